@@ -1,0 +1,137 @@
+"""Group reduced points into clusters with HDBSCAN; points that fit nowhere stay noise (-1)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "NOISE",
+    "ClusteringParams",
+    "adaptive_min_cluster_size",
+    "adaptive_min_samples",
+    "assign_noise_to_nearest",
+    "cluster_centroids",
+    "cluster_points",
+]
+
+NOISE = -1
+
+
+def adaptive_min_cluster_size(n_points: int) -> int:
+    """The smallest group worth calling an issue among `n_points`: about sqrt(n)/4, at least 3.
+
+    A fixed size is wrong at both ends: 10 hides real issues in a small app, and on 50k
+    items it yields hundreds of micro-issues. A share of n (say 1%) is wrong too: at
+    50k it would ignore an issue reported 400 times. The square root grows with the
+    volume but slower, so a big app still surfaces issues that are small in share:
+    n=100 -> 3, 1k -> 8, 3k -> 14, 10k -> 25, 50k -> 56.
+    """
+    return max(3, round(math.sqrt(max(n_points, 0)) / 4))
+
+
+def adaptive_min_samples(min_cluster_size: int) -> int:
+    """How many neighbours make a point "core": a quarter of the minimum cluster size, at least 2.
+
+    HDBSCAN defaults min_samples to min_cluster_size, which is conservative: it labels
+    the fringe of every cluster as noise (around 10% of banking77). A smaller value lets
+    cluster edges in while min_cluster_size still decides what counts as a cluster.
+    """
+    return max(2, min_cluster_size // 4)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusteringParams:
+    """HDBSCAN settings; `None` means "derive from the number of points".
+
+    `assign_noise` gives a noise point to its nearest cluster (cosine to the centroid in
+    embedding space) when it is about as close as that cluster's least typical member,
+    so clusters absorb their fringe (banking77: noise 7% -> 2%, ARI 0.47 -> 0.54) while
+    genuine outliers, further from every centroid than any member, stay noise. The bar is
+    relative to each cluster, so it needs no retuning for another embedding model.
+    """
+
+    min_cluster_size: int | None = None
+    min_samples: int | None = None
+    selection_method: Literal["eom", "leaf"] = "eom"
+    assign_noise: bool = True
+    # Below this many points, "it is all one issue" is a valid answer (eight complaints
+    # that the bot is slow); above it, one all-embracing cluster means structure was missed.
+    single_cluster_below: int = 50
+
+
+def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cluster labels present (noise excluded) and their unit-length mean vectors."""
+    cluster_labels = np.array(sorted(set(labels.tolist()) - {NOISE}), dtype=int)
+    if len(cluster_labels) == 0:
+        return cluster_labels, np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in cluster_labels])
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return cluster_labels, (centroids / norms).astype(np.float32)
+
+
+def _admission_bar(member_similarities: np.ndarray) -> float:
+    # As close to the centroid as the least typical member, or as three standard
+    # deviations below the mean if that is lower: with a handful of members the
+    # minimum alone is an over-strict estimate of how loose the cluster is.
+    spread_bar = member_similarities.mean() - 3 * member_similarities.std()
+    return float(min(member_similarities.min(), spread_bar))
+
+
+def assign_noise_to_nearest(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Labels where each noise point joins its nearest cluster if no further than that cluster's members."""
+    labels = labels.copy()
+    noise = np.flatnonzero(labels == NOISE)
+    cluster_labels, centroids = cluster_centroids(embeddings, labels)
+    if len(noise) == 0 or len(cluster_labels) == 0:
+        return labels
+    bars = np.array(
+        [_admission_bar(embeddings[labels == label] @ centroid) for label, centroid in zip(cluster_labels, centroids)]
+    )
+    similarities = embeddings[noise] @ centroids.T
+    nearest = similarities.argmax(axis=1)
+    close_enough = similarities[np.arange(len(noise)), nearest] >= bars[nearest]
+    labels[noise[close_enough]] = cluster_labels[nearest[close_enough]]
+    return labels
+
+
+def cluster_points(
+    reduced: np.ndarray,
+    embeddings: np.ndarray | None = None,
+    params: ClusteringParams = ClusteringParams(),
+) -> np.ndarray:
+    """One label per point: 0..k-1 for clusters, -1 for noise.
+
+    `reduced` are the coordinates HDBSCAN sees; `embeddings`, the original unit vectors
+    of the same points, are used to assign noise to clusters; without them noise stays.
+    """
+    reduced = np.asarray(reduced, dtype=np.float64)
+    n_points = len(reduced)
+    min_cluster_size = params.min_cluster_size or adaptive_min_cluster_size(n_points)
+    min_samples = params.min_samples or adaptive_min_samples(min_cluster_size)
+    # Fewer points than one cluster's worth (or than HDBSCAN can take): all noise.
+    if n_points < max(min_cluster_size, min_samples + 1, 2):
+        return np.full(n_points, NOISE, dtype=int)
+
+    import hdbscan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labels = hdbscan.HDBSCAN(
+            min_cluster_size=min_cluster_size,
+            min_samples=min_samples,
+            cluster_selection_method=params.selection_method,
+            allow_single_cluster=n_points < params.single_cluster_below,
+            metric="euclidean",
+            core_dist_n_jobs=1,
+        ).fit_predict(reduced)
+    labels = np.asarray(labels, dtype=int)
+    if params.assign_noise and embeddings is not None:
+        # Cosine in the original space: UMAP coordinates are not centred, so angles there mean little.
+        labels = assign_noise_to_nearest(np.asarray(embeddings, dtype=np.float32), labels)
+    return labels

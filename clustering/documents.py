@@ -1,0 +1,77 @@
+"""The text that stands for one piece of negative feedback when it is embedded and labelled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["DEFAULT_RECIPE", "DocumentRecipe", "FeedbackItem", "build_document", "build_documents"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    """One interaction that got negative feedback: what was asked, answered and said about it."""
+
+    interaction_id: str
+    app: str
+    user_message: str
+    answer: str | None = None
+    comment: str | None = None
+    correction: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecipe:
+    """Which parts of a `FeedbackItem` go into its document, and how many characters of each.
+
+    The default leaves the answer out. The issue lives in the complaint (comment and
+    correction) and in what the user asked; the answer mostly restates the topic at
+    length, so it pulls vectors towards "what the bot talked about" instead of "what
+    went wrong", and being the longest part it would dominate embedding time (cost grows
+    with tokens). Parts are joined complaint-first so that if the embedder truncates
+    (128 tokens for the bundled model), the complaint survives and the question's tail
+    is what gets cut. A limit of 0 means "no limit".
+    """
+
+    include_comment: bool = True
+    include_correction: bool = True
+    include_user_message: bool = True
+    include_answer: bool = False
+    max_comment_chars: int = 400
+    max_correction_chars: int = 300
+    max_user_message_chars: int = 400
+    max_answer_chars: int = 300
+
+
+DEFAULT_RECIPE = DocumentRecipe()
+
+
+def _clip(text: str | None, limit: int) -> str:
+    # Collapse whitespace first so the limit counts words, not indentation or blank lines.
+    text = " ".join((text or "").split())
+    if limit and len(text) > limit:
+        # Cut at a word boundary when one is near, so no half-word becomes a keyword.
+        cut = text[:limit]
+        space = cut.rfind(" ")
+        text = cut[:space] if space > limit // 2 else cut
+    return text
+
+
+def build_document(item: FeedbackItem, recipe: DocumentRecipe = DEFAULT_RECIPE) -> str:
+    """The text to embed and label for `item`, following `recipe`."""
+    parts = [
+        _clip(item.comment, recipe.max_comment_chars) if recipe.include_comment else "",
+        _clip(item.correction, recipe.max_correction_chars) if recipe.include_correction else "",
+        _clip(item.user_message, recipe.max_user_message_chars)
+        if recipe.include_user_message
+        else "",
+        _clip(item.answer, recipe.max_answer_chars) if recipe.include_answer else "",
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def build_documents(items: Iterable[FeedbackItem], recipe: DocumentRecipe = DEFAULT_RECIPE) -> list[str]:
+    """The documents for `items`, in order."""
+    return [build_document(item, recipe) for item in items]

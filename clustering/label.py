@@ -1,0 +1,161 @@
+"""Describe clusters for humans: c-TF-IDF keywords, typical examples, a short title."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+import numpy as np
+
+__all__ = [
+    "ClusterTitle",
+    "LLMTitler",
+    "ctfidf_keywords",
+    "representative_indices",
+    "title_from_keywords",
+]
+
+
+def ctfidf_keywords(documents: Sequence[str], labels: Sequence[int], top_n: int = 8) -> dict[int, list[str]]:
+    """The `top_n` words and bigrams that set each cluster (label >= 0) apart from the others.
+
+    Class-based TF-IDF (as in BERTopic): each cluster's documents are treated as one
+    document; a term scores its frequency in the cluster times log(1 + A / f), where f is
+    its frequency across all clusters and A the average number of words per cluster.
+    Words every cluster uses ("please", "help") score low even if frequent. Noise is
+    included in f so that words common to everything are penalised, but gets no keywords.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels_array = np.asarray(labels, dtype=int)
+    cluster_labels = sorted(set(labels_array.tolist()) - {-1})
+    if not cluster_labels:
+        return {}
+    groups = cluster_labels + ([-1] if (labels_array == -1).any() else [])
+    joined = [" ".join(documents[i] for i in np.flatnonzero(labels_array == group)) for group in groups]
+    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2))
+    try:
+        counts = vectorizer.fit_transform(joined).toarray().astype(np.float64)
+    except ValueError:
+        # Nothing but stop words (or empty texts): there is no vocabulary to rank.
+        return {label: [] for label in cluster_labels}
+    terms = vectorizer.get_feature_names_out()
+    term_frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    average_words = counts.sum() / len(groups)
+    idf = np.log1p(average_words / np.maximum(counts.sum(axis=0), 1.0))
+    scores = term_frequency * idf
+    keywords: dict[int, list[str]] = {}
+    for row, label in enumerate(cluster_labels):
+        ranked = np.argsort(-scores[row], kind="stable")
+        keywords[label] = [str(terms[i]) for i in ranked[:top_n] if scores[row, i] > 0]
+    return keywords
+
+
+def representative_indices(embeddings: np.ndarray, member_indices: Sequence[int], top_n: int = 3) -> list[int]:
+    """The `top_n` members closest (cosine) to the members' mean: the most typical examples."""
+    members = np.asarray(member_indices, dtype=int)
+    if len(members) == 0:
+        return []
+    vectors = embeddings[members]
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    order = np.argsort(-(vectors @ centroid), kind="stable")
+    return members[order[:top_n]].tolist()
+
+
+def title_from_keywords(keywords: Sequence[str], max_terms: int = 3) -> str:
+    """A short title from ranked keywords, skipping words already inside a chosen phrase."""
+    chosen: list[str] = []
+    for keyword in keywords:
+        words = set(keyword.split())
+        # "card arrive" already says "card": do not spend a slot repeating it.
+        if any(words <= set(taken.split()) or set(taken.split()) <= words for taken in chosen):
+            if len(keyword.split()) > 1:
+                # A phrase beats the single word it contains: keep the more specific one.
+                chosen = [taken for taken in chosen if not set(taken.split()) <= words]
+                chosen.append(keyword)
+            continue
+        chosen.append(keyword)
+        if len(chosen) == max_terms:
+            break
+    if not chosen:
+        return "Unlabelled issue"
+    title = ", ".join(chosen[:max_terms])
+    return title[0].upper() + title[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterTitle:
+    """A human title and a one-line summary for a cluster."""
+
+    title: str
+    summary: str
+
+
+_TITLER_INSTRUCTIONS = (
+    "You name recurring problems reported by users of an AI assistant. Given keywords and "
+    "example complaints from one group, reply with JSON only: "
+    '{"title": "<at most 8 words, names the problem>", "summary": "<one sentence>"}.'
+)
+
+
+class LLMTitler:
+    """Asks an OpenAI-compatible chat model for a cluster's title and one-line summary."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        model: str,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+        max_example_chars: int = 300,
+    ) -> None:
+        import openai
+
+        self.model = model
+        self.max_example_chars = max_example_chars
+        # A plain httpx client, the HTTP library the rest of Feedgate uses (and respx mocks);
+        # the SDK accepts it in place of its own transport.
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client or httpx.Client(timeout=timeout),
+        )
+
+    def title(self, keywords: Sequence[str], examples: Sequence[str]) -> ClusterTitle:
+        """A title and summary for the cluster described by `keywords` and `examples`."""
+        listed = "\n".join(f"- {example[: self.max_example_chars]}" for example in examples)
+        prompt = f"Keywords: {', '.join(keywords)}\nExamples:\n{listed}"
+        response = self._client.chat.completions.create(
+            model=self.model,
+            messages=[
+                {"role": "system", "content": _TITLER_INSTRUCTIONS},
+                {"role": "user", "content": prompt},
+            ],
+            temperature=0,
+        )
+        content = (response.choices[0].message.content or "").strip()
+        return _parse_title(content, fallback=title_from_keywords(keywords))
+
+
+def _parse_title(content: str, fallback: str) -> ClusterTitle:
+    # Models often wrap JSON in a code fence or add prose; take the outermost braces.
+    start, end = content.find("{"), content.rfind("}")
+    if start != -1 and end > start:
+        try:
+            parsed = json.loads(content[start : end + 1])
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict):
+            title = str(parsed.get("title") or "").strip() or fallback
+            return ClusterTitle(title=title, summary=str(parsed.get("summary") or "").strip())
+    # Not JSON: treat the first line as the title, so a chatty model still helps.
+    first_line = content.splitlines()[0].strip() if content else ""
+    return ClusterTitle(title=first_line.strip('"# ') or fallback, summary="")

@@ -1,0 +1,110 @@
+"""From feedback items and their embeddings to labelled clusters: reduce, cluster, label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from clustering.cluster import NOISE, ClusteringParams, cluster_points
+from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_documents
+from clustering.label import ctfidf_keywords, representative_indices, title_from_keywords
+from clustering.reduce import IncrementalReducer, ReductionParams, reduce_embeddings
+
+__all__ = ["DiscoveredCluster", "DiscoveryParams", "describe_clusters", "discover_clusters"]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryParams:
+    """Everything that shapes a clustering run; the defaults are the product's recipe."""
+
+    reduction: ReductionParams = ReductionParams()
+    clustering: ClusteringParams = ClusteringParams()
+    recipe: DocumentRecipe = DEFAULT_RECIPE
+    keywords_per_cluster: int = 8
+    examples_per_cluster: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredCluster:
+    """One recurring issue found in a run, described well enough to show and to track."""
+
+    member_indices: tuple[int, ...]
+    member_ids: tuple[str, ...]
+    # Unit-length mean of the members' embeddings (original space, not the reduced one),
+    # so later runs and other reducers can compare it.
+    centroid: np.ndarray = field(repr=False)
+    keywords: tuple[str, ...]
+    title: str
+    representative_ids: tuple[str, ...]
+    representative_texts: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        """How many items the cluster holds."""
+        return len(self.member_indices)
+
+
+def discover_clusters(
+    items: Sequence[FeedbackItem],
+    embeddings: np.ndarray,
+    *,
+    params: DiscoveryParams = DiscoveryParams(),
+    reducer: IncrementalReducer | None = None,
+    documents: Sequence[str] | None = None,
+) -> list[DiscoveredCluster]:
+    """Find recurring issues among `items` (row i of `embeddings` is item i), largest first.
+
+    CPU-bound and synchronous: run it in a worker thread or process, not on the event
+    loop. Pass the same `reducer` across runs over the same population to reuse its
+    UMAP fit (a re-run then only places the new items). `documents` are the texts that
+    were embedded; by default they are rebuilt from `items` with `params.recipe`.
+    Items fitting no cluster are left out: they are noise, not an issue.
+    """
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if len(items) != len(embeddings):
+        raise ValueError(f"{len(items)} items but {len(embeddings)} embeddings")
+    if len(items) == 0:
+        return []
+    texts = list(documents) if documents is not None else build_documents(items, params.recipe)
+    ids = [item.interaction_id for item in items]
+
+    if reducer is not None:
+        reduced = reducer.reduce(ids, embeddings)
+    else:
+        reduced = reduce_embeddings(embeddings, params.reduction)
+    labels = cluster_points(reduced, embeddings, params.clustering)
+    return describe_clusters(ids, texts, embeddings, labels, params)
+
+
+def describe_clusters(
+    ids: Sequence[str],
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    params: DiscoveryParams = DiscoveryParams(),
+) -> list[DiscoveredCluster]:
+    """Turn per-item cluster labels into `DiscoveredCluster`s with keywords and examples, largest first."""
+    keywords = ctfidf_keywords(texts, labels, top_n=params.keywords_per_cluster)
+    clusters = []
+    for label in sorted(set(labels.tolist()) - {NOISE}):
+        members = np.flatnonzero(labels == label)
+        centroid = embeddings[members].mean(axis=0)
+        centroid = (centroid / (np.linalg.norm(centroid) or 1.0)).astype(np.float32)
+        typical = representative_indices(embeddings, members, top_n=params.examples_per_cluster)
+        cluster_keywords = keywords.get(label, [])
+        clusters.append(
+            DiscoveredCluster(
+                member_indices=tuple(int(i) for i in members),
+                member_ids=tuple(ids[i] for i in members),
+                centroid=centroid,
+                keywords=tuple(cluster_keywords),
+                title=title_from_keywords(cluster_keywords),
+                representative_ids=tuple(ids[i] for i in typical),
+                representative_texts=tuple(texts[i] for i in typical),
+            )
+        )
+    # Largest first, then by first member, so the order is stable run to run.
+    clusters.sort(key=lambda cluster: (-cluster.size, cluster.member_indices[0]))
+    return clusters

@@ -1,0 +1,64 @@
+"""`create_app(settings)`: the gateway as one ASGI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from gateway.api.interactions import InteractionsController
+from gateway.config import Settings
+from gateway.services import Services, open_services
+
+
+class FeedgateApp:
+    """Sends `/v1/*` to the raw proxy and everything else to the Litestar API.
+
+    The split keeps the framework's per-request work off the proxy's hot path.
+    """
+
+    def __init__(self, api: Litestar, api_paths_under_v1: frozenset[str]) -> None:
+        self.api = api
+        self._api_paths_under_v1 = api_paths_under_v1
+
+    @property
+    def services(self) -> Services:
+        """The running gateway's services (available once the lifespan has started)."""
+        return self.api.state.services
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith("/v1/") and path not in self._api_paths_under_v1:
+                await self.api.state.services.proxy(scope, receive, send)
+                return
+        await self.api(scope, receive, send)
+
+
+def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> FeedgateApp:
+    """Build the gateway for `settings`; its lifespan opens and closes every resource."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        services = await open_services(settings, environ)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    def provide_services() -> Services:
+        return api.state.services
+
+    api = Litestar(
+        route_handlers=[InteractionsController],
+        lifespan=[lifespan],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        openapi_config=OpenAPIConfig(title="Feedgate", version="0.1.0", path="/schema"),
+        debug=False,
+    )
+    return FeedgateApp(api, api_paths_under_v1=frozenset())

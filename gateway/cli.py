@@ -1,0 +1,144 @@
+"""The `feedgate` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from gateway.config import ConfigError, Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {key: getattr(args, key, None) for key in ("host", "port", "database_url")}
+    return load_settings(args.config, **overrides)
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Run the gateway."""
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.services import prepare_database
+    from gateway.store.engine import create_engine
+
+    settings = _settings(args)
+
+    async def check_database() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await prepare_database(settings, engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(check_database())
+    print(f"Feedgate on http://{settings.host}:{settings.port}/v1 -> {settings.upstream_url}", file=sys.stderr)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=settings.access_log,
+        log_level="info",
+        # The upstream's own Date and Server headers pass through untouched.
+        server_header=False,
+        date_header=False,
+    )
+
+
+def db_upgrade(args: argparse.Namespace) -> None:
+    """Apply pending schema migrations."""
+    from gateway.store.migrate import upgrade_database
+
+    settings = _settings(args)
+    upgrade_database(settings.database_url)
+    print(f"database at {_redacted(settings.database_url)} is up to date")
+
+
+def keys_create(args: argparse.Namespace) -> None:
+    """Issue a gateway key for an app and print it once."""
+    from gateway.store.engine import create_engine
+    from gateway.store.keys import GatewayKeyStore
+
+    settings = _settings(args)
+
+    async def issue() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            key = await GatewayKeyStore(engine).issue(args.app)
+        finally:
+            await engine.dispose()
+        print(f"key id:  {key.id}\napp:     {key.app}\nkey:     {key.raw_key}")
+        print("Store the key now: Feedgate keeps only its hash.", file=sys.stderr)
+
+    asyncio.run(issue())
+
+
+def keys_revoke(args: argparse.Namespace) -> None:
+    """Revoke a gateway key by id."""
+    from gateway.store.engine import create_engine
+    from gateway.store.keys import GatewayKeyStore
+
+    settings = _settings(args)
+
+    async def revoke() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            return await GatewayKeyStore(engine).revoke(args.key_id)
+        finally:
+            await engine.dispose()
+
+    if not asyncio.run(revoke()):
+        raise ConfigError(f"no live key with id {args.key_id}")
+    print(f"revoked {args.key_id}")
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{'***@' if at else ''}{host}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="feedgate", description="The Feedgate LLM feedback gateway.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML config file (FEEDGATE_* variables override it)")
+    common.add_argument("--database-url", dest="database_url", help="SQLAlchemy async database URL")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", parents=[common], help="run the gateway")
+    serve_parser.add_argument("--host")
+    serve_parser.add_argument("--port", type=int)
+    serve_parser.set_defaults(run=serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", parents=[common], help="apply pending migrations").set_defaults(run=db_upgrade)
+
+    keys = commands.add_parser("keys", help="gateway keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", parents=[common], help="issue a key for an app")
+    create.add_argument("app", help="the app's name, as it will appear in the API")
+    create.set_defaults(run=keys_create)
+    revoke = keys.add_parser("revoke", parents=[common], help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=keys_revoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `feedgate` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ConfigError as exc:
+        print(f"feedgate: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The one settings object: built from `FEEDGATE_*` variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; the message says what to fix."""
+
+
+class Upstream(BaseModel):
+    """One LLM API the gateway forwards to, and which models go there."""
+
+    name: str
+    url: str
+    # Name of the environment variable holding this upstream's API key (gateway-key mode).
+    api_key_env: str | None = None
+    # Models routed here: exact names, and name prefixes (e.g. "llama" for llama-3.1-8b).
+    models: list[str] = Field(default_factory=list)
+    model_prefixes: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _strip_trailing_slash(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
+        return url.rstrip("/")
+
+    def api_key(self, environ: Mapping[str, str]) -> str | None:
+        """The upstream's API key from the environment, if one is configured."""
+        return environ.get(self.api_key_env) if self.api_key_env else None
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Feedgate deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDGATE_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///./feedgate.db"
+
+    # The default upstream, used for every model that no entry in `upstreams` claims.
+    upstream_url: str = "https://api.openai.com/v1"
+    upstream_api_key_env: str | None = "OPENAI_API_KEY"
+    upstreams: list[Upstream] = Field(default_factory=list)
+
+    # "passthrough": forward the client's own Authorization header (zero set-up).
+    # "gateway": clients present keys issued by `feedgate keys create`; the gateway
+    # swaps them for the routed upstream's own key.
+    key_mode: Literal["passthrough", "gateway"] = "passthrough"
+    admin_token: str | None = None
+    # Salt for app fingerprints of pass-through keys; generated and kept in the
+    # database when not set.
+    key_salt: str | None = None
+
+    max_request_bytes: int = 32 * 1024 * 1024
+    upstream_connect_timeout: float = 10.0
+    upstream_read_timeout: float = 600.0
+    upstream_max_connections: int = 512
+
+    writer_batch_size: int = 500
+    writer_flush_interval: float = 0.2
+    writer_queue_size: int = 50_000
+    writer_retry_interval: float = 2.0
+    spool_path: Path = Path("./feedgate.spool.jsonl")
+
+    access_log: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+        return url
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments (the config file's values, CLI flags) win over the environment.
+        return (init_settings, env_settings)
+
+    def all_upstreams(self) -> list[Upstream]:
+        """Configured upstreams followed by the default one, which catches every other model."""
+        default = Upstream(name="default", url=self.upstream_url, api_key_env=self.upstream_api_key_env)
+        return [*self.upstreams, default]
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from an optional TOML file, the environment, and explicit overrides.
+
+    Precedence, highest first: overrides, environment, file, defaults.
+    """
+    from_file: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            from_file = tomllib.loads(Path(config_file).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {config_file}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from None
+    # The environment must beat the file, so drop file keys the environment sets.
+    env_keys = {k[len("FEEDGATE_") :].lower() for k in os.environ if k.startswith("FEEDGATE_")}
+    values = {k: v for k, v in from_file.items() if k not in env_keys}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration:\n{exc}") from None

@@ -1,0 +1,369 @@
+"""A local server that speaks the OpenAI wire format (JSON and SSE), for tests, benchmarks and offline demos.
+
+A raw ASGI app served by uvicorn. Endpoints (all under /v1):
+
+    POST /v1/chat/completions      chat.completion JSON or chat.completion.chunk SSE; tool calls when
+                                   the request has ``tools``; a usage chunk if stream_options.include_usage
+    POST /v1/completions           legacy text_completion JSON or SSE
+    POST /v1/responses             Responses API object, or its typed SSE events (response.created ...
+                                   response.completed)
+    POST /v1/embeddings            deterministic 8-dim vectors (``dimensions`` honoured), float or base64
+    GET  /v1/models, /v1/models/{id}
+    POST /v1/audio/transcriptions  multipart upload -> {"text": "<N> bytes received"}, N = size of the file part
+    anything else                  404 with an OpenAI error body
+
+The answer text is "Echo: " + the last user message (chat, responses) or the prompt (completions).
+Streams are split word by word. Every response carries an ``x-request-id`` header.
+
+Controls, chosen by the prefix of the JSON request's ``model``:
+
+    slow...         wait before every stream event, or before a JSON answer (0.05 s by default)
+    gated...        send the first 2 stream events (or nothing, for a JSON answer), then wait until
+                    ``app.release()`` is called from any thread; ``app.reset()`` closes the gate again
+    reset...        send the first 2 stream events (or half of a JSON body), then drop the connection
+    error-<status>  answer ``status`` (e.g. error-429, error-500) with an OpenAI error body
+    hang...         never answer; the handler ends when the client disconnects
+
+Headers: ``x-fake-delay: <seconds>`` sets the delay for any request (overriding the slow default);
+``x-fake-echo: 1`` makes the answer text a JSON dump (sorted keys) of the request headers received.
+
+Use ``run_fake_upstream()`` in tests (its own thread and event loop, a free port) and
+``python -m gateway.fake_upstream --port 9000`` for benchmarks and demos (uvloop + httptools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import uvicorn
+
+from gateway import fake_upstream_payloads as payloads
+
+__all__ = ["FakeUpstreamApp", "RecordedRequest", "RunningFakeUpstream", "create_fake_upstream", "main", "run_fake_upstream"]
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+SLOW_DELAY = 0.05  # seconds, for models starting with "slow"
+HEAD_EVENTS = 2  # stream events sent before a gated stream waits or a reset stream aborts
+HANG_SECONDS = 3600.0
+
+_JSON_ENDPOINTS: dict[str, Callable[[dict[str, Any], str | None], payloads.Reply]] = {
+    "/v1/chat/completions": payloads.chat_completions,
+    "/v1/completions": payloads.completions,
+    "/v1/responses": payloads.responses,
+    "/v1/embeddings": payloads.embeddings,
+}
+_JSON_TYPE = (b"content-type", b"application/json")
+_SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
+_END = {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request exactly as the fake upstream received it."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+class _AbortConnection(Exception):
+    """Raised after the response has started: uvicorn then closes the connection mid-body."""
+
+
+class _QuietAborts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], _AbortConnection))
+
+
+_QUIET_ABORTS = _QuietAborts()
+
+
+class _Gate:
+    """A gate that is opened from any thread and awaited from the server's event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def open(self) -> None:
+        with self._lock:
+            self._open, waiters, self._waiters = True, self._waiters, []
+        for loop, future in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has already closed
+                loop.call_soon_threadsafe(_resolve, future)
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+
+    async def wait(self) -> None:
+        with self._lock:
+            if self._open:
+                return
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[None] = loop.create_future()
+            self._waiters.append((loop, future))
+        await future
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _decode_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1"), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+async def _read_body(receive: Receive) -> bytes:
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    parts = [body]
+    while message.get("more_body"):
+        message = await receive()
+        parts.append(message.get("body", b""))
+    return b"".join(parts)
+
+
+def _json_start(status: int, body: bytes) -> dict[str, Any]:
+    headers = [_JSON_TYPE, (b"content-length", str(len(body)).encode()), (b"x-request-id", _request_id())]
+    return {"type": "http.response.start", "status": status, "headers": headers}
+
+
+def _request_id() -> bytes:
+    return b"req_" + os.urandom(16).hex().encode()
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await send(_json_start(status, body))
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(HANG_SECONDS):
+            while (await receive())["type"] != "http.disconnect":
+                await asyncio.sleep(0.01)
+
+
+class FakeUpstreamApp:
+    """The ASGI app. ``requests`` lists every request received (when ``record`` is true)."""
+
+    def __init__(self, *, record: bool = True) -> None:
+        self.record = record
+        self.requests: list[RecordedRequest] = []
+        self._gate = _Gate()
+        logger = logging.getLogger("uvicorn.error")
+        if _QUIET_ABORTS not in logger.filters:
+            logger.addFilter(_QUIET_ABORTS)
+
+    def release(self) -> None:
+        """Let every gated request (waiting now or arriving later) proceed. Thread-safe."""
+        self._gate.open()
+
+    def reset(self) -> None:
+        """Forget the recorded requests and close the gate again."""
+        self.requests.clear()
+        self._gate.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive)
+        method, path, raw_headers = scope["method"], scope["path"], scope["headers"]
+        if self.record:
+            query = scope["query_string"].decode("latin-1")
+            self.requests.append(RecordedRequest(method, path, query, _decode_headers(raw_headers), body))
+        echo, delay = False, None
+        for name, value in raw_headers:
+            if name.startswith(b"x-fake-"):
+                if name == b"x-fake-echo":
+                    echo = value.strip() not in (b"", b"0", b"false")
+                elif name == b"x-fake-delay":
+                    delay = float(value)
+        endpoint = _JSON_ENDPOINTS.get(path) if method == "POST" else None
+        if endpoint is not None:
+            try:
+                request = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                request = None
+            if not isinstance(request, dict):
+                return await _send_json(send, 400, payloads.error_body(400, "The request body is not a JSON object."))
+            model = request.get("model")
+            model = model if isinstance(model, str) else ""
+            if model.startswith("error-"):
+                return await self._fail(send, model)
+            override = orjson.dumps(_decode_headers(raw_headers), option=orjson.OPT_SORT_KEYS).decode() if echo else None
+            reply = endpoint(request, override)
+            if delay is None:
+                delay = SLOW_DELAY if model.startswith("slow") else 0.0
+            await self._play(model, reply, delay, receive, send)
+        elif method == "GET" and path == "/v1/models":
+            await _send_json(send, 200, payloads.MODELS_BODY)
+        elif method == "GET" and path.startswith("/v1/models/"):
+            await _send_json(send, 200, payloads.model_object(path.removeprefix("/v1/models/")))
+        elif method == "POST" and path == "/v1/audio/transcriptions":
+            content_type = next((v.decode("latin-1") for k, v in raw_headers if k == b"content-type"), "")
+            await _send_json(send, 200, payloads.transcription(body, content_type))
+        else:
+            await _send_json(send, 404, payloads.error_body(404, f"Invalid URL ({method} {path})"))
+
+    async def _fail(self, send: Send, model: str) -> None:
+        status = model.removeprefix("error-").partition("-")[0]
+        code = int(status) if status.isdigit() and 400 <= int(status) <= 599 else 400
+        await _send_json(send, code, payloads.error_body(code, f"Fake upstream error {code} (model {model!r})."))
+
+    async def _play(self, model: str, reply: payloads.Reply, delay: float, receive: Receive, send: Send) -> None:
+        """Send ``reply`` (a JSON body or a list of SSE events) as the model's control prescribes."""
+        if model.startswith("hang"):
+            return await _until_disconnect(receive)
+        gated, reset = model.startswith("gated"), model.startswith("reset")
+        if isinstance(reply, bytes):
+            if delay:
+                await asyncio.sleep(delay)
+            if gated:
+                await self._gate.wait()
+            if reset:
+                await send(_json_start(200, reply))
+                await send({"type": "http.response.body", "body": reply[: len(reply) // 2], "more_body": True})
+                raise _AbortConnection
+            return await _send_json(send, 200, reply)
+        headers = [*_SSE_HEADERS, (b"x-request-id", _request_id())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for index, event in enumerate(reply):
+            if index == HEAD_EVENTS:
+                if gated:
+                    await self._gate.wait()
+                if reset:
+                    raise _AbortConnection
+            if delay:
+                await asyncio.sleep(delay)
+            await send({"type": "http.response.body", "body": event, "more_body": True})
+        await send(_END)
+
+
+def create_fake_upstream(*, record: bool = True) -> FakeUpstreamApp:
+    return FakeUpstreamApp(record=record)
+
+
+class RunningFakeUpstream:
+    """A fake upstream served by uvicorn in a background thread with its own event loop."""
+
+    def __init__(
+        self, app: FakeUpstreamApp, host: str = "127.0.0.1", port: int = 0, *, loop: str = "asyncio", http: str = "auto"
+    ) -> None:
+        self.app = app
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            app, loop=loop, http=http, lifespan="off", log_config=None, log_level="warning",
+            access_log=False, timeout_graceful_shutdown=1,
+        )  # fmt: skip
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"fake-upstream-{self.port}", daemon=True
+        )
+
+    @property
+    def origin(self) -> str:
+        """``http://host:port`` without the /v1 prefix."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The OpenAI ``base_url``: ``http://host:port/v1``."""
+        return self.origin + "/v1"
+
+    def start(self, timeout: float = 10.0) -> RunningFakeUpstream:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the fake upstream did not start on {self.origin}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the server; requests still in flight are cancelled."""
+        self.app.release()
+        self._server.should_exit = self._server.force_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> RunningFakeUpstream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def run_fake_upstream(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    app: FakeUpstreamApp | None = None,
+    loop: str = "asyncio",
+    http: str = "auto",
+) -> RunningFakeUpstream:
+    """Start a fake upstream (port 0 = a free port) and return once it accepts connections.
+
+    The result is also a context manager that stops the server: ``with run_fake_upstream() as upstream:``.
+    """
+    return RunningFakeUpstream(app or create_fake_upstream(), host, port, loop=loop, http=http).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m gateway.fake_upstream", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--loop", default="uvloop", help="uvicorn event loop (default: uvloop)")
+    parser.add_argument("--http", default="httptools", help="uvicorn HTTP protocol (default: httptools)")
+    parser.add_argument("--record", action="store_true", help="keep every request in memory (off: benchmarks)")
+    args = parser.parse_args(argv)
+    print(f"Fake OpenAI upstream on http://{args.host}:{args.port}/v1", flush=True)
+    uvicorn.run(
+        create_fake_upstream(record=args.record),
+        host=args.host, port=args.port, loop=args.loop, http=args.http, access_log=False, log_level="warning",
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""OpenAI wire-format bodies and SSE streams for the fake upstream (see gateway.fake_upstream).
+
+Every builder is a pure function of the parsed request: it returns ``bytes`` (a JSON body)
+or, when the request asked for ``stream: true``, a ``list[bytes]`` of complete SSE events.
+The serving side (pacing, gating, aborting) lives in gateway.fake_upstream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import struct
+import time
+from base64 import b64encode
+from typing import Any
+
+import orjson
+
+Reply = bytes | list[bytes]
+
+SYSTEM_FINGERPRINT = "fp_feedgate"
+MODEL_IDS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "text-embedding-3-small", "whisper-1")
+MODELS_BODY = orjson.dumps(
+    {
+        "object": "list",
+        "data": [{"id": m, "object": "model", "created": 1700000000, "owned_by": "feedgate"} for m in MODEL_IDS],
+    }
+)
+DONE_EVENT = b"data: [DONE]\n\n"
+_WORDS = re.compile(r"\s*\S+\s*$|\s*\S+")
+_SAMPLE_VALUES: dict[str, Any] = {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}, "null": None}
+_ERROR_TYPES = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    403: ("permission_error", None),
+    404: ("invalid_request_error", "not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+
+def new_id(prefix: str) -> str:
+    return prefix + os.urandom(12).hex()
+
+
+def split_words(text: str) -> list[str]:
+    """Split into word-sized deltas that concatenate back to exactly ``text``."""
+    return _WORDS.findall(text) or ([text] if text else [])
+
+
+def count_tokens(text: str) -> int:
+    """The fake tokenizer: one token per whitespace-separated word."""
+    return len(text.split())
+
+
+def content_text(content: Any) -> str:
+    """Text of a message ``content``: a string, or a list of parts with ``text``."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
+def last_user_text(messages: Any) -> str:
+    if isinstance(messages, str):
+        return messages
+    for message in reversed(messages if isinstance(messages, list) else []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return content_text(message.get("content"))
+    return ""
+
+
+def prompt_tokens(messages: Any) -> int:
+    if isinstance(messages, str):
+        return count_tokens(messages)
+    items = messages if isinstance(messages, list) else []
+    return sum(count_tokens(content_text(m.get("content"))) for m in items if isinstance(m, dict))
+
+
+def error_body(status: int, message: str) -> bytes:
+    kind, code = _ERROR_TYPES.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+    return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})
+
+
+def _model(req: dict[str, Any]) -> str:
+    model = req.get("model")
+    return model if isinstance(model, str) else ""
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _tool_call(tools: list[Any], text: str) -> tuple[str, str]:
+    """(name, arguments JSON) for the first tool; string parameters get ``text``."""
+    tool = tools[0] if isinstance(tools[0], dict) else {}
+    function = tool.get("function") or tool
+    name = function.get("name") or "tool"
+    properties = (function.get("parameters") or {}).get("properties") or {"input": {"type": "string"}}
+    args = {}
+    for key, schema in properties.items():
+        kind = schema.get("type") if isinstance(schema, dict) else None
+        args[key] = _SAMPLE_VALUES.get(kind, text) if isinstance(kind, str) else text
+    return name, orjson.dumps(args).decode()
+
+
+# -- /v1/chat/completions ---------------------------------------------------------------------
+
+
+def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
+    messages = req.get("messages")
+    text = override if override is not None else "Echo: " + last_user_text(messages)
+    tools = req.get("tools")
+    tool = _tool_call(tools, text) if isinstance(tools, list) and tools else None
+    head = {"id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()), "model": _model(req)}
+    if req.get("stream"):
+        return _chat_stream(req, head, text, tool)
+    if tool is None:
+        message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+        finish, completion = "stop", count_tokens(text)
+    else:
+        call = {"id": new_id("call_"), "type": "function", "function": {"name": tool[0], "arguments": tool[1]}}
+        message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None, "annotations": []}
+        finish, completion = "tool_calls", count_tokens(tool[1])
+    usage = _usage(prompt_tokens(messages), completion)
+    usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
+    usage["completion_tokens_details"] = {"reasoning_tokens": 0, "audio_tokens": 0}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    return orjson.dumps(
+        {**head, "choices": [choice], "usage": usage, "service_tier": "default", "system_fingerprint": SYSTEM_FINGERPRINT}
+    )
+
+
+def _chat_stream(req: dict[str, Any], head: dict[str, Any], text: str, tool: tuple[str, str] | None) -> list[bytes]:
+    head["object"] = "chat.completion.chunk"
+    head["service_tier"], head["system_fingerprint"] = "default", SYSTEM_FINGERPRINT
+    include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
+    if include_usage:
+        head["usage"] = None
+    # Fast path: every chunk shares one serialized prefix; only the delta is serialized per chunk.
+    prefix = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"index":0,"delta":'
+
+    def chunk(delta: bytes, finish: bytes = b"null") -> bytes:
+        return prefix + delta + b',"logprobs":null,"finish_reason":' + finish + b"}]}\n\n"
+
+    if tool is None:
+        pieces = split_words(text)
+        events = [chunk(b'{"role":"assistant","content":"","refusal":null}')]
+        events += [chunk(b'{"content":' + orjson.dumps(p) + b"}") for p in pieces]
+        events.append(chunk(b"{}", b'"stop"'))
+    else:
+        name, arguments = tool
+        pieces = [arguments[i : i + 8] for i in range(0, len(arguments), 8)]
+        call = {"index": 0, "id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": ""}}
+        first = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
+        events = [chunk(orjson.dumps(first))]
+        events += [
+            chunk(orjson.dumps({"tool_calls": [{"index": 0, "function": {"arguments": p}}]})) for p in pieces
+        ]
+        events.append(chunk(b"{}", b'"tool_calls"'))
+    if include_usage:
+        usage = _usage(prompt_tokens(req.get("messages")), count_tokens(text if tool is None else tool[1]))
+        events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
+    events.append(DONE_EVENT)
+    return events
+
+
+# -- /v1/completions (legacy) -----------------------------------------------------------------
+
+
+def completions(req: dict[str, Any], override: str | None = None) -> Reply:
+    prompt = req.get("prompt")
+    if isinstance(prompt, list):
+        prompt = next((p for p in prompt if isinstance(p, str)), "")
+    prompt = prompt if isinstance(prompt, str) else ""
+    text = override if override is not None else "Echo: " + prompt
+    head = {"id": new_id("cmpl-"), "object": "text_completion", "created": int(time.time()), "model": _model(req)}
+    usage = _usage(count_tokens(prompt), count_tokens(text))
+    if not req.get("stream"):
+        choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}
+        return orjson.dumps({**head, "system_fingerprint": SYSTEM_FINGERPRINT, "choices": [choice], "usage": usage})
+    prefix = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"text":'
+
+    def chunk(piece: str, finish: bytes = b"null") -> bytes:
+        return prefix + orjson.dumps(piece) + b',"index":0,"logprobs":null,"finish_reason":' + finish + b"}]}\n\n"
+
+    events = [chunk(p) for p in split_words(text)] + [chunk("", b'"stop"')]
+    if (req.get("stream_options") or {}).get("include_usage"):
+        events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
+    events.append(DONE_EVENT)
+    return events
+
+
+# -- /v1/responses ----------------------------------------------------------------------------
+
+
+def responses(req: dict[str, Any], override: str | None = None) -> Reply:
+    given = req.get("input")
+    text = override if override is not None else "Echo: " + last_user_text(given)
+    pieces = split_words(text)
+    input_tokens = prompt_tokens(given) + count_tokens(content_text(req.get("instructions")))
+    usage = {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": len(pieces),
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + len(pieces),
+    }
+    response_id, item_id, now = new_id("resp_"), new_id("msg_"), int(time.time())
+    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    message = {"id": item_id, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
+    final = _response(req, response_id, now, "completed", [message], usage)
+    if not req.get("stream"):
+        return orjson.dumps(final)
+    events: list[bytes] = []
+
+    def emit(kind: str, **fields: Any) -> None:
+        data = orjson.dumps({"type": kind, "sequence_number": len(events), **fields})
+        events.append(b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n")
+
+    pending = _response(req, response_id, now, "in_progress", [], None)
+    where = {"item_id": item_id, "output_index": 0, "content_index": 0}
+    emit("response.created", response=pending)
+    emit("response.in_progress", response=pending)
+    emit("response.output_item.added", output_index=0, item={**message, "status": "in_progress", "content": []})
+    emit("response.content_part.added", **where, part={**part, "text": ""})
+    for piece in pieces:
+        emit("response.output_text.delta", **where, delta=piece, logprobs=[])
+    emit("response.output_text.done", **where, text=text, logprobs=[])
+    emit("response.content_part.done", **where, part=part)
+    emit("response.output_item.done", output_index=0, item=message)
+    emit("response.completed", response=final)
+    return events
+
+
+def _response(req: dict[str, Any], rid: str, now: int, status: str, output: list[Any], usage: Any) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "object": "response",
+        "created_at": now,
+        "status": status,
+        "background": False,
+        "completed_at": now if status == "completed" else None,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": req.get("instructions"),
+        "max_output_tokens": req.get("max_output_tokens"),
+        "model": _model(req),
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": req.get("previous_response_id"),
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "store": req.get("store", True),
+        "temperature": req.get("temperature", 1.0),
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": req.get("tool_choice", "auto"),
+        "tools": req.get("tools") or [],
+        "top_p": req.get("top_p", 1.0),
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": req.get("metadata") or {},
+    }
+
+
+# -- /v1/embeddings, /v1/models, /v1/audio/transcriptions -------------------------------------
+
+
+def fake_embedding(item: Any, dimensions: int = 8) -> list[float]:
+    """Deterministic float32 vector in [-1, 1) for one input (a string or a token list)."""
+    raw = hashlib.shake_256(orjson.dumps(item)).digest(4 * dimensions)
+    values = [n / 2**31 - 1.0 for n in struct.unpack(f"<{dimensions}I", raw)]
+    return list(struct.unpack(f"<{dimensions}f", struct.pack(f"<{dimensions}f", *values)))
+
+
+def embeddings(req: dict[str, Any], override: str | None = None) -> bytes:
+    given = req.get("input")
+    single = isinstance(given, str) or (isinstance(given, list) and bool(given) and isinstance(given[0], int))
+    items = [given] if single else list(given) if isinstance(given, list) else []
+    dimensions = req.get("dimensions") if isinstance(req.get("dimensions"), int) else 8
+    as_base64 = req.get("encoding_format") == "base64"
+    data = []
+    for index, item in enumerate(items):
+        vector: Any = fake_embedding(item, dimensions)
+        if as_base64:
+            vector = b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    tokens = sum(count_tokens(i) if isinstance(i, str) else len(i) for i in items)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return orjson.dumps({"object": "list", "data": data, "model": _model(req), "usage": usage})
+
+
+def model_object(model_id: str) -> bytes:
+    return orjson.dumps({"id": model_id, "object": "model", "created": 1700000000, "owned_by": "feedgate"})
+
+
+def multipart_file_size(body: bytes, content_type: str) -> int:
+    """Size of the ``file`` part of a multipart/form-data body (the whole body if there is none)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if match:
+        for part in body.split(b"--" + match.group(1).encode()):
+            headers, separator, content = part.partition(b"\r\n\r\n")
+            if separator and b'name="file"' in headers:
+                return len(content) - 2 if content.endswith(b"\r\n") else len(content)
+    return len(body)
+
+
+def transcription(body: bytes, content_type: str) -> bytes:
+    return orjson.dumps({"text": f"{multipart_file_size(body, content_type)} bytes received"})

@@ -1,0 +1,96 @@
+"""Who is calling: the app behind a request's credential, and what the upstream should receive."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from gateway.config import Upstream
+
+ANONYMOUS_APP = "anonymous"
+
+
+class UnknownKey(Exception):
+    """A gateway-mode request whose key the gateway did not issue (or has revoked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The app making a request."""
+
+    app: str
+    # Gateway-key mode: the routed upstream's own key replaces the client's.
+    replaces_authorization: bool = False
+
+
+def bearer_token(authorization: str | bytes | None) -> str | None:
+    """The token of a `Bearer` Authorization value, if there is one."""
+    if authorization is None:
+        return None
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("latin-1")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class CallerResolver:
+    """Maps a request's bearer token to its app, caching so the hot path stays in memory.
+
+    Pass-through mode: the app is a salted fingerprint of the client's upstream key,
+    so the raw key is never stored. Gateway mode: the app the issued key belongs to;
+    unknown keys are refused.
+    """
+
+    def __init__(
+        self,
+        *,
+        mode: str,
+        salt: str,
+        lookup_gateway_key: Callable[[str], Awaitable[str | None]],
+        cache_seconds: float = 60.0,
+    ) -> None:
+        self._gateway_mode = mode == "gateway"
+        self._salt = salt.encode()
+        self._lookup = lookup_gateway_key
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[Caller, float]] = {}
+
+    def fingerprint(self, token: str) -> str:
+        """The app name of a pass-through key: a salted, non-reversible fingerprint."""
+        digest = hmac.new(self._salt, token.encode(), hashlib.sha256).hexdigest()
+        return f"key-{digest[:16]}"
+
+    async def resolve(self, authorization: str | bytes | None) -> Caller:
+        """The caller behind an Authorization header value; raises UnknownKey in gateway mode."""
+        token = bearer_token(authorization)
+        if token is None:
+            if self._gateway_mode:
+                raise UnknownKey("no API key given")
+            return Caller(ANONYMOUS_APP)
+        cached = self._cache.get(token)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        if self._gateway_mode:
+            app = await self._lookup(token)
+            if app is None:
+                raise UnknownKey("unknown or revoked gateway key")
+            caller = Caller(app, replaces_authorization=True)
+        else:
+            caller = Caller(self.fingerprint(token))
+        if len(self._cache) >= 100_000:
+            self._cache.clear()
+        # Cached briefly, so a revoked gateway key stops working within the minute.
+        self._cache[token] = (caller, now + self._cache_seconds)
+        return caller
+
+
+def upstream_authorization(upstream: Upstream, environ: Mapping[str, str]) -> bytes | None:
+    """The Authorization value for an upstream in gateway-key mode (None when it has no key)."""
+    key = upstream.api_key(environ)
+    return f"Bearer {key}".encode() if key else None

@@ -1,0 +1,53 @@
+"""Which headers cross the proxy, in each direction."""
+
+from __future__ import annotations
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the message.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+# Not forwarded upstream: the HTTP client sets host and length for the new
+# connection, and x-feedgate-* headers are addressed to the gateway itself.
+_DROPPED_UPSTREAM = HOP_BY_HOP | {b"host", b"content-length"}
+_DROPPED_DOWNSTREAM = HOP_BY_HOP
+
+
+def upstream_request_headers(
+    headers: list[tuple[bytes, bytes]], authorization: bytes | None
+) -> list[tuple[bytes, bytes]]:
+    """The client's headers as the upstream should see them.
+
+    `authorization` replaces the client's own (gateway-key mode; empty drops it);
+    None keeps it.
+    """
+    forwarded = [
+        (name, value)
+        for name, value in headers
+        if name not in _DROPPED_UPSTREAM and not name.startswith(b"x-feedgate-")
+    ]
+    if authorization is not None:
+        forwarded = [(n, v) for n, v in forwarded if n != b"authorization"]
+        if authorization:
+            forwarded.append((b"authorization", authorization))
+    return forwarded
+
+
+def downstream_response_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The upstream's response headers as the client should see them (lower-case names)."""
+    result = []
+    for name, value in headers:
+        name = name.lower()
+        if name not in _DROPPED_DOWNSTREAM:
+            result.append((name, value))
+    return result

@@ -1,0 +1,42 @@
+"""What the proxy captures of one call: raw material, turned into a record off the hot path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Paths whose calls become interactions, and the endpoint name each is stored under.
+RECORDED_ENDPOINTS: dict[str, str] = {
+    "/v1/chat/completions": "chat.completions",
+    "/v1/completions": "completions",
+    "/v1/responses": "responses",
+    "/v1/embeddings": "embeddings",
+}
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One proxied call as the proxy saw it.
+
+    The proxy only fills this in and hands it to the writer; parsing the answer,
+    reassembling streams and shaping the row happen later, outside the request.
+    """
+
+    id: str
+    created_at: datetime
+    app: str
+    endpoint: str
+    upstream: str
+    request: dict[str, Any] | None
+    end_user: str | None = None
+    metadata: dict[str, Any] | None = None
+    status_code: int | None = None
+    content_type: str = ""
+    content_encoding: str = ""
+    body_chunks: list[bytes] = field(default_factory=list)
+    error: str | None = None
+    # The answer was cut short: the client left or the upstream broke off mid-stream.
+    partial: bool = False
+    latency_ms: float | None = None
+    ttfb_ms: float | None = None

@@ -1,0 +1,171 @@
+"""Turning a captured exchange into an interaction row (pure, runs in the writer)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import orjson
+
+from gateway.recording.exchange import Exchange
+from gateway.recording.reassembly import (
+    reassemble_chat_stream,
+    reassemble_completion_stream,
+    reassemble_responses_stream,
+)
+
+Json = dict[str, Any]
+
+_STREAM_REASSEMBLERS = {
+    "chat.completions": reassemble_chat_stream,
+    "completions": reassemble_completion_stream,
+    "responses": reassemble_responses_stream,
+}
+
+
+def build_interaction_row(exchange: Exchange) -> Json:
+    """The database row for one exchange; never raises on odd upstream answers."""
+    request = exchange.request
+    stream = bool(request.get("stream")) if request else False
+    row: Json = {
+        "id": exchange.id,
+        "created_at": exchange.created_at,
+        "app": exchange.app,
+        "endpoint": exchange.endpoint,
+        "upstream": exchange.upstream,
+        "model": _text_or_none(request.get("model")) if request else None,
+        "stream": stream,
+        "request": request,
+        "response": None,
+        "response_text": None,
+        "tool_calls": None,
+        "finish_reason": None,
+        "upstream_response_id": None,
+        "status_code": exchange.status_code,
+        "error": exchange.error,
+        "partial": exchange.partial,
+        "prompt_tokens": None,
+        "completion_tokens": None,
+        "total_tokens": None,
+        "latency_ms": exchange.latency_ms,
+        "ttfb_ms": exchange.ttfb_ms,
+        "end_user": exchange.end_user or (_end_user_of(request) if request else None),
+        "metadata": exchange.metadata,
+    }
+    body = _decoded_body(exchange)
+    if not body:
+        return row
+    if "text/event-stream" in exchange.content_type:
+        reassemble = _STREAM_REASSEMBLERS.get(exchange.endpoint)
+        response = reassemble(body) if reassemble else None
+    else:
+        try:
+            response = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            response = None
+            row["response"] = {"raw": body[:65536].decode("utf-8", errors="replace")}
+    if isinstance(response, dict):
+        row.update(_summarise(exchange.endpoint, response))
+        if exchange.status_code is not None and exchange.status_code >= 400 and not row["error"]:
+            row["error"] = _error_message(response)
+    return row
+
+
+def _decoded_body(exchange: Exchange) -> bytes:
+    body = b"".join(exchange.body_chunks)
+    encoding = exchange.content_encoding.lower()
+    try:
+        if encoding == "gzip":
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            return zlib.decompress(body)
+        if encoding == "br":
+            import brotli  # type: ignore[import-not-found]
+
+            return brotli.decompress(body)
+    except Exception:
+        # A cut-off compressed stream cannot be decoded whole; keep what we can say.
+        return b""
+    return body
+
+
+def _summarise(endpoint: str, response: Json) -> Json:
+    """Response text, tool calls, finish reason, ids and usage of one answer."""
+    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+    summary: Json = {
+        "response": response,
+        "upstream_response_id": _text_or_none(response.get("id")),
+        "prompt_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
+        "completion_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
+        "total_tokens": usage.get("total_tokens"),
+    }
+    if endpoint == "chat.completions":
+        choice = _first(response.get("choices"))
+        message = choice.get("message") or {}
+        summary["response_text"] = message.get("content")
+        summary["tool_calls"] = message.get("tool_calls") or None
+        summary["finish_reason"] = choice.get("finish_reason")
+    elif endpoint == "completions":
+        choice = _first(response.get("choices"))
+        summary["response_text"] = choice.get("text")
+        summary["finish_reason"] = choice.get("finish_reason")
+    elif endpoint == "responses":
+        summary.update(_summarise_responses_output(response))
+    elif endpoint == "embeddings":
+        # Vectors are large and say nothing about quality: keep only their sizes.
+        summary["response"] = _without_vectors(response)
+    return summary
+
+
+def _summarise_responses_output(response: Json) -> Json:
+    texts: list[str] = []
+    tool_calls: list[Json] = []
+    for item in response.get("output") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "message":
+            for part in item.get("content") or []:
+                if isinstance(part, dict) and part.get("type") == "output_text":
+                    texts.append(part.get("text") or "")
+        elif item.get("type") in {"function_call", "custom_tool_call"}:
+            tool_calls.append(item)
+    return {
+        "response_text": "".join(texts) if texts else None,
+        "tool_calls": tool_calls or None,
+        "finish_reason": _text_or_none(response.get("status")),
+    }
+
+
+def _without_vectors(response: Json) -> Json:
+    data = []
+    for item in response.get("data") or []:
+        if isinstance(item, dict) and "embedding" in item:
+            vector = item["embedding"]
+            item = {**item, "embedding": f"<{len(vector)} {'base64 chars' if isinstance(vector, str) else 'floats'}>"}
+        data.append(item)
+    return {**response, "data": data}
+
+
+def _end_user_of(request: Json) -> str | None:
+    for key in ("user", "safety_identifier"):
+        value = request.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _error_message(response: Json) -> str | None:
+    error = response.get("error")
+    if isinstance(error, dict):
+        return _text_or_none(error.get("message"))
+    return _text_or_none(error)
+
+
+def _first(choices: Any) -> Json:
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        return choices[0]
+    return {}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

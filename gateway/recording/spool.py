@@ -1,0 +1,66 @@
+"""An append-only local file that holds interaction rows while the database is away."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+Row = dict[str, Any]
+
+
+class Spool:
+    """Rows as JSON lines, appended and fsynced, read back in the order written.
+
+    Blocking file I/O: the writer calls these methods from a worker thread.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def append(self, rows: list[Row]) -> None:
+        """Append rows durably."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = b"".join(orjson.dumps(row, default=str) + b"\n" for row in rows)
+        with self.path.open("ab") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+
+    def is_empty(self) -> bool:
+        """Whether nothing waits to be replayed."""
+        try:
+            return self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
+    def read_batches(self, batch_size: int) -> Iterator[list[Row]]:
+        """Spooled rows in batches, oldest first.
+
+        A line torn by a crash mid-write is skipped: it was never acknowledged
+        as spooled, and every complete line around it is kept.
+        """
+        if self.is_empty():
+            return
+        batch: list[Row] = []
+        with self.path.open("rb") as file:
+            for line in file:
+                try:
+                    row = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                row["created_at"] = datetime.fromisoformat(row["created_at"])
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def clear(self) -> None:
+        """Forget everything spooled (after a complete replay)."""
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,238 @@
+"""The batched background writer: owns every interaction insert, spools when the database is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any, Protocol
+
+import orjson
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from gateway.recording.exchange import Exchange
+from gateway.recording.record import build_interaction_row
+from gateway.recording.spool import Spool
+
+logger = logging.getLogger("feedgate.writer")
+
+Row = dict[str, Any]
+
+
+class RowSink(Protocol):
+    """Where rows go: the interaction store, in production."""
+
+    async def insert_many(self, rows: list[Row]) -> None: ...
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    """Whether an insert failed because the database is unreachable, not because of the rows."""
+    if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class InteractionWriter:
+    """Takes exchanges from the proxy without waiting and stores them in batches.
+
+    `submit` is a plain append, so proxying never waits for storage. One task
+    drains the buffer: by batch size or flush interval, it builds rows and inserts
+    them. When the database is unreachable, batches go to the spool file, and
+    while the spool holds anything every new batch goes there too, so replay
+    stores rows in the order they came. Replays are idempotent on the row id.
+    """
+
+    def __init__(
+        self,
+        sink: RowSink,
+        spool: Spool,
+        *,
+        batch_size: int = 500,
+        flush_interval: float = 0.2,
+        max_buffered: int = 50_000,
+        retry_interval: float = 2.0,
+    ) -> None:
+        self._sink = sink
+        self._spool = spool
+        self._batch_size = batch_size
+        self._flush_interval = flush_interval
+        self._max_buffered = max_buffered
+        self._retry_interval = retry_interval
+        self._buffer: deque[Exchange] = deque()
+        self._wakeup = asyncio.Event()
+        self._flushed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._spooling = not spool.is_empty()
+        self._next_replay = 0.0
+        self._submitted = 0
+        self._processed = 0
+        self.stored = 0
+        self.spooled = 0
+
+    def submit(self, exchange: Exchange) -> None:
+        """Queue one exchange for storage; never blocks, never raises."""
+        self._buffer.append(exchange)
+        self._submitted += 1
+        if len(self._buffer) >= self._batch_size:
+            self._wakeup.set()
+
+    @property
+    def backlog(self) -> int:
+        """Exchanges submitted but not yet stored or spooled."""
+        return len(self._buffer)
+
+    @property
+    def spooling(self) -> bool:
+        """Whether rows are currently going to the spool file."""
+        return self._spooling
+
+    def start(self) -> None:
+        """Start the background task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="feedgate-writer")
+
+    async def flush(self) -> None:
+        """Wait until everything submitted so far is stored (or spooled)."""
+        target = self._submitted
+        async with self._flushed:
+            self._wakeup.set()
+            await self._flushed.wait_for(lambda: self._processed >= target)
+
+    async def close(self) -> None:
+        """Store everything still buffered, replaying the spool if the database is back, and stop."""
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), self._flush_interval)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+            closing = self._closing
+            try:
+                await self._drain()
+            except Exception:  # pragma: no cover - the writer must outlive any one bad batch
+                logger.exception("interaction writer failed a cycle; retrying")
+            async with self._flushed:
+                self._flushed.notify_all()
+            if closing and not self._buffer:
+                return
+
+    async def _drain(self) -> None:
+        if self._spooling and asyncio.get_running_loop().time() >= self._next_replay:
+            await self._replay()
+        if not self._spooling and len(self._buffer) > self._max_buffered:
+            # The database is up but cannot keep pace: bound memory by spooling,
+            # and catch up through the replay path.
+            logger.warning("%d interactions buffered; spooling until the database catches up", len(self._buffer))
+            self._spooling = True
+            self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
+        while self._buffer:
+            count = len(self._buffer)
+            if self._spooling and count > self._batch_size:
+                # The database is away: move the whole backlog to disk in one write.
+                take = count
+            else:
+                take = min(count, self._batch_size)
+            exchanges = [self._buffer.popleft() for _ in range(take)]
+            rows = [_row_of(exchange) for exchange in exchanges]
+            await self._store(rows)
+            self._processed += take
+
+    async def _store(self, rows: list[Row]) -> None:
+        if not self._spooling:
+            try:
+                await self._insert(rows)
+                return
+            except Exception as exc:
+                if not _is_unavailable(exc):
+                    raise
+                logger.warning("database unavailable (%s); spooling interactions to %s", exc, self._spool.path)
+                self._spooling = True
+                self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
+        await asyncio.to_thread(self._spool.append, rows)
+        self.spooled += len(rows)
+
+    async def _insert(self, rows: list[Row]) -> None:
+        try:
+            await self._sink.insert_many(rows)
+        except Exception as exc:
+            if _is_unavailable(exc):
+                raise
+            # One bad row must not sink its batch: store the rows one by one,
+            # cleaning any that the database refuses.
+            for row in rows:
+                await self._insert_one(row)
+            return
+        self.stored += len(rows)
+
+    async def _insert_one(self, row: Row) -> None:
+        last_error: Exception | None = None
+        for attempt in (row, _cleaned(row), _minimal(row)):
+            try:
+                await self._sink.insert_many([attempt])
+            except Exception as exc:
+                if _is_unavailable(exc):
+                    raise
+                last_error = exc
+                continue
+            self.stored += 1
+            return
+        logger.error("could not store interaction %s: %s", row.get("id"), last_error)
+
+    async def _replay(self) -> None:
+        try:
+            batches = await asyncio.to_thread(lambda: list(self._spool.read_batches(self._batch_size)))
+            for batch in batches:
+                await self._insert(batch)
+        except Exception as exc:
+            if not _is_unavailable(exc):
+                raise
+            self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
+            return
+        await asyncio.to_thread(self._spool.clear)
+        self._spooling = False
+        logger.info("database back; replayed the spool")
+
+
+def _row_of(exchange: Exchange) -> Row:
+    try:
+        return build_interaction_row(exchange)
+    except Exception as exc:  # pragma: no cover - build_interaction_row is defensive already
+        logger.exception("could not build interaction %s", exchange.id)
+        return {
+            "id": exchange.id,
+            "created_at": exchange.created_at,
+            "app": exchange.app,
+            "endpoint": exchange.endpoint,
+            "upstream": exchange.upstream,
+            "stream": False,
+            "partial": exchange.partial,
+            "status_code": exchange.status_code,
+            "error": f"feedgate could not record this answer: {exc}",
+        }
+
+
+def _cleaned(row: Row) -> Row:
+    """The row without NUL characters, which PostgreSQL refuses in text and JSON."""
+    cleaned = orjson.loads(orjson.dumps(row, default=str).replace(b"\\u0000", b""))
+    cleaned["created_at"] = row["created_at"]
+    return _with_note(cleaned, "stored after removing NUL characters the database refused")
+
+
+def _minimal(row: Row) -> Row:
+    """Only the row's identity, when the database refuses even the cleaned row."""
+    keep = ("id", "created_at", "app", "endpoint", "upstream", "model", "stream", "partial", "status_code", "error")
+    return _with_note({k: row.get(k) for k in keep}, "request and response dropped: the database refused them")
+
+
+def _with_note(row: Row, note: str) -> Row:
+    row["error"] = f"{row['error']}; {note}" if row.get("error") else note
+    return row

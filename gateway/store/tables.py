@@ -1,0 +1,81 @@
+"""SQLAlchemy table definitions: the schema Alembic migrations build."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from sqlalchemy.dialects.postgresql import JSONB
+
+# JSONB on PostgreSQL so documents can be queried and indexed; plain JSON text elsewhere.
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    # UUIDv7 text: sorts by creation time, so it doubles as the paging cursor.
+    Column("id", String(36), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("app", String(200), nullable=False),
+    Column("endpoint", String(100), nullable=False),
+    Column("upstream", String(100), nullable=False),
+    Column("model", String(200)),
+    Column("stream", Boolean, nullable=False, default=False),
+    Column("request", JSONDocument),
+    Column("response", JSONDocument),
+    Column("response_text", Text),
+    Column("tool_calls", JSONDocument),
+    Column("finish_reason", String(50)),
+    Column("upstream_response_id", String(200)),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("partial", Boolean, nullable=False, default=False),
+    Column("prompt_tokens", Integer),
+    Column("completion_tokens", Integer),
+    Column("total_tokens", Integer),
+    Column("latency_ms", Float),
+    Column("ttfb_ms", Float),
+    Column("end_user", String(200)),
+    Column("metadata", JSONDocument),
+    Index(None, "upstream_response_id"),
+    Index(None, "app", "created_at"),
+    Index(None, "created_at"),
+)
+
+gateway_keys = Table(
+    "gateway_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("app", String(200), nullable=False),
+    # sha256 of the key: the raw key is shown once at creation and never stored.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Small values the gateway generates once and must keep (signing secrets, salts).
+gateway_secrets = Table(
+    "gateway_secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
