@@ -38,9 +38,7 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +47,7 @@ import orjson
 import uvicorn
 
 from gateway import fake_upstream_payloads as payloads
+from gateway.threaded_server import ThreadedServer
 
 __all__ = ["FakeUpstreamApp", "RecordedRequest", "RunningFakeUpstream", "create_fake_upstream", "main", "run_fake_upstream"]
 
@@ -278,32 +277,10 @@ def create_fake_upstream(*, record: bool = True) -> FakeUpstreamApp:
     return FakeUpstreamApp(record=record)
 
 
-class RunningFakeUpstream:
+class RunningFakeUpstream(ThreadedServer):
     """A fake upstream served by uvicorn in a background thread with its own event loop."""
 
-    def __init__(
-        self, app: FakeUpstreamApp, host: str = "127.0.0.1", port: int = 0, *, loop: str = "asyncio", http: str = "auto"
-    ) -> None:
-        self.app = app
-        self.host = host
-        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
-        self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(
-            app, loop=loop, http=http, lifespan="off", log_config=None, log_level="warning",
-            access_log=False, timeout_graceful_shutdown=1,
-        )  # fmt: skip
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"fake-upstream-{self.port}", daemon=True
-        )
-
-    @property
-    def origin(self) -> str:
-        """``http://host:port`` without the /v1 prefix."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+    app: FakeUpstreamApp
 
     @property
     def url(self) -> str:
@@ -311,28 +288,18 @@ class RunningFakeUpstream:
         return self.origin + "/v1"
 
     def start(self, timeout: float = 10.0) -> RunningFakeUpstream:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the fake upstream did not start on {self.origin}")
-            time.sleep(0.005)
+        """Start serving and return once the server accepts connections."""
+        super().start(timeout)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the server; requests still in flight are cancelled."""
         self.app.release()
-        self._server.should_exit = self._server.force_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._socket.close()
+        self._server.force_exit = True
+        super().stop(timeout)
 
     def __enter__(self) -> RunningFakeUpstream:
         return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def run_fake_upstream(

@@ -1,0 +1,194 @@
+"""Fixtures: a database of each kind, a fake OpenAI upstream, and the gateway in process or on a socket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+
+from gateway.app import FeedgateApp, create_app
+from gateway.config import Settings
+from gateway.fake_upstream import RunningFakeUpstream, run_fake_upstream
+from gateway.store.engine import create_engine
+from gateway.store.migrate import upgrade_database
+from gateway.store.tables import metadata
+from gateway.threaded_server import ThreadedServer
+
+ADMIN_TOKEN = "test-admin-token"
+POSTGRES_SERVER = os.environ.get("FEEDGATE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+# -- databases ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies, so migrations run once."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade_database(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session, dropped afterwards.
+
+    Fails, never skips, when the server is unreachable: the suite promises both stores.
+    """
+    server = POSTGRES_SERVER.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"feedgate_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(server)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_SERVER} is required for the storage tests: {exc}")
+    url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    upgrade_database(url)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database of each kind, one per test."""
+    if request.param == "sqlite":
+        path = tmp_path / "feedgate.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    asyncio.run(_truncate_all(url))
+    return url
+
+
+async def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names}"))
+    finally:
+        await engine.dispose()
+
+
+# -- upstream and gateway -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_upstream_server() -> Iterator[RunningFakeUpstream]:
+    with run_fake_upstream() as upstream:
+        yield upstream
+
+
+@pytest.fixture
+def fake_upstream(fake_upstream_server: RunningFakeUpstream) -> RunningFakeUpstream:
+    """The shared fake OpenAI upstream, with its request log and gate reset."""
+    fake_upstream_server.app.reset()
+    return fake_upstream_server
+
+
+@pytest.fixture
+def settings(database_url: str, fake_upstream: RunningFakeUpstream, tmp_path: Path) -> Settings:
+    """Gateway settings for one test: its own database and spool, the fake upstream."""
+    return Settings(
+        database_url=database_url,
+        upstream_url=fake_upstream.url,
+        admin_token=ADMIN_TOKEN,
+        spool_path=tmp_path / "spool.jsonl",
+        writer_flush_interval=0.02,
+        writer_retry_interval=0.1,
+        upstream_read_timeout=5.0,
+    )
+
+
+@pytest.fixture
+async def gateway(settings: Settings) -> AsyncIterator[FeedgateApp]:
+    """The gateway app in process, its lifespan running."""
+    app = create_app(settings, environ={})
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture
+async def client(gateway: FeedgateApp) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the in-process gateway."""
+    transport = httpx.ASGITransport(app=gateway)
+    async with httpx.AsyncClient(transport=transport, base_url="http://feedgate.test") as http:
+        yield http
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+class LiveGateway(ThreadedServer):
+    """The gateway on a real socket, for the openai SDK and streaming."""
+
+    app: FeedgateApp
+
+    @property
+    def url(self) -> str:
+        """The base_url an app would use."""
+        return self.origin + "/v1"
+
+    def flush(self) -> None:
+        """Wait until every interaction so far is stored."""
+        self.run_coroutine(self.app.services.writer.flush())
+
+    def interaction(self, interaction_id: str) -> dict:
+        """One stored interaction, through the admin API."""
+        self.flush()
+        response = httpx.get(
+            f"{self.origin}/api/interactions/{interaction_id}",
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def start_gateway() -> Iterator[Callable[[Settings], LiveGateway]]:
+    """Start gateways with given settings on real sockets; all are stopped after the test."""
+    started: list[LiveGateway] = []
+
+    def start(settings: Settings) -> LiveGateway:
+        server = LiveGateway(create_app(settings, environ={}), lifespan="on", loop="uvloop", http="httptools")
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_gateway(settings: Settings, start_gateway: Callable[[Settings], LiveGateway]) -> LiveGateway:
+    """The gateway served by uvicorn on a free port."""
+    return start_gateway(settings)
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """A base_url on a local port where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
