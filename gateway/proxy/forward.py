@@ -286,9 +286,14 @@ def _parse_metadata(header: bytes) -> dict[str, Any] | None:
 
 def _upstream_failure(exc: httpx.HTTPError, upstream: str) -> tuple[int, str]:
     """Status and message for a request that never got an answer from its upstream."""
-    # The aiohttp transport maps some socket errors to httpx timeouts; the cause tells the truth.
-    cause = exc.__cause__ or exc
-    if isinstance(cause, TimeoutError) or (cause is exc and isinstance(exc, httpx.TimeoutException)):
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("aiohttp"):
+        # The aiohttp transport reports some refused connections as httpx timeouts;
+        # its own exception tells the truth.
+        timed_out = isinstance(cause, TimeoutError)
+    else:
+        cause, timed_out = exc, isinstance(exc, httpx.TimeoutException)
+    if timed_out:
         return 504, f"Upstream '{upstream}' did not answer in time."
     return 502, f"Upstream '{upstream}' could not be reached: {type(cause).__name__}: {cause}"
 

@@ -1,0 +1,143 @@
+"""/api/interactions: the admin's read access to recorded calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
+
+
+async def make_interactions(client, count: int, *, key: str = "sk-a", model: str = "gpt-4o-mini") -> list[str]:
+    ids = []
+    for n in range(count):
+        body = {**CHAT, "model": model, "messages": [{"role": "user", "content": f"q{n}"}]}
+        response = await client.post("/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"})
+        ids.append(response.headers["x-feedgate-interaction-id"])
+    return ids
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}, {"authorization": "Basic abc"}])
+async def test_admin_token_is_required(client, headers):
+    response = await client.get("/api/interactions", headers=headers)
+
+    assert response.status_code == 401
+    assert "token" in response.json()["detail"]
+
+
+async def test_admin_api_is_closed_when_no_token_is_configured(settings, fake_upstream):
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from gateway.app import create_app
+
+    app = create_app(settings.model_copy(update={"admin_token": None}), environ={})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            response = await http.get("/api/interactions", headers={"authorization": "Bearer anything"})
+
+    assert response.status_code == 401
+    assert "FEEDGATE_ADMIN_TOKEN" in response.json()["detail"]
+
+
+async def test_listing_is_newest_first(client, gateway, admin_headers, fake_upstream):
+    ids = await make_interactions(client, 3)
+    await gateway.services.writer.flush()
+
+    listed = (await client.get("/api/interactions", headers=admin_headers)).json()
+
+    assert [item["id"] for item in listed["data"]] == ids[::-1]
+    assert listed["next_cursor"] is None
+
+
+async def test_listing_pages_with_a_cursor(client, gateway, admin_headers, fake_upstream):
+    ids = await make_interactions(client, 5)
+    await gateway.services.writer.flush()
+
+    first = (await client.get("/api/interactions?limit=2", headers=admin_headers)).json()
+    second = (await client.get(f"/api/interactions?limit=2&cursor={first['next_cursor']}", headers=admin_headers)).json()
+    third = (await client.get(f"/api/interactions?limit=2&cursor={second['next_cursor']}", headers=admin_headers)).json()
+
+    seen = [item["id"] for page in (first, second, third) for item in page["data"]]
+    assert seen == ids[::-1]
+    assert third["next_cursor"] is None
+
+
+async def test_listing_filters_by_app_and_model(client, gateway, admin_headers, fake_upstream):
+    await make_interactions(client, 2, key="sk-a")
+    mine = await make_interactions(client, 1, key="sk-b", model="gpt-4o")
+    await gateway.services.writer.flush()
+    app = (await client.get(f"/api/interactions/{mine[0]}", headers=admin_headers)).json()["app"]
+
+    by_app = (await client.get(f"/api/interactions?app={app}", headers=admin_headers)).json()["data"]
+    by_model = (await client.get("/api/interactions?model=gpt-4o", headers=admin_headers)).json()["data"]
+
+    assert [item["id"] for item in by_app] == mine
+    assert [item["id"] for item in by_model] == mine
+
+
+async def test_listing_filters_by_time_range(client, gateway, admin_headers, fake_upstream):
+    await make_interactions(client, 2)
+    await gateway.services.writer.flush()
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+
+    in_range = await client.get("/api/interactions", params={"since": past, "until": future}, headers=admin_headers)
+    after = await client.get("/api/interactions", params={"since": future}, headers=admin_headers)
+
+    assert len(in_range.json()["data"]) == 2
+    assert after.json()["data"] == []
+
+
+async def test_created_at_is_utc_iso8601(client, gateway, admin_headers, fake_upstream):
+    [interaction_id] = await make_interactions(client, 1)
+
+    item = (await client.get(f"/api/interactions/{interaction_id}", headers=admin_headers)).json()
+
+    assert datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")).utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [("limit=0", "limit"), ("limit=5000", "limit"), ("since=yesterday", "since")],
+)
+async def test_bad_listing_parameters_get_a_clear_400(client, admin_headers, query, fragment):
+    response = await client.get(f"/api/interactions?{query}", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert fragment in str(response.json())
+
+
+async def test_since_after_until_is_refused(client, admin_headers):
+    response = await client.get(
+        "/api/interactions?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", headers=admin_headers
+    )
+
+    assert response.status_code == 400
+    assert "since" in response.json()["detail"]
+
+
+async def test_one_interaction_by_either_id(client, admin_headers, fake_upstream):
+    response = await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-a"})
+    gateway_id = response.headers["x-feedgate-interaction-id"]
+
+    by_gateway_id = await client.get(f"/api/interactions/{gateway_id}", headers=admin_headers)
+    by_upstream_id = await client.get(f"/api/interactions/{response.json()['id']}", headers=admin_headers)
+
+    assert by_gateway_id.status_code == by_upstream_id.status_code == 200
+    assert by_gateway_id.json() == by_upstream_id.json()
+
+
+async def test_unknown_interaction_is_404(client, admin_headers):
+    response = await client.get("/api/interactions/does-not-exist", headers=admin_headers)
+
+    assert response.status_code == 404
+    assert "does-not-exist" in response.json()["detail"]
+
+
+async def test_openapi_schema_describes_the_api(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+
+    assert "/api/interactions" in schema["paths"]
+    assert "/api/interactions/{interaction_id}" in schema["paths"]

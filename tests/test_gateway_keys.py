@@ -1,0 +1,92 @@
+"""Gateway-key mode: apps present keys the gateway issued; upstreams get their own keys."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.app import create_app
+from gateway.config import Upstream
+from gateway.fake_upstream import run_fake_upstream
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+
+
+@pytest.fixture
+async def keyed(settings, fake_upstream):
+    """A gateway in gateway-key mode whose default upstream key comes from UPSTREAM_KEY."""
+    keyed_settings = settings.model_copy(update={"key_mode": "gateway", "upstream_api_key_env": "UPSTREAM_KEY"})
+    app = create_app(keyed_settings, environ={"UPSTREAM_KEY": "sk-real-upstream"})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            yield app, http
+
+
+async def test_issued_key_is_swapped_for_the_upstream_key(keyed, fake_upstream):
+    app, http = keyed
+    issued = await app.services.keys.issue("support-bot")
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": f"Bearer {issued.raw_key}"})
+
+    assert response.status_code == 200
+    assert fake_upstream.app.requests[-1].headers["authorization"] == "Bearer sk-real-upstream"
+
+
+async def test_interactions_are_recorded_under_the_keys_app(keyed, fake_upstream):
+    app, http = keyed
+    issued = await app.services.keys.issue("support-bot")
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": f"Bearer {issued.raw_key}"})
+
+    await app.services.writer.flush()
+    row = await app.services.interactions.get(response.headers["x-feedgate-interaction-id"])
+    assert row["app"] == "support-bot"
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer fgk-never-issued", "Bearer sk-raw-openai-key"])
+async def test_unknown_keys_get_401_in_openais_format(keyed, fake_upstream, authorization):
+    _, http = keyed
+    headers = {"authorization": authorization} if authorization else {}
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers=headers)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+    assert fake_upstream.app.requests == []
+
+
+async def test_revoked_key_stops_working(keyed, fake_upstream):
+    app, http = keyed
+    issued = await app.services.keys.issue("support-bot")
+    assert await app.services.keys.revoke(issued.id)
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": f"Bearer {issued.raw_key}"})
+
+    assert response.status_code == 401
+
+
+async def test_raw_keys_are_never_stored(keyed):
+    app, _ = keyed
+    issued = await app.services.keys.issue("support-bot")
+
+    async with app.services.engine.connect() as connection:
+        from sqlalchemy import select
+
+        from gateway.store.tables import gateway_keys
+
+        stored = (await connection.execute(select(gateway_keys))).mappings().all()
+    assert issued.raw_key not in repr(stored)
+
+
+async def test_models_route_to_their_upstream_by_prefix(settings, fake_upstream):
+    with run_fake_upstream() as local:
+        second = Upstream(name="local", url=local.url, model_prefixes=["llama"])
+        app = create_app(settings.model_copy(update={"upstreams": [second]}), environ={})
+        async with LifespanManager(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+                await http.post("/v1/chat/completions", json={**CHAT, "model": "llama-3.1-8b"})
+                await http.post("/v1/chat/completions", json=CHAT)
+
+        assert [r.json()["model"] for r in local.app.requests] == ["llama-3.1-8b"]
+    assert [r.json()["model"] for r in fake_upstream.app.requests] == ["gpt-4o-mini"]
