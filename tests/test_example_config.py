@@ -1,0 +1,22 @@
+"""The example configuration shipped in the repository stays valid."""
+
+import os
+from pathlib import Path
+
+from gateway.config import load_settings
+from gateway.proxy.routing import UpstreamRouter
+
+EXAMPLE = Path(__file__).parent.parent / "feedgate.example.toml"
+
+
+def test_example_config_loads_and_routes_by_prefix(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("FEEDGATE_"):
+            monkeypatch.delenv(name)
+
+    settings = load_settings(EXAMPLE)
+    router = UpstreamRouter(settings.all_upstreams())
+
+    assert router.route("llama-3.1-8b").name == "local"
+    assert router.route("claude-sonnet-4-5").name == "anthropic-compat"
+    assert router.route("gpt-4o").name == "default"
