@@ -152,7 +152,7 @@ def match_clusters(
     # because links are sparse; ties cannot steal a clearly better match.
     candidates = sorted(
         ((c, i) for c, i in zip(*np.nonzero(linked))),
-        key=lambda pair: (-shares_members[pair], -overlap[pair], -similarity[pair], pair),
+        key=lambda pair: (not shares_members[pair], -overlap[pair], -similarity[pair], pair),
     )
     issue_of_cluster: dict[int, int] = {}
     cluster_of_issue: dict[int, int] = {}

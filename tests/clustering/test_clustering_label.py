@@ -1,0 +1,86 @@
+import json
+
+import httpx
+import numpy as np
+import respx
+
+from clustering.label import LLMTitler, ctfidf_keywords, representative_indices, title_from_keywords
+
+DOCUMENTS = [
+    "my card has not arrived yet",
+    "card still not arrived after two weeks",
+    "when will my card arrive",
+    "refund for double charge please",
+    "I was charged twice and want a refund",
+    "refund the duplicate charge",
+    "hello please help",
+]
+LABELS = [0, 0, 0, 1, 1, 1, -1]
+
+
+def test_keywords_name_what_sets_each_cluster_apart():
+    keywords = ctfidf_keywords(DOCUMENTS, LABELS, top_n=3)
+    assert "card" in keywords[0] and "refund" in keywords[1]
+
+
+def test_noise_gets_no_keywords():
+    assert set(ctfidf_keywords(DOCUMENTS, LABELS)) == {0, 1}
+
+
+def test_stop_words_only_give_empty_keywords():
+    assert ctfidf_keywords(["the and", "of the"], [0, 0]) == {0: []}
+
+
+def test_representatives_are_the_members_closest_to_the_centre():
+    embeddings = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    assert representative_indices(embeddings, [0, 1, 2, 3], top_n=2) == [1, 3]
+
+
+def test_title_prefers_a_phrase_to_the_words_it_contains():
+    assert title_from_keywords(["card", "card arrived", "arrived", "weeks"]) == "Card arrived, weeks"
+
+
+def test_title_without_keywords_says_so():
+    assert title_from_keywords([]) == "Unlabelled issue"
+
+
+def chat_reply(content: str) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "titler",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        },
+    )
+
+
+@respx.mock
+def test_llm_titler_returns_the_models_title_and_summary():
+    route = respx.post("http://llm.test/v1/chat/completions").mock(
+        return_value=chat_reply('{"title": "Card never arrives", "summary": "Ordered cards do not arrive."}')
+    )
+    titler = LLMTitler("http://llm.test/v1", "key", "titler")
+    result = titler.title(["card", "arrived"], ["my card has not arrived"])
+    assert (result.title, result.summary) == ("Card never arrives", "Ordered cards do not arrive.")
+    sent = json.loads(route.calls.last.request.content)
+    assert sent["model"] == "titler"
+    assert "card, arrived" in sent["messages"][1]["content"]
+    assert "my card has not arrived" in sent["messages"][1]["content"]
+
+
+@respx.mock
+def test_llm_titler_reads_json_wrapped_in_a_code_fence():
+    respx.post("http://llm.test/v1/chat/completions").mock(
+        return_value=chat_reply('```json\n{"title": "Double charges", "summary": "Charged twice."}\n```')
+    )
+    assert LLMTitler("http://llm.test/v1", "key", "titler").title(["refund"], []).title == "Double charges"
+
+
+@respx.mock
+def test_llm_titler_falls_back_to_the_first_line_of_plain_text():
+    respx.post("http://llm.test/v1/chat/completions").mock(return_value=chat_reply("Refund requests\nMore prose."))
+    result = LLMTitler("http://llm.test/v1", "key", "titler").title(["refund"], [])
+    assert (result.title, result.summary) == ("Refund requests", "")
