@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
 
+from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.interactions import InteractionsController
+from gateway.api.stats import StatsController
 from gateway.config import Settings
 from gateway.services import Services, open_services
+
+STATIC_DIRECTORY = Path(__file__).parent / "static"
 
 
 class FeedgateApp:
@@ -55,10 +61,19 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         return api.state.services
 
     api = Litestar(
-        route_handlers=[InteractionsController],
+        route_handlers=[
+            InteractionsController,
+            FeedbackController,
+            StatsController,
+            # The preflight first: otherwise Litestar adds its own OPTIONS handler for the path.
+            feedback_preflight,
+            submit_feedback,
+            # The browser feedback widget, /static/feedgate.js.
+            create_static_files_router(path="/static", directories=[STATIC_DIRECTORY]),
+        ],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         openapi_config=OpenAPIConfig(title="Feedgate", version="0.1.0", path="/schema"),
         debug=False,
     )
-    return FeedgateApp(api, api_paths_under_v1=frozenset())
+    return FeedgateApp(api, api_paths_under_v1=frozenset({FEEDBACK_PATH}))

@@ -75,6 +75,22 @@ class Settings(BaseSettings):
 
     access_log: bool = False
 
+    # Feedback: the key that signs browser feedback tokens (generated and kept in
+    # the database when not set), how long a token stays valid, which browser
+    # origins may post feedback cross-origin, and the longest text accepted.
+    feedback_secret: str | None = None
+    feedback_token_ttl: int = Field(default=7 * 24 * 3600, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    feedback_max_text_chars: int = Field(default=10_000, gt=0)
+
+    @field_validator("upstream_url")
+    @classmethod
+    def _http_upstream(cls, url: str) -> str:
+        # Checked here too, so a bad default upstream fails at load, not at startup.
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
+        return url
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
@@ -83,6 +99,12 @@ class Settings(BaseSettings):
         if url.startswith("sqlite://"):
             return "sqlite+aiosqlite://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_without_trailing_slash(cls, origins: list[str]) -> list[str]:
+        # Browsers send Origin as scheme://host[:port]; "https://app.example/" would never match.
+        return [origin.rstrip("/") for origin in origins]
 
     @classmethod
     def settings_customise_sources(

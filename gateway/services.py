@@ -14,15 +14,19 @@ from httpx_aiohttp import AiohttpTransport
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import ConfigError, Settings
+from gateway.feedback.service import FeedbackService
+from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
 from gateway.store.engine import create_engine, is_sqlite
+from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
+from gateway.store.stats import StatsStore
 from gateway.store.secrets import get_or_create_secret
 
 logger = logging.getLogger("feedgate")
@@ -40,6 +44,9 @@ class Services:
     resolver: CallerResolver
     http: httpx.AsyncClient
     proxy: ProxyApp
+    feedback_store: FeedbackStore
+    feedback: FeedbackService
+    stats: StatsStore
 
     async def close(self) -> None:
         """Flush every buffered interaction, then release connections."""
@@ -81,6 +88,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
     try:
         await prepare_database(settings, engine)
         salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
+        feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
     except BaseException:
         await engine.dispose()
         raise
@@ -96,6 +104,16 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
     )
     writer.start()
     resolver = CallerResolver(mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for)
+    feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
+    feedback_store = FeedbackStore(engine)
+    feedback = FeedbackService(
+        store=feedback_store,
+        find_interaction=interactions.get,
+        flush_interactions=writer.flush,
+        resolver=resolver,
+        tokens=feedback_tokens,
+        max_text_chars=settings.feedback_max_text_chars,
+    )
     upstreams = settings.all_upstreams()
     http = create_upstream_client(settings)
     proxy = ProxyApp(
@@ -106,6 +124,8 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         upstream_authorization={up.name: upstream_authorization(up, environ) for up in upstreams},
         max_request_bytes=settings.max_request_bytes,
         timeout=httpx.Timeout(settings.upstream_read_timeout, connect=settings.upstream_connect_timeout),
+        # Every answer carries a token the end user's browser can send feedback with.
+        identity_headers=feedback_tokens.response_headers,
     )
     return Services(
         settings=settings,
@@ -116,4 +136,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         resolver=resolver,
         http=http,
         proxy=proxy,
+        feedback_store=feedback_store,
+        feedback=feedback,
+        stats=StatsStore(engine),
     )

@@ -10,7 +10,8 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 
 from gateway.api.auth import require_admin
-from gateway.api.serialize import interaction_json, utc
+from gateway.api.serialize import feedback_json, interaction_json, utc
+from gateway.feedback.history import current_per_user
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -41,7 +42,7 @@ class InteractionsController(Controller):
         next_cursor = page[-1]["id"] if len(rows) > limit else None
         return {"data": [interaction_json(row) for row in page], "next_cursor": next_cursor}
 
-    @get("/{interaction_id:str}", summary="One interaction, by the gateway's id or the upstream's response id")
+    @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
     async def get_interaction(self, services: Services, interaction_id: str) -> dict[str, Any]:
         row = await services.interactions.get(interaction_id)
         if row is None:
@@ -50,4 +51,9 @@ class InteractionsController(Controller):
             row = await services.interactions.get(interaction_id)
         if row is None:
             raise NotFoundException(f"no interaction with id {interaction_id!r}")
-        return interaction_json(row)
+        events = await services.feedback_store.for_interaction(row["id"])
+        feedback = {
+            "events": [feedback_json(event) for event in events],
+            "current": [feedback_json(event) for event in current_per_user(events)],
+        }
+        return {**interaction_json(row), "feedback": feedback}

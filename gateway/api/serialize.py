@@ -45,3 +45,23 @@ def interaction_json(row: dict[str, Any]) -> dict[str, Any]:
         "latency_ms": row.get("latency_ms"),
         "ttfb_ms": row.get("ttfb_ms"),
     }
+
+
+def feedback_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One feedback event as the API returns it."""
+    return {
+        "id": row["id"],
+        "interaction_id": row["interaction_id"],
+        "created_at": utc(row["created_at"]),
+        "app": row["app"],
+        "user_id": row.get("user_id"),
+        "thumbs": row.get("thumbs"),
+        "rating": row.get("rating"),
+        "correction": row.get("correction"),
+        "comment": row.get("comment"),
+        "negative": bool(row["negative"]),
+        "metadata": row.get("metadata"),
+        "idempotency_key": row.get("idempotency_key"),
+        "submitted_via": row["submitted_via"],
+        "seconds_after_answer": row.get("seconds_after_answer"),
+    }

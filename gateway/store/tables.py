@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from sqlalchemy.dialects.postgresql import JSONB
@@ -78,4 +79,34 @@ gateway_secrets = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# One row per feedback submission, never updated: the audit trail. A user's
+# current feedback on an interaction is their newest row.
+feedback = Table(
+    "feedback",
+    metadata,
+    # UUIDv7 text: sorts by creation time, so it doubles as the paging cursor.
+    Column("id", String(36), primary_key=True),
+    Column("interaction_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Denormalised from the interaction so listings filter without a join.
+    Column("app", String(200), nullable=False),
+    Column("user_id", String(200)),
+    Column("thumbs", String(4)),
+    Column("rating", Integer),
+    Column("correction", Text),
+    Column("comment", Text),
+    Column("negative", Boolean, nullable=False),
+    Column("metadata", JSONDocument),
+    Column("idempotency_key", String(200)),
+    # "app" (the app's own credential) or "token" (an end user's feedback token).
+    Column("submitted_via", String(10), nullable=False),
+    # From the end of the answer to this submission, for time-to-feedback insights.
+    Column("seconds_after_answer", Float),
+    Index(None, "interaction_id"),
+    Index(None, "created_at"),
+    Index(None, "app", "created_at"),
+    # Scoped to the interaction so one client's key can never return another interaction's feedback.
+    UniqueConstraint("interaction_id", "idempotency_key"),
 )

@@ -1,0 +1,85 @@
+"""`/v1/feedback` (apps and browsers give feedback) and `/api/feedback` (admins read it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from litestar import Controller, Request, Response, get, post, route
+from litestar.enums import HttpMethod
+from litestar.exceptions import ValidationException
+from litestar.params import Parameter
+
+from gateway.api.auth import require_admin
+from gateway.api.cors import cors_headers, preflight_headers
+from gateway.api.serialize import feedback_json, utc
+from gateway.errors import openai_error_body
+from gateway.feedback.service import FeedbackRefused
+from gateway.services import Services
+from gateway.store.feedback import FeedbackFilter
+
+FEEDBACK_PATH = "/v1/feedback"
+TOKEN_HEADER = "x-feedgate-feedback-token"
+
+
+@post(FEEDBACK_PATH, summary="Give feedback on an interaction (app credential or feedback token)", tags=["feedback"])
+async def submit_feedback(request: Request, services: Services) -> Response[bytes]:
+    """201 with the stored event; 200 with the original event when the idempotency key was seen before."""
+    headers = cors_headers(request.headers.get("origin"), services.settings.cors_origins)
+    try:
+        recorded = await services.feedback.record(
+            await request.body(),
+            authorization=request.headers.get("authorization"),
+            token=request.headers.get(TOKEN_HEADER),
+        )
+    except FeedbackRefused as refused:
+        body = openai_error_body(refused.status, refused.message, refused.code, refused.field)
+        return Response(body, status_code=refused.status, media_type="application/json", headers=headers)
+    body = orjson.dumps(feedback_json(recorded.event))
+    status = 201 if recorded.created else 200
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+@route(FEEDBACK_PATH, http_method=[HttpMethod.OPTIONS], include_in_schema=False)
+async def feedback_preflight(request: Request, services: Services) -> Response[bytes]:
+    """The CORS preflight for browsers posting feedback from a configured origin."""
+    headers = preflight_headers(request.headers.get("origin"), services.settings.cors_origins)
+    return Response(b"", status_code=204, headers=headers)
+
+
+class FeedbackController(Controller):
+    """Read access to feedback events, for admins."""
+
+    path = "/api/feedback"
+    guards = [require_admin]
+    tags = ["feedback"]
+
+    @get("/", summary="List feedback events, newest first")
+    async def list_feedback(
+        self,
+        services: Services,
+        app: str | None = None,
+        interaction_id: str | None = None,
+        negative: Annotated[bool | None, Parameter(description="only negative (true) or non-negative (false)")] = None,
+        has_correction: bool | None = None,
+        since: Annotated[datetime | None, Parameter(description="ISO 8601; inclusive")] = None,
+        until: Annotated[datetime | None, Parameter(description="ISO 8601; exclusive")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
+        cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page")] = None,
+    ) -> dict[str, Any]:
+        if since and until and utc(since) >= utc(until):  # type: ignore[operator]
+            raise ValidationException("'since' must be earlier than 'until'")
+        where = FeedbackFilter(
+            app=app,
+            interaction_id=interaction_id,
+            negative=negative,
+            has_correction=has_correction,
+            since=utc(since),
+            until=utc(until),
+            before_id=cursor,
+        )
+        rows = await services.feedback_store.list(where, limit + 1)
+        page = rows[:limit]
+        next_cursor = page[-1]["id"] if len(rows) > limit else None
+        return {"data": [feedback_json(row) for row in page], "next_cursor": next_cursor}

@@ -1,0 +1,147 @@
+"""What a feedback submission may contain, and when feedback counts as negative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+THUMBS = ("up", "down")
+SIGNALS = ("thumbs", "rating", "correction", "comment")
+# Ids, user ids and idempotency keys are short identifiers, not text.
+MAX_IDENTIFIER_CHARS = 200
+FIELDS = frozenset({"interaction_id", *SIGNALS, "user_id", "metadata", "idempotency_key"})
+
+
+class InvalidSubmission(Exception):
+    """The submission breaks a rule; `field` names the offending field (None for the body as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class MalformedBody(InvalidSubmission):
+    """The body is not JSON at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A validated feedback submission."""
+
+    interaction_id: str
+    thumbs: str | None = None
+    rating: int | None = None
+    correction: str | None = None
+    comment: str | None = None
+    user_id: str | None = None
+    metadata: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def negative(self) -> bool:
+        """Thumbs down, a rating of 1 or 2, or a correction: the answer was not good enough."""
+        return self.thumbs == "down" or (self.rating is not None and self.rating <= 2) or self.correction is not None
+
+
+def parse_submission(body: bytes, max_text_chars: int) -> Submission:
+    """The submission in a JSON request body; raises InvalidSubmission saying what is wrong."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise InvalidSubmission("the request body must be a JSON object")
+    unknown = sorted(set(payload) - FIELDS)
+    if unknown:
+        raise InvalidSubmission(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(FIELDS))}", unknown[0])
+
+    interaction_id = _identifier(payload, "interaction_id")
+    if interaction_id is None:
+        raise InvalidSubmission("'interaction_id' is required", "interaction_id")
+    submission = Submission(
+        interaction_id=interaction_id,
+        thumbs=_thumbs(payload.get("thumbs")),
+        rating=_rating(payload.get("rating")),
+        correction=_text(payload, "correction", max_text_chars),
+        comment=_text(payload, "comment", max_text_chars),
+        user_id=_identifier(payload, "user_id"),
+        metadata=_metadata(payload.get("metadata"), max_text_chars),
+        idempotency_key=_identifier(payload, "idempotency_key"),
+    )
+    if all(getattr(submission, signal) is None for signal in SIGNALS):
+        raise InvalidSubmission("give at least one of 'thumbs', 'rating', 'correction' or 'comment'")
+    return submission
+
+
+def _thumbs(value: Any) -> str | None:
+    if value is None or value in THUMBS:
+        return value
+    raise InvalidSubmission(f"'thumbs' must be \"up\" or \"down\", not {_show(value)}", "thumbs")
+
+
+def _rating(value: Any) -> int | None:
+    if value is None:
+        return None
+    # bool is an int subclass in Python, but true is not a rating.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise InvalidSubmission(f"'rating' must be a whole number from 1 to 5, not {_show(value)}", "rating")
+    return value
+
+
+def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidSubmission(f"'{field}' must be a string", field)
+    if len(value) > max_chars:
+        raise InvalidSubmission(f"'{field}' is {len(value)} characters long; the limit is {max_chars}", field)
+    _refuse_nul(value, field)
+    # An empty box is no signal: a blank correction must not count as negative feedback.
+    return value if value.strip() else None
+
+
+def _identifier(payload: dict[str, Any], field: str) -> str | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidSubmission(f"'{field}' must be a non-empty string", field)
+    if len(value) > MAX_IDENTIFIER_CHARS:
+        raise InvalidSubmission(f"'{field}' is longer than {MAX_IDENTIFIER_CHARS} characters", field)
+    _refuse_nul(value, field)
+    return value
+
+
+def _metadata(value: Any, max_chars: int) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidSubmission("'metadata' must be a JSON object", "metadata")
+    try:
+        encoded = orjson.dumps(value)
+    except TypeError:  # e.g. an integer beyond 64 bits
+        raise InvalidSubmission("'metadata' holds a number too large to store", "metadata") from None
+    if len(encoded) > max_chars:
+        raise InvalidSubmission(f"'metadata' is larger than {max_chars} characters of JSON", "metadata")
+    if b"\\u0000" in encoded:
+        raise InvalidSubmission("'metadata' must not contain NUL characters", "metadata")
+    return value
+
+
+def _refuse_nul(value: str, field: str) -> None:
+    # PostgreSQL cannot store NUL in text or JSONB; refuse it on both stores alike.
+    if "\x00" in value:
+        raise InvalidSubmission(f"'{field}' must not contain NUL characters", field)
+
+
+def _show(value: Any) -> str:
+    """A short JSON rendering of a rejected value for an error message."""
+    try:
+        shown = repr(value) if isinstance(value, float) else orjson.dumps(value).decode()
+    except TypeError:  # e.g. an integer beyond 64 bits
+        shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."

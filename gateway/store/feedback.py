@@ -1,0 +1,86 @@
+"""The feedback repository: append-only events, idempotent on (interaction, idempotency key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.tables import feedback
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackFilter:
+    """Which feedback events a listing returns; every field is optional."""
+
+    app: str | None = None
+    interaction_id: str | None = None
+    negative: bool | None = None
+    has_correction: bool | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    # Keyset paging: only events older than this id (ids sort by time).
+    before_id: str | None = None
+
+
+class FeedbackStore:
+    """Appends and reads feedback events."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+
+    async def append(self, row: Row) -> tuple[Row, bool]:
+        """Store one event; with an idempotency key already used on its interaction, return that event instead.
+
+        The second value says whether `row` was stored (False: an earlier event was returned).
+        """
+        insert = (
+            self._dialect.insert(feedback)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["interaction_id", "idempotency_key"])
+            .returning(feedback.c.id)
+        )
+        async with self._engine.begin() as connection:
+            stored_id = (await connection.execute(insert)).scalar()
+            if stored_id is not None:
+                return dict(row), True
+            query = select(feedback).where(
+                feedback.c.interaction_id == row["interaction_id"],
+                feedback.c.idempotency_key == row["idempotency_key"],
+            )
+            existing = (await connection.execute(query)).mappings().one()
+        return dict(existing), False
+
+    async def for_interaction(self, interaction_id: str) -> list[Row]:
+        """Every event on one interaction, oldest first."""
+        query = select(feedback).where(feedback.c.interaction_id == interaction_id).order_by(feedback.c.id)
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def list(self, where: FeedbackFilter, limit: int) -> list[Row]:
+        """The newest events matching `where`, newest first."""
+        c = feedback.c
+        query = select(feedback).order_by(c.id.desc()).limit(limit)
+        if where.app is not None:
+            query = query.where(c.app == where.app)
+        if where.interaction_id is not None:
+            query = query.where(c.interaction_id == where.interaction_id)
+        if where.negative is not None:
+            query = query.where(c.negative.is_(where.negative))
+        if where.has_correction is not None:
+            query = query.where(c.correction.is_not(None) if where.has_correction else c.correction.is_(None))
+        if where.since is not None:
+            query = query.where(c.created_at >= where.since)
+        if where.until is not None:
+            query = query.where(c.created_at < where.until)
+        if where.before_id is not None:
+            query = query.where(c.id < where.before_id)
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]

@@ -1,0 +1,111 @@
+"""Aggregate queries behind `/api/stats`, grouped by UTC day on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement, Select
+
+from gateway.store.tables import feedback, interactions
+
+Row = dict[str, Any]
+
+# Medians are computed in Python over at most this many delays, to keep memory bounded.
+MAX_DELAYS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class StatsScope:
+    """Interactions created in [since, until), optionally of one app and one model."""
+
+    since: datetime
+    until: datetime
+    app: str | None = None
+    model: str | None = None
+
+
+class StatsStore:
+    """Counts interactions and their current feedback per day."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def _day(self, column: Any) -> ColumnElement[str]:
+        """A timestamp's UTC date as 'YYYY-MM-DD' (the dialects spell it differently)."""
+        if self._engine.dialect.name == "postgresql":
+            return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+        # SQLite keeps the UTC wall time as text.
+        return func.strftime("%Y-%m-%d", column)
+
+    def _in_scope(self, query: Select[Any], scope: StatsScope) -> Select[Any]:
+        c = interactions.c
+        query = query.where(c.created_at >= scope.since, c.created_at < scope.until)
+        if scope.app is not None:
+            query = query.where(c.app == scope.app)
+        if scope.model is not None:
+            query = query.where(c.model == scope.model)
+        return query
+
+    def _current_feedback(self, scope: StatsScope) -> Any:
+        """Each user's newest event per interaction in scope, with the interaction's day."""
+        f = feedback.c
+        newest_first = func.row_number().over(
+            partition_by=(f.interaction_id, func.coalesce(f.user_id, "")), order_by=f.id.desc()
+        )
+        query = select(
+            f.interaction_id,
+            f.thumbs,
+            f.rating,
+            f.correction,
+            f.negative,
+            f.seconds_after_answer,
+            self._day(interactions.c.created_at).label("day"),
+            newest_first.label("rank"),
+        ).join(interactions, interactions.c.id == f.interaction_id)
+        return self._in_scope(query, scope).subquery()
+
+    async def interactions_per_day(self, scope: StatsScope) -> dict[str, int]:
+        """How many interactions each day had."""
+        day = self._day(interactions.c.created_at).label("day")
+        query = self._in_scope(select(day, func.count().label("n")), scope).group_by(day)
+        async with self._engine.connect() as connection:
+            return {row.day: int(row.n) for row in await connection.execute(query)}
+
+    async def feedback_per_day(self, scope: StatsScope) -> dict[str, Row]:
+        """Counts over current feedback, by the day of the interaction it is about."""
+        current = self._current_feedback(scope)
+        c = current.c
+        positive = and_(c.negative.is_(False), or_(c.thumbs == "up", c.rating >= 4))
+        query = (
+            select(
+                c.day,
+                func.count().label("feedback"),
+                func.count(func.distinct(c.interaction_id)).label("interactions_with_feedback"),
+                func.sum(case((c.negative.is_(True), 1), else_=0)).label("negative"),
+                func.sum(case((positive, 1), else_=0)).label("positive"),
+                func.sum(c.rating).label("rating_sum"),
+                func.count(c.rating).label("rating_count"),
+                func.count(c.correction).label("corrections"),
+            )
+            .where(c.rank == 1)
+            .group_by(c.day)
+        )
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return {row["day"]: {k: int(v or 0) for k, v in row.items() if k != "day"} for row in result.mappings()}
+
+    async def feedback_delays(self, scope: StatsScope) -> list[tuple[str, float]]:
+        """(day, seconds from answer to feedback) of current feedback, at most MAX_DELAYS of them."""
+        current = self._current_feedback(scope)
+        c = current.c
+        query = (
+            select(c.day, c.seconds_after_answer)
+            .where(c.rank == 1, c.seconds_after_answer.is_not(None))
+            .limit(MAX_DELAYS)
+        )
+        async with self._engine.connect() as connection:
+            return [(row.day, float(row.seconds_after_answer)) for row in await connection.execute(query)]

@@ -1,0 +1,118 @@
+"""The browser widget, /static/feedgate.js, in headless Chromium on a page from another origin."""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from feedback_helpers import APP_KEY
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class PageServer:
+    """Serves one HTML page from its own origin, as an app's front end would."""
+
+    def __init__(self) -> None:
+        self.page = b""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                self.send_response(200)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(server.page)))
+                self.end_headers()
+                self.wfile.write(server.page)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def page_server() -> Iterator[PageServer]:
+    server = PageServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Chromium; fails (never skips) when Playwright or Chromium is missing."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        pytest.fail(f"the browser tests need the playwright package (pip install playwright): {exc}")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
+        yield chromium
+        chromium.close()
+
+
+def test_thumbs_down_with_a_comment_is_posted_cross_origin_and_stored(settings, start_gateway, page_server, browser):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    answered = httpx.post(
+        f"{gateway.url}/chat/completions",
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "How do I reset my password?"}]},
+        headers={"authorization": f"Bearer {APP_KEY}"},
+    )
+    interaction_id = answered.headers["x-feedgate-interaction-id"]
+    token = answered.headers["x-feedgate-feedback-token"]
+    page_server.page = f"""<!doctype html>
+<html><body>
+<p>{html.escape(answered.json()["choices"][0]["message"]["content"])}</p>
+<div id="feedback" data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"></div>
+<script src="{gateway.origin}/static/feedgate.js"></script>
+</body></html>""".encode()
+    page = browser.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+
+    page.goto(page_server.origin)
+    page.get_by_role("button", name="Bad answer").click()
+    page.get_by_label("What could be better?").fill("It told me to call support; there is a reset link.")
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+
+    assert console_errors == []
+    [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
+    assert stored["thumbs"] == "down"
+    assert stored["comment"] == "It told me to call support; there is a reset link."
+    assert stored["negative"] is True
+    assert stored["submitted_via"] == "token"
+
+
+def test_the_widget_shows_why_feedback_was_refused(settings, start_gateway, page_server, browser):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    page_server.page = f"""<!doctype html>
+<html><body>
+<div id="feedback"></div>
+<script src="{gateway.origin}/static/feedgate.js"></script>
+<script>Feedgate.mount(document.getElementById("feedback"), {{interactionId: "nope", token: "forged"}});</script>
+</body></html>""".encode()
+    page = browser.new_page()
+
+    page.goto(page_server.origin)
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("button", name="Send feedback").click()
+
+    page.get_by_role("status").filter(has_text="the feedback token is malformed").wait_for(timeout=10_000)

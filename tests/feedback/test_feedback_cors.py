@@ -1,0 +1,65 @@
+"""CORS: configured browser origins may post feedback cross-origin, and only to /v1/feedback."""
+
+from __future__ import annotations
+
+import pytest
+
+ORIGIN = "https://shop.example"
+
+
+@pytest.fixture
+async def http(gateway_with):
+    async with gateway_with(cors_origins=[ORIGIN]) as (_, client):
+        yield client
+
+
+PREFLIGHT = {
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "content-type, x-feedgate-feedback-token",
+}
+
+
+async def test_the_preflight_allows_a_configured_origin_to_post_with_a_token(http):
+    response = await http.options("/v1/feedback", headers={"origin": ORIGIN, **PREFLIGHT})
+
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "x-feedgate-feedback-token" in response.headers["access-control-allow-headers"]
+    assert "content-type" in response.headers["access-control-allow-headers"]
+
+
+async def test_the_preflight_does_not_allow_other_origins(http):
+    response = await http.options("/v1/feedback", headers={"origin": "https://evil.example", **PREFLIGHT})
+
+    assert "access-control-allow-origin" not in response.headers
+    assert "access-control-allow-methods" not in response.headers
+
+
+async def test_answers_to_a_configured_origin_carry_the_allow_origin_header(http):
+    response = await http.post("/v1/feedback", json={"thumbs": "up"}, headers={"origin": ORIGIN})
+
+    # Errors too: the browser script can only show the message if it may read it.
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+
+
+async def test_answers_to_other_origins_carry_no_allow_origin_header(http):
+    response = await http.post("/v1/feedback", json={"thumbs": "up"}, headers={"origin": "https://evil.example"})
+
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("OPTIONS", "/api/interactions"), ("GET", "/api/stats"), ("GET", "/static/feedgate.js")]
+)
+async def test_no_other_route_answers_cross_origin(http, method, path):
+    response = await http.request(method, path, headers={"origin": ORIGIN, **PREFLIGHT})
+
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_the_preflight_is_not_forwarded_upstream(http, fake_upstream):
+    await http.options("/v1/feedback", headers={"origin": ORIGIN, **PREFLIGHT})
+
+    assert fake_upstream.app.requests == []

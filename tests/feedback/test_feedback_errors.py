@@ -1,0 +1,170 @@
+"""POST /v1/feedback refuses bad input and missing or wrong credentials with a clear message, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from feedback_helpers import APP_KEY, error_of
+
+from gateway.feedback.token import FeedbackTokens
+
+
+@pytest.fixture
+async def given(answer):
+    return await answer()
+
+
+async def test_no_signal_is_refused(given, post_feedback):
+    response = await post_feedback({"interaction_id": given.interaction_id, "user_id": "u"}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "give at least one of 'thumbs', 'rating', 'correction' or 'comment'"
+
+
+async def test_blank_text_is_no_signal(given, post_feedback):
+    response = await post_feedback({"interaction_id": given.interaction_id, "comment": "   "}, token=given.token)
+
+    assert response.status_code == 422
+    assert "at least one of" in error_of(response)["message"]
+
+
+# Every kind of bad value is covered in test_feedback_submission.py; these check the HTTP answer.
+@pytest.mark.parametrize("rating", [6, True, 1.5, "3"])
+async def test_a_rating_must_be_a_whole_number_from_1_to_5(given, post_feedback, rating):
+    response = await post_feedback({"interaction_id": given.interaction_id, "rating": rating}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"].startswith("'rating' must be a whole number from 1 to 5")
+    assert error_of(response)["param"] == "rating"
+
+
+@pytest.mark.parametrize("thumbs", ["sideways", 1])
+async def test_thumbs_must_be_up_or_down(given, post_feedback, thumbs):
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": thumbs}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"].startswith("'thumbs' must be \"up\" or \"down\"")
+
+
+@pytest.mark.parametrize("field", ["comment", "correction"])
+async def test_text_over_the_limit_is_refused(given, post_feedback, field, settings):
+    limit = settings.feedback_max_text_chars
+    response = await post_feedback({"interaction_id": given.interaction_id, field: "x" * (limit + 1)}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == f"'{field}' is {limit + 1} characters long; the limit is {limit}"
+
+
+async def test_text_at_the_limit_is_accepted(given, post_feedback, settings):
+    comment = "x" * settings.feedback_max_text_chars
+    response = await post_feedback({"interaction_id": given.interaction_id, "comment": comment}, token=given.token)
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("field", ["comment", "correction"])
+async def test_text_must_be_a_string(given, post_feedback, field):
+    response = await post_feedback({"interaction_id": given.interaction_id, field: 42}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == f"'{field}' must be a string"
+
+
+async def test_nul_characters_are_refused_on_every_store(given, post_feedback):
+    response = await post_feedback({"interaction_id": given.interaction_id, "comment": "a\u0000b"}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "'comment' must not contain NUL characters"
+
+
+async def test_metadata_must_be_an_object(given, post_feedback):
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up", "metadata": [1]}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "'metadata' must be a JSON object"
+
+
+async def test_unknown_fields_are_refused_by_name(given, post_feedback):
+    response = await post_feedback({"interaction_id": given.interaction_id, "stars": 5}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"].startswith("unknown field 'stars'")
+
+
+async def test_the_interaction_id_is_required(given, post_feedback):
+    response = await post_feedback({"thumbs": "up"}, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "'interaction_id' is required"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe"])
+async def test_malformed_json_is_a_400(given, post_feedback, body):
+    response = await post_feedback(body, token=given.token)
+
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith("the request body is not valid JSON")
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null"])
+async def test_a_body_that_is_not_an_object_is_refused(given, post_feedback, body):
+    response = await post_feedback(body, token=given.token)
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "the request body must be a JSON object"
+
+
+async def test_an_unknown_interaction_is_a_404(post_feedback):
+    response = await post_feedback({"interaction_id": "chatcmpl-nope", "thumbs": "up"}, key=APP_KEY)
+
+    assert response.status_code == 404
+    assert error_of(response)["message"] == "no interaction with id 'chatcmpl-nope'"
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Basic abc"}, {"authorization": "Bearer "}])
+async def test_no_credential_is_a_401(given, post_feedback, headers):
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, headers=headers)
+
+    assert response.status_code == 401
+    assert "x-feedgate-feedback-token" in error_of(response)["message"]
+
+
+async def test_a_token_for_another_interaction_is_a_403(answer, post_feedback):
+    one, two = await answer(), await answer()
+
+    response = await post_feedback({"interaction_id": two.interaction_id, "thumbs": "up"}, token=one.token)
+
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "the feedback token is for another interaction"
+
+
+async def test_a_forged_token_is_a_403(given, post_feedback):
+    forged = given.token[:-4] + ("AAAA" if not given.token.endswith("AAAA") else "BBBB")
+
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token=forged)
+
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "the feedback token's signature is not valid"
+
+
+async def test_an_expired_token_is_a_403(gateway_with, settings):
+    async with gateway_with(feedback_secret="s3cret") as (_, http):
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        answered = await http.post("/v1/chat/completions", json=chat, headers={"authorization": f"Bearer {APP_KEY}"})
+        interaction_id = answered.headers["x-feedgate-interaction-id"]
+        # Signed with the gateway's secret eight days ago: a week's validity is over.
+        stale = FeedbackTokens("s3cret", settings.feedback_token_ttl, clock=lambda: 1_000_000.0).sign(interaction_id)
+        response = await http.post(
+            "/v1/feedback",
+            json={"interaction_id": interaction_id, "thumbs": "up"},
+            headers={"x-feedgate-feedback-token": stale},
+        )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "the feedback token has expired"
+
+
+async def test_a_malformed_token_is_a_403(given, post_feedback):
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token="garbage")
+
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "the feedback token is malformed"

@@ -1,0 +1,69 @@
+"""Validating a submission and the negativity rule, without HTTP or a database."""
+
+from __future__ import annotations
+
+import json
+import pytest
+
+from gateway.feedback.submission import InvalidSubmission, MalformedBody, parse_submission
+
+LIMIT = 100
+
+
+def parse(**fields):
+    return parse_submission(json.dumps({"interaction_id": "i-1", **fields}).encode(), LIMIT)
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1, True, False, 1.5, 3.0, "3", [3], {"v": 3}, 10**30])
+def test_a_rating_is_a_whole_number_from_1_to_5(rating):
+    with pytest.raises(InvalidSubmission) as refused:
+        parse(rating=rating)
+
+    assert refused.value.field == "rating"
+    assert refused.value.message.startswith("'rating' must be a whole number from 1 to 5, not ")
+
+
+@pytest.mark.parametrize("rating", [1, 2, 3, 4, 5])
+def test_every_whole_rating_from_1_to_5_is_accepted(rating):
+    assert parse(rating=rating).rating == rating
+
+
+@pytest.mark.parametrize("thumbs", ["sideways", "UP", "Down", 1, True, "", ["up"]])
+def test_thumbs_are_up_or_down(thumbs):
+    with pytest.raises(InvalidSubmission) as refused:
+        parse(thumbs=thumbs)
+
+    assert refused.value.field == "thumbs"
+
+
+@pytest.mark.parametrize("field", ["interaction_id", "user_id", "idempotency_key"])
+@pytest.mark.parametrize("value", ["", "  ", 5, "x" * 201])
+def test_identifiers_are_short_non_empty_strings(field, value):
+    with pytest.raises(InvalidSubmission) as refused:
+        parse(thumbs="up", **{field: value})
+
+    assert refused.value.field == field
+
+
+def test_metadata_over_the_text_limit_is_refused():
+    with pytest.raises(InvalidSubmission, match="'metadata' is larger than 100 characters of JSON"):
+        parse(thumbs="up", metadata={"note": "x" * LIMIT})
+
+
+def test_metadata_with_nul_characters_is_refused():
+    with pytest.raises(InvalidSubmission, match="'metadata' must not contain NUL characters"):
+        parse(thumbs="up", metadata={"note": "a\u0000b"})
+
+
+def test_invalid_utf8_is_malformed():
+    with pytest.raises(MalformedBody):
+        parse_submission(b'{"interaction_id": "\xff"}', LIMIT)
+
+
+def test_a_blank_correction_is_no_signal_and_not_negative():
+    with pytest.raises(InvalidSubmission, match="at least one of"):
+        parse(correction="")
+
+
+def test_a_comment_alone_is_not_negative():
+    assert parse(comment="fine").negative is False

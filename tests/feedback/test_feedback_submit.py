@@ -1,0 +1,185 @@
+"""POST /v1/feedback: what is stored, what comes back, and who may post."""
+
+from __future__ import annotations
+
+import pytest
+from feedback_helpers import APP_KEY, OTHER_APP_KEY, error_of
+
+
+async def test_feedback_with_a_token_is_stored_and_returned(answer, post_feedback):
+    given = await answer()
+
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token=given.token)
+
+    assert response.status_code == 201
+    stored = response.json()
+    assert stored["id"]
+    assert stored["interaction_id"] == given.interaction_id
+    assert stored["thumbs"] == "up"
+    assert stored["negative"] is False
+    assert stored["submitted_via"] == "token"
+
+
+async def test_every_field_is_stored(answer, post_feedback):
+    given = await answer()
+    body = {
+        "interaction_id": given.interaction_id,
+        "thumbs": "down",
+        "rating": 2,
+        "correction": "The fee is 2%, not 3%.",
+        "comment": "Wrong fee",
+        "user_id": "user-7",
+        "metadata": {"page": "checkout"},
+        "idempotency_key": "click-1",
+    }
+
+    stored = (await post_feedback(body, token=given.token)).json()
+
+    assert {k: stored[k] for k in body} == body
+    assert stored["seconds_after_answer"] >= 0
+
+
+async def test_the_upstream_response_id_resolves_to_the_gateways_id(answer, post_feedback):
+    given = await answer()
+
+    response = await post_feedback({"interaction_id": given.response_id, "rating": 5}, token=given.token)
+
+    assert response.status_code == 201
+    assert response.json()["interaction_id"] == given.interaction_id
+
+
+async def test_feedback_right_after_the_answer_finds_the_unflushed_interaction(gateway_with):
+    # A writer that never flushes by itself: only the feedback endpoint's flush stores the interaction.
+    async with gateway_with(writer_flush_interval=3600.0) as (_, http):
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        answered = await http.post("/v1/chat/completions", json=chat, headers={"authorization": f"Bearer {APP_KEY}"})
+        response = await http.post(
+            "/v1/feedback",
+            json={"interaction_id": answered.headers["x-feedgate-interaction-id"], "thumbs": "up"},
+            headers={"x-feedgate-feedback-token": answered.headers["x-feedgate-feedback-token"]},
+        )
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("signal", "negative"),
+    [
+        ({"thumbs": "down"}, True),
+        ({"thumbs": "up"}, False),
+        ({"rating": 1}, True),
+        ({"rating": 2}, True),
+        ({"rating": 3}, False),
+        ({"rating": 5}, False),
+        ({"correction": "It is 42."}, True),
+        ({"comment": "Thanks"}, False),
+        ({"thumbs": "up", "rating": 1}, True),
+    ],
+)
+async def test_feedback_is_negative_on_thumbs_down_a_low_rating_or_a_correction(answer, post_feedback, signal, negative):
+    given = await answer()
+
+    stored = (await post_feedback({"interaction_id": given.interaction_id, **signal}, token=given.token)).json()
+
+    assert stored["negative"] is negative
+
+
+# -- the app's own credential ---------------------------------------------------------
+
+
+async def test_the_app_may_post_with_the_key_it_proxies_with(answer, post_feedback):
+    given = await answer(APP_KEY)
+
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "down"}, key=APP_KEY)
+
+    assert response.status_code == 201
+    assert response.json()["submitted_via"] == "app"
+
+
+async def test_an_app_may_not_post_on_another_apps_interaction(answer, post_feedback):
+    given = await answer(APP_KEY)
+
+    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "down"}, key=OTHER_APP_KEY)
+
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "this interaction belongs to another app"
+
+
+async def test_in_gateway_key_mode_the_issued_key_is_the_credential(gateway_with):
+    async with gateway_with(key_mode="gateway") as (app, http):
+        issued = await app.services.keys.issue("support-bot")
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        auth = {"authorization": f"Bearer {issued.raw_key}"}
+        answered = await http.post("/v1/chat/completions", json=chat, headers=auth)
+        body = {"interaction_id": answered.headers["x-feedgate-interaction-id"], "thumbs": "up"}
+        mine = await http.post("/v1/feedback", json=body, headers=auth)
+        unknown = await http.post("/v1/feedback", json=body, headers={"authorization": "Bearer fgk-not-issued"})
+
+    assert mine.status_code == 201
+    assert mine.json()["app"] == "support-bot"
+    assert unknown.status_code == 401
+    assert "incorrect API key" in unknown.json()["error"]["message"]
+
+
+# -- idempotency and history -------------------------------------------------------------
+
+
+async def test_the_same_idempotency_key_stores_once_and_returns_the_original(answer, post_feedback, client, admin_headers):
+    given = await answer()
+    first = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "down", "idempotency_key": "k1"}, token=given.token
+    )
+
+    again = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "up", "idempotency_key": "k1"}, token=given.token
+    )
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    events = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()["feedback"]
+    assert len(events["events"]) == 1
+
+
+async def test_an_idempotency_key_is_scoped_to_its_interaction(answer, post_feedback):
+    one, two = await answer(), await answer()
+
+    first = await post_feedback({"interaction_id": one.interaction_id, "thumbs": "up", "idempotency_key": "k"}, token=one.token)
+    second = await post_feedback({"interaction_id": two.interaction_id, "thumbs": "up", "idempotency_key": "k"}, token=two.token)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.json()["interaction_id"] == two.interaction_id
+
+
+async def test_every_submission_is_kept_and_the_latest_per_user_is_current(answer, post_feedback, client, admin_headers):
+    given = await answer()
+    for body in (
+        {"user_id": "ann", "thumbs": "up"},
+        {"user_id": "bob", "rating": 4},
+        {"user_id": "ann", "thumbs": "down", "comment": "changed my mind"},
+    ):
+        await post_feedback({"interaction_id": given.interaction_id, **body}, token=given.token)
+
+    feedback = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()["feedback"]
+
+    assert [(e["user_id"], e["thumbs"], e["rating"]) for e in feedback["events"]] == [
+        ("ann", "up", None),
+        ("bob", None, 4),
+        ("ann", "down", None),
+    ]
+    assert [(e["user_id"], e["thumbs"], e["rating"]) for e in feedback["current"]] == [("bob", None, 4), ("ann", "down", None)]
+
+
+async def test_the_user_defaults_to_the_end_user_named_on_the_call(answer, post_feedback):
+    given = await answer(user="customer-42")
+
+    stored = (await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token=given.token)).json()
+
+    assert stored["user_id"] == "customer-42"
+
+
+async def test_an_interaction_without_feedback_shows_empty_feedback(answer, client, gateway, admin_headers):
+    given = await answer()
+
+    record = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()
+
+    assert record["feedback"] == {"events": [], "current": []}
