@@ -24,6 +24,7 @@ from gateway.recording.writer import InteractionWriter
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
+from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
 from gateway.store.stats import StatsStore
@@ -42,16 +43,17 @@ class Services:
     keys: GatewayKeyStore
     writer: InteractionWriter
     resolver: CallerResolver
-    http: httpx.AsyncClient
+    upstream_transport: httpx.AsyncBaseTransport
     proxy: ProxyApp
     feedback_store: FeedbackStore
     feedback: FeedbackService
     stats: StatsStore
+    issues: IssueStore
 
     async def close(self) -> None:
         """Flush every buffered interaction, then release connections."""
         await self.writer.close()
-        await self.http.aclose()
+        await self.upstream_transport.aclose()
         await self.engine.dispose()
 
 
@@ -63,11 +65,13 @@ async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
         raise ConfigError("the database schema is out of date: run `feedgate db upgrade` first")
 
 
-def create_upstream_client(settings: Settings) -> httpx.AsyncClient:
-    """The pooled HTTP client for upstream calls.
+def create_upstream_transport(settings: Settings) -> httpx.AsyncBaseTransport:
+    """The pooled HTTP transport for upstream calls.
 
-    httpx's API over aiohttp's transport: measured several times the throughput
-    of httpx's own transport on this hot path (see benchmarks/).
+    httpx requests over aiohttp's connection pool: measured several times the
+    throughput of httpx's own transport on this hot path (see benchmarks/). The
+    proxy calls the transport directly: a client's cookie jar, auth and redirect
+    handling are work a pass-through proxy must not do.
     """
 
     def session() -> aiohttp.ClientSession:
@@ -76,7 +80,7 @@ def create_upstream_client(settings: Settings) -> httpx.AsyncClient:
         skip = ("User-Agent", "Accept", "Accept-Encoding")
         return aiohttp.ClientSession(connector=connector, skip_auto_headers=skip, cookie_jar=aiohttp.DummyCookieJar())
 
-    return httpx.AsyncClient(transport=AiohttpTransport(client=session), timeout=None)
+    return AiohttpTransport(client=session)
 
 
 async def open_services(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
@@ -115,11 +119,11 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         max_text_chars=settings.feedback_max_text_chars,
     )
     upstreams = settings.all_upstreams()
-    http = create_upstream_client(settings)
+    upstream_transport = create_upstream_transport(settings)
     proxy = ProxyApp(
         router=UpstreamRouter(upstreams),
         resolver=resolver,
-        client=http,
+        transport=upstream_transport,
         submit=writer.submit,
         upstream_authorization={up.name: upstream_authorization(up, environ) for up in upstreams},
         max_request_bytes=settings.max_request_bytes,
@@ -134,9 +138,10 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         keys=keys,
         writer=writer,
         resolver=resolver,
-        http=http,
+        upstream_transport=upstream_transport,
         proxy=proxy,
         feedback_store=feedback_store,
         feedback=feedback,
         stats=StatsStore(engine),
+        issues=IssueStore(engine),
     )

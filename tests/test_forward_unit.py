@@ -27,11 +27,11 @@ def submitted() -> list[Exchange]:
 
 @pytest.fixture
 async def proxy_client(submitted):
-    async with httpx.AsyncClient() as upstream_client:
+    async with httpx.AsyncHTTPTransport() as upstream_transport:
         proxy = ProxyApp(
             router=UpstreamRouter([Upstream(name="default", url=UPSTREAM)]),
             resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-            client=upstream_client,
+            transport=upstream_transport,
             submit=submitted.append,
             upstream_authorization={"default": None},
             max_request_bytes=1 << 20,
