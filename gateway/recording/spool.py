@@ -26,7 +26,12 @@ class Spool:
         """Append rows durably."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = b"".join(orjson.dumps(row, default=str) + b"\n" for row in rows)
-        with self.path.open("ab") as file:
+        with self.path.open("ab+") as file:
+            # A line torn by a crash must not swallow the first row written after it.
+            if file.seek(0, os.SEEK_END) > 0:
+                file.seek(-1, os.SEEK_END)
+                if file.read(1) != b"\n":
+                    data = b"\n" + data
             file.write(data)
             file.flush()
             os.fsync(file.fileno())

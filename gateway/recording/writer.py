@@ -11,6 +11,21 @@ import orjson
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+try:
+    import asyncpg
+
+    _ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
+        asyncpg.PostgresConnectionError,  # includes ConnectionDoesNotExistError
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+        asyncpg.CrashShutdownError,
+        asyncpg.TooManyConnectionsError,
+    )
+    _ASYNCPG_INTERFACE_ERROR: type[BaseException] | None = asyncpg.InterfaceError
+except ImportError:  # pragma: no cover - asyncpg is a dependency, but only PostgreSQL needs it
+    _ASYNCPG_UNAVAILABLE = ()
+    _ASYNCPG_INTERFACE_ERROR = None
+
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 from gateway.recording.spool import Spool
@@ -27,10 +42,30 @@ class RowSink(Protocol):
 
 
 def _is_unavailable(exc: BaseException) -> bool:
-    """Whether an insert failed because the database is unreachable, not because of the rows."""
+    """Whether an insert failed because the database is unreachable, not because of the rows.
+
+    Follows the chain of causes: a connection lost while SQLAlchemy opens one
+    arrives as a plain DBAPIError (nothing to invalidate yet) caused by asyncpg's
+    connection error, or as asyncpg's bare InterfaceError("connection is closed").
+    """
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if _signals_unavailability(link):
+            return True
+        link = link.__cause__ or getattr(link, "orig", None)
+    return False
+
+
+def _signals_unavailability(exc: BaseException) -> bool:
     if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError)):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # asyncpg's bare InterfaceError is about the connection's state; its subclasses
+    # (e.g. DataError for a bad query argument) are about the rows.
+    return isinstance(exc, _ASYNCPG_UNAVAILABLE) or type(exc) is _ASYNCPG_INTERFACE_ERROR
 
 
 class InteractionWriter:
@@ -142,7 +177,10 @@ class InteractionWriter:
             else:
                 take = min(count, self._batch_size)
             exchanges = [self._buffer.popleft() for _ in range(take)]
-            rows = [_row_of(exchange) for exchange in exchanges]
+            # Parsing answers and reassembling streams is the writer's heaviest work:
+            # done on a worker thread, it yields the GIL to the proxy's loop every few
+            # milliseconds instead of holding the loop for the whole batch.
+            rows = await asyncio.to_thread(_rows_of, exchanges)
             await self._store(rows)
             self._processed += take
 
@@ -200,6 +238,10 @@ class InteractionWriter:
         await asyncio.to_thread(self._spool.clear)
         self._spooling = False
         logger.info("database back; replayed the spool")
+
+
+def _rows_of(exchanges: list[Exchange]) -> list[Row]:
+    return [_row_of(exchange) for exchange in exchanges]
 
 
 def _row_of(exchange: Exchange) -> Row:

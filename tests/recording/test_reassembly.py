@@ -1,0 +1,410 @@
+"""Rebuilding whole answers from OpenAI server-sent event streams, as OpenAI formats them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from gateway.recording.reassembly import (
+    iter_sse_data,
+    iter_sse_json,
+    reassemble_chat_stream,
+    reassemble_completion_stream,
+    reassemble_responses_stream,
+)
+
+CREATED = 1_727_000_000
+
+
+def sse(*events: dict[str, Any] | str, done: bool = True) -> bytes:
+    """An SSE body: `data: {...}\\n\\n` per event, then `data: [DONE]\\n\\n` like OpenAI's."""
+    body = b"".join(
+        b"data: " + (event.encode() if isinstance(event, str) else orjson.dumps(event)) + b"\n\n" for event in events
+    )
+    return body + (b"data: [DONE]\n\n" if done else b"")
+
+
+def responses_sse(*events: dict[str, Any]) -> bytes:
+    """A Responses API body: `event: <type>` then `data: {...}` per event (no [DONE])."""
+    return b"".join(
+        b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n" for event in events
+    )
+
+
+def chat_chunk(delta: dict[str, Any] | None = None, *, finish_reason: str | None = None, index: int = 0, **extra: Any):
+    chunk = {
+        "id": "chatcmpl-AbC123",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": "gpt-4o-mini-2024-07-18",
+        "system_fingerprint": "fp_0ba0d124f1",
+        "choices": [{"index": index, "delta": delta or {}, "logprobs": None, "finish_reason": finish_reason}],
+    }
+    chunk.update(extra)
+    return chunk
+
+
+USAGE = {"prompt_tokens": 19, "completion_tokens": 7, "total_tokens": 26}
+
+
+def usage_chunk() -> dict[str, Any]:
+    """The extra last chunk sent with stream_options.include_usage: no choices, only usage."""
+    return {
+        "id": "chatcmpl-AbC123",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": "gpt-4o-mini-2024-07-18",
+        "system_fingerprint": "fp_0ba0d124f1",
+        "choices": [],
+        "usage": USAGE,
+    }
+
+
+def streamed_chat(*, include_usage: bool = False) -> bytes:
+    usage = {"usage": None} if include_usage else {}
+    chunks = [
+        chat_chunk({"role": "assistant", "content": "", "refusal": None}, **usage),
+        chat_chunk({"content": "The capital"}, **usage),
+        chat_chunk({"content": " of France"}, **usage),
+        chat_chunk({"content": " is Paris."}, **usage),
+        chat_chunk({}, finish_reason="stop", **usage),
+    ]
+    if include_usage:
+        chunks.append(usage_chunk())
+    return sse(*chunks)
+
+
+# -- SSE framing ------------------------------------------------------------------------
+
+
+def test_data_payloads_come_out_in_order_including_done():
+    assert list(iter_sse_data(b'data: {"a":1}\n\ndata: {"a":2}\n\ndata: [DONE]\n\n')) == ['{"a":1}', '{"a":2}', "[DONE]"]
+
+
+def test_an_event_with_several_data_lines_is_joined_with_newlines():
+    assert list(iter_sse_data(b"event: note\ndata: first\ndata: second\nid: 7\n\n")) == ["first\nsecond"]
+
+
+def test_data_without_a_space_after_the_colon_is_read_too():
+    assert list(iter_sse_json(b'data:{"a":1}\n\n')) == [{"a": 1}]
+
+
+def test_json_events_skip_done_comments_junk_and_non_objects():
+    body = (
+        b": keep-alive comment\n\n"
+        b'data: {"n":1}\n\n'
+        b"data: {this is not json\n\n"
+        b"garbage without a field name\n\n"
+        b"data: [1, 2, 3]\n\n"
+        b'data: "just a string"\n\n'
+        b'data: {"n":2}\n\n'
+        b"data: [DONE]\n\n"
+    )
+
+    assert list(iter_sse_json(body)) == [{"n": 1}, {"n": 2}]
+
+
+# -- chat completions -------------------------------------------------------------------
+
+
+def test_a_streamed_chat_is_rebuilt_as_one_chat_completion():
+    completion = reassemble_chat_stream(streamed_chat())
+
+    assert completion == {
+        "id": "chatcmpl-AbC123",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "The capital of France is Paris."},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+
+
+def test_the_usage_chunk_with_no_choices_supplies_the_usage():
+    completion = reassemble_chat_stream(streamed_chat(include_usage=True))
+
+    assert completion is not None
+    assert completion["usage"] == USAGE
+    # The usage chunk's empty choices add no choice of their own.
+    assert [choice["message"]["content"] for choice in completion["choices"]] == ["The capital of France is Paris."]
+
+
+def test_streamed_tool_calls_are_rebuilt_from_their_pieces():
+    body = sse(
+        chat_chunk(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call_weatherParis",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": ""},
+                    }
+                ],
+                "refusal": None,
+            }
+        ),
+        chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"ci'}}]}),
+        chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": 'ty": "Par'}}]}),
+        chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": 'is"}'}}]}),
+        chat_chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 1,
+                        "id": "call_timeParis",
+                        "type": "function",
+                        "function": {"name": "get_time", "arguments": ""},
+                    }
+                ]
+            }
+        ),
+        chat_chunk({"tool_calls": [{"index": 1, "function": {"arguments": '{"tz": '}}]}),
+        chat_chunk({"tool_calls": [{"index": 1, "function": {"arguments": '"Europe/Paris"}'}}]}),
+        chat_chunk({}, finish_reason="tool_calls"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    choice = completion["choices"][0]
+    assert choice["finish_reason"] == "tool_calls"
+    assert choice["message"]["content"] is None
+    assert choice["message"]["tool_calls"] == [
+        {"id": "call_weatherParis", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
+        {"id": "call_timeParis", "type": "function", "function": {"name": "get_time", "arguments": '{"tz": "Europe/Paris"}'}},
+    ]
+    assert [orjson.loads(call["function"]["arguments"]) for call in choice["message"]["tool_calls"]] == [
+        {"city": "Paris"},
+        {"tz": "Europe/Paris"},
+    ]
+
+
+def test_interleaved_choices_of_an_n_2_stream_are_kept_apart():
+    body = sse(
+        chat_chunk({"role": "assistant", "content": ""}, index=0),
+        chat_chunk({"role": "assistant", "content": ""}, index=1),
+        chat_chunk({"content": "Heads"}, index=0),
+        chat_chunk({"content": "Tails"}, index=1),
+        chat_chunk({"content": "!"}, index=1),
+        chat_chunk({}, index=1, finish_reason="stop"),
+        chat_chunk({}, index=0, finish_reason="length"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert [(c["index"], c["message"]["content"], c["finish_reason"]) for c in completion["choices"]] == [
+        (0, "Heads", "length"),
+        (1, "Tails!", "stop"),
+    ]
+
+
+def test_a_streamed_refusal_is_rebuilt():
+    body = sse(
+        chat_chunk({"role": "assistant", "content": None, "refusal": ""}),
+        chat_chunk({"refusal": "I can't help"}),
+        chat_chunk({"refusal": " with that."}),
+        chat_chunk({}, finish_reason="stop"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"]["refusal"] == "I can't help with that."
+
+
+def test_a_chat_stream_cut_before_its_end_keeps_what_arrived():
+    whole = streamed_chat()
+    cut = whole[: whole.index(b"is Paris")]  # torn in the middle of the last content chunk
+
+    completion = reassemble_chat_stream(cut)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"]["content"] == "The capital of France"
+    assert completion["choices"][0]["finish_reason"] is None
+
+
+def test_crlf_line_endings_are_understood():
+    body = streamed_chat(include_usage=True).replace(b"\n", b"\r\n")
+
+    assert reassemble_chat_stream(body) == reassemble_chat_stream(streamed_chat(include_usage=True))
+
+
+def test_junk_between_chunks_is_ignored():
+    clean = streamed_chat()
+    body = clean.replace(b"data: [DONE]", b": ping\n\ndata: {broken json\n\nretry: 1000\n\ndata: [DONE]")
+
+    assert reassemble_chat_stream(body) == reassemble_chat_stream(clean)
+
+
+def test_a_body_without_events_rebuilds_nothing():
+    assert reassemble_chat_stream(b"") is None
+    assert reassemble_chat_stream(b"data: [DONE]\n\n") is None
+    assert reassemble_chat_stream(b"<html>502 Bad Gateway</html>") is None
+
+
+# -- legacy completions -----------------------------------------------------------------
+
+
+def completion_chunk(text: str, *, finish_reason: str | None = None) -> dict[str, Any]:
+    return {
+        "id": "cmpl-XyZ789",
+        "object": "text_completion",
+        "created": CREATED,
+        "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish_reason}],
+        "model": "gpt-3.5-turbo-instruct",
+    }
+
+
+def test_a_streamed_legacy_completion_is_rebuilt_as_one_text_completion():
+    body = sse(
+        completion_chunk("Once"),
+        completion_chunk(" upon"),
+        completion_chunk(" a time"),
+        completion_chunk("", finish_reason="length"),
+        {
+            "id": "cmpl-XyZ789",
+            "object": "text_completion",
+            "created": CREATED,
+            "model": "gpt-3.5-turbo-instruct",
+            "choices": [],
+            "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7},
+        },
+    )
+
+    assert reassemble_completion_stream(body) == {
+        "id": "cmpl-XyZ789",
+        "object": "text_completion",
+        "created": CREATED,
+        "model": "gpt-3.5-turbo-instruct",
+        "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7},
+        "choices": [{"index": 0, "text": "Once upon a time", "finish_reason": "length"}],
+    }
+
+
+# -- Responses API ----------------------------------------------------------------------
+
+
+def in_progress_response() -> dict[str, Any]:
+    return {
+        "id": "resp_67ccd2bed1ec8190",
+        "object": "response",
+        "created_at": CREATED,
+        "status": "in_progress",
+        "model": "gpt-4.1-2025-04-14",
+        "output": [],
+        "usage": None,
+    }
+
+
+def completed_response() -> dict[str, Any]:
+    return {
+        **in_progress_response(),
+        "status": "completed",
+        "output": [
+            {
+                "id": "msg_67ccd2bf17f0",
+                "type": "message",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "Hi there!", "annotations": []}],
+            }
+        ],
+        "usage": {"input_tokens": 37, "output_tokens": 11, "total_tokens": 48},
+    }
+
+
+def responses_events_until_text() -> list[dict[str, Any]]:
+    item = {"id": "msg_67ccd2bf17f0", "type": "message", "status": "in_progress", "role": "assistant", "content": []}
+    return [
+        {"type": "response.created", "sequence_number": 0, "response": in_progress_response()},
+        {"type": "response.in_progress", "sequence_number": 1, "response": in_progress_response()},
+        {"type": "response.output_item.added", "sequence_number": 2, "output_index": 0, "item": item},
+        {
+            "type": "response.content_part.added",
+            "sequence_number": 3,
+            "item_id": item["id"],
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": []},
+        },
+        *(
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": 4 + n,
+                "item_id": item["id"],
+                "output_index": 0,
+                "content_index": 0,
+                "delta": delta,
+            }
+            for n, delta in enumerate(["Hi", " there", "!"])
+        ),
+    ]
+
+
+def test_a_complete_responses_stream_returns_the_response_from_response_completed():
+    body = responses_sse(
+        *responses_events_until_text(),
+        {"type": "response.output_text.done", "sequence_number": 7, "text": "Hi there!"},
+        {"type": "response.completed", "sequence_number": 8, "response": completed_response()},
+    )
+
+    assert reassemble_responses_stream(body) == completed_response()
+
+
+def test_a_responses_stream_cut_before_completion_is_rebuilt_from_its_deltas_as_incomplete():
+    body = responses_sse(*responses_events_until_text())
+
+    response = reassemble_responses_stream(body)
+
+    assert response is not None
+    assert response["id"] == "resp_67ccd2bed1ec8190"
+    assert response["model"] == "gpt-4.1-2025-04-14"
+    assert response["status"] == "incomplete"
+    assert response["output"] == [
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi there!"}]}
+    ]
+
+
+def test_a_responses_stream_torn_mid_event_keeps_the_deltas_before_the_tear():
+    whole = responses_sse(*responses_events_until_text())
+    torn = whole[: whole.rindex(b'"delta":"!"')]
+
+    response = reassemble_responses_stream(torn)
+
+    assert response is not None
+    assert response["status"] == "incomplete"
+    assert response["output"][0]["content"][0]["text"] == "Hi there"
+
+
+def test_a_failed_responses_stream_returns_the_failed_response():
+    failed = {**in_progress_response(), "status": "failed", "error": {"code": "server_error", "message": "boom"}}
+    body = responses_sse(
+        *responses_events_until_text()[:2],
+        {"type": "response.failed", "sequence_number": 2, "response": failed},
+    )
+
+    assert reassemble_responses_stream(body) == failed
+
+
+def test_a_responses_stream_with_crlf_line_endings_is_understood():
+    body = responses_sse(
+        *responses_events_until_text(),
+        {"type": "response.completed", "sequence_number": 8, "response": completed_response()},
+    ).replace(b"\n", b"\r\n")
+
+    assert reassemble_responses_stream(body) == completed_response()
+
+
+def test_a_responses_body_without_events_rebuilds_nothing():
+    assert reassemble_responses_stream(b"") is None
+    assert reassemble_responses_stream(b": keep-alive\n\n") is None

@@ -1,0 +1,397 @@
+"""Turning a captured exchange into the interaction row that gets stored."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import struct
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from gateway.recording.exchange import Exchange
+from gateway.recording.record import build_interaction_row
+
+CREATED_AT = datetime(2025, 3, 14, 9, 26, 53, 589_793, tzinfo=UTC)
+
+CHAT_REQUEST = {
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "user", "content": "What is the capital of France?"}],
+}
+
+CHAT_COMPLETION = {
+    "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
+    "object": "chat.completion",
+    "created": 1_741_569_952,
+    "model": "gpt-4o-mini-2024-07-18",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "The capital of France is Paris.", "refusal": None},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ],
+    "usage": {"prompt_tokens": 14, "completion_tokens": 7, "total_tokens": 21},
+    "system_fingerprint": "fp_06737a9306",
+}
+
+
+def exchange(
+    *,
+    endpoint: str = "chat.completions",
+    request: dict[str, Any] | None = None,
+    body: bytes | list[bytes] = b"",
+    content_type: str = "application/json",
+    status_code: int = 200,
+    **fields: Any,
+) -> Exchange:
+    return Exchange(
+        id="0195b4e2-9c1d-7a3b-8f00-000000000001",
+        created_at=CREATED_AT,
+        app="support-bot",
+        endpoint=endpoint,
+        upstream="default",
+        request=CHAT_REQUEST if request is None else request,
+        status_code=status_code,
+        content_type=content_type,
+        body_chunks=body if isinstance(body, list) else [body],
+        **fields,
+    )
+
+
+def sse(*events: dict[str, Any]) -> bytes:
+    return b"".join(b"data: " + orjson.dumps(event) + b"\n\n" for event in events) + b"data: [DONE]\n\n"
+
+
+# -- what every row carries ---------------------------------------------------------------
+
+
+def test_the_row_carries_the_exchange_identity_and_timings():
+    row = build_interaction_row(
+        exchange(body=orjson.dumps(CHAT_COMPLETION), latency_ms=812.5, ttfb_ms=240.0, metadata={"feature": "faq"})
+    )
+
+    assert {key: row[key] for key in ("id", "created_at", "app", "endpoint", "upstream", "model", "request")} == {
+        "id": "0195b4e2-9c1d-7a3b-8f00-000000000001",
+        "created_at": CREATED_AT,
+        "app": "support-bot",
+        "endpoint": "chat.completions",
+        "upstream": "default",
+        "model": "gpt-4o-mini",  # the model asked for, not the snapshot that answered
+        "request": CHAT_REQUEST,
+    }
+    assert (row["latency_ms"], row["ttfb_ms"], row["metadata"]) == (812.5, 240.0, {"feature": "faq"})
+    assert (row["status_code"], row["error"], row["partial"], row["stream"]) == (200, None, False, False)
+
+
+# -- chat completions -------------------------------------------------------------------
+
+
+def test_a_chat_completion_gives_its_text_finish_reason_upstream_id_and_token_counts():
+    row = build_interaction_row(exchange(body=orjson.dumps(CHAT_COMPLETION)))
+
+    assert row["response"] == CHAT_COMPLETION
+    assert row["response_text"] == "The capital of France is Paris."
+    assert row["finish_reason"] == "stop"
+    assert row["upstream_response_id"] == "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT"
+    assert (row["prompt_tokens"], row["completion_tokens"], row["total_tokens"]) == (14, 7, 21)
+    assert row["tool_calls"] is None
+
+
+def test_a_chat_completion_with_tool_calls_records_them():
+    tool_calls = [
+        {"id": "call_abc", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
+    ]
+    completion = {
+        **CHAT_COMPLETION,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "tool_calls": tool_calls},
+                "finish_reason": "tool_calls",
+            }
+        ],
+    }
+
+    row = build_interaction_row(exchange(body=orjson.dumps(completion)))
+
+    assert row["tool_calls"] == tool_calls
+    assert row["response_text"] is None
+    assert row["finish_reason"] == "tool_calls"
+
+
+def test_a_streamed_chat_is_reassembled_into_the_row():
+    body = sse(
+        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
+        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "delta": {"content": "Paris"}, "finish_reason": None}]},
+        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "delta": {"content": "."}, "finish_reason": None}]},
+        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+         "choices": [], "usage": {"prompt_tokens": 14, "completion_tokens": 2, "total_tokens": 16}},
+    )
+    # The network splits the body anywhere, even inside an event.
+    chunks = [body[:37], body[37:200], body[200:]]
+
+    row = build_interaction_row(
+        exchange(
+            request={**CHAT_REQUEST, "stream": True, "stream_options": {"include_usage": True}},
+            body=chunks,
+            content_type="text/event-stream; charset=utf-8",
+        )
+    )
+
+    assert row["stream"] is True
+    assert row["response_text"] == "Paris."
+    assert row["finish_reason"] == "stop"
+    assert row["upstream_response_id"] == "chatcmpl-s1"
+    assert (row["prompt_tokens"], row["completion_tokens"], row["total_tokens"]) == (14, 2, 16)
+    assert row["response"]["object"] == "chat.completion"
+
+
+def test_a_stream_cut_short_is_recorded_as_partial_with_what_arrived():
+    body = sse(
+        {"id": "chatcmpl-s2", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Par"}, "finish_reason": None}]},
+    ).removesuffix(b"data: [DONE]\n\n")
+
+    row = build_interaction_row(
+        exchange(
+            request={**CHAT_REQUEST, "stream": True},
+            body=body,
+            content_type="text/event-stream",
+            partial=True,
+        )
+    )
+
+    assert row["partial"] is True
+    assert row["response_text"] == "Par"
+    assert row["finish_reason"] is None
+
+
+# -- legacy completions and the Responses API ----------------------------------------------------
+
+
+def test_a_legacy_completion_gives_its_text():
+    completion = {
+        "id": "cmpl-uqkvlQyYK7bGYrRHQ0eXlWi7",
+        "object": "text_completion",
+        "created": 1_589_478_378,
+        "model": "gpt-3.5-turbo-instruct",
+        "choices": [{"text": "\n\nThis is indeed a test", "index": 0, "logprobs": None, "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
+    }
+
+    row = build_interaction_row(
+        exchange(endpoint="completions", request={"model": "gpt-3.5-turbo-instruct", "prompt": "Say this is a test"},
+                 body=orjson.dumps(completion))
+    )
+
+    assert (row["response_text"], row["finish_reason"], row["total_tokens"]) == ("\n\nThis is indeed a test", "length", 12)
+
+
+RESPONSE = {
+    "id": "resp_67ccd3a9da748190baa7f1570fe91ac604becb25c45c1d41",
+    "object": "response",
+    "created_at": 1_741_476_777,
+    "status": "completed",
+    "model": "gpt-4.1-2025-04-14",
+    "output": [
+        {"type": "reasoning", "id": "rs_1", "summary": []},
+        {
+            "type": "message",
+            "id": "msg_1",
+            "status": "completed",
+            "role": "assistant",
+            "content": [
+                {"type": "output_text", "text": "In a peaceful grove, ", "annotations": []},
+                {"type": "output_text", "text": "a unicorn slept.", "annotations": []},
+            ],
+        },
+        {
+            "type": "function_call",
+            "id": "fc_1",
+            "call_id": "call_1",
+            "name": "save_story",
+            "arguments": '{"title":"Grove"}',
+            "status": "completed",
+        },
+    ],
+    "usage": {
+        "input_tokens": 36,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 87,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 123,
+    },
+}
+
+
+def test_a_responses_api_answer_joins_its_output_text_and_maps_input_output_tokens():
+    row = build_interaction_row(
+        exchange(endpoint="responses", request={"model": "gpt-4.1", "input": "Tell me a story."},
+                 body=orjson.dumps(RESPONSE))
+    )
+
+    assert row["response_text"] == "In a peaceful grove, a unicorn slept."
+    assert (row["prompt_tokens"], row["completion_tokens"], row["total_tokens"]) == (36, 87, 123)
+    assert row["finish_reason"] == "completed"
+    assert row["upstream_response_id"] == RESPONSE["id"]
+    assert [call["name"] for call in row["tool_calls"]] == ["save_story"]
+
+
+# -- embeddings ---------------------------------------------------------------------------
+
+
+def test_embedding_vectors_are_replaced_by_their_size():
+    response = {
+        "object": "list",
+        "data": [
+            {"object": "embedding", "index": 0, "embedding": [0.0023064255, -0.009327292, 0.015797347]},
+            {"object": "embedding", "index": 1, "embedding": [0.1] * 1536},
+        ],
+        "model": "text-embedding-3-small",
+        "usage": {"prompt_tokens": 8, "total_tokens": 8},
+    }
+
+    row = build_interaction_row(
+        exchange(endpoint="embeddings", request={"model": "text-embedding-3-small", "input": ["a", "b"]},
+                 body=orjson.dumps(response))
+    )
+
+    assert row["response"]["data"] == [
+        {"object": "embedding", "index": 0, "embedding": "<3 floats>"},
+        {"object": "embedding", "index": 1, "embedding": "<1536 floats>"},
+    ]
+    assert row["response"]["model"] == "text-embedding-3-small"
+    assert (row["prompt_tokens"], row["total_tokens"]) == (8, 8)
+    assert row["response_text"] is None
+
+
+def test_base64_embeddings_are_replaced_by_their_length_in_characters():
+    encoded = base64.b64encode(struct.pack("<4f", 0.1, 0.2, 0.3, 0.4)).decode()
+    response = {
+        "object": "list",
+        "data": [{"object": "embedding", "index": 0, "embedding": encoded}],
+        "model": "text-embedding-3-small",
+        "usage": {"prompt_tokens": 2, "total_tokens": 2},
+    }
+
+    row = build_interaction_row(
+        exchange(endpoint="embeddings",
+                 request={"model": "text-embedding-3-small", "input": "hi", "encoding_format": "base64"},
+                 body=orjson.dumps(response))
+    )
+
+    assert row["response"]["data"][0]["embedding"] == f"<{len(encoded)} base64 chars>"
+
+
+# -- encodings, errors, odd bodies ---------------------------------------------------------
+
+
+def test_a_gzip_encoded_body_is_decoded_first():
+    row = build_interaction_row(exchange(body=gzip.compress(orjson.dumps(CHAT_COMPLETION)), content_encoding="gzip"))
+
+    assert row["response_text"] == "The capital of France is Paris."
+    assert row["total_tokens"] == 21
+
+
+def test_a_deflate_encoded_body_is_decoded_first():
+    row = build_interaction_row(exchange(body=zlib.compress(orjson.dumps(CHAT_COMPLETION)), content_encoding="deflate"))
+
+    assert row["response_text"] == "The capital of France is Paris."
+
+
+def test_a_cut_off_gzip_body_still_gives_a_row_without_a_response():
+    compressed = gzip.compress(orjson.dumps(CHAT_COMPLETION))
+
+    row = build_interaction_row(exchange(body=compressed[: len(compressed) // 2], content_encoding="gzip", partial=True))
+
+    assert row["id"] == "0195b4e2-9c1d-7a3b-8f00-000000000001"
+    assert (row["response"], row["response_text"], row["partial"]) == (None, None, True)
+
+
+def test_an_upstream_error_records_the_status_and_the_error_message():
+    error = {
+        "error": {
+            "message": "Rate limit reached for gpt-4o-mini in organization org-x on tokens per min (TPM).",
+            "type": "tokens",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+
+    row = build_interaction_row(exchange(body=orjson.dumps(error), status_code=429))
+
+    assert row["status_code"] == 429
+    assert row["error"] == error["error"]["message"]
+    assert row["response"] == error
+    assert row["response_text"] is None
+
+
+def test_an_error_the_proxy_already_noted_is_kept_over_the_body_message():
+    row = build_interaction_row(
+        exchange(body=orjson.dumps({"error": {"message": "overloaded"}}), status_code=503,
+                 error="upstream closed the connection")
+    )
+
+    assert row["error"] == "upstream closed the connection"
+
+
+def test_a_non_json_body_is_kept_raw():
+    html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+    row = build_interaction_row(exchange(body=html, content_type="text/html", status_code=502))
+
+    assert row["response"] == {"raw": html.decode()}
+    assert row["response_text"] is None
+    assert row["status_code"] == 502
+
+
+def test_an_empty_body_gives_a_row_without_a_response():
+    row = build_interaction_row(exchange(body=b"", status_code=204))
+
+    assert (row["response"], row["response_text"], row["status_code"]) == (None, None, 204)
+
+
+def test_an_unparsable_request_gives_a_row_without_a_model():
+    row = build_interaction_row(
+        Exchange(id="x", created_at=CREATED_AT, app="a", endpoint="chat.completions", upstream="default",
+                 request=None, status_code=400)
+    )
+
+    assert (row["model"], row["stream"], row["request"], row["end_user"]) == (None, False, None, None)
+
+
+# -- the end user ---------------------------------------------------------------------------
+
+
+def test_the_end_user_comes_from_the_request_user_field():
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": "user-42"}, body=orjson.dumps(CHAT_COMPLETION)))
+
+    assert row["end_user"] == "user-42"
+
+
+def test_the_end_user_falls_back_to_the_safety_identifier():
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "safety_identifier": "hash-9f2"}))
+
+    assert row["end_user"] == "hash-9f2"
+
+
+def test_the_x_feedgate_user_header_beats_the_request_user_field():
+    # The proxy puts the x-feedgate-user header into exchange.end_user.
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": "user-42"}, end_user="alice@example.com"))
+
+    assert row["end_user"] == "alice@example.com"
+
+
+def test_a_non_string_user_field_is_not_taken_as_the_end_user():
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": {"id": 42}}))
+
+    assert row["end_user"] is None

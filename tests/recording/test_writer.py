@@ -1,0 +1,456 @@
+"""The batched interaction writer against a real store: batching, bad rows, spooling and replay."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import uuid_utils
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.recording.exchange import Exchange
+from gateway.recording.spool import Spool
+from gateway.recording.writer import InteractionWriter
+from gateway.store.engine import create_engine
+from gateway.store.interactions import InteractionStore
+from gateway.store.tables import interactions
+
+Row = dict[str, Any]
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def chat_exchange(question: str = "What is the capital of France?", answer: str = "Paris.", **fields: Any) -> Exchange:
+    """One non-streamed chat call, as the proxy captures it."""
+    completion = {
+        "id": f"chatcmpl-{uuid_utils.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": 1_750_000_000,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15},
+    }
+    values: dict[str, Any] = {
+        "id": str(uuid_utils.uuid7()),
+        "created_at": datetime.now(UTC),
+        "app": "support-bot",
+        "endpoint": "chat.completions",
+        "upstream": "default",
+        "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]},
+        "status_code": 200,
+        "content_type": "application/json",
+        "body_chunks": [orjson.dumps(completion)],
+        "latency_ms": 120.0,
+        **fields,
+    }
+    return Exchange(**values)
+
+
+def submit_many(writer: InteractionWriter, count: int) -> list[str]:
+    """Submit `count` exchanges; their ids in submission order."""
+    exchanges = [chat_exchange(f"question {n}") for n in range(count)]
+    for exchange in exchanges:
+        writer.submit(exchange)
+    return [exchange.id for exchange in exchanges]
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def stored_ids(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        result = await connection.execute(select(interactions.c.id).order_by(interactions.c.id))
+        return list(result.scalars())
+
+
+async def stored_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return (await connection.execute(select(func.count()).select_from(interactions))).scalar_one()
+
+
+def spooled_ids(spool: Spool) -> list[str]:
+    return [row["id"] for batch in spool.read_batches(1000) for row in batch]
+
+
+def first_occurrences(ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def as_utc(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes (stored as UTC wall time); PostgreSQL aware ones.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class SwitchableSink:
+    """The real InteractionStore behind a switch that makes it unreachable, like a database outage.
+
+    `delivered` lists the ids of every row that reached the database, in the order
+    they got there (a replay may deliver an id again; the store ignores repeats).
+    """
+
+    def __init__(self, store: InteractionStore) -> None:
+        self.store = store
+        self.down = False
+        self.calls_before_outage: int | None = None
+        self.delivered: list[str] = []
+        self.batch_sizes: list[int] = []
+
+    async def insert_many(self, rows: list[Row]) -> None:
+        if self.calls_before_outage is not None:
+            if self.calls_before_outage == 0:
+                self.down = True
+                self.calls_before_outage = None
+            else:
+                self.calls_before_outage -= 1
+        if self.down:
+            raise OSError("connection refused")
+        await self.store.insert_many(rows)
+        self.delivered.extend(row["id"] for row in rows)
+        self.batch_sizes.append(len(rows))
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> InteractionStore:
+    return InteractionStore(engine)
+
+
+@pytest.fixture
+def sink(store: InteractionStore) -> SwitchableSink:
+    return SwitchableSink(store)
+
+
+@pytest.fixture
+def spool(tmp_path: Path) -> Spool:
+    return Spool(tmp_path / "feedgate.spool.jsonl")
+
+
+@pytest.fixture
+async def make_writer(spool: Spool) -> AsyncIterator[Callable[..., InteractionWriter]]:
+    """Start writers (on the test's spool unless told otherwise); any left open are closed afterwards."""
+    started: list[tuple[InteractionWriter, Any]] = []
+
+    def make(sink: Any, *, spool: Spool = spool, **options: Any) -> InteractionWriter:
+        settings = {"batch_size": 50, "flush_interval": 0.02, "retry_interval": 0.05, **options}
+        writer = InteractionWriter(sink, spool, **settings)
+        writer.start()
+        started.append((writer, sink))
+        return writer
+
+    yield make
+    for writer, sink in started:
+        if isinstance(sink, SwitchableSink):
+            sink.down = False
+        await asyncio.wait_for(writer.close(), 10)
+
+
+# PostgreSQL-specific refusals (SQLite stores these values as they are).
+postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+
+async def test_submitted_exchanges_are_stored_once_flushed(make_writer, store, engine):
+    writer = make_writer(store)
+    exchanges = [chat_exchange("Where is the Eiffel tower?", "In Paris."), chat_exchange("2+2?", "4")]
+    for exchange in exchanges:
+        writer.submit(exchange)
+
+    await writer.flush()
+
+    assert await stored_ids(engine) == sorted(exchange.id for exchange in exchanges)
+    row = await store.get(exchanges[0].id)
+    assert row is not None
+    assert (row["app"], row["model"], row["response_text"], row["total_tokens"]) == (
+        "support-bot",
+        "gpt-4o-mini",
+        "In Paris.",
+        15,
+    )
+    assert (writer.stored, writer.spooled, writer.backlog) == (2, 0, 0)
+
+
+async def test_exchanges_are_stored_within_the_flush_interval_without_an_explicit_flush(make_writer, store, engine):
+    writer = make_writer(store, flush_interval=0.02)
+
+    [interaction_id] = submit_many(writer, 1)
+
+    await eventually(lambda: writer.stored == 1, timeout=2.0)
+    assert await stored_ids(engine) == [interaction_id]
+
+
+async def test_a_backlog_is_inserted_in_batches_of_at_most_batch_size(make_writer, sink, engine):
+    writer = make_writer(sink, batch_size=10)
+
+    ids = submit_many(writer, 25)
+    await writer.flush()
+
+    assert sink.batch_sizes == [10, 10, 5]
+    assert sink.delivered == ids
+    assert await stored_count(engine) == 25
+
+
+async def test_flush_with_nothing_submitted_returns_at_once(make_writer, store):
+    writer = make_writer(store)
+
+    await asyncio.wait_for(writer.flush(), 1.0)
+
+    assert writer.stored == 0
+
+
+async def test_close_stores_what_is_still_buffered(make_writer, store, engine):
+    writer = make_writer(store, flush_interval=10.0, batch_size=1000)
+    ids = submit_many(writer, 7)
+
+    await writer.close()
+
+    assert await stored_ids(engine) == sorted(ids)
+
+
+# -- rows the database refuses ------------------------------------------------------------------
+
+
+async def test_a_row_the_database_refuses_outright_does_not_lose_the_rest_of_its_batch(make_writer, store, engine):
+    writer = make_writer(store)
+    good_before = chat_exchange("first")
+    refused = chat_exchange("no app", app=None)  # NOT NULL: no cleaning can save it
+    good_after = chat_exchange("last")
+    for exchange in (good_before, refused, good_after):
+        writer.submit(exchange)
+
+    await asyncio.wait_for(writer.flush(), 5.0)
+
+    assert await stored_ids(engine) == sorted([good_before.id, good_after.id])
+    assert not writer.spooling
+
+
+async def test_a_batch_with_a_nul_character_in_a_message_loses_no_row(make_writer, store, engine):
+    writer = make_writer(store)
+    exchanges = [
+        chat_exchange("plain question"),
+        chat_exchange("pasted from a binary file: \u0000\u0000 end", "I see NUL bytes \u0000 there."),
+        chat_exchange("another plain question"),
+    ]
+    for exchange in exchanges:
+        writer.submit(exchange)
+
+    await writer.flush()
+
+    assert await stored_ids(engine) == sorted(exchange.id for exchange in exchanges)
+    assert not writer.spooling
+
+
+@postgres_only
+async def test_postgres_stores_a_row_with_nul_characters_cleaned_and_noted(make_writer, store):
+    writer = make_writer(store)
+    exchange = chat_exchange("before\u0000after", "ans\u0000wer")
+    writer.submit(exchange)
+
+    await writer.flush()
+
+    row = await store.get(exchange.id)
+    assert row is not None
+    assert row["request"]["messages"][0]["content"] == "beforeafter"
+    assert row["response_text"] == "answer"
+    assert row["error"] == "stored after removing NUL characters the database refused"
+
+
+@postgres_only
+async def test_postgres_keeps_at_least_the_identity_of_a_row_with_an_oversized_field(make_writer, store):
+    writer = make_writer(store)
+    # An odd upstream's finish_reason does not fit the column, cleaned or not.
+    completion = {
+        "id": "chatcmpl-odd",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "x" * 80}],
+    }
+    exchange = chat_exchange(body_chunks=[orjson.dumps(completion)], error="upstream said so")
+    writer.submit(exchange)
+
+    await writer.flush()
+
+    row = await store.get(exchange.id)
+    assert row is not None
+    assert (row["app"], row["model"], row["status_code"]) == ("support-bot", "gpt-4o-mini", 200)
+    assert (row["request"], row["response"], row["finish_reason"]) == (None, None, None)
+    assert row["error"] == "upstream said so; request and response dropped: the database refused them"
+
+
+# -- the database away ------------------------------------------------------------------------------
+
+
+async def test_rows_go_to_the_spool_while_the_database_is_unreachable(make_writer, sink, spool, engine):
+    writer = make_writer(sink)
+    sink.down = True
+
+    ids = submit_many(writer, 10)
+    await writer.flush()
+
+    assert writer.spooling
+    assert spooled_ids(spool) == ids
+    assert writer.spooled == 10
+    assert await stored_count(engine) == 0
+
+
+async def test_after_an_outage_every_interaction_is_stored_exactly_once_and_in_order(make_writer, sink, spool, engine):
+    writer = make_writer(sink, batch_size=4)
+    before = submit_many(writer, 6)
+    await writer.flush()
+
+    sink.down = True
+    during = submit_many(writer, 9)
+    await writer.flush()
+    during += submit_many(writer, 5)
+    await writer.flush()
+    assert spooled_ids(spool) == during
+
+    sink.down = False
+    await eventually(lambda: not writer.spooling)
+    after = submit_many(writer, 7)
+    await writer.flush()
+
+    submitted = before + during + after
+    assert await stored_ids(engine) == sorted(submitted)
+    assert await stored_count(engine) == len(submitted)
+    assert first_occurrences(sink.delivered) == submitted
+    assert spool.is_empty()
+
+
+async def test_rows_submitted_while_the_spool_holds_rows_queue_behind_them(make_writer, sink, spool, engine):
+    # The database is back, but the spool has not been replayed yet: new rows must not jump the queue.
+    writer = make_writer(sink, retry_interval=1.0)
+    sink.down = True
+    spooled = submit_many(writer, 5)
+    await writer.flush()
+
+    sink.down = False
+    later = submit_many(writer, 5)
+    await writer.flush()
+    assert spooled_ids(spool) == spooled + later  # queued on disk, not inserted ahead
+
+    await eventually(lambda: not writer.spooling)
+    await writer.flush()
+    assert first_occurrences(sink.delivered) == spooled + later
+    assert await stored_count(engine) == 10
+
+
+async def test_replayed_rows_keep_their_content_and_timestamps(make_writer, sink, store):
+    writer = make_writer(sink)
+    sink.down = True
+    exchange = chat_exchange("Quelle heure est-il à Paris ?", "Il est midi. ☀️", end_user="user-7", metadata={"page": "faq"})
+    writer.submit(exchange)
+    await writer.flush()
+
+    sink.down = False
+    await eventually(lambda: not writer.spooling)
+
+    row = await store.get(exchange.id)
+    assert row is not None
+    assert as_utc(row["created_at"]) == exchange.created_at
+    assert row["request"] == exchange.request
+    assert (row["response_text"], row["end_user"], row["metadata"]) == ("Il est midi. ☀️", "user-7", {"page": "faq"})
+    assert (row["prompt_tokens"], row["completion_tokens"], row["total_tokens"]) == (12, 3, 15)
+
+
+async def test_close_with_the_database_down_leaves_everything_in_the_spool(make_writer, sink, spool, engine):
+    writer = make_writer(sink)
+    sink.down = True
+    ids = submit_many(writer, 8)
+
+    await asyncio.wait_for(writer.close(), 5.0)
+
+    assert spooled_ids(spool) == ids
+    assert await stored_count(engine) == 0
+
+
+async def test_a_new_writer_replays_a_spool_left_behind_when_it_starts(make_writer, sink, spool, store, engine):
+    first = make_writer(sink)
+    sink.down = True
+    ids = submit_many(first, 8)
+    await first.close()
+
+    sink.down = False
+    second = make_writer(store, spool=Spool(spool.path))
+    assert second.spooling  # it knows about the leftovers before its first cycle
+
+    await eventually(lambda: not second.spooling)
+    assert spool.is_empty()
+    assert await stored_ids(engine) == sorted(ids)
+
+
+async def test_a_replay_interrupted_after_a_partial_insert_stores_no_duplicates(make_writer, sink, spool, engine):
+    writer = make_writer(sink, batch_size=5)
+    sink.down = True
+    ids = submit_many(writer, 20)
+    await writer.flush()
+    assert spooled_ids(spool) == ids
+
+    sink.calls_before_outage = 2  # the database comes back, takes two replay batches, then drops again
+    sink.down = False
+    await eventually(lambda: sink.down)
+    assert not spool.is_empty()
+    assert writer.spooling
+
+    sink.down = False
+    await eventually(lambda: not writer.spooling)
+
+    assert len(sink.delivered) == 30  # the first two batches were sent twice...
+    assert await stored_ids(engine) == sorted(ids)  # ...and stored once
+    assert await stored_count(engine) == 20
+
+
+async def test_a_spool_whose_rows_are_partly_stored_already_replays_without_duplicates(
+    make_writer, sink, spool, store, engine
+):
+    # A crash between inserting a replayed batch and clearing the spool.
+    writer = make_writer(sink, batch_size=5)
+    sink.down = True
+    ids = submit_many(writer, 12)
+    await writer.close()
+    await store.insert_many(next(spool.read_batches(5)))
+    assert await stored_count(engine) == 5
+
+    restarted = make_writer(store, spool=Spool(spool.path), batch_size=5)
+    await eventually(lambda: not restarted.spooling)
+
+    assert await stored_ids(engine) == sorted(ids)
+    assert await stored_count(engine) == 12
+
+
+# -- more than the database can take --------------------------------------------------------------
+
+
+async def test_overflowing_max_buffered_switches_to_spooling_and_still_stores_everything(make_writer, sink, engine):
+    writer = make_writer(sink, batch_size=5, max_buffered=10)
+
+    ids = submit_many(writer, 40)  # all at once: the writer finds 40 > 10 buffered
+    await writer.flush()
+    assert writer.spooled == 40
+
+    await eventually(lambda: not writer.spooling)
+    await writer.flush()
+
+    assert await stored_ids(engine) == sorted(ids)
+    assert first_occurrences(sink.delivered) == ids
+    assert writer.backlog == 0

@@ -1,0 +1,217 @@
+"""Settings: defaults, FEEDGATE_* variables, the TOML file, and the order in which they win."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gateway.config import ConfigError, Upstream, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No FEEDGATE_* variable from the machine running the tests leaks into them."""
+    for name in list(os.environ):
+        if name.upper().startswith("FEEDGATE_"):
+            monkeypatch.delenv(name)
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feedgate.toml"
+    path.write_text(text)
+    return path
+
+
+UPSTREAMS_TOML = """
+port = 9001
+database_url = "sqlite+aiosqlite:///./from-file.db"
+
+[[upstreams]]
+name = "local"
+url = "http://localhost:11434/v1/"
+models = ["llama-3.1-8b"]
+model_prefixes = ["llama", "qwen"]
+api_key_env = "OLLAMA_API_KEY"
+
+[[upstreams]]
+name = "anthropic-compat"
+url = "https://api.anthropic.com/v1"
+model_prefixes = ["claude"]
+"""
+
+
+# -- defaults and the environment ---------------------------------------------------------
+
+
+def test_defaults_listen_locally_store_in_sqlite_and_forward_to_openai():
+    settings = load_settings()
+
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.database_url == "sqlite+aiosqlite:///./feedgate.db"
+    assert settings.upstream_url == "https://api.openai.com/v1"
+    assert settings.upstreams == []
+
+
+def test_without_configured_upstreams_every_model_goes_to_the_default_upstream():
+    upstreams = load_settings().all_upstreams()
+
+    assert [(up.name, up.url, up.api_key_env) for up in upstreams] == [
+        ("default", "https://api.openai.com/v1", "OPENAI_API_KEY")
+    ]
+
+
+def test_feedgate_environment_variables_override_the_defaults(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_HOST", "0.0.0.0")
+    monkeypatch.setenv("FEEDGATE_PORT", "9000")
+    monkeypatch.setenv("FEEDGATE_DATABASE_URL", "sqlite+aiosqlite:////var/lib/feedgate/db.sqlite")
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_URL", "http://127.0.0.1:8000/v1")
+
+    settings = load_settings()
+
+    assert (settings.host, settings.port) == ("0.0.0.0", 9000)
+    assert settings.database_url == "sqlite+aiosqlite:////var/lib/feedgate/db.sqlite"
+    assert settings.upstream_url == "http://127.0.0.1:8000/v1"
+
+
+def test_a_non_numeric_port_in_the_environment_is_a_config_error(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_PORT", "eighty")
+
+    with pytest.raises(ConfigError, match="port"):
+        load_settings()
+
+
+# -- the TOML file ---------------------------------------------------------------------
+
+
+def test_a_toml_file_sets_values_and_declares_upstreams(tmp_path: Path):
+    settings = load_settings(write_config(tmp_path, UPSTREAMS_TOML))
+
+    assert settings.port == 9001
+    assert settings.database_url == "sqlite+aiosqlite:///./from-file.db"
+    local, anthropic = settings.upstreams
+    assert local == Upstream(
+        name="local",
+        url="http://localhost:11434/v1",  # the trailing slash is dropped
+        models=["llama-3.1-8b"],
+        model_prefixes=["llama", "qwen"],
+        api_key_env="OLLAMA_API_KEY",
+    )
+    assert (anthropic.name, anthropic.url, anthropic.models, anthropic.model_prefixes, anthropic.api_key_env) == (
+        "anthropic-compat",
+        "https://api.anthropic.com/v1",
+        [],
+        ["claude"],
+        None,
+    )
+
+
+def test_configured_upstreams_come_before_the_default_catch_all(tmp_path: Path):
+    settings = load_settings(write_config(tmp_path, UPSTREAMS_TOML))
+
+    assert [up.name for up in settings.all_upstreams()] == ["local", "anthropic-compat", "default"]
+
+
+def test_an_upstream_reads_its_api_key_from_the_named_environment_variable(tmp_path: Path):
+    local, anthropic = load_settings(write_config(tmp_path, UPSTREAMS_TOML)).upstreams
+
+    assert local.api_key({"OLLAMA_API_KEY": "sk-local"}) == "sk-local"
+    assert local.api_key({}) is None
+    assert anthropic.api_key({"OLLAMA_API_KEY": "sk-local"}) is None
+
+
+def test_the_environment_beats_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_PORT", "9002")
+
+    settings = load_settings(write_config(tmp_path, UPSTREAMS_TOML))
+
+    assert settings.port == 9002
+    # Keys the environment does not set still come from the file.
+    assert settings.database_url == "sqlite+aiosqlite:///./from-file.db"
+    assert [up.name for up in settings.upstreams] == ["local", "anthropic-compat"]
+
+
+def test_explicit_overrides_beat_the_environment_and_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_PORT", "9002")
+
+    settings = load_settings(write_config(tmp_path, UPSTREAMS_TOML), port=9003, host="0.0.0.0")
+
+    assert (settings.host, settings.port) == ("0.0.0.0", 9003)
+
+
+def test_overrides_left_unset_do_not_hide_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # CLI flags the user did not pass arrive as None.
+    monkeypatch.setenv("FEEDGATE_PORT", "9002")
+
+    settings = load_settings(write_config(tmp_path, UPSTREAMS_TOML), port=None, host=None)
+
+    assert (settings.host, settings.port) == ("127.0.0.1", 9002)
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+def test_a_missing_config_file_is_a_config_error_naming_the_file(tmp_path: Path):
+    missing = tmp_path / "nowhere.toml"
+
+    with pytest.raises(ConfigError, match="config file not found") as raised:
+        load_settings(missing)
+
+    assert str(missing) in str(raised.value)
+
+
+def test_invalid_toml_is_a_config_error_saying_where_it_breaks(tmp_path: Path):
+    broken = write_config(tmp_path, 'port = 9001\n[[upstreams]\nname = "local"\n')
+
+    with pytest.raises(ConfigError, match="is not valid TOML") as raised:
+        load_settings(broken)
+
+    assert str(broken) in str(raised.value)
+    assert "line 2" in str(raised.value)
+
+
+def test_an_unknown_setting_in_the_file_is_a_config_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="prot"):
+        load_settings(write_config(tmp_path, "prot = 9001\n"))
+
+
+def test_an_upstream_url_without_http_scheme_is_rejected(tmp_path: Path):
+    config = write_config(tmp_path, '[[upstreams]]\nname = "local"\nurl = "localhost:11434/v1"\n')
+
+    with pytest.raises(ConfigError, match="must start with http:// or https://"):
+        load_settings(config)
+
+
+def test_a_default_upstream_url_without_http_scheme_is_rejected_at_load(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_URL", "api.openai.com/v1")
+
+    with pytest.raises(ConfigError, match="must start with http:// or https://"):
+        load_settings()
+
+
+def test_an_upstream_without_a_url_is_rejected(tmp_path: Path):
+    with pytest.raises(ConfigError, match="url"):
+        load_settings(write_config(tmp_path, '[[upstreams]]\nname = "local"\n'))
+
+
+# -- database URLs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://feedgate@db:5432/feedgate", "postgresql+asyncpg://feedgate@db:5432/feedgate"),
+        ("postgres://feedgate@db:5432/feedgate", "postgresql+asyncpg://feedgate@db:5432/feedgate"),
+        ("postgresql+asyncpg://feedgate@db/feedgate", "postgresql+asyncpg://feedgate@db/feedgate"),
+        ("sqlite:///./feedgate.db", "sqlite+aiosqlite:///./feedgate.db"),
+    ],
+)
+def test_database_urls_get_the_async_driver(given: str, used: str):
+    assert load_settings(database_url=given).database_url == used
+
+
+def test_a_postgresql_url_from_the_environment_gets_the_async_driver(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+    assert load_settings().database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
