@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
 from litestar import Controller, Request, Response, get, post, route
 from litestar.enums import HttpMethod
-from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
 from gateway.api.auth import require_admin
+from gateway.api.paging import Cursor, Limit, Since, Until, keyset_page, time_range
 from gateway.api.cors import cors_headers, preflight_headers
-from gateway.api.serialize import feedback_json, utc
+from gateway.api.serialize import feedback_json
 from gateway.errors import openai_error_body
 from gateway.feedback.service import FeedbackRefused
 from gateway.services import Services
@@ -63,23 +62,20 @@ class FeedbackController(Controller):
         interaction_id: str | None = None,
         negative: Annotated[bool | None, Parameter(description="only negative (true) or non-negative (false)")] = None,
         has_correction: bool | None = None,
-        since: Annotated[datetime | None, Parameter(description="ISO 8601; inclusive")] = None,
-        until: Annotated[datetime | None, Parameter(description="ISO 8601; exclusive")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
-        cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page")] = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> dict[str, Any]:
-        if since and until and utc(since) >= utc(until):  # type: ignore[operator]
-            raise ValidationException("'since' must be earlier than 'until'")
+        start, end = time_range(since, until)
         where = FeedbackFilter(
             app=app,
             interaction_id=interaction_id,
             negative=negative,
             has_correction=has_correction,
-            since=utc(since),
-            until=utc(until),
+            since=start,
+            until=end,
             before_id=cursor,
         )
         rows = await services.feedback_store.list(where, limit + 1)
-        page = rows[:limit]
-        next_cursor = page[-1]["id"] if len(rows) > limit else None
-        return {"data": [feedback_json(row) for row in page], "next_cursor": next_cursor}
+        return keyset_page(rows, limit, feedback_json)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, get
-from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import Parameter
+from litestar.exceptions import NotFoundException
 
 from gateway.api.auth import require_admin
-from gateway.api.serialize import feedback_json, interaction_json, utc
+from gateway.api.paging import Cursor, Limit, Since, Until, keyset_page, time_range
+from gateway.api.serialize import feedback_json, interaction_json
 from gateway.feedback.history import current_per_user
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
@@ -29,18 +28,15 @@ class InteractionsController(Controller):
         services: Services,
         app: str | None = None,
         model: str | None = None,
-        since: Annotated[datetime | None, Parameter(description="ISO 8601; inclusive")] = None,
-        until: Annotated[datetime | None, Parameter(description="ISO 8601; exclusive")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
-        cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page")] = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> dict[str, Any]:
-        if since and until and utc(since) >= utc(until):  # type: ignore[operator]
-            raise ValidationException("'since' must be earlier than 'until'")
-        where = InteractionFilter(app=app, model=model, since=utc(since), until=utc(until), before_id=cursor)
+        start, end = time_range(since, until)
+        where = InteractionFilter(app=app, model=model, since=start, until=end, before_id=cursor)
         rows = await services.interactions.list(where, limit + 1)
-        page = rows[:limit]
-        next_cursor = page[-1]["id"] if len(rows) > limit else None
-        return {"data": [interaction_json(row) for row in page], "next_cursor": next_cursor}
+        return keyset_page(rows, limit, interaction_json)
 
     @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
     async def get_interaction(self, services: Services, interaction_id: str) -> dict[str, Any]:
