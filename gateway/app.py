@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from litestar.static_files import create_static_files_router
 
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.interactions import InteractionsController
+from gateway.api.issues import IssuesController
 from gateway.api.stats import StatsController
 from gateway.config import Settings
 from gateway.services import Services, open_services
@@ -45,6 +47,18 @@ class FeedgateApp:
         await self.api(scope, receive, send)
 
 
+def start_background_clustering(services: Services) -> asyncio.Task[None] | None:
+    """With `cluster_interval` set, run clustering passes in the background (the heavy work in threads)."""
+    if not services.settings.cluster_interval:
+        return None
+    from gateway.discovery.schedule import default_embedder, run_periodically
+
+    return asyncio.create_task(
+        run_periodically(services.engine, services.settings, default_embedder(), services.settings.cluster_interval),
+        name="feedgate-clustering",
+    )
+
+
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> FeedgateApp:
     """Build the gateway for `settings`; its lifespan opens and closes every resource."""
 
@@ -52,9 +66,13 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = await open_services(settings, environ)
         app.state.services = services
+        clustering = start_background_clustering(services)
         try:
             yield
         finally:
+            if clustering is not None:
+                clustering.cancel()
+                await asyncio.gather(clustering, return_exceptions=True)
             await services.close()
 
     def provide_services() -> Services:
@@ -65,6 +83,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             InteractionsController,
             FeedbackController,
             StatsController,
+            IssuesController,
             # The preflight first: otherwise Litestar adds its own OPTIONS handler for the path.
             feedback_preflight,
             submit_feedback,

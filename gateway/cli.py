@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", parents=[common], help="revoke a key by its id")
     revoke.add_argument("key_id")
     revoke.set_defaults(run=keys_revoke)
+
+    from gateway.cli_discovery import add_commands
+
+    add_commands(commands, common, _settings)
     return parser
 
 

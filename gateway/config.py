@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     feedback_max_text_chars: int = Field(default=10_000, gt=0)
 
+    # Issue discovery: `serve` runs a clustering pass every this many seconds (0: never;
+    # run `feedgate cluster` or `feedgate worker` instead). A pass's lock expires after
+    # `cluster_lock_ttl` seconds on SQLite, in case its holder died.
+    cluster_interval: float = Field(default=0, ge=0)
+    cluster_lock_ttl: float = Field(default=7200, gt=0)
+
     @field_validator("upstream_url")
     @classmethod
     def _http_upstream(cls, url: str) -> str:

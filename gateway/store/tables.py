@@ -6,10 +6,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -109,4 +111,95 @@ feedback = Table(
     Index(None, "app", "created_at"),
     # Scoped to the interaction so one client's key can never return another interaction's feedback.
     UniqueConstraint("interaction_id", "idempotency_key"),
+)
+
+# -- issue discovery -------------------------------------------------------------------
+
+# Vectors keyed by the text's sha256 and the embedding model, so re-runs embed only new text.
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    # float32 little-endian bytes (numpy tobytes): 1.5 KB for 384 dims, no JSON parsing.
+    Column("vector", LargeBinary, nullable=False),
+    Column("dims", Integer, nullable=False),
+)
+
+# A recurring problem found by clustering negative feedback; its id survives re-runs.
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("app", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text),
+    Column("keywords", JSONDocument),
+    # new / open / resolved / dismissed.
+    Column("status", String(20), nullable=False),
+    # A resolved issue that got new complaints.
+    Column("regressed", Boolean, nullable=False, default=False),
+    Column("size", Integer, nullable=False),
+    Column("negative_count", Integer, nullable=False),
+    Column("centroid", LargeBinary),
+    # The most typical members, [{"interaction_id", "text"}], as shown on the issue page.
+    Column("examples", JSONDocument),
+    Column("first_seen", DateTime(timezone=True)),
+    Column("last_seen", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "app", "status"),
+)
+
+issue_members = Table(
+    "issue_members",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    Column("interaction_id", String(36), primary_key=True),
+    Index(None, "interaction_id"),
+)
+
+cluster_runs = Table(
+    "cluster_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("app", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("items", Integer, nullable=False, default=0),
+    Column("clusters", Integer, nullable=False, default=0),
+    Column("noise", Integer, nullable=False, default=0),
+    Index(None, "app", "started_at"),
+)
+
+# An issue's size after each run, for trends.
+issue_history = Table(
+    "issue_history",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    Column("run_id", String(36), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("negative_count", Integer, nullable=False),
+)
+
+# What tracking decided about an issue in a run: split, merge or reopened.
+issue_events = Table(
+    "issue_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", String(36), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("detail", JSONDocument),
+    Index(None, "issue_id"),
+)
+
+# SQLite has no advisory locks: a row with an expiry stands in for one.
+clustering_locks = Table(
+    "clustering_locks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

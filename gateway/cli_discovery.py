@@ -1,0 +1,143 @@
+"""The `feedgate cluster`, `worker` and `import` commands: issue discovery and bulk import from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gateway.config import ConfigError, Settings
+from gateway.discovery.job import RunSummary
+
+T = TypeVar("T")
+console = Console(stderr=True)
+
+
+async def _with_database(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    from gateway.services import prepare_database
+    from gateway.store.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await prepare_database(settings, engine)
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+def summary_table(summary: RunSummary) -> Table:
+    """One row per app: items, issues found, new and reopened ones, noise."""
+    table = Table(title="Clustering pass")
+    for heading in ("app", "items", "issues", "new", "continued", "reopened", "noise"):
+        table.add_column(heading, justify="left" if heading == "app" else "right")
+    for app in summary.apps:
+        table.add_row(
+            app.app, str(app.items), str(app.clusters), str(app.new_issues),
+            str(app.continued_issues), str(app.reopened_issues), str(app.noise),
+        )
+    return table
+
+
+def _progress_bar() -> Progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console)
+
+
+def cluster(args: argparse.Namespace, settings: Settings) -> None:
+    """Run one clustering pass and print what it found."""
+    from gateway.discovery.job import run_clustering_pass
+    from gateway.discovery.schedule import default_embedder
+
+    with _progress_bar() as bar:
+        task = bar.add_task("starting", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        summary = asyncio.run(
+            _with_database(
+                settings,
+                lambda engine: run_clustering_pass(
+                    engine, settings, default_embedder(), app=args.app, progress=progress
+                ),
+            )
+        )
+    if summary.already_running:
+        raise ConfigError("another clustering pass is running; try again when it has finished")
+    if not summary.apps:
+        print("no negative feedback to cluster yet")
+        return
+    Console().print(summary_table(summary))
+
+
+def worker(args: argparse.Namespace, settings: Settings) -> None:
+    """Run clustering passes every `--interval` seconds until interrupted."""
+    from gateway.discovery.schedule import default_embedder, run_periodically
+
+    interval = args.interval or settings.cluster_interval or 3600
+    console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
+    try:
+        asyncio.run(
+            _with_database(
+                settings,
+                lambda engine: run_periodically(
+                    engine, settings, default_embedder(), interval, on_pass=lambda s: Console().print(summary_table(s))
+                ),
+            )
+        )
+    except KeyboardInterrupt:
+        pass
+
+
+def import_file(args: argparse.Namespace, settings: Settings) -> None:
+    """Import interactions and their feedback from a JSON Lines file."""
+    from gateway.imports.jsonl import import_jsonl
+
+    if not args.file.is_file():
+        raise ConfigError(f"no such file: {args.file}")
+    with _progress_bar() as bar:
+        task = bar.add_task(f"importing {args.file.name}", total=args.file.stat().st_size)
+        report = asyncio.run(
+            _with_database(
+                settings,
+                lambda engine: import_jsonl(
+                    engine,
+                    args.file,
+                    max_text_chars=settings.feedback_max_text_chars,
+                    batch_size=args.batch_size,
+                    progress=lambda read: bar.update(task, completed=read),
+                ),
+            )
+        )
+    for number, reason in report.errors:
+        console.print(f"line {number}: {reason}", markup=False, highlight=False)
+    print(f"imported {report.interactions} interactions and {report.feedback} feedback events; "
+          f"skipped {len(report.errors)} bad lines")
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable) -> None:
+    """Register `cluster`, `worker` and `import` on the `feedgate` parser."""
+
+    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
+        return lambda args: command(args, settings_of(args))
+
+    cluster_parser = commands.add_parser("cluster", parents=[common], help="find issues in negative feedback, once")
+    cluster_parser.add_argument("--app", help="only this app (default: every app, each on its own)")
+    cluster_parser.set_defaults(run=runner(cluster))
+
+    worker_parser = commands.add_parser("worker", parents=[common], help="find issues again and again")
+    worker_parser.add_argument(
+        "--interval", type=float, help="seconds between passes (default: cluster_interval, else 3600)"
+    )
+    worker_parser.set_defaults(run=runner(worker))
+
+    import_parser = commands.add_parser("import", parents=[common], help="import interactions from a JSONL file")
+    import_parser.add_argument("file", type=Path)
+    import_parser.add_argument("--batch-size", dest="batch_size", type=int, default=500)
+    import_parser.set_defaults(run=runner(import_file))

@@ -1,0 +1,1 @@
+"""Issue discovery wired to the store: which feedback to cluster, and the clustering pass itself."""

@@ -1,0 +1,49 @@
+"""Running clustering passes again and again: for `feedgate worker` and for `serve` in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clustering.embed import Embedder, SentenceTransformerEmbedder
+from gateway.config import Settings
+from gateway.discovery.job import RunSummary, run_clustering_pass
+
+logger = logging.getLogger("feedgate.discovery")
+
+
+def default_embedder() -> Embedder:
+    """The bundled local model; it loads lazily, on the first embed (in a worker thread)."""
+    return SentenceTransformerEmbedder()
+
+
+async def run_periodically(
+    engine: AsyncEngine,
+    settings: Settings,
+    embedder: Embedder,
+    interval: float,
+    on_pass: Callable[[RunSummary], None] | None = None,
+) -> None:
+    """Run a pass every `interval` seconds until cancelled; a failed pass is logged, not fatal."""
+    while True:
+        try:
+            summary = await run_clustering_pass(engine, settings, embedder)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bad pass (database hiccup, odd data) must not stop the next one.
+            logger.exception("clustering pass failed")
+        else:
+            if summary.already_running:
+                logger.info("clustering pass skipped: another pass is running")
+            for app in summary.apps:
+                logger.info(
+                    "clustered %s: %d items, %d issues (%d new), %d noise",
+                    app.app, app.items, app.clusters, app.new_issues, app.noise,
+                )
+            if on_pass is not None:
+                on_pass(summary)
+        await asyncio.sleep(interval)

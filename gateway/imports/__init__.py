@@ -1,0 +1,1 @@
+"""Bringing interactions recorded elsewhere into the store."""

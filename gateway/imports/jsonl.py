@@ -1,0 +1,183 @@
+"""`feedgate import`: interactions with their feedback from a JSON Lines file, streamed in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import uuid_utils
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.feedback.submission import InvalidSubmission, parse_submission
+from gateway.recording.record import _end_user_of, _summarise
+from gateway.store.tables import feedback, interactions
+
+Row = dict[str, Any]
+# Called with the bytes read so far, for a progress bar.
+Progress = Callable[[int], None]
+
+
+class BadLine(Exception):
+    """A line that cannot be imported; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    """How an import went: what was stored, and which lines were skipped and why."""
+
+    interactions: int = 0
+    feedback: int = 0
+    # (line number, reason), for lines skipped.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLine:
+    """One line's interaction row and feedback rows."""
+
+    interaction: Row
+    feedback: list[Row]
+
+
+def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
+    """The rows for one line; raises BadLine saying what is wrong."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise BadLine(f"not valid JSON: {exc}") from None
+    if not isinstance(record, dict):
+        raise BadLine("each line must be a JSON object")
+    request, response = record.get("request"), record.get("response")
+    if not isinstance(request, dict):
+        raise BadLine("'request' must be an OpenAI chat request object")
+    if response is not None and not isinstance(response, dict):
+        raise BadLine("'response' must be an OpenAI chat completion object")
+    interaction_id = record.get("id") or str(uuid_utils.uuid7())
+    if not isinstance(interaction_id, str) or len(interaction_id) > 36:
+        raise BadLine("'id' must be a string of at most 36 characters")
+    app = record.get("app") or "imported"
+    if not isinstance(app, str):
+        raise BadLine("'app' must be a string")
+    created_at = _timestamp(record.get("created_at"), "created_at")
+    row: Row = {
+        "id": interaction_id,
+        "created_at": created_at,
+        "app": app,
+        "endpoint": "chat.completions",
+        "upstream": "import",
+        "model": request.get("model") if isinstance(request.get("model"), str) else None,
+        "stream": False,
+        "request": request,
+        "status_code": 200 if response is not None else None,
+        "partial": False,
+        "end_user": _end_user_of(request),
+    }
+    if response is not None:
+        # The same shaping as recorded traffic: response text, tool calls, usage.
+        row.update(_summarise("chat.completions", response))
+    events = record.get("feedback") or []
+    if not isinstance(events, list):
+        raise BadLine("'feedback' must be a list")
+    return ParsedLine(row, [_feedback_row(event, n, row, max_text_chars) for n, event in enumerate(events)])
+
+
+def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int) -> Row:
+    if not isinstance(event, dict):
+        raise BadLine(f"feedback[{index}] must be an object")
+    fields = {key: value for key, value in event.items() if key != "created_at"}
+    # A stable default key makes importing the same file twice store each event once.
+    fields.setdefault("idempotency_key", f"import:{index}")
+    try:
+        submission = parse_submission(orjson.dumps({**fields, "interaction_id": interaction["id"]}), max_text_chars)
+    except InvalidSubmission as exc:
+        raise BadLine(f"feedback[{index}]: {exc.message}") from None
+    return {
+        "id": str(uuid_utils.uuid7()),
+        "interaction_id": interaction["id"],
+        "created_at": _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"]),
+        "app": interaction["app"],
+        "user_id": submission.user_id,
+        "thumbs": submission.thumbs,
+        "rating": submission.rating,
+        "correction": submission.correction,
+        "comment": submission.comment,
+        "negative": submission.negative,
+        "metadata": submission.metadata,
+        "idempotency_key": submission.idempotency_key,
+        "submitted_via": "import",
+        "seconds_after_answer": None,
+    }
+
+
+def _timestamp(value: Any, name: str, default: datetime | None = None) -> datetime:
+    if value is None:
+        return default or datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else datetime.fromtimestamp(value, UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise BadLine(f"'{name}' must be an ISO 8601 timestamp or Unix seconds") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, line, bytes read so far) for each non-blank line."""
+    read = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            read += len(line)
+            if line.strip():
+                yield number, line, read
+
+
+async def import_jsonl(
+    engine: AsyncEngine,
+    path: Path,
+    *,
+    max_text_chars: int = 10_000,
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Store every good line of `path`; bad lines are reported by number and skipped."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    # Ids already stored are skipped, so an import can be re-run after a partial failure.
+    insert_interactions = dialect.insert(interactions).on_conflict_do_nothing()
+    insert_feedback = dialect.insert(feedback).on_conflict_do_nothing()
+    report = ImportReport()
+    batch: list[ParsedLine] = []
+
+    async def flush() -> None:
+        if not batch:
+            return
+        feedback_rows = [row for parsed in batch for row in parsed.feedback]
+        async with engine.begin() as connection:
+            await connection.execute(insert_interactions, [_complete(parsed.interaction) for parsed in batch])
+            if feedback_rows:
+                await connection.execute(insert_feedback, feedback_rows)
+        report.interactions += len(batch)
+        report.feedback += len(feedback_rows)
+        batch.clear()
+
+    for number, line, read in _numbered_lines(path):
+        try:
+            batch.append(parse_line(line, max_text_chars))
+        except BadLine as exc:
+            report.errors.append((number, str(exc)))
+        if len(batch) >= batch_size:
+            await flush()
+        if progress is not None:
+            progress(read)
+    await flush()
+    return report
+
+
+_INTERACTION_COLUMNS = [column.name for column in interactions.columns]
+
+
+def _complete(row: Row) -> Row:
+    # executemany needs every row to name the same columns.
+    return {name: row.get(name) for name in _INTERACTION_COLUMNS}

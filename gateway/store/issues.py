@@ -1,0 +1,221 @@
+"""The issue repository: what clustering runs found, and reading it back for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
+
+Row = dict[str, Any]
+IssueSort = Literal["size", "growth"]
+# How many past runs an issue's trend shows.
+TREND_POINTS = 14
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedIssue:
+    """An issue as the next run needs it for tracking."""
+
+    id: str
+    status: str
+    centroid: np.ndarray
+    member_ids: frozenset[str]
+    first_seen: datetime | None
+    regressed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IssueWrite:
+    """An issue's state after a run: created when `is_new`, updated otherwise."""
+
+    id: str
+    is_new: bool
+    title: str
+    keywords: list[str]
+    status: str
+    regressed: bool
+    size: int
+    negative_count: int
+    centroid: np.ndarray
+    examples: list[dict[str, str]]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    member_ids: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueEvent:
+    """Something tracking decided about an issue: split, merge or reopened."""
+
+    issue_id: str
+    kind: Literal["split", "merge", "reopened"]
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """Everything one clustering run over one app found."""
+
+    id: str
+    app: str
+    started_at: datetime
+    finished_at: datetime
+    items: int
+    noise: int
+    issues: list[IssueWrite] = field(default_factory=list)
+    events: list[IssueEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFilter:
+    """Which issues a listing returns; every field is optional."""
+
+    app: str | None = None
+    status: str | None = None
+
+
+class IssueStore:
+    """Writes run results and reads issues."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def tracked(self, app: str) -> list[TrackedIssue]:
+        """Every issue of `app` with its centroid and members, for matching a new run against."""
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(select(issues).where(issues.c.app == app))).mappings().all()
+            members: dict[str, set[str]] = {row["id"]: set() for row in rows}
+            ids = list(members)
+            for start in range(0, len(ids), CHUNK):
+                query = select(issue_members).where(issue_members.c.issue_id.in_(ids[start : start + CHUNK]))
+                for issue_id, interaction_id in await connection.execute(query):
+                    members[issue_id].add(interaction_id)
+        return [
+            TrackedIssue(
+                id=row["id"],
+                status=row["status"],
+                centroid=np.frombuffer(row["centroid"], dtype=np.float32),
+                member_ids=frozenset(members[row["id"]]),
+                first_seen=row["first_seen"],
+                regressed=row["regressed"],
+            )
+            for row in rows
+            if row["centroid"] is not None
+        ]
+
+    async def save_run(self, run: RunRecord) -> None:
+        """Store a run, its issues (with members and a history point each) and its events, atomically."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(cluster_runs).values(
+                    id=run.id,
+                    app=run.app,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    items=run.items,
+                    clusters=len(run.issues),
+                    noise=run.noise,
+                )
+            )
+            for issue in run.issues:
+                values = {
+                    "title": issue.title,
+                    "keywords": issue.keywords,
+                    "status": issue.status,
+                    "regressed": issue.regressed,
+                    "size": issue.size,
+                    "negative_count": issue.negative_count,
+                    "centroid": np.asarray(issue.centroid, dtype="<f4").tobytes(),
+                    "examples": issue.examples,
+                    "first_seen": issue.first_seen,
+                    "last_seen": issue.last_seen,
+                    "updated_at": now,
+                }
+                if issue.is_new:
+                    await connection.execute(insert(issues).values(id=issue.id, app=run.app, created_at=now, **values))
+                else:
+                    await connection.execute(update(issues).where(issues.c.id == issue.id).values(**values))
+                # Members are the issue's current complaints: this run's cluster replaces the last.
+                await connection.execute(delete(issue_members).where(issue_members.c.issue_id == issue.id))
+                member_rows = [{"issue_id": issue.id, "interaction_id": m} for m in issue.member_ids]
+                for start in range(0, len(member_rows), CHUNK):
+                    await connection.execute(insert(issue_members), member_rows[start : start + CHUNK])
+                await connection.execute(
+                    insert(issue_history).values(
+                        issue_id=issue.id,
+                        run_id=run.id,
+                        day=run.finished_at.date(),
+                        size=issue.size,
+                        negative_count=issue.negative_count,
+                    )
+                )
+            if run.events:
+                await connection.execute(
+                    insert(issue_events),
+                    [{"issue_id": e.issue_id, "run_id": run.id, "kind": e.kind, "detail": e.detail} for e in run.events],
+                )
+
+    async def list(self, where: IssueFilter, sort: IssueSort, limit: int) -> list[Row]:
+        """Issues matching `where`, biggest or fastest-growing first, each with `growth` and `trend`."""
+        # Each issue's size at its previous run: growth is how much it gained since.
+        ranked = select(
+            issue_history.c.issue_id,
+            issue_history.c.size,
+            func.row_number()
+            .over(partition_by=issue_history.c.issue_id, order_by=issue_history.c.run_id.desc())
+            .label("position"),
+        ).subquery()
+        previous = select(ranked.c.issue_id, ranked.c.size).where(ranked.c.position == 2).subquery()
+        growth = (issues.c.size - func.coalesce(previous.c.size, 0)).label("growth")
+        query = select(issues, growth).outerjoin(previous, previous.c.issue_id == issues.c.id)
+        if where.app is not None:
+            query = query.where(issues.c.app == where.app)
+        if where.status is not None:
+            query = query.where(issues.c.status == where.status)
+        by_size = [issues.c.size.desc(), growth.desc()]
+        order = [growth.desc(), issues.c.size.desc()] if sort == "growth" else by_size
+        query = query.order_by(*order, issues.c.id).limit(limit)
+        async with self._engine.connect() as connection:
+            rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+            trends = await self._trends(connection, [row["id"] for row in rows])
+        for row in rows:
+            row["trend"] = trends.get(row["id"], [])
+        return rows
+
+    async def get(self, issue_id: str) -> Row | None:
+        """One issue with its growth, trend and member ids."""
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(issues).where(issues.c.id == issue_id))).mappings().first()
+            if row is None:
+                return None
+            issue = dict(row)
+            trend = (await self._trends(connection, [issue_id])).get(issue_id, [])
+            members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
+            issue["member_ids"] = sorted((await connection.execute(members)).scalars())
+        issue["trend"] = trend
+        issue["growth"] = issue["size"] - (trend[-2]["size"] if len(trend) >= 2 else 0)
+        return issue
+
+    async def _trends(self, connection: Any, issue_ids: list[str]) -> dict[str, list[Row]]:
+        """The last TREND_POINTS history points per issue, oldest first."""
+        trends: dict[str, list[Row]] = {}
+        for start in range(0, len(issue_ids), CHUNK):
+            query = (
+                select(issue_history)
+                .where(issue_history.c.issue_id.in_(issue_ids[start : start + CHUNK]))
+                .order_by(issue_history.c.run_id)
+            )
+            for point in (await connection.execute(query)).mappings():
+                trends.setdefault(point["issue_id"], []).append(
+                    {key: point[key] for key in ("run_id", "day", "size", "negative_count")}
+                )
+        return {issue_id: points[-TREND_POINTS:] for issue_id, points in trends.items()}

@@ -1,0 +1,69 @@
+"""A named lock across processes: a PostgreSQL advisory lock, or a row with an expiry on SQLite."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import uuid_utils
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.tables import clustering_locks
+
+# A SQLite lock row outlives a crashed holder by at most this long.
+DEFAULT_TTL = timedelta(hours=2)
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for `name`, as pg_try_advisory_lock wants."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@asynccontextmanager
+async def try_lock(engine: AsyncEngine, name: str, ttl: timedelta = DEFAULT_TTL) -> AsyncIterator[bool]:
+    """Take the lock `name` without waiting; yields whether it was taken, releases it on exit."""
+    if engine.dialect.name == "postgresql":
+        async with _advisory_lock(engine, name) as acquired:
+            yield acquired
+    else:
+        async with _row_lock(engine, name, ttl) as acquired:
+            yield acquired
+
+
+@asynccontextmanager
+async def _advisory_lock(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
+    key = advisory_key(name)
+    # Advisory locks belong to a session, so one connection is held for the lock's life.
+    async with engine.connect() as connection:
+        acquired = bool((await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})).scalar())
+        await connection.commit()
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.commit()
+
+
+@asynccontextmanager
+async def _row_lock(engine: AsyncEngine, name: str, ttl: timedelta) -> AsyncIterator[bool]:
+    holder = str(uuid_utils.uuid7())
+    now = datetime.now(UTC)
+    table = clustering_locks
+    async with engine.begin() as connection:
+        # An expired row is a holder that died without releasing: take over from it.
+        await connection.execute(delete(table).where(table.c.name == name, table.c.expires_at < now))
+        insert = sqlite.insert(table).values(name=name, holder=holder, expires_at=now + ttl)
+        await connection.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        owner = (await connection.execute(select(table.c.holder).where(table.c.name == name))).scalar()
+    acquired = owner == holder
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            async with engine.begin() as connection:
+                await connection.execute(delete(table).where(table.c.name == name, table.c.holder == holder))

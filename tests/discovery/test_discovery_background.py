@@ -1,0 +1,26 @@
+"""With `cluster_interval` set, the running gateway finds issues by itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgi_lifespan import LifespanManager
+from seed import PASSWORDS, REFUNDS, seed_complaints
+
+from gateway.app import create_app
+from gateway.store.issues import IssueFilter
+
+
+async def test_the_gateway_clusters_in_the_background_when_an_interval_is_set(settings, embedder, monkeypatch):
+    monkeypatch.setattr("gateway.discovery.schedule.default_embedder", lambda: embedder)
+    app = create_app(settings.model_copy(update={"cluster_interval": 0.2}), environ={})
+
+    async with LifespanManager(app):
+        await seed_complaints(app.services.engine, REFUNDS + PASSWORDS)
+        for _ in range(100):
+            found = await app.services.issues.list(IssueFilter(), sort="size", limit=10)
+            if found:
+                break
+            await asyncio.sleep(0.1)
+
+    assert len(found) == 2

@@ -1,0 +1,54 @@
+"""`feedgate import` and `feedgate cluster`, run as a user would run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+from seed import PASSWORDS, REFUNDS
+
+FEEDGATE = [sys.executable, "-m", "gateway.cli"]
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FEEDGATE, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def complaint_lines(complaints: list[tuple[str, str]]) -> list[bytes]:
+    return [
+        orjson.dumps(
+            {
+                "app": "support-bot",
+                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
+                "response": {"choices": [{"message": {"role": "assistant", "content": "Sorry."}}]},
+                "feedback": [{"thumbs": "down", "comment": complaint}],
+            }
+        )
+        for question, complaint in complaints
+    ]
+
+
+def test_import_then_cluster_prints_the_issues_found(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    data = tmp_path / "feedback.jsonl"
+    data.write_bytes(b"\n".join([*complaint_lines(REFUNDS + PASSWORDS), b"not json"]) + b"\n")
+
+    imported = run(["import", str(data)], env)
+    clustered = run(["cluster"], env)
+
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 8 interactions and 8 feedback events; skipped 1 bad lines" in imported.stdout
+    assert "line 9:" in imported.stderr
+    assert clustered.returncode == 0, clustered.stderr
+    assert "support-bot" in clustered.stdout
+    assert "Clustering pass" in clustered.stdout
+
+
+def test_import_of_a_missing_file_fails_with_a_message(tmp_path: Path):
+    result = run(["import", str(tmp_path / "nope.jsonl")], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"})
+
+    assert result.returncode == 2
+    assert "no such file" in result.stderr

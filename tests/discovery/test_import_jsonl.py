@@ -1,0 +1,103 @@
+"""`import_jsonl`: interactions and feedback from a JSON Lines file; bad lines skipped and reported."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.imports.jsonl import import_jsonl
+from gateway.store.engine import create_engine
+from gateway.store.feedback import FeedbackStore
+from gateway.store.interactions import InteractionFilter, InteractionStore
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def record(interaction_id: str | None, question: str, answer: str, **extra) -> dict:
+    line = {
+        "app": "support-bot",
+        "created_at": "2026-11-01T10:00:00+00:00",
+        "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
+        "response": {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
+        },
+        "feedback": [{"thumbs": "down", "comment": "wrong answer", "user_id": "u1"}],
+        **extra,
+    }
+    if interaction_id is not None:
+        line["id"] = interaction_id
+    return line
+
+
+def write_lines(path: Path, lines: list) -> Path:
+    path.write_bytes(b"\n".join(line if isinstance(line, bytes) else orjson.dumps(line) for line in lines) + b"\n")
+    return path
+
+
+async def test_good_lines_are_stored_with_their_ids_and_answers(engine, tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [record("imported-1", "Where is my refund?", "It was sent.")])
+
+    report = await import_jsonl(engine, path)
+
+    assert (report.interactions, report.feedback, report.errors) == (1, 1, [])
+    stored = await InteractionStore(engine).get("imported-1")
+    assert stored["response_text"] == "It was sent."
+    assert stored["total_tokens"] == 12
+    assert stored["app"] == "support-bot"
+
+
+async def test_feedback_is_stored_and_counts_as_negative(engine, tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [record("imported-1", "Where is my refund?", "It was sent.")])
+
+    await import_jsonl(engine, path)
+
+    [event] = await FeedbackStore(engine).for_interaction("imported-1")
+    assert (event["thumbs"], event["comment"], event["negative"], event["submitted_via"]) == (
+        "down", "wrong answer", True, "import")
+
+
+async def test_a_line_without_an_id_gets_a_generated_one(engine, tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [record(None, "Hello?", "Hi.")])
+
+    report = await import_jsonl(engine, path)
+
+    assert report.interactions == 1
+    [row] = await InteractionStore(engine).list(InteractionFilter(), limit=10)
+    assert len(row["id"]) == 36
+
+
+async def test_bad_lines_are_reported_by_number_and_good_ones_kept(engine, tmp_path):
+    bad_feedback = record("imported-3", "Q", "A", feedback=[{"thumbs": "sideways"}])
+    path = write_lines(
+        tmp_path / "in.jsonl",
+        [record("imported-1", "Q", "A"), b"{not json", bad_feedback, b"[1, 2]", record("imported-5", "Q", "A")],
+    )
+
+    report = await import_jsonl(engine, path, batch_size=2)
+
+    assert [number for number, _ in report.errors] == [2, 3, 4]
+    assert "thumbs" in report.errors[1][1]
+    assert report.interactions == 2
+    assert await InteractionStore(engine).get("imported-5") is not None
+    assert await InteractionStore(engine).get("imported-3") is None
+
+
+async def test_importing_the_same_file_twice_stores_each_event_once(engine, tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [record("imported-1", "Q", "A")])
+
+    await import_jsonl(engine, path)
+    await import_jsonl(engine, path)
+
+    assert len(await FeedbackStore(engine).for_interaction("imported-1")) == 1
