@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,14 +48,15 @@ class FeedgateApp:
         await self.api(scope, receive, send)
 
 
-def start_background_clustering(services: Services) -> asyncio.Task[None] | None:
+def start_background_clustering(services: Services, environ: Mapping[str, str]) -> asyncio.Task[None] | None:
     """With `cluster_interval` set, run clustering passes in the background (the heavy work in threads)."""
     if not services.settings.cluster_interval:
         return None
-    from gateway.discovery.schedule import default_embedder, run_periodically
+    from gateway.discovery.schedule import embedder_for, run_periodically
 
+    embedder = embedder_for(services.settings, environ)
     return asyncio.create_task(
-        run_periodically(services.engine, services.settings, default_embedder(), services.settings.cluster_interval),
+        run_periodically(services.engine, services.settings, embedder, services.settings.cluster_interval),
         name="feedgate-clustering",
     )
 
@@ -66,7 +68,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = await open_services(settings, environ)
         app.state.services = services
-        clustering = start_background_clustering(services)
+        clustering = start_background_clustering(services, os.environ if environ is None else environ)
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -52,7 +53,7 @@ def _progress_bar() -> Progress:
 def cluster(args: argparse.Namespace, settings: Settings) -> None:
     """Run one clustering pass and print what it found."""
     from gateway.discovery.job import run_clustering_pass
-    from gateway.discovery.schedule import default_embedder
+    from gateway.discovery.schedule import embedder_for
 
     with _progress_bar() as bar:
         task = bar.add_task("starting", total=None)
@@ -64,7 +65,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
             _with_database(
                 settings,
                 lambda engine: run_clustering_pass(
-                    engine, settings, default_embedder(), app=args.app, progress=progress
+                    engine, settings, embedder_for(settings, os.environ), app=args.app, progress=progress
                 ),
             )
         )
@@ -78,7 +79,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
-    from gateway.discovery.schedule import default_embedder, run_periodically
+    from gateway.discovery.schedule import embedder_for, run_periodically
 
     interval = args.interval or settings.cluster_interval or 3600
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
@@ -87,7 +88,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             _with_database(
                 settings,
                 lambda engine: run_periodically(
-                    engine, settings, default_embedder(), interval, on_pass=lambda s: Console().print(summary_table(s))
+                    engine, settings, embedder_for(settings, os.environ), interval, on_pass=lambda s: Console().print(summary_table(s))
                 ),
             )
         )

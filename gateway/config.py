@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     # run `feedgate cluster` or `feedgate worker` instead). A pass's lock expires after
     # `cluster_lock_ttl` seconds on SQLite, in case its holder died.
     cluster_interval: float = Field(default=0, ge=0)
+    # Embeddings for clustering: the bundled all-MiniLM-L6-v2 unless an OpenAI-compatible
+    # embeddings endpoint is configured.
+    embedding_url: str | None = None
+    embedding_model: str = "text-embedding-3-small"
+    embedding_api_key_env: str | None = "OPENAI_API_KEY"
     cluster_lock_ttl: float = Field(default=7200, gt=0)
 
     @field_validator("upstream_url")

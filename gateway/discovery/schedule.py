@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clustering.embed import Embedder, SentenceTransformerEmbedder
+from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
 
 logger = logging.getLogger("feedgate.discovery")
 
 
-def default_embedder() -> Embedder:
-    """The bundled local model; it loads lazily, on the first embed (in a worker thread)."""
+def embedder_for(settings: Settings, environ: Mapping[str, str]) -> Embedder:
+    """The configured embedder: an OpenAI-compatible endpoint when `embedding_url` is set,
+    else the bundled local model (which loads lazily, on the first embed, in a worker thread)."""
+    if settings.embedding_url:
+        key_env = settings.embedding_api_key_env
+        api_key = (environ.get(key_env) if key_env else None) or "unused"
+        return OpenAIEmbedder(settings.embedding_url, api_key, settings.embedding_model)
     return SentenceTransformerEmbedder()
 
 

@@ -12,7 +12,8 @@ from gateway.store.issues import IssueFilter
 
 
 async def test_the_gateway_clusters_in_the_background_when_an_interval_is_set(settings, embedder, monkeypatch):
-    monkeypatch.setattr("gateway.discovery.schedule.default_embedder", lambda: embedder)
+    # The session-wide model instance, so the test does not load it again.
+    monkeypatch.setattr("gateway.discovery.schedule.embedder_for", lambda settings, environ: embedder)
     app = create_app(settings.model_copy(update={"cluster_interval": 0.2}), environ={})
 
     async with LifespanManager(app):
