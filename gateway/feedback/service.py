@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import uuid_utils
 
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
 from gateway.feedback.token import FeedbackTokens, InvalidToken
@@ -111,23 +110,14 @@ class FeedbackService:
 
     def _event(self, submission: Submission, interaction: Row, submitter: Submitter) -> Row:
         now = self._clock()
-        return {
-            "id": str(uuid_utils.uuid7()),
-            "interaction_id": interaction["id"],
-            "created_at": now,
-            "app": interaction["app"],
+        return submission.as_event(
+            interaction,
+            created_at=now,
             # The app may already have named the end user on the call (x-feedgate-user).
-            "user_id": submission.user_id if submission.user_id is not None else interaction.get("end_user"),
-            "thumbs": submission.thumbs,
-            "rating": submission.rating,
-            "correction": submission.correction,
-            "comment": submission.comment,
-            "negative": submission.negative,
-            "metadata": submission.metadata,
-            "idempotency_key": submission.idempotency_key,
-            "submitted_via": submitter.via,
-            "seconds_after_answer": _seconds_after_answer(interaction, now),
-        }
+            user_id=submission.user_id if submission.user_id is not None else interaction.get("end_user"),
+            submitted_via=submitter.via,
+            seconds_after_answer=_seconds_after_answer(interaction, now),
+        )
 
 
 def _authorize(submitter: Submitter, interaction: Row) -> None:

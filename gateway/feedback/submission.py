@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
+import uuid_utils
 
 THUMBS = ("up", "down")
 SIGNALS = ("thumbs", "rating", "correction", "comment")
@@ -44,6 +46,33 @@ class Submission:
     def negative(self) -> bool:
         """Thumbs down, a rating of 1 or 2, or a correction: the answer was not good enough."""
         return self.thumbs == "down" or (self.rating is not None and self.rating <= 2) or self.correction is not None
+
+    def as_event(
+        self,
+        interaction: dict[str, Any],
+        *,
+        created_at: datetime,
+        user_id: str | None,
+        submitted_via: str,
+        seconds_after_answer: float | None,
+    ) -> dict[str, Any]:
+        """The feedback row that records this submission on `interaction`."""
+        return {
+            "id": str(uuid_utils.uuid7()),
+            "interaction_id": interaction["id"],
+            "created_at": created_at,
+            "app": interaction["app"],
+            "user_id": user_id,
+            "thumbs": self.thumbs,
+            "rating": self.rating,
+            "correction": self.correction,
+            "comment": self.comment,
+            "negative": self.negative,
+            "metadata": self.metadata,
+            "idempotency_key": self.idempotency_key,
+            "submitted_via": submitted_via,
+            "seconds_after_answer": seconds_after_answer,
+        }
 
 
 def parse_submission(body: bytes, max_text_chars: int) -> Submission:

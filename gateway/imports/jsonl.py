@@ -96,22 +96,10 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
         submission = parse_submission(orjson.dumps({**fields, "interaction_id": interaction["id"]}), max_text_chars)
     except InvalidSubmission as exc:
         raise BadLine(f"feedback[{index}]: {exc.message}") from None
-    return {
-        "id": str(uuid_utils.uuid7()),
-        "interaction_id": interaction["id"],
-        "created_at": _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"]),
-        "app": interaction["app"],
-        "user_id": submission.user_id,
-        "thumbs": submission.thumbs,
-        "rating": submission.rating,
-        "correction": submission.correction,
-        "comment": submission.comment,
-        "negative": submission.negative,
-        "metadata": submission.metadata,
-        "idempotency_key": submission.idempotency_key,
-        "submitted_via": "import",
-        "seconds_after_answer": None,
-    }
+    created_at = _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"])
+    return submission.as_event(
+        interaction, created_at=created_at, user_id=submission.user_id, submitted_via="import", seconds_after_answer=None
+    )
 
 
 def _timestamp(value: Any, name: str, default: datetime | None = None) -> datetime:
