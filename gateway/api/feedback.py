@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 import orjson
 from litestar import Controller, Request, Response, get, post, route
+from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 
 from gateway.api.auth import require_admin
-from gateway.api.paging import Cursor, Limit, Since, Until, keyset_page, time_range
 from gateway.api.cors import cors_headers, preflight_headers
+from gateway.api.paging import Cursor, Limit, Since, Until, keyset_page, time_range
 from gateway.api.serialize import feedback_json
 from gateway.errors import openai_error_body
 from gateway.feedback.service import FeedbackRefused
@@ -23,7 +24,7 @@ TOKEN_HEADER = "x-feedgate-feedback-token"
 
 
 @post(FEEDBACK_PATH, summary="Give feedback on an interaction (app credential or feedback token)", tags=["feedback"])
-async def submit_feedback(request: Request, services: Services) -> Response[bytes]:
+async def submit_feedback(request: Request, services: NamedDependency[Services]) -> Response[bytes]:
     """201 with the stored event; 200 with the original event when the idempotency key was seen before."""
     headers = cors_headers(request.headers.get("origin"), services.settings.cors_origins)
     try:
@@ -41,7 +42,7 @@ async def submit_feedback(request: Request, services: Services) -> Response[byte
 
 
 @route(FEEDBACK_PATH, http_method=[HttpMethod.OPTIONS], include_in_schema=False)
-async def feedback_preflight(request: Request, services: Services) -> Response[bytes]:
+async def feedback_preflight(request: Request, services: NamedDependency[Services]) -> Response[bytes]:
     """The CORS preflight for browsers posting feedback from a configured origin."""
     headers = preflight_headers(request.headers.get("origin"), services.settings.cors_origins)
     return Response(b"", status_code=204, headers=headers)
@@ -57,11 +58,11 @@ class FeedbackController(Controller):
     @get("/", summary="List feedback events, newest first")
     async def list_feedback(
         self,
-        services: Services,
-        app: str | None = None,
-        interaction_id: str | None = None,
+        services: NamedDependency[Services],
+        app: FromQuery[str | None] = None,
+        interaction_id: FromQuery[str | None] = None,
         negative: Annotated[bool | None, Parameter(description="only negative (true) or non-negative (false)")] = None,
-        has_correction: bool | None = None,
+        has_correction: FromQuery[bool | None] = None,
         since: Since = None,
         until: Until = None,
         limit: Limit = 50,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 
 from gateway.api.auth import require_admin
 from gateway.api.paging import Cursor, Limit, Since, Until, keyset_page, time_range
@@ -25,9 +27,9 @@ class InteractionsController(Controller):
     @get("/", summary="List interactions, newest first")
     async def list_interactions(
         self,
-        services: Services,
-        app: str | None = None,
-        model: str | None = None,
+        services: NamedDependency[Services],
+        app: FromQuery[str | None] = None,
+        model: FromQuery[str | None] = None,
         since: Since = None,
         until: Until = None,
         limit: Limit = 50,
@@ -39,7 +41,7 @@ class InteractionsController(Controller):
         return keyset_page(rows, limit, interaction_json)
 
     @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
-    async def get_interaction(self, services: Services, interaction_id: str) -> dict[str, Any]:
+    async def get_interaction(self, services: NamedDependency[Services], interaction_id: FromPath[str]) -> dict[str, Any]:
         row = await services.interactions.get(interaction_id)
         if row is None:
             # It may still sit in the writer's buffer: flush once before saying no.

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 
 from gateway.api.auth import require_admin
 from gateway.api.serialize import utc
@@ -49,9 +50,9 @@ class IssuesController(Controller):
     @get("/", summary="List issues, biggest or fastest-growing first")
     async def list_issues(
         self,
-        services: Services,
-        app: str | None = None,
-        status: IssueStatusParam | None = None,
+        services: NamedDependency[Services],
+        app: FromQuery[str | None] = None,
+        status: FromQuery[IssueStatusParam | None] = None,
         sort: Annotated[
             Literal["size", "growth"], Parameter(description="growth: size gained since the previous run")
         ] = "size",
@@ -61,7 +62,7 @@ class IssuesController(Controller):
         return {"data": [issue_json(row) for row in rows]}
 
     @get("/{issue_id:str}", summary="One issue with representative examples and every member interaction id")
-    async def get_issue(self, services: Services, issue_id: str) -> dict[str, Any]:
+    async def get_issue(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
         row = await services.issues.get(issue_id)
         if row is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")

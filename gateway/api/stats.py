@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 
 from gateway.api.auth import require_admin
 from gateway.api.serialize import utc
@@ -30,11 +31,11 @@ class StatsController(Controller):
     @get("/", summary="Feedback rates, ratings and time to feedback, in total and per day")
     async def get_stats(
         self,
-        services: Services,
+        services: NamedDependency[Services],
         since: Annotated[datetime | None, Parameter(description="ISO 8601; inclusive; default until - 30 days")] = None,
         until: Annotated[datetime | None, Parameter(description="ISO 8601; exclusive; default now")] = None,
-        app: str | None = None,
-        model: str | None = None,
+        app: FromQuery[str | None] = None,
+        model: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         end = utc(until) or datetime.now(UTC)
         start = utc(since) or end - DEFAULT_RANGE
