@@ -139,6 +139,8 @@ issues = Table(
     Column("status", String(20), nullable=False),
     # A resolved issue that got new complaints.
     Column("regressed", Boolean, nullable=False, default=False),
+    # Set when a run found this issue's complaints inside another issue's cluster.
+    Column("merged_into", String(36)),
     Column("size", Integer, nullable=False),
     Column("negative_count", Integer, nullable=False),
     Column("centroid", LargeBinary),
@@ -183,16 +185,32 @@ issue_history = Table(
     Column("negative_count", Integer, nullable=False),
 )
 
-# What tracking decided about an issue in a run: split, merge or reopened.
+# What happened to an issue: split, merge, reopened or vanished (decided by a run), or a
+# status change made by a person (no run).
 issue_events = Table(
     "issue_events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("issue_id", String(36), nullable=False),
-    Column("run_id", String(36), nullable=False),
+    Column("run_id", String(36)),
     Column("kind", String(20), nullable=False),
     Column("detail", JSONDocument),
+    # Empty on events stored before this column existed.
+    Column("created_at", DateTime(timezone=True)),
     Index(None, "issue_id"),
+)
+
+# Each app's kept UMAP fit: the reduced coordinates of the points it was fitted on, so a
+# re-run places only new points instead of refitting (see clustering.reduce).
+reduction_points = Table(
+    "reduction_points",
+    metadata,
+    Column("app", String(200), primary_key=True),
+    Column("interaction_id", String(36), primary_key=True),
+    # What the coordinates depend on: embedding model, document recipe, reduction parameters.
+    Column("fingerprint", String(64), nullable=False),
+    # float32 little-endian bytes, n_components values.
+    Column("coordinates", LargeBinary, nullable=False),
 )
 
 # SQLite has no advisory locks: a row with an expiry stands in for one.

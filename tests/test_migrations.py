@@ -1,0 +1,27 @@
+"""The Alembic migrations build exactly the schema that `gateway.store.tables` declares."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.engine import create_engine
+from gateway.store.tables import metadata
+
+
+async def schema_differences(engine: AsyncEngine) -> list:
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+
+
+async def test_migrated_database_matches_the_declared_tables(database_url: str):
+    engine = create_engine(database_url)
+    try:
+        differences = await schema_differences(engine)
+    finally:
+        await engine.dispose()
+
+    assert differences == []
