@@ -16,7 +16,7 @@ from clustering.embed import (
 )
 from clustering.label import ClusterTitle, LLMTitler
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clusters
-from clustering.reduce import IncrementalReducer, ReductionParams
+from clustering.reduce import IncrementalReducer, Reduction, ReductionFit, ReductionParams, reduce_with_fit
 from clustering.track import (
     ClusterOutcome,
     ExistingIssue,
@@ -48,6 +48,8 @@ __all__ = [
     "MergeRecord",
     "NewCluster",
     "OpenAIEmbedder",
+    "Reduction",
+    "ReductionFit",
     "ReductionParams",
     "SentenceTransformerEmbedder",
     "SplitRecord",
@@ -59,4 +61,5 @@ __all__ = [
     "discover_clusters",
     "embed_with_cache",
     "match_clusters",
+    "reduce_with_fit",
 ]

@@ -53,13 +53,15 @@ def discover_clusters(
     params: DiscoveryParams = DiscoveryParams(),
     reducer: IncrementalReducer | None = None,
     documents: Sequence[str] | None = None,
+    coordinates: np.ndarray | None = None,
 ) -> list[DiscoveredCluster]:
     """Find recurring issues among `items` (row i of `embeddings` is item i), largest first.
 
     CPU-bound and synchronous: run it in a worker thread or process, not on the event
     loop. Pass the same `reducer` across runs over the same population to reuse its
-    UMAP fit (a re-run then only places the new items). `documents` are the texts that
-    were embedded; by default they are rebuilt from `items` with `params.recipe`.
+    UMAP fit (a re-run then only places the new items), or pass `coordinates` reduced
+    beforehand (`reduce_with_fit`). `documents` are the texts that were embedded; by
+    default they are rebuilt from `items` with `params.recipe`.
     Items fitting no cluster are left out: they are noise, not an issue.
     """
     embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -70,7 +72,11 @@ def discover_clusters(
     texts = list(documents) if documents is not None else build_documents(items, params.recipe)
     ids = [item.interaction_id for item in items]
 
-    if reducer is not None:
+    if coordinates is not None:
+        if len(coordinates) != len(items):
+            raise ValueError(f"{len(items)} items but {len(coordinates)} reduced coordinates")
+        reduced = np.asarray(coordinates, dtype=np.float32)
+    elif reducer is not None:
         reduced = reducer.reduce(ids, embeddings)
     else:
         reduced = reduce_embeddings(embeddings, params.reduction)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +12,13 @@ import numpy as np
 
 __all__ = [
     "IncrementalReducer",
+    "Reduction",
+    "ReductionFit",
     "ReductionParams",
     "exact_cosine_neighbours",
     "place_among_neighbours",
     "reduce_embeddings",
+    "reduce_with_fit",
 ]
 
 
@@ -36,8 +39,8 @@ class ReductionParams:
     - `random_state` fixes the layout, so the same input gives the same issues.
     - Below `min_points_for_umap` points the vectors are clustered as they are: UMAP's
       graph is unreliable on a few dozen points, and HDBSCAN is instant at that size.
-    - `refit_fraction`: an `IncrementalReducer` refits once more than this share of the
-      points are new to it; below that, new points are placed with the old fit.
+    - `refit_fraction`: a kept fit is refitted once more than this share of the points
+      are unknown to it; below that, new points are placed with the old fit.
     - Up to `max_points_for_exact_neighbours`, neighbours are found exactly by matrix
       product (fast at that size, and it skips UMAP's slow-to-compile approximate
       search); above it the quadratic cost loses to UMAP's own search.
@@ -142,23 +145,81 @@ def place_among_neighbours(
     return np.einsum("nk,nkd->nd", weights, fitted_coordinates[indices]).astype(np.float32)
 
 
-class IncrementalReducer:
-    """Keeps a UMAP fit between runs, so a re-run only places the points it has not seen.
+@dataclass(frozen=True, slots=True)
+class ReductionFit:
+    """A UMAP fit worth keeping: the reduced coordinates of the points it was fitted on, by key.
 
-    Coordinates are remembered per key (e.g. the interaction id). On the next `reduce`,
-    known keys reuse theirs and new keys are placed among their nearest fitted points
-    (`place_among_neighbours`): milliseconds for a hundred points instead of a full fit.
-    Once new points exceed `refit_fraction` of the input, or the embedding size
-    changes, it refits from scratch. One instance serves one population (one app's
-    feedback); a lock keeps concurrent runs from interleaving. Memory: the fitted
-    embeddings are kept (1.5 KB per point for 384-d float32).
+    `fingerprint` names what the coordinates depend on (embedding model, document recipe,
+    reduction parameters); a fit is reused only for input with the same fingerprint.
+    Departed points are harmless: only keys present in the next input are used.
+    """
+
+    coordinates: Mapping[Hashable, np.ndarray]
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reduction:
+    """Coordinates for one input, and the fit to keep for the next run (`refitted` says whether it is new)."""
+
+    coordinates: np.ndarray
+    fit: ReductionFit | None
+    refitted: bool
+
+
+def reduce_with_fit(
+    keys: Sequence[Hashable],
+    embeddings: np.ndarray,
+    fit: ReductionFit | None,
+    params: ReductionParams = ReductionParams(),
+    fingerprint: str = "",
+) -> Reduction:
+    """Coordinates for unit-length `embeddings` (one key per row), reusing `fit` while it still fits.
+
+    Keys the fit knows keep their coordinates; the others are placed among their nearest
+    fitted points (`place_among_neighbours`), milliseconds for a few hundred points
+    instead of a full fit. Once more than `refit_fraction` of the input is unknown to the
+    fit (placed points never join it, so drift accumulates until it triggers), or the
+    fingerprint or embedding size changed, UMAP is fitted afresh.
+    """
+    embeddings = _as_float32(embeddings)
+    if len(keys) != len(embeddings):
+        raise ValueError(f"{len(keys)} keys for {len(embeddings)} embeddings")
+    if len(embeddings) < params.min_points_for_umap:
+        # Too few points for UMAP: cluster the vectors themselves, keep no fit.
+        return Reduction(embeddings, fit=None, refitted=False)
+    known: list[int] = []
+    if fit is not None and fit.fingerprint == fingerprint:
+        known = [row for row, key in enumerate(keys) if key in fit.coordinates]
+        # A fit made with other reduction parameters has coordinates of another size.
+        if known and len(fit.coordinates[keys[known[0]]]) != params.n_components:
+            known = []
+    unknown_count = len(embeddings) - len(known)
+    if fit is None or not known or unknown_count > params.refit_fraction * len(embeddings):
+        _, coordinates = _fit_umap(embeddings, params)
+        fresh = ReductionFit(dict(zip(keys, coordinates, strict=True)), fingerprint)
+        return Reduction(coordinates, fit=fresh, refitted=True)
+    coordinates = np.empty((len(embeddings), params.n_components), dtype=np.float32)
+    coordinates[known] = np.stack([fit.coordinates[keys[row]] for row in known])
+    if unknown_count:
+        known_rows = set(known)
+        unknown = [row for row in range(len(embeddings)) if row not in known_rows]
+        coordinates[unknown] = place_among_neighbours(
+            embeddings[unknown], embeddings[known], coordinates[known], params.n_neighbors
+        )
+    return Reduction(coordinates, fit=fit, refitted=False)
+
+
+class IncrementalReducer:
+    """Keeps a UMAP fit in memory between runs over one population (one app's feedback).
+
+    A thin holder around `reduce_with_fit`; the gateway keeps its fits in the database
+    instead, so they outlive the process. A lock keeps concurrent runs from interleaving.
     """
 
     def __init__(self, params: ReductionParams = ReductionParams()) -> None:
         self.params = params
-        self._fitted_embeddings: np.ndarray | None = None
-        self._fitted_coordinates: np.ndarray | None = None
-        self._coordinates: dict[Hashable, np.ndarray] = {}
+        self._fit: ReductionFit | None = None
         self._lock = threading.Lock()
         self.fit_count = 0
         self.last_run_refitted = False
@@ -166,47 +227,13 @@ class IncrementalReducer:
     @property
     def is_fitted(self) -> bool:
         """Whether a fit is held for reuse."""
-        return self._fitted_embeddings is not None
+        return self._fit is not None
 
     def reduce(self, keys: Sequence[Hashable], embeddings: np.ndarray) -> np.ndarray:
         """Coordinates for unit-length `embeddings` (one key per row), reusing the previous fit when it still fits."""
-        embeddings = _as_float32(embeddings)
-        if len(keys) != len(embeddings):
-            raise ValueError(f"{len(keys)} keys for {len(embeddings)} embeddings")
         with self._lock:
-            self.last_run_refitted = False
-            if len(embeddings) < self.params.min_points_for_umap:
-                # Too few points for UMAP: cluster the vectors themselves, keep no fit.
-                self._forget()
-                return embeddings
-            unseen = [row for row, key in enumerate(keys) if key not in self._coordinates]
-            if self._needs_refit(len(unseen), embeddings):
-                return self._refit(keys, embeddings)
-            if unseen:
-                assert self._fitted_embeddings is not None and self._fitted_coordinates is not None
-                placed = place_among_neighbours(
-                    embeddings[unseen], self._fitted_embeddings, self._fitted_coordinates, self.params.n_neighbors
-                )
-                for row, coordinates in zip(unseen, placed, strict=True):
-                    self._coordinates[keys[row]] = coordinates
-            return np.stack([self._coordinates[key] for key in keys])
-
-    def _needs_refit(self, unseen_count: int, embeddings: np.ndarray) -> bool:
-        if self._fitted_embeddings is None or embeddings.shape[1] != self._fitted_embeddings.shape[1]:
-            return True
-        return unseen_count > self.params.refit_fraction * len(embeddings)
-
-    def _refit(self, keys: Sequence[Hashable], embeddings: np.ndarray) -> np.ndarray:
-        _, coordinates = _fit_umap(embeddings, self.params)
-        self._fitted_embeddings = embeddings
-        self._fitted_coordinates = coordinates
-        # Only the current population is remembered; departed keys would never be asked for.
-        self._coordinates = dict(zip(keys, coordinates, strict=True))
-        self.fit_count += 1
-        self.last_run_refitted = True
-        return coordinates
-
-    def _forget(self) -> None:
-        self._fitted_embeddings = None
-        self._fitted_coordinates = None
-        self._coordinates = {}
+            reduction = reduce_with_fit(keys, embeddings, self._fit, self.params)
+            self._fit = reduction.fit
+            self.last_run_refitted = reduction.refitted
+            self.fit_count += reduction.refitted
+            return reduction.coordinates

@@ -52,11 +52,17 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
     """With `cluster_interval` set, run clustering passes in the background (the heavy work in threads)."""
     if not services.settings.cluster_interval:
         return None
-    from gateway.discovery.schedule import embedder_for, run_periodically
+    from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
 
-    embedder = embedder_for(services.settings, environ)
+    settings = services.settings
     return asyncio.create_task(
-        run_periodically(services.engine, services.settings, embedder, services.settings.cluster_interval),
+        run_periodically(
+            services.engine,
+            settings,
+            embedder_for(settings, environ),
+            settings.cluster_interval,
+            titler=titler_for(settings, environ),
+        ),
         name="feedgate-clustering",
     )
 

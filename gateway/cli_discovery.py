@@ -33,15 +33,18 @@ async def _with_database(settings: Settings, work: Callable[..., Awaitable[T]]) 
 
 
 def summary_table(summary: RunSummary) -> Table:
-    """One row per app: items, issues found, new and reopened ones, noise."""
+    """One row per app: items, issues found, new, ongoing, reopened and gone ones, noise; time below."""
     table = Table(title="Clustering pass")
-    for heading in ("app", "items", "issues", "new", "continued", "reopened", "noise"):
+    for heading in ("app", "items", "issues", "new", "ongoing", "reopened", "gone", "noise"):
         table.add_column(heading, justify="left" if heading == "app" else "right")
     for app in summary.apps:
         table.add_row(
-            app.app, str(app.items), str(app.clusters), str(app.new_issues),
-            str(app.continued_issues), str(app.reopened_issues), str(app.noise),
+            app.app, str(app.items), str(app.clusters), str(app.new_issues), str(app.continued_issues),
+            str(app.reopened_issues), str(app.retired_issues), str(app.noise),
         )
+    table.caption = "; ".join(
+        f"{app.app}: {app.seconds:.1f} s, {'UMAP fitted' if app.refitted else 'no UMAP fit needed'}" for app in summary.apps
+    )
     return table
 
 
@@ -53,7 +56,7 @@ def _progress_bar() -> Progress:
 def cluster(args: argparse.Namespace, settings: Settings) -> None:
     """Run one clustering pass and print what it found."""
     from gateway.discovery.job import run_clustering_pass
-    from gateway.discovery.schedule import embedder_for
+    from gateway.discovery.schedule import embedder_for, titler_for
 
     with _progress_bar() as bar:
         task = bar.add_task("starting", total=None)
@@ -65,7 +68,12 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
             _with_database(
                 settings,
                 lambda engine: run_clustering_pass(
-                    engine, settings, embedder_for(settings, os.environ), app=args.app, progress=progress
+                    engine,
+                    settings,
+                    embedder_for(settings, os.environ),
+                    app=args.app,
+                    progress=progress,
+                    titler=titler_for(settings, os.environ),
                 ),
             )
         )
@@ -79,7 +87,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
-    from gateway.discovery.schedule import embedder_for, run_periodically
+    from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
 
     interval = args.interval or settings.cluster_interval or 3600
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
@@ -88,7 +96,12 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             _with_database(
                 settings,
                 lambda engine: run_periodically(
-                    engine, settings, embedder_for(settings, os.environ), interval, on_pass=lambda s: Console().print(summary_table(s))
+                    engine,
+                    settings,
+                    embedder_for(settings, os.environ),
+                    interval,
+                    on_pass=lambda summary: Console().print(summary_table(summary)),
+                    titler=titler_for(settings, os.environ),
                 ),
             )
         )

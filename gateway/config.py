@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key_env: str | None = "OPENAI_API_KEY"
+    # LLM titles: with `title_model` set, each new issue (and one whose keywords changed)
+    # gets a title and one-line summary from that chat model, through `title_url`
+    # (default: the default upstream). Unset, titles come from the issue's keywords.
+    title_model: str | None = None
+    title_url: str | None = None
+    title_api_key_env: str | None = "OPENAI_API_KEY"
     cluster_lock_ttl: float = Field(default=7200, gt=0)
 
     @field_validator("upstream_url")

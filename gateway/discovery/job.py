@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import build_documents
 from clustering.embed import Embedder
+from clustering.label import LLMTitler
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clusters
-from clustering.track import ExistingIssue, NewCluster, TrackingResult, match_clusters
+from clustering.reduce import Reduction, reduce_with_fit
+from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
-from gateway.discovery.items import NegativeItems, apps_with_negative_feedback, as_utc, load_negative_items
+from gateway.discovery.issue_updates import issue_updates
+from gateway.discovery.items import apps_with_negative_feedback, load_negative_items
+from gateway.discovery.titles import title_clusters
 from gateway.store.embedding_cache import embed_with_database_cache
-from gateway.store.issues import IssueEvent, IssueStore, IssueWrite, RunRecord, TrackedIssue
+from gateway.store.issues import IssueStore, RunRecord
 from gateway.store.locks import try_lock
+from gateway.store.reduction_fits import ReductionFitStore
 
 LOCK_NAME = "feedgate.clustering"
 # (what is happening, steps done, steps in total): for progress bars.
@@ -39,6 +45,10 @@ class AppRunSummary:
     new_issues: int = 0
     continued_issues: int = 0
     reopened_issues: int = 0
+    retired_issues: int = 0
+    # Whether UMAP was fitted afresh (False: the kept fit placed the new items).
+    refitted: bool = False
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,7 @@ async def run_clustering_pass(
     app: str | None = None,
     progress: Progress | None = None,
     params: DiscoveryParams = DiscoveryParams(),
+    titler: LLMTitler | None = None,
 ) -> RunSummary:
     """Cluster the negative feedback of `app` (default: every app, each on its own) and update its issues."""
     report = progress or (lambda _step, _done, _total: None)
@@ -71,19 +82,27 @@ async def run_clustering_pass(
             def step(what: str, done: int, _app: str = name, _base: int = index * STEPS_PER_APP) -> None:
                 report(f"{_app}: {what}", _base + done, total)
 
-            summaries.append(await _run_app(engine, embedder, name, params, step))
+            summaries.append(await _run_app(engine, embedder, titler, name, params, step))
         report("done", total, total)
         return RunSummary(apps=summaries)
+
+
+def fit_fingerprint(model_name: str, params: DiscoveryParams) -> str:
+    """What a kept UMAP fit depends on, hashed: the embedding model, the document recipe, the reduction."""
+    described = f"{model_name}|{params.recipe!r}|{params.reduction!r}"
+    return hashlib.sha256(described.encode()).hexdigest()
 
 
 async def _run_app(
     engine: AsyncEngine,
     embedder: Embedder,
+    titler: LLMTitler | None,
     app: str,
     params: DiscoveryParams,
     step: Callable[[str, int], None],
 ) -> AppRunSummary:
     started_at = datetime.now(UTC)
+    clock = time.perf_counter()
     step("loading feedback", 0)
     negative = await load_negative_items(engine, app)
     if not negative.items:
@@ -92,17 +111,30 @@ async def _run_app(
     documents = build_documents(negative.items, params.recipe)
     vectors = await embed_with_database_cache(engine, embedder, documents)
     step("clustering", 2)
-    clusters = await asyncio.to_thread(
-        discover_clusters, negative.items, vectors, params=params, documents=documents
-    )
+    fits = ReductionFitStore(engine)
+    kept_fit = await fits.load(app)
+    ids = [item.interaction_id for item in negative.items]
+    fingerprint = fit_fingerprint(embedder.model_name, params)
+
+    def reduce_and_cluster() -> tuple[Reduction, list[DiscoveredCluster]]:
+        reduction = reduce_with_fit(ids, vectors, kept_fit, params.reduction, fingerprint)
+        clusters = discover_clusters(
+            negative.items, vectors, params=params, documents=documents, coordinates=reduction.coordinates
+        )
+        return reduction, clusters
+
+    reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
+    if reduction.fit is not kept_fit:
+        await fits.replace(app, reduction.fit)
     step("tracking issues", 3)
     store = IssueStore(engine)
-    tracked = await store.tracked(app)
+    tracked = {issue.id: issue for issue in await store.tracked(app)}
     tracking = match_clusters(
-        [ExistingIssue(t.id, t.centroid, t.member_ids, t.status) for t in tracked],
+        [ExistingIssue(t.id, t.centroid, t.member_ids, t.status) for t in tracked.values()],
         [NewCluster(c.centroid, frozenset(c.member_ids)) for c in clusters],
     )
-    writes, events = _issue_writes(clusters, tracking, {t.id: t for t in tracked}, negative)
+    titles = await asyncio.to_thread(title_clusters, clusters, tracking, tracked, titler)
+    updates = issue_updates(clusters, titles, tracking, tracked, negative)
     clustered = sum(cluster.size for cluster in clusters)
     run = RunRecord(
         id=str(uuid_utils.uuid7()),
@@ -111,8 +143,9 @@ async def _run_app(
         finished_at=datetime.now(UTC),
         items=len(negative.items),
         noise=len(negative.items) - clustered,
-        issues=writes,
-        events=events,
+        issues=updates.writes,
+        retired=updates.retired,
+        events=updates.events,
     )
     await store.save_run(run)
     return AppRunSummary(
@@ -121,62 +154,10 @@ async def _run_app(
         items=run.items,
         clusters=len(clusters),
         noise=run.noise,
-        new_issues=sum(write.is_new for write in writes),
-        continued_issues=sum(not write.is_new for write in writes),
-        reopened_issues=sum(event.kind == "reopened" for event in events),
+        new_issues=sum(write.is_new for write in updates.writes),
+        continued_issues=sum(not write.is_new for write in updates.writes),
+        reopened_issues=sum(event.kind == "reopened" for event in updates.events),
+        retired_issues=len(updates.retired),
+        refitted=reduction.refitted,
+        seconds=time.perf_counter() - clock,
     )
-
-
-def _issue_writes(
-    clusters: list[DiscoveredCluster],
-    tracking: TrackingResult,
-    tracked: dict[str, TrackedIssue],
-    negative: NegativeItems,
-) -> tuple[list[IssueWrite], list[IssueEvent]]:
-    """Turn tracking outcomes into issue rows and events."""
-    created_at = {item.interaction_id: item.created_at for item in negative.items}
-    issue_of_cluster: dict[int, str] = {}
-    writes: list[IssueWrite] = []
-    events: list[IssueEvent] = []
-    for outcome in tracking.outcomes:
-        cluster = clusters[outcome.cluster_index]
-        previous = tracked.get(outcome.issue_id) if outcome.issue_id else None
-        issue_id = previous.id if previous else str(uuid_utils.uuid7())
-        issue_of_cluster[outcome.cluster_index] = issue_id
-        seen = [created_at[m] for m in cluster.member_ids if created_at.get(m) is not None]
-        earlier = as_utc(previous.first_seen) if previous else None
-        first_seen = min([*seen, *([earlier] if earlier else [])], default=None)
-        if previous is None:
-            status, regressed = "new", False
-        elif outcome.regressed:
-            status, regressed = "open", True
-            fresh = len(set(cluster.member_ids) - previous.member_ids)
-            events.append(IssueEvent(issue_id, "reopened", {"new_members": fresh}))
-        else:
-            status, regressed = previous.status, previous.regressed
-        writes.append(
-            IssueWrite(
-                id=issue_id,
-                is_new=previous is None,
-                title=cluster.title,
-                keywords=list(cluster.keywords),
-                status=status,
-                regressed=regressed,
-                size=cluster.size,
-                negative_count=sum(negative.negative_counts.get(m, 0) for m in cluster.member_ids),
-                centroid=np.asarray(cluster.centroid, dtype=np.float32),
-                examples=[
-                    {"interaction_id": rid, "text": text}
-                    for rid, text in zip(cluster.representative_ids, cluster.representative_texts, strict=True)
-                ],
-                first_seen=first_seen,
-                last_seen=max(seen, default=None),
-                member_ids=cluster.member_ids,
-            )
-        )
-    for split in tracking.splits:
-        into = [issue_of_cluster[c] for c in split.cluster_indices]
-        events.append(IssueEvent(split.issue_id, "split", {"into": into}))
-    for merge in tracking.merges:
-        events.append(IssueEvent(merge.surviving_issue_id, "merge", {"merged": list(merge.issue_ids)}))
-    return writes, events

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
+from clustering.label import LLMTitler
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
 
@@ -25,17 +26,27 @@ def embedder_for(settings: Settings, environ: Mapping[str, str]) -> Embedder:
     return SentenceTransformerEmbedder()
 
 
+def titler_for(settings: Settings, environ: Mapping[str, str]) -> LLMTitler | None:
+    """The configured LLM titler, or None when issues are titled from their keywords."""
+    if not settings.title_model:
+        return None
+    key_env = settings.title_api_key_env
+    api_key = (environ.get(key_env) if key_env else None) or "unused"
+    return LLMTitler(settings.title_url or settings.upstream_url, api_key, settings.title_model)
+
+
 async def run_periodically(
     engine: AsyncEngine,
     settings: Settings,
     embedder: Embedder,
     interval: float,
     on_pass: Callable[[RunSummary], None] | None = None,
+    titler: LLMTitler | None = None,
 ) -> None:
     """Run a pass every `interval` seconds until cancelled; a failed pass is logged, not fatal."""
     while True:
         try:
-            summary = await run_clustering_pass(engine, settings, embedder)
+            summary = await run_clustering_pass(engine, settings, embedder, titler=titler)
         except asyncio.CancelledError:
             raise
         except Exception:

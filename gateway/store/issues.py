@@ -30,6 +30,10 @@ class TrackedIssue:
     member_ids: frozenset[str]
     first_seen: datetime | None
     regressed: bool = False
+    size: int = 0
+    title: str = ""
+    summary: str | None = None
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,7 @@ class IssueWrite:
     id: str
     is_new: bool
     title: str
+    summary: str | None
     keywords: list[str]
     status: str
     regressed: bool
@@ -52,11 +57,24 @@ class IssueWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueRetirement:
+    """An issue no cluster of this run continues: its complaints became noise, or joined
+    another issue (`merged_into`). It keeps its id, status and centroid, so it can come back."""
+
+    id: str
+    merged_into: str | None = None
+
+
+EventKind = Literal["split", "merge", "merged_into", "reopened", "vanished", "status"]
+STATUSES = ("new", "open", "resolved", "dismissed")
+
+
+@dataclass(frozen=True, slots=True)
 class IssueEvent:
-    """Something tracking decided about an issue: split, merge or reopened."""
+    """Something that happened to an issue: decided by a run, or a person's status change."""
 
     issue_id: str
-    kind: Literal["split", "merge", "reopened"]
+    kind: EventKind
     detail: dict[str, Any]
 
 
@@ -71,6 +89,7 @@ class RunRecord:
     items: int
     noise: int
     issues: list[IssueWrite] = field(default_factory=list)
+    retired: list[IssueRetirement] = field(default_factory=list)
     events: list[IssueEvent] = field(default_factory=list)
 
 
@@ -80,6 +99,8 @@ class IssueFilter:
 
     app: str | None = None
     status: str | None = None
+    # Issues that no longer hold any complaint (vanished or merged away) are left out unless asked for.
+    include_empty: bool = False
 
 
 class IssueStore:
@@ -106,6 +127,10 @@ class IssueStore:
                 member_ids=frozenset(members[row["id"]]),
                 first_seen=row["first_seen"],
                 regressed=row["regressed"],
+                size=row["size"],
+                title=row["title"],
+                summary=row["summary"],
+                keywords=tuple(row["keywords"] or ()),
             )
             for row in rows
             if row["centroid"] is not None
@@ -129,6 +154,8 @@ class IssueStore:
             for issue in run.issues:
                 values = {
                     "title": issue.title,
+                    "summary": issue.summary,
+                    "merged_into": None,
                     "keywords": issue.keywords,
                     "status": issue.status,
                     "regressed": issue.regressed,
@@ -158,13 +185,50 @@ class IssueStore:
                         negative_count=issue.negative_count,
                     )
                 )
+            for retired in run.retired:
+                await connection.execute(
+                    update(issues)
+                    .where(issues.c.id == retired.id)
+                    .values(size=0, negative_count=0, merged_into=retired.merged_into, updated_at=now)
+                )
+                await connection.execute(delete(issue_members).where(issue_members.c.issue_id == retired.id))
+                await connection.execute(
+                    insert(issue_history).values(
+                        issue_id=retired.id, run_id=run.id, day=run.finished_at.date(), size=0, negative_count=0
+                    )
+                )
             if run.events:
                 await connection.execute(
                     insert(issue_events),
-                    [{"issue_id": e.issue_id, "run_id": run.id, "kind": e.kind, "detail": e.detail} for e in run.events],
+                    [
+                        {"issue_id": e.issue_id, "run_id": run.id, "kind": e.kind, "detail": e.detail, "created_at": now}
+                        for e in run.events
+                    ],
                 )
 
-    async def list(self, where: IssueFilter, sort: IssueSort, limit: int) -> list[Row]:
+    async def set_status(self, issue_id: str, status: str, note: str | None = None) -> Row | None:
+        """Set an issue's status by hand and record who-knows-why in an event; None if there is no such issue.
+
+        Resolving or dismissing clears the regression flag: someone has looked at it again.
+        """
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            current = (
+                await connection.execute(select(issues.c.status).where(issues.c.id == issue_id))
+            ).scalar_one_or_none()
+            if current is None:
+                return None
+            values: dict[str, Any] = {"status": status, "updated_at": now}
+            if status in ("resolved", "dismissed"):
+                values["regressed"] = False
+            await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
+            detail = {"from": current, "to": status, **({"note": note} if note else {})}
+            await connection.execute(
+                insert(issue_events).values(issue_id=issue_id, run_id=None, kind="status", detail=detail, created_at=now)
+            )
+        return await self.get(issue_id)
+
+    async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> list[Row]:
         """Issues matching `where`, biggest or fastest-growing first, each with `growth` and `trend`."""
         # Each issue's size at its previous run: growth is how much it gained since.
         ranked = select(
@@ -181,9 +245,11 @@ class IssueStore:
             query = query.where(issues.c.app == where.app)
         if where.status is not None:
             query = query.where(issues.c.status == where.status)
+        if not where.include_empty:
+            query = query.where(issues.c.size > 0)
         by_size = [issues.c.size.desc(), growth.desc()]
         order = [growth.desc(), issues.c.size.desc()] if sort == "growth" else by_size
-        query = query.order_by(*order, issues.c.id).limit(limit)
+        query = query.order_by(*order, issues.c.id).limit(limit).offset(offset)
         async with self._engine.connect() as connection:
             rows = [dict(row) for row in (await connection.execute(query)).mappings()]
             trends = await self._trends(connection, [row["id"] for row in rows])
@@ -201,6 +267,8 @@ class IssueStore:
             trend = (await self._trends(connection, [issue_id])).get(issue_id, [])
             members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
             issue["member_ids"] = sorted((await connection.execute(members)).scalars())
+            events = select(issue_events).where(issue_events.c.issue_id == issue_id).order_by(issue_events.c.id)
+            issue["events"] = [dict(event) for event in (await connection.execute(events)).mappings()]
         issue["trend"] = trend
         issue["growth"] = issue["size"] - (trend[-2]["size"] if len(trend) >= 2 else 0)
         return issue

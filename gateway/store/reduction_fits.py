@@ -1,0 +1,49 @@
+"""Each app's kept UMAP fit, so a clustering pass in any process can reuse the last one's."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clustering.reduce import ReductionFit
+from gateway.store.tables import reduction_points
+
+CHUNK = 500
+
+
+class ReductionFitStore:
+    """Reads and replaces the `reduction_points` of one app."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def load(self, app: str) -> ReductionFit | None:
+        """`app`'s kept fit, or None when no pass has fitted one yet."""
+        query = select(
+            reduction_points.c.interaction_id, reduction_points.c.fingerprint, reduction_points.c.coordinates
+        ).where(reduction_points.c.app == app)
+        coordinates: dict[str, np.ndarray] = {}
+        fingerprint = ""
+        async with self._engine.connect() as connection:
+            for interaction_id, fingerprint, blob in await connection.execute(query):
+                coordinates[interaction_id] = np.frombuffer(blob, dtype="<f4")
+        if not coordinates:
+            return None
+        return ReductionFit(coordinates, fingerprint)
+
+    async def replace(self, app: str, fit: ReductionFit | None) -> None:
+        """Keep `fit` as `app`'s fit (None forgets it), in one transaction."""
+        rows = [
+            {
+                "app": app,
+                "interaction_id": str(key),
+                "fingerprint": fit.fingerprint,
+                "coordinates": np.asarray(point, dtype="<f4").tobytes(),
+            }
+            for key, point in (fit.coordinates.items() if fit is not None else ())
+        ]
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(reduction_points).where(reduction_points.c.app == app))
+            for start in range(0, len(rows), CHUNK):
+                await connection.execute(insert(reduction_points), rows[start : start + CHUNK])

@@ -1,0 +1,195 @@
+"""Passes after the first: the kept UMAP fit, issues that vanish, come back, and get LLM titles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+import uuid_utils
+from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clustering.label import LLMTitler
+from clustering.pipeline import DiscoveryParams
+from clustering.reduce import ReductionParams
+from gateway.config import Settings
+from gateway.discovery.job import run_clustering_pass
+from gateway.store.engine import create_engine
+from gateway.store.feedback import FeedbackStore
+from gateway.store.issues import IssueFilter, IssueStore
+from gateway.store.tables import reduction_points
+
+# UMAP only runs from 50 points by default; the seed sets are smaller, so lower the bar.
+WITH_UMAP = DiscoveryParams(reduction=ReductionParams(min_points_for_umap=8))
+LLM_URL = "http://llm.test/v1"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def job_settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+async def thumbs_up(engine: AsyncEngine, interaction_ids: list[str]) -> None:
+    """The users who complained change their minds: their newest feedback is positive."""
+    store = FeedbackStore(engine)
+    for interaction_id in interaction_ids:
+        await store.append(
+            {
+                "id": str(uuid_utils.uuid7()),
+                "interaction_id": interaction_id,
+                "created_at": datetime.now(UTC),
+                "app": "support-bot",
+                "user_id": "user-1",
+                "thumbs": "up",
+                "negative": False,
+                "submitted_via": "app",
+            }
+        )
+
+
+async def issue_with_keyword(engine: AsyncEngine, keyword: str, include_empty: bool = False) -> dict:
+    store = IssueStore(engine)
+    listed = await store.list(IssueFilter(include_empty=include_empty), sort="size", limit=100)
+    found = next(issue for issue in listed if keyword in (issue["keywords"] or []))
+    return await store.get(found["id"])
+
+
+async def test_the_first_pass_fits_umap_and_keeps_the_fit(engine, job_settings, embedder):
+    ids = await seed_complaints(engine, REFUNDS + PASSWORDS + SHIPPING)
+
+    summary = await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+
+    assert summary.apps[0].refitted
+    async with engine.connect() as connection:
+        kept = set((await connection.execute(select(reduction_points.c.interaction_id))).scalars())
+    assert kept == set(ids)
+
+
+async def test_a_pass_with_few_new_items_places_them_with_the_kept_fit(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS[:3] + PASSWORDS + SHIPPING)
+    await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+    [new_refund] = await seed_complaints(engine, REFUNDS[3:])
+
+    summary = await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+
+    assert not summary.apps[0].refitted
+    refunds = await issue_with_keyword(engine, "refund")
+    assert new_refund in refunds["member_ids"]
+
+
+async def test_a_pass_with_many_new_items_refits(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS + PASSWORDS)
+    await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+    await seed_complaints(engine, SHIPPING)
+
+    summary = await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+
+    assert summary.apps[0].refitted
+
+
+async def test_a_changed_document_recipe_does_not_reuse_the_fit(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS + PASSWORDS + SHIPPING)
+    await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+    other_recipe = DiscoveryParams(
+        reduction=WITH_UMAP.reduction, recipe=WITH_UMAP.recipe.__class__(include_user_message=False)
+    )
+
+    summary = await run_clustering_pass(engine, job_settings, embedder, params=other_recipe)
+
+    assert summary.apps[0].refitted
+
+
+async def test_an_issue_whose_complaints_are_withdrawn_vanishes_but_keeps_its_id(engine, job_settings, embedder):
+    password_ids = await seed_complaints(engine, PASSWORDS)
+    await seed_complaints(engine, REFUNDS + SHIPPING)
+    await run_clustering_pass(engine, job_settings, embedder)
+    passwords = await issue_with_keyword(engine, "password")
+    await thumbs_up(engine, password_ids)
+
+    summary = await run_clustering_pass(engine, job_settings, embedder)
+
+    assert summary.apps[0].retired_issues == 1
+    after = await IssueStore(engine).get(passwords["id"])
+    assert (after["size"], after["member_ids"]) == (0, [])
+    assert [event["kind"] for event in after["events"]] == ["vanished"]
+    listed = await IssueStore(engine).list(IssueFilter(), sort="size", limit=100)
+    assert passwords["id"] not in [issue["id"] for issue in listed]
+
+
+async def test_a_resolved_issue_that_comes_back_is_reopened_and_flagged(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS[:3] + PASSWORDS)
+    await run_clustering_pass(engine, job_settings, embedder)
+    refunds = await issue_with_keyword(engine, "refund")
+    await IssueStore(engine).set_status(refunds["id"], "resolved", note="refunds are automatic now")
+    await seed_complaints(engine, REFUNDS[3:])
+
+    summary = await run_clustering_pass(engine, job_settings, embedder)
+
+    assert summary.apps[0].reopened_issues == 1
+    after = await IssueStore(engine).get(refunds["id"])
+    assert (after["status"], after["regressed"]) == ("open", True)
+    assert [event["kind"] for event in after["events"]] == ["status", "reopened"]
+
+
+def chat_reply(title: str, summary: str) -> httpx.Response:
+    content = json.dumps({"title": title, "summary": summary})
+    return httpx.Response(
+        200,
+        json={
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "titler",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        },
+    )
+
+
+async def test_issues_get_an_llm_title_once_and_keep_it_while_their_keywords_hold(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS + PASSWORDS)
+    titler = LLMTitler(LLM_URL, "key", "titler", max_retries=0)
+    with respx.mock:
+        route = respx.post(f"{LLM_URL}/chat/completions").mock(return_value=chat_reply("A problem", "Users complain."))
+        await run_clustering_pass(engine, job_settings, embedder, titler=titler)
+        await run_clustering_pass(engine, job_settings, embedder, titler=titler)
+
+    assert route.call_count == 2  # one per issue, in the first pass only
+    refunds = await issue_with_keyword(engine, "refund")
+    assert (refunds["title"], refunds["summary"]) == ("A problem", "Users complain.")
+    prompt = json.loads(route.calls[0].request.content)["messages"][1]["content"]
+    assert "Keywords:" in prompt and "Examples:" in prompt
+
+
+async def test_a_failing_llm_leaves_the_keyword_title_and_the_pass_succeeds(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS + PASSWORDS)
+    titler = LLMTitler(LLM_URL, "key", "titler", max_retries=0)
+    with respx.mock:
+        respx.post(f"{LLM_URL}/chat/completions").mock(return_value=httpx.Response(503))
+        summary = await run_clustering_pass(engine, job_settings, embedder, titler=titler)
+
+    assert summary.apps[0].new_issues == 2
+    refunds = await issue_with_keyword(engine, "refund")
+    assert "refund" in refunds["title"].lower() and refunds["summary"] is None
+
+
+async def test_a_pass_over_few_items_forgets_a_kept_fit(engine, job_settings, embedder):
+    ids = await seed_complaints(engine, REFUNDS + PASSWORDS + SHIPPING)
+    await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+    await thumbs_up(engine, ids[:6])
+
+    await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
+
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(func.count()).select_from(reduction_points))).scalar() == 0
