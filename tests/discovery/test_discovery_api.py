@@ -74,3 +74,56 @@ async def test_issues_need_the_admin_token(client: httpx.AsyncClient):
     response = await client.get("/api/issues")
 
     assert response.status_code == 401
+
+
+async def test_issues_page_with_an_offset(client: httpx.AsyncClient, gateway, admin_headers, embedder):
+    await discover(gateway, embedder, REFUNDS + PASSWORDS + SHIPPING[:3])
+
+    first = (await client.get("/api/issues", params={"limit": 2}, headers=admin_headers)).json()
+    second = (
+        await client.get("/api/issues", params={"limit": 2, "offset": first["next_offset"]}, headers=admin_headers)
+    ).json()
+
+    assert [len(first["data"]), first["next_offset"]] == [2, 2]
+    assert [len(second["data"]), second["next_offset"]] == [1, None]
+    assert {issue["id"] for issue in first["data"]}.isdisjoint(issue["id"] for issue in second["data"])
+
+
+async def test_resolving_an_issue_records_who_decided_what(client: httpx.AsyncClient, gateway, admin_headers, embedder):
+    await discover(gateway, embedder, REFUNDS + PASSWORDS)
+    issue = (await client.get("/api/issues", headers=admin_headers)).json()["data"][0]
+
+    response = await client.patch(
+        f"/api/issues/{issue['id']}", json={"status": "resolved", "note": "fixed the prompt"}, headers=admin_headers
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "resolved"
+    [event] = body["events"]
+    assert event["kind"] == "status" and event["run_id"] is None and event["at"]
+    assert event["detail"] == {"from": "new", "to": "resolved", "note": "fixed the prompt"}
+    resolved = (await client.get("/api/issues", params={"status": "resolved"}, headers=admin_headers)).json()["data"]
+    assert [item["id"] for item in resolved] == [issue["id"]]
+
+
+async def test_an_unknown_status_is_refused_naming_the_field(client: httpx.AsyncClient, gateway, admin_headers, embedder):
+    await discover(gateway, embedder, REFUNDS + PASSWORDS)
+    issue = (await client.get("/api/issues", headers=admin_headers)).json()["data"][0]
+
+    response = await client.patch(f"/api/issues/{issue['id']}", json={"status": "fixed"}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "status" in response.text
+
+
+async def test_triaging_an_unknown_issue_is_404(client: httpx.AsyncClient, admin_headers):
+    response = await client.patch("/api/issues/nope", json={"status": "dismissed"}, headers=admin_headers)
+
+    assert response.status_code == 404
+
+
+async def test_triage_needs_the_admin_token(client: httpx.AsyncClient):
+    response = await client.patch("/api/issues/nope", json={"status": "dismissed"})
+
+    assert response.status_code == 401
