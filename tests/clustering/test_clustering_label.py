@@ -1,10 +1,15 @@
 import json
 
-import httpx
 import numpy as np
 import respx
+from chat_replies import chat_reply
 
-from clustering.label import LLMTitler, ctfidf_keywords, representative_indices, title_from_keywords
+from clustering.label import (
+    LLMTitler,
+    ctfidf_keywords,
+    representative_indices,
+    title_from_keywords,
+)
 
 DOCUMENTS = [
     "my card has not arrived yet",
@@ -42,19 +47,6 @@ def test_title_prefers_a_phrase_to_the_words_it_contains():
 
 def test_title_without_keywords_says_so():
     assert title_from_keywords([]) == "Unlabelled issue"
-
-
-def chat_reply(content: str) -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "titler",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        },
-    )
 
 
 @respx.mock

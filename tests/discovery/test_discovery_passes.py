@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 import uuid_utils
+from chat_replies import chat_reply
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -71,7 +72,7 @@ async def test_the_first_pass_fits_umap_and_keeps_the_fit(engine, job_settings, 
 
     summary = await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
 
-    assert summary.apps[0].refitted
+    assert summary.apps[0].reduction == "fitted"
     async with engine.connect() as connection:
         kept = set((await connection.execute(select(reduction_points.c.interaction_id))).scalars())
     assert kept == set(ids)
@@ -84,7 +85,7 @@ async def test_a_pass_with_few_new_items_places_them_with_the_kept_fit(engine, j
 
     summary = await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
 
-    assert not summary.apps[0].refitted
+    assert summary.apps[0].reduction == "reused"
     refunds = await issue_with_keyword(engine, "refund")
     assert new_refund in refunds["member_ids"]
 
@@ -96,7 +97,7 @@ async def test_a_pass_with_many_new_items_refits(engine, job_settings, embedder)
 
     summary = await run_clustering_pass(engine, job_settings, embedder, params=WITH_UMAP)
 
-    assert summary.apps[0].refitted
+    assert summary.apps[0].reduction == "fitted"
 
 
 async def test_a_changed_document_recipe_does_not_reuse_the_fit(engine, job_settings, embedder):
@@ -108,7 +109,7 @@ async def test_a_changed_document_recipe_does_not_reuse_the_fit(engine, job_sett
 
     summary = await run_clustering_pass(engine, job_settings, embedder, params=other_recipe)
 
-    assert summary.apps[0].refitted
+    assert summary.apps[0].reduction == "fitted"
 
 
 async def test_an_issue_whose_complaints_are_withdrawn_vanishes_but_keeps_its_id(engine, job_settings, embedder):
@@ -143,25 +144,13 @@ async def test_a_resolved_issue_that_comes_back_is_reopened_and_flagged(engine, 
     assert [event["kind"] for event in after["events"]] == ["status", "reopened"]
 
 
-def chat_reply(title: str, summary: str) -> httpx.Response:
-    content = json.dumps({"title": title, "summary": summary})
-    return httpx.Response(
-        200,
-        json={
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "titler",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        },
-    )
-
-
 async def test_issues_get_an_llm_title_once_and_keep_it_while_their_keywords_hold(engine, job_settings, embedder):
     await seed_complaints(engine, REFUNDS + PASSWORDS)
     titler = LLMTitler(LLM_URL, "key", "titler", max_retries=0)
     with respx.mock:
-        route = respx.post(f"{LLM_URL}/chat/completions").mock(return_value=chat_reply("A problem", "Users complain."))
+        route = respx.post(f"{LLM_URL}/chat/completions").mock(
+            return_value=chat_reply(json.dumps({"title": "A problem", "summary": "Users complain."}))
+        )
         await run_clustering_pass(engine, job_settings, embedder, titler=titler)
         await run_clustering_pass(engine, job_settings, embedder, titler=titler)
 
