@@ -42,9 +42,8 @@ def summary_table(summary: RunSummary) -> Table:
             app.app, str(app.items), str(app.clusters), str(app.new_issues), str(app.continued_issues),
             str(app.reopened_issues), str(app.retired_issues), str(app.noise),
         )
-    table.caption = "; ".join(
-        f"{app.app}: {app.seconds:.1f} s, {'UMAP fitted' if app.refitted else 'no UMAP fit needed'}" for app in summary.apps
-    )
+    reductions = {"fitted": "UMAP fitted", "reused": "kept UMAP fit reused", "none": "too few items for UMAP"}
+    table.caption = "; ".join(f"{app.app}: {app.seconds:.1f} s, {reductions[app.reduction]}" for app in summary.apps)
     return table
 
 

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key_env: str | None = "OPENAI_API_KEY"
+    # What is embedded per negative interaction (see clustering.documents.DocumentRecipe
+    # for the measurement behind the default); parts always join in this order.
+    cluster_document_parts: list[Literal["comment", "correction", "question", "answer"]] = Field(
+        default_factory=lambda: ["comment", "correction", "question"], min_length=1
+    )
     # LLM titles: with `title_model` set, each new issue (and one whose keywords changed)
     # gets a title and one-line summary from that chat model, through `title_url`
     # (default: the default upstream). Unset, titles come from the issue's keywords.

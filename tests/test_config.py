@@ -215,3 +215,8 @@ def test_a_postgresql_url_from_the_environment_gets_the_async_driver(monkeypatch
     monkeypatch.setenv("FEEDGATE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
     assert load_settings().database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def test_an_unknown_document_part_is_refused_naming_the_setting():
+    with pytest.raises(ConfigError, match="cluster_document_parts"):
+        load_settings(cluster_document_parts=["question", "vibes"])

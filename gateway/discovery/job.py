@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clustering.documents import build_documents
+from clustering.documents import DocumentRecipe, build_documents
 from clustering.embed import Embedder
 from clustering.label import LLMTitler
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clusters
@@ -46,8 +46,9 @@ class AppRunSummary:
     continued_issues: int = 0
     reopened_issues: int = 0
     retired_issues: int = 0
-    # Whether UMAP was fitted afresh (False: the kept fit placed the new items).
-    refitted: bool = False
+    # "fitted": UMAP fitted afresh; "reused": the kept fit placed the new items;
+    # "none": too few items for UMAP, the vectors were clustered as they are.
+    reduction: str = "none"
     seconds: float = 0.0
 
 
@@ -65,11 +66,15 @@ async def run_clustering_pass(
     embedder: Embedder,
     app: str | None = None,
     progress: Progress | None = None,
-    params: DiscoveryParams = DiscoveryParams(),
+    params: DiscoveryParams | None = None,
     titler: LLMTitler | None = None,
 ) -> RunSummary:
-    """Cluster the negative feedback of `app` (default: every app, each on its own) and update its issues."""
+    """Cluster the negative feedback of `app` (default: every app, each on its own) and update its issues.
+
+    `params` defaults to the product's recipe with the document parts from `settings`.
+    """
     report = progress or (lambda _step, _done, _total: None)
+    params = params or discovery_params(settings)
     ttl = timedelta(seconds=settings.cluster_lock_ttl)
     async with try_lock(engine, LOCK_NAME, ttl) as acquired:
         if not acquired:
@@ -85,6 +90,18 @@ async def run_clustering_pass(
             summaries.append(await _run_app(engine, embedder, titler, name, params, step))
         report("done", total, total)
         return RunSummary(apps=summaries)
+
+
+def discovery_params(settings: Settings) -> DiscoveryParams:
+    """The clustering recipe with the configured document parts."""
+    parts = set(settings.cluster_document_parts)
+    recipe = DocumentRecipe(
+        include_comment="comment" in parts,
+        include_correction="correction" in parts,
+        include_user_message="question" in parts,
+        include_answer="answer" in parts,
+    )
+    return DiscoveryParams(recipe=recipe)
 
 
 def fit_fingerprint(model_name: str, params: DiscoveryParams) -> str:
@@ -158,6 +175,6 @@ async def _run_app(
         continued_issues=sum(not write.is_new for write in updates.writes),
         reopened_issues=sum(event.kind == "reopened" for event in updates.events),
         retired_issues=len(updates.retired),
-        refitted=reduction.refitted,
+        reduction="fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none",
         seconds=time.perf_counter() - clock,
     )

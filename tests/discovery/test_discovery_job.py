@@ -31,6 +31,19 @@ def job_settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
 
 
+class RecordingEmbedder:
+    """The real embedder, remembering every text it was asked to embed."""
+
+    def __init__(self, embedder) -> None:
+        self.model_name = embedder.model_name
+        self.texts: list[str] = []
+        self._embedder = embedder
+
+    def embed(self, texts):
+        self.texts.extend(texts)
+        return self._embedder.embed(texts)
+
+
 async def issues_by_size(engine: AsyncEngine) -> list[dict]:
     return await IssueStore(engine).list(IssueFilter(), sort="size", limit=100)
 
@@ -86,18 +99,10 @@ async def test_embeddings_are_cached_so_a_second_pass_embeds_nothing_new(engine,
     await seed_complaints(engine, REFUNDS + PASSWORDS)
     await run_clustering_pass(engine, job_settings, embedder)
 
-    class CountingEmbedder:
-        model_name = embedder.model_name
-        texts: list[str] = []
+    recording = RecordingEmbedder(embedder)
+    await run_clustering_pass(engine, job_settings, recording)
 
-        def embed(self, texts):
-            self.texts.extend(texts)
-            return embedder.embed(texts)
-
-    counting = CountingEmbedder()
-    await run_clustering_pass(engine, job_settings, counting)
-
-    assert counting.texts == []
+    assert recording.texts == []
 
 
 async def test_only_interactions_whose_current_feedback_is_negative_are_clustered(engine, embedder):
@@ -121,3 +126,13 @@ async def test_only_interactions_whose_current_feedback_is_negative_are_clustere
     assert [item.interaction_id for item in negative.items] == [still_unhappy]
     assert negative.items[0].user_message == REFUNDS[1][0]
     assert negative.items[0].comment == REFUNDS[1][1]
+
+
+async def test_the_configured_document_parts_are_what_gets_embedded(engine, database_url, embedder):
+    await seed_complaints(engine, REFUNDS + PASSWORDS)
+    only_questions = Settings(database_url=database_url, cluster_document_parts=["question"])
+
+    recording = RecordingEmbedder(embedder)
+    await run_clustering_pass(engine, only_questions, recording)
+
+    assert sorted(recording.texts) == sorted(question for question, _ in REFUNDS + PASSWORDS)
