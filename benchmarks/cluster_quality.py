@@ -16,7 +16,6 @@ the embedding cache and the fitted reducer from the cold run.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import sys
@@ -31,6 +30,7 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from banking77 import DATA, read_banking  # noqa: E402
 from clustering import (  # noqa: E402
     FeedbackItem,
     IncrementalReducer,
@@ -41,7 +41,7 @@ from clustering import (  # noqa: E402
     embed_with_cache,
 )
 
-DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "banking77" / "test.csv"
+DEFAULT_DATA = DATA / "test.csv"
 
 
 @dataclass
@@ -55,13 +55,6 @@ class Score:
     noise_share: float
     issues: int
     seconds: float
-
-
-def read_banking(path: Path) -> tuple[list[str], list[str]]:
-    """The texts and intent labels of a banking77 CSV."""
-    with path.open(newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    return [row["text"] for row in rows], [row["category"] for row in rows]
 
 
 def as_items(texts: Sequence[str], prefix: str) -> list[FeedbackItem]:
