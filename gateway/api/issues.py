@@ -27,6 +27,11 @@ class StatusChange:
     note: Annotated[str, Meta(max_length=2000)] | None = None
 
 
+def point_json(point: dict[str, Any]) -> dict[str, Any]:
+    """One history point: an issue's size and negative count on a day."""
+    return {"day": point["day"].isoformat(), "size": point["size"], "negative_count": point["negative_count"]}
+
+
 def issue_json(row: dict[str, Any]) -> dict[str, Any]:
     """One issue as listings return it."""
     return {
@@ -44,10 +49,7 @@ def issue_json(row: dict[str, Any]) -> dict[str, Any]:
         "last_seen": utc(row["last_seen"]),
         "trend": {
             "growth": row["growth"],
-            "points": [
-                {"day": point["day"].isoformat(), "size": point["size"], "negative_count": point["negative_count"]}
-                for point in row["trend"]
-            ],
+            "points": [point_json(point) for point in row["trend"]],
         },
     }
 
@@ -58,7 +60,13 @@ def issue_detail_json(row: dict[str, Any]) -> dict[str, Any]:
         {"kind": event["kind"], "detail": event["detail"], "run_id": event["run_id"], "at": utc(event["created_at"])}
         for event in row["events"]
     ]
-    return {**issue_json(row), "examples": row.get("examples") or [], "member_ids": row["member_ids"], "events": events}
+    return {
+        **issue_json(row),
+        "examples": row.get("examples") or [],
+        "member_ids": row["member_ids"],
+        "daily": [point_json(point) for point in row["daily"]],
+        "events": events,
+    }
 
 
 class IssuesController(Controller):

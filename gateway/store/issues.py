@@ -17,6 +17,8 @@ Row = dict[str, Any]
 IssueSort = Literal["size", "growth"]
 # How many past runs an issue's trend shows.
 TREND_POINTS = 14
+# How many days an issue's daily series shows.
+DAILY_POINTS = 90
 CHUNK = 500
 
 
@@ -265,6 +267,7 @@ class IssueStore:
                 return None
             issue = dict(row)
             trend = (await self._trends(connection, [issue_id])).get(issue_id, [])
+            issue["daily"] = await self._daily(connection, issue_id)
             members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
             issue["member_ids"] = sorted((await connection.execute(members)).scalars())
             events = select(issue_events).where(issue_events.c.issue_id == issue_id).order_by(issue_events.c.id)
@@ -272,6 +275,14 @@ class IssueStore:
         issue["trend"] = trend
         issue["growth"] = issue["size"] - (trend[-2]["size"] if len(trend) >= 2 else 0)
         return issue
+
+    async def _daily(self, connection: Any, issue_id: str) -> list[Row]:
+        """One point per day over the last DAILY_POINTS days with a run: the day's last run's numbers."""
+        query = select(issue_history).where(issue_history.c.issue_id == issue_id).order_by(issue_history.c.run_id)
+        by_day: dict[Any, Row] = {}
+        for point in (await connection.execute(query)).mappings():
+            by_day[point["day"]] = {key: point[key] for key in ("day", "size", "negative_count")}
+        return list(by_day.values())[-DAILY_POINTS:]
 
     async def _trends(self, connection: Any, issue_ids: list[str]) -> dict[str, list[Row]]:
         """The last TREND_POINTS history points per issue, oldest first."""

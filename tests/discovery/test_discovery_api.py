@@ -127,3 +127,18 @@ async def test_triage_needs_the_admin_token(client: httpx.AsyncClient):
     response = await client.patch("/api/issues/nope", json={"status": "dismissed"})
 
     assert response.status_code == 401
+
+
+async def test_an_issue_has_one_daily_point_per_day_holding_the_last_pass(
+    client: httpx.AsyncClient, gateway, admin_headers, embedder
+):
+    await discover(gateway, embedder, REFUNDS[:3] + PASSWORDS)
+    await discover(gateway, embedder, REFUNDS[3:])
+    listed = (await client.get("/api/issues", headers=admin_headers)).json()["data"]
+    refunds = next(issue for issue in listed if "refund" in issue["keywords"])
+
+    body = (await client.get(f"/api/issues/{refunds['id']}", headers=admin_headers)).json()
+
+    assert [point["size"] for point in body["trend"]["points"]] == [3, 4]
+    [today] = body["daily"]
+    assert today["size"] == 4
