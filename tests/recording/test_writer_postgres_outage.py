@@ -16,6 +16,7 @@ import uuid_utils
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tcp_relay import TcpRelay
 
 from gateway.recording.exchange import Exchange
 from gateway.recording.spool import Spool
@@ -23,7 +24,6 @@ from gateway.recording.writer import InteractionWriter, _is_unavailable
 from gateway.store.engine import create_engine
 from gateway.store.interactions import InteractionStore
 from gateway.store.tables import interactions
-from tcp_relay import TcpRelay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 
