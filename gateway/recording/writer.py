@@ -8,7 +8,6 @@ from collections import deque
 from typing import Any, Protocol
 
 import orjson
-
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 try:
@@ -95,6 +94,9 @@ class InteractionWriter:
         self._max_buffered = max_buffered
         self._retry_interval = retry_interval
         self._buffer: deque[Exchange] = deque()
+        # Batches that neither the database nor the spool took (disk full, say): kept in
+        # memory, in order, and offered again before anything newer.
+        self._unstored: deque[list[Row]] = deque()
         self._wakeup = asyncio.Event()
         self._flushed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
@@ -116,7 +118,7 @@ class InteractionWriter:
     @property
     def backlog(self) -> int:
         """Exchanges submitted but not yet stored or spooled."""
-        return len(self._buffer)
+        return len(self._buffer) + sum(len(rows) for rows in self._unstored)
 
     @property
     def spooling(self) -> bool:
@@ -158,7 +160,13 @@ class InteractionWriter:
             async with self._flushed:
                 self._flushed.notify_all()
             if closing and not self._buffer:
+                if self._unstored:
+                    # Nowhere left to put them: say so loudly rather than hang shutdown.
+                    lost = sum(len(rows) for rows in self._unstored)
+                    logger.error("shutting down with %d interactions neither stored nor spooled", lost)
                 return
+            if self._unstored:
+                await asyncio.sleep(self._retry_interval)
 
     async def _drain(self) -> None:
         if self._spooling and asyncio.get_running_loop().time() >= self._next_replay:
@@ -169,6 +177,10 @@ class InteractionWriter:
             logger.warning("%d interactions buffered; spooling until the database catches up", len(self._buffer))
             self._spooling = True
             self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
+        while self._unstored:
+            if not await self._store_or_keep(self._unstored[0]):
+                return  # still nowhere to put them; newer rows wait behind, in order
+            self._processed += len(self._unstored.popleft())
         while self._buffer:
             count = len(self._buffer)
             if self._spooling and count > self._batch_size:
@@ -181,8 +193,19 @@ class InteractionWriter:
             # done on a worker thread, it yields the GIL to the proxy's loop every few
             # milliseconds instead of holding the loop for the whole batch.
             rows = await asyncio.to_thread(_rows_of, exchanges)
-            await self._store(rows)
+            if not await self._store_or_keep(rows):
+                self._unstored.append(rows)
+                return
             self._processed += take
+
+    async def _store_or_keep(self, rows: list[Row]) -> bool:
+        """Store or spool `rows`; False (rows untouched) when neither the database nor the spool took them."""
+        try:
+            await self._store(rows)
+        except Exception as exc:  # a full disk, a vanished folder: anything but losing the rows
+            logger.error("could not spool %d interactions (%s); keeping them in memory and retrying", len(rows), exc)
+            return False
+        return True
 
     async def _store(self, rows: list[Row]) -> None:
         if not self._spooling:
