@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     upstream_connect_timeout: float = 10.0
     upstream_read_timeout: float = 600.0
     upstream_max_connections: int = 512
+    # "aiohttp" (fastest, see gateway/proxy/upstream.py) or "httpx" (httpx's own
+    # transport, which honours HTTP(S)_PROXY and friends from the environment).
+    upstream_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
 
     writer_batch_size: int = 500
     writer_flush_interval: float = 0.2

@@ -8,9 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import ConfigError, Settings
@@ -19,6 +17,7 @@ from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter
+from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
 from gateway.store.engine import create_engine, is_sqlite
@@ -27,8 +26,8 @@ from gateway.store.interactions import InteractionStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
-from gateway.store.stats import StatsStore
 from gateway.store.secrets import get_or_create_secret
+from gateway.store.stats import StatsStore
 
 logger = logging.getLogger("feedgate")
 
@@ -43,7 +42,7 @@ class Services:
     keys: GatewayKeyStore
     writer: InteractionWriter
     resolver: CallerResolver
-    upstream_transport: httpx.AsyncBaseTransport
+    upstream_client: UpstreamClient
     proxy: ProxyApp
     feedback_store: FeedbackStore
     feedback: FeedbackService
@@ -53,7 +52,7 @@ class Services:
     async def close(self) -> None:
         """Flush every buffered interaction, then release connections."""
         await self.writer.close()
-        await self.upstream_transport.aclose()
+        await self.upstream_client.aclose()
         await self.engine.dispose()
 
 
@@ -65,22 +64,20 @@ async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
         raise ConfigError("the database schema is out of date: run `feedgate db upgrade` first")
 
 
-def create_upstream_transport(settings: Settings) -> httpx.AsyncBaseTransport:
-    """The pooled HTTP transport for upstream calls.
-
-    httpx requests over aiohttp's connection pool: measured several times the
-    throughput of httpx's own transport on this hot path (see benchmarks/). The
-    proxy calls the transport directly: a client's cookie jar, auth and redirect
-    handling are work a pass-through proxy must not do.
-    """
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, keepalive_timeout=60)
-        # Forward only what the client sent: no default User-Agent or Accept-Encoding of our own.
-        skip = ("User-Agent", "Accept", "Accept-Encoding")
-        return aiohttp.ClientSession(connector=connector, skip_auto_headers=skip, cookie_jar=aiohttp.DummyCookieJar())
-
-    return AiohttpTransport(client=session)
+def create_upstream_client(settings: Settings) -> UpstreamClient:
+    """The pooled HTTP client for upstream calls: aiohttp driven directly, or httpx's own transport."""
+    if settings.upstream_http_client == "httpx":
+        limits = httpx.Limits(max_connections=settings.upstream_max_connections, keepalive_expiry=60)
+        return HttpxUpstream(
+            httpx.AsyncHTTPTransport(limits=limits, trust_env=True),
+            connect_timeout=settings.upstream_connect_timeout,
+            read_timeout=settings.upstream_read_timeout,
+        )
+    return AiohttpUpstream(
+        max_connections=settings.upstream_max_connections,
+        connect_timeout=settings.upstream_connect_timeout,
+        read_timeout=settings.upstream_read_timeout,
+    )
 
 
 async def open_services(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
@@ -119,15 +116,14 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         max_text_chars=settings.feedback_max_text_chars,
     )
     upstreams = settings.all_upstreams()
-    upstream_transport = create_upstream_transport(settings)
+    upstream_client = create_upstream_client(settings)
     proxy = ProxyApp(
         router=UpstreamRouter(upstreams),
         resolver=resolver,
-        transport=upstream_transport,
+        client=upstream_client,
         submit=writer.submit,
         upstream_authorization={up.name: upstream_authorization(up, environ) for up in upstreams},
         max_request_bytes=settings.max_request_bytes,
-        timeout=httpx.Timeout(settings.upstream_read_timeout, connect=settings.upstream_connect_timeout),
         # Every answer carries a token the end user's browser can send feedback with.
         identity_headers=feedback_tokens.response_headers,
     )
@@ -138,7 +134,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         keys=keys,
         writer=writer,
         resolver=resolver,
-        upstream_transport=upstream_transport,
+        upstream_client=upstream_client,
         proxy=proxy,
         feedback_store=feedback_store,
         feedback=feedback,

@@ -10,6 +10,7 @@ from gateway.config import Upstream
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter
+from gateway.proxy.upstream import HttpxUpstream
 from gateway.recording.exchange import Exchange
 
 UPSTREAM = "https://llm.example/v1"
@@ -27,19 +28,21 @@ def submitted() -> list[Exchange]:
 
 @pytest.fixture
 async def proxy_client(submitted):
-    async with httpx.AsyncHTTPTransport() as upstream_transport:
+    upstream = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
+    try:
         proxy = ProxyApp(
             router=UpstreamRouter([Upstream(name="default", url=UPSTREAM)]),
             resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-            transport=upstream_transport,
+            client=upstream,
             submit=submitted.append,
             upstream_authorization={"default": None},
             max_request_bytes=1 << 20,
-            timeout=httpx.Timeout(5.0),
             identity_headers=lambda interaction_id: [(b"x-extra", interaction_id.encode())],
         )
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
             yield client
+    finally:
+        await upstream.aclose()
 
 
 @respx.mock

@@ -6,9 +6,16 @@ import httpx
 import pytest
 
 from gateway.app import FeedgateApp
+from gateway.config import Settings
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Where is my card?"}]}
 AUTH = {"authorization": "Bearer sk-app-one"}
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Every proxy behaviour holds with either upstream client."""
+    return settings.model_copy(update={"upstream_http_client": request.param})
 
 
 async def stored(gateway: FeedgateApp, interaction_id: str) -> dict:

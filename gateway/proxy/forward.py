@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import orjson
 import uuid_utils
 
@@ -20,6 +19,7 @@ from gateway.errors import openai_error_body
 from gateway.proxy.credentials import CallerResolver, UnknownKey
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
 from gateway.proxy.routing import UpstreamRouter
+from gateway.proxy.upstream import UpstreamClient, UpstreamFailed, UpstreamResponse
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Exchange
 
 Scope = dict[str, Any]
@@ -40,22 +40,19 @@ class ProxyApp:
         *,
         router: UpstreamRouter,
         resolver: CallerResolver,
-        transport: httpx.AsyncBaseTransport,
+        client: UpstreamClient,
         submit: Callable[[Exchange], None],
         upstream_authorization: dict[str, bytes | None],
         max_request_bytes: int,
-        timeout: httpx.Timeout,
         identity_headers: Callable[[str], Headers] | None = None,
     ) -> None:
         self._router = router
         self._resolver = resolver
-        self._transport = transport
+        self._client = client
         self._submit = submit
         self._upstream_authorization = upstream_authorization
         self._max_request_bytes = max_request_bytes
-        self._timeout = timeout.as_dict()
         self._identity_headers = identity_headers
-        self._urls: dict[str, httpx.URL] = {}
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
@@ -125,17 +122,12 @@ class ProxyApp:
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")
         replacement = self._upstream_authorization.get(upstream.name) or b"" if caller.replaces_authorization else None
-        upstream_request = httpx.Request(
-            method,
-            self._parsed_url(url),
-            headers=upstream_request_headers(request_headers, replacement),
-            content=body,
-            extensions={"timeout": self._timeout},
-        )
         try:
             try:
-                response = await self._transport.handle_async_request(upstream_request)
-            except httpx.HTTPError as exc:
+                response = await self._client.send(
+                    method, url, upstream_request_headers(request_headers, replacement), body
+                )
+            except UpstreamFailed as exc:
                 status, message = _upstream_failure(exc, upstream.name)
                 if exchange is not None:
                     exchange.status_code = status
@@ -149,15 +141,6 @@ class ProxyApp:
             if exchange is not None:
                 exchange.latency_ms = (time.perf_counter() - started) * 1000
                 self._submit(exchange)
-
-    def _parsed_url(self, url: str) -> httpx.URL:
-        """The parsed form of an upstream URL; a handful of URLs recur, and parsing showed in profiles."""
-        parsed = self._urls.get(url)
-        if parsed is None:
-            parsed = httpx.URL(url)
-            if len(self._urls) < 1024:  # bounded: query strings come from clients
-                self._urls[url] = parsed
-        return parsed
 
     async def _read_body(self, receive: Callable[..., Any], content_length: bytes | None) -> bytes | None:
         """The whole request body, or None when it exceeds the size limit."""
@@ -181,7 +164,7 @@ class ProxyApp:
 
     async def _relay(
         self,
-        response: httpx.Response,
+        response: UpstreamResponse,
         id_headers: Headers,
         exchange: Exchange | None,
         receive: Callable[..., Any],
@@ -189,19 +172,19 @@ class ProxyApp:
         started: float,
     ) -> None:
         """Send the upstream's answer on, chunk by chunk for streams, in one piece otherwise."""
-        headers = downstream_response_headers(response.headers.raw) + id_headers
-        content_type = response.headers.get("content-type", "")
+        headers = downstream_response_headers(response.raw_headers) + id_headers
+        content_type = response.header("content-type")
         if exchange is not None:
             exchange.content_type = content_type
-            exchange.content_encoding = response.headers.get("content-encoding", "")
+            exchange.content_encoding = response.header("content-encoding")
         chunks = exchange.body_chunks if exchange is not None else None
         try:
             if not content_type.startswith("text/event-stream"):
                 try:
                     body = b"".join([chunk async for chunk in response.aiter_raw()])
-                except httpx.HTTPError as exc:
+                except UpstreamFailed as exc:
                     # Nothing has reached the client yet, so it can still get a clean 502.
-                    message = f"Upstream broke off its answer: {type(exc).__name__}: {exc}"
+                    message = f"Upstream broke off its answer: {exc}"
                     if exchange is not None:
                         exchange.status_code = 502
                         exchange.error = message
@@ -215,17 +198,17 @@ class ProxyApp:
                 return
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
             await self._relay_stream(response, exchange, chunks, receive, send, started)
-        except httpx.HTTPError as exc:
+        except UpstreamFailed as exc:
             if exchange is not None:
                 exchange.partial = True
-                exchange.error = f"upstream broke off the answer: {type(exc).__name__}: {exc}"
+                exchange.error = f"upstream broke off the answer: {exc}"
             raise UpstreamBrokeOff(str(exc)) from exc
         finally:
             await response.aclose()
 
     async def _relay_stream(
         self,
-        response: httpx.Response,
+        response: UpstreamResponse,
         exchange: Exchange | None,
         chunks: list[bytes] | None,
         receive: Callable[..., Any],
@@ -294,18 +277,11 @@ def _parse_metadata(header: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _upstream_failure(exc: httpx.HTTPError, upstream: str) -> tuple[int, str]:
+def _upstream_failure(exc: UpstreamFailed, upstream: str) -> tuple[int, str]:
     """Status and message for a request that never got an answer from its upstream."""
-    cause = exc.__cause__
-    if cause is not None and type(cause).__module__.startswith("aiohttp"):
-        # The aiohttp transport reports some refused connections as httpx timeouts;
-        # its own exception tells the truth.
-        timed_out = isinstance(cause, TimeoutError)
-    else:
-        cause, timed_out = exc, isinstance(exc, httpx.TimeoutException)
-    if timed_out:
+    if exc.timed_out:
         return 504, f"Upstream '{upstream}' did not answer in time."
-    return 502, f"Upstream '{upstream}' could not be reached: {type(cause).__name__}: {cause}"
+    return 502, f"Upstream '{upstream}' could not be reached: {exc}"
 
 
 async def _send_error(send: Callable[..., Any], status: int, message: str, code: str, extra: Headers) -> None:
