@@ -68,7 +68,6 @@ class IssueRetirement:
 
 
 EventKind = Literal["split", "merge", "merged_into", "reopened", "vanished", "status"]
-STATUSES = ("new", "open", "resolved", "dismissed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +208,7 @@ class IssueStore:
                 )
 
     async def set_status(self, issue_id: str, status: str, note: str | None = None) -> Row | None:
-        """Set an issue's status by hand and record who-knows-why in an event; None if there is no such issue.
+        """Set an issue's status by hand, recorded as an event with the optional note; None if there is no such issue.
 
         Resolving or dismissing clears the regression flag: someone has looked at it again.
         """
