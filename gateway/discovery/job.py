@@ -20,7 +20,7 @@ from clustering.reduce import Reduction, reduce_with_fit
 from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
 from gateway.discovery.issue_updates import issue_updates
-from gateway.discovery.items import apps_with_negative_feedback, load_negative_items
+from gateway.discovery.items import NegativeItems, apps_with_negative_feedback, load_negative_items
 from gateway.discovery.titles import title_clusters
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.issues import IssueStore, RunRecord
@@ -79,7 +79,11 @@ async def run_clustering_pass(
     async with try_lock(engine, LOCK_NAME, ttl) as acquired:
         if not acquired:
             return RunSummary(already_running=True)
-        apps = [app] if app is not None else await apps_with_negative_feedback(engine)
+        if app is not None:
+            apps = [app]
+        else:
+            # Apps whose issues may need retiring count too, even with no complaint left.
+            apps = sorted(set(await apps_with_negative_feedback(engine)) | set(await IssueStore(engine).live_apps()))
         total = STEPS_PER_APP * len(apps)
         summaries = []
         for index, name in enumerate(apps):
@@ -110,26 +114,26 @@ def fit_fingerprint(model_name: str, params: DiscoveryParams) -> str:
     return hashlib.sha256(described.encode()).hexdigest()
 
 
-async def _run_app(
+async def _cluster(
     engine: AsyncEngine,
     embedder: Embedder,
-    titler: LLMTitler | None,
     app: str,
+    negative: NegativeItems,
     params: DiscoveryParams,
     step: Callable[[str, int], None],
-) -> AppRunSummary:
-    started_at = datetime.now(UTC)
-    clock = time.perf_counter()
-    step("loading feedback", 0)
-    negative = await load_negative_items(engine, app)
+) -> tuple[str, list[DiscoveredCluster]]:
+    """Embed, reduce (reusing and updating the app's kept fit) and cluster; (reduction kind, clusters)."""
+    fits = ReductionFitStore(engine)
+    kept_fit = await fits.load(app)
     if not negative.items:
-        return AppRunSummary(app=app, run_id=None, items=0, clusters=0, noise=0)
+        # Every complaint was withdrawn: nothing to cluster, and the fit describes no one.
+        if kept_fit is not None:
+            await fits.replace(app, None)
+        return "none", []
     step(f"embedding {len(negative.items)} items", 1)
     documents = build_documents(negative.items, params.recipe)
     vectors = await embed_with_database_cache(engine, embedder, documents)
     step("clustering", 2)
-    fits = ReductionFitStore(engine)
-    kept_fit = await fits.load(app)
     ids = [item.interaction_id for item in negative.items]
     fingerprint = fit_fingerprint(embedder.model_name, params)
 
@@ -143,9 +147,27 @@ async def _run_app(
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if reduction.fit is not kept_fit:
         await fits.replace(app, reduction.fit)
-    step("tracking issues", 3)
+    return ("fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none"), clusters
+
+
+async def _run_app(
+    engine: AsyncEngine,
+    embedder: Embedder,
+    titler: LLMTitler | None,
+    app: str,
+    params: DiscoveryParams,
+    step: Callable[[str, int], None],
+) -> AppRunSummary:
+    started_at = datetime.now(UTC)
+    clock = time.perf_counter()
+    step("loading feedback", 0)
+    negative = await load_negative_items(engine, app)
     store = IssueStore(engine)
     tracked = {issue.id: issue for issue in await store.tracked(app)}
+    if not negative.items and not any(issue.size for issue in tracked.values()):
+        return AppRunSummary(app=app, run_id=None, items=0, clusters=0, noise=0)
+    reduction, clusters = await _cluster(engine, embedder, app, negative, params, step)
+    step("tracking issues", 3)
     tracking = match_clusters(
         [ExistingIssue(t.id, t.centroid, t.member_ids, t.status) for t in tracked.values()],
         [NewCluster(c.centroid, frozenset(c.member_ids)) for c in clusters],
@@ -175,6 +197,6 @@ async def _run_app(
         continued_issues=sum(not write.is_new for write in updates.writes),
         reopened_issues=sum(event.kind == "reopened" for event in updates.events),
         retired_issues=len(updates.retired),
-        reduction="fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none",
+        reduction=reduction,
         seconds=time.perf_counter() - clock,
     )

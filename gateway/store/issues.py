@@ -110,6 +110,12 @@ class IssueStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    async def live_apps(self) -> list[str]:
+        """Every app with at least one issue that still holds complaints."""
+        query = select(issues.c.app).where(issues.c.size > 0).distinct()
+        async with self._engine.connect() as connection:
+            return sorted((await connection.execute(query)).scalars())
+
     async def tracked(self, app: str) -> list[TrackedIssue]:
         """Every issue of `app` with its centroid and members, for matching a new run against."""
         async with self._engine.connect() as connection:

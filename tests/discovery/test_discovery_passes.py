@@ -182,3 +182,16 @@ async def test_a_pass_over_few_items_forgets_a_kept_fit(engine, job_settings, em
 
     async with engine.connect() as connection:
         assert (await connection.execute(select(func.count()).select_from(reduction_points))).scalar() == 0
+
+
+async def test_when_every_complaint_of_an_app_is_withdrawn_its_issues_vanish(engine, job_settings, embedder):
+    ids = await seed_complaints(engine, REFUNDS + PASSWORDS)
+    await run_clustering_pass(engine, job_settings, embedder)
+    await thumbs_up(engine, ids)
+
+    summary = await run_clustering_pass(engine, job_settings, embedder)
+
+    assert [(app.app, app.items, app.retired_issues) for app in summary.apps] == [("support-bot", 0, 2)]
+    assert await IssueStore(engine).list(IssueFilter(), sort="size", limit=100) == []
+    again = await run_clustering_pass(engine, job_settings, embedder)
+    assert again.apps == []
