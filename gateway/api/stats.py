@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -12,7 +12,7 @@ from litestar.params import FromQuery, Parameter
 
 from gateway.api.auth import require_admin
 from gateway.api.serialize import utc
-from gateway.feedback.insights import stats_report
+from gateway.feedback.insights import group_report, stats_report
 from gateway.services import Services
 from gateway.store.stats import StatsScope
 
@@ -28,7 +28,7 @@ class StatsController(Controller):
     guards = [require_admin]
     tags = ["stats"]
 
-    @get("/", summary="Feedback rates, ratings and time to feedback, in total and per day")
+    @get("/", summary="Feedback rates, ratings and time to feedback: in total, per day, and per app or model")
     async def get_stats(
         self,
         services: NamedDependency[Services],
@@ -36,6 +36,9 @@ class StatsController(Controller):
         until: Annotated[datetime | None, Parameter(description="ISO 8601; exclusive; default now")] = None,
         app: FromQuery[str | None] = None,
         model: FromQuery[str | None] = None,
+        group_by: Annotated[
+            Literal["app", "model"] | None, Parameter(description="also report the totals of each app or model")
+        ] = None,
     ) -> dict[str, Any]:
         end = utc(until) or datetime.now(UTC)
         start = utc(since) or end - DEFAULT_RANGE
@@ -44,11 +47,19 @@ class StatsController(Controller):
         if end - start > MAX_RANGE:
             raise ValidationException(f"the range from 'since' to 'until' may span at most {MAX_RANGE.days} days")
         scope = StatsScope(since=start, until=end, app=app, model=model)
+        stats = services.stats
         report = stats_report(
             start,
             end,
-            await services.stats.interactions_per_day(scope),
-            await services.stats.feedback_per_day(scope),
-            await services.stats.feedback_delays(scope),
+            await stats.interactions_by(scope, "day"),
+            await stats.feedback_by(scope, "day"),
+            await stats.feedback_delays(scope, "day"),
         )
+        if group_by is not None:
+            report["groups"] = group_report(
+                group_by,
+                await stats.interactions_by(scope, group_by),
+                await stats.feedback_by(scope, group_by),
+                await stats.feedback_delays(scope, group_by),
+            )
         return {"since": start, "until": end, "app": app, "model": model, **report}

@@ -55,5 +55,26 @@ def stats_report(
     return {"totals": summary(total_interactions, totals, [seconds for _, seconds in delays]), "daily": daily}
 
 
+def group_report(
+    name: str,
+    interactions_by_group: dict[Any, int],
+    feedback_by_group: dict[Any, dict[str, int]],
+    delays: list[tuple[Any, float]],
+) -> list[dict[str, Any]]:
+    """One summary per group (app or model) seen in the range, busiest first."""
+    delays_by_group: dict[Any, list[float]] = defaultdict(list)
+    for group, seconds in delays:
+        delays_by_group[group].append(seconds)
+    groups = set(interactions_by_group) | set(feedback_by_group)
+    ordered = sorted(groups, key=lambda group: (-interactions_by_group.get(group, 0), str(group)))
+    return [
+        {
+            name: group,
+            **summary(interactions_by_group.get(group, 0), feedback_by_group.get(group, {}), delays_by_group[group]),
+        }
+        for group in ordered
+    ]
+
+
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None

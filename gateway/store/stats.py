@@ -1,10 +1,10 @@
-"""Aggregate queries behind `/api/stats`, grouped by UTC day on SQLite and PostgreSQL alike."""
+"""Aggregate queries behind `/api/stats`, grouped by UTC day, app or model on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +13,8 @@ from sqlalchemy.sql import ColumnElement, Select
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
+# What counts are grouped by: the interaction's UTC day, its app or its model.
+GroupKey = Literal["day", "app", "model"]
 
 # Medians are computed in Python over at most this many delays, to keep memory bounded.
 MAX_DELAYS = 100_000
@@ -29,10 +31,16 @@ class StatsScope:
 
 
 class StatsStore:
-    """Counts interactions and their current feedback per day."""
+    """Counts interactions and their current feedback per day, app or model."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    def _group(self, key: GroupKey) -> ColumnElement[Any]:
+        """The interaction column (or UTC day) that `key` groups by, labelled "key"."""
+        if key == "day":
+            return self._day(interactions.c.created_at).label("key")
+        return interactions.c[key].label("key")
 
     def _day(self, column: Any) -> ColumnElement[str]:
         """A timestamp's UTC date as 'YYYY-MM-DD' (the dialects spell it differently)."""
@@ -50,8 +58,8 @@ class StatsStore:
             query = query.where(c.model == scope.model)
         return query
 
-    def _current_feedback(self, scope: StatsScope) -> Any:
-        """Each user's newest event per interaction in scope, with the interaction's day."""
+    def _current_feedback(self, scope: StatsScope, key: GroupKey) -> Any:
+        """Each user's newest event per interaction in scope, with the interaction's group."""
         f = feedback.c
         newest_first = func.row_number().over(
             partition_by=(f.interaction_id, func.coalesce(f.user_id, "")), order_by=f.id.desc()
@@ -63,26 +71,26 @@ class StatsStore:
             f.correction,
             f.negative,
             f.seconds_after_answer,
-            self._day(interactions.c.created_at).label("day"),
+            self._group(key),
             newest_first.label("rank"),
         ).join(interactions, interactions.c.id == f.interaction_id)
         return self._in_scope(query, scope).subquery()
 
-    async def interactions_per_day(self, scope: StatsScope) -> dict[str, int]:
-        """How many interactions each day had."""
-        day = self._day(interactions.c.created_at).label("day")
-        query = self._in_scope(select(day, func.count().label("n")), scope).group_by(day)
+    async def interactions_by(self, scope: StatsScope, key: GroupKey) -> dict[Any, int]:
+        """How many interactions each day, app or model had."""
+        group = self._group(key)
+        query = self._in_scope(select(group, func.count().label("n")), scope).group_by(group)
         async with self._engine.connect() as connection:
-            return {row.day: int(row.n) for row in await connection.execute(query)}
+            return {row.key: int(row.n) for row in await connection.execute(query)}
 
-    async def feedback_per_day(self, scope: StatsScope) -> dict[str, Row]:
-        """Counts over current feedback, by the day of the interaction it is about."""
-        current = self._current_feedback(scope)
+    async def feedback_by(self, scope: StatsScope, key: GroupKey) -> dict[Any, Row]:
+        """Counts over current feedback, by the day, app or model of the interaction it is about."""
+        current = self._current_feedback(scope, key)
         c = current.c
         positive = and_(c.negative.is_(False), or_(c.thumbs == "up", c.rating >= 4))
         query = (
             select(
-                c.day,
+                c.key,
                 func.count().label("feedback"),
                 func.count(func.distinct(c.interaction_id)).label("interactions_with_feedback"),
                 func.sum(case((c.negative.is_(True), 1), else_=0)).label("negative"),
@@ -92,20 +100,20 @@ class StatsStore:
                 func.count(c.correction).label("corrections"),
             )
             .where(c.rank == 1)
-            .group_by(c.day)
+            .group_by(c.key)
         )
         async with self._engine.connect() as connection:
             result = await connection.execute(query)
-            return {row["day"]: {k: int(v or 0) for k, v in row.items() if k != "day"} for row in result.mappings()}
+            return {row["key"]: {k: int(v or 0) for k, v in row.items() if k != "key"} for row in result.mappings()}
 
-    async def feedback_delays(self, scope: StatsScope) -> list[tuple[str, float]]:
-        """(day, seconds from answer to feedback) of current feedback, at most MAX_DELAYS of them."""
-        current = self._current_feedback(scope)
+    async def feedback_delays(self, scope: StatsScope, key: GroupKey) -> list[tuple[Any, float]]:
+        """(group, seconds from answer to feedback) of current feedback, at most MAX_DELAYS of them."""
+        current = self._current_feedback(scope, key)
         c = current.c
         query = (
-            select(c.day, c.seconds_after_answer)
+            select(c.key, c.seconds_after_answer)
             .where(c.rank == 1, c.seconds_after_answer.is_not(None))
             .limit(MAX_DELAYS)
         )
         async with self._engine.connect() as connection:
-            return [(row.day, float(row.seconds_after_answer)) for row in await connection.execute(query)]
+            return [(row.key, float(row.seconds_after_answer)) for row in await connection.execute(query)]

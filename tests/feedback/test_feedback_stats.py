@@ -143,6 +143,33 @@ async def test_stats_for_one_model(client, admin_headers, dataset):
     }
 
 
+async def test_stats_grouped_by_app_give_each_apps_totals_busiest_first(client, admin_headers, dataset):
+    report = await stats(client, admin_headers, f"{RANGE}&group_by=app")
+
+    assert [(g["app"], g["interactions"], g["feedback"], g["negative_rate"]) for g in report["groups"]] == [
+        ("a", 4, 4, 0.5),
+        ("b", 1, 1, 0.0),
+    ]
+    assert report["totals"]["interactions"] == 5
+
+
+async def test_stats_grouped_by_model_within_one_app(client, admin_headers, dataset):
+    groups = (await stats(client, admin_headers, f"{RANGE}&app=b&group_by=model"))["groups"]
+
+    assert [(g["model"], g["interactions"], g["median_seconds_to_feedback"]) for g in groups] == [("m2", 1, 100.0)]
+
+
+async def test_stats_without_group_by_have_no_groups(client, admin_headers, dataset):
+    assert "groups" not in await stats(client, admin_headers, RANGE)
+
+
+async def test_an_unknown_group_by_is_refused(client, admin_headers, gateway):
+    response = await client.get("/api/stats?group_by=user", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "group_by" in response.text
+
+
 async def test_a_quiet_range_has_no_rates_rather_than_zero_rates(client, admin_headers, dataset):
     report = await stats(client, admin_headers, "since=2025-06-01T00:00:00Z&until=2025-06-02T00:00:00Z")
 
