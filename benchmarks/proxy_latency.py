@@ -48,10 +48,7 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -59,14 +56,25 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+
+from proxy_report import details, machine_facts, markdown
+from proxy_runs import (
+    CONCURRENCY,
+    PATH,
+    Results,
+    cpu_seconds,
+    ensure_wrk,
+    free_port,
+    rss_mb,
+    run_wrk,
+    stop,
+    to_run,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-LUA_SCRIPT = Path(__file__).resolve().parent / "wrk_post.lua"
-PATH = "/v1/chat/completions"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant for an online store. Answer briefly and politely."},
@@ -74,145 +82,6 @@ MESSAGES = [
 ]
 BODY = {"model": "gpt-4o-mini", "messages": MESSAGES, "temperature": 0.2}
 STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}}
-
-# (label, wrk threads, connections)
-CONCURRENCY = {1: (1, 1), 32: (2, 32)}
-
-
-@dataclass
-class Run:
-    """One measured wrk run."""
-
-    target: str  # "direct" | "gateway"
-    concurrency: int
-    stream: bool
-    tag: str
-    requests: int  # completed, as wrk counts them
-    sent: int  # written by wrk (includes the ones in flight at the end)
-    duration_s: float
-    rps: float
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    p999_ms: float
-    mean_ms: float
-    max_ms: float
-    non_2xx: int  # wrk's "Non-2xx or 3xx responses" (status > 399)
-    socket_errors: int  # connect + read + write + timeout
-    cpu_ms_per_request: float | None = None  # gateway only, until the writer has stored the run's rows
-    cpu_ms_per_request_run: float | None = None  # gateway only, until wrk ended (rows may still be queued)
-    upstream_cpu_ms_per_request: float | None = None
-    stored: int | None = None  # gateway only: rows in the database with this run's tag
-    drain_s: float | None = None  # gateway only: time after wrk ended until every row was stored
-
-
-@dataclass
-class Results:
-    machine: dict[str, Any]
-    settings: dict[str, Any]
-    runs: list[Run] = field(default_factory=list)
-    warmups: list[Run] = field(default_factory=list)
-    check: dict[str, Any] = field(default_factory=dict)
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{name} exited with code {process.returncode} before listening; its log:\n{log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.1)
-    sys.exit(f"{name} did not listen on port {port} within {timeout:.0f} s; its log:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes] | None, graceful: bool = True) -> None:
-    if process is None or process.poll() is not None:
-        return
-    if graceful:
-        process.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly (lifespan: writer flushes)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=30)
-            return
-    process.kill()
-    process.wait(timeout=10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    # After the ")" closing comm: fields[0] is state (field 3), so utime (14) and stime (15) are 11 and 12.
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-# --- wrk -------------------------------------------------------------------------------------
-
-
-def ensure_wrk() -> str:
-    wrk = shutil.which("wrk")
-    if wrk:
-        return wrk
-    if os.geteuid() != 0:
-        sys.exit("wrk is not installed: run `sudo apt-get install -y wrk` (Debian/Ubuntu package `wrk`) and retry.")
-    print("wrk not found: installing it with apt-get ...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update"], check=False, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, env=env, stdout=subprocess.DEVNULL)
-    wrk = shutil.which("wrk")
-    if not wrk:
-        sys.exit("apt-get install wrk succeeded but wrk is still not on PATH")
-    return wrk
-
-
-def run_wrk(wrk: str, url: str, concurrency: int, seconds: int, body: bytes, tag: str) -> dict[str, Any]:
-    threads, connections = CONCURRENCY[concurrency]
-    command = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
-        "-s", str(LUA_SCRIPT), url, "--", body.decode(), tag,
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    for line in done.stdout.splitlines():
-        if line.startswith("FEEDGATE_WRK "):
-            return json.loads(line.removeprefix("FEEDGATE_WRK "))
-    sys.exit(f"wrk failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
-
-
-def to_run(target: str, concurrency: int, stream: bool, tag: str, raw: dict[str, Any]) -> Run:
-    duration = raw["duration_us"] / 1e6
-    return Run(
-        target=target,
-        concurrency=concurrency,
-        stream=stream,
-        tag=tag,
-        requests=raw["requests"],
-        sent=raw["sent"],
-        duration_s=round(duration, 3),
-        rps=round(raw["requests"] / duration, 1),
-        p50_ms=raw["p50_us"] / 1000,
-        p90_ms=raw["p90_us"] / 1000,
-        p99_ms=raw["p99_us"] / 1000,
-        p999_ms=raw["p999_us"] / 1000,
-        mean_ms=round(raw["mean_us"] / 1000, 3),
-        max_ms=raw["max_us"] / 1000,
-        non_2xx=raw["status_errors"],
-        socket_errors=raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"],
-    )
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -282,91 +151,6 @@ class Store:
             if now - last_change > 5.0 or now - started > timeout:
                 return stored, now - started
             time.sleep(0.05)
-
-
-# --- reporting -------------------------------------------------------------------------------
-
-
-def machine_facts() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
-    return {
-        "cores": os.cpu_count(),
-        "affinity_cores": len(os.sched_getaffinity(0)),
-        "cpu": model,
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "wrk": " ".join(wrk_version.split()[:2]),
-        # Other work on the box skews everything: quote the load average with the numbers.
-        "loadavg_1min_at_start": os.getloadavg()[0],
-    }
-
-
-def fmt(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def markdown(results: Results) -> str:
-    m, s = results.machine, results.settings
-    lines = [
-        f"Machine: {m['cores']} cores ({m['cpu'] or 'unknown CPU'}), Linux {m['kernel']}, Python {m['python']}, "
-        f"{m['wrk']}. wrk, the fake upstream and the gateway share these cores "
-        f"(1-min load average {m['loadavg_1min_at_start']:.2f} before the run, "
-        f"{m.get('loadavg_1min_at_end', float('nan')):.2f} at the end, this benchmark included).",
-        f"Each run: {s['warmup_s']} s warm-up then {s['duration_s']} s measured; c1 = `wrk -t1 -c1`, "
-        f"c32 = `wrk -t2 -c32`; POST {PATH}, gpt-4o-mini, 2 messages ({s['body_bytes']} B; "
-        f"stream body {s['stream_body_bytes']} B); gateway logging into {s['database']}.",
-        "Latency = request written to full response read (for streams: to the last SSE event).",
-        "",
-        "| Scenario | Direct p50 / p99 (ms) | Gateway p50 / p99 (ms) | Added p50 / p99 (ms) "
-        "| Direct req/s | Gateway req/s | Gateway CPU / req (ms) | Non-2xx / socket errors (direct, gateway) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for concurrency in CONCURRENCY:
-        for stream in (False, True):
-            direct = next(r for r in results.runs if r.target == "direct" and r.concurrency == concurrency and r.stream == stream)
-            gateway = next(r for r in results.runs if r.target == "gateway" and r.concurrency == concurrency and r.stream == stream)
-            name = f"c{concurrency}, {'stream' if stream else 'non-stream'}"
-            lines.append(
-                f"| {name} "
-                f"| {fmt(direct.p50_ms)} / {fmt(direct.p99_ms)} "
-                f"| {fmt(gateway.p50_ms)} / {fmt(gateway.p99_ms)} "
-                f"| +{fmt(gateway.p50_ms - direct.p50_ms)} / +{fmt(gateway.p99_ms - direct.p99_ms)} "
-                f"| {direct.rps:,.0f} | {gateway.rps:,.0f} "
-                f"| {fmt(gateway.cpu_ms_per_request, 3)} "
-                f"| {direct.non_2xx}/{direct.socket_errors}, {gateway.non_2xx}/{gateway.socket_errors} |"
-            )
-    c = results.check
-    lines += [
-        "",
-        f"Stored interactions: {c['stored_total']:,} of {c['sent_total']:,} requests sent to the gateway "
-        f"({c['completed_total']:,} completed within wrk's measuring windows, the rest were in flight when wrk "
-        f"stopped; warm-ups and {c['sanity']} sanity requests included) — "
-        + ("every interaction logged." if c["ok"] else "MISMATCH, see per-run counts.")
-        + f" Rows spooled to disk instead of the database: {c['spool_lines']}.",
-    ]
-    return "\n".join(lines)
-
-
-def details(results: Results) -> str:
-    lines = [
-        "| Run | req sent | req done | req/s | p50 | p90 | p99 | p99.9 | max (ms) "
-        "| gw CPU ms/req (run only) | gw CPU ms/req (+ drain) | upstream CPU ms/req | stored | drain s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in results.runs:
-        lines.append(
-            f"| {r.target} c{r.concurrency} {'stream' if r.stream else 'json'} | {r.sent:,} | {r.requests:,} | {r.rps:,.0f} "
-            f"| {fmt(r.p50_ms)} | {fmt(r.p90_ms)} | {fmt(r.p99_ms)} | {fmt(r.p999_ms)} | {fmt(r.max_ms)} "
-            f"| {fmt(r.cpu_ms_per_request_run, 3)} | {fmt(r.cpu_ms_per_request, 3)} | {fmt(r.upstream_cpu_ms_per_request, 3)} "
-            f"| {'–' if r.stored is None else f'{r.stored:,}'} | {fmt(r.drain_s)} |"
-        )
-    return "\n".join(lines)
 
 
 # --- main ------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Two clients behind one small contract. `AiohttpUpstream` drives aiohttp's connection
 pool directly and is the default: on benchmarks/proxy_latency.py it cut the gateway's
-CPU per request at 32 connections from 541 µs to 382-465 µs (two runs), and raised
-throughput from 2,096 to 2,557-3,159 req/s, against the same pool reached through
+CPU per request at 32 connections from 541 µs to 369-465 µs (three runs), and raised
+throughput from 2,096 to 2,557-3,292 req/s, against the same pool reached through
 httpx's request and response models (building `httpx.Request` alone was a fifth of the
 event loop's time in py-spy). `HttpxUpstream` sends through any httpx transport: httpx's own
 (`upstream_http_client = "httpx"`, which honours proxy environment variables), or a
