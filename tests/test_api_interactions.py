@@ -118,6 +118,14 @@ async def test_since_after_until_is_refused(client, admin_headers):
     assert "since" in response.json()["detail"]
 
 
+async def test_a_time_utc_cannot_represent_is_refused_naming_it(client, admin_headers):
+    # Year 1 at +08:00 is still year 0 in UTC, before datetime's range.
+    response = await client.get("/api/interactions?since=0001-01-01T00:00:00%2B08:00", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "'since' is outside the range" in response.json()["detail"]
+
+
 async def test_one_interaction_by_either_id(client, admin_headers, fake_upstream):
     response = await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-a"})
     gateway_id = response.headers["x-feedgate-interaction-id"]

@@ -89,7 +89,7 @@ class IssuesController(Controller):
             bool, Parameter(description="also issues whose complaints vanished or merged into another issue")
         ] = False,
         limit: Annotated[int, Parameter(ge=1, le=1000, description="page size, 1 to 1000")] = 50,
-        offset: Annotated[int, Parameter(ge=0, description="next_offset of the previous page")] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000, description="next_offset of the previous page")] = 0,
     ) -> dict[str, Any]:
         where = IssueFilter(app=app, status=status, include_empty=include_empty)
         # One row more than asked tells whether another page follows.

@@ -17,9 +17,17 @@ Limit = Annotated[int, Parameter(ge=1, le=1000, description="page size, 1 to 100
 Cursor = Annotated[str | None, Parameter(description="next_cursor of the previous page")]
 
 
+def utc_param(value: datetime | None, name: str) -> datetime | None:
+    """A timestamp parameter as aware UTC, refusing one that UTC cannot represent (year 1 at +08:00)."""
+    try:
+        return utc(value)
+    except OverflowError:
+        raise ValidationException(f"'{name}' is outside the range of representable times") from None
+
+
 def time_range(since: datetime | None, until: datetime | None) -> tuple[datetime | None, datetime | None]:
     """The range as aware UTC, refusing one that ends before it starts."""
-    start, end = utc(since), utc(until)
+    start, end = utc_param(since, "since"), utc_param(until, "until")
     if start is not None and end is not None and start >= end:
         raise ValidationException("'since' must be earlier than 'until'")
     return start, end

@@ -11,7 +11,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, Parameter
 
 from gateway.api.auth import require_admin
-from gateway.api.serialize import utc
+from gateway.api.paging import utc_param
 from gateway.feedback.insights import group_report, stats_report
 from gateway.services import Services
 from gateway.store.stats import StatsScope
@@ -40,8 +40,11 @@ class StatsController(Controller):
             Literal["app", "model"] | None, Parameter(description="also report the totals of each app or model")
         ] = None,
     ) -> dict[str, Any]:
-        end = utc(until) or datetime.now(UTC)
-        start = utc(since) or end - DEFAULT_RANGE
+        end = utc_param(until, "until") or datetime.now(UTC)
+        try:
+            start = utc_param(since, "since") or end - DEFAULT_RANGE
+        except OverflowError:
+            raise ValidationException("'until' is too early for the default 30-day range; give 'since' too") from None
         if start >= end:
             raise ValidationException("'since' must be earlier than 'until'")
         if end - start > MAX_RANGE:

@@ -142,3 +142,10 @@ async def test_an_issue_has_one_daily_point_per_day_holding_the_last_pass(
     assert [point["size"] for point in body["trend"]["points"]] == [3, 4]
     [today] = body["daily"]
     assert today["size"] == 4
+
+
+async def test_an_offset_beyond_any_listing_is_refused_not_a_server_error(client: httpx.AsyncClient, admin_headers):
+    response = await client.get("/api/issues", params={"offset": 10**30}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "offset" in response.text

@@ -199,6 +199,8 @@ async def test_stats_need_the_admin_token(client, gateway):
         ("since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "'since' must be earlier than 'until'"),
         ("since=2020-01-01T00:00:00Z&until=2026-01-01T00:00:00Z", "at most 400 days"),
         ("since=yesterday", "since"),
+        ("since=0001-01-01T00:00:00%2B08:00&until=2026-01-01T00:00:00Z", "'since' is outside the range"),
+        ("until=0001-01-02T00:00:00Z", "'until' is too early"),
     ],
 )
 async def test_bad_ranges_are_refused(client, admin_headers, gateway, query, message):
