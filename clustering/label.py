@@ -34,8 +34,17 @@ def ctfidf_keywords(documents: Sequence[str], labels: Sequence[int], top_n: int 
     if not cluster_labels:
         return {}
     groups = cluster_labels + ([-1] if (labels_array == -1).any() else [])
-    joined = [" ".join(documents[i] for i in np.flatnonzero(labels_array == group)) for group in groups]
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2))
+    # One line per document part (see build_document), terms taken line by line: a bigram
+    # never spans two documents or two parts ("arrived refund" from "...never arrived" and
+    # "Refund on..."), and a word next to itself ("refund refund") is no phrase.
+    joined = ["\n".join(documents[i] for i in np.flatnonzero(labels_array == group)) for group in groups]
+    line_terms = CountVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
+
+    def terms(text: str) -> list[str]:
+        found = (term for line in text.split("\n") for term in line_terms(line))
+        return [term for term in found if len(set(term.split())) == len(term.split())]
+
+    vectorizer = CountVectorizer(analyzer=terms)
     try:
         counts = vectorizer.fit_transform(joined).toarray().astype(np.float64)
     except ValueError:

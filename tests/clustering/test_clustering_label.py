@@ -36,6 +36,18 @@ def test_stop_words_only_give_empty_keywords():
     assert ctfidf_keywords(["the and", "of the"], [0, 0]) == {0: []}
 
 
+def test_phrases_never_span_two_parts_or_two_documents():
+    # Each document is a comment line then a question line, as build_document writes them.
+    documents = ["the refund never arrived\nRefund on cancelled order", "money back please\nrefund refund now", "card lost"]
+
+    [keywords] = ctfidf_keywords(documents, [0, 0, -1], top_n=100).values()
+
+    assert "cancelled order" in keywords and "money" in keywords
+    assert "arrived refund" not in keywords  # across the two parts of one document
+    assert "order money" not in keywords  # across two documents
+    assert "refund refund" not in keywords  # a word next to itself
+
+
 def test_representatives_are_the_members_closest_to_the_centre():
     embeddings = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
     assert representative_indices(embeddings, [0, 1, 2, 3], top_n=2) == [1, 3]
