@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import feedback
 
 Row = dict[str, Any]
@@ -67,7 +68,7 @@ class FeedbackStore:
     async def list(self, where: FeedbackFilter, limit: int) -> list[Row]:
         """The newest events matching `where`, newest first."""
         c = feedback.c
-        query = select(feedback).order_by(c.id.desc()).limit(limit)
+        query = newest_first(feedback, limit, since=where.since, until=where.until, before_id=where.before_id)
         if where.app is not None:
             query = query.where(c.app == where.app)
         if where.interaction_id is not None:
@@ -76,11 +77,4 @@ class FeedbackStore:
             query = query.where(c.negative.is_(where.negative))
         if where.has_correction is not None:
             query = query.where(c.correction.is_not(None) if where.has_correction else c.correction.is_(None))
-        if where.since is not None:
-            query = query.where(c.created_at >= where.since)
-        if where.until is not None:
-            query = query.where(c.created_at < where.until)
-        if where.before_id is not None:
-            query = query.where(c.id < where.before_id)
-        async with self._engine.connect() as connection:
-            return [dict(row) for row in (await connection.execute(query)).mappings()]
+        return await fetch_rows(self._engine, query)

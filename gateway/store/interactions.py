@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import interactions
 
 Row = dict[str, Any]
@@ -64,17 +65,9 @@ class InteractionStore:
     async def list(self, where: InteractionFilter, limit: int) -> list[Row]:
         """The newest interactions matching `where`, newest first."""
         c = interactions.c
-        query = select(interactions).order_by(c.id.desc()).limit(limit)
+        query = newest_first(interactions, limit, since=where.since, until=where.until, before_id=where.before_id)
         if where.app is not None:
             query = query.where(c.app == where.app)
         if where.model is not None:
             query = query.where(c.model == where.model)
-        if where.since is not None:
-            query = query.where(c.created_at >= where.since)
-        if where.until is not None:
-            query = query.where(c.created_at < where.until)
-        if where.before_id is not None:
-            query = query.where(c.id < where.before_id)
-        async with self._engine.connect() as connection:
-            result = await connection.execute(query)
-            return [dict(row) for row in result.mappings()]
+        return await fetch_rows(self._engine, query)
