@@ -172,7 +172,8 @@ def time_scale(
     documents = build_documents(items)
     embeddings = embed_with_cache(embedder, cache, documents)
     embedded = time.perf_counter()
-    clusters = discover_clusters(items, embeddings, reducer=reducer, documents=documents)
+    reduced = reducer.reduce([item.interaction_id for item in items], embeddings)
+    clusters = discover_clusters(items, embeddings, documents=documents, coordinates=reduced)
     cold_done = time.perf_counter()
 
     more_items = items + as_items(new_texts, "new")
@@ -180,7 +181,8 @@ def time_scale(
     more_documents = build_documents(more_items)
     more_embeddings = embed_with_cache(embedder, cache, more_documents)
     rerun_embedded = time.perf_counter()
-    more_clusters = discover_clusters(more_items, more_embeddings, reducer=reducer, documents=more_documents)
+    more_reduced = reducer.reduce([item.interaction_id for item in more_items], more_embeddings)
+    more_clusters = discover_clusters(more_items, more_embeddings, documents=more_documents, coordinates=more_reduced)
     rerun_done = time.perf_counter()
 
     labels = np.full(len(items), -1)

@@ -10,7 +10,7 @@ import numpy as np
 from clustering.cluster import NOISE, ClusteringParams, cluster_points
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_documents
 from clustering.label import ctfidf_keywords, representative_indices, title_from_keywords
-from clustering.reduce import IncrementalReducer, ReductionParams, reduce_embeddings
+from clustering.reduce import ReductionParams, reduce_embeddings
 
 __all__ = ["DiscoveredCluster", "DiscoveryParams", "describe_clusters", "discover_clusters"]
 
@@ -51,17 +51,16 @@ def discover_clusters(
     embeddings: np.ndarray,
     *,
     params: DiscoveryParams = DiscoveryParams(),
-    reducer: IncrementalReducer | None = None,
     documents: Sequence[str] | None = None,
     coordinates: np.ndarray | None = None,
 ) -> list[DiscoveredCluster]:
     """Find recurring issues among `items` (row i of `embeddings` is item i), largest first.
 
     CPU-bound and synchronous: run it in a worker thread or process, not on the event
-    loop. Pass the same `reducer` across runs over the same population to reuse its
-    UMAP fit (a re-run then only places the new items), or pass `coordinates` reduced
-    beforehand (`reduce_with_fit`). `documents` are the texts that were embedded; by
-    default they are rebuilt from `items` with `params.recipe`.
+    loop. `coordinates` reduced beforehand (`reduce_with_fit`, or an `IncrementalReducer`
+    shared across runs) reuse a UMAP fit, so a re-run only places the new items; without
+    them UMAP is fitted here. `documents` are the texts that were embedded; by default
+    they are rebuilt from `items` with `params.recipe`.
     Items fitting no cluster are left out: they are noise, not an issue.
     """
     embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -76,8 +75,6 @@ def discover_clusters(
         if len(coordinates) != len(items):
             raise ValueError(f"{len(items)} items but {len(coordinates)} reduced coordinates")
         reduced = np.asarray(coordinates, dtype=np.float32)
-    elif reducer is not None:
-        reduced = reducer.reduce(ids, embeddings)
     else:
         reduced = reduce_embeddings(embeddings, params.reduction)
     labels = cluster_points(reduced, embeddings, params.clustering)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.feedback.submission import InvalidSubmission, parse_submission
-from gateway.recording.record import _end_user_of, _summarise
+from gateway.recording.record import end_user_of, summarise_response
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -75,11 +75,11 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         "request": request,
         "status_code": 200 if response is not None else None,
         "partial": False,
-        "end_user": _end_user_of(request),
+        "end_user": end_user_of(request),
     }
     if response is not None:
         # The same shaping as recorded traffic: response text, tool calls, usage.
-        row.update(_summarise("chat.completions", response))
+        row.update(summarise_response("chat.completions", response))
     events = record.get("feedback") or []
     if not isinstance(events, list):
         raise BadLine("'feedback' must be a list")

@@ -84,7 +84,7 @@ class ProxyApp:
 
         metadata = None
         if metadata_header is not None:
-            metadata = _parse_metadata(metadata_header)
+            metadata = _parse_json_object(metadata_header)
             if metadata is None:
                 message = "The x-feedgate-metadata header must be a JSON object, e.g. {\"feature\": \"search\"}."
                 await _send_error(send, 400, message, "invalid_metadata", id_headers)
@@ -262,16 +262,9 @@ class _DisconnectWatcher:
 
 
 def _parse_json_object(body: bytes) -> dict[str, Any] | None:
+    """`body` as a JSON object, or None when it is not one (a body or the metadata header)."""
     try:
         value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _parse_metadata(header: bytes) -> dict[str, Any] | None:
-    try:
-        value = orjson.loads(header)
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None

@@ -49,7 +49,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "total_tokens": None,
         "latency_ms": exchange.latency_ms,
         "ttfb_ms": exchange.ttfb_ms,
-        "end_user": exchange.end_user or (_end_user_of(request) if request else None),
+        "end_user": exchange.end_user or (end_user_of(request) if request else None),
         "metadata": exchange.metadata,
     }
     body = _decoded_body(exchange)
@@ -65,7 +65,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
             response = None
             row["response"] = {"raw": body[:65536].decode("utf-8", errors="replace")}
     if isinstance(response, dict):
-        row.update(_summarise(exchange.endpoint, response))
+        row.update(summarise_response(exchange.endpoint, response))
         if exchange.status_code is not None and exchange.status_code >= 400 and not row["error"]:
             row["error"] = _error_message(response)
     return row
@@ -89,7 +89,7 @@ def _decoded_body(exchange: Exchange) -> bytes:
     return body
 
 
-def _summarise(endpoint: str, response: Json) -> Json:
+def summarise_response(endpoint: str, response: Json) -> Json:
     """Response text, tool calls, finish reason, ids and usage of one answer."""
     usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
     summary: Json = {
@@ -146,7 +146,8 @@ def _without_vectors(response: Json) -> Json:
     return {**response, "data": data}
 
 
-def _end_user_of(request: Json) -> str | None:
+def end_user_of(request: Json) -> str | None:
+    """The end user an OpenAI request names in `user` or `safety_identifier`, if any."""
     for key in ("user", "safety_identifier"):
         value = request.get(key)
         if isinstance(value, str) and value:

@@ -72,8 +72,9 @@ def test_clusters_carry_keywords_title_and_representative_examples(blobs_result)
 def test_a_rerun_with_a_shared_reducer_keeps_labels_for_a_few_new_items():
     items, vectors, truth = blob_items([60, 45, 30])
     reducer = IncrementalReducer()
-    discover_clusters(items[:-2], vectors[:-2], reducer=reducer)
-    clusters = discover_clusters(items, vectors, reducer=reducer)
+    ids = [item.interaction_id for item in items]
+    discover_clusters(items[:-2], vectors[:-2], coordinates=reducer.reduce(ids[:-2], vectors[:-2]))
+    clusters = discover_clusters(items, vectors, coordinates=reducer.reduce(ids, vectors))
     assert reducer.fit_count == 1
     assert adjusted_rand_score(truth, labels_of(clusters, len(items))) == 1.0
 
