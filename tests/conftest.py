@@ -15,6 +15,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
@@ -63,6 +64,14 @@ def postgres_database() -> Iterator[str]:
     upgrade_database(url)
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An async engine on this test's database, disposed afterwards."""
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

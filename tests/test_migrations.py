@@ -6,7 +6,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.engine import create_engine
 from gateway.store.tables import metadata
 
 
@@ -17,11 +16,7 @@ async def schema_differences(engine: AsyncEngine) -> list:
         )
 
 
-async def test_migrated_database_matches_the_declared_tables(database_url: str):
-    engine = create_engine(database_url)
-    try:
-        differences = await schema_differences(engine)
-    finally:
-        await engine.dispose()
+async def test_migrated_database_matches_the_declared_tables(engine: AsyncEngine):
+    differences = await schema_differences(engine)
 
     assert differences == []

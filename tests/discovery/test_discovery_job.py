@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 import uuid_utils
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,22 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.config import Settings
 from gateway.discovery.items import load_negative_items
 from gateway.discovery.job import LOCK_NAME, run_clustering_pass
-from gateway.store.engine import create_engine
 from gateway.store.feedback import FeedbackStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.locks import try_lock
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def job_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
 
 
 class RecordingEmbedder:

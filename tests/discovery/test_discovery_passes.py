@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 import respx
 import uuid_utils
 from chat_replies import chat_reply
@@ -18,9 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.label import LLMTitler
 from clustering.pipeline import DiscoveryParams
 from clustering.reduce import ReductionParams
-from gateway.config import Settings
 from gateway.discovery.job import run_clustering_pass
-from gateway.store.engine import create_engine
 from gateway.store.feedback import FeedbackStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.tables import reduction_points
@@ -28,18 +24,6 @@ from gateway.store.tables import reduction_points
 # UMAP only runs from 50 points by default; the seed sets are smaller, so lower the bar.
 WITH_UMAP = DiscoveryParams(reduction=ReductionParams(min_points_for_umap=8))
 LLM_URL = "http://llm.test/v1"
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def job_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
 
 
 async def thumbs_up(engine: AsyncEngine, interaction_ids: list[str]) -> None:

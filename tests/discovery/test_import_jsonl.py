@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.imports.jsonl import import_jsonl
-from gateway.store.engine import create_engine
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionFilter, InteractionStore
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 def record(interaction_id: str | None, question: str, answer: str, **extra) -> dict:

@@ -12,17 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
-from gateway.store.engine import create_engine
 from gateway.store.interactions import InteractionStore
 
 from .writing import SwitchableSink
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
