@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the message.
 HOP_BY_HOP = frozenset(
     {
@@ -43,7 +45,7 @@ def upstream_request_headers(
     return forwarded
 
 
-def downstream_response_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def downstream_response_headers(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The upstream's response headers as the client should see them (lower-case names)."""
     result = []
     for name, value in headers:

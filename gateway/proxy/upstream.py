@@ -13,7 +13,7 @@ mocked one in unit tests (respx).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 import aiohttp
@@ -37,7 +37,7 @@ class UpstreamResponse(Protocol):
     """An upstream's answer: status and headers at once, the body as it arrives."""
 
     status_code: int
-    raw_headers: Headers
+    raw_headers: Sequence[tuple[bytes, bytes]]
 
     def header(self, name: str) -> str:
         """The value of header `name` (lower case), or "" when absent."""
@@ -74,7 +74,7 @@ class _AiohttpResponse:
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
         self.status_code = response.status
-        self.raw_headers = list(response.raw_headers)
+        self.raw_headers = response.raw_headers
 
     def header(self, name: str) -> str:
         return self._response.headers.get(name, "")
@@ -154,7 +154,7 @@ class _HttpxResponse:
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
         self.status_code = response.status_code
-        self.raw_headers = list(response.headers.raw)
+        self.raw_headers = response.headers.raw
 
     def header(self, name: str) -> str:
         return self._response.headers.get(name, "")
