@@ -70,3 +70,21 @@ async def seed_complaints(
     for event in events:
         await store.append(event)
     return [row["id"] for row in rows]
+
+
+async def thumbs_up(engine: AsyncEngine, interaction_ids: list[str]) -> None:
+    """The users who complained change their minds: their newest feedback is positive."""
+    store = FeedbackStore(engine)
+    for interaction_id in interaction_ids:
+        await store.append(
+            {
+                "id": str(uuid_utils.uuid7()),
+                "interaction_id": interaction_id,
+                "created_at": datetime.now(UTC),
+                "app": "support-bot",
+                "user_id": "user-1",
+                "thumbs": "up",
+                "negative": False,
+                "submitted_via": "app",
+            }
+        )

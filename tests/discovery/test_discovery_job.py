@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
-import uuid_utils
-from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
+from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints, thumbs_up
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
 from gateway.discovery.items import load_negative_items
 from gateway.discovery.job import LOCK_NAME, run_clustering_pass
-from gateway.store.feedback import FeedbackStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.locks import try_lock
 
@@ -93,18 +90,7 @@ async def test_embeddings_are_cached_so_a_second_pass_embeds_nothing_new(engine,
 async def test_only_interactions_whose_current_feedback_is_negative_are_clustered(engine, embedder):
     [changed_mind, still_unhappy] = await seed_complaints(engine, REFUNDS[:2])
     # The same user later gives a thumbs up: their newest feedback is what counts.
-    await FeedbackStore(engine).append(
-        {
-            "id": str(uuid_utils.uuid7()),
-            "interaction_id": changed_mind,
-            "created_at": datetime.now(UTC),
-            "app": "support-bot",
-            "user_id": "user-1",
-            "thumbs": "up",
-            "negative": False,
-            "submitted_via": "app",
-        }
-    )
+    await thumbs_up(engine, [changed_mind])
 
     negative = await load_negative_items(engine, "support-bot")
 

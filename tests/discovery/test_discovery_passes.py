@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import httpx
 import respx
-import uuid_utils
 from chat_replies import chat_reply
-from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
+from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints, thumbs_up
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,31 +15,12 @@ from clustering.label import LLMTitler
 from clustering.pipeline import DiscoveryParams
 from clustering.reduce import ReductionParams
 from gateway.discovery.job import run_clustering_pass
-from gateway.store.feedback import FeedbackStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.tables import reduction_points
 
 # UMAP only runs from 50 points by default; the seed sets are smaller, so lower the bar.
 WITH_UMAP = DiscoveryParams(reduction=ReductionParams(min_points_for_umap=8))
 LLM_URL = "http://llm.test/v1"
-
-
-async def thumbs_up(engine: AsyncEngine, interaction_ids: list[str]) -> None:
-    """The users who complained change their minds: their newest feedback is positive."""
-    store = FeedbackStore(engine)
-    for interaction_id in interaction_ids:
-        await store.append(
-            {
-                "id": str(uuid_utils.uuid7()),
-                "interaction_id": interaction_id,
-                "created_at": datetime.now(UTC),
-                "app": "support-bot",
-                "user_id": "user-1",
-                "thumbs": "up",
-                "negative": False,
-                "submitted_via": "app",
-            }
-        )
 
 
 async def issue_with_keyword(engine: AsyncEngine, keyword: str, include_empty: bool = False) -> dict:
