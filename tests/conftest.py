@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
-from gateway.fake_upstream import RunningFakeUpstream, run_fake_upstream
+from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
+from gateway.demo.threaded_server import ThreadedServer
 from gateway.store.engine import create_engine
 from gateway.store.migrate import upgrade_database
 from gateway.store.tables import metadata
-from gateway.threaded_server import ThreadedServer
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_SERVER = os.environ.get("FEEDGATE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

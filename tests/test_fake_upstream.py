@@ -14,8 +14,8 @@ import httpx
 import openai
 import pytest
 
-from gateway.fake_upstream import RunningFakeUpstream, run_fake_upstream
-from gateway.fake_upstream_payloads import fake_embedding
+from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
+from gateway.demo.payloads import fake_embedding
 
 USER = [{"role": "user", "content": "hello there world"}]
 WEATHER_TOOL = {
@@ -358,7 +358,7 @@ def test_module_runs_as_a_command() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "gateway.fake_upstream", "--port", str(port)]
+    command = [sys.executable, "-m", "gateway.demo.fake_upstream", "--port", str(port)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
         try:
             deadline = time.monotonic() + 10

@@ -28,7 +28,7 @@ Headers: ``x-fake-delay: <seconds>`` sets the delay for any request (overriding 
 ``x-fake-echo: 1`` makes the answer text a JSON dump (sorted keys) of the request headers received.
 
 Use ``run_fake_upstream()`` in tests (its own thread and event loop, a free port) and
-``python -m gateway.fake_upstream --port 9000`` for benchmarks and demos (uvloop + httptools).
+``python -m gateway.demo.fake_upstream --port 9000`` for benchmarks and demos (uvloop + httptools).
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from typing import Any
 import orjson
 import uvicorn
 
-from gateway import fake_upstream_payloads as payloads
-from gateway.threaded_server import ThreadedServer
+from gateway.demo import payloads
+from gateway.demo.threaded_server import ThreadedServer
 
 __all__ = ["FakeUpstreamApp", "RecordedRequest", "RunningFakeUpstream", "create_fake_upstream", "main", "run_fake_upstream"]
 
@@ -318,7 +318,7 @@ def run_fake_upstream(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m gateway.fake_upstream", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gateway.demo.fake_upstream", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
     parser.add_argument("--loop", default="uvloop", help="uvicorn event loop (default: uvloop)")

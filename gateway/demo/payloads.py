@@ -1,8 +1,8 @@
-"""OpenAI wire-format bodies and SSE streams for the fake upstream (see gateway.fake_upstream).
+"""OpenAI wire-format bodies and SSE streams for the fake upstream (see gateway.demo.fake_upstream).
 
 Every builder is a pure function of the parsed request: it returns ``bytes`` (a JSON body)
 or, when the request asked for ``stream: true``, a ``list[bytes]`` of complete SSE events.
-The serving side (pacing, gating, aborting) lives in gateway.fake_upstream.
+The serving side (pacing, gating, aborting) lives in gateway.demo.fake_upstream.
 """
 
 from __future__ import annotations
