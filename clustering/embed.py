@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import httpx
 import numpy as np
 
 if TYPE_CHECKING:
+    import openai
     from sentence_transformers import SentenceTransformer
 
 __all__ = [
@@ -133,32 +133,13 @@ class SentenceTransformerEmbedder:
 
 
 class OpenAIEmbedder:
-    """Any OpenAI-compatible `/embeddings` endpoint, called in batches with the sync SDK."""
+    """Any OpenAI-compatible `/embeddings` endpoint, called in batches through the sync SDK `client`."""
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        model: str,
-        *,
-        batch_size: int = 256,
-        timeout: float = 60.0,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        import openai
-
+    def __init__(self, client: openai.OpenAI, model: str, *, batch_size: int = 256) -> None:
+        # The caller builds the client: where it points, its key and timeouts are configuration.
+        self._client = client
         self.model_name = model
         self.batch_size = batch_size
-        # A plain httpx client, the HTTP library the rest of Feedgate uses (and respx mocks);
-        # the SDK accepts it in place of its own transport.
-        self._client = openai.OpenAI(
-            base_url=base_url,
-            api_key=api_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client or httpx.Client(timeout=timeout),
-        )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts` via the endpoint as float32 unit rows."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 import numpy as np
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = [
     "ClusterTitle",
@@ -111,32 +114,13 @@ _TITLER_INSTRUCTIONS = (
 
 
 class LLMTitler:
-    """Asks an OpenAI-compatible chat model for a cluster's title and one-line summary."""
+    """Asks an OpenAI-compatible chat model, through the sync SDK `client`, for a cluster's title and summary."""
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        model: str,
-        *,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-        max_example_chars: int = 300,
-    ) -> None:
-        import openai
-
+    def __init__(self, client: openai.OpenAI, model: str, *, max_example_chars: int = 300) -> None:
+        # The caller builds the client: where it points, its key and timeouts are configuration.
+        self._client = client
         self.model = model
         self.max_example_chars = max_example_chars
-        # A plain httpx client, the HTTP library the rest of Feedgate uses (and respx mocks);
-        # the SDK accepts it in place of its own transport.
-        self._client = openai.OpenAI(
-            base_url=base_url,
-            api_key=api_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client or httpx.Client(timeout=timeout),
-        )
 
     def title(self, keywords: Sequence[str], examples: Sequence[str]) -> ClusterTitle:
         """A title and summary for the cluster described by `keywords` and `examples`."""

@@ -12,17 +12,22 @@ from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedd
 from clustering.label import LLMTitler
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
+from gateway.side_call_client import side_call_client
 
 logger = logging.getLogger("feedgate.discovery")
+
+EMBEDDING_TIMEOUT = 60.0  # seconds; one call embeds a batch of up to 256 texts
+TITLE_TIMEOUT = 30.0  # seconds; one short chat answer per new issue
 
 
 def embedder_for(settings: Settings, environ: Mapping[str, str]) -> Embedder:
     """The configured embedder: an OpenAI-compatible endpoint when `embedding_url` is set,
     else the bundled local model (which loads lazily, on the first embed, in a worker thread)."""
     if settings.embedding_url:
-        key_env = settings.embedding_api_key_env
-        api_key = (environ.get(key_env) if key_env else None) or "unused"
-        return OpenAIEmbedder(settings.embedding_url, api_key, settings.embedding_model)
+        client = side_call_client(
+            settings.embedding_url, settings.embedding_api_key_env, environ, timeout=EMBEDDING_TIMEOUT
+        )
+        return OpenAIEmbedder(client, settings.embedding_model)
     return SentenceTransformerEmbedder()
 
 
@@ -30,9 +35,9 @@ def titler_for(settings: Settings, environ: Mapping[str, str]) -> LLMTitler | No
     """The configured LLM titler, or None when issues are titled from their keywords."""
     if not settings.title_model:
         return None
-    key_env = settings.title_api_key_env
-    api_key = (environ.get(key_env) if key_env else None) or "unused"
-    return LLMTitler(settings.title_url or settings.upstream_url, api_key, settings.title_model)
+    base_url = settings.title_url or settings.upstream_url
+    client = side_call_client(base_url, settings.title_api_key_env, environ, timeout=TITLE_TIMEOUT)
+    return LLMTitler(client, settings.title_model)
 
 
 async def run_periodically(

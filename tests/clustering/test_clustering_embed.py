@@ -4,6 +4,7 @@ import time
 
 import httpx
 import numpy as np
+import openai
 import pytest
 import respx
 
@@ -128,7 +129,9 @@ def test_openai_embedder_sends_batches_and_orders_results_by_index():
         return httpx.Response(200, json={"object": "list", "data": data, "model": body["model"], "usage": usage})
 
     respx.post("http://embeddings.test/v1/embeddings").mock(side_effect=reply)
-    embedder = OpenAIEmbedder("http://embeddings.test/v1", "key", "text-embedding-test", batch_size=2)
+    # A plain httpx client, which respx mocks (the SDK's own transport may be another library).
+    client = openai.OpenAI(base_url="http://embeddings.test/v1", api_key="key", http_client=httpx.Client())
+    embedder = OpenAIEmbedder(client, "text-embedding-test", batch_size=2)
     vectors = embedder.embed(["a", "bbb", "cc"])
     assert requests == [["a", "bbb"], ["cc"]]
     assert np.allclose(vectors[:, 0] / vectors[:, 1], [1.0, 3.0, 2.0])

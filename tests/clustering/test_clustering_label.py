@@ -1,6 +1,8 @@
 import json
 
+import httpx
 import numpy as np
+import openai
 import respx
 from chat_replies import chat_reply
 
@@ -10,6 +12,13 @@ from clustering.label import (
     representative_indices,
     title_from_keywords,
 )
+
+
+def llm_titler() -> LLMTitler:
+    # A plain httpx client, which respx mocks (the SDK's own transport may be another library).
+    client = openai.OpenAI(base_url="http://llm.test/v1", api_key="key", http_client=httpx.Client())
+    return LLMTitler(client, "titler")
+
 
 DOCUMENTS = [
     "my card has not arrived yet",
@@ -66,7 +75,7 @@ def test_llm_titler_returns_the_models_title_and_summary():
     route = respx.post("http://llm.test/v1/chat/completions").mock(
         return_value=chat_reply('{"title": "Card never arrives", "summary": "Ordered cards do not arrive."}')
     )
-    titler = LLMTitler("http://llm.test/v1", "key", "titler")
+    titler = llm_titler()
     result = titler.title(["card", "arrived"], ["my card has not arrived"])
     assert (result.title, result.summary) == ("Card never arrives", "Ordered cards do not arrive.")
     sent = json.loads(route.calls.last.request.content)
@@ -80,11 +89,11 @@ def test_llm_titler_reads_json_wrapped_in_a_code_fence():
     respx.post("http://llm.test/v1/chat/completions").mock(
         return_value=chat_reply('```json\n{"title": "Double charges", "summary": "Charged twice."}\n```')
     )
-    assert LLMTitler("http://llm.test/v1", "key", "titler").title(["refund"], []).title == "Double charges"
+    assert llm_titler().title(["refund"], []).title == "Double charges"
 
 
 @respx.mock
 def test_llm_titler_falls_back_to_the_first_line_of_plain_text():
     respx.post("http://llm.test/v1/chat/completions").mock(return_value=chat_reply("Refund requests\nMore prose."))
-    result = LLMTitler("http://llm.test/v1", "key", "titler").title(["refund"], [])
+    result = llm_titler().title(["refund"], [])
     assert (result.title, result.summary) == ("Refund requests", "")

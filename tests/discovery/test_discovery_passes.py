@@ -15,6 +15,7 @@ from clustering.label import LLMTitler
 from clustering.pipeline import DiscoveryParams
 from clustering.reduce import ReductionParams
 from gateway.discovery.job import run_clustering_pass
+from gateway.side_call_client import side_call_client
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.tables import reduction_points
 
@@ -109,7 +110,7 @@ async def test_a_resolved_issue_that_comes_back_is_reopened_and_flagged(engine, 
 
 async def test_issues_get_an_llm_title_once_and_keep_it_while_their_keywords_hold(engine, job_settings, embedder):
     await seed_complaints(engine, REFUNDS + PASSWORDS)
-    titler = LLMTitler(LLM_URL, "key", "titler", max_retries=0)
+    titler = LLMTitler(side_call_client(LLM_URL, None, {}, timeout=5.0, max_retries=0), "titler")
     with respx.mock:
         route = respx.post(f"{LLM_URL}/chat/completions").mock(
             return_value=chat_reply(json.dumps({"title": "A problem", "summary": "Users complain."}))
@@ -126,7 +127,7 @@ async def test_issues_get_an_llm_title_once_and_keep_it_while_their_keywords_hol
 
 async def test_a_failing_llm_leaves_the_keyword_title_and_the_pass_succeeds(engine, job_settings, embedder):
     await seed_complaints(engine, REFUNDS + PASSWORDS)
-    titler = LLMTitler(LLM_URL, "key", "titler", max_retries=0)
+    titler = LLMTitler(side_call_client(LLM_URL, None, {}, timeout=5.0, max_retries=0), "titler")
     with respx.mock:
         respx.post(f"{LLM_URL}/chat/completions").mock(return_value=httpx.Response(503))
         summary = await run_clustering_pass(engine, job_settings, embedder, titler=titler)

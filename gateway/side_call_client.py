@@ -1,0 +1,32 @@
+"""The OpenAI SDK client for Feedgate's own calls to a model (embeddings, issue titles, judging), never the proxy's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+import openai
+
+__all__ = ["side_call_client"]
+
+
+def side_call_client(
+    base_url: str,
+    api_key_env: str | None,
+    environ: Mapping[str, str],
+    *,
+    timeout: float,
+    max_retries: int = 2,
+) -> openai.OpenAI:
+    """A sync OpenAI client for `base_url`, keyed by the environment variable `api_key_env` when set."""
+    # Local endpoints need no key, but the SDK refuses to start without one.
+    api_key = (environ.get(api_key_env) if api_key_env else None) or "unused"
+    return openai.OpenAI(
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=max_retries,
+        # A plain httpx client, the HTTP library the rest of Feedgate uses (and respx mocks);
+        # the SDK accepts it in place of its own transport.
+        http_client=httpx.Client(timeout=timeout),
+    )
