@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -34,33 +34,57 @@ def iter_sse_json(body: bytes) -> Iterator[Json]:
 
 def reassemble_chat_stream(body: bytes) -> Json | None:
     """A `chat.completion` object equivalent to a streamed chat completion."""
+    return _reassemble_choice_stream(body, "chat.completion", _new_chat_choice, _apply_chat_piece)
+
+
+def reassemble_completion_stream(body: bytes) -> Json | None:
+    """A `text_completion` object equivalent to a streamed legacy completion."""
+    return _reassemble_choice_stream(body, "text_completion", _new_text_choice, _apply_text_piece)
+
+
+def _reassemble_choice_stream(
+    body: bytes,
+    object_type: str,
+    new_choice: Callable[[int], Json],
+    apply_piece: Callable[[Json, Json], None],
+) -> Json | None:
+    # Chat and legacy completions stream alike: the first chunk names the answer, any chunk
+    # may carry usage, and each chunk's choices extend the choice with the same index.
     completion: Json | None = None
     choices: dict[int, Json] = {}
     for chunk in iter_sse_json(body):
         if completion is None:
             completion = {
                 "id": chunk.get("id"),
-                "object": "chat.completion",
+                "object": object_type,
                 "created": chunk.get("created"),
                 "model": chunk.get("model"),
             }
         if chunk.get("usage"):
             completion["usage"] = chunk["usage"]
-        for delta_choice in chunk.get("choices") or []:
-            index = delta_choice.get("index", 0)
-            choice = choices.setdefault(
-                index, {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None}
-            )
-            _apply_chat_delta(choice["message"], delta_choice.get("delta") or {})
-            if delta_choice.get("finish_reason"):
-                choice["finish_reason"] = delta_choice["finish_reason"]
+        for piece in chunk.get("choices") or []:
+            index = piece.get("index", 0)
+            choice = choices.get(index)
+            if choice is None:
+                choice = choices[index] = new_choice(index)
+            apply_piece(choice, piece)
+            if piece.get("finish_reason"):
+                choice["finish_reason"] = piece["finish_reason"]
     if completion is None:
         return None
     completion["choices"] = [choices[i] for i in sorted(choices)]
     return completion
 
 
-def _apply_chat_delta(message: Json, delta: Json) -> None:
+def _new_chat_choice(index: int) -> Json:
+    return {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None}
+
+
+def _apply_chat_piece(choice: Json, piece: Json) -> None:
+    delta = piece.get("delta")
+    if not delta:
+        return
+    message = choice["message"]
     if delta.get("role"):
         message["role"] = delta["role"]
     if delta.get("content"):
@@ -82,30 +106,12 @@ def _apply_chat_delta(message: Json, delta: Json) -> None:
         call["function"]["arguments"] += function.get("arguments") or ""
 
 
-def reassemble_completion_stream(body: bytes) -> Json | None:
-    """A `text_completion` object equivalent to a streamed legacy completion."""
-    completion: Json | None = None
-    choices: dict[int, Json] = {}
-    for chunk in iter_sse_json(body):
-        if completion is None:
-            completion = {
-                "id": chunk.get("id"),
-                "object": "text_completion",
-                "created": chunk.get("created"),
-                "model": chunk.get("model"),
-            }
-        if chunk.get("usage"):
-            completion["usage"] = chunk["usage"]
-        for piece in chunk.get("choices") or []:
-            index = piece.get("index", 0)
-            choice = choices.setdefault(index, {"index": index, "text": "", "finish_reason": None})
-            choice["text"] += piece.get("text") or ""
-            if piece.get("finish_reason"):
-                choice["finish_reason"] = piece["finish_reason"]
-    if completion is None:
-        return None
-    completion["choices"] = [choices[i] for i in sorted(choices)]
-    return completion
+def _new_text_choice(index: int) -> Json:
+    return {"index": index, "text": "", "finish_reason": None}
+
+
+def _apply_text_piece(choice: Json, piece: Json) -> None:
+    choice["text"] += piece.get("text") or ""
 
 
 _FINAL_RESPONSE_EVENTS = {"response.completed", "response.incomplete", "response.failed"}
