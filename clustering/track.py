@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
+
+from clustering.issue_status import IssueStatus
 
 __all__ = [
     "ClusterOutcome",
@@ -21,13 +22,6 @@ __all__ = [
 ]
 
 
-class IssueStatus(StrEnum):
-    """Where an issue stands for the people fixing it."""
-
-    OPEN = "open"
-    RESOLVED = "resolved"
-
-
 @dataclass(frozen=True, slots=True)
 class ExistingIssue:
     """An issue as stored after earlier runs."""
@@ -35,7 +29,7 @@ class ExistingIssue:
     issue_id: str
     centroid: np.ndarray
     member_ids: frozenset[Hashable]
-    status: IssueStatus | str = IssueStatus.OPEN
+    status: IssueStatus = IssueStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +190,13 @@ def match_clusters(
             continue
         issue = issues[i]
         # A resolved issue regresses only if its cluster holds complaints it did not have
-        # before; the same old complaints regrouped are not news.
+        # before; the same old complaints regrouped are not news. A dismissed one never does.
         has_new_members = bool(clusters[c].member_ids - issue.member_ids)
         outcomes.append(
             ClusterOutcome(
                 cluster_index=c,
                 issue_id=issue.issue_id,
-                regressed=str(issue.status) == IssueStatus.RESOLVED and has_new_members,
+                regressed=issue.status == IssueStatus.RESOLVED and has_new_members,
                 centroid_similarity=float(similarity[c, i]),
                 member_overlap=float(overlap[c, i]),
             )

@@ -11,8 +11,8 @@ import uuid_utils
 from clustering.label import ClusterTitle
 from clustering.pipeline import DiscoveredCluster
 from clustering.track import TrackingResult
-from gateway.discovery.items import NegativeItems, as_utc
-from gateway.store.issues import IssueEvent, IssueRetirement, IssueWrite, TrackedIssue
+from gateway.discovery.items import NegativeItems
+from gateway.store.issues import IssueEvent, IssueRetirement, IssueStatus, IssueWrite, TrackedIssue
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,12 @@ def issue_updates(
         issue_id = previous.id if previous else str(uuid_utils.uuid7())
         issue_of_cluster[outcome.cluster_index] = issue_id
         seen = [created_at[m] for m in cluster.member_ids if created_at.get(m) is not None]
-        earlier = as_utc(previous.first_seen) if previous else None
+        earlier = previous.first_seen if previous else None
         first_seen = min([*seen, *([earlier] if earlier else [])], default=None)
         if previous is None:
-            status, regressed = "new", False
+            status, regressed = IssueStatus.NEW, False
         elif outcome.regressed:
-            status, regressed = "open", True
+            status, regressed = IssueStatus.OPEN, True
             fresh = len(set(cluster.member_ids) - previous.member_ids)
             events.append(IssueEvent(issue_id, "reopened", {"new_members": fresh}))
         else:

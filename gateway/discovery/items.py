@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import FeedbackItem
-from gateway.store.tables import feedback, interactions
+from gateway.store.negative_feedback import NegativeFeedbackStore
+
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,51 +23,15 @@ class NegativeItems:
     negative_counts: dict[str, int]
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """A timestamp as aware UTC (SQLite returns naive values that were stored as UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _current_negative_feedback(app: str | None = None) -> Any:
-    """Each user's newest feedback event per interaction, kept only when it is negative."""
-    c = feedback.c
-    position = func.row_number().over(partition_by=[c.interaction_id, c.user_id], order_by=c.id.desc())
-    ranked = select(c.interaction_id, c.app, c.negative, c.comment, c.correction, position.label("position"))
-    if app is not None:
-        ranked = ranked.where(c.app == app)
-    current = ranked.subquery()
-    return select(current).where(current.c.position == 1, current.c.negative.is_(True)).subquery()
-
-
-async def apps_with_negative_feedback(engine: AsyncEngine) -> list[str]:
-    """Every app with at least one interaction whose current feedback is negative."""
-    negative = _current_negative_feedback()
-    async with engine.connect() as connection:
-        return sorted((await connection.execute(select(negative.c.app).distinct())).scalars())
-
-
 async def load_negative_items(engine: AsyncEngine, app: str) -> NegativeItems:
     """`app`'s interactions with current negative feedback, oldest first."""
-    negative = _current_negative_feedback(app)
-    query = (
-        select(
-            interactions.c.id,
-            interactions.c.app,
-            interactions.c.created_at,
-            interactions.c.request,
-            interactions.c.response_text,
-            negative.c.comment,
-            negative.c.correction,
-        )
-        .join(negative, negative.c.interaction_id == interactions.c.id)
-        .order_by(interactions.c.id)
-    )
-    async with engine.connect() as connection:
-        rows = (await connection.execute(query)).mappings().all()
-    grouped: dict[str, list[Any]] = {}
-    for row in rows:
+    return negative_items(await NegativeFeedbackStore(engine).complaints(app))
+
+
+def negative_items(complaints: Iterable[Row]) -> NegativeItems:
+    """Feedback items from complaint rows (see NegativeFeedbackStore.complaints), one per interaction, in order."""
+    grouped: dict[str, list[Row]] = {}
+    for row in complaints:
         grouped.setdefault(row["id"], []).append(row)
     items = []
     for interaction_id, events in grouped.items():
@@ -80,7 +45,7 @@ async def load_negative_items(engine: AsyncEngine, app: str) -> NegativeItems:
                 # Several users may have complained about one answer: every voice counts.
                 comment=_joined(event["comment"] for event in events),
                 correction=_joined(event["correction"] for event in events),
-                created_at=as_utc(first["created_at"]),
+                created_at=first["created_at"],
             )
         )
     return NegativeItems(items=items, negative_counts={key: len(events) for key, events in grouped.items()})

@@ -10,12 +10,11 @@ from typing import Any
 
 import orjson
 import uuid_utils
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.feedback.submission import InvalidSubmission, parse_submission
 from gateway.recording.record import end_user_of, summarise_response
-from gateway.store.tables import feedback, interactions
+from gateway.store.import_batches import ImportStore
 
 Row = dict[str, Any]
 # Called with the bytes read so far, for a progress bar.
@@ -109,7 +108,13 @@ def _timestamp(value: Any, name: str, default: datetime | None = None) -> dateti
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else datetime.fromtimestamp(value, UTC)
     except (TypeError, ValueError, OverflowError):
         raise BadLine(f"'{name}' must be an ISO 8601 timestamp or Unix seconds") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)  # the file format says a timestamp without an offset is UTC
+    try:
+        # Converted here, where a bad line can be skipped, rather than failing the whole batch's insert.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise BadLine(f"'{name}' is outside the range of representable times") from None
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, int]]:
@@ -131,10 +136,7 @@ async def import_jsonl(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Store every good line of `path`; bad lines are reported by number and skipped."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    # Ids already stored are skipped, so an import can be re-run after a partial failure.
-    insert_interactions = dialect.insert(interactions).on_conflict_do_nothing()
-    insert_feedback = dialect.insert(feedback).on_conflict_do_nothing()
+    store = ImportStore(engine)
     report = ImportReport()
     batch: list[ParsedLine] = []
 
@@ -142,10 +144,7 @@ async def import_jsonl(
         if not batch:
             return
         feedback_rows = [row for parsed in batch for row in parsed.feedback]
-        async with engine.begin() as connection:
-            await connection.execute(insert_interactions, [_complete(parsed.interaction) for parsed in batch])
-            if feedback_rows:
-                await connection.execute(insert_feedback, feedback_rows)
+        await store.insert_batch([parsed.interaction for parsed in batch], feedback_rows)
         report.interactions += len(batch)
         report.feedback += len(feedback_rows)
         batch.clear()
@@ -161,11 +160,3 @@ async def import_jsonl(
             progress(read)
     await flush()
     return report
-
-
-_INTERACTION_COLUMNS = [column.name for column in interactions.columns]
-
-
-def _complete(row: Row) -> Row:
-    # executemany needs every row to name the same columns.
-    return {name: row.get(name) for name in _INTERACTION_COLUMNS}

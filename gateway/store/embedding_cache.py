@@ -3,39 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import Embedder, InMemoryEmbeddingCache, content_hash, embed_with_cache
+from gateway.store.chunks import chunks
+from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import embeddings
-
-# Bound parameters per IN (...) query and rows per insert: far below SQLite's and asyncpg's limits.
-CHUNK = 500
-
-
-def _chunks(values: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
 
 class DatabaseEmbeddingCache:
     """Reads and writes vectors in the `embeddings` table (async; the sync protocol runs in memory)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         # Two passes may embed the same new text; the first writer wins, both vectors are equal.
-        self._insert = dialect.insert(embeddings).on_conflict_do_nothing(index_elements=["content_hash", "model"])
+        self._insert = insert_skipping_duplicates(engine.dialect, embeddings, ["content_hash", "model"])
 
     async def get_many(self, hashes: Sequence[str], model: str) -> dict[str, np.ndarray]:
         """The stored vectors for `hashes` under `model`; misses are absent."""
         found: dict[str, np.ndarray] = {}
         async with self._engine.connect() as connection:
-            for chunk in _chunks(list(hashes)):
+            for chunk in chunks(list(hashes)):
                 query = select(embeddings.c.content_hash, embeddings.c.vector).where(
                     embeddings.c.model == model, embeddings.c.content_hash.in_(chunk)
                 )
@@ -50,8 +41,8 @@ class DatabaseEmbeddingCache:
             for digest, vector in vectors.items()
         ]
         async with self._engine.begin() as connection:
-            for start in range(0, len(rows), CHUNK):
-                await connection.execute(self._insert, rows[start : start + CHUNK])
+            for chunk in chunks(rows):
+                await connection.execute(self._insert, list(chunk))
 
 
 def _as_bytes(vector: np.ndarray) -> bytes:

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import feedback
 
@@ -35,19 +35,14 @@ class FeedbackStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self._insert = insert_skipping_duplicates(engine.dialect, feedback, ["interaction_id", "idempotency_key"])
 
     async def append(self, row: Row) -> tuple[Row, bool]:
         """Store one event; with an idempotency key already used on its interaction, return that event instead.
 
         The second value says whether `row` was stored (False: an earlier event was returned).
         """
-        insert = (
-            self._dialect.insert(feedback)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["interaction_id", "idempotency_key"])
-            .returning(feedback.c.id)
-        )
+        insert = self._insert.values(**row).returning(feedback.c.id)
         async with self._engine.begin() as connection:
             stored_id = (await connection.execute(insert)).scalar()
             if stored_id is not None:

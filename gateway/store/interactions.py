@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import interactions
 
@@ -34,9 +34,8 @@ class InteractionStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        # ON CONFLICT DO NOTHING makes a replayed batch harmless: ids are unique.
-        self._insert = dialect.insert(interactions).on_conflict_do_nothing(index_elements=["id"])
+        # Skipping stored ids makes a replayed batch harmless.
+        self._insert = insert_skipping_duplicates(engine.dialect, interactions, ["id"])
 
     async def insert_many(self, rows: Sequence[Row]) -> None:
         """Insert rows in one transaction, skipping ids that are already stored."""

@@ -10,8 +10,25 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement, Select
 
+from clustering.issue_status import CLOSED_STATUSES, TRIAGE_STATUSES, IssueStatus
+from gateway.store.chunks import chunks
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "TRIAGE_STATUSES",
+    "IssueEvent",
+    "IssueFilter",
+    "IssueRetirement",
+    "IssueSort",
+    "IssueStatus",
+    "IssueStore",
+    "IssueWrite",
+    "RunRecord",
+    "TrackedIssue",
+]
 
 Row = dict[str, Any]
 IssueSort = Literal["size", "growth"]
@@ -19,7 +36,6 @@ IssueSort = Literal["size", "growth"]
 TREND_POINTS = 14
 # How many days an issue's daily series shows.
 DAILY_POINTS = 90
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +43,7 @@ class TrackedIssue:
     """An issue as the next run needs it for tracking."""
 
     id: str
-    status: str
+    status: IssueStatus
     centroid: np.ndarray
     member_ids: frozenset[str]
     first_seen: datetime | None
@@ -47,7 +63,7 @@ class IssueWrite:
     title: str
     summary: str | None
     keywords: list[str]
-    status: str
+    status: IssueStatus
     regressed: bool
     size: int
     negative_count: int
@@ -99,7 +115,7 @@ class IssueFilter:
     """Which issues a listing returns; every field is optional."""
 
     app: str | None = None
-    status: str | None = None
+    status: IssueStatus | None = None
     # Issues that no longer hold any complaint (vanished or merged away) are left out unless asked for.
     include_empty: bool = False
 
@@ -121,15 +137,14 @@ class IssueStore:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(select(issues).where(issues.c.app == app))).mappings().all()
             members: dict[str, set[str]] = {row["id"]: set() for row in rows}
-            ids = list(members)
-            for start in range(0, len(ids), CHUNK):
-                query = select(issue_members).where(issue_members.c.issue_id.in_(ids[start : start + CHUNK]))
+            for chunk in chunks(list(members)):
+                query = select(issue_members).where(issue_members.c.issue_id.in_(chunk))
                 for issue_id, interaction_id in await connection.execute(query):
                     members[issue_id].add(interaction_id)
         return [
             TrackedIssue(
                 id=row["id"],
-                status=row["status"],
+                status=IssueStatus(row["status"]),
                 centroid=np.frombuffer(row["centroid"], dtype=np.float32),
                 member_ids=frozenset(members[row["id"]]),
                 first_seen=row["first_seen"],
@@ -181,8 +196,8 @@ class IssueStore:
                 # Members are the issue's current complaints: this run's cluster replaces the last.
                 await connection.execute(delete(issue_members).where(issue_members.c.issue_id == issue.id))
                 member_rows = [{"issue_id": issue.id, "interaction_id": m} for m in issue.member_ids]
-                for start in range(0, len(member_rows), CHUNK):
-                    await connection.execute(insert(issue_members), member_rows[start : start + CHUNK])
+                for chunk in chunks(member_rows):
+                    await connection.execute(insert(issue_members), list(chunk))
                 await connection.execute(
                     insert(issue_history).values(
                         issue_id=issue.id,
@@ -213,11 +228,14 @@ class IssueStore:
                     ],
                 )
 
-    async def set_status(self, issue_id: str, status: str, note: str | None = None) -> Row | None:
+    async def set_status(self, issue_id: str, status: IssueStatus, note: str | None = None) -> Row | None:
         """Set an issue's status by hand, recorded as an event with the optional note; None if there is no such issue.
 
+        Only TRIAGE_STATUSES can be set (a run alone makes an issue new): others raise ValueError.
         Resolving or dismissing clears the regression flag: someone has looked at it again.
         """
+        if status not in TRIAGE_STATUSES:
+            raise ValueError(f"an issue cannot be set to {status!r} by hand")
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
             current = (
@@ -226,7 +244,7 @@ class IssueStore:
             if current is None:
                 return None
             values: dict[str, Any] = {"status": status, "updated_at": now}
-            if status in ("resolved", "dismissed"):
+            if status in CLOSED_STATUSES:
                 values["regressed"] = False
             await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
             detail = {"from": current, "to": status, **({"note": note} if note else {})}
@@ -237,17 +255,7 @@ class IssueStore:
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> list[Row]:
         """Issues matching `where`, biggest or fastest-growing first, each with `growth` and `trend`."""
-        # Each issue's size at its previous run: growth is how much it gained since.
-        ranked = select(
-            issue_history.c.issue_id,
-            issue_history.c.size,
-            func.row_number()
-            .over(partition_by=issue_history.c.issue_id, order_by=issue_history.c.run_id.desc())
-            .label("position"),
-        ).subquery()
-        previous = select(ranked.c.issue_id, ranked.c.size).where(ranked.c.position == 2).subquery()
-        growth = (issues.c.size - func.coalesce(previous.c.size, 0)).label("growth")
-        query = select(issues, growth).outerjoin(previous, previous.c.issue_id == issues.c.id)
+        query, growth = _issues_with_growth()
         if where.app is not None:
             query = query.where(issues.c.app == where.app)
         if where.status is not None:
@@ -266,19 +274,18 @@ class IssueStore:
 
     async def get(self, issue_id: str) -> Row | None:
         """One issue with its growth, trend and member ids."""
+        query, _ = _issues_with_growth()
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(issues).where(issues.c.id == issue_id))).mappings().first()
+            row = (await connection.execute(query.where(issues.c.id == issue_id))).mappings().first()
             if row is None:
                 return None
             issue = dict(row)
-            trend = (await self._trends(connection, [issue_id])).get(issue_id, [])
+            issue["trend"] = (await self._trends(connection, [issue_id])).get(issue_id, [])
             issue["daily"] = await self._daily(connection, issue_id)
             members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
             issue["member_ids"] = sorted((await connection.execute(members)).scalars())
             events = select(issue_events).where(issue_events.c.issue_id == issue_id).order_by(issue_events.c.id)
             issue["events"] = [dict(event) for event in (await connection.execute(events)).mappings()]
-        issue["trend"] = trend
-        issue["growth"] = issue["size"] - (trend[-2]["size"] if len(trend) >= 2 else 0)
         return issue
 
     async def _daily(self, connection: Any, issue_id: str) -> list[Row]:
@@ -292,10 +299,10 @@ class IssueStore:
     async def _trends(self, connection: Any, issue_ids: list[str]) -> dict[str, list[Row]]:
         """The last TREND_POINTS history points per issue, oldest first."""
         trends: dict[str, list[Row]] = {}
-        for start in range(0, len(issue_ids), CHUNK):
+        for chunk in chunks(issue_ids):
             query = (
                 select(issue_history)
-                .where(issue_history.c.issue_id.in_(issue_ids[start : start + CHUNK]))
+                .where(issue_history.c.issue_id.in_(chunk))
                 .order_by(issue_history.c.run_id)
             )
             for point in (await connection.execute(query)).mappings():
@@ -303,3 +310,17 @@ class IssueStore:
                     {key: point[key] for key in ("run_id", "day", "size", "negative_count")}
                 )
         return {issue_id: points[-TREND_POINTS:] for issue_id, points in trends.items()}
+
+
+def _issues_with_growth() -> tuple[Select[Any], ColumnElement[int]]:
+    """Every issue with its `growth`: the size it gained since its previous run (all of it after its first).
+
+    Computed in SQL so listings can sort and page by it; one issue is read the same way.
+    """
+    history = issue_history.c
+    position = func.row_number().over(partition_by=history.issue_id, order_by=history.run_id.desc())
+    ranked = select(history.issue_id, history.size, position.label("position")).subquery()
+    previous = select(ranked.c.issue_id, ranked.c.size).where(ranked.c.position == 2).subquery()
+    growth = (issues.c.size - func.coalesce(previous.c.size, 0)).label("growth")
+    query = select(issues, growth).outerjoin(previous, previous.c.issue_id == issues.c.id)
+    return query, growth

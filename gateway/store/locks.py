@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import uuid_utils
 from sqlalchemy import delete, select, text
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import clustering_locks
 
 # A SQLite lock row outlives a crashed holder by at most this long.
@@ -57,8 +57,8 @@ async def _row_lock(engine: AsyncEngine, name: str, ttl: timedelta) -> AsyncIter
     async with engine.begin() as connection:
         # An expired row is a holder that died without releasing: take over from it.
         await connection.execute(delete(table).where(table.c.name == name, table.c.expires_at < now))
-        insert = sqlite.insert(table).values(name=name, holder=holder, expires_at=now + ttl)
-        await connection.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        insert = insert_skipping_duplicates(engine.dialect, table, ["name"])
+        await connection.execute(insert.values(name=name, holder=holder, expires_at=now + ttl))
         owner = (await connection.execute(select(table.c.holder).where(table.c.name == name))).scalar()
     acquired = owner == holder
     try:

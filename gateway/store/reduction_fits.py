@@ -7,9 +7,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.reduce import ReductionFit
+from gateway.store.chunks import chunks
 from gateway.store.tables import reduction_points
-
-CHUNK = 500
 
 
 class ReductionFitStore:
@@ -45,5 +44,5 @@ class ReductionFitStore:
         ]
         async with self._engine.begin() as connection:
             await connection.execute(delete(reduction_points).where(reduction_points.c.app == app))
-            for start in range(0, len(rows), CHUNK):
-                await connection.execute(insert(reduction_points), rows[start : start + CHUNK])
+            for chunk in chunks(rows):
+                await connection.execute(insert(reduction_points), list(chunk))

@@ -6,9 +6,9 @@ import secrets
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import gateway_secrets
 
 
@@ -20,8 +20,7 @@ async def get_or_create_secret(
     Safe when several gateway processes start at once: the first insert wins and
     every process reads back the same value.
     """
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(gateway_secrets).values(name=name, value=generate()).on_conflict_do_nothing()
+    insert = insert_skipping_duplicates(engine.dialect, gateway_secrets, ["name"]).values(name=name, value=generate())
     async with engine.begin() as connection:
         await connection.execute(insert)
         value = await connection.scalar(select(gateway_secrets.c.value).where(gateway_secrets.c.name == name))

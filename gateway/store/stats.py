@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement, Select, Subquery
 
+from gateway.store.current_feedback import current_feedback
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -58,13 +59,14 @@ class StatsStore:
             query = query.where(c.model == scope.model)
         return query
 
-    def _current_feedback(self, scope: StatsScope, key: GroupKey) -> Any:
-        """Each user's newest event per interaction in scope, with the interaction's group."""
+    def _current_feedback(self, scope: StatsScope, key: GroupKey) -> Subquery:
+        """Current feedback on the interactions in scope, with the interaction's group."""
         f = feedback.c
-        newest_first = func.row_number().over(
-            partition_by=(f.interaction_id, func.coalesce(f.user_id, "")), order_by=f.id.desc()
-        )
-        query = select(
+
+        def in_scope(query: Select[Any]) -> Select[Any]:
+            return self._in_scope(query.join(interactions, interactions.c.id == f.interaction_id), scope)
+
+        return current_feedback(
             f.interaction_id,
             f.thumbs,
             f.rating,
@@ -72,9 +74,8 @@ class StatsStore:
             f.negative,
             f.seconds_after_answer,
             self._group(key),
-            newest_first.label("rank"),
-        ).join(interactions, interactions.c.id == f.interaction_id)
-        return self._in_scope(query, scope).subquery()
+            narrow=in_scope,
+        )
 
     async def interactions_by(self, scope: StatsScope, key: GroupKey) -> dict[Any, int]:
         """How many interactions each day, app or model had."""
@@ -99,7 +100,6 @@ class StatsStore:
                 func.count(c.rating).label("rating_count"),
                 func.count(c.correction).label("corrections"),
             )
-            .where(c.rank == 1)
             .group_by(c.key)
         )
         async with self._engine.connect() as connection:
@@ -112,7 +112,7 @@ class StatsStore:
         c = current.c
         query = (
             select(c.key, c.seconds_after_answer)
-            .where(c.rank == 1, c.seconds_after_answer.is_not(None))
+            .where(c.seconds_after_answer.is_not(None))
             .limit(MAX_DELAYS)
         )
         async with self._engine.connect() as connection:

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -20,6 +19,8 @@ from sqlalchemy import (
 )
 
 from sqlalchemy.dialects.postgresql import JSONB
+
+from gateway.store.types import UtcDateTime
 
 # JSONB on PostgreSQL so documents can be queried and indexed; plain JSON text elsewhere.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -37,7 +38,7 @@ interactions = Table(
     metadata,
     # UUIDv7 text: sorts by creation time, so it doubles as the paging cursor.
     Column("id", String(36), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("app", String(200), nullable=False),
     Column("endpoint", String(100), nullable=False),
     Column("upstream", String(100), nullable=False),
@@ -59,6 +60,8 @@ interactions = Table(
     Column("ttfb_ms", Float),
     Column("end_user", String(200)),
     Column("metadata", JSONDocument),
+    # What request policies (fixes, the confidence gate) did to the call: [{"policy", "action", ...}].
+    Column("policies", JSONDocument),
     Index(None, "upstream_response_id"),
     Index(None, "app", "created_at"),
     Index(None, "created_at"),
@@ -71,8 +74,8 @@ gateway_keys = Table(
     Column("app", String(200), nullable=False),
     # sha256 of the key: the raw key is shown once at creation and never stored.
     Column("key_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 # Small values the gateway generates once and must keep (signing secrets, salts).
@@ -91,7 +94,7 @@ feedback = Table(
     # UUIDv7 text: sorts by creation time, so it doubles as the paging cursor.
     Column("id", String(36), primary_key=True),
     Column("interaction_id", String(36), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     # Denormalised from the interaction so listings filter without a join.
     Column("app", String(200), nullable=False),
     Column("user_id", String(200)),
@@ -135,7 +138,7 @@ issues = Table(
     Column("title", Text, nullable=False),
     Column("summary", Text),
     Column("keywords", JSONDocument),
-    # new / open / resolved / dismissed.
+    # An IssueStatus value (clustering.issue_status): new / open / resolved / dismissed.
     Column("status", String(20), nullable=False),
     # A resolved issue that got new complaints.
     Column("regressed", Boolean, nullable=False, default=False),
@@ -146,10 +149,10 @@ issues = Table(
     Column("centroid", LargeBinary),
     # The most typical members, [{"interaction_id", "text"}], as shown on the issue page.
     Column("examples", JSONDocument),
-    Column("first_seen", DateTime(timezone=True)),
-    Column("last_seen", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("first_seen", UtcDateTime()),
+    Column("last_seen", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index(None, "app", "status"),
 )
 
@@ -166,8 +169,8 @@ cluster_runs = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("app", String(200), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
     Column("items", Integer, nullable=False, default=0),
     Column("clusters", Integer, nullable=False, default=0),
     Column("noise", Integer, nullable=False, default=0),
@@ -196,7 +199,7 @@ issue_events = Table(
     Column("kind", String(20), nullable=False),
     Column("detail", JSONDocument),
     # Empty on events stored before this column existed.
-    Column("created_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime()),
     Index(None, "issue_id"),
 )
 
@@ -219,5 +222,146 @@ clustering_locks = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("holder", String(100), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# -- audit log -------------------------------------------------------------------------
+
+# Append-only and hash-chained (see gateway.audit): each row's hash covers its other columns
+# and the previous row's hash, so an edited, deleted or moved row is detectable.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # The chain order: 1, 2, 3… with no gaps, assigned under the chain head's lock.
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # A user name, "admin-token" or "rule:<name>".
+    Column("actor", String(200), nullable=False),
+    # Dotted: "issue.status", "review.decision", "kb.update"…
+    Column("action", String(100), nullable=False),
+    Column("subject_type", String(50), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("app", String(200)),
+    # Plain JSON, not JSONB: JSONB rewrites numbers (1e100 reads back as an integer, -0.0 as
+    # 0.0), which would break the hash.
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("detail", JSON),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "actor", "seq"),
+    Index(None, "action", "seq"),
+    Index(None, "subject_type", "subject_id", "seq"),
+    Index(None, "app", "seq"),
+    Index(None, "created_at"),
+)
+
+# The newest audit record's seq and hash, in one row. Every append updates it in the same
+# transaction, which serializes appends across processes (a row lock on PostgreSQL, the write
+# lock on SQLite) so the chain never forks; verification compares the newest record with it.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# -- review tasks ----------------------------------------------------------------------
+
+# Something a person must judge: opened by a rule (issue size/growth, similar negatives,
+# confidence, anomalous input, a flag) or by hand. See gateway.review.
+review_tasks = Table(
+    "review_tasks",
+    metadata,
+    # UUIDv7 text: sorts by creation time.
+    Column("id", String(36), primary_key=True),
+    Column("app", String(200), nullable=False),
+    # issue / similar_negative / confidence / anomalous / flagged / manual.
+    Column("source", String(20), nullable=False),
+    # Why the task exists, in a sentence a person understands.
+    Column("reason", Text, nullable=False),
+    # high / medium / low.
+    Column("priority", String(10), nullable=False),
+    # open / in_progress / resolved / dismissed. A lapsed lease reads as open (see gateway.review).
+    Column("status", String(20), nullable=False),
+    Column("assignee", String(200)),
+    Column("deadline", UtcDateTime(), nullable=False),
+    Column("issue_id", String(36)),
+    # The issue while the task is open, null once it is closed: one open task per issue at most.
+    Column("active_issue_id", String(36), unique=True),
+    # {"kind", "label", "corrections": [...], "examples": [...]}.
+    Column("suggested_action", JSONDocument),
+    # What the task was opened (or last updated) on, as it was then; earlier versions are in its events.
+    Column("evidence", JSONDocument),
+    # Chosen at creation: this task needs decisions from two different reviewers.
+    Column("second_opinion", Boolean, nullable=False),
+    # 1, and one more each time the task is reopened: decisions count within their round.
+    Column("round", Integer, nullable=False),
+    # Who holds the claim and until when; a lapsed lease is ignored, not cleared.
+    Column("lease_holder", String(200)),
+    Column("lease_expires_at", UtcDateTime()),
+    # The deciding outcome (approve / reject / correct) of a resolved task.
+    Column("outcome", String(10)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    # When it was resolved or dismissed.
+    Column("closed_at", UtcDateTime()),
+    Index(None, "status", "priority", "deadline"),
+    Index(None, "app", "status"),
+    Index(None, "issue_id"),
+    Index(None, "created_at"),
+    Index(None, "closed_at"),
+)
+
+# The interactions a task concerns. Keyed by the interaction alone: once any task has held an
+# interaction, no task ever takes it again.
+review_task_interactions = Table(
+    "review_task_interactions",
+    metadata,
+    Column("interaction_id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Index(None, "task_id"),
+)
+
+# A task's tags (its app, its issue's keywords…), so reviewers can filter for the areas they know.
+review_task_tags = Table(
+    "review_task_tags",
+    metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("tag", String(200), primary_key=True),
+    Index(None, "tag"),
+)
+
+# One reviewer's judgement of a task; a second-opinion task gets two per round.
+review_decisions = Table(
+    "review_decisions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("reviewer", String(200), nullable=False),
+    # approve / reject / correct.
+    Column("outcome", String(10), nullable=False),
+    Column("correction", Text),
+    Column("comment", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(None, "task_id"),
+    Index(None, "created_at"),
+)
+
+# Every change to a task: who, what, when.
+review_events = Table(
+    "review_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    # opened / updated / claimed / renewed / released / assigned / dismissed / reopened / decided.
+    Column("kind", String(20), nullable=False),
+    Column("detail", JSONDocument),
+    Index(None, "task_id"),
 )

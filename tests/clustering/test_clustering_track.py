@@ -87,8 +87,15 @@ def test_resolved_issue_that_comes_back_is_continued_and_flagged_as_regressed():
 
 
 def test_resolved_issue_regrouping_only_its_old_complaints_is_not_a_regression():
-    resolved = ExistingIssue("late-card", CENTRES[0], ids("old", 0, 10), "resolved")
+    resolved = ExistingIssue("late-card", CENTRES[0], ids("old", 0, 10), IssueStatus.RESOLVED)
     result = match_clusters([resolved], [NewCluster(CENTRES[0], ids("old", 0, 10))])
+    assert result.outcomes[0].issue_id == "late-card"
+    assert not result.outcomes[0].regressed
+
+
+def test_dismissed_issue_with_new_complaints_is_continued_but_not_a_regression():
+    dismissed = ExistingIssue("late-card", CENTRES[0], ids("old", 0, 10), IssueStatus.DISMISSED)
+    result = match_clusters([dismissed], [NewCluster(nudge(CENTRES[0], 8), ids("new", 0, 7))])
     assert result.outcomes[0].issue_id == "late-card"
     assert not result.outcomes[0].regressed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -90,3 +91,32 @@ async def test_importing_the_same_file_twice_stores_each_event_once(engine, tmp_
     await import_jsonl(engine, path)
 
     assert len(await FeedbackStore(engine).for_interaction("imported-1")) == 1
+
+
+async def test_timestamps_with_an_offset_are_stored_as_the_same_instant_and_naive_ones_as_utc(engine, tmp_path):
+    path = write_lines(
+        tmp_path / "in.jsonl",
+        [
+            record("paris", "Q", "A", created_at="2026-11-01T11:00:00+01:00"),
+            record("naive", "Q", "A", created_at="2026-11-01T10:00:00"),
+        ],
+    )
+
+    await import_jsonl(engine, path)
+
+    store = InteractionStore(engine)
+    assert (await store.get("paris"))["created_at"] == datetime(2026, 11, 1, 10, tzinfo=UTC)
+    assert (await store.get("naive"))["created_at"] == datetime(2026, 11, 1, 10, tzinfo=UTC)
+
+
+async def test_a_timestamp_utc_cannot_represent_is_a_bad_line(engine, tmp_path):
+    path = write_lines(
+        tmp_path / "in.jsonl",
+        [record("ancient", "Q", "A", created_at="0001-01-01T00:00:00+08:00"), record("fine", "Q", "A")],
+    )
+
+    report = await import_jsonl(engine, path)
+
+    assert [number for number, _ in report.errors] == [1]
+    assert "created_at" in report.errors[0][1]
+    assert await InteractionStore(engine).get("fine") is not None

@@ -1,0 +1,39 @@
+"""Storing imported interactions with their feedback, batch by batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.tables import feedback, interactions
+
+Row = dict[str, Any]
+
+_INTERACTION_COLUMNS = [column.name for column in interactions.columns]
+
+
+class ImportStore:
+    """Inserts imported rows, skipping those already stored so an import can be re-run after a partial failure."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert_interactions = insert_skipping_duplicates(engine.dialect, interactions)
+        self._insert_feedback = insert_skipping_duplicates(engine.dialect, feedback)
+
+    async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> None:
+        """Store one batch of interactions and their feedback events in one transaction."""
+        if not interaction_rows and not feedback_rows:
+            return
+        async with self._engine.begin() as connection:
+            if interaction_rows:
+                await connection.execute(self._insert_interactions, [_complete(row) for row in interaction_rows])
+            if feedback_rows:
+                await connection.execute(self._insert_feedback, list(feedback_rows))
+
+
+def _complete(row: Row) -> Row:
+    # executemany needs every row to name the same columns.
+    return {name: row.get(name) for name in _INTERACTION_COLUMNS}

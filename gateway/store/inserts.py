@@ -1,0 +1,27 @@
+"""Inserts that skip rows already stored, in the spelling of each database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import Insert
+
+# ON CONFLICT is not standard SQL: each database that has it gets its own statement class.
+_INSERTS: dict[str, Callable[[Table], Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_skipping_duplicates(dialect: Dialect, table: Table, conflict_columns: Sequence[str] = ()) -> Insert:
+    """An INSERT into `table` with ON CONFLICT DO NOTHING, for PostgreSQL or SQLite.
+
+    `conflict_columns` names the unique index whose duplicates are skipped; empty skips a
+    duplicate of any unique constraint.
+    """
+    build = _INSERTS.get(dialect.name)
+    if build is None:
+        raise ValueError(f"no ON CONFLICT insert for the {dialect.name!r} database")
+    statement: Insert = build(table).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+    return statement

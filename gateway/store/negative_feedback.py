@@ -1,0 +1,53 @@
+"""Interactions whose current feedback is negative: what a clustering run looks at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, Subquery, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.current_feedback import current_feedback
+from gateway.store.tables import feedback, interactions
+
+Row = dict[str, Any]
+
+
+def _current_negative(app: str | None = None) -> Subquery:
+    """Current feedback events that are negative, optionally of one app."""
+    f = feedback.c
+
+    def of_app(query: Select[Any]) -> Select[Any]:
+        return query if app is None else query.where(f.app == app)
+
+    current = current_feedback(f.interaction_id, f.app, f.negative, f.comment, f.correction, narrow=of_app)
+    return select(current).where(current.c.negative.is_(True)).subquery()
+
+
+class NegativeFeedbackStore:
+    """Reads the interactions that users currently complain about."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def apps(self) -> list[str]:
+        """Every app with at least one interaction whose current feedback is negative, sorted."""
+        query = select(_current_negative().c.app).distinct()
+        async with self._engine.connect() as connection:
+            return sorted((await connection.execute(query)).scalars())
+
+    async def complaints(self, app: str) -> list[Row]:
+        """One row per user's current negative event on `app`'s interactions, oldest interaction first.
+
+        Each row holds the interaction's id, app, created_at, request and response_text with the
+        event's comment and correction.
+        """
+        negative = _current_negative(app)
+        i = interactions.c
+        query = (
+            select(i.id, i.app, i.created_at, i.request, i.response_text, negative.c.comment, negative.c.correction)
+            .join(negative, negative.c.interaction_id == i.id)
+            .order_by(i.id)
+        )
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
