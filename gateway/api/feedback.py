@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from litestar import Controller, Request, Response, get, post, route
+from litestar import Request, Response, get, post, route
 from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromQuery, Parameter
 
-from gateway.api.auth import require_admin
+from gateway.api.admin import AdminController
 from gateway.api.cors import cors_headers, preflight_headers
-from gateway.api.paging import Cursor, Limit, Since, Until, keyset_page, time_range
-from gateway.api.serialize import feedback_json
+from gateway.api.paging import Cursor, Limit, Since, Until
+from gateway.api.serialize import feedback_json, page_json
 from gateway.errors import openai_error_body
 from gateway.feedback.service import FeedbackRefused
 from gateway.services import Services
@@ -48,11 +48,10 @@ async def feedback_preflight(request: Request, services: NamedDependency[Service
     return Response(b"", status_code=204, headers=headers)
 
 
-class FeedbackController(Controller):
+class FeedbackController(AdminController):
     """Read access to feedback events, for admins."""
 
     path = "/api/feedback"
-    guards = [require_admin]
     tags = ["feedback"]
 
     @get("/", summary="List feedback events, newest first")
@@ -68,15 +67,13 @@ class FeedbackController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> dict[str, Any]:
-        start, end = time_range(since, until)
         where = FeedbackFilter(
             app=app,
             interaction_id=interaction_id,
             negative=negative,
             has_correction=has_correction,
-            since=start,
-            until=end,
-            before_id=cursor,
+            since=since,
+            until=until,
         )
-        rows = await services.feedback_store.list(where, limit + 1)
-        return keyset_page(rows, limit, feedback_json)
+        page = await services.feedback.list(where, limit, cursor)
+        return page_json(page, feedback_json)

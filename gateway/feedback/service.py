@@ -1,19 +1,20 @@
-"""Recording feedback: who is asking, on which interaction, and storing it once."""
+"""Feedback on interactions: recording it (who is asking, on which interaction, stored once) and listing it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
-
+from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.interactions import Interaction, InteractionService
+from gateway.domain.paging import Page, keyset_page
+from gateway.domain.time_range import utc_range
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
 from gateway.feedback.token import FeedbackTokens, InvalidToken
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
-from gateway.store.feedback import FeedbackStore
-
-Row = dict[str, Any]
+from gateway.store.feedback import FeedbackFilter, FeedbackStore
 
 
 class FeedbackRefused(Exception):
@@ -40,31 +41,32 @@ class Submitter:
 class Recorded:
     """The stored event, and whether this request stored it (False: an idempotent replay)."""
 
-    event: Row
+    event: FeedbackEvent
     created: bool
 
 
 class FeedbackService:
-    """Authenticates, validates, resolves the interaction and appends the event."""
+    """Records feedback (authenticates, validates, resolves the interaction, appends the event) and lists it."""
 
     def __init__(
         self,
         *,
         store: FeedbackStore,
-        find_interaction: Callable[[str], Awaitable[Row | None]],
-        flush_interactions: Callable[[], Awaitable[None]],
+        interactions: InteractionService,
         resolver: CallerResolver,
         tokens: FeedbackTokens,
         max_text_chars: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        # Told of every newly stored event (not replays); must return at once (the review rules only enqueue).
+        on_recorded: Callable[[Recorded], None] | None = None,
     ) -> None:
         self._store = store
-        self._find_interaction = find_interaction
-        self._flush_interactions = flush_interactions
+        self._interactions = interactions
         self._resolver = resolver
         self._tokens = tokens
         self._max_text_chars = max_text_chars
         self._clock = clock
+        self._on_recorded = on_recorded
 
     async def record(self, body: bytes, *, authorization: str | None, token: str | None) -> Recorded:
         """Store the feedback in `body`; raises FeedbackRefused with the status and reason otherwise."""
@@ -78,7 +80,16 @@ class FeedbackService:
         _authorize(submitter, interaction)
         event = self._event(submission, interaction, submitter)
         stored, created = await self._store.append(event)
-        return Recorded(stored, created)
+        recorded = Recorded(FeedbackEvent.from_row(stored), created)
+        if created and self._on_recorded is not None:
+            self._on_recorded(recorded)
+        return recorded
+
+    async def list(self, where: FeedbackFilter, limit: int, cursor: str | None = None) -> Page[FeedbackEvent]:
+        """The newest events matching `where`, `limit` at a time; `cursor` (not where.before_id) pages."""
+        since, until = utc_range(where.since, where.until)
+        where = replace(where, since=since, until=until, before_id=cursor)
+        return await keyset_page(lambda n: self._store.list(where, n), limit, FeedbackEvent.from_row)
 
     async def _authenticate(self, authorization: str | None, token: str | None) -> Submitter:
         if token is not None:
@@ -98,41 +109,29 @@ class FeedbackService:
             raise FeedbackRefused(401, f"incorrect API key ({exc})", "invalid_api_key") from None
         return Submitter("app", app=caller.app)
 
-    async def _interaction(self, interaction_id: str) -> Row:
-        interaction = await self._find_interaction(interaction_id)
-        if interaction is None:
-            # Feedback can arrive right after the answer, before the batched writer stored it.
-            await self._flush_interactions()
-            interaction = await self._find_interaction(interaction_id)
+    async def _interaction(self, interaction_id: str) -> Interaction:
+        # Feedback can arrive right after the answer, before the batched writer stored it: find waits for it.
+        interaction = await self._interactions.find(interaction_id)
         if interaction is None:
             raise FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
         return interaction
 
-    def _event(self, submission: Submission, interaction: Row, submitter: Submitter) -> Row:
+    def _event(self, submission: Submission, interaction: Interaction, submitter: Submitter) -> dict[str, Any]:
         now = self._clock()
         return submission.as_event(
-            interaction,
+            # as_event reads the id and app (imports hand it a whole interaction row).
+            {"id": interaction.id, "app": interaction.app},
             created_at=now,
             # The app may already have named the end user on the call (x-feedgate-user).
-            user_id=submission.user_id if submission.user_id is not None else interaction.get("end_user"),
+            user_id=submission.user_id if submission.user_id is not None else interaction.end_user,
             submitted_via=submitter.via,
-            seconds_after_answer=_seconds_after_answer(interaction, now),
+            seconds_after_answer=max(0.0, (now - interaction.answered_at).total_seconds()),
         )
 
 
-def _authorize(submitter: Submitter, interaction: Row) -> None:
+def _authorize(submitter: Submitter, interaction: Interaction) -> None:
     """Tokens reach only their own interaction; apps only interactions they made."""
-    if submitter.via == "token" and submitter.interaction_id != interaction["id"]:
+    if submitter.via == "token" and submitter.interaction_id != interaction.id:
         raise FeedbackRefused(403, "the feedback token is for another interaction", "invalid_feedback_token")
-    if submitter.via == "app" and submitter.app != interaction["app"]:
+    if submitter.via == "app" and submitter.app != interaction.app:
         raise FeedbackRefused(403, "this interaction belongs to another app", "forbidden")
-
-
-def _seconds_after_answer(interaction: Row, now: datetime) -> float | None:
-    created_at: datetime | None = interaction.get("created_at")
-    if created_at is None:
-        return None
-    if created_at.tzinfo is None:  # SQLite hands back naive values that were stored as UTC
-        created_at = created_at.replace(tzinfo=UTC)
-    answered_at = created_at + timedelta(milliseconds=interaction.get("latency_ms") or 0.0)
-    return max(0.0, (now - answered_at).total_seconds())

@@ -117,8 +117,8 @@ class InteractionWriter:
 
     @property
     def backlog(self) -> int:
-        """Exchanges submitted but not yet stored or spooled."""
-        return len(self._buffer) + sum(len(rows) for rows in self._unstored)
+        """Exchanges submitted but not yet stored or spooled (a batch being written included)."""
+        return self._submitted - self._processed
 
     @property
     def spooling(self) -> bool:
@@ -132,9 +132,13 @@ class InteractionWriter:
 
     async def flush(self) -> None:
         """Wait until everything submitted so far is stored (or spooled)."""
+        self._wakeup.set()
+        await self.caught_up()
+
+    async def caught_up(self) -> None:
+        """Like `flush`, but at the writer's own pace: wait for its next batches without hurrying them."""
         target = self._submitted
         async with self._flushed:
-            self._wakeup.set()
             await self._flushed.wait_for(lambda: self._processed >= target)
 
     async def close(self) -> None:

@@ -1,0 +1,37 @@
+"""Feedback events as the domain reads them: one person's signal on one interaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gateway.domain.records import from_columns
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEvent:
+    """One stored submission: thumbs, rating, correction and/or comment, kept forever (events are appended)."""
+
+    id: str
+    interaction_id: str
+    created_at: datetime
+    app: str
+    user_id: str | None
+    thumbs: str | None
+    rating: int | None
+    correction: str | None
+    comment: str | None
+    negative: bool
+    metadata: dict[str, Any] | None
+    idempotency_key: str | None
+    # "token" (a browser), "app" (the app's own credential) or "import".
+    submitted_via: str
+    seconds_after_answer: float | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> FeedbackEvent:
+        """The event in a feedback store row."""
+        return from_columns(cls, row, negative=bool(row["negative"]))

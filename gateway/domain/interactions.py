@@ -1,0 +1,118 @@
+"""Recorded interactions: the records, and the service that lists and finds them with their feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.paging import Page, keyset_page
+from gateway.domain.pending import BufferedWriter, WriterCatchUp
+from gateway.domain.records import from_columns
+from gateway.domain.time_range import utc_range
+from gateway.feedback.history import current_per_user
+from gateway.store.feedback import FeedbackStore
+from gateway.store.interactions import InteractionFilter, InteractionStore
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens the upstream reported for one call."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One proxied call: what was asked, what came back, and how it went."""
+
+    id: str
+    created_at: datetime
+    app: str
+    endpoint: str
+    upstream: str
+    model: str | None
+    stream: bool
+    end_user: str | None
+    metadata: dict[str, Any] | None
+    upstream_response_id: str | None
+    status_code: int | None
+    error: str | None
+    # The answer was cut short: the client left or the upstream broke off mid-stream.
+    partial: bool
+    request: Any
+    response: Any
+    response_text: str | None
+    tool_calls: Any
+    finish_reason: str | None
+    usage: Usage | None
+    latency_ms: float | None
+    ttfb_ms: float | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Interaction:
+        """The interaction in an interaction store row."""
+        usage = None
+        if row.get("total_tokens") is not None or row.get("prompt_tokens") is not None:
+            usage = Usage(row.get("prompt_tokens"), row.get("completion_tokens"), row.get("total_tokens"))
+        return from_columns(cls, row, usage=usage)
+
+    @property
+    def answered_at(self) -> datetime:
+        """When the answer ended: the call's start plus its latency."""
+        return self.created_at + timedelta(milliseconds=self.latency_ms or 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionWithFeedback:
+    """An interaction, every feedback event on it (oldest first) and each user's current one."""
+
+    interaction: Interaction
+    events: tuple[FeedbackEvent, ...]
+    current: tuple[FeedbackEvent, ...]
+
+
+class InteractionService:
+    """Reads recorded interactions, waiting for the batched writer when one may not be stored yet."""
+
+    def __init__(
+        self,
+        *,
+        store: InteractionStore,
+        feedback_store: FeedbackStore,
+        writer: BufferedWriter,
+        flush_interval: float,
+    ) -> None:
+        self._store = store
+        self._feedback_store = feedback_store
+        self._catch_up = WriterCatchUp(writer, flush_interval)
+
+    async def list(self, where: InteractionFilter, limit: int, cursor: str | None = None) -> Page[Interaction]:
+        """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.before_id) pages."""
+        since, until = utc_range(where.since, where.until)
+        where = replace(where, since=since, until=until, before_id=cursor)
+        return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
+
+    async def find(self, interaction_id: str) -> Interaction | None:
+        """One interaction by the gateway's id or the upstream's response id, stored or still buffered."""
+        # Asked before the lookup: a batch stored during it empties the backlog, yet the miss still needs a second look.
+        writer_may_hold = self._catch_up.may_hold(interaction_id)
+        row = await self._store.get(interaction_id)
+        if row is None and writer_may_hold:
+            await self._catch_up.catch_up()
+            row = await self._store.get(interaction_id)
+        return Interaction.from_row(row) if row is not None else None
+
+    async def get_with_feedback(self, interaction_id: str) -> InteractionWithFeedback | None:
+        """One interaction (by either id) with its feedback history; None if there is no such interaction."""
+        interaction = await self.find(interaction_id)
+        if interaction is None:
+            return None
+        rows = await self._feedback_store.for_interaction(interaction.id)
+        events = tuple(FeedbackEvent.from_row(row) for row in rows)
+        return InteractionWithFeedback(interaction, events, current_per_user(events))

@@ -1,0 +1,139 @@
+"""Issues: recurring problems clustering found in negative feedback, their records, and triaging them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
+from gateway.domain.errors import InvalidQuery
+from gateway.domain.paging import Page, offset_page
+from gateway.domain.records import from_columns
+from gateway.store.issues import IssueFilter, IssueSort, IssueStore
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePoint:
+    """An issue's size and negative count as of one clustering run (trend) or one day (daily)."""
+
+    day: date
+    size: int
+    negative_count: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> IssuePoint:
+        """The point in an issue history row."""
+        return from_columns(cls, row)
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """An issue as listings show it: what it is about, how big it is, where it stands, how it grows."""
+
+    id: str
+    app: str
+    title: str
+    summary: str | None
+    keywords: tuple[str, ...]
+    size: int
+    negative_count: int
+    status: IssueStatus
+    # A resolved issue whose complaints came back.
+    regressed: bool
+    merged_into: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    # Size gained since the previous clustering run.
+    growth: int
+    # The last few runs' points, oldest first.
+    trend: tuple[IssuePoint, ...]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Issue:
+        """The issue in an issue store row (with its growth and trend)."""
+        return from_columns(
+            cls,
+            row,
+            keywords=tuple(row["keywords"] or ()),
+            status=IssueStatus(row["status"]),
+            regressed=bool(row["regressed"]),
+            trend=tuple(IssuePoint.from_row(point) for point in row["trend"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IssueExample:
+    """A typical complaint of the issue."""
+
+    interaction_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueChange:
+    """Something that happened to an issue: decided by a clustering run (`run_id`) or a person's triage (no run)."""
+
+    kind: str
+    detail: dict[str, Any] | None
+    run_id: str | None
+    at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> IssueChange:
+        """The change in an issue event row."""
+        return from_columns(cls, row, at=row["created_at"])
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDetail:
+    """One issue with its typical complaints, every member interaction, a daily series and its history."""
+
+    issue: Issue
+    examples: tuple[IssueExample, ...]
+    member_ids: tuple[str, ...]
+    daily: tuple[IssuePoint, ...]
+    changes: tuple[IssueChange, ...]
+
+    @classmethod
+    def from_row(cls, row: Row) -> IssueDetail:
+        """The issue in an issue store row read with its members, daily points and events."""
+        return cls(
+            issue=Issue.from_row(row),
+            examples=tuple(IssueExample(e["interaction_id"], e["text"]) for e in row.get("examples") or ()),
+            member_ids=tuple(row["member_ids"]),
+            daily=tuple(IssuePoint.from_row(point) for point in row["daily"]),
+            changes=tuple(IssueChange.from_row(event) for event in row["events"]),
+        )
+
+
+class IssueService:
+    """Lists issues and records people's decisions about them."""
+
+    def __init__(self, store: IssueStore) -> None:
+        self._store = store
+
+    async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> Page[Issue]:
+        """Issues matching `where`, biggest or fastest-growing first, `limit` at a time from `offset`."""
+        return await offset_page(
+            lambda n, skip: self._store.list(where, sort=sort, limit=n, offset=skip), limit, offset, Issue.from_row
+        )
+
+    async def get(self, issue_id: str) -> IssueDetail | None:
+        """One issue with its examples, members and history; None if there is no such issue."""
+        row = await self._store.get(issue_id)
+        return IssueDetail.from_row(row) if row is not None else None
+
+    async def triage(self, issue_id: str, status: IssueStatus, note: str | None = None) -> IssueDetail | None:
+        """Open, resolve or dismiss an issue, noting why; None if there is no such issue.
+
+        The one place a person changes an issue's status, so every change is recorded the same way.
+        """
+        if status not in TRIAGE_STATUSES:
+            allowed = ", ".join(sorted(TRIAGE_STATUSES))
+            message = f"'status' must be one of {allowed}: only a clustering run makes an issue {status}"
+            raise InvalidQuery("status", message)
+        row = await self._store.set_status(issue_id, status, note)
+        return IssueDetail.from_row(row) if row is not None else None
