@@ -6,7 +6,7 @@ the schema must be upgradable by `feedgate db upgrade`, which the script runs fi
 
 What it does, in one run on one machine:
 
-1. Starts `python -m gateway.fake_upstream` (uvloop + httptools, recording off) and
+1. Starts `python -m gateway.demo.fake_upstream` (uvloop + httptools, recording off) and
    `feedgate serve` pointed at it, with logging on (every chat call is stored in the database),
    as subprocesses on free local ports; both are killed at the end, whatever happens.
 2. For each scenario, direct (wrk -> fake upstream) and gateway (wrk -> Feedgate -> fake
@@ -180,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
         "--database-url",
         help="where the gateway logs (default: a temporary SQLite file); PostgreSQL gets `feedgate db upgrade` first",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run the gateway as of this git revision (e.g. HEAD or main), beside this tree's, in the same run",
+    )
     args = parser.parse_args(argv)
 
     wrk = ensure_wrk()
@@ -205,6 +210,7 @@ def main(argv: list[str] | None = None) -> None:
             "stream_body_bytes": len(stream_body),
             "wrk": {f"c{c}": f"-t{t} -c{n}" for c, (t, n) in CONCURRENCY.items()},
             "run_id": run_id,
+            "baseline": args.baseline,
         },
     )
     upstream_port, gateway_port = free_port(), free_port()
@@ -216,15 +222,17 @@ def main(argv: list[str] | None = None) -> None:
         "FEEDGATE_SPOOL_PATH": str(spool),
     }
     env.pop("FEEDGATE_KEY_MODE", None)  # pass-through keys: wrk's Authorization is forwarded as is
-    upstream = gateway = None
+    upstream = gateway = baseline = None
     store = Store(database_url)
+    baseline_store = None
+    targets = ["direct", "gateway"]
     print(f"# Feedgate proxy latency benchmark (run {run_id}, scratch files in {workdir})", flush=True)
     try:
         if not database_url.startswith("sqlite"):
             subprocess.run([feedgate, "db", "upgrade"], env=env, check=True, cwd=workdir)
         with upstream_log.open("wb") as log:
             upstream = subprocess.Popen(
-                [sys.executable, "-m", "gateway.fake_upstream", "--host", "127.0.0.1", "--port", str(upstream_port)],
+                [sys.executable, "-m", "gateway.demo.fake_upstream", "--host", "127.0.0.1", "--port", str(upstream_port)],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         wait_for_port(upstream_port, upstream, "the fake upstream", upstream_log)
@@ -236,6 +244,12 @@ def main(argv: list[str] | None = None) -> None:
         wait_for_port(gateway_port, gateway, "the gateway", gateway_log)
 
         urls = {"direct": f"http://127.0.0.1:{upstream_port}", "gateway": f"http://127.0.0.1:{gateway_port}"}
+        pids = {"gateway": gateway.pid}
+        if args.baseline:
+            baseline, baseline_port, baseline_store = start_baseline(args.baseline, workdir, env)
+            urls["baseline"] = f"http://127.0.0.1:{baseline_port}"
+            pids["baseline"] = baseline.pid
+            targets = ["direct", "baseline", "gateway"]
         sanity_tag = f"bench-{run_id}-sanity"
         sanity_check(urls["direct"], sanity_tag)
         sanity = sanity_check(urls["gateway"], sanity_tag)
@@ -244,29 +258,34 @@ def main(argv: list[str] | None = None) -> None:
         for concurrency in CONCURRENCY:
             for stream in (False, True):
                 payload = stream_body if stream else body
-                for target in ("direct", "gateway"):
+                for target in targets:
                     name = f"{target} c{concurrency} {'stream' if stream else 'json'}"
                     tag = f"bench-{run_id}-{target}-c{concurrency}-{'stream' if stream else 'json'}"
                     url = urls[target] + PATH
                     print(f"  {name}: warm-up {args.warmup} s ...", end="", flush=True)
                     warm = to_run(target, concurrency, stream, tag + "-warmup", run_wrk(wrk, url, concurrency, args.warmup, payload, tag + "-warmup"))
                     results.warmups.append(warm)
+                    proxied = target in pids
+                    target_store = baseline_store if target == "baseline" else store
                     if target == "gateway":
                         expected[warm.tag] = warm.sent
-                        warm.stored, warm.drain_s = store.wait_for(warm.tag, warm.sent)
+                    if proxied:
+                        warm.stored, warm.drain_s = target_store.wait_for(warm.tag, warm.sent)  # type: ignore[union-attr]
                     print(f" measuring {args.duration} s ...", end="", flush=True)
-                    gateway_cpu, upstream_cpu = cpu_seconds(gateway.pid), cpu_seconds(upstream.pid)
+                    proxy_pid = pids.get(target, gateway.pid)
+                    gateway_cpu, upstream_cpu = cpu_seconds(proxy_pid), cpu_seconds(upstream.pid)
                     run = to_run(target, concurrency, stream, tag, run_wrk(wrk, url, concurrency, args.duration, payload, tag))
-                    if target == "gateway":
-                        run.cpu_ms_per_request_run = round((cpu_seconds(gateway.pid) - gateway_cpu) * 1000 / run.sent, 4)
-                        expected[tag] = run.sent
-                        run.stored, run.drain_s = store.wait_for(tag, run.sent)
-                        run.cpu_ms_per_request = round((cpu_seconds(gateway.pid) - gateway_cpu) * 1000 / run.sent, 4)
+                    if proxied:
+                        run.cpu_ms_per_request_run = round((cpu_seconds(proxy_pid) - gateway_cpu) * 1000 / run.sent, 4)
+                        if target == "gateway":
+                            expected[tag] = run.sent
+                        run.stored, run.drain_s = target_store.wait_for(tag, run.sent)  # type: ignore[union-attr]
+                        run.cpu_ms_per_request = round((cpu_seconds(proxy_pid) - gateway_cpu) * 1000 / run.sent, 4)
                     run.upstream_cpu_ms_per_request = round((cpu_seconds(upstream.pid) - upstream_cpu) * 1000 / run.sent, 4)
                     results.runs.append(run)
                     print(
                         f" {run.rps:,.0f} req/s, p50 {run.p50_ms:.2f} ms, p99 {run.p99_ms:.2f} ms"
-                        + (f", CPU {run.cpu_ms_per_request:.3f} ms/req, stored {run.stored}/{run.sent}" if target == "gateway" else "")
+                        + (f", CPU {run.cpu_ms_per_request:.3f} ms/req, stored {run.stored}/{run.sent}" if proxied else "")
                         + (f", NON-2XX {run.non_2xx}" if run.non_2xx else "")
                         + (f", SOCKET ERRORS {run.socket_errors}" if run.socket_errors else ""),
                         flush=True,
@@ -293,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
         }
     finally:
         stop(gateway)
+        stop(baseline)
         stop(upstream, graceful=False)
 
     print()
@@ -315,6 +335,34 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\nresults written to {args.json}")
     if args.database_url is None:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def start_baseline(revision: str, workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, Store]:
+    """The gateway as of `revision` (exported from git), logging into its own SQLite file, on a free port.
+
+    It runs in this environment with the revision's source first on PYTHONPATH, so both
+    gateways share every installed dependency and differ only in Feedgate's own code.
+    """
+    source = workdir / "baseline-src"
+    source.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    database_url = f"sqlite+aiosqlite:///{workdir / 'baseline.db'}"
+    port = free_port()
+    baseline_env = {
+        **env,
+        "PYTHONPATH": str(source),
+        "FEEDGATE_DATABASE_URL": database_url,
+        "FEEDGATE_SPOOL_PATH": str(workdir / "baseline.spool.jsonl"),
+    }
+    log_path = workdir / "baseline.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=workdir, env=baseline_env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_for_port(port, process, f"the baseline gateway ({revision})", log_path)
+    return process, port, Store(database_url)
 
 
 if __name__ == "__main__":

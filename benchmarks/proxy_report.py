@@ -66,6 +66,8 @@ def markdown(results: Results) -> str:
                 f"| {fmt(gateway.cpu_ms_per_request, 3)} "
                 f"| {direct.non_2xx}/{direct.socket_errors}, {gateway.non_2xx}/{gateway.socket_errors} |"
             )
+    if any(r.target == "baseline" for r in results.runs):
+        lines += ["", *baseline_comparison(results)]
     c = results.check
     lines += [
         "",
@@ -76,6 +78,35 @@ def markdown(results: Results) -> str:
         + f" Rows spooled to disk instead of the database: {c['spool_lines']}.",
     ]
     return "\n".join(lines)
+
+
+def baseline_comparison(results: Results) -> list[str]:
+    """This tree's gateway beside the baseline revision's, scenario by scenario, from the same run."""
+    revision = results.settings.get("baseline")
+    lines = [
+        f"This tree against `{revision}` (the baseline gateway, same run, same upstream, its own SQLite file):",
+        "",
+        "| Scenario | Baseline added p50 / p99 (ms) | This tree added p50 / p99 (ms) "
+        "| Baseline req/s | This tree req/s | Baseline CPU / req (ms) | This tree CPU / req (ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for concurrency in CONCURRENCY:
+        for stream in (False, True):
+            def pick(target: str) -> Any:
+                return next(
+                    r for r in results.runs if r.target == target and r.concurrency == concurrency and r.stream == stream
+                )
+
+            direct, baseline, gateway = pick("direct"), pick("baseline"), pick("gateway")
+            name = f"c{concurrency}, {'stream' if stream else 'non-stream'}"
+            lines.append(
+                f"| {name} "
+                f"| +{fmt(baseline.p50_ms - direct.p50_ms)} / +{fmt(baseline.p99_ms - direct.p99_ms)} "
+                f"| +{fmt(gateway.p50_ms - direct.p50_ms)} / +{fmt(gateway.p99_ms - direct.p99_ms)} "
+                f"| {baseline.rps:,.0f} | {gateway.rps:,.0f} "
+                f"| {fmt(baseline.cpu_ms_per_request, 3)} | {fmt(gateway.cpu_ms_per_request, 3)} |"
+            )
+    return lines
 
 
 def details(results: Results) -> str:

@@ -27,7 +27,7 @@ CONCURRENCY = {1: (1, 1), 32: (2, 32)}
 class Run:
     """One measured wrk run."""
 
-    target: str  # "direct" | "gateway"
+    target: str  # "direct" | "baseline" | "gateway"
     concurrency: int
     stream: bool
     tag: str

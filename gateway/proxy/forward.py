@@ -2,34 +2,43 @@
 
 Kept off the web framework on purpose: every microsecond here is added to every
 call an app makes. Nothing on this path touches the database.
+
+One call goes through four stages: resolve the caller (who is it, what did they send),
+decide (the app's request policies, if any claim it), forward (send upstream, relay the
+answer), record (one Exchange handed to the writer when the call is over).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import uuid_utils
 
-from gateway.errors import openai_error_body
 from gateway.proxy.credentials import CallerResolver, UnknownKey
+from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
+from gateway.proxy.policy import Policy, PolicyAnswer, PolicyRequest
+from gateway.proxy.relay import (
+    Headers,
+    UpstreamBrokeOff,
+    read_whole,
+    relay_stream,
+    send_error,
+    send_json,
+    send_whole,
+)
+from gateway.config import Upstream
 from gateway.proxy.routing import UpstreamRouter
-from gateway.proxy.upstream import UpstreamClient, UpstreamFailed, UpstreamResponse
-from gateway.recording.exchange import RECORDED_ENDPOINTS, Exchange
+from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
+from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
 
 Scope = dict[str, Any]
-Headers = list[tuple[bytes, bytes]]
 
-_JSON_HEADERS: Headers = [(b"content-type", b"application/json")]
-
-
-class UpstreamBrokeOff(Exception):
-    """The upstream failed after the answer had started; the client connection is aborted."""
+__all__ = ["ProxyApp", "UpstreamBrokeOff"]
 
 
 class ProxyApp:
@@ -45,6 +54,7 @@ class ProxyApp:
         upstream_authorization: dict[str, bytes | None],
         max_request_bytes: int,
         identity_headers: Callable[[str], Headers] | None = None,
+        policies: Sequence[Policy] = (),
     ) -> None:
         self._router = router
         self._resolver = resolver
@@ -53,16 +63,11 @@ class ProxyApp:
         self._upstream_authorization = upstream_authorization
         self._max_request_bytes = max_request_bytes
         self._identity_headers = identity_headers
+        # Kept as given (not copied): the services may register policies after the proxy is built.
+        self._policies = policies
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
-        created_at = datetime.now(UTC)
-        interaction_id = str(uuid_utils.uuid7())
-        # Every answer names its interaction, even an error, so a failure can be looked up.
-        id_headers: Headers = [(b"x-feedgate-interaction-id", interaction_id.encode())]
-        if self._identity_headers is not None:
-            id_headers += self._identity_headers(interaction_id)
-
         request_headers: Headers = scope["headers"]
         authorization = content_length = end_user = metadata_header = None
         for name, value in request_headers:
@@ -74,73 +79,129 @@ class ProxyApp:
                 end_user = value.decode("utf-8", errors="replace")
             elif name == b"x-feedgate-metadata":
                 metadata_header = value
-
-        body = await self._read_body(receive, content_length)
-        if body is None:
-            limit = self._max_request_bytes
-            message = f"Request body is larger than this gateway's limit of {limit} bytes."
-            await _send_error(send, 413, message, "request_too_large", id_headers)
-            return
-
-        metadata = None
-        if metadata_header is not None:
-            metadata = _parse_json_object(metadata_header)
-            if metadata is None:
-                message = "The x-feedgate-metadata header must be a JSON object, e.g. {\"feature\": \"search\"}."
-                await _send_error(send, 400, message, "invalid_metadata", id_headers)
-                return
-
         try:
             caller = await self._resolver.resolve(authorization)
         except UnknownKey as exc:
+            # Refused before anything is recorded: the answer names no interaction.
             message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
-            await _send_error(send, 401, message, "invalid_api_key", id_headers)
+            await send_error(send, 401, message, "invalid_api_key", [])
             return
 
-        path: str = scope["path"]
-        method: str = scope["method"]
-        endpoint = RECORDED_ENDPOINTS.get(path) if method == "POST" else None
-        request_json = _parse_json_object(body) if body[:1] == b"{" else None
-        model = request_json.get("model") if request_json else None
-        upstream = self._router.route(model if isinstance(model, str) else None)
-
-        exchange = None
+        endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
+        # Only calls that become interactions get an id and a feedback token: an id the
+        # admin API could not find, or a token for nothing, would be a broken promise.
+        call = None
         if endpoint is not None:
-            exchange = Exchange(
-                id=interaction_id,
-                created_at=created_at,
-                app=caller.app,
-                endpoint=endpoint,
-                upstream=upstream.name,
-                request=request_json,
-                end_user=end_user,
-                metadata=metadata,
-            )
+            call = _Call(started, caller.app, endpoint, end_user, self._router.default.name)
+            if self._identity_headers is not None:
+                call.id_headers += self._identity_headers(call.id)
+        try:
+            body = await self._read_body(receive, content_length)
+            if body is None:
+                message = f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes."
+                await _refuse(send, call, 413, message, "request_too_large")
+                return
+            request_json = _parse_json_object(body) if body[:1] == b"{" else None
+            metadata = None
+            if call is not None:
+                call.request = request_json
+            if metadata_header is not None:
+                metadata = _parse_json_object(metadata_header)
+                if metadata is None:
+                    message = 'The x-feedgate-metadata header must be a JSON object, e.g. {"feature": "search"}.'
+                    await _refuse(send, call, 400, message, "invalid_metadata")
+                    return
+                if call is not None:
+                    call.metadata = metadata
+            model = request_json.get("model") if request_json else None
+            upstream = self._router.route(model if isinstance(model, str) else None)
+            if call is not None:
+                call.upstream = upstream.name
+                if self._policies and request_json is not None:
+                    decided_body = await self._decide(call, request_json, request_headers, body, send)
+                    if decided_body is None:
+                        return
+                    body = decided_body
+            await self._forward(scope, receive, send, caller.replaces_authorization, upstream, body, call)
+        finally:
+            if call is not None:
+                self._submit(call.exchange())
 
-        raw_path: bytes = scope.get("raw_path") or path.encode()
+    async def _decide(
+        self, call: _Call, request_json: dict[str, Any], headers: Headers, original: bytes, send: Callable[..., Any]
+    ) -> bytes | None:
+        """Run the policies that claim this call; the body to forward, or None when one answered in its place."""
+        policies = policies_for(self._policies, call.app, call.endpoint)
+        if not policies:
+            return original
+        request = PolicyRequest(call.id, call.app, call.endpoint, request_json, call.end_user, call.metadata, headers)
+        call.policies, call.policy_request = policies, request
+        decided = await decide(policies, request)
+        call.notes = decided.notes
+        if decided.held is not None:
+            held = decided.held
+            call.answer.fail(held.status, "held by a request policy")
+            call.answer.content_type = "application/json"
+            call.answer.body_chunks.append(orjson.dumps(held.body))
+            await send_json(send, held.status, held.body, [*held.headers, *call.id_headers])
+            return None
+        # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
+        return orjson.dumps(decided.json) if decided.json is not None else original
+
+    async def _forward(
+        self,
+        scope: Scope,
+        receive: Callable[..., Any],
+        send: Callable[..., Any],
+        replaces_authorization: bool,
+        upstream: Upstream,
+        body: bytes,
+        call: _Call | None,
+    ) -> None:
+        """Send the request upstream and relay its answer, whole or as a stream."""
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         url = upstream.url + raw_path[3:].decode("latin-1")  # both carry the /v1 prefix once
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")
-        replacement = self._upstream_authorization.get(upstream.name) or b"" if caller.replaces_authorization else None
+        replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces_authorization else None
+        headers_out = upstream_request_headers(scope["headers"], replacement)
         try:
-            try:
-                response = await self._client.send(
-                    method, url, upstream_request_headers(request_headers, replacement), body
-                )
-            except UpstreamFailed as exc:
-                status, message = _upstream_failure(exc, upstream.name)
-                if exchange is not None:
-                    exchange.status_code = status
-                    exchange.error = message
-                await _send_error(send, status, message, "upstream_unavailable", id_headers)
+            response = await self._client.send(scope["method"], url, headers_out, body)
+        except UpstreamFailed as exc:
+            status, message = _upstream_failure(exc, upstream.name)
+            await _refuse(send, call, status, message, "upstream_unavailable")
+            return
+        answer = call.answer if call is not None else None
+        id_headers = call.id_headers if call is not None else []
+        try:
+            headers = downstream_response_headers(response.raw_headers) + id_headers
+            content_type = response.header("content-type")
+            if answer is not None:
+                answer.status_code = response.status_code
+                answer.content_type = content_type
+                answer.content_encoding = response.header("content-encoding")
+            if content_type.startswith("text/event-stream"):
+                await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+                await relay_stream(response, answer, receive, send, started=call.started if call else 0.0)
+                if call is not None and call.policy_request is not None:
+                    whole = PolicyAnswer(response.status_code, content_type, b"".join(call.answer.body_chunks), True)
+                    await observe(call.policies, call.policy_request, whole, call.notes)
                 return
-            if exchange is not None:
-                exchange.status_code = response.status_code
-            await self._relay(response, id_headers, exchange, receive, send, started)
+            try:
+                answer_body = await read_whole(response, answer, started=call.started if call else 0.0)
+            except UpstreamFailed as exc:
+                # Nothing has reached the client yet, so it can still get a clean 502.
+                await _refuse(send, call, 502, f"Upstream broke off its answer: {exc}", "upstream_broke_off")
+                return
+            if call is not None and call.policy_request is not None:
+                whole = PolicyAnswer(response.status_code, content_type, answer_body, False)
+                held = await observe(call.policies, call.policy_request, whole, call.notes)
+                if held is not None:
+                    await send_json(send, held.status, held.body, [*held.headers, *id_headers])
+                    return
+            await send_whole(send, response.status_code, headers, answer_body)
         finally:
-            if exchange is not None:
-                exchange.latency_ms = (time.perf_counter() - started) * 1000
-                self._submit(exchange)
+            await response.aclose()
 
     async def _read_body(self, receive: Callable[..., Any], content_length: bytes | None) -> bytes | None:
         """The whole request body, or None when it exceeds the size limit."""
@@ -162,103 +223,62 @@ class ProxyApp:
             parts.append(part)
         return b"".join(parts)
 
-    async def _relay(
-        self,
-        response: UpstreamResponse,
-        id_headers: Headers,
-        exchange: Exchange | None,
-        receive: Callable[..., Any],
-        send: Callable[..., Any],
-        started: float,
-    ) -> None:
-        """Send the upstream's answer on, chunk by chunk for streams, in one piece otherwise."""
-        headers = downstream_response_headers(response.raw_headers) + id_headers
-        content_type = response.header("content-type")
-        if exchange is not None:
-            exchange.content_type = content_type
-            exchange.content_encoding = response.header("content-encoding")
-        chunks = exchange.body_chunks if exchange is not None else None
-        try:
-            if not content_type.startswith("text/event-stream"):
-                try:
-                    body = b"".join([chunk async for chunk in response.aiter_raw()])
-                except UpstreamFailed as exc:
-                    # Nothing has reached the client yet, so it can still get a clean 502.
-                    message = f"Upstream broke off its answer: {exc}"
-                    if exchange is not None:
-                        exchange.status_code = 502
-                        exchange.error = message
-                    await _send_error(send, 502, message, "upstream_broke_off", id_headers)
-                    return
-                if exchange is not None:
-                    exchange.ttfb_ms = (time.perf_counter() - started) * 1000
-                    chunks.append(body)  # type: ignore[union-attr]
-                await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-                await send({"type": "http.response.body", "body": body, "more_body": False})
-                return
-            await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-            await self._relay_stream(response, exchange, chunks, receive, send, started)
-        except UpstreamFailed as exc:
-            if exchange is not None:
-                exchange.partial = True
-                exchange.error = f"upstream broke off the answer: {exc}"
-            raise UpstreamBrokeOff(str(exc)) from exc
-        finally:
-            await response.aclose()
 
-    async def _relay_stream(
-        self,
-        response: UpstreamResponse,
-        exchange: Exchange | None,
-        chunks: list[bytes] | None,
-        receive: Callable[..., Any],
-        send: Callable[..., Any],
-        started: float,
-    ) -> None:
-        """Pass server-sent events through as they arrive; stop early if the client leaves."""
-        watcher = _DisconnectWatcher(receive)
-        try:
-            async for chunk in response.aiter_raw():
-                if chunks is not None:
-                    if not chunks:
-                        exchange.ttfb_ms = (time.perf_counter() - started) * 1000  # type: ignore[union-attr]
-                    chunks.append(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            watcher.finished = True
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except asyncio.CancelledError:
-            if not watcher.disconnected:
-                raise
-            asyncio.current_task().uncancel()  # type: ignore[union-attr]
-            if exchange is not None:
-                exchange.partial = True
-                exchange.error = "client disconnected before the answer was complete"
-        finally:
-            watcher.stop()
+class _Call:
+    """What the record of one recorded call needs, gathered as the call goes through the stages."""
+
+    __slots__ = ("id", "created_at", "started", "app", "endpoint", "end_user", "upstream", "request", "metadata",
+                 "answer", "notes", "id_headers", "policies", "policy_request")
+
+    def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
+        self.id = str(uuid_utils.uuid7())
+        self.created_at = datetime.now(UTC)
+        self.started = started
+        self.app = app
+        self.endpoint = endpoint
+        self.end_user = end_user
+        # The default upstream until the request's model is known (a refused call never gets further).
+        self.upstream = upstream
+        self.request: dict[str, Any] | None = None
+        self.metadata: dict[str, Any] | None = None
+        self.answer = Answer()
+        self.notes: list[dict[str, Any]] = []
+        # The policies that claimed the call, and the request as they saw it (none for most apps).
+        self.policies: Sequence[Policy] = ()
+        self.policy_request: PolicyRequest | None = None
+        self.id_headers: Headers = [(b"x-feedgate-interaction-id", self.id.encode())]
+
+    def exchange(self) -> Exchange:
+        """The record of the call, once it is over: the one place an Exchange is built."""
+        answer = self.answer
+        return Exchange(
+            id=self.id,
+            created_at=self.created_at,
+            app=self.app,
+            endpoint=self.endpoint,
+            upstream=self.upstream,
+            request=self.request,
+            end_user=self.end_user,
+            metadata=self.metadata,
+            status_code=answer.status_code,
+            content_type=answer.content_type,
+            content_encoding=answer.content_encoding,
+            body_chunks=answer.body_chunks,
+            error=answer.error,
+            partial=answer.partial,
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            ttfb_ms=answer.ttfb_ms,
+            policies=self.notes or None,
+        )
 
 
-class _DisconnectWatcher:
-    """Cancels the relaying task when the client goes away mid-stream.
-
-    Without it a stream would run on, unread, until the upstream finished;
-    uvicorn silently drops sends to a closed connection.
-    """
-
-    def __init__(self, receive: Callable[..., Any]) -> None:
-        self._receive = receive
-        self._relay = asyncio.current_task()
-        self.disconnected = False
-        self.finished = False
-        self._task = asyncio.create_task(self._watch())
-
-    async def _watch(self) -> None:
-        message = await self._receive()
-        if message["type"] == "http.disconnect" and not self.finished:
-            self.disconnected = True
-            self._relay.cancel()  # type: ignore[union-attr]
-
-    def stop(self) -> None:
-        self._task.cancel()
+async def _refuse(send: Callable[..., Any], call: _Call | None, status: int, message: str, code: str) -> None:
+    """Answer with the gateway's own error, and note it on the call's record."""
+    if call is None:
+        await send_error(send, status, message, code, [])
+        return
+    call.answer.fail(status, message)
+    await send_error(send, status, message, code, call.id_headers)
 
 
 def _parse_json_object(body: bytes) -> dict[str, Any] | None:
@@ -275,10 +295,3 @@ def _upstream_failure(exc: UpstreamFailed, upstream: str) -> tuple[int, str]:
     if exc.timed_out:
         return 504, f"Upstream '{upstream}' did not answer in time."
     return 502, f"Upstream '{upstream}' could not be reached: {exc}"
-
-
-async def _send_error(send: Callable[..., Any], status: int, message: str, code: str, extra: Headers) -> None:
-    body = openai_error_body(status, message, code)
-    headers = [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -16,11 +16,31 @@ RECORDED_ENDPOINTS: dict[str, str] = {
 
 
 @dataclass(slots=True)
+class Answer:
+    """What came back for one call, filled in by the proxy as the answer passes through."""
+
+    status_code: int | None = None
+    content_type: str = ""
+    content_encoding: str = ""
+    body_chunks: list[bytes] = field(default_factory=list)
+    error: str | None = None
+    # The answer was cut short: the client left or the upstream broke off mid-stream.
+    partial: bool = False
+    ttfb_ms: float | None = None
+
+    def fail(self, status: int, message: str) -> None:
+        """The call ended in an error the gateway answered itself."""
+        self.status_code = status
+        self.error = message
+
+
+@dataclass(slots=True)
 class Exchange:
     """One proxied call as the proxy saw it.
 
-    The proxy only fills this in and hands it to the writer; parsing the answer,
-    reassembling streams and shaping the row happen later, outside the request.
+    The proxy builds this once, when the call is over, and hands it to the writer;
+    parsing the answer, reassembling streams and shaping the row happen later,
+    outside the request.
     """
 
     id: str
@@ -40,3 +60,5 @@ class Exchange:
     partial: bool = False
     latency_ms: float | None = None
     ttfb_ms: float | None = None
+    # What request policies did to this call (see gateway.proxy.policy), in order.
+    policies: list[dict[str, Any]] | None = None

@@ -51,6 +51,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "ttfb_ms": exchange.ttfb_ms,
         "end_user": exchange.end_user or (end_user_of(request) if request else None),
         "metadata": exchange.metadata,
+        "policies": exchange.policies,
     }
     body = _decoded_body(exchange)
     if not body:

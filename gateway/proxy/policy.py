@@ -1,0 +1,98 @@
+"""The contract for request policies: what the proxy's decide step asks before and after a call.
+
+Fixes (knowledge-base entries, prompt instructions) and the confidence gate are policies.
+A policy is consulted only for the apps and endpoints it claims (`applies_to`, answered
+from memory): an app that no policy claims pays nothing, and its request bytes go upstream
+exactly as received.
+
+Before the call, a policy returns one of:
+
+- `PASS`: forward the request as it is (so far);
+- `ReplaceBody(json, note)`: forward this request body instead (a new object: the parsed
+  request must never be mutated, since the interaction records what the app sent);
+- `Hold(status, body, note)`: answer the client with this instead of calling the upstream.
+
+After the upstream answered, `after` observes the answer. For an answer that is not a stream,
+it may return a `Hold` to send the client something else (e.g. a pending review) in its place;
+a stream has already reached the client by then, so a stream's `after` can only observe.
+
+Every decision may carry a `note`, a small JSON object stored with the interaction (under
+`policies`), so a person can see which fixes shaped an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Json = dict[str, Any]
+
+
+@dataclass(slots=True)
+class PolicyRequest:
+    """One call as a policy sees it; `json` is the request the upstream will receive (so far)."""
+
+    interaction_id: str
+    app: str
+    endpoint: str
+    json: Json
+    end_user: str | None
+    metadata: Json | None
+    headers: list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyAnswer:
+    """The upstream's answer as a policy sees it after the call (the whole body, even for a stream)."""
+
+    status_code: int
+    content_type: str
+    body: bytes
+    stream: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """Forward the request as it is."""
+
+    note: Json | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceBody:
+    """Forward `json` instead of the request so far."""
+
+    json: Json
+    note: Json | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Answer the client with `body` (JSON) and `status` instead of (or in place of) the upstream's answer."""
+
+    status: int
+    body: Json
+    note: Json | None = None
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+Decision = Pass | ReplaceBody | Hold
+PASS = Pass()
+
+
+class Policy(Protocol):
+    """A rule the proxy applies to some apps' calls."""
+
+    name: str
+
+    def applies_to(self, app: str, endpoint: str) -> bool:
+        """Whether this policy wants to see `app`'s calls to `endpoint`; answered from memory."""
+        ...
+
+    async def before(self, request: PolicyRequest) -> Decision:
+        """What to do with the request before it is sent."""
+        ...
+
+    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> Hold | None:
+        """Observe the answer; a Hold replaces an answer that is not a stream."""
+        ...

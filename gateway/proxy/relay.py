@@ -1,0 +1,110 @@
+"""Sending answers to the client: the upstream's (whole, or streamed as it arrives) and the gateway's own."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from gateway.errors import openai_error_body
+from gateway.proxy.upstream import UpstreamFailed, UpstreamResponse
+from gateway.recording.exchange import Answer
+
+Headers = list[tuple[bytes, bytes]]
+Send = Callable[..., Any]
+Receive = Callable[..., Any]
+
+_JSON_HEADERS: Headers = [(b"content-type", b"application/json")]
+
+
+class UpstreamBrokeOff(Exception):
+    """The upstream failed after the answer had started; the client connection is aborted."""
+
+
+async def read_whole(response: UpstreamResponse, answer: Answer | None, started: float) -> bytes:
+    """The whole body of an answer that is not a stream; raises UpstreamFailed if it is cut off."""
+    body = b"".join([chunk async for chunk in response.aiter_raw()])
+    if answer is not None:
+        answer.ttfb_ms = (time.perf_counter() - started) * 1000
+        answer.body_chunks.append(body)
+    return body
+
+
+async def send_whole(send: Send, status: int, headers: Headers, body: bytes) -> None:
+    """Send a complete answer in one piece."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def send_json(send: Send, status: int, payload: dict[str, Any], extra: Headers) -> None:
+    """Send a JSON answer the gateway makes itself (an error, or a policy's held answer)."""
+    body = orjson.dumps(payload)
+    await send_whole(send, status, [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra], body)
+
+
+async def send_error(send: Send, status: int, message: str, code: str, extra: Headers) -> None:
+    """Send an error in OpenAI's format, so SDKs raise their usual exceptions."""
+    body = openai_error_body(status, message, code)
+    await send_whole(send, status, [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra], body)
+
+
+async def relay_stream(
+    response: UpstreamResponse, answer: Answer | None, receive: Receive, send: Send, started: float
+) -> None:
+    """Pass server-sent events through as they arrive; stop early if the client leaves.
+
+    The response has started (status and headers sent) when this is called. Chunks are
+    kept in `answer` for the record; a call that is not recorded passes None and keeps none.
+    """
+    watcher = _DisconnectWatcher(receive)
+    try:
+        try:
+            async for chunk in response.aiter_raw():
+                if answer is not None:
+                    if not answer.body_chunks:
+                        answer.ttfb_ms = (time.perf_counter() - started) * 1000
+                    answer.body_chunks.append(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except UpstreamFailed as exc:
+            if answer is not None:
+                answer.partial = True
+                answer.error = f"upstream broke off the answer: {exc}"
+            raise UpstreamBrokeOff(str(exc)) from exc
+        watcher.finished = True
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except asyncio.CancelledError:
+        if not watcher.disconnected:
+            raise
+        asyncio.current_task().uncancel()  # type: ignore[union-attr]
+        if answer is not None:
+            answer.partial = True
+            answer.error = "client disconnected before the answer was complete"
+    finally:
+        watcher.stop()
+
+
+class _DisconnectWatcher:
+    """Cancels the relaying task when the client goes away mid-stream.
+
+    Without it a stream would run on, unread, until the upstream finished;
+    uvicorn silently drops sends to a closed connection.
+    """
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._relay = asyncio.current_task()
+        self.disconnected = False
+        self.finished = False
+        self._task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        message = await self._receive()
+        if message["type"] == "http.disconnect" and not self.finished:
+            self.disconnected = True
+            self._relay.cancel()  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self._task.cancel()

@@ -1,0 +1,75 @@
+"""What the gateway's own refusals promise: an interaction id only when it can be looked up."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.app import create_app
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Where is my card?"}]}
+AUTH = {"authorization": "Bearer sk-app-one"}
+
+
+async def looked_up(gateway, client, admin_headers, interaction_id: str) -> dict:
+    await gateway.services.writer.flush()
+    response = await client.get(f"/api/interactions/{interaction_id}", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_bad_metadata_header_is_recorded_with_its_400(gateway, client, admin_headers, fake_upstream):
+    response = await client.post(
+        "/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": "not json"}
+    )
+
+    assert response.status_code == 400
+    record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
+    assert record["status_code"] == 400
+    assert "x-feedgate-metadata" in record["error"]
+    assert record["request"] == CHAT
+    assert fake_upstream.app.requests == []
+
+
+async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_headers, fake_upstream):
+    app = create_app(settings.model_copy(update={"max_request_bytes": 1000}), environ={})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            big = {**CHAT, "messages": [{"role": "user", "content": "x" * 2000}]}
+            response = await http.post("/v1/chat/completions", json=big, headers=AUTH)
+            record = await looked_up(app, http, admin_headers, response.headers["x-feedgate-interaction-id"])
+
+    assert response.status_code == 413
+    assert record["status_code"] == 413
+    assert "1000 bytes" in record["error"]
+    assert record["request"] is None  # too large to keep; never read whole
+    assert record["upstream"] == "default"
+
+
+async def test_an_unknown_gateway_key_gets_401_naming_no_interaction(settings, fake_upstream):
+    keyed = settings.model_copy(update={"key_mode": "gateway"})
+    app = create_app(keyed, environ={})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-forged"})
+
+    assert response.status_code == 401
+    assert "x-feedgate-interaction-id" not in response.headers
+    assert "x-feedgate-feedback-token" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/embeddings"])
+async def test_recorded_calls_carry_a_feedback_token(client, fake_upstream, path):
+    body = CHAT if "chat" in path else {"model": "text-embedding-3-small", "input": "hi"}
+
+    response = await client.post(path, json=body, headers=AUTH)
+
+    assert response.headers["x-feedgate-feedback-token"].startswith("v1." + response.headers["x-feedgate-interaction-id"])
+
+
+async def test_calls_that_are_not_recorded_carry_no_feedback_token(client, fake_upstream):
+    response = await client.get("/v1/models", headers=AUTH)
+
+    assert response.status_code == 200
+    assert "x-feedgate-feedback-token" not in response.headers
