@@ -6,9 +6,17 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateway.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from gateway.audit.verify import VerificationResult
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -16,22 +24,31 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, **overrides)
 
 
+@asynccontextmanager
+async def _prepared_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine on an up-to-date schema (SQLite is migrated, PostgreSQL must be), disposed on exit."""
+    from gateway.services import prepare_database
+    from gateway.store.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await prepare_database(settings, engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
 def serve(args: argparse.Namespace) -> None:
     """Run the gateway."""
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.services import prepare_database
-    from gateway.store.engine import create_engine
 
     settings = _settings(args)
 
     async def check_database() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            await prepare_database(settings, engine)
-        finally:
-            await engine.dispose()
+        async with _prepared_database(settings):
+            pass
 
     asyncio.run(check_database())
     print(f"Feedgate on http://{settings.host}:{settings.port}/v1 -> {settings.upstream_url}", file=sys.stderr)
@@ -101,6 +118,25 @@ def keys_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {args.key_id}")
 
 
+def audit_verify(args: argparse.Namespace) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first broken record."""
+    from gateway.audit.service import AuditService
+    from gateway.store.audit import AuditStore
+
+    settings = _settings(args)
+
+    async def verify() -> VerificationResult:
+        async with _prepared_database(settings) as engine:
+            return await AuditService(AuditStore(engine)).verify()
+
+    result = asyncio.run(verify())
+    if not result.ok:
+        print(f"audit log broken at record {result.first_broken_seq}: {result.reason}", file=sys.stderr)
+        print(f"({result.checked} records before it are intact)", file=sys.stderr)
+        raise SystemExit(1)
+    print(f"audit log intact: {result.checked} records")
+
+
 def _redacted(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
@@ -130,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", parents=[common], help="revoke a key by its id")
     revoke.add_argument("key_id")
     revoke.set_defaults(run=keys_revoke)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(run=audit_verify)
 
     from gateway.cli_discovery import add_commands
 

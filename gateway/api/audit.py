@@ -1,0 +1,56 @@
+"""`/api/audit`: the hash-chained audit log, for admins."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from gateway.api.admin import AdminController
+from gateway.api.paging import Cursor, Limit, Since, Until
+from gateway.api.serialize import page_json
+from gateway.audit.records import AuditRecord
+from gateway.services import Services
+from gateway.store.audit import AuditFilter
+
+# Exact matches, no longer than their columns.
+Actor = Annotated[str | None, Parameter(min_length=1, max_length=200, description='"admin-token", "rule:<name>" or a user')]
+Action = Annotated[str | None, Parameter(min_length=1, max_length=100, description='e.g. "issue.status"')]
+SubjectType = Annotated[str | None, Parameter(min_length=1, max_length=50, description='e.g. "issue"')]
+SubjectId = Annotated[str | None, Parameter(min_length=1, max_length=200)]
+App = Annotated[str | None, Parameter(min_length=1, max_length=200)]
+
+
+def audit_record_json(record: AuditRecord) -> dict[str, Any]:
+    """One record with every field, hashes included, so a client can re-check the chain itself."""
+    return asdict(record)
+
+
+class AuditController(AdminController):
+    """Read access to the audit log."""
+
+    path = "/api/audit"
+    tags = ["audit"]
+
+    @get("/", summary="List audit records, newest first")
+    async def list_audit_records(
+        self,
+        services: NamedDependency[Services],
+        actor: Actor = None,
+        action: Action = None,
+        subject_type: SubjectType = None,
+        subject_id: SubjectId = None,
+        app: App = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        where = AuditFilter(
+            actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, app=app, since=since, until=until
+        )
+        page = await services.audit_service.list(where, limit, cursor)
+        return page_json(page, audit_record_json)
