@@ -14,9 +14,11 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from gateway.api.audit import AuditController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.interactions import InteractionsController
 from gateway.api.issues import IssuesController
+from gateway.api.reviews import ReviewsController
 from gateway.api.stats import StatsController
 from gateway.config import Settings
 from gateway.services import Services, open_services
@@ -92,6 +94,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             FeedbackController,
             StatsController,
             IssuesController,
+            AuditController,
+            ReviewsController,
             # The preflight first: otherwise Litestar adds its own OPTIONS handler for the path.
             feedback_preflight,
             submit_feedback,

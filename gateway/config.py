@@ -108,6 +108,51 @@ class Settings(BaseSettings):
     title_api_key_env: str | None = "OPENAI_API_KEY"
     cluster_lock_ttl: float = Field(default=7200, gt=0)
 
+    # Review tasks: how long a task of each priority may wait before it is overdue (hours);
+    # the common goal is 95 % resolved within 48 hours.
+    review_high_deadline_hours: float = Field(default=24, gt=0)
+    review_medium_deadline_hours: float = Field(default=48, gt=0)
+    review_low_deadline_hours: float = Field(default=7 * 24, gt=0)
+    # A claimed task stays with its reviewer this long unless renewed; then it returns to the queue.
+    review_lease_seconds: float = Field(default=15 * 60, gt=0)
+    # The share of tasks (picked by a stable hash of the task id) that a second reviewer must
+    # also judge, so agreement between reviewers can be measured.
+    review_second_opinion_share: float = Field(default=0.1, ge=0, le=1)
+    # The issue rule, after each clustering pass: an issue opens a review task once it holds
+    # `review_issue_min_size` complaints, or when it grew since the previous pass by at least
+    # `review_issue_growth` complaints or by `review_issue_growth_share` of its previous size.
+    review_issue_rule: bool = True
+    review_issue_min_size: int = Field(default=10, ge=1)
+    review_issue_growth: int = Field(default=5, ge=1)
+    review_issue_growth_share: float = Field(default=1.0, gt=0)
+    # The embedding rules, run by one background task (never on the proxy's or the feedback
+    # POST's path). Each keeps an in-memory index of an app's recent end-user messages: those of
+    # the last `review_recent_window_days`, at most the newest `review_recent_max_per_app`
+    # (100k x 384 float32 is ~150 MB per app), brought up to date every
+    # `review_recent_refresh_seconds`. Negative feedback waits in a queue of
+    # `review_rule_queue_size` (full: the oldest check is dropped and logged).
+    review_recent_window_days: float = Field(default=7, gt=0)
+    review_recent_max_per_app: int = Field(default=100_000, ge=1)
+    review_recent_refresh_seconds: float = Field(default=10, gt=0)
+    review_rule_queue_size: int = Field(default=10_000, ge=1)
+    # Similar-negative: on a negative feedback, among the interaction's
+    # `review_similar_negative_neighbours` most similar recent interactions (itself excluded), more
+    # than `review_similar_negative_share` with negative current feedback opens or updates a task;
+    # high priority when more than `review_similar_negative_high_above` are negative.
+    review_similar_negative_rule: bool = True
+    review_similar_negative_neighbours: int = Field(default=10, ge=1)
+    review_similar_negative_share: float = Field(default=0.3, ge=0, lt=1)
+    review_similar_negative_high_above: int = Field(default=5, ge=0)
+    # Anomalous: a new interaction whose nearest-neighbour distance in its app's index is beyond
+    # the app's own `review_anomalous_percentile` (over a sample of `review_anomalous_sample`
+    # interactions, recomputed every `review_anomalous_profile_seconds`) opens a task; an app is
+    # judged once its index holds `review_anomalous_min_index` interactions.
+    review_anomalous_rule: bool = True
+    review_anomalous_percentile: float = Field(default=99, gt=0, lt=100)
+    review_anomalous_min_index: int = Field(default=200, ge=2)
+    review_anomalous_sample: int = Field(default=1_000, ge=10)
+    review_anomalous_profile_seconds: float = Field(default=3600, gt=0)
+
     @field_validator("upstream_url")
     @classmethod
     def _http_upstream(cls, url: str) -> str:

@@ -12,14 +12,23 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import ConfigError, Settings
+from gateway.domain.interactions import InteractionService
+from gateway.domain.issues import IssueService
+from gateway.domain.stats import StatsService
 from gateway.feedback.service import FeedbackService
 from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
+from gateway.proxy.policy import Policy
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
+from gateway.review.rule_runner import ReviewRuleRunner
+from gateway.review.rules_setup import review_rule_runner
+from gateway.review.service import ReviewService, review_service
+from gateway.audit.service import AuditService
+from gateway.store.audit import AuditStore
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
@@ -44,13 +53,26 @@ class Services:
     resolver: CallerResolver
     upstream_client: UpstreamClient
     proxy: ProxyApp
+    # The proxy's request policies, in the order they run (see gateway.proxy.policy).
+    policies: list[Policy]
     feedback_store: FeedbackStore
     feedback: FeedbackService
     stats: StatsStore
     issues: IssueStore
+    # Domain services: what the API and the admin pages call (stores only hold the SQL).
+    interaction_service: InteractionService
+    stats_service: StatsService
+    issue_service: IssueService
+    audit_service: AuditService
+    # The review queue: tasks, claims, decisions, service levels (rules open tasks through it).
+    reviews: ReviewService
+    # The similar-negative and anomalous rules' background task (None when both are off).
+    rule_runner: ReviewRuleRunner | None = None
 
     async def close(self) -> None:
         """Flush every buffered interaction, then release connections."""
+        if self.rule_runner is not None:
+            await self.rule_runner.close()
         await self.writer.close()
         await self.upstream_client.aclose()
         await self.engine.dispose()
@@ -107,16 +129,22 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
     resolver = CallerResolver(mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for)
     feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
     feedback_store = FeedbackStore(engine)
+    rule_runner = review_rule_runner(settings, engine, environ)
+    interaction_service = InteractionService(
+        store=interactions, feedback_store=feedback_store, writer=writer, flush_interval=settings.writer_flush_interval
+    )
     feedback = FeedbackService(
         store=feedback_store,
-        find_interaction=interactions.get,
-        flush_interactions=writer.flush,
+        interactions=interaction_service,
         resolver=resolver,
         tokens=feedback_tokens,
         max_text_chars=settings.feedback_max_text_chars,
+        # A new negative feedback is queued for the similar-negative rule (evaluated in the background).
+        on_recorded=rule_runner.feedback_recorded if rule_runner is not None else None,
     )
     upstreams = settings.all_upstreams()
     upstream_client = create_upstream_client(settings)
+    policies: list[Policy] = []
     proxy = ProxyApp(
         router=UpstreamRouter(upstreams),
         resolver=resolver,
@@ -124,9 +152,16 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         submit=writer.submit,
         upstream_authorization={up.name: upstream_authorization(up, environ) for up in upstreams},
         max_request_bytes=settings.max_request_bytes,
-        # Every answer carries a token the end user's browser can send feedback with.
+        # Every recorded answer carries a token the end user's browser can send feedback with.
         identity_headers=feedback_tokens.response_headers,
+        # The decide step's policies (fixes, the confidence gate) register here; none by default,
+        # so every app's requests go upstream untouched.
+        policies=policies,
     )
+    stats = StatsStore(engine)
+    issues = IssueStore(engine)
+    if rule_runner is not None:
+        rule_runner.start()
     return Services(
         settings=settings,
         engine=engine,
@@ -136,8 +171,15 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         resolver=resolver,
         upstream_client=upstream_client,
         proxy=proxy,
+        policies=policies,
         feedback_store=feedback_store,
         feedback=feedback,
-        stats=StatsStore(engine),
-        issues=IssueStore(engine),
+        stats=stats,
+        issues=issues,
+        interaction_service=interaction_service,
+        stats_service=StatsService(stats),
+        issue_service=IssueService(issues),
+        audit_service=AuditService(AuditStore(engine)),
+        reviews=review_service(engine, settings),
+        rule_runner=rule_runner,
     )

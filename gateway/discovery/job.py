@@ -20,11 +20,13 @@ from clustering.reduce import Reduction, reduce_with_fit
 from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
 from gateway.discovery.issue_updates import issue_updates
-from gateway.discovery.items import NegativeItems, apps_with_negative_feedback, load_negative_items
+from gateway.discovery.items import NegativeItems, load_negative_items
 from gateway.discovery.titles import title_clusters
+from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.issues import IssueStore, RunRecord
 from gateway.store.locks import try_lock
+from gateway.store.negative_feedback import NegativeFeedbackStore
 from gateway.store.reduction_fits import ReductionFitStore
 
 LOCK_NAME = "feedgate.clustering"
@@ -83,7 +85,7 @@ async def run_clustering_pass(
             apps = [app]
         else:
             # Apps whose issues may need retiring count too, even with no complaint left.
-            apps = sorted(set(await apps_with_negative_feedback(engine)) | set(await IssueStore(engine).live_apps()))
+            apps = sorted(set(await NegativeFeedbackStore(engine).apps()) | set(await IssueStore(engine).live_apps()))
         total = STEPS_PER_APP * len(apps)
         summaries = []
         for index, name in enumerate(apps):
@@ -91,7 +93,11 @@ async def run_clustering_pass(
             def step(what: str, done: int, _app: str = name, _base: int = index * STEPS_PER_APP) -> None:
                 report(f"{_app}: {what}", _base + done, total)
 
-            summaries.append(await _run_app(engine, embedder, titler, name, params, step))
+            summary = await _run_app(engine, embedder, titler, name, params, step)
+            if summary.run_id is not None:
+                # Issues that got big or grew fast get a review task; a failure here is logged, not raised.
+                await review_issues_after_run(engine, settings, name, summary.run_id)
+            summaries.append(summary)
         report("done", total, total)
         return RunSummary(apps=summaries)
 

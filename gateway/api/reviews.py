@@ -1,0 +1,193 @@
+"""`/api/reviews`: the review queue for admins and reviewers — tasks, claims, decisions, service levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions.responses import create_exception_response
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from msgspec import Meta
+
+from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.paging import Limit, Offset, Since, Until
+from gateway.api.review_json import figures_json, task_detail_json, task_json
+from gateway.api.serialize import page_json
+from gateway.domain.errors import InvalidQuery
+from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.records import Outcome, Priority, Source, Status
+from gateway.services import Services
+from gateway.store.reviews import ReviewFilter, ReviewSort
+
+# Who acts when a change names nobody: the admin token, as the audit log calls it.
+ADMIN_ACTOR = "admin-token"
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Text = Annotated[str, Meta(min_length=1, max_length=20_000)]
+Note = Annotated[str, Meta(max_length=2000)]
+InteractionId = Annotated[str, Meta(min_length=1, max_length=36)]
+TaskAction = Literal["claim", "renew", "release", "assign", "unassign", "dismiss", "reopen"]
+
+
+@dataclass
+class NewTask:
+    """A review a person asks for: stored interactions of `app` and/or one of its issues, and why."""
+
+    app: Name
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    interaction_ids: Annotated[list[InteractionId], Meta(max_length=1000)] = field(default_factory=list)
+    issue_id: InteractionId | None = None
+    priority: Priority = Priority.MEDIUM
+    tags: Annotated[list[Name], Meta(max_length=50)] = field(default_factory=list)
+    evidence: dict[str, Any] | None = None
+    created_by: Name = ADMIN_ACTOR
+
+
+@dataclass
+class TaskUpdate:
+    """A change to a task. `reviewer` is who makes it (required to claim, renew or release; the admin
+    token otherwise); `assignee` is for assign; `note` says why, for dismiss and reopen."""
+
+    action: TaskAction
+    reviewer: Name | None = None
+    assignee: Name | None = None
+    note: Note | None = None
+
+
+@dataclass
+class DecisionBody:
+    """A reviewer's judgement: `correction` (the right answer) is required with, and only with, outcome correct."""
+
+    outcome: Outcome
+    reviewer: Name
+    correction: Text | None = None
+    comment: Annotated[str, Meta(max_length=20_000)] | None = None
+
+
+def not_found_response(request: Request, exc: TaskNotFound) -> Response:
+    """An unknown task: 404."""
+    return create_exception_response(request, NotFoundException(str(exc)))
+
+
+def conflict_response(request: Request, exc: TaskConflict) -> Response:
+    """A change the task's state forbids now (claimed by someone else, closed…): 409 saying why."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
+
+
+class ReviewsController(AdminController):
+    """List, open, claim, assign, close and decide review tasks; the queue's service levels."""
+
+    path = "/api/reviews"
+    tags = ["reviews"]
+    exception_handlers = {
+        InvalidQuery: invalid_query_response,
+        TaskNotFound: not_found_response,
+        TaskConflict: conflict_response,
+    }
+
+    @get("/", summary="List review tasks, in queue order (priority, then deadline) or newest first")
+    async def list_tasks(
+        self,
+        services: NamedDependency[Services],
+        app: FromQuery[str | None] = None,
+        status: Annotated[Status | None, Parameter(description="a lapsed claim counts as open")] = None,
+        priority: FromQuery[Priority | None] = None,
+        source: FromQuery[Source | None] = None,
+        assignee: FromQuery[str | None] = None,
+        tag: FromQuery[str | None] = None,
+        issue_id: FromQuery[str | None] = None,
+        overdue: Annotated[bool | None, Parameter(description="true: waiting past the deadline; false: the rest")] = None,
+        sort: Annotated[ReviewSort, Parameter(description="queue: priority, then deadline; or newest first")] = "queue",
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        where = ReviewFilter(
+            app=app,
+            status=status.value if status else None,
+            priority=priority.value if priority else None,
+            source=source.value if source else None,
+            assignee=assignee,
+            tag=tag,
+            issue_id=issue_id,
+            overdue=overdue,
+        )
+        page = await services.reviews.list(where, sort=sort, limit=limit, offset=offset)
+        return page_json(page, task_json)
+
+    @post(
+        "/",
+        summary="Open a manual review task (201), or update the open task for the same issue or interactions (200)",
+        status_code=201,
+    )
+    async def open_task(self, services: NamedDependency[Services], data: JSONBody[NewTask]) -> Response[dict[str, Any]]:
+        opened = await services.reviews.open_manual(
+            app=data.app,
+            reason=data.reason,
+            priority=data.priority,
+            interaction_ids=data.interaction_ids,
+            issue_id=data.issue_id,
+            tags=data.tags,
+            evidence=data.evidence,
+            actor=data.created_by,
+        )
+        body = {**task_detail_json(opened.task), "already_held": list(opened.already_held)}
+        return Response(body, status_code=201 if opened.created else 200)
+
+    @get("/stats", summary="Service levels: deadlines met, time to resolve, overdue, decisions per reviewer, agreement")
+    async def get_stats(
+        self,
+        services: NamedDependency[Services],
+        app: FromQuery[str | None] = None,
+        since: Annotated[Since, Parameter(description="tasks opened from (inclusive); default until - 30 days")] = None,
+        until: Annotated[Until, Parameter(description="tasks opened before (exclusive); default now")] = None,
+    ) -> dict[str, Any]:
+        return figures_json(await services.reviews.stats(app=app, since=since, until=until))
+
+    @get("/{task_id:str}", summary="One review task with its evidence, interactions, decisions and events")
+    async def get_task(self, services: NamedDependency[Services], task_id: FromPath[str]) -> dict[str, Any]:
+        return task_detail_json(await services.reviews.get(task_id))
+
+    @patch(
+        "/{task_id:str}",
+        summary=(
+            'Change a task: {"action": "claim"|"renew"|"release", "reviewer"} leases it to a reviewer, '
+            '{"action": "assign", "assignee"} or "unassign", {"action": "dismiss"|"reopen", "note"}'
+        ),
+    )
+    async def change_task(
+        self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[TaskUpdate]
+    ) -> dict[str, Any]:
+        reviews = services.reviews
+        actor = data.reviewer or ADMIN_ACTOR
+        match data.action:
+            case "claim":
+                detail = await reviews.claim(task_id, data.reviewer or "")
+            case "renew":
+                detail = await reviews.renew(task_id, data.reviewer or "")
+            case "release":
+                detail = await reviews.release(task_id, data.reviewer or "")
+            case "assign":
+                if data.assignee is None:
+                    message = "action 'assign' needs 'assignee'; use action 'unassign' to clear it"
+                    raise InvalidQuery("assignee", message)
+                detail = await reviews.assign(task_id, data.assignee, actor)
+            case "unassign":
+                detail = await reviews.assign(task_id, None, actor)
+            case "dismiss":
+                detail = await reviews.dismiss(task_id, actor, data.note)
+            case "reopen":
+                detail = await reviews.reopen(task_id, actor, data.note)
+        return task_detail_json(detail)
+
+    @post(
+        "/{task_id:str}/decision",
+        summary='Decide a task: {"outcome": "approve"|"reject"|"correct", "reviewer", "correction", "comment"}',
+        status_code=200,
+    )
+    async def decide_task(
+        self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[DecisionBody]
+    ) -> dict[str, Any]:
+        detail = await services.reviews.decide(task_id, data.reviewer, data.outcome, data.correction, data.comment)
+        return task_detail_json(detail)

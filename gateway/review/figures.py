@@ -1,0 +1,108 @@
+"""Service-level figures for the review queue: deadlines met, time to resolve, backlog, reviewers, agreement."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from gateway.review.records import PRIORITY_ORDER
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How often two reviewers who judged the same task (in the same round) gave the same outcome."""
+
+    pairs: int
+    agreed: int
+
+    @property
+    def rate(self) -> float | None:
+        """agreed / pairs; None without pairs."""
+        return self.agreed / self.pairs if self.pairs else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFigures:
+    """The queue's service levels over tasks opened in [since, until), and its backlog now.
+
+    `within_deadline_rate` is the share of tasks that were resolved by their deadline, among
+    those resolved plus those still waiting past their deadline (dismissed tasks count in
+    neither); None when there are none. The backlog figures (`overdue_now`, `waiting_by_priority`)
+    are about every task waiting now, whenever it was opened. Decisions and agreement count
+    decisions made within the range.
+    """
+
+    since: datetime
+    until: datetime
+    app: str | None
+    opened: int
+    resolved: int
+    dismissed: int
+    resolved_within_deadline: int
+    within_deadline_rate: float | None
+    median_seconds_to_resolve: float | None
+    overdue_now: int
+    waiting_by_priority: dict[str, int]
+    decisions_by_reviewer: dict[str, int]
+    agreement: Agreement
+
+
+def review_figures(
+    since: datetime,
+    until: datetime,
+    app: str | None,
+    opened: Iterable[Row],
+    waiting: Iterable[Row],
+    decisions: Iterable[Row],
+    now: datetime,
+) -> ReviewFigures:
+    """The figures from the stored rows: tasks opened in the range, tasks waiting now, decisions in the range.
+
+    `decisions` must come ordered by task, round and time (as ReviewFigureStore.decisions_made gives them).
+    """
+    tasks = list(opened)
+    resolved = [t for t in tasks if t["status"] == "resolved" and t["closed_at"] is not None]
+    on_time = sum(t["closed_at"] <= t["deadline"] for t in resolved)
+    late_waiting = sum(t["status"] in ("open", "in_progress") and t["deadline"] <= now for t in tasks)
+    judged = len(resolved) + late_waiting
+    durations = [(t["closed_at"] - t["created_at"]).total_seconds() for t in resolved]
+    backlog = list(waiting)
+    by_priority = Counter(t["priority"] for t in backlog)
+    made = list(decisions)
+    return ReviewFigures(
+        since=since,
+        until=until,
+        app=app,
+        opened=len(tasks),
+        resolved=len(resolved),
+        dismissed=sum(t["status"] == "dismissed" for t in tasks),
+        resolved_within_deadline=on_time,
+        within_deadline_rate=on_time / judged if judged else None,
+        median_seconds_to_resolve=statistics.median(durations) if durations else None,
+        overdue_now=sum(t["deadline"] <= now for t in backlog),
+        waiting_by_priority={p.value: by_priority.get(p.value, 0) for p in PRIORITY_ORDER},
+        decisions_by_reviewer=dict(sorted(Counter(d["reviewer"] for d in made).items())),
+        agreement=agreement(made),
+    )
+
+
+def agreement(decisions: list[Row]) -> Agreement:
+    """Agreement over second-opinion tasks: per task and round, the first two decisions by different reviewers.
+
+    Two `correct` outcomes agree even when the corrections' words differ: the reviewers agree the
+    answer was wrong and needed replacing.
+    """
+    pairs = agreed = 0
+    for _, group in groupby((d for d in decisions if d["second_opinion"]), key=lambda d: (d["task_id"], d["round"])):
+        judged = list(group)
+        if len(judged) >= 2 and judged[0]["reviewer"] != judged[1]["reviewer"]:
+            pairs += 1
+            agreed += judged[0]["outcome"] == judged[1]["outcome"]
+    return Agreement(pairs, agreed)

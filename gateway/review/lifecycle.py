@@ -1,0 +1,214 @@
+"""A task's life after opening: claim, renew, release, assign, dismiss, reopen, decide.
+
+Each verb is a pure function of the task as stored (read under its lock) and the time: it
+refuses with TaskConflict or InvalidQuery, or returns the change for the store to write with
+its event and audit record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gateway.audit.records import AuditEntry
+from gateway.domain.errors import InvalidQuery
+from gateway.review.errors import TaskConflict
+from gateway.review.levels import ServiceLevels
+from gateway.review.records import Outcome, ReviewTask, Status
+from gateway.store.reviews import DecisionWrite, EventWrite, TaskChange, TaskState
+
+SUBJECT = "review_task"
+# The audit log's action for each kind of event (a renewal decides nothing and is not audited).
+AUDIT_ACTIONS = {
+    "claimed": "review.claim",
+    "released": "review.release",
+    "assigned": "review.assign",
+    "dismissed": "review.dismiss",
+    "reopened": "review.reopen",
+    "decided": "review.decision",
+}
+# Columns that clear a claim.
+NO_LEASE = {"lease_holder": None, "lease_expires_at": None}
+
+
+def _view(state: TaskState, now: datetime) -> ReviewTask:
+    return ReviewTask.from_row(state.row, now)
+
+
+def _snapshot(task: ReviewTask) -> dict[str, Any]:
+    """The fields the audit log shows before and after a change."""
+    return {
+        "status": task.status.value,
+        "priority": task.priority.value,
+        "assignee": task.assignee,
+        "lease_holder": task.lease.holder if task.lease else None,
+        "outcome": task.outcome.value if task.outcome else None,
+    }
+
+
+def _after(task: ReviewTask, values: dict[str, Any]) -> dict[str, Any]:
+    after = _snapshot(task)
+    after.update({key: values[key] for key in after if key in values})
+    return after
+
+
+def _change(
+    task: ReviewTask, now: datetime, actor: str, kind: str, values: dict[str, Any], detail: dict[str, Any],
+    decision: DecisionWrite | None = None,
+) -> TaskChange:
+    entry = None
+    if kind in AUDIT_ACTIONS:
+        entry = AuditEntry(
+            actor=actor, action=AUDIT_ACTIONS[kind], subject_type=SUBJECT, subject_id=task.id, app=task.app,
+            before=_snapshot(task), after=_after(task, values), detail=detail,
+        )
+    return TaskChange(at=now, values=values, event=EventWrite(kind, actor, detail), decision=decision, audit=entry)
+
+
+def _require_active(task: ReviewTask) -> None:
+    if not task.active:
+        raise TaskConflict(f"review task {task.id} is {task.status.value}: reopen it first")
+
+
+def _require_not_leased_by_other(task: ReviewTask, person: str) -> None:
+    lease = task.lease
+    if lease is not None and lease.holder != person:
+        raise TaskConflict(
+            f"review task {task.id} is claimed by {lease.holder} until {lease.expires_at.isoformat()}: "
+            f"wait for the claim to lapse or ask {lease.holder} to release it"
+        )
+
+
+def _require_holder(task: ReviewTask, reviewer: str) -> None:
+    if task.lease is None:
+        raise TaskConflict(f"review task {task.id} is not claimed (or its claim lapsed): claim it first")
+    _require_not_leased_by_other(task, reviewer)
+
+
+def _require_new_judge(task: ReviewTask, state: TaskState, reviewer: str) -> None:
+    if any(decision["reviewer"] == reviewer for decision in state.decisions):
+        raise TaskConflict(
+            f"{reviewer} already decided review task {task.id}: it needs a second opinion from a different reviewer"
+        )
+
+
+def claim(state: TaskState, reviewer: str, now: datetime, levels: ServiceLevels) -> TaskChange:
+    """`reviewer` takes the task for the lease's length (their own claim is extended) and becomes its assignee."""
+    task = _view(state, now)
+    _require_active(task)
+    _require_not_leased_by_other(task, reviewer)
+    _require_new_judge(task, state, reviewer)
+    if task.lease is not None:
+        return renew(state, reviewer, now, levels)
+    expires = now + levels.lease
+    values = {
+        "status": Status.IN_PROGRESS.value,
+        "lease_holder": reviewer,
+        "lease_expires_at": expires,
+        "assignee": reviewer,
+    }
+    detail: dict[str, Any] = {"lease_expires_at": expires.isoformat()}
+    stored_holder = state.row["lease_holder"]
+    if stored_holder is not None and stored_holder != reviewer and state.row["lease_expires_at"] is not None:
+        detail["lapsed_claim"] = {"holder": stored_holder, "expired_at": state.row["lease_expires_at"].isoformat()}
+    return _change(task, now, reviewer, "claimed", values, detail)
+
+
+def renew(state: TaskState, reviewer: str, now: datetime, levels: ServiceLevels) -> TaskChange:
+    """The holder keeps the task for another lease; not audited (a renewal decides nothing)."""
+    task = _view(state, now)
+    _require_active(task)
+    _require_holder(task, reviewer)
+    expires = now + levels.lease
+    detail = {"lease_expires_at": expires.isoformat()}
+    return _change(task, now, reviewer, "renewed", {"lease_expires_at": expires}, detail)
+
+
+def release(state: TaskState, reviewer: str, now: datetime) -> TaskChange:
+    """The holder gives the task back to the queue."""
+    task = _view(state, now)
+    _require_active(task)
+    _require_holder(task, reviewer)
+    return _change(task, now, reviewer, "released", {"status": Status.OPEN.value, **NO_LEASE}, {})
+
+
+def assign(state: TaskState, assignee: str | None, actor: str, now: datetime) -> TaskChange:
+    """Make `assignee` responsible for the task (None: nobody); a running claim is left alone."""
+    task = _view(state, now)
+    _require_active(task)
+    detail = {"from": task.assignee, "to": assignee}
+    return _change(task, now, actor, "assigned", {"assignee": assignee}, detail)
+
+
+def dismiss(state: TaskState, actor: str, note: str | None, now: datetime) -> TaskChange:
+    """Close the task without a decision: nothing to judge."""
+    task = _view(state, now)
+    _require_active(task)
+    _require_not_leased_by_other(task, actor)
+    values = {"status": Status.DISMISSED.value, "closed_at": now, "active_issue_id": None, **NO_LEASE}
+    return _change(task, now, actor, "dismissed", values, {"note": note} if note else {})
+
+
+def reopen(state: TaskState, actor: str, note: str | None, now: datetime, levels: ServiceLevels) -> TaskChange:
+    """Put a resolved or dismissed task back in the queue, for a new round of decisions and a new deadline."""
+    task = _view(state, now)
+    if task.active:
+        raise TaskConflict(f"review task {task.id} is already {task.status.value}")
+    if state.rival_for_issue is not None:
+        raise TaskConflict(
+            f"review task {state.rival_for_issue} is already open for issue {task.issue_id}: work on that one instead"
+        )
+    values = {
+        "status": Status.OPEN.value,
+        "outcome": None,
+        "closed_at": None,
+        "active_issue_id": task.issue_id,
+        "round": task.round + 1,
+        "deadline": levels.deadline(task.priority, now),
+        **NO_LEASE,
+    }
+    detail: dict[str, Any] = {"from": task.status.value, "round": task.round + 1}
+    if note:
+        detail["note"] = note
+    return _change(task, now, actor, "reopened", values, detail)
+
+
+def decide(
+    state: TaskState, reviewer: str, outcome: Outcome, correction: str | None, comment: str | None, now: datetime
+) -> TaskChange:
+    """Record `reviewer`'s judgement; it resolves the task unless the task awaits a second, different reviewer.
+
+    Of two reviewers who disagree, the second one's outcome stands; the disagreement is kept
+    (in the event, and in the agreement figures).
+    """
+    if outcome is Outcome.CORRECT and not (correction and correction.strip()):
+        raise InvalidQuery("correction", "outcome 'correct' needs 'correction': the answer the model should have given")
+    if outcome is not Outcome.CORRECT and correction is not None:
+        raise InvalidQuery("correction", f"'correction' goes with outcome 'correct' only, not {outcome.value!r}")
+    task = _view(state, now)
+    _require_active(task)
+    _require_not_leased_by_other(task, reviewer)
+    _require_new_judge(task, state, reviewer)
+    decision = DecisionWrite(reviewer, outcome.value, correction, comment)
+    detail: dict[str, Any] = {"outcome": outcome.value, "round": task.round}
+    if correction is not None:
+        detail["correction"] = correction
+    if comment:
+        detail["comment"] = comment
+    if task.second_opinion and not state.decisions:
+        # The first of two: back to the queue for someone else.
+        detail["awaiting_second_reviewer"] = True
+        values = {"status": Status.OPEN.value, **NO_LEASE}
+        return _change(task, now, reviewer, "decided", values, detail, decision=decision)
+    if state.decisions:
+        first = state.decisions[0]
+        detail["first_decision"] = {"reviewer": first["reviewer"], "outcome": first["outcome"]}
+        detail["agreed"] = first["outcome"] == outcome.value
+    values = {
+        "status": Status.RESOLVED.value,
+        "outcome": outcome.value,
+        "closed_at": now,
+        "active_issue_id": None,
+        **NO_LEASE,
+    }
+    return _change(task, now, reviewer, "decided", values, detail, decision=decision)

@@ -1,0 +1,159 @@
+"""Opening a task, or folding a rule's new finding into the open task it concerns (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import uuid_utils
+
+from gateway.audit.records import AuditEntry, as_stored_json
+from gateway.review.levels import ServiceLevels
+from gateway.review.records import Priority, Source, Status, SuggestedAction
+from gateway.store.reviews import EventWrite, TaskOpening
+
+Row = dict[str, Any]
+MAX_TAG = 200
+# An audit record names at most this many interactions; the task holds them all.
+AUDITED_IDS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    """What a rule (or a person) asks for: a task about these interactions and/or this issue."""
+
+    app: str
+    source: Source
+    reason: str
+    priority: Priority
+    interaction_ids: tuple[str, ...]
+    issue_id: str | None
+    evidence: Any
+    tags: tuple[str, ...]
+    # "rule:<source>" for rules, the person's name otherwise.
+    actor: str
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags stripped, non-empty, at most MAX_TAG characters, each once, in the order given."""
+    cleaned = (tag.strip()[:MAX_TAG] for tag in tags)
+    return list(dict.fromkeys(tag for tag in cleaned if tag))
+
+
+def plan_opening(
+    request: OpenRequest,
+    action: SuggestedAction,
+    now: datetime,
+    levels: ServiceLevels,
+    existing: Row | None,
+    fresh: list[str],
+) -> TaskOpening | None:
+    """What to write for `request`: a new task, an update of `existing`, or nothing.
+
+    Nothing when no open task concerns it and every interaction it names was held before (an
+    interaction is never reviewed twice) and it names no issue; nothing, too, when `existing`
+    would not change.
+    """
+    if existing is None:
+        if not fresh and request.issue_id is None:
+            return None
+        return _new_task(request, action, now, levels, fresh)
+    return _update(request, action, now, levels, existing, fresh)
+
+
+def _new_task(
+    request: OpenRequest, action: SuggestedAction, now: datetime, levels: ServiceLevels, fresh: list[str]
+) -> TaskOpening:
+    task_id = str(uuid_utils.uuid7())
+    deadline = levels.deadline(request.priority, now)
+    values = {
+        "app": request.app,
+        "source": request.source.value,
+        "reason": request.reason,
+        "priority": request.priority.value,
+        "status": Status.OPEN.value,
+        "deadline": deadline,
+        "issue_id": request.issue_id,
+        "active_issue_id": request.issue_id,
+        "suggested_action": action.as_json(),
+        "evidence": request.evidence,
+        "second_opinion": levels.needs_second_opinion(task_id),
+        "round": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    detail = {
+        "source": request.source.value,
+        "reason": request.reason,
+        "priority": request.priority.value,
+        "issue_id": request.issue_id,
+        "interactions_added": len(fresh),
+        # The evidence as it was on opening: the task's own copy is replaced by later updates.
+        "evidence": request.evidence,
+    }
+    entry = AuditEntry(
+        actor=request.actor,
+        action="review.open",
+        subject_type="review_task",
+        subject_id=task_id,
+        app=request.app,
+        after={"status": Status.OPEN.value, "priority": request.priority.value, "deadline": deadline.isoformat()},
+        detail={
+            "source": request.source.value,
+            "reason": request.reason,
+            "issue_id": request.issue_id,
+            "interaction_ids": fresh[:AUDITED_IDS],
+            "interactions": len(fresh),
+            "second_opinion": values["second_opinion"],
+        },
+    )
+    event = EventWrite("opened", request.actor, detail)
+    return TaskOpening(task_id, True, now, values, clean_tags(request.tags), event, entry)
+
+
+def _update(
+    request: OpenRequest, action: SuggestedAction, now: datetime, levels: ServiceLevels, existing: Row, fresh: list[str]
+) -> TaskOpening | None:
+    """Fold `request` into the open task: new reason and evidence, a higher priority, more interactions."""
+    old_priority = Priority(existing["priority"])
+    raised = request.priority.rank < old_priority.rank
+    priority = request.priority if raised else old_priority
+    values: dict[str, Any] = {"reason": request.reason, "evidence": request.evidence, "updated_at": now}
+    values["suggested_action"] = action.as_json()
+    if raised:
+        values["priority"] = priority.value
+        # A raised priority may bring the deadline closer, never push it back.
+        values["deadline"] = min(existing["deadline"], levels.deadline(priority, now))
+    attaches_issue = request.issue_id is not None and existing["issue_id"] is None
+    if attaches_issue:
+        values["issue_id"] = request.issue_id
+        values["active_issue_id"] = request.issue_id
+    same_story = existing["reason"] == request.reason and as_stored_json(existing["evidence"]) == as_stored_json(
+        request.evidence
+    )
+    if not (fresh or raised or attaches_issue or not same_story):
+        return None
+    detail: dict[str, Any] = {
+        "source": request.source.value,
+        "reason": request.reason,
+        "interactions_added": len(fresh),
+        "evidence": request.evidence,
+    }
+    if raised:
+        detail["priority"] = {"from": old_priority.value, "to": priority.value}
+    if attaches_issue:
+        detail["issue_id"] = request.issue_id
+    entry = AuditEntry(
+        actor=request.actor,
+        action="review.update",
+        subject_type="review_task",
+        subject_id=existing["id"],
+        app=existing["app"],
+        before={"priority": old_priority.value, "reason": existing["reason"]},
+        after={"priority": priority.value, "reason": request.reason},
+        detail={"source": request.source.value, "interaction_ids": fresh[:AUDITED_IDS], "interactions": len(fresh)},
+    )
+    event = EventWrite("updated", request.actor, detail)
+    return TaskOpening(existing["id"], False, now, values, clean_tags(request.tags), event, entry)

@@ -1,0 +1,267 @@
+"""A review task and what hangs off it (events, decisions, the suggested action), built from store rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+Row = dict[str, Any]
+
+
+class Source(StrEnum):
+    """What opened a task."""
+
+    ISSUE = "issue"
+    SIMILAR_NEGATIVE = "similar_negative"
+    CONFIDENCE = "confidence"
+    ANOMALOUS = "anomalous"
+    FLAGGED = "flagged"
+    MANUAL = "manual"
+
+
+class Priority(StrEnum):
+    """How soon a task must be looked at; its deadline follows from it."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for high, 1 for medium, 2 for low: the queue's order."""
+        return PRIORITY_ORDER.index(self)
+
+
+PRIORITY_ORDER: tuple[Priority, ...] = (Priority.HIGH, Priority.MEDIUM, Priority.LOW)
+
+
+class Status(StrEnum):
+    """Where a task stands. `in_progress` holds only while its lease runs: a lapsed claim reads as `open`."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+# Still waiting for a person: at most one such task per issue and per interaction.
+ACTIVE_STATUSES: frozenset[Status] = frozenset({Status.OPEN, Status.IN_PROGRESS})
+
+
+class Outcome(StrEnum):
+    """A reviewer's judgement of the answer(s) a task concerns."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    # The reviewer gives the right answer.
+    CORRECT = "correct"
+
+
+class ActionKind(StrEnum):
+    """The fix a task suggests."""
+
+    KNOWLEDGE_BASE_ENTRY = "add_knowledge_base_entry"
+    PROMPT_INSTRUCTIONS = "revise_prompt_instructions"
+
+
+ACTION_LABELS = {
+    ActionKind.KNOWLEDGE_BASE_ENTRY: "Add a knowledge-base entry",
+    ActionKind.PROMPT_INSTRUCTIONS: "Revise the prompt instructions",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A right answer someone gave: an end user's feedback correction, or a reviewer's."""
+
+    interaction_id: str | None
+    text: str
+    # "feedback" or "review".
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One of the task's interactions, shown because it tells the most (a correction, then a comment)."""
+
+    interaction_id: str
+    question: str
+    answer: str | None
+    comment: str | None
+    correction: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedAction:
+    """What to do about a task: its kind and the corrections and examples it rests on."""
+
+    kind: ActionKind
+    corrections: tuple[Correction, ...] = ()
+    examples: tuple[Example, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The action as a person reads it."""
+        return ACTION_LABELS[self.kind]
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "kind": self.kind.value,
+            "label": self.label,
+            "corrections": [
+                {"interaction_id": c.interaction_id, "text": c.text, "source": c.source} for c in self.corrections
+            ],
+            "examples": [
+                {
+                    "interaction_id": e.interaction_id,
+                    "question": e.question,
+                    "answer": e.answer,
+                    "comment": e.comment,
+                    "correction": e.correction,
+                }
+                for e in self.examples
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> SuggestedAction:
+        """The action in its stored form."""
+        return cls(
+            kind=ActionKind(stored["kind"]),
+            corrections=tuple(Correction(**c) for c in stored.get("corrections") or ()),
+            examples=tuple(Example(**e) for e in stored.get("examples") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who holds a claimed task, and until when."""
+
+    holder: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTask:
+    """A task as the queue shows it, as of `now`: a lapsed lease has already returned it to the queue."""
+
+    id: str
+    app: str
+    source: Source
+    reason: str
+    priority: Priority
+    status: Status
+    assignee: str | None
+    tags: tuple[str, ...]
+    deadline: datetime
+    issue_id: str | None
+    interaction_count: int
+    suggested_action: SuggestedAction | None
+    evidence: Any
+    second_opinion: bool
+    round: int
+    lease: Lease | None
+    outcome: Outcome | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    # Past its deadline and still waiting for a person.
+    overdue: bool
+
+    @property
+    def active(self) -> bool:
+        """Whether the task still waits for a person (open or in progress)."""
+        return self.status in ACTIVE_STATUSES
+
+    @classmethod
+    def from_row(cls, row: Row, now: datetime) -> ReviewTask:
+        """The task in a review store row (with `tags` and `interaction_count`), as it stands at `now`."""
+        status = Status(row["status"])
+        lease = None
+        if row["lease_holder"] is not None and row["lease_expires_at"] is not None:
+            if row["lease_expires_at"] > now:
+                lease = Lease(row["lease_holder"], row["lease_expires_at"])
+        if status is Status.IN_PROGRESS and lease is None:
+            status = Status.OPEN
+        action = row.get("suggested_action")
+        return cls(
+            id=row["id"],
+            app=row["app"],
+            source=Source(row["source"]),
+            reason=row["reason"],
+            priority=Priority(row["priority"]),
+            status=status,
+            assignee=row.get("assignee"),
+            tags=tuple(row.get("tags") or ()),
+            deadline=row["deadline"],
+            issue_id=row.get("issue_id"),
+            interaction_count=row.get("interaction_count", 0),
+            suggested_action=SuggestedAction.from_json(action) if action else None,
+            evidence=row.get("evidence"),
+            second_opinion=bool(row["second_opinion"]),
+            round=row["round"],
+            lease=lease if status is Status.IN_PROGRESS else None,
+            outcome=Outcome(row["outcome"]) if row.get("outcome") else None,
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            closed_at=row.get("closed_at"),
+            overdue=status in ACTIVE_STATUSES and row["deadline"] <= now,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEvent:
+    """One change to a task: who did what, when, and the details."""
+
+    kind: str
+    actor: str
+    at: datetime
+    detail: Any
+
+    @classmethod
+    def from_row(cls, row: Row) -> TaskEvent:
+        """The event in a review event row."""
+        return cls(kind=row["kind"], actor=row["actor"], at=row["created_at"], detail=row.get("detail"))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One reviewer's judgement of a task in one round."""
+
+    id: str
+    task_id: str
+    round: int
+    reviewer: str
+    outcome: Outcome
+    correction: str | None
+    comment: str | None
+    at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> Decision:
+        """The decision in a review decision row."""
+        return cls(
+            id=row["id"],
+            task_id=row["task_id"],
+            round=row["round"],
+            reviewer=row["reviewer"],
+            outcome=Outcome(row["outcome"]),
+            correction=row.get("correction"),
+            comment=row.get("comment"),
+            at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTaskDetail:
+    """One task with every interaction it holds, its decisions and its history of events."""
+
+    task: ReviewTask
+    interaction_ids: tuple[str, ...]
+    decisions: tuple[Decision, ...]
+    events: tuple[TaskEvent, ...]
+    # For a task still waiting: how long until a reviewer gets to it (None without recent throughput).
+    estimated_wait_minutes: float | None = None

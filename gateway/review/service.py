@@ -1,0 +1,350 @@
+"""The review service: the verbs rules, the API and the admin pages call on review tasks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.config import Settings
+from gateway.domain.errors import InvalidQuery
+from gateway.domain.paging import Page, offset_page
+from gateway.domain.time_range import as_utc, require_order
+from gateway.review import lifecycle
+from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.figures import ReviewFigures, review_figures
+from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
+from gateway.review.opening import OpenRequest, plan_opening
+from gateway.review.records import (
+    Decision,
+    Outcome,
+    Priority,
+    ReviewTask,
+    ReviewTaskDetail,
+    Source,
+    SuggestedAction,
+    TaskEvent,
+)
+from gateway.review.suggestion import MAX_EXAMPLES, suggest
+from gateway.store.review_figures import ReviewFigureStore
+from gateway.store.reviews import ActiveIssueTaken, ReviewFilter, ReviewSort, ReviewStore, TaskChange, TaskState
+
+logger = logging.getLogger("feedgate.review")
+
+MAX_NAME = 200
+# The stats report's default range, ending now.
+DEFAULT_RANGE = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The task an opening created (`created`) or updated, and which interactions it took or refused."""
+
+    task: ReviewTaskDetail
+    created: bool
+    added: tuple[str, ...]
+    # Already held by a task (this one or an earlier one): never added again.
+    already_held: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionMade:
+    """A decision just stored, for listeners (fixes, training data, held answers, webhooks)."""
+
+    task: ReviewTaskDetail
+    decision: Decision
+    # False when the task now waits for a second reviewer.
+    resolved: bool
+
+
+DecisionListener = Callable[[DecisionMade], Awaitable[None]]
+
+
+def person(name: str | None, field: str) -> str:
+    """A reviewer's or actor's name, stripped; refuses a blank or overlong one."""
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise InvalidQuery(field, f"'{field}' must name the person: a non-empty string")
+    if len(cleaned) > MAX_NAME:
+        raise InvalidQuery(field, f"'{field}' may be at most {MAX_NAME} characters")
+    return cleaned
+
+
+class ReviewService:
+    """Opens, lists, claims, assigns, closes and decides review tasks, and reports the queue's service levels."""
+
+    def __init__(
+        self,
+        store: ReviewStore,
+        figures: ReviewFigureStore,
+        levels: ServiceLevels,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._figures = figures
+        self.levels = levels
+        self._clock = clock
+        self._listeners: list[DecisionListener] = []
+
+    def add_decision_listener(self, listener: DecisionListener) -> None:
+        """Call `listener` after every stored decision; its failure is logged, never undoes the decision."""
+        self._listeners.append(listener)
+
+    # -- opening --------------------------------------------------------------------------
+
+    async def open_or_update(
+        self,
+        *,
+        app: str,
+        source: Source,
+        reason: str,
+        priority: Priority,
+        interaction_ids: Sequence[str] = (),
+        issue_id: str | None = None,
+        evidence: Any = None,
+        tags: Sequence[str] = (),
+        suggested_action: SuggestedAction | None = None,
+        actor: str | None = None,
+    ) -> Opened | None:
+        """Open a task, or update the open one for this issue or any of these interactions; the one verb rules call.
+
+        An update replaces reason and evidence (the earlier ones stay in the task's events), raises
+        the priority if this one is higher, and adds interactions no task has held yet. Returns None
+        when nothing was written: every interaction was held by a closed task and no issue is named,
+        or the open task already says all this. `suggested_action` defaults to one computed from the
+        interactions' feedback and earlier reviews; `actor` defaults to "rule:<source>".
+        """
+        reason = reason.strip()
+        if not reason:
+            raise InvalidQuery("reason", "'reason' must say, in a sentence, why the task exists")
+        if not interaction_ids and issue_id is None:
+            raise InvalidQuery("interaction_ids", "a task concerns at least one interaction or an issue")
+        request = OpenRequest(
+            app=app,
+            source=source,
+            reason=reason,
+            priority=priority,
+            interaction_ids=tuple(interaction_ids),
+            issue_id=issue_id,
+            evidence=evidence,
+            tags=tuple(tags),
+            actor=actor or f"rule:{source.value}",
+        )
+        action = suggested_action or await self._suggest(issue_id, request.interaction_ids)
+        now = self._clock()
+        result = await self._store.open_or_update(
+            issue_id,
+            request.interaction_ids,
+            lambda existing, fresh: plan_opening(request, action, now, self.levels, existing, fresh),
+        )
+        if result is None:
+            return None
+        return Opened(await self.get(result.task_id), result.created, result.added, result.already_held)
+
+    async def open_manual(
+        self,
+        *,
+        app: str,
+        reason: str,
+        priority: Priority,
+        interaction_ids: Sequence[str],
+        issue_id: str | None,
+        tags: Sequence[str],
+        evidence: Any,
+        actor: str,
+    ) -> Opened:
+        """A person asks for a review of stored interactions of `app` (and/or one of its issues)."""
+        actor = person(actor, "created_by")
+        apps = await self._figures.interaction_apps(interaction_ids)
+        for interaction_id in interaction_ids:
+            found = apps.get(interaction_id)
+            if found is None:
+                raise InvalidQuery("interaction_ids", f"no interaction with id {interaction_id!r}")
+            if found != app:
+                raise InvalidQuery(
+                    "interaction_ids", f"interaction {interaction_id!r} belongs to app {found!r}, not {app!r}"
+                )
+        if issue_id is not None:
+            issue_app = await self._figures.issue_app(issue_id)
+            if issue_app is None:
+                raise InvalidQuery("issue_id", f"no issue with id {issue_id!r}")
+            if issue_app != app:
+                raise InvalidQuery("issue_id", f"issue {issue_id!r} belongs to app {issue_app!r}, not {app!r}")
+        opened = await self.open_or_update(
+            app=app, source=Source.MANUAL, reason=reason, priority=priority, interaction_ids=interaction_ids,
+            issue_id=issue_id, evidence=evidence, tags=tags, actor=actor,
+        )
+        if opened is None:
+            raise TaskConflict(
+                "every interaction given was already reviewed in an earlier task, and an interaction is never "
+                "reviewed twice: name other interactions, or reopen the earlier task"
+            )
+        return opened
+
+    async def _suggest(self, issue_id: str | None, interaction_ids: Sequence[str]) -> SuggestedAction:
+        """The suggested action over these interactions and those of the open task they would join."""
+        existing = await self._store.open_task_for(issue_id, interaction_ids)
+        held = await self._store.interaction_ids(existing["id"]) if existing else []
+        every_id = list(dict.fromkeys([*interaction_ids, *held]))
+        notes = await self._figures.feedback_notes(every_id)
+        reviewed = await self._figures.review_corrections(
+            issue_id or (existing["issue_id"] if existing else None), existing["id"] if existing else None
+        )
+        noted_first = sorted(notes, key=lambda note: 0 if note.get("correction") else 1)
+        shown = list(dict.fromkeys([n["interaction_id"] for n in noted_first][:MAX_EXAMPLES] + every_id[:MAX_EXAMPLES]))
+        return suggest(notes, reviewed, await self._figures.exchanges(shown))
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, task_id: str) -> ReviewTaskDetail:
+        """One task with its interactions, decisions, events and, while it waits, its estimated wait."""
+        row = await self._store.get(task_id)
+        if row is None:
+            raise TaskNotFound(task_id)
+        task = ReviewTask.from_row(row, self._clock())
+        wait = await self.estimated_wait(task) if task.active else None
+        return ReviewTaskDetail(
+            task=task,
+            interaction_ids=tuple(row["interaction_ids"]),
+            decisions=tuple(Decision.from_row(d) for d in row["decisions"]),
+            events=tuple(TaskEvent.from_row(e) for e in row["events"]),
+            estimated_wait_minutes=None if wait is None else round(wait.total_seconds() / 60, 1),
+        )
+
+    async def list(self, where: ReviewFilter, sort: ReviewSort, limit: int, offset: int = 0) -> Page[ReviewTask]:
+        """Tasks matching `where` (as of now), in queue order or newest first, `limit` at a time from `offset`."""
+        now = self._clock()
+        where = replace(where, now=now)
+
+        def fetch(n: int, skip: int) -> Awaitable[list[dict[str, Any]]]:
+            return self._store.list(where, sort, n, skip)
+
+        return await offset_page(fetch, limit, offset, lambda row: ReviewTask.from_row(row, now))
+
+    async def issues_with_tasks(self, issue_ids: Sequence[str]) -> set[str]:
+        """Those of `issue_ids` that a task (open or closed) was ever opened for."""
+        return await self._store.issues_with_tasks(issue_ids)
+
+    async def task_holding(self, interaction_id: str) -> str | None:
+        """The id of the task that holds or held `interaction_id`, if any."""
+        return await self._store.task_holding(interaction_id)
+
+    async def estimated_wait(self, task: ReviewTask) -> timedelta | None:
+        """How long until a reviewer gets to `task`, from the whole queue's pace (see levels.estimated_wait).
+
+        Ahead of it: waiting tasks of a higher priority, and older ones of its own. The pace: tasks
+        resolved over the last 7 days, or since the first task when the queue is younger.
+        """
+        now = self._clock()
+        first = await self._figures.first_task_at()
+        if first is None:
+            return None
+        history = min(THROUGHPUT_WINDOW, now - first)
+        resolved = await self._figures.resolved_since(now - history)
+        ahead = await self._figures.waiting_ahead(task.priority.rank, before_id=task.id)
+        return estimated_wait(ahead, resolved, history)
+
+    async def stats(
+        self, app: str | None = None, since: datetime | None = None, until: datetime | None = None
+    ) -> ReviewFigures:
+        """Service levels over tasks opened in [since, until) (default: the 30 days up to now), and the backlog now."""
+        now = self._clock()
+        # Without `until` the range runs up to now, including what happened this very instant.
+        given_end = as_utc(until, "until")
+        end = given_end or now
+        start = as_utc(since, "since")
+        if start is None:
+            try:
+                start = end - DEFAULT_RANGE
+            except OverflowError:
+                message = "'until' is too early for the default 30-day range; give 'since' too"
+                raise InvalidQuery("until", message) from None
+        require_order(start, given_end)
+        return review_figures(
+            start,
+            end,
+            app,
+            await self._figures.tasks_opened(start, given_end, app),
+            await self._figures.waiting(app),
+            await self._figures.decisions_made(start, given_end, app),
+            now,
+        )
+
+    # -- changing -------------------------------------------------------------------------
+
+    async def _change(self, task_id: str, plan: Callable[[TaskState], TaskChange]) -> ReviewTaskDetail:
+        try:
+            found = await self._store.change(task_id, plan)
+        except ActiveIssueTaken:
+            raise TaskConflict(f"another review task is already open for the issue of task {task_id}") from None
+        if not found:
+            raise TaskNotFound(task_id)
+        return await self.get(task_id)
+
+    async def claim(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
+        """`reviewer` takes the task for one lease (renewing their own claim); 409 while someone else holds it."""
+        reviewer = person(reviewer, "reviewer")
+        now = self._clock()
+        return await self._change(task_id, lambda state: lifecycle.claim(state, reviewer, now, self.levels))
+
+    async def renew(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
+        """The claim's holder keeps the task for another lease."""
+        reviewer = person(reviewer, "reviewer")
+        now = self._clock()
+        return await self._change(task_id, lambda state: lifecycle.renew(state, reviewer, now, self.levels))
+
+    async def release(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
+        """The claim's holder returns the task to the queue."""
+        reviewer = person(reviewer, "reviewer")
+        now = self._clock()
+        return await self._change(task_id, lambda state: lifecycle.release(state, reviewer, now))
+
+    async def assign(self, task_id: str, assignee: str | None, actor: str) -> ReviewTaskDetail:
+        """Make `assignee` responsible for the task (None: unassign)."""
+        actor = person(actor, "reviewer")
+        assignee = None if assignee is None else person(assignee, "assignee")
+        now = self._clock()
+        return await self._change(task_id, lambda state: lifecycle.assign(state, assignee, actor, now))
+
+    async def dismiss(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
+        """Close the task without a decision."""
+        actor = person(actor, "reviewer")
+        now = self._clock()
+        return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, note, now))
+
+    async def reopen(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
+        """Put a resolved or dismissed task back in the queue with a fresh deadline."""
+        actor = person(actor, "reviewer")
+        now = self._clock()
+        return await self._change(task_id, lambda state: lifecycle.reopen(state, actor, note, now, self.levels))
+
+    async def decide(
+        self, task_id: str, reviewer: str, outcome: Outcome, correction: str | None = None, comment: str | None = None
+    ) -> ReviewTaskDetail:
+        """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer."""
+        reviewer = person(reviewer, "reviewer")
+        now = self._clock()
+        detail = await self._change(
+            task_id, lambda state: lifecycle.decide(state, reviewer, outcome, correction, comment, now)
+        )
+        mine = [d for d in detail.decisions if d.reviewer == reviewer and d.round == detail.task.round]
+        if mine:
+            await self._tell_listeners(DecisionMade(detail, mine[-1], resolved=not detail.task.active))
+        return detail
+
+    async def _tell_listeners(self, made: DecisionMade) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(made)
+            except Exception:
+                # The decision is stored and audited: a failing follow-up must not turn it into an error.
+                logger.exception("review decision listener %r failed for task %s", listener, made.task.task.id)
+
+
+def review_service(engine: AsyncEngine, settings: Settings) -> ReviewService:
+    """The review service over `engine` with the service levels in `settings`."""
+    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), ServiceLevels.from_settings(settings))

@@ -1,0 +1,76 @@
+"""The suggested action: a knowledge-base entry when someone already gave the right answer, else the prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gateway.discovery.items import last_user_message
+from gateway.review.records import ActionKind, Correction, Example, SuggestedAction
+
+Row = dict[str, Any]
+MAX_CORRECTIONS = 5
+MAX_EXAMPLES = 3
+# Enough of a question or answer to recognise it; the interaction holds the rest.
+MAX_TEXT = 500
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def suggest(
+    feedback_notes: Iterable[Row], review_corrections: Iterable[Row], exchanges: Iterable[Row]
+) -> SuggestedAction:
+    """What to do about a task, from its interactions' current feedback and earlier reviewers' corrections.
+
+    Corrections mean the right answer is known: it belongs in the knowledge base. Without any,
+    the model needs better instructions. Reviewers' corrections come first (checked by a person),
+    then end users', newest first, without repeats. The examples are the interactions that tell the
+    most: ones with a correction, then ones with a comment, newest first.
+    """
+    notes = list(feedback_notes)
+    corrections: list[Correction] = []
+    seen: set[str] = set()
+    candidates = [(row.get("interaction_id"), row["correction"], "review") for row in review_corrections]
+    candidates += [(row["interaction_id"], row["correction"], "feedback") for row in notes if row.get("correction")]
+    for interaction_id, text, source in candidates:
+        key = " ".join(text.split()).casefold()
+        if key and key not in seen:
+            seen.add(key)
+            corrections.append(Correction(interaction_id, _clip(text) or "", source))
+    kind = ActionKind.KNOWLEDGE_BASE_ENTRY if corrections else ActionKind.PROMPT_INSTRUCTIONS
+    return SuggestedAction(kind, tuple(corrections[:MAX_CORRECTIONS]), telling_examples(notes, exchanges))
+
+
+def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tuple[Example, ...]:
+    """Up to MAX_EXAMPLES interactions: corrected ones first, then commented ones, then any others given.
+
+    Notes come newest first, and the sort is stable, so each group stays newest first.
+    """
+    by_id = {row["id"]: row for row in exchanges}
+    ranked = sorted(feedback_notes, key=lambda row: 0 if row.get("correction") else 1)
+    # Interactions nobody commented on still show what was asked and answered.
+    ranked += [{"interaction_id": interaction_id} for interaction_id in by_id]
+    examples: list[Example] = []
+    chosen: set[str] = set()
+    for note in ranked:
+        interaction_id = note["interaction_id"]
+        exchange = by_id.get(interaction_id)
+        if exchange is None or interaction_id in chosen:
+            continue
+        chosen.add(interaction_id)
+        examples.append(
+            Example(
+                interaction_id=interaction_id,
+                question=_clip(last_user_message(exchange.get("request"))) or "",
+                answer=_clip(exchange.get("response_text")),
+                comment=_clip(note.get("comment")),
+                correction=_clip(note.get("correction")),
+            )
+        )
+        if len(examples) == MAX_EXAMPLES:
+            break
+    return tuple(examples)

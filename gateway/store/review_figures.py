@@ -1,0 +1,149 @@
+"""Reads behind review service levels and suggestions: queue positions, throughput, figures, corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.chunks import chunks
+from gateway.store.current_feedback import current_feedback
+from gateway.store.reviews import ACTIVE, priority_rank
+from gateway.store.tables import (
+    feedback,
+    interactions,
+    issues,
+    review_decisions,
+    review_task_interactions,
+    review_tasks,
+)
+
+Row = dict[str, Any]
+
+
+def _of_app(query: Select[Any], app: str | None) -> Select[Any]:
+    return query if app is None else query.where(review_tasks.c.app == app)
+
+
+class ReviewFigureStore:
+    """Counts and rows for service levels, the stats report and suggested actions."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def _rows(self, query: Select[Any]) -> list[Row]:
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def _scalar(self, query: Select[Any]) -> Any:
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).scalar()
+
+    async def waiting_ahead(self, rank: int, before_id: str | None, app: str | None = None) -> int:
+        """Open tasks a reviewer takes before one of priority `rank` created as `before_id` (None: any older one)."""
+        c = review_tasks.c
+        rank_column = priority_rank()
+        same_rank_older = rank_column == rank if before_id is None else and_(rank_column == rank, c.id < before_id)
+        query = select(func.count()).where(c.status.in_(ACTIVE), or_(rank_column < rank, same_rank_older))
+        return int(await self._scalar(_of_app(query, app)))
+
+    async def resolved_since(self, since: datetime, app: str | None = None) -> int:
+        """Tasks resolved (not dismissed) at or after `since`."""
+        c = review_tasks.c
+        query = select(func.count()).where(c.status == "resolved", c.closed_at >= since)
+        return int(await self._scalar(_of_app(query, app)))
+
+    async def first_task_at(self, app: str | None = None) -> datetime | None:
+        """When the oldest task was opened (None when there is none)."""
+        value: datetime | None = await self._scalar(_of_app(select(func.min(review_tasks.c.created_at)), app))
+        return value
+
+    async def tasks_opened(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
+        """Status, deadline and open/close times of the tasks opened in [since, until) (until None: up to now)."""
+        c = review_tasks.c
+        query = select(c.status, c.deadline, c.created_at, c.closed_at).where(c.created_at >= since)
+        if until is not None:
+            query = query.where(c.created_at < until)
+        return await self._rows(_of_app(query, app))
+
+    async def waiting(self, app: str | None = None) -> list[Row]:
+        """Priority and deadline of every task still waiting for a person."""
+        c = review_tasks.c
+        return await self._rows(_of_app(select(c.priority, c.deadline).where(c.status.in_(ACTIVE)), app))
+
+    async def decisions_made(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
+        """Decisions made in [since, until) (until None: up to now), by task, round and time.
+
+        Each row carries its task's second_opinion flag, for the agreement figure.
+        """
+        d, c = review_decisions.c, review_tasks.c
+        query = (
+            select(d.task_id, d.round, d.reviewer, d.outcome, d.created_at, c.second_opinion)
+            .join(review_tasks, c.id == d.task_id)
+            .where(d.created_at >= since)
+            .order_by(d.task_id, d.round, d.created_at, d.id)
+        )
+        if until is not None:
+            query = query.where(d.created_at < until)
+        return await self._rows(_of_app(query, app))
+
+    async def feedback_notes(self, interaction_ids: Sequence[str]) -> list[Row]:
+        """Current feedback carrying a correction or a comment on these interactions, newest first."""
+        f = feedback.c
+        found: list[Row] = []
+        for chunk in chunks(list(interaction_ids)):
+
+            def of_chunk(query: Select[Any], ids: Sequence[str] = chunk) -> Select[Any]:
+                return query.where(f.interaction_id.in_(ids))
+
+            current = current_feedback(f.id, f.interaction_id, f.correction, f.comment, narrow=of_chunk)
+            query = select(current).where(or_(current.c.correction.is_not(None), current.c.comment.is_not(None)))
+            found.extend(await self._rows(query))
+        return sorted(found, key=lambda row: row["id"], reverse=True)
+
+    async def review_corrections(self, issue_id: str | None, task_id: str | None) -> list[Row]:
+        """Reviewers' corrections on earlier tasks for this issue, or on this task, newest first."""
+        d, c, i = review_decisions.c, review_tasks.c, review_task_interactions.c
+        scope = []
+        if issue_id is not None:
+            scope.append(c.issue_id == issue_id)
+        if task_id is not None:
+            scope.append(c.id == task_id)
+        if not scope:
+            return []
+        # One of the task's interactions, for showing the correction beside the answer it corrects.
+        first_held = (
+            select(func.min(i.interaction_id)).where(i.task_id == d.task_id).correlate(review_decisions).scalar_subquery()
+        )
+        query = (
+            select(d.correction, first_held.label("interaction_id"))
+            .join(review_tasks, c.id == d.task_id)
+            .where(d.outcome == "correct", d.correction.is_not(None), or_(*scope))
+            .order_by(d.created_at.desc())
+        )
+        return await self._rows(query)
+
+    async def exchanges(self, interaction_ids: Sequence[str]) -> list[Row]:
+        """The request and answer text of these interactions."""
+        i = interactions.c
+        found: list[Row] = []
+        for chunk in chunks(list(interaction_ids)):
+            found.extend(await self._rows(select(i.id, i.request, i.response_text).where(i.id.in_(chunk))))
+        return found
+
+    async def interaction_apps(self, interaction_ids: Sequence[str]) -> dict[str, str]:
+        """The app of each of these interactions that is stored."""
+        i = interactions.c
+        apps: dict[str, str] = {}
+        for chunk in chunks(list(interaction_ids)):
+            for row in await self._rows(select(i.id, i.app).where(i.id.in_(chunk))):
+                apps[row["id"]] = row["app"]
+        return apps
+
+    async def issue_app(self, issue_id: str) -> str | None:
+        """The app of issue `issue_id` (None when there is no such issue)."""
+        app: str | None = await self._scalar(select(issues.c.app).where(issues.c.id == issue_id))
+        return app

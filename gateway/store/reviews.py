@@ -1,0 +1,374 @@
+"""The review task repository: opening or updating tasks, changing one under its lock, reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import uuid_utils
+from sqlalchemy import and_, case, exists, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ColumnElement, Select
+
+from gateway.audit.records import AuditEntry
+from gateway.store import audit
+from gateway.store.chunks import chunks
+from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.locks import advisory_key
+from gateway.store.tables import (
+    review_decisions,
+    review_events,
+    review_task_interactions,
+    review_task_tags,
+    review_tasks,
+)
+
+Row = dict[str, Any]
+ReviewSort = Literal["queue", "newest"]
+ACTIVE = ("open", "in_progress")
+# Opening tasks is serialized across processes, so two rules never open two tasks for one thing.
+OPENING_LOCK = "feedgate.review.opening"
+
+
+class ActiveIssueTaken(Exception):
+    """Another open task already concerns this task's issue."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventWrite:
+    """A change to record in a task's history."""
+
+    kind: str
+    actor: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionWrite:
+    """A reviewer's decision to store (in the task's current round)."""
+
+    reviewer: str
+    outcome: str
+    correction: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChange:
+    """What to write for one change to a task: column values, the event, maybe a decision, the audit record."""
+
+    at: datetime
+    values: dict[str, Any]
+    event: EventWrite
+    decision: DecisionWrite | None = None
+    audit: AuditEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskState:
+    """A task as a change sees it, under its lock: the row, this round's decisions, any rival for its issue."""
+
+    row: Row
+    decisions: list[Row]
+    # Another open task for the same issue (it blocks reopening this one).
+    rival_for_issue: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOpening:
+    """A task to insert (`values` hold every column) or the columns to update on an existing one."""
+
+    task_id: str
+    created: bool
+    at: datetime
+    values: dict[str, Any]
+    tags: Sequence[str]
+    event: EventWrite
+    audit: AuditEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenResult:
+    """Which task was opened or updated, and which of the asked-for interactions it took."""
+
+    task_id: str
+    created: bool
+    added: tuple[str, ...]
+    # Held by some task already (this one or another): never added again.
+    already_held: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    """Which tasks a listing returns; every field is optional.
+
+    `now` decides which claims have lapsed and which tasks are overdue; the service sets it.
+    """
+
+    app: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    source: str | None = None
+    assignee: str | None = None
+    tag: str | None = None
+    issue_id: str | None = None
+    overdue: bool | None = None
+    now: datetime | None = None
+
+
+def priority_rank() -> ColumnElement[int]:
+    """0 for high, 1 for medium, 2 for low: the queue's order in SQL."""
+    p = review_tasks.c.priority
+    return case((p == "high", 0), (p == "medium", 1), else_=2)
+
+
+def effective_status(status: str, now: datetime) -> ColumnElement[bool]:
+    """Tasks whose status, as of `now`, is `status`: a claim whose lease lapsed counts as open again."""
+    c = review_tasks.c
+    leased = and_(c.lease_expires_at.is_not(None), c.lease_expires_at > now)
+    if status == "open":
+        return or_(c.status == "open", and_(c.status == "in_progress", ~leased))
+    if status == "in_progress":
+        return and_(c.status == "in_progress", leased)
+    return c.status == status
+
+
+def _listing(where: ReviewFilter) -> Select[Any]:
+    c = review_tasks.c
+    now = where.now or datetime.now(UTC)
+    held = (
+        select(func.count())
+        .where(review_task_interactions.c.task_id == c.id)
+        .correlate(review_tasks)
+        .scalar_subquery()
+    )
+    query = select(review_tasks, held.label("interaction_count"))
+    exact = {c.app: where.app, c.priority: where.priority, c.source: where.source, c.assignee: where.assignee}
+    exact[c.issue_id] = where.issue_id
+    for column, value in exact.items():
+        if value is not None:
+            query = query.where(column == value)
+    if where.status is not None:
+        query = query.where(effective_status(where.status, now))
+    if where.tag is not None:
+        t = review_task_tags.c
+        query = query.where(exists().where(t.task_id == c.id, t.tag == where.tag))
+    if where.overdue is not None:
+        overdue = and_(c.status.in_(ACTIVE), c.deadline <= now)
+        query = query.where(overdue if where.overdue else ~overdue)
+    return query
+
+
+class ReviewStore:
+    """Writes and reads review tasks, their interactions, tags, decisions and events."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert_tags = insert_skipping_duplicates(engine.dialect, review_task_tags, ["task_id", "tag"])
+
+    async def open_or_update(
+        self,
+        issue_id: str | None,
+        interaction_ids: Sequence[str],
+        plan: Callable[[Row | None, list[str]], TaskOpening | None],
+    ) -> OpenResult | None:
+        """Open a task or update the open one for this issue or these interactions, atomically.
+
+        `plan(existing, fresh)` gets the open task to update (None: open a new one) and the asked-for
+        interactions no task has held yet; it returns what to write, or None to write nothing.
+        """
+        wanted = list(dict.fromkeys(interaction_ids))
+        async with self._engine.begin() as connection:
+            await _serialize_opening(connection)
+            existing = await _open_task_for(connection, issue_id, wanted)
+            held = await _held(connection, wanted)
+            fresh = [i for i in wanted if i not in held]
+            opening = plan(existing, fresh)
+            if opening is None:
+                return None
+            c = review_tasks.c
+            if opening.created:
+                await connection.execute(insert(review_tasks).values(id=opening.task_id, **opening.values))
+            else:
+                await connection.execute(update(review_tasks).where(c.id == opening.task_id).values(**opening.values))
+            rows = [{"interaction_id": i, "task_id": opening.task_id, "added_at": opening.at} for i in fresh]
+            for chunk in chunks(rows):
+                await connection.execute(insert(review_task_interactions), list(chunk))
+            if opening.tags:
+                tags = [{"task_id": opening.task_id, "tag": tag} for tag in opening.tags]
+                await connection.execute(self._insert_tags, tags)
+            await _record(connection, opening.task_id, opening.at, opening.event, opening.audit)
+        return OpenResult(opening.task_id, opening.created, tuple(fresh), tuple(i for i in wanted if i in held))
+
+    async def change(self, task_id: str, plan: Callable[[TaskState], TaskChange]) -> bool:
+        """Apply `plan`'s change to one task under its lock; False if there is no such task.
+
+        Whatever `plan` raises rolls the transaction back: nothing is written. Raises
+        ActiveIssueTaken when the change would give an issue a second open task.
+        """
+        c = review_tasks.c
+        # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
+        lock = update(review_tasks).where(c.id == task_id).values(round=c.round).returning(*review_tasks.c)
+        try:
+            async with self._engine.begin() as connection:
+                locked = (await connection.execute(lock)).mappings().first()
+                if locked is None:
+                    return False
+                row = dict(locked)
+                d = review_decisions.c
+                this_round = (
+                    select(review_decisions).where(d.task_id == task_id, d.round == row["round"]).order_by(d.id)
+                )
+                decisions = [dict(r) for r in (await connection.execute(this_round)).mappings()]
+                rival = None
+                if row["issue_id"] is not None:
+                    others = select(c.id).where(c.active_issue_id == row["issue_id"], c.id != task_id)
+                    rival = (await connection.execute(others)).scalar()
+                change = plan(TaskState(row, decisions, rival))
+                changed = update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values)
+                await connection.execute(changed)
+                if change.decision is not None:
+                    decision = change.decision
+                    await connection.execute(
+                        insert(review_decisions).values(
+                            id=str(uuid_utils.uuid7()),
+                            task_id=task_id,
+                            round=row["round"],
+                            reviewer=decision.reviewer,
+                            outcome=decision.outcome,
+                            correction=decision.correction,
+                            comment=decision.comment,
+                            created_at=change.at,
+                        )
+                    )
+                await _record(connection, task_id, change.at, change.event, change.audit)
+        except IntegrityError as exc:
+            if "active_issue_id" in str(exc.orig):
+                raise ActiveIssueTaken(task_id) from None
+            raise
+        return True
+
+    async def get(self, task_id: str) -> Row | None:
+        """One task with its tags, interaction ids, every decision and every event (oldest first)."""
+        async with self._engine.connect() as connection:
+            query = select(review_tasks).where(review_tasks.c.id == task_id)
+            found = (await connection.execute(query)).mappings().first()
+            if found is None:
+                return None
+            row = dict(found)
+            row["tags"] = (await _tags(connection, [task_id])).get(task_id, [])
+            i = review_task_interactions.c
+            held = select(i.interaction_id).where(i.task_id == task_id).order_by(i.added_at, i.interaction_id)
+            row["interaction_ids"] = list((await connection.execute(held)).scalars())
+            row["interaction_count"] = len(row["interaction_ids"])
+            d, e = review_decisions.c, review_events.c
+            decisions = select(review_decisions).where(d.task_id == task_id).order_by(d.id)
+            row["decisions"] = [dict(r) for r in (await connection.execute(decisions)).mappings()]
+            events = select(review_events).where(e.task_id == task_id).order_by(e.id)
+            row["events"] = [dict(r) for r in (await connection.execute(events)).mappings()]
+        return row
+
+    async def list(self, where: ReviewFilter, sort: ReviewSort, limit: int, offset: int = 0) -> list[Row]:
+        """Tasks matching `where` in queue order (priority, then deadline) or newest first, with their tags."""
+        c = review_tasks.c
+        order = [priority_rank(), c.deadline, c.id] if sort == "queue" else [c.id.desc()]
+        query = _listing(where).order_by(*order).limit(limit).offset(offset)
+        async with self._engine.connect() as connection:
+            rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+            tags = await _tags(connection, [row["id"] for row in rows])
+        for row in rows:
+            row["tags"] = tags.get(row["id"], [])
+        return rows
+
+    async def open_task_for(self, issue_id: str | None, interaction_ids: Sequence[str]) -> Row | None:
+        """The open task an opening for this issue or these interactions would update (read without locking)."""
+        async with self._engine.connect() as connection:
+            return await _open_task_for(connection, issue_id, list(interaction_ids), lock=False)
+
+    async def interaction_ids(self, task_id: str) -> list[str]:
+        """Every interaction `task_id` holds."""
+        i = review_task_interactions.c
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(select(i.interaction_id).where(i.task_id == task_id))).scalars())
+
+    async def task_holding(self, interaction_id: str) -> str | None:
+        """The id of the task that holds (or held) `interaction_id`, if any."""
+        i = review_task_interactions.c
+        async with self._engine.connect() as connection:
+            return (await connection.execute(select(i.task_id).where(i.interaction_id == interaction_id))).scalar()
+
+    async def issues_with_tasks(self, issue_ids: Sequence[str]) -> set[str]:
+        """Those of `issue_ids` that some task (open or closed) was ever opened for."""
+        found: set[str] = set()
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(issue_ids)):
+                query = select(review_tasks.c.issue_id).where(review_tasks.c.issue_id.in_(chunk)).distinct()
+                found.update((await connection.execute(query)).scalars())
+        return found
+
+
+async def _serialize_opening(connection: AsyncConnection) -> None:
+    """Wait for any other opening to commit: an advisory lock on PostgreSQL, the write lock on SQLite."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(OPENING_LOCK)})
+    else:
+        # An UPDATE that matches nothing still takes SQLite's write lock, before anything is read.
+        await connection.execute(update(review_tasks).where(review_tasks.c.id.is_(None)).values(round=1))
+
+
+async def _open_task_for(
+    connection: AsyncConnection, issue_id: str | None, interaction_ids: list[str], lock: bool = True
+) -> Row | None:
+    """The open task for `issue_id`, else the oldest open task holding one of the interactions.
+
+    A task found by its interactions is only taken when it concerns no issue or this same issue.
+    """
+    c = review_tasks.c
+    candidates = []
+    if issue_id is not None:
+        candidates.append(select(review_tasks).where(c.active_issue_id == issue_id))
+    i = review_task_interactions.c
+    for chunk in chunks(interaction_ids):
+        holding = select(i.task_id).where(i.interaction_id.in_(chunk))
+        query = select(review_tasks).where(c.id.in_(holding), c.status.in_(ACTIVE)).order_by(c.id).limit(1)
+        if issue_id is not None:
+            query = query.where(or_(c.issue_id.is_(None), c.issue_id == issue_id))
+        candidates.append(query)
+    for query in candidates:
+        if lock:
+            query = query.with_for_update()
+        found = (await connection.execute(query)).mappings().first()
+        if found is not None:
+            return dict(found)
+    return None
+
+
+async def _held(connection: AsyncConnection, interaction_ids: list[str]) -> set[str]:
+    i = review_task_interactions.c
+    held: set[str] = set()
+    for chunk in chunks(interaction_ids):
+        held.update((await connection.execute(select(i.interaction_id).where(i.interaction_id.in_(chunk)))).scalars())
+    return held
+
+
+async def _tags(connection: AsyncConnection, task_ids: list[str]) -> dict[str, list[str]]:
+    t = review_task_tags.c
+    tags: dict[str, list[str]] = {}
+    for chunk in chunks(task_ids):
+        query = select(t.task_id, t.tag).where(t.task_id.in_(chunk)).order_by(t.task_id, t.tag)
+        for task_id, tag in await connection.execute(query):
+            tags.setdefault(task_id, []).append(tag)
+    return tags
+
+
+async def _record(
+    connection: AsyncConnection, task_id: str, at: datetime, event: EventWrite, entry: AuditEntry | None
+) -> None:
+    """The task's event, then its audit record: the audit append is the transaction's last statement."""
+    values = {"task_id": task_id, "created_at": at, "actor": event.actor, "kind": event.kind, "detail": event.detail}
+    await connection.execute(insert(review_events).values(**values))
+    if entry is not None:
+        await audit.append(connection, entry)

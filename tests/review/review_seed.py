@@ -1,0 +1,78 @@
+"""Review test helpers: a clock to move by hand, and interactions with feedback stored straight in the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import uuid_utils
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.feedback import FeedbackStore
+from gateway.store.interactions import InteractionStore
+
+START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The time the review service sees: starts at START and moves only when told."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+async def store_interactions(
+    engine: AsyncEngine, count: int, app: str = "support-bot", question: str = "What is the fee?"
+) -> list[str]:
+    """`count` answered chat interactions of `app`; returns their ids."""
+    ids = [str(uuid_utils.uuid7()) for _ in range(count)]
+    await InteractionStore(engine).insert_many(
+        [
+            {
+                "id": interaction_id,
+                "created_at": datetime.now(UTC),
+                "app": app,
+                "endpoint": "chat.completions",
+                "upstream": "default",
+                "model": "gpt-test",
+                "stream": False,
+                "partial": False,
+                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": f"{question} ({n})"}]},
+                "response_text": f"The fee is 2% ({n}).",
+            }
+            for n, interaction_id in enumerate(ids)
+        ]
+    )
+    return ids
+
+
+async def give_feedback(
+    engine: AsyncEngine,
+    interaction_id: str,
+    *,
+    app: str = "support-bot",
+    correction: str | None = None,
+    comment: str | None = None,
+    user_id: str = "user-1",
+) -> None:
+    """One thumbs-down event from `user_id`, with an optional correction and comment."""
+    await FeedbackStore(engine).append(
+        {
+            "id": str(uuid_utils.uuid7()),
+            "interaction_id": interaction_id,
+            "created_at": datetime.now(UTC),
+            "app": app,
+            "user_id": user_id,
+            "thumbs": "down",
+            "correction": correction,
+            "comment": comment,
+            "negative": True,
+            "submitted_via": "app",
+        }
+    )

@@ -1,0 +1,137 @@
+"""Opening tasks: never two open tasks for one issue or one interaction, and no interaction reviewed twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+from review_seed import store_interactions
+
+from gateway.review.records import Outcome, Priority, Source
+from gateway.review.service import ReviewService
+from gateway.store.reviews import ReviewFilter
+
+
+async def open_for(
+    reviews: ReviewService,
+    interaction_ids,
+    *,
+    issue_id=None,
+    priority=Priority.LOW,
+    reason="Low confidence: 0.42",
+    evidence=None,
+    source=Source.CONFIDENCE,
+    tags=(),
+):
+    """What a rule would ask for: a task on these interactions (and issue) of support-bot."""
+    return await reviews.open_or_update(
+        app="support-bot",
+        source=source,
+        reason=reason,
+        priority=priority,
+        interaction_ids=interaction_ids,
+        issue_id=issue_id,
+        evidence=evidence if evidence is not None else {"confidence": 0.42},
+        tags=tags,
+    )
+
+
+async def test_a_second_finding_on_the_same_interaction_updates_the_open_task(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    first = await open_for(reviews, [ids[0]])
+
+    second = await open_for(reviews, ids, reason="4 of the 10 most similar recent answers got negative feedback", evidence={"negative": 4})
+
+    assert second.created is False
+    assert second.task.task.id == first.task.task.id
+    assert second.added == (ids[1],)
+    assert second.task.interaction_ids == tuple(ids)
+    assert second.task.task.reason == "4 of the 10 most similar recent answers got negative feedback"
+    assert len((await reviews.list(ReviewFilter(), "queue", 10)).data) == 1
+
+
+async def test_a_second_finding_on_the_same_issue_updates_the_open_task(engine, reviews):
+    ids = await store_interactions(engine, 3)
+    first = await open_for(reviews, ids[:2], issue_id="issue-1", source=Source.ISSUE)
+
+    second = await open_for(reviews, ids[2:], issue_id="issue-1", source=Source.ISSUE, evidence={"size": 3})
+
+    assert second.created is False
+    assert second.task.task.id == first.task.task.id
+    assert second.task.interaction_ids == tuple(ids)
+
+
+async def test_an_interaction_a_closed_task_held_is_never_added_again(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    first = await open_for(reviews, [ids[0]])
+    await reviews.decide(first.task.task.id, "alice", Outcome.APPROVE)
+
+    again = await open_for(reviews, [ids[0]])
+    mixed = await open_for(reviews, ids)
+
+    assert again is None
+    assert mixed.created is True
+    assert mixed.task.interaction_ids == (ids[1],)
+    assert mixed.already_held == (ids[0],)
+
+
+async def test_an_issue_gets_a_new_task_once_its_task_is_closed_without_its_old_interactions(engine, reviews):
+    ids = await store_interactions(engine, 3)
+    first = await open_for(reviews, ids[:2], issue_id="issue-1", source=Source.ISSUE)
+    await reviews.dismiss(first.task.task.id, "alice", "not now")
+
+    second = await open_for(reviews, ids, issue_id="issue-1", source=Source.ISSUE, evidence={"size": 3})
+
+    assert second.created is True
+    assert second.task.task.id != first.task.task.id
+    assert second.task.interaction_ids == (ids[2],)
+
+
+async def test_an_update_raises_the_priority_but_never_lowers_it(engine, reviews):
+    ids = await store_interactions(engine, 3)
+    opened = await open_for(reviews, [ids[0]], priority=Priority.MEDIUM)
+
+    raised = await open_for(reviews, ids[:2], priority=Priority.HIGH)
+    kept = await open_for(reviews, [ids[0], ids[2]], priority=Priority.LOW)
+
+    assert raised.task.task.id == kept.task.task.id == opened.task.task.id
+    assert raised.task.task.priority is Priority.HIGH
+    assert kept.task.task.priority is Priority.HIGH
+
+
+async def test_an_update_keeps_the_earlier_evidence_in_the_task_history(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    await open_for(reviews, [ids[0]], evidence={"confidence": 0.42})
+
+    updated = await open_for(reviews, ids, evidence={"confidence": 0.31})
+
+    assert updated.task.task.evidence == {"confidence": 0.31}
+    assert [(e.kind, e.detail["evidence"]) for e in updated.task.events] == [
+        ("opened", {"confidence": 0.42}),
+        ("updated", {"confidence": 0.31}),
+    ]
+
+
+async def test_the_same_finding_again_writes_nothing(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    await open_for(reviews, ids)
+
+    assert await open_for(reviews, ids) is None
+
+
+async def test_tags_of_an_update_join_the_tasks_tags(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    await open_for(reviews, [ids[0]], tags=["billing", " fees "])
+
+    updated = await open_for(reviews, ids, tags=["fees", "refunds"])
+
+    assert updated.task.task.tags == ("billing", "fees", "refunds")
+
+
+
+async def test_concurrent_findings_on_one_interaction_open_one_task(engine, reviews):
+    ids = await store_interactions(engine, 1)
+
+    results = await asyncio.gather(*(open_for(reviews, ids, reason=f"finding {n}") for n in range(5)))
+
+    assert sum(result.created for result in results if result is not None) == 1
+    assert len((await reviews.list(ReviewFilter(), "queue", 10)).data) == 1

@@ -1,0 +1,166 @@
+"""The issue rule: after a clustering run, a task for each issue that reached the size threshold or grew fast."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from clustering.issue_status import IssueStatus
+from gateway.config import Settings
+from gateway.domain.issues import Issue, IssueService
+from gateway.review.issue_rule import IssueRule, apply_issue_rule
+from gateway.review.records import Outcome, Priority, Source, Status
+from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.reviews import ReviewFilter
+
+RULE = IssueRule(min_size=10, growth=5, growth_share=1.0)
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def write(issue_id: str, size: int, *, is_new: bool, status: IssueStatus = IssueStatus.NEW, regressed: bool = False) -> IssueWrite:
+    return IssueWrite(
+        id=issue_id,
+        is_new=is_new,
+        title=f"{issue_id} title",
+        summary=None,
+        keywords=["refund", "delay", "money", "bank", "card", "extra"],
+        status=status,
+        regressed=regressed,
+        size=size,
+        negative_count=size,
+        centroid=np.ones(4, dtype=np.float32),
+        examples=[{"interaction_id": f"{issue_id}-0", "text": "still no refund"}],
+        first_seen=START,
+        last_seen=START,
+        member_ids=[f"{issue_id}-{n}" for n in range(size)],
+    )
+
+
+async def run(engine, run_id: str, day: int, writes: list[IssueWrite]) -> str:
+    at = START + timedelta(days=day)
+    await IssueStore(engine).save_run(
+        RunRecord(id=run_id, app="support-bot", started_at=at, finished_at=at, items=0, noise=0, issues=writes)
+    )
+    return run_id
+
+
+async def apply(engine, reviews, run_id: str) -> int:
+    return await apply_issue_rule(reviews, IssueService(IssueStore(engine)), RULE, "support-bot", run_id)
+
+
+async def issue_tasks(reviews):
+    return (await reviews.list(ReviewFilter(source="issue"), "queue", 100)).data
+
+
+async def test_an_issue_that_reaches_the_size_opens_a_task_with_its_members_and_numbers(engine, reviews):
+    run_id = await run(engine, "run-1", 0, [write("big", 10, is_new=True), write("small", 4, is_new=True)])
+
+    assert await apply(engine, reviews, run_id) == 1
+
+    [task] = await issue_tasks(reviews)
+    detail = await reviews.get(task.id)
+    assert (task.source, task.issue_id, task.app) == (Source.ISSUE, "big", "support-bot")
+    assert task.reason == "New issue \u201cbig title\u201d appeared with 10 complaints in one clustering pass."
+    assert detail.interaction_ids == tuple(sorted(f"big-{n}" for n in range(10)))
+    assert task.tags == ("bank", "card", "delay", "money", "refund")
+    assert task.evidence["trigger"] == "grew"
+    assert task.evidence["issue"]["size"] == 10
+    assert task.evidence["issue"]["examples"] == [{"interaction_id": "big-0", "text": "still no refund"}]
+
+
+async def test_an_issue_that_stays_big_without_growing_opens_no_second_task(engine, reviews):
+    await apply(engine, reviews, await run(engine, "run-1", 0, [write("big", 10, is_new=True)]))
+    [task] = await issue_tasks(reviews)
+    await reviews.decide(task.id, "alice", Outcome.APPROVE)
+
+    touched = await apply(engine, reviews, await run(engine, "run-2", 1, [write("big", 10, is_new=False)]))
+
+    assert touched == 0
+    assert len(await issue_tasks(reviews)) == 1
+
+
+async def test_growth_between_passes_updates_the_open_task(engine, reviews):
+    await apply(engine, reviews, await run(engine, "run-1", 0, [write("big", 12, is_new=True)]))
+
+    await apply(engine, reviews, await run(engine, "run-2", 1, [write("big", 30, is_new=False)]))
+
+    [task] = await issue_tasks(reviews)
+    detail = await reviews.get(task.id)
+    assert task.reason == "Issue \u201cbig title\u201d has 30 complaints, 18 more than after the previous pass."
+    assert (task.evidence["issue"]["previous_size"], task.evidence["issue"]["growth"]) == (12, 18)
+    assert task.priority is Priority.HIGH
+    assert len(detail.interaction_ids) == 30
+    assert [e.kind for e in detail.events] == ["opened", "updated"]
+
+
+async def test_fast_growth_of_a_small_issue_opens_a_task(engine, reviews):
+    await apply(engine, reviews, await run(engine, "run-1", 0, [write("small", 3, is_new=True)]))
+    assert await issue_tasks(reviews) == ()
+
+    await apply(engine, reviews, await run(engine, "run-2", 1, [write("small", 6, is_new=False)]))
+
+    [task] = await issue_tasks(reviews)
+    assert (task.evidence["trigger"], task.priority) == ("grew_fast", Priority.LOW)
+
+
+async def test_a_dismissed_issue_opens_no_task(engine, reviews):
+    run_id = await run(engine, "run-1", 0, [write("big", 40, is_new=True, status=IssueStatus.DISMISSED)])
+
+    assert await apply(engine, reviews, run_id) == 0
+
+
+def issue(size: int, growth: int, regressed: bool = False, status: IssueStatus = IssueStatus.OPEN) -> Issue:
+    return Issue(
+        id="i", app="a", title="t", summary=None, keywords=(), size=size, negative_count=size, status=status,
+        regressed=regressed, merged_into=None, first_seen=None, last_seen=None, growth=growth, trend=(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "growth", "regressed", "ever_had_task", "trigger"),
+    [
+        (10, 0, False, False, "reached"),
+        (10, 0, False, True, None),
+        (9, 0, False, False, None),
+        (9, 5, False, True, "grew"),
+        (6, 3, False, True, "grew_fast"),  # doubled, by 3
+        (4, 2, False, True, None),  # doubled, but by 2 only
+        (9, 1, True, True, "regressed"),
+        (9, 0, True, True, None),
+    ],
+)
+def test_when_the_rule_opens_a_task(size, growth, regressed, ever_had_task, trigger):
+    assert RULE.trigger(issue(size, growth, regressed), ever_had_task) == trigger
+
+
+@pytest.mark.parametrize(
+    ("size", "growth", "regressed", "priority"),
+    [
+        (10, 0, False, Priority.LOW),
+        (20, 0, False, Priority.MEDIUM),
+        (12, 5, False, Priority.MEDIUM),
+        (50, 0, False, Priority.HIGH),
+        (15, 10, False, Priority.HIGH),
+        (10, 1, True, Priority.HIGH),
+    ],
+)
+def test_priority_from_size_growth_and_regression(size, growth, regressed, priority):
+    assert RULE.priority(issue(size, growth, regressed)) is priority
+
+
+def test_the_rule_reads_its_thresholds_from_the_settings():
+    settings = Settings(review_issue_min_size=3, review_issue_growth=2, review_issue_growth_share=0.5)
+
+    assert IssueRule.from_settings(settings) == IssueRule(min_size=3, growth=2, growth_share=0.5)
+
+
+async def test_a_resolved_task_status_is_not_reopened_by_the_rule(engine, reviews):
+    await apply(engine, reviews, await run(engine, "run-1", 0, [write("big", 10, is_new=True)]))
+    [task] = await issue_tasks(reviews)
+    await reviews.dismiss(task.id, "alice")
+
+    await apply(engine, reviews, await run(engine, "run-2", 1, [write("big", 10, is_new=False)]))
+
+    assert [(t.id, t.status) for t in await issue_tasks(reviews)] == [(task.id, Status.DISMISSED)]

@@ -1,0 +1,64 @@
+"""The suggested action: a knowledge-base entry when corrections exist, else revised instructions, with examples."""
+
+from __future__ import annotations
+
+from review_seed import give_feedback, store_interactions
+
+from gateway.review.records import ActionKind, Outcome, Priority, Source
+
+
+async def open_for(reviews, interaction_ids, issue_id=None):
+    opened = await reviews.open_or_update(
+        app="support-bot", source=Source.SIMILAR_NEGATIVE, reason="5 of the 10 most similar recent answers got negative feedback",
+        priority=Priority.MEDIUM, interaction_ids=interaction_ids, issue_id=issue_id,
+    )
+    return opened.task.task
+
+
+async def test_without_corrections_the_prompt_instructions_should_change(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    await give_feedback(engine, ids[0], comment="rude tone")
+
+    action = (await open_for(reviews, ids)).suggested_action
+
+    assert action.kind is ActionKind.PROMPT_INSTRUCTIONS
+    assert action.label == "Revise the prompt instructions"
+    assert action.corrections == ()
+    assert action.examples[0].comment == "rude tone"
+
+
+async def test_an_end_users_correction_suggests_a_knowledge_base_entry(engine, reviews):
+    ids = await store_interactions(engine, 3)
+    await give_feedback(engine, ids[0], comment="too slow")
+    await give_feedback(engine, ids[1], correction="The fee is 1%.", comment="wrong fee")
+
+    action = (await open_for(reviews, ids)).suggested_action
+
+    assert action.kind is ActionKind.KNOWLEDGE_BASE_ENTRY
+    assert action.label == "Add a knowledge-base entry"
+    assert [(c.interaction_id, c.text, c.source) for c in action.corrections] == [(ids[1], "The fee is 1%.", "feedback")]
+    # The corrected interaction tells the most, then the commented one, then the rest.
+    assert [e.interaction_id for e in action.examples] == [ids[1], ids[0], ids[2]]
+    assert action.examples[0].question == "What is the fee? (1)"
+    assert action.examples[0].answer == "The fee is 2% (1)."
+
+
+async def test_a_withdrawn_correction_no_longer_counts(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    await give_feedback(engine, ids[0], correction="The fee is 1%.")
+    await give_feedback(engine, ids[0], comment="never mind, it was right")
+
+    action = (await open_for(reviews, ids)).suggested_action
+
+    assert action.kind is ActionKind.PROMPT_INSTRUCTIONS
+
+
+async def test_an_earlier_reviewers_correction_on_the_same_issue_suggests_a_knowledge_base_entry(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    earlier = await open_for(reviews, [ids[0]], issue_id="issue-1")
+    await reviews.decide(earlier.id, "alice", Outcome.CORRECT, correction="Refunds take 5 working days.")
+
+    action = (await open_for(reviews, [ids[1]], issue_id="issue-1")).suggested_action
+
+    assert action.kind is ActionKind.KNOWLEDGE_BASE_ENTRY
+    assert [(c.text, c.source) for c in action.corrections] == [("Refunds take 5 working days.", "review")]
