@@ -13,6 +13,9 @@ A raw ASGI app served by uvicorn. Endpoints (all under /v1):
     anything else                  404 with an OpenAI error body
 
 The answer text is "Echo: " + the last user message (chat, responses) or the prompt (completions).
+Chat (``logprobs: true``, ``top_logprobs`` 0-20) and Responses (``include: ["message.output_text.logprobs"]``)
+answers carry deterministic token log-probabilities; ``[confidence=0.3]`` in the last user message sets
+their geometric-mean probability (default 0.95; see gateway.demo.fake_logprobs).
 Streams are split word by word. Every response carries an ``x-request-id`` header.
 
 Controls, chosen by the prefix of the JSON request's ``model``:

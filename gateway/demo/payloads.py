@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from gateway.demo import fake_logprobs
+
 Reply = bytes | list[bytes]
 
 SYSTEM_FINGERPRINT = "fp_feedgate"
@@ -116,9 +118,12 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
     head = {"id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()), "model": _model(req)}
     if req.get("stream"):
         return _chat_stream(req, head, text, tool)
+    logprobs = None
     if tool is None:
         message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
         finish, completion = "stop", count_tokens(text)
+        entries = _answer_logprobs(req, last_user_text(messages), split_words(text))
+        logprobs = None if entries is None else {"content": entries, "refusal": None}
     else:
         call = {"id": new_id("call_"), "type": "function", "function": {"name": tool[0], "arguments": tool[1]}}
         message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None, "annotations": []}
@@ -126,7 +131,7 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
     usage = _usage(prompt_tokens(messages), completion)
     usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
     usage["completion_tokens_details"] = {"reasoning_tokens": 0, "audio_tokens": 0}
-    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    choice = {"index": 0, "message": message, "logprobs": logprobs, "finish_reason": finish}
     return orjson.dumps(
         {**head, "choices": [choice], "usage": usage, "service_tier": "default", "system_fingerprint": SYSTEM_FINGERPRINT}
     )
@@ -141,13 +146,20 @@ def _chat_stream(req: dict[str, Any], head: dict[str, Any], text: str, tool: tup
     # Fast path: every chunk shares one serialized prefix; only the delta is serialized per chunk.
     prefix = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"index":0,"delta":'
 
-    def chunk(delta: bytes, finish: bytes = b"null") -> bytes:
-        return prefix + delta + b',"logprobs":null,"finish_reason":' + finish + b"}]}\n\n"
+    def chunk(delta: bytes, finish: bytes = b"null", logprobs: bytes = b"null") -> bytes:
+        return prefix + delta + b',"logprobs":' + logprobs + b',"finish_reason":' + finish + b"}]}\n\n"
 
     if tool is None:
         pieces = split_words(text)
+        entries = _answer_logprobs(req, last_user_text(req.get("messages")), pieces)
         events = [chunk(b'{"role":"assistant","content":"","refusal":null}')]
-        events += [chunk(b'{"content":' + orjson.dumps(p) + b"}") for p in pieces]
+        if entries is None:
+            events += [chunk(b'{"content":' + orjson.dumps(p) + b"}") for p in pieces]
+        else:  # as OpenAI does: each chunk carries the log-probabilities of its own tokens
+            events += [
+                chunk(b'{"content":' + orjson.dumps(p) + b"}", logprobs=orjson.dumps({"content": [e], "refusal": None}))
+                for p, e in zip(pieces, entries, strict=True)
+            ]
         events.append(chunk(b"{}", b'"stop"'))
     else:
         name, arguments = tool
@@ -164,6 +176,12 @@ def _chat_stream(req: dict[str, Any], head: dict[str, Any], text: str, tool: tup
         events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
     events.append(DONE_EVENT)
     return events
+
+
+def _answer_logprobs(req: dict[str, Any], question: str, tokens: list[str]) -> list[dict[str, Any]] | None:
+    """Log-probabilities of the answer's tokens when the chat request asked for them (the fake gives none for tool calls)."""
+    top = fake_logprobs.requested_top_logprobs(req)
+    return None if top is None else fake_logprobs.token_logprobs(tokens, fake_logprobs.target_confidence(question), top)
 
 
 # -- /v1/completions (legacy) -----------------------------------------------------------------
@@ -208,7 +226,10 @@ def responses(req: dict[str, Any], override: str | None = None) -> Reply:
         "total_tokens": input_tokens + len(pieces),
     }
     response_id, item_id, now = new_id("resp_"), new_id("msg_"), int(time.time())
-    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    top = fake_logprobs.responses_top_logprobs(req)
+    confidence = fake_logprobs.target_confidence(last_user_text(given))
+    entries = [] if top is None else fake_logprobs.token_logprobs(pieces, confidence, top)
+    part = {"type": "output_text", "annotations": [], "logprobs": entries, "text": text}
     message = {"id": item_id, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
     final = _response(req, response_id, now, "completed", [message], usage)
     if not req.get("stream"):
@@ -224,10 +245,10 @@ def responses(req: dict[str, Any], override: str | None = None) -> Reply:
     emit("response.created", response=pending)
     emit("response.in_progress", response=pending)
     emit("response.output_item.added", output_index=0, item={**message, "status": "in_progress", "content": []})
-    emit("response.content_part.added", **where, part={**part, "text": ""})
-    for piece in pieces:
-        emit("response.output_text.delta", **where, delta=piece, logprobs=[])
-    emit("response.output_text.done", **where, text=text, logprobs=[])
+    emit("response.content_part.added", **where, part={**part, "text": "", "logprobs": []})
+    for index, piece in enumerate(pieces):
+        emit("response.output_text.delta", **where, delta=piece, logprobs=entries[index : index + 1])
+    emit("response.output_text.done", **where, text=text, logprobs=entries)
     emit("response.content_part.done", **where, part=part)
     emit("response.output_item.done", output_index=0, item=message)
     emit("response.completed", response=final)

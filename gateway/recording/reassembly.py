@@ -37,6 +37,19 @@ def reassemble_chat_stream(body: bytes) -> Json | None:
     return _reassemble_choice_stream(body, "chat.completion", _new_chat_choice, _apply_chat_piece)
 
 
+def _extend_logprobs(choice: Json, logprobs: Any) -> None:
+    """Append a chunk's token log-probabilities (content and refusal) to the choice's."""
+    if not isinstance(logprobs, dict):
+        return
+    kept = choice.setdefault("logprobs", {"content": None, "refusal": None})
+    for key in ("content", "refusal"):
+        tokens = logprobs.get(key)
+        if isinstance(tokens, list):
+            if kept[key] is None:
+                kept[key] = []
+            kept[key].extend(tokens)
+
+
 def reassemble_completion_stream(body: bytes) -> Json | None:
     """A `text_completion` object equivalent to a streamed legacy completion."""
     return _reassemble_choice_stream(body, "text_completion", _new_text_choice, _apply_text_piece)
@@ -81,6 +94,8 @@ def _new_chat_choice(index: int) -> Json:
 
 
 def _apply_chat_piece(choice: Json, piece: Json) -> None:
+    # Token log-probabilities ride beside the delta, also on chunks with an empty delta.
+    _extend_logprobs(choice, piece.get("logprobs"))
     delta = piece.get("delta")
     if not delta:
         return
