@@ -73,3 +73,10 @@ async def test_calls_that_are_not_recorded_carry_no_feedback_token(client, fake_
 
     assert response.status_code == 200
     assert "x-feedgate-feedback-token" not in response.headers
+
+
+async def test_an_interaction_no_policy_claimed_shows_no_policies(gateway, client, admin_headers, fake_upstream):
+    response = await client.post("/v1/chat/completions", json=CHAT, headers=AUTH)
+
+    record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
+    assert record["policies"] is None

@@ -53,6 +53,8 @@ class Interaction:
     usage: Usage | None
     latency_ms: float | None
     ttfb_ms: float | None
+    # What request policies (fixes, the review gate) did to the call, in order; None when none claimed it.
+    policies: list[dict[str, Any]] | None
 
     @classmethod
     def from_row(cls, row: Row) -> Interaction:
