@@ -1,0 +1,84 @@
+"""Per-app snapshots of one kind of fix, kept in memory for the proxy and refreshed when they change.
+
+The proxy must never wait on the database for a fix: it reads the snapshot in memory. Every
+gateway process polls the small `fix_revisions` table (one row per kind and app) every few
+seconds and reloads only the apps whose revision moved. When the store is down, the snapshots
+it last loaded stay in force and the failure is logged; a call never fails because of a fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.fix_revisions import revisions
+
+logger = logging.getLogger("feedgate.fixes")
+
+Snapshot = TypeVar("Snapshot")
+
+
+class FixSnapshots(Generic[Snapshot]):
+    """The latest snapshot of every app that has fixes of one kind (e.g. "knowledge", "prompts")."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        kind: str,
+        load: Callable[[str], Awaitable[Snapshot | None]],
+        interval: float,
+    ) -> None:
+        self._engine = engine
+        self._kind = kind
+        self._load = load
+        self._interval = interval
+        self._snapshots: dict[str, Snapshot] = {}
+        self._seen: dict[str, int] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def get(self, app: str) -> Snapshot | None:
+        """`app`'s snapshot, from memory (None: the app has no fixes of this kind)."""
+        return self._snapshots.get(app)
+
+    def apps(self) -> frozenset[str]:
+        """The apps that have a snapshot now."""
+        return frozenset(self._snapshots)
+
+    async def refresh(self) -> None:
+        """Reload every app whose revision changed since the last refresh; keep the rest as they are."""
+        current = await revisions(self._engine, self._kind)
+        for app, revision in current.items():
+            if self._seen.get(app) == revision:
+                continue
+            snapshot = await self._load(app)
+            if snapshot is None:
+                self._snapshots.pop(app, None)
+            else:
+                self._snapshots[app] = snapshot
+            self._seen[app] = revision
+
+    def start(self) -> None:
+        """Refresh in the background, every `interval` seconds, until closed."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"feedgate-fixes-{self._kind}")
+
+    async def close(self) -> None:
+        """Stop refreshing."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except Exception:  # noqa: BLE001 - a store outage keeps the last snapshots in force
+                logger.warning("could not refresh %s fixes; keeping the ones last loaded", self._kind, exc_info=True)
+            await asyncio.sleep(self._interval)

@@ -1,0 +1,81 @@
+"""Fix snapshots: reloaded per app when its revision moves, kept when the store fails."""
+
+from __future__ import annotations
+
+from gateway.fixes.snapshots import FixSnapshots
+from gateway.store.fix_revisions import bump_revision, revisions
+
+
+async def bump(engine, kind: str, app: str) -> None:
+    async with engine.begin() as connection:
+        await bump_revision(connection, kind, app)
+
+
+async def test_revisions_count_up_per_kind_and_app(engine):
+    await bump(engine, "knowledge", "a")
+    await bump(engine, "knowledge", "a")
+    await bump(engine, "knowledge", "b")
+    await bump(engine, "prompts", "a")
+
+    assert await revisions(engine, "knowledge") == {"a": 2, "b": 1}
+    assert await revisions(engine, "prompts") == {"a": 1}
+
+
+async def test_only_apps_whose_revision_moved_are_reloaded(engine):
+    loads: list[str] = []
+
+    async def load(app: str) -> str:
+        loads.append(app)
+        return f"{app}-{len(loads)}"
+
+    snapshots = FixSnapshots(engine, "knowledge", load, interval=60)
+    await bump(engine, "knowledge", "a")
+    await bump(engine, "knowledge", "b")
+    await snapshots.refresh()
+    await bump(engine, "knowledge", "b")
+    await snapshots.refresh()
+
+    assert loads == ["a", "b", "b"]
+    assert snapshots.get("a") == "a-1" and snapshots.get("b") == "b-3"
+    assert snapshots.get("c") is None
+
+
+async def test_an_app_whose_fixes_are_gone_loses_its_snapshot(engine):
+    present = {"a": "entries"}
+
+    async def load(app: str) -> str | None:
+        return present.get(app)
+
+    snapshots = FixSnapshots(engine, "knowledge", load, interval=60)
+    await bump(engine, "knowledge", "a")
+    await snapshots.refresh()
+    present.clear()
+    await bump(engine, "knowledge", "a")
+    await snapshots.refresh()
+
+    assert snapshots.get("a") is None
+    assert snapshots.apps() == frozenset()
+
+
+async def test_a_failing_load_keeps_the_last_snapshot_and_retries(engine):
+    fail = False
+
+    async def load(app: str) -> str:
+        if fail:
+            raise ConnectionError("store down")
+        return "v1"
+
+    snapshots = FixSnapshots(engine, "prompts", load, interval=60)
+    await bump(engine, "prompts", "a")
+    await snapshots.refresh()
+    fail = True
+    await bump(engine, "prompts", "a")
+    try:
+        await snapshots.refresh()
+    except ConnectionError:
+        pass
+
+    assert snapshots.get("a") == "v1"
+    fail = False
+    await snapshots.refresh()
+    assert snapshots.get("a") == "v1"  # reloaded (the same content), now at the new revision
