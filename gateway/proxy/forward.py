@@ -21,7 +21,7 @@ import uuid_utils
 from gateway.proxy.credentials import CallerResolver, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
-from gateway.proxy.policy import Policy, PolicyAnswer, PolicyRequest
+from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest
 from gateway.proxy.relay import (
     Headers,
     UpstreamBrokeOff,
@@ -140,9 +140,9 @@ class ProxyApp:
         call.notes = decided.notes
         if decided.held is not None:
             held = decided.held
-            call.answer.fail(held.status, "held by a request policy")
-            call.answer.content_type = "application/json"
-            call.answer.body_chunks.append(orjson.dumps(held.body))
+            call.fail(held.status, "held by a request policy")
+            call.content_type = "application/json"
+            call.body_chunks.append(orjson.dumps(held.body))
             await send_json(send, held.status, held.body, [*held.headers, *call.id_headers])
             return None
         # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
@@ -171,7 +171,7 @@ class ProxyApp:
             status, message = _upstream_failure(exc, upstream.name)
             await _refuse(send, call, status, message, "upstream_unavailable")
             return
-        answer = call.answer if call is not None else None
+        answer: Answer | None = call
         id_headers = call.id_headers if call is not None else []
         try:
             headers = downstream_response_headers(response.raw_headers) + id_headers
@@ -184,7 +184,7 @@ class ProxyApp:
                 await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
                 await relay_stream(response, answer, receive, send, started=call.started if call else 0.0)
                 if call is not None and call.policy_request is not None:
-                    whole = PolicyAnswer(response.status_code, content_type, b"".join(call.answer.body_chunks), True)
+                    whole = PolicyAnswer(response.status_code, content_type, b"".join(call.body_chunks), True)
                     await observe(call.policies, call.policy_request, whole, call.notes)
                 return
             try:
@@ -194,11 +194,17 @@ class ProxyApp:
                 await _refuse(send, call, 502, f"Upstream broke off its answer: {exc}", "upstream_broke_off")
                 return
             if call is not None and call.policy_request is not None:
-                whole = PolicyAnswer(response.status_code, content_type, answer_body, False)
-                held = await observe(call.policies, call.policy_request, whole, call.notes)
-                if held is not None:
-                    await send_json(send, held.status, held.body, [*held.headers, *id_headers])
+                encoding = response.header("content-encoding")
+                whole = PolicyAnswer(response.status_code, content_type, answer_body, False, encoding)
+                result = await observe(call.policies, call.policy_request, whole, call.notes)
+                if isinstance(result, Hold):
+                    await send_json(send, result.status, result.body, [*result.headers, *id_headers])
                     return
+                if result is not None:
+                    # Other (uncompressed) bytes: the upstream's length and encoding no longer describe them.
+                    headers = [(n, v) for n, v in headers if n not in (b"content-length", b"content-encoding")]
+                    headers.append((b"content-length", str(len(result.body)).encode()))
+                    answer_body = result.body
             await send_whole(send, response.status_code, headers, answer_body)
         finally:
             await response.aclose()
@@ -224,13 +230,14 @@ class ProxyApp:
         return b"".join(parts)
 
 
-class _Call:
-    """What the record of one recorded call needs, gathered as the call goes through the stages."""
+class _Call(Answer):
+    """One recorded call: its context, gathered through the stages, and its answer (the Answer part)."""
 
     __slots__ = ("id", "created_at", "started", "app", "endpoint", "end_user", "upstream", "request", "metadata",
-                 "answer", "notes", "id_headers", "policies", "policy_request")
+                 "notes", "id_headers", "policies", "policy_request")
 
     def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
+        super().__init__()
         self.id = str(uuid_utils.uuid7())
         self.created_at = datetime.now(UTC)
         self.started = started
@@ -241,34 +248,34 @@ class _Call:
         self.upstream = upstream
         self.request: dict[str, Any] | None = None
         self.metadata: dict[str, Any] | None = None
-        self.answer = Answer()
+        # What the policies did; the policies that claimed the call and the request as they saw it
+        # (none of these for most apps).
         self.notes: list[dict[str, Any]] = []
-        # The policies that claimed the call, and the request as they saw it (none for most apps).
         self.policies: Sequence[Policy] = ()
         self.policy_request: PolicyRequest | None = None
         self.id_headers: Headers = [(b"x-feedgate-interaction-id", self.id.encode())]
 
     def exchange(self) -> Exchange:
         """The record of the call, once it is over: the one place an Exchange is built."""
-        answer = self.answer
+        # Positional: this runs once per call, and keyword passing costs more.
         return Exchange(
-            id=self.id,
-            created_at=self.created_at,
-            app=self.app,
-            endpoint=self.endpoint,
-            upstream=self.upstream,
-            request=self.request,
-            end_user=self.end_user,
-            metadata=self.metadata,
-            status_code=answer.status_code,
-            content_type=answer.content_type,
-            content_encoding=answer.content_encoding,
-            body_chunks=answer.body_chunks,
-            error=answer.error,
-            partial=answer.partial,
-            latency_ms=(time.perf_counter() - self.started) * 1000,
-            ttfb_ms=answer.ttfb_ms,
-            policies=self.notes or None,
+            self.id,
+            self.created_at,
+            self.app,
+            self.endpoint,
+            self.upstream,
+            self.request,
+            self.end_user,
+            self.metadata,
+            self.status_code,
+            self.content_type,
+            self.content_encoding,
+            self.body_chunks,
+            self.error,
+            self.partial,
+            (time.perf_counter() - self.started) * 1000,
+            self.ttfb_ms,
+            self.notes or None,
         )
 
 
@@ -277,7 +284,7 @@ async def _refuse(send: Callable[..., Any], call: _Call | None, status: int, mes
     if call is None:
         await send_error(send, status, message, code, [])
         return
-    call.answer.fail(status, message)
+    call.fail(status, message)
     await send_error(send, status, message, code, call.id_headers)
 
 

@@ -15,18 +15,23 @@ RECORDED_ENDPOINTS: dict[str, str] = {
 }
 
 
-@dataclass(slots=True)
 class Answer:
-    """What came back for one call, filled in by the proxy as the answer passes through."""
+    """What came back for one call, filled in by the proxy as the answer passes through.
 
-    status_code: int | None = None
-    content_type: str = ""
-    content_encoding: str = ""
-    body_chunks: list[bytes] = field(default_factory=list)
-    error: str | None = None
-    # The answer was cut short: the client left or the upstream broke off mid-stream.
-    partial: bool = False
-    ttfb_ms: float | None = None
+    A plain slotted class rather than a dataclass: one is made per call on the hot path.
+    """
+
+    __slots__ = ("status_code", "content_type", "content_encoding", "body_chunks", "error", "partial", "ttfb_ms")
+
+    def __init__(self) -> None:
+        self.status_code: int | None = None
+        self.content_type = ""
+        self.content_encoding = ""
+        self.body_chunks: list[bytes] = []
+        self.error: str | None = None
+        # The answer was cut short: the client left or the upstream broke off mid-stream.
+        self.partial = False
+        self.ttfb_ms: float | None = None
 
     def fail(self, status: int, message: str) -> None:
         """The call ended in an error the gateway answered itself."""

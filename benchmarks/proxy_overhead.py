@@ -1,0 +1,154 @@
+"""The proxy's own code per call, this tree against a git revision, without sockets or a server.
+
+Run: `.venv/bin/python benchmarks/proxy_overhead.py [--baseline 052fb74] [--calls 20000] [--rounds 3]`
+
+`benchmarks/proxy_latency.py` measures the whole gateway under wrk, but on a shared 2-core
+machine its numbers move by ±15 % from run to run, too much to see a change of a few
+microseconds. This script isolates what a change to `gateway/proxy/` can alter: it drives
+`ProxyApp` directly with ASGI messages, on uvloop, against an in-memory upstream client that
+answers a canned chat completion (JSON, or a 12-event stream), with the real caller resolver,
+router and feedback-token signing, and a `submit` that drops the Exchange. It reports the CPU
+time (process time, so other processes' load matters less than for wall time) per call.
+
+Each round runs every (tree, scenario) in its own fresh subprocess, the trees alternating
+(baseline, this tree, baseline, this tree, ...), so drift on the machine hits both alike. The
+baseline tree is exported from git into a temporary folder and imported first on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The measured program, run with PYTHONPATH set to the tree under test.
+CHILD = r'''
+import asyncio, json, sys, time
+import uvloop
+from gateway.config import Upstream
+from gateway.feedback.token import FeedbackTokens
+from gateway.proxy.credentials import CallerResolver
+from gateway.proxy.forward import ProxyApp
+from gateway.proxy.routing import UpstreamRouter
+
+calls, stream = int(sys.argv[1]), sys.argv[2] == "stream"
+ANSWER = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Your order is on its way."},
+    "finish_reason": "stop"}], "usage": {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48}}).encode()
+EVENTS = [b'data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"word "}}]}\n\n'] * 11 + [b"data: [DONE]\n\n"]
+BODY = json.dumps({"model": "gpt-4o-mini", "stream": stream, "messages": [
+    {"role": "system", "content": "You are a helpful assistant for an online store. Answer briefly and politely."},
+    {"role": "user", "content": "Hi! My order #48213 was supposed to arrive yesterday. Can you tell me where it is?"}]}).encode()
+
+class Answer:
+    status_code = 200
+    def __init__(self):
+        kind = b"text/event-stream" if stream else b"application/json"
+        self.raw_headers = [(b"content-type", kind), (b"x-request-id", b"req_1")]
+    def header(self, name):
+        return "text/event-stream" if (stream and name == "content-type") else ("application/json" if name == "content-type" else "")
+    async def aiter_raw(self):
+        if stream:
+            for event in EVENTS:
+                yield event
+        else:
+            yield ANSWER
+    async def aclose(self):
+        pass
+
+class Upstream_:
+    async def send(self, method, url, headers, body):
+        return Answer()
+
+async def no_keys(_):
+    return None
+
+async def main():
+    proxy = ProxyApp(
+        router=UpstreamRouter([Upstream(name="default", url="http://upstream.invalid/v1")]),
+        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_keys),
+        client=Upstream_(), submit=lambda exchange: None, upstream_authorization={"default": None},
+        max_request_bytes=1 << 20, identity_headers=FeedbackTokens("secret", 3600).response_headers,
+    )
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "raw_path": b"/v1/chat/completions",
+             "query_string": b"", "headers": [(b"host", b"gw"), (b"authorization", b"Bearer sk-app-one"),
+             (b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
+    first = {"type": "http.request", "body": BODY, "more_body": False}
+    never = asyncio.Event()
+
+    async def one():
+        delivered = False
+        async def receive():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return first
+            await never.wait()
+        async def send(message):
+            pass
+        await proxy(scope, receive, send)
+
+    for _ in range(2000):  # warm-up: caches, the router's and resolver's memo
+        await one()
+    started = time.process_time()
+    for _ in range(calls):
+        await one()
+    print(json.dumps({"us_per_call": (time.process_time() - started) / calls * 1e6}))
+
+uvloop.run(main())
+'''
+
+
+def measure(source: Path, calls: int, scenario: str) -> float:
+    """CPU microseconds per call of the tree at `source`, in a fresh interpreter."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(calls), scenario], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"the measured program failed for {source}:\n{done.stderr}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["us_per_call"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="main", help="git revision to compare with (default: main)")
+    parser.add_argument("--calls", type=int, default=20_000, help="measured calls per process (default 20000)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="feedgate-overhead-") as scratch:
+        baseline = Path(scratch)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
+        trees = {f"baseline ({args.baseline})": baseline, "this tree": ROOT}
+        results: dict[tuple[str, str], list[float]] = {}
+        for round_number in range(1, args.rounds + 1):
+            for scenario in ("json", "stream"):
+                for name, source in trees.items():
+                    value = measure(source, args.calls, scenario)
+                    results.setdefault((name, scenario), []).append(value)
+                    print(f"round {round_number}: {name}, {scenario}: {value:.1f} µs/call", flush=True)
+
+    print(f"\nCPU per call of ProxyApp alone (median of {args.rounds} rounds, {args.calls:,} calls each; min–max):\n")
+    print("| Scenario | " + " | ".join(trees) + " | Change |")
+    print("|---|" + "---|" * (len(trees) + 1))
+    for scenario in ("json", "stream"):
+        medians = [statistics.median(results[(name, scenario)]) for name in trees]
+        cells = [
+            f"{median:.1f} µs ({min(results[(name, scenario)]):.1f}–{max(results[(name, scenario)]):.1f})"
+            for median, name in zip(medians, trees)
+        ]
+        change = (medians[1] - medians[0]) / medians[0] * 100
+        print(f"| {scenario} | " + " | ".join(cells) + f" | {change:+.1f} % |")
+
+
+if __name__ == "__main__":
+    main()
