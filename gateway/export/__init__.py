@@ -1,0 +1,1 @@
+"""Training data out: labelled examples from corrections and reviews, export formats, the retrain trigger."""

@@ -1,0 +1,146 @@
+"""Labelled examples: what end users and reviewers said the answer should have been (pure functions).
+
+Two sources label an answer. An end user's current feedback that carries a correction (their
+newest event on the interaction, as everywhere in Feedgate), and the decision that resolved a
+review task concerning exactly one interaction: `approve` labels the answer as given, `correct`
+(or any decision with a correction) labels the correction. A `reject` without a correction says
+what is wrong but not what is right, so it is no example of either kind. A task holding several
+interactions (an issue, similar negatives) is judged as a pattern: its one decision or correction
+cannot be the right answer to each of its different questions, so it yields no examples.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+Json = dict[str, Any]
+
+# The weight of an example whose confidence is unknown: that of a fully confident answer
+# (1 / (0.99 + 0.01)), so an example without evidence is never boosted.
+UNKNOWN_CONFIDENCE_WEIGHT = 1.0
+# Keeps the weight finite at confidence 0: at most 100.
+WEIGHT_SMOOTHING = 0.01
+
+
+class ExampleSource(StrEnum):
+    """Who labelled the answer."""
+
+    END_USER_CORRECTION = "end_user_correction"
+    HUMAN_REVIEW = "human_review"
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingExample:
+    """One labelled answer: the conversation, what the model said, what it should have said."""
+
+    interaction_id: str
+    app: str
+    # When the interaction happened, and when the label was given (the feedback or the decision).
+    created_at: datetime
+    labelled_at: datetime
+    source: ExampleSource
+    # "correct" for an end user's correction; the deciding reviewer's outcome otherwise.
+    outcome: str
+    # The request's messages, as the app sent them.
+    conversation: list[Json]
+    original: str | None
+    preferred: str
+    confidence: float | None
+    weight: float
+    # The feedback event's or the review decision's id (the store's keyset cursor).
+    label_id: str
+
+    @property
+    def differs(self) -> bool:
+        """The preferred answer says something else than the original (whitespace aside)."""
+        return self.original is None or self.preferred.strip() != self.original.strip()
+
+    def as_json(self) -> Json:
+        """Every field, JSON-ready."""
+        return {
+            "interaction_id": self.interaction_id,
+            "app": self.app,
+            "created_at": self.created_at.isoformat(),
+            "labelled_at": self.labelled_at.isoformat(),
+            "source": self.source.value,
+            "outcome": self.outcome,
+            "conversation": self.conversation,
+            "original": self.original,
+            "preferred": self.preferred,
+            "confidence": self.confidence,
+            "weight": self.weight,
+            "label_id": self.label_id,
+        }
+
+
+def weight_for(confidence: float | None) -> float:
+    """1 / (confidence + 0.01): the less sure the model was, the more the example counts; 1.0 when unknown."""
+    if confidence is None:
+        return UNKNOWN_CONFIDENCE_WEIGHT
+    return 1.0 / (confidence + WEIGHT_SMOOTHING)
+
+
+def confidence_in(evidence: Any) -> float | None:
+    """The confidence a review task's evidence carries, if any.
+
+    The confidence gate stores it as `{"confidence": 0.42, ...}`; a features object
+    (`{"confidence": {"confidence": 0.42, "mean_logprob": ...}}`) is read too. Anything that is
+    not a number in [0, 1] counts as unknown.
+    """
+    if not isinstance(evidence, dict):
+        return None
+    value = evidence.get("confidence")
+    if isinstance(value, dict):
+        value = value.get("confidence")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and 0.0 <= value <= 1.0 else None
+
+
+def conversation_of(request: Any) -> list[Json] | None:
+    """The chat request's messages, or None when the request has none a model could be trained on."""
+    if not isinstance(request, dict):
+        return None
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return None
+    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
+        return None
+    return messages
+
+
+def example_from_row(row: Json) -> TrainingExample | None:
+    """The example a store row (see gateway.store.training_examples) makes, or None when it makes none.
+
+    None for a request without messages, and for an approval of an answer without text (a tool
+    call, an error): there is nothing to prefer.
+    """
+    conversation = conversation_of(row["request"])
+    if conversation is None:
+        return None
+    source = ExampleSource(row["source"])
+    preferred = row["correction"]
+    if preferred is None and row["outcome"] == "approve":
+        preferred = row["response_text"]
+    if preferred is None or not preferred.strip():
+        return None
+    confidence = confidence_in(row.get("evidence")) if source is ExampleSource.HUMAN_REVIEW else None
+    return TrainingExample(
+        interaction_id=row["interaction_id"],
+        app=row["app"],
+        created_at=row["created_at"],
+        labelled_at=row["labelled_at"],
+        source=source,
+        outcome=row["outcome"],
+        conversation=conversation,
+        original=row["response_text"],
+        preferred=preferred,
+        confidence=confidence,
+        weight=weight_for(confidence),
+        label_id=row["label_id"],
+    )

@@ -1,0 +1,168 @@
+"""The retrain trigger: once enough new labelled examples have accumulated, a signed webhook says so, once.
+
+Checked after each resolving review decision and each feedback with a correction (in the
+background, never on the request's path; checks asked for while one runs collapse into one
+more), and once at start-up for examples that arrived while the gateway was down. The store
+decides and records the trigger in one serialized transaction, so it fires once per threshold
+across processes; the webhook is sent after that commit and its answer recorded. A failed
+delivery is logged and recorded, not retried: the next trigger fires after the next N examples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from gateway.config import ConfigError, Settings
+from gateway.store.retrain_triggers import RetrainTriggerStore
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from gateway.feedback.service import Recorded
+    from gateway.review.service import DecisionMade
+
+logger = logging.getLogger("feedgate.export")
+
+SIGNATURE_HEADER = "x-feedgate-signature"
+EVENT = "feedgate.retrain"
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+
+# Sends `body` to `url` with `headers`; returns the HTTP status (raises when nothing came back).
+Poster = Callable[[str, bytes, Mapping[str, str]], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainFired:
+    """A trigger that fired: its record, and what the webhook answered."""
+
+    trigger: dict[str, Any]
+    status: int | None
+    error: str | None
+
+
+def signature(secret: bytes, body: bytes) -> str:
+    """The hex HMAC-SHA256 of `body` under `secret`, as sent in `x-feedgate-signature`."""
+    return hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+async def post_with_httpx(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+    """POST `body` to `url` and return the status code."""
+    async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) as client:
+        response = await client.post(url, content=body, headers=dict(headers))
+    return response.status_code
+
+
+class RetrainTrigger:
+    """Fires the retrain webhook each time `threshold` new labelled examples have accumulated."""
+
+    def __init__(
+        self,
+        store: RetrainTriggerStore,
+        *,
+        threshold: int,
+        webhook_url: str,
+        secret: bytes,
+        post: Poster = post_with_httpx,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._threshold = threshold
+        self._url = webhook_url
+        self._secret = secret
+        self._post = post
+        self._clock = clock
+        self._running: asyncio.Task[None] | None = None
+        self._again = False
+
+    async def check(self) -> RetrainFired | None:
+        """Fire now if due: record the trigger, send the webhook, record its answer."""
+        trigger = await self._store.fire_if_due(self._threshold, self._url, self._clock())
+        if trigger is None:
+            return None
+        body = json.dumps(
+            {
+                "event": EVENT,
+                "trigger_id": trigger["id"],
+                "triggered_at": trigger["created_at"].isoformat(),
+                "new_examples": trigger["new_examples"],
+                "total_examples": trigger["total_examples"],
+                "threshold": trigger["threshold"],
+            },
+            separators=(",", ":"),
+        ).encode()
+        headers = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
+        status: int | None = None
+        error: str | None = None
+        try:
+            status = await self._post(self._url, body, headers)
+        except Exception as exc:  # the webhook's failure must never fail the decision or feedback behind it
+            error = f"{type(exc).__name__}: {exc}"
+        if error is not None or (status is not None and status >= 300):
+            logger.warning("retrain webhook %s for trigger %s failed: %s", self._url, trigger["id"], error or status)
+        await self._store.record_delivery(trigger["id"], status, error, self._clock())
+        return RetrainFired(trigger, status, error)
+
+    def poke(self) -> None:
+        """Check in the background; a check asked for while one runs makes it run once more."""
+        if self._running is not None and not self._running.done():
+            self._again = True
+            return
+        self._running = asyncio.get_running_loop().create_task(self._checks(), name="feedgate-retrain-check")
+
+    async def _checks(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.check()
+            except Exception:
+                logger.exception("retrain check failed")
+            if not self._again:
+                return
+
+    async def on_decision(self, made: DecisionMade) -> None:
+        """A review decision listener: a resolved task may have labelled an example."""
+        if made.resolved:
+            self.poke()
+
+    def on_feedback(self, recorded: Recorded) -> None:
+        """A feedback listener: a correction labels an example."""
+        if recorded.event.correction is not None:
+            self.poke()
+
+    async def idle(self) -> None:
+        """Wait for the running check (and the one it owes), if any."""
+        while self._running is not None and not self._running.done():
+            await asyncio.gather(self._running, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Let a running check finish, so a trigger it recorded also gets its webhook."""
+        await self.idle()
+
+
+def retrain_trigger(settings: Settings, engine: AsyncEngine, environ: Mapping[str, str]) -> RetrainTrigger | None:
+    """The trigger `settings` ask for: None without `retrain_webhook_url`; refuses a webhook it cannot sign."""
+    if not settings.retrain_webhook_url:
+        return None
+    name = settings.retrain_webhook_secret_env
+    secret = environ.get(name) if name else None
+    if not secret:
+        raise ConfigError(
+            f"retrain_webhook_url is set but the signing secret is missing: set the environment variable "
+            f"{name or '(none named)'} (named by retrain_webhook_secret_env)"
+        )
+    return RetrainTrigger(
+        RetrainTriggerStore(engine),
+        threshold=settings.retrain_threshold,
+        webhook_url=settings.retrain_webhook_url,
+        secret=secret.encode(),
+    )

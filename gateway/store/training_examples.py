@@ -1,0 +1,154 @@
+"""The labelled-example queries: end users' current corrections and deciding review decisions, by keyset.
+
+What counts as an example is explained in gateway.export.examples; these queries pick the rows.
+Each source is read in chunks ordered by its label's id (UUIDv7), resuming after the last id
+seen, so an export of millions of rows holds one chunk in memory and never rescans from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Select
+
+from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
+
+Row = dict[str, Any]
+# Rows per query: small enough to keep memory flat, large enough that round trips do not dominate.
+CHUNK_ROWS = 500
+# Only chat completions have the messages the chat and preference formats are made of.
+CHAT_ENDPOINT = "chat.completions"
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleFilter:
+    """Which examples to read: one app's, and/or those labelled at or after `since`."""
+
+    app: str | None = None
+    since: datetime | None = None
+
+
+def _interaction_columns() -> list[Any]:
+    i = interactions.c
+    return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response_text]
+
+
+def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
+    """Each user's current feedback event that carries a correction, on a chat interaction; and its keyset column."""
+    f = feedback.alias("f")
+    newer = feedback.alias("newer")
+    # The same rule as gateway.store.current_feedback (each user's newest event per interaction,
+    # NULL users as one), written as NOT EXISTS so it can be read by keyset on the event's id.
+    superseded = exists().where(
+        newer.c.interaction_id == f.c.interaction_id,
+        newer.c.user_id.is_not_distinct_from(f.c.user_id),
+        newer.c.id > f.c.id,
+    )
+    query = (
+        select(
+            literal("end_user_correction").label("source"),
+            f.c.id.label("label_id"),
+            f.c.created_at.label("labelled_at"),
+            literal("correct").label("outcome"),
+            f.c.correction,
+            *_interaction_columns(),
+        )
+        .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
+        .where(f.c.correction.is_not(None), interactions.c.endpoint == CHAT_ENDPOINT, ~superseded)
+    )
+    if where.app is not None:
+        query = query.where(f.c.app == where.app)
+    if where.since is not None:
+        query = query.where(f.c.created_at >= where.since)
+    return query, f.c.id
+
+
+def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
+    """The decision that resolved each single-interaction task, if it approves or corrects; and its keyset column."""
+    d = review_decisions.alias("d")
+    later = review_decisions.alias("later")
+    t = review_tasks.c
+    held = review_task_interactions.alias("held")
+    held_count = select(func.count()).where(held.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
+    # The last decision of the task's current round is the one that resolved it (the second of
+    # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
+    overruled = exists().where(later.c.task_id == d.c.task_id, later.c.round == d.c.round, later.c.id > d.c.id)
+    i = interactions.c
+    labels_an_answer = or_(d.c.correction.is_not(None), and_(d.c.outcome == "approve", i.response_text.is_not(None)))
+    query = (
+        select(
+            literal("human_review").label("source"),
+            d.c.id.label("label_id"),
+            d.c.created_at.label("labelled_at"),
+            d.c.outcome,
+            d.c.correction,
+            t.evidence,
+            *_interaction_columns(),
+        )
+        .select_from(
+            d.join(review_tasks, t.id == d.c.task_id)
+            .join(review_task_interactions, review_task_interactions.c.task_id == t.id)
+            .join(interactions, i.id == review_task_interactions.c.interaction_id)
+        )
+        .where(
+            t.status == "resolved",
+            d.c.round == t.round,
+            ~overruled,
+            held_count == 1,
+            i.endpoint == CHAT_ENDPOINT,
+            labels_an_answer,
+        )
+    )
+    if where.app is not None:
+        query = query.where(t.app == where.app)
+    if where.since is not None:
+        query = query.where(d.c.created_at >= where.since)
+    return query, d.c.id
+
+
+SOURCES = (_end_user_corrections, _review_decisions)
+
+
+async def count_examples(connection: AsyncConnection, where: ExampleFilter) -> int:
+    """How many labelled example rows `where` selects, over both sources."""
+    total = 0
+    for source in SOURCES:
+        query = source(where)[0].subquery()
+        total += (await connection.execute(select(func.count()).select_from(query))).scalar_one()
+    return total
+
+
+class TrainingExampleStore:
+    """Reads labelled example rows, chunk by chunk."""
+
+    def __init__(self, engine: AsyncEngine, chunk_rows: int = CHUNK_ROWS) -> None:
+        self._engine = engine
+        self._chunk_rows = chunk_rows
+
+    async def count(self, where: ExampleFilter) -> int:
+        """How many example rows a stream over `where` will yield (some may still make no example)."""
+        async with self._engine.connect() as connection:
+            return await count_examples(connection, where)
+
+    async def stream(self, where: ExampleFilter) -> AsyncIterator[Row]:
+        """Every example row: end users' corrections first, then review decisions, each oldest label first."""
+        for source in SOURCES:
+            after: str | None = None
+            while True:
+                query, label_id = source(where)
+                if after is not None:
+                    query = query.where(label_id > after)
+                query = query.order_by(label_id).limit(self._chunk_rows)
+                # A connection per chunk: a long export never holds one transaction (or snapshot) open.
+                async with self._engine.connect() as connection:
+                    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+                for row in rows:
+                    yield row
+                if len(rows) < self._chunk_rows:
+                    break
+                after = rows[-1]["label_id"]

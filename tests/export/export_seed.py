@@ -1,0 +1,108 @@
+"""Export test helpers: chat interactions, end users' feedback and decided review tasks, stored straight in the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import uuid_utils
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.config import Settings
+from gateway.review.levels import ServiceLevels
+from gateway.review.records import Outcome, Priority, Source
+from gateway.review.service import ReviewService
+from gateway.store.feedback import FeedbackStore
+from gateway.store.interactions import InteractionStore
+from gateway.store.review_figures import ReviewFigureStore
+from gateway.store.reviews import ReviewStore
+
+
+def conversation(question: str) -> list[dict[str, Any]]:
+    """The messages of a chat request asking `question`."""
+    return [{"role": "system", "content": "You answer fee questions."}, {"role": "user", "content": question}]
+
+
+async def store_chat(
+    engine: AsyncEngine,
+    question: str = "What is the fee?",
+    answer: str | None = "The fee is 2%.",
+    *,
+    app: str = "support-bot",
+    endpoint: str = "chat.completions",
+) -> str:
+    """One answered chat interaction; returns its id."""
+    interaction_id = str(uuid_utils.uuid7())
+    await InteractionStore(engine).insert_many(
+        [
+            {
+                "id": interaction_id,
+                "created_at": datetime.now(UTC),
+                "app": app,
+                "endpoint": endpoint,
+                "upstream": "default",
+                "model": "gpt-test",
+                "stream": False,
+                "partial": False,
+                "request": {"model": "gpt-test", "messages": conversation(question)},
+                "response_text": answer,
+            }
+        ]
+    )
+    return interaction_id
+
+
+async def give_feedback(
+    engine: AsyncEngine,
+    interaction_id: str,
+    *,
+    app: str = "support-bot",
+    correction: str | None = None,
+    thumbs: str = "down",
+    user_id: str | None = "user-1",
+    at: datetime | None = None,
+) -> None:
+    """One feedback event from `user_id`, with an optional correction."""
+    await FeedbackStore(engine).append(
+        {
+            "id": str(uuid_utils.uuid7()),
+            "interaction_id": interaction_id,
+            "created_at": at or datetime.now(UTC),
+            "app": app,
+            "user_id": user_id,
+            "thumbs": thumbs,
+            "correction": correction,
+            "negative": thumbs == "down" or correction is not None,
+            "submitted_via": "app",
+        }
+    )
+
+
+def review_service(engine: AsyncEngine) -> ReviewService:
+    """A review service where no task needs a second reviewer."""
+    levels = ServiceLevels.from_settings(Settings(review_second_opinion_share=0.0))
+    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), levels)
+
+
+async def review(
+    reviews: ReviewService,
+    interaction_ids: list[str],
+    outcome: Outcome,
+    *,
+    correction: str | None = None,
+    evidence: Any = None,
+    app: str = "support-bot",
+) -> str:
+    """Open a task for the interactions and decide it; returns the task id."""
+    opened = await reviews.open_or_update(
+        app=app,
+        source=Source.CONFIDENCE if evidence else Source.MANUAL,
+        reason="Low confidence",
+        priority=Priority.MEDIUM,
+        interaction_ids=interaction_ids,
+        evidence=evidence,
+    )
+    assert opened is not None
+    task_id = opened.task.task.id
+    await reviews.decide(task_id, "alice", outcome, correction=correction)
+    return task_id

@@ -1,0 +1,99 @@
+"""`feedgate export`, run as a user would run it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from export_seed import conversation, give_feedback, review, review_service, store_chat
+
+from gateway.review.records import Outcome
+
+
+def feedgate_export(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "export", *args],
+        env={**os.environ, "FEEDGATE_DATABASE_URL": database_url, "COLUMNS": "100"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def seed(engine) -> tuple[str, str]:
+    corrected = await store_chat(engine, "What is the fee?", "The fee is 2%.")
+    await give_feedback(engine, corrected, correction="The fee is 1%.")
+    approved = await store_chat(engine, "Is there a charge?", "No.", app="billing-bot")
+    await review(review_service(engine), [approved], Outcome.APPROVE, evidence={"confidence": 0.5}, app="billing-bot")
+    return corrected, approved
+
+
+async def test_writes_chat_jsonl_to_the_output_file(database_url, engine, tmp_path: Path):
+    await seed(engine)
+    output = tmp_path / "out" / "train.jsonl"
+    output.parent.mkdir()
+
+    result = feedgate_export(database_url, "--format", "chat", "--output", str(output))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "wrote 2 lines from 2 labelled examples" in result.stderr
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert lines == [
+        {"messages": [*conversation("What is the fee?"), {"role": "assistant", "content": "The fee is 1%."}]},
+        {"messages": [*conversation("Is there a charge?"), {"role": "assistant", "content": "No."}]},
+    ]
+    assert list(output.parent.iterdir()) == [output]  # the partial file was renamed over it
+
+
+async def test_writes_to_stdout_by_default_with_filters(database_url, engine):
+    corrected, approved = await seed(engine)
+
+    result = feedgate_export(database_url, "--format", "jsonl", "--app", "billing-bot", "--since", "2000-01-01")
+
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["interaction_id"], line["source"], line["weight"]) for line in lines] == [
+        (approved, "human_review", 1 / 0.51)
+    ]
+    later = feedgate_export(database_url, "--format", "preference", "--since", "2999-01-01T00:00:00Z")
+    assert (later.returncode, later.stdout) == (0, "")
+
+
+async def test_preference_from_the_cli(database_url, engine):
+    await seed(engine)
+
+    result = feedgate_export(database_url, "--format", "preference")
+
+    assert result.returncode == 0, result.stderr
+    (line,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert line["non_preferred_output"] == [{"role": "assistant", "content": "The fee is 2%."}]
+    assert "1 not in this format" in result.stderr
+
+
+def test_a_bad_since_is_refused_precisely(database_url):
+    result = feedgate_export(database_url, "--format", "chat", "--since", "last tuesday")
+
+    assert result.returncode == 2
+    assert "--since must be an ISO 8601 date or time" in result.stderr
+    assert "'last tuesday'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_format_is_refused_precisely(database_url):
+    result = feedgate_export(database_url, "--format", "alpaca")
+
+    assert result.returncode == 2
+    assert "argument --format: invalid choice: 'alpaca'" in result.stderr
+    assert "chat" in result.stderr and "preference" in result.stderr
+
+
+def test_an_output_in_a_missing_directory_is_refused(database_url, tmp_path: Path):
+    result = feedgate_export(database_url, "--format", "chat", "--output", str(tmp_path / "nope" / "x.jsonl"))
+
+    assert result.returncode == 2
+    assert "--output: no such directory" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,44 @@
+"""A local HTTP server that receives the retrain webhook and checks its signature."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+SECRET = b"webhook-secret"
+
+
+class Receiver:
+    """A local HTTP server that keeps every POST it gets (body and headers)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, dict[str, str]]] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                received.append((body, {k.lower(): v for k, v in self.headers.items()}))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/retrain"
+
+    def verified(self) -> list[dict]:
+        """Each received body, after checking its signature."""
+        bodies = []
+        for body, headers in self.received:
+            expected = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(headers["x-feedgate-signature"], expected)
+            assert headers["content-type"] == "application/json"
+            bodies.append(json.loads(body))
+        return bodies
