@@ -1,0 +1,152 @@
+"""`/api/prompts`: prompt-instruction versions per app — publish, activate, canary, promote, roll back, diff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions.responses import create_exception_response
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.serialize import fields_json
+from gateway.domain.errors import InvalidQuery
+from gateway.prompts.errors import PromptConflict, VersionNotFound
+from gateway.prompts.records import AppPromptListing, ListedVersion, VersionDiff
+from gateway.services import Services
+
+# Who acts when a change names nobody: the admin token, as the audit log calls it.
+ADMIN_ACTOR = "admin-token"
+
+
+@dataclass
+class NewVersion:
+    """A new version of an app's instructions: inactive, `active`, or a canary on `canary_share` of the traffic.
+
+    `model` limits it to requests for that model; `mode` (prepend, append, replace) also sets the app's mode.
+    """
+
+    app: str
+    text: str
+    message: str = ""
+    mode: str | None = None
+    active: bool = False
+    model: str | None = None
+    canary_share: float | None = None
+
+
+@dataclass
+class CanaryShare:
+    """The share of the app's traffic (0 < share < 1) the canary gets, e.g. 0.1."""
+
+    share: float
+
+
+@dataclass
+class ModeChange:
+    """How the app's versions meet its own system message: prepend, append or replace."""
+
+    app: str
+    mode: str
+
+
+def version_json(listed: ListedVersion) -> dict[str, Any]:
+    """One version with its state now: active, canary (with its share) or inactive."""
+    return {**fields_json(listed.version), "state": listed.state, "canary_share": listed.canary_share}
+
+
+def listing_json(listing: AppPromptListing) -> dict[str, Any]:
+    """An app's mode and every version, newest first."""
+    return {"app": listing.app, "mode": listing.mode, "versions": [version_json(v) for v in listing.versions]}
+
+
+def diff_json(diff: VersionDiff) -> dict[str, Any]:
+    """Which versions were compared, and the unified diff of their texts."""
+    def side(version: Any) -> dict[str, Any]:
+        return {"id": version.id, "app": version.app, "model": version.model, "number": version.number}
+
+    return {"from": side(diff.from_version), "to": side(diff.to_version), "diff": diff.diff}
+
+
+def not_found_response(request: Request, exc: VersionNotFound) -> Response:
+    """An unknown version: 404 naming the field."""
+    return create_exception_response(request, NotFoundException(str(exc)))
+
+
+def conflict_response(request: Request, exc: PromptConflict) -> Response:
+    """A change the rollout's state forbids now: 409 saying why."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
+
+
+class PromptsController(AdminController):
+    """Versioned prompt instructions the gateway applies to an app's requests."""
+
+    path = "/api/prompts"
+    tags = ["prompts"]
+    exception_handlers = {
+        InvalidQuery: invalid_query_response,
+        VersionNotFound: not_found_response,
+        PromptConflict: conflict_response,
+    }
+
+    @get("/", summary="An app's mode and instruction versions, newest first, each active, canary or inactive")
+    async def list_versions(
+        self, services: NamedDependency[Services], app: Annotated[str, QueryParameter(min_length=1, max_length=200)]
+    ) -> dict[str, Any]:
+        return listing_json(await services.prompts.service.list(app))
+
+    @post("/", summary="Publish a new version (inactive, active, or as a canary); 201 with the version", status_code=201)
+    async def publish(self, services: NamedDependency[Services], data: JSONBody[NewVersion]) -> dict[str, Any]:
+        listed = await services.prompts.service.publish(
+            data.app,
+            data.text,
+            data.message,
+            ADMIN_ACTOR,
+            model=data.model,
+            mode=data.mode,
+            activate=data.active,
+            canary_share=data.canary_share,
+        )
+        return version_json(listed)
+
+    @post("/mode", summary="Set how an app's versions meet its own system message: prepend, append or replace", status_code=200)
+    async def set_mode(self, services: NamedDependency[Services], data: JSONBody[ModeChange]) -> dict[str, Any]:
+        return listing_json(await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR))
+
+    @get("/diff", summary="A unified diff from one version's text to another's")
+    async def diff(
+        self,
+        services: NamedDependency[Services],
+        from_id: Annotated[str, QueryParameter(name="from", min_length=1, max_length=36, description="a version id")],
+        to_id: Annotated[str, QueryParameter(name="to", min_length=1, max_length=36, description="a version id")],
+    ) -> dict[str, Any]:
+        return diff_json(await services.prompts.service.diff(from_id, to_id))
+
+    @get("/{version_id:str}", summary="One version with its state")
+    async def get_version(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+        return version_json(await services.prompts.service.get(version_id))
+
+    @post("/{version_id:str}/activate", summary="Make a version active; re-activating an earlier one is a rollback", status_code=200)
+    async def activate(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+        return version_json(await services.prompts.service.activate(version_id, ADMIN_ACTOR))
+
+    @post("/{version_id:str}/canary", summary='Roll a version out to a share of the traffic: {"share": 0.1}', status_code=200)
+    async def canary(
+        self, services: NamedDependency[Services], version_id: FromPath[str], data: JSONBody[CanaryShare]
+    ) -> dict[str, Any]:
+        return version_json(await services.prompts.service.canary(version_id, data.share, ADMIN_ACTOR))
+
+    @post("/{version_id:str}/promote", summary="Make the running canary the active version", status_code=200)
+    async def promote(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+        return version_json(await services.prompts.service.promote(version_id, ADMIN_ACTOR))
+
+    @post(
+        "/{version_id:str}/rollback",
+        summary="End the canary, or replace the active version by the one active before it",
+        status_code=200,
+    )
+    async def rollback(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+        return version_json(await services.prompts.service.rollback(version_id, ADMIN_ACTOR))

@@ -1,0 +1,208 @@
+"""The prompt service: the verbs the API, the admin pages, review tasks and the guard call on instruction versions."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import uuid_utils
+
+from gateway.domain.errors import InvalidQuery
+from gateway.prompts import rollout
+from gateway.prompts.errors import PromptConflict, VersionNotFound
+from gateway.prompts.records import (
+    MODES,
+    AppPrompts,
+    AppPromptListing,
+    ListedVersion,
+    Mode,
+    PromptVersion,
+    VersionDiff,
+)
+from gateway.store.prompts import PromptChange, PromptStore
+
+MAX_NAME = 200
+MAX_TEXT = 100_000
+MAX_MESSAGE = 2000
+# The actor of the guarded rollout's automatic rollbacks, as the audit log names it.
+GUARD_ACTOR = "rule:prompt-guard"
+
+
+def _name(value: str | None, field: str, required: bool = True) -> str | None:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        if required:
+            raise InvalidQuery(field, f"'{field}' must be a non-empty string")
+        return None
+    if len(cleaned) > MAX_NAME:
+        raise InvalidQuery(field, f"'{field}' may be at most {MAX_NAME} characters")
+    return cleaned
+
+
+def _mode(mode: str | None) -> Mode | None:
+    if mode is not None and mode not in MODES:
+        raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
+    return mode  # type: ignore[return-value]
+
+
+def _share(share: float | None, field: str = "canary_share") -> float | None:
+    if share is not None and not (math.isfinite(share) and 0 < share < 1):
+        raise InvalidQuery(field, f"'{field}' must be between 0 and 1 (exclusive), e.g. 0.1; got {share!r}")
+    return share
+
+
+def listed(prompts: AppPrompts, version: PromptVersion) -> ListedVersion:
+    """`version` with its place in `prompts`' rollout now."""
+    deployment = prompts.deployments.get(version.model)
+    if deployment is not None and deployment.active is not None and deployment.active.id == version.id:
+        return ListedVersion(version, "active")
+    if deployment is not None and deployment.canary is not None and deployment.canary.id == version.id:
+        return ListedVersion(version, "canary", deployment.canary_share)
+    return ListedVersion(version, "inactive")
+
+
+class PromptService:
+    """Publishes, activates, canaries, promotes and rolls back instruction versions; lists and compares them.
+
+    Every change raises the app's fix revision (so every gateway process reloads it) and is
+    audited with before and after, in one transaction. `actor` is who makes the change
+    ("admin-token", a user's name, "rule:<name>"); `detail` (a dict) is added to the audit
+    record, e.g. {"task_id": …, "issue_id": …} when a review task publishes the fix.
+    """
+
+    def __init__(self, store: PromptStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def publish(
+        self,
+        app: str,
+        text: str,
+        message: str,
+        author: str,
+        *,
+        model: str | None = None,
+        mode: str | None = None,
+        activate: bool = False,
+        canary_share: float | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> ListedVersion:
+        """Store a new version of `app`'s instructions (for `model`, else every model): inactive, active, or a canary.
+
+        `mode`, when given, also sets how the app's versions meet its own system message.
+        """
+        app_name = _name(app, "app")
+        if not text or not text.strip():
+            raise InvalidQuery("text", "'text' must be the instructions: a non-empty string")
+        if len(text) > MAX_TEXT:
+            raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")
+        if message is not None and len(message) > MAX_MESSAGE:
+            raise InvalidQuery("message", f"'message' may be at most {MAX_MESSAGE} characters")
+        if activate and canary_share is not None:
+            raise InvalidQuery("canary_share", "give either 'active': true or 'canary_share', not both")
+        draft = PromptVersion(
+            id=str(uuid_utils.uuid7()),
+            app=app_name or "",
+            model=_name(model, "model", required=False),
+            number=0,
+            text=text,
+            author=_name(author, "author") or "",
+            message=message or "",
+            created_at=self._clock(),
+        )
+        plan = rollout.Rollout(activate=activate, canary_share=_share(canary_share))
+        wanted_mode = _mode(mode)
+        change = await self._store.change(
+            draft.app, lambda state: rollout.plan_publish(state, draft, plan, wanted_mode, draft.author, detail, self._clock())
+        )
+        assert change.new_version is not None
+        return await self._listed(change.new_version)
+
+    async def activate(self, version_id: str, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
+        """Make a version active for its app and model; re-activating an earlier one is a rollback."""
+        version = await self._version(version_id)
+        await self._store.change(version.app, lambda state: rollout.plan_activate(state, version, actor, detail))
+        return await self._listed(version)
+
+    async def canary(self, version_id: str, share: float, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
+        """Roll a version out to `share` (0 < share < 1) of its app and model's traffic, or change the canary's share."""
+        checked = _share(share, "share")
+        if checked is None:
+            raise InvalidQuery("share", "'share' is required: the canary's share of traffic, e.g. 0.1")
+        version = await self._version(version_id)
+        await self._store.change(
+            version.app, lambda state: rollout.plan_canary(state, version, checked, actor, self._clock(), detail)
+        )
+        return await self._listed(version)
+
+    async def promote(self, version_id: str, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
+        """Make the running canary the active version for all traffic."""
+        version = await self._version(version_id)
+        await self._store.change(version.app, lambda state: rollout.plan_promote(state, version, actor, detail))
+        return await self._listed(version)
+
+    async def rollback(self, version_id: str, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
+        """End a running canary, or replace the active version by the one active before it (none if there was none)."""
+        version = await self._version(version_id)
+        await self._store.change(version.app, lambda state: rollout.plan_rollback(state, version, actor, detail))
+        return await self._listed(version)
+
+    async def guard_rollback(self, version_id: str, detail: dict[str, Any]) -> ListedVersion:
+        """End a canary because the guarded rollout's test found it worse (audited as prompt.auto_rollback)."""
+        version = await self._version(version_id)
+
+        def plan(state: AppPrompts) -> PromptChange:
+            current = state.deployments.get(version.model)
+            if current is None or current.canary is None or current.canary.id != version.id:
+                # Promoted or rolled back by a person meanwhile: nothing left to guard.
+                raise PromptConflict(f"version {version.number} is no longer the canary")
+            return rollout.plan_rollback(state, version, GUARD_ACTOR, detail, action="prompt.auto_rollback")
+
+        await self._store.change(version.app, plan)
+        return await self._listed(version)
+
+    async def set_mode(self, app: str, mode: str, actor: str) -> AppPromptListing:
+        """Set how `app`'s versions meet its own system message: prepend, append or replace."""
+        app_name = _name(app, "app") or ""
+        wanted = _mode(mode)
+        if wanted is None:
+            raise InvalidQuery("mode", f"'mode' is required: one of {', '.join(MODES)}")
+        await self._store.change(app_name, lambda state: rollout.plan_mode(state, wanted, actor))
+        return await self.list(app_name)
+
+    async def list(self, app: str) -> AppPromptListing:
+        """Every version of `app`, newest first, each with its state, and the app's mode."""
+        app_name = _name(app, "app") or ""
+        prompts = await self._store.app_prompts(app_name)
+        versions = await self._store.versions(app_name)
+        return AppPromptListing(app_name, prompts.mode, tuple(listed(prompts, version) for version in versions))
+
+    async def get(self, version_id: str) -> ListedVersion:
+        """One version with its state."""
+        return await self._listed(await self._version(version_id))
+
+    async def diff(self, from_id: str, to_id: str) -> VersionDiff:
+        """A unified diff from one version's text to another's."""
+        old = await self._version(from_id, "from")
+        new = await self._version(to_id, "to")
+        lines = difflib.unified_diff(
+            old.text.splitlines(keepends=True),
+            new.text.splitlines(keepends=True),
+            fromfile=f"{old.app} v{old.number}",
+            tofile=f"{new.app} v{new.number}",
+        )
+        # A last line without its newline would run into the next header: end every line.
+        text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return VersionDiff(old, new, text)
+
+    async def _version(self, version_id: str, field: str = "id") -> PromptVersion:
+        version = await self._store.version(version_id) if version_id else None
+        if version is None:
+            raise VersionNotFound(version_id, field)
+        return version
+
+    async def _listed(self, version: PromptVersion) -> ListedVersion:
+        return listed(await self._store.app_prompts(version.app), version)
