@@ -12,7 +12,17 @@ import respx
 from gateway.config import Upstream
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
-from gateway.proxy.policy import PASS, Decision, Hold, Pass, PolicyAnswer, PolicyRequest, ReplaceBody
+from gateway.proxy.policy import (
+    PASS,
+    AfterResult,
+    Decision,
+    Hold,
+    Pass,
+    PolicyAnswer,
+    PolicyRequest,
+    ReplaceAnswer,
+    ReplaceBody,
+)
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import HttpxUpstream
 from gateway.recording.exchange import Exchange
@@ -34,7 +44,7 @@ class ScriptedPolicy:
     name: str = "scripted"
     app: str | None = None  # None: every app
     before_decision: Decision = PASS
-    after_result: Hold | None = None
+    after_result: AfterResult = None
     fail: bool = False
     seen_answers: list[PolicyAnswer] = field(default_factory=list)
 
@@ -46,7 +56,7 @@ class ScriptedPolicy:
             raise RuntimeError("store unreachable")
         return self.before_decision
 
-    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> Hold | None:
+    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
         self.seen_answers.append(answer)
         return self.after_result
 
@@ -176,6 +186,34 @@ async def test_a_hold_after_replaces_the_answer_and_the_real_answer_is_recorded(
     assert orjson.loads(b"".join(submitted[0].body_chunks)) == COMPLETION
     assert submitted[0].status_code == 200
     assert submitted[0].policies == [{"policy": "gate", "action": "hold"}]
+
+
+@respx.mock
+async def test_a_replaced_answer_goes_out_with_its_own_length_and_the_upstream_answer_is_recorded(
+    proxy_client, policies, submitted
+):
+    shown = orjson.dumps({**COMPLETION, "note": "trimmed"})
+    first = ScriptedPolicy(name="gate", after_result=ReplaceAnswer(shown, note={"confidence": 0.9}))
+    second = ScriptedPolicy(name="observer")
+    policies.extend([first, second])
+    upstream_body = orjson.dumps({**COMPLETION, "padding": "x" * 100})
+    respx.post(f"{UPSTREAM}/chat/completions").mock(
+        return_value=httpx.Response(
+            200,
+            content=upstream_body,
+            headers={"content-type": "application/json", "content-length": str(len(upstream_body)), "x-request-id": "r1"},
+        )
+    )
+
+    response = await proxy_client.post("/v1/chat/completions", json=CHAT, headers=bearer("sk-mine"))
+
+    assert response.status_code == 200
+    assert response.content == shown
+    assert response.headers.get_list("content-length") == [str(len(shown))]
+    assert response.headers["x-request-id"] == "r1"
+    assert second.seen_answers[0].body == shown
+    assert b"".join(submitted[0].body_chunks) == upstream_body
+    assert submitted[0].policies == [{"policy": "gate", "action": "replace_answer", "confidence": 0.9}]
 
 
 @respx.mock

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, ReplaceBody
+from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
 
 logger = logging.getLogger("feedgate.proxy")
 
@@ -57,9 +57,13 @@ async def decide(policies: Sequence[Policy], request: PolicyRequest) -> Decided:
 
 async def observe(
     policies: Sequence[Policy], request: PolicyRequest, answer: PolicyAnswer, notes: list[Note]
-) -> Hold | None:
-    """Run each policy's `after`; the first Hold (for an answer that is not a stream) replaces the answer."""
+) -> Hold | ReplaceAnswer | None:
+    """Run each policy's `after`; for an answer that is not a stream, the first Hold or the last ReplaceAnswer wins.
+
+    A policy after a ReplaceAnswer sees the replaced body, so replacements compose in order.
+    """
     held: Hold | None = None
+    replaced: ReplaceAnswer | None = None
     for policy in policies:
         try:
             result = await policy.after(request, answer)
@@ -70,8 +74,14 @@ async def observe(
         if result is None:
             continue
         if answer.stream:
-            notes.append({"policy": policy.name, "action": "hold_ignored", "reason": "the stream had already reached the client"})
+            action = "hold_ignored" if isinstance(result, Hold) else "replace_ignored"
+            notes.append({"policy": policy.name, "action": action, "reason": "the stream had already reached the client"})
+        elif isinstance(result, ReplaceAnswer):
+            if held is None:
+                replaced = result
+                answer = replace(answer, body=result.body, content_encoding="")
+                notes.append({"policy": policy.name, "action": "replace_answer", **(result.note or {})})
         elif held is None:
             held = result
             notes.append({"policy": policy.name, "action": "hold", **(result.note or {})})
-    return held
+    return held or replaced

@@ -13,8 +13,10 @@ Before the call, a policy returns one of:
 - `Hold(status, body, note)`: answer the client with this instead of calling the upstream.
 
 After the upstream answered, `after` observes the answer. For an answer that is not a stream,
-it may return a `Hold` to send the client something else (e.g. a pending review) in its place;
-a stream has already reached the client by then, so a stream's `after` can only observe.
+it may return a `Hold` to send the client something else (e.g. a pending review) in its place,
+or a `ReplaceAnswer` to send the client other bytes with the upstream's status and headers
+(e.g. the answer without the log-probabilities a policy asked for); a stream has already
+reached the client by then, so a stream's `after` can only observe.
 
 Every decision may carry a `note`, a small JSON object stored with the interaction (under
 `policies`), so a person can see which fixes shaped an answer.
@@ -49,6 +51,8 @@ class PolicyAnswer:
     content_type: str
     body: bytes
     stream: bool
+    # The upstream's content-encoding ("" for none): `body` is as it arrived, still compressed.
+    content_encoding: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,16 @@ class Hold:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplaceAnswer:
+    """Send `body` (uncompressed) in place of the upstream's body of an answer that is not a stream."""
+
+    body: bytes
+    note: Json | None = None
+
+
 Decision = Pass | ReplaceBody | Hold
+AfterResult = Hold | ReplaceAnswer | None
 PASS = Pass()
 
 
@@ -93,6 +106,6 @@ class Policy(Protocol):
         """What to do with the request before it is sent."""
         ...
 
-    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> Hold | None:
-        """Observe the answer; a Hold replaces an answer that is not a stream."""
+    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
+        """Observe the answer; a Hold or ReplaceAnswer replaces an answer that is not a stream."""
         ...

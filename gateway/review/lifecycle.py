@@ -13,6 +13,7 @@ from typing import Any
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.review.errors import TaskConflict
+from gateway.review.held_answer import DECISION_HASH_KEY, held_answer_hash
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Outcome, ReviewTask, Status
 from gateway.store.reviews import DecisionWrite, EventWrite, TaskChange, TaskState
@@ -191,6 +192,11 @@ def decide(
     _require_new_judge(task, state, reviewer)
     decision = DecisionWrite(reviewer, outcome.value, correction, comment)
     detail: dict[str, Any] = {"outcome": outcome.value, "round": task.round}
+    held_hash = held_answer_hash(state.row.get("evidence"))
+    if held_hash is not None:
+        # Read under the task's lock: the decision names the exact answer it judged, and a held
+        # answer is released only if it still hashes to this (gateway.review.held_answer).
+        detail[DECISION_HASH_KEY] = held_hash
     if correction is not None:
         detail["correction"] = correction
     if comment:

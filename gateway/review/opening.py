@@ -10,6 +10,7 @@ from typing import Any
 import uuid_utils
 
 from gateway.audit.records import AuditEntry, as_stored_json
+from gateway.review.held_answer import keeping_held_answer
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Priority, Source, Status, SuggestedAction
 from gateway.store.reviews import EventWrite, TaskOpening
@@ -120,7 +121,9 @@ def _update(
     old_priority = Priority(existing["priority"])
     raised = request.priority.rank < old_priority.rank
     priority = request.priority if raised else old_priority
-    values: dict[str, Any] = {"reason": request.reason, "evidence": request.evidence, "updated_at": now}
+    # A held answer stays with its task whatever a later rule finds (the client waits for it).
+    evidence = keeping_held_answer(existing.get("evidence"), request.evidence)
+    values: dict[str, Any] = {"reason": request.reason, "evidence": evidence, "updated_at": now}
     values["suggested_action"] = action.as_json()
     if raised:
         values["priority"] = priority.value
@@ -131,7 +134,7 @@ def _update(
         values["issue_id"] = request.issue_id
         values["active_issue_id"] = request.issue_id
     same_story = existing["reason"] == request.reason and as_stored_json(existing["evidence"]) == as_stored_json(
-        request.evidence
+        evidence
     )
     if not (fresh or raised or attaches_issue or not same_story):
         return None

@@ -1,0 +1,26 @@
+"""`GET /v1/reviews/{task_id}`: an app reads the answer the confidence gate held for it (app credential)."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from gateway.services import Services
+
+# Served by the API, not the proxy: gateway.app routes every path under this prefix here.
+HELD_REVIEWS_PREFIX = "/v1/reviews/"
+
+
+@get(
+    HELD_REVIEWS_PREFIX + "{task_id:str}",
+    summary=(
+        "A held answer (app credential): 202 pending, 200 the approved or corrected chat completion, "
+        "422 when rejected or refused after the hold's deadline"
+    ),
+    tags=["reviews"],
+)
+async def poll_held_answer(request: Request, services: NamedDependency[Services], task_id: FromPath[str]) -> Response[bytes]:
+    """The held answer as its review stands (see gateway.review.held_poll)."""
+    answer = await services.held_answers.poll(task_id, request.headers.get("authorization"))
+    return Response(answer.body, status_code=answer.status, media_type="application/json", headers=answer.headers)

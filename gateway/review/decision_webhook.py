@@ -1,0 +1,80 @@
+"""A signed webhook telling an app that a reviewer decided one of its held answers.
+
+Sent by a decision listener once a task holding an answer is resolved, in the background (the
+reviewer's request is not kept waiting for the app's server). The body is JSON; the header
+``x-feedgate-signature`` is the hex HMAC-SHA256 of the body under ``review_webhook_secret``, so the
+app can check that the gateway sent it. A failed delivery is logged, not retried: the app can
+always poll ``GET /v1/reviews/{task_id}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC
+
+from gateway.config import ConfigError, Settings
+from gateway.export.retrain import SIGNATURE_HEADER, Poster, post_with_httpx, signature
+from gateway.review.held_answer import held_answer_of
+from gateway.review.service import DecisionMade
+
+logger = logging.getLogger("feedgate.review")
+
+EVENT = "feedgate.review.decided"
+
+
+class HeldDecisionWebhook:
+    """POSTs a signed notice to the app's URL when a held answer's task is resolved."""
+
+    def __init__(self, url: str, secret: bytes, post: Poster = post_with_httpx) -> None:
+        self._url = url
+        self._secret = secret
+        self._post = post
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def on_decision(self, made: DecisionMade) -> None:
+        """A review decision listener: notify when a task that holds an answer is resolved."""
+        task = made.task.task
+        if not made.resolved or held_answer_of(task.evidence, made.task.events) is None:
+            return
+        body = json.dumps(
+            {
+                "event": EVENT,
+                "task_id": task.id,
+                "app": task.app,
+                "interaction_id": made.task.interaction_ids[0] if made.task.interaction_ids else None,
+                "outcome": made.decision.outcome.value,
+                "decided_at": made.decision.at.astimezone(UTC).isoformat(),
+                "poll": f"/v1/reviews/{task.id}",
+            },
+            separators=(",", ":"),
+        ).encode()
+        sending = asyncio.create_task(self._send(task.id, body))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+
+    async def _send(self, task_id: str, body: bytes) -> None:
+        headers = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
+        try:
+            status = await self._post(self._url, body, headers)
+        except Exception:  # the app's server being down must not touch the stored decision
+            logger.exception("review webhook %s for task %s failed", self._url, task_id)
+            return
+        if status >= 300:
+            logger.warning("review webhook %s for task %s answered %s", self._url, task_id, status)
+
+    async def close(self) -> None:
+        """Wait for the notices still being sent."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+
+def held_decision_webhook(settings: Settings) -> HeldDecisionWebhook | None:
+    """The webhook `settings` ask for: None without `review_webhook_url`; refuses one it cannot sign."""
+    if not settings.review_webhook_url:
+        return None
+    if not settings.review_webhook_secret:
+        raise ConfigError("review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not")
+    return HeldDecisionWebhook(settings.review_webhook_url, settings.review_webhook_secret.encode())
+

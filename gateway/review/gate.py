@@ -1,0 +1,282 @@
+"""The confidence gate: a request policy that sends risky chat answers to a person.
+
+An answer is risky when its confidence (gateway.review.confidence: exp of the mean token
+log-probability) is below the app's threshold, or when the app marked the call with the request
+header ``x-feedgate-review: required``. Per app (settings ``review_gates``):
+
+- mode ``audit``: the answer goes out at once; a risky one opens a review task in the background.
+- mode ``hold``: a risky answer that is not a stream is kept back. The client gets 202 with
+  ``{"status": "pending_review", "task_id", "estimated_wait_minutes", "interaction_id"}`` and polls
+  ``GET /v1/reviews/{task_id}`` (gateway.review.held_poll) for the decision. Beyond the hold cap
+  (gateway.review.hold_cap) a risky answer is audited instead.
+
+Streams are never held: their tokens reach the client as they arrive, before the answer can be
+judged. A risky stream opens an audit task instead, in either mode.
+
+When the client did not ask for log-probabilities, the gate asks the upstream for them and takes
+them out of the answer again (`ReplaceAnswer`), so the client sees the answer it asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import orjson
+
+from gateway.config import Settings
+from gateway.proxy.policy import PASS, AfterResult, Decision, Hold, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
+from gateway.recording.reassembly import reassemble_chat_stream
+from gateway.review.confidence import ConfidenceFeatures, confidence_features
+from gateway.review.held_answer import HELD_KEY, held_evidence
+from gateway.review.hold_cap import HoldCap
+from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs
+from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
+from gateway.review.service import Opened, ReviewService
+
+logger = logging.getLogger("feedgate.review")
+
+REVIEW_HEADER = b"x-feedgate-review"
+REVIEW_REQUIRED = b"required"
+ENDPOINT = "chat.completions"
+# Calls whose logprobs the gate added, until their answer is seen; bounded, since a call the
+# upstream never answered never reaches `after` (its entry is then dropped as the oldest).
+MAX_PENDING = 100_000
+Mode = Literal["audit", "hold"]
+
+
+@dataclass(frozen=True, slots=True)
+class GateRule:
+    """One app's gate: the confidence below which an answer is risky, and what happens to a risky one."""
+
+    threshold: float
+    mode: Mode
+
+
+def gate_rules(settings: Settings) -> dict[str, GateRule]:
+    """Each gated app's rule, with the settings' defaults filled in."""
+    return {
+        gate.app: GateRule(
+            threshold=settings.review_gate_threshold if gate.threshold is None else gate.threshold,
+            mode=gate.mode or settings.review_gate_mode,
+        )
+        for gate in settings.review_gates
+    }
+
+
+def confidence_gate(settings: Settings, reviews: ReviewService) -> ConfidenceGate | None:
+    """The gate for the apps `settings` gate; None when no app is gated (the proxy then pays nothing)."""
+    rules = gate_rules(settings)
+    if not rules:
+        return None
+    cap = HoldCap(settings.review_hold_max_share, settings.review_hold_cap_window)
+    return ConfidenceGate(rules, reviews, cap, timedelta(minutes=settings.review_hold_timeout_minutes))
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """What the gate found in one answer."""
+
+    features: ConfidenceFeatures | None
+    flagged: bool
+    low: bool
+
+    @property
+    def risky(self) -> bool:
+        return self.flagged or self.low
+
+
+class ConfidenceGate:
+    """The policy: adds log-probabilities where needed, judges answers, audits or holds the risky ones."""
+
+    name = "confidence_gate"
+
+    def __init__(
+        self,
+        rules: dict[str, GateRule],
+        reviews: ReviewService,
+        cap: HoldCap,
+        hold_timeout: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._rules = rules
+        self._reviews = reviews
+        self._cap = cap
+        self._hold_timeout = hold_timeout
+        self._clock = clock
+        self._added: OrderedDict[str, bool] = OrderedDict()
+        # Audit openings run off the call; kept referenced so they are not collected mid-flight.
+        self._background: set[asyncio.Task[None]] = set()
+
+    def applies_to(self, app: str, endpoint: str) -> bool:
+        """Chat completions of the gated apps."""
+        return endpoint == ENDPOINT and app in self._rules
+
+    async def before(self, request: PolicyRequest) -> Decision:
+        """Ask the upstream for log-probabilities when the client did not (not for streams)."""
+        if request.json.get("stream") is True:
+            # The gateway cannot take log-probabilities back out of chunks it has already sent
+            # on, so it never adds them to a stream: a stream's confidence is known only when
+            # the client asked for log-probabilities itself.
+            return PASS
+        asking, _ = request_with_logprobs(request.json)
+        if asking is None:
+            return PASS
+        self._added[request.interaction_id] = True
+        if len(self._added) > MAX_PENDING:
+            self._added.popitem(last=False)
+        return ReplaceBody(asking, note={"logprobs": "added"})
+
+    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
+        """Judge the answer; audit or hold a risky one; hide log-probabilities the client did not ask for."""
+        added = self._added.pop(request.interaction_id, False)
+        rule = self._rules.get(request.app)
+        if rule is None or answer.status_code != 200:
+            return None
+        flagged = _flagged(request.headers)
+        if answer.stream:
+            self._cap.record(request.app, False)
+            parsed = reassemble_chat_stream(answer.body) if request.json.get("logprobs") is True else None
+            judged = _judge(parsed, flagged, rule)
+            if judged.risky:
+                # Never held: the tokens are already with the client. Audited instead, in either mode.
+                self._audit(request, rule, judged, {"stream": True})
+            return None
+        decoded = _decoded(answer)
+        parsed = _json_object(decoded) if decoded is not None else None
+        shown = answer.body
+        if added and parsed is not None:
+            stripped = chat_without_logprobs(parsed)
+            if stripped is not None:
+                shown = orjson.dumps(stripped)
+        judged = _judge(parsed, flagged, rule)
+        note = {"confidence": round(judged.features.confidence, 4)} if judged.features is not None else None
+        replaced = ReplaceAnswer(shown, note=note) if shown is not answer.body else None
+        if not judged.risky:
+            self._cap.record(request.app, False)
+            return replaced
+        if rule.mode == "hold" and decoded is not None:
+            if self._cap.allows_hold(request.app):
+                held_body = shown if replaced is not None else decoded
+                hold = await self._hold(request, rule, judged, held_body)
+                if hold is not None:
+                    self._cap.record(request.app, True)
+                    return hold
+                extra: dict[str, Any] = {"hold_failed": True}
+            else:
+                extra = {"hold_capped": True}
+        else:
+            extra = {}
+        self._cap.record(request.app, False)
+        self._audit(request, rule, judged, extra)
+        return replaced
+
+    async def close(self) -> None:
+        """Wait for the audit openings still running (on shutdown, and in tests)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    # -- opening tasks ------------------------------------------------------------------
+
+    async def _hold(self, request: PolicyRequest, rule: GateRule, judged: _Judged, body: bytes) -> Hold | None:
+        """Open the task now (the client needs its id) and answer with the pending body; None if it failed."""
+        hold_until = self._clock() + self._hold_timeout
+        evidence = {**_evidence(rule, judged), HELD_KEY: held_evidence(body, hold_until)}
+        try:
+            opened = await self._open(request, judged, evidence, Priority.HIGH, ("held",))
+        except Exception:
+            # The review queue is down: the answer goes out rather than the call failing.
+            logger.exception("could not hold interaction %s for review; releasing it", request.interaction_id)
+            return None
+        if opened is None:
+            return None
+        task = opened.task
+        pending = {
+            "status": "pending_review",
+            "task_id": task.task.id,
+            "estimated_wait_minutes": task.estimated_wait_minutes,
+            "interaction_id": request.interaction_id,
+        }
+        note = {"task_id": task.task.id, "reason": task.task.reason}
+        return Hold(202, pending, note=note, headers=[(b"location", f"/v1/reviews/{task.task.id}".encode())])
+
+    def _audit(self, request: PolicyRequest, rule: GateRule, judged: _Judged, extra: dict[str, Any]) -> None:
+        """Open the task in the background: the answer is not delayed, and a failure is only logged."""
+        evidence = {**_evidence(rule, judged), **extra}
+        task = asyncio.create_task(self._open_logged(request, judged, evidence))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open_logged(self, request: PolicyRequest, judged: _Judged, evidence: dict[str, Any]) -> None:
+        try:
+            await self._open(request, judged, evidence, Priority.MEDIUM, ())
+        except Exception:
+            logger.exception("could not open a review task for interaction %s", request.interaction_id)
+
+    async def _open(
+        self, request: PolicyRequest, judged: _Judged, evidence: dict[str, Any], priority: Priority, tags: tuple[str, ...]
+    ) -> Opened | None:
+        source = Source.FLAGGED if judged.flagged else Source.CONFIDENCE
+        return await self._reviews.open_or_update(
+            app=request.app,
+            source=source,
+            reason=_reason(judged),
+            priority=priority,
+            interaction_ids=(request.interaction_id,),
+            evidence=evidence,
+            tags=(request.app, *tags),
+            # The interaction is not stored yet and has no feedback: spare the suggestion's queries.
+            suggested_action=SuggestedAction(ActionKind.PROMPT_INSTRUCTIONS),
+        )
+
+
+def _judge(parsed: dict[str, Any] | None, flagged: bool, rule: GateRule) -> _Judged:
+    features = confidence_features(parsed) if parsed is not None else None
+    low = features is not None and features.confidence < rule.threshold
+    return _Judged(features, flagged, low)
+
+
+def _reason(judged: _Judged) -> str:
+    confidence = judged.features.confidence if judged.features is not None else None
+    if not judged.flagged:
+        return f"Low confidence: {confidence:.2f}"
+    said = "Flagged for review by the app (x-feedgate-review: required)"
+    return said if confidence is None else f"{said}; confidence {confidence:.2f}"
+
+
+def _evidence(rule: GateRule, judged: _Judged) -> dict[str, Any]:
+    features = asdict(judged.features) if judged.features is not None else None
+    return {"confidence": features, "threshold": rule.threshold, "mode": rule.mode, "flagged": judged.flagged}
+
+
+def _flagged(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name == REVIEW_HEADER and value.strip().lower() == REVIEW_REQUIRED for name, value in headers)
+
+
+def _decoded(answer: PolicyAnswer) -> bytes | None:
+    """The answer's body uncompressed; None for an encoding the gate cannot read."""
+    encoding = answer.content_encoding.lower()
+    try:
+        if encoding in ("", "identity"):
+            return answer.body
+        if encoding == "gzip":
+            return zlib.decompress(answer.body, 16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            return zlib.decompress(answer.body)
+    except zlib.error:
+        return None
+    return None
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None

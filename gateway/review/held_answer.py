@@ -1,0 +1,95 @@
+"""A held answer as a review task keeps it, and what the waiting client gets once it is decided (pure).
+
+The confidence gate stores the exact bytes the client would have received under the task's
+evidence (``held_answer``: ``body`` as text, its ``sha256``, ``hold_until``). The "opened"
+event keeps a copy of that evidence that later updates cannot touch. A reviewer's decision
+records the hash it was made on (see lifecycle.decide), and an approved answer is released only
+when the stored bytes still hash to it: the approval is bound to the answer that was held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from gateway.review.records import TaskEvent
+
+Json = dict[str, Any]
+HELD_KEY = "held_answer"
+# The decided event's detail names the held answer's hash under this key.
+DECISION_HASH_KEY = "held_answer_sha256"
+
+
+def sha256_hex(body: bytes) -> str:
+    """The hex SHA-256 of `body`."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def held_evidence(body: bytes, hold_until: datetime) -> Json:
+    """The ``held_answer`` entry of a task's evidence for these exact bytes."""
+    return {"body": body.decode("utf-8"), "sha256": sha256_hex(body), "hold_until": hold_until.isoformat()}
+
+
+def held_answer_hash(evidence: Any) -> str | None:
+    """The hash of the answer a task holds, from its evidence; None for a task that holds no answer."""
+    held = evidence.get(HELD_KEY) if isinstance(evidence, dict) else None
+    value = held.get("sha256") if isinstance(held, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def keeping_held_answer(old: Any, new: Any) -> Any:
+    """`new` evidence for a task, still carrying the answer `old` held: a rule's update must not drop it."""
+    held = old.get(HELD_KEY) if isinstance(old, dict) else None
+    if held is None or (isinstance(new, dict) and HELD_KEY in new):
+        return new
+    if new is None:
+        return {HELD_KEY: held}
+    return {**new, HELD_KEY: held} if isinstance(new, dict) else {"update": new, HELD_KEY: held}
+
+
+def held_answer_of(evidence: Any, events: Sequence[TaskEvent]) -> Json | None:
+    """The held answer: the task's current evidence, or the copy its "opened" event kept if an update replaced it."""
+    opened = (event.detail.get("evidence") for event in events if event.kind == "opened" and isinstance(event.detail, dict))
+    candidates = [evidence, *opened]
+    for candidate in candidates:
+        held = candidate.get(HELD_KEY) if isinstance(candidate, dict) else None
+        if isinstance(held, dict) and isinstance(held.get("body"), str) and isinstance(held.get("sha256"), str):
+            return held
+    return None
+
+
+def verified_body(held: Json, approved_hash: str | None) -> bytes | None:
+    """The held bytes when they hash to what was stored and to what the reviewer approved; None otherwise."""
+    body = held["body"].encode("utf-8")
+    digest = sha256_hex(body)
+    if digest != held["sha256"] or digest != approved_hash:
+        return None
+    return body
+
+
+def decided_hash(events: Sequence[TaskEvent]) -> str | None:
+    """The held answer's hash named by the task's latest decision."""
+    for event in reversed(events):
+        if event.kind == "decided" and isinstance(event.detail, dict):
+            value = event.detail.get(DECISION_HASH_KEY)
+            return value if isinstance(value, str) else None
+    return None
+
+
+def corrected_completion(held_body: bytes, correction: str) -> bytes:
+    """The held chat completion with its first choice's message replaced by the reviewer's correction.
+
+    Same id, model and created time, so the client can tie it to the call it made; the other
+    choices, tool calls and log-probabilities go (the reviewer answered in text).
+    """
+    held = orjson.loads(held_body)
+    choices = held.get("choices") if isinstance(held, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    message = {"role": "assistant", "content": correction, "refusal": None}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
+    base = held if isinstance(held, dict) else {"object": "chat.completion"}
+    return orjson.dumps({**base, "choices": [{**first, **choice}]})

@@ -1,0 +1,86 @@
+"""The confidence gate on its own: compressed answers, a review queue that is down, the no-logprobs cases."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from gateway.proxy.policy import PASS, Hold, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
+from gateway.review.gate import ConfidenceGate, GateRule
+from gateway.review.hold_cap import HoldCap
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def answer_json(logprob: float) -> dict[str, Any]:
+    entries = [{"token": "hi", "logprob": logprob, "top_logprobs": []}] * 3
+    message = {"role": "assistant", "content": "hi hi hi"}
+    return {"id": "chatcmpl-1", "choices": [{"index": 0, "message": message, "logprobs": {"content": entries}}]}
+
+
+class UnreachableReviews:
+    """A review service whose store is down."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def open_or_update(self, **_: Any) -> None:
+        self.calls += 1
+        raise ConnectionError("database unreachable")
+
+
+def gate(mode: str, reviews: Any) -> ConfidenceGate:
+    return ConfidenceGate({"bot": GateRule(0.7, mode)}, reviews, HoldCap(0.2, 100), timedelta(minutes=5))  # type: ignore[arg-type]
+
+
+def request(json: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> PolicyRequest:
+    return PolicyRequest("i-1", "bot", "chat.completions", json, None, None, headers or [])
+
+
+async def test_a_compressed_answer_is_judged_and_goes_out_uncompressed_without_logprobs():
+    policy = gate("audit", UnreachableReviews())
+    call = request(CHAT)
+    asked = await policy.before(call)
+    assert isinstance(asked, ReplaceBody) and asked.json["logprobs"] is True
+    call.json = asked.json
+    body = gzip.compress(orjson.dumps(answer_json(-0.05)))
+
+    result = await policy.after(call, PolicyAnswer(200, "application/json", body, False, "gzip"))
+
+    assert isinstance(result, ReplaceAnswer)
+    assert orjson.loads(result.body)["choices"][0]["logprobs"] is None
+    assert result.note == {"confidence": 0.9512}
+
+
+async def test_a_hold_the_review_queue_cannot_take_releases_the_answer():
+    reviews = UnreachableReviews()
+    policy = gate("hold", reviews)
+    call = request(CHAT)
+    call.json = (await policy.before(call)).json  # type: ignore[union-attr]
+
+    result = await policy.after(call, PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False))
+    await policy.close()
+
+    assert not isinstance(result, Hold)
+    assert isinstance(result, ReplaceAnswer) and orjson.loads(result.body)["choices"][0]["logprobs"] is None
+    assert reviews.calls == 2  # the hold, then the audit it fell back to (both failed, both only logged)
+
+
+async def test_a_client_that_asked_for_logprobs_gets_its_answer_untouched():
+    policy = gate("audit", UnreachableReviews())
+    call = request({**CHAT, "logprobs": True})
+
+    assert await policy.before(call) is PASS
+    body = orjson.dumps(answer_json(-0.05))
+    assert await policy.after(call, PolicyAnswer(200, "application/json", body, False)) is None
+
+
+async def test_streams_and_other_endpoints_get_no_logprobs_added():
+    policy = gate("hold", UnreachableReviews())
+
+    assert await policy.before(request({**CHAT, "stream": True})) is PASS
+    assert not policy.applies_to("bot", "responses")
+    assert not policy.applies_to("other-app", "chat.completions")
