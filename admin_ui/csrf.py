@@ -1,0 +1,92 @@
+"""CSRF protection: every state-changing request to /admin carries a token only our own pages can know.
+
+The token is a hash of a secret the browser holds in an HttpOnly cookie: the session token when
+signed in, else a random sign-in cookie (so the sign-in form is protected too). Another site can
+make the browser send the cookie, but cannot read it, so it cannot put the matching token in a
+form. Forms send it as the `csrf_token` field, scripts as the `x-csrf-token` header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from markupsafe import Markup
+
+from admin_ui.session import COOKIE_PATH, current_user, is_tls, session_token
+
+FORM_FIELD = "csrf_token"
+HEADER = "x-csrf-token"
+SIGN_IN_COOKIE = "feedgate_signin"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+REFUSED = "This form has expired or did not come from this site. Reload the page and try again."
+
+
+def _token_for(secret: str) -> str:
+    # A one-way hash: a token that leaks (in a page, a log) does not give away the cookie it comes from.
+    return hashlib.sha256(b"feedgate-admin-csrf\0" + secret.encode()).hexdigest()
+
+
+def _secrets(connection: ASGIConnection) -> list[str]:
+    """The browser's secrets a token may be bound to: its live session's token, its sign-in cookie."""
+    found = []
+    session = session_token(connection)
+    if session and current_user(connection) is not None:
+        found.append(session)
+    sign_in = connection.cookies.get(SIGN_IN_COOKIE) or connection.state.get(SIGN_IN_COOKIE)
+    if sign_in:
+        found.append(sign_in)
+    return found
+
+
+def csrf_token(connection: ASGIConnection) -> str:
+    """The token this request's forms must send back ("" for a visitor without any cookie yet)."""
+    found = _secrets(connection)
+    return _token_for(found[0]) if found else ""
+
+
+def csrf_field(token: str) -> Markup:
+    """The hidden form field carrying `token` (what `{{ csrf_field }}` renders in a template)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FORM_FIELD, token)
+
+
+def ensure_sign_in_cookie(request: Request) -> None:
+    """Give a visitor without one a random sign-in cookie, for the sign-in form's token (see `set_sign_in_cookie`)."""
+    if not request.cookies.get(SIGN_IN_COOKIE) and not request.state.get(SIGN_IN_COOKIE):
+        request.state[SIGN_IN_COOKIE] = secrets.token_urlsafe(32)
+
+
+def set_sign_in_cookie(response: Response, request: Request) -> None:
+    """Send the sign-in cookie chosen by `ensure_sign_in_cookie` in this request, if any."""
+    value = request.state.get(SIGN_IN_COOKIE)
+    if value and not request.cookies.get(SIGN_IN_COOKIE):
+        response.set_cookie(
+            SIGN_IN_COOKIE, value, path=COOKIE_PATH, secure=is_tls(request), httponly=True, samesite="strict"
+        )
+
+
+async def _sent_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get(HEADER)
+    if header:
+        return header
+    if isinstance(connection, Request) and connection.headers.get("content-type", "").startswith(FORM_TYPES):
+        # The body is kept on the request, so the handler reads the same form again.
+        value = (await connection.form()).get(FORM_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def csrf_protected(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: refuse a state-changing request whose token does not match the browser's cookie."""
+    if connection.scope.get("method", "GET") in SAFE_METHODS:
+        return
+    sent = await _sent_token(connection)
+    if sent and any(hmac.compare_digest(sent, _token_for(secret)) for secret in _secrets(connection)):
+        return
+    raise PermissionDeniedException(REFUSED)

@@ -1,0 +1,54 @@
+"""The admin pages as one Litestar Router under /admin, its static files, and `/` leading there.
+
+To add a page: write a Controller in its own module (guards=[signed_in | reviewer_or_admin |
+admin_only]), render with `admin_ui.rendering.render`, and list it in ADMIN_PAGES below.
+"""
+
+from __future__ import annotations
+
+from litestar import Router, get
+from litestar.di import Provide
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from admin_ui.csrf import csrf_protected
+from admin_ui.errors import EXCEPTION_HANDLERS
+from admin_ui.overview import OverviewController
+from admin_ui.placeholders import PLACEHOLDER_PAGES
+from admin_ui.rendering import STATIC
+from admin_ui.session import load_session, provide_user
+from admin_ui.sign_in import SignInController
+from admin_ui.users import UsersController
+
+ADMIN_PAGES: list[ControllerRouterHandler] = [
+    SignInController,
+    OverviewController,
+    UsersController,
+    *PLACEHOLDER_PAGES,
+]
+
+admin_router = Router(
+    path="/admin",
+    route_handlers=ADMIN_PAGES,
+    # Every POST, PUT, PATCH and DELETE under /admin needs the CSRF token; reads are let through.
+    # load_session first: the CSRF check, role guards and templates read the user it found.
+    guards=[load_session, csrf_protected],
+    # `user: SignedInUser` in a handler: the signed-in user (the handler's guard checks the role).
+    dependencies={"user": Provide(provide_user, sync_to_thread=False)},
+    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    include_in_schema=False,
+)
+
+
+@get("/", include_in_schema=False)
+async def root_to_admin() -> Redirect:
+    """A person opening the gateway in a browser lands on the admin pages."""
+    return Redirect("/admin", status_code=302)
+
+
+ADMIN_ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    admin_router,
+    root_to_admin,
+    create_static_files_router(path="/admin/static", directories=[STATIC], include_in_schema=False),
+]

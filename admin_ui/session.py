@@ -1,0 +1,110 @@
+"""Who is signed in: the session cookie, the signed-in user of a request, and the role guards.
+
+Every admin page and action names the least role it needs with one of the guards below; the
+check runs on the server for every request, whatever the page shows or hides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+
+from gateway.accounts.records import Role, SignedInUser
+from gateway.accounts.service import AccountService
+
+SESSION_COOKIE = "feedgate_session"
+# Admin cookies go only to admin pages: the JSON API and the proxy never see them.
+COOKIE_PATH = "/admin"
+# Where the signed-in user is kept for the rest of the request once looked up.
+_STATE_KEY = "admin_user"
+_NOT_LOOKED_UP = object()
+
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+
+
+def accounts_of(connection: ASGIConnection) -> AccountService:
+    """The running gateway's accounts service."""
+    return connection.app.state.services.accounts
+
+
+def is_tls(connection: ASGIConnection) -> bool:
+    """Whether the request came over TLS, so cookies get the Secure flag."""
+    return connection.url.scheme == "https"
+
+
+async def signed_in_user(connection: ASGIConnection) -> SignedInUser | None:
+    """The user whose live session the request's cookie names, looked up once per request."""
+    cached = connection.state.get(_STATE_KEY, _NOT_LOOKED_UP)
+    if cached is not _NOT_LOOKED_UP:
+        return cached  # type: ignore[no-any-return]
+    token = connection.cookies.get(SESSION_COOKIE)
+    user = await accounts_of(connection).session_user(token) if token else None
+    connection.state[_STATE_KEY] = user
+    return user
+
+
+async def load_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard run first on every admin route: look up the signed-in user, so the rest can read it without waiting."""
+    await signed_in_user(connection)
+
+
+def current_user(connection: ASGIConnection) -> SignedInUser | None:
+    """The signed-in user as `load_session` found them (None when signed out, or before it ran)."""
+    cached = connection.state.get(_STATE_KEY, None)
+    return cached if isinstance(cached, SignedInUser) else None
+
+
+def session_token(connection: ASGIConnection) -> str | None:
+    """The session cookie's value, if the request carries one."""
+    return connection.cookies.get(SESSION_COOKIE)
+
+
+def require_role(needed: Role) -> Guard:
+    """A guard that lets through only signed-in users whose role allows `needed`."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user = await signed_in_user(connection)
+        if user is None:
+            raise NotAuthorizedException("Sign in to see this page.")
+        if not user.allows(needed):
+            raise PermissionDeniedException(f"This needs the {needed.value} role; you are a {user.role.value}.")
+
+    guard.__name__ = f"require_{needed.value}"
+    return guard
+
+
+# The guards page authors use: `guards=[reviewer_or_admin]` on a controller or a handler.
+signed_in = require_role(Role.VIEWER)
+reviewer_or_admin = require_role(Role.REVIEWER)
+admin_only = require_role(Role.ADMIN)
+
+
+def provide_user(request: Request) -> SignedInUser:
+    """The `user` dependency: the signed-in user (a handler that asks for it needs a session)."""
+    user = current_user(request)
+    if user is None:
+        raise NotAuthorizedException("Sign in to see this page.")
+    return user
+
+
+def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    """Put the session token in an HttpOnly, SameSite=Lax cookie (Secure over TLS) for /admin."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        secure=is_tls(request),
+        httponly=True,
+        # Lax, not Strict: a link to a page from chat or mail opens it signed in; forms carry a CSRF token.
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    """Make the browser forget its session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)

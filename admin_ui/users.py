@@ -1,0 +1,99 @@
+"""The Users page (admins only): list, add, disable or enable, and change roles, through AccountService."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect
+
+from admin_ui.rendering import render
+from admin_ui.session import accounts_of, admin_only
+from gateway.accounts.errors import AccountError
+from gateway.accounts.records import ROLE_ORDER, SignedInUser
+from gateway.accounts.rules import parse_role
+
+USERS_PATH = "/admin/users"
+
+
+async def _users_page(
+    request: Request, user: SignedInUser, *, status_code: int = 200, error: str | None = None, **form: str
+) -> Response:
+    users = await accounts_of(request).list()
+    # Only a user that exists is named, so a crafted link cannot put words on the page.
+    changed = request.query_params.get("changed")
+    notice = f"Saved: {changed}." if any(account.name == changed for account in users) else None
+    return render(
+        request,
+        "users.html",
+        status_code=status_code,
+        users=users,
+        roles=[role.value for role in ROLE_ORDER],
+        me=user,
+        error=error,
+        notice=notice,
+        form={"name": "", "role": "viewer", **form},
+    )
+
+
+def _done(name: str) -> Redirect:
+    # Post/redirect/get: reloading the page does not repeat the change.
+    return Redirect(f"{USERS_PATH}?changed={quote(name, safe='')}", status_code=303)
+
+
+class UsersController(Controller):
+    """/admin/users: every handler needs the admin role; every change is audited under the admin's name."""
+
+    path = "/users"
+    guards = [admin_only]
+
+    @get("/")
+    async def list_users(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+        """Every user with their role and state, and the forms to change them."""
+        return await _users_page(request, user)
+
+    @post("/")
+    async def add_user(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+        """Add a user from the form (name, role, password)."""
+        form = await request.form()
+        name, role = str(form.get("name", "")), str(form.get("role", ""))
+        try:
+            added = await accounts_of(request).create(
+                name, parse_role(role), str(form.get("password", "")), actor=user.name
+            )
+        except AccountError as exc:
+            return await _users_page(request, user, status_code=400, error=exc.message, name=name, role=role)
+        return _done(added.name)
+
+    @post("/role")
+    async def change_role(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+        """Give the named user the chosen role."""
+        form = await request.form()
+        try:
+            changed = await accounts_of(request).set_role(
+                str(form.get("name", "")), parse_role(str(form.get("role", ""))), actor=user.name
+            )
+        except AccountError as exc:
+            return await _users_page(request, user, status_code=400, error=exc.message)
+        return _done(changed.name)
+
+    @post("/disable")
+    async def disable_user(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+        """Bar the named user from signing in; their sessions end at once."""
+        form = await request.form()
+        try:
+            changed = await accounts_of(request).disable(str(form.get("name", "")), actor=user.name)
+        except AccountError as exc:
+            return await _users_page(request, user, status_code=400, error=exc.message)
+        return _done(changed.name)
+
+    @post("/enable")
+    async def enable_user(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+        """Let the named user sign in again."""
+        form = await request.form()
+        try:
+            changed = await accounts_of(request).enable(str(form.get("name", "")), actor=user.name)
+        except AccountError as exc:
+            return await _users_page(request, user, status_code=400, error=exc.message)
+        return _done(changed.name)

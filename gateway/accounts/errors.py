@@ -1,0 +1,18 @@
+"""Changes to accounts the domain refuses; the message says why, in words a person can act on."""
+
+from __future__ import annotations
+
+
+class AccountError(ValueError):
+    """A change to users refused as asked (a 400 on a page, exit status 2 on the command line)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownUser(AccountError):
+    """No user has that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no user called {name!r}")

@@ -1,0 +1,34 @@
+"""What a user name and a role must be; the same rules for the pages and the command line."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from gateway.accounts.errors import AccountError
+from gateway.accounts.records import ROLE_ORDER, Role
+
+MAX_NAME_LENGTH = 100
+
+
+def check_name(name: str) -> str:
+    """`name` without surrounding spaces; refuses an empty or overlong name and control characters.
+
+    Any other character is allowed (the pages escape names), so people keep the names they use.
+    """
+    name = name.strip()
+    if not name:
+        raise AccountError("a user needs a name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise AccountError(f"a user name may have at most {MAX_NAME_LENGTH} characters")
+    if any(unicodedata.category(char).startswith("C") for char in name):
+        raise AccountError("a user name may not contain control characters")
+    return name
+
+
+def parse_role(value: str) -> Role:
+    """The role called `value`; refuses anything else, naming the roles there are."""
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        names = ", ".join(role.value for role in ROLE_ORDER)
+        raise AccountError(f"unknown role {value!r}: choose one of {names}") from None

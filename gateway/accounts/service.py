@@ -1,0 +1,218 @@
+"""The accounts service: manage users, check passwords, sign in (rate-limited) and resolve sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import uuid_utils
+
+from gateway.accounts import passwords
+from gateway.accounts.errors import AccountError, UnknownUser
+from gateway.accounts.limits import SignInLimits, describe_wait, seconds_to_wait
+from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutcome, SignInRefused, User
+from gateway.accounts.rules import check_name
+from gateway.audit.records import AuditEntry
+from gateway.store.users import UserStore
+
+WRONG_CREDENTIALS = "Wrong user name or password."
+# A session's last_seen_at is written at most this often, not on every page.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def session_id_hash(token: str) -> str:
+    """The stored form of a session token (the cookie's value)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_entry(actor: str, action: str, name: str, before: object = None, after: object = None) -> AuditEntry:
+    return AuditEntry(actor=actor, action=action, subject_type="user", subject_id=name, before=before, after=after)
+
+
+class AccountService:
+    """Users with roles, their passwords and sessions. Every change is audited with `actor` as the one who made it."""
+
+    def __init__(
+        self,
+        store: UserStore,
+        *,
+        session_lifetime: timedelta = timedelta(hours=12),
+        idle_timeout: timedelta = timedelta(hours=2),
+        limits: SignInLimits = SignInLimits(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._session_lifetime = session_lifetime
+        self._idle_timeout = idle_timeout
+        self._limits = limits
+        self._clock = clock
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        """How long a session lasts at most (the cookie's max age)."""
+        return self._session_lifetime
+
+    # -- managing users ------------------------------------------------------------------
+
+    async def create(self, name: str, role: Role, password: str, *, actor: str) -> User:
+        """Add a user who may sign in at once; refuses a taken name and a password that breaks the rules."""
+        name = check_name(name)
+        passwords.check_password_rules(password)
+        now = self._clock()
+        user = User(
+            id=str(uuid_utils.uuid7()),
+            name=name,
+            role=role,
+            created_at=now,
+            updated_at=now,
+            disabled_at=None,
+            last_sign_in_at=None,
+        )
+        password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        entry = _user_entry(actor, "user.create", name, after={"role": role.value})
+        if not await self._store.insert(user, password_hash, entry):
+            raise AccountError(f"a user called {name!r} already exists")
+        return user
+
+    async def list(self) -> list[User]:
+        """Every user, disabled ones too, by name."""
+        return await self._store.all()
+
+    async def get(self, name: str) -> User:
+        """The user called `name`."""
+        stored = await self._store.by_name(name)
+        if stored is None:
+            raise UnknownUser(name)
+        return stored.user
+
+    async def disable(self, name: str, *, actor: str) -> User:
+        """Bar the user from signing in and end their sessions; the last enabled admin stays."""
+        user = await self.get(name)
+        if user.disabled:
+            return user
+        await self._keep_an_admin(user, f"disable {user.name!r}")
+        now = self._clock()
+        entry = _user_entry(actor, "user.disable", user.name, before={"disabled": False}, after={"disabled": True})
+        await self._store.update(user.id, {"disabled_at": now, "updated_at": now}, entry, end_sessions=True)
+        return replace(user, disabled_at=now, updated_at=now)
+
+    async def enable(self, name: str, *, actor: str) -> User:
+        """Let a disabled user sign in again."""
+        user = await self.get(name)
+        if not user.disabled:
+            return user
+        now = self._clock()
+        entry = _user_entry(actor, "user.enable", user.name, before={"disabled": True}, after={"disabled": False})
+        await self._store.update(user.id, {"disabled_at": None, "updated_at": now}, entry)
+        return replace(user, disabled_at=None, updated_at=now)
+
+    async def set_role(self, name: str, role: Role, *, actor: str) -> User:
+        """Give the user another role, effective on their next request; the last enabled admin stays."""
+        user = await self.get(name)
+        if user.role == role:
+            return user
+        if role != Role.ADMIN:
+            await self._keep_an_admin(user, f"make {user.name!r} a {role.value}")
+        now = self._clock()
+        entry = _user_entry(actor, "user.role", user.name, before={"role": user.role.value}, after={"role": role.value})
+        await self._store.update(user.id, {"role": role.value, "updated_at": now}, entry)
+        return replace(user, role=role, updated_at=now)
+
+    async def set_password(self, name: str, password: str, *, actor: str) -> None:
+        """Replace the user's password and end their sessions (a leaked password stops working everywhere)."""
+        user = await self.get(name)
+        passwords.check_password_rules(password)
+        password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        now = self._clock()
+        entry = _user_entry(actor, "user.password", user.name)
+        await self._store.update(
+            user.id, {"password_hash": password_hash, "updated_at": now}, entry, end_sessions=True
+        )
+
+    async def _keep_an_admin(self, user: User, doing: str) -> None:
+        # Without an enabled admin nobody could manage users from the pages again.
+        if user.role == Role.ADMIN and not user.disabled and await self._store.count_active_admins() <= 1:
+            raise AccountError(f"cannot {doing}: they are the only enabled admin")
+
+    # -- passwords and sessions ----------------------------------------------------------------
+
+    async def verify_password(self, name: str, password: str) -> User | None:
+        """The enabled user called `name` if `password` is theirs (not rate-limited: see `sign_in`)."""
+        stored = await self._store.by_name(name)
+        if stored is None:
+            await asyncio.to_thread(passwords.spend_a_verification)
+            return None
+        matches = await asyncio.to_thread(passwords.password_matches, stored.password_hash, password)
+        return stored.user if matches and not stored.user.disabled else None
+
+    async def sign_in(self, name: str, password: str, address: str) -> SignInOutcome:
+        """Open a session for `name` if the password is right and neither the name nor the address is over its limit."""
+        now = self._clock()
+        name = name.strip()
+        refused = await self._over_limit(name, address, now)
+        if refused is not None:
+            # Not counted as a failure, and the password is not even checked: waiting is the only way on.
+            return refused
+        stored = await self._store.by_name(name)
+        if stored is None:
+            await asyncio.to_thread(passwords.spend_a_verification)
+            matches = False
+        else:
+            matches = await asyncio.to_thread(passwords.password_matches, stored.password_hash, password)
+        await self._store.delete_attempts_before(now - self._limits.window)
+        if stored is None or not matches:
+            await self._store.record_attempt(name, address, False, now)
+            return SignInRefused(WRONG_CREDENTIALS)
+        user = stored.user
+        await self._store.record_attempt(name, address, True, now)
+        if user.disabled:
+            return SignInRefused("This account is disabled: ask an admin to enable it.")
+        rehashed = None
+        if passwords.needs_rehash(stored.password_hash):
+            rehashed = await asyncio.to_thread(passwords.hash_password, password)
+        token = secrets.token_urlsafe(32)
+        expires_at = now + self._session_lifetime
+        await self._store.delete_sessions_ended_before(now, now - self._idle_timeout)
+        await self._store.open_session(
+            id_hash=session_id_hash(token),
+            user_id=user.id,
+            now=now,
+            expires_at=expires_at,
+            address=address,
+            new_password_hash=rehashed,
+        )
+        return NewSession(token=token, user=SignedInUser(user.id, user.name, user.role), expires_at=expires_at)
+
+    async def _over_limit(self, name: str, address: str, now: datetime) -> SignInRefused | None:
+        limits = self._limits
+        since = now - limits.window
+        user_failures = await self._store.recent_user_failures(name, since, limits.per_user)
+        wait = seconds_to_wait(user_failures, limits.per_user, limits.window, now)
+        if wait:
+            message = f"Too many failed sign-ins for this user name. Try again in {describe_wait(wait)}."
+            return SignInRefused(message, retry_after=wait)
+        address_failures = await self._store.recent_address_failures(address, since, limits.per_address)
+        wait = seconds_to_wait(address_failures, limits.per_address, limits.window, now)
+        if wait:
+            message = f"Too many failed sign-ins from your address. Try again in {describe_wait(wait)}."
+            return SignInRefused(message, retry_after=wait)
+        return None
+
+    async def session_user(self, token: str) -> SignedInUser | None:
+        """The user signed in with session `token`, or None when it has expired, idled out or ended."""
+        now = self._clock()
+        id_hash = session_id_hash(token)
+        row = await self._store.live_session(id_hash, now, now - self._idle_timeout)
+        if row is None:
+            return None
+        if now - row.last_seen_at >= TOUCH_INTERVAL:
+            await self._store.touch_session(id_hash, now)
+        return row.user
+
+    async def sign_out(self, token: str) -> None:
+        """End the session `token` (nothing happens when there is none)."""
+        await self._store.delete_session(session_id_hash(token))

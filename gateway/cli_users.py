@@ -1,0 +1,143 @@
+"""The `feedgate user` commands: manage the people who sign in to the admin pages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from gateway.accounts.errors import AccountError
+from gateway.accounts.records import ROLE_ORDER, Role, User
+from gateway.accounts.rules import parse_role
+from gateway.accounts.service import AccountService
+from gateway.config import ConfigError, Settings
+
+T = TypeVar("T")
+# Who the audit log names for changes made on the command line.
+CLI_ACTOR = "cli"
+
+
+def _with_accounts(settings: Settings, work: Callable[[AccountService], Awaitable[T]]) -> T:
+    """Run `work` with an AccountService on the prepared database; account errors exit with status 2."""
+    from gateway.accounts.setup import account_service
+    from gateway.services import prepare_database
+    from gateway.store.engine import create_engine
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            await prepare_database(settings, engine)
+            return await work(account_service(engine, settings))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except AccountError as exc:
+        raise ConfigError(exc.message) from None
+
+
+def _password(args: argparse.Namespace) -> str:
+    """The new password: stdin's first line with --password-stdin (no prompt), else typed twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ConfigError("no terminal to ask for the password on: pass it with --password-stdin")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise ConfigError("the two passwords differ")
+    return password
+
+
+def _describe(user: User) -> str:
+    state = "disabled" if user.disabled else "enabled"
+    last = user.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_sign_in_at else "never"
+    return f"{user.name}\t{user.role.value}\t{state}\tlast sign-in: {last}"
+
+
+def user_add(args: argparse.Namespace, settings: Settings) -> None:
+    """Create a user who can sign in to the admin pages."""
+    role = _parse_role(args.role)
+    password = _password(args)
+    user = _with_accounts(settings, lambda accounts: accounts.create(args.name, role, password, actor=CLI_ACTOR))
+    print(f"added {user.name} ({user.role.value})")
+
+
+def user_list(args: argparse.Namespace, settings: Settings) -> None:
+    """Print every user: name, role, enabled or disabled, last sign-in."""
+    for user in _with_accounts(settings, lambda accounts: accounts.list()):
+        print(_describe(user))
+
+
+def user_disable(args: argparse.Namespace, settings: Settings) -> None:
+    """Bar a user from signing in and end their sessions."""
+    user = _with_accounts(settings, lambda accounts: accounts.disable(args.name, actor=CLI_ACTOR))
+    print(f"disabled {user.name}")
+
+
+def user_enable(args: argparse.Namespace, settings: Settings) -> None:
+    """Let a disabled user sign in again."""
+    user = _with_accounts(settings, lambda accounts: accounts.enable(args.name, actor=CLI_ACTOR))
+    print(f"enabled {user.name}")
+
+
+def user_set_role(args: argparse.Namespace, settings: Settings) -> None:
+    """Give a user another role."""
+    role = _parse_role(args.role)
+    user = _with_accounts(settings, lambda accounts: accounts.set_role(args.name, role, actor=CLI_ACTOR))
+    print(f"{user.name} is now {user.role.value}")
+
+
+def user_set_password(args: argparse.Namespace, settings: Settings) -> None:
+    """Replace a user's password; their sessions end."""
+    password = _password(args)
+    _with_accounts(settings, lambda accounts: accounts.set_password(args.name, password, actor=CLI_ACTOR))
+    print(f"password of {args.name} changed")
+
+
+def _parse_role(value: str) -> Role:
+    try:
+        return parse_role(value)
+    except AccountError as exc:
+        raise ConfigError(exc.message) from None
+
+
+def add_user_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable
+) -> None:
+    """Register `feedgate user add|list|disable|enable|set-role|set-password`."""
+
+    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
+        return lambda args: command(args, settings_of(args))
+
+    roles = ", ".join(role.value for role in ROLE_ORDER)
+    user = commands.add_parser("user", help="admin page users").add_subparsers(dest="user_command", required=True)
+
+    add = user.add_parser("add", parents=[common], help="create a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help=f"one of {roles}")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (no prompt)")
+    add.set_defaults(run=runner(user_add))
+
+    user.add_parser("list", parents=[common], help="list users").set_defaults(run=runner(user_list))
+
+    for name, command, summary in (
+        ("disable", user_disable, "bar a user from signing in"),
+        ("enable", user_enable, "let a disabled user sign in again"),
+    ):
+        parser = user.add_parser(name, parents=[common], help=summary)
+        parser.add_argument("name")
+        parser.set_defaults(run=runner(command))
+
+    set_role = user.add_parser("set-role", parents=[common], help="change a user's role")
+    set_role.add_argument("name")
+    set_role.add_argument("role", help=f"one of {roles}")
+    set_role.set_defaults(run=runner(user_set_role))
+
+    set_password = user.add_parser("set-password", parents=[common], help="change a user's password")
+    set_password.add_argument("name")
+    set_password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    set_password.set_defaults(run=runner(user_set_password))

@@ -1,0 +1,217 @@
+"""The admin users repository: users, their sessions, and recent sign-in attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.accounts.records import Role, SignedInUser, User
+from gateway.audit.records import AuditEntry
+from gateway.store import audit
+from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.tables import admin_sessions, admin_sign_in_attempts, admin_users
+
+u = admin_users.c
+s = admin_sessions.c
+a = admin_sign_in_attempts.c
+USER_COLUMNS = (u.id, u.name, u.role, u.created_at, u.updated_at, u.disabled_at, u.last_sign_in_at)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    """A user with the password hash, for the one place that checks passwords."""
+
+    user: User
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A live session's user and when the session was last used."""
+
+    user: SignedInUser
+    last_seen_at: datetime
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        disabled_at=row.disabled_at,
+        last_sign_in_at=row.last_sign_in_at,
+    )
+
+
+class UserStore:
+    """Reads and writes admin users, sessions and sign-in attempts; changes carry their audit record."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    # -- users ---------------------------------------------------------------------------
+
+    async def insert(self, user: User, password_hash: str, entry: AuditEntry) -> bool:
+        """Store a new user and its audit record; False (nothing stored) when the name is taken."""
+        values = {
+            "id": user.id,
+            "name": user.name,
+            "role": user.role.value,
+            "password_hash": password_hash,
+            "created_at": user.created_at,
+            "updated_at": user.updated_at,
+            "disabled_at": user.disabled_at,
+            "last_sign_in_at": user.last_sign_in_at,
+        }
+        statement = insert_skipping_duplicates(self._engine.dialect, admin_users, ["name"]).values(**values)
+        async with self._engine.begin() as connection:
+            if (await connection.execute(statement)).rowcount != 1:
+                return False
+            await audit.append(connection, entry)
+        return True
+
+    async def by_name(self, name: str) -> StoredUser | None:
+        """The user called `name`, with the password hash."""
+        query = select(*USER_COLUMNS, u.password_hash).where(u.name == name)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else StoredUser(_user(row), row.password_hash)
+
+    async def all(self) -> list[User]:
+        """Every user, by name."""
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(select(*USER_COLUMNS).order_by(u.name))).all()
+        return [_user(row) for row in rows]
+
+    async def count_active_admins(self) -> int:
+        """How many admins are not disabled."""
+        query = select(func.count()).where(u.role == Role.ADMIN.value, u.disabled_at.is_(None))
+        async with self._engine.connect() as connection:
+            return int(await connection.scalar(query) or 0)
+
+    async def update(
+        self, user_id: str, changes: Mapping[str, Any], entry: AuditEntry | None, *, end_sessions: bool = False
+    ) -> None:
+        """Change the user's columns, end their sessions if asked, and append `entry`, in one transaction."""
+        async with self._engine.begin() as connection:
+            await connection.execute(update(admin_users).where(u.id == user_id).values(**changes))
+            if end_sessions:
+                await connection.execute(delete(admin_sessions).where(s.user_id == user_id))
+            if entry is not None:
+                await audit.append(connection, entry)
+
+    # -- sessions ------------------------------------------------------------------------
+
+    async def open_session(
+        self,
+        *,
+        id_hash: str,
+        user_id: str,
+        now: datetime,
+        expires_at: datetime,
+        address: str,
+        new_password_hash: str | None,
+    ) -> None:
+        """Store a session, note the sign-in on the user (and a rehashed password, if any)."""
+        changes: dict[str, Any] = {"last_sign_in_at": now}
+        if new_password_hash is not None:
+            changes["password_hash"] = new_password_hash
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(admin_sessions).values(
+                    id_hash=id_hash,
+                    user_id=user_id,
+                    created_at=now,
+                    expires_at=expires_at,
+                    last_seen_at=now,
+                    address=address[:100],
+                )
+            )
+            await connection.execute(update(admin_users).where(u.id == user_id).values(**changes))
+
+    async def live_session(self, id_hash: str, now: datetime, seen_since: datetime) -> SessionRow | None:
+        """The session's user, if the session has not expired, was used since `seen_since` and its user is enabled."""
+        query = (
+            select(u.id, u.name, u.role, s.last_seen_at)
+            .select_from(admin_sessions.join(admin_users, u.id == s.user_id))
+            .where(
+                s.id_hash == id_hash,
+                s.expires_at > now,
+                s.last_seen_at >= seen_since,
+                u.disabled_at.is_(None),
+            )
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        return SessionRow(SignedInUser(id=row.id, name=row.name, role=Role(row.role)), row.last_seen_at)
+
+    async def touch_session(self, id_hash: str, now: datetime) -> None:
+        """Mark the session as used now."""
+        async with self._engine.begin() as connection:
+            await connection.execute(update(admin_sessions).where(s.id_hash == id_hash).values(last_seen_at=now))
+
+    async def delete_session(self, id_hash: str) -> None:
+        """End one session."""
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(admin_sessions).where(s.id_hash == id_hash))
+
+    async def delete_sessions_ended_before(self, cutoff: datetime, idle_cutoff: datetime) -> None:
+        """Forget sessions that expired before `cutoff` or were last used before `idle_cutoff`."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(admin_sessions).where((s.expires_at < cutoff) | (s.last_seen_at < idle_cutoff))
+            )
+
+    # -- sign-in attempts -------------------------------------------------------------------
+
+    async def record_attempt(self, user_name: str, address: str, succeeded: bool, at: datetime) -> None:
+        """Note one sign-in attempt."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(admin_sign_in_attempts).values(
+                    user_name=user_name[:100], address=address[:100], succeeded=succeeded, created_at=at
+                )
+            )
+
+    async def recent_user_failures(self, user_name: str, since: datetime, limit: int) -> list[datetime]:
+        """When the newest `limit` failed attempts on `user_name` after `since` (and after its last success) were."""
+        last_success = (
+            select(func.max(a.created_at))
+            .where(a.user_name == user_name, a.succeeded.is_(True), a.created_at >= since)
+            .scalar_subquery()
+        )
+        query = (
+            select(a.created_at)
+            .where(a.user_name == user_name, a.succeeded.is_(False), a.created_at > since)
+            .where((last_success.is_(None)) | (a.created_at > last_success))
+            .order_by(a.created_at.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return list((await connection.scalars(query)).all())
+
+    async def recent_address_failures(self, address: str, since: datetime, limit: int) -> list[datetime]:
+        """When the newest `limit` failed attempts from `address` after `since` were."""
+        query = (
+            select(a.created_at)
+            .where(a.address == address[:100], a.succeeded.is_(False), a.created_at > since)
+            .order_by(a.created_at.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return list((await connection.scalars(query)).all())
+
+    async def delete_attempts_before(self, cutoff: datetime) -> None:
+        """Forget attempts too old to count."""
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(admin_sign_in_attempts).where(a.created_at < cutoff))

@@ -1,0 +1,92 @@
+"""The admin pages in a real headless Chromium: sign in, read the overview, add a user; screenshots kept.
+
+Screenshots go to $FEEDGATE_SCREENSHOTS (CI keeps that directory as an artifact), else a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from admin_helpers import PASSWORD
+
+from gateway.accounts.records import Role
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# A page with the layout drawn is a PNG of tens of kilobytes; a blank one compresses to almost nothing.
+MIN_SCREENSHOT_BYTES = 8_000
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where this run keeps its screenshots."""
+    directory = Path(os.environ.get("FEEDGATE_SCREENSHOTS") or tmp_path / "screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Chromium; fails (never skips) when Playwright or Chromium is missing."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        pytest.fail(f"the browser tests need the playwright package (pip install playwright): {exc}")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
+        yield chromium
+        chromium.close()
+
+
+def capture(page, directory: Path, name: str) -> Path:  # noqa: ANN001 (a Playwright page)
+    """Save a full-page screenshot and check that something was drawn."""
+    path = directory / f"admin-{name}.png"
+    image = page.screenshot(path=str(path), full_page=True)
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(image) > MIN_SCREENSHOT_BYTES, f"{path} looks blank ({len(image)} bytes)"
+    return path
+
+
+def test_sign_in_see_the_overview_and_add_a_user(settings, start_gateway, browser, screenshots):
+    gateway = start_gateway(settings)
+    gateway.run_coroutine(gateway.app.services.accounts.create("root", Role.ADMIN, PASSWORD, actor="test"))
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+
+    page.goto(gateway.origin + "/")
+    assert page.url.startswith(gateway.origin + "/admin/sign-in")
+    capture(page, screenshots, "sign-in")
+    page.fill("input[name=name]", "root")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+    page.wait_for_selector("h1:text('Overview')")
+    assert page.text_content("[data-testid=user-name]") == "root"
+    assert page.text_content("[data-testid=interactions]") == "0"
+    # The stylesheet loaded under the policy: the top bar has its dark background.
+    assert page.eval_on_selector(".topbar", "e => getComputedStyle(e).backgroundColor") == "rgb(29, 36, 48)"
+    capture(page, screenshots, "overview")
+
+    page.click("nav >> text=Users")
+    page.wait_for_selector("h1:text('Users')")
+    page.fill("#add-user input[name=name]", "<b>ana</b>")
+    page.select_option("#add-user select[name=role]", "reviewer")
+    page.fill("#add-user input[name=password]", PASSWORD)
+    page.click("#add-user button[type=submit]")
+
+    row = page.wait_for_selector("tr[data-user='<b>ana</b>']")
+    assert row.query_selector("td.name").text_content().strip() == "<b>ana</b>"
+    assert row.query_selector("td.role-cell").text_content() == "reviewer"
+    assert page.text_content("[role=status]") == "Saved: <b>ana</b>."
+    capture(page, screenshots, "users")
+    assert violations == []
+    page.close()

@@ -1,0 +1,115 @@
+"""`feedgate user …` on SQLite and PostgreSQL: once as a separate process, the rest through `main` in process."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gateway.accounts.records import Role, User
+from gateway.accounts.setup import account_service
+from gateway.audit.service import AuditService
+from gateway.cli import main
+from gateway.config import Settings
+from gateway.store.audit import AuditFilter, AuditStore
+from gateway.store.engine import create_engine
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def feedgate(database_url, monkeypatch, capsys):
+    """Run `feedgate user ARGS` in process with `stdin`; returns (exit status, stdout, stderr)."""
+    monkeypatch.setenv("FEEDGATE_DATABASE_URL", database_url)
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            main(["user", *args])
+            status = 0
+        except SystemExit as exc:
+            status = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def stored(database_url: str) -> tuple[dict[str, User], list[str], bool]:
+    """The users by name, the actions audited as "cli" (newest first), whether `PASSWORD` is ana's."""
+
+    async def read() -> tuple[dict[str, User], list[str], bool]:
+        engine = create_engine(database_url)
+        try:
+            accounts = account_service(engine, Settings(database_url=database_url))
+            users = {user.name: user for user in await accounts.list()}
+            records = (await AuditService(AuditStore(engine)).list(AuditFilter(actor="cli"), 20)).data
+            return users, [record.action for record in records], await accounts.verify_password("ana", PASSWORD) is not None
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_a_user_is_added_with_the_password_on_stdin_and_listed(database_url):
+    env = {**os.environ, "FEEDGATE_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "gateway.cli", "user"]
+
+    added = subprocess.run(
+        [*command, "add", "ana", "--role", "admin", "--password-stdin"],
+        env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
+    )
+    listed = subprocess.run([*command, "list"], env=env, capture_output=True, text=True, timeout=120)
+
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "added ana (admin)\n"
+    assert listed.stdout == "ana\tadmin\tenabled\tlast sign-in: never\n"
+    users, actions, ana_password_ok = stored(database_url)
+    assert users["ana"].role == Role.ADMIN and ana_password_ok
+    assert actions == ["user.create"]
+
+
+def test_roles_passwords_and_disabling_from_the_command_line(feedgate, database_url):
+    feedgate("add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    feedgate("add", "vic", "--role", "viewer", "--password-stdin", stdin="another long password\n")
+
+    assert feedgate("set-role", "vic", "reviewer")[:2] == (0, "vic is now reviewer\n")
+    assert feedgate("set-password", "ana", "--password-stdin", stdin="a brand new password\r\n")[:2] == (
+        0,
+        "password of ana changed\n",
+    )
+    assert feedgate("disable", "vic")[:2] == (0, "disabled vic\n")
+    assert feedgate("list")[1].splitlines() == [
+        "ana\tadmin\tenabled\tlast sign-in: never",
+        "vic\treviewer\tdisabled\tlast sign-in: never",
+    ]
+    assert feedgate("enable", "vic")[:2] == (0, "enabled vic\n")
+    users, actions, old_password_ok = stored(database_url)
+    assert not users["vic"].disabled and not old_password_ok
+    assert actions == ["user.enable", "user.disable", "user.password", "user.role", "user.create", "user.create"]
+
+
+def test_refusals_exit_2_with_the_reason(feedgate):
+    feedgate("add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD)
+
+    results = {
+        "unknown role": feedgate("add", "bo", "--role", "owner", "--password-stdin", stdin=PASSWORD),
+        "short password": feedgate("add", "bo", "--role", "viewer", "--password-stdin", stdin="short"),
+        "taken name": feedgate("add", "ana", "--role", "viewer", "--password-stdin", stdin=PASSWORD),
+        "unknown user": feedgate("disable", "ghost"),
+        "last admin": feedgate("set-role", "ana", "viewer"),
+        "no terminal": feedgate("set-password", "ana", stdin=PASSWORD),
+    }
+
+    assert {what: status for what, (status, _, _) in results.items()} == dict.fromkeys(results, 2)
+    errors = {what: err for what, (_, _, err) in results.items()}
+    assert "unknown role 'owner': choose one of viewer, reviewer, admin" in errors["unknown role"]
+    assert "a password needs at least 12 characters" in errors["short password"]
+    assert "a user called 'ana' already exists" in errors["taken name"]
+    assert "no user called 'ghost'" in errors["unknown user"]
+    assert "only enabled admin" in errors["last admin"]
+    assert "--password-stdin" in errors["no terminal"]
