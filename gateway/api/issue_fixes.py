@@ -1,0 +1,160 @@
+"""`/api/issues/{id}/fixes` and `/api/issues/{id}/effect`: the fixes linked to an issue, and what they did to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.exceptions.responses import create_exception_response
+from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import Meta
+
+from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.serialize import fields_json
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.links import IssueNotFound
+from gateway.effect.records import FixArm, FixKind, FixLink
+from gateway.effect.service import EffectComparison, IssueEffect
+from gateway.effect.statistics import GroupSummary, Interval
+from gateway.services import Services
+
+# Who acts through the bearer token, as the audit log calls it.
+ADMIN_ACTOR = "admin-token"
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Id = Annotated[str, Meta(min_length=1, max_length=36)]
+
+
+@dataclass
+class NewFixLink:
+    """A fix that went live for the issue: a knowledge-base entry (`fix_id` = its id) or a prompt version (its id).
+
+    `fix_version` defaults to the entry's newest version or the prompt version's number; `live_at`
+    (ISO 8601 with a timezone) defaults to now; `arm` "canary" is for prompt versions rolled out
+    as a canary; `task_id` names the review task the fix resolved.
+    """
+
+    kind: FixKind
+    fix_id: Id
+    fix_version: Annotated[int, Meta(ge=1)] | None = None
+    arm: FixArm = "live"
+    live_at: datetime | None = None
+    task_id: Id | None = None
+    created_by: Name = ADMIN_ACTOR
+
+
+def not_found_response(request: Request, exc: IssueNotFound) -> Response:
+    """An unknown issue: 404."""
+    return create_exception_response(request, NotFoundException(str(exc)))
+
+
+class IssueFixesController(AdminController):
+    """Link fixes to issues and measure their effect."""
+
+    path = "/api/issues"
+    tags = ["issues"]
+    exception_handlers = {InvalidQuery: invalid_query_response, IssueNotFound: not_found_response}
+
+    @post("/{issue_id:str}/fixes", summary="Link a fix that went live to the issue; 201 with the link", status_code=201)
+    async def link_fix(
+        self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[NewFixLink]
+    ) -> dict[str, Any]:
+        link = await services.fix_links.link_fix(
+            issue_id,
+            data.kind,
+            data.fix_id,
+            data.fix_version,
+            data.arm,
+            data.live_at,
+            data.task_id,
+            actor=data.created_by,
+        )
+        return fix_link_json(link)
+
+    @get("/{issue_id:str}/fixes", summary="The fixes linked to the issue, the earliest to go live first")
+    async def list_fixes(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
+        return {"data": [fix_link_json(link) for link in await services.fix_links.fixes_for(issue_id)]}
+
+    @get(
+        "/{issue_id:str}/effect",
+        summary="The negative rate on the issue's topic before vs after its fix went live (and canary vs rest)",
+    )
+    async def effect(
+        self,
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+        link_id: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=36, description="the fix link to measure (default: the latest to go live)"),
+        ] = None,
+    ) -> dict[str, Any]:
+        return effect_json(await services.effects.effect(issue_id, link_id))
+
+
+def fix_link_json(link: FixLink) -> dict[str, Any]:
+    """A fix link with every field."""
+    return fields_json(link)
+
+
+def effect_json(effect: IssueEffect) -> dict[str, Any]:
+    """An issue's effect: the fix measured, the topic, and each comparison with its verdict (or the reason for none)."""
+    return {
+        "issue_id": effect.issue_id,
+        "app": effect.app,
+        "measured_at": effect.measured_at,
+        "fix": fix_link_json(effect.fix) if effect.fix is not None else None,
+        "fixes": [fix_link_json(link) for link in effect.fixes],
+        "reason": effect.reason,
+        "topic": fields_json(effect.topic) if effect.topic is not None else None,
+        "before_after": _comparison_json(effect.before_after),
+        "canary": _comparison_json(effect.canary),
+    }
+
+
+def _interval(interval: Interval | None) -> list[float] | None:
+    return [interval.low, interval.high] if interval is not None else None
+
+
+def _group_json(group: GroupSummary, since: datetime, until: datetime) -> dict[str, Any]:
+    return {
+        "since": since,
+        "until": until,
+        "interactions": group.counts.interactions,
+        "negative": group.counts.negative,
+        "with_feedback": group.counts.with_feedback,
+        "negative_rate": group.negative_rate,
+        "negative_rate_ci": _interval(group.negative_rate_ci),
+        "feedback_share": group.feedback_share,
+        "feedback_share_ci": _interval(group.feedback_share_ci),
+    }
+
+
+def _comparison_json(comparison: EffectComparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    result = comparison.result
+    return {
+        "kind": comparison.kind,
+        "verdict": comparison.verdict,
+        "caveat": comparison.caveat,
+        "enough_data": result.enough_data,
+        "reason": result.reason,
+        comparison.first: _group_json(result.first, comparison.first_window.since, comparison.first_window.until),
+        comparison.second: _group_json(result.second, comparison.second_window.since, comparison.second_window.until),
+        "difference": result.difference,
+        "difference_ci": _interval(result.difference_ci),
+        "p_value": result.p_value,
+        "feedback_share_difference": result.feedback_share_difference,
+        "feedback_share_p_value": result.feedback_share_p_value,
+        "feedback_note": result.note,
+        "feedback_warning": comparison.feedback_warning,
+        "method": {
+            "rates": "negative rate = interactions whose current feedback (each user's newest) is negative / all interactions",
+            "rate_interval": "Wilson score, 95 %",
+            "difference": f"{comparison.second} minus {comparison.first}; Newcombe hybrid score interval (method 10), 95 %",
+            "test": "two-sided two-proportion z-test with the pooled rate",
+        },
+    }

@@ -1,0 +1,133 @@
+"""Linking a fix to the issue it addresses: the verb the API, the knowledge base, prompts and review tasks call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import uuid_utils
+
+from gateway.audit.records import AuditEntry
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink
+from gateway.store.fix_links import FixLinkStore
+
+MAX_ACTOR = 200
+
+
+class IssueNotFound(LookupError):
+    """No issue has this id (a 404 over HTTP)."""
+
+    def __init__(self, issue_id: str) -> None:
+        super().__init__(f"no issue with id {issue_id!r}")
+        self.issue_id = issue_id
+
+
+class FixLinkService:
+    """Links fixes to issues (audited) and lists an issue's fixes."""
+
+    def __init__(self, store: FixLinkStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def link_fix(
+        self,
+        issue_id: str,
+        kind: FixKind,
+        fix_id: str,
+        fix_version: int | None = None,
+        arm: FixArm = "live",
+        live_at: datetime | None = None,
+        task_id: str | None = None,
+        *,
+        actor: str,
+    ) -> FixLink:
+        """Record that fix `fix_id` (a knowledge entry id for kind "knowledge", a prompt version id for
+        "prompt") went live for issue `issue_id` at `live_at` (default: now), optionally resolving review
+        task `task_id`; audited as "issue.fix_link" by `actor`.
+
+        `fix_version` defaults to the entry's newest version or the prompt version's number. `arm` is
+        "live" or "canary" (prompt versions only). The fix and the task must belong to the issue's app
+        (and the task to this issue, when it names one): otherwise InvalidQuery. An unknown issue
+        raises IssueNotFound. Call it after the fix's own change has committed.
+        """
+        issue = await self._store.issue(issue_id)
+        if issue is None:
+            raise IssueNotFound(issue_id)
+        actor = _actor(actor)
+        version = await self._checked_fix(issue["app"], kind, fix_id, fix_version, arm)
+        if task_id is not None:
+            await self._check_task(task_id, issue_id, issue["app"])
+        now = self._clock()
+        row = {
+            "id": str(uuid_utils.uuid7()),
+            "issue_id": issue_id,
+            "task_id": task_id,
+            "kind": kind,
+            "fix_id": fix_id,
+            "fix_version": version,
+            "arm": arm,
+            "live_at": _aware(live_at) if live_at is not None else now,
+            "created_by": actor,
+            "created_at": now,
+        }
+        audit = AuditEntry(
+            actor=actor,
+            action="issue.fix_link",
+            subject_type="issue",
+            subject_id=issue_id,
+            app=issue["app"],
+            after={key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()},
+        )
+        return FixLink.from_row(await self._store.insert(row, audit))
+
+    async def fixes_for(self, issue_id: str) -> list[FixLink]:
+        """The fixes linked to the issue, the earliest to go live first; IssueNotFound for an unknown issue."""
+        if await self._store.issue(issue_id) is None:
+            raise IssueNotFound(issue_id)
+        return [FixLink.from_row(row) for row in await self._store.for_issue(issue_id)]
+
+    async def _checked_fix(self, app: str, kind: str, fix_id: str, version: int | None, arm: str) -> int:
+        """The fix's version once the fix is known to exist in `app` and to fit `kind` and `arm`."""
+        if kind not in FIX_KINDS:
+            raise InvalidQuery("kind", f"'kind' must be one of {', '.join(FIX_KINDS)}")
+        if arm not in FIX_ARMS:
+            raise InvalidQuery("arm", f"'arm' must be one of {', '.join(FIX_ARMS)}")
+        if kind == "knowledge" and arm == "canary":
+            raise InvalidQuery("arm", "knowledge-base entries have no canary arm: link them with arm 'live'")
+        found = await (self._store.knowledge_entry(fix_id) if kind == "knowledge" else self._store.prompt_version(fix_id))
+        what = "knowledge-base entry" if kind == "knowledge" else "prompt version"
+        if found is None:
+            raise InvalidQuery("fix_id", f"no {what} with id {fix_id!r}")
+        if found["app"] != app:
+            raise InvalidQuery("fix_id", f"the {what} belongs to app {found['app']!r}, the issue to {app!r}")
+        if version is None:
+            return int(found["version"])
+        if kind == "knowledge" and not 1 <= version <= found["version"]:
+            raise InvalidQuery("fix_version", f"the entry has versions 1 to {found['version']}, not {version}")
+        if kind == "prompt" and version != found["version"]:
+            raise InvalidQuery("fix_version", f"that prompt version is number {found['version']}, not {version}")
+        return version
+
+    async def _check_task(self, task_id: str, issue_id: str, app: str) -> None:
+        task = await self._store.task(task_id)
+        if task is None:
+            raise InvalidQuery("task_id", f"no review task with id {task_id!r}")
+        if task["app"] != app:
+            raise InvalidQuery("task_id", f"the task belongs to app {task['app']!r}, the issue to {app!r}")
+        if task["issue_id"] is not None and task["issue_id"] != issue_id:
+            raise InvalidQuery("task_id", f"the task is about issue {task['issue_id']!r}, not {issue_id!r}")
+
+
+def _actor(name: Any) -> str:
+    cleaned = name.strip() if isinstance(name, str) else ""
+    if not cleaned or len(cleaned) > MAX_ACTOR:
+        raise InvalidQuery("created_by", f"the actor must be a name of 1 to {MAX_ACTOR} characters")
+    return cleaned
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidQuery("live_at", "'live_at' needs a timezone (e.g. 2026-12-01T09:00:00Z)")
+    return moment.astimezone(UTC)

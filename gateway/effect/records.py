@@ -1,0 +1,40 @@
+"""Fix links as the domain hands them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from gateway.domain.records import from_columns
+
+# A knowledge-base entry, or a prompt-instruction version.
+FixKind = Literal["knowledge", "prompt"]
+# "live": the fix shapes every request of the app from `live_at`; "canary": only the prompts
+# policy's canary arm gets it (interactions name their arm in their `policies` notes).
+FixArm = Literal["live", "canary"]
+FIX_KINDS: tuple[FixKind, ...] = ("knowledge", "prompt")
+FIX_ARMS: tuple[FixArm, ...] = ("live", "canary")
+
+
+@dataclass(frozen=True, slots=True)
+class FixLink:
+    """A fix that went live for an issue (and the review task it resolved, if any)."""
+
+    id: str
+    issue_id: str
+    task_id: str | None
+    kind: FixKind
+    # The knowledge-base entry's id or the prompt version's id.
+    fix_id: str
+    # The entry's version or the prompt version's number, as it went live.
+    fix_version: int | None
+    arm: FixArm
+    live_at: datetime
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> FixLink:
+        """The link in a fix_links row."""
+        return from_columns(cls, row)

@@ -1,0 +1,218 @@
+"""The effect of an issue's fix: the negative rate on the issue's topic before vs after it went live, and canary vs rest.
+
+The fix measured is the issue's most recent link (by `live_at`), or one asked for by id. Before
+and after are windows of equal length on either side of `live_at`: as long as the time since,
+capped at `effect_window_days`. For a canary link (prompt versions) the canary arm is also
+compared with the rest of the same topic over the after window, by each interaction's prompts
+policy note ({"policy": "prompts", "arm": "canary", "version_id": <the linked version>} is the
+canary; arm "active" is the rest; interactions without a note are left out of that comparison).
+
+An issue with no linked fix gets an effect with nothing measured and a `reason` (not an error),
+so a page can always show the effect section; an unknown issue raises IssueNotFound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clustering.embed import Embedder
+from gateway.config import Settings
+from gateway.effect.links import IssueNotFound
+from gateway.effect.records import FixLink
+from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare
+from gateway.effect.topic import count_topic, topic_centroids
+from gateway.effect.verdict import (
+    CANARY_CAVEAT,
+    DRIFT_CAVEAT,
+    before_after_verdict,
+    canary_verdict,
+    feedback_share_warning,
+)
+from gateway.store.fix_links import FixLinkStore
+
+# The prompts policy's name in interactions' notes (gateway.prompts.policy.POLICY_NAME).
+PROMPTS_POLICY = "prompts"
+
+
+@dataclass(frozen=True, slots=True)
+class EffectSettings:
+    """How topics are placed and comparisons judged (see the `effect_*` settings)."""
+
+    topic_threshold: float = 0.55
+    window: timedelta = timedelta(days=14)
+    minimum: MinimumCounts = MinimumCounts()
+    alpha: float = 0.05
+
+
+def effect_settings(settings: Settings) -> EffectSettings:
+    """The effect settings in `settings`."""
+    return EffectSettings(
+        topic_threshold=settings.effect_topic_threshold,
+        window=timedelta(days=settings.effect_window_days),
+        minimum=MinimumCounts(settings.effect_min_interactions, settings.effect_min_with_feedback),
+        alpha=settings.effect_alpha,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open time range [since, until)."""
+
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EffectComparison:
+    """Two groups of topic interactions compared (`second` against `first`), with a verdict in plain words."""
+
+    kind: Literal["before_after", "canary_vs_rest"]
+    first: str
+    second: str
+    first_window: Window
+    second_window: Window
+    result: Comparison
+    verdict: str
+    caveat: str
+    # Set when the feedback share changed significantly as well (see verdict.feedback_share_warning).
+    feedback_warning: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    """How the topic was placed: the threshold, how many member questions the centroid averages, what was read."""
+
+    threshold: float
+    member_questions: int
+    interactions_scanned: int
+    interactions_on_topic: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssueEffect:
+    """An issue's measured effect; `reason` says why a part is missing (no fix linked, not live yet, no question)."""
+
+    issue_id: str
+    app: str
+    measured_at: datetime
+    fix: FixLink | None
+    fixes: tuple[FixLink, ...]
+    reason: str | None
+    topic: TopicSummary | None
+    before_after: EffectComparison | None
+    canary: EffectComparison | None
+
+
+EmbedderSource = Callable[[], Awaitable[Embedder]]
+
+
+class EffectService:
+    """Measures what a linked fix did to its issue's negative rate."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        embedder: EmbedderSource,
+        settings: EffectSettings = EffectSettings(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._links = FixLinkStore(engine)
+        self._embedder = embedder
+        self.settings = settings
+        self._clock = clock
+
+    async def effect(self, issue_id: str, link_id: str | None = None) -> IssueEffect:
+        """The effect of the issue's latest fix (or of link `link_id`); IssueNotFound for an unknown issue."""
+        issue = await self._links.issue(issue_id)
+        if issue is None:
+            raise IssueNotFound(issue_id)
+        now = self._clock()
+        fixes = tuple(FixLink.from_row(row) for row in await self._links.for_issue(issue_id))
+        empty = IssueEffect(issue_id, issue["app"], now, None, fixes, None, None, None, None)
+        if not fixes:
+            return _with(empty, reason=f"no fix is linked to this issue yet: POST /api/issues/{issue_id}/fixes links one")
+        chosen = [fix for fix in fixes if fix.id == link_id] if link_id is not None else [fixes[-1]]
+        if not chosen:
+            return _with(empty, reason=f"no fix link {link_id!r} on this issue")
+        fix = chosen[0]
+        empty = _with(empty, fix=fix)
+        if fix.live_at >= now:
+            return _with(empty, reason=f"the fix goes live at {fix.live_at.isoformat()}: nothing to measure yet")
+        span = min(now - fix.live_at, self.settings.window)
+        before, after = Window(fix.live_at - span, fix.live_at), Window(fix.live_at, fix.live_at + span)
+        embedder = await self._embedder()
+        centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id)
+        if centroids is None:
+            return _with(empty, reason="the issue has no member question to place new interactions by")
+        arm_of = canary_arm_reader(fix.fix_id) if fix.arm == "canary" else None
+
+        def group_of(row: Mapping[str, Any]) -> Hashable:
+            when = "before" if row["created_at"] < fix.live_at else "after"
+            return (when, arm_of(row["policies"]) if arm_of is not None and when == "after" else None)
+
+        counts = await count_topic(
+            self._engine, embedder, issue["app"], centroids, before.since, after.until, self.settings.topic_threshold, group_of
+        )
+        groups = counts.groups
+        alpha, minimum = self.settings.alpha, self.settings.minimum
+        by_time = compare(_sum(groups, "before"), _sum(groups, "after"), minimum, ("the before window", "the after window"))
+        before_after = EffectComparison(
+            "before_after",
+            "before",
+            "after",
+            before,
+            after,
+            by_time,
+            before_after_verdict(by_time, alpha),
+            DRIFT_CAVEAT,
+            feedback_share_warning(by_time, alpha),
+        )
+        canary = None
+        if arm_of is not None:
+            rest, in_canary = _sum(groups, "after", "rest"), _sum(groups, "after", "canary")
+            by_arm = compare(rest, in_canary, minimum, ("the rest", "the canary"))
+            canary = EffectComparison(
+                "canary_vs_rest",
+                "rest",
+                "canary",
+                after,
+                after,
+                by_arm,
+                canary_verdict(by_arm, alpha),
+                CANARY_CAVEAT,
+                feedback_share_warning(by_arm, alpha),
+            )
+        topic = TopicSummary(self.settings.topic_threshold, centroids.questions, counts.scanned, counts.on_topic)
+        return _with(empty, topic=topic, before_after=before_after, canary=canary)
+
+
+def canary_arm_reader(version_id: str) -> Callable[[Any], str | None]:
+    """Reads an interaction's policy notes: "canary" (got `version_id` as the canary), "rest" (the active arm), or None."""
+
+    def arm_of(notes: Any) -> str | None:
+        for note in notes if isinstance(notes, list) else ():
+            if isinstance(note, dict) and note.get("policy") == PROMPTS_POLICY:
+                if note.get("arm") == "canary":
+                    return "canary" if note.get("version_id") == version_id else None
+                return "rest" if note.get("arm") == "active" else None
+        return None
+
+    return arm_of
+
+
+def _sum(groups: Mapping[Hashable, GroupCounts], when: str, arm: str | None = None) -> GroupCounts:
+    """The counts of every (when, arm) group matching `when` (and `arm`, when given)."""
+    chosen = [c for key, c in groups.items() if isinstance(key, tuple) and key[0] == when and (arm is None or key[1] == arm)]
+    return GroupCounts(
+        sum(c.interactions for c in chosen), sum(c.negative for c in chosen), sum(c.with_feedback for c in chosen)
+    )
+
+
+def _with(effect: IssueEffect, **changes: Any) -> IssueEffect:
+    return replace(effect, **changes)

@@ -1,0 +1,175 @@
+"""Comparing two groups' negative-feedback rates: intervals, the difference, a test, and when there is too little data.
+
+Pure arithmetic on counts, no database. For each group: n interactions, k of them negative (their
+current feedback is negative), f with any feedback. The negative rate is k / n — over every
+interaction, not only the rated ones — and the feedback share f / n is reported beside it,
+because a fix can change who bothers to rate: a falling negative rate with a falling feedback
+share may mean fewer people complain, not fewer problems.
+
+- Each rate's 95 % interval is Wilson's score interval (right near 0 and with small n, unlike
+  the normal approximation).
+- The difference (second minus first) has Newcombe's hybrid score interval (his method 10),
+  built from the two Wilson intervals.
+- The test is the two-sided two-proportion z-test with the pooled rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# The normal quantile for a two-sided 95 % interval.
+Z95 = 1.959963984540054
+
+FEEDBACK_NOTE = (
+    "The negative rate counts every interaction in the group; the share that got any feedback is shown beside it "
+    "because a fix can change who bothers to rate."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCounts:
+    """One group's interactions, how many have negative current feedback, and how many have any feedback."""
+
+    interactions: int
+    negative: int
+    with_feedback: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.negative <= self.with_feedback <= self.interactions:
+            raise ValueError(f"counts must satisfy 0 <= negative <= with_feedback <= interactions: {self}")
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A confidence interval."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, slots=True)
+class MinimumCounts:
+    """Below these counts in either group, a comparison says "not enough data yet"."""
+
+    interactions: int = 30
+    with_feedback: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """A group's counts with its negative rate and feedback share, each with a Wilson 95 % interval (None when empty)."""
+
+    counts: GroupCounts
+    negative_rate: float | None
+    negative_rate_ci: Interval | None
+    feedback_share: float | None
+    feedback_share_ci: Interval | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two groups compared (`second` minus `first`): figures are None when there is not enough data (`reason` says why)."""
+
+    first: GroupSummary
+    second: GroupSummary
+    enough_data: bool
+    reason: str | None
+    # second's negative rate minus first's, with Newcombe's hybrid score 95 % interval.
+    difference: float | None
+    difference_ci: Interval | None
+    # Two-sided, two-proportion z-test (pooled) of the negative rates.
+    p_value: float | None
+    # The same test of the feedback shares: a small value means the fix changed who rates.
+    feedback_share_difference: float | None
+    feedback_share_p_value: float | None
+    note: str = FEEDBACK_NOTE
+
+    def significant(self, alpha: float) -> bool:
+        """Whether the negative rates differ at level `alpha` (False without enough data)."""
+        return self.p_value is not None and self.p_value < alpha
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> Interval:
+    """Wilson's score interval for `successes` out of `trials` (trials > 0)."""
+    if trials <= 0:
+        raise ValueError("a Wilson interval needs at least one trial")
+    p = successes / trials
+    z2 = z * z
+    denominator = 1 + z2 / trials
+    centre = (p + z2 / (2 * trials)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    # At 0 or n successes the end is exactly 0 or 1; elsewhere clamped against rounding.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return Interval(low, high)
+
+
+def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> Interval:
+    """Newcombe's hybrid score interval (method 10) for k2/n2 - k1/n1."""
+    p1, p2 = k1 / n1, k2 / n2
+    first, second = wilson_interval(k1, n1, z), wilson_interval(k2, n2, z)
+    difference = p2 - p1
+    low = difference - math.sqrt((p2 - second.low) ** 2 + (first.high - p1) ** 2)
+    high = difference + math.sqrt((second.high - p2) ** 2 + (p1 - first.low) ** 2)
+    return Interval(max(-1.0, low), min(1.0, high))
+
+
+def two_proportion_p_value(k1: int, n1: int, k2: int, n2: int) -> float:
+    """The two-sided p-value of the pooled two-proportion z-test of k1/n1 against k2/n2 (1.0 when both are 0 % or 100 %)."""
+    pooled = (k1 + k2) / (n1 + n2)
+    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if variance <= 0:
+        return 1.0
+    z = (k2 / n2 - k1 / n1) / math.sqrt(variance)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def summarise(counts: GroupCounts) -> GroupSummary:
+    """A group's rates and intervals."""
+    n = counts.interactions
+    if n == 0:
+        return GroupSummary(counts, None, None, None, None)
+    return GroupSummary(
+        counts,
+        negative_rate=counts.negative / n,
+        negative_rate_ci=wilson_interval(counts.negative, n),
+        feedback_share=counts.with_feedback / n,
+        feedback_share_ci=wilson_interval(counts.with_feedback, n),
+    )
+
+
+def shortfall(counts: GroupCounts, minimum: MinimumCounts, name: str) -> str | None:
+    """Why `counts` is too little to judge (naming the group `name`), or None when it is enough."""
+    if counts.interactions < minimum.interactions:
+        return f"{name} has {counts.interactions} interactions; at least {minimum.interactions} are needed"
+    if counts.with_feedback < minimum.with_feedback:
+        return f"{name} has {counts.with_feedback} interactions with feedback; at least {minimum.with_feedback} are needed"
+    return None
+
+
+def compare(
+    first: GroupCounts,
+    second: GroupCounts,
+    minimum: MinimumCounts = MinimumCounts(),
+    names: tuple[str, str] = ("the first group", "the second group"),
+) -> Comparison:
+    """Compare `second`'s negative rate with `first`'s; "not enough data yet" below `minimum` in either group."""
+    one, two = summarise(first), summarise(second)
+    reason = shortfall(first, minimum, names[0]) or shortfall(second, minimum, names[1])
+    if reason is not None:
+        return Comparison(one, two, False, reason, None, None, None, None, None)
+    n1, n2 = first.interactions, second.interactions
+    assert one.negative_rate is not None and two.negative_rate is not None
+    assert one.feedback_share is not None and two.feedback_share is not None
+    return Comparison(
+        one,
+        two,
+        enough_data=True,
+        reason=None,
+        difference=two.negative_rate - one.negative_rate,
+        difference_ci=newcombe_interval(first.negative, n1, second.negative, n2),
+        p_value=two_proportion_p_value(first.negative, n1, second.negative, n2),
+        feedback_share_difference=two.feedback_share - one.feedback_share,
+        feedback_share_p_value=two_proportion_p_value(first.with_feedback, n1, second.with_feedback, n2),
+    )

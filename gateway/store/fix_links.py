@@ -1,0 +1,89 @@
+"""The fix-link repository: which fix went live for which issue (and task), and what a new link must agree with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.audit.records import AuditEntry
+from gateway.store.audit import append
+from gateway.store.chunks import chunks
+from gateway.store.tables import fix_links, issues, knowledge_entries, prompt_versions, review_tasks
+
+Row = dict[str, Any]
+
+
+class FixLinkStore:
+    """Stores fix links with their audit record and reads them back per issue."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def insert(self, link: Row, audit: AuditEntry) -> Row:
+        """Store `link` (every column) and its audit record in one transaction."""
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(fix_links).values(link))
+            await append(connection, audit)
+        return link
+
+    async def for_issue(self, issue_id: str) -> list[Row]:
+        """The issue's links, the earliest to go live first."""
+        c = fix_links.c
+        query = select(fix_links).where(c.issue_id == issue_id).order_by(c.live_at, c.created_at, c.id)
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def issues_with_links(self, issue_ids: Sequence[str]) -> set[str]:
+        """Which of `issue_ids` have at least one fix linked."""
+        found: set[str] = set()
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(issue_ids)):
+                query = select(fix_links.c.issue_id).where(fix_links.c.issue_id.in_(chunk)).distinct()
+                found.update((await connection.execute(query)).scalars())
+        return found
+
+    async def resolved_issues_with_links(self, app: str) -> list[str]:
+        """`app`'s resolved issues that have a fix linked: the ones whose rate may climb back."""
+        query = (
+            select(issues.c.id)
+            .where(issues.c.app == app, issues.c.status == "resolved")
+            .where(issues.c.id.in_(select(fix_links.c.issue_id)))
+            .order_by(issues.c.id)
+        )
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(query)).scalars())
+
+    async def issue(self, issue_id: str) -> Row | None:
+        """The issue's id, app and status (what a link is checked against); None if there is no such issue."""
+        c = issues.c
+        query = select(c.id, c.app, c.status).where(c.id == issue_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def task(self, task_id: str) -> Row | None:
+        """The review task's id, app and issue; None if there is no such task."""
+        c = review_tasks.c
+        query = select(c.id, c.app, c.issue_id).where(c.id == task_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def knowledge_entry(self, entry_id: str) -> Row | None:
+        """The entry's id, app and newest version number; None if there is no such entry."""
+        c = knowledge_entries.c
+        query = select(c.id, c.app, c.version).where(c.id == entry_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def prompt_version(self, version_id: str) -> Row | None:
+        """The prompt version's id, app and number (as `version`); None if there is no such version."""
+        c = prompt_versions.c
+        query = select(c.id, c.app, c.number.label("version")).where(c.id == version_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None

@@ -1,0 +1,146 @@
+"""Linking fixes to issues over the API: what is accepted, what is refused and with which status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from effect_seed import REFUND, make_issue, seed_traffic
+
+
+async def new_issue(engine) -> str:
+    now = datetime.now(UTC)
+    members = await seed_traffic(engine, REFUND[:3], now - timedelta(days=1), now, 3, 3, 0)
+    return await make_issue(engine, members, "refunds")
+
+
+async def new_entry(client, admin_headers, app: str = "support-bot") -> dict:
+    body = {"app": app, "title": "Refund times", "content": "Refunds are paid within 5 working days."}
+    response = await client.post("/api/kb", json=body, headers=admin_headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_linking_a_knowledge_entry(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+
+    response = await client.post(
+        f"/api/issues/{issue_id}/fixes", json={"kind": "knowledge", "fix_id": entry["id"]}, headers=admin_headers
+    )
+
+    assert response.status_code == 201, response.text
+    link = response.json()
+    assert link["issue_id"] == issue_id and link["kind"] == "knowledge" and link["fix_id"] == entry["id"]
+    assert link["fix_version"] == 1 and link["arm"] == "live" and link["task_id"] is None
+    assert link["created_by"] == "admin-token" and link["live_at"] == link["created_at"]
+    listed = await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)
+    assert listed.status_code == 200 and [item["id"] for item in listed.json()["data"]] == [link["id"]]
+    audit = await client.get("/api/audit", params={"action": "issue.fix_link"}, headers=admin_headers)
+    [record] = audit.json()["data"]
+    assert record["subject_id"] == issue_id and record["app"] == "support-bot"
+    assert record["after"]["fix_id"] == entry["id"]
+
+
+async def test_linking_a_prompt_canary_with_its_time(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    published = await client.post(
+        "/api/prompts", json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"}, headers=admin_headers
+    )
+    assert published.status_code == 201, published.text
+    version = published.json()
+    live_at = "2026-11-20T09:00:00+01:00"
+
+    response = await client.post(
+        f"/api/issues/{issue_id}/fixes",
+        json={"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at, "created_by": "ana"},
+        headers=admin_headers,
+    )
+
+    assert response.status_code == 201, response.text
+    link = response.json()
+    assert link["fix_version"] == version["number"] and link["arm"] == "canary" and link["created_by"] == "ana"
+    assert datetime.fromisoformat(link["live_at"]) == datetime(2026, 11, 20, 8, tzinfo=UTC)
+
+
+async def test_refused_links(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    other_app_entry = await new_entry(client, admin_headers, app="other-bot")
+    url = f"/api/issues/{issue_id}/fixes"
+    knowledge = {"kind": "knowledge", "fix_id": entry["id"]}
+    refusals = {
+        "unknown fix": ({"kind": "knowledge", "fix_id": "nope"}, 400, "no knowledge-base entry"),
+        "bad kind": ({"kind": "vibes", "fix_id": entry["id"]}, 400, "kind"),
+        "canary entry": ({**knowledge, "arm": "canary"}, 400, "no canary arm"),
+        "other app": ({"kind": "knowledge", "fix_id": other_app_entry["id"]}, 400, "belongs to app 'other-bot'"),
+        "missing version": ({**knowledge, "fix_version": 2}, 400, "versions 1 to 1"),
+        "naive time": ({**knowledge, "live_at": "2026-11-20T09:00:00"}, 400, "timezone"),
+        "unknown task": ({**knowledge, "task_id": "no-such-task"}, 400, "no review task"),
+        "no fix id": ({"kind": "knowledge"}, 400, "fix_id"),
+    }
+    for name, (body, status, words) in refusals.items():
+        response = await client.post(url, json=body, headers=admin_headers)
+        assert response.status_code == status, (name, response.text)
+        assert words in response.text, (name, response.text)
+
+    assert (await client.post("/api/issues/nope/fixes", json=knowledge, headers=admin_headers)).status_code == 404
+    assert (await client.get("/api/issues/nope/fixes", headers=admin_headers)).status_code == 404
+    assert (await client.get("/api/issues/nope/effect", headers=admin_headers)).status_code == 404
+    assert (await client.post(url, json=knowledge)).status_code == 401
+    assert (await client.get(url, headers=admin_headers)).json()["data"] == []
+
+
+async def test_an_issue_without_a_fix_has_an_empty_effect_with_the_reason(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+
+    response = await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)
+
+    assert response.status_code == 200
+    effect = response.json()
+    assert effect["fix"] is None and effect["before_after"] is None and effect["canary"] is None
+    assert effect["reason"].startswith("no fix is linked to this issue yet")
+
+
+async def test_the_endpoints_are_in_the_openapi_schema(client):
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    assert {"/api/issues/{issue_id}/fixes", "/api/issues/{issue_id}/effect"} <= set(paths)
+    assert "post" in paths["/api/issues/{issue_id}/fixes"] and "get" in paths["/api/issues/{issue_id}/fixes"]
+
+
+async def test_linking_the_review_task_the_fix_resolved(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    other_issue = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+
+    async def task_for(issue: str) -> str:
+        body = {"app": "support-bot", "reason": "refund complaints", "issue_id": issue}
+        response = await client.post("/api/reviews", json=body, headers=admin_headers)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    own_task, other_task = await task_for(issue_id), await task_for(other_issue)
+    url = f"/api/issues/{issue_id}/fixes"
+    knowledge = {"kind": "knowledge", "fix_id": entry["id"]}
+
+    linked = await client.post(url, json={**knowledge, "task_id": own_task}, headers=admin_headers)
+    refused = await client.post(url, json={**knowledge, "task_id": other_task}, headers=admin_headers)
+
+    assert linked.status_code == 201 and linked.json()["task_id"] == own_task
+    assert refused.status_code == 400 and "is about issue" in refused.text
+
+
+async def test_a_fix_not_live_yet_has_nothing_to_measure(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    await client.post(
+        f"/api/issues/{issue_id}/fixes", json={"kind": "knowledge", "fix_id": entry["id"], "live_at": tomorrow}, headers=admin_headers
+    )
+
+    effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
+    unknown = (await client.get(f"/api/issues/{issue_id}/effect", params={"link_id": "nope"}, headers=admin_headers)).json()
+
+    assert effect["fix"]["fix_id"] == entry["id"] and effect["reason"].startswith("the fix goes live at")
+    assert effect["before_after"] is None
+    assert unknown["reason"] == "no fix link 'nope' on this issue"
