@@ -1,0 +1,1 @@
+"""Knowledge-base entries per app: their versions, and retrieving the ones relevant to a request."""

@@ -1,0 +1,81 @@
+"""Checking an entry's fields as a person wrote them: InvalidQuery names the field and says what to fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.domain.errors import InvalidQuery
+
+MAX_APP = 200
+MAX_TITLE = 300
+MAX_CONTENT = 20_000
+MAX_QUESTIONS = 20
+MAX_QUESTION = 1_000
+MAX_TAGS = 20
+# Tags are labels: letters, digits, spaces and . : / + _ - (no quotes, which keeps tag search exact).
+TAG = re.compile(r"[\w .:/+-]{1,50}")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFields:
+    """The fields a version keeps, checked and trimmed."""
+
+    title: str
+    content: str
+    example_questions: tuple[str, ...]
+    tags: tuple[str, ...]
+    active: bool
+
+
+def checked_app(app: str) -> str:
+    """The app name, trimmed; refuses an empty or overlong one."""
+    return _text("app", app, MAX_APP)
+
+
+def checked_title(title: str) -> str:
+    """The title, trimmed; refuses an empty or overlong one."""
+    return _text("title", title, MAX_TITLE)
+
+
+def checked_content(content: str) -> str:
+    """The content, trimmed; refuses an empty or overlong one."""
+    return _text("content", content, MAX_CONTENT)
+
+
+def checked_questions(questions: Sequence[str]) -> tuple[str, ...]:
+    """Example questions, trimmed, duplicates dropped (first kept); each must say something."""
+    if isinstance(questions, str):
+        raise InvalidQuery("example_questions", "example_questions must be a list of strings, not one string")
+    if len(questions) > MAX_QUESTIONS:
+        raise InvalidQuery("example_questions", f"at most {MAX_QUESTIONS} example_questions, got {len(questions)}")
+    checked = [_text(f"example_questions[{position}]", text, MAX_QUESTION) for position, text in enumerate(questions)]
+    return tuple(dict.fromkeys(checked))
+
+
+def checked_tags(tags: Sequence[str]) -> tuple[str, ...]:
+    """Tags, trimmed, duplicates dropped; each 1-50 letters, digits, spaces or . : / + _ -."""
+    if isinstance(tags, str):
+        raise InvalidQuery("tags", "tags must be a list of strings, not one string")
+    if len(tags) > MAX_TAGS:
+        raise InvalidQuery("tags", f"at most {MAX_TAGS} tags, got {len(tags)}")
+    checked = []
+    for position, tag in enumerate(tags):
+        tag = tag.strip() if isinstance(tag, str) else tag
+        if not isinstance(tag, str) or not TAG.fullmatch(tag):
+            message = f"tags[{position}] {tag!r} must be 1-50 letters, digits, spaces or . : / + _ - characters"
+            raise InvalidQuery(f"tags[{position}]", message)
+        checked.append(tag)
+    return tuple(dict.fromkeys(checked))
+
+
+def _text(field: str, value: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidQuery(field, f"{field} must be a string")
+    value = value.strip()
+    if not value:
+        raise InvalidQuery(field, f"{field} must not be empty")
+    if len(value) > limit:
+        raise InvalidQuery(field, f"{field} must be at most {limit} characters, got {len(value)}")
+    return value

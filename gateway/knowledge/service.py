@@ -1,0 +1,216 @@
+"""The knowledge-base service: create, edit, activate, deactivate, list, search, versions and restore entries.
+
+Every change keeps a new version (nothing is overwritten), raises the app's "knowledge" revision
+so every gateway process reloads its retrieval snapshot, and appends an audit record with the
+fields before and after, all in one transaction. A change that changes nothing writes nothing.
+`author` is whoever made the change: a user's name, or "admin-token" for the bearer token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import uuid_utils
+
+from gateway.audit.records import AuditEntry
+from gateway.domain.errors import InvalidQuery
+from gateway.domain.paging import Page, offset_page
+from gateway.knowledge.fields import (
+    EntryFields,
+    checked_app,
+    checked_content,
+    checked_questions,
+    checked_tags,
+    checked_title,
+)
+from gateway.knowledge.records import EntryVersion, KnowledgeEntry
+from gateway.store.knowledge import EntryFilter, EntryWrite, KnowledgeStore
+
+Row = dict[str, Any]
+SUBJECT = "kb_entry"
+# The audit log's action for each kind of change.
+AUDIT_ACTIONS = {
+    "created": "kb.create",
+    "edited": "kb.edit",
+    "activated": "kb.activate",
+    "deactivated": "kb.deactivate",
+    "restored": "kb.restore",
+}
+
+
+class KnowledgeService:
+    """The verbs the API, the admin pages and review decisions call to manage knowledge-base entries."""
+
+    def __init__(self, store: KnowledgeStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def create(
+        self,
+        app: str,
+        title: str,
+        content: str,
+        example_questions: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        active: bool = True,
+        *,
+        author: str,
+        detail: dict[str, Any] | None = None,
+    ) -> KnowledgeEntry:
+        """A new entry (version 1); `detail` goes into the audit record (e.g. the review task it resolves)."""
+        app = checked_app(app)
+        fields = EntryFields(
+            checked_title(title), checked_content(content), checked_questions(example_questions), checked_tags(tags),
+            bool(active),
+        )
+        now = self._clock()
+        entry_id = str(uuid_utils.uuid7())
+        values = {
+            "id": entry_id, "app": app, **_columns(fields), "version": 1, "author": author,
+            "created_at": now, "updated_at": now,
+        }
+        entry = KnowledgeEntry.from_row(values)
+        audit = AuditEntry(
+            actor=author, action=AUDIT_ACTIONS["created"], subject_type=SUBJECT, subject_id=entry_id, app=app,
+            before=None, after=entry.fields(), detail=detail,
+        )
+        version = _version_row(entry_id, 1, fields, author, "created", None, now)
+        await self._store.insert(EntryWrite(values, version, audit))
+        return entry
+
+    async def get(self, entry_id: str) -> KnowledgeEntry | None:
+        """One entry as it stands now (None: no such entry)."""
+        row = await self._store.get(entry_id)
+        return KnowledgeEntry.from_row(row) if row is not None else None
+
+    async def list(self, where: EntryFilter, limit: int = 50, offset: int = 0) -> Page[KnowledgeEntry]:
+        """Entries matching `where` (app, tag, active, text in title/content/examples), most recently changed first."""
+        if where.tag is not None:
+            try:
+                tag = checked_tags([where.tag])[0]
+            except InvalidQuery as refused:
+                raise InvalidQuery("tag", refused.message.replace("tags[0]", "tag", 1)) from None
+            where = EntryFilter(where.app, where.text, tag, where.active)
+        return await offset_page(
+            lambda n, skip: self._store.list(where, n, skip), limit, offset, KnowledgeEntry.from_row
+        )
+
+    async def edit(
+        self,
+        entry_id: str,
+        *,
+        author: str,
+        title: str | None = None,
+        content: str | None = None,
+        example_questions: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        active: bool | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> KnowledgeEntry | None:
+        """Change the given fields (None: unchanged) as a new version; None when there is no such entry."""
+        changes: dict[str, Any] = {}
+        if title is not None:
+            changes["title"] = checked_title(title)
+        if content is not None:
+            changes["content"] = checked_content(content)
+        if example_questions is not None:
+            changes["example_questions"] = checked_questions(example_questions)
+        if tags is not None:
+            changes["tags"] = checked_tags(tags)
+        if active is not None:
+            changes["active"] = bool(active)
+        if not changes:
+            raise InvalidQuery("body", "nothing to change: give title, content, example_questions, tags or active")
+        return await self._change(entry_id, author, "edited", lambda fields: _with(fields, changes), detail)
+
+    async def activate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
+        """Make the entry count in retrieval (a no-op when it already does)."""
+        return await self._change(entry_id, author, "activated", lambda fields: _with(fields, {"active": True}))
+
+    async def deactivate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
+        """Take the entry out of retrieval, keeping it and its history (a no-op when it is inactive)."""
+        return await self._change(entry_id, author, "deactivated", lambda fields: _with(fields, {"active": False}))
+
+    async def versions(self, entry_id: str) -> tuple[EntryVersion, ...] | None:
+        """Every version of the entry, newest first (None: no such entry)."""
+        rows = await self._store.versions(entry_id)
+        if not rows and await self._store.get(entry_id) is None:
+            return None
+        return tuple(EntryVersion.from_row(row) for row in rows)
+
+    async def restore(self, entry_id: str, version: int, *, author: str) -> KnowledgeEntry | None:
+        """Bring back version `version`'s title, content, example questions and tags as a new version.
+
+        The entry stays active or inactive as it is now: restoring text never switches retrieval on or off.
+        """
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise InvalidQuery("version", f"version must be a positive integer, got {version!r}")
+        old = await self._store.version(entry_id, version)  # versions never change, so no lock is needed
+        if old is None:
+            if await self._store.get(entry_id) is None:
+                return None
+            raise InvalidQuery("version", f"entry {entry_id} has no version {version}")
+        restored = {name: old[name] for name in ("title", "content")}
+        restored |= {"example_questions": tuple(old["example_questions"]), "tags": tuple(old["tags"])}
+        return await self._change(
+            entry_id, author, "restored", lambda fields: _with(fields, restored), {"restored_from": version}
+        )
+
+    async def _change(
+        self,
+        entry_id: str,
+        author: str,
+        change: str,
+        new_fields: Callable[[EntryFields], EntryFields],
+        detail: dict[str, Any] | None = None,
+    ) -> KnowledgeEntry | None:
+        now = self._clock()
+
+        def write(row: Row) -> EntryWrite | None:
+            before = KnowledgeEntry.from_row(row)
+            current = _fields_of(before)
+            fields = new_fields(current)
+            if fields == current:
+                return None
+            number = before.version + 1
+            values = {**_columns(fields), "version": number, "updated_at": now}
+            after = KnowledgeEntry.from_row({**row, **values})
+            restored_from = (detail or {}).get("restored_from") if change == "restored" else None
+            audit = AuditEntry(
+                actor=author, action=AUDIT_ACTIONS[change], subject_type=SUBJECT, subject_id=entry_id,
+                app=before.app, before=before.fields(), after=after.fields(), detail=detail,
+            )
+            return EntryWrite(values, _version_row(entry_id, number, fields, author, change, restored_from, now), audit)
+
+        row = await self._store.update(entry_id, write)
+        return KnowledgeEntry.from_row(row) if row is not None else None
+
+
+def _fields_of(entry: KnowledgeEntry) -> EntryFields:
+    return EntryFields(entry.title, entry.content, entry.example_questions, entry.tags, entry.active)
+
+
+def _with(fields: EntryFields, changes: dict[str, Any]) -> EntryFields:
+    return EntryFields(**{**asdict(fields), **changes})
+
+
+def _columns(fields: EntryFields) -> Row:
+    return {
+        "title": fields.title,
+        "content": fields.content,
+        "example_questions": list(fields.example_questions),
+        "tags": list(fields.tags),
+        "active": fields.active,
+    }
+
+
+def _version_row(
+    entry_id: str, number: int, fields: EntryFields, author: str, change: str, restored_from: int | None, now: datetime
+) -> Row:
+    return {
+        "entry_id": entry_id, "version": number, **_columns(fields), "author": author, "change": change,
+        "restored_from": restored_from, "created_at": now,
+    }

@@ -1,0 +1,139 @@
+"""The knowledge-base repository: entries, their versions, and each change with its revision bump and audit record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Text, cast, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.audit.records import AuditEntry
+from gateway.store.audit import append
+from gateway.store.fix_revisions import bump_revision
+from gateway.store.tables import knowledge_entries, knowledge_entry_versions
+
+Row = dict[str, Any]
+# The fix kind whose revision every change to an app's entries raises (see gateway.fixes.snapshots).
+KIND = "knowledge"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryWrite:
+    """One change to an entry: its new columns, the version row that keeps them, and the audit record."""
+
+    values: Row
+    version: Row
+    audit: AuditEntry
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """Which entries a listing returns (every field optional); `text` searches title, content and examples."""
+
+    app: str | None = None
+    text: str | None = None
+    tag: str | None = None
+    active: bool | None = None
+
+
+# Given the entry as stored (read under its lock), the change to write, or None when nothing changes.
+Change = Callable[[Row], EntryWrite | None]
+
+
+class KnowledgeStore:
+    """Reads and writes knowledge-base entries; every write commits with its revision bump and audit record."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def insert(self, write: EntryWrite) -> Row:
+        """Store a new entry (`write.values` holds every column) with its first version."""
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(knowledge_entries).values(write.values))
+            await _record(connection, write)
+        return write.values
+
+    async def update(self, entry_id: str, change: Change) -> Row | None:
+        """Apply `change` to the entry under its lock; the entry as it ends up (None: no such entry)."""
+        async with self._engine.begin() as connection:
+            row = await _locked(connection, entry_id)
+            if row is None:
+                return None
+            write = change(row)
+            if write is None:
+                return row
+            c = knowledge_entries.c
+            await connection.execute(update(knowledge_entries).where(c.id == entry_id).values(write.values))
+            await _record(connection, write)
+            return {**row, **write.values}
+
+    async def get(self, entry_id: str) -> Row | None:
+        """One entry as it stands now."""
+        query = select(knowledge_entries).where(knowledge_entries.c.id == entry_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def list(self, where: EntryFilter, limit: int, offset: int) -> list[Row]:
+        """Entries matching `where`, most recently changed first."""
+        c = knowledge_entries.c
+        query = select(knowledge_entries).order_by(c.updated_at.desc(), c.id.desc()).limit(limit).offset(offset)
+        if where.app is not None:
+            query = query.where(c.app == where.app)
+        if where.active is not None:
+            query = query.where(c.active == where.active)
+        if where.tag is not None:
+            # Tags are plain labels (no quotes or backslashes: see gateway.knowledge.fields), so the
+            # quoted tag appears verbatim in the JSON text of the list on both databases.
+            query = query.where(cast(c.tags, Text).contains(f'"{where.tag}"', autoescape=True))
+        if where.text:
+            needle = where.text.lower()
+            searched = (c.title, c.content, cast(c.example_questions, Text))
+            query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True) for column in searched)))
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def versions(self, entry_id: str) -> list[Row]:
+        """Every version of the entry, newest first."""
+        v = knowledge_entry_versions.c
+        query = select(knowledge_entry_versions).where(v.entry_id == entry_id).order_by(v.version.desc())
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def version(self, entry_id: str, number: int) -> Row | None:
+        """One version of the entry."""
+        v = knowledge_entry_versions.c
+        query = select(knowledge_entry_versions).where(v.entry_id == entry_id, v.version == number)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def active_entries(self, app: str) -> list[Row]:
+        """`app`'s active entries, by id (what its retrieval snapshot is built from)."""
+        c = knowledge_entries.c
+        query = select(knowledge_entries).where(c.app == app, c.active.is_(True)).order_by(c.id)
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+async def _locked(connection: AsyncConnection, entry_id: str) -> Row | None:
+    """The entry, locked until the transaction ends.
+
+    A no-op UPDATE takes the lock on both databases (the row lock on PostgreSQL, the write lock
+    on SQLite), so two edits of one entry never both think they make the same version.
+    """
+    c = knowledge_entries.c
+    touch = update(knowledge_entries).where(c.id == entry_id).values(version=c.version)
+    if not (await connection.execute(touch)).rowcount:
+        return None
+    row = (await connection.execute(select(knowledge_entries).where(c.id == entry_id))).mappings().one()
+    return dict(row)
+
+
+async def _record(connection: AsyncConnection, write: EntryWrite) -> None:
+    """Keep the version, raise the app's revision, and append the audit record (last: it locks the chain head)."""
+    await connection.execute(insert(knowledge_entry_versions).values(write.version))
+    await bump_revision(connection, KIND, write.audit.app or "")
+    await append(connection, write.audit)

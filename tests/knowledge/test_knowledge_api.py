@@ -1,0 +1,124 @@
+"""`/api/kb` on both databases: the verbs, and precise status codes naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+NEW = {
+    "app": "bank",
+    "title": "Foreign transfer fees",
+    "content": "Transfers abroad cost 1%.",
+    "example_questions": ["How much is a transfer abroad?"],
+    "tags": ["fees"],
+}
+
+
+@pytest.fixture
+async def created(client, admin_headers, gateway_embedder) -> dict:
+    response = await client.post("/api/kb", json=NEW, headers=admin_headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_create_get_edit_versions_restore(client, admin_headers, created):
+    entry_id = created["id"]
+    assert created["version"] == 1 and created["active"] is True and created["author"] == "admin-token"
+
+    edited = await client.patch(f"/api/kb/{entry_id}", json={"content": "Transfers abroad cost 2%."}, headers=admin_headers)
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    off = await client.post(f"/api/kb/{entry_id}/deactivate", headers=admin_headers)
+    assert off.status_code == 200 and off.json()["active"] is False
+    on = await client.post(f"/api/kb/{entry_id}/activate", headers=admin_headers)
+    assert on.json()["active"] is True and on.json()["version"] == 4
+    restored = await client.post(f"/api/kb/{entry_id}/restore", json={"version": 1}, headers=admin_headers)
+    assert restored.status_code == 200
+    assert restored.json()["content"] == "Transfers abroad cost 1%." and restored.json()["version"] == 5
+
+    versions = (await client.get(f"/api/kb/{entry_id}/versions", headers=admin_headers)).json()
+    assert [v["change"] for v in versions["data"]] == ["restored", "activated", "deactivated", "edited", "created"]
+    assert versions["data"][0]["restored_from"] == 1
+    got = await client.get(f"/api/kb/{entry_id}", headers=admin_headers)
+    assert got.json() == restored.json()
+
+
+async def test_list_and_search(client, admin_headers, created):
+    await client.post("/api/kb", json={**NEW, "title": "Card delivery", "content": "5 days.", "tags": ["cards"],
+                                       "example_questions": [], "active": False}, headers=admin_headers)
+
+    async def titles(**params) -> list[str]:
+        response = await client.get("/api/kb", params=params, headers=admin_headers)
+        assert response.status_code == 200, response.text
+        return [entry["title"] for entry in response.json()["data"]]
+
+    assert await titles(app="bank") == ["Card delivery", "Foreign transfer fees"]
+    assert await titles(app="bank", q="transfer abroad") == ["Foreign transfer fees"]
+    assert await titles(tag="cards") == ["Card delivery"]
+    assert await titles(active="false") == ["Card delivery"]
+    assert await titles(app="other") == []
+    bad_tag = await client.get("/api/kb", params={"tag": 'a"b'}, headers=admin_headers)
+    assert bad_tag.status_code == 400 and "tag 'a\"b' must be" in bad_tag.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({**NEW, "title": " "}, "title"),
+        ({k: v for k, v in NEW.items() if k != "content"}, "content"),
+        ({**NEW, "tags": ["a\"b"]}, "tags[0]"),
+        ({**NEW, "example_questions": "one"}, "example_questions"),
+        ({**NEW, "active": "yes"}, "active"),
+        ({**NEW, "app": ""}, "app"),
+    ],
+)
+async def test_bad_creates_are_400_naming_the_field(client, admin_headers, gateway_embedder, body, named):
+    response = await client.post("/api/kb", json=body, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert named in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "named"),
+    [
+        ("PATCH", "", {"app": "shop"}, "app"),
+        ("PATCH", "", {}, "nothing to change"),
+        ("PATCH", "", {"title": 3}, "title"),
+        ("POST", "/restore", {"version": "one"}, "version"),
+        ("POST", "/restore", {"version": 9}, "no version 9"),
+        ("POST", "/restore", {}, "version"),
+    ],
+)
+async def test_bad_changes_are_400_naming_the_field(client, admin_headers, created, method, path, body, named):
+    response = await client.request(method, f"/api/kb/{created['id']}{path}", json=body, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert named in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "", None),
+        ("PATCH", "", {"title": "x"}),
+        ("POST", "/activate", None),
+        ("POST", "/deactivate", None),
+        ("GET", "/versions", None),
+        ("POST", "/restore", {"version": 1}),
+    ],
+)
+async def test_an_unknown_entry_is_404(client, admin_headers, gateway_embedder, method, path, body):
+    response = await client.request(method, f"/api/kb/no-such-entry{path}", json=body, headers=admin_headers)
+
+    assert response.status_code == 404, response.text
+    assert "no-such-entry" in response.json()["detail"]
+
+
+async def test_the_admin_token_is_required(client, gateway_embedder):
+    assert (await client.get("/api/kb")).status_code == 401
+    assert (await client.post("/api/kb", json=NEW)).status_code == 401
+
+
+async def test_the_routes_are_in_the_openapi_schema(client, gateway_embedder):
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    assert {"/api/kb", "/api/kb/{entry_id}", "/api/kb/{entry_id}/restore", "/api/kb/{entry_id}/versions"} <= set(paths)

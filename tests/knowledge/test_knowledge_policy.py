@@ -1,0 +1,122 @@
+"""KnowledgePolicy with the real embedder: what it claims, what it adds, its note, and its query cache."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from kb_helpers import FEES, build, default_format
+
+from gateway.knowledge.index import RetrievalSettings
+from gateway.knowledge.policy import KnowledgePolicy
+from gateway.knowledge.query import QueryEmbedder
+from gateway.proxy.policy import PASS, PolicyRequest, ReplaceBody
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it was asked to embed."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder = embedder
+        self.model_name = embedder.model_name
+        self.embedded: list[str] = []
+
+    def embed(self, texts):
+        self.embedded.extend(texts)
+        return self._embedder.embed(texts)
+
+
+@pytest.fixture
+def counting(embedder) -> CountingEmbedder:
+    return CountingEmbedder(embedder)
+
+
+@pytest.fixture
+def policy(embedder, counting) -> KnowledgePolicy:
+    snapshots = {"bank": build(embedder)}
+
+    async def get_embedder():
+        return counting
+
+    return KnowledgePolicy(
+        snapshots.get, QueryEmbedder(get_embedder, size=100), RetrievalSettings(threshold=0.5, top_k=2), default_format()
+    )
+
+
+def call(request_json: dict, endpoint: str = "chat.completions", app: str = "bank") -> PolicyRequest:
+    return PolicyRequest("i-1", app, endpoint, request_json, None, None, [])
+
+
+def chat(question: str, system: str | None = None) -> dict:
+    messages = [{"role": "system", "content": system}] if system else []
+    return {"model": "m", "messages": [*messages, {"role": "user", "content": question}]}
+
+
+def test_claims_only_apps_with_entries_and_endpoints_that_take_a_system_message(policy):
+    assert policy.applies_to("bank", "chat.completions")
+    assert policy.applies_to("bank", "responses")
+    assert not policy.applies_to("bank", "embeddings")
+    assert not policy.applies_to("bank", "completions")
+    assert not policy.applies_to("other", "chat.completions")
+
+
+async def test_a_matching_question_gets_the_entry_and_a_note_naming_it(policy):
+    request = chat("What is the fee for sending money abroad?", system="You are a bank assistant.")
+
+    decision = await policy.before(call(request))
+
+    assert isinstance(decision, ReplaceBody)
+    messages = decision.json["messages"]
+    assert messages[0] == {"role": "system", "content": "You are a bank assistant."}
+    assert messages[1]["role"] == "system" and FEES.content in messages[1]["content"]
+    assert messages[2] == request["messages"][1]
+    [noted] = decision.note["entries"]
+    assert (noted["id"], noted["version"]) == (FEES.id, FEES.version)
+    assert noted["score"] > 0.5
+
+
+async def test_a_responses_request_gets_an_input_item(policy):
+    request = {"model": "m", "instructions": "Be brief.", "input": "How much does an international transfer cost?"}
+
+    decision = await policy.before(call(request, endpoint="responses"))
+
+    assert isinstance(decision, ReplaceBody)
+    assert decision.json["instructions"] == "Be brief."
+    assert decision.json["input"][0]["role"] == "system" and FEES.content in decision.json["input"][0]["content"]
+    assert decision.json["input"][1] == {"role": "user", "content": request["input"]}
+
+
+async def test_no_match_passes_without_a_note(policy):
+    decision = await policy.before(call(chat("Who won the football world cup in 1998?")))
+
+    assert decision is PASS
+
+
+async def test_a_repeated_question_is_embedded_once(policy, counting):
+    question = "When will my new card arrive?"
+
+    await policy.before(call(chat(question)))
+    await policy.before(call(chat(question)))
+    await asyncio.gather(*(policy.before(call(chat("Can I reset my PIN?"))) for _ in range(3)))
+
+    assert counting.embedded == [question, "Can I reset my PIN?"]
+
+
+async def test_the_embedding_runs_off_the_event_loop(embedder):
+    loop_thread_ids: list[int] = []
+
+    class ThreadRecordingEmbedder(CountingEmbedder):
+        def embed(self, texts):
+            import threading
+
+            loop_thread_ids.append(threading.get_ident())
+            return super().embed(texts)
+
+    async def get_embedder():
+        return ThreadRecordingEmbedder(embedder)
+
+    import threading
+
+    await QueryEmbedder(get_embedder, size=10).embed("hello")
+
+    assert loop_thread_ids and loop_thread_ids[0] != threading.get_ident()
