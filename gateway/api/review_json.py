@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.review.figures import ReviewFigures
+from gateway.review.calibration import MEASURES, MeasureReport
+from gateway.review.calibration_report import AppCalibration
+from gateway.review.figures import Automation, ReviewFigures
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, TaskEvent
 
 JSON = dict[str, Any]
@@ -87,4 +89,52 @@ def figures_json(figures: ReviewFigures) -> JSON:
             "agreed": figures.agreement.agreed,
             "rate": figures.agreement.rate,
         },
+        "automation": automation_json(figures.automation),
+        "automation_by_app": {app: automation_json(a) for app, a in figures.automation_by_app.items()},
+    }
+
+
+def automation_json(automation: Automation) -> JSON:
+    """Answers in the range, how many a review task holds, and the share that went out without review."""
+    return {"answers": automation.answers, "reviewed": automation.reviewed, "rate": automation.rate}
+
+
+_MEANINGS = {measure.name: measure.meaning for measure in MEASURES}
+
+
+def measure_json(report: MeasureReport) -> JSON:
+    """How one confidence measure did: AUC, the threshold for the review rate and the bad answers it catches."""
+    return {
+        "measure": report.measure,
+        "meaning": _MEANINGS.get(report.measure),
+        "review_when": report.review_when,
+        "answers": report.answers,
+        "bad": report.bad,
+        "auc": report.auc,
+        "suggested_threshold": report.threshold,
+        "reviewed_share": report.reviewed_share,
+        "catch_rate": report.caught_share,
+        "note": report.note,
+    }
+
+
+def calibration_json(calibration: AppCalibration) -> JSON:
+    """An app's calibration report: every measure, the chosen one first among equals, and what was read."""
+    report = calibration.report
+    return {
+        "app": calibration.app,
+        "since": calibration.since,
+        "until": calibration.until,
+        "review_rate": report.review_rate,
+        "chat_answers": calibration.chat_answers,
+        "answers": report.answers,
+        "bad": report.bad,
+        "without_logprobs": report.without_logprobs,
+        "capped": calibration.capped,
+        "enough_data": calibration.enough_data,
+        "note": report.chosen.note,
+        "current_threshold": calibration.current_threshold,
+        "chosen": measure_json(report.chosen),
+        "best": report.best,
+        "measures": [measure_json(measure) for measure in report.measures],
     }

@@ -14,9 +14,10 @@ from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.paging import Limit, Offset, Since, Until
-from gateway.api.review_json import figures_json, task_detail_json, task_json
+from gateway.api.review_json import calibration_json, figures_json, task_detail_json, task_json
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
+from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.records import Outcome, Priority, Source, Status
 from gateway.services import Services
@@ -135,15 +136,37 @@ class ReviewsController(AdminController):
         body = {**task_detail_json(opened.task), "already_held": list(opened.already_held)}
         return Response(body, status_code=201 if opened.created else 200)
 
-    @get("/stats", summary="Service levels: deadlines met, time to resolve, overdue, decisions per reviewer, agreement")
+    @get(
+        "/stats",
+        summary="Service levels: deadlines met, time to resolve, overdue, decisions per reviewer, agreement, automation rate",
+    )
     async def get_stats(
         self,
         services: NamedDependency[Services],
         app: FromQuery[str | None] = None,
-        since: Annotated[Since, Parameter(description="tasks opened from (inclusive); default until - 30 days")] = None,
-        until: Annotated[Until, Parameter(description="tasks opened before (exclusive); default now")] = None,
+        since: Annotated[
+            Since, Parameter(description="tasks opened (answers created) from (inclusive); default until - 30 days")
+        ] = None,
+        until: Annotated[Until, Parameter(description="tasks opened (answers created) before (exclusive); default now")] = None,
     ) -> dict[str, Any]:
         return figures_json(await services.reviews.stats(app=app, since=since, until=until))
+
+    @get(
+        "/calibration",
+        summary="How well each confidence measure separates an app's answers later found bad, and a suggested threshold",
+    )
+    async def get_calibration(
+        self,
+        services: NamedDependency[Services],
+        app: Annotated[str, Parameter(description="the app whose answers to calibrate on", min_length=1)],
+        since: Annotated[Since, Parameter(description="answers from (inclusive); default until - 30 days")] = None,
+        until: Annotated[Until, Parameter(description="answers before (exclusive); default now")] = None,
+        review_rate: Annotated[
+            float, Parameter(description="share of the app's answers a person reviews", gt=0.0, lt=1.0)
+        ] = DEFAULT_REVIEW_RATE,
+    ) -> dict[str, Any]:
+        report = await services.calibration.report(app, since=since, until=until, review_rate=review_rate)
+        return calibration_json(report)
 
     @get("/{task_id:str}", summary="One review task with its evidence, interactions, decisions and events")
     async def get_task(self, services: NamedDependency[Services], task_id: FromPath[str]) -> dict[str, Any]:

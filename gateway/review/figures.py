@@ -29,6 +29,19 @@ class Agreement:
 
 
 @dataclass(frozen=True, slots=True)
+class Automation:
+    """How many answers went out without a person looking at them: not held and in no review task."""
+
+    answers: int
+    reviewed: int
+
+    @property
+    def rate(self) -> float | None:
+        """(answers - reviewed) / answers; None without answers. The usual aim is 0.9 or more."""
+        return (self.answers - self.reviewed) / self.answers if self.answers else None
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewFigures:
     """The queue's service levels over tasks opened in [since, until), and its backlog now.
 
@@ -36,7 +49,8 @@ class ReviewFigures:
     those resolved plus those still waiting past their deadline (dismissed tasks count in
     neither); None when there are none. The backlog figures (`overdue_now`, `waiting_by_priority`)
     are about every task waiting now, whenever it was opened. Decisions and agreement count
-    decisions made within the range.
+    decisions made within the range. The automation figures count the answers created within the
+    range, per app and in all, whenever their task (if any) was opened.
     """
 
     since: datetime
@@ -52,6 +66,8 @@ class ReviewFigures:
     waiting_by_priority: dict[str, int]
     decisions_by_reviewer: dict[str, int]
     agreement: Agreement
+    automation: Automation
+    automation_by_app: dict[str, Automation]
 
 
 def review_figures(
@@ -62,8 +78,12 @@ def review_figures(
     waiting: Iterable[Row],
     decisions: Iterable[Row],
     now: datetime,
+    answers: Iterable[Row] = (),
 ) -> ReviewFigures:
     """The figures from the stored rows: tasks opened in the range, tasks waiting now, decisions in the range.
+
+    `answers` has one row per app: its answers in the range and how many a task holds
+    (as ReviewFigureStore.answers_reviewed gives them).
 
     `decisions` must come ordered by task, round and time (as ReviewFigureStore.decisions_made gives them).
     """
@@ -76,6 +96,7 @@ def review_figures(
     backlog = list(waiting)
     by_priority = Counter(t["priority"] for t in backlog)
     made = list(decisions)
+    by_app = {row["app"]: Automation(int(row["answers"]), int(row["reviewed"])) for row in answers}
     return ReviewFigures(
         since=since,
         until=until,
@@ -90,6 +111,8 @@ def review_figures(
         waiting_by_priority={p.value: by_priority.get(p.value, 0) for p in PRIORITY_ORDER},
         decisions_by_reviewer=dict(sorted(Counter(d["reviewer"] for d in made).items())),
         agreement=agreement(made),
+        automation=Automation(sum(a.answers for a in by_app.values()), sum(a.reviewed for a in by_app.values())),
+        automation_by_app=by_app,
     )
 
 

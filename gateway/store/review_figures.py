@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
+from gateway.store.recent_traffic import NOT_A_CONVERSATION
 from gateway.store.reviews import ACTIVE, priority_rank
 from gateway.store.tables import (
     feedback,
@@ -73,6 +74,26 @@ class ReviewFigureStore:
         """Priority and deadline of every task still waiting for a person."""
         c = review_tasks.c
         return await self._rows(_of_app(select(c.priority, c.deadline).where(c.status.in_(ACTIVE)), app))
+
+    async def answers_reviewed(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
+        """Per app: its successful answers created in [since, until) (until None: up to now), and how many a task holds.
+
+        An answer is any conversational call (not embeddings) that got a 200. A held answer is
+        always in its task, so "held by a task" covers both the held and the audited ones.
+        """
+        i, held = interactions.c, review_task_interactions.c
+        query = (
+            select(i.app, func.count().label("answers"), func.count(held.interaction_id).label("reviewed"))
+            .select_from(interactions.outerjoin(review_task_interactions, held.interaction_id == i.id))
+            .where(i.created_at >= since, i.endpoint != NOT_A_CONVERSATION, i.status_code == 200)
+            .group_by(i.app)
+            .order_by(i.app)
+        )
+        if until is not None:
+            query = query.where(i.created_at < until)
+        if app is not None:
+            query = query.where(i.app == app)
+        return await self._rows(query)
 
     async def decisions_made(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
         """Decisions made in [since, until) (until None: up to now), by task, round and time.

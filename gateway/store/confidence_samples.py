@@ -1,0 +1,111 @@
+"""An app's recorded chat answers that carry token log-probabilities, each labelled bad or not, for calibration.
+
+An answer is *bad* when some user's current feedback on it is negative, or when a reviewer's
+decision on a task holding it rejected or corrected it (any decision, in any round: a second
+opinion that rejects counts even when the task was finally approved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, case, cast, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement, Select
+
+from gateway.store.current_feedback import current_feedback
+from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions
+
+CHAT = "chat.completions"
+BAD_OUTCOMES = ("reject", "correct")
+# Rows fetched from the database per round trip, and handed to the caller per batch.
+BATCH = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class SampleWindow:
+    """`app`'s chat interactions created in [since, until), the newest `limit` of them."""
+
+    app: str
+    since: datetime
+    until: datetime
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledAnswer:
+    """One recorded chat completion as JSON text (not decoded here: that is CPU work for a thread) and its label."""
+
+    interaction_id: str
+    response_json: str
+    bad: bool
+
+
+class ConfidenceSampleStore:
+    """Streams labelled answers with log-probabilities, and counts an app's chat answers."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def _in_window(self, query: Select[Any], window: SampleWindow) -> Select[Any]:
+        i = interactions.c
+        return query.where(
+            i.app == window.app,
+            i.created_at >= window.since,
+            i.created_at < window.until,
+            i.endpoint == CHAT,
+            i.status_code == 200,
+        )
+
+    def _has_token_logprobs(self) -> ColumnElement[bool]:
+        """The first choice's ``logprobs.content`` (or ``.refusal``) is a JSON array; spelled per dialect."""
+        response = interactions.c.response
+        if self._engine.dialect.name == "postgresql":
+            kinds = [
+                func.jsonb_typeof(func.jsonb_extract_path(response, "choices", "0", "logprobs", key))
+                for key in ("content", "refusal")
+            ]
+        else:
+            paths = ("$.choices[0].logprobs.content", "$.choices[0].logprobs.refusal")
+            kinds = [func.json_type(response, path) for path in paths]
+        return or_(*(kind == "array" for kind in kinds))
+
+    async def chat_answers(self, window: SampleWindow) -> int:
+        """How many successful chat completions `window.app` has in the window (with or without log-probabilities)."""
+        query = self._in_window(select(func.count()).select_from(interactions), window)
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+    async def labelled_answers(self, window: SampleWindow) -> AsyncIterator[list[LabelledAnswer]]:
+        """The newest `window.limit` answers with log-probabilities, newest first, `BATCH` at a time."""
+        i, f = interactions.c, feedback.c
+
+        def of_window(query: Select[Any]) -> Select[Any]:
+            return self._in_window(query.join(interactions, i.id == f.interaction_id), window)
+
+        current = current_feedback(f.interaction_id, f.negative, narrow=of_window)
+        # One row per interaction some user currently judges negatively: joined, not a per-row subquery,
+        # so the window function runs once.
+        negative = select(current.c.interaction_id).where(current.c.negative.is_(True)).distinct().subquery()
+        d, held = review_decisions.c, review_task_interactions.c
+        rejected = (
+            select(held.interaction_id)
+            .join(review_decisions, d.task_id == held.task_id)
+            .where(held.interaction_id == i.id, d.outcome.in_(BAD_OUTCOMES))
+            .correlate(interactions)
+        )
+        bad = case((or_(negative.c.interaction_id.is_not(None), exists(rejected)), True), else_=False)
+        query = (
+            self._in_window(select(i.id, cast(i.response, Text), bad), window)
+            .select_from(interactions.outerjoin(negative, negative.c.interaction_id == i.id))
+            .where(i.response.is_not(None), self._has_token_logprobs())
+            .order_by(i.created_at.desc(), i.id.desc())
+            .limit(window.limit)
+        )
+        async with self._engine.connect() as connection:
+            result = await connection.stream(query.execution_options(yield_per=BATCH))
+            async for rows in result.partitions(BATCH):
+                yield [LabelledAnswer(row[0], row[1], bool(row[2])) for row in rows]
