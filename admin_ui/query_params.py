@@ -1,0 +1,58 @@
+"""Reading a page's filters from its URL: the values a listing understands, or a 400 page naming the filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+
+
+def bad_filter(name: str, message: str) -> HTTPException:
+    """A 400 saying which filter in the URL is wrong and why."""
+    return HTTPException(status_code=400, detail=f"The filter '{name}' {message}.")
+
+
+def text_param(request: Request, name: str, max_length: int = 200) -> str | None:
+    """The query parameter `name`, stripped; None when absent or blank."""
+    value = (request.query_params.get(name) or "").strip()
+    if len(value) > max_length:
+        raise bad_filter(name, f"may be at most {max_length} characters")
+    return value or None
+
+
+def choice_param(request: Request, name: str, allowed: Iterable[str]) -> str | None:
+    """The query parameter `name` when it is one of `allowed`; None when absent or blank; 400 otherwise."""
+    value = text_param(request, name)
+    options = list(allowed)
+    if value is not None and value not in options:
+        raise bad_filter(name, f"must be one of {', '.join(options)}")
+    return value
+
+
+def offset_param(request: Request, name: str = "offset") -> int:
+    """A non-negative page offset (0 when absent)."""
+    value = text_param(request, name) or "0"
+    if not value.isdigit() or int(value) > 10_000_000:
+        raise bad_filter(name, "must be a whole number of rows, 0 or more")
+    return int(value)
+
+
+def time_param(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 time (as a datetime-local input sends it; no offset means UTC); None when absent."""
+    value = text_param(request, name, max_length=40)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_filter(name, "must be a time like 2026-12-01T09:30 (UTC)") from None
+
+
+def url_with(path: str, filters: Mapping[str, object | None], **changes: object | None) -> str:
+    """`path` with the non-empty `filters`, some replaced by `changes`, as its query string."""
+    merged = {**filters, **changes}
+    query = urlencode({key: str(value) for key, value in merged.items() if value not in (None, "")})
+    return f"{path}?{query}" if query else path

@@ -1,0 +1,182 @@
+"""The review task forms (reviewers and admins): claim, release, decide, dismiss, and resolve by a fix.
+
+Each calls the same ReviewService (or TaskFixes) verb as the JSON API, as the signed-in user, and
+answers with a 303 to the page the form names (post/redirect/get). A refusal renders the task page
+with the reason: 409 for a conflict (someone else holds the claim, the task is closed), 400 for a
+bad field, 404 for an unknown task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from admin_ui.review_task import task_page
+from admin_ui.session import reviewer_or_admin
+from gateway.accounts.records import SignedInUser
+from gateway.domain.errors import InvalidQuery
+from gateway.prompts.errors import PromptConflict
+from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.fix_resolution import PromptRollout, TaskFixes
+from gateway.review.records import Outcome
+from gateway.services import Services
+
+MAX_TEXT = 20_000
+
+
+def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | None:
+    value = form.get(name)
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > max_length:
+        raise InvalidQuery(name, f"'{name}' may be at most {max_length} characters")
+    return text or None
+
+
+def _back(form: FormMultiDict, task_id: str, done: str) -> Redirect:
+    """Where the form asked to go: a review page on this site (the queue keeps its filters); else the task page."""
+    target = form.get("next")
+    if isinstance(target, str) and target.startswith("/admin/reviews") and "\\" not in target and "//" not in target:
+        return Redirect(target, status_code=303)
+    return Redirect(f"/admin/reviews/{task_id}?done={done}", status_code=303)
+
+
+def task_fixes(services: Services) -> TaskFixes:
+    """The fix-resolving verbs over the gateway's review, knowledge, prompt and fix-link services."""
+    return TaskFixes(services.reviews, services.knowledge.service, services.prompts.service, services.fix_links)
+
+
+async def _act(
+    request: Request,
+    services: Services,
+    user: SignedInUser,
+    task_id: str,
+    action: Callable[[FormMultiDict], Awaitable[Any]],
+    done: str | Callable[[FormMultiDict], str],
+) -> Response:
+    """Run `action` on the form; on success go where the form says, on refusal show the task page with why."""
+    form = await request.form()
+    kept = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+    try:
+        await action(form)
+    except TaskNotFound:
+        raise NotFoundException(f"There is no review task {task_id}.") from None
+    except (TaskConflict, PromptConflict) as exc:
+        message = getattr(exc, "message", str(exc))
+        return await task_page(request, services, user, task_id, status_code=409, error=message, form=kept)
+    except InvalidQuery as exc:
+        return await task_page(request, services, user, task_id, status_code=400, error=exc.message, form=kept)
+    return _back(form, task_id, done if isinstance(done, str) else done(form))
+
+
+class ReviewActionsController(Controller):
+    """POST /admin/reviews/{id}/…: only reviewers and admins; every change is audited under the user's name."""
+
+    path = "/reviews"
+    guards = [reviewer_or_admin]
+
+    @post("/{task_id:str}/claim")
+    async def claim(
+        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Take the task for one lease (or renew your own claim)."""
+
+        async def claim(_: FormMultiDict) -> None:
+            await services.reviews.claim(task_id, user.name)
+
+        return await _act(request, services, user, task_id, claim, "claimed")
+
+    @post("/{task_id:str}/release")
+    async def release(
+        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Give your claim back to the queue."""
+
+        async def release(_: FormMultiDict) -> None:
+            await services.reviews.release(task_id, user.name)
+
+        return await _act(request, services, user, task_id, release, "released")
+
+    @post("/{task_id:str}/decide")
+    async def decide(
+        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Approve, reject or correct (with the corrected answer), with an optional comment."""
+
+        async def decide(form: FormMultiDict) -> None:
+            outcome = _field(form, "outcome", 20)
+            if outcome not in {o.value for o in Outcome}:
+                raise InvalidQuery("outcome", "choose approve, reject or correct")
+            correction = _field(form, "correction") if outcome == Outcome.CORRECT.value else None
+            await services.reviews.decide(task_id, user.name, Outcome(outcome), correction, _field(form, "comment"))
+
+        return await _act(request, services, user, task_id, decide, lambda form: str(form.get("outcome", "")))
+
+    @post("/{task_id:str}/dismiss")
+    async def dismiss(
+        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Close the task without a decision, saying why."""
+
+        async def dismiss(form: FormMultiDict) -> None:
+            await services.reviews.dismiss(task_id, user.name, _field(form, "note", 2000))
+
+        return await _act(request, services, user, task_id, dismiss, "dismissed")
+
+    @post("/{task_id:str}/fix/knowledge")
+    async def resolve_with_entry(
+        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Add a knowledge-base entry and resolve the task by it (linked to the task's issue)."""
+
+        async def resolve(form: FormMultiDict) -> None:
+            questions = [line.strip() for line in (_field(form, "example_questions") or "").splitlines()]
+            await task_fixes(services).resolve_with_entry(
+                task_id,
+                user.name,
+                title=_field(form, "title", 500) or "",
+                content=_field(form, "content") or "",
+                example_questions=[question for question in questions if question],
+                comment=_field(form, "comment"),
+            )
+
+        return await _act(request, services, user, task_id, resolve, "knowledge")
+
+    @post("/{task_id:str}/fix/prompt")
+    async def resolve_with_prompt(
+        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Publish a new prompt version (active, or a canary) and resolve the task by it (linked to its issue)."""
+
+        async def resolve(form: FormMultiDict) -> None:
+            rollout: PromptRollout = "canary" if form.get("rollout") == "canary" else "active"
+            share_text = _field(form, "canary_percent", 10)
+            share = None
+            if rollout == "canary":
+                try:
+                    share = float(share_text or "") / 100
+                except ValueError:
+                    raise InvalidQuery("canary_percent", "give the canary's share of traffic in percent, e.g. 10") from None
+            await task_fixes(services).resolve_with_prompt(
+                task_id,
+                user.name,
+                text=_field(form, "text", 100_000) or "",
+                message=_field(form, "message", 2000) or "",
+                rollout=rollout,
+                canary_share=share,
+                comment=_field(form, "comment"),
+            )
+
+        return await _act(request, services, user, task_id, resolve, "prompt")

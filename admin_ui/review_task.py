@@ -1,0 +1,117 @@
+"""A review task's page: reason, evidence, suggested action, its interactions with their feedback, decisions, events, forms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+from admin_ui.rendering import render
+from admin_ui.session import signed_in
+from gateway.accounts.records import Role, SignedInUser
+from gateway.discovery.items import last_user_message
+from gateway.domain.interactions import InteractionWithFeedback
+from gateway.review.errors import TaskNotFound
+from gateway.review.records import ReviewTaskDetail
+from gateway.services import Services
+
+# A task about an issue may hold hundreds of interactions: the page shows the first ones and links to the rest.
+SHOWN_INTERACTIONS = 10
+# What a finished action says on the task page it returns to (?done=…); anything else says nothing.
+DONE_NOTICES = {
+    "claimed": "You claimed this task.",
+    "released": "You released this task back to the queue.",
+    "approve": "Decision recorded: approve.",
+    "reject": "Decision recorded: reject.",
+    "correct": "Decision recorded: correct.",
+    "dismissed": "Task dismissed.",
+    "knowledge": "Knowledge-base entry added and the task resolved by it.",
+    "prompt": "Prompt version published and the task resolved by it.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShownInteraction:
+    """One of the task's interactions as the task page shows it."""
+
+    record: InteractionWithFeedback
+    question: str
+
+
+def pretty_json(value: Any) -> str:
+    """`value` as indented JSON text (escaped by the template like any other text)."""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+async def _active_prompt_text(services: Services, app: str) -> str:
+    listing = await services.prompts.service.list(app)
+    for listed in listing.versions:
+        if listed.state == "active" and listed.version.model is None:
+            return listed.version.text
+    return ""
+
+
+async def task_page(
+    request: Request,
+    services: Services,
+    user: SignedInUser,
+    task_id: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The task page, with an error from a refused action and what was typed in its form kept."""
+    try:
+        detail: ReviewTaskDetail = await services.reviews.get(task_id)
+    except TaskNotFound:
+        raise NotFoundException(f"There is no review task {task_id}.") from None
+    shown = []
+    for interaction_id in detail.interaction_ids[:SHOWN_INTERACTIONS]:
+        found = await services.interaction_service.get_with_feedback(interaction_id)
+        if found is not None:
+            shown.append(ShownInteraction(found, last_user_message(found.interaction.request)))
+    task = detail.task
+    can_act = user.allows(Role.REVIEWER)
+    done = request.query_params.get("done")
+    return render(
+        request,
+        "review_task.html",
+        status_code=status_code,
+        detail=detail,
+        task=task,
+        interactions=shown,
+        hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
+        evidence=None if task.evidence is None else pretty_json(task.evidence),
+        events=[(event, None if not event.detail else pretty_json(event.detail)) for event in detail.events],
+        can_act=can_act,
+        mine=task.lease is not None and task.lease.holder == user.name,
+        error=error,
+        notice=DONE_NOTICES.get(done or ""),
+        form=form or {},
+        prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
+        here=f"/admin/reviews/{task.id}",
+    )
+
+
+class ReviewTaskController(Controller):
+    """GET /admin/reviews/{id}: every signed-in user reads a task; its forms need the reviewer role."""
+
+    path = "/reviews"
+    guards = [signed_in]
+
+    @get("/{task_id:str}")
+    async def task(
+        self,
+        request: Request,
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """The task with everything it rests on and the forms to act on it."""
+        return await task_page(request, services, user, task_id)

@@ -1,0 +1,129 @@
+"""Resolving a review task by a fix: a new knowledge-base entry or prompt version, the decision, and the link between them.
+
+One verb per kind of fix. Each claims the task for the reviewer first (so a task someone else holds,
+a closed task, or one this reviewer already judged is refused before anything is written), then
+creates the fix (audited, its audit detail naming the task and issue), records the reviewer's
+`reject` decision (the answers were wrong; the fix is the remedy, named in the comment; audited),
+and, when the task concerns an issue, links the fix to the issue and the task with
+FixLinkService.link_fix (audited), so its effect on the issue can be measured. A task without an
+issue has nothing to measure the fix against: it is resolved and the fix named, but not linked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.links import FixLinkService
+from gateway.effect.records import FixArm, FixKind, FixLink
+from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.service import PromptService
+from gateway.review.records import Outcome, ReviewTaskDetail
+from gateway.review.service import ReviewService
+
+# How a new prompt version goes out: active for all traffic, or a canary for a share of it.
+PromptRollout = Literal["active", "canary"]
+NO_ISSUE = "the task concerns no issue, so the fix is named in the decision but not linked for measuring"
+
+
+@dataclass(frozen=True, slots=True)
+class FixResolution:
+    """A task resolved by a fix: the task after the decision, the fix, and its link (None with `unlinked_reason`)."""
+
+    task: ReviewTaskDetail
+    kind: FixKind
+    fix_id: str
+    fix_version: int
+    fix_label: str
+    link: FixLink | None
+    unlinked_reason: str | None
+
+
+class TaskFixes:
+    """The review verbs that resolve a task by creating the fix it suggests."""
+
+    def __init__(
+        self, reviews: ReviewService, knowledge: KnowledgeService, prompts: PromptService, links: FixLinkService
+    ) -> None:
+        self._reviews = reviews
+        self._knowledge = knowledge
+        self._prompts = prompts
+        self._links = links
+
+    async def resolve_with_entry(
+        self,
+        task_id: str,
+        reviewer: str,
+        *,
+        title: str,
+        content: str,
+        example_questions: Sequence[str] = (),
+        comment: str | None = None,
+    ) -> FixResolution:
+        """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue."""
+        task = (await self._reviews.claim(task_id, reviewer)).task
+        entry = await self._knowledge.create(
+            task.app, title, content, example_questions, author=reviewer, detail=_detail(task_id, task.issue_id)
+        )
+        label = f"knowledge-base entry {entry.title!r} ({entry.id}, version {entry.version})"
+        return await self._resolve(task_id, reviewer, "knowledge", entry.id, entry.version, label, "live", comment)
+
+    async def resolve_with_prompt(
+        self,
+        task_id: str,
+        reviewer: str,
+        *,
+        text: str,
+        message: str,
+        rollout: PromptRollout = "active",
+        canary_share: float | None = None,
+        comment: str | None = None,
+    ) -> FixResolution:
+        """Publish a new prompt version of the task's app (active, or a canary of `canary_share`), resolve the task
+        by it and link it to the task's issue."""
+        if rollout not in ("active", "canary"):
+            raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
+        if rollout == "canary" and canary_share is None:
+            raise InvalidQuery("canary_share", "a canary needs 'canary_share': its share of traffic, e.g. 0.1")
+        task = (await self._reviews.claim(task_id, reviewer)).task
+        listed = await self._prompts.publish(
+            task.app,
+            text,
+            message,
+            reviewer,
+            activate=rollout == "active",
+            canary_share=canary_share if rollout == "canary" else None,
+            detail=_detail(task_id, task.issue_id),
+        )
+        version = listed.version
+        label = f"prompt version {version.number} of {version.app} ({version.id}, {rollout})"
+        arm: FixArm = "canary" if rollout == "canary" else "live"
+        return await self._resolve(task_id, reviewer, "prompt", version.id, version.number, label, arm, comment)
+
+    async def _resolve(
+        self,
+        task_id: str,
+        reviewer: str,
+        kind: FixKind,
+        fix_id: str,
+        fix_version: int,
+        label: str,
+        arm: FixArm,
+        comment: str | None,
+    ) -> FixResolution:
+        note = f"Resolved by {label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
+        detail = await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note)
+        issue_id = detail.task.issue_id
+        if issue_id is None:
+            return FixResolution(detail, kind, fix_id, fix_version, label, None, NO_ISSUE)
+        link = await self._links.link_fix(issue_id, kind, fix_id, fix_version, arm, task_id=task_id, actor=reviewer)
+        return FixResolution(detail, kind, fix_id, fix_version, label, link, None)
+
+
+def _detail(task_id: str, issue_id: str | None) -> dict[str, str]:
+    detail = {"task_id": task_id}
+    if issue_id is not None:
+        detail["issue_id"] = issue_id
+    return detail

@@ -1,0 +1,96 @@
+"""Data for the review and interaction page tests: interactions, feedback and issues stored through the stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import uuid_utils
+
+from clustering.issue_status import IssueStatus
+from gateway.app import FeedgateApp
+from gateway.review.records import Priority
+from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+
+APP = "support-bot"
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def interaction_row(question: str, answer: str, *, app: str = APP, **columns: Any) -> dict[str, Any]:
+    """An answered chat interaction row, as the recorder would store it."""
+    return {
+        "id": str(uuid_utils.uuid7()),
+        "created_at": columns.pop("created_at", datetime.now(UTC)),
+        "app": app,
+        "endpoint": "chat.completions",
+        "upstream": "default",
+        "model": columns.pop("model", "gpt-test"),
+        "stream": False,
+        "partial": False,
+        "status_code": 200,
+        "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
+        "response_text": answer,
+        "latency_ms": 420.0,
+        "prompt_tokens": 12,
+        "completion_tokens": 30,
+        "total_tokens": 42,
+        **columns,
+    }
+
+
+async def store(gateway: FeedgateApp, *rows: dict[str, Any]) -> list[str]:
+    """Insert `rows` through the interaction store; their ids."""
+    await gateway.services.interactions.insert_many(list(rows))
+    return [row["id"] for row in rows]
+
+
+async def feedback(
+    gateway: FeedgateApp, interaction_id: str, *, negative: bool = True, comment: str | None = None,
+    correction: str | None = None, user_id: str = "user-1", app: str = APP,
+) -> None:
+    """One feedback event through the feedback store."""
+    await gateway.services.feedback_store.append(
+        {
+            "id": str(uuid_utils.uuid7()),
+            "interaction_id": interaction_id,
+            "created_at": datetime.now(UTC) + timedelta(seconds=1),
+            "app": app,
+            "user_id": user_id,
+            "thumbs": "down" if negative else "up",
+            "comment": comment,
+            "correction": correction,
+            "negative": negative,
+            "submitted_via": "app",
+        }
+    )
+
+
+async def issue(gateway: FeedgateApp, member_ids: list[str], title: str = "fees", app: str = APP) -> str:
+    """An issue holding `member_ids`, stored as a clustering pass stores one; its id."""
+    issue_id = str(uuid_utils.uuid7())
+    now = datetime.now(UTC)
+    write = IssueWrite(
+        id=issue_id, is_new=True, title=title, summary=None, keywords=[], status=IssueStatus.NEW, regressed=False,
+        size=len(member_ids), negative_count=len(member_ids), centroid=np.zeros(4, dtype=np.float32),
+        examples=[{"interaction_id": member_ids[0], "text": title}], first_seen=now, last_seen=now,
+        member_ids=member_ids,
+    )
+    run = RunRecord(
+        id=str(uuid_utils.uuid7()), app=app, started_at=now, finished_at=now, items=len(member_ids), noise=0,
+        issues=[write],
+    )
+    await IssueStore(gateway.services.engine).save_run(run)
+    return issue_id
+
+
+async def task(
+    gateway: FeedgateApp, interaction_ids: list[str], *, reason: str = "Check these answers",
+    priority: Priority = Priority.MEDIUM, tags: tuple[str, ...] = (), issue_id: str | None = None, app: str = APP,
+) -> str:
+    """A manual review task over stored interactions; its id."""
+    opened = await gateway.services.reviews.open_manual(
+        app=app, reason=reason, priority=priority, interaction_ids=interaction_ids, issue_id=issue_id,
+        tags=list(tags), evidence={"why": reason}, actor="test",
+    )
+    return opened.task.task.id

@@ -1,0 +1,130 @@
+"""The interactions pages: search and filters from the URL, keyset paging, and one interaction in full."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from html_page import parse
+from page_seed import XSS, feedback, interaction_row, store
+
+from gateway.accounts.records import Role
+
+
+def ids_on(html: str) -> list[str]:
+    page = parse(html)
+    return [row.attrs["data-interaction-id"] for row in page.find_all("tr") if "data-interaction-id" in row.attrs]
+
+
+async def test_search_and_filters_come_from_the_url(browser_as, gateway):
+    now = datetime.now(UTC)
+    refund, fee, failed, cut, other_app = await store(
+        gateway,
+        interaction_row("How do I get a REFUND?", "Ask support.", created_at=now - timedelta(hours=5)),
+        interaction_row("What is the fee?", "The fee is 2%.", created_at=now - timedelta(hours=4), model="gpt-big"),
+        interaction_row("Refund status?", "", created_at=now - timedelta(hours=3), status_code=502, error="upstream"),
+        interaction_row("Tell me about refunds", "Refunds are", created_at=now - timedelta(hours=2), partial=True),
+        interaction_row("refund", "no", app="other-bot", created_at=now - timedelta(hours=1)),
+    )
+    await feedback(gateway, fee, negative=False)
+    await feedback(gateway, refund, negative=True)
+    # A user's newer event replaces their earlier one: no longer negative.
+    await feedback(gateway, failed, negative=True, user_id="ana")
+    await feedback(gateway, failed, negative=False, user_id="ana")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    async def ids(query: str) -> list[str]:
+        response = await viewer.get(f"/admin/interactions?{query}")
+        assert response.status_code == 200, response.text
+        return ids_on(response.text)
+
+    assert await ids("") == [other_app, cut, failed, fee, refund]
+    assert await ids("q=refund") == [other_app, cut, failed, refund]
+    assert await ids("q=refund&app=support-bot") == [cut, failed, refund]
+    assert await ids("q=FEE+IS") == [fee]
+    assert await ids("model=gpt-big") == [fee]
+    assert await ids("feedback=any") == [failed, fee, refund]
+    assert await ids("feedback=negative") == [refund]
+    assert await ids("feedback=none&app=support-bot") == [cut]
+    assert await ids("status=error") == [failed]
+    assert await ids("status=partial") == [cut]
+    assert await ids("status=ok&app=support-bot") == [fee, refund]
+    since = (now - timedelta(hours=4, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    until = (now - timedelta(hours=2, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    assert await ids(f"since={since}&until={until}") == [failed, fee]
+    assert await ids("q=100%25") == []
+    page = parse((await viewer.get("/admin/interactions?q=refund&status=error")).text)
+    assert page.find("input", name="q").attrs["value"] == "refund"
+    assert page.find("select", name="status").find("option", value="error").attrs.get("selected") is not None
+    assert (await viewer.get("/admin/interactions?status=bad")).status_code == 400
+    assert (await viewer.get(f"/admin/interactions?since={until}&until={since}")).status_code == 400
+
+
+async def test_pages_go_older_with_a_cursor_that_keeps_the_filters(browser_as, gateway):
+    now = datetime.now(UTC)
+    rows = [interaction_row(f"question {n}", "answer", created_at=now - timedelta(minutes=55 - n)) for n in range(55)]
+    ids = list(reversed(await store(gateway, *rows)))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    first = await viewer.get("/admin/interactions?app=support-bot")
+    older = parse(first.text).find("a", rel="next").attrs["href"]
+    second = await viewer.get(older)
+
+    assert ids_on(first.text) == ids[:50]
+    assert "app=support-bot" in older and "cursor=" in older
+    assert ids_on(second.text) == ids[50:]
+    assert parse(second.text).find_all("a", rel="next") == []
+
+
+async def test_the_detail_page_shows_the_conversation_tool_calls_feedback_and_fixes(browser_as, gateway):
+    request = {
+        "model": "gpt-test",
+        "messages": [
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": f"Weather in Paris? {XSS}"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+        ],
+    }
+    answer_calls = [{"id": "call_2", "type": "function", "function": {"name": "get_forecast", "arguments": "{}"}}]
+    policies = [
+        {"policy": "knowledge", "action": "replace_body", "entries": [{"id": "kb-1", "version": 2}]},
+        {"policy": "prompts", "action": "pass", "arm": "canary", "version_id": "v-9"},
+    ]
+    [interaction_id] = await store(
+        gateway,
+        interaction_row(
+            "unused", f"It is 18 C. {XSS}", request=request, tool_calls=answer_calls, policies=policies,
+            finish_reason="tool_calls", ttfb_ms=80.0,
+        ),
+    )
+    await feedback(gateway, interaction_id, comment=f"wrong {XSS}", user_id="ana")
+    await feedback(gateway, interaction_id, negative=False, user_id="ana")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get(f"/admin/interactions/{interaction_id}")
+
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text
+    page = parse(response.text)
+    turns = page.find("section", id="conversation").find_all("div", class_="turn")
+    assert [turn.find("p", class_="who").text.split()[0] for turn in turns] == ["system", "user", "assistant", "tool"]
+    assert turns[1].find("pre").text == f"Weather in Paris? {XSS}"
+    assert turns[2].find("code", class_="tool-name").text == "get_weather"
+    assert turns[2].find("pre").text == '{"city": "Paris"}'
+    assert "result of call_1" in turns[3].text
+    answer = page.find("section", id="answer")
+    assert answer.find("pre", class_="answer").text == f"It is 18 C. {XSS}"
+    assert answer.find("div", data_tool="get_forecast") is not None
+    notes = page.find("section", id="fixes-applied").find_all("tr", class_="policy-note")
+    assert [note.find_all("td")[0].text for note in notes] == ["knowledge", "prompts"]
+    assert '"version_id": "v-9"' in notes[1].text
+    feedback_rows = page.find("section", id="feedback").find_all("tr")[1:]
+    assert [row.find_all("td")[-1].text for row in feedback_rows] == ["earlier", "current"]
+    assert f"wrong {XSS}" in feedback_rows[0].text
+    assert page.find(data_testid="latency").text == "420 ms (first byte after 80 ms)"
+    assert page.find(data_testid="tokens").text == "12 in, 30 out, 42 in all"
+    assert (await viewer.get("/admin/interactions/nope")).status_code == 404

@@ -1,0 +1,51 @@
+"""In a real headless Chromium: open a review task from the queue and decide it with the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from admin_helpers import PASSWORD
+from page_seed import XSS, interaction_row, task
+from test_admin_browser import browser, capture, screenshots  # noqa: F401 (fixtures)
+
+from gateway.accounts.records import Role
+from gateway.config import Settings
+
+pytestmark = pytest.mark.browser
+
+
+def test_open_a_task_and_claim_and_approve_it_with_the_keyboard(settings: Settings, start_gateway, browser, screenshots):  # noqa: F811
+    gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 0.0}))
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
+    row = interaction_row(f"What is the fee? {XSS}", f"The fee is 2%. {XSS}")
+    gateway.run_coroutine(services.interactions.insert_many([row]))
+    task_id = gateway.run_coroutine(task(gateway.app, [row["id"]], reason="Check the fee answer"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(gateway.origin + "/admin/sign-in?next=/admin/reviews")
+    page.fill("input[name=name]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:text('Review queue')")
+    assert page.get_attribute("tr.task-row.selected", "data-task-id") == task_id
+    capture(page, screenshots, "review-queue")
+
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#task-reason:text('Check the fee answer')")
+    page.keyboard.press("c")
+    page.wait_for_selector("[data-testid=task-status]:has-text('claimed by rita')")
+    assert page.text_content("#task-notice") == "You claimed this task."
+    page.keyboard.press("a")
+    page.wait_for_selector("[data-testid=task-status]:has-text('resolved')")
+    assert page.text_content("#task-notice") == "Decision recorded: approve."
+    capture(page, screenshots, "review-task-decided")
+
+    detail = gateway.run_coroutine(services.reviews.get(task_id))
+    assert detail.task.status.value == "resolved" and detail.task.outcome.value == "approve"
+    assert [decision.reviewer for decision in detail.decisions] == ["rita"]
+    assert violations == [] and dialogs == []
+    page.close()

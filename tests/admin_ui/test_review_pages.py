@@ -1,0 +1,195 @@
+"""The review queue and a task's page: filters in the URL, escaping, forms that claim, decide and resolve by a fix."""
+
+from __future__ import annotations
+
+import pytest
+from html_page import csrf_token_of, parse
+from page_seed import XSS, feedback, interaction_row, issue, store, task
+
+from gateway.accounts.records import Role
+from gateway.config import Settings
+from gateway.review.records import Priority
+from gateway.store.audit import AuditFilter
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No second opinions: one decision resolves a task, whatever its id hashes to."""
+    return settings.model_copy(update={"review_second_opinion_share": 0.0})
+
+
+async def audit_actions(gateway, actor: str) -> list[str]:
+    page = await gateway.services.audit_service.list(AuditFilter(actor=actor), 100)
+    return sorted(record.action for record in page.data)
+
+
+async def test_the_queue_filters_come_from_the_url_and_show_how_late_a_task_is(browser_as, gateway):
+    ids = await store(gateway, *(interaction_row(f"Question {n}", f"Answer {n}") for n in range(3)))
+    high = await task(gateway, [ids[0]], reason="Urgent fee answers", priority=Priority.HIGH, tags=("fees",))
+    await task(gateway, [ids[1]], reason="Low priority check", priority=Priority.LOW)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    everything = parse((await viewer.get("/admin/reviews")).text)
+    filtered = parse((await viewer.get("/admin/reviews?priority=high&tag=fees&status=open&sort=queue")).text)
+    none = parse((await viewer.get("/admin/reviews?priority=high&tag=other")).text)
+
+    assert [row.attrs["data-task-id"] for row in everything.find_all("tr", class_="task-row")][0] == high
+    assert len(everything.find_all("tr", class_="task-row")) == 2
+    [row] = filtered.find_all("tr", class_="task-row")
+    assert row.attrs["data-task-id"] == high and row.find("td", class_="reason").text == "Urgent fee answers"
+    assert row.find("td", class_="lateness").text.startswith("due in 23 h")
+    form = filtered.find("form", id="queue-filters")
+    assert form.find("option", value="high").attrs.get("selected") is not None
+    assert form.find("input", name="tag").attrs["value"] == "fees"
+    assert none.find("p", id="queue-empty").text == "No task matches these filters."
+    assert "j / k" in everything.find("p", id="key-help").text
+    assert (await viewer.get("/admin/reviews?priority=urgent")).status_code == 400
+
+
+async def test_a_script_in_an_answer_renders_as_text_on_the_task_page(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row(f"Why? {XSS}", f"Because {XSS}"))
+    await feedback(gateway, interaction_id, comment=XSS, correction=f"Right: {XSS}")
+    task_id = await task(gateway, [interaction_id], reason=f"Check {XSS}")
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    response = await reviewer.get(f"/admin/reviews/{task_id}")
+
+    assert response.status_code == 200, response.text
+    assert "<script>alert" not in response.text and "<img src=x" not in response.text
+    page = parse(response.text)
+    assert [script.attrs["src"] for script in page.find_all("script")] == ["/admin/static/review_keys.js"]
+    assert page.find_all("img") == []
+    assert page.find("h1", id="task-reason").text == f"Check {XSS}"
+    exchange = page.find("article", data_interaction_id=interaction_id)
+    assert exchange.find("pre", class_="answer").text == f"Because {XSS}"
+    assert exchange.find("span", class_="comment").text == f"“{XSS}”"
+    assert f"Right: {XSS}" in page.find("section", id="suggested-action").text
+
+
+async def test_claim_and_decide_through_the_forms_are_audited(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, [interaction_id])
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    claimed = await reviewer.post(f"/admin/reviews/{task_id}/claim", data={"csrf_token": token})
+    page = parse((await reviewer.get(claimed.headers["location"])).text)
+    decided = await reviewer.post(
+        f"/admin/reviews/{task_id}/decide",
+        data={"csrf_token": token, "outcome": "correct", "correction": "The fee is 1%.", "comment": "old fee"},
+    )
+
+    assert claimed.status_code == 303 and claimed.headers["location"] == f"/admin/reviews/{task_id}?done=claimed"
+    assert page.find(data_testid="task-status").text.startswith("in_progress — claimed by rita")
+    assert page.find("p", id="task-notice").text == "You claimed this task."
+    assert decided.status_code == 303
+    detail = await gateway.services.reviews.get(task_id)
+    assert detail.task.status.value == "resolved" and detail.task.outcome.value == "correct"
+    assert detail.decisions[0].reviewer == "rita" and detail.decisions[0].correction == "The fee is 1%."
+    assert await audit_actions(gateway, "rita") == ["review.claim", "review.decision"]
+
+
+async def test_a_claim_held_by_someone_else_is_a_clear_409(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, [interaction_id])
+    await gateway.services.reviews.claim(task_id, "otto")
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    response = await reviewer.post(f"/admin/reviews/{task_id}/decide", data={"csrf_token": token, "outcome": "approve"})
+
+    assert response.status_code == 409
+    assert parse(response.text).find("p", id="task-error").text.startswith(f"review task {task_id} is claimed by otto")
+    assert (await gateway.services.reviews.get(task_id)).task.status.value == "in_progress"
+
+
+async def test_a_viewer_can_read_a_task_but_a_hand_made_post_is_refused(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, [interaction_id])
+    viewer = await browser_as("vic", Role.VIEWER)
+    page = await viewer.get(f"/admin/reviews/{task_id}")
+    token = csrf_token_of(page.text)
+
+    claim = await viewer.post(f"/admin/reviews/{task_id}/claim", data={"csrf_token": token})
+    decide = await viewer.post(f"/admin/reviews/{task_id}/decide", data={"csrf_token": token, "outcome": "approve"})
+
+    assert page.status_code == 200 and parse(page.text).find_all("form", id="claim-form") == []
+    assert [claim.status_code, decide.status_code] == [403, 403]
+    detail = await gateway.services.reviews.get(task_id)
+    assert detail.task.status.value == "open" and detail.decisions == ()
+
+
+@pytest.mark.parametrize("action", ["claim", "decide", "dismiss", "fix/knowledge"])
+async def test_a_post_without_the_csrf_token_is_refused(browser_as, gateway, action):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, [interaction_id])
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    response = await reviewer.post(
+        f"/admin/reviews/{task_id}/{action}", data={"outcome": "approve", "title": "t", "content": "c"}
+    )
+
+    assert response.status_code == 403
+    detail = await gateway.services.reviews.get(task_id)
+    assert detail.task.status.value == "open" and len(detail.events) == 1
+
+
+async def test_resolving_by_a_knowledge_entry_creates_it_resolves_the_task_and_links_the_fix(browser_as, gateway):
+    ids = await store(gateway, *(interaction_row("What is the fee?", "2%") for _ in range(2)))
+    issue_id = await issue(gateway, ids)
+    task_id = await task(gateway, ids, issue_id=issue_id)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    response = await reviewer.post(
+        f"/admin/reviews/{task_id}/fix/knowledge",
+        data={"csrf_token": token, "title": "Fees", "content": "The fee is 1%.", "example_questions": "fee?\n"},
+    )
+
+    assert response.status_code == 303
+    detail = await gateway.services.reviews.get(task_id)
+    assert detail.task.status.value == "resolved" and detail.task.outcome.value == "reject"
+    assert detail.decisions[0].comment.startswith("Resolved by knowledge-base entry 'Fees'")
+    [link] = await gateway.services.fix_links.fixes_for(issue_id)
+    assert link.kind == "knowledge" and link.task_id == task_id and link.created_by == "rita"
+    entry = await gateway.services.knowledge.service.get(link.fix_id)
+    assert entry.content == "The fee is 1%." and entry.example_questions == ("fee?",)
+    assert await audit_actions(gateway, "rita") == ["issue.fix_link", "kb.create", "review.claim", "review.decision"]
+
+
+async def test_resolving_by_a_prompt_version_publishes_it_as_a_canary(browser_as, gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    issue_id = await issue(gateway, ids)
+    task_id = await task(gateway, ids, issue_id=issue_id)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    response = await reviewer.post(
+        f"/admin/reviews/{task_id}/fix/prompt",
+        data={"csrf_token": token, "text": "Fees are 1%.", "message": "fee", "rollout": "canary", "canary_percent": "10"},
+    )
+
+    assert response.status_code == 303, response.text
+    [link] = await gateway.services.fix_links.fixes_for(issue_id)
+    assert link.kind == "prompt" and link.arm == "canary" and link.task_id == task_id
+    version = await gateway.services.prompts.service.get(link.fix_id)
+    assert version.state == "canary" and version.canary_share == pytest.approx(0.1)
+    assert (await gateway.services.reviews.get(task_id)).task.status.value == "resolved"
+
+
+async def test_a_bad_fix_form_keeps_what_was_typed_and_says_why(browser_as, gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, ids)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    response = await reviewer.post(
+        f"/admin/reviews/{task_id}/fix/prompt",
+        data={"csrf_token": token, "text": "Fees are 1%.", "message": "fee", "rollout": "canary", "canary_percent": "x"},
+    )
+
+    assert response.status_code == 400
+    page = parse(response.text)
+    assert "percent" in page.find("p", id="task-error").text
+    assert page.find("form", id="prompt-form").find("textarea", name="text").text == "Fees are 1%."
+    assert await gateway.services.fix_links.fixes_for(await issue(gateway, ids[:1])) == []
