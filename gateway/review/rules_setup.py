@@ -1,0 +1,96 @@
+"""Building the embedding rules' background runner from the settings (what the gateway's services wire up)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clustering.embed import Embedder
+from gateway.config import Settings
+from gateway.review.anomalous import AnomalousRule, AnomalousSettings
+from gateway.review.findings import RuleFinding, open_finding
+from gateway.review.rule_runner import ReviewRuleRunner
+from gateway.review.service import ReviewService, review_service
+from gateway.review.similar_negative import SimilarNegativeRule, SimilarNegativeSettings
+from gateway.review.traffic_index import Embed, TrafficIndex
+from gateway.store.embedding_cache import embed_with_database_cache
+from gateway.store.recent_traffic import RecentTrafficStore
+
+
+def cached_embed(engine: AsyncEngine, make_embedder: Callable[[], Embedder]) -> Embed:
+    """Embedding through the database cache, with the embedder built on first use (the local model loads lazily)."""
+    made: list[Embedder] = []
+
+    async def embed(texts: Sequence[str]) -> np.ndarray:
+        if not made:
+            # Building it may import the openai SDK or load a model: seconds that must not block the loop.
+            made.append(await asyncio.to_thread(make_embedder))
+        return await embed_with_database_cache(engine, made[0], texts)
+
+    return embed
+
+
+def review_rule_runner(
+    settings: Settings,
+    engine: AsyncEngine,
+    environ: Mapping[str, str],
+    reviews: ReviewService | None = None,
+    embedder: Embedder | None = None,
+) -> ReviewRuleRunner | None:
+    """The runner for the enabled rules (None when both are off); `reviews` and `embedder` default to new ones."""
+    if not (settings.review_similar_negative_rule or settings.review_anomalous_rule):
+        return None
+    store = RecentTrafficStore(engine)
+
+    def make_embedder() -> Embedder:
+        if embedder is not None:
+            return embedder
+        # Imported late: it pulls in the openai SDK, seconds of start-up for a gateway that may never embed.
+        from gateway.discovery.schedule import embedder_for
+
+        return embedder_for(settings, environ)
+
+    window = timedelta(days=settings.review_recent_window_days)
+    embed = cached_embed(engine, make_embedder)
+    index = TrafficIndex(store, embed, window=window, cap=settings.review_recent_max_per_app)
+    similar = None
+    if settings.review_similar_negative_rule:
+        rule = SimilarNegativeSettings(
+            neighbours=settings.review_similar_negative_neighbours,
+            share=settings.review_similar_negative_share,
+            high_above=settings.review_similar_negative_high_above,
+        )
+        similar = SimilarNegativeRule(index, store.negative_among, rule)
+    anomalous = None
+    if settings.review_anomalous_rule:
+        anomalous = AnomalousRule(
+            index,
+            AnomalousSettings(
+                percentile=settings.review_anomalous_percentile,
+                min_index=settings.review_anomalous_min_index,
+                sample=settings.review_anomalous_sample,
+                profile_ttl=timedelta(seconds=settings.review_anomalous_profile_seconds),
+            ),
+        )
+    service = reviews or review_service(engine, settings)
+
+    async def open_task(finding: RuleFinding) -> object:
+        return await open_finding(service, finding)
+
+    async def busy_apps() -> list[str]:
+        since = datetime.now(UTC) - window
+        return await store.busy_apps(since, settings.review_anomalous_min_index)
+
+    return ReviewRuleRunner(
+        index,
+        open_task,
+        similar=similar,
+        anomalous=anomalous,
+        busy_apps=busy_apps,
+        queue_size=settings.review_rule_queue_size,
+        refresh_interval=settings.review_recent_refresh_seconds,
+    )

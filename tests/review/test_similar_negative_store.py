@@ -1,0 +1,114 @@
+"""The similar-negative rule over a real store (SQLite and PostgreSQL) and real embeddings of small texts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.config import Settings
+from gateway.review.findings import open_finding
+from gateway.review.records import Priority, Source
+from gateway.review.service import review_service
+from gateway.review.similar_negative import SimilarNegativeRule, SimilarNegativeSettings
+from gateway.store.recent_traffic import RecentTrafficStore
+
+from traffic_helpers import OTHER_TOPICS, REFUNDS, banking_questions, give_feedback, store_questions, traffic_index
+
+APP = "support-bot"
+
+
+def rule_over(engine: AsyncEngine, window: timedelta = timedelta(days=7)) -> SimilarNegativeRule:
+    index = traffic_index(engine, window=window)
+    return SimilarNegativeRule(index, RecentTrafficStore(engine).negative_among, SimilarNegativeSettings())
+
+
+async def test_three_negative_neighbours_are_not_enough_four_are_and_a_changed_mind_counts(engine: AsyncEngine) -> None:
+    ids = await store_questions(engine, REFUNDS + OTHER_TOPICS, APP)
+    query = ids[0]
+    await give_feedback(engine, [query])
+    rule = rule_over(engine)
+    await rule._index.refresh(APP)
+    vectors = rule._index.vectors(APP)
+    assert vectors is not None and len(vectors) == len(ids)
+    nearest = [n.interaction_id for n in vectors.nearest(vectors.vector_of(query), 10, exclude=query)]
+    assert query not in nearest
+
+    await give_feedback(engine, nearest[:3])
+    assert await rule.evaluate(APP, query) is None
+
+    await give_feedback(engine, nearest[3:4])
+    finding = await rule.evaluate(APP, query)
+    assert finding is not None and finding.priority is Priority.MEDIUM
+    assert finding.reason == "4 of the 10 most similar recent answers got negative feedback"
+    assert set(finding.interaction_ids) == {query, *nearest[:4]}
+    assert [n["interaction_id"] for n in finding.evidence["neighbours"]] == nearest
+
+    # The same user's newer thumbs-up replaces their thumbs-down: back to 3 of 10.
+    await give_feedback(engine, nearest[3:4], negative=False)
+    assert await rule.evaluate(APP, query) is None
+
+    await give_feedback(engine, nearest[4:6])
+    assert (await rule.evaluate(APP, query)).priority is Priority.MEDIUM  # 5 of 10
+    await give_feedback(engine, nearest[6:7])
+    assert (await rule.evaluate(APP, query)).priority is Priority.HIGH  # 6 of 10
+
+
+async def test_a_second_negative_feedback_on_a_neighbour_updates_the_same_open_task(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    ids = await store_questions(engine, REFUNDS + OTHER_TOPICS, APP)
+    refunds = ids[: len(REFUNDS)]
+    await give_feedback(engine, refunds)
+    rule = rule_over(engine)
+    await rule._index.refresh(APP)
+    reviews = review_service(engine, Settings(database_url=database_url))
+
+    first = await rule.evaluate(APP, refunds[0])
+    assert first is not None and first.priority is Priority.HIGH
+    opened = await open_finding(reviews, first)
+    assert opened is not None and opened.created
+    assert opened.task.task.source is Source.SIMILAR_NEGATIVE
+    assert opened.task.task.evidence["negative"] == first.evidence["negative"]
+
+    second = await rule.evaluate(APP, refunds[5])
+    assert second is not None
+    updated = await open_finding(reviews, second)
+    assert updated is not None and not updated.created
+    assert updated.task.task.id == opened.task.task.id
+    assert set(updated.task.interaction_ids) == set(first.interaction_ids) | set(second.interaction_ids)
+    assert [event.kind for event in updated.task.events] == ["opened", "updated"]
+
+
+async def test_interactions_older_than_the_window_are_not_neighbours(engine: AsyncEngine) -> None:
+    old = await store_questions(engine, REFUNDS[1:], APP, age=timedelta(days=8))
+    await give_feedback(engine, old)
+    recent = await store_questions(engine, [REFUNDS[0], *OTHER_TOPICS, *banking_questions(6)], APP)
+    await give_feedback(engine, recent[:1])
+
+    rule = rule_over(engine, window=timedelta(days=7))
+    await rule._index.refresh(APP)
+    assert set(rule._index.vectors(APP).live_ids()) == set(recent)
+    assert await rule.evaluate(APP, recent[0]) is None
+
+    # The same data with a 30-day window: the old complaints about refunds are its neighbours.
+    wider = rule_over(engine, window=timedelta(days=30))
+    await wider._index.refresh(APP)
+    finding = await wider.evaluate(APP, recent[0])
+    assert finding is not None and finding.priority is Priority.HIGH
+    assert set(finding.interaction_ids) - {recent[0]} <= set(old)
+
+
+async def test_refreshes_add_only_what_is_new_including_a_late_written_stream(engine: AsyncEngine) -> None:
+    index = traffic_index(engine)
+    first = await store_questions(engine, REFUNDS, APP)
+    loaded = await index.refresh(APP)
+    assert loaded.first_load and loaded.ids == first
+
+    # A stream's row is written when it ends, stamped with the time it began.
+    late = await store_questions(engine, OTHER_TOPICS[:1], APP, age=timedelta(minutes=5))
+    silent = await store_questions(engine, [""], APP)  # no user message: never indexed
+    new = await index.refresh(APP)
+    assert not new.first_load and new.ids == late and new.vectors.shape == (1, 384)
+    assert (await index.refresh(APP)).ids == []
+    assert set(index.vectors(APP).live_ids()) == {*first, *late} and silent[0] not in index.vectors(APP)
