@@ -15,15 +15,22 @@ from clustering.issue_status import IssueStatus
 from gateway.api.admin import AdminController
 from gateway.api.paging import Limit, Offset
 from gateway.api.serialize import issue_detail_json, issue_json, page_json
+from gateway.domain.errors import InvalidQuery
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
 
 
-@dataclass
-class StatusChange:
-    """A person's decision about an issue: `status` is open, resolved or dismissed; `note` says why."""
+# Who the audit log names for a change made with the admin token.
+ADMIN_ACTOR = "admin-token"
 
-    status: IssueStatus
+
+@dataclass
+class IssueChange:
+    """One change to an issue: a new `status` (open, resolved or dismissed), a new `title`, or `merged_into` another issue of the same app; `note` says why."""
+
+    status: IssueStatus | None = None
+    title: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    merged_into: Annotated[str, Meta(min_length=1, max_length=36)] | None = None
     note: Annotated[str, Meta(max_length=2000)] | None = None
 
 
@@ -57,11 +64,20 @@ class IssuesController(AdminController):
             raise NotFoundException(f"no issue with id {issue_id!r}")
         return issue_detail_json(detail)
 
-    @patch("/{issue_id:str}", summary="Triage an issue: open, resolve or dismiss it")
-    async def change_status(
-        self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[StatusChange]
+    @patch("/{issue_id:str}", summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another")
+    async def change_issue(
+        self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[IssueChange]
     ) -> dict[str, Any]:
-        detail = await services.issue_service.triage(issue_id, data.status, data.note)
+        issues = services.issue_service
+        asked = [name for name in ("status", "title", "merged_into") if getattr(data, name) is not None]
+        if len(asked) != 1:
+            raise InvalidQuery("status", "give exactly one of 'status', 'title' or 'merged_into'")
+        if data.status is not None:
+            detail = await issues.triage(issue_id, data.status, data.note, actor=ADMIN_ACTOR)
+        elif data.title is not None:
+            detail = await issues.rename(issue_id, data.title, actor=ADMIN_ACTOR)
+        else:
+            detail = await issues.merge(issue_id, str(data.merged_into), actor=ADMIN_ACTOR, note=data.note)
         if detail is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
         return issue_detail_json(detail)

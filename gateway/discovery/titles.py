@@ -31,16 +31,23 @@ def title_clusters(
 ) -> list[ClusterTitle]:
     """One title per cluster, in order (blocking: the LLM is called synchronously).
 
-    Without a titler, the keyword title. With one, an issue that already has an LLM title
+    An issue a person renamed keeps their title. Otherwise, without a titler, the keyword title. With one, an issue that already has an LLM title
     keeps it while its keywords hold; others are asked for, and a failed call falls back
     to the keyword title (the pass must not fail because a model is down).
     """
     titles = [ClusterTitle(title=cluster.title, summary="") for cluster in clusters]
+    for outcome in tracking.outcomes:
+        previous = tracked.get(outcome.issue_id) if outcome.issue_id else None
+        if previous is not None and previous.renamed:
+            # A person chose this title: no run replaces it (they can rename it again).
+            titles[outcome.cluster_index] = ClusterTitle(title=previous.title, summary=previous.summary or "")
     if titler is None:
         return titles
     for outcome in tracking.outcomes:
         cluster = clusters[outcome.cluster_index]
         previous = tracked.get(outcome.issue_id) if outcome.issue_id else None
+        if previous is not None and previous.renamed:
+            continue
         if previous is not None and previous.summary and _keywords_kept(previous.keywords, cluster.keywords) >= MIN_KEYWORDS_KEPT:
             titles[outcome.cluster_index] = ClusterTitle(title=previous.title, summary=previous.summary)
             continue

@@ -10,6 +10,7 @@ from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.records import from_columns
+from gateway.store.issue_edits import IssueEditStore, IssueHead
 from gateway.store.issues import IssueFilter, IssueSort, IssueStore
 
 Row = dict[str, Any]
@@ -109,11 +110,16 @@ class IssueDetail:
         )
 
 
-class IssueService:
-    """Lists issues and records people's decisions about them."""
+# The longest title a person may give an issue.
+MAX_TITLE = 200
 
-    def __init__(self, store: IssueStore) -> None:
+
+class IssueService:
+    """Lists issues and records people's decisions about them (status, title, merges), each audited."""
+
+    def __init__(self, store: IssueStore, edits: IssueEditStore | None = None) -> None:
         self._store = store
+        self._edits = edits
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> Page[Issue]:
         """Issues matching `where`, biggest or fastest-growing first, `limit` at a time from `offset`."""
@@ -126,8 +132,10 @@ class IssueService:
         row = await self._store.get(issue_id)
         return IssueDetail.from_row(row) if row is not None else None
 
-    async def triage(self, issue_id: str, status: IssueStatus, note: str | None = None) -> IssueDetail | None:
-        """Open, resolve or dismiss an issue, noting why; None if there is no such issue.
+    async def triage(
+        self, issue_id: str, status: IssueStatus, note: str | None = None, actor: str | None = None
+    ) -> IssueDetail | None:
+        """Open, resolve or dismiss an issue, noting why (audited as "issue.status" when `actor` is named); None if there is no such issue.
 
         The one place a person changes an issue's status, so every change is recorded the same way.
         """
@@ -135,5 +143,52 @@ class IssueService:
             allowed = ", ".join(sorted(TRIAGE_STATUSES))
             message = f"'status' must be one of {allowed}: only a clustering run makes an issue {status}"
             raise InvalidQuery("status", message)
-        row = await self._store.set_status(issue_id, status, note)
+        row = await self._store.set_status(issue_id, status, note, actor)
         return IssueDetail.from_row(row) if row is not None else None
+
+    async def rename(self, issue_id: str, title: str, actor: str) -> IssueDetail | None:
+        """Give an issue a title a person chose (event "renamed", audit "issue.rename"); None if there is no such issue."""
+        title = " ".join(title.split())
+        if not 1 <= len(title) <= MAX_TITLE:
+            raise InvalidQuery("title", f"'title' must be 1 to {MAX_TITLE} characters")
+        if not await self._edit_store().rename(issue_id, title, actor):
+            return None
+        return await self.get(issue_id)
+
+    async def merge(self, issue_id: str, into_id: str, actor: str, note: str | None = None) -> IssueDetail | None:
+        """Merge an issue into another of the same app; None if there is no such issue.
+
+        The merged issue's complaints join the other's; it keeps its id with `merged_into` set, status
+        dismissed and size 0 (so it leaves the default listing), and both issues' events say so.
+        A later clustering run that finds the complaints apart again may bring it back, dismissed.
+        """
+        edits = self._edit_store()
+        source = await edits.head(issue_id)
+        if source is None:
+            return None
+        if into_id == issue_id:
+            raise InvalidQuery("merged_into", "an issue cannot be merged into itself")
+        if source.merged_into is not None:
+            raise InvalidQuery("merged_into", f"this issue is already merged into {source.merged_into!r}")
+        target = await edits.head(into_id)
+        if target is None:
+            raise InvalidQuery("merged_into", f"no issue with id {into_id!r}")
+        if target.app != source.app:
+            raise InvalidQuery("merged_into", f"issue {into_id!r} belongs to app {target.app!r}, not {source.app!r}")
+        if target.merged_into is not None:
+            raise InvalidQuery(
+                "merged_into", f"issue {into_id!r} was itself merged into {target.merged_into!r}: merge into that one"
+            )
+        if not await edits.merge(issue_id, into_id, actor, note):
+            raise InvalidQuery("merged_into", "this issue was merged meanwhile")
+        return await self.get(issue_id)
+
+    async def merge_targets(self, issue_id: str, app: str, limit: int) -> list[IssueHead]:
+        """The issues `issue_id` may be merged into: the biggest of its app that are not merged away, itself left out."""
+        targets = await self._edit_store().merge_targets(app, limit + 1)
+        return [target for target in targets if target.id != issue_id][:limit]
+
+    def _edit_store(self) -> IssueEditStore:
+        if self._edits is None:
+            raise RuntimeError("this IssueService was made without an IssueEditStore")
+        return self._edits

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
 from clustering.issue_status import CLOSED_STATUSES, TRIAGE_STATUSES, IssueStatus
+from gateway.audit.records import AuditEntry
+from gateway.store.audit import append
 from gateway.store.chunks import chunks
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
 
@@ -52,6 +54,8 @@ class TrackedIssue:
     title: str = ""
     summary: str | None = None
     keywords: tuple[str, ...] = ()
+    # A person renamed it (a "renamed" event): runs keep that title.
+    renamed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ class IssueRetirement:
     merged_into: str | None = None
 
 
-EventKind = Literal["split", "merge", "merged_into", "reopened", "vanished", "status"]
+EventKind = Literal["split", "merge", "merged_into", "reopened", "vanished", "status", "renamed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +141,15 @@ class IssueStore:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(select(issues).where(issues.c.app == app))).mappings().all()
             members: dict[str, set[str]] = {row["id"]: set() for row in rows}
+            renamed: set[str] = set()
             for chunk in chunks(list(members)):
                 query = select(issue_members).where(issue_members.c.issue_id.in_(chunk))
                 for issue_id, interaction_id in await connection.execute(query):
                     members[issue_id].add(interaction_id)
+                named = select(issue_events.c.issue_id).where(
+                    issue_events.c.issue_id.in_(chunk), issue_events.c.kind == "renamed"
+                )
+                renamed.update((await connection.execute(named)).scalars())
         return [
             TrackedIssue(
                 id=row["id"],
@@ -153,6 +162,7 @@ class IssueStore:
                 title=row["title"],
                 summary=row["summary"],
                 keywords=tuple(row["keywords"] or ()),
+                renamed=row["id"] in renamed,
             )
             for row in rows
             if row["centroid"] is not None
@@ -228,21 +238,25 @@ class IssueStore:
                     ],
                 )
 
-    async def set_status(self, issue_id: str, status: IssueStatus, note: str | None = None) -> Row | None:
+    async def set_status(
+        self, issue_id: str, status: IssueStatus, note: str | None = None, actor: str | None = None
+    ) -> Row | None:
         """Set an issue's status by hand, recorded as an event with the optional note; None if there is no such issue.
 
         Only TRIAGE_STATUSES can be set (a run alone makes an issue new): others raise ValueError.
         Resolving or dismissing clears the regression flag: someone has looked at it again.
+        With `actor`, the change is also in the audit log ("issue.status") under that name.
         """
         if status not in TRIAGE_STATUSES:
             raise ValueError(f"an issue cannot be set to {status!r} by hand")
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            current = (
-                await connection.execute(select(issues.c.status).where(issues.c.id == issue_id))
-            ).scalar_one_or_none()
-            if current is None:
+            found = (
+                await connection.execute(select(issues.c.status, issues.c.app).where(issues.c.id == issue_id))
+            ).first()
+            if found is None:
                 return None
+            current, app = found
             values: dict[str, Any] = {"status": status, "updated_at": now}
             if status in CLOSED_STATUSES:
                 values["regressed"] = False
@@ -251,7 +265,27 @@ class IssueStore:
             await connection.execute(
                 insert(issue_events).values(issue_id=issue_id, run_id=None, kind="status", detail=detail, created_at=now)
             )
+            if actor is not None:
+                entry = AuditEntry(actor, "issue.status", "issue", issue_id, app, current, str(status), note)
+                await append(connection, entry)
         return await self.get(issue_id)
+
+    async def reopen_regressed(self, issue_id: str, detail: dict[str, Any], audit: AuditEntry) -> bool:
+        """Reopen a resolved issue and flag it `regressed`, with a "reopened" event and `audit`; False if it is not resolved."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            reopened = await connection.execute(
+                update(issues)
+                .where(issues.c.id == issue_id, issues.c.status == IssueStatus.RESOLVED)
+                .values(status=IssueStatus.OPEN, regressed=True, updated_at=now)
+            )
+            if not reopened.rowcount:
+                return False
+            await connection.execute(
+                insert(issue_events).values(issue_id=issue_id, run_id=None, kind="reopened", detail=detail, created_at=now)
+            )
+            await append(connection, audit)
+        return True
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> list[Row]:
         """Issues matching `where`, biggest or fastest-growing first, each with `growth` and `trend`."""
@@ -315,12 +349,19 @@ class IssueStore:
 def _issues_with_growth() -> tuple[Select[Any], ColumnElement[int]]:
     """Every issue with its `growth`: the size it gained since its previous run (all of it after its first).
 
-    Computed in SQL so listings can sort and page by it; one issue is read the same way.
+    Computed in SQL so listings can sort and page by it; one issue is read the same way. The
+    previous size is one lookup per issue in issue_history's primary key (issue_id, run_id),
+    so reading or sorting issues never scans the whole history.
     """
     history = issue_history.c
-    position = func.row_number().over(partition_by=history.issue_id, order_by=history.run_id.desc())
-    ranked = select(history.issue_id, history.size, position.label("position")).subquery()
-    previous = select(ranked.c.issue_id, ranked.c.size).where(ranked.c.position == 2).subquery()
-    growth = (issues.c.size - func.coalesce(previous.c.size, 0)).label("growth")
-    query = select(issues, growth).outerjoin(previous, previous.c.issue_id == issues.c.id)
-    return query, growth
+    previous = (
+        select(history.size)
+        .where(history.issue_id == issues.c.id)
+        .order_by(history.run_id.desc())
+        .limit(1)
+        .offset(1)
+        .correlate(issues)
+        .scalar_subquery()
+    )
+    growth = (issues.c.size - func.coalesce(previous, 0)).label("growth")
+    return select(issues, growth), growth

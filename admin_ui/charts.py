@@ -1,0 +1,255 @@
+"""SVG charts drawn on the server (no chart library): line and bar charts with axes, ticks and units, and sparklines.
+
+Every label is XML-escaped here and the result is wrapped in Markup, so a template inserts it
+as is: `{{ chart }}`. Charts carry role="img" and an aria-label, and a <title> per point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+# Colour per series (the CSS may restyle them through the series-N classes).
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
+WIDTH = 640
+HEIGHT = 220
+# Room for the y-axis labels (left), the x-axis labels (bottom), and the legend (top).
+MARGIN_LEFT = 56
+MARGIN_RIGHT = 12
+MARGIN_TOP = 24
+MARGIN_BOTTOM = 36
+MAX_X_LABELS = 8
+
+Formatter = Callable[[float], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One named line or set of bars: a value (or None for a gap) per x label."""
+
+    name: str
+    values: Sequence[float | None]
+
+
+def _text(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def plain_number(value: float) -> str:
+    """A tick label for counts: 1200 as "1.2k", 3 as "3"."""
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    if abs(value) >= 1_000:
+        return f"{value / 1_000:g}k"
+    return f"{value:g}"
+
+
+def percent(value: float) -> str:
+    """A tick label for a rate between 0 and 1: 0.25 as "25 %"."""
+    return f"{value * 100:g} %"
+
+
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """Evenly spaced round ticks from 0 to at least `top` (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if top <= 0 or not math.isfinite(top):
+        return [0.0, 1.0]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    steps = math.ceil(top / step - 1e-9)
+    return [round(step * n, 10) for n in range(steps + 1)]
+
+
+def _label_every(count: int) -> int:
+    return max(1, math.ceil(count / MAX_X_LABELS))
+
+
+def _frame(
+    title: str, unit: str, labels: Sequence[str], ticks: list[float], fmt: Formatter, series: Sequence[Series]
+) -> tuple[list[str], Callable[[float], float], float, float]:
+    """The opening tag, legend, gridlines and axes; with the y mapping, the plot's left and width."""
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    top = ticks[-1] or 1.0
+
+    def y_of(value: float) -> float:
+        return MARGIN_TOP + plot_h - (value / top) * plot_h
+
+    label = f"{title} ({unit})" if unit else title
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-label="{_text(label)}">',
+        f"<title>{_text(label)}</title>",
+    ]
+    x = MARGIN_LEFT
+    for index, one in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        parts.append(
+            f'<g class="legend"><rect x="{x}" y="6" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="15">{_text(one.name)}</text></g>'
+        )
+        x += 24 + 7 * len(one.name)
+    for tick in ticks:
+        y = y_of(tick)
+        parts.append(
+            f'<line class="grid" x1="{MARGIN_LEFT}" x2="{MARGIN_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
+            f'<text class="tick y-tick" x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_text(fmt(tick))}</text>'
+        )
+    bottom = MARGIN_TOP + plot_h
+    parts.append(
+        f'<line class="axis x-axis" x1="{MARGIN_LEFT}" x2="{MARGIN_LEFT + plot_w}" y1="{bottom}" y2="{bottom}" stroke="#374151"/>'
+        f'<line class="axis y-axis" x1="{MARGIN_LEFT}" x2="{MARGIN_LEFT}" y1="{MARGIN_TOP}" y2="{bottom}" stroke="#374151"/>'
+    )
+    if unit:
+        parts.append(
+            f'<text class="unit" x="12" y="{MARGIN_TOP + plot_h / 2:.1f}" text-anchor="middle" '
+            f'transform="rotate(-90 12 {MARGIN_TOP + plot_h / 2:.1f})">{_text(unit)}</text>'
+        )
+    return parts, y_of, MARGIN_LEFT, plot_w
+
+
+def _x_labels(labels: Sequence[str], x_of: Callable[[int], float]) -> list[str]:
+    every = _label_every(len(labels))
+    y = HEIGHT - MARGIN_BOTTOM + 16
+    return [
+        f'<text class="tick x-tick" x="{x_of(i):.1f}" y="{y}" text-anchor="middle">{_text(label)}</text>'
+        for i, label in enumerate(labels)
+        if i % every == 0
+    ]
+
+
+def _top_of(series: Sequence[Series], fixed_top: float | None) -> float:
+    if fixed_top is not None:
+        return fixed_top
+    values = [v for one in series for v in one.values if v is not None]
+    return max(values, default=0.0)
+
+
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    unit: str = "",
+    fmt: Formatter = plain_number,
+    top: float | None = None,
+) -> Markup:
+    """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt`; None values leave gaps."""
+    ticks = nice_ticks(_top_of(series, top))
+    parts, y_of, left, plot_w = _frame(title, unit, labels, ticks, fmt, series)
+    step = plot_w / max(len(labels) - 1, 1)
+
+    def x_of(index: int) -> float:
+        return left + index * step if len(labels) > 1 else left + plot_w / 2
+
+    for index, one in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        runs: list[list[str]] = [[]]
+        points = []
+        for i, value in enumerate(one.values):
+            if value is None:
+                runs.append([])
+                continue
+            runs[-1].append(f"{x_of(i):.1f},{y_of(value):.1f}")
+            points.append(
+                f'<circle cx="{x_of(i):.1f}" cy="{y_of(value):.1f}" r="2.5" fill="{colour}">'
+                f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(fmt(value))}</title></circle>"
+            )
+        parts.append(f'<g class="series series-{index}" data-series="{_text(one.name)}">')
+        parts.extend(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(run)}"/>'
+            for run in runs
+            if len(run) > 1
+        )
+        parts.extend(points)
+        parts.append("</g>")
+    parts.extend(_x_labels(labels, x_of))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    unit: str = "",
+    fmt: Formatter = plain_number,
+) -> Markup:
+    """Grouped bars: one group per x label, one bar per series, y from 0 with round ticks."""
+    ticks = nice_ticks(_top_of(series, None))
+    parts, y_of, left, plot_w = _frame(title, unit, labels, ticks, fmt, series)
+    slot = plot_w / max(len(labels), 1)
+    bar_w = max(1.0, slot * 0.8 / max(len(series), 1))
+    bottom = y_of(0)
+
+    def x_of(index: int) -> float:
+        return left + slot * (index + 0.5)
+
+    for index, one in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        parts.append(f'<g class="series series-{index}" data-series="{_text(one.name)}">')
+        for i, value in enumerate(one.values):
+            if value is None:
+                continue
+            x = left + slot * i + slot * 0.1 + bar_w * index
+            y = y_of(value)
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bottom - y:.1f}" fill="{colour}">'
+                f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(fmt(value))}</title></rect>"
+            )
+        parts.append("</g>")
+    parts.extend(_x_labels(labels, x_of))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def sparkline(values: Sequence[float | None], *, label: str, width: int = 100, height: int = 24) -> Markup:
+    """A small line without axes (the last point marked), for a table cell; `label` is its accessible name."""
+    known = [v for v in values if v is not None]
+    parts = [
+        f'<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{_text(label)}"><title>{_text(label)}</title>'
+    ]
+    if known:
+        low, high = min(known), max(known)
+        span = (high - low) or 1.0
+        step = (width - 4) / max(len(values) - 1, 1)
+        coords = [
+            (2 + i * step, height - 2 - (v - low) / span * (height - 4)) for i, v in enumerate(values) if v is not None
+        ]
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{points}"/>')
+        x, y = coords[-1]
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{PALETTE[0]}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def scatter_map(points: Sequence[tuple[float, float, bool]], *, label: str, highlight: str, rest: str) -> Markup:
+    """Points with x and y in [0, 1], highlighted ones drawn last in red, the rest in grey; a legend names both."""
+    size = 360
+    pad = 10
+    parts = [
+        f'<svg class="chart scatter" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size + 20}" '
+        f'role="img" aria-label="{_text(label)}"><title>{_text(label)}</title>',
+        f'<rect x="0" y="20" width="{size}" height="{size}" fill="#ffffff" stroke="#d9dee5"/>',
+        f'<g class="legend"><circle cx="8" cy="10" r="4" fill="{PALETTE[1]}"/><text x="16" y="14">{_text(highlight)}</text>'
+        f'<circle cx="{size / 2:.0f}" cy="10" r="4" fill="#9ca3af"/><text x="{size / 2 + 8:.0f}" y="14">{_text(rest)}</text></g>',
+    ]
+    inner = size - 2 * pad
+    for marked in (False, True):
+        colour, radius, css = (PALETTE[1], 3.2, "member") if marked else ("#9ca3af", 2.0, "other")
+        parts.append(f'<g class="{css}">')
+        parts.extend(
+            f'<circle cx="{pad + x * inner:.1f}" cy="{20 + pad + (1 - y) * inner:.1f}" r="{radius}" fill="{colour}"/>'
+            for x, y, member in points
+            if member is marked
+        )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,107 @@
+"""What the issues pages show, read from the URL and the domain: the list's query, an example side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from clustering.issue_status import IssueStatus
+from gateway.discovery.items import last_user_message
+from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.interactions import InteractionWithFeedback
+from gateway.domain.issues import IssueExample
+from gateway.store.issues import IssueFilter, IssueSort
+
+ISSUES_PATH = "/admin/issues"
+PAGE_SIZE = 50
+SORTS: tuple[IssueSort, ...] = ("size", "growth")
+STATUSES = tuple(status.value for status in IssueStatus)
+# The longest page number the list accepts (past it, the page is empty anyway).
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The issues list's filters, sort and page, as they live in the URL."""
+
+    app: str | None = None
+    status: IssueStatus | None = None
+    sort: IssueSort = "size"
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> ListQuery:
+        """The query in the URL's parameters; a value it does not know falls back to the default."""
+        app = (params.get("app") or "").strip()[:200] or None
+        status = params.get("status") or ""
+        sort = params.get("sort") or "size"
+        page = params.get("page") or "1"
+        return cls(
+            app=app,
+            status=IssueStatus(status) if status in STATUSES else None,
+            sort=sort if sort in SORTS else "size",  # type: ignore[arg-type]
+            page=min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1,
+        )
+
+    @property
+    def where(self) -> IssueFilter:
+        """The domain filter for this query."""
+        return IssueFilter(app=self.app, status=self.status)
+
+    @property
+    def offset(self) -> int:
+        """How many issues come before this page."""
+        return (self.page - 1) * PAGE_SIZE
+
+    def url(self, **changes: object) -> str:
+        """The list's URL for this query with `changes` (app, status, sort, page); defaults are left out."""
+        query = replace(self, **changes)  # type: ignore[arg-type]
+        params = {
+            "app": query.app or "",
+            "status": query.status.value if query.status else "",
+            "sort": query.sort if query.sort != "size" else "",
+            "page": str(query.page) if query.page != 1 else "",
+        }
+        kept = {key: value for key, value in params.items() if value}
+        return f"{ISSUES_PATH}?{urlencode(kept)}" if kept else ISSUES_PATH
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleView:
+    """One typical complaint side by side: the user's message, the answer, the comment and the correction."""
+
+    interaction_id: str
+    found: bool
+    # The text clustering grouped by (kept with the issue, shown when the interaction is gone).
+    cluster_text: str
+    question: str
+    answer: str | None
+    comment: str | None
+    correction: str | None
+    thumbs: str | None
+    rating: int | None
+
+
+def _first(events: tuple[FeedbackEvent, ...], field: str) -> str | None:
+    values = [getattr(event, field) for event in events if getattr(event, field)]
+    return values[0] if values else None
+
+
+def example_view(example: IssueExample, found: InteractionWithFeedback | None) -> ExampleView:
+    """The example with its interaction and current feedback (negative feedback first), or marked missing."""
+    if found is None:
+        return ExampleView(example.interaction_id, False, example.text, "", None, None, None, None, None)
+    current = tuple(sorted(found.current, key=lambda event: (not event.negative, event.created_at)))
+    head = current[0] if current else None
+    return ExampleView(
+        interaction_id=example.interaction_id,
+        found=True,
+        cluster_text=example.text,
+        question=last_user_message(found.interaction.request),
+        answer=found.interaction.response_text,
+        comment=_first(current, "comment"),
+        correction=_first(current, "correction"),
+        thumbs=head.thumbs if head else None,
+        rating=head.rating if head else None,
+    )

@@ -1,0 +1,270 @@
+"""The Issues pages: the list (sort, filters and page in the URL) and one issue with its examples, history and actions.
+
+Reading needs a session (viewer and up); every action needs reviewer or admin, checked on the
+server, and goes through the same domain services as the JSON API (IssueService, ReviewService),
+under the user's name. A fix's measured effect is slow (it embeds and scans traffic), so the page
+only lists the linked fixes and a script loads the effect afterwards from /effect, and the
+feedback map from /map.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from admin_ui.charts import Series, line_chart, scatter_map, sparkline
+from admin_ui.issue_views import ISSUES_PATH, PAGE_SIZE, SORTS, STATUSES, ListQuery, example_view
+from admin_ui.rendering import render
+from admin_ui.session import current_user, reviewer_or_admin, signed_in
+from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
+from gateway.accounts.records import Role, SignedInUser
+from gateway.discovery.feedback_map import FeedbackMapService
+from gateway.domain.errors import InvalidQuery
+from gateway.domain.issues import Issue, IssueDetail
+from gateway.effect.links import IssueNotFound
+from gateway.effect.records import FixLink
+from gateway.review.errors import TaskConflict
+from gateway.review.records import Priority, Source
+from gateway.services import Services
+from gateway.store.reduction_fits import ReductionFitStore
+from gateway.store.reviews import ReviewFilter
+
+# How many representative examples the issue page shows side by side.
+EXAMPLES_SHOWN = 6
+# How many of the issue's review tasks the page lists (newest first).
+TASKS_SHOWN = 10
+# How many issues of the same app the merge form offers.
+MERGE_CHOICES = 100
+# What a redirect after an action may say: a fixed message per code, so a crafted link cannot put words on the page.
+NOTICES = {
+    "open": "Reopened.",
+    "resolved": "Resolved.",
+    "dismissed": "Dismissed.",
+    "renamed": "Renamed.",
+    "merged": "Merged.",
+    "review": "Review task opened (or the issue's open task updated).",
+    "review-unchanged": "The issue's open review task already says this: nothing changed.",
+}
+
+
+def trend_sparkline(issue: Issue) -> Any:
+    """The issue's size over its last runs, as a sparkline."""
+    sizes = [float(point.size) for point in issue.trend]
+    return sparkline(sizes, label=f"Size over the last {len(sizes)} runs: {', '.join(str(p.size) for p in issue.trend)}")
+
+
+def history_chart(detail: IssueDetail) -> Any:
+    """The issue's daily series: its size and negative feedback count per day with a run."""
+    if not detail.daily:
+        return None
+    labels = [point.day.isoformat() for point in detail.daily]
+    series = [
+        Series("complaints (size)", [float(point.size) for point in detail.daily]),
+        Series("negative feedback", [float(point.negative_count) for point in detail.daily]),
+    ]
+    return line_chart("Issue history per day", labels, series, unit="complaints")
+
+
+async def _fixes(services: Services, issue_id: str) -> list[FixLink]:
+    try:
+        return await services.fix_links.fixes_for(issue_id)
+    except IssueNotFound:
+        return []
+
+
+async def _issue_page(
+    request: Request,
+    services: Services,
+    issue_id: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    detail = await services.issue_service.get(issue_id)
+    if detail is None:
+        raise NotFoundException(f"No issue with id {issue_id}.")
+    issue = detail.issue
+    examples = detail.examples[:EXAMPLES_SHOWN]
+    user = current_user(request)
+    can_act = user is not None and user.allows(Role.REVIEWER)
+    interactions = services.interaction_service
+    found, fixes, merge_choices, tasks = await asyncio.gather(
+        asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
+        _fixes(services, issue_id),
+        services.issue_service.merge_targets(issue.id, issue.app, MERGE_CHOICES if can_act else 0),
+        services.reviews.list(ReviewFilter(issue_id=issue_id), sort="newest", limit=TASKS_SHOWN),
+    )
+    notice = NOTICES.get(request.query_params.get("done") or "")
+    return render(
+        request,
+        "issue.html",
+        status_code=status_code,
+        issue=issue,
+        detail=detail,
+        examples=[example_view(e, f) for e, f in zip(examples, found, strict=True)],
+        history=history_chart(detail),
+        changes=list(reversed(detail.changes)),
+        fixes=fixes,
+        tasks=tasks.data,
+        merge_choices=merge_choices,
+        triage_statuses=[status.value for status in IssueStatus if status in TRIAGE_STATUSES],
+        priorities=[priority.value for priority in Priority],
+        notice=notice,
+        error=error,
+        list_url=ISSUES_PATH,
+        can_act=can_act,
+    )
+
+
+def _done(issue_id: str, what: str) -> Redirect:
+    # Post/redirect/get: reloading the page does not repeat the action.
+    return Redirect(f"{ISSUES_PATH}/{issue_id}?done={what}", status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+
+
+class IssuesController(Controller):
+    """/admin/issues: reading for every signed-in user; actions for reviewers and admins."""
+
+    path = "/issues"
+    guards = [signed_in]
+
+    @get("/")
+    async def list_issues(self, request: Request, services: NamedDependency[Services]) -> Response:
+        """Issues by size or growth, filtered by app and status, a page at a time."""
+        query = ListQuery.from_params(request.query_params)
+        page, apps = await asyncio.gather(
+            services.issue_service.list(query.where, sort=query.sort, limit=PAGE_SIZE, offset=query.offset),
+            services.issues.live_apps(),
+        )
+        return render(
+            request,
+            "issues.html",
+            query=query,
+            issues=[(issue, trend_sparkline(issue)) for issue in page.data],
+            has_next=page.next_offset is not None,
+            apps=apps,
+            statuses=STATUSES,
+            sorts=SORTS,
+        )
+
+    @get("/{issue_id:str}")
+    async def show_issue(self, request: Request, services: NamedDependency[Services], issue_id: FromPath[str]) -> Response:
+        """One issue: summary, keywords, examples side by side, history, events, fixes and (for reviewers) actions."""
+        return await _issue_page(request, services, issue_id)
+
+    @get("/{issue_id:str}/effect")
+    async def effect(self, request: Request, services: NamedDependency[Services], issue_id: FromPath[str]) -> Response:
+        """The measured effect of the issue's latest fix, as a fragment the issue page loads after itself."""
+        try:
+            effect = await services.effects.effect(issue_id)
+        except IssueNotFound as exc:
+            raise NotFoundException(f"No issue with id {issue_id}.") from exc
+        return render(request, "issue_effect.html", effect=effect)
+
+    @get("/{issue_id:str}/map")
+    async def feedback_map(
+        self, request: Request, services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response:
+        """The app's negative feedback in 2-D with the issue's members marked, as a fragment the issue page loads after itself."""
+        detail = await services.issue_service.get(issue_id)
+        if detail is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        found = await FeedbackMapService(ReductionFitStore(services.engine)).for_issue(detail.issue.app, detail.member_ids)
+        chart = None
+        if found is not None:
+            points = [(point.x, point.y, point.member) for point in found.points]
+            label = f"Negative feedback of {found.app}: this issue's complaints in red"
+            chart = scatter_map(points, label=label, highlight="this issue", rest="other complaints")
+        return render(request, "issue_map.html", feedback_map=found, chart=chart, app=detail.issue.app)
+
+    @post("/{issue_id:str}/status", guards=[reviewer_or_admin])
+    async def change_status(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response:
+        """Reopen, resolve or dismiss the issue, with an optional note."""
+        form = await _form(request)
+        status = form.get("status", "")
+        try:
+            if status not in STATUSES:
+                raise InvalidQuery("status", "Choose open, resolved or dismissed.")
+            changed = await services.issue_service.triage(
+                issue_id, IssueStatus(status), form.get("note") or None, actor=user.name
+            )
+        except InvalidQuery as exc:
+            return await _issue_page(request, services, issue_id, status_code=400, error=exc.message)
+        if changed is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        return _done(issue_id, status)
+
+    @post("/{issue_id:str}/rename", guards=[reviewer_or_admin])
+    async def rename(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response:
+        """Give the issue a new title."""
+        form = await _form(request)
+        try:
+            changed = await services.issue_service.rename(issue_id, form.get("title", ""), actor=user.name)
+        except InvalidQuery as exc:
+            return await _issue_page(request, services, issue_id, status_code=400, error=exc.message)
+        if changed is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        return _done(issue_id, "renamed")
+
+    @post("/{issue_id:str}/merge", guards=[reviewer_or_admin])
+    async def merge(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response:
+        """Merge the issue into another issue of the same app; the page then shows the merged issue."""
+        form = await _form(request)
+        try:
+            changed = await services.issue_service.merge(
+                issue_id, form.get("into", ""), actor=user.name, note=form.get("note") or None
+            )
+        except InvalidQuery as exc:
+            return await _issue_page(request, services, issue_id, status_code=400, error=exc.message)
+        if changed is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        return _done(issue_id, "merged")
+
+    @post("/{issue_id:str}/review", guards=[reviewer_or_admin])
+    async def open_review(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response:
+        """Open a review task for the issue (or add to its open one), with its examples' interactions."""
+        form = await _form(request)
+        detail = await services.issue_service.get(issue_id)
+        if detail is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        priority = form.get("priority", "")
+        reason = form.get("reason") or f"Review the issue “{detail.issue.title}”."
+        try:
+            if priority not in {p.value for p in Priority}:
+                raise InvalidQuery("priority", "Choose a priority: high, medium or low.")
+            opened = await services.reviews.open_or_update(
+                app=detail.issue.app,
+                source=Source.MANUAL,
+                reason=reason[:2000],
+                priority=Priority(priority),
+                interaction_ids=detail.member_ids,
+                issue_id=issue_id,
+                evidence={"from": "the issue page", "issue": {"id": issue_id, "title": detail.issue.title}},
+                tags=detail.issue.keywords[:3],
+                actor=user.name,
+            )
+        except InvalidQuery as exc:
+            return await _issue_page(request, services, issue_id, status_code=400, error=exc.message)
+        except TaskConflict as exc:
+            return await _issue_page(request, services, issue_id, status_code=409, error=exc.message)
+        if opened is None:
+            return _done(issue_id, "review-unchanged")
+        return _done(issue_id, "review")

@@ -1,0 +1,169 @@
+"""The Issues pages: the list (sort, filters, page in the URL), one issue with its examples, and the actions' roles and audit."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from html_page import csrf_token_of, parse
+from issue_seed import SCRIPT, issue_with_examples
+from overview_seed import issue_runs
+
+from clustering.issue_status import IssueStatus
+from gateway.accounts.records import Role
+from gateway.store.audit import AuditFilter
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def rows_of(html: str) -> list[str]:
+    return [row.attrs["data-issue-id"] for row in parse(html).find("table", id="issues").find_all("tr") if "data-issue-id" in row.attrs]
+
+
+async def test_the_list_sorts_filters_and_pages_from_the_url(browser_as, gateway):
+    engine = gateway.services.engine
+    big = await issue_runs(engine, "shop", "Big and steady", [10, 11])
+    growing = await issue_runs(engine, "shop", "Growing fast", [1, 7])
+    other = await issue_runs(engine, "bank", "Elsewhere", [3], status=IssueStatus.RESOLVED)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    by_size = await viewer.get("/admin/issues")
+    by_growth = await viewer.get("/admin/issues?sort=growth")
+    shop_only = await viewer.get("/admin/issues?app=shop&sort=growth")
+    resolved = await viewer.get("/admin/issues?status=resolved")
+    past_the_end = await viewer.get("/admin/issues?page=2")
+
+    assert rows_of(by_size.text) == [big, growing, other]
+    assert rows_of(by_growth.text) == [growing, other, big]
+    assert rows_of(shop_only.text) == [growing, big]
+    assert rows_of(resolved.text) == [other]
+    assert rows_of(past_the_end.text) == []
+    page = parse(shop_only.text)
+    assert page.find("select", name="app").find("option", value="shop").attrs.get("selected") == ""
+    # The sort links keep the filters, so the view can be bookmarked and shared.
+    assert page.find("a", data_testid="sort-size").attrs["href"] == "/admin/issues?app=shop"
+    row = page.find("tr", data_issue_id=growing)
+    assert row.find("td", class_="size").text == "7"
+    assert row.find("td", class_="growth").text == "+6"
+    assert "reset" in row.find("td", class_="keywords").text
+    assert "regressed" not in row.find("td", class_="status").text
+    spark = shop_only.text.split('<td class="spark">')[1].split("</td>")[0]
+    assert ET.fromstring(spark).tag == f"{SVG}svg"
+
+
+async def test_an_issue_page_shows_examples_side_by_side_with_scripts_as_text(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get(f"/admin/issues/{issue_id}")
+
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text
+    page = parse(response.text)
+    assert page.find(data_testid="issue-title").text == f"Refund delays {SCRIPT}"
+    example = page.find(data_testid="example")
+    parts = {part.attrs["data-part"]: part.text for part in example.find_all("div") if "data-part" in part.attrs}
+    assert parts == {
+        "question": f"Where is my refund? {SCRIPT}",
+        "answer": f"Refunds take 90 days. {SCRIPT}",
+        "comment": f"Wrong! {SCRIPT}",
+        "correction": "Refunds take 5 days.",
+    }
+    chart = response.text.split('data-testid="history-chart">')[1].split("</div>")[0]
+    assert ET.fromstring(chart).tag == f"{SVG}svg"
+    assert page.find(data_testid="no-fix").text.startswith("No fix is linked")
+    # A viewer reads the page but gets no forms to change it.
+    assert page.find_all("section", id="issue-actions") == []
+    assert (await viewer.get("/admin/issues/no-such-issue")).status_code == 404
+
+
+async def test_a_reviewer_resolves_renames_and_merges_and_each_is_audited(browser_as, gateway):
+    engine = gateway.services.engine
+    issue_id = await issue_with_examples(engine)
+    target = await issue_runs(engine, "shop", "Refunds in general", [3])
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    page = await reviewer.get(f"/admin/issues/{issue_id}")
+    assert parse(page.text).find("section", id="issue-actions")
+    token = csrf_token_of(page.text)
+
+    resolved = await reviewer.post(f"/admin/issues/{issue_id}/status", data={"csrf_token": token, "status": "resolved", "note": "fixed"})
+    renamed = await reviewer.post(f"/admin/issues/{issue_id}/rename", data={"csrf_token": token, "title": "  Slow   refunds "})
+    merged = await reviewer.post(f"/admin/issues/{issue_id}/merge", data={"csrf_token": token, "into": target})
+
+    assert [r.status_code for r in (resolved, renamed, merged)] == [303, 303, 303]
+    assert merged.headers["location"] == f"/admin/issues/{issue_id}?done=merged"
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert detail is not None
+    assert (detail.issue.title, detail.issue.status, detail.issue.merged_into, detail.issue.size) == (
+        "Slow refunds", IssueStatus.DISMISSED, target, 0
+    )
+    assert [change.kind for change in detail.changes][-3:] == ["status", "renamed", "merged_into"]
+    survivor = await gateway.services.issue_service.get(target)
+    assert survivor is not None and survivor.issue.size == 3 + 5  # its 3 and the merged issue's 4 + 1 stored example
+    assert survivor.changes[-1].kind == "merge"
+    audit = await gateway.services.audit_service.list(AuditFilter(subject_id=issue_id), 10)
+    assert sorted((record.action, record.actor) for record in audit.data) == [
+        ("issue.merge", "rita"), ("issue.rename", "rita"), ("issue.status", "rita")
+    ]
+    shown = parse((await reviewer.get(merged.headers["location"])).text)
+    assert shown.find(data_testid="merged-into").find("a").attrs["href"] == f"/admin/issues/{target}"
+    assert shown.find("p", class_="notice").text == "Merged."
+    events = shown.find("table", id="events")
+    assert events.find("tr", data_kind="renamed").find_all("td")[2].text == "rita"
+
+    # Merging into an issue of another app is refused with the reason, on the page.
+    elsewhere = await issue_runs(engine, "bank", "Bank things", [2])
+    refused = await reviewer.post(f"/admin/issues/{target}/merge", data={"csrf_token": token, "into": elsewhere})
+    assert refused.status_code == 400
+    assert "belongs to app 'bank'" in parse(refused.text).find("p", class_="error").text
+
+
+async def test_a_reviewer_opens_a_review_task_from_the_issue(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/issues/{issue_id}")).text)
+
+    opened = await reviewer.post(f"/admin/issues/{issue_id}/review", data={"csrf_token": token, "priority": "high"})
+
+    assert opened.status_code == 303
+    page = parse((await reviewer.get(opened.headers["location"])).text)
+    [task] = page.find("ul", class_="tasks").find_all("li")
+    assert "manual · high" in task.text or "high · manual" in task.text
+    assert task.find("a").text == f"Review the issue “Refund delays {SCRIPT}”."
+
+
+async def test_a_viewer_post_and_a_post_without_the_token_are_refused(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    viewer = await browser_as("vic", Role.VIEWER)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await viewer.get(f"/admin/issues/{issue_id}")).text)
+
+    by_viewer = [
+        await viewer.post(f"/admin/issues/{issue_id}/{action}", data={"csrf_token": token, **form})
+        for action, form in [
+            ("status", {"status": "resolved"}), ("rename", {"title": "x"}), ("merge", {"into": "y"}),
+            ("review", {"priority": "high"}),
+        ]
+    ]
+    without_token = await reviewer.post(f"/admin/issues/{issue_id}/status", data={"status": "resolved"})
+
+    assert [r.status_code for r in by_viewer] == [403, 403, 403, 403]
+    assert without_token.status_code == 403
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert detail is not None and detail.issue.status == IssueStatus.NEW
+    assert "Refund delays" in detail.issue.title
+
+
+async def test_the_json_api_renames_and_merges_through_the_same_verbs(client, gateway, admin_headers):
+    engine = gateway.services.engine
+    first = await issue_runs(engine, "shop", "One", [2])
+    second = await issue_runs(engine, "shop", "Two", [3])
+
+    renamed = await client.patch(f"/api/issues/{first}", json={"title": "Renamed"}, headers=admin_headers)
+    merged = await client.patch(f"/api/issues/{first}", json={"merged_into": second}, headers=admin_headers)
+    both = await client.patch(f"/api/issues/{second}", json={"title": "x", "status": "open"}, headers=admin_headers)
+
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Renamed"
+    assert merged.status_code == 200 and merged.json()["merged_into"] == second
+    assert both.status_code == 400
+    audit = await gateway.services.audit_service.list(AuditFilter(subject_id=first), 10)
+    assert {(record.action, record.actor) for record in audit.data} == {("issue.rename", "admin-token"), ("issue.merge", "admin-token")}
