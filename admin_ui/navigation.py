@@ -20,7 +20,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Overview", "/admin"),
     NavItem("Issues", "/admin/issues"),
-    NavItem("Review queue", "/admin/review"),
+    NavItem("Review queue", "/admin/reviews"),
     NavItem("Interactions", "/admin/interactions"),
     NavItem("Knowledge", "/admin/knowledge"),
     NavItem("Prompts", "/admin/prompts"),

@@ -1,26 +1,124 @@
-"""The overview page (a first cut): the last 7 days' interactions and feedback, from StatsService."""
+"""The overview page (/admin): the issues that matter most first, then traffic, rates, the review queue, drift and goals.
+
+Every figure comes from a domain service (StatsService, IssueService, ReviewService, GoalService)
+and every rule (issue ranking, drift, goal progress) from gateway.domain; admin_ui.overview_panels
+gathers them per panel. The page renders the issues at once and fetches the panels that
+aggregate every interaction in the range (traffic, drift, goals) after it (static/panels.js).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
 
+from admin_ui.overview_panels import RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
 from admin_ui.rendering import render
-from admin_ui.session import signed_in
+from admin_ui.session import reviewer_or_admin, signed_in
+from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.errors import InvalidQuery
 from gateway.services import Services
-
-OVERVIEW_DAYS = 7
 
 
 class OverviewController(Controller):
-    """GET /admin: for every signed-in user."""
+    """GET /admin for every signed-in user; goals are set and removed by reviewers and admins."""
 
     guards = [signed_in]
 
     @get("/")
-    async def overview(self, request: Request, services: NamedDependency[Services]) -> Response:
-        """Totals and a daily table of interactions and feedback over the last 7 days."""
-        report = await services.stats_service.report(since=datetime.now(UTC) - timedelta(days=OVERVIEW_DAYS))
-        return render(request, "overview.html", report=report, days=OVERVIEW_DAYS)
+    async def overview(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """The whole overview for the range and app in the URL."""
+        return await _overview_page(request, user, services)
+
+    @get("/overview/traffic")
+    async def traffic(self, request: Request, services: NamedDependency[Services]) -> Response:
+        """The traffic panel: totals, daily charts, per-app or per-model rates, the review queue."""
+        panel = await traffic_panels(services, picked_from(request), datetime.now(UTC))
+        return render(request, "overview_traffic.html", picked=picked_from(request), **panel)
+
+    @get("/overview/drift")
+    async def drift(self, request: Request, services: NamedDependency[Services]) -> Response:
+        """The drift panel: each app's recent negative rate against its baseline, alerts first."""
+        panel = await drift_panel(services, picked_from(request), datetime.now(UTC))
+        return render(request, "overview_drift.html", **panel)
+
+    @get("/overview/goals")
+    async def goals(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """The goals panel: each goal (of the picked app) with its progress."""
+        picked = picked_from(request)
+        progress = await services.goals.progress(picked.app)
+        return render(
+            request, "overview_goals.html", picked=picked, goals=progress, can_set_goals=user.allows(Role.REVIEWER)
+        )
+
+    @post("/goals", guards=[reviewer_or_admin])
+    async def set_goal(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """Set a goal for an app from the form (kind, app, and the kind's figures)."""
+        form = await request.form()
+        app, kind = str(form.get("app", "")).strip(), str(form.get("kind", ""))
+        try:
+            if kind == "negative_rate_reduction":
+                await services.goals.set_rate_goal(
+                    app, _number(form, "reduction") / 100, int(_number(form, "months")), actor=user.name
+                )
+            elif kind == "tasks_reviewed_within":
+                await services.goals.set_review_goal(
+                    app, _number(form, "share") / 100, int(_number(form, "hours")), actor=user.name
+                )
+            else:
+                raise InvalidQuery("kind", "choose what the goal is about")
+        except InvalidQuery as exc:
+            return await _overview_page(request, user, services, status_code=400, goal_error=exc.message)
+        return Redirect(f"/admin?{Picked(RANGES[0], app).query()}#goals", status_code=303)
+
+    @post("/goals/{goal_id:str}/delete", guards=[reviewer_or_admin])
+    async def remove_goal(
+        self, goal_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """Remove a goal."""
+        if not await services.goals.remove(goal_id, actor=user.name):
+            raise NotFoundException("There is no such goal.")
+        return Redirect("/admin#goals", status_code=303)
+
+
+def _number(form: Any, name: str) -> float:
+    raw = str(form.get(name, "")).strip()
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidQuery(name, f"'{name}' must be a number") from None
+
+
+async def _overview_page(
+    request: Request, user: SignedInUser, services: Services, *, status_code: int = 200, goal_error: str | None = None
+) -> Response:
+    picked = picked_from(request)
+    issues, live_apps, goals = await asyncio.gather(
+        issue_panels(services, picked.app), services.issues.live_apps(), services.goals.goals()
+    )
+    apps = sorted({*live_apps, *(goal.app for goal in goals)})
+    if picked.app and picked.app not in apps:
+        apps.append(picked.app)
+    return render(
+        request,
+        "overview.html",
+        status_code=status_code,
+        picked=picked,
+        ranges=RANGES,
+        apps=apps,
+        goal_error=goal_error,
+        can_set_goals=user.allows(Role.REVIEWER),
+        **issues,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,17 @@ def _when(value: datetime | None) -> str:
     return "never" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _duration(value: timedelta | None) -> str:
+    """A span as a person reads it: "2 d 3 h", "3 h 20 min", "12 min" ("–" for none)."""
+    if value is None:
+        return "–"
+    minutes = max(int(value.total_seconds() // 60), 0)
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
 def _count(value: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", "\u202f")
 
@@ -52,7 +63,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(percent=_percent, when=_when, count=_count)
+environment.filters.update(percent=_percent, when=_when, count=_count, duration=_duration)
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

@@ -14,9 +14,16 @@ from litestar.types import ControllerRouterHandler
 
 from admin_ui.csrf import csrf_protected
 from admin_ui.errors import EXCEPTION_HANDLERS
+from admin_ui.interactions import InteractionsController
+from admin_ui.issues import IssuesController
+from admin_ui.knowledge import KnowledgeController
 from admin_ui.overview import OverviewController
 from admin_ui.placeholders import PLACEHOLDER_PAGES
+from admin_ui.prompts import PromptsController
 from admin_ui.rendering import STATIC
+from admin_ui.review_actions import ReviewActionsController
+from admin_ui.review_queue import ReviewQueueController, singular_review_path
+from admin_ui.review_task import ReviewTaskController
 from admin_ui.session import load_session, provide_user
 from admin_ui.sign_in import SignInController
 from admin_ui.users import UsersController
@@ -25,6 +32,14 @@ ADMIN_PAGES: list[ControllerRouterHandler] = [
     SignInController,
     OverviewController,
     UsersController,
+    IssuesController,
+    ReviewQueueController,
+    ReviewTaskController,
+    ReviewActionsController,
+    singular_review_path,
+    InteractionsController,
+    PromptsController,
+    KnowledgeController,
     *PLACEHOLDER_PAGES,
 ]
 

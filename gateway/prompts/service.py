@@ -180,6 +180,10 @@ class PromptService:
         versions = await self._store.versions(app_name)
         return AppPromptListing(app_name, prompts.mode, tuple(listed(prompts, version) for version in versions))
 
+    async def apps(self) -> list[str]:
+        """Every app that has instruction versions, by name."""
+        return await self._store.apps()
+
     async def get(self, version_id: str) -> ListedVersion:
         """One version with its state."""
         return await self._listed(await self._version(version_id))

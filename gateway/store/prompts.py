@@ -196,6 +196,12 @@ class PromptStore:
         async with self._engine.connect() as connection:
             return [version_from_row(row) for row in (await connection.execute(query)).mappings()]
 
+    async def apps(self) -> list[str]:
+        """Every app with at least one version, by name."""
+        query = select(prompt_versions.c.app).distinct().order_by(prompt_versions.c.app)
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(query)).scalars())
+
     async def canaries(self) -> list[Deployment]:
         """Every deployment, of every app, that has a canary running now."""
         d = prompt_deployments.c

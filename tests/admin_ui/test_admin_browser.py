@@ -71,6 +71,10 @@ def test_sign_in_see_the_overview_and_add_a_user(settings, start_gateway, browse
 
     page.wait_for_selector("h1:text('Overview')")
     assert page.text_content("[data-testid=user-name]") == "root"
+    # The traffic, drift and goal panels arrive after the page, fetched by static/panels.js.
+    page.wait_for_selector("[data-testid=traffic-panel][data-panel-loaded=true] svg.chart")
+    page.wait_for_selector("[data-testid=drift-panel][data-panel-loaded=true]")
+    page.wait_for_selector("[data-testid=goals-panel][data-panel-loaded=true]")
     assert page.text_content("[data-testid=interactions]") == "0"
     # The stylesheet loaded under the policy: the top bar has its dark background.
     assert page.eval_on_selector(".topbar", "e => getComputedStyle(e).backgroundColor") == "rgb(29, 36, 48)"
@@ -89,4 +93,39 @@ def test_sign_in_see_the_overview_and_add_a_user(settings, start_gateway, browse
     assert page.text_content("[role=status]") == "Saved: <b>ana</b>."
     capture(page, screenshots, "users")
     assert violations == []
+    page.close()
+
+
+def test_open_an_issue_and_its_examples_then_resolve_it(settings, start_gateway, browser, screenshots):
+    from issue_seed import SCRIPT, issue_with_examples
+
+    gateway = start_gateway(settings)
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
+    issue_id = gateway.run_coroutine(issue_with_examples(services.engine))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(gateway.origin + "/admin/sign-in")
+    page.fill("input[name=name]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:text('Overview')")
+
+    page.click("nav >> text=Issues")
+    page.wait_for_selector(f"tr[data-issue-id='{issue_id}']")
+    capture(page, screenshots, "issues")
+    page.click(f"tr[data-issue-id='{issue_id}'] td.title a")
+    page.wait_for_selector("[data-testid=example]")
+    assert page.text_content("[data-testid=example] [data-part=comment]") == f"Wrong! {SCRIPT}"
+    assert page.text_content("[data-testid=issue-title]") == f"Refund delays {SCRIPT}"
+    # The map panel is loaded after the page by a script file, under the Content-Security-Policy.
+    page.wait_for_selector("#feedback-map [data-testid=map-missing]")
+    capture(page, screenshots, "issue")
+
+    page.click("#status-resolved button[type=submit]")
+    page.wait_for_selector("[role=status]")
+    assert page.text_content("[role=status]") == "Resolved."
+    assert page.text_content("[data-testid=issue-status]") == "resolved"
+    assert dialogs == []
     page.close()

@@ -1,0 +1,187 @@
+"""The Prompts pages (/admin/prompts): instruction versions per app, a diff view, and the rollout verbs of PromptService.
+
+Reading is for every signed-in user; publishing, activating, canaries, promoting and rolling
+back need a reviewer or an admin. Every change goes through PromptService with the user's name
+as the actor, so it is audited like a change through the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from admin_ui.rendering import render
+from admin_ui.session import reviewer_or_admin, signed_in
+from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.errors import InvalidQuery
+from gateway.prompts.errors import PromptConflict, VersionNotFound
+from gateway.prompts.records import MODES, ListedVersion
+from gateway.services import Services
+
+PROMPTS_PATH = "/admin/prompts"
+
+
+def _app_page(app: str, changed: str | None = None) -> Redirect:
+    query = urlencode({"app": app, **({"changed": changed} if changed else {})})
+    return Redirect(f"{PROMPTS_PATH}?{query}", status_code=303)
+
+
+def _share(form: Any) -> float:
+    raw = str(form.get("share_percent", "")).strip()
+    try:
+        return float(raw) / 100
+    except ValueError:
+        raise InvalidQuery("share", "the canary's share must be a percentage, e.g. 10") from None
+
+
+async def _prompts_page(
+    request: Request, user: SignedInUser, services: Services, app: str | None, *, status_code: int = 200,
+    error: str | None = None, form: dict[str, str] | None = None,
+) -> Response:
+    prompt_service = services.prompts.service
+    listing = await prompt_service.list(app) if app else None
+    changed = request.query_params.get("changed")
+    return render(
+        request,
+        "prompts.html",
+        status_code=status_code,
+        apps=await prompt_service.apps(),
+        app=app,
+        listing=listing,
+        modes=MODES,
+        can_change=user.allows(Role.REVIEWER),
+        error=error,
+        notice=f"Saved: {changed}." if changed in ("published", "activated", "canary", "promoted", "rolled back") else None,
+        form={"text": "", "message": "", "model": "", "rollout": "inactive", "share_percent": "10", **(form or {})},
+    )
+
+
+class PromptsController(Controller):
+    """/admin/prompts: versions per app with their rollout state; changes by reviewers and admins."""
+
+    path = "/prompts"
+    guards = [signed_in]
+
+    @get("/")
+    async def prompts(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """The apps with instructions, or one app's versions (?app=) with the forms to change them."""
+        app = (request.query_params.get("app") or "").strip() or None
+        try:
+            return await _prompts_page(request, user, services, app)
+        except InvalidQuery as exc:
+            return await _prompts_page(request, user, services, None, status_code=400, error=exc.message)
+
+    @get("/diff")
+    async def diff(self, request: Request, services: NamedDependency[Services]) -> Response:
+        """A unified diff between two versions (?from=&to=), line by line."""
+        try:
+            found = await services.prompts.service.diff(
+                request.query_params.get("from", ""), request.query_params.get("to", "")
+            )
+        except VersionNotFound as exc:
+            raise NotFoundException(f"There is no prompt version {exc.version_id!r}.") from None
+        lines = [(_line_kind(line), line.rstrip("\n")) for line in found.diff.splitlines(keepends=True)]
+        return render(request, "prompt_diff.html", diff=found, lines=lines)
+
+    @post("/publish", guards=[reviewer_or_admin])
+    async def publish(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """Publish a new version from the form: inactive, active at once, or as a canary with a share."""
+        form = await request.form()
+        fields = {name: str(form.get(name, "")) for name in ("app", "text", "message", "model", "rollout", "share_percent")}
+        app = fields["app"].strip()
+        try:
+            rollout = fields["rollout"]
+            await services.prompts.service.publish(
+                app,
+                fields["text"],
+                fields["message"],
+                user.name,
+                model=fields["model"] or None,
+                activate=rollout == "active",
+                canary_share=_share(form) if rollout == "canary" else None,
+            )
+        except (InvalidQuery, PromptConflict) as exc:
+            status = 409 if isinstance(exc, PromptConflict) else 400
+            return await _prompts_page(
+                request, user, services, app or None, status_code=status, error=exc.message, form=fields
+            )
+        return _app_page(app, "published")
+
+    @post("/{version_id:str}/activate", guards=[reviewer_or_admin])
+    async def activate(
+        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Make the version active (re-activating an earlier one rolls back to it)."""
+        return await _change(request, user, services, version_id, "activated",
+                             lambda: services.prompts.service.activate(version_id, user.name))
+
+    @post("/{version_id:str}/canary", guards=[reviewer_or_admin])
+    async def canary(
+        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Run the version as a canary on the form's share of traffic (or change the running canary's share)."""
+        form = await request.form()
+
+        async def start() -> ListedVersion:
+            return await services.prompts.service.canary(version_id, _share(form), user.name)
+
+        return await _change(request, user, services, version_id, "canary", start)
+
+    @post("/{version_id:str}/promote", guards=[reviewer_or_admin])
+    async def promote(
+        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """Make the running canary the active version for all traffic."""
+        return await _change(request, user, services, version_id, "promoted",
+                             lambda: services.prompts.service.promote(version_id, user.name))
+
+    @post("/{version_id:str}/rollback", guards=[reviewer_or_admin])
+    async def rollback(
+        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """End the canary, or go back from the active version to the one active before it."""
+        return await _change(request, user, services, version_id, "rolled back",
+                             lambda: services.prompts.service.rollback(version_id, user.name))
+
+
+async def _change(
+    request: Request, user: SignedInUser, services: Services, version_id: str, done: str,
+    change: Callable[[], Awaitable[ListedVersion]],
+) -> Response:
+    try:
+        changed = await change()
+    except VersionNotFound:
+        raise NotFoundException(f"There is no prompt version {version_id!r}.") from None
+    except (InvalidQuery, PromptConflict) as exc:
+        version = await services.prompts.service.get(version_id)
+        status = 409 if isinstance(exc, PromptConflict) else 400
+        return await _prompts_page(request, user, services, version.version.app, status_code=status, error=exc.message)
+    return _app_page(changed.version.app, done)
+
+
+def _line_kind(line: str) -> str:
+    """How a unified-diff line is shown: a header, a hunk marker, an added, removed or unchanged line."""
+    if line.startswith(("---", "+++")):
+        return "header"
+    if line.startswith("@@"):
+        return "hunk"
+    if line.startswith("+"):
+        return "added"
+    if line.startswith("-"):
+        return "removed"
+    return "same"

@@ -1,0 +1,37 @@
+// Loads the panels a page defers (elements with data-panel-src) once the page has rendered,
+// so a slow aggregate never holds the page up. The server escapes everything it sends, and the
+// Content-Security-Policy keeps any script in a panel from running.
+(function () {
+  "use strict";
+
+  function load(slot) {
+    var src = slot.getAttribute("data-panel-src");
+    slot.setAttribute("aria-busy", "true");
+    fetch(src, { credentials: "same-origin", headers: { accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.status + " " + response.statusText);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        slot.innerHTML = html;
+        slot.setAttribute("data-panel-loaded", "true");
+      })
+      .catch(function (error) {
+        var message = document.createElement("p");
+        message.className = "error";
+        message.textContent = "This panel could not be loaded (" + error.message + "). ";
+        var link = document.createElement("a");
+        link.href = src;
+        link.textContent = "Open it on its own";
+        message.appendChild(link);
+        slot.replaceChildren(message);
+      })
+      .finally(function () {
+        slot.removeAttribute("aria-busy");
+      });
+  }
+
+  document.querySelectorAll("[data-panel-src]").forEach(load);
+})();

@@ -1,0 +1,211 @@
+"""The overview's rules: which issues matter most, and when an app's negative rate drifts above its baseline.
+
+Both are computed here, not in a page, so the admin pages and any API say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from clustering.issue_status import CLOSED_STATUSES
+from gateway.domain.issues import Issue
+from gateway.domain.stats import StatsService
+from gateway.effect.statistics import two_proportion_p_value
+from gateway.feedback.insights import FeedbackSummary
+
+# An issue that grew by as much as it held before counts at most this many times its size.
+MAX_GROWTH_FACTOR = 3.0
+# A regressed issue (a fix that stopped working) counts double.
+REGRESSION_FACTOR = 2.0
+
+IMPORTANCE_RULE = (
+    "Importance = negative feedback in the issue (its negative rate × its volume) × (1 + growth since the previous "
+    f"clustering pass ÷ its size before), the growth factor capped at {MAX_GROWTH_FACTOR:g}, "
+    f"× {REGRESSION_FACTOR:g} when the issue regressed after a fix. Resolved and dismissed issues are left out."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedIssue:
+    """An issue with the importance it is ranked by."""
+
+    issue: Issue
+    importance: float
+    growth_factor: float
+
+
+def growth_factor(issue: Issue) -> float:
+    """1 + the share the issue grew by since the previous pass (1 when it did not grow), at most MAX_GROWTH_FACTOR."""
+    growth = max(issue.growth, 0)
+    before = max(issue.size - growth, 1)
+    return min(1.0 + growth / before, MAX_GROWTH_FACTOR)
+
+
+def importance(issue: Issue) -> float:
+    """How much the issue matters now (see IMPORTANCE_RULE)."""
+    score = issue.negative_count * growth_factor(issue)
+    return score * REGRESSION_FACTOR if issue.regressed else score
+
+
+def is_live(issue: Issue) -> bool:
+    """Whether the issue still holds complaints and waits for a decision (not resolved, dismissed or emptied)."""
+    return issue.size > 0 and issue.status not in CLOSED_STATUSES
+
+
+def rank_issues(issues: Iterable[Issue], limit: int) -> list[RankedIssue]:
+    """The `limit` live issues that matter most, most important first (ties: bigger, then id)."""
+    seen: dict[str, Issue] = {}
+    for issue in issues:
+        if is_live(issue):
+            seen[issue.id] = issue
+    ranked = [RankedIssue(issue, importance(issue), growth_factor(issue)) for issue in seen.values()]
+    ranked.sort(key=lambda r: (-r.importance, -r.issue.size, r.issue.id))
+    return ranked[:limit]
+
+
+def fastest_growing(issues: Iterable[Issue], limit: int) -> list[Issue]:
+    """The `limit` live issues that grew most since the previous pass (growth > 0), fastest first."""
+    growing = {issue.id: issue for issue in issues if is_live(issue) and issue.growth > 0}
+    return sorted(growing.values(), key=lambda i: (-i.growth, -i.size, i.id))[:limit]
+
+
+# -- follow-up -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingTask:
+    """A review task about an issue that still waits for a person."""
+
+    id: str
+    priority: str
+    deadline: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedFix:
+    """The fix most recently gone live for an issue."""
+
+    kind: str
+    arm: str
+    live_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What is being done about an issue: its waiting tasks (most urgent first) and its latest fix."""
+
+    tasks: tuple[WaitingTask, ...]
+    latest_fix: LinkedFix | None
+
+
+PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def follow_ups(
+    issue_ids: Iterable[str], task_rows: Iterable[dict[str, Any]], link_rows: Iterable[dict[str, Any]], now: datetime
+) -> dict[str, FollowUp]:
+    """Each issue's follow-up from waiting-task rows (issue_id, id, priority, deadline) and fix-link rows."""
+    tasks: dict[str, list[WaitingTask]] = {}
+    for row in task_rows:
+        task = WaitingTask(row["id"], row["priority"], row["deadline"], row["deadline"] <= now)
+        tasks.setdefault(row["issue_id"], []).append(task)
+    latest: dict[str, LinkedFix] = {}
+    for row in link_rows:
+        fix = LinkedFix(row["kind"], row["arm"], row["live_at"])
+        if row["issue_id"] not in latest or fix.live_at >= latest[row["issue_id"]].live_at:
+            latest[row["issue_id"]] = fix
+    return {
+        issue_id: FollowUp(
+            tuple(sorted(tasks.get(issue_id, ()), key=lambda t: (PRIORITY_RANK.get(t.priority, 3), t.deadline))),
+            latest.get(issue_id),
+        )
+        for issue_id in issue_ids
+    }
+
+
+# -- drift ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DriftRule:
+    """When an app's recent negative rate counts as a jump above its baseline."""
+
+    recent: timedelta = timedelta(days=1)
+    baseline: timedelta = timedelta(days=14)
+    # Both windows need at least this much feedback before anything is said.
+    min_feedback: int = 30
+    # Two-sided p-value of the pooled two-proportion z-test below which a rise is an alert.
+    alpha: float = 0.01
+
+    def explained(self) -> str:
+        """How the alert is computed, in words for the page."""
+        return (
+            f"For each app: the negative rate (negative ÷ current feedback) of interactions in the last "
+            f"{_span(self.recent)} against the {_span(self.baseline)} before. An alert fires when the recent rate is "
+            f"higher, both windows have at least {self.min_feedback} feedback, and the pooled two-proportion z-test "
+            f"gives p < {self.alpha:g}."
+        )
+
+
+def _span(length: timedelta) -> str:
+    hours = length.total_seconds() / 3600
+    return f"{hours:g} hours" if hours < 48 else f"{hours / 24:g} days"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftCheck:
+    """One app's recent negative rate against its baseline, and whether that is an alert."""
+
+    app: str
+    recent_feedback: int
+    recent_negative: int
+    baseline_feedback: int
+    baseline_negative: int
+    p_value: float | None
+    alert: bool
+
+    @property
+    def recent_rate(self) -> float | None:
+        """Negative share of the recent window's feedback."""
+        return self.recent_negative / self.recent_feedback if self.recent_feedback else None
+
+    @property
+    def baseline_rate(self) -> float | None:
+        """Negative share of the baseline window's feedback."""
+        return self.baseline_negative / self.baseline_feedback if self.baseline_feedback else None
+
+
+def _negatives(summary: FeedbackSummary) -> int:
+    return round((summary.negative_rate or 0.0) * summary.feedback)
+
+
+def drift_check(app: str, recent: FeedbackSummary, baseline: FeedbackSummary, rule: DriftRule) -> DriftCheck:
+    """Compare one app's recent window with its baseline under `rule`."""
+    k2, n2 = _negatives(recent), recent.feedback
+    k1, n1 = _negatives(baseline), baseline.feedback
+    enough = n1 >= rule.min_feedback and n2 >= rule.min_feedback
+    p_value = two_proportion_p_value(k1, n1, k2, n2) if n1 and n2 else None
+    rose = enough and k2 / n2 > k1 / n1
+    alert = bool(rose and p_value is not None and p_value < rule.alpha)
+    return DriftCheck(app, n2, k2, n1, k1, p_value, alert)
+
+
+async def drift_checks(
+    stats: StatsService, now: datetime, rule: DriftRule, apps: Sequence[str] | None = None
+) -> list[DriftCheck]:
+    """Every app's check (or those of `apps`), alerts first; two grouped reports, whatever the number of apps."""
+    recent_start = now - rule.recent
+    recent = await stats.report(since=recent_start, until=now, group_by="app")
+    baseline = await stats.report(since=recent_start - rule.baseline, until=recent_start, group_by="app")
+    recent_by_app = {g.key: g.summary for g in recent.groups or () if g.key is not None}
+    baseline_by_app = {g.key: g.summary for g in baseline.groups or () if g.key is not None}
+    empty = FeedbackSummary(0, 0, None, None, None, None, 0, None)
+    names = sorted(set(recent_by_app) | set(baseline_by_app)) if apps is None else list(apps)
+    checks = [
+        drift_check(app, recent_by_app.get(app, empty), baseline_by_app.get(app, empty), rule) for app in names
+    ]
+    return sorted(checks, key=lambda c: (not c.alert, c.p_value if c.p_value is not None else 2.0, c.app))

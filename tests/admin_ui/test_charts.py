@@ -1,0 +1,70 @@
+"""The server-drawn SVG charts: valid SVG with axes, ticks, units and escaped labels."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from admin_ui.charts import Series, bar_chart, line_chart, nice_ticks, percent, sparkline
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(markup: str) -> ET.Element:
+    return ET.fromstring(str(markup))
+
+
+def texts(root: ET.Element, css_class: str) -> list[str]:
+    return [t.text or "" for t in root.iter(f"{SVG}text") if css_class in (t.get("class") or "").split()]
+
+
+def test_nice_ticks_are_round_and_cover_the_top():
+    assert nice_ticks(0.37) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    assert nice_ticks(950) == [0.0, 250.0, 500.0, 750.0, 1000.0]
+    assert nice_ticks(0) == [0.0, 1.0]
+
+
+def test_a_line_chart_has_axes_ticks_a_unit_and_one_line_per_series():
+    days = [f"12-{d:02d}" for d in range(1, 11)]
+    chart = line_chart(
+        "Negative rate", days, [Series("negative", [0.1] * 10), Series("positive", [0.3, None] * 5)],
+        unit="% of feedback", fmt=percent,
+    )
+    root = svg_of(chart)
+
+    assert root.get("role") == "img" and root.get("aria-label") == "Negative rate (% of feedback)"
+    assert {line.get("class") for line in root.iter(f"{SVG}line")} >= {"axis x-axis", "axis y-axis", "grid"}
+    assert texts(root, "y-tick") == ["0 %", "10 %", "20 %", "30 %"]
+    assert texts(root, "x-tick")[0] == "12-01" and len(texts(root, "x-tick")) <= 8
+    assert texts(root, "unit") == ["% of feedback"]
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("data-series")]
+    assert [g.get("data-series") for g in groups] == ["negative", "positive"]
+    # The gaps (None) break the positive line: no polyline of one point, every value a circle.
+    assert len(list(groups[0].iter(f"{SVG}polyline"))) == 1
+    assert len(list(groups[1].iter(f"{SVG}circle"))) == 5
+
+
+def test_a_bar_chart_draws_a_bar_per_value_with_its_value_in_a_title():
+    root = svg_of(bar_chart("Interactions", ["a", "b"], [Series("calls", [1200, 300])], unit="per day"))
+
+    bars = list(root.iter(f"{SVG}rect"))[1:]  # the first is the legend swatch
+    assert [b.find(f"{SVG}title").text for b in bars] == ["calls · a: 1.2k", "calls · b: 300"]
+    assert float(bars[0].get("height")) > float(bars[1].get("height"))
+
+
+def test_labels_are_escaped():
+    evil = "<script>alert(1)</script>"
+    chart = str(line_chart(evil, [evil], [Series(evil, [1])]))
+
+    assert "<script>" not in chart
+    root = svg_of(chart)
+    assert root.get("aria-label") == evil
+    assert evil in texts(root, "x-tick")
+
+
+def test_a_sparkline_is_a_polyline_with_its_last_point_marked():
+    root = svg_of(sparkline([1, 3, None, 2], label="size <history>"))
+
+    assert root.get("aria-label") == "size <history>"
+    assert len(root.find(f"{SVG}polyline").get("points").split()) == 3
+    assert root.find(f"{SVG}circle") is not None
+    assert svg_of(sparkline([], label="empty")).find(f"{SVG}polyline") is None

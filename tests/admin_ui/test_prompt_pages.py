@@ -1,0 +1,97 @@
+"""The Prompts pages: versions per app, publish, canary with a share, promote, roll back, diff; audited; roles."""
+
+from __future__ import annotations
+
+from html_page import csrf_token_of, parse
+
+from gateway.accounts.records import Role
+from gateway.store.audit import AuditFilter
+
+
+async def post_form(http, path: str, **fields: str):
+    token = csrf_token_of((await http.get("/admin/prompts")).text)
+    return await http.post(path, data={**fields, "csrf_token": token})
+
+
+def versions_of(html: str) -> dict[str, tuple[str, str]]:
+    """version number -> (id, state text) as the versions table shows them."""
+    rows = parse(html).find(data_testid="versions").find_all("tr")[1:]
+    return {row.find("td").text: (row.attrs["data-version-id"], row.find(data_testid="state").text) for row in rows}
+
+
+async def test_publish_canary_promote_and_roll_back_through_the_forms(browser_as, gateway):
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    first = await post_form(rita, "/admin/prompts/publish", app="bot", text="Be brief.", message="first", rollout="active")
+    assert first.status_code == 303 and first.headers["location"] == "/admin/prompts?app=bot&changed=published"
+    second = await post_form(rita, "/admin/prompts/publish", app="bot", text="Be brief.\nCite the fee table.", message="fees", rollout="canary", share_percent="20")
+    assert second.status_code == 303
+    page = (await rita.get("/admin/prompts?app=bot")).text
+    versions = versions_of(page)
+    assert versions == {"v1": (versions["v1"][0], "active"), "v2": (versions["v2"][0], "canary (20 %)")}
+    v1, v2 = versions["v1"][0], versions["v2"][0]
+
+    assert (await post_form(rita, f"/admin/prompts/{v2}/canary", share_percent="50")).status_code == 303
+    assert versions_of((await rita.get("/admin/prompts?app=bot")).text)["v2"][1] == "canary (50 %)"
+    assert (await post_form(rita, f"/admin/prompts/{v2}/promote")).status_code == 303
+    assert versions_of((await rita.get("/admin/prompts?app=bot")).text) == {"v1": (v1, "inactive"), "v2": (v2, "active")}
+    assert (await post_form(rita, f"/admin/prompts/{v2}/rollback")).status_code == 303
+    assert versions_of((await rita.get("/admin/prompts?app=bot")).text) == {"v1": (v1, "active"), "v2": (v2, "inactive")}
+
+    audit = await gateway.services.audit_service.list(AuditFilter(actor="rita"), 20)
+    actions = [record.action for record in reversed(audit.data)]
+    assert actions[:2] == ["prompt.publish", "prompt.publish"]
+    assert {"prompt.canary", "prompt.promote", "prompt.rollback"} <= set(actions)
+
+
+async def test_the_diff_view_shows_added_and_removed_lines(browser_as, gateway):
+    service = gateway.services.prompts.service
+    old = await service.publish("bot", "Be brief.\nBe kind.\n", "one", "test")
+    new = await service.publish("bot", "Be brief.\nCite the fee table.\n", "two", "test")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    listing = parse((await viewer.get("/admin/prompts?app=bot")).text)
+    link = listing.find("a", data_testid="diff-link").attrs["href"]
+    diff = parse((await viewer.get(link)).text).find(data_testid="diff")
+
+    assert link == f"/admin/prompts/diff?from={old.version.id}&to={new.version.id}"
+    assert [span.text for span in diff.find_all("span", class_="added")] == ["+Cite the fee table."]
+    assert [span.text for span in diff.find_all("span", class_="removed")] == ["-Be kind."]
+    assert (await viewer.get("/admin/prompts/diff?from=nope&to=nope")).status_code == 404
+
+
+async def test_a_refused_change_says_why_and_keeps_the_form(browser_as, gateway):
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    empty = await post_form(rita, "/admin/prompts/publish", app="bot", text="  ", message="m", rollout="inactive")
+    bad_share = await post_form(rita, "/admin/prompts/publish", app="bot", text="Hi <b>", message="m", rollout="canary", share_percent="150")
+
+    assert empty.status_code == 400 and "'text'" in parse(empty.text).find(data_testid="error").text
+    assert bad_share.status_code == 400
+    assert parse(bad_share.text).find("textarea").text == "Hi <b>"
+    version = await gateway.services.prompts.service.publish("bot", "x", "m", "test", activate=True)
+    again = await post_form(rita, f"/admin/prompts/{version.version.id}/promote")
+    assert again.status_code == 409 and parse(again.text).find(data_testid="error").text
+
+
+async def test_a_viewer_reads_but_cannot_change(browser_as, gateway):
+    version = await gateway.services.prompts.service.publish("bot", "Be brief.", "one", "test")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/prompts?app=bot")).text)
+    refused = await post_form(viewer, f"/admin/prompts/{version.version.id}/activate")
+    published = await post_form(viewer, "/admin/prompts/publish", app="bot", text="x", message="m", rollout="active")
+
+    assert page.find_all("form", data_testid="publish-form") == [] and page.find_all("button", data_testid="activate") == []
+    assert refused.status_code == 403 and published.status_code == 403
+    assert (await gateway.services.prompts.service.get(version.version.id)).state == "inactive"
+
+
+async def test_instructions_and_messages_render_as_text(browser_as, gateway):
+    await gateway.services.prompts.service.publish("bot", "<script>alert(1)</script>", "<script>x</script>", "test")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    html = (await viewer.get("/admin/prompts?app=bot")).text
+
+    assert "<script>x" not in html
+    assert "<script>x</script>" in parse(html).find(data_testid="versions").text
