@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.paging import Page, keyset_page
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
@@ -16,6 +17,8 @@ from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
 Row = dict[str, Any]
+# The longest text a search may look for.
+MAX_SEARCH_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,15 @@ class Interaction:
         return from_columns(cls, row, usage=usage)
 
     @property
+    def outcome(self) -> str:
+        """ok, error or partial: the rule the listing's status filter applies in SQL (store.interactions.outcome_matches)."""
+        if self.partial:
+            return "partial"
+        if self.error is not None or (self.status_code or 0) >= 400:
+            return "error"
+        return "ok"
+
+    @property
     def answered_at(self) -> datetime:
         """When the answer ended: the call's start plus its latency."""
         return self.created_at + timedelta(milliseconds=self.latency_ms or 0.0)
@@ -95,9 +107,15 @@ class InteractionService:
         self._catch_up = WriterCatchUp(writer, flush_interval)
 
     async def list(self, where: InteractionFilter, limit: int, cursor: str | None = None) -> Page[Interaction]:
-        """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.before_id) pages."""
+        """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.before_id) pages.
+
+        `where.text` is a case-insensitive substring of the request or the answer (a scan, not an index).
+        """
         since, until = utc_range(where.since, where.until)
-        where = replace(where, since=since, until=until, before_id=cursor)
+        text = (where.text or "").strip() or None
+        if text is not None and len(text) > MAX_SEARCH_CHARS:
+            raise InvalidQuery("q", f"a search may be at most {MAX_SEARCH_CHARS} characters")
+        where = replace(where, since=since, until=until, before_id=cursor, text=text)
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
 
     async def find(self, interaction_id: str) -> Interaction | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -170,6 +170,10 @@ class ReviewTask:
     closed_at: datetime | None
     # Past its deadline and still waiting for a person.
     overdue: bool
+    # How long past its deadline an overdue task is (None when it is not overdue).
+    late_by: timedelta | None = None
+    # How long until the deadline of a waiting task that is not late yet (None otherwise).
+    due_in: timedelta | None = None
 
     @property
     def active(self) -> bool:
@@ -209,6 +213,8 @@ class ReviewTask:
             updated_at=row["updated_at"],
             closed_at=row.get("closed_at"),
             overdue=status in ACTIVE_STATUSES and row["deadline"] <= now,
+            late_by=now - row["deadline"] if status in ACTIVE_STATUSES and row["deadline"] <= now else None,
+            due_in=row["deadline"] - now if status in ACTIVE_STATUSES and row["deadline"] > now else None,
         )
 
 

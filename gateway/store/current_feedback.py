@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, Subquery, and_, exists, func, select
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.tables import feedback
@@ -30,3 +30,20 @@ def current_feedback(*columns: ColumnElement[Any], narrow: Narrowing | None = No
     events = ranked.subquery()
     chosen = [column for column in events.c if column.key != "rank"]
     return select(*chosen).where(events.c.rank == 1).subquery()
+
+
+def has_current_negative(interaction_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether some user's current feedback on `interaction_id` is negative: the rule of `current_feedback`
+    as a correlated predicate (a negative event with no newer event by the same user on the interaction).
+
+    Each check is a few lookups in the feedback index on interaction_id, so a newest-first listing
+    stops after its page instead of ranking every feedback event first.
+    """
+    event = feedback.alias("event")
+    newer = feedback.alias("newer")
+    superseded = exists().where(
+        newer.c.interaction_id == event.c.interaction_id,
+        newer.c.user_id.is_not_distinct_from(event.c.user_id),
+        newer.c.id > event.c.id,
+    )
+    return exists().where(and_(event.c.interaction_id == interaction_id, event.c.negative.is_(True), ~superseded))
