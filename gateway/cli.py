@@ -137,6 +137,17 @@ def audit_verify(args: argparse.Namespace) -> None:
     print(f"audit log intact: {result.checked} records")
 
 
+def demo(args: argparse.Namespace) -> None:
+    """Run the whole loop locally against the fake upstream and print each step."""
+    # The demo prints its own steps; INFO lines (migrations, model loading, requests) would drown them.
+    logging.disable(logging.INFO)
+    from rich.console import Console
+
+    from gateway.demo.loop import run_demo
+
+    asyncio.run(run_demo(Console(), seed=args.seed))
+
+
 def _redacted(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
@@ -170,9 +181,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(run=audit_verify)
 
+    demo_parser = commands.add_parser(
+        "demo", help="run the whole loop (traffic, feedback, issue, fix, effect) locally in about a minute"
+    )
+    demo_parser.add_argument("--seed", type=int, default=7, help="the simulated users' random seed")
+    demo_parser.set_defaults(run=demo)
+
     from gateway.cli_discovery import add_commands
 
     add_commands(commands, common, _settings)
+    from gateway.cli_users import add_user_commands
+
+    add_user_commands(commands, common, _settings)
+    from gateway.cli_export import add_export_command
+
+    add_export_command(commands, common, _settings)
     return parser
 
 

@@ -12,7 +12,10 @@ A raw ASGI app served by uvicorn. Endpoints (all under /v1):
     POST /v1/audio/transcriptions  multipart upload -> {"text": "<N> bytes received"}, N = size of the file part
     anything else                  404 with an OpenAI error body
 
-The answer text is "Echo: " + the last user message (chat, responses) or the prompt (completions).
+The answer text is "Echo: " + the last user message (chat, responses) or the prompt (completions),
+except for questions on the topics of a small rule table (gateway.demo.fake_rules), answered right
+only when a system message carries the fact or instruction the rule needs: e.g. "transfer fee" gets
+"There is no fee." unless a system message says "The transfer fee is 1%".
 Chat (``logprobs: true``, ``top_logprobs`` 0-20) and Responses (``include: ["message.output_text.logprobs"]``)
 answers carry deterministic token log-probabilities; ``[confidence=0.3]`` in the last user message sets
 their geometric-mean probability (default 0.95; see gateway.demo.fake_logprobs).

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from gateway.demo import fake_logprobs
+from gateway.demo import fake_logprobs, fake_rules
 
 Reply = bytes | list[bytes]
 
@@ -107,12 +107,18 @@ def _tool_call(tools: list[Any], text: str) -> tuple[str, str]:
     return name, orjson.dumps(args).decode()
 
 
+def _answer_text(req: dict[str, Any], question: str) -> str:
+    """A rule's answer when the question is on one of its topics (see fake_rules), else "Echo: " + the question."""
+    answer = fake_rules.rule_answer(question, req)
+    return answer if answer is not None else "Echo: " + question
+
+
 # -- /v1/chat/completions ---------------------------------------------------------------------
 
 
 def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
     messages = req.get("messages")
-    text = override if override is not None else "Echo: " + last_user_text(messages)
+    text = override if override is not None else _answer_text(req, last_user_text(messages))
     tools = req.get("tools")
     tool = _tool_call(tools, text) if isinstance(tools, list) and tools else None
     head = {"id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()), "model": _model(req)}
@@ -215,7 +221,7 @@ def completions(req: dict[str, Any], override: str | None = None) -> Reply:
 
 def responses(req: dict[str, Any], override: str | None = None) -> Reply:
     given = req.get("input")
-    text = override if override is not None else "Echo: " + last_user_text(given)
+    text = override if override is not None else _answer_text(req, last_user_text(given))
     pieces = split_words(text)
     input_tokens = prompt_tokens(given) + count_tokens(content_text(req.get("instructions")))
     usage = {

@@ -1,0 +1,113 @@
+"""`POST /api/issues/{id}/previews` and `GET /api/previews/{id}`: a candidate fix replayed on an issue's traffic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from msgspec import Meta
+
+from gateway.api.admin import AdminController
+from gateway.api.issue_fixes import ADMIN_ACTOR, not_found_response
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.links import IssueNotFound
+from gateway.fixes.candidates import Candidate, knowledge_candidate, prompt_candidate
+from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview
+from gateway.services import Services
+
+# Where a pass-through caller may put the upstream key for the replays (the Authorization header is the admin token).
+UPSTREAM_AUTHORIZATION_HEADER = "x-feedgate-upstream-authorization"
+
+
+@dataclass
+class NewPreview:
+    """A candidate fix to replay: `kind` "knowledge" with `title`, `content` (and `example_questions`), or "prompt"
+    with `text` (and `mode`: prepend, append or replace; default the app's). `limit`: how many of the issue's newest
+    interactions to replay (1-50, default 10; one upstream call each). `authorization`: in pass-through mode, the
+    upstream key for the replays (used once, never stored); in gateway-key mode the routed upstream's key is used.
+    """
+
+    kind: Literal["knowledge", "prompt"]
+    title: str | None = None
+    content: str | None = None
+    example_questions: list[str] = field(default_factory=list)
+    text: str | None = None
+    mode: Literal["prepend", "append", "replace"] | None = None
+    limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    authorization: str | None = None
+    created_by: Annotated[str, Meta(min_length=1, max_length=200)] = ADMIN_ACTOR
+
+
+def candidate_of(data: NewPreview) -> Candidate:
+    """The candidate the request describes; InvalidQuery names a missing or bad field."""
+    if data.kind == "knowledge":
+        if data.title is None or data.content is None:
+            raise InvalidQuery("content", "a knowledge candidate needs 'title' and 'content'")
+        return knowledge_candidate(data.title, data.content, data.example_questions)
+    if data.text is None:
+        raise InvalidQuery("text", "a prompt candidate needs 'text': the instructions")
+    return prompt_candidate(data.text, data.mode)
+
+
+class IssuePreviewsController(AdminController):
+    """Preview a fix on an issue before it goes live."""
+
+    path = "/api/issues"
+    tags = ["fixes"]
+    exception_handlers = {**AdminController.exception_handlers, IssueNotFound: not_found_response}
+
+    @post(
+        "/{issue_id:str}/previews",
+        summary="Replay up to `limit` of the issue's interactions with a candidate fix; 201 with the stored preview",
+        status_code=201,
+    )
+    async def create_preview(
+        self,
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+        data: JSONBody[NewPreview],
+        upstream_authorization: Annotated[str | None, HeaderParameter(name=UPSTREAM_AUTHORIZATION_HEADER)] = None,
+    ) -> dict[str, Any]:
+        preview = await services.previews.preview(
+            issue_id,
+            candidate_of(data),
+            data.limit,
+            authorization=data.authorization or upstream_authorization,
+            author=data.created_by,
+        )
+        return preview_json(preview)
+
+
+class PreviewsController(AdminController):
+    """Read a stored fix preview back."""
+
+    path = "/api/previews"
+    tags = ["fixes"]
+
+    @get("/{preview_id:str}", summary="A stored fix preview")
+    async def get_preview(self, services: NamedDependency[Services], preview_id: FromPath[str]) -> dict[str, Any]:
+        preview = await services.previews.get(preview_id)
+        if preview is None:
+            raise NotFoundException(f"no preview {preview_id}")
+        return preview_json(preview)
+
+
+def preview_json(preview: FixPreview) -> dict[str, Any]:
+    """A preview with its items and counts (the credential's kind only, never the credential)."""
+    return {
+        "id": preview.id,
+        "issue_id": preview.issue_id,
+        "app": preview.app,
+        "kind": preview.kind,
+        "candidate": preview.candidate,
+        "limit": preview.requested,
+        "credential": preview.credential,
+        "counts": preview.counts(),
+        "created_by": preview.created_by,
+        "created_at": preview.created_at,
+        "items": [item.json() for item in preview.items],
+    }

@@ -1,0 +1,70 @@
+"""The fix-preview repository: what a preview replays (an issue's member interactions) and the previews kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.current_feedback import current_feedback
+from gateway.store.tables import feedback, fix_previews, interactions, issue_members, issues
+
+Row = dict[str, Any]
+# The endpoints a fix shapes (chat completions and the Responses API): only these can be replayed.
+REPLAYABLE_ENDPOINTS = ("chat.completions", "responses")
+
+
+class FixPreviewStore:
+    """Reads an issue's interactions to replay and stores previews."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def issue_app(self, issue_id: str) -> str | None:
+        """The issue's app; None if there is no such issue."""
+        query = select(issues.c.app).where(issues.c.id == issue_id)
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one_or_none()
+
+    async def members_to_replay(self, issue_id: str, limit: int) -> list[Row]:
+        """Up to `limit` of the issue's replayable members, newest first, each with its end users' corrections.
+
+        Each row: id, endpoint, model, request, response_text, created_at and `corrections` (the
+        current feedback's corrections, oldest user first).
+        """
+        i = interactions.c
+        query = (
+            select(i.id, i.endpoint, i.model, i.request, i.response_text, i.created_at)
+            .join(issue_members, issue_members.c.interaction_id == i.id)
+            .where(issue_members.c.issue_id == issue_id, i.endpoint.in_(REPLAYABLE_ENDPOINTS), i.request.is_not(None))
+            .order_by(i.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+            ids = [row["id"] for row in rows]
+            f = feedback.c
+            current = current_feedback(
+                f.id, f.interaction_id, f.correction, narrow=lambda q: q.where(f.interaction_id.in_(ids))
+            )
+            found = select(current.c.interaction_id, current.c.correction).where(current.c.correction.is_not(None))
+            corrections: dict[str, list[str]] = {}
+            for row in (await connection.execute(found.order_by(current.c.id))).mappings():
+                corrections.setdefault(row["interaction_id"], []).append(row["correction"])
+        for row in rows:
+            row["corrections"] = corrections.get(row["id"], [])
+        return rows
+
+    async def insert(self, preview: Row) -> Row:
+        """Store a preview (every column)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(fix_previews).values(preview))
+        return preview
+
+    async def get(self, preview_id: str) -> Row | None:
+        """One preview; None if there is no such preview."""
+        query = select(fix_previews).where(fix_previews.c.id == preview_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return dict(row) if row is not None else None

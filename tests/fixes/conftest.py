@@ -1,0 +1,29 @@
+"""Fixtures for fix previews: the real bundled embedder shared with the gateways, and the effect tests' seed helpers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from clustering import SentenceTransformerEmbedder
+from gateway.embedder import LazyEmbedder
+
+# Lets test modules import the effect tests' `effect_seed` helper (make_issue).
+sys.path.insert(0, str(Path(__file__).parent.parent / "effect"))
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the session (loading takes seconds)."""
+    model = SentenceTransformerEmbedder()
+    model.embed(["warm up"])
+    return model
+
+
+@pytest.fixture
+def gateway_embedder(monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> SentenceTransformerEmbedder:
+    """Gateways started in this test embed with the session's model instead of loading their own."""
+    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
+    return embedder

@@ -1,0 +1,140 @@
+"""Fix previews on both databases: a candidate replayed on an issue's interactions through the routed upstream."""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+import pytest
+from asgi_lifespan import LifespanManager
+
+from effect_seed import make_issue
+from gateway.app import create_app
+
+QUESTIONS = ["What is the transfer fee to Spain?", "Is there a transfer fee for sending money?", "How big is the transfer fee?"]
+PASS_KEY = {"authorization": "Bearer sk-app-key"}
+ENTRY = {
+    "kind": "knowledge",
+    "title": "Transfer fees",
+    "content": "The transfer fee is 1% of the amount, at least 2 EUR.",
+    "example_questions": ["What is the transfer fee?", "How much does a transfer cost?"],
+}
+
+
+async def seed_issue(gateway, client) -> tuple[str, list[str]]:
+    """Three wrong answers about the transfer fee, two corrected by their users, held by one issue."""
+    ids = []
+    for question in QUESTIONS:
+        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]}
+        answer = await client.post("/v1/chat/completions", json=body, headers=PASS_KEY)
+        assert answer.json()["choices"][0]["message"]["content"] == "There is no fee."
+        ids.append(answer.headers["x-feedgate-interaction-id"])
+    await gateway.services.writer.flush()
+    for interaction_id in ids[:2]:
+        feedback = {"interaction_id": interaction_id, "thumbs": "down", "correction": "It is 1%."}
+        assert (await client.post("/v1/feedback", json=feedback, headers=PASS_KEY)).status_code == 201
+    app = (await gateway.services.interactions.get(ids[0]))["app"]
+    return await make_issue(gateway.services.engine, ids, "Transfer fee", app=app), ids
+
+
+async def test_a_knowledge_candidate_is_replayed_with_the_callers_key_and_stored(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, ids = await seed_issue(gateway, client)
+    fake_upstream.app.reset()
+    headers = {**admin_headers, "x-feedgate-upstream-authorization": "sk-replay-only"}
+    created = await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=headers)
+    assert created.status_code == 201, created.text
+    preview = created.json()
+    assert (preview["kind"], preview["limit"], preview["credential"]) == ("knowledge", 10, "caller_given")
+    assert preview["counts"] == {"replayed": 3, "failed": 0, "not_matched": 0, "upstream_calls": 3}
+    items = {item["interaction_id"]: item for item in preview["items"]}
+    assert list(items) == ids[::-1]  # the newest first
+    for interaction_id in ids:
+        item = items[interaction_id]
+        assert (item["original_answer"], item["new_answer"], item["status"]) == (
+            "There is no fee.", "The transfer fee is 1%.", "replayed"
+        )
+        assert item["score"] >= gateway.services.settings.knowledge_threshold
+    assert [items[i]["correction"] for i in ids] == ["It is 1%.", "It is 1%.", None]
+    # One whole-answer call each, with the caller's key and the entry as the live policy places it.
+    assert len(fake_upstream.app.requests) == 3
+    for received in fake_upstream.app.requests:
+        assert received.headers["authorization"] == "Bearer sk-replay-only"
+        sent = received.json()
+        assert sent["stream"] is False
+        assert sent["messages"][0]["role"] == "system" and ENTRY["content"] in sent["messages"][0]["content"]
+        assert sent["messages"][0]["content"].startswith("Reference data for this conversation")
+    # Read back as stored; the key is nowhere in it; nothing was recorded or created.
+    again = await client.get(f"/api/previews/{preview['id']}", headers=admin_headers)
+    assert again.status_code == 200 and again.json() == preview
+    assert b"sk-replay-only" not in orjson.dumps(await gateway.services.previews.get(preview["id"]), default=str)
+    await gateway.services.writer.flush()
+    listed = await client.get("/api/interactions", headers=admin_headers)
+    assert len(listed.json()["data"]) == 3
+    assert (await client.get("/api/kb", headers=admin_headers)).json()["data"] == []
+
+
+async def test_a_prompt_candidate_and_an_unmatched_entry(gateway, client, admin_headers, fake_upstream, gateway_embedder):
+    issue_id, ids = await seed_issue(gateway, client)
+    prompt = {"kind": "prompt", "text": "Tell users: The transfer fee is 1%.", "limit": 2, "authorization": "sk-x"}
+    created = await client.post(f"/api/issues/{issue_id}/previews", json=prompt, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    preview = created.json()
+    assert preview["candidate"] == {"text": prompt["text"], "mode": "prepend"}  # the app's mode (the default)
+    assert [item["new_answer"] for item in preview["items"]] == ["The transfer fee is 1%."] * 2
+    assert "sk-x" not in created.text
+
+    fake_upstream.app.reset()
+    unrelated = {**ENTRY, "title": "Opening hours", "content": "We open at nine.", "example_questions": ["When do you open?"]}
+    created = await client.post(f"/api/issues/{issue_id}/previews", json=unrelated, headers=admin_headers)
+    preview = created.json()
+    assert preview["credential"] == "none"
+    assert preview["counts"] == {"replayed": 0, "failed": 0, "not_matched": 3, "upstream_calls": 0}
+    assert "does not match" in preview["items"][0]["error"]
+    assert fake_upstream.app.requests == []
+
+
+async def test_bad_previews_are_refused_precisely(gateway, client, admin_headers, gateway_embedder):
+    issue_id, _ = await seed_issue(gateway, client)
+    url = f"/api/issues/{issue_id}/previews"
+    assert (await client.post("/api/issues/nope/previews", json=ENTRY, headers=admin_headers)).status_code == 404
+    assert (await client.get("/api/previews/nope", headers=admin_headers)).status_code == 404
+    missing = await client.post(url, json={"kind": "knowledge", "title": "t"}, headers=admin_headers)
+    assert missing.status_code == 400 and "content" in missing.text
+    assert (await client.post(url, json={**ENTRY, "limit": 51}, headers=admin_headers)).status_code == 400
+    assert (await client.post(url, json={"kind": "prompt", "text": " "}, headers=admin_headers)).status_code == 400
+    assert (await client.post(url, json={"kind": "prompt", "text": "x", "mode": "x"}, headers=admin_headers)).status_code == 400
+    assert (await client.post(url, json=ENTRY)).status_code == 401
+
+
+@pytest.fixture
+def gateway_settings(settings):
+    """Gateway-key mode: the default upstream's key comes from the environment."""
+    return settings.model_copy(update={"key_mode": "gateway", "upstream_api_key_env": "FAKE_UPSTREAM_KEY"})
+
+
+async def test_gateway_key_mode_replays_with_the_routed_upstreams_key(
+    gateway_settings, admin_headers, fake_upstream, gateway_embedder
+):
+    app = create_app(gateway_settings, environ={"FAKE_UPSTREAM_KEY": "sk-upstream-own"})
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://feedgate.test") as client:
+            token = (await app.services.keys.issue("bank")).raw_key
+            body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": QUESTIONS[0]}]}
+            answer = await client.post("/v1/chat/completions", json=body, headers={"authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.text
+            await app.services.writer.flush()
+            issue_id = await make_issue(app.services.engine, [answer.headers["x-feedgate-interaction-id"]], "Fee", app="bank")
+            fake_upstream.app.reset()
+            given = {**ENTRY, "authorization": "sk-ignored"}
+            created = await client.post(f"/api/issues/{issue_id}/previews", json=given, headers=admin_headers)
+            assert created.status_code == 201, created.text
+            assert created.json()["credential"] == "routed_upstream_key"
+            [received] = fake_upstream.app.requests
+            assert received.headers["authorization"] == "Bearer sk-upstream-own"
+
+
+async def test_the_preview_endpoints_are_in_the_openapi_schema(client):
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert "post" in paths["/api/issues/{issue_id}/previews"] and "get" in paths["/api/previews/{preview_id}"]

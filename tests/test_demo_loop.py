@@ -1,0 +1,37 @@
+"""`feedgate demo` runs the whole loop and shows the fix working (SQLite in a temporary folder, by design)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from clustering import SentenceTransformerEmbedder
+from gateway.cli import build_parser
+from gateway.demo.loop import run_demo
+from gateway.embedder import LazyEmbedder
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    model = SentenceTransformerEmbedder()
+    model.embed(["warm up"])
+    return model
+
+
+async def test_the_demo_fixes_the_wrong_answers_and_measures_the_fall(monkeypatch, embedder):
+    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
+    output = io.StringIO()
+    report = await run_demo(Console(file=output, width=120), embedder=embedder)
+    text = output.getvalue()
+    assert (report.wrong_before, report.wrong_after) == (24, 0)
+    assert "Add a knowledge-base entry" in text and "Preview" in text and "linked to the issue" in text
+    comparison = report.effect.before_after
+    assert comparison is not None and comparison.result.enough_data
+    assert comparison.verdict.startswith("negative rate fell")
+    assert [title.split(":")[0] for title, _ in report.steps][-1] == "Effect"
+
+
+def test_the_demo_is_a_feedgate_command():
+    assert build_parser().parse_args(["demo", "--seed", "3"]).seed == 3
