@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clustering.embed import Embedder
 from gateway.config import Settings
+from gateway.embedder import LazyEmbedder
 from gateway.fixes.snapshots import FixSnapshots
 from gateway.knowledge.index import KnowledgeIndex, RetrievalSettings
 from gateway.knowledge.injection import InjectionFormat
@@ -20,23 +20,6 @@ from gateway.knowledge.service import KnowledgeService
 from gateway.knowledge.snapshot import SnapshotLoader
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.knowledge import KIND, KnowledgeStore
-
-
-class LazyEmbedder:
-    """The product's embedder, built on first use in a worker thread (it may import an SDK or load a model)."""
-
-    def __init__(self, make: Callable[[], Embedder]) -> None:
-        self._make = make
-        self._embedder: Embedder | None = None
-        self._lock = asyncio.Lock()
-
-    async def __call__(self) -> Embedder:
-        """The embedder, built once."""
-        if self._embedder is None:
-            async with self._lock:
-                if self._embedder is None:
-                    self._embedder = await asyncio.to_thread(self._make)
-        return self._embedder
 
 
 @dataclass
@@ -56,10 +39,9 @@ class KnowledgeBase:
         await self.snapshots.close()
 
 
-def knowledge_base(settings: Settings, engine: AsyncEngine, make_embedder: Callable[[], Embedder]) -> KnowledgeBase:
-    """The knowledge base for `settings`; entries and questions are embedded by `make_embedder()`'s embedder."""
+def knowledge_base(settings: Settings, engine: AsyncEngine, embedder: LazyEmbedder) -> KnowledgeBase:
+    """The knowledge base for `settings`; entries and questions are embedded by the gateway's shared embedder."""
     store = KnowledgeStore(engine)
-    embedder = LazyEmbedder(make_embedder)
 
     async def embed_entries(texts: Sequence[str]) -> np.ndarray:
         # Through the database's embedding cache: a reload embeds only entries whose text changed.

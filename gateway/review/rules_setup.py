@@ -2,60 +2,42 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clustering.embed import Embedder
 from gateway.config import Settings
+from gateway.embedder import LazyEmbedder
 from gateway.review.anomalous import AnomalousRule, AnomalousSettings
 from gateway.review.findings import RuleFinding, open_finding
 from gateway.review.rule_runner import ReviewRuleRunner
-from gateway.review.service import ReviewService, review_service
+from gateway.review.service import ReviewService
 from gateway.review.similar_negative import SimilarNegativeRule, SimilarNegativeSettings
 from gateway.review.traffic_index import Embed, TrafficIndex
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.recent_traffic import RecentTrafficStore
 
 
-def cached_embed(engine: AsyncEngine, make_embedder: Callable[[], Embedder]) -> Embed:
-    """Embedding through the database cache, with the embedder built on first use (the local model loads lazily)."""
-    made: list[Embedder] = []
+def cached_embed(engine: AsyncEngine, embedder: LazyEmbedder) -> Embed:
+    """Embedding through the database cache, with the gateway's shared embedder (built on first use)."""
 
     async def embed(texts: Sequence[str]) -> np.ndarray:
-        if not made:
-            # Building it may import the openai SDK or load a model: seconds that must not block the loop.
-            made.append(await asyncio.to_thread(make_embedder))
-        return await embed_with_database_cache(engine, made[0], texts)
+        return await embed_with_database_cache(engine, await embedder(), texts)
 
     return embed
 
 
 def review_rule_runner(
-    settings: Settings,
-    engine: AsyncEngine,
-    environ: Mapping[str, str],
-    reviews: ReviewService | None = None,
-    embedder: Embedder | None = None,
+    settings: Settings, engine: AsyncEngine, reviews: ReviewService, embedder: LazyEmbedder
 ) -> ReviewRuleRunner | None:
-    """The runner for the enabled rules (None when both are off); `reviews` and `embedder` default to new ones."""
+    """The runner for the enabled rules (None when both are off), opening tasks through `reviews`."""
     if not (settings.review_similar_negative_rule or settings.review_anomalous_rule):
         return None
     store = RecentTrafficStore(engine)
-
-    def make_embedder() -> Embedder:
-        if embedder is not None:
-            return embedder
-        # Imported late: it pulls in the openai SDK, seconds of start-up for a gateway that may never embed.
-        from gateway.discovery.schedule import embedder_for
-
-        return embedder_for(settings, environ)
-
     window = timedelta(days=settings.review_recent_window_days)
-    embed = cached_embed(engine, make_embedder)
+    embed = cached_embed(engine, embedder)
     index = TrafficIndex(store, embed, window=window, cap=settings.review_recent_max_per_app)
     similar = None
     if settings.review_similar_negative_rule:
@@ -76,10 +58,8 @@ def review_rule_runner(
                 profile_ttl=timedelta(seconds=settings.review_anomalous_profile_seconds),
             ),
         )
-    service = reviews or review_service(engine, settings)
-
     async def open_task(finding: RuleFinding) -> object:
-        return await open_finding(service, finding)
+        return await open_finding(reviews, finding)
 
     async def busy_apps() -> list[str]:
         since = datetime.now(UTC) - window

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clustering import SentenceTransformerEmbedder
+from gateway.embedder import LazyEmbedder
 
 
 @pytest.fixture(scope="session")
@@ -18,5 +19,5 @@ def embedder() -> SentenceTransformerEmbedder:
 @pytest.fixture
 def gateway_embedder(monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> SentenceTransformerEmbedder:
     """Gateways started in this test embed with the session's model instead of loading their own."""
-    monkeypatch.setattr("gateway.services._embedder", lambda settings, environ: embedder)
+    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
     return embedder

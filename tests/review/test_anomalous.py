@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.embedder import LazyEmbedder
 from gateway.review.anomalous import AnomalousRule, AnomalousSettings, DistanceProfile, judge_anomalous, ordinal
 from gateway.review.records import Priority, Source
 from gateway.review.rules_setup import review_rule_runner
@@ -74,7 +75,7 @@ async def test_the_background_runner_opens_an_anomalous_task_for_new_traffic(
 ) -> None:
     settings = Settings(database_url=database_url)
     await store_questions(engine, list(banking_questions(250)), APP)
-    runner = review_rule_runner(settings, engine, {}, embedder=shared_embedder())
+    runner = review_rule_runner(settings, engine, review_service(engine, settings), LazyEmbedder.holding(shared_embedder()))
     assert runner is not None
     # What the runner's schedule does: discover busy apps and refresh them, then again as traffic arrives.
     await runner.refresh_all(discover=True)

@@ -1,0 +1,56 @@
+"""The product's embedder, one per gateway process, built on first use off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Mapping
+
+from clustering.embed import Embedder
+from gateway.config import Settings
+
+
+class LazyEmbedder:
+    """An embedder built once, on first use, in a worker thread.
+
+    Building the product's embedder may import an SDK or load a model (seconds), so a gateway
+    that never embeds never pays for it. Every feature that embeds (knowledge retrieval, review
+    rules, effects, previews) shares one instance, so the model is in memory once.
+    """
+
+    def __init__(self, make: Callable[[], Embedder]) -> None:
+        self._make = make
+        self._embedder: Embedder | None = None
+        self._building = threading.Lock()
+
+    @classmethod
+    def holding(cls, embedder: Embedder) -> LazyEmbedder:
+        """One that already holds `embedder` (for tools and tests that built their own)."""
+        lazy = cls(lambda: embedder)
+        lazy._embedder = embedder
+        return lazy
+
+    def build(self) -> Embedder:
+        """The embedder, built now if it is not yet (blocking: call it from a worker thread)."""
+        with self._building:
+            if self._embedder is None:
+                self._embedder = self._make()
+        return self._embedder
+
+    async def __call__(self) -> Embedder:
+        """The embedder, built once (in a worker thread the first time)."""
+        if self._embedder is not None:
+            return self._embedder
+        return await asyncio.to_thread(self.build)
+
+
+def product_embedder(settings: Settings, environ: Mapping[str, str]) -> LazyEmbedder:
+    """The configured embedder (the bundled model, or an OpenAI-compatible endpoint), built on first use."""
+
+    def make() -> Embedder:
+        # Imported late: it pulls in the openai SDK, seconds of start-up for a gateway that may never embed.
+        from gateway.discovery.schedule import embedder_for
+
+        return embedder_for(settings, environ)
+
+    return LazyEmbedder(make)
