@@ -1,0 +1,86 @@
+"""SQLAlchemy table definitions, one module per area: the schema Alembic migrations build."""
+
+from __future__ import annotations
+
+from gateway.store.tables.base import JSONDocument, metadata
+from gateway.store.tables.traffic import (
+    interactions,
+    gateway_keys,
+    gateway_secrets,
+    feedback,
+)
+from gateway.store.tables.discovery import (
+    embeddings,
+    issues,
+    issue_members,
+    cluster_runs,
+    issue_history,
+    issue_events,
+    reduction_points,
+    clustering_locks,
+)
+from gateway.store.tables.audit import (
+    audit_log,
+    audit_chain_head,
+)
+from gateway.store.tables.reviews import (
+    review_tasks,
+    review_task_interactions,
+    review_task_tags,
+    review_decisions,
+    review_events,
+    retrain_triggers,
+)
+from gateway.store.tables.fixes import (
+    fix_revisions,
+    prompt_configs,
+    prompt_versions,
+    prompt_deployments,
+    knowledge_entries,
+    knowledge_entry_versions,
+    fix_links,
+    fix_previews,
+)
+from gateway.store.tables.admin import (
+    admin_users,
+    admin_sessions,
+    admin_sign_in_attempts,
+    app_goals,
+)
+
+__all__ = [
+    "JSONDocument",
+    "admin_sessions",
+    "admin_sign_in_attempts",
+    "admin_users",
+    "app_goals",
+    "audit_chain_head",
+    "audit_log",
+    "cluster_runs",
+    "clustering_locks",
+    "embeddings",
+    "feedback",
+    "fix_links",
+    "fix_previews",
+    "fix_revisions",
+    "gateway_keys",
+    "gateway_secrets",
+    "interactions",
+    "issue_events",
+    "issue_history",
+    "issue_members",
+    "issues",
+    "knowledge_entries",
+    "knowledge_entry_versions",
+    "metadata",
+    "prompt_configs",
+    "prompt_deployments",
+    "prompt_versions",
+    "reduction_points",
+    "retrain_triggers",
+    "review_decisions",
+    "review_events",
+    "review_task_interactions",
+    "review_task_tags",
+    "review_tasks",
+]
