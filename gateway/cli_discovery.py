@@ -87,6 +87,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
+    from gateway.prompts.setup import guard_canaries
 
     interval = args.interval or settings.cluster_interval or 3600
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
@@ -94,13 +95,17 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(
             _with_database(
                 settings,
-                lambda engine: run_periodically(
-                    engine,
-                    settings,
-                    embedder_for(settings, os.environ),
-                    interval,
-                    on_pass=lambda summary: Console().print(summary_table(summary)),
-                    titler=titler_for(settings, os.environ),
+                lambda engine: asyncio.gather(
+                    run_periodically(
+                        engine,
+                        settings,
+                        embedder_for(settings, os.environ),
+                        interval,
+                        on_pass=lambda summary: Console().print(summary_table(summary)),
+                        titler=titler_for(settings, os.environ),
+                    ),
+                    # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).
+                    guard_canaries(settings, engine),
                 ),
             )
         )

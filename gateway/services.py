@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.config import ConfigError, Settings
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
+from gateway.domain.goals import GoalService
 from gateway.domain.stats import StatsService
-from gateway.feedback.service import FeedbackService
+from gateway.export.retrain import RetrainTrigger, retrain_trigger
+from gateway.feedback.service import FeedbackService, Recorded
 from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
@@ -24,13 +26,30 @@ from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
+from gateway.review.calibration_report import CalibrationReports, calibration_reports
+from gateway.review.decision_webhook import HeldDecisionWebhook, held_decision_webhook
+from gateway.review.gate import ConfidenceGate, confidence_gate
+from gateway.review.held_poll import HeldAnswers
 from gateway.review.rule_runner import ReviewRuleRunner
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
+from gateway.prompts.setup import PromptInstructions, prompt_instructions
+from gateway.knowledge.setup import KnowledgeBase, knowledge_base
+from gateway.embedder import product_embedder
+from gateway.effect.links import FixLinkService
+from gateway.effect.service import EffectService, effect_settings
+from gateway.fixes.preview import FixPreviewService
+from gateway.fixes.setup import fix_previews
+from gateway.store.fix_links import FixLinkStore
 from gateway.audit.service import AuditService
+from gateway.accounts.service import AccountService
+from gateway.accounts.setup import account_service
 from gateway.store.audit import AuditStore
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
+from gateway.store.goals import GoalStore
+from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
@@ -64,15 +83,46 @@ class Services:
     stats_service: StatsService
     issue_service: IssueService
     audit_service: AuditService
+    # Admin users, their passwords, sessions and sign-in limits (the admin pages and `feedgate user`).
+    accounts: AccountService
     # The review queue: tasks, claims, decisions, service levels (rules open tasks through it).
     reviews: ReviewService
+    # Prompt-instruction versions: the service, the proxy's snapshots and policy, the canary guard.
+    prompts: PromptInstructions
+    # Knowledge-base entries: the service, the proxy's per-app retrieval snapshots and policy.
+    knowledge: KnowledgeBase
+    # Fixes linked to issues (and tasks), and the measured effect of a fix on its issue (gateway.effect).
+    fix_links: FixLinkService
+    effects: EffectService
+    # Candidate fixes replayed on an issue's interactions before they go live (gateway.fixes.preview).
+    previews: FixPreviewService
+    # What an app polling for a held answer gets (GET /v1/reviews/{task_id}).
+    held_answers: HeldAnswers
+    # Per-app calibration of the confidence measures on labelled answers (GET /api/reviews/calibration).
+    calibration: CalibrationReports
+    # Goals per app set on the overview page, and their progress (gateway.domain.goals).
+    goals: GoalService
+    # The confidence gate, registered in `policies` when any app is gated.
+    gate: ConfidenceGate | None = None
+    # Tells an app its held answer was decided (None without review_webhook_url).
+    review_webhook: HeldDecisionWebhook | None = None
     # The similar-negative and anomalous rules' background task (None when both are off).
     rule_runner: ReviewRuleRunner | None = None
+    # Fires the retrain webhook every N new labelled examples (None without retrain_webhook_url).
+    retrain: RetrainTrigger | None = None
 
     async def close(self) -> None:
         """Flush every buffered interaction, then release connections."""
+        if self.retrain is not None:
+            await self.retrain.close()
         if self.rule_runner is not None:
             await self.rule_runner.close()
+        if self.gate is not None:
+            await self.gate.close()
+        if self.review_webhook is not None:
+            await self.review_webhook.close()
+        await self.prompts.close()
+        await self.knowledge.close()
         await self.writer.close()
         await self.upstream_client.aclose()
         await self.engine.dispose()
@@ -112,6 +162,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         await prepare_database(settings, engine)
         salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
         feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
+        retrain = retrain_trigger(settings, engine, environ)
     except BaseException:
         await engine.dispose()
         raise
@@ -129,7 +180,10 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
     resolver = CallerResolver(mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for)
     feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
     feedback_store = FeedbackStore(engine)
-    rule_runner = review_rule_runner(settings, engine, environ)
+    # One embedder (one model in memory) for retrieval, the review rules, effects and previews, built on first use.
+    embedder = product_embedder(settings, environ)
+    reviews = review_service(engine, settings)
+    rule_runner = review_rule_runner(settings, engine, reviews, embedder)
     interaction_service = InteractionService(
         store=interactions, feedback_store=feedback_store, writer=writer, flush_interval=settings.writer_flush_interval
     )
@@ -140,11 +194,18 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         tokens=feedback_tokens,
         max_text_chars=settings.feedback_max_text_chars,
         # A new negative feedback is queued for the similar-negative rule (evaluated in the background).
-        on_recorded=rule_runner.feedback_recorded if rule_runner is not None else None,
+        on_recorded=_each(
+            rule_runner.feedback_recorded if rule_runner is not None else None,
+            retrain.on_feedback if retrain is not None else None,
+        ),
     )
     upstreams = settings.all_upstreams()
     upstream_client = create_upstream_client(settings)
-    policies: list[Policy] = []
+    prompts = prompt_instructions(settings, engine)
+    # Prompt instructions come first and knowledge after, so knowledge entries are added after the
+    # instructions (and a `replace` mode never removes them).
+    knowledge = knowledge_base(settings, engine, embedder)
+    policies: list[Policy] = [prompts.policy, knowledge.policy]
     proxy = ProxyApp(
         router=UpstreamRouter(upstreams),
         resolver=resolver,
@@ -154,14 +215,27 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         max_request_bytes=settings.max_request_bytes,
         # Every recorded answer carries a token the end user's browser can send feedback with.
         identity_headers=feedback_tokens.response_headers,
-        # The decide step's policies (fixes, the confidence gate) register here; none by default,
-        # so every app's requests go upstream untouched.
+        # The decide step's policies (fixes, the confidence gate) register here; an app that none
+        # of them claims has its requests go upstream untouched.
         policies=policies,
     )
     stats = StatsStore(engine)
+    stats_service = StatsService(stats)
     issues = IssueStore(engine)
+    gate = confidence_gate(settings, reviews)
+    if gate is not None:
+        policies.append(gate)
+    review_webhook = held_decision_webhook(settings)
+    if review_webhook is not None:
+        reviews.add_decision_listener(review_webhook.on_decision)
     if rule_runner is not None:
         rule_runner.start()
+    await prompts.start()
+    knowledge.start()
+    if retrain is not None:
+        reviews.add_decision_listener(retrain.on_decision)
+        # Examples may have arrived while the gateway was down (imports, another process).
+        retrain.poke()
     return Services(
         settings=settings,
         engine=engine,
@@ -177,9 +251,38 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         stats=stats,
         issues=issues,
         interaction_service=interaction_service,
-        stats_service=StatsService(stats),
-        issue_service=IssueService(issues),
+        stats_service=stats_service,
+        issue_service=IssueService(issues, IssueEditStore(engine)),
         audit_service=AuditService(AuditStore(engine)),
-        reviews=review_service(engine, settings),
+        accounts=account_service(engine, settings),
+        reviews=reviews,
+        held_answers=HeldAnswers(reviews, resolver, settings.review_hold_fallback),
+        calibration=calibration_reports(engine, settings),
+        goals=GoalService(GoalStore(engine), ReviewFigureStore(engine), stats_service),
+        gate=gate,
+        review_webhook=review_webhook,
         rule_runner=rule_runner,
+        prompts=prompts,
+        knowledge=knowledge,
+        fix_links=FixLinkService(FixLinkStore(engine)),
+        effects=EffectService(engine, embedder, effect_settings(settings)),
+        previews=fix_previews(
+            settings, engine, upstream_client, embedder, knowledge.policy.retrieval, prompts.snapshots, environ
+        ),
+        retrain=retrain,
     )
+
+
+def _each(*listeners: Callable[[Recorded], None] | None) -> Callable[[Recorded], None] | None:
+    """One feedback listener calling each of `listeners` that is set (None when none is)."""
+    chosen = [listener for listener in listeners if listener is not None]
+    if not chosen:
+        return None
+    if len(chosen) == 1:
+        return chosen[0]
+
+    def each(recorded: Recorded) -> None:
+        for listener in chosen:
+            listener(recorded)
+
+    return each

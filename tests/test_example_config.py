@@ -33,3 +33,14 @@ def test_example_config_sets_up_issue_discovery_with_llm_titles(monkeypatch):
 
     assert settings.cluster_interval == 3600
     assert titler is not None and titler.model == "gpt-4o-mini"
+
+
+def test_example_config_gates_an_app(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("FEEDGATE_"):
+            monkeypatch.delenv(name)
+
+    settings = load_settings(EXAMPLE)
+
+    assert [(gate.app, gate.mode, gate.threshold) for gate in settings.review_gates] == [("support-bot", "hold", 0.6)]
+    assert settings.review_gate_threshold == 0.7 and settings.review_hold_fallback == "refuse"

@@ -22,6 +22,7 @@ from gateway.config import Settings
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
 from gateway.discovery.titles import title_clusters
+from gateway.effect.regression import check_regressions_after_run
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.issues import IssueStore, RunRecord
@@ -97,6 +98,8 @@ async def run_clustering_pass(
             if summary.run_id is not None:
                 # Issues that got big or grew fast get a review task; a failure here is logged, not raised.
                 await review_issues_after_run(engine, settings, name, summary.run_id)
+            # Resolved issues whose negative rate climbed back after their fix reopen; a failure is logged, not raised.
+            await check_regressions_after_run(engine, settings, embedder, name)
             summaries.append(summary)
         report("done", total, total)
         return RunSummary(apps=summaries)
