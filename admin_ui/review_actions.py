@@ -24,7 +24,7 @@ from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.prompts.errors import PromptConflict
 from gateway.review.errors import TaskConflict, TaskNotFound
-from gateway.review.fix_resolution import PromptRollout, TaskFixes
+from gateway.review.fix_resolution import PromptRollout
 from gateway.review.records import Outcome
 from gateway.services import Services
 
@@ -45,11 +45,6 @@ def _back(form: FormMultiDict, task_id: str, done: str) -> Redirect:
     if isinstance(target, str) and target.startswith("/admin/reviews") and "\\" not in target and "//" not in target:
         return Redirect(target, status_code=303)
     return Redirect(f"/admin/reviews/{task_id}?done={done}", status_code=303)
-
-
-def task_fixes(services: Services) -> TaskFixes:
-    """The fix-resolving verbs over the gateway's review, knowledge, prompt and fix-link services."""
-    return TaskFixes(services.reviews, services.knowledge.service, services.prompts.service, services.fix_links)
 
 
 async def _act(
@@ -142,7 +137,7 @@ class ReviewActionsController(Controller):
 
         async def resolve(form: FormMultiDict) -> None:
             questions = [line.strip() for line in (_field(form, "example_questions") or "").splitlines()]
-            await task_fixes(services).resolve_with_entry(
+            await services.task_fixes.resolve_with_entry(
                 task_id,
                 user.name,
                 title=_field(form, "title", 500) or "",
@@ -169,7 +164,7 @@ class ReviewActionsController(Controller):
                     share = float(share_text or "") / 100
                 except ValueError:
                     raise InvalidQuery("canary_percent", "give the canary's share of traffic in percent, e.g. 10") from None
-            await task_fixes(services).resolve_with_prompt(
+            await services.task_fixes.resolve_with_prompt(
                 task_id,
                 user.name,
                 text=_field(form, "text", 100_000) or "",

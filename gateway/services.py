@@ -31,6 +31,7 @@ from gateway.review.decision_webhook import HeldDecisionWebhook, held_decision_w
 from gateway.review.gate import ConfidenceGate, confidence_gate
 from gateway.review.held_poll import HeldAnswers
 from gateway.review.rule_runner import ReviewRuleRunner
+from gateway.review.fix_resolution import TaskFixes
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
 from gateway.prompts.setup import PromptInstructions, prompt_instructions
@@ -110,6 +111,11 @@ class Services:
     rule_runner: ReviewRuleRunner | None = None
     # Fires the retrain webhook every N new labelled examples (None without retrain_webhook_url).
     retrain: RetrainTrigger | None = None
+
+    @property
+    def task_fixes(self) -> TaskFixes:
+        """The verbs that resolve a review task by the fix it suggests (for the API and the pages alike)."""
+        return TaskFixes(self.reviews, self.knowledge.service, self.prompts.service, self.fix_links)
 
     async def close(self) -> None:
         """Flush every buffered interaction, then release connections."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.api.issue_fixes import fix_link_json
 from gateway.review.calibration import MEASURES, MeasureReport
 from gateway.review.calibration_report import AppCalibration
 from gateway.review.figures import Automation, ReviewFigures
+from gateway.review.fix_resolution import FixResolution
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, TaskEvent
 
 JSON = dict[str, Any]
@@ -137,4 +139,19 @@ def calibration_json(calibration: AppCalibration) -> JSON:
         "chosen": measure_json(report.chosen),
         "best": report.best,
         "measures": [measure_json(measure) for measure in report.measures],
+    }
+
+
+def fix_resolution_json(resolution: FixResolution) -> dict[str, Any]:
+    """A task resolved by a fix: the task, the fix, and its link to the issue (or why there is none)."""
+    return {
+        "task": task_detail_json(resolution.task),
+        "fix": {
+            "kind": resolution.kind,
+            "id": resolution.fix_id,
+            "version": resolution.fix_version,
+            "label": resolution.fix_label,
+        },
+        "link": fix_link_json(resolution.link) if resolution.link is not None else None,
+        "unlinked_reason": resolution.unlinked_reason,
     }

@@ -14,7 +14,7 @@ from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.paging import Limit, Offset, Since, Until
-from gateway.api.review_json import calibration_json, figures_json, task_detail_json, task_json
+from gateway.api.review_json import calibration_json, figures_json, fix_resolution_json, task_detail_json, task_json
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
@@ -64,6 +64,23 @@ class DecisionBody:
     outcome: Outcome
     reviewer: Name
     correction: Text | None = None
+    comment: Annotated[str, Meta(max_length=20_000)] | None = None
+
+
+@dataclass
+class FixBody:
+    """Resolve a task by a fix: kind "knowledge" (title, content, example_questions) or "prompt" (text,
+    message, rollout "active"|"canary", canary_share), by a named reviewer, with an optional comment."""
+
+    kind: Literal["knowledge", "prompt"]
+    reviewer: Name
+    title: Annotated[str, Meta(max_length=500)] | None = None
+    content: Text | None = None
+    example_questions: list[Annotated[str, Meta(max_length=2000)]] = field(default_factory=list)
+    text: Text | None = None
+    message: Annotated[str, Meta(max_length=2000)] | None = None
+    rollout: Literal["active", "canary"] = "active"
+    canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
     comment: Annotated[str, Meta(max_length=20_000)] | None = None
 
 
@@ -214,3 +231,44 @@ class ReviewsController(AdminController):
     ) -> dict[str, Any]:
         detail = await services.reviews.decide(task_id, data.reviewer, data.outcome, data.correction, data.comment)
         return task_detail_json(detail)
+
+    @post(
+        "/{task_id:str}/fix",
+        summary=(
+            'Resolve a task by the fix it suggests, in one request: {"kind": "knowledge", "reviewer", "title", "content", '
+            '"example_questions"} adds an entry, {"kind": "prompt", "reviewer", "text", "message", "rollout", '
+            '"canary_share"} publishes a version; the fix is linked to the task\'s issue for measuring'
+        ),
+        status_code=201,
+    )
+    async def resolve_with_fix(
+        self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[FixBody]
+    ) -> dict[str, Any]:
+        fixes = services.task_fixes
+        if data.kind == "knowledge":
+            resolution = await fixes.resolve_with_entry(
+                task_id,
+                data.reviewer,
+                title=_required(data.title, "title", "the entry's title"),
+                content=_required(data.content, "content", "the entry's content"),
+                example_questions=data.example_questions,
+                comment=data.comment,
+            )
+        else:
+            resolution = await fixes.resolve_with_prompt(
+                task_id,
+                data.reviewer,
+                text=_required(data.text, "text", "the new instructions"),
+                message=_required(data.message, "message", "a message saying why this version"),
+                rollout=data.rollout,
+                canary_share=data.canary_share,
+                comment=data.comment,
+            )
+        return fix_resolution_json(resolution)
+
+
+def _required(value: str | None, name: str, what: str) -> str:
+    """A field the chosen kind of fix needs: 400 naming it when it is missing or blank."""
+    if value is None or not value.strip():
+        raise InvalidQuery(name, f"'{name}' is required for this kind of fix: {what}")
+    return value

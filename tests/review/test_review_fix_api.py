@@ -1,0 +1,76 @@
+"""`POST /api/reviews/{id}/fix`: resolving a task by the fix it suggests, in one request, as the admin page does."""
+
+from __future__ import annotations
+
+import pytest
+from review_seed import store_interactions
+
+from gateway.app import FeedgateApp
+
+
+@pytest.fixture
+def no_second_opinions(gateway: FeedgateApp) -> None:
+    """Every task resolves on its first decision (the second-opinion share is drawn by hash)."""
+    from gateway.review.levels import ServiceLevels
+    from gateway.review.service import ReviewService
+    from gateway.store.review_figures import ReviewFigureStore
+    from gateway.store.reviews import ReviewStore
+
+    services = gateway.services
+    levels = ServiceLevels.from_settings(services.settings.model_copy(update={"review_second_opinion_share": 0.0}))
+    services.reviews = ReviewService(ReviewStore(services.engine), ReviewFigureStore(services.engine), levels)
+
+
+async def open_task(gateway: FeedgateApp, client, admin_headers) -> dict:
+    ids = await store_interactions(gateway.services.engine, 1)
+    body = {"app": "support-bot", "reason": "The fee answer is wrong", "interaction_ids": ids}
+    response = await client.post("/api/reviews", json=body, headers=admin_headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_prompt_version_resolves_the_task_and_goes_live(gateway, client, admin_headers, no_second_opinions):
+    task = await open_task(gateway, client, admin_headers)
+    body = {"kind": "prompt", "reviewer": "alice", "text": "Quote the fee schedule.", "message": "fees were wrong"}
+
+    response = await client.post(f"/api/reviews/{task['id']}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 201, response.text
+    resolved = response.json()
+    assert resolved["task"]["status"] == "resolved"
+    assert resolved["fix"]["kind"] == "prompt" and resolved["fix"]["version"] == 1
+    assert resolved["link"] is None and "no issue" in resolved["unlinked_reason"]
+    versions = (await client.get("/api/prompts", params={"app": "support-bot"}, headers=admin_headers)).json()
+    assert "Quote the fee schedule." in str(versions)
+
+
+async def test_a_knowledge_fix_without_content_is_refused_naming_the_field(gateway, client, admin_headers):
+    task = await open_task(gateway, client, admin_headers)
+    body = {"kind": "knowledge", "reviewer": "alice", "title": "Transfer fee"}
+
+    response = await client.post(f"/api/reviews/{task['id']}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "'content'" in response.text
+    still = (await client.get(f"/api/reviews/{task['id']}", headers=admin_headers)).json()
+    assert still["status"] == "open"
+
+
+async def test_a_fix_for_an_unknown_task_is_404(client, admin_headers):
+    body = {"kind": "prompt", "reviewer": "alice", "text": "x", "message": "y"}
+
+    response = await client.post("/api/reviews/no-such-task/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 404
+
+
+async def test_a_task_someone_else_holds_cannot_be_fixed(gateway, client, admin_headers):
+    task = await open_task(gateway, client, admin_headers)
+    await client.patch(f"/api/reviews/{task['id']}", json={"action": "claim", "reviewer": "bob"}, headers=admin_headers)
+    body = {"kind": "prompt", "reviewer": "alice", "text": "x", "message": "y"}
+
+    response = await client.post(f"/api/reviews/{task['id']}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 409
+    prompts = (await client.get("/api/prompts", params={"app": "support-bot"}, headers=admin_headers)).json()
+    assert prompts["versions"] == []
