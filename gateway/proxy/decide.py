@@ -28,9 +28,16 @@ class Decided:
     notes: list[Note] = field(default_factory=list)
 
 
-def policies_for(policies: Sequence[Policy], app: str, endpoint: str) -> list[Policy]:
+def policies_for(policies: Sequence[Policy], app: str, endpoint: str) -> Sequence[Policy]:
     """The policies that claim `app`'s calls to `endpoint`, in their configured order."""
-    return [policy for policy in policies if policy.applies_to(app, endpoint)]
+    claimed: list[Policy] | None = None
+    for policy in policies:
+        if policy.applies_to(app, endpoint):
+            if claimed is None:
+                claimed = []
+            claimed.append(policy)
+    # An app no policy claims (most calls) gets the shared empty tuple: nothing allocated for it.
+    return claimed if claimed is not None else ()
 
 
 async def decide(policies: Sequence[Policy], request: PolicyRequest) -> Decided:
