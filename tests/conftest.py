@@ -26,6 +26,9 @@ from gateway.store.migrate import upgrade_database
 from gateway.store.tables import metadata
 
 ADMIN_TOKEN = "test-admin-token"
+# Debian's Chromium, driven by Playwright (no browser downloads); flags for a closed network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 POSTGRES_SERVER = os.environ.get("FEEDGATE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
@@ -201,3 +204,19 @@ def unused_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Chromium; fails (never skips) when Playwright or Chromium is missing."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        pytest.fail(f"the browser tests need the playwright package (pip install playwright): {exc}")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
+        yield chromium
+        chromium.close()

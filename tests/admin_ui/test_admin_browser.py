@@ -6,7 +6,6 @@ Screenshots go to $FEEDGATE_SCREENSHOTS (CI keeps that directory as an artifact)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,6 @@ from gateway.accounts.records import Role
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # A page with the layout drawn is a PNG of tens of kilobytes; a blank one compresses to almost nothing.
 MIN_SCREENSHOT_BYTES = 8_000
 
@@ -30,20 +27,6 @@ def screenshots(tmp_path: Path) -> Path:
     return directory
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Headless Chromium; fails (never skips) when Playwright or Chromium is missing."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as exc:
-        pytest.fail(f"the browser tests need the playwright package (pip install playwright): {exc}")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as exc:
-            pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
-        yield chromium
-        chromium.close()
 
 
 def capture(page, directory: Path, name: str) -> Path:  # noqa: ANN001 (a Playwright page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from admin_helpers import PASSWORD
 from page_seed import XSS, interaction_row, task
-from test_admin_browser import browser, capture, screenshots  # noqa: F401 (fixtures)
+from test_admin_browser import capture, screenshots  # noqa: F401 (fixture)
 
 from gateway.accounts.records import Role
 from gateway.config import Settings

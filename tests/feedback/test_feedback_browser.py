@@ -13,8 +13,6 @@ from feedback_helpers import APP_KEY
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 class PageServer:
@@ -52,20 +50,6 @@ def page_server() -> Iterator[PageServer]:
     server.stop()
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Headless Chromium; fails (never skips) when Playwright or Chromium is missing."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as exc:
-        pytest.fail(f"the browser tests need the playwright package (pip install playwright): {exc}")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as exc:
-            pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
-        yield chromium
-        chromium.close()
 
 
 def test_thumbs_down_with_a_comment_is_posted_cross_origin_and_stored(settings, start_gateway, page_server, browser):
