@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     title_url: str | None = None
     title_api_key_env: str | None = "OPENAI_API_KEY"
     cluster_lock_ttl: float = Field(default=7200, gt=0)
+    # Stats read whole days from daily roll-ups; each process rebuilds the stale ones every this
+    # many seconds (0: only when a stats read needs them).
+    stats_refresh_interval: float = Field(default=60, ge=0)
 
     # Review tasks: how long a task of each priority may wait before it is overdue (hours);
     # the common goal is 95 % resolved within 48 hours.

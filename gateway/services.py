@@ -56,6 +56,8 @@ from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
 from gateway.store.secrets import get_or_create_secret
+from gateway.domain.stats_refresh import DailyStatsRefresher
+from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.stats import StatsStore
 
 logger = logging.getLogger("feedgate")
@@ -78,6 +80,7 @@ class Services:
     feedback_store: FeedbackStore
     feedback: FeedbackService
     stats: StatsStore
+    daily_stats: DailyStatsStore
     issues: IssueStore
     # Domain services: what the API and the admin pages call (stores only hold the SQL).
     interaction_service: InteractionService
@@ -109,6 +112,8 @@ class Services:
     review_webhook: HeldDecisionWebhook | None = None
     # The similar-negative and anomalous rules' background task (None when both are off).
     rule_runner: ReviewRuleRunner | None = None
+    # Rebuilds stale daily stats roll-ups in the background (None with stats_refresh_interval 0).
+    stats_refresher: DailyStatsRefresher | None = None
     # Fires the retrain webhook every N new labelled examples (None without retrain_webhook_url).
     retrain: RetrainTrigger | None = None
 
@@ -123,6 +128,8 @@ class Services:
             await self.retrain.close()
         if self.rule_runner is not None:
             await self.rule_runner.close()
+        if self.stats_refresher is not None:
+            await self.stats_refresher.close()
         if self.gate is not None:
             await self.gate.close()
         if self.review_webhook is not None:
@@ -226,7 +233,8 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         policies=policies,
     )
     stats = StatsStore(engine)
-    stats_service = StatsService(stats)
+    daily_stats = DailyStatsStore(engine, stats)
+    stats_service = StatsService(stats, daily_stats)
     issues = IssueStore(engine)
     gate = confidence_gate(settings, reviews)
     if gate is not None:
@@ -236,6 +244,10 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         reviews.add_decision_listener(review_webhook.on_decision)
     if rule_runner is not None:
         rule_runner.start()
+    stats_refresher = None
+    if settings.stats_refresh_interval:
+        stats_refresher = DailyStatsRefresher(daily_stats, settings.stats_refresh_interval)
+        stats_refresher.start()
     await prompts.start()
     knowledge.start()
     if retrain is not None:
@@ -255,6 +267,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         feedback_store=feedback_store,
         feedback=feedback,
         stats=stats,
+        daily_stats=daily_stats,
         issues=issues,
         interaction_service=interaction_service,
         stats_service=stats_service,
@@ -268,6 +281,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         gate=gate,
         review_webhook=review_webhook,
         rule_runner=rule_runner,
+        stats_refresher=stats_refresher,
         prompts=prompts,
         knowledge=knowledge,
         fix_links=FixLinkService(FixLinkStore(engine)),

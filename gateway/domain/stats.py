@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.time_range import range_up_to
-from gateway.feedback.insights import DaySummary, FeedbackSummary, GroupSummary, group_summaries, totals_and_days
-from gateway.store.stats import StatsScope, StatsStore
+from gateway.feedback.insights import (
+    DaySummary,
+    FeedbackSummary,
+    GroupSummary,
+    Tally,
+    group_summaries,
+    totals_and_days,
+)
+from gateway.store.daily_stats import DailyStatsStore, DayRange
+from gateway.store.stats import StatsScope, StatsStore, TallyKey
 
 GroupBy = Literal["app", "model"]
 DEFAULT_RANGE = timedelta(days=30)
@@ -34,10 +43,17 @@ class StatsReport:
 
 
 class StatsService:
-    """Reports feedback rates, ratings and time to feedback over a time range."""
+    """Reports feedback rates, ratings and time to feedback over a time range.
 
-    def __init__(self, store: StatsStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._store = store
+    Whole UTC days come from the daily roll-ups (a row per day, app and model), the partial days
+    at the range's edges from the raw rows, so a 90-day report reads a few hundred rows.
+    """
+
+    def __init__(
+        self, raw: StatsStore, daily: DailyStatsStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._raw = raw
+        self._daily = daily
         self._clock = clock
 
     async def report(
@@ -53,26 +69,47 @@ class StatsService:
         `until` defaults to now, `since` to 30 days before `until`.
         """
         start, end = self._range(since, until)
-        scope = StatsScope(since=start, until=end, app=app, model=model)
-        store = self._store
-        totals, daily = totals_and_days(
-            start,
-            end,
-            await store.interactions_by(scope, "day"),
-            await store.feedback_by(scope, "day"),
-            await store.feedback_delays(scope, "day"),
-        )
-        groups = None
-        if group_by is not None:
-            groups = group_summaries(
-                await store.interactions_by(scope, group_by),
-                await store.feedback_by(scope, group_by),
-                await store.feedback_delays(scope, group_by),
-            )
+        tallies = await self._tallies(start, end, app, model)
+        per_day: defaultdict[str, Tally] = defaultdict(Tally)
+        per_group: defaultdict[str | None, Tally] = defaultdict(Tally)
+        for (day, tally_app, tally_model), tally in tallies:
+            per_day[day].add(tally)
+            if group_by is not None:
+                per_group[tally_app if group_by == "app" else tally_model].add(tally)
+        totals, daily = totals_and_days(start, end, per_day)
+        groups = group_summaries(per_group) if group_by is not None else None
         return StatsReport(start, end, app, model, totals, daily, group_by, groups)
+
+    async def _tallies(self, start: datetime, end: datetime, app: str | None, model: str | None) -> list[tuple[TallyKey, Tally]]:
+        """Tallies over [start, end): roll-ups for the whole days inside it, raw rows for the rest."""
+        first_whole = _midnight_on_or_after(start)
+        end_whole = _midnight_on_or_before(end)
+        if first_whole >= end_whole:
+            return list((await self._raw.tallies(StatsScope(start, end, app, model))).items())
+        days = DayRange(first_whole.date().isoformat(), end_whole.date().isoformat(), app)
+        result = list((await self._daily.tallies(days, model)).items())
+        for edge_start, edge_end in ((start, first_whole), (end_whole, end)):
+            if edge_start < edge_end:
+                result.extend((await self._raw.tallies(StatsScope(edge_start, edge_end, app, model))).items())
+        return result
 
     def _range(self, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
         start, end = range_up_to(since, until, now=self._clock(), length=DEFAULT_RANGE)
         if end - start > MAX_RANGE:
             raise InvalidQuery("since", f"the range from 'since' to 'until' may span at most {MAX_RANGE.days} days")
         return start, end
+
+
+def _midnight_on_or_before(moment: datetime) -> datetime:
+    return datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
+
+
+def _midnight_on_or_after(moment: datetime) -> datetime:
+    midnight = _midnight_on_or_before(moment)
+    if midnight == moment:
+        return midnight
+    try:
+        return midnight + timedelta(days=1)
+    except OverflowError:
+        # The last day a datetime can hold has no whole day after `moment`: count it raw.
+        return datetime.max.replace(tzinfo=UTC)

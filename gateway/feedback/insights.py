@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gateway.feedback.delay_histogram import DelayHistogram
+
+# What a tally counts over current feedback (the columns of a daily roll-up row).
 COUNTS = ("feedback", "interactions_with_feedback", "negative", "positive", "rating_sum", "rating_count", "corrections")
 
 
@@ -52,62 +53,64 @@ def days_between(since: datetime, until: datetime) -> list[str]:
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def summary(interactions: int, counts: Mapping[str, int], delays: list[float]) -> FeedbackSummary:
-    """The summary of one period or group from its raw counts and its delays to feedback."""
-    feedback = counts.get("feedback", 0)
+@dataclass(slots=True)
+class Tally:
+    """What a stretch of interactions adds up to: their number, counts over current feedback, delays.
+
+    Tallies add: a daily roll-up row, a partial day counted from the raw rows, and any sum of them.
+    """
+
+    interactions: int = 0
+    # Keyed by the names in COUNTS; a missing name is 0.
+    counts: dict[str, int] = field(default_factory=dict)
+    delays: DelayHistogram = field(default_factory=DelayHistogram)
+
+    def add(self, other: Tally) -> None:
+        """Add `other`'s interactions, counts and delays to this tally."""
+        self.interactions += other.interactions
+        counts = self.counts
+        for name, value in other.counts.items():
+            counts[name] = counts.get(name, 0) + value
+        self.delays.merge(other.delays)
+
+    def count(self, name: str) -> int:
+        """One of the COUNTS (0 when nothing was counted)."""
+        return self.counts.get(name, 0)
+
+
+def summary(tally: Tally) -> FeedbackSummary:
+    """The summary of one period or group from its tally."""
+    count = tally.count
+    feedback = count("feedback")
     return FeedbackSummary(
-        interactions=interactions,
+        interactions=tally.interactions,
         feedback=feedback,
-        feedback_rate=_ratio(counts.get("interactions_with_feedback", 0), interactions),
-        positive_rate=_ratio(counts.get("positive", 0), feedback),
-        negative_rate=_ratio(counts.get("negative", 0), feedback),
-        mean_rating=_ratio(counts.get("rating_sum", 0), counts.get("rating_count", 0)),
-        corrections=counts.get("corrections", 0),
-        median_seconds_to_feedback=statistics.median(delays) if delays else None,
+        feedback_rate=_ratio(count("interactions_with_feedback"), tally.interactions),
+        positive_rate=_ratio(count("positive"), feedback),
+        negative_rate=_ratio(count("negative"), feedback),
+        mean_rating=_ratio(count("rating_sum"), count("rating_count")),
+        corrections=count("corrections"),
+        median_seconds_to_feedback=tally.delays.median(),
     )
 
 
 def totals_and_days(
-    since: datetime,
-    until: datetime,
-    interactions_per_day: Mapping[str, int],
-    feedback_per_day: Mapping[str, Mapping[str, int]],
-    delays: list[tuple[str, float]],
+    since: datetime, until: datetime, per_day: Mapping[str, Tally]
 ) -> tuple[FeedbackSummary, tuple[DaySummary, ...]]:
     """Totals for the whole range and a daily series with every day present, quiet days included."""
-    delays_per_day: dict[str, list[float]] = defaultdict(list)
-    for day, seconds in delays:
-        delays_per_day[day].append(seconds)
-    totals = {name: sum(day.get(name, 0) for day in feedback_per_day.values()) for name in COUNTS}
+    total = Tally()
+    for tally in per_day.values():
+        total.add(tally)
     daily = tuple(
-        DaySummary(
-            date.fromisoformat(day),
-            summary(interactions_per_day.get(day, 0), feedback_per_day.get(day, {}), delays_per_day[day]),
-        )
-        for day in days_between(since, until)
+        DaySummary(date.fromisoformat(day), summary(per_day.get(day) or Tally())) for day in days_between(since, until)
     )
-    total_interactions = sum(interactions_per_day.values())
-    return summary(total_interactions, totals, [seconds for _, seconds in delays]), daily
+    return summary(total), daily
 
 
-def group_summaries(
-    interactions_by_group: Mapping[Any, int],
-    feedback_by_group: Mapping[Any, Mapping[str, int]],
-    delays: list[tuple[Any, float]],
-) -> tuple[GroupSummary, ...]:
+def group_summaries(per_group: Mapping[Any, Tally]) -> tuple[GroupSummary, ...]:
     """One summary per group (app or model) seen in the range, busiest first."""
-    delays_by_group: dict[Any, list[float]] = defaultdict(list)
-    for group, seconds in delays:
-        delays_by_group[group].append(seconds)
-    groups = set(interactions_by_group) | set(feedback_by_group)
-    ordered = sorted(groups, key=lambda group: (-interactions_by_group.get(group, 0), str(group)))
-    return tuple(
-        GroupSummary(
-            group,
-            summary(interactions_by_group.get(group, 0), feedback_by_group.get(group, {}), delays_by_group[group]),
-        )
-        for group in ordered
-    )
+    ordered = sorted(per_group, key=lambda group: (-per_group[group].interactions, str(group)))
+    return tuple(GroupSummary(group, summary(per_group[group])) for group in ordered)
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -1,24 +1,28 @@
-"""Aggregate queries behind `/api/stats`, grouped by UTC day, app or model on SQLite and PostgreSQL alike."""
+"""Counting interactions and their current feedback from the raw rows, per UTC day, app and model.
+
+The stats report reads whole days from the daily roll-ups (gateway.store.daily_stats); these
+queries count what roll-ups cannot hold (the partial days at a range's edges) and rebuild the
+roll-up rows of a stale day.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
+from gateway.feedback.delay_histogram import DelayHistogram
+from gateway.feedback.insights import Tally
 from gateway.store.current_feedback import current_feedback
 from gateway.store.tables import feedback, interactions
 
-Row = dict[str, Any]
-# What counts are grouped by: the interaction's UTC day, its app or its model.
-GroupKey = Literal["day", "app", "model"]
-
-# Medians are computed in Python over at most this many delays, to keep memory bounded.
-MAX_DELAYS = 100_000
+# A tally's key: the interaction's UTC day ('YYYY-MM-DD'), app and model (None when it had none).
+TallyKey = tuple[str, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +35,47 @@ class StatsScope:
     model: str | None = None
 
 
+def utc_day(dialect: str, column: Any) -> ColumnElement[str]:
+    """A timestamp's UTC date as 'YYYY-MM-DD' (the dialects spell it differently)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    # SQLite keeps the UTC wall time as text.
+    return func.strftime("%Y-%m-%d", column)
+
+
 class StatsStore:
-    """Counts interactions and their current feedback per day, app or model."""
+    """Tallies of interactions and current feedback per (day, app, model), from the raw rows."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    def _group(self, key: GroupKey) -> ColumnElement[Any]:
-        """The interaction column (or UTC day) that `key` groups by, labelled "key"."""
-        if key == "day":
-            return self._day(interactions.c.created_at).label("key")
-        return interactions.c[key].label("key")
+    async def tallies(self, scope: StatsScope, connection: AsyncConnection | None = None) -> dict[TallyKey, Tally]:
+        """The tally of each (day, app, model) with interactions in scope.
 
-    def _day(self, column: Any) -> ColumnElement[str]:
-        """A timestamp's UTC date as 'YYYY-MM-DD' (the dialects spell it differently)."""
-        if self._engine.dialect.name == "postgresql":
-            return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-        # SQLite keeps the UTC wall time as text.
-        return func.strftime("%Y-%m-%d", column)
+        Pass `connection` to count inside a caller's transaction (a roll-up rebuild).
+        """
+        if connection is not None:
+            return await self._tallies(connection, scope)
+        async with self._engine.connect() as own:
+            return await self._tallies(own, scope)
+
+    async def _tallies(self, connection: AsyncConnection, scope: StatsScope) -> dict[TallyKey, Tally]:
+        result: defaultdict[TallyKey, Tally] = defaultdict(Tally)
+        for row in await connection.execute(self._interaction_counts(scope)):
+            result[(row.day, row.app, row.model)].interactions = int(row.n)
+        current: defaultdict[TallyKey, list[Any]] = defaultdict(list)
+        for row in await connection.execute(select(self._current_feedback(scope))):
+            current[(row.day, row.app, row.model)].append(row)
+        for key, rows in current.items():
+            result[key].counts = feedback_counts(rows)
+            result[key].delays = DelayHistogram.of(
+                row.seconds_after_answer for row in rows if row.seconds_after_answer is not None
+            )
+        return dict(result)
+
+    def _keys(self) -> tuple[ColumnElement[Any], ...]:
+        c = interactions.c
+        return (utc_day(self._engine.dialect.name, c.created_at).label("day"), c.app.label("app"), c.model.label("model"))
 
     def _in_scope(self, query: Select[Any], scope: StatsScope) -> Select[Any]:
         c = interactions.c
@@ -59,61 +86,34 @@ class StatsStore:
             query = query.where(c.model == scope.model)
         return query
 
-    def _current_feedback(self, scope: StatsScope, key: GroupKey) -> Subquery:
-        """Current feedback on the interactions in scope, with the interaction's group."""
+    def _interaction_counts(self, scope: StatsScope) -> Select[Any]:
+        keys = self._keys()
+        return self._in_scope(select(*keys, func.count().label("n")), scope).group_by(*keys)
+
+    def _current_feedback(self, scope: StatsScope) -> Subquery:
+        """Current feedback on the interactions in scope, with the interaction's day, app and model."""
         f = feedback.c
 
         def in_scope(query: Select[Any]) -> Select[Any]:
             return self._in_scope(query.join(interactions, interactions.c.id == f.interaction_id), scope)
 
         return current_feedback(
-            f.interaction_id,
-            f.thumbs,
-            f.rating,
-            f.correction,
-            f.negative,
-            f.seconds_after_answer,
-            self._group(key),
+            f.interaction_id, f.thumbs, f.rating, f.correction, f.negative, f.seconds_after_answer, *self._keys(),
             narrow=in_scope,
         )
 
-    async def interactions_by(self, scope: StatsScope, key: GroupKey) -> dict[Any, int]:
-        """How many interactions each day, app or model had."""
-        group = self._group(key)
-        query = self._in_scope(select(group, func.count().label("n")), scope).group_by(group)
-        async with self._engine.connect() as connection:
-            return {row.key: int(row.n) for row in await connection.execute(query)}
 
-    async def feedback_by(self, scope: StatsScope, key: GroupKey) -> dict[Any, Row]:
-        """Counts over current feedback, by the day, app or model of the interaction it is about."""
-        current = self._current_feedback(scope, key)
-        c = current.c
-        positive = and_(c.negative.is_(False), or_(c.thumbs == "up", c.rating >= 4))
-        query = (
-            select(
-                c.key,
-                func.count().label("feedback"),
-                func.count(func.distinct(c.interaction_id)).label("interactions_with_feedback"),
-                func.sum(case((c.negative.is_(True), 1), else_=0)).label("negative"),
-                func.sum(case((positive, 1), else_=0)).label("positive"),
-                func.sum(c.rating).label("rating_sum"),
-                func.count(c.rating).label("rating_count"),
-                func.count(c.correction).label("corrections"),
-            )
-            .group_by(c.key)
-        )
-        async with self._engine.connect() as connection:
-            result = await connection.execute(query)
-            return {row["key"]: {k: int(v or 0) for k, v in row.items() if k != "key"} for row in result.mappings()}
-
-    async def feedback_delays(self, scope: StatsScope, key: GroupKey) -> list[tuple[Any, float]]:
-        """(group, seconds from answer to feedback) of current feedback, at most MAX_DELAYS of them."""
-        current = self._current_feedback(scope, key)
-        c = current.c
-        query = (
-            select(c.key, c.seconds_after_answer)
-            .where(c.seconds_after_answer.is_not(None))
-            .limit(MAX_DELAYS)
-        )
-        async with self._engine.connect() as connection:
-            return [(row.key, float(row.seconds_after_answer)) for row in await connection.execute(query)]
+def feedback_counts(current: list[Any]) -> dict[str, int]:
+    """The COUNTS over current feedback rows (each with interaction_id, thumbs, rating, correction, negative)."""
+    negative = [row for row in current if row.negative]
+    ratings = [row.rating for row in current if row.rating is not None]
+    return {
+        "feedback": len(current),
+        "interactions_with_feedback": len({row.interaction_id for row in current}),
+        "negative": len(negative),
+        # Positive: not negative, and a thumbs-up or a rating of 4 or 5.
+        "positive": sum(1 for row in current if not row.negative and (row.thumbs == "up" or (row.rating or 0) >= 4)),
+        "rating_sum": sum(ratings),
+        "rating_count": len(ratings),
+        "corrections": sum(1 for row in current if row.correction is not None),
+    }

@@ -10,6 +10,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.stats import StatsService
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
+from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.stats import StatsStore
 
 from .rows import feedback_row, interaction_row
@@ -19,7 +20,8 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def service(engine) -> StatsService:
-    return StatsService(StatsStore(engine), clock=lambda: NOW)
+    raw = StatsStore(engine)
+    return StatsService(raw, DailyStatsStore(engine, raw), clock=lambda: NOW)
 
 
 async def test_the_report_has_totals_every_day_and_the_groups_asked_for(service, engine):
@@ -62,3 +64,26 @@ async def test_bad_ranges_are_invalid_queries(service, since, until, field, mess
         await service.report(since, until)
 
     assert (refused.value.field, refused.value.message) == (field, message)
+
+
+async def test_whole_days_come_from_roll_ups_and_partial_days_only_count_their_part(service, engine):
+    day = datetime(2026, 3, 6, tzinfo=UTC)
+    hours = (0.5, 12, 24 + 3, 24 + 20, 48 + 10, 48 + 20)
+    await InteractionStore(engine).insert_many([interaction_row("a", created_at=day + timedelta(hours=h)) for h in hours])
+
+    report = await service.report(day + timedelta(hours=6), day + timedelta(hours=48 + 12))
+
+    assert report.totals.interactions == 4
+    assert [d.summary.interactions for d in report.daily] == [1, 2, 1]
+
+
+async def test_a_report_sees_an_interaction_stored_after_the_last_one(service, engine):
+    day = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    store = InteractionStore(engine)
+    await store.insert_many([interaction_row("a", created_at=day)])
+    await service.report(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
+
+    await store.insert_many([interaction_row("a", created_at=day)])
+    report = await service.report(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
+
+    assert report.totals.interactions == 2

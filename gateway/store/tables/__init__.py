@@ -47,6 +47,10 @@ from gateway.store.tables.admin import (
     admin_sign_in_attempts,
     app_goals,
 )
+from gateway.store.tables.rollups import (
+    daily_stats,
+    daily_stats_stale,
+)
 
 __all__ = [
     "JSONDocument",
@@ -58,6 +62,8 @@ __all__ = [
     "audit_log",
     "cluster_runs",
     "clustering_locks",
+    "daily_stats",
+    "daily_stats_stale",
     "embeddings",
     "feedback",
     "fix_links",
