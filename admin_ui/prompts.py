@@ -58,8 +58,8 @@ async def _prompts_page(
         modes=MODES,
         can_change=user.allows(Role.REVIEWER),
         error=error,
-        notice=f"Saved: {changed}." if changed in ("published", "activated", "canary", "promoted", "rolled back") else None,
-        form={"text": "", "message": "", "model": "", "rollout": "inactive", "share_percent": "10", **(form or {})},
+        notice=f"Saved: {changed}." if changed in ("published", "activated", "canary", "promoted", "rolled back", "mode") else None,
+        form={"text": "", "message": "", "model": "", "mode": "", "rollout": "inactive", "share_percent": "10", **(form or {})},
     )
 
 
@@ -98,7 +98,7 @@ class PromptsController(Controller):
     ) -> Response:
         """Publish a new version from the form: inactive, active at once, or as a canary with a share."""
         form = await request.form()
-        fields = {name: str(form.get(name, "")) for name in ("app", "text", "message", "model", "rollout", "share_percent")}
+        fields = {name: str(form.get(name, "")) for name in ("app", "text", "message", "model", "mode", "rollout", "share_percent")}
         app = fields["app"].strip()
         try:
             rollout = fields["rollout"]
@@ -108,6 +108,7 @@ class PromptsController(Controller):
                 fields["message"],
                 user.name,
                 model=fields["model"] or None,
+                mode=fields["mode"] or None,
                 activate=rollout == "active",
                 canary_share=_share(form) if rollout == "canary" else None,
             )
@@ -117,6 +118,19 @@ class PromptsController(Controller):
                 request, user, services, app or None, status_code=status, error=exc.message, form=fields
             )
         return _app_page(app, "published")
+
+    @post("/mode", guards=[reviewer_or_admin])
+    async def set_mode(
+        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response:
+        """Set how the app's versions meet its own system message (prepend, append or replace)."""
+        form = await request.form()
+        app = str(form.get("app", "")).strip()
+        try:
+            await services.prompts.service.set_mode(app, str(form.get("mode", "")), user.name)
+        except InvalidQuery as exc:
+            return await _prompts_page(request, user, services, app or None, status_code=400, error=exc.message)
+        return _app_page(app, "mode")
 
     @post("/{version_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(

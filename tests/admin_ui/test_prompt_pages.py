@@ -95,3 +95,36 @@ async def test_instructions_and_messages_render_as_text(browser_as, gateway):
 
     assert "<script>x" not in html
     assert "<script>x</script>" in parse(html).find(data_testid="versions").text
+
+
+async def test_the_mode_form_sets_how_versions_meet_the_apps_system_message(browser_as, gateway):
+    await gateway.services.prompts.service.publish("bot", "Be brief.", "one", "test")
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    changed = await post_form(rita, "/admin/prompts/mode", app="bot", mode="replace")
+    refused = await post_form(rita, "/admin/prompts/mode", app="bot", mode="sideways")
+
+    assert changed.status_code == 303 and changed.headers["location"] == "/admin/prompts?app=bot&changed=mode"
+    assert parse((await rita.get("/admin/prompts?app=bot")).text).find(data_testid="mode").text == "replace"
+    assert refused.status_code == 400 and "'mode'" in parse(refused.text).find(data_testid="error").text
+    audit = await gateway.services.audit_service.list(AuditFilter(actor="rita"), 5)
+    assert [record.action for record in audit.data][:1] == ["prompt.mode"]
+
+
+async def test_publishing_with_a_mode_sets_the_apps_mode(browser_as, gateway):
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    published = await post_form(rita, "/admin/prompts/publish", app="bot", text="Be brief.", message="m", mode="append", rollout="active")
+
+    assert published.status_code == 303
+    assert (await gateway.services.prompts.service.list("bot")).mode == "append"
+
+
+async def test_a_viewer_cannot_change_the_mode(browser_as, gateway):
+    await gateway.services.prompts.service.publish("bot", "Be brief.", "one", "test")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    refused = await post_form(viewer, "/admin/prompts/mode", app="bot", mode="replace")
+
+    assert refused.status_code == 403
+    assert parse((await viewer.get("/admin/prompts?app=bot")).text).find_all("form", data_testid="mode-form") == []
