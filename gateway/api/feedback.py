@@ -32,13 +32,38 @@ async def submit_feedback(request: Request, services: NamedDependency[Services])
             await request.body(),
             authorization=request.headers.get("authorization"),
             token=request.headers.get(TOKEN_HEADER),
+            client_address=client_address(request, services.settings.feedback_client_address_header),
         )
     except FeedbackRefused as refused:
-        body = openai_error_body(refused.status, refused.message, refused.code, refused.field)
+        if refused.retry_after is not None:
+            headers = {**headers, "retry-after": str(refused.retry_after)}
+            if "access-control-allow-origin" in headers:
+                # Not a CORS-safelisted header: the widget could not read it otherwise.
+                headers["access-control-expose-headers"] = "retry-after"
+        body = refusal_body(refused)
         return Response(body, status_code=refused.status, media_type="application/json", headers=headers)
     body = orjson.dumps(feedback_json(recorded.event))
     status = 201 if recorded.created else 200
     return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def refusal_body(refused: FeedbackRefused) -> bytes:
+    """The OpenAI-style error body of a refusal; a 429 is typed as OpenAI types its own, so SDKs read it alike."""
+    if refused.status != 429:
+        return openai_error_body(refused.status, refused.message, refused.code, refused.field)
+    # OpenAI: "requests" for a rate limit one may retry, "insufficient_quota" for one that will not refill.
+    kind = "requests" if refused.retry_after is not None else "insufficient_quota"
+    error = {"message": refused.message, "type": kind, "param": refused.field, "code": refused.code}
+    return orjson.dumps({"error": error})
+
+
+def client_address(request: Request, header: str | None) -> str | None:
+    """The posting browser's address: the last entry of `header` (set by a trusted proxy), else the socket's peer."""
+    if header is not None:
+        forwarded = request.headers.get(header)
+        if forwarded:
+            return forwarded.rsplit(",", 1)[-1].strip() or None
+    return request.client.host if request.client is not None else None
 
 
 @route(FEEDBACK_PATH, http_method=[HttpMethod.OPTIONS], include_in_schema=False)

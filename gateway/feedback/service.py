@@ -11,21 +11,30 @@ from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.interactions import Interaction, InteractionService
 from gateway.domain.paging import Page, keyset_page
 from gateway.domain.time_range import utc_range
+from gateway.feedback.limits import FeedbackLimits, RateLimited
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
-from gateway.feedback.token import FeedbackTokens, InvalidToken
+from gateway.feedback.token import FeedbackTokens, InvalidToken, VerifiedToken
+from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.store.feedback import FeedbackFilter, FeedbackStore
+from gateway.store.feedback_token_uses import TokenBound, TokenExhausted
 
 
 class FeedbackRefused(Exception):
-    """Feedback that is not accepted: `status` is the HTTP status that says why."""
+    """Feedback that is not accepted: `status` is the HTTP status that says why.
 
-    def __init__(self, status: int, message: str, code: str, field: str | None = None) -> None:
+    `retry_after` (seconds) is set when the post was over a rate limit and may be tried again then.
+    """
+
+    def __init__(
+        self, status: int, message: str, code: str, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.field = field
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +43,15 @@ class Submitter:
 
     via: str  # "app" or "token"
     app: str | None = None
-    interaction_id: str | None = None
+    token: VerifiedToken | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Whom a submission is stored for (`user_id`) and, when that is not who it counts as, its `voter`."""
+
+    user_id: str | None
+    voter: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +73,7 @@ class FeedbackService:
         resolver: CallerResolver,
         tokens: FeedbackTokens,
         max_text_chars: int,
+        limits: FeedbackLimits | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         # Told of every newly stored event (not replays); must return at once (the review rules only enqueue).
         on_recorded: Callable[[Recorded], None] | None = None,
@@ -65,12 +83,22 @@ class FeedbackService:
         self._resolver = resolver
         self._tokens = tokens
         self._max_text_chars = max_text_chars
+        self._limits = limits if limits is not None else FeedbackLimits()
         self._clock = clock
         self._on_recorded = on_recorded
 
-    async def record(self, body: bytes, *, authorization: str | None, token: str | None) -> Recorded:
-        """Store the feedback in `body`; raises FeedbackRefused with the status and reason otherwise."""
-        submitter = await self._authenticate(authorization, token)
+    async def record(
+        self, body: bytes, *, authorization: str | None, token: str | None, client_address: str | None = None
+    ) -> Recorded:
+        """Store the feedback in `body`; raises FeedbackRefused with the status and reason otherwise.
+
+        `client_address` is the posting browser's, for the per-address rate limit of token posts.
+        """
+        try:
+            submitter = await self._authenticate(authorization, token, client_address)
+        except RateLimited as limited:
+            retry_after = limited.retry_after
+            raise FeedbackRefused(429, limited.message, "rate_limit_exceeded", retry_after=retry_after) from None
         try:
             submission = parse_submission(body, self._max_text_chars)
         except InvalidSubmission as exc:
@@ -79,8 +107,16 @@ class FeedbackService:
         interaction = await self._interaction(submission.interaction_id)
         _authorize(submitter, interaction)
         event = self._event(submission, interaction, submitter)
-        stored, created = await self._store.append(event)
+        try:
+            stored, created = await self._store.append(event, bound=self._bound(submitter, event))
+        except TokenExhausted:
+            message = (
+                f"this feedback token has stored its {self._limits.max_submissions_per_token} submissions, "
+                "the most one answer's token may; the latest one stays current"
+            )
+            raise FeedbackRefused(429, message, "feedback_token_exhausted") from None
         recorded = Recorded(FeedbackEvent.from_row(stored), created)
+        record_feedback(recorded)
         if created and self._on_recorded is not None:
             self._on_recorded(recorded)
         return recorded
@@ -91,12 +127,19 @@ class FeedbackService:
         where = replace(where, since=since, until=until, before_id=cursor)
         return await keyset_page(lambda n: self._store.list(where, n), limit, FeedbackEvent.from_row)
 
-    async def _authenticate(self, authorization: str | None, token: str | None) -> Submitter:
+    async def _authenticate(
+        self, authorization: str | None, token: str | None, client_address: str | None
+    ) -> Submitter:
+        """Who posts; raises FeedbackRefused, or RateLimited when the poster is over a rate limit."""
         if token is not None:
+            # The address first: it also stops a flood of forged tokens before any signature is checked.
+            self._limits.check_address(client_address)
             try:
-                return Submitter("token", interaction_id=self._tokens.verify(token))
+                verified = self._tokens.verify(token)
             except InvalidToken as exc:
                 raise FeedbackRefused(403, str(exc), "invalid_feedback_token") from None
+            self._limits.check_token(verified.token_id)
+            return Submitter("token", token=verified)
         if bearer_token(authorization) is None:
             message = (
                 "send the app's API key as 'Authorization: Bearer <key>', "
@@ -107,6 +150,7 @@ class FeedbackService:
             caller = await self._resolver.resolve(authorization)
         except UnknownKey as exc:
             raise FeedbackRefused(401, f"incorrect API key ({exc})", "invalid_api_key") from None
+        self._limits.check_app(caller.app)
         return Submitter("app", app=caller.app)
 
     async def _interaction(self, interaction_id: str) -> Interaction:
@@ -118,20 +162,55 @@ class FeedbackService:
 
     def _event(self, submission: Submission, interaction: Interaction, submitter: Submitter) -> dict[str, Any]:
         now = self._clock()
+        voice = _voice(submission, interaction, submitter)
         return submission.as_event(
             # as_event reads the id and app (imports hand it a whole interaction row).
             {"id": interaction.id, "app": interaction.app},
             created_at=now,
-            # The app may already have named the end user on the call (x-feedgate-user).
-            user_id=submission.user_id if submission.user_id is not None else interaction.end_user,
+            user_id=voice.user_id,
             submitted_via=submitter.via,
             seconds_after_answer=max(0.0, (now - interaction.answered_at).total_seconds()),
+            voter=voice.voter,
         )
+
+    def _bound(self, submitter: Submitter, event: dict[str, Any]) -> TokenBound | None:
+        """What a token post counts against: its token's bound (app posts have none)."""
+        if submitter.token is None or self._limits.max_submissions_per_token is None:
+            return None
+        return TokenBound(
+            token_id=submitter.token.token_id,
+            interaction_id=event["interaction_id"],
+            max_submissions=self._limits.max_submissions_per_token,
+            at=event["created_at"],
+        )
+
+
+def _voice(submission: Submission, interaction: Interaction, submitter: Submitter) -> Voice:
+    """Whom the submission speaks for, by who posts it.
+
+    An app's key is trusted to name its users; by default the end user named on the call. A token
+    speaks for the end user named when the answer was given: the one bound in the token, else (tokens
+    from before binding, or a user named only in the request body, which the proxy does not read)
+    the interaction's recorded end user. A token post cannot claim anyone else. With nobody named,
+    the token itself is the voter: any user_id it sends is kept, but counts for nothing.
+    """
+    if submitter.token is None:
+        return Voice(submission.user_id if submission.user_id is not None else interaction.end_user, None)
+    bound = submitter.token.user if submitter.token.user is not None else interaction.end_user
+    if bound is None:
+        return Voice(submission.user_id, f"token:{submitter.token.token_id}")
+    if submission.user_id is not None and submission.user_id != bound:
+        message = (
+            "this feedback token speaks only for the end user the answer was given to; "
+            "leave out 'user_id' or send the one the app named on the call"
+        )
+        raise FeedbackRefused(403, message, "feedback_user_mismatch", "user_id")
+    return Voice(bound, None)
 
 
 def _authorize(submitter: Submitter, interaction: Interaction) -> None:
     """Tokens reach only their own interaction; apps only interactions they made."""
-    if submitter.via == "token" and submitter.interaction_id != interaction.id:
+    if submitter.token is not None and submitter.token.interaction_id != interaction.id:
         raise FeedbackRefused(403, "the feedback token is for another interaction", "invalid_feedback_token")
     if submitter.via == "app" and submitter.app != interaction.app:
         raise FeedbackRefused(403, "this interaction belongs to another app", "forbidden")

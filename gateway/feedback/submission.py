@@ -55,8 +55,9 @@ class Submission:
         user_id: str | None,
         submitted_via: str,
         seconds_after_answer: float | None,
+        voter: str | None = None,
     ) -> dict[str, Any]:
-        """The feedback row that records this submission on `interaction`."""
+        """The feedback row that records this submission on `interaction`; `voter` only when it is not `user_id`."""
         return {
             "id": str(uuid_utils.uuid7()),
             "interaction_id": interaction["id"],
@@ -72,6 +73,7 @@ class Submission:
             "idempotency_key": self.idempotency_key,
             "submitted_via": submitted_via,
             "seconds_after_answer": seconds_after_answer,
+            "voter": voter,
         }
 
 

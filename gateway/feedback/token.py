@@ -2,21 +2,47 @@
 
 Every proxied answer carries one, so an app can hand it to the end user's browser,
 which then posts feedback without ever seeing the app's API key.
-Format: ``v1.<interaction id>.<expiry, unix seconds>.<base64url HMAC-SHA256>``.
+
+Two formats, both signed over everything before the signature:
+
+- ``v1.<interaction id>.<expiry, unix seconds>.<base64url HMAC-SHA256>``: no end user was named
+  when the answer was given (and every token minted before user binding existed);
+- ``v2.<interaction id>.<expiry>.<base64url end user id>.<base64url HMAC-SHA256>``: the app named
+  the end user on the call (``x-feedgate-user``), and the token speaks only for that user.
+
+The bound user is inside the signed payload, so verifying needs no database read.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-VERSION = "v1"
+ANONYMOUS = "v1"
+USER_BOUND = "v2"
+# The header values a proxied answer carries are bounded; so are the user ids a token binds.
+MAX_BOUND_USER_CHARS = 200
 
 
 class InvalidToken(Exception):
     """A token that is malformed, forged, expired or meant for another interaction; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """What a genuine, unexpired token grants: feedback on one interaction, as one voter."""
+
+    interaction_id: str
+    # The end user named when the answer was given; None: nobody was named.
+    user: str | None
+    # A short, stable name of this token (a hash of its signature), to count its submissions by and,
+    # when no user is bound, to stand for its anonymous holder. Reveals nothing of the signature.
+    token_id: str
 
 
 class FeedbackTokens:
@@ -32,24 +58,52 @@ class FeedbackTokens:
         digest = hmac.digest(self._key, payload.encode(), "sha256")
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def sign(self, interaction_id: str) -> str:
-        """A token for `interaction_id`, valid for the configured time from now."""
-        payload = f"{VERSION}.{interaction_id}.{int(self._clock()) + self._ttl}"
+    def sign(self, interaction_id: str, user: str | None = None) -> str:
+        """A token for `interaction_id` (speaking only for `user`, when given), valid for the configured time."""
+        expiry = int(self._clock()) + self._ttl
+        if user is None or user == "" or len(user) > MAX_BOUND_USER_CHARS:
+            # An over-long name cannot be stored as a feedback user id: such a token is anonymous.
+            payload = f"{ANONYMOUS}.{interaction_id}.{expiry}"
+        else:
+            payload = f"{USER_BOUND}.{interaction_id}.{expiry}.{_encode_user(user)}"
         return f"{payload}.{self._signature(payload)}"
 
-    def verify(self, token: str) -> str:
-        """The interaction id a genuine, unexpired token is for; raises InvalidToken otherwise."""
+    def verify(self, token: str) -> VerifiedToken:
+        """What a genuine, unexpired token grants; raises InvalidToken otherwise."""
         parts = token.split(".")
-        well_formed = len(parts) == 4 and parts[0] == VERSION and parts[1] != ""
+        expected_parts = {ANONYMOUS: 4, USER_BOUND: 5}.get(parts[0])
+        well_formed = expected_parts == len(parts) and parts[1] != ""
         if not well_formed or not (parts[2].isascii() and parts[2].isdigit()):
             raise InvalidToken("the feedback token is malformed")
-        payload = ".".join(parts[:3])
-        if not hmac.compare_digest(parts[3].encode(), self._signature(payload).encode()):
+        payload, signature = ".".join(parts[:-1]), parts[-1]
+        if not hmac.compare_digest(signature.encode(), self._signature(payload).encode()):
             raise InvalidToken("the feedback token's signature is not valid")
         if int(parts[2]) <= self._clock():
             raise InvalidToken("the feedback token has expired")
-        return parts[1]
+        user = _decode_user(parts[3]) if len(parts) == 5 else None
+        return VerifiedToken(interaction_id=parts[1], user=user, token_id=_token_id(signature))
 
-    def response_headers(self, interaction_id: str) -> list[tuple[bytes, bytes]]:
-        """The header that hands a token to the app with every proxied answer."""
-        return [(b"x-feedgate-feedback-token", self.sign(interaction_id).encode())]
+    def response_headers(self, interaction_id: str, end_user: str | None = None) -> list[tuple[bytes, bytes]]:
+        """The header that hands a token to the app with every proxied answer, bound to `end_user` when named."""
+        return [(b"x-feedgate-feedback-token", self.sign(interaction_id, end_user).encode())]
+
+
+def _encode_user(user: str) -> str:
+    # base64url keeps dots (the separator) and any other character out of the token's text.
+    return base64.urlsafe_b64encode(user.encode()).rstrip(b"=").decode()
+
+
+def _decode_user(encoded: str) -> str:
+    try:
+        user = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        # Only reachable with the signing secret: a signed payload is one this class wrote.
+        raise InvalidToken("the feedback token is malformed") from None
+    if not user:
+        raise InvalidToken("the feedback token is malformed")
+    return user
+
+
+def _token_id(signature: str) -> str:
+    digest = hashlib.sha256(signature.encode()).digest()[:12]
+    return base64.urlsafe_b64encode(digest).decode()

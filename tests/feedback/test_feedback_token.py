@@ -1,10 +1,13 @@
-"""Feedback tokens: signed for one interaction, valid until they expire, useless once altered."""
+"""Feedback tokens: signed for one interaction (and the end user named then), valid until they expire, useless once altered."""
 
 from __future__ import annotations
 
+import base64
+import hmac
+
 import pytest
 
-from gateway.feedback.token import FeedbackTokens, InvalidToken
+from gateway.feedback.token import MAX_BOUND_USER_CHARS, FeedbackTokens, InvalidToken
 
 INTERACTION = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 TTL = 7 * 24 * 3600
@@ -31,14 +34,65 @@ def tokens(clock) -> FeedbackTokens:
 
 
 def test_a_token_verifies_as_its_interaction(tokens):
-    assert tokens.verify(tokens.sign(INTERACTION)) == INTERACTION
+    assert tokens.verify(tokens.sign(INTERACTION)).interaction_id == INTERACTION
+
+
+def test_a_token_without_an_end_user_binds_nobody(tokens):
+    assert tokens.verify(tokens.sign(INTERACTION)).user is None
+
+
+def test_a_token_binds_the_end_user_named_when_it_is_signed(tokens):
+    verified = tokens.verify(tokens.sign(INTERACTION, "customer.42@example.com"))
+
+    assert (verified.interaction_id, verified.user) == (INTERACTION, "customer.42@example.com")
+
+
+def test_changing_the_bound_user_breaks_the_signature(tokens):
+    token = tokens.sign(INTERACTION, "ann")
+    other = base64.urlsafe_b64encode(b"bob").rstrip(b"=").decode()
+
+    with pytest.raises(InvalidToken, match="signature is not valid"):
+        tokens.verify(_replace(token, 3, other))
+
+
+def test_dropping_the_bound_user_breaks_the_signature(tokens):
+    parts = tokens.sign(INTERACTION, "ann").split(".")
+    unbound = ".".join(["v1", parts[1], parts[2], parts[4]])
+
+    with pytest.raises(InvalidToken, match="signature is not valid"):
+        tokens.verify(unbound)
+
+
+def test_a_user_too_long_to_store_leaves_the_token_anonymous(tokens):
+    assert tokens.verify(tokens.sign(INTERACTION, "u" * (MAX_BOUND_USER_CHARS + 1))).user is None
+
+
+def test_a_tokens_id_is_stable_and_differs_between_tokens(tokens, clock):
+    token = tokens.sign(INTERACTION)
+    clock.now += 1
+    later = tokens.sign(INTERACTION)
+
+    assert tokens.verify(token).token_id == tokens.verify(token).token_id
+    assert tokens.verify(token).token_id != tokens.verify(later).token_id
+    assert tokens.verify(token).token_id not in token
+
+
+def test_a_token_minted_before_user_binding_still_verifies(clock):
+    # The v1 format, as every token was signed before binding: HMAC-SHA256 over "v1.<id>.<expiry>".
+    payload = f"v1.{INTERACTION}.{int(clock.now) + 60}"
+    digest = hmac.digest(b"secret", payload.encode(), "sha256")
+    old = f"{payload}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+    verified = FeedbackTokens("secret", TTL, clock=clock).verify(old)
+
+    assert (verified.interaction_id, verified.user) == (INTERACTION, None)
 
 
 def test_a_token_is_valid_until_just_before_it_expires(tokens, clock):
     token = tokens.sign(INTERACTION)
     clock.now += TTL - 1
 
-    assert tokens.verify(token) == INTERACTION
+    assert tokens.verify(token).interaction_id == INTERACTION
 
 
 def test_a_token_expires_after_its_time_to_live(tokens, clock):
@@ -90,6 +144,11 @@ def test_altering_the_signature_is_detected(tokens):
 
 def test_an_unknown_version_is_malformed(tokens):
     with pytest.raises(InvalidToken, match="malformed"):
+        tokens.verify(_replace(tokens.sign(INTERACTION), 0, "v3"))
+
+
+def test_a_version_with_the_wrong_number_of_parts_is_malformed(tokens):
+    with pytest.raises(InvalidToken, match="malformed"):
         tokens.verify(_replace(tokens.sign(INTERACTION), 0, "v2"))
 
 
@@ -102,7 +161,10 @@ def test_a_token_signed_with_another_secret_is_refused(tokens, clock):
 
 @pytest.mark.parametrize(
     "token",
-    ["", "v1", "v1.id.123", "v1.id.123.sig.extra", "v1..123.sig", "v1.id.soon.sig", "v1.id.-5.sig", "v1.id.١٢٣.sig"],
+    [
+        "", "v1", "v1.id.123", "v1.id.123.sig.extra", "v1..123.sig", "v1.id.soon.sig", "v1.id.-5.sig", "v1.id.١٢٣.sig",
+        "v2.id.123.sig", "v2.id.123.dXNlcg.sig.extra", "v2..123.dXNlcg.sig",
+    ],
 )
 def test_malformed_tokens_are_refused(tokens, token):
     with pytest.raises(InvalidToken, match="malformed"):
@@ -113,4 +175,10 @@ def test_every_proxied_answer_header_carries_a_token_for_its_interaction(tokens)
     [(name, value)] = tokens.response_headers(INTERACTION)
 
     assert name == b"x-feedgate-feedback-token"
-    assert tokens.verify(value.decode()) == INTERACTION
+    assert tokens.verify(value.decode()).interaction_id == INTERACTION
+
+
+def test_the_answer_header_binds_the_end_user_named_on_the_call(tokens):
+    [(_, value)] = tokens.response_headers(INTERACTION, "customer-42")
+
+    assert tokens.verify(value.decode()).user == "customer-42"
