@@ -1,0 +1,40 @@
+"""`/api/erasures`: erase everything stored about one end user, on their request (admins only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from msgspec import Meta
+
+from gateway.api.admin import AdminController
+from gateway.privacy.erasure import MAX_USER_CHARS, erase_end_user
+from gateway.privacy.retention import recipes_of
+from gateway.services import Services
+
+# Who acts through the bearer token, as the audit log calls it.
+ADMIN_ACTOR = "admin-token"
+
+
+@dataclass
+class ErasureRequest:
+    """The end user to erase, by the id their interactions carry (`user` / `safety_identifier` / x-feedgate-user)."""
+
+    user: Annotated[str, Meta(min_length=1, max_length=MAX_USER_CHARS)]
+
+
+class ErasuresController(AdminController):
+    """Erasure on request."""
+
+    path = "/api/erasures"
+    tags = ["privacy"]
+
+    @post("/", summary="Delete every interaction, feedback and derived row of one end user; the counts", status_code=200)
+    async def erase(self, services: NamedDependency[Services], data: JSONBody[ErasureRequest]) -> dict[str, Any]:
+        report = await erase_end_user(
+            services.engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api"
+        )
+        return {"removed": report.counts.as_dict(), "audit_seq": report.audit_seq, "subject": report.subject}

@@ -1,0 +1,94 @@
+"""The `feedgate prune` and `feedgate erase` commands: retention and erasure on request from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.config import ConfigError, Settings
+from gateway.domain.errors import InvalidQuery
+
+T = TypeVar("T")
+# Who the audit log names for an erasure run from the shell, unless --actor says who.
+CLI_ACTOR = "cli"
+
+
+async def _on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    from gateway.services import prepare_database
+    from gateway.store.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await prepare_database(settings, engine)
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items() if count)
+
+
+def prune(args: argparse.Namespace, settings: Settings) -> None:
+    """Remove interactions older than --older-than days (default: retention_days) and everything about them."""
+    from gateway.privacy.retention import prune_expired
+
+    days = args.older_than if args.older_than is not None else settings.retention_days
+    if days is None:
+        raise ConfigError("say how old is too old: --older-than DAYS, or set retention_days")
+    if days <= 0:
+        raise ConfigError(f"--older-than must be a positive number of days, got {days:g}")
+    report = asyncio.run(_on_database(settings, lambda engine: prune_expired(engine, settings, days)))
+    if report.already_running:
+        raise ConfigError("another prune is running; try again when it has finished")
+    removed = _counts_line(report.counts.as_dict()) or "nothing"
+    print(
+        f"pruned what was created before {report.cutoff.isoformat(timespec='seconds')}: {removed} "
+        f"({report.batches} batches, {report.seconds:.1f} s, slowest batch {report.slowest_batch_seconds:.2f} s)"
+    )
+
+
+def erase(args: argparse.Namespace, settings: Settings) -> None:
+    """Delete every row about one end user and record the erasure in the audit log."""
+    from gateway.privacy.erasure import erase_end_user
+    from gateway.privacy.retention import recipes_of
+
+    try:
+        report = asyncio.run(
+            _on_database(
+                settings,
+                lambda engine: erase_end_user(engine, args.user, args.actor, recipes_of(settings), via="cli"),
+            )
+        )
+    except InvalidQuery as exc:
+        raise ConfigError(f"--user: {exc.message}") from None
+    removed = _counts_line(report.counts.as_dict()) or "nothing was stored about this user"
+    print(f"erased: {removed}; audit record {report.audit_seq}")
+
+
+def add_privacy_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable
+) -> None:
+    """Register `prune` and `erase` on the `feedgate` parser."""
+
+    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
+        return lambda args: command(args, settings_of(args))
+
+    prune_parser = commands.add_parser(
+        "prune", parents=[common], help="delete interactions older than the retention age, with their feedback"
+    )
+    prune_parser.add_argument(
+        "--older-than", dest="older_than", type=float, metavar="DAYS", help="age in days (default: retention_days)"
+    )
+    prune_parser.set_defaults(run=runner(prune))
+
+    erase_parser = commands.add_parser(
+        "erase", parents=[common], help="delete everything stored about one end user (recorded in the audit log)"
+    )
+    erase_parser.add_argument("--user", required=True, metavar="END_USER", help="the end user's id, as interactions name it")
+    erase_parser.add_argument("--actor", default=CLI_ACTOR, help="who asked, as the audit log should name them")
+    erase_parser.set_defaults(run=runner(erase))

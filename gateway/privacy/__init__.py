@@ -1,0 +1,1 @@
+"""Privacy: redaction before storage, retention (pruning old traffic) and erasure on request."""

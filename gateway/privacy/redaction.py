@@ -1,0 +1,188 @@
+"""Redaction rules: personal data and secrets replaced in text before it is stored.
+
+Pure and synchronous: the writer runs it on its worker thread over each batch of rows, and the
+feedback store over each event, never on the proxy's path. A rule is a compiled pattern plus an
+optional check on each match (the Luhn check for card numbers, digit counts for phone numbers);
+a match that fails its check is left as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
+
+# The interaction columns that hold what the user asked, what came back, and what the app attached.
+INTERACTION_FIELDS = ("request", "response", "response_text", "tool_calls", "metadata", "error")
+# The feedback columns that hold the end user's own words or the app's attachments.
+FEEDBACK_FIELDS = ("comment", "correction", "metadata")
+
+Check = Callable[[str], bool]
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn checksum (every card number does)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _only_digits(text: str) -> str:
+    return "".join(char for char in text if char.isdigit())
+
+
+def _card_number(match: str) -> bool:
+    digits = _only_digits(match)
+    return 13 <= len(digits) <= 19 and luhn_valid(digits)
+
+
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def _phone_number(match: str) -> bool:
+    # E.164 numbers have at most 15 digits; fewer than 9 is a date, a time or a short code.
+    digits = _only_digits(match)
+    return 9 <= len(digits) <= 15 and not _IPV4.fullmatch(match)
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionRule:
+    """One kind of thing to redact: its name (noted on the row), pattern, and an optional check per match."""
+
+    name: str
+    pattern: re.Pattern[str]
+    check: Check | None = None
+    # A cheap test that a text may hold a match at all, so most strings skip the regex.
+    hint: Callable[[str], bool] | None = None
+
+    @property
+    def replacement(self) -> str:
+        """What a match becomes in the stored text."""
+        return f"[redacted:{self.name}]"
+
+
+def _has_digit(text: str) -> bool:
+    return any("0" <= char <= "9" for char in text)
+
+
+# Separated digit groups; lookarounds keep a match from starting or ending inside a longer run,
+# so part of a (Luhn-invalid, hence kept) card number is never taken for a phone number.
+_DIGIT_RUN_START = r"(?<![\w+])(?<!\d[ .-])"
+_DIGIT_RUN_END = r"(?![ .-]?\d)(?!\w)"
+
+EMAIL = RedactionRule(
+    "email",
+    re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"),
+    hint=lambda text: "@" in text,
+)
+# 13 to 19 digits, optionally in groups split by single spaces or dashes; Luhn-checked.
+CARD = RedactionRule(
+    "card",
+    re.compile(_DIGIT_RUN_START + r"\d(?:[ -]?\d){12,18}" + _DIGIT_RUN_END),
+    check=_card_number,
+    hint=_has_digit,
+)
+# A number written as a phone number: a leading + (international), or groups split by spaces,
+# dots, dashes or an area code in parentheses. Bare digit runs are not taken (ids, amounts, orders).
+PHONE = RedactionRule(
+    "phone",
+    re.compile(
+        r"(?:(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}"
+        r"|" + _DIGIT_RUN_START + r"(?:\(\d{2,4}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){0,3})"
+        + _DIGIT_RUN_END
+    ),
+    check=_phone_number,
+    hint=_has_digit,
+)
+# Secrets by their well-known shapes (OpenAI/Anthropic sk-…, AWS access key ids, GitHub, Slack,
+# Google API keys, Stripe, JWTs, bearer tokens), and any value assigned to a key, secret, token
+# or password ("api_key=…", "password: …"): there the name is kept (group `keep`), the value goes.
+API_KEY = RedactionRule(
+    "api_key",
+    re.compile(
+        r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}"
+        r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+        r"|\bgh[pousr]_[A-Za-z0-9]{30,}"
+        r"|\bgithub_pat_[A-Za-z0-9_]{30,}"
+        r"|\bxox[abprs]-[A-Za-z0-9-]{10,}"
+        r"|\bAIza[0-9A-Za-z_-]{30,}"
+        r"|\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"
+        r"|\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+        r"|(?P<keep>(?i:\bbearer\s+|\b(?:api[_-]?key|secret|token|password|passwd)[\"']?\s*[:=]\s*[\"']?))"
+        r"[A-Za-z0-9._~+/=-]{8,}"
+    ),
+)
+
+BUILT_IN_RULES: tuple[RedactionRule, ...] = (EMAIL, API_KEY, CARD, PHONE)
+
+
+def custom_rule(name: str, pattern: str) -> RedactionRule:
+    """The compiled form of a rule from the settings (the settings already checked that it compiles)."""
+    return RedactionRule(name, re.compile(pattern))
+
+
+Counts = Counter[str]
+
+
+class Redactor:
+    """Applies a list of rules to texts, JSON documents and whole rows, counting what each rule replaced."""
+
+    def __init__(self, rules: Sequence[RedactionRule]) -> None:
+        self.rules = tuple(rules)
+
+    def text(self, value: str, counts: Counts) -> str:
+        """`value` with every match of every rule replaced; adds to `counts` per rule."""
+        for rule in self.rules:
+            if rule.hint is not None and not rule.hint(value):
+                continue
+            value = _apply(rule, value, counts)
+        return value
+
+    def document(self, value: Any, counts: Counts) -> Any:
+        """A JSON value with every string in it (not the keys) redacted; other values as they were."""
+        if isinstance(value, str):
+            return self.text(value, counts)
+        if isinstance(value, dict):
+            return {key: self.document(item, counts) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.document(item, counts) for item in value]
+        return value
+
+    def row(self, row: Mapping[str, Any], fields: Iterable[str]) -> tuple[dict[str, Any], dict[str, int]]:
+        """A copy of `row` with `fields` redacted, and how many matches each rule replaced (only rules that fired)."""
+        counts: Counts = Counter()
+        redacted = dict(row)
+        for name in fields:
+            if redacted.get(name) is not None:
+                redacted[name] = self.document(redacted[name], counts)
+        return redacted, dict(sorted(counts.items()))
+
+
+def _apply(rule: RedactionRule, value: str, counts: Counts) -> str:
+    def replace(match: re.Match[str]) -> str:
+        found = match.group(0)
+        keep = match.groupdict().get("keep") or ""
+        if rule.check is not None and not rule.check(found[len(keep):]):
+            return found
+        counts[rule.name] += 1
+        return keep + rule.replacement
+
+    return rule.pattern.sub(replace, value)
+
+
+def redactor_for(settings: Settings) -> Redactor | None:
+    """The redactor the settings ask for: built-in rules then `redaction_rules`; None when redaction is off."""
+    if not settings.redaction:
+        return None
+    return Redactor([*BUILT_IN_RULES, *(custom_rule(rule.name, rule.pattern) for rule in settings.redaction_rules)])

@@ -1,0 +1,279 @@
+"""Removing interactions with everything that refers to them: the SQL shared by pruning and erasure.
+
+No table declares a foreign key to `interactions`; these are the tables that refer to one by id,
+all deleted in the same transaction as the interactions themselves so no reference is left
+dangling: feedback, feedback_token_uses, issue_members, review_task_interactions, reduction_points,
+feedback_map_points. Knowledge-base
+usage lives in the interaction's own `policies` column and goes with the row. Embedding-cache rows
+are keyed by a hash of the text, not by interaction: the caller computes the hashes (see
+gateway.privacy.cache_keys) and they are deleted here too. Issues that lose members get their
+size and negative count recomputed from what remains (`recount_issues`, once per prune or erasure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String, any_, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.store.chunks import chunks
+from gateway.store.current_feedback import current_feedback
+from gateway.store.tables.discovery import feedback_map_points
+from gateway.store.tables.traffic import feedback_token_uses
+from gateway.store.tables import (
+    embeddings,
+    feedback,
+    fix_previews,
+    interactions,
+    issue_members,
+    issues,
+    reduction_points,
+    review_task_interactions,
+)
+
+Row = dict[str, Any]
+# Bound parameters per IN (...): far below both databases' limits.
+IN_CHUNK = 5_000
+
+
+@dataclass
+class RemovalCounts:
+    """How many rows of each kind were removed or changed."""
+
+    interactions: int = 0
+    feedback: int = 0
+    issue_members: int = 0
+    review_task_links: int = 0
+    feedback_token_uses: int = 0
+    feedback_map_points: int = 0
+    # Review tasks left about nobody (erasure only: no interaction left and no issue), with their events.
+    review_tasks: int = 0
+    reduction_points: int = 0
+    embeddings: int = 0
+    # Issues whose size and negative count were recomputed after losing members or complaints.
+    issues_recounted: int = 0
+    # Examples on issues and items of fix previews that named a removed interaction.
+    issue_examples: int = 0
+    preview_items: int = 0
+
+    def add(self, other: RemovalCounts) -> None:
+        """Add `other`'s counts to these."""
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name, for the audit log, the API and the CLI."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionTexts:
+    """What an interaction's embedding-cache keys are made of: its request and answer, and its current complaints."""
+
+    id: str
+    app: str
+    request: Any
+    response_text: str | None
+    created_at: datetime
+    # (comment, correction) of each user's current negative feedback.
+    complaints: tuple[tuple[str | None, str | None], ...]
+
+
+def one_of(connection: AsyncConnection, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column` is one of `values`: `= ANY(array)` on PostgreSQL (one prepared statement for any count,
+    where IN (...) of 5,000 parameters costs a fresh parse and plan each time), IN (...) elsewhere."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String), unique=True))
+    return column.in_(list(values))
+
+
+async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[InteractionTexts]:
+    """The texts of the interactions `ids` (those still stored), in id order."""
+    i = interactions.c
+    f = feedback.c
+    found: list[InteractionTexts] = []
+    for chunk in chunks(list(ids), IN_CHUNK):
+        rows = (
+            await connection.execute(
+                select(i.id, i.app, i.request, i.response_text, i.created_at)
+                .where(one_of(connection, i.id, chunk))
+                .order_by(i.id)
+            )
+        ).all()
+        current = current_feedback(
+            f.interaction_id,
+            f.negative,
+            f.comment,
+            f.correction,
+            narrow=lambda q, c=chunk: q.where(one_of(connection, f.interaction_id, c)),
+        )
+        complaints: dict[str, list[tuple[str | None, str | None]]] = {}
+        query = select(current.c.interaction_id, current.c.comment, current.c.correction).where(
+            current.c.negative.is_(True)
+        )
+        for interaction_id, comment, correction in await connection.execute(query):
+            complaints.setdefault(interaction_id, []).append((comment, correction))
+        found.extend(
+            InteractionTexts(
+                row.id, row.app, row.request, row.response_text, row.created_at, tuple(complaints.get(row.id, ()))
+            )
+            for row in rows
+        )
+    return found
+
+
+async def _delete_in(connection: AsyncConnection, column: Any, values: Sequence[str]) -> int:
+    removed = 0
+    for chunk in chunks(list(values), IN_CHUNK):
+        result = await connection.execute(delete(column.table).where(one_of(connection, column, chunk)))
+        removed += result.rowcount or 0
+    return removed
+
+
+async def _delete_map_points(connection: AsyncConnection, ids: Sequence[str]) -> int:
+    """Delete the issue-map points of `ids`, app by app so the (app, interaction_id) key finds them."""
+    by_app: dict[str, list[str]] = {}
+    for chunk in chunks(list(ids), IN_CHUNK):
+        query = select(interactions.c.app, interactions.c.id).where(one_of(connection, interactions.c.id, chunk))
+        for app, interaction_id in await connection.execute(query):
+            by_app.setdefault(app, []).append(interaction_id)
+    removed = 0
+    points = feedback_map_points.c
+    for app, app_ids in by_app.items():
+        for chunk in chunks(app_ids, IN_CHUNK):
+            result = await connection.execute(
+                delete(feedback_map_points).where(points.app == app, one_of(connection, points.interaction_id, chunk))
+            )
+            removed += result.rowcount or 0
+    return removed
+
+
+async def delete_cache_rows(connection: AsyncConnection, keys: Iterable[str]) -> int:
+    """Delete the embedding-cache rows of these content hashes, under every model; how many."""
+    return await _delete_in(connection, embeddings.c.content_hash, sorted(set(keys)))
+
+
+async def issues_of(connection: AsyncConnection, interaction_ids: Sequence[str]) -> set[str]:
+    """The issues that hold any of `interaction_ids` as a member."""
+    found: set[str] = set()
+    for chunk in chunks(list(interaction_ids), IN_CHUNK):
+        member = one_of(connection, issue_members.c.interaction_id, chunk)
+        query = select(issue_members.c.issue_id).where(member).distinct()
+        found.update((await connection.execute(query)).scalars())
+    return found
+
+
+async def remove_interactions(
+    connection: AsyncConnection, ids: Sequence[str], cache_keys: Iterable[str] = ()
+) -> tuple[RemovalCounts, set[str]]:
+    """Delete the interactions `ids` and every row that refers to them, inside the caller's transaction.
+
+    Also returns the issues that lost members: the caller recounts them (`recount_issues`) once
+    it has removed everything it meant to, rather than after every batch.
+    """
+    counts = RemovalCounts()
+    if not ids:
+        return counts, set()
+    affected = await issues_of(connection, ids)
+    counts.feedback_map_points = await _delete_map_points(connection, ids)
+    counts.feedback = await _delete_in(connection, feedback.c.interaction_id, ids)
+    counts.feedback_token_uses = await _delete_in(connection, feedback_token_uses.c.interaction_id, ids)
+    counts.issue_members = await _delete_in(connection, issue_members.c.interaction_id, ids)
+    counts.review_task_links = await _delete_in(connection, review_task_interactions.c.interaction_id, ids)
+    counts.reduction_points = await _delete_in(connection, reduction_points.c.interaction_id, ids)
+    counts.embeddings = await delete_cache_rows(connection, cache_keys)
+    counts.interactions = await _delete_in(connection, interactions.c.id, ids)
+    return counts, affected
+
+
+async def recount_issues(connection: AsyncConnection, issue_ids: Iterable[str]) -> int:
+    """Set each issue's size and negative count from the members and current complaints it has left; how many.
+
+    The same rule as a clustering run: size is the number of members, the negative count the
+    number of users whose current feedback on a member is negative. History points of past runs
+    keep the figures those runs found. Two grouped queries for all the issues, then one update each.
+    """
+    wanted = sorted(set(issue_ids))
+    if not wanted:
+        return 0
+    f = feedback.c
+    m = issue_members.c
+    sizes: dict[str, int] = {}
+    negatives: dict[str, int] = {}
+    for chunk in chunks(wanted, IN_CHUNK):
+        in_chunk = one_of(connection, m.issue_id, chunk)
+        query = select(m.issue_id, func.count()).where(in_chunk).group_by(m.issue_id)
+        sizes.update({issue_id: count for issue_id, count in await connection.execute(query)})
+        members = select(m.interaction_id).where(in_chunk)
+        current = current_feedback(
+            f.interaction_id, f.negative, narrow=lambda q, s=members: q.where(f.interaction_id.in_(s))
+        )
+        query = (
+            select(m.issue_id, func.count())
+            .select_from(current.join(issue_members, m.interaction_id == current.c.interaction_id))
+            .where(in_chunk, current.c.negative.is_(True))
+            .group_by(m.issue_id)
+        )
+        negatives.update({issue_id: count for issue_id, count in await connection.execute(query)})
+    now = datetime.now(UTC)
+    for issue_id in wanted:
+        await connection.execute(
+            update(issues)
+            .where(issues.c.id == issue_id)
+            .values(size=sizes.get(issue_id, 0), negative_count=negatives.get(issue_id, 0), updated_at=now)
+        )
+    return len(wanted)
+
+
+async def existing_ids(connection: AsyncConnection, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are stored interactions."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(ids)), IN_CHUNK):
+        query = select(interactions.c.id).where(one_of(connection, interactions.c.id, chunk))
+        found.update((await connection.execute(query)).scalars())
+    return found
+
+
+def _named_ids(entries: Any) -> list[str]:
+    if not isinstance(entries, list):
+        return []
+    return [e["interaction_id"] for e in entries if isinstance(e, dict) and isinstance(e.get("interaction_id"), str)]
+
+
+def _kept(entries: list[Any], gone: set[str]) -> list[Any]:
+    return [e for e in entries if not (isinstance(e, dict) and e.get("interaction_id") in gone)]
+
+
+async def drop_dangling_copies(engine: AsyncEngine) -> RemovalCounts:
+    """Remove copies of removed interactions' texts: issue examples and fix-preview items that name one.
+
+    Both tables are small (one row per issue, a few previews per issue), so they are read whole,
+    once per prune or erasure, rather than searched per removed interaction.
+    """
+    counts = RemovalCounts()
+    async with engine.begin() as connection:
+        issue_rows = [tuple(row) for row in await connection.execute(select(issues.c.id, issues.c.examples))]
+        preview_rows = [
+            tuple(row) for row in await connection.execute(select(fix_previews.c.id, fix_previews.c["items"]))
+        ]
+        named = {i for _, entries in [*issue_rows, *preview_rows] for i in _named_ids(entries)}
+        gone = named - await existing_ids(connection, named)
+        if not gone:
+            return counts
+        for table, column, rows, kind in (
+            (issues, issues.c.examples, issue_rows, "issue_examples"),
+            (fix_previews, fix_previews.c["items"], preview_rows, "preview_items"),
+        ):
+            for row_id, entries in rows:
+                if not set(_named_ids(entries)) & gone:
+                    continue
+                kept = _kept(entries, gone)
+                setattr(counts, kind, getattr(counts, kind) + len(entries) - len(kept))
+                await connection.execute(update(table).where(table.c.id == row_id).values({column: kept}))
+    return counts

@@ -1,0 +1,103 @@
+"""Each redaction rule: what it replaces, what it leaves alone, and how rules from the settings are checked."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from gateway.config import ConfigError, Settings, load_settings
+from gateway.privacy.redaction import luhn_valid, redactor_for
+
+REDACTOR = redactor_for(Settings(redaction=True, redaction_rules=[{"name": "ticket", "pattern": r"TCK-\d{4,}"}]))
+
+
+def redact(text: str) -> tuple[str, dict[str, int]]:
+    counts: Counter[str] = Counter()
+    assert REDACTOR is not None
+    return REDACTOR.text(text, counts), dict(counts)
+
+
+@pytest.mark.parametrize("address", ["alice@example.com", "j.doe+billing@mail.example.co.uk", "X_Y-9@sub-domain.io"])
+def test_email_addresses_are_redacted(address):
+    assert redact(f"write to {address} please") == ("write to [redacted:email] please", {"email": 1})
+
+
+@pytest.mark.parametrize("number", ["+1 (415) 555-2671", "+44 20 7946 0958", "020 7946 0958", "415-555-2671", "415.555.2671", "+4915123456789"])
+def test_phone_numbers_are_redacted(number):
+    assert redact(f"call {number} today") == ("call [redacted:phone] today", {"phone": 1})
+
+
+@pytest.mark.parametrize("text", ["on 2026-12-01 at 10:30", "order 123456789", "from 192.168.100.200", "version 1.2.3"])
+def test_dates_ids_addresses_and_versions_are_not_phone_numbers(text):
+    assert redact(text) == (text, {})
+
+
+@pytest.mark.parametrize("card", ["4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005"])
+def test_luhn_valid_card_numbers_are_redacted(card):
+    assert redact(f"my card is {card}.") == ("my card is [redacted:card].", {"card": 1})
+
+
+@pytest.mark.parametrize("digits", ["4111111111111112", "4111 1111 1111 1112", "1234567890123"])
+def test_luhn_invalid_digit_runs_are_kept(digits):
+    assert redact(f"reference {digits}") == (f"reference {digits}", {})
+
+
+def test_the_luhn_check_accepts_valid_and_refuses_altered_numbers():
+    assert luhn_valid("79927398713") and not luhn_valid("79927398710")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk-proj-Abc123def456GHI789jkl012mno",
+        "sk-ant-api03-abcdefghijklmnopqrstuvwx",
+        "AKIAIOSFODNN7EXAMPLE",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "xoxb-1234567890-abcdefghij",
+        "AIzaSyA-abcdefghijklmnopqrstuvwxyz012345",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ],
+)
+def test_api_key_like_strings_are_redacted(secret):
+    assert redact(f"key: {secret} end") == ("key: [redacted:api_key] end", {"api_key": 1})
+
+
+@pytest.mark.parametrize("text", ["api_key=abcd1234efgh", 'password: "hunter2hunter2"', "Authorization: Bearer abcdefghijklmnopqrstuvwx"])
+def test_values_assigned_to_secret_names_are_redacted_and_the_name_kept(text):
+    redacted, counts = redact(text)
+
+    assert redacted.endswith("[redacted:api_key]" + ('"' if text.endswith('"') else ""))
+    assert counts == {"api_key": 1}
+
+
+def test_a_custom_rule_from_the_settings_is_applied():
+    assert redact("about TCK-20481 again") == ("about [redacted:ticket] again", {"ticket": 1})
+
+
+def test_every_string_in_a_json_document_is_redacted_and_keys_and_numbers_are_kept():
+    counts: Counter[str] = Counter()
+    document = {"messages": [{"role": "user", "content": "I am bob@example.com"}], "alice@example.com": 4111111111111111}
+
+    assert REDACTOR is not None
+    redacted = REDACTOR.document(document, counts)
+
+    assert redacted == {"messages": [{"role": "user", "content": "I am [redacted:email]"}], "alice@example.com": 4111111111111111}
+    assert counts == {"email": 1}
+
+
+def test_redaction_is_off_by_default():
+    assert redactor_for(Settings()) is None
+
+
+def test_a_custom_rule_that_does_not_compile_is_refused_with_its_reason(tmp_path):
+    config = tmp_path / "feedgate.toml"
+    config.write_text('redaction = true\n[[redaction_rules]]\nname = "ticket"\npattern = "TCK-(\\\\d+"\n')
+
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        load_settings(config)
+
+
+def test_a_custom_rule_matching_empty_text_is_refused():
+    with pytest.raises(ValueError, match="matches empty text"):
+        Settings(redaction_rules=[{"name": "anything", "pattern": ".*"}])
