@@ -1,0 +1,62 @@
+"""`/metrics` (Prometheus), `/healthz` (alive) and `/readyz` (ready for traffic), outside `/api/`.
+
+None needs the admin token, so probes and scrapers carry no admin secret; `/metrics` alone may
+ask for its own (`metrics_token`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+
+import orjson
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+
+from gateway.errors import openai_error_body
+from gateway.observability.health import Readiness, check_readiness
+from gateway.observability.multiprocess import exposition, metrics_directory
+from gateway.observability.request_metrics import request_metrics
+from gateway.proxy.credentials import bearer_token
+from gateway.services import Services
+
+JSON = "application/json"
+
+
+class ObservabilityController(Controller):
+    """Metrics, liveness and readiness."""
+
+    path = "/"
+    tags = ["observability"]
+
+    @get("/healthz", summary="Alive: 200 while the process runs")
+    async def healthz(self) -> Response[bytes]:
+        """Liveness: answers as long as the process can answer at all."""
+        return Response(b'{"status":"alive"}', media_type=JSON)
+
+    @get("/readyz", summary="Ready: 200 when the database answers (or the writer spools) and the schema is current")
+    async def readyz(self, services: NamedDependency[Services]) -> Response[bytes]:
+        """Readiness, with every check's outcome and, when not ready, what is wrong."""
+        readiness = await check_readiness(services.engine, services.writer)
+        return Response(_readiness_json(readiness), status_code=200 if readiness.ready else 503, media_type=JSON)
+
+    @get("/metrics", summary="Prometheus metrics (Authorization: Bearer <metrics_token> when one is set)")
+    async def metrics(self, request: Request, services: NamedDependency[Services]) -> Response[bytes]:
+        """Every metric in Prometheus' text format: this process's, or all processes' in the metrics folder."""
+        expected = services.settings.metrics_token
+        if expected is not None:
+            given = bearer_token(request.headers.get("authorization"))
+            if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
+                message = "send the metrics token as 'Authorization: Bearer <FEEDGATE_METRICS_TOKEN>'"
+                body = openai_error_body(401, message, "invalid_metrics_token")
+                return Response(body, status_code=401, media_type=JSON)
+        # This process's calls tallied since its last flush (other processes flush within a second).
+        request_metrics().flush()
+        directory = metrics_directory(services.settings.metrics_dir)
+        body, content_type = await asyncio.to_thread(exposition, directory)
+        return Response(body, media_type=content_type)
+
+
+def _readiness_json(readiness: Readiness) -> bytes:
+    shown = {"ready": readiness.ready, "status": readiness.status, "checks": readiness.checks}
+    return orjson.dumps({**shown, "problems": readiness.problems})

@@ -1,0 +1,72 @@
+"""Readiness: may this process take traffic? The database answers (or the writer spools), the schema is current."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.store.schema_state import expected_revision, schema_revision
+
+# A probe that waits longer than this for the database counts it as unreachable.
+DATABASE_TIMEOUT_SECONDS = 2.0
+
+
+class WriterState(Protocol):
+    """What readiness needs to know of the interaction writer."""
+
+    @property
+    def spooling(self) -> bool:
+        """Whether interactions currently go to the spool file instead of the database."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """The verdict, and what was found: each check's outcome in words, and every problem."""
+
+    ready: bool
+    # "ready", "spooling" (ready: the database is away but interactions are kept on disk) or "not ready".
+    status: str
+    checks: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+async def check_readiness(
+    engine: AsyncEngine, writer: WriterState, timeout: float = DATABASE_TIMEOUT_SECONDS
+) -> Readiness:
+    """Ask the database for its schema revision (within `timeout`) and judge whether to take traffic."""
+    expected = expected_revision()
+    try:
+        found = await asyncio.wait_for(schema_revision(engine), timeout)
+    except Exception as exc:  # any failure to answer: refused, reset, timed out, bad credentials
+        reason = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else _short(exc)
+        return _database_away(reason, writer.spooling)
+    checks = {"database": "answers", "writer": "spooling" if writer.spooling else "storing"}
+    if found == expected:
+        checks["migrations"] = f"current ({expected})"
+        return Readiness(True, "ready", checks)
+    checks["migrations"] = f"database at {found or 'no revision'}, this gateway expects {expected}"
+    problem = (
+        f"the database schema is at {found or 'no revision (never migrated)'}, but this gateway expects "
+        f"{expected}: run `feedgate db upgrade`"
+    )
+    return Readiness(False, "not ready", checks, [problem])
+
+
+def _database_away(reason: str, spooling: bool) -> Readiness:
+    """The verdict when the database does not answer: ready only while the writer spools interactions."""
+    checks = {"database": f"unreachable: {reason}", "migrations": "unknown: the database did not answer"}
+    if spooling:
+        checks["writer"] = "spooling: interactions are kept on disk and replayed when the database is back"
+        return Readiness(True, "spooling", checks)
+    checks["writer"] = "storing"
+    return Readiness(False, "not ready", checks, [f"the database does not answer: {reason}"])
+
+
+def _short(exc: BaseException) -> str:
+    """An exception in one line, without SQLAlchemy's long background links."""
+    text = str(exc).split("\n", 1)[0].strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,103 @@
+"""Log lines as JSON (one object a line) or human-readable text, each naming the interaction it is about."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Literal, TextIO
+
+import orjson
+
+from gateway.observability.context import INTERACTION_ID
+
+LogFormat = Literal["auto", "text", "json"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is written out
+# (except uvicorn's `color_message`, the message again with terminal colour codes).
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "interaction_id",
+    "color_message",
+}
+
+
+class InteractionIdFilter(logging.Filter):
+    """Names, on each record, the interaction whose call is running (unless the record names one already)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keeps the record; only adds `interaction_id`."""
+        if getattr(record, "interaction_id", None) is None:
+            record.interaction_id = INTERACTION_ID.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, interaction_id when known, extras, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        interaction_id = getattr(record, "interaction_id", None)
+        if interaction_id is not None:
+            entry["interaction_id"] = interaction_id
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        # default=str: an extra value JSON cannot hold is written as its text, never dropped.
+        return orjson.dumps(entry, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message [interaction <id>]`, for people reading a terminal."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as text, with its interaction id when it has one."""
+        line = super().format(record)
+        interaction_id = getattr(record, "interaction_id", None)
+        if interaction_id is None:
+            return line
+        first, newline, rest = line.partition("\n")
+        return f"{first} [interaction {interaction_id}]{newline}{rest}"
+
+
+def resolved_format(log_format: LogFormat, stream: TextIO) -> Literal["text", "json"]:
+    """`auto` is text on a terminal and JSON anywhere else (a file, a pipe, a log collector)."""
+    if log_format != "auto":
+        return log_format
+    isatty = getattr(stream, "isatty", None)
+    return "text" if isatty is not None and isatty() else "json"
+
+
+def log_handler(log_format: LogFormat, level: LogLevel, stream: TextIO) -> logging.Handler:
+    """A handler writing to `stream` in the chosen format, from `level` up, with interaction ids."""
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(level.upper())
+    handler.addFilter(InteractionIdFilter())
+    handler.setFormatter(JsonFormatter() if resolved_format(log_format, stream) == "json" else TextFormatter())
+    return handler
+
+
+def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | None = None) -> logging.Handler:
+    """Make the root logger write every line (uvicorn's too) to `stream` (stderr) through one handler."""
+    handler = log_handler(log_format, level, stream if stream is not None else sys.stderr)
+    root = logging.getLogger()
+    for previous in list(root.handlers):
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    return handler

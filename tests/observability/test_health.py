@@ -1,0 +1,51 @@
+"""/healthz while the process runs; /readyz by the database's answer, its schema, and the writer's spooling."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command
+from alembic.script import ScriptDirectory
+
+from gateway.store.migrate import alembic_config
+
+
+async def test_healthz_answers_200_without_any_token(client):
+    response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive"}
+
+
+async def test_readyz_is_200_on_a_migrated_database(client):
+    response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ready"] is True and body["status"] == "ready"
+    assert body["checks"]["database"] == "answers"
+    assert body["checks"]["migrations"].startswith("current")
+    assert body["problems"] == []
+
+
+def stamp(database_url: str, revision: str) -> None:
+    """Record `revision` as the database's schema version without running any migration."""
+    command.stamp(alembic_config(database_url), revision, purge=True)
+
+
+async def test_readyz_is_503_when_the_schema_is_behind(gateway, client, database_url):
+    config = alembic_config(database_url)
+    head = ScriptDirectory.from_config(config).get_revision("head")
+    previous = head.down_revision
+    assert isinstance(previous, str)
+    await asyncio.to_thread(stamp, database_url, previous)
+    try:
+        response = await client.get("/readyz")
+    finally:
+        await asyncio.to_thread(stamp, database_url, head.revision)
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["ready"] is False
+    assert previous in body["checks"]["migrations"] and head.revision in body["checks"]["migrations"]
+    assert "feedgate db upgrade" in body["problems"][0]

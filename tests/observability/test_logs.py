@@ -1,0 +1,122 @@
+"""Log lines: JSON (one object a line) or text, each line about a proxied call naming its interaction."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import orjson
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.observability.context import INTERACTION_ID
+from gateway.observability.logs import log_handler, resolved_format
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    """Everything logged during the test, as the JSON handler writes it."""
+    stream = io.StringIO()
+    handler = log_handler("json", "info", stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def parsed(stream: io.StringIO) -> list[dict]:
+    """Every line written, parsed as JSON (fails on any line that is not)."""
+    return [orjson.loads(line) for line in stream.getvalue().splitlines()]
+
+
+async def test_a_proxied_calls_log_lines_are_json_naming_its_interaction(
+    settings: Settings, unused_url: str, json_lines: io.StringIO
+):
+    app = create_app(settings.model_copy(update={"upstream_url": unused_url}), environ={})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
+            response = await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-a"})
+
+    interaction_id = response.headers["x-feedgate-interaction-id"]
+    about_the_call = [entry for entry in parsed(json_lines) if entry["logger"] == "feedgate.proxy"]
+    assert about_the_call, "the unreachable upstream was not logged"
+    assert all(entry["interaction_id"] == interaction_id for entry in about_the_call)
+    assert about_the_call[0]["level"] == "warning"
+    assert "could not be reached" in about_the_call[0]["message"]
+
+
+async def test_log_lines_outside_any_call_name_no_interaction(json_lines: io.StringIO):
+    logging.getLogger("feedgate.test").info("starting %s", "up")
+
+    (entry,) = parsed(json_lines)
+    assert entry["message"] == "starting up"
+    assert "interaction_id" not in entry
+    assert entry["time"].endswith("+00:00")
+
+
+async def test_extra_fields_and_exceptions_are_kept_in_the_json_line(json_lines: io.StringIO):
+    try:
+        raise ValueError("bad row")
+    except ValueError:
+        logging.getLogger("feedgate.test").exception("could not store", extra={"interaction_id": "i-1", "rows": 3})
+
+    (entry,) = parsed(json_lines)
+    assert entry["interaction_id"] == "i-1"
+    assert entry["rows"] == 3
+    assert "ValueError: bad row" in entry["exception"]
+
+
+def test_text_lines_name_the_interaction_in_brackets():
+    stream = io.StringIO()
+    logger = logging.getLogger("feedgate.test.text")
+    handler = log_handler("text", "info", stream)
+    logger.addHandler(handler)
+    bound = INTERACTION_ID.set("0190-abc")
+    try:
+        logger.warning("upstream slow")
+    finally:
+        INTERACTION_ID.reset(bound)
+        logger.removeHandler(handler)
+
+    line = stream.getvalue().strip()
+    assert line.endswith("WARNING feedgate.test.text: upstream slow [interaction 0190-abc]")
+
+
+def test_auto_is_text_on_a_terminal_and_json_elsewhere():
+    leader, follower = os.openpty()
+    try:
+        with os.fdopen(follower, "w", closefd=False) as terminal:
+            assert resolved_format("auto", terminal) == "text"
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert resolved_format("auto", io.StringIO()) == "json"
+    assert resolved_format("text", io.StringIO()) == "text"
+
+
+def test_configure_logging_replaces_the_root_handlers_and_honours_the_level():
+    program = (
+        "import logging\n"
+        "from gateway.observability.logs import configure_logging\n"
+        "logging.basicConfig(format='plain %(message)s')\n"
+        "configure_logging('auto', 'warning')\n"
+        "logging.getLogger('feedgate.x').info('hidden')\n"
+        "logging.getLogger('feedgate.x').warning('shown')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+
+    # stderr is a pipe here, so "auto" writes JSON; basicConfig's plain handler is gone.
+    (entry,) = [orjson.loads(line) for line in done.stderr.splitlines()]
+    assert (entry["level"], entry["message"]) == ("warning", "shown")

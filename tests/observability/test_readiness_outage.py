@@ -1,0 +1,83 @@
+"""/readyz through a real PostgreSQL outage: 503 when the database does not answer, 200 while the writer spools."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy.engine import make_url
+
+from gateway.app import create_app
+from gateway.config import Settings
+from tcp_relay import TcpRelay
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
+
+
+# Connections to PostgreSQL go through a relay that can cut every one of them at once.
+
+
+@pytest.fixture
+async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
+    url = make_url(postgres_database)
+    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
+    await relay.start()
+    yield relay
+    await relay.stop()
+
+
+@pytest.fixture
+def relayed_settings(settings: Settings, postgres_database: str, relay: TcpRelay) -> Settings:
+    through_relay = make_url(postgres_database).set(host=relay.host, port=relay.port)
+    url = through_relay.render_as_string(hide_password=False)
+    return settings.model_copy(update={"database_url": url})
+
+
+@pytest.fixture
+def database_url(postgres_database: str) -> str:
+    """The outage tests run on PostgreSQL only: a SQLite file cannot stop answering."""
+    return postgres_database
+
+
+async def ready(client: httpx.AsyncClient) -> httpx.Response:
+    return await client.get("/readyz")
+
+
+async def test_readyz_is_503_when_the_database_does_not_answer(relayed_settings: Settings, relay: TcpRelay):
+    app = create_app(relayed_settings, environ={})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
+            assert (await ready(client)).status_code == 200
+            await relay.stop()
+            response = await ready(client)
+            await relay.start()
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not ready"
+    assert body["checks"]["database"].startswith("unreachable")
+    assert "database does not answer" in body["problems"][0]
+
+
+async def test_readyz_stays_200_and_says_so_while_the_writer_spools(
+    relayed_settings: Settings, relay: TcpRelay, fake_upstream
+):
+    app = create_app(relayed_settings, environ={})
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
+            await relay.stop()
+            chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+            answer = await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
+            await app.services.writer.flush()
+            response = await ready(client)
+            await relay.start()
+
+    assert answer.status_code == 200
+    assert app.services.writer.spooled >= 1
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ready"] is True and body["status"] == "spooling"
+    assert body["checks"]["database"].startswith("unreachable")
+    assert body["checks"]["writer"].startswith("spooling")
