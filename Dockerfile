@@ -1,11 +1,20 @@
 FROM python:3.11-slim
 WORKDIR /app
-# CPU torch first, pinned, so sentence-transformers does not pull CUDA builds.
+# Installed as the README's "Without make" says: CPU torch first, pinned, so sentence-transformers
+# does not pull CUDA builds; then the package itself.
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 COPY pyproject.toml README.md ./
 COPY gateway gateway
 COPY clustering clustering
 COPY admin_ui admin_ui
 RUN pip install --no-cache-dir .
+# Listen beyond the container; keep the spool (interactions waiting for the database) in a volume.
+ENV FEEDGATE_HOST=0.0.0.0 \
+    FEEDGATE_SPOOL_PATH=/var/lib/feedgate/spool.jsonl
+RUN mkdir -p /var/lib/feedgate
+VOLUME /var/lib/feedgate
 EXPOSE 8080
-CMD ["feedgate", "serve", "--host", "0.0.0.0"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=3)"]
+# FEEDGATE_WORKERS=N (or --workers N) runs N gateway processes on the one port.
+CMD ["feedgate", "serve"]

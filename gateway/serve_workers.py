@@ -1,0 +1,115 @@
+"""`feedgate serve --workers N`: N gateway processes sharing one port, through uvicorn's multi-process mode.
+
+The parent binds the socket once and starts N workers (spawned, so each imports the app afresh);
+uvicorn restarts a worker that dies. Each worker builds its settings exactly as the parent did —
+from the same config file, the same environment and the same command-line overrides — so the
+settings are the same in all of them. What differs per process, and why it is safe:
+
+- the writer and its spool: each process claims a spool of its own beside `spool_path` and adopts
+  spools that dead processes left (gateway.recording.spool_claim);
+- the feedback signing secret and the key salt, unless configured, live in the database
+  (gateway.store.secrets), so a token one worker signs is accepted by every other;
+- fixes (knowledge entries, prompt versions) are cached per process and each process reloads them
+  within `knowledge_refresh_seconds` / `prompt_refresh_seconds` of a change (gateway.fixes.snapshots);
+- clustering passes (`cluster_interval`) take a database lock, so one runs at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gateway.app import FeedgateApp, create_app
+from gateway.config import Settings, load_settings
+
+# How the parent hands its command line to the workers (spawned processes inherit the environment).
+ARGUMENTS_ENV = "FEEDGATE_INTERNAL_SERVE_ARGUMENTS"
+# prometheus_client's multi-process mode reads its per-process files from this folder; it must be
+# empty when the server starts, so each multi-worker run gets a fresh one (unless the operator set it).
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+WORKER_APP = "gateway.serve_workers:worker_app"
+
+
+@dataclass(frozen=True, slots=True)
+class ServeArguments:
+    """What `load_settings` was given on the command line: the config file and the flags' values."""
+
+    config: str | None
+    overrides: dict[str, Any]
+
+    def to_json(self) -> str:
+        """The arguments as one JSON string, for the environment."""
+        return orjson.dumps({"config": self.config, "overrides": self.overrides}).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeArguments:
+        """The arguments `to_json` wrote."""
+        data = orjson.loads(text)
+        return cls(config=data["config"], overrides=data["overrides"])
+
+    def settings(self) -> Settings:
+        """The settings these arguments give, loaded the same way as in the parent."""
+        return load_settings(Path(self.config) if self.config else None, **self.overrides)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for the gateway, the same with one process or many."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "lifespan": "on",
+        "access_log": settings.access_log,
+        # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind
+        # a proxy); the gateway never does, and the middleware was ~4 % of the event loop's
+        # time in py-spy on the proxy benchmark.
+        "proxy_headers": settings.access_log,
+        "log_level": "info",
+        # The upstream's own Date and Server headers pass through untouched.
+        "server_header": False,
+        "date_header": False,
+    }
+
+
+def worker_app() -> FeedgateApp:
+    """uvicorn's app factory in each worker process."""
+    from gateway.observability.logs import configure_logging
+
+    text = os.environ.get(ARGUMENTS_ENV)
+    if text is None:
+        raise RuntimeError(f"{WORKER_APP} runs under `feedgate serve --workers N`, which sets {ARGUMENTS_ENV}")
+    settings = ServeArguments.from_json(text).settings()
+    # A spawned worker does not run the parent's set-up: its logs go the same way as the parent's.
+    # (The metrics folder is the parent's to empty; the worker only writes its files there.)
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
+
+
+def run_workers(settings: Settings, arguments: ServeArguments) -> None:
+    """Serve with `settings.workers` processes on one port until interrupted."""
+    import uvicorn
+
+    os.environ[ARGUMENTS_ENV] = arguments.to_json()
+    metrics_dir = None
+    if METRICS_DIR_ENV not in os.environ:
+        # Without `metrics_dir` (which `prepare_observability` already named here), a fresh folder for
+        # this run alone, so /metrics on any worker adds up every worker's values
+        # (gateway.observability.multiprocess), removed when the server stops.
+        metrics_dir = tempfile.mkdtemp(prefix="feedgate-metrics-")
+        os.environ[METRICS_DIR_ENV] = metrics_dir
+    try:
+        # log_config=None: uvicorn's own lines go through the handler each worker sets up in worker_app.
+        options = {**uvicorn_options(settings), "log_config": None}
+        uvicorn.run(WORKER_APP, factory=True, workers=settings.workers, **options)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(METRICS_DIR_ENV, None)
+        os.environ.pop(ARGUMENTS_ENV, None)

@@ -1,0 +1,46 @@
+"""`feedgate serve --workers N`: how the workers get the parent's settings (the processes themselves: tests/scale)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.config import load_settings
+from gateway.serve_workers import ARGUMENTS_ENV, ServeArguments, worker_app
+
+
+def test_a_worker_loads_the_settings_the_parent_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    config = tmp_path / "feedgate.toml"
+    config.write_text('upstream_url = "http://upstream.test/v1"\nknowledge_refresh_seconds = 2\nport = 9000\n')
+    monkeypatch.setenv("FEEDGATE_ADMIN_TOKEN", "from-the-environment")
+    overrides = {"port": 9100, "workers": 3}
+    parent = load_settings(config, **overrides)
+
+    # What the parent hands over, read back in a worker (spawned: the same environment).
+    handed = ServeArguments.from_json(ServeArguments(str(config), overrides).to_json())
+
+    assert handed.settings() == parent
+    assert (parent.port, parent.workers, parent.admin_token) == (9100, 3, "from-the-environment")
+
+
+def test_the_worker_factory_says_how_it_is_meant_to_run(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv(ARGUMENTS_ENV, raising=False)
+
+    with pytest.raises(RuntimeError, match="feedgate serve --workers N"):
+        worker_app()
+
+
+def test_serve_refuses_fewer_than_one_worker(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve", "--workers", "0"],
+        env={**os.environ, "FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/unused.db"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert "workers" in result.stderr and "greater than or equal to 1" in result.stderr
+    assert "Traceback" not in result.stderr
