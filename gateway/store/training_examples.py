@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Select
 
+from gateway.store.current_feedback import voter_of
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 
 Row = dict[str, Any]
@@ -42,11 +43,11 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
     """Each user's current feedback event that carries a correction, on a chat interaction; and its keyset column."""
     f = feedback.alias("f")
     newer = feedback.alias("newer")
-    # The same rule as gateway.store.current_feedback (each user's newest event per interaction,
-    # NULL users as one), written as NOT EXISTS so it can be read by keyset on the event's id.
+    # The same rule as gateway.store.current_feedback (each voter's newest event per interaction,
+    # events without a voter as one), written as NOT EXISTS so it can be read by keyset on the event's id.
     superseded = exists().where(
         newer.c.interaction_id == f.c.interaction_id,
-        newer.c.user_id.is_not_distinct_from(f.c.user_id),
+        voter_of(newer).is_not_distinct_from(voter_of(f)),
         newer.c.id > f.c.id,
     )
     query = (

@@ -60,9 +60,10 @@ async def give_feedback(
     correction: str | None = None,
     thumbs: str = "down",
     user_id: str | None = "user-1",
+    voter: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """One feedback event from `user_id`, with an optional correction."""
+    """One feedback event from `user_id` (counted as `voter` when given), with an optional correction."""
     await FeedbackStore(engine).append(
         {
             "id": str(uuid_utils.uuid7()),
@@ -70,6 +71,7 @@ async def give_feedback(
             "created_at": at or datetime.now(UTC),
             "app": app,
             "user_id": user_id,
+            "voter": voter,
             "thumbs": thumbs,
             "correction": correction,
             "negative": thumbs == "down" or correction is not None,

@@ -118,6 +118,16 @@ async def test_only_each_users_current_feedback_counts(engine):
     assert [line["preferred"] for line in lines] == ["It is 1 percent."]
 
 
+async def test_one_anonymous_token_counts_as_one_voter_whatever_user_ids_it_sends(engine):
+    interaction = await store_chat(engine)
+    for number in range(3):
+        await give_feedback(engine, interaction, correction=f"Flood {number}.", user_id=f"made-up-{number}", voter="token:abc")
+
+    lines = await exported(engine, ExportFormat.JSONL)
+
+    assert [line["preferred"] for line in lines] == ["Flood 2."]
+
+
 async def test_app_and_since_filters(engine):
     earlier = datetime.now(UTC) - timedelta(days=3)
     old = await store_chat(engine, "Old question?")
