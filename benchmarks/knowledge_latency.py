@@ -1,14 +1,18 @@
 """The knowledge policy's cost per request with 1,000 active entries (run by knowledge_retrieval.py).
 
-Times `KnowledgePolicy.before()` as the proxy calls it, with the gateway's default settings: for
-questions never seen (the query is embedded by the bundled model in a worker thread) and for the
-same questions again (an LRU hit). A ticker sleeping 1 ms on the event loop records the loop's
-worst stall meanwhile; for contrast, the same embeddings run on the loop itself.
+Times `KnowledgePolicy.before()` as the proxy calls it, with the gateway's default settings, for
+questions never seen, in two ways taken turn about on the same questions (so both see the same
+load on a shared machine): the question embedded by the ONNX copy of the bundled model
+(`knowledge_query_embedder = "onnx"`, the default) and by sentence-transformers (`"model"`, the old
+path), each in a worker thread; then the same questions again (an LRU hit) and the search alone.
+A ticker sleeping 1 ms on the event loop records how late the loop runs while each call is in
+flight; for contrast, the sentence-transformers embedding run on the loop itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import statistics
 import time
 from collections import defaultdict
@@ -18,10 +22,17 @@ import numpy as np
 
 from clustering.embed import Embedder
 from gateway.config import Settings
-from gateway.knowledge.index import IndexedEntry, RetrievalSettings, build_index, index_texts
+from gateway.embedder import LazyEmbedder
+from gateway.knowledge.index import (
+    IndexedEntry,
+    RetrievalSettings,
+    build_index,
+    index_texts,
+)
 from gateway.knowledge.injection import InjectionFormat
 from gateway.knowledge.policy import KnowledgePolicy
 from gateway.knowledge.query import QueryEmbedder
+from gateway.knowledge.query_model import QuestionModel
 from gateway.proxy.policy import PolicyRequest
 
 ENTRIES = 1_000
@@ -45,22 +56,32 @@ def thousand_entries(train: Sequence[tuple[str, str]], entry_for: Callable[..., 
 
 
 class LoopWatch:
-    """How late the event loop runs a task that wants to wake every 1 ms: its stalls, worst and p99."""
+    """How late the event loop runs a task that wants to wake every 1 ms, booked to the calls its wait overlapped.
+
+    A call that blocks the loop holds the ticker's wake-up until after the call returns, so a
+    lateness is booked to every call that ran at any time during that tick's wait.
+    """
 
     def __init__(self) -> None:
-        self.lateness: list[float] = []
+        self._ticks: list[tuple[float, float, float]] = []  # (wait started, woke, lateness)
+        self._calls: list[tuple[str, float, float]] = []  # (row, started, ended)
         self._task: asyncio.Task[None] | None = None
 
     async def _tick(self) -> None:
         while True:
             started = time.perf_counter()
             await asyncio.sleep(0.001)
-            self.lateness.append(time.perf_counter() - started - 0.001)
+            woke = time.perf_counter()
+            self._ticks.append((started, woke, woke - started - 0.001))
+
+    def record(self, row: str, started: float, ended: float) -> None:
+        """Note that a call of `row` ran from `started` to `ended` (perf_counter seconds)."""
+        self._calls.append((row, started, ended))
 
     async def __aenter__(self) -> LoopWatch:
         self._task = asyncio.create_task(self._tick())
         await asyncio.sleep(0.01)
-        self.lateness.clear()
+        self._ticks.clear()
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -68,35 +89,53 @@ class LoopWatch:
         await asyncio.sleep(0.005)  # lets the ticker see a stall that lasted until the end
         self._task.cancel()
 
-    def stalls(self) -> tuple[float, float]:
-        """The p99 and the worst lateness, in ms."""
-        if not self.lateness:
+    def stalls(self, row: str) -> tuple[float, float]:
+        """The p99 and the worst lateness of the ticks that overlapped a call of `row`, in ms."""
+        calls = sorted((started, ended) for name, started, ended in self._calls if name == row)
+        starts = [started for started, _ in calls]
+        lateness = []
+        for tick_start, tick_end, late in self._ticks:
+            # The calls that started before the tick woke; the last of them is the only candidate
+            # that can still be running (calls of one row never overlap each other).
+            position = bisect.bisect_left(starts, tick_end) - 1
+            if position >= 0 and calls[position][1] > tick_start:
+                lateness.append(late)
+        if not lateness:
             return 0.0, 0.0
-        ordered = sorted(self.lateness)
+        ordered = sorted(lateness)
         return ordered[int(len(ordered) * 0.99)] * 1000, ordered[-1] * 1000
 
 
-def percentiles(times: Sequence[float]) -> tuple[float, float]:
-    ordered = sorted(times)
-    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+def percentile(ordered: Sequence[float], share: float) -> float:
+    """The `share` percentile of sorted seconds, in ms (nearest rank)."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
 
 
-async def timed(calls: Sequence[Callable[[], Awaitable[object]]]) -> tuple[list[float], float, tuple[float, float]]:
-    """Each call's wall time (one after another, as separate requests), its mean CPU time in ms, the loop's stalls.
+Call = Callable[[], Awaitable[object]]
 
-    CPU time (all threads of the process) is what the call costs whatever else the machine runs;
-    wall time on a shared machine also counts waiting for a core.
+
+async def timed_rows(rows: dict[str, Sequence[Call]]) -> list[tuple[str, list[float], float, tuple[float, float]]]:
+    """Each row's calls taken turn about with the other rows' (as separate requests): wall times, mean CPU ms, stalls.
+
+    CPU time (all threads of the process) is what a call costs whatever else the machine runs;
+    wall time on a shared machine also counts waiting for a core. Taking the rows in turn puts
+    them under the same load.
     """
-    times = []
-    cpu = 0.0
+    times: dict[str, list[float]] = {name: [] for name in rows}
+    cpu: dict[str, float] = dict.fromkeys(rows, 0.0)
     async with LoopWatch() as watch:
-        for call in calls:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            await call()
-            times.append(time.perf_counter() - started)
-            cpu += time.process_time() - started_cpu
-            await asyncio.sleep(0.002)  # the gap between two requests, when the ticker gets its turn
-    return times, cpu / max(len(calls), 1) * 1000, watch.stalls()
+        for position in range(max(len(calls) for calls in rows.values())):
+            for name, calls in rows.items():
+                if position >= len(calls):
+                    continue
+                started, started_cpu = time.perf_counter(), time.process_time()
+                await calls[position]()
+                ended = time.perf_counter()
+                times[name].append(ended - started)
+                cpu[name] += time.process_time() - started_cpu
+                watch.record(name, started, ended)
+                await asyncio.sleep(0.002)  # the gap between two requests, when the ticker gets its turn
+    return [(name, times[name], cpu[name] / max(len(times[name]), 1) * 1000, watch.stalls(name)) for name in rows]
 
 
 async def latency(
@@ -106,8 +145,9 @@ async def latency(
     train: Sequence[tuple[str, str]],
     questions: Sequence[str],
     entry_for: Callable[..., IndexedEntry],
+    fast: Callable[[], Embedder],
 ) -> None:
-    """Print the cost table for `runs` distinct questions against 1,000 entries."""
+    """Print the cost table for `runs` distinct questions against 1,000 entries; `fast` builds the ONNX copy."""
     settings = Settings()
     entries = thousand_entries(train, entry_for)
     started = time.perf_counter()
@@ -116,19 +156,24 @@ async def latency(
     retrieval = RetrievalSettings(
         settings.knowledge_threshold, settings.knowledge_top_k, settings.knowledge_lexical_weight, settings.knowledge_margin
     )
-
-    async def the_embedder() -> Embedder:
-        return embedder
-
-    policy = KnowledgePolicy(
-        lambda app: index,
-        QueryEmbedder(the_embedder, settings.knowledge_query_cache_size),
-        retrieval,
-        InjectionFormat(settings.knowledge_message_header, settings.knowledge_entry_template),
-    )
+    injection = InjectionFormat(settings.knowledge_message_header, settings.knowledge_entry_template)
+    product = LazyEmbedder.holding(embedder)
+    # The gateway's own wiring for each setting (gateway/knowledge/setup.py), the ONNX copy prepared first.
+    onnx_questions = QuestionModel(product, fast, embedder.model_name)
+    started = time.perf_counter()
+    onnx_questions.prepare()
+    if not onnx_questions.wait():
+        raise SystemExit("the ONNX copy could not be prepared: see the log")
+    print(f"ONNX copy ready in {time.perf_counter() - started:.1f} s (exported now if it was not cached)\n")
+    policies = {
+        setting: KnowledgePolicy(
+            lambda app: index, QueryEmbedder(source, settings.knowledge_query_cache_size), retrieval, injection
+        )
+        for setting, source in (("onnx", onnx_questions), ("model", QuestionModel(product, None, "")))
+    }
     asked = list(dict.fromkeys(questions))[:runs]
 
-    def before(question: str) -> Callable[[], Awaitable[object]]:
+    def before(policy: KnowledgePolicy, question: str) -> Call:
         request = {"model": "m", "messages": [{"role": "system", "content": "You help bank customers."},
                                               {"role": "user", "content": question}]}
         return lambda: policy.before(PolicyRequest("i", "bench", "chat.completions", request, None, None, []))
@@ -138,20 +183,28 @@ async def latency(
     async def search_only(position: int) -> None:
         index.search(vectors[position], asked[position], retrieval)
 
-    rows = []
-    rows.append(("before(), question not seen before (embedded in a worker thread)",
-                 *await timed([before(question) for question in asked])))
-    rows.append(("before(), repeated question (cached embedding)", *await timed([before(question) for question in asked])))
-    rows.append(("the search alone (1,000 entries, vector given)",
-                 *await timed([lambda p=p: search_only(p) for p in range(len(asked))])))
-
     async def inline(question: str) -> None:
         embedder.embed([question])  # on the loop: what to_thread avoids
 
-    rows.append(("contrast: the embedding run on the event loop (50 questions)",
-                 *await timed([lambda q=q: inline(q) for q in asked[:50]])))
-    print("| what | runs | p50 ms | p99 ms | CPU ms per call | event loop stall p99 / worst, ms |")
-    print("|---|---:|---:|---:|---:|---:|")
+    rows = await timed_rows({
+        "before(), new question, ONNX copy in a worker thread (`onnx`, default)":
+            [before(policies["onnx"], question) for question in asked],
+        "before(), new question, sentence-transformers in a worker thread (`model`, the old path)":
+            [before(policies["model"], question) for question in asked],
+    })
+    rows += await timed_rows({
+        "before(), repeated question (cached embedding)": [before(policies["onnx"], question) for question in asked],
+    })
+    rows += await timed_rows({
+        "the search alone (1,000 entries, vector given)": [lambda p=p: search_only(p) for p in range(len(asked))],
+    })
+    rows += await timed_rows({
+        "contrast: sentence-transformers run on the event loop (50 questions)":
+            [lambda q=q: inline(q) for q in asked[:50]],
+    })
+    print("| what | runs | p50 ms | p95 ms | p99 ms | CPU ms per call | event loop stall p99 / worst, ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, times, cpu, (stall_p99, worst) in rows:
-        p50, p99 = percentiles(times)
-        print(f"| {name} | {len(times)} | {p50:.2f} | {p99:.2f} | {cpu:.2f} | {stall_p99:.1f} / {worst:.1f} |")
+        ordered = sorted(times)
+        print(f"| {name} | {len(times)} | {statistics.median(ordered) * 1000:.2f} | {percentile(ordered, 0.95):.2f} | "
+              f"{percentile(ordered, 0.99):.2f} | {cpu:.2f} | {stall_p99:.1f} / {worst:.1f} |")

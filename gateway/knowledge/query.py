@@ -20,7 +20,11 @@ MAX_QUESTION_CHARS = 4_000
 
 
 class QueryEmbedder:
-    """Turns a question into a unit vector, remembering the last `size` questions."""
+    """Turns a question into a unit vector, remembering the last `size` questions.
+
+    `embedder` says which embedder to use for each new question (the gateway passes a
+    `QuestionModel`: the ONNX copy of the bundled model once it is ready, else the product's).
+    """
 
     def __init__(self, embedder: Callable[[], Awaitable[Embedder]], size: int) -> None:
         self._embedder = embedder
@@ -46,7 +50,7 @@ class QueryEmbedder:
         self._pending[key] = future
         try:
             embedder = await self._embedder()
-            vector = (await asyncio.to_thread(embedder.embed, [question]))[0]
+            vector: np.ndarray = (await asyncio.to_thread(embedder.embed, [question]))[0]
             future.set_result(vector)
         except Exception as error:
             future.set_exception(error)

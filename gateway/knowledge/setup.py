@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clustering.embed import Embedder, SentenceTransformerEmbedder
 from gateway.config import Settings
 from gateway.embedder import LazyEmbedder
 from gateway.fixes.snapshots import FixSnapshots
@@ -16,6 +16,7 @@ from gateway.knowledge.index import KnowledgeIndex, RetrievalSettings
 from gateway.knowledge.injection import InjectionFormat
 from gateway.knowledge.policy import KnowledgePolicy
 from gateway.knowledge.query import QueryEmbedder
+from gateway.knowledge.query_model import QuestionModel
 from gateway.knowledge.service import KnowledgeService
 from gateway.knowledge.snapshot import SnapshotLoader
 from gateway.store.embedding_cache import embed_with_database_cache
@@ -29,6 +30,7 @@ class KnowledgeBase:
     service: KnowledgeService
     snapshots: FixSnapshots[KnowledgeIndex]
     policy: KnowledgePolicy
+    questions: QuestionModel
 
     def start(self) -> None:
         """Load every app's snapshot now and whenever its entries change."""
@@ -47,7 +49,18 @@ def knowledge_base(settings: Settings, engine: AsyncEngine, embedder: LazyEmbedd
         # Through the database's embedding cache: a reload embeds only entries whose text changed.
         return await embed_with_database_cache(engine, await embedder(), texts)
 
-    snapshots = FixSnapshots(engine, KIND, SnapshotLoader(store, embed_entries), settings.knowledge_refresh_seconds)
+    questions = question_model(settings, embedder)
+    load = SnapshotLoader(store, embed_entries)
+
+    async def load_and_prepare(app: str) -> KnowledgeIndex | None:
+        index = await load(app)
+        if index is not None:
+            # An app has entries, so questions will come: prepare the fast model now, in the
+            # background, rather than on the first question.
+            questions.prepare()
+        return index
+
+    snapshots = FixSnapshots(engine, KIND, load_and_prepare, settings.knowledge_refresh_seconds)
     retrieval = RetrievalSettings(
         threshold=settings.knowledge_threshold,
         top_k=settings.knowledge_top_k,
@@ -56,6 +69,21 @@ def knowledge_base(settings: Settings, engine: AsyncEngine, embedder: LazyEmbedd
     )
     injection = InjectionFormat(settings.knowledge_message_header, settings.knowledge_entry_template)
     policy = KnowledgePolicy(
-        snapshots.get, QueryEmbedder(embedder, settings.knowledge_query_cache_size), retrieval, injection
+        snapshots.get, QueryEmbedder(questions, settings.knowledge_query_cache_size), retrieval, injection
     )
-    return KnowledgeBase(KnowledgeService(store), snapshots, policy)
+    return KnowledgeBase(KnowledgeService(store), snapshots, policy, questions)
+
+
+def question_model(settings: Settings, embedder: LazyEmbedder) -> QuestionModel:
+    """What embeds questions: per `knowledge_query_embedder`, the ONNX copy of the bundled model or the product's."""
+    if settings.knowledge_query_embedder == "model":
+        return QuestionModel(embedder, None, "")
+    cache_dir = settings.model_cache_dir
+
+    def build_fast() -> Embedder:
+        # Imported here: onnxruntime and the exporter load only when the fast path is wanted.
+        from clustering.embed_onnx import load_onnx_embedder
+
+        return load_onnx_embedder(cache_dir)
+
+    return QuestionModel(embedder, build_fast, SentenceTransformerEmbedder().model_name)

@@ -18,9 +18,9 @@ ENTRY = {
 
 
 @pytest.fixture
-def settings(settings):
-    """A short refresh interval, so a change reaches the proxy quickly."""
-    return settings.model_copy(update={"knowledge_refresh_seconds": 0.1})
+def settings(onnx_settings):
+    """The default question path (the ONNX copy) and a short refresh interval, so a change reaches the proxy quickly."""
+    return onnx_settings.model_copy(update={"knowledge_refresh_seconds": 0.1})
 
 
 def body(question: str) -> bytes:
@@ -91,3 +91,21 @@ async def test_an_entry_created_through_the_api_reaches_the_upstream(
         await asyncio.sleep(0.1)
     _, received = await ask(client, fake_upstream)
     assert received.body == body(QUESTION)
+
+
+async def test_once_an_app_has_entries_its_questions_go_to_the_onnx_copy(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    first_id, _ = await ask(client, fake_upstream)
+    app = (await stored(gateway, first_id))["app"]
+    created = await client.post("/api/kb", json={"app": app, **ENTRY}, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    await until_shaped(client, fake_upstream)
+
+    questions = gateway.services.knowledge.questions
+    assert await asyncio.to_thread(questions.wait, 60)  # prepared in the background when the entry loaded
+    paraphrase = "How much do you charge to send money to another country?"
+    interaction_id, received = await ask(client, fake_upstream, paraphrase)
+    assert ENTRY["content"] in received.json()["messages"][0]["content"]
+    [note] = (await stored(gateway, interaction_id))["policies"]
+    assert [applied["id"] for applied in note["entries"]] == [created.json()["id"]]
