@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+import orjson
 from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
@@ -25,10 +26,13 @@ from gateway.store.reviews import ReviewFilter, ReviewSort
 
 # Who acts when a change names nobody: the admin token, as the audit log calls it.
 ADMIN_ACTOR = "admin-token"
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
-Text = Annotated[str, Meta(min_length=1, max_length=20_000)]
-Note = Annotated[str, Meta(max_length=2000)]
-InteractionId = Annotated[str, Meta(min_length=1, max_length=36)]
+# PostgreSQL refuses NUL in text and JSON: refused here on both stores alike, a 400 naming the field
+# (benchmarks/fuzz_api.py found these as 500s on PostgreSQL).
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+Text = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=NO_NUL)]
+Note = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
+InteractionId = Annotated[str, Meta(min_length=1, max_length=36, pattern=NO_NUL)]
 TaskAction = Literal["claim", "renew", "release", "assign", "unassign", "dismiss", "reopen"]
 
 
@@ -37,13 +41,17 @@ class NewTask:
     """A review a person asks for: stored interactions of `app` and/or one of its issues, and why."""
 
     app: Name
-    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
     interaction_ids: Annotated[list[InteractionId], Meta(max_length=1000)] = field(default_factory=list)
     issue_id: InteractionId | None = None
     priority: Priority = Priority.MEDIUM
     tags: Annotated[list[Name], Meta(max_length=50)] = field(default_factory=list)
     evidence: dict[str, Any] | None = None
     created_by: Name = ADMIN_ACTOR
+
+    def __post_init__(self) -> None:
+        if self.evidence is not None:
+            _check_storable("evidence", self.evidence)
 
 
 @dataclass
@@ -64,7 +72,7 @@ class DecisionBody:
     outcome: Outcome
     reviewer: Name
     correction: Text | None = None
-    comment: Annotated[str, Meta(max_length=20_000)] | None = None
+    comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
 
 
 @dataclass
@@ -74,22 +82,22 @@ class FixBody:
 
     kind: Literal["knowledge", "prompt"]
     reviewer: Name
-    title: Annotated[str, Meta(max_length=500)] | None = None
+    title: Annotated[str, Meta(max_length=500, pattern=NO_NUL)] | None = None
     content: Text | None = None
-    example_questions: list[Annotated[str, Meta(max_length=2000)]] = field(default_factory=list)
+    example_questions: list[Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]] = field(default_factory=list)
     text: Text | None = None
-    message: Annotated[str, Meta(max_length=2000)] | None = None
+    message: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
     rollout: Literal["active", "canary"] = "active"
     canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
-    comment: Annotated[str, Meta(max_length=20_000)] | None = None
+    comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
 
 
-def not_found_response(request: Request, exc: TaskNotFound) -> Response:
+def not_found_response(request: Request[Any, Any, Any], exc: TaskNotFound) -> Response[Any]:
     """An unknown task: 404."""
     return create_exception_response(request, NotFoundException(str(exc)))
 
 
-def conflict_response(request: Request, exc: TaskConflict) -> Response:
+def conflict_response(request: Request[Any, Any, Any], exc: TaskConflict) -> Response[Any]:
     """A change the task's state forbids now (claimed by someone else, closed…): 409 saying why."""
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
 
@@ -265,6 +273,16 @@ class ReviewsController(AdminController):
                 comment=data.comment,
             )
         return fix_resolution_json(resolution)
+
+
+def _check_storable(name: str, value: dict[str, Any]) -> None:
+    """Refuse JSON that no store can keep: NUL characters, integers past 64 bits (a 400 naming the field)."""
+    try:
+        encoded = orjson.dumps(value)
+    except TypeError:
+        raise ValueError(f"'{name}' holds a number too large to store") from None
+    if b"\\u0000" in encoded:
+        raise ValueError(f"'{name}' must not contain NUL characters")
 
 
 def _required(value: str | None, name: str, what: str) -> str:

@@ -74,7 +74,7 @@ class _AiohttpResponse:
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
         self.status_code = response.status
-        self.raw_headers = response.raw_headers
+        self.raw_headers: Sequence[tuple[bytes, bytes]] = response.raw_headers
 
     def header(self, name: str) -> str:
         return self._response.headers.get(name, "")
@@ -93,8 +93,11 @@ class _AiohttpResponse:
 class AiohttpUpstream:
     """aiohttp's pooled client, driven directly (see the module docstring for why)."""
 
-    def __init__(self, *, max_connections: int, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(
+        self, *, max_connections: int, connect_timeout: float, read_timeout: float, keepalive_timeout: float = 4.0
+    ) -> None:
         self._max_connections = max_connections
+        self._keepalive_timeout = keepalive_timeout
         # sock_read bounds each wait for bytes, so a long stream that keeps talking never
         # times out; connect bounds the wait for a pooled connection as well.
         self._timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout, sock_read=read_timeout, connect=read_timeout)
@@ -103,7 +106,7 @@ class AiohttpUpstream:
 
     def _open_session(self) -> aiohttp.ClientSession:
         # Created on first use: an aiohttp session belongs to the running event loop.
-        connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=60)
+        connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=self._keepalive_timeout)
         return aiohttp.ClientSession(
             connector=connector,
             # Forward only what the client sent: no User-Agent or Accept-Encoding of our own.
@@ -154,10 +157,11 @@ class _HttpxResponse:
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
         self.status_code = response.status_code
-        self.raw_headers = response.headers.raw
+        self.raw_headers: Sequence[tuple[bytes, bytes]] = response.headers.raw
 
     def header(self, name: str) -> str:
-        return self._response.headers.get(name, "")
+        value: str = self._response.headers.get(name, "")
+        return value
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         try:
