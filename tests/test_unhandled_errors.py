@@ -1,0 +1,40 @@
+"""A handler that fails answers 500 and leaves a log line with its traceback; a 4xx leaves none."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request, tmp_path):
+    """One store is enough: this is about the HTTP layer."""
+    from gateway.store.migrate import upgrade_database
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'feedgate.db'}"
+    upgrade_database(url)
+    return url
+
+
+async def test_a_failing_handler_is_logged_with_its_traceback(client, admin_headers, gateway, monkeypatch, caplog):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the stats store fell over")
+
+    monkeypatch.setattr(gateway.services.stats_service, "report", broken)
+
+    with caplog.at_level(logging.ERROR, logger="feedgate.http"):
+        response = await client.get("/api/stats", headers=admin_headers)
+
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.name == "feedgate.http"]
+    assert "GET /api/stats" in record.getMessage()
+    assert record.exc_info is not None and "fell over" in str(record.exc_info[1])
+
+
+async def test_a_refused_request_is_not_logged_as_an_error(client, caplog):
+    with caplog.at_level(logging.ERROR, logger="feedgate.http"):
+        response = await client.get("/api/stats")
+
+    assert response.status_code == 401
+    assert [r for r in caplog.records if r.name == "feedgate.http"] == []
