@@ -17,6 +17,7 @@ __all__ = [
     "assign_noise_to_nearest",
     "cluster_centroids",
     "cluster_points",
+    "select_min_samples",
 ]
 
 NOISE = -1
@@ -44,6 +45,17 @@ def adaptive_min_samples(min_cluster_size: int) -> int:
     return max(2, min_cluster_size // 4)
 
 
+# min_samples values tried on a small app, up to UMAP's neighbourhood (15): structure finer
+# than the neighbourhood UMAP preserved is not in its output, so larger values see nothing new.
+MIN_SAMPLES_CANDIDATES = (2, 3, 4, 5, 6, 7, 8, 10, 12, 15)
+# Up to this many points min_samples is chosen per run (see `select_min_samples`); above it the
+# fixed rule holds (cheap, and measured on banking77's 3k and 10k sets).
+MAX_POINTS_FOR_SELECTION = 2_000
+# Below this many points the vectors are clustered without UMAP (ReductionParams.min_points_for_umap)
+# and too few remain per group for a silhouette to tell candidates apart: the fixed rule holds.
+MIN_POINTS_FOR_SELECTION = 50
+
+
 @dataclass(frozen=True, slots=True)
 class ClusteringParams:
     """HDBSCAN settings; `None` means "derive from the number of points".
@@ -59,6 +71,9 @@ class ClusteringParams:
     min_samples: int | None = None
     selection_method: Literal["eom", "leaf"] = "eom"
     assign_noise: bool = True
+    # Choose min_samples per run on small apps (select_min_samples); off, or with min_samples
+    # given, the fixed rule or the given value is used.
+    select_min_samples: bool = True
 
 
 def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,13 +103,69 @@ def assign_noise_to_nearest(embeddings: np.ndarray, labels: np.ndarray) -> np.nd
     if len(noise) == 0 or len(cluster_labels) == 0:
         return labels
     bars = np.array(
-        [_admission_bar(embeddings[labels == label] @ centroid) for label, centroid in zip(cluster_labels, centroids)]
+        [_admission_bar(embeddings[labels == label] @ centroid) for label, centroid in zip(cluster_labels, centroids, strict=True)]
     )
     similarities = embeddings[noise] @ centroids.T
     nearest = similarities.argmax(axis=1)
     close_enough = similarities[np.arange(len(noise)), nearest] >= bars[nearest]
     labels[noise[close_enough]] = cluster_labels[nearest[close_enough]]
     return labels
+
+
+def _hdbscan_labels(
+    reduced: np.ndarray, min_cluster_size: int, min_samples: int, selection_method: Literal["eom", "leaf"]
+) -> np.ndarray:
+    import hdbscan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labels = hdbscan.HDBSCAN(
+            min_cluster_size=min_cluster_size,
+            min_samples=min_samples,
+            cluster_selection_method=selection_method,
+            # Not allow_single_cluster: even on ten real complaints about two clear topics
+            # it chose "one issue", and two issues wrongly merged hide one of them.
+            metric="euclidean",
+            core_dist_n_jobs=1,
+        ).fit_predict(reduced)
+    return np.asarray(labels, dtype=int)
+
+
+def select_min_samples(
+    reduced: np.ndarray, embeddings: np.ndarray, min_cluster_size: int, selection_method: Literal["eom", "leaf"] = "eom"
+) -> tuple[int, np.ndarray]:
+    """The min_samples whose clusters are best separated in the original space, and its labels (noise assigned).
+
+    min_samples sets how far HDBSCAN looks to judge density. On a small app one value does
+    not fit every shape: with groups of very different sizes, a small value cuts a big group
+    along its sub-phrasings (three issues for one problem) and a large one swallows the
+    groups of five. So each candidate is clustered (and its noise assigned) and scored by
+    the silhouette of its clusters in the original embedding space (cosine, over the clustered
+    points): how much closer members are to their own cluster than to the nearest other one.
+    Cutting
+    a group in two, or gluing two together, both lower it. Ties go to the smaller value.
+    This uses no labels, so it is the data's shape, not a search against a known answer.
+    """
+    from sklearn.metrics import silhouette_score
+
+    best: tuple[float, int, np.ndarray] | None = None
+    for min_samples in MIN_SAMPLES_CANDIDATES:
+        if min_samples >= len(reduced):
+            break
+        labels = assign_noise_to_nearest(
+            embeddings, _hdbscan_labels(reduced, min_cluster_size, min_samples, selection_method)
+        )
+        clustered = labels != NOISE
+        if len(set(labels[clustered].tolist())) < 2:
+            continue
+        score = float(silhouette_score(embeddings[clustered], labels[clustered], metric="cosine"))
+        if best is None or score > best[0]:
+            best = (score, min_samples, labels)
+    if best is None:
+        fallback = adaptive_min_samples(min_cluster_size)
+        labels = _hdbscan_labels(reduced, min_cluster_size, fallback, selection_method)
+        return fallback, assign_noise_to_nearest(embeddings, labels)
+    return best[1], best[2]
 
 
 def cluster_points(
@@ -105,7 +176,8 @@ def cluster_points(
     """One label per point: 0..k-1 for clusters, -1 for noise.
 
     `reduced` are the coordinates HDBSCAN sees; `embeddings`, the original unit vectors
-    of the same points, are used to assign noise to clusters; without them noise stays.
+    of the same points, are used to assign noise to clusters (without them noise stays) and,
+    on a small app, to choose min_samples (`select_min_samples`).
     """
     reduced = np.asarray(reduced, dtype=np.float64)
     n_points = len(reduced)
@@ -114,21 +186,17 @@ def cluster_points(
     # Fewer points than one cluster's worth (or than HDBSCAN can take): all noise.
     if n_points < max(min_cluster_size, min_samples + 1, 2):
         return np.full(n_points, NOISE, dtype=int)
-
-    import hdbscan
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        labels = hdbscan.HDBSCAN(
-            min_cluster_size=min_cluster_size,
-            min_samples=min_samples,
-            cluster_selection_method=params.selection_method,
-            # Not allow_single_cluster: even on ten real complaints about two clear topics
-            # it chose "one issue", and two issues wrongly merged hide one of them.
-            metric="euclidean",
-            core_dist_n_jobs=1,
-        ).fit_predict(reduced)
-    labels = np.asarray(labels, dtype=int)
+    chooses = (
+        params.select_min_samples
+        and params.min_samples is None
+        and params.assign_noise
+        and embeddings is not None
+        and MIN_POINTS_FOR_SELECTION <= n_points <= MAX_POINTS_FOR_SELECTION
+    )
+    if chooses:
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        return select_min_samples(reduced, vectors, min_cluster_size, params.selection_method)[1]
+    labels = _hdbscan_labels(reduced, min_cluster_size, min_samples, params.selection_method)
     if params.assign_noise and embeddings is not None:
         # Cosine in the original space: UMAP coordinates are not centred, so angles there mean little.
         labels = assign_noise_to_nearest(np.asarray(embeddings, dtype=np.float32), labels)

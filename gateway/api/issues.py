@@ -14,7 +14,7 @@ from msgspec import Meta
 from clustering.issue_status import IssueStatus
 from gateway.api.admin import AdminController
 from gateway.api.paging import Limit, Offset
-from gateway.api.serialize import issue_detail_json, issue_json, page_json
+from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
@@ -63,6 +63,17 @@ class IssuesController(AdminController):
         if detail is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
         return issue_detail_json(detail)
+
+    @get(
+        "/{issue_id:str}/merge-candidates",
+        summary="Live issues of the same app plainly about the same thing: close centroids and a keyword in common",
+    )
+    async def merge_candidates(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
+        found = await services.issue_service.merge_suggestions(issue_id)
+        if found is None:
+            raise NotFoundException(f"no issue with id {issue_id!r}")
+        candidates = [{**fields_json(candidate), "shared_keywords": list(candidate.shared_keywords)} for candidate in found]
+        return {"issue_id": issue_id, "candidates": candidates}
 
     @patch("/{issue_id:str}", summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another")
     async def change_issue(

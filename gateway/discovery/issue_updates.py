@@ -41,7 +41,7 @@ def issue_updates(
         previous = tracked.get(outcome.issue_id) if outcome.issue_id else None
         issue_id = previous.id if previous else str(uuid_utils.uuid7())
         issue_of_cluster[outcome.cluster_index] = issue_id
-        seen = [created_at[m] for m in cluster.member_ids if created_at.get(m) is not None]
+        seen = [moment for m in cluster.member_ids if (moment := created_at.get(m)) is not None]
         earlier = previous.first_seen if previous else None
         first_seen = min([*seen, *([earlier] if earlier else [])], default=None)
         if previous is None:
@@ -87,10 +87,10 @@ def issue_updates(
     for issue_id in tracking.unmatched_issue_ids:
         if tracked[issue_id].size == 0:
             continue  # retired by an earlier run already: nothing new to record
-        into = absorbed_by.get(issue_id)
-        retired.append(IssueRetirement(issue_id, merged_into=into))
-        if into is not None:
-            events.append(IssueEvent(issue_id, "merged_into", {"issue_id": into}))
+        absorber = absorbed_by.get(issue_id)
+        retired.append(IssueRetirement(issue_id, merged_into=absorber))
+        if absorber is not None:
+            events.append(IssueEvent(issue_id, "merged_into", {"issue_id": absorber}))
         else:
             events.append(IssueEvent(issue_id, "vanished", {"previous_size": tracked[issue_id].size}))
     return IssueUpdates(writes=writes, retired=retired, events=events)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
+from clustering.merge import MERGE_SUGGESTION_SIMILARITY, merge_candidates
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.records import from_columns
@@ -110,6 +114,18 @@ class IssueDetail:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class MergeSuggestion:
+    """Another live issue of the same app that is plainly about the same thing: a merge a person may make."""
+
+    id: str
+    title: str
+    size: int
+    # Cosine between the two issues' centroids (the mean embedding of their complaints).
+    similarity: float
+    shared_keywords: tuple[str, ...]
+
+
 # The longest title a person may give an issue.
 MAX_TITLE = 200
 
@@ -183,10 +199,30 @@ class IssueService:
             raise InvalidQuery("merged_into", "this issue was merged meanwhile")
         return await self.get(issue_id)
 
-    async def merge_targets(self, issue_id: str, app: str, limit: int) -> list[IssueHead]:
+    async def merge_targets(self, issue_id: str, app: str, limit: int) -> builtins.list[IssueHead]:
         """The issues `issue_id` may be merged into: the biggest of its app that are not merged away, itself left out."""
         targets = await self._edit_store().merge_targets(app, limit + 1)
         return [target for target in targets if target.id != issue_id][:limit]
+
+    async def merge_suggestions(self, issue_id: str) -> builtins.list[MergeSuggestion] | None:
+        """Live issues of the same app plainly about the same thing (see `clustering.merge.merge_candidates`); None if no such issue."""
+        head = await self._edit_store().head(issue_id)
+        if head is None:
+            return None
+        if head.merged_into is not None or head.size == 0:
+            return []
+        live = [issue for issue in await self._store.tracked(head.app) if issue.size > 0]
+        position = next((row for row, issue in enumerate(live) if issue.id == issue_id), None)
+        if position is None:
+            return []
+        centroids = np.stack([issue.centroid for issue in live])
+        found = merge_candidates(centroids, [issue.keywords for issue in live], position, MERGE_SUGGESTION_SIMILARITY)
+        return [
+            MergeSuggestion(
+                live[c.index].id, live[c.index].title, live[c.index].size, round(c.similarity, 4), c.shared_keywords
+            )
+            for c in found
+        ]
 
     def _edit_store(self) -> IssueEditStore:
         if self._edits is None:

@@ -1,0 +1,37 @@
+"""Merge candidates: issues whose centroids are very close and whose keywords overlap are offered as one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clustering.merge import merge_candidates
+
+
+def unit(vector: list[float]) -> np.ndarray:
+    """`vector` scaled to unit length, as float32."""
+    array = np.asarray(vector, dtype=np.float32)
+    return array / np.linalg.norm(array)
+
+
+def test_merge_candidates_are_close_centroids_that_share_a_keyword_most_similar_first():
+    centroids = np.stack([unit([1, 0, 0]), unit([0.95, 0.31, 0]), unit([0.99, 0.14, 0]), unit([0, 1, 0])])
+    keywords = [("card", "arrive"), ("card", "late"), ("arrive", "when"), ("card", "arrive")]
+
+    found = merge_candidates(centroids, keywords, of=0, min_similarity=0.9)
+
+    assert [candidate.index for candidate in found] == [2, 1]
+    assert found[0].shared_keywords == ("arrive",)
+    assert found[1].similarity == pytest.approx(float(centroids[1] @ centroids[0]))
+
+
+def test_close_centroids_without_a_shared_keyword_are_no_candidate():
+    centroids = np.stack([unit([1, 0]), unit([0.999, 0.0447])])
+
+    assert merge_candidates(centroids, [("refund",), ("pin",)], of=1, min_similarity=0.9) == []
+
+
+def test_shared_keywords_far_apart_are_no_candidate_and_an_issue_is_never_its_own():
+    centroids = np.stack([unit([1, 0]), unit([0.6, 0.8])])
+
+    assert merge_candidates(centroids, [("card",), ("card",)], of=0, min_similarity=0.85) == []
