@@ -32,7 +32,6 @@ from gateway.effect.records import FixLink
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Priority, Source
 from gateway.services import Services
-from gateway.store.reduction_fits import ReductionFitStore
 from gateway.store.reviews import ReviewFilter
 
 # How many representative examples the issue page shows side by side.
@@ -79,13 +78,13 @@ async def _fixes(services: Services, issue_id: str) -> list[FixLink]:
 
 
 async def _issue_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     services: Services,
     issue_id: str,
     *,
     status_code: int = 200,
     error: str | None = None,
-) -> Response:
+) -> Response[Any]:
     detail = await services.issue_service.get(issue_id)
     if detail is None:
         raise NotFoundException(f"No issue with id {issue_id}.")
@@ -127,7 +126,7 @@ def _done(issue_id: str, what: str) -> Redirect:
     return Redirect(f"{ISSUES_PATH}/{issue_id}?done={what}", status_code=303)
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     form = await request.form()
     return {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
 
@@ -139,7 +138,7 @@ class IssuesController(Controller):
     guards = [signed_in]
 
     @get("/")
-    async def list_issues(self, request: Request, services: NamedDependency[Services]) -> Response:
+    async def list_issues(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """Issues by size or growth, filtered by app and status, a page at a time."""
         query = ListQuery.from_params(request.query_params)
         page, apps = await asyncio.gather(
@@ -158,12 +157,12 @@ class IssuesController(Controller):
         )
 
     @get("/{issue_id:str}")
-    async def show_issue(self, request: Request, services: NamedDependency[Services], issue_id: FromPath[str]) -> Response:
+    async def show_issue(self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]) -> Response[Any]:
         """One issue: summary, keywords, examples side by side, history, events, fixes and (for reviewers) actions."""
         return await _issue_page(request, services, issue_id)
 
     @get("/{issue_id:str}/effect")
-    async def effect(self, request: Request, services: NamedDependency[Services], issue_id: FromPath[str]) -> Response:
+    async def effect(self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]) -> Response[Any]:
         """The measured effect of the issue's latest fix, as a fragment the issue page loads after itself."""
         try:
             effect = await services.effects.effect(issue_id)
@@ -173,13 +172,13 @@ class IssuesController(Controller):
 
     @get("/{issue_id:str}/map")
     async def feedback_map(
-        self, request: Request, services: NamedDependency[Services], issue_id: FromPath[str]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """The app's negative feedback in 2-D with the issue's members marked, as a fragment the issue page loads after itself."""
         detail = await services.issue_service.get(issue_id)
         if detail is None:
             raise NotFoundException(f"No issue with id {issue_id}.")
-        found = await FeedbackMapService(ReductionFitStore(services.engine)).for_issue(detail.issue.app, detail.member_ids)
+        found = await FeedbackMapService.for_engine(services.engine).for_issue(detail.issue.app, detail.member_ids)
         chart = None
         if found is not None:
             points = [(point.x, point.y, point.member) for point in found.points]
@@ -187,10 +186,22 @@ class IssuesController(Controller):
             chart = scatter_map(points, label=label, highlight="this issue", rest="other complaints")
         return render(request, "issue_map.html", feedback_map=found, chart=chart, app=detail.issue.app)
 
+    @get("/{issue_id:str}/merge-candidates")
+    async def merge_candidates(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
+        """Issues plainly about the same thing (close centroids, shared keywords), as a fragment the issue page loads after itself."""
+        suggestions = await services.issue_service.merge_suggestions(issue_id)
+        if suggestions is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        user = current_user(request)
+        can_act = user is not None and user.allows(Role.REVIEWER)
+        return render(request, "issue_merge_candidates.html", issue_id=issue_id, suggestions=suggestions, can_act=can_act)
+
     @post("/{issue_id:str}/status", guards=[reviewer_or_admin])
     async def change_status(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """Reopen, resolve or dismiss the issue, with an optional note."""
         form = await _form(request)
         status = form.get("status", "")
@@ -208,8 +219,8 @@ class IssuesController(Controller):
 
     @post("/{issue_id:str}/rename", guards=[reviewer_or_admin])
     async def rename(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """Give the issue a new title."""
         form = await _form(request)
         try:
@@ -222,8 +233,8 @@ class IssuesController(Controller):
 
     @post("/{issue_id:str}/merge", guards=[reviewer_or_admin])
     async def merge(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """Merge the issue into another issue of the same app; the page then shows the merged issue."""
         form = await _form(request)
         try:
@@ -238,8 +249,8 @@ class IssuesController(Controller):
 
     @post("/{issue_id:str}/review", guards=[reviewer_or_admin])
     async def open_review(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """Open a review task for the issue (or add to its open one), with its examples' interactions."""
         form = await _form(request)
         detail = await services.issue_service.get(issue_id)

@@ -1,0 +1,79 @@
+"""The issue page's merge candidates: loaded after the page, offered to reviewers as a one-click merge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import uuid_utils
+from html_page import csrf_token_of, parse
+
+from clustering.issue_status import IssueStatus
+from gateway.accounts.records import Role
+from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+
+
+async def twin_issues(engine) -> tuple[str, str, str]:
+    """Three issues of one pass: two about refunds (near-identical centroids, a shared keyword), one about passwords."""
+    now = datetime.now(UTC)
+    shapes = {
+        "Refund not received": ([1.0, 0.0, 0.0, 0.0], ["refund", "late"]),
+        "Where is my refund": ([0.98, 0.2, 0.0, 0.0], ["refund", "waiting"]),
+        "Password reset fails": ([0.0, 0.0, 1.0, 0.0], ["password", "reset"]),
+    }
+    writes = []
+    for title, (centroid, keywords) in shapes.items():
+        members = [str(uuid_utils.uuid7()) for _ in range(6)]
+        vector = np.asarray(centroid, dtype=np.float32)
+        writes.append(
+            IssueWrite(
+                id=str(uuid_utils.uuid7()), is_new=True, title=title, summary=None, keywords=keywords,
+                status=IssueStatus.NEW, regressed=False, size=6, negative_count=6, centroid=vector / np.linalg.norm(vector),
+                examples=[{"interaction_id": members[0], "text": title}], first_seen=now, last_seen=now, member_ids=members,
+            )
+        )
+    await IssueStore(engine).save_run(RunRecord(str(uuid_utils.uuid7()), "shop", now, now, 18, 0, writes))
+    return writes[0].id, writes[1].id, writes[2].id
+
+
+async def test_the_issue_page_loads_its_merge_candidates_after_itself(browser_as, gateway):
+    refund, _, _ = await twin_issues(gateway.services.engine)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/issues/{refund}")).text)
+
+    assert page.find(id="merge-candidates").attrs["data-fragment-url"] == f"/admin/issues/{refund}/merge-candidates"
+
+
+async def test_a_twin_issue_is_offered_and_an_unrelated_one_is_not(browser_as, gateway):
+    refund, twin, password = await twin_issues(gateway.services.engine)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    fragment = parse((await viewer.get(f"/admin/issues/{refund}/merge-candidates")).text)
+    alone = parse((await viewer.get(f"/admin/issues/{password}/merge-candidates")).text)
+
+    assert [row.attrs["data-candidate-id"] for row in fragment.find_all("tr") if "data-candidate-id" in row.attrs] == [twin]
+    assert "refund" in fragment.text
+    assert fragment.find_all("button", data_testid="merge-into") == []
+    assert alone.find(data_testid="no-merge-candidates").text
+
+
+async def test_a_reviewer_merges_a_candidate_with_one_click(browser_as, gateway):
+    refund, twin, _ = await twin_issues(gateway.services.engine)
+    rita = await browser_as("rita", Role.REVIEWER)
+    fragment = parse((await rita.get(f"/admin/issues/{refund}/merge-candidates")).text)
+    form = fragment.find("form")
+    fields = {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input")}
+    fields["csrf_token"] = csrf_token_of((await rita.get(f"/admin/issues/{refund}")).text)
+
+    merged = await rita.post(form.attrs["action"], data=fields)
+
+    assert merged.status_code == 303
+    detail = await gateway.services.issue_service.get(refund)
+    assert detail.issue.merged_into == twin
+
+
+async def test_merge_candidates_of_an_unknown_issue_are_a_404(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    assert (await viewer.get("/admin/issues/no-such-issue/merge-candidates")).status_code == 404
