@@ -16,6 +16,7 @@ from admin_ui.session import signed_in
 from gateway.discovery.items import last_user_message
 from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.interactions import MAX_SEARCH_CHARS
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -50,10 +51,11 @@ class InteractionsController(Controller):
     guards = [signed_in]
 
     @get("/")
-    async def search(self, request: Request, services: NamedDependency[Services]) -> Response:
+    async def search(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """The newest interactions matching the URL's search and filters, 50 a page (keyset paging)."""
         filters: dict[str, Any] = {
-            "q": text_param(request, "q"),
+            # The domain's limit (its search_text checks the rest: words, and their number).
+            "q": text_param(request, "q", MAX_SEARCH_CHARS),
             "app": text_param(request, "app"),
             "model": text_param(request, "model"),
             "feedback": choice_param(request, "feedback", FEEDBACK_CHOICES),
@@ -93,8 +95,8 @@ class InteractionsController(Controller):
 
     @get("/{interaction_id:str}")
     async def detail(
-        self, request: Request, interaction_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], interaction_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """One interaction in full: the conversation, the answer, its feedback, timings, tokens and the fixes applied."""
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is None:

@@ -149,3 +149,22 @@ async def test_openapi_schema_describes_the_api(client):
 
     assert "/api/interactions" in schema["paths"]
     assert "/api/interactions/{interaction_id}" in schema["paths"]
+
+
+async def test_q_finds_interactions_by_a_word_of_the_question_or_the_answer(client, admin_headers, fake_upstream, gateway):
+    ids = await make_interactions(client, 3)
+    await gateway.services.writer.flush()
+
+    by_question = await client.get("/api/interactions", params={"q": "Q1"}, headers=admin_headers)
+    nothing = await client.get("/api/interactions", params={"q": "zeppelin"}, headers=admin_headers)
+
+    assert [item["id"] for item in by_question.json()["data"]] == [ids[1]]
+    assert nothing.json()["data"] == []
+
+
+@pytest.mark.parametrize(("q", "fragment"), [("x" * 201, "at most 200 characters"), ("?!", "at least one word")])
+async def test_a_search_the_index_cannot_answer_gets_a_400_naming_q(client, admin_headers, q, fragment):
+    response = await client.get("/api/interactions", params={"q": q}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert fragment in response.json()["detail"]

@@ -7,12 +7,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.tables import metadata
+from gateway.store.tables.search_index import include_in_schema_comparison
 
 
 async def schema_differences(engine: AsyncEngine) -> list:
     async with engine.connect() as connection:
         return await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"include_name": include_in_schema_comparison}), metadata
+            )
         )
 
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, Parameter
 
 from gateway.api.admin import AdminController
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import interaction_json, interaction_with_feedback_json, page_json
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
+
+Search = Annotated[
+    str | None,
+    Parameter(
+        description="words to find in the end user's messages or the answer: every one must be there, "
+        "ignoring case and English endings; at most 200 characters and 12 words"
+    ),
+]
 
 
 class InteractionsController(AdminController):
@@ -32,8 +40,9 @@ class InteractionsController(AdminController):
         until: Until = None,
         limit: Limit = 50,
         cursor: Cursor = None,
+        q: Search = None,
     ) -> dict[str, Any]:
-        where = InteractionFilter(app=app, model=model, since=since, until=until)
+        where = InteractionFilter(app=app, model=model, since=since, until=until, text=q)
         page = await services.interaction_service.list(where, limit, cursor)
         return page_json(page, interaction_json)
 

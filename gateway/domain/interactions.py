@@ -14,11 +14,33 @@ from gateway.domain.records import from_columns
 from gateway.domain.time_range import utc_range
 from gateway.feedback.history import current_per_user
 from gateway.store.feedback import FeedbackStore
+from gateway.store.interaction_search import search_words
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
 Row = dict[str, Any]
 # The longest text a search may look for.
 MAX_SEARCH_CHARS = 200
+# The most words one search may hold (each is one more index lookup).
+MAX_SEARCH_WORDS = 12
+
+
+def search_text(text: str | None) -> str | None:
+    """A search as typed, trimmed; None for none. The rule the API and the admin page share.
+
+    Matching is by whole words (see gateway.store.interaction_search): every word of the search must
+    be in the end user's messages or the answer, ignoring case and English endings.
+    """
+    trimmed = (text or "").strip()
+    if not trimmed:
+        return None
+    if len(trimmed) > MAX_SEARCH_CHARS:
+        raise InvalidQuery("q", f"a search may be at most {MAX_SEARCH_CHARS} characters")
+    words = search_words(trimmed)
+    if not words:
+        raise InvalidQuery("q", "a search needs at least one word of letters or digits")
+    if len(words) > MAX_SEARCH_WORDS:
+        raise InvalidQuery("q", f"a search may hold at most {MAX_SEARCH_WORDS} words")
+    return trimmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +131,10 @@ class InteractionService:
     async def list(self, where: InteractionFilter, limit: int, cursor: str | None = None) -> Page[Interaction]:
         """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.before_id) pages.
 
-        `where.text` is a case-insensitive substring of the request or the answer (a scan, not an index).
+        `where.text` is words to find in the end user's messages or the answer (checked by search_text).
         """
         since, until = utc_range(where.since, where.until)
-        text = (where.text or "").strip() or None
-        if text is not None and len(text) > MAX_SEARCH_CHARS:
-            raise InvalidQuery("q", f"a search may be at most {MAX_SEARCH_CHARS} characters")
-        where = replace(where, since=since, until=until, before_id=cursor, text=text)
+        where = replace(where, since=since, until=until, before_id=cursor, text=search_text(where.text))
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
 
     async def find(self, interaction_id: str) -> Interaction | None:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import String, and_, cast, exists, func, not_, or_, select
+from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.current_feedback import has_current_negative
 from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import feedback, interactions
 
@@ -33,31 +34,10 @@ class InteractionFilter:
     until: datetime | None = None
     # Keyset paging: only interactions older than this id (ids sort by time).
     before_id: str | None = None
-    # Words in the request or the answer (case-insensitive substring match, no index).
+    # Words to find in the end user's messages or the answer (see store.interaction_search).
     text: str | None = None
     feedback: FeedbackPresence | None = None
     outcome: Outcome | None = None
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def text_matches(text: str, dialect: str) -> ColumnElement[bool]:
-    """Interactions whose request (as stored JSON) or answer text contains `text`, ignoring case.
-
-    A scan of both columns (no index). SQLite's LIKE already ignores ASCII case, so there it is used
-    as is (ILIKE would lower() every row first, twice as slow); PostgreSQL gets ILIKE.
-    """
-    c = interactions.c
-    pattern = _like_pattern(text)
-    # The request is matched as its stored JSON: on SQLite non-ASCII letters are stored as \\uXXXX
-    # escapes there, so only the answer text matches them (PostgreSQL's jsonb keeps them as written).
-    request_text = cast(c.request, String)
-    if dialect == "sqlite":
-        return or_(request_text.like(pattern, escape="\\"), c.response_text.like(pattern, escape="\\"))
-    return or_(request_text.ilike(pattern, escape="\\"), c.response_text.ilike(pattern, escape="\\"))
 
 
 def feedback_matches(presence: FeedbackPresence) -> ColumnElement[bool]:
@@ -126,8 +106,9 @@ class InteractionStore:
             query = query.where(c.app == where.app)
         if where.model is not None:
             query = query.where(c.model == where.model)
-        if where.text:
-            query = query.where(text_matches(where.text, self._engine.dialect.name))
+        words = search_words(where.text or "")
+        if words:
+            query = query.where(await text_condition(self._engine, words))
         if where.feedback is not None:
             query = query.where(feedback_matches(where.feedback))
         if where.outcome is not None:

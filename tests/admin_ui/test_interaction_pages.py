@@ -59,6 +59,16 @@ async def test_search_and_filters_come_from_the_url(browser_as, gateway):
     assert (await viewer.get(f"/admin/interactions?since={until}&until={since}")).status_code == 400
 
 
+async def test_a_search_the_index_cannot_answer_is_a_400_that_says_why(browser_as, gateway):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    punctuation = await viewer.get("/admin/interactions?q=%25%25+%3F")
+    too_long = await viewer.get("/admin/interactions?q=" + "x" * 201)
+
+    assert punctuation.status_code == 400 and "at least one word" in punctuation.text
+    assert too_long.status_code == 400 and "at most 200 characters" in too_long.text
+
+
 async def test_pages_go_older_with_a_cursor_that_keeps_the_filters(browser_as, gateway):
     now = datetime.now(UTC)
     rows = [interaction_row(f"question {n}", "answer", created_at=now - timedelta(minutes=55 - n)) for n in range(55)]

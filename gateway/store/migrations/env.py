@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.store.engine import create_engine
 from gateway.store.tables import metadata
+from gateway.store.tables.search_index import include_in_schema_comparison
 from gateway.store.types import UtcDateTime
 
 config = context.config
@@ -25,15 +26,23 @@ def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> st
 
 
 def _run(connection: Connection) -> None:
+    # The search index (0020) is raw SQL, not declared tables: autogenerate must not propose dropping it.
     context.configure(
-        connection=connection, target_metadata=metadata, render_as_batch=True, render_item=_render_item
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        render_item=_render_item,
+        include_name=include_in_schema_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()
 
 
 async def _run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # gateway.store.migrate always sets it; a hand-made alembic config might not
+        raise RuntimeError("the alembic config names no sqlalchemy.url")
+    engine = create_engine(url)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
