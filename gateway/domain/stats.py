@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from gateway.domain.errors import InvalidQuery
@@ -18,8 +18,7 @@ from gateway.feedback.insights import (
     group_summaries,
     totals_and_days,
 )
-from gateway.store.daily_stats import DailyStatsStore, DayRange
-from gateway.store.stats import StatsScope, StatsStore, TallyKey
+from gateway.store.daily_stats import DailyStatsStore
 
 GroupBy = Literal["app", "model"]
 DEFAULT_RANGE = timedelta(days=30)
@@ -49,10 +48,7 @@ class StatsService:
     at the range's edges from the raw rows, so a 90-day report reads a few hundred rows.
     """
 
-    def __init__(
-        self, raw: StatsStore, daily: DailyStatsStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
-        self._raw = raw
+    def __init__(self, daily: DailyStatsStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._daily = daily
         self._clock = clock
 
@@ -69,7 +65,7 @@ class StatsService:
         `until` defaults to now, `since` to 30 days before `until`.
         """
         start, end = self._range(since, until)
-        tallies = await self._tallies(start, end, app, model)
+        tallies = await self._daily.tallies_between(start, end, app, model)
         per_day: defaultdict[str, Tally] = defaultdict(Tally)
         per_group: defaultdict[str | None, Tally] = defaultdict(Tally)
         for (day, tally_app, tally_model), tally in tallies:
@@ -80,36 +76,9 @@ class StatsService:
         groups = group_summaries(per_group) if group_by is not None else None
         return StatsReport(start, end, app, model, totals, daily, group_by, groups)
 
-    async def _tallies(self, start: datetime, end: datetime, app: str | None, model: str | None) -> list[tuple[TallyKey, Tally]]:
-        """Tallies over [start, end): roll-ups for the whole days inside it, raw rows for the rest."""
-        first_whole = _midnight_on_or_after(start)
-        end_whole = _midnight_on_or_before(end)
-        if first_whole >= end_whole:
-            return list((await self._raw.tallies(StatsScope(start, end, app, model))).items())
-        days = DayRange(first_whole.date().isoformat(), end_whole.date().isoformat(), app)
-        result = list((await self._daily.tallies(days, model)).items())
-        for edge_start, edge_end in ((start, first_whole), (end_whole, end)):
-            if edge_start < edge_end:
-                result.extend((await self._raw.tallies(StatsScope(edge_start, edge_end, app, model))).items())
-        return result
-
     def _range(self, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
         start, end = range_up_to(since, until, now=self._clock(), length=DEFAULT_RANGE)
         if end - start > MAX_RANGE:
             raise InvalidQuery("since", f"the range from 'since' to 'until' may span at most {MAX_RANGE.days} days")
         return start, end
 
-
-def _midnight_on_or_before(moment: datetime) -> datetime:
-    return datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
-
-
-def _midnight_on_or_after(moment: datetime) -> datetime:
-    midnight = _midnight_on_or_before(moment)
-    if midnight == moment:
-        return midnight
-    try:
-        return midnight + timedelta(days=1)
-    except OverflowError:
-        # The last day a datetime can hold has no whole day after `moment`: count it raw.
-        return datetime.max.replace(tzinfo=UTC)

@@ -28,7 +28,7 @@ def value_of(bucket: int) -> float:
     """The delay a bucket stands for: its second, or the geometric middle of a wide bucket."""
     if bucket <= EXACT_SECONDS:
         return float(bucket)
-    return EXACT_SECONDS * GROWTH ** (bucket - EXACT_SECONDS - 0.5)
+    return EXACT_SECONDS * math.pow(GROWTH, bucket - EXACT_SECONDS - 0.5)
 
 
 class DelayHistogram:

@@ -10,7 +10,11 @@ from typing import Any
 from gateway.feedback.delay_histogram import DelayHistogram
 
 # What a tally counts over current feedback (the columns of a daily roll-up row).
-COUNTS = ("feedback", "interactions_with_feedback", "negative", "positive", "rating_sum", "rating_count", "corrections")
+COUNTS = (
+    "feedback", "interactions_with_feedback", "negative", "positive", "rating_sum", "rating_count", "corrections",
+    # Conversational calls (not embeddings) answered with a 200, for review automation.
+    "answers",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,21 @@ class DailyStatsStore:
             rows = (await connection.execute(query)).mappings().all()
         return {(row["day"], row["app"], row["model"] or None): _tally(row) for row in rows}
 
+    async def tallies_between(
+        self, start: datetime, end: datetime, app: str | None = None, model: str | None = None
+    ) -> list[tuple[TallyKey, Tally]]:
+        """Tallies over [start, end): roll-ups for the whole UTC days inside it, raw rows for the partial days."""
+        first_whole = _midnight_on_or_after(start)
+        end_whole = _midnight_on_or_before(end)
+        if first_whole >= end_whole:
+            return list((await self._raw.tallies(StatsScope(start, end, app, model))).items())
+        days = DayRange(first_whole.date().isoformat(), end_whole.date().isoformat(), app)
+        result = list((await self.tallies(days, model)).items())
+        for edge_start, edge_end in ((start, first_whole), (end_whole, end)):
+            if edge_start < edge_end:
+                result.extend((await self._raw.tallies(StatsScope(edge_start, edge_end, app, model))).items())
+        return result
+
     async def refresh(self, days: DayRange | None = None) -> int:
         """Rebuild every stale (day, app) pair (within `days`, if given); how many were rebuilt."""
         rebuilt = 0
@@ -128,6 +143,21 @@ def _runs(days: set[str]) -> list[tuple[date, date]]:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _midnight_on_or_before(moment: datetime) -> datetime:
+    return _midnight(moment.astimezone(UTC).date())
+
+
+def _midnight_on_or_after(moment: datetime) -> datetime:
+    midnight = _midnight_on_or_before(moment)
+    if midnight == moment:
+        return midnight
+    try:
+        return midnight + timedelta(days=1)
+    except OverflowError:
+        # The last day a datetime can hold has no whole day after `moment`: count it raw.
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def _row(day: str, app: str, model: str | None, tally: Tally, now: datetime) -> dict[str, Any]:

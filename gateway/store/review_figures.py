@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
+from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.recent_traffic import NOT_A_CONVERSATION
 from gateway.store.reviews import ACTIVE, priority_rank
+from gateway.store.stats import StatsStore
 from gateway.store.tables import (
     feedback,
     interactions,
@@ -34,6 +36,7 @@ class ReviewFigureStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._daily = DailyStatsStore(engine, StatsStore(engine))
 
     async def _rows(self, query: Select[Any]) -> list[Row]:
         async with self._engine.connect() as connection:
@@ -79,21 +82,26 @@ class ReviewFigureStore:
         """Per app: its successful answers created in [since, until) (until None: up to now), and how many a task holds.
 
         An answer is any conversational call (not embeddings) that got a 200. A held answer is
-        always in its task, so "held by a task" covers both the held and the audited ones.
+        always in its task, so "held by a task" covers both the held and the audited ones. The
+        answers are counted from the daily roll-ups (whole days) and the raw rows (partial days);
+        the reviewed ones from the tasks' side, which holds far fewer rows.
         """
+        end = until if until is not None else datetime.max.replace(tzinfo=UTC)
+        answers: dict[str, int] = {}
+        for (_, tally_app, _), tally in await self._daily.tallies_between(since, end, app):
+            answers[tally_app] = answers.get(tally_app, 0) + tally.count("answers")
         i, held = interactions.c, review_task_interactions.c
         query = (
-            select(i.app, func.count().label("answers"), func.count(held.interaction_id).label("reviewed"))
-            .select_from(interactions.outerjoin(review_task_interactions, held.interaction_id == i.id))
-            .where(i.created_at >= since, i.endpoint != NOT_A_CONVERSATION, i.status_code == 200)
+            select(i.app, func.count().label("reviewed"))
+            .select_from(review_task_interactions.join(interactions, i.id == held.interaction_id))
+            .where(i.created_at >= since, i.created_at < end, i.endpoint != NOT_A_CONVERSATION, i.status_code == 200)
             .group_by(i.app)
-            .order_by(i.app)
         )
-        if until is not None:
-            query = query.where(i.created_at < until)
         if app is not None:
             query = query.where(i.app == app)
-        return await self._rows(query)
+        reviewed = {row["app"]: int(row["reviewed"]) for row in await self._rows(query)}
+        apps = sorted(app_name for app_name in set(answers) | set(reviewed) if answers.get(app_name) or reviewed.get(app_name))
+        return [{"app": name, "answers": answers.get(name, 0), "reviewed": reviewed.get(name, 0)} for name in apps]
 
     async def decisions_made(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
         """Decisions made in [since, until) (until None: up to now), by task, round and time.

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from gateway.feedback.delay_histogram import DelayHistogram
 from gateway.feedback.insights import Tally
 from gateway.store.current_feedback import current_feedback
+from gateway.store.recent_traffic import NOT_A_CONVERSATION
 from gateway.store.tables import feedback, interactions
 
 # A tally's key: the interaction's UTC day ('YYYY-MM-DD'), app and model (None when it had none).
@@ -62,12 +63,14 @@ class StatsStore:
     async def _tallies(self, connection: AsyncConnection, scope: StatsScope) -> dict[TallyKey, Tally]:
         result: defaultdict[TallyKey, Tally] = defaultdict(Tally)
         for row in await connection.execute(self._interaction_counts(scope)):
-            result[(row.day, row.app, row.model)].interactions = int(row.n)
+            tally = result[(row.day, row.app, row.model)]
+            tally.interactions = int(row.n)
+            tally.counts["answers"] = int(row.answers or 0)
         current: defaultdict[TallyKey, list[Any]] = defaultdict(list)
         for row in await connection.execute(select(self._current_feedback(scope))):
             current[(row.day, row.app, row.model)].append(row)
         for key, rows in current.items():
-            result[key].counts = feedback_counts(rows)
+            result[key].counts.update(feedback_counts(rows))
             result[key].delays = DelayHistogram.of(
                 row.seconds_after_answer for row in rows if row.seconds_after_answer is not None
             )
@@ -88,7 +91,10 @@ class StatsStore:
 
     def _interaction_counts(self, scope: StatsScope) -> Select[Any]:
         keys = self._keys()
-        return self._in_scope(select(*keys, func.count().label("n")), scope).group_by(*keys)
+        c = interactions.c
+        answer = and_(c.endpoint != NOT_A_CONVERSATION, c.status_code == 200)
+        counts = (func.count().label("n"), func.sum(case((answer, 1), else_=0)).label("answers"))
+        return self._in_scope(select(*keys, *counts), scope).group_by(*keys)
 
     def _current_feedback(self, scope: StatsScope) -> Subquery:
         """Current feedback on the interactions in scope, with the interaction's day, app and model."""

@@ -117,3 +117,27 @@ async def test_two_refreshes_at_once_rebuild_each_day_once(engine):
 
     assert first + second == 10
     assert sum(t.interactions for t in (await store.tallies(WEEK)).values()) == 10
+
+
+async def test_answers_count_successful_conversational_calls_only(engine):
+    await InteractionStore(engine).insert_many(
+        [
+            interaction_row("a", created_at=MONDAY, status_code=200),
+            interaction_row("a", created_at=MONDAY, status_code=500),
+            interaction_row("a", created_at=MONDAY, status_code=200, endpoint="embeddings"),
+        ]
+    )
+
+    [tally] = (await rollups(engine).tallies(WEEK)).values()
+
+    assert (tally.interactions, tally.count("answers")) == (3, 1)
+
+
+async def test_a_range_ending_mid_day_counts_that_day_from_the_raw_rows(engine):
+    await InteractionStore(engine).insert_many(
+        [interaction_row("a", created_at=MONDAY), interaction_row("a", created_at=MONDAY + timedelta(hours=10))]
+    )
+
+    tallies = await rollups(engine).tallies_between(MONDAY - timedelta(days=2), MONDAY + timedelta(hours=1))
+
+    assert sum(tally.interactions for _, tally in tallies) == 1

@@ -18,6 +18,8 @@ daily_stats = Table(
     # '' for interactions without a model (a primary key cannot hold NULL on PostgreSQL).
     Column("model", String(200), primary_key=True),
     Column("interactions", Integer, nullable=False),
+    # Conversational calls (not embeddings) that got a 200: the answers review automation counts.
+    Column("answers", Integer, nullable=False),
     Column("feedback", Integer, nullable=False),
     Column("interactions_with_feedback", Integer, nullable=False),
     Column("negative", Integer, nullable=False),

@@ -98,6 +98,7 @@ def upgrade() -> None:
         sa.Column("app", sa.String(length=200), nullable=False),
         sa.Column("model", sa.String(length=200), nullable=False),
         sa.Column("interactions", sa.Integer(), nullable=False),
+        sa.Column("answers", sa.Integer(), nullable=False),
         sa.Column("feedback", sa.Integer(), nullable=False),
         sa.Column("interactions_with_feedback", sa.Integer(), nullable=False),
         sa.Column("negative", sa.Integer(), nullable=False),
