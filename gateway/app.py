@@ -11,11 +11,14 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
+from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api.audit import AuditController
+from gateway.api.erasures import ErasuresController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
 from gateway.api.interactions import InteractionsController
@@ -23,10 +26,14 @@ from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.issue_fixes import IssueFixesController
 from gateway.api.issues import IssuesController
 from gateway.api.knowledge import KnowledgeController
+from gateway.api.observability import ObservabilityController
 from gateway.api.prompts import PromptsController
 from gateway.api.reviews import ReviewsController
 from gateway.api.stats import StatsController
+from gateway.api.unhandled import log_unhandled_error
 from gateway.config import Settings
+from gateway.observability.multiprocess import use_multiprocess_metrics
+from gateway.privacy.retention import prune_periodically
 from gateway.services import Services, open_services
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
@@ -48,10 +55,11 @@ class FeedgateApp:
     @property
     def services(self) -> Services:
         """The running gateway's services (available once the lifespan has started)."""
-        return self.api.state.services
+        services: Services = self.api.state.services
+        return services
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:  # a str enum: equal to the plain "http" servers send
             path: str = scope["path"]
             if (
                 path.startswith("/v1/")
@@ -84,22 +92,30 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
 
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> FeedgateApp:
     """Build the gateway for `settings`; its lifespan opens and closes every resource."""
+    if settings.metrics_dir is not None:
+        # Before any metric exists in this process: its values go to files every process can read.
+        use_multiprocess_metrics(settings.metrics_dir)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = await open_services(settings, environ)
         app.state.services = services
         clustering = start_background_clustering(services, os.environ if environ is None else environ)
+        # With retention_days set, old interactions are pruned in the background (gateway.privacy.retention).
+        pruning = asyncio.create_task(prune_periodically(services.engine, settings), name="feedgate-retention")
         try:
             yield
         finally:
+            pruning.cancel()
+            await asyncio.gather(pruning, return_exceptions=True)
             if clustering is not None:
                 clustering.cancel()
                 await asyncio.gather(clustering, return_exceptions=True)
             await services.close()
 
     def provide_services() -> Services:
-        return api.state.services
+        services: Services = api.state.services
+        return services
 
     api = Litestar(
         route_handlers=[
@@ -112,7 +128,10 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             PreviewsController,
             PromptsController,
             KnowledgeController,
+            # /metrics, /healthz and /readyz: no admin token (probes and scrapers).
+            ObservabilityController,
             AuditController,
+            ErasuresController,
             ReviewsController,
             # The preflight first: otherwise Litestar adds its own OPTIONS handler for the path.
             feedback_preflight,
@@ -127,6 +146,11 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         openapi_config=OpenAPIConfig(title="Feedgate", version="0.1.0", path="/schema"),
         debug=False,
+        # Litestar would replace the root logger's handlers with its own; lines go through the one
+        # handler `feedgate serve` sets up (gateway.observability.logs: JSON or text, interaction ids).
+        logging_config=None,
+        # With Litestar's logging off, its own 500 lines are gone too: this hook writes them.
+        after_exception=[log_unhandled_error],
     )
     return FeedgateApp(
         api, api_paths_under_v1=frozenset({FEEDBACK_PATH}), api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,)

@@ -19,9 +19,13 @@ if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given as command-line flags (None: not given)."""
+    return {key: getattr(args, key, None) for key in ("host", "port", "database_url", "workers")}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {key: getattr(args, key, None) for key in ("host", "port", "database_url")}
-    return load_settings(args.config, **overrides)
+    return load_settings(args.config, **_overrides(args))
 
 
 @asynccontextmanager
@@ -39,36 +43,34 @@ async def _prepared_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """Run the gateway."""
+    """Run the gateway (`settings.workers` processes on one port)."""
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.observability.startup import prepare_observability
+    from gateway.serve_workers import ServeArguments, run_workers, uvicorn_options
 
     settings = _settings(args)
+    # Logs as `log_format` says; with `metrics_dir`, an empty folder for every process's metrics.
+    prepare_observability(settings)
 
     async def check_database() -> None:
         async with _prepared_database(settings):
             pass
 
     asyncio.run(check_database())
-    print(f"Feedgate on http://{settings.host}:{settings.port}/v1 -> {settings.upstream_url}", file=sys.stderr)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=settings.access_log,
-        # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind
-        # a proxy); the gateway never does, and the middleware was ~4 % of the event loop's
-        # time in py-spy on the proxy benchmark.
-        proxy_headers=settings.access_log,
-        log_level="info",
-        # The upstream's own Date and Server headers pass through untouched.
-        server_header=False,
-        date_header=False,
+    processes = f" ({settings.workers} processes)" if settings.workers > 1 else ""
+    print(
+        f"Feedgate on http://{settings.host}:{settings.port}/v1 -> {settings.upstream_url}{processes}",
+        file=sys.stderr,
     )
+    if settings.workers > 1:
+        config = str(args.config) if args.config else None
+        run_workers(settings, ServeArguments(config, {k: v for k, v in _overrides(args).items() if v is not None}))
+        return
+    from gateway.app import create_app
+
+    # log_config=None: uvicorn's own lines go through the handler prepare_observability set up.
+    uvicorn.run(create_app(settings), **{**uvicorn_options(settings), "log_config": None})
 
 
 def db_upgrade(args: argparse.Namespace) -> None:
@@ -150,7 +152,7 @@ def demo(args: argparse.Namespace) -> None:
 
 def _redacted(url: str) -> str:
     scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
+    _credentials, at, host = rest.rpartition("@")
     return f"{scheme}{sep}{'***@' if at else ''}{host}"
 
 
@@ -165,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", parents=[common], help="run the gateway")
     serve_parser.add_argument("--host")
     serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument(
+        "--workers", type=int, help="gateway processes on the one port (default: FEEDGATE_WORKERS, else 1)"
+    )
     serve_parser.set_defaults(run=serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
@@ -196,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_export import add_export_command
 
     add_export_command(commands, common, _settings)
+    from gateway.cli_privacy import add_privacy_commands
+
+    add_privacy_commands(commands, common, _settings)
     return parser
 
 

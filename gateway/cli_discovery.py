@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -87,11 +88,12 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
+    from gateway.privacy.retention import prune_periodically
     from gateway.prompts.setup import guard_canaries
 
     interval = args.interval or settings.cluster_interval or 3600
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             _with_database(
                 settings,
@@ -106,11 +108,11 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
                     ),
                     # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).
                     guard_canaries(settings, engine),
+                    # So does pruning past retention_days, when set (gateway.privacy.retention).
+                    prune_periodically(engine, settings),
                 ),
             )
         )
-    except KeyboardInterrupt:
-        pass
 
 
 def import_file(args: argparse.Namespace, settings: Settings) -> None:
@@ -139,7 +141,7 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
           f"skipped {len(report.errors)} bad lines")
 
 
-def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable) -> None:
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser, settings_of: Callable[[argparse.Namespace], Settings]) -> None:
     """Register `cluster`, `worker` and `import` on the `feedgate` parser."""
 
     def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:

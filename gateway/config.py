@@ -53,6 +53,28 @@ class ReviewGate(BaseModel):
     mode: Literal["audit", "hold"] | None = None
 
 
+class RedactionPattern(BaseModel):
+    """A custom redaction rule: matches of `pattern` (a Python regular expression) become [redacted:`name`]."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
+    pattern: str = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        import re
+
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"redaction pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        if compiled.match(""):
+            raise ValueError(f"redaction pattern {pattern!r} matches empty text; it must match something")
+        return pattern
+
+
 class Settings(BaseSettings):
     """Everything configurable about a Feedgate deployment."""
 
@@ -60,6 +82,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8080
+    # Gateway processes `feedgate serve` runs on the one port (gateway.serve_workers).
+    workers: int = Field(default=1, ge=1)
     database_url: str = "sqlite+aiosqlite:///./feedgate.db"
 
     # The default upstream, used for every model that no entry in `upstreams` claims.
@@ -80,6 +104,10 @@ class Settings(BaseSettings):
     upstream_connect_timeout: float = 10.0
     upstream_read_timeout: float = 600.0
     upstream_max_connections: int = 512
+    # An idle pooled upstream connection is dropped after this many seconds. It must stay below the
+    # upstream's own idle timeout, or a request can be written into a connection the server is
+    # closing and fail with a 502: uvicorn (vLLM, most Python servers) closes after 5 s.
+    upstream_keepalive_timeout: float = Field(default=4.0, gt=0)
     # "aiohttp" (fastest, see gateway/proxy/upstream.py) or "httpx" (httpx's own
     # transport, which honours HTTP(S)_PROXY and friends from the environment).
     upstream_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
@@ -92,6 +120,18 @@ class Settings(BaseSettings):
 
     access_log: bool = False
 
+    # Observability (gateway.observability). Logs: "auto" writes human-readable text on a terminal
+    # and one JSON object a line anywhere else; "text" or "json" force one. Every line about a
+    # proxied call names its interaction id.
+    log_format: Literal["auto", "text", "json"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Metrics of several worker processes: each keeps its values in files in this folder (emptied
+    # by `feedgate serve` at start; it becomes PROMETHEUS_MULTIPROC_DIR) and /metrics adds up every
+    # process's. Unset: /metrics shows the answering process's own. With `metrics_token` set,
+    # /metrics wants `Authorization: Bearer <token>`; /healthz and /readyz never need a token.
+    metrics_dir: Path | None = None
+    metrics_token: str | None = None
+
     # Feedback: the key that signs browser feedback tokens (generated and kept in
     # the database when not set), how long a token stays valid, which browser
     # origins may post feedback cross-origin, and the longest text accepted.
@@ -99,6 +139,15 @@ class Settings(BaseSettings):
     feedback_token_ttl: int = Field(default=7 * 24 * 3600, gt=0)
     cors_origins: list[str] = Field(default_factory=list)
     feedback_max_text_chars: int = Field(default=10_000, gt=0)
+    # Feedback integrity (gateway.feedback.limits): one token stores at most this many submissions
+    # (its latest stays current); posts a minute per feedback token, per browser address and per
+    # app key, counted in each gateway process (0: no limit). Behind a reverse proxy, name the
+    # header carrying the browser's address (its last comma-separated entry is used).
+    feedback_token_max_submissions: int = Field(default=10, ge=1)
+    feedback_token_posts_per_minute: int = Field(default=10, ge=0)
+    feedback_address_posts_per_minute: int = Field(default=120, ge=0)
+    feedback_app_posts_per_minute: int = Field(default=6_000, ge=0)
+    feedback_client_address_header: str | None = None
 
     # Issue discovery: `serve` runs a clustering pass every this many seconds (0: never;
     # run `feedgate cluster` or `feedgate worker` instead). A pass's lock expires after
@@ -110,9 +159,10 @@ class Settings(BaseSettings):
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key_env: str | None = "OPENAI_API_KEY"
     # What is embedded per negative interaction (see clustering.documents.DocumentRecipe
-    # for the measurement behind the default); parts always join in this order.
+    # for the measurement behind the default); parts always join in this order. (Pydantic
+    # copies a list default for each instance.)
     cluster_document_parts: list[Literal["comment", "correction", "question", "answer"]] = Field(
-        default_factory=lambda: ["comment", "correction", "question"], min_length=1
+        default=["comment", "correction", "question"], min_length=1
     )
     # LLM titles: with `title_model` set, each new issue (and one whose keywords changed)
     # gets a title and one-line summary from that chat model, through `title_url`
@@ -231,6 +281,13 @@ class Settings(BaseSettings):
     knowledge_margin: float | None = Field(default=0.05, ge=0)
     knowledge_lexical_weight: float = Field(default=0.2, ge=0, le=1)
     knowledge_query_cache_size: int = Field(default=10_000, ge=0)
+    # How a question is embedded when the product's embedder is the bundled model: "onnx" runs
+    # the same model through onnxruntime on one thread (same vectors, ~3x faster; exported once in
+    # the background into `model_cache_dir`, the bundled model answering until then or if the
+    # export fails), "model" always uses the product's embedder (sentence-transformers).
+    knowledge_query_embedder: Literal["onnx", "model"] = "onnx"
+    # Files Feedgate derives from its models (the ONNX export), keyed by the model's hash.
+    model_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "feedgate")
     # The system message the entries go in: this header, then each entry through the template
     # (placeholders {id} {version} {title} {content} {score}), separated by blank lines.
     knowledge_message_header: str = (
@@ -255,6 +312,19 @@ class Settings(BaseSettings):
     effect_alpha: float = Field(default=0.05, gt=0, lt=1)
     effect_regression_check: bool = True
 
+    # Privacy (gateway.privacy). With `redaction` on, the writer replaces e-mail addresses, phone
+    # numbers, card numbers (Luhn-checked), API-key-like strings and matches of `redaction_rules`
+    # ([[redaction_rules]] name = "ticket", pattern = 'TCK-\d+') in requests, answers, metadata and
+    # feedback text before anything is stored; the upstream still gets the original.
+    redaction: bool = False
+    redaction_rules: list[RedactionPattern] = Field(default_factory=list)
+    # Retention: interactions older than `retention_days` (None: kept for ever), with their
+    # feedback and everything else that refers to them, are pruned every
+    # `retention_interval_minutes` by `serve` and `worker`, `retention_batch_size` per transaction.
+    retention_days: float | None = Field(default=None, gt=0)
+    retention_interval_minutes: float = Field(default=60, gt=0)
+    retention_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+
     @field_validator("upstream_url")
     @classmethod
     def _http_upstream(cls, url: str) -> str:
@@ -266,7 +336,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             return "postgresql+asyncpg://" + url.split("://", 1)[1]
         if url.startswith("sqlite://"):
             return "sqlite+aiosqlite://" + url.split("://", 1)[1]

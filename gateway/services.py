@@ -18,13 +18,14 @@ from gateway.domain.goals import GoalService
 from gateway.domain.stats import StatsService
 from gateway.export.retrain import RetrainTrigger, retrain_trigger
 from gateway.feedback.service import FeedbackService, Recorded
+from gateway.feedback.limits import feedback_limits
 from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
-from gateway.recording.spool import Spool
+from gateway.recording.spool_claim import ClaimedSpool, claim_spool
 from gateway.recording.writer import InteractionWriter
 from gateway.review.calibration_report import CalibrationReports, calibration_reports
 from gateway.review.decision_webhook import HeldDecisionWebhook, held_decision_webhook
@@ -49,6 +50,7 @@ from gateway.store.audit import AuditStore
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
+from gateway.privacy.redaction import redactor_for
 from gateway.store.goals import GoalStore
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.interactions import InteractionStore
@@ -116,6 +118,8 @@ class Services:
     stats_refresher: DailyStatsRefresher | None = None
     # Fires the retrain webhook every N new labelled examples (None without retrain_webhook_url).
     retrain: RetrainTrigger | None = None
+    # The writer's spool file, held by this process until it closes (None: a test built its own writer).
+    spool: ClaimedSpool | None = None
 
     @property
     def task_fixes(self) -> TaskFixes:
@@ -137,6 +141,8 @@ class Services:
         await self.prompts.close()
         await self.knowledge.close()
         await self.writer.close()
+        if self.spool is not None:
+            self.spool.release()
         await self.upstream_client.aclose()
         await self.engine.dispose()
 
@@ -152,7 +158,9 @@ async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
 def create_upstream_client(settings: Settings) -> UpstreamClient:
     """The pooled HTTP client for upstream calls: aiohttp driven directly, or httpx's own transport."""
     if settings.upstream_http_client == "httpx":
-        limits = httpx.Limits(max_connections=settings.upstream_max_connections, keepalive_expiry=60)
+        limits = httpx.Limits(
+            max_connections=settings.upstream_max_connections, keepalive_expiry=settings.upstream_keepalive_timeout
+        )
         return HttpxUpstream(
             httpx.AsyncHTTPTransport(limits=limits, trust_env=True),
             connect_timeout=settings.upstream_connect_timeout,
@@ -160,6 +168,7 @@ def create_upstream_client(settings: Settings) -> UpstreamClient:
         )
     return AiohttpUpstream(
         max_connections=settings.upstream_max_connections,
+        keepalive_timeout=settings.upstream_keepalive_timeout,
         connect_timeout=settings.upstream_connect_timeout,
         read_timeout=settings.upstream_read_timeout,
     )
@@ -181,18 +190,22 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         raise
     interactions = InteractionStore(engine)
     keys = GatewayKeyStore(engine)
+    # This process's own spool (several gateway processes may share `spool_path`), with the rows
+    # of any spool a dead process left behind moved into it (gateway.recording.spool_claim).
+    spool = await asyncio.to_thread(claim_spool, settings.spool_path)
     writer = InteractionWriter(
         interactions,
-        Spool(settings.spool_path),
+        spool.spool,
         batch_size=settings.writer_batch_size,
         flush_interval=settings.writer_flush_interval,
         max_buffered=settings.writer_queue_size,
         retry_interval=settings.writer_retry_interval,
+        redactor=redactor_for(settings),
     )
     writer.start()
     resolver = CallerResolver(mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for)
     feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
-    feedback_store = FeedbackStore(engine)
+    feedback_store = FeedbackStore(engine, redactor=redactor_for(settings))
     # One embedder (one model in memory) for retrieval, the review rules, effects and previews, built on first use.
     embedder = product_embedder(settings, environ)
     reviews = review_service(engine, settings)
@@ -206,6 +219,8 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
         resolver=resolver,
         tokens=feedback_tokens,
         max_text_chars=settings.feedback_max_text_chars,
+        # The per-token bound and the per-process rate limits on /v1/feedback.
+        limits=feedback_limits(settings),
         # A new negative feedback is queued for the similar-negative rule (evaluated in the background).
         on_recorded=_each(
             rule_runner.feedback_recorded if rule_runner is not None else None,
@@ -234,7 +249,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
     )
     stats = StatsStore(engine)
     daily_stats = DailyStatsStore(engine, stats)
-    stats_service = StatsService(stats, daily_stats)
+    stats_service = StatsService(daily_stats)
     issues = IssueStore(engine)
     gate = confidence_gate(settings, reviews)
     if gate is not None:
@@ -290,6 +305,7 @@ async def open_services(settings: Settings, environ: Mapping[str, str] | None = 
             settings, engine, upstream_client, embedder, knowledge.policy.retrieval, prompts.snapshots, environ
         ),
         retrain=retrain,
+        spool=spool,
     )
 
 

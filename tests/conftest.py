@@ -126,6 +126,10 @@ def settings(database_url: str, fake_upstream: RunningFakeUpstream, tmp_path: Pa
         writer_flush_interval=0.02,
         writer_retry_interval=0.1,
         upstream_read_timeout=5.0,
+        # Questions go to the bundled model itself: exporting the ONNX copy (seconds of CPU in a
+        # child process) is for the tests in tests/knowledge that ask for it, never a side effect.
+        knowledge_query_embedder="model",
+        model_cache_dir=tmp_path / "models",
     )
 
 

@@ -37,7 +37,7 @@ async def proxy_client(submitted):
             submit=submitted.append,
             upstream_authorization={"default": None},
             max_request_bytes=1 << 20,
-            identity_headers=lambda interaction_id: [(b"x-extra", interaction_id.encode())],
+            identity_headers=lambda interaction_id, end_user: [(b"x-extra", interaction_id.encode())],
         )
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
             yield client

@@ -24,7 +24,7 @@ TOKEN_HEADER = "x-feedgate-feedback-token"
 
 
 @post(FEEDBACK_PATH, summary="Give feedback on an interaction (app credential or feedback token)", tags=["feedback"])
-async def submit_feedback(request: Request, services: NamedDependency[Services]) -> Response[bytes]:
+async def submit_feedback(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """201 with the stored event; 200 with the original event when the idempotency key was seen before."""
     headers = cors_headers(request.headers.get("origin"), services.settings.cors_origins)
     try:
@@ -57,7 +57,7 @@ def refusal_body(refused: FeedbackRefused) -> bytes:
     return orjson.dumps({"error": error})
 
 
-def client_address(request: Request, header: str | None) -> str | None:
+def client_address(request: Request[Any, Any, Any], header: str | None) -> str | None:
     """The posting browser's address: the last entry of `header` (set by a trusted proxy), else the socket's peer."""
     if header is not None:
         forwarded = request.headers.get(header)
@@ -67,7 +67,7 @@ def client_address(request: Request, header: str | None) -> str | None:
 
 
 @route(FEEDBACK_PATH, http_method=[HttpMethod.OPTIONS], include_in_schema=False)
-async def feedback_preflight(request: Request, services: NamedDependency[Services]) -> Response[bytes]:
+async def feedback_preflight(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """The CORS preflight for browsers posting feedback from a configured origin."""
     headers = preflight_headers(request.headers.get("origin"), services.settings.cors_origins)
     return Response(b"", status_code=204, headers=headers)

@@ -19,12 +19,15 @@ from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clu
 from clustering.reduce import Reduction, reduce_with_fit
 from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
+from gateway.discovery.feedback_map import keep_map
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
 from gateway.discovery.titles import title_clusters
 from gateway.effect.regression import check_regressions_after_run
+from gateway.observability.metrics import record_clustering_run
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
+from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.issues import IssueStore, RunRecord
 from gateway.store.locks import try_lock
 from gateway.store.negative_feedback import NegativeFeedbackStore
@@ -96,6 +99,7 @@ async def run_clustering_pass(
 
             summary = await _run_app(engine, embedder, titler, name, params, step)
             if summary.run_id is not None:
+                record_clustering_run(name, summary.seconds, summary.items, summary.clusters, summary.noise)
                 # Issues that got big or grew fast get a review task; a failure here is logged, not raised.
                 await review_issues_after_run(engine, settings, name, summary.run_id)
             # Resolved issues whose negative rate climbed back after their fix reopen; a failure is logged, not raised.
@@ -138,6 +142,7 @@ async def _cluster(
         # Every complaint was withdrawn: nothing to cluster, and the fit describes no one.
         if kept_fit is not None:
             await fits.replace(app, None)
+        await FeedbackMapStore(engine).replace(app, {})
         return "none", []
     step(f"embedding {len(negative.items)} items", 1)
     documents = build_documents(negative.items, params.recipe)
@@ -156,6 +161,8 @@ async def _cluster(
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if reduction.fit is not kept_fit:
         await fits.replace(app, reduction.fit)
+    # The issue page's map: drawn now, from this pass's coordinates, and kept.
+    await keep_map(FeedbackMapStore(engine), app, ids, reduction.coordinates, refitted=reduction.fit is not kept_fit)
     return ("fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none"), clusters
 
 

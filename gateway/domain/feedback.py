@@ -30,6 +30,9 @@ class FeedbackEvent:
     # "token" (a browser), "app" (the app's own credential) or "import".
     submitted_via: str
     seconds_after_answer: float | None
+    # Who the event counts as when that is not user_id: "token:<token id>" for a browser whose token
+    # names no end user (see gateway.store.current_feedback). None: the user_id is the voter.
+    voter: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> FeedbackEvent:

@@ -108,7 +108,9 @@ def parse_submission(body: bytes, max_text_chars: int) -> Submission:
 
 
 def _thumbs(value: Any) -> str | None:
-    if value is None or value in THUMBS:
+    if value is None:
+        return None
+    if isinstance(value, str) and value in THUMBS:
         return value
     raise InvalidSubmission(f"'thumbs' must be \"up\" or \"down\", not {_show(value)}", "thumbs")
 

@@ -10,8 +10,10 @@ answer), record (one Exchange handed to the writer when the call is over).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
+from contextvars import Token
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +34,9 @@ from gateway.proxy.relay import (
     send_whole,
 )
 from gateway.config import Upstream
+from gateway.observability.context import INTERACTION_ID
+from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
+from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
@@ -39,6 +44,8 @@ from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
 Scope = dict[str, Any]
 
 __all__ = ["ProxyApp", "UpstreamBrokeOff"]
+
+logger = logging.getLogger("feedgate.proxy")
 
 
 class ProxyApp:
@@ -53,8 +60,11 @@ class ProxyApp:
         submit: Callable[[Exchange], None],
         upstream_authorization: dict[str, bytes | None],
         max_request_bytes: int,
-        identity_headers: Callable[[str], Headers] | None = None,
+        # Headers for a recorded call's answer, from its interaction id and the end user it names.
+        identity_headers: Callable[[str, str | None], Headers] | None = None,
         policies: Sequence[Policy] = (),
+        # Counts calls once they are over (default: this process's metrics).
+        metrics: RequestMetrics | None = None,
     ) -> None:
         self._router = router
         self._resolver = resolver
@@ -65,6 +75,7 @@ class ProxyApp:
         self._identity_headers = identity_headers
         # Kept as given (not copied): the services may register policies after the proxy is built.
         self._policies = policies
+        self._metrics = metrics if metrics is not None else request_metrics()
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
@@ -85,18 +96,28 @@ class ProxyApp:
             # Refused before anything is recorded: the answer names no interaction.
             message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
             await send_error(send, 401, message, "invalid_api_key", [])
+            self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
             return
 
         endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
         # Only calls that become interactions get an id and a feedback token: an id the
         # admin API could not find, or a token for nothing, would be a broken promise.
         call = None
+        interaction_bound: Token[str | None] | None = None
         if endpoint is not None:
             call = _Call(started, caller.app, endpoint, end_user, self._router.default.name)
+            # Every log line about this call (here, and in tasks it starts) names its interaction.
+            interaction_bound = INTERACTION_ID.set(call.id)
             if self._identity_headers is not None:
-                call.id_headers += self._identity_headers(call.id)
+                call.id_headers += self._identity_headers(call.id, end_user)
         try:
-            body = await self._read_body(receive, content_length)
+            try:
+                body = await self._read_body(receive, content_length)
+            except _ClientLeft:
+                # Nobody to answer, and a cut-off request must not reach the upstream (nor cost tokens there).
+                if call is not None:
+                    call.fail(499, "client disconnected before its request was complete")
+                return
             if body is None:
                 message = f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes."
                 await _refuse(send, call, 413, message, "request_too_large")
@@ -125,7 +146,14 @@ class ProxyApp:
             await self._forward(scope, receive, send, caller.replaces_authorization, upstream, body, call)
         finally:
             if call is not None:
-                self._submit(call.exchange())
+                exchange = call.exchange()
+                self._submit(exchange)
+                # Counted here, once the call is over: a tally per (route, status, upstream), no dict built.
+                seconds = exchange.latency_ms / 1000 if exchange.latency_ms is not None else 0.0
+                added = call.gateway_seconds(seconds)
+                self._metrics.record(call.endpoint, call.status_code, call.upstream, seconds, added)
+                if interaction_bound is not None:
+                    INTERACTION_ID.reset(interaction_bound)
 
     async def _decide(
         self, call: _Call, request_json: dict[str, Any], headers: Headers, original: bytes, send: Callable[..., Any]
@@ -165,10 +193,14 @@ class ProxyApp:
             url += "?" + scope["query_string"].decode("latin-1")
         replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces_authorization else None
         headers_out = upstream_request_headers(scope["headers"], replacement)
+        if call is not None:
+            call.forwarded_at = time.perf_counter()
         try:
             response = await self._client.send(scope["method"], url, headers_out, body)
         except UpstreamFailed as exc:
+            self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_UNREACHABLE)
             status, message = _upstream_failure(exc, upstream.name)
+            logger.warning("%s", message)
             await _refuse(send, call, status, message, "upstream_unavailable")
             return
         answer: Answer | None = call
@@ -182,17 +214,29 @@ class ProxyApp:
                 answer.content_encoding = response.header("content-encoding")
             if content_type.startswith("text/event-stream"):
                 await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-                await relay_stream(response, answer, receive, send, started=call.started if call else 0.0)
-                if call is not None and call.policy_request is not None:
+                try:
+                    await relay_stream(response, answer, receive, send, started=call.started if call else 0.0)
+                except UpstreamBrokeOff as exc:
+                    self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
+                    logger.warning("upstream '%s' broke off its streamed answer: %s", upstream.name, exc)
+                    raise
+                if call is None:
+                    return
+                call.upstream_done_at = time.perf_counter()
+                if call.policy_request is not None:
                     whole = PolicyAnswer(response.status_code, content_type, b"".join(call.body_chunks), True)
                     await observe(call.policies, call.policy_request, whole, call.notes)
                 return
             try:
                 answer_body = await read_whole(response, answer, started=call.started if call else 0.0)
             except UpstreamFailed as exc:
+                self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
+                logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc)
                 # Nothing has reached the client yet, so it can still get a clean 502.
                 await _refuse(send, call, 502, f"Upstream broke off its answer: {exc}", "upstream_broke_off")
                 return
+            if call is not None:
+                call.upstream_done_at = time.perf_counter()
             if call is not None and call.policy_request is not None:
                 encoding = response.header("content-encoding")
                 whole = PolicyAnswer(response.status_code, content_type, answer_body, False, encoding)
@@ -210,11 +254,13 @@ class ProxyApp:
             await response.aclose()
 
     async def _read_body(self, receive: Callable[..., Any], content_length: bytes | None) -> bytes | None:
-        """The whole request body, or None when it exceeds the size limit."""
+        """The whole request body, or None when it exceeds the size limit; raises _ClientLeft if the client goes."""
         limit = self._max_request_bytes
         if content_length is not None and content_length.isdigit() and int(content_length) > limit:
             return None
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientLeft
         body: bytes = message.get("body", b"")
         if not message.get("more_body"):
             return body
@@ -222,6 +268,8 @@ class ProxyApp:
         size = len(body)
         while message.get("more_body"):
             message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientLeft
             part = message.get("body", b"")
             size += len(part)
             if size > limit:
@@ -230,11 +278,15 @@ class ProxyApp:
         return b"".join(parts)
 
 
+class _ClientLeft(Exception):
+    """The client disconnected before its request body was complete."""
+
+
 class _Call(Answer):
     """One recorded call: its context, gathered through the stages, and its answer (the Answer part)."""
 
     __slots__ = ("id", "created_at", "started", "app", "endpoint", "end_user", "upstream", "request", "metadata",
-                 "notes", "id_headers", "policies", "policy_request")
+                 "notes", "id_headers", "policies", "policy_request", "forwarded_at", "upstream_done_at")
 
     def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
         super().__init__()
@@ -254,6 +306,18 @@ class _Call(Answer):
         self.policies: Sequence[Policy] = ()
         self.policy_request: PolicyRequest | None = None
         self.id_headers: Headers = [(b"x-feedgate-interaction-id", self.id.encode())]
+        # perf_counter() when the request went upstream and when its answer was complete (0: not yet).
+        self.forwarded_at = 0.0
+        self.upstream_done_at = 0.0
+
+    def gateway_seconds(self, total: float) -> float:
+        """Of the call's `total` seconds, those the gateway spent: before going upstream, after the answer was in."""
+        if not self.forwarded_at:
+            return total  # refused or answered by a policy: all of it was the gateway's
+        before = self.forwarded_at - self.started
+        if not self.upstream_done_at:
+            return before  # the upstream failed: the wait for it is not the gateway's
+        return before + max(0.0, self.started + total - self.upstream_done_at)
 
     def exchange(self) -> Exchange:
         """The record of the call, once it is over: the one place an Exchange is built."""

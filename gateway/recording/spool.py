@@ -43,6 +43,13 @@ class Spool:
         except FileNotFoundError:
             return True
 
+    def size_bytes(self) -> int:
+        """The spool file's size in bytes (0 when there is none)."""
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def read_batches(self, batch_size: int) -> Iterator[list[Row]]:
         """Spooled rows in batches, oldest first.
 

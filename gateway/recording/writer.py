@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from typing import Any, Protocol
@@ -27,7 +28,14 @@ except ImportError:  # pragma: no cover - asyncpg is a dependency, but only Post
 
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
+from gateway.observability.metrics import (
+    record_spool_replay,
+    record_spool_size,
+    record_writer_batch,
+    record_writer_queue_depth,
+)
 from gateway.recording.spool import Spool
+from gateway.privacy.redaction import INTERACTION_FIELDS, Redactor
 
 logger = logging.getLogger("feedgate.writer")
 
@@ -86,8 +94,11 @@ class InteractionWriter:
         flush_interval: float = 0.2,
         max_buffered: int = 50_000,
         retry_interval: float = 2.0,
+        redactor: Redactor | None = None,
     ) -> None:
         self._sink = sink
+        # Applied to each row as it is built, so neither the database nor the spool sees the original.
+        self._redactor = redactor
         self._spool = spool
         self._batch_size = batch_size
         self._flush_interval = flush_interval
@@ -128,6 +139,7 @@ class InteractionWriter:
     def start(self) -> None:
         """Start the background task."""
         if self._task is None:
+            record_spool_size(self._spool.size_bytes())
             self._task = asyncio.create_task(self._run(), name="feedgate-writer")
 
     async def flush(self) -> None:
@@ -151,11 +163,10 @@ class InteractionWriter:
 
     async def _run(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._flush_interval)
-            except TimeoutError:
-                pass
             self._wakeup.clear()
+            record_writer_queue_depth(self.backlog)
             closing = self._closing
             try:
                 await self._drain()
@@ -187,16 +198,13 @@ class InteractionWriter:
             self._processed += len(self._unstored.popleft())
         while self._buffer:
             count = len(self._buffer)
-            if self._spooling and count > self._batch_size:
-                # The database is away: move the whole backlog to disk in one write.
-                take = count
-            else:
-                take = min(count, self._batch_size)
+            # While the database is away, the whole backlog moves to disk in one write.
+            take = count if self._spooling and count > self._batch_size else min(count, self._batch_size)
             exchanges = [self._buffer.popleft() for _ in range(take)]
             # Parsing answers and reassembling streams is the writer's heaviest work:
             # done on a worker thread, it yields the GIL to the proxy's loop every few
             # milliseconds instead of holding the loop for the whole batch.
-            rows = await asyncio.to_thread(_rows_of, exchanges)
+            rows = await asyncio.to_thread(_rows_of, exchanges, self._redactor)
             if not await self._store_or_keep(rows):
                 self._unstored.append(rows)
                 return
@@ -206,7 +214,7 @@ class InteractionWriter:
         """Store or spool `rows`; False (rows untouched) when neither the database nor the spool took them."""
         try:
             await self._store(rows)
-        except Exception as exc:  # a full disk, a vanished folder: anything but losing the rows
+        except Exception as exc:  # noqa: BLE001 - a full disk, a vanished folder: anything but losing the rows
             logger.error("could not spool %d interactions (%s); keeping them in memory and retrying", len(rows), exc)
             return False
         return True
@@ -215,6 +223,7 @@ class InteractionWriter:
         if not self._spooling:
             try:
                 await self._insert(rows)
+                record_writer_batch("database", len(rows))
                 return
             except Exception as exc:
                 if not _is_unavailable(exc):
@@ -222,7 +231,8 @@ class InteractionWriter:
                 logger.warning("database unavailable (%s); spooling interactions to %s", exc, self._spool.path)
                 self._spooling = True
                 self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
-        await asyncio.to_thread(self._spool.append, rows)
+        record_spool_size(await asyncio.to_thread(_append_measured, self._spool, rows))
+        record_writer_batch("spool", len(rows))
         self.spooled += len(rows)
 
     async def _insert(self, rows: list[Row]) -> None:
@@ -250,7 +260,9 @@ class InteractionWriter:
                 continue
             self.stored += 1
             return
-        logger.error("could not store interaction %s: %s", row.get("id"), last_error)
+        # Outside any call's context: the row names its interaction for the log line itself.
+        interaction = {"interaction_id": row.get("id")}
+        logger.error("could not store interaction %s: %s", row.get("id"), last_error, extra=interaction)
 
     async def _replay(self) -> None:
         try:
@@ -261,14 +273,40 @@ class InteractionWriter:
             if not _is_unavailable(exc):
                 raise
             self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
+            record_spool_replay(False, 0)
             return
         await asyncio.to_thread(self._spool.clear)
         self._spooling = False
+        record_spool_replay(True, sum(len(batch) for batch in batches))
+        record_spool_size(0)
         logger.info("database back; replayed the spool")
 
 
-def _rows_of(exchanges: list[Exchange]) -> list[Row]:
-    return [_row_of(exchange) for exchange in exchanges]
+def _append_measured(spool: Spool, rows: list[Row]) -> int:
+    """Append `rows` to the spool (durably) and return its size afterwards: one trip to a worker thread."""
+    spool.append(rows)
+    return spool.size_bytes()
+
+
+def _rows_of(exchanges: list[Exchange], redactor: Redactor | None = None) -> list[Row]:
+    rows = [_row_of(exchange) for exchange in exchanges]
+    return rows if redactor is None else [_redacted(row, redactor) for row in rows]
+
+
+def _redacted(row: Row, redactor: Redactor) -> Row:
+    """The row with its texts redacted and the rules that fired noted; on failure, the row without its texts."""
+    try:
+        redacted, fired = redactor.row(row, INTERACTION_FIELDS)
+    except Exception as exc:  # pragma: no cover - the rules are plain regular expressions
+        # Storing the original would break the promise redaction makes: keep the identity only.
+        logger.exception("could not redact interaction %s", row.get("id"))
+        keep = ("id", "created_at", "app", "endpoint", "upstream", "model", "stream", "partial", "status_code")
+        identity = {key: row.get(key) for key in keep}
+        note = f"request and response dropped: redaction failed ({type(exc).__name__})"
+        return {**identity, "error": note, "redactions": None}
+    # Every row of a batch names the same columns (one multi-row insert), fired or not.
+    redacted["redactions"] = fired or None
+    return redacted
 
 
 def _row_of(exchange: Exchange) -> Row:

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
+from gateway.store.feedback_token_uses import TokenBound, count_submission
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import feedback
@@ -33,19 +35,28 @@ class FeedbackFilter:
 class FeedbackStore:
     """Appends and reads feedback events."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, redactor: Redactor | None = None) -> None:
         self._engine = engine
+        # With redaction on, an event's texts are redacted before they are stored (see gateway.privacy).
+        self._redactor = redactor
         self._insert = insert_skipping_duplicates(engine.dialect, feedback, ["interaction_id", "idempotency_key"])
 
-    async def append(self, row: Row) -> tuple[Row, bool]:
+    async def append(self, row: Row, *, bound: TokenBound | None = None) -> tuple[Row, bool]:
         """Store one event; with an idempotency key already used on its interaction, return that event instead.
 
-        The second value says whether `row` was stored (False: an earlier event was returned).
+        The second value says whether `row` was stored (False: an earlier event was returned). With
+        `bound`, a new event also counts against its feedback token, in the same transaction; at the
+        bound nothing is stored and TokenExhausted is raised (a replay never counts).
         """
+        if self._redactor is not None:
+            row, fired = self._redactor.row(row, FEEDBACK_FIELDS)
+            row["redactions"] = fired or None
         insert = self._insert.values(**row).returning(feedback.c.id)
         async with self._engine.begin() as connection:
             stored_id = (await connection.execute(insert)).scalar()
             if stored_id is not None:
+                if bound is not None:
+                    await count_submission(connection, bound)
                 return dict(row), True
             query = select(feedback).where(
                 feedback.c.interaction_id == row["interaction_id"],

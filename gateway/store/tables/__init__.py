@@ -8,6 +8,7 @@ from gateway.store.tables.traffic import (
     gateway_keys,
     gateway_secrets,
     feedback,
+    feedback_token_uses,
 )
 from gateway.store.tables.discovery import (
     embeddings,
@@ -66,6 +67,7 @@ __all__ = [
     "daily_stats_stale",
     "embeddings",
     "feedback",
+    "feedback_token_uses",
     "fix_links",
     "fix_previews",
     "fix_revisions",

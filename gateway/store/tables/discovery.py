@@ -1,8 +1,8 @@
-"""Issue discovery: cached embeddings, issues, their members, runs, history, events, kept fits, locks."""
+"""Issue discovery: cached embeddings, issues, their members, runs, history, events, kept fits, map points, locks."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Index, Integer, JSON, LargeBinary, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, JSON, LargeBinary, String, Table, Text
 
 from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import JSONDocument, metadata
@@ -103,6 +103,8 @@ reduction_points = Table(
     Column("fingerprint", String(64), nullable=False),
     # float32 little-endian bytes, n_components values.
     Column("coordinates", LargeBinary, nullable=False),
+    # Pruning and erasure remove points by interaction alone.
+    Index(None, "interaction_id"),
 )
 
 # SQLite has no advisory locks: a row with an expiry stands in for one.
@@ -112,4 +114,16 @@ clustering_locks = Table(
     Column("name", String(100), primary_key=True),
     Column("holder", String(100), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# Each app's negative feedback in 2-D for the issue page's map, computed by the clustering pass
+# (a projection of the reduced coordinates, see gateway/discovery/feedback_map.py) and kept, so
+# the page reads points instead of projecting on request. x and y lie in [0, 1].
+feedback_map_points = Table(
+    "feedback_map_points",
+    metadata,
+    Column("app", String(200), primary_key=True),
+    Column("interaction_id", String(36), primary_key=True),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
 )

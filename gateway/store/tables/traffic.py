@@ -36,12 +36,16 @@ interactions = Table(
     Column("metadata", JSONDocument),
     # What request policies (fixes, the confidence gate) did to the call: [{"policy", "action", ...}].
     Column("policies", JSONDocument),
+    # Which redaction rules fired on the row and how often, {"email": 2}; null when none did (gateway.privacy).
+    Column("redactions", JSONDocument),
     Index(None, "upstream_response_id"),
     Index(None, "app", "created_at"),
     Index(None, "created_at"),
     # Newest-first listings of one app or one model (the admin interactions page).
     Index(None, "app", "id"),
     Index(None, "model", "id"),
+    # Erasure on request finds an end user's interactions by this.
+    Index(None, "end_user"),
 )
 
 gateway_keys = Table(
@@ -86,9 +90,30 @@ feedback = Table(
     Column("submitted_via", String(10), nullable=False),
     # From the end of the answer to this submission, for time-to-feedback insights.
     Column("seconds_after_answer", Float),
+    # Which redaction rules fired on the comment, correction and metadata; null when none did.
+    Column("redactions", JSONDocument),
+    # Who the event counts as, when that is not `user_id`: "token:<token id>" for a browser whose
+    # token names no end user (its claimed user_id is kept but counts for nothing). Null: the
+    # user_id is the voter (null too: the interaction's one anonymous voice). Revision 0018.
+    Column("voter", String(40)),
     Index(None, "interaction_id"),
+    Index(None, "user_id"),
     Index(None, "created_at"),
     Index(None, "app", "created_at"),
     # Scoped to the interaction so one client's key can never return another interaction's feedback.
     UniqueConstraint("interaction_id", "idempotency_key"),
+)
+
+# How many submissions each feedback token has stored, so a token stores at most the configured
+# bound however many gateway processes it reaches (revision 0018). One row per token ever used.
+feedback_token_uses = Table(
+    "feedback_token_uses",
+    metadata,
+    # gateway.feedback.token.VerifiedToken.token_id: a hash of the token's signature.
+    Column("token_id", String(40), primary_key=True),
+    Column("interaction_id", String(36), nullable=False),
+    Column("submissions", Integer, nullable=False),
+    Column("last_submitted_at", UtcDateTime(), nullable=False),
+    # Pruning with the interaction it is about.
+    Index(None, "interaction_id"),
 )
