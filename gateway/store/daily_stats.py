@@ -9,6 +9,7 @@ its pair stale again, so the next refresh recounts it, and nothing is ever count
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -37,7 +38,9 @@ class DayRange:
 class DailyStatsStore:
     """Reads daily roll-up rows, rebuilding the stale ones first."""
 
-    def __init__(self, engine: AsyncEngine, raw: StatsStore, clock: Any = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, engine: AsyncEngine, raw: StatsStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._engine = engine
         self._raw = raw
         self._clock = clock
@@ -59,9 +62,14 @@ class DailyStatsStore:
     async def tallies_between(
         self, start: datetime, end: datetime, app: str | None = None, model: str | None = None
     ) -> list[tuple[TallyKey, Tally]]:
-        """Tallies over [start, end): roll-ups for the whole UTC days inside it, raw rows for the partial days."""
+        """Tallies over [start, end): roll-ups for the whole UTC days inside it, raw rows for the partial days.
+
+        A range that runs up to now (or later) takes today from its roll-up: nothing of today lies
+        after now, so its whole-day row counts exactly the part in range, and a dashboard's "last N
+        days" reads one partial day raw instead of two.
+        """
         first_whole = _midnight_on_or_after(start)
-        end_whole = _midnight_on_or_before(end)
+        end_whole = _midnight_on_or_after(end) if end >= self._clock() else _midnight_on_or_before(end)
         if first_whole >= end_whole:
             return list((await self._raw.tallies(StatsScope(start, end, app, model))).items())
         days = DayRange(first_whole.date().isoformat(), end_whole.date().isoformat(), app)
