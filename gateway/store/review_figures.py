@@ -90,17 +90,26 @@ class ReviewFigureStore:
         answers: dict[str, int] = {}
         for (_, tally_app, _), tally in await self._daily.tallies_between(since, end, app):
             answers[tally_app] = answers.get(tally_app, 0) + tally.count("answers")
-        i, held = interactions.c, review_task_interactions.c
-        query = (
-            select(i.app, func.count().label("reviewed"))
-            .select_from(review_task_interactions.join(interactions, i.id == held.interaction_id))
-            .where(i.created_at >= since, i.created_at < end, i.endpoint != NOT_A_CONVERSATION, i.status_code == 200)
-            .group_by(i.app)
+        # From the tasks' side: an answer joins a task after it was created, so added_at >= since
+        # bounds the tasks' rows, and each is one primary-key lookup (whatever the planner's guesses).
+        held = review_task_interactions.c
+        held_ids = select(held.interaction_id).where(held.added_at >= since)
+        i = interactions.c
+        reviewed: dict[str, int] = {}
+        for chunk in chunks([row["interaction_id"] for row in await self._rows(held_ids)]):
+            query = (
+                select(i.app, func.count().label("reviewed"))
+                .where(i.id.in_(chunk), i.created_at >= since, i.created_at < end)
+                .where(i.endpoint != NOT_A_CONVERSATION, i.status_code == 200)
+                .group_by(i.app)
+            )
+            if app is not None:
+                query = query.where(i.app == app)
+            for row in await self._rows(query):
+                reviewed[row["app"]] = reviewed.get(row["app"], 0) + int(row["reviewed"])
+        apps = sorted(
+            app_name for app_name in set(answers) | set(reviewed) if answers.get(app_name) or reviewed.get(app_name)
         )
-        if app is not None:
-            query = query.where(i.app == app)
-        reviewed = {row["app"]: int(row["reviewed"]) for row in await self._rows(query)}
-        apps = sorted(app_name for app_name in set(answers) | set(reviewed) if answers.get(app_name) or reviewed.get(app_name))
         return [{"app": name, "answers": answers.get(name, 0), "reviewed": reviewed.get(name, 0)} for name in apps]
 
     async def decisions_made(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
@@ -145,7 +154,10 @@ class ReviewFigureStore:
             return []
         # One of the task's interactions, for showing the correction beside the answer it corrects.
         first_held = (
-            select(func.min(i.interaction_id)).where(i.task_id == d.task_id).correlate(review_decisions).scalar_subquery()
+            select(func.min(i.interaction_id))
+            .where(i.task_id == d.task_id)
+            .correlate(review_decisions)
+            .scalar_subquery()
         )
         query = (
             select(d.correction, first_held.label("interaction_id"))
