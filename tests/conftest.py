@@ -44,6 +44,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server the tests use (FEEDGATE_TEST_POSTGRES), for tests that make their own databases."""
+    return POSTGRES_SERVER
+
+
+@pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session, dropped afterwards.
 

@@ -31,7 +31,10 @@ from .rows import HoldingWriter, gateway_id, interaction_row
 
 def chat(question: str, answer: str | None, **fields: Any) -> dict[str, Any]:
     """A chat interaction row: a system prompt, the user's question, and the answer."""
-    request = {"model": "m", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": question}]}
+    request = {
+        "model": "m",
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": question}],
+    }
     return interaction_row(request=request, response_text=answer, **fields)
 
 
@@ -42,7 +45,9 @@ def store(engine) -> InteractionStore:
 
 @pytest.fixture
 def service(engine, store) -> InteractionService:
-    return InteractionService(store=store, feedback_store=FeedbackStore(engine), writer=HoldingWriter(store), flush_interval=60.0)
+    return InteractionService(
+        store=store, feedback_store=FeedbackStore(engine), writer=HoldingWriter(store), flush_interval=60.0
+    )
 
 
 async def found(service: InteractionService, text: str, limit: int = 50, **filters: Any) -> list[str]:
@@ -86,7 +91,13 @@ async def test_system_prompts_and_tool_turns_are_not_searched(service, store):
         "model": "m",
         "messages": [
             {"role": "system", "content": "You are a secretive assistant."},
-            {"role": "user", "content": [{"type": "text", "text": "Show the invoice"}, {"type": "image_url", "image_url": {"url": "https://x/y.png"}}]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Show the invoice"},
+                    {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+                ],
+            },
             {"role": "tool", "tool_call_id": "c1", "content": "confidential ledger"},
         ],
     }
@@ -151,7 +162,9 @@ async def test_search_results_page_newest_first_with_a_cursor(service, store, pr
 
 
 async def test_rows_the_writer_stores_are_searchable(engine, service, tmp_path: Path):
-    writer = InteractionWriter(InteractionStore(engine), Spool(tmp_path / "spool.jsonl"), batch_size=10, flush_interval=0.02)
+    writer = InteractionWriter(
+        InteractionStore(engine), Spool(tmp_path / "spool.jsonl"), batch_size=10, flush_interval=0.02
+    )
     writer.start()
     exchanges = [exchange(f"question {n} about kangaroos" if n == 7 else f"question {n}") for n in range(25)]
     try:
@@ -184,7 +197,9 @@ async def test_a_rewritten_answer_is_found_by_its_new_words_only(engine, service
     await store.insert_many([row])
 
     async with engine.begin() as connection:
-        await connection.execute(update(interactions).where(interactions.c.id == row["id"]).values(response_text="It is [redacted]"))
+        await connection.execute(
+            update(interactions).where(interactions.c.id == row["id"]).values(response_text="It is [redacted]")
+        )
 
     assert await found(service, "4111") == []
     assert await found(service, "redacted") == [row["id"]]
@@ -192,7 +207,11 @@ async def test_a_rewritten_answer_is_found_by_its_new_words_only(engine, service
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("x" * (MAX_SEARCH_CHARS + 1), "at most 200 characters"), ("%%% ?!", "at least one word"), (" ".join(["w"] * 13), "at most 12 words")],
+    [
+        ("x" * (MAX_SEARCH_CHARS + 1), "at most 200 characters"),
+        ("%%% ?!", "at least one word"),
+        (" ".join(["w"] * 13), "at most 12 words"),
+    ],
 )
 async def test_a_search_the_index_cannot_answer_is_refused_naming_q(service, text, fragment):
     with pytest.raises(InvalidQuery) as refused:
@@ -208,8 +227,10 @@ async def test_a_blank_search_lists_everything(service, store):
     assert len(await found(service, "   ")) == 2
 
 
-async def test_rows_stored_before_the_index_existed_are_searchable_after_the_migration(database_kind, tmp_path: Path):
-    url, dispose = await fresh_database(database_kind, tmp_path)
+async def test_rows_stored_before_the_index_existed_are_searchable_after_the_migration(
+    database_kind, tmp_path: Path, postgres_server: str
+):
+    url, dispose = await fresh_database(database_kind, tmp_path, postgres_server)
     try:
         await asyncio.to_thread(upgrade_database, url, "0019")
         engine = create_engine(url)
@@ -218,7 +239,9 @@ async def test_rows_stored_before_the_index_existed_are_searchable_after_the_mig
             await InteractionStore(engine).insert_many([older, chat("something else", "no")])
             await asyncio.to_thread(upgrade_database, url)
             store = InteractionStore(engine)
-            service = InteractionService(store=store, feedback_store=FeedbackStore(engine), writer=HoldingWriter(store), flush_interval=60.0)
+            service = InteractionService(
+                store=store, feedback_store=FeedbackStore(engine), writer=HoldingWriter(store), flush_interval=60.0
+            )
 
             assert await found(service, "refunds") == [older["id"]]
         finally:
@@ -232,7 +255,7 @@ def database_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def fresh_database(kind: str, tmp_path: Path):
+async def fresh_database(kind: str, tmp_path: Path, postgres_server: str):
     """An empty database (no migrations) of `kind`, and how to drop it."""
     if kind == "sqlite":
 
@@ -240,9 +263,7 @@ async def fresh_database(kind: str, tmp_path: Path):
             """The file goes with tmp_path."""
 
         return f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", nothing_to_drop
-    from conftest import POSTGRES_SERVER
-
-    server = POSTGRES_SERVER.replace("postgresql+asyncpg://", "postgresql://")
+    server = postgres_server.replace("postgresql+asyncpg://", "postgresql://")
     name = f"feedgate_search_{uuid.uuid4().hex[:10]}"
     connection = await asyncpg.connect(server)
     try:
@@ -257,14 +278,27 @@ async def fresh_database(kind: str, tmp_path: Path):
         finally:
             await admin.close()
 
-    return POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}", drop
+    return postgres_server.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def exchange(question: str) -> Exchange:
     """One answered chat call as the proxy hands it to the writer."""
-    completion = {"id": "c", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": "I am not sure, wombat."}, "finish_reason": "stop"}]}
+    completion = {
+        "id": "c",
+        "object": "chat.completion",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "I am not sure, wombat."}, "finish_reason": "stop"}
+        ],
+    }
     return Exchange(
-        id=str(uuid_utils.uuid7()), created_at=datetime.now(UTC), app="support-bot", endpoint="chat.completions",
-        upstream="default", request={"model": "m", "messages": [{"role": "user", "content": question}]},
-        status_code=200, content_type="application/json", body_chunks=[orjson.dumps(completion)], latency_ms=80.0,
+        id=str(uuid_utils.uuid7()),
+        created_at=datetime.now(UTC),
+        app="support-bot",
+        endpoint="chat.completions",
+        upstream="default",
+        request={"model": "m", "messages": [{"role": "user", "content": question}]},
+        status_code=200,
+        content_type="application/json",
+        body_chunks=[orjson.dumps(completion)],
+        latency_ms=80.0,
     )

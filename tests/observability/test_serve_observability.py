@@ -16,8 +16,8 @@ import httpx
 import orjson
 import pytest
 
-from .scrape import sample
 from .recording_process import run_process
+from .scrape import sample
 
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
@@ -107,6 +107,12 @@ def test_serve_with_two_workers_reports_every_workers_calls(tmp_path: Path, fake
     with serving(tmp_path, fake_upstream.url, "--workers", "2", FEEDGATE_METRICS_DIR=str(metrics)) as (origin, _):
         for _ in range(12):
             chat(origin)
+        # Each worker moves its calls into the shared files about once a second (and the scraped
+        # worker its own at once), so a call served by another worker shows within that second.
+        deadline = time.monotonic() + 10
+        while sample(httpx.get(f"{origin}/metrics").text, "feedgate_requests_total", **CHAT_200) != 12:
+            assert time.monotonic() < deadline, "another worker's calls never reached /metrics"
+            time.sleep(0.2)
         scrapes = [httpx.get(f"{origin}/metrics").text for _ in range(4)]
 
     # Whichever worker answers the scrape, it reports the calls every worker served.
