@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # open range pulled in by sentence-transformers would fetch gigabytes of CUDA packages.
 TORCH := torch==2.13.0
 
-.PHONY: serve test install install-dev browser clean
+.PHONY: serve test lint install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ browser:
 serve: install
 	$(BIN)/feedgate serve
 
-test: install-dev browser
+# Static checks (pyproject.toml configures them): lint rules, formatting, and types (mypy,
+# strict, over gateway/, clustering/ and admin_ui/). `make test` runs them before the tests.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install-dev browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -33,7 +34,7 @@ def _token_for(secret: str) -> str:
     return hashlib.sha256(b"feedgate-admin-csrf\0" + secret.encode()).hexdigest()
 
 
-def _secrets(connection: ASGIConnection) -> list[str]:
+def _secrets(connection: ASGIConnection[Any, Any, Any, Any]) -> list[str]:
     """The browser's secrets a token may be bound to: its live session's token, its sign-in cookie."""
     found = []
     session = session_token(connection)
@@ -45,7 +46,7 @@ def _secrets(connection: ASGIConnection) -> list[str]:
     return found
 
 
-def csrf_token(connection: ASGIConnection) -> str:
+def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The token this request's forms must send back ("" for a visitor without any cookie yet)."""
     found = _secrets(connection)
     return _token_for(found[0]) if found else ""
@@ -56,13 +57,13 @@ def csrf_field(token: str) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(FORM_FIELD, token)
 
 
-def ensure_sign_in_cookie(request: Request) -> None:
+def ensure_sign_in_cookie(request: Request[Any, Any, Any]) -> None:
     """Give a visitor without one a random sign-in cookie, for the sign-in form's token (see `set_sign_in_cookie`)."""
     if not request.cookies.get(SIGN_IN_COOKIE) and not request.state.get(SIGN_IN_COOKIE):
         request.state[SIGN_IN_COOKIE] = secrets.token_urlsafe(32)
 
 
-def set_sign_in_cookie(response: Response, request: Request) -> None:
+def set_sign_in_cookie(response: Response[Any], request: Request[Any, Any, Any]) -> None:
     """Send the sign-in cookie chosen by `ensure_sign_in_cookie` in this request, if any."""
     value = request.state.get(SIGN_IN_COOKIE)
     if value and not request.cookies.get(SIGN_IN_COOKIE):
@@ -71,7 +72,7 @@ def set_sign_in_cookie(response: Response, request: Request) -> None:
         )
 
 
-async def _sent_token(connection: ASGIConnection) -> str | None:
+async def _sent_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = connection.headers.get(HEADER)
     if header:
         return header
@@ -82,7 +83,7 @@ async def _sent_token(connection: ASGIConnection) -> str | None:
     return None
 
 
-async def csrf_protected(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def csrf_protected(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: refuse a state-changing request whose token does not match the browser's cookie."""
     if connection.scope.get("method", "GET") in SAFE_METHODS:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -20,7 +21,7 @@ def safe_next(target: str | None) -> str:
     return "/admin"
 
 
-def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response:
+def not_signed_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
     """A page read while signed out leads to the sign-in page and back; a form post says to sign in again."""
     if request.method in ("GET", "HEAD"):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -28,12 +29,12 @@ def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response:
     return render(request, "error.html", status_code=401, title="Signed out", message=exc.detail)
 
 
-def forbidden(request: Request, exc: PermissionDeniedException) -> Response:
+def forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
     """A 403 page saying what was refused."""
     return render(request, "error.html", status_code=403, title="Not allowed", message=exc.detail)
 
 
-def http_error(request: Request, exc: HTTPException) -> Response:
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Any other HTTP error (404, 400…) in the admin layout."""
     title = "Not found" if exc.status_code == 404 else "Something is wrong"
     return render(request, "error.html", status_code=exc.status_code, title=title, message=exc.detail)

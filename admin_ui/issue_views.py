@@ -40,7 +40,7 @@ class ListQuery:
         return cls(
             app=app,
             status=IssueStatus(status) if status in STATUSES else None,
-            sort=sort if sort in SORTS else "size",  # type: ignore[arg-type]
+            sort=sort if sort in SORTS else "size",
             page=min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1,
         )
 
@@ -56,7 +56,7 @@ class ListQuery:
 
     def url(self, **changes: object) -> str:
         """The list's URL for this query with `changes` (app, status, sort, page); defaults are left out."""
-        query = replace(self, **changes)  # type: ignore[arg-type]
+        query = replace(self, **changes)  # type: ignore[arg-type]  # changes name IssueQuery's fields
         params = {
             "app": query.app or "",
             "status": query.status.value if query.status else "",

@@ -55,7 +55,9 @@ NOTICES = {
 def trend_sparkline(issue: Issue) -> Any:
     """The issue's size over its last runs, as a sparkline."""
     sizes = [float(point.size) for point in issue.trend]
-    return sparkline(sizes, label=f"Size over the last {len(sizes)} runs: {', '.join(str(p.size) for p in issue.trend)}")
+    return sparkline(
+        sizes, label=f"Size over the last {len(sizes)} runs: {', '.join(str(p.size) for p in issue.trend)}"
+    )
 
 
 def history_chart(detail: IssueDetail) -> Any:
@@ -157,12 +159,16 @@ class IssuesController(Controller):
         )
 
     @get("/{issue_id:str}")
-    async def show_issue(self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]) -> Response[Any]:
+    async def show_issue(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """One issue: summary, keywords, examples side by side, history, events, fixes and (for reviewers) actions."""
         return await _issue_page(request, services, issue_id)
 
     @get("/{issue_id:str}/effect")
-    async def effect(self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]) -> Response[Any]:
+    async def effect(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
         """The measured effect of the issue's latest fix, as a fragment the issue page loads after itself."""
         try:
             effect = await services.effects.effect(issue_id)
@@ -196,11 +202,17 @@ class IssuesController(Controller):
             raise NotFoundException(f"No issue with id {issue_id}.")
         user = current_user(request)
         can_act = user is not None and user.allows(Role.REVIEWER)
-        return render(request, "issue_merge_candidates.html", issue_id=issue_id, suggestions=suggestions, can_act=can_act)
+        return render(
+            request, "issue_merge_candidates.html", issue_id=issue_id, suggestions=suggestions, can_act=can_act
+        )
 
     @post("/{issue_id:str}/status", guards=[reviewer_or_admin])
     async def change_status(
-        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
     ) -> Response[Any]:
         """Reopen, resolve or dismiss the issue, with an optional note."""
         form = await _form(request)
@@ -219,7 +231,11 @@ class IssuesController(Controller):
 
     @post("/{issue_id:str}/rename", guards=[reviewer_or_admin])
     async def rename(
-        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
     ) -> Response[Any]:
         """Give the issue a new title."""
         form = await _form(request)
@@ -233,7 +249,11 @@ class IssuesController(Controller):
 
     @post("/{issue_id:str}/merge", guards=[reviewer_or_admin])
     async def merge(
-        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
     ) -> Response[Any]:
         """Merge the issue into another issue of the same app; the page then shows the merged issue."""
         form = await _form(request)
@@ -249,7 +269,11 @@ class IssuesController(Controller):
 
     @post("/{issue_id:str}/review", guards=[reviewer_or_admin])
     async def open_review(
-        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services], issue_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
     ) -> Response[Any]:
         """Open a review task for the issue (or add to its open one), with its examples' interactions."""
         form = await _form(request)

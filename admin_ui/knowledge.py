@@ -39,7 +39,7 @@ def _tags(text: str) -> list[str]:
     return [tag.strip() for tag in text.replace("\n", ",").split(",") if tag.strip()]
 
 
-def _filter_from(request: Request) -> tuple[EntryFilter, dict[str, str]]:
+def _filter_from(request: Request[Any, Any, Any]) -> tuple[EntryFilter, dict[str, str]]:
     params = {name: (request.query_params.get(name) or "").strip() for name in ("app", "q", "tag", "active")}
     active = {"yes": True, "no": False}.get(params["active"])
     where = EntryFilter(app=params["app"] or None, text=params["q"] or None, tag=params["tag"] or None, active=active)
@@ -47,9 +47,14 @@ def _filter_from(request: Request) -> tuple[EntryFilter, dict[str, str]]:
 
 
 async def _list_page(
-    request: Request, user: SignedInUser, services: Services, *, status_code: int = 200,
-    error: str | None = None, form: dict[str, str] | None = None,
-) -> Response:
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    services: Services,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response[Any]:
     where, params = _filter_from(request)
     raw_offset = request.query_params.get("offset", "0")
     offset = int(raw_offset) if raw_offset.isdigit() else 0
@@ -58,18 +63,32 @@ async def _list_page(
     except InvalidQuery as exc:
         where, error, status_code = EntryFilter(), exc.message, 400
         page = await services.knowledge.service.list(where, PAGE_SIZE, 0)
-    next_query = urlencode({**{k: v for k, v in params.items() if v}, "offset": page.next_offset}) if page.next_offset else None
+    next_query = (
+        urlencode({**{k: v for k, v in params.items() if v}, "offset": page.next_offset}) if page.next_offset else None
+    )
     return render(
-        request, "knowledge.html", status_code=status_code, entries=page.data, params=params, next_query=next_query,
-        can_change=user.allows(Role.REVIEWER), error=error,
+        request,
+        "knowledge.html",
+        status_code=status_code,
+        entries=page.data,
+        params=params,
+        next_query=next_query,
+        can_change=user.allows(Role.REVIEWER),
+        error=error,
         form={"app": params["app"], "title": "", "content": "", "example_questions": "", "tags": "", **(form or {})},
     )
 
 
 async def _entry_page(
-    request: Request, user: SignedInUser, services: Services, entry_id: str, *, status_code: int = 200,
-    error: str | None = None, form: dict[str, str] | None = None,
-) -> Response:
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    services: Services,
+    entry_id: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response[Any]:
     entry = await services.knowledge.service.get(entry_id)
     if entry is None:
         raise NotFoundException(f"There is no knowledge entry {entry_id!r}.")
@@ -77,17 +96,28 @@ async def _entry_page(
     used_by = await interactions_using(KnowledgeUsageStore(services.engine), entry)
     changed = request.query_params.get("changed")
     return render(
-        request, "knowledge_entry.html", status_code=status_code, entry=entry, versions=versions, used_by=used_by,
-        can_change=user.allows(Role.REVIEWER), error=error,
-        notice=f"Saved: {changed}." if changed in ("created", "edited", "activated", "deactivated", "restored") else None,
+        request,
+        "knowledge_entry.html",
+        status_code=status_code,
+        entry=entry,
+        versions=versions,
+        used_by=used_by,
+        can_change=user.allows(Role.REVIEWER),
+        error=error,
+        notice=f"Saved: {changed}."
+        if changed in ("created", "edited", "activated", "deactivated", "restored")
+        else None,
         form=form or _form_of(entry),
     )
 
 
 def _form_of(entry: KnowledgeEntry) -> dict[str, str]:
     return {
-        "app": entry.app, "title": entry.title, "content": entry.content,
-        "example_questions": "\n".join(entry.example_questions), "tags": ", ".join(entry.tags),
+        "app": entry.app,
+        "title": entry.title,
+        "content": entry.content,
+        "example_questions": "\n".join(entry.example_questions),
+        "tags": ", ".join(entry.tags),
     }
 
 
@@ -103,22 +133,27 @@ class KnowledgeController(Controller):
 
     @get("/")
     async def entries(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """Entries filtered by app, text, tag and state (all in the URL), most recently changed first."""
         return await _list_page(request, user, services)
 
     @post("/", guards=[reviewer_or_admin])
     async def create(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """Create an entry from the form (active unless unticked)."""
         form = await request.form()
         fields = {name: str(form.get(name, "")) for name in FIELDS}
         try:
             entry = await services.knowledge.service.create(
-                fields["app"], fields["title"], fields["content"], _lines(fields["example_questions"]),
-                _tags(fields["tags"]), active=form.get("active") == "on", author=user.name,
+                fields["app"],
+                fields["title"],
+                fields["content"],
+                _lines(fields["example_questions"]),
+                _tags(fields["tags"]),
+                active=form.get("active") == "on",
+                author=user.name,
             )
         except InvalidQuery as exc:
             return await _list_page(request, user, services, status_code=400, error=exc.message, form=fields)
@@ -126,24 +161,34 @@ class KnowledgeController(Controller):
 
     @get("/{entry_id:str}")
     async def entry(
-        self, request: Request, entry_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        entry_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """One entry: its fields, the edit form, its versions (with restore) and the interactions it was added to."""
         return await _entry_page(request, user, services, entry_id)
 
     @post("/{entry_id:str}/edit", guards=[reviewer_or_admin])
     async def edit(
-        self, request: Request, entry_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        entry_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Save the form's title, content, example questions and tags as a new version."""
         form = await request.form()
         fields = {name: str(form.get(name, "")) for name in FIELDS}
         try:
             changed = await services.knowledge.service.edit(
-                entry_id, author=user.name, title=fields["title"], content=fields["content"],
-                example_questions=_lines(fields["example_questions"]), tags=_tags(fields["tags"]),
+                entry_id,
+                author=user.name,
+                title=fields["title"],
+                content=fields["content"],
+                example_questions=_lines(fields["example_questions"]),
+                tags=_tags(fields["tags"]),
             )
         except InvalidQuery as exc:
             return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message, form=fields)
@@ -152,22 +197,27 @@ class KnowledgeController(Controller):
     @post("/{entry_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(
         self, entry_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+    ) -> Response[Any]:
         """Let the entry count in retrieval again."""
         return _changed(await services.knowledge.service.activate(entry_id, author=user.name), entry_id, "activated")
 
     @post("/{entry_id:str}/deactivate", guards=[reviewer_or_admin])
     async def deactivate(
         self, entry_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+    ) -> Response[Any]:
         """Take the entry out of retrieval, keeping it and its history."""
-        return _changed(await services.knowledge.service.deactivate(entry_id, author=user.name), entry_id, "deactivated")
+        return _changed(
+            await services.knowledge.service.deactivate(entry_id, author=user.name), entry_id, "deactivated"
+        )
 
     @post("/{entry_id:str}/restore", guards=[reviewer_or_admin])
     async def restore(
-        self, request: Request, entry_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        entry_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Bring back an earlier version's text as a new version."""
         form = await request.form()
         raw = str(form.get("version", ""))

@@ -33,27 +33,27 @@ class OverviewController(Controller):
 
     @get("/")
     async def overview(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """The whole overview for the range and app in the URL."""
         return await _overview_page(request, user, services)
 
     @get("/overview/traffic")
-    async def traffic(self, request: Request, services: NamedDependency[Services]) -> Response:
+    async def traffic(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """The traffic panel: totals, daily charts, per-app or per-model rates, the review queue."""
         panel = await traffic_panels(services, picked_from(request), datetime.now(UTC))
         return render(request, "overview_traffic.html", picked=picked_from(request), **panel)
 
     @get("/overview/drift")
-    async def drift(self, request: Request, services: NamedDependency[Services]) -> Response:
+    async def drift(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """The drift panel: each app's recent negative rate against its baseline, alerts first."""
         panel = await drift_panel(services, picked_from(request), datetime.now(UTC))
         return render(request, "overview_drift.html", **panel)
 
     @get("/overview/goals")
     async def goals(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """The goals panel: each goal (of the picked app) with its progress."""
         picked = picked_from(request)
         progress = await services.goals.progress(picked.app)
@@ -63,8 +63,8 @@ class OverviewController(Controller):
 
     @post("/goals", guards=[reviewer_or_admin])
     async def set_goal(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """Set a goal for an app from the form (kind, app, and the kind's figures)."""
         form = await request.form()
         app, kind = str(form.get("app", "")).strip(), str(form.get("kind", ""))
@@ -86,7 +86,7 @@ class OverviewController(Controller):
     @post("/goals/{goal_id:str}/delete", guards=[reviewer_or_admin])
     async def remove_goal(
         self, goal_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+    ) -> Response[Any]:
         """Remove a goal."""
         if not await services.goals.remove(goal_id, actor=user.name):
             raise NotFoundException("There is no such goal.")
@@ -102,8 +102,13 @@ def _number(form: Any, name: str) -> float:
 
 
 async def _overview_page(
-    request: Request, user: SignedInUser, services: Services, *, status_code: int = 200, goal_error: str | None = None
-) -> Response:
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    services: Services,
+    *,
+    status_code: int = 200,
+    goal_error: str | None = None,
+) -> Response[Any]:
     picked = picked_from(request)
     issues, live_apps, goals = await asyncio.gather(
         issue_panels(services, picked.app), services.issues.live_apps(), services.goals.goals()

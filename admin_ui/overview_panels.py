@@ -60,7 +60,7 @@ class TopIssue:
     follow_up: FollowUp
 
 
-def picked_from(request: Request) -> Picked:
+def picked_from(request: Request[Any, Any, Any]) -> Picked:
     """The pickers' choice from the query string; unknown values fall back to the defaults."""
     raw_days = request.query_params.get("days", "")
     days = int(raw_days) if raw_days.isdigit() and int(raw_days) in RANGES else RANGES[0]
@@ -82,7 +82,11 @@ async def issue_panels(services: Services, app: str | None) -> dict[str, Any]:
     tasks, links = await asyncio.gather(store.waiting_tasks(ids), store.fix_links(ids))
     done = follow_ups(ids, tasks, links, datetime.now(UTC))
     top = [TopIssue(r, done[r.issue.id]) for r in ranked]
-    return {"top_issues": top, "growing": fastest_growing(candidates, GROWING_ISSUES), "importance_rule": IMPORTANCE_RULE}
+    return {
+        "top_issues": top,
+        "growing": fastest_growing(candidates, GROWING_ISSUES),
+        "importance_rule": IMPORTANCE_RULE,
+    }
 
 
 async def traffic_panels(services: Services, picked: Picked, now: datetime) -> dict[str, Any]:
@@ -114,7 +118,6 @@ async def traffic_panels(services: Services, picked: Picked, now: datetime) -> d
     )
     queue = await services.reviews.stats(app=picked.app, since=since, until=now)
     return {"report": report, "volume_chart": volume, "rate_chart": rates, "queue": queue}
-
 
 
 async def drift_panel(services: Services, picked: Picked, now: datetime) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from litestar import Request, Response
 from admin_ui.rendering import render
 
 
-def _coming_soon(request: Request, title: str, what: str) -> Response:
+def _coming_soon(request: Request[Any, Any, Any], title: str, what: str) -> Response[Any]:
     return render(request, "coming_soon.html", title=title, what=what)
 
 

@@ -42,9 +42,15 @@ def _share(form: Any) -> float:
 
 
 async def _prompts_page(
-    request: Request, user: SignedInUser, services: Services, app: str | None, *, status_code: int = 200,
-    error: str | None = None, form: dict[str, str] | None = None,
-) -> Response:
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    services: Services,
+    app: str | None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response[Any]:
     prompt_service = services.prompts.service
     listing = await prompt_service.list(app) if app else None
     changed = request.query_params.get("changed")
@@ -58,8 +64,18 @@ async def _prompts_page(
         modes=MODES,
         can_change=user.allows(Role.REVIEWER),
         error=error,
-        notice=f"Saved: {changed}." if changed in ("published", "activated", "canary", "promoted", "rolled back", "mode") else None,
-        form={"text": "", "message": "", "model": "", "mode": "", "rollout": "inactive", "share_percent": "10", **(form or {})},
+        notice=f"Saved: {changed}."
+        if changed in ("published", "activated", "canary", "promoted", "rolled back", "mode")
+        else None,
+        form={
+            "text": "",
+            "message": "",
+            "model": "",
+            "mode": "",
+            "rollout": "inactive",
+            "share_percent": "10",
+            **(form or {}),
+        },
     )
 
 
@@ -71,8 +87,8 @@ class PromptsController(Controller):
 
     @get("/")
     async def prompts(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """The apps with instructions, or one app's versions (?app=) with the forms to change them."""
         app = (request.query_params.get("app") or "").strip() or None
         try:
@@ -81,7 +97,7 @@ class PromptsController(Controller):
             return await _prompts_page(request, user, services, None, status_code=400, error=exc.message)
 
     @get("/diff")
-    async def diff(self, request: Request, services: NamedDependency[Services]) -> Response:
+    async def diff(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """A unified diff between two versions (?from=&to=), line by line."""
         try:
             found = await services.prompts.service.diff(
@@ -94,11 +110,14 @@ class PromptsController(Controller):
 
     @post("/publish", guards=[reviewer_or_admin])
     async def publish(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """Publish a new version from the form: inactive, active at once, or as a canary with a share."""
         form = await request.form()
-        fields = {name: str(form.get(name, "")) for name in ("app", "text", "message", "model", "mode", "rollout", "share_percent")}
+        fields = {
+            name: str(form.get(name, ""))
+            for name in ("app", "text", "message", "model", "mode", "rollout", "share_percent")
+        }
         app = fields["app"].strip()
         try:
             rollout = fields["rollout"]
@@ -121,8 +140,8 @@ class PromptsController(Controller):
 
     @post("/mode", guards=[reviewer_or_admin])
     async def set_mode(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """Set how the app's versions meet its own system message (prepend, append or replace)."""
         form = await request.form()
         app = str(form.get("app", "")).strip()
@@ -134,18 +153,30 @@ class PromptsController(Controller):
 
     @post("/{version_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(
-        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        version_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Make the version active (re-activating an earlier one rolls back to it)."""
-        return await _change(request, user, services, version_id, "activated",
-                             lambda: services.prompts.service.activate(version_id, user.name))
+        return await _change(
+            request,
+            user,
+            services,
+            version_id,
+            "activated",
+            lambda: services.prompts.service.activate(version_id, user.name),
+        )
 
     @post("/{version_id:str}/canary", guards=[reviewer_or_admin])
     async def canary(
-        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        version_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Run the version as a canary on the form's share of traffic (or change the running canary's share)."""
         form = await request.form()
 
@@ -156,27 +187,49 @@ class PromptsController(Controller):
 
     @post("/{version_id:str}/promote", guards=[reviewer_or_admin])
     async def promote(
-        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        version_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Make the running canary the active version for all traffic."""
-        return await _change(request, user, services, version_id, "promoted",
-                             lambda: services.prompts.service.promote(version_id, user.name))
+        return await _change(
+            request,
+            user,
+            services,
+            version_id,
+            "promoted",
+            lambda: services.prompts.service.promote(version_id, user.name),
+        )
 
     @post("/{version_id:str}/rollback", guards=[reviewer_or_admin])
     async def rollback(
-        self, request: Request, version_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        version_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """End the canary, or go back from the active version to the one active before it."""
-        return await _change(request, user, services, version_id, "rolled back",
-                             lambda: services.prompts.service.rollback(version_id, user.name))
+        return await _change(
+            request,
+            user,
+            services,
+            version_id,
+            "rolled back",
+            lambda: services.prompts.service.rollback(version_id, user.name),
+        )
 
 
 async def _change(
-    request: Request, user: SignedInUser, services: Services, version_id: str, done: str,
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    services: Services,
+    version_id: str,
+    done: str,
     change: Callable[[], Awaitable[ListedVersion]],
-) -> Response:
+) -> Response[Any]:
     try:
         changed = await change()
     except VersionNotFound:

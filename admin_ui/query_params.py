@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request
@@ -15,7 +16,7 @@ def bad_filter(name: str, message: str) -> HTTPException:
     return HTTPException(status_code=400, detail=f"The filter '{name}' {message}.")
 
 
-def text_param(request: Request, name: str, max_length: int = 200) -> str | None:
+def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200) -> str | None:
     """The query parameter `name`, stripped; None when absent or blank."""
     value = (request.query_params.get(name) or "").strip()
     if len(value) > max_length:
@@ -23,7 +24,7 @@ def text_param(request: Request, name: str, max_length: int = 200) -> str | None
     return value or None
 
 
-def choice_param(request: Request, name: str, allowed: Iterable[str]) -> str | None:
+def choice_param(request: Request[Any, Any, Any], name: str, allowed: Iterable[str]) -> str | None:
     """The query parameter `name` when it is one of `allowed`; None when absent or blank; 400 otherwise."""
     value = text_param(request, name)
     options = list(allowed)
@@ -32,7 +33,7 @@ def choice_param(request: Request, name: str, allowed: Iterable[str]) -> str | N
     return value
 
 
-def offset_param(request: Request, name: str = "offset") -> int:
+def offset_param(request: Request[Any, Any, Any], name: str = "offset") -> int:
     """A non-negative page offset (0 when absent)."""
     value = text_param(request, name) or "0"
     if not value.isdigit() or int(value) > 10_000_000:
@@ -40,7 +41,7 @@ def offset_param(request: Request, name: str = "offset") -> int:
     return int(value)
 
 
-def time_param(request: Request, name: str) -> datetime | None:
+def time_param(request: Request[Any, Any, Any], name: str) -> datetime | None:
     """An ISO 8601 time (as a datetime-local input sends it; no offset means UTC); None when absent."""
     value = text_param(request, name, max_length=40)
     if value is None:

@@ -66,7 +66,7 @@ environment = Environment(
 environment.filters.update(percent=_percent, when=_when, count=_count, duration=_duration)
 
 
-def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
+def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
     """The page `template` rendered with `context` plus what every page has: user, nav, csrf_token, csrf_field."""
     user = current_user(request)
     token = csrf_token(request)

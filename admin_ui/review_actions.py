@@ -48,13 +48,13 @@ def _back(form: FormMultiDict, task_id: str, done: str) -> Redirect:
 
 
 async def _act(
-    request: Request,
+    request: Request[Any, Any, Any],
     services: Services,
     user: SignedInUser,
     task_id: str,
     action: Callable[[FormMultiDict], Awaitable[Any]],
     done: str | Callable[[FormMultiDict], str],
-) -> Response:
+) -> Response[Any]:
     """Run `action` on the form; on success go where the form says, on refusal show the task page with why."""
     form = await request.form()
     kept = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
@@ -78,9 +78,12 @@ class ReviewActionsController(Controller):
 
     @post("/{task_id:str}/claim")
     async def claim(
-        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Take the task for one lease (or renew your own claim)."""
 
         async def claim(_: FormMultiDict) -> None:
@@ -90,9 +93,12 @@ class ReviewActionsController(Controller):
 
     @post("/{task_id:str}/release")
     async def release(
-        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Give your claim back to the queue."""
 
         async def release(_: FormMultiDict) -> None:
@@ -102,9 +108,12 @@ class ReviewActionsController(Controller):
 
     @post("/{task_id:str}/decide")
     async def decide(
-        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Approve, reject or correct (with the corrected answer), with an optional comment."""
 
         async def decide(form: FormMultiDict) -> None:
@@ -118,9 +127,12 @@ class ReviewActionsController(Controller):
 
     @post("/{task_id:str}/dismiss")
     async def dismiss(
-        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Close the task without a decision, saying why."""
 
         async def dismiss(form: FormMultiDict) -> None:
@@ -130,9 +142,12 @@ class ReviewActionsController(Controller):
 
     @post("/{task_id:str}/fix/knowledge")
     async def resolve_with_entry(
-        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Add a knowledge-base entry and resolve the task by it (linked to the task's issue)."""
 
         async def resolve(form: FormMultiDict) -> None:
@@ -150,9 +165,12 @@ class ReviewActionsController(Controller):
 
     @post("/{task_id:str}/fix/prompt")
     async def resolve_with_prompt(
-        self, request: Request, task_id: FromPath[str], user: NamedDependency[SignedInUser],
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """Publish a new prompt version (active, or a canary) and resolve the task by it (linked to its issue)."""
 
         async def resolve(form: FormMultiDict) -> None:
@@ -163,7 +181,9 @@ class ReviewActionsController(Controller):
                 try:
                     share = float(share_text or "") / 100
                 except ValueError:
-                    raise InvalidQuery("canary_percent", "give the canary's share of traffic in percent, e.g. 10") from None
+                    raise InvalidQuery(
+                        "canary_percent", "give the canary's share of traffic in percent, e.g. 10"
+                    ) from None
             await services.task_fixes.resolve_with_prompt(
                 task_id,
                 user.name,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get
-from litestar.response import Redirect
 from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.response import Redirect
 
 from admin_ui.query_params import choice_param, offset_param, text_param, url_with
 from admin_ui.rendering import render
@@ -29,7 +31,7 @@ QUEUE_KEYS = (
 )
 
 
-def queue_filters(request: Request) -> dict[str, str | None]:
+def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
     """The queue's filters as the URL gives them (400 for a value the listing does not know)."""
     return {
         "app": text_param(request, "app"),
@@ -51,8 +53,8 @@ class ReviewQueueController(Controller):
 
     @get("/")
     async def queue(
-        self, request: Request, user: NamedDependency[SignedInUser], services: NamedDependency[Services]
-    ) -> Response:
+        self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+    ) -> Response[Any]:
         """Tasks matching the URL's filters, in queue order (priority, then deadline) or newest first, 50 a page."""
         filters = queue_filters(request)
         offset = offset_param(request)

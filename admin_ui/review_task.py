@@ -57,7 +57,7 @@ async def _active_prompt_text(services: Services, app: str) -> str:
 
 
 async def task_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     services: Services,
     user: SignedInUser,
     task_id: str,
@@ -65,7 +65,7 @@ async def task_page(
     status_code: int = 200,
     error: str | None = None,
     form: dict[str, str] | None = None,
-) -> Response:
+) -> Response[Any]:
     """The task page, with an error from a refused action and what was typed in its form kept."""
     try:
         detail: ReviewTaskDetail = await services.reviews.get(task_id)
@@ -108,10 +108,10 @@ class ReviewTaskController(Controller):
     @get("/{task_id:str}")
     async def task(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         task_id: FromPath[str],
         user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
-    ) -> Response:
+    ) -> Response[Any]:
         """The task with everything it rests on and the forms to act on it."""
         return await task_page(request, services, user, task_id)

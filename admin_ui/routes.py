@@ -51,7 +51,7 @@ admin_router = Router(
     guards=[load_session, csrf_protected],
     # `user: SignedInUser` in a handler: the signed-in user (the handler's guard checks the role).
     dependencies={"user": Provide(provide_user, sync_to_thread=False)},
-    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # Litestar types each handler for any Exception
     include_in_schema=False,
 )
 

@@ -7,6 +7,7 @@ check runs on the server for every request, whatever the page shows or hides.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -23,42 +24,43 @@ COOKIE_PATH = "/admin"
 _STATE_KEY = "admin_user"
 _NOT_LOOKED_UP = object()
 
-Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
-def accounts_of(connection: ASGIConnection) -> AccountService:
+def accounts_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AccountService:
     """The running gateway's accounts service."""
-    return connection.app.state.services.accounts
+    accounts: AccountService = connection.app.state.services.accounts
+    return accounts
 
 
-def is_tls(connection: ASGIConnection) -> bool:
+def is_tls(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     """Whether the request came over TLS, so cookies get the Secure flag."""
     return connection.url.scheme == "https"
 
 
-async def signed_in_user(connection: ASGIConnection) -> SignedInUser | None:
+async def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedInUser | None:
     """The user whose live session the request's cookie names, looked up once per request."""
     cached = connection.state.get(_STATE_KEY, _NOT_LOOKED_UP)
-    if cached is not _NOT_LOOKED_UP:
-        return cached  # type: ignore[no-any-return]
+    if cached is None or isinstance(cached, SignedInUser):  # looked up already
+        return cached
     token = connection.cookies.get(SESSION_COOKIE)
     user = await accounts_of(connection).session_user(token) if token else None
     connection.state[_STATE_KEY] = user
     return user
 
 
-async def load_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def load_session(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard run first on every admin route: look up the signed-in user, so the rest can read it without waiting."""
     await signed_in_user(connection)
 
 
-def current_user(connection: ASGIConnection) -> SignedInUser | None:
+def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedInUser | None:
     """The signed-in user as `load_session` found them (None when signed out, or before it ran)."""
     cached = connection.state.get(_STATE_KEY, None)
     return cached if isinstance(cached, SignedInUser) else None
 
 
-def session_token(connection: ASGIConnection) -> str | None:
+def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The session cookie's value, if the request carries one."""
     return connection.cookies.get(SESSION_COOKIE)
 
@@ -66,7 +68,7 @@ def session_token(connection: ASGIConnection) -> str | None:
 def require_role(needed: Role) -> Guard:
     """A guard that lets through only signed-in users whose role allows `needed`."""
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = await signed_in_user(connection)
         if user is None:
             raise NotAuthorizedException("Sign in to see this page.")
@@ -83,7 +85,7 @@ reviewer_or_admin = require_role(Role.REVIEWER)
 admin_only = require_role(Role.ADMIN)
 
 
-def provide_user(request: Request) -> SignedInUser:
+def provide_user(request: Request[Any, Any, Any]) -> SignedInUser:
     """The `user` dependency: the signed-in user (a handler that asks for it needs a session)."""
     user = current_user(request)
     if user is None:
@@ -91,7 +93,7 @@ def provide_user(request: Request) -> SignedInUser:
     return user
 
 
-def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+def set_session_cookie(response: Response[Any], request: Request[Any, Any, Any], token: str, max_age: int) -> None:
     """Put the session token in an HttpOnly, SameSite=Lax cookie (Secure over TLS) for /admin."""
     response.set_cookie(
         SESSION_COOKIE,
@@ -105,6 +107,6 @@ def set_session_cookie(response: Response, request: Request, token: str, max_age
     )
 
 
-def clear_session_cookie(response: Response) -> None:
+def clear_session_cookie(response: Response[Any]) -> None:
     """Make the browser forget its session cookie."""
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
@@ -20,7 +22,7 @@ from admin_ui.session import (
 from gateway.accounts.records import SignInRefused
 
 
-def client_address(request: Request) -> str:
+def client_address(request: Request[Any, Any, Any]) -> str:
     """The address sign-in attempts are counted against (the peer's: behind a proxy, the proxy's)."""
     return request.client.host if request.client else "unknown"
 
@@ -29,7 +31,7 @@ class SignInController(Controller):
     """GET and POST /admin/sign-in, POST /admin/sign-out; no role needed."""
 
     @get("/sign-in")
-    async def sign_in_page(self, request: Request, next: FromQuery[str | None] = None) -> Response:  # noqa: A002
+    async def sign_in_page(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Response[Any]:  # noqa: A002
         """The sign-in form, or on to the admin pages for someone already signed in."""
         if current_user(request) is not None:
             return Redirect(safe_next(next), status_code=303)
@@ -37,7 +39,7 @@ class SignInController(Controller):
         return render(request, "sign_in.html", next=safe_next(next), name="", error=None)
 
     @post("/sign-in")
-    async def sign_in(self, request: Request) -> Response:
+    async def sign_in(self, request: Request[Any, Any, Any]) -> Response[Any]:
         """Check the name and password; on success start a session and go on to the page asked for."""
         form = await request.form()
         name, password = str(form.get("name", "")), str(form.get("password", ""))
@@ -58,7 +60,7 @@ class SignInController(Controller):
         return response
 
     @post("/sign-out")
-    async def sign_out(self, request: Request) -> Response:
+    async def sign_out(self, request: Request[Any, Any, Any]) -> Response[Any]:
         """End the session and return to the sign-in page."""
         token = session_token(request)
         if token:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
@@ -18,8 +19,13 @@ USERS_PATH = "/admin/users"
 
 
 async def _users_page(
-    request: Request, user: SignedInUser, *, status_code: int = 200, error: str | None = None, **form: str
-) -> Response:
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    **form: str,
+) -> Response[Any]:
     users = await accounts_of(request).list()
     # Only a user that exists is named, so a crafted link cannot put words on the page.
     changed = request.query_params.get("changed")
@@ -49,12 +55,12 @@ class UsersController(Controller):
     guards = [admin_only]
 
     @get("/")
-    async def list_users(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+    async def list_users(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
         """Every user with their role and state, and the forms to change them."""
         return await _users_page(request, user)
 
     @post("/")
-    async def add_user(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+    async def add_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
         """Add a user from the form (name, role, password)."""
         form = await request.form()
         name, role = str(form.get("name", "")), str(form.get("role", ""))
@@ -67,7 +73,7 @@ class UsersController(Controller):
         return _done(added.name)
 
     @post("/role")
-    async def change_role(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+    async def change_role(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
         """Give the named user the chosen role."""
         form = await request.form()
         try:
@@ -79,7 +85,7 @@ class UsersController(Controller):
         return _done(changed.name)
 
     @post("/disable")
-    async def disable_user(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+    async def disable_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
         """Bar the named user from signing in; their sessions end at once."""
         form = await request.form()
         try:
@@ -89,7 +95,7 @@ class UsersController(Controller):
         return _done(changed.name)
 
     @post("/enable")
-    async def enable_user(self, request: Request, user: NamedDependency[SignedInUser]) -> Response:
+    async def enable_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
         """Let the named user sign in again."""
         form = await request.form()
         try:

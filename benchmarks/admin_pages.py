@@ -75,7 +75,9 @@ def _stamp(at: datetime) -> str:
 async def _signed_in(http: httpx.AsyncClient) -> None:
     form = await http.get("/admin/sign-in")
     token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    signed = await http.post("/admin/sign-in", data={"csrf_token": token, "name": ADMIN, "password": PASSWORD, "next": "/admin"})
+    signed = await http.post(
+        "/admin/sign-in", data={"csrf_token": token, "name": ADMIN, "password": PASSWORD, "next": "/admin"}
+    )
     assert signed.status_code == 303, signed.text[:300]
 
 
@@ -94,16 +96,37 @@ async def _urls(app: FeedgateApp, http: httpx.AsyncClient, seeded: Seeded) -> li
     one = first.data[3].id
     day = f"since={_stamp(now - timedelta(days=10))}&until={_stamp(now - timedelta(days=9))}"
     month = f"since={_stamp(now - timedelta(days=30))}"
-    overview = ["/admin", *(f"/admin?days={days}" for days in (1, 7, 30, 90)), f"/admin?app={APPS[0]}", f"/admin?days=90&app={APPS[0]}"]
+    overview = [
+        "/admin",
+        *(f"/admin?days={days}" for days in (1, 7, 30, 90)),
+        f"/admin?app={APPS[0]}",
+        f"/admin?days=90&app={APPS[0]}",
+    ]
     urls = [(url, url) for url in overview]
     panels: list[str] = []
     for page in overview:
         panels.extend(url for url in await _deferred(http, page) if url not in panels)
     urls += [(url, url) for url in panels]
     issue = f"/admin/issues/{seeded.issue_id}"
-    urls += [(url, url) for url in ("/admin/issues", "/admin/issues?sort=growth", f"/admin/issues?app={APPS[2]}&status=new&sort=growth", "/admin/issues?page=10")]
+    urls += [
+        (url, url)
+        for url in (
+            "/admin/issues",
+            "/admin/issues?sort=growth",
+            f"/admin/issues?app={APPS[2]}&status=new&sort=growth",
+            "/admin/issues?page=10",
+        )
+    ]
     urls += [(url.replace(seeded.issue_id, "{issue}"), url) for url in [issue, *await _deferred(http, issue)]]
-    urls += [(url, url) for url in ("/admin/reviews", "/admin/reviews?status=open&priority=high", "/admin/reviews?tag=refund&sort=newest", "/admin/reviews?overdue=false&offset=200")]
+    urls += [
+        (url, url)
+        for url in (
+            "/admin/reviews",
+            "/admin/reviews?status=open&priority=high",
+            "/admin/reviews?tag=refund&sort=newest",
+            "/admin/reviews?overdue=false&offset=200",
+        )
+    ]
     urls += [("/admin/reviews/{task}", f"/admin/reviews/{seeded.task_id}")]
     interactions = [
         "/admin/interactions",
@@ -125,12 +148,26 @@ async def _urls(app: FeedgateApp, http: httpx.AsyncClient, seeded: Seeded) -> li
     ]
     urls += [(url.replace(seeded.order_number, "{order number}"), url) for url in interactions]
     urls += [("/admin/interactions?cursor={cursor}", f"/admin/interactions?cursor={first.next_cursor}")]
-    urls += [("/admin/interactions?q=refund&cursor={cursor}", f"/admin/interactions?q=refund&cursor={found.next_cursor}")]
+    urls += [
+        ("/admin/interactions?q=refund&cursor={cursor}", f"/admin/interactions?q=refund&cursor={found.next_cursor}")
+    ]
     urls += [("/admin/interactions/{id}", f"/admin/interactions/{one}")]
-    urls += [(url, url) for url in ("/admin/knowledge", "/admin/knowledge?q=refund", f"/admin/knowledge?app={APPS[0]}&tag=refund&active=yes")]
+    urls += [
+        (url, url)
+        for url in (
+            "/admin/knowledge",
+            "/admin/knowledge?q=refund",
+            f"/admin/knowledge?app={APPS[0]}&tag=refund&active=yes",
+        )
+    ]
     urls += [("/admin/knowledge/{entry}", f"/admin/knowledge/{seeded.entry_id}")]
     urls += [(url, url) for url in ("/admin/prompts", f"/admin/prompts?app={APPS[0]}")]
-    urls += [("/admin/prompts/diff?from={v1}&to={v2}", f"/admin/prompts/diff?from={seeded.prompt_from}&to={seeded.prompt_to}")]
+    urls += [
+        (
+            "/admin/prompts/diff?from={v1}&to={v2}",
+            f"/admin/prompts/diff?from={seeded.prompt_from}&to={seeded.prompt_to}",
+        )
+    ]
     urls += [("/admin/users", "/admin/users")]
     return urls
 
@@ -156,8 +193,11 @@ async def measure(url: str, runs: int, seeded: Seeded | None) -> tuple[list[Timi
     # Nothing listens on port 9 (no request leaves the machine). No background refreshes while seeding:
     # on SQLite they would compete with the seed for the one writer; both are done once before timing.
     settings = Settings(
-        database_url=url, upstream_url="http://127.0.0.1:9/v1", spool_path=spool,
-        stats_refresh_interval=0, knowledge_refresh_seconds=86_400,
+        database_url=url,
+        upstream_url="http://127.0.0.1:9/v1",
+        spool_path=spool,
+        stats_refresh_interval=0,
+        knowledge_refresh_seconds=86_400,
     )
     app = create_app(settings, environ={})
     async with LifespanManager(app):
@@ -174,7 +214,9 @@ async def measure(url: str, runs: int, seeded: Seeded | None) -> tuple[list[Timi
         if app.services.engine.dialect.name == "postgresql":
             async with app.services.engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120) as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120
+        ) as http:
             await _signed_in(http)
             timings = []
             for label, target in await _urls(app, http, seeded):
@@ -201,7 +243,9 @@ def _table(columns: dict[str, list[Timing]], runs: int) -> str:
     heads = " | ".join(f"{name} median | {name} worst" for name in columns)
     lines = [f"| Page (median and worst of {runs} runs, ms) | {heads} |", "|---|" + "---:|" * (2 * len(columns))]
     for row in zip(*columns.values(), strict=True):
-        cells = " | ".join(f"{_ms(t.median_ms)} | {_ms(t.worst_ms)}" if t.status == 200 else f"HTTP {t.status} | –" for t in row)
+        cells = " | ".join(
+            f"{_ms(t.median_ms)} | {_ms(t.worst_ms)}" if t.status == 200 else f"HTTP {t.status} | –" for t in row
+        )
         lines.append(f"| `{row[0].label}` | {cells} |")
     return "\n".join(lines)
 
@@ -259,11 +303,17 @@ def main() -> None:
     """Parse the arguments, measure each database, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--database-url", help="an empty, migrated or new, PostgreSQL (or SQLite) database to seed and time")
-    where.add_argument("--both", action="store_true", help="SQLite, then PostgreSQL in a database created and dropped here")
+    where.add_argument(
+        "--database-url", help="an empty, migrated or new, PostgreSQL (or SQLite) database to seed and time"
+    )
+    where.add_argument(
+        "--both", action="store_true", help="SQLite, then PostgreSQL in a database created and dropped here"
+    )
     where.add_argument("--seeded", type=Path, metavar="DIR", help="time again the databases a --keep DIR run seeded")
     where.add_argument("--drop", type=Path, metavar="DIR", help="drop the PostgreSQL database a --keep DIR run left")
-    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the seeded databases (SQLite file in DIR) to time again")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep the seeded databases (SQLite file in DIR) to time again"
+    )
     parser.add_argument("--runs", type=int, default=5, help="timed requests per URL after the warm-up (default 5)")
     args = parser.parse_args()
     if args.drop:

@@ -47,9 +47,89 @@ PASSWORD = "a long enough benchmark password"
 APPS = ("support-bot", "sales-bot", "docs-bot", "checkout-helper", "search")
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "claude-3-5")
 TOPICS = ("refund", "fee", "password reset", "delivery", "invoice", "account", "card", "transfer", "limit", "login")
-COMMON = ["please", "could", "you", "tell", "me", "how", "when", "why", "my", "the", "a", "about", "again", "still", "not", "working", "help", "urgent"]
+COMMON = [
+    "please",
+    "could",
+    "you",
+    "tell",
+    "me",
+    "how",
+    "when",
+    "why",
+    "my",
+    "the",
+    "a",
+    "about",
+    "again",
+    "still",
+    "not",
+    "working",
+    "help",
+    "urgent",
+]
 # Less frequent words, so searches meet a spread of term frequencies as in real traffic.
-NOUNS = ["parcel", "courier", "warehouse", "receipt", "subscription", "discount", "voucher", "coupon", "statement", "balance", "overdraft", "mortgage", "loan", "interest", "deposit", "withdrawal", "branch", "address", "phone", "email", "newsletter", "upgrade", "downgrade", "cancellation", "renewal", "trial", "license", "seat", "team", "admin", "permission", "export", "import", "report", "dashboard", "chart", "integration", "webhook", "token", "certificate", "browser", "android", "iphone", "tablet", "laptop", "printer", "scanner", "battery", "charger", "screen", "keyboard", "warranty", "repair", "replacement", "return", "exchange", "size", "colour", "stock", "preorder"]
+NOUNS = [
+    "parcel",
+    "courier",
+    "warehouse",
+    "receipt",
+    "subscription",
+    "discount",
+    "voucher",
+    "coupon",
+    "statement",
+    "balance",
+    "overdraft",
+    "mortgage",
+    "loan",
+    "interest",
+    "deposit",
+    "withdrawal",
+    "branch",
+    "address",
+    "phone",
+    "email",
+    "newsletter",
+    "upgrade",
+    "downgrade",
+    "cancellation",
+    "renewal",
+    "trial",
+    "license",
+    "seat",
+    "team",
+    "admin",
+    "permission",
+    "export",
+    "import",
+    "report",
+    "dashboard",
+    "chart",
+    "integration",
+    "webhook",
+    "token",
+    "certificate",
+    "browser",
+    "android",
+    "iphone",
+    "tablet",
+    "laptop",
+    "printer",
+    "scanner",
+    "battery",
+    "charger",
+    "screen",
+    "keyboard",
+    "warranty",
+    "repair",
+    "replacement",
+    "return",
+    "exchange",
+    "size",
+    "colour",
+    "stock",
+    "preorder",
+]
 # A word no interaction holds: the search that matches nothing.
 ABSENT_WORD = "zeppelin"
 
@@ -84,9 +164,16 @@ def _interaction(rng: random.Random, n: int, at: datetime, entry_ids: dict[str, 
     app = APPS[n % len(APPS)]
     failed = 0.01 <= roll < 0.03
     return {
-        "id": minted_at(at), "created_at": at, "app": app, "endpoint": "chat.completions", "upstream": "default",
-        "model": rng.choice(MODELS), "stream": roll < 0.3, "partial": roll < 0.01,
-        "status_code": 502 if failed else 200, "error": "upstream unreachable" if failed else None,
+        "id": minted_at(at),
+        "created_at": at,
+        "app": app,
+        "endpoint": "chat.completions",
+        "upstream": "default",
+        "model": rng.choice(MODELS),
+        "stream": roll < 0.3,
+        "partial": roll < 0.01,
+        "status_code": 502 if failed else 200,
+        "error": "upstream unreachable" if failed else None,
         "request": {
             "model": "m",
             "messages": [
@@ -94,11 +181,27 @@ def _interaction(rng: random.Random, n: int, at: datetime, entry_ids: dict[str, 
                 {"role": "user", "content": _question(rng, 10_000 + n)},
             ],
         },
-        "response_text": None if failed else " ".join(rng.choices(COMMON + list(NOUNS), k=40)) + f" about your {rng.choice(TOPICS)}.",
-        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}] if tools else None,
-        "policies": [{"policy": "knowledge", "action": "replace_body", "entries": [{"id": rng.choice(entry_ids[app]), "version": 1}]}] if tools else None,
-        "prompt_tokens": 40, "completion_tokens": 60, "total_tokens": 100,
-        "latency_ms": rng.uniform(200, 3000), "ttfb_ms": rng.uniform(50, 400), "end_user": f"user-{n % 3000}",
+        "response_text": None
+        if failed
+        else " ".join(rng.choices(COMMON + list(NOUNS), k=40)) + f" about your {rng.choice(TOPICS)}.",
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]
+        if tools
+        else None,
+        "policies": [
+            {
+                "policy": "knowledge",
+                "action": "replace_body",
+                "entries": [{"id": rng.choice(entry_ids[app]), "version": 1}],
+            }
+        ]
+        if tools
+        else None,
+        "prompt_tokens": 40,
+        "completion_tokens": 60,
+        "total_tokens": 100,
+        "latency_ms": rng.uniform(200, 3000),
+        "ttfb_ms": rng.uniform(50, 400),
+        "end_user": f"user-{n % 3000}",
     }
 
 
@@ -108,9 +211,13 @@ async def _knowledge(app: FeedgateApp, rng: random.Random) -> dict[str, list[str
     for number in range(KNOWLEDGE_ENTRIES):
         name, topic = APPS[number % len(APPS)], rng.choice(TOPICS)
         entry = await app.services.knowledge.service.create(
-            name, f"{topic.title()} policy {number}", f"How {topic} works: " + " ".join(rng.choices(NOUNS, k=60)),
-            [f"how do I {topic} {rng.choice(NOUNS)}?", f"{topic} {rng.choice(NOUNS)} question"], [topic.split()[0]],
-            active=number % 10 != 0, author=ADMIN,
+            name,
+            f"{topic.title()} policy {number}",
+            f"How {topic} works: " + " ".join(rng.choices(NOUNS, k=60)),
+            [f"how do I {topic} {rng.choice(NOUNS)}?", f"{topic} {rng.choice(NOUNS)} question"],
+            [topic.split()[0]],
+            active=number % 10 != 0,
+            author=ADMIN,
         )
         ids[name].append(entry.id)
     return ids
@@ -122,7 +229,9 @@ async def _interactions(app: FeedgateApp, rng: random.Random, entry_ids: dict[st
     step = timedelta(days=DAYS) / INTERACTIONS
     rows: list[dict[str, Any]] = []
     for start in range(0, INTERACTIONS, BATCH):
-        batch = [_interaction(rng, n, now - timedelta(days=DAYS) + step * n, entry_ids) for n in range(start, start + BATCH)]
+        batch = [
+            _interaction(rng, n, now - timedelta(days=DAYS) + step * n, entry_ids) for n in range(start, start + BATCH)
+        ]
         await app.services.interactions.insert_many(batch)
         rows.extend(batch)
     return rows
@@ -136,9 +245,14 @@ async def _feedback(app: FeedgateApp, rng: random.Random, rows: list[dict[str, A
         topic = rng.choice(TOPICS)
         events.append(
             {
-                "id": minted_at(row["created_at"] + timedelta(seconds=30)), "interaction_id": row["id"],
-                "created_at": row["created_at"] + timedelta(seconds=30), "app": row["app"], "user_id": row["end_user"],
-                "thumbs": "down" if negative else "up", "negative": negative, "submitted_via": "app",
+                "id": minted_at(row["created_at"] + timedelta(seconds=30)),
+                "interaction_id": row["id"],
+                "created_at": row["created_at"] + timedelta(seconds=30),
+                "app": row["app"],
+                "user_id": row["end_user"],
+                "thumbs": "down" if negative else "up",
+                "negative": negative,
+                "submitted_via": "app",
                 "comment": f"wrong about the {topic}" if negative else None,
                 "correction": f"The {topic} takes three days." if negative and rng.random() < 0.5 else None,
                 "seconds_after_answer": 30.0,
@@ -167,19 +281,29 @@ async def _issues(app: FeedgateApp, rng: random.Random, negatives: list[dict[str
                 members = members_of_app[first : first + size]
                 writes.append(
                     IssueWrite(
-                        id=f"{app_index:08d}-0000-7000-8000-{number:012d}", is_new=run == 0,
-                        title=f"{name}: {rng.choice(TOPICS)} complaints {number}", summary="What users complain about.",
-                        keywords=[rng.choice(TOPICS), rng.choice(NOUNS)], status=IssueStatus.NEW, regressed=False,
-                        size=len(members), negative_count=len(members), centroid=np.zeros(4, dtype=np.float32),
+                        id=f"{app_index:08d}-0000-7000-8000-{number:012d}",
+                        is_new=run == 0,
+                        title=f"{name}: {rng.choice(TOPICS)} complaints {number}",
+                        summary="What users complain about.",
+                        keywords=[rng.choice(TOPICS), rng.choice(NOUNS)],
+                        status=IssueStatus.NEW,
+                        regressed=False,
+                        size=len(members),
+                        negative_count=len(members),
+                        centroid=np.zeros(4, dtype=np.float32),
                         examples=[{"interaction_id": member, "text": "complaint"} for member in members[:EXAMPLES]],
-                        first_seen=now - timedelta(days=RUNS), last_seen=now, member_ids=members,
+                        first_seen=now - timedelta(days=RUNS),
+                        last_seen=now,
+                        member_ids=members,
                     )
                 )
             at = now - timedelta(days=RUNS - run)
             await app.services.issues.save_run(RunRecord(str(uuid_utils.uuid7()), name, at, at, len(writes), 0, writes))
         coordinates = {member: rng_point(rng, 5) for member in members_of_app}
         await ReductionFitStore(app.services.engine).replace(name, ReductionFit(coordinates, "bench"))
-        await FeedbackMapStore(app.services.engine).replace(name, {member: (rng.random(), rng.random()) for member in members_of_app})
+        await FeedbackMapStore(app.services.engine).replace(
+            name, {member: (rng.random(), rng.random()) for member in members_of_app}
+        )
         biggest = biggest or f"{app_index:08d}-0000-7000-8000-{5:012d}"
     return biggest
 
@@ -199,8 +323,12 @@ async def _tasks(app: FeedgateApp, rng: random.Random, negatives: list[dict[str,
     async def open_one(number: int, row: dict[str, Any], priority: Priority, tag: str) -> str | None:
         async with at_once:
             opened = await app.services.reviews.open_or_update(
-                app=row["app"], source=Source.SIMILAR_NEGATIVE, reason=f"Negative feedback #{number}",
-                priority=priority, interaction_ids=[row["id"]], tags=[tag],
+                app=row["app"],
+                source=Source.SIMILAR_NEGATIVE,
+                reason=f"Negative feedback #{number}",
+                priority=priority,
+                interaction_ids=[row["id"]],
+                tags=[tag],
             )
         return opened.task.task.id if opened is not None else None
 
@@ -218,8 +346,12 @@ async def _prompts(app: FeedgateApp) -> tuple[str, str]:
         for number in range(PROMPT_VERSIONS):
             canary = number == PROMPT_VERSIONS - 1
             version = await app.services.prompts.service.publish(
-                name, "Be brief.\n" + "\n".join(f"Rule {n}: cite the {TOPICS[n]} policy." for n in range(number + 3)),
-                f"version {number + 1}", ADMIN, activate=not canary, canary_share=0.2 if canary else None,
+                name,
+                "Be brief.\n" + "\n".join(f"Rule {n}: cite the {TOPICS[n]} policy." for n in range(number + 3)),
+                f"version {number + 1}",
+                ADMIN,
+                activate=not canary,
+                canary_share=0.2 if canary else None,
             )
             if name == APPS[0] and len(pair) < 2:
                 pair.append(version.version.id)

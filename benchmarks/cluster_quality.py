@@ -31,6 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from banking77 import DATA, read_banking  # noqa: E402
+
 from clustering import (  # noqa: E402
     FeedbackItem,
     IncrementalReducer,
@@ -106,12 +107,10 @@ def bertopic_labels(embeddings: np.ndarray, seed: int) -> np.ndarray:
     import hdbscan
     import umap
 
-    reduced = umap.UMAP(
-        n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed
-    ).fit_transform(embeddings)
-    return hdbscan.HDBSCAN(
-        min_cluster_size=10, metric="euclidean", cluster_selection_method="eom"
-    ).fit_predict(reduced)
+    reduced = umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed).fit_transform(
+        embeddings
+    )
+    return hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom").fit_predict(reduced)
 
 
 def timed(run: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
@@ -152,9 +151,7 @@ def markdown_table(scores: list[Score]) -> str:
 def meets_target(scores: list[Score]) -> bool:
     """Whether Feedgate beats both references on V and ARI with at most 10% noise."""
     ours, *references = scores
-    return ours.noise_share <= 0.10 and all(
-        ours.v_measure > ref.v_measure and ours.ari > ref.ari for ref in references
-    )
+    return ours.noise_share <= 0.10 and all(ours.v_measure > ref.v_measure and ours.ari > ref.ari for ref in references)
 
 
 def time_scale(
@@ -245,7 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         items = as_items(texts, name)
         embeddings = embed_with_cache(embedder, cache, build_documents(items))
         scores = evaluate(name, items, truth, embeddings, args.seed)
-        results[name] = {"rows": len(texts), "meets_target": meets_target(scores), "scores": [asdict(s) for s in scores]}
+        results[name] = {
+            "rows": len(texts),
+            "meets_target": meets_target(scores),
+            "scores": [asdict(s) for s in scores],
+        }
 
     _print_report(results, args)
     if args.json:
@@ -271,19 +272,27 @@ def _print_report(results: dict, args: argparse.Namespace) -> None:
         scores = [Score(**s) for s in results[name]["scores"]]
         verdict = "met" if results[name]["meets_target"] else "NOT met"
         print(f"\n### {title}\n\n{markdown_table(scores)}\n")
-        print(f"Target (beat both references on V and ARI, noise <= 10%): **{verdict}**. "
-              "Times exclude embedding (shared by all methods).")
+        print(
+            f"Target (beat both references on V and ARI, noise <= 10%): **{verdict}**. "
+            "Times exclude embedding (shared by all methods)."
+        )
     if "timing" in results:
         t = results["timing"]
         print(f"\n### Speed ({results['machine']['cpus']} CPUs)\n")
         print("| Run | Items | Total (s) | Embedding (s) | Clustering + labels (s) |")
         print("|---|---:|---:|---:|---:|")
-        print(f"| Cold: model load, embed all, fit | {t['items']} | {t['cold_seconds']:.1f} "
-              f"| {t['cold_embedding_seconds']:.1f} | {t['cold_clustering_seconds']:.1f} |")
-        print(f"| Re-run with {t['new_items']} new items (cache + fitted reducer) | {t['items'] + t['new_items']} "
-              f"| {t['rerun_seconds']:.1f} | {t['rerun_embedding_seconds']:.1f} | {t['rerun_clustering_seconds']:.1f} |")
-        print(f"\nCold run on all of train.csv: {t['cold_issues']} issues, V {t['cold_v_measure']:.3f}, "
-              f"ARI {t['cold_ari']:.3f}, noise {t['cold_noise_share']:.1%}.")
+        print(
+            f"| Cold: model load, embed all, fit | {t['items']} | {t['cold_seconds']:.1f} "
+            f"| {t['cold_embedding_seconds']:.1f} | {t['cold_clustering_seconds']:.1f} |"
+        )
+        print(
+            f"| Re-run with {t['new_items']} new items (cache + fitted reducer) | {t['items'] + t['new_items']} "
+            f"| {t['rerun_seconds']:.1f} | {t['rerun_embedding_seconds']:.1f} | {t['rerun_clustering_seconds']:.1f} |"
+        )
+        print(
+            f"\nCold run on all of train.csv: {t['cold_issues']} issues, V {t['cold_v_measure']:.3f}, "
+            f"ARI {t['cold_ari']:.3f}, noise {t['cold_noise_share']:.1%}."
+        )
 
 
 if __name__ == "__main__":

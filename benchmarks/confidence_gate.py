@@ -247,7 +247,11 @@ def main(argv: list[str] | None = None) -> None:
     for scenario, label in SCENARIOS.items():
         values = results[scenario]
         median = statistics.median(values)
-        added = "—" if scenario == "none" else f"{median - reference:+.1f} µs ({(median - reference) / reference * 100:+.0f} %)"
+        added = (
+            "—"
+            if scenario == "none"
+            else f"{median - reference:+.1f} µs ({(median - reference) / reference * 100:+.0f} %)"
+        )
         received = f"{int(shown[scenario]['client_bytes']):,} B, logprobs {'kept' if shown[scenario]['client_logprobs'] else 'null'}"
         print(f"| {label} | {median:.1f} µs ({min(values):.1f}–{max(values):.1f}) | {added} | {received} |")
 
@@ -261,7 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n(b) Upstream answer size, a typical answer ({ANSWER_WORDS} words, {tokens} tokens):\n")
     print("| Answer | Bytes | × plain |")
     print("|---|---|---|")
-    for label, top in (("without logprobs", None), ("logprobs, top_logprobs 0", 0), ("logprobs, top_logprobs 2 (the gate's)", 2), ("logprobs, top_logprobs 5", 5)):
+    for label, top in (
+        ("without logprobs", None),
+        ("logprobs, top_logprobs 0", 0),
+        ("logprobs, top_logprobs 2 (the gate's)", 2),
+        ("logprobs, top_logprobs 5", 5),
+    ):
         size = len(chat_answer(top))
         print(f"| {label} | {size:,} | {size / len(plain):.1f} |")
 

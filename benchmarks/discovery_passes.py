@@ -32,6 +32,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from banking77 import DATA, read_banking  # noqa: E402
+
 from clustering import SentenceTransformerEmbedder  # noqa: E402
 from gateway.config import Settings  # noqa: E402
 from gateway.discovery.job import AppRunSummary, run_clustering_pass  # noqa: E402
@@ -133,7 +134,11 @@ def cli_pass(database_url: str) -> float:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "cluster", "--app", APP],
-        env=env, capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
     )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
@@ -165,7 +170,10 @@ async def run(database_url: str, workdir: Path) -> dict:
     await import_file(database_url, workdir / "new1.jsonl")
     warm, results["warm_rerun_seconds"], steps = await timed_pass(database_url, embedder)
     results["warm_rerun"] = {
-        "new_issues": warm.new_issues, "ongoing": warm.continued_issues, "reduction": warm.reduction, "steps": steps
+        "new_issues": warm.new_issues,
+        "ongoing": warm.continued_issues,
+        "reduction": warm.reduction,
+        "steps": steps,
     }
     print(f"warm re-run {results['warm_rerun_seconds']:.1f} s: {results['warm_rerun']}", file=sys.stderr)
 
@@ -188,9 +196,15 @@ def main() -> int:
     results["cpus"] = os.cpu_count()
     q = results["quality"]
     print(f"| Cold pass, {results['items']} items (model load + embedding) | {results['cold_seconds']:.1f} s |")
-    print(f"| Issues found / V-measure / ARI / noise | {q['issues']} / {q['v_measure']:.3f} / {q['ari']:.3f} / {q['noise_share']:.1%} |")
-    print(f"| Warm re-run after {results['new_items_per_rerun']} new items (worker / serve) | {results['warm_rerun_seconds']:.1f} s |")
-    print(f"| Re-run after {results['new_items_per_rerun']} more as a fresh `feedgate cluster` process | {results['cli_rerun_seconds']:.1f} s |")
+    print(
+        f"| Issues found / V-measure / ARI / noise | {q['issues']} / {q['v_measure']:.3f} / {q['ari']:.3f} / {q['noise_share']:.1%} |"
+    )
+    print(
+        f"| Warm re-run after {results['new_items_per_rerun']} new items (worker / serve) | {results['warm_rerun_seconds']:.1f} s |"
+    )
+    print(
+        f"| Re-run after {results['new_items_per_rerun']} more as a fresh `feedgate cluster` process | {results['cli_rerun_seconds']:.1f} s |"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -38,6 +38,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from banking77 import DATA, read_banking  # noqa: E402
+
 from clustering import (  # noqa: E402
     DocumentRecipe,
     FeedbackItem,
@@ -107,13 +108,20 @@ def build_items(texts: list[str], intents: list[str], answers: str, seed: int) -
         else:
             restated = texts[rng.choice([i for i in range(len(texts)) if intents[i] != intent])]
         answer = f"About your question, {restated!r}: {BOILERPLATE}"
-        items.append(FeedbackItem(interaction_id=str(index), app="bench", user_message=text, answer=answer, comment=comment))
+        items.append(
+            FeedbackItem(interaction_id=str(index), app="bench", user_message=text, answer=answer, comment=comment)
+        )
     return items
 
 
 def score_recipe(
-    name: str, recipe: DocumentRecipe, items: list[FeedbackItem], intents: list[str],
-    embedder: SentenceTransformerEmbedder, cache: InMemoryEmbeddingCache, answers: str,
+    name: str,
+    recipe: DocumentRecipe,
+    items: list[FeedbackItem],
+    intents: list[str],
+    embedder: SentenceTransformerEmbedder,
+    cache: InMemoryEmbeddingCache,
+    answers: str,
 ) -> RecipeScore:
     """Embed `items` with `recipe` and score the clusters against the intents."""
     from sklearn.metrics import adjusted_rand_score, v_measure_score

@@ -57,7 +57,10 @@ def answers_by_operation(report: Path) -> dict[str, Counter[int]]:
 def run(examples: int, run_seed: int, database_url: str | None) -> int:
     """Fuzz every operation; print schemathesis' output and a summary; return the exit code."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="feedgate-schemathesis-") as reports, running_fuzz_target(database_url) as target:
+    with (
+        tempfile.TemporaryDirectory(prefix="feedgate-schemathesis-") as reports,
+        running_fuzz_target(database_url) as target,
+    ):
         command = [
             str(SCHEMATHESIS), "run", f"{target.origin}/schema/openapi.json",
             "--checks", "not_a_server_error", "--max-examples", str(examples), "--seed", str(run_seed),

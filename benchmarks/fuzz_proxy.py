@@ -47,7 +47,10 @@ def run(random_count: int, run_seed: int, database_url: str | None) -> int:
     for verdict in verdicts:
         if verdict.problem or not verdict.case.name.startswith("random"):
             mark = "FAIL" if verdict.problem else "ok"
-            print(f"{mark:4} {verdict.status!s:>4}  {verdict.case.name}" + (f": {verdict.problem}" if verdict.problem else ""))
+            print(
+                f"{mark:4} {verdict.status!s:>4}  {verdict.case.name}"
+                + (f": {verdict.problem}" if verdict.problem else "")
+            )
     summary = ", ".join(f"{status or 'no answer'}: {count}" for status, count in sorted(statuses.items(), key=str))
     print(
         f"\n{len(cases)} cases ({len(cases) - random_count} hand-written, {random_count} random, seed {run_seed}); "

@@ -30,9 +30,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.banking77 import DATA, read_banking  # noqa: E402
-from clustering.embed import SentenceTransformerEmbedder  # noqa: E402
-from gateway.effect.topic import on_topic, question_centroid  # noqa: E402
+from benchmarks.banking77 import DATA, read_banking
+from clustering.embed import SentenceTransformerEmbedder
+from gateway.effect.topic import on_topic, question_centroid
 
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
 LEFT_OUT_EVERY = 7
@@ -52,7 +52,9 @@ def centroids_for(
     return np.stack(rows)
 
 
-def alone(test_vectors: np.ndarray, test_labels: np.ndarray, intents: list[str], centroids: np.ndarray, t: float) -> tuple[float, float]:
+def alone(
+    test_vectors: np.ndarray, test_labels: np.ndarray, intents: list[str], centroids: np.ndarray, t: float
+) -> tuple[float, float]:
     """(own-intent share kept, other queries' share let in), each issue alone, averaged over issues."""
     kept, let_in = [], []
     cosines = test_vectors @ centroids.T
@@ -107,6 +109,7 @@ def main() -> int:
 
     test_vectors = np.stack([vectors[text] for text in test_texts])
     test_labels = np.array(test_labels_list)
+
     def run(members: int) -> np.ndarray:
         return centroids_for(intents, pools, members, vectors)
 
@@ -115,7 +118,9 @@ def main() -> int:
         f"\n{len(intents)} issues ({args.members} member questions each); {len(test_texts)} test queries, "
         f"{int((~np.isin(test_labels, intents)).sum())} of them about the {len(all_intents) - len(intents)} intents without an issue\n"
     )
-    print("| threshold | alone: own kept | alone: others let in | all live: on own issue | all live: wrong issue | no-issue queries placed |")
+    print(
+        "| threshold | alone: own kept | alone: others let in | all live: on own issue | all live: wrong issue | no-issue queries placed |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     chosen = THRESHOLDS[0]
     for t in THRESHOLDS:

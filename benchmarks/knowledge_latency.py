@@ -154,7 +154,10 @@ async def latency(
     index = build_index(entries, embed(index_texts(entries)))
     print(f"\n### Request-time cost, {len(index)} active entries ({time.perf_counter() - started:.0f} s to build)\n")
     retrieval = RetrievalSettings(
-        settings.knowledge_threshold, settings.knowledge_top_k, settings.knowledge_lexical_weight, settings.knowledge_margin
+        settings.knowledge_threshold,
+        settings.knowledge_top_k,
+        settings.knowledge_lexical_weight,
+        settings.knowledge_margin,
     )
     injection = InjectionFormat(settings.knowledge_message_header, settings.knowledge_entry_template)
     product = LazyEmbedder.holding(embedder)
@@ -174,8 +177,13 @@ async def latency(
     asked = list(dict.fromkeys(questions))[:runs]
 
     def before(policy: KnowledgePolicy, question: str) -> Call:
-        request = {"model": "m", "messages": [{"role": "system", "content": "You help bank customers."},
-                                              {"role": "user", "content": question}]}
+        request = {
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "You help bank customers."},
+                {"role": "user", "content": question},
+            ],
+        }
         return lambda: policy.before(PolicyRequest("i", "bench", "chat.completions", request, None, None, []))
 
     vectors = embedder.embed(asked)
@@ -186,25 +194,40 @@ async def latency(
     async def inline(question: str) -> None:
         embedder.embed([question])  # on the loop: what to_thread avoids
 
-    rows = await timed_rows({
-        "before(), new question, ONNX copy in a worker thread (`onnx`, default)":
-            [before(policies["onnx"], question) for question in asked],
-        "before(), new question, sentence-transformers in a worker thread (`model`, the old path)":
-            [before(policies["model"], question) for question in asked],
-    })
-    rows += await timed_rows({
-        "before(), repeated question (cached embedding)": [before(policies["onnx"], question) for question in asked],
-    })
-    rows += await timed_rows({
-        "the search alone (1,000 entries, vector given)": [lambda p=p: search_only(p) for p in range(len(asked))],
-    })
-    rows += await timed_rows({
-        "contrast: sentence-transformers run on the event loop (50 questions)":
-            [lambda q=q: inline(q) for q in asked[:50]],
-    })
+    rows = await timed_rows(
+        {
+            "before(), new question, ONNX copy in a worker thread (`onnx`, default)": [
+                before(policies["onnx"], question) for question in asked
+            ],
+            "before(), new question, sentence-transformers in a worker thread (`model`, the old path)": [
+                before(policies["model"], question) for question in asked
+            ],
+        }
+    )
+    rows += await timed_rows(
+        {
+            "before(), repeated question (cached embedding)": [
+                before(policies["onnx"], question) for question in asked
+            ],
+        }
+    )
+    rows += await timed_rows(
+        {
+            "the search alone (1,000 entries, vector given)": [lambda p=p: search_only(p) for p in range(len(asked))],
+        }
+    )
+    rows += await timed_rows(
+        {
+            "contrast: sentence-transformers run on the event loop (50 questions)": [
+                lambda q=q: inline(q) for q in asked[:50]
+            ],
+        }
+    )
     print("| what | runs | p50 ms | p95 ms | p99 ms | CPU ms per call | event loop stall p99 / worst, ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, times, cpu, (stall_p99, worst) in rows:
         ordered = sorted(times)
-        print(f"| {name} | {len(times)} | {statistics.median(ordered) * 1000:.2f} | {percentile(ordered, 0.95):.2f} | "
-              f"{percentile(ordered, 0.99):.2f} | {cpu:.2f} | {stall_p99:.1f} / {worst:.1f} |")
+        print(
+            f"| {name} | {len(times)} | {statistics.median(ordered) * 1000:.2f} | {percentile(ordered, 0.95):.2f} | "
+            f"{percentile(ordered, 0.99):.2f} | {cpu:.2f} | {stall_p99:.1f} / {worst:.1f} |"
+        )

@@ -142,8 +142,10 @@ def quality(embed: Embeddings) -> None:
     out_of_scope = [text for text, intent in test if intent in left_out]
     started = time.perf_counter()
     query_vectors = dict(zip([t for t, _ in test], embed([t for t, _ in test]), strict=True))
-    print(f"{len(entries)} entries ({len(left_out)} intents left out), {len(in_scope)} in-scope and "
-          f"{len(out_of_scope)} out-of-scope test queries; queries embedded in {time.perf_counter() - started:.1f} s\n")
+    print(
+        f"{len(entries)} entries ({len(left_out)} intents left out), {len(in_scope)} in-scope and "
+        f"{len(out_of_scope)} out-of-scope test queries; queries embedded in {time.perf_counter() - started:.1f} s\n"
+    )
 
     print("### Ranking (no threshold), in-scope queries\n")
     print("| what is embedded per entry | lexical weight | recall@1 | recall@3 |")
@@ -161,8 +163,10 @@ def quality(embed: Embeddings) -> None:
 
     index = indexes[CHOSEN]
     print(f"\n### Injection at a threshold (top-k {TOP_K}, margin {MARGIN}; {CHOSEN})\n")
-    print("| lexical weight | threshold | in-scope queries given their entry | in-scope queries given any |"
-          " injected entries that are wrong | (same, without the margin) | out-of-scope queries given any |")
+    print(
+        "| lexical weight | threshold | in-scope queries given their entry | in-scope queries given any |"
+        " injected entries that are wrong | (same, without the margin) | out-of-scope queries given any |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for weight in LEXICAL_WEIGHTS[:2]:
         in_scores = [(index.scores(query_vectors[t], t, weight), intent) for t, intent in in_scope]
@@ -182,9 +186,11 @@ def quality(embed: Embeddings) -> None:
                     injected[variant] += len(rows)
                     wrong[variant] += sum(1 for row in rows if index.entries[row].id != intent)
             oos = sum(1 for scores in out_scores if scores.max() >= threshold)
-            print(f"| {weight} | {threshold} | {hit / len(in_scores):.3f} | {anything / len(in_scores):.3f} | "
-                  f"{wrong[0] / max(injected[0], 1):.3f} | {wrong[1] / max(injected[1], 1):.3f} | "
-                  f"{oos / len(out_scores):.3f} |")
+            print(
+                f"| {weight} | {threshold} | {hit / len(in_scores):.3f} | {anything / len(in_scores):.3f} | "
+                f"{wrong[0] / max(injected[0], 1):.3f} | {wrong[1] / max(injected[1], 1):.3f} | "
+                f"{oos / len(out_scores):.3f} |"
+            )
 
 
 def main() -> int:
@@ -202,7 +208,7 @@ def main() -> int:
     if not args.skip_quality:
         quality(embed)
     if not args.skip_latency:
-        from knowledge_latency import latency  # noqa: PLC0415 - the script's folder is on sys.path
+        from knowledge_latency import latency  # the script's folder is on sys.path
 
         train, test = read(DATA / "train.csv"), read(DATA / "test.csv")
         questions = [text for text, _ in test]

@@ -41,23 +41,54 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from banking77 import DATA, read_banking  # noqa: E402
-from clustering import SentenceTransformerEmbedder  # noqa: E402
 from discovery_passes import APP, issue_quality, timed_pass  # noqa: E402
+
+from clustering import SentenceTransformerEmbedder  # noqa: E402
 from gateway.store.migrate import upgrade_database  # noqa: E402
 
 GENERIC = [
-    "this is wrong", "not helpful", "that did not answer my question", "useless answer",
-    "wrong again", "no", "this is not what I asked", "still broken", "you misunderstood me",
-    "that's incorrect", "terrible", "I already tried that", "not true", "this makes no sense",
-    "please fix this", "the answer is outdated", "too vague", "bad answer", "that is not right",
-    "I need a real answer", "this didn't help at all", "wrong information", "completely off",
-    "why is this so hard", "nothing works", "answer doesn't match my problem", "meh",
-    "I asked something else", "try again", "disappointing",
+    "this is wrong",
+    "not helpful",
+    "that did not answer my question",
+    "useless answer",
+    "wrong again",
+    "no",
+    "this is not what I asked",
+    "still broken",
+    "you misunderstood me",
+    "that's incorrect",
+    "terrible",
+    "I already tried that",
+    "not true",
+    "this makes no sense",
+    "please fix this",
+    "the answer is outdated",
+    "too vague",
+    "bad answer",
+    "that is not right",
+    "I need a real answer",
+    "this didn't help at all",
+    "wrong information",
+    "completely off",
+    "why is this so hard",
+    "nothing works",
+    "answer doesn't match my problem",
+    "meh",
+    "I asked something else",
+    "try again",
+    "disappointing",
 ]
 FOLLOW_UPS = [
-    "still wrong after I asked again:", "I asked twice:", "again, my question was:",
-    "you ignored this:", "my actual problem:", "read it again:", "the real issue:",
-    "to be clear:", "I said:", "not answered:",
+    "still wrong after I asked again:",
+    "I asked twice:",
+    "again, my question was:",
+    "you ignored this:",
+    "my actual problem:",
+    "read it again:",
+    "the real issue:",
+    "to be clear:",
+    "I said:",
+    "not answered:",
 ]
 
 
@@ -123,7 +154,9 @@ async def fill_cache(database_url: str, rows: list[tuple[str, str, str]], cache_
 
     engine = create_engine(database_url)
     try:
-        await DatabaseEmbeddingCache(engine).put_many(SentenceTransformerEmbedder().model_name, composed_vectors(rows, cache_dir))
+        await DatabaseEmbeddingCache(engine).put_many(
+            SentenceTransformerEmbedder().model_name, composed_vectors(rows, cache_dir)
+        )
     finally:
         await engine.dispose()
 
@@ -137,11 +170,17 @@ def write_jsonl(path: Path, rows: list[tuple[str, str, str]], prefix: str) -> di
             interaction_id = f"{prefix}-{number:06d}"
             truth[interaction_id] = intent
             line = {
-                "id": interaction_id, "app": APP, "created_at": now,
+                "id": interaction_id,
+                "app": APP,
+                "created_at": now,
                 "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": query}]},
                 "response": {
-                    "id": f"chatcmpl-{interaction_id}", "object": "chat.completion", "model": "gpt-4o-mini",
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Sorry."}}],
+                    "id": f"chatcmpl-{interaction_id}",
+                    "object": "chat.completion",
+                    "model": "gpt-4o-mini",
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Sorry."}}
+                    ],
                 },
                 "feedback": [{"thumbs": "down", "comment": comment}],
             }
@@ -155,7 +194,10 @@ def import_in_subprocess(database_url: str, path: Path) -> float:
     done = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "import", str(path)],
         env={"FEEDGATE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"feedgate import failed:\n{done.stderr[-2000:]}")
@@ -176,8 +218,18 @@ def cpu_seconds() -> float:
 def fill_in_subprocess(database_url: str, count: int, seed: int, cache_dir: Path) -> float:
     """Pre-fill the embedding cache for the first `count` items in its own process; its wall time."""
     start = time.perf_counter()
-    command = [sys.executable, __file__, "--fill-cache", database_url, "--items", str(count), "--seed", str(seed),
-               "--cache-dir", str(cache_dir)]
+    command = [
+        sys.executable,
+        __file__,
+        "--fill-cache",
+        database_url,
+        "--items",
+        str(count),
+        "--seed",
+        str(seed),
+        "--cache-dir",
+        str(cache_dir),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"filling the cache failed:\n{done.stderr[-2000:]}")
@@ -239,10 +291,14 @@ def main() -> int:
     q = results["quality"]
     cold_kind = "model load + embedding" if results["embedded_cold"] else "vectors pre-filled, no embedding"
     print("| Pass | Wall | CPU | Peak RSS | Steps (s) |\n|---|---:|---:|---:|---|")
-    print(f"| Cold, {results['items']:,} items ({cold_kind}) | {results['cold_seconds']:.0f} s "
-          f"| {results['cold_cpu_seconds']:.0f} s | {results['cold_peak_rss_gib']:.2f} GiB | {results['cold_steps']} |")
-    print(f"| Warm re-run after {results['new_items']:,} new (embedded for real) | {results['warm_rerun_seconds']:.1f} s "
-          f"| {results['warm_cpu_seconds']:.1f} s | {results['peak_rss_gib']:.2f} GiB | {results['warm_steps']} |")
+    print(
+        f"| Cold, {results['items']:,} items ({cold_kind}) | {results['cold_seconds']:.0f} s "
+        f"| {results['cold_cpu_seconds']:.0f} s | {results['cold_peak_rss_gib']:.2f} GiB | {results['cold_steps']} |"
+    )
+    print(
+        f"| Warm re-run after {results['new_items']:,} new (embedded for real) | {results['warm_rerun_seconds']:.1f} s "
+        f"| {results['warm_cpu_seconds']:.1f} s | {results['peak_rss_gib']:.2f} GiB | {results['warm_steps']} |"
+    )
     print(f"\nStored issues: {q['issues']}, V {q['v_measure']:.3f}, ARI {q['ari']:.3f}, noise {q['noise_share']:.1%}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import timeit
 from datetime import UTC, datetime
 
@@ -54,15 +55,28 @@ class Snapshots:
 
 def policy_for(mode: Mode, canary: bool) -> PromptPolicy:
     active = version(1, INSTRUCTIONS)
-    deployment = Deployment("bank", None, active, version(2, INSTRUCTIONS + " Be brief.") if canary else None,
-                            0.1 if canary else None, NOW if canary else None, None)
+    deployment = Deployment(
+        "bank",
+        None,
+        active,
+        version(2, INSTRUCTIONS + " Be brief.") if canary else None,
+        0.1 if canary else None,
+        NOW if canary else None,
+        None,
+    )
     return PromptPolicy(Snapshots({"bank": AppPrompts("bank", mode, {None: deployment}, {})}))  # type: ignore[arg-type]
 
 
 def chat_request(app: str = "bank") -> PolicyRequest:
     messages = [{"role": "system", "content": "You are a helpful assistant for Example Bank customers."}]
     messages += [{"role": role, "content": content} for role, content in TURNS]
-    body = {"model": "gpt-4o-mini", "messages": messages, "temperature": 0.2, "max_tokens": 400, "user": "customer-4711"}
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": messages,
+        "temperature": 0.2,
+        "max_tokens": 400,
+        "user": "customer-4711",
+    }
     return PolicyRequest("0193a0f0-0000-7000-8000-000000000000", app, "chat.completions", body, None, None, [])
 
 
@@ -88,21 +102,29 @@ def main() -> None:
         def call() -> None:
             if policy.applies_to(request.app, request.endpoint):
                 coroutine = policy.before(request)
-                try:
+                with contextlib.suppress(StopIteration):
                     coroutine.send(None)
-                except StopIteration:
-                    pass
+
         return call
 
     print(f"{len(orjson.dumps(chat_request().json))} bytes of chat request JSON; best of {args.repeat} x {args.number}")
-    time_call("app without a version (applies_to only)", decide(policy_for("prepend", False), chat_request("other")),
-              args.number, args.repeat)
+    time_call(
+        "app without a version (applies_to only)",
+        decide(policy_for("prepend", False), chat_request("other")),
+        args.number,
+        args.repeat,
+    )
     for mode in ("prepend", "append", "replace"):
         time_call(f"active version, {mode}", decide(policy_for(mode, False), chat_request()), args.number, args.repeat)
-    time_call("canary running (hash of the user)", decide(policy_for("prepend", True), chat_request()),
-              args.number, args.repeat)
-    time_call("Responses API, prepend", decide(policy_for("prepend", False), responses_request()),
-              args.number, args.repeat)
+    time_call(
+        "canary running (hash of the user)",
+        decide(policy_for("prepend", True), chat_request()),
+        args.number,
+        args.repeat,
+    )
+    time_call(
+        "Responses API, prepend", decide(policy_for("prepend", False), responses_request()), args.number, args.repeat
+    )
     replaced = loop.run_until_complete(policy_for("prepend", False).before(chat_request()))
     time_call("(orjson.dumps of the replaced body)", lambda: orjson.dumps(replaced.json), args.number, args.repeat)  # type: ignore[union-attr]
     loop.close()

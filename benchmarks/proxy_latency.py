@@ -114,7 +114,7 @@ class Store:
         if self.sqlite_path is not None:
             with contextlib.closing(sqlite3.connect(self.sqlite_path, timeout=30)) as db:
                 rows = db.execute(query.replace(":p", "?"), (prefix + "%",)).fetchall()
-            return {user: n for user, n in rows}
+            return dict(rows)
         from sqlalchemy import text
 
         if self.engine is not None:
@@ -162,7 +162,11 @@ def sanity_check(url: str, tag: str) -> int:
         request = urllib.request.Request(
             url + PATH,
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", "Authorization": "Bearer sk-feedgate-bench", "x-feedgate-user": tag},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": "Bearer sk-feedgate-bench",
+                "x-feedgate-user": tag,
+            },
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             payload = response.read()
@@ -263,7 +267,13 @@ def main(argv: list[str] | None = None) -> None:
                     tag = f"bench-{run_id}-{target}-c{concurrency}-{'stream' if stream else 'json'}"
                     url = urls[target] + PATH
                     print(f"  {name}: warm-up {args.warmup} s ...", end="", flush=True)
-                    warm = to_run(target, concurrency, stream, tag + "-warmup", run_wrk(wrk, url, concurrency, args.warmup, payload, tag + "-warmup"))
+                    warm = to_run(
+                        target,
+                        concurrency,
+                        stream,
+                        tag + "-warmup",
+                        run_wrk(wrk, url, concurrency, args.warmup, payload, tag + "-warmup"),
+                    )
                     results.warmups.append(warm)
                     proxied = target in pids
                     target_store = baseline_store if target == "baseline" else store
@@ -274,18 +284,26 @@ def main(argv: list[str] | None = None) -> None:
                     print(f" measuring {args.duration} s ...", end="", flush=True)
                     proxy_pid = pids.get(target, gateway.pid)
                     gateway_cpu, upstream_cpu = cpu_seconds(proxy_pid), cpu_seconds(upstream.pid)
-                    run = to_run(target, concurrency, stream, tag, run_wrk(wrk, url, concurrency, args.duration, payload, tag))
+                    run = to_run(
+                        target, concurrency, stream, tag, run_wrk(wrk, url, concurrency, args.duration, payload, tag)
+                    )
                     if proxied:
                         run.cpu_ms_per_request_run = round((cpu_seconds(proxy_pid) - gateway_cpu) * 1000 / run.sent, 4)
                         if target == "gateway":
                             expected[tag] = run.sent
                         run.stored, run.drain_s = target_store.wait_for(tag, run.sent)  # type: ignore[union-attr]
                         run.cpu_ms_per_request = round((cpu_seconds(proxy_pid) - gateway_cpu) * 1000 / run.sent, 4)
-                    run.upstream_cpu_ms_per_request = round((cpu_seconds(upstream.pid) - upstream_cpu) * 1000 / run.sent, 4)
+                    run.upstream_cpu_ms_per_request = round(
+                        (cpu_seconds(upstream.pid) - upstream_cpu) * 1000 / run.sent, 4
+                    )
                     results.runs.append(run)
                     print(
                         f" {run.rps:,.0f} req/s, p50 {run.p50_ms:.2f} ms, p99 {run.p99_ms:.2f} ms"
-                        + (f", CPU {run.cpu_ms_per_request:.3f} ms/req, stored {run.stored}/{run.sent}" if proxied else "")
+                        + (
+                            f", CPU {run.cpu_ms_per_request:.3f} ms/req, stored {run.stored}/{run.sent}"
+                            if proxied
+                            else ""
+                        )
                         + (f", NON-2XX {run.non_2xx}" if run.non_2xx else "")
                         + (f", SOCKET ERRORS {run.socket_errors}" if run.socket_errors else ""),
                         flush=True,
@@ -302,7 +320,8 @@ def main(argv: list[str] | None = None) -> None:
         stored_total = sum(counted.get(tag, 0) for tag in expected)
         results.check = {
             "sent_total": sent_total,
-            "completed_total": sum(r.requests for r in results.runs + results.warmups if r.target == "gateway") + sanity,
+            "completed_total": sum(r.requests for r in results.runs + results.warmups if r.target == "gateway")
+            + sanity,
             "stored_total": stored_total,
             "stored_before_shutdown": sum(counted_live.get(tag, 0) for tag in expected),
             "sanity": sanity,

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # The measured program, run with PYTHONPATH set to the tree under test.
-CHILD = r'''
+CHILD = r"""
 import asyncio, json, sys, time
 import uvloop
 from gateway.config import Upstream
@@ -103,7 +103,7 @@ async def main():
     print(json.dumps({"us_per_call": (time.process_time() - started) / calls * 1e6}))
 
 uvloop.run(main())
-'''
+"""
 
 
 def measure(source: Path, calls: int, scenario: str) -> float:
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         medians = [statistics.median(results[(name, scenario)]) for name in trees]
         cells = [
             f"{median:.1f} µs ({min(results[(name, scenario)]):.1f}–{max(results[(name, scenario)]):.1f})"
-            for median, name in zip(medians, trees)
+            for median, name in zip(medians, trees, strict=True)
         ]
         change = (medians[1] - medians[0]) / medians[0] * 100
         print(f"| {scenario} | " + " | ".join(cells) + f" | {change:+.1f} % |")

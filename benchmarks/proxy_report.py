@@ -54,8 +54,12 @@ def markdown(results: Results) -> str:
     ]
     for concurrency in CONCURRENCY:
         for stream in (False, True):
-            direct = next(r for r in results.runs if r.target == "direct" and r.concurrency == concurrency and r.stream == stream)
-            gateway = next(r for r in results.runs if r.target == "gateway" and r.concurrency == concurrency and r.stream == stream)
+            direct = next(
+                r for r in results.runs if r.target == "direct" and r.concurrency == concurrency and r.stream == stream
+            )
+            gateway = next(
+                r for r in results.runs if r.target == "gateway" and r.concurrency == concurrency and r.stream == stream
+            )
             name = f"c{concurrency}, {'stream' if stream else 'non-stream'}"
             lines.append(
                 f"| {name} "
@@ -92,9 +96,12 @@ def baseline_comparison(results: Results) -> list[str]:
     ]
     for concurrency in CONCURRENCY:
         for stream in (False, True):
-            def pick(target: str) -> Any:
+
+            def pick(target: str, concurrency: int = concurrency, stream: bool = stream) -> Any:
                 return next(
-                    r for r in results.runs if r.target == target and r.concurrency == concurrency and r.stream == stream
+                    r
+                    for r in results.runs
+                    if r.target == target and r.concurrency == concurrency and r.stream == stream
                 )
 
             direct, baseline, gateway = pick("direct"), pick("baseline"), pick("gateway")

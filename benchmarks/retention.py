@@ -154,10 +154,18 @@ class Inserter:
             now = datetime.now(UTC)
             rows = [
                 {
-                    "id": str(uuid_utils.uuid7()), "created_at": now, "app": "support-bot", "endpoint": "chat.completions",
-                    "upstream": "default", "model": "gpt-4o-mini", "stream": False, "partial": False, "status_code": 200,
+                    "id": str(uuid_utils.uuid7()),
+                    "created_at": now,
+                    "app": "support-bot",
+                    "endpoint": "chat.completions",
+                    "upstream": "default",
+                    "model": "gpt-4o-mini",
+                    "stream": False,
+                    "partial": False,
+                    "status_code": 200,
                     "request": {"messages": [{"role": "user", "content": "a new question"}]},
-                    "response_text": "a new answer", "end_user": "user-new",
+                    "response_text": "a new answer",
+                    "end_user": "user-new",
                 }
                 for _ in range(WRITER_ROWS)
             ]

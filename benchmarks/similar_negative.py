@@ -70,8 +70,16 @@ def random_index(size: int, seed: int = 0) -> tuple[RecentVectors, list[str]]:
 async def seed_negatives(url: str, ids: Sequence[str]) -> None:
     engine = create_engine(url)
     rows = [
-        {"id": str(uuid_utils.uuid7()), "interaction_id": i, "created_at": datetime.now(UTC), "app": APP,
-         "user_id": "u", "thumbs": "down", "negative": True, "submitted_via": "app"}
+        {
+            "id": str(uuid_utils.uuid7()),
+            "interaction_id": i,
+            "created_at": datetime.now(UTC),
+            "app": APP,
+            "user_id": "u",
+            "thumbs": "down",
+            "negative": True,
+            "submitted_via": "app",
+        }
         for i in ids
     ]
     async with engine.begin() as connection:
@@ -120,7 +128,7 @@ async def main(size: int, runs: int) -> None:
         cpu_ms: dict[str, list[float]] = {name: [] for name in stages}
         fired = 0
         items = list(query_ids.items())
-        for n, (interaction_id, question) in enumerate(items[:runs]):
+        for n, (interaction_id, _question) in enumerate(items[:runs]):
             started, cpu = time.perf_counter(), time.process_time()
             finding = await rule.evaluate(APP, interaction_id)
             stages["evaluate, query embedded (total)"].append((time.perf_counter() - started) * 1000)
@@ -145,9 +153,11 @@ async def main(size: int, runs: int) -> None:
             stages["negative lookup (SQLite)"].append((t3 - t2) * 1000)
         await engine.dispose()
 
-    print(f"similar-negative rule: {size:,} indexed interactions ({DIMS}-d float32, {size * DIMS * 4 / 1e6:.0f} MB), "
-          f"{runs} evaluations, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; index built in {build_s:.1f} s; "
-          f"{fired} evaluations found a task (random vectors, 10 % negative: expected few)")
+    print(
+        f"similar-negative rule: {size:,} indexed interactions ({DIMS}-d float32, {size * DIMS * 4 / 1e6:.0f} MB), "
+        f"{runs} evaluations, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; index built in {build_s:.1f} s; "
+        f"{fired} evaluations found a task (random vectors, 10 % negative: expected few)"
+    )
     print()
     print("| stage | p50 ms | p99 ms | max ms | CPU p50 ms |")
     print("|---|---:|---:|---:|---:|")

@@ -85,9 +85,15 @@ def score_draw(draw: Draw, method: str, labels: np.ndarray, seconds: float) -> D
 
     issues = len(set(labels.tolist()) - {-1})
     return DrawScore(
-        seed=draw.seed, items=len(draw.rows), groups=draw.groups, method=method,
-        v_measure=float(v_measure_score(draw.truth, labels)), ari=float(adjusted_rand_score(draw.truth, labels)),
-        noise_share=float(np.mean(labels == -1)), issues=issues, issues_per_group=issues / draw.groups,
+        seed=draw.seed,
+        items=len(draw.rows),
+        groups=draw.groups,
+        method=method,
+        v_measure=float(v_measure_score(draw.truth, labels)),
+        ari=float(adjusted_rand_score(draw.truth, labels)),
+        noise_share=float(np.mean(labels == -1)),
+        issues=issues,
+        issues_per_group=issues / draw.groups,
         seconds=seconds,
     )
 
@@ -112,7 +118,9 @@ def evaluate_draw(draw: Draw, texts: list[str], embeddings: np.ndarray) -> list[
 def meets_aim(ours: DrawScore, kmeans: DrawScore) -> bool:
     """At least KMeans-true-k on V and ARI, at most 10 % noise, 0.8-1.3 issues per true group."""
     return (
-        ours.v_measure >= kmeans.v_measure and ours.ari >= kmeans.ari and ours.noise_share <= 0.10
+        ours.v_measure >= kmeans.v_measure
+        and ours.ari >= kmeans.ari
+        and ours.noise_share <= 0.10
         and 0.8 <= ours.issues_per_group <= 1.3
     )
 
@@ -124,8 +132,10 @@ def markdown(scores: list[DrawScore]) -> str:
         "|---|---|---:|---:|---:|---:|",
     ]
     for s in scores:
-        lines.append(f"| {s.seed}: {s.items}, {s.groups} | {s.method} | {s.v_measure:.3f} | {s.ari:.3f} "
-                     f"| {s.noise_share:.1%} | {s.issues_per_group:.2f} |")
+        lines.append(
+            f"| {s.seed}: {s.items}, {s.groups} | {s.method} | {s.v_measure:.3f} | {s.ari:.3f} "
+            f"| {s.noise_share:.1%} | {s.issues_per_group:.2f} |"
+        )
     for method in dict.fromkeys(s.method for s in scores):
         mine = [s for s in scores if s.method == method]
         lines.append(
@@ -153,10 +163,14 @@ def main(argv: list[str] | None = None) -> int:
         found = evaluate_draw(draw, texts, embeddings)
         scores.extend(found)
         met.append(meets_aim(found[0], found[1]))
-        print(f"  seed {seed}: {len(draw.rows)} items, {draw.groups} groups, aim {'met' if met[-1] else 'missed'}",
-              file=sys.stderr)
+        print(
+            f"  seed {seed}: {len(draw.rows)} items, {draw.groups} groups, aim {'met' if met[-1] else 'missed'}",
+            file=sys.stderr,
+        )
     print(markdown(scores))
-    print(f"\nAim (>= KMeans on V and ARI, noise <= 10 %, 0.8-1.3 issues per group) met on {sum(met)} of {len(met)} draws.")
+    print(
+        f"\nAim (>= KMeans on V and ARI, noise <= 10 %, 0.8-1.3 issues per group) met on {sum(met)} of {len(met)} draws."
+    )
     if args.json:
         args.json.write_text(json.dumps([asdict(s) for s in scores], indent=2) + "\n", encoding="utf-8")
     return 0 if all(met) else 1

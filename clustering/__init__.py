@@ -7,8 +7,8 @@ hdbscan, scikit-learn) are imported only when first used.
 from clustering.cluster import ClusteringParams, cluster_points
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_document, build_documents
 from clustering.embed import (
-    EmbeddingCache,
     Embedder,
+    EmbeddingCache,
     InMemoryEmbeddingCache,
     OpenAIEmbedder,
     SentenceTransformerEmbedder,
@@ -37,8 +37,8 @@ __all__ = [
     "DiscoveredCluster",
     "DiscoveryParams",
     "DocumentRecipe",
-    "EmbeddingCache",
     "Embedder",
+    "EmbeddingCache",
     "ExistingIssue",
     "FeedbackItem",
     "InMemoryEmbeddingCache",

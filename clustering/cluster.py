@@ -103,7 +103,10 @@ def assign_noise_to_nearest(embeddings: np.ndarray, labels: np.ndarray) -> np.nd
     if len(noise) == 0 or len(cluster_labels) == 0:
         return labels
     bars = np.array(
-        [_admission_bar(embeddings[labels == label] @ centroid) for label, centroid in zip(cluster_labels, centroids, strict=True)]
+        [
+            _admission_bar(embeddings[labels == label] @ centroid)
+            for label, centroid in zip(cluster_labels, centroids, strict=True)
+        ]
     )
     similarities = embeddings[noise] @ centroids.T
     nearest = similarities.argmax(axis=1)

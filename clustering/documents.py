@@ -67,9 +67,7 @@ def build_document(item: FeedbackItem, recipe: DocumentRecipe = DEFAULT_RECIPE) 
     parts = [
         _clip(item.comment, recipe.max_comment_chars) if recipe.include_comment else "",
         _clip(item.correction, recipe.max_correction_chars) if recipe.include_correction else "",
-        _clip(item.user_message, recipe.max_user_message_chars)
-        if recipe.include_user_message
-        else "",
+        _clip(item.user_message, recipe.max_user_message_chars) if recipe.include_user_message else "",
         _clip(item.answer, recipe.max_answer_chars) if recipe.include_answer else "",
     ]
     return "\n".join(part for part in parts if part)

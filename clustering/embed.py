@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 __all__ = [
-    "EmbeddingCache",
     "Embedder",
+    "EmbeddingCache",
     "InMemoryEmbeddingCache",
     "OpenAIEmbedder",
     "SentenceTransformerEmbedder",
@@ -44,7 +44,8 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     # A zero vector has no direction; leave it at zero rather than dividing by zero.
     norms[norms == 0] = 1.0
-    return vectors / norms
+    unit: np.ndarray = vectors / norms
+    return unit
 
 
 def bundled_model_path() -> Path:

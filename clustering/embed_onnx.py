@@ -86,10 +86,7 @@ class OnnxEmbedder:
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         # One text: plain encode, so the tokenizer does not wake its thread pool for a single question.
-        if len(texts) == 1:
-            encodings = [self._tokenizer.encode(texts[0])]
-        else:
-            encodings = self._tokenizer.encode_batch(texts)
+        encodings = [self._tokenizer.encode(texts[0])] if len(texts) == 1 else self._tokenizer.encode_batch(texts)
         mask = np.asarray([encoding.attention_mask for encoding in encodings], dtype=np.int64)
         feeds = {
             "input_ids": np.asarray([encoding.ids for encoding in encodings], dtype=np.int64),
@@ -106,7 +103,11 @@ class OnnxEmbedder:
 
 
 def load_onnx_embedder(
-    cache_dir: Path, model_dir: Path | None = None, export: Exporter = export_in_subprocess, *, intra_op_threads: int = 1
+    cache_dir: Path,
+    model_dir: Path | None = None,
+    export: Exporter = export_in_subprocess,
+    *,
+    intra_op_threads: int = 1,
 ) -> OnnxEmbedder:
     """The bundled model (or the one in `model_dir`) through onnxruntime, exporting it into `cache_dir` first if needed.
 

@@ -21,7 +21,9 @@ __all__ = [
 ]
 
 
-def ctfidf_keywords(documents: Sequence[str], labels: Sequence[int], top_n: int = 8) -> dict[int, list[str]]:
+def ctfidf_keywords(
+    documents: Sequence[str], labels: Sequence[int] | np.ndarray, top_n: int = 8
+) -> dict[int, list[str]]:
     """The `top_n` words and bigrams that set each cluster (label >= 0) apart from the others.
 
     Class-based TF-IDF (as in BERTopic): each cluster's documents are treated as one
@@ -40,7 +42,7 @@ def ctfidf_keywords(documents: Sequence[str], labels: Sequence[int], top_n: int 
     # One line per document part (see build_document), terms taken line by line: a bigram
     # never spans two documents or two parts ("arrived refund" from "...never arrived" and
     # "Refund on..."), and a word next to itself ("refund refund") is no phrase.
-    joined = ["\n".join(documents[i] for i in np.flatnonzero(labels_array == group)) for group in groups]
+    joined = ["\n".join(documents[int(i)] for i in np.flatnonzero(labels_array == group)) for group in groups]
     line_terms = CountVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
 
     def terms(text: str) -> list[str]:
@@ -53,7 +55,7 @@ def ctfidf_keywords(documents: Sequence[str], labels: Sequence[int], top_n: int 
     except ValueError:
         # Nothing but stop words (or empty texts): there is no vocabulary to rank.
         return {label: [] for label in cluster_labels}
-    terms = vectorizer.get_feature_names_out()
+    vocabulary = vectorizer.get_feature_names_out()
     term_frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     average_words = counts.sum() / len(groups)
     idf = np.log1p(average_words / np.maximum(counts.sum(axis=0), 1.0))
@@ -61,11 +63,13 @@ def ctfidf_keywords(documents: Sequence[str], labels: Sequence[int], top_n: int 
     keywords: dict[int, list[str]] = {}
     for row, label in enumerate(cluster_labels):
         ranked = np.argsort(-scores[row], kind="stable")
-        keywords[label] = [str(terms[i]) for i in ranked[:top_n] if scores[row, i] > 0]
+        keywords[label] = [str(vocabulary[i]) for i in ranked[:top_n] if scores[row, i] > 0]
     return keywords
 
 
-def representative_indices(embeddings: np.ndarray, member_indices: Sequence[int], top_n: int = 3) -> list[int]:
+def representative_indices(
+    embeddings: np.ndarray, member_indices: Sequence[int] | np.ndarray, top_n: int = 3
+) -> list[int]:
     """The `top_n` members closest (cosine) to the members' mean: the most typical examples."""
     members = np.asarray(member_indices, dtype=int)
     if len(members) == 0:
@@ -74,7 +78,8 @@ def representative_indices(embeddings: np.ndarray, member_indices: Sequence[int]
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     order = np.argsort(-(vectors @ centroid), kind="stable")
-    return members[order[:top_n]].tolist()
+    closest: list[int] = members[order[:top_n]].tolist()
+    return closest
 
 
 def title_from_keywords(keywords: Sequence[str], max_terms: int = 3) -> str:

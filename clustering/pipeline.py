@@ -100,7 +100,7 @@ def describe_clusters(
         clusters.append(
             DiscoveredCluster(
                 member_indices=tuple(int(i) for i in members),
-                member_ids=tuple(ids[i] for i in members),
+                member_ids=tuple(ids[int(i)] for i in members),
                 centroid=centroid,
                 keywords=tuple(cluster_keywords),
                 title=title_from_keywords(cluster_keywords),

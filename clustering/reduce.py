@@ -142,7 +142,8 @@ def place_among_neighbours(
     spread = distances[:, -1:] - distances[:, :1] + 1e-6
     weights = np.exp(-(distances - distances[:, :1]) / spread)
     weights /= weights.sum(axis=1, keepdims=True)
-    return np.einsum("nk,nkd->nd", weights, fitted_coordinates[indices]).astype(np.float32)
+    placed: np.ndarray = np.einsum("nk,nkd->nd", weights, fitted_coordinates[indices])
+    return placed.astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)

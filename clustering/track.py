@@ -112,7 +112,8 @@ def _unit_rows(vectors: list[np.ndarray], dimensions: int) -> np.ndarray:
     matrix = np.stack([np.asarray(vector, dtype=np.float64) for vector in vectors])
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return matrix / norms
+    unit: np.ndarray = matrix / norms
+    return unit
 
 
 def _overlap(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
@@ -145,7 +146,7 @@ def match_clusters(
     # centroid-only links, then by overlap, then by similarity. Greedy is enough here
     # because links are sparse; ties cannot steal a clearly better match.
     candidates = sorted(
-        ((c, i) for c, i in zip(*np.nonzero(linked))),
+        ((c, i) for c, i in zip(*np.nonzero(linked), strict=True)),
         key=lambda pair: (not shares_members[pair], -overlap[pair], -similarity[pair], pair),
     )
     issue_of_cluster: dict[int, int] = {}

@@ -7,7 +7,6 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -20,9 +19,9 @@ from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api.audit import AuditController
 from gateway.api.erasures import ErasuresController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
+from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
 from gateway.api.interactions import InteractionsController
-from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.issue_fixes import IssueFixesController
 from gateway.api.issues import IssuesController
 from gateway.api.knowledge import KnowledgeController
@@ -152,6 +151,4 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         # With Litestar's logging off, its own 500 lines are gone too: this hook writes them.
         after_exception=[log_unhandled_error],
     )
-    return FeedgateApp(
-        api, api_paths_under_v1=frozenset({FEEDBACK_PATH}), api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,)
-    )
+    return FeedgateApp(api, api_paths_under_v1=frozenset({FEEDBACK_PATH}), api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,))

@@ -40,8 +40,14 @@ def summary_table(summary: RunSummary) -> Table:
         table.add_column(heading, justify="left" if heading == "app" else "right")
     for app in summary.apps:
         table.add_row(
-            app.app, str(app.items), str(app.clusters), str(app.new_issues), str(app.continued_issues),
-            str(app.reopened_issues), str(app.retired_issues), str(app.noise),
+            app.app,
+            str(app.items),
+            str(app.clusters),
+            str(app.new_issues),
+            str(app.continued_issues),
+            str(app.reopened_issues),
+            str(app.retired_issues),
+            str(app.noise),
         )
     reductions = {"fitted": "UMAP fitted", "reused": "kept UMAP fit reused", "none": "too few items for UMAP"}
     table.caption = "; ".join(f"{app.app}: {app.seconds:.1f} s, {reductions[app.reduction]}" for app in summary.apps)
@@ -137,11 +143,17 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
         )
     for number, reason in report.errors:
         console.print(f"line {number}: {reason}", markup=False, highlight=False)
-    print(f"imported {report.interactions} interactions and {report.feedback} feedback events; "
-          f"skipped {len(report.errors)} bad lines")
+    print(
+        f"imported {report.interactions} interactions and {report.feedback} feedback events; "
+        f"skipped {len(report.errors)} bad lines"
+    )
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser, settings_of: Callable[[argparse.Namespace], Settings]) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    settings_of: Callable[[argparse.Namespace], Settings],
+) -> None:
     """Register `cluster`, `worker` and `import` on the `feedgate` parser."""
 
     def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:

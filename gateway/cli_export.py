@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import ConfigError, Settings
 from gateway.export.formats import ExportFormat
@@ -74,7 +73,9 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     try:
         with Progress(*columns, console=console) as bar:
             task = bar.add_task(fmt.value, total=None)
-            progress: Callable[[int], None] = lambda read: bar.update(task, completed=read)
+
+            def progress(read: int) -> None:
+                bar.update(task, completed=read)
 
             async def run(engine: AsyncEngine) -> None:
                 exporter = TrainingExport(TrainingExampleStore(engine))
@@ -96,7 +97,9 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def add_export_command(
-    commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    settings_of: Callable[[argparse.Namespace], Settings],
 ) -> None:
     """Register `export` on the `feedgate` parser."""
     parser = commands.add_parser(
@@ -109,6 +112,8 @@ def add_export_command(
         help="chat: OpenAI chat fine-tuning; preference: OpenAI preference pairs; jsonl: every field",
     )
     parser.add_argument("--app", help="only this app's examples")
-    parser.add_argument("--since", help="only examples labelled at or after this ISO 8601 date or time (UTC if no offset)")
+    parser.add_argument(
+        "--since", help="only examples labelled at or after this ISO 8601 date or time (UTC if no offset)"
+    )
     parser.add_argument("--output", type=Path, help="write to this file (default: stdout)")
     parser.set_defaults(run=lambda args: export(args, settings_of(args)))

@@ -71,7 +71,9 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def add_privacy_commands(
-    commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    settings_of: Callable[[argparse.Namespace], Settings],
 ) -> None:
     """Register `prune` and `erase` on the `feedgate` parser."""
 
@@ -89,6 +91,8 @@ def add_privacy_commands(
     erase_parser = commands.add_parser(
         "erase", parents=[common], help="delete everything stored about one end user (recorded in the audit log)"
     )
-    erase_parser.add_argument("--user", required=True, metavar="END_USER", help="the end user's id, as interactions name it")
+    erase_parser.add_argument(
+        "--user", required=True, metavar="END_USER", help="the end user's id, as interactions name it"
+    )
     erase_parser.add_argument("--actor", default=CLI_ACTOR, help="who asked, as the audit log should name them")
     erase_parser.set_defaults(run=runner(erase))

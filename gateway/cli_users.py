@@ -106,7 +106,9 @@ def _parse_role(value: str) -> Role:
 
 
 def add_user_commands(
-    commands: argparse._SubParsersAction, common: argparse.ArgumentParser, settings_of: Callable
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    settings_of: Callable[[argparse.Namespace], Settings],
 ) -> None:
     """Register `feedgate user add|list|disable|enable|set-role|set-password`."""
 

@@ -11,15 +11,27 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.accounts.service import AccountService
+from gateway.accounts.setup import account_service
+from gateway.audit.service import AuditService
 from gateway.config import ConfigError, Settings
+from gateway.domain.goals import GoalService
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
-from gateway.domain.goals import GoalService
 from gateway.domain.stats import StatsService
+from gateway.domain.stats_refresh import DailyStatsRefresher
+from gateway.effect.links import FixLinkService
+from gateway.effect.service import EffectService, effect_settings
+from gateway.embedder import product_embedder
 from gateway.export.retrain import RetrainTrigger, retrain_trigger
-from gateway.feedback.service import FeedbackService, Recorded
 from gateway.feedback.limits import feedback_limits
+from gateway.feedback.service import FeedbackService, Recorded
 from gateway.feedback.token import FeedbackTokens
+from gateway.fixes.preview import FixPreviewService
+from gateway.fixes.setup import fix_previews
+from gateway.knowledge.setup import KnowledgeBase, knowledge_base
+from gateway.privacy.redaction import redactor_for
+from gateway.prompts.setup import PromptInstructions, prompt_instructions
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
@@ -29,37 +41,25 @@ from gateway.recording.spool_claim import ClaimedSpool, claim_spool
 from gateway.recording.writer import InteractionWriter
 from gateway.review.calibration_report import CalibrationReports, calibration_reports
 from gateway.review.decision_webhook import HeldDecisionWebhook, held_decision_webhook
+from gateway.review.fix_resolution import TaskFixes
 from gateway.review.gate import ConfidenceGate, confidence_gate
 from gateway.review.held_poll import HeldAnswers
 from gateway.review.rule_runner import ReviewRuleRunner
-from gateway.review.fix_resolution import TaskFixes
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
-from gateway.prompts.setup import PromptInstructions, prompt_instructions
-from gateway.knowledge.setup import KnowledgeBase, knowledge_base
-from gateway.embedder import product_embedder
-from gateway.effect.links import FixLinkService
-from gateway.effect.service import EffectService, effect_settings
-from gateway.fixes.preview import FixPreviewService
-from gateway.fixes.setup import fix_previews
-from gateway.store.fix_links import FixLinkStore
-from gateway.audit.service import AuditService
-from gateway.accounts.service import AccountService
-from gateway.accounts.setup import account_service
 from gateway.store.audit import AuditStore
-from gateway.store.issue_edits import IssueEditStore
+from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
-from gateway.privacy.redaction import redactor_for
+from gateway.store.fix_links import FixLinkStore
 from gateway.store.goals import GoalStore
-from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.interactions import InteractionStore
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
+from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.secrets import get_or_create_secret
-from gateway.domain.stats_refresh import DailyStatsRefresher
-from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.stats import StatsStore
 
 logger = logging.getLogger("feedgate")

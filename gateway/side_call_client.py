@@ -27,6 +27,7 @@ def side_call_client(
         timeout=timeout,
         max_retries=max_retries,
         # A plain httpx client, the HTTP library the rest of Feedgate uses (and respx mocks);
-        # the SDK accepts it in place of its own transport.
-        http_client=httpx.Client(timeout=timeout),
+        # the SDK accepts it in place of its own transport. Its annotation names its own fork
+        # (httpx2), whose Client is the same class under another module, hence the ignore.
+        http_client=httpx.Client(timeout=timeout),  # type: ignore[arg-type]
     )

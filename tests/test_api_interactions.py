@@ -33,9 +33,11 @@ async def test_admin_api_is_closed_when_no_token_is_configured(settings, fake_up
     from gateway.app import create_app
 
     app = create_app(settings.model_copy(update={"admin_token": None}), environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            response = await http.get("/api/interactions", headers={"authorization": "Bearer anything"})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        response = await http.get("/api/interactions", headers={"authorization": "Bearer anything"})
 
     assert response.status_code == 401
     assert "FEEDGATE_ADMIN_TOKEN" in response.json()["detail"]
@@ -56,8 +58,12 @@ async def test_listing_pages_with_a_cursor(client, gateway, admin_headers, fake_
     await gateway.services.writer.flush()
 
     first = (await client.get("/api/interactions?limit=2", headers=admin_headers)).json()
-    second = (await client.get(f"/api/interactions?limit=2&cursor={first['next_cursor']}", headers=admin_headers)).json()
-    third = (await client.get(f"/api/interactions?limit=2&cursor={second['next_cursor']}", headers=admin_headers)).json()
+    second = (
+        await client.get(f"/api/interactions?limit=2&cursor={first['next_cursor']}", headers=admin_headers)
+    ).json()
+    third = (
+        await client.get(f"/api/interactions?limit=2&cursor={second['next_cursor']}", headers=admin_headers)
+    ).json()
 
     seen = [item["id"] for page in (first, second, third) for item in page["data"]]
     assert seen == ids[::-1]
@@ -151,7 +157,9 @@ async def test_openapi_schema_describes_the_api(client):
     assert "/api/interactions/{interaction_id}" in schema["paths"]
 
 
-async def test_q_finds_interactions_by_a_word_of_the_question_or_the_answer(client, admin_headers, fake_upstream, gateway):
+async def test_q_finds_interactions_by_a_word_of_the_question_or_the_answer(
+    client, admin_headers, fake_upstream, gateway
+):
     ids = await make_interactions(client, 3)
     await gateway.services.writer.flush()
 

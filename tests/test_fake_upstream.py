@@ -195,7 +195,9 @@ async def test_async_client_creates_a_response(async_client: openai.AsyncOpenAI)
     assert response.output_text == "Echo: hey"
 
 
-def test_embeddings_answer_the_sdks_default_base64_request(client: openai.OpenAI, upstream: RunningFakeUpstream) -> None:
+def test_embeddings_answer_the_sdks_default_base64_request(
+    client: openai.OpenAI, upstream: RunningFakeUpstream
+) -> None:
     result = client.embeddings.create(model="text-embedding-3-small", input=["alpha", "beta"])
 
     assert upstream.app.requests[-1].json()["encoding_format"] == "base64"
@@ -234,7 +236,12 @@ def test_unknown_paths_get_an_openai_style_404(upstream: RunningFakeUpstream) ->
 
     assert response.status_code == 404
     assert response.json() == {
-        "error": {"message": "Invalid URL (POST /v1/nope)", "type": "invalid_request_error", "param": None, "code": "not_found"}
+        "error": {
+            "message": "Invalid URL (POST /v1/nope)",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "not_found",
+        }
     }
 
 
@@ -286,7 +293,7 @@ def test_reset_stream_aborts_the_connection_mid_body(client: openai.OpenAI) -> N
     received = []
     with pytest.raises(openai.APIConnectionError):
         for chunk in client.chat.completions.create(model="reset", messages=USER, stream=True):
-            received.append(chunk)
+            received.append(chunk)  # noqa: PERF402 - list() would lose the chunks read before the reset
 
     assert len(received) == 2
 
@@ -299,18 +306,18 @@ def test_reset_json_answer_is_cut_short(client: openai.OpenAI) -> None:
 def test_slow_model_delays_every_stream_chunk(client: openai.OpenAI) -> None:
     started = time.monotonic()
     chunks = list(
-        client.chat.completions.create(
-            model="slow", messages=USER, stream=True, extra_headers={"x-fake-delay": "0.02"}
-        )
+        client.chat.completions.create(model="slow", messages=USER, stream=True, extra_headers={"x-fake-delay": "0.02"})
     )
 
     assert time.monotonic() - started >= 0.02 * len(chunks)
 
 
 def test_hang_model_never_answers(upstream: RunningFakeUpstream) -> None:
-    with openai.OpenAI(base_url=upstream.url, api_key="sk-test", max_retries=0, timeout=0.2) as impatient:
-        with pytest.raises(openai.APITimeoutError):
-            impatient.chat.completions.create(model="hang", messages=USER)
+    with (
+        openai.OpenAI(base_url=upstream.url, api_key="sk-test", max_retries=0, timeout=0.2) as impatient,
+        pytest.raises(openai.APITimeoutError),
+    ):
+        impatient.chat.completions.create(model="hang", messages=USER)
 
 
 def test_echo_header_returns_the_request_headers_received(client: openai.OpenAI) -> None:
@@ -347,9 +354,10 @@ async def test_runs_inside_an_async_test_and_refuses_connections_once_stopped() 
 
 
 def test_runs_on_uvloop_and_httptools() -> None:
-    with run_fake_upstream(loop="uvloop", http="httptools") as running, openai.OpenAI(
-        base_url=running.url, api_key="sk-test", max_retries=0
-    ) as sdk:
+    with (
+        run_fake_upstream(loop="uvloop", http="httptools") as running,
+        openai.OpenAI(base_url=running.url, api_key="sk-test", max_retries=0) as sdk,
+    ):
         chunks = list(sdk.chat.completions.create(model="gpt-4o-mini", messages=USER, stream=True))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Echo: hello there world"
 

@@ -43,7 +43,10 @@ def test_an_instruction_rule_follows_the_responses_instructions(client: openai.O
     right = client.responses.create(
         model="gpt-4o-mini", input=question, instructions="Point users to Settings > Account > Close account."
     ).output_text
-    assert (wrong, right) == ("Sorry, I cannot help with account questions.", "Go to Settings > Account > Close account.")
+    assert (wrong, right) == (
+        "Sorry, I cannot help with account questions.",
+        "Go to Settings > Account > Close account.",
+    )
 
 
 def test_other_questions_still_echo_and_always_right_topics_need_nothing(client: openai.OpenAI) -> None:

@@ -18,9 +18,11 @@ async def keyed(settings, fake_upstream):
     """A gateway in gateway-key mode whose default upstream key comes from UPSTREAM_KEY."""
     keyed_settings = settings.model_copy(update={"key_mode": "gateway", "upstream_api_key_env": "UPSTREAM_KEY"})
     app = create_app(keyed_settings, environ={"UPSTREAM_KEY": "sk-real-upstream"})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            yield app, http
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        yield app, http
 
 
 async def test_issued_key_is_swapped_for_the_upstream_key(keyed, fake_upstream):
@@ -83,10 +85,12 @@ async def test_models_route_to_their_upstream_by_prefix(settings, fake_upstream)
     with run_fake_upstream() as local:
         second = Upstream(name="local", url=local.url, model_prefixes=["llama"])
         app = create_app(settings.model_copy(update={"upstreams": [second]}), environ={})
-        async with LifespanManager(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-                await http.post("/v1/chat/completions", json={**CHAT, "model": "llama-3.1-8b"})
-                await http.post("/v1/chat/completions", json=CHAT)
+        async with (
+            LifespanManager(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+        ):
+            await http.post("/v1/chat/completions", json={**CHAT, "model": "llama-3.1-8b"})
+            await http.post("/v1/chat/completions", json=CHAT)
 
         assert [r.json()["model"] for r in local.app.requests] == ["llama-3.1-8b"]
     assert [r.json()["model"] for r in fake_upstream.app.requests] == ["gpt-4o-mini"]

@@ -22,9 +22,9 @@ import pytest
 from clustering import SentenceTransformerEmbedder
 from gateway.demo.fake_rules import CLOSE_ACCOUNT, TRANSFER_FEE
 from gateway.discovery.job import run_clustering_pass
+from gateway.embedder import LazyEmbedder
 from gateway.review.fix_resolution import FixResolution, TaskFixes
 from gateway.store.issues import IssueFilter, IssueStore
-from gateway.embedder import LazyEmbedder
 
 ADMIN = {"authorization": "Bearer test-admin-token"}
 FEE = [
@@ -47,8 +47,8 @@ ENTRY = {
     "example_questions": [
         "What is the transfer fee?", "How much is the transfer fee for a payment?",
         "Is there a transfer fee for sending money abroad?", "How big is the transfer fee?",
-    ],  # fmt: skip
-}
+    ],
+}  # fmt: skip
 INSTRUCTION = "When users want to close their account, tell them: Settings > Account > Close account."
 REFRESH = 0.2
 
@@ -140,7 +140,8 @@ async def complaints_to_tasks(live, sdk: openai.OpenAI, engine, settings, embedd
     members = {issue_id: set((await IssueStore(engine).get(issue_id))["member_ids"]) for issue_id in issues}
     fee_issue = next(i for i, ids in members.items() if ids == {a.interaction_id for a in fee})
     account_issue = next(i for i, ids in members.items() if ids == {a.interaction_id for a in account})
-    listed = httpx.get(f"{live.origin}/api/reviews", params={"app": run.app}, headers=ADMIN).json()["data"]
+    # Blocking calls, like the SDK's above: the gateway under test runs on its own thread.
+    listed = httpx.get(f"{live.origin}/api/reviews", params={"app": run.app}, headers=ADMIN).json()["data"]  # noqa: ASYNC210
     tasks = {task["issue_id"]: task for task in listed}
     return Loop(run.app, fee, account, fee_issue, account_issue, tasks)
 
@@ -229,7 +230,7 @@ async def test_a_prompt_canary_fixes_its_arm_and_a_rollback_undoes_it(live_gatew
         assert canary["p_value"] < 0.05 and canary["verdict"]
 
         # A rollback ends the canary: within the refresh interval its users get the old answers again.
-        rolled = httpx.post(f"{live.origin}/api/prompts/{resolved.fix_id}/rollback", headers=ADMIN)
+        rolled = httpx.post(f"{live.origin}/api/prompts/{resolved.fix_id}/rollback", headers=ADMIN)  # noqa: ASYNC210
         assert rolled.status_code == 200, rolled.text
         in_canary = [user for user, arm in arms.items() if arm == "canary"]
         until(lambda: ask(sdk, ACCOUNT[0], in_canary[0]).text == CLOSE_ACCOUNT.wrong)

@@ -156,9 +156,7 @@ async def test_body_over_the_limit_is_refused_with_413(settings, fake_upstream):
 
 
 async def test_metadata_header_that_is_not_a_json_object_is_refused(client, fake_upstream):
-    response = await client.post(
-        "/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": "[1, 2]"}
-    )
+    response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": "[1, 2]"})
 
     assert response.status_code == 400
     assert "x-feedgate-metadata" in response.json()["error"]["message"]

@@ -201,7 +201,11 @@ async def test_a_replaced_answer_goes_out_with_its_own_length_and_the_upstream_a
         return_value=httpx.Response(
             200,
             content=upstream_body,
-            headers={"content-type": "application/json", "content-length": str(len(upstream_body)), "x-request-id": "r1"},
+            headers={
+                "content-type": "application/json",
+                "content-length": str(len(upstream_body)),
+                "x-request-id": "r1",
+            },
         )
     )
 

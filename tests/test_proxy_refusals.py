@@ -20,9 +20,7 @@ async def looked_up(gateway, client, admin_headers, interaction_id: str) -> dict
 
 
 async def test_a_bad_metadata_header_is_recorded_with_its_400(gateway, client, admin_headers, fake_upstream):
-    response = await client.post(
-        "/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": "not json"}
-    )
+    response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": "not json"})
 
     assert response.status_code == 400
     record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
@@ -34,11 +32,13 @@ async def test_a_bad_metadata_header_is_recorded_with_its_400(gateway, client, a
 
 async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_headers, fake_upstream):
     app = create_app(settings.model_copy(update={"max_request_bytes": 1000}), environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            big = {**CHAT, "messages": [{"role": "user", "content": "x" * 2000}]}
-            response = await http.post("/v1/chat/completions", json=big, headers=AUTH)
-            record = await looked_up(app, http, admin_headers, response.headers["x-feedgate-interaction-id"])
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        big = {**CHAT, "messages": [{"role": "user", "content": "x" * 2000}]}
+        response = await http.post("/v1/chat/completions", json=big, headers=AUTH)
+        record = await looked_up(app, http, admin_headers, response.headers["x-feedgate-interaction-id"])
 
     assert response.status_code == 413
     assert record["status_code"] == 413
@@ -50,9 +50,11 @@ async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_he
 async def test_an_unknown_gateway_key_gets_401_naming_no_interaction(settings, fake_upstream):
     keyed = settings.model_copy(update={"key_mode": "gateway"})
     app = create_app(keyed, environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-forged"})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-forged"})
 
     assert response.status_code == 401
     assert "x-feedgate-interaction-id" not in response.headers
@@ -65,7 +67,9 @@ async def test_recorded_calls_carry_a_feedback_token(client, fake_upstream, path
 
     response = await client.post(path, json=body, headers=AUTH)
 
-    assert response.headers["x-feedgate-feedback-token"].startswith("v1." + response.headers["x-feedgate-interaction-id"])
+    assert response.headers["x-feedgate-feedback-token"].startswith(
+        "v1." + response.headers["x-feedgate-interaction-id"]
+    )
 
 
 async def test_calls_that_are_not_recorded_carry_no_feedback_token(client, fake_upstream):

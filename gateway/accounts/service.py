@@ -129,9 +129,7 @@ class AccountService:
         password_hash = await asyncio.to_thread(passwords.hash_password, password)
         now = self._clock()
         entry = _user_entry(actor, "user.password", user.name)
-        await self._store.update(
-            user.id, {"password_hash": password_hash, "updated_at": now}, entry, end_sessions=True
-        )
+        await self._store.update(user.id, {"password_hash": password_hash, "updated_at": now}, entry, end_sessions=True)
 
     async def _keep_an_admin(self, user: User, doing: str) -> None:
         # Without an enabled admin nobody could manage users from the pages again.

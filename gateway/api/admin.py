@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response
 from litestar.exceptions import ValidationException
 from litestar.exceptions.responses import create_exception_response
@@ -10,7 +12,7 @@ from gateway.api.auth import require_admin
 from gateway.domain.errors import InvalidQuery
 
 
-def invalid_query_response(request: Request, exc: InvalidQuery) -> Response:
+def invalid_query_response(request: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:
     """A query the domain refused: a 400 shaped like the framework's own validation errors."""
     return create_exception_response(request, ValidationException(exc.message))
 

@@ -17,7 +17,9 @@ from gateway.services import Services
 from gateway.store.audit import AuditFilter
 
 # Exact matches, no longer than their columns.
-Actor = Annotated[str | None, Parameter(min_length=1, max_length=200, description='"admin-token", "rule:<name>" or a user')]
+Actor = Annotated[
+    str | None, Parameter(min_length=1, max_length=200, description='"admin-token", "rule:<name>" or a user')
+]
 Action = Annotated[str | None, Parameter(min_length=1, max_length=100, description='e.g. "issue.status"')]
 SubjectType = Annotated[str | None, Parameter(min_length=1, max_length=50, description='e.g. "issue"')]
 SubjectId = Annotated[str | None, Parameter(min_length=1, max_length=200)]
@@ -50,7 +52,13 @@ class AuditController(AdminController):
         cursor: Cursor = None,
     ) -> dict[str, Any]:
         where = AuditFilter(
-            actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, app=app, since=since, until=until
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            app=app,
+            since=since,
+            until=until,
         )
         page = await services.audit_service.list(where, limit, cursor)
         return page_json(page, audit_record_json)

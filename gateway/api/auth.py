@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
@@ -11,7 +12,7 @@ from litestar.handlers import BaseRouteHandler
 from gateway.proxy.credentials import bearer_token
 
 
-def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Allow only requests bearing the configured admin token."""
     expected = connection.app.state.services.settings.admin_token
     if not expected:

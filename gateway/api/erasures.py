@@ -32,9 +32,9 @@ class ErasuresController(AdminController):
     path = "/api/erasures"
     tags = ["privacy"]
 
-    @post("/", summary="Delete every interaction, feedback and derived row of one end user; the counts", status_code=200)
+    @post(
+        "/", summary="Delete every interaction, feedback and derived row of one end user; the counts", status_code=200
+    )
     async def erase(self, services: NamedDependency[Services], data: JSONBody[ErasureRequest]) -> dict[str, Any]:
-        report = await erase_end_user(
-            services.engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api"
-        )
+        report = await erase_end_user(services.engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api")
         return {"removed": report.counts.as_dict(), "audit_seq": report.audit_seq, "subject": report.subject}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -20,7 +22,9 @@ HELD_REVIEWS_PREFIX = "/v1/reviews/"
     ),
     tags=["reviews"],
 )
-async def poll_held_answer(request: Request, services: NamedDependency[Services], task_id: FromPath[str]) -> Response[bytes]:
+async def poll_held_answer(
+    request: Request[Any, Any, Any], services: NamedDependency[Services], task_id: FromPath[str]
+) -> Response[bytes]:
     """The held answer as its review stands (see gateway.review.held_poll)."""
     answer = await services.held_answers.poll(task_id, request.headers.get("authorization"))
     return Response(answer.body, status_code=answer.status, media_type="application/json", headers=answer.headers)

@@ -47,7 +47,9 @@ class InteractionsController(AdminController):
         return page_json(page, interaction_json)
 
     @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
-    async def get_interaction(self, services: NamedDependency[Services], interaction_id: FromPath[str]) -> dict[str, Any]:
+    async def get_interaction(
+        self, services: NamedDependency[Services], interaction_id: FromPath[str]
+    ) -> dict[str, Any]:
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is None:
             raise NotFoundException(f"no interaction with id {interaction_id!r}")

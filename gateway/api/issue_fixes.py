@@ -46,7 +46,7 @@ class NewFixLink:
     created_by: Name = ADMIN_ACTOR
 
 
-def not_found_response(request: Request, exc: IssueNotFound) -> Response:
+def not_found_response(request: Request[Any, Any, Any], exc: IssueNotFound) -> Response[Any]:
     """An unknown issue: 404."""
     return create_exception_response(request, NotFoundException(str(exc)))
 
@@ -88,7 +88,9 @@ class IssueFixesController(AdminController):
         issue_id: FromPath[str],
         link_id: Annotated[
             str | None,
-            QueryParameter(min_length=1, max_length=36, description="the fix link to measure (default: the latest to go live)"),
+            QueryParameter(
+                min_length=1, max_length=36, description="the fix link to measure (default: the latest to go live)"
+            ),
         ] = None,
     ) -> dict[str, Any]:
         return effect_json(await services.effects.effect(issue_id, link_id))

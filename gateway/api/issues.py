@@ -19,7 +19,6 @@ from gateway.domain.errors import InvalidQuery
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
 
-
 # Who the audit log names for a change made with the admin token.
 ADMIN_ACTOR = "admin-token"
 
@@ -57,7 +56,9 @@ class IssuesController(AdminController):
         page = await services.issue_service.list(where, sort=sort, limit=limit, offset=offset)
         return page_json(page, issue_json)
 
-    @get("/{issue_id:str}", summary="One issue with representative examples, every member interaction id and its events")
+    @get(
+        "/{issue_id:str}", summary="One issue with representative examples, every member interaction id and its events"
+    )
     async def get_issue(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
         detail = await services.issue_service.get(issue_id)
         if detail is None:
@@ -72,10 +73,14 @@ class IssuesController(AdminController):
         found = await services.issue_service.merge_suggestions(issue_id)
         if found is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
-        candidates = [{**fields_json(candidate), "shared_keywords": list(candidate.shared_keywords)} for candidate in found]
+        candidates = [
+            {**fields_json(candidate), "shared_keywords": list(candidate.shared_keywords)} for candidate in found
+        ]
         return {"issue_id": issue_id, "candidates": candidates}
 
-    @patch("/{issue_id:str}", summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another")
+    @patch(
+        "/{issue_id:str}", summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another"
+    )
     async def change_issue(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[IssueChange]
     ) -> dict[str, Any]:

@@ -122,7 +122,9 @@ class KnowledgeController(AdminController):
         return _found(await services.knowledge.service.activate(entry_id, author=ADMIN_ACTOR), entry_id)
 
     @post(
-        "/{entry_id:str}/deactivate", summary="Take the entry out of retrieval (kept, with its history)", status_code=200
+        "/{entry_id:str}/deactivate",
+        summary="Take the entry out of retrieval (kept, with its history)",
+        status_code=200,
     )
     async def deactivate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
         return _found(await services.knowledge.service.deactivate(entry_id, author=ADMIN_ACTOR), entry_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from typing import Any
 
 import orjson
 from litestar import Controller, Request, Response, get
@@ -41,7 +42,7 @@ class ObservabilityController(Controller):
         return Response(_readiness_json(readiness), status_code=200 if readiness.ready else 503, media_type=JSON)
 
     @get("/metrics", summary="Prometheus metrics (Authorization: Bearer <metrics_token> when one is set)")
-    async def metrics(self, request: Request, services: NamedDependency[Services]) -> Response[bytes]:
+    async def metrics(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
         """Every metric in Prometheus' text format: this process's, or all processes' in the metrics folder."""
         expected = services.settings.metrics_token
         if expected is not None:

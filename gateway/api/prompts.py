@@ -65,18 +65,19 @@ def listing_json(listing: AppPromptListing) -> dict[str, Any]:
 
 def diff_json(diff: VersionDiff) -> dict[str, Any]:
     """Which versions were compared, and the unified diff of their texts."""
+
     def side(version: Any) -> dict[str, Any]:
         return {"id": version.id, "app": version.app, "model": version.model, "number": version.number}
 
     return {"from": side(diff.from_version), "to": side(diff.to_version), "diff": diff.diff}
 
 
-def not_found_response(request: Request, exc: VersionNotFound) -> Response:
+def not_found_response(request: Request[Any, Any, Any], exc: VersionNotFound) -> Response[Any]:
     """An unknown version: 404 naming the field."""
     return create_exception_response(request, NotFoundException(str(exc)))
 
 
-def conflict_response(request: Request, exc: PromptConflict) -> Response:
+def conflict_response(request: Request[Any, Any, Any], exc: PromptConflict) -> Response[Any]:
     """A change the rollout's state forbids now: 409 saying why."""
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
 
@@ -98,7 +99,9 @@ class PromptsController(AdminController):
     ) -> dict[str, Any]:
         return listing_json(await services.prompts.service.list(app))
 
-    @post("/", summary="Publish a new version (inactive, active, or as a canary); 201 with the version", status_code=201)
+    @post(
+        "/", summary="Publish a new version (inactive, active, or as a canary); 201 with the version", status_code=201
+    )
     async def publish(self, services: NamedDependency[Services], data: JSONBody[NewVersion]) -> dict[str, Any]:
         listed = await services.prompts.service.publish(
             data.app,
@@ -112,7 +115,11 @@ class PromptsController(AdminController):
         )
         return version_json(listed)
 
-    @post("/mode", summary="Set how an app's versions meet its own system message: prepend, append or replace", status_code=200)
+    @post(
+        "/mode",
+        summary="Set how an app's versions meet its own system message: prepend, append or replace",
+        status_code=200,
+    )
     async def set_mode(self, services: NamedDependency[Services], data: JSONBody[ModeChange]) -> dict[str, Any]:
         return listing_json(await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR))
 
@@ -129,11 +136,19 @@ class PromptsController(AdminController):
     async def get_version(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
         return version_json(await services.prompts.service.get(version_id))
 
-    @post("/{version_id:str}/activate", summary="Make a version active; re-activating an earlier one is a rollback", status_code=200)
+    @post(
+        "/{version_id:str}/activate",
+        summary="Make a version active; re-activating an earlier one is a rollback",
+        status_code=200,
+    )
     async def activate(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
         return version_json(await services.prompts.service.activate(version_id, ADMIN_ACTOR))
 
-    @post("/{version_id:str}/canary", summary='Roll a version out to a share of the traffic: {"share": 0.1}', status_code=200)
+    @post(
+        "/{version_id:str}/canary",
+        summary='Roll a version out to a share of the traffic: {"share": 0.1}',
+        status_code=200,
+    )
     async def canary(
         self, services: NamedDependency[Services], version_id: FromPath[str], data: JSONBody[CanaryShare]
     ) -> dict[str, Any]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+import orjson
 from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-import orjson
 from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
@@ -124,7 +124,9 @@ class ReviewsController(AdminController):
         assignee: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
         issue_id: FromQuery[str | None] = None,
-        overdue: Annotated[bool | None, Parameter(description="true: waiting past the deadline; false: the rest")] = None,
+        overdue: Annotated[
+            bool | None, Parameter(description="true: waiting past the deadline; false: the rest")
+        ] = None,
         sort: Annotated[ReviewSort, Parameter(description="queue: priority, then deadline; or newest first")] = "queue",
         limit: Limit = 50,
         offset: Offset = 0,
@@ -172,7 +174,9 @@ class ReviewsController(AdminController):
         since: Annotated[
             Since, Parameter(description="tasks opened (answers created) from (inclusive); default until - 30 days")
         ] = None,
-        until: Annotated[Until, Parameter(description="tasks opened (answers created) before (exclusive); default now")] = None,
+        until: Annotated[
+            Until, Parameter(description="tasks opened (answers created) before (exclusive); default now")
+        ] = None,
     ) -> dict[str, Any]:
         return figures_json(await services.reviews.stats(app=app, since=since, until=until))
 

@@ -29,7 +29,9 @@ class StatsController(AdminController):
         until: Annotated[datetime | None, Parameter(description="ISO 8601; exclusive; default now")] = None,
         app: FromQuery[str | None] = None,
         model: FromQuery[str | None] = None,
-        group_by: Annotated[GroupBy | None, Parameter(description="also report the totals of each app or model")] = None,
+        group_by: Annotated[
+            GroupBy | None, Parameter(description="also report the totals of each app or model")
+        ] = None,
     ) -> dict[str, Any]:
         report = await services.stats_service.report(since, until, app=app, model=model, group_by=group_by)
         return stats_json(report)

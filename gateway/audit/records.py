@@ -99,7 +99,7 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256(orjson.dumps(hashed, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def seal(entry: AuditEntry, *, seq: int, id: str, created_at: datetime, prev_hash: str) -> AuditRecord:
+def seal(entry: AuditEntry, *, seq: int, id: str, created_at: datetime, prev_hash: str) -> AuditRecord:  # noqa: A002 - the record's field
     """The record that stores `entry` at `seq`, chained to the record whose hash is `prev_hash`."""
     unsealed = AuditRecord(
         seq=seq,

@@ -66,11 +66,18 @@ class ChainVerifier:
         previous = self._previous
         expected_seq = 1 if previous is None else previous.seq + 1
         if record.seq < expected_seq:
-            return Break(record.seq, f"record {record.seq} comes after record {expected_seq - 1}: records are out of order")
+            return Break(
+                record.seq, f"record {record.seq} comes after record {expected_seq - 1}: records are out of order"
+            )
         if record.seq > expected_seq:
-            return Break(expected_seq, _missing(expected_seq, record.seq - 1, f"record {record.seq} follows record {expected_seq - 1}"))
+            return Break(
+                expected_seq,
+                _missing(expected_seq, record.seq - 1, f"record {record.seq} follows record {expected_seq - 1}"),
+            )
         if record_hash(record) != record.hash:
-            return Break(record.seq, "its contents do not match its hash: it was edited, or moved from elsewhere in the chain")
+            return Break(
+                record.seq, "its contents do not match its hash: it was edited, or moved from elsewhere in the chain"
+            )
         if previous is None and record.prev_hash != GENESIS_HASH:
             return Break(record.seq, "it is the first record but its prev_hash is not the genesis value")
         if previous is not None and record.prev_hash != previous.hash:
@@ -78,7 +85,9 @@ class ChainVerifier:
         head = self._head
         if head is not None and record.seq == head.seq:
             if record.hash != head.hash:
-                return Break(record.seq, "its hash differs from the one the chain head recorded for it: it was replaced")
+                return Break(
+                    record.seq, "its hash differs from the one the chain head recorded for it: it was replaced"
+                )
             self._head_reached = True
         return None
 
@@ -87,7 +96,9 @@ class ChainVerifier:
         if self._head_reached or self._head is None:
             return None
         last = 0 if self._previous is None else self._previous.seq
-        return Break(last + 1, _missing(last + 1, self._head.seq, f"the chain head says record {self._head.seq} exists"))
+        return Break(
+            last + 1, _missing(last + 1, self._head.seq, f"the chain head says record {self._head.seq} exists")
+        )
 
 
 def _missing(first: int, last: int, evidence: str) -> str:

@@ -91,7 +91,7 @@ def chunked(chunks: list[bytes], *, last: bool = True) -> bytes:
 
 
 def _post(body: bytes, **kwargs: object) -> bytes:
-    return http_request(b"POST", CHAT, body, **kwargs)  # type: ignore[arg-type]
+    return http_request(b"POST", CHAT, body, **kwargs)  # type: ignore[arg-type]  # kwargs: http_request's keywords
 
 
 def malformed_json() -> list[BadRequest]:
@@ -206,7 +206,9 @@ def framing(max_request_bytes: int) -> list[BadRequest]:
 
 def disconnects() -> list[BadRequest]:
     """Clients that leave while the gateway waits for, or relays, the upstream's answer."""
-    slow_stream = orjson.dumps({"model": "slow-gpt", "stream": True, "messages": [{"role": "user", "content": "a b c d e f g h"}]})
+    slow_stream = orjson.dumps(
+        {"model": "slow-gpt", "stream": True, "messages": [{"role": "user", "content": "a b c d e f g h"}]}
+    )
     slow_json = orjson.dumps({"model": "slow-gpt", "messages": [{"role": "user", "content": "hi"}]})
     return [
         BadRequest("hangs up mid-stream", _post(slow_stream), Ending.HANG_UP_MID_ANSWER),

@@ -60,7 +60,12 @@ def token_logprobs(tokens: list[str], confidence: float, top: int) -> list[dict[
         last_of_odd = index == len(tokens) - 1 and len(tokens) % 2 == 1
         logprob = base if last_of_odd else base + (spread if index % 2 == 0 else -spread)
         entries.append(
-            {"token": token, "logprob": logprob, "bytes": list(token.encode()), "top_logprobs": _top(token, logprob, top)}
+            {
+                "token": token,
+                "logprob": logprob,
+                "bytes": list(token.encode()),
+                "top_logprobs": _top(token, logprob, top),
+            }
         )
     return entries
 

@@ -36,21 +36,15 @@ class AnswerRule:
     wrong: str
 
 
-TRANSFER_FEE = AnswerRule(
-    ("transfer fee",), "The transfer fee is 1%", "The transfer fee is 1%.", "There is no fee."
-)
+TRANSFER_FEE = AnswerRule(("transfer fee",), "The transfer fee is 1%", "The transfer fee is 1%.", "There is no fee.")
 CLOSE_ACCOUNT = AnswerRule(
     ("close my account", "cancel my account", "delete my account"),
     "Settings > Account > Close account",
     "Go to Settings > Account > Close account.",
     "Sorry, I cannot help with account questions.",
 )
-OPENING_HOURS = AnswerRule(
-    ("opening hours", "are you open"), None, "We are open 9:00-17:00, Monday to Friday.", ""
-)
-CARD_DELIVERY = AnswerRule(
-    ("card arrive", "card delivery"), None, "A new card arrives within 5 working days.", ""
-)
+OPENING_HOURS = AnswerRule(("opening hours", "are you open"), None, "We are open 9:00-17:00, Monday to Friday.", "")
+CARD_DELIVERY = AnswerRule(("card arrive", "card delivery"), None, "A new card arrives within 5 working days.", "")
 RULES: tuple[AnswerRule, ...] = (TRANSFER_FEE, CLOSE_ACCOUNT, OPENING_HOURS, CARD_DELIVERY)
 
 
@@ -66,7 +60,8 @@ def system_text(req: dict[str, Any]) -> str:
     """Every system/developer text of a chat or Responses request, joined (the Responses `instructions` too)."""
     turns = req.get("messages")
     if not isinstance(turns, list):
-        turns = req.get("input") if isinstance(req.get("input"), list) else []
+        given = req.get("input")
+        turns = given if isinstance(given, list) else []
     parts = [_text(t.get("content")) for t in turns if isinstance(t, dict) and t.get("role") in SYSTEM_ROLES]
     parts.append(_text(req.get("instructions")))
     return "\n".join(parts)

@@ -55,7 +55,14 @@ import uvicorn
 from gateway.demo import payloads
 from gateway.demo.threaded_server import ThreadedServer
 
-__all__ = ["FakeUpstreamApp", "RecordedRequest", "RunningFakeUpstream", "create_fake_upstream", "main", "run_fake_upstream"]
+__all__ = [
+    "FakeUpstreamApp",
+    "RecordedRequest",
+    "RunningFakeUpstream",
+    "create_fake_upstream",
+    "main",
+    "run_fake_upstream",
+]
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -146,7 +153,7 @@ def _decode_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 async def _read_body(receive: Receive) -> bytes:
     message = await receive()
-    body = message.get("body", b"")
+    body: bytes = message.get("body", b"")
     if not message.get("more_body"):
         return body
     parts = [body]
@@ -173,7 +180,8 @@ async def _send_json(send: Send, status: int, body: bytes) -> None:
 async def _until_disconnect(receive: Receive) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(HANG_SECONDS):
-            while (await receive())["type"] != "http.disconnect":
+            # receive() is the wait; the pause only keeps a server whose receive() returns at once from spinning.
+            while (await receive())["type"] != "http.disconnect":  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
 
@@ -230,7 +238,9 @@ class FakeUpstreamApp:
             model = model if isinstance(model, str) else ""
             if model.startswith("error-"):
                 return await self._fail(send, model)
-            override = orjson.dumps(_decode_headers(raw_headers), option=orjson.OPT_SORT_KEYS).decode() if echo else None
+            override = (
+                orjson.dumps(_decode_headers(raw_headers), option=orjson.OPT_SORT_KEYS).decode() if echo else None
+            )
             reply = endpoint(request, override)
             if delay is None:
                 delay = SLOW_DELAY if model.startswith("slow") else 0.0

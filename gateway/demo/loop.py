@@ -27,7 +27,6 @@ import httpx
 import openai
 from rich.console import Console
 from rich.table import Table
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering import SentenceTransformerEmbedder
@@ -271,6 +270,8 @@ async def _loop(
         with steps.step("Effect: the issue's negative rate before and after the fix went live"):
             live_at = resolved.link.live_at if resolved.link else datetime.now(UTC)
             first = await InteractionStore(engine).get(min(a.interaction_id for a in before))
+            if first is None:
+                raise RuntimeError("the demo's first question was not recorded")
             # Before and after are windows of equal length on either side of live_at. Measured as of the moment
             # the after window reaches back to the first question, so the before window holds all the traffic
             # before the fix; no traffic arrives until then, so this is what waiting for that moment would show.

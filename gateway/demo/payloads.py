@@ -125,6 +125,7 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
     if req.get("stream"):
         return _chat_stream(req, head, text, tool)
     logprobs = None
+    message: dict[str, Any]
     if tool is None:
         message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
         finish, completion = "stop", count_tokens(text)
@@ -134,12 +135,18 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
         call = {"id": new_id("call_"), "type": "function", "function": {"name": tool[0], "arguments": tool[1]}}
         message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None, "annotations": []}
         finish, completion = "tool_calls", count_tokens(tool[1])
-    usage = _usage(prompt_tokens(messages), completion)
+    usage: dict[str, Any] = _usage(prompt_tokens(messages), completion)
     usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
     usage["completion_tokens_details"] = {"reasoning_tokens": 0, "audio_tokens": 0}
     choice = {"index": 0, "message": message, "logprobs": logprobs, "finish_reason": finish}
     return orjson.dumps(
-        {**head, "choices": [choice], "usage": usage, "service_tier": "default", "system_fingerprint": SYSTEM_FINGERPRINT}
+        {
+            **head,
+            "choices": [choice],
+            "usage": usage,
+            "service_tier": "default",
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+        }
     )
 
 
@@ -173,9 +180,7 @@ def _chat_stream(req: dict[str, Any], head: dict[str, Any], text: str, tool: tup
         call = {"index": 0, "id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": ""}}
         first = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
         events = [chunk(orjson.dumps(first))]
-        events += [
-            chunk(orjson.dumps({"tool_calls": [{"index": 0, "function": {"arguments": p}}]})) for p in pieces
-        ]
+        events += [chunk(orjson.dumps({"tool_calls": [{"index": 0, "function": {"arguments": p}}]})) for p in pieces]
         events.append(chunk(b"{}", b'"tool_calls"'))
     if include_usage:
         usage = _usage(prompt_tokens(req.get("messages")), count_tokens(text if tool is None else tool[1]))
@@ -305,8 +310,9 @@ def fake_embedding(item: Any, dimensions: int = 8) -> list[float]:
 def embeddings(req: dict[str, Any], override: str | None = None) -> bytes:
     given = req.get("input")
     single = isinstance(given, str) or (isinstance(given, list) and bool(given) and isinstance(given[0], int))
-    items = [given] if single else list(given) if isinstance(given, list) else []
-    dimensions = req.get("dimensions") if isinstance(req.get("dimensions"), int) else 8
+    items: list[Any] = [given] if single else list(given) if isinstance(given, list) else []
+    asked = req.get("dimensions")
+    dimensions = asked if isinstance(asked, int) else 8
     as_base64 = req.get("encoding_format") == "base64"
     data = []
     for index, item in enumerate(items):

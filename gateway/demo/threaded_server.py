@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import uvicorn
 
@@ -23,7 +23,7 @@ class ThreadedServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        lifespan: str = "off",
+        lifespan: Literal["auto", "on", "off"] = "off",
         loop: str = "asyncio",
         http: str = "auto",
     ) -> None:

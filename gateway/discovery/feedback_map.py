@@ -100,7 +100,9 @@ def map_update(ids: Sequence[str], coordinates: np.ndarray, kept: Mapping[str, P
     return MapUpdate(False, added, removed)
 
 
-async def keep_map(store: FeedbackMapStore, app: str, ids: Sequence[str], coordinates: np.ndarray, *, refitted: bool) -> None:
+async def keep_map(
+    store: FeedbackMapStore, app: str, ids: Sequence[str], coordinates: np.ndarray, *, refitted: bool
+) -> None:
     """Compute and keep `app`'s map after a pass that reduced `ids` to `coordinates`."""
     kept = {} if refitted else await store.load(app)
     # Arithmetic over every complaint (100k on a busy app): off the event loop.

@@ -63,7 +63,11 @@ async def run_periodically(
             for app in summary.apps:
                 logger.info(
                     "clustered %s: %d items, %d issues (%d new), %d noise",
-                    app.app, app.items, app.clusters, app.new_issues, app.noise,
+                    app.app,
+                    app.items,
+                    app.clusters,
+                    app.new_issues,
+                    app.noise,
                 )
             if on_pass is not None:
                 on_pass(summary)

@@ -48,7 +48,11 @@ def title_clusters(
         previous = tracked.get(outcome.issue_id) if outcome.issue_id else None
         if previous is not None and previous.renamed:
             continue
-        if previous is not None and previous.summary and _keywords_kept(previous.keywords, cluster.keywords) >= MIN_KEYWORDS_KEPT:
+        if (
+            previous is not None
+            and previous.summary
+            and _keywords_kept(previous.keywords, cluster.keywords) >= MIN_KEYWORDS_KEPT
+        ):
             titles[outcome.cluster_index] = ClusterTitle(title=previous.title, summary=previous.summary)
             continue
         try:

@@ -37,7 +37,8 @@ def tool_call_of(raw: Any) -> ToolCall | None:
     """A chat completions tool call ({"function": {...}}) or a Responses function_call item, as a ToolCall."""
     if not isinstance(raw, dict):
         return None
-    function = raw.get("function") if isinstance(raw.get("function"), dict) else raw
+    nested = raw.get("function")
+    function = nested if isinstance(nested, dict) else raw
     name = function.get("name")
     if not isinstance(name, str):
         return None

@@ -92,7 +92,9 @@ def rate_progress(goal: Goal, current: float | None, feedback: int, now: datetim
     target_value = goal.baseline * (1 - goal.target)
     gap = goal.baseline - target_value
     progress = 1.0 if gap <= 0 else min(max((goal.baseline - current) / gap, 0.0), 1.0)
-    return GoalProgress(goal, current, target_value, progress, _state(current <= target_value, progress, goal, now), feedback)
+    return GoalProgress(
+        goal, current, target_value, progress, _state(current <= target_value, progress, goal, now), feedback
+    )
 
 
 def review_share(tasks: Iterable[dict[str, Any]], hours: int, now: datetime) -> tuple[int, int]:
@@ -146,9 +148,19 @@ class GoalService:
         now = self._clock()
         report = await self._stats.report(since=now - RATE_WINDOW, until=now, app=app)
         if report.totals.negative_rate is None:
-            raise InvalidQuery("app", f"{app} has no feedback in the last {RATE_WINDOW.days} days to take a baseline from")
-        return await self._insert(app, "negative_rate_reduction", reduction, None, report.totals.negative_rate,
-                                  now + MONTH * months, actor, now)
+            raise InvalidQuery(
+                "app", f"{app} has no feedback in the last {RATE_WINDOW.days} days to take a baseline from"
+            )
+        return await self._insert(
+            app,
+            "negative_rate_reduction",
+            reduction,
+            None,
+            report.totals.negative_rate,
+            now + MONTH * months,
+            actor,
+            now,
+        )
 
     async def set_review_goal(self, app: str, share: float, hours: int, *, actor: str) -> Goal:
         """Aim to review `share` (0.95 for 95 %) of `app`'s tasks within `hours`."""
@@ -158,17 +170,33 @@ class GoalService:
         return await self._insert(app, "tasks_reviewed_within", share, hours, None, None, actor, self._clock())
 
     async def _insert(
-        self, app: str, kind: GoalKind, target: float, hours: int | None, baseline: float | None,
-        due_at: datetime | None, actor: str, now: datetime,
+        self,
+        app: str,
+        kind: GoalKind,
+        target: float,
+        hours: int | None,
+        baseline: float | None,
+        due_at: datetime | None,
+        actor: str,
+        now: datetime,
     ) -> Goal:
         if not app or len(app) > 200:
             raise InvalidQuery("app", "'app' must be 1 to 200 characters")
-        row = {
-            "id": str(uuid_utils.uuid7()), "app": app, "kind": kind, "target": target, "hours": hours,
-            "baseline": baseline, "due_at": due_at, "created_by": actor, "created_at": now,
+        row: dict[str, Any] = {
+            "id": str(uuid_utils.uuid7()),
+            "app": app,
+            "kind": kind,
+            "target": target,
+            "hours": hours,
+            "baseline": baseline,
+            "due_at": due_at,
+            "created_by": actor,
+            "created_at": now,
         }
         after = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
-        audit = AuditEntry(actor=actor, action="goal.set", subject_type="goal", subject_id=row["id"], app=app, after=after)
+        audit = AuditEntry(
+            actor=actor, action="goal.set", subject_type="goal", subject_id=row["id"], app=app, after=after
+        )
         return Goal(**(await self._store.insert(row, audit)))
 
     async def remove(self, goal_id: str, *, actor: str) -> bool:
@@ -176,8 +204,14 @@ class GoalService:
         goal = await self._store.get(goal_id)
         if goal is None:
             return False
-        audit = AuditEntry(actor=actor, action="goal.delete", subject_type="goal", subject_id=goal_id, app=goal["app"],
-                           before={"kind": goal["kind"], "target": goal["target"], "hours": goal["hours"]})
+        audit = AuditEntry(
+            actor=actor,
+            action="goal.delete",
+            subject_type="goal",
+            subject_id=goal_id,
+            app=goal["app"],
+            before={"kind": goal["kind"], "target": goal["target"], "hours": goal["hours"]},
+        )
         return await self._store.delete(goal_id, audit)
 
     async def goals(self, app: str | None = None) -> list[Goal]:

@@ -22,7 +22,9 @@ class EntryUse:
     status_code: int | None
 
 
-async def interactions_using(store: KnowledgeUsageStore, entry: KnowledgeEntry, limit: int = USED_BY_LIMIT) -> list[EntryUse]:
+async def interactions_using(
+    store: KnowledgeUsageStore, entry: KnowledgeEntry, limit: int = USED_BY_LIMIT
+) -> list[EntryUse]:
     """The newest interactions of the entry's app whose policies note lists the entry (any of its versions)."""
     rows = await store.interactions_using(entry.app, entry.id, limit)
     return [EntryUse(row["id"], row["created_at"], row["model"], row["status_code"]) for row in rows]

@@ -205,7 +205,5 @@ async def drift_checks(
     baseline_by_app = {g.key: g.summary for g in baseline.groups or () if g.key is not None}
     empty = FeedbackSummary(0, 0, None, None, None, None, 0, None)
     names = sorted(set(recent_by_app) | set(baseline_by_app)) if apps is None else list(apps)
-    checks = [
-        drift_check(app, recent_by_app.get(app, empty), baseline_by_app.get(app, empty), rule) for app in names
-    ]
+    checks = [drift_check(app, recent_by_app.get(app, empty), baseline_by_app.get(app, empty), rule) for app in names]
     return sorted(checks, key=lambda c: (not c.alert, c.p_value if c.p_value is not None else 2.0, c.app))

@@ -29,7 +29,7 @@ async def keyset_page(
     fetch: Callable[[int], Awaitable[Sequence[R]]],
     limit: int,
     build: Callable[[R], T],
-    cursor_of: Callable[[R], str] = lambda row: row["id"],  # type: ignore[index]
+    cursor_of: Callable[[R], str] = lambda row: row["id"],  # type: ignore[index]  # the default is for mapping rows
 ) -> Page[T]:
     """A page of a newest-first listing whose rows `fetch(n)` returns after the cursor (by default a row's id)."""
     # One row more than asked tells whether another page follows.

@@ -66,14 +66,12 @@ def may_be_buffered(interaction_id: str, now: datetime) -> bool:
     minted = gateway_id_time(interaction_id)
     if minted is not None:
         return now - LONGEST_ANSWER <= minted <= now + CLOCK_SKEW
-    if _is_uuid(interaction_id):
-        # UUID-shaped but not a gateway id as the gateway writes it: a random or mangled id.
-        return False
-    # Perhaps an upstream's response id ("chatcmpl-…", "resp_…"; other OpenAI-compatible upstreams
+    # A UUID-shaped id that is not a gateway id as the gateway writes it is a random or mangled id.
+    # Anything else is perhaps an upstream's response id ("chatcmpl-…", "resp_…"; other OpenAI-compatible upstreams
     # use other shapes), which carries no time and is known only once the writer parses the answer.
     # Apps do send feedback by it right after the answer, so a miss may still wait: the
     # once-per-interval limit on hurrying is what keeps this from being abused.
-    return True
+    return not _is_uuid(interaction_id)
 
 
 def _is_uuid(value: str) -> bool:
@@ -119,4 +117,6 @@ class WriterCatchUp:
         try:
             await asyncio.wait_for(waiting, LONGEST_WAIT_SECONDS)
         except TimeoutError:
-            logger.warning("the interaction writer is behind by %d; answering from what is stored", self._writer.backlog)
+            logger.warning(
+                "the interaction writer is behind by %d; answering from what is stored", self._writer.backlog
+            )

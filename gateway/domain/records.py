@@ -13,5 +13,5 @@ def from_columns(record_type: type[R], row: dict[str, Any], **computed: Any) -> 
 
     A column the row leaves out is None, as it would be stored (rows built for inserts omit NULLs).
     """
-    names = (field.name for field in fields(record_type))  # type: ignore[arg-type]
+    names = (field.name for field in fields(record_type))  # type: ignore[arg-type]  # R is always a dataclass
     return record_type(**{name: row.get(name) for name in names if name not in computed}, **computed)

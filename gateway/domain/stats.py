@@ -81,4 +81,3 @@ class StatsService:
         if end - start > MAX_RANGE:
             raise InvalidQuery("since", f"the range from 'since' to 'until' may span at most {MAX_RANGE.days} days")
         return start, end
-

@@ -96,7 +96,9 @@ class FixLinkService:
             raise InvalidQuery("arm", f"'arm' must be one of {', '.join(FIX_ARMS)}")
         if kind == "knowledge" and arm == "canary":
             raise InvalidQuery("arm", "knowledge-base entries have no canary arm: link them with arm 'live'")
-        found = await (self._store.knowledge_entry(fix_id) if kind == "knowledge" else self._store.prompt_version(fix_id))
+        found = await (
+            self._store.knowledge_entry(fix_id) if kind == "knowledge" else self._store.prompt_version(fix_id)
+        )
         what = "knowledge-base entry" if kind == "knowledge" else "prompt version"
         if found is None:
             raise InvalidQuery("fix_id", f"no {what} with id {fix_id!r}")

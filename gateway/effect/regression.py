@@ -26,8 +26,8 @@ from gateway.config import Settings
 from gateway.effect.records import FixLink
 from gateway.effect.service import EffectSettings, Window, effect_settings
 from gateway.effect.statistics import Comparison, GroupCounts, compare
-from gateway.effect.topic import count_topic, topic_centroids
-from gateway.effect.verdict import percent, p_text
+from gateway.effect.topic import Grouping, count_topic, topic_centroids
+from gateway.effect.verdict import p_text, percent
 from gateway.store.fix_links import FixLinkStore
 from gateway.store.issues import IssueStore
 
@@ -65,10 +65,12 @@ async def check_regression(
     counts: dict[str, GroupCounts] = {}
     for name, window in (("first", first), ("latest", latest)):
         found = await count_topic(
-            engine, embedder, app, centroids, window.since, window.until, config.topic_threshold, lambda _row: name
+            engine, embedder, app, centroids, window.since, window.until, config.topic_threshold, _all_in(name)
         )
         counts[name] = found.groups.get(name, GroupCounts(0, 0, 0))
-    result = compare(counts["first"], counts["latest"], config.minimum, ("the first window after the fix", "the latest window"))
+    result = compare(
+        counts["first"], counts["latest"], config.minimum, ("the first window after the fix", "the latest window")
+    )
     climbed = result.difference is not None and result.difference > 0 and result.significant(config.alpha)
     return RegressionCheck(issue_id, fix, first, latest, result, climbed)
 
@@ -135,10 +137,17 @@ def _window_json(window: Window, counts: GroupCounts) -> dict[str, Any]:
     }
 
 
-async def check_regressions_after_run(engine: AsyncEngine, settings: Settings, embedder: Embedder, app: str) -> list[str]:
+async def check_regressions_after_run(
+    engine: AsyncEngine, settings: Settings, embedder: Embedder, app: str
+) -> list[str]:
     """reopen_regressed_issues for a clustering pass: any failure is logged and yields no reopened issue."""
     try:
         return await reopen_regressed_issues(engine, settings, embedder, app)
     except Exception:
         logger.exception("checking %s's resolved issues for regressions after their fixes failed", app)
         return []
+
+
+def _all_in(group: str) -> Grouping:
+    """A grouping that puts every interaction in `group`."""
+    return lambda _row: group

@@ -136,7 +136,9 @@ class EffectService:
         fixes = tuple(FixLink.from_row(row) for row in await self._links.for_issue(issue_id))
         empty = IssueEffect(issue_id, issue["app"], now, None, fixes, None, None, None, None)
         if not fixes:
-            return _with(empty, reason=f"no fix is linked to this issue yet: POST /api/issues/{issue_id}/fixes links one")
+            return _with(
+                empty, reason=f"no fix is linked to this issue yet: POST /api/issues/{issue_id}/fixes links one"
+            )
         chosen = [fix for fix in fixes if fix.id == link_id] if link_id is not None else [fixes[-1]]
         if not chosen:
             return _with(empty, reason=f"no fix link {link_id!r} on this issue")
@@ -157,11 +159,20 @@ class EffectService:
             return (when, arm_of(row["policies"]) if arm_of is not None and when == "after" else None)
 
         counts = await count_topic(
-            self._engine, embedder, issue["app"], centroids, before.since, after.until, self.settings.topic_threshold, group_of
+            self._engine,
+            embedder,
+            issue["app"],
+            centroids,
+            before.since,
+            after.until,
+            self.settings.topic_threshold,
+            group_of,
         )
         groups = counts.groups
         alpha, minimum = self.settings.alpha, self.settings.minimum
-        by_time = compare(_sum(groups, "before"), _sum(groups, "after"), minimum, ("the before window", "the after window"))
+        by_time = compare(
+            _sum(groups, "before"), _sum(groups, "after"), minimum, ("the before window", "the after window")
+        )
         before_after = EffectComparison(
             "before_after",
             "before",
@@ -208,7 +219,9 @@ def canary_arm_reader(version_id: str) -> Callable[[Any], str | None]:
 
 def _sum(groups: Mapping[Hashable, GroupCounts], when: str, arm: str | None = None) -> GroupCounts:
     """The counts of every (when, arm) group matching `when` (and `arm`, when given)."""
-    chosen = [c for key, c in groups.items() if isinstance(key, tuple) and key[0] == when and (arm is None or key[1] == arm)]
+    chosen = [
+        c for key, c in groups.items() if isinstance(key, tuple) and key[0] == when and (arm is None or key[1] == arm)
+    ]
     return GroupCounts(
         sum(c.interactions for c in chosen), sum(c.negative for c in chosen), sum(c.with_feedback for c in chosen)
     )

@@ -144,7 +144,9 @@ def shortfall(counts: GroupCounts, minimum: MinimumCounts, name: str) -> str | N
     if counts.interactions < minimum.interactions:
         return f"{name} has {counts.interactions} interactions; at least {minimum.interactions} are needed"
     if counts.with_feedback < minimum.with_feedback:
-        return f"{name} has {counts.with_feedback} interactions with feedback; at least {minimum.with_feedback} are needed"
+        return (
+            f"{name} has {counts.with_feedback} interactions with feedback; at least {minimum.with_feedback} are needed"
+        )
     return None
 
 

@@ -70,7 +70,7 @@ def on_topic(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, threshold
     if len(vectors) == 0:
         return np.zeros(0, dtype=bool)
     own_cosine = vectors @ own
-    placed = own_cosine >= threshold
+    placed: np.ndarray = own_cosine >= threshold
     if len(others):
         placed &= own_cosine > (vectors @ others.T).max(axis=1)
     return placed
@@ -90,7 +90,8 @@ async def topic_centroids(engine: AsyncEngine, embedder: Embedder, app: str, iss
     wanted = [issue_id, *rivals]
     requests = await requests_of(engine, [i for issue in wanted for i in sources[issue]])
     questions = {
-        issue: [q for q in (last_user_message(requests.get(i)) for i in sources[issue]) if q.strip()] for issue in wanted
+        issue: [q for q in (last_user_message(requests.get(i)) for i in sources[issue]) if q.strip()]
+        for issue in wanted
     }
     texts = list(dict.fromkeys(q for issue in wanted for q in questions[issue]))
     if not questions[issue_id]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 
-from gateway.export.examples import TrainingExample
+from gateway.export.examples import Json, TrainingExample
 
 
 class ExportFormat(StrEnum):
@@ -44,7 +44,7 @@ def jsonl_line(example: TrainingExample) -> str | None:
     return _line(example.as_json())
 
 
-def _line(document: dict) -> str:
+def _line(document: Json) -> str:
     # ensure_ascii=False: keeps non-English training text readable and the file smaller.
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 

@@ -105,7 +105,7 @@ class RetrainTrigger:
         error: str | None = None
         try:
             status = await self._post(self._url, body, headers)
-        except Exception as exc:  # the webhook's failure must never fail the decision or feedback behind it
+        except Exception as exc:  # noqa: BLE001 - the webhook's failure must never fail the decision or feedback behind it
             error = f"{type(exc).__name__}: {exc}"
         if error is not None or (status is not None and status >= 300):
             logger.warning("retrain webhook %s for trigger %s failed: %s", self._url, trigger["id"], error or status)

@@ -11,7 +11,13 @@ from gateway.feedback.delay_histogram import DelayHistogram
 
 # What a tally counts over current feedback (the columns of a daily roll-up row).
 COUNTS = (
-    "feedback", "interactions_with_feedback", "negative", "positive", "rating_sum", "rating_count", "corrections",
+    "feedback",
+    "interactions_with_feedback",
+    "negative",
+    "positive",
+    "rating_sum",
+    "rating_count",
+    "corrections",
     # Conversational calls (not embeddings) answered with a 200, for review automation.
     "answers",
 )

@@ -63,7 +63,6 @@ def _check(limiter: RateLimiter | None, key: Hashable, who: str) -> None:
     if wait is not None:
         retry_after = max(1, math.ceil(wait))
         message = (
-            f"too much feedback from {who}: at most {limiter.per_minute} posts a minute; "
-            f"try again in {retry_after} s"
+            f"too much feedback from {who}: at most {limiter.per_minute} posts a minute; try again in {retry_after} s"
         )
         raise RateLimited(message, retry_after)

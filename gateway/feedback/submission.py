@@ -112,7 +112,7 @@ def _thumbs(value: Any) -> str | None:
         return None
     if isinstance(value, str) and value in THUMBS:
         return value
-    raise InvalidSubmission(f"'thumbs' must be \"up\" or \"down\", not {_show(value)}", "thumbs")
+    raise InvalidSubmission(f'\'thumbs\' must be "up" or "down", not {_show(value)}', "thumbs")
 
 
 def _rating(value: Any) -> int | None:

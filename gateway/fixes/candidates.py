@@ -22,7 +22,7 @@ from gateway.knowledge.fields import checked_content, checked_questions, checked
 from gateway.knowledge.index import IndexedEntry, KnowledgeIndex, RetrievalSettings, build_index, index_texts
 from gateway.knowledge.injection import InjectionFormat, with_reference
 from gateway.prompts.policy import INJECTORS
-from gateway.prompts.records import DEFAULT_MODE, MODES, Mode
+from gateway.prompts.records import DEFAULT_MODE, MODES, Mode, is_mode
 from gateway.prompts.service import MAX_TEXT
 
 Json = dict[str, Any]
@@ -74,9 +74,9 @@ def prompt_candidate(text: str, mode: str | None = None) -> PromptCandidate:
         raise InvalidQuery("text", "'text' must be the instructions: a non-empty string")
     if len(text) > MAX_TEXT:
         raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")
-    if mode is not None and mode not in MODES:
-        raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
-    return PromptCandidate(text, mode)  # type: ignore[arg-type]  # checked against MODES above
+    if mode is None or is_mode(mode):
+        return PromptCandidate(text, mode)
+    raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,7 @@ class PreviewItem:
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> PreviewItem:
         """An item as stored."""
-        return cls(**{name: item.get(name) for name in cls.__slots__})  # type: ignore[arg-type]
+        return cls(**{name: item.get(name) for name in cls.__slots__})  # type: ignore[arg-type]  # the JSON as_json wrote
 
     def json(self) -> Row:
         """The item as stored and shown."""

@@ -69,5 +69,5 @@ async def replay(
         detail = str(message or raw[:MAX_ERROR_CHARS].decode("utf-8", errors="replace"))
         status = response.status_code
         return ReplayResult(None, f"upstream answered {status}: {detail}"[:MAX_ERROR_CHARS], status)
-    text = summarise_response(endpoint, answer).get("response_text")
-    return ReplayResult(text if isinstance(text, str) else None, None, response.status_code)
+    answer_text = summarise_response(endpoint, answer).get("response_text")
+    return ReplayResult(answer_text if isinstance(answer_text, str) else None, None, response.status_code)

@@ -79,6 +79,6 @@ class FixSnapshots(Generic[Snapshot]):
         while True:
             try:
                 await self.refresh()
-            except Exception:  # noqa: BLE001 - a store outage keeps the last snapshots in force
+            except Exception:  # a store outage keeps the last snapshots in force
                 logger.warning("could not refresh %s fixes; keeping the ones last loaded", self._kind, exc_info=True)
             await asyncio.sleep(self._interval)

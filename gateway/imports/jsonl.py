@@ -97,7 +97,11 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
         raise BadLine(f"feedback[{index}]: {exc.message}") from None
     created_at = _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"])
     return submission.as_event(
-        interaction, created_at=created_at, user_id=submission.user_id, submitted_via="import", seconds_after_answer=None
+        interaction,
+        created_at=created_at,
+        user_id=submission.user_id,
+        submitted_via="import",
+        seconds_after_answer=None,
     )
 
 

@@ -54,13 +54,13 @@ def checked_questions(questions: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(checked))
 
 
-def checked_tags(tags: Sequence[str]) -> tuple[str, ...]:
+def checked_tags(tags: Sequence[object]) -> tuple[str, ...]:
     """Tags, trimmed, duplicates dropped; each 1-50 letters, digits, spaces or . : / + _ -."""
     if isinstance(tags, str):
         raise InvalidQuery("tags", "tags must be a list of strings, not one string")
     if len(tags) > MAX_TAGS:
         raise InvalidQuery("tags", f"at most {MAX_TAGS} tags, got {len(tags)}")
-    checked = []
+    checked: list[str] = []
     for position, tag in enumerate(tags):
         tag = tag.strip() if isinstance(tag, str) else tag
         if not isinstance(tag, str) or not TAG.fullmatch(tag):

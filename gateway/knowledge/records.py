@@ -78,4 +78,3 @@ class EntryVersion:
             tags=tuple(row["tags"] or ()),
             active=bool(row["active"]),
         )
-

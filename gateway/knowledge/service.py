@@ -63,19 +63,33 @@ class KnowledgeService:
         """A new entry (version 1); `detail` goes into the audit record (e.g. the review task it resolves)."""
         app = checked_app(app)
         fields = EntryFields(
-            checked_title(title), checked_content(content), checked_questions(example_questions), checked_tags(tags),
+            checked_title(title),
+            checked_content(content),
+            checked_questions(example_questions),
+            checked_tags(tags),
             bool(active),
         )
         now = self._clock()
         entry_id = str(uuid_utils.uuid7())
         values = {
-            "id": entry_id, "app": app, **_columns(fields), "version": 1, "author": author,
-            "created_at": now, "updated_at": now,
+            "id": entry_id,
+            "app": app,
+            **_columns(fields),
+            "version": 1,
+            "author": author,
+            "created_at": now,
+            "updated_at": now,
         }
         entry = KnowledgeEntry.from_row(values)
         audit = AuditEntry(
-            actor=author, action=AUDIT_ACTIONS["created"], subject_type=SUBJECT, subject_id=entry_id, app=app,
-            before=None, after=entry.fields(), detail=detail,
+            actor=author,
+            action=AUDIT_ACTIONS["created"],
+            subject_type=SUBJECT,
+            subject_id=entry_id,
+            app=app,
+            before=None,
+            after=entry.fields(),
+            detail=detail,
         )
         version = _version_row(entry_id, 1, fields, author, "created", None, now)
         await self._store.insert(EntryWrite(values, version, audit))
@@ -180,8 +194,14 @@ class KnowledgeService:
             after = KnowledgeEntry.from_row({**row, **values})
             restored_from = (detail or {}).get("restored_from") if change == "restored" else None
             audit = AuditEntry(
-                actor=author, action=AUDIT_ACTIONS[change], subject_type=SUBJECT, subject_id=entry_id,
-                app=before.app, before=before.fields(), after=after.fields(), detail=detail,
+                actor=author,
+                action=AUDIT_ACTIONS[change],
+                subject_type=SUBJECT,
+                subject_id=entry_id,
+                app=before.app,
+                before=before.fields(),
+                after=after.fields(),
+                detail=detail,
             )
             return EntryWrite(values, _version_row(entry_id, number, fields, author, change, restored_from, now), audit)
 
@@ -211,6 +231,11 @@ def _version_row(
     entry_id: str, number: int, fields: EntryFields, author: str, change: str, restored_from: int | None, now: datetime
 ) -> Row:
     return {
-        "entry_id": entry_id, "version": number, **_columns(fields), "author": author, "change": change,
-        "restored_from": restored_from, "created_at": now,
+        "entry_id": entry_id,
+        "version": number,
+        **_columns(fields),
+        "author": author,
+        "change": change,
+        "restored_from": restored_from,
+        "created_at": now,
     }

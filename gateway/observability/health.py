@@ -41,7 +41,7 @@ async def check_readiness(
     expected = expected_revision()
     try:
         found = await asyncio.wait_for(schema_revision(engine), timeout)
-    except Exception as exc:  # any failure to answer: refused, reset, timed out, bad credentials
+    except Exception as exc:  # noqa: BLE001 - any failure to answer: refused, reset, timed out, bad credentials
         reason = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else _short(exc)
         return _database_away(reason, writer.spooling)
     checks = {"database": "answers", "writer": "spooling" if writer.spooling else "storing"}

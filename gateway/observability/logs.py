@@ -48,9 +48,13 @@ class JsonFormatter(logging.Formatter):
         interaction_id = getattr(record, "interaction_id", None)
         if interaction_id is not None:
             entry["interaction_id"] = interaction_id
-        for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
-                entry[key] = value
+        entry.update(
+            {
+                key: value
+                for key, value in record.__dict__.items()
+                if key not in _RECORD_ATTRIBUTES and not key.startswith("_")
+            }
+        )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:

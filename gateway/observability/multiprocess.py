@@ -44,7 +44,7 @@ def use_multiprocess_metrics(directory: Path) -> None:
         return
     if metrics_created() or in_files:
         raise MetricsModeError(
-            f"metrics of this process already live in {'files under ' + current if in_files else 'memory'}: "
+            f"metrics of this process already live in {f'files under {current}' if in_files else 'memory'}: "
             f"set FEEDGATE_METRICS_DIR ({directory}) before the gateway starts"
         )
     # prometheus_client reads the variable when it opens a value's file, and picks the value class once.

@@ -99,8 +99,7 @@ PHONE = RedactionRule(
     "phone",
     re.compile(
         r"(?:(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}"
-        r"|" + _DIGIT_RUN_START + r"(?:\(\d{2,4}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){0,3})"
-        + _DIGIT_RUN_END
+        r"|" + _DIGIT_RUN_START + r"(?:\(\d{2,4}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){0,3})" + _DIGIT_RUN_END
     ),
     check=_phone_number,
     hint=_has_digit,
@@ -173,7 +172,7 @@ def _apply(rule: RedactionRule, value: str, counts: Counts) -> str:
     def replace(match: re.Match[str]) -> str:
         found = match.group(0)
         keep = match.groupdict().get("keep") or ""
-        if rule.check is not None and not rule.check(found[len(keep):]):
+        if rule.check is not None and not rule.check(found[len(keep) :]):
             return found
         counts[rule.name] += 1
         return keep + rule.replacement

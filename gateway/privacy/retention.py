@@ -145,7 +145,10 @@ async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
             elif report.counts.interactions:
                 logger.info(
                     "pruned %d interactions older than %s in %d batches (%.1f s, slowest batch %.2f s)",
-                    report.counts.interactions, report.cutoff.isoformat(), report.batches,
-                    report.seconds, report.slowest_batch_seconds,
+                    report.counts.interactions,
+                    report.cutoff.isoformat(),
+                    report.batches,
+                    report.seconds,
+                    report.slowest_batch_seconds,
                 )
         await asyncio.sleep(settings.retention_interval_minutes * 60)

@@ -121,7 +121,10 @@ class CanaryGuard:
             return GuardCheck(deployment, verdict, rolled_back=False)
         logger.warning(
             "rolled back canary version %d of %s: negative rate %.3f against %.3f",
-            deployment.canary.number, deployment.app, verdict.canary.rate, verdict.rest.rate,
+            deployment.canary.number,
+            deployment.app,
+            verdict.canary.rate,
+            verdict.rest.rate,
         )
         return GuardCheck(deployment, verdict, rolled_back=True)
 
@@ -134,5 +137,5 @@ async def run_guard_periodically(guard: CanaryGuard, interval_seconds: float) ->
             await guard.check_all()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a database hiccup must not stop the next round
+        except Exception:  # a database hiccup must not stop the next round
             logger.exception("prompt canary guard failed; trying again in %g s", interval_seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 # How a version meets the app's own system message: before it, after it, or in its place.
 Mode = Literal["prepend", "append", "replace"]
@@ -13,6 +13,11 @@ MODES: tuple[str, ...] = get_args(Mode)
 DEFAULT_MODE: Mode = "prepend"
 Arm = Literal["active", "canary"]
 VersionState = Literal["active", "canary", "inactive"]
+
+
+def is_mode(value: object) -> TypeGuard[Mode]:
+    """Whether `value` is one of MODES."""
+    return value in MODES
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,8 +132,14 @@ def plan_publish(
     elif rollout.canary_share is not None:
         write = _write(current, version.model, **_start_canary(current, version, rollout.canary_share, now))
     after = _after(write, _known(current, version), shown_mode) if write else summary(current, shown_mode)
-    published = {"id": version.id, "number": version.number, "model": version.model, "text": version.text,
-                 "message": version.message, "author": version.author}
+    published = {
+        "id": version.id,
+        "number": version.number,
+        "model": version.model,
+        "text": version.text,
+        "message": version.message,
+        "author": version.author,
+    }
     entries = [_entry(actor, "prompt.publish", version, before, after, {"version": published, **(detail or {})})]
     return PromptChange(audit=tuple(entries), new_version=version, deployment=write, mode=new_mode)
 
@@ -146,7 +152,9 @@ def plan_activate(state: AppPrompts, version: PromptVersion, actor: str, detail:
         raise PromptConflict(f"version {version.number} is already the active version")
     if current is not None and current.canary is not None and current.canary.id == version.id:
         raise PromptConflict(f"version {version.number} is the canary: promote it to make it active")
-    write = _write(current, version.model, active_version_id=version.id, previous_version_id=active.id if active else None)
+    write = _write(
+        current, version.model, active_version_id=version.id, previous_version_id=active.id if active else None
+    )
     action = "prompt.rollback" if active is not None and version.number < active.number else "prompt.activate"
     after = _after(write, _known(current, version), state.mode)
     entry = _entry(actor, action, version, summary(current, state.mode), after, detail)
@@ -197,7 +205,9 @@ def plan_rollback(
         write = _write(current, version.model, active_version_id=back_to, previous_version_id=None)
         chosen = action or "prompt.rollback"
     else:
-        raise PromptConflict(f"version {version.number} is neither the active version nor the canary: nothing to roll back")
+        raise PromptConflict(
+            f"version {version.number} is neither the active version nor the canary: nothing to roll back"
+        )
     after = _after(write, _known(current), state.mode)
     entry = _entry(actor, chosen, version, summary(current, state.mode), after, detail)
     return PromptChange(audit=(entry,), deployment=write)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import math
 from collections.abc import Callable
@@ -15,12 +16,13 @@ from gateway.prompts import rollout
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import (
     MODES,
-    AppPrompts,
     AppPromptListing,
+    AppPrompts,
     ListedVersion,
     Mode,
     PromptVersion,
     VersionDiff,
+    is_mode,
 )
 from gateway.store.prompts import PromptChange, PromptStore
 
@@ -43,9 +45,9 @@ def _name(value: str | None, field: str, required: bool = True) -> str | None:
 
 
 def _mode(mode: str | None) -> Mode | None:
-    if mode is not None and mode not in MODES:
-        raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
-    return mode  # type: ignore[return-value]
+    if mode is None or is_mode(mode):
+        return mode
+    raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
 
 
 def _share(share: float | None, field: str = "canary_share") -> float | None:
@@ -116,7 +118,8 @@ class PromptService:
         plan = rollout.Rollout(activate=activate, canary_share=_share(canary_share))
         wanted_mode = _mode(mode)
         change = await self._store.change(
-            draft.app, lambda state: rollout.plan_publish(state, draft, plan, wanted_mode, draft.author, detail, self._clock())
+            draft.app,
+            lambda state: rollout.plan_publish(state, draft, plan, wanted_mode, draft.author, detail, self._clock()),
         )
         assert change.new_version is not None
         return await self._listed(change.new_version)
@@ -127,7 +130,9 @@ class PromptService:
         await self._store.change(version.app, lambda state: rollout.plan_activate(state, version, actor, detail))
         return await self._listed(version)
 
-    async def canary(self, version_id: str, share: float, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
+    async def canary(
+        self, version_id: str, share: float, actor: str, detail: dict[str, Any] | None = None
+    ) -> ListedVersion:
         """Roll a version out to `share` (0 < share < 1) of its app and model's traffic, or change the canary's share."""
         checked = _share(share, "share")
         if checked is None:
@@ -180,7 +185,7 @@ class PromptService:
         versions = await self._store.versions(app_name)
         return AppPromptListing(app_name, prompts.mode, tuple(listed(prompts, version) for version in versions))
 
-    async def apps(self) -> list[str]:
+    async def apps(self) -> builtins.list[str]:
         """Every app that has instruction versions, by name."""
         return await self._store.apps()
 

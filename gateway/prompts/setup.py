@@ -47,7 +47,7 @@ class PromptInstructions:
         """Load every app's versions now (so the first requests get them), then keep refreshing; start the guard."""
         try:
             await self.snapshots.refresh()
-        except Exception:  # noqa: BLE001 - the store may be down at start; the background refresh retries
+        except Exception:  # the store may be down at start; the background refresh retries
             logger.warning("could not load prompt versions at start; retrying in the background", exc_info=True)
         self.snapshots.start()
         if self.guard_interval_seconds > 0 and self._guard_task is None:

@@ -46,9 +46,13 @@ async def decide(policies: Sequence[Policy], request: PolicyRequest) -> Decided:
     for policy in policies:
         try:
             decision = await policy.before(request)
-        except Exception as error:  # noqa: BLE001 - a broken policy must not fail the call
-            logger.exception("policy %s failed before interaction %s; forwarding without it", policy.name, request.interaction_id)
-            decided.notes.append({"policy": policy.name, "action": "failed", "error": f"{type(error).__name__}: {error}"})
+        except Exception as error:  # a broken policy must not fail the call
+            logger.exception(
+                "policy %s failed before interaction %s; forwarding without it", policy.name, request.interaction_id
+            )
+            decided.notes.append(
+                {"policy": policy.name, "action": "failed", "error": f"{type(error).__name__}: {error}"}
+            )
             continue
         if isinstance(decision, ReplaceBody):
             request.json = decided.json = decision.json
@@ -74,7 +78,7 @@ async def observe(
     for policy in policies:
         try:
             result = await policy.after(request, answer)
-        except Exception as error:  # noqa: BLE001 - a broken policy must not fail the call
+        except Exception as error:  # a broken policy must not fail the call
             logger.exception("policy %s failed after interaction %s", policy.name, request.interaction_id)
             notes.append({"policy": policy.name, "action": "failed", "error": f"{type(error).__name__}: {error}"})
             continue
@@ -82,7 +86,9 @@ async def observe(
             continue
         if answer.stream:
             action = "hold_ignored" if isinstance(result, Hold) else "replace_ignored"
-            notes.append({"policy": policy.name, "action": action, "reason": "the stream had already reached the client"})
+            notes.append(
+                {"policy": policy.name, "action": action, "reason": "the stream had already reached the client"}
+            )
         elif isinstance(result, ReplaceAnswer):
             if held is None:
                 replaced = result

@@ -20,6 +20,10 @@ from typing import Any
 import orjson
 import uuid_utils
 
+from gateway.config import Upstream
+from gateway.observability.context import INTERACTION_ID
+from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
+from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.credentials import CallerResolver, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
@@ -33,10 +37,6 @@ from gateway.proxy.relay import (
     send_json,
     send_whole,
 )
-from gateway.config import Upstream
-from gateway.observability.context import INTERACTION_ID
-from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
-from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
@@ -285,8 +285,23 @@ class _ClientLeft(Exception):
 class _Call(Answer):
     """One recorded call: its context, gathered through the stages, and its answer (the Answer part)."""
 
-    __slots__ = ("id", "created_at", "started", "app", "endpoint", "end_user", "upstream", "request", "metadata",
-                 "notes", "id_headers", "policies", "policy_request", "forwarded_at", "upstream_done_at")
+    __slots__ = (
+        "app",
+        "created_at",
+        "end_user",
+        "endpoint",
+        "forwarded_at",
+        "id",
+        "id_headers",
+        "metadata",
+        "notes",
+        "policies",
+        "policy_request",
+        "request",
+        "started",
+        "upstream",
+        "upstream_done_at",
+    )
 
     def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
         super().__init__()

@@ -78,7 +78,9 @@ async def relay_stream(
     except asyncio.CancelledError:
         if not watcher.disconnected:
             raise
-        asyncio.current_task().uncancel()  # type: ignore[union-attr]
+        relaying = asyncio.current_task()
+        if relaying is not None:  # always, in a coroutine
+            relaying.uncancel()
         if answer is not None:
             answer.partial = True
             answer.error = "client disconnected before the answer was complete"
@@ -95,7 +97,10 @@ class _DisconnectWatcher:
 
     def __init__(self, receive: Receive) -> None:
         self._receive = receive
-        self._relay = asyncio.current_task()
+        relay = asyncio.current_task()
+        if relay is None:
+            raise RuntimeError("a disconnect watcher is made inside the relaying task")
+        self._relay = relay
         self.disconnected = False
         self.finished = False
         self._task = asyncio.create_task(self._watch())
@@ -104,7 +109,7 @@ class _DisconnectWatcher:
         message = await self._receive()
         if message["type"] == "http.disconnect" and not self.finished:
             self.disconnected = True
-            self._relay.cancel()  # type: ignore[union-attr]
+            self._relay.cancel()
 
     def stop(self) -> None:
         self._task.cancel()

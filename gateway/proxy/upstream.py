@@ -100,7 +100,9 @@ class AiohttpUpstream:
         self._keepalive_timeout = keepalive_timeout
         # sock_read bounds each wait for bytes, so a long stream that keeps talking never
         # times out; connect bounds the wait for a pooled connection as well.
-        self._timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout, sock_read=read_timeout, connect=read_timeout)
+        self._timeout = aiohttp.ClientTimeout(
+            sock_connect=connect_timeout, sock_read=read_timeout, connect=read_timeout
+        )
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[str, URL] = {}
 

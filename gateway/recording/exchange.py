@@ -21,7 +21,7 @@ class Answer:
     A plain slotted class rather than a dataclass: one is made per call on the hot path.
     """
 
-    __slots__ = ("status_code", "content_type", "content_encoding", "body_chunks", "error", "partial", "ttfb_ms")
+    __slots__ = ("body_chunks", "content_encoding", "content_type", "error", "partial", "status_code", "ttfb_ms")
 
     def __init__(self) -> None:
         self.status_code: int | None = None

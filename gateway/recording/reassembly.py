@@ -142,10 +142,11 @@ def reassemble_responses_stream(body: bytes) -> Json | None:
     text_parts: list[str] = []
     for event in iter_sse_json(body):
         kind = event.get("type")
-        if kind in _FINAL_RESPONSE_EVENTS and isinstance(event.get("response"), dict):
-            return event["response"]
-        if kind == "response.created" and isinstance(event.get("response"), dict):
-            response = dict(event["response"])
+        carried = event.get("response")
+        if kind in _FINAL_RESPONSE_EVENTS and isinstance(carried, dict):
+            return carried
+        if kind == "response.created" and isinstance(carried, dict):
+            response = dict(carried)
         elif kind == "response.output_text.delta":
             text_parts.append(event.get("delta") or "")
     if response is None and not text_parts:

@@ -81,10 +81,11 @@ def _decoded_body(exchange: Exchange) -> bytes:
         if encoding == "deflate":
             return zlib.decompress(body)
         if encoding == "br":
-            import brotli  # type: ignore[import-not-found]
+            import brotli  # optional: present only where some upstream answers in br
 
-            return brotli.decompress(body)
-    except Exception:
+            decoded: bytes = brotli.decompress(body)
+            return decoded
+    except Exception:  # noqa: BLE001
         # A cut-off compressed stream cannot be decoded whole; keep what we can say.
         return b""
     return body
@@ -92,7 +93,8 @@ def _decoded_body(exchange: Exchange) -> bytes:
 
 def summarise_response(endpoint: str, response: Json) -> Json:
     """Response text, tool calls, finish reason, ids and usage of one answer."""
-    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+    given_usage = response.get("usage")
+    usage = given_usage if isinstance(given_usage, dict) else {}
     summary: Json = {
         "response": response,
         "upstream_response_id": _text_or_none(response.get("id")),

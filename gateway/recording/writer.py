@@ -26,16 +26,16 @@ except ImportError:  # pragma: no cover - asyncpg is a dependency, but only Post
     _ASYNCPG_UNAVAILABLE = ()
     _ASYNCPG_INTERFACE_ERROR = None
 
-from gateway.recording.exchange import Exchange
-from gateway.recording.record import build_interaction_row
 from gateway.observability.metrics import (
     record_spool_replay,
     record_spool_size,
     record_writer_batch,
     record_writer_queue_depth,
 )
-from gateway.recording.spool import Spool
 from gateway.privacy.redaction import INTERACTION_FIELDS, Redactor
+from gateway.recording.exchange import Exchange
+from gateway.recording.record import build_interaction_row
+from gateway.recording.spool import Spool
 
 logger = logging.getLogger("feedgate.writer")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -111,16 +112,15 @@ def _report(
     values = [value for value, _ in read if value is not None]
     flags = [bad for value, bad in read if value is not None]
     bad, good = sum(flags), len(flags) - sum(flags)
-    base = {"measure": measure.name, "review_when": measure.review_when, "answers": len(values), "bad": bad}
+    report = partial(MeasureReport, measure=measure.name, review_when=measure.review_when, answers=len(values), bad=bad)
     if bad < min_per_class or good < min_per_class:
         note = f"not enough data: {bad} bad and {good} good answers, need {min_per_class} of each"
-        return MeasureReport(**base, auc=None, threshold=None, reviewed_share=None, caught_share=None, note=note)
+        return report(auc=None, threshold=None, reviewed_share=None, caught_share=None, note=note)
     # Work on "higher = surer" scores, so every measure is reviewed from the bottom.
     sign = 1.0 if measure.review_when == "below" else -1.0
     scores = [sign * value for value in values]
     threshold = threshold_for_review_rate(scores, review_rate)
-    return MeasureReport(
-        **base,
+    return report(
         auc=auc(scores, flags),
         threshold=sign * threshold,
         reviewed_share=sum(1 for score in scores if score < threshold) / len(scores),

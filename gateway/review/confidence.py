@@ -16,10 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 Json = dict[str, Any]
-_NUMBERS = (float, int)  # anything else (None, a string, a bool) is a broken entry, skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +64,15 @@ def confidence_features(answer: Json) -> ConfidenceFeatures | None:
     return features_from_entries(entries) if entries else None
 
 
-def features_from_entries(entries: Sequence[Json]) -> ConfidenceFeatures | None:
+def features_from_entries(entries: Sequence[object]) -> ConfidenceFeatures | None:
     """The confidence measures of a list of OpenAI token entries; None when none has a usable logprob."""
     values: list[float] = []
     first: Json | None = None
     for entry in entries:  # a plain loop: this runs once per answer token on the gate's path
-        value = entry.get("logprob") if isinstance(entry, dict) else None
-        if type(value) in _NUMBERS and math.isfinite(value):  # type(): a bool is no logprob
+        if not isinstance(entry, dict):
+            continue
+        value = entry.get("logprob")
+        if _is_number(value) and math.isfinite(value):
             values.append(value if value < 0.0 else 0.0)  # rounding can leave a sure token a hair above 0
             first = first or entry
     if first is None:
@@ -117,5 +118,10 @@ def _margin(top: Any) -> float | None:
     if not isinstance(top, list):
         return None
     found = (alternative.get("logprob") for alternative in top if isinstance(alternative, dict))
-    values = sorted((float(v) for v in found if type(v) in _NUMBERS and math.isfinite(v)), reverse=True)
+    values = sorted((float(v) for v in found if _is_number(v) and math.isfinite(v)), reverse=True)
     return values[0] - values[1] if len(values) >= 2 else None
+
+
+def _is_number(value: object) -> TypeGuard[float | int]:
+    # type(), not isinstance(): a bool is no logprob; anything else (None, a string) is a broken entry.
+    return type(value) is float or type(value) is int

@@ -77,4 +77,3 @@ def held_decision_webhook(settings: Settings) -> HeldDecisionWebhook | None:
     if not settings.review_webhook_secret:
         raise ConfigError("review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not")
     return HeldDecisionWebhook(settings.review_webhook_url, settings.review_webhook_secret.encode())
-

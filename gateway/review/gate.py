@@ -31,7 +31,16 @@ from typing import Any, Literal
 import orjson
 
 from gateway.config import Settings
-from gateway.proxy.policy import PASS, AfterResult, Decision, Hold, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
+from gateway.proxy.policy import (
+    PASS,
+    AfterResult,
+    Decision,
+    Hold,
+    PolicyAnswer,
+    PolicyRequest,
+    ReplaceAnswer,
+    ReplaceBody,
+)
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, held_evidence
@@ -220,7 +229,12 @@ class ConfidenceGate:
             logger.exception("could not open a review task for interaction %s", request.interaction_id)
 
     async def _open(
-        self, request: PolicyRequest, judged: _Judged, evidence: dict[str, Any], priority: Priority, tags: tuple[str, ...]
+        self,
+        request: PolicyRequest,
+        judged: _Judged,
+        evidence: dict[str, Any],
+        priority: Priority,
+        tags: tuple[str, ...],
     ) -> Opened | None:
         source = Source.FLAGGED if judged.flagged else Source.CONFIDENCE
         return await self._reviews.open_or_update(

@@ -53,7 +53,9 @@ def keeping_held_answer(old: Any, new: Any) -> Any:
 
 def held_answer_of(evidence: Any, events: Sequence[TaskEvent]) -> Json | None:
     """The held answer: the task's current evidence, or the copy its "opened" event kept if an update replaced it."""
-    opened = (event.detail.get("evidence") for event in events if event.kind == "opened" and isinstance(event.detail, dict))
+    opened = (
+        event.detail.get("evidence") for event in events if event.kind == "opened" and isinstance(event.detail, dict)
+    )
     candidates = [evidence, *opened]
     for candidate in candidates:
         held = candidate.get(HELD_KEY) if isinstance(candidate, dict) else None
@@ -64,7 +66,7 @@ def held_answer_of(evidence: Any, events: Sequence[TaskEvent]) -> Json | None:
 
 def verified_body(held: Json, approved_hash: str | None) -> bytes | None:
     """The held bytes when they hash to what was stored and to what the reviewer approved; None otherwise."""
-    body = held["body"].encode("utf-8")
+    body: bytes = held["body"].encode("utf-8")
     digest = sha256_hex(body)
     if digest != held["sha256"] or digest != approved_hash:
         return None

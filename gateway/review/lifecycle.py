@@ -54,14 +54,25 @@ def _after(task: ReviewTask, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _change(
-    task: ReviewTask, now: datetime, actor: str, kind: str, values: dict[str, Any], detail: dict[str, Any],
+    task: ReviewTask,
+    now: datetime,
+    actor: str,
+    kind: str,
+    values: dict[str, Any],
+    detail: dict[str, Any],
     decision: DecisionWrite | None = None,
 ) -> TaskChange:
     entry = None
     if kind in AUDIT_ACTIONS:
         entry = AuditEntry(
-            actor=actor, action=AUDIT_ACTIONS[kind], subject_type=SUBJECT, subject_id=task.id, app=task.app,
-            before=_snapshot(task), after=_after(task, values), detail=detail,
+            actor=actor,
+            action=AUDIT_ACTIONS[kind],
+            subject_type=SUBJECT,
+            subject_id=task.id,
+            app=task.app,
+            before=_snapshot(task),
+            after=_after(task, values),
+            detail=detail,
         )
     return TaskChange(at=now, values=values, event=EventWrite(kind, actor, detail), decision=decision, audit=entry)
 
@@ -204,7 +215,7 @@ def decide(
     if task.second_opinion and not state.decisions:
         # The first of two: back to the queue for someone else.
         detail["awaiting_second_reviewer"] = True
-        values = {"status": Status.OPEN.value, **NO_LEASE}
+        values: dict[str, Any] = {"status": Status.OPEN.value, **NO_LEASE}
         return _change(task, now, reviewer, "decided", values, detail, decision=decision)
     if state.decisions:
         first = state.decisions[0]

@@ -144,8 +144,8 @@ def split_complete_events(buffer: bytes) -> tuple[bytes, bytes]:
     to the next chunk, and sends whatever is left unchanged when the stream ends.
     """
     last = None
-    for last in _EVENT_END.finditer(buffer):
-        pass
+    for match in _EVENT_END.finditer(buffer):
+        last = match
     if last is None:
         return b"", buffer
     return buffer[: last.end()], buffer[last.end() :]

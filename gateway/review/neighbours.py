@@ -50,7 +50,8 @@ class RecentVectors:
         row = self._rows.get(interaction_id)
         if row is None or row < self._start:
             return None
-        return self._vectors[row]
+        vector: np.ndarray = self._vectors[row]
+        return vector
 
     def add(self, ids: Sequence[str], created: np.ndarray, vectors: np.ndarray) -> None:
         """Append interactions (ids, creation times in epoch seconds, unit vectors); ids already live are skipped."""

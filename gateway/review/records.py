@@ -185,9 +185,9 @@ class ReviewTask:
         """The task in a review store row (with `tags` and `interaction_count`), as it stands at `now`."""
         status = Status(row["status"])
         lease = None
-        if row["lease_holder"] is not None and row["lease_expires_at"] is not None:
-            if row["lease_expires_at"] > now:
-                lease = Lease(row["lease_holder"], row["lease_expires_at"])
+        expires_at = row["lease_expires_at"]
+        if row["lease_holder"] is not None and expires_at is not None and expires_at > now:
+            lease = Lease(row["lease_holder"], expires_at)
         if status is Status.IN_PROGRESS and lease is None:
             status = Status.OPEN
         action = row.get("suggested_action")

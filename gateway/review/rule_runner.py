@@ -84,7 +84,9 @@ class ReviewRuleRunner:
             self.dropped += 1
             logger.warning(
                 "review rule queue full (%d waiting): dropped the similar-negative check of interaction %s (app %s)",
-                self._queue.maxsize, dropped.interaction_id, dropped.app,
+                self._queue.maxsize,
+                dropped.interaction_id,
+                dropped.app,
             )
         self._queue.put_nowait(NegativeNotice(app, interaction_id))
 
@@ -141,10 +143,12 @@ class ReviewRuleRunner:
         """Run the similar-negative rule for one negative feedback, opening or updating a task when it fires."""
         if self.similar is None:
             return
-        if self.index.refreshed_at(notice.app) is None:
-            # Too little traffic to have 10 neighbours: skip before embedding anything.
-            if await self.index.recent_count(notice.app) <= self.similar.rule.neighbours:
-                return
+        # Too little traffic to have 10 neighbours: skip before embedding anything.
+        if (
+            self.index.refreshed_at(notice.app) is None
+            and await self.index.recent_count(notice.app) <= self.similar.rule.neighbours
+        ):
+            return
         refreshed = self.index.refreshed_at(notice.app)
         if refreshed is None or self._clock() - refreshed >= self._freshness:
             await self.refresh(notice.app)

@@ -58,6 +58,7 @@ def review_rule_runner(
                 profile_ttl=timedelta(seconds=settings.review_anomalous_profile_seconds),
             ),
         )
+
     async def open_task(finding: RuleFinding) -> object:
         return await open_finding(reviews, finding)
 

@@ -175,8 +175,15 @@ class ReviewService:
             if issue_app != app:
                 raise InvalidQuery("issue_id", f"issue {issue_id!r} belongs to app {issue_app!r}, not {app!r}")
         opened = await self.open_or_update(
-            app=app, source=Source.MANUAL, reason=reason, priority=priority, interaction_ids=interaction_ids,
-            issue_id=issue_id, evidence=evidence, tags=tags, actor=actor,
+            app=app,
+            source=Source.MANUAL,
+            reason=reason,
+            priority=priority,
+            interaction_ids=interaction_ids,
+            issue_id=issue_id,
+            evidence=evidence,
+            tags=tags,
+            actor=actor,
         )
         if opened is None:
             raise TaskConflict(

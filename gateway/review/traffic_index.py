@@ -150,11 +150,12 @@ class TrafficIndex:
         text = last_user_message(row["request"])
         if not text:
             return None
-        return (await self._embed([text]))[0]
+        return await self.message_vector(text)
 
     async def message_vector(self, text: str) -> np.ndarray:
         """The unit vector of one text (through the cache)."""
-        return (await self._embed([text]))[0]
+        vector: np.ndarray = (await self._embed([text]))[0]
+        return vector
 
 
 def _messages(batch: list[tuple[str, datetime]], requests: dict[str, Any]) -> list[tuple[str, datetime, str]]:

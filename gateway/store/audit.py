@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -51,9 +52,7 @@ async def append(connection: AsyncConnection, entry: AuditEntry) -> AuditRecord:
     )
     await connection.execute(insert(audit_log).values(asdict(record)))
     h = audit_chain_head.c
-    await connection.execute(
-        update(audit_chain_head).where(h.name == CHAIN).values(seq=record.seq, hash=record.hash)
-    )
+    await connection.execute(update(audit_chain_head).where(h.name == CHAIN).values(seq=record.seq, hash=record.hash))
     return record
 
 
@@ -127,7 +126,7 @@ class AuditStore:
             row = (await connection.execute(select(h.seq, h.hash).where(h.name == CHAIN))).first()
         return None if row is None else ChainHead(seq=row.seq, hash=row.hash)
 
-    async def chain(self, chunk_size: int = CHUNK) -> AsyncIterator[list[AuditRecord]]:
+    async def chain(self, chunk_size: int = CHUNK) -> AsyncIterator[builtins.list[AuditRecord]]:
         """Every record in ascending seq order, `chunk_size` at a time (one short read each)."""
         c = audit_log.c
         after = None

@@ -14,6 +14,7 @@ from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import embeddings
 
+
 class DatabaseEmbeddingCache:
     """Reads and writes vectors in the `embeddings` table (async; the sync protocol runs in memory)."""
 

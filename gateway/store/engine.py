@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import orjson
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def _json_dumps(value: object) -> str:
@@ -17,7 +19,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(database_url, json_serializer=_json_dumps, json_deserializer=orjson.loads)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # WAL lets the API read while the writer writes; the busy timeout makes
             # concurrent writers wait instead of failing with "database is locked".
             cursor = dbapi_connection.cursor()

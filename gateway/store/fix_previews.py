@@ -52,8 +52,8 @@ class FixPreviewStore:
             corrections: dict[str, list[str]] = {}
             for row in (await connection.execute(found.order_by(current.c.id))).mappings():
                 corrections.setdefault(row["interaction_id"], []).append(row["correction"])
-        for row in rows:
-            row["corrections"] = corrections.get(row["id"], [])
+        for preview in rows:
+            preview["corrections"] = corrections.get(preview["id"], [])
         return rows
 
     async def insert(self, preview: Row) -> Row:

@@ -15,11 +15,7 @@ async def bump_revision(connection: AsyncConnection, kind: str, app: str) -> Non
     """Raise `app`'s revision of `kind`, inside the caller's transaction (so it commits with the change)."""
     now = datetime.now(UTC)
     c = fix_revisions.c
-    raise_it = (
-        update(fix_revisions)
-        .where(c.kind == kind, c.app == app)
-        .values(revision=c.revision + 1, updated_at=now)
-    )
+    raise_it = update(fix_revisions).where(c.kind == kind, c.app == app).values(revision=c.revision + 1, updated_at=now)
     if (await connection.execute(raise_it)).rowcount:
         return
     first = insert_skipping_duplicates(connection.dialect, fix_revisions, ["kind", "app"])

@@ -17,15 +17,13 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, delete, func, select, update
+from sqlalchemy import Select, String, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ColumnElement
 
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
-from gateway.store.tables.discovery import feedback_map_points
-from gateway.store.tables.traffic import feedback_token_uses
 from gateway.store.tables import (
     embeddings,
     feedback,
@@ -36,6 +34,8 @@ from gateway.store.tables import (
     reduction_points,
     review_task_interactions,
 )
+from gateway.store.tables.discovery import feedback_map_points
+from gateway.store.tables.traffic import feedback_token_uses
 
 Row = dict[str, Any]
 # Bound parameters per IN (...): far below both databases' limits.
@@ -85,7 +85,7 @@ class InteractionTexts:
     complaints: tuple[tuple[str | None, str | None], ...]
 
 
-def one_of(connection: AsyncConnection, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+def one_of(connection: AsyncConnection, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
     """`column` is one of `values`: `= ANY(array)` on PostgreSQL (one prepared statement for any count,
     where IN (...) of 5,000 parameters costs a fresh parse and plan each time), IN (...) elsewhere."""
     if connection.dialect.name == "postgresql":
@@ -106,13 +106,11 @@ async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[Inte
                 .order_by(i.id)
             )
         ).all()
-        current = current_feedback(
-            f.interaction_id,
-            f.negative,
-            f.comment,
-            f.correction,
-            narrow=lambda q, c=chunk: q.where(one_of(connection, f.interaction_id, c)),
-        )
+
+        def in_chunk(ranked: Select[Any], ids: Sequence[str] = chunk) -> Select[Any]:
+            return ranked.where(one_of(connection, f.interaction_id, ids))
+
+        current = current_feedback(f.interaction_id, f.negative, f.comment, f.correction, narrow=in_chunk)
         complaints: dict[str, list[tuple[str | None, str | None]]] = {}
         query = select(current.c.interaction_id, current.c.comment, current.c.correction).where(
             current.c.negative.is_(True)
@@ -209,18 +207,20 @@ async def recount_issues(connection: AsyncConnection, issue_ids: Iterable[str]) 
     for chunk in chunks(wanted, IN_CHUNK):
         in_chunk = one_of(connection, m.issue_id, chunk)
         query = select(m.issue_id, func.count()).where(in_chunk).group_by(m.issue_id)
-        sizes.update({issue_id: count for issue_id, count in await connection.execute(query)})
+        sizes.update((await connection.execute(query)).tuples().all())
         members = select(m.interaction_id).where(in_chunk)
-        current = current_feedback(
-            f.interaction_id, f.negative, narrow=lambda q, s=members: q.where(f.interaction_id.in_(s))
-        )
+
+        def among_members(ranked: Select[Any], members: Select[Any] = members) -> Select[Any]:
+            return ranked.where(f.interaction_id.in_(members))
+
+        current = current_feedback(f.interaction_id, f.negative, narrow=among_members)
         query = (
             select(m.issue_id, func.count())
             .select_from(current.join(issue_members, m.interaction_id == current.c.interaction_id))
             .where(in_chunk, current.c.negative.is_(True))
             .group_by(m.issue_id)
         )
-        negatives.update({issue_id: count for issue_id, count in await connection.execute(query)})
+        negatives.update((await connection.execute(query)).tuples().all())
     now = datetime.now(UTC)
     for issue_id in wanted:
         await connection.execute(

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import and_, exists, func, not_, or_, select
-from sqlalchemy.sql import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement
 
 from gateway.store.current_feedback import has_current_negative
 from gateway.store.inserts import insert_skipping_duplicates

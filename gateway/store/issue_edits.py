@@ -111,7 +111,11 @@ class IssueEditStore:
                 update(issues)
                 .where(issues.c.id == issue_id)
                 .values(
-                    merged_into=into_id, status=IssueStatus.DISMISSED, regressed=False, size=0, negative_count=0,
+                    merged_into=into_id,
+                    status=IssueStatus.DISMISSED,
+                    regressed=False,
+                    size=0,
+                    negative_count=0,
                     updated_at=now,
                 )
             )
@@ -119,7 +123,11 @@ class IssueEditStore:
             await _event(connection, issue_id, "merged_into", {"issue_id": into_id, "from_status": status, **by}, now)
             await _event(connection, into_id, "merge", {"merged": [issue_id], "members_added": len(moved), **by}, now)
             entry = AuditEntry(
-                actor, "issue.merge", "issue", issue_id, app,
+                actor,
+                "issue.merge",
+                "issue",
+                issue_id,
+                app,
                 before={"status": status, "merged_into": None},
                 after={"status": IssueStatus.DISMISSED.value, "merged_into": into_id},
                 detail=note,

@@ -42,6 +42,8 @@ class IssueFollowUpStore:
         found: list[Row] = []
         async with self._engine.connect() as connection:
             for chunk in chunks(list(issue_ids)):
-                query = select(c.issue_id, c.kind, c.arm, c.live_at).where(c.issue_id.in_(chunk)).order_by(c.live_at, c.id)
+                query = (
+                    select(c.issue_id, c.kind, c.arm, c.live_at).where(c.issue_id.in_(chunk)).order_by(c.live_at, c.id)
+                )
                 found.extend(dict(row) for row in (await connection.execute(query)).mappings())
         return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -233,7 +234,13 @@ class IssueStore:
                 await connection.execute(
                     insert(issue_events),
                     [
-                        {"issue_id": e.issue_id, "run_id": run.id, "kind": e.kind, "detail": e.detail, "created_at": now}
+                        {
+                            "issue_id": e.issue_id,
+                            "run_id": run.id,
+                            "kind": e.kind,
+                            "detail": e.detail,
+                            "created_at": now,
+                        }
                         for e in run.events
                     ],
                 )
@@ -263,7 +270,9 @@ class IssueStore:
             await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
             detail = {"from": current, "to": status, **({"note": note} if note else {})}
             await connection.execute(
-                insert(issue_events).values(issue_id=issue_id, run_id=None, kind="status", detail=detail, created_at=now)
+                insert(issue_events).values(
+                    issue_id=issue_id, run_id=None, kind="status", detail=detail, created_at=now
+                )
             )
             if actor is not None:
                 entry = AuditEntry(actor, "issue.status", "issue", issue_id, app, current, str(status), note)
@@ -282,7 +291,9 @@ class IssueStore:
             if not reopened.rowcount:
                 return False
             await connection.execute(
-                insert(issue_events).values(issue_id=issue_id, run_id=None, kind="reopened", detail=detail, created_at=now)
+                insert(issue_events).values(
+                    issue_id=issue_id, run_id=None, kind="reopened", detail=detail, created_at=now
+                )
             )
             await append(connection, audit)
         return True
@@ -322,7 +333,7 @@ class IssueStore:
             issue["events"] = [dict(event) for event in (await connection.execute(events)).mappings()]
         return issue
 
-    async def _daily(self, connection: Any, issue_id: str) -> list[Row]:
+    async def _daily(self, connection: Any, issue_id: str) -> builtins.list[Row]:
         """One point per day over the last DAILY_POINTS days with a run: the day's last run's numbers."""
         query = select(issue_history).where(issue_history.c.issue_id == issue_id).order_by(issue_history.c.run_id)
         by_day: dict[Any, Row] = {}
@@ -330,15 +341,11 @@ class IssueStore:
             by_day[point["day"]] = {key: point[key] for key in ("day", "size", "negative_count")}
         return list(by_day.values())[-DAILY_POINTS:]
 
-    async def _trends(self, connection: Any, issue_ids: list[str]) -> dict[str, list[Row]]:
+    async def _trends(self, connection: Any, issue_ids: builtins.list[str]) -> dict[str, builtins.list[Row]]:
         """The last TREND_POINTS history points per issue, oldest first."""
         trends: dict[str, list[Row]] = {}
         for chunk in chunks(issue_ids):
-            query = (
-                select(issue_history)
-                .where(issue_history.c.issue_id.in_(chunk))
-                .order_by(issue_history.c.run_id)
-            )
+            query = select(issue_history).where(issue_history.c.issue_id.in_(chunk)).order_by(issue_history.c.run_id)
             for point in (await connection.execute(query)).mappings():
                 trends.setdefault(point["issue_id"], []).append(
                     {key: point[key] for key in ("run_id", "day", "size", "negative_count")}

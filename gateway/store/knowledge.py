@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +96,7 @@ class KnowledgeStore:
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 
-    async def versions(self, entry_id: str) -> list[Row]:
+    async def versions(self, entry_id: str) -> builtins.list[Row]:
         """Every version of the entry, newest first."""
         v = knowledge_entry_versions.c
         query = select(knowledge_entry_versions).where(v.entry_id == entry_id).order_by(v.version.desc())
@@ -110,7 +111,7 @@ class KnowledgeStore:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None
 
-    async def active_entries(self, app: str) -> list[Row]:
+    async def active_entries(self, app: str) -> builtins.list[Row]:
         """`app`'s active entries, by id (what its retrieval snapshot is built from)."""
         c = knowledge_entries.c
         query = select(knowledge_entries).where(c.app == app, c.active.is_(True)).order_by(c.id)

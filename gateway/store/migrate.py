@@ -33,9 +33,7 @@ async def pending_migrations(database_url: str) -> bool:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            current = await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
+            current = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
     finally:
         await engine.dispose()
     return current != head

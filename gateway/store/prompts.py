@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.audit.records import AuditEntry
@@ -55,7 +54,7 @@ def read_model(stored: str) -> str | None:
     return None if stored == ANY_MODEL else stored
 
 
-def version_from_row(row: Mapping[str, Any]) -> PromptVersion:
+def version_from_row(row: RowMapping) -> PromptVersion:
     """A stored version as a record."""
     return PromptVersion(
         id=row["id"],
@@ -83,7 +82,8 @@ async def _app_prompts(connection: AsyncConnection, app: str) -> AppPrompts:
     d = prompt_deployments.c
     rows = [dict(row) for row in (await connection.execute(select(prompt_deployments).where(d.app == app))).mappings()]
     versions = await _versions_by_id(
-        connection, [row[key] for row in rows for key in ("active_version_id", "canary_version_id", "previous_version_id")]
+        connection,
+        [row[key] for row in rows for key in ("active_version_id", "canary_version_id", "previous_version_id")],
     )
     deployments = {
         read_model(row["model"]): Deployment(
@@ -167,7 +167,9 @@ class PromptStore:
                 await _write_deployment(connection, app, change.deployment, now)
             if change.mode is not None:
                 c = prompt_configs.c
-                await connection.execute(update(prompt_configs).where(c.app == app).values(mode=change.mode, updated_at=now))
+                await connection.execute(
+                    update(prompt_configs).where(c.app == app).values(mode=change.mode, updated_at=now)
+                )
             await bump_revision(connection, FIX_KIND, app)
             # Last: appends wait for each other, so the audit chain's lock is held briefly.
             for entry in change.audit:

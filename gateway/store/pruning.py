@@ -23,4 +23,6 @@ async def oldest_before(connection: AsyncConnection, cutoff: datetime, limit: in
 async def count_before(connection: AsyncConnection, cutoff: datetime) -> int:
     """How many interactions were created before `cutoff` (an index-only count on PostgreSQL)."""
     c = interactions.c
-    return int(await connection.scalar(select(func.count()).select_from(interactions).where(c.created_at < cutoff)) or 0)
+    return int(
+        await connection.scalar(select(func.count()).select_from(interactions).where(c.created_at < cutoff)) or 0
+    )

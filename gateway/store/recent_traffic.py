@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
@@ -83,9 +83,10 @@ class RecentTrafficStore:
         async with self._engine.connect() as connection:
             for chunk in chunks(list(interaction_ids)):
                 # Narrowing by interaction drops whole interactions, never single events (see current_feedback).
-                current = current_feedback(
-                    f.interaction_id, f.negative, narrow=lambda query, ids=chunk: query.where(f.interaction_id.in_(ids))
-                )
+                def in_chunk(ranked: Select[Any], ids: Sequence[str] = chunk) -> Select[Any]:
+                    return ranked.where(f.interaction_id.in_(ids))
+
+                current = current_feedback(f.interaction_id, f.negative, narrow=in_chunk)
                 query = select(current.c.interaction_id).where(current.c.negative.is_(True)).distinct()
                 found.update((await connection.execute(query)).scalars())
         return found

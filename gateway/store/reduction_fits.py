@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,22 +24,24 @@ class ReductionFitStore:
         query = select(
             reduction_points.c.interaction_id, reduction_points.c.fingerprint, reduction_points.c.coordinates
         ).where(reduction_points.c.app == app)
-        coordinates: dict[str, np.ndarray] = {}
+        coordinates: dict[Hashable, np.ndarray] = {}
         fingerprint = ""
         async with self._engine.connect() as connection:
-            for interaction_id, fingerprint, blob in await connection.execute(query):
+            for interaction_id, row_fingerprint, blob in await connection.execute(query):
                 coordinates[interaction_id] = np.frombuffer(blob, dtype="<f4")
+                fingerprint = row_fingerprint  # the same on every row of one fit
         if not coordinates:
             return None
         return ReductionFit(coordinates, fingerprint)
 
     async def replace(self, app: str, fit: ReductionFit | None) -> None:
         """Keep `fit` as `app`'s fit (None forgets it), in one transaction."""
+        fingerprint = fit.fingerprint if fit is not None else ""
         rows = [
             {
                 "app": app,
                 "interaction_id": str(key),
-                "fingerprint": fit.fingerprint,
+                "fingerprint": fingerprint,
                 "coordinates": np.asarray(point, dtype="<f4").tobytes(),
             }
             for key, point in (fit.coordinates.items() if fit is not None else ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -140,10 +141,7 @@ def _listing(where: ReviewFilter) -> Select[Any]:
     c = review_tasks.c
     now = where.now or datetime.now(UTC)
     held = (
-        select(func.count())
-        .where(review_task_interactions.c.task_id == c.id)
-        .correlate(review_tasks)
-        .scalar_subquery()
+        select(func.count()).where(review_task_interactions.c.task_id == c.id).correlate(review_tasks).scalar_subquery()
     )
     query = select(review_tasks, held.label("interaction_count"))
     exact = {c.app: where.app, c.priority: where.priority, c.source: where.source, c.assignee: where.assignee}
@@ -288,7 +286,7 @@ class ReviewStore:
         async with self._engine.connect() as connection:
             return await _open_task_for(connection, issue_id, list(interaction_ids), lock=False)
 
-    async def interaction_ids(self, task_id: str) -> list[str]:
+    async def interaction_ids(self, task_id: str) -> builtins.list[str]:
         """Every interaction `task_id` holds."""
         i = review_task_interactions.c
         async with self._engine.connect() as connection:

@@ -23,6 +23,8 @@ async def get_or_create_secret(
     insert = insert_skipping_duplicates(engine.dialect, gateway_secrets, ["name"]).values(name=name, value=generate())
     async with engine.begin() as connection:
         await connection.execute(insert)
-        value = await connection.scalar(select(gateway_secrets.c.value).where(gateway_secrets.c.name == name))
+        value: str | None = await connection.scalar(
+            select(gateway_secrets.c.value).where(gateway_secrets.c.name == name)
+        )
     assert value is not None
     return value

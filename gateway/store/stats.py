@@ -78,7 +78,11 @@ class StatsStore:
 
     def _keys(self) -> tuple[ColumnElement[Any], ...]:
         c = interactions.c
-        return (utc_day(self._engine.dialect.name, c.created_at).label("day"), c.app.label("app"), c.model.label("model"))
+        return (
+            utc_day(self._engine.dialect.name, c.created_at).label("day"),
+            c.app.label("app"),
+            c.model.label("model"),
+        )
 
     def _in_scope(self, query: Select[Any], scope: StatsScope) -> Select[Any]:
         c = interactions.c
@@ -104,7 +108,13 @@ class StatsStore:
             return self._in_scope(query.join(interactions, interactions.c.id == f.interaction_id), scope)
 
         return current_feedback(
-            f.interaction_id, f.thumbs, f.rating, f.correction, f.negative, f.seconds_after_answer, *self._keys(),
+            f.interaction_id,
+            f.thumbs,
+            f.rating,
+            f.correction,
+            f.negative,
+            f.seconds_after_answer,
+            *self._keys(),
             narrow=in_scope,
         )
 

@@ -30,7 +30,7 @@ async def issue_question_sources(engine: AsyncEngine, app: str) -> dict[str, lis
     sources: dict[str, list[str]] = {}
     async with engine.connect() as connection:
         rows = (await connection.execute(select(issues.c.id, issues.c.examples).where(issues.c.app == app))).all()
-        for issue_id, examples in rows:
+        for issue_id, _examples in rows:
             sources[issue_id] = []
         for chunk in chunks(list(sources)):
             query = select(issue_members).where(issue_members.c.issue_id.in_(chunk))
@@ -38,7 +38,9 @@ async def issue_question_sources(engine: AsyncEngine, app: str) -> dict[str, lis
                 sources[issue_id].append(interaction_id)
     for issue_id, examples in rows:
         if not sources[issue_id]:
-            sources[issue_id] = [e["interaction_id"] for e in examples or () if isinstance(e, dict) and "interaction_id" in e]
+            sources[issue_id] = [
+                e["interaction_id"] for e in examples or () if isinstance(e, dict) and "interaction_id" in e
+            ]
     return {issue_id: sorted(ids) for issue_id, ids in sources.items()}
 
 
@@ -96,8 +98,10 @@ async def _feedback_outcomes(connection: Any, interaction_ids: list[str]) -> dic
     if not interaction_ids:
         return {}
     f = feedback.c
-    current = current_feedback(f.interaction_id, f.negative, narrow=lambda q: q.where(f.interaction_id.in_(interaction_ids)))
-    query = select(
-        current.c.interaction_id, func.max(case((current.c.negative.is_(True), 1), else_=0))
-    ).group_by(current.c.interaction_id)
+    current = current_feedback(
+        f.interaction_id, f.negative, narrow=lambda q: q.where(f.interaction_id.in_(interaction_ids))
+    )
+    query = select(current.c.interaction_id, func.max(case((current.c.negative.is_(True), 1), else_=0))).group_by(
+        current.c.interaction_id
+    )
     return {interaction_id: (bool(negative), True) for interaction_id, negative in await connection.execute(query)}

@@ -47,5 +47,6 @@ class UtcDateTime(TypeDecorator[datetime]):
         """The stored value as an aware UTC datetime."""
         if value is None:
             return None
+        moment: datetime = value
         # Naive only on SQLite, which stored the UTC wall time (see process_bind_param).
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

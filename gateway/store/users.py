@@ -39,7 +39,7 @@ class SessionRow:
     last_seen_at: datetime
 
 
-def _user(row: Row[Any]) -> User:
+def _user(row: Row[*tuple[Any, ...]]) -> User:
     return User(
         id=row.id,
         name=row.name,

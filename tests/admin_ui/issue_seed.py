@@ -23,16 +23,25 @@ async def issue_with_examples(engine: AsyncEngine, app: str = "shop") -> str:
     await InteractionStore(engine).insert_many([row])
     await FeedbackStore(engine).append(
         {
-            "id": str(uuid_utils.uuid7()), "interaction_id": row["id"], "created_at": row["created_at"] + timedelta(seconds=5),
-            "app": app, "user_id": "u1", "thumbs": "down", "negative": True, "submitted_via": "app",
-            "comment": f"Wrong! {SCRIPT}", "correction": "Refunds take 5 days.",
+            "id": str(uuid_utils.uuid7()),
+            "interaction_id": row["id"],
+            "created_at": row["created_at"] + timedelta(seconds=5),
+            "app": app,
+            "user_id": "u1",
+            "thumbs": "down",
+            "negative": True,
+            "submitted_via": "app",
+            "comment": f"Wrong! {SCRIPT}",
+            "correction": "Refunds take 5 days.",
         }
     )
     issue_id = await issue_runs(engine, app, f"Refund delays {SCRIPT}", [2, 4])
     # Point the issue's example at the stored interaction, as a clustering run would.
     async with engine.begin() as connection:
         await connection.execute(
-            update(issues).where(issues.c.id == issue_id).values(examples=[{"interaction_id": row["id"], "text": "refund"}])
+            update(issues)
+            .where(issues.c.id == issue_id)
+            .values(examples=[{"interaction_id": row["id"], "text": "refund"}])
         )
         await connection.execute(issue_members.insert().values(issue_id=issue_id, interaction_id=row["id"]))
     return issue_id

@@ -61,7 +61,12 @@ def _spread(n: int, negative: int, total: int) -> bool:
 
 
 async def issue_runs(
-    engine: AsyncEngine, app: str, title: str, sizes: list[int], *, regressed: bool = False,
+    engine: AsyncEngine,
+    app: str,
+    title: str,
+    sizes: list[int],
+    *,
+    regressed: bool = False,
     status: IssueStatus | None = None,
 ) -> str:
     """An issue of `app` through one clustering run per size in `sizes` (so its growth is the last step); its id."""
@@ -72,12 +77,24 @@ async def issue_runs(
         members = [str(uuid_utils.uuid7()) for _ in range(size)]
         at = now - timedelta(hours=len(sizes) - index)
         write = IssueWrite(
-            id=issue_id, is_new=index == 0, title=title, summary=None, keywords=["reset", "password"],
-            status=IssueStatus.OPEN if regressed else IssueStatus.NEW, regressed=regressed and index == len(sizes) - 1,
-            size=size, negative_count=size, centroid=np.zeros(4, dtype=np.float32),
-            examples=[{"interaction_id": members[0], "text": title}], first_seen=now, last_seen=now, member_ids=members,
+            id=issue_id,
+            is_new=index == 0,
+            title=title,
+            summary=None,
+            keywords=["reset", "password"],
+            status=IssueStatus.OPEN if regressed else IssueStatus.NEW,
+            regressed=regressed and index == len(sizes) - 1,
+            size=size,
+            negative_count=size,
+            centroid=np.zeros(4, dtype=np.float32),
+            examples=[{"interaction_id": members[0], "text": title}],
+            first_seen=now,
+            last_seen=now,
+            member_ids=members,
         )
-        run = RunRecord(id=str(uuid_utils.uuid7()), app=app, started_at=at, finished_at=at, items=size, noise=0, issues=[write])
+        run = RunRecord(
+            id=str(uuid_utils.uuid7()), app=app, started_at=at, finished_at=at, items=size, noise=0, issues=[write]
+        )
         await store.save_run(run)
     if status is not None:
         await store.set_status(issue_id, status)

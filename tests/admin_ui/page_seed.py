@@ -46,8 +46,14 @@ async def store(gateway: FeedgateApp, *rows: dict[str, Any]) -> list[str]:
 
 
 async def feedback(
-    gateway: FeedgateApp, interaction_id: str, *, negative: bool = True, comment: str | None = None,
-    correction: str | None = None, user_id: str = "user-1", app: str = APP,
+    gateway: FeedgateApp,
+    interaction_id: str,
+    *,
+    negative: bool = True,
+    comment: str | None = None,
+    correction: str | None = None,
+    user_id: str = "user-1",
+    app: str = APP,
 ) -> None:
     """One feedback event through the feedback store."""
     await gateway.services.feedback_store.append(
@@ -71,13 +77,28 @@ async def issue(gateway: FeedgateApp, member_ids: list[str], title: str = "fees"
     issue_id = str(uuid_utils.uuid7())
     now = datetime.now(UTC)
     write = IssueWrite(
-        id=issue_id, is_new=True, title=title, summary=None, keywords=[], status=IssueStatus.NEW, regressed=False,
-        size=len(member_ids), negative_count=len(member_ids), centroid=np.zeros(4, dtype=np.float32),
-        examples=[{"interaction_id": member_ids[0], "text": title}], first_seen=now, last_seen=now,
+        id=issue_id,
+        is_new=True,
+        title=title,
+        summary=None,
+        keywords=[],
+        status=IssueStatus.NEW,
+        regressed=False,
+        size=len(member_ids),
+        negative_count=len(member_ids),
+        centroid=np.zeros(4, dtype=np.float32),
+        examples=[{"interaction_id": member_ids[0], "text": title}],
+        first_seen=now,
+        last_seen=now,
         member_ids=member_ids,
     )
     run = RunRecord(
-        id=str(uuid_utils.uuid7()), app=app, started_at=now, finished_at=now, items=len(member_ids), noise=0,
+        id=str(uuid_utils.uuid7()),
+        app=app,
+        started_at=now,
+        finished_at=now,
+        items=len(member_ids),
+        noise=0,
         issues=[write],
     )
     await IssueStore(gateway.services.engine).save_run(run)
@@ -85,12 +106,24 @@ async def issue(gateway: FeedgateApp, member_ids: list[str], title: str = "fees"
 
 
 async def task(
-    gateway: FeedgateApp, interaction_ids: list[str], *, reason: str = "Check these answers",
-    priority: Priority = Priority.MEDIUM, tags: tuple[str, ...] = (), issue_id: str | None = None, app: str = APP,
+    gateway: FeedgateApp,
+    interaction_ids: list[str],
+    *,
+    reason: str = "Check these answers",
+    priority: Priority = Priority.MEDIUM,
+    tags: tuple[str, ...] = (),
+    issue_id: str | None = None,
+    app: str = APP,
 ) -> str:
     """A manual review task over stored interactions; its id."""
     opened = await gateway.services.reviews.open_manual(
-        app=app, reason=reason, priority=priority, interaction_ids=interaction_ids, issue_id=issue_id,
-        tags=list(tags), evidence={"why": reason}, actor="test",
+        app=app,
+        reason=reason,
+        priority=priority,
+        interaction_ids=interaction_ids,
+        issue_id=issue_id,
+        tags=list(tags),
+        evidence={"why": reason},
+        actor="test",
     )
     return opened.task.task.id

@@ -27,9 +27,7 @@ def screenshots(tmp_path: Path) -> Path:
     return directory
 
 
-
-
-def capture(page, directory: Path, name: str) -> Path:  # noqa: ANN001 (a Playwright page)
+def capture(page, directory: Path, name: str) -> Path:  # `page`: a Playwright page
     """Save a full-page screenshot and check that something was drawn."""
     path = directory / f"admin-{name}.png"
     image = page.screenshot(path=str(path), full_page=True)
@@ -43,7 +41,10 @@ def test_sign_in_see_the_overview_and_add_a_user(settings, start_gateway, browse
     gateway.run_coroutine(gateway.app.services.accounts.create("root", Role.ADMIN, PASSWORD, actor="test"))
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
 
     page.goto(gateway.origin + "/")
     assert page.url.startswith(gateway.origin + "/admin/sign-in")

@@ -26,8 +26,11 @@ def test_nice_ticks_are_round_and_cover_the_top():
 def test_a_line_chart_has_axes_ticks_a_unit_and_one_line_per_series():
     days = [f"12-{d:02d}" for d in range(1, 11)]
     chart = line_chart(
-        "Negative rate", days, [Series("negative", [0.1] * 10), Series("positive", [0.3, None] * 5)],
-        unit="% of feedback", fmt=percent,
+        "Negative rate",
+        days,
+        [Series("negative", [0.1] * 10), Series("positive", [0.3, None] * 5)],
+        unit="% of feedback",
+        fmt=percent,
     )
     root = svg_of(chart)
 

@@ -94,7 +94,13 @@ async def test_the_detail_page_shows_the_conversation_tool_calls_feedback_and_fi
             {
                 "role": "assistant",
                 "content": None,
-                "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}],
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
             },
             {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
         ],
@@ -107,8 +113,13 @@ async def test_the_detail_page_shows_the_conversation_tool_calls_feedback_and_fi
     [interaction_id] = await store(
         gateway,
         interaction_row(
-            "unused", f"It is 18 C. {XSS}", request=request, tool_calls=answer_calls, policies=policies,
-            finish_reason="tool_calls", ttfb_ms=80.0,
+            "unused",
+            f"It is 18 C. {XSS}",
+            request=request,
+            tool_calls=answer_calls,
+            policies=policies,
+            finish_reason="tool_calls",
+            ttfb_ms=80.0,
         ),
     )
     await feedback(gateway, interaction_id, comment=f"wrong {XSS}", user_id="ana")

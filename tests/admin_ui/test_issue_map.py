@@ -29,10 +29,16 @@ def test_the_projection_keeps_the_widest_spread_and_scales_to_the_unit_square():
 
 
 def test_the_scatter_is_valid_svg_with_escaped_labels_and_members_drawn_in_their_own_group():
-    svg = ET.fromstring(str(scatter_map([(0.1, 0.2, False), (0.5, 0.5, True)], label="<b>map</b>", highlight="issue", rest="rest")))
+    svg = ET.fromstring(
+        str(scatter_map([(0.1, 0.2, False), (0.5, 0.5, True)], label="<b>map</b>", highlight="issue", rest="rest"))
+    )
 
     assert svg.find(f"{SVG}title").text == "<b>map</b>"
-    groups = {g.get("class"): len(g.findall(f"{SVG}circle")) for g in svg.iter(f"{SVG}g") if g.get("class") in ("member", "other")}
+    groups = {
+        g.get("class"): len(g.findall(f"{SVG}circle"))
+        for g in svg.iter(f"{SVG}g")
+        if g.get("class") in ("member", "other")
+    }
     assert groups == {"member": 1, "other": 1}
 
 
@@ -53,6 +59,10 @@ async def test_the_issue_map_marks_its_members_among_the_apps_kept_points(browse
     assert before.find(data_testid="map-missing").text.startswith("No map yet")
     assert response.status_code == 200
     svg = ET.fromstring(response.text.split('<div class="chart-box map-box">')[1].split("</div>")[0])
-    groups = {g.get("class"): len(g.findall(f"{SVG}circle")) for g in svg.iter(f"{SVG}g") if g.get("class") in ("member", "other")}
+    groups = {
+        g.get("class"): len(g.findall(f"{SVG}circle"))
+        for g in svg.iter(f"{SVG}g")
+        if g.get("class") in ("member", "other")
+    }
     assert groups == {"member": 1, "other": 20}
     assert "1 of this issue's complaints (red) among 21" in parse(response.text).find(data_testid="feedback-map").text

@@ -27,9 +27,20 @@ async def twin_issues(engine) -> tuple[str, str, str]:
         vector = np.asarray(centroid, dtype=np.float32)
         writes.append(
             IssueWrite(
-                id=str(uuid_utils.uuid7()), is_new=True, title=title, summary=None, keywords=keywords,
-                status=IssueStatus.NEW, regressed=False, size=6, negative_count=6, centroid=vector / np.linalg.norm(vector),
-                examples=[{"interaction_id": members[0], "text": title}], first_seen=now, last_seen=now, member_ids=members,
+                id=str(uuid_utils.uuid7()),
+                is_new=True,
+                title=title,
+                summary=None,
+                keywords=keywords,
+                status=IssueStatus.NEW,
+                regressed=False,
+                size=6,
+                negative_count=6,
+                centroid=vector / np.linalg.norm(vector),
+                examples=[{"interaction_id": members[0], "text": title}],
+                first_seen=now,
+                last_seen=now,
+                member_ids=members,
             )
         )
     await IssueStore(engine).save_run(RunRecord(str(uuid_utils.uuid7()), "shop", now, now, 18, 0, writes))
@@ -52,7 +63,9 @@ async def test_a_twin_issue_is_offered_and_an_unrelated_one_is_not(browser_as, g
     fragment = parse((await viewer.get(f"/admin/issues/{refund}/merge-candidates")).text)
     alone = parse((await viewer.get(f"/admin/issues/{password}/merge-candidates")).text)
 
-    assert [row.attrs["data-candidate-id"] for row in fragment.find_all("tr") if "data-candidate-id" in row.attrs] == [twin]
+    assert [row.attrs["data-candidate-id"] for row in fragment.find_all("tr") if "data-candidate-id" in row.attrs] == [
+        twin
+    ]
     assert "refund" in fragment.text
     assert fragment.find_all("button", data_testid="merge-into") == []
     assert alone.find(data_testid="no-merge-candidates").text

@@ -16,7 +16,11 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def rows_of(html: str) -> list[str]:
-    return [row.attrs["data-issue-id"] for row in parse(html).find("table", id="issues").find_all("tr") if "data-issue-id" in row.attrs]
+    return [
+        row.attrs["data-issue-id"]
+        for row in parse(html).find("table", id="issues").find_all("tr")
+        if "data-issue-id" in row.attrs
+    ]
 
 
 async def test_the_list_sorts_filters_and_pages_from_the_url(browser_as, gateway):
@@ -85,8 +89,12 @@ async def test_a_reviewer_resolves_renames_and_merges_and_each_is_audited(browse
     assert parse(page.text).find("section", id="issue-actions")
     token = csrf_token_of(page.text)
 
-    resolved = await reviewer.post(f"/admin/issues/{issue_id}/status", data={"csrf_token": token, "status": "resolved", "note": "fixed"})
-    renamed = await reviewer.post(f"/admin/issues/{issue_id}/rename", data={"csrf_token": token, "title": "  Slow   refunds "})
+    resolved = await reviewer.post(
+        f"/admin/issues/{issue_id}/status", data={"csrf_token": token, "status": "resolved", "note": "fixed"}
+    )
+    renamed = await reviewer.post(
+        f"/admin/issues/{issue_id}/rename", data={"csrf_token": token, "title": "  Slow   refunds "}
+    )
     merged = await reviewer.post(f"/admin/issues/{issue_id}/merge", data={"csrf_token": token, "into": target})
 
     assert [r.status_code for r in (resolved, renamed, merged)] == [303, 303, 303]
@@ -94,7 +102,10 @@ async def test_a_reviewer_resolves_renames_and_merges_and_each_is_audited(browse
     detail = await gateway.services.issue_service.get(issue_id)
     assert detail is not None
     assert (detail.issue.title, detail.issue.status, detail.issue.merged_into, detail.issue.size) == (
-        "Slow refunds", IssueStatus.DISMISSED, target, 0
+        "Slow refunds",
+        IssueStatus.DISMISSED,
+        target,
+        0,
     )
     assert [change.kind for change in detail.changes][-3:] == ["status", "renamed", "merged_into"]
     survivor = await gateway.services.issue_service.get(target)
@@ -102,7 +113,9 @@ async def test_a_reviewer_resolves_renames_and_merges_and_each_is_audited(browse
     assert survivor.changes[-1].kind == "merge"
     audit = await gateway.services.audit_service.list(AuditFilter(subject_id=issue_id), 10)
     assert sorted((record.action, record.actor) for record in audit.data) == [
-        ("issue.merge", "rita"), ("issue.rename", "rita"), ("issue.status", "rita")
+        ("issue.merge", "rita"),
+        ("issue.rename", "rita"),
+        ("issue.status", "rita"),
     ]
     shown = parse((await reviewer.get(merged.headers["location"])).text)
     assert shown.find(data_testid="merged-into").find("a").attrs["href"] == f"/admin/issues/{target}"
@@ -140,7 +153,9 @@ async def test_a_viewer_post_and_a_post_without_the_token_are_refused(browser_as
     by_viewer = [
         await viewer.post(f"/admin/issues/{issue_id}/{action}", data={"csrf_token": token, **form})
         for action, form in [
-            ("status", {"status": "resolved"}), ("rename", {"title": "x"}), ("merge", {"into": "y"}),
+            ("status", {"status": "resolved"}),
+            ("rename", {"title": "x"}),
+            ("merge", {"into": "y"}),
             ("review", {"priority": "high"}),
         ]
     ]
@@ -166,4 +181,7 @@ async def test_the_json_api_renames_and_merges_through_the_same_verbs(client, ga
     assert merged.status_code == 200 and merged.json()["merged_into"] == second
     assert both.status_code == 400
     audit = await gateway.services.audit_service.list(AuditFilter(subject_id=first), 10)
-    assert {(record.action, record.actor) for record in audit.data} == {("issue.rename", "admin-token"), ("issue.merge", "admin-token")}
+    assert {(record.action, record.actor) for record in audit.data} == {
+        ("issue.rename", "admin-token"),
+        ("issue.merge", "admin-token"),
+    }

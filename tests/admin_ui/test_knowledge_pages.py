@@ -21,14 +21,26 @@ async def test_create_edit_deactivate_activate_and_restore_through_the_forms(bro
     rita = await browser_as("rita", Role.REVIEWER)
 
     created = await post_form(
-        rita, "/admin/knowledge", app="bot", title="Transfer fees", content="Transfers cost 1 %.",
-        example_questions="What does a transfer cost?\nFees?", tags="fees, transfers", active="on",
+        rita,
+        "/admin/knowledge",
+        app="bot",
+        title="Transfer fees",
+        content="Transfers cost 1 %.",
+        example_questions="What does a transfer cost?\nFees?",
+        tags="fees, transfers",
+        active="on",
     )
     assert created.status_code == 303
     entry_path = created.headers["location"].split("?")[0]
     entry_id = entry_path.rsplit("/", 1)[1]
-    edited = await post_form(rita, f"{entry_path}/edit", title="Transfer fees", content="Transfers cost 2 %.",
-                             example_questions="What does a transfer cost?", tags="fees")
+    edited = await post_form(
+        rita,
+        f"{entry_path}/edit",
+        title="Transfer fees",
+        content="Transfers cost 2 %.",
+        example_questions="What does a transfer cost?",
+        tags="fees",
+    )
     assert edited.status_code == 303
     assert (await post_form(rita, f"{entry_path}/deactivate")).status_code == 303
     assert parse((await rita.get(entry_path)).text).find(data_testid="state").text == "inactive"
@@ -66,12 +78,36 @@ async def test_an_entry_lists_the_interactions_it_was_added_to(browser_as, gatew
     entry = await service.create("bot", "Transfer fees", "Transfers cost 1 %.", author="test")
     other = await service.create("bot", "Opening hours", "We open at 9.", author="test")
     used, unused = str(uuid_utils.uuid7()), str(uuid_utils.uuid7())
-    note = [{"policy": "knowledge", "action": "replace_body", "note": {"entries": [{"id": entry.id, "version": 1, "score": 0.8}]}}]
+    note = [
+        {
+            "policy": "knowledge",
+            "action": "replace_body",
+            "note": {"entries": [{"id": entry.id, "version": 1, "score": 0.8}]},
+        }
+    ]
     rows = [
-        {"id": used, "created_at": datetime.now(UTC), "app": "bot", "endpoint": "chat.completions", "upstream": "default",
-         "model": "gpt-test", "stream": False, "partial": False, "policies": note},
-        {"id": unused, "created_at": datetime.now(UTC), "app": "bot", "endpoint": "chat.completions", "upstream": "default",
-         "model": "gpt-test", "stream": False, "partial": False, "policies": None},
+        {
+            "id": used,
+            "created_at": datetime.now(UTC),
+            "app": "bot",
+            "endpoint": "chat.completions",
+            "upstream": "default",
+            "model": "gpt-test",
+            "stream": False,
+            "partial": False,
+            "policies": note,
+        },
+        {
+            "id": unused,
+            "created_at": datetime.now(UTC),
+            "app": "bot",
+            "endpoint": "chat.completions",
+            "upstream": "default",
+            "model": "gpt-test",
+            "stream": False,
+            "partial": False,
+            "policies": None,
+        },
     ]
     await InteractionStore(gateway.services.engine).insert_many(rows)
     viewer = await browser_as("vic", Role.VIEWER)
@@ -112,7 +148,9 @@ async def test_a_viewer_reads_but_cannot_change(browser_as, gateway):
 
 
 async def test_a_script_in_an_entry_title_renders_as_text(browser_as, gateway):
-    entry = await gateway.services.knowledge.service.create("bot", "<script>alert(1)</script>", "<b>bold</b>", author="test")
+    entry = await gateway.services.knowledge.service.create(
+        "bot", "<script>alert(1)</script>", "<b>bold</b>", author="test"
+    )
     viewer = await browser_as("vic", Role.VIEWER)
 
     listing = (await viewer.get("/admin/knowledge")).text

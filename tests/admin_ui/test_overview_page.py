@@ -54,8 +54,14 @@ async def test_top_issues_come_in_the_domains_order_with_resolved_ones_left_out(
     regressed = await issue_runs(engine, "bot", "Came back", [8, 8], regressed=True)
     resolved = await issue_runs(engine, "bot", "Fixed long ago", [50, 50], status=IssueStatus.RESOLVED)
     task = await gateway.services.reviews.open_manual(
-        app="bot", reason="look at it", priority=Priority.HIGH, interaction_ids=[], issue_id=growing, tags=[],
-        evidence=None, actor="test",
+        app="bot",
+        reason="look at it",
+        priority=Priority.HIGH,
+        interaction_ids=[],
+        issue_id=growing,
+        tags=[],
+        evidence=None,
+        actor="test",
     )
     viewer = await browser_as("vic", Role.VIEWER)
 
@@ -89,9 +95,13 @@ async def test_the_drift_alert_fires_for_a_jump_and_not_for_steady_traffic(brows
     now = datetime.now(UTC)
     day_ago, baseline_start = now - timedelta(days=1), now - timedelta(days=14, hours=20)
     await rated_traffic(engine, "jumpy", baseline_start, day_ago - timedelta(minutes=5), negative=20, positive=180)
-    await rated_traffic(engine, "jumpy", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=30, positive=30)
+    await rated_traffic(
+        engine, "jumpy", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=30, positive=30
+    )
     await rated_traffic(engine, "steady", baseline_start, day_ago - timedelta(minutes=5), negative=20, positive=180)
-    await rated_traffic(engine, "steady", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=7, positive=53)
+    await rated_traffic(
+        engine, "steady", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=7, positive=53
+    )
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get("/admin/overview/drift")).text)
@@ -99,7 +109,11 @@ async def test_the_drift_alert_fires_for_a_jump_and_not_for_steady_traffic(brows
     alerts = page.find(data_testid="drift-alerts").find_all("li", data_testid="drift-alert")
     assert [alert.attrs["data-app"] for alert in alerts] == ["jumpy"]
     assert "50.0 %" in alerts[0].text and "10.0 %" in alerts[0].text
-    rows = {row.attrs["data-app"]: row.text for row in page.find(data_testid="drift").find_all("tr") if "data-app" in row.attrs}
+    rows = {
+        row.attrs["data-app"]: row.text
+        for row in page.find(data_testid="drift").find_all("tr")
+        if "data-app" in row.attrs
+    }
     assert rows["steady"].endswith("no") and rows["jumpy"].endswith("yes")
     assert "two-proportion z-test" in page.find(data_testid="drift-rule").text
 
@@ -108,8 +122,12 @@ async def test_no_drift_alert_without_a_jump(browser_as, gateway):
     engine = gateway.services.engine
     now = datetime.now(UTC)
     day_ago = now - timedelta(days=1)
-    await rated_traffic(engine, "steady", now - timedelta(days=14, hours=20), day_ago - timedelta(minutes=5), negative=20, positive=180)
-    await rated_traffic(engine, "steady", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=6, positive=54)
+    await rated_traffic(
+        engine, "steady", now - timedelta(days=14, hours=20), day_ago - timedelta(minutes=5), negative=20, positive=180
+    )
+    await rated_traffic(
+        engine, "steady", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=6, positive=54
+    )
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get("/admin/overview/drift")).text)
@@ -147,7 +165,9 @@ async def test_pickers_live_in_the_url(browser_as, gateway):
 
 async def test_a_reviewer_sets_a_goal_and_sees_its_progress_audited(browser_as, gateway):
     now = datetime.now(UTC)
-    await rated_traffic(gateway.services.engine, "bot", now - timedelta(days=10), now - timedelta(hours=1), negative=40, positive=60)
+    await rated_traffic(
+        gateway.services.engine, "bot", now - timedelta(days=10), now - timedelta(hours=1), negative=40, positive=60
+    )
     reviewer = await browser_as("rita", Role.REVIEWER)
     token = csrf_token_of((await reviewer.get("/admin")).text)
 
@@ -180,15 +200,22 @@ async def test_a_goal_without_a_baseline_is_refused_and_one_can_be_removed(brows
     token = csrf_token_of((await reviewer.get("/admin")).text)
 
     refused = await reviewer.post(
-        "/admin/goals", data={"csrf_token": token, "kind": "negative_rate_reduction", "app": "quiet", "reduction": "30", "months": "3"}
+        "/admin/goals",
+        data={"csrf_token": token, "kind": "negative_rate_reduction", "app": "quiet", "reduction": "30", "months": "3"},
     )
     assert refused.status_code == 400
     assert "no feedback" in parse(refused.text).find(data_testid="goal-error").text
 
     await reviewer.post(
-        "/admin/goals", data={"csrf_token": token, "kind": "tasks_reviewed_within", "app": "quiet", "share": "90", "hours": "24"}
+        "/admin/goals",
+        data={"csrf_token": token, "kind": "tasks_reviewed_within", "app": "quiet", "share": "90", "hours": "24"},
     )
-    goal_id = parse((await reviewer.get("/admin/overview/goals")).text).find(data_testid="goals").find_all("tr")[1].attrs["data-goal-id"]
+    goal_id = (
+        parse((await reviewer.get("/admin/overview/goals")).text)
+        .find(data_testid="goals")
+        .find_all("tr")[1]
+        .attrs["data-goal-id"]
+    )
     removed = await reviewer.post(f"/admin/goals/{goal_id}/delete", data={"csrf_token": token})
     assert removed.status_code == 303
     assert parse((await reviewer.get("/admin/overview/goals")).text).find_all(data_testid="goals") == []
@@ -205,10 +232,10 @@ async def test_a_viewer_cannot_set_or_remove_goals(browser_as, gateway):
     await gateway.services.goals.set_review_goal("bot", 0.9, 24, actor="test")
     assert parse((await viewer.get("/admin/overview/goals")).text).find_all("form") == []
     posted = await viewer.post(
-        "/admin/goals", data={"csrf_token": token, "kind": "tasks_reviewed_within", "app": "bot", "share": "95", "hours": "48"}
+        "/admin/goals",
+        data={"csrf_token": token, "kind": "tasks_reviewed_within", "app": "bot", "share": "95", "hours": "48"},
     )
     removed = await viewer.post("/admin/goals/anything/delete", data={"csrf_token": token})
 
     assert posted.status_code == 403 and removed.status_code == 403
     assert len(await gateway.services.goals.goals()) == 1
-

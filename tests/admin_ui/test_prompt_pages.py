@@ -22,9 +22,19 @@ def versions_of(html: str) -> dict[str, tuple[str, str]]:
 async def test_publish_canary_promote_and_roll_back_through_the_forms(browser_as, gateway):
     rita = await browser_as("rita", Role.REVIEWER)
 
-    first = await post_form(rita, "/admin/prompts/publish", app="bot", text="Be brief.", message="first", rollout="active")
+    first = await post_form(
+        rita, "/admin/prompts/publish", app="bot", text="Be brief.", message="first", rollout="active"
+    )
     assert first.status_code == 303 and first.headers["location"] == "/admin/prompts?app=bot&changed=published"
-    second = await post_form(rita, "/admin/prompts/publish", app="bot", text="Be brief.\nCite the fee table.", message="fees", rollout="canary", share_percent="20")
+    second = await post_form(
+        rita,
+        "/admin/prompts/publish",
+        app="bot",
+        text="Be brief.\nCite the fee table.",
+        message="fees",
+        rollout="canary",
+        share_percent="20",
+    )
     assert second.status_code == 303
     page = (await rita.get("/admin/prompts?app=bot")).text
     versions = versions_of(page)
@@ -34,9 +44,15 @@ async def test_publish_canary_promote_and_roll_back_through_the_forms(browser_as
     assert (await post_form(rita, f"/admin/prompts/{v2}/canary", share_percent="50")).status_code == 303
     assert versions_of((await rita.get("/admin/prompts?app=bot")).text)["v2"][1] == "canary (50 %)"
     assert (await post_form(rita, f"/admin/prompts/{v2}/promote")).status_code == 303
-    assert versions_of((await rita.get("/admin/prompts?app=bot")).text) == {"v1": (v1, "inactive"), "v2": (v2, "active")}
+    assert versions_of((await rita.get("/admin/prompts?app=bot")).text) == {
+        "v1": (v1, "inactive"),
+        "v2": (v2, "active"),
+    }
     assert (await post_form(rita, f"/admin/prompts/{v2}/rollback")).status_code == 303
-    assert versions_of((await rita.get("/admin/prompts?app=bot")).text) == {"v1": (v1, "active"), "v2": (v2, "inactive")}
+    assert versions_of((await rita.get("/admin/prompts?app=bot")).text) == {
+        "v1": (v1, "active"),
+        "v2": (v2, "inactive"),
+    }
 
     audit = await gateway.services.audit_service.list(AuditFilter(actor="rita"), 20)
     actions = [record.action for record in reversed(audit.data)]
@@ -64,7 +80,9 @@ async def test_a_refused_change_says_why_and_keeps_the_form(browser_as, gateway)
     rita = await browser_as("rita", Role.REVIEWER)
 
     empty = await post_form(rita, "/admin/prompts/publish", app="bot", text="  ", message="m", rollout="inactive")
-    bad_share = await post_form(rita, "/admin/prompts/publish", app="bot", text="Hi <b>", message="m", rollout="canary", share_percent="150")
+    bad_share = await post_form(
+        rita, "/admin/prompts/publish", app="bot", text="Hi <b>", message="m", rollout="canary", share_percent="150"
+    )
 
     assert empty.status_code == 400 and "'text'" in parse(empty.text).find(data_testid="error").text
     assert bad_share.status_code == 400
@@ -82,7 +100,10 @@ async def test_a_viewer_reads_but_cannot_change(browser_as, gateway):
     refused = await post_form(viewer, f"/admin/prompts/{version.version.id}/activate")
     published = await post_form(viewer, "/admin/prompts/publish", app="bot", text="x", message="m", rollout="active")
 
-    assert page.find_all("form", data_testid="publish-form") == [] and page.find_all("button", data_testid="activate") == []
+    assert (
+        page.find_all("form", data_testid="publish-form") == []
+        and page.find_all("button", data_testid="activate") == []
+    )
     assert refused.status_code == 403 and published.status_code == 403
     assert (await gateway.services.prompts.service.get(version.version.id)).state == "inactive"
 
@@ -114,7 +135,9 @@ async def test_the_mode_form_sets_how_versions_meet_the_apps_system_message(brow
 async def test_publishing_with_a_mode_sets_the_apps_mode(browser_as, gateway):
     rita = await browser_as("rita", Role.REVIEWER)
 
-    published = await post_form(rita, "/admin/prompts/publish", app="bot", text="Be brief.", message="m", mode="append", rollout="active")
+    published = await post_form(
+        rita, "/admin/prompts/publish", app="bot", text="Be brief.", message="m", mode="append", rollout="active"
+    )
 
     assert published.status_code == 303
     assert (await gateway.services.prompts.service.list("bot")).mode == "append"

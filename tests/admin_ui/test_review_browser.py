@@ -13,7 +13,12 @@ from gateway.config import Settings
 pytestmark = pytest.mark.browser
 
 
-def test_open_a_task_and_claim_and_approve_it_with_the_keyboard(settings: Settings, start_gateway, browser, screenshots):  # noqa: F811
+def test_open_a_task_and_claim_and_approve_it_with_the_keyboard(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
     gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 0.0}))
     services = gateway.app.services
     gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
@@ -22,7 +27,10 @@ def test_open_a_task_and_claim_and_approve_it_with_the_keyboard(settings: Settin
     task_id = gateway.run_coroutine(task(gateway.app, [row["id"]], reason="Check the fee answer"))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 

@@ -33,7 +33,7 @@ async def test_the_queue_filters_come_from_the_url_and_show_how_late_a_task_is(b
     filtered = parse((await viewer.get("/admin/reviews?priority=high&tag=fees&status=open&sort=queue")).text)
     none = parse((await viewer.get("/admin/reviews?priority=high&tag=other")).text)
 
-    assert [row.attrs["data-task-id"] for row in everything.find_all("tr", class_="task-row")][0] == high
+    assert next(row.attrs["data-task-id"] for row in everything.find_all("tr", class_="task-row")) == high
     assert len(everything.find_all("tr", class_="task-row")) == 2
     [row] = filtered.find_all("tr", class_="task-row")
     assert row.attrs["data-task-id"] == high and row.find("td", class_="reason").text == "Urgent fee answers"
@@ -166,7 +166,13 @@ async def test_resolving_by_a_prompt_version_publishes_it_as_a_canary(browser_as
 
     response = await reviewer.post(
         f"/admin/reviews/{task_id}/fix/prompt",
-        data={"csrf_token": token, "text": "Fees are 1%.", "message": "fee", "rollout": "canary", "canary_percent": "10"},
+        data={
+            "csrf_token": token,
+            "text": "Fees are 1%.",
+            "message": "fee",
+            "rollout": "canary",
+            "canary_percent": "10",
+        },
     )
 
     assert response.status_code == 303, response.text
@@ -185,7 +191,13 @@ async def test_a_bad_fix_form_keeps_what_was_typed_and_says_why(browser_as, gate
 
     response = await reviewer.post(
         f"/admin/reviews/{task_id}/fix/prompt",
-        data={"csrf_token": token, "text": "Fees are 1%.", "message": "fee", "rollout": "canary", "canary_percent": "x"},
+        data={
+            "csrf_token": token,
+            "text": "Fees are 1%.",
+            "message": "fee",
+            "rollout": "canary",
+            "canary_percent": "x",
+        },
     )
 
     assert response.status_code == 400

@@ -95,7 +95,9 @@ async def test_signing_out_ends_the_session(client, add_user):
     assert response.status_code == 303 and response.headers["location"] == "/admin/sign-in"
     assert "max-age=0" in flags(cookie_header(response, "feedgate_session"))
     # The old cookie no longer works, even if a browser kept it.
-    client.cookies.set("feedgate_session", overview.request.headers["cookie"].split("feedgate_session=")[1].split(";")[0])
+    client.cookies.set(
+        "feedgate_session", overview.request.headers["cookie"].split("feedgate_session=")[1].split(";")[0]
+    )
     assert (await client.get("/admin")).status_code == 303
 
 

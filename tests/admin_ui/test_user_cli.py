@@ -48,7 +48,11 @@ def stored(database_url: str) -> tuple[dict[str, User], list[str], bool]:
             accounts = account_service(engine, Settings(database_url=database_url))
             users = {user.name: user for user in await accounts.list()}
             records = (await AuditService(AuditStore(engine)).list(AuditFilter(actor="cli"), 20)).data
-            return users, [record.action for record in records], await accounts.verify_password("ana", PASSWORD) is not None
+            return (
+                users,
+                [record.action for record in records],
+                await accounts.verify_password("ana", PASSWORD) is not None,
+            )
         finally:
             await engine.dispose()
 
@@ -61,7 +65,11 @@ def test_a_user_is_added_with_the_password_on_stdin_and_listed(database_url):
 
     added = subprocess.run(
         [*command, "add", "ana", "--role", "admin", "--password-stdin"],
-        env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
+        env=env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     listed = subprocess.run([*command, "list"], env=env, capture_output=True, text=True, timeout=120)
 

@@ -20,7 +20,9 @@ async def test_the_page_lists_users_with_role_and_state(browser_as, gateway):
 
     page = parse((await admin.get("/admin/users")).text)
 
-    rows = {row.attrs["data-user"]: row for row in page.find("table", id="users").find_all("tr") if "data-user" in row.attrs}
+    rows = {
+        row.attrs["data-user"]: row for row in page.find("table", id="users").find_all("tr") if "data-user" in row.attrs
+    }
     assert set(rows) == {"root", "vic"}
     assert rows["vic"].find("td", class_="role-cell").text == "viewer"
     assert rows["vic"].find("td", class_="state").text == "enabled"
@@ -38,7 +40,7 @@ async def test_an_admin_adds_a_user_who_can_then_sign_in(browser_as, gateway):
     assert page.find(role="status").text == "Saved: ana."
     assert page.find("tr", data_user="ana").find("td", class_="role-cell").text == "reviewer"
     records = (await gateway.services.audit_service.list(AuditFilter(action="user.create"), 10)).data
-    assert [(record.actor, record.subject_id, record.after) for record in records][0] == (
+    assert next((record.actor, record.subject_id, record.after) for record in records) == (
         "root",
         "ana",
         {"role": "reviewer"},
@@ -76,9 +78,10 @@ async def test_disabling_a_user_ends_their_session_and_enabling_lets_them_back(b
     await post_form(admin, "/admin/users/disable", name="vic")
 
     assert (await vic.get("/admin")).status_code == 303
-    assert parse((await admin.get("/admin/users")).text).find("tr", data_user="vic").find(
-        "td", class_="state"
-    ).text == "disabled"
+    assert (
+        parse((await admin.get("/admin/users")).text).find("tr", data_user="vic").find("td", class_="state").text
+        == "disabled"
+    )
     assert (await sign_in(client, "vic")).status_code == 401
     await post_form(admin, "/admin/users/enable", name="vic")
     assert (await sign_in(client, "vic")).status_code == 303

@@ -120,6 +120,14 @@ async def test_the_listing_is_in_the_openapi_schema(client):
 
     operation = schema["paths"]["/api/audit"]["get"]
     assert {parameter["name"] for parameter in operation["parameters"]} >= {
-        "actor", "action", "subject_type", "subject_id", "app", "since", "until", "limit", "cursor",
+        "actor",
+        "action",
+        "subject_type",
+        "subject_id",
+        "app",
+        "since",
+        "until",
+        "limit",
+        "cursor",
     }
     assert "audit" in operation["tags"]

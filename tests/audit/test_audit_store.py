@@ -70,7 +70,9 @@ async def test_listing_filters_by_time(audit, append_many):
     await append_many(2)
     now = datetime.now(UTC)
 
-    assert len(await audit.list(AuditFilter(since=now - timedelta(minutes=1), until=now + timedelta(minutes=1)), 10)) == 2
+    assert (
+        len(await audit.list(AuditFilter(since=now - timedelta(minutes=1), until=now + timedelta(minutes=1)), 10)) == 2
+    )
     assert await audit.list(AuditFilter(since=now + timedelta(minutes=1)), 10) == []
     assert await audit.list(AuditFilter(until=now - timedelta(minutes=1)), 10) == []
 
@@ -116,8 +118,15 @@ async def test_concurrent_appends_never_fork_the_chain(engine: AsyncEngine):
 async def test_an_append_commits_and_rolls_back_with_the_callers_change(engine: AsyncEngine, audit):
     now = datetime.now(UTC)
     issue = {
-        "id": "issue-1", "app": "support-bot", "title": "Wrong refunds", "status": "new", "regressed": False,
-        "size": 3, "negative_count": 3, "created_at": now, "updated_at": now,
+        "id": "issue-1",
+        "app": "support-bot",
+        "title": "Wrong refunds",
+        "status": "new",
+        "regressed": False,
+        "size": 3,
+        "negative_count": 3,
+        "created_at": now,
+        "updated_at": now,
     }
     async with engine.begin() as connection:
         await connection.execute(issues.insert().values(issue))

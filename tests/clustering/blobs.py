@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def unit_blobs(sizes: list[int], dimensions: int = 384, spread: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def unit_blobs(
+    sizes: list[int], dimensions: int = 384, spread: float = 0.3, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Points around random well-separated unit centres, and each point's blob number."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(len(sizes), dimensions))

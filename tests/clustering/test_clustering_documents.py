@@ -2,14 +2,14 @@ from clustering.documents import DocumentRecipe, FeedbackItem, build_document, b
 
 
 def item(**overrides) -> FeedbackItem:
-    fields = dict(
-        interaction_id="i1",
-        app="support-bot",
-        user_message="How do I reset my password?",
-        answer="To reset your password, open Settings and follow a long explanation...",
-        comment="The link it gives is broken",
-        correction="The reset link is under Account > Security",
-    )
+    fields = {
+        "interaction_id": "i1",
+        "app": "support-bot",
+        "user_message": "How do I reset my password?",
+        "answer": "To reset your password, open Settings and follow a long explanation...",
+        "comment": "The link it gives is broken",
+        "correction": "The reset link is under Account > Security",
+    }
     return FeedbackItem(**(fields | overrides))
 
 

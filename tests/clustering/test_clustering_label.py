@@ -47,7 +47,11 @@ def test_stop_words_only_give_empty_keywords():
 
 def test_phrases_never_span_two_parts_or_two_documents():
     # Each document is a comment line then a question line, as build_document writes them.
-    documents = ["the refund never arrived\nRefund on cancelled order", "money back please\nrefund refund now", "card lost"]
+    documents = [
+        "the refund never arrived\nRefund on cancelled order",
+        "money back please\nrefund refund now",
+        "card lost",
+    ]
 
     [keywords] = ctfidf_keywords(documents, [0, 0, -1], top_n=100).values()
 

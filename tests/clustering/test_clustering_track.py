@@ -38,10 +38,20 @@ def test_first_run_makes_every_cluster_a_new_issue():
 def test_issue_ids_stay_stable_across_runs_as_complaints_accumulate():
     issues: dict[str, ExistingIssue] = {}
     next_id = [1]
-    first = run_tracking(issues, [NewCluster(CENTRES[0], ids("a", 0, 5)), NewCluster(CENTRES[1], ids("b", 0, 5))], next_id)
+    first = run_tracking(
+        issues, [NewCluster(CENTRES[0], ids("a", 0, 5)), NewCluster(CENTRES[1], ids("b", 0, 5))], next_id
+    )
     # Later runs list clusters in another order, with more members and drifting centroids.
-    second = run_tracking(issues, [NewCluster(nudge(CENTRES[1], 1), ids("b", 0, 9)), NewCluster(nudge(CENTRES[0], 2), ids("a", 0, 8))], next_id)
-    third = run_tracking(issues, [NewCluster(nudge(CENTRES[0], 3), ids("a", 0, 12)), NewCluster(nudge(CENTRES[1], 4), ids("b", 0, 12))], next_id)
+    second = run_tracking(
+        issues,
+        [NewCluster(nudge(CENTRES[1], 1), ids("b", 0, 9)), NewCluster(nudge(CENTRES[0], 2), ids("a", 0, 8))],
+        next_id,
+    )
+    third = run_tracking(
+        issues,
+        [NewCluster(nudge(CENTRES[0], 3), ids("a", 0, 12)), NewCluster(nudge(CENTRES[1], 4), ids("b", 0, 12))],
+        next_id,
+    )
     assert second == first[::-1]
     assert third == first
 

@@ -107,7 +107,9 @@ async def test_resolving_an_issue_records_who_decided_what(client: httpx.AsyncCl
     assert [item["id"] for item in resolved] == [issue["id"]]
 
 
-async def test_an_unknown_status_is_refused_naming_the_field(client: httpx.AsyncClient, gateway, admin_headers, embedder):
+async def test_an_unknown_status_is_refused_naming_the_field(
+    client: httpx.AsyncClient, gateway, admin_headers, embedder
+):
     await discover(gateway, embedder, REFUNDS + PASSWORDS)
     issue = (await client.get("/api/issues", headers=admin_headers)).json()["data"][0]
 

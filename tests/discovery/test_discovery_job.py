@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints, thumbs_up
 from sqlalchemy.ext.asyncio import AsyncEngine
 

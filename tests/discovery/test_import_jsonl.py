@@ -55,7 +55,11 @@ async def test_feedback_is_stored_and_counts_as_negative(engine, tmp_path):
 
     [event] = await FeedbackStore(engine).for_interaction("imported-1")
     assert (event["thumbs"], event["comment"], event["negative"], event["submitted_via"]) == (
-        "down", "wrong answer", True, "import")
+        "down",
+        "wrong answer",
+        True,
+        "import",
+    )
 
 
 async def test_a_line_without_an_id_gets_a_generated_one(engine, tmp_path):

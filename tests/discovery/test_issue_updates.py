@@ -42,7 +42,7 @@ def tracked(issue_id: str, *member_ids: str, size: int | None = None, status: st
 
 def negative(*member_ids: str) -> NegativeItems:
     items = [FeedbackItem(interaction_id=m, app="a", user_message="q", created_at=NOW) for m in member_ids]
-    return NegativeItems(items=items, negative_counts={m: 1 for m in member_ids})
+    return NegativeItems(items=items, negative_counts=dict.fromkeys(member_ids, 1))
 
 
 def test_an_issue_absorbed_by_a_merge_is_retired_into_the_survivor():

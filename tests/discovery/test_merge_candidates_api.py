@@ -29,8 +29,10 @@ async def test_an_issue_with_the_same_centroid_and_a_shared_keyword_is_a_candida
     # Make the delivery issue a twin of the refund issue: same centroid, a keyword in common.
     async with gateway.services.engine.begin() as connection:
         refund_centroid = (
-            await connection.execute(issues.select().where(issues.c.id == topics["refund"]["id"]))
-        ).mappings().one()["centroid"]
+            (await connection.execute(issues.select().where(issues.c.id == topics["refund"]["id"])))
+            .mappings()
+            .one()["centroid"]
+        )
         await connection.execute(
             update(issues)
             .where(issues.c.id == topics["delivery"]["id"])

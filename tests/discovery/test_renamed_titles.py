@@ -18,15 +18,26 @@ NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 def cluster(title: str) -> DiscoveredCluster:
     return DiscoveredCluster(
-        member_indices=(0,), member_ids=("1",), centroid=np.ones(4, dtype=np.float32) / 2, keywords=("refund",),
-        title=title, representative_ids=("1",), representative_texts=("no refund",),
+        member_indices=(0,),
+        member_ids=("1",),
+        centroid=np.ones(4, dtype=np.float32) / 2,
+        keywords=("refund",),
+        title=title,
+        representative_ids=("1",),
+        representative_texts=("no refund",),
     )
 
 
 def tracked(issue_id: str, title: str, *, renamed: bool) -> TrackedIssue:
     return TrackedIssue(
-        id=issue_id, status=IssueStatus.OPEN, centroid=np.ones(4, dtype=np.float32), member_ids=frozenset({"1"}),
-        first_seen=NOW, size=1, title=title, renamed=renamed,
+        id=issue_id,
+        status=IssueStatus.OPEN,
+        centroid=np.ones(4, dtype=np.float32),
+        member_ids=frozenset({"1"}),
+        first_seen=NOW,
+        size=1,
+        title=title,
+        renamed=renamed,
     )
 
 
@@ -43,13 +54,26 @@ async def test_the_store_tells_the_next_run_which_issues_a_person_renamed(engine
     store = IssueStore(engine)
     writes = [
         IssueWrite(
-            id=issue_id, is_new=True, title="refund", summary=None, keywords=["refund"], status=IssueStatus.NEW,
-            regressed=False, size=1, negative_count=1, centroid=np.ones(4, dtype=np.float32), examples=[],
-            first_seen=NOW, last_seen=NOW, member_ids=[f"{issue_id}-1"],
+            id=issue_id,
+            is_new=True,
+            title="refund",
+            summary=None,
+            keywords=["refund"],
+            status=IssueStatus.NEW,
+            regressed=False,
+            size=1,
+            negative_count=1,
+            centroid=np.ones(4, dtype=np.float32),
+            examples=[],
+            first_seen=NOW,
+            last_seen=NOW,
+            member_ids=[f"{issue_id}-1"],
         )
         for issue_id in ("A", "B")
     ]
-    await store.save_run(RunRecord(id="run-1", app="shop", started_at=NOW, finished_at=NOW, items=2, noise=0, issues=writes))
+    await store.save_run(
+        RunRecord(id="run-1", app="shop", started_at=NOW, finished_at=NOW, items=2, noise=0, issues=writes)
+    )
 
     assert await IssueEditStore(engine).rename("A", "Slow refunds", actor="rita")
 

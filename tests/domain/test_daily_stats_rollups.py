@@ -12,6 +12,7 @@ from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.stats import StatsScope, StatsStore
 from gateway.store.tables import interactions
+
 from .rows import feedback_row, interaction_row
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -24,12 +25,19 @@ def rollups(engine) -> DailyStatsStore:
 
 
 def simple(tallies) -> dict:
-    return {key: (t.interactions, t.counts["feedback"], t.counts["negative"], t.delays.median()) for key, t in tallies.items()}
+    return {
+        key: (t.interactions, t.counts["feedback"], t.counts["negative"], t.delays.median())
+        for key, t in tallies.items()
+    }
 
 
 async def test_new_interactions_mark_their_day_and_app_stale(engine):
     await InteractionStore(engine).insert_many(
-        [interaction_row("a", created_at=MONDAY), interaction_row("a", created_at=MONDAY), interaction_row("b", created_at=TUESDAY)]
+        [
+            interaction_row("a", created_at=MONDAY),
+            interaction_row("a", created_at=MONDAY),
+            interaction_row("b", created_at=TUESDAY),
+        ]
     )
 
     assert await rollups(engine).stale_pairs() == 2
@@ -42,7 +50,9 @@ async def test_a_refresh_counts_each_day_app_and_model_and_clears_the_stale_mark
         interaction_row("a", created_at=TUESDAY, model="m1"),
     ]
     await InteractionStore(engine).insert_many(rows)
-    await FeedbackStore(engine).append({**feedback_row(rows[0]["id"], "ann", thumbs="down"), "seconds_after_answer": 40.0})
+    await FeedbackStore(engine).append(
+        {**feedback_row(rows[0]["id"], "ann", thumbs="down"), "seconds_after_answer": 40.0}
+    )
     store = rollups(engine)
 
     rebuilt = await store.refresh()
@@ -89,17 +99,23 @@ async def test_roll_ups_add_up_to_the_raw_counts(engine):
     feedback = FeedbackStore(engine)
     for number, row in enumerate(rows[::2]):
         signal = {"thumbs": "down"} if number % 3 == 0 else {"rating": 1 + number % 5}
-        await feedback.append({**feedback_row(row["id"], f"user-{number % 4}", **signal), "seconds_after_answer": float(number)})
+        await feedback.append(
+            {**feedback_row(row["id"], f"user-{number % 4}", **signal), "seconds_after_answer": float(number)}
+        )
 
     from_rollups = await rollups(engine).tallies(WEEK)
-    raw = await StatsStore(engine).tallies(StatsScope(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC)))
+    raw = await StatsStore(engine).tallies(
+        StatsScope(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC))
+    )
 
     assert simple(from_rollups) == simple(raw)
     assert {key: dict(t.counts) for key, t in from_rollups.items()} == {key: dict(t.counts) for key, t in raw.items()}
 
 
 async def test_a_refresh_for_one_range_leaves_other_days_stale(engine):
-    await InteractionStore(engine).insert_many([interaction_row("a", created_at=MONDAY), interaction_row("a", created_at=MONDAY - timedelta(days=30))])
+    await InteractionStore(engine).insert_many(
+        [interaction_row("a", created_at=MONDAY), interaction_row("a", created_at=MONDAY - timedelta(days=30))]
+    )
     store = rollups(engine)
 
     await store.tallies(WEEK)

@@ -60,7 +60,9 @@ async def test_listing_filters_by_app_and_a_naive_range_means_utc(service, store
 
 async def test_a_reversed_range_is_an_invalid_query(service):
     with pytest.raises(InvalidQuery) as refused:
-        reversed_range = InteractionFilter(since=datetime(2026, 2, 1, tzinfo=UTC), until=datetime(2026, 1, 1, tzinfo=UTC))
+        reversed_range = InteractionFilter(
+            since=datetime(2026, 2, 1, tzinfo=UTC), until=datetime(2026, 1, 1, tzinfo=UTC)
+        )
         await service.list(reversed_range, 10)
 
     assert (refused.value.field, refused.value.message) == ("since", "'since' must be earlier than 'until'")

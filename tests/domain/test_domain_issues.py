@@ -43,7 +43,9 @@ async def service(engine) -> IssueService:
         ("run-2", 1, [write("refunds", 5, is_new=False), write("passwords", 3, is_new=True)]),
     ]:
         at = START + timedelta(days=day)
-        await store.save_run(RunRecord(id=run_id, app="shop", started_at=at, finished_at=at, items=0, noise=0, issues=writes))
+        await store.save_run(
+            RunRecord(id=run_id, app="shop", started_at=at, finished_at=at, items=0, noise=0, issues=writes)
+        )
     return IssueService(store)
 
 

@@ -20,10 +20,24 @@ from gateway.feedback.insights import FeedbackSummary
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def issue(name: str, size: int, growth: int = 0, status: IssueStatus = IssueStatus.OPEN, regressed: bool = False) -> Issue:
+def issue(
+    name: str, size: int, growth: int = 0, status: IssueStatus = IssueStatus.OPEN, regressed: bool = False
+) -> Issue:
     return Issue(
-        id=name, app="bot", title=name, summary=None, keywords=(), size=size, negative_count=size, status=status,
-        regressed=regressed, merged_into=None, first_seen=NOW, last_seen=NOW, growth=growth, trend=(),
+        id=name,
+        app="bot",
+        title=name,
+        summary=None,
+        keywords=(),
+        size=size,
+        negative_count=size,
+        status=status,
+        regressed=regressed,
+        merged_into=None,
+        first_seen=NOW,
+        last_seen=NOW,
+        growth=growth,
+        trend=(),
     )
 
 
@@ -41,8 +55,12 @@ def test_importance_is_negative_volume_times_growth_capped_and_doubled_for_a_reg
 
 def test_ranking_leaves_out_closed_and_empty_issues_and_counts_each_once():
     issues = [
-        issue("a", 20), issue("b", 12, growth=6), issue("resolved", 50, status=IssueStatus.RESOLVED),
-        issue("dismissed", 40, status=IssueStatus.DISMISSED), issue("empty", 0), issue("b", 12, growth=6),
+        issue("a", 20),
+        issue("b", 12, growth=6),
+        issue("resolved", 50, status=IssueStatus.RESOLVED),
+        issue("dismissed", 40, status=IssueStatus.DISMISSED),
+        issue("empty", 0),
+        issue("b", 12, growth=6),
     ]
 
     assert [r.issue.id for r in rank_issues(issues, 10)] == ["b", "a"]

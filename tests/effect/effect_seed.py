@@ -108,7 +108,15 @@ async def make_issue(
         last_seen=now,
         member_ids=member_ids,
     )
-    run = RunRecord(id=str(uuid_utils.uuid7()), app=app, started_at=now, finished_at=now, items=len(member_ids), noise=0, issues=[write])
+    run = RunRecord(
+        id=str(uuid_utils.uuid7()),
+        app=app,
+        started_at=now,
+        finished_at=now,
+        items=len(member_ids),
+        noise=0,
+        issues=[write],
+    )
     store = IssueStore(engine)
     await store.save_run(run)
     if status != IssueStatus.NEW:

@@ -52,23 +52,37 @@ async def test_the_negative_rate_fell_after_a_knowledge_fix(client, admin_header
     await seed_traffic(engine, PASSWORD, *before, total=20, negative=2, positive=0)
     await seed_traffic(engine, PASSWORD + UNRELATED, *after, total=30, negative=25, positive=0)
     entry = (
-        await client.post("/api/kb", json={"app": "support-bot", "title": "Refunds", "content": "5 days."}, headers=admin_headers)
+        await client.post(
+            "/api/kb", json={"app": "support-bot", "title": "Refunds", "content": "5 days."}, headers=admin_headers
+        )
     ).json()
-    await link(client, admin_headers, issue_id, {"kind": "knowledge", "fix_id": entry["id"], "live_at": live_at.isoformat()})
+    await link(
+        client, admin_headers, issue_id, {"kind": "knowledge", "fix_id": entry["id"], "live_at": live_at.isoformat()}
+    )
 
     response = await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)
 
     assert response.status_code == 200, response.text
     effect = response.json()
     change = effect["before_after"]
-    assert (change["before"]["interactions"], change["before"]["negative"], change["before"]["with_feedback"]) == (40, 20, 24)
-    assert (change["after"]["interactions"], change["after"]["negative"], change["after"]["with_feedback"]) == (40, 4, 12)
+    assert (change["before"]["interactions"], change["before"]["negative"], change["before"]["with_feedback"]) == (
+        40,
+        20,
+        24,
+    )
+    assert (change["after"]["interactions"], change["after"]["negative"], change["after"]["with_feedback"]) == (
+        40,
+        4,
+        12,
+    )
     assert change["verdict"] == "negative rate fell from 50 % to 10 % (p < 0.001)"
     assert change["difference"] == pytest.approx(-0.4)
     low, high = change["difference_ci"]
     assert low < -0.4 < high < 0
     assert change["before"]["feedback_share"] == 0.6 and change["after"]["feedback_share"] == 0.3
-    assert change["feedback_warning"].startswith("the share of interactions with any feedback also changed, from 60 % to 30 %")
+    assert change["feedback_warning"].startswith(
+        "the share of interactions with any feedback also changed, from 60 % to 30 %"
+    )
     assert "drift" in change["caveat"] and "canary" in change["caveat"]
     assert effect["canary"] is None and effect["reason"] is None
     assert effect["topic"]["interactions_on_topic"] == 80 and effect["topic"]["member_questions"] == 4
@@ -81,18 +95,32 @@ async def test_canary_against_the_rest(client, admin_headers, engine, measured):
     live_at = now - timedelta(days=1)
     issue_id = await issues_with_history(engine, now)
     published = await client.post(
-        "/api/prompts", json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"}, headers=admin_headers
+        "/api/prompts",
+        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
+        headers=admin_headers,
     )
     version = published.json()
 
     def note(arm: str) -> list[dict]:
-        return [{"policy": "prompts", "action": "replace_body", "version": 1, "version_id": version["id"], "arm": arm, "mode": "prepend"}]
+        return [
+            {
+                "policy": "prompts",
+                "action": "replace_body",
+                "version": 1,
+                "version_id": version["id"],
+                "arm": arm,
+                "mode": "prepend",
+            }
+        ]
 
     after = (live_at + H, now - H)
     await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary"))
     await seed_traffic(engine, REFUND, *after, total=100, negative=40, positive=10, policies=note("active"))
     await link(
-        client, admin_headers, issue_id, {"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at.isoformat()}
+        client,
+        admin_headers,
+        issue_id,
+        {"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at.isoformat()},
     )
 
     effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
@@ -113,9 +141,13 @@ async def test_too_few_interactions_is_not_enough_data(client, admin_headers, en
     await seed_traffic(engine, REFUND, live_at - timedelta(hours=9), live_at - H, total=12, negative=6, positive=0)
     await seed_traffic(engine, REFUND, live_at + H, now - H, total=12, negative=0, positive=6)
     entry = (
-        await client.post("/api/kb", json={"app": "support-bot", "title": "Refunds", "content": "5 days."}, headers=admin_headers)
+        await client.post(
+            "/api/kb", json={"app": "support-bot", "title": "Refunds", "content": "5 days."}, headers=admin_headers
+        )
     ).json()
-    await link(client, admin_headers, issue_id, {"kind": "knowledge", "fix_id": entry["id"], "live_at": live_at.isoformat()})
+    await link(
+        client, admin_headers, issue_id, {"kind": "knowledge", "fix_id": entry["id"], "live_at": live_at.isoformat()}
+    )
 
     change = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()["before_after"]
 

@@ -44,7 +44,9 @@ async def test_linking_a_knowledge_entry(client, admin_headers, engine):
 async def test_linking_a_prompt_canary_with_its_time(client, admin_headers, engine):
     issue_id = await new_issue(engine)
     published = await client.post(
-        "/api/prompts", json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"}, headers=admin_headers
+        "/api/prompts",
+        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
+        headers=admin_headers,
     )
     assert published.status_code == 201, published.text
     version = published.json()
@@ -135,11 +137,15 @@ async def test_a_fix_not_live_yet_has_nothing_to_measure(client, admin_headers, 
     entry = await new_entry(client, admin_headers)
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     await client.post(
-        f"/api/issues/{issue_id}/fixes", json={"kind": "knowledge", "fix_id": entry["id"], "live_at": tomorrow}, headers=admin_headers
+        f"/api/issues/{issue_id}/fixes",
+        json={"kind": "knowledge", "fix_id": entry["id"], "live_at": tomorrow},
+        headers=admin_headers,
     )
 
     effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
-    unknown = (await client.get(f"/api/issues/{issue_id}/effect", params={"link_id": "nope"}, headers=admin_headers)).json()
+    unknown = (
+        await client.get(f"/api/issues/{issue_id}/effect", params={"link_id": "nope"}, headers=admin_headers)
+    ).json()
 
     assert effect["fix"]["fix_id"] == entry["id"] and effect["reason"].startswith("the fix goes live at")
     assert effect["before_after"] is None

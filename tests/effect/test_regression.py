@@ -23,12 +23,23 @@ async def resolved_issue_with_fix(engine, now: datetime, live_at: datetime) -> s
     members = await seed_traffic(engine, REFUND[:4], long_ago, long_ago + H, 4, 4, 0)
     issue_id = await make_issue(engine, members, "refunds", status=IssueStatus.RESOLVED)
     entry = {
-        "id": f"entry-{issue_id[-8:]}", "app": "support-bot", "title": "Refunds", "content": "5 days.",
-        "example_questions": [], "tags": [], "active": True, "version": 1, "author": "ana", "created_at": now, "updated_at": now,
+        "id": f"entry-{issue_id[-8:]}",
+        "app": "support-bot",
+        "title": "Refunds",
+        "content": "5 days.",
+        "example_questions": [],
+        "tags": [],
+        "active": True,
+        "version": 1,
+        "author": "ana",
+        "created_at": now,
+        "updated_at": now,
     }
     async with engine.begin() as connection:
         await connection.execute(knowledge_entries.insert().values(entry))
-    await FixLinkService(FixLinkStore(engine)).link_fix(issue_id, "knowledge", entry["id"], live_at=live_at, actor="ana")
+    await FixLinkService(FixLinkStore(engine)).link_fix(
+        issue_id, "knowledge", entry["id"], live_at=live_at, actor="ana"
+    )
     return issue_id
 
 
@@ -40,7 +51,9 @@ async def test_a_rate_that_climbs_back_reopens_the_issue(engine, embedder, datab
     await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=5) - H, total=40, negative=3, positive=10)
     await seed_traffic(engine, REFUND, now - timedelta(days=5) + H, now - H, total=40, negative=20, positive=5)
 
-    reopened = await reopen_regressed_issues(engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now)
+    reopened = await reopen_regressed_issues(
+        engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now
+    )
 
     assert reopened == [issue_id]
     issue = await IssueStore(engine).get(issue_id)
@@ -51,7 +64,10 @@ async def test_a_rate_that_climbs_back_reopens_the_issue(engine, embedder, datab
     [record] = await AuditStore(engine).list(AuditFilter(action="issue.regressed"), limit=10)
     assert record.subject_id == issue_id and record.actor == "rule:effect-regression"
     # Checked again, an issue already reopened is left alone.
-    assert await reopen_regressed_issues(engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now) == []
+    assert (
+        await reopen_regressed_issues(engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now)
+        == []
+    )
 
 
 async def test_a_steady_rate_leaves_the_issue_resolved(engine, embedder, database_url):
@@ -77,7 +93,10 @@ async def test_a_failing_check_never_fails_the_pass(engine, database_url):
     now = datetime.now(UTC)
     await resolved_issue_with_fix(engine, now, now - timedelta(days=4))
 
-    assert await check_regressions_after_run(engine, Settings(database_url=database_url), BrokenEmbedder(), "support-bot") == []
+    assert (
+        await check_regressions_after_run(engine, Settings(database_url=database_url), BrokenEmbedder(), "support-bot")
+        == []
+    )
 
 
 async def test_each_clustering_pass_checks_its_apps_for_regressions(engine, embedder, database_url, monkeypatch):

@@ -86,7 +86,11 @@ def test_a_small_change_is_not_significant():
     ("first", "second", "expected"),
     [
         (GroupCounts(29, 10, 10), GroupCounts(100, 10, 50), "the before window has 29 interactions; at least 30"),
-        (GroupCounts(100, 10, 50), GroupCounts(200, 4, 4), "the after window has 4 interactions with feedback; at least 5"),
+        (
+            GroupCounts(100, 10, 50),
+            GroupCounts(200, 4, 4),
+            "the after window has 4 interactions with feedback; at least 5",
+        ),
     ],
 )
 def test_below_the_minimum_counts_there_is_not_enough_data(first, second, expected):
@@ -103,10 +107,12 @@ def test_below_the_minimum_counts_there_is_not_enough_data(first, second, expect
 def test_canary_verdict_names_the_lower_arm():
     result = compare(GroupCounts(200, 80, 120), GroupCounts(50, 6, 30))
 
-    assert canary_verdict(result, 0.05) == "negative rate is 12 % in the canary against 40 % in the rest: lower (p < 0.001)"
+    assert (
+        canary_verdict(result, 0.05)
+        == "negative rate is 12 % in the canary against 40 % in the rest: lower (p < 0.001)"
+    )
 
 
 def test_counts_must_nest():
     with pytest.raises(ValueError):
         GroupCounts(interactions=10, negative=5, with_feedback=4)
-

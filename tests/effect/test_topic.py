@@ -61,7 +61,9 @@ async def test_new_interactions_land_on_their_own_issue_and_unrelated_ones_on_no
 
 async def test_counts_per_group_take_current_feedback(engine, embedder):
     now = datetime.now(UTC)
-    members = await seed_traffic(engine, REFUND[:4], now - timedelta(days=2), now - timedelta(days=2) + timedelta(hours=1), 4, 4, 0)
+    members = await seed_traffic(
+        engine, REFUND[:4], now - timedelta(days=2), now - timedelta(days=2) + timedelta(hours=1), 4, 4, 0
+    )
     issue_id = await make_issue(engine, members, "refunds")
     await seed_traffic(engine, REFUND, now - timedelta(hours=5), now - timedelta(hours=1), 12, 3, 5)
     centroids = await topic_centroids(engine, embedder, "support-bot", issue_id)

@@ -50,7 +50,7 @@ async def test_writes_chat_jsonl_to_the_output_file(database_url, engine, tmp_pa
 
 
 async def test_writes_to_stdout_by_default_with_filters(database_url, engine):
-    corrected, approved = await seed(engine)
+    _corrected, approved = await seed(engine)
 
     result = feedgate_export(database_url, "--format", "jsonl", "--app", "billing-bot", "--since", "2000-01-01")
 

@@ -34,7 +34,12 @@ async def test_chat_lines_end_the_conversation_with_the_preferred_answer(engine)
 
     assert lines == [
         {"messages": [*conversation("What is the fee?"), {"role": "assistant", "content": "The fee is 1%."}]},
-        {"messages": [*conversation("Is there a monthly charge?"), {"role": "assistant", "content": "No, there is none."}]},
+        {
+            "messages": [
+                *conversation("Is there a monthly charge?"),
+                {"role": "assistant", "content": "No, there is none."},
+            ]
+        },
     ]
 
 
@@ -121,7 +126,9 @@ async def test_only_each_users_current_feedback_counts(engine):
 async def test_one_anonymous_token_counts_as_one_voter_whatever_user_ids_it_sends(engine):
     interaction = await store_chat(engine)
     for number in range(3):
-        await give_feedback(engine, interaction, correction=f"Flood {number}.", user_id=f"made-up-{number}", voter="token:abc")
+        await give_feedback(
+            engine, interaction, correction=f"Flood {number}.", user_id=f"made-up-{number}", voter="token:abc"
+        )
 
     lines = await exported(engine, ExportFormat.JSONL)
 

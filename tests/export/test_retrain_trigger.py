@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from webhook_receiver import SECRET, Receiver
 from export_seed import give_feedback, review, review_service, store_chat
+from webhook_receiver import SECRET, Receiver
 
 from gateway.config import ConfigError, Settings
 from gateway.export.retrain import RetrainTrigger, retrain_trigger
 from gateway.review.records import Outcome
 from gateway.store.retrain_triggers import RetrainTriggerStore
-
 
 
 def trigger_for(engine, receiver: Receiver, threshold: int = 3) -> RetrainTrigger:
@@ -38,7 +37,10 @@ async def test_fires_once_at_the_threshold_and_again_only_after_the_next_n(engin
 
     (first,) = receiver.verified()
     assert (first["event"], first["new_examples"], first["total_examples"], first["threshold"]) == (
-        "feedgate.retrain", 3, 3, 3
+        "feedgate.retrain",
+        3,
+        3,
+        3,
     )
     for _ in range(3):
         assert await trigger.check() is None  # nothing new: never again for the same examples
@@ -56,7 +58,10 @@ async def test_fires_once_at_the_threshold_and_again_only_after_the_next_n(engin
     assert [body["new_examples"] for body in receiver.verified()] == [3, 3]
     assert [body["total_examples"] for body in receiver.verified()] == [3, 6]
     recorded = await RetrainTriggerStore(engine).list()
-    assert [(r["total_examples"], r["new_examples"], r["delivery_status"]) for r in recorded] == [(3, 3, 204), (6, 3, 204)]
+    assert [(r["total_examples"], r["new_examples"], r["delivery_status"]) for r in recorded] == [
+        (3, 3, 204),
+        (6, 3, 204),
+    ]
     assert recorded[0]["id"] == first["trigger_id"]
 
 

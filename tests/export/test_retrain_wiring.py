@@ -20,7 +20,9 @@ async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(
                 body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]}
                 answered = await http.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-x"})
                 assert answered.status_code == 200, answered.text
-                ids.append((answered.headers["x-feedgate-interaction-id"], answered.headers["x-feedgate-feedback-token"]))
+                ids.append(
+                    (answered.headers["x-feedgate-interaction-id"], answered.headers["x-feedgate-feedback-token"])
+                )
             await app.services.writer.flush()
 
             posted = await http.post(
@@ -34,8 +36,13 @@ async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(
 
             task = await http.post(
                 "/api/reviews",
-                json={"app": posted.json()["app"], "reason": "Check it", "interaction_ids": [ids[1][0]],
-                      "priority": "low", "created_by": "alice"},
+                json={
+                    "app": posted.json()["app"],
+                    "reason": "Check it",
+                    "interaction_ids": [ids[1][0]],
+                    "priority": "low",
+                    "created_by": "alice",
+                },
                 headers=admin_headers,
             )
             assert task.status_code == 201, task.text

@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from feedback_helpers import APP_KEY, Answer
 
 from gateway.app import FeedgateApp, create_app
-
-from feedback_helpers import APP_KEY, Answer
 
 
 @pytest.fixture
@@ -62,8 +61,10 @@ def gateway_with(settings, fake_upstream):
     @asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[tuple[FeedgateApp, httpx.AsyncClient]]:
         app = create_app(settings.model_copy(update=changes), environ={})
-        async with LifespanManager(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http:
-                yield app, http
+        async with (
+            LifespanManager(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http,
+        ):
+            yield app, http
 
     return start

@@ -14,7 +14,6 @@ from feedback_helpers import APP_KEY
 pytestmark = pytest.mark.browser
 
 
-
 class PageServer:
     """Serves one HTML page from its own origin, as an app's front end would."""
 
@@ -23,7 +22,7 @@ class PageServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:  # http.server's naming
                 self.send_response(200)
                 self.send_header("content-type", "text/html; charset=utf-8")
                 self.send_header("content-length", str(len(server.page)))
@@ -48,8 +47,6 @@ def page_server() -> Iterator[PageServer]:
     server = PageServer()
     yield server
     server.stop()
-
-
 
 
 def test_thumbs_down_with_a_comment_is_posted_cross_origin_and_stored(settings, start_gateway, page_server, browser):

@@ -42,13 +42,15 @@ async def test_thumbs_must_be_up_or_down(given, post_feedback, thumbs):
     response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": thumbs}, token=given.token)
 
     assert response.status_code == 422
-    assert error_of(response)["message"].startswith("'thumbs' must be \"up\" or \"down\"")
+    assert error_of(response)["message"].startswith('\'thumbs\' must be "up" or "down"')
 
 
 @pytest.mark.parametrize("field", ["comment", "correction"])
 async def test_text_over_the_limit_is_refused(given, post_feedback, field, settings):
     limit = settings.feedback_max_text_chars
-    response = await post_feedback({"interaction_id": given.interaction_id, field: "x" * (limit + 1)}, token=given.token)
+    response = await post_feedback(
+        {"interaction_id": given.interaction_id, field: "x" * (limit + 1)}, token=given.token
+    )
 
     assert response.status_code == 422
     assert error_of(response)["message"] == f"'{field}' is {limit + 1} characters long; the limit is {limit}"
@@ -77,7 +79,9 @@ async def test_nul_characters_are_refused_on_every_store(given, post_feedback):
 
 
 async def test_metadata_must_be_an_object(given, post_feedback):
-    response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up", "metadata": [1]}, token=given.token)
+    response = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "up", "metadata": [1]}, token=given.token
+    )
 
     assert response.status_code == 422
     assert error_of(response)["message"] == "'metadata' must be a JSON object"

@@ -20,7 +20,9 @@ NO_RATE_LIMITS: dict[str, Any] = {
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
-async def ask(http: httpx.AsyncClient, *, user: str | None = None, body: dict[str, Any] | None = None) -> tuple[str, str]:
+async def ask(
+    http: httpx.AsyncClient, *, user: str | None = None, body: dict[str, Any] | None = None
+) -> tuple[str, str]:
     """One answer through the gateway: its interaction id and feedback token."""
     headers = {"authorization": f"Bearer {APP_KEY}"}
     if user is not None:
@@ -83,10 +85,14 @@ async def test_a_token_binds_the_end_user_the_request_body_names(client, post_fe
     assert stored.json()["user_id"] == "body-user"
 
 
-async def test_without_a_named_user_a_tokens_claims_are_kept_but_count_as_one_voter(answer, post_feedback, client, admin_headers):
+async def test_without_a_named_user_a_tokens_claims_are_kept_but_count_as_one_voter(
+    answer, post_feedback, client, admin_headers
+):
     given = await answer()
     for user, thumbs in (("ann", "up"), ("bob", "up"), ("cy", "down")):
-        response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": thumbs, "user_id": user}, token=given.token)
+        response = await post_feedback(
+            {"interaction_id": given.interaction_id, "thumbs": thumbs, "user_id": user}, token=given.token
+        )
         assert response.status_code == 201
 
     feedback = await current_feedback(client, admin_headers, given.interaction_id)
@@ -211,7 +217,10 @@ async def test_posts_over_an_address_limit_get_429_whatever_the_token(gateway_wi
     settings = {**NO_RATE_LIMITS, "feedback_address_posts_per_minute": 2}
     async with gateway_with(**settings) as (_, http):
         tokens = [await ask(http) for _ in range(3)]
-        answers = [await give(http, token, {"interaction_id": interaction_id, "thumbs": "up"}) for interaction_id, token in tokens]
+        answers = [
+            await give(http, token, {"interaction_id": interaction_id, "thumbs": "up"})
+            for interaction_id, token in tokens
+        ]
 
     assert [response.status_code for response in answers] == [201, 201, 429]
     assert "this client address" in error_of(answers[-1])["message"]
@@ -230,7 +239,11 @@ async def test_another_address_has_its_own_allowance(gateway_with):
 
 
 async def test_behind_a_proxy_the_configured_header_names_the_address(gateway_with):
-    settings = {**NO_RATE_LIMITS, "feedback_address_posts_per_minute": 1, "feedback_client_address_header": "x-forwarded-for"}
+    settings = {
+        **NO_RATE_LIMITS,
+        "feedback_address_posts_per_minute": 1,
+        "feedback_client_address_header": "x-forwarded-for",
+    }
     async with gateway_with(**settings) as (_, http):
         (first_id, first_token), (second_id, second_token) = await ask(http), await ask(http)
         answers = []
@@ -274,7 +287,9 @@ async def test_a_cross_origin_browser_can_read_retry_after(gateway_with):
         interaction_id, token = await ask(http)
         headers = {"x-feedgate-feedback-token": token, "origin": "https://shop.example"}
         for _ in range(2):
-            response = await http.post("/v1/feedback", json={"interaction_id": interaction_id, "thumbs": "up"}, headers=headers)
+            response = await http.post(
+                "/v1/feedback", json={"interaction_id": interaction_id, "thumbs": "up"}, headers=headers
+            )
 
     assert response.status_code == 429
     assert response.headers["access-control-expose-headers"] == "retry-after"

@@ -74,7 +74,9 @@ async def test_listing_needs_the_admin_token(client, dataset):
 
 
 async def test_a_reversed_time_range_is_refused(client, admin_headers):
-    response = await client.get("/api/feedback?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", headers=admin_headers)
+    response = await client.get(
+        "/api/feedback?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", headers=admin_headers
+    )
 
     assert response.status_code == 400
     assert "'since' must be earlier than 'until'" in response.json()["detail"]

@@ -43,7 +43,9 @@ async def buffered_answer(app: FeedgateApp, http: httpx.AsyncClient) -> str:
 
 async def feedback_on(http: httpx.AsyncClient, interaction_id: str, key: str = "any string at all") -> httpx.Response:
     return await http.post(
-        "/v1/feedback", json={"interaction_id": interaction_id, "thumbs": "up"}, headers={"authorization": f"Bearer {key}"}
+        "/v1/feedback",
+        json={"interaction_id": interaction_id, "thumbs": "up"},
+        headers={"authorization": f"Bearer {key}"},
     )
 
 

@@ -76,7 +76,9 @@ async def test_feedback_right_after_the_answer_finds_the_unflushed_interaction(g
         ({"thumbs": "up", "rating": 1}, True),
     ],
 )
-async def test_feedback_is_negative_on_thumbs_down_a_low_rating_or_a_correction(answer, post_feedback, signal, negative):
+async def test_feedback_is_negative_on_thumbs_down_a_low_rating_or_a_correction(
+    answer, post_feedback, signal, negative
+):
     given = await answer()
 
     stored = (await post_feedback({"interaction_id": given.interaction_id, **signal}, token=given.token)).json()
@@ -124,7 +126,9 @@ async def test_in_gateway_key_mode_the_issued_key_is_the_credential(gateway_with
 # -- idempotency and history -------------------------------------------------------------
 
 
-async def test_the_same_idempotency_key_stores_once_and_returns_the_original(answer, post_feedback, client, admin_headers):
+async def test_the_same_idempotency_key_stores_once_and_returns_the_original(
+    answer, post_feedback, client, admin_headers
+):
     given = await answer()
     first = await post_feedback(
         {"interaction_id": given.interaction_id, "thumbs": "down", "idempotency_key": "k1"}, token=given.token
@@ -143,14 +147,20 @@ async def test_the_same_idempotency_key_stores_once_and_returns_the_original(ans
 async def test_an_idempotency_key_is_scoped_to_its_interaction(answer, post_feedback):
     one, two = await answer(), await answer()
 
-    first = await post_feedback({"interaction_id": one.interaction_id, "thumbs": "up", "idempotency_key": "k"}, token=one.token)
-    second = await post_feedback({"interaction_id": two.interaction_id, "thumbs": "up", "idempotency_key": "k"}, token=two.token)
+    first = await post_feedback(
+        {"interaction_id": one.interaction_id, "thumbs": "up", "idempotency_key": "k"}, token=one.token
+    )
+    second = await post_feedback(
+        {"interaction_id": two.interaction_id, "thumbs": "up", "idempotency_key": "k"}, token=two.token
+    )
 
     assert (first.status_code, second.status_code) == (201, 201)
     assert second.json()["interaction_id"] == two.interaction_id
 
 
-async def test_every_submission_is_kept_and_the_latest_per_user_is_current(answer, post_feedback, client, admin_headers):
+async def test_every_submission_is_kept_and_the_latest_per_user_is_current(
+    answer, post_feedback, client, admin_headers
+):
     # The app's key is trusted to name its users (a token speaks for one voter: see test_feedback_integrity).
     given = await answer()
     for body in (
@@ -167,7 +177,10 @@ async def test_every_submission_is_kept_and_the_latest_per_user_is_current(answe
         ("bob", None, 4),
         ("ann", "down", None),
     ]
-    assert [(e["user_id"], e["thumbs"], e["rating"]) for e in feedback["current"]] == [("bob", None, 4), ("ann", "down", None)]
+    assert [(e["user_id"], e["thumbs"], e["rating"]) for e in feedback["current"]] == [
+        ("bob", None, 4),
+        ("ann", "down", None),
+    ]
 
 
 async def test_the_user_defaults_to_the_end_user_named_on_the_call(answer, post_feedback):

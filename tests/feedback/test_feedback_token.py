@@ -162,8 +162,17 @@ def test_a_token_signed_with_another_secret_is_refused(tokens, clock):
 @pytest.mark.parametrize(
     "token",
     [
-        "", "v1", "v1.id.123", "v1.id.123.sig.extra", "v1..123.sig", "v1.id.soon.sig", "v1.id.-5.sig", "v1.id.١٢٣.sig",
-        "v2.id.123.sig", "v2.id.123.dXNlcg.sig.extra", "v2..123.dXNlcg.sig",
+        "",
+        "v1",
+        "v1.id.123",
+        "v1.id.123.sig.extra",
+        "v1..123.sig",
+        "v1.id.soon.sig",
+        "v1.id.-5.sig",
+        "v1.id.١٢٣.sig",
+        "v2.id.123.sig",
+        "v2.id.123.dXNlcg.sig.extra",
+        "v2..123.dXNlcg.sig",
     ],
 )
 def test_malformed_tokens_are_refused(tokens, token):

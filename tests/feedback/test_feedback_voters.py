@@ -16,7 +16,9 @@ from gateway.store.tables import feedback
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def event(event_id: str, interaction_id: str, user_id: str | None, voter: str | None, *, negative: bool) -> dict[str, Any]:
+def event(
+    event_id: str, interaction_id: str, user_id: str | None, voter: str | None, *, negative: bool
+) -> dict[str, Any]:
     return {
         "id": event_id,
         "interaction_id": interaction_id,

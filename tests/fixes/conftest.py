@@ -23,7 +23,9 @@ def embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture
-def gateway_embedder(monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> SentenceTransformerEmbedder:
+def gateway_embedder(
+    monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
+) -> SentenceTransformerEmbedder:
     """Gateways started in this test embed with the session's model instead of loading their own."""
     monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
     return embedder

@@ -6,11 +6,15 @@ import httpx
 import orjson
 import pytest
 from asgi_lifespan import LifespanManager
-
 from effect_seed import make_issue
+
 from gateway.app import create_app
 
-QUESTIONS = ["What is the transfer fee to Spain?", "Is there a transfer fee for sending money?", "How big is the transfer fee?"]
+QUESTIONS = [
+    "What is the transfer fee to Spain?",
+    "Is there a transfer fee for sending money?",
+    "How big is the transfer fee?",
+]
 PASS_KEY = {"authorization": "Bearer sk-app-key"}
 ENTRY = {
     "kind": "knowledge",
@@ -52,7 +56,9 @@ async def test_a_knowledge_candidate_is_replayed_with_the_callers_key_and_stored
     for interaction_id in ids:
         item = items[interaction_id]
         assert (item["original_answer"], item["new_answer"], item["status"]) == (
-            "There is no fee.", "The transfer fee is 1%.", "replayed"
+            "There is no fee.",
+            "The transfer fee is 1%.",
+            "replayed",
         )
         assert item["score"] >= gateway.services.settings.knowledge_threshold
     assert [items[i]["correction"] for i in ids] == ["It is 1%.", "It is 1%.", None]
@@ -74,8 +80,10 @@ async def test_a_knowledge_candidate_is_replayed_with_the_callers_key_and_stored
     assert (await client.get("/api/kb", headers=admin_headers)).json()["data"] == []
 
 
-async def test_a_prompt_candidate_and_an_unmatched_entry(gateway, client, admin_headers, fake_upstream, gateway_embedder):
-    issue_id, ids = await seed_issue(gateway, client)
+async def test_a_prompt_candidate_and_an_unmatched_entry(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ids = await seed_issue(gateway, client)
     prompt = {"kind": "prompt", "text": "Tell users: The transfer fee is 1%.", "limit": 2, "authorization": "sk-x"}
     created = await client.post(f"/api/issues/{issue_id}/previews", json=prompt, headers=admin_headers)
     assert created.status_code == 201, created.text
@@ -85,7 +93,12 @@ async def test_a_prompt_candidate_and_an_unmatched_entry(gateway, client, admin_
     assert "sk-x" not in created.text
 
     fake_upstream.app.reset()
-    unrelated = {**ENTRY, "title": "Opening hours", "content": "We open at nine.", "example_questions": ["When do you open?"]}
+    unrelated = {
+        **ENTRY,
+        "title": "Opening hours",
+        "content": "We open at nine.",
+        "example_questions": ["When do you open?"],
+    }
     created = await client.post(f"/api/issues/{issue_id}/previews", json=unrelated, headers=admin_headers)
     preview = created.json()
     assert preview["credential"] == "none"
@@ -103,7 +116,9 @@ async def test_bad_previews_are_refused_precisely(gateway, client, admin_headers
     assert missing.status_code == 400 and "content" in missing.text
     assert (await client.post(url, json={**ENTRY, "limit": 51}, headers=admin_headers)).status_code == 400
     assert (await client.post(url, json={"kind": "prompt", "text": " "}, headers=admin_headers)).status_code == 400
-    assert (await client.post(url, json={"kind": "prompt", "text": "x", "mode": "x"}, headers=admin_headers)).status_code == 400
+    assert (
+        await client.post(url, json={"kind": "prompt", "text": "x", "mode": "x"}, headers=admin_headers)
+    ).status_code == 400
     assert (await client.post(url, json=ENTRY)).status_code == 401
 
 
@@ -125,7 +140,9 @@ async def test_gateway_key_mode_replays_with_the_routed_upstreams_key(
             answer = await client.post("/v1/chat/completions", json=body, headers={"authorization": f"Bearer {token}"})
             assert answer.status_code == 200, answer.text
             await app.services.writer.flush()
-            issue_id = await make_issue(app.services.engine, [answer.headers["x-feedgate-interaction-id"]], "Fee", app="bank")
+            issue_id = await make_issue(
+                app.services.engine, [answer.headers["x-feedgate-interaction-id"]], "Fee", app="bank"
+            )
             fake_upstream.app.reset()
             given = {**ENTRY, "authorization": "sk-ignored"}
             created = await client.post(f"/api/issues/{issue_id}/previews", json=given, headers=admin_headers)

@@ -10,17 +10,23 @@ from gateway.knowledge.index import IndexedEntry, KnowledgeIndex, build_index, i
 from gateway.knowledge.injection import InjectionFormat
 
 FEES = IndexedEntry(
-    "kb-fees", 2, "Foreign transfer fees",
+    "kb-fees",
+    2,
+    "Foreign transfer fees",
     "Transfers to foreign accounts cost 1% of the amount, at least 2 EUR.",
     ("How much does an international transfer cost?", "What is the fee for sending money abroad?"),
 )
 CARD = IndexedEntry(
-    "kb-card", 1, "Card delivery",
+    "kb-card",
+    1,
+    "Card delivery",
     "A new card arrives within 5 working days; track it under Cards > Delivery.",
     ("When will my new card arrive?", "My card has not arrived yet"),
 )
 PIN = IndexedEntry(
-    "kb-pin", 1, "Changing your PIN",
+    "kb-pin",
+    1,
+    "Changing your PIN",
     "Change the PIN at any ATM of our bank, or in the app under Cards > PIN.",
     ("How do I change my PIN?", "Can I reset my card PIN in the app?"),
 )

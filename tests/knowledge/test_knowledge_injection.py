@@ -69,7 +69,10 @@ def test_responses_input_gets_a_system_item_and_instructions_stay():
 
 
 def test_responses_list_input_after_leading_system_items():
-    items = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "input_text", "text": "fees?"}]}]
+    items = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "input_text", "text": "fees?"}]},
+    ]
 
     shaped = with_reference({"input": items}, "responses", "REF")
 

@@ -39,7 +39,10 @@ def policy(embedder, counting) -> KnowledgePolicy:
         return counting
 
     return KnowledgePolicy(
-        snapshots.get, QueryEmbedder(get_embedder, size=100), RetrievalSettings(threshold=0.5, top_k=2), default_format()
+        snapshots.get,
+        QueryEmbedder(get_embedder, size=100),
+        RetrievalSettings(threshold=0.5, top_k=2),
+        default_format(),
     )
 
 

@@ -57,15 +57,22 @@ def test_an_entry_has_a_title_content_vector_and_its_questions_mean():
 
     index = build_index([FEES, bare], vectors)
 
-    assert index_texts([FEES, bare]) == [f"{FEES.title}\n{FEES.content}", *FEES.example_questions, "Bare\nNo questions."]
+    assert index_texts([FEES, bare]) == [
+        f"{FEES.title}\n{FEES.content}",
+        *FEES.example_questions,
+        "Bare\nNo questions.",
+    ]
     assert index.scores(np.asarray([0, 1], dtype=np.float32), "").tolist() == pytest.approx([1.0, 0.0])
 
 
 def test_a_question_like_an_example_scores_high_even_when_the_content_is_a_long_answer(embedder):
-    answer = " ".join(["Transfers to foreign accounts cost 1% of the amount, at least 2 EUR."] * 2 + [
-        "The fee is shown before you confirm, and it is waived for premium accounts.",
-        "Exchange rates are those of the day the transfer is sent.",
-    ])
+    answer = " ".join(
+        ["Transfers to foreign accounts cost 1% of the amount, at least 2 EUR."] * 2
+        + [
+            "The fee is shown before you confirm, and it is waived for premium accounts.",
+            "Exchange rates are those of the day the transfer is sent.",
+        ]
+    )
     entry = IndexedEntry("fees", 1, "Foreign transfer fees", answer, ("What is the fee for a transfer abroad?",))
     index = build(embedder, [entry])
     question = "What is the fee for sending money abroad?"

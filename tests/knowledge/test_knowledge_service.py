@@ -60,7 +60,9 @@ async def test_every_edit_is_a_version_and_restore_brings_one_back_as_a_new_vers
     actions = [r.action for r in await AuditStore(engine).list(AuditFilter(subject_id=entry.id), 10)]
     assert actions == ["kb.restore", "kb.deactivate", "kb.edit", "kb.create"]
     [edit] = await AuditStore(engine).list(AuditFilter(action="kb.edit"), 10)
-    assert edit.before["content"] == "Transfers abroad cost 1%." and edit.after["content"] == "Transfers abroad cost 2%."
+    assert (
+        edit.before["content"] == "Transfers abroad cost 1%." and edit.after["content"] == "Transfers abroad cost 2%."
+    )
     assert await revisions(engine, "knowledge") == {"bank": 4}
 
 
@@ -86,8 +88,14 @@ async def test_an_edit_that_changes_nothing_writes_nothing(service, engine):
 
 async def test_listing_filters_by_app_tag_active_and_text(service):
     first = await fees(service)
-    second = await fees(service, title="Card delivery", content="Cards arrive in 5 days.", tags=["cards"],
-                        example_questions=["Where is my card?"], active=False)
+    second = await fees(
+        service,
+        title="Card delivery",
+        content="Cards arrive in 5 days.",
+        tags=["cards"],
+        example_questions=["Where is my card?"],
+        active=False,
+    )
     await fees(service, app="other")
 
     async def ids(**where) -> list[str]:

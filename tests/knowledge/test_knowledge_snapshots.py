@@ -35,7 +35,11 @@ def parts(engine, embedder):
 async def test_activate_and_deactivate_move_the_snapshot(parts):
     service, snapshots, policy = parts
     entry = await service.create(
-        "bank", "Card delivery", "Cards arrive within 5 working days.", ["When will my card arrive?"], active=False,
+        "bank",
+        "Card delivery",
+        "Cards arrive within 5 working days.",
+        ["When will my card arrive?"],
+        active=False,
         author="a",
     )
     await snapshots.refresh()

@@ -57,7 +57,9 @@ def cosine(left: np.ndarray, right: np.ndarray) -> float:
 
 async def test_questions_go_to_the_onnx_copy_once_it_is_ready(embedder, onnx_cache_dir: Path) -> None:
     product = CountingEmbedder(embedder)
-    model = QuestionModel(LazyEmbedder.holding(product), lambda: load_onnx_embedder(onnx_cache_dir), embedder.model_name)
+    model = QuestionModel(
+        LazyEmbedder.holding(product), lambda: load_onnx_embedder(onnx_cache_dir), embedder.model_name
+    )
     model.prepare()
     assert model.wait(60)
     vector = await QueryEmbedder(model, 10).embed(QUESTION)

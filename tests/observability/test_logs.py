@@ -45,9 +45,11 @@ async def test_a_proxied_calls_log_lines_are_json_naming_its_interaction(
     settings: Settings, unused_url: str, json_lines: io.StringIO
 ):
     app = create_app(settings.model_copy(update={"upstream_url": unused_url}), environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
-            response = await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-a"})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        response = await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-a"})
 
     interaction_id = response.headers["x-feedgate-interaction-id"]
     about_the_call = [entry for entry in parsed(json_lines) if entry["logger"] == "feedgate.proxy"]

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy.engine import make_url
+from tcp_relay import TcpRelay
 
 from gateway.app import create_app
 from gateway.config import Settings
-from tcp_relay import TcpRelay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 
@@ -47,12 +47,14 @@ async def ready(client: httpx.AsyncClient) -> httpx.Response:
 
 async def test_readyz_is_503_when_the_database_does_not_answer(relayed_settings: Settings, relay: TcpRelay):
     app = create_app(relayed_settings, environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
-            assert (await ready(client)).status_code == 200
-            await relay.stop()
-            response = await ready(client)
-            await relay.start()
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        assert (await ready(client)).status_code == 200
+        await relay.stop()
+        response = await ready(client)
+        await relay.start()
 
     assert response.status_code == 503
     body = response.json()
@@ -65,14 +67,16 @@ async def test_readyz_stays_200_and_says_so_while_the_writer_spools(
     relayed_settings: Settings, relay: TcpRelay, fake_upstream
 ):
     app = create_app(relayed_settings, environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
-            await relay.stop()
-            chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-            answer = await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
-            await app.services.writer.flush()
-            response = await ready(client)
-            await relay.start()
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        await relay.stop()
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        answer = await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
+        await app.services.writer.flush()
+        response = await ready(client)
+        await relay.start()
 
     assert answer.status_code == 200
     assert app.services.writer.spooled >= 1

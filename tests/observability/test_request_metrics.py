@@ -69,11 +69,13 @@ def unreachable_settings(settings: Settings, unused_url: str) -> Settings:
 
 async def test_an_unreachable_upstream_counts_as_an_upstream_error_and_a_502(unreachable_settings: Settings):
     app = create_app(unreachable_settings, environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
-            before = await scrape(client)
-            response = await client.post("/v1/chat/completions", json=CHAT, headers=AUTH)
-            after = await scrape(client)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        before = await scrape(client)
+        response = await client.post("/v1/chat/completions", json=CHAT, headers=AUTH)
+        after = await scrape(client)
 
     assert response.status_code == 502
     assert increase(before, after, "feedgate_upstream_errors_total", upstream="default", kind="unreachable") == 1
@@ -82,11 +84,13 @@ async def test_an_unreachable_upstream_counts_as_an_upstream_error_and_a_502(unr
 
 async def test_an_upstream_that_does_not_answer_in_time_counts_as_a_timeout(settings: Settings, fake_upstream):
     app = create_app(settings.model_copy(update={"upstream_read_timeout": 0.1}), environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
-            before = await scrape(client)
-            response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-fake-delay": "1"})
-            after = await scrape(client)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        before = await scrape(client)
+        response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-fake-delay": "1"})
+        after = await scrape(client)
 
     assert response.status_code == 504
     assert increase(before, after, "feedgate_upstream_errors_total", upstream="default", kind="timeout") == 1
@@ -113,11 +117,13 @@ async def test_metrics_need_no_token_by_default(client):
 
 async def test_metrics_ask_for_the_metrics_token_when_one_is_set(settings: Settings):
     app = create_app(settings.model_copy(update={"metrics_token": "scrape-me"}), environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
-            without = await client.get("/metrics")
-            wrong = await client.get("/metrics", headers={"authorization": "Bearer nope"})
-            with_token = await client.get("/metrics", headers={"authorization": "Bearer scrape-me"})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        without = await client.get("/metrics")
+        wrong = await client.get("/metrics", headers={"authorization": "Bearer nope"})
+        with_token = await client.get("/metrics", headers={"authorization": "Bearer scrape-me"})
 
     assert without.status_code == wrong.status_code == 401
     assert "metrics token" in without.json()["error"]["message"]
@@ -128,15 +134,17 @@ def test_an_upstream_breaking_off_mid_stream_counts_as_broke_off(live_gateway, f
     metrics_url = live_gateway.origin + "/metrics"
     before = httpx.get(metrics_url).text
 
-    with httpx.stream(
-        "POST",
-        f"{live_gateway.url}/chat/completions",
-        json={**CHAT, "model": "reset-model", "stream": True},
-        headers=AUTH,
-    ) as response:
-        with pytest.raises(httpx.HTTPError):
-            for _ in response.iter_raw():
-                pass
+    with (
+        httpx.stream(
+            "POST",
+            f"{live_gateway.url}/chat/completions",
+            json={**CHAT, "model": "reset-model", "stream": True},
+            headers=AUTH,
+        ) as response,
+        pytest.raises(httpx.HTTPError),
+    ):
+        for _ in response.iter_raw():
+            pass
 
     after = httpx.get(metrics_url).text
     assert increase(before, after, "feedgate_upstream_errors_total", upstream="default", kind="broke_off") == 1

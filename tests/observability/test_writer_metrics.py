@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from recording.writing import SwitchableSink, chat_exchange, eventually
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.observability.multiprocess import exposition
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
 from gateway.store.interactions import InteractionStore
-from recording.writing import SwitchableSink, chat_exchange, eventually
 
 from .scrape import increase, sample
 

@@ -15,8 +15,6 @@ from clustering.documents import DEFAULT_RECIPE, FeedbackItem, build_document
 from clustering.embed import content_hash
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
-from gateway.store.tables.discovery import feedback_map_points
-from gateway.store.tables.traffic import feedback_token_uses
 from gateway.store.tables import (
     embeddings,
     feedback,
@@ -30,6 +28,8 @@ from gateway.store.tables import (
     review_task_tags,
     review_tasks,
 )
+from gateway.store.tables.discovery import feedback_map_points
+from gateway.store.tables.traffic import feedback_token_uses
 
 APP = "support-bot"
 
@@ -77,7 +77,9 @@ async def add_interaction(engine: AsyncEngine, user: str | None, question: str, 
     return interaction_id
 
 
-async def add_feedback(engine: AsyncEngine, interaction_id: str, user: str | None, comment: str, negative: bool = True) -> None:
+async def add_feedback(
+    engine: AsyncEngine, interaction_id: str, user: str | None, comment: str, negative: bool = True
+) -> None:
     await FeedbackStore(engine).append(
         {
             "id": new_id(),
@@ -99,16 +101,32 @@ async def add_issue(engine: AsyncEngine, member_ids: list[str], negative_count: 
     async with engine.begin() as connection:
         await connection.execute(
             insert(issues).values(
-                id=issue_id, app=APP, title="cards", status="open", regressed=False, size=len(member_ids),
-                negative_count=negative_count, created_at=now, updated_at=now,
+                id=issue_id,
+                app=APP,
+                title="cards",
+                status="open",
+                regressed=False,
+                size=len(member_ids),
+                negative_count=negative_count,
+                created_at=now,
+                updated_at=now,
                 examples=[{"interaction_id": m, "text": f"example {m}"} for m in member_ids],
             )
         )
-        await connection.execute(insert(issue_members), [{"issue_id": issue_id, "interaction_id": m} for m in member_ids])
+        await connection.execute(
+            insert(issue_members), [{"issue_id": issue_id, "interaction_id": m} for m in member_ids]
+        )
         await connection.execute(
             insert(fix_previews).values(
-                id=new_id(), issue_id=issue_id, app=APP, kind="knowledge", candidate={}, requested=len(member_ids),
-                credential="none", created_by="test", created_at=now,
+                id=new_id(),
+                issue_id=issue_id,
+                app=APP,
+                kind="knowledge",
+                candidate={},
+                requested=len(member_ids),
+                credential="none",
+                created_by="test",
+                created_at=now,
                 items=[{"interaction_id": m, "original_answer": f"answer {m}"} for m in member_ids],
             )
         )
@@ -121,9 +139,19 @@ async def add_task(engine: AsyncEngine, interaction_ids: list[str], issue_id: st
     async with engine.begin() as connection:
         await connection.execute(
             insert(review_tasks).values(
-                id=task_id, app=APP, source="flagged" if issue_id is None else "issue", reason="look", priority="high",
-                status="open", deadline=now + timedelta(days=1), issue_id=issue_id, second_opinion=False, round=1,
-                created_at=now, updated_at=now, evidence={"held_answer": {"body": "quoted answer"}},
+                id=task_id,
+                app=APP,
+                source="flagged" if issue_id is None else "issue",
+                reason="look",
+                priority="high",
+                status="open",
+                deadline=now + timedelta(days=1),
+                issue_id=issue_id,
+                second_opinion=False,
+                round=1,
+                created_at=now,
+                updated_at=now,
+                evidence={"held_answer": {"body": "quoted answer"}},
             )
         )
         await connection.execute(
@@ -141,20 +169,26 @@ async def add_cache_and_points(engine: AsyncEngine, seeded: Seeded) -> None:
     vector = np.ones(4, dtype="<f4").tobytes()
     async with engine.begin() as connection:
         await connection.execute(
-            insert(embeddings), [{"content_hash": k, "model": "m", "vector": vector, "dims": 4} for k in seeded.cache_keys]
+            insert(embeddings),
+            [{"content_hash": k, "model": "m", "vector": vector, "dims": 4} for k in seeded.cache_keys],
         )
         await connection.execute(
             insert(feedback_map_points).values(app=APP, interaction_id=seeded.interaction_id, x=0.5, y=0.5)
         )
         await connection.execute(
             insert(feedback_token_uses).values(
-                token_id=seeded.interaction_id[:40], interaction_id=seeded.interaction_id, submissions=1,
+                token_id=seeded.interaction_id[:40],
+                interaction_id=seeded.interaction_id,
+                submissions=1,
                 last_submitted_at=datetime.now(UTC),
             )
         )
         await connection.execute(
             insert(reduction_points).values(
-                app=APP, interaction_id=seeded.interaction_id, fingerprint="f", coordinates=np.zeros(2, dtype="<f4").tobytes()
+                app=APP,
+                interaction_id=seeded.interaction_id,
+                fingerprint="f",
+                coordinates=np.zeros(2, dtype="<f4").tobytes(),
             )
         )
 
@@ -198,4 +232,6 @@ async def issue_row(engine: AsyncEngine, issue_id: str) -> dict[str, Any]:
 
 async def preview_items(engine: AsyncEngine, issue_id: str) -> list[dict[str, Any]]:
     async with engine.connect() as connection:
-        return (await connection.execute(select(fix_previews.c["items"]).where(fix_previews.c.issue_id == issue_id))).scalar_one()
+        return (
+            await connection.execute(select(fix_previews.c["items"]).where(fix_previews.c.issue_id == issue_id))
+        ).scalar_one()

@@ -8,13 +8,28 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from privacy_seed import (
+    add_feedback,
+    add_issue,
+    add_task,
+    count_where,
+    issue_row,
+    preview_items,
+    rows_about,
+    seed_complaint,
+)
 from sqlalchemy import select
 
-from gateway.privacy.erasure import erase_end_user, user_subject
-from gateway.store.tables import audit_log, feedback, interactions, review_task_interactions, review_task_tags, review_tasks
-
-from privacy_seed import add_feedback, add_issue, add_task, count_where, issue_row, preview_items, rows_about, seed_complaint
 from clustering.documents import DEFAULT_RECIPE
+from gateway.privacy.erasure import erase_end_user, user_subject
+from gateway.store.tables import (
+    audit_log,
+    feedback,
+    interactions,
+    review_task_interactions,
+    review_task_tags,
+    review_tasks,
+)
 
 WHEN = datetime.now(UTC) - timedelta(hours=1)
 RECIPES = (DEFAULT_RECIPE,)
@@ -33,8 +48,14 @@ async def seed_two_users(engine):
 
 
 NOTHING_LEFT = {
-    "interactions": 0, "feedback": 0, "issue_members": 0, "review_task_links": 0, "reduction_points": 0, "embeddings": 0,
-        "feedback_map_points": 0, "feedback_token_uses": 0,
+    "interactions": 0,
+    "feedback": 0,
+    "issue_members": 0,
+    "review_task_links": 0,
+    "reduction_points": 0,
+    "embeddings": 0,
+    "feedback_map_points": 0,
+    "feedback_token_uses": 0,
 }
 
 
@@ -52,8 +73,14 @@ async def test_erase_leaves_other_users_rows(engine):
     await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
     assert await rows_about(engine, bob) == {
-        "interactions": 1, "feedback": 1, "issue_members": 1, "review_task_links": 1, "reduction_points": 1,
-        "feedback_map_points": 1, "feedback_token_uses": 1, "embeddings": len(bob.cache_keys),
+        "interactions": 1,
+        "feedback": 1,
+        "issue_members": 1,
+        "review_task_links": 1,
+        "reduction_points": 1,
+        "feedback_map_points": 1,
+        "feedback_token_uses": 1,
+        "embeddings": len(bob.cache_keys),
     }
 
 
@@ -66,7 +93,7 @@ async def test_erase_removes_feedback_the_user_gave_on_other_interactions(engine
 
 
 async def test_erase_recounts_issues_from_what_remains_and_drops_copies_of_the_users_texts(engine):
-    alice_one, _, bob, issue_id, *_ = await seed_two_users(engine)
+    _alice_one, _, bob, issue_id, *_ = await seed_two_users(engine)
 
     await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
@@ -78,7 +105,7 @@ async def test_erase_recounts_issues_from_what_remains_and_drops_copies_of_the_u
 
 
 async def test_a_task_left_about_nobody_goes_and_an_issue_task_stays_without_the_users_links(engine):
-    alice_one, _, bob, _, alone_task, issue_task = await seed_two_users(engine)
+    _alice_one, _, bob, _, alone_task, issue_task = await seed_two_users(engine)
 
     report = await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
@@ -96,7 +123,9 @@ async def test_erase_appends_an_audit_record_of_who_when_and_how_many_but_not_wh
     report = await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
     async with engine.connect() as connection:
-        record = (await connection.execute(select(audit_log).where(audit_log.c.seq == report.audit_seq))).mappings().one()
+        record = (
+            (await connection.execute(select(audit_log).where(audit_log.c.seq == report.audit_seq))).mappings().one()
+        )
     assert (record["actor"], record["action"], record["subject_type"]) == ("dpo", "privacy.erasure", "end_user")
     assert record["subject_id"] == await user_subject(engine, "alice")
     assert record["detail"] == {"via": "test", "removed": report.counts.as_dict()}
@@ -125,7 +154,11 @@ async def test_cli_erase_removes_the_user_and_names_the_actor_in_the_audit_log(d
     ids = [alice_one.interaction_id, alice_two.interaction_id, bob.interaction_id]
     assert await count_where(engine, interactions.c.id, ids) == 1
     async with engine.connect() as connection:
-        actors = (await connection.execute(select(audit_log.c.actor).where(audit_log.c.action == "privacy.erasure"))).scalars().all()
+        actors = (
+            (await connection.execute(select(audit_log.c.actor).where(audit_log.c.action == "privacy.erasure")))
+            .scalars()
+            .all()
+        )
     assert actors == ["dpo@bank"]
 
 

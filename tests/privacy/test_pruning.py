@@ -9,12 +9,20 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from asgi_lifespan import LifespanManager
+from privacy_seed import (
+    add_interaction,
+    add_issue,
+    add_task,
+    count_where,
+    issue_row,
+    preview_items,
+    rows_about,
+    seed_complaint,
+)
 
 from gateway.app import create_app
 from gateway.privacy.retention import prune_before
 from gateway.store.tables import interactions
-
-from privacy_seed import add_interaction, add_issue, add_task, count_where, issue_row, preview_items, rows_about, seed_complaint
 
 NOW = datetime.now(UTC)
 OLD = NOW - timedelta(days=40)
@@ -37,8 +45,14 @@ async def test_prune_removes_old_interactions_and_every_row_about_them(engine):
     await prune_before(engine, CUTOFF)
 
     assert await rows_about(engine, old) == {
-        "interactions": 0, "feedback": 0, "issue_members": 0, "review_task_links": 0, "reduction_points": 0, "embeddings": 0,
-        "feedback_map_points": 0, "feedback_token_uses": 0,
+        "interactions": 0,
+        "feedback": 0,
+        "issue_members": 0,
+        "review_task_links": 0,
+        "reduction_points": 0,
+        "embeddings": 0,
+        "feedback_map_points": 0,
+        "feedback_token_uses": 0,
     }
 
 
@@ -48,13 +62,19 @@ async def test_prune_keeps_newer_interactions_and_their_rows(engine):
     await prune_before(engine, CUTOFF)
 
     assert await rows_about(engine, recent) == {
-        "interactions": 1, "feedback": 1, "issue_members": 1, "review_task_links": 1, "reduction_points": 1,
-        "feedback_map_points": 1, "feedback_token_uses": 1, "embeddings": len(recent.cache_keys),
+        "interactions": 1,
+        "feedback": 1,
+        "issue_members": 1,
+        "review_task_links": 1,
+        "reduction_points": 1,
+        "feedback_map_points": 1,
+        "feedback_token_uses": 1,
+        "embeddings": len(recent.cache_keys),
     }
 
 
 async def test_prune_recounts_the_issue_and_drops_copies_of_pruned_texts(engine):
-    old, recent, issue_id = await seed_old_and_recent(engine)
+    _old, recent, issue_id = await seed_old_and_recent(engine)
 
     report = await prune_before(engine, CUTOFF)
 
@@ -81,7 +101,10 @@ async def test_prune_reports_what_it_removed(engine):
 
     removed = report.counts.as_dict()
     assert {key: removed[key] for key in ("interactions", "feedback", "issue_members", "review_task_links")} == {
-        "interactions": 1, "feedback": 1, "issue_members": 1, "review_task_links": 1,
+        "interactions": 1,
+        "feedback": 1,
+        "issue_members": 1,
+        "review_task_links": 1,
     }
 
 

@@ -23,7 +23,10 @@ def test_email_addresses_are_redacted(address):
     assert redact(f"write to {address} please") == ("write to [redacted:email] please", {"email": 1})
 
 
-@pytest.mark.parametrize("number", ["+1 (415) 555-2671", "+44 20 7946 0958", "020 7946 0958", "415-555-2671", "415.555.2671", "+4915123456789"])
+@pytest.mark.parametrize(
+    "number",
+    ["+1 (415) 555-2671", "+44 20 7946 0958", "020 7946 0958", "415-555-2671", "415.555.2671", "+4915123456789"],
+)
 def test_phone_numbers_are_redacted(number):
     assert redact(f"call {number} today") == ("call [redacted:phone] today", {"phone": 1})
 
@@ -63,7 +66,9 @@ def test_api_key_like_strings_are_redacted(secret):
     assert redact(f"key: {secret} end") == ("key: [redacted:api_key] end", {"api_key": 1})
 
 
-@pytest.mark.parametrize("text", ["api_key=abcd1234efgh", 'password: "hunter2hunter2"', "Authorization: Bearer abcdefghijklmnopqrstuvwx"])
+@pytest.mark.parametrize(
+    "text", ["api_key=abcd1234efgh", 'password: "hunter2hunter2"', "Authorization: Bearer abcdefghijklmnopqrstuvwx"]
+)
 def test_values_assigned_to_secret_names_are_redacted_and_the_name_kept(text):
     redacted, counts = redact(text)
 
@@ -77,12 +82,18 @@ def test_a_custom_rule_from_the_settings_is_applied():
 
 def test_every_string_in_a_json_document_is_redacted_and_keys_and_numbers_are_kept():
     counts: Counter[str] = Counter()
-    document = {"messages": [{"role": "user", "content": "I am bob@example.com"}], "alice@example.com": 4111111111111111}
+    document = {
+        "messages": [{"role": "user", "content": "I am bob@example.com"}],
+        "alice@example.com": 4111111111111111,
+    }
 
     assert REDACTOR is not None
     redacted = REDACTOR.document(document, counts)
 
-    assert redacted == {"messages": [{"role": "user", "content": "I am [redacted:email]"}], "alice@example.com": 4111111111111111}
+    assert redacted == {
+        "messages": [{"role": "user", "content": "I am [redacted:email]"}],
+        "alice@example.com": 4111111111111111,
+    }
     assert counts == {"email": 1}
 
 

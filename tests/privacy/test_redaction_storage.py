@@ -30,12 +30,16 @@ CUSTOM = [RedactionPattern(name="ticket", pattern=r"TCK-\d{4,}")]
 async def redacting(settings: Settings) -> AsyncIterator[tuple[FeedgateApp, httpx.AsyncClient]]:
     """The gateway with redaction on and one custom rule."""
     app = create_app(settings.model_copy(update={"redaction": True, "redaction_rules": CUSTOM}), environ={})
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http:
-            yield app, http
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http,
+    ):
+        yield app, http
 
 
-async def call(app: FeedgateApp, http: httpx.AsyncClient, headers: dict[str, str] | None = None) -> tuple[httpx.Response, dict[str, Any]]:
+async def call(
+    app: FeedgateApp, http: httpx.AsyncClient, headers: dict[str, str] | None = None
+) -> tuple[httpx.Response, dict[str, Any]]:
     response = await http.post("/v1/chat/completions", json=CHAT, headers={**AUTH, **(headers or {})})
     assert response.status_code == 200, response.text
     await app.services.writer.flush()
@@ -124,7 +128,10 @@ async def test_with_redaction_off_the_request_and_answer_are_stored_untouched(cl
 
 def echoed_exchange(question: str) -> Exchange:
     """A chat call whose answer repeats the question, as the proxy captures it."""
-    answer = {"id": "chatcmpl-1", "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Echo: {question}"}}]}
+    answer = {
+        "id": "chatcmpl-1",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Echo: {question}"}}],
+    }
     return Exchange(
         id=str(uuid_utils.uuid7()),
         created_at=datetime.now(UTC),
@@ -147,7 +154,9 @@ class Unreachable:
 
 async def test_rows_are_redacted_before_they_reach_the_spool(tmp_path):
     spool = Spool(tmp_path / "spool.jsonl")
-    writer = InteractionWriter(Unreachable(), spool, flush_interval=0.01, redactor=redactor_for(Settings(redaction=True)))
+    writer = InteractionWriter(
+        Unreachable(), spool, flush_interval=0.01, redactor=redactor_for(Settings(redaction=True))
+    )
     writer.start()
     writer.submit(echoed_exchange(QUESTION))
     await writer.close()

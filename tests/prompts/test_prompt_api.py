@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": "App."}, {"role": "user", "content": "Fee?"}]}
+CHAT = {
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "system", "content": "App."}, {"role": "user", "content": "Fee?"}],
+}
 
 
 async def publish(client, admin_headers, **body):
-    response = await client.post("/api/prompts", json={"app": "bot", "text": "Fees are 1%.", "message": "m", **body}, headers=admin_headers)
+    response = await client.post(
+        "/api/prompts", json={"app": "bot", "text": "Fees are 1%.", "message": "m", **body}, headers=admin_headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -23,7 +28,9 @@ async def test_publish_list_activate_canary_promote_rollback_and_diff(client, ad
     assert listing["mode"] == "append"
     assert [(v["number"], v["state"]) for v in listing["versions"]] == [(2, "canary"), (1, "active")]
 
-    diff = (await client.get("/api/prompts/diff", params={"from": v1["id"], "to": v2["id"]}, headers=admin_headers)).json()
+    diff = (
+        await client.get("/api/prompts/diff", params={"from": v1["id"], "to": v2["id"]}, headers=admin_headers)
+    ).json()
     assert diff["diff"] == "--- bot v1\n+++ bot v2\n@@ -1 +1 @@\n-One.\n+Two.\n"
     assert (diff["from"]["number"], diff["to"]["number"]) == (1, 2)
 
@@ -42,8 +49,13 @@ async def test_publish_list_activate_canary_promote_rollback_and_diff(client, ad
 
     audit = (await client.get("/api/audit", params={"app": "bot"}, headers=admin_headers)).json()["data"]
     assert [r["action"] for r in audit][::-1] == [
-        "prompt.publish", "prompt.publish", "prompt.canary", "prompt.promote",
-        "prompt.rollback", "prompt.rollback", "prompt.mode",
+        "prompt.publish",
+        "prompt.publish",
+        "prompt.canary",
+        "prompt.promote",
+        "prompt.rollback",
+        "prompt.rollback",
+        "prompt.mode",
     ]
 
 
@@ -100,7 +112,9 @@ async def test_a_published_version_reaches_the_upstream_and_the_interaction_name
     assert fake_upstream.app.requests[-1].json()["messages"] == CHAT["messages"]
 
     response = await client.post(
-        "/api/prompts", json={"app": app, "text": "Fees are 1%.", "message": "fee fix", "active": True}, headers=admin_headers
+        "/api/prompts",
+        json={"app": app, "text": "Fees are 1%.", "message": "fee fix", "active": True},
+        headers=admin_headers,
     )
     version = response.json()
     answers: list = []
@@ -120,17 +134,25 @@ async def test_a_published_version_reaches_the_upstream_and_the_interaction_name
     assert stored["request"]["messages"] == CHAT["messages"]  # the request as the app sent it
     [note] = [n for n in stored["policies"] if n["policy"] == "prompts"]
     assert note == {
-        "policy": "prompts", "action": "replace_body", "version": 1, "version_id": version["id"],
-        "arm": "active", "mode": "prepend",
+        "policy": "prompts",
+        "action": "replace_body",
+        "version": 1,
+        "version_id": version["id"],
+        "arm": "active",
+        "mode": "prepend",
     }
 
     # Responses API requests get the version as instructions.
     fake_upstream.app.reset()
-    await client.post("/v1/responses", json={"model": "gpt-4o-mini", "input": "Fee?", "instructions": "App."}, headers=key)
+    await client.post(
+        "/v1/responses", json={"model": "gpt-4o-mini", "input": "Fee?", "instructions": "App."}, headers=key
+    )
     assert fake_upstream.app.requests[-1].json()["instructions"] == "Fees are 1%.\n\nApp."
 
 
-async def test_a_canary_reaches_its_share_of_users_and_the_notes_name_the_arm(gateway, client, admin_headers, fake_upstream):
+async def test_a_canary_reaches_its_share_of_users_and_the_notes_name_the_arm(
+    gateway, client, admin_headers, fake_upstream
+):
     from gateway.prompts.assignment import in_canary
 
     key = {"authorization": "Bearer sk-app"}
@@ -158,10 +180,16 @@ async def test_a_canary_reaches_its_share_of_users_and_the_notes_name_the_arm(ga
 
 
 async def test_an_app_without_versions_sends_its_bytes_untouched(client, admin_headers, fake_upstream):
-    await client.post("/api/prompts", json={"app": "some-other-app", "text": "One.", "active": True}, headers=admin_headers)
+    await client.post(
+        "/api/prompts", json={"app": "some-other-app", "text": "One.", "active": True}, headers=admin_headers
+    )
     body = b'{"model":  "gpt-4o-mini", "messages": [{"role": "user", "content": "spaced  out"}]}'
 
-    await client.post("/v1/chat/completions", content=body, headers={"authorization": "Bearer sk-app", "content-type": "application/json"})
+    await client.post(
+        "/v1/chat/completions",
+        content=body,
+        headers={"authorization": "Bearer sk-app", "content-type": "application/json"},
+    )
 
     assert fake_upstream.app.requests[-1].body == body
 

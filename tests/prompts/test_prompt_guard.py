@@ -34,17 +34,32 @@ async def add_traffic(engine, note: dict | None, total: int, negative: int, at: 
     rows, events = [], []
     for n in range(total):
         interaction_id = str(uuid_utils.uuid7())
-        rows.append({
-            "id": interaction_id, "created_at": at, "app": "bot", "endpoint": "chat.completions",
-            "upstream": "default", "stream": False, "partial": False,
-            "policies": [{"policy": "prompts", "action": "replace_body", **note}] if note else None,
-        })
+        rows.append(
+            {
+                "id": interaction_id,
+                "created_at": at,
+                "app": "bot",
+                "endpoint": "chat.completions",
+                "upstream": "default",
+                "stream": False,
+                "partial": False,
+                "policies": [{"policy": "prompts", "action": "replace_body", **note}] if note else None,
+            }
+        )
         signals = ["up", "down"] if n < negative else (["up"] if n % 3 == 0 else [])
         for thumbs in signals:  # a user's newer event is their current feedback
-            events.append({
-                "id": str(uuid_utils.uuid7()), "interaction_id": interaction_id, "created_at": at, "app": "bot",
-                "user_id": "u", "thumbs": thumbs, "negative": thumbs == "down", "submitted_via": "app",
-            })
+            events.append(
+                {
+                    "id": str(uuid_utils.uuid7()),
+                    "interaction_id": interaction_id,
+                    "created_at": at,
+                    "app": "bot",
+                    "user_id": "u",
+                    "thumbs": thumbs,
+                    "negative": thumbs == "down",
+                    "submitted_via": "app",
+                }
+            )
     async with engine.begin() as connection:
         await connection.execute(insert(interactions), rows)
         if events:
@@ -72,8 +87,14 @@ async def test_a_clearly_worse_canary_is_rolled_back_with_an_audit_record(engine
     assert listed.state == "inactive"
     assert (await store.live("bot")).for_model(None).active.id == v1.version.id
     async with engine.connect() as connection:
-        record = (await connection.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1))).mappings().one()
-    assert (record["action"], record["actor"], record["subject_id"]) == ("prompt.auto_rollback", "rule:prompt-guard", v2.version.id)
+        record = (
+            (await connection.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1))).mappings().one()
+        )
+    assert (record["action"], record["actor"], record["subject_id"]) == (
+        "prompt.auto_rollback",
+        "rule:prompt-guard",
+        v2.version.id,
+    )
     assert record["before"]["canary"]["number"] == 2 and record["after"]["canary"] is None
     assert record["detail"]["canary"] == {"interactions": 150, "negative": 30, "negative_rate": 0.2}
     assert record["detail"]["rest"]["negative_rate"] == 0.05

@@ -100,7 +100,9 @@ async def test_a_model_specific_version_wins_for_its_model():
 
 async def test_responses_requests_get_instructions():
     policy = PromptPolicy(Snapshots(bot=prompts(deployment(active=version(1, "One.")))))  # type: ignore[arg-type]
-    request = PolicyRequest("i-1", "bot", "responses", {"model": "m", "input": "Hi", "instructions": "App."}, None, None, [])
+    request = PolicyRequest(
+        "i-1", "bot", "responses", {"model": "m", "input": "Hi", "instructions": "App."}, None, None, []
+    )
 
     decision = await policy.before(request)
 

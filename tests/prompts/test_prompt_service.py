@@ -169,12 +169,12 @@ async def test_diff_between_two_versions(service):
 
 async def test_bad_input_names_the_field(service):
     cases = [
-        (dict(app=" ", text="x"), "app"),
-        (dict(app="bot", text=""), "text"),
-        (dict(app="bot", text="x", mode="sideways"), "mode"),
-        (dict(app="bot", text="x", canary_share=1.0), "canary_share"),
-        (dict(app="bot", text="x", canary_share=0.1, activate=True), "canary_share"),
-        (dict(app="bot", text="x", model="m" * 201), "model"),
+        ({"app": " ", "text": "x"}, "app"),
+        ({"app": "bot", "text": ""}, "text"),
+        ({"app": "bot", "text": "x", "mode": "sideways"}, "mode"),
+        ({"app": "bot", "text": "x", "canary_share": 1.0}, "canary_share"),
+        ({"app": "bot", "text": "x", "canary_share": 0.1, "activate": True}, "canary_share"),
+        ({"app": "bot", "text": "x", "model": "m" * 201}, "model"),
     ]
     for arguments, field in cases:
         with pytest.raises(InvalidQuery) as refused:

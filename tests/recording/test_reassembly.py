@@ -71,7 +71,11 @@ def streamed_chat(*, include_usage: bool = False) -> bytes:
 
 
 def test_data_payloads_come_out_in_order_including_done():
-    assert list(iter_sse_data(b'data: {"a":1}\n\ndata: {"a":2}\n\ndata: [DONE]\n\n')) == ['{"a":1}', '{"a":2}', "[DONE]"]
+    assert list(iter_sse_data(b'data: {"a":1}\n\ndata: {"a":2}\n\ndata: [DONE]\n\n')) == [
+        '{"a":1}',
+        '{"a":2}',
+        "[DONE]",
+    ]
 
 
 def test_an_event_with_several_data_lines_is_joined_with_newlines():
@@ -171,8 +175,16 @@ def test_streamed_tool_calls_are_rebuilt_from_their_pieces():
     assert choice["finish_reason"] == "tool_calls"
     assert choice["message"]["content"] is None
     assert choice["message"]["tool_calls"] == [
-        {"id": "call_weatherParis", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-        {"id": "call_timeParis", "type": "function", "function": {"name": "get_time", "arguments": '{"tz": "Europe/Paris"}'}},
+        {
+            "id": "call_weatherParis",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        },
+        {
+            "id": "call_timeParis",
+            "type": "function",
+            "function": {"name": "get_time", "arguments": '{"tz": "Europe/Paris"}'},
+        },
     ]
     assert [orjson.loads(call["function"]["arguments"]) for call in choice["message"]["tool_calls"]] == [
         {"city": "Paris"},

@@ -125,16 +125,42 @@ def test_a_chat_completion_with_tool_calls_records_them():
 
 def test_a_streamed_chat_is_reassembled_into_the_row():
     body = sse(
-        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
-        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "delta": {"content": "Paris"}, "finish_reason": None}]},
-        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "delta": {"content": "."}, "finish_reason": None}]},
-        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-        {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-         "choices": [], "usage": {"prompt_tokens": 14, "completion_tokens": 2, "total_tokens": 16}},
+        {
+            "id": "chatcmpl-s1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+        },
+        {
+            "id": "chatcmpl-s1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {"content": "Paris"}, "finish_reason": None}],
+        },
+        {
+            "id": "chatcmpl-s1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {"content": "."}, "finish_reason": None}],
+        },
+        {
+            "id": "chatcmpl-s1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        },
+        {
+            "id": "chatcmpl-s1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [],
+            "usage": {"prompt_tokens": 14, "completion_tokens": 2, "total_tokens": 16},
+        },
     )
     # The network splits the body anywhere, even inside an event.
     chunks = [body[:37], body[37:200], body[200:]]
@@ -157,8 +183,13 @@ def test_a_streamed_chat_is_reassembled_into_the_row():
 
 def test_a_stream_cut_short_is_recorded_as_partial_with_what_arrived():
     body = sse(
-        {"id": "chatcmpl-s2", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Par"}, "finish_reason": None}]},
+        {
+            "id": "chatcmpl-s2",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Par"}, "finish_reason": None}],
+        },
     ).removesuffix(b"data: [DONE]\n\n")
 
     row = build_interaction_row(
@@ -189,11 +220,18 @@ def test_a_legacy_completion_gives_its_text():
     }
 
     row = build_interaction_row(
-        exchange(endpoint="completions", request={"model": "gpt-3.5-turbo-instruct", "prompt": "Say this is a test"},
-                 body=orjson.dumps(completion))
+        exchange(
+            endpoint="completions",
+            request={"model": "gpt-3.5-turbo-instruct", "prompt": "Say this is a test"},
+            body=orjson.dumps(completion),
+        )
     )
 
-    assert (row["response_text"], row["finish_reason"], row["total_tokens"]) == ("\n\nThis is indeed a test", "length", 12)
+    assert (row["response_text"], row["finish_reason"], row["total_tokens"]) == (
+        "\n\nThis is indeed a test",
+        "length",
+        12,
+    )
 
 
 RESPONSE = {
@@ -235,8 +273,9 @@ RESPONSE = {
 
 def test_a_responses_api_answer_joins_its_output_text_and_maps_input_output_tokens():
     row = build_interaction_row(
-        exchange(endpoint="responses", request={"model": "gpt-4.1", "input": "Tell me a story."},
-                 body=orjson.dumps(RESPONSE))
+        exchange(
+            endpoint="responses", request={"model": "gpt-4.1", "input": "Tell me a story."}, body=orjson.dumps(RESPONSE)
+        )
     )
 
     assert row["response_text"] == "In a peaceful grove, a unicorn slept."
@@ -261,8 +300,11 @@ def test_embedding_vectors_are_replaced_by_their_size():
     }
 
     row = build_interaction_row(
-        exchange(endpoint="embeddings", request={"model": "text-embedding-3-small", "input": ["a", "b"]},
-                 body=orjson.dumps(response))
+        exchange(
+            endpoint="embeddings",
+            request={"model": "text-embedding-3-small", "input": ["a", "b"]},
+            body=orjson.dumps(response),
+        )
     )
 
     assert row["response"]["data"] == [
@@ -284,9 +326,11 @@ def test_base64_embeddings_are_replaced_by_their_length_in_characters():
     }
 
     row = build_interaction_row(
-        exchange(endpoint="embeddings",
-                 request={"model": "text-embedding-3-small", "input": "hi", "encoding_format": "base64"},
-                 body=orjson.dumps(response))
+        exchange(
+            endpoint="embeddings",
+            request={"model": "text-embedding-3-small", "input": "hi", "encoding_format": "base64"},
+            body=orjson.dumps(response),
+        )
     )
 
     assert row["response"]["data"][0]["embedding"] == f"<{len(encoded)} base64 chars>"
@@ -311,7 +355,9 @@ def test_a_deflate_encoded_body_is_decoded_first():
 def test_a_cut_off_gzip_body_still_gives_a_row_without_a_response():
     compressed = gzip.compress(orjson.dumps(CHAT_COMPLETION))
 
-    row = build_interaction_row(exchange(body=compressed[: len(compressed) // 2], content_encoding="gzip", partial=True))
+    row = build_interaction_row(
+        exchange(body=compressed[: len(compressed) // 2], content_encoding="gzip", partial=True)
+    )
 
     assert row["id"] == "0195b4e2-9c1d-7a3b-8f00-000000000001"
     assert (row["response"], row["response_text"], row["partial"]) == (None, None, True)
@@ -337,8 +383,11 @@ def test_an_upstream_error_records_the_status_and_the_error_message():
 
 def test_an_error_the_proxy_already_noted_is_kept_over_the_body_message():
     row = build_interaction_row(
-        exchange(body=orjson.dumps({"error": {"message": "overloaded"}}), status_code=503,
-                 error="upstream closed the connection")
+        exchange(
+            body=orjson.dumps({"error": {"message": "overloaded"}}),
+            status_code=503,
+            error="upstream closed the connection",
+        )
     )
 
     assert row["error"] == "upstream closed the connection"
@@ -362,8 +411,15 @@ def test_an_empty_body_gives_a_row_without_a_response():
 
 def test_an_unparsable_request_gives_a_row_without_a_model():
     row = build_interaction_row(
-        Exchange(id="x", created_at=CREATED_AT, app="a", endpoint="chat.completions", upstream="default",
-                 request=None, status_code=400)
+        Exchange(
+            id="x",
+            created_at=CREATED_AT,
+            app="a",
+            endpoint="chat.completions",
+            upstream="default",
+            request=None,
+            status_code=400,
+        )
     )
 
     assert (row["model"], row["stream"], row["request"], row["end_user"]) == (None, False, None, None)
@@ -373,7 +429,9 @@ def test_an_unparsable_request_gives_a_row_without_a_model():
 
 
 def test_the_end_user_comes_from_the_request_user_field():
-    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": "user-42"}, body=orjson.dumps(CHAT_COMPLETION)))
+    row = build_interaction_row(
+        exchange(request={**CHAT_REQUEST, "user": "user-42"}, body=orjson.dumps(CHAT_COMPLETION))
+    )
 
     assert row["end_user"] == "user-42"
 

@@ -66,7 +66,11 @@ def claim(base: Path, claims: list[ClaimedSpool], pid: int | None = None) -> Cla
 
 def spool_left_by_a_killed_process(base: Path) -> Path:
     result = subprocess.run(
-        [sys.executable, "-c", DIES_WITH_ROWS_SPOOLED, str(base)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", DIES_WITH_ROWS_SPOOLED, str(base)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == -9, result.stderr
     return Path(result.stdout.strip())
@@ -97,9 +101,7 @@ def test_a_live_process_keeps_its_rows(base: Path, claims: list[ClaimedSpool]):
     assert second.spool.is_empty()
 
 
-def test_the_next_process_replays_the_configured_spool_once_its_writer_is_gone(
-    base: Path, claims: list[ClaimedSpool]
-):
+def test_the_next_process_replays_the_configured_spool_once_its_writer_is_gone(base: Path, claims: list[ClaimedSpool]):
     first = claim(base, claims)
     first.spool.append([row(1)])
     first.release()

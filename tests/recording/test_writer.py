@@ -213,7 +213,9 @@ async def test_rows_submitted_while_the_spool_holds_rows_queue_behind_them(make_
 async def test_replayed_rows_keep_their_content_and_timestamps(make_writer, sink, store):
     writer = make_writer(sink)
     sink.down = True
-    exchange = chat_exchange("Quelle heure est-il à Paris ?", "Il est midi. ☀️", end_user="user-7", metadata={"page": "faq"})
+    exchange = chat_exchange(
+        "Quelle heure est-il à Paris ?", "Il est midi. ☀️", end_user="user-7", metadata={"page": "faq"}
+    )
     writer.submit(exchange)
     await writer.flush()
 

@@ -128,16 +128,14 @@ async def test_every_interaction_is_stored_exactly_once_across_real_connection_c
 ):
     engine = create_engine(through(relay.port, database))
     spool = Spool(tmp_path / "spool.jsonl")
-    writer = InteractionWriter(
-        InteractionStore(engine), spool, batch_size=20, flush_interval=0.02, retry_interval=0.1
-    )
+    writer = InteractionWriter(InteractionStore(engine), spool, batch_size=20, flush_interval=0.02, retry_interval=0.1)
     writer.start()
     try:
         traffic = Traffic(writer)
         await traffic.keep_going(0.4)
         assert writer.stored > 0 and not writer.spooling
 
-        for outage in range(2):
+        for _outage in range(2):
             await relay.stop()  # mid-traffic: pooled and in-flight connections die, new ones are refused
             await eventually(lambda: writer.spooling, timeout=5.0)
             await traffic.keep_going(0.5)
@@ -214,9 +212,7 @@ def test_asyncpg_reporting_a_closed_connection_means_the_database_is_unavailable
         ("model", "m" * 300),  # the server refuses the value: too long for the column
     ],
 )
-async def test_a_row_postgres_refuses_is_not_mistaken_for_an_outage(
-    direct_engine: AsyncEngine, field: str, value: Any
-):
+async def test_a_row_postgres_refuses_is_not_mistaken_for_an_outage(direct_engine: AsyncEngine, field: str, value: Any):
     row = {
         "id": str(uuid_utils.uuid7()),
         "created_at": datetime.now(UTC),

@@ -12,6 +12,7 @@ from gateway.review.service import ReviewService
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.reviews import ReviewStore
 
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from traffic_helpers import banking_questions, shared_embedder, store_questions, traffic_index
 
 from gateway.config import Settings
 from gateway.embedder import LazyEmbedder
@@ -14,8 +15,6 @@ from gateway.review.records import Priority, Source
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import review_service
 from gateway.store.reviews import ReviewFilter
-
-from traffic_helpers import banking_questions, shared_embedder, store_questions, traffic_index
 
 APP = "bank-bot"
 OFF_TOPIC = "What is a good recipe for a chocolate lava cake?"
@@ -75,7 +74,9 @@ async def test_the_background_runner_opens_an_anomalous_task_for_new_traffic(
 ) -> None:
     settings = Settings(database_url=database_url)
     await store_questions(engine, list(banking_questions(250)), APP)
-    runner = review_rule_runner(settings, engine, review_service(engine, settings), LazyEmbedder.holding(shared_embedder()))
+    runner = review_rule_runner(
+        settings, engine, review_service(engine, settings), LazyEmbedder.holding(shared_embedder())
+    )
     assert runner is not None
     # What the runner's schedule does: discover busy apps and refresh them, then again as traffic arrives.
     await runner.refresh_all(discover=True)

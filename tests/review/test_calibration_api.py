@@ -28,7 +28,11 @@ async def test_the_report_shows_each_measure_and_a_suggested_threshold(client, a
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["app"], body["review_rate"], body["chat_answers"], body["answers"], body["bad"]) == (
-        "support-bot", 0.25, 36, 36, 12,
+        "support-bot",
+        0.25,
+        36,
+        36,
+        12,
     )
     assert (body["enough_data"], body["note"], body["capped"], body["current_threshold"]) == (True, None, False, None)
     chosen = body["chosen"]
@@ -37,8 +41,10 @@ async def test_the_report_shows_each_measure_and_a_suggested_threshold(client, a
     # 36 x 0.25 = 9 reviewed, all bad: 9 of the 12 caught; the cut lies between the 9th and 10th least sure.
     assert 0.38 < chosen["suggested_threshold"] < 0.39
     assert (chosen["reviewed_share"], chosen["catch_rate"]) == (0.25, 0.75)
-    assert [m["measure"] for m in body["measures"]][0] == "confidence"
-    assert all(set(m) >= {"auc", "suggested_threshold", "catch_rate", "answers", "bad", "meaning"} for m in body["measures"])
+    assert next(m["measure"] for m in body["measures"]) == "confidence"
+    assert all(
+        set(m) >= {"auc", "suggested_threshold", "catch_rate", "answers", "bad", "meaning"} for m in body["measures"]
+    )
 
 
 async def test_too_little_data_says_so(client, admin_headers, gateway):
@@ -53,8 +59,12 @@ async def test_too_little_data_says_so(client, admin_headers, gateway):
 
 @pytest.mark.parametrize(
     ("query", "culprit"),
-    [("", "app"), ("app=support-bot&review_rate=1.5", "review_rate"), ("app=support-bot&review_rate=0", "review_rate"),
-     ("app=support-bot&since=2026-06-02T00:00:00Z&until=2026-06-01T00:00:00Z", "since")],
+    [
+        ("", "app"),
+        ("app=support-bot&review_rate=1.5", "review_rate"),
+        ("app=support-bot&review_rate=0", "review_rate"),
+        ("app=support-bot&since=2026-06-02T00:00:00Z&until=2026-06-01T00:00:00Z", "since"),
+    ],
 )
 async def test_a_bad_query_is_400_naming_the_parameter(client, admin_headers, gateway, query, culprit):
     response = await client.get(f"/api/reviews/calibration?{query}", headers=admin_headers)
@@ -78,7 +88,10 @@ async def test_the_openapi_schema_shows_the_route(client, gateway):
 async def call(client, confidence: float, stream: bool) -> str:
     """One chat call through the gateway asking for log-probabilities; the interaction's id."""
     body = {
-        "model": "gpt-4o-mini", "stream": stream, "logprobs": True, "top_logprobs": 2,
+        "model": "gpt-4o-mini",
+        "stream": stream,
+        "logprobs": True,
+        "top_logprobs": 2,
         "messages": [{"role": "user", "content": f"What is the fee? [confidence={confidence}]"}],
     }
     response = await client.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-test"})

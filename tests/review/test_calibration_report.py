@@ -40,7 +40,10 @@ async def thumbs_up(engine, interaction_id: str, user_id: str = "user-1") -> Non
 
 async def review(reviews, interaction_ids: list[str], outcome: Outcome) -> None:
     opened = await reviews.open_or_update(
-        app="support-bot", source=Source.MANUAL, reason="Check these", priority=Priority.LOW,
+        app="support-bot",
+        source=Source.MANUAL,
+        reason="Check these",
+        priority=Priority.LOW,
         interaction_ids=interaction_ids,
     )
     correction = "The fee is 1%." if outcome is Outcome.CORRECT else None
@@ -124,7 +127,9 @@ async def test_the_newest_answers_up_to_the_cap_are_read(engine, clock, labelled
 
 
 async def test_the_window_selects_by_creation_time(engine, clock, labelled):
-    old = await reports(engine, clock).report("support-bot", since=clock.now - timedelta(days=60), until=clock.now - timedelta(days=30))
+    old = await reports(engine, clock).report(
+        "support-bot", since=clock.now - timedelta(days=60), until=clock.now - timedelta(days=30)
+    )
 
     assert (old.chat_answers, old.report.answers, old.report.bad) == (1, 1, 0)
 

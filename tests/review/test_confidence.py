@@ -11,7 +11,12 @@ from gateway.review.confidence import ConfidenceFeatures, answer_token_logprobs,
 
 
 def entry(logprob: float, *top: float) -> dict[str, Any]:
-    return {"token": "t", "logprob": logprob, "bytes": [116], "top_logprobs": [{"token": "a", "logprob": v} for v in top]}
+    return {
+        "token": "t",
+        "logprob": logprob,
+        "bytes": [116],
+        "top_logprobs": [{"token": "a", "logprob": v} for v in top],
+    }
 
 
 def chat(entries: Any) -> dict[str, Any]:
@@ -94,7 +99,10 @@ def test_a_refusal_is_measured_by_its_refusal_tokens() -> None:
 
 
 def test_responses_output_text_logprobs_are_read_across_parts() -> None:
-    parts = [{"type": "output_text", "text": "a", "logprobs": [entry(-0.2)]}, {"type": "output_text", "logprobs": [entry(-0.6)]}]
+    parts = [
+        {"type": "output_text", "text": "a", "logprobs": [entry(-0.2)]},
+        {"type": "output_text", "logprobs": [entry(-0.6)]},
+    ]
     output = [{"type": "reasoning", "summary": []}, {"type": "message", "role": "assistant", "content": parts}]
 
     features = confidence_features({"object": "response", "output": output})

@@ -89,7 +89,9 @@ def test_catch_rate_at_a_ten_percent_review_rate() -> None:
 # -- the report -----------------------------------------------------------------------------------
 
 
-def labelled(bad_confidences: list[float], good_confidences: list[float]) -> list[tuple[ConfidenceFeatures | None, bool]]:
+def labelled(
+    bad_confidences: list[float], good_confidences: list[float]
+) -> list[tuple[ConfidenceFeatures | None, bool]]:
     return [(features(c), True) for c in bad_confidences] + [(features(c), False) for c in good_confidences]
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import openai
@@ -269,9 +269,9 @@ def test_beyond_the_hold_cap_a_risky_answer_is_audited_instead(gated):
 
 
 class _Hooks(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server's name
+    def do_POST(self) -> None:  # the http.server's name for it
         body = self.rfile.read(int(self.headers["content-length"]))
         self.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
         self.send_response(204)

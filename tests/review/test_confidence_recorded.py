@@ -10,7 +10,9 @@ from gateway.recording.reassembly import reassemble_chat_stream, reassemble_resp
 from gateway.review.confidence import confidence_features
 from gateway.review.logprobs import request_with_logprobs, responses_request_with_logprobs
 
-CHAT, _ = request_with_logprobs({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "fee? [confidence=0.42]"}]})
+CHAT, _ = request_with_logprobs(
+    {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "fee? [confidence=0.42]"}]}
+)
 RESPONSES, _ = responses_request_with_logprobs({"model": "gpt-4o-mini", "input": "fee? [confidence=0.42]"})
 
 

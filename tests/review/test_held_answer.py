@@ -108,12 +108,20 @@ def test_a_rules_new_evidence_keeps_the_held_answer():
 async def test_an_approval_after_another_rules_update_is_still_bound_to_the_held_answer(reviews):
     held = held_evidence(HELD, NOW)
     opened = await reviews.open_or_update(
-        app="bot", source=Source.CONFIDENCE, reason="Low confidence: 0.30", priority=Priority.HIGH,
-        interaction_ids=["i-1"], evidence={"threshold": 0.7, HELD_KEY: held},
+        app="bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.30",
+        priority=Priority.HIGH,
+        interaction_ids=["i-1"],
+        evidence={"threshold": 0.7, HELD_KEY: held},
     )
     await reviews.open_or_update(
-        app="bot", source=Source.ANOMALOUS, reason="Unlike the app's usual questions", priority=Priority.LOW,
-        interaction_ids=["i-1"], evidence={"distance": 3.2},
+        app="bot",
+        source=Source.ANOMALOUS,
+        reason="Unlike the app's usual questions",
+        priority=Priority.LOW,
+        interaction_ids=["i-1"],
+        evidence={"distance": 3.2},
     )
 
     detail = await reviews.decide(opened.task.task.id, "alice", Outcome.APPROVE)

@@ -51,7 +51,7 @@ def test_request_with_logprobs_never_mutates_the_request() -> None:
 
     new, _ = request_with_logprobs(CHAT)
 
-    assert CHAT == before and new is not CHAT
+    assert before == CHAT and new is not CHAT
 
 
 def test_clients_own_logprobs_request_is_left_alone() -> None:
@@ -76,7 +76,11 @@ def test_responses_request_adds_the_include_and_keeps_the_clients_includes() -> 
     new, asked = responses_request_with_logprobs(request)
 
     assert asked is False
-    assert new == {**request, "include": ["reasoning.encrypted_content", "message.output_text.logprobs"], "top_logprobs": 2}
+    assert new == {
+        **request,
+        "include": ["reasoning.encrypted_content", "message.output_text.logprobs"],
+        "top_logprobs": 2,
+    }
     assert request["include"] == ["reasoning.encrypted_content"]
 
 
@@ -185,7 +189,9 @@ def test_strip_sse_matches_the_stream_the_client_would_have_got() -> None:
 def test_strip_sse_keeps_other_fields_and_crlf_line_ends() -> None:
     event = b'event: chunk\r\nid: 7\r\ndata: {"choices":[{"index":0,"logprobs":{"content":[]}}]}\r\n\r\n'
 
-    assert strip_logprobs_sse(event) == b'event: chunk\r\nid: 7\r\ndata: {"choices":[{"index":0,"logprobs":null}]}\r\n\r\n'
+    assert (
+        strip_logprobs_sse(event) == b'event: chunk\r\nid: 7\r\ndata: {"choices":[{"index":0,"logprobs":null}]}\r\n\r\n'
+    )
 
 
 def test_strip_sse_passes_an_incomplete_event_through() -> None:

@@ -61,7 +61,9 @@ def test_confidence_marker_sets_the_mean_token_probability(client: openai.OpenAI
 def test_top_logprobs_are_sorted_and_give_a_smaller_margin_when_unsure(client: openai.OpenAI) -> None:
     def first_margin(question: str) -> float:
         messages = [{"role": "user", "content": question}]
-        completion = client.chat.completions.create(model="gpt-4o-mini", messages=messages, logprobs=True, top_logprobs=3)
+        completion = client.chat.completions.create(
+            model="gpt-4o-mini", messages=messages, logprobs=True, top_logprobs=3
+        )
         top = [t.logprob for t in completion.choices[0].logprobs.content[0].top_logprobs]
         assert top == sorted(top, reverse=True)
         return top[0] - top[1]

@@ -18,7 +18,9 @@ def clock(gateway: FeedgateApp) -> Clock:
     services = gateway.services
     clock = Clock()
     levels = ServiceLevels.from_settings(services.settings.model_copy(update={"review_second_opinion_share": 0.0}))
-    services.reviews = ReviewService(ReviewStore(services.engine), ReviewFigureStore(services.engine), levels, clock=clock)
+    services.reviews = ReviewService(
+        ReviewStore(services.engine), ReviewFigureStore(services.engine), levels, clock=clock
+    )
     return clock
 
 
@@ -28,7 +30,12 @@ async def ids(gateway: FeedgateApp) -> list[str]:
 
 
 async def create(client, admin_headers, interaction_ids, **fields) -> dict:
-    body = {"app": "support-bot", "reason": "A customer escalated this answer", "interaction_ids": interaction_ids, **fields}
+    body = {
+        "app": "support-bot",
+        "reason": "A customer escalated this answer",
+        "interaction_ids": interaction_ids,
+        **fields,
+    }
     response = await client.post("/api/reviews", json=body, headers=admin_headers)
     assert response.status_code == 201, response.text
     return response.json()
@@ -75,7 +82,9 @@ async def test_an_interaction_already_reviewed_is_a_conflict(client, admin_heade
     await decide(client, admin_headers, task["id"], outcome="approve", reviewer="alice")
 
     response = await client.post(
-        "/api/reviews", json={"app": "support-bot", "reason": "Again", "interaction_ids": ids[:1]}, headers=admin_headers
+        "/api/reviews",
+        json={"app": "support-bot", "reason": "Again", "interaction_ids": ids[:1]},
+        headers=admin_headers,
     )
 
     assert response.status_code == 409
@@ -220,7 +229,13 @@ async def test_a_correction_resolves_the_task(client, admin_headers, clock, ids)
     task = await create(client, admin_headers, ids[:1])
 
     response = await decide(
-        client, admin_headers, task["id"], outcome="correct", reviewer="alice", correction="The fee is 1%.", comment="old"
+        client,
+        admin_headers,
+        task["id"],
+        outcome="correct",
+        reviewer="alice",
+        correction="The fee is 1%.",
+        comment="old",
     )
 
     assert response.status_code == 200

@@ -32,11 +32,18 @@ async def test_answers_in_a_task_count_as_reviewed_per_app(engine, reviews, cloc
     await store_other_calls(engine, when)
     # Audited by the gate, and reviewed on request (decided): both are reviewed answers.
     await reviews.open_or_update(
-        app="support-bot", source=Source.CONFIDENCE, reason="Low confidence: 0.42", priority=Priority.MEDIUM,
+        app="support-bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.42",
+        priority=Priority.MEDIUM,
         interaction_ids=ids[:1],
     )
     manual = await reviews.open_or_update(
-        app="support-bot", source=Source.MANUAL, reason="Check", priority=Priority.LOW, interaction_ids=ids[1:2] + old[:1]
+        app="support-bot",
+        source=Source.MANUAL,
+        reason="Check",
+        priority=Priority.LOW,
+        interaction_ids=ids[1:2] + old[:1],
     )
     await reviews.decide(manual.task.task.id, "alice", Outcome.APPROVE)
 

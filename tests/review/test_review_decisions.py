@@ -15,8 +15,12 @@ from gateway.store.audit import AuditFilter, AuditStore
 async def open_task(engine, reviews: ReviewService) -> str:
     ids = await store_interactions(engine, 1)
     opened = await reviews.open_or_update(
-        app="support-bot", source=Source.CONFIDENCE, reason="Low confidence: 0.42",
-        priority=Priority.HIGH, interaction_ids=ids, evidence={"confidence": 0.42},
+        app="support-bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.42",
+        priority=Priority.HIGH,
+        interaction_ids=ids,
+        evidence={"confidence": 0.42},
     )
     return opened.task.task.id
 
@@ -26,7 +30,11 @@ async def test_a_decision_resolves_the_task_with_its_outcome(engine, reviews, cl
 
     decided = await reviews.decide(task_id, "alice", Outcome.CORRECT, correction="The fee is 1%.", comment="old price")
 
-    assert (decided.task.status, decided.task.outcome, decided.task.closed_at) == (Status.RESOLVED, Outcome.CORRECT, clock.now)
+    assert (decided.task.status, decided.task.outcome, decided.task.closed_at) == (
+        Status.RESOLVED,
+        Outcome.CORRECT,
+        clock.now,
+    )
     [decision] = decided.decisions
     assert (decision.reviewer, decision.correction, decision.comment) == ("alice", "The fee is 1%.", "old price")
     assert decided.events[-1].kind == "decided"

@@ -39,7 +39,9 @@ async def test_a_second_finding_on_the_same_interaction_updates_the_open_task(en
     ids = await store_interactions(engine, 2)
     first = await open_for(reviews, [ids[0]])
 
-    second = await open_for(reviews, ids, reason="4 of the 10 most similar recent answers got negative feedback", evidence={"negative": 4})
+    second = await open_for(
+        reviews, ids, reason="4 of the 10 most similar recent answers got negative feedback", evidence={"negative": 4}
+    )
 
     assert second.created is False
     assert second.task.task.id == first.task.task.id
@@ -125,7 +127,6 @@ async def test_tags_of_an_update_join_the_tasks_tags(engine, reviews):
     updated = await open_for(reviews, ids, tags=["fees", "refunds"])
 
     assert updated.task.task.tags == ("billing", "fees", "refunds")
-
 
 
 async def test_concurrent_findings_on_one_interaction_open_one_task(engine, reviews):

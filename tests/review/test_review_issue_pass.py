@@ -44,9 +44,15 @@ async def complain(engine, complaints: list[tuple[str, str]]) -> None:
         await InteractionStore(engine).insert_many(
             [
                 {
-                    "id": interaction_id, "created_at": datetime.now(UTC), "app": "support-bot",
-                    "endpoint": "chat.completions", "upstream": "default", "model": "gpt-test", "stream": False,
-                    "partial": False, "request": {"messages": [{"role": "user", "content": question}]},
+                    "id": interaction_id,
+                    "created_at": datetime.now(UTC),
+                    "app": "support-bot",
+                    "endpoint": "chat.completions",
+                    "upstream": "default",
+                    "model": "gpt-test",
+                    "stream": False,
+                    "partial": False,
+                    "request": {"messages": [{"role": "user", "content": question}]},
                     "response_text": "Here is some help.",
                 }
             ]

@@ -19,7 +19,9 @@ RULE = IssueRule(min_size=10, growth=5, growth_share=1.0)
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def write(issue_id: str, size: int, *, is_new: bool, status: IssueStatus = IssueStatus.NEW, regressed: bool = False) -> IssueWrite:
+def write(
+    issue_id: str, size: int, *, is_new: bool, status: IssueStatus = IssueStatus.NEW, regressed: bool = False
+) -> IssueWrite:
     return IssueWrite(
         id=issue_id,
         is_new=is_new,
@@ -113,8 +115,20 @@ async def test_a_dismissed_issue_opens_no_task(engine, reviews):
 
 def issue(size: int, growth: int, regressed: bool = False, status: IssueStatus = IssueStatus.OPEN) -> Issue:
     return Issue(
-        id="i", app="a", title="t", summary=None, keywords=(), size=size, negative_count=size, status=status,
-        regressed=regressed, merged_into=None, first_seen=None, last_seen=None, growth=growth, trend=(),
+        id="i",
+        app="a",
+        title="t",
+        summary=None,
+        keywords=(),
+        size=size,
+        negative_count=size,
+        status=status,
+        regressed=regressed,
+        merged_into=None,
+        first_seen=None,
+        last_seen=None,
+        growth=growth,
+        trend=(),
     )
 
 

@@ -16,8 +16,11 @@ from gateway.store.reviews import ReviewFilter
 async def open_task(engine, reviews: ReviewService) -> str:
     ids = await store_interactions(engine, 1)
     opened = await reviews.open_or_update(
-        app="support-bot", source=Source.FLAGGED, reason="The app flagged this answer for review",
-        priority=Priority.MEDIUM, interaction_ids=ids,
+        app="support-bot",
+        source=Source.FLAGGED,
+        reason="The app flagged this answer for review",
+        priority=Priority.MEDIUM,
+        interaction_ids=ids,
     )
     return opened.task.task.id
 
@@ -121,7 +124,6 @@ async def test_the_holder_decides_their_claimed_task(engine, reviews):
     decided = await reviews.decide(task_id, "alice", Outcome.REJECT, comment="wrong fee")
 
     assert (decided.task.status, decided.task.outcome, decided.task.lease) == (Status.RESOLVED, Outcome.REJECT, None)
-
 
 
 async def test_of_two_simultaneous_claims_exactly_one_wins(engine, reviews):

@@ -15,14 +15,16 @@ from gateway.review.records import Outcome, Priority, Source
 async def open_task(engine, reviews, priority: Priority):
     ids = await store_interactions(engine, 1)
     opened = await reviews.open_or_update(
-        app="support-bot", source=Source.MANUAL, reason="Please check this answer", priority=priority, interaction_ids=ids
+        app="support-bot",
+        source=Source.MANUAL,
+        reason="Please check this answer",
+        priority=priority,
+        interaction_ids=ids,
     )
     return opened.task
 
 
-@pytest.mark.parametrize(
-    ("priority", "hours"), [(Priority.HIGH, 24), (Priority.MEDIUM, 48), (Priority.LOW, 7 * 24)]
-)
+@pytest.mark.parametrize(("priority", "hours"), [(Priority.HIGH, 24), (Priority.MEDIUM, 48), (Priority.LOW, 7 * 24)])
 async def test_a_new_tasks_deadline_follows_its_priority(engine, reviews, clock, priority, hours):
     task = await open_task(engine, reviews, priority)
 

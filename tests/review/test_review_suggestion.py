@@ -9,8 +9,12 @@ from gateway.review.records import ActionKind, Outcome, Priority, Source
 
 async def open_for(reviews, interaction_ids, issue_id=None):
     opened = await reviews.open_or_update(
-        app="support-bot", source=Source.SIMILAR_NEGATIVE, reason="5 of the 10 most similar recent answers got negative feedback",
-        priority=Priority.MEDIUM, interaction_ids=interaction_ids, issue_id=issue_id,
+        app="support-bot",
+        source=Source.SIMILAR_NEGATIVE,
+        reason="5 of the 10 most similar recent answers got negative feedback",
+        priority=Priority.MEDIUM,
+        interaction_ids=interaction_ids,
+        issue_id=issue_id,
     )
     return opened.task.task
 
@@ -36,7 +40,9 @@ async def test_an_end_users_correction_suggests_a_knowledge_base_entry(engine, r
 
     assert action.kind is ActionKind.KNOWLEDGE_BASE_ENTRY
     assert action.label == "Add a knowledge-base entry"
-    assert [(c.interaction_id, c.text, c.source) for c in action.corrections] == [(ids[1], "The fee is 1%.", "feedback")]
+    assert [(c.interaction_id, c.text, c.source) for c in action.corrections] == [
+        (ids[1], "The fee is 1%.", "feedback")
+    ]
     # The corrected interaction tells the most, then the commented one, then the rest.
     assert [e.interaction_id for e in action.examples] == [ids[1], ids[0], ids[2]]
     assert action.examples[0].question == "What is the fee? (1)"

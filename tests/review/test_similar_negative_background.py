@@ -7,13 +7,12 @@ import time
 
 import httpx
 import pytest
+from traffic_helpers import OTHER_TOPICS, REFUNDS, shared_embedder
 
 import gateway.discovery.schedule
 from gateway.app import FeedgateApp
 from gateway.review.records import Priority
 from gateway.store.reviews import ReviewFilter
-
-from traffic_helpers import OTHER_TOPICS, REFUNDS, shared_embedder
 
 APP_KEY = "sk-similar-negative-app"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from traffic_helpers import OTHER_TOPICS, REFUNDS, banking_questions, give_feedback, store_questions, traffic_index
 
 from gateway.config import Settings
 from gateway.review.findings import open_finding
@@ -12,8 +13,6 @@ from gateway.review.records import Priority, Source
 from gateway.review.service import review_service
 from gateway.review.similar_negative import SimilarNegativeRule, SimilarNegativeSettings
 from gateway.store.recent_traffic import RecentTrafficStore
-
-from traffic_helpers import OTHER_TOPICS, REFUNDS, banking_questions, give_feedback, store_questions, traffic_index
 
 APP = "support-bot"
 

@@ -20,7 +20,6 @@ from gateway.store.migrate import upgrade_database
 POSTGRES_SERVER = os.environ.get("FEEDGATE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
-
 async def _admin(statement: str) -> None:
     connection = await asyncpg.connect(POSTGRES_SERVER.replace("postgresql+asyncpg://", "postgresql://"))
     try:

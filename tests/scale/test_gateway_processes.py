@@ -176,7 +176,9 @@ def test_calls_through_every_gateway_process_are_stored_exactly_once(deployment:
     app = app_of(deployment.b, sent[0])
 
     def stored_ids() -> list[str]:
-        return [row.id for row in query(deployment.database_url, select(interactions.c.id).where(interactions.c.app == app))]
+        return [
+            row.id for row in query(deployment.database_url, select(interactions.c.id).where(interactions.c.app == app))
+        ]
 
     wait_until(lambda: len(stored_ids()) >= len(sent), 15, "every call was stored")
     time.sleep(0.3)  # a few writer cycles more: a duplicate would show up now

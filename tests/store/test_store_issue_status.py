@@ -34,7 +34,9 @@ def write(issue_id: str, size: int, *, is_new: bool) -> IssueWrite:
 
 async def run(store: IssueStore, run_id: str, day: int, writes: list[IssueWrite]) -> None:
     at = START + timedelta(days=day)
-    await store.save_run(RunRecord(id=run_id, app="app", started_at=at, finished_at=at, items=0, noise=0, issues=writes))
+    await store.save_run(
+        RunRecord(id=run_id, app="app", started_at=at, finished_at=at, items=0, noise=0, issues=writes)
+    )
 
 
 async def test_growth_is_the_same_in_a_listing_and_for_one_issue(engine: AsyncEngine):
@@ -54,7 +56,9 @@ async def test_growth_is_the_same_in_a_listing_and_for_one_issue(engine: AsyncEn
 async def test_growth_sorting_pages_with_offset(engine: AsyncEngine):
     store = IssueStore(engine)
     await run(store, "run-1", 0, [write(name, 1, is_new=True) for name in ("a", "b", "c")])
-    await run(store, "run-2", 1, [write("a", 2, is_new=False), write("b", 5, is_new=False), write("c", 3, is_new=False)])
+    await run(
+        store, "run-2", 1, [write("a", 2, is_new=False), write("b", 5, is_new=False), write("c", 3, is_new=False)]
+    )
 
     pages = [await store.list(IssueFilter(), sort="growth", limit=1, offset=offset) for offset in range(3)]
 

@@ -46,7 +46,7 @@ async def test_comparisons_convert_the_bound_value_to_utc(engine: AsyncEngine):
 
 async def test_a_naive_datetime_is_refused(engine: AsyncEngine):
     with pytest.raises(StatementError) as refused:
-        await store_key(engine, "k1", datetime(2026, 6, 1, 12, 0))
+        await store_key(engine, "k1", datetime(2026, 6, 1, 12, 0))  # noqa: DTZ001 - naive on purpose
 
     assert isinstance(refused.value.orig, NaiveDatetimeError)
 

@@ -2,55 +2,55 @@
 
 from __future__ import annotations
 
-from gateway.store.tables.base import JSONDocument, metadata
-from gateway.store.tables.traffic import (
-    interactions,
-    gateway_keys,
-    gateway_secrets,
-    feedback,
-    feedback_token_uses,
-)
-from gateway.store.tables.discovery import (
-    embeddings,
-    issues,
-    issue_members,
-    cluster_runs,
-    issue_history,
-    issue_events,
-    reduction_points,
-    clustering_locks,
-)
-from gateway.store.tables.audit import (
-    audit_log,
-    audit_chain_head,
-)
-from gateway.store.tables.reviews import (
-    review_tasks,
-    review_task_interactions,
-    review_task_tags,
-    review_decisions,
-    review_events,
-    retrain_triggers,
-)
-from gateway.store.tables.fixes import (
-    fix_revisions,
-    prompt_configs,
-    prompt_versions,
-    prompt_deployments,
-    knowledge_entries,
-    knowledge_entry_versions,
-    fix_links,
-    fix_previews,
-)
 from gateway.store.tables.admin import (
-    admin_users,
     admin_sessions,
     admin_sign_in_attempts,
+    admin_users,
     app_goals,
+)
+from gateway.store.tables.audit import (
+    audit_chain_head,
+    audit_log,
+)
+from gateway.store.tables.base import JSONDocument, metadata
+from gateway.store.tables.discovery import (
+    cluster_runs,
+    clustering_locks,
+    embeddings,
+    issue_events,
+    issue_history,
+    issue_members,
+    issues,
+    reduction_points,
+)
+from gateway.store.tables.fixes import (
+    fix_links,
+    fix_previews,
+    fix_revisions,
+    knowledge_entries,
+    knowledge_entry_versions,
+    prompt_configs,
+    prompt_deployments,
+    prompt_versions,
+)
+from gateway.store.tables.reviews import (
+    retrain_triggers,
+    review_decisions,
+    review_events,
+    review_task_interactions,
+    review_task_tags,
+    review_tasks,
 )
 from gateway.store.tables.rollups import (
     daily_stats,
     daily_stats_stale,
+)
+from gateway.store.tables.traffic import (
+    feedback,
+    feedback_token_uses,
+    gateway_keys,
+    gateway_secrets,
+    interactions,
 )
 
 __all__ = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text
 
-from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import metadata
+from gateway.store.types import UtcDateTime
 
 # People who sign in to the admin pages. See gateway.accounts.
 admin_users = Table(

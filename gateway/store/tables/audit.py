@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, JSON, String, Table
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, Column, Index, Integer, String, Table
 
-from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import metadata
+from gateway.store.types import UtcDateTime
 
 # Append-only and hash-chained (see gateway.audit): each row's hash covers its other columns
 # and the previous row's hash, so an edited, deleted or moved row is detectable.

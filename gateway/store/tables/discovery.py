@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, JSON, LargeBinary, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, LargeBinary, String, Table, Text
 
-from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import JSONDocument, metadata
+from gateway.store.types import UtcDateTime
 
 # Vectors keyed by the text's sha256 and the embedding model, so re-runs embed only new text.
 embeddings = Table(

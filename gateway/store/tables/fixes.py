@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
-from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import JSONDocument, metadata
+from gateway.store.types import UtcDateTime
 
 # A counter per kind of fix (knowledge, prompts) and app, raised in the same transaction as every
 # change: each gateway process polls this small table and reloads only the apps that changed.

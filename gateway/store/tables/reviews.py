@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
 
-from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import JSONDocument, metadata
+from gateway.store.types import UtcDateTime
 
 # Something a person must judge: opened by a rule (issue size/growth, similar negatives,
 # confidence, anomalous input, a flag) or by hand. See gateway.review.

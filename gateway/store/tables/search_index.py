@@ -12,7 +12,10 @@ drops its triggers and renumbers its rowids: it must recreate the triggers and r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames
 
 # The FTS5 table (SQLite); its shadow tables are named after it with a suffix.
 SQLITE_SEARCH_TABLE = "interaction_search"
@@ -29,12 +32,12 @@ _SQLITE_TABLES = frozenset(
 )
 
 
-def include_in_schema_comparison(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def include_in_schema_comparison(name: str | None, type_: str, parent_names: NameFilterParentNames) -> bool:
     """Alembic's include_name hook: every reflected object except those of the search index."""
     return name is None or not _is_search_index(name, type_, parent_names)
 
 
-def _is_search_index(name: str, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def _is_search_index(name: str, type_: str, parent_names: NameFilterParentNames) -> bool:
     if type_ == "table":
         return name in _SQLITE_TABLES
     if type_ == "column":
@@ -42,4 +45,3 @@ def _is_search_index(name: str, type_: str, parent_names: Mapping[str, str | Non
     if type_ == "index":
         return name == POSTGRES_SEARCH_INDEX
     return False
-

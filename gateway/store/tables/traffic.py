@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
-from gateway.store.types import UtcDateTime
 from gateway.store.tables.base import JSONDocument, metadata
+from gateway.store.types import UtcDateTime
 
 interactions = Table(
     "interactions",

@@ -106,7 +106,9 @@ def upgrade() -> None:
         sa.Column("rating_sum", sa.Integer(), nullable=False),
         sa.Column("rating_count", sa.Integer(), nullable=False),
         sa.Column("corrections", sa.Integer(), nullable=False),
-        sa.Column("delays", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False),
+        sa.Column(
+            "delays", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.Column("refreshed_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("day", "app", "model", name=op.f("pk_daily_stats")),
     )
@@ -130,7 +132,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name, table in TRIGGER_NAMES:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if op.get_bind().dialect.name == "postgresql" else ""))
+        op.execute(
+            f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if op.get_bind().dialect.name == "postgresql" else "")
+        )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS daily_stats_mark_interactions()")
         op.execute("DROP FUNCTION IF EXISTS daily_stats_mark_feedback()")

@@ -110,7 +110,9 @@ _USER_TEXT_PATHS = (
     '$.input ? (@.type() == "string")',
     '$.prompt ? (@.type() == "string")',
 )
-_POSTGRES_USER_TEXT = " || ".join(f"jsonb_path_query_array(coalesce(request, 'null'::jsonb), '{path}')" for path in _USER_TEXT_PATHS)
+_POSTGRES_USER_TEXT = " || ".join(
+    f"jsonb_path_query_array(coalesce(request, 'null'::jsonb), '{path}')" for path in _USER_TEXT_PATHS
+)
 
 _POSTGRES_UPGRADE = (
     # English stems as SQLite's porter tokenizer makes them, but no stop words (the built-in
