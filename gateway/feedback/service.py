@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,6 +37,12 @@ class FeedbackRefused(Exception):
         self.code = code
         self.field = field
         self.retry_after = retry_after
+
+
+# How long a token post waits for an interaction another gateway process answered but has not
+# stored yet (its writer flushes every 0.2 s by default), and how often it looks.
+VOUCHED_WAIT_SECONDS = 3.0
+VOUCHED_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,8 @@ class FeedbackService:
         except InvalidSubmission as exc:
             status = 400 if isinstance(exc, MalformedBody) else 422
             raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None
-        interaction = await self._interaction(submission.interaction_id)
+        vouched = submitter.token is not None and submitter.token.interaction_id == submission.interaction_id
+        interaction = await self._interaction(submission.interaction_id, vouched=vouched)
         _authorize(submitter, interaction)
         event = self._event(submission, interaction, submitter)
         try:
@@ -153,9 +162,16 @@ class FeedbackService:
         self._limits.check_app(caller.app)
         return Submitter("app", app=caller.app)
 
-    async def _interaction(self, interaction_id: str) -> Interaction:
-        # Feedback can arrive right after the answer, before the batched writer stored it: find waits for it.
+    async def _interaction(self, interaction_id: str, *, vouched: bool) -> Interaction:
+        # Feedback can arrive right after the answer, before the batched writer stored it: find waits
+        # for this process's writer. A valid token proves some gateway process answered the
+        # interaction, maybe another one whose writer stores it within its flush interval: wait
+        # (bounded) for that too, rather than tell the browser the answer does not exist.
         interaction = await self._interactions.find(interaction_id)
+        deadline = time.monotonic() + (VOUCHED_WAIT_SECONDS if vouched else 0.0)
+        while interaction is None and time.monotonic() < deadline:
+            await asyncio.sleep(VOUCHED_POLL_SECONDS)
+            interaction = await self._interactions.find(interaction_id)
         if interaction is None:
             raise FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
         return interaction
