@@ -92,8 +92,7 @@ async def _issue_page(
         raise NotFoundException(f"No issue with id {issue_id}.")
     issue = detail.issue
     examples = detail.examples[:EXAMPLES_SHOWN]
-    user = current_user(request)
-    can_act = user is not None and user.allows(Role.REVIEWER)
+    can_act = _can_act(request)
     interactions = services.interaction_service
     found, fixes, merge_choices, tasks = await asyncio.gather(
         asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
@@ -121,6 +120,12 @@ async def _issue_page(
         list_url=ISSUES_PATH,
         can_act=can_act,
     )
+
+
+def _can_act(request: Request[Any, Any, Any]) -> bool:
+    """Whether the signed-in user may change issues (reviewers and admins)."""
+    user = current_user(request)
+    return user is not None and user.allows(Role.REVIEWER)
 
 
 def _done(issue_id: str, what: str) -> Redirect:
@@ -200,8 +205,7 @@ class IssuesController(Controller):
         suggestions = await services.issue_service.merge_suggestions(issue_id)
         if suggestions is None:
             raise NotFoundException(f"No issue with id {issue_id}.")
-        user = current_user(request)
-        can_act = user is not None and user.allows(Role.REVIEWER)
+        can_act = _can_act(request)
         return render(
             request, "issue_merge_candidates.html", issue_id=issue_id, suggestions=suggestions, can_act=can_act
         )
