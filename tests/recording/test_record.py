@@ -1,70 +1,15 @@
-"""Turning a captured exchange into the interaction row that gets stored."""
+"""Turning a captured exchange into the interaction row that gets stored: identity, chat, completions, embeddings."""
 
 from __future__ import annotations
 
 import base64
-import gzip
 import struct
-import zlib
-from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 
-from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 
-CREATED_AT = datetime(2025, 3, 14, 9, 26, 53, 589_793, tzinfo=UTC)
-
-CHAT_REQUEST = {
-    "model": "gpt-4o-mini",
-    "messages": [{"role": "user", "content": "What is the capital of France?"}],
-}
-
-CHAT_COMPLETION = {
-    "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
-    "object": "chat.completion",
-    "created": 1_741_569_952,
-    "model": "gpt-4o-mini-2024-07-18",
-    "choices": [
-        {
-            "index": 0,
-            "message": {"role": "assistant", "content": "The capital of France is Paris.", "refusal": None},
-            "logprobs": None,
-            "finish_reason": "stop",
-        }
-    ],
-    "usage": {"prompt_tokens": 14, "completion_tokens": 7, "total_tokens": 21},
-    "system_fingerprint": "fp_06737a9306",
-}
-
-
-def exchange(
-    *,
-    endpoint: str = "chat.completions",
-    request: dict[str, Any] | None = None,
-    body: bytes | list[bytes] = b"",
-    content_type: str = "application/json",
-    status_code: int = 200,
-    **fields: Any,
-) -> Exchange:
-    return Exchange(
-        id="0195b4e2-9c1d-7a3b-8f00-000000000001",
-        created_at=CREATED_AT,
-        app="support-bot",
-        endpoint=endpoint,
-        upstream="default",
-        request=CHAT_REQUEST if request is None else request,
-        status_code=status_code,
-        content_type=content_type,
-        body_chunks=body if isinstance(body, list) else [body],
-        **fields,
-    )
-
-
-def sse(*events: dict[str, Any]) -> bytes:
-    return b"".join(b"data: " + orjson.dumps(event) + b"\n\n" for event in events) + b"data: [DONE]\n\n"
-
+from .exchanges import CHAT_COMPLETION, CHAT_REQUEST, CREATED_AT, exchange, sse
 
 # -- what every row carries ---------------------------------------------------------------
 
@@ -334,122 +279,3 @@ def test_base64_embeddings_are_replaced_by_their_length_in_characters():
     )
 
     assert row["response"]["data"][0]["embedding"] == f"<{len(encoded)} base64 chars>"
-
-
-# -- encodings, errors, odd bodies ---------------------------------------------------------
-
-
-def test_a_gzip_encoded_body_is_decoded_first():
-    row = build_interaction_row(exchange(body=gzip.compress(orjson.dumps(CHAT_COMPLETION)), content_encoding="gzip"))
-
-    assert row["response_text"] == "The capital of France is Paris."
-    assert row["total_tokens"] == 21
-
-
-def test_a_deflate_encoded_body_is_decoded_first():
-    row = build_interaction_row(exchange(body=zlib.compress(orjson.dumps(CHAT_COMPLETION)), content_encoding="deflate"))
-
-    assert row["response_text"] == "The capital of France is Paris."
-
-
-def test_a_cut_off_gzip_body_still_gives_a_row_without_a_response():
-    compressed = gzip.compress(orjson.dumps(CHAT_COMPLETION))
-
-    row = build_interaction_row(
-        exchange(body=compressed[: len(compressed) // 2], content_encoding="gzip", partial=True)
-    )
-
-    assert row["id"] == "0195b4e2-9c1d-7a3b-8f00-000000000001"
-    assert (row["response"], row["response_text"], row["partial"]) == (None, None, True)
-
-
-def test_an_upstream_error_records_the_status_and_the_error_message():
-    error = {
-        "error": {
-            "message": "Rate limit reached for gpt-4o-mini in organization org-x on tokens per min (TPM).",
-            "type": "tokens",
-            "param": None,
-            "code": "rate_limit_exceeded",
-        }
-    }
-
-    row = build_interaction_row(exchange(body=orjson.dumps(error), status_code=429))
-
-    assert row["status_code"] == 429
-    assert row["error"] == error["error"]["message"]
-    assert row["response"] == error
-    assert row["response_text"] is None
-
-
-def test_an_error_the_proxy_already_noted_is_kept_over_the_body_message():
-    row = build_interaction_row(
-        exchange(
-            body=orjson.dumps({"error": {"message": "overloaded"}}),
-            status_code=503,
-            error="upstream closed the connection",
-        )
-    )
-
-    assert row["error"] == "upstream closed the connection"
-
-
-def test_a_non_json_body_is_kept_raw():
-    html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-
-    row = build_interaction_row(exchange(body=html, content_type="text/html", status_code=502))
-
-    assert row["response"] == {"raw": html.decode()}
-    assert row["response_text"] is None
-    assert row["status_code"] == 502
-
-
-def test_an_empty_body_gives_a_row_without_a_response():
-    row = build_interaction_row(exchange(body=b"", status_code=204))
-
-    assert (row["response"], row["response_text"], row["status_code"]) == (None, None, 204)
-
-
-def test_an_unparsable_request_gives_a_row_without_a_model():
-    row = build_interaction_row(
-        Exchange(
-            id="x",
-            created_at=CREATED_AT,
-            app="a",
-            endpoint="chat.completions",
-            upstream="default",
-            request=None,
-            status_code=400,
-        )
-    )
-
-    assert (row["model"], row["stream"], row["request"], row["end_user"]) == (None, False, None, None)
-
-
-# -- the end user ---------------------------------------------------------------------------
-
-
-def test_the_end_user_comes_from_the_request_user_field():
-    row = build_interaction_row(
-        exchange(request={**CHAT_REQUEST, "user": "user-42"}, body=orjson.dumps(CHAT_COMPLETION))
-    )
-
-    assert row["end_user"] == "user-42"
-
-
-def test_the_end_user_falls_back_to_the_safety_identifier():
-    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "safety_identifier": "hash-9f2"}))
-
-    assert row["end_user"] == "hash-9f2"
-
-
-def test_the_x_feedgate_user_header_beats_the_request_user_field():
-    # The proxy puts the x-feedgate-user header into exchange.end_user.
-    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": "user-42"}, end_user="alice@example.com"))
-
-    assert row["end_user"] == "alice@example.com"
-
-
-def test_a_non_string_user_field_is_not_taken_as_the_end_user():
-    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": {"id": 42}}))
-
-    assert row["end_user"] is None

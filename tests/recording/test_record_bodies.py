@@ -1,0 +1,131 @@
+"""Interaction rows from odd exchanges (encodings, errors, unparsable bodies) and the end user a row names."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import orjson
+
+from gateway.recording.exchange import Exchange
+from gateway.recording.record import build_interaction_row
+
+from .exchanges import CHAT_COMPLETION, CHAT_REQUEST, CREATED_AT, exchange
+
+# -- encodings, errors, odd bodies ---------------------------------------------------------
+
+
+def test_a_gzip_encoded_body_is_decoded_first():
+    row = build_interaction_row(exchange(body=gzip.compress(orjson.dumps(CHAT_COMPLETION)), content_encoding="gzip"))
+
+    assert row["response_text"] == "The capital of France is Paris."
+    assert row["total_tokens"] == 21
+
+
+def test_a_deflate_encoded_body_is_decoded_first():
+    row = build_interaction_row(exchange(body=zlib.compress(orjson.dumps(CHAT_COMPLETION)), content_encoding="deflate"))
+
+    assert row["response_text"] == "The capital of France is Paris."
+
+
+def test_a_cut_off_gzip_body_still_gives_a_row_without_a_response():
+    compressed = gzip.compress(orjson.dumps(CHAT_COMPLETION))
+
+    row = build_interaction_row(
+        exchange(body=compressed[: len(compressed) // 2], content_encoding="gzip", partial=True)
+    )
+
+    assert row["id"] == "0195b4e2-9c1d-7a3b-8f00-000000000001"
+    assert (row["response"], row["response_text"], row["partial"]) == (None, None, True)
+
+
+def test_an_upstream_error_records_the_status_and_the_error_message():
+    error = {
+        "error": {
+            "message": "Rate limit reached for gpt-4o-mini in organization org-x on tokens per min (TPM).",
+            "type": "tokens",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+
+    row = build_interaction_row(exchange(body=orjson.dumps(error), status_code=429))
+
+    assert row["status_code"] == 429
+    assert row["error"] == error["error"]["message"]
+    assert row["response"] == error
+    assert row["response_text"] is None
+
+
+def test_an_error_the_proxy_already_noted_is_kept_over_the_body_message():
+    row = build_interaction_row(
+        exchange(
+            body=orjson.dumps({"error": {"message": "overloaded"}}),
+            status_code=503,
+            error="upstream closed the connection",
+        )
+    )
+
+    assert row["error"] == "upstream closed the connection"
+
+
+def test_a_non_json_body_is_kept_raw():
+    html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+    row = build_interaction_row(exchange(body=html, content_type="text/html", status_code=502))
+
+    assert row["response"] == {"raw": html.decode()}
+    assert row["response_text"] is None
+    assert row["status_code"] == 502
+
+
+def test_an_empty_body_gives_a_row_without_a_response():
+    row = build_interaction_row(exchange(body=b"", status_code=204))
+
+    assert (row["response"], row["response_text"], row["status_code"]) == (None, None, 204)
+
+
+def test_an_unparsable_request_gives_a_row_without_a_model():
+    row = build_interaction_row(
+        Exchange(
+            id="x",
+            created_at=CREATED_AT,
+            app="a",
+            endpoint="chat.completions",
+            upstream="default",
+            request=None,
+            status_code=400,
+        )
+    )
+
+    assert (row["model"], row["stream"], row["request"], row["end_user"]) == (None, False, None, None)
+
+
+# -- the end user ---------------------------------------------------------------------------
+
+
+def test_the_end_user_comes_from_the_request_user_field():
+    row = build_interaction_row(
+        exchange(request={**CHAT_REQUEST, "user": "user-42"}, body=orjson.dumps(CHAT_COMPLETION))
+    )
+
+    assert row["end_user"] == "user-42"
+
+
+def test_the_end_user_falls_back_to_the_safety_identifier():
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "safety_identifier": "hash-9f2"}))
+
+    assert row["end_user"] == "hash-9f2"
+
+
+def test_the_x_feedgate_user_header_beats_the_request_user_field():
+    # The proxy puts the x-feedgate-user header into exchange.end_user.
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": "user-42"}, end_user="alice@example.com"))
+
+    assert row["end_user"] == "alice@example.com"
+
+
+def test_a_non_string_user_field_is_not_taken_as_the_end_user():
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": {"id": 42}}))
+
+    assert row["end_user"] is None
