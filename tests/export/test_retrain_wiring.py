@@ -7,10 +7,20 @@ from asgi_lifespan import LifespanManager
 from webhook_receiver import SECRET
 
 from gateway.app import create_app
+from gateway.store.retrain_triggers import RetrainTriggerStore
 
 
 async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(settings, receiver, admin_headers):
-    changed = settings.model_copy(update={"retrain_threshold": 2, "retrain_webhook_url": receiver.url})
+    # The review rules stay off: a task they open in the background could take in the second
+    # interaction, and a decision on a task of several interactions labels no example.
+    changed = settings.model_copy(
+        update={
+            "retrain_threshold": 2,
+            "retrain_webhook_url": receiver.url,
+            "review_similar_negative_rule": False,
+            "review_anomalous_rule": False,
+        }
+    )
     app = create_app(changed, environ={"FEEDGATE_RETRAIN_WEBHOOK_SECRET": SECRET.decode()})
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
@@ -46,6 +56,7 @@ async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(
                 headers=admin_headers,
             )
             assert task.status_code == 201, task.text
+            assert task.json()["interaction_ids"] == [ids[1][0]], task.text
             decided = await http.post(
                 f"/api/reviews/{task.json()['id']}/decision",
                 json={"outcome": "correct", "reviewer": "alice", "correction": "On the 1st."},
@@ -54,5 +65,8 @@ async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(
             assert decided.status_code in (200, 201), decided.text
             await app.services.retrain.idle()
 
+            triggers = await RetrainTriggerStore(app.services.engine).list()
+
+    assert len(receiver.received) == 1, f"triggers recorded: {triggers}"
     (body,) = receiver.verified()
     assert (body["new_examples"], body["total_examples"]) == (2, 2)
