@@ -6,6 +6,10 @@ seconds it also brings each loaded app's traffic index up to date, judging the n
 for the anomalous rule, and every `discover_interval` seconds it loads the apps busy enough for
 the anomalous rule to judge. The heavy work (embedding, kNN) runs in worker threads; an app's
 first load embeds its whole window (cached afterwards), and checks wait meanwhile.
+
+Several gateway processes each run a runner. The similar-negative rule runs where the feedback
+arrived; the anomalous rule's standing work (loading busy apps, judging new traffic) runs only
+in the process holding the `lease`, so N processes embed and judge new traffic once, not N times.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from gateway.review.anomalous import AnomalousRule
 from gateway.review.findings import RuleFinding
 from gateway.review.similar_negative import SimilarNegativeRule
 from gateway.review.traffic_index import TrafficIndex
+from gateway.store.leases import Lease
 
 logger = logging.getLogger("feedgate.review")
 
@@ -48,6 +53,8 @@ class ReviewRuleRunner:
         similar: SimilarNegativeRule | None,
         anomalous: AnomalousRule | None,
         busy_apps: BusyApps | None = None,
+        # Elects the one process that judges new traffic; None: this process always does.
+        lease: Lease | None = None,
         queue_size: int = 10_000,
         refresh_interval: float = 10.0,
         discover_interval: float = 300.0,
@@ -60,6 +67,7 @@ class ReviewRuleRunner:
         self.similar = similar
         self.anomalous = anomalous
         self._busy_apps = busy_apps
+        self._lease = lease
         self._queue: asyncio.Queue[NegativeNotice] = asyncio.Queue(maxsize=queue_size)
         self._refresh_interval = refresh_interval
         self._discover_interval = discover_interval
@@ -103,6 +111,8 @@ class ReviewRuleRunner:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self._lease is not None:
+            await self._guarded(self._lease.release(), "releasing the anomalous rule's lease")
 
     async def drained(self) -> None:
         """Wait until every queued check has been evaluated (for tests and orderly shutdowns)."""
@@ -110,6 +120,8 @@ class ReviewRuleRunner:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        if self.anomalous is not None and self._lease is not None:
+            await self._guarded(self._lease.hold(), "taking the anomalous rule's lease")
         next_refresh = loop.time() + self._refresh_interval
         next_discovery = loop.time()
         while True:
@@ -128,7 +140,7 @@ class ReviewRuleRunner:
             finally:
                 self._queue.task_done()
 
-    async def _guarded(self, work: Awaitable[None], what: str) -> None:
+    async def _guarded(self, work: Awaitable[object], what: str) -> None:
         try:
             await work
         except asyncio.CancelledError:
@@ -138,6 +150,11 @@ class ReviewRuleRunner:
             logger.exception("review rules: %s failed", what)
 
     # -- the work -----------------------------------------------------------------------
+
+    @property
+    def judges_traffic(self) -> bool:
+        """Whether this process runs the anomalous rule's standing work (it holds the lease, or there is none)."""
+        return self.anomalous is not None and (self._lease is None or self._lease.held)
 
     async def check_feedback(self, notice: NegativeNotice) -> None:
         """Run the similar-negative rule for one negative feedback, opening or updating a task when it fires."""
@@ -159,16 +176,18 @@ class ReviewRuleRunner:
     async def refresh(self, app: str) -> None:
         """Bring `app`'s index up to date and judge what it took in for the anomalous rule."""
         new = await self.index.refresh(app)
-        if self.anomalous is None:
+        if self.anomalous is None or not self.judges_traffic:
             return
         for finding in await self.anomalous.check(new):
             # One task that cannot be opened must not keep the others of this refresh from theirs.
             await self._guarded(self._open(finding), f"opening an anomalous task for {finding.interaction_ids[0]}")
 
     async def refresh_all(self, discover: bool = False) -> None:
-        """Refresh every loaded app's index; with `discover`, first load the apps busy enough for the anomalous rule."""
+        """One round: renew or take the lease, then refresh each loaded app (with `discover`, as holder, busy apps too)."""
+        if self.anomalous is not None and self._lease is not None:
+            await self._lease.hold()
         apps = self.index.loaded_apps()
-        if discover and self.anomalous is not None and self._busy_apps is not None:
+        if discover and self.judges_traffic and self._busy_apps is not None:
             apps = list(dict.fromkeys([*apps, *await self._busy_apps()]))
         for app in apps:
             await self._guarded(self.refresh(app), f"refreshing app {app!r}")

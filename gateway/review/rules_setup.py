@@ -17,7 +17,11 @@ from gateway.review.service import ReviewService
 from gateway.review.similar_negative import SimilarNegativeRule, SimilarNegativeSettings
 from gateway.review.traffic_index import Embed, TrafficIndex
 from gateway.store.embedding_cache import embed_with_database_cache
+from gateway.store.leases import Lease
 from gateway.store.recent_traffic import RecentTrafficStore
+
+# The lease that elects the one gateway process judging new traffic for the anomalous rule.
+ANOMALOUS_LEASE = "feedgate.review.anomalous"
 
 
 def cached_embed(engine: AsyncEngine, embedder: LazyEmbedder) -> Embed:
@@ -72,6 +76,8 @@ def review_rule_runner(
         similar=similar,
         anomalous=anomalous,
         busy_apps=busy_apps,
+        # On SQLite the lease outlives a dead holder by three missed rounds (a minute at least).
+        lease=Lease(engine, ANOMALOUS_LEASE, timedelta(seconds=max(60.0, 3 * settings.review_recent_refresh_seconds))),
         queue_size=settings.review_rule_queue_size,
         refresh_interval=settings.review_recent_refresh_seconds,
     )

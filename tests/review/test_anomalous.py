@@ -91,6 +91,28 @@ async def test_the_background_runner_opens_an_anomalous_task_for_new_traffic(
     assert task.interaction_ids == (off,)
     assert task.task.priority in (Priority.LOW, Priority.MEDIUM)
     assert task.task.evidence["interaction_id"] == off
+    await runner.close()
+
+
+async def test_of_two_gateway_processes_only_the_leaseholder_judges_new_traffic(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    settings = Settings(database_url=database_url)
+    await store_questions(engine, list(banking_questions(250)), APP)
+    embedder = LazyEmbedder.holding(shared_embedder())
+    first, second = (review_rule_runner(settings, engine, review_service(engine, settings), embedder) for _ in "ab")
+    assert first is not None and second is not None
+
+    await first.refresh_all(discover=True)
+    await second.refresh_all(discover=True)
+    assert (first.judges_traffic, second.judges_traffic) == (True, False)
+    assert (first.index.loaded_apps(), second.index.loaded_apps()) == ([APP], [])
+
+    await first.close()  # the holder stops: the other takes over at its next round
+    await second.refresh_all(discover=True)
+    assert second.judges_traffic
+    assert second.index.loaded_apps() == [APP]
+    await second.close()
 
 
 async def test_old_traffic_is_not_the_baseline(engine: AsyncEngine) -> None:
