@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class Spool:
         except FileNotFoundError:
             return 0
 
-    def read_batches(self, batch_size: int) -> Iterator[list[Row]]:
+    def read_batches(self, batch_size: int) -> Generator[list[Row]]:
         """Spooled rows in batches, oldest first.
 
         A line torn by a crash mid-write is skipped: it was never acknowledged

@@ -265,19 +265,27 @@ class InteractionWriter:
         logger.error("could not store interaction %s: %s", row.get("id"), last_error, extra=interaction)
 
     async def _replay(self) -> None:
+        # One batch read at a time: a retry while the database is still away reads one batch, not
+        # the whole spool (a long outage's spool, re-parsed every retry_interval, would cost
+        # quadratic CPU and memory for all of it), and a replay holds one batch in memory.
+        batches = self._spool.read_batches(self._batch_size)
+        replayed = 0
         try:
-            batches = await asyncio.to_thread(lambda: list(self._spool.read_batches(self._batch_size)))
-            for batch in batches:
+            while (batch := await asyncio.to_thread(next, batches, None)) is not None:
                 await self._insert(batch)
+                replayed += len(batch)
         except Exception as exc:
             if not _is_unavailable(exc):
                 raise
             self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
             record_spool_replay(False, 0)
             return
+        finally:
+            # The spool file stays open between batches; a failed replay must not leave it open.
+            await asyncio.to_thread(batches.close)
         await asyncio.to_thread(self._spool.clear)
         self._spooling = False
-        record_spool_replay(True, sum(len(batch) for batch in batches))
+        record_spool_replay(True, replayed)
         record_spool_size(0)
         logger.info("database back; replayed the spool")
 
