@@ -320,6 +320,29 @@ def test_hang_model_never_answers(upstream: RunningFakeUpstream) -> None:
         impatient.chat.completions.create(model="hang", messages=USER)
 
 
+def test_stall_stream_sends_its_first_events_then_goes_silent(upstream: RunningFakeUpstream) -> None:
+    body = {"model": "stall", "messages": USER, "stream": True}
+    events: list[str] = []
+    with (
+        httpx.Client(timeout=httpx.Timeout(5, read=0.3)) as http,
+        http.stream("POST", upstream.url + "/chat/completions", json=body) as response,
+    ):
+        assert response.status_code == 200
+        with pytest.raises(httpx.ReadTimeout):
+            events.extend(line for line in response.iter_lines() if line.startswith("data: "))
+
+    assert len(events) == 2
+    assert "data: [DONE]" not in events
+
+
+def test_stall_json_answer_never_comes(upstream: RunningFakeUpstream) -> None:
+    with (
+        openai.OpenAI(base_url=upstream.url, api_key="sk-test", max_retries=0, timeout=0.2) as impatient,
+        pytest.raises(openai.APITimeoutError),
+    ):
+        impatient.chat.completions.create(model="stall", messages=USER)
+
+
 def test_echo_header_returns_the_request_headers_received(client: openai.OpenAI) -> None:
     completion = client.chat.completions.create(
         model="gpt-4o-mini", messages=USER, extra_headers={"x-fake-echo": "1", "x-app-user": "u-42"}

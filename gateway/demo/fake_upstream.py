@@ -27,6 +27,8 @@ Controls, chosen by the prefix of the JSON request's ``model``:
     gated...        send the first 2 stream events (or nothing, for a JSON answer), then wait until
                     ``app.release()`` is called from any thread; ``app.reset()`` closes the gate again
     reset...        send the first 2 stream events (or half of a JSON body), then drop the connection
+    stall...        send the first 2 stream events (or nothing, for a JSON answer), then go silent: the
+                    handler ends when the client disconnects (a read timeout mid-stream, for the client)
     error-<status>  answer ``status`` (e.g. error-429, error-500) with an OpenAI error body
     hang...         never answer; the handler ends when the client disconnects
 
@@ -69,7 +71,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 SLOW_DELAY = 0.05  # seconds, for models starting with "slow"
-HEAD_EVENTS = 2  # stream events sent before a gated stream waits or a reset stream aborts
+HEAD_EVENTS = 2  # stream events sent before a gated stream waits, a reset stream aborts or a stalled one stops
 HANG_SECONDS = 3600.0
 
 _JSON_ENDPOINTS: dict[str, Callable[[dict[str, Any], str | None], payloads.Reply]] = {
@@ -264,8 +266,10 @@ class FakeUpstreamApp:
         """Send ``reply`` (a JSON body or a list of SSE events) as the model's control prescribes."""
         if model.startswith("hang"):
             return await _until_disconnect(receive)
-        gated, reset = model.startswith("gated"), model.startswith("reset")
+        gated, reset, stall = model.startswith("gated"), model.startswith("reset"), model.startswith("stall")
         if isinstance(reply, bytes):
+            if stall:
+                return await _until_disconnect(receive)
             if delay:
                 await asyncio.sleep(delay)
             if gated:
@@ -283,6 +287,9 @@ class FakeUpstreamApp:
                     await self._gate.wait()
                 if reset:
                     raise _AbortConnection
+                if stall:
+                    # The response stays unfinished; uvicorn says nothing once the client has gone.
+                    return await _until_disconnect(receive)
             if delay:
                 await asyncio.sleep(delay)
             await send({"type": "http.response.body", "body": event, "more_body": True})
