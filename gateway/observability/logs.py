@@ -34,6 +34,20 @@ class InteractionIdFilter(logging.Filter):
         return True
 
 
+class ExpectedAbortFilter(logging.Filter):
+    """Drops the server's traceback for a connection the gateway aborted on purpose.
+
+    An exception class with `expected_abort = True` (the proxy's UpstreamBrokeOff) is how an ASGI
+    app drops a client's connection mid-answer; the code that raised it has logged a warning
+    already, and a three-part ERROR traceback for an upstream's fault would page someone.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a record carrying an expected abort, else True."""
+        error = record.exc_info[1] if record.exc_info else None
+        return not getattr(error, "expected_abort", False)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, interaction_id when known, extras, exception."""
 
@@ -92,6 +106,7 @@ def log_handler(log_format: LogFormat, level: LogLevel, stream: TextIO) -> loggi
     handler = logging.StreamHandler(stream)
     handler.setLevel(level.upper())
     handler.addFilter(InteractionIdFilter())
+    handler.addFilter(ExpectedAbortFilter())
     handler.setFormatter(JsonFormatter() if resolved_format(log_format, stream) == "json" else TextFormatter())
     return handler
 

@@ -23,6 +23,10 @@ _JSON_HEADERS: Headers = [(b"content-type", b"application/json")]
 class UpstreamBrokeOff(Exception):
     """The upstream failed after the answer had started; the client connection is aborted."""
 
+    # The server's "Exception in ASGI application" traceback for it is dropped from the logs
+    # (gateway.observability.logs.ExpectedAbortFilter): the proxy logs a warning of its own.
+    expected_abort = True
+
 
 async def read_whole(response: UpstreamResponse, answer: Answer | None, started: float) -> bytes:
     """The whole body of an answer that is not a stream; raises UpstreamFailed if it is cut off."""

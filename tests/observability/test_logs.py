@@ -18,6 +18,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.logs import log_handler, resolved_format
+from gateway.proxy.relay import UpstreamBrokeOff
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
 
@@ -94,6 +95,26 @@ def test_text_lines_name_the_interaction_in_brackets():
 
     line = stream.getvalue().strip()
     assert line.endswith("WARNING feedgate.test.text: upstream slow [interaction 0190-abc]")
+
+
+def test_the_servers_traceback_for_an_aborted_stream_is_dropped_and_other_errors_kept():
+    stream = io.StringIO()
+    logger = logging.getLogger("feedgate.test.aborts")
+    handler = log_handler("text", "info", stream)
+    logger.addHandler(handler)
+    try:
+        for error in (UpstreamBrokeOff("connection reset mid-stream"), ValueError("a real bug")):
+            try:
+                raise error
+            except Exception:
+                logger.exception("Exception in ASGI application")
+    finally:
+        logger.removeHandler(handler)
+
+    text = stream.getvalue()
+    assert "a real bug" in text
+    assert "UpstreamBrokeOff" not in text
+    assert text.count("Exception in ASGI application") == 1
 
 
 def test_auto_is_text_on_a_terminal_and_json_elsewhere():
