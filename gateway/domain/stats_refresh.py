@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from gateway.store.availability import database_unavailable
 from gateway.store.daily_stats import DailyStatsStore
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,16 @@ class DailyStatsRefresher:
             await asyncio.sleep(self._interval)
             try:
                 rebuilt = await self._daily.refresh()
-            except Exception:
+            except Exception as exc:
                 # A database outage must not end the loop: the rows stay stale, marked, until it is back.
-                log.exception("could not refresh the daily stats roll-ups; retrying in %.0f s", self._interval)
+                if database_unavailable(exc):
+                    log.warning(
+                        "could not refresh the daily stats roll-ups (database unavailable: %s); retrying in %.0f s",
+                        exc,
+                        self._interval,
+                    )
+                else:
+                    log.exception("could not refresh the daily stats roll-ups; retrying in %.0f s", self._interval)
             else:
                 if rebuilt:
                     log.debug("rebuilt %d stale daily stats (day, app) pairs", rebuilt)

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.availability import database_unavailable
 from gateway.store.fix_revisions import revisions
 
 logger = logging.getLogger("feedgate.fixes")
@@ -79,6 +80,15 @@ class FixSnapshots(Generic[Snapshot]):
         while True:
             try:
                 await self.refresh()
-            except Exception:  # a store outage keeps the last snapshots in force
-                logger.warning("could not refresh %s fixes; keeping the ones last loaded", self._kind, exc_info=True)
+            except Exception as exc:  # a store outage keeps the last snapshots in force
+                if database_unavailable(exc):
+                    logger.warning(
+                        "could not refresh %s fixes (database unavailable: %s); keeping the ones last loaded",
+                        self._kind,
+                        exc,
+                    )
+                else:
+                    logger.warning(
+                        "could not refresh %s fixes; keeping the ones last loaded", self._kind, exc_info=True
+                    )
             await asyncio.sleep(self._interval)

@@ -9,22 +9,6 @@ from collections import deque
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-try:
-    import asyncpg
-
-    _ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
-        asyncpg.PostgresConnectionError,  # includes ConnectionDoesNotExistError
-        asyncpg.CannotConnectNowError,
-        asyncpg.AdminShutdownError,
-        asyncpg.CrashShutdownError,
-        asyncpg.TooManyConnectionsError,
-    )
-    _ASYNCPG_INTERFACE_ERROR: type[BaseException] | None = asyncpg.InterfaceError
-except ImportError:  # pragma: no cover - asyncpg is a dependency, but only PostgreSQL needs it
-    _ASYNCPG_UNAVAILABLE = ()
-    _ASYNCPG_INTERFACE_ERROR = None
 
 from gateway.observability.metrics import (
     record_spool_replay,
@@ -36,6 +20,7 @@ from gateway.privacy.redaction import INTERACTION_FIELDS, Redactor
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 from gateway.recording.spool import Spool
+from gateway.store.availability import database_unavailable
 
 logger = logging.getLogger("feedgate.writer")
 
@@ -46,33 +31,6 @@ class RowSink(Protocol):
     """Where rows go: the interaction store, in production."""
 
     async def insert_many(self, rows: list[Row]) -> None: ...
-
-
-def _is_unavailable(exc: BaseException) -> bool:
-    """Whether an insert failed because the database is unreachable, not because of the rows.
-
-    Follows the chain of causes: a connection lost while SQLAlchemy opens one
-    arrives as a plain DBAPIError (nothing to invalidate yet) caused by asyncpg's
-    connection error, or as asyncpg's bare InterfaceError("connection is closed").
-    """
-    seen: set[int] = set()
-    link: BaseException | None = exc
-    while link is not None and id(link) not in seen:
-        seen.add(id(link))
-        if _signals_unavailability(link):
-            return True
-        link = link.__cause__ or getattr(link, "orig", None)
-    return False
-
-
-def _signals_unavailability(exc: BaseException) -> bool:
-    if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError)):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    # asyncpg's bare InterfaceError is about the connection's state; its subclasses
-    # (e.g. DataError for a bad query argument) are about the rows.
-    return isinstance(exc, _ASYNCPG_UNAVAILABLE) or type(exc) is _ASYNCPG_INTERFACE_ERROR
 
 
 class InteractionWriter:
@@ -226,7 +184,7 @@ class InteractionWriter:
                 record_writer_batch("database", len(rows))
                 return
             except Exception as exc:
-                if not _is_unavailable(exc):
+                if not database_unavailable(exc):
                     raise
                 logger.warning("database unavailable (%s); spooling interactions to %s", exc, self._spool.path)
                 self._spooling = True
@@ -239,7 +197,7 @@ class InteractionWriter:
         try:
             await self._sink.insert_many(rows)
         except Exception as exc:
-            if _is_unavailable(exc):
+            if database_unavailable(exc):
                 raise
             # One bad row must not sink its batch: store the rows one by one,
             # cleaning any that the database refuses.
@@ -254,7 +212,7 @@ class InteractionWriter:
             try:
                 await self._sink.insert_many([attempt])
             except Exception as exc:
-                if _is_unavailable(exc):
+                if database_unavailable(exc):
                     raise
                 last_error = exc
                 continue
@@ -275,7 +233,7 @@ class InteractionWriter:
                 await self._insert(batch)
                 replayed += len(batch)
         except Exception as exc:
-            if not _is_unavailable(exc):
+            if not database_unavailable(exc):
                 raise
             self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
             record_spool_replay(False, 0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 
 from gateway.fixes.snapshots import FixSnapshots
 from gateway.store.fix_revisions import bump_revision, revisions
@@ -79,3 +81,25 @@ async def test_a_failing_load_keeps_the_last_snapshot_and_retries(engine):
     fail = False
     await snapshots.refresh()
     assert snapshots.get("a") == "v1"  # reloaded (the same content), now at the new revision
+
+
+async def test_an_outage_logs_one_line_and_a_real_failure_its_traceback(engine, caplog):
+    failures = [ConnectionRefusedError("connection refused"), KeyError("a bug in the loader")]
+    both_logged = asyncio.Event()
+
+    async def load(app: str) -> str:
+        if not failures:
+            both_logged.set()  # the third refresh: the two before it have logged their failures
+            return "v1"
+        raise failures.pop(0)
+
+    snapshots = FixSnapshots(engine, "prompts", load, interval=0.01)
+    await bump(engine, "prompts", "a")
+    with caplog.at_level(logging.WARNING, logger="feedgate.fixes"):
+        snapshots.start()
+        await asyncio.wait_for(both_logged.wait(), 10)
+        await snapshots.close()
+
+    outage, bug = caplog.records
+    assert "database unavailable" in outage.getMessage() and outage.exc_info is None
+    assert bug.exc_info is not None and isinstance(bug.exc_info[1], KeyError)

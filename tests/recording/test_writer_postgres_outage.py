@@ -20,7 +20,8 @@ from tcp_relay import TcpRelay
 
 from gateway.recording.exchange import Exchange
 from gateway.recording.spool import Spool
-from gateway.recording.writer import InteractionWriter, _is_unavailable
+from gateway.recording.writer import InteractionWriter
+from gateway.store.availability import database_unavailable
 from gateway.store.engine import create_engine
 from gateway.store.interactions import InteractionStore
 from gateway.store.tables import interactions
@@ -198,11 +199,11 @@ async def test_a_connection_cut_while_it_is_being_opened_sends_rows_to_the_spool
     assert await stored_copies(direct_engine, [exchange.id]) == {exchange.id: 1}
 
 
-def test_asyncpg_reporting_a_closed_connection_means_the_database_is_unavailable():
+def test_asyncpg_reporting_a_closed_connection_means_the_databasedatabase_unavailable():
     # Raised bare (not wrapped by SQLAlchemy) when a connection dies while it is being set up.
-    assert _is_unavailable(asyncpg.InterfaceError("connection is closed"))
-    assert _is_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
-    assert _is_unavailable(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
+    assert database_unavailable(asyncpg.InterfaceError("connection is closed"))
+    assert database_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
+    assert database_unavailable(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
 
 
 @pytest.mark.parametrize(
@@ -227,4 +228,4 @@ async def test_a_row_postgres_refuses_is_not_mistaken_for_an_outage(direct_engin
     with pytest.raises(Exception) as refused:
         await InteractionStore(direct_engine).insert_many([row])
 
-    assert not _is_unavailable(refused.value)
+    assert not database_unavailable(refused.value)
