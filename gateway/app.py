@@ -31,6 +31,7 @@ from gateway.api.reviews import ReviewsController
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
 from gateway.config import Settings
+from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
 from gateway.services import Services, open_services
@@ -102,9 +103,16 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         clustering = start_background_clustering(services, os.environ if environ is None else environ)
         # With retention_days set, old interactions are pruned in the background (gateway.privacy.retention).
         pruning = asyncio.create_task(prune_periodically(services.engine, settings), name="feedgate-retention")
+        # Benchmarks only: event-loop lag and GC pauses into a file (gateway.observability.loop_lag).
+        lag = None
+        if settings.loop_lag_file is not None:
+            lag = asyncio.create_task(sample_loop_lag(settings.loop_lag_file), name="feedgate-loop-lag")
         try:
             yield
         finally:
+            if lag is not None:
+                lag.cancel()
+                await asyncio.gather(lag, return_exceptions=True)
             pruning.cancel()
             await asyncio.gather(pruning, return_exceptions=True)
             if clustering is not None:

@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # /metrics wants `Authorization: Bearer <token>`; /healthz and /readyz never need a token.
     metrics_dir: Path | None = None
     metrics_token: str | None = None
+    # Benchmarks only (benchmarks/proxy_latency.py --loop-lag): sample the event loop's lag and GC
+    # pauses into this file (gateway.observability.loop_lag). It costs the loop work: leave unset.
+    loop_lag_file: Path | None = None
 
     # Feedback: the key that signs browser feedback tokens (generated and kept in
     # the database when not set), how long a token stays valid, which browser
