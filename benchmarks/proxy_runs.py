@@ -21,13 +21,15 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # (label, wrk threads, connections)
 CONCURRENCY = {1: (1, 1), 32: (2, 32)}
+# The rows of one scenario, in the order they run (back to back) and are reported.
+TARGETS = ("direct", "floor", "litellm", "baseline", "gateway")
 
 
 @dataclass
 class Run:
     """One measured wrk run."""
 
-    target: str  # "direct" | "baseline" | "gateway"
+    target: str  # "direct" | "floor" | "litellm" | "baseline" | "gateway"
     concurrency: int
     stream: bool
     tag: str
@@ -43,11 +45,18 @@ class Run:
     max_ms: float
     non_2xx: int  # wrk's "Non-2xx or 3xx responses" (status > 399)
     socket_errors: int  # connect + read + write + timeout
-    cpu_ms_per_request: float | None = None  # gateway only, until the writer has stored the run's rows
-    cpu_ms_per_request_run: float | None = None  # gateway only, until wrk ended (rows may still be queued)
+    # Proxies only (not direct): the proxy's CPU time per request sent, until its writer has stored
+    # the run's rows (gateways; the floor and LiteLLM store nothing, so both figures are the same)
+    cpu_ms_per_request: float | None = None
+    cpu_ms_per_request_run: float | None = None  # the same until wrk ended (rows may still be queued)
     upstream_cpu_ms_per_request: float | None = None
-    stored: int | None = None  # gateway only: rows in the database with this run's tag
-    drain_s: float | None = None  # gateway only: time after wrk ended until every row was stored
+    stored: int | None = None  # gateways only: rows in the database with this run's tag
+    drain_s: float | None = None  # gateways only: time after wrk ended until every row was stored
+    # With --loop-lag, the gateway only: its event loop's lag (p50/p99/max ms) and GC pauses in the window
+    loop_lag: dict[str, Any] | None = None
+    # Proxies: shares of wrk's window their main (event-loop) thread spent on a CPU, waiting for one
+    # (runnable, in the kernel's run queue), and neither (idle in epoll, or waiting for the GIL)
+    loop_thread: dict[str, float] | None = None
 
 
 @dataclass
@@ -57,12 +66,14 @@ class Results:
     runs: list[Run] = field(default_factory=list)
     warmups: list[Run] = field(default_factory=list)
     check: dict[str, Any] = field(default_factory=dict)
+    profiles: dict[str, list[str]] = field(default_factory=dict)  # --py-spy: Markdown lines per profiled run
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, log: Path, timeout: float = 60.0) -> None:
@@ -93,6 +104,39 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # After the ")" closing comm: fields[0] is state (field 3), so utime (14) and stime (15) are 11 and 12.
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def schedstat(pid: int) -> tuple[float, float]:
+    """Seconds the main thread of `pid` has run on a CPU, and waited runnable for one (/proc/.../schedstat)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()
+    return int(fields[0]) / 1e9, int(fields[1]) / 1e9
+
+
+def thread_shares(before: tuple[float, float], after: tuple[float, float], seconds: float) -> dict[str, float]:
+    """`schedstat` deltas over `seconds` of wall time as shares: on a CPU, waiting for one, neither."""
+    cpu, runqueue = (after[0] - before[0]) / seconds, (after[1] - before[1]) / seconds
+    return {"cpu": round(cpu, 3), "runqueue": round(runqueue, 3), "blocked": round(max(0.0, 1 - cpu - runqueue), 3)}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its live descendants and its reaped children (for servers that fork)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            child = int(entry.name)
+            # fields[1] is ppid (field 4); cutime and cstime (16, 17) count children already waited for.
+            parents[child] = int(fields[1])
+            times[child] = sum(int(value) for value in fields[11:15]) / CLK_TCK
+    total, frontier = 0.0, [pid]
+    while frontier:
+        current = frontier.pop()
+        total += times.get(current, 0.0)
+        frontier.extend(child for child, parent in parents.items() if parent == current)
+    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -130,7 +174,8 @@ def run_wrk(wrk: str, url: str, concurrency: int, seconds: int, body: bytes, tag
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("FEEDGATE_WRK "):
-            return json.loads(line.removeprefix("FEEDGATE_WRK "))
+            numbers: dict[str, Any] = json.loads(line.removeprefix("FEEDGATE_WRK "))
+            return numbers
     sys.exit(f"wrk failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
