@@ -31,6 +31,7 @@ from gateway.api.reviews import ReviewsController
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
 from gateway.config import Settings
+from gateway.observability.collector import tune_collector_for_serving
 from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
@@ -90,8 +91,12 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
     )
 
 
-def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> FeedgateApp:
-    """Build the gateway for `settings`; its lifespan opens and closes every resource."""
+def create_app(settings: Settings, environ: Mapping[str, str] | None = None, *, serving: bool = False) -> FeedgateApp:
+    """Build the gateway for `settings`; its lifespan opens and closes every resource.
+
+    `serving` is for `feedgate serve`'s processes: once started, the garbage collector is tuned
+    for serving (gateway.observability.collector), which a process that builds many apps must not do.
+    """
     if settings.metrics_dir is not None:
         # Before any metric exists in this process: its values go to files every process can read.
         use_multiprocess_metrics(settings.metrics_dir)
@@ -107,6 +112,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         lag = None
         if settings.loop_lag_file is not None:
             lag = asyncio.create_task(sample_loop_lag(settings.loop_lag_file), name="feedgate-loop-lag")
+        if serving:
+            tune_collector_for_serving(settings.gc_young_threshold)
         try:
             yield
         finally:

@@ -70,7 +70,7 @@ def serve(args: argparse.Namespace) -> None:
     from gateway.app import create_app
 
     # log_config=None: uvicorn's own lines go through the handler prepare_observability set up.
-    uvicorn.run(create_app(settings), **{**uvicorn_options(settings), "log_config": None})
+    uvicorn.run(create_app(settings, serving=True), **{**uvicorn_options(settings), "log_config": None})
 
 
 def db_upgrade(args: argparse.Namespace) -> None:

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     # Benchmarks only (benchmarks/proxy_latency.py --loop-lag): sample the event loop's lag and GC
     # pauses into this file (gateway.observability.loop_lag). It costs the loop work: leave unset.
     loop_lag_file: Path | None = None
+    # `feedgate serve` freezes what start-up built out of the garbage collector's sight and collects
+    # young objects every this many allocations (Python's default is 700; 0 leaves the collector
+    # as it is): full collections had walked ~150k long-lived objects, pausing the loop 100+ ms.
+    gc_young_threshold: int = Field(default=20_000, ge=0)
 
     # Feedback: the key that signs browser feedback tokens (generated and kept in
     # the database when not set), how long a token stays valid, which browser

@@ -89,7 +89,7 @@ def worker_app() -> FeedgateApp:
     # A spawned worker does not run the parent's set-up: its logs go the same way as the parent's.
     # (The metrics folder is the parent's to empty; the worker only writes its files there.)
     configure_logging(settings.log_format, settings.log_level)
-    return create_app(settings)
+    return create_app(settings, serving=True)
 
 
 def run_workers(settings: Settings, arguments: ServeArguments) -> None:
