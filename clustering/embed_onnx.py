@@ -1,18 +1,23 @@
-"""The bundled all-MiniLM-L6-v2 run by onnxruntime: the same vectors as sentence-transformers, cheaper per call.
+"""The bundled all-MiniLM-L6-v2 run by onnxruntime, as float (the same vectors) or int8 (close ones, faster).
 
 Built for embedding one short text at a time (a question on the request path), where torch's
-per-call overhead dominates: on a 2-core machine one question took ~45 ms through
-sentence-transformers and ~12-27 ms here (benchmarks/knowledge_retrieval.py, README). The graph
-is the model's transformer exported once (clustering/onnx_export.py); tokenising, mean pooling
-and normalising are done here as sentence-transformers does them, so `model_name` is the same and
-vectors from either can be mixed (cosine > 0.9999, tests/knowledge/test_onnx_query_embedder.py).
+per-call overhead dominates: on one quiet core a banking77 question took 15-20 ms through
+sentence-transformers, ~6 ms through the float graph and ~3 ms through the int8 one
+(benchmarks/knowledge_retrieval.py, README). The graph is the model's transformer exported once
+(clustering/onnx_export.py), and for int8 fused and quantised once more (clustering/onnx_quantize.py);
+tokenising, mean pooling and normalising are done here as sentence-transformers does them.
+
+The float variant keeps sentence-transformers' `model_name`: its vectors can be mixed with that
+model's (cosine > 0.9999, tests/knowledge/test_onnx_embedder.py). The int8 variant's vectors are
+close (mean cosine 0.992 on banking77) but not the same, so it has a name of its own and is only
+used for questions compared with the float model's entry vectors, where it was measured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -22,24 +27,31 @@ from clustering.embed import (
     normalise_rows,
 )
 from clustering.onnx_export import Exporter, cached_onnx_file, export_in_subprocess
+from clustering.onnx_quantize import Quantizer, cached_int8_file, quantize_in_subprocess
 
 if TYPE_CHECKING:
     import onnxruntime
     from tokenizers import Tokenizer
 
-__all__ = ["OnnxEmbedder", "load_onnx_embedder"]
+__all__ = ["OnnxEmbedder", "OnnxVariant", "load_onnx_embedder"]
 
 DIMENSIONS = 384
+OnnxVariant = Literal["float", "int8"]
 
 
 class OnnxEmbedder:
-    """An `Embedder` over an exported ONNX file and the model folder's tokenizer.json."""
+    """An `Embedder` over an exported ONNX file and the model folder's tokenizer.json.
+
+    `stands_in_for` is the sentence-transformers model it copies; `model_name` is the same for
+    the float graph (interchangeable vectors) and tagged with the variant otherwise.
+    """
 
     def __init__(
         self,
         onnx_file: Path,
         tokenizer_file: Path,
         *,
+        variant: OnnxVariant = "float",
         max_seq_length: int = 128,
         batch_size: int = 32,
         intra_op_threads: int = 1,
@@ -49,8 +61,10 @@ class OnnxEmbedder:
 
         self.max_seq_length = max_seq_length
         self.batch_size = batch_size
-        # The sentence-transformers embedder's own name: vectors cached under it are interchangeable.
-        self.model_name = SentenceTransformerEmbedder(max_seq_length=max_seq_length).model_name
+        self.variant = variant
+        self.stands_in_for = SentenceTransformerEmbedder(max_seq_length=max_seq_length).model_name
+        # Vectors are cached by (text, model name): only the float graph's may share the original's.
+        self.model_name = self.stands_in_for if variant == "float" else f"{self.stands_in_for}+onnx-{variant}"
         options = onnxruntime.SessionOptions()
         # One thread: a single question is too small to split, and on a shared 2-core host extra
         # threads wait for a core (torch with 2 threads was ~10x slower per question under load).
@@ -107,18 +121,28 @@ def load_onnx_embedder(
     model_dir: Path | None = None,
     export: Exporter = export_in_subprocess,
     *,
+    variant: OnnxVariant = "float",
+    quantize: Quantizer = quantize_in_subprocess,
     intra_op_threads: int = 1,
 ) -> OnnxEmbedder:
     """The bundled model (or the one in `model_dir`) through onnxruntime, exporting it into `cache_dir` first if needed.
 
-    Blocking, and seconds to tens of seconds on a first export: call it from a worker thread. A
-    cached file that onnxruntime cannot load is exported again, once.
+    `variant` "int8" also makes (once) and loads the quantised graph. Blocking, and seconds to tens
+    of seconds on a first export: call it from a worker thread. A cached file that onnxruntime
+    cannot load is made again, once.
     """
     model_dir = model_dir or bundled_model_path()
     tokenizer_file = model_dir / "tokenizer.json"
-    onnx_file = cached_onnx_file(model_dir, cache_dir, export)
+
+    def graph(force: bool) -> Path:
+        float_file = cached_onnx_file(model_dir, cache_dir, export, force=force)
+        if variant == "float":
+            return float_file
+        return cached_int8_file(model_dir, float_file, cache_dir, quantize, force=force)
+
+    onnx_file = graph(force=False)
     try:
-        return OnnxEmbedder(onnx_file, tokenizer_file, intra_op_threads=intra_op_threads)
+        return OnnxEmbedder(onnx_file, tokenizer_file, variant=variant, intra_op_threads=intra_op_threads)
     except Exception:  # noqa: BLE001 - onnxruntime raises its own error types for a bad graph
-        onnx_file = cached_onnx_file(model_dir, cache_dir, export, force=True)
-        return OnnxEmbedder(onnx_file, tokenizer_file, intra_op_threads=intra_op_threads)
+        onnx_file = graph(force=True)
+        return OnnxEmbedder(onnx_file, tokenizer_file, variant=variant, intra_op_threads=intra_op_threads)

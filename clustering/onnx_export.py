@@ -30,10 +30,14 @@ __all__ = [
     "ExportFailed",
     "Exporter",
     "cache_key",
+    "cached_file",
     "cached_onnx_file",
+    "exit_with_parent",
     "export_in_subprocess",
     "export_onnx",
     "file_digest",
+    "installed_version",
+    "run_child",
 ]
 
 OPSET = 17
@@ -59,7 +63,8 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _installed(package: str) -> str:
+def installed_version(package: str) -> str:
+    """The installed version of `package`, or "absent"."""
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -69,7 +74,7 @@ def _installed(package: str) -> str:
 def cache_key(model_dir: Path) -> str:
     """A key over the model folder's files (names and bytes) and the exporter's settings."""
     digest = hashlib.sha256()
-    digest.update(f"opset={OPSET};exporter={EXPORTER_VERSION};torch={_installed('torch')}\n".encode())
+    digest.update(f"opset={OPSET};exporter={EXPORTER_VERSION};torch={installed_version('torch')}\n".encode())
     for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
         digest.update(f"{path.relative_to(model_dir).as_posix()}={file_digest(path)}\n".encode())
     return digest.hexdigest()[:24]
@@ -127,11 +132,16 @@ def export_in_subprocess(model_dir: Path, destination: Path) -> None:
     with torch at the same time would see, and takes a few hundred MB that a long-lived gateway
     should hand back; a child process keeps both away from the gateway.
     """
-    command = [sys.executable, "-m", "clustering.onnx_export", str(model_dir), str(destination)]
+    run_child("clustering.onnx_export", [model_dir, destination], "exporting to ONNX")
+
+
+def run_child(module: str, arguments: list[Path], what: str) -> None:
+    """Run `python -m module arguments...` and wait; `ExportFailed` (with its last error lines) if it fails."""
+    command = [sys.executable, "-m", module, *map(str, arguments)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_SECONDS, check=False)
     if result.returncode != 0:
         last_lines = " | ".join(result.stderr.strip().splitlines()[-3:])
-        raise ExportFailed(f"exporting to ONNX exited with {result.returncode}: {last_lines}")
+        raise ExportFailed(f"{what} exited with {result.returncode}: {last_lines}")
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
@@ -173,6 +183,33 @@ def _intact(onnx_file: Path, sidecar: Path) -> bool:
     return sidecar.read_text(encoding="utf-8").strip() == file_digest(onnx_file)
 
 
+def cached_file(folder: Path, name: str, make: Callable[[Path], None], *, force: bool = False) -> Path:
+    """`folder/name`, made by `make(path)` unless an intact one is there (digest sidecar, lock, atomic rename).
+
+    `force` makes it again even over an intact file (for a file that passed its digest but would not load).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    sidecar = target.with_name(target.name + ".sha256")
+    if not force and _intact(target, sidecar):
+        return target
+    with _export_lock(folder):
+        if not force and _intact(target, sidecar):  # another process made it while this one waited
+            return target
+        logger.info("writing %s", target)
+        _remove_abandoned(folder)
+        # The digest goes first: a crash between the two renames leaves a file that is not trusted.
+        sidecar.unlink(missing_ok=True)
+        _write_atomically(target, make)
+        digest = file_digest(target)
+
+        def write_digest(temporary: Path) -> None:
+            temporary.write_text(digest + "\n", encoding="utf-8")
+
+        _write_atomically(sidecar, write_digest)
+    return target
+
+
 def cached_onnx_file(
     model_dir: Path, cache_dir: Path, export: Exporter = export_in_subprocess, *, force: bool = False
 ) -> Path:
@@ -180,30 +217,13 @@ def cached_onnx_file(
 
     `force` exports again even over an intact file (for a file that passed its digest but would not load).
     """
-    folder = cache_dir / "onnx"
-    folder.mkdir(parents=True, exist_ok=True)
-    onnx_file = folder / f"{model_dir.name}-{cache_key(model_dir)}.onnx"
-    sidecar = onnx_file.with_name(onnx_file.name + ".sha256")
-    if not force and _intact(onnx_file, sidecar):
-        return onnx_file
-    with _export_lock(folder):
-        if not force and _intact(onnx_file, sidecar):  # another process made it while this one waited
-            return onnx_file
-        logger.info("exporting the embedding model in %s to ONNX at %s", model_dir, onnx_file)
-        _remove_abandoned(folder)
-        # The digest goes first: a crash between the two renames leaves a file that is not trusted.
-        sidecar.unlink(missing_ok=True)
-        _write_atomically(onnx_file, lambda temporary: export(model_dir, temporary))
-        digest = file_digest(onnx_file)
-
-        def write_digest(temporary: Path) -> None:
-            temporary.write_text(digest + "\n", encoding="utf-8")
-
-        _write_atomically(sidecar, write_digest)
-    return onnx_file
+    name = f"{model_dir.name}-{cache_key(model_dir)}.onnx"
+    return cached_file(cache_dir / "onnx", name, lambda temporary: export(model_dir, temporary), force=force)
 
 
-def _exit_with_parent(parent: int, destination: Path) -> None:
+def exit_with_parent(parent: int, destination: Path) -> None:
+    """End this (child) process, removing `destination`, as soon as process `parent` has ended."""
+
     # The parent waits in a daemon thread; if its process ends, nobody will use this export, so
     # stop rather than burn a core for a minute and leave a 90 MB file behind.
     def watch() -> None:
@@ -225,7 +245,7 @@ def main(arguments: list[str]) -> int:
     import torch
 
     os.nice(10)  # a background chore: the gateway's requests come first
-    _exit_with_parent(parent, destination)
+    exit_with_parent(parent, destination)
     torch.set_num_threads(1)
     export_onnx(model_dir, destination)
     return 0

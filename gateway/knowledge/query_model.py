@@ -2,10 +2,15 @@
 
 The product's embedder (sentence-transformers, or an embeddings endpoint) embeds entries and
 everything else. When it is the bundled model, questions can go through the same model exported
-to ONNX (clustering/embed_onnx.py): same vectors, a third of the time. Preparing that copy
-(exporting on first use, seconds to tens of seconds) runs in a daemon thread, never on the event
-loop and never holding up shutdown; until it is ready, or when it cannot be made or fails on a
-question, the product's embedder answers. A request never waits for it and never fails because of it.
+to ONNX (clustering/embed_onnx.py): as float (the same vectors) or int8 (vectors within a mean
+cosine of 0.992, recall on banking77 within 0.2 points, measured against the float model's entry
+vectors as they are used here), several times faster than sentence-transformers. Entry vectors
+always come from the product's embedder, so both sides of a similarity come from the same model
+or from its copy measured against it; the copy is used only when the product's `model_name` is
+the one it stands in for. Preparing that copy (exporting on first use, seconds to tens of
+seconds) runs in a daemon thread, never on the event loop and never holding up shutdown; until
+it is ready, or when it cannot be made or fails on a question, the product's embedder answers.
+A request never waits for it and never fails because of it.
 """
 
 from __future__ import annotations
@@ -35,10 +40,11 @@ class FastModelState(Enum):
 class QuestionModel:
     """An async source of the embedder for questions, as `QueryEmbedder` takes it."""
 
-    def __init__(self, product: LazyEmbedder, build_fast: Callable[[], Embedder] | None, fast_model_name: str) -> None:
+    def __init__(self, product: LazyEmbedder, build_fast: Callable[[], Embedder] | None, stands_in_for: str) -> None:
+        # `stands_in_for`: the product model_name whose entry vectors the fast copy's questions may meet.
         self._product = product
         self._build_fast = build_fast
-        self._fast_model_name = fast_model_name
+        self._stands_in_for = stands_in_for
         self._fast: GuardedEmbedder | None = None
         self._state = FastModelState.IDLE if build_fast is not None else FastModelState.UNUSED
         self._lock = threading.Lock()
@@ -81,11 +87,11 @@ class QuestionModel:
     def _prepare(self) -> None:
         try:
             product = self._product.build()
-            if product.model_name != self._fast_model_name:
+            if product.model_name != self._stands_in_for:
                 logger.info(
                     "questions are embedded by %s: the ONNX copy only stands in for %s",
                     product.model_name,
-                    self._fast_model_name,
+                    self._stands_in_for,
                 )
                 self._state = FastModelState.UNUSED
                 return
@@ -94,7 +100,7 @@ class QuestionModel:
             fast.embed(["warm up"])  # the first run allocates; a request should not pay for it
             self._fast = GuardedEmbedder(fast, product, self._give_up)
             self._state = FastModelState.READY
-            logger.info("questions are embedded by the ONNX copy of %s", product.model_name)
+            logger.info("questions are embedded by the ONNX copy of %s (%s)", product.model_name, fast.model_name)
         except Exception as error:  # noqa: BLE001 - any failure here only costs speed
             logger.warning(
                 "questions are embedded by sentence-transformers: the ONNX copy could not be prepared (%s: %s)",

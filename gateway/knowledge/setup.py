@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,9 @@ from gateway.knowledge.service import KnowledgeService
 from gateway.knowledge.snapshot import SnapshotLoader
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.knowledge import KIND, KnowledgeStore
+
+if TYPE_CHECKING:
+    from clustering.embed_onnx import OnnxVariant
 
 
 @dataclass
@@ -75,15 +79,16 @@ def knowledge_base(settings: Settings, engine: AsyncEngine, embedder: LazyEmbedd
 
 
 def question_model(settings: Settings, embedder: LazyEmbedder) -> QuestionModel:
-    """What embeds questions: per `knowledge_query_embedder`, the ONNX copy of the bundled model or the product's."""
+    """What embeds questions: per `knowledge_query_embedder`, an ONNX copy of the bundled model or the product's."""
     if settings.knowledge_query_embedder == "model":
         return QuestionModel(embedder, None, "")
     cache_dir = settings.model_cache_dir
+    variant: OnnxVariant = "int8" if settings.knowledge_query_embedder == "onnx-int8" else "float"
 
     def build_fast() -> Embedder:
         # Imported here: onnxruntime and the exporter load only when the fast path is wanted.
         from clustering.embed_onnx import load_onnx_embedder
 
-        return load_onnx_embedder(cache_dir)
+        return load_onnx_embedder(cache_dir, variant=variant)
 
     return QuestionModel(embedder, build_fast, SentenceTransformerEmbedder().model_name)

@@ -34,6 +34,12 @@ def onnx_embedder(onnx_cache_dir: Path) -> OnnxEmbedder:
     return load_onnx_embedder(onnx_cache_dir)
 
 
+@pytest.fixture(scope="session")
+def int8_embedder(onnx_cache_dir: Path) -> OnnxEmbedder:
+    """The int8 copy of the bundled model, quantised into the session's cache the first time (seconds)."""
+    return load_onnx_embedder(onnx_cache_dir, variant="int8")
+
+
 # Exporting takes tens of seconds, more on a busy machine; the first test that needs it pays for it.
 EXPORT_TIMEOUT_SECONDS = 400
 
@@ -52,9 +58,9 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def onnx_settings(settings: Settings, onnx_cache_dir: Path) -> Settings:
-    """The default question path: the ONNX copy, found already exported (as after a gateway's first start)."""
-    return settings.model_copy(update={"knowledge_query_embedder": "onnx", "model_cache_dir": onnx_cache_dir})
+def onnx_settings(settings: Settings, onnx_cache_dir: Path, int8_embedder: OnnxEmbedder) -> Settings:
+    """The default question path: the int8 ONNX copy, found already made (as after a gateway's first start)."""
+    return settings.model_copy(update={"knowledge_query_embedder": "onnx-int8", "model_cache_dir": onnx_cache_dir})
 
 
 @pytest.fixture
