@@ -1,12 +1,14 @@
 """The knowledge policy's cost per request with 1,000 active entries (run by knowledge_retrieval.py).
 
 Times `KnowledgePolicy.before()` as the proxy calls it, with the gateway's default settings, for
-questions never seen, in two ways taken turn about on the same questions (so both see the same
-load on a shared machine): the question embedded by the ONNX copy of the bundled model
-(`knowledge_query_embedder = "onnx"`, the default) and by sentence-transformers (`"model"`, the old
-path), each in a worker thread; then the same questions again (an LRU hit) and the search alone.
-A ticker sleeping 1 ms on the event loop records how late the loop runs while each call is in
-flight; for contrast, the sentence-transformers embedding run on the loop itself.
+questions never seen, in several ways taken turn about on the same questions (so all see the same
+load on a shared machine): the question embedded by each ONNX copy of the bundled model
+(`knowledge_query_embedder = "onnx-int8"`, the default, and `"onnx"`, float) and by
+sentence-transformers (`"model"`), each in a worker thread; then the same questions again (an
+LRU hit), each copy's embedding of one question alone (called directly, as the worker thread
+does), and the search alone. A ticker sleeping 1 ms on the event loop records how late the loop
+runs while each call is in flight; for contrast, the sentence-transformers embedding run on the
+loop itself. Run it under `taskset -c 0` for one core's numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import bisect
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -145,9 +147,9 @@ async def latency(
     train: Sequence[tuple[str, str]],
     questions: Sequence[str],
     entry_for: Callable[..., IndexedEntry],
-    fast: Callable[[], Embedder],
+    copies: Mapping[str, Callable[[], Embedder]],
 ) -> None:
-    """Print the cost table for `runs` distinct questions against 1,000 entries; `fast` builds the ONNX copy."""
+    """Print the cost table for `runs` distinct questions against 1,000 entries; `copies` builds each ONNX copy by setting."""
     settings = Settings()
     entries = thousand_entries(train, entry_for)
     started = time.perf_counter()
@@ -161,20 +163,25 @@ async def latency(
     )
     injection = InjectionFormat(settings.knowledge_message_header, settings.knowledge_entry_template)
     product = LazyEmbedder.holding(embedder)
-    # The gateway's own wiring for each setting (gateway/knowledge/setup.py), the ONNX copy prepared first.
-    onnx_questions = QuestionModel(product, fast, embedder.model_name)
-    started = time.perf_counter()
-    onnx_questions.prepare()
-    if not onnx_questions.wait():
-        raise SystemExit("the ONNX copy could not be prepared: see the log")
-    print(f"ONNX copy ready in {time.perf_counter() - started:.1f} s (exported now if it was not cached)\n")
+    # The gateway's own wiring for each setting (gateway/knowledge/setup.py), each ONNX copy prepared first.
+    sources: dict[str, QuestionModel] = {}
+    for setting, build in copies.items():
+        sources[setting] = QuestionModel(product, build, embedder.model_name)
+        started = time.perf_counter()
+        sources[setting].prepare()
+        if not sources[setting].wait():
+            raise SystemExit(f"the ONNX copy for {setting!r} could not be prepared: see the log")
+        print(f"`{setting}` ready in {time.perf_counter() - started:.1f} s (made now if it was not cached)")
+    sources["model"] = QuestionModel(product, None, "")
+    fast = {setting: await sources[setting]() for setting in copies}
     policies = {
         setting: KnowledgePolicy(
             lambda app: index, QueryEmbedder(source, settings.knowledge_query_cache_size), retrieval, injection
         )
-        for setting, source in (("onnx", onnx_questions), ("model", QuestionModel(product, None, "")))
+        for setting, source in sources.items()
     }
     asked = list(dict.fromkeys(questions))[:runs]
+    default = settings.knowledge_query_embedder
 
     def before(policy: KnowledgePolicy, question: str) -> Call:
         request = {
@@ -191,24 +198,30 @@ async def latency(
     async def search_only(position: int) -> None:
         index.search(vectors[position], asked[position], retrieval)
 
+    async def alone(copy: Embedder, question: str) -> None:
+        copy.embed([question])  # what the worker thread runs, without the thread hop and the search
+
     async def inline(question: str) -> None:
         embedder.embed([question])  # on the loop: what to_thread avoids
 
+    def label(setting: str) -> str:
+        return f"`{setting}`{' (default)' if setting == default else ''}"
+
     rows = await timed_rows(
         {
-            "before(), new question, ONNX copy in a worker thread (`onnx`, default)": [
-                before(policies["onnx"], question) for question in asked
-            ],
-            "before(), new question, sentence-transformers in a worker thread (`model`, the old path)": [
-                before(policies["model"], question) for question in asked
-            ],
+            f"before(), new question, {label(setting)} in a worker thread": [
+                before(policy, question) for question in asked
+            ]
+            for setting, policy in policies.items()
         }
     )
     rows += await timed_rows(
+        {"before(), repeated question (cached embedding)": [before(policies[default], question) for question in asked]}
+    )
+    rows += await timed_rows(
         {
-            "before(), repeated question (cached embedding)": [
-                before(policies["onnx"], question) for question in asked
-            ],
+            f"one question's embedding alone, {label(setting)}": [lambda c=copy, q=q: alone(c, q) for q in asked]
+            for setting, copy in fast.items()
         }
     )
     rows += await timed_rows(
@@ -223,7 +236,7 @@ async def latency(
             ],
         }
     )
-    print("| what | runs | p50 ms | p95 ms | p99 ms | CPU ms per call | event loop stall p99 / worst, ms |")
+    print("\n| what | runs | p50 ms | p95 ms | p99 ms | CPU ms per call | event loop stall p99 / worst, ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, times, cpu, (stall_p99, worst) in rows:
         ordered = sorted(times)

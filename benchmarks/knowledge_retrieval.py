@@ -13,12 +13,19 @@ Reported:
   share of out-of-scope queries that get any;
 - the request-time cost with 1,000 active entries (benchmarks/knowledge_latency.py): p50/p95/p99
   and CPU time of KnowledgePolicy.before() for questions never seen (embedded in a worker thread
-  by the ONNX copy of the model and, turn about on the same questions, by sentence-transformers)
-  and repeated (LRU hit), and the event loop's stalls meanwhile (a 1 ms ticker), against the same
-  embedding run on the loop.
+  by each ONNX copy of the model and, turn about on the same questions, by sentence-transformers)
+  and repeated (LRU hit), each copy's embedding of one question alone, and the event loop's
+  stalls meanwhile (a 1 ms ticker), against the same embedding run on the loop.
 
-    .venv/bin/python benchmarks/knowledge_retrieval.py [--latency-runs 300] [--vector-cache /tmp/kb.npz]
-        [--model-cache-dir DIR]   (where the ONNX copy is exported; default: the gateway's model_cache_dir)
+Entries are embedded by sentence-transformers, as the gateway's product embedder does; questions
+by `--query-embedder` (the `knowledge_query_embedder` setting: "onnx-int8", "onnx" or "model";
+default: the gateway's), one question per call as on the request path (int8 vectors depend a
+little on what shares a batch). `--entries-too` embeds the entries with it as well, to compare.
+
+    .venv/bin/python benchmarks/knowledge_retrieval.py [--query-embedder onnx-int8] [--latency-runs 300]
+        [--vector-cache /tmp/kb.npz] [--model-cache-dir DIR]   (where the ONNX copies are made;
+        default: the gateway's model_cache_dir)
+    taskset -c 0 .venv/bin/python benchmarks/knowledge_retrieval.py --skip-quality   (latency on one core)
 """
 
 from __future__ import annotations
@@ -32,11 +39,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
-from clustering.embed import SentenceTransformerEmbedder
-from clustering.embed_onnx import load_onnx_embedder
+from clustering.embed import Embedder, SentenceTransformerEmbedder
+from clustering.embed_onnx import OnnxVariant, load_onnx_embedder
 from gateway.config import Settings
 from gateway.knowledge.index import (
     IndexedEntry,
@@ -51,6 +59,9 @@ THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 LEXICAL_WEIGHTS = (0.0, 0.2, 0.35)
 TOP_K = 3
 MARGIN = 0.05
+# `knowledge_query_embedder` settings that run an ONNX copy, and which copy.
+ONNX_VARIANTS: dict[str, OnnxVariant] = {"onnx-int8": "int8", "onnx": "float"}
+QUERY_EMBEDDERS: tuple[str, ...] = get_args(Settings.model_fields["knowledge_query_embedder"].annotation)
 
 
 def read(path: Path) -> list[tuple[str, str]]:
@@ -111,26 +122,44 @@ RECIPES: dict[str, Callable[..., KnowledgeIndex]] = {
 class Embeddings:
     """Each distinct text embedded once across the whole run (and across runs, with a `cache` file)."""
 
-    def __init__(self, embedder: SentenceTransformerEmbedder, cache: Path | None = None) -> None:
+    def __init__(self, embedder: Embedder, cache: Path | None = None, *, one_per_call: bool = False) -> None:
         self._embedder = embedder
         self._cache = cache
+        self._one_per_call = one_per_call  # as questions are embedded on the request path
         self._known: dict[str, np.ndarray] = {}
         if cache is not None and cache.exists():
             stored = np.load(cache, allow_pickle=False)
-            self._known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+            # A file from another embedder (or from before files named theirs) is not used.
+            if "model" in stored.files and str(stored["model"]) == embedder.model_name:
+                self._known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         missing = [text for text in dict.fromkeys(texts) if text not in self._known]
         if missing:
-            self._known.update(zip(missing, self._embedder.embed(missing), strict=True))
+            if self._one_per_call:
+                vectors = np.stack([self._embedder.embed([text])[0] for text in missing])
+            else:
+                vectors = self._embedder.embed(missing)
+            self._known.update(zip(missing, vectors, strict=True))
             if self._cache is not None:
                 known = list(self._known)
-                np.savez(self._cache, texts=np.asarray(known), vectors=np.stack([self._known[t] for t in known]))
+                vectors = np.stack([self._known[t] for t in known])
+                np.savez(self._cache, texts=np.asarray(known), vectors=vectors, model=self._embedder.model_name)
         return np.stack([self._known[text] for text in texts])
 
 
-def quality(embed: Embeddings) -> None:
-    """Print the ranking and injection tables."""
+def closeness(reference: Embeddings, other: Embeddings) -> None:
+    """Print how close `other`'s vectors of the test queries are to `reference`'s (cosine)."""
+    texts = list(dict.fromkeys(text for text, _ in read(DATA / "test.csv")))
+    cosines = np.einsum("ij,ij->i", other(texts), reference(texts))
+    print(
+        f"\n{len(texts)} test queries' vectors against sentence-transformers' (cosine): mean {cosines.mean():.4f}, "
+        f"1st percentile {np.percentile(cosines, 1):.4f}, min {cosines.min():.4f}"
+    )
+
+
+def quality(embed: Embeddings, embed_questions: Embeddings) -> None:
+    """Print the ranking and injection tables: entries embedded by `embed`, questions by `embed_questions`."""
     train, test = read(DATA / "train.csv"), read(DATA / "test.csv")
     by_intent: dict[str, list[str]] = defaultdict(list)
     for text, intent in train:
@@ -141,7 +170,7 @@ def quality(embed: Embeddings) -> None:
     in_scope = [(text, intent) for text, intent in test if intent not in left_out]
     out_of_scope = [text for text, intent in test if intent in left_out]
     started = time.perf_counter()
-    query_vectors = dict(zip([t for t, _ in test], embed([t for t, _ in test]), strict=True))
+    query_vectors = dict(zip([t for t, _ in test], embed_questions([t for t, _ in test]), strict=True))
     print(
         f"{len(entries)} entries ({len(left_out)} intents left out), {len(in_scope)} in-scope and "
         f"{len(out_of_scope)} out-of-scope test queries; queries embedded in {time.perf_counter() - started:.1f} s\n"
@@ -151,6 +180,7 @@ def quality(embed: Embeddings) -> None:
     print("| what is embedded per entry | lexical weight | recall@1 | recall@3 |")
     print("|---|---:|---:|---:|")
     indexes = {name: build(entries, embed) for name, build in RECIPES.items()}
+    chosen: dict[float, tuple[float, float]] = {}
     for name, index in indexes.items():
         for weight in LEXICAL_WEIGHTS:
             at1 = at3 = 0
@@ -160,6 +190,12 @@ def quality(embed: Embeddings) -> None:
                 at1 += top[0] == intent
                 at3 += intent in top
             print(f"| {name} | {weight} | {at1 / len(in_scope):.3f} | {at3 / len(in_scope):.3f} |")
+            if name == CHOSEN:
+                chosen[weight] = (at1 / len(in_scope), at3 / len(in_scope))
+    print(
+        "\nThe gateway's recipe, recall@1 / recall@3 by lexical weight: "
+        + ", ".join(f"{weight}: {at1:.4f} / {at3:.4f}" for weight, (at1, at3) in chosen.items())
+    )
 
     index = indexes[CHOSEN]
     print(f"\n### Injection at a threshold (top-k {TOP_K}, margin {MARGIN}; {CHOSEN})\n")
@@ -199,22 +235,43 @@ def main() -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--vector-cache", type=Path, help="an .npz file keeping embeddings between runs")
-    parser.add_argument("--model-cache-dir", type=Path, help="where the ONNX copy is kept (default: the gateway's)")
+    parser.add_argument("--model-cache-dir", type=Path, help="where the ONNX copies are kept (default: the gateway's)")
+    parser.add_argument(
+        "--query-embedder", choices=QUERY_EMBEDDERS, help="what embeds questions (default: the gateway's setting)"
+    )
+    parser.add_argument("--entries-too", action="store_true", help="embed the entries with --query-embedder as well")
     args = parser.parse_args()
+    settings = Settings()
+    cache_dir = args.model_cache_dir or settings.model_cache_dir
+    setting = args.query_embedder or settings.knowledge_query_embedder
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["warm up"])
     embed = Embeddings(embedder, args.vector_cache)
-    print(f"# Knowledge retrieval on banking77 ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f})\n")
+    cpus = sorted(os.sched_getaffinity(0))
+    print(
+        f"# Knowledge retrieval on banking77 ({os.cpu_count()} cores, this process on {cpus}, "
+        f"load average {os.getloadavg()[0]:.2f})\n"
+    )
     if not args.skip_quality:
-        quality(embed)
+        questions = embed
+        if setting in ONNX_VARIANTS:
+            copy = load_onnx_embedder(cache_dir, variant=ONNX_VARIANTS[setting])
+            questions = Embeddings(copy, one_per_call=True)
+        print(
+            f"Questions embedded by `{setting}`; entries by {'it too' if args.entries_too else 'sentence-transformers'}\n"
+        )
+        quality(questions if args.entries_too else embed, questions)
+        if questions is not embed:
+            closeness(embed, questions)
     if not args.skip_latency:
         from knowledge_latency import latency  # the script's folder is on sys.path
 
         train, test = read(DATA / "train.csv"), read(DATA / "test.csv")
-        questions = [text for text, _ in test]
-        cache_dir = args.model_cache_dir or Settings().model_cache_dir
-        fast = partial(load_onnx_embedder, cache_dir)
-        asyncio.run(latency(args.latency_runs, embedder, embed, train, questions, entry_for, fast))
+        asked = [text for text, _ in test]
+        copies = {
+            name: partial(load_onnx_embedder, cache_dir, variant=variant) for name, variant in ONNX_VARIANTS.items()
+        }
+        asyncio.run(latency(args.latency_runs, embedder, embed, train, asked, entry_for, copies))
         print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
 
