@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.cluster import NOISE, ClusteringParams, cluster_points
+from clustering.assign import admission_similarity
+from clustering.cluster import NOISE, ClusteringParams, cluster_with_merge_bar
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_documents
 from clustering.label import ctfidf_keywords, representative_indices, title_from_keywords
 from clustering.reduce import ReductionParams, reduce_embeddings
@@ -39,6 +40,13 @@ class DiscoveredCluster:
     title: str
     representative_ids: tuple[str, ...]
     representative_texts: tuple[str, ...]
+    # The cosine to `centroid` from which a new item joins this cluster's issue between full
+    # passes (clustering.assign); None: not measured, the issue takes no new items that way.
+    admission_similarity: float | None = None
+    # The centroid cosine from which this run counts two issues as close (clustering.merge): it
+    # merged close clusters where that separated them better, and the merge-candidates API
+    # offers the close pairs it left apart. None: not measured (no clusters).
+    merge_similarity: float | None = None
 
     @property
     def size(self) -> int:
@@ -77,8 +85,8 @@ def discover_clusters(
         reduced = np.asarray(coordinates, dtype=np.float32)
     else:
         reduced = reduce_embeddings(embeddings, params.reduction)
-    labels = cluster_points(reduced, embeddings, params.clustering)
-    return describe_clusters(ids, texts, embeddings, labels, params)
+    clustering = cluster_with_merge_bar(reduced, embeddings, params.clustering)
+    return describe_clusters(ids, texts, embeddings, clustering.labels, params, clustering.merge_similarity)
 
 
 def describe_clusters(
@@ -87,6 +95,7 @@ def describe_clusters(
     embeddings: np.ndarray,
     labels: np.ndarray,
     params: DiscoveryParams = DiscoveryParams(),
+    merge_similarity: float | None = None,
 ) -> list[DiscoveredCluster]:
     """Turn per-item cluster labels into `DiscoveredCluster`s with keywords and examples, largest first."""
     keywords = ctfidf_keywords(texts, labels, top_n=params.keywords_per_cluster)
@@ -95,6 +104,7 @@ def describe_clusters(
         members = np.flatnonzero(labels == label)
         centroid = embeddings[members].mean(axis=0)
         centroid = (centroid / (np.linalg.norm(centroid) or 1.0)).astype(np.float32)
+        admission = admission_similarity(embeddings[members] @ centroid)
         typical = representative_indices(embeddings, members, top_n=params.examples_per_cluster)
         cluster_keywords = keywords.get(label, [])
         clusters.append(
@@ -106,6 +116,8 @@ def describe_clusters(
                 title=title_from_keywords(cluster_keywords),
                 representative_ids=tuple(ids[i] for i in typical),
                 representative_texts=tuple(texts[i] for i in typical),
+                admission_similarity=admission,
+                merge_similarity=merge_similarity,
             )
         )
     # Largest first, then by first member, so the order is stable run to run.

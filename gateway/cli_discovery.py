@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from gateway.config import ConfigError, Settings
-from gateway.discovery.job import RunSummary
+from gateway.discovery.job import AppRunSummary, RunSummary
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -50,8 +50,14 @@ def summary_table(summary: RunSummary) -> Table:
             str(app.noise),
         )
     reductions = {"fitted": "UMAP fitted", "reused": "kept UMAP fit reused", "none": "too few items for UMAP"}
-    table.caption = "; ".join(f"{app.app}: {app.seconds:.1f} s, {reductions[app.reduction]}" for app in summary.apps)
+    table.caption = "; ".join(f"{app.app}: {app.seconds:.1f} s, {_how(app, reductions)}" for app in summary.apps)
     return table
+
+
+def _how(app: AppRunSummary, reductions: dict[str, str]) -> str:
+    if app.kind == "incremental":
+        return f"incremental: {app.assigned_items} of {app.new_items} new complaints joined an issue"
+    return reductions[app.reduction]
 
 
 def _progress_bar() -> Progress:

@@ -178,6 +178,12 @@ class Settings(BaseSettings):
     title_url: str | None = None
     title_api_key_env: str | None = "OPENAI_API_KEY"
     cluster_lock_ttl: float = Field(default=7200, gt=0)
+    # Incremental passes (gateway/discovery/incremental.py): while the complaints added or withdrawn
+    # since the last full pass are at most this share of it, a pass only assigns new ones to existing
+    # issues (0: every pass is full). Capped at the kept UMAP fit's refit share (0.2). A full pass runs
+    # at least every `cluster_full_every_hours`, and whenever the model or clustering recipe changed.
+    cluster_incremental_max_share: float = Field(default=0.05, ge=0, le=0.2)
+    cluster_full_every_hours: float = Field(default=24, gt=0)
     # Stats read whole days from daily roll-ups; each process rebuilds the stale ones every this
     # many seconds (0: only when a stats read needs them).
     stats_refresh_interval: float = Field(default=60, ge=0)

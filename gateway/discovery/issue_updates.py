@@ -72,6 +72,7 @@ def issue_updates(
                 first_seen=first_seen,
                 last_seen=max(seen, default=None),
                 member_ids=cluster.member_ids,
+                admission_similarity=cluster.admission_similarity,
             )
         )
     for split in tracking.splits:

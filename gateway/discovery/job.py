@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import DocumentRecipe, build_documents
-from clustering.embed import Embedder
+from clustering.embed import Embedder, content_hash
 from clustering.label import LLMTitler
+from clustering.landmarks import landmark_rows
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clusters
 from clustering.reduce import Reduction, reduce_with_fit
 from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
 from gateway.discovery.feedback_map import keep_map
+from gateway.discovery.incremental import run_incremental
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
+from gateway.discovery.pass_plan import fit_fingerprint, recipe_fingerprint
+from gateway.discovery.summary import AppRunSummary, RunSummary
 from gateway.discovery.titles import title_clusters
 from gateway.effect.regression import check_regressions_after_run
 from gateway.observability.metrics import record_clustering_run
@@ -31,39 +33,15 @@ from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.issues import IssueStore, RunRecord
 from gateway.store.locks import try_lock
 from gateway.store.negative_feedback import NegativeFeedbackStore
+from gateway.store.placement_landmarks import LandmarkStore
 from gateway.store.reduction_fits import ReductionFitStore
+
+__all__ = ["LOCK_NAME", "AppRunSummary", "RunSummary", "discovery_params", "run_clustering_pass"]
 
 LOCK_NAME = "feedgate.clustering"
 # (what is happening, steps done, steps in total): for progress bars.
 Progress = Callable[[str, int, int], None]
 STEPS_PER_APP = 4
-
-
-@dataclass(frozen=True, slots=True)
-class AppRunSummary:
-    """What one app's run found."""
-
-    app: str
-    run_id: str | None
-    items: int
-    clusters: int
-    noise: int
-    new_issues: int = 0
-    continued_issues: int = 0
-    reopened_issues: int = 0
-    retired_issues: int = 0
-    # "fitted": UMAP fitted afresh; "reused": the kept fit placed the new items;
-    # "none": too few items for UMAP, the vectors were clustered as they are.
-    reduction: str = "none"
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """The outcome of a pass: per-app results, or that another pass holds the lock."""
-
-    already_running: bool = False
-    apps: list[AppRunSummary] = field(default_factory=list)
 
 
 async def run_clustering_pass(
@@ -97,7 +75,10 @@ async def run_clustering_pass(
             def step(what: str, done: int, _app: str = name, _base: int = index * STEPS_PER_APP) -> None:
                 report(f"{_app}: {what}", _base + done, total)
 
-            summary = await _run_app(engine, embedder, titler, name, params, step)
+            summary = await run_incremental(engine, settings, embedder, name, params, step)
+            if summary is None:
+                summary = await _run_app(engine, embedder, titler, name, params, step)
+            step("review rules", STEPS_PER_APP)
             if summary.run_id is not None:
                 record_clustering_run(name, summary.seconds, summary.items, summary.clusters, summary.noise)
                 # Issues that got big or grew fast get a review task; a failure here is logged, not raised.
@@ -119,12 +100,6 @@ def discovery_params(settings: Settings) -> DiscoveryParams:
         include_answer="answer" in parts,
     )
     return DiscoveryParams(recipe=recipe)
-
-
-def fit_fingerprint(model_name: str, params: DiscoveryParams) -> str:
-    """What a kept UMAP fit depends on, hashed: the embedding model, the document recipe, the reduction."""
-    described = f"{model_name}|{params.recipe!r}|{params.reduction!r}"
-    return hashlib.sha256(described.encode()).hexdigest()
 
 
 async def _cluster(
@@ -161,6 +136,11 @@ async def _cluster(
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if reduction.fit is not kept_fit:
         await fits.replace(app, reduction.fit)
+    if reduction.fit is not None:
+        # Incremental passes place new complaints among a sample of the fitted points.
+        fitted = [row for row, key in enumerate(ids) if key in reduction.fit.coordinates]
+        chosen = [fitted[int(n)] for n in landmark_rows(len(fitted))]
+        await LandmarkStore(engine).keep(app, {ids[row]: content_hash(documents[row]) for row in chosen})
     # The issue page's map: drawn now, from this pass's coordinates, and kept.
     await keep_map(FeedbackMapStore(engine), app, ids, reduction.coordinates, refitted=reduction.fit is not kept_fit)
     return ("fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none"), clusters
@@ -201,6 +181,7 @@ async def _run_app(
         issues=updates.writes,
         retired=updates.retired,
         events=updates.events,
+        recipe=recipe_fingerprint(embedder.model_name, params),
     )
     await store.save_run(run)
     return AppRunSummary(

@@ -62,8 +62,9 @@ async def run_periodically(
                 logger.info("clustering pass skipped: another pass is running")
             for app in summary.apps:
                 logger.info(
-                    "clustered %s: %d items, %d issues (%d new), %d noise",
+                    "clustered %s (%s pass): %d items, %d issues (%d new), %d noise",
                     app.app,
+                    app.kind,
                     app.items,
                     app.clusters,
                     app.new_issues,

@@ -17,6 +17,7 @@ from clustering.issue_status import CLOSED_STATUSES, TRIAGE_STATUSES, IssueStatu
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
+from gateway.store.run_history import FULL
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
 
 __all__ = [
@@ -77,6 +78,8 @@ class IssueWrite:
     first_seen: datetime | None
     last_seen: datetime | None
     member_ids: Sequence[str]
+    # From which cosine to the centroid a new complaint joins between full passes (clustering.assign).
+    admission_similarity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,8 @@ class RunRecord:
     issues: list[IssueWrite] = field(default_factory=list)
     retired: list[IssueRetirement] = field(default_factory=list)
     events: list[IssueEvent] = field(default_factory=list)
+    # What the clustering depended on, hashed: incremental runs build on this run only while it holds.
+    recipe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +187,8 @@ class IssueStore:
                     items=run.items,
                     clusters=len(run.issues),
                     noise=run.noise,
+                    kind=FULL,
+                    recipe=run.recipe,
                 )
             )
             for issue in run.issues:
@@ -195,6 +202,7 @@ class IssueStore:
                     "size": issue.size,
                     "negative_count": issue.negative_count,
                     "centroid": np.asarray(issue.centroid, dtype="<f4").tobytes(),
+                    "admission_similarity": issue.admission_similarity,
                     "examples": issue.examples,
                     "first_seen": issue.first_seen,
                     "last_seen": issue.last_seen,

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, Subquery, select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
 
 
-def _current_negative(app: str | None = None) -> Subquery:
-    """Current feedback events that are negative, optionally of one app."""
+def _current_negative(app: str | None = None, among: Collection[str] | None = None) -> Subquery:
+    """Current feedback events that are negative, optionally of one app and of the interactions `among`."""
     f = feedback.c
 
     def of_app(query: Select[Any]) -> Select[Any]:
+        if among is not None:
+            # Whole interactions only, as current_feedback requires.
+            query = query.where(f.interaction_id.in_(among))
         return query if app is None else query.where(f.app == app)
 
     current = current_feedback(f.interaction_id, f.app, f.negative, f.comment, f.correction, narrow=of_app)
@@ -36,13 +41,21 @@ class NegativeFeedbackStore:
         async with self._engine.connect() as connection:
             return sorted((await connection.execute(query)).scalars())
 
-    async def complaints(self, app: str) -> list[Row]:
+    async def complaints(self, app: str, among: Collection[str] | None = None) -> list[Row]:
         """One row per user's current negative event on `app`'s interactions, oldest interaction first.
 
         Each row holds the interaction's id, app, created_at, request and response_text with the
-        event's comment and correction.
+        event's comment and correction. With `among`, only those interactions are read.
         """
-        negative = _current_negative(app)
+        if among is None:
+            return await self._complaints(app, None)
+        rows = []
+        for chunk in chunks(sorted(among)):
+            rows.extend(await self._complaints(app, chunk))
+        return rows
+
+    async def _complaints(self, app: str, among: Collection[str] | None) -> list[Row]:
+        negative = _current_negative(app, among)
         i = interactions.c
         query = (
             select(i.id, i.app, i.created_at, i.request, i.response_text, negative.c.comment, negative.c.correction)
@@ -51,3 +64,18 @@ class NegativeFeedbackStore:
         )
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def negative_counts(self, app: str) -> dict[str, int]:
+        """How many users currently complain about each of `app`'s interactions, by interaction id.
+
+        The ids are those `complaints` reads, without their texts: a pass that needs only to know
+        what changed reads 100k of them in a fraction of the time.
+        """
+        negative = _current_negative(app)
+        query = (
+            select(negative.c.interaction_id, func.count())
+            .join(interactions, interactions.c.id == negative.c.interaction_id)
+            .group_by(negative.c.interaction_id)
+        )
+        async with self._engine.connect() as connection:
+            return dict((await connection.execute(query)).all())

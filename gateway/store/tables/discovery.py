@@ -36,6 +36,9 @@ issues = Table(
     Column("size", Integer, nullable=False),
     Column("negative_count", Integer, nullable=False),
     Column("centroid", LargeBinary),
+    # The cosine to the centroid from which a new complaint joins this issue between full passes
+    # (clustering.assign); set by each full pass, empty on issues stored before it existed.
+    Column("admission_similarity", Float),
     # The most typical members, [{"interaction_id", "text"}], as shown on the issue page.
     Column("examples", JSONDocument),
     Column("first_seen", UtcDateTime()),
@@ -63,6 +66,14 @@ cluster_runs = Table(
     Column("items", Integer, nullable=False, default=0),
     Column("clusters", Integer, nullable=False, default=0),
     Column("noise", Integer, nullable=False, default=0),
+    # "full" (every complaint re-clustered) or "incremental" (new ones assigned to existing issues);
+    # empty on runs stored before incremental passes existed, which were all full.
+    Column("kind", String(20)),
+    # What the run's clustering depended on, hashed (embedding model and the whole recipe): an
+    # incremental pass builds on the last full run only while it is the same.
+    Column("recipe", String(64)),
+    # Incremental runs: how many complaints they added or withdrew without re-clustering.
+    Column("changed_items", Integer),
     Index(None, "app", "started_at"),
 )
 
@@ -103,6 +114,9 @@ reduction_points = Table(
     Column("fingerprint", String(64), nullable=False),
     # float32 little-endian bytes, n_components values.
     Column("coordinates", LargeBinary, nullable=False),
+    # Set on the landmarks: the fitted points that incremental passes place new items among
+    # (clustering.landmarks), the hash of the document embedded for them (a key of `embeddings`).
+    Column("content_hash", String(64)),
     # Pruning and erasure remove points by interaction alone.
     Index(None, "interaction_id"),
 )

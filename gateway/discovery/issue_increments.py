@@ -1,0 +1,115 @@
+"""From an incremental pass's assignments to what the store writes: members that came or went, touched issues.
+
+The figures are exact, not patched: each issue's size and negative count are recounted from
+its members and the current complaints, so a withdrawn complaint, or a second user complaining
+about one already clustered, shows in the counts the issue rule and the listings read. What
+waits for the next full pass is the description: keywords, titles, examples and centroids stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from clustering.documents import FeedbackItem
+from gateway.store.feedback_map_points import Point
+from gateway.store.issue_increments import AppIssueState, IncrementalRun, IssueChange, LiveIssue
+from gateway.store.issues import IssueEvent, IssueStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The new complaints of an incremental pass, the issue each joined (None: unassigned), and their map points."""
+
+    items: Sequence[FeedbackItem]
+    issue_ids: Sequence[str | None]
+    map_points: Mapping[str, Point]
+
+
+@dataclass(frozen=True, slots=True)
+class RunIdentity:
+    """Who the run is: its id, app, start and end, and the recipe it built on."""
+
+    id: str
+    app: str
+    started_at: datetime
+    finished_at: datetime
+    recipe: str
+
+
+def incremental_run(
+    run: RunIdentity,
+    state: AppIssueState,
+    counts: Mapping[str, int],
+    assignment: Assignment,
+    gone: Sequence[str],
+) -> IncrementalRun:
+    """The run that adds `assignment` to `state` and drops the `gone` complaints, with recounted issues."""
+    joined: dict[str, list[FeedbackItem]] = {}
+    for item, issue_id in zip(assignment.items, assignment.issue_ids, strict=True):
+        if issue_id is not None:
+            joined.setdefault(issue_id, []).append(item)
+    members: dict[str, list[str]] = {issue.id: [] for issue in state.issues}
+    for interaction_id, issue_id in state.issue_of.items():
+        if interaction_id in counts and issue_id in members:
+            members[issue_id].append(interaction_id)
+    changes: list[IssueChange] = []
+    events: list[IssueEvent] = []
+    live: list[tuple[str, int, int]] = []
+    for issue in state.issues:
+        now_members = members[issue.id] + [item.interaction_id for item in joined.get(issue.id, [])]
+        change = _recounted(issue, now_members, joined.get(issue.id, []), counts)
+        if change.size == 0:
+            events.append(IssueEvent(issue.id, "vanished", {"previous_size": issue.size}))
+        else:
+            live.append((issue.id, change.size, change.negative_count))
+        if change.status != issue.status:
+            events.append(IssueEvent(issue.id, "reopened", {"new_members": len(joined[issue.id])}))
+        if _differs(issue, change):
+            changes.append(change)
+    clustered = sum(size for _, size, _ in live)
+    return IncrementalRun(
+        id=run.id,
+        app=run.app,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        recipe=run.recipe,
+        items=len(counts),
+        noise=len(counts) - clustered,
+        changed_items=len(assignment.items) + len(gone),
+        live=live,
+        changes=changes,
+        joined=[(issue_id, item.interaction_id) for issue_id, items in joined.items() for item in items],
+        withdrawn=list(gone),
+        events=events,
+        map_points=dict(assignment.map_points),
+    )
+
+
+def _recounted(
+    issue: LiveIssue, member_ids: Sequence[str], newcomers: Sequence[FeedbackItem], counts: Mapping[str, int]
+) -> IssueChange:
+    status, regressed = issue.status, issue.regressed
+    # As in a full pass's tracking: new complaints in a resolved issue reopen it as a regression;
+    # a dismissed one keeps collecting them quietly.
+    if newcomers and issue.status == IssueStatus.RESOLVED:
+        status, regressed = IssueStatus.OPEN, True
+    seen = [item.created_at for item in newcomers if item.created_at is not None]
+    first = [moment for moment in (issue.first_seen, *seen) if moment is not None]
+    last = [moment for moment in (issue.last_seen, *seen) if moment is not None]
+    return IssueChange(
+        id=issue.id,
+        size=len(member_ids),
+        negative_count=sum(counts.get(member, 0) for member in member_ids),
+        status=status,
+        regressed=regressed,
+        first_seen=min(first, default=None),
+        last_seen=max(last, default=None),
+    )
+
+
+def _differs(issue: LiveIssue, change: IssueChange) -> bool:
+    before = (issue.size, issue.negative_count, issue.status, issue.regressed, issue.first_seen, issue.last_seen)
+    after = (change.size, change.negative_count, change.status, change.regressed, change.first_seen, change.last_seen)
+    return before != after
