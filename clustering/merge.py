@@ -1,14 +1,39 @@
-"""Name the pairs of issues a person would merge: centroids very close and a keyword in common.
+"""When two clusters are one issue: one definition of "close", the pass's merges, and the pairs offered to a person.
 
-Clustering keeps apart what the embeddings keep apart; two issues about one problem can still
-come out of a run, for instance when people phrase the same complaint in two stock ways. A
-person merges them in seconds once shown the pair, so the pass does not guess: it offers
-them (`GET /api/issues/{id}/merge-candidates`), and the person decides.
+HDBSCAN on a small, uneven app cuts a big issue along its stock phrasings ("how long does a
+transfer take" / "my transfer has not arrived"): each piece is dense, and UMAP pulls the pieces
+apart. The pass merges them back in the original embedding space, in two steps:
 
-An automatic rule was measured and dropped: whether two clusters' members form one hump or
-two along the line joining their centres (debiased for the noise of sample means) did not
-tell fragments of one banking77 intent from neighbouring intents on the small-app tuning
-draws (both 4-15 pooled standard deviations apart), so it would merge wrongly or not at all.
+1. **Close.** Two clusters are close when their centroids are at least as similar as a typical
+   member of this run's clusters is to its own centroid (`typical_member_similarity`): the
+   angle between the two centres is no wider than a typical complaint's angle to the centre of
+   its issue, so where their complaints sit does not tell them apart. Pairs further apart are
+   at least as distinct as an issue is wide and are never merged. The bar is measured on each
+   run's clusters, so it follows the embedding model's scale (no cosine constant to retune).
+2. **Better separated.** Close is necessary, not sufficient: neighbouring issues can be close
+   too (on banking77's full set, merging every pair at cosine >= 0.80 cost ARI 0.551 -> 0.477).
+   So close clusters are merged one pair at a time, closest first (centroids recomputed after
+   each merge), and the pass keeps the step whose clusters separate best: the mean silhouette
+   (cosine, original space) over the clustered items, the measure that already picks HDBSCAN's
+   density scale (`cluster.choose_clustering`). Joining two fragments of one issue raises it
+   (their members' nearest other cluster was the sibling, now it is a distinct issue); joining
+   two distinct issues among many close ones barely moves it, so the pass leaves them apart.
+
+Measured on seeded small-app draws from banking77 (benchmarks/small_apps.py, development seeds
+0-3 and 101-132): without the "close" condition the silhouette alone merged small distinct
+issues into big neighbours on draws with many small issues (seeds 121-132: worst V-measure 0.143
+below KMeans told the true k; with it, the worst was 0.005 above). On an even, crowded app
+(2,000 banking77 queries over all 77 intents, nothing to merge by the labels) the pass ended
+with 56 issues instead of 59: ARI 0.515 -> 0.504. Above 2,000 complaints it does not merge
+(`cluster.MAX_POINTS_FOR_SELECTION`).
+
+Pairs that are close but were left apart are what `merge_candidates` offers a person
+(`GET /api/issues/{id}/merge-candidates`), with the run's bar: the same notion of close as the
+pass's, and a pair the pass merged is one issue and never shows. Keywords in common are shown
+as evidence, not required: c-TF-IDF ranks a word low when several clusters use it, so fragments
+of one issue often share none of their top keywords (on 16 small-app draws, among cluster pairs
+at centroid cosine 0.75-0.85, 73 % of pairs from one intent shared a top-8 keyword and 57 % of
+pairs from different intents did: too weak a signal to gate a merge on).
 """
 
 from __future__ import annotations
@@ -18,14 +43,131 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MERGE_SUGGESTION_SIMILARITY", "MergeCandidate", "merge_candidates"]
+__all__ = [
+    "MERGE_SUGGESTION_SIMILARITY",
+    "MergeCandidate",
+    "MergeOutcome",
+    "merge_candidates",
+    "merge_while_better_separated",
+    "separation",
+    "typical_member_similarity",
+]
 
-# Centroid cosine from which two issues sharing a keyword are offered to a person as one
-# (all-MiniLM-L6-v2 vectors). On the small-app tuning draws (benchmarks/small_apps.py, seeds
-# 101-106), neighbouring issues about different intents reached 0.83 and fragments of one
-# intent up to 0.90: above 0.85 a pair is plainly the same thing, below it a person would
-# have to read the examples. A suggestion only: the person decides, nothing merges by itself.
+# The bar for issues whose pass recorded none (stored before passes measured it, or a pass with
+# no embeddings). A pass measures its own (`typical_member_similarity`: 0.79-0.85 on banking77
+# with all-MiniLM-L6-v2); this fallback is the one measured before: above it, pairs of clusters
+# from one intent outnumbered pairs from different intents about 17 to 1 (105 to 6 on 16 draws).
 MERGE_SUGGESTION_SIMILARITY = 0.85
+
+
+def _clustered(labels: np.ndarray) -> np.ndarray:
+    # Noise is any negative label (cluster.NOISE is -1; imported there, not here, to avoid a cycle).
+    return np.asarray(labels) >= 0
+
+
+def typical_member_similarity(embeddings: np.ndarray, labels: np.ndarray) -> float | None:
+    """How similar a typical clustered item is to its cluster's centroid: the mean cosine (None without clusters).
+
+    This is the bar of "close": centroids at least this similar are no further apart than a
+    member is from its own centre. Noise (negative labels) is left out.
+    """
+    clustered = _clustered(labels)
+    if not clustered.any():
+        return None
+    vectors = np.asarray(embeddings, dtype=np.float64)[clustered]
+    _, own = np.unique(np.asarray(labels)[clustered], return_inverse=True)
+    sums = np.zeros((own.max() + 1, vectors.shape[1]))
+    np.add.at(sums, own, vectors)
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return float(np.einsum("ij,ij->i", vectors, centroids[own]).mean())
+
+
+def _silhouettes(distance_sums: np.ndarray, counts: np.ndarray, own: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    # As sklearn's silhouette_samples from per-cluster sums of distances: a is the mean distance
+    # to the rest of the own cluster, b to the nearest other cluster; a lone member scores 0.
+    rows = np.arange(len(own))
+    a = distance_sums[rows, own] / np.maximum(counts[own] - 1, 1)
+    means = distance_sums / np.maximum(counts, 1)
+    means[:, ~alive] = np.inf
+    means[rows, own] = np.inf
+    b = means.min(axis=1)
+    scores: np.ndarray = (b - a) / np.maximum(np.maximum(a, b), 1e-12)
+    scores[counts[own] <= 1] = 0.0
+    return scores
+
+
+def separation(embeddings: np.ndarray, labels: np.ndarray) -> float | None:
+    """Mean silhouette (cosine) of the clustered items of unit-length `embeddings`; None with fewer than two clusters."""
+    return merge_while_better_separated(embeddings, labels, min_similarity=np.inf).separation
+
+
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    """The labels after the pass's merges, how well their clusters separate (None: fewer than two), and how many merges."""
+
+    labels: np.ndarray
+    separation: float | None
+    merges: int
+
+
+def merge_while_better_separated(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    min_similarity: float,
+    similarities: np.ndarray | None = None,
+) -> MergeOutcome:
+    """Merge close clusters closest first and keep the step whose clusters separate best (see the module docstring).
+
+    `embeddings` are unit vectors, `labels` their clusters (negative: noise, left as it is);
+    pairs are close from centroid cosine `min_similarity`. `similarities`, the embeddings'
+    cosine matrix, may be given when several labellings of the same points are tried. Merging
+    stops at two clusters: a silhouette needs two. Ties keep fewer merges.
+    """
+    labels = np.asarray(labels)
+    clustered = np.flatnonzero(_clustered(labels))
+    cluster_ids, own = np.unique(labels[clustered], return_inverse=True)
+    if len(cluster_ids) < 2:
+        return MergeOutcome(labels.copy(), None, 0)
+    vectors = np.asarray(embeddings, dtype=np.float64)[clustered]
+    if similarities is None:
+        cosine = vectors @ vectors.T
+    else:
+        cosine = np.asarray(similarities, dtype=np.float64)[np.ix_(clustered, clustered)]
+    distances = 1.0 - cosine
+    np.fill_diagonal(distances, 0.0)
+    one_hot = np.zeros((len(clustered), len(cluster_ids)))
+    one_hot[np.arange(len(clustered)), own] = 1.0
+    # Per item and cluster, the summed distance to that cluster's members: merging two clusters
+    # adds two columns, so each step's silhouette costs items x clusters, not items squared.
+    distance_sums = distances @ one_hot
+    counts = one_hot.sum(axis=0)
+    member_sums = one_hot.T @ vectors
+    alive = np.ones(len(cluster_ids), dtype=bool)
+
+    best_score = float(_silhouettes(distance_sums, counts, own, alive).mean())
+    best_own, merges, best_merges = own.copy(), 0, 0
+    while alive.sum() > 2:
+        centroids = member_sums / np.maximum(np.linalg.norm(member_sums, axis=1, keepdims=True), 1e-12)
+        closeness = centroids @ centroids.T
+        closeness[~alive, :] = -np.inf
+        closeness[:, ~alive] = -np.inf
+        np.fill_diagonal(closeness, -np.inf)
+        keep, absorbed = np.unravel_index(int(np.argmax(closeness)), closeness.shape)
+        if closeness[keep, absorbed] < min_similarity:
+            break
+        distance_sums[:, keep] += distance_sums[:, absorbed]
+        counts[keep] += counts[absorbed]
+        member_sums[keep] += member_sums[absorbed]
+        distance_sums[:, absorbed], counts[absorbed], member_sums[absorbed] = 0.0, 0.0, 0.0
+        alive[absorbed] = False
+        own = np.where(own == absorbed, keep, own)
+        merges += 1
+        score = float(_silhouettes(distance_sums, counts, own, alive).mean())
+        if score > best_score:
+            best_score, best_own, best_merges = score, own.copy(), merges
+    merged = labels.copy()
+    merged[clustered] = cluster_ids[best_own]
+    return MergeOutcome(merged, best_score, best_merges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +182,11 @@ class MergeCandidate:
 def merge_candidates(
     centroids: np.ndarray, keywords: Sequence[Sequence[str]], of: int, min_similarity: float
 ) -> list[MergeCandidate]:
-    """The clusters that row `of` could plainly be merged with: centroid cosine >= `min_similarity` and a keyword in common.
+    """The clusters close to row `of`: centroid cosine >= `min_similarity` (the pass's bar), most similar first.
 
-    `centroids` are unit vectors, one per cluster, with `keywords` in the same order; the
-    result is ordered most similar first and never includes `of` itself.
+    `centroids` are unit vectors, one per cluster, with `keywords` in the same order; each
+    candidate carries the keywords it shares with `of` (possibly none) as evidence for the
+    person deciding. `of` itself is never a candidate.
     """
     if len(centroids) == 0:
         return []
@@ -54,6 +197,5 @@ def merge_candidates(
         if index == of or similarities[index] < min_similarity:
             continue
         shared = tuple(word for word in keywords[index] if word in own)
-        if shared:
-            found.append(MergeCandidate(int(index), float(similarities[index]), shared))
+        found.append(MergeCandidate(int(index), float(similarities[index]), shared))
     return found

@@ -1,4 +1,4 @@
-"""Choosing HDBSCAN's min_samples per run on a small app, from how well the clusters separate."""
+"""Choosing HDBSCAN's min_samples (and the merges) per run on a small app, from how well the clusters separate."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from clustering.cluster import (
     MAX_POINTS_FOR_SELECTION,
     MIN_SAMPLES_CANDIDATES,
     ClusteringParams,
+    choose_clustering,
     cluster_points,
-    select_min_samples,
 )
 from clustering.reduce import reduce_embeddings
 
@@ -37,10 +37,10 @@ def test_the_chosen_value_is_one_of_the_candidates_and_its_labels_cover_every_po
     points, _ = unit_blobs(UNEVEN, seed=11)
     reduced = reduce_embeddings(points)
 
-    chosen, labels = select_min_samples(reduced, points, min_cluster_size=5)
+    choice = choose_clustering(reduced, points, min_cluster_size=5)
 
-    assert chosen in MIN_SAMPLES_CANDIDATES
-    assert labels.shape == (len(points),)
+    assert choice.min_samples in MIN_SAMPLES_CANDIDATES
+    assert choice.labels.shape == (len(points),)
 
 
 def test_uneven_blobs_come_out_one_issue_each_without_mixing():
@@ -62,13 +62,14 @@ def test_the_big_group_is_not_cut_into_several_issues():
     assert np.bincount(big[big != -1]).max() >= 0.9 * len(big)
 
 
-def test_giving_the_chosen_min_samples_reproduces_the_chosen_labels():
+def test_giving_the_chosen_min_samples_reproduces_the_chosen_labels_when_nothing_is_merged():
     points, _ = unit_blobs(UNEVEN, seed=14)
     reduced = reduce_embeddings(points)
 
-    chosen, chosen_labels = select_min_samples(reduced, points, min_cluster_size=5)
-    fixed = cluster_points(reduced, points, ClusteringParams(min_samples=chosen, min_cluster_size=5))
-    assert np.array_equal(fixed, chosen_labels)
+    choice = choose_clustering(reduced, points, min_cluster_size=5, merge=False)
+    fixed = cluster_points(reduced, points, ClusteringParams(min_samples=choice.min_samples, min_cluster_size=5))
+    assert choice.merges == 0
+    assert np.array_equal(fixed, choice.labels)
 
 
 def test_above_the_bound_the_fixed_rule_holds_and_nothing_is_tried():

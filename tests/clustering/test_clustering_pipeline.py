@@ -60,6 +60,17 @@ def test_centroids_are_unit_vectors_in_embedding_space(blobs_result):
     assert np.allclose([np.linalg.norm(cluster.centroid) for cluster in clusters], 1.0, atol=1e-5)
 
 
+def test_clusters_carry_the_runs_bar_of_close_which_no_two_of_them_reach(blobs_result):
+    # The bar of "close" (clustering.merge) is the run's, the same on every cluster; these three
+    # topics are far apart, so no pair is close and the merge-candidates API would offer none.
+    _, _, clusters = blobs_result
+    [bar] = {cluster.merge_similarity for cluster in clusters}
+    assert bar is not None and 0.0 < bar <= 1.0
+    centroids = np.stack([cluster.centroid for cluster in clusters])
+    similarities = centroids @ centroids.T
+    assert similarities[~np.eye(len(clusters), dtype=bool)].max() < bar
+
+
 def test_clusters_carry_keywords_title_and_representative_examples(blobs_result):
     _, _, clusters = blobs_result
     refunds = clusters[1]
