@@ -33,6 +33,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from banking77 import DATA, read_banking  # noqa: E402
 
 from clustering import (  # noqa: E402
+    DiscoveryParams,
     FeedbackItem,
     IncrementalReducer,
     InMemoryEmbeddingCache,
@@ -87,10 +88,12 @@ def score(method: str, told_k: bool, truth: Sequence[str], labels: np.ndarray, s
     )
 
 
-def feedgate_labels(items: list[FeedbackItem], embeddings: np.ndarray) -> np.ndarray:
-    """Per-item cluster labels from the product pipeline (-1 = noise)."""
+def feedgate_labels(
+    items: list[FeedbackItem], embeddings: np.ndarray, params: DiscoveryParams | None = None
+) -> np.ndarray:
+    """Per-item cluster labels from the product pipeline (-1 = noise); `params` default to the product's recipe."""
     labels = np.full(len(items), -1)
-    for number, cluster in enumerate(discover_clusters(items, embeddings)):
+    for number, cluster in enumerate(discover_clusters(items, embeddings, params=params or DiscoveryParams())):
         labels[list(cluster.member_indices)] = number
     return labels
 

@@ -5,14 +5,19 @@ ones, some of 5 items. On the same embeddings, in one run, it scores the product
 (`discover_clusters`, not told the number of issues), KMeans told the true number of intents,
 and BERTopic's default recipe (UMAP 15 neighbours / 5 dims / min_dist 0 / cosine, then HDBSCAN
 min_cluster_size 10 / euclidean / eom, as in cluster_quality.py: BERTopic itself is not
-installed). Reported per draw: V-measure, ARI, noise share and issues per true group.
+installed). Reported per draw: V-measure, ARI, noise share and issues per true group, then the
+means per size band (300-499, 500-749, 750-1,000 items) and over all draws.
 
-Seeds: 101-106 were used while choosing the pipeline's rules ("tuning"); the default
-evaluation seeds 1-8 were not looked at until the rules were fixed.
+Seeds: the merge of close clusters (clustering/merge.py) was developed on seeds 0-3 and 101-132
+(101-106 had also served the earlier min_samples rule); the default evaluation seeds 4-15 were
+not run with it until the rule was fixed. `--compare-previous` adds the pipeline without the
+merge (`ClusteringParams(merge_close_clusters=False)`: min_samples still chosen per run) on the
+same draws and embeddings.
 
-Banking77's texts are embedded once (bundled all-MiniLM-L6-v2) and kept under --cache-dir.
+Banking77's texts are embedded once (bundled all-MiniLM-L6-v2) and kept as a .npy file under
+--cache-dir, named by a hash of the documents and the model: later runs load it.
 
-    .venv/bin/python benchmarks/small_apps.py [--seeds 1,2,3,4,5,6,7,8] [--json results.json]
+    .venv/bin/python benchmarks/small_apps.py [--seeds 4,5,...,15] [--compare-previous] [--json results.json]
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ from banking77 import DATA, read_banking  # noqa: E402
 from cluster_quality import as_items, bertopic_labels, feedgate_labels, kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
 
-from clustering import SentenceTransformerEmbedder, build_documents  # noqa: E402
+from clustering import ClusteringParams, DiscoveryParams, SentenceTransformerEmbedder, build_documents  # noqa: E402
 
-EVALUATION_SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)
-TUNING_SEEDS = (101, 102, 103, 104, 105, 106)
+EVALUATION_SEEDS = tuple(range(4, 16))
+DEVELOPMENT_SEEDS = (0, 1, 2, 3, *range(101, 133))
+SIZE_BANDS = ((300, 499), (500, 749), (750, 1000))
+PREVIOUS_RULE = DiscoveryParams(clustering=ClusteringParams(merge_close_clusters=False))
 
 
 @dataclass
@@ -98,8 +105,10 @@ def score_draw(draw: Draw, method: str, labels: np.ndarray, seconds: float) -> D
     )
 
 
-def evaluate_draw(draw: Draw, texts: list[str], embeddings: np.ndarray) -> list[DrawScore]:
-    """The three methods on one draw, on the same embeddings."""
+def evaluate_draw(
+    draw: Draw, texts: list[str], embeddings: np.ndarray, compare_previous: bool = False
+) -> list[DrawScore]:
+    """The methods on one draw, on the same embeddings: Feedgate first, KMeans second."""
     vectors = embeddings[draw.rows]
     items = as_items([texts[row] for row in draw.rows], f"draw{draw.seed}")
     runs = {
@@ -107,6 +116,8 @@ def evaluate_draw(draw: Draw, texts: list[str], embeddings: np.ndarray) -> list[
         "KMeans, true k": lambda: kmeans_labels(vectors, draw.groups, draw.seed),
         "BERTopic default recipe": lambda: bertopic_labels(vectors, draw.seed),
     }
+    if compare_previous:
+        runs["Feedgate, no merge (previous rule)"] = lambda: feedgate_labels(items, vectors, PREVIOUS_RULE)
     scores = []
     for method, run in runs.items():
         start = time.perf_counter()
@@ -123,6 +134,33 @@ def meets_aim(ours: DrawScore, kmeans: DrawScore) -> bool:
         and ours.noise_share <= 0.10
         and 0.8 <= ours.issues_per_group <= 1.3
     )
+
+
+def size_band_markdown(scores: list[DrawScore]) -> str:
+    """Means per size band (items) and method, with how many draws met the aim."""
+    by_seed = {}
+    for s in scores:
+        by_seed.setdefault(s.seed, {})[s.method] = s
+    lines = [
+        "| Items | Draws | Method | V-measure | ARI | Noise | Issues per true group | Aim met |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    bands = [*SIZE_BANDS, (min(s.items for s in scores), max(s.items for s in scores))]
+    for number, (low, high) in enumerate(bands):
+        seeds = [seed for seed, found in by_seed.items() if low <= next(iter(found.values())).items <= high]
+        if not seeds:
+            continue
+        met = sum(meets_aim(by_seed[seed]["Feedgate pipeline"], by_seed[seed]["KMeans, true k"]) for seed in seeds)
+        label = "**all**" if number == len(SIZE_BANDS) else f"{low}-{high}"
+        for method in dict.fromkeys(s.method for s in scores):
+            mine = [by_seed[seed][method] for seed in seeds]
+            lines.append(
+                f"| {label} | {len(seeds)} | {method} | {np.mean([s.v_measure for s in mine]):.3f} "
+                f"| {np.mean([s.ari for s in mine]):.3f} | {np.mean([s.noise_share for s in mine]):.1%} "
+                f"| {np.mean([s.issues_per_group for s in mine]):.2f} "
+                f"| {f'{met} of {len(seeds)}' if method == 'Feedgate pipeline' else ''} |"
+            )
+    return "\n".join(lines)
 
 
 def markdown(scores: list[DrawScore]) -> str:
@@ -151,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=",".join(map(str, EVALUATION_SEEDS)), help="comma-separated draw seeds")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    parser.add_argument(
+        "--compare-previous", action="store_true", help="also run the pipeline without the merge (previous rule)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -160,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     met = []
     for seed in (int(s) for s in args.seeds.split(",")):
         draw = draw_small_app(intents, seed)
-        found = evaluate_draw(draw, texts, embeddings)
+        found = evaluate_draw(draw, texts, embeddings, args.compare_previous)
         scores.extend(found)
         met.append(meets_aim(found[0], found[1]))
         print(
@@ -168,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     print(markdown(scores))
+    print("\n" + size_band_markdown(scores))
     print(
         f"\nAim (>= KMeans on V and ARI, noise <= 10 %, 0.8-1.3 issues per group) met on {sum(met)} of {len(met)} draws."
     )
