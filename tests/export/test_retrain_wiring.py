@@ -11,12 +11,14 @@ from gateway.store.retrain_triggers import RetrainTriggerStore
 
 
 async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(settings, receiver, admin_headers):
-    # The review rules stay off: a task they open in the background could take in the second
-    # interaction, and a decision on a task of several interactions labels no example.
+    # No task needs a second reviewer: by default one in ten does (picked by a hash of its random
+    # id), stays open after one decision and labels no example. The review rules, background work
+    # this test does not need, stay off.
     changed = settings.model_copy(
         update={
             "retrain_threshold": 2,
             "retrain_webhook_url": receiver.url,
+            "review_second_opinion_share": 0.0,
             "review_similar_negative_rule": False,
             "review_anomalous_rule": False,
         }
@@ -63,6 +65,7 @@ async def test_a_correction_and_a_decision_through_the_gateway_fire_the_webhook(
                 headers=admin_headers,
             )
             assert decided.status_code in (200, 201), decided.text
+            assert decided.json()["status"] == "resolved", decided.text
             await app.services.retrain.idle()
 
             triggers = await RetrainTriggerStore(app.services.engine).list()
