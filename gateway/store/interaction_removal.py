@@ -207,7 +207,7 @@ async def recount_issues(connection: AsyncConnection, issue_ids: Iterable[str]) 
     for chunk in chunks(wanted, IN_CHUNK):
         in_chunk = one_of(connection, m.issue_id, chunk)
         query = select(m.issue_id, func.count()).where(in_chunk).group_by(m.issue_id)
-        sizes.update((await connection.execute(query)).tuples().all())
+        sizes.update(dict((await connection.execute(query)).all()))
         members = select(m.interaction_id).where(in_chunk)
 
         def among_members(ranked: Select[Any], members: Select[Any] = members) -> Select[Any]:
@@ -220,7 +220,7 @@ async def recount_issues(connection: AsyncConnection, issue_ids: Iterable[str]) 
             .where(in_chunk, current.c.negative.is_(True))
             .group_by(m.issue_id)
         )
-        negatives.update((await connection.execute(query)).tuples().all())
+        negatives.update(dict((await connection.execute(query)).all()))
     now = datetime.now(UTC)
     for issue_id in wanted:
         await connection.execute(
