@@ -30,6 +30,8 @@ from gateway.store.leases import Lease
 logger = logging.getLogger("feedgate.review")
 
 OpenFinding = Callable[[RuleFinding], Awaitable[object]]
+# How long shutdown waits to hand the anomalous rule's lease back.
+LEASE_RELEASE_SECONDS = 2.0
 # Apps busy enough for the anomalous rule (the store's query).
 BusyApps = Callable[[], Awaitable[list[str]]]
 
@@ -111,8 +113,11 @@ class ReviewRuleRunner:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        if self._lease is not None:
-            await self._guarded(self._lease.release(), "releasing the anomalous rule's lease")
+        if self._lease is not None and self._lease.held:
+            # Bounded: a database that does not answer must not hold up shutdown (on SQLite the
+            # row expires by itself; on PostgreSQL the lock goes with the connection).
+            release = asyncio.wait_for(self._lease.release(), LEASE_RELEASE_SECONDS)
+            await self._guarded(release, "releasing the anomalous rule's lease")
 
     async def drained(self) -> None:
         """Wait until every queued check has been evaluated (for tests and orderly shutdowns)."""
@@ -120,8 +125,6 @@ class ReviewRuleRunner:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        if self.anomalous is not None and self._lease is not None:
-            await self._guarded(self._lease.hold(), "taking the anomalous rule's lease")
         next_refresh = loop.time() + self._refresh_interval
         next_discovery = loop.time()
         while True:
