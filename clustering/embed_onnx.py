@@ -70,6 +70,10 @@ class OnnxEmbedder:
         # threads wait for a core (torch with 2 threads was ~10x slower per question under load).
         options.intra_op_num_threads = intra_op_threads
         options.inter_op_num_threads = 1
+        if intra_op_threads != 1:
+            # Batches are split across cores; between calls the helper threads sleep rather than
+            # spin, so a gateway that embeds now and then does not burn a core waiting for work.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session: onnxruntime.InferenceSession = onnxruntime.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]

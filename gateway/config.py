@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key_env: str | None = "OPENAI_API_KEY"
+    # How the bundled model runs: its float ONNX graph in onnxruntime (the same vectors, about twice
+    # the texts per second; exported once into `model_cache_dir`) or sentence-transformers (torch).
+    local_embedding_runtime: Literal["onnxruntime", "sentence-transformers"] = "onnxruntime"
     # What is embedded per negative interaction (see clustering.documents.DocumentRecipe
     # for the measurement behind the default); parts always join in this order. (Pydantic
     # copies a list default for each instance.)

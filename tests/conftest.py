@@ -17,6 +17,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clustering.embed_onnx import load_onnx_embedder
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
@@ -121,6 +122,14 @@ def fake_upstream(fake_upstream_server: RunningFakeUpstream) -> RunningFakeUpstr
     return fake_upstream_server
 
 
+@pytest.fixture(scope="session")
+def onnx_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache holding the bundled model's ONNX export, made once per session (tens of seconds)."""
+    cache_dir = tmp_path_factory.mktemp("feedgate-model-cache")
+    load_onnx_embedder(cache_dir)
+    return cache_dir
+
+
 @pytest.fixture
 def settings(database_url: str, fake_upstream: RunningFakeUpstream, tmp_path: Path) -> Settings:
     """Gateway settings for one test: its own database and spool, the fake upstream."""
@@ -132,9 +141,10 @@ def settings(database_url: str, fake_upstream: RunningFakeUpstream, tmp_path: Pa
         writer_flush_interval=0.02,
         writer_retry_interval=0.1,
         upstream_read_timeout=5.0,
-        # Questions go to the bundled model itself: exporting the ONNX copy (seconds of CPU in a
-        # child process) is for the tests in tests/knowledge that ask for it, never a side effect.
+        # Questions and batches go to the bundled model itself: exporting the ONNX copy (seconds of
+        # CPU in a child process) is for the tests that ask for it, never a side effect.
         knowledge_query_embedder="model",
+        local_embedding_runtime="sentence-transformers",
         model_cache_dir=tmp_path / "models",
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
+from clustering.embed_local import LocalEmbedder
 from clustering.label import LLMTitler
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
@@ -28,7 +29,9 @@ def embedder_for(settings: Settings, environ: Mapping[str, str]) -> Embedder:
             settings.embedding_url, settings.embedding_api_key_env, environ, timeout=EMBEDDING_TIMEOUT
         )
         return OpenAIEmbedder(client, settings.embedding_model)
-    return SentenceTransformerEmbedder()
+    if settings.local_embedding_runtime == "sentence-transformers":
+        return SentenceTransformerEmbedder()
+    return LocalEmbedder(settings.model_cache_dir)
 
 
 def titler_for(settings: Settings, environ: Mapping[str, str]) -> LLMTitler | None:

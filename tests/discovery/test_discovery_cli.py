@@ -31,8 +31,9 @@ def complaint_lines(complaints: list[tuple[str, str]]) -> list[bytes]:
     ]
 
 
-def test_import_then_cluster_prints_the_issues_found(tmp_path: Path):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+def test_import_then_cluster_prints_the_issues_found(tmp_path: Path, onnx_cache_dir: Path):
+    # The default embedder (the bundled model in onnxruntime), from the session's exported graph.
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "FEEDGATE_MODEL_CACHE_DIR": str(onnx_cache_dir)}
     data = tmp_path / "feedback.jsonl"
     data.write_bytes(b"\n".join([*complaint_lines(REFUNDS + PASSWORDS), b"not json"]) + b"\n")
 

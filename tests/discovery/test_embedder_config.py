@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import httpx
+import numpy as np
 import respx
 from chat_replies import chat_reply
 
-from clustering.embed import OpenAIEmbedder, SentenceTransformerEmbedder
+from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
+from clustering.embed_local import LocalEmbedder
+from clustering.onnx_export import ExportFailed
 from gateway.config import Settings
 from gateway.discovery.schedule import embedder_for, titler_for
 
 
-def test_bundled_model_is_the_default():
-    assert isinstance(embedder_for(Settings(), environ={}), SentenceTransformerEmbedder)
+def test_bundled_model_through_onnxruntime_is_the_default():
+    embedder = embedder_for(Settings(), environ={})
+
+    assert isinstance(embedder, LocalEmbedder)
+    assert embedder.model_name == SentenceTransformerEmbedder().model_name
+
+
+def test_sentence_transformers_runs_the_bundled_model_when_configured():
+    settings = Settings(local_embedding_runtime="sentence-transformers")
+
+    assert isinstance(embedder_for(settings, environ={}), SentenceTransformerEmbedder)
+
+
+def test_the_onnx_runtime_embeds_the_vectors_sentence_transformers_would(onnx_cache_dir: Path, embedder):
+    texts = ["my card was declined at the shop", "how long does a transfer take?"]
+    local = LocalEmbedder(onnx_cache_dir, threads=2)
+
+    vectors = local.embed(texts)
+
+    assert local.runtime == "onnxruntime"
+    assert vectors.shape == (2, 384)
+    assert np.min(np.sum(vectors * embedder.embed(texts), axis=1)) > 0.9999
+
+
+def test_sentence_transformers_embeds_when_the_onnx_graph_cannot_be_made(tmp_path: Path, embedder, caplog):
+    def cannot_export(cache_dir: Path, threads: int) -> Embedder:
+        raise ExportFailed("the exporting process ended without writing the file")
+
+    local = LocalEmbedder(tmp_path, load=cannot_export)
+
+    with caplog.at_level(logging.WARNING, logger="clustering.embed_local"):
+        vectors = local.embed(["my card was declined"])
+
+    assert local.runtime == "sentence-transformers"
+    assert np.allclose(vectors, embedder.embed(["my card was declined"]), atol=1e-5)
+    assert "could not be made or loaded" in caplog.text
 
 
 @respx.mock

@@ -21,14 +21,6 @@ def embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def onnx_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model cache holding the bundled model's ONNX export, made once per session (tens of seconds)."""
-    cache_dir = tmp_path_factory.mktemp("feedgate-model-cache")
-    load_onnx_embedder(cache_dir)
-    return cache_dir
-
-
-@pytest.fixture(scope="session")
 def onnx_embedder(onnx_cache_dir: Path) -> OnnxEmbedder:
     """The bundled model through onnxruntime, from the session's cache."""
     return load_onnx_embedder(onnx_cache_dir)

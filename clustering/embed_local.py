@@ -1,0 +1,74 @@
+"""The bundled model for embedding in bulk: onnxruntime's float graph, or sentence-transformers until it can be.
+
+Measured on 2,000 banking77 queries on two idle cores (benchmarks/embedding_speed.py, README):
+sentence-transformers embedded 364 texts/s for 10.7 s of CPU; the same model's float ONNX graph on
+two threads embedded 791 texts/s for 5.0 s. Its vectors are the sentence-transformers model's
+(cosine > 0.9999, tests/knowledge/test_onnx_embedder.py), so it keeps that model's name and every
+cached vector stays valid. The graph is exported once into the model cache (a child process,
+seconds of CPU); should that fail, sentence-transformers embeds instead and the failure is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from clustering.embed import Embedder, SentenceTransformerEmbedder
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LocalEmbedder"]
+
+# Builds the ONNX embedder from the cache folder and a thread count (tests pass a failing one).
+OnnxLoader = Callable[[Path, int], Embedder]
+
+
+def _load_float_graph(cache_dir: Path, threads: int) -> Embedder:
+    from clustering.embed_onnx import load_onnx_embedder
+
+    return load_onnx_embedder(cache_dir, intra_op_threads=threads)
+
+
+class LocalEmbedder:
+    """all-MiniLM-L6-v2, bundled, run by onnxruntime on `threads` cores (default: all); loaded on first use."""
+
+    def __init__(self, cache_dir: Path, *, threads: int | None = None, load: OnnxLoader = _load_float_graph) -> None:
+        self._cache_dir = cache_dir
+        self._threads = threads or os.cpu_count() or 1
+        self._load = load
+        self.model_name = SentenceTransformerEmbedder().model_name
+        self._embedder: Embedder | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def runtime(self) -> str:
+        """What embeds: "onnxruntime", "sentence-transformers", or "" before the first use."""
+        if self._embedder is None:
+            return ""
+        return "sentence-transformers" if isinstance(self._embedder, SentenceTransformerEmbedder) else "onnxruntime"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed `texts` as float32 unit rows of shape (len(texts), 384)."""
+        return self._loaded().embed(texts)
+
+    def _loaded(self) -> Embedder:
+        if self._embedder is None:
+            with self._loading:
+                if self._embedder is None:
+                    self._embedder = self._build()
+        return self._embedder
+
+    def _build(self) -> Embedder:
+        try:
+            embedder = self._load(self._cache_dir, self._threads)
+        except Exception as exc:  # noqa: BLE001 - no exporter, a full disk, onnxruntime's own errors
+            logger.warning("embedding with sentence-transformers: the ONNX graph could not be made or loaded (%s)", exc)
+            return SentenceTransformerEmbedder()
+        if embedder.model_name != self.model_name:  # pragma: no cover - a loader for another model
+            raise ValueError(f"{embedder.model_name} is not a stand-in for {self.model_name}")
+        return embedder
