@@ -1,70 +1,111 @@
-"""Rebuilding whole answers from OpenAI server-sent event streams (pure functions)."""
+"""Rebuilding whole answers from OpenAI server-sent event streams (pure functions).
+
+The recording writer rebuilds every streamed answer on a worker thread that shares the GIL
+with the proxy's event loop, so this runs often and should hold the GIL briefly.
+
+- Events are framed on the raw bytes: decoding a whole body to str, splitting it into
+  lines and joining them back cost more than parsing the JSON. The usual body, nothing but
+  `data: {...}` lines each ending in a blank line, is cut into payloads by one C-level split;
+  any other shape (CRLF, `data:` without the space, several data lines, comments,
+  `event:`/`id:` lines, a torn last event) is read block by block exactly as before.
+- orjson parses bytes as fast as str, but rejects invalid UTF-8 in them where the former
+  str path had replaced it with U+FFFD first; a payload it rejects is retried decoded that
+  way, so the results are unchanged.
+- Text arrives a token at a time: pieces are collected in lists and joined once, rather than
+  relying on CPython to grow the answer in place on every chunk (it usually can, not always).
+
+Measured (reassemble_chat_stream, µs per body, min of 21 interleaved rounds, nice -n 10, on
+a shared 2-core machine; before -> after): the fake upstream's 21-event stream of the proxy
+benchmark 47 -> 30, a 503-event answer 1230 -> 740, the same with a leading comment (the
+block-by-block path) 49 -> 41 and 1220 -> 920.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 Json = dict[str, Any]
 
+# Tool call pieces name their call by index; calls are opened up to it, but never this many at once.
+MAX_TOOL_CALL_GAP = 128
+
+
+def _sse_payloads(body: bytes) -> list[bytes]:
+    """The raw `data:` payload of every event in an SSE body, in order."""
+    if b"\r" in body:  # (memchr: far cheaper than searching for b"\r\n" in every body)
+        body = body.replace(b"\r\n", b"\n")
+    if body.startswith(b"data: ") and body.endswith(b"\n\n"):
+        # The usual body, `data: <payload>\n\n` over and over, split in one C call; it is that
+        # shape exactly when the only newlines are the two ending each event.
+        payloads = body[6:-2].split(b"\n\ndata: ")
+        if body.count(b"\n") == 2 * len(payloads):
+            return payloads
+    payloads = []
+    for block in body.split(b"\n\n"):
+        if block.startswith(b"data: ") and b"\n" not in block:
+            payloads.append(block[6:])  # still the usual event, among others
+            continue
+        data_lines = [line[5:].removeprefix(b" ") for line in block.split(b"\n") if line.startswith(b"data:")]
+        if data_lines:
+            payloads.append(b"\n".join(data_lines))
+    return payloads
+
 
 def iter_sse_data(body: bytes) -> Iterator[str]:
     """The `data:` payload of every event in an SSE body, in order."""
-    text = body.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    for block in text.split("\n\n"):
-        data_lines = [line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
-        if data_lines:
-            yield "\n".join(data_lines)
+    # Framing bytes are ASCII, which replace-decoding never merges into a bad sequence, so
+    # decoding each payload alone gives the same text as decoding the whole body first.
+    for data in _sse_payloads(body):
+        yield data.decode("utf-8", errors="replace")
 
 
 def iter_sse_json(body: bytes) -> Iterator[Json]:
     """Every JSON event of an SSE body, skipping `[DONE]` and unparsable payloads."""
-    for data in iter_sse_data(body):
-        if data == "[DONE]":
+    for data in _sse_payloads(body):
+        if data == b"[DONE]":
             continue
         try:
             event = orjson.loads(data)
         except orjson.JSONDecodeError:
-            continue
+            event = _loads_with_replaced_utf8(data)
         if isinstance(event, dict):
             yield event
 
 
+def _loads_with_replaced_utf8(data: bytes) -> Any:
+    """The payload parsed after replacing invalid UTF-8 with U+FFFD, or None if still not JSON."""
+    try:
+        return orjson.loads(data.decode("utf-8", errors="replace"))
+    except orjson.JSONDecodeError:
+        return None
+
+
+class _Choice(Protocol):
+    """One choice of a streamed answer being rebuilt from its chunks' pieces."""
+
+    def apply(self, piece: Json) -> None: ...
+
+    def finish(self) -> Json: ...
+
+
 def reassemble_chat_stream(body: bytes) -> Json | None:
     """A `chat.completion` object equivalent to a streamed chat completion."""
-    return _reassemble_choice_stream(body, "chat.completion", _new_chat_choice, _apply_chat_piece)
-
-
-def _extend_logprobs(choice: Json, logprobs: Any) -> None:
-    """Append a chunk's token log-probabilities (content and refusal) to the choice's."""
-    if not isinstance(logprobs, dict):
-        return
-    kept = choice.setdefault("logprobs", {"content": None, "refusal": None})
-    for key in ("content", "refusal"):
-        tokens = logprobs.get(key)
-        if isinstance(tokens, list):
-            if kept[key] is None:
-                kept[key] = []
-            kept[key].extend(tokens)
+    return _reassemble_choice_stream(body, "chat.completion", _ChatChoice)
 
 
 def reassemble_completion_stream(body: bytes) -> Json | None:
     """A `text_completion` object equivalent to a streamed legacy completion."""
-    return _reassemble_choice_stream(body, "text_completion", _new_text_choice, _apply_text_piece)
+    return _reassemble_choice_stream(body, "text_completion", _TextChoice)
 
 
-def _reassemble_choice_stream(
-    body: bytes,
-    object_type: str,
-    new_choice: Callable[[int], Json],
-    apply_piece: Callable[[Json, Json], None],
-) -> Json | None:
+def _reassemble_choice_stream(body: bytes, object_type: str, new_choice: Callable[[int], _Choice]) -> Json | None:
     # Chat and legacy completions stream alike: the first chunk names the answer, any chunk
     # may carry usage, and each chunk's choices extend the choice with the same index.
     completion: Json | None = None
-    choices: dict[int, Json] = {}
+    choices: dict[int, _Choice] = {}
     for chunk in iter_sse_json(body):
         if completion is None:
             completion = {
@@ -80,53 +121,103 @@ def _reassemble_choice_stream(
             choice = choices.get(index)
             if choice is None:
                 choice = choices[index] = new_choice(index)
-            apply_piece(choice, piece)
-            if piece.get("finish_reason"):
-                choice["finish_reason"] = piece["finish_reason"]
+            choice.apply(piece)
     if completion is None:
         return None
-    completion["choices"] = [choices[i] for i in sorted(choices)]
+    completion["choices"] = [choices[i].finish() for i in sorted(choices)]
     return completion
 
 
-def _new_chat_choice(index: int) -> Json:
-    return {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None}
+class _ChatChoice:
+    """A chat choice being rebuilt: the dict gains its keys in arrival order, texts are joined at the end."""
 
+    __slots__ = ("call_texts", "content", "json", "refusal")
 
-def _apply_chat_piece(choice: Json, piece: Json) -> None:
-    # Token log-probabilities ride beside the delta, also on chunks with an empty delta.
-    _extend_logprobs(choice, piece.get("logprobs"))
-    delta = piece.get("delta")
-    if not delta:
-        return
-    message = choice["message"]
-    if delta.get("role"):
-        message["role"] = delta["role"]
-    if delta.get("content"):
-        message["content"] = (message["content"] or "") + delta["content"]
-    if delta.get("refusal"):
-        message["refusal"] = message.get("refusal", "") + delta["refusal"]
-    for call_delta in delta.get("tool_calls") or []:
-        calls = message.setdefault("tool_calls", [])
+    def __init__(self, index: int) -> None:
+        self.json: Json = {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None}
+        self.content: list[str] = []
+        self.refusal: list[str] = []
+        self.call_texts: list[tuple[list[str], list[str]]] = []  # name and argument pieces of each tool call
+
+    def apply(self, piece: Json) -> None:
+        # Token log-probabilities ride beside the delta, also on chunks with an empty delta.
+        logprobs = piece.get("logprobs")
+        if isinstance(logprobs, dict):
+            self._extend_logprobs(logprobs)
+        delta = piece.get("delta")
+        if delta:
+            message = self.json["message"]
+            if role := delta.get("role"):
+                message["role"] = role
+            if content := delta.get("content"):
+                self.content.append(content)
+            if refusal := delta.get("refusal"):
+                message.setdefault("refusal", "")  # the key takes its place now, its text at the end
+                self.refusal.append(refusal)
+            for call_delta in delta.get("tool_calls") or []:
+                self._extend_tool_call(message.setdefault("tool_calls", []), call_delta)
+        if finish_reason := piece.get("finish_reason"):
+            self.json["finish_reason"] = finish_reason
+
+    def _extend_logprobs(self, logprobs: Json) -> None:
+        """Append a chunk's token log-probabilities (content and refusal) to the choice's."""
+        kept = self.json.setdefault("logprobs", {"content": None, "refusal": None})
+        for key in ("content", "refusal"):
+            tokens = logprobs.get(key)
+            if isinstance(tokens, list):
+                if kept[key] is None:
+                    kept[key] = []
+                kept[key].extend(tokens)
+
+    def _extend_tool_call(self, calls: list[Json], call_delta: Json) -> None:
+        """Merge a tool call's piece into the call with its index, opening calls up to it."""
         index = call_delta.get("index", len(calls))
+        if not isinstance(index, int) or not 0 <= index <= len(calls) + MAX_TOOL_CALL_GAP:
+            return  # an upstream's nonsense index must not make the writer open a billion calls
         while len(calls) <= index:
             calls.append({"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
-        call = calls[index]
-        if call_delta.get("id"):
-            call["id"] = call_delta["id"]
-        if call_delta.get("type"):
-            call["type"] = call_delta["type"]
+            self.call_texts.append(([], []))
+        call, (names, arguments) = calls[index], self.call_texts[index]
+        if call_id := call_delta.get("id"):
+            call["id"] = call_id
+        if call_type := call_delta.get("type"):
+            call["type"] = call_type
         function = call_delta.get("function") or {}
-        call["function"]["name"] += function.get("name") or ""
-        call["function"]["arguments"] += function.get("arguments") or ""
+        if name := function.get("name"):
+            names.append(name)
+        if argument := function.get("arguments"):
+            arguments.append(argument)
+
+    def finish(self) -> Json:
+        message = self.json["message"]
+        if self.content:
+            message["content"] = "".join(self.content)
+        if self.refusal:
+            message["refusal"] = "".join(self.refusal)
+        for call, (names, arguments) in zip(message.get("tool_calls", ()), self.call_texts, strict=True):
+            call["function"]["name"] = "".join(names)
+            call["function"]["arguments"] = "".join(arguments)
+        return self.json
 
 
-def _new_text_choice(index: int) -> Json:
-    return {"index": index, "text": "", "finish_reason": None}
+class _TextChoice:
+    """A legacy completion choice being rebuilt; its text is joined at the end."""
 
+    __slots__ = ("json", "text")
 
-def _apply_text_piece(choice: Json, piece: Json) -> None:
-    choice["text"] += piece.get("text") or ""
+    def __init__(self, index: int) -> None:
+        self.json: Json = {"index": index, "text": "", "finish_reason": None}
+        self.text: list[str] = []
+
+    def apply(self, piece: Json) -> None:
+        if text := piece.get("text"):
+            self.text.append(text)
+        if finish_reason := piece.get("finish_reason"):
+            self.json["finish_reason"] = finish_reason
+
+    def finish(self) -> Json:
+        self.json["text"] = "".join(self.text)
+        return self.json
 
 
 _FINAL_RESPONSE_EVENTS = {"response.completed", "response.incomplete", "response.failed"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 
 from gateway.recording.reassembly import (
     iter_sse_data,
@@ -256,6 +257,66 @@ def test_a_body_without_events_rebuilds_nothing():
     assert reassemble_chat_stream(b"<html>502 Bad Gateway</html>") is None
 
 
+def test_a_long_answer_of_many_chunks_is_joined_in_order():
+    words = [f" word{n}" for n in range(500)]
+    body = sse(chat_chunk({"role": "assistant", "content": ""}), *(chat_chunk({"content": w}) for w in words))
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"]["content"] == "".join(words)
+
+
+def test_an_answer_that_streamed_no_text_keeps_content_none():
+    body = sse(chat_chunk({"role": "assistant", "content": ""}), chat_chunk({}, finish_reason="stop"))
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"] == {"role": "assistant", "content": None}
+
+
+def with_logprobs(chunk: dict[str, Any], logprobs: dict[str, Any]) -> dict[str, Any]:
+    """The chunk with token log-probabilities beside its choice's delta, where OpenAI puts them."""
+    chunk["choices"][0]["logprobs"] = logprobs
+    return chunk
+
+
+def token(text: str) -> dict[str, Any]:
+    return {"token": text, "logprob": -0.25, "bytes": list(text.encode()), "top_logprobs": []}
+
+
+def test_token_logprobs_of_every_chunk_are_kept_in_order_also_from_chunks_without_text():
+    body = sse(
+        chat_chunk({"role": "assistant", "content": ""}),
+        with_logprobs(chat_chunk({"content": "Yes"}), {"content": [token("Yes")], "refusal": None}),
+        with_logprobs(chat_chunk({"content": "."}), {"content": [token(".")], "refusal": None}),
+        with_logprobs(chat_chunk({}, finish_reason="stop"), {"content": [token("")], "refusal": None}),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["logprobs"] == {"content": [token("Yes"), token("."), token("")], "refusal": None}
+
+
+def test_the_rebuilt_chat_keeps_its_keys_in_the_order_they_are_stored():
+    body = sse(
+        with_logprobs(
+            chat_chunk({"role": "assistant", "content": None, "refusal": "No"}), {"content": [], "refusal": []}
+        ),
+        chat_chunk({"tool_calls": [{"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{}"}}]}),
+        usage_chunk(),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert list(completion) == ["id", "object", "created", "model", "usage", "choices"]
+    assert list(completion["choices"][0]) == ["index", "message", "finish_reason", "logprobs"]
+    assert list(completion["choices"][0]["message"]) == ["role", "content", "refusal", "tool_calls"]
+
+
 # -- legacy completions -----------------------------------------------------------------
 
 
@@ -293,3 +354,24 @@ def test_a_streamed_legacy_completion_is_rebuilt_as_one_text_completion():
         "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7},
         "choices": [{"index": 0, "text": "Once upon a time", "finish_reason": "length"}],
     }
+
+
+def test_a_legacy_completion_of_many_chunks_is_joined_in_order():
+    words = [f" w{n}" for n in range(500)]
+    body = sse(*(completion_chunk(word) for word in words), completion_chunk("", finish_reason="stop"))
+
+    completion = reassemble_completion_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["text"] == "".join(words)
+
+
+@pytest.mark.parametrize("index", [10**9, -1, "0", None])
+def test_a_tool_call_piece_with_a_nonsense_index_is_left_out(index):
+    call = {"index": index, "id": "call_x", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    body = sse(chat_chunk({"role": "assistant", "content": "Hi"}), chat_chunk({"tool_calls": [call]}))
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"] == {"role": "assistant", "content": "Hi", "tool_calls": []}
