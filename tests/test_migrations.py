@@ -1,11 +1,22 @@
-"""The Alembic migrations build exactly the schema that `gateway.store.tables` declares."""
+"""The Alembic migrations build exactly the schema that `gateway.store.tables` declares, and undo cleanly."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.engine import create_engine
+from gateway.store.migrate import alembic_config
 from gateway.store.tables import metadata
 from gateway.store.tables.search_index import include_in_schema_comparison
 
@@ -23,3 +34,57 @@ async def test_migrated_database_matches_the_declared_tables(engine: AsyncEngine
     differences = await schema_differences(engine)
 
     assert differences == []
+
+
+async def test_revision_0022_drops_the_insert_triggers_and_its_downgrade_restores_them_as_they_were_made(
+    fresh_database_url: str,
+):
+    at_0021 = await triggers_after(fresh_database_url, "0021")
+
+    at_head = await triggers_after(fresh_database_url, "head")
+    back_at_0021 = await triggers_after(fresh_database_url, "0021", downgrade=True)
+
+    dropped = {"daily_stats_interaction_inserted", "interaction_search_after_insert"}
+    assert "daily_stats_interaction_inserted" in at_0021
+    assert at_head == {name: text for name, text in at_0021.items() if name not in dropped}
+    assert back_at_0021 == at_0021
+
+
+async def triggers_after(url: str, revision: str, downgrade: bool = False) -> dict[str, str]:
+    """Migrate `url` up (or down) to `revision`; then each trigger's name and definition, as the database shows it."""
+    move = command.downgrade if downgrade else command.upgrade
+    await asyncio.to_thread(move, alembic_config(url), revision)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                query = "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
+            else:
+                query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            return {row[0]: row[1] for row in await connection.execute(text(query))}
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database (no migrations) of each kind, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    admin_url = server.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"feedgate_migrations_{uuid.uuid4().hex[:10]}"
+    await admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def admin(server_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()

@@ -1,15 +1,20 @@
 """Daily roll-ups: one row per UTC day, app and model, rebuilt from the raw rows when the day changes.
 
-Triggers (migration 0016) mark a (day, app) stale whenever an interaction or a feedback event of
-that day is inserted or deleted, by any process. `refresh` claims stale pairs, recounts them from
-the raw rows and replaces their rows, all in one transaction: a write that lands meanwhile marks
-its pair stale again, so the next refresh recounts it, and nothing is ever counted twice.
+A (day, app) is marked stale whenever an interaction or a feedback event of that day is inserted
+or deleted. Deleted interactions and inserted or deleted feedback are marked by triggers
+(migration 0016), whatever process makes the change. Inserted interactions are marked by
+`mark_interaction_days_stale`, once per batch in the insert's own transaction, which every insert
+of interactions runs (gateway/store/interaction_inserts.py, where migration 0022's reasons are).
+
+`refresh` claims stale pairs, recounts them from the raw rows and replaces their rows, all in one
+transaction: a write that lands meanwhile marks its pair stale again, so the next refresh
+recounts it, and nothing is ever counted twice.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -19,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.feedback.delay_histogram import DelayHistogram
 from gateway.feedback.insights import COUNTS, Tally
+from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.stats import StatsScope, StatsStore, TallyKey
 from gateway.store.tables import daily_stats, daily_stats_stale
 
@@ -33,6 +39,29 @@ class DayRange:
     first: str
     end: str
     app: str | None = None
+
+
+async def mark_interaction_days_stale(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Mark the (UTC day, app) of each interaction row stale, in the transaction that inserts the rows."""
+    pairs = sorted({(utc_day(row["created_at"]), row["app"]) for row in rows})
+    if not pairs:
+        return
+    # Sorted, as the triggers' ORDER BY did: two writers take the marker rows' locks in one order
+    # on PostgreSQL, so they never deadlock. A pair already marked, or a row that turns out to be a
+    # skipped duplicate, costs one needless recount at most.
+    mark = insert_skipping_duplicates(connection.dialect, daily_stats_stale, ["day", "app"])
+    await connection.execute(mark, [{"day": day, "app": app} for day, app in pairs])
+
+
+def utc_day(moment: datetime) -> str:
+    """The UTC day of `moment` as 'YYYY-MM-DD', the day the stats queries put it in; naive means UTC.
+
+    The same text as SQLite's strftime('%Y-%m-%d', created_at) on the stored UTC wall time and
+    PostgreSQL's to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), zero-padded years included.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).date().isoformat()
 
 
 class DailyStatsStore:

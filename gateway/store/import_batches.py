@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.interaction_inserts import insert_interaction_rows
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -29,7 +30,8 @@ class ImportStore:
             return
         async with self._engine.begin() as connection:
             if interaction_rows:
-                await connection.execute(self._insert_interactions, [_complete(row) for row in interaction_rows])
+                rows = [_complete(row) for row in interaction_rows]
+                await insert_interaction_rows(connection, self._insert_interactions, rows)
             if feedback_rows:
                 await connection.execute(self._insert_feedback, list(feedback_rows))
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement
 
 from gateway.store.current_feedback import has_current_negative
 from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.interaction_inserts import insert_interaction_rows
 from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import feedback, interactions
@@ -75,11 +76,11 @@ class InteractionStore:
         self._insert = insert_skipping_duplicates(engine.dialect, interactions, ["id"])
 
     async def insert_many(self, rows: Sequence[Row]) -> None:
-        """Insert rows in one transaction, skipping ids that are already stored."""
+        """Insert rows in one transaction, skipping ids that are already stored (indexed for search, days marked stale)."""
         if not rows:
             return
         async with self._engine.begin() as connection:
-            await connection.execute(self._insert, list(rows))
+            await insert_interaction_rows(connection, self._insert, rows)
 
     async def get(self, interaction_id: str) -> Row | None:
         """One interaction by the gateway's id or the upstream's response id."""

@@ -1,17 +1,18 @@
-"""Daily roll-ups, on both stores: triggers mark changed days stale, a refresh rebuilds them from the raw rows."""
+"""Daily roll-ups, on both stores: writes mark changed days stale, a refresh rebuilds them from the raw rows."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from gateway.store.daily_stats import DailyStatsStore, DayRange
 from gateway.store.feedback import FeedbackStore
+from gateway.store.import_batches import ImportStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.stats import StatsScope, StatsStore
-from gateway.store.tables import interactions
+from gateway.store.tables import daily_stats_stale, interactions
 
 from .rows import feedback_row, interaction_row
 
@@ -41,6 +42,84 @@ async def test_new_interactions_mark_their_day_and_app_stale(engine):
     )
 
     assert await rollups(engine).stale_pairs() == 2
+
+
+async def stale_pairs(engine) -> set[tuple[str, str]]:
+    async with engine.connect() as connection:
+        return {(row.day, row.app) for row in await connection.execute(select(daily_stats_stale))}
+
+
+async def days_the_database_gives(engine) -> set[tuple[str, str]]:
+    """Each stored interaction's (day, app), as migration 0016's triggers spelled the day in SQL."""
+    c = interactions.c
+    if engine.dialect.name == "postgresql":
+        day = func.to_char(func.timezone("UTC", c.created_at), "YYYY-MM-DD")
+    else:
+        day = func.strftime("%Y-%m-%d", c.created_at)
+    async with engine.connect() as connection:
+        return {(row[0], row[1]) for row in await connection.execute(select(day, c.app).distinct())}
+
+
+async def test_a_batch_over_two_days_and_two_apps_marks_exactly_those_pairs(engine):
+    await InteractionStore(engine).insert_many(
+        [
+            interaction_row("a", created_at=MONDAY),
+            interaction_row("b", created_at=MONDAY + timedelta(hours=3)),
+            interaction_row("a", created_at=TUESDAY),
+            interaction_row("a", created_at=TUESDAY + timedelta(hours=1)),
+        ]
+    )
+
+    assert await stale_pairs(engine) == {("2026-03-02", "a"), ("2026-03-02", "b"), ("2026-03-03", "a")}
+
+
+async def test_an_interaction_is_marked_on_its_utc_day_as_the_database_counts_it(engine):
+    just_before_midnight = datetime(2026, 3, 2, 23, 59, 59, 999999, tzinfo=UTC)
+    tuesday_morning_in_berlin = datetime(2026, 3, 3, 0, 30, tzinfo=timezone(timedelta(hours=2)))
+    await InteractionStore(engine).insert_many(
+        [
+            interaction_row("a", created_at=just_before_midnight),
+            interaction_row("b", created_at=tuesday_morning_in_berlin),
+            interaction_row("c", created_at=datetime(999, 1, 1, tzinfo=UTC)),
+        ]
+    )
+
+    marked = await stale_pairs(engine)
+
+    assert marked == {("2026-03-02", "a"), ("2026-03-02", "b"), ("0999-01-01", "c")}
+    assert marked == await days_the_database_gives(engine)
+
+
+async def test_an_imported_batch_marks_its_pairs(engine):
+    # No feedback in the batch: feedback marks its interaction's day by trigger, which would hide a missing mark.
+    await ImportStore(engine).insert_batch(
+        [interaction_row("a", created_at=MONDAY, id="imported-1"), interaction_row("b", created_at=TUESDAY)], []
+    )
+
+    assert await stale_pairs(engine) == {("2026-03-02", "a"), ("2026-03-03", "b")}
+
+
+async def test_an_imported_batch_shows_in_the_next_read(engine):
+    store = rollups(engine)
+    await store.refresh()
+
+    await ImportStore(engine).insert_batch([interaction_row("a", created_at=MONDAY)], [])
+
+    assert simple(await store.tallies(WEEK)) == {("2026-03-02", "a", "gpt-test"): (1, 0, 0, None)}
+
+
+async def test_a_replayed_batch_is_counted_once(engine):
+    rows = [interaction_row("a", created_at=MONDAY), interaction_row("a", created_at=TUESDAY)]
+    await InteractionStore(engine).insert_many(rows)
+    store = rollups(engine)
+    await store.refresh()
+
+    await InteractionStore(engine).insert_many(rows)
+
+    assert simple(await store.tallies(WEEK)) == {
+        ("2026-03-02", "a", "gpt-test"): (1, 0, 0, None),
+        ("2026-03-03", "a", "gpt-test"): (1, 0, 0, None),
+    }
 
 
 async def test_a_refresh_counts_each_day_app_and_model_and_clears_the_stale_marks(engine):

@@ -1,7 +1,8 @@
 """The interaction text search index: built by raw SQL in migration 0020, so not declared as tables.
 
-SQLite keeps it in an FTS5 virtual table (with shadow tables of its own) fed by triggers on
-`interactions` through a view, PostgreSQL in a generated tsvector column with a GIN index. None of
+SQLite keeps it in an FTS5 virtual table (with shadow tables of its own) fed through a view: by
+each batch insert (gateway/store/interaction_inserts.py, since migration 0022) and by triggers on
+deleted and updated `interactions` rows; PostgreSQL in a generated tsvector column with a GIN index. None of
 these can be spelled as portable SQLAlchemy tables, so schema comparison (Alembic autogenerate,
 tests/test_migrations.py) is told to leave them out instead of proposing to drop them.
 

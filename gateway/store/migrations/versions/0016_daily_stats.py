@@ -20,7 +20,9 @@ depends_on = None
 
 # Every insert or delete of an interaction or a feedback event marks its interaction's (UTC day,
 # app) stale, whatever process or tool made it (the writer, a spool replay, an import, pruning,
-# erasure). Triggers rather than calls in Python, so no path can forget to.
+# erasure). Triggers rather than calls in Python, so no path can forget to. Revision 0022 drops the
+# trigger on inserted interactions (SQLite runs it once per row): the stores that insert
+# interactions mark each batch's days instead.
 SQLITE_TRIGGERS = (
     """
     CREATE TRIGGER daily_stats_interaction_inserted AFTER INSERT ON interactions BEGIN

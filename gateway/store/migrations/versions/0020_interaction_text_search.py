@@ -3,7 +3,7 @@
 SQLite: a contentless FTS5 table (the text stays in `interactions`; a view extracts it from each
 row) kept in step by triggers on `interactions`, so every insert path (the writer's batches,
 replays) and every delete or update (pruning, erasure, redaction) updates the index in the same
-transaction.
+transaction. (Revision 0022 drops the insert trigger: the stores index each inserted batch.)
 PostgreSQL: a stored generated tsvector column with a GIN index, which the database keeps in step
 by itself. Both index words lower-cased and reduced to their English stem (Porter), with no stop
 words and accents kept (see gateway/store/interaction_search.py for the query side). Existing rows
@@ -44,7 +44,7 @@ _SQLITE_USER_TEXT = """
 ))
 """
 
-_SQLITE_UPGRADE = (
+SQLITE_UPGRADE = (
     f"""
     CREATE VIEW interaction_search_text AS
     SELECT i.rowid AS interaction_rowid, {_SQLITE_USER_TEXT} AS user_text, i.response_text AS answer_text
@@ -147,7 +147,7 @@ def _run(statements: tuple[str, ...]) -> None:
 
 
 def upgrade() -> None:
-    _run(_SQLITE_UPGRADE if op.get_bind().dialect.name == "sqlite" else _POSTGRES_UPGRADE)
+    _run(SQLITE_UPGRADE if op.get_bind().dialect.name == "sqlite" else _POSTGRES_UPGRADE)
 
 
 def downgrade() -> None:
