@@ -8,9 +8,11 @@ COPY gateway gateway
 COPY clustering clustering
 COPY admin_ui admin_ui
 RUN pip install --no-cache-dir .
-# Listen beyond the container; keep the spool (interactions waiting for the database) in a volume.
+# Listen beyond the container; keep the spool (interactions waiting for the database) and the
+# embedding model's exported ONNX graphs (made once, on first use) in a volume.
 ENV FEEDGATE_HOST=0.0.0.0 \
-    FEEDGATE_SPOOL_PATH=/var/lib/feedgate/spool.jsonl
+    FEEDGATE_SPOOL_PATH=/var/lib/feedgate/spool.jsonl \
+    FEEDGATE_MODEL_CACHE_DIR=/var/lib/feedgate/models
 RUN mkdir -p /var/lib/feedgate
 VOLUME /var/lib/feedgate
 EXPOSE 8080
