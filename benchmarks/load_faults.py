@@ -102,6 +102,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--upstream-timeout", type=float, default=2.0, help="the gateway's upstream read timeout (2 s)")
     parser.add_argument("--warmup", type=float, help="RSS growth is measured after this (default 60 s; quick 10)")
     parser.add_argument("--review-rules", action="store_true", help="leave the embedding review rules on")
+    parser.add_argument(
+        "--heap-trim-interval",
+        type=float,
+        help="the gateway's FEEDGATE_HEAP_TRIM_INTERVAL (default: its own, 60 s; 0 turns trimming off, to compare)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs, database) afterwards")
     parser.add_argument("--json", type=Path, help="also write the full results here")
     args = parser.parse_args(argv)
@@ -140,6 +145,8 @@ def gateway_env(args: argparse.Namespace, database_url: str, upstream_port: int,
         "FEEDGATE_UPSTREAM_READ_TIMEOUT": str(args.upstream_timeout),
         "FEEDGATE_LOG_FORMAT": "text",
     }
+    if args.heap_trim_interval is not None:
+        env["FEEDGATE_HEAP_TRIM_INTERVAL"] = f"{args.heap_trim_interval:g}"
     if not args.review_rules:
         env["FEEDGATE_REVIEW_SIMILAR_NEGATIVE_RULE"] = "false"
         env["FEEDGATE_REVIEW_ANOMALOUS_RULE"] = "false"

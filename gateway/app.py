@@ -32,6 +32,7 @@ from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
 from gateway.config import Settings
 from gateway.observability.collector import tune_collector_for_serving
+from gateway.observability.heap import trim_heap_periodically
 from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
@@ -112,11 +113,16 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None, *, 
         lag = None
         if settings.loop_lag_file is not None:
             lag = asyncio.create_task(sample_loop_lag(settings.loop_lag_file), name="feedgate-loop-lag")
+        trimming = None
         if serving:
             tune_collector_for_serving(settings.gc_young_threshold)
+            trimming = asyncio.create_task(trim_heap_periodically(settings.heap_trim_interval), name="feedgate-heap")
         try:
             yield
         finally:
+            if trimming is not None:
+                trimming.cancel()
+                await asyncio.gather(trimming, return_exceptions=True)
             if lag is not None:
                 lag.cancel()
                 await asyncio.gather(lag, return_exceptions=True)

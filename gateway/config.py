@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     # young objects every this many allocations (Python's default is 700; 0 leaves the collector
     # as it is): full collections had walked ~150k long-lived objects, pausing the loop 100+ ms.
     gc_young_threshold: int = Field(default=20_000, ge=0)
+    # Serving processes hand freed heap memory back to the system this often (seconds; 0: never),
+    # with glibc's malloc_trim (gateway.observability.heap): e.g. what a database outage's spooling freed.
+    heap_trim_interval: float = Field(default=60, ge=0)
 
     # Feedback: the key that signs browser feedback tokens (generated and kept in
     # the database when not set), how long a token stays valid, which browser
