@@ -5,8 +5,9 @@ so each item here is a real banking77 query (its intent is the true issue) with 
 comments (30 short generic ones, and 10 follow-ups that quote the query again), seeded, every
 (query, comment) pair distinct: 100,000 distinct documents.
 
-Embedding 100,000 documents with the bundled model takes ~5 minutes of two idle cores and far
-longer on a shared machine, so by default the cold pass finds its vectors in the embedding
+Embedding 100,000 documents with the bundled model in onnxruntime (the product's default; choose
+with `--runtime`) took 239 s of two quiet cores, with sentence-transformers about twice that, and
+far longer on a shared machine, so by default the cold pass finds its vectors in the embedding
 cache, pre-filled in a separate process with stand-in vectors (each document's query vector
 plus its comment's, normalised: see `composed_vectors`), and the embedding rate is measured on
 the re-run, which embeds its 1 % of new documents for real. `--embed-all` embeds everything in
