@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from clustering.built_once import BuiltOnce
+
 if TYPE_CHECKING:
     import openai
     from sentence_transformers import SentenceTransformer
@@ -94,17 +96,10 @@ class SentenceTransformerEmbedder:
         self.num_threads = num_threads
         # Truncation changes the vectors of long texts, so it is part of the cache key.
         self.model_name = f"sentence-transformers/all-MiniLM-L6-v2@{max_seq_length}"
-        self._model: SentenceTransformer | None = None
-        self._load_lock = threading.Lock()
+        self._model: BuiltOnce[SentenceTransformer] = BuiltOnce(self._load)
 
     def _loaded_model(self) -> SentenceTransformer:
-        # Double-checked locking: the common path takes no lock, and concurrent first
-        # callers load the ~90 MB model once rather than once each.
-        if self._model is None:
-            with self._load_lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
+        return self._model.get()
 
     def _load(self) -> SentenceTransformer:
         import torch

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from clustering.built_once import BuiltOnce
 from clustering.embed import Embedder, SentenceTransformerEmbedder
 
 logger = logging.getLogger(__name__)
@@ -42,26 +42,19 @@ class LocalEmbedder:
         self._threads = threads or os.cpu_count() or 1
         self._load = load
         self.model_name = SentenceTransformerEmbedder().model_name
-        self._embedder: Embedder | None = None
-        self._loading = threading.Lock()
+        self._embedder: BuiltOnce[Embedder] = BuiltOnce(self._build)
 
     @property
     def runtime(self) -> str:
         """What embeds: "onnxruntime", "sentence-transformers", or "" before the first use."""
-        if self._embedder is None:
+        embedder = self._embedder.built
+        if embedder is None:
             return ""
-        return "sentence-transformers" if isinstance(self._embedder, SentenceTransformerEmbedder) else "onnxruntime"
+        return "sentence-transformers" if isinstance(embedder, SentenceTransformerEmbedder) else "onnxruntime"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts` as float32 unit rows of shape (len(texts), 384)."""
-        return self._loaded().embed(texts)
-
-    def _loaded(self) -> Embedder:
-        if self._embedder is None:
-            with self._loading:
-                if self._embedder is None:
-                    self._embedder = self._build()
-        return self._embedder
+        return self._embedder.get().embed(texts)
 
     def _build(self) -> Embedder:
         try:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Mapping
 
+from clustering.built_once import BuiltOnce
 from clustering.embed import Embedder
 from gateway.config import Settings
 
@@ -19,28 +19,24 @@ class LazyEmbedder:
     """
 
     def __init__(self, make: Callable[[], Embedder]) -> None:
-        self._make = make
-        self._embedder: Embedder | None = None
-        self._building = threading.Lock()
+        self._embedder = BuiltOnce(make)
 
     @classmethod
     def holding(cls, embedder: Embedder) -> LazyEmbedder:
         """One that already holds `embedder` (for tools and tests that built their own)."""
         lazy = cls(lambda: embedder)
-        lazy._embedder = embedder
+        lazy._embedder = BuiltOnce.holding(embedder)
         return lazy
 
     def build(self) -> Embedder:
         """The embedder, built now if it is not yet (blocking: call it from a worker thread)."""
-        with self._building:
-            if self._embedder is None:
-                self._embedder = self._make()
-        return self._embedder
+        return self._embedder.get()
 
     async def __call__(self) -> Embedder:
         """The embedder, built once (in a worker thread the first time)."""
-        if self._embedder is not None:
-            return self._embedder
+        embedder = self._embedder.built
+        if embedder is not None:
+            return embedder
         return await asyncio.to_thread(self.build)
 
 
