@@ -67,6 +67,30 @@ async def test_a_backlog_is_inserted_in_batches_of_at_most_batch_size(make_write
     assert await stored_count(engine) == 25
 
 
+async def test_calls_that_arrive_while_a_batch_is_written_wait_for_the_next_cycle(make_writer, sink, engine):
+    # A slow database: each insert takes 20 ms while calls keep coming every few milliseconds.
+    insert = sink.insert_many
+
+    async def slow_insert(rows):
+        await asyncio.sleep(0.02)
+        await insert(rows)
+
+    sink.insert_many = slow_insert
+    writer = make_writer(sink, batch_size=1000, flush_interval=0.2)
+
+    submitted = []
+    for _ in range(100):
+        submitted += submit_many(writer, 1)
+        await asyncio.sleep(0.005)
+    await writer.flush()
+
+    # About one batch per flush interval (0.5 s and more of calls: 3-4 cycles and the flush), not
+    # one per insert with whatever trickled in meanwhile (about 20 batches of a few rows).
+    assert len(sink.batch_sizes) <= 6
+    assert sink.delivered == submitted
+    assert await stored_count(engine) == 100
+
+
 async def test_flush_with_nothing_submitted_returns_at_once(make_writer, store):
     writer = make_writer(store)
 
