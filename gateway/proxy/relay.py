@@ -116,4 +116,13 @@ class _DisconnectWatcher:
             self._relay.cancel()
 
     def stop(self) -> None:
-        self._task.cancel()
+        if self.finished:
+            # The final send woke the pending receive (uvicorn answers it with http.disconnect at
+            # once), so the watcher ends by itself in this turn of the loop. Cancelling it instead
+            # leaves the CancelledError, its traceback and the request's objects in a reference
+            # cycle that only the garbage collector frees: about 30 objects a stream, most of the
+            # collector's work and its longest pauses at 1,500 streams/s. A server that does not
+            # wake it gets it cancelled one turn later (cancelling a finished task does nothing).
+            asyncio.get_running_loop().call_soon(self._task.cancel)
+        else:
+            self._task.cancel()

@@ -1,0 +1,92 @@
+"""Relaying a streamed answer: what a finished stream leaves behind (the client leaving is in test_sdk_end_to_end)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator
+from typing import Any
+
+from gateway.proxy.relay import relay_stream
+from gateway.recording.exchange import Answer
+
+CHUNKS = [b'data: {"choices":[{"delta":{"content":"Par"}}]}\n\n', b'data: {"choices":[{"delta":{"content":"is"}}]}\n\n']
+
+
+class CannedStream:
+    """An upstream answer that streams a few SSE chunks."""
+
+    status_code = 200
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+
+    def header(self, name: str) -> str:
+        return "text/event-stream" if name == "content-type" else ""
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        for chunk in CHUNKS:
+            yield chunk
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Connection:
+    """One client connection's receive and send; `wakes_on_completion` as uvicorn and httpx's ASGI transport do."""
+
+    def __init__(self, *, wakes_on_completion: bool) -> None:
+        self._wakes = wakes_on_completion
+        self._complete = asyncio.Event()
+        self.sent: list[dict[str, Any]] = []
+
+    async def receive(self) -> dict[str, Any]:
+        if self._wakes:
+            await self._complete.wait()
+        else:
+            await asyncio.Event().wait()  # a server that answers only when the client goes
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            self._complete.set()
+
+
+async def relay_one(connection: Connection) -> Answer:
+    answer = Answer()
+    await relay_stream(CannedStream(), answer, connection.receive, connection.send, started=0.0)
+    for _ in range(3):  # let the watcher's last steps run
+        await asyncio.sleep(0)
+    return answer
+
+
+async def test_a_stream_is_relayed_whole_and_kept_for_the_record():
+    connection = Connection(wakes_on_completion=True)
+
+    answer = await relay_one(connection)
+
+    assert [m.get("body") for m in connection.sent] == [*CHUNKS, b""]
+    assert answer.body_chunks == CHUNKS
+    assert not answer.partial
+
+
+async def test_a_finished_stream_leaves_no_reference_cycles_for_the_collector():
+    # A cancelled watcher left its CancelledError, traceback and the request's objects in a cycle:
+    # about 30 objects a stream that only the garbage collector could free.
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(50):
+            await relay_one(Connection(wakes_on_completion=True))
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+
+    assert unreachable < 50
+
+
+async def test_the_watcher_is_stopped_even_when_the_server_does_not_wake_it():
+    before = asyncio.all_tasks()
+
+    await relay_one(Connection(wakes_on_completion=False))
+
+    assert asyncio.all_tasks() == before
