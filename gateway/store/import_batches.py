@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.inserts import insert_skipping_duplicates
-from gateway.store.interaction_inserts import insert_interaction_rows
+from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -21,7 +21,7 @@ class ImportStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._insert_interactions = insert_skipping_duplicates(engine.dialect, interactions)
+        self._insert_interactions = InteractionInserts(engine.dialect)
         self._insert_feedback = insert_skipping_duplicates(engine.dialect, feedback)
 
     async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> None:
@@ -31,7 +31,7 @@ class ImportStore:
         async with self._engine.begin() as connection:
             if interaction_rows:
                 rows = [_complete(row) for row in interaction_rows]
-                await insert_interaction_rows(connection, self._insert_interactions, rows)
+                await self._insert_interactions.insert(connection, rows)
             if feedback_rows:
                 await connection.execute(self._insert_feedback, list(feedback_rows))
 

@@ -9,18 +9,30 @@ Migration 0022 dropped the two insert triggers; the triggers on deletes and upda
 erasure and redaction change rows one statement at a time, and rarely). The two stores that insert
 interactions (InteractionStore.insert_many, ImportStore.insert_batch) go through here, and so must
 any other code that inserts them. PostgreSQL keeps its search column by itself (a generated column).
+
+On SQLite the rows go in as multi-row INSERTs of up to 64 rows (`_SqlitePages`), not as one
+executemany. executemany runs one statement per row, and the sqlite3 module gives up the GIL
+around each: in a busy gateway the database thread then waits for the event loop's thread once per
+row, and SQLAlchemy prepares every row's parameters on the event loop itself (~28 µs per row in
+the loop's thread). The values are converted by the columns' own SQLAlchemy types, so what is
+stored is the same as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import functools
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Column, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import Insert
 
 from gateway.store.daily_stats import mark_interaction_days_stale
+from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.tables import interactions
 from gateway.store.tables.search_index import SQLITE_SEARCH_TABLE, SQLITE_SEARCH_VIEW
 
 _LAST_ROWID = text("SELECT coalesce(max(rowid), 0) FROM interactions")
@@ -28,20 +40,117 @@ _INDEX_ROWS_AFTER = text(
     f"INSERT INTO {SQLITE_SEARCH_TABLE} (rowid, user_text, answer_text)"
     f" SELECT interaction_rowid, user_text, answer_text FROM {SQLITE_SEARCH_VIEW} WHERE interaction_rowid > :after"
 )
+# Rows per SQLite statement: pages of 64, the rest in powers of two, so a handful of statement
+# shapes recur and the sqlite3 module's statement cache keeps them prepared.
+_PAGE_ROWS = 64
 
 
-async def insert_interaction_rows(
-    connection: AsyncConnection, statement: Insert, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Insert `rows` with `statement` (which may skip duplicates), then index and mark what is new, in `connection`'s transaction."""
-    # Marking first: on SQLite this first write takes the database's write lock, so no other
-    # writer can add rows between reading the last rowid and inserting ours. Ours then get the
-    # rowids after it (SQLite numbers new rows from the largest), and a skipped duplicate keeps
-    # its old, already indexed rowid.
-    await mark_interaction_days_stale(connection, rows)
-    if connection.dialect.name != "sqlite":
-        await connection.execute(statement, list(rows))
-        return
-    last = (await connection.execute(_LAST_ROWID)).scalar_one()
-    await connection.execute(statement, list(rows))
-    await connection.execute(_INDEX_ROWS_AFTER, {"after": last})
+class InteractionInserts:
+    """Inserts interaction rows, skipping ids already stored; indexes and marks what is new."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._statement = insert_skipping_duplicates(dialect, interactions, ["id"])
+        self._sqlite = _SqlitePages(dialect) if dialect.name == "sqlite" else None
+
+    async def insert(self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert `rows` in `connection`'s transaction, then index them for search and mark their days stale."""
+        if not rows:
+            return
+        pages = None
+        if self._sqlite is not None:
+            # Converting a batch's values is ~10 µs a row of Python: off the event loop when the batch
+            # is big, and before the transaction takes SQLite's write lock.
+            convert = self._sqlite.pages
+            pages = await asyncio.to_thread(convert, rows) if len(rows) >= _PAGE_ROWS else convert(rows)
+        # Marking first: on SQLite this first write takes the database's write lock, so no other
+        # writer can add rows between reading the last rowid and inserting ours. Ours then get the
+        # rowids after it (SQLite numbers new rows from the largest), and a skipped duplicate keeps
+        # its old, already indexed rowid.
+        await mark_interaction_days_stale(connection, rows)
+        if pages is None:
+            await connection.execute(self._statement, list(rows))
+            return
+        last = (await connection.execute(_LAST_ROWID)).scalar_one()
+        for sql, parameters in pages:
+            await connection.exec_driver_sql(sql, parameters)
+        await connection.execute(_INDEX_ROWS_AFTER, {"after": last})
+
+
+class _SqlitePages:
+    """Rows as multi-row `INSERT ... ON CONFLICT (id) DO NOTHING` statements with their parameters, for SQLite."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._quote = dialect.identifier_preparer.quote
+        self._converters: dict[str, Callable[[Any], Any] | None] = {}
+
+    def pages(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, tuple[Any, ...]]]:
+        """(SQL, flat parameters) per page of rows, in order."""
+        columns = self._columns(rows)
+        names = tuple(column.name for column in columns)
+        # Only a few columns have a converter (timestamps, booleans, JSON documents).
+        converted = [(i, convert) for i, column in enumerate(columns) if (convert := self._converter(column))]
+        defaults = {column.name: _scalar_default(column) for column in columns}
+        take = operator.itemgetter(*names)
+        values: list[Any] = []
+        for row in rows:
+            if len(row) == len(names):
+                row_values = list(take(row))
+            else:
+                # As if the row did not name the column: its default, or SQL NULL (not JSON null).
+                row_values = [row.get(name, defaults[name]) for name in names]
+            for i, convert in converted:
+                if row_values[i] is not None or names[i] in row:
+                    row_values[i] = convert(row_values[i])
+            values.extend(row_values)
+        width = len(names)
+        pages = []
+        start = 0
+        for size in _page_sizes(len(rows)):
+            end = start + size
+            pages.append((self._sql(names, size), tuple(values[start * width : end * width])))
+            start = end
+        return pages
+
+    def _columns(self, rows: Sequence[Mapping[str, Any]]) -> list[Column[Any]]:
+        # The columns any row names, and those with a default (filled in as SQLAlchemy would).
+        named = set().union(*(row.keys() for row in rows))
+        unknown = named - set(interactions.c.keys())
+        if unknown:
+            raise ValueError(f"not columns of interactions: {sorted(unknown)}")
+        return [column for column in interactions.columns if column.name in named or column.default is not None]
+
+    def _converter(self, column: Column[Any]) -> Callable[[Any], Any] | None:
+        # The column type's own bind processor for this dialect: what SQLAlchemy applies to the value.
+        if column.name not in self._converters:
+            self._converters[column.name] = column.type.dialect_impl(self._dialect).bind_processor(self._dialect)
+        return self._converters[column.name]
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance per engine, few shapes
+    def _sql(self, names: tuple[str, ...], rows: int) -> str:
+        one = "(" + ", ".join("?" * len(names)) + ")"
+        columns = ", ".join(self._quote(name) for name in names)
+        table, key = self._quote(interactions.name), self._quote("id")
+        return f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rows)} ON CONFLICT ({key}) DO NOTHING"
+
+
+def _page_sizes(count: int) -> list[int]:
+    """`count` rows as full pages, then the rest in descending powers of two (100 -> 64, 32, 4)."""
+    sizes = [_PAGE_ROWS] * (count // _PAGE_ROWS)
+    rest = count % _PAGE_ROWS
+    bit = _PAGE_ROWS // 2
+    while rest:
+        if rest >= bit:
+            sizes.append(bit)
+            rest -= bit
+        bit //= 2
+    return sizes
+
+
+def _scalar_default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if not default.is_scalar:
+        raise ValueError(f"interactions.{column.name} has a default that is not a constant")
+    return default.arg  # type: ignore[attr-defined]

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.current_feedback import has_current_negative
-from gateway.store.inserts import insert_skipping_duplicates
-from gateway.store.interaction_inserts import insert_interaction_rows
+from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.listing import fetch_rows, newest_first
 from gateway.store.tables import feedback, interactions
@@ -73,14 +72,14 @@ class InteractionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         # Skipping stored ids makes a replayed batch harmless.
-        self._insert = insert_skipping_duplicates(engine.dialect, interactions, ["id"])
+        self._inserts = InteractionInserts(engine.dialect)
 
     async def insert_many(self, rows: Sequence[Row]) -> None:
         """Insert rows in one transaction, skipping ids that are already stored (indexed for search, days marked stale)."""
         if not rows:
             return
         async with self._engine.begin() as connection:
-            await insert_interaction_rows(connection, self._insert, rows)
+            await self._inserts.insert(connection, rows)
 
     async def get(self, interaction_id: str) -> Row | None:
         """One interaction by the gateway's id or the upstream's response id."""

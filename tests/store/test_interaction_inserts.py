@@ -1,0 +1,98 @@
+"""Inserting interaction rows in batches (several statements a batch on SQLite), on both stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import uuid_utils
+from sqlalchemy import select
+
+from gateway.store.interaction_inserts import _page_sizes
+from gateway.store.interactions import InteractionFilter, InteractionStore
+from gateway.store.tables import interactions
+
+
+def row(question: str, **fields: object) -> dict[str, object]:
+    request = {"model": "m", "messages": [{"role": "user", "content": question}]}
+    return {
+        "id": str(uuid_utils.uuid7()),
+        "created_at": datetime.now(UTC),
+        "app": "support-bot",
+        "endpoint": "chat.completions",
+        "upstream": "default",
+        "model": "m",
+        "stream": True,
+        "partial": False,
+        "request": request,
+        "response": {"choices": [{"message": {"content": "ok"}}]},
+        "response_text": "ok",
+        "metadata": None,
+        **fields,
+    }
+
+
+async def stored(engine, columns=(interactions.c.id,)):
+    async with engine.connect() as connection:
+        return list(await connection.execute(select(*columns).order_by(interactions.c.id)))
+
+
+def test_a_batch_is_cut_into_full_pages_then_powers_of_two():
+    assert _page_sizes(150) == [64, 64, 16, 4, 2]
+    assert _page_sizes(64) == [64]
+    assert _page_sizes(7) == [4, 2, 1]
+    assert _page_sizes(0) == []
+
+
+async def test_a_batch_of_several_pages_is_stored_whole_and_searchable(engine):
+    store = InteractionStore(engine)
+    rows = [row(f"question {n}" + (" about wombats" if n in (0, 149) else "")) for n in range(150)]
+
+    await store.insert_many(rows)
+
+    assert [r.id for r in await stored(engine)] == [r["id"] for r in rows]
+    found = await store.list(InteractionFilter(text="wombats"), 10)
+    assert sorted(r["id"] for r in found) == sorted([rows[0]["id"], rows[149]["id"]])
+
+
+async def test_values_are_stored_as_their_column_types_read_them_back(engine):
+    store = InteractionStore(engine)
+    original = row("hello", metadata={"feature": "search", "tags": ["a", None]}, status_code=200, latency_ms=1.5)
+
+    await store.insert_many([original])
+
+    back = await store.get(str(original["id"]))
+    assert back is not None
+    assert back["created_at"] == original["created_at"]
+    assert (back["stream"], back["partial"]) == (True, False)
+    assert back["request"] == original["request"]
+    assert back["metadata"] == {"feature": "search", "tags": ["a", None]}
+    assert (back["status_code"], back["latency_ms"]) == (200, 1.5)
+
+
+async def test_stored_rows_in_a_replayed_batch_are_skipped_across_pages(engine):
+    store = InteractionStore(engine)
+    first = [row(f"q{n}") for n in range(70)]
+    await store.insert_many(first[::2])
+
+    await store.insert_many(first)  # half of them stored already, spread over both pages
+
+    assert [r.id for r in await stored(engine)] == [r["id"] for r in first]
+
+
+async def test_a_column_no_row_names_takes_its_default(engine):
+    store = InteractionStore(engine)
+    bare = row("q")
+    del bare["stream"], bare["partial"], bare["metadata"]
+
+    await store.insert_many([bare])
+
+    back = await store.get(str(bare["id"]))
+    assert back is not None
+    assert (back["stream"], back["partial"], back["metadata"]) == (False, False, None)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_row_naming_no_column_of_interactions_is_refused(engine):
+    with pytest.raises(ValueError, match="not columns of interactions"):
+        await InteractionStore(engine).insert_many([row("q", colour="blue")])
