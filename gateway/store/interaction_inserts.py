@@ -13,9 +13,10 @@ any other code that inserts them. PostgreSQL keeps its search column by itself (
 On SQLite the rows go in as multi-row INSERTs of up to 64 rows (`_SqlitePages`), not as one
 executemany. executemany runs one statement per row, and the sqlite3 module gives up the GIL
 around each: in a busy gateway the database thread then waits for the event loop's thread once per
-row, and SQLAlchemy prepares every row's parameters on the event loop itself (~28 µs per row in
-the loop's thread). The values are converted by the columns' own SQLAlchemy types, so what is
-stored is the same as before.
+row (54 against 40 µs of CPU per row in that thread with a busy loop), and SQLAlchemy prepared
+every row's parameters on the event loop itself. The values are converted by the columns' own
+SQLAlchemy types, so what is stored is the same as before, on a worker thread for big batches:
+the loop's thread went from 32-35 to 18-19 µs per stored row (400-row batches).
 """
 
 from __future__ import annotations
