@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from collections import deque
 from typing import Any, Protocol
 
@@ -159,9 +158,9 @@ class InteractionWriter:
         # in while a batch is being written wait for the next cycle, a full batch or the flush
         # interval. Draining them at once kept a busy writer in a loop of tiny batches (17 rows on
         # average at 1,300 calls/s), and each batch costs a transaction and its statements.
-        budget = math.inf if self._closing else len(self._buffer)
-        while self._buffer and budget > 0:
-            count = int(min(len(self._buffer), budget))
+        pending = len(self._buffer)
+        while self._buffer and (pending > 0 or self._closing):
+            count = len(self._buffer) if self._closing else min(len(self._buffer), pending)
             # While the database is away, the whole backlog moves to disk in one write.
             take = count if self._spooling and count > self._batch_size else min(count, self._batch_size)
             exchanges = [self._buffer.popleft() for _ in range(take)]
@@ -173,7 +172,7 @@ class InteractionWriter:
                 self._unstored.append(rows)
                 return
             self._processed += take
-            budget -= take
+            pending -= take
 
     async def _store_or_keep(self, rows: list[Row]) -> bool:
         """Store or spool `rows`; False (rows untouched) when neither the database nor the spool took them."""

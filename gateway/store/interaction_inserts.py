@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Column, text
@@ -81,17 +81,18 @@ class _SqlitePages:
     """Rows as multi-row `INSERT ... ON CONFLICT (id) DO NOTHING` statements with their parameters, for SQLite."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self._dialect = dialect
         self._quote = dialect.identifier_preparer.quote
-        self._converters: dict[str, Callable[[Any], Any] | None] = {}
+        # Per column: the type's own bind processor for this dialect (what SQLAlchemy applies to a
+        # value; None for most) and the value of a row that does not name it (its default, or NULL).
+        self._converters = {
+            column.name: column.type.dialect_impl(dialect).bind_processor(dialect) for column in interactions.columns
+        }
+        self._defaults = {column.name: _scalar_default(column) for column in interactions.columns}
 
     def pages(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, tuple[Any, ...]]]:
         """(SQL, flat parameters) per page of rows, in order."""
-        columns = self._columns(rows)
-        names = tuple(column.name for column in columns)
-        # Only a few columns have a converter (timestamps, booleans, JSON documents).
-        converted = [(i, convert) for i, column in enumerate(columns) if (convert := self._converter(column))]
-        defaults = {column.name: _scalar_default(column) for column in columns}
+        names = self._columns(rows)
+        converted = [(i, convert) for i, name in enumerate(names) if (convert := self._converters[name])]
         take = operator.itemgetter(*names)
         values: list[Any] = []
         for row in rows:
@@ -99,7 +100,7 @@ class _SqlitePages:
                 row_values = list(take(row))
             else:
                 # As if the row did not name the column: its default, or SQL NULL (not JSON null).
-                row_values = [row.get(name, defaults[name]) for name in names]
+                row_values = [row.get(name, self._defaults[name]) for name in names]
             for i, convert in converted:
                 if row_values[i] is not None or names[i] in row:
                     row_values[i] = convert(row_values[i])
@@ -113,19 +114,13 @@ class _SqlitePages:
             start = end
         return pages
 
-    def _columns(self, rows: Sequence[Mapping[str, Any]]) -> list[Column[Any]]:
+    def _columns(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
         # The columns any row names, and those with a default (filled in as SQLAlchemy would).
         named = set().union(*(row.keys() for row in rows))
-        unknown = named - set(interactions.c.keys())
+        unknown = named - self._converters.keys()
         if unknown:
             raise ValueError(f"not columns of interactions: {sorted(unknown)}")
-        return [column for column in interactions.columns if column.name in named or column.default is not None]
-
-    def _converter(self, column: Column[Any]) -> Callable[[Any], Any] | None:
-        # The column type's own bind processor for this dialect: what SQLAlchemy applies to the value.
-        if column.name not in self._converters:
-            self._converters[column.name] = column.type.dialect_impl(self._dialect).bind_processor(self._dialect)
-        return self._converters[column.name]
+        return tuple(c.name for c in interactions.columns if c.name in named or c.default is not None)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance per engine, few shapes
     def _sql(self, names: tuple[str, ...], rows: int) -> str:
