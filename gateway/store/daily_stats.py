@@ -3,7 +3,7 @@
 A (day, app) is marked stale whenever an interaction or a feedback event of that day is inserted
 or deleted. Deleted interactions and inserted or deleted feedback are marked by triggers
 (migration 0016), whatever process makes the change. Inserted interactions are marked by
-`mark_interaction_days_stale`, once per batch in the insert's own transaction, which every insert
+`mark_days_stale`, once per batch in the insert's own transaction, which every insert
 of interactions runs (gateway/store/interaction_inserts.py, where migration 0022's reasons are).
 
 `refresh` claims stale pairs, recounts them from the raw rows and replaces their rows, all in one
@@ -41,16 +41,20 @@ class DayRange:
     app: str | None = None
 
 
-async def mark_interaction_days_stale(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Mark the (UTC day, app) of each interaction row stale, in the transaction that inserts the rows."""
-    pairs = sorted({(utc_day(row["created_at"]), row["app"]) for row in rows})
+def interaction_days(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The (UTC day, app) pairs of interaction rows, sorted: what `mark_days_stale` takes."""
+    return sorted({(utc_day(row["created_at"]), row["app"]) for row in rows})
+
+
+async def mark_days_stale(connection: AsyncConnection, pairs: Sequence[tuple[str, str]]) -> None:
+    """Mark (UTC day, app) `pairs` stale, in the transaction that inserts their interactions."""
     if not pairs:
         return
     # Sorted, as the triggers' ORDER BY did: two writers take the marker rows' locks in one order
     # on PostgreSQL, so they never deadlock. A pair already marked, or a row that turns out to be a
     # skipped duplicate, costs one needless recount at most.
     mark = insert_skipping_duplicates(connection.dialect, daily_stats_stale, ["day", "app"])
-    await connection.execute(mark, [{"day": day, "app": app} for day, app in pairs])
+    await connection.execute(mark, [{"day": day, "app": app} for day, app in sorted(pairs)])
 
 
 def utc_day(moment: datetime) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 import uuid_utils
 from sqlalchemy import select
 
-from gateway.store.interaction_inserts import _page_sizes
+from gateway.store.interaction_inserts import _page_sizes, _Pages
 from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.tables import interactions
 
@@ -55,6 +56,22 @@ async def test_a_batch_of_several_pages_is_stored_whole_and_searchable(engine):
     assert sorted(r["id"] for r in found) == sorted([rows[0]["id"], rows[149]["id"]])
 
 
+async def test_a_big_batch_is_converted_off_the_loop_a_page_per_trip(engine, monkeypatch: pytest.MonkeyPatch):
+    threads: list[int] = []
+    convert = _Pages._page
+
+    def counted(self, names, rows):
+        threads.append(threading.get_ident())
+        return convert(self, names, rows)
+
+    monkeypatch.setattr(_Pages, "_page", counted)
+
+    await InteractionStore(engine).insert_many([row(f"q{n}") for n in range(150)])
+
+    assert len(threads) == len(_page_sizes(150))
+    assert threading.get_ident() not in threads
+
+
 async def test_values_are_stored_as_their_column_types_read_them_back(engine):
     store = InteractionStore(engine)
     original = row("hello", metadata={"feature": "search", "tags": ["a", None]}, status_code=200, latency_ms=1.5)
@@ -96,3 +113,15 @@ async def test_a_column_no_row_names_takes_its_default(engine):
 async def test_a_row_naming_no_column_of_interactions_is_refused(engine):
     with pytest.raises(ValueError, match="not columns of interactions"):
         await InteractionStore(engine).insert_many([row("q", colour="blue")])
+
+
+async def test_rows_of_one_batch_that_name_different_columns_each_keep_their_values(engine):
+    store = InteractionStore(engine)
+    bare, full = row("q1"), row("q2", metadata={"feature": "search"}, end_user="u-7")
+    del bare["metadata"]
+
+    await store.insert_many([bare, full])
+
+    back = await store.get(str(full["id"]))
+    assert back is not None
+    assert (back["metadata"], back["end_user"]) == ({"feature": "search"}, "u-7")
