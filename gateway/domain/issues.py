@@ -93,6 +93,20 @@ class IssueChange:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueMembers:
+    """An issue's typical complaints and every member interaction: what a review task for it holds."""
+
+    examples: tuple[IssueExample, ...]
+    member_ids: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: Row) -> IssueMembers:
+        """The examples and member ids in an issue store row."""
+        examples = tuple(IssueExample(e["interaction_id"], e["text"]) for e in row.get("examples") or ())
+        return cls(examples=examples, member_ids=tuple(row["member_ids"]))
+
+
+@dataclass(frozen=True, slots=True)
 class IssueDetail:
     """One issue with its typical complaints, every member interaction, a daily series and its history."""
 
@@ -105,10 +119,11 @@ class IssueDetail:
     @classmethod
     def from_row(cls, row: Row) -> IssueDetail:
         """The issue in an issue store row read with its members, daily points and events."""
+        members = IssueMembers.from_row(row)
         return cls(
             issue=Issue.from_row(row),
-            examples=tuple(IssueExample(e["interaction_id"], e["text"]) for e in row.get("examples") or ()),
-            member_ids=tuple(row["member_ids"]),
+            examples=members.examples,
+            member_ids=members.member_ids,
             daily=tuple(IssuePoint.from_row(point) for point in row["daily"]),
             changes=tuple(IssueChange.from_row(event) for event in row["events"]),
         )
@@ -147,6 +162,11 @@ class IssueService:
         """One issue with its examples, members and history; None if there is no such issue."""
         row = await self._store.get(issue_id)
         return IssueDetail.from_row(row) if row is not None else None
+
+    async def members(self, issue_id: str) -> IssueMembers | None:
+        """One issue's examples and member ids (cheaper than `get`); None if there is no such issue."""
+        row = await self._store.members(issue_id)
+        return IssueMembers.from_row(row) if row is not None else None
 
     async def triage(
         self, issue_id: str, status: IssueStatus, note: str | None = None, actor: str | None = None

@@ -121,21 +121,21 @@ async def apply_issue_rule(reviews: ReviewService, issues: IssueService, rule: I
         trigger = rule.trigger(issue, issue.id in with_tasks)
         if trigger is None:
             continue
-        detail = await issues.get(issue.id)
-        if detail is None:
+        members = await issues.members(issue.id)
+        if members is None:
             continue
-        examples = [{"interaction_id": e.interaction_id, "text": e.text} for e in detail.examples]
-        opened = await reviews.open_or_update(
+        examples = [{"interaction_id": e.interaction_id, "text": e.text} for e in members.examples]
+        written = await reviews.write_task(
             app=app,
             source=Source.ISSUE,
             reason=issue_reason(issue),
             priority=rule.priority(issue),
-            interaction_ids=detail.member_ids,
+            interaction_ids=members.member_ids,
             issue_id=issue.id,
             evidence=issue_evidence(issue, examples, trigger, run_id, rule),
             tags=issue.keywords[:TAGGED_KEYWORDS],
         )
-        touched += opened is not None
+        touched += written is not None
     return touched
 
 

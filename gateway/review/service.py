@@ -31,7 +31,15 @@ from gateway.review.records import (
 )
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.store.review_figures import ReviewFigureStore
-from gateway.store.reviews import ActiveIssueTaken, ReviewFilter, ReviewSort, ReviewStore, TaskChange, TaskState
+from gateway.store.reviews import (
+    ActiveIssueTaken,
+    OpenResult,
+    ReviewFilter,
+    ReviewSort,
+    ReviewStore,
+    TaskChange,
+    TaskState,
+)
 
 logger = logging.getLogger("feedgate.review")
 
@@ -112,6 +120,40 @@ class ReviewService:
     ) -> Opened | None:
         """Open a task, or update the open one for this issue or any of these interactions; the one verb rules call.
 
+        Returns what was written with the task as it now stands (see `write_task`, which this reads back).
+        """
+        written = await self.write_task(
+            app=app,
+            source=source,
+            reason=reason,
+            priority=priority,
+            interaction_ids=interaction_ids,
+            issue_id=issue_id,
+            evidence=evidence,
+            tags=tags,
+            suggested_action=suggested_action,
+            actor=actor,
+        )
+        if written is None:
+            return None
+        return Opened(await self.get(written.task_id), written.created, written.added, written.already_held)
+
+    async def write_task(
+        self,
+        *,
+        app: str,
+        source: Source,
+        reason: str,
+        priority: Priority,
+        interaction_ids: Sequence[str] = (),
+        issue_id: str | None = None,
+        evidence: Any = None,
+        tags: Sequence[str] = (),
+        suggested_action: SuggestedAction | None = None,
+        actor: str | None = None,
+    ) -> OpenResult | None:
+        """Open or update a task as `open_or_update` does, without reading it back (for rules that open many).
+
         An update replaces reason and evidence (the earlier ones stay in the task's events), raises
         the priority if this one is higher, and adds interactions no task has held yet. Returns None
         when nothing was written: every interaction was held by a closed task and no issue is named,
@@ -136,14 +178,11 @@ class ReviewService:
         )
         action = suggested_action or await self._suggest(issue_id, request.interaction_ids)
         now = self._clock()
-        result = await self._store.open_or_update(
+        return await self._store.open_or_update(
             issue_id,
             request.interaction_ids,
             lambda existing, fresh: plan_opening(request, action, now, self.levels, existing, fresh),
         )
-        if result is None:
-            return None
-        return Opened(await self.get(result.task_id), result.created, result.added, result.already_held)
 
     async def open_manual(
         self,

@@ -335,11 +335,18 @@ class IssueStore:
             issue = dict(row)
             issue["trend"] = (await self._trends(connection, [issue_id])).get(issue_id, [])
             issue["daily"] = await self._daily(connection, issue_id)
-            members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
-            issue["member_ids"] = sorted((await connection.execute(members)).scalars())
+            issue["member_ids"] = await _member_ids(connection, issue_id)
             events = select(issue_events).where(issue_events.c.issue_id == issue_id).order_by(issue_events.c.id)
             issue["events"] = [dict(event) for event in (await connection.execute(events)).mappings()]
         return issue
+
+    async def members(self, issue_id: str) -> Row | None:
+        """One issue's examples and sorted member ids, none of the rest `get` reads; None if there is no such issue."""
+        async with self._engine.connect() as connection:
+            found = (await connection.execute(select(issues.c.examples).where(issues.c.id == issue_id))).first()
+            if found is None:
+                return None
+            return {"examples": found.examples, "member_ids": await _member_ids(connection, issue_id)}
 
     async def _daily(self, connection: Any, issue_id: str) -> builtins.list[Row]:
         """One point per day over the last DAILY_POINTS days with a run: the day's last run's numbers."""
@@ -359,6 +366,11 @@ class IssueStore:
                     {key: point[key] for key in ("run_id", "day", "size", "negative_count")}
                 )
         return {issue_id: points[-TREND_POINTS:] for issue_id, points in trends.items()}
+
+
+async def _member_ids(connection: Any, issue_id: str) -> builtins.list[str]:
+    members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
+    return sorted((await connection.execute(members)).scalars())
 
 
 def _issues_with_growth() -> tuple[Select[Any], ColumnElement[int]]:

@@ -72,8 +72,17 @@ async def test_one_issue_has_its_examples_members_and_daily_points(service):
     assert detail.changes == ()
 
 
+async def test_an_issues_members_alone_are_its_examples_and_member_ids_as_in_its_detail(service):
+    members = await service.members("refunds")
+    detail = await service.get("refunds")
+
+    assert members is not None and detail is not None
+    assert (members.examples, members.member_ids) == (detail.examples, detail.member_ids)
+
+
 async def test_an_unknown_issue_is_none(service):
     assert await service.get("nope") is None
+    assert await service.members("nope") is None
     assert await service.triage("nope", IssueStatus.DISMISSED) is None
 
 

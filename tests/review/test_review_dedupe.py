@@ -120,6 +120,22 @@ async def test_the_same_finding_again_writes_nothing(engine, reviews):
     assert await open_for(reviews, ids) is None
 
 
+async def test_writing_a_task_tells_what_was_written_without_reading_the_task_back(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    first = await open_for(reviews, [ids[0]])
+
+    written = await reviews.write_task(
+        app="support-bot", source=Source.CONFIDENCE, reason="Low confidence: 0.3", priority=Priority.LOW,
+        interaction_ids=ids,
+    )  # fmt: skip
+
+    assert written is not None
+    assert (written.task_id, written.created, written.added, written.already_held) == (
+        first.task.task.id, False, (ids[1],), (ids[0],),
+    )  # fmt: skip
+    assert (await reviews.get(written.task_id)).interaction_ids == tuple(ids)
+
+
 async def test_tags_of_an_update_join_the_tasks_tags(engine, reviews):
     ids = await store_interactions(engine, 2)
     await open_for(reviews, [ids[0]], tags=["billing", " fees "])
