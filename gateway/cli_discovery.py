@@ -130,6 +130,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 def import_file(args: argparse.Namespace, settings: Settings) -> None:
     """Import interactions and their feedback from a JSON Lines file."""
     from gateway.imports.jsonl import import_jsonl
+    from gateway.privacy.redaction import redactor_for
 
     if not args.file.is_file():
         raise ConfigError(f"no such file: {args.file}")
@@ -144,6 +145,7 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
                     max_text_chars=settings.feedback_max_text_chars,
                     batch_size=args.batch_size,
                     progress=lambda read: bar.update(task, completed=read),
+                    redactor=redactor_for(settings),
                 ),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.feedback.submission import InvalidSubmission, parse_submission
+from gateway.privacy.redaction import FEEDBACK_FIELDS, INTERACTION_FIELDS, Redactor
 from gateway.recording.record import end_user_of, summarise_response
 from gateway.store.import_batches import ImportStore
 
@@ -121,6 +123,13 @@ def _timestamp(value: Any, name: str, default: datetime | None = None) -> dateti
         raise BadLine(f"'{name}' is outside the range of representable times") from None
 
 
+def _redacted(redactor: Redactor, interaction_rows: list[Row], feedback_rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    return (
+        [redactor.noted(row, INTERACTION_FIELDS) for row in interaction_rows],
+        [redactor.noted(row, FEEDBACK_FIELDS) for row in feedback_rows],
+    )
+
+
 def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, int]]:
     """(line number, line, bytes read so far) for each non-blank line."""
     read = 0
@@ -138,8 +147,9 @@ async def import_jsonl(
     max_text_chars: int = 10_000,
     batch_size: int = 500,
     progress: Progress | None = None,
+    redactor: Redactor | None = None,
 ) -> ImportReport:
-    """Store every good line of `path`; bad lines are reported by number and skipped."""
+    """Store every good line of `path`, redacted when `redactor` is given; bad lines are reported by number and skipped."""
     store = ImportStore(engine)
     report = ImportReport()
     batch: list[ParsedLine] = []
@@ -147,8 +157,14 @@ async def import_jsonl(
     async def flush() -> None:
         if not batch:
             return
+        interaction_rows = [parsed.interaction for parsed in batch]
         feedback_rows = [row for parsed in batch for row in parsed.feedback]
-        await store.insert_batch([parsed.interaction for parsed in batch], feedback_rows)
+        if redactor is not None:
+            # As the writer and the feedback store do for live traffic, before anything is stored.
+            interaction_rows, feedback_rows = await asyncio.to_thread(
+                _redacted, redactor, interaction_rows, feedback_rows
+            )
+        await store.insert_batch(interaction_rows, feedback_rows)
         report.interactions += len(batch)
         report.feedback += len(feedback_rows)
         batch.clear()

@@ -167,6 +167,13 @@ class Redactor:
                 redacted[name] = self.document(redacted[name], counts)
         return redacted, dict(sorted(counts.items()))
 
+    def noted(self, row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+        """A copy of `row` with `fields` redacted and its `redactions` column saying what fired (None: nothing)."""
+        redacted, fired = self.row(row, fields)
+        # Every row names the column, fired or not: a batch's rows then go in as one statement shape.
+        redacted["redactions"] = fired or None
+        return redacted
+
 
 def _apply(rule: RedactionRule, value: str, counts: Counts) -> str:
     def replace(match: re.Match[str]) -> str:

@@ -281,7 +281,7 @@ def _rows_of(exchanges: list[Exchange], redactor: Redactor | None = None) -> lis
 def _redacted(row: Row, redactor: Redactor) -> Row:
     """The row with its texts redacted and the rules that fired noted; on failure, the row without its texts."""
     try:
-        redacted, fired = redactor.row(row, INTERACTION_FIELDS)
+        return redactor.noted(row, INTERACTION_FIELDS)
     except Exception as exc:  # pragma: no cover - the rules are plain regular expressions
         # Storing the original would break the promise redaction makes: keep the identity only.
         logger.exception("could not redact interaction %s", row.get("id"))
@@ -289,9 +289,6 @@ def _redacted(row: Row, redactor: Redactor) -> Row:
         identity = {key: row.get(key) for key in keep}
         note = f"request and response dropped: redaction failed ({type(exc).__name__})"
         return {**identity, "error": note, "redactions": None}
-    # Every row of a batch names the same columns (one multi-row insert), fired or not.
-    redacted["redactions"] = fired or None
-    return redacted
 
 
 def _row_of(exchange: Exchange) -> Row:

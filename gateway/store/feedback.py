@@ -49,8 +49,7 @@ class FeedbackStore:
         bound nothing is stored and TokenExhausted is raised (a replay never counts).
         """
         if self._redactor is not None:
-            row, fired = self._redactor.row(row, FEEDBACK_FIELDS)
-            row["redactions"] = fired or None
+            row = self._redactor.noted(row, FEEDBACK_FIELDS)
         insert = self._insert.values(**row).returning(feedback.c.id)
         async with self._engine.begin() as connection:
             stored_id = (await connection.execute(insert)).scalar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,18 @@ def test_import_of_a_missing_file_fails_with_a_message(tmp_path: Path):
 
     assert result.returncode == 2
     assert "no such file" in result.stderr
+
+
+def test_import_with_redaction_on_stores_the_lines_redacted(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "FEEDGATE_REDACTION": "true"}
+    data = tmp_path / "feedback.jsonl"
+    data.write_bytes(b"\n".join(complaint_lines([("Refund to alice@example.com?", "still no refund")])) + b"\n")
+
+    imported = run(["import", str(data)], env)
+
+    assert imported.returncode == 0, imported.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        [(request, redactions)] = db.execute("SELECT request, redactions FROM interactions").fetchall()
+    assert "alice@example.com" not in request
+    assert "[redacted:email]" in request
+    assert orjson.loads(redactions) == {"email": 1}

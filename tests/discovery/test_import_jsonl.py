@@ -7,7 +7,9 @@ from pathlib import Path
 
 import orjson
 
+from gateway.config import Settings
 from gateway.imports.jsonl import import_jsonl
+from gateway.privacy.redaction import redactor_for
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
@@ -124,3 +126,19 @@ async def test_a_timestamp_utc_cannot_represent_is_a_bad_line(engine, tmp_path):
     assert [number for number, _ in report.errors] == [1]
     assert "created_at" in report.errors[0][1]
     assert await InteractionStore(engine).get("fine") is not None
+
+
+async def test_with_a_redactor_imported_interactions_and_feedback_are_stored_redacted(engine, tmp_path):
+    line = record("imported-1", "I am alice@example.com", "Mail bob@example.com.")
+    line["feedback"] = [{"thumbs": "down", "comment": "call me on +44 20 7946 0958", "user_id": "u1"}]
+    path = write_lines(tmp_path / "in.jsonl", [line])
+    redactor = redactor_for(Settings(redaction=True))
+
+    await import_jsonl(engine, path, redactor=redactor)
+
+    stored = await InteractionStore(engine).get("imported-1")
+    assert stored["request"]["messages"][0]["content"] == "I am [redacted:email]"
+    assert stored["response_text"] == "Mail [redacted:email]."
+    assert stored["redactions"] == {"email": 3}  # the question, the answer's JSON and its text
+    [event] = await FeedbackStore(engine).for_interaction("imported-1")
+    assert (event["comment"], event["redactions"]) == ("call me on [redacted:phone]", {"phone": 1})
