@@ -14,7 +14,7 @@ recounts it, and nothing is ever counted twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -41,12 +41,12 @@ class DayRange:
     app: str | None = None
 
 
-def interaction_days(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """The (UTC day, app) pairs of interaction rows, sorted: what `mark_days_stale` takes."""
-    return sorted({(utc_day(row["created_at"]), row["app"]) for row in rows})
+def interaction_days(rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    """The (UTC day, app) pairs of interaction rows: what `mark_days_stale` takes."""
+    return {(utc_day(row["created_at"]), row["app"]) for row in rows}
 
 
-async def mark_days_stale(connection: AsyncConnection, pairs: Sequence[tuple[str, str]]) -> None:
+async def mark_days_stale(connection: AsyncConnection, pairs: Collection[tuple[str, str]]) -> None:
     """Mark (UTC day, app) `pairs` stale, in the transaction that inserts their interactions."""
     if not pairs:
         return

@@ -93,7 +93,7 @@ class _Pages:
         }
         self._defaults = {column.name: _scalar_default(column) for column in interactions.columns}
 
-    async def of(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[Page], list[tuple[str, str]]]:
+    async def of(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[Page], set[tuple[str, str]]]:
         """The pages of `rows` in order, and their (UTC day, app) pairs; a big batch converted off the loop."""
         page = functools.partial(self._page, self._columns(rows))
         sizes = _page_sizes(len(rows))
