@@ -63,7 +63,7 @@ class InteractionInserts:
         """Insert `rows` in `connection`'s transaction, then index them for search and mark their days stale."""
         if not rows:
             return
-        # Before the first write: on SQLite that takes the database's write lock.
+        # Converted before the first write, which on SQLite takes the write lock: not while holding it.
         pages, days = await self._pages.of(rows)
         # Marking first: on SQLite this first write takes the write lock, so no other writer can
         # add rows between reading the last rowid and inserting ours. Ours then get the rowids
