@@ -37,5 +37,5 @@ class ImportStore:
 
 
 def _complete(row: Row) -> Row:
-    # executemany needs every row to name the same columns.
+    # Every row names every column (a field the line lacks is stored as null), as imports always have.
     return {name: row.get(name) for name in _INTERACTION_COLUMNS}
