@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -63,6 +64,9 @@ from gateway.store.secrets import get_or_create_secret
 from gateway.store.stats import StatsStore
 
 logger = logging.getLogger("feedgate")
+
+# A shutdown step slower than this is named in the log (process managers stop waiting after 5-30 s).
+SLOW_CLOSE_SECONDS = 1.0
 
 
 @dataclass
@@ -126,25 +130,47 @@ class Services:
         """The verbs that resolve a review task by the fix it suggests (for the API and the pages alike)."""
         return TaskFixes(self.reviews, self.knowledge.service, self.prompts.service, self.fix_links)
 
-    async def close(self) -> None:
-        """Flush every buffered interaction, then release connections."""
-        if self.retrain is not None:
-            await self.retrain.close()
-        if self.rule_runner is not None:
-            await self.rule_runner.close()
-        if self.stats_refresher is not None:
-            await self.stats_refresher.close()
-        if self.gate is not None:
-            await self.gate.close()
-        if self.review_webhook is not None:
-            await self.review_webhook.close()
-        await self.prompts.close()
-        await self.knowledge.close()
+    async def close(self, slow_after: float = SLOW_CLOSE_SECONDS) -> None:
+        """Flush every buffered interaction, then release connections; a step slower than `slow_after` s is logged."""
+        steps: list[tuple[str, Callable[[], Awaitable[object]] | None]] = [
+            ("the retrain trigger", None if self.retrain is None else self.retrain.close),
+            ("the review rules", None if self.rule_runner is None else self.rule_runner.close),
+            ("the daily stats refresher", None if self.stats_refresher is None else self.stats_refresher.close),
+            ("the confidence gate", None if self.gate is None else self.gate.close),
+            ("the review decision webhook", None if self.review_webhook is None else self.review_webhook.close),
+            ("the prompt instructions", self.prompts.close),
+            ("the knowledge base", self.knowledge.close),
+            ("the interaction writer", self._close_writer),
+            ("the upstream client", self.upstream_client.aclose),
+            ("the database pool", self.engine.dispose),
+        ]
+        for name, close in steps:
+            if close is None:
+                continue
+            await _timed_close(name, close, slow_after)
+
+    async def _close_writer(self) -> None:
         await self.writer.close()
+        # The spool is released only once the writer has stopped writing to it.
         if self.spool is not None:
             self.spool.release()
-        await self.upstream_client.aclose()
-        await self.engine.dispose()
+
+
+async def _timed_close(name: str, close: Callable[[], Awaitable[object]], slow_after: float) -> None:
+    # A shutdown that hangs is cut short by the process manager (or a test's lifespan timeout):
+    # the log must already name the part holding it up, so the warning comes while it still runs.
+    started = time.monotonic()
+    step = asyncio.ensure_future(close())
+    try:
+        done, _ = await asyncio.wait({step}, timeout=slow_after)
+        if not done:
+            logger.warning("shutdown: closing %s is taking more than %.1f s", name, slow_after)
+        await step
+    finally:
+        step.cancel()  # only when this shutdown was itself cancelled
+    took = time.monotonic() - started
+    if took >= slow_after:
+        logger.warning("shutdown: closing %s took %.1f s", name, took)
 
 
 async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
