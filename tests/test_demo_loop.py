@@ -30,6 +30,8 @@ async def test_the_demo_fixes_the_wrong_answers_and_measures_the_fall(monkeypatc
     comparison = report.effect.before_after
     assert comparison is not None and comparison.result.enough_data
     assert comparison.verdict.startswith("negative rate fell")
+    # Printed once, with its p-value once.
+    assert text.count(comparison.verdict) == 1 and text.count("(p ") == 1
     assert [title.split(":")[0] for title, _ in report.steps][-1] == "Effect"
 
 

@@ -323,7 +323,7 @@ async def _measure(
         counts = group.counts
         table.add_row(name, str(counts.interactions), str(counts.negative), str(counts.with_feedback), rate)
     console.print(table)
-    p_value = f"p = {result.p_value:.2g}" if result.p_value is not None else result.reason or ""
-    console.print(f"[bold]{comparison.verdict}[/] ({p_value})")
+    # The verdict carries its p-value (or why there is none yet) itself.
+    console.print(f"[bold]{comparison.verdict}")
     console.print(f"[dim]{comparison.caveat}")
     return effect
