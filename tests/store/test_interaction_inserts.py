@@ -109,6 +109,21 @@ async def test_a_column_no_row_names_takes_its_default(engine):
     assert (back["stream"], back["partial"], back["metadata"]) == (False, False, None)
 
 
+async def test_a_document_a_row_leaves_empty_is_sql_null_so_filters_on_it_skip_the_row(engine):
+    store = InteractionStore(engine)
+    empty, full = row("q1", policies=None, tool_calls=None), row("q2", policies=[{"policy": "prompt", "action": "x"}])
+
+    await store.insert_many([empty, full])
+
+    async with engine.connect() as connection:
+        query = select(interactions.c.id).where(interactions.c.policies.is_not(None))
+        with_policies = [r.id for r in await connection.execute(query)]
+        query = select(interactions.c.id).where(interactions.c.tool_calls.is_(None))
+        without_tool_calls = [r.id for r in await connection.execute(query)]
+    assert with_policies == [full["id"]]
+    assert sorted(without_tool_calls) == sorted([empty["id"], full["id"]])
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_row_naming_no_column_of_interactions_is_refused(engine):
     with pytest.raises(ValueError, match="not columns of interactions"):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from sqlalchemy import JSON, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 
-# JSONB on PostgreSQL so documents can be queried and indexed; plain JSON text elsewhere.
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# JSONB on PostgreSQL so documents can be queried and indexed; plain JSON text elsewhere. None is
+# stored as SQL NULL, not as the JSON document `null`, so `IS NULL` filters (a call without policy
+# notes, a failed call without a response) mean what they say. Rows stored before keep their JSON
+# nulls, which read back as None all the same.
+JSONDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 metadata = MetaData(
     naming_convention={
