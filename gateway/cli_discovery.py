@@ -8,7 +8,7 @@ import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -16,6 +16,9 @@ from rich.table import Table
 
 from gateway.config import ConfigError, Settings
 from gateway.discovery.job import AppRunSummary, RunSummary
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -100,31 +103,38 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
+    from gateway.observability.worker_endpoint import serve_worker_endpoint
     from gateway.privacy.retention import prune_periodically
     from gateway.prompts.setup import guard_canaries
 
     interval = args.interval or settings.cluster_interval or 3600
+    metrics_port = settings.worker_metrics_port if args.metrics_port is None else args.metrics_port
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            _with_database(
+    if metrics_port is not None:
+        console.print(f"metrics on http://{settings.worker_metrics_host}:{metrics_port}/metrics")
+
+    def work(engine: AsyncEngine) -> Awaitable[object]:
+        jobs: list[Awaitable[object]] = [
+            run_periodically(
+                engine,
                 settings,
-                lambda engine: asyncio.gather(
-                    run_periodically(
-                        engine,
-                        settings,
-                        embedder_for(settings, os.environ),
-                        interval,
-                        on_pass=lambda summary: Console().print(summary_table(summary)),
-                        titler=titler_for(settings, os.environ),
-                    ),
-                    # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).
-                    guard_canaries(settings, engine),
-                    # So does pruning past retention_days, when set (gateway.privacy.retention).
-                    prune_periodically(engine, settings),
-                ),
-            )
-        )
+                embedder_for(settings, os.environ),
+                interval,
+                on_pass=lambda summary: Console().print(summary_table(summary)),
+                titler=titler_for(settings, os.environ),
+            ),
+            # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).
+            guard_canaries(settings, engine),
+            # So does pruning past retention_days, when set (gateway.privacy.retention).
+            prune_periodically(engine, settings),
+        ]
+        if metrics_port is not None:
+            # Its passes' metrics for a scraper (gateway.observability.worker_endpoint).
+            jobs.append(serve_worker_endpoint(settings, settings.worker_metrics_host, metrics_port))
+        return asyncio.gather(*jobs)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_with_database(settings, work))
 
 
 def import_file(args: argparse.Namespace, settings: Settings) -> None:
@@ -174,6 +184,11 @@ def add_commands(
     worker_parser = commands.add_parser("worker", parents=[common], help="find issues again and again")
     worker_parser.add_argument(
         "--interval", type=float, help="seconds between passes (default: cluster_interval, else 3600)"
+    )
+    worker_parser.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve /metrics and /healthz on this port (default: worker_metrics_port, else none)",
     )
     worker_parser.set_defaults(run=runner(worker))
 

@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     # /metrics wants `Authorization: Bearer <token>`; /healthz and /readyz never need a token.
     metrics_dir: Path | None = None
     metrics_token: str | None = None
+    # `feedgate worker` serves /metrics (its clustering passes, same token) and /healthz on this
+    # port when set; 127.0.0.1 unless the host is widened (0.0.0.0 in a container).
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
     # Benchmarks only (benchmarks/proxy_latency.py --loop-lag): sample the event loop's lag and GC
     # pauses into this file (gateway.observability.loop_lag). It costs the loop work: leave unset.
     loop_lag_file: Path | None = None

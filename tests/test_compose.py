@@ -96,6 +96,15 @@ def test_the_worker_runs_clustering_passes(services: dict[str, Any]):
     assert "FEEDGATE_CLUSTER_INTERVAL" in services["worker"]["environment"]
 
 
+def test_the_worker_health_check_asks_the_port_the_worker_serves_its_metrics_on(services: dict[str, Any]):
+    worker = services["worker"]
+    port = worker["environment"]["FEEDGATE_WORKER_METRICS_PORT"]
+
+    assert f"http://127.0.0.1:{port}/healthz" in healthcheck_command(worker)
+    assert worker["expose"] == [port]
+    assert worker["environment"]["FEEDGATE_WORKER_METRICS_HOST"] == "0.0.0.0"
+
+
 def test_every_feedgate_service_runs_the_one_image_configured_by_environment(services: dict[str, Any]):
     images = {(services[name]["build"], services[name]["image"]) for name in FEEDGATE_SERVICES}
     assert images == {(".", "feedgate:local")}

@@ -6,19 +6,14 @@ ask for its own (`metrics_token`).
 
 from __future__ import annotations
 
-import asyncio
-import hmac
 from typing import Any
 
 import orjson
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
-from gateway.errors import openai_error_body
 from gateway.observability.health import Readiness, check_readiness
-from gateway.observability.multiprocess import exposition, metrics_directory
-from gateway.observability.request_metrics import request_metrics
-from gateway.proxy.credentials import bearer_token
+from gateway.observability.scrape import scrape_metrics
 from gateway.services import Services
 
 JSON = "application/json"
@@ -44,18 +39,8 @@ class ObservabilityController(Controller):
     @get("/metrics", summary="Prometheus metrics (Authorization: Bearer <metrics_token> when one is set)")
     async def metrics(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
         """Every metric in Prometheus' text format: this process's, or all processes' in the metrics folder."""
-        expected = services.settings.metrics_token
-        if expected is not None:
-            given = bearer_token(request.headers.get("authorization"))
-            if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
-                message = "send the metrics token as 'Authorization: Bearer <FEEDGATE_METRICS_TOKEN>'"
-                body = openai_error_body(401, message, "invalid_metrics_token")
-                return Response(body, status_code=401, media_type=JSON)
-        # This process's calls tallied since its last flush (other processes flush within a second).
-        request_metrics().flush()
-        directory = metrics_directory(services.settings.metrics_dir)
-        body, content_type = await asyncio.to_thread(exposition, directory)
-        return Response(body, media_type=content_type)
+        scrape = await scrape_metrics(services.settings, request.headers.get("authorization"))
+        return Response(scrape.body, status_code=scrape.status, media_type=scrape.content_type)
 
 
 def _readiness_json(readiness: Readiness) -> bytes:

@@ -24,12 +24,14 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from scale_processes import (
     FEEDGATE,
     GATED_EMBEDDING_MODEL,
     REFRESH_SECONDS,
     FeedgateProcess,
     GatewayProcess,
+    free_port,
 )
 from sqlalchemy import select
 
@@ -65,6 +67,8 @@ class Deployment:
     workdir: Path
     database_url: str
     upstream: RunningFakeUpstream
+    # Where the worker serves its own /metrics (`feedgate worker --metrics-port`).
+    worker_metrics_port: int
 
     @property
     def spool_folder(self) -> Path:
@@ -85,12 +89,14 @@ def deployment(
         started.append(a)
         b = GatewayProcess.serve("gateway-b", deployment_env, workdir)
         started.append(b)
-        worker = FeedgateProcess.start("worker", ["worker", "--interval", "1"], worker_env, workdir)
+        metrics_port = free_port()
+        worker_args = ["worker", "--interval", "1", "--metrics-port", str(metrics_port)]
+        worker = FeedgateProcess.start("worker", worker_args, worker_env, workdir)
         started.append(worker)
         a.wait_ready()
         b.wait_ready()
         worker.wait_for_output("clustering every")
-        yield Deployment(a, b, worker, worker_env, workdir, scale_database_url, scale_upstream)
+        yield Deployment(a, b, worker, worker_env, workdir, scale_database_url, scale_upstream, metrics_port)
     finally:
         scale_upstream.app.release()  # a worker waiting on an embedding must not hold up its own stop
         for process in started:
@@ -302,6 +308,29 @@ def test_only_one_clustering_pass_runs_at_a_time(deployment: Deployment):
     recorded = runs()
     for earlier, later in itertools.pairwise(recorded):
         assert earlier.finished_at <= later.started_at  # passes never overlapped
+
+
+def test_the_workers_passes_reach_a_scraper_through_its_metrics_port(deployment: Deployment):
+    deployment.upstream.app.release()  # the worker's embeddings answer at once
+    client = sdk(deployment.a, "sk-scale-scraped-app")
+    for question in ("My card was declined", "Card payment refused", "Why is my card declined"):
+        raw = call(client, question)
+        token = raw.headers["x-feedgate-feedback-token"]
+        assert post_feedback(deployment.b, raw.headers["x-feedgate-interaction-id"], token, thumbs="down").is_success
+    app = app_of(deployment.a, raw.headers["x-feedgate-interaction-id"])
+    metrics_url = f"http://127.0.0.1:{deployment.worker_metrics_port}/metrics"
+
+    def items_scraped() -> float | None:
+        for family in text_string_to_metric_families(httpx.get(metrics_url, timeout=5).text):
+            for found in family.samples:
+                if found.name == "feedgate_clustering_items" and found.labels == {"app": app}:
+                    return float(found.value)
+        return None
+
+    wait_until(lambda: items_scraped() == 3, 90, "the worker's metrics showed the app's pass")
+    assert httpx.get(f"http://127.0.0.1:{deployment.worker_metrics_port}/healthz", timeout=5).json() == {
+        "status": "alive"
+    }
 
 
 def embedding_requests(upstream: RunningFakeUpstream, model: str) -> int:
