@@ -33,6 +33,8 @@ class FeedbackEvent:
     # Who the event counts as when that is not user_id: "token:<token id>" for a browser whose token
     # names no end user (see gateway.store.current_feedback). None: the user_id is the voter.
     voter: str | None = None
+    # Which redaction rules replaced something in the submission before it was stored ({"phone": 1}); None: none.
+    redactions: dict[str, int] | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> FeedbackEvent:

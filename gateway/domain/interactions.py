@@ -80,6 +80,9 @@ class Interaction:
     ttfb_ms: float | None
     # What request policies (fixes, the review gate) did to the call, in order; None when none claimed it.
     policies: list[dict[str, Any]] | None
+    # Which redaction rules replaced something before the call was stored, and how often ({"email": 2});
+    # None when none did or redaction was off (gateway.privacy).
+    redactions: dict[str, int] | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Interaction:

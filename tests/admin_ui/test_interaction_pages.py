@@ -149,3 +149,24 @@ async def test_the_detail_page_shows_the_conversation_tool_calls_feedback_and_fi
     assert page.find(data_testid="latency").text == "420 ms (first byte after 80 ms)"
     assert page.find(data_testid="tokens").text == "12 in, 30 out, 42 in all"
     assert (await viewer.get("/admin/interactions/nope")).status_code == 404
+
+
+async def test_the_detail_page_says_which_redaction_rules_replaced_what(browser_as, gateway):
+    [interaction_id] = await store(
+        gateway,
+        interaction_row("I am [redacted:email]", "Hello [redacted:email]", redactions={"email": 2, "card": 1}),
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    assert page.find(data_testid="redactions").text == "card ×1, email ×2"
+
+
+async def test_the_detail_page_shows_no_redactions_where_none_fired(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("Hello", "Hi"))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    assert page.find_all(data_testid="redactions") == []

@@ -115,6 +115,20 @@ async def test_feedback_text_and_metadata_are_stored_redacted_with_the_rules_not
     assert stored["redactions"] == {"api_key": 1, "email": 1, "phone": 1}
 
 
+async def test_the_interactions_api_says_which_rules_fired_on_the_call_and_on_its_feedback(redacting, admin_headers):
+    app, http = redacting
+    response, _ = await call(app, http)
+    interaction_id = response.headers["x-feedgate-interaction-id"]
+    feedback = {"interaction_id": interaction_id, "thumbs": "down", "comment": "mail bob@example.com"}
+    assert (await http.post("/v1/feedback", json=feedback, headers=AUTH)).status_code in (200, 201)
+
+    found = await http.get(f"/api/interactions/{interaction_id}", headers=admin_headers)
+
+    assert found.status_code == 200, found.text
+    assert found.json()["redactions"] == {"card": 3, "email": 3, "ticket": 3}
+    assert [event["redactions"] for event in found.json()["feedback"]["events"]] == [{"email": 1}]
+
+
 async def test_with_redaction_off_the_request_and_answer_are_stored_untouched(client, gateway):
     response = await client.post("/v1/chat/completions", json=CHAT, headers=AUTH)
     await gateway.services.writer.flush()
