@@ -27,6 +27,7 @@ import orjson
 
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings, load_settings
+from gateway.request_head import BoundedHeadProtocol
 
 # How the parent hands its command line to the workers (spawned processes inherit the environment).
 ARGUMENTS_ENV = "FEEDGATE_INTERNAL_SERVE_ARGUMENTS"
@@ -64,7 +65,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        # httptools, with a bound on a request's head (gateway.request_head).
+        "http": BoundedHeadProtocol,
         "lifespan": "on",
         "access_log": settings.access_log,
         # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind

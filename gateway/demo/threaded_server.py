@@ -25,7 +25,7 @@ class ThreadedServer:
         *,
         lifespan: Literal["auto", "on", "off"] = "off",
         loop: str = "asyncio",
-        http: str = "auto",
+        http: str | type[asyncio.Protocol] = "auto",
     ) -> None:
         self.app = app
         self.host = host
