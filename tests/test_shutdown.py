@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from gateway.services import open_services
 
@@ -31,7 +32,7 @@ async def test_a_slow_part_is_named_in_the_log_while_shutdown_waits_for_it(setti
     assert slow.closed
     warnings = [record.getMessage() for record in caplog.records if record.name == "feedgate"]
     assert warnings[0] == "shutdown: closing the daily stats refresher is taking more than 0.1 s"
-    assert warnings[1].startswith("shutdown: closing the daily stats refresher took 0.")
+    assert re.fullmatch(r"shutdown: closing the daily stats refresher took \d+\.\d s", warnings[1])
     assert len(warnings) == 2
 
 
@@ -39,7 +40,8 @@ async def test_a_quick_shutdown_logs_nothing(settings, caplog):
     services = await open_services(settings, environ={})
 
     with caplog.at_level(logging.WARNING, logger="feedgate"):
-        await services.close()
+        # Generous: on a loaded machine a step may take a second; what matters is no word when all is well.
+        await services.close(slow_after=10)
 
     assert [record for record in caplog.records if record.name == "feedgate"] == []
 
