@@ -12,7 +12,7 @@ import orjson
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
-from gateway.observability.health import Readiness, check_readiness
+from gateway.observability.health import ALIVE, Readiness, check_readiness
 from gateway.observability.scrape import scrape_metrics
 from gateway.services import Services
 
@@ -28,7 +28,7 @@ class ObservabilityController(Controller):
     @get("/healthz", summary="Alive: 200 while the process runs")
     async def healthz(self) -> Response[bytes]:
         """Liveness: answers as long as the process can answer at all."""
-        return Response(b'{"status":"alive"}', media_type=JSON)
+        return Response(ALIVE, media_type=JSON)
 
     @get("/readyz", summary="Ready: 200 when the database answers (or the writer spools) and the schema is current")
     async def readyz(self, services: NamedDependency[Services]) -> Response[bytes]:

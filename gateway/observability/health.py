@@ -12,6 +12,8 @@ from gateway.store.schema_state import expected_revision, schema_revision
 
 # A probe that waits longer than this for the database counts it as unreachable.
 DATABASE_TIMEOUT_SECONDS = 2.0
+# The liveness answer, the same from the gateway's /healthz and the worker's.
+ALIVE = b'{"status":"alive"}'
 
 
 class WriterState(Protocol):

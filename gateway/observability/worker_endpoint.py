@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 
 from gateway.config import ConfigError, Settings
+from gateway.observability.health import ALIVE
 from gateway.observability.scrape import scrape_metrics
 
 
@@ -23,7 +24,7 @@ def _application(settings: Settings) -> web.Application:
         return web.Response(body=scrape.body, status=scrape.status, headers={"content-type": scrape.content_type})
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.Response(body=b'{"status":"alive"}', content_type="application/json")
+        return web.Response(body=ALIVE, content_type="application/json")
 
     application = web.Application()
     application.router.add_get("/metrics", metrics)
