@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     key_salt: str | None = None
 
     max_request_bytes: int = 32 * 1024 * 1024
+    # Slow clients (gateway.request_limits): a request's headers must arrive within this many seconds,
+    # and its body at this many bytes a second on average after the same grace; else 408 and close.
+    request_head_timeout: float = Field(default=10.0, gt=0)
+    request_body_min_rate: float = Field(default=1024.0, gt=0)
     upstream_connect_timeout: float = 10.0
     upstream_read_timeout: float = 600.0
     upstream_max_connections: int = 512

@@ -27,7 +27,7 @@ import orjson
 
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings, load_settings
-from gateway.request_head import BoundedHeadProtocol
+from gateway.request_limits import bounded_protocol
 
 # How the parent hands its command line to the workers (spawned processes inherit the environment).
 ARGUMENTS_ENV = "FEEDGATE_INTERNAL_SERVE_ARGUMENTS"
@@ -65,8 +65,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        # httptools, with a bound on a request's head (gateway.request_head).
-        "http": BoundedHeadProtocol,
+        # httptools, with bounds on a request's head and on slow clients (gateway.request_limits).
+        "http": bounded_protocol(settings),
         "lifespan": "on",
         "access_log": settings.access_log,
         # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind

@@ -22,7 +22,7 @@ from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
 from gateway.demo.threaded_server import ThreadedServer
-from gateway.request_head import BoundedHeadProtocol
+from gateway.request_limits import bounded_protocol
 from gateway.store.engine import create_engine
 from gateway.store.migrate import upgrade_database
 from gateway.store.tables import metadata
@@ -202,7 +202,9 @@ def start_gateway() -> Iterator[Callable[[Settings], LiveGateway]]:
     started: list[LiveGateway] = []
 
     def start(settings: Settings) -> LiveGateway:
-        server = LiveGateway(create_app(settings, environ={}), lifespan="on", loop="uvloop", http=BoundedHeadProtocol)
+        server = LiveGateway(
+            create_app(settings, environ={}), lifespan="on", loop="uvloop", http=bounded_protocol(settings)
+        )
         started.append(server)
         server.start()
         return server

@@ -21,7 +21,7 @@ from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
 from gateway.demo.threaded_server import ThreadedServer
-from gateway.request_head import BoundedHeadProtocol
+from gateway.request_limits import bounded_protocol
 from gateway.store.migrate import upgrade_database
 
 ADMIN_TOKEN = "fuzz-admin-token"
@@ -140,7 +140,7 @@ def running_fuzz_target(database_url: str | None = None, max_request_bytes: int 
                 crashes.upstream_thread = f"asgi-server-{upstream.port}"
                 settings = fuzz_settings(url, upstream.url, folder, max_request_bytes)
                 app: FeedgateApp = create_app(settings, environ={})
-                gateway = ThreadedServer(app, lifespan="on", loop="uvloop", http=BoundedHeadProtocol).start(60)
+                gateway = ThreadedServer(app, lifespan="on", loop="uvloop", http=bounded_protocol(settings)).start(60)
                 try:
                     yield FuzzTarget(gateway, upstream, settings, crashes)
                 finally:

@@ -6,8 +6,8 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Coroutine
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal, TypeVar, cast
 
 import uvicorn
 
@@ -25,7 +25,7 @@ class ThreadedServer:
         *,
         lifespan: Literal["auto", "on", "off"] = "off",
         loop: str = "asyncio",
-        http: str | type[asyncio.Protocol] = "auto",
+        http: str | Callable[..., asyncio.Protocol] = "auto",
     ) -> None:
         self.app = app
         self.host = host
@@ -33,8 +33,10 @@ class ThreadedServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.port: int = self._socket.getsockname()[1]
+        # uvicorn only calls `http` to make each connection's protocol: a class or a partial of one.
+        protocol = cast("type[asyncio.Protocol] | str", http)
         config = uvicorn.Config(
-            app, loop=loop, http=http, lifespan=lifespan, log_config=None, log_level="warning",
+            app, loop=loop, http=protocol, lifespan=lifespan, log_config=None, log_level="warning",
             access_log=False, timeout_graceful_shutdown=1, server_header=False, date_header=False,
         )  # fmt: skip
         self._server = uvicorn.Server(config)

@@ -116,7 +116,7 @@ class ProxyApp:
             except _ClientLeft:
                 # Nobody to answer, and a cut-off request must not reach the upstream (nor cost tokens there).
                 if call is not None:
-                    call.fail(499, "client disconnected before its request was complete")
+                    call.fail(499, "the request did not arrive whole: the client disconnected, or sent it too slowly")
                 return
             if body is None:
                 message = f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes."
