@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # and its body at this many bytes a second on average after the same grace; else 408 and close.
     request_head_timeout: float = Field(default=10.0, gt=0)
     request_body_min_rate: float = Field(default=1024.0, gt=0)
+    # On SIGTERM, calls still running after this many seconds are stopped (answered 503, or a stream
+    # cut and stored as partial) so that the process stores them before a process manager kills it.
+    shutdown_timeout: float = Field(default=25.0, gt=0)
     upstream_connect_timeout: float = 10.0
     upstream_read_timeout: float = 600.0
     upstream_max_connections: int = 512

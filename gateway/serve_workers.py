@@ -68,6 +68,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # httptools, with bounds on a request's head and on slow clients (gateway.request_limits).
         "http": bounded_protocol(settings),
         "lifespan": "on",
+        # Calls still running this long after SIGTERM are stopped, and stored, before a process
+        # manager's SIGKILL could lose them (gateway.proxy.forward).
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
         "access_log": settings.access_log,
         # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind
         # a proxy); the gateway never does, and the middleware was ~4 % of the event loop's

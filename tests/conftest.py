@@ -142,6 +142,7 @@ def settings(database_url: str, fake_upstream: RunningFakeUpstream, tmp_path: Pa
         writer_flush_interval=0.02,
         writer_retry_interval=0.1,
         upstream_read_timeout=5.0,
+        shutdown_timeout=1.0,
         # Questions and batches go to the bundled model itself: exporting the ONNX copy (seconds of
         # CPU in a child process) is for the tests that ask for it, never a side effect.
         knowledge_query_embedder="model",
@@ -202,9 +203,10 @@ def start_gateway() -> Iterator[Callable[[Settings], LiveGateway]]:
     started: list[LiveGateway] = []
 
     def start(settings: Settings) -> LiveGateway:
-        server = LiveGateway(
-            create_app(settings, environ={}), lifespan="on", loop="uvloop", http=bounded_protocol(settings)
-        )
+        app = create_app(settings, environ={})
+        protocol = bounded_protocol(settings)
+        shutdown = settings.shutdown_timeout
+        server = LiveGateway(app, lifespan="on", loop="uvloop", http=protocol, shutdown_timeout=shutdown)
         started.append(server)
         server.start()
         return server

@@ -144,3 +144,12 @@ def test_the_dockerfile_pins_the_torch_the_makefile_installs():
     assert pin is not None
 
     assert install_commands((ROOT / "Dockerfile").read_text())[0].split()[2] == pin[1]
+
+
+def test_the_gateway_is_given_longer_to_stop_than_it_gives_the_calls_still_running(services: dict[str, Any]):
+    grace = services["gateway"]["stop_grace_period"]
+    shutdown_timeout = Settings.model_fields["shutdown_timeout"].default
+
+    assert grace.endswith("s")
+    # A few seconds to spare: the interactions are stored after the calls are stopped.
+    assert float(grace.removesuffix("s")) >= shutdown_timeout + 3

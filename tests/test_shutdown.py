@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
+import time
+
+import httpx
+import pytest
 
 from gateway.services import open_services
 
@@ -60,3 +65,83 @@ async def test_a_cancelled_shutdown_cancels_the_step_it_was_waiting_for(settings
     assert [task for task in asyncio.all_tasks() if "SlowToStop" in repr(task)] == []
     services.stats_refresher = None
     await services.close()
+
+
+# Calls still running when the gateway stops: past `shutdown_timeout` the server cancels them, and
+# each is answered (503) or cut (a stream) and stored, before a process manager's SIGKILL could
+# lose it. Driven through a real socket with httpx, the gateway stopped as SIGTERM stops uvicorn.
+SHUTDOWN_TIMEOUT = 0.5
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "tell me a long story"}]}
+
+
+async def stored(settings, interaction_id):
+    """The interaction as the store has it, read by a fresh set of services once the gateway has stopped."""
+    services = await open_services(settings, environ={})
+    try:
+        return await services.interaction_service.find(interaction_id)
+    finally:
+        await services.close()
+
+
+def stop_soon(gateway, after: float) -> threading.Thread:
+    thread = threading.Thread(target=lambda: (time.sleep(after), gateway.stop()))
+    thread.start()
+    return thread
+
+
+async def test_a_stream_still_running_at_the_shutdown_timeout_is_cut_and_stored_as_partial(start_gateway, settings):
+    settings = settings.model_copy(update={"shutdown_timeout": SHUTDOWN_TIMEOUT})
+    gateway = start_gateway(settings)
+    headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": "0.4"}
+    received = []
+    body = {**CHAT, "stream": True}
+
+    async with (
+        httpx.AsyncClient(timeout=10) as client,
+        client.stream("POST", f"{gateway.url}/chat/completions", json=body, headers=headers) as answer,
+    ):
+        interaction_id = answer.headers["x-feedgate-interaction-id"]
+        stopping = stop_soon(gateway, 0.1)
+        with pytest.raises(httpx.RemoteProtocolError):
+            async for chunk in answer.aiter_bytes():
+                received.append(chunk)
+    await asyncio.to_thread(stopping.join)
+    interaction = await stored(settings, interaction_id)
+
+    assert received
+    assert interaction is not None
+    assert interaction.partial
+    assert interaction.error == "the gateway shut down before the answer was complete"
+
+
+async def test_a_call_still_waiting_for_its_upstream_at_the_shutdown_timeout_gets_a_503_and_is_stored(
+    start_gateway, settings
+):
+    settings = settings.model_copy(update={"shutdown_timeout": SHUTDOWN_TIMEOUT})
+    gateway = start_gateway(settings)
+    headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": "5"}
+
+    stopping = stop_soon(gateway, 0.3)
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers)
+    await asyncio.to_thread(stopping.join)
+    interaction = await stored(settings, answer.headers["x-feedgate-interaction-id"])
+
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "gateway_shutting_down"
+    assert interaction is not None
+    assert interaction.status_code == 503
+
+
+async def test_a_call_that_ends_within_the_shutdown_timeout_is_let_finish(start_gateway, settings):
+    settings = settings.model_copy(update={"shutdown_timeout": 5.0})
+    gateway = start_gateway(settings)
+    headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": "0.5"}
+
+    stopping = stop_soon(gateway, 0.2)
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers)
+    await asyncio.to_thread(stopping.join)
+
+    assert answer.status_code == 200
+    assert answer.json()["choices"][0]["message"]["content"]

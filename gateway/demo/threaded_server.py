@@ -26,6 +26,7 @@ class ThreadedServer:
         lifespan: Literal["auto", "on", "off"] = "off",
         loop: str = "asyncio",
         http: str | Callable[..., asyncio.Protocol] = "auto",
+        shutdown_timeout: float = 1.0,
     ) -> None:
         self.app = app
         self.host = host
@@ -35,9 +36,11 @@ class ThreadedServer:
         self.port: int = self._socket.getsockname()[1]
         # uvicorn only calls `http` to make each connection's protocol: a class or a partial of one.
         protocol = cast("type[asyncio.Protocol] | str", http)
+        # Typed int by uvicorn, which waits on it with asyncio.timeout: any number of seconds works.
+        shutdown = cast(int, shutdown_timeout)
         config = uvicorn.Config(
             app, loop=loop, http=protocol, lifespan=lifespan, log_config=None, log_level="warning",
-            access_log=False, timeout_graceful_shutdown=1, server_header=False, date_header=False,
+            access_log=False, timeout_graceful_shutdown=shutdown, server_header=False, date_header=False,
         )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._loop: asyncio.AbstractEventLoop | None = None

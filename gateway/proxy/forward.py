@@ -10,6 +10,7 @@ answer), record (one Exchange handed to the writer when the call is over).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest
 from gateway.proxy.relay import (
+    GatewayStopped,
     Headers,
     UpstreamBrokeOff,
     read_whole,
@@ -144,6 +146,12 @@ class ProxyApp:
                         return
                     body = decided_body
             await self._forward(scope, receive, send, caller.replaces_authorization, upstream, body, call)
+        except asyncio.CancelledError:
+            if call is None:
+                raise
+            # Only the server cancels a call (its graceful-shutdown timeout passed; a client that
+            # leaves mid-stream is handled in relay_stream): answer and record what there was.
+            await _stopped_by_shutdown(send, call)
         finally:
             if call is not None:
                 exchange = call.exchange()
@@ -365,6 +373,21 @@ async def _refuse(send: Callable[..., Any], call: _Call | None, status: int, mes
         return
     call.fail(status, message)
     await send_error(send, status, message, code, call.id_headers)
+
+
+async def _stopped_by_shutdown(send: Callable[..., Any], call: _Call) -> None:
+    """The server stopped the call before its answer was complete: a 503 if nothing was sent, else a cut stream."""
+    task = asyncio.current_task()
+    if task is not None:  # always, in a coroutine
+        task.uncancel()
+    if call.status_code is not None and call.content_type.startswith("text/event-stream"):
+        call.partial = True
+        call.error = "the gateway shut down before the answer was complete"
+        logger.warning("shutdown: %s", call.error)
+        raise GatewayStopped(call.error)
+    message = "The gateway shut down before this call was answered; send it again."
+    logger.warning("shutdown: the gateway shut down before a call was answered")
+    await _refuse(send, call, 503, message, "gateway_shutting_down")
 
 
 def _parse_json_object(body: bytes) -> dict[str, Any] | None:

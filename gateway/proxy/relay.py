@@ -28,6 +28,12 @@ class UpstreamBrokeOff(Exception):
     expected_abort = True
 
 
+class GatewayStopped(Exception):
+    """The gateway shut down mid-answer; the client connection is aborted (the proxy has logged why)."""
+
+    expected_abort = True
+
+
 async def read_whole(response: UpstreamResponse, answer: Answer | None, started: float) -> bytes:
     """The whole body of an answer that is not a stream; raises UpstreamFailed if it is cut off."""
     body = b"".join([chunk async for chunk in response.aiter_raw()])
