@@ -89,6 +89,16 @@ def stop_soon(gateway, after: float) -> threading.Thread:
     return thread
 
 
+async def call_while_stopping(gateway, upstream_delay: float, stop_after: float) -> httpx.Response:
+    """A chat call whose upstream answers after `upstream_delay` s, the gateway told to stop `stop_after` s in."""
+    headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": str(upstream_delay)}
+    stopping = stop_soon(gateway, stop_after)
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers)
+    await asyncio.to_thread(stopping.join)
+    return answer
+
+
 async def test_a_stream_still_running_at_the_shutdown_timeout_is_cut_and_stored_as_partial(start_gateway, settings):
     settings = settings.model_copy(update={"shutdown_timeout": SHUTDOWN_TIMEOUT})
     gateway = start_gateway(settings)
@@ -118,13 +128,8 @@ async def test_a_call_still_waiting_for_its_upstream_at_the_shutdown_timeout_get
     start_gateway, settings
 ):
     settings = settings.model_copy(update={"shutdown_timeout": SHUTDOWN_TIMEOUT})
-    gateway = start_gateway(settings)
-    headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": "5"}
 
-    stopping = stop_soon(gateway, 0.3)
-    async with httpx.AsyncClient(timeout=10) as client:
-        answer = await client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers)
-    await asyncio.to_thread(stopping.join)
+    answer = await call_while_stopping(start_gateway(settings), upstream_delay=5, stop_after=0.3)
     interaction = await stored(settings, answer.headers["x-feedgate-interaction-id"])
 
     assert answer.status_code == 503
@@ -135,13 +140,8 @@ async def test_a_call_still_waiting_for_its_upstream_at_the_shutdown_timeout_get
 
 async def test_a_call_that_ends_within_the_shutdown_timeout_is_let_finish(start_gateway, settings):
     settings = settings.model_copy(update={"shutdown_timeout": 5.0})
-    gateway = start_gateway(settings)
-    headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": "0.5"}
 
-    stopping = stop_soon(gateway, 0.2)
-    async with httpx.AsyncClient(timeout=10) as client:
-        answer = await client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers)
-    await asyncio.to_thread(stopping.join)
+    answer = await call_while_stopping(start_gateway(settings), upstream_delay=0.5, stop_after=0.2)
 
     assert answer.status_code == 200
     assert answer.json()["choices"][0]["message"]["content"]
