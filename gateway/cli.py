@@ -75,26 +75,32 @@ def serve(args: argparse.Namespace) -> None:
 
 def db_upgrade(args: argparse.Namespace) -> None:
     """Apply pending schema migrations."""
+    from gateway.store.engine import check_reachable, create_engine
     from gateway.store.migrate import upgrade_database
 
     settings = _settings(args)
+
+    async def reachable() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_reachable(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(reachable())
     upgrade_database(settings.database_url)
     print(f"database at {_redacted(settings.database_url)} is up to date")
 
 
 def keys_create(args: argparse.Namespace) -> None:
     """Issue a gateway key for an app and print it once."""
-    from gateway.store.engine import create_engine
     from gateway.store.keys import GatewayKeyStore
 
     settings = _settings(args)
 
     async def issue() -> None:
-        engine = create_engine(settings.database_url)
-        try:
+        async with _prepared_database(settings) as engine:
             key = await GatewayKeyStore(engine).issue(args.app)
-        finally:
-            await engine.dispose()
         print(f"key id:  {key.id}\napp:     {key.app}\nkey:     {key.raw_key}")
         print("Store the key now: Feedgate keeps only its hash.", file=sys.stderr)
 
@@ -103,17 +109,13 @@ def keys_create(args: argparse.Namespace) -> None:
 
 def keys_revoke(args: argparse.Namespace) -> None:
     """Revoke a gateway key by id."""
-    from gateway.store.engine import create_engine
     from gateway.store.keys import GatewayKeyStore
 
     settings = _settings(args)
 
     async def revoke() -> bool:
-        engine = create_engine(settings.database_url)
-        try:
+        async with _prepared_database(settings) as engine:
             return await GatewayKeyStore(engine).revoke(args.key_id)
-        finally:
-            await engine.dispose()
 
     if not asyncio.run(revoke()):
         raise ConfigError(f"no live key with id {args.key_id}")

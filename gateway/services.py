@@ -50,7 +50,7 @@ from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
 from gateway.store.audit import AuditStore
 from gateway.store.daily_stats import DailyStatsStore
-from gateway.store.engine import create_engine, is_sqlite
+from gateway.store.engine import check_reachable, create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
 from gateway.store.fix_links import FixLinkStore
 from gateway.store.goals import GoalStore
@@ -175,6 +175,7 @@ async def _timed_close(name: str, close: Callable[[], Awaitable[object]], slow_a
 
 async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
     """Bring SQLite up to date by itself; insist on `feedgate db upgrade` for PostgreSQL."""
+    await check_reachable(engine)
     if is_sqlite(engine):
         await asyncio.to_thread(upgrade_database, settings.database_url)
     elif await pending_migrations(settings.database_url):

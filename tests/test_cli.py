@@ -77,6 +77,41 @@ def test_serve_on_postgres_refuses_an_unmigrated_database(tmp_path: Path, postgr
     assert "feedgate db upgrade" in result.stderr
 
 
+def closed_port_url() -> str:
+    """A PostgreSQL URL whose port nothing listens on (with a password, which no message may show)."""
+    return f"postgresql+asyncpg://feedgate:secret@127.0.0.1:{free_port()}/feedgate"
+
+
+@pytest.mark.parametrize("command", [["serve"], ["db", "upgrade"], ["cluster"], ["keys", "create", "bot"]])
+def test_a_database_that_cannot_be_reached_is_one_clear_error(command: list[str]):
+    url = closed_port_url()
+
+    result = run(command, {"FEEDGATE_DATABASE_URL": url})
+
+    assert result.returncode == 2
+    assert "cannot reach the database postgresql+asyncpg://feedgate:***@127.0.0.1" in result.stderr
+    assert "Is the server running" in result.stderr
+    assert "secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_postgres_database_that_does_not_exist_is_named(postgres_database: str):
+    server = postgres_database.rsplit("/", 1)[0]
+
+    result = run(["serve"], {"FEEDGATE_DATABASE_URL": f"{server}/feedgate_no_such_database"})
+
+    assert result.returncode == 2
+    assert 'database "feedgate_no_such_database" does not exist' in result.stderr
+
+
+def test_a_sqlite_file_in_a_missing_folder_says_what_to_check(tmp_path: Path):
+    result = run(["serve"], {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/missing/feedgate.db"})
+
+    assert result.returncode == 2
+    assert "Does its folder exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.timeout(60)
 def test_serve_starts_on_a_fresh_sqlite_file_and_proxies(tmp_path: Path, fake_upstream):
     port = free_port()

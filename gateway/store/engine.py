@@ -5,8 +5,15 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from gateway.config import ConfigError
+
+
+class DatabaseUnreachable(ConfigError):
+    """The database cannot be reached or opened; the message names it (without its password) and says why."""
 
 
 def _json_dumps(value: object) -> str:
@@ -42,3 +49,18 @@ def create_engine(database_url: str) -> AsyncEngine:
 def is_sqlite(engine: AsyncEngine) -> bool:
     """Whether the engine talks to SQLite (some statements differ by dialect)."""
     return engine.dialect.name == "sqlite"
+
+
+async def check_reachable(engine: AsyncEngine) -> None:
+    """Connect once, so that a database that is down, missing or refusing us is one clear error, not a traceback."""
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, DBAPIError) as exc:
+        reason = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+        where = engine.url.render_as_string(hide_password=True)
+        if is_sqlite(engine):
+            hint = "Does its folder exist, and may this process write there?"
+        else:
+            hint = "Is the server running, does the database exist, and is FEEDGATE_DATABASE_URL right?"
+        raise DatabaseUnreachable(f"cannot reach the database {where}: {reason}. {hint}") from exc
