@@ -85,7 +85,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """Feed the parser; refuse the request once its unfinished head passes the bound."""
+        """Feed the parser; refuse a head past the size bound, and start the clock on a request still incomplete."""
         if self._refused:
             return  # dropped: the answer is on its way and nothing more is parsed
         # Only a read spent wholly on one unfinished head is counted: one that also ended a body or
@@ -100,8 +100,10 @@ class BoundedRequestProtocol(HttpToolsProtocol):
                 return
         elif not self._awaiting_head:
             self._body_bytes += len(data)  # a read after the head (it may hold some of it: a floor, not a meter)
-        elif self._head_bytes == 0:
-            return  # requests arrived whole: nothing is pending
+        else:
+            # The read ended a request. A next head it began waits for uvicorn's keep-alive timer,
+            # which starts once the answer is out.
+            return
         if self._deadline is None:
             self._deadline = self.loop.call_later(self._limits.head_timeout, self._check_progress)
 

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from gateway.feedback.service import Recorded
 from gateway.review.anomalous import AnomalousRule
@@ -32,6 +33,8 @@ logger = logging.getLogger("feedgate.review")
 OpenFinding = Callable[[RuleFinding], Awaitable[object]]
 # How long shutdown waits to hand the anomalous rule's lease back.
 LEASE_RELEASE_SECONDS = 2.0
+# How long shutdown waits for the rules' task to end once cancelled: its checks are hints, not records.
+STOP_SECONDS = 2.0
 # Apps busy enough for the anomalous rule (the store's query).
 BusyApps = Callable[[], Awaitable[list[str]]]
 
@@ -76,6 +79,7 @@ class ReviewRuleRunner:
         self._freshness = freshness
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._doing: str | None = None
         self.dropped = 0
 
     # -- the feedback side: enqueue only ------------------------------------------------
@@ -110,9 +114,17 @@ class ReviewRuleRunner:
     async def close(self) -> None:
         """Stop the background task; queued checks are abandoned (they are hints, not records)."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+            task, self._task = self._task, None
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+            if not done:
+                # Left to end by itself: naming where it waits is what the next look at a slow shutdown needs.
+                logger.warning(
+                    "shutdown: the review rules did not stop within %.0f s of being cancelled (%s; waiting at %s)",
+                    STOP_SECONDS,
+                    self._doing or "idle",
+                    _suspended_at(task),
+                )
         if self._lease is not None and self._lease.held:
             # Bounded: a database that does not answer must not hold up shutdown (on SQLite the
             # row expires by itself; on PostgreSQL the lock goes with the connection).
@@ -144,6 +156,7 @@ class ReviewRuleRunner:
                 self._queue.task_done()
 
     async def _guarded(self, work: Awaitable[object], what: str) -> None:
+        self._doing = what
         try:
             await work
         except asyncio.CancelledError:
@@ -151,6 +164,8 @@ class ReviewRuleRunner:
         except Exception:
             # One bad evaluation (database hiccup, odd request) must not stop the rules.
             logger.exception("review rules: %s failed", what)
+        finally:
+            self._doing = None
 
     # -- the work -----------------------------------------------------------------------
 
@@ -199,3 +214,14 @@ class ReviewRuleRunner:
         opened = await self._open_finding(finding)
         if opened is not None:
             logger.info("review rule %s: %s (app %s)", finding.source.value, finding.reason, finding.app)
+
+
+def _suspended_at(task: asyncio.Task[None]) -> str:
+    """Where a task waits: its innermost three coroutines (function, file, line), and what the last awaits."""
+    # Task.get_stack gives only the outermost frame of a suspended coroutine: follow the awaits inward.
+    places = []
+    awaited: Any = task.get_coro()
+    while (frame := getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)) is not None:
+        places.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return " > ".join(places[-3:]) + f", awaiting {type(awaited).__name__}"
