@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+
+import pytest
 
 from gateway.review.rule_runner import STOP_SECONDS, NegativeNotice, ReviewRuleRunner
+
+Check = Callable[[NegativeNotice], Awaitable[None]]
 
 
 async def open_nothing(finding: object) -> None:
     return None
 
 
-def runner_with_check(check) -> ReviewRuleRunner:
-    """A runner whose similar-negative check is `check` (no index or rules are needed to queue one)."""
+async def close_during(check: Check, started: asyncio.Event, caplog: pytest.LogCaptureFixture) -> float:
+    """Run `check` on one queued notice and close the runner once it has started; the seconds close took."""
     runner = ReviewRuleRunner(None, open_nothing, similar=None, anomalous=None)  # type: ignore[arg-type]
     runner.check_feedback = check  # type: ignore[method-assign]
-    return runner
+    runner.start()
+    runner.notify_negative("support-bot", "interaction-1")
+    await started.wait()
+    began = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="feedgate.review"):
+        await runner.close()
+    return time.monotonic() - began
 
 
 async def test_a_check_that_ends_when_cancelled_lets_shutdown_finish_at_once(caplog):
@@ -27,16 +38,9 @@ async def test_a_check_that_ends_when_cancelled_lets_shutdown_finish_at_once(cap
         started.set()
         await asyncio.sleep(30)
 
-    runner = runner_with_check(check)
-    runner.start()
-    runner.notify_negative("support-bot", "interaction-1")
-    await started.wait()
-    began = time.monotonic()
+    took = await close_during(check, started, caplog)
 
-    with caplog.at_level(logging.WARNING, logger="feedgate.review"):
-        await runner.close()
-
-    assert time.monotonic() - began < 1
+    assert took < 1
     assert caplog.records == []
 
 
@@ -50,16 +54,9 @@ async def test_a_check_slow_to_stop_is_left_behind_and_named_in_the_log(caplog):
         except asyncio.CancelledError:
             await asyncio.sleep(30)  # a clean-up that takes its time
 
-    runner = runner_with_check(stubborn_check)
-    runner.start()
-    runner.notify_negative("support-bot", "interaction-1")
-    await started.wait()
-    began = time.monotonic()
+    took = await close_during(stubborn_check, started, caplog)
 
-    with caplog.at_level(logging.WARNING, logger="feedgate.review"):
-        await runner.close()
-
-    assert time.monotonic() - began < STOP_SECONDS + 1
+    assert took < STOP_SECONDS + 1
     [record] = caplog.records
     message = record.getMessage()
     assert message.startswith(f"shutdown: the review rules did not stop within {STOP_SECONDS:.0f} s")
