@@ -24,7 +24,8 @@ import uvloop
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from gateway.request_limits import BoundedRequestProtocol, RequestLimits
+from gateway.config import Settings
+from gateway.request_limits import bounded_protocol
 
 BODY = b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}'
 REQUEST = (
@@ -73,11 +74,11 @@ class MemoryTransport(asyncio.Transport):
         return 0
 
 
-async def cpu_per_request(protocol_class: Any, requests: int, **options: Any) -> float:
+async def cpu_per_request(make_protocol: Any, requests: int) -> float:
     """Microseconds of CPU per request for `requests` keep-alive requests on one connection."""
     config = uvicorn.Config(answer, lifespan="off", log_level="warning", access_log=False)
     config.load()
-    protocol = protocol_class(config=config, server_state=ServerState(), app_state={}, **options)
+    protocol = make_protocol(config=config, server_state=ServerState(), app_state={})
     transport = MemoryTransport()
     protocol.connection_made(transport)
     started = time.process_time()
@@ -94,7 +95,7 @@ async def compare(requests: int, rounds: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"uvicorn's httptools protocol": [], "Feedgate's (request_limits)": []}
     for _ in range(rounds):
         results["uvicorn's httptools protocol"].append(await cpu_per_request(HttpToolsProtocol, requests))
-        feedgate = await cpu_per_request(BoundedRequestProtocol, requests, limits=RequestLimits())
+        feedgate = await cpu_per_request(bounded_protocol(Settings()), requests)
         results["Feedgate's (request_limits)"].append(feedgate)
     return results
 

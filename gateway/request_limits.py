@@ -47,8 +47,8 @@ logger = logging.getLogger("feedgate")
 class RequestLimits:
     """How long a request's head may take to arrive, and how slowly its body may."""
 
-    head_timeout: float = 10.0
-    body_min_rate: float = 1024.0
+    head_timeout: float
+    body_min_rate: float
 
 
 def bounded_protocol(settings: Settings) -> Callable[..., BoundedRequestProtocol]:
@@ -68,9 +68,9 @@ class BoundedRequestProtocol(HttpToolsProtocol):
     _body_started = 0.0
     _body_bytes = 0
 
-    def __init__(self, *args: Any, limits: RequestLimits | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: RequestLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._limits = limits or RequestLimits()
+        self._limits = limits
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """A new connection has `head_timeout` seconds to deliver its first request's head."""
