@@ -34,6 +34,13 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.config import Settings
 from gateway.errors import openai_error_body
+from gateway.observability.metrics import (
+    CLOSED_BODY_TOO_SLOW,
+    CLOSED_HEAD_TIMEOUT,
+    CLOSED_HEAD_TOO_LARGE,
+    CLOSED_SILENT,
+    record_connection_closed,
+)
 
 # As large as any real client's head needs (OpenAI's SDKs send ~1 KB; nginx allows 32 KB, Node 16 KB).
 MAX_REQUEST_HEAD_BYTES = 64 * 1024
@@ -133,12 +140,14 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         limits = self._limits
         if self._awaiting_head:
             if self._head_bytes == 0:
+                record_connection_closed(CLOSED_SILENT)
                 self.transport.close()  # connected and never asked anything
             elif self.cycle is not None and not self.cycle.response_complete:
                 # A pipelined head waits for the answer before it; its clock restarts.
                 self._deadline = self.loop.call_later(limits.head_timeout, self._check_progress)
             else:
-                self._time_out(f"the request's headers did not arrive whole within {limits.head_timeout:g} s")
+                reason = f"the request's headers did not arrive whole within {limits.head_timeout:g} s"
+                self._time_out(reason, CLOSED_HEAD_TIMEOUT)
             return
         if self.flow.read_paused:
             # Paused reading is the app's doing (it has not read what came), never the client's.
@@ -148,10 +157,13 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         if self.loop.time() < due:
             self._deadline = self.loop.call_at(due, self._check_progress)
             return
-        self._time_out(f"the request body arrived slower than {limits.body_min_rate:g} bytes a second")
+        self._time_out(
+            f"the request body arrived slower than {limits.body_min_rate:g} bytes a second", CLOSED_BODY_TOO_SLOW
+        )
 
-    def _time_out(self, reason: str) -> None:
+    def _time_out(self, reason: str, counted_as: str) -> None:
         logger.warning("closed a connection from %s: %s", self.client, reason)
+        record_connection_closed(counted_as)
         if self.cycle is None or not self.cycle.response_started:
             message = f"{reason}: send the whole request without pausing"
             self._write_answer(408, b"Request Timeout", message, "request_timeout")
@@ -165,6 +177,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
             self._deadline = None
         message = f"the request line and headers are longer than {MAX_REQUEST_HEAD_BYTES} bytes: send smaller headers"
         logger.warning("refused a request from %s: %s", self.client, message)
+        record_connection_closed(CLOSED_HEAD_TOO_LARGE)
         self._write_answer(431, b"Request Header Fields Too Large", message, "request_header_fields_too_large")
         # Half-close: the client, still sending, gets the answer and an end of stream, and its
         # remaining bytes are read and dropped rather than met with a reset that may lose the answer.

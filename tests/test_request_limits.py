@@ -12,6 +12,7 @@ import pytest
 
 from gateway.request_limits import MAX_REQUEST_HEAD_BYTES
 from tests.conftest import ADMIN_TOKEN
+from tests.observability.scrape import sample
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -245,3 +246,24 @@ def test_the_gateway_still_serves_after_timing_out_a_slow_client(start_gateway, 
         read_until_closed(connection)
 
     assert statuses(exchange(gateway.port, chat_request())) == [200]
+
+
+def closed_count(gateway, reason: str) -> float:
+    """feedgate_connections_closed_total for `reason`, as the gateway's /metrics reports it now."""
+    text = httpx.get(f"{gateway.origin}/metrics").text
+    return sample(text, "feedgate_connections_closed_total", reason=reason)
+
+
+def test_each_connection_closed_on_a_client_is_counted_by_reason(start_gateway, slow_client_settings):
+    gateway = start_gateway(slow_client_settings)
+    reasons = ["silent", "head_timeout", "head_too_large"]
+    before = {reason: closed_count(gateway, reason) for reason in reasons}
+
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=20) as connection:
+        read_until_closed(connection)
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=20) as connection:
+        connection.sendall(b"POST /v1/chat/completions HTTP/1.1\r\n")
+        read_until_closed(connection)
+    exchange(gateway.port, chat_request(b"x-big: " + b"a" * 200_000 + b"\r\n"))
+
+    assert {reason: closed_count(gateway, reason) - before[reason] for reason in reasons} == dict.fromkeys(reasons, 1)

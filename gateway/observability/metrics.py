@@ -61,6 +61,13 @@ class GatewayMetrics:
             ["upstream", "kind"],
             registry=registry,
         )
+        self.connections_closed = Counter(
+            "feedgate_connections_closed",
+            "Connections the gateway closed on a client before its request was whole: reason is "
+            "head_too_large (431), head_timeout or body_too_slow (408), or silent (no byte sent).",
+            ["reason"],
+            registry=registry,
+        )
         self.writer_queue_depth = Gauge(
             "feedgate_writer_queue_depth",
             "Interactions waiting to be stored or spooled, when the writer last woke up.",
@@ -147,6 +154,18 @@ def gateway_metrics() -> GatewayMetrics:
 def metrics_created() -> bool:
     """Whether this process has created its metric families yet."""
     return gateway_metrics.cache_info().currsize > 0
+
+
+# Why the gateway closed a connection before its request was whole (feedgate_connections_closed_total).
+CLOSED_HEAD_TOO_LARGE = "head_too_large"
+CLOSED_HEAD_TIMEOUT = "head_timeout"
+CLOSED_BODY_TOO_SLOW = "body_too_slow"
+CLOSED_SILENT = "silent"
+
+
+def record_connection_closed(reason: str) -> None:
+    """A connection closed on a client whose request was too large, too slow, or never began."""
+    gateway_metrics().connections_closed.labels(reason).inc()
 
 
 def record_writer_queue_depth(depth: int) -> None:
