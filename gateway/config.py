@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     # On SIGTERM, calls still running after this many seconds are stopped (answered 503, or a stream
     # cut and stored as partial) so that the process stores them before a process manager kills it.
     shutdown_timeout: float = Field(default=25.0, gt=0)
+    # An idle kept-alive client connection is closed after this many seconds. Longer than the
+    # OpenAI SDKs' own idle expiry (5 s), so a client never reuses one the gateway is closing; behind
+    # a load balancer that keeps connections open, set it above the balancer's idle timeout.
+    keepalive_timeout: float = Field(default=10.0, gt=0)
     upstream_connect_timeout: float = 10.0
     upstream_read_timeout: float = 600.0
     upstream_max_connections: int = 512

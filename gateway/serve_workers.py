@@ -71,6 +71,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # Calls still running this long after SIGTERM are stopped, and stored, before a process
         # manager's SIGKILL could lose them (gateway.proxy.forward).
         "timeout_graceful_shutdown": settings.shutdown_timeout,
+        "timeout_keep_alive": settings.keepalive_timeout,
         "access_log": settings.access_log,
         # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind
         # a proxy); the gateway never does, and the middleware was ~4 % of the event loop's

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import load_settings
-from gateway.serve_workers import ARGUMENTS_ENV, ServeArguments, worker_app
+from gateway.config import Settings, load_settings
+from gateway.request_limits import RequestLimits
+from gateway.serve_workers import ARGUMENTS_ENV, ServeArguments, uvicorn_options, worker_app
 
 
 def test_a_worker_loads_the_settings_the_parent_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -44,3 +45,13 @@ def test_serve_refuses_fewer_than_one_worker(tmp_path: Path):
     assert result.returncode == 2
     assert "workers" in result.stderr and "greater than or equal to 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_server_takes_its_timeouts_and_slow_client_limits_from_the_settings():
+    settings = Settings(shutdown_timeout=7.5, keepalive_timeout=65, request_head_timeout=3, request_body_min_rate=512)
+
+    options = uvicorn_options(settings)
+
+    assert options["timeout_graceful_shutdown"] == 7.5
+    assert options["timeout_keep_alive"] == 65
+    assert options["http"].keywords["limits"] == RequestLimits(head_timeout=3, body_min_rate=512)
