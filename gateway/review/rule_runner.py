@@ -141,7 +141,11 @@ class ReviewRuleRunner:
         next_discovery = loop.time()
         while True:
             try:
-                notice = await asyncio.wait_for(self._queue.get(), timeout=max(0.0, next_refresh - loop.time()))
+                # asyncio.timeout, not wait_for: on Python 3.11, wait_for returns the item instead of
+                # raising when it is cancelled just as the item arrives, so shutdown's cancel was lost
+                # and the runner went back to waiting (seen in the suite: closing took the full 2 s).
+                async with asyncio.timeout(max(0.0, next_refresh - loop.time())):
+                    notice = await self._queue.get()
             except TimeoutError:
                 discover = loop.time() >= next_discovery
                 await self._guarded(self.refresh_all(discover), "refreshing the traffic index")

@@ -18,11 +18,17 @@ async def open_nothing(finding: object) -> None:
     return None
 
 
-async def close_during(check: Check, started: asyncio.Event, caplog: pytest.LogCaptureFixture) -> float:
-    """Run `check` on one queued notice and close the runner once it has started; the seconds close took."""
+def started_runner(check: Check) -> ReviewRuleRunner:
+    """A running runner whose similar-negative check is `check` (no index or rules are needed to queue one)."""
     runner = ReviewRuleRunner(None, open_nothing, similar=None, anomalous=None)  # type: ignore[arg-type]
     runner.check_feedback = check  # type: ignore[method-assign]
     runner.start()
+    return runner
+
+
+async def close_during(check: Check, started: asyncio.Event, caplog: pytest.LogCaptureFixture) -> float:
+    """Run `check` on one queued notice and close the runner once it has started; the seconds close took."""
+    runner = started_runner(check)
     runner.notify_negative("support-bot", "interaction-1")
     await started.wait()
     began = time.monotonic()
@@ -62,3 +68,22 @@ async def test_a_check_slow_to_stop_is_left_behind_and_named_in_the_log(caplog):
     assert message.startswith(f"shutdown: the review rules did not stop within {STOP_SECONDS:.0f} s")
     assert "the similar-negative check of interaction-1" in message
     assert "> stubborn_check (" in message
+
+
+async def test_a_notice_that_arrives_as_shutdown_cancels_does_not_keep_the_runner_going(caplog):
+    checked = []
+
+    async def check(notice: NegativeNotice) -> None:
+        checked.append(notice)
+
+    runner = started_runner(check)
+    await asyncio.sleep(0.05)  # the runner is waiting for notices
+    began = time.monotonic()
+
+    # The notice and the cancel land in the same turn of the loop (as in a busy gateway's shutdown).
+    runner.notify_negative("support-bot", "interaction-1")
+    with caplog.at_level(logging.WARNING, logger="feedgate.review"):
+        await runner.close()
+
+    assert time.monotonic() - began < 1
+    assert caplog.records == []
