@@ -18,7 +18,7 @@ does not). Past either, the gateway answers 408 with an OpenAI-style error and c
 that never sent a byte is closed without an answer.
 
 The hot path pays one comparison per read, one timer per connection (none per request on a
-kept-alive connection whose requests arrive whole) and a clock read per request.
+kept-alive connection whose requests arrive whole) and no clock read unless a body arrives in pieces.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -82,13 +83,11 @@ class BoundedRequestProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """A new connection has `head_timeout` seconds to deliver its first request's head."""
         super().connection_made(transport)
-        self._deadline = self.loop.call_later(self._limits.head_timeout, self._check_progress)
+        self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Drop the pending deadline with the connection."""
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._disarm()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -106,20 +105,23 @@ class BoundedRequestProtocol(HttpToolsProtocol):
                 self._refuse()
                 return
         elif not self._awaiting_head:
-            self._body_bytes += len(data)  # a read after the head (it may hold some of it: a floor, not a meter)
+            # A read that left the body incomplete (it may hold some of the head: a floor, not a meter);
+            # the body's clock starts at the first, so requests that arrive whole never read the clock.
+            if not self._body_bytes:
+                self._body_started = self.loop.time()
+            self._body_bytes += len(data)
         else:
             # The read ended a request. A next head it began waits for uvicorn's keep-alive timer,
             # which starts once the answer is out.
             return
         if self._deadline is None:
-            self._deadline = self.loop.call_later(self._limits.head_timeout, self._check_progress)
+            self._arm()
 
     def on_headers_complete(self) -> None:
-        """The head is whole: stop counting it and start the body's clock."""
+        """The head is whole: stop counting it; the body is counted from here."""
         self._awaiting_head = False
         self._head_bytes = 0
         self._heads_completed += 1
-        self._body_started = self.loop.time()
         self._body_bytes = 0
         super().on_headers_complete()
 
@@ -127,9 +129,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         """The request is whole: the next bytes on this connection start another head, with a clock of its own."""
         self._awaiting_head = True
         self._head_bytes = 0
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._disarm()
         super().on_message_complete()
 
     def _check_progress(self) -> None:
@@ -144,14 +144,14 @@ class BoundedRequestProtocol(HttpToolsProtocol):
                 self.transport.close()  # connected and never asked anything
             elif self.cycle is not None and not self.cycle.response_complete:
                 # A pipelined head waits for the answer before it; its clock restarts.
-                self._deadline = self.loop.call_later(limits.head_timeout, self._check_progress)
+                self._arm()
             else:
                 reason = f"the request's headers did not arrive whole within {limits.head_timeout:g} s"
                 self._time_out(reason, CLOSED_HEAD_TIMEOUT)
             return
         if self.flow.read_paused:
             # Paused reading is the app's doing (it has not read what came), never the client's.
-            self._deadline = self.loop.call_later(limits.head_timeout, self._check_progress)
+            self._arm()
             return
         due = self._body_started + limits.head_timeout + self._body_bytes / limits.body_min_rate
         if self.loop.time() < due:
@@ -161,35 +161,40 @@ class BoundedRequestProtocol(HttpToolsProtocol):
             f"the request body arrived slower than {limits.body_min_rate:g} bytes a second", CLOSED_BODY_TOO_SLOW
         )
 
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(self._limits.head_timeout, self._check_progress)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
     def _time_out(self, reason: str, counted_as: str) -> None:
         logger.warning("closed a connection from %s: %s", self.client, reason)
         record_connection_closed(counted_as)
         if self.cycle is None or not self.cycle.response_started:
             message = f"{reason}: send the whole request without pausing"
-            self._write_answer(408, b"Request Timeout", message, "request_timeout")
+            self._write_answer(HTTPStatus.REQUEST_TIMEOUT, message, "request_timeout")
         # The app, if it is waiting for the body, hears that the client is gone (connection_lost).
         self.transport.close()
 
     def _refuse(self) -> None:
         self._refused = True
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._disarm()
         message = f"the request line and headers are longer than {MAX_REQUEST_HEAD_BYTES} bytes: send smaller headers"
         logger.warning("refused a request from %s: %s", self.client, message)
         record_connection_closed(CLOSED_HEAD_TOO_LARGE)
-        self._write_answer(431, b"Request Header Fields Too Large", message, "request_header_fields_too_large")
+        self._write_answer(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, message, "request_header_fields_too_large")
         # Half-close: the client, still sending, gets the answer and an end of stream, and its
         # remaining bytes are read and dropped rather than met with a reset that may lose the answer.
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
-    def _write_answer(self, status: int, reason: bytes, message: str, code: str) -> None:
+    def _write_answer(self, status: HTTPStatus, message: str, code: str) -> None:
         body = openai_error_body(status, message, code)
         self.transport.write(
-            b"HTTP/1.1 " + str(status).encode() + b" " + reason + b"\r\n"
-            b"content-type: application/json\r\n"
+            f"HTTP/1.1 {status.value} {status.phrase}\r\n".encode() + b"content-type: application/json\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\n"
             b"connection: close\r\n\r\n" + body
         )
