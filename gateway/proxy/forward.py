@@ -15,16 +15,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from contextvars import Token
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import uuid_utils
 
 from gateway.config import Upstream
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
+from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import CallerResolver, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
@@ -107,7 +106,7 @@ class ProxyApp:
         call = None
         interaction_bound: Token[str | None] | None = None
         if endpoint is not None:
-            call = _Call(started, caller.app, endpoint, end_user, self._router.default.name)
+            call = ProxyCall(started, caller.app, endpoint, end_user, self._router.default.name)
             # Every log line about this call (here, and in tasks it starts) names its interaction.
             interaction_bound = INTERACTION_ID.set(call.id)
             if self._identity_headers is not None:
@@ -164,7 +163,7 @@ class ProxyApp:
                     INTERACTION_ID.reset(interaction_bound)
 
     async def _decide(
-        self, call: _Call, request_json: dict[str, Any], headers: Headers, original: bytes, send: Callable[..., Any]
+        self, call: ProxyCall, request_json: dict[str, Any], headers: Headers, original: bytes, send: Callable[..., Any]
     ) -> bytes | None:
         """Run the policies that claim this call; the body to forward, or None when one answered in its place."""
         policies = policies_for(self._policies, call.app, call.endpoint)
@@ -192,7 +191,7 @@ class ProxyApp:
         replaces_authorization: bool,
         upstream: Upstream,
         body: bytes,
-        call: _Call | None,
+        call: ProxyCall | None,
     ) -> None:
         """Send the request upstream and relay its answer, whole or as a stream."""
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
@@ -290,83 +289,7 @@ class _ClientLeft(Exception):
     """The client disconnected before its request body was complete."""
 
 
-class _Call(Answer):
-    """One recorded call: its context, gathered through the stages, and its answer (the Answer part)."""
-
-    __slots__ = (
-        "app",
-        "created_at",
-        "end_user",
-        "endpoint",
-        "forwarded_at",
-        "id",
-        "id_headers",
-        "metadata",
-        "notes",
-        "policies",
-        "policy_request",
-        "request",
-        "started",
-        "upstream",
-        "upstream_done_at",
-    )
-
-    def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
-        super().__init__()
-        self.id = str(uuid_utils.uuid7())
-        self.created_at = datetime.now(UTC)
-        self.started = started
-        self.app = app
-        self.endpoint = endpoint
-        self.end_user = end_user
-        # The default upstream until the request's model is known (a refused call never gets further).
-        self.upstream = upstream
-        self.request: dict[str, Any] | None = None
-        self.metadata: dict[str, Any] | None = None
-        # What the policies did; the policies that claimed the call and the request as they saw it
-        # (none of these for most apps).
-        self.notes: list[dict[str, Any]] = []
-        self.policies: Sequence[Policy] = ()
-        self.policy_request: PolicyRequest | None = None
-        self.id_headers: Headers = [(b"x-feedgate-interaction-id", self.id.encode())]
-        # perf_counter() when the request went upstream and when its answer was complete (0: not yet).
-        self.forwarded_at = 0.0
-        self.upstream_done_at = 0.0
-
-    def gateway_seconds(self, total: float) -> float:
-        """Of the call's `total` seconds, those the gateway spent: before going upstream, after the answer was in."""
-        if not self.forwarded_at:
-            return total  # refused or answered by a policy: all of it was the gateway's
-        before = self.forwarded_at - self.started
-        if not self.upstream_done_at:
-            return before  # the upstream failed: the wait for it is not the gateway's
-        return before + max(0.0, self.started + total - self.upstream_done_at)
-
-    def exchange(self) -> Exchange:
-        """The record of the call, once it is over: the one place an Exchange is built."""
-        # Positional: this runs once per call, and keyword passing costs more.
-        return Exchange(
-            self.id,
-            self.created_at,
-            self.app,
-            self.endpoint,
-            self.upstream,
-            self.request,
-            self.end_user,
-            self.metadata,
-            self.status_code,
-            self.content_type,
-            self.content_encoding,
-            self.body_chunks,
-            self.error,
-            self.partial,
-            (time.perf_counter() - self.started) * 1000,
-            self.ttfb_ms,
-            self.notes or None,
-        )
-
-
-async def _refuse(send: Callable[..., Any], call: _Call | None, status: int, message: str, code: str) -> None:
+async def _refuse(send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str) -> None:
     """Answer with the gateway's own error, and note it on the call's record."""
     if call is None:
         await send_error(send, status, message, code, [])
@@ -375,7 +298,7 @@ async def _refuse(send: Callable[..., Any], call: _Call | None, status: int, mes
     await send_error(send, status, message, code, call.id_headers)
 
 
-async def _stopped_by_shutdown(send: Callable[..., Any], call: _Call) -> None:
+async def _stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None:
     """The server stopped the call before its answer was complete: a 503 if nothing was sent, else a cut stream."""
     task = asyncio.current_task()
     if task is not None:  # always, in a coroutine

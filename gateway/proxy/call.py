@@ -1,0 +1,90 @@
+"""One recorded call as the proxy's stages see it: its context, gathered on the way, and its answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import uuid_utils
+
+from gateway.proxy.policy import Policy, PolicyRequest
+from gateway.proxy.relay import Headers
+from gateway.recording.exchange import Answer, Exchange
+
+
+class ProxyCall(Answer):
+    """One recorded call: its context, gathered through the stages, and its answer (the Answer part)."""
+
+    __slots__ = (
+        "app",
+        "created_at",
+        "end_user",
+        "endpoint",
+        "forwarded_at",
+        "id",
+        "id_headers",
+        "metadata",
+        "notes",
+        "policies",
+        "policy_request",
+        "request",
+        "started",
+        "upstream",
+        "upstream_done_at",
+    )
+
+    def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
+        super().__init__()
+        self.id = str(uuid_utils.uuid7())
+        self.created_at = datetime.now(UTC)
+        self.started = started
+        self.app = app
+        self.endpoint = endpoint
+        self.end_user = end_user
+        # The default upstream until the request's model is known (a refused call never gets further).
+        self.upstream = upstream
+        self.request: dict[str, Any] | None = None
+        self.metadata: dict[str, Any] | None = None
+        # What the policies did; the policies that claimed the call and the request as they saw it
+        # (none of these for most apps).
+        self.notes: list[dict[str, Any]] = []
+        self.policies: Sequence[Policy] = ()
+        self.policy_request: PolicyRequest | None = None
+        self.id_headers: Headers = [(b"x-feedgate-interaction-id", self.id.encode())]
+        # perf_counter() when the request went upstream and when its answer was complete (0: not yet).
+        self.forwarded_at = 0.0
+        self.upstream_done_at = 0.0
+
+    def gateway_seconds(self, total: float) -> float:
+        """Of the call's `total` seconds, those the gateway spent: before going upstream, after the answer was in."""
+        if not self.forwarded_at:
+            return total  # refused or answered by a policy: all of it was the gateway's
+        before = self.forwarded_at - self.started
+        if not self.upstream_done_at:
+            return before  # the upstream failed: the wait for it is not the gateway's
+        return before + max(0.0, self.started + total - self.upstream_done_at)
+
+    def exchange(self) -> Exchange:
+        """The record of the call, once it is over: the one place an Exchange is built."""
+        # Positional: this runs once per call, and keyword passing costs more.
+        return Exchange(
+            self.id,
+            self.created_at,
+            self.app,
+            self.endpoint,
+            self.upstream,
+            self.request,
+            self.end_user,
+            self.metadata,
+            self.status_code,
+            self.content_type,
+            self.content_encoding,
+            self.body_chunks,
+            self.error,
+            self.partial,
+            (time.perf_counter() - self.started) * 1000,
+            self.ttfb_ms,
+            self.notes or None,
+        )
