@@ -50,31 +50,41 @@ def start_litellm(
     return process, port, litellm_proxy.version(venv)
 
 
-def start_baseline(revision: str, workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, str]:
+def start_baseline(
+    revision: str, workdir: Path, env: dict[str, str], name: str = "baseline"
+) -> tuple[subprocess.Popen[bytes], int, str]:
     """The gateway as of `revision` (exported from git), logging into its own SQLite file, on a free port.
 
     It runs in this environment with the revision's source first on PYTHONPATH, so both
     gateways share every installed dependency and differ only in Feedgate's own code.
+    Its files in `workdir` start with `name` (one per revision when several run side by side).
     Returns the process, its port and its database URL.
     """
-    source = workdir / "baseline-src"
+    source = workdir / f"{name}-src"
     source.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
-    database_url = f"sqlite+aiosqlite:///{workdir / 'baseline.db'}"
+    return start_gateway_source(source, workdir, env, name)
+
+
+def start_gateway_source(
+    source: Path, workdir: Path, env: dict[str, str], name: str
+) -> tuple[subprocess.Popen[bytes], int, str]:
+    """The gateway from the source tree `source`, logging into `workdir`/`name`.db, on a free port."""
+    database_url = f"sqlite+aiosqlite:///{workdir / f'{name}.db'}"
     port = free_port()
-    baseline_env = {
+    gateway_env = {
         **env,
         "PYTHONPATH": str(source),
         "FEEDGATE_DATABASE_URL": database_url,
-        "FEEDGATE_SPOOL_PATH": str(workdir / "baseline.spool.jsonl"),
+        "FEEDGATE_SPOOL_PATH": str(workdir / f"{name}.spool.jsonl"),
     }
-    baseline_env.pop("FEEDGATE_LOOP_LAG_FILE", None)  # an older revision may not know the setting
-    log_path = workdir / "baseline.log"
+    gateway_env.pop("FEEDGATE_LOOP_LAG_FILE", None)  # an older revision may not know the setting
+    log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=workdir, env=baseline_env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=workdir, env=gateway_env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    wait_for_port(port, process, f"the baseline gateway ({revision})", log_path)
+    wait_for_port(port, process, f"the gateway ({name})", log_path)
     return process, port, database_url
