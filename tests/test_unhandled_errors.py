@@ -38,3 +38,14 @@ async def test_a_refused_request_is_not_logged_as_an_error(client, caplog):
 
     assert response.status_code == 401
     assert [r for r in caplog.records if r.name == "feedgate.http"] == []
+
+
+async def test_a_domain_error_answered_as_a_client_error_is_not_logged(client, admin_headers, caplog):
+    # IssueNotFound and InvalidQuery reach the route's exception handlers (404, 400), not a 500.
+    with caplog.at_level(logging.ERROR, logger="feedgate.http"):
+        missing = await client.get("/api/issues/no-such-issue/effect", headers=admin_headers)
+        empty_patch = await client.patch("/api/issues/no-such-issue", headers=admin_headers, json={})
+
+    assert missing.status_code == 404
+    assert empty_patch.status_code in (400, 404)
+    assert [r for r in caplog.records if r.name == "feedgate.http"] == []

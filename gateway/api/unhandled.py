@@ -12,7 +12,21 @@ log = logging.getLogger("feedgate.http")
 
 async def log_unhandled_error(exception: Exception, scope: Scope) -> None:
     """Log a handler's failure with its traceback; 4xx answers (bad input, no access) are not failures."""
-    if isinstance(exception, HTTPException) and exception.status_code < 500:
+    if isinstance(exception, HTTPException):
+        if exception.status_code < 500:
+            return
+    elif _answered_by_design(exception, scope):
         return
     method = scope.get("method", "")
     log.error("unhandled error answering %s %s", method, scope.get("path", ""), exc_info=exception)
+
+
+def _answered_by_design(exception: Exception, scope: Scope) -> bool:
+    """Whether the route maps this exception's type to an answer of its own (a domain error: 400, 404, 409...)."""
+    # Litestar calls this hook for every exception, including those its exception handlers turn
+    # into a client error: logging those as errors buried the real 500s (75 such lines to 2).
+    route_handler = scope.get("route_handler")
+    if route_handler is None:
+        return False
+    handlers = route_handler.resolve_exception_handlers()
+    return any(cls in handlers for cls in type(exception).__mro__ if cls not in (Exception, BaseException))
