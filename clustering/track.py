@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
 
 import numpy as np
 
 from clustering.issue_status import IssueStatus
+
+Member = TypeVar("Member", bound=Hashable)
 
 __all__ = [
     "ClusterOutcome",
@@ -18,6 +22,7 @@ __all__ = [
     "SplitRecord",
     "TrackingParams",
     "TrackingResult",
+    "complaints_since_resolution",
     "match_clusters",
 ]
 
@@ -30,6 +35,8 @@ class ExistingIssue:
     centroid: np.ndarray
     member_ids: frozenset[Hashable]
     status: IssueStatus = IssueStatus.OPEN
+    # When a resolved issue was resolved (None: not known, so every new complaint counts).
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,8 @@ class ClusterOutcome:
     issue_id: str | None
     # A resolved issue got new complaints: the caller should reopen it and flag the regression.
     regressed: bool = False
+    # How many: complaints it did not hold, about answers given since it was resolved.
+    returning_complaints: int = 0
     # For a new issue carved out of an old one by a split: the issue it came from.
     split_from: str | None = None
     centroid_similarity: float = 0.0
@@ -124,12 +133,33 @@ def _overlap(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def complaints_since_resolution(
+    newcomers: Iterable[Member], resolved_at: datetime | None, asked_at: Mapping[Member, datetime | None]
+) -> list[Member]:
+    """The new complaints that can show a resolved issue came back: those about answers given after it was resolved.
+
+    A complaint about an answer given before the resolution (feedback often arrives later) says
+    nothing about the fix; counting it reopened issues that had just been fixed. A complaint
+    whose time is unknown counts, as does every one when the resolution time is unknown.
+    """
+    return [
+        member
+        for member in newcomers
+        if resolved_at is None or (moment := asked_at.get(member)) is None or moment > resolved_at
+    ]
+
+
 def match_clusters(
     issues: Sequence[ExistingIssue],
     clusters: Sequence[NewCluster],
     params: TrackingParams = TrackingParams(),
+    asked_at: Mapping[Hashable, datetime | None] | None = None,
 ) -> TrackingResult:
-    """Decide for each new cluster which existing issue it continues, if any."""
+    """Decide for each new cluster which existing issue it continues, if any.
+
+    `asked_at` gives each complaint's interaction time, which decides whether a resolved issue
+    regressed (see `complaints_since_resolution`).
+    """
     similarity = np.zeros((len(clusters), len(issues)))
     if clusters and issues:
         dimensions = len(clusters[0].centroid)
@@ -190,14 +220,19 @@ def match_clusters(
             outcomes.append(ClusterOutcome(cluster_index=c, issue_id=None, split_from=split_from.get(c)))
             continue
         issue = issues[i]
-        # A resolved issue regresses only if its cluster holds complaints it did not have
-        # before; the same old complaints regrouped are not news. A dismissed one never does.
-        has_new_members = bool(clusters[c].member_ids - issue.member_ids)
+        # A resolved issue regresses only if its cluster holds complaints it did not have before,
+        # about answers given since it was resolved; the same old complaints regrouped are not
+        # news. A dismissed one never does.
+        returning = 0
+        if issue.status == IssueStatus.RESOLVED:
+            newcomers = clusters[c].member_ids - issue.member_ids
+            returning = len(complaints_since_resolution(newcomers, issue.resolved_at, asked_at or {}))
         outcomes.append(
             ClusterOutcome(
                 cluster_index=c,
                 issue_id=issue.issue_id,
-                regressed=issue.status == IssueStatus.RESOLVED and has_new_members,
+                regressed=returning > 0,
+                returning_complaints=returning,
                 centroid_similarity=float(similarity[c, i]),
                 member_overlap=float(overlap[c, i]),
             )

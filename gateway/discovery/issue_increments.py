@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from clustering.documents import FeedbackItem
+from clustering.track import complaints_since_resolution
 from gateway.store.feedback_map_points import Point
 from gateway.store.issue_increments import AppIssueState, IncrementalRun, IssueChange, LiveIssue
 from gateway.store.issues import IssueEvent, IssueStatus
@@ -58,14 +59,16 @@ def incremental_run(
     events: list[IssueEvent] = []
     live: list[tuple[str, int, int]] = []
     for issue in state.issues:
-        now_members = members[issue.id] + [item.interaction_id for item in joined.get(issue.id, [])]
-        change = _recounted(issue, now_members, joined.get(issue.id, []), counts)
+        newcomers = joined.get(issue.id, [])
+        now_members = members[issue.id] + [item.interaction_id for item in newcomers]
+        returning = _returning(issue, newcomers)
+        change = _recounted(issue, now_members, newcomers, returning, counts)
         if change.size == 0:
             events.append(IssueEvent(issue.id, "vanished", {"previous_size": issue.size}))
         else:
             live.append((issue.id, change.size, change.negative_count))
         if change.status != issue.status:
-            events.append(IssueEvent(issue.id, "reopened", {"new_members": len(joined[issue.id])}))
+            events.append(IssueEvent(issue.id, "reopened", {"new_members": returning}))
         if _differs(issue, change):
             changes.append(change)
     clustered = sum(size for _, size, _ in live)
@@ -87,13 +90,25 @@ def incremental_run(
     )
 
 
+def _returning(issue: LiveIssue, newcomers: Sequence[FeedbackItem]) -> int:
+    """How many of a resolved issue's new complaints show it came back (none for any other issue)."""
+    # As in a full pass's tracking: complaints about answers given since it was resolved; a
+    # dismissed issue keeps collecting them quietly.
+    if issue.status != IssueStatus.RESOLVED:
+        return 0
+    asked_at = {item.interaction_id: item.created_at for item in newcomers}
+    return len(complaints_since_resolution(asked_at, issue.resolved_at, asked_at))
+
+
 def _recounted(
-    issue: LiveIssue, member_ids: Sequence[str], newcomers: Sequence[FeedbackItem], counts: Mapping[str, int]
+    issue: LiveIssue,
+    member_ids: Sequence[str],
+    newcomers: Sequence[FeedbackItem],
+    returning: int,
+    counts: Mapping[str, int],
 ) -> IssueChange:
     status, regressed = issue.status, issue.regressed
-    # As in a full pass's tracking: new complaints in a resolved issue reopen it as a regression;
-    # a dismissed one keeps collecting them quietly.
-    if newcomers and issue.status == IssueStatus.RESOLVED:
+    if returning:
         status, regressed = IssueStatus.OPEN, True
     seen = [item.created_at for item in newcomers if item.created_at is not None]
     first = [moment for moment in (issue.first_seen, *seen) if moment is not None]

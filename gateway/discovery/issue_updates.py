@@ -48,8 +48,7 @@ def issue_updates(
             status, regressed = IssueStatus.NEW, False
         elif outcome.regressed:
             status, regressed = IssueStatus.OPEN, True
-            fresh = len(set(cluster.member_ids) - previous.member_ids)
-            events.append(IssueEvent(issue_id, "reopened", {"new_members": fresh}))
+            events.append(IssueEvent(issue_id, "reopened", {"new_members": outcome.returning_complaints}))
         else:
             status, regressed = previous.status, previous.regressed
         title = titles[outcome.cluster_index]

@@ -165,8 +165,9 @@ async def _run_app(
     reduction, clusters = await _cluster(engine, embedder, app, negative, params, step)
     step("tracking issues", 3)
     tracking = match_clusters(
-        [ExistingIssue(t.id, t.centroid, t.member_ids, t.status) for t in tracked.values()],
+        [ExistingIssue(t.id, t.centroid, t.member_ids, t.status, t.resolved_at) for t in tracked.values()],
         [NewCluster(c.centroid, frozenset(c.member_ids)) for c in clusters],
+        asked_at={item.interaction_id: item.created_at for item in negative.items},
     )
     titles = await asyncio.to_thread(title_clusters, clusters, tracking, tracked, titler)
     updates = issue_updates(clusters, titles, tracking, tracked, negative)

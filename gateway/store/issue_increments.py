@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from clustering.issue_status import IssueStatus
 from gateway.store.chunks import chunks
 from gateway.store.feedback_map_points import Point
+from gateway.store.issue_resolutions import resolution_times
 from gateway.store.issues import IssueEvent
 from gateway.store.run_history import INCREMENTAL
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
@@ -34,6 +35,8 @@ class LiveIssue:
     admission_similarity: float | None
     first_seen: datetime | None
     last_seen: datetime | None
+    # When it was last set to resolved, if it is resolved: only complaints about later answers reopen it.
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,8 @@ class IssueIncrementStore:
             rows = (await connection.execute(live)).all()
             issue_of = dict((await connection.execute(members)).all())
             seen_ids = frozenset((await connection.execute(seen)).scalars())
+            resolved = [row.id for row in rows if row.status == IssueStatus.RESOLVED]
+            resolved_at = await resolution_times(connection, resolved)
         return AppIssueState(
             issues=[
                 LiveIssue(
@@ -120,6 +125,7 @@ class IssueIncrementStore:
                     admission_similarity=row.admission_similarity,
                     first_seen=row.first_seen,
                     last_seen=row.last_seen,
+                    resolved_at=resolved_at.get(row.id),
                 )
                 for row in rows
             ],

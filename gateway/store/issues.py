@@ -17,6 +17,7 @@ from clustering.issue_status import CLOSED_STATUSES, TRIAGE_STATUSES, IssueStatu
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
+from gateway.store.issue_resolutions import resolution_times
 from gateway.store.run_history import FULL
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
 
@@ -58,6 +59,8 @@ class TrackedIssue:
     keywords: tuple[str, ...] = ()
     # A person renamed it (a "renamed" event): runs keep that title.
     renamed: bool = False
+    # When it was last set to resolved, if it is resolved.
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,8 @@ class IssueStore:
                     issue_events.c.issue_id.in_(chunk), issue_events.c.kind == "renamed"
                 )
                 renamed.update((await connection.execute(named)).scalars())
+            resolved = [row["id"] for row in rows if row["status"] == IssueStatus.RESOLVED]
+            resolved_at = await resolution_times(connection, resolved)
         return [
             TrackedIssue(
                 id=row["id"],
@@ -169,6 +174,7 @@ class IssueStore:
                 summary=row["summary"],
                 keywords=tuple(row["keywords"] or ()),
                 renamed=row["id"] in renamed,
+                resolved_at=resolved_at.get(row["id"]),
             )
             for row in rows
             if row["centroid"] is not None

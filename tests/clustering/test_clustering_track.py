@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 from blobs import unit_blobs
 
@@ -101,6 +103,40 @@ def test_resolved_issue_regrouping_only_its_old_complaints_is_not_a_regression()
     result = match_clusters([resolved], [NewCluster(CENTRES[0], ids("old", 0, 10))])
     assert result.outcomes[0].issue_id == "late-card"
     assert not result.outcomes[0].regressed
+
+
+RESOLVED_AT = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+
+def test_complaints_about_answers_given_before_the_resolution_are_not_a_regression():
+    # Feedback often comes later than the answer: complaints the last pass had not seen yet.
+    resolved = ExistingIssue("late-card", CENTRES[0], ids("old", 0, 10), IssueStatus.RESOLVED, RESOLVED_AT)
+    late_feedback = ids("new", 0, 7)
+    asked_at = {member: RESOLVED_AT - timedelta(minutes=5) for member in late_feedback}
+
+    result = match_clusters([resolved], [NewCluster(nudge(CENTRES[0], 8), late_feedback)], asked_at=asked_at)
+
+    assert result.outcomes[0].issue_id == "late-card"
+    assert (result.outcomes[0].regressed, result.outcomes[0].returning_complaints) == (False, 0)
+
+
+def test_complaints_about_answers_given_after_the_resolution_are_counted_as_its_return():
+    resolved = ExistingIssue("late-card", CENTRES[0], ids("old", 0, 10), IssueStatus.RESOLVED, RESOLVED_AT)
+    newcomers = sorted(ids("new", 0, 7))
+    asked_at = {member: RESOLVED_AT + timedelta(minutes=n - 3) for n, member in enumerate(newcomers)}
+
+    result = match_clusters([resolved], [NewCluster(nudge(CENTRES[0], 8), frozenset(newcomers))], asked_at=asked_at)
+
+    # Asked 3, 2 and 1 minutes before and at the resolution: not counted; 1 to 3 minutes after: counted.
+    assert (result.outcomes[0].regressed, result.outcomes[0].returning_complaints) == (True, 3)
+
+
+def test_complaints_of_unknown_time_count_as_a_return():
+    resolved = ExistingIssue("late-card", CENTRES[0], ids("old", 0, 10), IssueStatus.RESOLVED, RESOLVED_AT)
+
+    result = match_clusters([resolved], [NewCluster(nudge(CENTRES[0], 8), ids("new", 0, 7))], asked_at={})
+
+    assert (result.outcomes[0].regressed, result.outcomes[0].returning_complaints) == (True, 7)
 
 
 def test_dismissed_issue_with_new_complaints_is_continued_but_not_a_regression():

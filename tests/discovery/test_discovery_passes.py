@@ -108,6 +108,21 @@ async def test_a_resolved_issue_that_comes_back_is_reopened_and_flagged(engine, 
     assert [event["kind"] for event in after["events"]] == ["status", "reopened"]
 
 
+async def test_complaints_about_answers_from_before_the_resolution_do_not_reopen_it(engine, job_settings, embedder):
+    # Feedback often comes after the answer: these complaints are new to the pass, not to the fix.
+    await seed_complaints(engine, REFUNDS[:3] + PASSWORDS)
+    await run_clustering_pass(engine, job_settings, embedder)
+    refunds = await issue_with_keyword(engine, "refund")
+    await seed_complaints(engine, REFUNDS[3:])
+    await IssueStore(engine).set_status(refunds["id"], "resolved", note="refunds are automatic now")
+
+    summary = await run_clustering_pass(engine, job_settings, embedder)
+
+    assert summary.apps[0].reopened_issues == 0
+    after = await IssueStore(engine).get(refunds["id"])
+    assert (after["status"], after["regressed"]) == ("resolved", False)
+
+
 async def test_issues_get_an_llm_title_once_and_keep_it_while_their_keywords_hold(engine, job_settings, embedder):
     await seed_complaints(engine, REFUNDS + PASSWORDS)
     titler = LLMTitler(side_call_client(LLM_URL, None, {}, timeout=5.0, max_retries=0), "titler")

@@ -168,6 +168,22 @@ async def test_a_resolved_issue_that_gains_a_complaint_is_reopened_as_a_regressi
     assert [event["kind"] for event in after["events"]] == ["status", "reopened"]
 
 
+async def test_a_complaint_about_an_answer_from_before_the_resolution_does_not_reopen_it(
+    engine, incremental_settings, embedder
+):
+    await first_full_pass(engine, incremental_settings, embedder)
+    refunds = await issue_with_keyword(engine, "refund")
+    [late] = await seed_complaints(engine, [ANOTHER_REFUND])
+    await IssueStore(engine).set_status(refunds["id"], "resolved")
+
+    summary = await run_clustering_pass(engine, incremental_settings, embedder, params=WITH_UMAP)
+
+    assert (summary.apps[0].kind, summary.apps[0].reopened_issues) == ("incremental", 0)
+    after = await IssueStore(engine).get(refunds["id"])
+    assert late in after["member_ids"]
+    assert (after["status"], after["regressed"]) == ("resolved", False)
+
+
 async def test_a_changed_recipe_makes_a_full_pass(engine, incremental_settings, embedder):
     await first_full_pass(engine, incremental_settings, embedder)
     await seed_complaints(engine, [ANOTHER_REFUND])

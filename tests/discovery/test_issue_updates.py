@@ -75,7 +75,9 @@ def test_an_issue_no_cluster_continues_vanishes_once():
 
 def test_a_resolved_issue_with_new_complaints_is_reopened_and_flagged():
     issues = {"A": tracked("A", "1", "2", status="resolved")}
-    tracking = TrackingResult(outcomes=[ClusterOutcome(cluster_index=0, issue_id="A", regressed=True)])
+    tracking = TrackingResult(
+        outcomes=[ClusterOutcome(cluster_index=0, issue_id="A", regressed=True, returning_complaints=1)]
+    )
 
     updates = issue_updates(
         [cluster("1", "2", "3")], [ClusterTitle("Refund", "")], tracking, issues, negative("1", "2", "3")
