@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+
 import httpx
+import orjson
 import pytest
 from asgi_lifespan import LifespanManager
 
@@ -27,6 +30,32 @@ async def test_a_bad_metadata_header_is_recorded_with_its_400(gateway, client, a
     assert record["status_code"] == 400
     assert "x-feedgate-metadata" in record["error"]
     assert record["request"] == CHAT
+    assert fake_upstream.app.requests == []
+
+
+async def test_a_body_with_whitespace_before_its_object_is_read_like_any_other(
+    gateway, client, admin_headers, fake_upstream
+):
+    # JSON allows it; read as "not JSON", the call lost its model (so its routing), its fixes and its record.
+    body = b" \n\t" + orjson.dumps(CHAT)
+    response = await client.post(
+        "/v1/chat/completions", content=body, headers={**AUTH, "content-type": "application/json"}
+    )
+
+    assert response.status_code == 200
+    record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
+    assert (record["request"], record["model"]) == (CHAT, "gpt-4o-mini")
+
+
+async def test_a_compressed_body_is_refused_with_415_and_recorded(gateway, client, admin_headers, fake_upstream):
+    headers = {**AUTH, "content-type": "application/json", "content-encoding": "gzip"}
+    response = await client.post("/v1/chat/completions", content=gzip.compress(orjson.dumps(CHAT)), headers=headers)
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_content_encoding"
+    assert "uncompressed" in response.json()["error"]["message"]
+    record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
+    assert record["status_code"] == 415
     assert fake_upstream.app.requests == []
 
 
