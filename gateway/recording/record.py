@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
 import zlib
 from typing import Any
 
 import orjson
 
 from gateway.recording.exchange import Exchange
-from gateway.recording.reassembly import (
-    reassemble_chat_stream,
-    reassemble_completion_stream,
-    reassemble_responses_stream,
-)
+from gateway.recording.reassembly import reassemble_chat_stream, reassemble_completion_stream
+from gateway.recording.responses_stream import reassemble_responses_stream
 
 Json = dict[str, Any]
 
@@ -21,6 +20,10 @@ _STREAM_REASSEMBLERS = {
     "completions": reassemble_completion_stream,
     "responses": reassemble_responses_stream,
 }
+
+
+# Streams rebuilt from choice chunks, whose rebuilt answer has an `error` only if an error event came.
+_CHOICE_STREAMS = {"chat.completions", "completions"}
 
 
 def build_interaction_row(exchange: Exchange) -> Json:
@@ -54,22 +57,44 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "policies": exchange.policies,
     }
     body = _decoded_body(exchange)
+    failed = exchange.status_code is not None and exchange.status_code >= 400
     if not body:
+        if failed and not row["error"]:
+            row["error"] = f"upstream answered {exchange.status_code}"
         return row
     if "text/event-stream" in exchange.content_type:
         reassemble = _STREAM_REASSEMBLERS.get(exchange.endpoint)
         response = reassemble(body) if reassemble else None
+        if exchange.endpoint in _CHOICE_STREAMS and isinstance(response, dict) and "error" in response:
+            # The stream ended in an error event: the answer broke off, with what had arrived.
+            row["error"] = row["error"] or _error_message(response) or "the stream ended in an error event"
+            row["partial"] = True
     else:
         try:
             response = orjson.loads(body)
         except orjson.JSONDecodeError:
             response = None
             row["response"] = {"raw": body[:65536].decode("utf-8", errors="replace")}
+            if failed and not row["error"]:
+                # An HTML page from a load balancer or proxy in front of the upstream, plain text…
+                row["error"] = f"upstream answered {exchange.status_code}: {_start_of_text(body)}".removesuffix(": ")
     if isinstance(response, dict):
         row.update(summarise_response(exchange.endpoint, response))
-        if exchange.status_code is not None and exchange.status_code >= 400 and not row["error"]:
+        if failed and not row["error"]:
             row["error"] = _error_message(response)
     return row
+
+
+# Markup to drop from an HTML error page to leave its text: scripts and styles whole, then every tag.
+_MARKUP = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE)
+ERROR_TEXT_CHARS = 200
+
+
+def _start_of_text(body: bytes) -> str:
+    """The first words of a non-JSON answer's text (tags dropped, spaces collapsed), for its error."""
+    text = html.unescape(_MARKUP.sub(b" ", body[:8192]).decode("utf-8", errors="replace"))
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_TEXT_CHARS else text[: ERROR_TEXT_CHARS - 1] + "…"
 
 
 def _decoded_body(exchange: Exchange) -> bytes:
@@ -97,7 +122,7 @@ def summarise_response(endpoint: str, response: Json) -> Json:
     usage = given_usage if isinstance(given_usage, dict) else {}
     summary: Json = {
         "response": response,
-        "upstream_response_id": _text_or_none(response.get("id")),
+        "upstream_response_id": _text_or_none(response.get("id")) or None,  # never "": no answer is named that
         "prompt_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
         "completion_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
         "total_tokens": usage.get("total_tokens"),

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from gateway.recording.reassembly import reassemble_responses_stream
+from gateway.recording.responses_stream import reassemble_responses_stream
 
 CREATED = 1_727_000_000
 
@@ -85,7 +85,7 @@ def test_a_complete_responses_stream_returns_the_response_from_response_complete
     assert reassemble_responses_stream(body) == completed_response()
 
 
-def test_a_responses_stream_cut_before_completion_is_rebuilt_from_its_deltas_as_incomplete():
+def test_a_responses_stream_cut_before_completion_keeps_its_message_with_the_text_so_far_as_incomplete():
     body = responses_sse(*responses_events_until_text())
 
     response = reassemble_responses_stream(body)
@@ -95,7 +95,13 @@ def test_a_responses_stream_cut_before_completion_is_rebuilt_from_its_deltas_as_
     assert response["model"] == "gpt-4.1-2025-04-14"
     assert response["status"] == "incomplete"
     assert response["output"] == [
-        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi there!"}]}
+        {
+            "id": "msg_67ccd2bf17f0",
+            "type": "message",
+            "status": "incomplete",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "Hi there!", "annotations": []}],
+        }
     ]
 
 
@@ -132,3 +138,135 @@ def test_a_responses_stream_with_crlf_line_endings_is_understood():
 def test_a_responses_body_without_events_rebuilds_nothing():
     assert reassemble_responses_stream(b"") is None
     assert reassemble_responses_stream(b": keep-alive\n\n") is None
+
+
+# -- streams cut off mid-answer: the output items that had begun ---------------------------------
+
+
+def function_call_item(arguments: str, status: str) -> dict[str, Any]:
+    return {
+        "id": "fc_67ccf18f64008190",
+        "type": "function_call",
+        "status": status,
+        "arguments": arguments,
+        "call_id": "call_unLAR8MvFNptuiZK6K6HCy5k",
+        "name": "get_weather",
+    }
+
+
+def function_call_events_until_arguments() -> list[dict[str, Any]]:
+    """A Responses stream calling a function, up to the second piece of its arguments."""
+    return [
+        {"type": "response.created", "sequence_number": 0, "response": in_progress_response()},
+        {
+            "type": "response.output_item.added",
+            "sequence_number": 1,
+            "output_index": 0,
+            "item": function_call_item("", "in_progress"),
+        },
+        *(
+            {
+                "type": "response.function_call_arguments.delta",
+                "sequence_number": 2 + n,
+                "item_id": "fc_67ccf18f64008190",
+                "output_index": 0,
+                "delta": delta,
+            }
+            for n, delta in enumerate(['{"location":', '"Paris, Fr'])
+        ),
+    ]
+
+
+def test_a_responses_stream_cut_during_a_function_call_keeps_the_call_with_its_arguments_so_far():
+    response = reassemble_responses_stream(responses_sse(*function_call_events_until_arguments()))
+
+    assert response is not None
+    assert response["status"] == "incomplete"
+    assert response["output"] == [function_call_item('{"location":"Paris, Fr', "incomplete")]
+
+
+def test_a_responses_stream_cut_after_an_item_was_done_keeps_that_item_as_it_was_done():
+    done_item = function_call_item('{"location":"Paris, France"}', "completed")
+    body = responses_sse(
+        *function_call_events_until_arguments(),
+        {
+            "type": "response.function_call_arguments.done",
+            "sequence_number": 4,
+            "item_id": "fc_67ccf18f64008190",
+            "output_index": 0,
+            "arguments": '{"location":"Paris, France"}',
+        },
+        {"type": "response.output_item.done", "sequence_number": 5, "output_index": 0, "item": done_item},
+        {
+            "type": "response.output_item.added",
+            "sequence_number": 6,
+            "output_index": 1,
+            "item": {
+                "id": "msg_67ccf190ca",
+                "type": "message",
+                "status": "in_progress",
+                "role": "assistant",
+                "content": [],
+            },
+        },
+    )
+
+    response = reassemble_responses_stream(body)
+
+    assert response is not None
+    assert response["output"] == [
+        done_item,
+        {"id": "msg_67ccf190ca", "type": "message", "status": "incomplete", "role": "assistant", "content": []},
+    ]
+
+
+def test_a_responses_stream_cut_before_any_output_item_has_no_output():
+    response = reassemble_responses_stream(responses_sse(*responses_events_until_text()[:2]))
+
+    assert response is not None
+    assert (response["id"], response["status"], response["output"]) == ("resp_67ccd2bed1ec8190", "incomplete", [])
+
+
+def test_a_complete_function_call_stream_returns_the_response_from_response_completed():
+    completed = {
+        **in_progress_response(),
+        "status": "completed",
+        "output": [function_call_item('{"location":"Paris, France"}', "completed")],
+    }
+    body = responses_sse(
+        *function_call_events_until_arguments(),
+        {"type": "response.completed", "sequence_number": 4, "response": completed},
+    )
+
+    assert reassemble_responses_stream(body) == completed
+
+
+def test_text_deltas_whose_item_never_opened_still_give_a_message_with_their_text():
+    body = responses_sse(*responses_events_until_text()[4:])  # torn: from the first text delta on
+
+    response = reassemble_responses_stream(body)
+
+    assert response is not None
+    assert response["output"] == [
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi there!"}]}
+    ]
+
+
+def test_events_with_nonsense_indexes_are_left_out():
+    events = function_call_events_until_arguments()
+    body = responses_sse(
+        *events,
+        {**events[2], "output_index": [0]},
+        {**events[2], "output_index": None},
+        {
+            "type": "response.content_part.added",
+            "output_index": 0,
+            "content_index": 10**9,
+            "part": {"type": "output_text", "text": ""},
+        },
+    )
+
+    response = reassemble_responses_stream(body)
+
+    assert response is not None
+    assert response["output"] == [function_call_item('{"location":"Paris, Fr', "incomplete")]

@@ -79,6 +79,76 @@ def test_a_non_json_body_is_kept_raw():
     assert row["status_code"] == 502
 
 
+NGINX_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def test_a_non_json_error_body_is_recorded_as_an_upstream_error_with_the_start_of_its_text():
+    row = build_interaction_row(exchange(body=NGINX_502, content_type="text/html", status_code=502))
+
+    assert row["error"] == "upstream answered 502: 502 Bad Gateway 502 Bad Gateway nginx"
+    assert row["response"] == {"raw": NGINX_502.decode()}
+
+
+def test_the_error_from_a_long_html_error_page_keeps_only_its_first_words_without_scripts_or_styles():
+    page = (
+        b'<!DOCTYPE html><html lang="en-US"><head><title>api.example.com | 504: Gateway time-out</title>'
+        b"<style>body{margin:0;padding:0}</style><script>window._cf_chl_opt={cvId: '3'};</script></head>"
+        b"<body><h1>Gateway time-out&nbsp;&mdash; Error code 504</h1><p>"
+        + b"The web server reported a gateway time-out error. " * 40
+        + b"</p></body></html>"
+    )
+
+    row = build_interaction_row(exchange(body=page, content_type="text/html; charset=UTF-8", status_code=504))
+
+    assert row["error"].startswith(
+        "upstream answered 504: api.example.com | 504: Gateway time-out Gateway time-out — Error code 504 The web"
+    )
+    assert row["error"].endswith("…")
+    assert len(row["error"]) == len("upstream answered 504: ") + 200
+    assert "margin" not in row["error"] and "_cf_chl_opt" not in row["error"]
+
+
+def test_a_plain_text_error_body_is_recorded_with_its_text():
+    row = build_interaction_row(
+        exchange(
+            body=b"upstream connect error or disconnect/reset before headers\n",
+            content_type="text/plain",
+            status_code=503,
+        )
+    )
+
+    assert row["error"] == "upstream answered 503: upstream connect error or disconnect/reset before headers"
+
+
+def test_an_empty_error_body_is_recorded_as_an_upstream_error():
+    row = build_interaction_row(exchange(body=b"", status_code=502))
+
+    assert (row["error"], row["response"]) == ("upstream answered 502", None)
+
+
+def test_an_error_the_proxy_already_noted_is_kept_over_a_non_json_body():
+    row = build_interaction_row(
+        exchange(body=NGINX_502, content_type="text/html", status_code=502, error="upstream closed the connection")
+    )
+
+    assert row["error"] == "upstream closed the connection"
+
+
+def test_a_non_json_body_of_a_successful_answer_is_no_error():
+    row = build_interaction_row(exchange(body=b"OK", content_type="text/plain", status_code=200))
+
+    assert row["error"] is None
+
+
+def test_a_json_error_body_without_an_error_field_still_gives_no_error():
+    row = build_interaction_row(exchange(body=orjson.dumps({"detail": "Not Found"}), status_code=404))
+
+    assert (row["error"], row["response"]) == (None, {"detail": "Not Found"})
+
+
 def test_an_empty_body_gives_a_row_without_a_response():
     row = build_interaction_row(exchange(body=b"", status_code=204))
 

@@ -6,7 +6,8 @@ import orjson
 import pytest
 
 from gateway.demo import payloads
-from gateway.recording.reassembly import reassemble_chat_stream, reassemble_responses_stream
+from gateway.recording.reassembly import reassemble_chat_stream
+from gateway.recording.responses_stream import reassemble_responses_stream
 from gateway.review.confidence import confidence_features
 from gateway.review.logprobs import request_with_logprobs, responses_request_with_logprobs
 
