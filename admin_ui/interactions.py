@@ -17,6 +17,7 @@ from gateway.discovery.items import last_user_message
 from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
+from gateway.domain.paging import MAX_ID_CURSOR_CHARS
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -63,7 +64,8 @@ class InteractionsController(Controller):
             "since": text_param(request, "since", 40),
             "until": text_param(request, "until", 40),
         }
-        cursor = text_param(request, "cursor", 36)
+        # The domain checks it is a previous page's next_cursor (a 400 saying so otherwise).
+        cursor = text_param(request, "cursor", MAX_ID_CURSOR_CHARS)
         where = InteractionFilter(
             app=filters["app"],
             model=filters["model"],

@@ -27,6 +27,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.feedback_map import FeedbackMapService
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issues import Issue, IssueDetail
+from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.effect.links import IssueNotFound
 from gateway.effect.records import FixLink
 from gateway.review.errors import TaskConflict
@@ -224,6 +225,7 @@ class IssuesController(Controller):
         try:
             if status not in STATUSES:
                 raise InvalidQuery("status", "Choose open, resolved or dismissed.")
+            refuse_nul("note", form.get("note"))
             changed = await services.issue_service.triage(
                 issue_id, IssueStatus(status), form.get("note") or None, actor=user.name
             )
@@ -244,6 +246,7 @@ class IssuesController(Controller):
         """Give the issue a new title."""
         form = await _form(request)
         try:
+            refuse_nul("title", form.get("title"))
             changed = await services.issue_service.rename(issue_id, form.get("title", ""), actor=user.name)
         except InvalidQuery as exc:
             return await _issue_page(request, services, issue_id, status_code=400, error=exc.message)
@@ -262,6 +265,7 @@ class IssuesController(Controller):
         """Merge the issue into another issue of the same app; the page then shows the merged issue."""
         form = await _form(request)
         try:
+            refuse_nuls([("into", form.get("into")), ("note", form.get("note"))])
             changed = await services.issue_service.merge(
                 issue_id, form.get("into", ""), actor=user.name, note=form.get("note") or None
             )
@@ -289,6 +293,7 @@ class IssuesController(Controller):
         try:
             if priority not in {p.value for p in Priority}:
                 raise InvalidQuery("priority", "Choose a priority: high, medium or low.")
+            refuse_nul("reason", form.get("reason"))
             opened = await services.reviews.open_or_update(
                 app=detail.issue.app,
                 source=Source.MANUAL,

@@ -21,6 +21,7 @@ from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.knowledge_usage import interactions_using
+from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.services import Services
 from gateway.store.knowledge import EntryFilter
@@ -88,6 +89,7 @@ async def _entry_page(
     status_code: int = 200,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    unsaved: dict[str, str] | None = None,
 ) -> Response[Any]:
     entry = await services.knowledge.service.get(entry_id)
     if entry is None:
@@ -108,6 +110,7 @@ async def _entry_page(
         if changed in ("created", "edited", "activated", "deactivated", "restored")
         else None,
         form=form or _form_of(entry),
+        unsaved=unsaved,
     )
 
 
@@ -118,6 +121,8 @@ def _form_of(entry: KnowledgeEntry) -> dict[str, str]:
         "content": entry.content,
         "example_questions": "\n".join(entry.example_questions),
         "tags": ", ".join(entry.tags),
+        # The version the edit form is based on: saving it after someone else's change is a 409.
+        "expected_version": str(entry.version),
     }
 
 
@@ -178,9 +183,16 @@ class KnowledgeController(Controller):
         user: NamedDependency[SignedInUser],
         services: NamedDependency[Services],
     ) -> Response[Any]:
-        """Save the form's title, content, example questions and tags as a new version."""
+        """Save the form's title, content, example questions and tags as a new version.
+
+        The form carries the version it was opened at: when the entry changed since, nothing is saved
+        and the page comes back (409) with the current text in the form and the unsaved text beside it.
+        """
         form = await request.form()
         fields = {name: str(form.get(name, "")) for name in FIELDS}
+        expected = form.get("expected_version")
+        if expected is not None:
+            fields["expected_version"] = str(expected)
         try:
             changed = await services.knowledge.service.edit(
                 entry_id,
@@ -189,7 +201,15 @@ class KnowledgeController(Controller):
                 content=fields["content"],
                 example_questions=_lines(fields["example_questions"]),
                 tags=_tags(fields["tags"]),
+                expected_version=fields.get("expected_version"),
             )
+        except EntryChanged as exc:
+            message = (
+                f"This entry changed since you opened it (version {exc.expected_version}; it is now at version "
+                f"{exc.entry.version}). Nothing was saved: the form now shows the current text; "
+                "your text is below it to copy from."
+            )
+            return await _entry_page(request, user, services, entry_id, status_code=409, error=message, unsaved=fields)
         except InvalidQuery as exc:
             return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message, form=fields)
         return _changed(changed, entry_id, "edited")
@@ -220,10 +240,11 @@ class KnowledgeController(Controller):
     ) -> Response[Any]:
         """Bring back an earlier version's text as a new version."""
         form = await request.form()
-        raw = str(form.get("version", ""))
+        version = form.get("version")
         try:
+            # The service checks the version as sent (digits, within the column's range).
             restored = await services.knowledge.service.restore(
-                entry_id, int(raw) if raw.isdigit() else 0, author=user.name
+                entry_id, None if version is None else str(version), author=user.name
             )
         except InvalidQuery as exc:
             return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message)

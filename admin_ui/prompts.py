@@ -21,6 +21,7 @@ from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import NUL, refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import MODES, ListedVersion
 from gateway.services import Services
@@ -120,6 +121,7 @@ class PromptsController(Controller):
         }
         app = fields["app"].strip()
         try:
+            refuse_nuls((name, fields[name]) for name in ("app", "text", "message", "model", "mode"))
             rollout = fields["rollout"]
             await services.prompts.service.publish(
                 app,
@@ -133,8 +135,10 @@ class PromptsController(Controller):
             )
         except (InvalidQuery, PromptConflict) as exc:
             status = 409 if isinstance(exc, PromptConflict) else 400
+            # An app name no store can keep lists no versions (looking it up would fail on PostgreSQL).
+            shown = app if app and NUL not in app else None
             return await _prompts_page(
-                request, user, services, app or None, status_code=status, error=exc.message, form=fields
+                request, user, services, shown, status_code=status, error=exc.message, form=fields
             )
         return _app_page(app, "published")
 
@@ -145,10 +149,13 @@ class PromptsController(Controller):
         """Set how the app's versions meet its own system message (prepend, append or replace)."""
         form = await request.form()
         app = str(form.get("app", "")).strip()
+        mode = str(form.get("mode", ""))
         try:
-            await services.prompts.service.set_mode(app, str(form.get("mode", "")), user.name)
+            refuse_nuls([("app", app), ("mode", mode)])
+            await services.prompts.service.set_mode(app, mode, user.name)
         except InvalidQuery as exc:
-            return await _prompts_page(request, user, services, app or None, status_code=400, error=exc.message)
+            shown = app if app and NUL not in app else None
+            return await _prompts_page(request, user, services, shown, status_code=400, error=exc.message)
         return _app_page(app, "mode")
 
     @post("/{version_id:str}/activate", guards=[reviewer_or_admin])

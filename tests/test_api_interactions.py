@@ -70,6 +70,29 @@ async def test_listing_pages_with_a_cursor(client, gateway, admin_headers, fake_
     assert third["next_cursor"] is None
 
 
+@pytest.mark.parametrize("cursor", ["junk", "%25%25%25", ""])
+async def test_listing_refuses_a_cursor_no_page_gave_out(client, gateway, admin_headers, fake_upstream, cursor):
+    await make_interactions(client, 3)
+    await gateway.services.writer.flush()
+
+    response = await client.get(f"/api/interactions?limit=2&cursor={cursor}", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "'cursor' must be the next_cursor of a previous page"
+
+
+async def test_listing_refuses_an_altered_cursor(client, gateway, admin_headers, fake_upstream):
+    await make_interactions(client, 3)
+    await gateway.services.writer.flush()
+    cursor = (await client.get("/api/interactions?limit=1", headers=admin_headers)).json()["next_cursor"]
+    altered = cursor[:-2] + ("AA" if cursor[-2:] != "AA" else "BB")
+
+    response = await client.get(f"/api/interactions?limit=1&cursor={altered}", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "next_cursor" in response.json()["detail"]
+
+
 async def test_listing_filters_by_app_and_model(client, gateway, admin_headers, fake_upstream):
     await make_interactions(client, 2, key="sk-a")
     mine = await make_interactions(client, 1, key="sk-b", model="gpt-4o")

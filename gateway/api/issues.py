@@ -16,6 +16,7 @@ from gateway.api.admin import AdminController
 from gateway.api.paging import Limit, Offset
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
 
@@ -88,6 +89,7 @@ class IssuesController(AdminController):
         asked = [name for name in ("status", "title", "merged_into") if getattr(data, name) is not None]
         if len(asked) != 1:
             raise InvalidQuery("status", "give exactly one of 'status', 'title' or 'merged_into'")
+        refuse_nuls([("title", data.title), ("merged_into", data.merged_into), ("note", data.note)])
         if data.status is not None:
             detail = await issues.triage(issue_id, data.status, data.note, actor=ADMIN_ACTOR)
         elif data.title is not None:

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import AppPromptListing, ListedVersion, VersionDiff
 from gateway.services import Services
@@ -103,6 +104,8 @@ class PromptsController(AdminController):
         "/", summary="Publish a new version (inactive, active, or as a canary); 201 with the version", status_code=201
     )
     async def publish(self, services: NamedDependency[Services], data: JSONBody[NewVersion]) -> dict[str, Any]:
+        texts = [("app", data.app), ("text", data.text), ("message", data.message), ("model", data.model)]
+        refuse_nuls([*texts, ("mode", data.mode)])
         listed = await services.prompts.service.publish(
             data.app,
             data.text,
@@ -121,6 +124,7 @@ class PromptsController(AdminController):
         status_code=200,
     )
     async def set_mode(self, services: NamedDependency[Services], data: JSONBody[ModeChange]) -> dict[str, Any]:
+        refuse_nuls([("app", data.app), ("mode", data.mode)])
         return listing_json(await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR))
 
     @get("/diff", summary="A unified diff from one version's text to another's")

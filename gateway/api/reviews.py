@@ -18,6 +18,7 @@ from gateway.api.paging import Limit, Offset, Since, Until
 from gateway.api.review_json import calibration_json, figures_json, fix_resolution_json, task_detail_json, task_json
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import NO_NUL
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.records import Outcome, Priority, Source, Status
@@ -26,9 +27,8 @@ from gateway.store.reviews import ReviewFilter, ReviewSort
 
 # Who acts when a change names nobody: the admin token, as the audit log calls it.
 ADMIN_ACTOR = "admin-token"
-# PostgreSQL refuses NUL in text and JSON: refused here on both stores alike, a 400 naming the field
-# (benchmarks/fuzz_api.py found these as 500s on PostgreSQL).
-NO_NUL = r"^[^\x00]*$"
+# NO_NUL (gateway.domain.stored_text): PostgreSQL refuses NUL in text and JSON, so it is refused on
+# both stores alike, a 400 naming the field (benchmarks/fuzz_api.py found these as 500s on PostgreSQL).
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Text = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=NO_NUL)]
 Note = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]

@@ -7,8 +7,7 @@ from dataclasses import replace
 
 from gateway.audit.records import AuditEntry, AuditRecord
 from gateway.audit.verify import ChainVerifier, VerificationResult
-from gateway.domain.errors import InvalidQuery
-from gateway.domain.paging import Page
+from gateway.domain.paging import Page, invalid_cursor
 from gateway.domain.time_range import utc_range
 from gateway.store.audit import AuditFilter, AuditStore
 
@@ -21,7 +20,7 @@ def parse_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     if not CURSOR.fullmatch(cursor):
-        raise InvalidQuery("cursor", "'cursor' must be the next_cursor of a previous page")
+        raise invalid_cursor()
     return int(cursor)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
-from gateway.domain.paging import Page, keyset_page
+from gateway.domain.paging import Page, keyset_page, parse_id_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
 from gateway.domain.time_range import utc_range
@@ -134,10 +134,14 @@ class InteractionService:
     async def list(self, where: InteractionFilter, limit: int, cursor: str | None = None) -> Page[Interaction]:
         """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.before_id) pages.
 
+        `cursor` is a previous page's next_cursor (InvalidQuery for anything else).
+
         `where.text` is words to find in the end user's messages or the answer (checked by search_text).
         """
         since, until = utc_range(where.since, where.until)
-        where = replace(where, since=since, until=until, before_id=cursor, text=search_text(where.text))
+        where = replace(
+            where, since=since, until=until, before_id=parse_id_cursor(cursor), text=search_text(where.text)
+        )
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
 
     async def find(self, interaction_id: str) -> Interaction | None:

@@ -2,15 +2,62 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
+
+from gateway.domain.errors import InvalidQuery
 
 T = TypeVar("T")
 # What a store returns for one item: a row, or a record it already built.
 R = TypeVar("R")
 # How a listing pages: by keyset (the last id shown; stable while rows arrive) or by offset.
 Paging = Literal["cursor", "offset"]
+
+# The one answer to a cursor no page gave out, for every cursor-paged listing (API and admin pages).
+CURSOR_MESSAGE = "'cursor' must be the next_cursor of a previous page"
+# An id cursor: base64url of the id's bytes and a 4-byte check of them, so junk, a typo or a cut-off
+# cursor is refused instead of paging from a wrong place (ids, imported ones included, may be any text).
+ID_CURSOR_CHECK_BYTES = 4
+# An id is at most 36 characters (4 bytes each in UTF-8), plus the check, in base64.
+MAX_ID_CURSOR_CHARS = 200
+
+
+def invalid_cursor() -> InvalidQuery:
+    """The refusal of a cursor that is not the next_cursor of a previous page."""
+    return InvalidQuery("cursor", CURSOR_MESSAGE)
+
+
+def _id_check(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=ID_CURSOR_CHECK_BYTES, person=b"feedgate-cursor").digest()
+
+
+def id_cursor(row_id: str) -> str:
+    """The cursor that stands for a row's id (the next page starts after that row)."""
+    raw = row_id.encode()
+    return base64.urlsafe_b64encode(raw + _id_check(raw)).decode("ascii").rstrip("=")
+
+
+def parse_id_cursor(cursor: str | None) -> str | None:
+    """The id an `id_cursor` stands for (None without a cursor); InvalidQuery for anything else."""
+    if cursor is None:
+        return None
+    if not 0 < len(cursor) <= MAX_ID_CURSOR_CHARS or not cursor.isascii():
+        raise invalid_cursor()
+    try:
+        decoded = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+    except binascii.Error:
+        raise invalid_cursor() from None
+    raw, check = decoded[:-ID_CURSOR_CHECK_BYTES], decoded[-ID_CURSOR_CHECK_BYTES:]
+    if not raw or _id_check(raw) != check:
+        raise invalid_cursor()
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:  # a check that matched by chance
+        raise invalid_cursor() from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +66,7 @@ class Page(Generic[T]):
 
     data: tuple[T, ...]
     paging: Paging
-    # With cursor paging: the id to pass as `cursor` for the next, older page.
+    # With cursor paging: what to pass as `cursor` for the next, older page (see id_cursor).
     next_cursor: str | None = None
     # With offset paging: the `offset` of the next page.
     next_offset: int | None = None
@@ -29,9 +76,12 @@ async def keyset_page(
     fetch: Callable[[int], Awaitable[Sequence[R]]],
     limit: int,
     build: Callable[[R], T],
-    cursor_of: Callable[[R], str] = lambda row: row["id"],  # type: ignore[index]  # the default is for mapping rows
+    cursor_of: Callable[[R], str] = lambda row: id_cursor(row["id"]),  # type: ignore[index]  # the default is for mapping rows
 ) -> Page[T]:
-    """A page of a newest-first listing whose rows `fetch(n)` returns after the cursor (by default a row's id)."""
+    """A page of a newest-first listing whose rows `fetch(n)` returns after the cursor (by default a row's id cursor).
+
+    The caller reads the cursor it was given with the matching parser (`parse_id_cursor` for the default).
+    """
     # One row more than asked tells whether another page follows.
     rows = await fetch(limit + 1)
     shown = rows[:limit]

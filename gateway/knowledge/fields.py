@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import refuse_nul
 
 MAX_APP = 200
 MAX_TITLE = 300
@@ -16,6 +17,9 @@ MAX_QUESTION = 1_000
 MAX_TAGS = 20
 # Tags are labels: letters, digits, spaces and . : / + _ - (no quotes, which keeps tag search exact).
 TAG = re.compile(r"[\w .:/+-]{1,50}")
+# The versions column is a 32-bit integer: a larger number is a 500 on PostgreSQL and an
+# OverflowError on SQLite, so it is refused here, for the API and the admin pages alike.
+MAX_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +74,21 @@ def checked_tags(tags: Sequence[object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(checked))
 
 
+def checked_version(version: object, field: str = "version") -> int:
+    """A version number as sent: a whole number from 1 to MAX_VERSION, or its digits (as a form sends them)."""
+    number = version.strip() if isinstance(version, str) else version
+    if isinstance(number, str) and number.isascii() and number.isdigit():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_VERSION:
+        sent = "nothing" if version is None or version == "" else repr(version)
+        raise InvalidQuery(field, f"{field} must be a whole number from 1 to {MAX_VERSION}, got {sent}")
+    return number
+
+
 def _text(field: str, value: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InvalidQuery(field, f"{field} must be a string")
+    refuse_nul(field, value)
     value = value.strip()
     if not value:
         raise InvalidQuery(field, f"{field} must not be empty")

@@ -18,6 +18,7 @@ import uuid_utils
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.paging import Page, offset_page
+from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.fields import (
     EntryFields,
     checked_app,
@@ -25,6 +26,7 @@ from gateway.knowledge.fields import (
     checked_questions,
     checked_tags,
     checked_title,
+    checked_version,
 )
 from gateway.knowledge.records import EntryVersion, KnowledgeEntry
 from gateway.store.knowledge import EntryFilter, EntryWrite, KnowledgeStore
@@ -123,8 +125,15 @@ class KnowledgeService:
         tags: Sequence[str] | None = None,
         active: bool | None = None,
         detail: dict[str, Any] | None = None,
+        expected_version: int | str | None = None,
     ) -> KnowledgeEntry | None:
-        """Change the given fields (None: unchanged) as a new version; None when there is no such entry."""
+        """Change the given fields (None: unchanged) as a new version; None when there is no such entry.
+
+        `expected_version` is the version the change was based on (what the editor saw); when the
+        entry has moved on since, EntryChanged is raised and nothing is saved, so a stale form or
+        client never silently undoes someone else's change. None: no check.
+        """
+        expected = None if expected_version is None else checked_version(expected_version, "expected_version")
         changes: dict[str, Any] = {}
         if title is not None:
             changes["title"] = checked_title(title)
@@ -138,7 +147,7 @@ class KnowledgeService:
             changes["active"] = bool(active)
         if not changes:
             raise InvalidQuery("body", "nothing to change: give title, content, example_questions, tags or active")
-        return await self._change(entry_id, author, "edited", lambda fields: _with(fields, changes), detail)
+        return await self._change(entry_id, author, "edited", lambda fields: _with(fields, changes), detail, expected)
 
     async def activate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
         """Make the entry count in retrieval (a no-op when it already does)."""
@@ -155,13 +164,13 @@ class KnowledgeService:
             return None
         return tuple(EntryVersion.from_row(row) for row in rows)
 
-    async def restore(self, entry_id: str, version: int, *, author: str) -> KnowledgeEntry | None:
+    async def restore(self, entry_id: str, version: int | str | None, *, author: str) -> KnowledgeEntry | None:
         """Bring back version `version`'s title, content, example questions and tags as a new version.
 
+        `version` is as sent (a form's text too): checked_version refuses anything but a storable number.
         The entry stays active or inactive as it is now: restoring text never switches retrieval on or off.
         """
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise InvalidQuery("version", f"version must be a positive integer, got {version!r}")
+        version = checked_version(version)
         old = await self._store.version(entry_id, version)  # versions never change, so no lock is needed
         if old is None:
             if await self._store.get(entry_id) is None:
@@ -180,11 +189,15 @@ class KnowledgeService:
         change: str,
         new_fields: Callable[[EntryFields], EntryFields],
         detail: dict[str, Any] | None = None,
+        expected_version: int | None = None,
     ) -> KnowledgeEntry | None:
         now = self._clock()
 
         def write(row: Row) -> EntryWrite | None:
             before = KnowledgeEntry.from_row(row)
+            # Read under the entry's lock: a concurrent save cannot slip in between check and write.
+            if expected_version is not None and before.version != expected_version:
+                raise EntryChanged(before, expected_version)
             current = _fields_of(before)
             fields = new_fields(current)
             if fields == current:

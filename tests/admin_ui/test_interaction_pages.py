@@ -85,6 +85,16 @@ async def test_pages_go_older_with_a_cursor_that_keeps_the_filters(browser_as, g
     assert parse(second.text).find_all("a", rel="next") == []
 
 
+async def test_a_cursor_no_page_gave_out_is_a_400_that_says_so(browser_as, gateway):
+    await store(gateway, interaction_row("question", "answer"))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/interactions?cursor=junk")
+
+    assert response.status_code == 400
+    assert "must be the next_cursor of a previous page" in response.text
+
+
 async def test_the_detail_page_shows_the_conversation_tool_calls_feedback_and_fixes(browser_as, gateway):
     request = {
         "model": "gpt-test",

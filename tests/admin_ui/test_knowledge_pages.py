@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import uuid_utils
 from html_page import csrf_token_of, parse
 
@@ -129,6 +130,47 @@ async def test_a_refused_entry_says_why_and_keeps_the_form(browser_as):
     page = parse(refused.text)
     assert "title" in page.find(data_testid="error").text
     assert page.find("form", data_testid="create-form").find("textarea").text == "Kept text"
+
+
+@pytest.mark.parametrize(
+    ("version", "sent"),
+    [("99999999999999999999", "'99999999999999999999'"), ("abc", "'abc'"), (None, "nothing")],
+)
+async def test_restoring_a_version_that_cannot_be_one_is_a_400_naming_what_was_sent(browser_as, gateway, version, sent):
+    entry = await gateway.services.knowledge.service.create("bot", "Fees", "1 %.", author="test")
+    rita = await browser_as("rita", Role.REVIEWER)
+    fields = {} if version is None else {"version": version}
+
+    refused = await post_form(rita, f"/admin/knowledge/{entry.id}/restore", **fields)
+
+    assert refused.status_code == 400
+    error = parse(refused.text).find(data_testid="error").text
+    assert error == f"version must be a whole number from 1 to 2147483647, got {sent}"
+    assert len(await gateway.services.knowledge.service.versions(entry.id)) == 1
+
+
+async def test_saving_a_form_opened_before_someone_elses_save_is_a_409_that_saves_nothing(browser_as, gateway):
+    entry = await gateway.services.knowledge.service.create("bot", "Fees", "Transfers cost 1 %.", author="test")
+    alice, bob = await browser_as("alice", Role.REVIEWER), await browser_as("bob", Role.REVIEWER)
+    path = f"/admin/knowledge/{entry.id}"
+
+    def form_of(html: str) -> dict[str, str]:
+        edit = parse(html).find("form", data_testid="edit-form")
+        fields = {i.attrs["name"]: i.attrs.get("value", "") for i in edit.find_all("input")}
+        return fields | {t.attrs["name"]: t.text for t in edit.find_all("textarea")}
+
+    alices, bobs = form_of((await alice.get(path)).text), form_of((await bob.get(path)).text)
+    saved = await bob.post(f"{path}/edit", data={**bobs, "content": "Transfers cost 2 %."})
+    stale = await alice.post(f"{path}/edit", data={**alices, "title": "Transfer fees"})
+
+    assert saved.status_code == 303
+    assert stale.status_code == 409
+    page = parse(stale.text)
+    assert "changed since you opened it" in page.find(data_testid="error").text
+    assert form_of(stale.text)["content"] == "Transfers cost 2 %."
+    assert "Transfer fees" in page.find(data_testid="unsaved").text
+    now = await gateway.services.knowledge.service.get(entry.id)
+    assert (now.title, now.content, now.version) == ("Fees", "Transfers cost 2 %.", 2)
 
 
 async def test_a_viewer_reads_but_cannot_change(browser_as, gateway):

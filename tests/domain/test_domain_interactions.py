@@ -11,6 +11,7 @@ import uuid_utils
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import InteractionService, Usage
+from gateway.domain.paging import id_cursor
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
@@ -44,7 +45,32 @@ async def test_listing_pages_newest_first_with_a_cursor(service, store):
     second = await service.list(InteractionFilter(), limit=3, cursor=first.next_cursor)
 
     assert [i.id for i in first.data + second.data] == [row["id"] for row in reversed(rows)]
-    assert (first.paging, first.next_cursor, second.next_cursor) == ("cursor", first.data[-1].id, None)
+    assert (first.paging, first.next_cursor, second.next_cursor) == ("cursor", id_cursor(first.data[-1].id), None)
+
+
+@pytest.mark.parametrize("cursor", ["junk", "%%%", "", "x" * 500])
+async def test_listing_refuses_a_cursor_no_page_gave_out(service, store, cursor):
+    await store.insert_many([interaction_row() for _ in range(3)])
+
+    with pytest.raises(InvalidQuery) as refused:
+        await service.list(InteractionFilter(), limit=2, cursor=cursor)
+
+    assert (refused.value.field, refused.value.message) == (
+        "cursor",
+        "'cursor' must be the next_cursor of a previous page",
+    )
+
+
+async def test_listing_pages_past_an_imported_id_of_any_text(service, store):
+    # Imported interactions keep their own ids: any text of up to 36 characters.
+    rows = [interaction_row(), interaction_row()]
+    rows[0]["id"], rows[1]["id"] = "0 imported é", "1 imported %"
+    await store.insert_many(rows)
+
+    first = await service.list(InteractionFilter(), limit=1)
+    second = await service.list(InteractionFilter(), limit=1, cursor=first.next_cursor)
+
+    assert [i.id for i in first.data + second.data] == ["1 imported %", "0 imported é"]
 
 
 async def test_listing_filters_by_app_and_a_naive_range_means_utc(service, store):

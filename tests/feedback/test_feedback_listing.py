@@ -80,3 +80,11 @@ async def test_a_reversed_time_range_is_refused(client, admin_headers):
 
     assert response.status_code == 400
     assert "'since' must be earlier than 'until'" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("cursor", ["%25%25%25", "junk", ""])
+async def test_listing_refuses_a_cursor_no_page_gave_out(client, admin_headers, dataset, cursor):
+    response = await client.get(f"/api/feedback?limit=3&cursor={cursor}", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "'cursor' must be the next_cursor of a previous page"

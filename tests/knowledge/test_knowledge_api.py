@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 NEW = {
@@ -105,6 +107,38 @@ async def test_bad_changes_are_400_naming_the_field(client, admin_headers, creat
 
     assert response.status_code == 400, response.text
     assert named in response.text
+
+
+async def test_an_edit_with_an_unknown_field_is_400_naming_it(client, admin_headers, created):
+    response = await client.patch(f"/api/kb/{created['id']}", json={"bogus": 1}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "unknown field `bogus`" in response.text
+
+
+async def test_an_edit_based_on_an_older_version_is_409_and_saves_nothing(client, admin_headers, created):
+    path = f"/api/kb/{created['id']}"
+    bobs = await client.patch(path, json={"content": "Now 3%.", "expected_version": 1}, headers=admin_headers)
+
+    stale = await client.patch(path, json={"title": "Fees", "expected_version": 1}, headers=admin_headers)
+
+    assert bobs.status_code == 200
+    assert stale.status_code == 409
+    assert "changed since version 1 was read" in stale.json()["detail"]
+    assert stale.json()["extra"]["entry"]["content"] == "Now 3%."
+    now = (await client.get(path, headers=admin_headers)).json()
+    assert (now["title"], now["content"], now["version"]) == (NEW["title"], "Now 3%.", 2)
+
+
+async def test_restoring_a_version_past_the_column_names_the_number_sent(client, admin_headers, created):
+    # The standard library's encoder: orjson refuses integers past 64 bits.
+    body = json.dumps({"version": 99999999999999999999})
+    headers = {**admin_headers, "content-type": "application/json"}
+
+    response = await client.post(f"/api/kb/{created['id']}/restore", content=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "version must be a whole number from 1 to 2147483647, got 99999999999999999999"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.domain.errors import InvalidQuery
+from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.service import KnowledgeService
 from gateway.store.audit import AuditFilter, AuditStore
 from gateway.store.fix_revisions import revisions
@@ -86,6 +87,19 @@ async def test_an_edit_that_changes_nothing_writes_nothing(service, engine):
     assert await revisions(engine, "knowledge") == {"bank": 1}
 
 
+async def test_an_edit_based_on_an_older_version_is_refused_and_saves_nothing(service, engine):
+    entry = await fees(service)
+    await service.edit(entry.id, author="bob", content="Transfers abroad cost 3%.", expected_version=1)
+
+    with pytest.raises(EntryChanged) as refused:
+        await service.edit(entry.id, author="alice", title="Fees abroad", content=entry.content, expected_version=1)
+
+    assert (refused.value.expected_version, refused.value.entry.version) == (1, 2)
+    now = await service.get(entry.id)
+    assert (now.title, now.content, now.version) == (entry.title, "Transfers abroad cost 3%.", 2)
+    assert await revisions(engine, "knowledge") == {"bank": 2}
+
+
 async def test_listing_filters_by_app_tag_active_and_text(service):
     first = await fees(service)
     second = await fees(
@@ -145,3 +159,23 @@ async def test_restoring_a_version_that_does_not_exist_names_the_version(service
 
     assert refused.value.field == "version"
     assert "no version 7" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("version", "sent"),
+    [
+        (2**31, "2147483648"),
+        (99999999999999999999, "99999999999999999999"),
+        ("abc", "'abc'"),
+        (None, "nothing"),
+        (0, "0"),
+    ],
+)
+async def test_restoring_a_version_number_that_cannot_be_one_names_what_was_sent(service, version, sent):
+    entry = await fees(service)
+
+    with pytest.raises(InvalidQuery) as refused:
+        await service.restore(entry.id, version, author="a")
+
+    assert refused.value.field == "version"
+    assert refused.value.message == f"version must be a whole number from 1 to 2147483647, got {sent}"

@@ -1,0 +1,21 @@
+"""What the knowledge-base service refuses besides bad fields (InvalidQuery): a stale edit (409 over HTTP)."""
+
+from __future__ import annotations
+
+from gateway.knowledge.records import KnowledgeEntry
+
+
+class EntryChanged(Exception):
+    """An edit based on an older version than the entry's current one: saving it would undo a change its author never saw.
+
+    Nothing is saved; `entry` is the entry as it stands now, for the caller to show.
+    """
+
+    def __init__(self, entry: KnowledgeEntry, expected_version: int) -> None:
+        self.entry = entry
+        self.expected_version = expected_version
+        self.message = (
+            f"entry {entry.id} changed since version {expected_version} was read: it is now at version "
+            f"{entry.version}; nothing was saved, so apply your change to the current version"
+        )
+        super().__init__(self.message)

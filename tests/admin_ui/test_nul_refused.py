@@ -1,0 +1,126 @@
+"""A NUL character (U+0000) in text for the knowledge base, prompts and issues: a 400 naming the field, never a 500.
+
+PostgreSQL cannot store NUL in text or JSON (a 500 there before); SQLite stored it. The API and the
+admin forms refuse it alike, on both stores, through the one rule in gateway.domain.stored_text.
+"""
+
+from __future__ import annotations
+
+import pytest
+from html_page import csrf_token_of, parse
+from overview_seed import issue_runs
+
+from gateway.accounts.records import Role
+
+NUL = "\u0000"
+ENTRY = {"app": "bank", "title": "Fees", "content": "Transfers cost 1%.", "example_questions": ["Fee?"]}
+
+
+async def post_form(http, path: str, **fields: str):
+    token = csrf_token_of((await http.get("/admin/knowledge")).text)
+    return await http.post(path, data={**fields, "csrf_token": token})
+
+
+def refused_naming(response, field: str) -> bool:
+    return response.status_code == 400 and f"{field} must not contain a NUL character" in response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("title", {"title": f"t{NUL}nul"}),
+        ("content", {"content": f"c{NUL}"}),
+        ("example_questions[0]", {"example_questions": [f"q{NUL}"]}),
+        ("app", {"app": f"a{NUL}"}),
+    ],
+)
+async def test_creating_an_entry_with_a_nul_is_a_400_naming_the_field(client, admin_headers, field, change):
+    response = await client.post("/api/kb", json={**ENTRY, **change}, headers=admin_headers)
+
+    assert refused_naming(response, field), response.text
+
+
+async def test_editing_an_entry_with_a_nul_is_a_400_naming_the_field(client, admin_headers):
+    entry = (await client.post("/api/kb", json=ENTRY, headers=admin_headers)).json()
+
+    response = await client.patch(f"/api/kb/{entry['id']}", json={"content": f"c{NUL}"}, headers=admin_headers)
+
+    assert refused_naming(response, "content"), response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("text", {"text": f"Be brief.{NUL}"}),
+        ("message", {"message": f"m{NUL}"}),
+        ("app", {"app": f"a{NUL}"}),
+        ("model", {"model": f"gpt{NUL}"}),
+    ],
+)
+async def test_publishing_a_prompt_with_a_nul_is_a_400_naming_the_field(client, admin_headers, field, change):
+    body = {"app": "bank", "text": "Be brief.", **change}
+
+    response = await client.post("/api/prompts", json=body, headers=admin_headers)
+
+    assert refused_naming(response, field), response.text
+
+
+async def test_setting_a_prompt_mode_for_an_app_with_a_nul_is_a_400_naming_the_app(client, admin_headers):
+    response = await client.post("/api/prompts/mode", json={"app": f"a{NUL}", "mode": "append"}, headers=admin_headers)
+
+    assert refused_naming(response, "app"), response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [("title", {"title": f"t{NUL}"}), ("note", {"status": "resolved", "note": f"n{NUL}"})],
+)
+async def test_changing_an_issue_with_a_nul_is_a_400_naming_the_field(client, admin_headers, gateway, field, change):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refund delays", [2])
+
+    response = await client.patch(f"/api/issues/{issue_id}", json=change, headers=admin_headers)
+
+    assert refused_naming(response, field), response.text
+
+
+@pytest.mark.parametrize(("field", "fields"), [("title", {"title": f"t{NUL}"}), ("content", {"content": f"c{NUL}"})])
+async def test_the_knowledge_forms_refuse_a_nul_naming_the_field(browser_as, gateway, field, fields):
+    rita = await browser_as("rita", Role.REVIEWER)
+    entry = await gateway.services.knowledge.service.create("bot", "Fees", "1 %.", author="test")
+    form = {"app": "bot", "title": "Fees", "content": "1 %.", **fields}
+
+    created = await post_form(rita, "/admin/knowledge", **form)
+    edited = await post_form(rita, f"/admin/knowledge/{entry.id}/edit", **form)
+
+    assert refused_naming(created, field) and refused_naming(edited, field)
+    assert field in parse(edited.text).find(data_testid="error").text
+
+
+@pytest.mark.parametrize(
+    ("field", "fields"),
+    [("text", {"text": f"Be brief.{NUL}"}), ("message", {"message": f"m{NUL}"}), ("model", {"model": f"g{NUL}"})],
+)
+async def test_the_prompt_publish_form_refuses_a_nul_naming_the_field(browser_as, field, fields):
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = {"app": "bank", "text": "Be brief.", "rollout": "inactive", **fields}
+
+    response = await post_form(rita, "/admin/prompts/publish", **form)
+
+    assert refused_naming(response, field), response.text
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "fields"),
+    [
+        ("rename", "title", {"title": f"t{NUL}"}),
+        ("status", "note", {"status": "resolved", "note": f"n{NUL}"}),
+        ("review", "reason", {"priority": "high", "reason": f"r{NUL}"}),
+    ],
+)
+async def test_the_issue_forms_refuse_a_nul_naming_the_field(browser_as, gateway, action, field, fields):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refund delays", [2])
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    response = await post_form(rita, f"/admin/issues/{issue_id}/{action}", **fields)
+
+    assert refused_naming(response, field), response.text
