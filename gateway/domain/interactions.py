@@ -144,14 +144,14 @@ class InteractionService:
         )
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
 
-    async def find(self, interaction_id: str) -> Interaction | None:
-        """One interaction by the gateway's id or the upstream's response id, stored or still buffered."""
+    async def find(self, interaction_id: str, app: str | None = None) -> Interaction | None:
+        """One interaction by the gateway's id or the upstream's response id (of `app`, if given), stored or still buffered."""
         # Asked before the lookup: a batch stored during it empties the backlog, yet the miss still needs a second look.
         writer_may_hold = self._catch_up.may_hold(interaction_id)
-        row = await self._store.get(interaction_id)
+        row = await self._store.get(interaction_id, app)
         if row is None and writer_may_hold:
             await self._catch_up.catch_up()
-            row = await self._store.get(interaction_id)
+            row = await self._store.get(interaction_id, app)
         return Interaction.from_row(row) if row is not None else None
 
     async def get_with_feedback(self, interaction_id: str) -> InteractionWithFeedback | None:

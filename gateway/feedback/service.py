@@ -112,9 +112,8 @@ class FeedbackService:
         except InvalidSubmission as exc:
             status = 400 if isinstance(exc, MalformedBody) else 422
             raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None
-        vouched = submitter.token is not None and submitter.token.interaction_id == submission.interaction_id
-        interaction = await self._interaction(submission.interaction_id, vouched=vouched)
-        _authorize(submitter, interaction)
+        interaction = await self._submitted_interaction(submission.interaction_id, submitter)
+        _authorize(submitter, submission.interaction_id, interaction)
         event = self._event(submission, interaction, submitter)
         try:
             stored, created = await self._store.append(event, bound=self._bound(submitter, event))
@@ -165,16 +164,28 @@ class FeedbackService:
         self._limits.check_app(caller.app)
         return Submitter("app", app=caller.app)
 
-    async def _interaction(self, interaction_id: str, *, vouched: bool) -> Interaction:
+    async def _submitted_interaction(self, named: str, submitter: Submitter) -> Interaction:
+        """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's."""
+        # Upstreams may reuse their ids: looked up across apps, one app's post could land on another's
+        # interaction (and be refused) or a token's on an older namesake.
+        if submitter.token is not None:
+            return await self._interaction(submitter.token.interaction_id, vouched=True)
+        try:
+            return await self._interaction(named, vouched=False, app=submitter.app)
+        except FeedbackRefused:
+            # Not among the app's own: another app's interaction is refused as such, not as missing.
+            return await self._interaction(named, vouched=False)
+
+    async def _interaction(self, interaction_id: str, *, vouched: bool, app: str | None = None) -> Interaction:
         # Feedback can arrive right after the answer, before the batched writer stored it: find waits
         # for this process's writer. A valid token proves some gateway process answered the
         # interaction, maybe another one whose writer stores it within its flush interval: wait
         # (bounded) for that too, rather than tell the browser the answer does not exist.
-        interaction = await self._interactions.find(interaction_id)
+        interaction = await self._interactions.find(interaction_id, app)
         deadline = time.monotonic() + (VOUCHED_WAIT_SECONDS if vouched else 0.0)
         while interaction is None and time.monotonic() < deadline:
             await asyncio.sleep(VOUCHED_POLL_SECONDS)
-            interaction = await self._interactions.find(interaction_id)
+            interaction = await self._interactions.find(interaction_id, app)
         if interaction is None:
             raise FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
         return interaction
@@ -227,9 +238,9 @@ def _voice(submission: Submission, interaction: Interaction, submitter: Submitte
     return Voice(bound, None)
 
 
-def _authorize(submitter: Submitter, interaction: Interaction) -> None:
-    """Tokens reach only their own interaction; apps only interactions they made."""
-    if submitter.token is not None and submitter.token.interaction_id != interaction.id:
+def _authorize(submitter: Submitter, named: str, interaction: Interaction) -> None:
+    """Tokens reach only their own interaction (by either of its ids); apps only interactions they made."""
+    if submitter.token is not None and named not in (interaction.id, interaction.upstream_response_id):
         raise FeedbackRefused(403, "the feedback token is for another interaction", "invalid_feedback_token")
     if submitter.via == "app" and submitter.app != interaction.app:
         raise FeedbackRefused(403, "this interaction belongs to another app", "forbidden")

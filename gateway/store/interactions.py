@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
@@ -81,19 +81,17 @@ class InteractionStore:
         async with self._engine.begin() as connection:
             await self._inserts.insert(connection, rows)
 
-    async def get(self, interaction_id: str) -> Row | None:
-        """One interaction by the gateway's id or the upstream's response id."""
-        query = (
-            select(interactions)
-            .where(
-                or_(
-                    interactions.c.id == interaction_id,
-                    interactions.c.upstream_response_id == interaction_id,
-                )
-            )
-            .order_by(interactions.c.id)
-            .limit(1)
-        )
+    async def get(self, interaction_id: str, app: str | None = None) -> Row | None:
+        """One interaction by the gateway's id or the upstream's response id (of `app`, if given).
+
+        Upstreams may reuse their ids (small counters, caches, proxies): the gateway's own id wins,
+        then the newest interaction that carries the upstream id.
+        """
+        c = interactions.c
+        query = select(interactions).where(or_(c.id == interaction_id, c.upstream_response_id == interaction_id))
+        if app is not None:
+            query = query.where(c.app == app)
+        query = query.order_by(case((c.id == interaction_id, 0), else_=1), c.id.desc()).limit(1)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row else None

@@ -197,3 +197,37 @@ async def test_an_interaction_without_feedback_shows_empty_feedback(answer, clie
     record = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()
 
     assert record["feedback"] == {"events": [], "current": []}
+
+
+@pytest.fixture
+def reused_upstream_ids(monkeypatch):
+    """An upstream that gives every answer the same id (small counters, caches and proxies do)."""
+    from gateway.demo import payloads
+
+    monkeypatch.setattr(payloads, "new_id", lambda prefix: f"{prefix}reused")
+
+
+async def test_an_app_posting_by_a_reused_upstream_id_reaches_its_own_interaction(
+    answer, post_feedback, reused_upstream_ids
+):
+    await answer(OTHER_APP_KEY)
+    own = await answer(APP_KEY)
+    await answer(OTHER_APP_KEY)
+    assert own.response_id == "chatcmpl-reused"
+
+    response = await post_feedback({"interaction_id": own.response_id, "thumbs": "down"}, key=APP_KEY)
+
+    assert response.status_code == 201
+    assert response.json()["interaction_id"] == own.interaction_id
+
+
+async def test_a_token_posting_by_a_reused_upstream_id_reaches_its_own_interaction(
+    answer, post_feedback, reused_upstream_ids
+):
+    await answer(OTHER_APP_KEY)
+    own = await answer(APP_KEY)
+
+    response = await post_feedback({"interaction_id": own.response_id, "thumbs": "down"}, token=own.token)
+
+    assert response.status_code == 201
+    assert response.json()["interaction_id"] == own.interaction_id
