@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import uuid_utils
@@ -14,6 +14,9 @@ from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink
 from gateway.store.fix_links import FixLinkStore
 
 MAX_ACTOR = 200
+# How far from now a fix may say it went (or goes) live. Year 1 made the effect's windows overflow
+# (a 500), and year 9999 became the issue's newest link, its effect "nothing to measure" for good.
+MAX_LIVE_AT_DISTANCE = timedelta(days=366)
 
 
 class IssueNotFound(LookupError):
@@ -68,7 +71,7 @@ class FixLinkService:
             "fix_id": fix_id,
             "fix_version": version,
             "arm": arm,
-            "live_at": _aware(live_at) if live_at is not None else now,
+            "live_at": _plausible(_aware(live_at), now) if live_at is not None else now,
             "created_by": actor,
             "created_at": now,
         }
@@ -127,6 +130,16 @@ def _actor(name: Any) -> str:
     if not cleaned or len(cleaned) > MAX_ACTOR:
         raise InvalidQuery("created_by", f"the actor must be a name of 1 to {MAX_ACTOR} characters")
     return cleaned
+
+
+def _plausible(live_at: datetime, now: datetime) -> datetime:
+    """`live_at` if it lies within a year of `now`: further is a typo, and the newest link decides an issue's effect."""
+    if abs(live_at - now) > MAX_LIVE_AT_DISTANCE:
+        raise InvalidQuery(
+            "live_at",
+            f"'live_at' must be within {MAX_LIVE_AT_DISTANCE.days} days of now; got {live_at.isoformat()}",
+        )
+    return live_at
 
 
 def _aware(moment: datetime) -> datetime:

@@ -50,7 +50,9 @@ async def test_linking_a_prompt_canary_with_its_time(client, admin_headers, engi
     )
     assert published.status_code == 201, published.text
     version = published.json()
-    live_at = "2026-11-20T09:00:00+01:00"
+    # Yesterday at 09:00 in UTC+1, sent with its offset.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    live_at = f"{yesterday.isoformat()}T09:00:00+01:00"
 
     response = await client.post(
         f"/api/issues/{issue_id}/fixes",
@@ -61,7 +63,9 @@ async def test_linking_a_prompt_canary_with_its_time(client, admin_headers, engi
     assert response.status_code == 201, response.text
     link = response.json()
     assert link["fix_version"] == version["number"] and link["arm"] == "canary" and link["created_by"] == "ana"
-    assert datetime.fromisoformat(link["live_at"]) == datetime(2026, 11, 20, 8, tzinfo=UTC)
+    assert datetime.fromisoformat(link["live_at"]) == datetime(
+        yesterday.year, yesterday.month, yesterday.day, 8, tzinfo=UTC
+    )
 
 
 async def test_refused_links(client, admin_headers, engine):
@@ -77,6 +81,8 @@ async def test_refused_links(client, admin_headers, engine):
         "other app": ({"kind": "knowledge", "fix_id": other_app_entry["id"]}, 400, "belongs to app 'other-bot'"),
         "missing version": ({**knowledge, "fix_version": 2}, 400, "versions 1 to 1"),
         "naive time": ({**knowledge, "live_at": "2026-11-20T09:00:00"}, 400, "timezone"),
+        "year 1": ({**knowledge, "live_at": "0001-01-01T00:00:00Z"}, 400, "within 366 days of now"),
+        "year 9999": ({**knowledge, "live_at": "9999-12-31T00:00:00Z"}, 400, "within 366 days of now"),
         "unknown task": ({**knowledge, "task_id": "no-such-task"}, 400, "no review task"),
         "no fix id": ({"kind": "knowledge"}, 400, "fix_id"),
     }
