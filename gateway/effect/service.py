@@ -204,14 +204,19 @@ class EffectService:
 
 
 def canary_arm_reader(version_id: str) -> Callable[[Any], str | None]:
-    """Reads an interaction's policy notes: "canary" (got `version_id` as the canary), "rest" (the active arm), or None."""
+    """Reads an interaction's policy notes: "canary" (got `version_id` as the canary), "rest" (the active arm,
+    another version), or None.
+
+    Once the canary is promoted, the active arm serves `version_id` itself: those interactions got
+    the fix, so they are in neither arm (the comparison ends with the canary), not in the rest.
+    """
 
     def arm_of(notes: Any) -> str | None:
         for note in notes if isinstance(notes, list) else ():
             if isinstance(note, dict) and note.get("policy") == PROMPTS_POLICY:
                 if note.get("arm") == "canary":
                     return "canary" if note.get("version_id") == version_id else None
-                return "rest" if note.get("arm") == "active" else None
+                return "rest" if note.get("arm") == "active" and note.get("version_id") != version_id else None
         return None
 
     return arm_of

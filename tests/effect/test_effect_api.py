@@ -90,6 +90,24 @@ async def test_the_negative_rate_fell_after_a_knowledge_fix(client, admin_header
     assert datetime.fromisoformat(change["before"]["until"]) == datetime.fromisoformat(change["after"]["since"])
 
 
+# The version the rest of the traffic gets while a canary runs.
+ACTIVE = {"id": "version-before-the-canary", "number": 1}
+
+
+def note(arm: str, version: dict) -> list[dict]:
+    """An interaction's prompts-policy note: which arm and version it got."""
+    return [
+        {
+            "policy": "prompts",
+            "action": "replace_body",
+            "version": version["number"],
+            "version_id": version["id"],
+            "arm": arm,
+            "mode": "prepend",
+        }
+    ]
+
+
 async def test_canary_against_the_rest(client, admin_headers, engine, measured):
     now = datetime.now(UTC)
     live_at = now - timedelta(days=1)
@@ -101,21 +119,9 @@ async def test_canary_against_the_rest(client, admin_headers, engine, measured):
     )
     version = published.json()
 
-    def note(arm: str) -> list[dict]:
-        return [
-            {
-                "policy": "prompts",
-                "action": "replace_body",
-                "version": 1,
-                "version_id": version["id"],
-                "arm": arm,
-                "mode": "prepend",
-            }
-        ]
-
     after = (live_at + H, now - H)
-    await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary"))
-    await seed_traffic(engine, REFUND, *after, total=100, negative=40, positive=10, policies=note("active"))
+    await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary", version))
+    await seed_traffic(engine, REFUND, *after, total=100, negative=40, positive=10, policies=note("active", ACTIVE))
     await link(
         client,
         admin_headers,
@@ -132,6 +138,34 @@ async def test_canary_against_the_rest(client, admin_headers, engine, measured):
     assert "same period" in canary["caveat"]
     # Nothing happened on the topic before the canary: that comparison waits for data.
     assert effect["before_after"]["verdict"].startswith("not enough data yet: the before window has 0 interactions")
+
+
+async def test_after_the_canary_is_promoted_its_traffic_is_in_neither_arm(client, admin_headers, engine, measured):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=1)
+    issue_id = await issues_with_history(engine, now)
+    published = await client.post(
+        "/api/prompts",
+        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
+        headers=admin_headers,
+    )
+    version = published.json()
+    after = (live_at + H, now - H)
+    await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary", version))
+    await seed_traffic(engine, REFUND, *after, total=60, negative=30, positive=10, policies=note("active", ACTIVE))
+    # Promoted: the active arm now serves the canary's version to everyone.
+    await seed_traffic(engine, REFUND, *after, total=50, negative=5, positive=10, policies=note("active", version))
+    await link(
+        client,
+        admin_headers,
+        issue_id,
+        {"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at.isoformat()},
+    )
+
+    canary = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()["canary"]
+
+    assert (canary["canary"]["interactions"], canary["canary"]["negative"]) == (40, 4)
+    assert (canary["rest"]["interactions"], canary["rest"]["negative"]) == (60, 30)
 
 
 async def test_too_few_interactions_is_not_enough_data(client, admin_headers, engine, measured):
