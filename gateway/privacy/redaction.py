@@ -104,6 +104,9 @@ PHONE = RedactionRule(
     check=_phone_number,
     hint=_has_digit,
 )
+# A character of an unquoted secret value, and one that is not a letter.
+_SECRET_CHAR = r"[^\s\"'&,;<>(){}\[\]]"
+_SECRET_NON_LETTER = r"[^\s\"'&,;<>(){}\[\]A-Za-z]"
 # Secrets by their well-known shapes (OpenAI/Anthropic sk-…, AWS access key ids, GitHub, Slack,
 # Google API keys, Stripe, JWTs, bearer tokens), and any value assigned to a key, secret, token
 # or password ("api_key=…", "password: …"): there the name is kept (group `keep`), the value goes.
@@ -118,8 +121,11 @@ API_KEY = RedactionRule(
         r"|\bAIza[0-9A-Za-z_-]{30,}"
         r"|\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"
         r"|\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
-        r"|(?P<keep>(?i:\bbearer\s+|\b(?:api[_-]?key|secret|token|password|passwd)[\"']?\s*[:=]\s*[\"']?))"
-        r"[A-Za-z0-9._~+/=-]{8,}"
+        r"|(?P<keep>(?i:\bbearer\s+|\b(?:api[_-]?key|secret|token|password|passwd)[\"']?\s*[:=]\s*)(?P<quote>[\"'])?)"
+        # Quoted: everything up to the closing quote ("correct horse battery staple"). Unquoted: a
+        # run of 4+ characters with a digit or a symbol (hunter2, P@ssw0rd!), or of 8+ letters, up
+        # to a space or a separator (&, comma, quote, bracket), so "password: reset" stays prose.
+        rf"(?(quote)[^\"'\n]{{1,200}}(?=[\"'])|(?:(?={_SECRET_CHAR}*{_SECRET_NON_LETTER}){_SECRET_CHAR}{{4,}}|{_SECRET_CHAR}{{8,}}))"
     ),
 )
 

@@ -76,6 +76,26 @@ def test_values_assigned_to_secret_names_are_redacted_and_the_name_kept(text):
     assert counts == {"api_key": 1}
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("my password: hunter2", "my password: [redacted:api_key]"),
+        ("password: P@ssw0rd!2024 now", "password: [redacted:api_key] now"),
+        ("secret: s3cr3t#Value", "secret: [redacted:api_key]"),
+        ('password="correct horse battery staple"', 'password="[redacted:api_key]"'),
+        ("password=hunter2&user=bob", "password=[redacted:api_key]&user=bob"),
+    ],
+)
+def test_common_passwords_after_a_secret_name_are_redacted_up_to_a_separator(text, redacted):
+    # Short, with symbols, or quoted with spaces: the shapes the value rule used to miss.
+    assert redact(text) == (redacted, {"api_key": 1})
+
+
+@pytest.mark.parametrize("text", ["I forgot my password: reset it please", "send a Bearer token", "token: abc"])
+def test_a_short_plain_word_after_a_secret_name_is_prose_and_kept(text):
+    assert redact(text) == (text, {})
+
+
 def test_a_custom_rule_from_the_settings_is_applied():
     assert redact("about TCK-20481 again") == ("about [redacted:ticket] again", {"ticket": 1})
 
