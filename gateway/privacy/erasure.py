@@ -26,6 +26,7 @@ from clustering.documents import DocumentRecipe
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.privacy.cache_keys import cache_keys
+from gateway.recording.identifiers import fitted_identifier
 from gateway.store.audit import AuditStore
 from gateway.store.erasure import (
     delete_feedback_by,
@@ -47,8 +48,9 @@ from gateway.store.secrets import get_or_create_secret
 
 ACTION = "privacy.erasure"
 SUBJECT_TYPE = "end_user"
-# The longest end-user id the interactions and feedback tables hold.
-MAX_USER_CHARS = 200
+# The longest end-user id accepted for erasure: any an app may send (longer than the column's 200
+# characters, it is stored fitted by fitted_identifier, and looked up the same way).
+MAX_USER_CHARS = 8192
 BATCH = 5_000
 
 
@@ -66,8 +68,8 @@ def checked_user(user: str | None) -> str:
     if not isinstance(user, str) or not user.strip():
         raise InvalidQuery("user", "'user' must be the end user's id as the interactions name it (non-empty text)")
     if len(user) > MAX_USER_CHARS:
-        raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters, like the stored ids")
-    return user
+        raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters")
+    return fitted_identifier(user)
 
 
 async def user_subject(engine: AsyncEngine, user: str) -> str:

@@ -41,6 +41,7 @@ from gateway.proxy.relay import (
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
+from gateway.recording.identifiers import fitted_identifier
 
 Scope = dict[str, Any]
 
@@ -90,7 +91,7 @@ class ProxyApp:
             elif name == b"content-encoding":
                 content_encoding = value
             elif name == b"x-feedgate-user":
-                end_user = value.decode("utf-8", errors="replace")
+                end_user = fitted_identifier(value.decode("utf-8", errors="replace"))
             elif name == b"x-feedgate-metadata":
                 metadata_header = value
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from gateway.recording.exchange import Exchange
+from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, fitted_identifier
 from gateway.recording.reassembly import reassemble_chat_stream, reassemble_completion_stream
 from gateway.recording.responses_stream import reassemble_responses_stream
 
@@ -82,6 +83,26 @@ def build_interaction_row(exchange: Exchange) -> Json:
         row.update(summarise_response(exchange.endpoint, response))
         if failed and not row["error"]:
             row["error"] = _error_message(response)
+    return _fitted(row)
+
+
+# The bounded text columns a client or an upstream names, and their widths.
+_FITTED_COLUMNS = (
+    ("model", IDENTIFIER_CHARS),
+    ("end_user", IDENTIFIER_CHARS),
+    ("upstream_response_id", IDENTIFIER_CHARS),
+    ("finish_reason", FINISH_REASON_CHARS),
+)
+
+
+def _fitted(row: Json) -> Json:
+    """The row with each bounded name fitted to its column (a longer one lost the row on PostgreSQL)."""
+    for key, width in _FITTED_COLUMNS:
+        value = row.get(key)
+        if isinstance(value, str) and len(value) > width:
+            row[key] = fitted_identifier(value, width)
+        elif value is not None and not isinstance(value, str):
+            row[key] = None  # a finish reason that is not text (a list, a number) names nothing
     return row
 
 
@@ -179,7 +200,7 @@ def end_user_of(request: Json) -> str | None:
     for key in ("user", "safety_identifier"):
         value = request.get(key)
         if isinstance(value, str) and value:
-            return value
+            return fitted_identifier(value)
     return None
 
 

@@ -397,3 +397,11 @@ def test_a_responses_stream_cut_during_a_function_call_records_the_call_and_no_t
         ("get_weather", '{"location":"Paris, Fr')
     ]
     assert row["response_text"] is None
+
+
+def test_a_finish_reason_longer_than_its_column_is_fitted_to_it():
+    completion = {**CHAT_COMPLETION, "choices": [{**CHAT_COMPLETION["choices"][0], "finish_reason": "x" * 80}]}
+
+    row = build_interaction_row(exchange(body=orjson.dumps(completion)))
+
+    assert len(row["finish_reason"]) == 50 and row["finish_reason"].startswith("x" * 33)

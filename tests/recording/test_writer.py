@@ -162,10 +162,11 @@ async def test_postgres_stores_a_row_with_nul_characters_cleaned_and_noted(make_
 @postgres_only
 async def test_postgres_keeps_at_least_the_identity_of_a_row_with_an_oversized_field(make_writer, store):
     writer = make_writer(store)
-    # An odd upstream's finish_reason does not fit the column, cleaned or not.
+    # An odd upstream's token count does not fit the column (32 bits), cleaned or not.
     completion = {
         "id": "chatcmpl-odd",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "x" * 80}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 2**40, "completion_tokens": 1, "total_tokens": 2**40 + 1},
     }
     exchange = chat_exchange(body_chunks=[orjson.dumps(completion)], error="upstream said so")
     writer.submit(exchange)
@@ -175,7 +176,7 @@ async def test_postgres_keeps_at_least_the_identity_of_a_row_with_an_oversized_f
     row = await store.get(exchange.id)
     assert row is not None
     assert (row["app"], row["model"], row["status_code"]) == ("support-bot", "gpt-4o-mini", 200)
-    assert (row["request"], row["response"], row["finish_reason"]) == (None, None, None)
+    assert (row["request"], row["response"], row["prompt_tokens"]) == (None, None, None)
     assert row["error"] == "upstream said so; request and response dropped: the database refused them"
 
 

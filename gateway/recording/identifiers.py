@@ -1,0 +1,24 @@
+"""Names from clients and upstreams (end users, models, response ids), fitted to the columns that store them."""
+
+from __future__ import annotations
+
+import hashlib
+
+# The width of the columns holding end users, models and upstream response ids (String(200)).
+IDENTIFIER_CHARS = 200
+# finish_reason's column.
+FINISH_REASON_CHARS = 50
+_DIGEST_BYTES = 8
+
+
+def fitted_identifier(value: str, width: int = IDENTIFIER_CHARS) -> str:
+    """`value`, or when longer than `width`, its start and a hash of the whole, `width` characters in all.
+
+    PostgreSQL refuses a longer value (the row was lost); cut plainly, two long ids sharing a start
+    would become one, and erasing one end user would erase the other. Anything that looks a stored
+    name up (erasure, feedback) fits it the same way first.
+    """
+    if len(value) <= width:
+        return value
+    digest = hashlib.blake2b(value.encode("utf-8", errors="replace"), digest_size=_DIGEST_BYTES).hexdigest()
+    return f"{value[: width - len(digest) - 1]}~{digest}"
