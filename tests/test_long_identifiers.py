@@ -11,7 +11,9 @@ LONG_MODEL = "model-" + "m" * 294
 
 async def stored(gateway, client, admin_headers, response) -> dict:
     await gateway.services.writer.flush()
-    found = await client.get(f"/api/interactions/{response.headers['x-feedgate-interaction-id']}", headers=admin_headers)
+    found = await client.get(
+        f"/api/interactions/{response.headers['x-feedgate-interaction-id']}", headers=admin_headers
+    )
     assert found.status_code == 200, found.text
     return found.json()
 
