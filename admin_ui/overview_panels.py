@@ -103,7 +103,7 @@ async def traffic_panels(services: Services, picked: Picked, now: datetime) -> d
             Series("interactions", [day.summary.interactions for day in report.daily]),
             Series("feedback", [day.summary.feedback for day in report.daily]),
         ],
-        unit="per day (UTC)",
+        unit="UTC days",
     )
     rates = line_chart(
         "Positive and negative rate per day",
