@@ -35,11 +35,17 @@ def _app_page(app: str, changed: str | None = None) -> Redirect:
 
 
 def _share(form: Any) -> float:
+    """The form's percentage as the share the prompt service takes (which checks the range again)."""
     raw = str(form.get("share_percent", "")).strip()
+    message = f"the canary's share must be a percentage above 0 and below 100, e.g. 10; got {raw or 'nothing'}"
     try:
-        return float(raw) / 100
+        percent = float(raw)
     except ValueError:
-        raise InvalidQuery("share", "the canary's share must be a percentage, e.g. 10") from None
+        raise InvalidQuery("share", message) from None
+    # Said here in the form's unit: the service's own message speaks of a fraction (0.1).
+    if not 0 < percent < 100:
+        raise InvalidQuery("share", message)
+    return percent / 100
 
 
 async def _prompts_page(
