@@ -119,6 +119,13 @@ def review_progress(goal: Goal, within: int, judged: int) -> GoalProgress:
     return GoalProgress(goal, share, goal.target, min(share / goal.target, 1.0), state, judged)
 
 
+def _checked_app(app: str) -> str:
+    """The app a goal is for; checked before anything is read for it."""
+    if not app.strip() or len(app) > 200:
+        raise InvalidQuery("app", "'app' must be the app's name, 1 to 200 characters")
+    return app
+
+
 def _share(value: float, name: str) -> float:
     if not 0 < value <= 1:
         raise InvalidQuery(name, f"'{name}' must be a percentage above 0 and at most 100")
@@ -142,6 +149,7 @@ class GoalService:
 
     async def set_rate_goal(self, app: str, reduction: float, months: int, *, actor: str) -> Goal:
         """Aim to cut `app`'s negative rate by `reduction` (0.3 for 30 %) within `months`; the baseline is taken now."""
+        _checked_app(app)
         _share(reduction, "reduction")
         if not 1 <= months <= MAX_MONTHS:
             raise InvalidQuery("months", f"'months' must be 1 to {MAX_MONTHS}")
@@ -164,6 +172,7 @@ class GoalService:
 
     async def set_review_goal(self, app: str, share: float, hours: int, *, actor: str) -> Goal:
         """Aim to review `share` (0.95 for 95 %) of `app`'s tasks within `hours`."""
+        _checked_app(app)
         _share(share, "share")
         if not 1 <= hours <= MAX_HOURS:
             raise InvalidQuery("hours", f"'hours' must be 1 to {MAX_HOURS}")
@@ -180,8 +189,10 @@ class GoalService:
         actor: str,
         now: datetime,
     ) -> Goal:
-        if not app or len(app) > 200:
-            raise InvalidQuery("app", "'app' must be 1 to 200 characters")
+        for goal in await self.goals(app):
+            # The same goal set again (a form sent twice): one goal, not two rows of it.
+            if (goal.kind, goal.target, goal.hours) == (kind, target, hours):
+                return goal
         row: dict[str, Any] = {
             "id": str(uuid_utils.uuid7()),
             "app": app,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from html_page import csrf_token_of, parse
 from overview_seed import issue_runs, rated_traffic
 
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
+from gateway.domain.errors import InvalidQuery
 from gateway.domain.overview import rank_issues
 from gateway.review.records import Priority
 from gateway.store.audit import AuditFilter
@@ -239,3 +241,18 @@ async def test_a_viewer_cannot_set_or_remove_goals(browser_as, gateway):
 
     assert posted.status_code == 403 and removed.status_code == 403
     assert len(await gateway.services.goals.goals()) == 1
+
+
+async def test_a_goal_without_an_app_is_refused_for_its_app(gateway):
+    with pytest.raises(InvalidQuery) as refused:
+        await gateway.services.goals.set_rate_goal(" ", 0.3, 3, actor="rita")
+
+    assert refused.value.field == "app" and "app's name" in refused.value.message
+
+
+async def test_the_same_goal_set_twice_is_one_goal(gateway):
+    first = await gateway.services.goals.set_review_goal("bot", 0.9, 48, actor="rita")
+    again = await gateway.services.goals.set_review_goal("bot", 0.9, 48, actor="rita")
+
+    assert again.id == first.id
+    assert [goal.id for goal in await gateway.services.goals.goals("bot")] == [first.id]
