@@ -8,6 +8,7 @@ import orjson
 from litestar import Request, Response, get, post, route
 from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
@@ -23,13 +24,29 @@ FEEDBACK_PATH = "/v1/feedback"
 TOKEN_HEADER = "x-feedgate-feedback-token"
 
 
-@post(FEEDBACK_PATH, summary="Give feedback on an interaction (app credential or feedback token)", tags=["feedback"])
+# A feedback body holds a few texts of at most `feedback_max_text_chars` each and small metadata;
+# past this it is refused before it is read whole (Litestar's own 10 MB refusal had neither the
+# OpenAI error shape nor the CORS headers the widget needs to read it).
+MAX_FEEDBACK_BODY_BYTES = 1024 * 1024
+
+
+@post(
+    FEEDBACK_PATH,
+    summary="Give feedback on an interaction (app credential or feedback token)",
+    tags=["feedback"],
+    request_max_body_size=MAX_FEEDBACK_BODY_BYTES,
+)
 async def submit_feedback(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """201 with the stored event; 200 with the original event when the idempotency key was seen before."""
     headers = cors_headers(request.headers.get("origin"), services.settings.cors_origins)
     try:
+        try:
+            body = await request.body()
+        except RequestEntityTooLarge:
+            message = f"feedback bodies are at most {MAX_FEEDBACK_BODY_BYTES} bytes; send shorter texts"
+            raise FeedbackRefused(413, message, "request_too_large") from None
         recorded = await services.feedback.record(
-            await request.body(),
+            body,
             authorization=request.headers.get("authorization"),
             token=request.headers.get(TOKEN_HEADER),
             client_address=client_address(request, services.settings.feedback_client_address_header),

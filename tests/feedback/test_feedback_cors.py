@@ -44,6 +44,18 @@ async def test_answers_to_a_configured_origin_carry_the_allow_origin_header(http
     assert response.headers["access-control-allow-origin"] == ORIGIN
 
 
+async def test_a_body_too_large_is_a_413_in_openai_s_shape_that_the_widget_may_read(http):
+    body = b'{"thumbs": "up", "comment": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = await http.post(
+        "/v1/feedback", content=body, headers={"origin": ORIGIN, "content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert "at most 1048576 bytes" in response.json()["error"]["message"]
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+
+
 async def test_answers_to_other_origins_carry_no_allow_origin_header(http):
     response = await http.post("/v1/feedback", json={"thumbs": "up"}, headers={"origin": "https://evil.example"})
 
