@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from litestar import Request
+
+from admin_ui.query_params import bad_filter, choice_param, text_param
 from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
 from gateway.domain.feedback import FeedbackEvent
@@ -31,17 +34,17 @@ class ListQuery:
     page: int = 1
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> ListQuery:
-        """The query in the URL's parameters; a value it does not know falls back to the default."""
-        app = (params.get("app") or "").strip()[:200] or None
-        status = params.get("status") or ""
-        sort = params.get("sort") or "size"
-        page = params.get("page") or "1"
+    def from_request(cls, request: Request[Any, Any, Any]) -> ListQuery:
+        """The query in the URL's parameters; a value the list does not know is a 400 naming the filter."""
+        status = choice_param(request, "status", STATUSES)
+        page = text_param(request, "page") or "1"
+        if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+            raise bad_filter("page", f"must be a page number from 1 to {MAX_PAGE}")
         return cls(
-            app=app,
-            status=IssueStatus(status) if status in STATUSES else None,
-            sort=sort if sort in SORTS else "size",
-            page=min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1,
+            app=text_param(request, "app"),
+            status=IssueStatus(status) if status else None,
+            sort=cast("IssueSort", choice_param(request, "sort", SORTS) or "size"),
+            page=int(page),
         )
 
     @property

@@ -148,7 +148,7 @@ class IssuesController(Controller):
     @get("/")
     async def list_issues(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """Issues by size or growth, filtered by app and status, a page at a time."""
-        query = ListQuery.from_params(request.query_params)
+        query = ListQuery.from_request(request)
         page, apps = await asyncio.gather(
             services.issue_service.list(query.where, sort=query.sort, limit=PAGE_SIZE, offset=query.offset),
             services.issues.live_apps(),

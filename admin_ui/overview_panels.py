@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from litestar import Request
 
 from admin_ui.charts import Series, bar_chart, line_chart, percent
+from admin_ui.query_params import choice_param, text_param
 from gateway.domain.overview import (
     IMPORTANCE_RULE,
     DriftRule,
@@ -61,11 +62,9 @@ class TopIssue:
 
 
 def picked_from(request: Request[Any, Any, Any]) -> Picked:
-    """The pickers' choice from the query string; unknown values fall back to the defaults."""
-    raw_days = request.query_params.get("days", "")
-    days = int(raw_days) if raw_days.isdigit() and int(raw_days) in RANGES else RANGES[0]
-    app = (request.query_params.get("app") or "").strip()[:200] or None
-    return Picked(days, app)
+    """The pickers' choice from the query string; a range the pickers do not offer is a 400 naming it."""
+    days = choice_param(request, "days", [str(choice) for choice in sorted(RANGES)])
+    return Picked(int(days) if days else RANGES[0], text_param(request, "app"))
 
 
 async def issue_panels(services: Services, app: str | None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from html_page import csrf_token_of, parse
 from issue_seed import SCRIPT, issue_with_examples
 from overview_seed import issue_runs
@@ -185,3 +186,16 @@ async def test_the_json_api_renames_and_merges_through_the_same_verbs(client, ga
         ("issue.rename", "admin-token"),
         ("issue.merge", "admin-token"),
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [("status=junk", "'status'"), ("sort=junk", "'sort'"), ("page=abc", "'page'"), ("page=-1", "'page'")],
+)
+async def test_a_filter_the_list_does_not_know_is_refused_by_name(browser_as, query, named):
+    # Shown unfiltered instead, the page looked filtered while it was not.
+    viewer = await browser_as("vera", Role.VIEWER)
+
+    response = await viewer.get(f"/admin/issues?{query}")
+
+    assert response.status_code == 400 and f"The filter {named}" in parse(response.text).text

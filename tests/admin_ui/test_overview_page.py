@@ -161,8 +161,9 @@ async def test_pickers_live_in_the_url(browser_as, gateway):
     pickers = month_of_alpha.find(data_testid="pickers")
     assert pickers.find("a", href="/admin?days=90&app=alpha").text == "90 days"
     assert [a.text for a in pickers.find_all("a", aria_current="true")] == ["30 days", "alpha"]
-    # An unknown range falls back to the default.
-    assert parse((await viewer.get("/admin?days=5")).text).find(data_testid="range-7").attrs["aria-current"] == "true"
+    # A range the pickers do not offer is refused by name, not shown as the default.
+    refused = await viewer.get("/admin?days=5")
+    assert refused.status_code == 400 and "'days' must be one of 1, 7, 30, 90" in parse(refused.text).text
 
 
 async def test_a_reviewer_sets_a_goal_and_sees_its_progress_audited(browser_as, gateway):
