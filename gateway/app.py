@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
+from gateway.api import nul_urls
 from gateway.api.audit import AuditController
 from gateway.api.erasures import ErasuresController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
@@ -69,6 +70,9 @@ class FeedgateApp:
                 and not path.startswith(self._api_prefixes_under_v1)
             ):
                 await self.api.state.services.proxy(scope, receive, send)
+                return
+            if nul_urls.holds_nul(scope):
+                await nul_urls.refuse(send)
                 return
         await self.api(scope, receive, send)
 

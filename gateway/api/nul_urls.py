@@ -1,0 +1,27 @@
+"""URLs holding a NUL character, refused before any handler: no store can keep one.
+
+PostgreSQL refuses NUL in text, so an id, filter or search with %00 in it reached the database and
+answered 500 on every route that reads one (SQLite answered 200 or 404). Checked once here, for
+every API route and admin page, rather than in each handler.
+"""
+
+from __future__ import annotations
+
+import orjson
+from litestar.types import Scope, Send
+
+MESSAGE = "URLs must not contain a NUL character (%00): no store can keep it"
+_BODY = orjson.dumps({"status_code": 400, "detail": MESSAGE})
+
+
+def holds_nul(scope: Scope) -> bool:
+    """Whether the request's path or query string holds a NUL character (decoded, or as %00)."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+async def refuse(send: Send) -> None:
+    """Answer 400, in the API's error shape."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode())]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": _BODY, "more_body": False})
