@@ -66,10 +66,12 @@ def build_interaction_row(exchange: Exchange) -> Json:
     if "text/event-stream" in exchange.content_type:
         reassemble = _STREAM_REASSEMBLERS.get(exchange.endpoint)
         response = reassemble(body) if reassemble else None
-        if exchange.endpoint in _CHOICE_STREAMS and isinstance(response, dict) and "error" in response:
-            # The stream ended in an error event: the answer broke off, with what had arrived.
+        if isinstance(response, dict) and response.get("error"):
+            # An error event broke the stream off (with what had arrived), or a Responses stream
+            # ended in response.failed (a whole answer that says it failed).
             row["error"] = row["error"] or _error_message(response) or "the stream ended in an error event"
-            row["partial"] = True
+            if exchange.endpoint in _CHOICE_STREAMS or response.get("status") == "incomplete":
+                row["partial"] = True
     else:
         try:
             response = orjson.loads(body)
@@ -81,7 +83,8 @@ def build_interaction_row(exchange: Exchange) -> Json:
                 row["error"] = f"upstream answered {exchange.status_code}: {_start_of_text(body)}".removesuffix(": ")
     if isinstance(response, dict):
         row.update(summarise_response(exchange.endpoint, response))
-        if failed and not row["error"]:
+        if not row["error"] and (failed or isinstance(response.get("error"), dict)):
+            # A failed status, or a Responses answer of status "failed" (200, with its error).
             row["error"] = _error_message(response)
     return _fitted(row)
 

@@ -108,11 +108,13 @@ class _CutResponse:
     and replaced whole by its `.done` events where those came. Items keep their order.
     """
 
-    __slots__ = ("outputs", "response")
+    __slots__ = ("error", "outputs", "response")
 
     def __init__(self) -> None:
         self.response: Json | None = None
         self.outputs: dict[int, _CutOutput] = {}
+        # An `error` event: the upstream broke off the stream and said why.
+        self.error: Json | None = None
 
     def rebuild(self, events: list[Json]) -> Json | None:
         for event in events:
@@ -133,11 +135,15 @@ class _CutResponse:
                 carried = event.get("response")
                 if isinstance(carried, dict):
                     self.response = dict(carried)
-        if self.response is None and not self.outputs:
+            elif kind == "error":
+                self.error = {"message": event.get("message"), "code": event.get("code")}
+        if self.response is None and not self.outputs and self.error is None:
             return None
         response = self.response or {"object": "response"}
         response["status"] = "incomplete"
         response["output"] = [self.outputs[index].finish() for index in sorted(self.outputs)]
+        if self.error is not None:
+            response["error"] = self.error
         return response
 
     def _output(self, event: Json, kind: str | None = None) -> _CutOutput | None:

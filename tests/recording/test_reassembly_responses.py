@@ -270,3 +270,14 @@ def test_events_with_nonsense_indexes_are_left_out():
 
     assert response is not None
     assert response["output"] == [function_call_item('{"location":"Paris, Fr', "incomplete")]
+
+
+def test_a_responses_stream_broken_off_by_an_error_event_keeps_the_error_and_the_text_so_far():
+    error = {"type": "error", "sequence_number": 6, "code": "server_error", "message": "The server had an error"}
+    body = responses_sse(*responses_events_until_text(), error)
+
+    response = reassemble_responses_stream(body)
+
+    assert response is not None and response["status"] == "incomplete"
+    assert response["error"] == {"message": "The server had an error", "code": "server_error"}
+    assert response["output"][0]["content"][0]["text"] == "Hi there!"

@@ -405,3 +405,33 @@ def test_a_finish_reason_longer_than_its_column_is_fitted_to_it():
     row = build_interaction_row(exchange(body=orjson.dumps(completion)))
 
     assert len(row["finish_reason"]) == 50 and row["finish_reason"].startswith("x" * 33)
+
+
+def test_a_responses_answer_that_says_it_failed_is_recorded_with_its_error():
+    failed = {
+        "id": "resp_67ccd2bed1ec8190",
+        "object": "response",
+        "status": "failed",
+        "model": "gpt-4.1",
+        "output": [],
+        "error": {"code": "server_error", "message": "The model failed to answer"},
+    }
+    stream = b"event: response.failed\ndata: " + orjson.dumps({"type": "response.failed", "response": failed}) + b"\n\n"
+
+    whole = build_interaction_row(exchange(endpoint="responses", body=orjson.dumps(failed)))
+    streamed = build_interaction_row(exchange(endpoint="responses", body=stream, content_type="text/event-stream"))
+
+    assert (whole["status_code"], whole["error"]) == (200, "The model failed to answer")
+    assert (streamed["error"], streamed["partial"]) == ("The model failed to answer", False)
+
+
+def test_a_responses_stream_broken_off_by_an_error_event_is_a_partial_error():
+    events = [
+        {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "delta": "Hel"},
+        {"type": "error", "code": "server_error", "message": "The server had an error"},
+    ]
+    body = b"".join(b"event: " + e["type"].encode() + b"\ndata: " + orjson.dumps(e) + b"\n\n" for e in events)
+
+    row = build_interaction_row(exchange(endpoint="responses", body=body, content_type="text/event-stream"))
+
+    assert (row["error"], row["partial"], row["response_text"]) == ("The server had an error", True, "Hel")
