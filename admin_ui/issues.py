@@ -297,7 +297,7 @@ class IssuesController(Controller):
             opened = await services.reviews.open_or_update(
                 app=detail.issue.app,
                 source=Source.MANUAL,
-                reason=reason[:2000],
+                reason=reason,
                 priority=Priority(priority),
                 interaction_ids=detail.member_ids,
                 issue_id=issue_id,

@@ -44,6 +44,8 @@ from gateway.store.reviews import (
 logger = logging.getLogger("feedgate.review")
 
 MAX_NAME = 200
+# A task's reason: a sentence or a paragraph, as the API's schema also says.
+MAX_REASON_CHARS = 2000
 # The stats report's default range, ending now.
 DEFAULT_RANGE = timedelta(days=30)
 
@@ -163,6 +165,8 @@ class ReviewService:
         reason = reason.strip()
         if not reason:
             raise InvalidQuery("reason", "'reason' must say, in a sentence, why the task exists")
+        if len(reason) > MAX_REASON_CHARS:
+            raise InvalidQuery("reason", f"'reason' may be at most {MAX_REASON_CHARS} characters; got {len(reason)}")
         if not interaction_ids and issue_id is None:
             raise InvalidQuery("interaction_ids", "a task concerns at least one interaction or an issue")
         request = OpenRequest(

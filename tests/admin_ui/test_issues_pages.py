@@ -145,6 +145,19 @@ async def test_a_reviewer_opens_a_review_task_from_the_issue(browser_as, gateway
     assert task.find("a").text == f"Review the issue “Refund delays {SCRIPT}”."
 
 
+async def test_a_reason_longer_than_a_task_keeps_is_refused_not_cut(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/issues/{issue_id}")).text)
+
+    refused = await reviewer.post(
+        f"/admin/issues/{issue_id}/review", data={"csrf_token": token, "priority": "high", "reason": "x" * 5000}
+    )
+
+    assert refused.status_code == 400
+    assert "'reason' may be at most 2000 characters; got 5000" in parse(refused.text).text
+
+
 async def test_a_viewer_post_and_a_post_without_the_token_are_refused(browser_as, gateway):
     issue_id = await issue_with_examples(gateway.services.engine)
     viewer = await browser_as("vic", Role.VIEWER)
