@@ -281,3 +281,13 @@ def test_a_responses_stream_broken_off_by_an_error_event_keeps_the_error_and_the
     assert response is not None and response["status"] == "incomplete"
     assert response["error"] == {"message": "The server had an error", "code": "server_error"}
     assert response["output"][0]["content"][0]["text"] == "Hi there!"
+
+
+def test_a_cut_stream_whose_item_never_opened_leaves_nothing_behind_for_the_next_one():
+    # Items opened from a shared template once kept the earlier stream's parts in the next stream.
+    delta = {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "delta": "first"}
+    reassemble_responses_stream(responses_sse(delta))
+
+    second = reassemble_responses_stream(responses_sse({**delta, "delta": "second"}))
+
+    assert second is not None and second["output"][0]["content"][0]["text"] == "second"
