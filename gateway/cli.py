@@ -11,12 +11,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gateway.config import ConfigError, Settings, load_settings
+from gateway.config import ConfigError, Settings, check_port, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from gateway.audit.verify import VerificationResult
+
+# The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
+MAX_APP_NAME = 200
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -25,6 +28,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    if getattr(args, "port", None) is not None:
+        check_port("--port", args.port)
     return load_settings(args.config, **_overrides(args))
 
 
@@ -44,12 +49,12 @@ async def _prepared_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 def serve(args: argparse.Namespace) -> None:
     """Run the gateway (`settings.workers` processes on one port)."""
+    settings = _settings(args)
     import uvicorn
 
     from gateway.observability.startup import prepare_observability
     from gateway.serve_workers import ServeArguments, run_workers, uvicorn_options
 
-    settings = _settings(args)
     # Logs as `log_format` says; with `metrics_dir`, an empty folder for every process's metrics.
     prepare_observability(settings)
 
@@ -96,6 +101,10 @@ def keys_create(args: argparse.Namespace) -> None:
     """Issue a gateway key for an app and print it once."""
     from gateway.store.keys import GatewayKeyStore
 
+    if not args.app.strip():
+        raise ConfigError("the app's name must not be blank: `feedgate keys create APP`")
+    if len(args.app) > MAX_APP_NAME:
+        raise ConfigError(f"the app's name must be at most {MAX_APP_NAME} characters, got {len(args.app)}")
     settings = _settings(args)
 
     async def issue() -> None:
@@ -212,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `feedgate` console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic announces each of its plugins at INFO whenever it is imported: noise before every command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         args.run(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.config import ConfigError, Settings
+from gateway.config import ConfigError, Settings, check_port
 from gateway.discovery.job import AppRunSummary, RunSummary
 
 if TYPE_CHECKING:
@@ -107,8 +108,12 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     from gateway.privacy.retention import prune_periodically
     from gateway.prompts.setup import guard_canaries
 
+    if args.interval is not None and not (math.isfinite(args.interval) and args.interval > 0):
+        raise ConfigError(f"--interval must be a positive number of seconds, got {args.interval:g}")
     interval = args.interval or settings.cluster_interval or 3600
-    metrics_port = settings.worker_metrics_port if args.metrics_port is None else args.metrics_port
+    metrics_port = settings.worker_metrics_port
+    if args.metrics_port is not None:
+        metrics_port = check_port("--metrics-port", args.metrics_port)
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
     if metrics_port is not None:
         console.print(f"metrics on http://{settings.worker_metrics_host}:{metrics_port}/metrics")
@@ -142,8 +147,9 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
     from gateway.imports.jsonl import import_jsonl
     from gateway.privacy.redaction import redactor_for
 
-    if not args.file.is_file():
-        raise ConfigError(f"no such file: {args.file}")
+    if args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    _check_readable_file(args.file)
     with _progress_bar() as bar:
         task = bar.add_task(f"importing {args.file.name}", total=args.file.stat().st_size)
         report = asyncio.run(
@@ -159,12 +165,28 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
                 ),
             )
         )
-    for number, reason in report.errors:
+    for number, reason in sorted(report.repeated + report.errors):
         console.print(f"line {number}: {reason}", markup=False, highlight=False)
     print(
         f"imported {report.interactions} interactions and {report.feedback} feedback events; "
-        f"skipped {len(report.errors)} bad lines"
+        f"skipped {len(report.errors)} bad lines, {len(report.repeated)} lines repeating an earlier line's id, "
+        f"and {report.already_stored_interactions} interactions and {report.already_stored_feedback} "
+        "feedback events already stored"
     )
+
+
+def _check_readable_file(path: Path) -> None:
+    """A ConfigError unless `path` is a regular file this process may read."""
+    if not path.exists():
+        raise ConfigError(f"no such file: {path}")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory; name a JSON Lines file")
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a regular file; name a JSON Lines file")
+    try:
+        path.open("rb").close()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def add_commands(

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.audit.records import MAX_LENGTHS
 from gateway.config import ConfigError, Settings
 from gateway.domain.errors import InvalidQuery
 
@@ -57,6 +58,10 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
     from gateway.privacy.erasure import erase_end_user
     from gateway.privacy.retention import recipes_of
 
+    if not args.actor.strip():
+        raise ConfigError("--actor must name who asked for the erasure; it is blank")
+    if len(args.actor) > MAX_LENGTHS["actor"]:
+        raise ConfigError(f"--actor must be at most {MAX_LENGTHS['actor']} characters, got {len(args.actor)}")
     try:
         report = asyncio.run(
             _on_database(

@@ -16,6 +16,21 @@ class ConfigError(Exception):
     """The configuration is unusable; the message says what to fix."""
 
 
+# The TCP ports a setting or command-line option may name (0 would let the system pick one,
+# which nobody could then find).
+MIN_PORT, MAX_PORT = 1, 65535
+# The databases Feedgate runs on, as SQLAlchemy URLs with their async drivers.
+DATABASE_URL_FORMS = "sqlite+aiosqlite:///path/to/feedgate.db or postgresql+asyncpg://user:password@host/database"
+_DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def check_port(option: str, port: int) -> int:
+    """`port` when it is a TCP port one can listen on and be found at; else a ConfigError naming `option`."""
+    if not MIN_PORT <= port <= MAX_PORT:
+        raise ConfigError(f"{option} must be a port number from {MIN_PORT} to {MAX_PORT}, got {port}")
+    return port
+
+
 class Upstream(BaseModel):
     """One LLM API the gateway forwards to, and which models go there."""
 
@@ -81,7 +96,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FEEDGATE_", extra="forbid")
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(default=8080, ge=MIN_PORT, le=MAX_PORT)
     # Gateway processes `feedgate serve` runs on the one port (gateway.serve_workers).
     workers: int = Field(default=1, ge=1)
     database_url: str = "sqlite+aiosqlite:///./feedgate.db"
@@ -144,7 +159,7 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # `feedgate worker` serves /metrics (its clustering passes, same token) and /healthz on this
     # port when set; 127.0.0.1 unless the host is widened (0.0.0.0 in a container).
-    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    worker_metrics_port: int | None = Field(default=None, ge=MIN_PORT, le=MAX_PORT)
     worker_metrics_host: str = "127.0.0.1"
     # Benchmarks only (benchmarks/proxy_latency.py --loop-lag): sample the event loop's lag and GC
     # pauses into this file (gateway.observability.loop_lag). It costs the loop work: leave unset.
@@ -373,9 +388,10 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         if url.startswith(("postgresql://", "postgres://")):
-            return "postgresql+asyncpg://" + url.split("://", 1)[1]
-        if url.startswith("sqlite://"):
-            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+        elif url.startswith("sqlite://"):
+            url = "sqlite+aiosqlite://" + url.split("://", 1)[1]
+        _check_database_url(url)
         return url
 
     @field_validator("knowledge_entry_template")
@@ -407,6 +423,27 @@ class Settings(BaseSettings):
         """Configured upstreams followed by the default one, which catches every other model."""
         default = Upstream(name="default", url=self.upstream_url, api_key_env=self.upstream_api_key_env)
         return [*self.upstreams, default]
+
+
+def _check_database_url(url: str) -> None:
+    """Refuse what is not a URL of a database Feedgate runs on, before any command tries to connect.
+
+    Raised as ConfigError rather than ValueError, so pydantic does not echo the URL (and its password)
+    into the message: a bad URL is one line naming the forms that work.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"database_url is not a database URL; use {DATABASE_URL_FORMS}") from None
+    if parsed.drivername not in _DATABASE_DRIVERS:
+        shown = parsed.render_as_string(hide_password=True)
+        raise ConfigError(
+            f"database_url {shown} is not a database Feedgate runs on (SQLite through aiosqlite, PostgreSQL "
+            f"through asyncpg); use {DATABASE_URL_FORMS}"
+        )
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

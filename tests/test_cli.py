@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
@@ -148,3 +150,154 @@ def test_serve_starts_on_a_fresh_sqlite_file_and_proxies(tmp_path: Path, fake_up
         process.wait(timeout=15)
     # The default database is ./feedgate.db, made and migrated by serve itself.
     assert (tmp_path / "feedgate.db").exists()
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a refused command printed on stderr (no traceback, no log noise around it)."""
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    return line
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "nan"])
+def test_worker_refuses_an_interval_that_is_not_a_positive_number_of_seconds(tmp_path: Path, interval: str):
+    result = run(["worker", "--interval", interval], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/w.db"})
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: --interval must be a positive number of seconds, got {interval}"
+
+
+@pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
+def test_serve_refuses_a_port_outside_1_to_65535(tmp_path: Path, port: str):
+    result = run(["serve", "--port", port], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: --port must be a port number from 1 to 65535, got {port}"
+
+
+@pytest.mark.parametrize("port", ["0", "99999"])
+def test_worker_refuses_a_metrics_port_outside_1_to_65535(tmp_path: Path, port: str):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/w.db"}
+
+    result = run(["worker", "--interval", "60", "--metrics-port", port], env)
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: --metrics-port must be a port number from 1 to 65535, got {port}"
+
+
+def test_serve_refuses_a_port_setting_outside_1_to_65535_naming_the_setting(tmp_path: Path):
+    result = run(["serve"], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "FEEDGATE_PORT": "-1"})
+
+    assert result.returncode == 2
+    assert "port\n  Input should be greater than or equal to 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("actor", ["", "   ", "a" * 201])
+def test_erase_refuses_an_actor_the_audit_log_cannot_name(tmp_path: Path, actor: str):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
+
+    result = run(["erase", "--user", "ghost", "--actor", actor], env)
+
+    assert result.returncode == 2
+    assert one_line_error(result).startswith("feedgate: --actor must ")
+
+
+def test_erase_accepts_an_actor_of_200_characters(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
+
+    result = run(["erase", "--user", "ghost", "--actor", "a" * 200], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "erased: nothing was stored about this user" in result.stdout
+
+
+def test_db_upgrade_refuses_what_is_not_a_database_url_naming_the_forms_that_work():
+    result = run(["db", "upgrade", "--database-url", "notaurl"], {})
+
+    assert result.returncode == 2
+    assert one_line_error(result) == (
+        "feedgate: database_url is not a database URL; use sqlite+aiosqlite:///path/to/feedgate.db "
+        "or postgresql+asyncpg://user:password@host/database"
+    )
+
+
+def test_db_upgrade_refuses_a_database_feedgate_does_not_run_on_without_showing_its_password():
+    result = run(["db", "upgrade"], {"FEEDGATE_DATABASE_URL": "mysql://feedgate:secret@db/feedgate"})
+
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert line.startswith("feedgate: database_url mysql://feedgate:***@db/feedgate is not a database Feedgate runs on")
+    assert "secret" not in line
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_keys_create_refuses_a_blank_app_name_and_issues_no_key(tmp_path: Path, name: str):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
+    run(["db", "upgrade"], env)
+
+    result = run(["keys", "create", name], env)
+
+    assert result.returncode == 2
+    assert one_line_error(result) == "feedgate: the app's name must not be blank: `feedgate keys create APP`"
+    with sqlite3.connect(tmp_path / "keys.db") as db:
+        assert db.execute("SELECT count(*) FROM gateway_keys").fetchone() == (0,)
+
+
+def import_line(interaction_id: str) -> str:
+    request = {"model": "gpt-test", "messages": [{"role": "user", "content": "Where is my refund?"}]}
+    return orjson.dumps({"id": interaction_id, "request": request, "feedback": [{"thumbs": "down"}]}).decode()
+
+
+def test_import_counts_a_repeated_id_apart_from_what_it_stored(tmp_path: Path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("\n".join([import_line("imp-1"), import_line("imp-2"), import_line("imp-1")]) + "\n")
+
+    result = run(["import", str(data)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "imported 2 interactions and 2 feedback events; skipped 0 bad lines, 1 lines repeating an earlier "
+        "line's id, and 0 interactions and 0 feedback events already stored\n"
+    )
+    assert "line 3: repeats the id 'imp-1' of line 1" in result.stderr
+
+
+def test_importing_a_file_again_counts_its_rows_as_already_stored(tmp_path: Path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("\n".join([import_line("imp-1"), import_line("imp-2")]) + "\n")
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"}
+    run(["import", str(data)], env)
+
+    result = run(["import", str(data)], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("imported 0 interactions and 0 feedback events;")
+    assert result.stdout.endswith("and 2 interactions and 2 feedback events already stored\n")
+
+
+@pytest.mark.parametrize("batch_size", ["0", "-1"])
+def test_import_refuses_a_batch_size_below_1(tmp_path: Path, batch_size: str):
+    data = tmp_path / "in.jsonl"
+    data.write_text(import_line("imp-1") + "\n")
+
+    result = run(
+        ["import", str(data), "--batch-size", batch_size], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"}
+    )
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: --batch-size must be at least 1, got {batch_size}"
+
+
+def test_import_of_a_directory_says_it_is_a_directory(tmp_path: Path):
+    result = run(["import", str(tmp_path)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: {tmp_path} is a directory; name a JSON Lines file"
+
+
+def test_import_of_a_device_says_it_is_not_a_regular_file(tmp_path: Path):
+    result = run(["import", os.devnull], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: {os.devnull} is not a regular file; name a JSON Lines file"

@@ -52,6 +52,8 @@ async def run_periodically(
     titler: LLMTitler | None = None,
 ) -> None:
     """Run a pass every `interval` seconds until cancelled; a failed pass is logged, not fatal."""
+    if not interval > 0:  # also refuses NaN; 0 or less would run passes back to back
+        raise ValueError(f"the interval between clustering passes must be a positive number of seconds, got {interval}")
     while True:
         try:
             summary = await run_clustering_pass(engine, settings, embedder, titler=titler)

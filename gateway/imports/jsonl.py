@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.feedback.submission import InvalidSubmission, parse_submission
 from gateway.privacy.redaction import FEEDBACK_FIELDS, INTERACTION_FIELDS, Redactor
-from gateway.recording.record import end_user_of, summarise_response
+from gateway.recording.record import end_user_of, fitted_names, summarise_response
 from gateway.store.import_batches import ImportStore
 
 Row = dict[str, Any]
@@ -29,11 +29,18 @@ class BadLine(Exception):
 
 @dataclass
 class ImportReport:
-    """How an import went: what was stored, and which lines were skipped and why."""
+    """How an import went: what was stored, what was there already, and which lines were skipped and why."""
 
+    # Interactions and feedback events this import stored.
     interactions: int = 0
     feedback: int = 0
-    # (line number, reason), for lines skipped.
+    # Interactions whose id was stored before (left as they are), and feedback events already stored
+    # under the same idempotency key (by an earlier import of the same file, say): not stored again.
+    already_stored_interactions: int = 0
+    already_stored_feedback: int = 0
+    # (line number, reason), for lines skipped because an earlier line of the file had their id.
+    repeated: list[tuple[int, str]] = field(default_factory=list)
+    # (line number, reason), for lines skipped as bad.
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -62,8 +69,8 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     if not isinstance(interaction_id, str) or len(interaction_id) > 36:
         raise BadLine("'id' must be a string of at most 36 characters")
     app = record.get("app") or "imported"
-    if not isinstance(app, str):
-        raise BadLine("'app' must be a string")
+    if not isinstance(app, str) or len(app) > 200:
+        raise BadLine("'app' must be a string of at most 200 characters")
     created_at = _timestamp(record.get("created_at"), "created_at")
     row: Row = {
         "id": interaction_id,
@@ -81,6 +88,7 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     if response is not None:
         # The same shaping as recorded traffic: response text, tool calls, usage.
         row.update(summarise_response("chat.completions", response))
+    fitted_names(row)  # a model or end user longer than its column, as for recorded traffic
     events = record.get("feedback") or []
     if not isinstance(events, list):
         raise BadLine("'feedback' must be a list")
@@ -149,31 +157,60 @@ async def import_jsonl(
     progress: Progress | None = None,
     redactor: Redactor | None = None,
 ) -> ImportReport:
-    """Store every good line of `path`, redacted when `redactor` is given; bad lines are reported by number and skipped."""
+    """Store every good line of `path`, redacted when `redactor` is given; bad lines are reported by number and skipped.
+
+    What is stored already is not stored again, and the report counts only what this import stored: an
+    interaction whose id is in the database stays as it is (its line's new feedback events are added), a
+    feedback event is stored once per idempotency key, and a line repeating the id of an earlier line in
+    the file is skipped and reported by number.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     store = ImportStore(engine)
     report = ImportReport()
     batch: list[ParsedLine] = []
+    # The line each interaction id of this file was first seen on.
+    first_line: dict[str, int] = {}
 
     async def flush() -> None:
         if not batch:
             return
-        interaction_rows = [parsed.interaction for parsed in batch]
-        feedback_rows = [row for parsed in batch for row in parsed.feedback]
+        stored_ids, stored_keys = await store.already_stored([parsed.interaction["id"] for parsed in batch])
+        interaction_rows = [parsed.interaction for parsed in batch if parsed.interaction["id"] not in stored_ids]
+        report.already_stored_interactions += len(batch) - len(interaction_rows)
+        feedback_rows = []
+        for row in (row for parsed in batch for row in parsed.feedback):
+            key = (row["interaction_id"], row["idempotency_key"])
+            if key[1] is not None:
+                if key in stored_keys:
+                    report.already_stored_feedback += 1
+                    continue
+                stored_keys.add(key)  # a second event under the same key in this batch is the same event
+            feedback_rows.append(row)
         if redactor is not None:
             # As the writer and the feedback store do for live traffic, before anything is stored.
             interaction_rows, feedback_rows = await asyncio.to_thread(
                 _redacted, redactor, interaction_rows, feedback_rows
             )
         await store.insert_batch(interaction_rows, feedback_rows)
-        report.interactions += len(batch)
+        report.interactions += len(interaction_rows)
         report.feedback += len(feedback_rows)
         batch.clear()
 
     for number, line, read in _numbered_lines(path):
         try:
-            batch.append(parse_line(line, max_text_chars))
+            parsed = parse_line(line, max_text_chars)
         except BadLine as exc:
             report.errors.append((number, str(exc)))
+        else:
+            interaction_id = parsed.interaction["id"]
+            if interaction_id in first_line:
+                report.repeated.append(
+                    (number, f"repeats the id {interaction_id!r} of line {first_line[interaction_id]}")
+                )
+            else:
+                first_line[interaction_id] = number
+                batch.append(parsed)
         if len(batch) >= batch_size:
             await flush()
         if progress is not None:

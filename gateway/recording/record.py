@@ -86,7 +86,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         if not row["error"] and (failed or isinstance(response.get("error"), dict)):
             # A failed status, or a Responses answer of status "failed" (200, with its error).
             row["error"] = _error_message(response)
-    return _fitted(row)
+    return fitted_names(row)
 
 
 # The bounded text columns a client or an upstream names, and their widths.
@@ -98,7 +98,7 @@ _FITTED_COLUMNS = (
 )
 
 
-def _fitted(row: Json) -> Json:
+def fitted_names(row: Json) -> Json:
     """The row with each bounded name fitted to its column (a longer one lost the row on PostgreSQL)."""
     for key, width in _FITTED_COLUMNS:
         value = row.get(key)

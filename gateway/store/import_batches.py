@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.tables import feedback, interactions
@@ -23,6 +25,21 @@ class ImportStore:
         self._engine = engine
         self._insert_interactions = InteractionInserts(engine.dialect)
         self._insert_feedback = insert_skipping_duplicates(engine.dialect, feedback)
+
+    async def already_stored(self, ids: Sequence[str]) -> tuple[set[str], set[tuple[str, str]]]:
+        """Which of `ids` are stored interactions, and the (interaction id, idempotency key) of their feedback."""
+        stored_ids: set[str] = set()
+        stored_keys: set[tuple[str, str]] = set()
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(ids)):
+                stored_ids.update(
+                    await connection.scalars(select(interactions.c.id).where(interactions.c.id.in_(chunk)))
+                )
+                keys = select(feedback.c.interaction_id, feedback.c.idempotency_key).where(
+                    feedback.c.interaction_id.in_(chunk), feedback.c.idempotency_key.is_not(None)
+                )
+                stored_keys.update((row.interaction_id, row.idempotency_key) for row in await connection.execute(keys))
+        return stored_ids, stored_keys
 
     async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> None:
         """Store one batch of interactions and their feedback events in one transaction."""
