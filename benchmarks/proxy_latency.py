@@ -91,7 +91,7 @@ from proxy_runs import (
     wait_for_port,
 )
 from proxy_store import Store, sanity_check
-from proxy_targets import start_baseline, start_floor, start_litellm
+from proxy_targets import start_baseline, start_fake_upstream, start_floor, start_litellm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,12 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if not database_url.startswith("sqlite"):
             subprocess.run([feedgate, "db", "upgrade"], env=env, check=True, cwd=workdir)
-        with upstream_log.open("wb") as log:
-            processes["upstream"] = upstream = subprocess.Popen(
-                [sys.executable, "-m", "gateway.demo.fake_upstream", "--host", "127.0.0.1", "--port", str(upstream_port)],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        wait_for_port(upstream_port, upstream, "the fake upstream", upstream_log)
+        processes["upstream"] = upstream = start_fake_upstream(upstream_port, upstream_log)
 
         upstream_root = f"http://127.0.0.1:{upstream_port}"
         targets = {"direct": Target("direct", upstream_root)}

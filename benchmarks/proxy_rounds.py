@@ -31,9 +31,9 @@ import uuid
 from pathlib import Path
 
 from proxy_latency import BODY, STREAM_BODY
-from proxy_runs import PATH, cpu_seconds, ensure_wrk, free_port, run_wrk, stop, wait_for_port
+from proxy_runs import PATH, cpu_seconds, ensure_wrk, free_port, run_wrk, stop
 from proxy_store import Store
-from proxy_targets import ROOT, start_baseline, start_floor, start_gateway_source
+from proxy_targets import ROOT, start_baseline, start_fake_upstream, start_floor, start_gateway_source
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -73,13 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# Alternating rounds: {scenario}, {args.rounds} x {args.duration} s per revision (scratch {workdir})")
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        log_path = workdir / "upstream.log"
-        with log_path.open("wb") as log:
-            processes["upstream"] = upstream = subprocess.Popen(
-                [sys.executable, "-m", "gateway.demo.fake_upstream", "--host", "127.0.0.1", "--port", str(upstream_port)],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        wait_for_port(upstream_port, upstream, "the fake upstream", log_path)
+        processes["upstream"] = start_fake_upstream(upstream_port, workdir / "upstream.log")
         urls: dict[str, str] = {}
         stores: dict[str, Store] = {}
         for index, revision in enumerate(revisions):

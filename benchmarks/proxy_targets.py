@@ -20,6 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOOR_SCRIPT = Path(__file__).resolve().parent / "floor_proxy.py"
 
 
+def start_fake_upstream(port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """The project's fake OpenAI upstream (uvloop + httptools, recording off) on `port`, once it listens."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.demo.fake_upstream", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_for_port(port, process, "the fake upstream", log_path)
+    return process
+
+
 def start_floor(upstream_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     """The floor proxy in front of `upstream_url` (the upstream's root, e.g. http://127.0.0.1:9000)."""
     port = free_port()

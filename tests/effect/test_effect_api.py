@@ -108,26 +108,32 @@ def note(arm: str, version: dict) -> list[dict]:
     ]
 
 
-async def test_canary_against_the_rest(client, admin_headers, engine, measured):
-    now = datetime.now(UTC)
-    live_at = now - timedelta(days=1)
-    issue_id = await issues_with_history(engine, now)
+async def published_version(client, admin_headers) -> dict:
+    """A new prompt version of support-bot, inactive: the canary to link."""
     published = await client.post(
         "/api/prompts",
         json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
         headers=admin_headers,
     )
-    version = published.json()
+    return published.json()
+
+
+async def link_canary(client, admin_headers, issue_id: str, version: dict, live_at: datetime) -> None:
+    """Link `version` to the issue as a canary that went live at `live_at`."""
+    body = {"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at.isoformat()}
+    await link(client, admin_headers, issue_id, body)
+
+
+async def test_canary_against_the_rest(client, admin_headers, engine, measured):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=1)
+    issue_id = await issues_with_history(engine, now)
+    version = await published_version(client, admin_headers)
 
     after = (live_at + H, now - H)
     await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary", version))
     await seed_traffic(engine, REFUND, *after, total=100, negative=40, positive=10, policies=note("active", ACTIVE))
-    await link(
-        client,
-        admin_headers,
-        issue_id,
-        {"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at.isoformat()},
-    )
+    await link_canary(client, admin_headers, issue_id, version, live_at)
 
     effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
 
@@ -144,23 +150,13 @@ async def test_after_the_canary_is_promoted_its_traffic_is_in_neither_arm(client
     now = datetime.now(UTC)
     live_at = now - timedelta(days=1)
     issue_id = await issues_with_history(engine, now)
-    published = await client.post(
-        "/api/prompts",
-        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
-        headers=admin_headers,
-    )
-    version = published.json()
+    version = await published_version(client, admin_headers)
     after = (live_at + H, now - H)
     await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary", version))
     await seed_traffic(engine, REFUND, *after, total=60, negative=30, positive=10, policies=note("active", ACTIVE))
     # Promoted: the active arm now serves the canary's version to everyone.
     await seed_traffic(engine, REFUND, *after, total=50, negative=5, positive=10, policies=note("active", version))
-    await link(
-        client,
-        admin_headers,
-        issue_id,
-        {"kind": "prompt", "fix_id": version["id"], "arm": "canary", "live_at": live_at.isoformat()},
-    )
+    await link_canary(client, admin_headers, issue_id, version, live_at)
 
     canary = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()["canary"]
 
