@@ -11,24 +11,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from gateway.config_checks import MAX_PORT, MIN_PORT, check_database_url, invalid_settings
 
-class ConfigError(Exception):
-    """The configuration is unusable; the message says what to fix."""
-
-
-# The TCP ports a setting or command-line option may name (0 would let the system pick one,
-# which nobody could then find).
-MIN_PORT, MAX_PORT = 1, 65535
-# The databases Feedgate runs on, as SQLAlchemy URLs with their async drivers.
-DATABASE_URL_FORMS = "sqlite+aiosqlite:///path/to/feedgate.db or postgresql+asyncpg://user:password@host/database"
-_DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
-
-
-def check_port(option: str, port: int) -> int:
-    """`port` when it is a TCP port one can listen on and be found at; else a ConfigError naming `option`."""
-    if not MIN_PORT <= port <= MAX_PORT:
-        raise ConfigError(f"{option} must be a port number from {MIN_PORT} to {MAX_PORT}, got {port}")
-    return port
+# Imported from here by the commands and the services, as before the checks had a module of their own.
+from gateway.config_checks import ConfigError as ConfigError
+from gateway.config_checks import check_port as check_port
 
 
 class Upstream(BaseModel):
@@ -391,7 +378,7 @@ class Settings(BaseSettings):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         elif url.startswith("sqlite://"):
             url = "sqlite+aiosqlite://" + url.split("://", 1)[1]
-        _check_database_url(url)
+        check_database_url(url)
         return url
 
     @field_validator("knowledge_entry_template")
@@ -425,27 +412,6 @@ class Settings(BaseSettings):
         return [*self.upstreams, default]
 
 
-def _check_database_url(url: str) -> None:
-    """Refuse what is not a URL of a database Feedgate runs on, before any command tries to connect.
-
-    Raised as ConfigError rather than ValueError, so pydantic does not echo the URL (and its password)
-    into the message: a bad URL is one line naming the forms that work.
-    """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"database_url is not a database URL; use {DATABASE_URL_FORMS}") from None
-    if parsed.drivername not in _DATABASE_DRIVERS:
-        shown = parsed.render_as_string(hide_password=True)
-        raise ConfigError(
-            f"database_url {shown} is not a database Feedgate runs on (SQLite through aiosqlite, PostgreSQL "
-            f"through asyncpg); use {DATABASE_URL_FORMS}"
-        )
-
-
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from an optional TOML file, the environment, and explicit overrides.
 
@@ -466,4 +432,4 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(f"invalid configuration:\n{exc}") from None
+        raise ConfigError(invalid_settings(exc)) from None

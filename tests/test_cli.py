@@ -189,7 +189,7 @@ def test_serve_refuses_a_port_setting_outside_1_to_65535_naming_the_setting(tmp_
     result = run(["serve"], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "FEEDGATE_PORT": "-1"})
 
     assert result.returncode == 2
-    assert "port\n  Input should be greater than or equal to 1" in result.stderr
+    assert "port (FEEDGATE_PORT): Input should be greater than or equal to 1; got '-1'" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -171,6 +171,21 @@ def test_invalid_toml_is_a_config_error_saying_where_it_breaks(tmp_path: Path):
     assert "line 2" in str(raised.value)
 
 
+def test_a_refused_setting_is_one_line_naming_its_variable_and_the_value_sent(tmp_path: Path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write_config(tmp_path, "port = 0\n"))
+
+    assert "  port (FEEDGATE_PORT): Input should be greater than or equal to 1; got 0" in str(raised.value)
+
+
+def test_a_refused_secret_setting_is_named_without_its_value(tmp_path: Path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write_config(tmp_path, 'feedback_secret = ["s3cr3t-value"]\n'))
+
+    assert "feedback_secret (FEEDGATE_FEEDBACK_SECRET)" in str(raised.value)
+    assert "s3cr3t-value" not in str(raised.value)
+
+
 def test_an_unknown_setting_in_the_file_is_a_config_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="prot"):
         load_settings(write_config(tmp_path, "prot = 9001\n"))
