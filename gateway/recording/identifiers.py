@@ -15,8 +15,8 @@ def fitted_identifier(value: str, width: int = IDENTIFIER_CHARS) -> str:
     """`value`, or when longer than `width`, its start and a hash of the whole, `width` characters in all.
 
     PostgreSQL refuses a longer value (the row was lost); cut plainly, two long ids sharing a start
-    would become one, and erasing one end user would erase the other. Anything that looks a stored
-    name up (erasure, feedback) fits it the same way first.
+    would become one, and erasing one end user would erase the other. Erasure fits the id it is
+    given the same way before looking it up (feedback names interactions by ids of at most 200).
     """
     if len(value) <= width:
         return value
