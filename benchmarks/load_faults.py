@@ -58,9 +58,9 @@ from load_report import summary_text
 from load_traffic import client_session
 from load_watch import Gateway, Store, load_average, wait_until_storing
 from pg_instance import PrivatePostgres
-from proxy_runs import free_port, stop, wait_for_port
+from proxy_runs import free_port, stop
+from proxy_targets import start_fake_upstream
 
-ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("load", "outage", "sigkill", "upstream")
 
 
@@ -202,13 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         pg.init()
         pg.start()
         subprocess.run([feedgate, "db", "upgrade"], env=env, check=True, cwd=workdir, capture_output=True)
-        upstream_log = workdir / "upstream.log"
-        with upstream_log.open("wb") as log:
-            upstream = subprocess.Popen(
-                [sys.executable, "-m", "gateway.demo.fake_upstream", "--host", "127.0.0.1", "--port", str(upstream_port)],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        wait_for_port(upstream_port, upstream, "the fake upstream", upstream_log)
+        upstream = start_fake_upstream(upstream_port, workdir / "upstream.log")
         report["gateway_start_s"] = round(gateway.start(), 2)
         # uvloop: less of the client's own CPU per request, leaving more of the machine to the gateway.
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
