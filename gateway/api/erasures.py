@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import post
@@ -11,6 +10,7 @@ from litestar.params import JSONBody
 from msgspec import Meta
 
 from gateway.api.admin import AdminController
+from gateway.api.request_body import RequestBody
 from gateway.privacy.erasure import MAX_USER_CHARS, erase_end_user
 from gateway.privacy.retention import recipes_of
 from gateway.services import Services
@@ -19,8 +19,7 @@ from gateway.services import Services
 ADMIN_ACTOR = "admin-token"
 
 
-@dataclass
-class ErasureRequest:
+class ErasureRequest(RequestBody):
     """The end user to erase, by the id their interactions carry (`user` / `safety_identifier` / x-feedgate-user)."""
 
     user: Annotated[str, Meta(min_length=1, max_length=MAX_USER_CHARS)]

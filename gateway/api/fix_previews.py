@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, HeaderParameter, JSONBody
-from msgspec import Meta
+from msgspec import Meta, field
 
 from gateway.api.admin import AdminController
 from gateway.api.issue_fixes import ADMIN_ACTOR, not_found_response
+from gateway.api.request_body import RequestBody
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import Candidate, knowledge_candidate, prompt_candidate
@@ -23,8 +23,7 @@ from gateway.services import Services
 UPSTREAM_AUTHORIZATION_HEADER = "x-feedgate-upstream-authorization"
 
 
-@dataclass
-class NewPreview:
+class NewPreview(RequestBody):
     """A candidate fix to replay: `kind` "knowledge" with `title`, `content` (and `example_questions`), or "prompt"
     with `text` (and `mode`: prepend, append or replace; default the app's). `limit`: how many of the issue's newest
     interactions to replay (1-50, default 10; one upstream call each). `authorization`: in pass-through mode, the

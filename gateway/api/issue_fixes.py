@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueNotFound
@@ -28,8 +28,7 @@ Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Id = Annotated[str, Meta(min_length=1, max_length=36)]
 
 
-@dataclass
-class NewFixLink:
+class NewFixLink(RequestBody):
     """A fix that went live for the issue: a knowledge-base entry (`fix_id` = its id) or a prompt version (its id).
 
     `fix_version` defaults to the entry's newest version or the prompt version's number; `live_at`

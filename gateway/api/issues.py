@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import get, patch
@@ -14,6 +13,7 @@ from msgspec import Meta
 from clustering.issue_status import IssueStatus
 from gateway.api.admin import AdminController
 from gateway.api.paging import Limit, Offset
+from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nuls
@@ -24,8 +24,7 @@ from gateway.store.issues import IssueFilter, IssueSort
 ADMIN_ACTOR = "admin-token"
 
 
-@dataclass
-class IssueChange:
+class IssueChange(RequestBody):
     """One change to an issue: a new `status` (open, resolved or dismissed), a new `title`, or `merged_into` another issue of the same app; `note` says why."""
 
     status: IssueStatus | None = None

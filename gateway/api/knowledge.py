@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, patch, post
@@ -10,10 +9,11 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from msgspec import Meta, Struct
+from msgspec import Meta, field
 
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.paging import Limit, Offset
+from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.knowledge.errors import EntryChanged
@@ -26,8 +26,7 @@ from gateway.store.knowledge import EntryFilter
 ADMIN_ACTOR = "admin-token"
 
 
-@dataclass
-class NewEntry:
+class NewEntry(RequestBody):
     """An entry for `app`: the end users' questions it answers (`example_questions`) help retrieval find it."""
 
     app: str
@@ -38,7 +37,7 @@ class NewEntry:
     active: bool = True
 
 
-class EntryEdit(Struct, forbid_unknown_fields=True):
+class EntryEdit(RequestBody):
     """The fields to change (absent or null: unchanged); an entry's app never changes.
 
     `expected_version`: the version the change is based on; when the entry has moved on since,
@@ -54,8 +53,7 @@ class EntryEdit(Struct, forbid_unknown_fields=True):
     expected_version: int | None = None
 
 
-@dataclass
-class Restore:
+class Restore(RequestBody):
     """The version whose title, content, example questions and tags come back (as a new version)."""
 
     # Its range (the column's) is checked by KnowledgeService.restore, as for the admin page.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -12,6 +11,7 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nuls
@@ -23,8 +23,7 @@ from gateway.services import Services
 ADMIN_ACTOR = "admin-token"
 
 
-@dataclass
-class NewVersion:
+class NewVersion(RequestBody):
     """A new version of an app's instructions: inactive, `active`, or a canary on `canary_share` of the traffic.
 
     `model` limits it to requests for that model; `mode` (prepend, append, replace) also sets the app's mode.
@@ -39,15 +38,13 @@ class NewVersion:
     canary_share: float | None = None
 
 
-@dataclass
-class CanaryShare:
+class CanaryShare(RequestBody):
     """The share of the app's traffic (0 < share < 1) the canary gets, e.g. 0.1."""
 
     share: float
 
 
-@dataclass
-class ModeChange:
+class ModeChange(RequestBody):
     """How the app's versions meet its own system message: prepend, append or replace."""
 
     app: str

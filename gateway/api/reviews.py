@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -11,10 +10,11 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from msgspec import Meta
+from msgspec import Meta, field
 
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.paging import Limit, Offset, Since, Until
+from gateway.api.request_body import RequestBody
 from gateway.api.review_json import calibration_json, figures_json, fix_resolution_json, task_detail_json, task_json
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
@@ -36,8 +36,7 @@ InteractionId = Annotated[str, Meta(min_length=1, max_length=36, pattern=NO_NUL)
 TaskAction = Literal["claim", "renew", "release", "assign", "unassign", "dismiss", "reopen"]
 
 
-@dataclass
-class NewTask:
+class NewTask(RequestBody):
     """A review a person asks for: stored interactions of `app` and/or one of its issues, and why."""
 
     app: Name
@@ -54,8 +53,7 @@ class NewTask:
             _check_storable("evidence", self.evidence)
 
 
-@dataclass
-class TaskUpdate:
+class TaskUpdate(RequestBody):
     """A change to a task. `reviewer` is who makes it (required to claim, renew or release; the admin
     token otherwise); `assignee` is for assign; `note` says why, for dismiss and reopen."""
 
@@ -65,8 +63,7 @@ class TaskUpdate:
     note: Note | None = None
 
 
-@dataclass
-class DecisionBody:
+class DecisionBody(RequestBody):
     """A reviewer's judgement: `correction` (the right answer) is required with, and only with, outcome correct."""
 
     outcome: Outcome
@@ -75,8 +72,7 @@ class DecisionBody:
     comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
 
 
-@dataclass
-class FixBody:
+class FixBody(RequestBody):
     """Resolve a task by a fix: kind "knowledge" (title, content, example_questions) or "prompt" (text,
     message, rollout "active"|"canary", canary_share), by a named reviewer, with an optional comment."""
 

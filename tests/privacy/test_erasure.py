@@ -181,6 +181,16 @@ async def test_api_erasure_removes_the_user_and_answers_with_the_counts(client, 
     assert await count_where(engine, interactions.c.id, ids) == 1
 
 
+async def test_api_erasure_with_an_unknown_field_erases_nothing(client, admin_headers, engine):
+    await seed_two_users(engine)
+
+    refused = await client.post("/api/erasures", json={"user": "alice", "dry_run": True}, headers=admin_headers)
+    erased = await client.post("/api/erasures", json={"user": "alice"}, headers=admin_headers)
+
+    assert refused.status_code == 400
+    assert erased.json()["removed"]["interactions"] == 2
+
+
 async def test_api_erasure_is_recorded_under_the_admin_token(client, admin_headers, engine):
     response = await client.post("/api/erasures", json={"user": "alice"}, headers=admin_headers)
 
