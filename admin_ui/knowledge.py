@@ -240,12 +240,21 @@ class KnowledgeController(Controller):
     ) -> Response[Any]:
         """Bring back an earlier version's text as a new version."""
         form = await request.form()
-        version = form.get("version")
+        version, expected = form.get("version"), form.get("expected_version")
         try:
-            # The service checks the version as sent (digits, within the column's range).
+            # The service checks both versions as sent (digits, within the column's range).
             restored = await services.knowledge.service.restore(
-                entry_id, None if version is None else str(version), author=user.name
+                entry_id,
+                None if version is None else str(version),
+                author=user.name,
+                expected_version=None if expected is None else str(expected),
             )
+        except EntryChanged as exc:
+            message = (
+                f"This entry changed since you opened it (version {exc.expected_version}; it is now at version "
+                f"{exc.entry.version}). Nothing was restored: check the current text, then restore again if you still want to."
+            )
+            return await _entry_page(request, user, services, entry_id, status_code=409, error=message)
         except InvalidQuery as exc:
             return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message)
         return _changed(restored, entry_id, "restored")

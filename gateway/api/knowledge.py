@@ -58,6 +58,8 @@ class Restore(RequestBody):
 
     # Its range (the column's) is checked by KnowledgeService.restore, as for the admin page.
     version: Annotated[int, Meta(description=f"a version number, 1 to {MAX_VERSION}")]
+    # The entry's version the restore was chosen from: 409 and nothing saved when it has moved on.
+    expected_version: int | None = None
 
 
 def entry_json(entry: KnowledgeEntry) -> dict[str, Any]:
@@ -157,5 +159,7 @@ class KnowledgeController(AdminController):
     async def restore(
         self, services: NamedDependency[Services], entry_id: FromPath[str], data: JSONBody[Restore]
     ) -> dict[str, Any]:
-        entry = await services.knowledge.service.restore(entry_id, data.version, author=ADMIN_ACTOR)
+        entry = await services.knowledge.service.restore(
+            entry_id, data.version, author=ADMIN_ACTOR, expected_version=data.expected_version
+        )
         return _found(entry, entry_id)

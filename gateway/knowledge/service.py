@@ -164,13 +164,22 @@ class KnowledgeService:
             return None
         return tuple(EntryVersion.from_row(row) for row in rows)
 
-    async def restore(self, entry_id: str, version: int | str | None, *, author: str) -> KnowledgeEntry | None:
+    async def restore(
+        self,
+        entry_id: str,
+        version: int | str | None,
+        *,
+        author: str,
+        expected_version: int | str | None = None,
+    ) -> KnowledgeEntry | None:
         """Bring back version `version`'s title, content, example questions and tags as a new version.
 
         `version` is as sent (a form's text too): checked_version refuses anything but a storable number.
         The entry stays active or inactive as it is now: restoring text never switches retrieval on or off.
+        `expected_version` works as for `edit`: a restore chosen from a stale page never replaces a newer text.
         """
         version = checked_version(version)
+        expected = None if expected_version is None else checked_version(expected_version, "expected_version")
         old = await self._store.version(entry_id, version)  # versions never change, so no lock is needed
         if old is None:
             if await self._store.get(entry_id) is None:
@@ -179,7 +188,7 @@ class KnowledgeService:
         restored = {name: old[name] for name in ("title", "content")}
         restored |= {"example_questions": tuple(old["example_questions"]), "tags": tuple(old["tags"])}
         return await self._change(
-            entry_id, author, "restored", lambda fields: _with(fields, restored), {"restored_from": version}
+            entry_id, author, "restored", lambda fields: _with(fields, restored), {"restored_from": version}, expected
         )
 
     async def _change(

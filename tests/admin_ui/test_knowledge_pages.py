@@ -202,3 +202,22 @@ async def test_a_script_in_an_entry_title_renders_as_text(browser_as, gateway):
     assert parse(listing).find(data_testid="entries").find("a").text == "<script>alert(1)</script>"
     assert parse(detail).find(data_testid="title").text == "<script>alert(1)</script>"
     assert parse(detail).find(data_testid="content").text == "<b>bold</b>"
+
+
+async def test_a_restore_from_a_page_opened_before_another_save_is_a_409(browser_as, gateway):
+    knowledge = gateway.services.knowledge.service
+    entry = await knowledge.create("bot", "Fees", "Transfers cost 1 %.", author="test")
+    await knowledge.edit(entry.id, author="test", content="Transfers cost 2 %.")
+    alice, bob = await browser_as("alice", Role.REVIEWER), await browser_as("bob", Role.REVIEWER)
+    path = f"/admin/knowledge/{entry.id}"
+    restore_form = parse((await alice.get(path)).text).find("form", action=f"{path}/restore")
+    alices = {i.attrs["name"]: i.attrs.get("value", "") for i in restore_form.find_all("input")}
+    saved = await post_form(bob, f"{path}/edit", title="Fees", content="Transfers cost 3 %.", expected_version="2")
+
+    stale = await alice.post(f"{path}/restore", data=alices)
+
+    assert saved.status_code == 303
+    assert stale.status_code == 409
+    assert "Nothing was restored" in parse(stale.text).find(data_testid="error").text
+    now = await knowledge.get(entry.id)
+    assert (now.content, now.version) == ("Transfers cost 3 %.", 3)

@@ -130,6 +130,28 @@ async def test_an_edit_based_on_an_older_version_is_409_and_saves_nothing(client
     assert (now["title"], now["content"], now["version"]) == (NEW["title"], "Now 3%.", 2)
 
 
+async def test_a_restore_chosen_from_an_older_version_is_409_and_restores_nothing(client, admin_headers, created):
+    path = f"/api/kb/{created['id']}"
+    await client.patch(path, json={"content": "Now 2%."}, headers=admin_headers)
+    await client.patch(path, json={"content": "Now 3%.", "expected_version": 2}, headers=admin_headers)
+
+    stale = await client.post(f"{path}/restore", json={"version": 1, "expected_version": 2}, headers=admin_headers)
+
+    assert stale.status_code == 409
+    now = (await client.get(path, headers=admin_headers)).json()
+    assert (now["content"], now["version"]) == ("Now 3%.", 3)
+
+
+async def test_a_restore_based_on_the_current_version_is_saved(client, admin_headers, created):
+    path = f"/api/kb/{created['id']}"
+    await client.patch(path, json={"content": "Now 2%."}, headers=admin_headers)
+
+    restored = await client.post(f"{path}/restore", json={"version": 1, "expected_version": 2}, headers=admin_headers)
+
+    assert restored.status_code == 200
+    assert (restored.json()["content"], restored.json()["version"]) == (NEW["content"], 3)
+
+
 async def test_restoring_a_version_past_the_column_names_the_number_sent(client, admin_headers, created):
     # The standard library's encoder: orjson refuses integers past 64 bits.
     body = json.dumps({"version": 99999999999999999999})
