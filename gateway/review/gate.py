@@ -170,19 +170,18 @@ class ConfidenceGate:
         if not judged.risky:
             self._cap.record(request.app, False)
             return replaced
-        if rule.mode == "hold" and decoded is not None:
-            if self._cap.allows_hold(request.app):
-                held_body = shown if replaced is not None else decoded
-                hold = await self._hold(request, rule, judged, held_body)
-                if hold is not None:
-                    self._cap.record(request.app, True)
-                    return hold
-                extra: dict[str, Any] = {"hold_failed": True}
-            else:
-                extra = {"hold_capped": True}
+        extra: dict[str, Any] = {}
+        if rule.mode != "hold" or decoded is None:
+            self._cap.record(request.app, False)
+        elif self._cap.take(request.app):
+            hold = await self._hold(request, rule, judged, shown if replaced is not None else decoded)
+            if hold is not None:
+                return hold
+            self._cap.give_back(request.app)
+            extra = {"hold_failed": True}
         else:
-            extra = {}
-        self._cap.record(request.app, False)
+            self._cap.record(request.app, False)
+            extra = {"hold_capped": True}
         self._audit(request, rule, judged, extra)
         return replaced
 

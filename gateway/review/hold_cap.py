@@ -34,3 +34,22 @@ class HoldCap:
         if recent is None:
             recent = self._recent[app] = deque(maxlen=self._window)
         recent.append(held)
+
+    def take(self, app: str) -> bool:
+        """Count one call of `app` as held if the cap allows it; whether it did.
+
+        Checked and counted in one step, with no await between, so risky answers arriving together
+        cannot all pass the check before any of them is counted.
+        """
+        if not self.allows_hold(app):
+            return False
+        self.record(app, True)
+        return True
+
+    def give_back(self, app: str) -> None:
+        """Count a taken hold that did not happen (its task could not be opened) as a call not held."""
+        recent = self._recent.get(app, deque())
+        for position in range(len(recent) - 1, -1, -1):
+            if recent[position]:
+                recent[position] = False
+                return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -32,12 +34,28 @@ class UnreachableReviews:
         raise ConnectionError("database unreachable")
 
 
-def gate(mode: str, reviews: Any) -> ConfidenceGate:
-    return ConfidenceGate({"bot": GateRule(0.7, mode)}, reviews, HoldCap(0.2, 100), timedelta(minutes=5))  # type: ignore[arg-type]
+class SlowReviews:
+    """A review service whose store takes a moment to open each task, as a real database does."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+
+    async def open_or_update(self, **_: Any) -> Any:
+        await asyncio.sleep(0.01)
+        self.opened += 1
+        task = SimpleNamespace(id=f"t-{self.opened}", reason="low confidence")
+        return SimpleNamespace(task=SimpleNamespace(task=task, estimated_wait_minutes=1.0))
 
 
-def request(json: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> PolicyRequest:
-    return PolicyRequest("i-1", "bot", "chat.completions", json, None, None, headers or [])
+def gate(mode: str, reviews: Any, cap: HoldCap | None = None) -> ConfidenceGate:
+    cap = cap or HoldCap(0.2, 100)
+    return ConfidenceGate({"bot": GateRule(0.7, mode)}, reviews, cap, timedelta(minutes=5))  # type: ignore[arg-type]
+
+
+def request(
+    json: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None, call_id: str = "i-1"
+) -> PolicyRequest:
+    return PolicyRequest(call_id, "bot", "chat.completions", json, None, None, headers or [])
 
 
 async def test_a_compressed_answer_is_judged_and_goes_out_uncompressed_without_logprobs():
@@ -67,6 +85,27 @@ async def test_a_hold_the_review_queue_cannot_take_releases_the_answer():
     assert not isinstance(result, Hold)
     assert isinstance(result, ReplaceAnswer) and orjson.loads(result.body)["choices"][0]["logprobs"] is None
     assert reviews.calls == 2  # the hold, then the audit it fell back to (both failed, both only logged)
+
+
+async def test_risky_answers_arriving_together_are_held_only_up_to_the_cap():
+    policy = gate("hold", SlowReviews(), HoldCap(0.2, 10))
+    risky = PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False)
+    calls = [request(CHAT, call_id=f"i-{n}") for n in range(10)]
+
+    results = await asyncio.gather(*(policy.after(call, risky) for call in calls))
+    await policy.close()
+
+    assert sum(isinstance(result, Hold) for result in results) == 2
+
+
+async def test_a_hold_the_review_queue_could_not_take_gives_its_place_under_the_cap_back():
+    cap = HoldCap(0.2, 10)
+    policy = gate("hold", UnreachableReviews(), cap)
+
+    await policy.after(request(CHAT), PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False))
+    await policy.close()
+
+    assert cap.take("bot") and cap.take("bot") and not cap.take("bot")
 
 
 async def test_a_client_that_asked_for_logprobs_gets_its_answer_untouched():
