@@ -22,6 +22,7 @@ from admin_ui.review_task import task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import refuse_nul
 from gateway.prompts.errors import PromptConflict
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import PromptRollout
@@ -34,6 +35,7 @@ MAX_TEXT = 20_000
 def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | None:
     value = form.get(name)
     text = value.strip() if isinstance(value, str) else ""
+    refuse_nul(name, text)
     if len(text) > max_length:
         raise InvalidQuery(name, f"'{name}' may be at most {max_length} characters")
     return text or None

@@ -17,7 +17,8 @@ from gateway.accounts.limits import SignInLimits, describe_wait, seconds_to_wait
 from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutcome, SignInRefused, User
 from gateway.accounts.rules import check_name
 from gateway.audit.records import AuditEntry
-from gateway.store.users import UserStore
+from gateway.domain.stored_text import NUL
+from gateway.store.users import StoredUser, UserStore
 
 WRONG_CREDENTIALS = "Wrong user name or password."
 # A session's last_seen_at is written at most this often, not on every page.
@@ -84,7 +85,7 @@ class AccountService:
 
     async def get(self, name: str) -> User:
         """The user called `name`."""
-        stored = await self._store.by_name(name)
+        stored = await self._by_name(name)
         if stored is None:
             raise UnknownUser(name)
         return stored.user
@@ -131,6 +132,11 @@ class AccountService:
         entry = _user_entry(actor, "user.password", user.name)
         await self._store.update(user.id, {"password_hash": password_hash, "updated_at": now}, entry, end_sessions=True)
 
+    async def _by_name(self, name: str) -> StoredUser | None:
+        # No user's name holds a NUL (check_name refuses control characters), and PostgreSQL could
+        # not even look one up: such a name is simply nobody's.
+        return None if NUL in name else await self._store.by_name(name)
+
     async def _keep_an_admin(self, user: User, doing: str) -> None:
         # Without an enabled admin nobody could manage users from the pages again.
         if user.role == Role.ADMIN and not user.disabled and await self._store.count_active_admins() <= 1:
@@ -140,7 +146,7 @@ class AccountService:
 
     async def verify_password(self, name: str, password: str) -> User | None:
         """The enabled user called `name` if `password` is theirs (not rate-limited: see `sign_in`)."""
-        stored = await self._store.by_name(name)
+        stored = await self._by_name(name)
         if stored is None:
             await asyncio.to_thread(passwords.spend_a_verification)
             return None
@@ -150,12 +156,14 @@ class AccountService:
     async def sign_in(self, name: str, password: str, address: str) -> SignInOutcome:
         """Open a session for `name` if the password is right and neither the name nor the address is over its limit."""
         now = self._clock()
-        name = name.strip()
+        typed = name.strip()
+        # Attempts are counted under a name the database can keep: PostgreSQL refuses NUL.
+        name = typed.replace(NUL, "\ufffd")
         refused = await self._over_limit(name, address, now)
         if refused is not None:
             # Not counted as a failure, and the password is not even checked: waiting is the only way on.
             return refused
-        stored = await self._store.by_name(name)
+        stored = await self._by_name(typed)
         if stored is None:
             await asyncio.to_thread(passwords.spend_a_verification)
             matches = False

@@ -23,6 +23,7 @@ from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.records import from_columns
 from gateway.domain.stats import StatsService
+from gateway.domain.stored_text import refuse_nul
 from gateway.store.goals import GoalStore
 from gateway.store.review_figures import ReviewFigureStore
 
@@ -123,6 +124,7 @@ def _checked_app(app: str) -> str:
     """The app a goal is for; checked before anything is read for it."""
     if not app.strip() or len(app) > 200:
         raise InvalidQuery("app", "'app' must be the app's name, 1 to 200 characters")
+    refuse_nul("app", app)
     return app
 
 

@@ -6,6 +6,7 @@ admin forms refuse it alike, on both stores, through the one rule in gateway.dom
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from html_page import csrf_token_of, parse
 from overview_seed import issue_runs
@@ -145,3 +146,37 @@ async def test_a_nul_anywhere_in_a_url_is_a_400(client, admin_headers, url):
 
     assert response.status_code == 400
     assert "must not contain a NUL character" in response.json()["detail"]
+
+
+async def test_signing_in_with_a_nul_in_the_name_is_a_wrong_name_not_a_500(gateway, add_user):
+    await add_user("ann", Role.ADMIN)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://feedgate.test")
+    token = csrf_token_of((await http.get("/admin/sign-in")).text)
+
+    response = await http.post("/admin/sign-in", data={"csrf_token": token, "name": f"ann{NUL}", "password": "x"})
+
+    assert response.status_code == 401
+    assert "Wrong user name or password." in response.text
+
+
+@pytest.mark.parametrize("action", ["role", "disable", "enable"])
+async def test_the_user_forms_answer_a_name_with_a_nul_as_nobody(browser_as, action):
+    admin = await browser_as("ann", Role.ADMIN)
+    token = csrf_token_of((await admin.get("/admin/users/")).text)
+
+    response = await admin.post(
+        f"/admin/users/{action}", data={"csrf_token": token, "name": f"ann{NUL}", "role": "viewer"}
+    )
+
+    assert response.status_code == 400
+    assert "no user called" in response.text
+
+
+async def test_a_goal_for_an_app_with_a_nul_is_a_400_naming_the_app(browser_as, gateway):
+    rita = await browser_as("rita", Role.REVIEWER)
+    fields = {"app": f"b{NUL}ot", "kind": "negative_rate_reduction", "reduction": "10", "months": "1"}
+
+    response = await post_form(rita, "/admin/goals", **fields)
+
+    assert refused_naming(response, "app"), response.text
+    assert await gateway.services.goals.goals() == []

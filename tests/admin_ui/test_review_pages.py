@@ -205,3 +205,26 @@ async def test_a_bad_fix_form_keeps_what_was_typed_and_says_why(browser_as, gate
     assert "percent" in page.find("p", id="task-error").text
     assert page.find("form", id="prompt-form").find("textarea", name="text").text == "Fees are 1%."
     assert await gateway.services.fix_links.fixes_for(await issue(gateway, ids[:1])) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "named"),
+    [
+        ("decide", {"outcome": "correct", "correction": "The fee\x00 is 1%."}, "correction"),
+        ("decide", {"outcome": "approve", "comment": "fine\x00"}, "comment"),
+        ("dismiss", {"note": "dup\x00"}, "note"),
+        ("fix/prompt", {"text": "Fees are 1%.\x00", "message": "fee"}, "text"),
+        ("fix/knowledge", {"title": "Fees", "content": "1%\x00"}, "content"),
+    ],
+)
+async def test_a_nul_character_in_a_form_is_a_400_naming_the_field(browser_as, gateway, action, fields, named):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, ids)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    response = await reviewer.post(f"/admin/reviews/{task_id}/{action}", data={"csrf_token": token, **fields})
+
+    assert response.status_code == 400
+    assert parse(response.text).find("p", id="task-error").text.startswith(f"{named} must not contain a NUL")
+    assert (await gateway.services.reviews.get(task_id)).task.status.value == "open"
