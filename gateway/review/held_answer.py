@@ -42,9 +42,9 @@ def held_answer_hash(evidence: Any) -> str | None:
 
 
 def keeping_held_answer(old: Any, new: Any) -> Any:
-    """`new` evidence for a task, still carrying the answer `old` held: a rule's update must not drop it."""
+    """`new` evidence for a task, still carrying the answer `old` held: an update must neither drop nor replace it."""
     held = old.get(HELD_KEY) if isinstance(old, dict) else None
-    if held is None or (isinstance(new, dict) and HELD_KEY in new):
+    if held is None:
         return new
     if new is None:
         return {HELD_KEY: held}
@@ -52,11 +52,11 @@ def keeping_held_answer(old: Any, new: Any) -> Any:
 
 
 def held_answer_of(evidence: Any, events: Sequence[TaskEvent]) -> Json | None:
-    """The held answer: the task's current evidence, or the copy its "opened" event kept if an update replaced it."""
+    """The held answer: the copy the task's "opened" event kept (what the gate held), else the current evidence's."""
     opened = (
         event.detail.get("evidence") for event in events if event.kind == "opened" and isinstance(event.detail, dict)
     )
-    candidates = [evidence, *opened]
+    candidates = [*opened, evidence]
     for candidate in candidates:
         held = candidate.get(HELD_KEY) if isinstance(candidate, dict) else None
         if isinstance(held, dict) and isinstance(held.get("body"), str) and isinstance(held.get("sha256"), str):

@@ -17,6 +17,7 @@ from gateway.domain.time_range import as_utc, require_order
 from gateway.review import lifecycle
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.figures import ReviewFigures, review_figures
+from gateway.review.held_answer import HELD_KEY
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
 from gateway.review.opening import OpenRequest, plan_opening
 from gateway.review.records import (
@@ -202,6 +203,11 @@ class ReviewService:
     ) -> Opened:
         """A person asks for a review of stored interactions of `app` (and/or one of its issues)."""
         actor = person(actor, "created_by")
+        if isinstance(evidence, dict) and HELD_KEY in evidence:
+            # Only the confidence gate holds an answer: a person's evidence cannot put one in, or replace it.
+            raise InvalidQuery(
+                "evidence", f"'evidence.{HELD_KEY}' is kept by the gate for a held answer; use another key"
+            )
         apps = await self._figures.interaction_apps(interaction_ids)
         for interaction_id in interaction_ids:
             found = apps.get(interaction_id)

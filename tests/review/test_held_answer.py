@@ -105,6 +105,19 @@ def test_a_rules_new_evidence_keeps_the_held_answer():
     assert keeping_held_answer({"threshold": 0.7}, {"distance": 3.2}) == {"distance": 3.2}
 
 
+def test_an_update_carrying_another_held_answer_keeps_the_one_the_gate_held():
+    held, forged = held_evidence(HELD, NOW), held_evidence(b'{"forged": true}', NOW.replace(year=2999))
+
+    assert keeping_held_answer({HELD_KEY: held}, {HELD_KEY: forged, "note": "x"}) == {HELD_KEY: held, "note": "x"}
+
+
+def test_the_answer_the_gate_held_wins_over_one_in_the_current_evidence():
+    held, forged = held_evidence(HELD, NOW), held_evidence(b'{"forged": true}', NOW)
+    opened = event("opened", {"evidence": {HELD_KEY: held}})
+
+    assert held_answer_of({HELD_KEY: forged}, [opened]) == held
+
+
 async def test_an_approval_after_another_rules_update_is_still_bound_to_the_held_answer(reviews):
     held = held_evidence(HELD, NOW)
     opened = await reviews.open_or_update(
