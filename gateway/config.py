@@ -8,10 +8,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from gateway.config_checks import MAX_PORT, MIN_PORT, check_database_url, invalid_settings
+from gateway.config_checks import (
+    MAX_PORT,
+    MIN_PORT,
+    check_database_url,
+    check_one_gate_per_app,
+    check_retrain_webhook,
+    check_review_webhook,
+    invalid_settings,
+)
 
 # Imported from here by the commands and the services, as before the checks had a module of their own.
 from gateway.config_checks import ConfigError as ConfigError
@@ -259,7 +267,7 @@ class Settings(BaseSettings):
     # Retrain trigger (gateway.export.retrain): each time `retrain_threshold` new labelled examples
     # (end users' corrections, approving or correcting review decisions) have accumulated since the
     # last trigger, POST to `retrain_webhook_url` once, signed with HMAC-SHA256 under the secret in
-    # the environment variable `retrain_webhook_secret_env`. Off without a URL.
+    # the environment variable `retrain_webhook_secret_env` (a URL without it is refused at load). Off without a URL.
     retrain_threshold: int = Field(default=500, ge=1)
     retrain_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     retrain_webhook_secret_env: str | None = "FEEDGATE_RETRAIN_WEBHOOK_SECRET"
@@ -279,7 +287,7 @@ class Settings(BaseSettings):
     review_hold_max_share: float = Field(default=0.2, ge=0, le=1)
     review_hold_cap_window: int = Field(default=100, ge=1)
     # When a held answer's task is decided, POST a notice to this URL, signed with HMAC-SHA256
-    # of the body under `review_webhook_secret` (header x-feedgate-signature). Off without a URL.
+    # of the body under `review_webhook_secret` (header x-feedgate-signature; required with a URL). Off without a URL.
     review_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     review_webhook_secret: str | None = None
 
@@ -388,6 +396,17 @@ class Settings(BaseSettings):
 
         return check_entry_template(template)
 
+    @field_validator("review_gates")
+    @classmethod
+    def _one_gate_per_app(cls, gates: list[ReviewGate]) -> list[ReviewGate]:
+        check_one_gate_per_app([gate.app for gate in gates])
+        return gates
+
+    @model_validator(mode="after")
+    def _review_webhook_can_sign(self) -> Settings:
+        check_review_webhook(self.review_webhook_url, self.review_webhook_secret)
+        return self
+
     @field_validator("cors_origins")
     @classmethod
     def _origins_without_trailing_slash(cls, origins: list[str]) -> list[str]:
@@ -430,6 +449,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     values = {k: v for k, v in from_file.items() if k not in env_keys}
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Settings(**values)
+        settings = Settings(**values)
+        # The retrain webhook's secret is an environment variable of its own, named by a setting.
+        check_retrain_webhook(settings.retrain_webhook_url, settings.retrain_webhook_secret_env, os.environ)
     except ValidationError as exc:
         raise ConfigError(invalid_settings(exc)) from None
+    return settings

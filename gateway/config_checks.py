@@ -5,7 +5,10 @@ Kept apart from config.py (the settings object itself) so each stays one job.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import ValidationError
+from pydantic_core import InitErrorDetails
 
 
 class ConfigError(Exception):
@@ -46,6 +49,59 @@ def check_database_url(url: str) -> None:
             f"database_url {shown} is not a database Feedgate runs on (SQLite through aiosqlite, PostgreSQL "
             f"through asyncpg); use {DATABASE_URL_FORMS}"
         )
+
+
+def refused(*found: tuple[tuple[str | int, ...], str]) -> ValidationError:
+    """A ValidationError refusing each (setting's location, reason), as pydantic reports a refused field.
+
+    Raised inside a validator of Settings, pydantic puts each at its location (below the field being
+    validated, if any), so `invalid_settings` reports it in one line naming it, like every other refusal.
+    """
+    errors = [InitErrorDetails(type="value_error", loc=loc, input=None, ctx={"error": reason}) for loc, reason in found]
+    return ValidationError.from_exception_data("Settings", errors)
+
+
+def check_review_webhook(url: str | None, secret: str | None) -> None:
+    """Refuse a review webhook URL without the secret its notices are signed with."""
+    if url and not secret:
+        raise refused(
+            (
+                ("review_webhook_url",),
+                "review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not",
+            )
+        )
+
+
+def check_retrain_webhook(url: str | None, secret_env: str | None, environ: Mapping[str, str]) -> None:
+    """Refuse a retrain webhook URL when the environment lacks the secret it is signed with.
+
+    Checked when the commands load settings (`load_settings`, with this process's environment), not
+    by Settings itself: the services read the secret from the environment they are opened with
+    (`open_services(settings, environ)`), which need not be this process's.
+    """
+    if url and not (secret_env and environ.get(secret_env)):
+        raise refused(
+            (
+                ("retrain_webhook_url",),
+                f"retrain_webhook_url is set but the signing secret is missing: set the environment variable "
+                f"{secret_env or '(none named)'} (named by retrain_webhook_secret_env)",
+            )
+        )
+
+
+def check_one_gate_per_app(apps: list[str]) -> None:
+    """Refuse a second `[[review_gates]]` entry for an app (gates are per app; one would silently win)."""
+    first: dict[str, int] = {}
+    repeated: list[tuple[tuple[str | int, ...], str]] = []
+    for index, app in enumerate(apps):
+        if app in first:
+            repeated.append(
+                ((index, "app"), f"app {app!r} already has a gate (review_gates.{first[app]}); one entry per app")
+            )
+        else:
+            first[app] = index
+    if repeated:
+        raise refused(*repeated)
 
 
 # Settings whose values must not be echoed in an error: a log or a terminal would keep the secret.
