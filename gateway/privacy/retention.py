@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe
 from gateway.config import Settings
 from gateway.privacy.cache_keys import cache_keys
+from gateway.store.erasure import tasks_holding
 from gateway.store.interaction_removal import (
     RemovalCounts,
     drop_dangling_copies,
@@ -29,6 +30,7 @@ from gateway.store.interaction_removal import (
 )
 from gateway.store.locks import try_lock
 from gateway.store.pruning import oldest_before
+from gateway.store.review_copies import drop_task_copies
 
 logger = logging.getLogger("feedgate.retention")
 LOCK_NAME = "retention"
@@ -65,7 +67,11 @@ async def remove_batch(
     # Hashing thousands of documents is CPU work: off the event loop.
     keys = await asyncio.to_thread(cache_keys, texts, recipes)
     async with engine.begin() as connection:
-        return await remove_interactions(connection, ids, keys)
+        tasks = await tasks_holding(connection, ids)
+        removed = await remove_interactions(connection, ids, keys)
+        # The review tasks that outlive these interactions lose their copies of them, as on erasure.
+        await drop_task_copies(connection, tasks)
+        return removed
 
 
 async def finish_removal(engine: AsyncEngine, affected: set[str]) -> RemovalCounts:

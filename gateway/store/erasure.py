@@ -1,4 +1,5 @@
-"""The erasure queries: an end user's interactions, the feedback they gave, and review tasks left about nobody."""
+"""The erasure queries: an end user's interactions, the feedback they gave, review tasks left about nobody,
+and the copies of the user's texts in the review tasks that stay."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.chunks import chunks
 from gateway.store.interaction_removal import IN_CHUNK, one_of
+from gateway.store.review_copies import drop_task_copies
 from gateway.store.tables import (
     feedback,
     fix_links,
@@ -54,7 +56,9 @@ async def delete_tasks_about_nobody(connection: AsyncConnection, task_ids: Seque
 
     Such a task was about the removed interactions alone (a flagged, held or anomalous answer),
     and its evidence and events may quote them: it goes with its tags, decisions and events. A
-    fix that resolved it keeps its link to the issue, without the task.
+    fix that resolved it keeps its link to the issue, without the task. The tasks that stay lose
+    every copy of the removed interactions in their suggested action, evidence and events
+    (gateway.store.review_copies). Run in the removal's transaction, after the interactions went.
     """
     t = review_tasks.c
     still_held = exists().where(review_task_interactions.c.task_id == t.id)
@@ -72,4 +76,5 @@ async def delete_tasks_about_nobody(connection: AsyncConnection, task_ids: Seque
             await connection.execute(delete(table).where(column.in_(gone)))
         await connection.execute(update(fix_links).where(fix_links.c.task_id.in_(gone)).values(task_id=None))
         removed += (await connection.execute(delete(review_tasks).where(t.id.in_(gone)))).rowcount or 0
+    await drop_task_copies(connection, task_ids)
     return removed

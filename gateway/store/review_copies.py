@@ -1,0 +1,195 @@
+"""Copies of removed interactions in the review tasks that outlive them: the SQL and the pure scrubbing.
+
+A task over several interactions survives the removal (erasure or pruning) of some of them, but
+its suggested action, its evidence and its events' details quote what it was built from: an
+example's question, answer, comment and correction, a correction with the interaction it came
+from, an issue example's text, a neighbour's id, a held answer. After the removal, every entry
+that names a removed interaction goes:
+
+- a JSON object whose ``interaction_id`` names one (a suggested action's example or correction,
+  an issue example, a similar-negative neighbour) is dropped from its list; as the value of a
+  key, or as the whole evidence of a rule about that interaction (similar-negative, anomalous),
+  it becomes null: its figures were derived from that interaction alone;
+- a bare id (``nearest_interaction_id``, an item of ``interaction_ids``) becomes null, or leaves
+  its list;
+- a held answer (``held_answer``, which names no interaction) belongs to the interaction the
+  task was opened with (the confidence gate opens a task with exactly that one): it goes when
+  none of the interactions the task was opened with is left.
+
+Entries about the interactions still stored are left as they were. A suggested action left
+without corrections suggests revising the prompt, as one built without them would. "Removed" is
+"named by the task, no longer stored", read inside the caller's transaction right after the
+removal, so copies left by an earlier removal go too. Only the tasks the caller names are read:
+those that held a removed interaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.review.held_answer import HELD_KEY
+from gateway.review.records import ACTION_LABELS, ActionKind
+from gateway.store.chunks import chunks
+from gateway.store.interaction_removal import IN_CHUNK, existing_ids, one_of
+from gateway.store.tables import review_events, review_task_interactions, review_tasks
+
+
+class _Drop:
+    """Marks a value that named a removed interaction."""
+
+
+DROP: Final = _Drop()
+ID_KEY = "interaction_id"
+
+
+def _names_id(key: str) -> bool:
+    return key == ID_KEY or key.endswith("_" + ID_KEY)
+
+
+def named_ids(value: Any) -> set[str]:
+    """The interaction ids `value` names: under ``interaction_id``/``…_interaction_id`` keys or in ``interaction_ids``."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) and _names_id(key):
+                found.add(item)
+            elif key == ID_KEY + "s" and isinstance(item, list):
+                found.update(i for i in item if isinstance(i, str))
+            else:
+                found |= named_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= named_ids(item)
+    return found
+
+
+def scrubbed(value: Any, gone: set[str]) -> Any:
+    """`value` without what names an interaction of `gone`, or DROP when all of it did (pure)."""
+    if isinstance(value, str):
+        return DROP if value in gone else value
+    if isinstance(value, list):
+        kept = (scrubbed(item, gone) for item in value)
+        return [item for item in kept if item is not DROP]
+    if isinstance(value, dict):
+        if value.get(ID_KEY) in gone:
+            return DROP
+        result = {}
+        for key, item in value.items():
+            item = scrubbed(item, gone)
+            result[key] = None if item is DROP else item
+        return result
+    return value
+
+
+def scrubbed_evidence(evidence: Any, gone: set[str], keeps_held: bool) -> Any:
+    """A task's evidence (or an event's copy of it) without `gone`'s entries; its held answer only if `keeps_held`."""
+    if not isinstance(evidence, dict) or HELD_KEY not in evidence:
+        rest = scrubbed(evidence, gone)
+        return None if rest is DROP else rest
+    held = evidence[HELD_KEY]
+    rest = scrubbed({key: item for key, item in evidence.items() if key != HELD_KEY}, gone)
+    if rest is DROP:
+        rest = {}
+    if keeps_held:
+        rest[HELD_KEY] = held
+    return rest or None
+
+
+def scrubbed_action(action: Any, gone: set[str]) -> Any:
+    """A suggested action without `gone`'s examples and corrections; a prompt revision when no correction is left."""
+    result = scrubbed(action, gone)
+    if result is DROP:
+        return None
+    if (
+        isinstance(result, dict)
+        and result.get("kind") == ActionKind.KNOWLEDGE_BASE_ENTRY
+        and not result.get("corrections")
+    ):
+        result["kind"] = ActionKind.PROMPT_INSTRUCTIONS.value
+        result["label"] = ACTION_LABELS[ActionKind.PROMPT_INSTRUCTIONS]
+    return result
+
+
+def scrubbed_detail(detail: Any, gone: set[str], keeps_held: bool) -> Any:
+    """An event's detail without `gone`'s entries; the evidence it copied loses the held answer unless `keeps_held`."""
+    if isinstance(detail, dict) and isinstance(detail.get("evidence"), dict):
+        evidence = scrubbed_evidence(detail["evidence"], gone, keeps_held)
+        rest = scrubbed({key: item for key, item in detail.items() if key != "evidence"}, gone)
+        return {**({} if rest is DROP else rest), "evidence": evidence}
+    result = scrubbed(detail, gone)
+    return None if result is DROP else result
+
+
+async def _opened_with_someone_left(connection: AsyncConnection, task_ids: Sequence[str]) -> set[str]:
+    """Those of `task_ids` that still hold an interaction they were opened with (linked when the task was created)."""
+    link, task = review_task_interactions.c, review_tasks.c
+    query = (
+        select(link.task_id)
+        .join(review_tasks, task.id == link.task_id)
+        .where(one_of(connection, link.task_id, task_ids), link.added_at <= task.created_at)
+        .distinct()
+    )
+    return set((await connection.execute(query)).scalars())
+
+
+async def drop_task_copies(connection: AsyncConnection, task_ids: Iterable[str]) -> int:
+    """Remove, from these tasks and their events, every copy of an interaction no longer stored; how many tasks changed.
+
+    Run inside the removal's transaction, after the interactions and their task links are gone.
+    Tasks that no longer exist are skipped. Changed rows are written with one statement per table
+    and chunk.
+    """
+    t, e = review_tasks.c, review_events.c
+    changed_tasks = 0
+    for chunk in chunks(sorted(set(task_ids)), IN_CHUNK):
+        tasks = (
+            await connection.execute(
+                select(t.id, t.suggested_action, t.evidence).where(one_of(connection, t.id, chunk))
+            )
+        ).all()
+        if not tasks:
+            continue
+        events = (
+            await connection.execute(select(e.id, e.task_id, e.detail).where(one_of(connection, e.task_id, chunk)))
+        ).all()
+        named: set[str] = set()
+        for _, action, evidence in tasks:
+            named |= named_ids(action) | named_ids(evidence)
+        for _, _, detail in events:
+            named |= named_ids(detail)
+        gone = named - await existing_ids(connection, named)
+        keeps_held = await _opened_with_someone_left(connection, chunk)
+        task_rows = []
+        for task_id, action, evidence in tasks:
+            new_action = scrubbed_action(action, gone)
+            new_evidence = scrubbed_evidence(evidence, gone, task_id in keeps_held)
+            if (new_action, new_evidence) != (action, evidence):
+                task_rows.append({"b_id": task_id, "b_action": new_action, "b_evidence": new_evidence})
+        event_rows = []
+        for event_id, task_id, detail in events:
+            new_detail = scrubbed_detail(detail, gone, task_id in keeps_held)
+            if new_detail != detail:
+                event_rows.append({"b_id": event_id, "b_detail": new_detail})
+        if task_rows:
+            statement = (
+                update(review_tasks)
+                .where(t.id == bindparam("b_id"))
+                .values(
+                    suggested_action=bindparam("b_action", type_=t.suggested_action.type),
+                    evidence=bindparam("b_evidence", type_=t.evidence.type),
+                )
+            )
+            await connection.execute(statement, task_rows)
+        if event_rows:
+            statement = (
+                update(review_events)
+                .where(e.id == bindparam("b_id"))
+                .values(detail=bindparam("b_detail", type_=e.detail.type))
+            )
+            await connection.execute(statement, event_rows)
+        changed_tasks += len(task_rows)
+    return changed_tasks
