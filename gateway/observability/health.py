@@ -24,6 +24,11 @@ class WriterState(Protocol):
         """Whether interactions currently go to the spool file instead of the database."""
         ...
 
+    @property
+    def can_spool(self) -> bool:
+        """Whether interactions could go to the spool file now (it, or its folder, is writable)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
@@ -45,7 +50,7 @@ async def check_readiness(
         found = await asyncio.wait_for(schema_revision(engine), timeout)
     except Exception as exc:  # noqa: BLE001 - any failure to answer: refused, reset, timed out, bad credentials
         reason = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else _short(exc)
-        return _database_away(reason, writer.spooling)
+        return _database_away(reason, writer)
     checks = {"database": "answers", "writer": "spooling" if writer.spooling else "storing"}
     if found == expected:
         checks["migrations"] = f"current ({expected})"
@@ -58,14 +63,23 @@ async def check_readiness(
     return Readiness(False, "not ready", checks, [problem])
 
 
-def _database_away(reason: str, spooling: bool) -> Readiness:
-    """The verdict when the database does not answer: ready only while the writer spools interactions."""
+def _database_away(reason: str, writer: WriterState) -> Readiness:
+    """The verdict when the database does not answer: ready while interactions can be spooled.
+
+    Ready whether or not this process has spooled yet: a replica with no traffic since the outage
+    began would otherwise be taken out of a readiness-gated balancer and never get the call that
+    makes it spool, and every replica would end up out of service.
+    """
     checks = {"database": f"unreachable: {reason}", "migrations": "unknown: the database did not answer"}
-    if spooling:
+    if writer.spooling:
         checks["writer"] = "spooling: interactions are kept on disk and replayed when the database is back"
         return Readiness(True, "spooling", checks)
-    checks["writer"] = "storing"
-    return Readiness(False, "not ready", checks, [f"the database does not answer: {reason}"])
+    if writer.can_spool:
+        checks["writer"] = "will spool: the spool file is writable; interactions are replayed when the database is back"
+        return Readiness(True, "spooling", checks)
+    checks["writer"] = "cannot spool: the spool file is not writable"
+    problem = f"the database does not answer ({reason}) and the spool file is not writable"
+    return Readiness(False, "not ready", checks, [problem])
 
 
 def _short(exc: BaseException) -> str:

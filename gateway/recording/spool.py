@@ -36,6 +36,15 @@ class Spool:
             file.flush()
             os.fsync(file.fileno())
 
+    def writable(self) -> bool:
+        """Whether rows could be appended now: the file, or the nearest folder there is on its way, is writable."""
+        if self.path.exists():
+            return os.access(self.path, os.W_OK)
+        folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return os.access(folder, os.W_OK | os.X_OK)
+
     def is_empty(self) -> bool:
         """Whether nothing waits to be replayed."""
         try:

@@ -97,6 +97,11 @@ class InteractionWriter:
         """Whether rows are currently going to the spool file."""
         return self._spooling
 
+    @property
+    def can_spool(self) -> bool:
+        """Whether rows could go to the spool file now, should the database be away."""
+        return self._spooling or self._spool.writable()
+
     def start(self) -> None:
         """Start the background task."""
         if self._task is None:

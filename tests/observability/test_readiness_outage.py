@@ -1,4 +1,4 @@
-"""/readyz through a real PostgreSQL outage: 503 when the database does not answer, 200 while the writer spools."""
+"""/readyz through a real PostgreSQL outage: 200 while interactions can be spooled, 503 when they cannot either."""
 
 from __future__ import annotations
 
@@ -45,13 +45,40 @@ async def ready(client: httpx.AsyncClient) -> httpx.Response:
     return await client.get("/readyz")
 
 
-async def test_readyz_is_503_when_the_database_does_not_answer(relayed_settings: Settings, relay: TcpRelay):
+async def test_readyz_is_200_when_the_database_does_not_answer_before_any_call(
+    relayed_settings: Settings, relay: TcpRelay
+):
     app = create_app(relayed_settings, environ={})
     async with (
         LifespanManager(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
     ):
+        await relay.stop()
+        response = await ready(client)
+        await relay.start()
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ready"] is True and body["status"] == "spooling"
+    assert body["checks"]["writer"].startswith("will spool")
+
+
+async def test_readyz_is_503_when_the_database_does_not_answer_and_the_spool_is_not_writable(
+    relayed_settings: Settings, relay: TcpRelay, tmp_path
+):
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    settings = relayed_settings.model_copy(update={"spool_path": folder / "feedgate.spool.jsonl"})
+    app = create_app(settings, environ={})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
         assert (await ready(client)).status_code == 200
+        # The spool's folder becomes a plain file: nothing can be written where the spool goes
+        # (a permission would not stop a test running as root).
+        folder.rename(tmp_path / "moved")
+        folder.write_text("not a folder")
         await relay.stop()
         response = await ready(client)
         await relay.start()
@@ -60,7 +87,7 @@ async def test_readyz_is_503_when_the_database_does_not_answer(relayed_settings:
     body = response.json()
     assert body["status"] == "not ready"
     assert body["checks"]["database"].startswith("unreachable")
-    assert "database does not answer" in body["problems"][0]
+    assert "spool file is not writable" in body["problems"][0]
 
 
 async def test_readyz_stays_200_and_says_so_while_the_writer_spools(
