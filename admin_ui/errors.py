@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +11,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.response import Redirect
 
 from admin_ui.rendering import render
+from gateway.api.database_outage import MESSAGE, OUTAGE_TYPES, outage_response, retry_headers
+from gateway.store.availability import database_unavailable
 
 SIGN_IN_PATH = "/admin/sign-in"
 
@@ -40,8 +43,18 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return render(request, "error.html", status_code=exc.status_code, title=title, message=exc.detail)
 
 
-EXCEPTION_HANDLERS = {
+def database_away(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A page the database could not serve because it is away: 503 in the admin layout, with Retry-After."""
+    if not database_unavailable(exc):
+        return outage_response(request, exc)  # any other database error: the usual 500
+    response = render(request, "error.html", status_code=503, title="Database unreachable", message=MESSAGE)
+    response.headers.update(retry_headers())
+    return response
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Callable[..., Response[Any]]] = {
     NotAuthorizedException: not_signed_in,
     PermissionDeniedException: forbidden,
     HTTPException: http_error,
+    **dict.fromkeys(OUTAGE_TYPES, database_away),
 }

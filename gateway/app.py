@@ -18,6 +18,7 @@ from litestar.types import Receive, Scope, Send
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import nul_urls
 from gateway.api.audit import AuditController
+from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.erasures import ErasuresController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
@@ -175,5 +176,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None, *, 
         logging_config=None,
         # With Litestar's logging off, its own 500 lines are gone too: this hook writes them.
         after_exception=[log_unhandled_error],
+        # A database that is away: 503 with Retry-After (the proxy itself spools and answers on).
+        exception_handlers=dict.fromkeys(OUTAGE_TYPES, outage_response),
     )
     return FeedgateApp(api, api_paths_under_v1=frozenset({FEEDBACK_PATH}), api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,))

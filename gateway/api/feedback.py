@@ -13,11 +13,13 @@ from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
 from gateway.api.cors import cors_headers, preflight_headers
+from gateway.api.database_outage import CODE, MESSAGE, OUTAGE_TYPES, RETRY_AFTER_SECONDS, log_outage
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
 from gateway.errors import openai_error_body
 from gateway.feedback.service import FeedbackRefused
 from gateway.services import Services
+from gateway.store.availability import database_unavailable
 from gateway.store.feedback import FeedbackFilter
 
 FEEDBACK_PATH = "/v1/feedback"
@@ -45,12 +47,19 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
         except RequestEntityTooLarge:
             message = f"feedback bodies are at most {MAX_FEEDBACK_BODY_BYTES} bytes; send shorter texts"
             raise FeedbackRefused(413, message, "request_too_large") from None
-        recorded = await services.feedback.record(
-            body,
-            authorization=request.headers.get("authorization"),
-            token=request.headers.get(TOKEN_HEADER),
-            client_address=client_address(request, services.settings.feedback_client_address_header),
-        )
+        try:
+            recorded = await services.feedback.record(
+                body,
+                authorization=request.headers.get("authorization"),
+                token=request.headers.get(TOKEN_HEADER),
+                client_address=client_address(request, services.settings.feedback_client_address_header),
+            )
+        except OUTAGE_TYPES as exc:
+            if not database_unavailable(exc):
+                raise
+            # Answered here rather than by the app's outage handler: the widget needs the CORS headers.
+            log_outage(request.method, request.url.path, exc)
+            raise FeedbackRefused(503, MESSAGE, CODE, retry_after=RETRY_AFTER_SECONDS) from None
     except FeedbackRefused as refused:
         if refused.retry_after is not None:
             headers = {**headers, "retry-after": str(refused.retry_after)}

@@ -7,15 +7,22 @@ import logging
 from litestar.exceptions import HTTPException
 from litestar.types import Scope
 
+from gateway.api.database_outage import OUTAGE_TYPES, log_outage
+from gateway.store.availability import database_unavailable
+
 log = logging.getLogger("feedgate.http")
 
 
 async def log_unhandled_error(exception: Exception, scope: Scope) -> None:
     """Log a handler's failure with its traceback; 4xx answers (bad input, no access) are not failures."""
+    if database_unavailable(exception):
+        log_outage(str(scope.get("method", "")), str(scope.get("path", "")), exception)
+        return
     if isinstance(exception, HTTPException):
         if exception.status_code < 500:
             return
-    elif _answered_by_design(exception, scope):
+    elif not isinstance(exception, OUTAGE_TYPES) and _answered_by_design(exception, scope):
+        # (A database error that is not an outage has a handler too, but is still a 500.)
         return
     method = scope.get("method", "")
     log.error("unhandled error answering %s %s", method, scope.get("path", ""), exc_info=exception)

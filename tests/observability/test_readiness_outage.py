@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy.engine import make_url
 from tcp_relay import TcpRelay
 
 from gateway.app import create_app
 from gateway.config import Settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
-
-
-# Connections to PostgreSQL go through a relay that can cut every one of them at once.
-
-
-@pytest.fixture
-async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
-    url = make_url(postgres_database)
-    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
-    await relay.start()
-    yield relay
-    await relay.stop()
-
-
-@pytest.fixture
-def relayed_settings(settings: Settings, postgres_database: str, relay: TcpRelay) -> Settings:
-    through_relay = make_url(postgres_database).set(host=relay.host, port=relay.port)
-    url = through_relay.render_as_string(hide_password=False)
-    return settings.model_copy(update={"database_url": url})
 
 
 @pytest.fixture

@@ -1,0 +1,49 @@
+"""A request the database could not serve because it is away: a 503 with Retry-After, not a 500.
+
+While the database is down the proxy keeps answering (its interactions are spooled), but feedback,
+the admin API and the pages need the database itself. They answer 503 with a Retry-After, in the
+shape their callers read (OpenAI's error for /v1, the API's for /api, a page for /admin), and the
+log gets one warning line per request instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import InternalServerException, ServiceUnavailableException
+from litestar.exceptions.responses import create_exception_response
+from sqlalchemy.exc import DBAPIError
+
+from gateway.errors import openai_error_body
+from gateway.store.availability import database_unavailable
+
+log = logging.getLogger("feedgate.http")
+
+# How long a client is asked to wait before trying again.
+RETRY_AFTER_SECONDS = 5
+MESSAGE = f"the database is unreachable for the moment; nothing was changed: try again in {RETRY_AFTER_SECONDS} s"
+CODE = "database_unavailable"
+# The exception types a lost or refused database connection arrives as (database_unavailable decides).
+OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError)
+
+
+def log_outage(method: str, path: str, exc: BaseException) -> None:
+    """One warning line for a request the database's absence refused: expected during an outage."""
+    log.warning("database unreachable answering %s %s: 503 (%s)", method, path, type(exc).__name__)
+
+
+def retry_headers() -> dict[str, str]:
+    """The headers of an outage's 503."""
+    return {"retry-after": str(RETRY_AFTER_SECONDS)}
+
+
+def outage_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """503 for a database that is away, in the caller's error shape; any other database error stays a 500."""
+    if not database_unavailable(exc):
+        return create_exception_response(request, InternalServerException())
+    if request.url.path.startswith("/v1/"):
+        body = openai_error_body(503, MESSAGE, CODE)
+        return Response(body, status_code=503, media_type="application/json", headers=retry_headers())
+    return create_exception_response(request, ServiceUnavailableException(MESSAGE, headers=retry_headers()))

@@ -1,0 +1,27 @@
+"""Fixtures for the outage tests: PostgreSQL reached through a relay that can cut every connection at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.engine import make_url
+from tcp_relay import TcpRelay
+
+from gateway.config import Settings
+
+
+@pytest.fixture
+async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
+    url = make_url(postgres_database)
+    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
+    await relay.start()
+    yield relay
+    await relay.stop()
+
+
+@pytest.fixture
+def relayed_settings(settings: Settings, postgres_database: str, relay: TcpRelay) -> Settings:
+    through_relay = make_url(postgres_database).set(host=relay.host, port=relay.port)
+    url = through_relay.render_as_string(hide_password=False)
+    return settings.model_copy(update={"database_url": url})
