@@ -5,6 +5,11 @@ reviewer's request is not kept waiting for the app's server). The body is JSON; 
 ``x-feedgate-signature`` is the hex HMAC-SHA256 of the body under ``review_webhook_secret``, so the
 app can check that the gateway sent it. A failed delivery is logged, not retried: the app can
 always poll ``GET /v1/reviews/{task_id}``.
+
+Only the decision that settles the held answer is announced: the one that first closed the task,
+before the hold's deadline (gateway.review.held_poll). A decision after the deadline, or after a
+reopen, is stored but announced to nobody: the app's answer (what its poll says) is already final,
+and a notice naming another outcome would contradict it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from datetime import UTC
 from gateway.config import ConfigError, Settings
 from gateway.export.retrain import SIGNATURE_HEADER, Poster, post_with_httpx, signature
 from gateway.review.held_answer import held_answer_of
+from gateway.review.held_poll import hold_deadline, settling_event
+from gateway.review.records import Decision, TaskEvent
 from gateway.review.service import DecisionMade
 
 logger = logging.getLogger("feedgate.review")
@@ -34,9 +41,14 @@ class HeldDecisionWebhook:
         self._sending: set[asyncio.Task[None]] = set()
 
     async def on_decision(self, made: DecisionMade) -> None:
-        """A review decision listener: notify when a task that holds an answer is resolved."""
+        """A review decision listener: notify when a decision settles a held answer (see the module's note)."""
         task = made.task.task
-        if not made.resolved or held_answer_of(task.evidence, made.task.events) is None:
+        held = held_answer_of(task.evidence, made.task.events) if made.resolved else None
+        deadline = hold_deadline(held) if held is not None else None
+        if deadline is None:
+            return
+        if not _is_decision(settling_event(deadline, made.task.events), made.decision):
+            logger.info("review task %s: a decision after its held answer was settled is not announced", task.id)
             return
         body = json.dumps(
             {
@@ -68,6 +80,13 @@ class HeldDecisionWebhook:
         """Wait for the notices still being sent."""
         while self._sending:
             await asyncio.gather(*self._sending, return_exceptions=True)
+
+
+def _is_decision(event: TaskEvent | None, decision: Decision) -> bool:
+    """Whether `event` is the "decided" event `decision` was stored with."""
+    if event is None or event.kind != "decided" or not isinstance(event.detail, dict):
+        return False
+    return event.actor == decision.reviewer and event.at == decision.at and event.detail.get("round") == decision.round
 
 
 def held_decision_webhook(settings: Settings) -> HeldDecisionWebhook | None:

@@ -8,13 +8,21 @@
 - past the hold's deadline undecided, or dismissed without a decision: the configured fallback,
   the held answer as it is ("release") or 422 ``review_timed_out`` ("refuse").
 
+The first of these final answers stands for good, so an app never gets two different ones: the
+first decision that closed the task (or its dismissal) settles the held answer when it came before
+the hold's deadline; otherwise the deadline settled it, and the fallback is the answer. A later
+decision (one after the deadline, or one in a round after a reopen) is stored and audited like any
+other, and feeds training data, but does not change what the poll answers. This is read from the
+task's events alone (the held answer's ``hold_until`` as the "opened" event kept it, the times of
+the "decided" and "dismissed" events), so every gateway process answers alike.
+
 Only the app that made the call may read it (its own credential, as for /v1/feedback); any other
 app gets the same 404 as for a task that does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -24,8 +32,15 @@ import orjson
 from gateway.errors import openai_error_body
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.review.errors import TaskNotFound
-from gateway.review.held_answer import corrected_completion, decided_hash, held_answer_of, sha256_hex, verified_body
-from gateway.review.records import Decision, Outcome, ReviewTaskDetail, Status
+from gateway.review.held_answer import (
+    DECISION_HASH_KEY,
+    Json,
+    corrected_completion,
+    held_answer_of,
+    sha256_hex,
+    verified_body,
+)
+from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
 from gateway.review.service import ReviewService
 
 Fallback = Literal["release", "refuse"]
@@ -69,32 +84,45 @@ class HeldAnswers:
         except UnknownKey as exc:
             return _error(401, f"incorrect API key ({exc})", "invalid_api_key")
         not_found = _error(404, f"no held answer with task id {task_id!r} for this app", "review_not_found")
+        # Read before the task: a decision stored while this poll runs is judged against a time no later.
+        now = self._clock()
         try:
             detail = await self._reviews.get(task_id)
         except TaskNotFound:
             return not_found
         held = held_answer_of(detail.task.evidence, detail.events)
-        if detail.task.app != caller.app or held is None:
+        deadline = hold_deadline(held) if held is not None else None
+        if detail.task.app != caller.app or held is None or deadline is None:
             return not_found
-        task = detail.task
-        if task.active:
-            if self._clock() >= datetime.fromisoformat(held["hold_until"]):
-                return self._fall_back(held, "No reviewer decided on this answer before the hold's deadline")
+        settling = settling_event(deadline, detail.events)
+        if settling is not None:
+            return self._settled_by(held, settling)
+        if first_closing(detail.events) is not None or now >= deadline:
+            # Closed only at or after the deadline, or not yet: the deadline settled it.
+            return self._fall_back(held, "No reviewer decided on this answer before the hold's deadline")
+        if detail.task.active:
             return self._pending(detail)
-        if task.status is Status.DISMISSED or task.outcome is None:
-            return self._fall_back(held, "The review was closed without a decision")
-        decision = _deciding(detail)
-        if task.outcome is Outcome.APPROVE:
-            body = verified_body(held, decided_hash(detail.events))
+        return self._fall_back(held, "The review was closed without a decision")
+
+    def _settled_by(self, held: Json, closing: TaskEvent) -> PollAnswer:
+        """The answer the decision or dismissal that closed the task before the hold's deadline gives, for good."""
+        detail = closing.detail if isinstance(closing.detail, dict) else {}
+        outcome = detail.get("outcome") if closing.kind == "decided" else None
+        if outcome == Outcome.APPROVE.value:
+            approved = detail.get(DECISION_HASH_KEY)
+            body = verified_body(held, approved if isinstance(approved, str) else None)
             if body is None:
                 message = "The approval does not match the answer that was held; it is not released."
                 return _error(422, message, "held_answer_mismatch", "approve")
             return PollAnswer(200, body, {OUTCOME_HEADER: "approve"})
-        if task.outcome is Outcome.CORRECT and decision is not None and decision.correction:
-            body = corrected_completion(held["body"].encode("utf-8"), decision.correction)
+        correction = detail.get("correction")
+        if outcome == Outcome.CORRECT.value and isinstance(correction, str) and correction:
+            body = corrected_completion(held["body"].encode("utf-8"), correction)
             return PollAnswer(200, body, {OUTCOME_HEADER: "correct"})
-        comment = decision.comment if decision is not None and decision.comment else "no comment given"
-        return _error(422, f"A reviewer rejected this answer: {comment}", "answer_rejected", "reject")
+        if outcome == Outcome.REJECT.value:
+            comment = detail.get("comment") or "no comment given"
+            return _error(422, f"A reviewer rejected this answer: {comment}", "answer_rejected", "reject")
+        return self._fall_back(held, "The review was closed without a decision")
 
     def _pending(self, detail: ReviewTaskDetail) -> PollAnswer:
         body: dict[str, Any] = {
@@ -105,14 +133,40 @@ class HeldAnswers:
         }
         return PollAnswer(202, orjson.dumps(body), {OUTCOME_HEADER: "pending"})
 
-    def _fall_back(self, held: dict[str, Any], why: str) -> PollAnswer:
+    def _fall_back(self, held: Json, why: str) -> PollAnswer:
         body = held["body"].encode("utf-8")
         if self._fallback == "release" and sha256_hex(body) == held["sha256"]:
             return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
         return _error(422, f"{why}; the answer is withheld.", "review_timed_out", "refused_unreviewed")
 
 
-def _deciding(detail: ReviewTaskDetail) -> Decision | None:
-    """The decision that stands in the task's current round (of two reviewers, the second's)."""
-    current = [d for d in detail.decisions if d.round == detail.task.round]
-    return max(current, key=lambda d: d.at) if current else None
+def hold_deadline(held: Json) -> datetime | None:
+    """When the app stops waiting for a reviewer: the held answer's ``hold_until``; None when it names no time."""
+    value = held.get("hold_until")
+    try:
+        deadline = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return deadline if deadline is not None and deadline.tzinfo is not None else None
+
+
+def closes(event: TaskEvent) -> bool:
+    """Whether `event` closed its task: a dismissal, or a decision that does not await a second reviewer."""
+    if event.kind == "dismissed":
+        return True
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    return event.kind == "decided" and not detail.get("awaiting_second_reviewer")
+
+
+def first_closing(events: Sequence[TaskEvent]) -> TaskEvent | None:
+    """The first event that closed the task (events come in the order they were stored), if any did."""
+    return next((event for event in events if closes(event)), None)
+
+
+def settling_event(deadline: datetime, events: Sequence[TaskEvent]) -> TaskEvent | None:
+    """The decision or dismissal that settled a held answer for good: the task's first closing, if before `deadline`.
+
+    None means the app still waits, or (once `deadline` has passed) that the fallback is its answer.
+    """
+    closing = first_closing(events)
+    return closing if closing is not None and closing.at < deadline else None
