@@ -97,11 +97,18 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
     )
 
 
-def create_app(settings: Settings, environ: Mapping[str, str] | None = None, *, serving: bool = False) -> FeedgateApp:
+def create_app(
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    *,
+    serving: bool = False,
+    may_start_without_database: bool = False,
+) -> FeedgateApp:
     """Build the gateway for `settings`; its lifespan opens and closes every resource.
 
     `serving` is for `feedgate serve`'s processes: once started, the garbage collector is tuned
     for serving (gateway.observability.collector), which a process that builds many apps must not do.
+    `may_start_without_database`: see `open_services` (for `serve --workers N`'s workers).
     """
     if settings.metrics_dir is not None:
         # Before any metric exists in this process: its values go to files every process can read.
@@ -109,7 +116,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None, *, 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        services = await open_services(settings, environ)
+        services = await open_services(settings, environ, may_start_without_database=may_start_without_database)
         app.state.services = services
         clustering = start_background_clustering(services, os.environ if environ is None else environ)
         # With retention_days set, old interactions are pruned in the background (gateway.privacy.retention).

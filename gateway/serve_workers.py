@@ -16,6 +16,7 @@ settings are the same in all of them. What differs per process, and why it is sa
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -84,6 +85,26 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+async def with_database_secrets(settings: Settings, arguments: ServeArguments) -> ServeArguments:
+    """`arguments` with the key salt and feedback secret the database keeps, unless they are configured.
+
+    Handed to the workers so that one started while the database is away still signs and checks
+    feedback tokens, and maps pass-through keys to apps, exactly as the others do.
+    """
+    from gateway.store.engine import create_engine
+    from gateway.store.secrets import get_or_create_secret
+
+    missing = [name for name in ("key_salt", "feedback_secret") if getattr(settings, name) is None]
+    if not missing:
+        return arguments
+    engine = create_engine(settings.database_url)
+    try:
+        found = {name: await get_or_create_secret(engine, name) for name in missing}
+    finally:
+        await engine.dispose()
+    return ServeArguments(arguments.config, {**arguments.overrides, **found})
+
+
 def worker_app() -> FeedgateApp:
     """uvicorn's app factory in each worker process."""
     from gateway.observability.logs import configure_logging
@@ -95,13 +116,16 @@ def worker_app() -> FeedgateApp:
     # A spawned worker does not run the parent's set-up: its logs go the same way as the parent's.
     # (The metrics folder is the parent's to empty; the worker only writes its files there.)
     configure_logging(settings.log_format, settings.log_level)
-    return create_app(settings, serving=True)
+    # The parent checked the database and handed over the secrets (run_workers): a worker uvicorn
+    # starts while the database is away serves and spools rather than stopping every worker.
+    return create_app(settings, serving=True, may_start_without_database=True)
 
 
 def run_workers(settings: Settings, arguments: ServeArguments) -> None:
     """Serve with `settings.workers` processes on one port until interrupted."""
     import uvicorn
 
+    arguments = asyncio.run(with_database_secrets(settings, arguments))
     os.environ[ARGUMENTS_ENV] = arguments.to_json()
     metrics_dir = None
     if METRICS_DIR_ENV not in os.environ:

@@ -50,7 +50,7 @@ from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
 from gateway.store.audit import AuditStore
 from gateway.store.daily_stats import DailyStatsStore
-from gateway.store.engine import check_reachable, create_engine, is_sqlite
+from gateway.store.engine import DatabaseUnreachable, check_reachable, create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
 from gateway.store.fix_links import FixLinkStore
 from gateway.store.goals import GoalStore
@@ -201,14 +201,27 @@ def create_upstream_client(settings: Settings) -> UpstreamClient:
     )
 
 
-async def open_services(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
-    """Open the database, the writer and the upstream client for `settings`."""
+async def open_services(
+    settings: Settings, environ: Mapping[str, str] | None = None, *, may_start_without_database: bool = False
+) -> Services:
+    """Open the database, the writer and the upstream client for `settings`.
+
+    `may_start_without_database` is for a process whose parent checked the database and handed it
+    the secrets (a `serve --workers N` worker): one started while the database is away (uvicorn
+    replacing a worker that died during an outage) starts anyway and spools, instead of failing
+    its start, which would make uvicorn stop every worker.
+    """
     environ = os.environ if environ is None else environ
     # httpx logs every request at INFO: a cost on the hot path and noise in the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = create_engine(settings.database_url)
     try:
-        await prepare_database(settings, engine)
+        try:
+            await prepare_database(settings, engine)
+        except DatabaseUnreachable as exc:
+            if not (may_start_without_database and settings.key_salt and settings.feedback_secret):
+                raise
+            logger.warning("%s; starting anyway: interactions are spooled until the database is back", exc)
         salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
         feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
         retrain = retrain_trigger(settings, engine, environ)
