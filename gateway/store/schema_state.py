@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, column, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.migrate import alembic_config
+
+# Where Alembic keeps the revision a database is at (its default name, which migrate.py keeps).
+VERSION_TABLE = "alembic_version"
 
 
 @cache
@@ -19,6 +22,16 @@ def expected_revision() -> str | None:
 
 
 async def schema_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at (None: never migrated); raises when the database does not answer."""
+    """The revision the database is at (None: never migrated); raises when the database does not answer.
+
+    Read from Alembic's version table directly: a MigrationContext would log two INFO lines on every
+    readiness probe.
+    """
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await connection.run_sync(_current_revision)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    if not connection.dialect.has_table(connection, VERSION_TABLE):
+        return None
+    return connection.execute(select(column("version_num")).select_from(table(VERSION_TABLE))).scalar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -26,6 +27,16 @@ async def test_readyz_is_200_on_a_migrated_database(client):
     assert body["checks"]["database"] == "answers"
     assert body["checks"]["migrations"].startswith("current")
     assert body["problems"] == []
+
+
+async def test_a_readiness_probe_leaves_no_line_in_the_log(client, caplog):
+    await client.get("/readyz")  # anything a first probe sets up
+    caplog.clear()
+
+    with caplog.at_level(logging.DEBUG):
+        await client.get("/readyz")
+
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.INFO] == []
 
 
 def stamp(database_url: str, revision: str) -> None:
