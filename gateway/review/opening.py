@@ -121,8 +121,10 @@ def _update(
     old_priority = Priority(existing["priority"])
     raised = request.priority.rank < old_priority.rank
     priority = request.priority if raised else old_priority
-    # A held answer stays with its task whatever a later rule finds (the client waits for it).
-    evidence = keeping_held_answer(existing.get("evidence"), request.evidence)
+    # An update without evidence (a person asking again) keeps the task's; new evidence replaces it,
+    # but a held answer stays with its task whatever a later rule finds (the client waits for it).
+    kept = existing.get("evidence")
+    evidence = kept if request.evidence is None else keeping_held_answer(kept, request.evidence)
     values: dict[str, Any] = {"reason": request.reason, "evidence": evidence, "updated_at": now}
     values["suggested_action"] = action.as_json()
     if raised:

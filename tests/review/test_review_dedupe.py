@@ -113,6 +113,19 @@ async def test_an_update_keeps_the_earlier_evidence_in_the_task_history(engine, 
     ]
 
 
+async def test_an_update_without_evidence_keeps_the_tasks_evidence(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    await open_for(reviews, [ids[0]], evidence={"confidence": 0.42})
+
+    updated = await reviews.open_or_update(
+        app="support-bot", source=Source.MANUAL, reason="Escalated by support", priority=Priority.HIGH,
+        interaction_ids=ids, evidence=None,
+    )  # fmt: skip
+
+    assert updated is not None
+    assert updated.task.task.evidence == {"confidence": 0.42}
+
+
 async def test_the_same_finding_again_writes_nothing(engine, reviews):
     ids = await store_interactions(engine, 1)
     await open_for(reviews, ids)
