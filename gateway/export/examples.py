@@ -6,7 +6,8 @@ review task concerning exactly one interaction: `approve` labels the answer as g
 (or any decision with a correction) labels the correction. A `reject` without a correction says
 what is wrong but not what is right, so it is no example of either kind. A task holding several
 interactions (an issue, similar negatives) is judged as a pattern: its one decision or correction
-cannot be the right answer to each of its different questions, so it yields no examples.
+cannot be the right answer to each of its different questions, so it yields no examples. Where a
+reviewer's decision labels an answer, its end users' corrections give none: one label per answer.
 """
 
 from __future__ import annotations

@@ -61,6 +61,8 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
         )
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
         .where(f.c.correction.is_not(None), interactions.c.endpoint == CHAT_ENDPOINT, ~superseded)
+        # A reviewer who decided on the interaction outranks its end users: one label per answer.
+        .where(f.c.interaction_id.not_in(reviewed_interactions()))
     )
     if where.app is not None:
         query = query.where(f.c.app == where.app)
@@ -69,28 +71,22 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
     return query, f.c.id
 
 
-def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
-    """The decision that resolved each single-interaction task, if it approves or corrects; and its keyset column."""
-    d = review_decisions.alias("d")
-    later = review_decisions.alias("later")
-    t = review_tasks.c
-    held = review_task_interactions.alias("held")
-    held_count = select(func.count()).where(held.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
+# The decisions, and the tasks' links, as the review-decision queries name them.
+_DECISION = review_decisions.alias("d")
+_LATER = review_decisions.alias("later")
+_HELD = review_task_interactions.alias("held")
+
+
+def _labelling_decisions(*columns: Any) -> Select[Any]:
+    """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
+    d, t, i = _DECISION, review_tasks.c, interactions.c
+    held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
     # The last decision of the task's current round is the one that resolved it (the second of
     # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
-    overruled = exists().where(later.c.task_id == d.c.task_id, later.c.round == d.c.round, later.c.id > d.c.id)
-    i = interactions.c
+    overruled = exists().where(_LATER.c.task_id == d.c.task_id, _LATER.c.round == d.c.round, _LATER.c.id > d.c.id)
     labels_an_answer = or_(d.c.correction.is_not(None), and_(d.c.outcome == "approve", i.response_text.is_not(None)))
-    query = (
-        select(
-            literal("human_review").label("source"),
-            d.c.id.label("label_id"),
-            d.c.created_at.label("labelled_at"),
-            d.c.outcome,
-            d.c.correction,
-            t.evidence,
-            *_interaction_columns(),
-        )
+    return (
+        select(*columns)
         .select_from(
             d.join(review_tasks, t.id == d.c.task_id)
             .join(review_task_interactions, review_task_interactions.c.task_id == t.id)
@@ -105,8 +101,27 @@ def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
             labels_an_answer,
         )
     )
+
+
+def reviewed_interactions() -> Select[Any]:
+    """The ids of the interactions a reviewer's deciding decision labels (they outrank end users' corrections)."""
+    return _labelling_decisions(review_task_interactions.c.interaction_id).correlate(None)
+
+
+def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
+    """The decision that resolved each single-interaction task, if it approves or corrects; and its keyset column."""
+    d = _DECISION
+    query = _labelling_decisions(
+        literal("human_review").label("source"),
+        d.c.id.label("label_id"),
+        d.c.created_at.label("labelled_at"),
+        d.c.outcome,
+        d.c.correction,
+        review_tasks.c.evidence,
+        *_interaction_columns(),
+    )
     if where.app is not None:
-        query = query.where(t.app == where.app)
+        query = query.where(review_tasks.c.app == where.app)
     if where.since is not None:
         query = query.where(d.c.created_at >= where.since)
     return query, d.c.id

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.export.formats import ExportFormat
 from gateway.export.stream import ExportTally, TrainingExport
-from gateway.review.records import Outcome
+from gateway.review.records import Outcome, Priority, Source
 from gateway.store.training_examples import ExampleFilter, TrainingExampleStore
 
 
@@ -67,6 +67,30 @@ async def test_preference_pairs_prefer_the_correction_and_skip_an_unchanged_answ
             "non_preferred_output": [{"role": "assistant", "content": "On the 5th."}],
         },
     ]
+
+
+async def test_a_reviewers_decision_outranks_the_end_users_correction_of_the_same_answer(engine):
+    answer = await store_chat(engine, "What is the fee?", "The fee is 2%.")
+    await give_feedback(engine, answer, correction="It is free.")
+    await review(review_service(engine), [answer], Outcome.APPROVE)
+
+    lines = await exported(engine, ExportFormat.CHAT)
+
+    assert lines == [
+        {"messages": [*conversation("What is the fee?"), {"role": "assistant", "content": "The fee is 2%."}]}
+    ]
+
+
+async def test_an_end_users_correction_stands_while_a_review_of_it_is_open(engine):
+    answer = await store_chat(engine, "What is the fee?", "The fee is 2%.")
+    await give_feedback(engine, answer, correction="The fee is 1%.")
+    await review_service(engine).open_or_update(
+        app="support-bot", source=Source.MANUAL, reason="Check", priority=Priority.MEDIUM, interaction_ids=[answer]
+    )
+
+    lines = await exported(engine, ExportFormat.CHAT)
+
+    assert [line["messages"][-1]["content"] for line in lines] == ["The fee is 1%."]
 
 
 async def test_jsonl_carries_every_field_and_weights_by_confidence(engine):
