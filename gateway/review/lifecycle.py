@@ -98,7 +98,8 @@ def _require_holder(task: ReviewTask, reviewer: str) -> None:
 
 
 def _require_new_judge(task: ReviewTask, state: TaskState, reviewer: str) -> None:
-    if any(decision["reviewer"] == reviewer for decision in state.decisions):
+    # Compared without case: "alice" and "ALICE" are one person, not a second opinion.
+    if any(decision["reviewer"].casefold() == reviewer.casefold() for decision in state.decisions):
         raise TaskConflict(
             f"{reviewer} already decided review task {task.id}: it needs a second opinion from a different reviewer"
         )

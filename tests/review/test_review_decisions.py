@@ -100,6 +100,14 @@ async def test_the_first_reviewer_cannot_give_the_second_opinion(engine, double_
         await double_checked.claim(task_id, "alice")
 
 
+async def test_the_first_reviewer_in_other_case_is_no_second_opinion(engine, double_checked):
+    task_id = await open_task(engine, double_checked)
+    await double_checked.decide(task_id, "alice", Outcome.APPROVE)
+
+    with pytest.raises(TaskConflict, match="different reviewer"):
+        await double_checked.decide(task_id, "ALICE", Outcome.APPROVE)
+
+
 async def test_a_second_reviewer_resolves_the_task_and_their_agreement_is_recorded(engine, double_checked):
     task_id = await open_task(engine, double_checked)
     await double_checked.decide(task_id, "alice", Outcome.APPROVE)
