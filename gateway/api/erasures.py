@@ -11,8 +11,9 @@ from msgspec import Meta
 
 from gateway.api.admin import AdminController
 from gateway.api.request_body import RequestBody
-from gateway.privacy.erasure import MAX_USER_CHARS, erase_end_user
+from gateway.privacy.erasure import erase_end_user
 from gateway.privacy.retention import recipes_of
+from gateway.recording.identifiers import MAX_USER_CHARS
 from gateway.services import Services
 
 # Who acts through the bearer token, as the audit log calls it.

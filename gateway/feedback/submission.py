@@ -9,9 +9,11 @@ from typing import Any
 import orjson
 import uuid_utils
 
+from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
+
 THUMBS = ("up", "down")
 SIGNALS = ("thumbs", "rating", "correction", "comment")
-# Ids, user ids and idempotency keys are short identifiers, not text.
+# Interaction ids and idempotency keys are short identifiers, not text.
 MAX_IDENTIFIER_CHARS = 200
 FIELDS = frozenset({"interaction_id", *SIGNALS, "user_id", "metadata", "idempotency_key"})
 
@@ -98,7 +100,7 @@ def parse_submission(body: bytes, max_text_chars: int) -> Submission:
         rating=_rating(payload.get("rating")),
         correction=_text(payload, "correction", max_text_chars),
         comment=_text(payload, "comment", max_text_chars),
-        user_id=_identifier(payload, "user_id"),
+        user_id=_user_id(payload),
         metadata=_metadata(payload.get("metadata"), max_text_chars),
         idempotency_key=_identifier(payload, "idempotency_key"),
     )
@@ -137,16 +139,26 @@ def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:
     return value if value.strip() else None
 
 
-def _identifier(payload: dict[str, Any], field: str) -> str | None:
+def _identifier(payload: dict[str, Any], field: str, max_chars: int = MAX_IDENTIFIER_CHARS) -> str | None:
     value = payload.get(field)
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise InvalidSubmission(f"'{field}' must be a non-empty string", field)
-    if len(value) > MAX_IDENTIFIER_CHARS:
-        raise InvalidSubmission(f"'{field}' is longer than {MAX_IDENTIFIER_CHARS} characters", field)
+    if len(value) > max_chars:
+        raise InvalidSubmission(f"'{field}' is longer than {max_chars} characters", field)
     _refuse_nul(value, field)
     return value
+
+
+def _user_id(payload: dict[str, Any]) -> str | None:
+    """The end user's id, fitted to its column as the proxy fits `x-feedgate-user` and the body's `user`.
+
+    Any id an app may name on a call (up to erasure's bound) is accepted: a longer one than the
+    column's 200 characters compares equal to the interaction's end user and its token's binding.
+    """
+    value = _identifier(payload, "user_id", MAX_USER_CHARS)
+    return None if value is None else fitted_identifier(value)
 
 
 def _metadata(value: Any, max_chars: int) -> dict[str, Any] | None:

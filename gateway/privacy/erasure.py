@@ -26,7 +26,7 @@ from clustering.documents import DocumentRecipe
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.privacy.cache_keys import cache_keys
-from gateway.recording.identifiers import fitted_identifier
+from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
 from gateway.store.audit import AuditStore
 from gateway.store.erasure import (
     delete_feedback_by,
@@ -48,9 +48,6 @@ from gateway.store.secrets import get_or_create_secret
 
 ACTION = "privacy.erasure"
 SUBJECT_TYPE = "end_user"
-# The longest end-user id accepted for erasure: any an app may send (longer than the column's 200
-# characters, it is stored fitted by fitted_identifier, and looked up the same way).
-MAX_USER_CHARS = 8192
 BATCH = 5_000
 
 

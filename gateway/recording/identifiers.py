@@ -8,6 +8,9 @@ import hashlib
 IDENTIFIER_CHARS = 200
 # finish_reason's column.
 FINISH_REASON_CHARS = 50
+# The longest end-user id feedback and erasure accept: any an app may send (longer than the column,
+# it is stored fitted by fitted_identifier, and looked up the same way).
+MAX_USER_CHARS = 8192
 _DIGEST_BYTES = 8
 
 
