@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.issue_status import CLOSED_STATUSES
 from gateway.config import Settings
 from gateway.domain.issues import Issue, IssueService
-from gateway.review.records import Priority, Source
+from gateway.review.records import Priority, Source, Status
 from gateway.review.service import ReviewService, review_service
 from gateway.store.issues import IssueFilter, IssueStore
+from gateway.store.reviews import ReviewFilter
 
 logger = logging.getLogger("feedgate.review")
 
@@ -33,8 +34,12 @@ class IssueRule:
     - grew by at least `growth` complaints since the previous pass ("grew");
     - grew by at least `growth_share` of its previous size, by MIN_GROWTH_FOR_SHARE or more ("grew fast");
     - or came back after being resolved and grew ("regressed").
+    A new issue (no previous pass) has not grown: it gets a task only once it holds `min_size`.
+    An issue whose task is still open and that grew by less updates that task ("reached" when it
+    crossed `min_size`, else "updated"), so the task keeps up with the issue's members and size.
     Priority: high for a regression, an issue of 5 × `min_size` or more, or growth of 2 × `growth`
-    or more in one pass; medium from 2 × `min_size`, or growth of `growth` or more; low otherwise.
+    or more in one pass; medium from 2 × `min_size`, or growth of `growth` or more; low otherwise
+    (a new issue's priority follows its size alone).
     """
 
     min_size: int
@@ -46,28 +51,44 @@ class IssueRule:
         """The rule's thresholds from `settings`."""
         return cls(settings.review_issue_min_size, settings.review_issue_growth, settings.review_issue_growth_share)
 
-    def trigger(self, issue: Issue, ever_had_task: bool) -> str | None:
-        """Why `issue` needs a task now ("regressed", "grew", "grew_fast", "reached"), or None."""
+    def trigger(self, issue: Issue, ever_had_task: bool, has_open_task: bool = False) -> str | None:
+        """Why `issue` needs its task written now ("regressed", "grew", "grew_fast", "reached", "updated"), or None.
+
+        `has_open_task`: a task for the issue still waits for a person (it follows the issue's growth).
+        """
         if issue.status in CLOSED_STATUSES or issue.size <= 0:
             return None
-        previous = issue.size - issue.growth
-        if issue.regressed and issue.growth > 0:
+        growth = _growth(issue)
+        previous = issue.size - growth
+        if issue.regressed and issue.growth > 0:  # a regression is never new: it came back
             return "regressed"
-        if issue.growth >= self.growth:
+        if growth >= self.growth:
             return "grew"
-        if previous > 0 and issue.growth >= MIN_GROWTH_FOR_SHARE and issue.growth >= self.growth_share * previous:
+        if previous > 0 and growth >= MIN_GROWTH_FOR_SHARE and growth >= self.growth_share * previous:
             return "grew_fast"
         if issue.size >= self.min_size and not ever_had_task:
             return "reached"
+        if has_open_task and growth > 0:
+            return "reached" if previous < self.min_size <= issue.size else "updated"
         return None
 
     def priority(self, issue: Issue) -> Priority:
         """How urgent an issue's task is, from its size, its growth and whether it regressed."""
-        if issue.regressed or issue.size >= 5 * self.min_size or issue.growth >= 2 * self.growth:
+        growth = _growth(issue)
+        if issue.regressed or issue.size >= 5 * self.min_size or growth >= 2 * self.growth:
             return Priority.HIGH
-        if issue.size >= 2 * self.min_size or issue.growth >= self.growth:
+        if issue.size >= 2 * self.min_size or growth >= self.growth:
             return Priority.MEDIUM
         return Priority.LOW
+
+
+def _growth(issue: Issue) -> int:
+    """What the rule counts as `issue`'s growth: none for a new issue, which has no previous pass to grow from.
+
+    A new issue's `growth` is its whole size (0 before it); counted as growth, any new issue of
+    `growth` complaints would open a task, and one of 2 × `growth` would be urgent, whatever `min_size` says.
+    """
+    return issue.growth if issue.size - issue.growth > 0 else 0
 
 
 def issue_reason(issue: Issue) -> str:
@@ -116,9 +137,10 @@ async def apply_issue_rule(reviews: ReviewService, issues: IssueService, rule: I
         candidates.extend(page.data)
         offset = page.next_offset
     with_tasks = await reviews.issues_with_tasks([issue.id for issue in candidates])
+    with_open_tasks = await _issues_with_open_tasks(reviews, app)
     touched = 0
     for issue in candidates:
-        trigger = rule.trigger(issue, issue.id in with_tasks)
+        trigger = rule.trigger(issue, issue.id in with_tasks, issue.id in with_open_tasks)
         if trigger is None:
             continue
         members = await issues.members(issue.id)
@@ -137,6 +159,19 @@ async def apply_issue_rule(reviews: ReviewService, issues: IssueService, rule: I
         )
         touched += written is not None
     return touched
+
+
+async def _issues_with_open_tasks(reviews: ReviewService, app: str) -> set[str]:
+    """The issues of `app` whose issue task still waits for a person (open, or claimed and in progress)."""
+    found: set[str] = set()
+    for status in (Status.OPEN, Status.IN_PROGRESS):
+        where = ReviewFilter(app=app, source=Source.ISSUE.value, status=status.value)
+        offset: int | None = 0
+        while offset is not None:
+            page = await reviews.list(where, "queue", PAGE, offset)
+            found.update(task.issue_id for task in page.data if task.issue_id is not None)
+            offset = page.next_offset
+    return found
 
 
 async def review_issues_after_run(engine: AsyncEngine, settings: Settings, app: str, run_id: str) -> int:
