@@ -93,7 +93,13 @@ def db_upgrade(args: argparse.Namespace) -> None:
             await engine.dispose()
 
     asyncio.run(reachable())
-    upgrade_database(settings.database_url)
+    from alembic.util.exc import CommandError
+
+    try:
+        # A database a newer Feedgate migrated is refused by upgrade_database itself (SchemaAhead, a ConfigError).
+        upgrade_database(settings.database_url)
+    except CommandError as exc:
+        raise ConfigError(f"cannot upgrade the database schema: {exc}") from None
     print(f"database at {_redacted(settings.database_url)} is up to date")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import MAX_LENGTHS
 from gateway.config import ConfigError, Settings
+from gateway.config_checks import MAX_DAYS
 from gateway.domain.errors import InvalidQuery
 
 T = TypeVar("T")
@@ -41,8 +42,10 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
     days = args.older_than if args.older_than is not None else settings.retention_days
     if days is None:
         raise ConfigError("say how old is too old: --older-than DAYS, or set retention_days")
-    if days <= 0:
-        raise ConfigError(f"--older-than must be a positive number of days, got {days:g}")
+    if not 0 < days <= MAX_DAYS:  # also refuses nan, which no comparison holds for
+        raise ConfigError(
+            f"--older-than must be a number of days above 0 and at most {MAX_DAYS} (a century), got {days:g}"
+        )
     report = asyncio.run(_on_database(settings, lambda engine: prune_expired(engine, settings, days)))
     if report.already_running:
         raise ConfigError("another prune is running; try again when it has finished")

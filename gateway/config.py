@@ -6,19 +6,33 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from gateway.config_checks import (
+    MAX_DAYS,
+    MAX_HOURS,
+    MAX_MINUTES,
     MAX_PORT,
+    MAX_SECONDS,
     MIN_PORT,
     check_database_url,
     check_one_gate_per_app,
     check_retrain_webhook,
     check_review_webhook,
     invalid_settings,
+    list_from_text,
+    off_or_at_least,
 )
 
 # Imported from here by the commands and the services, as before the checks had a module of their own.
@@ -85,10 +99,24 @@ class RedactionPattern(BaseModel):
         return pattern
 
 
+# What each list setting looks like as an environment variable (shown when one is refused).
+_LIST_EXAMPLES = {
+    "cors_origins": "'[\"https://app.example\"]' or https://app.example,https://b.example",
+    "cluster_document_parts": '\'["comment", "question"]\' or comment,question',
+    "upstreams": '\'[{"name": "local", "url": "http://localhost:11434/v1", "model_prefixes": ["llama"]}]\'',
+    "review_gates": '\'[{"app": "support-bot", "mode": "hold"}]\'',
+    "redaction_rules": '\'[{"name": "ticket", "pattern": "TCK-\\\\d+"}]\'',
+}
+
+
 class Settings(BaseSettings):
     """Everything configurable about a Feedgate deployment."""
 
-    model_config = SettingsConfigDict(env_prefix="FEEDGATE_", extra="forbid")
+    # Every number must be finite (an infinite timeout or age would overflow a date or a timer). List settings
+    # are not JSON-decoded by pydantic-settings, whose failure is a traceback: `_lists_from_text` reads them.
+    model_config = SettingsConfigDict(
+        env_prefix="FEEDGATE_", extra="forbid", allow_inf_nan=False, enable_decoding=False
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=MIN_PORT, le=MAX_PORT)
@@ -110,7 +138,7 @@ class Settings(BaseSettings):
     # database when not set.
     key_salt: str | None = None
 
-    max_request_bytes: int = 32 * 1024 * 1024
+    max_request_bytes: int = Field(default=32 * 1024 * 1024, ge=1)
     # Slow clients (gateway.request_limits): a request's headers must arrive within this many seconds,
     # and its body at this many bytes a second on average after the same grace; else 408 and close.
     request_head_timeout: float = Field(default=10.0, gt=0)
@@ -122,9 +150,9 @@ class Settings(BaseSettings):
     # OpenAI SDKs' own idle expiry (5 s), so a client never reuses one the gateway is closing; behind
     # a load balancer that keeps connections open, set it above the balancer's idle timeout.
     keepalive_timeout: float = Field(default=10.0, gt=0)
-    upstream_connect_timeout: float = 10.0
-    upstream_read_timeout: float = 600.0
-    upstream_max_connections: int = 512
+    upstream_connect_timeout: float = Field(default=10.0, gt=0)
+    upstream_read_timeout: float = Field(default=600.0, gt=0)
+    upstream_max_connections: int = Field(default=512, ge=1)
     # An idle pooled upstream connection is dropped after this many seconds. It must stay below the
     # upstream's own idle timeout, or a request can be written into a connection the server is
     # closing and fail with a 502: uvicorn (vLLM, most Python servers) closes after 5 s.
@@ -133,10 +161,13 @@ class Settings(BaseSettings):
     # transport, which honours HTTP(S)_PROXY and friends from the environment).
     upstream_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
 
-    writer_batch_size: int = 500
-    writer_flush_interval: float = 0.2
-    writer_queue_size: int = 50_000
-    writer_retry_interval: float = 2.0
+    # The writer (gateway.recording.writer) stores at most `writer_batch_size` interactions a turn and wakes at
+    # least every `writer_flush_interval` seconds (a few milliseconds at the least: less keeps a core busy); more
+    # than `writer_queue_size` waiting go to the spool; a database away is retried every `writer_retry_interval`.
+    writer_batch_size: int = Field(default=500, ge=1)
+    writer_flush_interval: float = Field(default=0.2, ge=0.005)
+    writer_queue_size: int = Field(default=50_000, ge=1)
+    writer_retry_interval: float = Field(default=2.0, ge=0.05)
     spool_path: Path = Path("./feedgate.spool.jsonl")
 
     access_log: bool = False
@@ -162,16 +193,16 @@ class Settings(BaseSettings):
     # `feedgate serve` freezes what start-up built out of the garbage collector's sight and collects
     # young objects every this many allocations (Python's default is 700; 0 leaves the collector
     # as it is): full collections had walked ~150k long-lived objects, pausing the loop 100+ ms.
-    gc_young_threshold: int = Field(default=20_000, ge=0)
+    gc_young_threshold: int = Field(default=20_000, ge=0, le=1_000_000)
     # Serving processes hand freed heap memory back to the system this often (seconds; 0: never),
     # with glibc's malloc_trim (gateway.observability.heap): e.g. what a database outage's spooling freed.
-    heap_trim_interval: float = Field(default=60, ge=0)
+    heap_trim_interval: Annotated[float, AfterValidator(off_or_at_least(1, "second"))] = Field(default=60, ge=0)
 
     # Feedback: the key that signs browser feedback tokens (generated and kept in
     # the database when not set), how long a token stays valid, which browser
     # origins may post feedback cross-origin, and the longest text accepted.
     feedback_secret: str | None = None
-    feedback_token_ttl: int = Field(default=7 * 24 * 3600, gt=0)
+    feedback_token_ttl: int = Field(default=7 * 24 * 3600, gt=0, le=MAX_SECONDS)
     cors_origins: list[str] = Field(default_factory=list)
     feedback_max_text_chars: int = Field(default=10_000, gt=0)
     # Feedback integrity (gateway.feedback.limits): one token stores at most this many submissions
@@ -187,7 +218,7 @@ class Settings(BaseSettings):
     # Issue discovery: `serve` runs a clustering pass every this many seconds (0: never;
     # run `feedgate cluster` or `feedgate worker` instead). A pass's lock expires after
     # `cluster_lock_ttl` seconds on SQLite, in case its holder died.
-    cluster_interval: float = Field(default=0, ge=0)
+    cluster_interval: Annotated[float, AfterValidator(off_or_at_least(1, "second"))] = Field(default=0, ge=0)
     # Embeddings for clustering: the bundled all-MiniLM-L6-v2 unless an OpenAI-compatible
     # embeddings endpoint is configured.
     embedding_url: str | None = None
@@ -208,24 +239,24 @@ class Settings(BaseSettings):
     title_model: str | None = None
     title_url: str | None = None
     title_api_key_env: str | None = "OPENAI_API_KEY"
-    cluster_lock_ttl: float = Field(default=7200, gt=0)
+    cluster_lock_ttl: float = Field(default=7200, gt=0, le=MAX_SECONDS)
     # Incremental passes (gateway/discovery/incremental.py): while the complaints added or withdrawn
     # since the last full pass are at most this share of it, a pass only assigns new ones to existing
     # issues (0: every pass is full). Capped at the kept UMAP fit's refit share (0.2). A full pass runs
     # at least every `cluster_full_every_hours`, and whenever the model or clustering recipe changed.
     cluster_incremental_max_share: float = Field(default=0.05, ge=0, le=0.2)
-    cluster_full_every_hours: float = Field(default=24, gt=0)
+    cluster_full_every_hours: float = Field(default=24, gt=0, le=MAX_HOURS)
     # Stats read whole days from daily roll-ups; each process rebuilds the stale ones every this
     # many seconds (0: only when a stats read needs them).
-    stats_refresh_interval: float = Field(default=60, ge=0)
+    stats_refresh_interval: Annotated[float, AfterValidator(off_or_at_least(1, "second"))] = Field(default=60, ge=0)
 
     # Review tasks: how long a task of each priority may wait before it is overdue (hours);
     # the common goal is 95 % resolved within 48 hours.
-    review_high_deadline_hours: float = Field(default=24, gt=0)
-    review_medium_deadline_hours: float = Field(default=48, gt=0)
-    review_low_deadline_hours: float = Field(default=7 * 24, gt=0)
+    review_high_deadline_hours: float = Field(default=24, gt=0, le=MAX_HOURS)
+    review_medium_deadline_hours: float = Field(default=48, gt=0, le=MAX_HOURS)
+    review_low_deadline_hours: float = Field(default=7 * 24, gt=0, le=MAX_HOURS)
     # A claimed task stays with its reviewer this long unless renewed; then it returns to the queue.
-    review_lease_seconds: float = Field(default=15 * 60, gt=0)
+    review_lease_seconds: float = Field(default=15 * 60, gt=0, le=MAX_SECONDS)
     # The share of tasks (picked by a stable hash of the task id) that a second reviewer must
     # also judge, so agreement between reviewers can be measured.
     review_second_opinion_share: float = Field(default=0.1, ge=0, le=1)
@@ -242,9 +273,9 @@ class Settings(BaseSettings):
     # (100k x 384 float32 is ~150 MB per app), brought up to date every
     # `review_recent_refresh_seconds`. Negative feedback waits in a queue of
     # `review_rule_queue_size` (full: the oldest check is dropped and logged).
-    review_recent_window_days: float = Field(default=7, gt=0)
+    review_recent_window_days: float = Field(default=7, gt=0, le=MAX_DAYS)
     review_recent_max_per_app: int = Field(default=100_000, ge=1)
-    review_recent_refresh_seconds: float = Field(default=10, gt=0)
+    review_recent_refresh_seconds: float = Field(default=10, ge=0.1)
     review_rule_queue_size: int = Field(default=10_000, ge=1)
     # Similar-negative: on a negative feedback, among the interaction's
     # `review_similar_negative_neighbours` most similar recent interactions (itself excluded), more
@@ -262,7 +293,7 @@ class Settings(BaseSettings):
     review_anomalous_percentile: float = Field(default=99, gt=0, lt=100)
     review_anomalous_min_index: int = Field(default=200, ge=2)
     review_anomalous_sample: int = Field(default=1_000, ge=10)
-    review_anomalous_profile_seconds: float = Field(default=3600, gt=0)
+    review_anomalous_profile_seconds: float = Field(default=3600, ge=1, le=MAX_SECONDS)
 
     # Retrain trigger (gateway.export.retrain): each time `retrain_threshold` new labelled examples
     # (end users' corrections, approving or correcting review decisions) have accumulated since the
@@ -279,7 +310,7 @@ class Settings(BaseSettings):
     review_gate_mode: Literal["audit", "hold"] = "audit"
     # A held answer waits at most this long for a reviewer; a poll after that gets the fallback:
     # "release" the held answer as it is, or "refuse" it (also for a task dismissed undecided).
-    review_hold_timeout_minutes: float = Field(default=30, gt=0)
+    review_hold_timeout_minutes: float = Field(default=30, gt=0, le=MAX_MINUTES)
     review_hold_fallback: Literal["release", "refuse"] = "refuse"
     # At most this share of an app's last `review_hold_cap_window` gated calls is held; a risky
     # answer beyond it is audited instead (goes out at once, opens a task), so a bad threshold
@@ -295,19 +326,21 @@ class Settings(BaseSettings):
     # unused for `admin_session_idle_minutes`. Sign-ins are refused for a while after
     # `admin_sign_in_failures_per_user` failures on one user name, or
     # `admin_sign_in_failures_per_address` from one address, within `admin_sign_in_window_minutes`.
-    admin_session_hours: float = Field(default=12, gt=0)
-    admin_session_idle_minutes: float = Field(default=120, gt=0)
+    admin_session_hours: float = Field(default=12, gt=0, le=MAX_HOURS)
+    admin_session_idle_minutes: float = Field(default=120, gt=0, le=MAX_MINUTES)
     admin_sign_in_failures_per_user: int = Field(default=5, ge=1)
     admin_sign_in_failures_per_address: int = Field(default=20, ge=1)
-    admin_sign_in_window_minutes: float = Field(default=15, gt=0)
+    admin_sign_in_window_minutes: float = Field(default=15, gt=0, le=MAX_MINUTES)
 
     # Prompt instructions (gateway.prompts): every gateway process reloads an app's versions within
     # `prompt_refresh_seconds` of a change. The guarded rollout judges running canaries every
     # `prompt_guard_interval_minutes` (0: never in the background) and rolls back one whose negative
     # rate is worse than the rest's beyond a mixture SPRT at level `prompt_guard_alpha` (the
     # false-alarm rate, however often it looks), once each arm has `prompt_guard_min_interactions`.
-    prompt_refresh_seconds: float = Field(default=5, gt=0)
-    prompt_guard_interval_minutes: float = Field(default=60, ge=0)
+    prompt_refresh_seconds: float = Field(default=5, ge=0.05)
+    prompt_guard_interval_minutes: Annotated[float, AfterValidator(off_or_at_least(0.1, "minutes"))] = Field(
+        default=60, ge=0
+    )
     prompt_guard_alpha: float = Field(default=0.05, gt=0, lt=1)
     prompt_guard_min_interactions: int = Field(default=100, ge=1)
 
@@ -319,7 +352,7 @@ class Settings(BaseSettings):
     # only). Defaults chosen on banking77 (benchmarks/knowledge_retrieval.py, README). The last
     # `knowledge_query_cache_size` questions' vectors are kept in memory, so a repeated question
     # is not embedded again.
-    knowledge_refresh_seconds: float = Field(default=5, gt=0)
+    knowledge_refresh_seconds: float = Field(default=5, ge=0.05)
     knowledge_threshold: float = Field(default=0.6, ge=-1, le=1)
     knowledge_top_k: int = Field(default=3, ge=1, le=20)
     knowledge_margin: float | None = Field(default=0.05, ge=0)
@@ -352,7 +385,7 @@ class Settings(BaseSettings):
     # `effect_regression_check`, each clustering pass reopens (and flags `regressed`) a resolved
     # issue whose latest window's negative rate is significantly above its first post-fix window's.
     effect_topic_threshold: float = Field(default=0.55, ge=-1, le=1)
-    effect_window_days: float = Field(default=14, gt=0)
+    effect_window_days: float = Field(default=14, gt=0, le=MAX_DAYS)
     effect_min_interactions: int = Field(default=30, ge=1)
     effect_min_with_feedback: int = Field(default=5, ge=0)
     effect_alpha: float = Field(default=0.05, gt=0, lt=1)
@@ -367,8 +400,9 @@ class Settings(BaseSettings):
     # Retention: interactions older than `retention_days` (None: kept for ever), with their
     # feedback and everything else that refers to them, are pruned every
     # `retention_interval_minutes` by `serve` and `worker`, `retention_batch_size` per transaction.
-    retention_days: float | None = Field(default=None, gt=0)
-    retention_interval_minutes: float = Field(default=60, gt=0)
+    # At most a century (MAX_DAYS): an older cutoff is not a date.
+    retention_days: float | None = Field(default=None, gt=0, le=MAX_DAYS)
+    retention_interval_minutes: float = Field(default=60, ge=0.1)
     retention_batch_size: int = Field(default=5_000, ge=1, le=50_000)
 
     @field_validator("upstream_url")
@@ -406,6 +440,16 @@ class Settings(BaseSettings):
     def _review_webhook_can_sign(self) -> Settings:
         check_review_webhook(self.review_webhook_url, self.review_webhook_secret)
         return self
+
+    @field_validator("cors_origins", "cluster_document_parts", mode="before")
+    @classmethod
+    def _words_from_text(cls, value: object, info: ValidationInfo) -> object:
+        return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=True)
+
+    @field_validator("upstreams", "review_gates", "redaction_rules", mode="before")
+    @classmethod
+    def _tables_from_text(cls, value: object, info: ValidationInfo) -> object:
+        return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=False)
 
     @field_validator("cors_origins")
     @classmethod
@@ -454,4 +498,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         check_retrain_webhook(settings.retrain_webhook_url, settings.retrain_webhook_secret_env, os.environ)
     except ValidationError as exc:
         raise ConfigError(invalid_settings(exc)) from None
+    except SettingsError as exc:
+        # A value pydantic-settings itself could not read from the environment (list settings are read by
+        # validators, so this is a fallback): one line, not a traceback.
+        raise ConfigError(f"invalid configuration: {exc}") from None
     return settings

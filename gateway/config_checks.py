@@ -5,7 +5,8 @@ Kept apart from config.py (the settings object itself) so each stays one job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
@@ -21,6 +22,47 @@ MIN_PORT, MAX_PORT = 1, 65535
 # The databases Feedgate runs on, as SQLAlchemy URLs with their async drivers.
 DATABASE_URL_FORMS = "sqlite+aiosqlite:///path/to/feedgate.db or postgresql+asyncpg://user:password@host/database"
 _DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+# The longest duration a setting may name (100 years, in days): dates an age or a lifetime away from now must
+# stay dates, and a retention of 1e6 days would put the cutoff before the year 1.
+MAX_DAYS = 36_500
+MAX_HOURS = MAX_DAYS * 24
+MAX_MINUTES = MAX_HOURS * 60
+MAX_SECONDS = MAX_MINUTES * 60
+
+
+def off_or_at_least(minimum: float, unit: str) -> Callable[[float], float]:
+    """A check for an interval where 0 means never: anything else must be at least `minimum` (`unit`s).
+
+    A tiny positive interval would run its job back to back and keep a core busy.
+    """
+
+    def check(value: float) -> float:
+        if 0 < value < minimum:
+            raise ValueError(f"must be 0 (never) or at least {minimum:g} {unit}")
+        return value
+
+    return check
+
+
+def list_from_text(value: object, example: str, *, comma_separated: bool) -> object:
+    """A list setting given as text, as every environment variable is: a JSON list, or (lists of plain words) a,b,c.
+
+    Anything else is a ValueError saying what to write, so the refusal is one line like every other.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    wanted = "a JSON list or comma-separated" if comma_separated else "a JSON list"
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ValueError(f"must be {wanted}, e.g. {example}; this starts like JSON but is not valid JSON") from None
+    if comma_separated:
+        return [item.strip() for item in text.split(",") if item.strip()]
+    raise ValueError(f"must be {wanted}, e.g. {example}")
 
 
 def check_port(option: str, port: int) -> int:

@@ -301,3 +301,65 @@ def test_import_of_a_device_says_it_is_not_a_regular_file(tmp_path: Path):
 
     assert result.returncode == 2
     assert one_line_error(result) == f"feedgate: {os.devnull} is not a regular file; name a JSON Lines file"
+
+
+@pytest.mark.parametrize("days", ["nan", "inf", "1e6", "36501", "0", "-1"])
+def test_prune_refuses_an_age_that_is_not_between_0_and_a_century_in_one_line(tmp_path: Path, days: str):
+    result = run(["prune", "--older-than", days], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+
+    assert result.returncode == 2
+    assert one_line_error(result).startswith(
+        "feedgate: --older-than must be a number of days above 0 and at most 36500"
+    )
+
+
+def test_serve_refuses_a_writer_batch_size_of_0_naming_the_variable(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "FEEDGATE_WRITER_BATCH_SIZE": "0"}
+
+    result = run(["serve", "--port", str(free_port())], env)
+
+    assert result.returncode == 2
+    assert "writer_batch_size (FEEDGATE_WRITER_BATCH_SIZE): Input should be greater than or equal to 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_list_setting_that_is_not_a_list_is_refused_without_a_traceback(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/v.db", "FEEDGATE_REVIEW_GATES": "support-bot"}
+
+    result = run(["audit", "verify"], env)
+
+    assert result.returncode == 2
+    assert "review_gates (FEEDGATE_REVIEW_GATES): Value error, must be a JSON list" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def newer_sqlite_database(path: Path) -> dict[str, str]:
+    """A SQLite database migrated by this gateway, then marked as migrated further by a newer release."""
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{path}"}
+    assert run(["db", "upgrade"], env).returncode == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    return env
+
+
+def test_db_upgrade_of_a_database_a_newer_feedgate_migrated_says_so_in_one_line(tmp_path: Path):
+    env = newer_sqlite_database(tmp_path / "newer.db")
+
+    result = run(["db", "upgrade"], env)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    # Alembic's INFO lines come first, as on every run.
+    assert result.stderr.splitlines()[-1].startswith(
+        "feedgate: the database schema is at 0099, newer than this gateway knows"
+    )
+
+
+def test_serve_refuses_a_database_a_newer_feedgate_migrated(tmp_path: Path):
+    env = newer_sqlite_database(tmp_path / "newer.db")
+
+    result = run(["serve", "--port", str(free_port())], env)
+
+    assert result.returncode == 2
+    assert "a newer Feedgate migrated it" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.engine import create_engine
-from gateway.store.migrate import alembic_config
+from gateway.store.migrate import SchemaAhead, alembic_config, pending_migrations, upgrade_database
 from gateway.store.tables import metadata
 from gateway.store.tables.search_index import include_in_schema_comparison
 
@@ -48,6 +48,42 @@ async def test_revision_0022_drops_the_insert_triggers_and_its_downgrade_restore
     assert "daily_stats_interaction_inserted" in at_0021
     assert at_head == {name: text for name, text in at_0021.items() if name not in dropped}
     assert back_at_0021 == at_0021
+
+
+async def test_upgrading_a_database_a_newer_feedgate_migrated_says_so_instead_of_failing_in_alembic(
+    fresh_database_url: str,
+):
+    await at_a_newer_revision(fresh_database_url, "0099")
+
+    with pytest.raises(SchemaAhead, match="schema is at 0099, newer than this gateway knows") as raised:
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+
+    assert "\n" not in str(raised.value)
+    assert "newest migration is 0022" in str(raised.value)
+
+
+async def test_a_database_a_newer_feedgate_migrated_is_not_reported_as_pending_migrations(fresh_database_url: str):
+    await at_a_newer_revision(fresh_database_url, "0099")
+
+    with pytest.raises(SchemaAhead, match="a newer Feedgate migrated it"):
+        await pending_migrations(fresh_database_url)
+
+
+async def test_a_database_behind_this_gateway_has_pending_migrations(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0021")
+
+    assert await pending_migrations(fresh_database_url) is True
+
+
+async def at_a_newer_revision(url: str, revision: str) -> None:
+    """Migrate `url` to this code's newest revision, then mark it as migrated to `revision`, as a newer release would."""
+    await asyncio.to_thread(upgrade_database, url)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = :rev"), {"rev": revision})
+    finally:
+        await engine.dispose()
 
 
 async def triggers_after(url: str, revision: str, downgrade: bool = False) -> dict[str, str]:

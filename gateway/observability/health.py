@@ -8,6 +8,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.store.migrate import schema_ahead_message, schema_is_ahead
 from gateway.store.schema_state import expected_revision, schema_revision
 
 # A probe that waits longer than this for the database counts it as unreachable.
@@ -55,6 +56,9 @@ async def check_readiness(
     if found == expected:
         checks["migrations"] = f"current ({expected})"
         return Readiness(True, "ready", checks)
+    if schema_is_ahead(found):
+        checks["migrations"] = f"database at {found}, newer than this gateway ({expected})"
+        return Readiness(False, "not ready", checks, [schema_ahead_message(found)])
     checks["migrations"] = f"database at {found or 'no revision'}, this gateway expects {expected}"
     problem = (
         f"the database schema is at {found or 'no revision (never migrated)'}, but this gateway expects "

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe
 from gateway.config import Settings
+from gateway.config_checks import MAX_DAYS
 from gateway.privacy.cache_keys import cache_keys
 from gateway.store.erasure import tasks_holding
 from gateway.store.interaction_removal import (
@@ -119,7 +120,9 @@ async def prune_before(
 
 
 def retention_cutoff(days: float, now: datetime | None = None) -> datetime:
-    """The instant before which interactions are past a retention of `days`."""
+    """The instant before which interactions are past a retention of `days` (above 0, at most MAX_DAYS)."""
+    if not 0 < days <= MAX_DAYS:  # nan, inf or an age whose cutoff is no date; settings and `prune` refuse these
+        raise ValueError(f"a retention age must be above 0 and at most {MAX_DAYS} days, got {days:g}")
     return (now or datetime.now(UTC)) - timedelta(days=days)
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 
+from gateway.config_checks import ConfigError
 from gateway.store.engine import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaAhead(ConfigError):
+    """The database's schema is at a revision this code does not ship: a newer Feedgate migrated it."""
 
 
 def alembic_config(database_url: str) -> Config:
@@ -22,18 +30,61 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(database_url: str, revision: str = "head") -> None:
-    """Apply every pending migration (blocking: call it off the event loop)."""
-    command.upgrade(alembic_config(database_url), revision)
+@cache
+def _scripts() -> ScriptDirectory:
+    """The bundled migrations (read once: they do not change while the process runs)."""
+    # The URL is not used to find the scripts; any placeholder will do.
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
-async def pending_migrations(database_url: str) -> bool:
-    """Whether the database is behind the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+def schema_is_ahead(found: str | None) -> bool:
+    """Whether a database at revision `found` was migrated past what this code ships (by a newer Feedgate)."""
+    if found is None:
+        return False
+    return found not in {script.revision for script in _scripts().walk_revisions()}
+
+
+def schema_ahead_message(found: str) -> str:
+    """What to say about a database at `found`, a revision newer than this code's newest: one line, what to do."""
+    return (
+        f"the database schema is at {found}, newer than this gateway knows (its newest migration is "
+        f"{_scripts().get_current_head()}): a newer Feedgate migrated it. Run that version, or restore the database "
+        f"from a backup taken before the upgrade; `feedgate db upgrade` cannot go back"
+    )
+
+
+def _check_not_ahead(found: str | None) -> None:
+    if schema_is_ahead(found):
+        raise SchemaAhead(schema_ahead_message(found or ""))
+
+
+async def database_revision(database_url: str) -> str | None:
+    """The revision the database at `database_url` is at (None: never migrated)."""
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            current = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+            return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
     finally:
         await engine.dispose()
+
+
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    """Apply every pending migration (blocking: call it off the event loop).
+
+    A database migrated by a newer Feedgate is a SchemaAhead (a ConfigError), not Alembic's
+    "Can't locate revision" traceback.
+    """
+    try:
+        command.upgrade(alembic_config(database_url), revision)
+    except CommandError:
+        # Only now look at the database (the usual path costs no extra connection).
+        _check_not_ahead(asyncio.run(database_revision(database_url)))
+        raise
+
+
+async def pending_migrations(database_url: str) -> bool:
+    """Whether the database is behind the newest migration; SchemaAhead when it is past it (a newer Feedgate's)."""
+    head = _scripts().get_current_head()
+    current = await database_revision(database_url)
+    _check_not_ahead(current)
     return current != head

@@ -7,6 +7,7 @@ import logging
 
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from gateway.store.migrate import alembic_config
 
@@ -60,3 +61,19 @@ async def test_readyz_is_503_when_the_schema_is_behind(gateway, client, database
     assert body["ready"] is False
     assert previous in body["checks"]["migrations"] and head.revision in body["checks"]["migrations"]
     assert "feedgate db upgrade" in body["problems"][0]
+
+
+async def test_readyz_says_when_the_schema_is_newer_than_this_gateway(gateway, client, engine):
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    async with engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        response = await client.get("/readyz")
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["migrations"].startswith("database at 9999, newer than this gateway")
+    assert "a newer Feedgate migrated it" in body["problems"][0]

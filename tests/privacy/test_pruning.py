@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from asgi_lifespan import LifespanManager
 from privacy_seed import (
     add_interaction,
@@ -21,7 +22,7 @@ from privacy_seed import (
 )
 
 from gateway.app import create_app
-from gateway.privacy.retention import prune_before
+from gateway.privacy.retention import prune_before, retention_cutoff
 from gateway.store.tables import interactions
 
 NOW = datetime.now(UTC)
@@ -145,3 +146,9 @@ async def test_serve_prunes_on_a_schedule_when_retention_days_is_set(settings, e
             await asyncio.sleep(0.05)
 
     assert await count_where(engine, interactions.c.id, [old.interaction_id, recent.interaction_id]) == 1
+
+
+@pytest.mark.parametrize("days", [float("nan"), float("inf"), 1e6])
+def test_retention_cutoff_refuses_an_age_whose_cutoff_is_no_date(days: float):
+    with pytest.raises(ValueError, match="at most 36500 days"):
+        retention_cutoff(days)
