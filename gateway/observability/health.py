@@ -56,7 +56,7 @@ async def check_readiness(
     if found == expected:
         checks["migrations"] = f"current ({expected})"
         return Readiness(True, "ready", checks)
-    if schema_is_ahead(found):
+    if found is not None and schema_is_ahead(found):
         checks["migrations"] = f"database at {found}, newer than this gateway ({expected})"
         return Readiness(False, "not ready", checks, [schema_ahead_message(found)])
     checks["migrations"] = f"database at {found or 'no revision'}, this gateway expects {expected}"
