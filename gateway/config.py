@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     ValidationError,
     ValidationInfo,
@@ -30,74 +28,19 @@ from gateway.config_checks import (
     check_one_gate_per_app,
     check_retrain_webhook,
     check_review_webhook,
+    check_upstream_names,
     invalid_settings,
     list_from_text,
     off_or_at_least,
 )
 
-# Imported from here by the commands and the services, as before the checks had a module of their own.
+# Imported from here by the commands and the services, as before the checks and the entries had modules of their own.
 from gateway.config_checks import ConfigError as ConfigError
 from gateway.config_checks import check_port as check_port
-
-
-class Upstream(BaseModel):
-    """One LLM API the gateway forwards to, and which models go there."""
-
-    name: str
-    url: str
-    # Name of the environment variable holding this upstream's API key (gateway-key mode).
-    api_key_env: str | None = None
-    # Models routed here: exact names, and name prefixes (e.g. "llama" for llama-3.1-8b).
-    models: list[str] = Field(default_factory=list)
-    model_prefixes: list[str] = Field(default_factory=list)
-
-    @field_validator("url")
-    @classmethod
-    def _strip_trailing_slash(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
-        return url.rstrip("/")
-
-    def api_key(self, environ: Mapping[str, str]) -> str | None:
-        """The upstream's API key from the environment, if one is configured."""
-        return environ.get(self.api_key_env) if self.api_key_env else None
-
-
-class ReviewGate(BaseModel):
-    """The confidence gate for one app: when its answers are judged risky, and what then happens."""
-
-    model_config = {"extra": "forbid"}
-
-    app: str = Field(min_length=1)
-    # An answer whose confidence (exp of the mean token log-probability) is below this is risky;
-    # None: `review_gate_threshold`.
-    threshold: float | None = Field(default=None, ge=0, le=1)
-    # "audit": the answer goes out at once and a risky one opens a review task; "hold": a risky
-    # answer waits for a reviewer (the client polls GET /v1/reviews/{task_id}); None: `review_gate_mode`.
-    mode: Literal["audit", "hold"] | None = None
-
-
-class RedactionPattern(BaseModel):
-    """A custom redaction rule: matches of `pattern` (a Python regular expression) become [redacted:`name`]."""
-
-    model_config = {"extra": "forbid"}
-
-    name: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
-    pattern: str = Field(min_length=1)
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        import re
-
-        try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"redaction pattern {pattern!r} is not a valid regular expression: {exc}") from None
-        if compiled.match(""):
-            raise ValueError(f"redaction pattern {pattern!r} matches empty text; it must match something")
-        return pattern
-
+from gateway.config_entries import DEFAULT_UPSTREAM
+from gateway.config_entries import RedactionPattern as RedactionPattern
+from gateway.config_entries import ReviewGate as ReviewGate
+from gateway.config_entries import Upstream as Upstream
 
 # What each list setting looks like as an environment variable (shown when one is refused).
 _LIST_EXAMPLES = {
@@ -430,6 +373,12 @@ class Settings(BaseSettings):
 
         return check_entry_template(template)
 
+    @field_validator("upstreams")
+    @classmethod
+    def _one_upstream_per_name(cls, upstreams: list[Upstream]) -> list[Upstream]:
+        check_upstream_names([upstream.name for upstream in upstreams], DEFAULT_UPSTREAM)
+        return upstreams
+
     @field_validator("review_gates")
     @classmethod
     def _one_gate_per_app(cls, gates: list[ReviewGate]) -> list[ReviewGate]:
@@ -471,7 +420,7 @@ class Settings(BaseSettings):
 
     def all_upstreams(self) -> list[Upstream]:
         """Configured upstreams followed by the default one, which catches every other model."""
-        default = Upstream(name="default", url=self.upstream_url, api_key_env=self.upstream_api_key_env)
+        default = Upstream(name=DEFAULT_UPSTREAM, url=self.upstream_url, api_key_env=self.upstream_api_key_env)
         return [*self.upstreams, default]
 
 

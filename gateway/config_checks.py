@@ -131,6 +131,21 @@ def check_retrain_webhook(url: str | None, secret_env: str | None, environ: Mapp
         )
 
 
+def check_upstream_names(names: list[str], default_name: str) -> None:
+    """Refuse an upstream named like another, or like the default one: metrics and logs name upstreams by it."""
+    first: dict[str, int] = {}
+    repeated: list[tuple[tuple[str | int, ...], str]] = []
+    for index, name in enumerate(names):
+        if name == default_name:
+            repeated.append(((index, "name"), f"{name!r} names the default upstream (upstream_url); choose another"))
+        elif name in first:
+            repeated.append(((index, "name"), f"upstream {name!r} is already upstreams.{first[name]}; one per name"))
+        else:
+            first[name] = index
+    if repeated:
+        raise refused(*repeated)
+
+
 def check_one_gate_per_app(apps: list[str]) -> None:
     """Refuse a second `[[review_gates]]` entry for an app (gates are per app; one would silently win)."""
     first: dict[str, int] = {}

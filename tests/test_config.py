@@ -235,3 +235,19 @@ def test_a_postgresql_url_from_the_environment_gets_the_async_driver(monkeypatch
 def test_an_unknown_document_part_is_refused_naming_the_setting():
     with pytest.raises(ConfigError, match="cluster_document_parts"):
         load_settings(cluster_document_parts=["question", "vibes"])
+
+
+def test_two_upstreams_of_one_name_are_refused_naming_the_second():
+    local = {"name": "local", "url": "http://127.0.0.1:11434/v1", "model_prefixes": ["llama"]}
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(upstreams=[local, {**local, "url": "http://127.0.0.1:8000/v1"}])
+
+    assert "upstreams.1.name: Value error, upstream 'local' is already upstreams.0; one per name" in str(raised.value)
+
+
+def test_an_upstream_named_like_the_default_one_is_refused():
+    with pytest.raises(ConfigError) as raised:
+        load_settings(upstreams=[{"name": "default", "url": "http://127.0.0.1:8000/v1"}])
+
+    assert "'default' names the default upstream (upstream_url)" in str(raised.value)

@@ -1,0 +1,69 @@
+"""The entries of the settings' lists: an upstream, a review gate, a redaction rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+# The name `Settings.all_upstreams` gives the default upstream (FEEDGATE_UPSTREAM_URL).
+DEFAULT_UPSTREAM = "default"
+
+
+class Upstream(BaseModel):
+    """One LLM API the gateway forwards to, and which models go there."""
+
+    name: str
+    url: str
+    # Name of the environment variable holding this upstream's API key (gateway-key mode).
+    api_key_env: str | None = None
+    # Models routed here: exact names, and name prefixes (e.g. "llama" for llama-3.1-8b).
+    models: list[str] = Field(default_factory=list)
+    model_prefixes: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _strip_trailing_slash(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
+        return url.rstrip("/")
+
+    def api_key(self, environ: Mapping[str, str]) -> str | None:
+        """The upstream's API key from the environment, if one is configured."""
+        return environ.get(self.api_key_env) if self.api_key_env else None
+
+
+class ReviewGate(BaseModel):
+    """The confidence gate for one app: when its answers are judged risky, and what then happens."""
+
+    model_config = {"extra": "forbid"}
+
+    app: str = Field(min_length=1)
+    # An answer whose confidence (exp of the mean token log-probability) is below this is risky;
+    # None: `review_gate_threshold`.
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    # "audit": the answer goes out at once and a risky one opens a review task; "hold": a risky
+    # answer waits for a reviewer (the client polls GET /v1/reviews/{task_id}); None: `review_gate_mode`.
+    mode: Literal["audit", "hold"] | None = None
+
+
+class RedactionPattern(BaseModel):
+    """A custom redaction rule: matches of `pattern` (a Python regular expression) become [redacted:`name`]."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
+    pattern: str = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"redaction pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        if compiled.match(""):
+            raise ValueError(f"redaction pattern {pattern!r} matches empty text; it must match something")
+        return pattern
