@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from gateway.audit.verify import VerificationResult
+    from gateway.store.keys import ListedKey
 
 # The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
 MAX_APP_NAME = 200
@@ -137,6 +138,25 @@ def keys_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {args.key_id}")
 
 
+def keys_list(args: argparse.Namespace) -> None:
+    """List the gateway keys (never their values): id, app, when created, and when revoked."""
+    from gateway.store.keys import GatewayKeyStore
+
+    settings = _settings(args)
+
+    async def listed() -> list[ListedKey]:
+        async with _prepared_database(settings) as engine:
+            return await GatewayKeyStore(engine).list(args.app, include_revoked=args.all)
+
+    keys = asyncio.run(listed())
+    if not keys:
+        print("no keys" if args.all else "no live keys (--all shows revoked ones too)", file=sys.stderr)
+        return
+    for key in keys:
+        revoked = f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
+        print(f"{key.id}  {key.app}  created {key.created_at:%Y-%m-%d %H:%M}{revoked}")
+
+
 def audit_verify(args: argparse.Namespace) -> None:
     """Check the audit log's hash chain; exit 1 naming the first broken record."""
     from gateway.audit.service import AuditService
@@ -196,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     create = keys.add_parser("create", parents=[common], help="issue a key for an app")
     create.add_argument("app", help="the app's name, as it will appear in the API")
     create.set_defaults(run=keys_create)
+    listing = keys.add_parser("list", parents=[common], help="list keys: id, app, created (never the key itself)")
+    listing.add_argument("--app", help="only this app's keys")
+    listing.add_argument("--all", action="store_true", help="revoked keys too")
+    listing.set_defaults(run=keys_list)
     revoke = keys.add_parser("revoke", parents=[common], help="revoke a key by its id")
     revoke.add_argument("key_id")
     revoke.set_defaults(run=keys_revoke)

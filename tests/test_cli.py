@@ -363,3 +363,31 @@ def test_serve_refuses_a_database_a_newer_feedgate_migrated(tmp_path: Path):
     assert result.returncode == 2
     assert "a newer Feedgate migrated it" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_keys_list_shows_each_live_key_without_its_value(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
+    run(["db", "upgrade"], env)
+    created = run(["keys", "create", "support-bot"], env).stdout
+    key_id = created.split("key id:")[1].split()[0]
+    revoked_id = run(["keys", "create", "billing-bot"], env).stdout.split("key id:")[1].split()[0]
+    run(["keys", "revoke", revoked_id], env)
+
+    result = run(["keys", "list"], env)
+
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"{key_id}  support-bot  created ")
+    assert "fgk-" not in result.stdout
+
+
+def test_keys_list_all_shows_revoked_keys_too(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
+    run(["db", "upgrade"], env)
+    key_id = run(["keys", "create", "billing-bot"], env).stdout.split("key id:")[1].split()[0]
+    run(["keys", "revoke", key_id], env)
+
+    result = run(["keys", "list", "--all", "--app", "billing-bot"], env)
+
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"{key_id}  billing-bot  created ") and "  revoked " in line

@@ -30,6 +30,16 @@ class IssuedKey:
     raw_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class ListedKey:
+    """A key as `keys list` shows it: never its value, which is not stored."""
+
+    id: str
+    app: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 class GatewayKeyStore:
     """Issues, looks up and revokes gateway keys."""
 
@@ -55,6 +65,18 @@ class GatewayKeyStore:
         )
         async with self._engine.connect() as connection:
             return await connection.scalar(query)
+
+    async def list(self, app: str | None = None, *, include_revoked: bool = False) -> list[ListedKey]:
+        """The keys (of `app`, if given; live ones unless `include_revoked`), by app, oldest first."""
+        k = gateway_keys.c
+        query = select(k.id, k.app, k.created_at, k.revoked_at).order_by(k.app, k.created_at, k.id)
+        if app is not None:
+            query = query.where(k.app == app)
+        if not include_revoked:
+            query = query.where(k.revoked_at.is_(None))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [ListedKey(row.id, row.app, row.created_at, row.revoked_at) for row in rows]
 
     async def revoke(self, key_id: str) -> bool:
         """Revoke a key by id; False when there is no such live key."""
