@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -32,6 +33,7 @@ from gateway.config_checks import (
     invalid_settings,
     list_from_text,
     off_or_at_least,
+    unknown_variables,
 )
 
 # Imported from here by the commands and the services, as before the checks and the entries had modules of their own.
@@ -41,6 +43,21 @@ from gateway.config_entries import DEFAULT_UPSTREAM
 from gateway.config_entries import RedactionPattern as RedactionPattern
 from gateway.config_entries import ReviewGate as ReviewGate
 from gateway.config_entries import Upstream as Upstream
+
+logger = logging.getLogger("feedgate")
+# FEEDGATE_ variables of the project that are not settings: `serve --workers` hands its workers
+# their arguments in one; compose.yaml, the tests, CI and the benchmarks read the others.
+NOT_SETTINGS = frozenset(
+    {
+        "FEEDGATE_INTERNAL_SERVE_ARGUMENTS",
+        "FEEDGATE_PUBLIC_PORT",
+        "FEEDGATE_TEST_POSTGRES",
+        "FEEDGATE_SCREENSHOTS",
+        "FEEDGATE_SERVICES",
+        "FEEDGATE_WRK",
+        "FEEDGATE_BENCH_PG_BIN",
+    }
+)
 
 # What each list setting looks like as an environment variable (shown when one is refused).
 _LIST_EXAMPLES = {
@@ -451,4 +468,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         # A value pydantic-settings itself could not read from the environment (list settings are read by
         # validators, so this is a fallback): one line, not a traceback.
         raise ConfigError(f"invalid configuration: {exc}") from None
+    # A misspelt variable is only a warning: the environment also holds the names settings point at.
+    also_known = {settings.retrain_webhook_secret_env or "", *NOT_SETTINGS}
+    for line in unknown_variables(os.environ, Settings.model_fields, also_known):
+        logger.warning(line)
     return settings

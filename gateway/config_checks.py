@@ -5,8 +5,9 @@ Kept apart from config.py (the settings object itself) so each stays one job.
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
@@ -176,3 +177,14 @@ def invalid_settings(exc: ValidationError) -> str:
         shown = "" if hidden or given is None else f"; got {given!r}"
         lines.append(f"  {path}{variable}: {error['msg']}{shown}")
     return "\n".join(lines)
+
+
+def unknown_variables(environ: Mapping[str, str], settings: Iterable[str], also_known: Iterable[str]) -> list[str]:
+    """A line for each FEEDGATE_ variable that is no setting (a typo is otherwise ignored without a word)."""
+    known = {f"FEEDGATE_{name.upper()}" for name in settings} | set(also_known)
+    lines = []
+    for variable in sorted(name for name in environ if name.startswith("FEEDGATE_") and name not in known):
+        close = difflib.get_close_matches(variable, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"{variable} is not a Feedgate setting{hint}; it is ignored")
+    return lines

@@ -251,3 +251,25 @@ def test_an_upstream_named_like_the_default_one_is_refused():
         load_settings(upstreams=[{"name": "default", "url": "http://127.0.0.1:8000/v1"}])
 
     assert "'default' names the default upstream (upstream_url)" in str(raised.value)
+
+
+def test_a_misspelt_variable_is_named_in_a_warning_with_the_setting_it_resembles(monkeypatch, caplog):
+    monkeypatch.setenv("FEEDGATE_RETENTION_DAY", "30")
+
+    with caplog.at_level("WARNING", logger="feedgate"):
+        settings = load_settings()
+
+    assert settings.retention_days is None
+    assert (
+        "FEEDGATE_RETENTION_DAY is not a Feedgate setting (did you mean FEEDGATE_RETENTION_DAYS?); it is ignored"
+        in caplog.messages
+    )
+
+
+def test_the_variable_naming_the_retrain_secret_is_no_typo(monkeypatch, caplog):
+    monkeypatch.setenv("FEEDGATE_RETRAIN_WEBHOOK_SECRET", "s3cret")
+
+    with caplog.at_level("WARNING", logger="feedgate"):
+        load_settings()
+
+    assert caplog.messages == []
