@@ -2,13 +2,13 @@
 
 The tasks are written by the real rules and the real review service (suggested action from the
 interactions' feedback, evidence, "opened"/"updated" events with their copy of the evidence),
-and read back as the API renders them (review_seed).
+and read back as the API renders them (review_copies_seed).
 """
 
 from __future__ import annotations
 
 import orjson
-from review_seed import complaining, held_task, issue_task, quoted, reviews, shown, similar_negative_task
+from review_copies_seed import complaining, held_task, issue_task, quoted, reviews, shown, similar_negative_task
 
 from clustering.documents import DEFAULT_RECIPE
 from gateway.api.review_json import task_detail_json

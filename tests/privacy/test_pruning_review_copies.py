@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from review_seed import complaining, issue_task, quoted, shown
+from review_copies_seed import complaining, issue_task, quoted, shown
 
 from gateway.privacy.retention import prune_before
 
