@@ -56,7 +56,7 @@ def serve(args: argparse.Namespace) -> None:
     from gateway.observability.startup import prepare_observability
     from gateway.serve_workers import ServeArguments, run_workers, uvicorn_options
 
-    # Logs as `log_format` says; with `metrics_dir`, an empty folder for every process's metrics.
+    # Logs as `log_format` says; with `metrics_dir`, the folder cleared of processes that are gone.
     prepare_observability(settings)
 
     async def check_database() -> None:

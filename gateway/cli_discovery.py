@@ -73,7 +73,10 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
     """Run one clustering pass and print what it found."""
     from gateway.discovery.job import run_clustering_pass
     from gateway.discovery.schedule import embedder_for, titler_for
+    from gateway.observability.logs import configure_logging
 
+    # Logs as `log_format` and `log_level` say, through serve's handler; a one-off pass exports no metrics.
+    configure_logging(settings.log_format, settings.log_level)
     with _progress_bar() as bar:
         task = bar.add_task("starting", total=None)
 
@@ -104,6 +107,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
+    from gateway.observability.startup import prepare_observability
     from gateway.observability.worker_endpoint import serve_worker_endpoint
     from gateway.privacy.retention import prune_periodically
     from gateway.prompts.setup import guard_canaries
@@ -114,6 +118,9 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     metrics_port = settings.worker_metrics_port
     if args.metrics_port is not None:
         metrics_port = check_port("--metrics-port", args.metrics_port)
+    # As `serve` does: logs as `log_format` and `log_level` say; with `metrics_dir`, its passes'
+    # metrics go to files there beside the gateway processes' (and its endpoint adds them all up).
+    prepare_observability(settings)
     console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
     if metrics_port is not None:
         console.print(f"metrics on http://{settings.worker_metrics_host}:{metrics_port}/metrics")

@@ -32,8 +32,8 @@ from gateway.request_limits import bounded_protocol
 
 # How the parent hands its command line to the workers (spawned processes inherit the environment).
 ARGUMENTS_ENV = "FEEDGATE_INTERNAL_SERVE_ARGUMENTS"
-# prometheus_client's multi-process mode reads its per-process files from this folder; it must be
-# empty when the server starts, so each multi-worker run gets a fresh one (unless the operator set it).
+# prometheus_client's multi-process mode reads its per-process files from this folder: each
+# multi-worker run gets a fresh one (unless the operator set it, which is then cleared of dead processes).
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 WORKER_APP = "gateway.serve_workers:worker_app"
 
@@ -114,7 +114,7 @@ def worker_app() -> FeedgateApp:
         raise RuntimeError(f"{WORKER_APP} runs under `feedgate serve --workers N`, which sets {ARGUMENTS_ENV}")
     settings = ServeArguments.from_json(text).settings()
     # A spawned worker does not run the parent's set-up: its logs go the same way as the parent's.
-    # (The metrics folder is the parent's to empty; the worker only writes its files there.)
+    # (The metrics folder is the parent's to prepare; the worker only writes its files there.)
     configure_logging(settings.log_format, settings.log_level)
     # The parent checked the database and handed over the secrets (run_workers): a worker uvicorn
     # starts while the database is away serves and spools rather than stopping every worker.

@@ -118,3 +118,23 @@ def test_serve_with_two_workers_reports_every_workers_calls(tmp_path: Path, fake
     # Whichever worker answers the scrape, it reports the calls every worker served.
     assert [sample(text, "feedgate_requests_total", **CHAT_200) for text in scrapes] == [12] * 4
     assert len({path.name.split("_")[-1] for path in metrics.glob("gauge_livesum_*.db")}) == 2
+
+
+def test_a_second_serve_sharing_the_metrics_folder_keeps_the_first_ones_counts(tmp_path: Path, fake_upstream):
+    metrics = {"FEEDGATE_METRICS_DIR": str(tmp_path / "metrics")}
+    first_db = {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/first.db"}
+    second_db = {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/second.db"}
+    with serving(tmp_path, fake_upstream.url, **metrics, **first_db) as (first, _):
+        for _ in range(3):
+            chat(first)
+        with serving(tmp_path, fake_upstream.url, **metrics, **second_db) as (second, _):
+            chat(first)
+            chat(second)
+            # The other process moves its calls into its files about once a second.
+            deadline = time.monotonic() + 10
+            while (total := sample(httpx.get(f"{first}/metrics").text, "feedgate_requests_total", **CHAT_200)) != 5:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+
+    assert total == 5
