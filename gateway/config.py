@@ -344,6 +344,9 @@ class Settings(BaseSettings):
     # group, the answer is "not enough data yet". Differences count at level `effect_alpha`. With
     # `effect_regression_check`, each clustering pass reopens (and flags `regressed`) a resolved
     # issue whose latest window's negative rate is significantly above its first post-fix window's.
+    # Every window gets the same follow-up: only feedback given within `effect_follow_up_hours` of
+    # its answer counts, and answers younger than that are left out until they are that old.
+    effect_follow_up_hours: float = Field(default=1.0, gt=0, le=MAX_HOURS)
     effect_topic_threshold: float = Field(default=0.55, ge=-1, le=1)
     effect_window_days: float = Field(default=14, gt=0, le=MAX_DAYS)
     effect_min_interactions: int = Field(default=30, ge=1)

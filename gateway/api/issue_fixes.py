@@ -109,6 +109,7 @@ def effect_json(effect: IssueEffect) -> dict[str, Any]:
         "fix": fix_link_json(effect.fix) if effect.fix is not None else None,
         "fixes": [fix_link_json(link) for link in effect.fixes],
         "reason": effect.reason,
+        "follow_up_hours": effect.follow_up_hours,
         "topic": fields_json(effect.topic) if effect.topic is not None else None,
         "before_after": _comparison_json(effect.before_after),
         "canary": _comparison_json(effect.canary),

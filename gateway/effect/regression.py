@@ -57,15 +57,27 @@ async def check_regression(
     if not live:
         return None
     fix = live[-1]
-    span = min(config.window, (now - fix.live_at) / 2)
-    first, latest = Window(fix.live_at, fix.live_at + span), Window(now - span, now)
+    # The newest answers are left out until they have had the follow-up to be rated (see service.py).
+    measured_until = now - config.follow_up
+    if measured_until <= fix.live_at:
+        return None
+    span = min(config.window, (measured_until - fix.live_at) / 2)
+    first, latest = Window(fix.live_at, fix.live_at + span), Window(measured_until - span, measured_until)
     centroids = await topic_centroids(engine, embedder, app, issue_id)
     if centroids is None:
         return None
     counts: dict[str, GroupCounts] = {}
     for name, window in (("first", first), ("latest", latest)):
         found = await count_topic(
-            engine, embedder, app, centroids, window.since, window.until, config.topic_threshold, _all_in(name)
+            engine,
+            embedder,
+            app,
+            centroids,
+            window.since,
+            window.until,
+            config.topic_threshold,
+            _all_in(name),
+            config.follow_up,
         )
         counts[name] = found.groups.get(name, GroupCounts(0, 0, 0))
     result = compare(

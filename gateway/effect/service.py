@@ -1,8 +1,11 @@
 """The effect of an issue's fix: the negative rate on the issue's topic before vs after it went live, and canary vs rest.
 
 The fix measured is the issue's most recent link (by `live_at`), or one asked for by id. Before
-and after are windows of equal length on either side of `live_at`: as long as the time since,
-capped at `effect_window_days`. For a canary link (prompt versions) the canary arm is also
+and after are windows of equal length on either side of `live_at`: as long as the time since
+(less the follow-up), capped at `effect_window_days`. Every answer in them gets the same
+follow-up: only feedback given within `effect_follow_up_hours` of it counts, and answers younger
+than that are not measured yet, so a recent fix never looks better only because its answers'
+feedback is still to come. For a canary link (prompt versions) the canary arm is also
 compared with the rest of the same topic over the after window, by each interaction's prompts
 policy note ({"policy": "prompts", "arm": "canary", "version_id": <the linked version>} is the
 canary; arm "active" is the rest; interactions without a note are left out of that comparison).
@@ -47,6 +50,8 @@ class EffectSettings:
     window: timedelta = timedelta(days=14)
     minimum: MinimumCounts = MinimumCounts()
     alpha: float = 0.05
+    # Every answer measured gets this long to collect its feedback, and only that feedback counts.
+    follow_up: timedelta = timedelta(hours=1)
 
 
 def effect_settings(settings: Settings) -> EffectSettings:
@@ -56,6 +61,7 @@ def effect_settings(settings: Settings) -> EffectSettings:
         window=timedelta(days=settings.effect_window_days),
         minimum=MinimumCounts(settings.effect_min_interactions, settings.effect_min_with_feedback),
         alpha=settings.effect_alpha,
+        follow_up=timedelta(hours=settings.effect_follow_up_hours),
     )
 
 
@@ -106,6 +112,8 @@ class IssueEffect:
     topic: TopicSummary | None
     before_after: EffectComparison | None
     canary: EffectComparison | None
+    # How long each answer measured had to collect its feedback (effect_follow_up_hours).
+    follow_up_hours: float | None = None
 
 
 EmbedderSource = Callable[[], Awaitable[Embedder]]
@@ -134,7 +142,8 @@ class EffectService:
             raise IssueNotFound(issue_id)
         now = self._clock()
         fixes = tuple(FixLink.from_row(row) for row in await self._links.for_issue(issue_id))
-        empty = IssueEffect(issue_id, issue["app"], now, None, fixes, None, None, None, None)
+        follow_up_hours = self.settings.follow_up.total_seconds() / 3600
+        empty = IssueEffect(issue_id, issue["app"], now, None, fixes, None, None, None, None, follow_up_hours)
         if not fixes:
             return _with(
                 empty, reason=f"no fix is linked to this issue yet: POST /api/issues/{issue_id}/fixes links one"
@@ -146,7 +155,18 @@ class EffectService:
         empty = _with(empty, fix=fix)
         if fix.live_at >= now:
             return _with(empty, reason=f"the fix goes live at {fix.live_at.isoformat()}: nothing to measure yet")
-        span = min(now - fix.live_at, self.settings.window)
+        # Answers younger than the follow-up have not had their chance to be rated: comparing them with
+        # older ones would show a fall that is only feedback still to come.
+        follow_up = self.settings.follow_up
+        measured_until = now - follow_up
+        if fix.live_at >= measured_until:
+            ready = (fix.live_at + follow_up).isoformat()
+            reason = (
+                f"the answers after the fix need {_hours(follow_up)} to collect their feedback "
+                f"(effect_follow_up_hours): the first can be measured from {ready}"
+            )
+            return _with(empty, reason=reason)
+        span = min(measured_until - fix.live_at, self.settings.window)
         before, after = Window(fix.live_at - span, fix.live_at), Window(fix.live_at, fix.live_at + span)
         embedder = await self._embedder()
         centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id)
@@ -167,6 +187,7 @@ class EffectService:
             after.until,
             self.settings.topic_threshold,
             group_of,
+            follow_up,
         )
         groups = counts.groups
         alpha, minimum = self.settings.alpha, self.settings.minimum
@@ -230,6 +251,11 @@ def _sum(groups: Mapping[Hashable, GroupCounts], when: str, arm: str | None = No
     return GroupCounts(
         sum(c.interactions for c in chosen), sum(c.negative for c in chosen), sum(c.with_feedback for c in chosen)
     )
+
+
+def _hours(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} hour" + ("" if hours == 1 else "s")
 
 
 def _with(effect: IssueEffect, **changes: Any) -> IssueEffect:

@@ -15,7 +15,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -119,11 +119,15 @@ async def count_topic(
     until: datetime,
     threshold: float,
     group_of: Grouping,
+    follow_up: timedelta | None = None,
 ) -> TopicCounts:
-    """Read `app`'s interactions in [since, until) in chunks, keep those on the topic, and count them per `group_of` group."""
+    """Read `app`'s interactions in [since, until) in chunks, keep those on the topic, and count them per `group_of` group.
+
+    `follow_up`: only feedback given within that time of its answer counts (see interactions_with_feedback).
+    """
     counts = TopicCounts()
     tallies: Counter[tuple[Hashable, str]] = Counter()
-    async for rows in interactions_with_feedback(engine, app, since, until):
+    async for rows in interactions_with_feedback(engine, app, since, until, follow_up=follow_up):
         counts.scanned += len(rows)
         asked = [(row, last_user_message(row["request"])) for row in rows]
         asked = [(row, question) for row, question in asked if question.strip()]

@@ -111,7 +111,8 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
         created_at=created_at,
         user_id=submission.user_id,
         submitted_via="import",
-        seconds_after_answer=None,
+        # Both times are known: the delay counts as for live feedback (the effect's follow-up reads it).
+        seconds_after_answer=max(0.0, (created_at - interaction["created_at"]).total_seconds()),
     )
 
 

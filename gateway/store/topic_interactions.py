@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
@@ -62,14 +62,20 @@ async def requests_of(engine: AsyncEngine, interaction_ids: Sequence[str]) -> di
 
 
 async def interactions_with_feedback(
-    engine: AsyncEngine, app: str, since: datetime, until: datetime, chunk: int = CHUNK
+    engine: AsyncEngine,
+    app: str,
+    since: datetime,
+    until: datetime,
+    chunk: int = CHUNK,
+    follow_up: timedelta | None = None,
 ) -> AsyncIterator[list[Row]]:
     """`app`'s interactions created in [since, until), oldest first, `chunk` at a time.
 
     Each row: id, created_at, request, policies, `negative` (any user's current feedback on it is
     negative, as gateway.store.current_feedback defines current) and `with_feedback` (it has any).
-    Pages by (created_at, id), each page a short read of its own, so no cursor stays open while the
-    caller embeds.
+    With `follow_up`, only feedback given within that time of the answer counts (current as of
+    then), so answers of different ages are judged on the same follow-up. Pages by (created_at, id),
+    each page a short read of its own, so no cursor stays open while the caller embeds.
     """
     i = interactions.c
     last: tuple[datetime, str] | None = None
@@ -84,7 +90,7 @@ async def interactions_with_feedback(
             query = query.where(or_(i.created_at > last[0], and_(i.created_at == last[0], i.id > last[1])))
         async with engine.connect() as connection:
             rows = [dict(row) for row in (await connection.execute(query)).mappings()]
-            outcomes = await _feedback_outcomes(connection, [row["id"] for row in rows])
+            outcomes = await _feedback_outcomes(connection, [row["id"] for row in rows], follow_up)
         if not rows:
             return
         for row in rows:
@@ -93,14 +99,23 @@ async def interactions_with_feedback(
         last = (rows[-1]["created_at"], rows[-1]["id"])
 
 
-async def _feedback_outcomes(connection: Any, interaction_ids: list[str]) -> dict[str, tuple[bool, bool]]:
-    """Interaction id -> (any current feedback negative, any feedback) for the ids that have feedback."""
+async def _feedback_outcomes(
+    connection: Any, interaction_ids: list[str], follow_up: timedelta | None = None
+) -> dict[str, tuple[bool, bool]]:
+    """Interaction id -> (any current feedback negative, any feedback) for the ids that have feedback.
+
+    With `follow_up`, events given later than that after the answer are left out before the current
+    one is chosen: each voter's feedback as it stood then. (Events whose delay is unknown count.)
+    """
     if not interaction_ids:
         return {}
     f = feedback.c
-    current = current_feedback(
-        f.interaction_id, f.negative, narrow=lambda q: q.where(f.interaction_id.in_(interaction_ids))
-    )
+    within: ColumnElement[bool] = f.interaction_id.in_(interaction_ids)
+    if follow_up is not None:
+        within = and_(
+            within, or_(f.seconds_after_answer.is_(None), f.seconds_after_answer <= follow_up.total_seconds())
+        )
+    current = current_feedback(f.interaction_id, f.negative, narrow=lambda q: q.where(within))
     query = select(current.c.interaction_id, func.max(case((current.c.negative.is_(True), 1), else_=0))).group_by(
         current.c.interaction_id
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import uuid_utils
 from effect_seed import PASSWORD, REFUND, UNRELATED, make_issue, seed_traffic
 
 from gateway.effect.service import EffectService, effect_settings
+from gateway.store.feedback import FeedbackStore
 
 H = timedelta(hours=1)
 
@@ -184,3 +186,72 @@ async def test_too_few_interactions_is_not_enough_data(client, admin_headers, en
     assert change["enough_data"] is False and change["p_value"] is None
     assert change["verdict"] == "not enough data yet: the before window has 12 interactions; at least 30 are needed"
     assert change["before"]["interactions"] == 12 and change["before"]["negative_rate"] == 0.5
+
+
+async def linked_kb_fix(client, admin_headers, issue_id: str, live_at: datetime) -> None:
+    entry = (
+        await client.post(
+            "/api/kb", json={"app": "support-bot", "title": "Refunds", "content": "5 days."}, headers=admin_headers
+        )
+    ).json()
+    await link(
+        client, admin_headers, issue_id, {"kind": "knowledge", "fix_id": entry["id"], "live_at": live_at.isoformat()}
+    )
+
+
+async def test_answers_too_recent_to_be_rated_yet_do_not_make_a_fall(client, admin_headers, engine, measured):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=2)
+    issue_id = await issues_with_history(engine, now)
+    # 40 % negative before and after the fix; the newest answers have had no time to be rated.
+    await seed_traffic(engine, REFUND, live_at - timedelta(days=2) + H, live_at - H, total=40, negative=16, positive=0)
+    await seed_traffic(engine, REFUND, live_at + H, now - 2 * H, total=40, negative=16, positive=0)
+    await seed_traffic(engine, REFUND, now - timedelta(minutes=50), now, total=40, negative=0, positive=0)
+    await linked_kb_fix(client, admin_headers, issue_id, live_at)
+
+    effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
+    change = effect["before_after"]
+
+    assert effect["follow_up_hours"] == 1
+    assert (change["after"]["interactions"], change["after"]["negative"]) == (40, 16)
+    assert change["verdict"].startswith("no significant change")
+
+
+async def test_feedback_given_after_the_follow_up_does_not_count(client, admin_headers, engine, measured):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=2)
+    issue_id = await issues_with_history(engine, now)
+    before = await seed_traffic(engine, REFUND, live_at - timedelta(days=2) + H, live_at - H, 40, 0, 0)
+    store = FeedbackStore(engine)
+    for interaction_id in before[:10]:
+        # A thumbs-down given a day after its answer: later than the follow-up.
+        await store.append(
+            {
+                "id": str(uuid_utils.uuid7()),
+                "interaction_id": interaction_id,
+                "created_at": now,
+                "app": "support-bot",
+                "user_id": "user-2",
+                "thumbs": "down",
+                "negative": True,
+                "submitted_via": "app",
+                "seconds_after_answer": 86_400.0,
+            }
+        )
+    await seed_traffic(engine, REFUND, live_at + H, now - 2 * H, 40, 0, 0)
+    await linked_kb_fix(client, admin_headers, issue_id, live_at)
+
+    change = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()["before_after"]
+
+    assert (change["before"]["negative"], change["before"]["with_feedback"]) == (0, 0)
+
+
+async def test_a_fix_younger_than_the_follow_up_is_not_measured_yet(client, admin_headers, engine, measured):
+    now = datetime.now(UTC)
+    issue_id = await issues_with_history(engine, now)
+    await linked_kb_fix(client, admin_headers, issue_id, now - timedelta(minutes=20))
+
+    effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
+
+    assert effect["before_after"] is None
+    assert effect["reason"].startswith("the answers after the fix need 1 hour to collect their feedback")
