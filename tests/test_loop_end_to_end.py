@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import openai
@@ -51,6 +51,8 @@ ENTRY = {
 }  # fmt: skip
 INSTRUCTION = "When users want to close their account, tell them: Settings > Account > Close account."
 REFRESH = 0.2
+# How long each answer gets to collect its feedback before the effect counts it (effect_follow_up_hours).
+FOLLOW_UP = timedelta(seconds=10)
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +79,8 @@ def settings(settings, monkeypatch, embedder):
             "review_anomalous_rule": False,
             "effect_min_interactions": 5,
             "effect_min_with_feedback": 3,
+            # The test's end users rate within seconds of their answers.
+            "effect_follow_up_hours": FOLLOW_UP.total_seconds() / 3600,
         }
     )
 
@@ -184,7 +188,7 @@ async def test_a_knowledge_entry_fixes_the_issue_and_its_negative_rate_falls(liv
     # Before and after are equally long windows around live_at: wait until the before one holds all the complaints.
     first = min(datetime.fromisoformat(live.interaction(a.interaction_id)["created_at"]) for a in loop.fee)
     live_at = resolved.link.live_at
-    await asyncio.sleep(max(0.0, ((live_at - first) - (datetime.now(UTC) - live_at)).total_seconds() + 0.5))
+    await asyncio.sleep(max(0.0, ((live_at - first) + FOLLOW_UP - (datetime.now(UTC) - live_at)).total_seconds() + 0.5))
     measured = effect(live, loop.fee_issue)
     comparison = measured["before_after"]
     assert measured["fix"]["fix_id"] == resolved.fix_id and comparison["enough_data"], measured
@@ -223,6 +227,7 @@ async def test_a_prompt_canary_fixes_its_arm_and_a_rollback_undoes_it(live_gatew
                 rate(live, answer, "down", comment=ACCOUNT_COMPLAINT)
         assert set(arms.values()) == {"canary", "active"}
         live.flush()
+        await asyncio.sleep(FOLLOW_UP.total_seconds() + 0.5)  # until the answers have had their follow-up
 
         canary = effect(live, loop.account_issue)["canary"]
         assert canary["enough_data"], canary

@@ -79,6 +79,10 @@ class DemoReport:
         return sum(seconds for _, seconds in self.steps)
 
 
+# How long the demo's answers get to collect their feedback before the effect counts them.
+DEMO_FOLLOW_UP = timedelta(seconds=10)
+
+
 def demo_settings(directory: Path, upstream_url: str) -> Settings:
     """The gateway's settings for the demo: a temporary SQLite file, fast fix refresh, rules for a small app."""
     return Settings(
@@ -98,6 +102,8 @@ def demo_settings(directory: Path, upstream_url: str) -> Settings:
         review_similar_negative_rule=False,
         review_anomalous_rule=False,
         effect_min_interactions=15,
+        # The demo's end users rate within seconds of their answers: a follow-up of 10 s covers them.
+        effect_follow_up_hours=DEMO_FOLLOW_UP.total_seconds() / 3600,
     )
 
 
@@ -275,7 +281,9 @@ async def _loop(
             # Before and after are windows of equal length on either side of live_at. Measured as of the moment
             # the after window reaches back to the first question, so the before window holds all the traffic
             # before the fix; no traffic arrives until then, so this is what waiting for that moment would show.
-            as_of = max(datetime.now(UTC), live_at + (live_at - first["created_at"]) + timedelta(seconds=1))
+            as_of = max(
+                datetime.now(UTC), live_at + (live_at - first["created_at"]) + DEMO_FOLLOW_UP + timedelta(seconds=1)
+            )
             console.print(
                 f"measured as of {as_of:%H:%M:%S} (live at {live_at:%H:%M:%S}, first question at "
                 f"{first['created_at']:%H:%M:%S}): equal windows, as waiting until then would give"
