@@ -4,7 +4,13 @@
   app's negative rate (negative ÷ current feedback) over the RATE_WINDOW before is kept as its
   baseline; the target is baseline × (1 − 30 %). Its current rate is the same measure over the
   RATE_WINDOW up to now. Progress is the share of the way from baseline to target covered; it is
-  "on track" while that share is at least the share of the time gone (less ON_TRACK_SLACK).
+  "on track" while that share is at least the share of the time gone (less ON_TRACK_SLACK). A rate
+  above its baseline is never progress: 0 % and "behind" (or "missed" once due), whatever the slack.
+  A baseline of 0 % leaves nothing to reduce, so such a goal is refused when set (InvalidQuery,
+  which the admin page answers with 400 and the reason). One stored before that rule is judged as
+  "keep it at 0 %": met while the rate is 0 %, behind (0 % progress) once it is above.
+  Setting the same reduction again is the same goal (a form sent twice) only with the same number
+  of months; with other months it is refused, naming the goal to remove first.
 - `tasks_reviewed_within`: "95 % of tasks reviewed within 48 hours", over the tasks opened in the
   last REVIEW_WINDOW: the share resolved within the hours, among those resolved plus those still
   waiting longer than the hours (dismissed tasks and younger waiting ones are not judged yet).
@@ -91,6 +97,10 @@ def rate_progress(goal: Goal, current: float | None, feedback: int, now: datetim
     if goal.baseline is None or current is None:
         return GoalProgress(goal, current, None, None, "no data", feedback)
     target_value = goal.baseline * (1 - goal.target)
+    if current > goal.baseline:
+        # Worse than when it was set (on a 0 % baseline: no longer 0 %): no progress, and no slack for it.
+        state: GoalState = "missed" if goal.due_at is not None and now >= goal.due_at else "behind"
+        return GoalProgress(goal, current, target_value, 0.0, state, feedback)
     gap = goal.baseline - target_value
     progress = 1.0 if gap <= 0 else min(max((goal.baseline - current) / gap, 0.0), 1.0)
     return GoalProgress(
@@ -161,6 +171,19 @@ class GoalService:
             raise InvalidQuery(
                 "app", f"{app} has no feedback in the last {RATE_WINDOW.days} days to take a baseline from"
             )
+        if report.totals.negative_rate <= 0:
+            raise InvalidQuery(
+                "app",
+                f"{app}'s negative rate over the last {RATE_WINDOW.days} days is 0 %: there is nothing to reduce, "
+                "so a reduction goal cannot be set until it has negative feedback",
+            )
+        for goal in await self.goals(app):
+            # The same reduction again is the same goal (see _insert) only with the same months; else say so.
+            same = goal.kind == "negative_rate_reduction" and goal.target == reduction
+            if same and goal.due_at is not None and round((goal.due_at - goal.created_at) / MONTH) != months:
+                raise InvalidQuery(
+                    "months", f"{app} already has the goal '{goal.wording}'; remove it first to set another deadline"
+                )
         return await self._insert(
             app,
             "negative_rate_reduction",
