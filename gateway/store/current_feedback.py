@@ -1,4 +1,9 @@
-"""Which feedback counts: a voter's current feedback on an interaction is their newest event.
+"""Which feedback counts: a voter's current feedback on an interaction is their latest event.
+
+Latest by when the feedback was given (`created_at`), ties broken by the event's id: not by the id
+alone, which is a UUIDv7 made when the event is stored, so an imported event given long ago would
+otherwise outrank every event stored before it. `latest_first`, `is_later` and `superseded` are
+that one rule in SQL; gateway.feedback.history.current_order is the same rule in Python.
 
 A voter is who the product can tell apart: the event's `voter` when set (a browser whose token
 names no end user, "token:<token id>"), else its user id; events with neither are the
@@ -11,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, Subquery, Table, and_, exists, func, select
+from sqlalchemy import Select, Subquery, Table, and_, exists, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.store.tables import feedback
 
-# Narrows the events considered, before each user's newest is picked.
+# Narrows the events considered, before each voter's latest is picked.
 Narrowing = Callable[[Select[Any]], Select[Any]]
 
 
@@ -26,17 +31,45 @@ def voter_of(events: Table | FromClause) -> ColumnElement[Any]:
     return func.coalesce(events.c.voter, events.c.user_id)
 
 
+def latest_first(events: Table | FromClause) -> tuple[ColumnElement[Any], ...]:
+    """ORDER BY terms putting `events` (the feedback table or an alias of it) latest first: the current one first."""
+    return (events.c.created_at.desc(), events.c.id.desc())
+
+
+def is_later(later: Table | FromClause, event: Table | FromClause) -> ColumnElement[bool]:
+    """Whether `later`'s event comes after `event`'s in `latest_first`'s order: given later, or at the same time
+    with a greater id."""
+    return or_(
+        later.c.created_at > event.c.created_at,
+        and_(later.c.created_at == event.c.created_at, later.c.id > event.c.id),
+    )
+
+
+def superseded(event: Table | FromClause) -> ColumnElement[bool]:
+    """Whether `event` (an alias of the feedback table) has a later event by the same voter on its interaction:
+    the rule of `current_feedback` as a correlated predicate, for queries that read events one by one.
+
+    Each check is a few lookups in the feedback index on interaction_id.
+    """
+    later = feedback.alias("later_event")
+    return exists().where(
+        later.c.interaction_id == event.c.interaction_id,
+        voter_of(later).is_not_distinct_from(voter_of(event)),
+        is_later(later, event),
+    )
+
+
 def current_feedback(*columns: ColumnElement[Any], narrow: Narrowing | None = None) -> Subquery:
-    """`columns` of each voter's newest feedback event per interaction, as a subquery.
+    """`columns` of each voter's current (latest) feedback event per interaction, as a subquery.
 
     Events without a voter count as one anonymous voter (PARTITION BY puts every NULL in one
     partition), as in gateway.feedback.history.current_per_user, the same rule over rows in memory.
     `narrow` may join tables and drop whole interactions (by app, by the interaction's time),
-    never single events: dropping a newer event would make an older one current.
+    never single events: dropping a later event would make an earlier one current.
     """
     f = feedback.c
-    newest_first = func.row_number().over(partition_by=(f.interaction_id, voter_of(feedback)), order_by=f.id.desc())
-    ranked = select(*columns, newest_first.label("rank"))
+    rank = func.row_number().over(partition_by=(f.interaction_id, voter_of(feedback)), order_by=latest_first(feedback))
+    ranked = select(*columns, rank.label("rank"))
     if narrow is not None:
         ranked = narrow(ranked)
     events = ranked.subquery()
@@ -46,16 +79,12 @@ def current_feedback(*columns: ColumnElement[Any], narrow: Narrowing | None = No
 
 def has_current_negative(interaction_id: ColumnElement[str]) -> ColumnElement[bool]:
     """Whether some voter's current feedback on `interaction_id` is negative: the rule of `current_feedback`
-    as a correlated predicate (a negative event with no newer event by the same voter on the interaction).
+    as a correlated predicate (a negative event with no later event by the same voter on the interaction).
 
     Each check is a few lookups in the feedback index on interaction_id, so a newest-first listing
     stops after its page instead of ranking every feedback event first.
     """
     event = feedback.alias("event")
-    newer = feedback.alias("newer")
-    superseded = exists().where(
-        newer.c.interaction_id == event.c.interaction_id,
-        voter_of(newer).is_not_distinct_from(voter_of(event)),
-        newer.c.id > event.c.id,
+    return exists().where(
+        and_(event.c.interaction_id == interaction_id, event.c.negative.is_(True), ~superseded(event))
     )
-    return exists().where(and_(event.c.interaction_id == interaction_id, event.c.negative.is_(True), ~superseded))

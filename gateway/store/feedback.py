@@ -65,8 +65,9 @@ class FeedbackStore:
         return dict(existing), False
 
     async def for_interaction(self, interaction_id: str) -> list[Row]:
-        """Every event on one interaction, oldest first."""
-        query = select(feedback).where(feedback.c.interaction_id == interaction_id).order_by(feedback.c.id)
+        """Every event on one interaction, oldest first: by when it was given, then by id (the current-feedback order)."""
+        c = feedback.c
+        query = select(feedback).where(c.interaction_id == interaction_id).order_by(c.created_at, c.id)
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 

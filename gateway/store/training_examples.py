@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Select
 
-from gateway.store.current_feedback import voter_of
+from gateway.store.current_feedback import superseded
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 
 Row = dict[str, Any]
@@ -42,14 +42,8 @@ def _interaction_columns() -> list[Any]:
 def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
     """Each user's current feedback event that carries a correction, on a chat interaction; and its keyset column."""
     f = feedback.alias("f")
-    newer = feedback.alias("newer")
-    # The same rule as gateway.store.current_feedback (each voter's newest event per interaction,
-    # events without a voter as one), written as NOT EXISTS so it can be read by keyset on the event's id.
-    superseded = exists().where(
-        newer.c.interaction_id == f.c.interaction_id,
-        voter_of(newer).is_not_distinct_from(voter_of(f)),
-        newer.c.id > f.c.id,
-    )
+    # The rule of gateway.store.current_feedback (each voter's latest event per interaction, events
+    # without a voter as one), as its NOT EXISTS form, so it can be read by keyset on the event's id.
     query = (
         select(
             literal("end_user_correction").label("source"),
@@ -60,7 +54,7 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
             *_interaction_columns(),
         )
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
-        .where(f.c.correction.is_not(None), interactions.c.endpoint == CHAT_ENDPOINT, ~superseded)
+        .where(f.c.correction.is_not(None), interactions.c.endpoint == CHAT_ENDPOINT, ~superseded(f))
         # A reviewer who decided on the interaction outranks its end users: one label per answer.
         .where(f.c.interaction_id.not_in(reviewed_interactions()))
     )
