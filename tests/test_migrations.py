@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.engine import create_engine
 from gateway.store.migrate import SchemaAhead, alembic_config, pending_migrations, upgrade_database
+from gateway.store.schema_state import expected_revision
 from gateway.store.tables import metadata
 from gateway.store.tables.search_index import include_in_schema_comparison
 
@@ -59,7 +60,7 @@ async def test_upgrading_a_database_a_newer_feedgate_migrated_says_so_instead_of
         await asyncio.to_thread(upgrade_database, fresh_database_url)
 
     assert "\n" not in str(raised.value)
-    assert "newest migration is 0022" in str(raised.value)
+    assert f"newest migration is {expected_revision()}" in str(raised.value)
 
 
 async def test_a_database_a_newer_feedgate_migrated_is_not_reported_as_pending_migrations(fresh_database_url: str):
@@ -73,6 +74,30 @@ async def test_a_database_behind_this_gateway_has_pending_migrations(fresh_datab
     await asyncio.to_thread(upgrade_database, fresh_database_url, "0021")
 
     assert await pending_migrations(fresh_database_url) is True
+
+
+async def test_revision_0023_marks_every_day_with_a_roll_up_stale_once(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0022")
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            for day, model in (("2026-11-01", "a"), ("2026-11-01", "b"), ("2026-11-02", "a")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO daily_stats (day, app, model, interactions, answers, feedback, "
+                        "interactions_with_feedback, positive, negative, corrections, rating_count, rating_sum, delays, "
+                        "refreshed_at) VALUES (:day, 'bot', :model, 1, 1, 0, 0, 0, 0, 0, 0, 0, '[]', CURRENT_TIMESTAMP)"
+                    ),
+                    {"day": day, "model": model},
+                )
+            await connection.execute(text("INSERT INTO daily_stats_stale (day, app) VALUES ('2026-11-02', 'bot')"))
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            stale = (await connection.execute(text("SELECT day, app FROM daily_stats_stale ORDER BY day"))).all()
+    finally:
+        await engine.dispose()
+
+    assert [tuple(row) for row in stale] == [("2026-11-01", "bot"), ("2026-11-02", "bot")]
 
 
 async def at_a_newer_revision(url: str, revision: str) -> None:
