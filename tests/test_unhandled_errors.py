@@ -49,3 +49,34 @@ async def test_a_domain_error_answered_as_a_client_error_is_not_logged(client, a
     assert missing.status_code == 404
     assert empty_patch.status_code in (400, 404)
     assert [r for r in caplog.records if r.name == "feedgate.http"] == []
+
+
+async def test_a_client_gone_before_its_body_was_read_is_not_logged_as_an_error(gateway, admin_headers, caplog):
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/kb",
+        "raw_path": b"/api/kb",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"40")]
+        + [(name.lower().encode(), value.encode()) for name, value in admin_headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("gw.test", 80),
+    }
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        pass
+
+    with caplog.at_level(logging.INFO, logger="feedgate.http"):
+        await gateway(scope, receive, send)
+
+    records = [r for r in caplog.records if r.name == "feedgate.http"]
+    assert [(r.levelno, r.exc_info) for r in records] == [(logging.INFO, None)]
+    assert records[0].getMessage() == "client disconnected before POST /api/kb was read"

@@ -11,6 +11,8 @@ from gateway.api.database_outage import OUTAGE_TYPES, log_outage
 from gateway.store.availability import database_unavailable
 
 log = logging.getLogger("feedgate.http")
+# What Litestar raises (as a 500) when the client goes away before its body was read: its only sign.
+CLIENT_GONE = "client disconnected prematurely"
 
 
 async def log_unhandled_error(exception: Exception, scope: Scope) -> None:
@@ -20,6 +22,10 @@ async def log_unhandled_error(exception: Exception, scope: Scope) -> None:
         return
     if isinstance(exception, HTTPException):
         if exception.status_code < 500:
+            return
+        if exception.detail == CLIENT_GONE:
+            # The browser dropped the request (a double-clicked submit, a closed tab): nobody to answer.
+            log.info("client disconnected before %s %s was read", scope.get("method", ""), scope.get("path", ""))
             return
     elif not isinstance(exception, OUTAGE_TYPES) and _answered_by_design(exception, scope):
         # (A database error that is not an outage has a handler too, but is still a 500.)
