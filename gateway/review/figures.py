@@ -30,7 +30,9 @@ class Agreement:
 
 @dataclass(frozen=True, slots=True)
 class Automation:
-    """How many answers went out without a person looking at them: not held and in no review task."""
+    """How many answers went out without review: `reviewed` counts those held for review before they went
+    out, and those a person decided a task about (ReviewFigureStore.answers_reviewed); an answer merely
+    waiting in an undecided task (an issue's members, an audit) went out unreviewed."""
 
     answers: int
     reviewed: int
@@ -82,7 +84,7 @@ def review_figures(
 ) -> ReviewFigures:
     """The figures from the stored rows: tasks opened in the range, tasks waiting now, decisions in the range.
 
-    `answers` has one row per app: its answers in the range and how many a task holds
+    `answers` has one row per app: its answers in the range and how many were held or decided
     (as ReviewFigureStore.answers_reviewed gives them).
 
     `decisions` must come ordered by task, round and time (as ReviewFigureStore.decisions_made gives them).

@@ -13,6 +13,7 @@ from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
+from gateway.store.issues import fold_history
 from gateway.store.tables import issue_events, issue_members, issues
 
 
@@ -76,8 +77,11 @@ class IssueEditStore:
         """Move the issue's complaints into `into_id` and mark it merged and dismissed; False if it was merged meanwhile.
 
         The surviving issue gets the members it lacked, its size recounted and the negative count
-        added; the merged one keeps its id, title and centroid with size 0. Events: "merged_into"
-        on the merged issue, "merge" on the survivor; audit "issue.merge".
+        added; the merged one keeps its id, title and centroid with size 0. Its history moves into
+        the survivor's (`fold_history`): each pass's point becomes the sum of both, so the
+        survivor's latest point is its new size and its growth stays what complaints arrived, the
+        merged ones not counted as new, now and after the next pass. Events: "merged_into" on the
+        merged issue, "merge" on the survivor; audit "issue.merge".
         """
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
@@ -99,6 +103,7 @@ class IssueEditStore:
             for chunk in chunks([{"issue_id": into_id, "interaction_id": m} for m in moved]):
                 await connection.execute(insert(issue_members), list(chunk))
             await connection.execute(delete(issue_members).where(issue_members.c.issue_id == issue_id))
+            await fold_history(connection, issue_id, into_id)
             size = (
                 await connection.execute(select(func.count()).where(issue_members.c.issue_id == into_id))
             ).scalar_one()

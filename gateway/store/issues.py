@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import String, delete, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
 from clustering.issue_status import CLOSED_STATUSES, TRIAGE_STATUSES, IssueStatus
@@ -33,6 +33,7 @@ __all__ = [
     "IssueWrite",
     "RunRecord",
     "TrackedIssue",
+    "fold_history",
 ]
 
 Row = dict[str, Any]
@@ -184,6 +185,10 @@ class IssueStore:
         """Store a run, its issues (with members and a history point each) and its events, atomically."""
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
+            # An issue this run merged into another brings its past along: the survivor's growth is new complaints only.
+            for retired in run.retired:
+                if retired.merged_into is not None:
+                    await fold_history(connection, retired.id, retired.merged_into)
             await connection.execute(
                 insert(cluster_runs).values(
                     id=run.id,
@@ -372,6 +377,40 @@ class IssueStore:
                     {key: point[key] for key in ("run_id", "day", "size", "negative_count")}
                 )
         return {issue_id: points[-TREND_POINTS:] for issue_id, points in trends.items()}
+
+
+async def fold_history(connection: AsyncConnection, merged_id: str, into_id: str) -> None:
+    """Move issue `merged_id`'s history into issue `into_id`'s, as a merge moves its complaints.
+
+    Growth is an issue's size minus its point before the latest (see `_issues_with_growth`), and
+    after a merge the survivor holds both issues' complaints; so its past points must count both
+    too, or the next pass would read the merged complaints as new ones. After the fold the
+    survivor's point of each pass is the sum of both issues' points of that pass (a pass only the
+    merged issue has a point for gives the survivor that point), and its trend and daily series
+    read as if the two had always been one issue: its latest point counts the complaints merged
+    in (it equals its size after the merge, as both latest points equalled theirs). The merged issue is left without history (size 0, growth 0; a full pass
+    then gives it that pass's point of 0); if a later pass finds its complaints apart again, its
+    history starts there and the survivor's drops by as many.
+
+    The same for a person's merge (`IssueEditStore.merge`, between passes) and a full pass's
+    (`save_run`, before the pass's own points are written); incremental passes merge nothing, and
+    every later pass, full or incremental, writes the survivor's point from its members.
+    Runs in the caller's transaction.
+    """
+    h, merged = issue_history.c, issue_history.alias("merged").c
+    theirs = select(merged.run_id).where(merged.issue_id == merged_id)
+    added = {
+        name: getattr(h, name)
+        + select(getattr(merged, name)).where(merged.issue_id == merged_id, merged.run_id == h.run_id).scalar_subquery()
+        for name in ("size", "negative_count")
+    }
+    await connection.execute(update(issue_history).where(h.issue_id == into_id, h.run_id.in_(theirs)).values(**added))
+    ours = select(h.run_id).where(h.issue_id == into_id)
+    only_theirs = select(literal(into_id, String(36)), merged.run_id, merged.day, merged.size, merged.negative_count)
+    only_theirs = only_theirs.where(merged.issue_id == merged_id, merged.run_id.not_in(ours))
+    columns = ["issue_id", "run_id", "day", "size", "negative_count"]
+    await connection.execute(insert(issue_history).from_select(columns, only_theirs))
+    await connection.execute(delete(issue_history).where(h.issue_id == merged_id))
 
 
 async def _member_ids(connection: Any, issue_id: str) -> builtins.list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.review.held_answer import HELD_KEY
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
 from gateway.store.daily_stats import DailyStatsStore
@@ -79,12 +80,16 @@ class ReviewFigureStore:
         return await self._rows(_of_app(select(c.priority, c.deadline).where(c.status.in_(ACTIVE)), app))
 
     async def answers_reviewed(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
-        """Per app: its successful answers created in [since, until) (until None: up to now), and how many a task holds.
+        """Per app: its successful answers created in [since, until) (until None: up to now), and how many were reviewed.
 
-        An answer is any conversational call (not embeddings) that got a 200. A held answer is
-        always in its task, so "held by a task" covers both the held and the audited ones. The
-        answers are counted from the daily roll-ups (whole days) and the raw rows (partial days);
-        the reviewed ones from the tasks' side, which holds far fewer rows.
+        An answer is any conversational call (not embeddings) that got a 200. It counts as reviewed
+        when it did not go out on the model's word alone: a person decided a task it is in (any
+        decision, in any round, whenever made), or the confidence gate held it for review before
+        it went out (the interaction a task holding an answer was opened with). Being in a task is
+        not enough: an issue, similar-negative or audit task waiting undecided, or dismissed
+        without a decision, means nobody has judged the answer. The answers are counted from the
+        daily roll-ups (whole days) and the raw rows (partial days); the reviewed ones from the
+        tasks' side, which holds far fewer rows.
         """
         end = until if until is not None else datetime.max.replace(tzinfo=UTC)
         answers: dict[str, int] = {}
@@ -92,8 +97,16 @@ class ReviewFigureStore:
             answers[tally_app] = answers.get(tally_app, 0) + tally.count("answers")
         # From the tasks' side: an answer joins a task after it was created, so added_at >= since
         # bounds the tasks' rows, and each is one primary-key lookup (whatever the planner's guesses).
-        held = review_task_interactions.c
-        held_ids = select(held.interaction_id).where(held.added_at >= since)
+        # The task of each row is a primary-key lookup, its decisions one lookup in their task index.
+        in_task, task = review_task_interactions.c, review_tasks.c
+        decided = select(review_decisions.c.id).where(review_decisions.c.task_id == in_task.task_id).exists()
+        # The gate opens a held answer's task with exactly that interaction; later ones were added, not held.
+        held = and_(task.evidence[HELD_KEY].as_string().is_not(None), in_task.added_at <= task.created_at)
+        held_ids = (
+            select(in_task.interaction_id)
+            .join(review_tasks, task.id == in_task.task_id)
+            .where(in_task.added_at >= since, or_(decided, held))
+        )
         i = interactions.c
         reviewed: dict[str, int] = {}
         for chunk in chunks([row["interaction_id"] for row in await self._rows(held_ids)]):

@@ -24,13 +24,13 @@ async def store_other_calls(engine, when: datetime) -> None:
     )
 
 
-async def test_answers_in_a_task_count_as_reviewed_per_app(engine, reviews, clock):
+async def test_answers_a_person_decided_count_as_reviewed_per_app(engine, reviews, clock):
     when = clock.now - timedelta(hours=1)
     ids = await store_answers(engine, [0.9] * 10, when)
     await store_answers(engine, [0.9] * 4, when, app="other-bot")
     old = await store_answers(engine, [0.9] * 5, clock.now - timedelta(days=40))
     await store_other_calls(engine, when)
-    # Audited by the gate, and reviewed on request (decided): both are reviewed answers.
+    # Audited by the gate, still undecided (it went out unreviewed), and reviewed on request (decided).
     await reviews.open_or_update(
         app="support-bot",
         source=Source.CONFIDENCE,
@@ -50,9 +50,9 @@ async def test_answers_in_a_task_count_as_reviewed_per_app(engine, reviews, cloc
     figures = await reviews.stats()
     one_app = await reviews.stats(app="other-bot")
 
-    assert figures.automation_by_app == {"other-bot": Automation(4, 0), "support-bot": Automation(10, 2)}
-    assert figures.automation_by_app["support-bot"].rate == pytest.approx(0.8)
-    assert (figures.automation, figures.automation.rate) == (Automation(14, 2), pytest.approx(12 / 14))
+    assert figures.automation_by_app == {"other-bot": Automation(4, 0), "support-bot": Automation(10, 1)}
+    assert figures.automation_by_app["support-bot"].rate == pytest.approx(0.9)
+    assert (figures.automation, figures.automation.rate) == (Automation(14, 1), pytest.approx(13 / 14))
     assert one_app.automation_by_app == {"other-bot": Automation(4, 0)}
     assert one_app.automation.rate == 1.0
 
@@ -66,7 +66,11 @@ async def test_without_answers_there_is_no_rate(reviews):
 async def test_the_stats_api_reports_the_automation_rate(client, admin_headers, gateway: FeedgateApp):
     ids = await store_answers(gateway.services.engine, [0.9] * 4, datetime.now(UTC) - timedelta(hours=1))
     task = {"app": "support-bot", "reason": "A customer escalated this answer", "interaction_ids": ids[:1]}
-    assert (await client.post("/api/reviews", json=task, headers=admin_headers)).status_code == 201
+    opened = await client.post("/api/reviews", json=task, headers=admin_headers)
+    assert opened.status_code == 201
+    decision = {"outcome": "approve", "reviewer": "alice"}
+    decided = await client.post(f"/api/reviews/{opened.json()['id']}/decision", json=decision, headers=admin_headers)
+    assert decided.status_code == 200, decided.text
 
     body = (await client.get("/api/reviews/stats?app=support-bot", headers=admin_headers)).json()
 
