@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,10 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
     except InvalidSubmission as exc:
         raise BadLine(f"feedback[{index}]: {exc.message}") from None
     created_at = _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"])
+    if created_at < interaction["created_at"]:
+        raise BadLine(
+            f"feedback[{index}].created_at is before its interaction's created_at: feedback follows an answer"
+        )
     return submission.as_event(
         interaction,
         created_at=created_at,
@@ -116,6 +120,10 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
     )
 
 
+# How far ahead of this machine's clock an imported time may be (another machine's clock).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def _timestamp(value: Any, name: str, default: datetime | None = None) -> datetime:
     if value is None:
         return default or datetime.now(UTC)
@@ -124,12 +132,16 @@ def _timestamp(value: Any, name: str, default: datetime | None = None) -> dateti
     except (TypeError, ValueError, OverflowError):
         raise BadLine(f"'{name}' must be an ISO 8601 timestamp or Unix seconds") from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)  # the file format says a timestamp without an offset is UTC
+        parsed = parsed.replace(tzinfo=UTC)  # the file format says a timestamp without an offset is UTC
     try:
         # Converted here, where a bad line can be skipped, rather than failing the whole batch's insert.
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
     except OverflowError:
         raise BadLine(f"'{name}' is outside the range of representable times") from None
+    if parsed > datetime.now(UTC) + CLOCK_SKEW:
+        # History cannot come from the future; a vote dated there would outrank every live one.
+        raise BadLine(f"'{name}' {parsed.isoformat()} is in the future")
+    return parsed
 
 
 def _redacted(redactor: Redactor, interaction_rows: list[Row], feedback_rows: list[Row]) -> tuple[list[Row], list[Row]]:

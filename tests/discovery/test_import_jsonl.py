@@ -128,6 +128,39 @@ async def test_a_timestamp_utc_cannot_represent_is_a_bad_line(engine, tmp_path):
     assert await InteractionStore(engine).get("fine") is not None
 
 
+async def test_a_time_in_the_future_is_a_bad_line(engine, tmp_path):
+    future = record("future", "Q", "A")
+    future["feedback"][0]["created_at"] = "2999-01-01T00:00:00+00:00"
+    path = write_lines(tmp_path / "in.jsonl", [future, record("fine", "Q", "A")])
+
+    report = await import_jsonl(engine, path)
+
+    assert report.errors == [(1, "'feedback[0].created_at' 2999-01-01T00:00:00+00:00 is in the future")]
+    assert await InteractionStore(engine).get("future") is None
+
+
+async def test_feedback_dated_before_its_answer_is_a_bad_line(engine, tmp_path):
+    early = record("early", "Q", "A")
+    early["feedback"][0]["created_at"] = "2026-10-31T10:00:00+00:00"
+    path = write_lines(tmp_path / "in.jsonl", [early])
+
+    report = await import_jsonl(engine, path)
+
+    assert [number for number, _ in report.errors] == [1]
+    assert "before its interaction's created_at" in report.errors[0][1]
+
+
+async def test_imported_feedback_keeps_its_delay_after_the_answer(engine, tmp_path):
+    late = record("late", "Q", "A")
+    late["feedback"][0]["created_at"] = "2026-11-01T12:30:00+00:00"
+    path = write_lines(tmp_path / "in.jsonl", [late])
+
+    await import_jsonl(engine, path)
+
+    [event] = await FeedbackStore(engine).for_interaction("late")
+    assert event["seconds_after_answer"] == 9000
+
+
 async def test_with_a_redactor_imported_interactions_and_feedback_are_stored_redacted(engine, tmp_path):
     line = record("imported-1", "I am alice@example.com", "Mail bob@example.com.")
     line["feedback"] = [{"thumbs": "down", "comment": "call me on +44 20 7946 0958", "user_id": "u1"}]
