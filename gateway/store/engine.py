@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -53,6 +55,15 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 async def check_reachable(engine: AsyncEngine) -> None:
     """Connect once, so that a database that is down, missing or refusing us is one clear error, not a traceback."""
+    database = engine.url.database
+    if is_sqlite(engine) and database and database != ":memory:" and not Path(database).parent.is_dir():
+        # Said without trying: a failed aiosqlite connect can leave its thread to report on a closed
+        # event loop, a traceback on stderr after the one-line error.
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(
+            f"cannot reach the database {where}: its folder {Path(database).parent} does not exist. "
+            "Does its folder exist, and may this process write there?"
+        )
     try:
         async with engine.connect():
             pass
