@@ -27,6 +27,16 @@ PAGE_SIZE = 50
 EXCERPT_CHARS = 160
 FEEDBACK_CHOICES = ("any", "negative", "none")
 STATUS_CHOICES = ("ok", "error", "partial")
+FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until")
+# The form's name for a field the domain names in a refusal.
+FIELD_LABELS = {
+    "q": "Search",
+    "app": "App",
+    "model": "Model",
+    "since": "From (UTC)",
+    "until": "Until (UTC)",
+    "cursor": "The link to older interactions",
+}
 
 
 def excerpt(text: str | None) -> str:
@@ -45,6 +55,66 @@ def policy_notes(policies: list[dict[str, Any]] | None) -> list[tuple[str, str, 
     return notes
 
 
+def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:
+    """The URL's search, filters and cursor (an HTTPException 400 naming a filter the page cannot read)."""
+    filters: dict[str, Any] = {
+        # The domain's limit (its search_text checks the rest: words, and their number).
+        "q": text_param(request, "q", MAX_SEARCH_CHARS),
+        "app": text_param(request, "app"),
+        "model": text_param(request, "model"),
+        "feedback": choice_param(request, "feedback", FEEDBACK_CHOICES),
+        "status": choice_param(request, "status", STATUS_CHOICES),
+        "since": text_param(request, "since", 40),
+        "until": text_param(request, "until", 40),
+    }
+    # The domain checks it is a previous page's next_cursor (a 400 saying so otherwise).
+    cursor = text_param(request, "cursor", MAX_ID_CURSOR_CHARS)
+    where = InteractionFilter(
+        app=filters["app"],
+        model=filters["model"],
+        since=time_param(request, "since"),
+        until=time_param(request, "until"),
+        text=filters["q"],
+        feedback=filters["feedback"],
+        outcome=filters["status"],
+    )
+    return filters, where, cursor
+
+
+def _list_page(
+    request: Request[Any, Any, Any],
+    filters: dict[str, Any],
+    *,
+    rows: list[Any],
+    paged: bool = False,
+    next_url: str | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+    error_field: str | None = None,
+) -> Response[Any]:
+    return render(
+        request,
+        "interactions.html",
+        status_code=status_code,
+        rows=rows,
+        filters=filters,
+        feedback_choices=FEEDBACK_CHOICES,
+        status_choices=STATUS_CHOICES,
+        search_max=MAX_SEARCH_CHARS,
+        paged=paged,
+        first_url=url_with(LIST_PATH, filters),
+        next_url=next_url,
+        error=error,
+        error_field=error_field,
+    )
+
+
+def _refused(request: Request[Any, Any, Any], message: str, field: str | None) -> Response[Any]:
+    """The list page again (400) with the filters exactly as typed, the message saying what to fix, and no rows."""
+    typed = {name: request.query_params.get(name) or "" for name in FILTER_NAMES}
+    return _list_page(request, typed, rows=[], status_code=400, error=message, error_field=field)
+
+
 class InteractionsController(Controller):
     """GET /admin/interactions and /admin/interactions/{id}: for every signed-in user (reading only)."""
 
@@ -53,45 +123,29 @@ class InteractionsController(Controller):
 
     @get("/")
     async def search(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
-        """The newest interactions matching the URL's search and filters, 50 a page (keyset paging)."""
-        filters: dict[str, Any] = {
-            # The domain's limit (its search_text checks the rest: words, and their number).
-            "q": text_param(request, "q", MAX_SEARCH_CHARS),
-            "app": text_param(request, "app"),
-            "model": text_param(request, "model"),
-            "feedback": choice_param(request, "feedback", FEEDBACK_CHOICES),
-            "status": choice_param(request, "status", STATUS_CHOICES),
-            "since": text_param(request, "since", 40),
-            "until": text_param(request, "until", 40),
-        }
-        # The domain checks it is a previous page's next_cursor (a 400 saying so otherwise).
-        cursor = text_param(request, "cursor", MAX_ID_CURSOR_CHARS)
-        where = InteractionFilter(
-            app=filters["app"],
-            model=filters["model"],
-            since=time_param(request, "since"),
-            until=time_param(request, "until"),
-            text=filters["q"],
-            feedback=filters["feedback"],
-            outcome=filters["status"],
-        )
+        """The newest interactions matching the URL's search and filters, 50 a page (keyset paging).
+
+        A filter the list cannot use is the list page again (400): the form holds the filters as
+        typed and the message says which one to fix, with no rows under it.
+        """
         try:
+            filters, where, cursor = _read_filters(request)
             page = await services.interaction_service.list(where, PAGE_SIZE, cursor)
+        except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
+            if exc.status_code != 400:
+                raise
+            return _refused(request, str(exc.detail), None)
         except InvalidQuery as exc:
-            raise HTTPException(status_code=400, detail=exc.message) from None
+            return _refused(request, f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}.", exc.field)
         rows = [
             (item, excerpt(last_user_message(item.request)), excerpt(item.response_text or item.error), item.outcome)
             for item in page.data
         ]
-        return render(
+        return _list_page(
             request,
-            "interactions.html",
+            filters,
             rows=rows,
-            filters=filters,
-            feedback_choices=FEEDBACK_CHOICES,
-            status_choices=STATUS_CHOICES,
             paged=cursor is not None,
-            first_url=url_with(LIST_PATH, filters),
             next_url=url_with(LIST_PATH, filters, cursor=page.next_cursor) if page.next_cursor else None,
         )
 

@@ -25,6 +25,13 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.services import Services
 
+# What the goal forms hold when they open, by kind.
+GOAL_DEFAULTS = {
+    "negative_rate_reduction": {"reduction": "30", "months": "3"},
+    "tasks_reviewed_within": {"share": "95", "hours": "48"},
+}
+GOAL_FIELDS = ("kind", "app", "reduction", "months", "share", "hours")
+
 
 class OverviewController(Controller):
     """GET /admin for every signed-in user; goals are set and removed by reviewers and admins."""
@@ -80,7 +87,10 @@ class OverviewController(Controller):
             else:
                 raise InvalidQuery("kind", "choose what the goal is about")
         except InvalidQuery as exc:
-            return await _overview_page(request, user, services, status_code=400, goal_error=exc.message)
+            typed = {name: str(form.get(name, "")).strip() for name in GOAL_FIELDS}
+            return await _overview_page(
+                request, user, services, status_code=400, goal_error=exc.message, goal_form=typed
+            )
         return Redirect(f"/admin?{Picked(RANGES[0], app).query()}#goals", status_code=303)
 
     @post("/goals/{goal_id:str}/delete", guards=[reviewer_or_admin])
@@ -91,6 +101,15 @@ class OverviewController(Controller):
         if not await services.goals.remove(goal_id, actor=user.name):
             raise NotFoundException("There is no such goal.")
         return Redirect("/admin#goals", status_code=303)
+
+
+def _goal_forms(app: str | None, typed: dict[str, str] | None) -> dict[str, dict[str, str]]:
+    """The two goal forms' values by kind: the defaults, except the refused form's values as typed."""
+    forms = {kind: {"app": app or "", **defaults} for kind, defaults in GOAL_DEFAULTS.items()}
+    if typed is not None and typed.get("kind") in forms:
+        kind = typed["kind"]
+        forms[kind] = {name: typed.get(name, "") for name in forms[kind]}
+    return forms
 
 
 def _number(form: Any, name: str) -> float:
@@ -108,6 +127,7 @@ async def _overview_page(
     *,
     status_code: int = 200,
     goal_error: str | None = None,
+    goal_form: dict[str, str] | None = None,
 ) -> Response[Any]:
     picked = picked_from(request)
     issues, live_apps, goals = await asyncio.gather(
@@ -124,6 +144,7 @@ async def _overview_page(
         ranges=RANGES,
         apps=apps,
         goal_error=goal_error,
+        goal_forms=_goal_forms(picked.app, goal_form),
         can_set_goals=user.allows(Role.REVIEWER),
         **issues,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -13,6 +15,7 @@ from admin_ui.query_params import choice_param, offset_param, text_param, url_wi
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.errors import InvalidQuery
 from gateway.review.records import PRIORITY_ORDER, Source, Status
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
@@ -20,6 +23,7 @@ from gateway.store.reviews import ReviewFilter, ReviewSort
 QUEUE_PATH = "/admin/reviews"
 PAGE_SIZE = 50
 SORTS = ("queue", "newest")
+FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "overdue", "sort")
 # The keys the queue and task pages answer to (admin_ui/static/review_keys.js), as the page lists them.
 QUEUE_KEYS = (
     ("j / k", "next / previous task"),
@@ -55,38 +59,78 @@ class ReviewQueueController(Controller):
     async def queue(
         self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
     ) -> Response[Any]:
-        """Tasks matching the URL's filters, in queue order (priority, then deadline) or newest first, 50 a page."""
-        filters = queue_filters(request)
-        offset = offset_param(request)
-        overdue = filters["overdue"]
-        where = ReviewFilter(
-            app=filters["app"],
-            status=filters["status"],
-            priority=filters["priority"],
-            source=filters["source"],
-            assignee=filters["assignee"],
-            tag=filters["tag"],
-            overdue=None if overdue is None else overdue == "true",
-        )
-        sort: ReviewSort = "newest" if filters["sort"] == "newest" else "queue"
-        page = await services.reviews.list(where, sort, PAGE_SIZE, offset)
-        here = url_with(QUEUE_PATH, filters, offset=offset or None)
-        return render(
+        """Tasks matching the URL's filters, in queue order (priority, then deadline) or newest first, 50 a page.
+
+        A filter the queue cannot use is the queue page again (400): the form holds the filters as
+        typed and the message says which one to fix, with no tasks under it.
+        """
+        try:
+            filters = queue_filters(request)
+            offset = offset_param(request)
+            overdue = filters["overdue"]
+            where = ReviewFilter(
+                app=filters["app"],
+                status=filters["status"],
+                priority=filters["priority"],
+                source=filters["source"],
+                assignee=filters["assignee"],
+                tag=filters["tag"],
+                overdue=None if overdue is None else overdue == "true",
+            )
+            sort: ReviewSort = "newest" if filters["sort"] == "newest" else "queue"
+            page = await services.reviews.list(where, sort, PAGE_SIZE, offset)
+        except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
+            if exc.status_code != 400:
+                raise
+            return _queue_page(request, user, _typed(request), tasks=[], status_code=400, error=str(exc.detail))
+        except InvalidQuery as exc:
+            return _queue_page(request, user, _typed(request), tasks=[], status_code=400, error=exc.message)
+        return _queue_page(
             request,
-            "review_queue.html",
+            user,
+            filters,
             tasks=page.data,
-            filters=filters,
-            statuses=[status.value for status in Status],
-            priorities=[priority.value for priority in PRIORITY_ORDER],
-            sources=[source.value for source in Source],
-            sorts=SORTS,
-            keys=QUEUE_KEYS,
-            can_act=user.allows(Role.REVIEWER),
-            here=here,
+            offset=offset,
             next_url=url_with(QUEUE_PATH, filters, offset=page.next_offset) if page.next_offset is not None else None,
             previous_url=url_with(QUEUE_PATH, filters, offset=max(offset - PAGE_SIZE, 0) or None) if offset else None,
-            first_row=offset + 1,
         )
+
+
+def _typed(request: Request[Any, Any, Any]) -> dict[str, str | None]:
+    """The queue's filters exactly as the URL has them, to show in the form again."""
+    return {name: request.query_params.get(name) or None for name in FILTER_NAMES}
+
+
+def _queue_page(
+    request: Request[Any, Any, Any],
+    user: SignedInUser,
+    filters: dict[str, str | None],
+    *,
+    tasks: Sequence[Any],
+    offset: int = 0,
+    next_url: str | None = None,
+    previous_url: str | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response[Any]:
+    return render(
+        request,
+        "review_queue.html",
+        status_code=status_code,
+        tasks=tasks,
+        filters=filters,
+        statuses=[status.value for status in Status],
+        priorities=[priority.value for priority in PRIORITY_ORDER],
+        sources=[source.value for source in Source],
+        sorts=SORTS,
+        keys=QUEUE_KEYS,
+        can_act=user.allows(Role.REVIEWER),
+        here=url_with(QUEUE_PATH, filters, offset=offset or None),
+        next_url=next_url,
+        previous_url=previous_url,
+        first_row=offset + 1,
+        error=error,
+    )
 
 
 @get("/review/{task_id:str}", guards=[signed_in])
