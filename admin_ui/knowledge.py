@@ -16,6 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_text import form_text
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -149,7 +150,9 @@ class KnowledgeController(Controller):
     ) -> Response[Any]:
         """Create an entry from the form (active unless unticked)."""
         form = await request.form()
-        fields = {name: str(form.get(name, "")) for name in FIELDS}
+        fields = {name: form_text(form, name) for name in FIELDS}
+        # Sent back as ticked or not, so a refused form keeps an unticked box unticked.
+        fields["active"] = "on" if form.get("active") == "on" else ""
         try:
             entry = await services.knowledge.service.create(
                 fields["app"],
@@ -189,7 +192,7 @@ class KnowledgeController(Controller):
         and the page comes back (409) with the current text in the form and the unsaved text beside it.
         """
         form = await request.form()
-        fields = {name: str(form.get(name, "")) for name in FIELDS}
+        fields = {name: form_text(form, name) for name in FIELDS}
         expected = form.get("expected_version")
         if expected is not None:
             fields["expected_version"] = str(expected)

@@ -17,6 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_text import form_text
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -122,7 +123,7 @@ class PromptsController(Controller):
         """Publish a new version from the form: inactive, active at once, or as a canary with a share."""
         form = await request.form()
         fields = {
-            name: str(form.get(name, ""))
+            name: form_text(form, name)
             for name in ("app", "text", "message", "model", "mode", "rollout", "share_percent")
         }
         app = fields["app"].strip()

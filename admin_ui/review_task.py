@@ -17,7 +17,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
 from gateway.review.errors import TaskNotFound
-from gateway.review.records import ReviewTaskDetail
+from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
 
 # A task about an issue may hold hundreds of interactions: the page shows the first ones and links to the rest.
@@ -30,9 +30,40 @@ DONE_NOTICES = {
     "reject": "Decision recorded: reject.",
     "correct": "Decision recorded: correct.",
     "dismissed": "Task dismissed.",
-    "knowledge": "Knowledge-base entry added and the task resolved by it.",
-    "prompt": "Prompt version published and the task resolved by it.",
 }
+# A decision or a fix is said together with what became of the task, read from its status now.
+DECISIONS = {"approve", "reject", "correct"}
+FIXES = {"knowledge": "Knowledge-base entry added", "prompt": "Prompt version published"}
+AWAITS_SECOND = "the task awaits a second, different reviewer"
+# How gateway.review.fix_resolution names the fix in the decision that resolved a task by it.
+FIX_DECISION_PREFIXES = ("Resolved by knowledge-base entry ", "Resolved by prompt version ")
+
+
+def done_notice(done: str | None, task: ReviewTask) -> str | None:
+    """What the page says after the action `done`, true to the task's status now: a decision or a fix on a task
+    that needs a second opinion leaves it open for another reviewer; it does not resolve it."""
+    if done in FIXES:
+        if task.status is Status.RESOLVED:
+            return f"{FIXES[done]} and the task resolved by it."
+        if task.active:
+            return f"{FIXES[done]}; {AWAITS_SECOND} (it needs two different reviewers)."
+        return f"{FIXES[done]}."
+    if done in DECISIONS and task.active and task.second_opinion:
+        return f"Decision recorded: {done}; {AWAITS_SECOND}."
+    return DONE_NOTICES.get(done or "")
+
+
+def current_decisions(detail: ReviewTaskDetail) -> list[Decision]:
+    """The decisions of the task's current round (a reopened task starts a new round)."""
+    return [decision for decision in detail.decisions if decision.round == detail.task.round]
+
+
+def fix_decision(detail: ReviewTaskDetail) -> Decision | None:
+    """The decision of this round that resolved the task by a fix (a second-opinion task stays open after it)."""
+    for decision in current_decisions(detail):
+        if decision.comment and decision.comment.startswith(FIX_DECISION_PREFIXES):
+            return decision
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +110,7 @@ async def task_page(
     task = detail.task
     can_act = user.allows(Role.REVIEWER)
     done = request.query_params.get("done")
+    me = user.name.casefold()
     return render(
         request,
         "review_task.html",
@@ -92,7 +124,11 @@ async def task_page(
         can_act=can_act,
         mine=task.lease is not None and task.lease.holder == user.name,
         error=error,
-        notice=DONE_NOTICES.get(done or ""),
+        notice=done_notice(done, task),
+        # A second-opinion task after its first decision: the first reviewer may not judge it again, and a task
+        # already resolved by a fix gets the second opinion on that fix, not a second fix.
+        decided_by_me=task.active and any(d.reviewer.casefold() == me for d in current_decisions(detail)),
+        existing_fix=fix_decision(detail) if task.active else None,
         form=form or {},
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
         here=f"/admin/reviews/{task.id}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from html_page import Element, csrf_token_of, parse
 from overview_seed import issue_runs
 
@@ -133,11 +132,6 @@ async def test_a_page_number_of_zero_on_issues_says_the_range(browser_as):
 # Forms
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="knowledge.html ticks the box from form['active'], which admin_ui/knowledge.py's create does not pass back "
-    "yet (it needs fields['active'] = 'on' if form.get('active') == 'on' else ''); remove this mark once it does",
-)
 async def test_a_refused_knowledge_entry_keeps_active_unticked(browser_as):
     rita = await browser_as("rita", Role.REVIEWER)
     token = csrf_token_of((await rita.get("/admin/knowledge")).text)

@@ -1,0 +1,115 @@
+"""In a real headless Chromium at a phone's width (375 px): the header wraps and no page scrolls sideways,
+not even for a 2,000-character word or a 280-character knowledge title."""
+
+from __future__ import annotations
+
+import pytest
+from admin_helpers import PASSWORD
+from page_seed import APP, feedback, interaction_row, task
+from test_admin_browser import capture, screenshots  # noqa: F401 (fixture)
+
+from gateway.accounts.records import Role
+from gateway.config import Settings
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 740}
+LONG_WORD = "x" * 2000
+WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def _signed_in_page(gateway, browser):  # a Playwright page, signed in as an admin
+    gateway.run_coroutine(gateway.app.services.accounts.create("root", Role.ADMIN, PASSWORD, actor="test"))
+    page = browser.new_page(viewport=PHONE)
+    page.goto(gateway.origin + "/admin/sign-in")
+    page.fill("input[name=name]", "root")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:text('Overview')")
+    return page
+
+
+def test_the_overview_fits_a_phone_with_every_header_link_on_screen(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    page = _signed_in_page(gateway, browser)
+    page.wait_for_selector("[data-testid=traffic-panel][data-panel-loaded=true]")
+
+    scroll_width, viewport = page.evaluate(WIDTH)
+    off_screen = page.evaluate(
+        """() => [...document.querySelectorAll('.topbar a, .topbar button')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+            .map(e => e.textContent.trim())"""
+    )
+
+    capture(page, screenshots, "phone-overview")
+    assert scroll_width <= viewport
+    assert off_screen == []
+    page.close()
+
+
+def test_an_interaction_with_a_2000_character_word_fits_a_phone(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    row = interaction_row(f"Why {LONG_WORD}?", f"Because {LONG_WORD}")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
+    gateway.run_coroutine(feedback(gateway.app, row["id"], comment=LONG_WORD, correction=LONG_WORD))
+    page = _signed_in_page(gateway, browser)
+
+    page.goto(gateway.origin + f"/admin/interactions/{row['id']}")
+    scroll_width, viewport = page.evaluate(WIDTH)
+
+    capture(page, screenshots, "phone-interaction-long-word")
+    assert scroll_width <= viewport
+    page.close()
+
+
+def test_a_review_task_with_a_2000_character_word_fits_a_phone(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    row = interaction_row(f"Why {LONG_WORD}?", f"Because {LONG_WORD}")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
+    gateway.run_coroutine(feedback(gateway.app, row["id"], comment=LONG_WORD, correction=LONG_WORD))
+    task_id = gateway.run_coroutine(task(gateway.app, [row["id"]], reason="Check " + "x" * 1990))
+    page = _signed_in_page(gateway, browser)
+
+    page.goto(gateway.origin + f"/admin/reviews/{task_id}")
+    scroll_width, viewport = page.evaluate(WIDTH)
+
+    capture(page, screenshots, "phone-task-long-word")
+    assert scroll_width <= viewport
+    page.close()
+
+
+def test_a_knowledge_entry_with_a_280_character_title_fits_a_phone(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    entry = gateway.run_coroutine(
+        gateway.app.services.knowledge.service.create(APP, "T" * 280, "C" * 2000, [], [], author="test")
+    )
+    page = _signed_in_page(gateway, browser)
+
+    widths = []
+    for path in ("/admin/knowledge", f"/admin/knowledge/{entry.id}"):
+        page.goto(gateway.origin + path)
+        widths.append(page.evaluate(WIDTH))
+
+    capture(page, screenshots, "phone-knowledge-long-title")
+    assert all(scroll_width <= viewport for scroll_width, viewport in widths), widths
+    page.close()
