@@ -19,7 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import form_text
-from admin_ui.review_task import fix_decision, task_page
+from admin_ui.review_task import task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
@@ -39,20 +39,6 @@ def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | 
     if len(text) > max_length:
         raise InvalidQuery(name, f"'{name}' may be at most {max_length} characters")
     return text or None
-
-
-async def _refuse_second_fix(services: Services, task_id: str) -> None:
-    """A second-opinion task resolved by a fix stays open for the second reviewer's decision on it, not a second fix.
-
-    The page refuses it; TaskFixes itself (and so POST /api/reviews/{id}/fix) does not.
-    """
-    detail = await services.reviews.get(task_id)
-    found = fix_decision(detail) if detail.task.active else None
-    if found is not None:
-        raise TaskConflict(
-            f"{found.reviewer} already resolved this task by a fix ({found.comment}); it awaits a second opinion "
-            "on that fix: approve, reject or correct it instead of adding a second fix"
-        )
 
 
 def _back(form: FormMultiDict, task_id: str, done: str) -> Redirect:
@@ -167,7 +153,6 @@ class ReviewActionsController(Controller):
         """Add a knowledge-base entry and resolve the task by it (linked to the task's issue)."""
 
         async def resolve(form: FormMultiDict) -> None:
-            await _refuse_second_fix(services, task_id)
             questions = [line.strip() for line in (_field(form, "example_questions") or "").splitlines()]
             await services.task_fixes.resolve_with_entry(
                 task_id,
@@ -191,7 +176,6 @@ class ReviewActionsController(Controller):
         """Publish a new prompt version (active, or a canary) and resolve the task by it (linked to its issue)."""
 
         async def resolve(form: FormMultiDict) -> None:
-            await _refuse_second_fix(services, task_id)
             rollout: PromptRollout = "canary" if form.get("rollout") == "canary" else "active"
             share_text = _field(form, "canary_percent", 10)
             share = None

@@ -17,6 +17,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
 from gateway.review.errors import TaskNotFound
+from gateway.review.fix_resolution import fix_decision
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
 
@@ -35,8 +36,6 @@ DONE_NOTICES = {
 DECISIONS = {"approve", "reject", "correct"}
 FIXES = {"knowledge": "Knowledge-base entry added", "prompt": "Prompt version published"}
 AWAITS_SECOND = "the task awaits a second, different reviewer"
-# How gateway.review.fix_resolution names the fix in the decision that resolved a task by it.
-FIX_DECISION_PREFIXES = ("Resolved by knowledge-base entry ", "Resolved by prompt version ")
 
 
 def done_notice(done: str | None, task: ReviewTask) -> str | None:
@@ -56,14 +55,6 @@ def done_notice(done: str | None, task: ReviewTask) -> str | None:
 def current_decisions(detail: ReviewTaskDetail) -> list[Decision]:
     """The decisions of the task's current round (a reopened task starts a new round)."""
     return [decision for decision in detail.decisions if decision.round == detail.task.round]
-
-
-def fix_decision(detail: ReviewTaskDetail) -> Decision | None:
-    """The decision of this round that resolved the task by a fix (a second-opinion task stays open after it)."""
-    for decision in current_decisions(detail):
-        if decision.comment and decision.comment.startswith(FIX_DECISION_PREFIXES):
-            return decision
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,33 @@ from gateway.effect.links import FixLinkService
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.service import PromptService
-from gateway.review.records import Outcome, ReviewTaskDetail
+from gateway.review.errors import TaskConflict
+from gateway.review.records import Decision, Outcome, ReviewTaskDetail
 from gateway.review.service import ReviewService
 
 # How a new prompt version goes out: active for all traffic, or a canary for a share of it.
 PromptRollout = Literal["active", "canary"]
 NO_ISSUE = "the task concerns no issue, so the fix is named in the decision but not linked for measuring"
+# How a decision names the fix that resolved its task (see TaskFixes._resolve): what fix_decision reads.
+FIX_NOTES = ("Resolved by knowledge-base entry ", "Resolved by prompt version ")
+
+
+def fix_decision(detail: ReviewTaskDetail) -> Decision | None:
+    """The decision of the task's current round that resolved it by a fix (a second-opinion task stays open after it)."""
+    for decision in detail.decisions:
+        if decision.round == detail.task.round and decision.comment and decision.comment.startswith(FIX_NOTES):
+            return decision
+    return None
+
+
+def refuse_a_second_fix(detail: ReviewTaskDetail) -> None:
+    """TaskConflict for a task already resolved by a fix in this round: its second reviewer judges that fix."""
+    found = fix_decision(detail) if detail.task.active else None
+    if found is not None:
+        raise TaskConflict(
+            f"{found.reviewer} already resolved this task by a fix ({found.comment}); it awaits a second opinion "
+            "on that fix: approve, reject or correct it instead of adding a second fix"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +84,7 @@ class TaskFixes:
         comment: str | None = None,
     ) -> FixResolution:
         """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue."""
+        refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
         entry = await self._knowledge.create(
             task.app, title, content, example_questions, author=reviewer, detail=_detail(task_id, task.issue_id)
@@ -87,6 +109,7 @@ class TaskFixes:
             raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
         if rollout == "canary" and canary_share is None:
             raise InvalidQuery("canary_share", "a canary needs 'canary_share': its share of traffic, e.g. 0.1")
+        refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
         listed = await self._prompts.publish(
             task.app,

@@ -74,3 +74,33 @@ async def test_a_task_someone_else_holds_cannot_be_fixed(gateway, client, admin_
     assert response.status_code == 409
     prompts = (await client.get("/api/prompts", params={"app": "support-bot"}, headers=admin_headers)).json()
     assert prompts["versions"] == []
+
+
+@pytest.fixture
+def second_opinions(gateway: FeedgateApp) -> None:
+    """Every task needs two different reviewers."""
+    from gateway.review.levels import ServiceLevels
+    from gateway.review.service import ReviewService
+    from gateway.store.review_figures import ReviewFigureStore
+    from gateway.store.reviews import ReviewStore
+
+    services = gateway.services
+    levels = ServiceLevels.from_settings(services.settings.model_copy(update={"review_second_opinion_share": 1.0}))
+    services.reviews = ReviewService(ReviewStore(services.engine), ReviewFigureStore(services.engine), levels)
+
+
+async def test_a_second_fix_for_a_task_awaiting_a_second_opinion_is_refused(
+    gateway, client, admin_headers, second_opinions
+):
+    task = await open_task(gateway, client, admin_headers)
+    first = {"kind": "prompt", "reviewer": "alice", "text": "Quote the fee schedule.", "message": "fees"}
+    second = {"kind": "prompt", "reviewer": "bob", "text": "Never quote fees.", "message": "fees again"}
+
+    fixed = await client.post(f"/api/reviews/{task['id']}/fix", json=first, headers=admin_headers)
+    refused = await client.post(f"/api/reviews/{task['id']}/fix", json=second, headers=admin_headers)
+
+    assert fixed.status_code == 201 and fixed.json()["task"]["status"] == "open"
+    assert refused.status_code == 409
+    assert "alice already resolved this task by a fix" in refused.json()["detail"]
+    versions = (await client.get("/api/prompts", params={"app": "support-bot"}, headers=admin_headers)).json()
+    assert "Never quote fees." not in str(versions)
