@@ -38,7 +38,7 @@ pairs from different intents did: too weak a signal to gate a merge on).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +47,9 @@ __all__ = [
     "MERGE_SUGGESTION_SIMILARITY",
     "MergeCandidate",
     "MergeOutcome",
+    "MergeStep",
     "merge_candidates",
+    "merge_steps",
     "merge_while_better_separated",
     "separation",
     "typical_member_similarity",
@@ -110,24 +112,35 @@ class MergeOutcome:
     merges: int
 
 
-def merge_while_better_separated(
+@dataclass(frozen=True, slots=True)
+class MergeStep:
+    """One step of the closest-first merging: the labels so far, their separation, and the merged pair's similarity."""
+
+    labels: np.ndarray
+    separation: float
+    merges: int
+    # Centroid cosine of the pair this step merged; None for the labels as given (step 0).
+    similarity: float | None
+
+
+def merge_steps(
     embeddings: np.ndarray,
     labels: np.ndarray,
     min_similarity: float,
     similarities: np.ndarray | None = None,
-) -> MergeOutcome:
-    """Merge close clusters closest first and keep the step whose clusters separate best (see the module docstring).
+) -> Iterator[MergeStep]:
+    """The labels as given, then after each merge of the two closest clusters, while they are close.
 
     `embeddings` are unit vectors, `labels` their clusters (negative: noise, left as it is);
-    pairs are close from centroid cosine `min_similarity`. `similarities`, the embeddings'
-    cosine matrix, may be given when several labellings of the same points are tried. Merging
-    stops at two clusters: a silhouette needs two. Ties keep fewer merges.
+    pairs are close from centroid cosine `min_similarity`. Yields nothing with fewer than two
+    clusters, and stops at two (a silhouette needs two). `similarities`, the embeddings' cosine
+    matrix, may be given when several labellings of the same points are tried.
     """
     labels = np.asarray(labels)
     clustered = np.flatnonzero(_clustered(labels))
     cluster_ids, own = np.unique(labels[clustered], return_inverse=True)
     if len(cluster_ids) < 2:
-        return MergeOutcome(labels.copy(), None, 0)
+        return
     vectors = np.asarray(embeddings, dtype=np.float64)[clustered]
     if similarities is None:
         cosine = vectors @ vectors.T
@@ -144,8 +157,14 @@ def merge_while_better_separated(
     member_sums = one_hot.T @ vectors
     alive = np.ones(len(cluster_ids), dtype=bool)
 
-    best_score = float(_silhouettes(distance_sums, counts, own, alive).mean())
-    best_own, merges, best_merges = own.copy(), 0, 0
+    def step(merges: int, similarity: float | None) -> MergeStep:
+        merged = labels.copy()
+        merged[clustered] = cluster_ids[own]
+        score = float(_silhouettes(distance_sums, counts, own, alive).mean())
+        return MergeStep(merged, score, merges, similarity)
+
+    yield step(0, None)
+    merges = 0
     while alive.sum() > 2:
         centroids = member_sums / np.maximum(np.linalg.norm(member_sums, axis=1, keepdims=True), 1e-12)
         closeness = centroids @ centroids.T
@@ -153,8 +172,9 @@ def merge_while_better_separated(
         closeness[:, ~alive] = -np.inf
         np.fill_diagonal(closeness, -np.inf)
         keep, absorbed = np.unravel_index(int(np.argmax(closeness)), closeness.shape)
-        if closeness[keep, absorbed] < min_similarity:
-            break
+        similarity = float(closeness[keep, absorbed])
+        if similarity < min_similarity:
+            return
         distance_sums[:, keep] += distance_sums[:, absorbed]
         counts[keep] += counts[absorbed]
         member_sums[keep] += member_sums[absorbed]
@@ -162,12 +182,27 @@ def merge_while_better_separated(
         alive[absorbed] = False
         own = np.where(own == absorbed, keep, own)
         merges += 1
-        score = float(_silhouettes(distance_sums, counts, own, alive).mean())
-        if score > best_score:
-            best_score, best_own, best_merges = score, own.copy(), merges
-    merged = labels.copy()
-    merged[clustered] = cluster_ids[best_own]
-    return MergeOutcome(merged, best_score, best_merges)
+        yield step(merges, similarity)
+
+
+def merge_while_better_separated(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    min_similarity: float,
+    similarities: np.ndarray | None = None,
+) -> MergeOutcome:
+    """Merge close clusters closest first and keep the step whose clusters separate best (see the module docstring).
+
+    Arguments as `merge_steps`. Ties keep fewer merges; with fewer than two clusters the labels
+    come back as given, with no separation.
+    """
+    best: MergeStep | None = None
+    for found in merge_steps(embeddings, labels, min_similarity, similarities):
+        if best is None or found.separation > best.separation:
+            best = found
+    if best is None:
+        return MergeOutcome(np.asarray(labels).copy(), None, 0)
+    return MergeOutcome(best.labels, best.separation, best.merges)
 
 
 @dataclass(frozen=True, slots=True)
