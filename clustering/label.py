@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,29 @@ __all__ = [
     "ClusterTitle",
     "LLMTitler",
     "ctfidf_keywords",
+    "keyword_terms",
     "representative_indices",
     "title_from_keywords",
 ]
+
+
+@functools.cache
+def _line_terms() -> Callable[[str], list[str]]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyzer: Callable[[str], list[str]] = CountVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
+    return analyzer
+
+
+def keyword_terms(text: str) -> list[str]:
+    """The terms a keyword can be, as `ctfidf_keywords` counts them in `text`: words and bigrams, line by line.
+
+    Lower-cased words of two or more characters without English stop words, and pairs of
+    neighbouring ones; a bigram never spans two lines (two documents or two document parts),
+    and a word next to itself ("refund refund") is no phrase.
+    """
+    found = (term for line in text.split("\n") for term in _line_terms()(line))
+    return [term for term in found if len(set(term.split())) == len(term.split())]
 
 
 def ctfidf_keywords(
@@ -43,13 +64,7 @@ def ctfidf_keywords(
     # never spans two documents or two parts ("arrived refund" from "...never arrived" and
     # "Refund on..."), and a word next to itself ("refund refund") is no phrase.
     joined = ["\n".join(documents[int(i)] for i in np.flatnonzero(labels_array == group)) for group in groups]
-    line_terms = CountVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
-
-    def terms(text: str) -> list[str]:
-        found = (term for line in text.split("\n") for term in line_terms(line))
-        return [term for term in found if len(set(term.split())) == len(term.split())]
-
-    vectorizer = CountVectorizer(analyzer=terms)
+    vectorizer = CountVectorizer(analyzer=keyword_terms)
     try:
         counts = vectorizer.fit_transform(joined).toarray().astype(np.float64)
     except ValueError:

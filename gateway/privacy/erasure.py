@@ -1,11 +1,47 @@
-"""Erasure on request: every row about one end user goes, and the audit log records that it happened.
+"""Erasure on request: every row about one end user goes, every copy of their words is scrubbed, and the
+audit log records that it happened.
 
-What goes: the interactions that name the user (`end_user`), all feedback on them and every
-feedback event the user gave elsewhere, their issue memberships, review-task links (and tasks
-left about nobody), kept UMAP points, embedding-cache rows of their texts, and copies of their
-texts in issue examples and fix previews. Training examples are read from those rows, so they
-go too. Issues that lose members or complaints get their size and negative count recomputed
-from what remains; earlier history points keep the figures their runs found.
+What goes, in bounded batches of the user's interactions (each its own short transaction), then
+the feedback they gave on other people's answers:
+
+- the interactions that name the user (`end_user`) with every row that refers to one: all
+  feedback on them, feedback-token counters, issue memberships, issue-map points, review-task
+  links, kept UMAP points (gateway.store.interaction_removal); the search index entries go with
+  the rows (triggers on SQLite, a generated column on PostgreSQL);
+- every feedback event the user gave on anyone's interaction;
+- embedding-cache rows of their texts: their messages, and every clustering document their
+  complaints were part of, current or superseded, joined with other users' in any order
+  (gateway.privacy.cache_keys), and the documents the kept fit's landmarks on those interactions
+  (and on answers the user rated) name;
+- review tasks left about nobody (no interaction left and no issue), with their tags, decisions
+  and events; every other task, whether it held the user's interactions or only quoted them
+  (an issue's task quotes members another task holds), loses their copies in its suggested
+  action, evidence and events (gateway.store.review_copies);
+- copies of their texts in issue examples and fix-preview items;
+- the words only they wrote from the issues made of their complaints (gateway.privacy.issue_texts):
+  keywords, a title or summary holding such a word (the title falls back to the keyword title of
+  the keywords left), the same words in rename events and in the issue's review tasks (reason,
+  evidence, tags, events); an issue left with neither members nor examples also loses its
+  centroid. Training examples are read from the rows above, so they go too.
+
+What stays, and why:
+
+- aggregates over the complaints that remain: an issue's keywords and titles that other remaining
+  complaints also use, its centroid while it has members (the next full clustering pass
+  recomputes both), its size and negative count (recounted from what remains; earlier history
+  points keep the figures their runs found), daily roll-ups (recounted);
+- what people wrote: knowledge-base entries and prompt versions with their histories (a reviewer
+  may have started from a user's correction: the review page offers it), fix-preview candidates,
+  reviewers' decisions, comments and corrections, manual tasks' reasons, status notes — edit or
+  delete those by hand;
+- the audit log, append-only and hash-chained, is never edited: it names interactions by id, never
+  an end user, and copies none of their texts, but an issue task's review.open/review.update records
+  quote the issue's title as it was, issue.rename records the title replaced, and a decision on a
+  held answer records the answer's SHA-256 (as the task's "decided" event does);
+- outside the database: exports already written, a process's in-memory traffic index (vectors of
+  recent questions, until they leave the window or the process restarts), rows still in a spool
+  file during a database outage (erase again once it is written), backups, and the bytes of
+  deleted rows until the database reuses or vacuums their pages.
 
 The audit record says who asked, when, and how many rows of each kind went; it names the user
 only by a keyed hash (HMAC-SHA256 under a secret kept in the database), so the log can confirm
@@ -26,6 +62,7 @@ from clustering.documents import DocumentRecipe
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.privacy.cache_keys import cache_keys
+from gateway.privacy.issue_texts import IssueTextCopies
 from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
 from gateway.store.audit import AuditStore
 from gateway.store.erasure import (
@@ -40,10 +77,12 @@ from gateway.store.interaction_removal import (
     delete_cache_rows,
     drop_dangling_copies,
     issues_of,
+    landmark_keys,
     recount_issues,
     remove_interactions,
     texts_of,
 )
+from gateway.store.review_copies import drop_unheld_copies
 from gateway.store.secrets import get_or_create_secret
 
 ACTION = "privacy.erasure"
@@ -76,7 +115,7 @@ async def user_subject(engine: AsyncEngine, user: str) -> str:
 
 
 async def _erase_interactions(
-    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe], batch: int
+    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe], batch: int, issue_texts: IssueTextCopies
 ) -> tuple[RemovalCounts, set[str]]:
     """The user's interactions with everything about them, a batch per transaction; and the issues hit."""
     counts = RemovalCounts()
@@ -88,6 +127,7 @@ async def _erase_interactions(
                 return counts, affected
             texts = await texts_of(connection, ids)
             tasks = await tasks_holding(connection, ids)
+            await issue_texts.note(connection, texts)
         keys = await asyncio.to_thread(cache_keys, texts, recipes)
         async with engine.begin() as connection:
             removed, hit = await remove_interactions(connection, ids, keys)
@@ -97,19 +137,29 @@ async def _erase_interactions(
 
 
 async def _erase_feedback_given(
-    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe], affected: set[str]
+    engine: AsyncEngine,
+    user: str,
+    recipes: Sequence[DocumentRecipe],
+    affected: set[str],
+    issue_texts: IssueTextCopies,
 ) -> RemovalCounts:
     """The user's feedback on other people's interactions and the clustering documents that quote it; then
-    every issue that lost a member or a complaint (`affected` and those of the rated interactions) is recounted."""
+    every issue that lost a member or a complaint (`affected` and those of the rated interactions) is recounted.
+
+    The documents: every one the rated interactions' feedback made while the user's was part of it, and
+    their landmarks' (which may have been made from it).
+    """
     counts = RemovalCounts()
     async with engine.connect() as connection:
         rated = await interactions_rated_by(connection, user)
         texts = await texts_of(connection, rated)
-    keys = await asyncio.to_thread(lambda: cache_keys(texts, recipes, questions=False))
+        landmarks = await landmark_keys(connection, rated)
+        await issue_texts.note(connection, texts, user)
+    keys = await asyncio.to_thread(lambda: cache_keys(texts, recipes, questions=False, given_by=user))
     async with engine.begin() as connection:
         affected = affected | await issues_of(connection, rated)
         counts.feedback = await delete_feedback_by(connection, user)
-        counts.embeddings = await delete_cache_rows(connection, keys)
+        counts.embeddings = await delete_cache_rows(connection, keys | landmarks)
         counts.issues_recounted = await recount_issues(connection, affected)
     return counts
 
@@ -125,9 +175,12 @@ async def erase_end_user(
 ) -> ErasureReport:
     """Delete every row about `user` and append the audit record; `via` says how it was asked ("cli", "api")."""
     user = checked_user(user)
-    counts, affected = await _erase_interactions(engine, user, recipes, batch)
-    counts.add(await _erase_feedback_given(engine, user, recipes, affected))
+    issue_texts = IssueTextCopies()
+    counts, affected = await _erase_interactions(engine, user, recipes, batch, issue_texts)
+    counts.add(await _erase_feedback_given(engine, user, recipes, affected, issue_texts))
     counts.add(await drop_dangling_copies(engine))
+    counts.issue_texts = await issue_texts.finish(engine)
+    counts.tasks_scrubbed = await drop_unheld_copies(engine)
     subject = await user_subject(engine, user)
     record = await AuditStore(engine).append(
         AuditEntry(

@@ -4,6 +4,10 @@ Deletes go in bounded batches, each its own short transaction (ids found by the 
 index, then their dependants and themselves by primary or indexed keys), so no lock is held
 for long and concurrent inserts only ever wait for one batch. Run by `feedgate prune` and, with
 `retention_days` set, every `retention_interval_minutes` by `serve` and `worker`.
+
+Removal is the same as an erasure's (gateway.privacy.erasure lists what goes and what stays):
+after the last batch, issues are recounted, and the copies of the pruned texts in issue
+examples, fix previews, the issues' own words and review tasks that never held them are scrubbed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from clustering.documents import DEFAULT_RECIPE, DocumentRecipe
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS
 from gateway.privacy.cache_keys import cache_keys
+from gateway.privacy.issue_texts import IssueTextCopies
 from gateway.store.erasure import tasks_holding
 from gateway.store.interaction_removal import (
     RemovalCounts,
@@ -31,7 +36,7 @@ from gateway.store.interaction_removal import (
 )
 from gateway.store.locks import try_lock
 from gateway.store.pruning import oldest_before
-from gateway.store.review_copies import drop_task_copies
+from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 
 logger = logging.getLogger("feedgate.retention")
 LOCK_NAME = "retention"
@@ -60,11 +65,19 @@ def recipes_of(settings: Settings) -> tuple[DocumentRecipe, ...]:
 
 
 async def remove_batch(
-    engine: AsyncEngine, ids: Sequence[str], recipes: Sequence[DocumentRecipe]
+    engine: AsyncEngine,
+    ids: Sequence[str],
+    recipes: Sequence[DocumentRecipe],
+    issue_texts: IssueTextCopies | None = None,
 ) -> tuple[RemovalCounts, set[str]]:
-    """Remove the interactions `ids` with their dependants and cache rows, in one transaction; and the issues hit."""
+    """Remove the interactions `ids` with their dependants and cache rows, in one transaction; and the issues hit.
+
+    With `issue_texts`, first notes what the issues made from them got from their texts (for its `finish`).
+    """
     async with engine.connect() as connection:
         texts = await texts_of(connection, ids)
+        if issue_texts is not None:
+            await issue_texts.note(connection, texts)
     # Hashing thousands of documents is CPU work: off the event loop.
     keys = await asyncio.to_thread(cache_keys, texts, recipes)
     async with engine.begin() as connection:
@@ -75,12 +88,22 @@ async def remove_batch(
         return removed
 
 
-async def finish_removal(engine: AsyncEngine, affected: set[str]) -> RemovalCounts:
-    """After the last batch: recount the issues that lost members, drop copies of removed texts."""
+async def finish_removal(
+    engine: AsyncEngine, affected: set[str], issue_texts: IssueTextCopies | None = None
+) -> RemovalCounts:
+    """After the last batch: recount the issues that lost members, drop copies of removed texts.
+
+    The copies: issue examples and fix-preview items, the issues' words only removed texts had
+    (with `issue_texts`, which followed the batches), and review tasks quoting a removed
+    interaction they did not hold.
+    """
     counts = RemovalCounts()
     async with engine.begin() as connection:
         counts.issues_recounted = await recount_issues(connection, affected)
     counts.add(await drop_dangling_copies(engine))
+    if issue_texts is not None:
+        counts.issue_texts = await issue_texts.finish(engine)
+    counts.tasks_scrubbed = await drop_unheld_copies(engine)
     return counts
 
 
@@ -100,13 +123,14 @@ async def prune_before(
             report.already_running = True
             return report
         affected: set[str] = set()
+        issue_texts = IssueTextCopies()
         while True:
             async with engine.connect() as connection:
                 ids = await oldest_before(connection, cutoff, batch_size)
             if not ids:
                 break
             batch_started = time.perf_counter()
-            counts, hit = await remove_batch(engine, ids, recipes)
+            counts, hit = await remove_batch(engine, ids, recipes, issue_texts)
             report.counts.add(counts)
             affected |= hit
             report.slowest_batch_seconds = max(report.slowest_batch_seconds, time.perf_counter() - batch_started)
@@ -114,7 +138,7 @@ async def prune_before(
             if progress is not None:
                 progress(report.counts.interactions)
         if report.batches:
-            report.counts.add(await finish_removal(engine, affected))
+            report.counts.add(await finish_removal(engine, affected, issue_texts))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -6,8 +6,12 @@ dangling: feedback, feedback_token_uses, issue_members, review_task_interactions
 feedback_map_points. Knowledge-base
 usage lives in the interaction's own `policies` column and goes with the row. Embedding-cache rows
 are keyed by a hash of the text, not by interaction: the caller computes the hashes (see
-gateway.privacy.cache_keys) and they are deleted here too. Issues that lose members get their
-size and negative count recomputed from what remains (`recount_issues`, once per prune or erasure).
+gateway.privacy.cache_keys) and they are deleted here too, with those the interactions' landmarks
+name (`reduction_points.content_hash`, a document the kept fit embedded). Issues that lose members
+get their size and negative count recomputed from what remains (`recount_issues`, once per prune
+or erasure), and their texts' copies in issue examples and fix previews go (`drop_dangling_copies`);
+review tasks and the issues' own words are handled by gateway.store.review_copies and
+gateway.privacy.issue_texts.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.chunks import chunks
-from gateway.store.current_feedback import current_feedback
+from gateway.store.current_feedback import current_feedback, voter_of
 from gateway.store.tables import (
     embeddings,
     feedback,
@@ -61,6 +65,11 @@ class RemovalCounts:
     # Examples on issues and items of fix previews that named a removed interaction.
     issue_examples: int = 0
     preview_items: int = 0
+    # Issues whose title, summary, keywords or centroid (or their copies in rename events and review
+    # tasks) lost what only removed texts held (gateway.privacy.issue_texts).
+    issue_texts: int = 0
+    # Review tasks that quoted a removed interaction they did not hold, scrubbed after the removal.
+    tasks_scrubbed: int = 0
 
     def add(self, other: RemovalCounts) -> None:
         """Add `other`'s counts to these."""
@@ -73,16 +82,43 @@ class RemovalCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedbackText:
+    """One feedback event on an interaction, as far as its texts and whose vote it is go."""
+
+    id: str
+    created_at: datetime
+    user_id: str | None
+    # Who the event counts as (gateway.store.current_feedback.voter_of); None: the anonymous voice.
+    voter: str | None
+    negative: bool
+    comment: str | None
+    correction: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class InteractionTexts:
-    """What an interaction's embedding-cache keys are made of: its request and answer, and its current complaints."""
+    """What an interaction's embedding-cache keys are made of: its request and answer, and every feedback event on it."""
 
     id: str
     app: str
     request: Any
     response_text: str | None
     created_at: datetime
-    # (comment, correction) of each user's current negative feedback.
-    complaints: tuple[tuple[str | None, str | None], ...]
+    # Every feedback event on the interaction, superseded ones too, in the order they were stored (by id).
+    feedback: tuple[FeedbackText, ...] = ()
+
+
+def current_complaints(events: Iterable[FeedbackText]) -> tuple[FeedbackText, ...]:
+    """Each voter's current (latest given) event among `events` where it is negative, in the order stored.
+
+    The rule of gateway.store.current_feedback in Python: latest by `created_at`, then by id.
+    """
+    current: dict[str | None, FeedbackText] = {}
+    for event in events:
+        held = current.get(event.voter)
+        if held is None or (event.created_at, event.id) > (held.created_at, held.id):
+            current[event.voter] = event
+    return tuple(sorted((e for e in current.values() if e.negative), key=lambda e: e.id))
 
 
 def one_of(connection: AsyncConnection, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
@@ -94,7 +130,7 @@ def one_of(connection: AsyncConnection, column: ColumnElement[Any], values: Sequ
 
 
 async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[InteractionTexts]:
-    """The texts of the interactions `ids` (those still stored), in id order."""
+    """The texts of the interactions `ids` (those still stored) with every feedback event on them, in id order."""
     i = interactions.c
     f = feedback.c
     found: list[InteractionTexts] = []
@@ -106,20 +142,19 @@ async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[Inte
                 .order_by(i.id)
             )
         ).all()
-
-        def in_chunk(ranked: Select[Any], ids: Sequence[str] = chunk) -> Select[Any]:
-            return ranked.where(one_of(connection, f.interaction_id, ids))
-
-        current = current_feedback(f.interaction_id, f.negative, f.comment, f.correction, narrow=in_chunk)
-        complaints: dict[str, list[tuple[str | None, str | None]]] = {}
-        query = select(current.c.interaction_id, current.c.comment, current.c.correction).where(
-            current.c.negative.is_(True)
+        events: dict[str, list[FeedbackText]] = {}
+        query = (
+            select(
+                f.interaction_id, f.id, f.created_at, f.user_id, voter_of(feedback), f.negative, f.comment, f.correction
+            )
+            .where(one_of(connection, f.interaction_id, chunk))
+            .order_by(f.interaction_id, f.id)
         )
-        for interaction_id, comment, correction in await connection.execute(query):
-            complaints.setdefault(interaction_id, []).append((comment, correction))
+        for interaction_id, *event in await connection.execute(query):
+            events.setdefault(interaction_id, []).append(FeedbackText(*event))
         found.extend(
             InteractionTexts(
-                row.id, row.app, row.request, row.response_text, row.created_at, tuple(complaints.get(row.id, ()))
+                row.id, row.app, row.request, row.response_text, row.created_at, tuple(events.get(row.id, ()))
             )
             for row in rows
         )
@@ -157,6 +192,22 @@ async def delete_cache_rows(connection: AsyncConnection, keys: Iterable[str]) ->
     return await _delete_in(connection, embeddings.c.content_hash, sorted(set(keys)))
 
 
+async def landmark_keys(connection: AsyncConnection, interaction_ids: Sequence[str]) -> set[str]:
+    """The cache keys of the documents embedded for these interactions' landmarks (reduction_points.content_hash).
+
+    The document a kept fit embedded may come from complaints or a recipe no longer current, so
+    its key cannot always be rebuilt from the texts: the landmark names it.
+    """
+    found: set[str] = set()
+    rp = reduction_points.c
+    for chunk in chunks(list(interaction_ids), IN_CHUNK):
+        query = select(rp.content_hash).where(
+            one_of(connection, rp.interaction_id, chunk), rp.content_hash.is_not(None)
+        )
+        found.update((await connection.execute(query)).scalars())
+    return found
+
+
 async def issues_of(connection: AsyncConnection, interaction_ids: Sequence[str]) -> set[str]:
     """The issues that hold any of `interaction_ids` as a member."""
     found: set[str] = set()
@@ -184,8 +235,9 @@ async def remove_interactions(
     counts.feedback_token_uses = await _delete_in(connection, feedback_token_uses.c.interaction_id, ids)
     counts.issue_members = await _delete_in(connection, issue_members.c.interaction_id, ids)
     counts.review_task_links = await _delete_in(connection, review_task_interactions.c.interaction_id, ids)
+    landmarks = await landmark_keys(connection, ids)
     counts.reduction_points = await _delete_in(connection, reduction_points.c.interaction_id, ids)
-    counts.embeddings = await delete_cache_rows(connection, cache_keys)
+    counts.embeddings = await delete_cache_rows(connection, {*cache_keys, *landmarks})
     counts.interactions = await _delete_in(connection, interactions.c.id, ids)
     return counts, affected
 

@@ -21,6 +21,14 @@ without corrections suggests revising the prompt, as one built without them woul
 "named by the task, no longer stored", read inside the caller's transaction right after the
 removal, so copies left by an earlier removal go too. Only the tasks the caller names are read:
 those that held a removed interaction.
+
+A task also quotes interactions it never held: an interaction is held by one task at most, but
+a rule asks for every interaction its finding concerns (an issue's members, a complaint's
+negative neighbours), and the suggested action and evidence are built from all of them, the
+ones another task holds included. `drop_unheld_copies` finds those tasks after a removal by
+reading every task's suggested action and evidence and every opened/updated event's detail
+once, a chunk at a time in read-only queries, and scrubs the tasks that name an interaction no
+longer stored the same way, a short transaction per chunk.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.review.held_answer import HELD_KEY
 from gateway.review.records import ACTION_LABELS, ActionKind
@@ -44,6 +52,10 @@ class _Drop:
 
 DROP: Final = _Drop()
 ID_KEY = "interaction_id"
+# Tasks or events read per query by the sweep (their JSON documents are a few KB each).
+SWEEP_ROWS = 500
+# The events whose detail copies a task's evidence (gateway.review.opening).
+EVIDENCE_EVENTS = ("opened", "updated")
 
 
 def _names_id(key: str) -> bool:
@@ -193,3 +205,64 @@ async def drop_task_copies(connection: AsyncConnection, task_ids: Iterable[str])
             await connection.execute(statement, event_rows)
         changed_tasks += len(task_rows)
     return changed_tasks
+
+
+async def _tasks_naming_missing(connection: AsyncConnection) -> set[str]:
+    """The tasks whose suggested action, evidence or opened/updated events name an interaction no longer stored."""
+    t, e = review_tasks.c, review_events.c
+    found: set[str] = set()
+    after_task = ""
+    while True:
+        query = (
+            select(t.id, t.suggested_action, t.evidence)
+            .where(t.id > after_task, (t.suggested_action.is_not(None)) | (t.evidence.is_not(None)))
+            .order_by(t.id)
+            .limit(SWEEP_ROWS)
+        )
+        rows = (await connection.execute(query)).all()
+        if not rows:
+            break
+        after_task = rows[-1][0]
+        named = {task_id: named_ids(action) | named_ids(evidence) for task_id, action, evidence in rows}
+        found |= await _missing_among(connection, named)
+    after_event = 0
+    while True:
+        query = (
+            select(e.id, e.task_id, e.detail)
+            .where(e.id > after_event, e.kind.in_(EVIDENCE_EVENTS), e.detail.is_not(None))
+            .order_by(e.id)
+            .limit(SWEEP_ROWS)
+        )
+        events = (await connection.execute(query)).all()
+        if not events:
+            break
+        after_event = events[-1][0]
+        named = {}
+        for _, task_id, detail in events:
+            named.setdefault(task_id, set()).update(named_ids(detail))
+        found |= await _missing_among(connection, named)
+    return found
+
+
+async def _missing_among(connection: AsyncConnection, named: dict[str, set[str]]) -> set[str]:
+    """Those keys of `named` (task ids) whose named interactions include one no longer stored."""
+    every = set().union(*named.values()) if named else set()
+    if not every:
+        return set()
+    missing = every - await existing_ids(connection, every)
+    return {task_id for task_id, ids in named.items() if ids & missing}
+
+
+async def drop_unheld_copies(engine: AsyncEngine) -> int:
+    """After a removal: scrub every task that still names an interaction no longer stored; how many tasks changed.
+
+    The tasks that held a removed interaction were scrubbed with the removal (`drop_task_copies`
+    in its transaction); this finds the others, which quote interactions they never held.
+    """
+    async with engine.connect() as connection:
+        tasks = sorted(await _tasks_naming_missing(connection))
+    changed = 0
+    for chunk in chunks(tasks, SWEEP_ROWS):
+        async with engine.begin() as connection:
+            changed += await drop_task_copies(connection, chunk)
+    return changed

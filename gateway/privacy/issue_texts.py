@@ -1,0 +1,323 @@
+"""What an issue keeps of removed texts: its title, summary, keywords and centroid, and their copies.
+
+A clustering pass writes an issue's keywords (c-TF-IDF over its members' documents), a title
+(from the keywords, or an LLM's from keywords and examples, with a summary) and a centroid (the
+mean of the members' vectors). The title, summary and keywords are copied into the rename
+events that replaced a title and into the issue's review tasks: the reason quotes the title,
+the evidence holds title, summary and keywords, the tags are keywords, and the opened/updated
+events keep every earlier reason and evidence (gateway.store.issue_texts reads and writes them).
+
+When interactions (or one end user's feedback) are removed, an issue made from them keeps no
+word that only they had. A *term* is a word or two-word phrase as the keywords are counted
+(clustering.label.keyword_terms). A term is the removed texts' alone when a removed text holds
+it and none of the texts the issue is still made from does (the end-user message, answer and
+every feedback comment and correction of its remaining members and of the interactions its
+remaining examples name). Then:
+
+- a keyword holding such a term is dropped; the others stay: they are words some remaining
+  complaint uses too, an aggregate over those complaints, and the next full pass recomputes them;
+- a title holding one becomes the keyword title of the keywords left ("Unlabelled issue" when
+  none is), and the summary goes with it; a summary holding one goes (a pass with an LLM titler
+  then asks for a new title and summary, since the issue has no summary);
+- the same in the copies: a quoted title in a task's reason becomes the issue's title, the
+  evidence's title, summary and keywords are scrubbed alike, a tag holding one is dropped (never
+  the app's own tag), and a rename event loses the title ("from"/"to") that holds one;
+- an issue left with neither members nor examples (all it was made from is gone) also loses its
+  centroid and admission similarity, a mean of the removed vectors: no pass matches it again,
+  and later complaints about the same thing start a new issue. An issue with members left keeps
+  its centroid (an average over them, recomputed by the next full pass).
+
+A title a person gave (a rename) is treated like any other: it goes only if it holds such a term.
+The check needs the removed texts, so `IssueTextCopies.note` is called in each removal batch
+before the batch's rows go (reading only the terms its issues' texts hold), and `finish` once at
+the end, when what remains is known: one short transaction per issue that changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from clustering.label import keyword_terms, title_from_keywords
+from gateway.discovery.items import last_user_message
+from gateway.store.chunks import chunks
+from gateway.store.interaction_removal import InteractionTexts, texts_of
+from gateway.store.issue_texts import (
+    IssueChanges,
+    IssueTexts,
+    example_index,
+    has_members,
+    member_links,
+    read_issue_texts,
+    sources_of,
+    write_changes,
+)
+
+# The keys of a rename event's detail that hold titles.
+TITLE_KEYS = ("from", "to")
+# Interactions an issue is still made from, read per query when looking for a term.
+SOURCE_CHUNK = 500
+# How a rule's reason quotes the issue's title (gateway.review.issue_rule.issue_reason).
+OPEN_QUOTE, CLOSE_QUOTE = "\u201c", "\u201d"
+# Where a phrase of a title or summary ends.
+CLAUSE_END = re.compile(r"[,;:.!?]")
+
+Hit = Callable[[Any], bool]
+
+
+def text_terms(text: Any) -> set[str]:
+    """The terms of `text` (words and two-word phrases, as keywords are counted); none for what is not text."""
+    if not isinstance(text, str) or not text:
+        return set()
+    return set(keyword_terms(text))
+
+
+def terms(text: Any) -> set[str]:
+    """The terms of a title, summary, keyword, reason or tag: as `text_terms`, but no phrase spans a comma or a
+    sentence's end, so "Card, charged twice" is not taken to say "card charged"."""
+    if not isinstance(text, str) or not text:
+        return set()
+    return text_terms(CLAUSE_END.sub("\n", text))
+
+
+def interaction_terms(interaction: InteractionTexts, user: str | None = None) -> set[str]:
+    """The terms an interaction's texts hold: its end user's message, its answer, every comment and correction.
+
+    With `user`, only the comments and corrections that user gave on it.
+    """
+    parts: list[str | None] = []
+    if user is None:
+        parts += [last_user_message(interaction.request), interaction.response_text]
+    for event in interaction.feedback:
+        if user is None or event.user_id == user:
+            parts += [event.comment, event.correction]
+    found: set[str] = set()
+    for part in parts:
+        found |= text_terms(part)
+    return found
+
+
+def _quoted(reason: str) -> tuple[int, int] | None:
+    start, end = reason.find(OPEN_QUOTE), reason.rfind(CLOSE_QUOTE)
+    return (start + 1, end) if start != -1 and end > start else None
+
+
+def _issue_json_terms(value: Any) -> set[str]:
+    if not isinstance(value, dict):
+        return set()
+    found = terms(value.get("title")) | terms(value.get("summary"))
+    for keyword in value.get("keywords") or ():
+        found |= terms(keyword)
+    return found
+
+
+def _copy_terms(reason: Any, evidence: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(reason, str) and (span := _quoted(reason)):
+        found |= terms(reason[span[0] : span[1]])
+    if isinstance(evidence, dict):
+        found |= _issue_json_terms(evidence.get("issue"))
+    return found
+
+
+def copy_terms(texts: IssueTexts) -> set[str]:
+    """Every term the issue's texts and their copies hold: the only ones a removal needs to look for."""
+    found = terms(texts.title) | terms(texts.summary)
+    for keyword in texts.keywords:
+        found |= terms(keyword)
+    for _, detail in texts.renames:
+        if isinstance(detail, dict):
+            for key in TITLE_KEYS:
+                found |= terms(detail.get(key))
+    for task in texts.tasks:
+        found |= _copy_terms(task.reason, task.evidence)
+        for tag in task.tags:
+            if tag != task.app:  # never dropped (see plan_changes): no use looking for its words
+                found |= terms(tag)
+        for _, detail in task.events:
+            if isinstance(detail, dict):
+                found |= _copy_terms(detail.get("reason"), detail.get("evidence"))
+    return found
+
+
+def _scrubbed_reason(reason: Any, title: str, hit: Hit) -> Any:
+    if not isinstance(reason, str) or not (span := _quoted(reason)):
+        return reason
+    if not hit(reason[span[0] : span[1]]):
+        return reason
+    return reason[: span[0]] + title + reason[span[1] :]
+
+
+def _scrubbed_issue_json(value: Any, title: str, hit: Hit) -> Any:
+    if not isinstance(value, dict):
+        return value
+    result = dict(value)
+    if hit(result.get("title")):
+        result["title"] = title
+    if hit(result.get("summary")):
+        result["summary"] = None
+    if isinstance(result.get("keywords"), list):
+        result["keywords"] = [k for k in result["keywords"] if not hit(k)]
+    return result
+
+
+def _scrubbed_evidence(evidence: Any, title: str, hit: Hit) -> Any:
+    if not isinstance(evidence, dict) or "issue" not in evidence:
+        return evidence
+    return {**evidence, "issue": _scrubbed_issue_json(evidence["issue"], title, hit)}
+
+
+def plan_changes(texts: IssueTexts, removed_only: set[str], emptied: bool) -> IssueChanges:
+    """What to write so the issue and its copies keep no term of `removed_only`; `emptied`: it was made of nothing left."""
+
+    def hit(text: Any) -> bool:
+        return bool(terms(text) & removed_only)
+
+    keywords = [keyword for keyword in texts.keywords if not hit(keyword)]
+    title, summary = texts.title, texts.summary
+    if hit(title):
+        title, summary = title_from_keywords(keywords), None
+    if hit(summary):
+        summary = None
+    values: dict[str, Any] = {}
+    if keywords != texts.keywords:
+        values["keywords"] = keywords
+    if title != texts.title:
+        values["title"] = title
+    if summary != texts.summary:
+        values["summary"] = summary
+    if emptied:
+        values.update(centroid=None, admission_similarity=None)
+    renames = []
+    for event_id, detail in texts.renames:
+        if isinstance(detail, dict) and any(hit(detail.get(key)) for key in TITLE_KEYS):
+            renames.append((event_id, {k: v for k, v in detail.items() if not (k in TITLE_KEYS and hit(v))}))
+    tasks, dropped_tags, events = [], [], []
+    for task in texts.tasks:
+        reason = _scrubbed_reason(task.reason, title, hit)
+        evidence = _scrubbed_evidence(task.evidence, title, hit)
+        if (reason, evidence) != (task.reason, task.evidence):
+            tasks.append((task.id, reason, evidence))
+        dropped_tags += [(task.id, tag) for tag in task.tags if tag != task.app and hit(tag)]
+        for event_id, detail in task.events:
+            if not isinstance(detail, dict):
+                continue
+            scrubbed = dict(detail)
+            if "reason" in scrubbed:
+                scrubbed["reason"] = _scrubbed_reason(scrubbed["reason"], title, hit)
+            if "evidence" in scrubbed:
+                scrubbed["evidence"] = _scrubbed_evidence(scrubbed["evidence"], title, hit)
+            if scrubbed != detail:
+                events.append((event_id, scrubbed))
+    return IssueChanges(texts.id, values, renames, tasks, dropped_tags, events)
+
+
+class IssueTextCopies:
+    """Follows one removal (a prune or an erasure) from its first batch to its end, for the issues it touches."""
+
+    def __init__(self) -> None:
+        self._examples: dict[str, set[str]] | None = None
+        # Issue id -> every term its texts and copies hold (read when the issue is first touched).
+        self._terms: dict[str, set[str]] = {}
+        # Issue id -> the terms of those that the removed texts hold.
+        self._found: dict[str, set[str]] = {}
+        # Every issue a removed interaction (or removed feedback) went into.
+        self.touched: set[str] = set()
+
+    async def note(
+        self, connection: AsyncConnection, removed: Sequence[InteractionTexts], user: str | None = None
+    ) -> None:
+        """Before `removed` go (with `user`: before that user's feedback on them goes): what their issues got from them.
+
+        Reads the issues that hold them as members or examples, and (once per issue) the terms
+        those issues' texts hold; keeps the terms the removed texts hold too.
+        """
+        if self._examples is None:
+            self._examples = await example_index(connection)
+        by_id = {interaction.id: interaction for interaction in removed}
+        links = await member_links(connection, list(by_id))
+        for interaction_id in by_id:
+            for issue_id in self._examples.get(interaction_id, ()):
+                links.setdefault(issue_id, set()).add(interaction_id)
+        if not links:
+            return
+        self.touched |= links.keys()
+        unread = [issue_id for issue_id in links if issue_id not in self._terms]
+        if unread:
+            read = await read_issue_texts(connection, unread)
+            known = await asyncio.to_thread(lambda: {i: copy_terms(read[i]) if i in read else set() for i in unread})
+            self._terms.update(known)
+
+        def found() -> dict[str, set[str]]:
+            removed_terms: dict[str, set[str]] = {}
+            result: dict[str, set[str]] = {}
+            for issue_id, interaction_ids in links.items():
+                wanted = self._terms.get(issue_id)
+                if not wanted:
+                    continue
+                for interaction_id in interaction_ids:
+                    if interaction_id not in removed_terms:
+                        removed_terms[interaction_id] = interaction_terms(by_id[interaction_id], user)
+                    result.setdefault(issue_id, set()).update(removed_terms[interaction_id] & wanted)
+            return result
+
+        for issue_id, held in (await asyncio.to_thread(found)).items():
+            self._found.setdefault(issue_id, set()).update(held)
+
+    async def finish(self, engine: AsyncEngine) -> int:
+        """After the removal: scrub each touched issue and its copies of what only the removed texts had; how many changed."""
+        changed = 0
+        for issue_id in sorted(self.touched):
+            looked_for = self._found.get(issue_id, set())
+            if looked_for:
+                removed_only, emptied = await _removed_only(engine, issue_id, looked_for)
+            else:
+                removed_only, emptied = set(), await _made_of_nothing(engine, issue_id)
+            if not removed_only and not emptied:
+                continue
+            async with engine.begin() as connection:
+                texts = (await read_issue_texts(connection, [issue_id])).get(issue_id)
+                if texts is None:
+                    continue
+                changes = await asyncio.to_thread(plan_changes, texts, removed_only, emptied)
+                if changes.empty:
+                    continue
+                await write_changes(connection, changes)
+            changed += 1
+        return changed
+
+
+async def _removed_only(engine: AsyncEngine, issue_id: str, looked_for: set[str]) -> tuple[set[str], bool]:
+    """Which of `looked_for` no text the issue is still made from holds; and whether nothing is left it is made from.
+
+    Reads the remaining sources a chunk per connection, and stops once every term was found.
+    """
+    async with engine.connect() as connection:
+        sources = await sources_of(connection, issue_id)
+    left = set(looked_for)
+    for chunk in chunks(sources, SOURCE_CHUNK):
+        if not left:
+            break
+        async with engine.connect() as connection:
+            texts = await texts_of(connection, chunk)
+        left -= await asyncio.to_thread(_held_by, texts, left)
+    return left, not sources
+
+
+def _held_by(texts: Iterable[InteractionTexts], wanted: set[str]) -> set[str]:
+    found: set[str] = set()
+    for interaction in texts:
+        found |= interaction_terms(interaction) & wanted
+    return found
+
+
+async def _made_of_nothing(engine: AsyncEngine, issue_id: str) -> bool:
+    """Whether the issue has no member left and no example naming a stored interaction."""
+    async with engine.connect() as connection:
+        if await has_members(connection, issue_id):
+            return False
+        return not await sources_of(connection, issue_id)
