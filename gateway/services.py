@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.accounts.service import AccountService
 from gateway.accounts.setup import account_service
 from gateway.audit.service import AuditService
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 from gateway.domain.goals import GoalService
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
@@ -45,6 +46,7 @@ from gateway.review.decision_webhook import HeldDecisionWebhook, held_decision_w
 from gateway.review.fix_resolution import TaskFixes
 from gateway.review.gate import ConfidenceGate, confidence_gate
 from gateway.review.held_poll import HeldAnswers
+from gateway.review.held_redaction import HeldAnswerRedaction, held_answer_redaction
 from gateway.review.rule_runner import ReviewRuleRunner
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
@@ -116,6 +118,8 @@ class Services:
     gate: ConfidenceGate | None = None
     # Tells an app its held answer was decided (None without review_webhook_url).
     review_webhook: HeldDecisionWebhook | None = None
+    # With redaction on, redacts held answers once their hold is over (None with redaction off).
+    held_redaction: HeldAnswerRedaction | None = None
     # The similar-negative and anomalous rules' background task (None when both are off).
     rule_runner: ReviewRuleRunner | None = None
     # Rebuilds stale daily stats roll-ups in the background (None with stats_refresh_interval 0).
@@ -138,6 +142,7 @@ class Services:
             ("the daily stats refresher", None if self.stats_refresher is None else self.stats_refresher.close),
             ("the confidence gate", None if self.gate is None else self.gate.close),
             ("the review decision webhook", None if self.review_webhook is None else self.review_webhook.close),
+            ("the held answers' redaction", None if self.held_redaction is None else self.held_redaction.close),
             ("the prompt instructions", self.prompts.close),
             ("the knowledge base", self.knowledge.close),
             ("the interaction writer", self._close_writer),
@@ -297,6 +302,11 @@ async def open_services(
     review_webhook = held_decision_webhook(settings)
     if review_webhook is not None:
         reviews.add_decision_listener(review_webhook.on_decision)
+    # Held answers keep their exact bytes while their hold runs, then get the writer's redaction.
+    held_redaction = held_answer_redaction(settings, engine)
+    if held_redaction is not None:
+        reviews.add_decision_listener(held_redaction.on_decision)
+        held_redaction.start()
     if rule_runner is not None:
         rule_runner.start()
     stats_refresher = None
@@ -330,11 +340,12 @@ async def open_services(
         audit_service=AuditService(AuditStore(engine)),
         accounts=account_service(engine, settings),
         reviews=reviews,
-        held_answers=HeldAnswers(reviews, resolver, settings.review_hold_fallback),
+        held_answers=HeldAnswers(reviews, resolver, settings.review_hold_fallback, redaction=held_redaction),
         calibration=calibration_reports(engine, settings),
         goals=GoalService(GoalStore(engine), ReviewFigureStore(engine), stats_service),
         gate=gate,
         review_webhook=review_webhook,
+        held_redaction=held_redaction,
         rule_runner=rule_runner,
         stats_refresher=stats_refresher,
         prompts=prompts,

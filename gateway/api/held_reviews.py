@@ -18,7 +18,8 @@ HELD_REVIEWS_PREFIX = "/v1/reviews/"
     HELD_REVIEWS_PREFIX + "{task_id:str}",
     summary=(
         "A held answer (app credential): 202 pending, 200 the approved or corrected chat completion, "
-        "422 when rejected or refused after the hold's deadline"
+        "422 when rejected or refused after the hold's deadline, 410 when an answer already served "
+        "was redacted since"
     ),
     tags=["reviews"],
 )

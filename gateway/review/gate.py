@@ -43,11 +43,12 @@ from gateway.proxy.policy import (
 )
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
-from gateway.review.held_answer import HELD_KEY, held_evidence
+from gateway.review.held_answer import HELD_KEY, HELD_TAG, held_evidence
 from gateway.review.hold_cap import HoldCap
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs
+from gateway.review.opening import Opened
 from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
-from gateway.review.service import Opened, ReviewService
+from gateway.review.service import ReviewService
 
 logger = logging.getLogger("feedgate.review")
 
@@ -197,7 +198,7 @@ class ConfidenceGate:
         hold_until = self._clock() + self._hold_timeout
         evidence = {**_evidence(rule, judged), HELD_KEY: held_evidence(body, hold_until)}
         try:
-            opened = await self._open(request, judged, evidence, Priority.HIGH, ("held",))
+            opened = await self._open(request, judged, evidence, Priority.HIGH, (HELD_TAG,))
         except Exception:
             # The review queue is down: the answer goes out rather than the call failing.
             logger.exception("could not hold interaction %s for review; releasing it", request.interaction_id)

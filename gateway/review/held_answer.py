@@ -4,7 +4,8 @@ The confidence gate stores the exact bytes the client would have received under 
 evidence (``held_answer``: ``body`` as text, its ``sha256``, ``hold_until``). The "opened"
 event keeps a copy of that evidence that later updates cannot touch. A reviewer's decision
 records the hash it was made on (see lifecycle.decide), and an approved answer is released only
-when the stored bytes still hash to it: the approval is bound to the answer that was held.
+when the stored bytes still hash to it: the approval is bound to the answer that was held. With
+redaction on, those copies are redacted once the hold is over (gateway.review.held_redaction).
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from gateway.review.records import TaskEvent
 
 Json = dict[str, Any]
 HELD_KEY = "held_answer"
+# The tag the confidence gate gives every task that holds an answer.
+HELD_TAG = "held"
 # The decided event's detail names the held answer's hash under this key.
 DECISION_HASH_KEY = "held_answer_sha256"
+# Set on a held answer once its hold is over and its body was replaced by the redacted text (with
+# redaction on, gateway.review.held_redaction): how often each rule fired, as interactions note theirs.
+REDACTED_KEY = "redacted"
 
 
 def sha256_hex(body: bytes) -> str:
@@ -62,6 +68,11 @@ def held_answer_of(evidence: Any, events: Sequence[TaskEvent]) -> Json | None:
         if isinstance(held, dict) and isinstance(held.get("body"), str) and isinstance(held.get("sha256"), str):
             return held
     return None
+
+
+def is_redacted(held: Json) -> bool:
+    """Whether `held` was redacted once its hold was over: its body need no longer be the bytes its sha256 names."""
+    return REDACTED_KEY in held
 
 
 def verified_body(held: Json, approved_hash: str | None) -> bytes | None:

@@ -16,6 +16,11 @@ other, and feeds training data, but does not change what the poll answers. This 
 task's events alone (the held answer's ``hold_until`` as the "opened" event kept it, the times of
 the "decided" and "dismissed" events), so every gateway process answers alike.
 
+With redaction on, the held answer's stored copies are redacted once the app has been served its
+final answer (gateway.review.held_redaction); a poll after that whose answer was the held bytes
+themselves (an approval, the release fallback) gets 410 ``held_answer_redacted`` with the same
+outcome header, unless no rule fired on them (the bytes are then still the exact ones).
+
 Only the app that made the call may read it (its own credential, as for /v1/feedback); any other
 app gets the same 404 as for a task that does not exist.
 """
@@ -25,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
@@ -37,11 +42,15 @@ from gateway.review.held_answer import (
     Json,
     corrected_completion,
     held_answer_of,
+    is_redacted,
     sha256_hex,
     verified_body,
 )
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
 from gateway.review.service import ReviewService
+
+if TYPE_CHECKING:
+    from gateway.review.held_redaction import HeldAnswerRedaction
 
 Fallback = Literal["release", "refuse"]
 OUTCOME_HEADER = "x-feedgate-review-outcome"
@@ -69,11 +78,14 @@ class HeldAnswers:
         resolver: CallerResolver,
         fallback: Fallback,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        redaction: HeldAnswerRedaction | None = None,
     ) -> None:
         self._reviews = reviews
         self._resolver = resolver
         self._fallback = fallback
         self._clock = clock
+        # With redaction on: told when the app is served its final answer (its exact bytes are then needed no more).
+        self._redaction = redaction
 
     async def poll(self, task_id: str, authorization: str | None) -> PollAnswer:
         """The held answer's state for the app behind `authorization`."""
@@ -96,13 +108,17 @@ class HeldAnswers:
             return not_found
         settling = settling_event(deadline, detail.events)
         if settling is not None:
-            return self._settled_by(held, settling)
-        if first_closing(detail.events) is not None or now >= deadline:
+            answer = self._settled_by(held, settling)
+        elif first_closing(detail.events) is not None or now >= deadline:
             # Closed only at or after the deadline, or not yet: the deadline settled it.
-            return self._fall_back(held, "No reviewer decided on this answer before the hold's deadline")
-        if detail.task.active:
+            answer = self._fall_back(held, "No reviewer decided on this answer before the hold's deadline")
+        elif detail.task.active:
             return self._pending(detail)
-        return self._fall_back(held, "The review was closed without a decision")
+        else:
+            answer = self._fall_back(held, "The review was closed without a decision")
+        if self._redaction is not None and not is_redacted(held):
+            await self._redaction.served(detail)
+        return answer
 
     def _settled_by(self, held: Json, closing: TaskEvent) -> PollAnswer:
         """The answer the decision or dismissal that closed the task before the hold's deadline gives, for good."""
@@ -111,6 +127,8 @@ class HeldAnswers:
         if outcome == Outcome.APPROVE.value:
             approved = detail.get(DECISION_HASH_KEY)
             body = verified_body(held, approved if isinstance(approved, str) else None)
+            if body is None and is_redacted(held):
+                return _redacted_error("approve")
             if body is None:
                 message = "The approval does not match the answer that was held; it is not released."
                 return _error(422, message, "held_answer_mismatch", "approve")
@@ -137,7 +155,18 @@ class HeldAnswers:
         body = held["body"].encode("utf-8")
         if self._fallback == "release" and sha256_hex(body) == held["sha256"]:
             return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
+        if self._fallback == "release" and is_redacted(held):
+            return _redacted_error("released_unreviewed")
         return _error(422, f"{why}; the answer is withheld.", "review_timed_out", "refused_unreviewed")
+
+
+def _redacted_error(outcome: str) -> PollAnswer:
+    """The held bytes were the answer, but with redaction on they were replaced by their redacted text after the hold."""
+    message = (
+        "This held answer was already given to the app (or the app did not come for it in time); "
+        "with redaction on, its exact text is no longer kept."
+    )
+    return _error(410, message, "held_answer_redacted", outcome)
 
 
 def hold_deadline(held: Json) -> datetime | None:
