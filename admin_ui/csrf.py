@@ -4,6 +4,10 @@ The token is a hash of a secret the browser holds in an HttpOnly cookie: the ses
 signed in, else a random sign-in cookie (so the sign-in form is protected too). Another site can
 make the browser send the cookie, but cannot read it, so it cannot put the matching token in a
 form. Forms send it as the `csrf_token` field, scripts as the `x-csrf-token` header.
+
+A refused post is refused whatever else it carries; signed out, the refusal is "your session
+ended" (401, the sign-in page) rather than 403, and either refusal carries what the person wrote
+when it came from our own page in this browser (`admin_ui/unsent_forms.py`), to give back to them.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
+from litestar.datastructures import FormMultiDict
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from markupsafe import Markup
 
-from admin_ui.session import COOKIE_PATH, current_user, is_tls, session_token
+from admin_ui.form_origin import ORIGIN_FIELD
+from admin_ui.session import COOKIE_PATH, SIGN_IN_PATH, current_user, is_tls, session_token
+from admin_ui.unsent_forms import UnsentForm, unsent_post
 
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -27,6 +34,23 @@ SIGN_IN_COOKIE = "feedgate_signin"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 REFUSED = "This form has expired or did not come from this site. Reload the page and try again."
+SESSION_ENDED = "Your session has ended, so this was not saved. Sign in again."
+
+
+class SessionEnded(NotAuthorizedException):
+    """A change sent without a live session (401): `unsent` is what the person wrote, when it may be given back."""
+
+    def __init__(self, unsent: UnsentForm | None) -> None:
+        super().__init__(SESSION_ENDED)
+        self.unsent = unsent
+
+
+class FormRefused(PermissionDeniedException):
+    """A change whose CSRF token does not match (403): `unsent` as for SessionEnded (a form of an earlier session)."""
+
+    def __init__(self, unsent: UnsentForm | None) -> None:
+        super().__init__(REFUSED)
+        self.unsent = unsent
 
 
 def _token_for(secret: str) -> str:
@@ -52,9 +76,10 @@ def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return _token_for(found[0]) if found else ""
 
 
-def csrf_field(token: str) -> Markup:
-    """The hidden form field carrying `token` (what `{{ csrf_field }}` renders in a template)."""
-    return Markup('<input type="hidden" name="{}" value="{}">').format(FORM_FIELD, token)
+def csrf_field(token: str, origin: str = "") -> Markup:
+    """The hidden fields carrying `token` and the page's `form_origin` (what `{{ csrf_field }}` renders)."""
+    field = Markup('<input type="hidden" name="{}" value="{}">')
+    return field.format(FORM_FIELD, token) + (field.format(ORIGIN_FIELD, origin) if origin else Markup(""))
 
 
 def ensure_sign_in_cookie(request: Request[Any, Any, Any]) -> None:
@@ -72,22 +97,28 @@ def set_sign_in_cookie(response: Response[Any], request: Request[Any, Any, Any])
         )
 
 
-async def _sent_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    header = connection.headers.get(HEADER)
-    if header:
-        return header
+async def _posted_form(connection: ASGIConnection[Any, Any, Any, Any]) -> FormMultiDict | None:
     if isinstance(connection, Request) and connection.headers.get("content-type", "").startswith(FORM_TYPES):
         # The body is kept on the request, so the handler reads the same form again.
-        value = (await connection.form()).get(FORM_FIELD)
-        return value if isinstance(value, str) else None
+        return await connection.form()
     return None
+
+
+def _matches(connection: ASGIConnection[Any, Any, Any, Any], sent: object) -> bool:
+    if not isinstance(sent, str) or not sent.isascii():  # compare_digest takes ASCII text only
+        return False
+    return any(hmac.compare_digest(sent, _token_for(secret)) for secret in _secrets(connection))
 
 
 async def csrf_protected(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: refuse a state-changing request whose token does not match the browser's cookie."""
     if connection.scope.get("method", "GET") in SAFE_METHODS:
         return
-    sent = await _sent_token(connection)
-    if sent and any(hmac.compare_digest(sent, _token_for(secret)) for secret in _secrets(connection)):
+    form = await _posted_form(connection)
+    sent = connection.headers.get(HEADER) or (form.get(FORM_FIELD) if form is not None else None)
+    if _matches(connection, sent):
         return
-    raise PermissionDeniedException(REFUSED)
+    unsent = unsent_post(connection, form) if form is not None else None
+    if current_user(connection) is None and connection.url.path != SIGN_IN_PATH:
+        raise SessionEnded(unsent)
+    raise FormRefused(unsent)

@@ -1,4 +1,8 @@
-"""Refusals as pages: sign in first (401), not allowed (403), and other HTTP errors, in the site's layout."""
+"""Refusals as pages: sign in first (401), not allowed (403), and other HTTP errors, in the site's layout.
+
+A form refused because its session ended keeps what the person wrote (`admin_ui/unsent_forms.py`):
+signed out, in the sign-in page (401); signed in again meanwhile, in the form again (403).
+"""
 
 from __future__ import annotations
 
@@ -10,30 +14,36 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
+from admin_ui.csrf import FormRefused, SessionEnded
 from admin_ui.rendering import render
+from admin_ui.session import SIGN_IN_PATH, current_user, safe_next
+from admin_ui.sign_in import sign_in_page, unsent_page
 from gateway.api.database_outage import MESSAGE, OUTAGE_TYPES, outage_response, retry_headers
 from gateway.store.availability import database_unavailable
 
-SIGN_IN_PATH = "/admin/sign-in"
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: an admin page on this site, never another site."""
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/admin"
+EARLIER_SESSION = (
+    "This form was opened in an earlier session, so it was not saved. What you wrote is below: "
+    "check it and send it again."
+)
 
 
 def not_signed_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
-    """A page read while signed out leads to the sign-in page and back; a form post says to sign in again."""
+    """A page read while signed out leads to the sign-in page and back; a form post answers the sign-in page.
+
+    That page goes back to the form's page, and holds what the form said when it may be kept.
+    """
     if request.method in ("GET", "HEAD"):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"{SIGN_IN_PATH}?next={quote(safe_next(here))}", status_code=303)
-    return render(request, "error.html", status_code=401, title="Signed out", message=exc.detail)
+    unsent = exc.unsent if isinstance(exc, SessionEnded) else None
+    next_page = unsent.page if unsent is not None else "/admin"
+    return sign_in_page(request, status_code=401, next_page=next_page, error=exc.detail, unsent=unsent)
 
 
 def forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
-    """A 403 page saying what was refused."""
+    """A 403 page saying what was refused; a form of an earlier session comes back filled in, to send again."""
+    if isinstance(exc, FormRefused) and exc.unsent is not None and exc.unsent.has_text and current_user(request):
+        return unsent_page(request, exc.unsent, status_code=403, error=EARLIER_SESSION)
     return render(request, "error.html", status_code=403, title="Not allowed", message=exc.detail)
 
 

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 
 from admin_ui.csrf import csrf_field, csrf_token, set_sign_in_cookie
+from admin_ui.form_origin import ensure_forms_cookie, form_origin, set_forms_cookie
 from admin_ui.navigation import navigation_for
 from admin_ui.session import current_user
 
@@ -69,16 +70,20 @@ environment.filters.update(percent=_percent, when=_when, count=_count, duration=
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
     """The page `template` rendered with `context` plus what every page has: user, nav, csrf_token, csrf_field."""
     user = current_user(request)
+    if user is not None:
+        # A browser signed in before there was a forms cookie gets one with its next page.
+        ensure_forms_cookie(request)
     token = csrf_token(request)
     html = environment.get_template(template).render(
         user=user,
         nav=navigation_for(user, request.url.path),
         csrf_token=token,
-        csrf_field=csrf_field(token),
+        csrf_field=csrf_field(token, form_origin(request)),
         **context,
     )
     response: Response[str] = Response(
         html, status_code=status_code, media_type=MediaType.HTML, headers=SECURITY_HEADERS
     )
     set_sign_in_cookie(response, request)
+    set_forms_cookie(response, request)
     return response

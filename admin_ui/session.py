@@ -20,8 +20,11 @@ from gateway.accounts.service import AccountService
 SESSION_COOKIE = "feedgate_session"
 # Admin cookies go only to admin pages: the JSON API and the proxy never see them.
 COOKIE_PATH = "/admin"
+SIGN_IN_PATH = "/admin/sign-in"
 # Where the signed-in user is kept for the rest of the request once looked up.
 _STATE_KEY = "admin_user"
+# A session opened by this very request (signing in), for the page it answers with.
+_NEW_TOKEN_KEY = "admin_new_session_token"
 _NOT_LOOKED_UP = object()
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
@@ -61,8 +64,22 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedInUser
 
 
 def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    """The session cookie's value, if the request carries one."""
-    return connection.cookies.get(SESSION_COOKIE)
+    """The session this request opened (signing in), else the session cookie's value, if the request carries one."""
+    opened = connection.state.get(_NEW_TOKEN_KEY)
+    return opened if isinstance(opened, str) else connection.cookies.get(SESSION_COOKIE)
+
+
+def adopt_session(connection: ASGIConnection[Any, Any, Any, Any], token: str, user: SignedInUser) -> None:
+    """Treat the rest of this request as signed in with the session it just opened (the page it answers with)."""
+    connection.state[_NEW_TOKEN_KEY] = token
+    connection.state[_STATE_KEY] = user
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: an admin page on this site, never another site."""
+    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/admin"
 
 
 def require_role(needed: Role) -> Guard:

@@ -1,4 +1,8 @@
-"""The sign-in page, signing in (rate-limited by the accounts service) and signing out."""
+"""The sign-in page, signing in (rate-limited by the accounts service) and signing out.
+
+The sign-in page may hold a form refused because its session ended (`admin_ui/unsent_forms.py`):
+signing in there answers with that form, filled in, to check and send with the new session.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,53 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from admin_ui.csrf import SIGN_IN_COOKIE, ensure_sign_in_cookie
-from admin_ui.errors import safe_next
+from admin_ui.form_origin import ensure_forms_cookie, set_forms_cookie
 from admin_ui.rendering import render
 from admin_ui.session import (
     COOKIE_PATH,
     accounts_of,
+    adopt_session,
     clear_session_cookie,
     current_user,
+    safe_next,
     session_token,
     set_session_cookie,
 )
+from admin_ui.unsent_forms import UnsentForm, unsent_sign_in
 from gateway.accounts.records import SignInRefused
+
+KEPT = "What you wrote is kept in this page (not on the server): sign in and it comes back, to check and send."
+
+
+def sign_in_page(
+    request: Request[Any, Any, Any],
+    *,
+    status_code: int = 200,
+    next_page: str = "/admin",
+    name: str = "",
+    error: str | None = None,
+    unsent: UnsentForm | None = None,
+) -> Response[Any]:
+    """The sign-in form, going on to `next_page`; carrying `unsent` (as hidden fields) when it holds text."""
+    ensure_sign_in_cookie(request)
+    kept = unsent if unsent is not None and unsent.has_text else None
+    return render(
+        request,
+        "sign_in.html",
+        status_code=status_code,
+        next=safe_next(next_page),
+        name=name,
+        error=error,
+        unsent=kept,
+        kept_notice=KEPT if kept is not None else None,
+    )
+
+
+def unsent_page(
+    request: Request[Any, Any, Any], unsent: UnsentForm, *, status_code: int = 200, error: str | None = None
+) -> Response[Any]:
+    """The unsent form filled in with what was kept, to send again with this session's token (or leave)."""
+    return render(request, "unsent_form.html", status_code=status_code, unsent=unsent, error=error)
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -35,26 +75,35 @@ class SignInController(Controller):
         """The sign-in form, or on to the admin pages for someone already signed in."""
         if current_user(request) is not None:
             return Redirect(safe_next(next), status_code=303)
-        ensure_sign_in_cookie(request)
-        return render(request, "sign_in.html", next=safe_next(next), name="", error=None)
+        return sign_in_page(request, next_page=safe_next(next))
 
     @post("/sign-in")
     async def sign_in(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """Check the name and password; on success start a session and go on to the page asked for."""
+        """Check the name and password; on success start a session and go on to the page asked for.
+
+        A sign-in form holding an unsent form answers, once signed in, with that form filled in.
+        """
         form = await request.form()
         name, password = str(form.get("name", "")), str(form.get("password", ""))
         target = safe_next(str(form.get("next", "")))
+        unsent = unsent_sign_in(request, form)
         accounts = accounts_of(request)
         outcome = await accounts.sign_in(name, password, client_address(request))
         if isinstance(outcome, SignInRefused):
             status = 429 if outcome.retry_after else 401
-            response = render(
-                request, "sign_in.html", status_code=status, next=target, name=name, error=outcome.message
+            response = sign_in_page(
+                request, status_code=status, next_page=target, name=name, error=outcome.message, unsent=unsent
             )
             if outcome.retry_after:
                 response.headers["retry-after"] = str(outcome.retry_after)
             return response
-        response = Redirect(target, status_code=303)
+        ensure_forms_cookie(request)
+        if unsent is not None and unsent.has_text:
+            adopt_session(request, outcome.token, outcome.user)
+            response = unsent_page(request, unsent)  # sets the forms cookie with the page
+        else:
+            response = Redirect(target, status_code=303)
+            set_forms_cookie(response, request)
         set_session_cookie(response, request, outcome.token, int(accounts.session_lifetime.total_seconds()))
         response.delete_cookie(SIGN_IN_COOKIE, path=COOKIE_PATH)
         return response
