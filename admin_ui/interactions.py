@@ -17,7 +17,7 @@ from gateway.discovery.items import last_user_message
 from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
-from gateway.domain.paging import MAX_ID_CURSOR_CHARS
+from gateway.domain.paging import MAX_CURSOR_CHARS
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -68,7 +68,7 @@ def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Inte
         "until": text_param(request, "until", 40),
     }
     # The domain checks it is a previous page's next_cursor (a 400 saying so otherwise).
-    cursor = text_param(request, "cursor", MAX_ID_CURSOR_CHARS)
+    cursor = text_param(request, "cursor", MAX_CURSOR_CHARS)
     where = InteractionFilter(
         app=filters["app"],
         model=filters["model"],

@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.engine import create_engine
@@ -100,6 +100,34 @@ async def test_revision_0023_marks_every_day_with_a_roll_up_stale_once(fresh_dat
     assert [tuple(row) for row in stale] == [("2026-11-01", "bot"), ("2026-11-02", "bot")]
 
 
+async def test_revision_0024_indexes_the_listings_by_time_then_id_and_its_downgrade_restores_the_old_indexes(
+    fresh_database_url: str,
+):
+    at_0023 = await indexes_after(fresh_database_url, "0023")
+
+    at_0024 = await indexes_after(fresh_database_url, "0024")
+    back_at_0023 = await indexes_after(fresh_database_url, "0023", downgrade=True)
+
+    added = {
+        ("interactions", "ix_interactions_created_at_id", ("created_at", "id")),
+        ("interactions", "ix_interactions_app_created_at_id", ("app", "created_at", "id")),
+        ("interactions", "ix_interactions_model_created_at_id", ("model", "created_at", "id")),
+        ("feedback", "ix_feedback_created_at_id", ("created_at", "id")),
+        ("feedback", "ix_feedback_app_created_at_id", ("app", "created_at", "id")),
+    }
+    # Each a leading part of an added index, or (model, id) and (app, id) that only reads newest by id used.
+    dropped = {
+        ("interactions", "ix_interactions_created_at", ("created_at",)),
+        ("interactions", "ix_interactions_app_created_at", ("app", "created_at")),
+        ("interactions", "ix_interactions_model_id", ("model", "id")),
+        ("interactions", "ix_interactions_app_id", ("app", "id")),
+        ("feedback", "ix_feedback_created_at", ("created_at",)),
+        ("feedback", "ix_feedback_app_created_at", ("app", "created_at")),
+    }
+    assert (at_0024 - at_0023, at_0023 - at_0024) == (added, dropped)
+    assert back_at_0023 == at_0023
+
+
 async def at_a_newer_revision(url: str, revision: str) -> None:
     """Migrate `url` to this code's newest revision, then mark it as migrated to `revision`, as a newer release would."""
     await asyncio.to_thread(upgrade_database, url)
@@ -123,6 +151,24 @@ async def triggers_after(url: str, revision: str, downgrade: bool = False) -> di
             else:
                 query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
             return {row[0]: row[1] for row in await connection.execute(text(query))}
+    finally:
+        await engine.dispose()
+
+
+async def indexes_after(url: str, revision: str, downgrade: bool = False) -> set[tuple[str, str, tuple[str, ...]]]:
+    """Migrate `url` up (or down) to `revision`; then (table, index name, columns) of each index on the listed tables."""
+    move = command.downgrade if downgrade else command.upgrade
+    await asyncio.to_thread(move, alembic_config(url), revision)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: {
+                    (name, index["name"], tuple(index["column_names"]))
+                    for name in ("interactions", "feedback")
+                    for index in inspect(sync).get_indexes(name)
+                }
+            )
     finally:
         await engine.dispose()
 

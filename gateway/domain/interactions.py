@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
-from gateway.domain.paging import Page, keyset_page, parse_id_cursor
+from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
 from gateway.domain.time_range import utc_range
@@ -132,7 +132,7 @@ class InteractionService:
         self._catch_up = WriterCatchUp(writer, flush_interval)
 
     async def list(self, where: InteractionFilter, limit: int, cursor: str | None = None) -> Page[Interaction]:
-        """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.before_id) pages.
+        """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.after) pages.
 
         `cursor` is a previous page's next_cursor (InvalidQuery for anything else).
 
@@ -140,7 +140,7 @@ class InteractionService:
         """
         since, until = utc_range(where.since, where.until)
         where = replace(
-            where, since=since, until=until, before_id=parse_id_cursor(cursor), text=search_text(where.text)
+            where, since=since, until=until, after=parse_position_cursor(cursor), text=search_text(where.text)
         )
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
 

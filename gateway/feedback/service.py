@@ -11,7 +11,7 @@ from typing import Any
 
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.interactions import Interaction, InteractionService
-from gateway.domain.paging import Page, keyset_page, parse_id_cursor
+from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.time_range import utc_range
 from gateway.feedback.limits import FeedbackLimits, RateLimited
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
@@ -130,12 +130,12 @@ class FeedbackService:
         return recorded
 
     async def list(self, where: FeedbackFilter, limit: int, cursor: str | None = None) -> Page[FeedbackEvent]:
-        """The newest events matching `where`, `limit` at a time; `cursor` (not where.before_id) pages.
+        """The newest events matching `where`, `limit` at a time; `cursor` (not where.after) pages.
 
         `cursor` is a previous page's next_cursor (InvalidQuery for anything else).
         """
         since, until = utc_range(where.since, where.until)
-        where = replace(where, since=since, until=until, before_id=parse_id_cursor(cursor))
+        where = replace(where, since=since, until=until, after=parse_position_cursor(cursor))
         return await keyset_page(lambda n: self._store.list(where, n), limit, FeedbackEvent.from_row)
 
     async def _authenticate(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
 from gateway.store.feedback_token_uses import TokenBound, count_submission
 from gateway.store.inserts import insert_skipping_duplicates
-from gateway.store.listing import fetch_rows, newest_first
+from gateway.store.listing import Position, fetch_rows, newest_first
 from gateway.store.tables import feedback
 
 Row = dict[str, Any]
@@ -28,8 +28,8 @@ class FeedbackFilter:
     has_correction: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
-    # Keyset paging: only events older than this id (ids sort by time).
-    before_id: str | None = None
+    # Keyset paging: only events listed after this one (older, or as old with a smaller id).
+    after: Position | None = None
 
 
 class FeedbackStore:
@@ -72,9 +72,9 @@ class FeedbackStore:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 
     async def list(self, where: FeedbackFilter, limit: int) -> list[Row]:
-        """The newest events matching `where`, newest first."""
+        """The newest events matching `where`, newest first (by created_at, then id)."""
         c = feedback.c
-        query = newest_first(feedback, limit, since=where.since, until=where.until, before_id=where.before_id)
+        query = newest_first(feedback, limit, since=where.since, until=where.until, after=where.after)
         if where.app is not None:
             query = query.where(c.app == where.app)
         if where.interaction_id is not None:

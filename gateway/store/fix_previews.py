@@ -38,7 +38,7 @@ class FixPreviewStore:
             select(i.id, i.endpoint, i.model, i.request, i.response_text, i.created_at)
             .join(issue_members, issue_members.c.interaction_id == i.id)
             .where(issue_members.c.issue_id == issue_id, i.endpoint.in_(REPLAYABLE_ENDPOINTS), i.request.is_not(None))
-            .order_by(i.id.desc())
+            .order_by(i.created_at.desc(), i.id.desc())
             .limit(limit)
         )
         async with self._engine.connect() as connection:

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from gateway.store.current_feedback import has_current_negative
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interaction_search import search_words, text_condition
-from gateway.store.listing import fetch_rows, newest_first
+from gateway.store.listing import Position, fetch_rows, newest_first
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -32,8 +32,8 @@ class InteractionFilter:
     model: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    # Keyset paging: only interactions older than this id (ids sort by time).
-    before_id: str | None = None
+    # Keyset paging: only interactions listed after this one (older, or as old with a smaller id).
+    after: Position | None = None
     # Words to find in the end user's messages or the answer (see store.interaction_search).
     text: str | None = None
     feedback: FeedbackPresence | None = None
@@ -91,15 +91,15 @@ class InteractionStore:
         query = select(interactions).where(or_(c.id == interaction_id, c.upstream_response_id == interaction_id))
         if app is not None:
             query = query.where(c.app == app)
-        query = query.order_by(case((c.id == interaction_id, 0), else_=1), c.id.desc()).limit(1)
+        query = query.order_by(case((c.id == interaction_id, 0), else_=1), c.created_at.desc(), c.id.desc()).limit(1)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row else None
 
     async def list(self, where: InteractionFilter, limit: int) -> list[Row]:
-        """The newest interactions matching `where`, newest first."""
+        """The newest interactions matching `where`, newest first (by created_at, then id)."""
         c = interactions.c
-        query = newest_first(interactions, limit, since=where.since, until=where.until, before_id=where.before_id)
+        query = newest_first(interactions, limit, since=where.since, until=where.until, after=where.after)
         if where.app is not None:
             query = query.where(c.app == where.app)
         if where.model is not None:

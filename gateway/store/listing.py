@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 Row = dict[str, Any]
+
+
+class Position(NamedTuple):
+    """Where a listing stopped: the last row shown, by its time and id. The next page starts after it."""
+
+    created_at: datetime
+    id: str
 
 
 def newest_first(
@@ -17,20 +24,29 @@ def newest_first(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-    before_id: str | None = None,
+    after: Position | None = None,
 ) -> Select[Any]:
-    """`table`'s rows created in [since, until) and older than `before_id`, newest first.
+    """`table`'s rows created in [since, until) that come after `after`, newest first: by created_at, then id.
 
-    Ids are UUIDv7 text, so they sort by creation time and double as the paging cursor.
+    Ids say nothing about time (imported rows keep the ids of their file: "conv-17", a UUIDv4), so
+    they only break ties between rows of the same created_at, and the page ends at the (created_at, id)
+    pair, not the id. Both databases walk the (created_at, id) indexes of migration 0024 (with `app`
+    or `model` first when the caller filters on one) from the cursor, without sorting.
     """
     c = table.c
-    query = select(table).order_by(c.id.desc()).limit(limit)
+    query = select(table).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
     if since is not None:
         query = query.where(c.created_at >= since)
+    if after is not None and (until is None or after.created_at < until):
+        # Every row before the cursor is before `until` too. Given both bounds, SQLite's planner
+        # starts the index walk at `until` and filters each row down to the cursor (EXPLAIN QUERY
+        # PLAN: `created_at>? AND created_at<?`): a deep page would read every page before it.
+        until = None
+        # A plain tuple on the right: its values take the columns' types (UtcDateTime's conversion to UTC).
+        query = query.where(tuple_(c.created_at, c.id) < (after.created_at, after.id))
     if until is not None:
+        # Without a cursor; or with one at `until` or later, which every row before `until` comes after.
         query = query.where(c.created_at < until)
-    if before_id is not None:
-        query = query.where(c.id < before_id)
     return query
 
 

@@ -50,7 +50,7 @@ class RecentTrafficStore:
         query = (
             select(i.id, i.created_at)
             .where(i.app == app, i.created_at >= since, i.endpoint != NOT_A_CONVERSATION)
-            .order_by(i.id.desc())
+            .order_by(i.created_at.desc(), i.id.desc())
             .limit(limit)
         )
         async with self._engine.connect() as connection:

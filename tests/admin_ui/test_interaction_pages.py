@@ -85,6 +85,24 @@ async def test_pages_go_older_with_a_cursor_that_keeps_the_filters(browser_as, g
     assert parse(second.text).find_all("a", rel="next") == []
 
 
+async def test_imported_rows_page_by_time_with_the_longest_ids_a_cursor_can_stand_for(browser_as, gateway):
+    # Imported ids are any text of up to 36 characters: these sort against their times, and their
+    # cursors are the longest there are (four UTF-8 bytes a character).
+    now = datetime.now(UTC)
+    rows = [
+        interaction_row(f"question {n}", "answer", id=chr(0x1F600 + 60 - n) * 36, created_at=now - timedelta(minutes=n))
+        for n in range(55)
+    ]
+    ids = await store(gateway, *rows)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    first = await viewer.get("/admin/interactions")
+    second = await viewer.get(parse(first.text).find("a", rel="next").attrs["href"])
+
+    assert second.status_code == 200, second.text
+    assert ids_on(first.text) + ids_on(second.text) == ids
+
+
 async def test_a_cursor_no_page_gave_out_is_a_400_that_says_so(browser_as, gateway):
     await store(gateway, interaction_row("question", "answer"))
     viewer = await browser_as("vic", Role.VIEWER)

@@ -11,7 +11,7 @@ import uuid_utils
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import InteractionService, Usage
-from gateway.domain.paging import id_cursor
+from gateway.domain.paging import position_cursor
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
@@ -45,7 +45,12 @@ async def test_listing_pages_newest_first_with_a_cursor(service, store):
     second = await service.list(InteractionFilter(), limit=3, cursor=first.next_cursor)
 
     assert [i.id for i in first.data + second.data] == [row["id"] for row in reversed(rows)]
-    assert (first.paging, first.next_cursor, second.next_cursor) == ("cursor", id_cursor(first.data[-1].id), None)
+    last = first.data[-1]
+    assert (first.paging, first.next_cursor, second.next_cursor) == (
+        "cursor",
+        position_cursor(last.created_at, last.id),
+        None,
+    )
 
 
 @pytest.mark.parametrize("cursor", ["junk", "%%%", "", "x" * 500])

@@ -10,7 +10,8 @@ from gateway.store.types import UtcDateTime
 interactions = Table(
     "interactions",
     metadata,
-    # UUIDv7 text: sorts by creation time, so it doubles as the paging cursor.
+    # UUIDv7 text for recorded calls; an imported one keeps the id of its file (any text), so ids do
+    # not sort by time: listings order by (created_at, id).
     Column("id", String(36), primary_key=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("app", String(200), nullable=False),
@@ -39,11 +40,12 @@ interactions = Table(
     # Which redaction rules fired on the row and how often, {"email": 2}; null when none did (gateway.privacy).
     Column("redactions", JSONDocument),
     Index(None, "upstream_response_id"),
-    Index(None, "app", "created_at"),
-    Index(None, "created_at"),
-    # Newest-first listings of one app or one model (the admin interactions page).
-    Index(None, "app", "id"),
-    Index(None, "model", "id"),
+    # Newest-first listings, all or of one app or one model (the admin interactions page), walked from
+    # the cursor without a sort (revision 0024); also every range of created_at (stats, pruning), and
+    # an app's newest calls for the traffic indexes (store.recent_traffic).
+    Index(None, "created_at", "id"),
+    Index(None, "app", "created_at", "id"),
+    Index(None, "model", "created_at", "id"),
     # Erasure on request finds an end user's interactions by this.
     Index(None, "end_user"),
 )
@@ -72,7 +74,8 @@ gateway_secrets = Table(
 feedback = Table(
     "feedback",
     metadata,
-    # UUIDv7 text: sorts by creation time, so it doubles as the paging cursor.
+    # UUIDv7 text, minted when the event is stored (an imported one too, however old): listings order
+    # by (created_at, id).
     Column("id", String(36), primary_key=True),
     Column("interaction_id", String(36), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -98,8 +101,9 @@ feedback = Table(
     Column("voter", String(40)),
     Index(None, "interaction_id"),
     Index(None, "user_id"),
-    Index(None, "created_at"),
-    Index(None, "app", "created_at"),
+    # Newest-first listings, all or of one app, walked from the cursor without a sort (revision 0024).
+    Index(None, "created_at", "id"),
+    Index(None, "app", "created_at", "id"),
     # Scoped to the interaction so one client's key can never return another interaction's feedback.
     UniqueConstraint("interaction_id", "idempotency_key"),
 )
