@@ -15,7 +15,9 @@ from litestar.types import ControllerRouterHandler
 from admin_ui.csrf import csrf_protected
 from admin_ui.errors import EXCEPTION_HANDLERS
 from admin_ui.interactions import InteractionsController
-from admin_ui.issues import IssuesController
+from admin_ui.issue_actions import IssueActionsController
+from admin_ui.issue_list import IssueListController
+from admin_ui.issue_page import IssuePageController
 from admin_ui.knowledge import KnowledgeController
 from admin_ui.overview import OverviewController
 from admin_ui.placeholders import PLACEHOLDER_PAGES
@@ -32,7 +34,9 @@ ADMIN_PAGES: list[ControllerRouterHandler] = [
     SignInController,
     OverviewController,
     UsersController,
-    IssuesController,
+    IssueListController,
+    IssuePageController,
+    IssueActionsController,
     ReviewQueueController,
     ReviewTaskController,
     ReviewActionsController,

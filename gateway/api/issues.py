@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import get, patch
+from litestar import Request, Response, get, patch
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import Meta
 
 from clustering.issue_status import IssueStatus
-from gateway.api.admin import AdminController
+from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issues import IssueChanged, IssueView
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
@@ -25,12 +27,29 @@ ADMIN_ACTOR = "admin-token"
 
 
 class IssueChange(RequestBody):
-    """One change to an issue: a new `status` (open, resolved or dismissed), a new `title`, or `merged_into` another issue of the same app; `note` says why."""
+    """One change to an issue: a new `status` (open, resolved or dismissed), a new `title`, or `merged_into` another issue of the same app; `note` says why.
+
+    `expected_status` and `expected_title` (optional, either or both): the issue as the change was
+    decided on. When it is no longer so, the answer is a 409 saying what changed, with the issue as
+    it is now, and nothing is saved; unless the issue already is what the change asks for (a
+    repeated request): then the answer is the issue, and nothing more is recorded. Without them the
+    change is made as it comes. An unknown field is a 400 naming it.
+    """
 
     status: IssueStatus | None = None
     title: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     merged_into: Annotated[str, Meta(min_length=1, max_length=36)] | None = None
     note: Annotated[str, Meta(max_length=2000)] | None = None
+    expected_status: IssueStatus | None = None
+    expected_title: str | None = None
+
+
+def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -> Response[Any]:
+    """A change decided on a view of the issue that is no longer true: 409 saying what changed, with the issue as it is now."""
+    current = issue_json(exc.issue) if exc.issue is not None else None
+    return create_exception_response(
+        request, HTTPException(status_code=409, detail=exc.message, extra={"issue": current})
+    )
 
 
 class IssuesController(AdminController):
@@ -38,6 +57,7 @@ class IssuesController(AdminController):
 
     path = "/api/issues"
     tags = ["issues"]
+    exception_handlers = {InvalidQuery: invalid_query_response, IssueChanged: issue_changed_response}
 
     @get("/", summary="List issues, biggest or fastest-growing first")
     async def list_issues(
@@ -79,7 +99,9 @@ class IssuesController(AdminController):
         return {"issue_id": issue_id, "candidates": candidates}
 
     @patch(
-        "/{issue_id:str}", summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another"
+        "/{issue_id:str}",
+        summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another "
+        "(409 when expected_status or expected_title is no longer the issue's)",
     )
     async def change_issue(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[IssueChange]
@@ -88,13 +110,23 @@ class IssuesController(AdminController):
         asked = [name for name in ("status", "title", "merged_into") if getattr(data, name) is not None]
         if len(asked) != 1:
             raise InvalidQuery("status", "give exactly one of 'status', 'title' or 'merged_into'")
-        refuse_nuls([("title", data.title), ("merged_into", data.merged_into), ("note", data.note)])
+        refuse_nuls(
+            [
+                ("title", data.title),
+                ("merged_into", data.merged_into),
+                ("note", data.note),
+                ("expected_title", data.expected_title),
+            ]
+        )
+        seen = None
+        if data.expected_status is not None or data.expected_title is not None:
+            seen = IssueView(data.expected_status, data.expected_title)
         if data.status is not None:
-            detail = await issues.triage(issue_id, data.status, data.note, actor=ADMIN_ACTOR)
+            detail = await issues.triage(issue_id, data.status, data.note, actor=ADMIN_ACTOR, seen=seen)
         elif data.title is not None:
-            detail = await issues.rename(issue_id, data.title, actor=ADMIN_ACTOR)
+            detail = await issues.rename(issue_id, data.title, actor=ADMIN_ACTOR, seen=seen)
         else:
-            detail = await issues.merge(issue_id, str(data.merged_into), actor=ADMIN_ACTOR, note=data.note)
+            detail = await issues.merge(issue_id, str(data.merged_into), actor=ADMIN_ACTOR, note=data.note, seen=seen)
         if detail is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
         return issue_detail_json(detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from clustering.merge import MERGE_SUGGESTION_SIMILARITY, merge_candidates
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.records import from_columns
-from gateway.store.issue_edits import IssueEditStore, IssueHead
+from gateway.store.issue_edits import Check, Edit, IssueEditStore, IssueHead
 from gateway.store.issues import IssueFilter, IssueSort, IssueStore
 
 Row = dict[str, Any]
@@ -145,12 +146,103 @@ class MergeSuggestion:
 MAX_TITLE = 200
 
 
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One way an issue is no longer as a person saw it: `field` was `seen`, it is `now`."""
+
+    field: str
+    seen: str
+    now: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueView:
+    """What a person saw of an issue when they decided a change: its status and title as shown.
+
+    The stale-view rule, one for the API and the admin pages: a status change, rename or merge made
+    with a view is refused (IssueChanged, nothing saved) when the issue's status or title is no
+    longer as seen, whoever changed it (a person or a clustering run); unless the issue already is
+    exactly what the change asks for (a double-click, or someone else made the same decision): then
+    nothing is written and the change answers as done. A field left None is not checked; a change
+    without a view is made as it comes (the API's default, unchanged).
+    """
+
+    status: IssueStatus | None = None
+    title: str | None = None
+
+    @classmethod
+    def sent(cls, status: str | None, title: str | None) -> IssueView | None:
+        """The view a form sent (an empty field: not sent); None when it sent neither. An unknown status is refused."""
+        if status and status not in {known.value for known in IssueStatus}:
+            allowed = ", ".join(s.value for s in IssueStatus)
+            raise InvalidQuery("expected_status", f"'expected_status' must be one of {allowed}")
+        if not status and title is None:
+            return None
+        return cls(IssueStatus(status) if status else None, title)
+
+    def differences(self, head: IssueHead) -> tuple[Difference, ...]:
+        """How the issue as it stands differs from this view (titles compared with their spaces folded, as a rename stores them)."""
+        found = []
+        if self.status is not None and self.status != head.status:
+            found.append(Difference("status", self.status.value, head.status.value))
+        if self.title is not None and _folded(self.title) != _folded(head.title):
+            found.append(Difference("title", self.title, head.title))
+        return tuple(found)
+
+
+class IssueChanged(Exception):
+    """A change decided on a view of the issue that is no longer true: nothing was saved (409 over HTTP).
+
+    `differences` say what changed; `issue` is the issue as it stands now (None if it is gone), for the caller to show.
+    """
+
+    def __init__(self, issue_id: str, differences: tuple[Difference, ...], issue: Issue | None) -> None:
+        self.issue_id = issue_id
+        self.differences = differences
+        self.issue = issue
+        changed = "; ".join(f"its {d.field} is now {d.now!r}, not {d.seen!r}" for d in differences)
+        self.message = (
+            f"issue {issue_id} changed since the view this change was based on: {changed}. "
+            "Nothing was saved: reload the issue and decide again on what it is now"
+        )
+        super().__init__(self.message)
+
+
+class _Stale(Exception):
+    """Raised by a view check inside the store's transaction (which it rolls back); IssueService turns it into IssueChanged."""
+
+    def __init__(self, differences: tuple[Difference, ...]) -> None:
+        super().__init__()
+        self.differences = differences
+
+
+def _folded(title: str) -> str:
+    return " ".join(title.split())
+
+
+def _view_check(seen: IssueView | None, already: Callable[[IssueHead], bool]) -> Check | None:
+    """The store's check for a change made with the view `seen`: identical result first, then staleness."""
+    if seen is None:
+        return None
+
+    def check(head: IssueHead) -> bool:
+        if already(head):
+            return False
+        differences = seen.differences(head)
+        if differences:
+            raise _Stale(differences)
+        return True
+
+    return check
+
+
 class IssueService:
     """Lists issues and records people's decisions about them (status, title, merges), each audited."""
 
     def __init__(self, store: IssueStore, edits: IssueEditStore | None = None) -> None:
+        """Reads through `store`; people's edits go through `edits` (without one, an IssueEditStore on the store's database)."""
         self._store = store
-        self._edits = edits
+        self._edits = edits if edits is not None else IssueEditStore(store.engine)
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> Page[Issue]:
         """Issues matching `where`, biggest or fastest-growing first, `limit` at a time from `offset`."""
@@ -168,45 +260,69 @@ class IssueService:
         row = await self._store.members(issue_id)
         return IssueMembers.from_row(row) if row is not None else None
 
+    async def view(self, issue_id: str) -> IssueView | None:
+        """The issue's status and title as a page shows them, for its forms to send back; None if there is no such issue."""
+        head = await self._edits.head(issue_id)
+        return IssueView(head.status, head.title) if head is not None else None
+
     async def triage(
-        self, issue_id: str, status: IssueStatus, note: str | None = None, actor: str | None = None
+        self,
+        issue_id: str,
+        status: IssueStatus,
+        note: str | None = None,
+        actor: str | None = None,
+        seen: IssueView | None = None,
     ) -> IssueDetail | None:
         """Open, resolve or dismiss an issue, noting why (audited as "issue.status" when `actor` is named); None if there is no such issue.
 
         The one place a person changes an issue's status, so every change is recorded the same way.
+        With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on.
         """
         if status not in TRIAGE_STATUSES:
             allowed = ", ".join(sorted(TRIAGE_STATUSES))
             message = f"'status' must be one of {allowed}: only a clustering run makes an issue {status}"
             raise InvalidQuery("status", message)
-        row = await self._store.set_status(issue_id, status, note, actor)
-        return IssueDetail.from_row(row) if row is not None else None
+        return await self._edit(
+            issue_id,
+            seen,
+            lambda head: head.status == status,
+            lambda check: self._edits.set_status(issue_id, status, note, actor, check),
+        )
 
-    async def rename(self, issue_id: str, title: str, actor: str) -> IssueDetail | None:
-        """Give an issue a title a person chose (event "renamed", audit "issue.rename"); None if there is no such issue."""
-        title = " ".join(title.split())
+    async def rename(self, issue_id: str, title: str, actor: str, seen: IssueView | None = None) -> IssueDetail | None:
+        """Give an issue a title a person chose (event "renamed", audit "issue.rename"); None if there is no such issue.
+
+        With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on.
+        """
+        title = _folded(title)
         if not 1 <= len(title) <= MAX_TITLE:
             raise InvalidQuery("title", f"'title' must be 1 to {MAX_TITLE} characters")
-        if not await self._edit_store().rename(issue_id, title, actor):
-            return None
-        return await self.get(issue_id)
+        return await self._edit(
+            issue_id,
+            seen,
+            lambda head: head.title == title,
+            lambda check: self._edits.rename(issue_id, title, actor, check),
+        )
 
-    async def merge(self, issue_id: str, into_id: str, actor: str, note: str | None = None) -> IssueDetail | None:
+    async def merge(
+        self, issue_id: str, into_id: str, actor: str, note: str | None = None, seen: IssueView | None = None
+    ) -> IssueDetail | None:
         """Merge an issue into another of the same app; None if there is no such issue.
 
         The merged issue's complaints join the other's; it keeps its id with `merged_into` set, status
         dismissed and size 0 (so it leaves the default listing), and both issues' events say so.
         A later clustering run that finds the complaints apart again may bring it back, dismissed.
+        With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on,
+        and merging it again into the issue it is merged into already is no error.
         """
-        edits = self._edit_store()
-        source = await edits.head(issue_id)
+        source = await self._edits.head(issue_id)
         if source is None:
             return None
         if into_id == issue_id:
             raise InvalidQuery("merged_into", "an issue cannot be merged into itself")
-        if source.merged_into is not None:
+        if source.merged_into is not None and seen is None:
             raise InvalidQuery("merged_into", f"this issue is already merged into {source.merged_into!r}")
-        target = await edits.head(into_id)
+        target = await self._edits.head(into_id)
         if target is None:
             raise InvalidQuery("merged_into", f"no issue with id {into_id!r}")
         if target.app != source.app:
@@ -215,18 +331,42 @@ class IssueService:
             raise InvalidQuery(
                 "merged_into", f"issue {into_id!r} was itself merged into {target.merged_into!r}: merge into that one"
             )
-        if not await edits.merge(issue_id, into_id, actor, note):
-            raise InvalidQuery("merged_into", "this issue was merged meanwhile")
+        return await self._edit(
+            issue_id,
+            seen,
+            lambda head: head.merged_into == into_id,
+            lambda check: self._edits.merge(issue_id, into_id, actor, note, check),
+        )
+
+    async def _edit(
+        self,
+        issue_id: str,
+        seen: IssueView | None,
+        already: Callable[[IssueHead], bool],
+        write: Callable[[Check | None], Awaitable[Edit]],
+    ) -> IssueDetail | None:
+        """Make a person's edit with the stale-view check for `seen`; the issue after it, None if there is no such issue."""
+        try:
+            outcome = await write(_view_check(seen, already))
+        except _Stale as stale:
+            now = await self.get(issue_id)
+            raise IssueChanged(issue_id, stale.differences, now.issue if now is not None else None) from None
+        if outcome is Edit.MISSING:
+            return None
+        if outcome is Edit.MERGED_MEANWHILE:
+            head = await self._edits.head(issue_id)
+            merged_into = head.merged_into if head is not None else None
+            raise InvalidQuery("merged_into", f"this issue is already merged into {merged_into!r}")
         return await self.get(issue_id)
 
     async def merge_targets(self, issue_id: str, app: str, limit: int) -> builtins.list[IssueHead]:
         """The issues `issue_id` may be merged into: the biggest of its app that are not merged away, itself left out."""
-        targets = await self._edit_store().merge_targets(app, limit + 1)
+        targets = await self._edits.merge_targets(app, limit + 1)
         return [target for target in targets if target.id != issue_id][:limit]
 
     async def merge_suggestions(self, issue_id: str) -> builtins.list[MergeSuggestion] | None:
         """Live issues of the same app plainly about the same thing (see `clustering.merge.merge_candidates`); None if no such issue."""
-        head = await self._edit_store().head(issue_id)
+        head = await self._edits.head(issue_id)
         if head is None:
             return None
         if head.merged_into is not None or head.size == 0:
@@ -243,8 +383,3 @@ class IssueService:
             )
             for c in found
         ]
-
-    def _edit_store(self) -> IssueEditStore:
-        if self._edits is None:
-            raise RuntimeError("this IssueService was made without an IssueEditStore")
-        return self._edits

@@ -1,19 +1,26 @@
-"""People's edits of an issue beyond its status: renaming it, merging it into another; each with an event and an audit record."""
+"""People's edits of an issue: its status, its title, merging it into another; each with an event and an audit record.
+
+Each edit reads the issue under its row lock and may first ask the caller's `check` (the domain's
+stale-view rule, gateway.domain.issues): so a check and the write it allows are one transaction,
+and two people's edits of one issue never both pass a check against the same state.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from clustering.issue_status import IssueStatus
+from clustering.issue_status import CLOSED_STATUSES, TRIAGE_STATUSES, IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
-from gateway.store.issues import fold_history
+from gateway.store.issue_history import fold_history
 from gateway.store.tables import issue_events, issue_members, issues
 
 
@@ -29,52 +36,110 @@ class IssueHead:
     size: int
 
 
+# Asked about the issue as it stands, under its lock, before an edit writes anything: True to go on,
+# False when the issue already is as the edit would make it (nothing is written); it may raise to refuse.
+Check = Callable[[IssueHead], bool]
+
+HEAD_COLUMNS = (issues.c.id, issues.c.app, issues.c.title, issues.c.status, issues.c.merged_into, issues.c.size)
+
+
+class Edit(Enum):
+    """What a person's edit of an issue came to."""
+
+    # Written, with its event and audit record.
+    MADE = "made"
+    # The check found the issue already as the edit would make it: nothing written.
+    UNCHANGED = "unchanged"
+    # There is no such issue.
+    MISSING = "missing"
+    # A merge of an issue that was merged meanwhile: nothing written.
+    MERGED_MEANWHILE = "merged meanwhile"
+
+
 class IssueEditStore:
-    """Writes renames and merges, each with its issue event and audit record in one transaction."""
+    """Writes people's status changes, renames and merges, each with its issue event and audit record in one transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     async def head(self, issue_id: str) -> IssueHead | None:
         """The issue's app, title, status, merge target and size; None if there is no such issue."""
-        columns = (issues.c.id, issues.c.app, issues.c.title, issues.c.status, issues.c.merged_into, issues.c.size)
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(*columns).where(issues.c.id == issue_id))).mappings().first()
-        if row is None:
-            return None
-        return IssueHead(**{**dict(row), "status": IssueStatus(row["status"])})
+            row = (await connection.execute(select(*HEAD_COLUMNS).where(issues.c.id == issue_id))).mappings().first()
+        return _head(row) if row is not None else None
 
     async def merge_targets(self, app: str, limit: int) -> list[IssueHead]:
         """The biggest issues of `app` that hold complaints and are not merged away: what an issue may merge into."""
-        columns = (issues.c.id, issues.c.app, issues.c.title, issues.c.status, issues.c.merged_into, issues.c.size)
         query = (
-            select(*columns)
+            select(*HEAD_COLUMNS)
             .where(issues.c.app == app, issues.c.merged_into.is_(None), issues.c.size > 0)
             .order_by(issues.c.size.desc(), issues.c.id)
             .limit(limit)
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
-        return [IssueHead(**{**dict(row), "status": IssueStatus(row["status"])}) for row in rows]
+        return [_head(row) for row in rows]
 
-    async def rename(self, issue_id: str, title: str, actor: str) -> bool:
-        """Give the issue a new title (a "renamed" event, audit "issue.rename"); False if there is no such issue."""
+    async def set_status(
+        self,
+        issue_id: str,
+        status: IssueStatus,
+        note: str | None = None,
+        actor: str | None = None,
+        check: Check | None = None,
+    ) -> Edit:
+        """Set the issue's status by hand (a "status" event with the optional note; audit "issue.status" when `actor` is named).
+
+        `check` is asked first under the issue's lock. Only TRIAGE_STATUSES can be set (a run alone
+        makes an issue new): others raise ValueError. Resolving or dismissing clears the regression
+        flag: someone has looked at it again.
+        """
+        if status not in TRIAGE_STATUSES:
+            raise ValueError(f"an issue cannot be set to {status!r} by hand")
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            found = (
-                await connection.execute(select(issues.c.title, issues.c.app).where(issues.c.id == issue_id))
-            ).first()
-            if found is None:
-                return False
-            before, app = found
+            head = await _locked_head(connection, issue_id)
+            if head is None:
+                return Edit.MISSING
+            if check is not None and not check(head):
+                return Edit.UNCHANGED
+            values: dict[str, Any] = {"status": status, "updated_at": now}
+            if status in CLOSED_STATUSES:
+                values["regressed"] = False
+            await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
+            detail = {"from": head.status.value, "to": status.value, **({"note": note} if note else {})}
+            await _event(connection, issue_id, "status", detail, now)
+            if actor is not None:
+                entry = AuditEntry(
+                    actor, "issue.status", "issue", issue_id, head.app, head.status.value, status.value, note
+                )
+                await append(connection, entry)
+        return Edit.MADE
+
+    async def rename(self, issue_id: str, title: str, actor: str, check: Check | None = None) -> Edit:
+        """Give the issue a new title (a "renamed" event, audit "issue.rename"), `check` asked first under its lock."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            head = await _locked_head(connection, issue_id)
+            if head is None:
+                return Edit.MISSING
+            if check is not None and not check(head):
+                return Edit.UNCHANGED
+            before = head.title
             await connection.execute(update(issues).where(issues.c.id == issue_id).values(title=title, updated_at=now))
             detail = {"from": before, "to": title, "by": actor}
             await _event(connection, issue_id, "renamed", detail, now)
-            await append(connection, AuditEntry(actor, "issue.rename", "issue", issue_id, app, before, title))
-        return True
+            await append(connection, AuditEntry(actor, "issue.rename", "issue", issue_id, head.app, before, title))
+        return Edit.MADE
 
-    async def merge(self, issue_id: str, into_id: str, actor: str, note: str | None = None) -> bool:
-        """Move the issue's complaints into `into_id` and mark it merged and dismissed; False if it was merged meanwhile.
+    async def merge(
+        self, issue_id: str, into_id: str, actor: str, note: str | None = None, check: Check | None = None
+    ) -> Edit:
+        """Move the issue's complaints into `into_id` and mark it merged and dismissed, `check` asked first under its lock.
+
+        Both issues are locked, in id order (two merges of the pair either way round never deadlock).
+        Nothing is written when the issue is missing, `check` says it is merged already as asked, or
+        it was merged meanwhile (MERGED_MEANWHILE).
 
         The surviving issue gets the members it lacked, its size recounted and the negative count
         added; the merged one keeps its id, title and centroid with size 0. Its history moves into
@@ -85,16 +150,18 @@ class IssueEditStore:
         """
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            source = (
-                await connection.execute(
-                    select(issues.c.app, issues.c.status, issues.c.negative_count).where(
-                        issues.c.id == issue_id, issues.c.merged_into.is_(None)
-                    )
-                )
-            ).first()
-            if source is None:
-                return False
-            app, status, negative = source
+            locked = {key: await _locked_head(connection, key) for key in sorted({issue_id, into_id})}
+            head = locked[issue_id]
+            if head is None:
+                return Edit.MISSING
+            if check is not None and not check(head):
+                return Edit.UNCHANGED
+            if head.merged_into is not None:
+                return Edit.MERGED_MEANWHILE
+            app, status = head.app, head.status.value
+            negative = (
+                await connection.execute(select(issues.c.negative_count).where(issues.c.id == issue_id))
+            ).scalar_one()
             held = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == into_id)
             moving = select(issue_members.c.interaction_id).where(
                 issue_members.c.issue_id == issue_id, issue_members.c.interaction_id.not_in(held)
@@ -138,7 +205,25 @@ class IssueEditStore:
                 detail=note,
             )
             await append(connection, entry)
-        return True
+        return Edit.MADE
+
+
+def _head(row: Any) -> IssueHead:
+    return IssueHead(**{**dict(row), "status": IssueStatus(row["status"])})
+
+
+async def _locked_head(connection: AsyncConnection, issue_id: str) -> IssueHead | None:
+    """The issue's head, locked until the transaction ends; None if there is no such issue.
+
+    A no-op UPDATE takes the lock on both databases (the row lock on PostgreSQL, the write lock on
+    SQLite), as for knowledge entries (gateway/store/knowledge.py): a concurrent edit waits, then
+    reads what this one wrote.
+    """
+    touch = update(issues).where(issues.c.id == issue_id).values(status=issues.c.status)
+    if not (await connection.execute(touch)).rowcount:
+        return None
+    row = (await connection.execute(select(*HEAD_COLUMNS).where(issues.c.id == issue_id))).mappings().one()
+    return _head(row)
 
 
 async def _event(connection: Any, issue_id: str, kind: str, detail: dict[str, Any], now: datetime) -> None:

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.issue_status import IssueStatus
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_edits import IssueEditStore
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 
 
 def interaction(at: datetime, app: str, question: str = "How do I reset my password?") -> dict[str, Any]:
@@ -97,5 +99,5 @@ async def issue_runs(
         )
         await store.save_run(run)
     if status is not None:
-        await store.set_status(issue_id, status)
+        await IssueEditStore(engine).set_status(issue_id, status)
     return issue_id

@@ -11,11 +11,13 @@ from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints, thumbs_up
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clustering.issue_status import IssueStatus
 from clustering.label import LLMTitler
 from clustering.pipeline import DiscoveryParams
 from clustering.reduce import ReductionParams
 from gateway.discovery.job import run_clustering_pass
 from gateway.side_call_client import side_call_client
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.tables import reduction_points
 
@@ -97,7 +99,7 @@ async def test_a_resolved_issue_that_comes_back_is_reopened_and_flagged(engine, 
     await seed_complaints(engine, REFUNDS[:3] + PASSWORDS)
     await run_clustering_pass(engine, job_settings, embedder)
     refunds = await issue_with_keyword(engine, "refund")
-    await IssueStore(engine).set_status(refunds["id"], "resolved", note="refunds are automatic now")
+    await IssueEditStore(engine).set_status(refunds["id"], IssueStatus.RESOLVED, note="refunds are automatic now")
     await seed_complaints(engine, REFUNDS[3:])
 
     summary = await run_clustering_pass(engine, job_settings, embedder)
@@ -114,7 +116,7 @@ async def test_complaints_about_answers_from_before_the_resolution_do_not_reopen
     await run_clustering_pass(engine, job_settings, embedder)
     refunds = await issue_with_keyword(engine, "refund")
     await seed_complaints(engine, REFUNDS[3:])
-    await IssueStore(engine).set_status(refunds["id"], "resolved", note="refunds are automatic now")
+    await IssueEditStore(engine).set_status(refunds["id"], IssueStatus.RESOLVED, note="refunds are automatic now")
 
     summary = await run_clustering_pass(engine, job_settings, embedder)
 

@@ -9,11 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from test_discovery_passes import issue_with_keyword
 
 from clustering import DiscoveryParams, ReductionParams
+from clustering.issue_status import IssueStatus
 from gateway.cli_discovery import summary_table
-from gateway.config import ConfigError, Settings, load_settings
+from gateway.config import Settings, load_settings
+from gateway.config_checks import ConfigError
 from gateway.discovery.job import AppRunSummary, RunSummary, run_clustering_pass
 from gateway.review.service import review_service
 from gateway.store.feedback_map_points import FeedbackMapStore
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.reviews import ReviewFilter
 from gateway.store.tables import cluster_runs, issues
@@ -157,7 +160,7 @@ async def test_a_resolved_issue_that_gains_a_complaint_is_reopened_as_a_regressi
 ):
     await first_full_pass(engine, incremental_settings, embedder)
     refunds = await issue_with_keyword(engine, "refund")
-    await IssueStore(engine).set_status(refunds["id"], "resolved")
+    await IssueEditStore(engine).set_status(refunds["id"], IssueStatus.RESOLVED)
     await seed_complaints(engine, [ANOTHER_REFUND])
 
     summary = await run_clustering_pass(engine, incremental_settings, embedder, params=WITH_UMAP)
@@ -174,7 +177,7 @@ async def test_a_complaint_about_an_answer_from_before_the_resolution_does_not_r
     await first_full_pass(engine, incremental_settings, embedder)
     refunds = await issue_with_keyword(engine, "refund")
     [late] = await seed_complaints(engine, [ANOTHER_REFUND])
-    await IssueStore(engine).set_status(refunds["id"], "resolved")
+    await IssueEditStore(engine).set_status(refunds["id"], IssueStatus.RESOLVED)
 
     summary = await run_clustering_pass(engine, incremental_settings, embedder, params=WITH_UMAP)
 

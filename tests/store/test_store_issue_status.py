@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.issues import IssueFilter, IssueStatus, IssueStore, IssueWrite, RunRecord
+from clustering.issue_status import IssueStatus
+from gateway.store.issue_edits import Edit, IssueEditStore
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueFilter, IssueStore
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -69,7 +72,8 @@ async def test_statuses_are_stored_and_read_as_issue_status(engine: AsyncEngine)
     store = IssueStore(engine)
     await run(store, "run-1", 0, [write("x", 1, is_new=True)])
 
-    changed = await store.set_status("x", IssueStatus.DISMISSED, "duplicate")
+    assert await IssueEditStore(engine).set_status("x", IssueStatus.DISMISSED, "duplicate") is Edit.MADE
+    changed = await store.get("x")
     (tracked,) = await store.tracked("app")
 
     assert changed is not None and changed["status"] == IssueStatus.DISMISSED
@@ -82,4 +86,4 @@ async def test_only_a_run_makes_an_issue_new(engine: AsyncEngine):
     await run(store, "run-1", 0, [write("x", 1, is_new=True)])
 
     with pytest.raises(ValueError, match="new"):
-        await store.set_status("x", IssueStatus.NEW)
+        await IssueEditStore(engine).set_status("x", IssueStatus.NEW)

@@ -1,0 +1,207 @@
+"""The issue page's forms (reviewers and admins): change the status, rename, merge, open a review task.
+
+Every action needs reviewer or admin, checked on the server, and goes through the same domain
+services as the JSON API (IssueService, ReviewService), under the user's name. A done action
+answers with a 303 to the issue page (post/redirect/get); a refused one renders the issue page
+(admin_ui/issue_page.py) with the reason and the form as sent: 400 for a bad field, 409 when the
+issue changed since the page showed it (or its review task conflicts), 404 for an unknown issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from admin_ui.issue_page import issue_page
+from admin_ui.issue_views import ISSUES_PATH, STATUSES
+from admin_ui.session import reviewer_or_admin, signed_in
+from clustering.issue_status import IssueStatus
+from gateway.accounts.records import SignedInUser
+from gateway.domain.errors import InvalidQuery
+from gateway.domain.issues import IssueChanged, IssueDetail, IssueView
+from gateway.domain.stored_text import refuse_nul, refuse_nuls
+from gateway.review.errors import TaskConflict
+from gateway.review.records import Priority, Source
+from gateway.services import Services
+
+# How a page names what changed under it (IssueChanged's differences).
+SEEN_FIELDS = {"status": "its status", "title": "its title"}
+
+
+def _done(issue_id: str, what: str) -> Redirect:
+    # Post/redirect/get: reloading the page does not repeat the action.
+    return Redirect(f"{ISSUES_PATH}/{issue_id}?done={what}", status_code=303)
+
+
+async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
+    form = await request.form()
+    return {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+
+
+def _seen(form: dict[str, str]) -> IssueView | None:
+    """The issue as the page showed it, from the form's expected_status and expected_title (None: a form without them)."""
+    refuse_nul("expected_title", form.get("expected_title"))
+    return IssueView.sent(form.get("expected_status"), form.get("expected_title"))
+
+
+def _changed_message(exc: IssueChanged) -> str:
+    """What a page says of a change refused because the issue changed under it."""
+    changed = "; ".join(f"{SEEN_FIELDS[d.field]} is now “{d.now}” (you saw “{d.seen}”)" for d in exc.differences)
+    return (
+        f"This issue changed since you opened the page: {changed}. Nothing was saved. "
+        "The page now shows the issue as it is, with what you entered kept: send it again if you still want it."
+    )
+
+
+async def _triage(
+    request: Request[Any, Any, Any],
+    services: Services,
+    issue_id: str,
+    kept: dict[str, str],
+    change: Callable[[], Awaitable[IssueDetail | None]],
+    done: str,
+) -> Response[Any]:
+    """Make a triage form's change (status, rename or merge) and go to the issue page, saying `done`.
+
+    A refused change renders the page again with why and `kept`, the form as sent: 400 for a bad
+    field (a bad title marks the rename box), 409 when the issue changed since the page showed it.
+    """
+    try:
+        changed = await change()
+    except InvalidQuery as exc:
+        return await issue_page(
+            request,
+            services,
+            issue_id,
+            status_code=400,
+            error=exc.message,
+            kept=kept,
+            bad_title=exc.field == "title",
+        )
+    except IssueChanged as exc:
+        return await issue_page(request, services, issue_id, status_code=409, error=_changed_message(exc), kept=kept)
+    if changed is None:
+        raise NotFoundException(f"No issue with id {issue_id}.")
+    return _done(issue_id, done)
+
+
+class IssueActionsController(Controller):
+    """POST /admin/issues/{id}/…: only reviewers and admins; every change is audited under the user's name."""
+
+    path = "/issues"
+    guards = [signed_in]
+
+    @post("/{issue_id:str}/status", guards=[reviewer_or_admin])
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+    ) -> Response[Any]:
+        """Reopen, resolve or dismiss the issue, with an optional note.
+
+        The triage forms (this one, rename and merge) send the status and title the page showed
+        (expected_status, expected_title): when the issue changed since, IssueService refuses the
+        change (IssueView's rule) and the page comes back (409) saying what changed, the form as sent.
+        """
+        form = await _form(request)
+        status = form.get("status", "")
+
+        async def triage() -> IssueDetail | None:
+            if status not in STATUSES:
+                raise InvalidQuery("status", "Choose open, resolved or dismissed.")
+            refuse_nul("note", form.get("note"))
+            return await services.issue_service.triage(
+                issue_id, IssueStatus(status), form.get("note") or None, actor=user.name, seen=_seen(form)
+            )
+
+        kept = {"action": "status", "status": status, "note": form.get("note", "")}
+        return await _triage(request, services, issue_id, kept, triage, status)
+
+    @post("/{issue_id:str}/rename", guards=[reviewer_or_admin])
+    async def rename(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+    ) -> Response[Any]:
+        """Give the issue a new title (refused as a status change is when the page was stale)."""
+        form = await _form(request)
+
+        async def rename() -> IssueDetail | None:
+            refuse_nul("title", form.get("title"))
+            return await services.issue_service.rename(
+                issue_id, form.get("title", ""), actor=user.name, seen=_seen(form)
+            )
+
+        kept = {"action": "rename", "title": form.get("title", "")}
+        return await _triage(request, services, issue_id, kept, rename, "renamed")
+
+    @post("/{issue_id:str}/merge", guards=[reviewer_or_admin])
+    async def merge(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+    ) -> Response[Any]:
+        """Merge the issue into another issue of the same app; the page then shows the merged issue.
+
+        Refused as a status change is when the page (or its merge-candidates panel) was stale.
+        """
+        form = await _form(request)
+
+        async def merge() -> IssueDetail | None:
+            refuse_nuls([("into", form.get("into")), ("note", form.get("note"))])
+            return await services.issue_service.merge(
+                issue_id, form.get("into", ""), actor=user.name, note=form.get("note") or None, seen=_seen(form)
+            )
+
+        kept = {"action": "merge", "into": form.get("into", ""), "note": form.get("note", "")}
+        return await _triage(request, services, issue_id, kept, merge, "merged")
+
+    @post("/{issue_id:str}/review", guards=[reviewer_or_admin])
+    async def open_review(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+    ) -> Response[Any]:
+        """Open a review task for the issue (or add to its open one), with its examples' interactions."""
+        form = await _form(request)
+        detail = await services.issue_service.get(issue_id)
+        if detail is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        priority = form.get("priority", "")
+        reason = form.get("reason") or f"Review the issue “{detail.issue.title}”."
+        try:
+            if priority not in {p.value for p in Priority}:
+                raise InvalidQuery("priority", "Choose a priority: high, medium or low.")
+            refuse_nul("reason", form.get("reason"))
+            opened = await services.reviews.open_or_update(
+                app=detail.issue.app,
+                source=Source.MANUAL,
+                reason=reason,
+                priority=Priority(priority),
+                interaction_ids=detail.member_ids,
+                issue_id=issue_id,
+                evidence={"from": "the issue page", "issue": {"id": issue_id, "title": detail.issue.title}},
+                tags=detail.issue.keywords[:3],
+                actor=user.name,
+            )
+        except InvalidQuery as exc:
+            return await issue_page(request, services, issue_id, status_code=400, error=exc.message)
+        except TaskConflict as exc:
+            return await issue_page(request, services, issue_id, status_code=409, error=exc.message)
+        if opened is None:
+            return _done(issue_id, "review-unchanged")
+        return _done(issue_id, "review")

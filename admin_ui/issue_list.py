@@ -1,0 +1,97 @@
+"""The Issues list page: issues by size or growth, filtered by app and status, a page at a time (all of it in the URL)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+
+from admin_ui.charts import sparkline
+from admin_ui.issue_views import PAGE_SIZE, SORTS, STATUSES, ListQuery
+from admin_ui.rendering import render
+from admin_ui.session import signed_in
+from clustering.issue_status import IssueStatus
+from gateway.domain.errors import InvalidQuery
+from gateway.domain.issues import Issue
+from gateway.services import Services
+from gateway.store.issues import IssueSort
+
+
+def trend_sparkline(issue: Issue) -> Any:
+    """The issue's size over its last runs, as a sparkline."""
+    sizes = [float(point.size) for point in issue.trend]
+    return sparkline(
+        sizes, label=f"Size over the last {len(sizes)} runs: {', '.join(str(p.size) for p in issue.trend)}"
+    )
+
+
+def _list_page(
+    request: Request[Any, Any, Any],
+    query: ListQuery,
+    apps: list[str],
+    rows: list[Any],
+    next_offset: int | None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response[Any]:
+    return render(
+        request,
+        "issues.html",
+        status_code=status_code,
+        query=query,
+        issues=rows,
+        has_next=next_offset is not None,
+        apps=apps,
+        statuses=STATUSES,
+        sorts=SORTS,
+        error=error,
+    )
+
+
+async def _refused_list(request: Request[Any, Any, Any], services: Services, message: str) -> Response[Any]:
+    """The list page again (400) with the URL's filters as far as the form can show them, and what to fix."""
+    params = {name: (request.query_params.get(name) or "").strip() for name in ("app", "status", "sort")}
+    status, sort = params["status"], params["sort"]
+    query = ListQuery(
+        app=params["app"] or None,
+        status=IssueStatus(status) if status in STATUSES else None,
+        sort=cast("IssueSort", sort) if sort in SORTS else "size",
+    )
+    apps = list(await services.issues.live_apps())
+    if query.app and query.app not in apps:
+        apps.append(query.app)  # the select shows the app as typed
+    return _list_page(request, query, apps, [], None, status_code=400, error=message)
+
+
+class IssueListController(Controller):
+    """GET /admin/issues: the list, for every signed-in user."""
+
+    path = "/issues"
+    guards = [signed_in]
+
+    @get("/")
+    async def list_issues(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
+        """Issues by size or growth, filtered by app and status, a page at a time.
+
+        A filter the list cannot use is the list page again (400): the form keeps the filters it can
+        show, the message says which one to fix, and no issues are listed under it.
+        """
+        try:
+            query = ListQuery.from_request(request)
+            page, apps = await asyncio.gather(
+                services.issue_service.list(query.where, sort=query.sort, limit=PAGE_SIZE, offset=query.offset),
+                services.issues.live_apps(),
+            )
+        except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
+            if exc.status_code != 400:
+                raise
+            return await _refused_list(request, services, str(exc.detail))
+        except InvalidQuery as exc:
+            return await _refused_list(request, services, exc.message)
+        return _list_page(
+            request, query, apps, [(issue, trend_sparkline(issue)) for issue in page.data], page.next_offset
+        )

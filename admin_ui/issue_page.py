@@ -1,0 +1,187 @@
+"""One issue's page: its examples side by side, history, events, fixes, review tasks and (for reviewers) its forms.
+
+Reading needs a session (viewer and up). The forms post to admin_ui/issue_actions.py, which
+answers a refused one with this page again, the form as sent. A fix's measured effect is slow (it
+embeds and scans traffic), so the page only lists the linked fixes and a script loads the effect
+afterwards from /effect, the feedback map from /map and the merge candidates from /merge-candidates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+from admin_ui.charts import Series, line_chart, scatter_map
+from admin_ui.issue_views import ISSUES_PATH, example_view
+from admin_ui.rendering import render
+from admin_ui.session import current_user, signed_in
+from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
+from gateway.accounts.records import Role
+from gateway.discovery.feedback_map import FeedbackMapService
+from gateway.domain.issues import IssueDetail
+from gateway.effect.links import IssueNotFound
+from gateway.effect.records import FixLink
+from gateway.review.records import Priority
+from gateway.services import Services
+from gateway.store.reviews import ReviewFilter
+
+# How many representative examples the issue page shows side by side.
+EXAMPLES_SHOWN = 6
+# How many of the issue's review tasks the page lists (newest first).
+TASKS_SHOWN = 10
+# How many issues of the same app the merge form offers.
+MERGE_CHOICES = 100
+# What a redirect after an action may say: a fixed message per code, so a crafted link cannot put words on the page.
+NOTICES = {
+    "open": "Reopened.",
+    "resolved": "Resolved.",
+    "dismissed": "Dismissed.",
+    "renamed": "Renamed.",
+    "merged": "Merged.",
+    "review": "Review task opened (or the issue's open task updated).",
+    "review-unchanged": "The issue's open review task already says this: nothing changed.",
+}
+
+
+def history_chart(detail: IssueDetail) -> Any:
+    """The issue's daily series: its size and negative feedback count per day with a run."""
+    if not detail.daily:
+        return None
+    labels = [point.day.isoformat() for point in detail.daily]
+    series = [
+        Series("complaints (size)", [float(point.size) for point in detail.daily]),
+        Series("negative feedback", [float(point.negative_count) for point in detail.daily]),
+    ]
+    return line_chart("Issue history per day", labels, series, unit="complaints")
+
+
+def _can_act(request: Request[Any, Any, Any]) -> bool:
+    """Whether the signed-in user may change issues (reviewers and admins)."""
+    user = current_user(request)
+    return user is not None and user.allows(Role.REVIEWER)
+
+
+async def _fixes(services: Services, issue_id: str) -> list[FixLink]:
+    try:
+        return await services.fix_links.fixes_for(issue_id)
+    except IssueNotFound:
+        return []
+
+
+async def issue_page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    issue_id: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    kept: dict[str, str] | None = None,
+    bad_title: bool = False,
+) -> Response[Any]:
+    """The issue's page; after a refused action, `kept` is the form the person sent, shown again in its form.
+
+    `kept["action"]` names the form (status, rename or merge) and the rest its fields; `bad_title`
+    marks the rename box as the field to fix. The forms' expected_status and expected_title always
+    hold the issue as shown now, so sending a kept form again is a decision on what the page shows.
+    """
+    detail = await services.issue_service.get(issue_id)
+    if detail is None:
+        raise NotFoundException(f"No issue with id {issue_id}.")
+    issue = detail.issue
+    examples = detail.examples[:EXAMPLES_SHOWN]
+    can_act = _can_act(request)
+    interactions = services.interaction_service
+    found, fixes, merge_choices, tasks = await asyncio.gather(
+        asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
+        _fixes(services, issue_id),
+        services.issue_service.merge_targets(issue.id, issue.app, MERGE_CHOICES if can_act else 0),
+        services.reviews.list(ReviewFilter(issue_id=issue_id), sort="newest", limit=TASKS_SHOWN),
+    )
+    notice = NOTICES.get(request.query_params.get("done") or "")
+    return render(
+        request,
+        "issue.html",
+        status_code=status_code,
+        issue=issue,
+        detail=detail,
+        examples=[example_view(e, f) for e, f in zip(examples, found, strict=True)],
+        history=history_chart(detail),
+        changes=list(reversed(detail.changes)),
+        fixes=fixes,
+        tasks=tasks.data,
+        merge_choices=merge_choices,
+        triage_statuses=[status.value for status in IssueStatus if status in TRIAGE_STATUSES],
+        priorities=[priority.value for priority in Priority],
+        notice=notice,
+        error=error,
+        kept=kept or {},
+        bad_title=bad_title,
+        list_url=ISSUES_PATH,
+        can_act=can_act,
+    )
+
+
+class IssuePageController(Controller):
+    """GET /admin/issues/{id} and its panels (/effect, /map, /merge-candidates): for every signed-in user."""
+
+    path = "/issues"
+    guards = [signed_in]
+
+    @get("/{issue_id:str}")
+    async def show_issue(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
+        """One issue: summary, keywords, examples side by side, history, events, fixes and (for reviewers) actions."""
+        return await issue_page(request, services, issue_id)
+
+    @get("/{issue_id:str}/effect")
+    async def effect(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
+        """The measured effect of the issue's latest fix, as a fragment the issue page loads after itself."""
+        try:
+            effect = await services.effects.effect(issue_id)
+        except IssueNotFound as exc:
+            raise NotFoundException(f"No issue with id {issue_id}.") from exc
+        return render(request, "issue_effect.html", effect=effect)
+
+    @get("/{issue_id:str}/map")
+    async def feedback_map(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
+        """The app's negative feedback in 2-D with the issue's members marked, as a fragment the issue page loads after itself."""
+        detail = await services.issue_service.get(issue_id)
+        if detail is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        found = await FeedbackMapService.for_engine(services.engine).for_issue(detail.issue.app, detail.member_ids)
+        chart = None
+        if found is not None:
+            points = [(point.x, point.y, point.member) for point in found.points]
+            label = f"Negative feedback of {found.app}: this issue's complaints in red"
+            chart = scatter_map(points, label=label, highlight="this issue", rest="other complaints")
+        return render(request, "issue_map.html", feedback_map=found, chart=chart, app=detail.issue.app)
+
+    @get("/{issue_id:str}/merge-candidates")
+    async def merge_candidates(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
+        """Issues plainly about the same thing (close centroids, shared keywords), as a fragment the issue page loads after itself."""
+        suggestions, seen = await asyncio.gather(
+            services.issue_service.merge_suggestions(issue_id), services.issue_service.view(issue_id)
+        )
+        if suggestions is None or seen is None:
+            raise NotFoundException(f"No issue with id {issue_id}.")
+        can_act = _can_act(request)
+        return render(
+            request,
+            "issue_merge_candidates.html",
+            issue_id=issue_id,
+            suggestions=suggestions,
+            can_act=can_act,
+            seen=seen,
+        )

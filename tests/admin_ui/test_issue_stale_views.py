@@ -1,0 +1,294 @@
+"""Triage from a stale view: a status change, rename or merge decided on an issue that changed since is refused.
+
+Two people have one issue's page open; one resolves it, and the other's page is stale. The rule is
+gateway.domain.issues.IssueView's, one for the pages (their forms send expected_status and
+expected_title, the issue as shown) and for `PATCH /api/issues/{id}` (the same fields, optional).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from html_page import Element, parse
+from issue_seed import SCRIPT, issue_with_examples
+from overview_seed import issue_runs
+
+from clustering.issue_status import IssueStatus
+from gateway.accounts.records import Role
+from gateway.domain.issues import IssueChanged, IssueDetail, IssueView
+from gateway.store.audit import AuditFilter
+
+
+def form_fields(form: Element, **typed: str) -> dict[str, str]:
+    """What a browser sends for `form` as the page shows it, with `typed` filled in."""
+    fields = {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input")}
+    for select in form.find_all("select"):
+        options = select.find_all("option")
+        chosen = [option for option in options if "selected" in option.attrs] or options[:1]
+        fields[select.attrs["name"]] = chosen[0].attrs["value"]
+    return {**fields, **typed}
+
+
+async def two_open_pages(browser_as, issue_id: str) -> tuple[httpx.AsyncClient, Element, httpx.AsyncClient, Element]:
+    """Rita's and Sam's clients (reviewers), each with the issue's page as it is now."""
+    rita, sam = await browser_as("rita", Role.REVIEWER), await browser_as("sam", Role.REVIEWER)
+    ritas = parse((await rita.get(f"/admin/issues/{issue_id}")).text)
+    sams = parse((await sam.get(f"/admin/issues/{issue_id}")).text)
+    return rita, ritas, sam, sams
+
+
+async def sam_resolves(sam: httpx.AsyncClient, sams: Element) -> None:
+    form = sams.find("form", id="status-resolved")
+    resolved = await sam.post(form.attrs["action"], data=form_fields(form, note="fixed the prompt"))
+    assert resolved.status_code == 303
+
+
+def status_events(detail) -> list[dict]:
+    return [change.detail for change in detail.changes if change.kind == "status"]
+
+
+# -- the admin pages ----------------------------------------------------------------------
+
+
+async def test_a_status_change_from_a_stale_page_is_409_saying_what_changed_with_the_note_kept(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    await sam_resolves(sam, sams)
+
+    form = ritas.find("form", id="status-dismissed")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, note="a duplicate of the 2FA issue"))
+
+    assert refused.status_code == 409
+    page = parse(refused.text)
+    message = page.find(role="alert").text
+    assert "its status is now “resolved” (you saw “new”)" in message and "Nothing was saved" in message
+    # The page shows the issue as it is now, the note as typed in its form, ready to send again.
+    assert page.find(data_testid="issue-status").text == "resolved"
+    again = page.find("form", id="status-dismissed")
+    assert again.find("input", name="note").attrs["value"] == "a duplicate of the 2FA issue"
+    assert again.find("input", name="expected_status").attrs["value"] == "resolved"
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert detail.issue.status == IssueStatus.RESOLVED
+    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed the prompt"}]
+
+
+async def test_a_rename_from_a_stale_page_is_409_with_the_typed_title_kept(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    await sam_resolves(sam, sams)
+
+    form = ritas.find("form", id="rename-form")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, title="Refunds take too long"))
+
+    assert refused.status_code == 409
+    page = parse(refused.text)
+    assert "its status is now “resolved” (you saw “new”)" in page.find(role="alert").text
+    title_box = page.find("form", id="rename-form").find("input", name="title")
+    assert title_box.attrs["value"] == "Refunds take too long"
+    assert "aria-invalid" not in title_box.attrs  # nothing is wrong with the title itself
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert detail.issue.title == f"Refund delays {SCRIPT}"
+    assert [change.kind for change in detail.changes] == ["status"]
+
+
+async def test_a_rename_after_someone_elses_rename_is_409_naming_both_titles(browser_as, gateway):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    sams_form = sams.find("form", id="rename-form")
+    assert (
+        await sam.post(sams_form.attrs["action"], data=form_fields(sams_form, title="Slow refunds"))
+    ).status_code == 303
+
+    form = ritas.find("form", id="rename-form")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, title="Refund delays"))
+
+    assert refused.status_code == 409
+    assert "its title is now “Slow refunds” (you saw “Refunds”)" in parse(refused.text).find(role="alert").text
+    assert (await gateway.services.issue_service.get(issue_id)).issue.title == "Slow refunds"
+
+
+async def test_a_merge_from_a_stale_page_is_409_with_the_chosen_issue_kept(browser_as, gateway):
+    engine = gateway.services.engine
+    issue_id = await issue_with_examples(engine)
+    await issue_runs(engine, "shop", "Bigger refund issue", [9])
+    target = await issue_runs(engine, "shop", "Refunds in general", [3])
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    await sam_resolves(sam, sams)
+
+    form = ritas.find("form", id="merge-form")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, into=target))
+
+    assert refused.status_code == 409
+    page = parse(refused.text)
+    assert "its status is now “resolved” (you saw “new”)" in page.find(role="alert").text
+    chosen = [o for o in page.find("select", name="into").find_all("option") if "selected" in o.attrs]
+    assert [option.attrs["value"] for option in chosen] == [target]
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.merged_into) == (IssueStatus.RESOLVED, None)
+    assert (await gateway.services.issue_service.get(target)).issue.size == 3
+
+
+async def test_a_change_from_the_current_page_is_made(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    await sam_resolves(sam, sams)
+    ritas = parse((await rita.get(f"/admin/issues/{issue_id}")).text)  # Rita reloads
+
+    form = ritas.find("form", id="status-dismissed")
+    dismissed = await rita.post(form.attrs["action"], data=form_fields(form, note="won't fix"))
+
+    assert dismissed.status_code == 303
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert detail.issue.status == IssueStatus.DISMISSED
+    assert status_events(detail)[-1] == {"from": "resolved", "to": "dismissed", "note": "won't fix"}
+
+
+async def test_a_double_click_is_made_once_and_is_no_error(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/issues/{issue_id}")).text).find("form", id="status-resolved")
+    sent = form_fields(form, note="fixed")
+
+    first = await rita.post(form.attrs["action"], data=sent)
+    second = await rita.post(form.attrs["action"], data=sent)
+
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert second.headers["location"] == f"/admin/issues/{issue_id}?done=resolved"
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed"}]
+    audit = await gateway.services.audit_service.list(AuditFilter(subject_id=issue_id), 10)
+    assert [record.action for record in audit.data] == ["issue.status"]
+
+
+async def test_a_double_clicked_merge_is_made_once_and_is_no_error(browser_as, gateway):
+    engine = gateway.services.engine
+    issue_id = await issue_with_examples(engine)
+    target = await issue_runs(engine, "shop", "Refunds in general", [3])
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/issues/{issue_id}")).text).find("form", id="merge-form")
+
+    first = await rita.post(form.attrs["action"], data=form_fields(form, into=target))
+    second = await rita.post(form.attrs["action"], data=form_fields(form, into=target))
+
+    assert (first.status_code, second.status_code) == (303, 303)
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert [change.kind for change in detail.changes] == ["merged_into"]
+
+
+async def test_two_changes_from_one_view_at_the_same_moment_make_one_and_refuse_the_other(gateway):
+    # The check and the write are one transaction under the issue's lock: both cannot pass the check.
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    issues, seen = gateway.services.issue_service, IssueView(IssueStatus.NEW, "Refunds")
+
+    outcomes = await asyncio.gather(
+        issues.triage(issue_id, IssueStatus.RESOLVED, actor="rita", seen=seen),
+        issues.triage(issue_id, IssueStatus.DISMISSED, actor="sam", seen=seen),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == [IssueChanged.__name__, IssueDetail.__name__]
+    detail = await issues.get(issue_id)
+    assert len(status_events(detail)) == 1
+
+
+# -- PATCH /api/issues/{id} -----------------------------------------------------------------
+
+
+async def test_the_api_refuses_a_status_change_from_a_stale_view_with_409(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    resolved = await client.patch(path, json={"status": "resolved", "expected_status": "new"}, headers=admin_headers)
+
+    stale = await client.patch(path, json={"status": "dismissed", "expected_status": "new"}, headers=admin_headers)
+
+    assert resolved.status_code == 200
+    assert stale.status_code == 409, stale.text
+    body = stale.json()
+    assert "its status is now 'resolved', not 'new'" in body["detail"] and "Nothing was saved" in body["detail"]
+    assert body["extra"]["issue"]["status"] == "resolved"
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.RESOLVED
+
+
+async def test_the_api_refuses_a_rename_from_a_stale_view_with_409(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    await client.patch(path, json={"title": "Slow refunds", "expected_title": "Refunds"}, headers=admin_headers)
+
+    stale = await client.patch(
+        path, json={"title": "Refund delays", "expected_title": "Refunds"}, headers=admin_headers
+    )
+
+    assert stale.status_code == 409, stale.text
+    assert "its title is now 'Slow refunds', not 'Refunds'" in stale.json()["detail"]
+    assert (await gateway.services.issue_service.get(issue_id)).issue.title == "Slow refunds"
+
+
+async def test_the_api_refuses_a_merge_from_a_stale_view_with_409(client, gateway, admin_headers):
+    engine = gateway.services.engine
+    issue_id = await issue_runs(engine, "shop", "Refunds", [3])
+    target = await issue_runs(engine, "shop", "Refunds in general", [4])
+    path = f"/api/issues/{issue_id}"
+    await client.patch(path, json={"status": "resolved"}, headers=admin_headers)
+
+    stale = await client.patch(
+        path, json={"merged_into": target, "expected_status": "new", "expected_title": "Refunds"}, headers=admin_headers
+    )
+
+    assert stale.status_code == 409, stale.text
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.merged_into, detail.issue.size) == (IssueStatus.RESOLVED, None, 3)
+
+
+async def test_the_api_makes_a_change_whose_view_is_current(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+
+    resolved = await client.patch(
+        path, json={"status": "resolved", "expected_status": "new", "expected_title": "Refunds"}, headers=admin_headers
+    )
+    renamed = await client.patch(
+        path,
+        json={"title": "Slow refunds", "expected_status": "resolved", "expected_title": "Refunds"},
+        headers=admin_headers,
+    )
+
+    assert (resolved.status_code, renamed.status_code) == (200, 200)
+    assert (renamed.json()["status"], renamed.json()["title"]) == ("resolved", "Slow refunds")
+
+
+async def test_the_api_repeats_the_same_change_without_error_recording_it_once(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    change = {"status": "resolved", "note": "fixed", "expected_status": "new"}
+
+    first = await client.patch(f"/api/issues/{issue_id}", json=change, headers=admin_headers)
+    again = await client.patch(f"/api/issues/{issue_id}", json=change, headers=admin_headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["status"] == "resolved"
+    assert [event["kind"] for event in again.json()["events"]] == ["status"]
+
+
+async def test_the_api_without_an_expected_field_changes_the_issue_as_before(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    await client.patch(path, json={"status": "resolved"}, headers=admin_headers)
+
+    # No view sent: nothing to check, the last change wins (the API's behaviour before expected_* existed).
+    dismissed = await client.patch(path, json={"status": "dismissed"}, headers=admin_headers)
+    renamed = await client.patch(path, json={"title": "Slow refunds"}, headers=admin_headers)
+
+    assert (dismissed.status_code, renamed.status_code) == (200, 200)
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.title) == (IssueStatus.DISMISSED, "Slow refunds")
+
+
+async def test_the_api_refuses_an_expected_status_it_does_not_know_naming_it(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+
+    refused = await client.patch(
+        f"/api/issues/{issue_id}", json={"status": "resolved", "expected_status": "fixed"}, headers=admin_headers
+    )
+
+    assert refused.status_code == 400
+    assert "Invalid enum value 'fixed'" in refused.text and "expected_status" in refused.text
