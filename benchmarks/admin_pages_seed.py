@@ -28,7 +28,7 @@ from gateway.accounts.records import Role
 from gateway.app import FeedgateApp
 from gateway.review.records import Priority, Source
 from gateway.store.feedback_map_points import FeedbackMapStore
-from gateway.store.issues import IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.reduction_fits import ReductionFitStore
 from gateway.store.tables import feedback
 

@@ -90,7 +90,7 @@ CHILD = r'''
 import asyncio, json, sys, time
 from datetime import timedelta
 import uvloop
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp

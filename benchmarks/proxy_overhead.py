@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import asyncio, json, sys, time
 import uvloop
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.feedback.token import FeedbackTokens
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp

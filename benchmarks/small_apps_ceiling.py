@@ -37,7 +37,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from cluster_quality import kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
-from small_apps import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, cached_embeddings, pooled_banking  # noqa: E402
+from small_apps import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking  # noqa: E402
 
 from clustering.cluster import (  # noqa: E402
     MIN_SAMPLES_CANDIDATES,
@@ -80,16 +80,6 @@ def score(draw: Draw, labels: np.ndarray) -> Score:
         ari=float(adjusted_rand_score(draw.truth, labels)),
         noise_share=float(np.mean(labels < 0)),
         issues_per_group=len(set(labels.tolist()) - {-1}) / draw.groups,
-    )
-
-
-def meets_aim(ours: Score, kmeans: Score) -> bool:
-    """At least KMeans-true-k on V and ARI, at most 10 % noise, 0.8-1.3 issues per true group."""
-    return (
-        ours.v_measure >= kmeans.v_measure
-        and ours.ari >= kmeans.ari
-        and ours.noise_share <= 0.10
-        and 0.8 <= ours.issues_per_group <= 1.3
     )
 
 

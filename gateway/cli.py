@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gateway.config import ConfigError, Settings, check_port, load_settings
+from gateway.config import Settings, load_settings
+from gateway.config_checks import ConfigError, check_port
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine

@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.config import ConfigError, Settings, check_port
+from gateway.config import Settings
+from gateway.config_checks import ConfigError, check_port
 from gateway.discovery.job import AppRunSummary, RunSummary
 
 if TYPE_CHECKING:

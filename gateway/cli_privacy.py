@@ -10,8 +10,8 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import MAX_LENGTHS
-from gateway.config import ConfigError, Settings
-from gateway.config_checks import MAX_DAYS
+from gateway.config import Settings
+from gateway.config_checks import MAX_DAYS, ConfigError
 from gateway.domain.errors import InvalidQuery
 
 T = TypeVar("T")

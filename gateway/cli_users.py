@@ -13,7 +13,8 @@ from gateway.accounts.errors import AccountError
 from gateway.accounts.records import ROLE_ORDER, Role, User
 from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 
 T = TypeVar("T")
 # Who the audit log names for changes made on the command line.

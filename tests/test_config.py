@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import ConfigError, Upstream, load_settings
+from gateway.config import load_settings
+from gateway.config_checks import ConfigError
+from gateway.config_entries import Upstream
 
 
 @pytest.fixture(autouse=True)

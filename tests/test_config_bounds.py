@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from gateway.config import ConfigError, Settings, load_settings
+from gateway.config import Settings, load_settings
+from gateway.config_checks import ConfigError
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.config import ConfigError, load_settings
+from gateway.config import load_settings
+from gateway.config_checks import ConfigError
 
 
 @pytest.mark.parametrize("variable", ["FEEDGATE_PORT", "FEEDGATE_WORKER_METRICS_PORT"])

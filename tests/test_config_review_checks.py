@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gateway.config import ConfigError, Settings, load_settings
+from gateway.config import Settings, load_settings
+from gateway.config_checks import ConfigError
 
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 

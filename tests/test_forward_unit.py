@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter

@@ -7,7 +7,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.demo.fake_upstream import run_fake_upstream
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}

@@ -9,7 +9,7 @@ import orjson
 import pytest
 import respx
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import (

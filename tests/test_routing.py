@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.proxy.routing import UpstreamRouter
 
 LOCAL = Upstream(name="local", url="http://localhost:11434/v1", models=["gpt-4o-local"], model_prefixes=["llama"])

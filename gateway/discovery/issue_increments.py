@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from clustering.documents import FeedbackItem
+from clustering.issue_status import IssueStatus
 from clustering.track import complaints_since_resolution
 from gateway.store.feedback_map_points import Point
 from gateway.store.issue_increments import AppIssueState, IncrementalRun, IssueChange, LiveIssue
-from gateway.store.issues import IssueEvent, IssueStatus
+from gateway.store.issue_records import IssueEvent
 
 
 @dataclass(frozen=True, slots=True)

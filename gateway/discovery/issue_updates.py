@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import uuid_utils
 
+from clustering.issue_status import IssueStatus
 from clustering.label import ClusterTitle
 from clustering.pipeline import DiscoveredCluster
 from clustering.track import TrackingResult
 from gateway.discovery.items import NegativeItems
-from gateway.store.issues import IssueEvent, IssueRetirement, IssueStatus, IssueWrite, TrackedIssue
+from gateway.store.issue_records import IssueEvent, IssueRetirement, IssueWrite, TrackedIssue
 
 
 @dataclass(frozen=True, slots=True)

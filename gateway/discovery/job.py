@@ -30,7 +30,8 @@ from gateway.observability.metrics import record_clustering_run
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.feedback_map_points import FeedbackMapStore
-from gateway.store.issues import IssueStore, RunRecord
+from gateway.store.issue_records import RunRecord
+from gateway.store.issues import IssueStore
 from gateway.store.locks import try_lock
 from gateway.store.negative_feedback import NegativeFeedbackStore
 from gateway.store.placement_landmarks import LandmarkStore

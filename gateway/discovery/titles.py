@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from clustering.label import ClusterTitle, LLMTitler
 from clustering.pipeline import DiscoveredCluster
 from clustering.track import TrackingResult
-from gateway.store.issues import TrackedIssue
+from gateway.store.issue_records import TrackedIssue
 
 logger = logging.getLogger("feedgate.discovery")
 

@@ -22,14 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 from gateway.store.retrain_triggers import RetrainTriggerStore
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from gateway.feedback.service import Recorded
-    from gateway.review.service import DecisionMade
+    from gateway.review.decision_listeners import DecisionMade
 
 logger = logging.getLogger("feedgate.export")
 

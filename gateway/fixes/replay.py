@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.record import summarise_response
 

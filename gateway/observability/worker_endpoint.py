@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 from gateway.observability.health import ALIVE
 from gateway.observability.scrape import scrape_metrics
 

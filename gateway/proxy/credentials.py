@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 
 ANONYMOUS_APP = "anonymous"
 

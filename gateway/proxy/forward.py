@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.config import Upstream
+from gateway.config_entries import Upstream
 
 
 class UpstreamRouter:

@@ -19,12 +19,13 @@ import json
 import logging
 from datetime import UTC
 
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 from gateway.export.retrain import SIGNATURE_HEADER, Poster, post_with_httpx, signature
+from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import held_answer_of
 from gateway.review.held_poll import hold_deadline, settling_event
 from gateway.review.records import Decision, TaskEvent
-from gateway.review.service import DecisionMade
 
 logger = logging.getLogger("feedgate.review")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.review.opening import Opened
 from gateway.review.records import Priority, Source
-from gateway.review.service import Opened, ReviewService
+from gateway.review.service import ReviewService
 
 
 @dataclass(frozen=True, slots=True)

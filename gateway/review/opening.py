@@ -12,7 +12,7 @@ import uuid_utils
 from gateway.audit.records import AuditEntry, as_stored_json
 from gateway.review.held_answer import keeping_held_answer
 from gateway.review.levels import ServiceLevels
-from gateway.review.records import Priority, Source, Status, SuggestedAction
+from gateway.review.records import Priority, ReviewTaskDetail, Source, Status, SuggestedAction
 from gateway.store.reviews import EventWrite, TaskOpening
 
 Row = dict[str, Any]
@@ -35,6 +35,17 @@ class OpenRequest:
     tags: tuple[str, ...]
     # "rule:<source>" for rules, the person's name otherwise.
     actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The task an opening created (`created`) or updated, and which interactions it took or refused."""
+
+    task: ReviewTaskDetail
+    created: bool
+    added: tuple[str, ...]
+    # Already held by a task (this one or an earlier one): never added again.
+    already_held: tuple[str, ...]
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:

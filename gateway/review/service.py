@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,11 +14,11 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.time_range import as_utc, require_order
 from gateway.review import lifecycle
+from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.figures import ReviewFigures, review_figures
-from gateway.review.held_answer import HELD_KEY
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
-from gateway.review.opening import OpenRequest, plan_opening
+from gateway.review.opening import Opened, plan_opening
 from gateway.review.records import (
     Decision,
     Outcome,
@@ -31,6 +30,7 @@ from gateway.review.records import (
     TaskEvent,
 )
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
+from gateway.review.task_requests import check_manual_request, open_request, person
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.reviews import (
     ActiveIssueTaken,
@@ -42,47 +42,8 @@ from gateway.store.reviews import (
     TaskState,
 )
 
-logger = logging.getLogger("feedgate.review")
-
-MAX_NAME = 200
-# A task's reason: a sentence or a paragraph, as the API's schema also says.
-MAX_REASON_CHARS = 2000
 # The stats report's default range, ending now.
 DEFAULT_RANGE = timedelta(days=30)
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    """The task an opening created (`created`) or updated, and which interactions it took or refused."""
-
-    task: ReviewTaskDetail
-    created: bool
-    added: tuple[str, ...]
-    # Already held by a task (this one or an earlier one): never added again.
-    already_held: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionMade:
-    """A decision just stored, for listeners (fixes, training data, held answers, webhooks)."""
-
-    task: ReviewTaskDetail
-    decision: Decision
-    # False when the task now waits for a second reviewer.
-    resolved: bool
-
-
-DecisionListener = Callable[[DecisionMade], Awaitable[None]]
-
-
-def person(name: str | None, field: str) -> str:
-    """A reviewer's or actor's name, stripped; refuses a blank or overlong one."""
-    cleaned = (name or "").strip()
-    if not cleaned:
-        raise InvalidQuery(field, f"'{field}' must name the person: a non-empty string")
-    if len(cleaned) > MAX_NAME:
-        raise InvalidQuery(field, f"'{field}' may be at most {MAX_NAME} characters")
-    return cleaned
 
 
 class ReviewService:
@@ -99,11 +60,11 @@ class ReviewService:
         self._figures = figures
         self.levels = levels
         self._clock = clock
-        self._listeners: list[DecisionListener] = []
+        self._listeners = DecisionListeners()
 
     def add_decision_listener(self, listener: DecisionListener) -> None:
         """Call `listener` after every stored decision; its failure is logged, never undoes the decision."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -163,23 +124,16 @@ class ReviewService:
         or the open task already says all this. `suggested_action` defaults to one computed from the
         interactions' feedback and earlier reviews; `actor` defaults to "rule:<source>".
         """
-        reason = reason.strip()
-        if not reason:
-            raise InvalidQuery("reason", "'reason' must say, in a sentence, why the task exists")
-        if len(reason) > MAX_REASON_CHARS:
-            raise InvalidQuery("reason", f"'reason' may be at most {MAX_REASON_CHARS} characters; got {len(reason)}")
-        if not interaction_ids and issue_id is None:
-            raise InvalidQuery("interaction_ids", "a task concerns at least one interaction or an issue")
-        request = OpenRequest(
+        request = open_request(
             app=app,
             source=source,
             reason=reason,
             priority=priority,
-            interaction_ids=tuple(interaction_ids),
+            interaction_ids=interaction_ids,
             issue_id=issue_id,
             evidence=evidence,
-            tags=tuple(tags),
-            actor=actor or f"rule:{source.value}",
+            tags=tags,
+            actor=actor,
         )
         action = suggested_action or await self._suggest(issue_id, request.interaction_ids)
         now = self._clock()
@@ -203,26 +157,7 @@ class ReviewService:
     ) -> Opened:
         """A person asks for a review of stored interactions of `app` (and/or one of its issues)."""
         actor = person(actor, "created_by")
-        if isinstance(evidence, dict) and HELD_KEY in evidence:
-            # Only the confidence gate holds an answer: a person's evidence cannot put one in, or replace it.
-            raise InvalidQuery(
-                "evidence", f"'evidence.{HELD_KEY}' is kept by the gate for a held answer; use another key"
-            )
-        apps = await self._figures.interaction_apps(interaction_ids)
-        for interaction_id in interaction_ids:
-            found = apps.get(interaction_id)
-            if found is None:
-                raise InvalidQuery("interaction_ids", f"no interaction with id {interaction_id!r}")
-            if found != app:
-                raise InvalidQuery(
-                    "interaction_ids", f"interaction {interaction_id!r} belongs to app {found!r}, not {app!r}"
-                )
-        if issue_id is not None:
-            issue_app = await self._figures.issue_app(issue_id)
-            if issue_app is None:
-                raise InvalidQuery("issue_id", f"no issue with id {issue_id!r}")
-            if issue_app != app:
-                raise InvalidQuery("issue_id", f"issue {issue_id!r} belongs to app {issue_app!r}, not {app!r}")
+        await check_manual_request(self._figures, app, interaction_ids, issue_id, evidence)
         opened = await self.open_or_update(
             app=app,
             source=Source.MANUAL,
@@ -390,16 +325,8 @@ class ReviewService:
         )
         mine = [d for d in detail.decisions if d.reviewer == reviewer and d.round == detail.task.round]
         if mine:
-            await self._tell_listeners(DecisionMade(detail, mine[-1], resolved=not detail.task.active))
+            await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))
         return detail
-
-    async def _tell_listeners(self, made: DecisionMade) -> None:
-        for listener in self._listeners:
-            try:
-                await listener(made)
-            except Exception:
-                # The decision is stored and audited: a failing follow-up must not turn it into an error.
-                logger.exception("review decision listener %r failed for task %s", listener, made.task.task.id)
 
 
 def review_service(engine: AsyncEngine, settings: Settings) -> ReviewService:

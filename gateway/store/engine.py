@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from gateway.config import ConfigError
+from gateway.config_checks import ConfigError
 
 
 class DatabaseUnreachable(ConfigError):

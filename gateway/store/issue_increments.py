@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from clustering.issue_status import IssueStatus
 from gateway.store.chunks import chunks
 from gateway.store.feedback_map_points import Point
+from gateway.store.issue_records import IssueEvent
 from gateway.store.issue_resolutions import resolution_times
-from gateway.store.issues import IssueEvent
 from gateway.store.run_history import INCREMENTAL
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
 from gateway.store.tables.discovery import feedback_map_points

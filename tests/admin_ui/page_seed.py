@@ -11,7 +11,8 @@ import uuid_utils
 from clustering.issue_status import IssueStatus
 from gateway.app import FeedgateApp
 from gateway.review.records import Priority
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 
 APP = "support-bot"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -17,7 +17,8 @@ from gateway.accounts.records import Role
 from gateway.effect.service import EffectService, effect_settings
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 
 APP = "shop"
 H = timedelta(hours=1)

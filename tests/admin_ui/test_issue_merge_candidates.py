@@ -10,7 +10,8 @@ from html_page import csrf_token_of, parse
 
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 
 
 async def twin_issues(engine) -> tuple[str, str, str]:

@@ -12,7 +12,7 @@ from clustering.pipeline import DiscoveredCluster
 from clustering.track import ClusterOutcome, MergeRecord, TrackingResult
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems
-from gateway.store.issues import TrackedIssue
+from gateway.store.issue_records import TrackedIssue
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -21,7 +21,8 @@ from gateway.review.records import Priority
 from gateway.review.service import ReviewService
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issue_increments import IssueIncrementStore
-from gateway.store.issues import IssueFilter, IssueRetirement, IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueRetirement, IssueWrite, RunRecord
+from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.reviews import ReviewFilter, ReviewStore
 

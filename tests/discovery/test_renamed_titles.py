@@ -11,7 +11,8 @@ from clustering.pipeline import DiscoveredCluster
 from clustering.track import ClusterOutcome, TrackingResult
 from gateway.discovery.titles import title_clusters
 from gateway.store.issue_edits import IssueEditStore
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord, TrackedIssue
+from gateway.store.issue_records import IssueWrite, RunRecord, TrackedIssue
+from gateway.store.issues import IssueStore
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

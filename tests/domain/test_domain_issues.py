@@ -10,7 +10,8 @@ import pytest
 from clustering.issue_status import IssueStatus
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issues import IssueExample, IssuePoint, IssueService
-from gateway.store.issues import IssueFilter, IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueFilter, IssueStore
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ import pytest
 from export_seed import give_feedback, review, review_service, store_chat
 from webhook_receiver import SECRET, Receiver
 
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 from gateway.export.retrain import RetrainTrigger, retrain_trigger
 from gateway.review.records import Outcome
 from gateway.store.retrain_triggers import RetrainTriggerStore

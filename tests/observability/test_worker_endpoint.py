@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
 from gateway.observability.metrics import record_clustering_run
 from gateway.observability.worker_endpoint import worker_endpoint
 

@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from gateway.config import ConfigError, Settings, load_settings
+from gateway.config import Settings, load_settings
+from gateway.config_checks import ConfigError
 from gateway.privacy.redaction import luhn_valid, redactor_for
 
 REDACTOR = redactor_for(Settings(redaction=True, redaction_rules=[{"name": "ticket", "pattern": r"TCK-\d{4,}"}]))

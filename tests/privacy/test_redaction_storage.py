@@ -13,7 +13,8 @@ import uuid_utils
 from asgi_lifespan import LifespanManager
 
 from gateway.app import FeedgateApp, create_app
-from gateway.config import RedactionPattern, Settings
+from gateway.config import Settings
+from gateway.config_entries import RedactionPattern
 from gateway.privacy.redaction import redactor_for
 from gateway.recording.exchange import Exchange
 from gateway.recording.spool import Spool

@@ -17,7 +17,8 @@ from gateway.review.figures import Automation
 from gateway.review.held_answer import HELD_KEY, held_evidence
 from gateway.review.issue_rule import IssueRule, apply_issue_rule
 from gateway.review.records import Outcome, Priority, Source
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 from gateway.store.reviews import ReviewFilter
 
 RULE = IssueRule(min_size=10, growth=5, growth_share=1.0)

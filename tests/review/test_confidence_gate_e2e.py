@@ -19,7 +19,8 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
-from gateway.config import ReviewGate, Settings
+from gateway.config import Settings
+from gateway.config_entries import ReviewGate
 from gateway.proxy.credentials import CallerResolver
 
 ADMIN = {"authorization": "Bearer test-admin-token"}

@@ -6,9 +6,10 @@ import pytest
 from review_seed import store_interactions
 
 from gateway.domain.errors import InvalidQuery
+from gateway.review.decision_listeners import DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.records import Outcome, Priority, Source, Status
-from gateway.review.service import DecisionMade, ReviewService
+from gateway.review.service import ReviewService
 from gateway.store.audit import AuditFilter, AuditStore
 
 

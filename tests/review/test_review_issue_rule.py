@@ -12,7 +12,8 @@ from gateway.config import Settings
 from gateway.domain.issues import Issue, IssueService
 from gateway.review.issue_rule import IssueRule, apply_issue_rule
 from gateway.review.records import Outcome, Priority, Source, Status
-from gateway.store.issues import IssueStore, IssueWrite, RunRecord
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 from gateway.store.reviews import ReviewFilter
 
 RULE = IssueRule(min_size=10, growth=5, growth_share=1.0)

@@ -1,0 +1,21 @@
+"""Settings of the admin pages' sign-in: how long a session lasts, and when sign-ins are refused."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from gateway.config_checks import MAX_HOURS, MAX_MINUTES
+
+
+class AdminSettings(BaseModel):
+    """Sessions and sign-in limits of the admin pages."""
+
+    # Admin pages (admin_ui/): a session lasts at most `admin_session_hours`, and ends sooner when
+    # unused for `admin_session_idle_minutes`. Sign-ins are refused for a while after
+    # `admin_sign_in_failures_per_user` failures on one user name, or
+    # `admin_sign_in_failures_per_address` from one address, within `admin_sign_in_window_minutes`.
+    admin_session_hours: float = Field(default=12, gt=0, le=MAX_HOURS)
+    admin_session_idle_minutes: float = Field(default=120, gt=0, le=MAX_MINUTES)
+    admin_sign_in_failures_per_user: int = Field(default=5, ge=1)
+    admin_sign_in_failures_per_address: int = Field(default=20, ge=1)
+    admin_sign_in_window_minutes: float = Field(default=15, gt=0, le=MAX_MINUTES)

@@ -1,0 +1,71 @@
+"""Settings of feedback and what is found in it: tokens, origins, limits; clustering passes, embeddings, titles, stats."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, field_validator
+
+from gateway.config_checks import MAX_HOURS, MAX_SECONDS, off_or_at_least
+
+
+class FeedbackSettings(BaseModel):
+    """How feedback is taken in, how the clustering passes find issues in it, and how often stats are rolled up."""
+
+    # Feedback: the key that signs browser feedback tokens (generated and kept in
+    # the database when not set), how long a token stays valid, which browser
+    # origins may post feedback cross-origin, and the longest text accepted.
+    feedback_secret: str | None = None
+    feedback_token_ttl: int = Field(default=7 * 24 * 3600, gt=0, le=MAX_SECONDS)
+    cors_origins: list[str] = Field(default_factory=list)
+    feedback_max_text_chars: int = Field(default=10_000, gt=0)
+    # Feedback integrity (gateway.feedback.limits): one token stores at most this many submissions
+    # (its latest stays current); posts a minute per feedback token, per browser address and per
+    # app key, counted in each gateway process (0: no limit). Behind a reverse proxy, name the
+    # header carrying the browser's address (its last comma-separated entry is used).
+    feedback_token_max_submissions: int = Field(default=10, ge=1)
+    feedback_token_posts_per_minute: int = Field(default=10, ge=0)
+    feedback_address_posts_per_minute: int = Field(default=120, ge=0)
+    feedback_app_posts_per_minute: int = Field(default=6_000, ge=0)
+    feedback_client_address_header: str | None = None
+
+    # Issue discovery: `serve` runs a clustering pass every this many seconds (0: never;
+    # run `feedgate cluster` or `feedgate worker` instead). A pass's lock expires after
+    # `cluster_lock_ttl` seconds on SQLite, in case its holder died.
+    cluster_interval: Annotated[float, AfterValidator(off_or_at_least(1, "second"))] = Field(default=0, ge=0)
+    # Embeddings for clustering: the bundled all-MiniLM-L6-v2 unless an OpenAI-compatible
+    # embeddings endpoint is configured.
+    embedding_url: str | None = None
+    embedding_model: str = "text-embedding-3-small"
+    embedding_api_key_env: str | None = "OPENAI_API_KEY"
+    # How the bundled model runs: its float ONNX graph in onnxruntime (the same vectors, about twice
+    # the texts per second; exported once into `model_cache_dir`) or sentence-transformers (torch).
+    local_embedding_runtime: Literal["onnxruntime", "sentence-transformers"] = "onnxruntime"
+    # What is embedded per negative interaction (see clustering.documents.DocumentRecipe
+    # for the measurement behind the default); parts always join in this order. (Pydantic
+    # copies a list default for each instance.)
+    cluster_document_parts: list[Literal["comment", "correction", "question", "answer"]] = Field(
+        default=["comment", "correction", "question"], min_length=1
+    )
+    # LLM titles: with `title_model` set, each new issue (and one whose keywords changed)
+    # gets a title and one-line summary from that chat model, through `title_url`
+    # (default: the default upstream). Unset, titles come from the issue's keywords.
+    title_model: str | None = None
+    title_url: str | None = None
+    title_api_key_env: str | None = "OPENAI_API_KEY"
+    cluster_lock_ttl: float = Field(default=7200, gt=0, le=MAX_SECONDS)
+    # Incremental passes (gateway/discovery/incremental.py): while the complaints added or withdrawn
+    # since the last full pass are at most this share of it, a pass only assigns new ones to existing
+    # issues (0: every pass is full). Capped at the kept UMAP fit's refit share (0.2). A full pass runs
+    # at least every `cluster_full_every_hours`, and whenever the model or clustering recipe changed.
+    cluster_incremental_max_share: float = Field(default=0.05, ge=0, le=0.2)
+    cluster_full_every_hours: float = Field(default=24, gt=0, le=MAX_HOURS)
+    # Stats read whole days from daily roll-ups; each process rebuilds the stale ones every this
+    # many seconds (0: only when a stats read needs them).
+    stats_refresh_interval: Annotated[float, AfterValidator(off_or_at_least(1, "second"))] = Field(default=60, ge=0)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_without_trailing_slash(cls, origins: list[str]) -> list[str]:
+        # Browsers send Origin as scheme://host[:port]; "https://app.example/" would never match.
+        return [origin.rstrip("/") for origin in origins]

@@ -1,0 +1,26 @@
+"""Settings of privacy: what is redacted before anything is stored, and how long interactions are kept."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from gateway.config_checks import MAX_DAYS
+from gateway.config_entries import RedactionPattern
+
+
+class PrivacySettings(BaseModel):
+    """Redaction of stored text, and the retention of interactions."""
+
+    # Privacy (gateway.privacy). With `redaction` on, the writer replaces e-mail addresses, phone
+    # numbers, card numbers (Luhn-checked), API-key-like strings and matches of `redaction_rules`
+    # ([[redaction_rules]] name = "ticket", pattern = 'TCK-\d+') in requests, answers, metadata and
+    # feedback text before anything is stored; the upstream still gets the original.
+    redaction: bool = False
+    redaction_rules: list[RedactionPattern] = Field(default_factory=list)
+    # Retention: interactions older than `retention_days` (None: kept for ever), with their
+    # feedback and everything else that refers to them, are pruned every
+    # `retention_interval_minutes` by `serve` and `worker`, `retention_batch_size` per transaction.
+    # At most a century (MAX_DAYS): an older cutoff is not a date.
+    retention_days: float | None = Field(default=None, gt=0, le=MAX_DAYS)
+    retention_interval_minutes: float = Field(default=60, ge=0.1)
+    retention_batch_size: int = Field(default=5_000, ge=1, le=50_000)
