@@ -35,9 +35,9 @@ What stays, and why:
   reviewers' decisions, comments and corrections, manual tasks' reasons, status notes — edit or
   delete those by hand;
 - the audit log, append-only and hash-chained, is never edited: it names interactions by id, never
-  an end user, and copies none of their texts, but an issue task's review.open/review.update records
-  quote the issue's title as it was, issue.rename records the title replaced, and a decision on a
-  held answer records the answer's SHA-256 (as the task's "decided" event does);
+  an end user, and copies none of their texts (a task about an issue is audited without its
+  reason, which quotes the issue's title), but issue.rename records the titles replaced and set,
+  and a decision on a held answer records the answer's SHA-256 (as the task's "decided" event does);
 - outside the database: exports already written, a process's in-memory traffic index (vectors of
   recent questions, until they leave the window or the process restarts), rows still in a spool
   file during a database outage (erase again once it is written), backups, and the bytes of

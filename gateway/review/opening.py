@@ -75,6 +75,14 @@ def plan_opening(
     return _update(request, action, now, levels, existing, fresh)
 
 
+def _audited_reason(reason: str, *issue_ids: str | None) -> str | None:
+    # The issue rule's reasons quote the issue's title, words of its complaints that an erasure or a
+    # prune may have to take back; the audit log is a hash chain that cannot be edited, so a task
+    # about an issue keeps its reasons out of it (the issue id names the issue). Other rules'
+    # reasons are the rule's own words, a manual task's the person's.
+    return None if any(issue_ids) else reason
+
+
 def _new_task(
     request: OpenRequest, action: SuggestedAction, now: datetime, levels: ServiceLevels, fresh: list[str]
 ) -> TaskOpening:
@@ -114,7 +122,7 @@ def _new_task(
         after={"status": Status.OPEN.value, "priority": request.priority.value, "deadline": deadline.isoformat()},
         detail={
             "source": request.source.value,
-            "reason": request.reason,
+            "reason": _audited_reason(request.reason, request.issue_id),
             "issue_id": request.issue_id,
             "interaction_ids": fresh[:AUDITED_IDS],
             "interactions": len(fresh),
@@ -167,8 +175,14 @@ def _update(
         subject_type="review_task",
         subject_id=existing["id"],
         app=existing["app"],
-        before={"priority": old_priority.value, "reason": existing["reason"]},
-        after={"priority": priority.value, "reason": request.reason},
+        before={
+            "priority": old_priority.value,
+            "reason": _audited_reason(existing["reason"], existing["issue_id"], request.issue_id),
+        },
+        after={
+            "priority": priority.value,
+            "reason": _audited_reason(request.reason, existing["issue_id"], request.issue_id),
+        },
         detail={"source": request.source.value, "interaction_ids": fresh[:AUDITED_IDS], "interactions": len(fresh)},
     )
     event = EventWrite("updated", request.actor, detail)

@@ -12,6 +12,7 @@ from gateway.config import Settings
 from gateway.domain.issues import Issue, IssueService
 from gateway.review.issue_rule import IssueRule, apply_issue_rule
 from gateway.review.records import Outcome, Priority, Source, Status
+from gateway.store.audit import AuditFilter, AuditStore
 from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 from gateway.store.reviews import ReviewFilter
@@ -55,6 +56,19 @@ async def apply(engine, reviews, run_id: str) -> int:
 
 async def issue_tasks(reviews):
     return (await reviews.list(ReviewFilter(source="issue"), "queue", 100)).data
+
+
+async def test_the_audit_log_names_an_issue_task_by_its_issue_not_by_its_title(engine, reviews):
+    # The title is made of complaints' words that an erasure may take back; the audit chain cannot be edited.
+    await apply(engine, reviews, await run(engine, "run-1", 0, [write("big", 12, is_new=True)]))
+    await apply(engine, reviews, await run(engine, "run-2", 1, [write("big", 30, is_new=False)]))
+
+    records = await AuditStore(engine).list(AuditFilter(subject_type="review_task"), 10)
+
+    assert sorted(r.action for r in records) == ["review.open", "review.update"]
+    assert all("big title" not in str((r.before, r.after, r.detail)) for r in records)
+    [opened] = [r for r in records if r.action == "review.open"]
+    assert opened.detail["issue_id"] == "big"
 
 
 async def test_an_issue_that_reaches_the_size_opens_a_task_with_its_members_and_numbers(engine, reviews):
