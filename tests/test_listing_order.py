@@ -186,8 +186,10 @@ async def test_an_id_only_cursor_from_before_time_order_is_a_400_saying_what_to_
 
 
 @pytest.mark.parametrize("path", ["/api/interactions", "/api/feedback"])
-async def test_a_checked_cursor_with_an_impossible_time_is_a_400_not_a_500(client, admin_headers, path):
-    raw = b"999999999999999999 conv-1"
+@pytest.mark.parametrize(
+    "raw", [b"999999999999999999 conv-1", b"1795168800000000 conv\x00x"], ids=["impossible time", "NUL in the id"]
+)
+async def test_a_forged_cursor_that_is_no_position_is_a_400_not_a_500(client, admin_headers, path, raw):
     check = hashlib.blake2b(raw, digest_size=4, person=b"feedgate-time-id").digest()
     cursor = base64.urlsafe_b64encode(raw + check).decode("ascii").rstrip("=")
 

@@ -69,6 +69,10 @@ def parse_position_cursor(cursor: str | None) -> Position | None:
     micros, _, row_id = raw.partition(b" ")
     if not _MICROSECONDS.fullmatch(micros):
         raise invalid_cursor()
+    # The check is a typo guard, not a secret: a forged cursor passes it, so its id must be one a row
+    # can hold (PostgreSQL keeps no NUL; it would fail there as a 500).
+    if b"\x00" in row_id:
+        raise invalid_cursor()
     try:
         return Position(_EPOCH + int(micros) * _MICROSECOND, row_id.decode())
     except (OverflowError, UnicodeDecodeError):

@@ -51,6 +51,7 @@ def test_a_cursor_means_the_same_instant_in_any_timezone():
         b" conv-17",
         b"999999999999999999 conv-17",  # past year 9999
         b"1700000000000000 \xff\xfe",  # not UTF-8
+        b"1795168800000000 conv\x00x",  # a NUL: no row holds one (PostgreSQL refused it with a 500)
     ],
 )
 def test_a_checked_cursor_that_is_no_position_is_refused(raw):
