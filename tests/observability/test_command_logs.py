@@ -17,6 +17,10 @@ FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 pytestmark = pytest.mark.timeout(180)
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_worker_until(tmp_path: Path, marker: str, **env: str) -> list[str]:
     """`feedgate worker` against a new SQLite file until its output shows `marker`; its output's lines."""
     log = tmp_path / "worker.log"
@@ -24,7 +28,14 @@ def run_worker_until(tmp_path: Path, marker: str, **env: str) -> list[str]:
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log.open("w") as output:
         process = subprocess.Popen(
-            [*FEEDGATE, "worker", "--interval", "3600"], cwd=tmp_path, env=environment, stdout=output, stderr=output
+            [*FEEDGATE, "worker", "--interval", "3600"],
+            cwd=tmp_path,
+            env=environment,
+            stdout=output,
+            stderr=output,
+            # Ctrl-C stops the worker even when this suite runs in the background (nohup, `&`), whose
+            # children inherit SIGINT ignored.
+            preexec_fn=_interruptible,
         )
         try:
             deadline = time.monotonic() + 120
