@@ -8,17 +8,27 @@ the feedback they gave on other people's answers:
   feedback on them, feedback-token counters, issue memberships, issue-map points, review-task
   links, kept UMAP points (gateway.store.interaction_removal); the search index entries go with
   the rows (triggers on SQLite, a generated column on PostgreSQL);
-- every feedback event the user gave on anyone's interaction;
+- every feedback event the user gave on anyone's interaction; of the other people's interactions they
+  rated (which stay), those left with no negative current feedback from anyone leave every issue
+  (memberships, issue-map points, kept UMAP points; gateway.store.interaction_removal.remove_from_issues),
+  those another user still complains about stay members;
+- every copy of a rated interaction the user commented on or corrected (in any of their events), or of
+  one that left its issues, as if it were removed: its issue examples (a clustering document joins every
+  complainer's comment with the question), fix-preview items (which carry the members' corrections) and
+  review-task entries (below). An entry goes whole rather than being rebuilt without the user's words:
+  it was made by a recipe and from complaints that may no longer be current, so it cannot be remade
+  exactly; the next full clustering pass writes the examples again from what remains;
 - embedding-cache rows of their texts: their messages, and every clustering document their
   complaints were part of, current or superseded, joined with other users' in any order
   (gateway.privacy.cache_keys), and the documents the kept fit's landmarks on those interactions
   (and on answers the user rated) name;
 - review tasks left about nobody (no interaction left and no issue), with their tags, decisions
   and events; every other task, whether it held the user's interactions or only quoted them
-  (an issue's task quotes members another task holds), loses their copies in its suggested
-  action, evidence and events (gateway.store.review_copies);
+  (an issue's task quotes members another task holds), loses their copies, and those of the rated
+  interactions above, in its suggested action, evidence and events (gateway.store.review_copies);
 - copies of their texts in issue examples and fix-preview items;
-- the words only they wrote from the issues made of their complaints (gateway.privacy.issue_texts):
+- the words only they wrote (their messages, and every comment and correction they gave, on anyone's
+  interaction) from the issues made of their complaints (gateway.privacy.issue_texts):
   keywords, a title or summary holding such a word (the title falls back to the keyword title of
   the keywords left), the same words in rename events and in the issue's review tasks (reason,
   evidence, tags, events); an issue left with neither members nor examples also loses its
@@ -71,6 +81,7 @@ from gateway.store.erasure import (
     interactions_of_user,
     interactions_rated_by,
     tasks_holding,
+    without_complaints,
 )
 from gateway.store.interaction_removal import (
     RemovalCounts,
@@ -79,10 +90,11 @@ from gateway.store.interaction_removal import (
     issues_of,
     landmark_keys,
     recount_issues,
+    remove_from_issues,
     remove_interactions,
     texts_of,
 )
-from gateway.store.review_copies import drop_unheld_copies
+from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 from gateway.store.secrets import get_or_create_secret
 
 ACTION = "privacy.erasure"
@@ -105,6 +117,8 @@ def checked_user(user: str | None) -> str:
         raise InvalidQuery("user", "'user' must be the end user's id as the interactions name it (non-empty text)")
     if len(user) > MAX_USER_CHARS:
         raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters")
+    if "\x00" in user:
+        raise InvalidQuery("user", "'user' must not contain NUL characters: no stored id holds one")
     return fitted_identifier(user)
 
 
@@ -142,12 +156,16 @@ async def _erase_feedback_given(
     recipes: Sequence[DocumentRecipe],
     affected: set[str],
     issue_texts: IssueTextCopies,
-) -> RemovalCounts:
-    """The user's feedback on other people's interactions and the clustering documents that quote it; then
-    every issue that lost a member or a complaint (`affected` and those of the rated interactions) is recounted.
+) -> tuple[RemovalCounts, set[str]]:
+    """The user's feedback on other people's interactions and the clustering documents that quote it; the
+    rated interactions left without a complaint leave their issues; then every issue that lost a member or a
+    complaint (`affected` and those of the rated interactions) is recounted, and the tasks holding a quoted
+    interaction are scrubbed of its copies.
 
     The documents: every one the rated interactions' feedback made while the user's was part of it, and
-    their landmarks' (which may have been made from it).
+    their landmarks' (which may have been made from it). Also returns the *quoted* interactions, whose
+    copies (issue examples, fix-preview items, review-task entries) go: those the user commented on or
+    corrected (any of their events, superseded ones too), and those that left their issues.
     """
     counts = RemovalCounts()
     async with engine.connect() as connection:
@@ -155,13 +173,19 @@ async def _erase_feedback_given(
         texts = await texts_of(connection, rated)
         landmarks = await landmark_keys(connection, rated)
         await issue_texts.note(connection, texts, user)
+    worded = {t.id for t in texts if any(e.user_id == user and (e.comment or e.correction) for e in t.feedback)}
     keys = await asyncio.to_thread(lambda: cache_keys(texts, recipes, questions=False, given_by=user))
     async with engine.begin() as connection:
         affected = affected | await issues_of(connection, rated)
         counts.feedback = await delete_feedback_by(connection, user)
-        counts.embeddings = await delete_cache_rows(connection, keys | landmarks)
+        left = await without_complaints(connection, rated)
+        counts.add(await remove_from_issues(connection, left))
+        counts.embeddings += await delete_cache_rows(connection, keys | landmarks)
         counts.issues_recounted = await recount_issues(connection, affected)
-    return counts
+        quoted = worded | set(left)
+        holding = await tasks_holding(connection, sorted(quoted))
+        counts.tasks_scrubbed = await drop_task_copies(connection, sorted(holding), quoted)
+    return counts, quoted
 
 
 async def erase_end_user(
@@ -177,10 +201,11 @@ async def erase_end_user(
     user = checked_user(user)
     issue_texts = IssueTextCopies()
     counts, affected = await _erase_interactions(engine, user, recipes, batch, issue_texts)
-    counts.add(await _erase_feedback_given(engine, user, recipes, affected, issue_texts))
-    counts.add(await drop_dangling_copies(engine))
+    given, quoted = await _erase_feedback_given(engine, user, recipes, affected, issue_texts)
+    counts.add(given)
+    counts.add(await drop_dangling_copies(engine, quoted))
     counts.issue_texts = await issue_texts.finish(engine)
-    counts.tasks_scrubbed = await drop_unheld_copies(engine)
+    counts.tasks_scrubbed += await drop_unheld_copies(engine, quoted)
     subject = await user_subject(engine, user)
     record = await AuditStore(engine).append(
         AuditEntry(

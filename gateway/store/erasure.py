@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.chunks import chunks
+from gateway.store.current_feedback import has_current_negative
 from gateway.store.interaction_removal import IN_CHUNK, one_of
 from gateway.store.review_copies import drop_task_copies
 from gateway.store.tables import (
@@ -33,6 +34,16 @@ async def interactions_rated_by(connection: AsyncConnection, user: str) -> list[
     """Ids of the interactions `user` gave feedback on (by the user_id index)."""
     query = select(feedback.c.interaction_id).where(feedback.c.user_id == user).distinct()
     return sorted((await connection.execute(query)).scalars())
+
+
+async def without_complaints(connection: AsyncConnection, interaction_ids: Sequence[str]) -> list[str]:
+    """Those of `interaction_ids` (still stored) on which no voter's current feedback is negative, sorted."""
+    i = interactions.c
+    found: list[str] = []
+    for chunk in chunks(sorted(set(interaction_ids)), IN_CHUNK):
+        query = select(i.id).where(one_of(connection, i.id, chunk), ~has_current_negative(i.id))
+        found.extend((await connection.execute(query)).scalars())
+    return sorted(found)
 
 
 async def delete_feedback_by(connection: AsyncConnection, user: str) -> int:

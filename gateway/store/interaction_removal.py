@@ -17,6 +17,7 @@ gateway.privacy.issue_texts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -68,7 +69,8 @@ class RemovalCounts:
     # Issues whose title, summary, keywords or centroid (or their copies in rename events and review
     # tasks) lost what only removed texts held (gateway.privacy.issue_texts).
     issue_texts: int = 0
-    # Review tasks that quoted a removed interaction they did not hold, scrubbed after the removal.
+    # Review tasks that quoted a removed interaction they did not hold, scrubbed after the removal; in an
+    # erasure also the tasks that quoted the erased user's feedback on interactions that stay.
     tasks_scrubbed: int = 0
 
     def add(self, other: RemovalCounts) -> None:
@@ -242,6 +244,21 @@ async def remove_interactions(
     return counts, affected
 
 
+async def remove_from_issues(connection: AsyncConnection, ids: Sequence[str]) -> RemovalCounts:
+    """Take the interactions `ids` (still stored, no longer complaints) out of every issue, inside the caller's
+    transaction: their memberships, issue-map points and kept UMAP points go, as for a removed interaction.
+
+    The caller recounts the issues they were members of (`recount_issues`).
+    """
+    counts = RemovalCounts()
+    if not ids:
+        return counts
+    counts.feedback_map_points = await _delete_map_points(connection, ids)
+    counts.issue_members = await _delete_in(connection, issue_members.c.interaction_id, ids)
+    counts.reduction_points = await _delete_in(connection, reduction_points.c.interaction_id, ids)
+    return counts
+
+
 async def recount_issues(connection: AsyncConnection, issue_ids: Iterable[str]) -> int:
     """Set each issue's size and negative count from the members and current complaints it has left; how many.
 
@@ -302,8 +319,9 @@ def _kept(entries: list[Any], gone: set[str]) -> list[Any]:
     return [e for e in entries if not (isinstance(e, dict) and e.get("interaction_id") in gone)]
 
 
-async def drop_dangling_copies(engine: AsyncEngine) -> RemovalCounts:
-    """Remove copies of removed interactions' texts: issue examples and fix-preview items that name one.
+async def drop_dangling_copies(engine: AsyncEngine, also: AbstractSet[str] = frozenset()) -> RemovalCounts:
+    """Remove copies of removed interactions' texts: issue examples and fix-preview items that name one, or one
+    of `also` (an erasure's: stored interactions whose copies quote the erased user's feedback).
 
     Both tables are small (one row per issue, a few previews per issue), so they are read whole,
     once per prune or erasure, rather than searched per removed interaction.
@@ -315,7 +333,7 @@ async def drop_dangling_copies(engine: AsyncEngine) -> RemovalCounts:
             tuple(row) for row in await connection.execute(select(fix_previews.c.id, fix_previews.c["items"]))
         ]
         named = {i for _, entries in [*issue_rows, *preview_rows] for i in _named_ids(entries)}
-        gone = named - await existing_ids(connection, named)
+        gone = (named - await existing_ids(connection, named)) | (named & also)
         if not gone:
             return counts
         for table, column, rows, kind in (

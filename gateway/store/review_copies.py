@@ -29,11 +29,16 @@ ones another task holds included. `drop_unheld_copies` finds those tasks after a
 reading every task's suggested action and evidence and every opened/updated event's detail
 once, a chunk at a time in read-only queries, and scrubs the tasks that name an interaction no
 longer stored the same way, a short transaction per chunk.
+
+An erasure also deletes the feedback its user gave on interactions that stay, and the tasks may
+quote it (an example's comment and correction, an issue example's clustering document): both
+functions take `also`, interactions still stored whose entries go as if they had been removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Final
 
 from sqlalchemy import bindparam, select, update
@@ -148,8 +153,11 @@ async def _opened_with_someone_left(connection: AsyncConnection, task_ids: Seque
     return set((await connection.execute(query)).scalars())
 
 
-async def drop_task_copies(connection: AsyncConnection, task_ids: Iterable[str]) -> int:
-    """Remove, from these tasks and their events, every copy of an interaction no longer stored; how many tasks changed.
+async def drop_task_copies(
+    connection: AsyncConnection, task_ids: Iterable[str], also: AbstractSet[str] = frozenset()
+) -> int:
+    """Remove, from these tasks and their events, every copy of an interaction no longer stored, or of one in
+    `also` (still stored, but quoting words an erasure took back); how many tasks changed.
 
     Run inside the removal's transaction, after the interactions and their task links are gone.
     Tasks that no longer exist are skipped. Changed rows are written with one statement per table
@@ -173,7 +181,7 @@ async def drop_task_copies(connection: AsyncConnection, task_ids: Iterable[str])
             named |= named_ids(action) | named_ids(evidence)
         for _, _, detail in events:
             named |= named_ids(detail)
-        gone = named - await existing_ids(connection, named)
+        gone = await _gone_among(connection, named, also)
         keeps_held = await _opened_with_someone_left(connection, chunk)
         task_rows = []
         for task_id, action, evidence in tasks:
@@ -207,8 +215,14 @@ async def drop_task_copies(connection: AsyncConnection, task_ids: Iterable[str])
     return changed_tasks
 
 
-async def _tasks_naming_missing(connection: AsyncConnection) -> set[str]:
-    """The tasks whose suggested action, evidence or opened/updated events name an interaction no longer stored."""
+async def _gone_among(connection: AsyncConnection, named: set[str], also: AbstractSet[str]) -> set[str]:
+    """Those of `named` that are no longer stored or are in `also`."""
+    return (named - await existing_ids(connection, named)) | (named & also)
+
+
+async def _tasks_naming_missing(connection: AsyncConnection, also: AbstractSet[str]) -> set[str]:
+    """The tasks whose suggested action, evidence or opened/updated events name an interaction no longer stored
+    or one of `also`."""
     t, e = review_tasks.c, review_events.c
     found: set[str] = set()
     after_task = ""
@@ -224,7 +238,7 @@ async def _tasks_naming_missing(connection: AsyncConnection) -> set[str]:
             break
         after_task = rows[-1][0]
         named = {task_id: named_ids(action) | named_ids(evidence) for task_id, action, evidence in rows}
-        found |= await _missing_among(connection, named)
+        found |= await _missing_among(connection, named, also)
     after_event = 0
     while True:
         query = (
@@ -240,29 +254,30 @@ async def _tasks_naming_missing(connection: AsyncConnection) -> set[str]:
         named = {}
         for _, task_id, detail in events:
             named.setdefault(task_id, set()).update(named_ids(detail))
-        found |= await _missing_among(connection, named)
+        found |= await _missing_among(connection, named, also)
     return found
 
 
-async def _missing_among(connection: AsyncConnection, named: dict[str, set[str]]) -> set[str]:
-    """Those keys of `named` (task ids) whose named interactions include one no longer stored."""
+async def _missing_among(connection: AsyncConnection, named: dict[str, set[str]], also: AbstractSet[str]) -> set[str]:
+    """Those keys of `named` (task ids) whose named interactions include one no longer stored, or one of `also`."""
     every = set().union(*named.values()) if named else set()
     if not every:
         return set()
-    missing = every - await existing_ids(connection, every)
+    missing = await _gone_among(connection, every, also)
     return {task_id for task_id, ids in named.items() if ids & missing}
 
 
-async def drop_unheld_copies(engine: AsyncEngine) -> int:
-    """After a removal: scrub every task that still names an interaction no longer stored; how many tasks changed.
+async def drop_unheld_copies(engine: AsyncEngine, also: AbstractSet[str] = frozenset()) -> int:
+    """After a removal: scrub every task that still names an interaction no longer stored, or one of `also`
+    (an erasure's: interactions whose erased feedback the tasks may quote); how many tasks changed.
 
     The tasks that held a removed interaction were scrubbed with the removal (`drop_task_copies`
     in its transaction); this finds the others, which quote interactions they never held.
     """
     async with engine.connect() as connection:
-        tasks = sorted(await _tasks_naming_missing(connection))
+        tasks = sorted(await _tasks_naming_missing(connection, also))
     changed = 0
     for chunk in chunks(tasks, SWEEP_ROWS):
         async with engine.begin() as connection:
-            changed += await drop_task_copies(connection, chunk)
+            changed += await drop_task_copies(connection, chunk, also)
     return changed
