@@ -71,6 +71,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.documents import DocumentRecipe
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.stored_text import refuse_nul
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
 from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
@@ -117,8 +118,7 @@ def checked_user(user: str | None) -> str:
         raise InvalidQuery("user", "'user' must be the end user's id as the interactions name it (non-empty text)")
     if len(user) > MAX_USER_CHARS:
         raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters")
-    if "\x00" in user:
-        raise InvalidQuery("user", "'user' must not contain NUL characters: no stored id holds one")
+    refuse_nul("user", user)
     return fitted_identifier(user)
 
 

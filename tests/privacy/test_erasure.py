@@ -206,6 +206,16 @@ async def test_api_erasure_needs_the_admin_token(client):
     assert response.status_code == 401
 
 
+async def test_api_erasure_of_a_user_with_a_nul_is_a_400_and_audits_nothing(client, admin_headers, engine):
+    # PostgreSQL keeps no NUL: the lookup failed there as a 500, and SQLite audited an erasure of nobody.
+    response = await client.post("/api/erasures", json={"user": "a\x00b"}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "user must not contain a NUL character" in response.text
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(audit_log.c.seq))).first() is None
+
+
 async def test_api_erasure_without_a_user_is_a_400_that_names_the_field(client, admin_headers):
     response = await client.post("/api/erasures", json={"user": ""}, headers=admin_headers)
 
