@@ -24,7 +24,7 @@ from admin_ui.session import reviewer_or_admin, signed_in
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.issues import IssueChanged, IssueDetail, IssueView
+from gateway.domain.issues import ChangeAlreadyMade, IssueChanged, IssueDetail, IssueView
 from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Priority, Source
@@ -59,6 +59,27 @@ def _changed_message(exc: IssueChanged) -> str:
     )
 
 
+# How a page names a status change someone else already made.
+MADE = {"open": "opened", "resolved": "resolved", "dismissed": "dismissed"}
+
+
+def _already_made_message(exc: ChangeAlreadyMade) -> str:
+    """What a page says of a change someone else already made while this one carried a note (IssueView's rule)."""
+    change = exc.change
+    who = exc.by or "Someone else"
+    if exc.again:
+        did = f"{MADE.get(exc.status.value, exc.status.value)} this issue"
+    else:
+        did = f"merged this issue into {exc.merged_into}"
+    noting = f", noting “{change.note}”" if change is not None and change.note else ""
+    then = (
+        "It is kept below: press “Add the note” to add it to the issue's history."
+        if exc.again
+        else "A merge cannot be made again, so it cannot be added to it: it is kept here for you to copy."
+    )
+    return f"{who} already {did}{noting} before you sent yours, so your note was not saved. {then}"
+
+
 async def _triage(
     request: Request[Any, Any, Any],
     services: Services,
@@ -70,7 +91,8 @@ async def _triage(
     """Make a triage form's change (status, rename or merge) and go to the issue page, saying `done`.
 
     A refused change renders the page again with why and `kept`, the form as sent: 400 for a bad
-    field (a bad title marks the rename box), 409 when the issue changed since the page showed it.
+    field (a bad title marks the rename box), 409 when the issue changed since the page showed it,
+    or when someone else already made this change and the note sent with it would be lost.
     """
     try:
         changed = await change()
@@ -86,6 +108,11 @@ async def _triage(
         )
     except IssueChanged as exc:
         return await issue_page(request, services, issue_id, status_code=409, error=_changed_message(exc), kept=kept)
+    except ChangeAlreadyMade as exc:
+        error = _already_made_message(exc)
+        if not exc.again:
+            error = f"{error} Your note: “{kept.get('note', '')}”"
+        return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
     if changed is None:
         raise NotFoundException(f"No issue with id {issue_id}.")
     return _done(issue_id, done)

@@ -36,6 +36,7 @@ from admin_ui.form_origin import from_our_page
 from admin_ui.form_text import normalise_line_breaks
 from admin_ui.session import safe_next
 from gateway.accounts.rules import MAX_NAME_LENGTH
+from gateway.domain.issues import MAX_TITLE as ISSUE_TITLE
 from gateway.knowledge.fields import MAX_APP, MAX_CONTENT, MAX_QUESTION, MAX_QUESTIONS, MAX_TAGS, MAX_TITLE, MAX_VERSION
 from gateway.prompts.service import MAX_MESSAGE as MAX_PROMPT_MESSAGE
 from gateway.prompts.service import MAX_NAME as MAX_PROMPT_NAME
@@ -49,7 +50,6 @@ FIELD_PREFIX = "unsent."
 # Bounds the forms set where no service constant says them (review_actions, the issue and goal forms).
 REVIEW_TEXT = 20_000
 SHORT_NOTE = 2000
-ISSUE_TITLE = 200
 GOAL_APP = 200
 NUMBER = 20
 CHOICE = 40
@@ -128,7 +128,11 @@ def _knowledge_fields() -> tuple[Field, ...]:
 
 
 def _seen_issue() -> tuple[Field, ...]:
-    return (Field("expected_status", "", CHOICE, "hidden"), Field("expected_title", "", ISSUE_TITLE, "hidden"))
+    # The issue as the page showed it (IssueView); the title at most as long as any issue's.
+    return (
+        Field("expected_status", "The issue's status as the page showed it", CHOICE, "hidden"),
+        Field("expected_title", "The issue's title as the page showed it", ISSUE_TITLE, "hidden"),
+    )
 
 
 _ALL_FORMS = (

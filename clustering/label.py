@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     import openai
 
 __all__ = [
+    "MAX_ISSUE_TITLE",
     "ClusterTitle",
     "LLMTitler",
+    "capped_title",
     "ctfidf_keywords",
     "keyword_terms",
     "representative_indices",
@@ -115,7 +117,21 @@ def title_from_keywords(keywords: Sequence[str], max_terms: int = 3) -> str:
     if not chosen:
         return "Unlabelled issue"
     title = ", ".join(chosen[:max_terms])
-    return title[0].upper() + title[1:]
+    return capped_title(title[0].upper() + title[1:])
+
+
+# The longest issue title, whoever gives it: a person renaming it (gateway.domain.issues), an LLM, or
+# the keywords. Generated titles are cut to it (`capped_title`), so every title a clustering run
+# stores fits the forms and the `expected_title` a triage sends back.
+MAX_ISSUE_TITLE = 200
+
+
+def capped_title(title: str) -> str:
+    """`title` with its runs of spaces folded, cut to MAX_ISSUE_TITLE characters (ending in "…" when cut)."""
+    folded = " ".join(title.split())
+    if len(folded) <= MAX_ISSUE_TITLE:
+        return folded
+    return folded[: MAX_ISSUE_TITLE - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +183,8 @@ def _parse_title(content: str, fallback: str) -> ClusterTitle:
         except json.JSONDecodeError:
             parsed = None
         if isinstance(parsed, dict):
-            title = str(parsed.get("title") or "").strip() or fallback
+            title = capped_title(str(parsed.get("title") or "")) or fallback
             return ClusterTitle(title=title, summary=str(parsed.get("summary") or "").strip())
     # Not JSON: treat the first line as the title, so a chatty model still helps.
     first_line = content.splitlines()[0].strip() if content else ""
-    return ClusterTitle(title=first_line.strip('"# ') or fallback, summary="")
+    return ClusterTitle(title=capped_title(first_line.strip('"# ')) or fallback, summary="")

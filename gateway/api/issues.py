@@ -17,7 +17,7 @@ from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.issues import IssueChanged, IssueView
+from gateway.domain.issues import MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
@@ -32,16 +32,20 @@ class IssueChange(RequestBody):
     `expected_status` and `expected_title` (optional, either or both): the issue as the change was
     decided on. When it is no longer so, the answer is a 409 saying what changed, with the issue as
     it is now, and nothing is saved; unless the issue already is what the change asks for (a
-    repeated request): then the answer is the issue, and nothing more is recorded. Without them the
-    change is made as it comes. An unknown field is a 400 naming it.
+    repeated request): then the answer is the issue, and nothing more is recorded, as long as the
+    request's `note` is none or the one recorded. A note that would be lost is a 409 saying who made
+    the change (`extra.already_made`), nothing saved; sent again with the issue's current status as
+    `expected_status`, a status change is made again with the note. Without them the change is made
+    as it comes. An unknown field is a 400 naming it.
     """
 
     status: IssueStatus | None = None
-    title: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    title: Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)] | None = None
     merged_into: Annotated[str, Meta(min_length=1, max_length=36)] | None = None
     note: Annotated[str, Meta(max_length=2000)] | None = None
     expected_status: IssueStatus | None = None
-    expected_title: str | None = None
+    # At most as long as any issue's title (MAX_TITLE: renames and clustering's titles alike).
+    expected_title: Annotated[str, Meta(max_length=MAX_TITLE)] | None = None
 
 
 def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -> Response[Any]:
@@ -52,12 +56,26 @@ def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -
     )
 
 
+def change_already_made_response(request: Request[Any, Any, Any], exc: ChangeAlreadyMade) -> Response[Any]:
+    """The change was already made by someone else and this request's note would be lost: 409 saying who, nothing saved."""
+    change = exc.change
+    made = (
+        {"by": change.by, "note": change.note, "at": change.at.isoformat() if change.at else None} if change else None
+    )
+    extra = {"issue": issue_json(exc.issue) if exc.issue is not None else None, "already_made": made}
+    return create_exception_response(request, HTTPException(status_code=409, detail=exc.message, extra=extra))
+
+
 class IssuesController(AdminController):
     """Read and triage discovered issues."""
 
     path = "/api/issues"
     tags = ["issues"]
-    exception_handlers = {InvalidQuery: invalid_query_response, IssueChanged: issue_changed_response}
+    exception_handlers = {
+        InvalidQuery: invalid_query_response,
+        IssueChanged: issue_changed_response,
+        ChangeAlreadyMade: change_already_made_response,
+    }
 
     @get("/", summary="List issues, biggest or fastest-growing first")
     async def list_issues(

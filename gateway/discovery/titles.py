@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from clustering.label import ClusterTitle, LLMTitler
+from clustering.label import ClusterTitle, LLMTitler, capped_title
 from clustering.pipeline import DiscoveredCluster
 from clustering.track import TrackingResult
 from gateway.store.issue_records import TrackedIssue
@@ -42,7 +42,7 @@ def title_clusters(
             # A person chose this title: no run replaces it (they can rename it again).
             titles[outcome.cluster_index] = ClusterTitle(title=previous.title, summary=previous.summary or "")
     if titler is None:
-        return titles
+        return _capped(titles)
     for outcome in tracking.outcomes:
         cluster = clusters[outcome.cluster_index]
         previous = tracked.get(outcome.issue_id) if outcome.issue_id else None
@@ -59,4 +59,9 @@ def title_clusters(
             titles[outcome.cluster_index] = titler.title(cluster.keywords, cluster.representative_texts)
         except Exception as error:  # noqa: BLE001 - any model or network failure
             logger.warning("LLM title failed, keeping the keyword title %r: %s", cluster.title, error)
-    return titles
+    return _capped(titles)
+
+
+def _capped(titles: list[ClusterTitle]) -> list[ClusterTitle]:
+    """Every run title at most clustering.label.MAX_ISSUE_TITLE characters: a model's, and one kept from before the cap existed."""
+    return [ClusterTitle(title=capped_title(t.title), summary=t.summary) for t in titles]

@@ -19,7 +19,9 @@ the "decided" and "dismissed" events), so every gateway process answers alike.
 With redaction on, the held answer's stored copies are redacted once the app has been served its
 final answer (gateway.review.held_redaction); a poll after that whose answer was the held bytes
 themselves (an approval, the release fallback) gets 410 ``held_answer_redacted`` with the same
-outcome header, unless no rule fired on them (the bytes are then still the exact ones).
+outcome header, whatever the answer says: also when no rule fired on it and its stored bytes
+happen to be the exact ones. One rule an app can count on, which its answer's content cannot
+change (and which says nothing about that content): keep what the first successful poll got.
 
 Only the app that made the call may read it (its own credential, as for /v1/feedback); any other
 app gets the same 404 as for a task that does not exist.
@@ -125,10 +127,10 @@ class HeldAnswers:
         detail = closing.detail if isinstance(closing.detail, dict) else {}
         outcome = detail.get("outcome") if closing.kind == "decided" else None
         if outcome == Outcome.APPROVE.value:
+            if is_redacted(held):
+                return _redacted_error("approve")
             approved = detail.get(DECISION_HASH_KEY)
             body = verified_body(held, approved if isinstance(approved, str) else None)
-            if body is None and is_redacted(held):
-                return _redacted_error("approve")
             if body is None:
                 message = "The approval does not match the answer that was held; it is not released."
                 return _error(422, message, "held_answer_mismatch", "approve")
@@ -153,15 +155,18 @@ class HeldAnswers:
 
     def _fall_back(self, held: Json, why: str) -> PollAnswer:
         body = held["body"].encode("utf-8")
-        if self._fallback == "release" and sha256_hex(body) == held["sha256"]:
-            return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
         if self._fallback == "release" and is_redacted(held):
             return _redacted_error("released_unreviewed")
+        if self._fallback == "release" and sha256_hex(body) == held["sha256"]:
+            return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
         return _error(422, f"{why}; the answer is withheld.", "review_timed_out", "refused_unreviewed")
 
 
 def _redacted_error(outcome: str) -> PollAnswer:
-    """The held bytes were the answer, but with redaction on they were replaced by their redacted text after the hold."""
+    """The held bytes were the answer, but with redaction on their copies went through redaction after the hold.
+
+    The same whether or not a rule fired on them: the answer's content never decides the status.
+    """
     message = (
         "This held answer was already given to the app (or the app did not come for it in time); "
         "with redaction on, its exact text is no longer kept."

@@ -8,7 +8,7 @@ and two people's edits of one issue never both pass a check against the same sta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -34,6 +34,22 @@ class IssueHead:
     status: IssueStatus
     merged_into: str | None
     size: int
+    # The person's change that last set the issue's status or merge (read only under an edit's lock).
+    last_change: PersonChange | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonChange:
+    """A person's status change or merge of an issue, as its event recorded it: who (None if unnamed), the note, when."""
+
+    kind: str
+    by: str | None
+    note: str | None
+    at: datetime | None
+
+
+# Kinds of the events that set an issue's status or merge it by hand.
+DECISION_KINDS = ("status", "merged_into")
 
 
 # Asked about the issue as it stands, under its lock, before an edit writes anything: True to go on,
@@ -107,7 +123,12 @@ class IssueEditStore:
             if status in CLOSED_STATUSES:
                 values["regressed"] = False
             await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
-            detail = {"from": head.status.value, "to": status.value, **({"note": note} if note else {})}
+            detail = {
+                "from": head.status.value,
+                "to": status.value,
+                **({"note": note} if note else {}),
+                **({"by": actor} if actor is not None else {}),
+            }
             await _event(connection, issue_id, "status", detail, now)
             if actor is not None:
                 entry = AuditEntry(
@@ -213,7 +234,7 @@ def _head(row: Any) -> IssueHead:
 
 
 async def _locked_head(connection: AsyncConnection, issue_id: str) -> IssueHead | None:
-    """The issue's head, locked until the transaction ends; None if there is no such issue.
+    """The issue's head with its last PersonChange, locked until the transaction ends; None if there is no such issue.
 
     A no-op UPDATE takes the lock on both databases (the row lock on PostgreSQL, the write lock on
     SQLite), as for knowledge entries (gateway/store/knowledge.py): a concurrent edit waits, then
@@ -223,7 +244,19 @@ async def _locked_head(connection: AsyncConnection, issue_id: str) -> IssueHead 
     if not (await connection.execute(touch)).rowcount:
         return None
     row = (await connection.execute(select(*HEAD_COLUMNS).where(issues.c.id == issue_id))).mappings().one()
-    return _head(row)
+    last = (
+        await connection.execute(
+            select(issue_events.c.kind, issue_events.c.detail, issue_events.c.created_at)
+            .where(issue_events.c.issue_id == issue_id, issue_events.c.kind.in_(DECISION_KINDS))
+            .order_by(issue_events.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    change = None
+    if last is not None:
+        detail = last.detail or {}
+        change = PersonChange(last.kind, detail.get("by"), detail.get("note"), last.created_at)
+    return replace(_head(row), last_change=change)
 
 
 async def _event(connection: Any, issue_id: str, kind: str, detail: dict[str, Any], now: datetime) -> None:

@@ -70,7 +70,7 @@ async def test_a_status_change_from_a_stale_page_is_409_saying_what_changed_with
     assert again.find("input", name="expected_status").attrs["value"] == "resolved"
     detail = await gateway.services.issue_service.get(issue_id)
     assert detail.issue.status == IssueStatus.RESOLVED
-    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed the prompt"}]
+    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed the prompt", "by": "sam"}]
 
 
 async def test_a_rename_from_a_stale_page_is_409_with_the_typed_title_kept(browser_as, gateway):
@@ -141,7 +141,7 @@ async def test_a_change_from_the_current_page_is_made(browser_as, gateway):
     assert dismissed.status_code == 303
     detail = await gateway.services.issue_service.get(issue_id)
     assert detail.issue.status == IssueStatus.DISMISSED
-    assert status_events(detail)[-1] == {"from": "resolved", "to": "dismissed", "note": "won't fix"}
+    assert status_events(detail)[-1] == {"from": "resolved", "to": "dismissed", "note": "won't fix", "by": "rita"}
 
 
 async def test_a_double_click_is_made_once_and_is_no_error(browser_as, gateway):
@@ -156,9 +156,73 @@ async def test_a_double_click_is_made_once_and_is_no_error(browser_as, gateway):
     assert (first.status_code, second.status_code) == (303, 303)
     assert second.headers["location"] == f"/admin/issues/{issue_id}?done=resolved"
     detail = await gateway.services.issue_service.get(issue_id)
-    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed"}]
+    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed", "by": "rita"}]
     audit = await gateway.services.audit_service.list(AuditFilter(subject_id=issue_id), 10)
     assert [record.action for record in audit.data] == ["issue.status"]
+
+
+async def test_the_same_change_someone_else_made_with_a_note_of_ones_own_is_409_naming_them_the_note_kept(
+    browser_as, gateway
+):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    await sam_resolves(sam, sams)
+
+    form = ritas.find("form", id="status-resolved")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, note="A's long explanation of the cause"))
+
+    assert refused.status_code == 409
+    page = parse(refused.text)
+    message = page.find(role="alert").text
+    assert "sam already resolved this issue, noting “fixed the prompt”" in message
+    assert "your note was not saved" in message and "Add the note" in message
+    again = page.find("form", id="status-resolved")
+    assert again.find("input", name="note").attrs["value"] == "A's long explanation of the cause"
+    assert again.find("input", name="expected_status").attrs["value"] == "resolved"
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert status_events(detail) == [{"from": "new", "to": "resolved", "note": "fixed the prompt", "by": "sam"}]
+
+
+async def test_the_kept_note_sent_again_from_the_page_is_added_to_the_issues_history(browser_as, gateway):
+    issue_id = await issue_with_examples(gateway.services.engine)
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    await sam_resolves(sam, sams)
+    form = ritas.find("form", id="status-resolved")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, note="the cause was the prompt"))
+    again = parse(refused.text).find("form", id="status-resolved")
+
+    added = await rita.post(again.attrs["action"], data=form_fields(again))
+
+    assert added.status_code == 303
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert detail.issue.status == IssueStatus.RESOLVED
+    assert status_events(detail)[-1] == {
+        "from": "resolved",
+        "to": "resolved",
+        "note": "the cause was the prompt",
+        "by": "rita",
+    }
+
+
+async def test_a_merge_someone_else_made_with_a_note_of_ones_own_is_409_saying_the_note_was_not_saved(
+    browser_as, gateway
+):
+    engine = gateway.services.engine
+    issue_id = await issue_with_examples(engine)
+    target = await issue_runs(engine, "shop", "Refunds in general", [3])
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    sams_form = sams.find("form", id="merge-form")
+    assert (await sam.post(sams_form.attrs["action"], data=form_fields(sams_form, into=target))).status_code == 303
+
+    form = ritas.find("form", id="merge-form")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, into=target, note="same refunds"))
+
+    assert refused.status_code == 409
+    message = parse(refused.text).find(role="alert").text
+    assert f"sam already merged this issue into {target}" in message and "your note was not saved" in message
+    assert "“same refunds”" in message
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert [change.kind for change in detail.changes] == ["merged_into"]
 
 
 async def test_a_double_clicked_merge_is_made_once_and_is_no_error(browser_as, gateway):
@@ -267,6 +331,54 @@ async def test_the_api_repeats_the_same_change_without_error_recording_it_once(c
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json()["status"] == "resolved"
     assert [event["kind"] for event in again.json()["events"]] == ["status"]
+
+
+async def test_the_api_refuses_the_same_change_made_by_someone_else_when_its_note_would_be_lost(
+    client, gateway, admin_headers
+):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    await gateway.services.issue_service.triage(issue_id, IssueStatus.RESOLVED, "by B", actor="bea")
+
+    late = await client.patch(
+        path, json={"status": "resolved", "note": "by A", "expected_status": "new"}, headers=admin_headers
+    )
+
+    assert late.status_code == 409, late.text
+    body = late.json()
+    assert "bea made that change" in body["detail"] and "its note was not saved" in body["detail"]
+    assert body["extra"]["already_made"]["by"] == "bea" and body["extra"]["already_made"]["note"] == "by B"
+    assert body["extra"]["issue"]["status"] == "resolved"
+    notes = [event["detail"].get("note") for event in (await client.get(path, headers=admin_headers)).json()["events"]]
+    assert notes == ["by B"]
+
+
+async def test_the_api_refuses_an_expected_title_longer_than_any_title_with_400_saying_the_limit(
+    client, gateway, admin_headers
+):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+
+    refused = await client.patch(
+        f"/api/issues/{issue_id}",
+        json={"status": "resolved", "expected_title": "x" * 5000},
+        headers=admin_headers,
+    )
+
+    assert refused.status_code == 400, refused.status_code
+    assert "expected_title" in refused.text and "200" in refused.text and "x" * 300 not in refused.text
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW
+
+
+async def test_a_page_form_with_an_expected_title_longer_than_any_title_is_400_saying_the_limit(browser_as, gateway):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/issues/{issue_id}")).text).find("form", id="status-resolved")
+
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, expected_title="x" * 5000))
+
+    assert refused.status_code == 400
+    assert "'expected_title' must be at most 200 characters" in parse(refused.text).find(role="alert").text
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW
 
 
 async def test_the_api_without_an_expected_field_changes_the_issue_as_before(client, gateway, admin_headers):

@@ -10,12 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import numpy as np
 from admin_helpers import PASSWORD, sign_in
 from html_page import Element, parse
+from overview_seed import issue_runs
 from sqlalchemy import update
 
 from admin_ui.unsent_forms import FORMS, NOT_KEPT
+from clustering.issue_status import IssueStatus
+from clustering.label import ClusterTitle
+from clustering.pipeline import DiscoveredCluster
+from clustering.track import ClusterOutcome, TrackingResult
 from gateway.accounts.records import Role
+from gateway.discovery.titles import title_clusters
 from gateway.store.knowledge import EntryFilter
 from gateway.store.tables import admin_sessions
 
@@ -211,6 +218,45 @@ async def test_a_field_longer_than_its_form_takes_is_named_and_not_kept(browser_
     held = fields_of(page.find("form", action="/admin/sign-in"))
     assert "unsent.content" not in held and held["unsent.title"] == ENTRY["title"]
     assert "Content (at most 20 000 characters)" in page.find(data_testid="unsent-dropped").text
+
+
+async def test_an_issue_forms_expected_title_longer_than_any_title_is_named_when_not_kept(browser_as, gateway):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/issues/{issue_id}")).text).find("form", id="status-resolved")
+    await idle_out_every_session(gateway)
+
+    response = await send(rita, form, note="fixed", expected_title="x" * 201)
+
+    page = parse(response.text)
+    held = fields_of(page.find("form", action="/admin/sign-in"))
+    assert "unsent.expected_title" not in held and held["unsent.note"] == "fixed"
+    dropped = page.find(data_testid="unsent-dropped").text
+    assert "The issue's title as the page showed it (at most 200 characters)" in dropped
+
+
+class LongTitler:
+    """A model that ignores "at most 8 words" (LLM titles are not capped by the model)."""
+
+    def title(self, keywords, examples) -> ClusterTitle:
+        return ClusterTitle(title="Refunds " + "really " * 60 + "slow", summary="Slow refunds.")
+
+
+async def test_an_issue_titled_by_an_llm_keeps_its_expected_title_so_a_stale_resend_is_409(browser_as, gateway):
+    cluster = DiscoveredCluster((0,), ("1",), np.ones(4, dtype=np.float32), ("refund",), "Refunds", ("1",), ("x",))
+    [titled] = title_clusters([cluster], TrackingResult(outcomes=[ClusterOutcome(0, None)]), {}, LongTitler())
+    issue_id = await issue_runs(gateway.services.engine, "shop", titled.title, [3])
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/issues/{issue_id}")).text).find("form", id="status-resolved")
+    await idle_out_every_session(gateway)
+    refused = await send(rita, form, note="fixed")
+    await gateway.services.issue_service.rename(issue_id, "Slow refunds", actor="sam")
+
+    signed_in = await sign_in_there(rita, refused)
+    resent = await send(rita, parse(signed_in.text).find("form", data_testid="unsent-form"))
+
+    assert resent.status_code == 409
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW
 
 
 async def test_a_form_of_buttons_leads_back_to_its_page_after_signing_in(browser_as, gateway):

@@ -7,6 +7,7 @@ import respx
 from chat_replies import chat_reply
 
 from clustering.label import (
+    MAX_ISSUE_TITLE,
     LLMTitler,
     ctfidf_keywords,
     representative_indices,
@@ -101,3 +102,16 @@ def test_llm_titler_falls_back_to_the_first_line_of_plain_text():
     respx.post("http://llm.test/v1/chat/completions").mock(return_value=chat_reply("Refund requests\nMore prose."))
     result = llm_titler().title(["refund"], [])
     assert (result.title, result.summary) == ("Refund requests", "")
+
+
+@respx.mock
+def test_an_llm_title_longer_than_an_issue_title_may_be_is_cut_to_the_limit():
+    # Titles bound the `expected_title` triage sends back (MAX_ISSUE_TITLE, a rename's limit too).
+    long_title = "Refunds " + "really " * 60 + "slow"
+    respx.post("http://llm.test/v1/chat/completions").mock(
+        return_value=chat_reply(json.dumps({"title": long_title, "summary": "Slow."}))
+    )
+
+    title = llm_titler().title(["refund"], []).title
+
+    assert len(title) == MAX_ISSUE_TITLE and title.startswith("Refunds really") and title.endswith("…")

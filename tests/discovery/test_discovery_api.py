@@ -102,7 +102,7 @@ async def test_resolving_an_issue_records_who_decided_what(client: httpx.AsyncCl
     assert body["status"] == "resolved"
     [event] = body["events"]
     assert event["kind"] == "status" and event["run_id"] is None and event["at"]
-    assert event["detail"] == {"from": "new", "to": "resolved", "note": "fixed the prompt"}
+    assert event["detail"] == {"from": "new", "to": "resolved", "note": "fixed the prompt", "by": "admin-token"}
     resolved = (await client.get("/api/issues", params={"status": "resolved"}, headers=admin_headers)).json()["data"]
     assert [item["id"] for item in resolved] == [issue["id"]]
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from clustering.issue_status import IssueStatus
+from clustering.label import MAX_ISSUE_TITLE
 from clustering.pipeline import DiscoveredCluster
 from clustering.track import ClusterOutcome, TrackingResult
 from gateway.discovery.titles import title_clusters
@@ -49,6 +50,16 @@ def test_a_renamed_issue_keeps_its_title_and_others_take_the_runs():
     titles = title_clusters([cluster("refund · late"), cluster("refund · card")], tracking, issues, titler=None)
 
     assert [t.title for t in titles] == ["Slow refunds", "refund · card"]
+
+
+def test_a_title_kept_from_before_the_cap_is_cut_to_an_issue_titles_limit_by_the_next_run():
+    # An LLM title stored before titles were capped: the next run keeps it, cut to what forms send back.
+    issues = {"B": tracked("B", "Slow " * 100, renamed=False)}
+    tracking = TrackingResult(outcomes=[ClusterOutcome(0, "B")])
+
+    [title] = title_clusters([cluster("Slow " * 100)], tracking, issues, titler=None)
+
+    assert len(title.title) == MAX_ISSUE_TITLE and title.title.endswith("…")
 
 
 async def test_the_store_tells_the_next_run_which_issues_a_person_renamed(engine):

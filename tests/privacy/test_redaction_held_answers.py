@@ -136,6 +136,34 @@ async def test_with_redaction_on_an_answer_past_its_deadline_is_stored_redacted(
     assert [said(copy) for copy in after] == [REDACTED_ANSWER, REDACTED_ANSWER]
 
 
+@pytest.mark.parametrize(
+    "question", [QUESTION, "What is the fee? [confidence=0.3]"], ids=["an e-mail address", "nothing to redact"]
+)
+async def test_with_redaction_on_a_repeat_poll_of_a_collected_answer_is_410_whatever_it_says(
+    gateway_with, admin_headers, question
+):
+    async with gateway_with(redaction=True) as (_, http):
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]}
+        task_id = (await http.post("/v1/chat/completions", json=chat, headers=AUTH)).json()["task_id"]
+        first = await approve_and_collect(http, admin_headers, task_id)
+
+        again = await http.get(f"/v1/reviews/{task_id}", headers=AUTH)
+
+    assert first.status_code == 200
+    assert (again.status_code, again.headers["x-feedgate-review-outcome"]) == (410, "approve")
+    assert again.json()["error"]["code"] == "held_answer_redacted"
+
+
+async def test_with_redaction_off_a_repeat_poll_gets_the_answer_again(gateway_with, admin_headers):
+    async with gateway_with(redaction=False) as (_, http):
+        task_id = await held(http)
+        first = await approve_and_collect(http, admin_headers, task_id)
+
+        again = await http.get(f"/v1/reviews/{task_id}", headers=AUTH)
+
+    assert (again.status_code, again.content) == (200, first.content)
+
+
 async def test_with_redaction_off_a_held_answer_stays_as_it_was_held(gateway_with, admin_headers):
     async with gateway_with(redaction=False) as (app, http):
         task_id = await held(http)

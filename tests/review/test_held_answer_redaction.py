@@ -200,17 +200,39 @@ async def test_a_correction_is_still_served_after_the_redaction(reviews, engine,
     assert orjson.loads(corrected.body)["id"] == "chatcmpl-held"
 
 
-async def test_an_answer_no_rule_fires_on_keeps_its_exact_bytes_after_the_hold(reviews, engine, clock):
+async def test_an_answer_no_rule_fires_on_keeps_its_exact_bytes_in_store_after_the_hold(reviews, engine, clock):
     held = held_for(reviews, engine, clock)
     plain = answer_body("The fee is 2%.")
     task_id = await held.hold(plain)
     await reviews.decide(task_id, "alice", Outcome.APPROVE)
     await held.poll(task_id)
 
+    copies = (await held.stored(task_id)).values()
+
+    assert [(copy["body"].encode(), copy["redacted"]) for copy in copies] == [(plain, {}), (plain, {})]
+
+
+@pytest.mark.parametrize("fallback", ["refuse", "release"])
+@pytest.mark.parametrize("said", ["The fee is 2%.", SAID])
+async def test_a_repeat_poll_of_an_answer_served_is_410_whatever_the_answer_says(
+    reviews, engine, clock, said, fallback
+):
+    # One rule for apps: the status never depends on whether a redaction rule fired on the answer.
+    held = held_for(reviews, engine, clock, fallback=fallback)
+    body = answer_body(said)
+    task_id = await held.hold(body)
+    if fallback == "refuse":
+        await reviews.decide(task_id, "alice", Outcome.APPROVE)
+    else:
+        clock.advance(minutes=31)
+    first = await held.poll(task_id)
+
     again = await held.poll(task_id)
 
-    assert (again.status, again.body) == (200, plain)
-    assert [copy["redacted"] for copy in (await held.stored(task_id)).values()] == [{}, {}]
+    assert (first.status, first.body) == (200, body)
+    outcome = "approve" if fallback == "refuse" else "released_unreviewed"
+    assert (again.status, again.headers["x-feedgate-review-outcome"]) == (410, outcome)
+    assert orjson.loads(again.body)["error"]["code"] == "held_answer_redacted"
 
 
 @pytest.mark.parametrize("outcome", [Outcome.APPROVE, Outcome.REJECT])
