@@ -24,7 +24,8 @@ from admin_ui.session import reviewer_or_admin, signed_in
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.issues import ChangeAlreadyMade, IssueChanged, IssueDetail, IssueView
+from gateway.domain.issue_views import ChangeAlreadyMade, IssueChanged, IssueView
+from gateway.domain.issues import IssueDetail
 from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Priority, Source

@@ -36,7 +36,7 @@ from admin_ui.form_origin import from_our_page
 from admin_ui.form_text import normalise_line_breaks
 from admin_ui.session import safe_next
 from gateway.accounts.rules import MAX_NAME_LENGTH
-from gateway.domain.issues import MAX_TITLE as ISSUE_TITLE
+from gateway.domain.issue_views import MAX_TITLE as ISSUE_TITLE
 from gateway.knowledge.fields import MAX_APP, MAX_CONTENT, MAX_QUESTION, MAX_QUESTIONS, MAX_TAGS, MAX_TITLE, MAX_VERSION
 from gateway.prompts.service import MAX_MESSAGE as MAX_PROMPT_MESSAGE
 from gateway.prompts.service import MAX_NAME as MAX_PROMPT_NAME

@@ -17,7 +17,7 @@ from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.issues import MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
+from gateway.domain.issue_views import MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort

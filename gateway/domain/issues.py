@@ -11,12 +11,21 @@ from typing import Any
 import numpy as np
 
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
-from clustering.label import MAX_ISSUE_TITLE
 from clustering.merge import MERGE_SUGGESTION_SIMILARITY, merge_candidates
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issue_views import (
+    MAX_TITLE,
+    AlreadyMadeInCheck,
+    ChangeAlreadyMade,
+    IssueChanged,
+    IssueView,
+    StaleInCheck,
+    folded,
+    view_check,
+)
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.records import from_columns
-from gateway.store.issue_edits import Check, Edit, IssueEditStore, IssueHead, PersonChange
+from gateway.store.issue_edits import Check, Edit, IssueEditStore, IssueHead
 from gateway.store.issues import IssueFilter, IssueSort, IssueStore
 
 Row = dict[str, Any]
@@ -143,175 +152,6 @@ class MergeSuggestion:
     shared_keywords: tuple[str, ...]
 
 
-# The longest title an issue has: a person's rename, and what clustering stores (it cuts LLM and
-# keyword titles to it), so it also bounds the `expected_title` a triage sends back.
-MAX_TITLE = MAX_ISSUE_TITLE
-
-
-@dataclass(frozen=True, slots=True)
-class Difference:
-    """One way an issue is no longer as a person saw it: `field` was `seen`, it is `now`."""
-
-    field: str
-    seen: str
-    now: str
-
-
-@dataclass(frozen=True, slots=True)
-class IssueView:
-    """What a person saw of an issue when they decided a change: its status and title as shown.
-
-    The stale-view rule, one for the API and the admin pages: a status change, rename or merge made
-    with a view is refused (IssueChanged, nothing saved) when the issue's status or title is no
-    longer as seen, whoever changed it (a person or a clustering run); unless the issue already is
-    exactly what the change asks for (a double-click, or someone else made the same decision): then
-    nothing is written and the change answers as done, as long as it carries no note or the note
-    the change that made it so recorded. A note that would be lost is not dropped in silence: when
-    the view was stale (someone else made the change meanwhile) the change is refused
-    (ChangeAlreadyMade: who made it, the note not saved); when the view is the issue as it is now,
-    a status change is made again with the note (a person re-sending it on purpose, knowing), and
-    a merge, which cannot be made twice, is refused the same way. A field left None is not checked;
-    a change without a view is made as it comes (the API's default, unchanged).
-    """
-
-    status: IssueStatus | None = None
-    title: str | None = None
-
-    @classmethod
-    def sent(cls, status: str | None, title: str | None) -> IssueView | None:
-        """The view a form sent (an empty field: not sent); None when it sent neither.
-
-        An unknown status, or a title longer than any issue's (MAX_TITLE), is refused.
-        """
-        if status and status not in {known.value for known in IssueStatus}:
-            allowed = ", ".join(s.value for s in IssueStatus)
-            raise InvalidQuery("expected_status", f"'expected_status' must be one of {allowed}")
-        if title is not None and len(title) > MAX_TITLE:
-            raise InvalidQuery("expected_title", f"'expected_title' must be at most {MAX_TITLE} characters")
-        if not status and title is None:
-            return None
-        return cls(IssueStatus(status) if status else None, title)
-
-    def differences(self, head: IssueHead) -> tuple[Difference, ...]:
-        """How the issue as it stands differs from this view (titles compared with their spaces folded, as a rename stores them)."""
-        found = []
-        if self.status is not None and self.status != head.status:
-            found.append(Difference("status", self.status.value, head.status.value))
-        if self.title is not None and _folded(self.title) != _folded(head.title):
-            found.append(Difference("title", self.title, head.title))
-        return tuple(found)
-
-
-class IssueChanged(Exception):
-    """A change decided on a view of the issue that is no longer true: nothing was saved (409 over HTTP).
-
-    `differences` say what changed; `issue` is the issue as it stands now (None if it is gone), for the caller to show.
-    """
-
-    def __init__(self, issue_id: str, differences: tuple[Difference, ...], issue: Issue | None) -> None:
-        self.issue_id = issue_id
-        self.differences = differences
-        self.issue = issue
-        changed = "; ".join(f"its {d.field} is now {d.now!r}, not {d.seen!r}" for d in differences)
-        self.message = (
-            f"issue {issue_id} changed since the view this change was based on: {changed}. "
-            "Nothing was saved: reload the issue and decide again on what it is now"
-        )
-        super().__init__(self.message)
-
-
-class ChangeAlreadyMade(Exception):
-    """A change whose view was stale and whose note would be lost: the issue already is as asked (409 over HTTP).
-
-    Nothing was saved. `change` is the person's change that made the issue so (None if none is
-    recorded); `status` and `merged_into` what the issue is now; `again` whether sending the change
-    again on the issue as it is now records the note (a status change; a merge cannot be repeated);
-    `issue` the issue as it stands now, for the caller to show.
-    """
-
-    def __init__(
-        self,
-        issue_id: str,
-        change: PersonChange | None,
-        status: IssueStatus,
-        merged_into: str | None,
-        again: bool,
-        issue: Issue | None = None,
-    ) -> None:
-        self.issue_id = issue_id
-        self.issue = issue
-        self.change = change
-        self.status = status
-        self.merged_into = merged_into
-        self.again = again
-        self.by = change.by if change is not None and change.by else None
-        made = f"merged into {merged_into!r}" if merged_into is not None and not again else f"{status.value!r}"
-        who = f"{self.by} made that change" if self.by else "someone else made that change"
-        then = (
-            f"send the change again with expected_status {status.value!r} (the issue as it is now) to record the note"
-            if again
-            else "a merge cannot be made again, so the note cannot be added to it"
-        )
-        self.message = (
-            f"issue {issue_id} already is {made}: {who} before this request, so it was not made again "
-            f"and its note was not saved; {then}"
-        )
-        super().__init__(self.message)
-
-
-class _AlreadyMade(Exception):
-    """Raised by a view check inside the store's transaction (which it rolls back); IssueService turns it into ChangeAlreadyMade."""
-
-    def __init__(self, head: IssueHead, again: bool) -> None:
-        super().__init__()
-        self.head = head
-        self.again = again
-
-
-class _Stale(Exception):
-    """Raised by a view check inside the store's transaction (which it rolls back); IssueService turns it into IssueChanged."""
-
-    def __init__(self, differences: tuple[Difference, ...]) -> None:
-        super().__init__()
-        self.differences = differences
-
-
-def _folded(title: str) -> str:
-    return " ".join(title.split())
-
-
-def _note_recorded(note: str | None, change: PersonChange | None) -> bool:
-    """Whether `note` is nothing to keep: none sent, or the note of the change that made the issue so."""
-    if not note or not _folded(note):
-        return True
-    return change is not None and _folded(change.note or "") == _folded(note)
-
-
-def _view_check(
-    seen: IssueView | None, already: Callable[[IssueHead], bool], note: str | None = None, again: bool = False
-) -> Check | None:
-    """The store's check for a change made with the view `seen` (IssueView's rule): identical result first, then staleness.
-
-    `again`: whether the change may be made again, on a current view, to record a note it carries.
-    """
-    if seen is None:
-        return None
-
-    def check(head: IssueHead) -> bool:
-        if already(head):
-            if _note_recorded(note, head.last_change):
-                return False
-            if again and not seen.differences(head):
-                return True
-            raise _AlreadyMade(head, again)
-        differences = seen.differences(head)
-        if differences:
-            raise _Stale(differences)
-        return True
-
-    return check
-
-
 class IssueService:
     """Lists issues and records people's decisions about them (status, title, merges), each audited."""
 
@@ -360,7 +200,7 @@ class IssueService:
             raise InvalidQuery("status", message)
         return await self._edit(
             issue_id,
-            _view_check(seen, lambda head: head.status == status, note, again=True),
+            view_check(seen, lambda head: head.status == status, note, again=True),
             lambda check: self._edits.set_status(issue_id, status, note, actor, check),
         )
 
@@ -369,12 +209,12 @@ class IssueService:
 
         With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on.
         """
-        title = _folded(title)
+        title = folded(title)
         if not 1 <= len(title) <= MAX_TITLE:
             raise InvalidQuery("title", f"'title' must be 1 to {MAX_TITLE} characters")
         return await self._edit(
             issue_id,
-            _view_check(seen, lambda head: head.title == title),
+            view_check(seen, lambda head: head.title == title),
             lambda check: self._edits.rename(issue_id, title, actor, check),
         )
 
@@ -407,23 +247,23 @@ class IssueService:
             )
         return await self._edit(
             issue_id,
-            _view_check(seen, lambda head: head.merged_into == into_id, note),
+            view_check(seen, lambda head: head.merged_into == into_id, note),
             lambda check: self._edits.merge(issue_id, into_id, actor, note, check),
         )
 
     async def _edit(
         self, issue_id: str, check: Check | None, write: Callable[[Check | None], Awaitable[Edit]]
     ) -> IssueDetail | None:
-        """Make a person's edit with the stale-view `check` (_view_check); the issue after it, None if there is no such issue."""
+        """Make a person's edit with the stale-view `check` (view_check); the issue after it, None if there is no such issue."""
         try:
             outcome = await write(check)
-        except _AlreadyMade as made:
+        except AlreadyMadeInCheck as made:
             locked, now = made.head, await self.get(issue_id)
             issue = now.issue if now is not None else None
             raise ChangeAlreadyMade(
                 issue_id, locked.last_change, locked.status, locked.merged_into, made.again, issue
             ) from None
-        except _Stale as stale:
+        except StaleInCheck as stale:
             now = await self.get(issue_id)
             raise IssueChanged(issue_id, stale.differences, now.issue if now is not None else None) from None
         if outcome is Edit.MISSING:

@@ -45,3 +45,8 @@ async def issue_with_examples(engine: AsyncEngine, app: str = "shop") -> str:
         )
         await connection.execute(issue_members.insert().values(issue_id=issue_id, interaction_id=row["id"]))
     return issue_id
+
+
+def status_events(detail) -> list[dict]:
+    """The details of an issue's status events, oldest first."""
+    return [change.detail for change in detail.changes if change.kind == "status"]

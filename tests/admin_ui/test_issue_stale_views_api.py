@@ -1,0 +1,169 @@
+"""Triage from a stale view over `PATCH /api/issues/{id}`: `expected_status` and `expected_title`, optional.
+
+The rule is gateway.domain.issue_views.IssueView's, as on the pages (test_issue_stale_views.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from issue_seed import status_events
+from overview_seed import issue_runs
+
+from clustering.issue_status import IssueStatus
+from gateway.domain.issue_views import IssueChanged, IssueView
+from gateway.domain.issues import IssueDetail
+
+
+async def test_two_changes_from_one_view_at_the_same_moment_make_one_and_refuse_the_other(gateway):
+    # The check and the write are one transaction under the issue's lock: both cannot pass the check.
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    issues, seen = gateway.services.issue_service, IssueView(IssueStatus.NEW, "Refunds")
+
+    outcomes = await asyncio.gather(
+        issues.triage(issue_id, IssueStatus.RESOLVED, actor="rita", seen=seen),
+        issues.triage(issue_id, IssueStatus.DISMISSED, actor="sam", seen=seen),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == [IssueChanged.__name__, IssueDetail.__name__]
+    detail = await issues.get(issue_id)
+    assert len(status_events(detail)) == 1
+
+
+# -- PATCH /api/issues/{id} -----------------------------------------------------------------
+
+
+async def test_the_api_refuses_a_status_change_from_a_stale_view_with_409(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    resolved = await client.patch(path, json={"status": "resolved", "expected_status": "new"}, headers=admin_headers)
+
+    stale = await client.patch(path, json={"status": "dismissed", "expected_status": "new"}, headers=admin_headers)
+
+    assert resolved.status_code == 200
+    assert stale.status_code == 409, stale.text
+    body = stale.json()
+    assert "its status is now 'resolved', not 'new'" in body["detail"] and "Nothing was saved" in body["detail"]
+    assert body["extra"]["issue"]["status"] == "resolved"
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.RESOLVED
+
+
+async def test_the_api_refuses_a_rename_from_a_stale_view_with_409(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    await client.patch(path, json={"title": "Slow refunds", "expected_title": "Refunds"}, headers=admin_headers)
+
+    stale = await client.patch(
+        path, json={"title": "Refund delays", "expected_title": "Refunds"}, headers=admin_headers
+    )
+
+    assert stale.status_code == 409, stale.text
+    assert "its title is now 'Slow refunds', not 'Refunds'" in stale.json()["detail"]
+    assert (await gateway.services.issue_service.get(issue_id)).issue.title == "Slow refunds"
+
+
+async def test_the_api_refuses_a_merge_from_a_stale_view_with_409(client, gateway, admin_headers):
+    engine = gateway.services.engine
+    issue_id = await issue_runs(engine, "shop", "Refunds", [3])
+    target = await issue_runs(engine, "shop", "Refunds in general", [4])
+    path = f"/api/issues/{issue_id}"
+    await client.patch(path, json={"status": "resolved"}, headers=admin_headers)
+
+    stale = await client.patch(
+        path, json={"merged_into": target, "expected_status": "new", "expected_title": "Refunds"}, headers=admin_headers
+    )
+
+    assert stale.status_code == 409, stale.text
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.merged_into, detail.issue.size) == (IssueStatus.RESOLVED, None, 3)
+
+
+async def test_the_api_makes_a_change_whose_view_is_current(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+
+    resolved = await client.patch(
+        path, json={"status": "resolved", "expected_status": "new", "expected_title": "Refunds"}, headers=admin_headers
+    )
+    renamed = await client.patch(
+        path,
+        json={"title": "Slow refunds", "expected_status": "resolved", "expected_title": "Refunds"},
+        headers=admin_headers,
+    )
+
+    assert (resolved.status_code, renamed.status_code) == (200, 200)
+    assert (renamed.json()["status"], renamed.json()["title"]) == ("resolved", "Slow refunds")
+
+
+async def test_the_api_repeats_the_same_change_without_error_recording_it_once(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    change = {"status": "resolved", "note": "fixed", "expected_status": "new"}
+
+    first = await client.patch(f"/api/issues/{issue_id}", json=change, headers=admin_headers)
+    again = await client.patch(f"/api/issues/{issue_id}", json=change, headers=admin_headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["status"] == "resolved"
+    assert [event["kind"] for event in again.json()["events"]] == ["status"]
+
+
+async def test_the_api_refuses_the_same_change_made_by_someone_else_when_its_note_would_be_lost(
+    client, gateway, admin_headers
+):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    await gateway.services.issue_service.triage(issue_id, IssueStatus.RESOLVED, "by B", actor="bea")
+
+    late = await client.patch(
+        path, json={"status": "resolved", "note": "by A", "expected_status": "new"}, headers=admin_headers
+    )
+
+    assert late.status_code == 409, late.text
+    body = late.json()
+    assert "bea made that change" in body["detail"] and "its note was not saved" in body["detail"]
+    assert body["extra"]["already_made"]["by"] == "bea" and body["extra"]["already_made"]["note"] == "by B"
+    assert body["extra"]["issue"]["status"] == "resolved"
+    notes = [event["detail"].get("note") for event in (await client.get(path, headers=admin_headers)).json()["events"]]
+    assert notes == ["by B"]
+
+
+async def test_the_api_refuses_an_expected_title_longer_than_any_title_with_400_saying_the_limit(
+    client, gateway, admin_headers
+):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+
+    refused = await client.patch(
+        f"/api/issues/{issue_id}",
+        json={"status": "resolved", "expected_title": "x" * 5000},
+        headers=admin_headers,
+    )
+
+    assert refused.status_code == 400, refused.status_code
+    assert "expected_title" in refused.text and "200" in refused.text and "x" * 300 not in refused.text
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW
+
+
+async def test_the_api_without_an_expected_field_changes_the_issue_as_before(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    path = f"/api/issues/{issue_id}"
+    await client.patch(path, json={"status": "resolved"}, headers=admin_headers)
+
+    # No view sent: nothing to check, the last change wins (the API's behaviour before expected_* existed).
+    dismissed = await client.patch(path, json={"status": "dismissed"}, headers=admin_headers)
+    renamed = await client.patch(path, json={"title": "Slow refunds"}, headers=admin_headers)
+
+    assert (dismissed.status_code, renamed.status_code) == (200, 200)
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.title) == (IssueStatus.DISMISSED, "Slow refunds")
+
+
+async def test_the_api_refuses_an_expected_status_it_does_not_know_naming_it(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+
+    refused = await client.patch(
+        f"/api/issues/{issue_id}", json={"status": "resolved", "expected_status": "fixed"}, headers=admin_headers
+    )
+
+    assert refused.status_code == 400
+    assert "Invalid enum value 'fixed'" in refused.text and "expected_status" in refused.text
