@@ -15,7 +15,7 @@ from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.time_range import utc_range
 from gateway.feedback.limits import FeedbackLimits, RateLimited
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
-from gateway.feedback.token import FeedbackTokens, InvalidToken, VerifiedToken
+from gateway.feedback.token import FeedbackTokens, InvalidToken, VerifiedToken, looks_like_token
 from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.store.feedback import FeedbackFilter, FeedbackStore
@@ -142,6 +142,10 @@ class FeedbackService:
         self, authorization: str | None, token: str | None, client_address: str | None
     ) -> Submitter:
         """Who posts; raises FeedbackRefused, or RateLimited when the poster is over a rate limit."""
+        bearer = bearer_token(authorization)
+        if token is None and bearer is not None and looks_like_token(bearer):
+            # A front end that sends the token the usual way, as the bearer credential: it is no app's key.
+            token = bearer
         if token is not None:
             # The address first: it also stops a flood of forged tokens before any signature is checked.
             self._limits.check_address(client_address)
@@ -151,7 +155,7 @@ class FeedbackService:
                 raise FeedbackRefused(403, str(exc), "invalid_feedback_token") from None
             self._limits.check_token(verified.token_id)
             return Submitter("token", token=verified)
-        if bearer_token(authorization) is None:
+        if bearer is None:
             message = (
                 "send the app's API key as 'Authorization: Bearer <key>', "
                 "or the answer's feedback token as the 'x-feedgate-feedback-token' header"

@@ -90,6 +90,11 @@ class FeedbackTokens:
         return [(b"x-feedgate-feedback-token", self.sign(interaction_id, end_user).encode())]
 
 
+def looks_like_token(value: str) -> bool:
+    """Whether `value` has a feedback token's form (a version prefix), genuine or not: no API key has one."""
+    return value.startswith((f"{ANONYMOUS}.", f"{USER_BOUND}."))
+
+
 def _encode_user(user: str) -> str:
     # base64url keeps dots (the separator) and any other character out of the token's text.
     return base64.urlsafe_b64encode(user.encode()).rstrip(b"=").decode()

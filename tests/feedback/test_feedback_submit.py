@@ -231,3 +231,26 @@ async def test_a_token_posting_by_a_reused_upstream_id_reaches_its_own_interacti
 
     assert response.status_code == 201
     assert response.json()["interaction_id"] == own.interaction_id
+
+
+async def test_a_feedback_token_sent_as_the_bearer_credential_is_accepted(answer, post_feedback):
+    given = await answer()
+
+    response = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "down"}, headers={"authorization": f"Bearer {given.token}"}
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["submitted_via"] == "token"
+
+
+async def test_a_forged_token_sent_as_the_bearer_credential_is_refused_as_a_token(answer, post_feedback):
+    given = await answer()
+    forged = given.token[:-4] + "AAAA"
+
+    response = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "down"}, headers={"authorization": f"Bearer {forged}"}
+    )
+
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "invalid_feedback_token"
