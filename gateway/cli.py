@@ -249,11 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _without_dialect_notes(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(("Context impl ", "Will assume "))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `feedgate` console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Alembic announces each of its plugins at INFO whenever it is imported: noise before every command.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # And two lines about its SQL dialect whenever it checks the schema, migrations to run or not; the
+    # migrations it runs ("Running upgrade ...") still show.
+    logging.getLogger("alembic.runtime.migration").addFilter(_without_dialect_notes)
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
