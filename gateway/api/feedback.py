@@ -17,6 +17,7 @@ from gateway.api.database_outage import CODE, MESSAGE, OUTAGE_TYPES, RETRY_AFTER
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
 from gateway.errors import openai_error_body
+from gateway.exact_json import dumps_exact
 from gateway.feedback.service import FeedbackRefused
 from gateway.services import Services
 from gateway.store.availability import database_unavailable
@@ -68,7 +69,7 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
                 headers["access-control-expose-headers"] = "retry-after"
         body = refusal_body(refused)
         return Response(body, status_code=refused.status, media_type="application/json", headers=headers)
-    body = orjson.dumps(feedback_json(recorded.event))
+    body = dumps_exact(feedback_json(recorded.event))  # metadata may hold an integer beyond 64 bits
     status = 201 if recorded.created else 200
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import uuid_utils
 
+from gateway.exact_json import dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
 
 THUMBS = ("up", "down")
@@ -82,9 +83,15 @@ class Submission:
 def parse_submission(body: bytes, max_text_chars: int) -> Submission:
     """The submission in a JSON request body; raises InvalidSubmission saying what is wrong."""
     try:
-        payload = orjson.loads(body)
+        # Exact: metadata is stored as sent, an integer beyond 64 bits included.
+        payload = loads_exact(body)
     except orjson.JSONDecodeError as exc:
         raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
+    return submission_from(payload, max_text_chars)
+
+
+def submission_from(payload: Any, max_text_chars: int) -> Submission:
+    """The submission in a parsed JSON body; raises InvalidSubmission saying what is wrong."""
     if not isinstance(payload, dict):
         raise InvalidSubmission("the request body must be a JSON object")
     unknown = sorted(set(payload) - FIELDS)
@@ -167,9 +174,9 @@ def _metadata(value: Any, max_chars: int) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise InvalidSubmission("'metadata' must be a JSON object", "metadata")
     try:
-        encoded = orjson.dumps(value)
-    except TypeError:  # e.g. an integer beyond 64 bits
-        raise InvalidSubmission("'metadata' holds a number too large to store", "metadata") from None
+        encoded = dumps_exact(value)
+    except TypeError:  # not from a JSON body: only a caller's own values can be unwritable
+        raise InvalidSubmission("'metadata' must hold JSON values only", "metadata") from None
     if len(encoded) > max_chars:
         raise InvalidSubmission(f"'metadata' is larger than {max_chars} characters of JSON", "metadata")
     if b"\\u0000" in encoded:

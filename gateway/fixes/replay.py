@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from gateway.config_entries import Upstream
+from gateway.exact_json import dumps_exact
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.record import summarise_response
 
@@ -48,7 +49,7 @@ async def replay(
         headers.append((b"authorization", authorization))
     url = upstream.url + PATHS[endpoint]
     try:
-        response = await client.send("POST", url, headers, orjson.dumps(replay_body(body)))
+        response = await client.send("POST", url, headers, dumps_exact(replay_body(body)))
         try:
             raw = b"".join([chunk async for chunk in response.aiter_raw()])
         finally:

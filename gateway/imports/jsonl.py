@@ -13,7 +13,8 @@ import orjson
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.feedback.submission import InvalidSubmission, parse_submission
+from gateway.exact_json import loads_exact
+from gateway.feedback.submission import InvalidSubmission, submission_from
 from gateway.privacy.redaction import FEEDBACK_FIELDS, INTERACTION_FIELDS, Redactor
 from gateway.recording.record import end_user_of, fitted_names, summarise_response
 from gateway.store.import_batches import ImportStore
@@ -55,7 +56,8 @@ class ParsedLine:
 def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     """The rows for one line; raises BadLine saying what is wrong."""
     try:
-        record = orjson.loads(line)
+        # Exact: a request, answer or feedback metadata keeps an integer beyond 64 bits as it is.
+        record = loads_exact(line)
     except orjson.JSONDecodeError as exc:
         raise BadLine(f"not valid JSON: {exc}") from None
     if not isinstance(record, dict):
@@ -102,7 +104,7 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
     # A stable default key makes importing the same file twice store each event once.
     fields.setdefault("idempotency_key", f"import:{index}")
     try:
-        submission = parse_submission(orjson.dumps({**fields, "interaction_id": interaction["id"]}), max_text_chars)
+        submission = submission_from({**fields, "interaction_id": interaction["id"]}, max_text_chars)
     except InvalidSubmission as exc:
         raise BadLine(f"feedback[{index}]: {exc.message}") from None
     created_at = _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"])

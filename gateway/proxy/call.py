@@ -26,10 +26,12 @@ class ProxyCall(Answer):
         "id",
         "id_headers",
         "metadata",
+        "metadata_header",
         "notes",
         "policies",
         "policy_request",
         "request",
+        "request_body",
         "started",
         "upstream",
         "upstream_done_at",
@@ -47,6 +49,9 @@ class ProxyCall(Answer):
         self.upstream = upstream
         self.request: dict[str, Any] | None = None
         self.metadata: dict[str, Any] | None = None
+        # The bytes of both, kept (not copied) for the writer to read exactly; see Exchange.
+        self.request_body: bytes | None = None
+        self.metadata_header: bytes | None = None
         # What the policies did; the policies that claimed the call and the request as they saw it
         # (none of these for most apps).
         self.notes: list[dict[str, Any]] = []
@@ -87,4 +92,6 @@ class ProxyCall(Answer):
             (time.perf_counter() - self.started) * 1000,
             self.ttfb_ms,
             self.notes or None,
+            self.request_body,
+            self.metadata_header,
         )

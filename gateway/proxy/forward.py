@@ -134,7 +134,8 @@ class ProxyApp:
             request_json = _request_object(body)
             metadata = None
             if call is not None:
-                call.request = request_json
+                # Parsed by orjson, for speed; the writer reads the bytes again exactly if need be.
+                call.request, call.request_body = request_json, body
             if metadata_header is not None:
                 metadata = _parse_json_object(metadata_header)
                 if metadata is None:
@@ -142,7 +143,7 @@ class ProxyApp:
                     await _refuse(send, call, 400, message, "invalid_metadata")
                     return
                 if call is not None:
-                    call.metadata = metadata
+                    call.metadata, call.metadata_header = metadata, metadata_header
             model = request_json.get("model") if request_json else None
             upstream = self._router.route(model if isinstance(model, str) else None)
             if call is not None:

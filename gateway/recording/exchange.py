@@ -67,3 +67,7 @@ class Exchange:
     ttfb_ms: float | None = None
     # What request policies did to this call (see gateway.proxy.policy), in order.
     policies: list[dict[str, Any]] | None = None
+    # The bytes `request` and `metadata` were parsed from, on the hot path by orjson, which turns an
+    # integer beyond 64 bits into a float: the writer reads them again exactly when they may hold one.
+    request_body: bytes | None = None
+    metadata_header: bytes | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from gateway.exact_json import exactly_parsed, loads_exact
 from gateway.recording.exchange import Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, fitted_identifier
 from gateway.recording.reassembly import reassemble_chat_stream, reassemble_completion_stream
@@ -29,7 +30,8 @@ _CHOICE_STREAMS = {"chat.completions", "completions"}
 
 def build_interaction_row(exchange: Exchange) -> Json:
     """The database row for one exchange; never raises on odd upstream answers."""
-    request = exchange.request
+    # The proxy parsed these with orjson, which turns integers beyond 64 bits into floats.
+    request = exactly_parsed(exchange.request, exchange.request_body)
     stream = bool(request.get("stream")) if request else False
     row: Json = {
         "id": exchange.id,
@@ -54,7 +56,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "latency_ms": exchange.latency_ms,
         "ttfb_ms": exchange.ttfb_ms,
         "end_user": exchange.end_user or (end_user_of(request) if request else None),
-        "metadata": exchange.metadata,
+        "metadata": exactly_parsed(exchange.metadata, exchange.metadata_header),
         "policies": exchange.policies,
     }
     body = _decoded_body(exchange)
@@ -74,7 +76,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
                 row["partial"] = True
     else:
         try:
-            response = orjson.loads(body)
+            response = loads_exact(body)
         except orjson.JSONDecodeError:
             response = None
             row["response"] = {"raw": body[:65536].decode("utf-8", errors="replace")}

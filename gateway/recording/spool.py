@@ -10,11 +10,13 @@ from typing import Any
 
 import orjson
 
+from gateway.exact_json import dumps_exact, loads_exact
+
 Row = dict[str, Any]
 
 
 class Spool:
-    """Rows as JSON lines, appended and fsynced, read back in the order written.
+    """Rows as JSON lines, appended and fsynced, read back in the order written (numbers exactly).
 
     Blocking file I/O: the writer calls these methods from a worker thread.
     """
@@ -25,7 +27,7 @@ class Spool:
     def append(self, rows: list[Row]) -> None:
         """Append rows durably."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = b"".join(orjson.dumps(row, default=str) + b"\n" for row in rows)
+        data = b"".join(dumps_exact(row, default=str) + b"\n" for row in rows)
         with self.path.open("ab+") as file:
             # A line torn by a crash must not swallow the first row written after it.
             if file.seek(0, os.SEEK_END) > 0:
@@ -71,7 +73,7 @@ class Spool:
         with self.path.open("rb") as file:
             for line in file:
                 try:
-                    row = orjson.loads(line)
+                    row = loads_exact(line)
                 except orjson.JSONDecodeError:
                     continue
                 row["created_at"] = datetime.fromisoformat(row["created_at"])

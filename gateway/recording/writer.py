@@ -8,8 +8,7 @@ import logging
 from collections import deque
 from typing import Any, Protocol
 
-import orjson
-
+from gateway.exact_json import dumps_exact, loads_exact
 from gateway.observability.metrics import (
     record_spool_replay,
     record_spool_size,
@@ -316,7 +315,7 @@ def _row_of(exchange: Exchange) -> Row:
 
 def _cleaned(row: Row) -> Row:
     """The row without NUL characters, which PostgreSQL refuses in text and JSON."""
-    cleaned = orjson.loads(orjson.dumps(row, default=str).replace(b"\\u0000", b""))
+    cleaned = loads_exact(dumps_exact(row, default=str).replace(b"\\u0000", b""))
     cleaned["created_at"] = row["created_at"]
     return _with_note(cleaned, "stored after removing NUL characters the database refused")
 

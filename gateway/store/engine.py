@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from gateway.config_checks import ConfigError
+from gateway.exact_json import dumps_exact, loads_exact
 
 
 class DatabaseUnreachable(ConfigError):
@@ -19,13 +19,15 @@ class DatabaseUnreachable(ConfigError):
 
 
 def _json_dumps(value: object) -> str:
-    return orjson.dumps(value).decode()
+    # Exact, not plain orjson: JSON columns hold what clients sent, integers past 64 bits included
+    # (both databases keep any number: SQLite as the text, PostgreSQL's JSONB as numeric).
+    return dumps_exact(value).decode()
 
 
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for `database_url`, tuned for the gateway's write pattern."""
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, json_serializer=_json_dumps, json_deserializer=orjson.loads)
+        engine = create_async_engine(database_url, json_serializer=_json_dumps, json_deserializer=loads_exact)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -41,7 +43,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(
         database_url,
         json_serializer=_json_dumps,
-        json_deserializer=orjson.loads,
+        json_deserializer=loads_exact,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,6 +89,32 @@ async def test_bad_lines_are_reported_by_number_and_good_ones_kept(engine, tmp_p
     assert report.interactions == 2
     assert await InteractionStore(engine).get("imported-5") is not None
     assert await InteractionStore(engine).get("imported-3") is None
+
+
+# Integers beyond 64 bits, written by the standard library's encoder (orjson refuses them).
+SEED = 123456789012345678901234567890
+ORDER = 98765432109876543210
+
+
+def line_with_wide_integers(tmp_path: Path) -> Path:
+    line = record("imported-1", "Q", "A", feedback=[{"thumbs": "down", "metadata": {"order": ORDER}}])
+    line["request"]["seed"] = SEED
+    return write_lines(tmp_path / "in.jsonl", [json.dumps(line).encode()])
+
+
+async def test_a_request_integer_beyond_64_bits_is_imported_as_written(engine, tmp_path):
+    await import_jsonl(engine, line_with_wide_integers(tmp_path))
+
+    stored = await InteractionStore(engine).get("imported-1")
+    assert stored["request"]["seed"] == SEED
+
+
+async def test_a_feedback_metadata_integer_beyond_64_bits_is_imported_as_written(engine, tmp_path):
+    report = await import_jsonl(engine, line_with_wide_integers(tmp_path))
+
+    assert (report.feedback, report.errors) == (1, [])
+    [event] = await FeedbackStore(engine).for_interaction("imported-1")
+    assert event["metadata"] == {"order": ORDER}
 
 
 async def test_importing_the_same_file_twice_stores_each_event_once(engine, tmp_path):

@@ -65,6 +65,15 @@ def test_a_row_reads_back_equal_to_what_was_written(spool: Spool):
     assert read_all(spool) == [written]
 
 
+def test_an_integer_beyond_64_bits_reads_back_exactly(spool: Spool):
+    # orjson refuses to write it and reads it back as a float.
+    written = row(1, request={"model": "gpt-4o-mini", "seed": 123456789012345678901234567890})
+
+    spool.append([written])
+
+    assert read_all(spool) == [written]
+
+
 def test_created_at_comes_back_as_the_same_timezone_aware_datetime(spool: Spool):
     paris_summer = timezone(timedelta(hours=2))
     spool.append([row(1), row(2, created_at=datetime(2025, 6, 1, 14, 0, 0, 7, tzinfo=paris_summer))])

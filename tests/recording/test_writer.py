@@ -160,6 +160,22 @@ async def test_postgres_stores_a_row_with_nul_characters_cleaned_and_noted(make_
 
 
 @postgres_only
+async def test_postgres_keeps_an_integer_beyond_64_bits_in_a_row_it_stores_cleaned(make_writer, store):
+    writer = make_writer(store)
+    seed = 123456789012345678901234567890
+    exchange = chat_exchange(request={"model": "gpt-4o-mini", "seed": seed, "user": "\u0000"})
+    writer.submit(exchange)
+
+    # Bounded: cleaning a row orjson cannot write used to fail, leaving it unstored and retried forever.
+    await asyncio.wait_for(writer.flush(), 30)
+
+    row = await store.get(exchange.id)
+    assert row is not None
+    assert row["request"] == {"model": "gpt-4o-mini", "seed": seed, "user": ""}
+    assert row["error"] == "stored after removing NUL characters the database refused"
+
+
+@postgres_only
 async def test_postgres_keeps_at_least_the_identity_of_a_row_with_an_oversized_field(make_writer, store):
     writer = make_writer(store)
     # An odd upstream's token count does not fit the column (32 bits), cleaned or not.
