@@ -24,7 +24,7 @@ from admin_ui.session import reviewer_or_admin, signed_in
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.issue_views import ChangeAlreadyMade, IssueChanged, IssueView
+from gateway.domain.issue_views import ChangeAlreadyMade, Difference, IssueChanged, IssueView
 from gateway.domain.issues import IssueDetail
 from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.review.errors import TaskConflict
@@ -46,14 +46,28 @@ async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 def _seen(form: dict[str, str]) -> IssueView | None:
-    """The issue as the page showed it, from the form's expected_status and expected_title (None: a form without them)."""
-    refuse_nul("expected_title", form.get("expected_title"))
-    return IssueView.sent(form.get("expected_status"), form.get("expected_title"))
+    """The issue as the page showed it, from the form's expected_status, expected_title and expected_merged_into (None: a form without them)."""
+    refuse_nuls(
+        [("expected_title", form.get("expected_title")), ("expected_merged_into", form.get("expected_merged_into"))]
+    )
+    return IssueView.sent(form.get("expected_status"), form.get("expected_title"), form.get("expected_merged_into"))
+
+
+def _said(difference: Difference) -> str:
+    """One way the issue changed under the page, in the page's words."""
+    if difference.field != "merged_into":
+        return f"{SEEN_FIELDS[difference.field]} is now “{difference.now}” (you saw “{difference.seen}”)"
+    if difference.now is None:
+        return f"it is no longer merged into {difference.seen} (a clustering run found its complaints apart again)"
+    # A clustering run's merge names nobody.
+    merged = f"{difference.by} merged it" if difference.by else "it was merged"
+    seen = f"merged into {difference.seen}" if difference.seen is not None else "not merged"
+    return f"{merged} into {difference.now} (you saw it {seen})"
 
 
 def _changed_message(exc: IssueChanged) -> str:
     """What a page says of a change refused because the issue changed under it."""
-    changed = "; ".join(f"{SEEN_FIELDS[d.field]} is now “{d.now}” (you saw “{d.seen}”)" for d in exc.differences)
+    changed = "; ".join(_said(d) for d in exc.differences)
     return (
         f"This issue changed since you opened the page: {changed}. Nothing was saved. "
         "The page now shows the issue as it is, with what you entered kept: send it again if you still want it."
@@ -135,9 +149,10 @@ class IssueActionsController(Controller):
     ) -> Response[Any]:
         """Reopen, resolve or dismiss the issue, with an optional note.
 
-        The triage forms (this one, rename and merge) send the status and title the page showed
-        (expected_status, expected_title): when the issue changed since, IssueService refuses the
-        change (IssueView's rule) and the page comes back (409) saying what changed, the form as sent.
+        The triage forms (this one, rename and merge) send the status, title and merge the page showed
+        (expected_status, expected_title, expected_merged_into): when the issue changed since (merged
+        meanwhile, say), IssueService refuses the change (IssueView's rule) and the page comes back
+        (409) saying what changed, the form as sent.
         """
         form = await _form(request)
         status = form.get("status", "")

@@ -86,8 +86,9 @@ async def issue_page(
     """The issue's page; after a refused action, `kept` is the form the person sent, shown again in its form.
 
     `kept["action"]` names the form (status, rename or merge) and the rest its fields; `bad_title`
-    marks the rename box as the field to fix. The forms' expected_status and expected_title always
-    hold the issue as shown now, so sending a kept form again is a decision on what the page shows.
+    marks the rename box as the field to fix. The forms' expected_status, expected_title and
+    expected_merged_into always hold the issue as shown now, so sending a kept form again is a
+    decision on what the page shows.
     """
     detail = await services.issue_service.get(issue_id)
     if detail is None:

@@ -36,6 +36,7 @@ from admin_ui.form_origin import from_our_page
 from admin_ui.form_text import normalise_line_breaks
 from admin_ui.session import safe_next
 from gateway.accounts.rules import MAX_NAME_LENGTH
+from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.domain.issue_views import MAX_TITLE as ISSUE_TITLE
 from gateway.knowledge.fields import MAX_APP, MAX_CONTENT, MAX_QUESTION, MAX_QUESTIONS, MAX_TAGS, MAX_TITLE, MAX_VERSION
 from gateway.prompts.service import MAX_MESSAGE as MAX_PROMPT_MESSAGE
@@ -132,6 +133,7 @@ def _seen_issue() -> tuple[Field, ...]:
     return (
         Field("expected_status", "The issue's status as the page showed it", CHOICE, "hidden"),
         Field("expected_title", "The issue's title as the page showed it", ISSUE_TITLE, "hidden"),
+        Field("expected_merged_into", "The issue it was merged into as the page showed it", MAX_ISSUE_ID, "hidden"),
     )
 
 

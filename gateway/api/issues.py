@@ -17,7 +17,7 @@ from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.issue_views import MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
+from gateway.domain.issue_views import MAX_ISSUE_ID, MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
@@ -29,9 +29,10 @@ ADMIN_ACTOR = "admin-token"
 class IssueChange(RequestBody):
     """One change to an issue: a new `status` (open, resolved or dismissed), a new `title`, or `merged_into` another issue of the same app; `note` says why.
 
-    `expected_status` and `expected_title` (optional, either or both): the issue as the change was
-    decided on. When it is no longer so, the answer is a 409 saying what changed, with the issue as
-    it is now, and nothing is saved; unless the issue already is what the change asks for (a
+    `expected_status`, `expected_title` and `expected_merged_into` (optional, any of them): the issue
+    as the change was decided on, its merge checked with any of them (none named: it was not
+    merged). When it is no longer so (merged since, say), the answer is a 409 saying what changed,
+    with the issue as it is now, and nothing is saved; unless the issue already is what the change asks for (a
     repeated request): then the answer is the issue, and nothing more is recorded, as long as the
     request's `note` is none or the one recorded. A note that would be lost is a 409 saying who made
     the change (`extra.already_made`), nothing saved; sent again with the issue's current status as
@@ -41,11 +42,13 @@ class IssueChange(RequestBody):
 
     status: IssueStatus | None = None
     title: Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)] | None = None
-    merged_into: Annotated[str, Meta(min_length=1, max_length=36)] | None = None
+    merged_into: Annotated[str, Meta(min_length=1, max_length=MAX_ISSUE_ID)] | None = None
     note: Annotated[str, Meta(max_length=2000)] | None = None
     expected_status: IssueStatus | None = None
     # At most as long as any issue's title (MAX_TITLE: renames and clustering's titles alike).
     expected_title: Annotated[str, Meta(max_length=MAX_TITLE)] | None = None
+    # With any expected_* the merge is checked: a view that names no merge is of an issue not merged.
+    expected_merged_into: Annotated[str, Meta(min_length=1, max_length=MAX_ISSUE_ID)] | None = None
 
 
 def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -> Response[Any]:
@@ -134,11 +137,11 @@ class IssuesController(AdminController):
                 ("merged_into", data.merged_into),
                 ("note", data.note),
                 ("expected_title", data.expected_title),
+                ("expected_merged_into", data.expected_merged_into),
             ]
         )
-        seen = None
-        if data.expected_status is not None or data.expected_title is not None:
-            seen = IssueView(data.expected_status, data.expected_title)
+        expected = (data.expected_status, data.expected_title, data.expected_merged_into)
+        seen = IssueView(*expected) if any(field is not None for field in expected) else None
         if data.status is not None:
             detail = await issues.triage(issue_id, data.status, data.note, actor=ADMIN_ACTOR, seen=seen)
         elif data.title is not None:

@@ -1,8 +1,8 @@
 """The stale-view rule for issue triage, one for the API and the admin pages (see IssueView).
 
-A person decides a status change, rename or merge on the issue as a page (or a GET) showed it; the
-store runs `view_check` under the issue's row lock, and the service turns what it raises into
-IssueChanged or ChangeAlreadyMade (409 over HTTP), with nothing saved.
+A person decides a status change, rename or merge on the issue as a page (or a GET) showed it: its
+status, title and merge; the store runs `view_check` under the issue's row lock, and the service
+turns what it raises into IssueChanged or ChangeAlreadyMade (409 over HTTP), with nothing saved.
 """
 
 from __future__ import annotations
@@ -22,55 +22,83 @@ if TYPE_CHECKING:
 # The longest title an issue has: a person's rename, and what clustering stores (it cuts LLM and
 # keyword titles to it), so it also bounds the `expected_title` a triage sends back.
 MAX_TITLE = MAX_ISSUE_TITLE
+# An issue's id (a UUID, as the issues table holds it): bounds the `expected_merged_into` a triage sends back.
+MAX_ISSUE_ID = 36
 
 
 @dataclass(frozen=True, slots=True)
 class Difference:
-    """One way an issue is no longer as a person saw it: `field` was `seen`, it is `now`."""
+    """One way an issue is no longer as a person saw it: `field` was `seen`, it is `now`.
+
+    For "merged_into" the values are the issue it is merged into, None for not merged, and `by`
+    who merged it when its history names them (None for a clustering run's merge, or not merged).
+    """
 
     field: str
-    seen: str
-    now: str
+    seen: str | None
+    now: str | None
+    by: str | None = None
+
+    def said(self) -> str:
+        """The difference in words, as the API's 409 says it."""
+        if self.field != "merged_into":
+            return f"its {self.field} is now {self.now!r}, not {self.seen!r}"
+        if self.now is None:
+            return f"it is no longer merged into {self.seen!r}"
+        by = f" by {self.by}" if self.by else ""
+        if self.seen is None:
+            return f"it was merged into {self.now!r}{by}"
+        return f"it is now merged into {self.now!r}{by}, not into {self.seen!r}"
 
 
 @dataclass(frozen=True, slots=True)
 class IssueView:
-    """What a person saw of an issue when they decided a change: its status and title as shown.
+    """What a person saw of an issue when they decided a change: its status, title and merge as shown.
 
     The stale-view rule, one for the API and the admin pages: a status change, rename or merge made
-    with a view is refused (IssueChanged, nothing saved) when the issue's status or title is no
-    longer as seen, whoever changed it (a person or a clustering run); unless the issue already is
-    exactly what the change asks for (a double-click, or someone else made the same decision): then
+    with a view is refused (IssueChanged, nothing saved) when the issue's status, title or merge is
+    no longer as seen, whoever changed it (a person or a clustering run): a page that showed the
+    issue not merged cannot reopen or rename it once someone merged it; unless the issue already is
+    exactly what the change asks for (a double-click, or someone else made the same decision; a
+    status change or rename on an issue merged since never is, whatever its status or title): then
     nothing is written and the change answers as done, as long as it carries no note or the note
     the change that made it so recorded. A note that would be lost is not dropped in silence: when
     the view was stale (someone else made the change meanwhile) the change is refused
     (ChangeAlreadyMade: who made it, the note not saved); when the view is the issue as it is now,
     a status change is made again with the note (a person re-sending it on purpose, knowing), and
-    a merge, which cannot be made twice, is refused the same way. A field left None is not checked;
-    a change without a view is made as it comes (the API's default, unchanged).
+    a merge, which cannot be made twice, is refused the same way. A status or title left None is
+    not checked; the merge always is (a view that names no merge is of an issue not merged). A
+    change without a view is made as it comes (the API's default, unchanged).
     """
 
     status: IssueStatus | None = None
     title: str | None = None
+    # The issue it was shown merged into; None: shown not merged (always checked, unlike the two above).
+    merged_into: str | None = None
 
     @classmethod
-    def sent(cls, status: str | None, title: str | None) -> IssueView | None:
-        """The view a form sent (an empty field: not sent); None when it sent neither.
+    def sent(cls, status: str | None, title: str | None, merged_into: str | None = None) -> IssueView | None:
+        """The view a form sent (an empty field: not sent; an empty merge: not merged); None when it sent none of them.
 
-        An unknown status, or a title longer than any issue's (MAX_TITLE), is refused.
+        An unknown status, a title longer than any issue's (MAX_TITLE) or a merge longer than an id is refused.
         """
         if status and status not in {known.value for known in IssueStatus}:
             allowed = ", ".join(s.value for s in IssueStatus)
             raise InvalidQuery("expected_status", f"'expected_status' must be one of {allowed}")
         if title is not None and len(title) > MAX_TITLE:
             raise InvalidQuery("expected_title", f"'expected_title' must be at most {MAX_TITLE} characters")
-        if not status and title is None:
+        if merged_into is not None and len(merged_into) > MAX_ISSUE_ID:
+            message = f"'expected_merged_into' must be an issue id, at most {MAX_ISSUE_ID} characters"
+            raise InvalidQuery("expected_merged_into", message)
+        if not status and title is None and not merged_into:
             return None
-        return cls(IssueStatus(status) if status else None, title)
+        return cls(IssueStatus(status) if status else None, title, merged_into or None)
 
     def differences(self, head: IssueHead) -> tuple[Difference, ...]:
         """How the issue as it stands differs from this view (titles compared with their spaces folded, as a rename stores them)."""
         found = []
+        if self.merged_into != head.merged_into:
+            found.append(Difference("merged_into", self.merged_into, head.merged_into, _merged_by(head)))
         if self.status is not None and self.status != head.status:
             found.append(Difference("status", self.status.value, head.status.value))
         if self.title is not None and folded(self.title) != folded(head.title):
@@ -88,7 +116,7 @@ class IssueChanged(Exception):
         self.issue_id = issue_id
         self.differences = differences
         self.issue = issue
-        changed = "; ".join(f"its {d.field} is now {d.now!r}, not {d.seen!r}" for d in differences)
+        changed = "; ".join(d.said() for d in differences)
         self.message = (
             f"issue {issue_id} changed since the view this change was based on: {changed}. "
             "Nothing was saved: reload the issue and decide again on what it is now"
@@ -156,6 +184,14 @@ def folded(title: str) -> str:
     return " ".join(title.split())
 
 
+def _merged_by(head: IssueHead) -> str | None:
+    """Who merged the issue, when its last decision is that merge and names them (a clustering run's does not)."""
+    change = head.last_change
+    if head.merged_into is None or change is None or change.kind != "merged_into":
+        return None
+    return change.by
+
+
 def _note_recorded(note: str | None, change: PersonChange | None) -> bool:
     """Whether `note` is nothing to keep: none sent, or the note of the change that made the issue so."""
     if not note or not folded(note):
@@ -164,17 +200,23 @@ def _note_recorded(note: str | None, change: PersonChange | None) -> bool:
 
 
 def view_check(
-    seen: IssueView | None, already: Callable[[IssueHead], bool], note: str | None = None, again: bool = False
+    seen: IssueView | None,
+    already: Callable[[IssueHead], bool],
+    note: str | None = None,
+    again: bool = False,
+    merging: bool = False,
 ) -> Check | None:
     """The store's check for a change made with the view `seen` (IssueView's rule): identical result first, then staleness.
 
     `again`: whether the change may be made again, on a current view, to record a note it carries.
+    `merging`: whether the change is a merge. Any other change asked for the issue merged (or not)
+    as seen, so one merged otherwise since is not as it asked, even with the status or title asked.
     """
     if seen is None:
         return None
 
     def check(head: IssueHead) -> bool:
-        if already(head):
+        if already(head) and (merging or head.merged_into == seen.merged_into):
             if _note_recorded(note, head.last_change):
                 return False
             if again and not seen.differences(head):

@@ -177,9 +177,9 @@ class IssueService:
         return IssueMembers.from_row(row) if row is not None else None
 
     async def view(self, issue_id: str) -> IssueView | None:
-        """The issue's status and title as a page shows them, for its forms to send back; None if there is no such issue."""
+        """The issue's status, title and merge as a page shows them, for its forms to send back; None if there is no such issue."""
         head = await self._edits.head(issue_id)
-        return IssueView(head.status, head.title) if head is not None else None
+        return IssueView(head.status, head.title, head.merged_into) if head is not None else None
 
     async def triage(
         self,
@@ -192,7 +192,9 @@ class IssueService:
         """Open, resolve or dismiss an issue, noting why (audited as "issue.status" when `actor` is named); None if there is no such issue.
 
         The one place a person changes an issue's status, so every change is recorded the same way.
-        With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on.
+        With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on
+        (its status, title or merge). Without it a merged issue's status is set too, as a clustering
+        run's merge keeps one: the status it comes back with if a run finds its complaints apart again.
         """
         if status not in TRIAGE_STATUSES:
             allowed = ", ".join(sorted(TRIAGE_STATUSES))
@@ -247,7 +249,7 @@ class IssueService:
             )
         return await self._edit(
             issue_id,
-            view_check(seen, lambda head: head.merged_into == into_id, note),
+            view_check(seen, lambda head: head.merged_into == into_id, note, merging=True),
             lambda check: self._edits.merge(issue_id, into_id, actor, note, check),
         )
 

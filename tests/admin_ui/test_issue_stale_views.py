@@ -244,3 +244,76 @@ async def test_a_page_form_with_an_expected_title_longer_than_any_title_is_400_s
     assert refused.status_code == 400
     assert "'expected_title' must be at most 200 characters" in parse(refused.text).find(role="alert").text
     assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW
+
+
+# -- an issue merged since the page showed it ----------------------------------------------
+
+
+async def sam_merges_a_dismissed_issue(browser_as, gateway) -> tuple[str, str, httpx.AsyncClient, Element]:
+    """A dismissed issue both reviewers have open, not merged, that Sam merges from his page: its id, the target, Rita's client and page."""
+    engine = gateway.services.engine
+    issue_id = await issue_with_examples(engine)
+    target = await issue_runs(engine, "shop", "Refunds in general", [3])
+    await gateway.services.issue_service.triage(issue_id, IssueStatus.DISMISSED, actor="rita")
+    rita, ritas, sam, sams = await two_open_pages(browser_as, issue_id)
+    sams_form = sams.find("form", id="merge-form")
+    assert (await sam.post(sams_form.attrs["action"], data=form_fields(sams_form, into=target))).status_code == 303
+    return issue_id, target, rita, ritas
+
+
+async def test_a_reopen_from_a_page_before_the_issues_merge_is_409_saying_who_merged_it_with_the_note_kept(
+    browser_as, gateway
+):
+    issue_id, target, rita, ritas = await sam_merges_a_dismissed_issue(browser_as, gateway)
+
+    form = ritas.find("form", id="status-open")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, note="it is back"))
+
+    assert refused.status_code == 409
+    page = parse(refused.text)
+    message = page.find(role="alert").text
+    assert f"sam merged it into {target} (you saw it not merged)" in message and "Nothing was saved" in message
+    assert page.find(data_testid="merged-into") is not None
+    again = page.find("form", id="status-open")
+    assert again.find("input", name="note").attrs["value"] == "it is back"
+    assert again.find("input", name="expected_merged_into").attrs["value"] == target
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.merged_into) == (IssueStatus.DISMISSED, target)
+    assert [change.kind for change in detail.changes] == ["status", "merged_into"]
+
+
+async def test_a_rename_from_a_page_before_the_issues_merge_is_409_with_the_typed_title_kept(browser_as, gateway):
+    issue_id, target, rita, ritas = await sam_merges_a_dismissed_issue(browser_as, gateway)
+
+    form = ritas.find("form", id="rename-form")
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, title="Refunds take too long"))
+
+    assert refused.status_code == 409
+    page = parse(refused.text)
+    assert f"sam merged it into {target} (you saw it not merged)" in page.find(role="alert").text
+    assert page.find("form", id="rename-form").find("input", name="title").attrs["value"] == "Refunds take too long"
+    assert (await gateway.services.issue_service.get(issue_id)).issue.title == f"Refund delays {SCRIPT}"
+
+
+async def test_a_merged_issue_is_reopened_from_a_page_that_shows_its_merge(browser_as, gateway):
+    issue_id, target, rita, ritas = await sam_merges_a_dismissed_issue(browser_as, gateway)
+    ritas = parse((await rita.get(f"/admin/issues/{issue_id}")).text)  # Rita reloads: merged, she reopens it anyway
+
+    form = ritas.find("form", id="status-open")
+    reopened = await rita.post(form.attrs["action"], data=form_fields(form, note="kept apart on purpose"))
+
+    assert reopened.status_code == 303
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.merged_into) == (IssueStatus.OPEN, target)
+
+
+async def test_a_page_form_with_an_expected_merge_longer_than_an_issue_id_is_400(browser_as, gateway):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/issues/{issue_id}")).text).find("form", id="status-resolved")
+
+    refused = await rita.post(form.attrs["action"], data=form_fields(form, expected_merged_into="x" * 500))
+
+    assert refused.status_code == 400
+    assert "'expected_merged_into' must be an issue id" in parse(refused.text).find(role="alert").text
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW

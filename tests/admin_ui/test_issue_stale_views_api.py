@@ -167,3 +167,123 @@ async def test_the_api_refuses_an_expected_status_it_does_not_know_naming_it(cli
 
     assert refused.status_code == 400
     assert "Invalid enum value 'fixed'" in refused.text and "expected_status" in refused.text
+
+
+# -- an issue merged since the view -------------------------------------------------------
+
+
+async def merged_by_sam(gateway) -> tuple[str, str]:
+    """A dismissed issue "Refunds", then merged by sam into another of its app (after a GET showed it not merged): both ids."""
+    engine = gateway.services.engine
+    issue_id = await issue_runs(engine, "shop", "Refunds", [3])
+    target = await issue_runs(engine, "shop", "Refunds in general", [4])
+    await gateway.services.issue_service.triage(issue_id, IssueStatus.DISMISSED, actor="rita")
+    await gateway.services.issue_service.merge(issue_id, target, actor="sam")
+    return issue_id, target
+
+
+async def test_the_api_refuses_a_reopen_from_a_view_of_the_issue_before_its_merge_with_409_naming_who_and_into_which(
+    client, gateway, admin_headers
+):
+    issue_id, target = await merged_by_sam(gateway)
+
+    stale = await client.patch(
+        f"/api/issues/{issue_id}",
+        json={"status": "open", "expected_status": "dismissed", "expected_title": "Refunds"},
+        headers=admin_headers,
+    )
+
+    assert stale.status_code == 409, stale.text
+    body = stale.json()
+    assert f"it was merged into {target!r} by sam" in body["detail"] and "Nothing was saved" in body["detail"]
+    assert (body["extra"]["issue"]["status"], body["extra"]["issue"]["merged_into"]) == ("dismissed", target)
+    detail = await gateway.services.issue_service.get(issue_id)
+    assert (detail.issue.status, detail.issue.merged_into) == (IssueStatus.DISMISSED, target)
+    assert [change.kind for change in detail.changes] == ["status", "merged_into"]
+
+
+async def test_the_api_refuses_a_rename_from_a_view_of_the_issue_before_its_merge_with_409(
+    client, gateway, admin_headers
+):
+    issue_id, target = await merged_by_sam(gateway)
+
+    stale = await client.patch(
+        f"/api/issues/{issue_id}",
+        json={"title": "Slow refunds", "expected_status": "dismissed", "expected_title": "Refunds"},
+        headers=admin_headers,
+    )
+
+    assert stale.status_code == 409, stale.text
+    assert f"it was merged into {target!r} by sam" in stale.json()["detail"]
+    assert (await gateway.services.issue_service.get(issue_id)).issue.title == "Refunds"
+
+
+async def test_the_api_refuses_the_status_an_issue_merged_since_already_has_with_409_not_as_already_made(
+    client, gateway, admin_headers
+):
+    # Dismissed by its merge, but not the unmerged dismissed issue the view showed: stale, not a repeat.
+    issue_id, target = await merged_by_sam(gateway)
+
+    stale = await client.patch(
+        f"/api/issues/{issue_id}",
+        json={"status": "dismissed", "note": "a duplicate", "expected_status": "dismissed"},
+        headers=admin_headers,
+    )
+
+    assert stale.status_code == 409, stale.text
+    assert f"it was merged into {target!r} by sam" in stale.json()["detail"]
+    assert "already_made" not in stale.json()["extra"]
+
+
+async def test_the_api_refuses_a_merge_into_another_issue_from_a_view_before_its_merge_with_409(
+    client, gateway, admin_headers
+):
+    issue_id, target = await merged_by_sam(gateway)
+    other = await issue_runs(gateway.services.engine, "shop", "Refund delays", [2])
+
+    stale = await client.patch(
+        f"/api/issues/{issue_id}", json={"merged_into": other, "expected_status": "dismissed"}, headers=admin_headers
+    )
+
+    assert stale.status_code == 409, stale.text
+    assert f"it was merged into {target!r} by sam" in stale.json()["detail"]
+    assert (await gateway.services.issue_service.get(other)).issue.size == 2
+
+
+async def test_the_api_changes_a_merged_issue_from_a_view_that_showed_its_merge(client, gateway, admin_headers):
+    issue_id, target = await merged_by_sam(gateway)
+
+    reopened = await client.patch(
+        f"/api/issues/{issue_id}",
+        json={"status": "open", "expected_status": "dismissed", "expected_merged_into": target},
+        headers=admin_headers,
+    )
+
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["status"], reopened.json()["merged_into"]) == ("open", target)
+
+
+async def test_the_api_refuses_a_view_of_a_merge_the_issue_no_longer_has_with_409(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds", [3])
+    shown = "0190aaaa-0000-7000-8000-000000000000"
+
+    stale = await client.patch(
+        f"/api/issues/{issue_id}", json={"status": "resolved", "expected_merged_into": shown}, headers=admin_headers
+    )
+
+    assert stale.status_code == 409, stale.text
+    assert f"it is no longer merged into {shown!r}" in stale.json()["detail"]
+    assert (await gateway.services.issue_service.get(issue_id)).issue.status == IssueStatus.NEW
+
+
+async def test_the_api_without_an_expected_field_changes_a_merged_issues_status_as_before(
+    client, gateway, admin_headers
+):
+    # No view sent: nothing to check (the opt-in contract); the status is the one it comes back with
+    # if a clustering run finds its complaints apart again, as a run's own merge keeps one.
+    issue_id, target = await merged_by_sam(gateway)
+
+    reopened = await client.patch(f"/api/issues/{issue_id}", json={"status": "open"}, headers=admin_headers)
+
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["status"], reopened.json()["merged_into"]) == ("open", target)
