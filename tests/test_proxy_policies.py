@@ -260,3 +260,33 @@ async def test_policies_are_not_asked_about_calls_that_are_not_recorded(proxy_cl
 
     assert response.status_code == 200
     assert policy.seen_answers == []
+
+
+@dataclass
+class SystemPromptPolicy:
+    """A policy that adds a system message to whatever request it sees, as a prompt fix does."""
+
+    name: str = "prompt"
+
+    def applies_to(self, app: str, endpoint: str) -> bool:
+        return True
+
+    async def before(self, request: PolicyRequest) -> Decision:
+        messages = [{"role": "system", "content": "Be brief."}, *request.json["messages"]]
+        return ReplaceBody({**request.json, "messages": messages})
+
+    async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
+        return None
+
+
+@respx.mock
+async def test_a_rewritten_body_keeps_an_integer_beyond_64_bits_as_the_client_sent_it(proxy_client, policies):
+    policies.append(SystemPromptPolicy())
+    route = respx.post(f"{UPSTREAM}/chat/completions").mock(return_value=httpx.Response(200, json=COMPLETION))
+    body = b'{"model": "gpt-4o-mini", "seed": 123456789012345678901234567890, "messages": []}'
+
+    await proxy_client.post("/v1/chat/completions", content=body, headers=bearer("sk-mine"))
+
+    sent = route.calls.last.request.content
+    assert b'"seed":123456789012345678901234567890' in sent
+    assert b'"role":"system"' in sent

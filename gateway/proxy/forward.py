@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from gateway.config_entries import Upstream
+from gateway.exact_json import dumps_exact, exactly_parsed
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
@@ -178,6 +179,9 @@ class ProxyApp:
         policies = policies_for(self._policies, call.app, call.endpoint)
         if not policies:
             return original
+        # A policy may rewrite the body, which then goes out re-encoded: read exactly what the client
+        # sent (orjson's float for an integer past 64 bits would reach the upstream otherwise).
+        request_json = exactly_parsed(request_json, original)
         request = PolicyRequest(call.id, call.app, call.endpoint, request_json, call.end_user, call.metadata, headers)
         call.policies, call.policy_request = policies, request
         decided = await decide(policies, request)
@@ -190,7 +194,7 @@ class ProxyApp:
             await send_json(send, held.status, held.body, [*held.headers, *call.id_headers])
             return None
         # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
-        return orjson.dumps(decided.json) if decided.json is not None else original
+        return dumps_exact(decided.json) if decided.json is not None else original
 
     async def _forward(
         self,
