@@ -13,8 +13,9 @@ class PrivacySettings(BaseModel):
 
     # Privacy (gateway.privacy). With `redaction` on, the writer replaces e-mail addresses, phone
     # numbers, card numbers (Luhn-checked), API-key-like strings and matches of `redaction_rules`
-    # ([[redaction_rules]] name = "ticket", pattern = 'TCK-\d+') in requests, answers, metadata and
-    # feedback text before anything is stored; the upstream still gets the original.
+    # ([[redaction_rules]] name = "ticket", pattern = 'TCK-\d+') in requests, answers, metadata,
+    # feedback text and what reviewers write on review tasks (gateway.review.reviewer_text) before
+    # anything is stored; the upstream still gets the original.
     redaction: bool = False
     redaction_rules: list[RedactionPattern] = Field(default_factory=list)
     # Retention: interactions older than `retention_days` (None: kept for ever), with their

@@ -5,7 +5,9 @@ evidence (``held_answer``: ``body`` as text, its ``sha256``, ``hold_until``). Th
 event keeps a copy of that evidence that later updates cannot touch. A reviewer's decision
 records the hash it was made on (see lifecycle.decide), and an approved answer is released only
 when the stored bytes still hash to it: the approval is bound to the answer that was held. With
-redaction on, those copies are redacted once the hold is over (gateway.review.held_redaction).
+redaction on, those copies are redacted once the hold is over (gateway.review.held_redaction),
+and so is the one copy of a reviewer's correction kept exact for the waiting app
+(`EXACT_CORRECTION_KEY`, gateway.review.reviewer_text).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ DECISION_HASH_KEY = "held_answer_sha256"
 # Set on a held answer once its hold is over and its body was replaced by the redacted text (with
 # redaction on, gateway.review.held_redaction): how often each rule fired, as interactions note theirs.
 REDACTED_KEY = "redacted"
+# With redaction on, a decision on a task whose held answer is not redacted yet keeps the reviewer's
+# correction as written under this key of its decided event (its `correction` is the redacted text):
+# it is the answer the app gets. Set to None once the hold is over, with the held answer's copies.
+EXACT_CORRECTION_KEY = "exact_correction"
 
 
 def sha256_hex(body: bytes) -> str:
@@ -68,6 +74,29 @@ def held_answer_of(evidence: Any, events: Sequence[TaskEvent]) -> Json | None:
         if isinstance(held, dict) and isinstance(held.get("body"), str) and isinstance(held.get("sha256"), str):
             return held
     return None
+
+
+def holds_unredacted_answer(evidence: Any) -> bool:
+    """Whether a task's evidence holds an answer whose hold is not over yet (its exact bytes still stored)."""
+    held = evidence.get(HELD_KEY) if isinstance(evidence, dict) else None
+    return isinstance(held, dict) and not is_redacted(held)
+
+
+def served_correction(detail: Json) -> str | None:
+    """The correction a decided event's detail gives the app: the exact one kept for it, else the stored one.
+
+    None once the exact correction was dropped after the hold (the app was served it, or never came).
+    """
+    if EXACT_CORRECTION_KEY in detail:
+        exact = detail[EXACT_CORRECTION_KEY]
+        return exact if isinstance(exact, str) else None
+    correction = detail.get("correction")
+    return correction if isinstance(correction, str) else None
+
+
+def keeps_exact_correction(detail: Any) -> bool:
+    """Whether a decided event's detail still keeps a reviewer's exact correction for the app."""
+    return isinstance(detail, dict) and isinstance(detail.get(EXACT_CORRECTION_KEY), str)
 
 
 def is_redacted(held: Json) -> bool:

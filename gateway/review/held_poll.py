@@ -17,10 +17,11 @@ task's events alone (the held answer's ``hold_until`` as the "opened" event kept
 the "decided" and "dismissed" events), so every gateway process answers alike.
 
 With redaction on, the held answer's stored copies are redacted once the app has been served its
-final answer (gateway.review.held_redaction); a poll after that whose answer was the held bytes
-themselves (an approval, the release fallback) gets 410 ``held_answer_redacted`` with the same
-outcome header, whatever the answer says: also when no rule fired on it and its stored bytes
-happen to be the exact ones. One rule an app can count on, which its answer's content cannot
+final answer (gateway.review.held_redaction), and so is the reviewer's correction kept exact for
+it; a poll after that whose answer was that exact text (an approval, a correction, the release
+fallback) gets 410 ``held_answer_redacted`` with the same outcome header, whatever the answer
+says: also when no rule fired on it and its stored text happens to be the exact one. A
+rejection's comment is given as stored (redacted), the same on every poll. One rule an app can count on, which its answer's content cannot
 change (and which says nothing about that content): keep what the first successful poll got.
 
 Only the app that made the call may read it (its own credential, as for /v1/feedback); any other
@@ -45,6 +46,7 @@ from gateway.review.held_answer import (
     corrected_completion,
     held_answer_of,
     is_redacted,
+    served_correction,
     sha256_hex,
     verified_body,
 )
@@ -135,8 +137,12 @@ class HeldAnswers:
                 message = "The approval does not match the answer that was held; it is not released."
                 return _error(422, message, "held_answer_mismatch", "approve")
             return PollAnswer(200, body, {OUTCOME_HEADER: "approve"})
-        correction = detail.get("correction")
-        if outcome == Outcome.CORRECT.value and isinstance(correction, str) and correction:
+        stored = detail.get("correction")
+        if outcome == Outcome.CORRECT.value and isinstance(stored, str) and stored:
+            # The correction as the reviewer wrote it (kept for this poll with redaction on), or gone with the hold.
+            correction = served_correction(detail)
+            if correction is None:
+                return _redacted_error("correct")
             body = corrected_completion(held["body"].encode("utf-8"), correction)
             return PollAnswer(200, body, {OUTCOME_HEADER: "correct"})
         if outcome == Outcome.REJECT.value:
@@ -163,7 +169,7 @@ class HeldAnswers:
 
 
 def _redacted_error(outcome: str) -> PollAnswer:
-    """The held bytes were the answer, but with redaction on their copies went through redaction after the hold.
+    """The exact text that was the answer (the held bytes, a correction) went through redaction after the hold.
 
     The same whether or not a rule fired on them: the answer's content never decides the status.
     """

@@ -1,5 +1,9 @@
 """With redaction on, a held answer's exact bytes are kept while its hold runs, then replaced by the redacted text.
 
+So is a reviewer's correction of it: stored redacted everywhere (gateway.review.reviewer_text),
+but its decided event keeps it as written too (``exact_correction``), since the app waiting on the
+held answer gets the correction as its answer; that copy is set to null with the held answer's.
+
 The confidence gate stores the exact answer it holds (gateway.review.held_answer): a reviewer
 must judge what the client would get, and an approved answer is released only if the stored
 bytes still hash to what the reviewer approved. Once the hold is over, every stored copy (the
@@ -11,17 +15,20 @@ none did; the body is then left byte for byte as it was).
 
 The hold is over (`hold_over`) once the answer is final (gateway.review.held_poll: the task's
 first closing before the deadline settled it, or the deadline passed) and no later poll needs the
-exact bytes: a rejection, a correction (made from the reviewer's text; the held answer gives only
-its id, model and times) and the refuse fallback need none; an approval and the release fallback
-need them until the app has been served its final answer, or, when it never comes for it, for as
-long again as the hold lasted, after the deadline.
+exact text: a rejection (its comment reaches the app as stored) and the refuse fallback need none;
+an approval, a correction kept as written and the release fallback need it until the app has been
+served its final answer, or, when it never comes for it, for as long again as the hold lasted,
+after the deadline. The app gets the exact correction, not the redacted one, for the reason it
+gets the exact held bytes: redaction is about what is kept, never about what the client is given
+(the proxy hands the client the original answer too), and the end user waiting on the hold should
+read what the reviewer wrote for them.
 
 Where, so that it holds across processes and restarts: everything it reads (the evidence, the
 events, the time) is stored, the replacement runs under the task's row lock and only replaces a
 copy that is not redacted yet, and it leaves a "redacted" event, so any process may do it, and
 doing it twice does nothing. It runs
 - in the poll that serves the app its final answer, whichever process that is (`served`);
-- in the deciding process, after a decision whose answer needs no held bytes (`on_decision`);
+- in the deciding process, after a decision whose answer needs no exact text (`on_decision`);
 - in a sweep every `SWEEP_SECONDS` in each gateway process, first right at its start, for
   everything else: deadlines passed, dismissals, answers never collected, a crash between serving
   and redacting. It reads the tasks tagged "held" without a "redacted" event (indexed columns
@@ -46,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.config import Settings
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review.decision_listeners import DecisionMade
-from gateway.review.held_answer import REDACTED_KEY, Json, held_answer_of, is_redacted
+from gateway.review.held_answer import REDACTED_KEY, Json, held_answer_of, is_redacted, keeps_exact_correction
 from gateway.review.held_poll import Fallback, first_closing, hold_deadline, settling_event
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
 from gateway.store.availability import database_unavailable
@@ -91,8 +98,9 @@ def redacted_held(held: Json, redactor: Redactor) -> Json:
     return {**held, "body": text, REDACTED_KEY: dict(sorted(counts.items()))}
 
 
-def released_as_held(settling: TaskEvent | None, fallback: Fallback) -> bool:
-    """Whether the app's final answer is the held bytes themselves: an approval, or else the release fallback.
+def answer_kept_exact(settling: TaskEvent | None, fallback: Fallback) -> bool:
+    """Whether the app's final answer is text kept exact for it: the held bytes themselves (an approval, else the
+    release fallback), or a reviewer's correction kept as written (gateway.review.held_answer.EXACT_CORRECTION_KEY).
 
     `settling` is the decision or dismissal that settled the answer (None: the deadline did);
     read as gateway.review.held_poll answers.
@@ -101,7 +109,9 @@ def released_as_held(settling: TaskEvent | None, fallback: Fallback) -> bool:
     outcome = detail.get("outcome") if settling is not None and settling.kind == "decided" else None
     if outcome == Outcome.APPROVE.value:
         return True
-    if outcome == Outcome.REJECT.value or (outcome == Outcome.CORRECT.value and detail.get("correction")):
+    if outcome == Outcome.CORRECT.value and detail.get("correction"):
+        return keeps_exact_correction(detail)
+    if outcome == Outcome.REJECT.value:
         return False
     return fallback == "release"
 
@@ -115,7 +125,7 @@ def hold_over(held: Json, events: Sequence[TaskEvent], now: datetime, fallback: 
     settling = settling_event(deadline, events)
     if settling is None and first_closing(events) is None and now < deadline:
         return False
-    if not released_as_held(settling, fallback):
+    if not answer_kept_exact(settling, fallback):
         return True
     opened = next((event.at for event in events if event.kind == "opened"), deadline)
     return now >= deadline + max(deadline - opened, timedelta(0))
@@ -166,7 +176,7 @@ class HeldAnswerRedaction:
             logger.exception("could not redact the held answer of review task %s; the sweep will", detail.task.id)
 
     async def on_decision(self, made: DecisionMade) -> None:
-        """A decision listener: a decision whose answer needs no held bytes (a rejection, a correction) ends the hold."""
+        """A decision listener: a decision whose answer needs no exact text (a rejection) ends the hold."""
         await self.scrub(made.task.task.id, made.task.task.evidence, made.task.events)
 
     async def sweep(self) -> int:

@@ -2,7 +2,8 @@
 
 Each verb is a pure function of the task as stored (read under its lock) and the time: it
 refuses with TaskConflict or InvalidQuery, or returns the change for the store to write with
-its event and audit record.
+its event and audit record. What a person wrote (a correction, a comment, a note) comes in as it
+is to be stored (gateway.review.reviewer_text: redacted with redaction on).
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ from typing import Any
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.review.errors import TaskConflict
-from gateway.review.held_answer import DECISION_HASH_KEY, held_answer_hash
+from gateway.review.held_answer import (
+    DECISION_HASH_KEY,
+    EXACT_CORRECTION_KEY,
+    held_answer_hash,
+    holds_unredacted_answer,
+)
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Outcome, ReviewTask, Status
+from gateway.review.reviewer_text import DecisionText, NoteText
 from gateway.store.reviews import DecisionWrite, EventWrite, TaskChange, TaskState
 
 SUBJECT = "review_task"
@@ -61,7 +68,9 @@ def _change(
     values: dict[str, Any],
     detail: dict[str, Any],
     decision: DecisionWrite | None = None,
+    event_detail: dict[str, Any] | None = None,
 ) -> TaskChange:
+    """The change with its event (`event_detail`, else `detail`) and, for an audited kind, its audit record."""
     entry = None
     if kind in AUDIT_ACTIONS:
         entry = AuditEntry(
@@ -74,7 +83,17 @@ def _change(
             after=_after(task, values),
             detail=detail,
         )
-    return TaskChange(at=now, values=values, event=EventWrite(kind, actor, detail), decision=decision, audit=entry)
+    event = EventWrite(kind, actor, detail if event_detail is None else event_detail)
+    return TaskChange(at=now, values=values, event=event, decision=decision, audit=entry)
+
+
+def _noted(detail: dict[str, Any], note: NoteText) -> dict[str, Any]:
+    """`detail` with the note as stored and the rules that fired on it, when there is a note."""
+    if note.note:
+        detail["note"] = note.note
+        if note.redactions:
+            detail["redactions"] = note.redactions
+    return detail
 
 
 def _require_active(task: ReviewTask) -> None:
@@ -153,16 +172,16 @@ def assign(state: TaskState, assignee: str | None, actor: str, now: datetime) ->
     return _change(task, now, actor, "assigned", {"assignee": assignee}, detail)
 
 
-def dismiss(state: TaskState, actor: str, note: str | None, now: datetime) -> TaskChange:
+def dismiss(state: TaskState, actor: str, note: NoteText, now: datetime) -> TaskChange:
     """Close the task without a decision: nothing to judge."""
     task = _view(state, now)
     _require_active(task)
     _require_not_leased_by_other(task, actor)
     values = {"status": Status.DISMISSED.value, "closed_at": now, "active_issue_id": None, **NO_LEASE}
-    return _change(task, now, actor, "dismissed", values, {"note": note} if note else {})
+    return _change(task, now, actor, "dismissed", values, _noted({}, note))
 
 
-def reopen(state: TaskState, actor: str, note: str | None, now: datetime, levels: ServiceLevels) -> TaskChange:
+def reopen(state: TaskState, actor: str, note: NoteText, now: datetime, levels: ServiceLevels) -> TaskChange:
     """Put a resolved or dismissed task back in the queue, for a new round of decisions and a new deadline."""
     task = _view(state, now)
     if task.active:
@@ -180,20 +199,19 @@ def reopen(state: TaskState, actor: str, note: str | None, now: datetime, levels
         "deadline": levels.deadline(task.priority, now),
         **NO_LEASE,
     }
-    detail: dict[str, Any] = {"from": task.status.value, "round": task.round + 1}
-    if note:
-        detail["note"] = note
+    detail = _noted({"from": task.status.value, "round": task.round + 1}, note)
     return _change(task, now, actor, "reopened", values, detail)
 
 
-def decide(
-    state: TaskState, reviewer: str, outcome: Outcome, correction: str | None, comment: str | None, now: datetime
-) -> TaskChange:
+def decide(state: TaskState, reviewer: str, outcome: Outcome, text: DecisionText, now: datetime) -> TaskChange:
     """Record `reviewer`'s judgement; it resolves the task unless the task awaits a second, different reviewer.
 
     Of two reviewers who disagree, the second one's outcome stands; the disagreement is kept
-    (in the event, and in the agreement figures).
+    (in the event, and in the agreement figures). `text` is checked as written and stored as
+    redacted; with redaction on, the decided event of a task whose held answer is still kept
+    exact also keeps the correction as written, for the app waiting on it (gateway.review.held_answer).
     """
+    correction = text.written_correction
     if outcome is Outcome.CORRECT and not (correction and correction.strip()):
         raise InvalidQuery("correction", "outcome 'correct' needs 'correction': the answer the model should have given")
     if outcome is not Outcome.CORRECT and correction is not None:
@@ -202,31 +220,38 @@ def decide(
     _require_active(task)
     _require_not_leased_by_other(task, reviewer)
     _require_new_judge(task, state, reviewer)
-    decision = DecisionWrite(reviewer, outcome.value, correction, comment)
+    decision = DecisionWrite(reviewer, outcome.value, text.correction, text.comment)
     detail: dict[str, Any] = {"outcome": outcome.value, "round": task.round}
     held_hash = held_answer_hash(state.row.get("evidence"))
     if held_hash is not None:
         # Read under the task's lock: the decision names the exact answer it judged, and a held
         # answer is released only if it still hashes to this (gateway.review.held_answer).
         detail[DECISION_HASH_KEY] = held_hash
-    if correction is not None:
-        detail["correction"] = correction
-    if comment:
-        detail["comment"] = comment
+    if text.correction is not None:
+        detail["correction"] = text.correction
+    if text.comment:
+        detail["comment"] = text.comment
+    if text.redactions:
+        detail["redactions"] = text.redactions
     if task.second_opinion and not state.decisions:
         # The first of two: back to the queue for someone else.
         detail["awaiting_second_reviewer"] = True
         values: dict[str, Any] = {"status": Status.OPEN.value, **NO_LEASE}
-        return _change(task, now, reviewer, "decided", values, detail, decision=decision)
-    if state.decisions:
-        first = state.decisions[0]
-        detail["first_decision"] = {"reviewer": first["reviewer"], "outcome": first["outcome"]}
-        detail["agreed"] = first["outcome"] == outcome.value
-    values = {
-        "status": Status.RESOLVED.value,
-        "outcome": outcome.value,
-        "closed_at": now,
-        "active_issue_id": None,
-        **NO_LEASE,
-    }
-    return _change(task, now, reviewer, "decided", values, detail, decision=decision)
+    else:
+        if state.decisions:
+            first = state.decisions[0]
+            detail["first_decision"] = {"reviewer": first["reviewer"], "outcome": first["outcome"]}
+            detail["agreed"] = first["outcome"] == outcome.value
+        values = {
+            "status": Status.RESOLVED.value,
+            "outcome": outcome.value,
+            "closed_at": now,
+            "active_issue_id": None,
+            **NO_LEASE,
+        }
+    event_detail = None
+    if text.redacted and correction is not None and holds_unredacted_answer(state.row.get("evidence")):
+        # The app waiting on the held answer gets this correction as its answer: kept as written
+        # in the event alone (never in the decision row or the audit log) until the hold is over.
+        event_detail = {**detail, EXACT_CORRECTION_KEY: correction}
+    return _change(task, now, reviewer, "decided", values, detail, decision=decision, event_detail=event_detail)

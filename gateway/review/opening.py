@@ -35,6 +35,8 @@ class OpenRequest:
     tags: tuple[str, ...]
     # "rule:<source>" for rules, the person's name otherwise.
     actor: str
+    # Which redaction rules fired on a person's reason and evidence (gateway.review.reviewer_text); None: none did.
+    redactions: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,11 @@ def _audited_reason(reason: str, *issue_ids: str | None) -> str | None:
     return None if any(issue_ids) else reason
 
 
+def _noted(request: OpenRequest) -> dict[str, Any]:
+    """The `redactions` entry of an event's or audit record's detail: which rules fired on a person's text, if any."""
+    return {"redactions": request.redactions} if request.redactions else {}
+
+
 def _new_task(
     request: OpenRequest, action: SuggestedAction, now: datetime, levels: ServiceLevels, fresh: list[str]
 ) -> TaskOpening:
@@ -112,6 +119,7 @@ def _new_task(
         "interactions_added": len(fresh),
         # The evidence as it was on opening: the task's own copy is replaced by later updates.
         "evidence": request.evidence,
+        **_noted(request),
     }
     entry = AuditEntry(
         actor=request.actor,
@@ -127,6 +135,7 @@ def _new_task(
             "interaction_ids": fresh[:AUDITED_IDS],
             "interactions": len(fresh),
             "second_opinion": values["second_opinion"],
+            **_noted(request),
         },
     )
     event = EventWrite("opened", request.actor, detail)
@@ -164,6 +173,7 @@ def _update(
         "reason": request.reason,
         "interactions_added": len(fresh),
         "evidence": request.evidence,
+        **_noted(request),
     }
     if raised:
         detail["priority"] = {"from": old_priority.value, "to": priority.value}
@@ -183,7 +193,12 @@ def _update(
             "priority": priority.value,
             "reason": _audited_reason(request.reason, existing["issue_id"], request.issue_id),
         },
-        detail={"source": request.source.value, "interaction_ids": fresh[:AUDITED_IDS], "interactions": len(fresh)},
+        detail={
+            "source": request.source.value,
+            "interaction_ids": fresh[:AUDITED_IDS],
+            "interactions": len(fresh),
+            **_noted(request),
+        },
     )
     event = EventWrite("updated", request.actor, detail)
     return TaskOpening(existing["id"], False, now, values, clean_tags(request.tags), event, entry)

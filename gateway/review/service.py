@@ -13,12 +13,13 @@ from gateway.config import Settings
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.time_range import as_utc, require_order
+from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
 from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.figures import ReviewFigures, review_figures
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
-from gateway.review.opening import Opened, plan_opening
+from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import (
     Decision,
     Outcome,
@@ -29,6 +30,7 @@ from gateway.review.records import (
     SuggestedAction,
     TaskEvent,
 )
+from gateway.review.reviewer_text import decision_text, note_text, redacted_request
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_requests import check_manual_request, open_request, person
 from gateway.store.review_figures import ReviewFigureStore
@@ -55,11 +57,14 @@ class ReviewService:
         figures: ReviewFigureStore,
         levels: ServiceLevels,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        redactor: Redactor | None = None,
     ) -> None:
         self._store = store
         self._figures = figures
         self.levels = levels
         self._clock = clock
+        # With redaction on, what people write on tasks is redacted before it is stored (gateway.review.reviewer_text).
+        self._redactor = redactor
         self._listeners = DecisionListeners()
 
     def add_decision_listener(self, listener: DecisionListener) -> None:
@@ -100,6 +105,10 @@ class ReviewService:
         )
         if written is None:
             return None
+        return await self._opened(written)
+
+    async def _opened(self, written: OpenResult) -> Opened:
+        """What an opening wrote, with the task as it now stands."""
         return Opened(await self.get(written.task_id), written.created, written.added, written.already_held)
 
     async def write_task(
@@ -135,10 +144,14 @@ class ReviewService:
             tags=tags,
             actor=actor,
         )
-        action = suggested_action or await self._suggest(issue_id, request.interaction_ids)
+        return await self._write(request, suggested_action)
+
+    async def _write(self, request: OpenRequest, suggested_action: SuggestedAction | None = None) -> OpenResult | None:
+        """Open or update the task `request` asks for (see `write_task`)."""
+        action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids)
         now = self._clock()
         return await self._store.open_or_update(
-            issue_id,
+            request.issue_id,
             request.interaction_ids,
             lambda existing, fresh: plan_opening(request, action, now, self.levels, existing, fresh),
         )
@@ -155,10 +168,13 @@ class ReviewService:
         evidence: Any,
         actor: str,
     ) -> Opened:
-        """A person asks for a review of stored interactions of `app` (and/or one of its issues)."""
+        """A person asks for a review of stored interactions of `app` (and/or one of its issues).
+
+        The reason and evidence they wrote are redacted when redaction is on (gateway.review.reviewer_text).
+        """
         actor = person(actor, "created_by")
         await check_manual_request(self._figures, app, interaction_ids, issue_id, evidence)
-        opened = await self.open_or_update(
+        request = open_request(
             app=app,
             source=Source.MANUAL,
             reason=reason,
@@ -169,12 +185,13 @@ class ReviewService:
             tags=tags,
             actor=actor,
         )
-        if opened is None:
+        written = await self._write(redacted_request(self._redactor, request))
+        if written is None:
             raise TaskConflict(
                 "every interaction given was already reviewed in an earlier task, and an interaction is never "
                 "reviewed twice: name other interactions, or reopen the earlier task"
             )
-        return opened
+        return await self._opened(written)
 
     async def _suggest(self, issue_id: str | None, interaction_ids: Sequence[str]) -> SuggestedAction:
         """The suggested action over these interactions and those of the open task they would join."""
@@ -306,23 +323,27 @@ class ReviewService:
         """Close the task without a decision."""
         actor = person(actor, "reviewer")
         now = self._clock()
-        return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, note, now))
+        text = note_text(self._redactor, note)
+        return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, text, now))
 
     async def reopen(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
         """Put a resolved or dismissed task back in the queue with a fresh deadline."""
         actor = person(actor, "reviewer")
         now = self._clock()
-        return await self._change(task_id, lambda state: lifecycle.reopen(state, actor, note, now, self.levels))
+        text = note_text(self._redactor, note)
+        return await self._change(task_id, lambda state: lifecycle.reopen(state, actor, text, now, self.levels))
 
     async def decide(
         self, task_id: str, reviewer: str, outcome: Outcome, correction: str | None = None, comment: str | None = None
     ) -> ReviewTaskDetail:
-        """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer."""
+        """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer.
+
+        With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text).
+        """
         reviewer = person(reviewer, "reviewer")
         now = self._clock()
-        detail = await self._change(
-            task_id, lambda state: lifecycle.decide(state, reviewer, outcome, correction, comment, now)
-        )
+        text = decision_text(self._redactor, correction, comment)
+        detail = await self._change(task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, now))
         mine = [d for d in detail.decisions if d.reviewer == reviewer and d.round == detail.task.round]
         if mine:
             await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))
@@ -330,5 +351,6 @@ class ReviewService:
 
 
 def review_service(engine: AsyncEngine, settings: Settings) -> ReviewService:
-    """The review service over `engine` with the service levels in `settings`."""
-    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), ServiceLevels.from_settings(settings))
+    """The review service over `engine` with the service levels and redaction in `settings`."""
+    levels = ServiceLevels.from_settings(settings)
+    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), levels, redactor=redactor_for(settings))

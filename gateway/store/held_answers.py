@@ -3,7 +3,9 @@
 The confidence gate stores the held answer in the task's evidence, and the task's "opened" event
 keeps a copy of that evidence (gateway.review.held_answer); an "updated" event copies the evidence
 it was given, so it is looked at too. Decided events and the audit log name the answer's sha256
-only, and the decision webhook's body (never stored) names no answer.
+only, and the decision webhook's body (never stored) names no answer. A decided event may keep a
+reviewer's correction as written for the app (``exact_correction``, gateway.review.reviewer_text):
+that copy is set to null in the same transaction as the held answer's are replaced.
 
 A task whose copies were replaced gets a `REDACTED_EVENT` event in the same transaction: finding
 the tasks still to look at is then a query on indexed columns (the task's "held" tag, the events'
@@ -18,7 +20,7 @@ from typing import Any
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.review.held_answer import HELD_KEY, HELD_TAG, REDACTED_KEY
+from gateway.review.held_answer import EXACT_CORRECTION_KEY, HELD_KEY, HELD_TAG, REDACTED_KEY, keeps_exact_correction
 from gateway.store.tables import review_events, review_task_tags, review_tasks
 
 Row = dict[str, Any]
@@ -27,6 +29,8 @@ REDACTED_EVENT = "redacted"
 ACTOR = "system:redaction"
 # The events whose detail copies the evidence they were written with (gateway.review.opening).
 EVIDENCE_EVENTS = ("opened", "updated")
+# The events whose detail may keep a reviewer's exact correction (gateway.review.lifecycle.decide).
+DECIDED_EVENT = "decided"
 
 
 class HeldAnswerStore:
@@ -58,7 +62,8 @@ class HeldAnswerStore:
             return found[0], [dict(row) for row in (await connection.execute(events)).mappings()]
 
     async def replace(self, task_id: str, sha256: str, redacted: Row, at: datetime) -> bool:
-        """Replace every unredacted copy of the held answer hashing to `sha256` by `redacted`, under the task's lock.
+        """Replace every unredacted copy of the held answer hashing to `sha256` by `redacted`, under the task's lock,
+        and drop every exact correction its decided events keep.
 
         Records a `REDACTED_EVENT` with what was replaced. False, writing nothing, when no such
         copy is left (another process redacted it first, or the task is gone).
@@ -71,9 +76,14 @@ class HeldAnswerStore:
             if locked is None:
                 return False
             evidence = _swapped(locked[0], sha256, redacted)
-            events = select(e.id, e.detail).where(e.task_id == task_id, e.kind.in_(EVIDENCE_EVENTS))
+            kinds = (*EVIDENCE_EVENTS, DECIDED_EVENT)
+            events = select(e.id, e.kind, e.detail).where(e.task_id == task_id, e.kind.in_(kinds))
             details = []
-            for event_id, detail in await connection.execute(events):
+            for event_id, kind, detail in await connection.execute(events):
+                if kind == DECIDED_EVENT:
+                    if keeps_exact_correction(detail):
+                        details.append((event_id, {**detail, EXACT_CORRECTION_KEY: None}))
+                    continue
                 copy = detail.get("evidence") if isinstance(detail, dict) else None
                 swapped = _swapped(copy, sha256, redacted)
                 if swapped is not copy:

@@ -176,3 +176,25 @@ async def test_with_redaction_off_a_held_answer_stays_as_it_was_held(gateway_wit
     assert [copy["body"].encode() for copy in copies(found)] == [released.content] * 2
     assert all("redacted" not in copy for copy in copies(found))
     assert "redacted" not in [event["kind"] for event in found["events"]]
+
+
+async def test_with_redaction_on_a_correction_through_the_api_is_stored_redacted_and_the_app_gets_it_exact(
+    gateway_with, admin_headers
+):
+    correction = "Please write to bob@example.com instead."
+    async with gateway_with(redaction=True) as (_, http):
+        task_id = await held(http)
+        decision = {"outcome": "correct", "reviewer": "alice", "correction": correction}
+        decided = await http.post(f"/api/reviews/{task_id}/decision", json=decision, headers=admin_headers)
+        assert decided.status_code == 200, decided.text
+
+        served = await http.get(f"/v1/reviews/{task_id}", headers=AUTH)
+        found = await task(http, admin_headers, task_id)
+
+    assert served.status_code == 200 and served.headers["x-feedgate-review-outcome"] == "correct"
+    assert served.json()["choices"][0]["message"]["content"] == correction
+    [stored] = found["decisions"]
+    assert stored["correction"] == "Please write to [redacted:email] instead."
+    decided_event = next(event for event in found["events"] if event["kind"] == "decided")
+    assert decided_event["detail"]["exact_correction"] is None
+    assert decided_event["detail"]["redactions"] == {"email": 1}

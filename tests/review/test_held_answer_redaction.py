@@ -2,7 +2,8 @@
 
 The real confidence gate holds the answer on the review service (each database), the app polls
 through HeldAnswers, and HeldAnswerRedaction does the redacting: after the poll that serves the
-final answer, after a decision, or in its sweep (what a gateway process runs periodically).
+final answer, after a decision, or in its sweep (what a gateway process runs periodically). A
+reviewer's correction is the app's answer: it gets the exact text, kept like the held bytes.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from gateway.review.held_answer import HELD_KEY, sha256_hex
 from gateway.review.held_poll import Fallback, HeldAnswers, PollAnswer
 from gateway.review.held_redaction import HeldAnswerRedaction
 from gateway.review.hold_cap import HoldCap
-from gateway.review.records import Outcome
+from gateway.review.levels import ServiceLevels
+from gateway.review.records import Outcome, ReviewTaskDetail
 from gateway.review.service import ReviewService
 from gateway.store.held_answers import HeldAnswerStore
+from gateway.store.review_figures import ReviewFigureStore
+from gateway.store.reviews import ReviewStore
 
 KEY = "sk-held"
 AUTH = f"Bearer {KEY}"
@@ -41,6 +45,15 @@ async def _no_keys(_: str) -> None:
 
 RESOLVER = CallerResolver(mode="passthrough", salt="held-redaction-salt", lookup_gateway_key=_no_keys)
 APP = RESOLVER.fingerprint(KEY)
+REDACTOR = redactor_for(Settings(redaction=True))
+assert REDACTOR is not None
+
+
+@pytest.fixture
+def reviews(engine: AsyncEngine, clock: Clock) -> ReviewService:
+    """The review service as the gateway builds it with redaction on: what reviewers write is stored redacted."""
+    levels = ServiceLevels.from_settings(Settings(review_second_opinion_share=0.0))
+    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), levels, clock=clock, redactor=REDACTOR)
 
 
 def answer_body(content: str) -> bytes:
@@ -63,9 +76,7 @@ class Held:
         self.reviews = reviews
         self.clock = clock
         self.gate = ConfidenceGate({APP: GateRule(0.7, "hold")}, reviews, HoldCap(1.0, 10), HOLD, clock=clock)
-        redactor = redactor_for(Settings(redaction=True))
-        assert redactor is not None
-        self.redaction = HeldAnswerRedaction(HeldAnswerStore(engine), redactor, fallback, clock=clock)
+        self.redaction = HeldAnswerRedaction(HeldAnswerStore(engine), REDACTOR, fallback, clock=clock)
         reviews.add_decision_listener(self.redaction.on_decision)
         self.answers = HeldAnswers(reviews, RESOLVER, fallback, clock=clock, redaction=self.redaction)
 
@@ -188,16 +199,62 @@ async def test_a_poll_after_the_redaction_gets_gone_with_the_same_outcome(review
     assert orjson.loads(again.body)["error"]["code"] == "held_answer_redacted"
 
 
-async def test_a_correction_is_still_served_after_the_redaction(reviews, engine, clock):
+CORRECTED = "Write to bob@example.com instead."
+REDACTED_CORRECTED = "Write to [redacted:email] instead."
+
+
+def decided_detail(detail: ReviewTaskDetail) -> dict[str, Any]:
+    return dict(next(event.detail for event in detail.events if event.kind == "decided"))
+
+
+async def test_the_app_gets_the_reviewers_exact_correction_while_the_decision_is_stored_redacted(
+    reviews, engine, clock
+):
     held = held_for(reviews, engine, clock)
     task_id = await held.hold()
-    await reviews.decide(task_id, "alice", Outcome.CORRECT, correction="Write to support.")
-    assert content((await held.stored(task_id))["evidence"]["body"]) == REDACTED_SAID  # at the decision
+    await reviews.decide(task_id, "alice", Outcome.CORRECT, correction=CORRECTED)
+    stored = await reviews.get(task_id)
+    # Until the app has its answer, the held bytes stay as held too.
+    held_body = (await held.stored(task_id))["evidence"]["body"]
 
     corrected = await held.poll(task_id)
 
-    assert corrected.status == 200 and content(corrected.body.decode()) == "Write to support."
+    assert corrected.status == 200 and content(corrected.body.decode()) == CORRECTED
     assert orjson.loads(corrected.body)["id"] == "chatcmpl-held"
+    assert stored.decisions[0].correction == REDACTED_CORRECTED
+    assert decided_detail(stored)["correction"] == REDACTED_CORRECTED
+    assert content(held_body) == SAID
+
+
+async def test_once_the_app_has_the_correction_its_exact_copy_goes_and_a_repeat_poll_is_410(reviews, engine, clock):
+    held = held_for(reviews, engine, clock)
+    task_id = await held.hold()
+    await reviews.decide(task_id, "alice", Outcome.CORRECT, correction=CORRECTED)
+    first = await held.poll(task_id)
+
+    again = await held.poll(task_id)
+
+    assert first.status == 200
+    assert (again.status, again.headers["x-feedgate-review-outcome"]) == (410, "correct")
+    assert orjson.loads(again.body)["error"]["code"] == "held_answer_redacted"
+    decided = decided_detail(await reviews.get(task_id))
+    assert (decided["correction"], decided["exact_correction"]) == (REDACTED_CORRECTED, None)
+    assert [content(copy["body"]) for copy in (await held.stored(task_id)).values()] == [REDACTED_SAID] * 2
+
+
+async def test_a_correction_never_collected_loses_its_exact_copy_after_as_long_again_as_the_hold(
+    reviews, engine, clock
+):
+    held = held_for(reviews, engine, clock)
+    task_id = await held.hold()
+    await reviews.decide(task_id, "alice", Outcome.CORRECT, correction=CORRECTED)
+    clock.advance(minutes=59)
+    assert await held.redaction.sweep() == 0
+    assert decided_detail(await reviews.get(task_id))["exact_correction"] == CORRECTED
+    clock.advance(minutes=1)
+
+    assert await held.redaction.sweep() == 1
+    assert decided_detail(await reviews.get(task_id))["exact_correction"] is None
 
 
 async def test_an_answer_no_rule_fires_on_keeps_its_exact_bytes_in_store_after_the_hold(reviews, engine, clock):
