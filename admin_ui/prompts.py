@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -24,7 +24,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import NUL, refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
-from gateway.prompts.records import MODES, ListedVersion
+from gateway.prompts.records import MODES, AppPromptListing, ListedVersion, PromptVersion
 from gateway.services import Services
 
 PROMPTS_PATH = "/admin/prompts"
@@ -49,6 +49,18 @@ def _share(form: Any) -> float:
     return percent / 100
 
 
+def _previous_in_series(listing: AppPromptListing) -> dict[str, PromptVersion]:
+    """Each version's predecessor in its own series: numbers count per model, so v1 of gpt-4o follows no app-wide v3."""
+    previous: dict[str, PromptVersion] = {}
+    latest: dict[str | None, PromptVersion] = {}
+    for item in reversed(listing.versions):  # oldest first
+        version = item.version
+        if version.model in latest:
+            previous[version.id] = latest[version.model]
+        latest[version.model] = version
+    return previous
+
+
 async def _prompts_page(
     request: Request[Any, Any, Any],
     user: SignedInUser,
@@ -69,6 +81,7 @@ async def _prompts_page(
         apps=await prompt_service.apps(),
         app=app,
         listing=listing,
+        previous=_previous_in_series(listing) if listing is not None else {},
         modes=MODES,
         can_change=user.allows(Role.REVIEWER),
         error=error,
@@ -107,10 +120,16 @@ class PromptsController(Controller):
     @get("/diff")
     async def diff(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """A unified diff between two versions (?from=&to=), line by line."""
-        try:
-            found = await services.prompts.service.diff(
-                request.query_params.get("from", ""), request.query_params.get("to", "")
+        from_id, to_id = request.query_params.get("from", ""), request.query_params.get("to", "")
+        missing = [name for name, given in (("from", from_id), ("to", to_id)) if not given]
+        if missing:
+            # A link cut short is the reader's to mend, not a version that went missing (404).
+            names = " and ".join(f"?{name}=" for name in missing)
+            raise ClientException(
+                f"Say which versions to compare: {names} (a version's id; the versions list links each)."
             )
+        try:
+            found = await services.prompts.service.diff(from_id, to_id)
         except VersionNotFound as exc:
             raise NotFoundException(f"There is no prompt version {exc.version_id!r}.") from None
         lines = [(_line_kind(line), line.rstrip("\n")) for line in found.diff.splitlines(keepends=True)]

@@ -16,6 +16,7 @@ from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
+from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
 from gateway.review.errors import TaskNotFound
 from gateway.review.fix_resolution import fix_decision
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
@@ -121,6 +122,8 @@ async def task_page(
         decided_by_me=task.active and any(d.reviewer.casefold() == me for d in current_decisions(detail)),
         existing_fix=fix_decision(detail) if task.active else None,
         form=form or {},
+        # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
+        knowledge_title_max=KNOWLEDGE_MAX_TITLE,
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
         here=f"/admin/reviews/{task.id}",
     )

@@ -61,6 +61,13 @@ def _output(path: Path | None) -> tuple[IO[str], Path | None]:
         raise ConfigError(f"--output: cannot write {path}: {exc.strerror}") from None
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of a closed pipe raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def export(args: argparse.Namespace, settings: Settings) -> None:
     """Write the labelled examples matching --app/--since in --format, with a progress bar on stderr."""
     from gateway.export.stream import ExportTally, TrainingExport
@@ -86,6 +93,13 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
 
             asyncio.run(_on_database(settings, run))
         out.flush()
+    except BrokenPipeError:
+        if partial is not None:
+            raise
+        # The reader went away (`feedgate export … | head`): say so in one line, not a traceback.
+        _silence_stdout()
+        console.print("export stopped: the reader closed the output", markup=False, highlight=False)
+        raise SystemExit(1) from None
     except BaseException:
         if partial is not None:
             out.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import Meta, field
 
@@ -16,7 +17,7 @@ from gateway.api.request_body import RequestBody
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import Candidate, knowledge_candidate, prompt_candidate
-from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview
+from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.services import Services
 
 # Where a pass-through caller may put the upstream key for the replays (the Authorization header is the admin token).
@@ -41,8 +42,20 @@ class NewPreview(RequestBody):
     created_by: Annotated[str, Meta(min_length=1, max_length=200)] = ADMIN_ACTOR
 
 
+# The fields each kind of candidate takes: one of the other kind is refused, not silently left out.
+KNOWLEDGE_FIELDS = ("title", "content", "example_questions")
+PROMPT_FIELDS = ("text", "mode")
+
+
 def candidate_of(data: NewPreview) -> Candidate:
-    """The candidate the request describes; InvalidQuery names a missing or bad field."""
+    """The candidate the request describes; InvalidQuery names a missing or bad field, or one of the other kind."""
+    own, other = (KNOWLEDGE_FIELDS, PROMPT_FIELDS) if data.kind == "knowledge" else (PROMPT_FIELDS, KNOWLEDGE_FIELDS)
+    stray = [name for name in other if getattr(data, name) not in (None, [])]
+    if stray:
+        takes = ", ".join(f"'{name}'" for name in own)
+        raise InvalidQuery(
+            stray[0], f"'{stray[0]}' is not a field of a {data.kind} candidate, which takes {takes}: is 'kind' right?"
+        )
     if data.kind == "knowledge":
         if data.title is None or data.content is None:
             raise InvalidQuery("content", "a knowledge candidate needs 'title' and 'content'")
@@ -52,12 +65,21 @@ def candidate_of(data: NewPreview) -> Candidate:
     return prompt_candidate(data.text, data.mode)
 
 
+def nothing_to_replay_response(request: Request[Any, Any, Any], exc: NothingToReplay) -> Response[Any]:
+    """An issue with nothing to replay: 409 saying so, instead of an empty preview."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=str(exc)))
+
+
 class IssuePreviewsController(AdminController):
     """Preview a fix on an issue before it goes live."""
 
     path = "/api/issues"
     tags = ["fixes"]
-    exception_handlers = {**AdminController.exception_handlers, IssueNotFound: not_found_response}
+    exception_handlers = {
+        **AdminController.exception_handlers,
+        IssueNotFound: not_found_response,
+        NothingToReplay: nothing_to_replay_response,
+    }
 
     @post(
         "/{issue_id:str}/previews",

@@ -16,7 +16,7 @@ from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
-from gateway.effect.links import IssueNotFound
+from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.effect.service import EffectComparison, IssueEffect
 from gateway.effect.statistics import GroupSummary, Interval
@@ -45,8 +45,8 @@ class NewFixLink(RequestBody):
     created_by: Name = ADMIN_ACTOR
 
 
-def not_found_response(request: Request[Any, Any, Any], exc: IssueNotFound) -> Response[Any]:
-    """An unknown issue: 404."""
+def not_found_response(request: Request[Any, Any, Any], exc: IssueNotFound | FixLinkNotFound) -> Response[Any]:
+    """An unknown issue, or a fix link the issue does not have: 404."""
     return create_exception_response(request, NotFoundException(str(exc)))
 
 
@@ -55,7 +55,11 @@ class IssueFixesController(AdminController):
 
     path = "/api/issues"
     tags = ["issues"]
-    exception_handlers = {InvalidQuery: invalid_query_response, IssueNotFound: not_found_response}
+    exception_handlers = {
+        InvalidQuery: invalid_query_response,
+        IssueNotFound: not_found_response,
+        FixLinkNotFound: not_found_response,
+    }
 
     @post("/{issue_id:str}/fixes", summary="Link a fix that went live to the issue; 201 with the link", status_code=201)
     async def link_fix(

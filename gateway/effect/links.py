@@ -27,6 +27,14 @@ class IssueNotFound(LookupError):
         self.issue_id = issue_id
 
 
+class FixLinkNotFound(LookupError):
+    """The issue has no fix link with this id (a 404 over HTTP)."""
+
+    def __init__(self, link_id: str) -> None:
+        super().__init__(f"no fix link {link_id!r} on this issue: GET the issue's fixes for their ids")
+        self.link_id = link_id
+
+
 class FixLinkService:
     """Links fixes to issues (audited) and lists an issue's fixes."""
 
@@ -107,6 +115,13 @@ class FixLinkService:
             raise InvalidQuery("fix_id", f"no {what} with id {fix_id!r}")
         if found["app"] != app:
             raise InvalidQuery("fix_id", f"the {what} belongs to app {found['app']!r}, the issue to {app!r}")
+        if kind == "prompt" and arm == "canary" and found["state"] == "active":
+            # Its traffic is all in the active arm: a canary comparison would never have a canary to count,
+            # and as the issue's newest link it would hide the measurable before/after one.
+            raise InvalidQuery(
+                "arm",
+                f"prompt version {found['version']} is the active version, not a canary: link it with arm 'live'",
+            )
         if version is None:
             return int(found["version"])
         if kind == "knowledge" and not 1 <= version <= found["version"]:

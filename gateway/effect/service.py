@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import Embedder
 from gateway.config import Settings
-from gateway.effect.links import IssueNotFound
+from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.effect.records import FixLink
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare
 from gateway.effect.topic import count_topic, topic_centroids
@@ -136,7 +136,8 @@ class EffectService:
         self._clock = clock
 
     async def effect(self, issue_id: str, link_id: str | None = None) -> IssueEffect:
-        """The effect of the issue's latest fix (or of link `link_id`); IssueNotFound for an unknown issue."""
+        """The effect of the issue's latest fix (or of link `link_id`); IssueNotFound for an unknown issue,
+        FixLinkNotFound for a `link_id` the issue does not have."""
         issue = await self._links.issue(issue_id)
         if issue is None:
             raise IssueNotFound(issue_id)
@@ -144,23 +145,24 @@ class EffectService:
         fixes = tuple(FixLink.from_row(row) for row in await self._links.for_issue(issue_id))
         follow_up_hours = self.settings.follow_up.total_seconds() / 3600
         empty = IssueEffect(issue_id, issue["app"], now, None, fixes, None, None, None, None, follow_up_hours)
-        if not fixes:
+        chosen = [fix for fix in fixes if fix.id == link_id] if link_id is not None else list(fixes[-1:])
+        if link_id is not None and not chosen:
+            # A mistyped id must not read as "nothing measured": the caller asked for a link that is not there.
+            raise FixLinkNotFound(link_id)
+        if not chosen:
             return _with(
                 empty, reason=f"no fix is linked to this issue yet: POST /api/issues/{issue_id}/fixes links one"
             )
-        chosen = [fix for fix in fixes if fix.id == link_id] if link_id is not None else [fixes[-1]]
-        if not chosen:
-            return _with(empty, reason=f"no fix link {link_id!r} on this issue")
         fix = chosen[0]
         empty = _with(empty, fix=fix)
         if fix.live_at >= now:
-            return _with(empty, reason=f"the fix goes live at {fix.live_at.isoformat()}: nothing to measure yet")
+            return _with(empty, reason=f"the fix goes live at {_moment(fix.live_at)}: nothing to measure yet")
         # Answers younger than the follow-up have not had their chance to be rated: comparing them with
         # older ones would show a fall that is only feedback still to come.
         follow_up = self.settings.follow_up
         measured_until = now - follow_up
         if fix.live_at >= measured_until:
-            ready = (fix.live_at + follow_up).isoformat()
+            ready = _moment(fix.live_at + follow_up)
             reason = (
                 f"the answers after the fix need {_hours(follow_up)} to collect their feedback "
                 f"(effect_follow_up_hours): the first can be measured from {ready}"
@@ -256,6 +258,11 @@ def _sum(groups: Mapping[Hashable, GroupCounts], when: str, arm: str | None = No
 def _hours(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
     return f"{hours:g} hour" + ("" if hours == 1 else "s")
+
+
+def _moment(when: datetime) -> str:
+    """A time for a sentence a person reads, to the second in UTC, as the admin pages show times."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _with(effect: IssueEffect, **changes: Any) -> IssueEffect:

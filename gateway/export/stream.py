@@ -25,7 +25,11 @@ class ExportTally:
         sources = ", ".join(f"{count} {source}" for source, count in sorted(self.by_source.items())) or "none"
         skipped = self.examples - self.lines
         note = f"; {skipped} not in this format" if skipped else ""
-        return f"wrote {self.lines} lines from {self.examples} labelled examples ({sources}){note}"
+        return f"wrote {_count(self.lines, 'line')} from {_count(self.examples, 'labelled example')} ({sources}){note}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 class TrainingExport:

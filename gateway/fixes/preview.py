@@ -43,6 +43,17 @@ Credential = Literal["routed_upstream_key", "caller_given", "none"]
 ItemStatus = Literal["replayed", "failed", "not_matched"]
 
 
+class NothingToReplay(LookupError):
+    """The issue holds no chat or Responses API interaction to replay (a 409 over HTTP): a preview would be empty."""
+
+    def __init__(self, issue_id: str) -> None:
+        super().__init__(
+            f"issue {issue_id!r} has no chat completion or Responses API interaction to replay: an issue merged into "
+            "another, or whose complaints vanished, holds none; preview the fix on the issue that holds them"
+        )
+        self.issue_id = issue_id
+
+
 @dataclass(frozen=True, slots=True)
 class PreviewItem:
     """One interaction replayed: what the user asked, the answer they got, the new one, and their correction."""
@@ -134,7 +145,8 @@ class FixPreviewService:
         authorization: str | None = None,
         author: str,
     ) -> FixPreview:
-        """Replay up to `limit` of the issue's interactions with `candidate`; IssueNotFound for an unknown issue."""
+        """Replay up to `limit` of the issue's interactions with `candidate`; IssueNotFound for an unknown issue,
+        NothingToReplay when it holds none that can be replayed (nothing is stored then)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidQuery("limit", f"'limit' must be an integer from 1 to {MAX_LIMIT}; got {limit!r}")
         app = await self._store.issue_app(issue_id)
@@ -143,6 +155,8 @@ class FixPreviewService:
         if isinstance(candidate, PromptCandidate) and candidate.mode is None:
             candidate = replace(candidate, mode=self._app_mode(app))
         members = await self._store.members_to_replay(issue_id, limit)
+        if not members:
+            raise NothingToReplay(issue_id)
         applier = self._applier(candidate)
         given = _bearer(authorization)
         credential: Credential = "caller_given" if given else "none"

@@ -35,6 +35,10 @@ class PromptVersion:
     message: str
     created_at: datetime
 
+    def label(self) -> str:
+        """How people tell it apart: numbers count per model, so a model-specific version names its model."""
+        return f"v{self.number}" if self.model is None else f"{self.model} v{self.number}"
+
 
 @dataclass(frozen=True, slots=True)
 class Deployment:

@@ -200,8 +200,8 @@ class PromptService:
         lines = difflib.unified_diff(
             old.text.splitlines(keepends=True),
             new.text.splitlines(keepends=True),
-            fromfile=f"{old.app} v{old.number}",
-            tofile=f"{new.app} v{new.number}",
+            fromfile=f"{old.app} {old.label()}",
+            tofile=f"{new.app} {new.label()}",
         )
         # A last line without its newline would run into the next header: end every line.
         text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, case, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
-from gateway.store.tables import fix_links, issues, knowledge_entries, prompt_versions, review_tasks
+from gateway.store.tables import (
+    fix_links,
+    issues,
+    knowledge_entries,
+    prompt_deployments,
+    prompt_versions,
+    review_tasks,
+)
 
 Row = dict[str, Any]
 
@@ -81,9 +88,20 @@ class FixLinkStore:
         return dict(row) if row is not None else None
 
     async def prompt_version(self, version_id: str) -> Row | None:
-        """The prompt version's id, app and number (as `version`); None if there is no such version."""
-        c = prompt_versions.c
-        query = select(c.id, c.app, c.number.label("version")).where(c.id == version_id)
+        """The prompt version's id, app, number (as `version`) and `state` now: "active", "canary" or "inactive";
+        None if there is no such version."""
+        c, deployed = prompt_versions.c, prompt_deployments.c
+        state = case(
+            (deployed.active_version_id == c.id, "active"),
+            (deployed.canary_version_id == c.id, "canary"),
+            else_="inactive",
+        )
+        rollout = prompt_versions.outerjoin(prompt_deployments, and_(deployed.app == c.app, deployed.model == c.model))
+        query = (
+            select(c.id, c.app, c.number.label("version"), state.label("state"))
+            .select_from(rollout)
+            .where(c.id == version_id)
+        )
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None

@@ -76,6 +76,34 @@ async def test_the_diff_view_shows_added_and_removed_lines(browser_as, gateway):
     assert (await viewer.get("/admin/prompts/diff?from=nope&to=nope")).status_code == 404
 
 
+async def test_each_version_is_diffed_against_the_one_before_it_for_the_same_model(browser_as, gateway):
+    service = gateway.services.prompts.service
+    first = await service.publish("bot", "Be brief.", "one", "test")
+    for_gpt4o = await service.publish("bot", "Be formal.", "gpt-4o one", "test", model="gpt-4o")
+    second = await service.publish("bot", "Be brief and kind.", "two", "test")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    rows = parse((await viewer.get("/admin/prompts?app=bot")).text).find(data_testid="versions").find_all("tr")[1:]
+    links = {row.attrs["data-version-id"]: row.find_all("a", data_testid="diff-link") for row in rows}
+
+    # Numbers count per model: app-wide v2 follows app-wide v1, and gpt-4o's v1 follows nothing.
+    [after_first] = links[second.version.id]
+    assert after_first.attrs["href"] == f"/admin/prompts/diff?from={first.version.id}&to={second.version.id}"
+    assert after_first.text == "against v1"
+    assert links[for_gpt4o.version.id] == [] and links[first.version.id] == []
+    cross = parse((await viewer.get(f"/admin/prompts/diff?from={first.version.id}&to={for_gpt4o.version.id}")).text)
+    assert cross.find("h1").text == "bot: v1 → gpt-4o v1"
+
+
+async def test_a_diff_without_its_versions_is_a_400_saying_what_to_give(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/prompts/diff?from=abc")
+
+    assert response.status_code == 400
+    assert "Say which versions to compare: ?to=" in response.text
+
+
 async def test_a_refused_change_says_why_and_keeps_the_form(browser_as, gateway):
     rita = await browser_as("rita", Role.REVIEWER)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from effect_seed import REFUND, make_issue, seed_traffic
 
@@ -66,6 +66,25 @@ async def test_linking_a_prompt_canary_with_its_time(client, admin_headers, engi
     assert datetime.fromisoformat(link["live_at"]) == datetime(
         yesterday.year, yesterday.month, yesterday.day, 8, tzinfo=UTC
     )
+
+
+async def test_the_active_prompt_version_cannot_be_linked_as_a_canary(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    body = {"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds", "active": True}
+    version = (await client.post("/api/prompts", json=body, headers=admin_headers)).json()
+    url = f"/api/issues/{issue_id}/fixes"
+
+    canary = await client.post(
+        url, json={"kind": "prompt", "fix_id": version["id"], "arm": "canary"}, headers=admin_headers
+    )
+    live = await client.post(url, json={"kind": "prompt", "fix_id": version["id"]}, headers=admin_headers)
+
+    # All of its traffic is in the active arm, so a canary comparison could never count a canary.
+    assert canary.status_code == 400, canary.text
+    assert "is the active version, not a canary: link it with arm 'live'" in canary.text
+    assert live.status_code == 201, live.text
+    links = (await client.get(url, headers=admin_headers)).json()["data"]
+    assert [link["arm"] for link in links] == ["live"]
 
 
 async def test_refused_links(client, admin_headers, engine):
@@ -149,10 +168,39 @@ async def test_a_fix_not_live_yet_has_nothing_to_measure(client, admin_headers, 
     )
 
     effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
-    unknown = (
-        await client.get(f"/api/issues/{issue_id}/effect", params={"link_id": "nope"}, headers=admin_headers)
-    ).json()
 
     assert effect["fix"]["fix_id"] == entry["id"] and effect["reason"].startswith("the fix goes live at")
     assert effect["before_after"] is None
-    assert unknown["reason"] == "no fix link 'nope' on this issue"
+
+
+async def test_an_unknown_fix_link_is_a_404_naming_it(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    url = f"/api/issues/{issue_id}/fixes"
+    await client.post(url, json={"kind": "knowledge", "fix_id": entry["id"]}, headers=admin_headers)
+
+    unknown = await client.get(f"/api/issues/{issue_id}/effect", params={"link_id": "nope"}, headers=admin_headers)
+
+    # A mistyped link id must not answer 200 as if the fix had nothing to measure.
+    assert unknown.status_code == 404, unknown.text
+    assert "no fix link 'nope' on this issue" in unknown.json()["detail"]
+
+
+async def test_reasons_give_times_as_people_read_them(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    live_at = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=284970)
+    await client.post(
+        f"/api/issues/{issue_id}/fixes",
+        json={
+            "kind": "knowledge",
+            "fix_id": entry["id"],
+            "live_at": live_at.astimezone(timezone(timedelta(hours=1))).isoformat(),
+        },
+        headers=admin_headers,
+    )
+
+    effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
+
+    # The admin pages show this sentence as it is: in UTC, to the second, like their other times.
+    assert effect["reason"] == f"the fix goes live at {live_at:%Y-%m-%d %H:%M:%S} UTC: nothing to measure yet"

@@ -74,6 +74,41 @@ async def test_preference_from_the_cli(database_url, engine):
     assert "1 not in this format" in result.stderr
 
 
+def export_into_a_closed_pipe(database_url: str) -> tuple[int, str]:
+    """Run `feedgate export` whose reader is gone before the first line, as `| head -0` leaves it: (exit code, stderr)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "export", "--format", "chat"],
+        env={**os.environ, "FEEDGATE_DATABASE_URL": database_url, "COLUMNS": "100"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr
+
+
+async def test_a_reader_closing_the_output_stops_it_in_one_line(database_url, engine):
+    await seed(engine)
+
+    returncode, stderr = export_into_a_closed_pipe(database_url)
+
+    assert returncode == 1
+    assert "export stopped: the reader closed the output" in stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+async def test_the_summary_counts_one_example_in_the_singular(database_url, engine):
+    corrected = await store_chat(engine, "What is the fee?", "The fee is 2%.")
+    await give_feedback(engine, corrected, correction="The fee is 1%.")
+
+    result = feedgate_export(database_url, "--format", "chat")
+
+    assert result.returncode == 0, result.stderr
+    assert "wrote 1 line from 1 labelled example (1 end_user_correction)" in result.stderr
+
+
 def test_a_bad_since_is_refused_precisely(database_url):
     result = feedgate_export(database_url, "--format", "chat", "--since", "last tuesday")
 

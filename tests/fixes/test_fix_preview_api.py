@@ -122,6 +122,40 @@ async def test_bad_previews_are_refused_precisely(gateway, client, admin_headers
     assert (await client.post(url, json=ENTRY)).status_code == 401
 
 
+async def test_a_field_of_the_other_kind_is_refused_not_dropped(gateway, client, admin_headers, gateway_embedder):
+    issue_id, _ = await seed_issue(gateway, client)
+    url = f"/api/issues/{issue_id}/previews"
+
+    prompt_with_title = await client.post(
+        url, json={"kind": "prompt", "text": "Say the fee is 1%.", "title": "Fees"}, headers=admin_headers
+    )
+    entry_with_mode = await client.post(url, json={**ENTRY, "mode": "replace"}, headers=admin_headers)
+
+    # Sent by mistake for the other kind, it would otherwise be replayed without what the person wrote.
+    assert prompt_with_title.status_code == 400
+    assert "'title' is not a field of a prompt candidate, which takes 'text', 'mode'" in prompt_with_title.text
+    assert entry_with_mode.status_code == 400
+    assert "'mode' is not a field of a knowledge candidate" in entry_with_mode.text
+
+
+async def test_an_issue_with_nothing_to_replay_is_a_409_not_an_empty_preview(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    body = {"model": "text-embedding-3-small", "input": "What is the transfer fee?"}
+    embedded = await client.post("/v1/embeddings", json=body, headers=PASS_KEY)
+    await gateway.services.writer.flush()
+    interaction_id = embedded.headers["x-feedgate-interaction-id"]
+    app = (await gateway.services.interactions.get(interaction_id))["app"]
+    issue_id = await make_issue(gateway.services.engine, [interaction_id], "Embeddings", app=app)
+    fake_upstream.app.reset()
+
+    response = await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=admin_headers)
+
+    assert response.status_code == 409, response.text
+    assert "has no chat completion or Responses API interaction to replay" in response.json()["detail"]
+    assert fake_upstream.app.requests == []
+
+
 @pytest.fixture
 def gateway_settings(settings):
     """Gateway-key mode: the default upstream's key comes from the environment."""

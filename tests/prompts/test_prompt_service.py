@@ -167,6 +167,16 @@ async def test_diff_between_two_versions(service):
     assert missing.value.field == "to"
 
 
+async def test_a_diff_names_the_model_of_a_model_specific_version(service):
+    app_wide = await service.publish("bot", "Be kind.", "", "alice")
+    for_gpt4o = await service.publish("bot", "Be formal.", "", "alice", model="gpt-4o")
+
+    diff = await service.diff(app_wide.version.id, for_gpt4o.version.id)
+
+    # Both are number 1 (numbers count per model): only the model tells the reader which is which.
+    assert diff.diff.splitlines()[:2] == ["--- bot v1", "+++ bot gpt-4o v1"]
+
+
 async def test_bad_input_names_the_field(service):
     cases = [
         ({"app": " ", "text": "x"}, "app"),
