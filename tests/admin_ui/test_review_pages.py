@@ -8,6 +8,7 @@ from page_seed import XSS, feedback, interaction_row, issue, store, task
 
 from gateway.accounts.records import Role
 from gateway.config import Settings
+from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
 from gateway.review.records import Priority
 from gateway.store.audit import AuditFilter
 
@@ -181,6 +182,17 @@ async def test_resolving_by_a_prompt_version_publishes_it_as_a_canary(browser_as
     version = await gateway.services.prompts.service.get(link.fix_id)
     assert version.state == "canary" and version.canary_share == pytest.approx(0.1)
     assert (await gateway.services.reviews.get(task_id)).task.status.value == "resolved"
+
+
+async def test_the_entry_forms_title_is_bounded_as_the_knowledge_base_bounds_it(browser_as, gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, ids)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    form = parse((await reviewer.get(f"/admin/reviews/{task_id}")).text).find("form", id="knowledge-form")
+
+    # A longer title would pass the browser only to be refused by the server.
+    assert form.find("input", name="title").attrs["maxlength"] == str(KNOWLEDGE_MAX_TITLE)
 
 
 async def test_a_bad_fix_form_keeps_what_was_typed_and_says_why(browser_as, gateway):
