@@ -11,12 +11,14 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.exceptions import ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import nul_urls
+from gateway.api.admin import validation_response
 from gateway.api.audit import AuditController
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.erasures import ErasuresController
@@ -184,6 +186,7 @@ def create_app(
         # With Litestar's logging off, its own 500 lines are gone too: this hook writes them.
         after_exception=[log_unhandled_error],
         # A database that is away: 503 with Retry-After (the proxy itself spools and answers on).
-        exception_handlers=dict.fromkeys(OUTAGE_TYPES, outage_response),
+        # And a request body that is not there said as such (every route's, whatever its controller's handlers).
+        exception_handlers={**dict.fromkeys(OUTAGE_TYPES, outage_response), ValidationException: validation_response},
     )
     return FeedgateApp(api, api_paths_under_v1=frozenset({FEEDBACK_PATH}), api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,))

@@ -40,3 +40,13 @@ async def test_a_version_with_a_misspelt_field_is_not_published(client, admin_he
 
     assert listing.status_code == 200
     assert listing.json()["versions"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for m, p, _, _ in BODIES], ids=[f"{m} {p}" for m, p, _, _ in BODIES]
+)
+async def test_a_missing_body_is_400_saying_a_json_object_is_needed(client, admin_headers, method, path):
+    response = await client.request(method, path, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["extra"][0]["message"].startswith("send a JSON object as the request body")
