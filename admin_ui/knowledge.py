@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import form_text
+from admin_ui.query_params import choice_param
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -43,7 +44,8 @@ def _tags(text: str) -> list[str]:
 
 def _filter_from(request: Request[Any, Any, Any]) -> tuple[EntryFilter, dict[str, str]]:
     params = {name: (request.query_params.get(name) or "").strip() for name in ("app", "q", "tag", "active")}
-    active = {"yes": True, "no": False}.get(params["active"])
+    # As the API refuses an `active` that is not a yes or no, rather than list every entry.
+    active = {"yes": True, "no": False, None: None}[choice_param(request, "active", ("yes", "no"))]
     where = EntryFilter(app=params["app"] or None, text=params["q"] or None, tag=params["tag"] or None, active=active)
     return where, params
 

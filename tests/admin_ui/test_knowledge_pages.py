@@ -74,6 +74,15 @@ async def test_the_list_searches_and_filters_in_the_url(browser_as, gateway):
     assert titles((await viewer.get("/admin/knowledge?tag=fees")).text) == ["Transfer fees"]
 
 
+async def test_an_active_filter_that_is_not_yes_or_no_is_a_400_naming_it(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/knowledge?active=maybe")
+
+    assert response.status_code == 400
+    assert "active" in response.text and "yes, no" in response.text
+
+
 async def test_an_entry_lists_the_interactions_it_was_added_to(browser_as, gateway):
     service = gateway.services.knowledge.service
     entry = await service.create("bot", "Transfer fees", "Transfers cost 1 %.", author="test")
