@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,18 +63,28 @@ def plan_opening(
     levels: ServiceLevels,
     existing: Row | None,
     fresh: list[str],
+    told: Mapping[str, Row] | None = None,
 ) -> TaskOpening | None:
     """What to write for `request`: a new task, an update of `existing`, or nothing.
 
     Nothing when no open task concerns it and every interaction it names was held before (an
     interaction is never reviewed twice) and it names no issue; nothing, too, when `existing`
-    would not change.
+    would not change, or when the request's source tells what it last told of the task (`told`:
+    each source's latest opened/updated event detail) and brings nothing else: two rules that
+    find the same task would otherwise overwrite each other's reason at every run.
     """
     if existing is None:
         if not fresh and request.issue_id is None:
             return None
         return _new_task(request, action, now, levels, fresh)
-    return _update(request, action, now, levels, existing, fresh)
+    return _update(request, action, now, levels, existing, fresh, (told or {}).get(request.source.value))
+
+
+def _same_telling(request: OpenRequest, told: Row) -> bool:
+    """Whether `request` says what its source last told of the task: the same reason and evidence (none: kept)."""
+    if told.get("reason") != request.reason:
+        return False
+    return request.evidence is None or as_stored_json(told.get("evidence")) == as_stored_json(request.evidence)
 
 
 def _audited_reason(reason: str, *issue_ids: str | None) -> str | None:
@@ -143,7 +153,13 @@ def _new_task(
 
 
 def _update(
-    request: OpenRequest, action: SuggestedAction, now: datetime, levels: ServiceLevels, existing: Row, fresh: list[str]
+    request: OpenRequest,
+    action: SuggestedAction,
+    now: datetime,
+    levels: ServiceLevels,
+    existing: Row,
+    fresh: list[str],
+    last_told: Row | None,
 ) -> TaskOpening | None:
     """Fold `request` into the open task: new reason and evidence, a higher priority, more interactions."""
     old_priority = Priority(existing["priority"])
@@ -166,7 +182,8 @@ def _update(
     same_story = existing["reason"] == request.reason and as_stored_json(existing["evidence"]) == as_stored_json(
         evidence
     )
-    if not (fresh or raised or attaches_issue or not same_story):
+    told_again = last_told is not None and _same_telling(request, last_told)
+    if not (fresh or raised or attaches_issue or not (same_story or told_again)):
         return None
     detail: dict[str, Any] = {
         "source": request.source.value,

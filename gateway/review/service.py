@@ -153,7 +153,7 @@ class ReviewService:
         return await self._store.open_or_update(
             request.issue_id,
             request.interaction_ids,
-            lambda existing, fresh: plan_opening(request, action, now, self.levels, existing, fresh),
+            lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
         )
 
     async def open_manual(

@@ -171,12 +171,13 @@ class ReviewStore:
         self,
         issue_id: str | None,
         interaction_ids: Sequence[str],
-        plan: Callable[[Row | None, list[str]], TaskOpening | None],
+        plan: Callable[[Row | None, list[str], dict[str, Row]], TaskOpening | None],
     ) -> OpenResult | None:
         """Open a task or update the open one for this issue or these interactions, atomically.
 
-        `plan(existing, fresh)` gets the open task to update (None: open a new one) and the asked-for
-        interactions no task has held yet; it returns what to write, or None to write nothing.
+        `plan(existing, fresh, told)` gets the open task to update (None: open a new one), the
+        asked-for interactions no task has held yet, and what each source last told of the task (its
+        latest opened or updated event's detail, by source); it returns what to write, or None.
         """
         wanted = list(dict.fromkeys(interaction_ids))
         async with self._engine.begin() as connection:
@@ -184,7 +185,8 @@ class ReviewStore:
             existing = await _open_task_for(connection, issue_id, wanted)
             held = await _held(connection, wanted)
             fresh = [i for i in wanted if i not in held]
-            opening = plan(existing, fresh)
+            told = await _told_by_source(connection, existing["id"]) if existing is not None else {}
+            opening = plan(existing, fresh, told)
             if opening is None:
                 return None
             c = review_tasks.c
@@ -360,6 +362,26 @@ async def _tags(connection: AsyncConnection, task_ids: list[str]) -> dict[str, l
         for task_id, tag in await connection.execute(query):
             tags.setdefault(task_id, []).append(tag)
     return tags
+
+
+# How far back to look for what each source last told of a task: a task has a handful of sources.
+_TELLINGS_READ = 50
+
+
+async def _told_by_source(connection: AsyncConnection, task_id: str) -> dict[str, Row]:
+    """Each source's latest opened or updated event detail of the task (newest of the last few events)."""
+    e = review_events.c
+    newest = (
+        select(e.detail)
+        .where(e.task_id == task_id, e.kind.in_(("opened", "updated")))
+        .order_by(e.id.desc())
+        .limit(_TELLINGS_READ)
+    )
+    told: dict[str, Row] = {}
+    for detail in (await connection.execute(newest)).scalars():
+        if isinstance(detail, dict) and isinstance(detail.get("source"), str):
+            told.setdefault(detail["source"], detail)
+    return told
 
 
 async def _record(

@@ -165,3 +165,33 @@ async def test_concurrent_findings_on_one_interaction_open_one_task(engine, revi
 
     assert sum(result.created for result in results if result is not None) == 1
     assert len((await reviews.list(ReviewFilter(), "queue", 10)).data) == 1
+
+
+async def test_two_rules_finding_one_task_do_not_overwrite_each_other_at_every_run(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    similar = {"reason": "4 of the 10 most similar recent answers got negative feedback", "evidence": {"negative": 4}}
+    big = {"reason": "Issue 'Wrong fee' has 12 complaints", "evidence": {"size": 12}}
+    await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, **similar)
+    await open_for(reviews, ids, source=Source.ISSUE, issue_id="issue-1", **big)
+
+    again = [
+        await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, **similar),
+        await open_for(reviews, ids, source=Source.ISSUE, issue_id="issue-1", **big),
+    ]
+
+    assert again == [None, None]
+    task = (await reviews.list(ReviewFilter(), "queue", 10)).data[0]
+    detail = await reviews.get(task.id)
+    assert detail.task.reason == big["reason"]
+    assert [e.kind for e in detail.events] == ["opened", "updated"]
+
+
+async def test_a_rule_whose_finding_changed_still_updates_a_task_another_rule_told_last(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, reason="4 of 10 got negative feedback")
+    await open_for(reviews, ids, source=Source.ISSUE, issue_id="issue-1", reason="Issue has 12 complaints")
+
+    updated = await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, reason="7 of 10 got negative feedback")
+
+    assert updated is not None
+    assert updated.task.task.reason == "7 of 10 got negative feedback"
