@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clustering.label import MAX_ISSUE_TITLE, capped_title
 from gateway.store.engine import create_engine
 from gateway.store.migrate import SchemaAhead, alembic_config, pending_migrations, upgrade_database
 from gateway.store.schema_state import expected_revision
@@ -195,3 +196,28 @@ async def admin(server_url: str, statement: str) -> None:
         await connection.execute(statement)
     finally:
         await connection.close()
+
+
+async def test_revision_0025_cuts_issue_titles_stored_past_the_cap_as_clustering_does(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0024")
+    long_title = "Card   payment declined " * 20
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            for issue_id, title in (("long", long_title), ("short", "Card declined")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO issues (id, app, title, status, regressed, size, negative_count, created_at, "
+                        "updated_at) VALUES (:id, 'bot', :title, 'open', false, 3, 3, CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": issue_id, "title": title},
+                )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            titles = dict((await connection.execute(text("SELECT id, title FROM issues"))).all())
+    finally:
+        await engine.dispose()
+
+    assert titles == {"long": capped_title(long_title), "short": "Card declined"}
+    assert len(titles["long"]) == MAX_ISSUE_TITLE
