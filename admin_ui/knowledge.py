@@ -80,6 +80,8 @@ async def _list_page(
         can_change=user.allows(Role.REVIEWER),
         error=error,
         form={"app": params["app"], "title": "", "content": "", "example_questions": "", "tags": "", **(form or {})},
+        # Only the create form (for reviewers and admins) offers them.
+        known_apps=await services.seen_apps.names() if user.allows(Role.REVIEWER) else [],
     )
 
 
@@ -100,6 +102,7 @@ async def _entry_page(
     versions = await services.knowledge.service.versions(entry_id) or ()
     used_by = await interactions_using(KnowledgeUsageStore(services.engine), entry)
     changed = request.query_params.get("changed")
+    saved = changed in ("created", "edited", "activated", "deactivated", "restored")
     return render(
         request,
         "knowledge_entry.html",
@@ -109,9 +112,9 @@ async def _entry_page(
         used_by=used_by,
         can_change=user.allows(Role.REVIEWER),
         error=error,
-        notice=f"Saved: {changed}."
-        if changed in ("created", "edited", "activated", "deactivated", "restored")
-        else None,
+        notice=f"Saved: {changed}." if saved else None,
+        # As the API's `warnings`: saved for an app that has had no call, the entry may never apply.
+        app_warnings=await services.seen_apps.warnings(entry.app, "entry") if saved else [],
         form=form or _form_of(entry),
         unsaved=unsaved,
     )

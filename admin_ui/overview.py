@@ -130,12 +130,17 @@ async def _overview_page(
     goal_form: dict[str, str] | None = None,
 ) -> Response[Any]:
     picked = picked_from(request)
+    can_set_goals = user.allows(Role.REVIEWER)
     issues, live_apps, goals = await asyncio.gather(
         issue_panels(services, picked.app), services.issues.live_apps(), services.goals.goals()
     )
     apps = sorted({*live_apps, *(goal.app for goal in goals)})
+    # What the goal forms (for reviewers and admins) offer: the apps with calls and those the pickers name.
+    known_apps = sorted({*apps, *await services.seen_apps.names()}) if can_set_goals else []
     if picked.app and picked.app not in apps:
         apps.append(picked.app)
+    # The page a set goal leads to: while its app has had no call, say so (the name may be mistyped).
+    goal_app = picked.app if any(goal.app == picked.app for goal in goals) else None
     return render(
         request,
         "overview.html",
@@ -144,7 +149,9 @@ async def _overview_page(
         ranges=RANGES,
         apps=apps,
         goal_error=goal_error,
+        app_warnings=await services.seen_apps.warnings(goal_app, "goal") if goal_app else [],
+        known_apps=known_apps,
         goal_forms=_goal_forms(picked.app, goal_form),
-        can_set_goals=user.allows(Role.REVIEWER),
+        can_set_goals=can_set_goals,
         **issues,
     )

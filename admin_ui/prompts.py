@@ -74,6 +74,7 @@ async def _prompts_page(
     prompt_service = services.prompts.service
     listing = await prompt_service.list(app) if app else None
     changed = request.query_params.get("changed")
+    saved = changed in ("published", "activated", "canary", "promoted", "rolled back", "mode")
     return render(
         request,
         "prompts.html",
@@ -85,9 +86,13 @@ async def _prompts_page(
         modes=MODES,
         can_change=user.allows(Role.REVIEWER),
         error=error,
-        notice=f"Saved: {changed}."
-        if changed in ("published", "activated", "canary", "promoted", "rolled back", "mode")
-        else None,
+        notice=f"Saved: {changed}." if saved else None,
+        # As the API's `warnings`: saved for an app that has had no call, the version may never apply.
+        app_warnings=await services.seen_apps.warnings(app, "mode" if changed == "mode" else "version")
+        if saved and app
+        else [],
+        # Only the publish form (for reviewers and admins) offers them.
+        known_apps=await services.seen_apps.names() if user.allows(Role.REVIEWER) else [],
         form={
             "text": "",
             "message": "",

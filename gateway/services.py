@@ -20,6 +20,7 @@ from gateway.config_checks import ConfigError
 from gateway.domain.goals import GoalService
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
+from gateway.domain.seen_apps import SeenApps
 from gateway.domain.stats import StatsService
 from gateway.domain.stats_refresh import DailyStatsRefresher
 from gateway.effect.links import FixLinkService
@@ -63,6 +64,7 @@ from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.secrets import get_or_create_secret
+from gateway.store.seen_apps import SeenAppStore
 from gateway.store.stats import StatsStore
 
 logger = logging.getLogger("feedgate")
@@ -128,6 +130,11 @@ class Services:
     retrain: RetrainTrigger | None = None
     # The writer's spool file, held by this process until it closes (None: a test built its own writer).
     spool: ClaimedSpool | None = None
+
+    @property
+    def seen_apps(self) -> SeenApps:
+        """Which apps have recorded calls: what app fields offer, and the warning on a change for an unseen app."""
+        return SeenApps(SeenAppStore(self.engine))
 
     @property
     def task_fixes(self) -> TaskFixes:

@@ -73,6 +73,12 @@ def _found(entry: KnowledgeEntry | None, entry_id: str) -> dict[str, Any]:
     return entry_json(entry)
 
 
+async def _saved(services: Services, entry: KnowledgeEntry | None, entry_id: str) -> dict[str, Any]:
+    """A created or changed entry, with `warnings` (e.g. no call from its app recorded yet; empty when none)."""
+    found = _found(entry, entry_id)
+    return {**found, "warnings": await services.seen_apps.warnings(found["app"], "entry")}
+
+
 def entry_changed_response(request: Request[Any, Any, Any], exc: EntryChanged) -> Response[Any]:
     """An edit based on an older version: 409 saying so, with the entry as it stands now."""
     current = entry_json(exc.entry)
@@ -104,12 +110,16 @@ class KnowledgeController(AdminController):
         where = EntryFilter(app=app, text=q, tag=tag, active=active)
         return page_json(await services.knowledge.service.list(where, limit=limit, offset=offset), entry_json)
 
-    @post("/", summary="Create an entry (version 1); 201 with the entry", status_code=201)
+    @post(
+        "/",
+        summary="Create an entry (version 1); 201 with the entry and `warnings` (e.g. no call from its app yet)",
+        status_code=201,
+    )
     async def create(self, services: NamedDependency[Services], data: JSONBody[NewEntry]) -> dict[str, Any]:
         entry = await services.knowledge.service.create(
             data.app, data.title, data.content, data.example_questions, data.tags, data.active, author=ADMIN_ACTOR
         )
-        return entry_json(entry)
+        return await _saved(services, entry, entry.id)
 
     @get("/{entry_id:str}", summary="One entry as it stands now")
     async def get_entry(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
@@ -134,11 +144,11 @@ class KnowledgeController(AdminController):
             active=data.active,
             expected_version=data.expected_version,
         )
-        return _found(entry, entry_id)
+        return await _saved(services, entry, entry_id)
 
     @post("/{entry_id:str}/activate", summary="Let retrieval use the entry", status_code=200)
     async def activate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
-        return _found(await services.knowledge.service.activate(entry_id, author=ADMIN_ACTOR), entry_id)
+        return await _saved(services, await services.knowledge.service.activate(entry_id, author=ADMIN_ACTOR), entry_id)
 
     @post(
         "/{entry_id:str}/deactivate",
@@ -146,7 +156,9 @@ class KnowledgeController(AdminController):
         status_code=200,
     )
     async def deactivate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
-        return _found(await services.knowledge.service.deactivate(entry_id, author=ADMIN_ACTOR), entry_id)
+        return await _saved(
+            services, await services.knowledge.service.deactivate(entry_id, author=ADMIN_ACTOR), entry_id
+        )
 
     @get("/{entry_id:str}/versions", summary="Every version of the entry, newest first")
     async def versions(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
@@ -162,4 +174,4 @@ class KnowledgeController(AdminController):
         entry = await services.knowledge.service.restore(
             entry_id, data.version, author=ADMIN_ACTOR, expected_version=data.expected_version
         )
-        return _found(entry, entry_id)
+        return await _saved(services, entry, entry_id)

@@ -70,6 +70,11 @@ def diff_json(diff: VersionDiff) -> dict[str, Any]:
     return {"from": side(diff.from_version), "to": side(diff.to_version), "diff": diff.diff}
 
 
+async def _saved(services: Services, listed: ListedVersion) -> dict[str, Any]:
+    """A published or changed version, with `warnings` (e.g. no call from its app recorded yet; empty when none)."""
+    return {**version_json(listed), "warnings": await services.seen_apps.warnings(listed.version.app, "version")}
+
+
 def not_found_response(request: Request[Any, Any, Any], exc: VersionNotFound) -> Response[Any]:
     """An unknown version: 404 naming the field."""
     return create_exception_response(request, NotFoundException(str(exc)))
@@ -98,7 +103,9 @@ class PromptsController(AdminController):
         return listing_json(await services.prompts.service.list(app))
 
     @post(
-        "/", summary="Publish a new version (inactive, active, or as a canary); 201 with the version", status_code=201
+        "/",
+        summary="Publish a new version (inactive, active, or as a canary); 201 with the version and `warnings`",
+        status_code=201,
     )
     async def publish(self, services: NamedDependency[Services], data: JSONBody[NewVersion]) -> dict[str, Any]:
         texts = [("app", data.app), ("text", data.text), ("message", data.message), ("model", data.model)]
@@ -113,7 +120,7 @@ class PromptsController(AdminController):
             activate=data.active,
             canary_share=data.canary_share,
         )
-        return version_json(listed)
+        return await _saved(services, listed)
 
     @post(
         "/mode",
@@ -122,7 +129,8 @@ class PromptsController(AdminController):
     )
     async def set_mode(self, services: NamedDependency[Services], data: JSONBody[ModeChange]) -> dict[str, Any]:
         refuse_nuls([("app", data.app), ("mode", data.mode)])
-        return listing_json(await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR))
+        listing = await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR)
+        return {**listing_json(listing), "warnings": await services.seen_apps.warnings(listing.app, "mode")}
 
     @get("/diff", summary="A unified diff from one version's text to another's")
     async def diff(
@@ -143,7 +151,7 @@ class PromptsController(AdminController):
         status_code=200,
     )
     async def activate(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
-        return version_json(await services.prompts.service.activate(version_id, ADMIN_ACTOR))
+        return await _saved(services, await services.prompts.service.activate(version_id, ADMIN_ACTOR))
 
     @post(
         "/{version_id:str}/canary",
@@ -153,11 +161,11 @@ class PromptsController(AdminController):
     async def canary(
         self, services: NamedDependency[Services], version_id: FromPath[str], data: JSONBody[CanaryShare]
     ) -> dict[str, Any]:
-        return version_json(await services.prompts.service.canary(version_id, data.share, ADMIN_ACTOR))
+        return await _saved(services, await services.prompts.service.canary(version_id, data.share, ADMIN_ACTOR))
 
     @post("/{version_id:str}/promote", summary="Make the running canary the active version", status_code=200)
     async def promote(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
-        return version_json(await services.prompts.service.promote(version_id, ADMIN_ACTOR))
+        return await _saved(services, await services.prompts.service.promote(version_id, ADMIN_ACTOR))
 
     @post(
         "/{version_id:str}/rollback",
@@ -165,4 +173,4 @@ class PromptsController(AdminController):
         status_code=200,
     )
     async def rollback(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
-        return version_json(await services.prompts.service.rollback(version_id, ADMIN_ACTOR))
+        return await _saved(services, await services.prompts.service.rollback(version_id, ADMIN_ACTOR))

@@ -42,7 +42,8 @@ async def test_create_get_edit_versions_restore(client, admin_headers, created):
     assert [v["change"] for v in versions["data"]] == ["restored", "activated", "deactivated", "edited", "created"]
     assert versions["data"][0]["restored_from"] == 1
     got = await client.get(f"/api/kb/{entry_id}", headers=admin_headers)
-    assert got.json() == restored.json()
+    # A change's answer adds `warnings` (here: no call from "bank" recorded yet) to the entry as stored.
+    assert got.json() == {name: value for name, value in restored.json().items() if name != "warnings"}
 
 
 async def test_list_and_search(client, admin_headers, created):
@@ -190,3 +191,59 @@ async def test_the_routes_are_in_the_openapi_schema(client, gateway_embedder):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
 
     assert {"/api/kb", "/api/kb/{entry_id}", "/api/kb/{entry_id}/restore", "/api/kb/{entry_id}/versions"} <= set(paths)
+
+
+async def call_through_the_gateway(client, gateway, key: str) -> str:
+    """One chat call in pass-through mode, recorded; the app it was recorded under (the key's fingerprint)."""
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
+    response = await client.post("/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.text
+    await gateway.services.writer.flush()
+    return gateway.services.resolver.fingerprint(key)
+
+
+async def test_an_entry_for_an_app_with_no_recorded_call_is_created_with_a_warning(
+    client, admin_headers, gateway, gateway_embedder
+):
+    seen = await call_through_the_gateway(client, gateway, "sk-bank")
+
+    response = await client.post("/api/kb", json={**NEW, "app": "nosuchapp"}, headers=admin_headers)
+
+    assert response.status_code == 201
+    assert response.json()["warnings"] == [
+        f"no calls from app 'nosuchapp' have been recorded; the entry applies only to that app's calls "
+        f"(apps seen: {seen})"
+    ]
+
+
+async def test_an_entry_for_an_app_with_recorded_calls_has_no_warnings(
+    client, admin_headers, gateway, gateway_embedder
+):
+    app = await call_through_the_gateway(client, gateway, "sk-bank")
+
+    response = await client.post("/api/kb", json={**NEW, "app": app}, headers=admin_headers)
+
+    assert response.status_code == 201 and response.json()["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("patch", "", {"content": "Transfers abroad cost 2%."}),
+        ("post", "/deactivate", None),
+        ("post", "/restore", {"version": 1}),
+    ],
+)
+async def test_changing_an_entry_of_an_app_with_no_recorded_call_warns_again(
+    client, admin_headers, created, method, path, body
+):
+    if path == "/restore":
+        await client.patch(f"/api/kb/{created['id']}", json={"title": "Fees abroad"}, headers=admin_headers)
+
+    response = await client.request(method, f"/api/kb/{created['id']}{path}", json=body, headers=admin_headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["warnings"] == [
+        "no calls from app 'bank' have been recorded; the entry applies only to that app's calls "
+        "(no app's calls have been recorded yet)"
+    ]

@@ -198,3 +198,36 @@ async def test_the_endpoints_are_in_the_openapi_schema(client):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
 
     assert {"/api/prompts", "/api/prompts/diff", "/api/prompts/mode", "/api/prompts/{version_id}/canary"} <= set(paths)
+
+
+def no_calls_from(app: str, subject: str, others: str = "no app's calls have been recorded yet") -> str:
+    return f"no calls from app '{app}' have been recorded; the {subject} applies only to that app's calls ({others})"
+
+
+async def test_a_version_for_an_app_with_no_recorded_call_is_published_with_a_warning(gateway, client, admin_headers):
+    await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-app"})
+    await gateway.services.writer.flush()
+    seen = gateway.services.resolver.fingerprint("sk-app")
+
+    version = await publish(client, admin_headers, app="nosuchapp")
+
+    assert version["warnings"] == [no_calls_from("nosuchapp", "version", f"apps seen: {seen}")]
+
+
+async def test_a_version_for_an_app_with_recorded_calls_has_no_warnings(gateway, client, admin_headers):
+    await client.post("/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer sk-app"})
+    await gateway.services.writer.flush()
+
+    version = await publish(client, admin_headers, app=gateway.services.resolver.fingerprint("sk-app"))
+
+    assert version["warnings"] == []
+
+
+async def test_changing_the_rollout_of_an_app_with_no_recorded_call_warns_again(client, admin_headers):
+    version = await publish(client, admin_headers, app="nosuchapp")
+
+    activated = await client.post(f"/api/prompts/{version['id']}/activate", headers=admin_headers)
+    mode = await client.post("/api/prompts/mode", json={"app": "nosuchapp", "mode": "append"}, headers=admin_headers)
+
+    assert activated.status_code == 200 and activated.json()["warnings"] == [no_calls_from("nosuchapp", "version")]
+    assert mode.status_code == 200 and mode.json()["warnings"] == [no_calls_from("nosuchapp", "mode")]
