@@ -22,6 +22,8 @@ MARGIN_LEFT = 56
 MARGIN_RIGHT = 12
 MARGIN_TOP = 24
 MARGIN_BOTTOM = 36
+# A tick label's character at the stylesheet's 11 px (admin.css), wide enough for digits and dashes.
+TICK_CHAR_WIDTH = 7.0
 MAX_X_LABELS = 8
 
 Formatter = Callable[[float], str]
@@ -112,14 +114,23 @@ def _frame(
     return parts, y_of, MARGIN_LEFT, plot_w
 
 
+def _x_label(x: float, y: float, label: str) -> str:
+    """One x tick label centred under its point, or ending at the edge it would otherwise run past."""
+    half = len(label) * TICK_CHAR_WIDTH / 2
+    # A line chart's last point sits on the plot's right edge: centred there, its label was cut off.
+    if x + half > WIDTH:
+        x, anchor = WIDTH - 1, "end"
+    elif x - half < 0:
+        x, anchor = 1, "start"
+    else:
+        anchor = "middle"
+    return f'<text class="tick x-tick" x="{x:.1f}" y="{y}" text-anchor="{anchor}">{_text(label)}</text>'
+
+
 def _x_labels(labels: Sequence[str], x_of: Callable[[int], float]) -> list[str]:
     every = _label_every(len(labels))
     y = HEIGHT - MARGIN_BOTTOM + 16
-    return [
-        f'<text class="tick x-tick" x="{x_of(i):.1f}" y="{y}" text-anchor="middle">{_text(label)}</text>'
-        for i, label in enumerate(labels)
-        if i % every == 0
-    ]
+    return [_x_label(x_of(i), y, label) for i, label in enumerate(labels) if i % every == 0]
 
 
 def _top_of(series: Sequence[Series], fixed_top: float | None) -> float:

@@ -102,7 +102,7 @@ async def traffic_panels(services: Services, picked: Picked, now: datetime) -> d
             Series("interactions", [day.summary.interactions for day in report.daily]),
             Series("feedback", [day.summary.feedback for day in report.daily]),
         ],
-        unit="UTC days",
+        unit="count per UTC day",
     )
     rates = line_chart(
         "Positive and negative rate per day",

@@ -28,6 +28,7 @@ from admin_ui.review_queue import ReviewQueueController, singular_review_path
 from admin_ui.review_task import ReviewTaskController
 from admin_ui.session import load_session, provide_user
 from admin_ui.sign_in import SignInController
+from admin_ui.unknown_pages import unknown_admin_page
 from admin_ui.users import UsersController
 
 ADMIN_PAGES: list[ControllerRouterHandler] = [
@@ -45,6 +46,7 @@ ADMIN_PAGES: list[ControllerRouterHandler] = [
     PromptsController,
     KnowledgeController,
     *PLACEHOLDER_PAGES,
+    unknown_admin_page,  # last: only what no page above claims
 ]
 
 admin_router = Router(

@@ -28,6 +28,7 @@ from admin_ui.session import (
 from admin_ui.unsent_forms import UnsentForm, unsent_sign_in
 from gateway.accounts.records import SignInRefused
 
+SIGNED_OUT = "You have signed out."
 KEPT = "What you wrote is kept in this page (not on the server): sign in and it comes back, to check and send."
 
 
@@ -39,6 +40,7 @@ def sign_in_page(
     name: str = "",
     error: str | None = None,
     unsent: UnsentForm | None = None,
+    notice: str | None = None,
 ) -> Response[Any]:
     """The sign-in form, going on to `next_page`; carrying `unsent` (as hidden fields) when it holds text."""
     ensure_sign_in_cookie(request)
@@ -52,6 +54,7 @@ def sign_in_page(
         error=error,
         unsent=kept,
         kept_notice=KEPT if kept is not None else None,
+        notice=notice,
     )
 
 
@@ -71,11 +74,17 @@ class SignInController(Controller):
     """GET and POST /admin/sign-in, POST /admin/sign-out; no role needed."""
 
     @get("/sign-in")
-    async def sign_in_page(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Response[Any]:  # noqa: A002
-        """The sign-in form, or on to the admin pages for someone already signed in."""
+    async def sign_in_page(
+        self,
+        request: Request[Any, Any, Any],
+        next: FromQuery[str | None] = None,  # noqa: A002
+        signed_out: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        """The sign-in form (saying so after signing out), or on to the admin pages for someone signed in."""
         if current_user(request) is not None:
             return Redirect(safe_next(next), status_code=303)
-        return sign_in_page(request, next_page=safe_next(next))
+        notice = SIGNED_OUT if signed_out == "1" else None
+        return sign_in_page(request, next_page=safe_next(next), notice=notice)
 
     @post("/sign-in")
     async def sign_in(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -114,6 +123,7 @@ class SignInController(Controller):
         token = session_token(request)
         if token:
             await accounts_of(request).sign_out(token)
-        response = Redirect("/admin/sign-in", status_code=303)
+        # The sign-in page says the session ended: a bare sign-in form left people unsure it had.
+        response = Redirect("/admin/sign-in?signed_out=1", status_code=303)
         clear_session_cookie(response)
         return response

@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from admin_ui.rendering import render
 from admin_ui.session import accounts_of, admin_only
 from gateway.accounts.errors import AccountError
-from gateway.accounts.records import ROLE_ORDER, SignedInUser
+from gateway.accounts.records import ROLE_ORDER, SignedInUser, User
 from gateway.accounts.rules import parse_role
 
 USERS_PATH = "/admin/users"
@@ -27,9 +27,10 @@ async def _users_page(
     **form: str,
 ) -> Response[Any]:
     users = await accounts_of(request).list()
-    # Only a user that exists is named, so a crafted link cannot put words on the page.
-    changed = request.query_params.get("changed")
-    notice = f"Saved: {changed}." if any(account.name == changed for account in users) else None
+    # Only a user that exists is named, and the words come from their account as it is now (the URL
+    # only says which kind of change), so a crafted link cannot put words on the page.
+    changed = next((account for account in users if account.name == request.query_params.get("changed")), None)
+    notice = _notice(changed, request.query_params.get("change")) if changed else None
     return render(
         request,
         "users.html",
@@ -43,9 +44,27 @@ async def _users_page(
     )
 
 
-def _done(name: str) -> Redirect:
+def _a(role: str) -> str:
+    return f"an {role}" if role[0] in "aeiou" else f"a {role}"
+
+
+def _notice(account: User, change: str | None) -> str:
+    """What the change did, said of the account as it is now: "Saved: name." for a change it does not know."""
+    name = account.name
+    if change == "added":
+        return f"Added {name} as {_a(account.role.value)}."
+    if change == "role":
+        return f"{name} is now {_a(account.role.value)}."
+    if change == "disabled" and account.disabled:
+        return f"{name} is disabled: they cannot sign in, and their sessions have ended."
+    if change == "enabled" and not account.disabled:
+        return f"{name} can sign in again."
+    return f"Saved: {name}."
+
+
+def _done(name: str, change: str) -> Redirect:
     # Post/redirect/get: reloading the page does not repeat the change.
-    return Redirect(f"{USERS_PATH}?changed={quote(name, safe='')}", status_code=303)
+    return Redirect(f"{USERS_PATH}?changed={quote(name, safe='')}&change={change}", status_code=303)
 
 
 class UsersController(Controller):
@@ -70,7 +89,7 @@ class UsersController(Controller):
             )
         except AccountError as exc:
             return await _users_page(request, user, status_code=400, error=exc.message, name=name, role=role)
-        return _done(added.name)
+        return _done(added.name, "added")
 
     @post("/role")
     async def change_role(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
@@ -82,7 +101,7 @@ class UsersController(Controller):
             )
         except AccountError as exc:
             return await _users_page(request, user, status_code=400, error=exc.message)
-        return _done(changed.name)
+        return _done(changed.name, "role")
 
     @post("/disable")
     async def disable_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
@@ -92,7 +111,7 @@ class UsersController(Controller):
             changed = await accounts_of(request).disable(str(form.get("name", "")), actor=user.name)
         except AccountError as exc:
             return await _users_page(request, user, status_code=400, error=exc.message)
-        return _done(changed.name)
+        return _done(changed.name, "disabled")
 
     @post("/enable")
     async def enable_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
@@ -102,4 +121,4 @@ class UsersController(Controller):
             changed = await accounts_of(request).enable(str(form.get("name", "")), actor=user.name)
         except AccountError as exc:
             return await _users_page(request, user, status_code=400, error=exc.message)
-        return _done(changed.name)
+        return _done(changed.name, "enabled")

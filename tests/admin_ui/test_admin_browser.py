@@ -74,7 +74,7 @@ def test_sign_in_see_the_overview_and_add_a_user(settings, start_gateway, browse
     row = page.wait_for_selector("tr[data-user='<b>ana</b>']")
     assert row.query_selector("td.name").text_content().strip() == "<b>ana</b>"
     assert row.query_selector("td.role-cell").text_content() == "reviewer"
-    assert page.text_content("[role=status]") == "Saved: <b>ana</b>."
+    assert page.text_content("[role=status]") == "Added <b>ana</b> as a reviewer."
     capture(page, screenshots, "users")
     assert violations == []
     page.close()
@@ -112,4 +112,24 @@ def test_open_an_issue_and_its_examples_then_resolve_it(settings, start_gateway,
     assert page.text_content("[role=status]") == "Resolved."
     assert page.text_content("[data-testid=issue-status]") == "resolved"
     assert dialogs == []
+    page.close()
+
+
+def test_a_page_loads_without_an_error_in_the_browsers_console(settings, start_gateway, browser):
+    # The browser asked for /favicon.ico on every page and logged its 404 as an error.
+    gateway = start_gateway(settings)
+    gateway.run_coroutine(gateway.app.services.accounts.create("root", Role.ADMIN, PASSWORD, actor="test"))
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    page.goto(gateway.origin + "/admin/sign-in?next=/admin/issues")
+    page.fill("input[name=name]", "root")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:text('Issues')")
+    page.wait_for_load_state("networkidle")
+
+    assert errors == []
+    assert page.evaluate("() => document.querySelector('link[rel=icon]').href").endswith("/admin/static/favicon.svg")
     page.close()

@@ -71,3 +71,18 @@ def test_a_sparkline_is_a_polyline_with_its_last_point_marked():
     assert len(root.find(f"{SVG}polyline").get("points").split()) == 3
     assert root.find(f"{SVG}circle") is not None
     assert svg_of(sparkline([], label="empty")).find(f"{SVG}polyline") is None
+
+
+def test_every_x_label_of_a_line_chart_stays_inside_the_chart():
+    # The last point sits on the right edge: its label, centred there, was cut off ("12-0").
+    days = [f"11-{d:02d}" for d in range(26, 31)] + ["12-01", "12-02", "12-03"]
+    root = svg_of(line_chart("Rates", days, [Series("negative", [0.5] * 8)], fmt=percent, top=1.0))
+    width = float(root.get("viewBox").split()[2])
+
+    labels = [t for t in root.iter(f"{SVG}text") if "x-tick" in (t.get("class") or "").split()]
+
+    assert labels[-1].text == "12-03"
+    for label in labels:
+        x, anchor, half = float(label.get("x")), label.get("text-anchor"), len(label.text) * 7 / 2
+        right = x if anchor == "end" else x + 2 * half if anchor == "start" else x + half
+        assert right <= width, (label.text, anchor, x)

@@ -69,6 +69,59 @@ async def test_a_search_the_index_cannot_answer_is_a_400_that_says_why(browser_a
     assert too_long.status_code == 400 and "at most 200 characters" in too_long.text
 
 
+async def test_with_nothing_recorded_yet_the_list_says_how_calls_get_here(browser_as, gateway):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    unfiltered = parse((await viewer.get("/admin/interactions")).text)
+    searched = parse((await viewer.get("/admin/interactions?q=refund")).text)
+
+    assert unfiltered.find("p", id="interactions-empty").text.startswith("No interactions recorded yet")
+    assert searched.find("p", id="interactions-empty").text == "No interaction matches."
+
+
+async def test_the_page_says_what_the_search_reads_and_it_does_so(browser_as, gateway):
+    # It said "words anywhere in the request", yet a word of the system prompt finds nothing.
+    system = {"role": "system", "content": "Mention the zeppelin."}
+    question = {"role": "user", "content": "Where are my refunds?"}
+    row = interaction_row("Where are my refunds?", "On their way.")
+    row["request"] = {**row["request"], "messages": [system, question]}
+    [answered] = await store(gateway, row)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    help_text = parse((await viewer.get("/admin/interactions")).text).find("p", id="search-help").text
+    in_system_prompt = ids_on((await viewer.get("/admin/interactions?q=zeppelin")).text)
+    by_stem = ids_on((await viewer.get("/admin/interactions?q=refund")).text)
+
+    assert "whole words in the end user's messages and in the answer" in help_text
+    assert "not in system prompts or tool results" in help_text
+    assert in_system_prompt == [] and by_stem == [answered]
+
+
+async def test_what_users_wrote_is_laid_out_in_its_own_direction(browser_as, gateway):
+    # Arabic or Hebrew set left to right put the question mark at the wrong end and mixed runs out of order.
+    question, answer = "ما هي رسوم التحويل؟", "Echo: ما هي رسوم التحويل؟"
+    [interaction_id] = await store(gateway, interaction_row(question, answer))
+    await feedback(gateway, interaction_id, comment="خطأ", correction="الرسوم 1٪")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    listing = parse((await viewer.get("/admin/interactions")).text).find("tr", data_interaction_id=interaction_id)
+    detail = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    assert [cell.attrs.get("dir") for cell in listing.find_all("td", dir="auto")] == ["auto", "auto"]
+    assert detail.find("pre", class_="answer").attrs["dir"] == "auto"
+    assert [pre.text for pre in detail.find_all("pre", dir="auto")] == [question, answer]
+    assert {cell.text for cell in detail.find_all("td", dir="auto")} == {"خطأ", "الرسوم 1٪"}
+
+
+async def test_an_interactions_page_title_names_it(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("Is there a fee?", "There is no fee."))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    assert page.find("title").text == f"{interaction_id} · Interaction · Feedgate"
+
+
 async def test_pages_go_older_with_a_cursor_that_keeps_the_filters(browser_as, gateway):
     now = datetime.now(UTC)
     rows = [interaction_row(f"question {n}", "answer", created_at=now - timedelta(minutes=55 - n)) for n in range(55)]

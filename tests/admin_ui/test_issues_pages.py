@@ -212,3 +212,36 @@ async def test_a_filter_the_list_does_not_know_is_refused_by_name(browser_as, qu
     response = await viewer.get(f"/admin/issues?{query}")
 
     assert response.status_code == 400 and f"The filter {named}" in parse(response.text).text
+
+
+async def test_with_no_issues_yet_the_list_says_where_issues_come_from(browser_as):
+    # "No issues match these filters" on a new instance, with no filter set, sent people looking for one.
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    unfiltered = parse((await viewer.get("/admin/issues")).text)
+    filtered = parse((await viewer.get("/admin/issues?status=resolved")).text)
+
+    assert unfiltered.find("td", id="issues-empty").text.startswith("No issues yet: a clustering pass")
+    assert filtered.find("td", id="issues-empty").text == "No issues match these filters."
+
+
+async def test_a_page_past_the_end_says_so_and_links_back_to_the_first(browser_as, gateway):
+    await issue_runs(gateway.services.engine, "shop", "Refunds", [4])
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/issues?app=shop&page=3")).text)
+
+    empty = page.find("td", id="issues-empty")
+    assert empty.text == "The list ends before page 3: back to page 1."
+    assert empty.find("a").attrs["href"] == "/admin/issues?app=shop"
+
+
+async def test_the_sorted_column_says_its_order_to_a_screen_reader(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    by_growth = parse((await viewer.get("/admin/issues?sort=growth")).text)
+
+    growth = by_growth.find("a", data_testid="sort-growth")
+    headers = {th.text: th.attrs.get("aria-sort") for th in by_growth.find("table", id="issues").find_all("th")}
+    assert headers["Size"] is None and headers["Growth ▼"] == "descending"
+    assert growth.find("span").attrs["aria-hidden"] == "true"

@@ -1,10 +1,11 @@
 """In a real headless Chromium at a phone's width (375 px): the header wraps and no page scrolls sideways,
-not even for a 2,000-character word or a 280-character knowledge title."""
+not even for a 2,000-character word, a 280-character knowledge title or an issue's 200-character title."""
 
 from __future__ import annotations
 
 import pytest
 from admin_helpers import PASSWORD
+from overview_seed import issue_runs
 from page_seed import APP, feedback, interaction_row, task
 from test_admin_browser import capture, screenshots  # noqa: F401 (fixture)
 
@@ -112,4 +113,56 @@ def test_a_knowledge_entry_with_a_280_character_title_fits_a_phone(
 
     capture(page, screenshots, "phone-knowledge-long-title")
     assert all(scroll_width <= viewport for scroll_width, viewport in widths), widths
+    page.close()
+
+
+def test_an_issues_triage_forms_fit_a_phone_with_200_character_titles(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    engine = gateway.app.services.engine
+    # The longest titles an issue can have: the rename field holds one, the merge choice names the other.
+    issue_id = gateway.run_coroutine(issue_runs(engine, APP, "Refunds " + "r" * 192, [5]))
+    gateway.run_coroutine(issue_runs(engine, APP, "Transfers " + "t" * 190, [3]))
+    page = _signed_in_page(gateway, browser)
+
+    page.goto(gateway.origin + f"/admin/issues/{issue_id}")
+    page.wait_for_selector("#merge-form")
+    scroll_width, viewport = page.evaluate(WIDTH)
+    past_the_edge = page.evaluate(
+        """() => [...document.querySelectorAll('#issue-actions button, #issue-actions select, #issue-actions input')]
+            .filter(e => e.type !== 'hidden')
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+            .map(e => e.name || e.textContent.trim())"""
+    )
+
+    capture(page, screenshots, "phone-issue-actions")
+    assert scroll_width <= viewport
+    assert past_the_edge == []
+    page.close()
+
+
+def test_the_review_queues_reasons_stay_readable_on_a_phone(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    row = interaction_row("What is the fee?", "There is no fee.")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
+    reason = "New issue “Transfer fee, charged transfer, wrong” appeared with 7 complaints in one clustering pass."
+    gateway.run_coroutine(task(gateway.app, [row["id"]], reason=reason))
+    page = _signed_in_page(gateway, browser)
+
+    page.goto(gateway.origin + "/admin/reviews")
+    reason_width = page.eval_on_selector("#queue td.reason", "e => e.getBoundingClientRect().width")
+    scroll_width, viewport = page.evaluate(WIDTH)
+
+    capture(page, screenshots, "phone-review-queue")
+    assert reason_width >= 200  # at 6rem (90 px) it was one word a line, 14 lines for one reason
+    assert scroll_width <= viewport  # the table scrolls inside itself
     page.close()

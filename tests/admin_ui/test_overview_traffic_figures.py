@@ -46,3 +46,15 @@ async def test_the_panel_counts_interactions_with_feedback_apart_from_votes(brow
     ]
     assert figures[:3] == [("5", "interactions"), ("4", "with feedback (80.0 %)"), ("5", "votes (each user's latest)")]
     assert [cell.text for cell in panel.find(data_testid="groups").find_all(data_testid="group-with-feedback")] == ["4"]
+
+
+async def test_the_volume_charts_axis_says_it_counts_per_day(browser_as, gateway):
+    # It said "UTC days" up the y axis, which counts interactions and feedback, not days.
+    await five_interactions_four_rated_by_five_votes(gateway.services.engine)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    panel = parse((await viewer.get("/admin/overview/traffic?days=7")).text)
+
+    volume = next(svg for svg in panel.find_all("svg") if svg.attrs["aria-label"].startswith("Interactions"))
+    assert volume.attrs["aria-label"] == "Interactions and feedback per day (count per UTC day)"
+    assert volume.find("text", class_="unit").text == "count per UTC day"

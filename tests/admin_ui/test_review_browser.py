@@ -57,3 +57,63 @@ def test_open_a_task_and_claim_and_approve_it_with_the_keyboard(
     assert [decision.reviewer for decision in detail.decisions] == ["rita"]
     assert violations == [] and dialogs == []
     page.close()
+
+
+def test_a_tasks_question_and_answer_each_take_half_the_card(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
+    row = interaction_row("What is the fee for a transfer abroad?", "There is no fee. " * 20)
+    gateway.run_coroutine(services.interactions.insert_many([row]))
+    task_id = gateway.run_coroutine(task(gateway.app, [row["id"]], reason="Check the fee answer"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(gateway.origin + f"/admin/reviews/{task_id}")
+    page.fill("input[name=name]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#task-reason")
+
+    card = page.eval_on_selector(f"article[data-interaction-id='{row['id']}']", "e => e.clientWidth")
+    answer = page.eval_on_selector(f"article[data-interaction-id='{row['id']}'] pre.answer", "e => e.offsetWidth")
+
+    capture(page, screenshots, "review-task-exchange")
+    assert answer > 0.4 * card, (answer, card)
+    page.close()
+
+
+def test_reloading_after_a_decision_does_not_announce_it_again(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    # The outcome rode in the URL (?done=approve): a reload, or going back and forward, said it again.
+    gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 0.0}))
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
+    row = interaction_row("What is the fee?", "There is no fee.")
+    gateway.run_coroutine(services.interactions.insert_many([row]))
+    task_id = gateway.run_coroutine(task(gateway.app, [row["id"]], reason="Check the fee answer"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(gateway.origin + f"/admin/sign-in?next=/admin/reviews/{task_id}")
+    page.fill("input[name=name]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#task-reason")
+
+    page.click("#approve-form button")
+    page.wait_for_selector("#task-notice")
+    said = page.text_content("#task-notice")
+    page.wait_for_function("() => !location.search.includes('done=')", timeout=5_000)
+    page.reload()
+    page.wait_for_selector("[data-testid=task-status]:has-text('resolved')")
+
+    assert said == "Decision recorded: approve."
+    assert page.url == gateway.origin + f"/admin/reviews/{task_id}"
+    assert page.query_selector("#task-notice") is None
+    page.close()

@@ -47,6 +47,18 @@ async def test_the_queue_filters_come_from_the_url_and_show_how_late_a_task_is(b
     assert (await viewer.get("/admin/reviews?priority=urgent")).status_code == 400
 
 
+async def test_an_empty_queue_says_where_tasks_come_from_unless_a_filter_hides_them(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    unfiltered = parse((await viewer.get("/admin/reviews")).text)
+    filtered = parse((await viewer.get("/admin/reviews?priority=high")).text)
+    past_the_end = parse((await viewer.get("/admin/reviews?offset=100")).text)
+
+    assert unfiltered.find("p", id="queue-empty").text.startswith("No review tasks yet: rules open them")
+    assert filtered.find("p", id="queue-empty").text == "No task matches these filters."
+    assert past_the_end.find("p", id="queue-empty").text == "The queue ends before this page: back to the page before."
+
+
 async def test_a_script_in_an_answer_renders_as_text_on_the_task_page(browser_as, gateway):
     [interaction_id] = await store(gateway, interaction_row(f"Why? {XSS}", f"Because {XSS}"))
     await feedback(gateway, interaction_id, comment=XSS, correction=f"Right: {XSS}")
@@ -58,13 +70,66 @@ async def test_a_script_in_an_answer_renders_as_text_on_the_task_page(browser_as
     assert response.status_code == 200, response.text
     assert "<script>alert" not in response.text and "<img src=x" not in response.text
     page = parse(response.text)
-    assert [script.attrs["src"] for script in page.find_all("script")] == ["/admin/static/review_keys.js"]
+    assert [script.attrs["src"] for script in page.find_all("script")] == [
+        "/admin/static/notice_once.js",
+        "/admin/static/review_keys.js",
+    ]
     assert page.find_all("img") == []
     assert page.find("h1", id="task-reason").text == f"Check {XSS}"
     exchange = page.find("article", data_interaction_id=interaction_id)
     assert exchange.find("pre", class_="answer").text == f"Because {XSS}"
     assert exchange.find("span", class_="comment").text == f"“{XSS}”"
     assert f"Right: {XSS}" in page.find("section", id="suggested-action").text
+
+
+async def test_a_feedback_line_keeps_its_thumbs_comment_and_correction_apart(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("Is there a fee?", "There is no fee."))
+    await feedback(gateway, interaction_id, comment="Wrong", correction="The fee is 1%.")
+    task_id = await task(gateway, [interaction_id])
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    line = page.find("article", data_interaction_id=interaction_id).find("ul", class_="feedback").find("li")
+    assert line.text.endswith("user-1 (current): thumbs down · “Wrong” · Correction: The fee is 1%.")
+
+
+async def test_a_tasks_right_to_left_texts_keep_their_direction(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("מה העמלה?", "אין עמלה."))
+    await feedback(gateway, interaction_id, comment="שגוי", correction="העמלה היא 1%.")
+    task_id = await task(gateway, [interaction_id], reason="בדיקה של העמלה")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews/{task_id}")).text)
+    queue = parse((await viewer.get("/admin/reviews")).text)
+
+    exchange = page.find("article", data_interaction_id=interaction_id)
+    assert [pre.attrs.get("dir") for pre in exchange.find_all("pre")] == ["auto", "auto"]
+    assert exchange.find("span", class_="comment").attrs["dir"] == "auto"
+    assert exchange.find("span", class_="correction").find("bdi").text == "העמלה היא 1%."
+    assert queue.find("tr", data_task_id=task_id).find("td", class_="reason").attrs["dir"] == "auto"
+
+
+async def test_the_browser_asks_for_a_correction_before_sending_one(browser_as, gateway):
+    # Sent empty, the form went to the server and came back a 400: the box itself now says it is needed.
+    [interaction_id] = await store(gateway, interaction_row("Is there a fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id])
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    page = parse((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+
+    assert "required" in page.find("form", id="correct-form").find("textarea", name="correction").attrs
+
+
+async def test_a_tasks_page_title_names_the_task(browser_as, gateway):
+    # Every task's tab read "Review task · Feedgate": ten open tasks could not be told apart.
+    [interaction_id] = await store(gateway, interaction_row("Is there a fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id], reason="Fee answers say there is none")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    assert page.find("title").text == "Fee answers say there is none · Review task · Feedgate"
 
 
 async def test_claim_and_decide_through_the_forms_are_audited(browser_as, gateway):

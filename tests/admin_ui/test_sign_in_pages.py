@@ -92,13 +92,28 @@ async def test_signing_out_ends_the_session(client, add_user):
 
     response = await client.post("/admin/sign-out", data={"csrf_token": token.attrs["value"]})
 
-    assert response.status_code == 303 and response.headers["location"] == "/admin/sign-in"
+    assert response.status_code == 303 and response.headers["location"] == "/admin/sign-in?signed_out=1"
     assert "max-age=0" in flags(cookie_header(response, "feedgate_session"))
     # The old cookie no longer works, even if a browser kept it.
     client.cookies.set(
         "feedgate_session", overview.request.headers["cookie"].split("feedgate_session=")[1].split(";")[0]
     )
     assert (await client.get("/admin")).status_code == 303
+
+
+async def test_after_signing_out_the_sign_in_page_says_so(client, add_user):
+    await add_user("ana", Role.VIEWER)
+    await sign_in(client, "ana")
+    token = (
+        parse((await client.get("/admin")).text).find("form", action="/admin/sign-out").find("input", name="csrf_token")
+    )
+
+    signed_out = await client.post("/admin/sign-out", data={"csrf_token": token.attrs["value"]})
+    page = parse((await client.get(signed_out.headers["location"])).text)
+    plain = parse((await client.get("/admin/sign-in")).text)
+
+    assert page.find(role="status").text == "You have signed out."
+    assert plain.find_all(role="status") == []
 
 
 async def test_sign_in_only_redirects_to_admin_pages(client, add_user):

@@ -35,9 +35,9 @@ async def test_an_admin_adds_a_user_who_can_then_sign_in(browser_as, gateway):
 
     response = await post_form(admin, "/admin/users", name="ana", role="reviewer", password=PASSWORD)
 
-    assert response.status_code == 303 and response.headers["location"] == "/admin/users?changed=ana"
+    assert response.status_code == 303 and response.headers["location"] == "/admin/users?changed=ana&change=added"
     page = parse((await admin.get(response.headers["location"])).text)
-    assert page.find(role="status").text == "Saved: ana."
+    assert page.find(role="status").text == "Added ana as a reviewer."
     assert page.find("tr", data_user="ana").find("td", class_="role-cell").text == "reviewer"
     records = (await gateway.services.audit_service.list(AuditFilter(action="user.create"), 10)).data
     assert next((record.actor, record.subject_id, record.after) for record in records) == (
@@ -95,3 +95,44 @@ async def test_the_last_admin_cannot_disable_themselves(browser_as):
     assert response.status_code == 400
     assert "only enabled admin" in parse(response.text).find(role="alert").text
     assert (await admin.get("/admin")).status_code == 200
+
+
+async def test_each_change_says_what_it_did_to_whom(browser_as):
+    # "Saved: vic." after a role change and after disabling alike left the admin to read the table.
+    admin = await browser_as("root", Role.ADMIN)
+    await browser_as("vic", Role.VIEWER)
+
+    notices = []
+    for path, fields in (
+        ("/admin/users/role", {"role": "admin"}),
+        ("/admin/users/disable", {}),
+        ("/admin/users/enable", {}),
+    ):
+        response = await post_form(admin, path, name="vic", **fields)
+        notices.append(parse((await admin.get(response.headers["location"])).text).find(role="status").text)
+
+    assert notices == [
+        "vic is now an admin.",
+        "vic is disabled: they cannot sign in, and their sessions have ended.",
+        "vic can sign in again.",
+    ]
+
+
+async def test_a_notice_is_worded_from_the_account_not_the_link(browser_as):
+    admin = await browser_as("root", Role.ADMIN)
+    await browser_as("vic", Role.VIEWER)
+
+    crafted = parse((await admin.get("/admin/users?changed=vic&change=disabled")).text)
+    nobody = parse((await admin.get("/admin/users?changed=mallory&change=added")).text)
+
+    assert crafted.find(role="status").text == "Saved: vic."  # vic is not disabled
+    assert nobody.find_all(role="status") == []
+
+
+async def test_each_users_buttons_name_the_user_for_a_screen_reader(browser_as):
+    admin = await browser_as("root", Role.ADMIN)
+    await browser_as("vic", Role.VIEWER)
+
+    row = parse((await admin.get("/admin/users")).text).find("tr", data_user="vic")
+
+    assert [button.attrs["aria-label"] for button in row.find_all("button")] == ["Set the role of vic", "Disable vic"]

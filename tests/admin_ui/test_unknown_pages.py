@@ -1,0 +1,39 @@
+"""An /admin address no page has: the admin layout's "Not found" page, whatever else lives under /admin."""
+
+from __future__ import annotations
+
+from html_page import parse
+
+from gateway.accounts.records import Role
+
+
+async def test_a_mistyped_admin_address_is_the_sites_not_found_page(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/issuez")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.find("h1").text == "Not found"
+    assert page.find("p", class_="error").text == "There is no admin page at /admin/issuez."
+    assert page.find("main").find("a", href="/admin").text == "Back to the overview"
+
+
+async def test_the_pages_and_files_under_admin_still_answer(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    pages = [await viewer.get(path) for path in ("/admin", "/admin/issues", "/admin/static/admin.css")]
+    missing_file = await viewer.get("/admin/static/nope.css")
+    unknown_issue = await viewer.get("/admin/issues/nope")
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert missing_file.status_code == 404
+    assert unknown_issue.status_code == 404 and "No issue with id nope." in unknown_issue.text
+
+
+async def test_signed_out_a_mistyped_address_leads_to_signing_in(client):
+    response = await client.get("/admin/issuez")
+
+    assert response.status_code == 404
+    assert parse(response.text).find("a", href="/admin/sign-in").text == "Sign in"
