@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from admin_ui.csrf import csrf_protected
 from admin_ui.errors import EXCEPTION_HANDLERS
+from admin_ui.fix_previews import FixPreviewsController, PreviewPageController
 from admin_ui.interactions import InteractionsController
 from admin_ui.issue_actions import IssueActionsController
 from admin_ui.issue_list import IssueListController
@@ -38,6 +39,8 @@ ADMIN_PAGES: list[ControllerRouterHandler] = [
     IssueListController,
     IssuePageController,
     IssueActionsController,
+    FixPreviewsController,
+    PreviewPageController,
     ReviewQueueController,
     ReviewTaskController,
     ReviewActionsController,

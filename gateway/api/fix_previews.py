@@ -14,9 +14,8 @@ from msgspec import Meta, field
 from gateway.api.admin import AdminController
 from gateway.api.issue_fixes import ADMIN_ACTOR, not_found_response
 from gateway.api.request_body import RequestBody
-from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueNotFound
-from gateway.fixes.candidates import Candidate, knowledge_candidate, prompt_candidate
+from gateway.fixes.candidates import Candidate, candidate_from
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.services import Services
 
@@ -42,27 +41,16 @@ class NewPreview(RequestBody):
     created_by: Annotated[str, Meta(min_length=1, max_length=200)] = ADMIN_ACTOR
 
 
-# The fields each kind of candidate takes: one of the other kind is refused, not silently left out.
-KNOWLEDGE_FIELDS = ("title", "content", "example_questions")
-PROMPT_FIELDS = ("text", "mode")
-
-
 def candidate_of(data: NewPreview) -> Candidate:
     """The candidate the request describes; InvalidQuery names a missing or bad field, or one of the other kind."""
-    own, other = (KNOWLEDGE_FIELDS, PROMPT_FIELDS) if data.kind == "knowledge" else (PROMPT_FIELDS, KNOWLEDGE_FIELDS)
-    stray = [name for name in other if getattr(data, name) not in (None, [])]
-    if stray:
-        takes = ", ".join(f"'{name}'" for name in own)
-        raise InvalidQuery(
-            stray[0], f"'{stray[0]}' is not a field of a {data.kind} candidate, which takes {takes}: is 'kind' right?"
-        )
-    if data.kind == "knowledge":
-        if data.title is None or data.content is None:
-            raise InvalidQuery("content", "a knowledge candidate needs 'title' and 'content'")
-        return knowledge_candidate(data.title, data.content, data.example_questions)
-    if data.text is None:
-        raise InvalidQuery("text", "a prompt candidate needs 'text': the instructions")
-    return prompt_candidate(data.text, data.mode)
+    return candidate_from(
+        data.kind,
+        title=data.title,
+        content=data.content,
+        example_questions=data.example_questions,
+        text=data.text,
+        mode=data.mode,
+    )
 
 
 def nothing_to_replay_response(request: Request[Any, Any, Any], exc: NothingToReplay) -> Response[Any]:
@@ -101,6 +89,10 @@ class IssuePreviewsController(AdminController):
             author=data.created_by,
         )
         return preview_json(preview)
+
+    @get("/{issue_id:str}/previews", summary="The issue's newest previews (at most 20), newest first")
+    async def list_previews(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
+        return {"data": [preview_json(preview) for preview in await services.previews.for_issue(issue_id)]}
 
 
 class PreviewsController(AdminController):

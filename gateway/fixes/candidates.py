@@ -79,6 +79,40 @@ def prompt_candidate(text: str, mode: str | None = None) -> PromptCandidate:
     raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
 
 
+# The fields each kind of candidate takes: one of the other kind is refused, not silently left out.
+KNOWLEDGE_FIELDS = ("title", "content", "example_questions")
+PROMPT_FIELDS = ("text", "mode")
+
+
+def candidate_from(
+    kind: str,
+    *,
+    title: str | None = None,
+    content: str | None = None,
+    example_questions: Sequence[str] = (),
+    text: str | None = None,
+    mode: str | None = None,
+) -> Candidate:
+    """The candidate these fields describe; InvalidQuery names a missing or bad field, or one of the other kind."""
+    given = {"title": title, "content": content, "example_questions": example_questions, "text": text, "mode": mode}
+    if kind not in ("knowledge", "prompt"):
+        raise InvalidQuery("kind", f"'kind' must be knowledge or prompt; got {kind!r}")
+    own, other = (KNOWLEDGE_FIELDS, PROMPT_FIELDS) if kind == "knowledge" else (PROMPT_FIELDS, KNOWLEDGE_FIELDS)
+    stray = [name for name in other if given[name] not in (None, [], ())]
+    if stray:
+        takes = ", ".join(f"'{name}'" for name in own)
+        raise InvalidQuery(
+            stray[0], f"'{stray[0]}' is not a field of a {kind} candidate, which takes {takes}: is 'kind' right?"
+        )
+    if kind == "knowledge":
+        if title is None or content is None:
+            raise InvalidQuery("content", "a knowledge candidate needs 'title' and 'content'")
+        return knowledge_candidate(title, content, example_questions)
+    if text is None:
+        raise InvalidQuery("text", "a prompt candidate needs 'text': the instructions")
+    return prompt_candidate(text, mode)
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """A request with the candidate in it (`body`), or None with why (`reason`); `score` for knowledge."""

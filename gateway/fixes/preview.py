@@ -37,6 +37,8 @@ from gateway.store.fix_previews import FixPreviewStore
 Row = dict[str, Any]
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
+# How many of an issue's previews a listing shows (newest first).
+LISTED = 20
 # Replays in flight at once: enough to finish 50 in seconds, few enough not to trip rate limits.
 CONCURRENCY = 4
 Credential = Literal["routed_upstream_key", "caller_given", "none"]
@@ -180,6 +182,12 @@ class FixPreviewService:
         """A stored preview (None: no such preview)."""
         row = await self._store.get(preview_id)
         return FixPreview.from_row(row) if row is not None else None
+
+    async def for_issue(self, issue_id: str, limit: int = LISTED) -> list[FixPreview]:
+        """The issue's newest previews, newest first; IssueNotFound for an unknown issue."""
+        if await self._store.issue_app(issue_id) is None:
+            raise IssueNotFound(issue_id)
+        return [FixPreview.from_row(row) for row in await self._store.for_issue(issue_id, limit)]
 
     async def _replay_one(self, member: Row, applier: CandidateApplier, given: bytes | None) -> PreviewItem:
         request, endpoint = member["request"], member["endpoint"]

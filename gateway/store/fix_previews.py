@@ -68,3 +68,14 @@ class FixPreviewStore:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None
+
+    async def for_issue(self, issue_id: str, limit: int) -> list[Row]:
+        """The issue's newest `limit` previews, newest first (ids are UUIDv7: they sort by creation)."""
+        query = (
+            select(fix_previews)
+            .where(fix_previews.c.issue_id == issue_id)
+            .order_by(fix_previews.c.created_at.desc(), fix_previews.c.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]

@@ -10,8 +10,10 @@ import pytest
 from clustering import SentenceTransformerEmbedder
 from gateway.embedder import LazyEmbedder
 
-# Lets test modules import the effect tests' `effect_seed` helper (make_issue).
+# Lets test modules import the effect tests' `effect_seed` helper (make_issue) and the admin page
+# tests' helpers (signing in, reading pages).
 sys.path.insert(0, str(Path(__file__).parent.parent / "effect"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "admin_ui"))
 
 
 @pytest.fixture(scope="session")

@@ -7,37 +7,9 @@ import orjson
 import pytest
 from asgi_lifespan import LifespanManager
 from effect_seed import make_issue
+from preview_seed import ENTRY, PASS_KEY, QUESTIONS, seed_issue
 
 from gateway.app import create_app
-
-QUESTIONS = [
-    "What is the transfer fee to Spain?",
-    "Is there a transfer fee for sending money?",
-    "How big is the transfer fee?",
-]
-PASS_KEY = {"authorization": "Bearer sk-app-key"}
-ENTRY = {
-    "kind": "knowledge",
-    "title": "Transfer fees",
-    "content": "The transfer fee is 1% of the amount, at least 2 EUR.",
-    "example_questions": ["What is the transfer fee?", "How much does a transfer cost?"],
-}
-
-
-async def seed_issue(gateway, client) -> tuple[str, list[str]]:
-    """Three wrong answers about the transfer fee, two corrected by their users, held by one issue."""
-    ids = []
-    for question in QUESTIONS:
-        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]}
-        answer = await client.post("/v1/chat/completions", json=body, headers=PASS_KEY)
-        assert answer.json()["choices"][0]["message"]["content"] == "There is no fee."
-        ids.append(answer.headers["x-feedgate-interaction-id"])
-    await gateway.services.writer.flush()
-    for interaction_id in ids[:2]:
-        feedback = {"interaction_id": interaction_id, "thumbs": "down", "correction": "It is 1%."}
-        assert (await client.post("/v1/feedback", json=feedback, headers=PASS_KEY)).status_code == 201
-    app = (await gateway.services.interactions.get(ids[0]))["app"]
-    return await make_issue(gateway.services.engine, ids, "Transfer fee", app=app), ids
 
 
 async def test_a_knowledge_candidate_is_replayed_with_the_callers_key_and_stored(
@@ -189,3 +161,21 @@ async def test_gateway_key_mode_replays_with_the_routed_upstreams_key(
 async def test_the_preview_endpoints_are_in_the_openapi_schema(client):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert "post" in paths["/api/issues/{issue_id}/previews"] and "get" in paths["/api/previews/{preview_id}"]
+
+
+async def test_an_issues_previews_are_listed_newest_first(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    url = f"/api/issues/{issue_id}/previews"
+    first = (await client.post(url, json={**ENTRY, "limit": 1}, headers=admin_headers)).json()
+    second = (
+        await client.post(url, json={"kind": "prompt", "text": "Say 1%.", "limit": 1}, headers=admin_headers)
+    ).json()
+
+    listed = await client.get(url, headers=admin_headers)
+
+    assert listed.status_code == 200
+    assert [preview["id"] for preview in listed.json()["data"]] == [second["id"], first["id"]]
+    assert listed.json()["data"][1] == first
+    assert (await client.get("/api/issues/nope/previews", headers=admin_headers)).status_code == 404

@@ -1,0 +1,188 @@
+"""Fix previews in the admin pages: try a knowledge entry or prompt text on an issue's traffic before it goes live.
+
+/admin/issues/{id}/previews holds the two candidate forms and the issue's earlier previews;
+sending a form replays up to `limit` of the issue's newest interactions with the candidate
+(gateway.fixes.preview: one upstream call each, so reviewers and admins only) and leads to
+/admin/previews/{id}, where each question shows the answer the user got, the new one and the
+user's correction side by side. Nothing goes live from here: a fix is made live from a review
+task's page, which the preview page links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from admin_ui.form_text import form_text
+from admin_ui.rendering import render
+from admin_ui.session import current_user, reviewer_or_admin, signed_in
+from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.links import IssueNotFound
+from gateway.fixes.candidates import candidate_from
+from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
+from gateway.prompts.records import MODES
+from gateway.services import Services
+from gateway.store.reviews import ReviewFilter
+
+PREVIEWS_PATH = "/admin/previews"
+# The fields the two candidate forms send (each form sends its own kind's).
+FORM_FIELDS = ("kind", "title", "content", "example_questions", "text", "mode", "limit")
+# How many of the issue's open review tasks the result page offers for making the fix live.
+TASKS_OFFERED = 5
+TASKS_LOOKED_AT = 20
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _limit(raw: str) -> int:
+    """The form's `limit` as a number; InvalidQuery (as the service's own check) for anything else."""
+    text = raw.strip()
+    if not text:
+        return DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise InvalidQuery("limit", f"How many to replay must be a whole number from 1 to {MAX_LIMIT}; got {text!r}.")
+    return int(text)
+
+
+def form_of(preview: FixPreview) -> dict[str, str]:
+    """A preview's candidate as the form that made it, to change and try again."""
+    candidate = preview.candidate
+    return {
+        "kind": preview.kind,
+        "title": candidate.get("title") or "",
+        "content": candidate.get("content") or "",
+        "example_questions": "\n".join(candidate.get("example_questions") or []),
+        "text": candidate.get("text") or "",
+        "mode": candidate.get("mode") or "",
+        "limit": str(preview.requested),
+    }
+
+
+async def _form_page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    issue_id: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response[Any]:
+    detail = await services.issue_service.get(issue_id)
+    if detail is None:
+        raise NotFoundException(f"No issue with id {issue_id}.")
+    user = current_user(request)
+    return render(
+        request,
+        "fix_preview_form.html",
+        status_code=status_code,
+        issue=detail.issue,
+        previews=await services.previews.for_issue(issue_id),
+        can_preview=user is not None and user.allows(Role.REVIEWER),
+        # In pass-through mode the gateway holds no upstream key: the form asks for one, used once.
+        asks_for_key=services.settings.key_mode != "gateway",
+        error=error,
+        form={**dict.fromkeys(FORM_FIELDS, ""), "kind": "knowledge", "limit": str(DEFAULT_LIMIT), **(form or {})},
+        modes=MODES,
+        max_limit=MAX_LIMIT,
+    )
+
+
+class FixPreviewsController(Controller):
+    """The candidate forms and earlier previews of one issue; sending one replays it (reviewers and admins)."""
+
+    path = "/issues"
+    guards = [signed_in]
+
+    @get("/{issue_id:str}/previews")
+    async def previews(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> Response[Any]:
+        """The forms to try a knowledge entry or prompt text on the issue's traffic, and its earlier previews."""
+        return await _form_page(request, services, issue_id, form=await _form_from_query(request, services, issue_id))
+
+    @post("/{issue_id:str}/previews", guards=[reviewer_or_admin])
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        issue_id: FromPath[str],
+    ) -> Response[Any]:
+        """Replay the issue's newest interactions with the form's candidate; 303 to the stored preview."""
+        form = await request.form()
+        fields = {name: form_text(form, name) for name in FORM_FIELDS}
+        knowledge = fields["kind"] == "knowledge"
+        try:
+            # Each form sends only its own kind's fields; the other kind's are left out, not refused.
+            candidate = candidate_from(
+                fields["kind"],
+                title=fields["title"] if knowledge else None,
+                content=fields["content"] if knowledge else None,
+                example_questions=_lines(fields["example_questions"]) if knowledge else (),
+                text=None if knowledge else fields["text"],
+                mode=None if knowledge else (fields["mode"] or None),
+            )
+            preview = await services.previews.preview(
+                issue_id,
+                candidate,
+                _limit(fields["limit"]),
+                authorization=form_text(form, "authorization") or None,
+                author=user.name,
+            )
+        except IssueNotFound as exc:
+            raise NotFoundException(f"No issue with id {issue_id}.") from exc
+        except InvalidQuery as exc:
+            return await _form_page(request, services, issue_id, status_code=400, error=exc.message, form=fields)
+        except NothingToReplay as exc:
+            return await _form_page(request, services, issue_id, status_code=409, error=str(exc), form=fields)
+        return Redirect(f"{PREVIEWS_PATH}/{preview.id}", status_code=303)
+
+
+async def _form_from_query(request: Request[Any, Any, Any], services: Services, issue_id: str) -> dict[str, str]:
+    """A form started from a link: `?from=` an earlier preview of this issue fills it in, `?kind=` picks the form."""
+    earlier = request.query_params.get("from")
+    if earlier:
+        preview = await services.previews.get(earlier)
+        if preview is not None and preview.issue_id == issue_id:
+            return form_of(preview)
+    kind = request.query_params.get("kind")
+    return {"kind": kind} if kind in ("knowledge", "prompt") else {}
+
+
+class PreviewPageController(Controller):
+    """/admin/previews/{id}: a stored preview, for every signed-in user."""
+
+    path = "/previews"
+    guards = [signed_in]
+
+    @get("/{preview_id:str}")
+    async def preview(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], preview_id: FromPath[str]
+    ) -> Response[Any]:
+        """The candidate, what it cost, and each replayed question's old answer, new answer and correction."""
+        preview = await services.previews.get(preview_id)
+        if preview is None:
+            raise NotFoundException(f"No preview with id {preview_id}.")
+        view, tasks = await asyncio.gather(
+            services.issue_service.view(preview.issue_id),
+            services.reviews.list(ReviewFilter(issue_id=preview.issue_id), sort="newest", limit=TASKS_LOOKED_AT),
+        )
+        return render(
+            request,
+            "fix_preview.html",
+            preview=preview,
+            counts=preview.counts(),
+            issue_title=view.title if view is not None else None,
+            # Open or claimed: the tasks whose page can still resolve them by a fix.
+            tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
+            form=form_of(preview),
+        )
