@@ -54,6 +54,10 @@ class TrainingExample:
     weight: float
     # The feedback event's or the review decision's id (the store's keyset cursor).
     label_id: str
+    # What the gateway changed in the request before the model answered (knowledge entries and prompt
+    # versions added, the confidence gate's settings): `conversation` is as the app sent it, and the
+    # original answer was given to the changed request.
+    gateway_changes: tuple[Json, ...] = ()
 
     @property
     def differs(self) -> bool:
@@ -75,6 +79,7 @@ class TrainingExample:
             "confidence": self.confidence,
             "weight": self.weight,
             "label_id": self.label_id,
+            "gateway_changes": list(self.gateway_changes),
         }
 
 
@@ -115,6 +120,13 @@ def conversation_of(request: Any) -> list[Json] | None:
     return messages
 
 
+def gateway_changes_in(policies: Any) -> tuple[Json, ...]:
+    """The interaction's policy notes that changed its request before it was sent (action `replace_body`)."""
+    if not isinstance(policies, list):
+        return ()
+    return tuple(note for note in policies if isinstance(note, dict) and note.get("action") == "replace_body")
+
+
 def example_from_row(row: Json) -> TrainingExample | None:
     """The example a store row (see gateway.store.training_examples) makes, or None when it makes none.
 
@@ -144,4 +156,5 @@ def example_from_row(row: Json) -> TrainingExample | None:
         confidence=confidence,
         weight=weight_for(confidence),
         label_id=row["label_id"],
+        gateway_changes=gateway_changes_in(row.get("policies")),
     )

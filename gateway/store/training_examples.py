@@ -36,7 +36,7 @@ class ExampleFilter:
 
 def _interaction_columns() -> list[Any]:
     i = interactions.c
-    return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response_text]
+    return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response_text, i.policies]
 
 
 def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:

@@ -30,8 +30,9 @@ async def store_chat(
     *,
     app: str = "support-bot",
     endpoint: str = "chat.completions",
+    policies: list[dict[str, Any]] | None = None,
 ) -> str:
-    """One answered chat interaction; returns its id."""
+    """One answered chat interaction (with what request policies did to it, if given); returns its id."""
     interaction_id = str(uuid_utils.uuid7())
     await InteractionStore(engine).insert_many(
         [
@@ -46,6 +47,7 @@ async def store_chat(
                 "partial": False,
                 "request": {"model": "gpt-test", "messages": conversation(question)},
                 "response_text": answer,
+                "policies": policies,
             }
         ]
     )

@@ -120,6 +120,23 @@ async def test_jsonl_carries_every_field_and_weights_by_confidence(engine):
     assert (user["source"], user["confidence"], user["weight"]) == ("end_user_correction", None, 1.0)
 
 
+async def test_jsonl_says_what_the_gateway_changed_in_the_request_the_model_answered(engine):
+    added = {"policy": "knowledge", "action": "replace_body", "entries": [{"id": "e1", "version": 2, "score": 0.8}]}
+    prompt = {"policy": "prompts", "action": "replace_body", "version": 3, "version_id": "v3", "arm": "live"}
+    passed = {"policy": "review_gate", "action": "pass", "confidence": 0.9}
+    changed = await store_chat(engine, "What is the fee?", "The fee is 2%.", policies=[added, prompt, passed])
+    await give_feedback(engine, changed, correction="The fee is 1%.")
+    untouched = await store_chat(engine, "Who are you?", "A bot.")
+    await give_feedback(engine, untouched, correction="The support assistant.")
+
+    lines = {line["interaction_id"]: line for line in await exported(engine, ExportFormat.JSONL)}
+
+    # The conversation stays as the app sent it; the notes say what the model saw besides.
+    assert lines[changed]["conversation"] == conversation("What is the fee?")
+    assert lines[changed]["gateway_changes"] == [added, prompt]
+    assert lines[untouched]["gateway_changes"] == []
+
+
 async def test_a_rejection_without_correction_and_a_many_interaction_task_make_no_example(engine):
     reviews = review_service(engine)
     rejected = await store_chat(engine, "What is the fee?", "The fee is 2%.")
