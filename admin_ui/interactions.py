@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -81,8 +82,9 @@ def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Inte
     return filters, where, cursor
 
 
-def _list_page(
+async def _list_page(
     request: Request[Any, Any, Any],
+    services: Services,
     filters: dict[str, Any],
     *,
     rows: list[Any],
@@ -92,9 +94,13 @@ def _list_page(
     error: str | None = None,
     error_field: str | None = None,
 ) -> Response[Any]:
+    # Offered by the app and model boxes: in pass-through mode app names are key fingerprints.
+    known_apps, known_models = await asyncio.gather(services.seen_apps.names(), services.seen_apps.models())
     return render(
         request,
         "interactions.html",
+        known_apps=known_apps,
+        known_models=known_models,
         status_code=status_code,
         rows=rows,
         filters=filters,
@@ -109,10 +115,12 @@ def _list_page(
     )
 
 
-def _refused(request: Request[Any, Any, Any], message: str, field: str | None) -> Response[Any]:
+async def _refused(
+    request: Request[Any, Any, Any], services: Services, message: str, field: str | None
+) -> Response[Any]:
     """The list page again (400) with the filters exactly as typed, the message saying what to fix, and no rows."""
     typed = {name: request.query_params.get(name) or "" for name in FILTER_NAMES}
-    return _list_page(request, typed, rows=[], status_code=400, error=message, error_field=field)
+    return await _list_page(request, services, typed, rows=[], status_code=400, error=message, error_field=field)
 
 
 class InteractionsController(Controller):
@@ -134,15 +142,18 @@ class InteractionsController(Controller):
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
             if exc.status_code != 400:
                 raise
-            return _refused(request, str(exc.detail), None)
+            return await _refused(request, services, str(exc.detail), None)
         except InvalidQuery as exc:
-            return _refused(request, f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}.", exc.field)
+            return await _refused(
+                request, services, f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}.", exc.field
+            )
         rows = [
             (item, excerpt(last_user_message(item.request)), excerpt(item.response_text or item.error), item.outcome)
             for item in page.data
         ]
-        return _list_page(
+        return await _list_page(
             request,
+            services,
             filters,
             rows=rows,
             paged=cursor is not None,

@@ -31,6 +31,10 @@ class SeenApps:
         """Up to `limit` app names to offer where an app is typed: the most recently active first."""
         return [app.name for app in await self._store.recent(limit)]
 
+    async def models(self, limit: int = OFFERED) -> list[str]:
+        """Up to `limit` model names to offer where a model is typed: the most recently used first."""
+        return await self._store.recent_models(limit)
+
     async def warnings(self, app: str, subject: Subject) -> list[str]:
         """Nothing when `app` has recorded calls or a live key; else one sentence saying so and naming seen apps."""
         if await self._store.is_known(app):

@@ -8,6 +8,8 @@
   bounded by RECENT_ROWS, however many calls or apps there are; an app idle for longer than
   those rows reach back is left out of the list (the probe above still knows it).
 - Gateway keys name the apps a gateway-mode deployment issued live keys for, calls or not.
+- The recently used models, for the same kind of list: from the newest NEWEST_CALLS calls (along
+  their time index) and the same newest roll-up rows.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from gateway.store.tables import daily_stats, daily_stats_stale, gateway_keys, i
 # 5-10 ms on either database: with 20 apps on 4 models that reaches back two months; with
 # thousands of pass-through keys, a few days, which still finds hundreds of apps.
 RECENT_ROWS = 5_000
+# How many of the newest calls the models list reads besides the roll-ups (those of today are not rolled up).
+NEWEST_CALLS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +75,22 @@ class SeenAppStore:
                 keyed_only = [app for app in (await connection.execute(keyed)).scalars() if app not in names]
                 found += [SeenApp(app, None) for app in keyed_only[: limit - len(found)]]
         return found
+
+    async def recent_models(self, limit: int) -> list[str]:
+        """Up to `limit` models, the most recently used first: of the newest calls, then of the newest roll-up rows."""
+        i = interactions.c
+        # Today's calls are not rolled up yet (the roll-ups are rebuilt as days end): a model in use
+        # since this morning is found among the newest calls, read backwards along their time index.
+        newest_calls = select(i.model).order_by(i.created_at.desc(), i.id.desc()).limit(NEWEST_CALLS)
+        rolled_up = (
+            select(daily_stats.c.day, daily_stats.c.model)
+            .order_by(daily_stats.c.day.desc(), daily_stats.c.app.desc(), daily_stats.c.model.desc())
+            .limit(RECENT_ROWS)
+            .subquery()
+        )
+        last_day = func.max(rolled_up.c.day)
+        by_day = select(rolled_up.c.model).group_by(rolled_up.c.model).order_by(last_day.desc(), rolled_up.c.model)
+        async with self._engine.connect() as connection:
+            found = [*(await connection.execute(newest_calls)).scalars(), *(await connection.execute(by_day)).scalars()]
+        # Each model once, where it first appears; "" is the roll-ups' name for calls without a model.
+        return [model for model in dict.fromkeys(found) if model][:limit]

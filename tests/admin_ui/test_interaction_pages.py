@@ -251,3 +251,21 @@ async def test_the_detail_page_shows_no_redactions_where_none_fired(browser_as, 
     page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
 
     assert page.find_all(data_testid="redactions") == []
+
+
+async def test_the_app_and_model_boxes_offer_the_apps_and_models_seen(browser_as, gateway):
+    await store(
+        gateway,
+        interaction_row("What is the fee?", "2%.", app="key-4af2c9", model="gpt-small"),
+        interaction_row("Refund?", "Yes.", app="support-bot", model="gpt-big"),
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/interactions")).text)
+
+    assert page.find("input", name="app").attrs["list"] == "known-apps"
+    assert page.find("input", name="model").attrs["list"] == "known-models"
+    offered_apps = {option.attrs["value"] for option in page.find("datalist", id="known-apps").find_all("option")}
+    offered_models = {option.attrs["value"] for option in page.find("datalist", id="known-models").find_all("option")}
+    assert {"key-4af2c9", "support-bot"} <= offered_apps
+    assert offered_models == {"gpt-small", "gpt-big"}

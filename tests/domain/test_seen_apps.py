@@ -92,3 +92,19 @@ def test_the_warning_says_when_no_app_has_calls_yet():
         "no calls from app 'bank' have been recorded; the goal applies only to that app's calls "
         "(no app's calls have been recorded yet)"
     )
+
+
+async def test_recent_models_come_from_the_newest_calls_then_the_roll_ups(engine):
+    interactions = InteractionStore(engine)
+    await interactions.insert_many([interaction_row("bank", model="old-model", created_at=MONDAY)])
+    await DailyStatsStore(engine, StatsStore(engine)).refresh()
+    newest = [
+        interaction_row("bank", model="gpt-small", created_at=MONDAY + timedelta(days=1)),
+        interaction_row("bank", model=None, created_at=MONDAY + timedelta(days=1, hours=1)),
+        interaction_row("support", model="gpt-big", created_at=MONDAY + timedelta(days=1, hours=2)),
+    ]
+    await interactions.insert_many(newest)
+
+    # Today's models before any roll-up has them; a call without a model offers none; each model once.
+    assert await SeenApps(SeenAppStore(engine)).models() == ["gpt-big", "gpt-small", "old-model"]
+    assert await SeenApps(SeenAppStore(engine)).models(limit=1) == ["gpt-big"]
