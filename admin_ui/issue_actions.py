@@ -53,21 +53,29 @@ def _seen(form: dict[str, str]) -> IssueView | None:
     return IssueView.sent(form.get("expected_status"), form.get("expected_title"), form.get("expected_merged_into"))
 
 
-def _said(difference: Difference) -> str:
-    """One way the issue changed under the page, in the page's words."""
+def _named(issue_id: str | None, titles: dict[str, str]) -> str:
+    """Another issue as a person knows it: its title (its id only when it is gone)."""
+    return f"“{titles[issue_id]}”" if issue_id in titles else str(issue_id)
+
+
+def _said(difference: Difference, titles: dict[str, str]) -> str:
+    """One way the issue changed under the page, in the page's words (`titles`: the other issues' titles by id)."""
     if difference.field != "merged_into":
         return f"{SEEN_FIELDS[difference.field]} is now “{difference.now}” (you saw “{difference.seen}”)"
     if difference.now is None:
-        return f"it is no longer merged into {difference.seen} (a clustering run found its complaints apart again)"
+        return (
+            f"it is no longer merged into {_named(difference.seen, titles)} "
+            "(a clustering run found its complaints apart again)"
+        )
     # A clustering run's merge names nobody.
     merged = f"{difference.by} merged it" if difference.by else "it was merged"
-    seen = f"merged into {difference.seen}" if difference.seen is not None else "not merged"
-    return f"{merged} into {difference.now} (you saw it {seen})"
+    seen = f"merged into {_named(difference.seen, titles)}" if difference.seen is not None else "not merged"
+    return f"{merged} into {_named(difference.now, titles)} (you saw it {seen})"
 
 
-def _changed_message(exc: IssueChanged) -> str:
-    """What a page says of a change refused because the issue changed under it."""
-    changed = "; ".join(_said(d) for d in exc.differences)
+def _changed_message(exc: IssueChanged, titles: dict[str, str]) -> str:
+    """What a page says of a change refused because the issue changed under it (`titles`: the other issues' by id)."""
+    changed = "; ".join(_said(d, titles) for d in exc.differences)
     return (
         f"This issue changed since you opened the page: {changed}. Nothing was saved. "
         "The page now shows the issue as it is, with what you entered kept: send it again if you still want it."
@@ -78,14 +86,14 @@ def _changed_message(exc: IssueChanged) -> str:
 MADE = {"open": "opened", "resolved": "resolved", "dismissed": "dismissed"}
 
 
-def _already_made_message(exc: ChangeAlreadyMade) -> str:
+def _already_made_message(exc: ChangeAlreadyMade, titles: dict[str, str]) -> str:
     """What a page says of a change someone else already made while this one carried a note (IssueView's rule)."""
     change = exc.change
     who = exc.by or "Someone else"
     if exc.again:
         did = f"{MADE.get(exc.status.value, exc.status.value)} this issue"
     else:
-        did = f"merged this issue into {exc.merged_into}"
+        did = f"merged this issue into {_named(exc.merged_into, titles)}"
     noting = f", noting “{change.note}”" if change is not None and change.note else ""
     then = (
         "It is kept below: press “Add the note” to add it to the issue's history."
@@ -122,9 +130,13 @@ async def _triage(
             bad_title=exc.field == "title",
         )
     except IssueChanged as exc:
-        return await issue_page(request, services, issue_id, status_code=409, error=_changed_message(exc), kept=kept)
+        merges = [d for d in exc.differences if d.field == "merged_into"]
+        titles = await services.issue_service.titles([i for d in merges for i in (d.seen, d.now) if i is not None])
+        error = _changed_message(exc, titles)
+        return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
     except ChangeAlreadyMade as exc:
-        error = _already_made_message(exc)
+        titles = await services.issue_service.titles([exc.merged_into] if exc.merged_into else [])
+        error = _already_made_message(exc, titles)
         if not exc.again:
             error = f"{error} Your note: “{kept.get('note', '')}”"
         return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)

@@ -4,12 +4,15 @@ Reading needs a session (viewer and up). The forms post to admin_ui/issue_action
 answers a refused one with this page again, the form as sent. A fix's measured effect is slow (it
 embeds and scans traffic), so the page only lists the linked fixes and a script loads the effect
 afterwards from /effect, the feedback map from /map and the merge candidates from /merge-candidates.
+An issue may have had several fixes linked over time: each row of the fixes table opens its own
+effect (?link_id=, the same choice GET /api/issues/{id}/effect takes), the latest by default.
 """
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -17,15 +20,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.charts import Series, line_chart, scatter_map
-from admin_ui.issue_views import ISSUES_PATH, example_view
+from admin_ui.issue_views import ISSUE_ID_FIELDS, ISSUES_PATH, FixView, example_view, fix_view, issues_named
+from admin_ui.query_params import text_param
 from admin_ui.rendering import render
 from admin_ui.session import current_user, signed_in
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import Role
 from gateway.discovery.feedback_map import FeedbackMapService
 from gateway.domain.issues import IssueDetail
-from gateway.effect.links import IssueNotFound
-from gateway.effect.records import FixLink
+from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.review.records import Priority
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter
@@ -66,11 +69,20 @@ def _can_act(request: Request[Any, Any, Any]) -> bool:
     return user is not None and user.allows(Role.REVIEWER)
 
 
-async def _fixes(services: Services, issue_id: str) -> list[FixLink]:
+async def _fixes(services: Services, issue_id: str, app: str) -> list[FixView]:
+    """The fixes linked to the issue, the earliest to go live first, each named as people know it."""
+    fix_links = services.fix_links
     try:
-        return await services.fix_links.fixes_for(issue_id)
+        links = await fix_links.fixes_for(issue_id)
     except IssueNotFound:
         return []
+    return [fix_view(named, app) for named in await fix_links.named(links)]
+
+
+def _effect_url(issue_id: str, link_id: str | None) -> str:
+    """The effect panel's address: the fix link `link_id`'s effect, or (None) the one the effect service measures by default."""
+    url = f"{ISSUES_PATH}/{quote(issue_id, safe='')}/effect"
+    return f"{url}?{urlencode({'link_id': link_id})}" if link_id is not None else url
 
 
 async def issue_page(
@@ -97,12 +109,18 @@ async def issue_page(
     examples = detail.examples[:EXAMPLES_SHOWN]
     can_act = _can_act(request)
     interactions = services.interaction_service
-    found, fixes, merge_choices, tasks = await asyncio.gather(
+    # Other issues are named by their titles, never by their ids: the one this was merged into, those its events name.
+    named = ([issue.merged_into] if issue.merged_into else []) + issues_named(detail.changes)
+    found, fixes, merge_choices, tasks, issue_titles = await asyncio.gather(
         asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
-        _fixes(services, issue_id),
+        _fixes(services, issue_id, issue.app),
         services.issue_service.merge_targets(issue.id, issue.app, MERGE_CHOICES if can_act else 0),
         services.reviews.list(ReviewFilter(issue_id=issue_id), sort="newest", limit=TASKS_SHOWN),
+        services.issue_service.titles(named),
     )
+    link_id = text_param(request, "link_id", max_length=36)
+    if link_id is not None and link_id not in {fix.fix.link.id for fix in fixes}:
+        raise NotFoundException(f"This issue has no fix link {link_id}: its fixes table links each one's effect.")
     notice = NOTICES.get(request.query_params.get("done") or "")
     return render(
         request,
@@ -114,6 +132,9 @@ async def issue_page(
         history=history_chart(detail),
         changes=list(reversed(detail.changes)),
         fixes=fixes,
+        effect_url=_effect_url(issue_id, link_id),
+        issue_titles=issue_titles,
+        issue_id_fields=ISSUE_ID_FIELDS,
         tasks=tasks.data,
         merge_choices=merge_choices,
         triage_statuses=[status.value for status in IssueStatus if status in TRIAGE_STATUSES],
@@ -144,12 +165,18 @@ class IssuePageController(Controller):
     async def effect(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services], issue_id: FromPath[str]
     ) -> Response[Any]:
-        """The measured effect of the issue's latest fix, as a fragment the issue page loads after itself."""
+        """The measured effect of the issue's latest fix (or of ?link_id=), as a fragment the issue page loads after itself."""
+        link_id = text_param(request, "link_id", max_length=36)
         try:
-            effect = await services.effects.effect(issue_id)
+            effect = await services.effects.effect(issue_id, link_id)
         except IssueNotFound as exc:
             raise NotFoundException(f"No issue with id {issue_id}.") from exc
-        return render(request, "issue_effect.html", effect=effect)
+        except FixLinkNotFound as exc:
+            raise NotFoundException(f"This issue has no fix link {link_id}.") from exc
+        fix = None
+        if effect.fix is not None:
+            fix = fix_view((await services.fix_links.named([effect.fix]))[0], effect.app)
+        return render(request, "issue_effect.html", effect=effect, fix=fix)
 
     @get("/{issue_id:str}/map")
     async def feedback_map(

@@ -1,10 +1,11 @@
-"""What the issues pages show, read from the URL and the domain: the list's query, an example side by side."""
+"""What the issues pages show, read from the URL and the domain: the list's query, an example side by side, a fix."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from litestar import Request
 
@@ -13,7 +14,8 @@ from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.interactions import InteractionWithFeedback
-from gateway.domain.issues import IssueExample
+from gateway.domain.issues import IssueChange, IssueExample
+from gateway.effect.records import NamedFix
 from gateway.store.issues import IssueFilter, IssueSort
 
 ISSUES_PATH = "/admin/issues"
@@ -22,6 +24,9 @@ SORTS: tuple[IssueSort, ...] = ("size", "growth")
 STATUSES = tuple(status.value for status in IssueStatus)
 # The longest page number the list accepts (past it, the page is empty anyway).
 MAX_PAGE = 10_000
+# The fields of an issue's events that name other issues (a split's "into", a merge's "merged", a
+# merged_into's "issue_id"): the history shows those issues' titles, linked, rather than their ids.
+ISSUE_ID_FIELDS = frozenset({"into", "merged", "issue_id"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +113,29 @@ def example_view(example: IssueExample, found: InteractionWithFeedback | None) -
         thumbs=head.thumbs if head else None,
         rating=head.rating if head else None,
     )
+
+
+def issues_named(changes: Sequence[IssueChange]) -> list[str]:
+    """The ids of the other issues the events name (ISSUE_ID_FIELDS), for the page to show their titles."""
+    found: list[str] = []
+    for change in changes:
+        for field, value in (change.detail or {}).items():
+            if field in ISSUE_ID_FIELDS:
+                found.extend(str(other) for other in (value if isinstance(value, list) else [value]))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class FixView:
+    """A fix linked to the issue as the page shows it: its name (the entry's title, the version's label) and page."""
+
+    fix: NamedFix
+    # The fix's admin page: the knowledge entry's own, or the app's prompt versions (a version has no page of its own).
+    page_url: str
+
+
+def fix_view(fix: NamedFix, app: str) -> FixView:
+    """The fix with the admin page a person opens to read it."""
+    if fix.link.kind == "knowledge":
+        return FixView(fix, f"/admin/knowledge/{quote(fix.link.fix_id, safe='')}")
+    return FixView(fix, f"/admin/prompts?{urlencode({'app': app})}")

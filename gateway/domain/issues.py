@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -175,6 +175,10 @@ class IssueService:
         """One issue's examples and member ids (cheaper than `get`); None if there is no such issue."""
         row = await self._store.members(issue_id)
         return IssueMembers.from_row(row) if row is not None else None
+
+    async def titles(self, issue_ids: Sequence[str]) -> dict[str, str]:
+        """The titles of the issues named, by id, for a page to name them; an unknown id is left out."""
+        return await self._store.titles(issue_ids) if issue_ids else {}
 
     async def view(self, issue_id: str) -> IssueView | None:
         """The issue's status, title and merge as a page shows them, for its forms to send back; None if there is no such issue."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +10,7 @@ import uuid_utils
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
-from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink
+from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.store.fix_links import FixLinkStore
 
 MAX_ACTOR = 200
@@ -98,6 +98,21 @@ class FixLinkService:
         if await self._store.issue(issue_id) is None:
             raise IssueNotFound(issue_id)
         return [FixLink.from_row(row) for row in await self._store.for_issue(issue_id)]
+
+    async def named(self, links: Sequence[FixLink]) -> list[NamedFix]:
+        """`links` with what people know each fix by: the knowledge entry's title, the prompt version's label."""
+        if not links:
+            return []
+        titles = await self._store.entry_titles([link.fix_id for link in links if link.kind == "knowledge"])
+        versions = await self._store.prompt_versions([link.fix_id for link in links if link.kind == "prompt"])
+        named = []
+        for link in links:
+            if link.kind == "knowledge":
+                named.append(NamedFix(link, titles.get(link.fix_id)))
+                continue
+            version = versions.get(link.fix_id)
+            named.append(NamedFix(link, version.label() if version else None, version.message if version else None))
+        return named
 
     async def _checked_fix(self, app: str, kind: str, fix_id: str, version: int | None, arm: str) -> int:
         """The fix's version once the fix is known to exist in `app` and to fit `kind` and `arm`."""

@@ -38,3 +38,15 @@ class FixLink:
     def from_row(cls, row: dict[str, Any]) -> FixLink:
         """The link in a fix_links row."""
         return from_columns(cls, row)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedFix:
+    """A fix link with what people know its fix by, for a page to show instead of the fix's id."""
+
+    link: FixLink
+    # The knowledge entry's title, or the prompt version's label ("v3", or "gpt-4o v3" for one model's);
+    # None when the fix is no longer stored.
+    name: str | None
+    # The prompt version's publishing message (what it changed); None for knowledge entries.
+    message: str | None = None

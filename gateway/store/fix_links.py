@@ -9,8 +9,10 @@ from sqlalchemy import and_, case, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import AuditEntry
+from gateway.prompts.records import PromptVersion
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
+from gateway.store.prompts import version_from_row
 from gateway.store.tables import (
     fix_links,
     issues,
@@ -105,3 +107,23 @@ class FixLinkStore:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None
+
+    async def entry_titles(self, entry_ids: Sequence[str]) -> dict[str, str]:
+        """The knowledge entries' titles now, by id (an entry no longer stored is left out)."""
+        found: dict[str, str] = {}
+        async with self._engine.connect() as connection:
+            for chunk in chunks(sorted(set(entry_ids))):
+                query = select(knowledge_entries.c.id, knowledge_entries.c.title).where(
+                    knowledge_entries.c.id.in_(chunk)
+                )
+                found.update({row.id: row.title for row in await connection.execute(query)})
+        return found
+
+    async def prompt_versions(self, version_ids: Sequence[str]) -> dict[str, PromptVersion]:
+        """The prompt versions, by id (a version no longer stored is left out)."""
+        found: dict[str, PromptVersion] = {}
+        async with self._engine.connect() as connection:
+            for chunk in chunks(sorted(set(version_ids))):
+                query = select(prompt_versions).where(prompt_versions.c.id.in_(chunk))
+                found.update({row["id"]: version_from_row(row) for row in (await connection.execute(query)).mappings()})
+        return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -222,6 +223,15 @@ class IssueStore:
             events = select(issue_events).where(issue_events.c.issue_id == issue_id).order_by(issue_events.c.id)
             issue["events"] = [dict(event) for event in (await connection.execute(events)).mappings()]
         return issue
+
+    async def titles(self, issue_ids: Sequence[str]) -> dict[str, str]:
+        """The titles of those of `issue_ids` that exist, by id (an id no issue has is left out)."""
+        found: dict[str, str] = {}
+        async with self._engine.connect() as connection:
+            for chunk in chunks(sorted(set(issue_ids))):
+                query = select(issues.c.id, issues.c.title).where(issues.c.id.in_(chunk))
+                found.update({row.id: row.title for row in await connection.execute(query)})
+        return found
 
     async def members(self, issue_id: str) -> Row | None:
         """One issue's examples and sorted member ids, none of the rest `get` reads; None if there is no such issue."""

@@ -120,3 +120,12 @@ async def test_an_unknown_issue_or_preview_is_a_404_page(gateway, signed_in_as):
 
     assert (await reviewer.get("/admin/issues/nope/previews")).status_code == 404
     assert (await reviewer.get("/admin/previews/nope")).status_code == 404
+
+
+async def test_the_issue_page_leads_to_its_previews(gateway, client, signed_in_as, gateway_embedder):
+    issue_id, _ = await seed_issue(gateway, client)
+    viewer = await signed_in_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
+
+    assert page.find("a", data_testid="preview-a-fix").attrs["href"] == f"/admin/issues/{issue_id}/previews"
