@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from gateway.demo.fake_logprobs import token_logprobs  # noqa: E402
 from gateway.demo.payloads import split_words  # noqa: E402
 from gateway.review.confidence import confidence_features  # noqa: E402
-from gateway.review.logprobs import chat_without_logprobs  # noqa: E402
+from gateway.review.logprobs import chat_without_logprobs, rewritten_exactly  # noqa: E402
 
 # A typical short support answer: about 80 words, about 100 tokens.
 ANSWER_TEXT = (
@@ -195,7 +195,7 @@ def gate_steps(answer: bytes, number: int = 2_000) -> dict[str, float]:
     steps: dict[str, Callable[[], object]] = {
         "parse the answer (orjson.loads)": lambda: orjson.loads(answer),
         "compute the confidence measures": lambda: confidence_features(parsed),
-        "strip logprobs and re-serialise": lambda: orjson.dumps(chat_without_logprobs(parsed)),
+        "strip logprobs and re-serialise": lambda: rewritten_exactly(answer, parsed, chat_without_logprobs),
     }
     timer = time.process_time
     return {

@@ -19,6 +19,10 @@ import orjson
 # The integers orjson reads and writes as integers: int64 and uint64.
 _SMALLEST_INT = -(2**63)
 _LARGEST_INT = 2**64 - 1
+# Every integer orjson reads as a float is at least this far from zero (int64 goes down to -2**63).
+_WIDE_FLOAT = float(2**63)
+# How orjson writes the exponent of every float from 1e16 up (9.223372036854776e+18).
+_POSITIVE_EXPONENT = b"e+"
 # Every ASCII digit mapped to b"0" and every other byte to b".": a run of digits becomes a run of
 # zeros, which a plain substring search finds (a regular expression for [0-9]{19} took ~10 times
 # as long).
@@ -54,6 +58,26 @@ def exactly_parsed(parsed: Any, data: bytes | str | None) -> Any:
         # Only for what orjson reads and the standard library cannot (nesting past Python's
         # recursion limit): orjson's reading is the best there is.
         return parsed
+
+
+def may_have_lost_wide_int(parsed: Any, written: bytes | None = None) -> bool:
+    """Whether orjson's reading `parsed` may hold an integer beyond 64 bits that it turned into a float.
+
+    Such an integer becomes a float of magnitude 2**63 or more; a float written that large in the
+    JSON looks the same and is read again unchanged. For a caller that parsed bytes with orjson,
+    dropped what it needs no more (log-probabilities) and writes the rest back: `written`, orjson's
+    writing of `parsed`, is checked first (such a float is written with an exponent, ``e+``), so the
+    usual answer costs a substring search, not a walk.
+    """
+    if written is not None and _POSITIVE_EXPONENT not in written:
+        return False
+    if isinstance(parsed, float):
+        return not -_WIDE_FLOAT < parsed < _WIDE_FLOAT
+    if isinstance(parsed, dict):
+        return any(may_have_lost_wide_int(item) for item in parsed.values())
+    if isinstance(parsed, list):
+        return any(may_have_lost_wide_int(item) for item in parsed)
+    return False
 
 
 def dumps_exact(value: Any, *, default: Callable[[Any], Any] | None = None, sort_keys: bool = False) -> bytes:

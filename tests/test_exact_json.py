@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from gateway.exact_json import dumps_exact, loads_exact, may_hold_wide_int
+from gateway.exact_json import dumps_exact, loads_exact, may_have_lost_wide_int, may_hold_wide_int
 
 WIDE = 123456789012345678901234567890
 
@@ -43,3 +43,18 @@ def test_beside_such_an_integer_other_values_are_written_as_orjson_writes_them()
 def test_what_orjson_refuses_to_write_beside_such_an_integer_is_refused_alike():
     with pytest.raises(orjson.JSONEncodeError):
         dumps_exact({"n": WIDE, "text": "\ud800"})
+
+
+def test_orjsons_reading_of_a_wide_integer_may_have_lost_it():
+    parsed = orjson.loads(b'{"a":[1,{"seed":123456789012345678901234567890}],"b":-9223372036854775809}')
+
+    assert may_have_lost_wide_int(parsed, orjson.dumps(parsed))
+    assert may_have_lost_wide_int(parsed["b"])
+
+
+def test_what_holds_no_float_that_large_lost_nothing():
+    parsed = orjson.loads(b'{"a":18446744073709551615,"b":-9223372036854775808,"c":9.2e18,"d":"e+30"}')
+
+    assert not may_have_lost_wide_int(parsed)
+    # Its writing has no exponent: no walk needed.
+    assert not may_have_lost_wide_int(parsed, b'{"a":1}')

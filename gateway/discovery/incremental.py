@@ -14,6 +14,10 @@ issue's members, minutes of work for the 1 % that is new. Between full passes (s
    issues' sizes and counts, a history point per live issue (so growth is this pass's), events
    (a resolved issue that gains complaints reopens as a regression, an emptied one vanishes),
    and the run itself, marked incremental.
+
+An issue left smaller than the smallest cluster the last full pass could make (withdrawn
+complaints, an erasure) vanishes too, as the full pass would retire it: no full pass makes an
+issue of that size, so it is not shown as a live one until the next full pass.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.assign import assign_to_issues
+from clustering.cluster import adaptive_min_cluster_size
 from clustering.documents import build_documents
 from clustering.embed import Embedder
 from clustering.landmarks import place_among_landmarks
@@ -57,6 +62,8 @@ class _Changes:
     new_ids: frozenset[str]
     gone: list[str]
     landmarks: Landmarks | None
+    # The smallest cluster the last full pass could make: a live issue left smaller is retired.
+    smallest_issue: int
 
 
 async def run_incremental(
@@ -92,6 +99,7 @@ async def run_incremental(
         counts,
         Assignment(new.items, issue_ids, dict(zip(ids, points, strict=True))),
         changes.gone,
+        changes.smallest_issue,
     )
     await IssueIncrementStore(engine).save(run)
     return AppRunSummary(
@@ -145,7 +153,8 @@ async def _what_changed(
     if reason is not None:
         logger.info("full clustering pass for %s: %s", app, reason)
         return None
-    return _Changes(counts, state, new_ids, gone, landmarks)
+    smallest_issue = params.clustering.min_cluster_size or adaptive_min_cluster_size(last_full.items)
+    return _Changes(counts, state, new_ids, gone, landmarks, smallest_issue)
 
 
 def _assign_and_place(

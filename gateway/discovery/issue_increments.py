@@ -4,12 +4,18 @@ The figures are exact, not patched: each issue's size and negative count are rec
 its members and the current complaints, so a withdrawn complaint, or a second user complaining
 about one already clustered, shows in the counts the issue rule and the listings read. What
 waits for the next full pass is the description: keywords, titles, examples and centroids stay.
+
+An issue left with fewer members than `smallest_issue` (the smallest cluster the last full pass
+could make: its minimum cluster size) is retired as an emptied one is: size 0, a "vanished" event,
+a history point of 0, its members unassigned until the next full pass. Every issue the full pass
+left had at least that many members, so only one that lost members since (withdrawn complaints, an
+erasure) goes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from clustering.documents import FeedbackItem
@@ -46,8 +52,10 @@ def incremental_run(
     counts: Mapping[str, int],
     assignment: Assignment,
     gone: Sequence[str],
+    smallest_issue: int = 1,
 ) -> IncrementalRun:
-    """The run that adds `assignment` to `state` and drops the `gone` complaints, with recounted issues."""
+    """The run that adds `assignment` to `state` and drops the `gone` complaints, with recounted issues; those left
+    with fewer than `smallest_issue` members are retired."""
     joined: dict[str, list[FeedbackItem]] = {}
     for item, issue_id in zip(assignment.items, assignment.issue_ids, strict=True):
         if issue_id is not None:
@@ -59,12 +67,17 @@ def incremental_run(
     changes: list[IssueChange] = []
     events: list[IssueEvent] = []
     live: list[tuple[str, int, int]] = []
+    retired: set[str] = set()
     for issue in state.issues:
         newcomers = joined.get(issue.id, [])
         now_members = members[issue.id] + [item.interaction_id for item in newcomers]
         returning = _returning(issue, newcomers)
         change = _recounted(issue, now_members, newcomers, returning, counts)
+        if change.size < smallest_issue:
+            # Below any cluster a full pass makes: retired as that pass would, its status as it was.
+            change = replace(change, size=0, negative_count=0, status=issue.status, regressed=issue.regressed)
         if change.size == 0:
+            retired.add(issue.id)
             events.append(IssueEvent(issue.id, "vanished", {"previous_size": issue.size}))
         else:
             live.append((issue.id, change.size, change.negative_count))
@@ -84,7 +97,13 @@ def incremental_run(
         changed_items=len(assignment.items) + len(gone),
         live=live,
         changes=changes,
-        joined=[(issue_id, item.interaction_id) for issue_id, items in joined.items() for item in items],
+        # A complaint that joined an issue this run retired stays unassigned until the next full pass.
+        joined=[
+            (issue_id, item.interaction_id)
+            for issue_id, items in joined.items()
+            if issue_id not in retired
+            for item in items
+        ],
         withdrawn=list(gone),
         events=events,
         map_points=dict(assignment.map_points),

@@ -25,7 +25,9 @@ the feedback they gave on other people's answers:
 - review tasks left about nobody (no interaction left and no issue), with their tags, decisions
   and events; every other task, whether it held the user's interactions or only quoted them
   (an issue's task quotes members another task holds), loses their copies, and those of the rated
-  interactions above, in its suggested action, evidence and events (gateway.store.review_copies);
+  interactions above, in its suggested action, evidence and events (gateway.store.review_copies): a
+  held answer goes with the reviewer's correction of it kept exact for the waiting app, even while
+  the hold runs (the app's poll then gets the 404 of a task that does not exist);
 - copies of their texts in issue examples and fix-preview items;
 - the words only they wrote (their messages, and every comment and correction they gave, on anyone's
   interaction) from the issues made of their complaints (gateway.privacy.issue_texts):

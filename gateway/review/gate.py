@@ -45,7 +45,7 @@ from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, held_evidence
 from gateway.review.hold_cap import HoldCap
-from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs
+from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
 from gateway.review.opening import Opened
 from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
 from gateway.review.service import ReviewService
@@ -161,10 +161,10 @@ class ConfidenceGate:
         decoded = _decoded(answer)
         parsed = _json_object(decoded) if decoded is not None else None
         shown = answer.body
-        if added and parsed is not None:
-            stripped = chat_without_logprobs(parsed)
+        if added and parsed is not None and decoded is not None:
+            stripped = rewritten_exactly(decoded, parsed, chat_without_logprobs)
             if stripped is not None:
-                shown = orjson.dumps(stripped)
+                shown = stripped
         judged = _judge(parsed, flagged, rule)
         note = {"confidence": round(judged.features.confidence, 4)} if judged.features is not None else None
         replaced = ReplaceAnswer(shown, note=note) if shown is not answer.body else None

@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-
+from gateway.exact_json import dumps_exact, loads_exact
 from gateway.review.records import TaskEvent
 
 Json = dict[str, Any]
@@ -126,12 +125,13 @@ def corrected_completion(held_body: bytes, correction: str) -> bytes:
     """The held chat completion with its first choice's message replaced by the reviewer's correction.
 
     Same id, model and created time, so the client can tie it to the call it made; the other
-    choices, tool calls and log-probabilities go (the reviewer answered in text).
+    choices, tool calls and log-probabilities go (the reviewer answered in text). Every number
+    stays as held, integers beyond 64 bits included.
     """
-    held = orjson.loads(held_body)
+    held = loads_exact(held_body)
     choices = held.get("choices") if isinstance(held, dict) else None
     first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
     message = {"role": "assistant", "content": correction, "refusal": None}
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
     base = held if isinstance(held, dict) else {"object": "chat.completion"}
-    return orjson.dumps({**base, "choices": [{**first, **choice}]})
+    return dumps_exact({**base, "choices": [{**first, **choice}]})

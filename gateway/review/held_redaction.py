@@ -51,6 +51,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.exact_json import dumps_exact, loads_exact
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import REDACTED_KEY, Json, held_answer_of, is_redacted, keeps_exact_correction
@@ -87,12 +88,13 @@ def redacted_held(held: Json, redactor: Redactor) -> Json:
     body: str = held["body"]
     counts: Counter[str] = Counter()
     try:
-        parsed = orjson.loads(body)
+        parsed = loads_exact(body)
     except orjson.JSONDecodeError:
         parsed = None
     if isinstance(parsed, dict | list):
         document = redactor.document(parsed, counts)
-        text = orjson.dumps(document).decode() if counts else body
+        # Numbers are left as they are: an integer beyond 64 bits stays that integer.
+        text = dumps_exact(document).decode() if counts else body
     else:
         text = redactor.text(body, counts)
     return {**held, "body": text, REDACTED_KEY: dict(sorted(counts.items()))}

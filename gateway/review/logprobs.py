@@ -9,7 +9,9 @@ the flag (`strip_logprobs` and friends), so the client sees exactly what it aske
 OpenAI sends when logprobs were not requested; the key is kept, not removed) and each Responses
 API ``output_text`` part's ``logprobs`` becomes ``[]``. Bodies that carry no log-probabilities
 come back as the very same bytes; rewritten ones are equal as JSON, not byte for byte (orjson
-writes compact JSON and raw UTF-8).
+writes compact JSON and raw UTF-8), with every number as it was sent: an integer beyond 64 bits
+(which orjson reads as a float) is read again and written exactly (gateway.exact_json), only
+when what is written back holds a float that large.
 
 Legacy ``/v1/completions`` (``logprobs`` is an integer there, with another answer shape) is not
 covered: the gate should leave that endpoint alone.
@@ -22,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+
+from gateway.exact_json import dumps_exact, exactly_parsed, may_have_lost_wide_int
 
 Json = dict[str, Any]
 
@@ -151,12 +155,27 @@ def split_complete_events(buffer: bytes) -> tuple[bytes, bytes]:
     return buffer[: last.end()], buffer[last.end() :]
 
 
+def rewritten_exactly(payload: bytes, answer: Json, strip: Callable[[Json], Json | None]) -> bytes | None:
+    """`answer` (orjson's reading of `payload`) without its log-probabilities, as JSON keeping every integer
+    `payload` holds exactly; None when it had none to take out."""
+    stripped = strip(answer)
+    if stripped is None:
+        return None
+    written = orjson.dumps(stripped)
+    if not may_have_lost_wide_int(stripped, written):
+        return written
+    # Rare: orjson may have read an integer beyond 64 bits as a float; read the payload again exactly.
+    exact = exactly_parsed(answer, payload)
+    again = strip(exact) if exact is not answer and isinstance(exact, dict) else None
+    return written if again is None else dumps_exact(again)
+
+
 def _rewrite_json(body: bytes, strip: Callable[[Json], Json | None]) -> bytes:
     if _LOGPROBS_KEY not in body:
         return body
     answer = _parsed_object(body)
-    stripped = strip(answer) if answer is not None else None
-    return body if stripped is None else orjson.dumps(stripped)
+    rewritten = rewritten_exactly(body, answer, strip) if answer is not None else None
+    return body if rewritten is None else rewritten
 
 
 def _rewrite_sse(events: bytes, strip: Callable[[Json], Json | None]) -> bytes:
@@ -179,21 +198,23 @@ def _rewrite_event(event: bytes, strip: Callable[[Json], Json | None]) -> bytes:
     if _LOGPROBS_KEY not in event:
         return event
     if event.startswith(b"data: ") and b"\n" not in event and b"\r" not in event:  # the usual one-line event
-        answer = _parsed_object(event[6:])
-        stripped = strip(answer) if answer is not None else None
-        return event if stripped is None else b"data: " + orjson.dumps(stripped)
+        payload = event[6:]
+        answer = _parsed_object(payload)
+        rewritten = rewritten_exactly(payload, answer, strip) if answer is not None else None
+        return event if rewritten is None else b"data: " + rewritten
     lines = event.splitlines(keepends=True)
     data_at = [i for i, line in enumerate(lines) if line.startswith(b"data:")]
     if not data_at:
         return event
-    answer = _parsed_object(b"\n".join(_field_value(lines[i]) for i in data_at))
-    stripped = strip(answer) if answer is not None else None
-    if stripped is None:
+    payload = b"\n".join(_field_value(lines[i]) for i in data_at)
+    answer = _parsed_object(payload)
+    rewritten = rewritten_exactly(payload, answer, strip) if answer is not None else None
+    if rewritten is None:
         return event
     first = lines[data_at[0]]
     newline = first[len(first.rstrip(b"\r\n")) :]
     kept = [line for i, line in enumerate(lines) if i not in data_at[1:]]
-    kept[data_at[0]] = b"data: " + orjson.dumps(stripped) + newline
+    kept[data_at[0]] = b"data: " + rewritten + newline
     return b"".join(kept)
 
 

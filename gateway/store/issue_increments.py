@@ -50,7 +50,7 @@ class AppIssueState:
 
 @dataclass(frozen=True, slots=True)
 class IssueChange:
-    """An issue's new figures after an incremental run; size 0 retires it."""
+    """An issue's new figures after an incremental run; size 0 retires it (its members leave it)."""
 
     id: str
     size: int
@@ -153,6 +153,10 @@ class IssueIncrementStore:
                 )
             )
             await _drop(connection, run.app, run.withdrawn)
+            # A retired issue's members that were not withdrawn (it fell below the smallest cluster) leave it.
+            retired = [change.id for change in run.changes if change.size == 0]
+            for chunk in chunks(retired):
+                await connection.execute(delete(issue_members).where(issue_members.c.issue_id.in_(chunk)))
             await _insert(connection, issue_members, [{"issue_id": i, "interaction_id": key} for i, key in run.joined])
             points = run.map_points.items()
             await _insert(

@@ -14,7 +14,9 @@ that names a removed interaction goes:
   its list;
 - a held answer (``held_answer``, which names no interaction) belongs to the interaction the
   task was opened with (the confidence gate opens a task with exactly that one): it goes when
-  none of the interactions the task was opened with is left.
+  none of the interactions the task was opened with is left, and so does a reviewer's correction
+  of it that a decided event keeps exact for the waiting app (``exact_correction``, set to null as
+  when the hold ends): it is that end user's answer.
 
 Entries about the interactions still stored are left as they were. A suggested action left
 without corrections suggests revising the prompt, as one built without them would. "Removed" is
@@ -44,7 +46,7 @@ from typing import Any, Final
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.review.held_answer import HELD_KEY
+from gateway.review.held_answer import EXACT_CORRECTION_KEY, HELD_KEY, keeps_exact_correction
 from gateway.review.records import ACTION_LABELS, ActionKind
 from gateway.store.chunks import chunks
 from gateway.store.interaction_removal import IN_CHUNK, existing_ids, one_of
@@ -132,7 +134,10 @@ def scrubbed_action(action: Any, gone: set[str]) -> Any:
 
 
 def scrubbed_detail(detail: Any, gone: set[str], keeps_held: bool) -> Any:
-    """An event's detail without `gone`'s entries; the evidence it copied loses the held answer unless `keeps_held`."""
+    """An event's detail without `gone`'s entries; unless `keeps_held`, the evidence it copied loses the held answer
+    and a decided event loses the exact correction of it kept for the app."""
+    if not keeps_held and keeps_exact_correction(detail):
+        detail = {**detail, EXACT_CORRECTION_KEY: None}
     if isinstance(detail, dict) and isinstance(detail.get("evidence"), dict):
         evidence = scrubbed_evidence(detail["evidence"], gone, keeps_held)
         rest = scrubbed({key: item for key, item in detail.items() if key != "evidence"}, gone)
