@@ -37,11 +37,12 @@ def _percent(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f} %"
 
 
-def _when(value: datetime | None) -> str:
+def when_text(value: datetime | None) -> str:
+    """A moment as every page shows it: "2026-03-02 14:05 UTC" ("never" for none)."""
     return "never" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _duration(value: timedelta | None) -> str:
+def duration_text(value: timedelta | None) -> str:
     """A span as a person reads it: "2 d 3 h", "3 h 20 min", "12 min" ("–" for none)."""
     if value is None:
         return "–"
@@ -64,7 +65,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(percent=_percent, when=_when, count=_count, duration=_duration)
+environment.filters.update(percent=_percent, when=when_text, count=_count, duration=duration_text)
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

@@ -9,6 +9,7 @@ bad field, 404 for an unknown task.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, post
@@ -19,13 +20,13 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import form_text
-from admin_ui.review_task import task_page
+from admin_ui.review_task import claimed_by_other, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
 from gateway.prompts.errors import PromptConflict
-from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import PromptRollout
 from gateway.review.records import Outcome
 from gateway.services import Services
@@ -64,6 +65,9 @@ async def _act(
         await action(form)
     except TaskNotFound:
         raise NotFoundException(f"There is no review task {task_id}.") from None
+    except ClaimedByOther as exc:
+        error = claimed_by_other(exc, datetime.now(UTC))
+        return await task_page(request, services, user, task_id, status_code=409, error=error, form=kept)
     except (TaskConflict, PromptConflict) as exc:
         message = getattr(exc, "message", str(exc))
         return await task_page(request, services, user, task_id, status_code=409, error=message, form=kept)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -11,13 +11,14 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from admin_ui.rendering import render
+from admin_ui.rendering import duration_text, render, when_text
+from admin_ui.review_evidence import evidence_view, pretty_json
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
 from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
-from gateway.review.errors import TaskNotFound
+from gateway.review.errors import ClaimedByOther, TaskNotFound
 from gateway.review.fix_resolution import fix_decision
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
@@ -53,6 +54,23 @@ def done_notice(done: str | None, task: ReviewTask) -> str | None:
     return DONE_NOTICES.get(done or "")
 
 
+def claimed_by_other(refusal: ClaimedByOther, now: datetime) -> str:
+    """Someone else's claim as the page says it: who holds the task, until when (as pages show times) and how soon."""
+    left = refusal.expires_at - now
+    soon = "in under a minute" if left < timedelta(minutes=1) else f"in {duration_text(left)}"
+    return (
+        f"{refusal.holder} has claimed this task until {when_text(refusal.expires_at)} ({soon}): wait for the "
+        f"claim to lapse or ask {refusal.holder} to release it."
+    )
+
+
+def wait_text(minutes: float | None) -> str | None:
+    """The estimated wait as the page says spans ("under a minute", "3 h 20 min", "2 d 1 h"); None without one."""
+    if minutes is None:
+        return None
+    return "under a minute" if minutes < 1 else duration_text(timedelta(minutes=minutes))
+
+
 def current_decisions(detail: ReviewTaskDetail) -> list[Decision]:
     """The decisions of the task's current round (a reopened task starts a new round)."""
     return [decision for decision in detail.decisions if decision.round == detail.task.round]
@@ -64,11 +82,6 @@ class ShownInteraction:
 
     record: InteractionWithFeedback
     question: str
-
-
-def pretty_json(value: Any) -> str:
-    """`value` as indented JSON text (escaped by the template like any other text)."""
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
 async def _active_prompt_text(services: Services, app: str) -> str:
@@ -110,8 +123,9 @@ async def task_page(
         detail=detail,
         task=task,
         interactions=shown,
+        estimated_wait=wait_text(detail.estimated_wait_minutes),
         hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
-        evidence=None if task.evidence is None else pretty_json(task.evidence),
+        evidence=evidence_view(task.evidence, task.reason),
         events=[(event, None if not event.detail else pretty_json(event.detail)) for event in detail.events],
         can_act=can_act,
         mine=task.lease is not None and task.lease.holder == user.name,

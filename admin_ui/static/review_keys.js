@@ -4,7 +4,8 @@
  * e opens the task at its correction box. Task page: c, a, r send its claim / approve / reject
  * forms, e focuses the correction box. Every action is a POST with the page's CSRF token in the
  * x-csrf-token header; the server does the work and answers with the page to show next.
- * Keys are ignored while typing in a field, or with a modifier held.
+ * Keys are ignored while typing in a field, or with a modifier held; Enter on a focused link or
+ * button is left to the browser. What a key did in the queue is said on the reloaded queue.
  */
 (function () {
   "use strict";
@@ -25,6 +26,15 @@
     return tag === "input" || tag === "textarea" || tag === "select" || (target && target.isContentEditable);
   }
 
+  /* Enter on a focused link or button is the browser's: it follows or presses what has the focus. */
+  function activating(event) {
+    var target = event.target;
+    return event.key === "Enter" && target && target.closest && target.closest("a[href], button, summary") !== null;
+  }
+
+  /* What an action from the queue did, said on the reloaded page (the reload would wipe it). */
+  var DONE_KEY = "feedgate-review-keys-done";
+
   /* Post `fields` to `url`; go to the page the server redirects to, or show why it refused. */
   function post(url, fields, after) {
     if (!canAct) { say("Your role can read tasks but not act on them."); return; }
@@ -39,7 +49,8 @@
       if (response.ok) {
         if (after) {
           /* The same page with the task still selected: the hash alone would not reload it. */
-          window.location.hash = after;
+          try { window.sessionStorage.setItem(DONE_KEY, after.said); } catch (ignored) { /* storage off: say nothing */ }
+          window.location.hash = after.id;
           window.location.reload();
         } else {
           window.location.assign(response.url);
@@ -103,18 +114,33 @@
     var id = row.getAttribute("data-task-id");
     if (key === "Enter") { window.location.assign(url); return true; }
     if (key === "e") { window.location.assign(url + "#correction"); return true; }
-    if (key === "c") { post(url + "/claim", { next: queueUrl }, id); return true; }
-    if (key === "a") { post(url + "/decide", { outcome: "approve", next: queueUrl }, id); return true; }
-    if (key === "r") { post(url + "/decide", { outcome: "reject", next: queueUrl }, id); return true; }
+    var reason = row.querySelector("td.reason");
+    var task = reason ? "the task \u201c" + reason.textContent.trim() + "\u201d" : "the task";
+    if (key === "c") {
+      post(url + "/claim", { next: queueUrl }, { id: id, said: "You claimed " + task + "." });
+      return true;
+    }
+    if (key === "a" || key === "r") {
+      var outcome = key === "a" ? "approve" : "reject";
+      post(url + "/decide", { outcome: outcome, next: queueUrl }, { id: id, said: "Decision recorded on " + task + ": " + outcome + "." });
+      return true;
+    }
     return false;
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event)) { return; }
+    if (event.altKey || event.ctrlKey || event.metaKey || typing(event) || activating(event)) { return; }
     var page = root.getAttribute("data-page");
     var handled = page === "queue" ? onQueueKey(event.key) : onTaskKey(event.key);
     if (handled) { event.preventDefault(); }
   });
+
+  var done = null;
+  try {
+    done = window.sessionStorage.getItem(DONE_KEY);
+    window.sessionStorage.removeItem(DONE_KEY);
+  } catch (ignored) { /* storage off: nothing was kept */ }
+  if (done) { say(done); }
 
   if (rows.length) {
     var wanted = window.location.hash.slice(1);

@@ -35,6 +35,9 @@ def task_json(task: ReviewTask) -> JSON:
         "round": task.round,
         "claim": {"reviewer": lease.holder, "expires_at": lease.expires_at} if lease else None,
         "outcome": task.outcome.value if task.outcome else None,
+        # What became of a closed task, as the admin pages say it (gateway.review.resolution).
+        "resolution": task.resolution,
+        "resolved_by_fix": task.resolved_by_fix.as_json() if task.resolved_by_fix else None,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
         "closed_at": task.closed_at,

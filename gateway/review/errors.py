@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class TaskNotFound(LookupError):
     """No task has this id."""
@@ -17,3 +19,16 @@ class TaskConflict(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class ClaimedByOther(TaskConflict):
+    """Another reviewer's running claim forbids the change: who holds the task, and until when."""
+
+    def __init__(self, task_id: str, holder: str, expires_at: datetime) -> None:
+        super().__init__(
+            f"review task {task_id} is claimed by {holder} until {expires_at.isoformat()}: "
+            f"wait for the claim to lapse or ask {holder} to release it"
+        )
+        self.task_id = task_id
+        self.holder = holder
+        self.expires_at = expires_at

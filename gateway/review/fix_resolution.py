@@ -22,13 +22,12 @@ from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.service import PromptService
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Decision, Outcome, ReviewTaskDetail
+from gateway.review.resolution import FIX_NOTES, ResolvingFix
 from gateway.review.service import ReviewService
 
 # How a new prompt version goes out: active for all traffic, or a canary for a share of it.
 PromptRollout = Literal["active", "canary"]
 NO_ISSUE = "the task concerns no issue, so the fix is named in the decision but not linked for measuring"
-# How a decision names the fix that resolved its task (see TaskFixes._resolve): what fix_decision reads.
-FIX_NOTES = ("Resolved by knowledge-base entry ", "Resolved by prompt version ")
 
 
 def fix_decision(detail: ReviewTaskDetail) -> Decision | None:
@@ -137,7 +136,8 @@ class TaskFixes:
         comment: str | None,
     ) -> FixResolution:
         note = f"Resolved by {label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
-        detail = await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note)
+        named = ResolvingFix(kind, label, fix_id, fix_version)
+        detail = await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
         issue_id = detail.task.issue_id
         if issue_id is None:
             return FixResolution(detail, kind, fix_id, fix_version, label, None, NO_ISSUE)

@@ -13,7 +13,7 @@ from typing import Any
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
-from gateway.review.errors import TaskConflict
+from gateway.review.errors import ClaimedByOther, TaskConflict
 from gateway.review.held_answer import (
     DECISION_HASH_KEY,
     EXACT_CORRECTION_KEY,
@@ -22,6 +22,7 @@ from gateway.review.held_answer import (
 )
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Outcome, ReviewTask, Status
+from gateway.review.resolution import FIX_KEY, ResolvingFix
 from gateway.review.reviewer_text import DecisionText, NoteText
 from gateway.store.reviews import DecisionWrite, EventWrite, TaskChange, TaskState
 
@@ -104,10 +105,7 @@ def _require_active(task: ReviewTask) -> None:
 def _require_not_leased_by_other(task: ReviewTask, person: str) -> None:
     lease = task.lease
     if lease is not None and lease.holder != person:
-        raise TaskConflict(
-            f"review task {task.id} is claimed by {lease.holder} until {lease.expires_at.isoformat()}: "
-            f"wait for the claim to lapse or ask {lease.holder} to release it"
-        )
+        raise ClaimedByOther(task.id, lease.holder, lease.expires_at)
 
 
 def _require_holder(task: ReviewTask, reviewer: str) -> None:
@@ -203,13 +201,21 @@ def reopen(state: TaskState, actor: str, note: NoteText, now: datetime, levels: 
     return _change(task, now, actor, "reopened", values, detail)
 
 
-def decide(state: TaskState, reviewer: str, outcome: Outcome, text: DecisionText, now: datetime) -> TaskChange:
+def decide(
+    state: TaskState,
+    reviewer: str,
+    outcome: Outcome,
+    text: DecisionText,
+    now: datetime,
+    fix: ResolvingFix | None = None,
+) -> TaskChange:
     """Record `reviewer`'s judgement; it resolves the task unless the task awaits a second, different reviewer.
 
     Of two reviewers who disagree, the second one's outcome stands; the disagreement is kept
     (in the event, and in the agreement figures). `text` is checked as written and stored as
     redacted; with redaction on, the decided event of a task whose held answer is still kept
     exact also keeps the correction as written, for the app waiting on it (gateway.review.held_answer).
+    A decision that resolves the task by a fix names it (`fix`) in the event, for gateway.review.resolution.
     """
     correction = text.written_correction
     if outcome is Outcome.CORRECT and not (correction and correction.strip()):
@@ -233,6 +239,8 @@ def decide(state: TaskState, reviewer: str, outcome: Outcome, text: DecisionText
         detail["comment"] = text.comment
     if text.redactions:
         detail["redactions"] = text.redactions
+    if fix is not None:
+        detail[FIX_KEY] = fix.as_json()
     if task.second_opinion and not state.decisions:
         # The first of two: back to the queue for someone else.
         detail["awaiting_second_reviewer"] = True

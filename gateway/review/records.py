@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from gateway.review.resolution import ResolvingFix, resolution_text, resolving_fix
+
 Row = dict[str, Any]
 
 
@@ -174,11 +176,18 @@ class ReviewTask:
     late_by: timedelta | None = None
     # How long until the deadline of a waiting task that is not late yet (None otherwise).
     due_in: timedelta | None = None
+    # The fix a decision of this round resolved the task by (gateway.review.resolution), if any.
+    resolved_by_fix: ResolvingFix | None = None
 
     @property
     def active(self) -> bool:
         """Whether the task still waits for a person (open or in progress)."""
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def resolution(self) -> str | None:
+        """What became of the task, in words, once closed: by a fix, by an outcome, or dismissed."""
+        return resolution_text(self.status.value, self.outcome.value if self.outcome else None, self.resolved_by_fix)
 
     @classmethod
     def from_row(cls, row: Row, now: datetime) -> ReviewTask:
@@ -215,7 +224,15 @@ class ReviewTask:
             overdue=status in ACTIVE_STATUSES and row["deadline"] <= now,
             late_by=now - row["deadline"] if status in ACTIVE_STATUSES and row["deadline"] <= now else None,
             due_in=row["deadline"] - now if status in ACTIVE_STATUSES and row["deadline"] > now else None,
+            resolved_by_fix=resolving_fix(_decided_details(row), row["round"]),
         )
+
+
+def _decided_details(row: Row) -> list[Any]:
+    """The details of the task's decided events: from its events when read whole, else as the listing attaches them."""
+    if "events" in row:
+        return [event.get("detail") for event in row["events"] if event.get("kind") == "decided"]
+    return list(row.get("decided_details") or ())
 
 
 @dataclass(frozen=True, slots=True)

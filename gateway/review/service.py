@@ -30,6 +30,7 @@ from gateway.review.records import (
     SuggestedAction,
     TaskEvent,
 )
+from gateway.review.resolution import ResolvingFix
 from gateway.review.reviewer_text import decision_text, note_text, redacted_request
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_requests import check_manual_request, open_request, person
@@ -334,16 +335,25 @@ class ReviewService:
         return await self._change(task_id, lambda state: lifecycle.reopen(state, actor, text, now, self.levels))
 
     async def decide(
-        self, task_id: str, reviewer: str, outcome: Outcome, correction: str | None = None, comment: str | None = None
+        self,
+        task_id: str,
+        reviewer: str,
+        outcome: Outcome,
+        correction: str | None = None,
+        comment: str | None = None,
+        fix: ResolvingFix | None = None,
     ) -> ReviewTaskDetail:
         """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer.
 
-        With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text).
+        With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text), and so
+        is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
         """
         reviewer = person(reviewer, "reviewer")
         now = self._clock()
         text = decision_text(self._redactor, correction, comment)
-        detail = await self._change(task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, now))
+        if fix is not None:
+            fix = replace(fix, label=note_text(self._redactor, fix.label).note or fix.label)
+        detail = await self._change(task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, now, fix))
         mine = [d for d in detail.decisions if d.reviewer == reviewer and d.round == detail.task.round]
         if mine:
             await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))

@@ -19,6 +19,7 @@ from gateway.store import audit
 from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.locks import advisory_key
+from gateway.store.review_task_reads import decided_details, task_tags
 from gateway.store.tables import (
     review_decisions,
     review_events,
@@ -259,7 +260,7 @@ class ReviewStore:
             if found is None:
                 return None
             row = dict(found)
-            row["tags"] = (await _tags(connection, [task_id])).get(task_id, [])
+            row["tags"] = (await task_tags(connection, [task_id])).get(task_id, [])
             i = review_task_interactions.c
             held = select(i.interaction_id).where(i.task_id == task_id).order_by(i.added_at, i.interaction_id)
             row["interaction_ids"] = list((await connection.execute(held)).scalars())
@@ -278,9 +279,11 @@ class ReviewStore:
         query = _listing(where).order_by(*order).limit(limit).offset(offset)
         async with self._engine.connect() as connection:
             rows = [dict(row) for row in (await connection.execute(query)).mappings()]
-            tags = await _tags(connection, [row["id"] for row in rows])
+            tags = await task_tags(connection, [row["id"] for row in rows])
+            decided = await decided_details(connection, [row["id"] for row in rows if row["status"] == "resolved"])
         for row in rows:
             row["tags"] = tags.get(row["id"], [])
+            row["decided_details"] = decided.get(row["id"], [])
         return rows
 
     async def open_task_for(self, issue_id: str | None, interaction_ids: Sequence[str]) -> Row | None:
@@ -352,16 +355,6 @@ async def _held(connection: AsyncConnection, interaction_ids: list[str]) -> set[
     for chunk in chunks(interaction_ids):
         held.update((await connection.execute(select(i.interaction_id).where(i.interaction_id.in_(chunk)))).scalars())
     return held
-
-
-async def _tags(connection: AsyncConnection, task_ids: list[str]) -> dict[str, list[str]]:
-    t = review_task_tags.c
-    tags: dict[str, list[str]] = {}
-    for chunk in chunks(task_ids):
-        query = select(t.task_id, t.tag).where(t.task_id.in_(chunk)).order_by(t.task_id, t.tag)
-        for task_id, tag in await connection.execute(query):
-            tags.setdefault(task_id, []).append(tag)
-    return tags
 
 
 # How far back to look for what each source last told of a task: a task has a handful of sources.

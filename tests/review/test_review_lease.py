@@ -133,4 +133,5 @@ async def test_of_two_simultaneous_claims_exactly_one_wins(engine, reviews):
         reviews.claim(task_id, "alice"), reviews.claim(task_id, "bob"), return_exceptions=True
     )
 
-    assert sorted(type(result).__name__ for result in results) == ["ReviewTaskDetail", "TaskConflict"]
+    # The loser is told who holds the task (ClaimedByOther, a TaskConflict).
+    assert sorted(type(result).__name__ for result in results) == ["ClaimedByOther", "ReviewTaskDetail"]

@@ -1,0 +1,52 @@
+"""In a real headless Chromium: the queue's keys leave a focused link alone and say what they did."""
+
+from __future__ import annotations
+
+import pytest
+from admin_helpers import PASSWORD
+from page_seed import interaction_row, task
+
+from gateway.accounts.records import Role
+from gateway.config import Settings
+
+pytestmark = pytest.mark.browser
+
+
+def signed_in_queue(settings: Settings, start_gateway, browser, tasks: int):
+    """A gateway with `tasks` tasks and a reviewer's page on its queue: the gateway, the page and the task ids."""
+    gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 1.0}))
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
+    rows = [interaction_row(f"Fee {n}?", f"{n}%") for n in range(tasks)]
+    gateway.run_coroutine(services.interactions.insert_many(rows))
+    ids = [gateway.run_coroutine(task(gateway.app, [row["id"]], reason=f"Task {n}")) for n, row in enumerate(rows)]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(gateway.origin + "/admin/sign-in?next=/admin/reviews")
+    page.fill("input[name=name]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:text('Review queue')")
+    page.wait_for_load_state("load")  # the keys answer once review_keys.js has run
+    return gateway, page, ids
+
+
+def test_enter_on_a_focused_link_in_the_queue_follows_the_link(settings, start_gateway, browser):
+    _, page, _ = signed_in_queue(settings, start_gateway, browser, 51)
+
+    page.focus("a[rel=next]")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/admin/reviews?offset=50")
+    page.close()
+
+
+def test_a_decision_made_with_a_key_in_the_queue_is_said_on_the_queue(settings, start_gateway, browser):
+    gateway, page, ids = signed_in_queue(settings, start_gateway, browser, 1)
+
+    page.keyboard.press("a")
+
+    # A second-opinion task stays open after one decision: the row alone would not show that anything happened.
+    page.wait_for_selector("#key-status:text('Decision recorded on the task \u201cTask 0\u201d: approve.')")
+    assert page.text_content("tr.task-row.selected td.status").strip() == "open"
+    assert [d.reviewer for d in gateway.run_coroutine(gateway.app.services.reviews.get(ids[0])).decisions] == ["rita"]
+    page.close()
