@@ -4,8 +4,9 @@
 sending a form replays up to `limit` of the issue's newest interactions with the candidate
 (gateway.fixes.preview: one upstream call each, so reviewers and admins only) and leads to
 /admin/previews/{id}, where each question shows the answer the user got, the new one and the
-user's correction side by side. Nothing goes live from here: a fix is made live from a review
-task's page, which the preview page links.
+user's correction side by side. From there a reviewer makes exactly what was previewed live for
+the issue (gateway.fixes.issue_fixes: the fix created and linked to the issue, so its effect is
+measured), or resolves one of the issue's open review tasks by it on the task's page.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_text import form_text
+from admin_ui.form_text import canary_share, form_text
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import candidate_from
+from gateway.fixes.new_fix import PromptRollout
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.prompts.records import MODES
 from gateway.services import Services
@@ -158,8 +160,45 @@ async def _form_from_query(request: Request[Any, Any, Any], services: Services, 
     return {"kind": kind} if kind in ("knowledge", "prompt") else {}
 
 
+async def _preview_page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    preview: FixPreview,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    live_form: dict[str, str] | None = None,
+) -> Response[Any]:
+    view, tasks = await asyncio.gather(
+        services.issue_service.view(preview.issue_id),
+        services.reviews.list(ReviewFilter(issue_id=preview.issue_id), sort="newest", limit=TASKS_LOOKED_AT),
+    )
+    user = current_user(request)
+    return render(
+        request,
+        "fix_preview.html",
+        status_code=status_code,
+        preview=preview,
+        counts=preview.counts(),
+        issue_title=view.title if view is not None else None,
+        # Open or claimed: the tasks whose page can still resolve them by a fix.
+        tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
+        form=form_of(preview),
+        can_make_live=user is not None and user.allows(Role.REVIEWER) and view is not None,
+        live_form={"message": "", "rollout": "active", "canary_percent": "10", **(live_form or {})},
+        error=error,
+    )
+
+
+async def _stored(services: Services, preview_id: str) -> FixPreview:
+    preview = await services.previews.get(preview_id)
+    if preview is None:
+        raise NotFoundException(f"No preview with id {preview_id}.")
+    return preview
+
+
 class PreviewPageController(Controller):
-    """/admin/previews/{id}: a stored preview, for every signed-in user."""
+    """/admin/previews/{id}: a stored preview, for every signed-in user; making it live, for reviewers and admins."""
 
     path = "/previews"
     guards = [signed_in]
@@ -169,20 +208,29 @@ class PreviewPageController(Controller):
         self, request: Request[Any, Any, Any], services: NamedDependency[Services], preview_id: FromPath[str]
     ) -> Response[Any]:
         """The candidate, what it cost, and each replayed question's old answer, new answer and correction."""
-        preview = await services.previews.get(preview_id)
-        if preview is None:
-            raise NotFoundException(f"No preview with id {preview_id}.")
-        view, tasks = await asyncio.gather(
-            services.issue_service.view(preview.issue_id),
-            services.reviews.list(ReviewFilter(issue_id=preview.issue_id), sort="newest", limit=TASKS_LOOKED_AT),
-        )
-        return render(
-            request,
-            "fix_preview.html",
-            preview=preview,
-            counts=preview.counts(),
-            issue_title=view.title if view is not None else None,
-            # Open or claimed: the tasks whose page can still resolve them by a fix.
-            tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
-            form=form_of(preview),
-        )
+        return await _preview_page(request, services, await _stored(services, preview_id))
+
+    @post("/{preview_id:str}/live", guards=[reviewer_or_admin])
+    async def make_live(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+        preview_id: FromPath[str],
+    ) -> Response[Any]:
+        """Make exactly what was previewed live for its issue and link it; 303 to the issue's page."""
+        preview = await _stored(services, preview_id)
+        form = await request.form()
+        fields = {name: form_text(form, name) for name in ("message", "rollout", "canary_percent")}
+        rollout: PromptRollout = "canary" if fields["rollout"] == "canary" else "active"
+        try:
+            share = canary_share(form, "canary_percent") if rollout == "canary" else None
+            await services.issue_fixes.make_live(
+                preview, user.name, message=fields["message"].strip() or None, rollout=rollout, canary_share=share
+            )
+        except IssueNotFound:
+            message = "The issue this preview was made for is gone (erased or pruned): nothing was made live."
+            return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
+        except InvalidQuery as exc:
+            return await _preview_page(request, services, preview, status_code=400, error=exc.message, live_form=fields)
+        return Redirect(f"/admin/issues/{preview.issue_id}?done=fixed", status_code=303)

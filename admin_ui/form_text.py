@@ -1,4 +1,4 @@
-"""Text as the admin forms read it: a browser sends a textarea's line breaks as CRLF, the pages store `\\n`.
+"""Text and numbers as the admin forms read them: a browser sends a textarea's line breaks as CRLF, the pages store `\\n`.
 
 The HTML form encoding turns every line break of a textarea into `\\r\\n`; stored as sent, a prompt
 edited on a page diffs as every line removed and re-added, and the `\\r` reaches the model. Every
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.domain.errors import InvalidQuery
+
 
 def normalise_line_breaks(text: str) -> str:
     """`text` with each CRLF, and each lone CR, as one `\\n`."""
@@ -20,3 +22,17 @@ def form_text(form: Any, name: str) -> str:
     """The form's `name` field as text with `\\n` line breaks; "" when it is missing or not text (an upload)."""
     value = form.get(name)
     return normalise_line_breaks(value) if isinstance(value, str) else ""
+
+
+def canary_share(form: Any, name: str) -> float:
+    """The form's canary percentage (`name`) as the share of traffic the prompt service takes (0.1 for 10)."""
+    raw = str(form.get(name, "")).strip()
+    message = f"the canary's share must be a percentage above 0 and below 100, e.g. 10; got {raw or 'nothing'}"
+    try:
+        percent = float(raw)
+    except ValueError:
+        raise InvalidQuery(name, message) from None
+    # Said here in the form's unit: the service's own message speaks of a fraction (0.1).
+    if not 0 < percent < 100:
+        raise InvalidQuery(name, message)
+    return percent / 100

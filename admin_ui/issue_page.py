@@ -48,6 +48,7 @@ NOTICES = {
     "merged": "Merged.",
     "review": "Review task opened (or the issue's open task updated).",
     "review-unchanged": "The issue's open review task already says this: nothing changed.",
+    "fixed": "The fix is live and linked to this issue: its effect is measured below as new traffic comes in.",
 }
 
 

@@ -17,7 +17,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_text import form_text
+from admin_ui.form_text import canary_share, form_text
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -33,20 +33,6 @@ PROMPTS_PATH = "/admin/prompts"
 def _app_page(app: str, changed: str | None = None) -> Redirect:
     query = urlencode({"app": app, **({"changed": changed} if changed else {})})
     return Redirect(f"{PROMPTS_PATH}?{query}", status_code=303)
-
-
-def _share(form: Any) -> float:
-    """The form's percentage as the share the prompt service takes (which checks the range again)."""
-    raw = str(form.get("share_percent", "")).strip()
-    message = f"the canary's share must be a percentage above 0 and below 100, e.g. 10; got {raw or 'nothing'}"
-    try:
-        percent = float(raw)
-    except ValueError:
-        raise InvalidQuery("share", message) from None
-    # Said here in the form's unit: the service's own message speaks of a fraction (0.1).
-    if not 0 < percent < 100:
-        raise InvalidQuery("share", message)
-    return percent / 100
 
 
 def _previous_in_series(listing: AppPromptListing) -> dict[str, PromptVersion]:
@@ -162,7 +148,7 @@ class PromptsController(Controller):
                 model=fields["model"] or None,
                 mode=fields["mode"] or None,
                 activate=rollout == "active",
-                canary_share=_share(form) if rollout == "canary" else None,
+                canary_share=canary_share(form, "share_percent") if rollout == "canary" else None,
             )
         except (InvalidQuery, PromptConflict) as exc:
             status = 409 if isinstance(exc, PromptConflict) else 400
@@ -219,7 +205,7 @@ class PromptsController(Controller):
         form = await request.form()
 
         async def start() -> ListedVersion:
-            return await services.prompts.service.canary(version_id, _share(form), user.name)
+            return await services.prompts.service.canary(version_id, canary_share(form, "share_percent"), user.name)
 
         return await _change(request, user, services, version_id, "canary", start)
 

@@ -19,15 +19,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_text import form_text
+from admin_ui.form_text import canary_share, form_text
 from admin_ui.review_task import claimed_by_other, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
+from gateway.fixes.new_fix import PromptRollout
 from gateway.prompts.errors import PromptConflict
 from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
-from gateway.review.fix_resolution import PromptRollout
 from gateway.review.records import Outcome
 from gateway.services import Services
 
@@ -181,15 +181,7 @@ class ReviewActionsController(Controller):
 
         async def resolve(form: FormMultiDict) -> None:
             rollout: PromptRollout = "canary" if form.get("rollout") == "canary" else "active"
-            share_text = _field(form, "canary_percent", 10)
-            share = None
-            if rollout == "canary":
-                try:
-                    share = float(share_text or "") / 100
-                except ValueError:
-                    raise InvalidQuery(
-                        "canary_percent", "give the canary's share of traffic in percent, e.g. 10"
-                    ) from None
+            share = canary_share(form, "canary_percent") if rollout == "canary" else None
             await services.task_fixes.resolve_with_prompt(
                 task_id,
                 user.name,

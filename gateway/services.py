@@ -30,6 +30,7 @@ from gateway.export.retrain import RetrainTrigger, retrain_trigger
 from gateway.feedback.limits import feedback_limits
 from gateway.feedback.service import FeedbackService, Recorded
 from gateway.feedback.token import FeedbackTokens
+from gateway.fixes.issue_fixes import IssueFixes
 from gateway.fixes.preview import FixPreviewService
 from gateway.fixes.setup import fix_previews
 from gateway.knowledge.setup import KnowledgeBase, knowledge_base
@@ -140,6 +141,11 @@ class Services:
     def task_fixes(self) -> TaskFixes:
         """The verbs that resolve a review task by the fix it suggests (for the API and the pages alike)."""
         return TaskFixes(self.reviews, self.knowledge.service, self.prompts.service, self.fix_links)
+
+    @property
+    def issue_fixes(self) -> IssueFixes:
+        """The verb that makes a previewed fix live for its issue, without a review task (API and pages alike)."""
+        return IssueFixes(self.knowledge.service, self.prompts.service, self.fix_links)
 
     async def close(self, slow_after: float = SLOW_CLOSE_SECONDS) -> None:
         """Flush every buffered interaction, then release connections; a step slower than `slow_after` s is logged."""

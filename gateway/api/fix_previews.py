@@ -12,7 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import Meta, field
 
 from gateway.api.admin import AdminController
-from gateway.api.issue_fixes import ADMIN_ACTOR, not_found_response
+from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, not_found_response
 from gateway.api.request_body import RequestBody
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
@@ -95,11 +95,24 @@ class IssuePreviewsController(AdminController):
         return {"data": [preview_json(preview) for preview in await services.previews.for_issue(issue_id)]}
 
 
+class LivePreview(RequestBody):
+    """Make a previewed fix live for its issue: the knowledge entry is created active, or the instructions are
+    published as the app's new prompt version in the placement previewed: `rollout` "active" (default) or "canary"
+    with `canary_share` (0-1, exclusive); `message` says what changed (prompt versions; default: the issue and
+    preview). The fix is linked to the issue, so its effect is measured."""
+
+    message: Annotated[str, Meta(max_length=2000)] | None = None
+    rollout: Literal["active", "canary"] = "active"
+    canary_share: float | None = None
+    created_by: Annotated[str, Meta(min_length=1, max_length=200)] = ADMIN_ACTOR
+
+
 class PreviewsController(AdminController):
-    """Read a stored fix preview back."""
+    """Read a stored fix preview back, and make it live."""
 
     path = "/api/previews"
     tags = ["fixes"]
+    exception_handlers = {**AdminController.exception_handlers, IssueNotFound: not_found_response}
 
     @get("/{preview_id:str}", summary="A stored fix preview")
     async def get_preview(self, services: NamedDependency[Services], preview_id: FromPath[str]) -> dict[str, Any]:
@@ -107,6 +120,24 @@ class PreviewsController(AdminController):
         if preview is None:
             raise NotFoundException(f"no preview {preview_id}")
         return preview_json(preview)
+
+    @post(
+        "/{preview_id:str}/live",
+        summary="Make the previewed fix live for its issue and link it; 201 with the fix and its link",
+        status_code=201,
+    )
+    async def make_live(
+        self, services: NamedDependency[Services], preview_id: FromPath[str], data: JSONBody[LivePreview]
+    ) -> dict[str, Any]:
+        preview = await services.previews.get(preview_id)
+        if preview is None:
+            raise NotFoundException(f"no preview {preview_id}")
+        made = await services.issue_fixes.make_live(
+            preview, data.created_by, message=data.message, rollout=data.rollout, canary_share=data.canary_share
+        )
+        fix = made.fix
+        fixed = {"kind": fix.kind, "id": fix.fix_id, "version": fix.version, "arm": fix.arm, "label": fix.label}
+        return {"fix": fixed, "link": fix_link_json(made.link)}
 
 
 def preview_json(preview: FixPreview) -> dict[str, Any]:

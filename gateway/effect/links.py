@@ -42,6 +42,10 @@ class FixLinkService:
         self._store = store
         self._clock = clock
 
+    async def issue_exists(self, issue_id: str) -> bool:
+        """Whether there is an issue `issue_id` (merged or dismissed ones included)."""
+        return await self._store.issue(issue_id) is not None
+
     async def link_fix(
         self,
         issue_id: str,

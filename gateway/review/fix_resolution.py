@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import FixLinkService
-from gateway.effect.records import FixArm, FixKind, FixLink
+from gateway.effect.records import FixKind, FixLink
+from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, publish_prompt
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.service import PromptService
 from gateway.review.errors import TaskConflict
@@ -25,8 +24,6 @@ from gateway.review.records import Decision, Outcome, ReviewTaskDetail
 from gateway.review.resolution import FIX_NOTES, ResolvingFix
 from gateway.review.service import ReviewService
 
-# How a new prompt version goes out: active for all traffic, or a canary for a share of it.
-PromptRollout = Literal["active", "canary"]
 NO_ISSUE = "the task concerns no issue, so the fix is named in the decision but not linked for measuring"
 
 
@@ -85,11 +82,16 @@ class TaskFixes:
         """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue."""
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
-        entry = await self._knowledge.create(
-            task.app, title, content, example_questions, author=reviewer, detail=_detail(task_id, task.issue_id)
+        fix = await create_entry(
+            self._knowledge,
+            task.app,
+            reviewer,
+            title=title,
+            content=content,
+            example_questions=example_questions,
+            detail=_detail(task_id, task.issue_id),
         )
-        label = f"knowledge-base entry {entry.title!r} ({entry.id}, version {entry.version})"
-        return await self._resolve(task_id, reviewer, "knowledge", entry.id, entry.version, label, "live", comment)
+        return await self._resolve(task_id, reviewer, fix, comment)
 
     async def resolve_with_prompt(
         self,
@@ -104,45 +106,32 @@ class TaskFixes:
     ) -> FixResolution:
         """Publish a new prompt version of the task's app (active, or a canary of `canary_share`), resolve the task
         by it and link it to the task's issue."""
-        if rollout not in ("active", "canary"):
-            raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
-        if rollout == "canary" and canary_share is None:
-            raise InvalidQuery("canary_share", "a canary needs 'canary_share': its share of traffic, e.g. 0.1")
+        check_rollout(rollout, canary_share)
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
-        listed = await self._prompts.publish(
+        fix = await publish_prompt(
+            self._prompts,
             task.app,
-            text,
-            message,
             reviewer,
-            activate=rollout == "active",
-            canary_share=canary_share if rollout == "canary" else None,
+            text=text,
+            message=message,
+            rollout=rollout,
+            canary_share=canary_share,
             detail=_detail(task_id, task.issue_id),
         )
-        version = listed.version
-        label = f"prompt version {version.number} of {version.app} ({version.id}, {rollout})"
-        arm: FixArm = "canary" if rollout == "canary" else "live"
-        return await self._resolve(task_id, reviewer, "prompt", version.id, version.number, label, arm, comment)
+        return await self._resolve(task_id, reviewer, fix, comment)
 
-    async def _resolve(
-        self,
-        task_id: str,
-        reviewer: str,
-        kind: FixKind,
-        fix_id: str,
-        fix_version: int,
-        label: str,
-        arm: FixArm,
-        comment: str | None,
-    ) -> FixResolution:
-        note = f"Resolved by {label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
-        named = ResolvingFix(kind, label, fix_id, fix_version)
+    async def _resolve(self, task_id: str, reviewer: str, fix: NewFix, comment: str | None) -> FixResolution:
+        note = f"Resolved by {fix.label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
+        named = ResolvingFix(fix.kind, fix.label, fix.fix_id, fix.version)
         detail = await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
         issue_id = detail.task.issue_id
         if issue_id is None:
-            return FixResolution(detail, kind, fix_id, fix_version, label, None, NO_ISSUE)
-        link = await self._links.link_fix(issue_id, kind, fix_id, fix_version, arm, task_id=task_id, actor=reviewer)
-        return FixResolution(detail, kind, fix_id, fix_version, label, link, None)
+            return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, None, NO_ISSUE)
+        link = await self._links.link_fix(
+            issue_id, fix.kind, fix.fix_id, fix.version, fix.arm, task_id=task_id, actor=reviewer
+        )
+        return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, link, None)
 
 
 def _detail(task_id: str, issue_id: str | None) -> dict[str, str]:

@@ -179,3 +179,42 @@ async def test_an_issues_previews_are_listed_newest_first(
     assert [preview["id"] for preview in listed.json()["data"]] == [second["id"], first["id"]]
     assert listed.json()["data"][1] == first
     assert (await client.get("/api/issues/nope/previews", headers=admin_headers)).status_code == 404
+
+
+async def test_a_preview_is_made_live_for_its_issue_through_the_api(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    preview = (await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=admin_headers)).json()
+
+    made = await client.post(f"/api/previews/{preview['id']}/live", json={"created_by": "pat"}, headers=admin_headers)
+
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["fix"]["kind"], body["fix"]["arm"], body["fix"]["version"]) == ("knowledge", "live", 1)
+    assert (body["link"]["issue_id"], body["link"]["fix_id"], body["link"]["created_by"]) == (
+        issue_id,
+        body["fix"]["id"],
+        "pat",
+    )
+    entry = (await client.get(f"/api/kb/{body['fix']['id']}", headers=admin_headers)).json()
+    assert (entry["title"], entry["content"], entry["active"]) == (ENTRY["title"], ENTRY["content"], True)
+    listed = (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"]
+    assert [link["id"] for link in listed] == [body["link"]["id"]]
+
+
+async def test_making_a_preview_live_refuses_a_canary_without_its_share_and_an_unknown_preview(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    prompt = {"kind": "prompt", "text": "Say 1%.", "limit": 1}
+    preview = (await client.post(f"/api/issues/{issue_id}/previews", json=prompt, headers=admin_headers)).json()
+
+    no_share = await client.post(
+        f"/api/previews/{preview['id']}/live", json={"rollout": "canary"}, headers=admin_headers
+    )
+    unknown = await client.post("/api/previews/nope/live", json={}, headers=admin_headers)
+
+    assert no_share.status_code == 400 and "canary_share" in no_share.text
+    assert unknown.status_code == 404
+    assert (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"] == []

@@ -129,3 +129,86 @@ async def test_the_issue_page_leads_to_its_previews(gateway, client, signed_in_a
     page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
 
     assert page.find("a", data_testid="preview-a-fix").attrs["href"] == f"/admin/issues/{issue_id}/previews"
+
+
+async def preview_of(http: httpx.AsyncClient, issue_id: str, **fields: str) -> str:
+    """Run a preview through the issue's form; the preview page's path."""
+    sent = await send_form(http, issue_id, **fields)
+    assert sent.status_code == 303, sent.text
+    return sent.headers["location"]
+
+
+async def make_live(http: httpx.AsyncClient, preview_path: str, **fields: str) -> httpx.Response:
+    """Send the preview page's make-live form with `fields`."""
+    page = await http.get(preview_path)
+    return await http.post(f"{preview_path}/live", data={"csrf_token": csrf_token_of(page.text), **fields})
+
+
+async def test_a_previewed_entry_is_made_live_and_linked_to_the_issue(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, **KNOWLEDGE_FORM)
+
+    made = await make_live(reviewer, preview_path)
+
+    assert made.status_code == 303 and made.headers["location"] == f"/admin/issues/{issue_id}?done=fixed"
+    [link] = await gateway.services.fix_links.fixes_for(issue_id)
+    entry = await gateway.services.knowledge.service.get(link.fix_id)
+    assert (link.kind, link.arm, link.created_by, link.task_id) == ("knowledge", "live", "rita", None)
+    assert (entry.title, entry.content, entry.active, entry.author) == (ENTRY["title"], ENTRY["content"], True, "rita")
+    assert list(entry.example_questions) == ENTRY["example_questions"]
+    issue_page = parse((await reviewer.get(made.headers["location"])).text)
+    assert "The fix is live" in issue_page.find("p", class_="notice").text
+    assert ENTRY["title"] in issue_page.find("table", id="fixes").text
+
+
+async def test_previewed_instructions_go_live_as_a_canary_in_the_placement_previewed(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    text = "Tell users: The transfer fee is 1%."
+    preview_path = await preview_of(reviewer, issue_id, kind="prompt", text=text, mode="append", limit="1")
+
+    made = await make_live(reviewer, preview_path, message="state the fee", rollout="canary", canary_percent="20")
+
+    assert made.status_code == 303, made.text
+    [link] = await gateway.services.fix_links.fixes_for(issue_id)
+    assert (link.kind, link.arm) == ("prompt", "canary")
+    app = (await gateway.services.previews.for_issue(issue_id))[0].app
+    listing = await gateway.services.prompts.service.list(app)
+    version = next(v for v in listing.versions if v.version.id == link.fix_id)
+    assert (version.version.text, version.version.message, listing.mode) == (text, "state the fee", "append")
+    assert version.canary_share == pytest.approx(0.2)
+
+
+async def test_a_bad_canary_share_is_refused_and_nothing_goes_live(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, kind="prompt", text="Say 1%.", limit="1")
+
+    refused = await make_live(reviewer, preview_path, message="m", rollout="canary", canary_percent="150")
+
+    assert refused.status_code == 400
+    page = parse(refused.text)
+    assert "percentage above 0 and below 100" in page.find(data_testid="error").text
+    assert page.find("input", name="canary_percent").attrs["value"] == "150"
+    assert await gateway.services.fix_links.fixes_for(issue_id) == []
+
+
+async def test_a_viewer_cannot_make_a_preview_live(gateway, client, signed_in_as, fake_upstream, gateway_embedder):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, **KNOWLEDGE_FORM)
+    viewer = await signed_in_as("vic", Role.VIEWER)
+
+    page = await viewer.get(preview_path)
+    sent = await make_live(viewer, preview_path)
+
+    assert 'id="make-live-form"' not in page.text
+    assert sent.status_code == 403
+    assert await gateway.services.fix_links.fixes_for(issue_id) == []

@@ -1,0 +1,79 @@
+"""Fixing an issue in one step, without a review task: make the fix and link it to the issue for measuring.
+
+A prompt engineer who previewed a fix (gateway.fixes.preview) makes exactly what was previewed live:
+the preview's knowledge entry is created active, or its instructions are published as the app's new
+prompt version (active, or a canary) in the placement it was previewed in. Each step is audited by
+its own service (the entry or version's audit record names the issue and the preview), and the link
+(FixLinkService.link_fix) lets the issue page and the API measure the fix's effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.effect.links import FixLinkService, IssueNotFound
+from gateway.effect.records import FixLink
+from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, publish_prompt
+from gateway.fixes.preview import FixPreview
+from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.service import PromptService
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFix:
+    """A fix made live for an issue: the fix and its link to the issue."""
+
+    fix: NewFix
+    link: FixLink
+
+
+class IssueFixes:
+    """Makes a previewed fix live for its issue and links it."""
+
+    def __init__(self, knowledge: KnowledgeService, prompts: PromptService, links: FixLinkService) -> None:
+        self._knowledge = knowledge
+        self._prompts = prompts
+        self._links = links
+
+    async def make_live(
+        self,
+        preview: FixPreview,
+        author: str,
+        *,
+        message: str | None = None,
+        rollout: PromptRollout = "active",
+        canary_share: float | None = None,
+    ) -> IssueFix:
+        """The preview's candidate made live in its app and linked to its issue; a prompt goes out as `rollout`
+        with `message` saying what changed (default: the issue and preview). IssueNotFound when the issue is gone
+        (nothing is made then)."""
+        if preview.kind == "prompt":
+            check_rollout(rollout, canary_share)
+        if not await self._links.issue_exists(preview.issue_id):
+            raise IssueNotFound(preview.issue_id)
+        detail = {"issue_id": preview.issue_id, "preview_id": preview.id}
+        candidate = preview.candidate
+        if preview.kind == "knowledge":
+            fix = await create_entry(
+                self._knowledge,
+                preview.app,
+                author,
+                title=candidate["title"],
+                content=candidate["content"],
+                example_questions=candidate.get("example_questions") or (),
+                detail=detail,
+            )
+        else:
+            fix = await publish_prompt(
+                self._prompts,
+                preview.app,
+                author,
+                text=candidate["text"],
+                message=message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
+                rollout=rollout,
+                canary_share=canary_share,
+                detail=detail,
+                mode=candidate.get("mode"),
+            )
+        link = await self._links.link_fix(preview.issue_id, fix.kind, fix.fix_id, fix.version, fix.arm, actor=author)
+        return IssueFix(fix, link)

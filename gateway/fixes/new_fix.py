@@ -1,0 +1,84 @@
+"""Making a fix: a new knowledge-base entry or a published prompt version, named as decisions and pages name it.
+
+What resolving a review task by a fix (gateway.review.fix_resolution) and fixing an issue directly
+(gateway.fixes.issue_fixes) share: both create the fix through its own service (audited there, with
+`detail` naming the task or issue it is for) and then link it to the issue for measuring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.records import FixArm, FixKind
+from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.service import PromptService
+
+# How a new prompt version goes out: active for all traffic, or a canary for a share of it.
+PromptRollout = Literal["active", "canary"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewFix:
+    """A fix just made: its kind, id and version, the arm it went out in, and its name in decisions and pages."""
+
+    kind: FixKind
+    fix_id: str
+    version: int
+    arm: FixArm
+    label: str
+
+
+def check_rollout(rollout: str, canary_share: float | None) -> None:
+    """InvalidQuery for a rollout other than active or canary, or a canary without its share."""
+    if rollout not in ("active", "canary"):
+        raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
+    if rollout == "canary" and canary_share is None:
+        raise InvalidQuery("canary_share", "a canary needs 'canary_share': its share of traffic, e.g. 0.1")
+
+
+async def create_entry(
+    knowledge: KnowledgeService,
+    app: str,
+    author: str,
+    *,
+    title: str,
+    content: str,
+    example_questions: Sequence[str] = (),
+    detail: dict[str, Any],
+) -> NewFix:
+    """An active knowledge-base entry of `app`."""
+    entry = await knowledge.create(app, title, content, example_questions, author=author, detail=detail)
+    label = f"knowledge-base entry {entry.title!r} ({entry.id}, version {entry.version})"
+    return NewFix("knowledge", entry.id, entry.version, "live", label)
+
+
+async def publish_prompt(
+    prompts: PromptService,
+    app: str,
+    author: str,
+    *,
+    text: str,
+    message: str,
+    rollout: PromptRollout,
+    canary_share: float | None,
+    detail: dict[str, Any],
+    mode: str | None = None,
+) -> NewFix:
+    """A new prompt version of `app`, active or a canary of `canary_share` (`mode`, if given, sets the app's placement)."""
+    check_rollout(rollout, canary_share)
+    listed = await prompts.publish(
+        app,
+        text,
+        message,
+        author,
+        mode=mode,
+        activate=rollout == "active",
+        canary_share=canary_share if rollout == "canary" else None,
+        detail=detail,
+    )
+    version = listed.version
+    label = f"prompt version {version.number} of {version.app} ({version.id}, {rollout})"
+    return NewFix("prompt", version.id, version.number, "canary" if rollout == "canary" else "live", label)
