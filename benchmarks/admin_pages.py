@@ -118,6 +118,8 @@ async def _urls(app: FeedgateApp, http: httpx.AsyncClient, seeded: Seeded) -> li
         )
     ]
     urls += [(url.replace(seeded.issue_id, "{issue}"), url) for url in [issue, *await _deferred(http, issue)]]
+    # The page to preview a fix on the issue (its forms and earlier previews); absent before stop 26.
+    urls += [("/admin/issues/{issue}/previews", f"{issue}/previews")]
     urls += [
         (url, url)
         for url in (
