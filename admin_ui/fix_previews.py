@@ -225,7 +225,7 @@ class PreviewPageController(Controller):
         rollout: PromptRollout = "canary" if fields["rollout"] == "canary" else "active"
         try:
             share = canary_share(form, "canary_percent") if rollout == "canary" else None
-            await services.issue_fixes.make_live(
+            made = await services.issue_fixes.make_live(
                 preview, user.name, message=fields["message"].strip() or None, rollout=rollout, canary_share=share
             )
         except IssueNotFound:
@@ -233,4 +233,5 @@ class PreviewPageController(Controller):
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
         except InvalidQuery as exc:
             return await _preview_page(request, services, preview, status_code=400, error=exc.message, live_form=fields)
-        return Redirect(f"/admin/issues/{preview.issue_id}?done=fixed", status_code=303)
+        done = "fixed-already" if made.again else "fixed"
+        return Redirect(f"/admin/issues/{preview.issue_id}?done={done}", status_code=303)

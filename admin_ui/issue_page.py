@@ -49,6 +49,7 @@ NOTICES = {
     "review": "Review task opened (or the issue's open task updated).",
     "review-unchanged": "The issue's open review task already says this: nothing changed.",
     "fixed": "The fix is live and linked to this issue: its effect is measured below as new traffic comes in.",
+    "fixed-already": "This fix was already live and linked to this issue: nothing was made twice.",
 }
 
 

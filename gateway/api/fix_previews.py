@@ -123,12 +123,12 @@ class PreviewsController(AdminController):
 
     @post(
         "/{preview_id:str}/live",
-        summary="Make the previewed fix live for its issue and link it; 201 with the fix and its link",
+        summary="Make the previewed fix live for its issue and link it; 201 with the fix and its link (200 if it already was)",
         status_code=201,
     )
     async def make_live(
         self, services: NamedDependency[Services], preview_id: FromPath[str], data: JSONBody[LivePreview]
-    ) -> dict[str, Any]:
+    ) -> Response[dict[str, Any]]:
         preview = await services.previews.get(preview_id)
         if preview is None:
             raise NotFoundException(f"no preview {preview_id}")
@@ -137,7 +137,9 @@ class PreviewsController(AdminController):
         )
         fix = made.fix
         fixed = {"kind": fix.kind, "id": fix.fix_id, "version": fix.version, "arm": fix.arm, "label": fix.label}
-        return {"fix": fixed, "link": fix_link_json(made.link)}
+        # Sent again (a retry), the same fix already live for the issue is answered, and nothing made twice.
+        body = {"fix": fixed, "link": fix_link_json(made.link), "already_live": made.again}
+        return Response(body, status_code=200 if made.again else 201)
 
 
 def preview_json(preview: FixPreview) -> dict[str, Any]:

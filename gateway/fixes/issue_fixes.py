@@ -13,18 +13,28 @@ from dataclasses import dataclass
 
 from gateway.effect.links import FixLinkService, IssueNotFound
 from gateway.effect.records import FixLink
-from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, publish_prompt
+from gateway.fixes.new_fix import (
+    NewFix,
+    PromptRollout,
+    check_rollout,
+    create_entry,
+    entry_label,
+    prompt_label,
+    publish_prompt,
+)
 from gateway.fixes.preview import FixPreview
 from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.service import PromptService
 
 
 @dataclass(frozen=True, slots=True)
 class IssueFix:
-    """A fix made live for an issue: the fix and its link to the issue."""
+    """A fix made live for an issue: the fix and its link to the issue (`again`: it already was, nothing was made)."""
 
     fix: NewFix
     link: FixLink
+    again: bool = False
 
 
 class IssueFixes:
@@ -51,6 +61,10 @@ class IssueFixes:
             check_rollout(rollout, canary_share)
         if not await self._links.issue_exists(preview.issue_id):
             raise IssueNotFound(preview.issue_id)
+        # A second click, or a retried request, makes nothing twice: the same fix already live for the issue stands.
+        existing = await self._already_live(preview)
+        if existing is not None:
+            return existing
         detail = {"issue_id": preview.issue_id, "preview_id": preview.id}
         candidate = preview.candidate
         if preview.kind == "knowledge":
@@ -77,3 +91,35 @@ class IssueFixes:
             )
         link = await self._links.link_fix(preview.issue_id, fix.kind, fix.fix_id, fix.version, fix.arm, actor=author)
         return IssueFix(fix, link)
+
+    async def _already_live(self, preview: FixPreview) -> IssueFix | None:
+        """The fix linked to the preview's issue that is exactly the preview's candidate and still live, if any."""
+        candidate = preview.candidate
+        for link in reversed(await self._links.fixes_for(preview.issue_id)):
+            if link.kind != preview.kind:
+                continue
+            if link.kind == "knowledge":
+                entry = await self._knowledge.get(link.fix_id)
+                same = (
+                    entry is not None
+                    and entry.active
+                    and (
+                        entry.title,
+                        entry.content,
+                        list(entry.example_questions),
+                    )
+                    == (candidate["title"], candidate["content"], list(candidate.get("example_questions") or ()))
+                )
+                if same and entry is not None:
+                    made = NewFix("knowledge", entry.id, entry.version, link.arm, entry_label(entry))
+                    return IssueFix(made, link, again=True)
+                continue
+            try:
+                listed = await self._prompts.get(link.fix_id)
+            except VersionNotFound:
+                continue
+            version = listed.version
+            if listed.state != "inactive" and version.text == candidate["text"]:
+                made = NewFix("prompt", version.id, version.number, link.arm, prompt_label(listed))
+                return IssueFix(made, link, again=True)
+        return None

@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.records import FixArm, FixKind
+from gateway.knowledge.records import KnowledgeEntry
 from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.records import ListedVersion
 from gateway.prompts.service import PromptService
 
 # How a new prompt version goes out: active for all traffic, or a canary for a share of it.
@@ -29,6 +31,17 @@ class NewFix:
     version: int
     arm: FixArm
     label: str
+
+
+def entry_label(entry: KnowledgeEntry) -> str:
+    """How a decision and the pages name a knowledge entry made as a fix."""
+    return f"knowledge-base entry {entry.title!r} ({entry.id}, version {entry.version})"
+
+
+def prompt_label(listed: ListedVersion) -> str:
+    """How a decision and the pages name a prompt version made as a fix (with its rollout: active or canary)."""
+    version = listed.version
+    return f"prompt version {version.number} of {version.app} ({version.id}, {listed.state})"
 
 
 def check_rollout(rollout: str, canary_share: float | None) -> None:
@@ -51,8 +64,7 @@ async def create_entry(
 ) -> NewFix:
     """An active knowledge-base entry of `app`."""
     entry = await knowledge.create(app, title, content, example_questions, author=author, detail=detail)
-    label = f"knowledge-base entry {entry.title!r} ({entry.id}, version {entry.version})"
-    return NewFix("knowledge", entry.id, entry.version, "live", label)
+    return NewFix("knowledge", entry.id, entry.version, "live", entry_label(entry))
 
 
 async def publish_prompt(
@@ -80,5 +92,6 @@ async def publish_prompt(
         detail=detail,
     )
     version = listed.version
-    label = f"prompt version {version.number} of {version.app} ({version.id}, {rollout})"
-    return NewFix("prompt", version.id, version.number, "canary" if rollout == "canary" else "live", label)
+    return NewFix(
+        "prompt", version.id, version.number, "canary" if rollout == "canary" else "live", prompt_label(listed)
+    )

@@ -218,3 +218,20 @@ async def test_making_a_preview_live_refuses_a_canary_without_its_share_and_an_u
     assert no_share.status_code == 400 and "canary_share" in no_share.text
     assert unknown.status_code == 404
     assert (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"] == []
+
+
+async def test_a_retried_make_live_answers_the_fix_already_live(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    prompt = {"kind": "prompt", "text": "Say 1%.", "limit": 1}
+    preview = (await client.post(f"/api/issues/{issue_id}/previews", json=prompt, headers=admin_headers)).json()
+    url = f"/api/previews/{preview['id']}/live"
+    first = await client.post(url, json={"message": "state the fee"}, headers=admin_headers)
+
+    again = await client.post(url, json={"message": "state the fee"}, headers=admin_headers)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["already_live"] is True and first.json()["already_live"] is False
+    assert again.json()["link"] == first.json()["link"] and again.json()["fix"]["id"] == first.json()["fix"]["id"]
+    assert len((await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"]) == 1

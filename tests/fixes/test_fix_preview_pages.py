@@ -9,6 +9,7 @@ from html_page import csrf_token_of, parse
 from preview_seed import ENTRY, seed_issue
 
 from gateway.accounts.records import Role
+from gateway.store.knowledge import EntryFilter
 
 
 @pytest.fixture
@@ -212,3 +213,20 @@ async def test_a_viewer_cannot_make_a_preview_live(gateway, client, signed_in_as
     assert 'id="make-live-form"' not in page.text
     assert sent.status_code == 403
     assert await gateway.services.fix_links.fixes_for(issue_id) == []
+
+
+async def test_making_the_same_preview_live_twice_makes_one_fix(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, **KNOWLEDGE_FORM)
+    await make_live(reviewer, preview_path)
+
+    again = await make_live(reviewer, preview_path)
+
+    assert again.status_code == 303 and again.headers["location"] == f"/admin/issues/{issue_id}?done=fixed-already"
+    assert len(await gateway.services.fix_links.fixes_for(issue_id)) == 1
+    app = (await gateway.services.previews.for_issue(issue_id))[0].app
+    entries = await gateway.services.knowledge.service.list(EntryFilter(app=app))
+    assert len(entries.data) == 1
