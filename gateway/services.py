@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -132,9 +133,9 @@ class Services:
     # The writer's spool file, held by this process until it closes (None: a test built its own writer).
     spool: ClaimedSpool | None = None
 
-    @property
+    @cached_property
     def seen_apps(self) -> SeenApps:
-        """Which apps have recorded calls: what app fields offer, and the warning on a change for an unseen app."""
+        """Which apps have recorded calls: what app fields offer (kept briefly), and the warning for an unseen app."""
         return SeenApps(SeenAppStore(self.engine))
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway.domain.seen_apps import NAMED_IN_WARNING, SeenApps, unseen_app_warning
+from gateway.domain.seen_apps import LIST_SECONDS, NAMED_IN_WARNING, SeenApps, unseen_app_warning
 from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.keys import GatewayKeyStore
@@ -108,3 +108,20 @@ async def test_recent_models_come_from_the_newest_calls_then_the_roll_ups(engine
     # Today's models before any roll-up has them; a call without a model offers none; each model once.
     assert await SeenApps(SeenAppStore(engine)).models() == ["gpt-big", "gpt-small", "old-model"]
     assert await SeenApps(SeenAppStore(engine)).models(limit=1) == ["gpt-big"]
+
+
+async def test_the_offered_lists_are_reused_briefly_then_read_again(engine):
+    now = [1000.0]
+    seen = SeenApps(SeenAppStore(engine), clock=lambda: now[0])
+    await record(engine, "bank")
+    assert await seen.names() == ["bank"]
+
+    await record(engine, "support", MONDAY + timedelta(days=1))
+    kept = await seen.names()
+    now[0] += LIST_SECONDS
+    fresh = await seen.names()
+
+    assert kept == ["bank"]
+    assert fresh == ["support", "bank"]
+    # Whether an app is known is never answered from the kept list.
+    assert await seen.warnings("support", "entry") == []
