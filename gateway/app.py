@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
-from gateway.api import nul_urls
+from gateway.api import missing_v1, nul_urls
 from gateway.api.admin import validation_response
 from gateway.api.audit import AuditController
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
@@ -76,6 +76,9 @@ class FeedgateApp:
                 return
             if nul_urls.holds_nul(scope):
                 await nul_urls.refuse(send)
+                return
+            if missing_v1.lacks_v1(path):
+                await missing_v1.refuse(scope, send)
                 return
         await self.api(scope, receive, send)
 

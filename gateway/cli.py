@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,6 +71,11 @@ def serve(args: argparse.Namespace) -> None:
         f"Feedgate on http://{settings.host}:{settings.port}/v1 -> {settings.upstream_url}{processes}",
         file=sys.stderr,
     )
+    if settings.key_mode == "gateway":
+        from gateway.proxy.credentials import unset_upstream_keys
+
+        for warning in unset_upstream_keys(settings.all_upstreams(), os.environ):
+            logging.getLogger("feedgate.config").warning(warning)
     if settings.workers > 1:
         config = str(args.config) if args.config else None
         run_workers(settings, ServeArguments(config, {k: v for k, v in _overrides(args).items() if v is not None}))

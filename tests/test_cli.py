@@ -151,6 +151,34 @@ def test_serve_starts_on_a_fresh_sqlite_file_and_proxies(tmp_path: Path, fake_up
     assert (tmp_path / "feedgate.db").exists()
 
 
+def test_serve_in_gateway_key_mode_warns_of_an_upstream_key_variable_that_is_not_set(tmp_path: Path, fake_upstream):
+    env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}
+    env |= {
+        "FEEDGATE_KEY_MODE": "gateway",
+        "FEEDGATE_UPSTREAM_URL": fake_upstream.url,
+        "FEEDGATE_SPOOL_PATH": str(tmp_path / "spool.jsonl"),
+        "FEEDGATE_LOG_FORMAT": "text",
+    }
+    process = subprocess.Popen(
+        [*FEEDGATE, "serve", "--port", str(free_port())], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    lines: list[str] = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if "Uvicorn running" in line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+    [warning] = [line for line in lines if "has no API key" in line]
+    assert "WARNING" in warning
+    assert f"upstream 'default' ({fake_upstream.url})" in warning
+    assert "OPENAI_API_KEY is not set" in warning
+
+
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     """The one line a refused command printed on stderr (no traceback, no log noise around it)."""
     assert "Traceback" not in result.stderr

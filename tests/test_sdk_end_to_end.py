@@ -244,3 +244,13 @@ def test_threads_share_one_gateway(sdk):
         thread.join()
 
     assert sorted(answers) == sorted(f"Echo: {n}" for n in range(8))
+
+
+def test_a_base_url_without_v1_is_told_to_add_it(live_gateway):
+    client = openai.OpenAI(base_url=live_gateway.origin, api_key="sk-e2e", max_retries=0)
+
+    with pytest.raises(openai.NotFoundError) as refused:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    assert refused.value.code == "base_url_without_v1"
+    assert f"Set your client's base URL to {live_gateway.origin}/v1" in refused.value.message

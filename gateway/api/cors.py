@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import MutableSet, Sequence
 
 ALLOWED_METHODS = "POST, OPTIONS"
 ALLOWED_HEADERS = "content-type, x-feedgate-feedback-token, authorization"
 PREFLIGHT_MAX_AGE = "600"
+# Origins told of in the log, per process: enough for a developer's few, bounded against a flood.
+MAX_WARNED_ORIGINS = 100
+
+log = logging.getLogger("feedgate.feedback")
 
 
 def cors_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str, str]:
@@ -25,3 +30,19 @@ def preflight_headers(origin: str | None, allowed_origins: Sequence[str]) -> dic
         headers["access-control-allow-headers"] = ALLOWED_HEADERS
         headers["access-control-max-age"] = PREFLIGHT_MAX_AGE
     return headers
+
+
+def warn_of_unlisted_origin(origin: str | None, allowed_origins: Sequence[str], warned: MutableSet[str]) -> None:
+    """Log, once per origin, a browser preflight from an origin `FEEDGATE_CORS_ORIGINS` does not list."""
+    # The browser then blocks the post and tells its page only "Failed to fetch": without this line
+    # the developer wiring up the widget had nothing on the gateway's side saying what to change.
+    if origin is None or "access-control-allow-origin" in cors_headers(origin, allowed_origins):
+        return
+    if origin in warned or len(warned) >= MAX_WARNED_ORIGINS:
+        return
+    warned.add(origin)
+    log.warning(
+        "a page at %s asked to post feedback, but FEEDGATE_CORS_ORIGINS does not list that origin, so the "
+        "browser blocks its posts; add it if it is your front end",
+        origin[:200],
+    )

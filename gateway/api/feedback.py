@@ -12,7 +12,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
-from gateway.api.cors import cors_headers, preflight_headers
+from gateway.api.cors import cors_headers, preflight_headers, warn_of_unlisted_origin
 from gateway.api.database_outage import CODE, MESSAGE, OUTAGE_TYPES, RETRY_AFTER_SECONDS, log_outage
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
@@ -25,6 +25,8 @@ from gateway.store.feedback import FeedbackFilter
 
 FEEDBACK_PATH = "/v1/feedback"
 TOKEN_HEADER = "x-feedgate-feedback-token"
+# Where the app keeps the origins whose refused preflights were logged (each once).
+WARNED_ORIGINS_STATE = "cors_warned_origins"
 
 
 # A feedback body holds a few texts of at most `feedback_max_text_chars` each and small metadata;
@@ -96,7 +98,10 @@ def client_address(request: Request[Any, Any, Any], header: str | None) -> str |
 @route(FEEDBACK_PATH, http_method=[HttpMethod.OPTIONS], include_in_schema=False)
 async def feedback_preflight(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """The CORS preflight for browsers posting feedback from a configured origin."""
-    headers = preflight_headers(request.headers.get("origin"), services.settings.cors_origins)
+    origin = request.headers.get("origin")
+    warned = request.app.state.setdefault(WARNED_ORIGINS_STATE, set())
+    warn_of_unlisted_origin(origin, services.settings.cors_origins, warned)
+    headers = preflight_headers(origin, services.settings.cors_origins)
     return Response(b"", status_code=204, headers=headers)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.config_entries import Upstream
@@ -94,3 +94,15 @@ def upstream_authorization(upstream: Upstream, environ: Mapping[str, str]) -> by
     """The Authorization value for an upstream in gateway-key mode (None when it has no key)."""
     key = upstream.api_key(environ)
     return f"Bearer {key}".encode() if key else None
+
+
+def unset_upstream_keys(upstreams: Sequence[Upstream], environ: Mapping[str, str]) -> list[str]:
+    """For gateway-key mode: one warning per upstream whose API key variable is named but not set."""
+    # Such an upstream gets calls without an Authorization header; OpenAI then answers 401 "You didn't
+    # provide an API key" to an app that did send its (gateway) key, and nothing said why.
+    return [
+        f"gateway key mode: upstream {upstream.name!r} ({upstream.url}) has no API key: "
+        f"{upstream.api_key_env} is not set, so calls routed to it go out without an Authorization header"
+        for upstream in upstreams
+        if upstream.api_key_env and not upstream.api_key(environ)
+    ]

@@ -77,6 +77,9 @@
       send(options, payload).then(function (stored) {
         status.textContent = "Thanks for your feedback!";
         form.hidden = true;
+        // Ready for another vote (a voter's latest feedback is the one that counts), its comment box empty.
+        submit.disabled = false;
+        comment.value = "";
         root.setAttribute("data-feedgate-feedback-id", stored.id);
       }, function (error) {
         status.textContent = "Could not send feedback: " + error.message;

@@ -97,3 +97,40 @@ def test_the_widget_shows_why_feedback_was_refused(settings, start_gateway, page
     page.get_by_role("button", name="Send feedback").click()
 
     page.get_by_role("status").filter(has_text="the feedback token is malformed").wait_for(timeout=10_000)
+
+
+def test_an_end_user_can_change_their_vote_after_sending_one(settings, start_gateway, page_server, browser):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    answered = httpx.post(
+        f"{gateway.url}/chat/completions",
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "What is the transfer fee?"}]},
+        headers={"authorization": f"Bearer {APP_KEY}", "x-feedgate-user": "user-42"},
+    )
+    interaction_id = answered.headers["x-feedgate-interaction-id"]
+    token = answered.headers["x-feedgate-feedback-token"]
+    page_server.page = f"""<!doctype html>
+<html><body>
+<div data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"></div>
+<script src="{gateway.origin}/static/feedgate.js"></script>
+</body></html>""".encode()
+    page = browser.new_page()
+    page.goto(page_server.origin)
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    first_id = page.locator(".feedgate").get_attribute("data-feedgate-feedback-id")
+
+    page.get_by_role("button", name="Bad answer").click()
+    page.get_by_label("What could be better?").fill("The fee is 1%, not free.")
+    page.get_by_role("button", name="Send feedback").click(timeout=5_000)
+    page.wait_for_function(
+        "first => document.querySelector('.feedgate').getAttribute('data-feedgate-feedback-id') !== first",
+        arg=first_id,
+        timeout=10_000,
+    )
+
+    feedback = gateway.interaction(interaction_id)["feedback"]
+    assert [event["thumbs"] for event in feedback["events"]] == ["up", "down"]
+    [current] = feedback["current"]
+    assert current["thumbs"] == "down"
+    assert current["comment"] == "The fee is 1%, not free."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 ORIGIN = "https://shop.example"
@@ -75,3 +77,16 @@ async def test_the_preflight_is_not_forwarded_upstream(http, fake_upstream):
     await http.options("/v1/feedback", headers={"origin": ORIGIN, **PREFLIGHT})
 
     assert fake_upstream.app.requests == []
+
+
+async def test_a_preflight_from_an_unlisted_origin_is_logged_once_naming_the_setting(http, caplog):
+    unlisted = {"origin": "https://staging.shop.example", **PREFLIGHT}
+
+    with caplog.at_level(logging.WARNING, logger="feedgate.feedback"):
+        await http.options("/v1/feedback", headers=unlisted)
+        await http.options("/v1/feedback", headers=unlisted)
+        await http.options("/v1/feedback", headers={"origin": ORIGIN, **PREFLIGHT})
+
+    [warning] = [record.getMessage() for record in caplog.records if record.name == "feedgate.feedback"]
+    assert "https://staging.shop.example" in warning
+    assert "FEEDGATE_CORS_ORIGINS does not list that origin" in warning

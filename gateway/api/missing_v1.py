@@ -1,0 +1,60 @@
+"""OpenAI calls sent without the `/v1` prefix: a client whose base URL lacks it, told what to change.
+
+`OpenAI(base_url="http://127.0.0.1:8080")` sends `/chat/completions`, which the gateway does not
+serve: the admin API's bare `{"status_code": 404, "detail": "Not Found"}` left the developer to
+guess why. Such a path gets a 404 in OpenAI's error shape (which the SDKs show as the message)
+naming the base URL to use. Only paths whose first segment is one of OpenAI's API resources are
+claimed, so the admin pages and API keep their own 404s.
+"""
+
+from __future__ import annotations
+
+from litestar.types import Scope, Send
+
+from gateway.errors import openai_error_body
+
+# The first path segments of OpenAI's API (and Feedgate's own /v1 endpoints: feedback, held reviews).
+OPENAI_RESOURCES = frozenset(
+    {
+        "assistants",
+        "audio",
+        "batches",
+        "chat",
+        "completions",
+        "conversations",
+        "embeddings",
+        "feedback",
+        "files",
+        "fine_tuning",
+        "images",
+        "models",
+        "moderations",
+        "realtime",
+        "responses",
+        "reviews",
+        "threads",
+        "uploads",
+        "vector_stores",
+    }
+)
+
+
+def lacks_v1(path: str) -> bool:
+    """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`)."""
+    # Not every target is a path: an HTTP request may name "*" (or worse) and still reach here.
+    return path.startswith("/") and path[1:].split("/", 1)[0] in OPENAI_RESOURCES
+
+
+async def refuse(scope: Scope, send: Send) -> None:
+    """Answer 404 in OpenAI's error shape, naming the base URL the client should use."""
+    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "<gateway>")
+    base_url = f"{scope.get('scheme', 'http')}://{host}/v1"
+    method = scope.get("method", "GET")
+    message = (
+        f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1. "
+        f"Set your client's base URL to {base_url}"
+    )
+    body = openai_error_body(404, message, "base_url_without_v1")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
