@@ -192,4 +192,7 @@ def create_app(
         # And a request body that is not there said as such (every route's, whatever its controller's handlers).
         exception_handlers={**dict.fromkeys(OUTAGE_TYPES, outage_response), ValidationException: validation_response},
     )
-    return FeedgateApp(api, api_paths_under_v1=frozenset({FEEDBACK_PATH}), api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,))
+    # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
+    # app's key and the end user's words (the API's router takes both spellings).
+    feedback_paths = frozenset({FEEDBACK_PATH, FEEDBACK_PATH + "/"})
+    return FeedgateApp(api, api_paths_under_v1=feedback_paths, api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,))

@@ -172,3 +172,14 @@ async def test_a_malformed_token_is_a_403(given, post_feedback):
 
     assert response.status_code == 403
     assert error_of(response)["message"] == "the feedback token is malformed"
+
+
+async def test_feedback_posted_with_a_trailing_slash_is_taken_not_sent_upstream(given, client, fake_upstream):
+    fake_upstream.app.reset()
+    body = {"interaction_id": given.interaction_id, "thumbs": "down", "comment": "my card number is wrong"}
+
+    response = await client.post("/v1/feedback/", json=body, headers={"x-feedgate-feedback-token": given.token})
+
+    # Forwarded, it went to the LLM provider with the app's credentials and the user's words.
+    assert response.status_code == 201, response.text
+    assert fake_upstream.app.requests == []
