@@ -30,8 +30,13 @@
       headers: { "content-type": "application/json", "x-feedgate-feedback-token": options.token },
       body: JSON.stringify(payload)
     }).then(function (response) {
-      return response.json().then(function (body) {
-        if (!response.ok) throw new Error((body.error && body.error.message) || "feedback failed");
+      // Read as text first: a proxy in front of the gateway may answer an error as an HTML page.
+      return response.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (notJson) { body = null; }
+        var said = body && body.error && body.error.message;
+        if (!response.ok) throw new Error(said || "the feedback endpoint answered HTTP " + response.status);
+        if (body === null) throw new Error("the feedback endpoint's answer was not JSON");
         return body;
       });
     });

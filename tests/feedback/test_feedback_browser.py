@@ -29,6 +29,14 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(server.page)
 
+            def do_POST(self) -> None:  # a reverse proxy's error page, as one in front of a gateway may send
+                page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+                self.send_response(502)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
             def log_message(self, *args: object) -> None:
                 pass
 
@@ -134,3 +142,22 @@ def test_an_end_user_can_change_their_vote_after_sending_one(settings, start_gat
     [current] = feedback["current"]
     assert current["thumbs"] == "down"
     assert current["comment"] == "The fee is 1%, not free."
+
+
+def test_an_error_page_instead_of_json_is_told_by_its_status(settings, start_gateway, page_server, browser):
+    gateway = start_gateway(settings)
+    page_server.page = f"""<!doctype html>
+<html><body>
+<div id="feedback"></div>
+<script src="{gateway.origin}/static/feedgate.js"></script>
+<script>Feedgate.mount(document.getElementById("feedback"),
+  {{interactionId: "i", token: "t", endpoint: "{page_server.origin}/v1/feedback"}});</script>
+</body></html>""".encode()
+    page = browser.new_page()
+
+    page.goto(page_server.origin)
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("button", name="Send feedback").click()
+
+    # Not the JSON parser's "Unexpected token '<'".
+    page.get_by_role("status").filter(has_text="the feedback endpoint answered HTTP 502").wait_for(timeout=10_000)
