@@ -11,7 +11,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.enums import ScopeType
-from litestar.exceptions import ValidationException
+from litestar.exceptions import MethodNotAllowedException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
@@ -29,6 +29,7 @@ from gateway.api.interactions import InteractionsController
 from gateway.api.issue_fixes import IssueFixesController
 from gateway.api.issues import IssuesController
 from gateway.api.knowledge import KnowledgeController
+from gateway.api.method_not_allowed import method_not_allowed_response
 from gateway.api.observability import ObservabilityController
 from gateway.api.prompts import PromptsController
 from gateway.api.reviews import ReviewsController
@@ -190,7 +191,11 @@ def create_app(
         after_exception=[log_unhandled_error],
         # A database that is away: 503 with Retry-After (the proxy itself spools and answers on).
         # And a request body that is not there said as such (every route's, whatever its controller's handlers).
-        exception_handlers={**dict.fromkeys(OUTAGE_TYPES, outage_response), ValidationException: validation_response},
+        exception_handlers={
+            **dict.fromkeys(OUTAGE_TYPES, outage_response),
+            ValidationException: validation_response,
+            MethodNotAllowedException: method_not_allowed_response,
+        },
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
     # app's key and the end user's words (the API's router takes both spellings).

@@ -183,3 +183,13 @@ async def test_feedback_posted_with_a_trailing_slash_is_taken_not_sent_upstream(
     # Forwarded, it went to the LLM provider with the app's credentials and the user's words.
     assert response.status_code == 201, response.text
     assert fake_upstream.app.requests == []
+
+
+async def test_a_method_the_feedback_endpoint_does_not_take_is_told_in_openais_shape(client):
+    response = await client.get("/v1/feedback")
+
+    assert response.status_code == 405
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "method_not_allowed")
+    assert "GET is not a method /v1/feedback takes; it takes" in error["message"] and "POST" in error["message"]
+    assert "POST" in response.headers["allow"]
