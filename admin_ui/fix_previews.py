@@ -39,6 +39,11 @@ FORM_FIELDS = ("kind", "title", "content", "example_questions", "text", "mode", 
 # How many of the issue's open review tasks the result page offers for making the fix live.
 TASKS_OFFERED = 5
 TASKS_LOOKED_AT = 20
+# The page's word for NothingToReplay: the API's message names the issue by id, this page is the issue's own.
+NOTHING_TO_REPLAY = (
+    "Nothing to replay: this issue holds no chat completion or Responses API interaction now (its complaints "
+    "vanished, or it was merged into another issue), so nothing was sent upstream and no preview was kept."
+)
 
 
 def _lines(text: str) -> list[str]:
@@ -82,19 +87,25 @@ async def _form_page(
     if detail is None:
         raise NotFoundException(f"No issue with id {issue_id}.")
     user = current_user(request)
+    merged_into = detail.issue.merged_into
+    titles = await services.issue_service.titles([merged_into]) if merged_into else {}
     return render(
         request,
         "fix_preview_form.html",
         status_code=status_code,
         issue=detail.issue,
         previews=await services.previews.for_issue(issue_id),
-        can_preview=user is not None and user.allows(Role.REVIEWER),
+        # A merged issue's complaints are the other issue's now: a preview here could only come back empty.
+        merged_into=merged_into,
+        merged_into_title=titles.get(merged_into or "", merged_into),
+        can_preview=user is not None and user.allows(Role.REVIEWER) and merged_into is None,
         # In pass-through mode the gateway holds no upstream key: the form asks for one, used once.
         asks_for_key=services.settings.key_mode != "gateway",
         error=error,
         form={**dict.fromkeys(FORM_FIELDS, ""), "kind": "knowledge", "limit": str(DEFAULT_LIMIT), **(form or {})},
         modes=MODES,
         max_limit=MAX_LIMIT,
+        default_limit=DEFAULT_LIMIT,
     )
 
 
@@ -144,8 +155,8 @@ class FixPreviewsController(Controller):
             raise NotFoundException(f"No issue with id {issue_id}.") from exc
         except InvalidQuery as exc:
             return await _form_page(request, services, issue_id, status_code=400, error=exc.message, form=fields)
-        except NothingToReplay as exc:
-            return await _form_page(request, services, issue_id, status_code=409, error=str(exc), form=fields)
+        except NothingToReplay:
+            return await _form_page(request, services, issue_id, status_code=409, error=NOTHING_TO_REPLAY, form=fields)
         return Redirect(f"{PREVIEWS_PATH}/{preview.id}", status_code=303)
 
 
@@ -184,6 +195,7 @@ async def _preview_page(
         # Open or claimed: the tasks whose page can still resolve them by a fix.
         tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
         form=form_of(preview),
+        can_preview=user is not None and user.allows(Role.REVIEWER),
         can_make_live=user is not None and user.allows(Role.REVIEWER) and view is not None,
         live_form={"message": "", "rollout": "active", "canary_percent": "10", **(live_form or {})},
         error=error,

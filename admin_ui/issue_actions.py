@@ -10,6 +10,7 @@ issue changed since the page showed it (or its review task conflicts), 404 for a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, post
@@ -20,6 +21,7 @@ from litestar.response import Redirect
 
 from admin_ui.issue_page import issue_page
 from admin_ui.issue_views import ISSUES_PATH, STATUSES
+from admin_ui.review_task import task_conflict_text
 from admin_ui.session import reviewer_or_admin, signed_in
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import SignedInUser
@@ -256,7 +258,9 @@ class IssueActionsController(Controller):
         except InvalidQuery as exc:
             return await issue_page(request, services, issue_id, status_code=400, error=exc.message)
         except TaskConflict as exc:
-            return await issue_page(request, services, issue_id, status_code=409, error=exc.message)
+            # Said as the review pages say it (a claim: who, until when as pages show times, how soon).
+            error = task_conflict_text(exc, datetime.now(UTC))
+            return await issue_page(request, services, issue_id, status_code=409, error=error)
         if opened is None:
             return _done(issue_id, "review-unchanged")
         return _done(issue_id, "review")

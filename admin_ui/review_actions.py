@@ -20,14 +20,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import canary_share, form_text
-from admin_ui.review_task import claimed_by_other, task_page
+from admin_ui.review_task import task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
 from gateway.fixes.new_fix import PromptRollout
 from gateway.prompts.errors import PromptConflict
-from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
+from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.records import Outcome
 from gateway.services import Services
 
@@ -65,10 +65,10 @@ async def _act(
         await action(form)
     except TaskNotFound:
         raise NotFoundException(f"There is no review task {task_id}.") from None
-    except ClaimedByOther as exc:
-        error = claimed_by_other(exc, datetime.now(UTC))
+    except TaskConflict as exc:
+        error = task_conflict_text(exc, datetime.now(UTC))
         return await task_page(request, services, user, task_id, status_code=409, error=error, form=kept)
-    except (TaskConflict, PromptConflict) as exc:
+    except PromptConflict as exc:
         message = getattr(exc, "message", str(exc))
         return await task_page(request, services, user, task_id, status_code=409, error=message, form=kept)
     except InvalidQuery as exc:

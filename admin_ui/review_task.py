@@ -12,13 +12,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.rendering import duration_text, render, when_text
-from admin_ui.review_evidence import evidence_view, pretty_json
+from admin_ui.review_evidence import evidence_view
 from admin_ui.session import signed_in
+from admin_ui.task_events import event_views, issues_named
 from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
 from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
-from gateway.review.errors import ClaimedByOther, TaskNotFound
+from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import fix_decision
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
@@ -62,6 +63,11 @@ def claimed_by_other(refusal: ClaimedByOther, now: datetime) -> str:
         f"{refusal.holder} has claimed this task until {when_text(refusal.expires_at)} ({soon}): wait for the "
         f"claim to lapse or ask {refusal.holder} to release it."
     )
+
+
+def task_conflict_text(refusal: TaskConflict, now: datetime) -> str:
+    """A refused change to a review task as every page says it: someone else's claim in the pages' words, else why."""
+    return claimed_by_other(refusal, now) if isinstance(refusal, ClaimedByOther) else refusal.message
 
 
 def wait_text(minutes: float | None) -> str | None:
@@ -126,7 +132,7 @@ async def task_page(
         estimated_wait=wait_text(detail.estimated_wait_minutes),
         hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
         evidence=evidence_view(task.evidence, task.reason),
-        events=[(event, None if not event.detail else pretty_json(event.detail)) for event in detail.events],
+        events=event_views(detail.events, task.app, await services.issue_service.titles(issues_named(detail.events))),
         can_act=can_act,
         mine=task.lease is not None and task.lease.holder == user.name,
         error=error,

@@ -18,11 +18,14 @@ ENTRY = {
 }
 
 
-async def seed_issue(gateway, client) -> tuple[str, list[str]]:
-    """Three wrong answers about the transfer fee, two corrected by their users, held by one issue."""
+async def seed_issue(gateway, client, model: str = "gpt-4o-mini") -> tuple[str, list[str]]:
+    """Three wrong answers about the transfer fee, two corrected by their users, held by one issue.
+
+    `model` is the one the app asked for, so its replays ask for it too (the fake upstream's "gated-" holds them).
+    """
     ids = []
     for question in QUESTIONS:
-        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]}
+        body = {"model": model, "messages": [{"role": "user", "content": question}]}
         answer = await client.post("/v1/chat/completions", json=body, headers=PASS_KEY)
         assert answer.json()["choices"][0]["message"]["content"] == "There is no fee."
         ids.append(answer.headers["x-feedgate-interaction-id"])

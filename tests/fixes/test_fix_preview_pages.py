@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from admin_helpers import PASSWORD, sign_in
+from effect_seed import make_issue
 from html_page import csrf_token_of, parse
 from preview_seed import ENTRY, seed_issue
 
@@ -230,3 +231,74 @@ async def test_making_the_same_preview_live_twice_makes_one_fix(
     app = (await gateway.services.previews.for_issue(issue_id))[0].app
     entries = await gateway.services.knowledge.service.list(EntryFilter(app=app))
     assert len(entries.data) == 1
+
+
+async def test_a_merged_issue_leads_to_the_issue_holding_its_complaints_instead_of_offering_forms(
+    gateway, client, signed_in_as, gateway_embedder
+):
+    issue_id, ids = await seed_issue(gateway, client)
+    app = (await gateway.services.interactions.get(ids[0]))["app"]
+    other_id = await make_issue(gateway.services.engine, [ids[2]], "Fees everywhere", app=app)
+    await gateway.services.issue_service.merge(issue_id, other_id, "test")
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+
+    page = parse((await reviewer.get(f"/admin/issues/{issue_id}/previews")).text)
+
+    assert "Fees everywhere" in page.find(data_testid="merged-into").text
+    assert page.find("a", data_testid="preview-there").attrs["href"] == f"/admin/issues/{other_id}/previews"
+    assert page.find_all("form", id="preview-knowledge-form") == page.find_all("form", id="preview-prompt-form") == []
+
+
+async def test_an_issue_with_nothing_to_replay_says_so_without_naming_itself_by_id(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    _, ids = await seed_issue(gateway, client)
+    app = (await gateway.services.interactions.get(ids[0]))["app"]
+    empty_id = await make_issue(gateway.services.engine, ["an-interaction-gone-since"], "Vanished", app=app)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+
+    sent = await send_form(reviewer, empty_id, **KNOWLEDGE_FORM)
+
+    assert sent.status_code == 409
+    error = parse(sent.text).find(data_testid="error").text
+    assert error.startswith("Nothing to replay: this issue holds no chat completion") and empty_id not in error
+
+
+async def test_change_it_and_preview_again_leads_to_the_form_it_fills(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, kind="prompt", text="Say 1%.", limit="1")
+
+    page = parse((await reviewer.get(preview_path)).text)
+
+    href = page.find("a", data_testid="preview-again").attrs["href"]
+    assert href.endswith("#preview-prompt-form")
+
+
+async def test_a_limit_refused_in_one_form_is_kept_in_that_form_only(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+
+    sent = await send_form(reviewer, issue_id, **{**KNOWLEDGE_FORM, "limit": "abc"})
+
+    page = parse(sent.text)
+    assert page.find("form", id="preview-knowledge-form").find("input", name="limit").attrs["value"] == "abc"
+    assert page.find("form", id="preview-prompt-form").find("input", name="limit").attrs["value"] == "10"
+
+
+async def test_a_viewer_is_not_offered_to_change_a_preview_and_try_it_again(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, **KNOWLEDGE_FORM)
+    viewer = await signed_in_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(preview_path)).text)
+
+    assert page.find_all("a", data_testid="preview-again") == []
+    assert "Change it and preview again" not in page.text

@@ -1,0 +1,167 @@
+"""A review task's events as its page says them: what changed, times as the pages show them, other pages linked.
+
+An event's detail is the JSON the review service stored (gateway.review.lifecycle and opening). Each
+key the page knows becomes a labelled line; a key it does not know with a plain value becomes one
+too, under its own name; whatever is left (the evidence as it was then, a nested value of a key
+not known here) is shown as formatted JSON, folded, as the fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from admin_ui.rendering import when_text
+from admin_ui.review_evidence import pretty_json
+from gateway.review.held_answer import DECISION_HASH_KEY, EXACT_CORRECTION_KEY
+from gateway.review.records import TaskEvent
+from gateway.review.resolution import FIX_KEY
+
+# Never shown: the held answer's hash is for the code that releases it, and the correction as written
+# (before redaction) is kept in the event for the waiting app alone; the page shows the stored one.
+HIDDEN_KEYS = frozenset({DECISION_HASH_KEY, EXACT_CORRECTION_KEY})
+# A stored time: "2026-12-03T12:03:00+00:00" and the like (isoformat with a zone).
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+LABELS = {
+    "source": "Source",
+    "reason": "Reason",
+    "priority": "Priority",
+    "issue_id": "Issue",
+    "interactions_added": "Interactions added",
+    "lease_expires_at": "Claimed until",
+    "outcome": "Outcome",
+    "round": "Round",
+    "correction": "Correction",
+    "comment": "Comment",
+    "note": "Note",
+    "redactions": "Redacted",
+    "agreed": "Agreed with the first decision",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    """One thing an event says: what it is, the value as a person reads it, and the page it links to."""
+
+    label: str
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """An event with its detail said readably; `rest` is what could not be, as formatted JSON (or None)."""
+
+    event: TaskEvent
+    lines: list[EventLine] = field(default_factory=list)
+    rest: str | None = None
+
+
+def issues_named(events: Iterable[TaskEvent]) -> list[str]:
+    """The issue ids the events' details name, for the page to fetch their titles."""
+    return [
+        e.detail["issue_id"] for e in events if isinstance(e.detail, dict) and isinstance(e.detail.get("issue_id"), str)
+    ]
+
+
+def issue_href(issue_id: str) -> str:
+    """An issue's admin page."""
+    return f"/admin/issues/{quote(issue_id, safe='')}"
+
+
+def interaction_href(interaction_id: str) -> str:
+    """An interaction's admin page."""
+    return f"/admin/interactions/{quote(interaction_id, safe='')}"
+
+
+def value_text(value: Any) -> str:
+    """A plain value as a page says it: a stored time as `when` shows times, yes/no, "nobody" for none."""
+    if value is None:
+        return "nobody"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and ISO_TIME.match(value):
+        try:
+            return when_text(datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _redactions(value: Any) -> str | None:
+    if isinstance(value, Mapping) and all(isinstance(count, int) for count in value.values()):
+        return ", ".join(f"{rule} ×{count}" for rule, count in value.items())
+    if isinstance(value, list) and all(isinstance(rule, str) for rule in value):
+        return ", ".join(value)
+    return None
+
+
+def _fix_line(fix: Any, app: str) -> EventLine | None:
+    if not isinstance(fix, Mapping) or not isinstance(fix.get("label"), str):
+        return None
+    kind, fix_id = fix.get("kind"), fix.get("id")
+    if kind == "knowledge" and isinstance(fix_id, str):
+        return EventLine("Fix", f"knowledge-base entry {fix['label']}", f"/admin/knowledge/{quote(fix_id, safe='')}")
+    if kind == "prompt":
+        return EventLine("Fix", f"prompt version {fix['label']}", f"/admin/prompts?{urlencode({'app': app})}")
+    return None
+
+
+def _said_by_kind(event: TaskEvent, detail: dict[str, Any]) -> list[EventLine]:
+    """The keys whose meaning depends on the event's kind (taken out of `detail`)."""
+    lines = []
+    if event.kind == "assigned" and {"from", "to"} <= detail.keys():
+        was, now = detail.pop("from"), detail.pop("to")
+        lines.append(EventLine("Assignee", f"{value_text(was)} → {value_text(now)}"))
+    elif event.kind == "reopened" and isinstance(detail.get("from"), str):
+        lines.append(EventLine("Was", detail.pop("from")))
+    return lines
+
+
+def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLine | None:
+    """One key of a detail as a line; None when it is not a plain value said here (left to the JSON)."""
+    if key == "issue_id" and isinstance(value, str):
+        return EventLine("Issue", titles.get(value, value), issue_href(value))
+    if key == "interaction_id" and isinstance(value, str):
+        return EventLine("Interaction", value, interaction_href(value))
+    if key == FIX_KEY:
+        return _fix_line(value, app)
+    if key == "priority" and isinstance(value, Mapping) and {"from", "to"} <= value.keys():
+        return EventLine("Priority", f"{value['from']} → {value['to']}")
+    if key == "lapsed_claim" and isinstance(value, Mapping) and isinstance(value.get("holder"), str):
+        return EventLine("Took over", f"{value['holder']}'s claim, which lapsed {value_text(value.get('expired_at'))}")
+    if key == "first_decision" and isinstance(value, Mapping) and {"reviewer", "outcome"} <= value.keys():
+        return EventLine("First decision", f"{value['reviewer']}: {value['outcome']}")
+    if key == "awaiting_second_reviewer" and value is True:
+        return EventLine("Next", "awaits a second, different reviewer")
+    if key == "redactions":
+        said = _redactions(value)
+        return EventLine("Redacted", said) if said is not None else None
+    if isinstance(value, Mapping | list):
+        return None
+    return EventLine(LABELS.get(key, key.replace("_", " ").capitalize()), value_text(value))
+
+
+def event_view(event: TaskEvent, app: str, titles: Mapping[str, str]) -> EventView:
+    """The event as the task page's Events table says it; `titles` names the issues it links."""
+    if not isinstance(event.detail, dict):
+        return EventView(event, rest=None if event.detail in (None, "") else pretty_json(event.detail))
+    detail = {key: value for key, value in event.detail.items() if key not in HIDDEN_KEYS}
+    lines = _said_by_kind(event, detail)
+    rest: dict[str, Any] = {}
+    for key, value in detail.items():
+        line = _said(key, value, app, titles)
+        if line is None:
+            rest[key] = value
+        else:
+            lines.append(line)
+    return EventView(event, lines, pretty_json(rest) if rest else None)
+
+
+def event_views(events: Sequence[TaskEvent], app: str, titles: Mapping[str, str]) -> list[EventView]:
+    """Every event of a task as its page says it."""
+    return [event_view(event, app, titles) for event in events]

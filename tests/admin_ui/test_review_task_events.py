@@ -1,0 +1,87 @@
+"""A review task page's Events table: each event's detail said readably, times as pages show them, issues linked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from html_page import parse
+from page_seed import interaction_row, issue, store, task
+
+from admin_ui.rendering import when_text
+from admin_ui.task_events import event_view
+from gateway.accounts.records import Role
+from gateway.review.records import TaskEvent
+
+
+def events_of(page_text: str) -> dict[str, list[tuple[str, str]]]:
+    """The Events table's rows by the event's kind: the labelled lines of their Details cell."""
+    rows = parse(page_text).find("section", id="task-events").find_all("tr", data_testid="task-event")
+    return {
+        row.find_all("td")[2].text: [
+            (dt.text, dd.text) for dt, dd in zip(row.find_all("dt"), row.find_all("dd"), strict=True)
+        ]
+        for row in rows
+    }
+
+
+async def test_a_claim_says_until_when_as_the_pages_show_times(gateway, browser_as):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id])
+    claimed = await gateway.services.reviews.claim(task_id, "otto")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    events = events_of((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    expires_at = claimed.task.lease.expires_at
+    assert events["claimed"] == [("Claimed until", when_text(expires_at))]
+
+
+async def test_an_opening_links_the_issue_by_its_title(gateway, browser_as):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    issue_id = await issue(gateway, [interaction_id], title="Transfer fee answers")
+    task_id = await task(gateway, [interaction_id], issue_id=issue_id)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page_text = (await viewer.get(f"/admin/reviews/{task_id}")).text
+
+    page = parse(page_text)
+    [opened] = [row for row in page.find_all("tr", data_testid="task-event") if row.find_all("td")[2].text == "opened"]
+    link = opened.find("dl", class_="event-detail").find("a")
+    assert (link.text, link.attrs["href"]) == ("Transfer fee answers", f"/admin/issues/{issue_id}")
+    assert {("Interactions added", "1"), ("Priority", "medium")} <= set(events_of(page_text)["opened"])
+
+
+async def test_an_assignment_says_from_whom_to_whom(gateway, browser_as):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id])
+    await gateway.services.reviews.assign(task_id, "otto", actor="rita")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    events = events_of((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    assert events["assigned"] == [("Assignee", "nobody → otto")]
+
+
+async def test_a_nested_value_the_page_cannot_say_is_kept_as_folded_json(gateway, browser_as):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id], reason="Check the fee")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    [opened] = [row for row in page.find_all("tr", data_testid="task-event") if row.find_all("td")[2].text == "opened"]
+    folded = opened.find("details", class_="event-rest")
+    assert folded.find("summary").text == "More details"
+    assert '"why": "Check the fee"' in folded.find("pre").text
+
+
+def test_the_held_answers_hash_and_the_correction_as_written_are_never_shown():
+    detail = {"outcome": "correct", "correction": "Call [phone]", "exact_correction": "Call 555-0100"}
+    event = TaskEvent(
+        "decided", "rita", datetime(2026, 12, 3, 12, 0, tzinfo=UTC), {**detail, "held_answer_sha256": "ab"}
+    )
+
+    shown = event_view(event, "support-bot", {})
+
+    assert [(line.label, line.text) for line in shown.lines] == [("Outcome", "correct"), ("Correction", "Call [phone]")]
+    assert shown.rest is None
