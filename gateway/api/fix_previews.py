@@ -16,6 +16,7 @@ from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, not_found_respon
 from gateway.api.request_body import RequestBody
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
+from gateway.fixes.issue_fixes import IssueMerged
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.services import Services
 
@@ -51,6 +52,11 @@ def candidate_of(data: NewPreview) -> Candidate:
         text=data.text,
         mode=data.mode,
     )
+
+
+def issue_merged_response(request: Request[Any, Any, Any], exc: IssueMerged) -> Response[Any]:
+    """A preview whose issue was merged into another since: 409 naming that issue."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=str(exc)))
 
 
 def nothing_to_replay_response(request: Request[Any, Any, Any], exc: NothingToReplay) -> Response[Any]:
@@ -112,7 +118,11 @@ class PreviewsController(AdminController):
 
     path = "/api/previews"
     tags = ["fixes"]
-    exception_handlers = {**AdminController.exception_handlers, IssueNotFound: not_found_response}
+    exception_handlers = {
+        **AdminController.exception_handlers,
+        IssueNotFound: not_found_response,
+        IssueMerged: issue_merged_response,
+    }
 
     @get("/{preview_id:str}", summary="A stored fix preview")
     async def get_preview(self, services: NamedDependency[Services], preview_id: FromPath[str]) -> dict[str, Any]:

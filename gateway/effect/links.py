@@ -42,9 +42,13 @@ class FixLinkService:
         self._store = store
         self._clock = clock
 
-    async def issue_exists(self, issue_id: str) -> bool:
-        """Whether there is an issue `issue_id` (merged or dismissed ones included)."""
-        return await self._store.issue(issue_id) is not None
+    async def merged_into(self, issue_id: str) -> str | None:
+        """The issue `issue_id` was merged into (None: not merged); IssueNotFound when there is no such issue."""
+        issue = await self._store.issue(issue_id)
+        if issue is None:
+            raise IssueNotFound(issue_id)
+        merged: str | None = issue["merged_into"]
+        return merged
 
     async def link_fix(
         self,

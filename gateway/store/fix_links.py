@@ -66,9 +66,9 @@ class FixLinkStore:
             return list((await connection.execute(query)).scalars())
 
     async def issue(self, issue_id: str) -> Row | None:
-        """The issue's id, app and status (what a link is checked against); None if there is no such issue."""
+        """The issue's id, app, status and merge (what a link is checked against); None if there is no such issue."""
         c = issues.c
-        query = select(c.id, c.app, c.status).where(c.id == issue_id)
+        query = select(c.id, c.app, c.status, c.merged_into).where(c.id == issue_id)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None

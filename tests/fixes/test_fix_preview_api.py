@@ -235,3 +235,18 @@ async def test_a_retried_make_live_answers_the_fix_already_live(
     assert again.json()["already_live"] is True and first.json()["already_live"] is False
     assert again.json()["link"] == first.json()["link"] and again.json()["fix"]["id"] == first.json()["fix"]["id"]
     assert len((await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"]) == 1
+
+
+async def test_a_preview_of_an_issue_merged_since_is_a_409_naming_where_it_went(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, ids = await seed_issue(gateway, client)
+    preview = (await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=admin_headers)).json()
+    app = (await gateway.services.interactions.get(ids[0]))["app"]
+    other_id = await make_issue(gateway.services.engine, [ids[2]], "Fees everywhere", app=app)
+    await gateway.services.issue_service.merge(issue_id, other_id, "test")
+
+    refused = await client.post(f"/api/previews/{preview['id']}/live", json={}, headers=admin_headers)
+
+    assert refused.status_code == 409 and other_id in refused.json()["detail"]
+    assert (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"] == []

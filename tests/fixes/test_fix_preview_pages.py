@@ -302,3 +302,21 @@ async def test_a_viewer_is_not_offered_to_change_a_preview_and_try_it_again(
 
     assert page.find_all("a", data_testid="preview-again") == []
     assert "Change it and preview again" not in page.text
+
+
+async def test_a_preview_of_an_issue_merged_since_is_not_made_live(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, ids = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, **KNOWLEDGE_FORM)
+    app = (await gateway.services.interactions.get(ids[0]))["app"]
+    other_id = await make_issue(gateway.services.engine, [ids[2]], "Fees everywhere", app=app)
+    await gateway.services.issue_service.merge(issue_id, other_id, "test")
+
+    refused = await make_live(reviewer, preview_path)
+
+    assert refused.status_code == 409
+    assert "merged into “Fees everywhere” since this preview" in parse(refused.text).find(data_testid="error").text
+    assert await gateway.services.fix_links.fixes_for(issue_id) == []
+    assert not (await gateway.services.knowledge.service.list(EntryFilter(app=app))).data
