@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_text import canary_share, form_text
+from admin_ui.form_text import canary_share, form_text, non_blank_lines
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -45,10 +45,6 @@ NOTHING_TO_REPLAY = (
     "Nothing to replay: this issue holds no chat completion or Responses API interaction now (its complaints "
     "vanished, or it was merged into another issue), so nothing was sent upstream and no preview was kept."
 )
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _limit(raw: str) -> int:
@@ -141,7 +137,7 @@ class FixPreviewsController(Controller):
                 fields["kind"],
                 title=fields["title"] if knowledge else None,
                 content=fields["content"] if knowledge else None,
-                example_questions=_lines(fields["example_questions"]) if knowledge else (),
+                example_questions=non_blank_lines(fields["example_questions"]) if knowledge else (),
                 text=None if knowledge else fields["text"],
                 mode=None if knowledge else (fields["mode"] or None),
             )

@@ -24,6 +24,11 @@ def form_text(form: Any, name: str) -> str:
     return normalise_line_breaks(value) if isinstance(value, str) else ""
 
 
+def non_blank_lines(text: str) -> list[str]:
+    """A one-item-a-line box's items: each line stripped, blank lines left out."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def canary_share(form: Any, name: str) -> float:
     """The form's canary percentage (`name`) as the share of traffic the prompt service takes (0.1 for 10)."""
     raw = str(form.get(name, "")).strip()

@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_text import form_text
+from admin_ui.form_text import form_text, non_blank_lines
 from admin_ui.query_params import choice_param
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -32,10 +32,6 @@ from gateway.store.knowledge_usage import KnowledgeUsageStore
 KNOWLEDGE_PATH = "/admin/knowledge"
 PAGE_SIZE = 50
 FIELDS = ("app", "title", "content", "example_questions", "tags")
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _tags(text: str) -> list[str]:
@@ -163,7 +159,7 @@ class KnowledgeController(Controller):
                 fields["app"],
                 fields["title"],
                 fields["content"],
-                _lines(fields["example_questions"]),
+                non_blank_lines(fields["example_questions"]),
                 _tags(fields["tags"]),
                 active=form.get("active") == "on",
                 author=user.name,
@@ -207,7 +203,7 @@ class KnowledgeController(Controller):
                 author=user.name,
                 title=fields["title"],
                 content=fields["content"],
-                example_questions=_lines(fields["example_questions"]),
+                example_questions=non_blank_lines(fields["example_questions"]),
                 tags=_tags(fields["tags"]),
                 expected_version=fields.get("expected_version"),
             )

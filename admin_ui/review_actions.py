@@ -19,7 +19,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_text import canary_share, form_text
+from admin_ui.form_text import canary_share, form_text, non_blank_lines
 from admin_ui.review_task import task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
@@ -157,13 +157,12 @@ class ReviewActionsController(Controller):
         """Add a knowledge-base entry and resolve the task by it (linked to the task's issue)."""
 
         async def resolve(form: FormMultiDict) -> None:
-            questions = [line.strip() for line in (_field(form, "example_questions") or "").splitlines()]
             await services.task_fixes.resolve_with_entry(
                 task_id,
                 user.name,
                 title=_field(form, "title", 500) or "",
                 content=_field(form, "content") or "",
-                example_questions=[question for question in questions if question],
+                example_questions=non_blank_lines(_field(form, "example_questions") or ""),
                 comment=_field(form, "comment"),
             )
 
