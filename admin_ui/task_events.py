@@ -103,11 +103,12 @@ def _redactions(value: Any) -> str | None:
 def _fix_line(fix: Any, app: str) -> EventLine | None:
     if not isinstance(fix, Mapping) or not isinstance(fix.get("label"), str):
         return None
+    # The label already says what the fix is ("knowledge-base entry 'Fees' (…, version 1)").
     kind, fix_id = fix.get("kind"), fix.get("id")
     if kind == "knowledge" and isinstance(fix_id, str):
-        return EventLine("Fix", f"knowledge-base entry {fix['label']}", f"/admin/knowledge/{quote(fix_id, safe='')}")
+        return EventLine("Fix", fix["label"], f"/admin/knowledge/{quote(fix_id, safe='')}")
     if kind == "prompt":
-        return EventLine("Fix", f"prompt version {fix['label']}", f"/admin/prompts?{urlencode({'app': app})}")
+        return EventLine("Fix", fix["label"], f"/admin/prompts?{urlencode({'app': app})}")
     return None
 
 

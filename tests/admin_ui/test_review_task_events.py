@@ -8,7 +8,7 @@ from html_page import parse
 from page_seed import interaction_row, issue, store, task
 
 from admin_ui.rendering import when_text
-from admin_ui.task_events import event_view
+from admin_ui.task_events import EventLine, event_view
 from gateway.accounts.records import Role
 from gateway.review.records import TaskEvent
 
@@ -85,3 +85,12 @@ def test_the_held_answers_hash_and_the_correction_as_written_are_never_shown():
 
     assert [(line.label, line.text) for line in shown.lines] == [("Outcome", "correct"), ("Correction", "Call [phone]")]
     assert shown.rest is None
+
+
+def test_the_fix_a_decision_resolved_by_is_named_once_and_linked():
+    fix = {"kind": "knowledge", "id": "e1", "version": 1, "label": "knowledge-base entry 'Fees' (e1, version 1)"}
+    event = TaskEvent("decided", "rita", datetime(2026, 12, 3, 12, 0, tzinfo=UTC), {"outcome": "reject", "fix": fix})
+
+    shown = event_view(event, "support-bot", {})
+
+    assert shown.lines[-1] == EventLine("Fix", "knowledge-base entry 'Fees' (e1, version 1)", "/admin/knowledge/e1")
