@@ -260,6 +260,31 @@ _ALL_FORMS = (
     Form("/admin/knowledge/{entry_id:str}/activate", "/admin/knowledge/{entry_id}"),
     Form("/admin/knowledge/{entry_id:str}/deactivate", "/admin/knowledge/{entry_id}"),
     Form("/admin/knowledge/{entry_id:str}/restore", "/admin/knowledge/{entry_id}"),
+    # Fix previews. The upstream key a pass-through preview may carry is never kept, as a password is not.
+    Form(
+        "/admin/issues/{issue_id:str}/previews",
+        "/admin/issues/{issue_id}/previews",
+        "Preview it",
+        (
+            Field("kind", "", CHOICE, "hidden"),
+            Field("title", "Title", MAX_TITLE),
+            Field("content", "Content", MAX_CONTENT, "text"),
+            Field("example_questions", "Example questions, one a line", QUESTIONS_TEXT, "text"),
+            Field("text", "Instructions", MAX_PROMPT_TEXT, "text"),
+            Field("mode", "Placed", CHOICE, "choice"),
+            Field("limit", "How many to replay", NUMBER),
+        ),
+    ),
+    Form(
+        "/admin/previews/{preview_id:str}/live",
+        "/admin/previews/{preview_id}",
+        "Make it live and link it",
+        (
+            Field("message", "What changed", MAX_PROMPT_MESSAGE),
+            Field("rollout", "Roll out", CHOICE, "choice"),
+            Field("canary_percent", "Canary share (%)", 10),
+        ),
+    ),
 )
 FORMS = {form.action: form for form in _ALL_FORMS}
 # Never kept: signing in and out take no text worth keeping, and a password never comes back.

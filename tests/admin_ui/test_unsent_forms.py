@@ -283,3 +283,10 @@ async def test_every_admin_form_says_what_it_keeps(gateway):
 
     assert posts - NOT_KEPT == set(FORMS)
     assert not any("password" in field.name for form in FORMS.values() for field in form.fields)
+
+
+def test_a_fix_preview_form_keeps_its_candidate_but_never_the_upstream_key():
+    kept = {field.name for field in FORMS["/admin/issues/{issue_id:str}/previews"].fields}
+
+    assert {"title", "content", "example_questions", "text", "mode", "limit"} <= kept
+    assert "authorization" not in kept
