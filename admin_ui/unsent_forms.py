@@ -128,6 +128,15 @@ def _knowledge_fields() -> tuple[Field, ...]:
     )
 
 
+def _rollout_fields() -> tuple[Field, ...]:
+    # How a new prompt version goes out (a review task's fix form, a preview made live): admin_ui.form_text.canary_share.
+    return (
+        Field("message", "What changed", MAX_PROMPT_MESSAGE),
+        Field("rollout", "Roll out", CHOICE, "choice"),
+        Field("canary_percent", "Canary share (%)", 10),
+    )
+
+
 def _seen_issue() -> tuple[Field, ...]:
     # The issue as the page showed it (IssueView); the title at most as long as any issue's.
     return (
@@ -219,9 +228,7 @@ _ALL_FORMS = (
         "Publish and resolve",
         (
             Field("text", "Instructions", MAX_PROMPT_TEXT, "text"),
-            Field("message", "What changed", MAX_PROMPT_MESSAGE),
-            Field("rollout", "Roll out", CHOICE, "choice"),
-            Field("canary_percent", "Canary share (%)", 10),
+            *_rollout_fields(),
         ),
     ),
     # Prompts.
@@ -279,11 +286,7 @@ _ALL_FORMS = (
         "/admin/previews/{preview_id:str}/live",
         "/admin/previews/{preview_id}",
         "Make it live and link it",
-        (
-            Field("message", "What changed", MAX_PROMPT_MESSAGE),
-            Field("rollout", "Roll out", CHOICE, "choice"),
-            Field("canary_percent", "Canary share (%)", 10),
-        ),
+        _rollout_fields(),
     ),
 )
 FORMS = {form.action: form for form in _ALL_FORMS}
