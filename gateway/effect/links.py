@@ -50,6 +50,17 @@ class FixLinkService:
         merged: str | None = issue["merged_into"]
         return merged
 
+    async def surviving_issue(self, issue_id: str) -> str:
+        """The issue that holds `issue_id`'s complaints now: itself, or the end of its chain of merges.
+
+        IssueNotFound when there is no such issue. A chain that loops (never written by a merge, which refuses
+        a merged target) ends at the last issue before the loop.
+        """
+        seen = [issue_id]
+        while (merged := await self.merged_into(seen[-1])) is not None and merged not in seen:
+            seen.append(merged)
+        return seen[-1]
+
     async def link_fix(
         self,
         issue_id: str,
@@ -159,8 +170,10 @@ class FixLinkService:
             raise InvalidQuery("task_id", f"no review task with id {task_id!r}")
         if task["app"] != app:
             raise InvalidQuery("task_id", f"the task belongs to app {task['app']!r}, the issue to {app!r}")
-        if task["issue_id"] is not None and task["issue_id"] != issue_id:
-            raise InvalidQuery("task_id", f"the task is about issue {task['issue_id']!r}, not {issue_id!r}")
+        # A task about an issue merged since resolves into the issue that holds its complaints now.
+        about = task["issue_id"]
+        if about is not None and about != issue_id and await self.surviving_issue(about) != issue_id:
+            raise InvalidQuery("task_id", f"the task is about issue {about!r}, not {issue_id!r}")
 
 
 def _actor(name: Any) -> str:

@@ -5,7 +5,8 @@ a closed task, or one this reviewer already judged is refused before anything is
 creates the fix (audited, its audit detail naming the task and issue), records the reviewer's
 `reject` decision (the answers were wrong; the fix is the remedy, named in the comment; audited),
 and, when the task concerns an issue, links the fix to the issue and the task with
-FixLinkService.link_fix (audited), so its effect on the issue can be measured. A task without an
+FixLinkService.link_fix (audited), so its effect on the issue can be measured; an issue merged since
+the task was opened has the fix linked to the issue that holds its complaints now. A task without an
 issue has nothing to measure the fix against: it is resolved and the fix named, but not linked.
 """
 
@@ -128,8 +129,11 @@ class TaskFixes:
         issue_id = detail.task.issue_id
         if issue_id is None:
             return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, None, NO_ISSUE)
+        # An issue merged since the task was opened holds no complaints of its own: the fix is measured on the
+        # issue its complaints went to.
+        into = await self._links.surviving_issue(issue_id)
         link = await self._links.link_fix(
-            issue_id, fix.kind, fix.fix_id, fix.version, fix.arm, task_id=task_id, actor=reviewer
+            into, fix.kind, fix.fix_id, fix.version, fix.arm, task_id=task_id, actor=reviewer
         )
         return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, link, None)
 
