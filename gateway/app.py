@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import missing_v1, nul_urls
 from gateway.api.admin import validation_response
 from gateway.api.audit import AuditController
+from gateway.api.cors import with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.erasures import ErasuresController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
@@ -53,11 +54,20 @@ class FeedgateApp:
     """
 
     def __init__(
-        self, api: Litestar, api_paths_under_v1: frozenset[str], api_prefixes_under_v1: tuple[str, ...] = ()
+        self,
+        api: Litestar,
+        api_paths_under_v1: frozenset[str],
+        api_prefixes_under_v1: tuple[str, ...] = (),
+        *,
+        cors_paths: frozenset[str] = frozenset(),
+        cors_origins: Sequence[str] = (),
     ) -> None:
         self.api = api
         self._api_paths_under_v1 = api_paths_under_v1
         self._api_prefixes_under_v1 = api_prefixes_under_v1
+        # The paths browsers call cross-origin, and the origins allowed to read their answers.
+        self._cors_paths = cors_paths
+        self._cors_origins = tuple(cors_origins)
 
     @property
     def services(self) -> Services:
@@ -75,6 +85,9 @@ class FeedgateApp:
             ):
                 await self.api.state.services.proxy(scope, receive, send)
                 return
+            if path in self._cors_paths:
+                # Before any answer below (the NUL refusal is one): every answer carries them alike.
+                send = with_cors_headers(scope, send, self._cors_origins)
             if nul_urls.holds_nul(scope):
                 await nul_urls.refuse(send)
                 return
@@ -200,4 +213,10 @@ def create_app(
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
     # app's key and the end user's words (the API's router takes both spellings).
     feedback_paths = frozenset({FEEDBACK_PATH, FEEDBACK_PATH + "/"})
-    return FeedgateApp(api, api_paths_under_v1=feedback_paths, api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,))
+    return FeedgateApp(
+        api,
+        api_paths_under_v1=feedback_paths,
+        api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
+        cors_paths=feedback_paths,
+        cors_origins=settings.cors_origins,
+    )

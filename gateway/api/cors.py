@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import MutableSet, Sequence
 
+from litestar.types import Message, Scope, Send
+
 ALLOWED_METHODS = "POST, OPTIONS"
 ALLOWED_HEADERS = "content-type, x-feedgate-feedback-token, authorization"
 PREFLIGHT_MAX_AGE = "600"
+# Not CORS-safelisted, so a page could not read it otherwise: a 429's or a 503's wait.
+EXPOSED_HEADER = b"retry-after"
 # Origins told of in the log, per process: enough for a developer's few, bounded against a flood.
 MAX_WARNED_ORIGINS = 100
 
@@ -20,6 +24,28 @@ def cors_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str
     if origin is not None and (origin in allowed_origins or "*" in allowed_origins):
         headers["access-control-allow-origin"] = origin
     return headers
+
+
+def with_cors_headers(scope: Scope, send: Send, allowed_origins: Sequence[str]) -> Send:
+    """`send`, adding `cors_headers` to the answer unless it has them: any answer, the framework's errors too."""
+    # One rule for every answer on the path: a 405, a 400 or a 500 that lacked them reached the page
+    # as an opaque CORS failure ("Failed to fetch") instead of its message.
+    origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
+    for_origin = cors_headers(origin, allowed_origins)
+    allowed = "access-control-allow-origin" in for_origin
+    added = [(name.encode(), value.encode()) for name, value in for_origin.items()]
+
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or [])
+            present = {name.lower() for name, _ in headers}
+            headers += [(name, value) for name, value in added if name not in present]
+            if allowed and EXPOSED_HEADER in present and b"access-control-expose-headers" not in present:
+                headers.append((b"access-control-expose-headers", EXPOSED_HEADER))
+            message["headers"] = headers
+        await send(message)
+
+    return send_with_cors
 
 
 def preflight_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str, str]:

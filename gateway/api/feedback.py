@@ -12,15 +12,13 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
-from gateway.api.cors import cors_headers, preflight_headers, warn_of_unlisted_origin
-from gateway.api.database_outage import CODE, MESSAGE, OUTAGE_TYPES, RETRY_AFTER_SECONDS, log_outage
+from gateway.api.cors import preflight_headers, warn_of_unlisted_origin
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.service import FeedbackRefused
 from gateway.services import Services
-from gateway.store.availability import database_unavailable
 from gateway.store.feedback import FeedbackFilter
 
 FEEDBACK_PATH = "/v1/feedback"
@@ -43,37 +41,27 @@ MAX_FEEDBACK_BODY_BYTES = 1024 * 1024
 )
 async def submit_feedback(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """201 with the stored event; 200 with the original event when the idempotency key was seen before."""
-    headers = cors_headers(request.headers.get("origin"), services.settings.cors_origins)
+    # The CORS headers, on this answer and on every error the framework gives for this path (a
+    # database outage's 503 among them), are added in one place: gateway.app, with_cors_headers.
     try:
         try:
             body = await request.body()
         except RequestEntityTooLarge:
             message = f"feedback bodies are at most {MAX_FEEDBACK_BODY_BYTES} bytes; send shorter texts"
             raise FeedbackRefused(413, message, "request_too_large") from None
-        try:
-            recorded = await services.feedback.record(
-                body,
-                authorization=request.headers.get("authorization"),
-                token=request.headers.get(TOKEN_HEADER),
-                client_address=client_address(request, services.settings.feedback_client_address_header),
-            )
-        except OUTAGE_TYPES as exc:
-            if not database_unavailable(exc):
-                raise
-            # Answered here rather than by the app's outage handler: the widget needs the CORS headers.
-            log_outage(request.method, request.url.path, exc)
-            raise FeedbackRefused(503, MESSAGE, CODE, retry_after=RETRY_AFTER_SECONDS) from None
+        recorded = await services.feedback.record(
+            body,
+            authorization=request.headers.get("authorization"),
+            token=request.headers.get(TOKEN_HEADER),
+            client_address=client_address(request, services.settings.feedback_client_address_header),
+        )
     except FeedbackRefused as refused:
-        if refused.retry_after is not None:
-            headers = {**headers, "retry-after": str(refused.retry_after)}
-            if "access-control-allow-origin" in headers:
-                # Not a CORS-safelisted header: the widget could not read it otherwise.
-                headers["access-control-expose-headers"] = "retry-after"
+        headers = {"retry-after": str(refused.retry_after)} if refused.retry_after is not None else {}
         body = refusal_body(refused)
         return Response(body, status_code=refused.status, media_type="application/json", headers=headers)
     body = dumps_exact(feedback_json(recorded.event))  # metadata may hold an integer beyond 64 bits
     status = 201 if recorded.created else 200
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def refusal_body(refused: FeedbackRefused) -> bytes:

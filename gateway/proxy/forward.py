@@ -219,9 +219,10 @@ class ProxyApp:
             response = await self._client.send(scope["method"], url, headers_out, body)
         except UpstreamFailed as exc:
             self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_UNREACHABLE)
-            status, message = _upstream_failure(exc, upstream.name)
-            logger.warning("%s", message)
-            await _refuse(send, call, status, message, "upstream_unavailable")
+            message = exc.message(upstream.name)
+            # The client library's own account (its class names) is for operators, never the app's error.
+            logger.warning("%s (%s)", message, exc.technical)
+            await _refuse(send, call, 504 if exc.timed_out else 502, message, "upstream_unavailable")
             return
         answer: Answer | None = call
         id_headers = call.id_headers if call is not None else []
@@ -251,9 +252,9 @@ class ProxyApp:
                 answer_body = await read_whole(response, answer, started=call.started if call else 0.0)
             except UpstreamFailed as exc:
                 self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
-                logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc)
+                logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc.technical)
                 # Nothing has reached the client yet, so it can still get a clean 502.
-                await _refuse(send, call, 502, f"Upstream broke off its answer: {exc}", "upstream_broke_off")
+                await _refuse(send, call, 502, exc.message(upstream.name), "upstream_broke_off")
                 return
             if call is not None:
                 call.upstream_done_at = time.perf_counter()
@@ -345,10 +346,3 @@ def _parse_json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
-
-
-def _upstream_failure(exc: UpstreamFailed, upstream: str) -> tuple[int, str]:
-    """Status and message for a request that never got an answer from its upstream."""
-    if exc.timed_out:
-        return 504, f"Upstream '{upstream}' did not answer in time."
-    return 502, f"Upstream '{upstream}' could not be reached: {exc}"

@@ -82,7 +82,8 @@ async def relay_stream(
             if answer is not None:
                 answer.partial = True
                 answer.error = f"upstream broke off the answer: {exc}"
-            raise UpstreamBrokeOff(str(exc)) from exc
+            # Its text goes to the server's log only (the client's connection is aborted): the library's account.
+            raise UpstreamBrokeOff(exc.technical) from exc
         watcher.finished = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     except asyncio.CancelledError:

@@ -20,17 +20,31 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from gateway.proxy.upstream_failures import failure_words
+
 Headers = list[tuple[bytes, bytes]]
 
 __all__ = ["AiohttpUpstream", "Headers", "HttpxUpstream", "UpstreamClient", "UpstreamFailed", "UpstreamResponse"]
 
 
 class UpstreamFailed(Exception):
-    """The upstream could not be reached, did not answer in time, or broke off its answer."""
+    """The upstream could not be reached, did not answer in time, or broke off its answer.
 
-    def __init__(self, cause: BaseException, *, timed_out: bool) -> None:
-        super().__init__(f"{type(cause).__name__}: {cause}")
+    Its text is what happened in plain words, the same whichever client sent the request
+    (gateway.proxy.upstream_failures); `technical` keeps the client library's own account,
+    class name included, for the server's log.
+    """
+
+    def __init__(self, cause: BaseException, *, timed_out: bool, url: str | None) -> None:
+        # `url`: the request's, when it failed before any answer came; None once the answer had begun.
+        self.words = failure_words(cause, timed_out=timed_out, url=url)
+        super().__init__(self.words.what or self.words.lead)
         self.timed_out = timed_out
+        self.technical = f"{type(cause).__name__}: {cause}"
+
+    def message(self, upstream: str) -> str:
+        """The error message for the app, e.g. "Upstream 'openai' could not be reached: ..."."""
+        return self.words.message(upstream)
 
 
 class UpstreamResponse(Protocol):
@@ -84,7 +98,7 @@ class _AiohttpResponse:
             async for chunk in self._response.content.iter_any():
                 yield chunk
         except _AIOHTTP_FAILURES as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, asyncio.TimeoutError)) from exc
+            raise UpstreamFailed(exc, timed_out=isinstance(exc, asyncio.TimeoutError), url=None) from exc
 
     async def aclose(self) -> None:
         self._response.release()
@@ -143,7 +157,7 @@ class AiohttpUpstream:
                 timeout=self._timeout,
             )
         except _AIOHTTP_FAILURES as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, asyncio.TimeoutError)) from exc
+            raise UpstreamFailed(exc, timed_out=isinstance(exc, asyncio.TimeoutError), url=url) from exc
         return _AiohttpResponse(response)
 
     async def aclose(self) -> None:
@@ -170,7 +184,7 @@ class _HttpxResponse:
             async for chunk in self._response.aiter_raw():
                 yield chunk
         except httpx.HTTPError as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, httpx.TimeoutException)) from exc
+            raise UpstreamFailed(exc, timed_out=isinstance(exc, httpx.TimeoutException), url=None) from exc
 
     async def aclose(self) -> None:
         await self._response.aclose()
@@ -189,7 +203,7 @@ class HttpxUpstream:
         try:
             response = await self._transport.handle_async_request(request)
         except httpx.HTTPError as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, httpx.TimeoutException)) from exc
+            raise UpstreamFailed(exc, timed_out=isinstance(exc, httpx.TimeoutException), url=url) from exc
         return _HttpxResponse(response)
 
     async def aclose(self) -> None:

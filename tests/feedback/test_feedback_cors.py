@@ -58,6 +58,28 @@ async def test_a_body_too_large_is_a_413_in_openai_s_shape_that_the_widget_may_r
     assert response.headers["access-control-allow-origin"] == ORIGIN
 
 
+# Answers the framework gives before (or instead of) the feedback handler: a wrong method, a URL holding a NUL.
+FRAMEWORK_ERRORS = [("GET", "/v1/feedback", 405), ("DELETE", "/v1/feedback/", 405), ("POST", "/v1/feedback?x=%00", 400)]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), FRAMEWORK_ERRORS)
+async def test_the_frameworks_errors_carry_the_cors_headers_the_handlers_answers_do(http, method, path, status):
+    response = await http.request(method, path, headers={"origin": ORIGIN})
+
+    # Without them the page sees an opaque CORS failure instead of the error's message.
+    assert response.status_code == status
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["vary"] == "Origin"
+
+
+@pytest.mark.parametrize(("method", "path", "status"), FRAMEWORK_ERRORS)
+async def test_the_frameworks_errors_let_no_other_origin_read_them(http, method, path, status):
+    response = await http.request(method, path, headers={"origin": "https://evil.example"})
+
+    assert response.status_code == status
+    assert "access-control-allow-origin" not in response.headers
+
+
 async def test_answers_to_other_origins_carry_no_allow_origin_header(http):
     response = await http.post("/v1/feedback", json={"thumbs": "up"}, headers={"origin": "https://evil.example"})
 
