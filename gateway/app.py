@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
-from gateway.api import missing_v1, nul_urls
+from gateway.api import missing_v1, nul_urls, v1_not_found
 from gateway.api.admin import validation_response
 from gateway.api.audit import AuditController
 from gateway.api.cors import with_cors_headers
@@ -89,10 +89,13 @@ class FeedgateApp:
                 # Before any answer below (the NUL refusal is one): every answer carries them alike.
                 send = with_cors_headers(scope, send, self._cors_origins)
             if nul_urls.holds_nul(scope):
-                await nul_urls.refuse(send)
+                await nul_urls.refuse(scope, send)
                 return
             if missing_v1.lacks_v1(path):
                 await missing_v1.refuse(scope, send)
+                return
+            if v1_not_found.names_no_task(path):
+                await v1_not_found.refuse(scope, send)
                 return
         await self.api(scope, receive, send)
 

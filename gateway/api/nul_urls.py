@@ -10,8 +10,12 @@ from __future__ import annotations
 import orjson
 from litestar.types import Scope, Send
 
+from gateway.errors import openai_error_body
+
 MESSAGE = "URLs must not contain a NUL character (%00): no store can keep it"
 _BODY = orjson.dumps({"status_code": 400, "detail": MESSAGE})
+# Under /v1/ (feedback, held answers) apps and the SDKs read OpenAI's error shape.
+_V1_BODY = openai_error_body(400, MESSAGE, "invalid_url")
 
 
 def holds_nul(scope: Scope) -> bool:
@@ -20,8 +24,9 @@ def holds_nul(scope: Scope) -> bool:
     return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
-async def refuse(send: Send) -> None:
-    """Answer 400, in the API's error shape."""
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode())]
+async def refuse(scope: Scope, send: Send) -> None:
+    """Answer 400, in the API's error shape (OpenAI's under /v1/)."""
+    body = _V1_BODY if scope["path"].startswith("/v1/") else _BODY
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 400, "headers": headers})
-    await send({"type": "http.response.body", "body": _BODY, "more_body": False})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

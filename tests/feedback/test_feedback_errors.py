@@ -193,3 +193,30 @@ async def test_a_method_the_feedback_endpoint_does_not_take_is_told_in_openais_s
     assert (error["type"], error["code"]) == ("invalid_request_error", "method_not_allowed")
     assert "GET is not a method /v1/feedback takes; it takes" in error["message"] and "POST" in error["message"]
     assert "POST" in response.headers["allow"]
+
+
+@pytest.mark.parametrize("path", ["/v1/reviews/", "/v1/reviews/a/b"])
+async def test_a_malformed_held_answer_url_is_a_404_in_openais_shape_naming_the_url_to_poll(client, path):
+    response = await client.get(path, headers={"authorization": "Bearer sk-app-key"})
+
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("not_found_error", "not_found")
+    assert f"{path} is not a URL this gateway serves" in error["message"]
+    assert "GET /v1/reviews/{task_id}" in error["message"]
+
+
+async def test_a_nul_in_a_feedback_url_is_a_400_in_openais_shape(client):
+    response = await client.post("/v1/feedback?x=%00", json={})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "invalid_url")
+    assert "NUL" in error["message"]
+
+
+async def test_the_admin_api_keeps_its_own_404_shape(client, admin_headers):
+    response = await client.get("/api/issues/no-such-issue", headers=admin_headers)
+
+    assert response.status_code == 404
+    assert "detail" in response.json() and "error" not in response.json()
