@@ -66,10 +66,14 @@ def serve(args: argparse.Namespace) -> None:
             pass
 
     asyncio.run(check_database())
-    processes = f" ({settings.workers} processes)" if settings.workers > 1 else ""
-    print(
-        f"Feedgate on http://{settings.host}:{settings.port}/v1 -> {settings.upstream_url}{processes}",
-        file=sys.stderr,
+    # Through the log handler, not print: with JSON logs a collector expects every line of stderr to be JSON.
+    logging.getLogger("feedgate.serve").info(
+        "Feedgate on http://%s:%s/v1 -> %s (%s)",
+        settings.host,
+        settings.port,
+        settings.upstream_url,
+        "1 process" if settings.workers == 1 else f"{settings.workers} processes",
+        extra={"workers": settings.workers},
     )
     if settings.key_mode == "gateway":
         from gateway.proxy.credentials import unset_upstream_keys

@@ -97,7 +97,15 @@ def add_privacy_commands(
     prune_parser.set_defaults(run=runner(prune))
 
     erase_parser = commands.add_parser(
-        "erase", parents=[common], help="delete everything stored about one end user (recorded in the audit log)"
+        "erase",
+        parents=[common],
+        help="delete everything stored about one end user (recorded in the audit log)",
+        # The command runs in a process of its own: a gateway's calls not stored yet are out of its reach.
+        epilog=(
+            "Deletes what is stored when it runs. Calls a running gateway has not stored yet (the last 0.2 s of "
+            "each process, calls still running, a spool waiting for the database during an outage) are stored "
+            "after it: run it again once they are (README, Privacy and retention)."
+        ),
     )
     erase_parser.add_argument(
         "--user", required=True, metavar="END_USER", help="the end user's id, as interactions name it"

@@ -51,9 +51,11 @@ What stays, and why:
   reason, which quotes the issue's title), but issue.rename records the titles replaced and set,
   and a decision on a held answer records the answer's SHA-256 (as the task's "decided" event does);
 - outside the database: exports already written, a process's in-memory traffic index (vectors of
-  recent questions, until they leave the window or the process restarts), rows still in a spool
-  file during a database outage (erase again once it is written), backups, and the bytes of
-  deleted rows until the database reuses or vacuums their pages.
+  recent questions, until they leave the window or the process restarts), calls not stored yet (in
+  a gateway process's writer queue, still running, or in a spool file during a database outage; the
+  admin API flushes its own process's writer first, gateway.privacy.local_writer: erase again once
+  the rest is stored), backups, and the bytes of deleted rows until the database reuses or vacuums
+  their pages.
 
 The audit record says who asked, when, and how many rows of each kind went; it names the user
 only by a keyed hash (HMAC-SHA256 under a secret kept in the database), so the log can confirm

@@ -108,6 +108,16 @@ async def test_writer_batches_and_rows_are_counted(gateway, client, fake_upstrea
     assert "feedgate_writer_queue_depth" in after
 
 
+async def test_metrics_have_no_created_series_that_read_as_counts(client, fake_upstream):
+    # `feedgate_writer_rows_created{destination="spool"} 1.79e+09` reads as 1.79 billion rows spooled.
+    await client.post("/v1/chat/completions", json=CHAT, headers=AUTH)
+
+    text = (await client.get("/metrics")).text
+
+    assert "feedgate_writer_rows_total" in text
+    assert [line for line in text.splitlines() if "_created" in line] == []
+
+
 async def test_metrics_need_no_token_by_default(client):
     response = await client.get("/metrics")
 

@@ -138,3 +138,12 @@ def test_a_second_serve_sharing_the_metrics_folder_keeps_the_first_ones_counts(t
                 time.sleep(0.2)
 
     assert total == 5
+
+
+def test_with_json_logs_every_line_serve_writes_is_a_json_object(tmp_path: Path, fake_upstream):
+    # A log collector reading JSON lines chokes on (or drops) a plain-text line, such as a start-up banner.
+    with serving(tmp_path, fake_upstream.url, FEEDGATE_LOG_FORMAT="json") as (origin, lines):
+        chat(origin)
+
+    assert lines and [line for line in lines if not line.startswith("{")] == []
+    assert any(orjson.loads(line)["message"].startswith("Feedgate on http://") for line in lines)
