@@ -2,23 +2,25 @@
 
 Two sources label an answer. An end user's current feedback that carries a correction (their
 newest event on the interaction, as everywhere in Feedgate), and the decision that resolved a
-review task concerning exactly one interaction: `approve` labels the answer as given, `correct`
+review task concerning exactly one interaction: `approve` labels the answer as given (its text, or
+the tool calls it made), `correct`
 (or any decision with a correction) labels the correction. A `reject` without a correction says
 what is wrong but not what is right, so it is no example of either kind. A task holding several
 interactions (an issue, similar negatives) is judged as a pattern: its one decision or correction
 cannot be the right answer to each of its different questions, so it yields no examples. Where a
-reviewer's decision labels an answer, its end users' corrections give none: one label per answer.
+reviewer's decision labels an answer, its end users' corrections give none, and of several end
+users' corrections of one answer the latest stands: one label per answer.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-Json = dict[str, Any]
+from gateway.export.tool_calls import Json, tool_calls_of, tool_settings_of
 
 # The weight of an example whose confidence is unknown: that of a fully confident answer
 # (1 / (0.99 + 0.01)), so an example without evidence is never boosted.
@@ -49,7 +51,8 @@ class TrainingExample:
     # The request's messages, as the app sent them.
     conversation: list[Json]
     original: str | None
-    preferred: str
+    # The preferred answer's text; None for an approved answer that only called tools.
+    preferred: str | None
     confidence: float | None
     weight: float
     # The feedback event's or the review decision's id (the store's keyset cursor).
@@ -58,11 +61,18 @@ class TrainingExample:
     # versions added, the confidence gate's settings): `conversation` is as the app sent it, and the
     # original answer was given to the changed request.
     gateway_changes: tuple[Json, ...] = ()
+    # The tool calls the original answer made, and those of the preferred one (an approved answer's).
+    original_tool_calls: tuple[Json, ...] = ()
+    preferred_tool_calls: tuple[Json, ...] = ()
+    # The request's tool definitions as the app sent them (`tools`, `parallel_tool_calls`, `functions`).
+    tool_settings: Json = field(default_factory=dict)
 
     @property
     def differs(self) -> bool:
         """The preferred answer says something else than the original (whitespace aside)."""
-        return self.original is None or self.preferred.strip() != self.original.strip()
+        if self.original is None or self.preferred is None:
+            return self.original != self.preferred or self.original_tool_calls != self.preferred_tool_calls
+        return self.preferred.strip() != self.original.strip()
 
     def as_json(self) -> Json:
         """Every field, JSON-ready."""
@@ -80,6 +90,9 @@ class TrainingExample:
             "weight": self.weight,
             "label_id": self.label_id,
             "gateway_changes": list(self.gateway_changes),
+            "original_tool_calls": list(self.original_tool_calls),
+            "preferred_tool_calls": list(self.preferred_tool_calls),
+            "tool_settings": self.tool_settings,
         }
 
 
@@ -130,17 +143,21 @@ def gateway_changes_in(policies: Any) -> tuple[Json, ...]:
 def example_from_row(row: Json) -> TrainingExample | None:
     """The example a store row (see gateway.store.training_examples) makes, or None when it makes none.
 
-    None for a request without messages, and for an approval of an answer without text (a tool
-    call, an error): there is nothing to prefer.
+    None for a request without messages, and for an approval of an answer with neither text nor
+    tool calls (an error): there is nothing to prefer.
     """
     conversation = conversation_of(row["request"])
     if conversation is None:
         return None
     source = ExampleSource(row["source"])
-    preferred = row["correction"]
+    original_tool_calls = tool_calls_of(row.get("response"))
+    preferred: str | None = row["correction"]
+    preferred_tool_calls: tuple[Json, ...] = ()
     if preferred is None and row["outcome"] == "approve":
-        preferred = row["response_text"]
-    if preferred is None or not preferred.strip():
+        preferred, preferred_tool_calls = row["response_text"], original_tool_calls
+    if preferred is not None and not preferred.strip():
+        preferred = None
+    if preferred is None and not preferred_tool_calls:
         return None
     confidence = confidence_in(row.get("evidence")) if source is ExampleSource.HUMAN_REVIEW else None
     return TrainingExample(
@@ -157,4 +174,7 @@ def example_from_row(row: Json) -> TrainingExample | None:
         weight=weight_for(confidence),
         label_id=row["label_id"],
         gateway_changes=gateway_changes_in(row.get("policies")),
+        original_tool_calls=original_tool_calls,
+        preferred_tool_calls=preferred_tool_calls,
+        tool_settings=tool_settings_of(row["request"]),
     )

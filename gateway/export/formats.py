@@ -6,13 +6,14 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 
-from gateway.export.examples import Json, TrainingExample
+from gateway.export.examples import TrainingExample
+from gateway.export.tool_calls import Json
 
 
 class ExportFormat(StrEnum):
     """What `feedgate export` writes."""
 
-    # OpenAI chat fine-tuning: {"messages": [..., {"role": "assistant", "content": preferred}]}.
+    # OpenAI chat fine-tuning: {"messages": [..., {"role": "assistant", "content": preferred}], "tools": ...}.
     CHAT = "chat"
     # OpenAI preference fine-tuning (DPO): the preferred answer over the original one.
     PREFERENCE = "preference"
@@ -21,18 +22,23 @@ class ExportFormat(StrEnum):
 
 
 def chat_line(example: TrainingExample) -> str | None:
-    """The conversation ending in the preferred answer."""
-    messages = [*example.conversation, {"role": "assistant", "content": example.preferred}]
-    return _line({"messages": messages})
+    """The conversation ending in the preferred answer, with the tools the request offered."""
+    answer: Json = {"role": "assistant", "content": example.preferred}
+    if example.preferred_tool_calls:
+        answer["tool_calls"] = list(example.preferred_tool_calls)
+    return _line({"messages": [*example.conversation, answer], **example.tool_settings})
 
 
 def preference_line(example: TrainingExample) -> str | None:
-    """The preferred answer over the original; None when they say the same or there is no original."""
-    if example.original is None or not example.original.strip() or not example.differs:
+    """The preferred answer over the original, both text alone; None when they say the same or either is no text."""
+    if example.original is None or not example.original.strip() or example.preferred is None:
+        return None
+    # A pair's outputs are assistant text: an answer that also called tools is not all in it.
+    if example.original_tool_calls or example.preferred_tool_calls or not example.differs:
         return None
     return _line(
         {
-            "input": {"messages": example.conversation},
+            "input": {"messages": example.conversation, **example.tool_settings},
             "preferred_output": [{"role": "assistant", "content": example.preferred}],
             "non_preferred_output": [{"role": "assistant", "content": example.original}],
         }

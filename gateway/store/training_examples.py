@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.expression import FromClause
 
-from gateway.store.current_feedback import superseded
+from gateway.store.current_feedback import is_later, superseded
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 
 Row = dict[str, Any]
@@ -36,11 +37,24 @@ class ExampleFilter:
 
 def _interaction_columns() -> list[Any]:
     i = interactions.c
-    return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response_text, i.policies]
+    return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response, i.response_text, i.policies]
+
+
+def _is_current_correction(event: FromClause) -> ColumnElement[bool]:
+    """Whether `event` (an alias of the feedback table) is its voter's current feedback and carries a correction."""
+    return and_(event.c.correction.is_not(None), ~superseded(event))
+
+
+def _outcorrected(event: FromClause) -> ColumnElement[bool]:
+    """Whether another voter's current correction of `event`'s interaction came after it: one label per answer."""
+    newer = feedback.alias("newer_correction")
+    return exists().where(
+        newer.c.interaction_id == event.c.interaction_id, _is_current_correction(newer), is_later(newer, event)
+    )
 
 
 def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
-    """Each user's current feedback event that carries a correction, on a chat interaction; and its keyset column."""
+    """The latest of the end users' current corrections of each chat interaction; and its keyset column."""
     f = feedback.alias("f")
     # The rule of gateway.store.current_feedback (each voter's latest event per interaction, events
     # without a voter as one), as its NOT EXISTS form, so it can be read by keyset on the event's id.
@@ -54,7 +68,9 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
             *_interaction_columns(),
         )
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
-        .where(f.c.correction.is_not(None), interactions.c.endpoint == CHAT_ENDPOINT, ~superseded(f))
+        .where(_is_current_correction(f), interactions.c.endpoint == CHAT_ENDPOINT)
+        # Several users' corrections of one answer would teach the model each of them: the latest stands.
+        .where(~_outcorrected(f))
         # A reviewer who decided on the interaction outranks its end users: one label per answer.
         .where(f.c.interaction_id.not_in(reviewed_interactions()))
     )
@@ -78,7 +94,11 @@ def _labelling_decisions(*columns: Any) -> Select[Any]:
     # The last decision of the task's current round is the one that resolved it (the second of
     # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
     overruled = exists().where(_LATER.c.task_id == d.c.task_id, _LATER.c.round == d.c.round, _LATER.c.id > d.c.id)
-    labels_an_answer = or_(d.c.correction.is_not(None), and_(d.c.outcome == "approve", i.response_text.is_not(None)))
+    # An approval labels a whole answer that said something or called a tool (one cut short would
+    # teach stopping mid-sentence); a correction always labels one.
+    said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
+    approved = and_(d.c.outcome == "approve", said_or_called, i.partial.is_(False))
+    labels_an_answer = or_(d.c.correction.is_not(None), approved)
     return (
         select(*columns)
         .select_from(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,8 @@ import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.export.formats import ExportFormat
+from gateway.export.stream import ExportTally, TrainingExport
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Outcome, Priority, Source
 from gateway.review.service import ReviewService
@@ -16,6 +19,7 @@ from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.reviews import ReviewStore
+from gateway.store.training_examples import ExampleFilter, TrainingExampleStore
 
 
 def conversation(question: str) -> list[dict[str, Any]]:
@@ -31,8 +35,21 @@ async def store_chat(
     app: str = "support-bot",
     endpoint: str = "chat.completions",
     policies: list[dict[str, Any]] | None = None,
+    tools: list[dict[str, Any]] | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    partial: bool = False,
 ) -> str:
-    """One answered chat interaction (with what request policies did to it, if given); returns its id."""
+    """One answered chat interaction; returns its id.
+
+    Optionally with what request policies did to it, the `tools` the request offered, other
+    `messages` than the question's, the `tool_calls` the answer made, and whether it was cut short.
+    """
+    request: dict[str, Any] = {"model": "gpt-test", "messages": messages or conversation(question)}
+    if tools is not None:
+        request["tools"] = tools
+    message = {"role": "assistant", "content": answer, **({"tool_calls": tool_calls} if tool_calls else {})}
+    response = {"object": "chat.completion", "choices": [{"index": 0, "message": message}]}
     interaction_id = str(uuid_utils.uuid7())
     await InteractionStore(engine).insert_many(
         [
@@ -44,9 +61,11 @@ async def store_chat(
                 "upstream": "default",
                 "model": "gpt-test",
                 "stream": False,
-                "partial": False,
-                "request": {"model": "gpt-test", "messages": conversation(question)},
+                "partial": partial,
+                "request": request,
+                "response": response,
                 "response_text": answer,
+                "finish_reason": "tool_calls" if tool_calls else "stop",
                 "policies": policies,
             }
         ]
@@ -110,3 +129,12 @@ async def review(
     task_id = opened.task.task.id
     await reviews.decide(task_id, "alice", outcome, correction=correction)
     return task_id
+
+
+async def exported(
+    engine: AsyncEngine, fmt: ExportFormat, where: ExampleFilter | None = None, tally: ExportTally | None = None
+) -> list[dict[str, Any]]:
+    """Every line the export writes in `fmt`, parsed back."""
+    export = TrainingExport(TrainingExampleStore(engine))
+    lines = [line async for line in export.lines(where or ExampleFilter(), fmt, tally or ExportTally())]
+    return [json.loads(line) for line in lines]

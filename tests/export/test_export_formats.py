@@ -152,6 +152,13 @@ async def test_a_rejection_without_correction_and_a_many_interaction_task_make_n
         assert await exported(engine, fmt) == []
 
 
+async def test_an_approved_answer_that_was_cut_short_is_no_example(engine):
+    cut = await store_chat(engine, "What is the fee?", "The fee is", partial=True)
+    await review(review_service(engine), [cut], Outcome.APPROVE)
+
+    assert await exported(engine, ExportFormat.CHAT) == []
+
+
 async def test_only_each_users_current_feedback_counts(engine):
     interaction = await store_chat(engine)
     await give_feedback(engine, interaction, correction="The fee is 1%.", user_id="ann")

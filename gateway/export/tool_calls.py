@@ -1,0 +1,54 @@
+"""Tools in training examples: what the request offered the model, and the tool calls an answer made (pure functions).
+
+A fine-tuning example whose conversation or target holds tool calls is only whole with the tool
+definitions the model was given: OpenAI's chat and preference formats carry them beside the
+messages (`tools`, `parallel_tool_calls`, and the older `functions`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Json = dict[str, Any]
+
+# The request fields, as the app sent them, that say which tools the model could call and how.
+TOOL_SETTINGS: dict[str, type] = {"tools": list, "functions": list, "parallel_tool_calls": bool}
+
+
+def tool_settings_of(request: Any) -> Json:
+    """The request's `tools`, `functions` and `parallel_tool_calls`, those of the right type; {} when none."""
+    if not isinstance(request, dict):
+        return {}
+    return {key: request[key] for key, kind in TOOL_SETTINGS.items() if isinstance(request.get(key), kind)}
+
+
+def tool_calls_of(response: Any) -> tuple[Json, ...]:
+    """The tool calls of a chat completion's first choice, in the shape a fine-tuning message takes.
+
+    Each call keeps `id`, `type` and `function` (`name`, `arguments`); a stream's reassembled
+    answer carries an `index` too, which is dropped. A call of another shape makes the answer
+    count as having none: a broken call is no example of what to call.
+    """
+    if not isinstance(response, dict):
+        return ()
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return ()
+    message = choices[0].get("message")
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    if not isinstance(calls, list):
+        return ()
+    shaped = [_shaped(call) for call in calls]
+    return () if any(call is None for call in shaped) else tuple(call for call in shaped if call is not None)
+
+
+def _shaped(call: Any) -> Json | None:
+    if not isinstance(call, dict) or not isinstance(call.get("id"), str):
+        return None
+    function = call.get("function")
+    if call.get("type", "function") != "function" or not isinstance(function, dict):
+        return None
+    name, arguments = function.get("name"), function.get("arguments")
+    if not isinstance(name, str) or not name or not isinstance(arguments, str):
+        return None
+    return {"id": call["id"], "type": "function", "function": {"name": name, "arguments": arguments}}
