@@ -64,8 +64,10 @@ class Settings(
     # Every number must be finite (an infinite timeout or age would overflow a date or a timer). List settings
     # are not JSON-decoded by pydantic-settings, whose failure is a traceback: `_words_from_text` and
     # `_tables_from_text` read them.
+    # An empty variable is unset: compose's `${FEEDGATE_RETENTION_DAYS:-}` passes "" for a variable the
+    # operator left out, which a number setting refused (and a text setting took as a value).
     model_config = SettingsConfigDict(
-        env_prefix="FEEDGATE_", extra="forbid", allow_inf_nan=False, enable_decoding=False
+        env_prefix="FEEDGATE_", extra="forbid", allow_inf_nan=False, enable_decoding=False, env_ignore_empty=True
     )
 
     @field_validator("cors_origins", "cluster_document_parts", mode="before")
@@ -105,7 +107,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from None
     # The environment must beat the file, so drop file keys the environment sets.
-    env_keys = {k[len("FEEDGATE_") :].lower() for k in os.environ if k.startswith("FEEDGATE_")}
+    # An empty variable is unset (Settings' env_ignore_empty), so it does not beat the file either.
+    env_keys = {k[len("FEEDGATE_") :].lower() for k, v in os.environ.items() if k.startswith("FEEDGATE_") and v}
     values = {k: v for k, v in from_file.items() if k not in env_keys}
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:

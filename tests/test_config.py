@@ -151,6 +151,18 @@ def test_overrides_left_unset_do_not_hide_the_environment(tmp_path: Path, monkey
     assert (settings.host, settings.port) == ("127.0.0.1", 9002)
 
 
+def test_an_empty_variable_is_unset_and_leaves_the_file_or_default_standing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # compose's `${FEEDGATE_RETENTION_DAYS:-}` passes "" for a variable the operator left out.
+    monkeypatch.setenv("FEEDGATE_RETENTION_DAYS", "")
+    monkeypatch.setenv("FEEDGATE_PORT", "")
+
+    settings = load_settings(write_config(tmp_path, "port = 9001\n"))
+
+    assert (settings.retention_days, settings.port) == (None, 9001)
+
+
 # -- errors ----------------------------------------------------------------------------
 
 
