@@ -133,7 +133,7 @@ def _rollout_fields() -> tuple[Field, ...]:
     return (
         Field("message", "What changed", MAX_PROMPT_MESSAGE),
         Field("rollout", "Roll out", CHOICE, "choice"),
-        Field("canary_percent", "Canary share (%)", 10),
+        Field("canary_percent", "Canary share (%), for a canary only", 10),
     )
 
 

@@ -162,10 +162,16 @@ def release(state: TaskState, reviewer: str, now: datetime) -> TaskChange:
     return _change(task, now, reviewer, "released", {"status": Status.OPEN.value, **NO_LEASE}, {})
 
 
-def assign(state: TaskState, assignee: str | None, actor: str, now: datetime) -> TaskChange:
-    """Make `assignee` responsible for the task (None: nobody); a running claim is left alone."""
+def assign(state: TaskState, assignee: str | None, actor: str, now: datetime) -> TaskChange | None:
+    """Make `assignee` responsible for the task (None: nobody); a running claim is left alone.
+
+    None when `assignee` already holds it: a repeated assignment changes nothing, so it records no event
+    and no audit entry (the task's history would fill with no-ops).
+    """
     task = _view(state, now)
     _require_active(task)
+    if task.assignee == assignee:
+        return None
     detail = {"from": task.assignee, "to": assignee}
     return _change(task, now, actor, "assigned", {"assignee": assignee}, detail)
 

@@ -286,7 +286,7 @@ class ReviewService:
 
     # -- changing -------------------------------------------------------------------------
 
-    async def _change(self, task_id: str, plan: Callable[[TaskState], TaskChange]) -> ReviewTaskDetail:
+    async def _change(self, task_id: str, plan: Callable[[TaskState], TaskChange | None]) -> ReviewTaskDetail:
         try:
             found = await self._store.change(task_id, plan)
         except ActiveIssueTaken:
@@ -314,7 +314,7 @@ class ReviewService:
         return await self._change(task_id, lambda state: lifecycle.release(state, reviewer, now))
 
     async def assign(self, task_id: str, assignee: str | None, actor: str) -> ReviewTaskDetail:
-        """Make `assignee` responsible for the task (None: unassign)."""
+        """Make `assignee` responsible for the task (None: unassign); the same one again changes nothing."""
         actor = person(actor, "reviewer")
         assignee = None if assignee is None else person(assignee, "assignee")
         now = self._clock()

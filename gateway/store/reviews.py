@@ -204,11 +204,12 @@ class ReviewStore:
             await _record(connection, opening.task_id, opening.at, opening.event, opening.audit)
         return OpenResult(opening.task_id, opening.created, tuple(fresh), tuple(i for i in wanted if i in held))
 
-    async def change(self, task_id: str, plan: Callable[[TaskState], TaskChange]) -> bool:
+    async def change(self, task_id: str, plan: Callable[[TaskState], TaskChange | None]) -> bool:
         """Apply `plan`'s change to one task under its lock; False if there is no such task.
 
-        Whatever `plan` raises rolls the transaction back: nothing is written. Raises
-        ActiveIssueTaken when the change would give an issue a second open task.
+        Whatever `plan` raises rolls the transaction back: nothing is written; nor is anything when
+        `plan` returns None (the task already is as asked). Raises ActiveIssueTaken when the change
+        would give an issue a second open task.
         """
         c = review_tasks.c
         # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
@@ -229,6 +230,8 @@ class ReviewStore:
                     others = select(c.id).where(c.active_issue_id == row["issue_id"], c.id != task_id)
                     rival = (await connection.execute(others)).scalar()
                 change = plan(TaskState(row, decisions, rival))
+                if change is None:
+                    return True
                 changed = update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values)
                 await connection.execute(changed)
                 if change.decision is not None:

@@ -117,3 +117,51 @@ def test_reloading_after_a_decision_does_not_announce_it_again(
     assert page.url == gateway.origin + f"/admin/reviews/{task_id}"
     assert page.query_selector("#task-notice") is None
     page.close()
+
+
+def signed_in_on_a_task(settings: Settings, start_gateway, browser) -> tuple[object, str]:
+    """Rita, a reviewer, on an open task's page (its fix forms below the fold of a phone)."""
+    gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 0.0}))
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
+    row = interaction_row("What is the fee?", "There is no fee.")
+    gateway.run_coroutine(services.interactions.insert_many([row]))
+    task_id = gateway.run_coroutine(task(gateway.app, [row["id"]], reason="Check the fee answer"))
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(gateway.origin + f"/admin/sign-in?next=/admin/reviews/{task_id}")
+    page.fill("input[name=name]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#task-reason")
+    page.wait_for_load_state("load")  # the deferred scripts have run
+    return page, task_id
+
+
+def test_the_canary_share_shows_only_while_a_canary_is_chosen(settings: Settings, start_gateway, browser):
+    page, _ = signed_in_on_a_task(settings, start_gateway, browser)
+    share = page.locator("#prompt-form [data-canary-only]")
+
+    shown_for_active = share.is_visible()
+    page.select_option("#prompt-form select[name=rollout]", "canary")
+    shown_for_a_canary = share.is_visible()
+    page.select_option("#prompt-form select[name=rollout]", "active")
+
+    assert (shown_for_active, shown_for_a_canary, share.is_visible()) == (False, True, False)
+    page.close()
+
+
+def test_a_refused_fix_form_gives_its_reason_the_focus(settings: Settings, start_gateway, browser):
+    page, _ = signed_in_on_a_task(settings, start_gateway, browser)
+    page.fill("#prompt-form textarea[name=text]", "Fees are 1%.")
+    page.fill("#prompt-form input[name=message]", "fee")
+    page.select_option("#prompt-form select[name=rollout]", "canary")
+    page.fill("#prompt-form input[name=canary_percent]", "x")
+
+    page.click("#prompt-form button[type=submit]")
+    page.wait_for_selector("#task-error")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'task-error'")
+
+    focused = page.evaluate("() => [document.activeElement.getAttribute('role'), document.activeElement.textContent]")
+    assert focused[0] == "alert" and "percent" in focused[1]
+    assert page.input_value("#prompt-form textarea[name=text]") == "Fees are 1%."
+    page.close()

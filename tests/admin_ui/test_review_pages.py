@@ -72,6 +72,7 @@ async def test_a_script_in_an_answer_renders_as_text_on_the_task_page(browser_as
     page = parse(response.text)
     assert [script.attrs["src"] for script in page.find_all("script")] == [
         "/admin/static/notice_once.js",
+        "/admin/static/rollout_fields.js",
         "/admin/static/review_keys.js",
     ]
     assert page.find_all("img") == []
@@ -247,6 +248,17 @@ async def test_resolving_by_a_prompt_version_publishes_it_as_a_canary(browser_as
     version = await gateway.services.prompts.service.get(link.fix_id)
     assert version.state == "canary" and version.canary_share == pytest.approx(0.1)
     assert (await gateway.services.reviews.get(task_id)).task.status.value == "resolved"
+
+
+async def test_the_prompt_forms_canary_share_says_it_is_for_a_canary_only(browser_as, gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, ids)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    form = parse((await reviewer.get(f"/admin/reviews/{task_id}")).text).find("form", id="prompt-form")
+
+    # Without scripts it stays in the form (templates/prompt_rollout.html; rollout_fields.js hides it for "active").
+    assert form.find("label", data_canary_only="").text.startswith("Canary share (%), for a canary only")
 
 
 async def test_the_entry_forms_title_is_bounded_as_the_knowledge_base_bounds_it(browser_as, gateway):

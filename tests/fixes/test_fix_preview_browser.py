@@ -1,8 +1,12 @@
-"""In a real headless Chromium: a fix preview's replay takes seconds, and the form says so and is sent once."""
+"""In a real headless Chromium: a fix preview's replay takes seconds, and the form says so and is sent once.
+
+A send stopped before its answer (Esc, the browser's stop button) makes the forms sendable again.
+"""
 
 from __future__ import annotations
 
 import types
+from typing import Any
 
 import httpx
 import pytest
@@ -14,11 +18,19 @@ from gateway.config import Settings
 
 pytestmark = pytest.mark.browser
 
+SEND = "#preview-prompt-form button[type=submit]"
+STATUS = "#preview-prompt-form [role=status]"
+# What Chromium's stop button and its Esc key both do to the page's pending navigation.
+STOP_LOADING = "Page.stopLoading"
+# A browser without the Navigation API (as Firefox and Safari were): the page hears Esc, not the stop.
+WITHOUT_NAVIGATION_API = "Object.defineProperty(window, 'navigation', {value: undefined, configurable: true});"
+# The page's minute-long timers run 40 times faster (Playwright's clock cannot be moved while the page navigates).
+FAST_MINUTES = """const realSetTimeout = window.setTimeout;
+window.setTimeout = (run, ms, ...rest) => realSetTimeout(run, ms >= 60000 ? ms / 40 : ms, ...rest);"""
 
-def test_a_preview_being_replayed_says_so_and_a_second_click_does_not_replay_it_again(
-    settings: Settings, start_gateway, browser, fake_upstream, gateway_embedder
-):
-    gateway = start_gateway(settings)
+
+def previews_page(gateway, browser, fake_upstream, *, init_script: str | None = None) -> tuple[Any, str]:
+    """A reviewer's phone on the previews page of an issue whose replays the fake upstream holds, prompt form filled."""
     services = gateway.app.services
 
     async def seed() -> str:
@@ -26,11 +38,13 @@ def test_a_preview_being_replayed_says_so_and_a_second_click_does_not_replay_it_
             issue_id, _ = await seed_issue(types.SimpleNamespace(services=services), http, model="gated-mini")
             return issue_id
 
-    fake_upstream.app.release()  # the app's own calls go through; its replays are held below
+    fake_upstream.app.release()  # the app's own calls go through; its replays are held
     issue_id = gateway.run_coroutine(seed())
     fake_upstream.app.reset()
     gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
     page = browser.new_page(viewport={"width": 390, "height": 844})
+    if init_script is not None:
+        page.add_init_script(init_script)
     page.goto(gateway.origin + f"/admin/sign-in?next=/admin/issues/{issue_id}/previews")
     page.fill("input[name=name]", "rita")
     page.fill("input[name=password]", PASSWORD)
@@ -39,27 +53,160 @@ def test_a_preview_being_replayed_says_so_and_a_second_click_does_not_replay_it_
     page.wait_for_load_state("load")  # the deferred busy_forms.js has run
     page.fill("#preview-prompt-form textarea[name=text]", "Tell users: The transfer fee is 1%.")
     page.fill("#preview-prompt-form input[name=limit]", "1")
+    return page, issue_id
 
-    button = page.locator("#preview-prompt-form button[type=submit]").bounding_box()
-    # What the status line says is reported as it changes: once the form is sent, the page is navigating away
-    # and reading it afterwards can race the navigation.
+
+def send(page: Any, clicks: int = 1) -> None:
+    """Click the prompt form's button with the mouse: a locator would wait for the navigation the click starts."""
+    box = page.locator(SEND).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, click_count=clicks)
+
+
+def watch(page: Any) -> list[str]:
+    """What the prompt form's button and status line say, reported as it changes ("button: …", "status: …").
+
+    Once the form is sent the page is navigating away, and reading it then races the navigation (Playwright
+    reads the page being loaded): the page tells it instead, on the console.
+    """
     said: list[str] = []
     page.on("console", lambda message: said.append(message.text) if message.type == "log" else None)
     page.evaluate(
-        """() => { const status = document.querySelector("#preview-prompt-form [role=status]");
-        new MutationObserver(() => console.log(status.textContent)).observe(status, {childList: true}); }"""
+        """([send, status]) => { for (const [name, selector] of [["button", send], ["status", status]]) {
+            const part = document.querySelector(selector);
+            new MutationObserver(() => console.log(name + ": " + part.textContent))
+                .observe(part, {childList: true, characterData: true, subtree: true}); } }""",
+        [SEND, STATUS],
     )
+    return said
+
+
+def sent_and_working(page: Any) -> None:
+    """Send the prompt form once and wait until its button says it is working."""
+    with page.expect_console_message(lambda message: message.text == "button: Working…"):
+        send(page)
+
+
+def test_a_preview_being_replayed_says_so_and_a_second_click_does_not_replay_it_again(
+    settings: Settings, start_gateway, browser, fake_upstream, gateway_embedder
+):
+    gateway = start_gateway(settings)
+    page, issue_id = previews_page(gateway, browser, fake_upstream)
+    said = watch(page)
 
     try:
-        # The mouse, not a locator: a locator waits for the navigation the first click starts, held below.
-        page.mouse.dblclick(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)
+        send(page, clicks=2)
         page.wait_for_timeout(500)
         replays = [r for r in fake_upstream.app.requests if r.path == "/v1/chat/completions"]
     finally:
         fake_upstream.app.release()
     page.wait_for_url("**/admin/previews/**")
 
-    assert said and said[0].startswith("Replaying the interactions with the instructions")
+    statuses = [text for text in said if text.startswith("status: ")]
+    assert statuses and statuses[0].startswith("status: Replaying the interactions with the instructions")
     assert len(replays) == 1
-    assert len(gateway.run_coroutine(services.previews.for_issue(issue_id))) == 1
+    assert len(gateway.run_coroutine(gateway.app.services.previews.for_issue(issue_id))) == 1
+    page.close()
+
+
+def test_a_replay_stopped_before_its_answer_leaves_the_forms_sendable_again(
+    settings: Settings, start_gateway, browser, fake_upstream, gateway_embedder
+):
+    gateway = start_gateway(settings)
+    page, _ = previews_page(gateway, browser, fake_upstream)
+    watch(page)
+    stop_button = page.context.new_cdp_session(page)
+    try:
+        sent_and_working(page)
+
+        stop_button.send(STOP_LOADING)
+
+        page.wait_for_function(f"() => document.querySelector('{SEND}').textContent === 'Preview the instructions'")
+        stopped = page.text_content(STATUS)
+    finally:
+        fake_upstream.app.release()
+    send(page)
+    page.wait_for_url("**/admin/previews/**")
+
+    assert stopped.startswith("Stopped before the answer came. The server may have done it anyway")
+    page.close()
+
+
+def test_without_the_navigation_api_esc_leaves_the_forms_sendable_again(
+    settings: Settings, start_gateway, browser, fake_upstream, gateway_embedder
+):
+    gateway = start_gateway(settings)
+    page, _ = previews_page(gateway, browser, fake_upstream, init_script=WITHOUT_NAVIGATION_API)
+    said = watch(page)
+    stop_button = page.context.new_cdp_session(page)
+    try:
+        sent_and_working(page)
+
+        with page.expect_console_message(lambda message: message.text.startswith("status: Stopped")):
+            page.keyboard.press("Escape")
+        after_esc = said[-2:]
+
+        stop_button.send(STOP_LOADING)  # headless Chromium's Esc reaches the page but stops nothing
+    finally:
+        fake_upstream.app.release()
+    send(page)
+    page.wait_for_url("**/admin/previews/**")
+
+    assert after_esc == [
+        "button: Preview the instructions",
+        "status: Stopped before the answer came. The server may have done it anyway: reload the page to see, "
+        "before sending it again.",
+    ]
+    page.close()
+
+
+def test_without_the_navigation_api_a_minute_without_an_answer_leaves_the_forms_sendable_saying_so(
+    settings: Settings, start_gateway, browser, fake_upstream, gateway_embedder
+):
+    gateway = start_gateway(settings)
+    page, _ = previews_page(gateway, browser, fake_upstream, init_script=WITHOUT_NAVIGATION_API + FAST_MINUTES)
+    said = watch(page)
+    stop_button = page.context.new_cdp_session(page)
+    try:
+        sent_and_working(page)
+
+        with page.expect_console_message(lambda message: message.text.startswith("status: No answer")):
+            pass  # the fallback's minute passes
+        after_a_minute = said[-2:]
+
+        stop_button.send(STOP_LOADING)
+    finally:
+        fake_upstream.app.release()
+
+    assert after_a_minute == [
+        "button: Preview the instructions",
+        "status: No answer after a minute. If you stopped it (Esc or the stop button), you can send it again; "
+        "if not, it is still running, and sending it again would run it twice.",
+    ]
+    page.close()
+
+
+def test_a_refused_make_live_form_brings_its_reason_into_view_with_the_focus(
+    settings: Settings, start_gateway, browser, fake_upstream, gateway_embedder
+):
+    gateway = start_gateway(settings)
+    page, _ = previews_page(gateway, browser, fake_upstream)
+    page.fill("#preview-prompt-form input[name=limit]", "3")  # each replayed answer lengthens the page
+    fake_upstream.app.release()
+    send(page)
+    page.wait_for_url("**/admin/previews/**")
+    page.wait_for_load_state("load")
+    page.select_option("#make-live-form select[name=rollout]", "canary")
+    page.fill("#make-live-form input[name=canary_percent]", "150")
+
+    page.click("#make-live-form button[type=submit]")
+    page.wait_for_selector("[data-testid=error]")
+    page.wait_for_function("() => document.activeElement && document.activeElement.dataset.testid === 'error'")
+
+    # The reason sits under the answers, screens below the top of a phone: the focus scrolls it into view.
+    top, bottom, height, scrolled = page.evaluate(
+        """() => { const box = document.activeElement.getBoundingClientRect();
+        return [box.top, box.bottom, window.innerHeight, window.scrollY]; }"""
+    )
+    assert scrolled > 0 and top >= 0 and bottom <= height
+    assert page.input_value("#make-live-form input[name=canary_percent]") == "150"
     page.close()

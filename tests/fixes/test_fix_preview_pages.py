@@ -202,6 +202,19 @@ async def test_a_bad_canary_share_is_refused_and_nothing_goes_live(
     assert await gateway.services.fix_links.fixes_for(issue_id) == []
 
 
+async def test_the_make_live_forms_canary_share_says_it_is_for_a_canary_only(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, kind="prompt", text="Say 1%.", limit="1")
+
+    form = parse((await reviewer.get(preview_path)).text).find("form", id="make-live-form")
+
+    # Without scripts it stays in the form (templates/prompt_rollout.html; rollout_fields.js hides it for "active").
+    assert form.find("label", data_canary_only="").text.startswith("Canary share (%), for a canary only")
+
+
 async def test_a_viewer_cannot_make_a_preview_live(gateway, client, signed_in_as, fake_upstream, gateway_embedder):
     issue_id, _ = await seed_issue(gateway, client)
     reviewer = await signed_in_as("rita", Role.REVIEWER)

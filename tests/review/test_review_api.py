@@ -209,6 +209,16 @@ async def test_assign_and_unassign_record_who_did_it(client, admin_headers, cloc
     ]
 
 
+async def test_assigning_the_current_assignee_again_answers_the_task_unchanged(client, admin_headers, clock, ids):
+    task = await create(client, admin_headers, ids[:1])
+    assigned = await patch(client, admin_headers, task["id"], action="assign", assignee="carol", reviewer="lead")
+
+    again = await patch(client, admin_headers, task["id"], action="assign", assignee="carol", reviewer="dora")
+
+    assert again.status_code == 200, again.text
+    assert again.json() == assigned.json()
+
+
 async def test_a_task_is_dismissed_and_reopened_once_each(client, admin_headers, clock, ids):
     task = await create(client, admin_headers, ids[:1])
 
