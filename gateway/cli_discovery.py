@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import math
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -18,12 +20,15 @@ from rich.table import Table
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port
 from gateway.discovery.job import AppRunSummary, RunSummary
+from gateway.discovery.summary import pass_log_fields, pass_log_message
+from gateway.observability.logs import resolved_format
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 console = Console(stderr=True)
+logger = logging.getLogger("feedgate.discovery")
 
 
 async def _with_database(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
@@ -65,9 +70,29 @@ def _how(app: AppRunSummary, reductions: dict[str, str]) -> str:
     return reductions[app.reduction]
 
 
-def _progress_bar() -> Progress:
+def logs_are_json(settings: Settings) -> bool:
+    """Whether the command's log handler (on stderr, as configure_logging sets it up) writes JSON lines."""
+    return resolved_format(settings.log_format, sys.stderr) == "json"
+
+
+def report_pass(summary: RunSummary, as_json: bool) -> None:
+    """What a pass found: one JSON log line when logs are JSON, else the table on stdout.
+
+    A log collector reading JSON lines cannot parse a table, so with JSON logs the figures go into
+    the line's fields. A pass with nothing to cluster is one line either way, not an empty table.
+    """
+    if as_json:
+        logger.info(pass_log_message(summary), extra=pass_log_fields(summary))
+    elif not summary.apps:
+        # Flushed: the worker's stdout may be a file or pipe, read while the worker keeps running.
+        print(pass_log_message(summary), flush=True)
+    else:
+        Console().print(summary_table(summary))
+
+
+def _progress_bar(shown: bool = True) -> Progress:
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
-    return Progress(*columns, console=console)
+    return Progress(*columns, console=console, disable=not shown)
 
 
 def cluster(args: argparse.Namespace, settings: Settings) -> None:
@@ -78,7 +103,9 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
     # Logs as `log_format` and `log_level` say, through serve's handler; a one-off pass exports no metrics.
     configure_logging(settings.log_format, settings.log_level)
-    with _progress_bar() as bar:
+    as_json = logs_are_json(settings)
+    # Among JSON log lines a progress bar is one more line a log collector cannot parse.
+    with _progress_bar(shown=not as_json) as bar:
         task = bar.add_task("starting", total=None)
 
         def progress(step: str, done: int, total: int) -> None:
@@ -99,10 +126,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
         )
     if summary.already_running:
         raise ConfigError("another clustering pass is running; try again when it has finished")
-    if not summary.apps:
-        print("no negative feedback to cluster yet")
-        return
-    Console().print(summary_table(summary))
+    report_pass(summary, as_json)
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:
@@ -122,9 +146,17 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     # As `serve` does: logs as `log_format` and `log_level` say; with `metrics_dir`, its passes'
     # metrics go to files there beside the gateway processes' (and its endpoint adds them all up).
     prepare_observability(settings)
-    console.print(f"clustering every {interval:g} s; Ctrl-C to stop")
+    as_json = logs_are_json(settings)
+    # Start-up lines go through the log handler too, so with JSON logs every line of output is JSON.
+    logger.info("clustering every %g s; Ctrl-C to stop", interval, extra={"interval_seconds": interval})
     if metrics_port is not None:
-        console.print(f"metrics on http://{settings.worker_metrics_host}:{metrics_port}/metrics")
+        metrics_url = f"http://{settings.worker_metrics_host}:{metrics_port}/metrics"
+        logger.info("metrics on %s", metrics_url, extra={"metrics_url": metrics_url})
+
+    def on_pass(summary: RunSummary) -> None:
+        # A pass skipped for another one's lock was logged in one line already (run_periodically).
+        if not summary.already_running:
+            report_pass(summary, as_json)
 
     def work(engine: AsyncEngine) -> Awaitable[object]:
         jobs: list[Awaitable[object]] = [
@@ -133,7 +165,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
                 settings,
                 embedder_for(settings, os.environ),
                 interval,
-                on_pass=lambda summary: Console().print(summary_table(summary)),
+                on_pass=on_pass,
                 titler=titler_for(settings, os.environ),
             ),
             # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).

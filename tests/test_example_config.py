@@ -31,8 +31,31 @@ def test_example_config_sets_up_issue_discovery_with_llm_titles(monkeypatch):
     settings = load_settings(EXAMPLE)
     titler = titler_for(settings, {"OPENAI_API_KEY": "sk-test"})
 
-    assert settings.cluster_interval == 3600
     assert titler is not None and titler.model == "gpt-4o-mini"
+
+
+def test_example_config_leaves_clustering_passes_to_a_separate_worker(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("FEEDGATE_"):
+            monkeypatch.delenv(name)
+
+    settings = load_settings(EXAMPLE)
+
+    assert settings.cluster_interval == 0  # `serve` runs no passes; `feedgate worker` does
+
+
+def test_example_configs_commented_cluster_interval_is_valid_once_uncommented(monkeypatch, tmp_path: Path):
+    for name in list(os.environ):
+        if name.startswith("FEEDGATE_"):
+            monkeypatch.delenv(name)
+    text = EXAMPLE.read_text()
+    assert "\n# cluster_interval = 3600\n" in text
+    uncommented = tmp_path / "feedgate.toml"
+    uncommented.write_text(text.replace("\n# cluster_interval = 3600\n", "\ncluster_interval = 3600\n"))
+
+    settings = load_settings(uncommented)
+
+    assert settings.cluster_interval == 3600
 
 
 def test_example_config_gates_an_app(monkeypatch):

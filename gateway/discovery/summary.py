@@ -39,3 +39,69 @@ class RunSummary:
 
     already_running: bool = False
     apps: list[AppRunSummary] = field(default_factory=list)
+
+
+NOTHING_TO_CLUSTER = "clustering pass: no negative feedback to cluster yet"
+
+
+def app_log_fields(app: AppRunSummary) -> dict[str, object]:
+    """One app's figures under the summary table's column names, plus its time and how it ran."""
+    fields: dict[str, object] = {
+        "app": app.app,
+        "kind": app.kind,
+        "items": app.items,
+        "issues": app.clusters,
+        "new": app.new_issues,
+        "ongoing": app.continued_issues,
+        "reopened": app.reopened_issues,
+        "gone": app.retired_issues,
+        "noise": app.noise,
+        "seconds": round(app.seconds, 3),
+        "reduction": app.reduction,
+    }
+    if app.kind == "incremental":
+        # Only an incremental pass has these: how many complaints were new and how many joined an issue.
+        fields.update(new_items=app.new_items, assigned_items=app.assigned_items)
+    return fields
+
+
+def pass_log_fields(summary: RunSummary) -> dict[str, object]:
+    """A pass's figures as log fields: totals over its apps, and each app's own under `apps`.
+
+    A pass with nothing to cluster has the same fields (all 0, no apps), so a log collector
+    sees one shape for every pass.
+    """
+    totals: dict[str, object] = {
+        name: sum(getattr(app, attribute) for app in summary.apps) for name, attribute in _TOTALS.items()
+    }
+    return {**totals, "seconds": round(_seconds(summary), 3), "apps": [app_log_fields(app) for app in summary.apps]}
+
+
+# Log field name -> the AppRunSummary count it adds up over a pass's apps.
+_TOTALS = {
+    "items": "items",
+    "issues": "clusters",
+    "new": "new_issues",
+    "ongoing": "continued_issues",
+    "reopened": "reopened_issues",
+    "gone": "retired_issues",
+    "noise": "noise",
+}
+
+
+def _seconds(summary: RunSummary) -> float:
+    # Apps run one after another: the pass's clustering time is the sum of theirs.
+    return sum((app.seconds for app in summary.apps), 0.0)
+
+
+def pass_log_message(summary: RunSummary) -> str:
+    """The pass in one sentence: `clustering pass: 1 app, 40 items, 3 issues (1 new, ...), 5 noise, 4.2 s`."""
+    if not summary.apps:
+        return NOTHING_TO_CLUSTER
+    fields = pass_log_fields(summary)
+    count = len(summary.apps)
+    return (
+        f"clustering pass: {count} app{'' if count == 1 else 's'}, {fields['items']} items, "
+        f"{fields['issues']} issues ({fields['new']} new, {fields['ongoing']} ongoing, "
+        f"{fields['reopened']} reopened, {fields['gone']} gone), {fields['noise']} noise, {_seconds(summary):.1f} s"
+    )

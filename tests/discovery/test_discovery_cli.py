@@ -39,7 +39,8 @@ def test_import_then_cluster_prints_the_issues_found(tmp_path: Path, onnx_cache_
     data.write_bytes(b"\n".join([*complaint_lines(REFUNDS + PASSWORDS), b"not json"]) + b"\n")
 
     imported = run(["import", str(data)], env)
-    clustered = run(["cluster"], env)
+    # Text logs, as on a terminal: the summary table on stdout.
+    clustered = run(["cluster"], {**env, "FEEDGATE_LOG_FORMAT": "text"})
 
     assert imported.returncode == 0, imported.stderr
     assert "imported 8 interactions and 8 feedback events; skipped 1 bad lines" in imported.stdout
@@ -47,6 +48,24 @@ def test_import_then_cluster_prints_the_issues_found(tmp_path: Path, onnx_cache_
     assert clustered.returncode == 0, clustered.stderr
     assert "support-bot" in clustered.stdout
     assert "Clustering pass" in clustered.stdout
+
+
+def test_cluster_with_json_logs_reports_the_issues_found_in_one_json_line(tmp_path: Path, onnx_cache_dir: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "FEEDGATE_MODEL_CACHE_DIR": str(onnx_cache_dir)}
+    data = tmp_path / "feedback.jsonl"
+    data.write_bytes(b"\n".join(complaint_lines(REFUNDS + PASSWORDS)) + b"\n")
+    run(["import", str(data)], env)
+
+    clustered = run(["cluster"], {**env, "FEEDGATE_LOG_FORMAT": "json"})
+
+    assert clustered.returncode == 0, clustered.stderr
+    assert clustered.stdout == ""
+    entries = [orjson.loads(line) for line in clustered.stderr.splitlines()]
+    [report] = [entry for entry in entries if entry["message"].startswith("clustering pass:")]
+    [app] = report["apps"]
+    assert app["app"] == "support-bot" and app["items"] == report["items"] == 8
+    assert report["issues"] == app["issues"] and report["noise"] == app["noise"]
+    assert app["kind"] == "full" and app["seconds"] > 0
 
 
 def test_import_of_a_missing_file_fails_with_a_message(tmp_path: Path):

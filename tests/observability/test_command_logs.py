@@ -1,4 +1,7 @@
-"""`feedgate worker` and `feedgate cluster` log as `serve` does: FEEDGATE_LOG_FORMAT and FEEDGATE_LOG_LEVEL."""
+"""`feedgate worker` and `feedgate cluster` log as `serve` does: FEEDGATE_LOG_FORMAT and FEEDGATE_LOG_LEVEL.
+
+With JSON logs every line they write is JSON, start-up lines and each pass's report included.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from gateway.discovery.summary import NOTHING_TO_CLUSTER
+
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
+# What a pass's report starts with, as a JSON line's message or a line on stdout.
+PASS_REPORTED = "clustering pass:"
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -62,37 +69,67 @@ def run_worker_until(tmp_path: Path, marker: str, **env: str) -> list[str]:
     return log.read_text().splitlines()
 
 
-def test_worker_writes_its_log_lines_as_json_when_told(tmp_path: Path):
-    # Stopped once its first pass is done (the migrations' lines are all written by then). Stopped in
-    # the middle of its migrations on a loaded CI host, it once had not exited 30 s later (not
+def test_worker_writes_every_line_as_json_when_told(tmp_path: Path):
+    # Stopped once its first pass is reported (the migrations' lines are all written by then). Stopped
+    # in the middle of its migrations on a loaded CI host, it once had not exited 30 s later (not
     # reproduced here in 30 tries, loaded or not); if it recurs, the failure prints its threads.
-    lines = run_worker_until(tmp_path, "Clustering pass", FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="info")
+    lines = run_worker_until(tmp_path, PASS_REPORTED, FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="info")
 
-    about_migrations = [line for line in lines if "alembic" in line]
+    entries = [orjson.loads(line) for line in lines]  # start-up lines and the pass's report too
+    about_migrations = [entry for entry in entries if entry["logger"].startswith("alembic")]
     assert about_migrations
-    entries = [orjson.loads(line) for line in about_migrations]
-    assert all(entry["logger"] == "alembic.runtime.migration" and entry["level"] == "info" for entry in entries)
+    assert all(
+        entry["logger"] == "alembic.runtime.migration" and entry["level"] == "info" for entry in about_migrations
+    )
+    [starting] = [entry for entry in entries if entry["message"].startswith("clustering every")]
+    assert starting["interval_seconds"] == 3600
+
+
+def test_worker_with_json_logs_reports_a_pass_with_nothing_to_cluster_in_one_line(tmp_path: Path):
+    lines = run_worker_until(tmp_path, PASS_REPORTED, FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="info")
+
+    [report] = [entry for line in lines if PASS_REPORTED in (entry := orjson.loads(line))["message"]]
+    assert report["message"] == NOTHING_TO_CLUSTER
+    assert report["items"] == 0 and report["issues"] == 0 and report["apps"] == []
+
+
+def test_worker_with_text_logs_says_a_pass_with_nothing_to_cluster_in_one_line_not_a_table(tmp_path: Path):
+    lines = run_worker_until(tmp_path, PASS_REPORTED, FEEDGATE_LOG_FORMAT="text", FEEDGATE_LOG_LEVEL="info")
+
+    assert lines.count(NOTHING_TO_CLUSTER) == 1
+    assert not [line for line in lines if "Clustering pass" in line or "┏" in line]
 
 
 def test_worker_leaves_out_lines_below_the_log_level(tmp_path: Path):
-    # The first pass's table (on stdout) is printed once the schema is up to date.
-    lines = run_worker_until(tmp_path, "Clustering pass", FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="warning")
+    # In text mode the pass's one line goes to stdout whatever the level, once the schema is up to date.
+    lines = run_worker_until(tmp_path, PASS_REPORTED, FEEDGATE_LOG_FORMAT="text", FEEDGATE_LOG_LEVEL="warning")
 
     assert not [line for line in lines if "Running upgrade" in line]
+    assert not [line for line in lines if "clustering every" in line]
 
 
-def test_cluster_writes_its_log_lines_as_json_when_told(tmp_path: Path):
-    environment = {
-        **os.environ,
-        "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db",
-        "FEEDGATE_LOG_FORMAT": "json",
-        "FEEDGATE_LOG_LEVEL": "info",
-    }
-    done = subprocess.run(
+def run_cluster(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`feedgate cluster` against a new SQLite file, its output captured (not a terminal)."""
+    environment = {**os.environ, "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db", **env}
+    return subprocess.run(
         [*FEEDGATE, "cluster"], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
     )
 
+
+def test_cluster_writes_every_line_as_json_when_told(tmp_path: Path):
+    done = run_cluster(tmp_path, FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="info")
+
     assert done.returncode == 0, done.stderr
-    about_migrations = [line for line in done.stderr.splitlines() if "alembic" in line]
+    assert done.stdout == ""
+    entries = [orjson.loads(line) for line in done.stderr.splitlines()]  # no progress bar among them
+    about_migrations = [entry for entry in entries if entry["logger"].startswith("alembic")]
     assert about_migrations
-    assert all(orjson.loads(line)["logger"] == "alembic.runtime.migration" for line in about_migrations)
+    assert all(entry["logger"] == "alembic.runtime.migration" for entry in about_migrations)
+
+
+def test_cluster_with_json_logs_reports_a_pass_with_nothing_to_cluster_in_one_line(tmp_path: Path):
+    done = run_cluster(tmp_path, FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="info")
+
+    [report] = [entry for line in done.stderr.splitlines() if PASS_REPORTED in (entry := orjson.loads(line))["message"]]
+    assert report["message"] == NOTHING_TO_CLUSTER
+    assert report["apps"] == []
