@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from litestar.types import Scope, Send
 
-from gateway.errors import openai_error_body
+from gateway.proxy.relay import send_error
 
 # The first path segments of OpenAI's API (and Feedgate's own /v1 endpoints: feedback, held reviews).
 OPENAI_RESOURCES = frozenset(
@@ -54,7 +54,4 @@ async def refuse(scope: Scope, send: Send) -> None:
         f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1. "
         f"Set your client's base URL to {base_url}"
     )
-    body = openai_error_body(404, message, "base_url_without_v1")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 404, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    await send_error(send, 404, message, "base_url_without_v1", [])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from litestar.types import Scope, Send
 
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX
-from gateway.errors import openai_error_body
+from gateway.proxy.relay import send_error
 
 
 def names_no_task(path: str) -> bool:
@@ -26,7 +26,4 @@ async def refuse(scope: Scope, send: Send) -> None:
         f"{scope['path']} is not a URL this gateway serves: poll a held answer at "
         f"GET {HELD_REVIEWS_PREFIX}{{task_id}}, the task id its 202 answer named"
     )
-    body = openai_error_body(404, message, "not_found")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 404, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    await send_error(send, 404, message, "not_found", [])
