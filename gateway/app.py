@@ -23,6 +23,7 @@ from gateway.api.audit import AuditController
 from gateway.api.cors import with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.erasures import ErasuresController
+from gateway.api.export import ExportController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
@@ -186,6 +187,7 @@ def create_app(
             ObservabilityController,
             AuditController,
             ErasuresController,
+            ExportController,
             ReviewsController,
             # The preflight first: otherwise Litestar adds its own OPTIONS handler for the path.
             feedback_preflight,

@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -17,20 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
+from gateway.domain.errors import InvalidQuery
+from gateway.export.examples import ExampleSource
 from gateway.export.formats import ExportFormat
+from gateway.export.options import ExportOptions, cli_option, export_options
 
 console = Console(stderr=True)
 
 
-def parse_since(value: str) -> datetime:
-    """An ISO 8601 date or time (`2026-06-01`, `2026-06-01T09:00:00Z`, with an offset); naive means UTC."""
+def _options_of(args: argparse.Namespace) -> ExportOptions:
+    """The export the command line asks for, by the rule GET /api/export follows too; a refused option exits 2."""
     try:
-        parsed = datetime.fromisoformat(value.strip())
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: year 1 at +08:00 is before year 1 in UTC
-        raise ConfigError(
-            f"--since must be an ISO 8601 date or time such as 2026-06-01 or 2026-06-01T09:00:00Z, got {value!r}"
-        ) from None
+        return export_options(
+            args.format, app=args.app, since=args.since, until=args.until, source=args.source, name=cli_option
+        )
+    except InvalidQuery as exc:
+        raise ConfigError(exc.message) from None
 
 
 async def _on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[None]]) -> None:
@@ -69,12 +70,12 @@ def _silence_stdout() -> None:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> None:
-    """Write the labelled examples matching --app/--since in --format, with a progress bar on stderr."""
+    """Write the labelled examples matching --app/--since/--until/--source in --format, with a progress bar on stderr."""
     from gateway.export.stream import ExportTally, TrainingExport
-    from gateway.store.training_examples import ExampleFilter, TrainingExampleStore
+    from gateway.store.training_examples import TrainingExampleStore
 
-    fmt = ExportFormat(args.format)
-    where = ExampleFilter(app=args.app, since=parse_since(args.since) if args.since else None)
+    options = _options_of(args)
+    fmt, where = options.format, options.where
     out, partial = _output(args.output)
     tally = ExportTally()
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -120,15 +121,22 @@ def add_export_command(
     parser = commands.add_parser(
         "export", parents=[common], help="labelled examples as fine-tuning JSONL (chat, preference or jsonl)"
     )
+    # The values are checked by export_options, as GET /api/export checks them, not by argparse.
     parser.add_argument(
         "--format",
         required=True,
-        choices=[f.value for f in ExportFormat],
+        metavar="|".join(ExportFormat),
         help="chat: OpenAI chat fine-tuning; preference: OpenAI preference pairs; jsonl: every field",
     )
     parser.add_argument("--app", help="only this app's examples")
     parser.add_argument(
         "--since", help="only examples labelled at or after this ISO 8601 date or time (UTC if no offset)"
+    )
+    parser.add_argument("--until", help="only examples labelled before this ISO 8601 date or time (UTC if no offset)")
+    parser.add_argument(
+        "--source",
+        metavar="|".join(ExampleSource),
+        help="only examples of this source: end users' corrections or reviewers' decisions (default: both)",
     )
     parser.add_argument("--output", type=Path, help="write to this file (default: stdout)")
     parser.set_defaults(run=lambda args: export(args, settings_of(args)))

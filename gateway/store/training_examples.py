@@ -7,7 +7,7 @@ seen, so an export of millions of rows holds one chunk in memory and never resca
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
+from gateway.export.examples import ExampleSource
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 
@@ -29,10 +30,12 @@ CHAT_ENDPOINT = "chat.completions"
 
 @dataclass(frozen=True, slots=True)
 class ExampleFilter:
-    """Which examples to read: one app's, and/or those labelled at or after `since`."""
+    """Which examples to read: one app's, those labelled in [since, until), one source's; None does not filter."""
 
     app: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
+    source: ExampleSource | None = None
 
 
 def _interaction_columns() -> list[Any]:
@@ -60,7 +63,7 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
     # without a voter as one), as its NOT EXISTS form, so it can be read by keyset on the event's id.
     query = (
         select(
-            literal("end_user_correction").label("source"),
+            literal(ExampleSource.END_USER_CORRECTION.value).label("source"),
             f.c.id.label("label_id"),
             f.c.created_at.label("labelled_at"),
             literal("correct").label("outcome"),
@@ -74,11 +77,7 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
         # A reviewer who decided on the interaction outranks its end users: one label per answer.
         .where(f.c.interaction_id.not_in(reviewed_interactions()))
     )
-    if where.app is not None:
-        query = query.where(f.c.app == where.app)
-    if where.since is not None:
-        query = query.where(f.c.created_at >= where.since)
-    return query, f.c.id
+    return _labelled_in(query, where, app=f.c.app, labelled_at=f.c.created_at), f.c.id
 
 
 # The decisions, and the tasks' links, as the review-decision queries name them.
@@ -126,7 +125,7 @@ def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
     """The decision that resolved each single-interaction task, if it approves or corrects; and its keyset column."""
     d = _DECISION
     query = _labelling_decisions(
-        literal("human_review").label("source"),
+        literal(ExampleSource.HUMAN_REVIEW.value).label("source"),
         d.c.id.label("label_id"),
         d.c.created_at.label("labelled_at"),
         d.c.outcome,
@@ -134,20 +133,38 @@ def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
         review_tasks.c.evidence,
         *_interaction_columns(),
     )
+    return _labelled_in(query, where, app=review_tasks.c.app, labelled_at=d.c.created_at), d.c.id
+
+
+def _labelled_in(query: Select[Any], where: ExampleFilter, *, app: Any, labelled_at: Any) -> Select[Any]:
+    """`query` narrowed to `where`'s app and its range of label times."""
     if where.app is not None:
-        query = query.where(review_tasks.c.app == where.app)
+        query = query.where(app == where.app)
     if where.since is not None:
-        query = query.where(d.c.created_at >= where.since)
-    return query, d.c.id
+        query = query.where(labelled_at >= where.since)
+    if where.until is not None:
+        query = query.where(labelled_at < where.until)
+    return query
 
 
-SOURCES = (_end_user_corrections, _review_decisions)
+# A source's query for a filter, and the keyset column it is read by.
+SourceQuery = Callable[[ExampleFilter], tuple[Select[Any], Any]]
+# Each source's query, in the order an export reads them.
+SOURCES: dict[ExampleSource, SourceQuery] = {
+    ExampleSource.END_USER_CORRECTION: _end_user_corrections,
+    ExampleSource.HUMAN_REVIEW: _review_decisions,
+}
+
+
+def _sources(where: ExampleFilter) -> list[SourceQuery]:
+    """The queries of the sources `where` reads: all of them, or the one it names."""
+    return [query for source, query in SOURCES.items() if where.source in (None, source)]
 
 
 async def count_examples(connection: AsyncConnection, where: ExampleFilter) -> int:
-    """How many labelled example rows `where` selects, over both sources."""
+    """How many labelled example rows `where` selects, over the sources it reads."""
     total = 0
-    for source in SOURCES:
+    for source in _sources(where):
         query = source(where)[0].subquery()
         total += (await connection.execute(select(func.count()).select_from(query))).scalar_one()
     return total
@@ -167,7 +184,7 @@ class TrainingExampleStore:
 
     async def stream(self, where: ExampleFilter) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first."""
-        for source in SOURCES:
+        for source in _sources(where):
             after: str | None = None
             while True:
                 query, label_id = source(where)

@@ -6,21 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from export_seed import conversation, give_feedback, review, review_service, store_chat
+from run_cli import feedgate_export
 
+from gateway.cli import main
 from gateway.review.records import Outcome
-
-
-def feedgate_export(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "export", *args],
-        env={**os.environ, "FEEDGATE_DATABASE_URL": database_url, "COLUMNS": "100"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def seed(engine) -> tuple[str, str]:
@@ -122,8 +116,7 @@ def test_a_bad_format_is_refused_precisely(database_url):
     result = feedgate_export(database_url, "--format", "alpaca")
 
     assert result.returncode == 2
-    assert "argument --format: invalid choice: 'alpaca'" in result.stderr
-    assert "chat" in result.stderr and "preference" in result.stderr
+    assert "--format must be one of chat, preference, jsonl; got 'alpaca'" in result.stderr
 
 
 def test_an_output_in_a_missing_directory_is_refused(database_url, tmp_path: Path):
@@ -132,3 +125,62 @@ def test_an_output_in_a_missing_directory_is_refused(database_url, tmp_path: Pat
     assert result.returncode == 2
     assert "--output: no such directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_until_leaves_out_labels_given_at_or_after_it(database_url, engine):
+    earlier = datetime.now(UTC) - timedelta(days=3)
+    old = await store_chat(engine, "Old question?")
+    await give_feedback(engine, old, correction="Old answer.", at=earlier)
+    new = await store_chat(engine, "New question?")
+    await give_feedback(engine, new, correction="New answer.")
+
+    result = feedgate_export(database_url, "--format", "jsonl", "--until", (earlier + timedelta(days=1)).isoformat())
+
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["interaction_id"] for line in result.stdout.splitlines()] == [old]
+
+
+async def test_source_keeps_one_source(database_url, engine):
+    _corrected, approved = await seed(engine)
+
+    result = feedgate_export(database_url, "--format", "jsonl", "--source", "human_review")
+
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["interaction_id"] for line in result.stdout.splitlines()] == [approved]
+    assert "wrote 1 line from 1 labelled example (1 human_review)" in result.stderr
+
+
+def refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> str:
+    """What `feedgate export ARGS` says on stderr, having exited 2 before opening its database."""
+    database = tmp_path / "never-opened.db"
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--database-url", f"sqlite+aiosqlite:///{database}", *args])
+    assert exited.value.code == 2
+    assert not database.exists()
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--app", "--since", "--until", "--source"])
+def test_a_blank_value_is_refused_naming_its_option(capsys, tmp_path: Path, option):
+    stderr = refused(capsys, tmp_path, "--format", "chat", option, "")
+
+    assert f"feedgate: {option} must not be blank" in stderr
+
+
+def test_until_before_since_is_refused(capsys, tmp_path: Path):
+    stderr = refused(capsys, tmp_path, "--format", "chat", "--since", "2026-06-02", "--until", "2026-06-01")
+
+    assert "feedgate: --until must be later than --since; got '2026-06-02' and '2026-06-01'" in stderr
+
+
+def test_an_unknown_source_is_refused_with_the_sources_there_are(capsys, tmp_path: Path):
+    stderr = refused(capsys, tmp_path, "--format", "chat", "--source", "robot")
+
+    assert "feedgate: --source must be one of end_user_correction, human_review; got 'robot'" in stderr
+
+
+def test_a_bad_until_is_refused_precisely(capsys, tmp_path: Path):
+    stderr = refused(capsys, tmp_path, "--format", "chat", "--until", "soon")
+
+    assert "feedgate: --until must be an ISO 8601 date or time" in stderr
+    assert "'soon'" in stderr

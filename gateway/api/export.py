@@ -1,0 +1,120 @@
+"""`/api/export`: the labelled examples as fine-tuning JSON Lines, streamed, for admins.
+
+The same lines `feedgate export` writes for the same options (gateway.export.options checks
+both), sent as they are read: memory stays flat however large the export. The tally (lines
+written, duplicates left out) is known only once the last line is sent, long after the headers,
+and the server sends no HTTP trailers (nor do most clients read them); so it goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import QueryParameter
+from litestar.response import Stream
+
+from gateway.api.admin import AdminController
+from gateway.domain.errors import InvalidQuery
+from gateway.export.examples import ExampleSource
+from gateway.export.formats import ExportFormat
+from gateway.export.options import export_options
+from gateway.export.stream import ExportTally, TrainingExport
+from gateway.services import Services
+from gateway.store.training_examples import TrainingExampleStore
+
+logger = logging.getLogger("feedgate.export")
+
+NDJSON = "application/x-ndjson"
+# Lines are sent in pieces of about this size: one ASGI message (and HTTP chunk) per line would
+# cost a send per line, and a piece this small keeps memory flat all the same.
+PIECE_BYTES = 64 * 1024
+# The export's query parameters: each is read once.
+QUERY_PARAMETERS = ("format", "app", "since", "until", "source")
+
+_TIME = "an ISO 8601 date or time such as 2026-06-01 or 2026-06-01T09:00:00Z (UTC when no offset is given)"
+# Text as given: gateway.export.options checks each value, as it does the command line's.
+Format = Annotated[str, QueryParameter(name="format", description=f"one of {', '.join(ExportFormat)}")]
+App = Annotated[str | None, QueryParameter(description="only this app's examples")]
+Since = Annotated[str | None, QueryParameter(description=f"only examples labelled at or after this time: {_TIME}")]
+Until = Annotated[str | None, QueryParameter(description=f"only examples labelled before this time: {_TIME}")]
+Source = Annotated[
+    str | None, QueryParameter(description=f"only examples of this source, one of {', '.join(ExampleSource)}")
+]
+
+
+def _refuse_repeats(request: Request[Any, Any, Any]) -> None:
+    """Refuse a parameter given twice: the framework would quietly take one of the values."""
+    for name in QUERY_PARAMETERS:
+        if len(request.query_params.getall(name, [])) > 1:
+            raise InvalidQuery(name, f"'{name}' may be given once; an export reads one value of each option")
+
+
+async def _pieces(lines: AsyncIterator[str], tally: ExportTally) -> AsyncIterator[bytes]:
+    """The lines, encoded and gathered into pieces of about PIECE_BYTES; the tally logged once the last is sent."""
+    piece: list[bytes] = []
+    size = 0
+    async for line in lines:
+        encoded = line.encode()
+        piece.append(encoded)
+        size += len(encoded)
+        if size >= PIECE_BYTES:
+            yield b"".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield b"".join(piece)
+    logger.info("export over HTTP: %s", tally.summary())
+
+
+async def _starting_with(first: bytes | None, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`first` (None: nothing at all), then the rest."""
+    if first is None:
+        return
+    yield first
+    async for piece in rest:
+        yield piece
+
+
+class ExportController(AdminController):
+    """The training data export."""
+
+    path = "/api/export"
+    tags = ["export"]
+
+    @get(
+        "/",
+        summary="Labelled examples as fine-tuning JSON Lines (chat, preference or jsonl), streamed",
+        # The schema would otherwise say JSON: the body is one JSON document per line.
+        responses={
+            200: ResponseSpec(str, media_type=NDJSON, description="one example per line", generate_examples=False)
+        },
+    )
+    async def export_examples(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        export_format: Format,
+        app: App = None,
+        since: Since = None,
+        until: Until = None,
+        source: Source = None,
+    ) -> Stream:
+        _refuse_repeats(request)
+        options = export_options(export_format, app=app, since=since, until=until, source=source)
+        tally = ExportTally()
+        lines = TrainingExport(TrainingExampleStore(services.engine)).lines(options.where, options.format, tally)
+        pieces = _pieces(lines, tally)
+        # The first piece is read before the headers go: a database that is away when the export
+        # starts is the API's usual 503, not a 200 whose body breaks off.
+        first = await anext(pieces, None)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return Stream(
+            _starting_with(first, pieces),
+            media_type=NDJSON,
+            headers={"content-disposition": f'attachment; filename="feedgate-{options.format}-{stamp}.jsonl"'},
+        )
