@@ -15,7 +15,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tcp_relay import TcpRelay
 
 from clustering.embed_onnx import load_onnx_embedder
 from gateway.app import FeedgateApp, create_app
@@ -75,6 +77,16 @@ def postgres_database() -> Iterator[str]:
     upgrade_database(url)
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
+    """PostgreSQL reached through a relay that can cut every connection at once (for outage tests)."""
+    url = make_url(postgres_database)
+    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
+    await relay.start()
+    yield relay
+    await relay.stop()
 
 
 @pytest.fixture

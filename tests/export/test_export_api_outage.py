@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy.engine import make_url
-from tcp_relay import TcpRelay
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -20,15 +17,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 @pytest.fixture
 def database_url(postgres_database: str) -> str:
     return postgres_database
-
-
-@pytest.fixture
-async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
-    url = make_url(postgres_database)
-    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
-    await relay.start()
-    yield relay
-    await relay.stop()
 
 
 async def test_an_export_starting_while_the_database_is_away_is_a_503(settings: Settings, relay, admin_headers):

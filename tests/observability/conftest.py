@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy.engine import make_url
 from tcp_relay import TcpRelay
 
 from gateway.config import Settings
-
-
-@pytest.fixture
-async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
-    url = make_url(postgres_database)
-    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
-    await relay.start()
-    yield relay
-    await relay.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from asgi_lifespan import LifespanManager
 from privacy_seed import count_where
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from tcp_relay import TcpRelay
 
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
@@ -59,15 +58,6 @@ async def test_a_writer_that_cannot_store_within_the_bound_is_reported_not_waite
 
     with pytest.raises(WriterNotSettled, match="still holds 1 interactions"):
         await settle_local_writer(writer, timeout=0.05)
-
-
-@pytest.fixture
-async def relay(postgres_database: str) -> AsyncIterator[TcpRelay]:
-    url = make_url(postgres_database)
-    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
-    await relay.start()
-    yield relay
-    await relay.stop()
 
 
 # A SQLite file cannot stop answering: the outage is staged on PostgreSQL, through a relay that cuts it off.
