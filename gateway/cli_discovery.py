@@ -212,6 +212,12 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
         f"skipped {len(report.errors)} bad lines, {len(report.repeated)} lines repeating an earlier line's id, "
         f"and {report.already_stored_interactions} interactions and {report.already_stored_feedback} "
         "feedback events already stored"
+        + (
+            f"; left out {report.erased_interactions} interactions and {report.erased_feedback} feedback events "
+            "of end users erased since"
+            if report.erased_interactions or report.erased_feedback
+            else ""
+        )
     )
 
 

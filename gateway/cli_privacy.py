@@ -100,11 +100,10 @@ def add_privacy_commands(
         "erase",
         parents=[common],
         help="delete everything stored about one end user (recorded in the audit log)",
-        # The command runs in a process of its own: a gateway's calls not stored yet are out of its reach.
         epilog=(
-            "Deletes what is stored when it runs. Calls a running gateway has not stored yet (the last 0.2 s of "
-            "each process, calls still running, a spool waiting for the database during an outage) are stored "
-            "after it: run it again once they are (README, Privacy and retention)."
+            "Deletes what is stored when it runs, and records the user (by a keyed hash) so that their calls made "
+            "before it and not stored yet (in any gateway process's writer, still running, in a spool during an "
+            "outage, in a file being imported) are never stored (README, Privacy and retention)."
         ),
     )
     erase_parser.add_argument(

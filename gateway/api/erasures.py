@@ -6,15 +6,12 @@ from typing import Annotated, Any
 
 from litestar import post
 from litestar.di import NamedDependency
-from litestar.exceptions import ServiceUnavailableException
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from gateway.api.admin import AdminController
-from gateway.api.database_outage import retry_headers
 from gateway.api.request_body import RequestBody
-from gateway.privacy.erasure import checked_user, erase_end_user
-from gateway.privacy.local_writer import WriterNotSettled, settle_local_writer
+from gateway.privacy.erasure import erase_end_user
 from gateway.privacy.retention import recipes_of
 from gateway.recording.identifiers import MAX_USER_CHARS
 from gateway.services import Services
@@ -39,11 +36,6 @@ class ErasuresController(AdminController):
         "/", summary="Delete every interaction, feedback and derived row of one end user; the counts", status_code=200
     )
     async def erase(self, services: NamedDependency[Services], data: JSONBody[ErasureRequest]) -> dict[str, Any]:
-        checked_user(data.user)  # a 400 for a bad id comes before any waiting
-        # Calls this process answered a moment ago wait in its writer: stored first, so the erasure finds them.
-        try:
-            await settle_local_writer(services.writer)
-        except WriterNotSettled as exc:
-            raise ServiceUnavailableException(exc.message, headers=retry_headers()) from None
+        # Calls of the user not stored yet (in any process's writer, or spooled) are dropped when they would be.
         report = await erase_end_user(services.engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api")
         return {"removed": report.counts.as_dict(), "audit_seq": report.audit_seq, "subject": report.subject}

@@ -39,6 +39,10 @@ class ImportReport:
     # under the same idempotency key (by an earlier import of the same file, say): not stored again.
     already_stored_interactions: int = 0
     already_stored_feedback: int = 0
+    # Interactions and feedback events of end users erased since they were made (their interactions,
+    # the feedback on those, the feedback they gave): not stored (gateway.store.erased_users).
+    erased_interactions: int = 0
+    erased_feedback: int = 0
     # (line number, reason), for lines skipped because an earlier line of the file had their id.
     repeated: list[tuple[int, str]] = field(default_factory=list)
     # (line number, reason), for lines skipped as bad.
@@ -207,9 +211,11 @@ async def import_jsonl(
             interaction_rows, feedback_rows = await asyncio.to_thread(
                 _redacted, redactor, interaction_rows, feedback_rows
             )
-        await store.insert_batch(interaction_rows, feedback_rows)
-        report.interactions += len(interaction_rows)
-        report.feedback += len(feedback_rows)
+        stored_interactions, stored_feedback = await store.insert_batch(interaction_rows, feedback_rows)
+        report.interactions += stored_interactions
+        report.feedback += stored_feedback
+        report.erased_interactions += len(interaction_rows) - stored_interactions
+        report.erased_feedback += len(feedback_rows) - stored_feedback
         batch.clear()
 
     for number, line, read in _numbered_lines(path):

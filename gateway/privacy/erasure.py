@@ -51,11 +51,12 @@ What stays, and why:
   reason, which quotes the issue's title), but issue.rename records the titles replaced and set,
   and a decision on a held answer records the answer's SHA-256 (as the task's "decided" event does);
 - outside the database: exports already written, a process's in-memory traffic index (vectors of
-  recent questions, until they leave the window or the process restarts), calls not stored yet (in
-  a gateway process's writer queue, still running, or in a spool file during a database outage; the
-  admin API flushes its own process's writer first, gateway.privacy.local_writer: erase again once
-  the rest is stored), backups, and the bytes of deleted rows until the database reuses or vacuums
-  their pages.
+  recent questions, until they leave the window or the process restarts), backups, and the bytes of
+  deleted rows until the database reuses or vacuums their pages.
+
+Calls not stored yet (in any gateway process's writer queue, still running, in a spool file during a
+database outage, in a file being imported) are never stored: the erasure first records the user with
+its time (gateway.store.erased_users), and every insert drops that user's rows made before it.
 
 The audit record says who asked, when, and how many rows of each kind went; it names the user
 only by a keyed hash (HMAC-SHA256 under a secret kept in the database), so the log can confirm
@@ -65,10 +66,9 @@ a given user was erased without holding their identifier, and holds none of thei
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -80,6 +80,7 @@ from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
 from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
 from gateway.store.audit import AuditStore
+from gateway.store.erased_users import ERASURE_KEY, record_erasure, subject_of
 from gateway.store.erasure import (
     delete_feedback_by,
     delete_tasks_about_nobody,
@@ -128,8 +129,7 @@ def checked_user(user: str | None) -> str:
 
 async def user_subject(engine: AsyncEngine, user: str) -> str:
     """How the audit log names an erased user: a keyed hash of the id, never the id itself."""
-    key = await get_or_create_secret(engine, "erasure_key")
-    return "hmac-sha256:" + hmac.new(key.encode(), user.encode(), hashlib.sha256).hexdigest()
+    return subject_of(await get_or_create_secret(engine, ERASURE_KEY), user)
 
 
 async def _erase_interactions(
@@ -203,6 +203,8 @@ async def erase_end_user(
 ) -> ErasureReport:
     """Delete every row about `user` and append the audit record; `via` says how it was asked ("cli", "api")."""
     user = checked_user(user)
+    # Recorded first: from now on no process stores a call of theirs made before this moment.
+    subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), user, datetime.now(UTC))
     issue_texts = IssueTextCopies()
     counts, affected = await _erase_interactions(engine, user, recipes, batch, issue_texts)
     given, quoted = await _erase_feedback_given(engine, user, recipes, affected, issue_texts)
@@ -210,7 +212,6 @@ async def erase_end_user(
     counts.add(await drop_dangling_copies(engine, quoted))
     counts.issue_texts = await issue_texts.finish(engine)
     counts.tasks_scrubbed += await drop_unheld_copies(engine, quoted)
-    subject = await user_subject(engine, user)
     record = await AuditStore(engine).append(
         AuditEntry(
             actor=actor,

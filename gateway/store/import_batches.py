@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
+from gateway.store.erased_users import ErasedUsers
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.tables import feedback, interactions
@@ -24,6 +25,7 @@ class ImportStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._insert_interactions = InteractionInserts(engine.dialect)
+        self._erased = ErasedUsers(engine.dialect.name)
         self._insert_feedback = insert_skipping_duplicates(engine.dialect, feedback)
 
     async def already_stored(self, ids: Sequence[str]) -> tuple[set[str], set[tuple[str, str]]]:
@@ -41,16 +43,29 @@ class ImportStore:
                 stored_keys.update((row.interaction_id, row.idempotency_key) for row in await connection.execute(keys))
         return stored_ids, stored_keys
 
-    async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> None:
-        """Store one batch of interactions and their feedback events in one transaction."""
+    async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> tuple[int, int]:
+        """Store one batch of interactions and their feedback events in one transaction; how many of each it stored.
+
+        Fewer than given when an end user was erased since (gateway.store.erased_users): their
+        interactions, the feedback on those, and the feedback they gave, each made before the erasure.
+        """
         if not interaction_rows and not feedback_rows:
-            return
+            return 0, 0
+        stored_ids: set[str] = set()
         async with self._engine.begin() as connection:
             if interaction_rows:
                 rows = [_complete(row) for row in interaction_rows]
-                await self._insert_interactions.insert(connection, rows)
-            if feedback_rows:
-                await connection.execute(self._insert_feedback, list(feedback_rows))
+                stored = await self._insert_interactions.insert(connection, rows)
+                stored_ids = {row["id"] for row in stored}
+            given = {row["id"] for row in interaction_rows}
+            # Feedback on an interaction of this batch that was not stored goes with it.
+            events = [row for row in feedback_rows if row["interaction_id"] not in given - stored_ids]
+            if events:
+                kept = await self._erased.kept(connection, events, "user_id")
+                events = events if kept is None else kept
+            if events:
+                await connection.execute(self._insert_feedback, events)
+        return len(stored_ids), len(events)
 
 
 def _complete(row: Row) -> Row:

@@ -1,4 +1,5 @@
-"""What every insert of interaction rows does in its transaction: index them for search, mark their days stale.
+"""What every insert of interaction rows does in its transaction: index them for search, mark their days stale
+(and drop those of end users erased since they were made: gateway.store.erased_users).
 
 Both used to be row triggers on `interactions` (migrations 0016 and 0020). On SQLite a trigger runs
 once per row, and the first insert trigger on a table costs ~15-20 µs per row whatever it does;
@@ -37,6 +38,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.daily_stats import interaction_days, mark_days_stale
+from gateway.store.erased_users import ErasedUsers
 from gateway.store.tables import interactions
 from gateway.store.tables.search_index import SQLITE_SEARCH_TABLE, SQLITE_SEARCH_VIEW
 
@@ -58,11 +60,18 @@ class InteractionInserts:
     def __init__(self, dialect: Dialect) -> None:
         self._pages = _Pages(dialect)
         self._sqlite = dialect.name == "sqlite"
+        self._erased = ErasedUsers(dialect.name)
 
-    async def insert(self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert `rows` in `connection`'s transaction, then index them for search and mark their days stale."""
+    async def insert(
+        self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
+    ) -> Sequence[Mapping[str, Any]]:
+        """Insert `rows` in `connection`'s transaction, then index them for search and mark their days stale.
+
+        Rows of an end user erased after they were made are dropped (gateway.store.erased_users):
+        returns the rows it inserted (those among them already stored excepted).
+        """
         if not rows:
-            return
+            return rows
         # Converted before the first write, which on SQLite takes the write lock: not while holding it.
         pages, days = await self._pages.of(rows)
         # Marking first: on SQLite this first write takes the write lock, so no other writer can
@@ -70,11 +79,19 @@ class InteractionInserts:
         # after it (SQLite numbers new rows from the largest), and a skipped duplicate keeps its
         # old, already indexed rowid.
         await mark_days_stale(connection, days)
+        kept = await self._erased.kept(connection, rows, "end_user")
+        if kept is not None:
+            # Rare (a late call of a user erased since): the rest is converted again, under the lock.
+            rows = kept
+            if not rows:
+                return rows
+            pages, _ = await self._pages.of(rows)
         last = (await connection.execute(_LAST_ROWID)).scalar_one() if self._sqlite else None
         for sql, parameters in pages:
             await connection.exec_driver_sql(sql, parameters)
         if last is not None:
             await connection.execute(_INDEX_ROWS_AFTER, {"after": last})
+        return rows
 
 
 class _Pages:

@@ -46,6 +46,7 @@ from gateway.store.tables.rollups import (
     daily_stats_stale,
 )
 from gateway.store.tables.traffic import (
+    erased_end_users,
     feedback,
     feedback_token_uses,
     gateway_keys,
@@ -66,6 +67,7 @@ __all__ = [
     "daily_stats",
     "daily_stats_stale",
     "embeddings",
+    "erased_end_users",
     "feedback",
     "feedback_token_uses",
     "fix_links",

@@ -121,3 +121,13 @@ feedback_token_uses = Table(
     # Pruning with the interaction it is about.
     Index(None, "interaction_id"),
 )
+
+# End users erased on request, named only by the erasure's keyed hash (gateway.store.erased_users), and
+# when: each writer drops, before storing, the calls of such a user made before their erasure (calls an
+# erasure could not reach: other processes' queues, calls still running, spools). Revision 0026.
+erased_end_users = Table(
+    "erased_end_users",
+    metadata,
+    Column("subject", String(80), primary_key=True),
+    Column("erased_at", UtcDateTime(), nullable=False),
+)
