@@ -54,6 +54,8 @@ def test_a_gateway_id_tells_when_it_was_minted():
 @pytest.mark.parametrize(
     "value",
     [str(uuid.uuid4()), gateway_id(NOW).upper(), gateway_id(NOW).replace("-", ""), "chatcmpl-abc", "", "x" * 300],
+    # Named, not shown: random ids would differ between the processes of a parallel run.
+    ids=["uuid4", "upper-case", "no-dashes", "upstream-id", "empty", "too-long"],
 )
 def test_only_a_uuid7_as_the_gateway_writes_it_is_a_gateway_id(value):
     assert gateway_id_time(value) is None
@@ -72,6 +74,16 @@ def test_only_a_uuid7_as_the_gateway_writes_it_is_a_gateway_id(value):
         # An upstream's response id carries no time: it may be buffered.
         ("chatcmpl-35216f5d29fd2d7ab279797d", True),
         ("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452e3795b", True),
+    ],
+    ids=[
+        "a-second-ago",
+        "half-an-hour-ago",
+        "older-than-any-answer",
+        "future",
+        "uuid4",
+        "upper-case",
+        "chatcmpl",
+        "resp",
     ],
 )
 def test_which_ids_may_still_be_buffered(value, buffered):
