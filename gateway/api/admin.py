@@ -1,4 +1,4 @@
-"""What every `/api/` controller shares: the admin token guard, and domain errors as HTTP answers."""
+"""What every `/api/` controller shares: the admin token guard, no unread query parameters, domain errors as HTTP answers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from litestar.exceptions import ValidationException
 from litestar.exceptions.responses import create_exception_response
 
 from gateway.api.auth import require_admin
+from gateway.api.query_parameters import refuse_unknown_query_parameters
 from gateway.domain.errors import InvalidQuery
 
 
@@ -37,7 +38,8 @@ def _is_missing_body(entry: object) -> bool:
 
 
 class AdminController(Controller):
-    """A controller for admins: needs the admin token; a refused query is a 400."""
+    """A controller for admins: needs the admin token; a refused query, or a query parameter it does not read, is a 400."""
 
-    guards = [require_admin]
+    # The token first: who may not ask learns nothing of what an endpoint reads.
+    guards = [require_admin, refuse_unknown_query_parameters]
     exception_handlers = {InvalidQuery: invalid_query_response}

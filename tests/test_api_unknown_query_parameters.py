@@ -1,0 +1,69 @@
+"""Every admin API endpoint refuses a query parameter it does not read, naming it, instead of ignoring it."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.api.query_parameters import query_names
+from gateway.app import FeedgateApp
+
+MISSING = "00000000-0000-0000-0000-000000000000"
+
+
+def api_handlers(app: FeedgateApp) -> list[tuple[str, str, object]]:
+    """(method, path, handler) of every admin API route but the framework's OPTIONS."""
+    found = []
+    for route in app.api.routes:
+        if not route.path.startswith("/api/"):
+            continue
+        for handler in route.route_handlers:  # type: ignore[attr-defined]
+            for method in handler.http_methods - {"OPTIONS"}:
+                found.append((method, route.path, handler))
+    return found
+
+
+async def test_the_names_each_endpoint_reads_are_those_its_openapi_schema_documents(gateway, client):
+    schema = (await client.get("/schema/openapi.json")).json()
+
+    for method, path, handler in api_handlers(gateway):
+        operation = schema["paths"][path.replace(":str", "")][method.lower()]
+        documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert query_names(handler) == documented, f"{method} {path}"
+
+
+async def test_a_misspelt_filter_is_a_400_naming_it_and_what_the_endpoint_reads(client, admin_headers):
+    response = await client.get("/api/export", params={"sorce": "human_review"}, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == (
+        "unknown query parameter 'sorce': /api/export reads app, format, since, source, until"
+    )
+
+
+async def test_several_unknown_parameters_are_all_named(client, admin_headers):
+    response = await client.get("/api/interactions", params={"limt": "5", "order": "asc"}, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert "unknown query parameter 'limt', 'order':" in response.json()["detail"]
+
+
+async def test_an_endpoint_that_reads_no_query_says_so(client, admin_headers):
+    response = await client.post("/api/erasures?dry_run=true", json={"user": "u-1"}, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == "unknown query parameter 'dry_run': /api/erasures reads no query parameters"
+
+
+async def test_an_endpoints_own_parameters_and_aliases_are_read(client, admin_headers):
+    listing = await client.get("/api/interactions", params={"limit": "5"}, headers=admin_headers)
+    diff = await client.get("/api/prompts/diff", params={"from": MISSING, "to": MISSING}, headers=admin_headers)
+
+    assert listing.status_code == 200, listing.text
+    assert "unknown query parameter" not in diff.text
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}], ids=["no token", "wrong token"])
+async def test_without_the_token_an_unknown_parameter_is_a_401(client, headers):
+    response = await client.get("/api/export", params={"sorce": "x"}, headers=headers)
+
+    assert response.status_code == 401
