@@ -40,8 +40,13 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite runs in TEST_PROCESSES processes (pytest-xdist; `auto`: one per core), a test file per
+# process at a time so module fixtures are built once; each process has its own PostgreSQL database.
+# TEST_PROCESSES=0 runs it in this one process.
+TEST_PROCESSES ?= auto
+
 test: install-dev browser lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) feedgate.db* feedgate.spool.jsonl
