@@ -68,7 +68,7 @@ class InteractionInserts:
         """Insert `rows` in `connection`'s transaction, then index them for search and mark their days stale.
 
         Rows of an end user erased after they were made are dropped (gateway.store.erased_users):
-        returns the rows it inserted (those among them already stored excepted).
+        returns the rows it kept (of which those whose id was stored already were skipped).
         """
         if not rows:
             return rows
