@@ -159,9 +159,13 @@ class AccountService:
         typed = name.strip()
         # Attempts are counted under a name the database can keep: PostgreSQL refuses NUL.
         name = typed.replace(NUL, "\ufffd")
-        refused = await self._over_limit(name, address, now)
+        # Noted as a failure before anything is checked: sign-ins sent at once each count those noted before
+        # them, so a burst gets no more password checks than the limit allows one after another.
+        attempt = await self._store.record_attempt(name, address, False, now)
+        refused = await self._over_limit(name, address, now, attempt)
         if refused is not None:
             # Not counted as a failure, and the password is not even checked: waiting is the only way on.
+            await self._store.forget_attempt(attempt)
             return refused
         stored = await self._by_name(typed)
         if stored is None:
@@ -171,10 +175,9 @@ class AccountService:
             matches = await asyncio.to_thread(passwords.password_matches, stored.password_hash, password)
         await self._store.delete_attempts_before(now - self._limits.window)
         if stored is None or not matches:
-            await self._store.record_attempt(name, address, False, now)
             return SignInRefused(WRONG_CREDENTIALS)
         user = stored.user
-        await self._store.record_attempt(name, address, True, now)
+        await self._store.mark_attempt_succeeded(attempt)
         if user.disabled:
             return SignInRefused("This account is disabled: ask an admin to enable it.")
         rehashed = None
@@ -193,15 +196,17 @@ class AccountService:
         )
         return NewSession(token=token, user=SignedInUser(user.id, user.name, user.role), expires_at=expires_at)
 
-    async def _over_limit(self, name: str, address: str, now: datetime) -> SignInRefused | None:
+    async def _over_limit(self, name: str, address: str, now: datetime, attempt: int) -> SignInRefused | None:
         limits = self._limits
         since = now - limits.window
-        user_failures = await self._store.recent_user_failures(name, since, limits.per_user)
+        user_failures = await self._store.recent_user_failures(name, since, limits.per_user, excluding=attempt)
         wait = seconds_to_wait(user_failures, limits.per_user, limits.window, now)
         if wait:
             message = f"Too many failed sign-ins for this user name. Try again in {describe_wait(wait)}."
             return SignInRefused(message, retry_after=wait)
-        address_failures = await self._store.recent_address_failures(address, since, limits.per_address)
+        address_failures = await self._store.recent_address_failures(
+            address, since, limits.per_address, excluding=attempt
+        )
         wait = seconds_to_wait(address_failures, limits.per_address, limits.window, now)
         if wait:
             message = f"Too many failed sign-ins from your address. Try again in {describe_wait(wait)}."

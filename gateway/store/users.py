@@ -174,17 +174,32 @@ class UserStore:
 
     # -- sign-in attempts -------------------------------------------------------------------
 
-    async def record_attempt(self, user_name: str, address: str, succeeded: bool, at: datetime) -> None:
-        """Note one sign-in attempt."""
+    async def record_attempt(self, user_name: str, address: str, succeeded: bool, at: datetime) -> int:
+        """Note one sign-in attempt; its id."""
         async with self._engine.begin() as connection:
-            await connection.execute(
-                insert(admin_sign_in_attempts).values(
-                    user_name=user_name[:100], address=address[:100], succeeded=succeeded, created_at=at
-                )
-            )
+            values = {"user_name": user_name[:100], "address": address[:100], "succeeded": succeeded, "created_at": at}
+            attempt: int = (
+                await connection.execute(insert(admin_sign_in_attempts).values(values).returning(a.id))
+            ).scalar_one()
+        return attempt
 
-    async def recent_user_failures(self, user_name: str, since: datetime, limit: int) -> list[datetime]:
-        """When the newest `limit` failed attempts on `user_name` after `since` (and after its last success) were."""
+    async def mark_attempt_succeeded(self, attempt: int) -> None:
+        """The attempt noted as a failure turned out to be a success."""
+        async with self._engine.begin() as connection:
+            await connection.execute(update(admin_sign_in_attempts).where(a.id == attempt).values(succeeded=True))
+
+    async def forget_attempt(self, attempt: int) -> None:
+        """Drop a noted attempt (one refused before its password was checked counts for nothing)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(admin_sign_in_attempts).where(a.id == attempt))
+
+    async def recent_user_failures(
+        self, user_name: str, since: datetime, limit: int, excluding: int | None = None
+    ) -> list[datetime]:
+        """When the newest `limit` failed attempts on `user_name` after `since` (and after its last success) were.
+
+        `excluding` names an attempt not to count (the one being decided).
+        """
         last_success = (
             select(func.max(a.created_at))
             .where(a.user_name == user_name, a.succeeded.is_(True), a.created_at >= since)
@@ -192,7 +207,7 @@ class UserStore:
         )
         query = (
             select(a.created_at)
-            .where(a.user_name == user_name, a.succeeded.is_(False), a.created_at > since)
+            .where(a.user_name == user_name, a.succeeded.is_(False), a.created_at > since, a.id != excluding)
             .where((last_success.is_(None)) | (a.created_at > last_success))
             .order_by(a.created_at.desc())
             .limit(limit)
@@ -200,11 +215,13 @@ class UserStore:
         async with self._engine.connect() as connection:
             return list((await connection.scalars(query)).all())
 
-    async def recent_address_failures(self, address: str, since: datetime, limit: int) -> list[datetime]:
-        """When the newest `limit` failed attempts from `address` after `since` were."""
+    async def recent_address_failures(
+        self, address: str, since: datetime, limit: int, excluding: int | None = None
+    ) -> list[datetime]:
+        """When the newest `limit` failed attempts from `address` after `since` were (but `excluding`)."""
         query = (
             select(a.created_at)
-            .where(a.address == address[:100], a.succeeded.is_(False), a.created_at > since)
+            .where(a.address == address[:100], a.succeeded.is_(False), a.created_at > since, a.id != excluding)
             .order_by(a.created_at.desc())
             .limit(limit)
         )

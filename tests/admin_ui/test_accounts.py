@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from gateway.accounts.errors import AccountError, UnknownUser
 from gateway.accounts.limits import SignInLimits
 from gateway.accounts.records import NewSession, Role, SignInRefused
 from gateway.accounts.service import AccountService
-from gateway.store.tables import admin_users, audit_log
+from gateway.store.tables import admin_sign_in_attempts, admin_users, audit_log
 from gateway.store.users import UserStore
 
 PASSWORD = "a long enough password"
@@ -198,6 +199,20 @@ async def test_five_failures_on_a_name_refuse_it_for_the_rest_of_the_window(acco
     assert isinstance(await accounts.sign_in("ana", PASSWORD, "10.0.0.2"), SignInRefused)
     clock.advance(seconds=1)
     assert isinstance(await accounts.sign_in("ana", PASSWORD, "10.0.0.2"), NewSession)
+
+
+async def test_sign_ins_sent_at_once_get_no_more_password_checks_than_the_limit(accounts, engine):
+    await accounts.create("ana", Role.VIEWER, PASSWORD, actor="cli")
+
+    outcomes = await asyncio.gather(*(accounts.sign_in("ana", f"guess {n}", "10.0.0.1") for n in range(40)))
+
+    # Each counts the attempts noted before its own: how many get through depends on the interleaving.
+    checked = [o for o in outcomes if o == SignInRefused("Wrong user name or password.")]
+    assert len(checked) <= 5
+    assert all(o.message.startswith("Too many failed sign-ins") for o in outcomes if o not in checked)
+    async with engine.connect() as connection:
+        noted = (await connection.execute(select(admin_sign_in_attempts.c.succeeded))).scalars().all()
+    assert noted == [False] * len(checked)  # the refused ones count for nothing
 
 
 async def test_a_success_clears_the_names_count(accounts):
