@@ -13,7 +13,7 @@ from litestar.enums import MediaType
 from admin_ui.csrf import csrf_field, csrf_token, set_sign_in_cookie
 from admin_ui.form_origin import ensure_forms_cookie, form_origin, set_forms_cookie
 from admin_ui.navigation import navigation_for
-from admin_ui.session import current_user
+from admin_ui.session import current_user, is_tls
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -82,9 +82,11 @@ def render(request: Request[Any, Any, Any], template: str, *, status_code: int =
         csrf_field=csrf_field(token, form_origin(request)),
         **context,
     )
-    response: Response[str] = Response(
-        html, status_code=status_code, media_type=MediaType.HTML, headers=SECURITY_HEADERS
+    # Over https, the browser is told to come back only that way (a year, as is usual).
+    headers = (
+        {**SECURITY_HEADERS, "strict-transport-security": "max-age=31536000"} if is_tls(request) else SECURITY_HEADERS
     )
+    response: Response[str] = Response(html, status_code=status_code, media_type=MediaType.HTML, headers=headers)
     set_sign_in_cookie(response, request)
     set_forms_cookie(response, request)
     return response

@@ -37,8 +37,8 @@ def accounts_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AccountServic
 
 
 def is_tls(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """Whether the request came over TLS, so cookies get the Secure flag."""
-    return connection.url.scheme == "https"
+    """Whether the browser reaches the pages over TLS (its own, or a proxy's: `admin_https`), so cookies get Secure."""
+    return bool(connection.app.state.services.settings.admin_https) or connection.url.scheme == "https"
 
 
 async def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedInUser | None:

@@ -27,6 +27,7 @@ from admin_ui.session import (
 )
 from admin_ui.unsent_forms import UnsentForm, unsent_sign_in
 from gateway.accounts.records import SignInRefused
+from gateway.api.client_address import client_address
 
 SIGNED_OUT = "You have signed out."
 KEPT = "What you wrote is kept in this page (not on the server): sign in and it comes back, to check and send."
@@ -65,9 +66,10 @@ def unsent_page(
     return render(request, "unsent_form.html", status_code=status_code, unsent=unsent, error=error)
 
 
-def client_address(request: Request[Any, Any, Any]) -> str:
-    """The address sign-in attempts are counted against (the peer's: behind a proxy, the proxy's)."""
-    return request.client.host if request.client else "unknown"
+def sign_in_address(request: Request[Any, Any, Any]) -> str:
+    """The address sign-in attempts are counted against: the browser's, from the configured header behind a proxy."""
+    header = request.app.state.services.settings.admin_client_address_header
+    return client_address(request, header) or "unknown"
 
 
 class SignInController(Controller):
@@ -97,7 +99,7 @@ class SignInController(Controller):
         target = safe_next(str(form.get("next", "")))
         unsent = unsent_sign_in(request, form)
         accounts = accounts_of(request)
-        outcome = await accounts.sign_in(name, password, client_address(request))
+        outcome = await accounts.sign_in(name, password, sign_in_address(request))
         if isinstance(outcome, SignInRefused):
             status = 429 if outcome.retry_after else 401
             response = sign_in_page(

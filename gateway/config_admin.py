@@ -19,3 +19,9 @@ class AdminSettings(BaseModel):
     admin_sign_in_failures_per_user: int = Field(default=5, ge=1)
     admin_sign_in_failures_per_address: int = Field(default=20, ge=1)
     admin_sign_in_window_minutes: float = Field(default=15, gt=0, le=MAX_MINUTES)
+    # Behind a reverse proxy every browser comes from the proxy's address: name the header carrying the
+    # browser's (its last comma-separated entry is used), or one browser's failures lock out everyone.
+    admin_client_address_header: str | None = None
+    # The pages are reached over https, with TLS ending at a proxy in front (the gateway itself then
+    # sees http): session cookies get the Secure flag and pages send Strict-Transport-Security.
+    admin_https: bool = False

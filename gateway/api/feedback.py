@@ -12,6 +12,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
+from gateway.api.client_address import client_address
 from gateway.api.cors import preflight_headers, warn_of_unlisted_origin
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
@@ -72,15 +73,6 @@ def refusal_body(refused: FeedbackRefused) -> bytes:
     kind = "requests" if refused.retry_after is not None else "insufficient_quota"
     error = {"message": refused.message, "type": kind, "param": refused.field, "code": refused.code}
     return orjson.dumps({"error": error})
-
-
-def client_address(request: Request[Any, Any, Any], header: str | None) -> str | None:
-    """The posting browser's address: the last entry of `header` (set by a trusted proxy), else the socket's peer."""
-    if header is not None:
-        forwarded = request.headers.get(header)
-        if forwarded:
-            return forwarded.rsplit(",", 1)[-1].strip() or None
-    return request.client.host if request.client is not None else None
 
 
 @route(FEEDBACK_PATH, http_method=[HttpMethod.OPTIONS], include_in_schema=False)

@@ -1,0 +1,74 @@
+"""The admin pages behind a TLS-terminating reverse proxy: Secure cookies, HSTS, and sign-in limits per browser."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from admin_helpers import sign_in
+from asgi_lifespan import LifespanManager
+
+from gateway.accounts.records import Role
+from gateway.app import FeedgateApp, create_app
+from gateway.config import Settings
+
+PROXY = {"admin_https": True, "admin_client_address_header": "x-forwarded-for", "admin_sign_in_failures_per_address": 3}
+
+
+@pytest.fixture
+async def proxied(settings: Settings) -> AsyncIterator[FeedgateApp]:
+    app = create_app(settings.model_copy(update=PROXY), environ={})
+    async with LifespanManager(app):
+        await app.services.accounts.create("ana", Role.VIEWER, "a long enough password", actor="test")
+        yield app
+
+
+def browser(app: FeedgateApp, address: str) -> httpx.AsyncClient:
+    """A browser at `address` speaking https to the proxy, which speaks plain http to the gateway."""
+
+    async def proxy(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await app({**scope, "scheme": "http"} if scope["type"] == "http" else scope, receive, send)
+
+    # The proxy appends the browser's address to X-Forwarded-For.
+    headers = {"x-forwarded-for": f"198.51.100.7, {address}"}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=proxy), base_url="https://feedgate.test", headers=headers
+    )
+
+
+async def test_with_admin_https_cookies_are_secure_though_the_gateway_sees_http(proxied):
+    async with browser(proxied, "203.0.113.1") as http:
+        response = await sign_in(http, "ana")
+
+    # Every cookie set (the session's, the forms'), not those deleted.
+    cookies = [cookie for cookie in response.headers.get_list("set-cookie") if "max-age=0" not in cookie.lower()]
+    assert any(cookie.startswith("feedgate_session=") for cookie in cookies)
+    assert all("secure" in cookie.lower().split("; ") for cookie in cookies), cookies
+
+
+async def test_with_admin_https_pages_send_strict_transport_security(proxied):
+    async with browser(proxied, "203.0.113.1") as http:
+        page = await http.get("/admin/sign-in")
+
+    assert page.headers["strict-transport-security"] == "max-age=31536000"
+
+
+async def test_over_plain_http_no_page_sends_strict_transport_security(client):
+    page = await client.get("/admin/sign-in")
+
+    assert "strict-transport-security" not in page.headers
+
+
+async def test_failures_count_against_the_browser_the_proxy_names_not_the_proxy(proxied):
+    async with browser(proxied, "203.0.113.1") as guesser, browser(proxied, "203.0.113.2") as colleague:
+        for name in ("bo", "cy", "di"):
+            assert (await sign_in(guesser, name, "not the password")).status_code == 401
+
+        refused = await sign_in(guesser, "ana")
+        signed_in = await sign_in(colleague, "ana")
+
+    assert refused.status_code == 429, refused.text
+    assert "Too many failed sign-ins from your address" in refused.text
+    assert signed_in.status_code == 303, signed_in.text
