@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.migrate import schema_ahead_message, schema_is_ahead
 from gateway.store.schema_state import expected_revision, schema_revision
+
+logger = logging.getLogger("feedgate.health")
 
 # A probe that waits longer than this for the database counts it as unreachable.
 DATABASE_TIMEOUT_SECONDS = 2.0
@@ -50,7 +53,11 @@ async def check_readiness(
     try:
         found = await asyncio.wait_for(schema_revision(engine), timeout)
     except Exception as exc:  # noqa: BLE001 - any failure to answer: refused, reset, timed out, bad credentials
-        reason = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else _short(exc)
+        # Anyone may ask /readyz: the answer names the kind of failure, never the database's host, port or
+        # role names that the driver's message holds; those go to the log (at debug: probes come often,
+        # and the writer and the pages log the outage themselves).
+        logger.debug("readiness: the database did not answer: %s", _short(exc))
+        reason = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
         return _database_away(reason, writer)
     checks = {"database": "answers", "writer": "spooling" if writer.spooling else "storing"}
     if found == expected:

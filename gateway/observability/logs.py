@@ -77,11 +77,23 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+# Control characters a message may carry from a request (a path's %0A, a name's ESC): escaped, so that
+# text sent by a client can neither start a line of its own that reads as the gateway's nor drive a
+# terminal. A traceback keeps its lines: it is added after the message.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F) if code != 0x09}
+_CONTROLS |= {0x0A: "\\n", 0x0D: "\\r"}
+
+
 class TextFormatter(logging.Formatter):
     """`time LEVEL logger: message [interaction <id>]`, for people reading a terminal."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        """The line's text, its message's control characters escaped."""
+        record.message = record.message.translate(_CONTROLS)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as text, with its interaction id when it has one."""

@@ -97,6 +97,27 @@ def test_text_lines_name_the_interaction_in_brackets():
     assert line.endswith("WARNING feedgate.test.text: upstream slow [interaction 0190-abc]")
 
 
+def test_text_lines_escape_control_characters_a_client_sent_but_keep_a_tracebacks_lines():
+    stream = io.StringIO()
+    logger = logging.getLogger("feedgate.test.text")
+    handler = log_handler("text", "info", stream)
+    logger.addHandler(handler)
+    forged = "/admin/x\n2026-12-03 10:00:00 ERROR feedgate.audit: admin token leaked\x1b[2J"
+    try:
+        logger.error("unhandled error answering POST %s", forged)
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+
+    lines = stream.getvalue().splitlines()
+    assert lines[0].endswith("/admin/x\\n2026-12-03 10:00:00 ERROR feedgate.audit: admin token leaked\\x1b[2J")
+    assert lines[1].endswith("ERROR feedgate.test.text: failed")
+    assert lines[2] == "Traceback (most recent call last):" and lines[-1] == "ValueError: boom"
+
+
 def test_the_servers_traceback_for_an_aborted_stream_is_dropped_and_other_errors_kept():
     stream = io.StringIO()
     logger = logging.getLogger("feedgate.test.aborts")

@@ -90,3 +90,22 @@ async def test_readyz_stays_200_and_says_so_while_the_writer_spools(
     assert body["ready"] is True and body["status"] == "spooling"
     assert body["checks"]["database"].startswith("unreachable")
     assert body["checks"]["writer"].startswith("spooling")
+
+
+async def test_readyz_names_the_kind_of_failure_never_the_databases_address(
+    relayed_settings: Settings, relay: TcpRelay, caplog
+):
+    app = create_app(relayed_settings, environ={})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        await relay.stop()
+        with caplog.at_level("DEBUG", logger="feedgate.health"):
+            response = await ready(client)
+        await relay.start()
+
+    database = response.json()["checks"]["database"]
+    assert database.startswith("unreachable: ") and str(relay.port) not in response.text, response.text
+    # The whole account is for the operator, in the log.
+    assert any(str(relay.port) in record.getMessage() for record in caplog.records if record.name == "feedgate.health")
