@@ -85,6 +85,12 @@ def user_enable(args: argparse.Namespace, settings: Settings) -> None:
     print(f"enabled {user.name}")
 
 
+def user_unlock(args: argparse.Namespace, settings: Settings) -> None:
+    """Let a user sign in again now, however many failed sign-ins were made on their name."""
+    forgotten = _with_accounts(settings, lambda accounts: accounts.unlock(args.name, actor=CLI_ACTOR))
+    print(f"unlocked {args.name}: forgot {forgotten} failed sign-in{'' if forgotten == 1 else 's'}")
+
+
 def user_set_role(args: argparse.Namespace, settings: Settings) -> None:
     """Give a user another role."""
     role = _parse_role(args.role)
@@ -111,7 +117,7 @@ def add_user_commands(
     common: argparse.ArgumentParser,
     settings_of: Callable[[argparse.Namespace], Settings],
 ) -> None:
-    """Register `feedgate user add|list|disable|enable|set-role|set-password`."""
+    """Register `feedgate user add|list|disable|enable|unlock|set-role|set-password`."""
 
     def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
         return lambda args: command(args, settings_of(args))
@@ -130,6 +136,7 @@ def add_user_commands(
     for name, command, summary in (
         ("disable", user_disable, "bar a user from signing in"),
         ("enable", user_enable, "let a disabled user sign in again"),
+        ("unlock", user_unlock, "forget failed sign-ins on a user's name, so they may sign in now"),
     ):
         parser = user.add_parser(name, parents=[common], help=summary)
         parser.add_argument("name")

@@ -111,6 +111,14 @@ class AccountService:
         await self._store.update(user.id, {"disabled_at": None, "updated_at": now}, entry)
         return replace(user, disabled_at=None, updated_at=now)
 
+    async def unlock(self, name: str, *, actor: str) -> int:
+        """Forget the failed sign-ins on the user's name, so they may sign in now; how many there were.
+
+        For an admin locked out by someone guessing their password (their address's own limit stays).
+        """
+        user = await self.get(name)
+        return await self._store.forget_failures(user.name, _user_entry(actor, "user.unlock", user.name))
+
     async def set_role(self, name: str, role: Role, *, actor: str) -> User:
         """Give the user another role, effective on their next request; the last enabled admin stays."""
         user = await self.get(name)

@@ -228,6 +228,15 @@ class UserStore:
         async with self._engine.connect() as connection:
             return list((await connection.scalars(query)).all())
 
+    async def forget_failures(self, user_name: str, entry: AuditEntry) -> int:
+        """Drop the failed sign-ins on `user_name` (their count) and append `entry`, in one transaction."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(admin_sign_in_attempts).where(a.user_name == user_name[:100], a.succeeded.is_(False))
+            )
+            await audit.append(connection, entry)
+        return int(result.rowcount or 0)
+
     async def delete_attempts_before(self, cutoff: datetime) -> None:
         """Forget attempts too old to count."""
         async with self._engine.begin() as connection:

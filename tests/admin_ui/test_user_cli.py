@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from gateway.accounts.records import Role, User
+from gateway.accounts.records import NewSession, Role, User
 from gateway.accounts.setup import account_service
 from gateway.audit.service import AuditService
 from gateway.cli import main
@@ -101,6 +101,28 @@ def test_roles_passwords_and_disabling_from_the_command_line(feedgate, database_
     assert actions == ["user.enable", "user.disable", "user.password", "user.role", "user.create", "user.create"]
 
 
+def test_unlock_lets_a_locked_out_user_sign_in_at_once(feedgate, database_url):
+    feedgate("add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+
+    async def guess_then_sign_in(after_guesses: bool) -> bool:
+        engine = create_engine(database_url)
+        try:
+            accounts = account_service(engine, Settings(database_url=database_url))
+            for _ in range(5 if after_guesses else 0):
+                await accounts.sign_in("ana", "someone guessing", "203.0.113.9")
+            return isinstance(await accounts.sign_in("ana", PASSWORD, "198.51.100.1"), NewSession)
+        finally:
+            await engine.dispose()
+
+    locked_out = not asyncio.run(guess_then_sign_in(True))
+    unlocked = feedgate("unlock", "ana")
+
+    assert locked_out
+    assert unlocked[:2] == (0, "unlocked ana: forgot 5 failed sign-ins\n")
+    assert asyncio.run(guess_then_sign_in(False))
+    assert stored(database_url)[1][0] == "user.unlock"
+
+
 def test_refusals_exit_2_with_the_reason(feedgate):
     feedgate("add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD)
 
@@ -109,6 +131,7 @@ def test_refusals_exit_2_with_the_reason(feedgate):
         "short password": feedgate("add", "bo", "--role", "viewer", "--password-stdin", stdin="short"),
         "taken name": feedgate("add", "ana", "--role", "viewer", "--password-stdin", stdin=PASSWORD),
         "unknown user": feedgate("disable", "ghost"),
+        "unlock nobody": feedgate("unlock", "ghost"),
         "last admin": feedgate("set-role", "ana", "viewer"),
         "no terminal": feedgate("set-password", "ana", stdin=PASSWORD),
     }
@@ -118,6 +141,6 @@ def test_refusals_exit_2_with_the_reason(feedgate):
     assert "unknown role 'owner': choose one of viewer, reviewer, admin" in errors["unknown role"]
     assert "a password needs at least 12 characters" in errors["short password"]
     assert "a user called 'ana' already exists" in errors["taken name"]
-    assert "no user called 'ghost'" in errors["unknown user"]
+    assert "no user called 'ghost'" in errors["unknown user"] and "no user called 'ghost'" in errors["unlock nobody"]
     assert "only enabled admin" in errors["last admin"]
     assert "--password-stdin" in errors["no terminal"]
