@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.config import Settings, load_settings
-from gateway.config_checks import ConfigError, check_port
+from gateway.config_checks import ConfigError, check_port, short_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -75,6 +75,8 @@ def serve(args: argparse.Namespace) -> None:
         "1 process" if settings.workers == 1 else f"{settings.workers} processes",
         extra={"workers": settings.workers},
     )
+    for warning in short_secrets(settings):
+        logging.getLogger("feedgate.config").warning(warning)
     if settings.key_mode == "gateway":
         from gateway.proxy.credentials import unset_upstream_keys
 

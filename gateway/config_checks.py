@@ -8,9 +8,13 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
 
 
 class ConfigError(Exception):
@@ -188,3 +192,27 @@ def unknown_variables(environ: Mapping[str, str], settings: Iterable[str], also_
         hint = f" (did you mean {close[0]}?)" if close else ""
         lines.append(f"{variable} is not a Feedgate setting{hint}; it is ignored")
     return lines
+
+
+# Secrets anyone may try to guess, offline for the feedback secret (every end user holds a token signed
+# with it): shorter than this, `serve` warns at start-up. Warned, not refused: a running deployment
+# must not stop starting after an upgrade.
+MIN_SECRET_CHARS = 32
+_GUESSABLE_SECRETS = (
+    ("admin_token", "FEEDGATE_ADMIN_TOKEN"),
+    ("feedback_secret", "FEEDGATE_FEEDBACK_SECRET"),
+    ("metrics_token", "FEEDGATE_METRICS_TOKEN"),
+)
+
+
+def short_secrets(settings: Settings) -> list[str]:
+    """One warning per configured secret shorter than MIN_SECRET_CHARS, saying how to make a good one."""
+    warnings = []
+    for field, variable in _GUESSABLE_SECRETS:
+        value = getattr(settings, field)
+        if isinstance(value, str) and len(value) < MIN_SECRET_CHARS:
+            warnings.append(
+                f"{variable} is {len(value)} characters: a short secret can be guessed; use at least "
+                f"{MIN_SECRET_CHARS} random ones, e.g. $(openssl rand -hex 24)"
+            )
+    return warnings

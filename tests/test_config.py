@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import load_settings
-from gateway.config_checks import ConfigError
+from gateway.config import Settings, load_settings
+from gateway.config_checks import ConfigError, short_secrets
 from gateway.config_entries import Upstream
 
 
@@ -287,3 +287,18 @@ def test_the_variable_naming_the_retrain_secret_is_no_typo(monkeypatch, caplog):
         load_settings()
 
     assert caplog.messages == []
+
+
+def test_a_short_secret_is_warned_of_naming_its_variable_and_length():
+    settings = Settings(admin_token="letmein", feedback_secret="f" * 48, metrics_token="m" * 31)
+
+    assert short_secrets(settings) == [
+        "FEEDGATE_ADMIN_TOKEN is 7 characters: a short secret can be guessed; use at least 32 random ones, "
+        "e.g. $(openssl rand -hex 24)",
+        "FEEDGATE_METRICS_TOKEN is 31 characters: a short secret can be guessed; use at least 32 random ones, "
+        "e.g. $(openssl rand -hex 24)",
+    ]
+
+
+def test_unset_or_long_secrets_are_not_warned_of():
+    assert short_secrets(Settings(admin_token="a" * 32, feedback_secret=None, metrics_token=None)) == []
