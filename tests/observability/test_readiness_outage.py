@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from tcp_relay import TcpRelay
 
-from gateway.app import create_app
+from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
@@ -19,6 +22,17 @@ def database_url(postgres_database: str) -> str:
     return postgres_database
 
 
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[FeedgateApp, httpx.AsyncClient]]:
+    """The gateway started with `settings`, and a client of it."""
+    app = create_app(settings, environ={})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
+    ):
+        yield app, client
+
+
 async def ready(client: httpx.AsyncClient) -> httpx.Response:
     return await client.get("/readyz")
 
@@ -26,11 +40,7 @@ async def ready(client: httpx.AsyncClient) -> httpx.Response:
 async def test_readyz_is_200_when_the_database_does_not_answer_before_any_call(
     relayed_settings: Settings, relay: TcpRelay
 ):
-    app = create_app(relayed_settings, environ={})
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
-    ):
+    async with serving(relayed_settings) as (_, client):
         await relay.stop()
         response = await ready(client)
         await relay.start()
@@ -47,11 +57,7 @@ async def test_readyz_is_503_when_the_database_does_not_answer_and_the_spool_is_
     folder = tmp_path / "spool"
     folder.mkdir()
     settings = relayed_settings.model_copy(update={"spool_path": folder / "feedgate.spool.jsonl"})
-    app = create_app(settings, environ={})
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
-    ):
+    async with serving(settings) as (_, client):
         assert (await ready(client)).status_code == 200
         # The spool's folder becomes a plain file: nothing can be written where the spool goes
         # (a permission would not stop a test running as root).
@@ -71,11 +77,7 @@ async def test_readyz_is_503_when_the_database_does_not_answer_and_the_spool_is_
 async def test_readyz_stays_200_and_says_so_while_the_writer_spools(
     relayed_settings: Settings, relay: TcpRelay, fake_upstream
 ):
-    app = create_app(relayed_settings, environ={})
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
-    ):
+    async with serving(relayed_settings) as (app, client):
         await relay.stop()
         chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
         answer = await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
@@ -95,11 +97,7 @@ async def test_readyz_stays_200_and_says_so_while_the_writer_spools(
 async def test_readyz_names_the_kind_of_failure_never_the_databases_address(
     relayed_settings: Settings, relay: TcpRelay, caplog
 ):
-    app = create_app(relayed_settings, environ={})
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client,
-    ):
+    async with serving(relayed_settings) as (_, client):
         await relay.stop()
         with caplog.at_level("DEBUG", logger="feedgate.health"):
             response = await ready(client)

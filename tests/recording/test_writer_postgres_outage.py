@@ -102,15 +102,6 @@ def database(postgres_database: str) -> str:
     return postgres_database
 
 
-@pytest.fixture
-async def relay(database: str) -> AsyncIterator[TcpRelay]:
-    target = make_url(database)
-    relay = TcpRelay(target.host or "127.0.0.1", target.port or 5432)
-    await relay.start()
-    yield relay
-    await relay.stop()
-
-
 def through(relay_port: int, database: str) -> str:
     """The database URL, pointed at a local port instead of the server."""
     return make_url(database).set(host="127.0.0.1", port=relay_port).render_as_string(hide_password=False)
