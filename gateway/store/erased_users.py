@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.store.inserts import conflict_insert
 from gateway.store.locks import advisory_key
 from gateway.store.tables import erased_end_users, gateway_secrets
 
@@ -59,8 +59,7 @@ def subject_of(key: str, user: str) -> str:
 async def record_erasure(engine: AsyncEngine, key: str, user: str, at: datetime) -> str:
     """Record that `user` was erased at `at` (later inserts drop their older rows); their subject."""
     subject = subject_of(key, user)
-    build = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    insert = build(erased_end_users).values(subject=subject, erased_at=at)
+    insert = conflict_insert(engine.dialect, erased_end_users).values(subject=subject, erased_at=at)
     upsert = insert.on_conflict_do_update(index_elements=["subject"], set_={"erased_at": insert.excluded.erased_at})
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.store.inserts import conflict_insert
 from gateway.store.tables import feedback_token_uses
 
 
@@ -31,10 +31,9 @@ async def count_submission(connection: AsyncConnection, bound: TokenBound) -> in
     One conditional upsert: the row lock it takes makes concurrent posts under one token (from any
     gateway process) count one after another, so the bound holds exactly.
     """
-    build = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     uses = feedback_token_uses.c
     statement = (
-        build(feedback_token_uses)
+        conflict_insert(connection.dialect, feedback_token_uses)
         .values(token_id=bound.token_id, interaction_id=bound.interaction_id, submissions=1, last_submitted_at=bound.at)
         .on_conflict_do_update(
             index_elements=[uses.token_id],

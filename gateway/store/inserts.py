@@ -14,14 +14,21 @@ from sqlalchemy.sql.dml import Insert
 _INSERTS: dict[str, Callable[[Table], Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def conflict_insert(dialect: Dialect, table: Table) -> Any:
+    """An INSERT into `table` in the database's own spelling, which has ON CONFLICT (do nothing, or update)."""
+    build = _INSERTS.get(dialect.name)
+    if build is None:
+        raise ValueError(f"no ON CONFLICT insert for the {dialect.name!r} database")
+    return build(table)
+
+
 def insert_skipping_duplicates(dialect: Dialect, table: Table, conflict_columns: Sequence[str] = ()) -> Insert:
     """An INSERT into `table` with ON CONFLICT DO NOTHING, for PostgreSQL or SQLite.
 
     `conflict_columns` names the unique index whose duplicates are skipped; empty skips a
     duplicate of any unique constraint.
     """
-    build = _INSERTS.get(dialect.name)
-    if build is None:
-        raise ValueError(f"no ON CONFLICT insert for the {dialect.name!r} database")
-    statement: Insert = build(table).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+    statement: Insert = conflict_insert(dialect, table).on_conflict_do_nothing(
+        index_elements=list(conflict_columns) or None
+    )
     return statement
