@@ -80,10 +80,23 @@ def watch(page: Any) -> list[str]:
     return said
 
 
-def sent_and_working(page: Any) -> None:
-    """Send the prompt form once and wait until its button says it is working."""
+def sent_and_working(page: Any, fake_upstream: Any | None = None) -> None:
+    """Send the prompt form once and wait until its button says it is working (and, given the fake upstream,
+    until a replay reaches it: the form's navigation is then surely under way, so a stop has one to stop)."""
+
+    def replays() -> int:
+        return sum(r.path == "/v1/chat/completions" for r in fake_upstream.app.requests) if fake_upstream else 0
+
+    before = replays()
     with page.expect_console_message(lambda message: message.text == "button: Working…"):
         send(page)
+    if fake_upstream is None:
+        return
+    for _ in range(400):
+        if replays() > before:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("no replay reached the upstream within 20 s")
 
 
 def test_a_preview_being_replayed_says_so_and_a_second_click_does_not_replay_it_again(
@@ -116,7 +129,7 @@ def test_a_replay_stopped_before_its_answer_leaves_the_forms_sendable_again(
     watch(page)
     stop_button = page.context.new_cdp_session(page)
     try:
-        sent_and_working(page)
+        sent_and_working(page, fake_upstream)
 
         stop_button.send(STOP_LOADING)
 
@@ -139,7 +152,7 @@ def test_without_the_navigation_api_esc_leaves_the_forms_sendable_again(
     said = watch(page)
     stop_button = page.context.new_cdp_session(page)
     try:
-        sent_and_working(page)
+        sent_and_working(page, fake_upstream)
 
         with page.expect_console_message(lambda message: message.text.startswith("status: Stopped")):
             page.keyboard.press("Escape")
@@ -167,7 +180,7 @@ def test_without_the_navigation_api_a_minute_without_an_answer_leaves_the_forms_
     said = watch(page)
     stop_button = page.context.new_cdp_session(page)
     try:
-        sent_and_working(page)
+        sent_and_working(page, fake_upstream)
 
         with page.expect_console_message(lambda message: message.text.startswith("status: No answer")):
             pass  # the fallback's minute passes
