@@ -13,6 +13,7 @@ from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.exceptions import MethodNotAllowedException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
@@ -200,7 +201,15 @@ def create_app(
         ],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
-        openapi_config=OpenAPIConfig(title="Feedgate", version="0.1.0", path="/schema"),
+        # The schema as JSON (also at /schema itself) and YAML, and no documentation pages: Litestar's
+        # load their scripts from CDNs (Redoc's unpinned), which would run with the admin pages' origin
+        # and fail offline. Any OpenAPI viewer reads /schema/openapi.json.
+        openapi_config=OpenAPIConfig(
+            title="Feedgate",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        ),
         debug=False,
         # Litestar would replace the root logger's handlers with its own; lines go through the one
         # handler `feedgate serve` sets up (gateway.observability.logs: JSON or text, interaction ids).
