@@ -7,7 +7,11 @@ import gc
 from collections.abc import AsyncIterator
 from typing import Any
 
-from gateway.proxy.relay import relay_stream
+import orjson
+import pytest
+
+from gateway.proxy.relay import UpstreamBrokeOff, relay_stream
+from gateway.proxy.upstream import UpstreamFailed
 from gateway.recording.exchange import Answer
 
 CHUNKS = [b'data: {"choices":[{"delta":{"content":"Par"}}]}\n\n', b'data: {"choices":[{"delta":{"content":"is"}}]}\n\n']
@@ -53,7 +57,7 @@ class Connection:
 
 async def relay_one(connection: Connection) -> Answer:
     answer = Answer()
-    await relay_stream(CannedStream(), answer, connection.receive, connection.send, started=0.0)
+    await relay_stream(CannedStream(), answer, connection.receive, connection.send, started=0.0, upstream="default")
     for _ in range(3):  # let the watcher's last steps run
         await asyncio.sleep(0)
     return answer
@@ -90,3 +94,60 @@ async def test_the_watcher_is_stopped_even_when_the_server_does_not_wake_it():
     await relay_one(Connection(wakes_on_completion=False))
 
     assert asyncio.all_tasks() == before
+
+
+class BrokenStream(CannedStream):
+    """An upstream answer that breaks off after `chunks`."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        raise UpstreamFailed(ConnectionResetError("reset by peer"), timed_out=False, url=None)
+
+
+async def relay_broken(chunks: list[bytes]) -> tuple[Connection, Answer]:
+    connection = Connection(wakes_on_completion=True)
+    answer = Answer()
+    with pytest.raises(UpstreamBrokeOff):
+        await relay_stream(BrokenStream(chunks), answer, connection.receive, connection.send, 0.0, "openai")
+    return connection, answer
+
+
+async def test_an_upstream_that_breaks_off_between_events_gets_the_client_an_error_event_naming_it():
+    connection, _ = await relay_broken(CHUNKS)
+
+    *relayed, last = [m["body"] for m in connection.sent]
+    assert relayed == CHUNKS
+    assert last.startswith(b"data: ") and last.endswith(b"\n\n")
+    error = orjson.loads(last[len(b"data: ") :])["error"]
+    assert error["code"] == "upstream_broke_off"
+    assert error["message"].startswith("Upstream 'openai' broke off its answer")
+    assert all(m.get("more_body") for m in connection.sent)  # the connection is then cut, never ended cleanly
+
+
+async def test_the_error_event_is_not_part_of_the_recorded_answer():
+    _, answer = await relay_broken(CHUNKS)
+
+    assert answer.body_chunks == CHUNKS
+    assert answer.partial
+    assert "broke off" in (answer.error or "")
+
+
+async def test_an_upstream_that_breaks_off_inside_an_event_gets_no_error_event_appended_to_its_half():
+    # The half event, ended, would reach the client as an event with broken data: better only cut.
+    half = [CHUNKS[0], b'data: {"choices":[{"del']
+
+    connection, _ = await relay_broken(half)
+
+    assert [m["body"] for m in connection.sent] == half
+
+
+async def test_an_upstream_that_breaks_off_before_any_event_gets_the_client_the_error_event():
+    connection, _ = await relay_broken([])
+
+    assert [orjson.loads(m["body"][len(b"data: ") :])["error"]["code"] for m in connection.sent] == [
+        "upstream_broke_off"
+    ]

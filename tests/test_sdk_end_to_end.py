@@ -185,6 +185,17 @@ def test_upstream_reset_mid_stream_fails_the_client_and_leaves_a_partial_record(
     assert record["response_text"]  # what arrived before the reset is kept
 
 
+def test_upstream_reset_mid_stream_reaches_the_sdk_as_an_api_error_saying_so(sdk):
+    stream = sdk.chat.completions.create(model="reset-model", messages=MESSAGES, stream=True)
+
+    with pytest.raises(openai.APIError) as caught:
+        for _ in stream:
+            pass
+
+    assert not isinstance(caught.value, openai.APIConnectionError)  # not a bare "Connection error."
+    assert caught.value.message.startswith("Upstream 'default' broke off its answer")
+
+
 def test_client_gone_mid_stream_leaves_a_partial_record(live_gateway, fake_upstream):
     with httpx.stream(
         "POST",

@@ -122,6 +122,8 @@ async def test_a_stream_still_running_at_the_shutdown_timeout_is_cut_and_stored_
     assert interaction is not None
     assert interaction.partial
     assert interaction.error == "the gateway shut down before the answer was complete"
+    # The client was told why, in an error event after the last whole one.
+    assert b'"code":"gateway_shutting_down"' in b"".join(received)
 
 
 async def test_a_call_still_waiting_for_its_upstream_at_the_shutdown_timeout_gets_a_503_and_is_stored(

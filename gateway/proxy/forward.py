@@ -36,6 +36,7 @@ from gateway.proxy.relay import (
     read_whole,
     relay_stream,
     send_error,
+    send_error_event,
     send_json,
     send_whole,
 )
@@ -236,7 +237,9 @@ class ProxyApp:
             if content_type.startswith("text/event-stream"):
                 await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
                 try:
-                    await relay_stream(response, answer, receive, send, started=call.started if call else 0.0)
+                    await relay_stream(
+                        response, answer, receive, send, started=call.started if call else 0.0, upstream=upstream.name
+                    )
                 except UpstreamBrokeOff as exc:
                     self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
                     logger.warning("upstream '%s' broke off its streamed answer: %s", upstream.name, exc)
@@ -321,6 +324,9 @@ async def _stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> Non
         call.partial = True
         call.error = "the gateway shut down before the answer was complete"
         logger.warning("shutdown: %s", call.error)
+        last = call.body_chunks[-1] if call.body_chunks else b"\n\n"
+        message = "The gateway shut down before this answer was complete; send the call again."
+        await send_error_event(send, last, 503, message, "gateway_shutting_down")
         raise GatewayStopped(call.error)
     message = "The gateway shut down before this call was answered; send it again."
     logger.warning("shutdown: the gateway shut down before a call was answered")

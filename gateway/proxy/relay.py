@@ -62,15 +62,18 @@ async def send_error(send: Send, status: int, message: str, code: str, extra: He
 
 
 async def relay_stream(
-    response: UpstreamResponse, answer: Answer | None, receive: Receive, send: Send, started: float
+    response: UpstreamResponse, answer: Answer | None, receive: Receive, send: Send, started: float, upstream: str
 ) -> None:
     """Pass server-sent events through as they arrive; stop early if the client leaves.
 
     The response has started (status and headers sent) when this is called. Chunks are
     kept in `answer` for the record; a call that is not recorded passes None and keeps none.
+    If the upstream breaks off, the client gets an error event saying so (see `send_error_event`)
+    and then its connection is cut, as the upstream cut the gateway's.
     """
     watcher = _DisconnectWatcher(receive)
     try:
+        last = b"\n\n"
         try:
             async for chunk in response.aiter_raw():
                 if answer is not None:
@@ -78,10 +81,12 @@ async def relay_stream(
                         answer.ttfb_ms = (time.perf_counter() - started) * 1000
                     answer.body_chunks.append(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                last = chunk or last
         except UpstreamFailed as exc:
             if answer is not None:
                 answer.partial = True
                 answer.error = f"upstream broke off the answer: {exc}"
+            await send_error_event(send, last, 502, exc.message(upstream), "upstream_broke_off")
             # Its text goes to the server's log only (the client's connection is aborted): the library's account.
             raise UpstreamBrokeOff(exc.technical) from exc
         watcher.finished = True
@@ -97,6 +102,24 @@ async def relay_stream(
             answer.error = "client disconnected before the answer was complete"
     finally:
         watcher.stop()
+
+
+# The end of a server-sent event: after one, a new event can begin.
+_EVENT_ENDS = (b"\n\n", b"\r\r", b"\r\n\r\n")
+
+
+async def send_error_event(send: Send, last: bytes, status: int, message: str, code: str) -> None:
+    """Tell the client why its stream ends early, in OpenAI's error event; only between two events.
+
+    `last` is the last chunk the client got. The OpenAI SDKs raise an `APIError` with this message
+    instead of a bare connection error when the connection is then cut. A stream cut inside an
+    event leaves no way to add one: that event's data, ended, would be dispatched half-written, so
+    the connection is only cut.
+    """
+    if not last.endswith(_EVENT_ENDS):
+        return
+    event = b"data: " + openai_error_body(status, message, code) + b"\n\n"
+    await send({"type": "http.response.body", "body": event, "more_body": True})
 
 
 class _DisconnectWatcher:
