@@ -1,4 +1,4 @@
-/* Feedgate feedback widget: thumbs up/down and an optional comment for one answer.
+/* Feedgate feedback widget: thumbs up/down (sent on click) and an optional comment for one answer.
  *
  *   <div data-feedgate-interaction="{id}" data-feedgate-token="{token}"
  *        data-feedgate-endpoint="https://gateway.example/v1/feedback"></div>
@@ -53,7 +53,7 @@
     var form = el("form", { "class": "feedgate-comment", hidden: "" });
     var label = el("label", {}, "What could be better? (optional)");
     var comment = el("textarea", { name: "comment", rows: "3", maxlength: "10000" });
-    var submit = el("button", { type: "submit", "class": "feedgate-submit" }, "Send feedback");
+    var submit = el("button", { type: "submit", "class": "feedgate-submit" }, "Send comment");
     var status = el("p", { "class": "feedgate-status", role: "status", "aria-live": "polite" });
     label.appendChild(comment);
     form.appendChild(label);
@@ -64,30 +64,61 @@
     root.appendChild(status);
     element.appendChild(root);
 
+    // A click on a thumb sends the vote at once: an end user who clicks and moves on has voted.
+    // The comment is optional and goes with the same vote as a second submission, which then counts
+    // (a voter's latest feedback is current). `sent` is the vote stored last, so a second click on
+    // the same thumb does not post it again.
+    var sent = null;
+
+    function stored(result) {
+      root.setAttribute("data-feedgate-feedback-id", result.id);
+    }
+
+    function failed(error) {
+      status.textContent = "Could not send feedback: " + error.message;
+    }
+
     function choose(value) {
       thumbs = value;
       up.setAttribute("aria-pressed", String(value === "up"));
       down.setAttribute("aria-pressed", String(value === "down"));
       form.hidden = false;
       comment.focus();
+      if (sent === value) return;
+      status.textContent = "Sending\u2026";
+      send(options, { thumbs: value }).then(function (result) {
+        if (thumbs !== value) return; // another thumb was clicked meanwhile; its own answer speaks
+        sent = value;
+        stored(result);
+        status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+      }, function (error) {
+        if (thumbs === value) failed(error);
+      });
     }
     up.addEventListener("click", function () { choose("up"); });
     down.addEventListener("click", function () { choose("down"); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (!comment.value.trim() && sent === thumbs) {
+        // Nothing to add to the vote already stored.
+        status.textContent = "Thanks for your feedback!";
+        form.hidden = true;
+        return;
+      }
       var payload = { thumbs: thumbs };
       if (comment.value.trim()) payload.comment = comment.value;
       submit.disabled = true;
       status.textContent = "Sending\u2026";
-      send(options, payload).then(function (stored) {
+      send(options, payload).then(function (result) {
+        sent = payload.thumbs;
+        stored(result);
         status.textContent = "Thanks for your feedback!";
         form.hidden = true;
-        // Ready for another vote (a voter's latest feedback is the one that counts), its comment box empty.
+        // Ready for another vote, its comment box empty.
         submit.disabled = false;
         comment.value = "";
-        root.setAttribute("data-feedgate-feedback-id", stored.id);
       }, function (error) {
-        status.textContent = "Could not send feedback: " + error.message;
+        failed(error);
         submit.disabled = false;
       });
     });

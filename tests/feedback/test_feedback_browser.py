@@ -57,12 +57,13 @@ def page_server() -> Iterator[PageServer]:
     server.stop()
 
 
-def test_thumbs_down_with_a_comment_is_posted_cross_origin_and_stored(settings, start_gateway, page_server, browser):
-    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+def widget_page(gateway, page_server, *, user: str | None = None) -> str:
+    """An answer from the gateway, and the page that shows the widget for it; the interaction id."""
+    headers = {"authorization": f"Bearer {APP_KEY}", **({"x-feedgate-user": user} if user else {})}
     answered = httpx.post(
         f"{gateway.url}/chat/completions",
         json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "How do I reset my password?"}]},
-        headers={"authorization": f"Bearer {APP_KEY}"},
+        headers=headers,
     )
     interaction_id = answered.headers["x-feedgate-interaction-id"]
     token = answered.headers["x-feedgate-feedback-token"]
@@ -72,22 +73,64 @@ def test_thumbs_down_with_a_comment_is_posted_cross_origin_and_stored(settings, 
 <div id="feedback" data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"></div>
 <script src="{gateway.origin}/static/feedgate.js"></script>
 </body></html>""".encode()
+    return interaction_id
+
+
+def test_a_click_on_a_thumb_alone_is_posted_cross_origin_and_stored(settings, start_gateway, page_server, browser):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id = widget_page(gateway, page_server)
     page = browser.new_page()
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
 
     page.goto(page_server.origin)
     page.get_by_role("button", name="Bad answer").click()
-    page.get_by_label("What could be better?").fill("It told me to call support; there is a reset link.")
-    page.get_by_role("button", name="Send feedback").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
 
     assert console_errors == []
     [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
     assert stored["thumbs"] == "down"
-    assert stored["comment"] == "It told me to call support; there is a reset link."
+    assert stored["comment"] is None
     assert stored["negative"] is True
     assert stored["submitted_via"] == "token"
+
+
+def test_a_comment_after_the_vote_is_stored_with_it_and_becomes_current(
+    settings, start_gateway, page_server, browser
+):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id = widget_page(gateway, page_server)
+    page = browser.new_page()
+
+    page.goto(page_server.origin)
+    page.get_by_role("button", name="Bad answer").click()
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    page.get_by_label("What could be better?").fill("It told me to call support; there is a reset link.")
+    page.get_by_role("button", name="Send comment").click()
+    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+
+    feedback = gateway.interaction(interaction_id)["feedback"]
+    assert [(event["thumbs"], event["comment"]) for event in feedback["events"]] == [
+        ("down", None),
+        ("down", "It told me to call support; there is a reset link."),
+    ]
+    [current] = feedback["current"]
+    assert current["comment"] == "It told me to call support; there is a reset link."
+
+
+def test_a_second_click_on_the_same_thumb_is_not_posted_again(settings, start_gateway, page_server, browser):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id = widget_page(gateway, page_server)
+    page = browser.new_page()
+
+    page.goto(page_server.origin)
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("button", name="Send comment").click()  # nothing written: no comment to add
+    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+
+    assert len(gateway.interaction(interaction_id)["feedback"]["events"]) == 1
 
 
 def test_the_widget_shows_why_feedback_was_refused(settings, start_gateway, page_server, browser):
@@ -102,43 +145,31 @@ def test_the_widget_shows_why_feedback_was_refused(settings, start_gateway, page
 
     page.goto(page_server.origin)
     page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("button", name="Send feedback").click()
 
     page.get_by_role("status").filter(has_text="the feedback token is malformed").wait_for(timeout=10_000)
 
 
 def test_an_end_user_can_change_their_vote_after_sending_one(settings, start_gateway, page_server, browser):
     gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    answered = httpx.post(
-        f"{gateway.url}/chat/completions",
-        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "What is the transfer fee?"}]},
-        headers={"authorization": f"Bearer {APP_KEY}", "x-feedgate-user": "user-42"},
-    )
-    interaction_id = answered.headers["x-feedgate-interaction-id"]
-    token = answered.headers["x-feedgate-feedback-token"]
-    page_server.page = f"""<!doctype html>
-<html><body>
-<div data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"></div>
-<script src="{gateway.origin}/static/feedgate.js"></script>
-</body></html>""".encode()
+    interaction_id = widget_page(gateway, page_server, user="user-42")
     page = browser.new_page()
     page.goto(page_server.origin)
     page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("button", name="Send feedback").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     first_id = page.locator(".feedgate").get_attribute("data-feedgate-feedback-id")
 
     page.get_by_role("button", name="Bad answer").click()
-    page.get_by_label("What could be better?").fill("The fee is 1%, not free.")
-    page.get_by_role("button", name="Send feedback").click(timeout=5_000)
     page.wait_for_function(
         "first => document.querySelector('.feedgate').getAttribute('data-feedgate-feedback-id') !== first",
         arg=first_id,
         timeout=10_000,
     )
+    page.get_by_label("What could be better?").fill("The fee is 1%, not free.")
+    page.get_by_role("button", name="Send comment").click(timeout=5_000)
+    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
 
     feedback = gateway.interaction(interaction_id)["feedback"]
-    assert [event["thumbs"] for event in feedback["events"]] == ["up", "down"]
+    assert [event["thumbs"] for event in feedback["events"]] == ["up", "down", "down"]
     [current] = feedback["current"]
     assert current["thumbs"] == "down"
     assert current["comment"] == "The fee is 1%, not free."
@@ -157,7 +188,6 @@ def test_an_error_page_instead_of_json_is_told_by_its_status(settings, start_gat
 
     page.goto(page_server.origin)
     page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("button", name="Send feedback").click()
 
     # Not the JSON parser's "Unexpected token '<'".
     page.get_by_role("status").filter(has_text="the feedback endpoint answered HTTP 502").wait_for(timeout=10_000)
