@@ -155,6 +155,7 @@ class ReviewService:
             request.issue_id,
             request.interaction_ids,
             lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
+            by_rule=request.source != Source.MANUAL,
         )
 
     async def open_manual(

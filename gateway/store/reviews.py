@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.audit.records import AuditEntry
+from gateway.review.records import Source
 from gateway.store import audit
 from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
@@ -173,9 +174,13 @@ class ReviewStore:
         issue_id: str | None,
         interaction_ids: Sequence[str],
         plan: Callable[[Row | None, list[str], dict[str, Row]], TaskOpening | None],
+        *,
+        by_rule: bool = True,
     ) -> OpenResult | None:
         """Open a task or update the open one for this issue or these interactions, atomically.
 
+        `by_rule`: a rule opens it, so a person's (manual) task is not updated for sharing interactions
+        (see `_open_task_for`).
         `plan(existing, fresh, told)` gets the open task to update (None: open a new one), the
         asked-for interactions no task has held yet, and what each source last told of the task (its
         latest opened or updated event's detail, by source); it returns what to write, or None.
@@ -183,7 +188,7 @@ class ReviewStore:
         wanted = list(dict.fromkeys(interaction_ids))
         async with self._engine.begin() as connection:
             await _serialize_opening(connection)
-            existing = await _open_task_for(connection, issue_id, wanted)
+            existing = await _open_task_for(connection, issue_id, wanted, by_rule=by_rule)
             held = await _held(connection, wanted)
             fresh = [i for i in wanted if i not in held]
             told = await _told_by_source(connection, existing["id"]) if existing is not None else {}
@@ -289,10 +294,12 @@ class ReviewStore:
             row["decided_details"] = decided.get(row["id"], [])
         return rows
 
-    async def open_task_for(self, issue_id: str | None, interaction_ids: Sequence[str]) -> Row | None:
+    async def open_task_for(
+        self, issue_id: str | None, interaction_ids: Sequence[str], *, by_rule: bool = True
+    ) -> Row | None:
         """The open task an opening for this issue or these interactions would update (read without locking)."""
         async with self._engine.connect() as connection:
-            return await _open_task_for(connection, issue_id, list(interaction_ids), lock=False)
+            return await _open_task_for(connection, issue_id, list(interaction_ids), lock=False, by_rule=by_rule)
 
     async def interaction_ids(self, task_id: str) -> builtins.list[str]:
         """Every interaction `task_id` holds."""
@@ -326,11 +333,19 @@ async def _serialize_opening(connection: AsyncConnection) -> None:
 
 
 async def _open_task_for(
-    connection: AsyncConnection, issue_id: str | None, interaction_ids: list[str], lock: bool = True
+    connection: AsyncConnection,
+    issue_id: str | None,
+    interaction_ids: list[str],
+    lock: bool = True,
+    *,
+    by_rule: bool = True,
 ) -> Row | None:
     """The open task for `issue_id`, else the oldest open task holding one of the interactions.
 
-    A task found by its interactions is only taken when it concerns no issue or this same issue.
+    A task found by its interactions is only taken when it concerns no issue or this same issue,
+    and, for a rule, when a rule opened it: a person's task keeps the reason they wrote and the
+    answers they chose, and the rule opens its own (an interaction the person's task holds is
+    not added to it, as no interaction is ever held twice).
     """
     c = review_tasks.c
     candidates = []
@@ -342,6 +357,8 @@ async def _open_task_for(
         query = select(review_tasks).where(c.id.in_(holding), c.status.in_(ACTIVE)).order_by(c.id).limit(1)
         if issue_id is not None:
             query = query.where(or_(c.issue_id.is_(None), c.issue_id == issue_id))
+        if by_rule:
+            query = query.where(c.source != Source.MANUAL)
         candidates.append(query)
     for query in candidates:
         if lock:

@@ -195,3 +195,54 @@ async def test_a_rule_whose_finding_changed_still_updates_a_task_another_rule_to
 
     assert updated is not None
     assert updated.task.task.reason == "7 of 10 got negative feedback"
+
+
+async def open_by_hand(reviews: ReviewService, interaction_ids):
+    """A person's task on these interactions of support-bot."""
+    return await reviews.open_manual(
+        app="support-bot",
+        reason="Check what we tell people about passwords",
+        priority=Priority.MEDIUM,
+        interaction_ids=interaction_ids,
+        issue_id=None,
+        tags=(),
+        evidence=None,
+        actor="sam",
+    )
+
+
+async def test_a_rule_finding_an_interaction_of_a_persons_task_opens_its_own_and_leaves_theirs_as_written(
+    engine, reviews
+):
+    ids = await store_interactions(engine, 3)
+    manual = await open_by_hand(reviews, [ids[0]])
+
+    found = await open_for(reviews, ids, issue_id="issue-1", source=Source.ISSUE, reason="New issue appeared")
+
+    assert found.created is True
+    assert found.task.task.source == Source.ISSUE
+    assert found.task.interaction_ids == (ids[1], ids[2])  # never held twice
+    kept = await reviews.get(manual.task.task.id)
+    assert kept.task.reason == "Check what we tell people about passwords"
+    assert kept.interaction_ids == (ids[0],)
+
+
+async def test_a_rule_without_an_issue_does_not_take_over_a_persons_task_either(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    manual = await open_by_hand(reviews, [ids[0]])
+
+    found = await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE)
+
+    assert found.task.task.id != manual.task.task.id
+    assert (await reviews.get(manual.task.task.id)).task.source == Source.MANUAL
+
+
+async def test_a_person_asking_again_about_their_own_tasks_interactions_updates_it(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    first = await open_by_hand(reviews, [ids[0]])
+
+    again = await open_by_hand(reviews, ids)
+
+    assert again.task.task.id == first.task.task.id
+    assert again.task.interaction_ids == tuple(ids)
+
