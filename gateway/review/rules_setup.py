@@ -49,6 +49,7 @@ def review_rule_runner(
             neighbours=settings.review_similar_negative_neighbours,
             share=settings.review_similar_negative_share,
             high_above=settings.review_similar_negative_high_above,
+            min_similarity=settings.review_similar_negative_min_similarity,
         )
         similar = SimilarNegativeRule(index, store.negative_among, rule)
     anomalous = None

@@ -45,6 +45,25 @@ def test_fewer_neighbours_than_asked_for_is_no_verdict() -> None:
     assert judge_similar_negative("app", "me", neighbours(9, total=9), RULE) is None
 
 
+def test_neighbours_less_similar_than_the_floor_are_not_similar_so_too_few_is_no_verdict() -> None:
+    # A small app's 10 nearest can be unrelated questions: 6 of these are below cosine 0.3.
+    near = [JudgedNeighbour(f"n{i}", 0.8, True) for i in range(4)]
+    far = [JudgedNeighbour(f"f{i}", 0.2, True) for i in range(6)]
+
+    assert judge_similar_negative("app", "me", near + far, RULE) is None
+
+
+def test_the_floor_is_a_setting() -> None:
+    loose = SimilarNegativeSettings(min_similarity=0.1)
+    near = [JudgedNeighbour(f"n{i}", 0.8, True) for i in range(4)]
+    far = [JudgedNeighbour(f"f{i}", 0.2, False) for i in range(6)]
+
+    finding = judge_similar_negative("app", "me", near + far, loose)
+
+    assert finding is not None
+    assert finding.evidence["considered"] == 10
+
+
 def unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
