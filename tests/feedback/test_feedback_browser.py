@@ -95,9 +95,7 @@ def test_a_click_on_a_thumb_alone_is_posted_cross_origin_and_stored(settings, st
     assert stored["submitted_via"] == "token"
 
 
-def test_a_comment_after_the_vote_is_stored_with_it_and_becomes_current(
-    settings, start_gateway, page_server, browser
-):
+def test_a_comment_after_the_vote_is_stored_with_it_and_becomes_current(settings, start_gateway, page_server, browser):
     gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
     interaction_id = widget_page(gateway, page_server)
     page = browser.new_page()

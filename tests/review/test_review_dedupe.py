@@ -245,4 +245,3 @@ async def test_a_person_asking_again_about_their_own_tasks_interactions_updates_
 
     assert again.task.task.id == first.task.task.id
     assert again.task.interaction_ids == tuple(ids)
-
