@@ -43,9 +43,25 @@ class AppCalibration:
     since: datetime
     until: datetime
     chat_answers: int  # successful chat completions in the window, with or without log-probabilities
+    with_logprobs: int  # of those, the ones whose record carries token log-probabilities
     capped: bool  # more answers had log-probabilities than were read (the newest MAX_ANSWERS were)
     current_threshold: float | None  # the app's gate threshold; None when the app is not gated
     report: CalibrationReport
+
+    @property
+    def without_logprobs(self) -> int:
+        """Successful chat answers in the window that carry no token log-probabilities (nothing to measure)."""
+        return self.chat_answers - self.with_logprobs
+
+    @property
+    def note(self) -> str | None:
+        """Why the chosen measure has no figures, when it has none."""
+        if self.with_logprobs == 0 and self.chat_answers > 0:
+            return (
+                f"none of the {self.chat_answers} chat answers in the window carried token log-probabilities: "
+                "gate the app (the gate asks for them) or have the app ask with logprobs: true"
+            )
+        return self.report.chosen.note
 
     @property
     def enough_data(self) -> bool:
@@ -106,11 +122,13 @@ class CalibrationReports:
         report = await asyncio.to_thread(
             calibrate, samples, review_rate=review_rate, chosen=CHOSEN_MEASURE, min_per_class=self._min_per_class
         )
+        chat_answers, with_logprobs = await self._store.chat_answers(window)
         return AppCalibration(
             app=app,
             since=start,
             until=end,
-            chat_answers=await self._store.chat_answers(window),
+            chat_answers=chat_answers,
+            with_logprobs=with_logprobs,
             capped=capped,
             current_threshold=self._thresholds.get(app),
             report=report,

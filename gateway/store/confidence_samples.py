@@ -73,11 +73,13 @@ class ConfidenceSampleStore:
             kinds = [func.json_type(response, path) for path in paths]
         return or_(*(kind == "array" for kind in kinds))
 
-    async def chat_answers(self, window: SampleWindow) -> int:
-        """How many successful chat completions `window.app` has in the window (with or without log-probabilities)."""
-        query = self._in_window(select(func.count()).select_from(interactions), window)
+    async def chat_answers(self, window: SampleWindow) -> tuple[int, int]:
+        """How many successful chat completions `window.app` has in the window, and how many carry log-probabilities."""
+        carrying = func.count(case((self._has_token_logprobs(), 1)))
+        query = self._in_window(select(func.count(), carrying).select_from(interactions), window)
         async with self._engine.connect() as connection:
-            return int((await connection.execute(query)).scalar_one())
+            every, with_logprobs = (await connection.execute(query)).one()
+        return int(every), int(with_logprobs)
 
     async def labelled_answers(self, window: SampleWindow) -> AsyncIterator[list[LabelledAnswer]]:
         """The newest `window.limit` answers with log-probabilities, newest first, `BATCH` at a time."""

@@ -57,6 +57,26 @@ async def test_too_little_data_says_so(client, admin_headers, gateway):
     assert body["review_rate"] == 0.1
 
 
+async def test_answers_without_log_probabilities_are_counted_and_the_note_says_why_nothing_is_measured(
+    client, admin_headers, gateway
+):
+    await store_answers(gateway.services.engine, [None] * 5, datetime.now(UTC) - timedelta(hours=1))
+
+    body = (await client.get("/api/reviews/calibration?app=support-bot", headers=admin_headers)).json()
+
+    assert (body["chat_answers"], body["answers"], body["without_logprobs"]) == (5, 0, 5)
+    assert body["note"].startswith("none of the 5 chat answers in the window carried token log-probabilities")
+
+
+async def test_answers_with_and_without_log_probabilities_are_told_apart(client, admin_headers, gateway, seeded):
+    await store_answers(gateway.services.engine, [None] * 3, datetime.now(UTC) - timedelta(hours=1))
+
+    body = (await client.get("/api/reviews/calibration?app=support-bot", headers=admin_headers)).json()
+
+    assert (body["chat_answers"], body["answers"], body["without_logprobs"]) == (39, 36, 3)
+    assert body["note"] is None
+
+
 @pytest.mark.parametrize(
     ("query", "culprit"),
     [
