@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Text, case, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +18,9 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.store.current_feedback import current_feedback
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions
+
+# Any select statement, whatever its columns' types.
+_AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 CHAT = "chat.completions"
 BAD_OUTCOMES = ("reject", "correct")
@@ -50,7 +53,7 @@ class ConfidenceSampleStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    def _in_window(self, query: Select[Any], window: SampleWindow) -> Select[Any]:
+    def _in_window(self, query: _AnySelect, window: SampleWindow) -> _AnySelect:
         i = interactions.c
         return query.where(
             i.app == window.app,
