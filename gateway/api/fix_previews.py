@@ -137,8 +137,13 @@ class PreviewsController(AdminController):
         status_code=201,
     )
     async def make_live(
-        self, services: NamedDependency[Services], preview_id: FromPath[str], data: JSONBody[LivePreview]
+        self,
+        services: NamedDependency[Services],
+        preview_id: FromPath[str],
+        # Every field has a default, so no body at all asks for them all.
+        data: JSONBody[LivePreview | None] = None,
     ) -> Response[dict[str, Any]]:
+        data = data if data is not None else LivePreview()
         preview = await services.previews.get(preview_id)
         if preview is None:
             raise NotFoundException(f"no preview {preview_id}")

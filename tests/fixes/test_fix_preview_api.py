@@ -203,6 +203,18 @@ async def test_a_preview_is_made_live_for_its_issue_through_the_api(
     assert [link["id"] for link in listed] == [body["link"]["id"]]
 
 
+async def test_a_preview_is_made_live_with_no_body_at_all_as_every_field_is_optional(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    preview = (await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=admin_headers)).json()
+
+    made = await client.post(f"/api/previews/{preview['id']}/live", headers=admin_headers)
+
+    assert made.status_code == 201, made.text
+    assert (made.json()["fix"]["arm"], made.json()["link"]["created_by"]) == ("live", "admin-token")
+
+
 async def test_making_a_preview_live_refuses_a_canary_without_its_share_and_an_unknown_preview(
     gateway, client, admin_headers, fake_upstream, gateway_embedder
 ):
