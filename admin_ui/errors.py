@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
 from admin_ui.csrf import FormRefused, SessionEnded
@@ -65,6 +65,9 @@ def database_away(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 EXCEPTION_HANDLERS: dict[type[Exception], Callable[..., Response[Any]]] = {
     NotAuthorizedException: not_signed_in,
     PermissionDeniedException: forbidden,
+    # Named too, so the app's handler for it (a JSON body that is not JSON, gateway.api.admin) is not
+    # the nearer match for a 404 or 400 here.
+    ClientException: http_error,
     HTTPException: http_error,
     **dict.fromkeys(OUTAGE_TYPES, database_away),
 }

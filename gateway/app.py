@@ -11,7 +11,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.enums import ScopeType
-from litestar.exceptions import MethodNotAllowedException, ValidationException
+from litestar.exceptions import ClientException, MethodNotAllowedException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -19,7 +19,7 @@ from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import missing_v1, nul_urls, v1_not_found
-from gateway.api.admin import validation_response
+from gateway.api.admin import undecodable_body_response, validation_response
 from gateway.api.audit import AuditController
 from gateway.api.cors import with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
@@ -221,6 +221,8 @@ def create_app(
         exception_handlers={
             **dict.fromkeys(OUTAGE_TYPES, outage_response),
             ValidationException: validation_response,
+            # Only a body that is not JSON is answered differently; other client errors as the framework does.
+            ClientException: undecodable_body_response,
             MethodNotAllowedException: method_not_allowed_response,
         },
     )

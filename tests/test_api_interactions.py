@@ -199,3 +199,32 @@ async def test_a_search_the_index_cannot_answer_gets_a_400_naming_q(client, admi
 
     assert response.status_code == 400
     assert fragment in response.json()["detail"]
+
+
+@pytest.mark.parametrize("since", ["2020-01-01", "2026-01-01T00:00", "yesterday"])
+async def test_a_time_it_cannot_read_is_a_400_saying_the_form_it_wants(client, admin_headers, since):
+    response = await client.get("/api/stats", params={"since": since}, headers=admin_headers)
+
+    assert response.status_code == 400
+    [entry] = response.json()["extra"]
+    assert entry["key"] == "since"
+    assert entry["message"] == (
+        "'since' must be a date and time with its UTC offset (RFC 3339), e.g. 2026-06-01T00:00:00Z"
+    )
+
+
+async def test_a_body_that_is_not_json_is_a_400_saying_so(client, admin_headers):
+    headers = {**admin_headers, "content-type": "application/json"}
+
+    response = await client.post("/api/kb", content=b'{"app":', headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "the request body is not valid JSON (Input data was truncated): "
+        "send a JSON object (Content-Type: application/json)"
+    )
+
+
+async def test_other_client_errors_keep_their_status_and_words(client, admin_headers):
+    assert (await client.get("/api/interactions/nope", headers=admin_headers)).status_code == 404
+    assert (await client.get("/api/interactions")).status_code == 401

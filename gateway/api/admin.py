@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response
-from litestar.exceptions import ValidationException
+from litestar.exceptions import ClientException, SerializationException, ValidationException
 from litestar.exceptions.responses import create_exception_response
 
 from gateway.api.auth import require_admin
@@ -23,18 +23,43 @@ _MISSING_BODY = "'data'"
 MISSING_BODY_MESSAGE = "send a JSON object as the request body (Content-Type: application/json); none came"
 
 
-def validation_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """The framework's 400 for a body it could not take, saying so when there was no body at all (the app's handler)."""
-    if isinstance(exc.extra, list) and any(_is_missing_body(entry) for entry in exc.extra):
-        extra = [
-            {**entry, "message": MISSING_BODY_MESSAGE} if _is_missing_body(entry) else entry for entry in exc.extra
-        ]
-        exc = ValidationException(detail=exc.detail, extra=extra)
+def undecodable_body_response(request: Request[Any, Any, Any], exc: ClientException) -> Response[Any]:
+    """The framework's 400 for a body that is not JSON, saying so (msgspec's own words alone: "Input data was truncated").
+
+    Every other client error is answered as the framework would.
+    """
+    if isinstance(exc.__cause__, SerializationException):
+        said = f"the request body is not valid JSON ({exc.detail}): send a JSON object (Content-Type: application/json)"
+        exc = ClientException(detail=said)
     return create_exception_response(request, exc)
 
 
-def _is_missing_body(entry: object) -> bool:
-    return isinstance(entry, dict) and entry.get("key") == "data" and entry.get("message") == _MISSING_BODY
+# msgspec's words for a time it could not read, which say nothing of what it wants.
+_NOT_A_TIME = "Invalid RFC3339 encoded datetime"
+
+
+def validation_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """The framework's 400 for a request it could not take, in words that say what to send (the app's handler).
+
+    No body at all is said as such, and a time it could not read says the form it wants.
+    """
+    if isinstance(exc.extra, list) and any(_plainer(entry) is not entry for entry in exc.extra):
+        exc = ValidationException(detail=exc.detail, extra=[_plainer(entry) for entry in exc.extra])
+    return create_exception_response(request, exc)
+
+
+def _plainer(entry: object) -> object:
+    """`entry` (one of the framework's error entries) in plainer words, or itself."""
+    if not isinstance(entry, dict):
+        return entry
+    message = entry.get("message")
+    if entry.get("key") == "data" and message == _MISSING_BODY:
+        return {**entry, "message": MISSING_BODY_MESSAGE}
+    if isinstance(message, str) and message.startswith(_NOT_A_TIME):
+        name = entry.get("key") or "the time"
+        said = f"'{name}' must be a date and time with its UTC offset (RFC 3339), e.g. 2026-06-01T00:00:00Z"
+        return {**entry, "message": said}
+    return entry
 
 
 class AdminController(Controller):
