@@ -166,3 +166,56 @@ def test_the_review_queues_reasons_stay_readable_on_a_phone(
     assert reason_width >= 200  # at 6rem (90 px) it was one word a line, 14 lines for one reason
     assert scroll_width <= viewport  # the table scrolls inside itself
     page.close()
+
+
+def test_an_apps_key_name_is_not_broken_mid_word(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    # Apps are often named after their key; its name may wrap at the hyphen, never inside the digits.
+    gateway = start_gateway(settings)
+    question = "How do I close my account? " * 12  # long texts beside it take the table's room
+    row = interaction_row(question, "Open the settings, then Account, then Close. " * 12, app="key-707581761d7a9638")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
+    page = _signed_in_page(gateway, browser)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(gateway.origin + "/admin/interactions")
+    # The lines the key's digits take: a break after "key-" is a hyphen's, one among the digits is mid-word.
+    lines = page.evaluate(
+        """() => { const text = document.querySelector('td.app').firstChild;
+            const range = document.createRange();
+            range.setStart(text, text.data.indexOf('707')); range.setEnd(text, text.data.trimEnd().length);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+    )
+
+    capture(page, screenshots, "desktop-interactions-app-name")
+    assert lines == 1
+    page.close()
+
+
+def test_a_radio_button_sits_beside_its_words_in_a_stacked_form(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    page = _signed_in_page(gateway, browser)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(gateway.origin + "/admin/prompts")
+    choices = page.evaluate(
+        """() => [...document.querySelectorAll('label.choice')].map(label => {
+            const box = label.querySelector('input').getBoundingClientRect();
+            const words = document.createRange();
+            words.setStartAfter(label.querySelector('input')); words.setEnd(label, label.childNodes.length);
+            const first = words.getClientRects()[0];
+            return [label.textContent.trim(), first.left >= box.right, Math.abs(first.top - box.top) < box.height]; })"""
+    )
+
+    capture(page, screenshots, "desktop-prompts-rollout")
+    assert [name for name, beside, level in choices if not (beside and level)] == []
+    assert len(choices) >= 3
