@@ -207,30 +207,58 @@ def merge_while_better_separated(
 
 @dataclass(frozen=True, slots=True)
 class MergeCandidate:
-    """Another issue that looks like the same problem: how close the centres are and which keywords both carry."""
+    """Another issue that looks like the same problem: how close the centres are, and what both carry."""
 
     index: int
     similarity: float
     shared_keywords: tuple[str, ...]
+    # End users' corrections both issues' complaints carry (as `correction_key` reads them).
+    shared_corrections: tuple[str, ...] = ()
+
+
+# A correction shorter than this says too little ("no", "that's wrong") to tie two issues together.
+MIN_CORRECTION_WORDS = 4
+
+
+def correction_key(text: str) -> str | None:
+    """`text` (an end user's correction) as compared between issues, or None when too short to tell anything.
+
+    Case, runs of spaces and trailing punctuation do not make two corrections different.
+    """
+    words = text.casefold().split()
+    if len(words) < MIN_CORRECTION_WORDS:
+        return None
+    return " ".join(words).rstrip(".!?;:, ")
 
 
 def merge_candidates(
-    centroids: np.ndarray, keywords: Sequence[Sequence[str]], of: int, min_similarity: float
+    centroids: np.ndarray,
+    keywords: Sequence[Sequence[str]],
+    of: int,
+    min_similarity: float,
+    corrections: Sequence[frozenset[str]] | None = None,
 ) -> list[MergeCandidate]:
-    """The clusters close to row `of`: centroid cosine >= `min_similarity` (the pass's bar), most similar first.
+    """The clusters like row `of`, most similar first: centroid cosine >= `min_similarity` (the pass's bar),
+    or a correction in common.
 
-    `centroids` are unit vectors, one per cluster, with `keywords` in the same order; each
-    candidate carries the keywords it shares with `of` (possibly none) as evidence for the
-    person deciding. `of` itself is never a candidate.
+    `centroids` are unit vectors, one per cluster, with `keywords` (and `corrections`, each cluster's
+    `correction_key`s) in the same order. Complaints corrected with the same words are one problem
+    however far apart their questions sit (a fee asked about for Peru and for Italy, both corrected
+    "the transfer fee is 1% of the amount"). Each candidate carries the keywords and corrections it
+    shares with `of` (possibly none) as evidence for the person deciding. `of` itself is never a candidate.
     """
     if len(centroids) == 0:
         return []
     similarities = np.asarray(centroids, dtype=np.float32) @ np.asarray(centroids[of], dtype=np.float32)
     own = set(keywords[of])
+    own_corrections = corrections[of] if corrections is not None else frozenset()
     found = []
     for index in np.argsort(-similarities, kind="stable"):
-        if index == of or similarities[index] < min_similarity:
+        if index == of:
+            continue
+        both = tuple(sorted(corrections[index] & own_corrections)) if corrections is not None else ()
+        if similarities[index] < min_similarity and not both:
             continue
         shared = tuple(word for word in keywords[index] if word in own)
-        found.append(MergeCandidate(int(index), float(similarities[index]), shared))
+        found.append(MergeCandidate(int(index), float(similarities[index]), shared, both))
     return found

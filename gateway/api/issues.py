@@ -108,14 +108,19 @@ class IssuesController(AdminController):
 
     @get(
         "/{issue_id:str}/merge-candidates",
-        summary="Live issues of the same app plainly about the same thing: close centroids and a keyword in common",
+        summary="Live issues of the same app plainly about the same thing: close centroids, or a correction in common",
     )
     async def merge_candidates(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
         found = await services.issue_service.merge_suggestions(issue_id)
         if found is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
         candidates = [
-            {**fields_json(candidate), "shared_keywords": list(candidate.shared_keywords)} for candidate in found
+            {
+                **fields_json(candidate),
+                "shared_keywords": list(candidate.shared_keywords),
+                "shared_corrections": list(candidate.shared_corrections),
+            }
+            for candidate in found
         ]
         return {"issue_id": issue_id, "candidates": candidates}
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
-from clustering.merge import MERGE_SUGGESTION_SIMILARITY, merge_candidates
+from clustering.merge import MERGE_SUGGESTION_SIMILARITY, correction_key, merge_candidates
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_views import (
     MAX_TITLE,
@@ -150,6 +150,8 @@ class MergeSuggestion:
     # Cosine between the two issues' centroids (the mean embedding of their complaints).
     similarity: float
     shared_keywords: tuple[str, ...]
+    # Corrections end users gave on both issues' complaints (lower case, as compared).
+    shared_corrections: tuple[str, ...] = ()
 
 
 class IssueService:
@@ -286,7 +288,8 @@ class IssueService:
         return [target for target in targets if target.id != issue_id][:limit]
 
     async def merge_suggestions(self, issue_id: str) -> builtins.list[MergeSuggestion] | None:
-        """Live issues of the same app plainly about the same thing (see `clustering.merge.merge_candidates`); None if no such issue."""
+        """Live issues of the same app plainly about the same thing (see `clustering.merge.merge_candidates`): close
+        centroids, or a correction in common; None if there is no such issue."""
         head = await self._edits.head(issue_id)
         if head is None:
             return None
@@ -297,10 +300,21 @@ class IssueService:
         if position is None:
             return []
         centroids = np.stack([issue.centroid for issue in live])
-        found = merge_candidates(centroids, [issue.keywords for issue in live], position, MERGE_SUGGESTION_SIMILARITY)
+        texts = await self._store.member_corrections([issue.id for issue in live])
+        corrections = [
+            frozenset(key for text in texts.get(issue.id, ()) if (key := correction_key(text)) is not None)
+            for issue in live
+        ]
+        keywords = [issue.keywords for issue in live]
+        found = merge_candidates(centroids, keywords, position, MERGE_SUGGESTION_SIMILARITY, corrections)
         return [
             MergeSuggestion(
-                live[c.index].id, live[c.index].title, live[c.index].size, round(c.similarity, 4), c.shared_keywords
+                live[c.index].id,
+                live[c.index].title,
+                live[c.index].size,
+                round(c.similarity, 4),
+                c.shared_keywords,
+                c.shared_corrections,
             )
             for c in found
         ]

@@ -9,18 +9,19 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
+from gateway.store.current_feedback import current_feedback
 from gateway.store.issue_history import daily_points, fold_history, issues_with_growth, trend_points
 from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_resolutions import resolution_times
 from gateway.store.run_history import FULL
-from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
+from gateway.store.tables import cluster_runs, feedback, issue_events, issue_history, issue_members, issues
 
 Row = dict[str, Any]
 IssueSort = Literal["size", "growth"]
@@ -231,6 +232,27 @@ class IssueStore:
             for chunk in chunks(sorted(set(issue_ids))):
                 query = select(issues.c.id, issues.c.title).where(issues.c.id.in_(chunk))
                 found.update({row.id: row.title for row in await connection.execute(query)})
+        return found
+
+    async def member_corrections(self, issue_ids: Sequence[str]) -> dict[str, builtins.list[str]]:
+        """The corrections in end users' current feedback on each issue's complaints, by issue (those with any)."""
+        f, m = feedback.c, issue_members.c
+        found: dict[str, builtins.list[str]] = {}
+        async with self._engine.connect() as connection:
+            for chunk in chunks(sorted(set(issue_ids))):
+                held = select(m.interaction_id).where(m.issue_id.in_(chunk))
+
+                def of_members(query: Select[Any], held: Select[Any] = held) -> Select[Any]:
+                    return query.where(f.interaction_id.in_(held))
+
+                current = current_feedback(f.interaction_id, f.correction, narrow=of_members)
+                query = (
+                    select(m.issue_id, current.c.correction)
+                    .join(current, current.c.interaction_id == m.interaction_id)
+                    .where(m.issue_id.in_(chunk), current.c.correction.is_not(None))
+                )
+                for issue_id, correction in await connection.execute(query):
+                    found.setdefault(issue_id, []).append(correction)
         return found
 
     async def members(self, issue_id: str) -> Row | None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import uuid_utils
 from html_page import csrf_token_of, parse
+from page_seed import feedback, interaction_row
 
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
@@ -14,8 +15,11 @@ from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 
 
-async def twin_issues(engine) -> tuple[str, str, str]:
-    """Three issues of one pass: two about refunds (near-identical centroids, a shared keyword), one about passwords."""
+async def twin_issues(engine, members_of: dict[str, list[str]] | None = None) -> tuple[str, str, str]:
+    """Three issues of one pass: two about refunds (near-identical centroids, a shared keyword), one about passwords.
+
+    `members_of` gives an issue (by title) these members instead of six made-up ids.
+    """
     now = datetime.now(UTC)
     shapes = {
         "Refund not received": ([1.0, 0.0, 0.0, 0.0], ["refund", "late"]),
@@ -24,7 +28,7 @@ async def twin_issues(engine) -> tuple[str, str, str]:
     }
     writes = []
     for title, (centroid, keywords) in shapes.items():
-        members = [str(uuid_utils.uuid7()) for _ in range(6)]
+        members = (members_of or {}).get(title) or [str(uuid_utils.uuid7()) for _ in range(6)]
         vector = np.asarray(centroid, dtype=np.float32)
         writes.append(
             IssueWrite(
@@ -91,3 +95,21 @@ async def test_merge_candidates_of_an_unknown_issue_are_a_404(browser_as):
     viewer = await browser_as("vic", Role.VIEWER)
 
     assert (await viewer.get("/admin/issues/no-such-issue/merge-candidates")).status_code == 404
+
+
+async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_with_the_correction(browser_as, gateway):
+    fee = "The transfer fee is 1% of the amount."
+    rows = [interaction_row(f"What is the fee to {country}?", "It is free.", app="shop") for country in ("Peru", "Italy")]
+    await gateway.services.interactions.insert_many(rows)
+    for row in rows:
+        await feedback(gateway, row["id"], correction=fee, app="shop")
+    refund, _, password = await twin_issues(
+        gateway.services.engine, {"Refund not received": [rows[0]["id"]], "Password reset fails": [rows[1]["id"]]}
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    fragment = parse((await viewer.get(f"/admin/issues/{password}/merge-candidates")).text)
+
+    [row] = [row for row in fragment.find_all("tr") if "data-candidate-id" in row.attrs]
+    assert row.attrs["data-candidate-id"] == refund
+    assert "the transfer fee is 1% of the amount" in row.text

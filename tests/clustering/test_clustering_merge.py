@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clustering.merge import merge_candidates
+from clustering.merge import correction_key, merge_candidates
 
 
 def unit(vector: list[float]) -> np.ndarray:
@@ -40,3 +40,40 @@ def test_shared_keywords_far_apart_are_no_candidate_and_an_issue_is_never_its_ow
     centroids = np.stack([unit([1, 0]), unit([0.6, 0.8])])
 
     assert merge_candidates(centroids, [("card",), ("card",)], of=0, min_similarity=0.85) == []
+
+
+def test_issues_corrected_with_the_same_words_are_candidates_however_far_apart_their_centroids():
+    # "What is the fee to Peru?" and "... to Italy?", both corrected the same way: one problem.
+    centroids = np.stack([unit([1, 0]), unit([0.6, 0.8]), unit([0, 1])])
+    fee = "the transfer fee is 1% of the amount"
+    corrections = [frozenset({fee}), frozenset({fee, "other words entirely here"}), frozenset()]
+
+    [candidate] = merge_candidates(centroids, [(), (), ()], of=0, min_similarity=0.85, corrections=corrections)
+
+    assert candidate.index == 1
+    assert candidate.shared_corrections == (fee,)
+    assert candidate.similarity == pytest.approx(0.6)
+
+
+def test_a_close_candidate_carries_the_corrections_it_shares_as_evidence():
+    centroids = np.stack([unit([1, 0]), unit([0.999, 0.0447])])
+    fee = "the transfer fee is 1% of the amount"
+
+    [candidate] = merge_candidates(
+        centroids, [(), ()], of=0, min_similarity=0.9, corrections=[frozenset({fee}), frozenset({fee})]
+    )
+
+    assert candidate.shared_corrections == (fee,)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("The transfer fee is 1% of the amount.", "the transfer fee is 1% of the amount"),
+        ("  the TRANSFER   fee is 1% of the amount ", "the transfer fee is 1% of the amount"),
+        ("That is wrong.", None),  # too short to say what the right answer is
+        ("No", None),
+    ],
+)
+def test_a_correction_is_compared_without_case_spacing_or_final_punctuation(text, key):
+    assert correction_key(text) == key

@@ -46,6 +46,7 @@ async def test_an_issue_with_the_same_centroid_and_a_shared_keyword_is_a_candida
     assert candidate["id"] == topics["delivery"]["id"]
     assert candidate["similarity"] > 0.99
     assert candidate["shared_keywords"] == ["refund"]
+    assert candidate["shared_corrections"] == []  # no end user corrected either
     assert candidate["size"] == topics["delivery"]["size"]
 
 
