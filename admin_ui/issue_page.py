@@ -20,7 +20,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.charts import Series, line_chart, scatter_map
-from admin_ui.issue_views import ISSUE_ID_FIELDS, ISSUES_PATH, FixView, example_view, fix_view, issues_named
+from admin_ui.issue_views import (
+    EVENT_FIELD_LABELS,
+    ISSUE_ID_FIELDS,
+    ISSUES_PATH,
+    FixView,
+    example_view,
+    fix_view,
+    issues_named,
+)
 from admin_ui.query_params import text_param
 from admin_ui.rendering import render
 from admin_ui.session import current_user, signed_in
@@ -137,6 +145,7 @@ async def issue_page(
         effect_url=_effect_url(issue_id, link_id),
         issue_titles=issue_titles,
         issue_id_fields=ISSUE_ID_FIELDS,
+        event_field_labels=EVENT_FIELD_LABELS,
         tasks=tasks.data,
         merge_choices=merge_choices,
         triage_statuses=[status.value for status in IssueStatus if status in TRIAGE_STATUSES],

@@ -27,6 +27,16 @@ MAX_PAGE = 10_000
 # The fields of an issue's events that name other issues (a split's "into", a merge's "merged", a
 # merged_into's "issue_id"): the history shows those issues' titles, linked, rather than their ids.
 ISSUE_ID_FIELDS = frozenset({"into", "merged", "issue_id"})
+# The words the history shows for an event's fields (any other field: its name, spaced).
+EVENT_FIELD_LABELS = {
+    "members_added": "complaints moved in",
+    "new_members": "new complaints",
+    "previous_size": "size before",
+    "from_status": "status before",
+    "merged": "merged in",
+    "merged_into": "merged into",
+    "issue_id": "issue",
+}
 
 
 @dataclass(frozen=True, slots=True)

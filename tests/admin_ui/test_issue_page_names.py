@@ -46,6 +46,18 @@ async def test_the_history_names_the_issue_merged_in_by_its_title_with_the_link(
     assert merged not in event.text
 
 
+async def test_the_history_says_a_merges_fields_in_words_not_their_keys(browser_as, gateway):
+    _, kept = await merged_pair(gateway)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/issues/{kept}")).text)
+
+    detail = page.find("tr", data_kind="merge").find("td", class_="detail").text
+    assert "merged in: Cards fail overseas" in detail
+    assert "complaints moved in: " in detail
+    assert "members_added" not in detail
+
+
 async def test_a_knowledge_fix_is_named_by_the_entrys_title_linked_to_its_page(browser_as, gateway):
     services = gateway.services
     issue_id = await issue_runs(services.engine, APP, "Card declined abroad", [3])
