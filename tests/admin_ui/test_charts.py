@@ -46,6 +46,15 @@ def test_a_line_chart_has_axes_ticks_a_unit_and_one_line_per_series():
     assert len(list(groups[1].iter(f"{SVG}circle"))) == 5
 
 
+def test_two_lines_with_the_same_values_both_show_the_later_drawn_smaller_on_top():
+    root = svg_of(line_chart("History", ["a", "b"], [Series("complaints", [3, 5]), Series("negative", [3, 5])]))
+
+    first, second = [g for g in root.iter(f"{SVG}g") if g.get("data-series")]
+    radius = [float(next(g.iter(f"{SVG}circle")).get("r")) for g in (first, second)]
+    width = [float(next(g.iter(f"{SVG}polyline")).get("stroke-width")) for g in (first, second)]
+    assert radius[0] > radius[1] and width[0] > width[1]
+
+
 def test_a_bar_chart_draws_a_bar_per_value_with_its_value_in_a_title():
     root = svg_of(bar_chart("Interactions", ["a", "b"], [Series("calls", [1200, 300])], unit="per day"))
 
