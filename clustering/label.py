@@ -87,15 +87,24 @@ def ctfidf_keywords(
 def representative_indices(
     embeddings: np.ndarray, member_indices: Sequence[int] | np.ndarray, top_n: int = 3
 ) -> list[int]:
-    """The `top_n` members closest (cosine) to the members' mean: the most typical examples."""
+    """The `top_n` members closest (cosine) to the members' mean: the most typical examples.
+
+    One of several identical documents (the same complaint sent again, the same correction on the
+    same question: one vector) stands for them all, so the examples show `top_n` different things.
+    """
     members = np.asarray(member_indices, dtype=int)
     if len(members) == 0:
         return []
     vectors = embeddings[members]
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
-    order = np.argsort(-(vectors @ centroid), kind="stable")
-    closest: list[int] = members[order[:top_n]].tolist()
+    closest: list[int] = []
+    for position in np.argsort(-(vectors @ centroid), kind="stable"):
+        if len(closest) == top_n:
+            break
+        if any(np.array_equal(vectors[position], embeddings[chosen]) for chosen in closest):
+            continue
+        closest.append(int(members[position]))
     return closest
 
 

@@ -67,6 +67,13 @@ def test_representatives_are_the_members_closest_to_the_centre():
     assert representative_indices(embeddings, [0, 1, 2, 3], top_n=2) == [1, 3]
 
 
+def test_identical_complaints_are_one_example_so_the_examples_show_different_things():
+    # Rows 1 and 4 are one document sent twice (one vector): the next closest member takes the second place.
+    embeddings = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]], dtype=np.float32)
+
+    assert representative_indices(embeddings, [0, 1, 2, 3, 4], top_n=2) == [1, 3]
+
+
 def test_title_prefers_a_phrase_to_the_words_it_contains():
     assert title_from_keywords(["card", "card arrived", "arrived", "weeks"]) == "Card arrived, weeks"
 
