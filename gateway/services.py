@@ -54,6 +54,7 @@ from gateway.review.rule_runner import ReviewRuleRunner
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
 from gateway.store.audit import AuditStore
+from gateway.store.availability import database_unavailable
 from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.engine import DatabaseUnreachable, check_reachable, create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
@@ -237,10 +238,13 @@ async def open_services(
     try:
         try:
             await prepare_database(settings, engine)
-        except DatabaseUnreachable as exc:
-            if not (may_start_without_database and settings.key_salt and settings.feedback_secret):
+        except Exception as exc:
+            # Unreachable at the first check, or lost just after it (during the schema check).
+            away = isinstance(exc, DatabaseUnreachable) or database_unavailable(exc)
+            if not (away and may_start_without_database and settings.key_salt and settings.feedback_secret):
                 raise
-            logger.warning("%s; starting anyway: interactions are spooled until the database is back", exc)
+            said = exc if isinstance(exc, DatabaseUnreachable) else f"database unavailable ({type(exc).__name__})"
+            logger.warning("%s; starting anyway: interactions are spooled until the database is back", said)
         salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
         feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
         retrain = retrain_trigger(settings, engine, environ)
