@@ -7,17 +7,14 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gateway.cli_database import prepared_database
 from gateway.config import Settings, load_settings
 from gateway.config_checks import ConfigError, check_port, short_secrets
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
     from gateway.audit.verify import VerificationResult
     from gateway.store.keys import ListedKey
 
@@ -36,20 +33,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, **_overrides(args))
 
 
-@asynccontextmanager
-async def _prepared_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """An engine on an up-to-date schema (SQLite is migrated, PostgreSQL must be), disposed on exit."""
-    from gateway.services import prepare_database
-    from gateway.store.engine import create_engine
-
-    engine = create_engine(settings.database_url)
-    try:
-        await prepare_database(settings, engine)
-        yield engine
-    finally:
-        await engine.dispose()
-
-
 def serve(args: argparse.Namespace) -> None:
     """Run the gateway (`settings.workers` processes on one port)."""
     settings = _settings(args)
@@ -62,7 +45,7 @@ def serve(args: argparse.Namespace) -> None:
     prepare_observability(settings)
 
     async def check_database() -> None:
-        async with _prepared_database(settings):
+        async with prepared_database(settings):
             pass
 
     asyncio.run(check_database())
@@ -128,7 +111,7 @@ def keys_create(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def issue() -> None:
-        async with _prepared_database(settings) as engine:
+        async with prepared_database(settings) as engine:
             key = await GatewayKeyStore(engine).issue(args.app)
         print(f"key id:  {key.id}\napp:     {key.app}\nkey:     {key.raw_key}")
         print("Store the key now: Feedgate keeps only its hash.", file=sys.stderr)
@@ -143,7 +126,7 @@ def keys_revoke(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def revoke() -> bool:
-        async with _prepared_database(settings) as engine:
+        async with prepared_database(settings, creates=False) as engine:
             return await GatewayKeyStore(engine).revoke(args.key_id)
 
     if not asyncio.run(revoke()):
@@ -158,7 +141,7 @@ def keys_list(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def listed() -> list[ListedKey]:
-        async with _prepared_database(settings) as engine:
+        async with prepared_database(settings, creates=False) as engine:
             return await GatewayKeyStore(engine).list(args.app, include_revoked=args.all)
 
     keys = asyncio.run(listed())
@@ -178,7 +161,7 @@ def audit_verify(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def verify() -> VerificationResult:
-        async with _prepared_database(settings) as engine:
+        async with prepared_database(settings, creates=False) as engine:
             return await AuditService(AuditStore(engine)).verify()
 
     result = asyncio.run(verify())

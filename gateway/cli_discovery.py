@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gateway.cli_database import on_database
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port
 from gateway.discovery.job import AppRunSummary, RunSummary
@@ -29,18 +30,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 console = Console(stderr=True)
 logger = logging.getLogger("feedgate.discovery")
-
-
-async def _with_database(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
-    from gateway.services import prepare_database
-    from gateway.store.engine import create_engine
-
-    engine = create_engine(settings.database_url)
-    try:
-        await prepare_database(settings, engine)
-        return await work(engine)
-    finally:
-        await engine.dispose()
 
 
 def summary_table(summary: RunSummary) -> Table:
@@ -112,7 +101,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
             bar.update(task, description=step, completed=done, total=total)
 
         summary = asyncio.run(
-            _with_database(
+            on_database(
                 settings,
                 lambda engine: run_clustering_pass(
                     engine,
@@ -122,6 +111,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
                     progress=progress,
                     titler=titler_for(settings, os.environ),
                 ),
+                creates=False,
             )
         )
     if summary.already_running:
@@ -179,7 +169,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
         return asyncio.gather(*jobs)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_with_database(settings, work))
+        asyncio.run(on_database(settings, work))
 
 
 def import_file(args: argparse.Namespace, settings: Settings) -> None:
@@ -193,7 +183,7 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
     with _progress_bar() as bar:
         task = bar.add_task(f"importing {args.file.name}", total=args.file.stat().st_size)
         report = asyncio.run(
-            _with_database(
+            on_database(
                 settings,
                 lambda engine: import_jsonl(
                     engine,

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.cli_database import on_database, refuse_missing_sqlite_file
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
@@ -32,19 +33,6 @@ def _options_of(args: argparse.Namespace) -> ExportOptions:
         )
     except InvalidQuery as exc:
         raise ConfigError(exc.message) from None
-
-
-async def _on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[None]]) -> None:
-    """Run `work` on an engine over an up-to-date schema, disposed afterwards."""
-    from gateway.services import prepare_database
-    from gateway.store.engine import create_engine
-
-    engine = create_engine(settings.database_url)
-    try:
-        await prepare_database(settings, engine)
-        await work(engine)
-    finally:
-        await engine.dispose()
 
 
 def _output(path: Path | None) -> tuple[IO[str], Path | None]:
@@ -76,6 +64,8 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
 
     options = _options_of(args)
     fmt, where = options.format, options.where
+    # Before the progress bar and the output file: a mistyped path is one line, and leaves nothing behind.
+    refuse_missing_sqlite_file(settings.database_url)
     out, partial = _output(args.output)
     tally = ExportTally()
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -92,7 +82,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
                 async for line in exporter.lines(where, fmt, tally, progress):
                     out.write(line)
 
-            asyncio.run(_on_database(settings, run))
+            asyncio.run(on_database(settings, run, creates=False))
         out.flush()
     except BrokenPipeError:
         if partial is not None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from gateway.audit.records import MAX_LENGTHS
+from gateway.cli_database import on_database
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS, ConfigError
 from gateway.domain.errors import InvalidQuery
@@ -17,18 +16,6 @@ from gateway.domain.errors import InvalidQuery
 T = TypeVar("T")
 # Who the audit log names for an erasure run from the shell, unless --actor says who.
 CLI_ACTOR = "cli"
-
-
-async def _on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
-    from gateway.services import prepare_database
-    from gateway.store.engine import create_engine
-
-    engine = create_engine(settings.database_url)
-    try:
-        await prepare_database(settings, engine)
-        return await work(engine)
-    finally:
-        await engine.dispose()
 
 
 def _counts_line(counts: dict[str, int]) -> str:
@@ -46,7 +33,7 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
         raise ConfigError(
             f"--older-than must be a number of days above 0 and at most {MAX_DAYS} (a century), got {days:g}"
         )
-    report = asyncio.run(_on_database(settings, lambda engine: prune_expired(engine, settings, days)))
+    report = asyncio.run(on_database(settings, lambda engine: prune_expired(engine, settings, days), creates=False))
     if report.already_running:
         raise ConfigError("another prune is running; try again when it has finished")
     removed = _counts_line(report.counts.as_dict()) or "nothing"
@@ -67,9 +54,10 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
         raise ConfigError(f"--actor must be at most {MAX_LENGTHS['actor']} characters, got {len(args.actor)}")
     try:
         report = asyncio.run(
-            _on_database(
+            on_database(
                 settings,
                 lambda engine: erase_end_user(engine, args.user, args.actor, recipes_of(settings), via="cli"),
+                creates=False,
             )
         )
     except InvalidQuery as exc:

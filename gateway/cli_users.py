@@ -13,6 +13,7 @@ from gateway.accounts.errors import AccountError
 from gateway.accounts.records import ROLE_ORDER, Role, User
 from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
+from gateway.cli_database import on_database
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 
@@ -24,16 +25,9 @@ CLI_ACTOR = "cli"
 def _with_accounts(settings: Settings, work: Callable[[AccountService], Awaitable[T]]) -> T:
     """Run `work` with an AccountService on the prepared database; account errors exit with status 2."""
     from gateway.accounts.setup import account_service
-    from gateway.services import prepare_database
-    from gateway.store.engine import create_engine
 
     async def run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            await prepare_database(settings, engine)
-            return await work(account_service(engine, settings))
-        finally:
-            await engine.dispose()
+        return await on_database(settings, lambda engine: work(account_service(engine, settings)))
 
     try:
         return asyncio.run(run())

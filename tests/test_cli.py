@@ -232,6 +232,7 @@ def test_erase_refuses_an_actor_the_audit_log_cannot_name(tmp_path: Path, actor:
 
 def test_erase_accepts_an_actor_of_200_characters(tmp_path: Path):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
+    assert run(["db", "upgrade"], env).returncode == 0
 
     result = run(["erase", "--user", "ghost", "--actor", "a" * 200], env)
 
@@ -363,10 +364,37 @@ def test_keys_list_all_shows_revoked_keys_too(tmp_path: Path):
 
 def test_a_command_on_a_current_database_logs_no_migration_chatter(tmp_path: Path):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/quiet.db"}
-    first = run(["erase", "--user", "ghost"], env)
+    first = run(["user", "list"], env)  # a command that may begin a database
 
     again = run(["erase", "--user", "ghost"], env)
 
     assert "Running upgrade 0001" in first.stderr  # what a migration does still shows
     assert again.returncode == 0, again.stderr
     assert again.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["cluster"], ["export", "--format", "jsonl"], ["erase", "--user", "ghost"], ["prune"], ["keys", "list"]],
+    ids=["cluster", "export", "erase", "prune", "keys-list"],
+)
+def test_a_command_on_stored_data_refuses_a_sqlite_file_that_is_not_there(tmp_path: Path, command: list[str]):
+    # A mistyped path would be a new, empty database, and "nothing to cluster" would hide the typo.
+    missing = tmp_path / "feedgte.db"
+
+    result = run(command, {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{missing}", "FEEDGATE_RETENTION_DAYS": "30"})
+
+    assert result.returncode == 2
+    assert one_line_error(result).startswith(
+        f"feedgate: there is no SQLite database at {missing}: check FEEDGATE_DATABASE_URL"
+    )
+    assert not missing.exists()
+
+
+def test_a_command_that_may_begin_a_database_creates_the_sqlite_file(tmp_path: Path):
+    path = tmp_path / "new.db"
+
+    result = run(["keys", "create", "support-bot"], {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{path}"})
+
+    assert result.returncode == 0, result.stderr
+    assert path.exists()
