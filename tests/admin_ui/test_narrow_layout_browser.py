@@ -15,13 +15,14 @@ from gateway.config import Settings
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
 LONG_WORD = "x" * 2000
 WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
-def _signed_in_page(gateway, browser):  # a Playwright page, signed in as an admin
+def _signed_in_page(gateway, browser, viewport=PHONE):  # a Playwright page, signed in as an admin
     gateway.run_coroutine(gateway.app.services.accounts.create("root", Role.ADMIN, PASSWORD, actor="test"))
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(viewport=viewport)
     page.goto(gateway.origin + "/admin/sign-in")
     page.fill("input[name=name]", "root")
     page.fill("input[name=password]", PASSWORD)
@@ -179,8 +180,7 @@ def test_an_apps_key_name_is_not_broken_mid_word(
     question = "How do I close my account? " * 12  # long texts beside it take the table's room
     row = interaction_row(question, "Open the settings, then Account, then Close. " * 12, app="key-707581761d7a9638")
     gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
-    page = _signed_in_page(gateway, browser)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page = _signed_in_page(gateway, browser, DESKTOP)
 
     page.goto(gateway.origin + "/admin/interactions")
     # The lines the key's digits take: a break after "key-" is a hyphen's, one among the digits is mid-word.
@@ -203,8 +203,7 @@ def test_a_radio_button_sits_beside_its_words_in_a_stacked_form(
     screenshots,  # noqa: F811 - the fixture imported above
 ):
     gateway = start_gateway(settings)
-    page = _signed_in_page(gateway, browser)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page = _signed_in_page(gateway, browser, DESKTOP)
 
     page.goto(gateway.origin + "/admin/prompts")
     choices = page.evaluate(

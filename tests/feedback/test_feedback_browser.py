@@ -76,6 +76,15 @@ def widget_page(gateway, page_server, *, user: str | None = None) -> str:
     return interaction_id
 
 
+def opened_widget(settings, start_gateway, page_server, browser, *, user: str | None = None):
+    """A gateway allowing the page's origin, an answer's widget on that page, open in a browser tab."""
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id = widget_page(gateway, page_server, user=user)
+    page = browser.new_page()
+    page.goto(page_server.origin)
+    return gateway, interaction_id, page
+
+
 def test_a_click_on_a_thumb_alone_is_posted_cross_origin_and_stored(settings, start_gateway, page_server, browser):
     gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
     interaction_id = widget_page(gateway, page_server)
@@ -96,11 +105,8 @@ def test_a_click_on_a_thumb_alone_is_posted_cross_origin_and_stored(settings, st
 
 
 def test_a_comment_after_the_vote_is_stored_with_it_and_becomes_current(settings, start_gateway, page_server, browser):
-    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    interaction_id = widget_page(gateway, page_server)
-    page = browser.new_page()
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
 
-    page.goto(page_server.origin)
     page.get_by_role("button", name="Bad answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     page.get_by_label("What could be better?").fill("It told me to call support; there is a reset link.")
@@ -117,11 +123,8 @@ def test_a_comment_after_the_vote_is_stored_with_it_and_becomes_current(settings
 
 
 def test_a_second_click_on_the_same_thumb_is_not_posted_again(settings, start_gateway, page_server, browser):
-    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    interaction_id = widget_page(gateway, page_server)
-    page = browser.new_page()
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
 
-    page.goto(page_server.origin)
     page.get_by_role("button", name="Good answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     page.get_by_role("button", name="Good answer").click()
@@ -148,10 +151,7 @@ def test_the_widget_shows_why_feedback_was_refused(settings, start_gateway, page
 
 
 def test_an_end_user_can_change_their_vote_after_sending_one(settings, start_gateway, page_server, browser):
-    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    interaction_id = widget_page(gateway, page_server, user="user-42")
-    page = browser.new_page()
-    page.goto(page_server.origin)
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser, user="user-42")
     page.get_by_role("button", name="Good answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     first_id = page.locator(".feedgate").get_attribute("data-feedgate-feedback-id")
