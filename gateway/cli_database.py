@@ -1,9 +1,9 @@
 """The database a `feedgate` command works on: one engine on an up-to-date schema, disposed after.
 
-Commands that read or change what is stored (cluster, worker, export, prune, erase, keys list and
+Commands that read or change what is stored (cluster, export, prune, erase, keys list and
 revoke, audit verify) refuse a SQLite file that is not there: a mistyped path would otherwise be a new,
 empty database, migrated, and the command would report nothing to do. Those that may begin a database
-(serve, import, keys create, user add and list) create it.
+(serve, worker, import, keys create, user add and list) create it.
 """
 
 from __future__ import annotations
