@@ -149,13 +149,14 @@ class ReviewService:
 
     async def _write(self, request: OpenRequest, suggested_action: SuggestedAction | None = None) -> OpenResult | None:
         """Open or update the task `request` asks for (see `write_task`)."""
-        action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids)
+        by_rule = request.source != Source.MANUAL
+        action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids, by_rule)
         now = self._clock()
         return await self._store.open_or_update(
             request.issue_id,
             request.interaction_ids,
             lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
-            by_rule=request.source != Source.MANUAL,
+            by_rule=by_rule,
         )
 
     async def open_manual(
@@ -195,9 +196,9 @@ class ReviewService:
             )
         return await self._opened(written)
 
-    async def _suggest(self, issue_id: str | None, interaction_ids: Sequence[str]) -> SuggestedAction:
+    async def _suggest(self, issue_id: str | None, interaction_ids: Sequence[str], by_rule: bool) -> SuggestedAction:
         """The suggested action over these interactions and those of the open task they would join."""
-        existing = await self._store.open_task_for(issue_id, interaction_ids)
+        existing = await self._store.open_task_for(issue_id, interaction_ids, by_rule=by_rule)
         held = await self._store.interaction_ids(existing["id"]) if existing else []
         every_id = list(dict.fromkeys([*interaction_ids, *held]))
         notes = await self._figures.feedback_notes(every_id)

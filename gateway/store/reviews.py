@@ -179,8 +179,7 @@ class ReviewStore:
     ) -> OpenResult | None:
         """Open a task or update the open one for this issue or these interactions, atomically.
 
-        `by_rule`: a rule opens it, so a person's (manual) task is not updated for sharing interactions
-        (see `_open_task_for`).
+        `by_rule`: a rule opens it, so a person's task is not taken for sharing interactions (`_open_task_for`).
         `plan(existing, fresh, told)` gets the open task to update (None: open a new one), the
         asked-for interactions no task has held yet, and what each source last told of the task (its
         latest opened or updated event's detail, by source); it returns what to write, or None.
@@ -333,26 +332,20 @@ async def _serialize_opening(connection: AsyncConnection) -> None:
 
 
 async def _open_task_for(
-    connection: AsyncConnection,
-    issue_id: str | None,
-    interaction_ids: list[str],
-    lock: bool = True,
-    *,
-    by_rule: bool = True,
+    connection: AsyncConnection, issue_id: str | None, ids: list[str], *, lock: bool = True, by_rule: bool = True
 ) -> Row | None:
-    """The open task for `issue_id`, else the oldest open task holding one of the interactions.
+    """The open task for `issue_id`, else the oldest open task holding one of the interactions `ids`.
 
-    A task found by its interactions is only taken when it concerns no issue or this same issue,
-    and, for a rule, when a rule opened it: a person's task keeps the reason they wrote and the
-    answers they chose, and the rule opens its own (an interaction the person's task holds is
-    not added to it, as no interaction is ever held twice).
+    A task found by its interactions is only taken when it concerns no issue or this same issue, and,
+    for a rule, when a rule opened it: a person's task keeps their reason and chosen answers, and the
+    rule opens its own (without the interactions theirs holds: none is ever held twice).
     """
     c = review_tasks.c
     candidates = []
     if issue_id is not None:
         candidates.append(select(review_tasks).where(c.active_issue_id == issue_id))
     i = review_task_interactions.c
-    for chunk in chunks(interaction_ids):
+    for chunk in chunks(ids):
         holding = select(i.task_id).where(i.interaction_id.in_(chunk))
         query = select(review_tasks).where(c.id.in_(holding), c.status.in_(ACTIVE)).order_by(c.id).limit(1)
         if issue_id is not None:
