@@ -109,7 +109,11 @@ def test_worker_leaves_out_lines_below_the_log_level(tmp_path: Path):
 
 
 def run_cluster(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """`feedgate cluster` against a new SQLite file, its output captured (not a terminal)."""
+    """`feedgate cluster` against a new, empty SQLite file, its output captured (not a terminal).
+
+    The file exists (cluster refuses one that is not there) and holds no schema yet, so the run migrates it.
+    """
+    (tmp_path / "c.db").touch()
     environment = {**os.environ, "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db", **env}
     return subprocess.run(
         [*FEEDGATE, "cluster"], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
