@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -300,11 +300,13 @@ class IssueService:
         if position is None:
             return []
         centroids = np.stack([issue.centroid for issue in live])
-        texts = await self._store.member_corrections([issue.id for issue in live])
-        corrections = [
-            frozenset(key for text in texts.get(issue.id, ()) if (key := correction_key(text)) is not None)
-            for issue in live
-        ]
+        own = _correction_keys((await self._store.member_corrections([issue_id])).get(issue_id, ()))
+        texts: dict[str, builtins.list[str]] = {}
+        if own:
+            # Only corrections this issue's complaints carry can be shared: the others' are read for those alone.
+            others = [issue.id for issue in live if issue.id != issue_id]
+            texts = await self._store.member_corrections(others, keep=lambda text: correction_key(text) in own)
+        corrections = [own if issue.id == issue_id else _correction_keys(texts.get(issue.id, ())) for issue in live]
         keywords = [issue.keywords for issue in live]
         found = merge_candidates(centroids, keywords, position, MERGE_SUGGESTION_SIMILARITY, corrections)
         return [
@@ -318,3 +320,8 @@ class IssueService:
             )
             for c in found
         ]
+
+
+def _correction_keys(texts: Iterable[str]) -> frozenset[str]:
+    """The corrections `texts` as `clustering.merge.correction_key` compares them, too-short ones left out."""
+    return frozenset(key for text in texts if (key := correction_key(text)) is not None)

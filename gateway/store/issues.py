@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
-from gateway.store.current_feedback import current_feedback
+from gateway.store.current_feedback import superseded
 from gateway.store.issue_history import daily_points, fold_history, issues_with_growth, trend_points
 from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_resolutions import resolution_times
@@ -234,25 +234,36 @@ class IssueStore:
                 found.update({row.id: row.title for row in await connection.execute(query)})
         return found
 
-    async def member_corrections(self, issue_ids: Sequence[str]) -> dict[str, builtins.list[str]]:
-        """The corrections in end users' current feedback on each issue's complaints, by issue (those with any)."""
-        f, m = feedback.c, issue_members.c
-        found: dict[str, builtins.list[str]] = {}
+    async def member_corrections(
+        self, issue_ids: Sequence[str], keep: Callable[[str], bool] | None = None
+    ) -> dict[str, builtins.list[str]]:
+        """The corrections in end users' current feedback on each issue's complaints, by issue (those with any).
+
+        `keep` picks the corrections wanted (all by default). Only the events it keeps are checked for
+        being current (a later event by the same voter replaces one): ranking every event of a busy
+        app's issues took 3.7 s over 100,000 complaints, reading their corrections 0.25 s.
+        """
+        event = feedback.alias("event")
+        e, m = event.c, issue_members.c
+        kept: builtins.list[tuple[str, str, str]] = []
         async with self._engine.connect() as connection:
             for chunk in chunks(sorted(set(issue_ids))):
-                held = select(m.interaction_id).where(m.issue_id.in_(chunk))
-
-                def of_members(query: Select[Any], held: Select[Any] = held) -> Select[Any]:
-                    return query.where(f.interaction_id.in_(held))
-
-                current = current_feedback(f.interaction_id, f.correction, narrow=of_members)
                 query = (
-                    select(m.issue_id, current.c.correction)
-                    .join(current, current.c.interaction_id == m.interaction_id)
-                    .where(m.issue_id.in_(chunk), current.c.correction.is_not(None))
+                    select(m.issue_id, e.correction, e.id)
+                    .join(event, e.interaction_id == m.interaction_id)
+                    .where(m.issue_id.in_(chunk), e.correction.is_not(None))
                 )
-                for issue_id, correction in await connection.execute(query):
-                    found.setdefault(issue_id, []).append(correction)
+                for issue_id, correction, event_id in await connection.execute(query):
+                    if keep is None or keep(correction):
+                        kept.append((issue_id, correction, event_id))
+            current: set[str] = set()
+            for ids in chunks(sorted({event_id for _, _, event_id in kept})):
+                query = select(e.id).where(e.id.in_(ids), ~superseded(event))
+                current.update((await connection.execute(query)).scalars())
+        found: dict[str, builtins.list[str]] = {}
+        for issue_id, correction, event_id in kept:
+            if event_id in current:
+                found.setdefault(issue_id, []).append(correction)
         return found
 
     async def members(self, issue_id: str) -> Row | None:

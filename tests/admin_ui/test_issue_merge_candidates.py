@@ -115,3 +115,20 @@ async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_wi
     [row] = [row for row in fragment.find_all("tr") if "data-candidate-id" in row.attrs]
     assert row.attrs["data-candidate-id"] == refund
     assert "the transfer fee is 1% of the amount" in row.text
+
+
+async def test_a_correction_its_voter_has_since_taken_back_ties_nothing(browser_as, gateway):
+    fee = "The transfer fee is 1% of the amount."
+    rows = [interaction_row(f"What is the fee to {country}?", "It is free.", app="shop") for country in ("Peru", "Italy")]
+    await gateway.services.interactions.insert_many(rows)
+    for row in rows:
+        await feedback(gateway, row["id"], correction=fee, app="shop")
+    await feedback(gateway, rows[0]["id"], negative=False, app="shop")  # the same voter, thumbs up after all
+    _, _, password = await twin_issues(
+        gateway.services.engine, {"Refund not received": [rows[0]["id"]], "Password reset fails": [rows[1]["id"]]}
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    fragment = parse((await viewer.get(f"/admin/issues/{password}/merge-candidates")).text)
+
+    assert fragment.find(data_testid="no-merge-candidates") is not None
