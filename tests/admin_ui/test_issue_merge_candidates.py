@@ -119,7 +119,9 @@ async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_wi
 
 async def test_a_correction_its_voter_has_since_taken_back_ties_nothing(browser_as, gateway):
     fee = "The transfer fee is 1% of the amount."
-    rows = [interaction_row(f"What is the fee to {country}?", "It is free.", app="shop") for country in ("Peru", "Italy")]
+    rows = [
+        interaction_row(f"What is the fee to {country}?", "It is free.", app="shop") for country in ("Peru", "Italy")
+    ]
     await gateway.services.interactions.insert_many(rows)
     for row in rows:
         await feedback(gateway, row["id"], correction=fee, app="shop")
