@@ -97,7 +97,8 @@ async def test_merge_candidates_of_an_unknown_issue_are_a_404(browser_as):
     assert (await viewer.get("/admin/issues/no-such-issue/merge-candidates")).status_code == 404
 
 
-async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_with_the_correction(browser_as, gateway):
+async def corrected_alike(gateway) -> list[str]:
+    """Two stored questions (fees to Peru and to Italy) whose end users gave the same correction; their ids."""
     fee = "The transfer fee is 1% of the amount."
     rows = [
         interaction_row(f"What is the fee to {country}?", "It is free.", app="shop") for country in ("Peru", "Italy")
@@ -105,8 +106,13 @@ async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_wi
     await gateway.services.interactions.insert_many(rows)
     for row in rows:
         await feedback(gateway, row["id"], correction=fee, app="shop")
+    return [row["id"] for row in rows]
+
+
+async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_with_the_correction(browser_as, gateway):
+    ids = await corrected_alike(gateway)
     refund, _, password = await twin_issues(
-        gateway.services.engine, {"Refund not received": [rows[0]["id"]], "Password reset fails": [rows[1]["id"]]}
+        gateway.services.engine, {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]}
     )
     viewer = await browser_as("vic", Role.VIEWER)
 
@@ -118,16 +124,10 @@ async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_wi
 
 
 async def test_a_correction_its_voter_has_since_taken_back_ties_nothing(browser_as, gateway):
-    fee = "The transfer fee is 1% of the amount."
-    rows = [
-        interaction_row(f"What is the fee to {country}?", "It is free.", app="shop") for country in ("Peru", "Italy")
-    ]
-    await gateway.services.interactions.insert_many(rows)
-    for row in rows:
-        await feedback(gateway, row["id"], correction=fee, app="shop")
-    await feedback(gateway, rows[0]["id"], negative=False, app="shop")  # the same voter, thumbs up after all
+    ids = await corrected_alike(gateway)
+    await feedback(gateway, ids[0], negative=False, app="shop")  # the same voter, thumbs up after all
     _, _, password = await twin_issues(
-        gateway.services.engine, {"Refund not received": [rows[0]["id"]], "Password reset fails": [rows[1]["id"]]}
+        gateway.services.engine, {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]}
     )
     viewer = await browser_as("vic", Role.VIEWER)
 
