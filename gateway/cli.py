@@ -178,9 +178,12 @@ def demo(args: argparse.Namespace) -> None:
     logging.disable(logging.INFO)
     from rich.console import Console
 
-    from gateway.demo.loop import run_demo
+    from gateway.demo.loop import DEMO_DATABASE, run_demo
 
-    asyncio.run(run_demo(Console(), seed=args.seed))
+    keep = args.keep.resolve() if args.keep is not None else None
+    if keep is not None and (keep / DEMO_DATABASE).exists():
+        raise ConfigError(f"{keep} holds a demo database already: give --keep a new folder")
+    asyncio.run(run_demo(Console(), seed=args.seed, keep=keep))
 
 
 def _redacted(url: str) -> str:
@@ -227,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="run the whole loop (traffic, feedback, issue, fix, effect) locally in about a minute"
     )
     demo_parser.add_argument("--seed", type=int, default=7, help="the simulated users' random seed")
+    demo_parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep the demo's SQLite database in this new folder, to browse after"
+    )
     demo_parser.set_defaults(run=demo)
 
     from gateway.cli_discovery import add_commands

@@ -83,10 +83,14 @@ class DemoReport:
 DEMO_FOLLOW_UP = timedelta(seconds=10)
 
 
+# The demo's SQLite file, in its folder.
+DEMO_DATABASE = "demo.db"
+
+
 def demo_settings(directory: Path, upstream_url: str) -> Settings:
     """The gateway's settings for the demo: a temporary SQLite file, fast fix refresh, rules for a small app."""
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{directory / 'demo.db'}",
+        database_url=f"sqlite+aiosqlite:///{directory / DEMO_DATABASE}",
         upstream_url=upstream_url,
         upstream_api_key_env=None,
         admin_token=ADMIN_TOKEN,
@@ -145,10 +149,13 @@ async def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-async def run_demo(console: Console, seed: int = 7, embedder: Embedder | None = None) -> DemoReport:
+async def run_demo(
+    console: Console, seed: int = 7, embedder: Embedder | None = None, keep: Path | None = None
+) -> DemoReport:
     """Run the loop once and print every step; the report holds the timings and the measured effect.
 
     `embedder` clusters and measures (default: the bundled model, loaded while the first traffic runs).
+    `keep`: an absolute folder for the demo's database, kept afterwards for the admin pages (default: a temporary one).
     """
     # The steps say what happens; per-request and per-migration log lines would drown them.
     disabled = logging.root.manager.disable
@@ -156,15 +163,15 @@ async def run_demo(console: Console, seed: int = 7, embedder: Embedder | None = 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
-        return await _run(console, seed, embedder or SentenceTransformerEmbedder())
+        return await _run(console, seed, embedder or SentenceTransformerEmbedder(), keep)
     finally:
         logging.disable(disabled)
 
 
-async def _run(console: Console, seed: int, embedder: Embedder) -> DemoReport:
+async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | None) -> DemoReport:
     report = DemoReport()
     steps = Steps(console, report)
-    with tempfile.TemporaryDirectory(prefix="feedgate-demo-") as directory, run_fake_upstream() as upstream:
+    with _folder(keep) as directory, run_fake_upstream() as upstream:
         settings = demo_settings(Path(directory), upstream.url)
         with steps.step("Start: the fake upstream and the gateway on real sockets, SQLite in a temporary folder"):
             gateway = ThreadedServer(create_app(settings, environ={}), lifespan="on", loop="asyncio").start(60)
@@ -181,7 +188,27 @@ async def _run(console: Console, seed: int, embedder: Embedder) -> DemoReport:
         table.add_row(title.split(":")[0], f"{seconds:.1f}")
     table.add_row("[bold]total", f"[bold]{report.seconds:.1f}")
     console.print(table)
+    if keep is not None:
+        url = f"sqlite+aiosqlite:///{keep / DEMO_DATABASE}"
+        console.print(
+            f"The demo's database is kept: {url}\nTo browse it in the admin pages (the fake upstream is gone, "
+            f"the stored calls stay):\n  export FEEDGATE_DATABASE_URL={url}\n"
+            "  feedgate user add you --role admin\n  feedgate serve   # then open http://127.0.0.1:8080/admin",
+            markup=False,
+            highlight=False,
+        )
     return report
+
+
+@contextmanager
+def _folder(keep: Path | None) -> Iterator[str]:
+    """`keep` (made if need be, left in place), or a temporary folder removed afterwards."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="feedgate-demo-") as directory:
+            yield directory
+        return
+    keep.mkdir(parents=True, exist_ok=True)
+    yield str(keep)
 
 
 async def _loop(
