@@ -1,4 +1,4 @@
-"""`feedgate demo` runs the whole loop and shows the fix working (SQLite in a temporary folder, by design)."""
+"""`feedgate demo` runs the whole loop and shows the fix working (SQLite in a temporary folder, or one it keeps)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def test_the_demo_fixes_the_wrong_answers_and_measures_the_fall_and_keeps_
 ):
     monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
     output = io.StringIO()
-    report = await run_demo(Console(file=output, width=120), embedder=embedder, keep=tmp_path / "kept")
+    report = await run_demo(Console(file=output, width=80), embedder=embedder, keep=tmp_path / "kept")
     text = output.getvalue()
     with sqlite3.connect(tmp_path / "kept" / "demo.db") as kept:  # for the admin pages afterwards
         assert kept.execute("SELECT count(*) FROM interactions").fetchone()[0] >= 120

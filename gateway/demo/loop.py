@@ -173,7 +173,8 @@ async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | Non
     steps = Steps(console, report)
     with _folder(keep) as directory, run_fake_upstream() as upstream:
         settings = demo_settings(Path(directory), upstream.url)
-        with steps.step("Start: the fake upstream and the gateway on real sockets, SQLite in a temporary folder"):
+        where = "a temporary folder" if keep is None else "the folder to keep"
+        with steps.step(f"Start: the fake upstream and the gateway on real sockets, SQLite in {where}"):
             gateway = ThreadedServer(create_app(settings, environ={}), lifespan="on", loop="asyncio").start(60)
             console.print(f"gateway {gateway.origin}/v1 -> fake upstream {upstream.url}")
             console.print(f"database {settings.database_url}")
@@ -196,6 +197,7 @@ async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | Non
             "  feedgate user add you --role admin\n  feedgate serve   # then open http://127.0.0.1:8080/admin",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # commands to copy, whole whatever the terminal's width
         )
     return report
 
