@@ -6,10 +6,19 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 # The name `Settings.all_upstreams` gives the default upstream (FEEDGATE_UPSTREAM_URL).
 DEFAULT_UPSTREAM = "default"
+
+
+def checked_upstream_url(url: str) -> str:
+    """`url` if calls can be sent under it; a ValueError saying what to fix otherwise."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
+    if "#" in url:
+        raise ValueError(f"upstream url must not carry a fragment (#...), got {url!r}")
+    return url
 
 
 class Upstream(BaseModel):
@@ -22,13 +31,31 @@ class Upstream(BaseModel):
     # Models routed here: exact names, and name prefixes (e.g. "llama" for llama-3.1-8b).
     models: list[str] = Field(default_factory=list)
     model_prefixes: list[str] = Field(default_factory=list)
+    # The url's query (e.g. Azure's `api-version=...`), sent with every call before the client's own.
+    _query: str = PrivateAttr(default="")
 
     @field_validator("url")
     @classmethod
-    def _strip_trailing_slash(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
-        return url.rstrip("/")
+    def _check_url(cls, url: str) -> str:
+        return checked_upstream_url(url)
+
+    @model_validator(mode="after")
+    def _split_query(self) -> Upstream:
+        # A query must follow the call's path, so it is kept apart from the base the paths are added to.
+        base, _, query = self.url.partition("?")
+        self.url = base.rstrip("/")
+        self._query = query
+        return self
+
+    @property
+    def query(self) -> str:
+        """The query string every call to this upstream carries (from its url), or ""."""
+        return self._query
+
+    def address(self, path: str, query: str = "") -> str:
+        """The URL of `path` (after the base's /v1) at this upstream, its own query first, then `query`."""
+        joined = f"{self._query}&{query}" if self._query and query else self._query or query
+        return f"{self.url}{path}?{joined}" if joined else self.url + path
 
     def api_key(self, environ: Mapping[str, str]) -> str | None:
         """The upstream's API key from the environment, if one is configured."""

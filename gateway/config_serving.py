@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from gateway.config_checks import MAX_PORT, MIN_PORT, check_database_url, check_upstream_names, off_or_at_least
-from gateway.config_entries import DEFAULT_UPSTREAM, Upstream
+from gateway.config_entries import DEFAULT_UPSTREAM, Upstream, checked_upstream_url
 
 
 class ServingSettings(BaseModel):
@@ -98,9 +98,7 @@ class ServingSettings(BaseModel):
     @classmethod
     def _http_upstream(cls, url: str) -> str:
         # Checked here too, so a bad default upstream fails at load, not at startup.
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"upstream url must start with http:// or https://, got {url!r}")
-        return url
+        return checked_upstream_url(url)
 
     @field_validator("database_url")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 import httpx
 import openai
@@ -21,8 +22,11 @@ def side_call_client(
     """A sync OpenAI client for `base_url`, keyed by the environment variable `api_key_env` when set."""
     # Local endpoints need no key, but the SDK refuses to start without one.
     api_key = (environ.get(api_key_env) if api_key_env else None) or "unused"
+    # The SDK joins paths onto its base URL, so a query there (Azure's api-version) goes with every call instead.
+    base_url, _, query = base_url.partition("?")
     return openai.OpenAI(
         base_url=base_url,
+        default_query=dict(parse_qsl(query)) or None,
         api_key=api_key,
         timeout=timeout,
         max_retries=max_retries,

@@ -219,6 +219,33 @@ def test_a_default_upstream_url_without_http_scheme_is_rejected_at_load(monkeypa
         load_settings()
 
 
+def test_an_upstream_url_with_a_fragment_is_rejected_at_load(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_URL", "https://llm.example/v1#main")
+
+    with pytest.raises(ConfigError, match="must not carry a fragment"):
+        load_settings()
+
+
+def test_an_upstream_urls_query_follows_the_path_of_every_call():
+    azure = Upstream(name="azure", url="https://ai.example/openai/v1/?api-version=preview")
+
+    assert azure.url == "https://ai.example/openai/v1"
+    assert azure.address("/chat/completions") == "https://ai.example/openai/v1/chat/completions?api-version=preview"
+
+
+def test_an_upstream_urls_query_comes_before_the_clients_own():
+    azure = Upstream(name="azure", url="https://ai.example/openai/v1?api-version=preview")
+
+    assert azure.address("/models", "limit=5") == "https://ai.example/openai/v1/models?api-version=preview&limit=5"
+
+
+def test_an_upstream_url_without_a_query_adds_only_the_clients():
+    plain = Upstream(name="plain", url="https://llm.example/v1/")
+
+    assert plain.address("/models") == "https://llm.example/v1/models"
+    assert plain.address("/models", "limit=5") == "https://llm.example/v1/models?limit=5"
+
+
 def test_an_upstream_without_a_url_is_rejected(tmp_path: Path):
     with pytest.raises(ConfigError, match="url"):
         load_settings(write_config(tmp_path, '[[upstreams]]\nname = "local"\n'))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.app import FeedgateApp
+from asgi_lifespan import LifespanManager
+
+from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Where is my card?"}]}
@@ -47,6 +49,21 @@ async def test_request_reaches_the_upstream_byte_for_byte(client, fake_upstream)
     assert received.query_string == "trace=1"
     assert received.headers["authorization"] == "Bearer sk-app-one"
     assert received.headers["openai-organization"] == "org-1"
+
+
+async def test_a_query_in_the_upstream_url_goes_with_every_call_after_its_path(settings, fake_upstream):
+    settings = settings.model_copy(update={"upstream_url": f"{fake_upstream.url}?api-version=preview"})
+    app = create_app(settings, environ={})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        response = await http.post("/v1/chat/completions?trace=1", json=CHAT, headers=AUTH)
+
+    assert response.status_code == 200
+    received = fake_upstream.app.requests[-1]
+    assert received.path == "/v1/chat/completions"
+    assert received.query_string == "api-version=preview&trace=1"
 
 
 async def test_gateway_headers_and_hop_by_hop_headers_are_not_forwarded(client, fake_upstream):
@@ -139,10 +156,6 @@ async def test_multipart_upload_passes_through_untouched(client, fake_upstream):
 
 
 async def test_body_over_the_limit_is_refused_with_413(settings, fake_upstream):
-    from asgi_lifespan import LifespanManager
-
-    from gateway.app import create_app
-
     app = create_app(settings.model_copy(update={"max_request_bytes": 1000}), environ={})
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
@@ -161,6 +174,15 @@ async def test_metadata_header_that_is_not_a_json_object_is_refused(client, fake
     assert response.status_code == 400
     assert "x-feedgate-metadata" in response.json()["error"]["message"]
     assert fake_upstream.app.requests == []
+
+
+@pytest.mark.parametrize("header", ["", "  ", "null"])
+async def test_an_empty_or_null_metadata_header_is_no_metadata(gateway, client, fake_upstream, header):
+    response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": header})
+
+    assert response.status_code == 200
+    row = await stored(gateway, response.headers["x-feedgate-interaction-id"])
+    assert row["metadata"] is None
 
 
 async def test_unparsable_json_is_forwarded_for_the_upstream_to_judge(gateway, client, fake_upstream):

@@ -47,7 +47,7 @@ async def replay(
     headers = [(b"content-type", b"application/json"), (b"accept-encoding", b"identity")]
     if authorization:
         headers.append((b"authorization", authorization))
-    url = upstream.url + PATHS[endpoint]
+    url = upstream.address(PATHS[endpoint])
     try:
         response = await client.send("POST", url, headers, dumps_exact(replay_body(body)))
         try:

@@ -138,7 +138,8 @@ class ProxyApp:
             if call is not None:
                 # Parsed by orjson, for speed; the writer reads the bytes again exactly if need be.
                 call.request, call.request_body = request_json, body
-            if metadata_header is not None:
+            # An empty header or JSON null is no metadata: what a client sends for an unset variable.
+            if metadata_header is not None and metadata_header.strip() not in (b"", b"null"):
                 metadata = _parse_json_object(metadata_header)
                 if metadata is None:
                     message = 'The x-feedgate-metadata header must be a JSON object, e.g. {"feature": "search"}.'
@@ -209,9 +210,8 @@ class ProxyApp:
     ) -> None:
         """Send the request upstream and relay its answer, whole or as a stream."""
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-        url = upstream.url + raw_path[3:].decode("latin-1")  # both carry the /v1 prefix once
-        if scope["query_string"]:
-            url += "?" + scope["query_string"].decode("latin-1")
+        # Both the path and the upstream's url carry the /v1 prefix once.
+        url = upstream.address(raw_path[3:].decode("latin-1"), scope["query_string"].decode("latin-1"))
         replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces_authorization else None
         headers_out = upstream_request_headers(scope["headers"], replacement)
         if call is not None:
