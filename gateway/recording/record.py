@@ -194,10 +194,16 @@ def _without_vectors(response: Json) -> Json:
     data = []
     for item in response.get("data") or []:
         if isinstance(item, dict) and "embedding" in item:
-            vector = item["embedding"]
-            item = {**item, "embedding": f"<{len(vector)} {'base64 chars' if isinstance(vector, str) else 'floats'}>"}
+            item = {**item, "embedding": _vector_size(item["embedding"])}
         data.append(item)
     return {**response, "data": data}
+
+
+def _vector_size(vector: object) -> object:
+    # The OpenAI SDKs ask for base64 by default: little-endian float32s, 4 bytes each.
+    if isinstance(vector, str):
+        return f"<{len(vector.rstrip('=')) * 3 // 4 // 4} floats, base64>"
+    return f"<{len(vector)} floats>" if isinstance(vector, list) else vector
 
 
 def end_user_of(request: Json) -> str | None:

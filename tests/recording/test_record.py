@@ -6,6 +6,7 @@ import base64
 import struct
 
 import orjson
+import pytest
 
 from gateway.recording.record import build_interaction_row
 
@@ -261,8 +262,9 @@ def test_embedding_vectors_are_replaced_by_their_size():
     assert row["response_text"] is None
 
 
-def test_base64_embeddings_are_replaced_by_their_length_in_characters():
-    encoded = base64.b64encode(struct.pack("<4f", 0.1, 0.2, 0.3, 0.4)).decode()
+@pytest.mark.parametrize("dimension", [3, 4, 5, 1536])
+def test_base64_embeddings_are_replaced_by_their_dimension(dimension: int):
+    encoded = base64.b64encode(struct.pack(f"<{dimension}f", *[0.1] * dimension)).decode()
     response = {
         "object": "list",
         "data": [{"object": "embedding", "index": 0, "embedding": encoded}],
@@ -278,7 +280,7 @@ def test_base64_embeddings_are_replaced_by_their_length_in_characters():
         )
     )
 
-    assert row["response"]["data"][0]["embedding"] == f"<{len(encoded)} base64 chars>"
+    assert row["response"]["data"][0]["embedding"] == f"<{dimension} floats, base64>"
 
 
 def test_a_finish_reason_longer_than_its_column_is_fitted_to_it():
