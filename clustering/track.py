@@ -125,14 +125,6 @@ def _unit_rows(vectors: list[np.ndarray], dimensions: int) -> np.ndarray:
     return unit
 
 
-def _overlap(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
-    # Overlap coefficient rather than Jaccard: a split half shares all its members with
-    # the old issue yet has a Jaccard of only 0.5 with it.
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
 def complaints_since_resolution(
     newcomers: Iterable[Member], resolved_at: datetime | None, asked_at: Mapping[Member, datetime | None]
 ) -> list[Member]:
@@ -166,18 +158,29 @@ def match_clusters(
         cluster_centroids = _unit_rows([c.centroid for c in clusters], dimensions)
         issue_centroids = _unit_rows([i.centroid for i in issues], dimensions)
         similarity = cluster_centroids @ issue_centroids.T
-    overlap = np.array(
-        [[_overlap(c.member_ids, i.member_ids) for i in issues] for c in clusters], dtype=np.float64
+    shared = np.array(
+        [[len(c.member_ids & i.member_ids) for i in issues] for c in clusters], dtype=np.float64
     ).reshape(len(clusters), len(issues))
+    # Overlap coefficient rather than Jaccard: a split half shares all its members with
+    # the old issue yet has a Jaccard of only 0.5 with it.
+    smaller = np.minimum.outer(
+        np.array([len(c.member_ids) for c in clusters], dtype=np.float64),
+        np.array([len(i.member_ids) for i in issues], dtype=np.float64),
+    ).reshape(len(clusters), len(issues))
+    overlap = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
     shares_members = overlap >= params.min_member_overlap
     linked = shares_members | (similarity >= params.min_centroid_similarity)
 
     # Greedy one-to-one assignment, strongest evidence first: member links before
-    # centroid-only links, then by overlap, then by similarity. Greedy is enough here
-    # because links are sparse; ties cannot steal a clearly better match.
+    # centroid-only links, then by how many complaints they share, then by overlap and
+    # similarity. The count comes first so that an issue's id, and with it its triage, fix and
+    # measured effect, stays with the body of its complaints: any fragment lies wholly inside
+    # the issue (overlap 1.0), and ranking by overlap had handed a fixed issue's id to a
+    # 6-complaint fragment while its 17-complaint core became a new issue. Greedy is enough
+    # here because links are sparse; ties cannot steal a clearly better match.
     candidates = sorted(
         ((c, i) for c, i in zip(*np.nonzero(linked), strict=True)),
-        key=lambda pair: (not shares_members[pair], -overlap[pair], -similarity[pair], pair),
+        key=lambda pair: (not shares_members[pair], -shared[pair], -overlap[pair], -similarity[pair], pair),
     )
     issue_of_cluster: dict[int, int] = {}
     cluster_of_issue: dict[int, int] = {}

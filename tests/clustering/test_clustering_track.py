@@ -81,6 +81,25 @@ def test_split_keeps_the_id_on_one_part_and_records_where_the_rest_went():
     assert [(s.issue_id, s.cluster_indices) for s in result.splits] == [("cards", (1, 0))]
 
 
+def test_a_split_issue_keeps_its_id_on_the_part_holding_most_of_its_complaints():
+    issue = ExistingIssue("fees", CENTRES[0], ids("a", 0, 60))
+    # The fragment lies wholly inside the issue; the body holds more of it, with newcomers beside.
+    fragment = NewCluster(nudge(CENTRES[0], 6), ids("a", 0, 6))
+    body = NewCluster(nudge(CENTRES[0], 7), ids("a", 6, 26) | ids("new", 0, 15))
+    result = match_clusters([issue], [fragment, body])
+    assert [o.issue_id for o in result.outcomes] == [None, "fees"]
+    assert result.outcomes[0].split_from == "fees"
+
+
+def test_a_merge_continues_the_issue_that_brought_most_of_its_complaints():
+    small = ExistingIssue("fee-abroad", CENTRES[1], ids("b", 0, 5))
+    large = ExistingIssue("fees", CENTRES[0], ids("a", 0, 40))
+    merged = NewCluster(CENTRES[1], ids("a", 0, 30) | ids("b", 0, 5))
+    result = match_clusters([small, large], [merged])
+    assert result.outcomes[0].issue_id == "fees"
+    assert result.unmatched_issue_ids == ["fee-abroad"]
+
+
 def test_merge_continues_one_issue_and_records_all_that_merged():
     first = ExistingIssue("card-late", CENTRES[0], ids("a", 0, 10))
     second = ExistingIssue("card-lost", CENTRES[1], ids("b", 0, 6))
