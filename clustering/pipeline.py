@@ -10,6 +10,7 @@ import numpy as np
 from clustering.assign import admission_similarity
 from clustering.cluster import NOISE, ClusteringParams, cluster_with_merge_bar
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_documents
+from clustering.kept_together import KeptTogether, join_kept_together
 from clustering.label import ctfidf_keywords, representative_indices, title_from_keywords
 from clustering.reduce import ReductionParams, reduce_embeddings
 
@@ -61,6 +62,7 @@ def discover_clusters(
     params: DiscoveryParams = DiscoveryParams(),
     documents: Sequence[str] | None = None,
     coordinates: np.ndarray | None = None,
+    kept_together: KeptTogether | None = None,
 ) -> list[DiscoveredCluster]:
     """Find recurring issues among `items` (row i of `embeddings` is item i), largest first.
 
@@ -68,7 +70,8 @@ def discover_clusters(
     loop. `coordinates` reduced beforehand (`reduce_with_fit`, or an `IncrementalReducer`
     shared across runs) reuse a UMAP fit, so a re-run only places the new items; without
     them UMAP is fitted here. `documents` are the texts that were embedded; by default
-    they are rebuilt from `items` with `params.recipe`.
+    they are rebuilt from `items` with `params.recipe`. `kept_together` holds groups of item ids a
+    person put in one issue: clusters made mostly of one group are joined (`join_kept_together`).
     Items fitting no cluster are left out: they are noise, not an issue.
     """
     embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -86,7 +89,8 @@ def discover_clusters(
     else:
         reduced = reduce_embeddings(embeddings, params.reduction)
     clustering = cluster_with_merge_bar(reduced, embeddings, params.clustering)
-    return describe_clusters(ids, texts, embeddings, clustering.labels, params, clustering.merge_similarity)
+    labels = join_kept_together(clustering.labels, ids, kept_together) if kept_together else clustering.labels
+    return describe_clusters(ids, texts, embeddings, labels, params, clustering.merge_similarity)
 
 
 def describe_clusters(

@@ -158,9 +158,9 @@ def match_clusters(
         cluster_centroids = _unit_rows([c.centroid for c in clusters], dimensions)
         issue_centroids = _unit_rows([i.centroid for i in issues], dimensions)
         similarity = cluster_centroids @ issue_centroids.T
-    shared = np.array(
-        [[len(c.member_ids & i.member_ids) for i in issues] for c in clusters], dtype=np.float64
-    ).reshape(len(clusters), len(issues))
+    shared = np.array([[len(c.member_ids & i.member_ids) for i in issues] for c in clusters], dtype=np.float64).reshape(
+        len(clusters), len(issues)
+    )
     # Overlap coefficient rather than Jaccard: a split half shares all its members with
     # the old issue yet has a Jaccard of only 0.5 with it.
     smaller = np.minimum.outer(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import DocumentRecipe, build_documents
 from clustering.embed import Embedder, content_hash
+from clustering.kept_together import KeptTogether
 from clustering.label import LLMTitler
 from clustering.landmarks import landmark_rows
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clusters
@@ -110,6 +111,7 @@ async def _cluster(
     negative: NegativeItems,
     params: DiscoveryParams,
     step: Callable[[str, int], None],
+    kept_together: KeptTogether | None = None,
 ) -> tuple[str, list[DiscoveredCluster]]:
     """Embed, reduce (reusing and updating the app's kept fit) and cluster; (reduction kind, clusters)."""
     fits = ReductionFitStore(engine)
@@ -130,7 +132,12 @@ async def _cluster(
     def reduce_and_cluster() -> tuple[Reduction, list[DiscoveredCluster]]:
         reduction = reduce_with_fit(ids, vectors, kept_fit, params.reduction, fingerprint)
         clusters = discover_clusters(
-            negative.items, vectors, params=params, documents=documents, coordinates=reduction.coordinates
+            negative.items,
+            vectors,
+            params=params,
+            documents=documents,
+            coordinates=reduction.coordinates,
+            kept_together=kept_together,
         )
         return reduction, clusters
 
@@ -163,7 +170,11 @@ async def _run_app(
     tracked = {issue.id: issue for issue in await store.tracked(app)}
     if not negative.items and not any(issue.size for issue in tracked.values()):
         return AppRunSummary(app=app, run_id=None, items=0, clusters=0, noise=0)
-    reduction, clusters = await _cluster(engine, embedder, app, negative, params, step)
+    # What a person merged stays one issue: the survivor's complaints are kept together.
+    merged = [t.member_ids for t in tracked.values() if t.merged_by_person and t.size > 0]
+    filed = frozenset().union(*(t.member_ids for t in tracked.values())) if merged else frozenset()
+    kept_together = KeptTogether(merged, filed) if merged else None
+    reduction, clusters = await _cluster(engine, embedder, app, negative, params, step, kept_together)
     step("tracking issues", 3)
     tracking = match_clusters(
         [ExistingIssue(t.id, t.centroid, t.member_ids, t.status, t.resolved_at) for t in tracked.values()],

@@ -233,7 +233,7 @@ class IssueService:
 
         The merged issue's complaints join the other's; it keeps its id with `merged_into` set, status
         dismissed and size 0 (so it leaves the default listing), and both issues' events say so.
-        A later clustering run that finds the complaints apart again may bring it back, dismissed.
+        Later full passes keep the complaints it then holds together (`clustering.kept_together`).
         With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on,
         and merging it again into the issue it is merged into already is no error.
         """

@@ -28,6 +28,8 @@ class TrackedIssue:
     keywords: tuple[str, ...] = ()
     # A person renamed it (a "renamed" event): runs keep that title.
     renamed: bool = False
+    # A person merged another issue into it (a "merge" event naming who): runs keep its complaints together.
+    merged_by_person: bool = False
     # When it was last set to resolved, if it is resolved.
     resolved_at: datetime | None = None
 

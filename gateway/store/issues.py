@@ -60,14 +60,20 @@ class IssueStore:
             rows = (await connection.execute(select(issues).where(issues.c.app == app))).mappings().all()
             members: dict[str, set[str]] = {row["id"]: set() for row in rows}
             renamed: set[str] = set()
+            merged_by_person: set[str] = set()
             for chunk in chunks(list(members)):
                 query = select(issue_members).where(issue_members.c.issue_id.in_(chunk))
                 for issue_id, interaction_id in await connection.execute(query):
                     members[issue_id].add(interaction_id)
-                named = select(issue_events.c.issue_id).where(
-                    issue_events.c.issue_id.in_(chunk), issue_events.c.kind == "renamed"
+                edited = select(issue_events.c.issue_id, issue_events.c.kind, issue_events.c.detail).where(
+                    issue_events.c.issue_id.in_(chunk), issue_events.c.kind.in_(("renamed", "merge"))
                 )
-                renamed.update((await connection.execute(named)).scalars())
+                for issue_id, kind, detail in await connection.execute(edited):
+                    if kind == "renamed":
+                        renamed.add(issue_id)
+                    elif isinstance(detail, dict) and detail.get("by"):
+                        # A pass's own merges name nobody; a person's name who merged.
+                        merged_by_person.add(issue_id)
             resolved = [row["id"] for row in rows if row["status"] == IssueStatus.RESOLVED]
             resolved_at = await resolution_times(connection, resolved)
         return [
@@ -83,6 +89,7 @@ class IssueStore:
                 summary=row["summary"],
                 keywords=tuple(row["keywords"] or ()),
                 renamed=row["id"] in renamed,
+                merged_by_person=row["id"] in merged_by_person,
                 resolved_at=resolved_at.get(row["id"]),
             )
             for row in rows
