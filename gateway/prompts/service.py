@@ -29,6 +29,18 @@ from gateway.store.prompts import PromptChange, PromptStore
 MAX_NAME = 200
 MAX_TEXT = 100_000
 MAX_MESSAGE = 2000
+
+
+def check_version_text(text: str, message: str | None) -> None:
+    """InvalidQuery unless `text` can be a version's instructions and `message` its note."""
+    if not text or not text.strip():
+        raise InvalidQuery("text", "'text' must be the instructions: a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")
+    if message is not None and len(message) > MAX_MESSAGE:
+        raise InvalidQuery("message", f"'message' may be at most {MAX_MESSAGE} characters")
+
+
 # The actor of the guarded rollout's automatic rollbacks, as the audit log names it.
 GUARD_ACTOR = "rule:prompt-guard"
 
@@ -97,12 +109,7 @@ class PromptService:
         `mode`, when given, also sets how the app's versions meet its own system message.
         """
         app_name = _name(app, "app")
-        if not text or not text.strip():
-            raise InvalidQuery("text", "'text' must be the instructions: a non-empty string")
-        if len(text) > MAX_TEXT:
-            raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")
-        if message is not None and len(message) > MAX_MESSAGE:
-            raise InvalidQuery("message", f"'message' may be at most {MAX_MESSAGE} characters")
+        check_version_text(text, message)
         if activate and canary_share is not None:
             raise InvalidQuery("canary_share", "give either 'active': true or 'canary_share', not both")
         draft = PromptVersion(

@@ -1,7 +1,8 @@
 """Resolving a review task by a fix: a new knowledge-base entry or prompt version, the decision, and the link between them.
 
-One verb per kind of fix. Each claims the task for the reviewer first (so a task someone else holds,
-a closed task, or one this reviewer already judged is refused before anything is written), then
+One verb per kind of fix. Each checks the fix's fields first (a refused form changes nothing, not even
+the claim), then claims the task for the reviewer (so a task someone else holds, a closed task, or one
+this reviewer already judged is refused before anything is written), then
 creates the fix (audited, its audit detail naming the task and issue), records the reviewer's
 `reject` decision (the answers were wrong; the fix is the remedy, named in the comment; audited),
 and, when the task concerns an issue, links the fix to the issue and the task with
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 from gateway.effect.links import FixLinkService
 from gateway.effect.records import FixKind, FixLink
 from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, publish_prompt
+from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.service import KnowledgeService
-from gateway.prompts.service import PromptService
+from gateway.prompts.service import PromptService, check_version_text
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Decision, Outcome, ReviewTaskDetail
 from gateway.review.resolution import FIX_NOTES, ResolvingFix
@@ -81,6 +83,9 @@ class TaskFixes:
         comment: str | None = None,
     ) -> FixResolution:
         """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue."""
+        checked_title(title)
+        checked_content(content)
+        checked_questions(example_questions)
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
         fix = await create_entry(
@@ -108,6 +113,7 @@ class TaskFixes:
         """Publish a new prompt version of the task's app (active, or a canary of `canary_share`), resolve the task
         by it and link it to the task's issue."""
         check_rollout(rollout, canary_share)
+        check_version_text(text, message)
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
         fix = await publish_prompt(

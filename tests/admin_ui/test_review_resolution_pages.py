@@ -66,3 +66,21 @@ async def test_the_api_says_what_the_pages_say_of_a_task_resolved_by_a_fix(brows
         "label": f"knowledge-base entry 'Fees' ({entry_id}, version 1)",
     }
     assert one["resolved_by_fix"] == listed["resolved_by_fix"] == fix
+
+
+@pytest.mark.parametrize(
+    ("form", "fields"),
+    [("knowledge", {"title": "", "content": "1%."}), ("prompt", {"text": "   ", "message": "fees"})],
+)
+async def test_a_refused_fix_form_leaves_the_task_as_it_was(browser_as, gateway, form, fields):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, ids, issue_id=await issue(gateway, ids), reason="Fee answers")
+    rita = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await rita.get(f"/admin/reviews/{task_id}")).text)
+
+    response = await rita.post(f"/admin/reviews/{task_id}/fix/{form}", data={"csrf_token": token, **fields})
+
+    assert response.status_code == 400
+    detail = await gateway.services.reviews.get(task_id)
+    assert (detail.task.status.value, detail.task.lease, detail.task.assignee) == ("open", None, None)
+    assert [event.kind for event in detail.events] == ["opened"]
