@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from asgi_lifespan import LifespanManager
 
 from gateway.app import FeedgateApp, create_app
