@@ -168,6 +168,26 @@ class ReviewActionsController(Controller):
 
         return await _act(request, services, user, task_id, resolve, "knowledge")
 
+    @post("/{task_id:str}/fix/linked")
+    async def resolve_with_linked_fix(
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response[Any]:
+        """Resolve the task by a fix already linked to its issue (made live from a preview or the issue page)."""
+
+        async def resolve(form: FormMultiDict) -> None:
+            link_id = _field(form, "link_id", 36)
+            if link_id is None:
+                raise InvalidQuery("link_id", "choose the fix that resolves this task")
+            await services.task_fixes.resolve_with_linked_fix(
+                task_id, user.name, link_id=link_id, comment=_field(form, "comment")
+            )
+
+        return await _act(request, services, user, task_id, resolve, "linked")
+
     @post("/{task_id:str}/fix/prompt")
     async def resolve_with_prompt(
         self,

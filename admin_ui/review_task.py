@@ -37,7 +37,11 @@ DONE_NOTICES = {
 }
 # A decision or a fix is said together with what became of the task, read from its status now.
 DECISIONS = {"approve", "reject", "correct"}
-FIXES = {"knowledge": "Knowledge-base entry added", "prompt": "Prompt version published"}
+FIXES = {
+    "knowledge": "Knowledge-base entry added",
+    "prompt": "Prompt version published",
+    "linked": "Decision recorded naming the fix already live",
+}
 AWAITS_SECOND = "the task awaits a second, different reviewer"
 
 
@@ -141,6 +145,7 @@ async def task_page(
         # already resolved by a fix gets the second opinion on that fix, not a second fix.
         decided_by_me=task.active and any(d.reviewer.casefold() == me for d in current_decisions(detail)),
         existing_fix=fix_decision(detail) if task.active else None,
+        linked_fixes=await services.task_fixes.linked_fixes(detail) if can_act and task.active else [],
         form=form or {},
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,

@@ -74,9 +74,10 @@ class DecisionBody(RequestBody):
 
 class FixBody(RequestBody):
     """Resolve a task by a fix: kind "knowledge" (title, content, example_questions) or "prompt" (text,
-    message, rollout "active"|"canary", canary_share), by a named reviewer, with an optional comment."""
+    message, rollout "active"|"canary", canary_share) makes it; kind "linked" (link_id) names one already
+    linked to the task's issue; by a named reviewer, with an optional comment."""
 
-    kind: Literal["knowledge", "prompt"]
+    kind: Literal["knowledge", "prompt", "linked"]
     reviewer: Name
     title: Annotated[str, Meta(max_length=500, pattern=NO_NUL)] | None = None
     content: Text | None = None
@@ -86,6 +87,7 @@ class FixBody(RequestBody):
     rollout: Literal["active", "canary"] = "active"
     canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
     comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
+    link_id: Annotated[str, Meta(max_length=36, pattern=NO_NUL)] | None = None
 
 
 def not_found_response(request: Request[Any, Any, Any], exc: TaskNotFound) -> Response[Any]:
@@ -245,7 +247,9 @@ class ReviewsController(AdminController):
         summary=(
             'Resolve a task by the fix it suggests, in one request: {"kind": "knowledge", "reviewer", "title", "content", '
             '"example_questions"} adds an entry, {"kind": "prompt", "reviewer", "text", "message", "rollout", '
-            '"canary_share"} publishes a version; the fix is linked to the task\'s issue for measuring'
+            '"canary_share"} publishes a version; the fix is linked to the task\'s issue for measuring. '
+            '{"kind": "linked", "reviewer", "link_id"} names a fix already linked to the issue (GET '
+            "/api/issues/{id}/fixes): nothing is made twice"
         ),
         status_code=201,
     )
@@ -253,7 +257,12 @@ class ReviewsController(AdminController):
         self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[FixBody]
     ) -> dict[str, Any]:
         fixes = services.task_fixes
-        if data.kind == "knowledge":
+        if data.kind == "linked":
+            link_id = _required(data.link_id, "link_id", "the id of a fix linked to the task's issue")
+            resolution = await fixes.resolve_with_linked_fix(
+                task_id, data.reviewer, link_id=link_id, comment=data.comment
+            )
+        elif data.kind == "knowledge":
             resolution = await fixes.resolve_with_entry(
                 task_id,
                 data.reviewer,

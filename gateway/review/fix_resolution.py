@@ -1,6 +1,7 @@
 """Resolving a review task by a fix: a new knowledge-base entry or prompt version, the decision, and the link between them.
 
-One verb per kind of fix. Each checks the fix's fields first (a refused form changes nothing, not even
+One verb per kind of fix, and one for a fix already live for the task's issue (made live from a preview
+or the issue page: the decision names it, nothing is made twice). Each new-fix verb checks the fix's fields first (a refused form changes nothing, not even
 the claim), then claims the task for the reviewer (so a task someone else holds, a closed task, or one
 this reviewer already judged is refused before anything is written), then
 creates the fix (audited, its audit detail naming the task and issue), records the reviewer's
@@ -16,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.effect.links import FixLinkService
-from gateway.effect.records import FixKind, FixLink
-from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, publish_prompt
+from gateway.domain.errors import InvalidQuery
+from gateway.effect.links import FixLinkService, IssueNotFound
+from gateway.effect.records import FixKind, FixLink, NamedFix
+from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, prompt_label, publish_prompt
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.service import PromptService, check_version_text
@@ -128,10 +130,64 @@ class TaskFixes:
         )
         return await self._resolve(task_id, reviewer, fix, comment)
 
+    async def linked_fixes(self, detail: ReviewTaskDetail) -> list[NamedFix]:
+        """The fixes linked to the task's issue (or the issue holding its complaints now), the latest first: those
+        `resolve_with_linked_fix` accepts. Empty for a task about no issue, or whose issue is gone."""
+        if detail.task.issue_id is None:
+            return []
+        try:
+            links = await self._links.fixes_for(await self._links.surviving_issue(detail.task.issue_id))
+        except IssueNotFound:
+            return []
+        return [named for named in await self._links.named(links[::-1]) if named.name is not None]
+
+    async def resolve_with_linked_fix(
+        self, task_id: str, reviewer: str, *, link_id: str, comment: str | None = None
+    ) -> FixResolution:
+        """Resolve the task by a fix already live for its issue (made live from a preview or the issue page, say):
+        the decision names it, and nothing is made or linked again."""
+        detail = await self._reviews.get(task_id)
+        refuse_a_second_fix(detail)
+        if detail.task.issue_id is None:
+            raise InvalidQuery(
+                "link_id", "the task concerns no issue, so no fix is linked to it: resolve it by a new fix"
+            )
+        found = next((named for named in await self.linked_fixes(detail) if named.link.id == link_id), None)
+        if found is None:
+            raise InvalidQuery(
+                "link_id", f"'link_id' {link_id!r} names no fix linked to this task's issue (its page lists them)"
+            )
+        link = found.link
+        label = await self._label(link)
+        await self._reviews.claim(task_id, reviewer)
+        decided = await self._decide(task_id, reviewer, link.kind, label, link.fix_id, link.fix_version, comment)
+        return FixResolution(decided, link.kind, link.fix_id, link.fix_version or 0, label, link, None)
+
+    async def _label(self, link: FixLink) -> str:
+        """How the decision names a linked fix, as it named the fix when a task's form made it."""
+        if link.kind == "knowledge":
+            entry = await self._knowledge.get(link.fix_id)
+            if entry is None:
+                raise InvalidQuery("link_id", "that fix's knowledge-base entry is no longer stored")
+            return f"knowledge-base entry {entry.title!r} ({entry.id}, version {link.fix_version or entry.version})"
+        return prompt_label(await self._prompts.get(link.fix_id))
+
+    async def _decide(
+        self,
+        task_id: str,
+        reviewer: str,
+        kind: FixKind,
+        label: str,
+        fix_id: str,
+        version: int | None,
+        comment: str | None,
+    ) -> ReviewTaskDetail:
+        note = f"Resolved by {label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
+        named = ResolvingFix(kind, label, fix_id, version)
+        return await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
+
     async def _resolve(self, task_id: str, reviewer: str, fix: NewFix, comment: str | None) -> FixResolution:
-        note = f"Resolved by {fix.label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
-        named = ResolvingFix(fix.kind, fix.label, fix.fix_id, fix.version)
-        detail = await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
+        detail = await self._decide(task_id, reviewer, fix.kind, fix.label, fix.fix_id, fix.version, comment)
         issue_id = detail.task.issue_id
         if issue_id is None:
             return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, None, NO_ISSUE)

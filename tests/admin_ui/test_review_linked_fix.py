@@ -1,0 +1,96 @@
+"""A task whose issue already has its fix live (made from a preview or the issue page) is resolved by naming that fix."""
+
+from __future__ import annotations
+
+import pytest
+from html_page import csrf_token_of, parse
+from page_seed import interaction_row, issue, store, task
+
+from gateway.accounts.records import Role
+from gateway.config import Settings
+from gateway.store.knowledge import EntryFilter
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No second opinions: the fix's decision resolves the task."""
+    return settings.model_copy(update={"review_second_opinion_share": 0.0})
+
+
+async def task_with_a_live_fix(gateway) -> tuple[str, str, str, str]:
+    """A task about an issue whose knowledge fix went live without it: (task id, issue id, entry id, link id)."""
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    issue_id = await issue(gateway, ids)
+    task_id = await task(gateway, ids, issue_id=issue_id, reason="Fee answers")
+    services = gateway.services
+    entry = await services.knowledge.service.create("support-bot", "Transfer fees", "1% abroad.", author="ana")
+    link = await services.fix_links.link_fix(issue_id, "knowledge", entry.id, actor="ana")
+    return task_id, issue_id, entry.id, link.id
+
+
+async def test_the_api_resolves_a_task_by_a_fix_already_linked_to_its_issue(gateway, client, admin_headers):
+    task_id, issue_id, entry_id, link_id = await task_with_a_live_fix(gateway)
+    body = {"kind": "linked", "reviewer": "rita", "link_id": link_id, "comment": "made live from a preview"}
+
+    response = await client.post(f"/api/reviews/{task_id}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 201, response.text
+    resolved = response.json()
+    assert resolved["task"]["status"] == "resolved"
+    assert resolved["task"]["resolved_by_fix"]["id"] == entry_id
+    assert (resolved["fix"]["id"], resolved["link"]["id"]) == (entry_id, link_id)
+    assert len(await gateway.services.fix_links.fixes_for(issue_id)) == 1
+    entries = await gateway.services.knowledge.service.list(EntryFilter(app="support-bot"))
+    assert [entry.id for entry in entries.data] == [entry_id]
+
+
+async def test_a_link_id_not_linked_to_the_tasks_issue_is_refused_naming_the_field(gateway, client, admin_headers):
+    task_id, _, _, _ = await task_with_a_live_fix(gateway)
+    body = {"kind": "linked", "reviewer": "rita", "link_id": "not-a-link"}
+
+    response = await client.post(f"/api/reviews/{task_id}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "link_id" in response.text
+    assert (await gateway.services.reviews.get(task_id)).task.lease is None
+
+
+async def test_a_linked_fix_needs_its_link_id(gateway, client, admin_headers):
+    task_id, _, _, _ = await task_with_a_live_fix(gateway)
+
+    response = await client.post(
+        f"/api/reviews/{task_id}/fix", json={"kind": "linked", "reviewer": "rita"}, headers=admin_headers
+    )
+
+    assert response.status_code == 400
+    assert "'link_id' is required" in response.text
+
+
+async def test_the_task_page_offers_the_live_fix_and_resolves_the_task_by_it(browser_as, gateway):
+    task_id, issue_id, entry_id, link_id = await task_with_a_live_fix(gateway)
+    rita = await browser_as("rita", Role.REVIEWER)
+    html = (await rita.get(f"/admin/reviews/{task_id}")).text
+    form = parse(html).find("form", id="linked-fix-form")
+    [choice] = form.find_all("label", class_="choice")
+    assert choice.find("input", name="link_id").attrs["value"] == link_id
+    assert "Knowledge-base entry “Transfer fees”" in choice.text
+
+    response = await rita.post(
+        f"/admin/reviews/{task_id}/fix/linked", data={"csrf_token": csrf_token_of(html), "link_id": link_id}
+    )
+
+    assert response.status_code == 303, response.text
+    status = parse((await rita.get(f"/admin/reviews/{task_id}")).text).find("dd", data_testid="task-status")
+    assert status.text == f"resolved by a fix: knowledge-base entry 'Transfer fees' ({entry_id}, version 1)"
+    assert len(await gateway.services.fix_links.fixes_for(issue_id)) == 1
+
+
+async def test_a_task_whose_issue_has_no_fix_offers_only_new_fixes(browser_as, gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, ids, issue_id=await issue(gateway, ids), reason="Fee answers")
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    page = parse((await rita.get(f"/admin/reviews/{task_id}")).text)
+
+    assert page.find_all("form", id="linked-fix-form") == []
+    assert page.find_all("form", id="knowledge-form") != []
