@@ -6,14 +6,19 @@ import io
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
+from sqlalchemy import text
 
 from clustering import SentenceTransformerEmbedder
 from gateway.cli import build_parser
+from gateway.config import Settings, load_settings
 from gateway.demo.loop import run_demo
+from gateway.effect.service import EffectService, effect_settings
 from gateway.embedder import LazyEmbedder
+from gateway.store.engine import create_engine
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +37,12 @@ async def test_the_demo_fixes_the_wrong_answers_and_measures_the_fall_and_keeps_
     text = output.getvalue()
     with sqlite3.connect(tmp_path / "kept" / "demo.db") as kept:  # for the admin pages afterwards
         assert kept.execute("SELECT count(*) FROM interactions").fetchone()[0] >= 120
-    assert f"FEEDGATE_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'kept' / 'demo.db'}" in text
+    config = tmp_path / "kept" / "feedgate.toml"
+    assert f"feedgate serve --config {config}" in text
+    browsing = load_settings(config)
+    assert browsing.database_url == f"sqlite+aiosqlite:///{tmp_path / 'kept' / 'demo.db'}"
+    assert (browsing.effect_min_interactions, browsing.review_issue_min_size) == (15, 5)
+    assert await effect_served_later(browsing, embedder) == report.effect.before_after.verdict
     assert (report.wrong_before, report.wrong_after) == (24, 0)
     assert "Add a knowledge-base entry" in text and "Preview" in text and "linked to the issue" in text
     comparison = report.effect.before_after
@@ -41,6 +51,25 @@ async def test_the_demo_fixes_the_wrong_answers_and_measures_the_fall_and_keeps_
     # Printed once, with its p-value once.
     assert text.count(comparison.verdict) == 1 and text.count("(p ") == 1
     assert [title.split(":")[0] for title, _ in report.steps][-1] == "Effect"
+
+
+async def effect_served_later(settings: Settings, embedder: SentenceTransformerEmbedder) -> str:
+    """The verdict on the kept database's fixed issue as a gateway serving it with `settings` computes it, once the
+    follow-up of the demo's last answers has passed (a person starts `serve` after the demo ends)."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            issue_id = (await connection.execute(text("SELECT issue_id FROM fix_links"))).scalar_one()
+
+        async def source() -> SentenceTransformerEmbedder:
+            return embedder
+
+        later = datetime.now(UTC) + timedelta(hours=settings.effect_follow_up_hours)
+        effect = await EffectService(engine, source, effect_settings(settings), clock=lambda: later).effect(issue_id)
+    finally:
+        await engine.dispose()
+    assert effect.before_after is not None, effect.reason
+    return effect.before_after.verdict
 
 
 def test_the_demo_is_a_feedgate_command():

@@ -10,6 +10,7 @@ rate before and after (EffectService). A temporary SQLite database; nothing leav
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -85,6 +86,8 @@ DEMO_FOLLOW_UP = timedelta(seconds=10)
 
 # The demo's SQLite file, in its folder.
 DEMO_DATABASE = "demo.db"
+# Beside a kept database: the settings to browse it with.
+DEMO_CONFIG = "feedgate.toml"
 
 
 def demo_settings(directory: Path, upstream_url: str) -> Settings:
@@ -190,16 +193,41 @@ async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | Non
     table.add_row("[bold]total", f"[bold]{report.seconds:.1f}")
     console.print(table)
     if keep is not None:
-        url = f"sqlite+aiosqlite:///{keep / DEMO_DATABASE}"
+        config = keep / DEMO_CONFIG
+        config.write_text(browse_config(settings), encoding="utf-8")
         console.print(
-            f"The demo's database is kept: {url}\nTo browse it in the admin pages (the fake upstream is gone, "
-            f"the stored calls stay):\n  export FEEDGATE_DATABASE_URL={url}\n"
-            "  feedgate user add you --role admin\n  feedgate serve   # then open http://127.0.0.1:8080/admin",
+            f"The demo's database is kept: {settings.database_url}\nTo browse it in the admin pages with the "
+            f"settings the demo ran with ({config}; the fake upstream is gone, the stored calls stay):\n"
+            f"  feedgate user add you --role admin --config {config}\n"
+            f"  feedgate serve --config {config}   # then open http://127.0.0.1:8080/admin",
             markup=False,
             highlight=False,
             soft_wrap=True,  # commands to copy, whole whatever the terminal's width
         )
     return report
+
+
+# The demo's settings that change what the admin pages show of its data: a small app's rules and effect.
+_SHOWN_SETTINGS = (
+    "database_url",
+    "spool_path",
+    "review_issue_min_size",
+    "review_second_opinion_share",
+    "review_similar_negative_rule",
+    "review_anomalous_rule",
+    "effect_min_interactions",
+    "effect_follow_up_hours",
+)
+
+
+def browse_config(settings: Settings) -> str:
+    """A TOML config file for `feedgate serve` over the kept demo database, with the settings the demo ran with."""
+    lines = ["# Written by `feedgate demo --keep`: the settings the demo ran with, to browse its database."]
+    for name in _SHOWN_SETTINGS:
+        value = getattr(settings, name)
+        # JSON's strings, numbers and booleans are TOML's too.
+        lines.append(f"{name} = {json.dumps(str(value) if isinstance(value, Path) else value)}")
+    return "\n".join(lines) + "\n"
 
 
 @contextmanager
