@@ -23,8 +23,8 @@ from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.export.retrain import SIGNATURE_HEADER, Poster, post_with_httpx, signature
 from gateway.review.decision_listeners import DecisionMade
-from gateway.review.held_answer import held_answer_of
-from gateway.review.held_poll import hold_deadline, settling_event
+from gateway.review.held_answer import held_answer_of, hold_deadline
+from gateway.review.held_poll import settling_event
 from gateway.review.records import Decision, TaskEvent
 
 logger = logging.getLogger("feedgate.review")

@@ -45,6 +45,23 @@ def held_evidence(body: bytes, hold_until: datetime) -> Json:
     return {"body": body.decode("utf-8"), "sha256": sha256_hex(body), "hold_until": hold_until.isoformat()}
 
 
+def hold_deadline(held: Json) -> datetime | None:
+    """When the app stops waiting for a reviewer: the held answer's ``hold_until``; None when it names no time."""
+    value = held.get("hold_until")
+    try:
+        deadline = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return deadline if deadline is not None and deadline.tzinfo is not None else None
+
+
+def task_deadline(deadline: datetime, evidence: Any) -> datetime:
+    """A task's `deadline`, or sooner for a task holding an answer: when its app stops waiting for a reviewer."""
+    held = evidence.get(HELD_KEY) if isinstance(evidence, dict) else None
+    ends = hold_deadline(held) if isinstance(held, dict) else None
+    return min(deadline, ends) if ends is not None else deadline
+
+
 def held_answer_hash(evidence: Any) -> str | None:
     """The hash of the answer a task holds, from its evidence; None for a task that holds no answer."""
     held = evidence.get(HELD_KEY) if isinstance(evidence, dict) else None

@@ -45,6 +45,7 @@ from gateway.review.held_answer import (
     Json,
     corrected_completion,
     held_answer_of,
+    hold_deadline,
     is_redacted,
     served_correction,
     sha256_hex,
@@ -178,16 +179,6 @@ def _redacted_error(outcome: str) -> PollAnswer:
         "with redaction on, its exact text is no longer kept."
     )
     return _error(410, message, "held_answer_redacted", outcome)
-
-
-def hold_deadline(held: Json) -> datetime | None:
-    """When the app stops waiting for a reviewer: the held answer's ``hold_until``; None when it names no time."""
-    value = held.get("hold_until")
-    try:
-        deadline = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return deadline if deadline is not None and deadline.tzinfo is not None else None
 
 
 def closes(event: TaskEvent) -> bool:

@@ -54,8 +54,15 @@ from gateway.config import Settings
 from gateway.exact_json import dumps_exact, loads_exact
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review.decision_listeners import DecisionMade
-from gateway.review.held_answer import REDACTED_KEY, Json, held_answer_of, is_redacted, keeps_exact_correction
-from gateway.review.held_poll import Fallback, first_closing, hold_deadline, settling_event
+from gateway.review.held_answer import (
+    REDACTED_KEY,
+    Json,
+    held_answer_of,
+    hold_deadline,
+    is_redacted,
+    keeps_exact_correction,
+)
+from gateway.review.held_poll import Fallback, first_closing, settling_event
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
 from gateway.store.availability import database_unavailable
 from gateway.store.held_answers import HeldAnswerStore

@@ -10,7 +10,7 @@ from typing import Any
 import uuid_utils
 
 from gateway.audit.records import AuditEntry, as_stored_json
-from gateway.review.held_answer import keeping_held_answer
+from gateway.review.held_answer import keeping_held_answer, task_deadline
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Priority, ReviewTaskDetail, Source, Status, SuggestedAction
 from gateway.store.reviews import EventWrite, TaskOpening
@@ -104,7 +104,7 @@ def _new_task(
     request: OpenRequest, action: SuggestedAction, now: datetime, levels: ServiceLevels, fresh: list[str]
 ) -> TaskOpening:
     task_id = str(uuid_utils.uuid7())
-    deadline = levels.deadline(request.priority, now)
+    deadline = task_deadline(levels.deadline(request.priority, now), request.evidence)
     values = {
         "app": request.app,
         "source": request.source.value,

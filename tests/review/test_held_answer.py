@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -141,3 +141,31 @@ async def test_an_approval_after_another_rules_update_is_still_bound_to_the_held
 
     assert detail.task.evidence[HELD_KEY] == held
     assert verified_body(held_answer_of(detail.task.evidence, detail.events), decided_hash(detail.events)) == HELD
+
+
+async def test_a_task_holding_an_answer_is_due_when_its_app_stops_waiting(reviews, clock):
+    hold_until = clock() + timedelta(minutes=30)
+
+    opened = await reviews.open_or_update(
+        app="bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.30",
+        priority=Priority.HIGH,
+        interaction_ids=["i-1"],
+        evidence={"threshold": 0.7, HELD_KEY: held_evidence(HELD, hold_until)},
+    )
+
+    assert opened.task.task.deadline == hold_until
+
+
+async def test_a_task_holding_no_answer_is_due_by_its_priority(reviews):
+    opened = await reviews.open_or_update(
+        app="bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.30",
+        priority=Priority.HIGH,
+        interaction_ids=["i-1"],
+        evidence={"threshold": 0.7},
+    )
+
+    assert opened.task.task.deadline - opened.task.task.created_at == timedelta(hours=24)
