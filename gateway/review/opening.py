@@ -170,6 +170,9 @@ def _update(
     kept = existing.get("evidence")
     evidence = kept if request.evidence is None else keeping_held_answer(kept, request.evidence)
     values: dict[str, Any] = {"reason": request.reason, "evidence": evidence, "updated_at": now}
+    # The task now tells this request's story, so it names its source: a reason of the issue rule under
+    # the similar-negative rule's name (or a person's under a rule's) contradicted itself.
+    values["source"] = request.source.value
     values["suggested_action"] = action.as_json()
     if raised:
         values["priority"] = priority.value

@@ -51,6 +51,18 @@ async def test_a_second_finding_on_the_same_interaction_updates_the_open_task(en
     assert len((await reviews.list(ReviewFilter(), "queue", 10)).data) == 1
 
 
+async def test_an_update_by_another_rule_names_that_rule_as_it_tells_its_reason(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, reason="4 of the 10 most similar answers got negative")
+
+    updated = await open_for(reviews, ids, source=Source.ANOMALOUS, reason="Unlike the app's usual questions")
+
+    assert (updated.task.task.source, updated.task.task.reason) == (
+        Source.ANOMALOUS,
+        "Unlike the app's usual questions",
+    )
+
+
 async def test_a_second_finding_on_the_same_issue_updates_the_open_task(engine, reviews):
     ids = await store_interactions(engine, 3)
     first = await open_for(reviews, ids[:2], issue_id="issue-1", source=Source.ISSUE)
