@@ -126,6 +126,17 @@ class PromptsController(Controller):
         lines = [(_line_kind(line), line.rstrip("\n")) for line in found.diff.splitlines(keepends=True)]
         return render(request, "prompt_diff.html", diff=found, lines=lines)
 
+    @get("/versions/{version_id:str}")
+    async def version(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], version_id: FromPath[str]
+    ) -> Response[Any]:
+        """One version's instructions, as the gateway sends them, with its state and who published it why."""
+        try:
+            listed = await services.prompts.service.get(version_id)
+        except VersionNotFound:
+            raise NotFoundException(f"There is no prompt version {version_id!r}.") from None
+        return render(request, "prompt_version.html", listed=listed, version=listed.version)
+
     @post("/publish", guards=[reviewer_or_admin])
     async def publish(
         self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]

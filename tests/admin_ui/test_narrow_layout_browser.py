@@ -218,3 +218,32 @@ def test_a_radio_button_sits_beside_its_words_in_a_stacked_form(
     capture(page, screenshots, "desktop-prompts-rollout")
     assert [name for name, beside, level in choices if not (beside and level)] == []
     assert len(choices) >= 3
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_the_review_queue_and_a_canarys_actions_fit_a_laptop_screen(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+    width: int,
+):
+    gateway = start_gateway(settings)
+    row = interaction_row("What is the fee?", "There is no fee.")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
+    reason = "New issue “Transfer fee, abroad, fee send” appeared with 22 complaints in one clustering pass."
+    tags = ("abroad", "bank", "fee", "fee send", "transfer fee")
+    gateway.run_coroutine(task(gateway.app, [row["id"]], reason=reason, tags=tags))
+    prompts = gateway.app.services.prompts.service
+    gateway.run_coroutine(prompts.publish(APP, "Be brief.", "teach account closing", "rev", activate=True))
+    gateway.run_coroutine(prompts.publish(APP, "Be polite.", "polite v2", "pe", canary_share=0.5))
+    page = _signed_in_page(gateway, browser, {"width": width, "height": 900})
+
+    widths = {}
+    for name, path in (("queue", "/admin/reviews"), ("prompts", f"/admin/prompts?app={APP}")):
+        page.goto(gateway.origin + path)
+        widths[name] = page.evaluate(WIDTH)
+        capture(page, screenshots, f"desktop-{width}-{name}")
+
+    assert {name: scroll <= viewport for name, (scroll, viewport) in widths.items()} == {"queue": True, "prompts": True}
+    page.close()

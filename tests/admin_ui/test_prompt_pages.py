@@ -181,3 +181,21 @@ async def test_a_viewer_cannot_change_the_mode(browser_as, gateway):
 
     assert refused.status_code == 403
     assert parse((await viewer.get("/admin/prompts?app=bot")).text).find_all("form", data_testid="mode-form") == []
+
+
+async def test_each_version_links_to_a_page_with_its_instructions(browser_as, gateway):
+    first = await gateway.services.prompts.service.publish(
+        "bot", "Be brief.\n<b>Quote the fee table.</b>", "one", "ana", activate=True
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    listing = parse((await viewer.get("/admin/prompts?app=bot")).text)
+    link = listing.find("a", data_testid="version-link").attrs["href"]
+    html = (await viewer.get(link)).text
+    page = parse(html)
+
+    assert link == f"/admin/prompts/versions/{first.version.id}"
+    assert page.find("pre", data_testid="version-text").text == "Be brief. <b>Quote the fee table.</b>"
+    assert "Be brief.\n&lt;b&gt;Quote" in html  # as text, its line breaks kept
+    assert page.find("dd", data_testid="state").text == "active"
+    assert (await viewer.get("/admin/prompts/versions/nope")).status_code == 404
