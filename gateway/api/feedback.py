@@ -58,6 +58,9 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
         )
     except FeedbackRefused as refused:
         headers = {"retry-after": str(refused.retry_after)} if refused.retry_after is not None else {}
+        if refused.status == 429 and refused.retry_after is None:
+            # Will not refill: the OpenAI SDKs read this header and spare their retries.
+            headers["x-should-retry"] = "false"
         body = refusal_body(refused)
         return Response(body, status_code=refused.status, media_type="application/json", headers=headers)
     body = dumps_exact(feedback_json(recorded.event))  # metadata may hold an integer beyond 64 bits

@@ -104,14 +104,18 @@ class FeedbackService:
         """
         try:
             submitter = await self._authenticate(authorization, token, client_address)
+            try:
+                submission = parse_submission(body, self._max_text_chars)
+            except InvalidSubmission as exc:
+                status = 400 if isinstance(exc, MalformedBody) else 422
+                raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None
+            # Only a well-formed post counts against its token's or app's limit: a developer fixing a
+            # misspelt field kept seeing 429s that hid the 422 saying what to fix. A flood of bad posts
+            # from one browser is still held by the per-address limit, counted before any of this.
+            self._charge(submitter)
         except RateLimited as limited:
             retry_after = limited.retry_after
             raise FeedbackRefused(429, limited.message, "rate_limit_exceeded", retry_after=retry_after) from None
-        try:
-            submission = parse_submission(body, self._max_text_chars)
-        except InvalidSubmission as exc:
-            status = 400 if isinstance(exc, MalformedBody) else 422
-            raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None
         interaction = await self._submitted_interaction(submission.interaction_id, submitter)
         _authorize(submitter, submission.interaction_id, interaction)
         event = self._event(submission, interaction, submitter)
@@ -141,7 +145,7 @@ class FeedbackService:
     async def _authenticate(
         self, authorization: str | None, token: str | None, client_address: str | None
     ) -> Submitter:
-        """Who posts; raises FeedbackRefused, or RateLimited when the poster is over a rate limit."""
+        """Who posts; raises FeedbackRefused, or RateLimited when the posting address is over its limit."""
         bearer = bearer_token(authorization)
         if token is None and bearer is not None and looks_like_token(bearer):
             # A front end that sends the token the usual way, as the bearer credential: it is no app's key.
@@ -153,7 +157,6 @@ class FeedbackService:
                 verified = self._tokens.verify(token)
             except InvalidToken as exc:
                 raise FeedbackRefused(403, str(exc), "invalid_feedback_token") from None
-            self._limits.check_token(verified.token_id)
             return Submitter("token", token=verified)
         if bearer is None:
             message = (
@@ -165,8 +168,14 @@ class FeedbackService:
             caller = await self._resolver.resolve(authorization)
         except UnknownKey as exc:
             raise FeedbackRefused(401, f"incorrect API key ({exc})", "invalid_api_key") from None
-        self._limits.check_app(caller.app)
         return Submitter("app", app=caller.app)
+
+    def _charge(self, submitter: Submitter) -> None:
+        """Count a well-formed post against its token's or its app's rate limit; RateLimited when over it."""
+        if submitter.token is not None:
+            self._limits.check_token(submitter.token.token_id)
+        elif submitter.app is not None:
+            self._limits.check_app(submitter.app)
 
     async def _submitted_interaction(self, named: str, submitter: Submitter) -> Interaction:
         """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's."""

@@ -149,6 +149,7 @@ async def test_an_exhausted_token_is_told_so_with_no_retry_after(gateway_with):
 
     assert refused.status_code == 429
     assert "retry-after" not in refused.headers
+    assert refused.headers["x-should-retry"] == "false"
     error = error_of(refused)
     assert (error["type"], error["code"]) == ("insufficient_quota", "feedback_token_exhausted")
     assert "1 submissions" in error["message"]
@@ -211,6 +212,26 @@ async def test_posts_over_a_tokens_rate_get_429_with_retry_after(gateway_with):
     error = error_of(refused)
     assert (error["type"], error["code"], error["param"]) == ("requests", "rate_limit_exceeded", None)
     assert "this feedback token" in error["message"]
+
+
+async def test_refused_posts_do_not_spend_a_tokens_rate_so_the_reason_stays_in_view(gateway_with):
+    settings = {**NO_RATE_LIMITS, "feedback_token_posts_per_minute": 2, "feedback_token_max_submissions": 100}
+    async with gateway_with(**settings) as (_, http):
+        interaction_id, token = await ask(http)
+        misspelt = [await give(http, token, {"interaction_id": interaction_id, "thumb": "up"}) for _ in range(3)]
+        fixed = await give(http, token, {"interaction_id": interaction_id, "thumbs": "up"})
+
+    assert [response.status_code for response in misspelt] == [422, 422, 422]
+    assert fixed.status_code == 201
+
+
+async def test_refused_posts_still_spend_the_addresss_rate(gateway_with):
+    settings = {**NO_RATE_LIMITS, "feedback_address_posts_per_minute": 2}
+    async with gateway_with(**settings) as (_, http):
+        interaction_id, token = await ask(http)
+        answers = [await give(http, token, {"interaction_id": interaction_id, "thumb": "up"}) for _ in range(3)]
+
+    assert [response.status_code for response in answers] == [422, 422, 429]
 
 
 async def test_posts_over_an_address_limit_get_429_whatever_the_token(gateway_with):
