@@ -115,3 +115,20 @@ async def test_an_interaction_no_policy_claimed_shows_no_policies(gateway, clien
 
     record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
     assert record["policies"] is None
+
+
+@pytest.mark.parametrize("path", ["/v1/%2e%2e/admin", "/v1/models/..%2f..%2fadmin", "/v1/%2E/models"])
+async def test_a_path_climbing_out_of_v1_is_refused_before_the_upstream(client, fake_upstream, path):
+    response = await client.get(path, headers=AUTH)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_path"
+    assert "x-feedgate-interaction-id" not in response.headers
+    assert fake_upstream.app.requests == []
+
+
+async def test_a_segment_that_only_starts_with_a_dot_is_an_ordinary_path(client, fake_upstream):
+    response = await client.get("/v1/models/.well-known", headers=AUTH)
+
+    assert response.status_code != 400
+    assert [request.path for request in fake_upstream.app.requests] == ["/v1/models/.well-known"]

@@ -84,6 +84,15 @@ class ProxyApp:
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
         request_headers: Headers = scope["headers"]
+        if "/." in scope["path"] and _climbs(scope["path"]):
+            # "/v1/../x" (or %2e%2e) would reach a path outside the upstream's base, in gateway-key
+            # mode with Feedgate's key for that upstream.
+            message = (
+                "The path may not hold '.' or '..' segments: call the OpenAI route itself, e.g. /v1/chat/completions."
+            )
+            await send_error(send, 400, message, "invalid_path", [])
+            self._metrics.refused("other", 400)
+            return
         authorization = content_length = content_encoding = end_user = metadata_header = None
         for name, value in request_headers:
             if name == b"authorization":
@@ -343,6 +352,11 @@ def _request_object(body: bytes) -> dict[str, Any] | None:
     if first == b"{" or (first in _JSON_SPACE and body.lstrip(b" \t\r\n")[:1] == b"{"):
         return _parse_json_object(body)
     return None
+
+
+def _climbs(path: str) -> bool:
+    """Whether the (decoded) path holds a '.' or '..' segment."""
+    return any(segment in (".", "..") for segment in path.split("/"))
 
 
 def _parse_json_object(body: bytes) -> dict[str, Any] | None:
