@@ -53,6 +53,8 @@ async def test_read_timeout_becomes_504_in_openais_format(proxy_client, submitte
 
     assert response.status_code == 504
     assert response.json()["error"]["message"] == "Upstream 'default' did not answer in time."
+    # Told apart from a refused connection by its code too, not only its status.
+    assert response.json()["error"]["code"] == "upstream_timeout"
     assert submitted[0].status_code == 504
 
 

@@ -232,7 +232,10 @@ class ProxyApp:
             message = exc.message(upstream.name)
             # The client library's own account (its class names) is for operators, never the app's error.
             logger.warning("%s (%s)", message, exc.technical)
-            await _refuse(send, call, 504 if exc.timed_out else 502, message, "upstream_unavailable")
+            if exc.timed_out:
+                await _refuse(send, call, 504, message, "upstream_timeout")
+            else:
+                await _refuse(send, call, 502, message, "upstream_unavailable")
             return
         answer: Answer | None = call
         id_headers = call.id_headers if call is not None else []
