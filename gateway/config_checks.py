@@ -216,3 +216,16 @@ def short_secrets(settings: Settings) -> list[str]:
                 f"{MIN_SECRET_CHARS} random ones, e.g. $(openssl rand -hex 24)"
             )
     return warnings
+
+
+def pathless_upstreams(settings: Settings) -> list[str]:
+    """One warning per upstream whose URL has no path: every call would go to /chat/completions at its root."""
+    warnings = []
+    for upstream in settings.all_upstreams():
+        after_scheme = upstream.url.split("://", 1)[1]
+        if "/" not in after_scheme:
+            warnings.append(
+                f"upstream {upstream.name!r} ({upstream.url}) has no path, so calls go to {upstream.url}/chat/completions;"
+                f" OpenAI-compatible APIs usually live under /v1 (e.g. {upstream.url}/v1)"
+            )
+    return warnings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config import Settings, load_settings
-from gateway.config_checks import ConfigError, short_secrets
+from gateway.config_checks import ConfigError, pathless_upstreams, short_secrets
 from gateway.config_entries import Upstream
 
 
@@ -329,3 +329,22 @@ def test_a_short_secret_is_warned_of_naming_its_variable_and_length():
 
 def test_unset_or_long_secrets_are_not_warned_of():
     assert short_secrets(Settings(admin_token="a" * 32, feedback_secret=None, metrics_token=None)) == []
+
+
+def test_an_upstream_url_without_a_path_is_warned_of_naming_the_v1_it_likely_lacks():
+    settings = Settings(upstream_url="http://llm.internal:8000/")
+
+    assert pathless_upstreams(settings) == [
+        "upstream 'default' (http://llm.internal:8000) has no path, so calls go to "
+        "http://llm.internal:8000/chat/completions; OpenAI-compatible APIs usually live under /v1 "
+        "(e.g. http://llm.internal:8000/v1)"
+    ]
+
+
+def test_upstream_urls_with_a_path_are_not_warned_of():
+    settings = Settings(
+        upstream_url="https://api.openai.com/v1",
+        upstreams=[Upstream(name="az", url="https://x/openai/v1?api-version=1")],
+    )
+
+    assert pathless_upstreams(settings) == []
