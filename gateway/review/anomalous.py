@@ -82,9 +82,11 @@ def judge_anomalous(
     if not distance > profile.threshold:
         return None
     priority = Priority.MEDIUM if distance > profile.farthest else Priority.LOW
+    # Two decimals, or as many as it takes for the distance to read above the percentile (0.0113 > 0.0108).
+    places = next((n for n in range(2, 7) if round(distance, n) > round(profile.threshold, n)), 6)
     reason = (
-        f"Unlike the app's usual questions: nearest-neighbour distance {distance:.2f}, "
-        f"above the app's {ordinal(profile.percentile)} percentile {profile.threshold:.2f}"
+        f"Unlike the app's usual questions: nearest-neighbour distance {distance:.{places}f}, "
+        f"above the app's {ordinal(profile.percentile)} percentile {profile.threshold:.{places}f}"
     )
     evidence = {
         "interaction_id": interaction_id,

@@ -37,6 +37,17 @@ def test_beyond_the_percentile_is_low_and_beyond_everything_sampled_is_medium() 
     assert medium.evidence["nearest_interaction_id"] == "n" and medium.interaction_ids == ("i",)
 
 
+def test_a_distance_close_to_the_percentile_reads_above_it() -> None:
+    close = DistanceProfile(
+        99, threshold=0.0108, farthest=0.5, sample_size=1000, index_size=5000, computed_at=datetime.now(UTC)
+    )
+
+    finding = judge_anomalous("app", "i", 0.0113, "n", close)
+
+    assert finding is not None
+    assert finding.reason.endswith("distance 0.0113, above the app's 99th percentile 0.0108")
+
+
 @pytest.mark.parametrize(("value", "text"), [(99, "99th"), (92, "92nd"), (91, "91st"), (93, "93rd"), (99.5, "99.5th")])
 def test_percentiles_read_as_ordinals(value: float, text: str) -> None:
     assert ordinal(value) == text
