@@ -107,9 +107,10 @@ async def traffic_panels(services: Services, picked: Picked, now: datetime) -> d
     rates = line_chart(
         "Positive and negative rate per day",
         days,
+        # Positive first: the palette's blue, and negative its red, as readers expect.
         [
-            Series("negative", [day.summary.negative_rate for day in report.daily]),
             Series("positive", [day.summary.positive_rate for day in report.daily]),
+            Series("negative", [day.summary.negative_rate for day in report.daily]),
         ],
         unit="% of feedback",
         fmt=percent,
