@@ -24,9 +24,22 @@ def holds_nul(scope: Scope) -> bool:
     return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
+# A person typed or pasted the address: a page in the admin pages' style, not JSON.
+_ADMIN_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad address · Feedgate</title>'
+    '<link rel="stylesheet" href="/admin/static/admin.css"></head><body><main>'
+    f"<h1>This address cannot be opened</h1><p>{MESSAGE}.</p>"
+    '<p><a href="/admin">Back to the overview</a></p></main></body></html>'
+).encode()
+
+
 async def refuse(scope: Scope, send: Send) -> None:
-    """Answer 400, in the API's error shape (OpenAI's under /v1/)."""
-    body = _V1_BODY if scope["path"].startswith("/v1/") else _BODY
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    """Answer 400, in the API's error shape (OpenAI's under /v1/; a page under /admin)."""
+    path: str = scope["path"]
+    if path == "/admin" or path.startswith("/admin/"):
+        body, content_type = _ADMIN_PAGE, b"text/html; charset=utf-8"
+    else:
+        body, content_type = (_V1_BODY if path.startswith("/v1/") else _BODY), b"application/json"
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 400, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
