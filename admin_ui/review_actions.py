@@ -112,6 +112,21 @@ class ReviewActionsController(Controller):
 
         return await _act(request, services, user, task_id, release, "released")
 
+    @post("/{task_id:str}/assign")
+    async def assign(
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response[Any]:
+        """Make someone responsible for the task (nobody when the field is empty); a running claim stays."""
+
+        async def assign(form: FormMultiDict) -> None:
+            await services.reviews.assign(task_id, _field(form, "assignee", 200), user.name)
+
+        return await _act(request, services, user, task_id, assign, "assigned")
+
     @post("/{task_id:str}/decide")
     async def decide(
         self,

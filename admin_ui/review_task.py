@@ -34,6 +34,7 @@ DONE_NOTICES = {
     "reject": "Decision recorded: reject.",
     "correct": "Decision recorded: correct.",
     "dismissed": "Task dismissed.",
+    "assigned": "Assignee saved.",
 }
 # A decision or a fix is said together with what became of the task, read from its status now.
 DECISIONS = {"approve", "reject", "correct"}
@@ -146,12 +147,20 @@ async def task_page(
         decided_by_me=task.active and any(d.reviewer.casefold() == me for d in current_decisions(detail)),
         existing_fix=fix_decision(detail) if task.active else None,
         linked_fixes=await services.task_fixes.linked_fixes(detail) if can_act and task.active else [],
+        # Whom the task may be given to: the people who can act on it (and whoever holds it now, named by the API).
+        assignees=await _assignees(services, task.assignee) if can_act and task.active else [],
         form=form or {},
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
         here=f"/admin/reviews/{task.id}",
     )
+
+
+async def _assignees(services: Services, current: str | None) -> list[str]:
+    """The enabled reviewers' and admins' names, by name, with the current assignee among them."""
+    names = {u.name for u in await services.accounts.list() if u.disabled_at is None and u.role.allows(Role.REVIEWER)}
+    return sorted(names | ({current} if current else set()), key=str.casefold)
 
 
 class ReviewTaskController(Controller):
