@@ -195,6 +195,8 @@ _ALL_FORMS = (
     # Review tasks.
     Form("/admin/reviews/{task_id:str}/claim", "/admin/reviews/{task_id}"),
     Form("/admin/reviews/{task_id:str}/release", "/admin/reviews/{task_id}"),
+    # A choice among names only: nothing typed to keep.
+    Form("/admin/reviews/{task_id:str}/assign", "/admin/reviews/{task_id}"),
     Form(
         "/admin/reviews/{task_id:str}/decide",
         "/admin/reviews/{task_id}",
@@ -221,6 +223,12 @@ _ALL_FORMS = (
             Field("example_questions", "Example questions, one a line", REVIEW_TEXT, "text"),
             Field("comment", "Comment", REVIEW_TEXT),
         ),
+    ),
+    Form(
+        "/admin/reviews/{task_id:str}/fix/linked",
+        "/admin/reviews/{task_id}",
+        "Resolve by this fix",
+        (Field("link_id", "The fix", CHOICE, "choice"), Field("comment", "Comment", REVIEW_TEXT)),
     ),
     Form(
         "/admin/reviews/{task_id:str}/fix/prompt",
