@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from gateway.cli_database import prepared_database
 from gateway.config import Settings, load_settings
-from gateway.config_checks import ConfigError, check_port, pathless_upstreams, short_secrets
+from gateway.config_checks import ConfigError, check_port, idle_redaction_rules, pathless_upstreams, short_secrets
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -58,7 +58,7 @@ def serve(args: argparse.Namespace) -> None:
         "1 process" if settings.workers == 1 else f"{settings.workers} processes",
         extra={"workers": settings.workers},
     )
-    for warning in [*short_secrets(settings), *pathless_upstreams(settings)]:
+    for warning in [*short_secrets(settings), *pathless_upstreams(settings), *idle_redaction_rules(settings)]:
         logging.getLogger("feedgate.config").warning(warning)
     if settings.key_mode == "gateway":
         from gateway.proxy.credentials import unset_upstream_keys

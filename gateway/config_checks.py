@@ -229,3 +229,14 @@ def pathless_upstreams(settings: Settings) -> list[str]:
                 f" OpenAI-compatible APIs usually live under /v1 (e.g. {upstream.url}/v1)"
             )
     return warnings
+
+
+def idle_redaction_rules(settings: Settings) -> list[str]:
+    """A warning when redaction rules are configured but redaction is off: they would redact nothing."""
+    if settings.redaction or not settings.redaction_rules:
+        return []
+    names = ", ".join(rule.name for rule in settings.redaction_rules)
+    return [
+        f"redaction is off (FEEDGATE_REDACTION), so the configured redaction_rules ({names}) redact nothing: "
+        "set redaction = true to apply them, and the built-in rules, before anything is stored"
+    ]

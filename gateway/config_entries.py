@@ -24,6 +24,9 @@ def checked_upstream_url(url: str) -> str:
 class Upstream(BaseModel):
     """One LLM API the gateway forwards to, and which models go there."""
 
+    # A misspelt key (model_prefix, api_key) was ignored, and its models went to the default upstream.
+    model_config = {"extra": "forbid"}
+
     name: str
     url: str
     # Name of the environment variable holding this upstream's API key (gateway-key mode).

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gateway.config import Settings, load_settings
-from gateway.config_checks import ConfigError, pathless_upstreams, short_secrets
-from gateway.config_entries import Upstream
+from gateway.config_checks import ConfigError, idle_redaction_rules, pathless_upstreams, short_secrets
+from gateway.config_entries import RedactionPattern, Upstream
 
 
 @pytest.fixture(autouse=True)
@@ -348,3 +348,21 @@ def test_upstream_urls_with_a_path_are_not_warned_of():
     )
 
     assert pathless_upstreams(settings) == []
+
+
+def test_a_misspelt_key_of_an_upstream_is_refused_naming_it(tmp_path: Path):
+    config = write_config(tmp_path, '[[upstreams]]\nname = "local"\nurl = "http://l/v1"\nmodel_prefix = ["llama"]\n')
+
+    with pytest.raises(ConfigError, match=r"upstreams\.0\.model_prefix: Extra inputs are not permitted"):
+        load_settings(config)
+
+
+def test_redaction_rules_with_redaction_off_are_warned_of():
+    rules = [RedactionPattern(name="ticket", pattern=r"TCK-\d+")]
+
+    assert idle_redaction_rules(Settings(redaction_rules=rules)) == [
+        "redaction is off (FEEDGATE_REDACTION), so the configured redaction_rules (ticket) redact nothing: "
+        "set redaction = true to apply them, and the built-in rules, before anything is stored"
+    ]
+    assert idle_redaction_rules(Settings(redaction=True, redaction_rules=rules)) == []
+    assert idle_redaction_rules(Settings()) == []
