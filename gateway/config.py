@@ -122,7 +122,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         # validators, so this is a fallback): one line, not a traceback.
         raise ConfigError(f"invalid configuration: {exc}") from None
     # A misspelt variable is only a warning: the environment also holds the names settings point at.
-    also_known = {settings.retrain_webhook_secret_env or "", *NOT_SETTINGS}
+    # Every `*_env` setting (and each upstream's api_key_env) names a variable of its own, maybe a FEEDGATE_ one.
+    named = [getattr(settings, name) for name in Settings.model_fields if name.endswith("_env")]
+    named += [upstream.api_key_env for upstream in settings.upstreams]
+    also_known = {name for name in named if isinstance(name, str)} | set(NOT_SETTINGS)
     for line in unknown_variables(os.environ, Settings.model_fields, also_known):
         logger.warning(line)
     return settings

@@ -316,6 +316,20 @@ def test_the_variable_naming_the_retrain_secret_is_no_typo(monkeypatch, caplog):
     assert caplog.messages == []
 
 
+def test_variables_other_settings_name_for_their_keys_are_no_typos(monkeypatch, caplog, tmp_path: Path):
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_API_KEY_ENV", "FEEDGATE_OPENAI_KEY")
+    monkeypatch.setenv("FEEDGATE_OPENAI_KEY", "sk-one")
+    monkeypatch.setenv("FEEDGATE_LOCAL_KEY", "sk-two")
+    config = write_config(
+        tmp_path, '[[upstreams]]\nname = "local"\nurl = "http://l/v1"\napi_key_env = "FEEDGATE_LOCAL_KEY"\n'
+    )
+
+    with caplog.at_level("WARNING", logger="feedgate"):
+        load_settings(config)
+
+    assert caplog.messages == []
+
+
 def test_a_short_secret_is_warned_of_naming_its_variable_and_length():
     settings = Settings(admin_token="letmein", feedback_secret="f" * 48, metrics_token="m" * 31)
 
