@@ -14,6 +14,7 @@ from clustering.label import LLMTitler
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
 from gateway.side_call_client import side_call_client
+from gateway.store.availability import database_unavailable
 
 logger = logging.getLogger("feedgate.discovery")
 
@@ -59,9 +60,12 @@ async def run_periodically(
             summary = await run_clustering_pass(engine, settings, embedder, titler=titler)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            # A bad pass (database hiccup, odd data) must not stop the next one.
-            logger.exception("clustering pass failed")
+        except Exception as exc:
+            # A bad pass (database hiccup, odd data) must not stop the next one; an outage is one line a pass.
+            if database_unavailable(exc):
+                logger.warning("clustering pass failed (database unavailable: %s); trying again next time", exc)
+            else:
+                logger.exception("clustering pass failed")
         else:
             if summary.already_running:
                 logger.info("clustering pass skipped: another pass is running")

@@ -26,6 +26,7 @@ from gateway.review.anomalous import AnomalousRule
 from gateway.review.findings import RuleFinding
 from gateway.review.similar_negative import SimilarNegativeRule
 from gateway.review.traffic_index import TrafficIndex
+from gateway.store.availability import database_unavailable
 from gateway.store.leases import Lease
 
 logger = logging.getLogger("feedgate.review")
@@ -165,9 +166,14 @@ class ReviewRuleRunner:
             await work
         except asyncio.CancelledError:
             raise
-        except Exception:
-            # One bad evaluation (database hiccup, odd request) must not stop the rules.
-            logger.exception("review rules: %s failed", what)
+        except Exception as exc:
+            # One bad evaluation (database hiccup, odd request) must not stop the rules. An outage the
+            # gateway rides out is one line, as every other part says it: an ERROR with a traceback
+            # every few seconds paged whoever alerts on errors.
+            if database_unavailable(exc):
+                logger.warning("review rules: %s failed (database unavailable: %s)", what, exc)
+            else:
+                logger.exception("review rules: %s failed", what)
         finally:
             self._doing = None
 

@@ -87,3 +87,28 @@ async def test_a_notice_that_arrives_as_shutdown_cancels_does_not_keep_the_runne
 
     assert time.monotonic() - began < 1
     assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "level", "traceback"),
+    [(ConnectionRefusedError("connection refused"), logging.WARNING, False), (ValueError("odd"), logging.ERROR, True)],
+)
+async def test_a_check_failing_for_an_outage_is_one_warning_line_and_another_failure_an_error(
+    caplog, failure, level, traceback
+):
+    done = asyncio.Event()
+
+    async def check(notice: NegativeNotice) -> None:
+        done.set()
+        raise failure
+
+    runner = started_runner(check)
+    with caplog.at_level(logging.WARNING, logger="feedgate.review"):
+        runner.notify_negative("support-bot", "interaction-1")
+        await done.wait()
+        await asyncio.sleep(0.05)
+        await runner.close()
+
+    [record] = caplog.records
+    assert (record.levelno, record.exc_info is not None) == (level, traceback)
+    assert "the similar-negative check of interaction-1 failed" in record.getMessage()
