@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -35,17 +36,23 @@ def _options_of(args: argparse.Namespace) -> ExportOptions:
         raise ConfigError(exc.message) from None
 
 
-def _output(path: Path | None) -> tuple[IO[str], Path | None]:
-    """Where lines go: stdout, or a temporary file next to `path`, renamed over it once complete."""
+def _output(path: Path | None) -> tuple[IO[str], Path | None, Path | None]:
+    """Where lines go: stdout; a file's temporary twin, renamed over it once complete; or, for what is not a
+    file (a FIFO, a device), the thing itself. (output, the twin if any, the file it replaces)."""
     if path is None:
-        return sys.stdout, None
-    if not path.parent.is_dir():
-        raise ConfigError(f"--output: no such directory: {path.parent}")
-    if path.is_dir():
+        return sys.stdout, None, None
+    # Through a symlink to the file it names: the link stays a link.
+    target = path.resolve() if path.is_symlink() else path
+    if not target.parent.is_dir():
+        raise ConfigError(f"--output: no such directory: {target.parent}")
+    if target.is_dir():
         raise ConfigError(f"--output: {path} is a directory; name a file")
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        return partial.open("w", encoding="utf-8"), partial
+        if target.exists() and not target.is_file():
+            # A rename would replace the FIFO or device (/dev/stdout as root) with a plain file.
+            return target.open("w", encoding="utf-8"), None, None
+        partial = target.with_name(f".{target.name}.partial")
+        return partial.open("w", encoding="utf-8"), partial, target
     except OSError as exc:
         raise ConfigError(f"--output: cannot write {path}: {exc.strerror}") from None
 
@@ -66,7 +73,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     fmt, where = options.format, options.where
     # Before the progress bar and the output file: a mistyped path is one line, and leaves nothing behind.
     refuse_missing_sqlite_file(settings.database_url)
-    out, partial = _output(args.output)
+    out, partial, target = _output(args.output)
     tally = ExportTally()
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
@@ -87,18 +94,24 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     except BrokenPipeError:
         if partial is not None:
             raise
-        # The reader went away (`feedgate export … | head`): say so in one line, not a traceback.
-        _silence_stdout()
+        # The reader went away (`feedgate export … | head`, or a FIFO's): say so in one line, not a traceback.
+        if out is sys.stdout:
+            _silence_stdout()
+        else:
+            with contextlib.suppress(OSError):  # closing flushes into the broken pipe again
+                out.close()
         console.print("export stopped: the reader closed the output", markup=False, highlight=False)
         raise SystemExit(1) from None
     except BaseException:
-        if partial is not None:
+        if out is not sys.stdout:
             out.close()
+        if partial is not None:
             partial.unlink(missing_ok=True)
         raise
-    if partial is not None:
+    if out is not sys.stdout:
         out.close()
-        os.replace(partial, args.output)
+    if partial is not None and target is not None:
+        os.replace(partial, target)
     console.print(tally.summary(), markup=False, highlight=False)
 
 

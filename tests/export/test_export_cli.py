@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -184,3 +186,33 @@ def test_a_bad_until_is_refused_precisely(capsys, tmp_path: Path):
 
     assert "feedgate: --until must be an ISO 8601 date or time" in stderr
     assert "'soon'" in stderr
+
+
+async def test_an_output_through_a_symlink_fills_the_file_it_names_and_keeps_the_link(database_url, engine, tmp_path):
+    await seed(engine)
+    (tmp_path / "train.jsonl").write_text("old\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(tmp_path / "train.jsonl")
+
+    result = feedgate_export(database_url, "--format", "chat", "--output", str(link))
+
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink()
+    assert len((tmp_path / "train.jsonl").read_text().splitlines()) == 2
+    assert not [path.name for path in tmp_path.iterdir() if path.name.endswith(".partial")]
+
+
+async def test_an_output_that_is_a_fifo_is_written_into_not_replaced(database_url, engine, tmp_path):
+    await seed(engine)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_text()))
+    reader.start()
+
+    result = feedgate_export(database_url, "--format", "chat", "--output", str(fifo))
+    reader.join(timeout=30)
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert len(read[0].splitlines()) == 2
