@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from gateway.cli_database import prepared_database
 from gateway.config import Settings, load_settings
-from gateway.config_checks import ConfigError, check_port, idle_redaction_rules, pathless_upstreams, short_secrets
+from gateway.config_checks import (
+    ConfigError,
+    check_folder,
+    check_port,
+    idle_redaction_rules,
+    pathless_upstreams,
+    short_secrets,
+)
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -43,6 +50,7 @@ def serve(args: argparse.Namespace) -> None:
 
     # Logs as `log_format` says; with `metrics_dir`, the folder cleared of processes that are gone.
     prepare_observability(settings)
+    check_folder("FEEDGATE_SPOOL_PATH", settings.spool_path.parent)
 
     async def check_database() -> None:
         async with prepared_database(settings):

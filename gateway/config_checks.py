@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -240,3 +241,13 @@ def idle_redaction_rules(settings: Settings) -> list[str]:
         f"redaction is off (FEEDGATE_REDACTION), so the configured redaction_rules ({names}) redact nothing: "
         "set redaction = true to apply them, and the built-in rules, before anything is stored"
     ]
+
+
+def check_folder(variable: str, folder: Path) -> None:
+    """Make `folder` if need be; ConfigError naming `variable` when it is a file, or cannot be made."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{variable}: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{variable}: cannot make the folder {folder}: {exc.strerror or exc}") from None

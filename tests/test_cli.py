@@ -220,6 +220,30 @@ def test_serve_refuses_a_port_setting_outside_1_to_65535_naming_the_setting(tmp_
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [["serve"], ["worker", "--interval", "60"]])
+def test_a_metrics_dir_that_is_a_file_is_one_line_naming_the_setting(tmp_path: Path, command: list[str]):
+    (tmp_path / "metrics").write_text("")
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/m.db", "FEEDGATE_METRICS_DIR": str(tmp_path / "metrics")}
+
+    result = run(command, env)
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: FEEDGATE_METRICS_DIR: {tmp_path / 'metrics'} is a file, not a folder"
+
+
+def test_a_spool_path_under_a_file_is_one_line_naming_the_setting(tmp_path: Path):
+    (tmp_path / "taken").write_text("")
+    env = {
+        "FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+        "FEEDGATE_SPOOL_PATH": str(tmp_path / "taken" / "spool.jsonl"),
+    }
+
+    result = run(["serve"], env)
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: FEEDGATE_SPOOL_PATH: {tmp_path / 'taken'} is a file, not a folder"
+
+
 @pytest.mark.parametrize("actor", ["", "   ", "a" * 201])
 def test_erase_refuses_an_actor_the_audit_log_cannot_name(tmp_path: Path, actor: str):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
