@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -66,6 +67,7 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         raise BadLine(f"not valid JSON: {exc}") from None
     if not isinstance(record, dict):
         raise BadLine("each line must be a JSON object")
+    _refuse_unknown_fields(record)
     request, response = record.get("request"), record.get("response")
     if not isinstance(request, dict):
         raise BadLine("'request' must be an OpenAI chat request object")
@@ -89,7 +91,7 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         "request": request,
         "status_code": 200 if response is not None else None,
         "partial": False,
-        "end_user": end_user_of(request),
+        "end_user": _end_user(record, request),
     }
     if response is not None:
         # The same shaping as recorded traffic: response text, tool calls, usage.
@@ -99,6 +101,28 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     if not isinstance(events, list):
         raise BadLine("'feedback' must be a list")
     return ParsedLine(row, [_feedback_row(event, n, row, max_text_chars) for n, event in enumerate(events)])
+
+
+# What a line may hold; a misspelt field was silently dropped ("respnse": stored with no answer).
+LINE_FIELDS = ("id", "app", "created_at", "end_user", "request", "response", "feedback")
+
+
+def _refuse_unknown_fields(record: dict[str, Any]) -> None:
+    unknown = [name for name in record if name not in LINE_FIELDS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], LINE_FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise BadLine(f"unknown field {unknown[0]!r}{hint}: a line holds {', '.join(LINE_FIELDS)}")
+
+
+def _end_user(record: dict[str, Any], request: dict[str, Any]) -> str | None:
+    """The line's `end_user`, else the one its request names (`user`, `safety_identifier`)."""
+    given = record.get("end_user")
+    if given is None:
+        return end_user_of(request)
+    if not isinstance(given, str) or not given.strip():
+        raise BadLine("'end_user' must be a non-empty string")
+    return given
 
 
 def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int) -> Row:

@@ -91,6 +91,37 @@ async def test_bad_lines_are_reported_by_number_and_good_ones_kept(engine, tmp_p
     assert await InteractionStore(engine).get("imported-3") is None
 
 
+async def test_a_misspelt_field_is_a_bad_line_naming_it(engine, tmp_path):
+    line = record("imported-1", "Q", "A")
+    line["respnse"] = line.pop("response")
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    report = await import_jsonl(engine, path)
+
+    assert report.interactions == 0
+    [(number, reason)] = report.errors
+    assert number == 1
+    assert reason.startswith("unknown field 'respnse' (did you mean 'response'?)")
+
+
+async def test_a_lines_end_user_is_stored_as_the_interactions(engine, tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [record("imported-1", "Q", "A", end_user="dave")])
+
+    await import_jsonl(engine, path)
+
+    assert (await InteractionStore(engine).get("imported-1"))["end_user"] == "dave"
+
+
+async def test_without_an_end_user_the_requests_user_is_the_end_user(engine, tmp_path):
+    line = record("imported-1", "Q", "A")
+    line["request"]["user"] = "erin"
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    await import_jsonl(engine, path)
+
+    assert (await InteractionStore(engine).get("imported-1"))["end_user"] == "erin"
+
+
 # Integers beyond 64 bits, written by the standard library's encoder (orjson refuses them).
 SEED = 123456789012345678901234567890
 ORDER = 98765432109876543210
