@@ -40,7 +40,8 @@ class ObservabilityController(Controller):
     async def metrics(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
         """Every metric in Prometheus' text format: this process's, or all processes' in the metrics folder."""
         scrape = await scrape_metrics(services.settings, request.headers.get("authorization"))
-        return Response(scrape.body, status_code=scrape.status, media_type=scrape.content_type)
+        # As a header: given as media_type, Litestar adds "; charset=utf-8" to prometheus_client's, which has one.
+        return Response(scrape.body, status_code=scrape.status, headers={"content-type": scrape.content_type})
 
 
 def _readiness_json(readiness: Readiness) -> bytes:

@@ -24,5 +24,6 @@ async def scrape(client: httpx.AsyncClient, **headers: str) -> str:
     """GET /metrics and return its text; fails unless the answer is 200."""
     response = await client.get("/metrics", headers=headers)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain")
+    # prometheus_client's own type, its charset said once.
+    assert response.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
     return response.text
