@@ -20,6 +20,7 @@ from gateway.config_checks import (
     pathless_upstreams,
     short_secrets,
 )
+from gateway.counted import counted
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -175,9 +176,10 @@ def audit_verify(args: argparse.Namespace) -> None:
     result = asyncio.run(verify())
     if not result.ok:
         print(f"audit log broken at record {result.first_broken_seq}: {result.reason}", file=sys.stderr)
-        print(f"({result.checked} records before it are intact)", file=sys.stderr)
+        intact = "record before it is" if result.checked == 1 else "records before it are"
+        print(f"({result.checked} {intact} intact)", file=sys.stderr)
         raise SystemExit(1)
-    print(f"audit log intact: {result.checked} records")
+    print(f"audit log intact: {counted(result.checked, 'record')}")
 
 
 def demo(args: argparse.Namespace) -> None:

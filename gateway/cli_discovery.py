@@ -20,6 +20,7 @@ from rich.table import Table
 from gateway.cli_database import on_database
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port
+from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message
 from gateway.observability.logs import resolved_format
@@ -198,13 +199,14 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
     for number, reason in sorted(report.repeated + report.errors):
         console.print(f"line {number}: {reason}", markup=False, highlight=False)
     print(
-        f"imported {report.interactions} interactions and {report.feedback} feedback events; "
-        f"skipped {len(report.errors)} bad lines, {len(report.repeated)} lines repeating an earlier line's id, "
-        f"and {report.already_stored_interactions} interactions and {report.already_stored_feedback} "
-        "feedback events already stored"
+        f"imported {counted(report.interactions, 'interaction')} and "
+        f"{counted(report.feedback, 'feedback event')}; skipped {counted(len(report.errors), 'bad line')}, "
+        f"{counted(len(report.repeated), 'line')} repeating an earlier line's id, "
+        f"and {counted(report.already_stored_interactions, 'interaction')} and "
+        f"{counted(report.already_stored_feedback, 'feedback event')} already stored"
         + (
-            f"; left out {report.erased_interactions} interactions and {report.erased_feedback} feedback events "
-            "of end users erased since"
+            f"; left out {counted(report.erased_interactions, 'interaction')} and "
+            f"{counted(report.erased_feedback, 'feedback event')} of end users erased since"
             if report.erased_interactions or report.erased_feedback
             else ""
         )

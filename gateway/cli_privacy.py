@@ -11,6 +11,7 @@ from gateway.audit.records import MAX_LENGTHS
 from gateway.cli_database import on_database
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS, ConfigError
+from gateway.counted import counted
 from gateway.domain.errors import InvalidQuery
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
     removed = _counts_line(report.counts.as_dict()) or "nothing"
     print(
         f"pruned what was created before {report.cutoff.isoformat(timespec='seconds')}: {removed} "
-        f"({report.batches} batches, {report.seconds:.1f} s, slowest batch {report.slowest_batch_seconds:.2f} s)"
+        f"({counted(report.batches, 'batch', 'batches')}, {report.seconds:.1f} s, slowest batch {report.slowest_batch_seconds:.2f} s)"
     )
 
 

@@ -23,7 +23,7 @@ def test_import_counts_a_repeated_id_apart_from_what_it_stored(tmp_path: Path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        "imported 2 interactions and 2 feedback events; skipped 0 bad lines, 1 lines repeating an earlier "
+        "imported 2 interactions and 2 feedback events; skipped 0 bad lines, 1 line repeating an earlier "
         "line's id, and 0 interactions and 0 feedback events already stored\n"
     )
     assert "line 3: repeats the id 'imp-1' of line 1" in result.stderr

@@ -43,7 +43,7 @@ def test_import_then_cluster_prints_the_issues_found(tmp_path: Path, onnx_cache_
     clustered = run(["cluster"], {**env, "FEEDGATE_LOG_FORMAT": "text"})
 
     assert imported.returncode == 0, imported.stderr
-    assert "imported 8 interactions and 8 feedback events; skipped 1 bad lines" in imported.stdout
+    assert "imported 8 interactions and 8 feedback events; skipped 1 bad line" in imported.stdout
     assert "line 9:" in imported.stderr
     assert clustered.returncode == 0, clustered.stderr
     assert "support-bot" in clustered.stdout
