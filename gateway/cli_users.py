@@ -22,12 +22,16 @@ T = TypeVar("T")
 CLI_ACTOR = "cli"
 
 
-def _with_accounts(settings: Settings, work: Callable[[AccountService], Awaitable[T]]) -> T:
-    """Run `work` with an AccountService on the prepared database; account errors exit with status 2."""
+def _with_accounts(settings: Settings, work: Callable[[AccountService], Awaitable[T]], *, creates: bool = False) -> T:
+    """Run `work` with an AccountService on the prepared database; account errors exit with status 2.
+
+    Only `user add` may begin a SQLite database (`creates`): a mistyped path for any other command is
+    refused, not made into an empty database that then "has no user called X".
+    """
     from gateway.accounts.setup import account_service
 
     async def run() -> T:
-        return await on_database(settings, lambda engine: work(account_service(engine, settings)))
+        return await on_database(settings, lambda engine: work(account_service(engine, settings)), creates=creates)
 
     try:
         return asyncio.run(run())
@@ -57,7 +61,9 @@ def user_add(args: argparse.Namespace, settings: Settings) -> None:
     """Create a user who can sign in to the admin pages."""
     role = _parse_role(args.role)
     password = _password(args)
-    user = _with_accounts(settings, lambda accounts: accounts.create(args.name, role, password, actor=CLI_ACTOR))
+    user = _with_accounts(
+        settings, lambda accounts: accounts.create(args.name, role, password, actor=CLI_ACTOR), creates=True
+    )
     print(f"added {user.name} ({user.role.value})")
 
 

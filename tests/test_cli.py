@@ -399,8 +399,17 @@ def test_a_command_on_a_current_database_logs_no_migration_chatter(tmp_path: Pat
 
 @pytest.mark.parametrize(
     "command",
-    [["cluster"], ["export", "--format", "jsonl"], ["erase", "--user", "ghost"], ["prune"], ["keys", "list"]],
-    ids=["cluster", "export", "erase", "prune", "keys-list"],
+    [
+        ["cluster"],
+        ["export", "--format", "jsonl"],
+        ["erase", "--user", "ghost"],
+        ["prune"],
+        ["keys", "list"],
+        ["user", "list"],
+        ["user", "set-role", "rita", "admin"],
+        ["user", "disable", "rita"],
+    ],
+    ids=["cluster", "export", "erase", "prune", "keys-list", "user-list", "user-set-role", "user-disable"],
 )
 def test_a_command_on_stored_data_refuses_a_sqlite_file_that_is_not_there(tmp_path: Path, command: list[str]):
     # A mistyped path would be a new, empty database, and "nothing to cluster" would hide the typo.
