@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from gateway.config_admin import AdminSettings
 from gateway.config_checks import (
     ConfigError,
+    check_file_keys,
     check_retrain_webhook,
     invalid_settings,
     list_from_text,
@@ -106,6 +107,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             raise ConfigError(f"config file not found: {config_file}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from None
+    if config_file is not None:
+        # Said as the file's key: the validator's message named a FEEDGATE_ variable nobody set.
+        check_file_keys(config_file, from_file, Settings.model_fields)
     # The environment must beat the file, so drop file keys the environment sets.
     # An empty variable is unset (Settings' env_ignore_empty), so it does not beat the file either.
     env_keys = {k[len("FEEDGATE_") :].lower() for k, v in os.environ.items() if k.startswith("FEEDGATE_") and v}

@@ -251,3 +251,13 @@ def check_folder(variable: str, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"{variable}: cannot make the folder {folder}: {exc.strerror or exc}") from None
+
+
+def check_file_keys(config_file: str | Path, keys: Iterable[str], settings: Iterable[str]) -> None:
+    """ConfigError for the first key of the config file that is no setting, with the setting it resembles."""
+    known = list(settings)
+    for key in keys:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"config file {config_file}: {key!r} is not a Feedgate setting{hint}")

@@ -200,9 +200,18 @@ def test_a_refused_secret_setting_is_named_without_its_value(tmp_path: Path):
     assert "s3cr3t-value" not in str(raised.value)
 
 
-def test_an_unknown_setting_in_the_file_is_a_config_error(tmp_path: Path):
-    with pytest.raises(ConfigError, match="prot"):
-        load_settings(write_config(tmp_path, "prot = 9001\n"))
+def test_an_unknown_setting_in_the_file_is_a_config_error_naming_the_file_and_the_setting_it_resembles(
+    tmp_path: Path,
+):
+    config = write_config(tmp_path, "retention_dayz = 3\n")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+
+    assert (
+        str(raised.value)
+        == f"config file {config}: 'retention_dayz' is not a Feedgate setting (did you mean retention_days?)"
+    )
 
 
 def test_an_upstream_url_without_http_scheme_is_rejected(tmp_path: Path):
