@@ -32,9 +32,14 @@ def fields_json(record: Any) -> JSON:
 
 
 def interaction_json(interaction: Interaction) -> JSON:
-    """One interaction: every field, the token usage as an object (or None when the upstream reported none)."""
+    """One interaction: every field, the token usage as an object (or None when the upstream reported none), and
+    whether the review gate held its answer (the app then got 202 and the reviewer's decision)."""
     usage = interaction.usage
-    return {**fields_json(interaction), "usage": fields_json(usage) if usage is not None else None}
+    return {
+        **fields_json(interaction),
+        "usage": fields_json(usage) if usage is not None else None,
+        "held_for_review": interaction.held_for_review,
+    }
 
 
 def feedback_json(event: FeedbackEvent) -> JSON:

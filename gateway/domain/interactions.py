@@ -93,6 +93,11 @@ class Interaction:
         return from_columns(cls, row, usage=usage)
 
     @property
+    def held_for_review(self) -> bool:
+        """Whether the review gate held the answer: the app got 202 and a reviewer's decision, not the status stored."""
+        return any(note.get("action") == "hold" for note in self.policies or [] if isinstance(note, dict))
+
+    @property
     def outcome(self) -> str:
         """ok, error or partial: the rule the listing's status filter applies in SQL (store.interactions.outcome_matches)."""
         if self.partial:

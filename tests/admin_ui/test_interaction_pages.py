@@ -113,6 +113,21 @@ async def test_what_users_wrote_is_laid_out_in_its_own_direction(browser_as, gat
     assert {cell.text for cell in detail.find_all("td", dir="auto")} == {"خطأ", "الرسوم 1٪"}
 
 
+async def test_an_answer_the_review_gate_held_says_so_beside_its_status(browser_as, gateway):
+    held = {"policy": "confidence_gate", "action": "hold", "task_id": "t-1", "reason": "Low confidence: 0.30"}
+    [held_id, plain_id] = await store(
+        gateway, interaction_row("Is there a fee?", "No.", policies=[held]), interaction_row("Hi?", "Hello.")
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    shown = parse((await viewer.get(f"/admin/interactions/{held_id}")).text).find("dd", data_testid="outcome")
+    plain = parse((await viewer.get(f"/admin/interactions/{plain_id}")).text).find("dd", data_testid="outcome")
+
+    assert shown.text.startswith("ok (200)")
+    assert "held for review: the app was answered 202" in shown.text
+    assert plain.find_all("span", data_testid="held") == []
+
+
 async def test_an_interactions_page_title_names_it(browser_as, gateway):
     [interaction_id] = await store(gateway, interaction_row("Is there a fee?", "There is no fee."))
     viewer = await browser_as("vic", Role.VIEWER)

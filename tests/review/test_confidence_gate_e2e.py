@@ -155,6 +155,7 @@ def test_hold_returns_pending_and_the_sdk_receives_the_reviewers_correction(gate
     assert corrected.choices[0].message.content == "The fee is 1%."
     record = gateway.interaction(pending["interaction_id"])
     assert corrected.id == record["upstream_response_id"] and corrected.model == record["response"]["model"]
+    assert record["held_for_review"] is True
 
 
 def test_an_approved_hold_releases_the_exact_answer_without_logprobs(gated):
