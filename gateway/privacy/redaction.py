@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 # The interaction columns that hold what the user asked, what came back, and what the app attached.
 INTERACTION_FIELDS = ("request", "response", "response_text", "tool_calls", "metadata", "error")
+# Copies of parts of the stored `response`: redacted too, but their matches are the response's, counted once
+# (a card number in an answer read "card: 2", from the answer and its text).
+COPIES_OF_RESPONSE = ("response_text", "tool_calls")
 # The feedback columns that hold the end user's own words or the app's attachments.
 FEEDBACK_FIELDS = ("comment", "correction", "metadata")
 
@@ -167,10 +170,12 @@ class Redactor:
     def row(self, row: Mapping[str, Any], fields: Iterable[str]) -> tuple[dict[str, Any], dict[str, int]]:
         """A copy of `row` with `fields` redacted, and how many matches each rule replaced (only rules that fired)."""
         counts: Counts = Counter()
+        uncounted: Counts = Counter()
         redacted = dict(row)
+        copies = COPIES_OF_RESPONSE if redacted.get("response") is not None else ()
         for name in fields:
             if redacted.get(name) is not None:
-                redacted[name] = self.document(redacted[name], counts)
+                redacted[name] = self.document(redacted[name], uncounted if name in copies else counts)
         return redacted, dict(sorted(counts.items()))
 
     def noted(self, row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.config import Settings, load_settings
 from gateway.config_checks import ConfigError
-from gateway.privacy.redaction import luhn_valid, redactor_for
+from gateway.privacy.redaction import INTERACTION_FIELDS, luhn_valid, redactor_for
 
 REDACTOR = redactor_for(Settings(redaction=True, redaction_rules=[{"name": "ticket", "pattern": r"TCK-\d{4,}"}]))
 
@@ -133,3 +133,22 @@ def test_a_custom_rule_that_does_not_compile_is_refused_with_its_reason(tmp_path
 def test_a_custom_rule_matching_empty_text_is_refused():
     with pytest.raises(ValueError, match="matches empty text"):
         Settings(redaction_rules=[{"name": "anything", "pattern": ".*"}])
+
+
+def test_an_answers_text_is_redacted_but_counted_once_with_the_answer():
+    answer = {"choices": [{"message": {"content": "Write to bob@example.com"}}]}
+    row = {"request": {"messages": []}, "response": answer, "response_text": "Write to bob@example.com"}
+
+    assert REDACTOR is not None
+    redacted, fired = REDACTOR.row(row, INTERACTION_FIELDS)
+
+    assert redacted["response_text"] == "Write to [redacted:email]"
+    assert fired == {"email": 1}
+
+
+def test_without_a_stored_answer_its_text_is_counted():
+    # A stream cut short keeps what arrived as text, with no answer document.
+    row = {"request": {"messages": []}, "response": None, "response_text": "Write to bob@example.com"}
+
+    assert REDACTOR is not None
+    assert REDACTOR.row(row, INTERACTION_FIELDS)[1] == {"email": 1}
