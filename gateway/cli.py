@@ -90,6 +90,10 @@ def db_upgrade(args: argparse.Namespace) -> None:
     from gateway.store.migrate import upgrade_database
 
     settings = _settings(args)
+    from gateway.observability.logs import configure_logging
+
+    # Alembic's "Running upgrade" lines as the settings say (compose's migrate service asks for JSON).
+    configure_logging(settings.log_format, settings.log_level)
 
     async def reachable() -> None:
         engine = create_engine(settings.database_url)

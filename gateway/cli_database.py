@@ -32,9 +32,12 @@ async def prepared_database(settings: Settings, *, creates: bool = True) -> Asyn
     `creates`: the command may begin a new SQLite database; without it, a file that is not there is a
     ConfigError naming it.
     """
+    from gateway.observability.logs import configure_logging
     from gateway.services import prepare_database
     from gateway.store.engine import create_engine
 
+    # A migration's lines go out as the settings say (JSON for a collector), like every other log line.
+    configure_logging(settings.log_format, settings.log_level)
     if not creates:
         refuse_missing_sqlite_file(settings.database_url)
     engine = create_engine(settings.database_url)

@@ -388,7 +388,7 @@ def test_keys_list_all_shows_revoked_keys_too(tmp_path: Path):
 
 def test_a_command_on_a_current_database_logs_no_migration_chatter(tmp_path: Path):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/quiet.db"}
-    first = run(["user", "list"], env)  # a command that may begin a database
+    first = run(["db", "upgrade"], env)  # a command that may begin a database
 
     again = run(["erase", "--user", "ghost"], env)
 
