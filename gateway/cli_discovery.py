@@ -85,6 +85,17 @@ def _progress_bar(shown: bool = True) -> Progress:
     return Progress(*columns, console=console, disable=not shown)
 
 
+async def _refuse_unknown_app(engine: AsyncEngine, app: str) -> None:
+    """ConfigError for an --app with neither complaints nor issues: a typo ran an empty pass and said nothing."""
+    from gateway.store.issues import IssueStore
+    from gateway.store.negative_feedback import NegativeFeedbackStore
+
+    known = set(await NegativeFeedbackStore(engine).apps()) | set(await IssueStore(engine).live_apps())
+    if app not in known:
+        listed = ", ".join(sorted(known)[:20]) or "none yet"
+        raise ConfigError(f"--app {app!r} has no negative feedback and no issues; apps that have: {listed}")
+
+
 def cluster(args: argparse.Namespace, settings: Settings) -> None:
     """Run one clustering pass and print what it found."""
     from gateway.discovery.job import run_clustering_pass
@@ -101,20 +112,19 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
         def progress(step: str, done: int, total: int) -> None:
             bar.update(task, description=step, completed=done, total=total)
 
-        summary = asyncio.run(
-            on_database(
+        async def run(engine: AsyncEngine) -> RunSummary:
+            if args.app is not None:
+                await _refuse_unknown_app(engine, args.app)
+            return await run_clustering_pass(
+                engine,
                 settings,
-                lambda engine: run_clustering_pass(
-                    engine,
-                    settings,
-                    embedder_for(settings, os.environ),
-                    app=args.app,
-                    progress=progress,
-                    titler=titler_for(settings, os.environ),
-                ),
-                creates=False,
+                embedder_for(settings, os.environ),
+                app=args.app,
+                progress=progress,
+                titler=titler_for(settings, os.environ),
             )
-        )
+
+        summary = asyncio.run(on_database(settings, run, creates=False))
     if summary.already_running:
         raise ConfigError("another clustering pass is running; try again when it has finished")
     report_pass(summary, as_json)

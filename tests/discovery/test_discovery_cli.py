@@ -88,3 +88,17 @@ def test_import_with_redaction_on_stores_the_lines_redacted(tmp_path: Path):
     assert "alice@example.com" not in request
     assert "[redacted:email]" in request
     assert orjson.loads(redactions) == {"email": 1}
+
+
+def test_cluster_refuses_an_app_with_no_complaints_and_no_issues_naming_those_that_have(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    data = tmp_path / "feedback.jsonl"
+    data.write_bytes(b"\n".join(complaint_lines(REFUNDS)) + b"\n")
+    run(["import", str(data)], env)
+
+    refused = run(["cluster", "--app", "suport-bot"], env)
+
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "feedgate: --app 'suport-bot' has no negative feedback and no issues; apps that have: support-bot"
+    )
