@@ -221,6 +221,9 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
             else ""
         )
     )
+    if report.errors and not (report.interactions or report.already_stored_interactions or report.repeated):
+        # Not one line could be read (the wrong file, the wrong format): a script must not take it for success.
+        raise SystemExit(1)
 
 
 def _check_readable_file(path: Path) -> None:

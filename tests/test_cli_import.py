@@ -67,3 +67,13 @@ def test_import_of_a_device_says_it_is_not_a_regular_file(tmp_path: Path):
 
     assert result.returncode == 2
     assert one_line_error(result) == f"feedgate: {os.devnull} is not a regular file; name a JSON Lines file"
+
+
+def test_a_file_with_no_line_to_import_exits_1(tmp_path: Path):
+    data = tmp_path / "wrong.jsonl"
+    data.write_text("not json\n[1, 2]\n")
+
+    result = run(["import", str(data)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+
+    assert result.returncode == 1
+    assert "skipped 2 bad lines" in result.stdout
