@@ -11,9 +11,13 @@ import uuid_utils
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.audit.records import AuditEntry
+from gateway.store.audit import append
 from gateway.store.tables import gateway_keys
 
 KEY_PREFIX = "fgk-"
+# Who the audit log names for keys issued and revoked on the command line (the only place that does).
+CLI_ACTOR = "cli"
 
 
 def hash_key(raw_key: str) -> str:
@@ -46,8 +50,8 @@ class GatewayKeyStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def issue(self, app: str) -> IssuedKey:
-        """Create a key for `app`."""
+    async def issue(self, app: str, actor: str = CLI_ACTOR) -> IssuedKey:
+        """Create a key for `app`, recorded in the audit log (never the key)."""
         raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
         key_id = str(uuid_utils.uuid7())
         async with self._engine.begin() as connection:
@@ -56,6 +60,7 @@ class GatewayKeyStore:
                     id=key_id, app=app, key_hash=hash_key(raw_key), created_at=datetime.now(UTC)
                 )
             )
+            await append(connection, AuditEntry(actor, "key.create", "gateway_key", key_id, app, after={"app": app}))
         return IssuedKey(id=key_id, app=app, raw_key=raw_key)
 
     async def app_for(self, raw_key: str) -> str | None:
@@ -78,13 +83,18 @@ class GatewayKeyStore:
             rows = (await connection.execute(query)).all()
         return [ListedKey(row.id, row.app, row.created_at, row.revoked_at) for row in rows]
 
-    async def revoke(self, key_id: str) -> bool:
-        """Revoke a key by id; False when there is no such live key."""
-        statement = (
-            update(gateway_keys)
-            .where(gateway_keys.c.id == key_id, gateway_keys.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
-        )
+    async def revoke(self, key_id: str, actor: str = CLI_ACTOR) -> bool:
+        """Revoke a key by id, recorded in the audit log; False when there is no such live key."""
+        live = (gateway_keys.c.id == key_id) & gateway_keys.c.revoked_at.is_(None)
         async with self._engine.begin() as connection:
-            result = await connection.execute(statement)
-        return result.rowcount == 1
+            app = await connection.scalar(select(gateway_keys.c.app).where(live))
+            if app is None:
+                return False
+            result = await connection.execute(update(gateway_keys).where(live).values(revoked_at=datetime.now(UTC)))
+            if result.rowcount != 1:  # revoked meanwhile by another command
+                return False
+            entry = AuditEntry(
+                actor, "key.revoke", "gateway_key", key_id, app, before={"revoked": False}, after={"revoked": True}
+            )
+            await append(connection, entry)
+        return True
