@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import FixLinkService, IssueNotFound
@@ -23,6 +24,7 @@ from gateway.effect.records import FixKind, FixLink, NamedFix
 from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, prompt_label, publish_prompt
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.service import PromptService, check_version_text
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Decision, Outcome, ReviewTaskDetail
@@ -131,15 +133,30 @@ class TaskFixes:
         return await self._resolve(task_id, reviewer, fix, comment)
 
     async def linked_fixes(self, detail: ReviewTaskDetail) -> list[NamedFix]:
-        """The fixes linked to the task's issue (or the issue holding its complaints now), the latest first: those
-        `resolve_with_linked_fix` accepts. Empty for a task about no issue, or whose issue is gone."""
+        """The fixes linked to the task's issue (or the issue holding its complaints now) that are in force now, the
+        latest first: those `resolve_with_linked_fix` accepts. Empty for a task about no issue, or whose issue is gone.
+
+        In force: gone live (not dated ahead), and still applied: a knowledge entry still active, a prompt version
+        still active or a canary. A fix switched off or replaced since resolves nothing.
+        """
         if detail.task.issue_id is None:
             return []
         try:
             links = await self._links.fixes_for(await self._links.surviving_issue(detail.task.issue_id))
         except IssueNotFound:
             return []
-        return [named for named in await self._links.named(links[::-1]) if named.name is not None]
+        now = datetime.now(UTC)
+        named = await self._links.named([link for link in links[::-1] if link.live_at <= now])
+        return [fix for fix in named if fix.name is not None and await self._in_force(fix.link)]
+
+    async def _in_force(self, link: FixLink) -> bool:
+        if link.kind == "knowledge":
+            entry = await self._knowledge.get(link.fix_id)
+            return entry is not None and entry.active
+        try:
+            return (await self._prompts.get(link.fix_id)).state != "inactive"
+        except VersionNotFound:
+            return False
 
     async def resolve_with_linked_fix(
         self, task_id: str, reviewer: str, *, link_id: str, comment: str | None = None
@@ -155,7 +172,9 @@ class TaskFixes:
         found = next((named for named in await self.linked_fixes(detail) if named.link.id == link_id), None)
         if found is None:
             raise InvalidQuery(
-                "link_id", f"'link_id' {link_id!r} names no fix linked to this task's issue (its page lists them)"
+                "link_id",
+                f"'link_id' {link_id!r} names no fix in force for this task's issue (linked to it, gone live, and "
+                "not switched off or replaced since; the task's page lists them)",
             )
         link = found.link
         label = await self._label(link)

@@ -234,6 +234,10 @@ def test_the_review_queue_and_a_canarys_actions_fit_a_laptop_screen(
     reason = "New issue “Transfer fee, abroad, fee send” appeared with 22 complaints in one clustering pass."
     tags = ("abroad", "bank", "fee", "fee send", "transfer fee")
     gateway.run_coroutine(task(gateway.app, [row["id"]], reason=reason, tags=tags))
+    # A pass-through app is named after its key: the longest word a queue row holds.
+    keyed = interaction_row("What is the fee?", "There is no fee.", app="key-4203ea26bc772375")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([keyed]))
+    gateway.run_coroutine(task(gateway.app, [keyed["id"]], reason=reason, tags=tags, app="key-4203ea26bc772375"))
     prompts = gateway.app.services.prompts.service
     gateway.run_coroutine(prompts.publish(APP, "Be brief.", "teach account closing", "rev", activate=True))
     gateway.run_coroutine(prompts.publish(APP, "Be polite.", "polite v2", "pe", canary_share=0.5))

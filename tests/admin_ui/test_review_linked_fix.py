@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from html_page import csrf_token_of, parse
 from page_seed import interaction_row, issue, store, task
@@ -94,3 +96,44 @@ async def test_a_task_whose_issue_has_no_fix_offers_only_new_fixes(browser_as, g
 
     assert page.find_all("form", id="linked-fix-form") == []
     assert page.find_all("form", id="knowledge-form") != []
+
+
+async def test_an_entry_switched_off_since_is_neither_offered_nor_accepted(gateway, client, admin_headers):
+    task_id, _, entry_id, link_id = await task_with_a_live_fix(gateway)
+    await gateway.services.knowledge.service.deactivate(entry_id, author="ana")
+
+    detail = await gateway.services.reviews.get(task_id)
+    offered = await gateway.services.task_fixes.linked_fixes(detail)
+    body = {"kind": "linked", "reviewer": "rita", "link_id": link_id}
+    response = await client.post(f"/api/reviews/{task_id}/fix", json=body, headers=admin_headers)
+
+    assert offered == []
+    assert response.status_code == 400
+    assert "no fix in force" in response.text
+
+
+async def test_a_fix_dated_to_go_live_later_is_not_offered(gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    issue_id = await issue(gateway, ids)
+    task_id = await task(gateway, ids, issue_id=issue_id, reason="Fee answers")
+    services = gateway.services
+    entry = await services.knowledge.service.create("support-bot", "Transfer fees", "1% abroad.", author="ana")
+    later = datetime.now(UTC) + timedelta(days=16)
+    await services.fix_links.link_fix(issue_id, "knowledge", entry.id, live_at=later, actor="ana")
+
+    assert await services.task_fixes.linked_fixes(await services.reviews.get(task_id)) == []
+
+
+async def test_a_prompt_version_replaced_since_is_not_offered(gateway):
+    ids = await store(gateway, interaction_row("What is the fee?", "2%"))
+    issue_id = await issue(gateway, ids)
+    task_id = await task(gateway, ids, issue_id=issue_id, reason="Fee answers")
+    services = gateway.services
+    first = await services.prompts.service.publish("support-bot", "Quote the fee table.", "fees", "ana", activate=True)
+    await services.fix_links.link_fix(issue_id, "prompt", first.version.id, actor="ana")
+    offered_then = await services.task_fixes.linked_fixes(await services.reviews.get(task_id))
+
+    await services.prompts.service.publish("support-bot", "Be brief.", "shorter", "ana", activate=True)
+
+    assert [fix.link.fix_id for fix in offered_then] == [first.version.id]
+    assert await services.task_fixes.linked_fixes(await services.reviews.get(task_id)) == []
