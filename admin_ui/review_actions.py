@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import canary_share, form_text, non_blank_lines
-from admin_ui.review_task import task_conflict_text, task_page
+from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
@@ -123,7 +123,13 @@ class ReviewActionsController(Controller):
         """Make someone responsible for the task (nobody when the field is empty); a running claim stays."""
 
         async def assign(form: FormMultiDict) -> None:
-            await services.reviews.assign(task_id, _field(form, "assignee", 200), user.name)
+            assignee = _field(form, "assignee", 200)
+            # The form lists who can act on a task; a forged post names no one else.
+            if assignee is not None and assignee not in await assignees(services, None):
+                raise InvalidQuery(
+                    "assignee", f"{assignee!r} is no enabled reviewer or admin: choose one from the list"
+                )
+            await services.reviews.assign(task_id, assignee, user.name)
 
         return await _act(request, services, user, task_id, assign, "assigned")
 

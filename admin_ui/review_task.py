@@ -148,7 +148,7 @@ async def task_page(
         existing_fix=fix_decision(detail) if task.active else None,
         linked_fixes=await services.task_fixes.linked_fixes(detail) if can_act and task.active else [],
         # Whom the task may be given to: the people who can act on it (and whoever holds it now, named by the API).
-        assignees=await _assignees(services, task.assignee) if can_act and task.active else [],
+        assignees=await assignees(services, task.assignee) if can_act and task.active else [],
         form=form or {},
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,
@@ -157,7 +157,7 @@ async def task_page(
     )
 
 
-async def _assignees(services: Services, current: str | None) -> list[str]:
+async def assignees(services: Services, current: str | None) -> list[str]:
     """The enabled reviewers' and admins' names, by name, with the current assignee among them."""
     names = {u.name for u in await services.accounts.list() if u.disabled_at is None and u.role.allows(Role.REVIEWER)}
     return sorted(names | ({current} if current else set()), key=str.casefold)

@@ -192,11 +192,17 @@ def demo(args: argparse.Namespace) -> None:
     logging.disable(logging.INFO)
     from rich.console import Console
 
-    from gateway.demo.loop import DEMO_DATABASE, run_demo
+    from gateway.demo.loop import DEMO_CONFIG, DEMO_DATABASE, run_demo
 
     keep = args.keep.resolve() if args.keep is not None else None
+    if keep is not None and keep.exists() and not keep.is_dir():
+        raise ConfigError(f"--keep {keep} is a file: give --keep a new folder")
     if keep is not None and (keep / DEMO_DATABASE).exists():
         raise ConfigError(f"{keep} holds a demo database already: give --keep a new folder")
+    if keep is not None and (keep / DEMO_CONFIG).exists():
+        raise ConfigError(
+            f"{keep} holds a {DEMO_CONFIG} already, which the demo would replace: give --keep a new folder"
+        )
     asyncio.run(run_demo(Console(), seed=args.seed, keep=keep))
 
 

@@ -87,3 +87,23 @@ def test_the_demo_keeps_its_database_only_in_a_folder_without_one(tmp_path):
 
     assert result.returncode == 2
     assert "holds a demo database already: give --keep a new folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("prepare", "says"),
+    [
+        (lambda folder: (folder / "feedgate.toml").write_text("x"), "holds a feedgate.toml already"),
+        (lambda folder: (folder / "plain").write_text("x"), "is a file: give --keep a new folder"),
+    ],
+    ids=["config-there", "a-file"],
+)
+def test_the_demo_keeps_nothing_over_what_is_there(tmp_path, prepare, says):
+    prepare(tmp_path)
+    target = tmp_path / "plain" if says.startswith("is a file") else tmp_path
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "demo", "--keep", str(target)], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr

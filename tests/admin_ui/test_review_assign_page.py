@@ -61,3 +61,19 @@ async def test_a_viewer_sees_the_assignee_but_no_form(browser_as, gateway):
 
     assert page.find("dd", data_testid="assignee").text == "rita"
     assert page.find_all("form", id="assign-form") == []
+
+
+async def test_a_name_the_list_does_not_hold_is_refused_and_nothing_changes(browser_as, gateway, add_user):
+    task_id = await a_task(gateway)
+    await add_user("vic", Role.VIEWER)
+    rita = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await rita.get(f"/admin/reviews/{task_id}")).text)
+
+    answers = [
+        await rita.post(f"/admin/reviews/{task_id}/assign", data={"csrf_token": token, "assignee": name})
+        for name in ("vic", "ghost")
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert "is no enabled reviewer or admin" in answers[0].text
+    assert (await gateway.services.reviews.get(task_id)).task.assignee is None
