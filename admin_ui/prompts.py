@@ -126,6 +126,11 @@ class PromptsController(Controller):
         lines = [(_line_kind(line), line.rstrip("\n")) for line in found.diff.splitlines(keepends=True)]
         return render(request, "prompt_diff.html", diff=found, lines=lines)
 
+    @get("/versions")
+    async def versions(self) -> Redirect:
+        """The versions are listed on the Prompts page (this address answered the API's JSON 404)."""
+        return Redirect("/admin/prompts", status_code=303)
+
     @get("/versions/{version_id:str}")
     async def version(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services], version_id: FromPath[str]

@@ -199,3 +199,11 @@ async def test_each_version_links_to_a_page_with_its_instructions(browser_as, ga
     assert "Be brief.\n&lt;b&gt;Quote" in html  # as text, its line breaks kept
     assert page.find("dd", data_testid="state").text == "active"
     assert (await viewer.get("/admin/prompts/versions/nope")).status_code == 404
+
+
+async def test_the_versions_address_without_an_id_leads_to_the_prompts_page(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    for address in ("/admin/prompts/versions", "/admin/prompts/versions/"):
+        response = await viewer.get(address)
+        assert (response.status_code, response.headers["location"]) == (303, "/admin/prompts")
