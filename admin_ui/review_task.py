@@ -18,6 +18,7 @@ from admin_ui.task_events import event_views, issues_named
 from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
+from gateway.effect.links import IssueNotFound
 from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
 from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import fix_decision
@@ -149,12 +150,24 @@ async def task_page(
         linked_fixes=await services.task_fixes.linked_fixes(detail) if can_act and task.active else [],
         # Whom the task may be given to: the people who can act on it (and whoever holds it now, named by the API).
         assignees=await assignees(services, task.assignee) if can_act and task.active else [],
+        # A fix is measured on the issue holding the task's complaints now (its issue, or where it was merged).
+        fix_issue_id=await _fix_issue(services, task.issue_id) if can_act and task.active else task.issue_id,
         form=form or {},
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
         here=f"/admin/reviews/{task.id}",
     )
+
+
+async def _fix_issue(services: Services, issue_id: str | None) -> str | None:
+    """The issue a fix resolving the task is linked to: the end of `issue_id`'s chain of merges."""
+    if issue_id is None:
+        return None
+    try:
+        return await services.fix_links.surviving_issue(issue_id)
+    except IssueNotFound:
+        return issue_id
 
 
 async def assignees(services: Services, current: str | None) -> list[str]:

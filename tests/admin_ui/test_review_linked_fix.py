@@ -137,3 +137,16 @@ async def test_a_prompt_version_replaced_since_is_not_offered(gateway):
 
     assert [fix.link.fix_id for fix in offered_then] == [first.version.id]
     assert await services.task_fixes.linked_fixes(await services.reviews.get(task_id)) == []
+
+
+async def test_a_task_whose_issue_was_merged_says_its_fix_goes_to_the_issue_merged_into(browser_as, gateway):
+    first = await store(gateway, interaction_row("What is the fee?", "2%"))
+    second = await store(gateway, interaction_row("Is there a transfer fee?", "No."))
+    merged, survivor = await issue(gateway, first, title="fee"), await issue(gateway, second, title="fees")
+    task_id = await task(gateway, first, issue_id=merged, reason="Fee answers")
+    await gateway.services.issue_service.merge(merged, survivor, "ana")
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    section = parse((await rita.get(f"/admin/reviews/{task_id}")).text).find("section", id="resolve-by-fix")
+
+    assert f"links the fix to issue {survivor} (where the task's issue was merged)" in section.text
