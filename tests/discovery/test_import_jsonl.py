@@ -230,6 +230,6 @@ async def test_with_a_redactor_imported_interactions_and_feedback_are_stored_red
     stored = await InteractionStore(engine).get("imported-1")
     assert stored["request"]["messages"][0]["content"] == "I am [redacted:email]"
     assert stored["response_text"] == "Mail [redacted:email]."
-    assert stored["redactions"] == {"email": 3}  # the question, the answer's JSON and its text
+    assert stored["redactions"] == {"email": 2}  # the question and the answer (its text, a copy, not counted again)
     [event] = await FeedbackStore(engine).for_interaction("imported-1")
     assert (event["comment"], event["redactions"]) == ("call me on [redacted:phone]", {"phone": 1})
