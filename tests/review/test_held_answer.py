@@ -118,16 +118,21 @@ def test_the_answer_the_gate_held_wins_over_one_in_the_current_evidence():
     assert held_answer_of({HELD_KEY: forged}, [opened]) == held
 
 
-async def test_an_approval_after_another_rules_update_is_still_bound_to_the_held_answer(reviews):
-    held = held_evidence(HELD, NOW)
-    opened = await reviews.open_or_update(
+async def low_confidence_task(reviews, evidence: dict):
+    """What the confidence gate opens for a risky answer of bot's: a high-priority task on interaction i-1."""
+    return await reviews.open_or_update(
         app="bot",
         source=Source.CONFIDENCE,
         reason="Low confidence: 0.30",
         priority=Priority.HIGH,
         interaction_ids=["i-1"],
-        evidence={"threshold": 0.7, HELD_KEY: held},
+        evidence={"threshold": 0.7, **evidence},
     )
+
+
+async def test_an_approval_after_another_rules_update_is_still_bound_to_the_held_answer(reviews):
+    held = held_evidence(HELD, NOW)
+    opened = await low_confidence_task(reviews, {HELD_KEY: held})
     await reviews.open_or_update(
         app="bot",
         source=Source.ANOMALOUS,
@@ -146,26 +151,12 @@ async def test_an_approval_after_another_rules_update_is_still_bound_to_the_held
 async def test_a_task_holding_an_answer_is_due_when_its_app_stops_waiting(reviews, clock):
     hold_until = clock() + timedelta(minutes=30)
 
-    opened = await reviews.open_or_update(
-        app="bot",
-        source=Source.CONFIDENCE,
-        reason="Low confidence: 0.30",
-        priority=Priority.HIGH,
-        interaction_ids=["i-1"],
-        evidence={"threshold": 0.7, HELD_KEY: held_evidence(HELD, hold_until)},
-    )
+    opened = await low_confidence_task(reviews, {HELD_KEY: held_evidence(HELD, hold_until)})
 
     assert opened.task.task.deadline == hold_until
 
 
 async def test_a_task_holding_no_answer_is_due_by_its_priority(reviews):
-    opened = await reviews.open_or_update(
-        app="bot",
-        source=Source.CONFIDENCE,
-        reason="Low confidence: 0.30",
-        priority=Priority.HIGH,
-        interaction_ids=["i-1"],
-        evidence={"threshold": 0.7},
-    )
+    opened = await low_confidence_task(reviews, {})
 
     assert opened.task.task.deadline - opened.task.task.created_at == timedelta(hours=24)
