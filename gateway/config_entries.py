@@ -50,11 +50,6 @@ class Upstream(BaseModel):
         self._query = query
         return self
 
-    @property
-    def query(self) -> str:
-        """The query string every call to this upstream carries (from its url), or ""."""
-        return self._query
-
     def address(self, path: str, query: str = "") -> str:
         """The URL of `path` (after the base's /v1) at this upstream, its own query first, then `query`."""
         joined = f"{self._query}&{query}" if self._query and query else self._query or query
