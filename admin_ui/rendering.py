@@ -43,10 +43,13 @@ def when_text(value: datetime | None) -> str:
 
 
 def duration_text(value: timedelta | None) -> str:
-    """A span as a person reads it: "2 d 3 h", "3 h 20 min", "12 min" ("–" for none)."""
+    """A span as a person reads it: "2 d 3 h", "3 h 20 min", "12 min", "under a minute" ("–" for none)."""
     if value is None:
         return "–"
     minutes = max(int(value.total_seconds() // 60), 0)
+    if minutes == 0:
+        # "due in 0 min" read as due now (or past), seconds before a held answer's hold ended.
+        return "under a minute"
     days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
     if days:
         return f"{days} d {hours} h"

@@ -64,7 +64,7 @@ def done_notice(done: str | None, task: ReviewTask) -> str | None:
 def claimed_by_other(refusal: ClaimedByOther, now: datetime) -> str:
     """Someone else's claim as the page says it: who holds the task, until when (as pages show times) and how soon."""
     left = refusal.expires_at - now
-    soon = "in under a minute" if left < timedelta(minutes=1) else f"in {duration_text(left)}"
+    soon = f"in {duration_text(left)}"
     return (
         f"{refusal.holder} has claimed this task until {when_text(refusal.expires_at)} ({soon}): wait for the "
         f"claim to lapse or ask {refusal.holder} to release it."
@@ -80,7 +80,7 @@ def wait_text(minutes: float | None) -> str | None:
     """The estimated wait as the page says spans ("under a minute", "3 h 20 min", "2 d 1 h"); None without one."""
     if minutes is None:
         return None
-    return "under a minute" if minutes < 1 else duration_text(timedelta(minutes=minutes))
+    return duration_text(timedelta(minutes=minutes))
 
 
 def current_decisions(detail: ReviewTaskDetail) -> list[Decision]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from html_page import csrf_token_of, parse
 from page_seed import interaction_row, store, task
 
-from admin_ui.rendering import when_text
+from admin_ui.rendering import duration_text, when_text
 from admin_ui.review_task import wait_text
 from gateway.accounts.records import Role
 
@@ -35,3 +36,13 @@ def test_an_estimated_wait_reads_as_the_pages_other_spans():
         "3 d 0 h",
         None,
     )
+
+
+def test_a_span_under_a_minute_reads_as_such_not_as_0_min():
+    assert [duration_text(timedelta(seconds=s)) for s in (0, 9, 59, 60, -5)] == [
+        "under a minute",
+        "under a minute",
+        "under a minute",
+        "1 min",
+        "under a minute",
+    ]
