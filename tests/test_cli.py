@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-
-FEEDGATE = [sys.executable, "-m", "gateway.cli"]
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FEEDGATE, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from cli_run import FEEDGATE, free_port, one_line_error, run
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path):
@@ -177,153 +164,6 @@ def test_serve_in_gateway_key_mode_warns_of_an_upstream_key_variable_that_is_not
     assert "WARNING" in warning
     assert f"upstream 'default' ({fake_upstream.url})" in warning
     assert "OPENAI_API_KEY is not set" in warning
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The one line a refused command printed on stderr (no traceback, no log noise around it)."""
-    assert "Traceback" not in result.stderr
-    [line] = result.stderr.splitlines()
-    return line
-
-
-@pytest.mark.parametrize("interval", ["0", "-1", "nan"])
-def test_worker_refuses_an_interval_that_is_not_a_positive_number_of_seconds(tmp_path: Path, interval: str):
-    result = run(["worker", "--interval", interval], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/w.db"})
-
-    assert result.returncode == 2
-    assert one_line_error(result) == f"feedgate: --interval must be a positive number of seconds, got {interval}"
-
-
-@pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
-def test_serve_refuses_a_port_outside_1_to_65535(tmp_path: Path, port: str):
-    result = run(["serve", "--port", port], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
-
-    assert result.returncode == 2
-    assert one_line_error(result) == f"feedgate: --port must be a port number from 1 to 65535, got {port}"
-
-
-@pytest.mark.parametrize("port", ["0", "99999"])
-def test_worker_refuses_a_metrics_port_outside_1_to_65535(tmp_path: Path, port: str):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/w.db"}
-
-    result = run(["worker", "--interval", "60", "--metrics-port", port], env)
-
-    assert result.returncode == 2
-    assert one_line_error(result) == f"feedgate: --metrics-port must be a port number from 1 to 65535, got {port}"
-
-
-def test_serve_refuses_a_port_setting_outside_1_to_65535_naming_the_setting(tmp_path: Path):
-    result = run(["serve"], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "FEEDGATE_PORT": "-1"})
-
-    assert result.returncode == 2
-    assert "port (FEEDGATE_PORT): Input should be greater than or equal to 1; got '-1'" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize("command", [["serve"], ["worker", "--interval", "60"]])
-def test_a_metrics_dir_that_is_a_file_is_one_line_naming_the_setting(tmp_path: Path, command: list[str]):
-    (tmp_path / "metrics").write_text("")
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/m.db", "FEEDGATE_METRICS_DIR": str(tmp_path / "metrics")}
-
-    result = run(command, env)
-
-    assert result.returncode == 2
-    assert one_line_error(result) == f"feedgate: FEEDGATE_METRICS_DIR: {tmp_path / 'metrics'} is a file, not a folder"
-
-
-def test_a_spool_path_under_a_file_is_one_line_naming_the_setting(tmp_path: Path):
-    (tmp_path / "taken").write_text("")
-    env = {
-        "FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
-        "FEEDGATE_SPOOL_PATH": str(tmp_path / "taken" / "spool.jsonl"),
-    }
-
-    result = run(["serve"], env)
-
-    assert result.returncode == 2
-    assert one_line_error(result) == f"feedgate: FEEDGATE_SPOOL_PATH: {tmp_path / 'taken'} is a file, not a folder"
-
-
-@pytest.mark.parametrize("actor", ["", "   ", "a" * 201])
-def test_erase_refuses_an_actor_the_audit_log_cannot_name(tmp_path: Path, actor: str):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
-
-    result = run(["erase", "--user", "ghost", "--actor", actor], env)
-
-    assert result.returncode == 2
-    assert one_line_error(result).startswith("feedgate: --actor must ")
-
-
-def test_erase_accepts_an_actor_of_200_characters(tmp_path: Path):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
-    assert run(["db", "upgrade"], env).returncode == 0
-
-    result = run(["erase", "--user", "ghost", "--actor", "a" * 200], env)
-
-    assert result.returncode == 0, result.stderr
-    assert "erased: nothing was stored about this user" in result.stdout
-
-
-def test_db_upgrade_refuses_what_is_not_a_database_url_naming_the_forms_that_work():
-    result = run(["db", "upgrade", "--database-url", "notaurl"], {})
-
-    assert result.returncode == 2
-    assert one_line_error(result) == (
-        "feedgate: database_url is not a database URL; use sqlite+aiosqlite:///path/to/feedgate.db "
-        "or postgresql+asyncpg://user:password@host/database"
-    )
-
-
-def test_db_upgrade_refuses_a_database_feedgate_does_not_run_on_without_showing_its_password():
-    result = run(["db", "upgrade"], {"FEEDGATE_DATABASE_URL": "mysql://feedgate:secret@db/feedgate"})
-
-    assert result.returncode == 2
-    line = one_line_error(result)
-    assert line.startswith("feedgate: database_url mysql://feedgate:***@db/feedgate is not a database Feedgate runs on")
-    assert "secret" not in line
-
-
-@pytest.mark.parametrize("name", ["", "   "])
-def test_keys_create_refuses_a_blank_app_name_and_issues_no_key(tmp_path: Path, name: str):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
-    run(["db", "upgrade"], env)
-
-    result = run(["keys", "create", name], env)
-
-    assert result.returncode == 2
-    assert one_line_error(result) == "feedgate: the app's name must not be blank: `feedgate keys create APP`"
-    with sqlite3.connect(tmp_path / "keys.db") as db:
-        assert db.execute("SELECT count(*) FROM gateway_keys").fetchone() == (0,)
-
-
-@pytest.mark.parametrize("days", ["nan", "inf", "1e6", "36501", "0", "-1"])
-def test_prune_refuses_an_age_that_is_not_between_0_and_a_century_in_one_line(tmp_path: Path, days: str):
-    result = run(["prune", "--older-than", days], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
-
-    assert result.returncode == 2
-    assert one_line_error(result).startswith(
-        "feedgate: --older-than must be a number of days above 0 and at most 36500"
-    )
-
-
-def test_serve_refuses_a_writer_batch_size_of_0_naming_the_variable(tmp_path: Path):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "FEEDGATE_WRITER_BATCH_SIZE": "0"}
-
-    result = run(["serve", "--port", str(free_port())], env)
-
-    assert result.returncode == 2
-    assert "writer_batch_size (FEEDGATE_WRITER_BATCH_SIZE): Input should be greater than or equal to 1" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_a_list_setting_that_is_not_a_list_is_refused_without_a_traceback(tmp_path: Path):
-    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/v.db", "FEEDGATE_REVIEW_GATES": "support-bot"}
-
-    result = run(["audit", "verify"], env)
-
-    assert result.returncode == 2
-    assert "review_gates (FEEDGATE_REVIEW_GATES): Value error, must be a JSON list" in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def newer_sqlite_database(path: Path) -> dict[str, str]:

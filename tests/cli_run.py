@@ -1,0 +1,27 @@
+"""Running `feedgate` as a user runs it, for the command-line tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+FEEDGATE = [sys.executable, "-m", "gateway.cli"]
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FEEDGATE, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a refused command printed on stderr (no traceback, no log noise around it)."""
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    return line
