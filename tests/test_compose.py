@@ -153,3 +153,17 @@ def test_the_gateway_is_given_longer_to_stop_than_it_gives_the_calls_still_runni
     assert grace.endswith("s")
     # A few seconds to spare: the interactions are stored after the calls are stopped.
     assert float(grace.removesuffix("s")) >= shutdown_timeout + 3
+
+
+@pytest.mark.parametrize("name", ["gateway", "worker"])
+def test_the_exported_embedding_model_is_kept_in_a_named_volume_the_processes_share(
+    compose: dict[str, Any], name: str
+):
+    # The Dockerfile points FEEDGATE_MODEL_CACHE_DIR there; an anonymous volume would be lost with
+    # its container, and the next one would spend 30-80 s exporting the model again.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cache_dir = re.search(r"FEEDGATE_MODEL_CACHE_DIR=(\S+)", dockerfile)
+    assert cache_dir is not None
+    mounts = dict(reversed(mount.split(":")) for mount in compose["services"][name]["volumes"])
+
+    assert mounts[cache_dir.group(1)] == "models" and "models" in compose["volumes"]
