@@ -251,3 +251,31 @@ def test_the_review_queue_and_a_canarys_actions_fit_a_laptop_screen(
 
     assert {name: scroll <= viewport for name, (scroll, viewport) in widths.items()} == {"queue": True, "prompts": True}
     page.close()
+
+
+def test_an_interactions_fixes_keep_their_policy_and_action_names_whole_on_a_laptop_screen(
+    settings: Settings,
+    start_gateway,
+    browser,
+    screenshots,  # noqa: F811 - the fixture imported above
+):
+    gateway = start_gateway(settings)
+    # What the knowledge policy records when it injects several entries: a long details column.
+    entries = [{"id": f"0193f0c2-7a41-7c3e-9b1d-{n:012d}", "version": 3, "score": 0.8123} for n in range(6)]
+    policies = [
+        {"policy": "knowledge", "action": "replace_body", "entries": entries},
+        {"policy": "confidence_gate", "action": "hold_for_review", "confidence": 0.31, "threshold": 0.6},
+    ]
+    row = interaction_row("What is the fee?", "There is no fee.", policies=policies)
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([row]))
+    page = _signed_in_page(gateway, browser, DESKTOP)
+
+    page.goto(gateway.origin + f"/admin/interactions/{row['id']}")
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('tr.policy-note td.name')].map(cell => {
+            const text = document.createRange(); text.selectNodeContents(cell);
+            return [cell.textContent, text.getClientRects().length]; })"""
+    )
+
+    capture(page, screenshots, "desktop-interaction-fixes")
+    assert lines == [["knowledge", 1], ["replace_body", 1], ["confidence_gate", 1], ["hold_for_review", 1]]
