@@ -156,9 +156,7 @@ def test_the_gateway_is_given_longer_to_stop_than_it_gives_the_calls_still_runni
 
 
 @pytest.mark.parametrize("name", ["gateway", "worker"])
-def test_the_exported_embedding_model_is_kept_in_a_named_volume_the_processes_share(
-    compose: dict[str, Any], name: str
-):
+def test_the_exported_embedding_model_is_kept_in_a_named_volume_the_processes_share(compose: dict[str, Any], name: str):
     # The Dockerfile points FEEDGATE_MODEL_CACHE_DIR there; an anonymous volume would be lost with
     # its container, and the next one would spend 30-80 s exporting the model again.
     dockerfile = (ROOT / "Dockerfile").read_text()

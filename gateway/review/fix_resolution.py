@@ -47,7 +47,7 @@ def refuse_a_second_fix(detail: ReviewTaskDetail) -> None:
     found = fix_decision(detail) if detail.task.active else None
     if found is not None:
         raise TaskConflict(
-            f"{found.reviewer} already resolved this task by a fix ({found.comment}); it awaits a second opinion "
+            f"{found.reviewer} already resolved this task by a fix, noting “{found.comment}”; it awaits a second opinion "
             "on that fix: approve, reject or correct it instead of adding a second fix"
         )
 

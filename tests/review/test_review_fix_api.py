@@ -101,6 +101,8 @@ async def test_a_second_fix_for_a_task_awaiting_a_second_opinion_is_refused(
 
     assert fixed.status_code == 201 and fixed.json()["task"]["status"] == "open"
     assert refused.status_code == 409
-    assert "alice already resolved this task by a fix" in refused.json()["detail"]
+    detail = refused.json()["detail"]
+    assert detail.startswith("alice already resolved this task by a fix, noting “Resolved by prompt version ")
+    assert "active).”; it awaits a second opinion on that fix" in detail
     versions = (await client.get("/api/prompts", params={"app": "support-bot"}, headers=admin_headers)).json()
     assert "Never quote fees." not in str(versions)
