@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
-from gateway.api import missing_v1, nul_urls, v1_not_found
+from gateway.api import head_requests, missing_v1, nul_urls, v1_not_found
 from gateway.api.admin import undecodable_body_response, validation_response
 from gateway.api.audit import AuditController
 from gateway.api.cors import with_cors_headers
@@ -99,6 +99,8 @@ class FeedgateApp:
             if v1_not_found.names_no_task(path):
                 await v1_not_found.refuse(scope, send)
                 return
+            if head_requests.is_head(scope):
+                scope, send = head_requests.as_get(scope, send)
         await self.api(scope, receive, send)
 
 
