@@ -14,7 +14,7 @@ from gateway.domain.interactions import Interaction, InteractionService
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.time_range import utc_range
 from gateway.feedback.limits import FeedbackLimits, RateLimited
-from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
+from gateway.feedback.submission import SIGNALS, InvalidSubmission, MalformedBody, Submission, parse_submission
 from gateway.feedback.token import FeedbackTokens, InvalidToken, VerifiedToken, looks_like_token
 from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
@@ -127,6 +127,8 @@ class FeedbackService:
                 "the most one answer's token may; the latest one stays current"
             )
             raise FeedbackRefused(429, message, "feedback_token_exhausted") from None
+        if not created:
+            _refuse_a_different_post(stored, self._store.as_stored(event))
         recorded = Recorded(FeedbackEvent.from_row(stored), created)
         record_feedback(recorded)
         if created and self._on_recorded is not None:
@@ -226,6 +228,27 @@ class FeedbackService:
             max_submissions=self._limits.max_submissions_per_token,
             at=event["created_at"],
         )
+
+
+# What a post says; a retry under its idempotency key says the same (its time and id are new).
+_SAID = (*SIGNALS, "user_id", "metadata")
+
+
+def _refuse_a_different_post(stored: dict[str, Any], posted: dict[str, Any]) -> None:
+    """FeedbackRefused (422) when `posted` reuses the idempotency key of `stored` but says something else.
+
+    Answering the stored event would drop the new vote in silence: a widget that kept one key for
+    every click turned a changed thumbs-down back into the first thumbs-up (as the IETF draft on the
+    Idempotency-Key header and Stripe do, a key is bound to what was first sent with it).
+    """
+    changed = [field for field in _SAID if stored.get(field) != posted.get(field)]
+    if changed:
+        message = (
+            f"idempotency_key {stored['idempotency_key']!r} was already used on this interaction for feedback that "
+            f"differs in {', '.join(changed)}; send a new vote or a changed one with a new key (or none), and "
+            "repeat a key only to retry the very same post"
+        )
+        raise FeedbackRefused(422, message, "idempotency_key_reused", "idempotency_key")
 
 
 def _voice(submission: Submission, interaction: Interaction, submitter: Submitter) -> Voice:

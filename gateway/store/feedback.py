@@ -41,6 +41,10 @@ class FeedbackStore:
         self._redactor = redactor
         self._insert = insert_skipping_duplicates(engine.dialect, feedback, ["interaction_id", "idempotency_key"])
 
+    def as_stored(self, row: Row) -> Row:
+        """`row` as `append` stores it: redacted when redaction is on."""
+        return self._redactor.noted(row, FEEDBACK_FIELDS) if self._redactor is not None else row
+
     async def append(self, row: Row, *, bound: TokenBound | None = None) -> tuple[Row, bool]:
         """Store one event; with an idempotency key already used on its interaction, return that event instead.
 
@@ -48,8 +52,7 @@ class FeedbackStore:
         `bound`, a new event also counts against its feedback token, in the same transaction; at the
         bound nothing is stored and TokenExhausted is raised (a replay never counts).
         """
-        if self._redactor is not None:
-            row = self._redactor.noted(row, FEEDBACK_FIELDS)
+        row = self.as_stored(row)
         insert = self._insert.values(**row).returning(feedback.c.id)
         async with self._engine.begin() as connection:
             stored_id = (await connection.execute(insert)).scalar()

@@ -126,22 +126,47 @@ async def test_in_gateway_key_mode_the_issued_key_is_the_credential(gateway_with
 # -- idempotency and history -------------------------------------------------------------
 
 
-async def test_the_same_idempotency_key_stores_once_and_returns_the_original(
+async def test_a_retry_under_the_same_idempotency_key_stores_once_and_returns_the_original(
     answer, post_feedback, client, admin_headers
 ):
     given = await answer()
-    first = await post_feedback(
-        {"interaction_id": given.interaction_id, "thumbs": "down", "idempotency_key": "k1"}, token=given.token
-    )
+    # Metadata as sent, an integer beyond 64 bits and a float included: the retry must compare equal.
+    body = {
+        "interaction_id": given.interaction_id,
+        "thumbs": "down",
+        "comment": "wrong fee",
+        "metadata": {"page": "checkout", "big": 2**70, "score": 0.1, "tags": ["a", {"b": None}]},
+        "idempotency_key": "k1",
+    }
+    first = await post_feedback(body, token=given.token)
 
-    again = await post_feedback(
-        {"interaction_id": given.interaction_id, "thumbs": "up", "idempotency_key": "k1"}, token=given.token
-    )
+    again = await post_feedback(body, token=given.token)
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     events = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()["feedback"]
     assert len(events["events"]) == 1
+
+
+async def test_a_different_post_under_a_used_idempotency_key_is_refused_and_not_lost_in_silence(
+    answer, post_feedback, client, admin_headers
+):
+    given = await answer()
+    first = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "up", "idempotency_key": "k1"}, token=given.token
+    )
+
+    changed = await post_feedback(
+        {"interaction_id": given.interaction_id, "thumbs": "down", "comment": "no", "idempotency_key": "k1"},
+        token=given.token,
+    )
+
+    assert (first.status_code, changed.status_code) == (201, 422)
+    error = error_of(changed)
+    assert (error["code"], error["param"]) == ("idempotency_key_reused", "idempotency_key")
+    assert "'k1' was already used on this interaction for feedback that differs in thumbs, comment" in error["message"]
+    events = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()["feedback"]
+    assert [event["thumbs"] for event in events["events"]] == ["up"]
 
 
 async def test_an_idempotency_key_is_scoped_to_its_interaction(answer, post_feedback):

@@ -116,6 +116,25 @@ async def test_feedback_text_and_metadata_are_stored_redacted_with_the_rules_not
     assert stored["redactions"] == {"api_key": 1, "email": 1, "phone": 1}
 
 
+async def test_a_retry_of_redacted_feedback_under_its_idempotency_key_is_the_same_post(redacting):
+    app, http = redacting
+    response, _ = await call(app, http)
+    body = {
+        "interaction_id": response.headers["x-feedgate-interaction-id"],
+        "thumbs": "down",
+        "comment": "call me on 415-555-2671",
+        "metadata": {"reply_to": "bob@example.com"},
+        "idempotency_key": "click-1",
+    }
+    first = await http.post("/v1/feedback", json=body, headers=AUTH)
+
+    again = await http.post("/v1/feedback", json=body, headers=AUTH)
+
+    # Compared as stored (redacted), so the retry is recognised, not refused as a different post.
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+
+
 async def test_the_interactions_api_says_which_rules_fired_on_the_call_and_on_its_feedback(redacting, admin_headers):
     app, http = redacting
     response, _ = await call(app, http)
