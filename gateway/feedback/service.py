@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import uuid_utils
+
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.interactions import Interaction, InteractionService
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
@@ -43,6 +45,13 @@ class FeedbackRefused(Exception):
 # stored yet (its writer flushes every 0.2 s by default), and how often it looks.
 VOUCHED_WAIT_SECONDS = 3.0
 VOUCHED_POLL_SECONDS = 0.05
+# A stream is stored when it ends, but its headers (the token among them) come before its first
+# chunk, and a page shows the thumbs as soon as it has them: a token post on an answer still
+# streaming waits until this long after the call began (its id, a UUIDv7, says when).
+STREAM_WAIT_SECONDS = 60.0
+STREAM_POLL_SECONDS = 0.25
+# Past the wait, a call begun this recently may still be streaming: "post again", not "no such answer".
+STILL_STREAMING_SECONDS = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +206,21 @@ class FeedbackService:
         # interaction, maybe another one whose writer stores it within its flush interval: wait
         # (bounded) for that too, rather than tell the browser the answer does not exist.
         interaction = await self._interactions.find(interaction_id, app)
-        deadline = time.monotonic() + (VOUCHED_WAIT_SECONDS if vouched else 0.0)
-        while interaction is None and time.monotonic() < deadline:
-            await asyncio.sleep(VOUCHED_POLL_SECONDS)
+        if interaction is not None or not vouched:
+            return _found(interaction, interaction_id)
+        started = time.monotonic()
+        age = _age_seconds(interaction_id, self._clock())
+        wait = max(VOUCHED_WAIT_SECONDS, STREAM_WAIT_SECONDS - age) if age is not None else VOUCHED_WAIT_SECONDS
+        while interaction is None and (waited := time.monotonic() - started) < wait:
+            await asyncio.sleep(VOUCHED_POLL_SECONDS if waited < VOUCHED_WAIT_SECONDS else STREAM_POLL_SECONDS)
             interaction = await self._interactions.find(interaction_id, app)
-        if interaction is None:
-            raise FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
-        return interaction
+        if interaction is None and age is not None and age + wait < STILL_STREAMING_SECONDS:
+            message = (
+                f"the answer of interaction {interaction_id!r} is not stored yet: it is still streaming, "
+                f"{age + wait:.0f} s after the call began; post again when it has ended"
+            )
+            raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
+        return _found(interaction, interaction_id)
 
     def _event(self, submission: Submission, interaction: Interaction, submitter: Submitter) -> dict[str, Any]:
         now = self._clock()
@@ -228,6 +245,24 @@ class FeedbackService:
             max_submissions=self._limits.max_submissions_per_token,
             at=event["created_at"],
         )
+
+
+def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:
+    """`interaction`, or FeedbackRefused (404) when there is none."""
+    if interaction is None:
+        raise FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
+    return interaction
+
+
+def _age_seconds(interaction_id: str, now: datetime) -> float | None:
+    """Seconds since the call with this gateway id began (its UUIDv7 time), or None for an id of another form."""
+    try:
+        identifier = uuid_utils.UUID(interaction_id)
+    except ValueError:
+        return None
+    if identifier.version != 7:
+        return None
+    return max(0.0, now.timestamp() - identifier.timestamp / 1000)
 
 
 # What a post says; a retry under its idempotency key says the same (its time and id are new).

@@ -21,7 +21,11 @@
     return node;
   }
 
-  function send(options, payload) {
+  // An answer still streaming is stored when it ends: the gateway answers 409 interaction_in_progress
+  // with Retry-After, and the post is sent again then (a vote given mid-stream is not lost).
+  var MAX_IN_PROGRESS_RETRIES = 20;
+
+  function send(options, payload, retries) {
     payload.interaction_id = options.interactionId;
     if (options.userId) payload.user_id = options.userId;
     return fetch(options.endpoint || defaultEndpoint, {
@@ -35,6 +39,13 @@
         var body = null;
         try { body = JSON.parse(text); } catch (notJson) { body = null; }
         var said = body && body.error && body.error.message;
+        var code = body && body.error && body.error.code;
+        if (code === "interaction_in_progress" && (retries || 0) < MAX_IN_PROGRESS_RETRIES) {
+          var seconds = Number(response.headers.get("retry-after")) || 5;
+          return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); }).then(function () {
+            return send(options, payload, (retries || 0) + 1);
+          });
+        }
         if (!response.ok) throw new Error(said || "the feedback endpoint answered HTTP " + response.status);
         if (body === null) throw new Error("the feedback endpoint's answer was not JSON");
         return body;
@@ -66,9 +77,12 @@
 
     // A click on a thumb sends the vote at once: an end user who clicks and moves on has voted.
     // The comment is optional and goes with the same vote as a second submission, which then counts
-    // (a voter's latest feedback is current). `sent` is the vote stored last, so a second click on
-    // the same thumb does not post it again.
-    var sent = null;
+    // (a voter's latest feedback is current). One vote is in flight at a time, and when it lands
+    // the thumb pressed now is sent if it is not the one stored: the last click is stored last, on
+    // a slow link too (up, down, up again must leave "up" current), and a click on the thumb
+    // already stored posts nothing.
+    var sent = null; // the vote the gateway stored last
+    var sending = false;
 
     function stored(result) {
       root.setAttribute("data-feedgate-feedback-id", result.id);
@@ -78,22 +92,32 @@
       status.textContent = "Could not send feedback: " + error.message;
     }
 
+    function sendVote() {
+      if (sending || thumbs === sent) return;
+      var value = thumbs;
+      sending = true;
+      status.textContent = "Sending\u2026";
+      send(options, { thumbs: value }).then(function (result) {
+        sending = false;
+        sent = value;
+        stored(result);
+        if (thumbs !== sent) return sendVote();
+        status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+      }, function (error) {
+        sending = false;
+        if (thumbs !== value) return sendVote(); // the thumb pressed since gets its own try
+        failed(error);
+      });
+    }
+
     function choose(value) {
       thumbs = value;
       up.setAttribute("aria-pressed", String(value === "up"));
       down.setAttribute("aria-pressed", String(value === "down"));
       form.hidden = false;
       comment.focus();
-      if (sent === value) return;
-      status.textContent = "Sending\u2026";
-      send(options, { thumbs: value }).then(function (result) {
-        if (thumbs !== value) return; // another thumb was clicked meanwhile; its own answer speaks
-        sent = value;
-        stored(result);
-        status.textContent = "Thanks! Your vote is in; a comment is welcome.";
-      }, function (error) {
-        if (thumbs === value) failed(error);
-      });
+      if (!sending && thumbs === sent) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+      sendVote();
     }
     up.addEventListener("click", function () { choose("up"); });
     down.addEventListener("click", function () { choose("down"); });
@@ -129,12 +153,17 @@
     var nodes = document.querySelectorAll("[data-feedgate-interaction]:not([data-feedgate-mounted])");
     Array.prototype.forEach.call(nodes, function (node) {
       node.setAttribute("data-feedgate-mounted", "");
-      mount(node, {
-        interactionId: node.getAttribute("data-feedgate-interaction"),
-        token: node.getAttribute("data-feedgate-token"),
-        endpoint: node.getAttribute("data-feedgate-endpoint") || undefined,
-        userId: node.getAttribute("data-feedgate-user") || undefined
-      });
+      try {
+        mount(node, {
+          interactionId: node.getAttribute("data-feedgate-interaction"),
+          token: node.getAttribute("data-feedgate-token"),
+          endpoint: node.getAttribute("data-feedgate-endpoint") || undefined,
+          userId: node.getAttribute("data-feedgate-user") || undefined
+        });
+      } catch (error) {
+        // One answer without a token (say, served from a cache) must not leave the rest without thumbs.
+        if (window.console) console.warn("Feedgate: not mounted on", node, error.message);
+      }
     });
   }
 

@@ -189,3 +189,86 @@ def test_an_error_page_instead_of_json_is_told_by_its_status(settings, start_gat
 
     # Not the JSON parser's "Unexpected token '<'".
     page.get_by_role("status").filter(has_text="the feedback endpoint answered HTTP 502").wait_for(timeout=10_000)
+
+
+# The "down" post leaves 1.5 s late, as on a slow mobile link: the click after it comes first.
+SLOW_THUMBS_DOWN = """
+const realFetch = window.fetch;
+window.fetch = (url, init) => init && init.body && init.body.includes('"thumbs":"down"')
+  ? new Promise(resolve => setTimeout(resolve, 1500)).then(() => realFetch(url, init))
+  : realFetch(url, init);
+"""
+
+
+def test_the_last_thumb_clicked_is_the_vote_stored_last_on_a_slow_link(settings, start_gateway, page_server, browser):
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser, user="user-42")
+    page.add_init_script(SLOW_THUMBS_DOWN)
+    page.reload()
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+
+    page.get_by_role("button", name="Bad answer").click()
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Good answer").click()
+    page.wait_for_function(
+        "() => document.querySelector('.feedgate-status').textContent.includes('Your vote is in')",
+        timeout=10_000,
+    )
+    page.wait_for_timeout(500)
+
+    feedback = gateway.interaction(interaction_id)["feedback"]
+    assert [event["thumbs"] for event in feedback["events"]] == ["up", "down", "up"]
+    assert [event["thumbs"] for event in feedback["current"]] == ["up"]
+    assert page.get_by_role("button", name="Good answer").get_attribute("aria-pressed") == "true"
+
+
+def test_a_vote_given_while_the_answer_streams_is_sent_again_when_the_gateway_says_so(
+    settings, start_gateway, page_server, browser
+):
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    posts: list[str] = []
+
+    def answer(route):  # the first post finds the answer still streaming, as the gateway tells it
+        posts.append(route.request.post_data or "")
+        if len(posts) > 1:
+            route.continue_()
+            return
+        route.fulfill(
+            status=409,
+            headers={
+                "content-type": "application/json",
+                "retry-after": "1",
+                "access-control-allow-origin": page_server.origin,
+                "access-control-expose-headers": "retry-after",
+            },
+            body='{"error": {"message": "still streaming", "type": "invalid_request_error", '
+            '"param": null, "code": "interaction_in_progress"}}',
+        )
+
+    page.route("**/v1/feedback", answer)
+    page.get_by_role("button", name="Bad answer").click()
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+
+    assert len(posts) == 2
+    assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["down"]
+
+
+def test_an_answer_without_a_token_does_not_keep_the_others_from_their_thumbs(
+    settings, start_gateway, page_server, browser
+):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    widget_page(gateway, page_server)
+    one = '<div data-feedgate-interaction="{0}" data-feedgate-token="{1}"></div>'
+    page_server.page = page_server.page.replace(
+        b'<div id="feedback"',
+        (one.format("cached-answer", "") + one.format("another", "v2.forged")).encode() + b'<div id="feedback"',
+    )
+    page = browser.new_page()
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+
+    page.goto(page_server.origin)
+
+    assert page.locator(".feedgate").count() == 2
+    assert page.locator("#feedback .feedgate").count() == 1
+    assert any("Feedgate: not mounted" in warning for warning in warnings)

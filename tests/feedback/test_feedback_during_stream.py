@@ -1,0 +1,74 @@
+"""Feedback on an answer still streaming: its token comes with the headers, before the first chunk,
+but the interaction is stored only when the stream ends. The post waits for it instead of a 404."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import openai
+import pytest
+from feedback_helpers import APP_KEY
+
+from gateway.feedback import service
+
+MESSAGES = [{"role": "user", "content": "What is the fee for a transfer?"}]
+
+
+@pytest.fixture
+def sdk(live_gateway) -> openai.OpenAI:
+    return openai.OpenAI(base_url=live_gateway.url, api_key=APP_KEY, max_retries=0)
+
+
+def post_thumbs_down(live_gateway, headers: httpx.Headers) -> httpx.Response:
+    """What a page does with the two headers as soon as it has them."""
+    return httpx.post(
+        f"{live_gateway.url}/feedback",
+        json={"interaction_id": headers["x-feedgate-interaction-id"], "thumbs": "down"},
+        headers={"x-feedgate-feedback-token": headers["x-feedgate-feedback-token"]},
+        timeout=30,
+    )
+
+
+def test_feedback_posted_while_the_answer_streams_is_stored_once_the_stream_ends(
+    sdk, live_gateway, fake_upstream, monkeypatch
+):
+    # The wait for a writer's flush alone (3 s) would end long before this stream does.
+    monkeypatch.setattr(service, "VOUCHED_WAIT_SECONDS", 0.1)
+    raw = sdk.chat.completions.with_raw_response.create(model="gated-gpt", messages=MESSAGES, stream=True)
+    chunks = iter(raw.parse())
+    next(chunks)
+
+    with ThreadPoolExecutor(1) as pool:
+        posted = pool.submit(post_thumbs_down, live_gateway, raw.headers)
+        time.sleep(1.0)  # ten times the flush wait: the answer is still streaming
+        still_waiting = not posted.done()
+        fake_upstream.app.release()
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+        response = posted.result(timeout=30)
+
+    assert still_waiting and text
+    assert response.status_code == 201, response.text
+    current = live_gateway.interaction(raw.headers["x-feedgate-interaction-id"])["feedback"]["current"]
+    assert [event["thumbs"] for event in current] == ["down"]
+
+
+def test_feedback_on_a_stream_longer_than_the_wait_is_told_to_come_back_not_that_the_answer_is_missing(
+    sdk, live_gateway, fake_upstream, monkeypatch
+):
+    monkeypatch.setattr(service, "VOUCHED_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(service, "STREAM_WAIT_SECONDS", 0.5)
+    raw = sdk.chat.completions.with_raw_response.create(model="gated-gpt", messages=MESSAGES, stream=True)
+    chunks = iter(raw.parse())
+    next(chunks)
+
+    early = post_thumbs_down(live_gateway, raw.headers)
+    fake_upstream.app.release()
+    list(chunks)
+    again = post_thumbs_down(live_gateway, raw.headers)
+
+    assert early.status_code == 409
+    assert early.json()["error"]["code"] == "interaction_in_progress"
+    assert "still streaming" in early.json()["error"]["message"] and early.headers["retry-after"] == "5"
+    assert again.status_code == 201, again.text
