@@ -111,6 +111,7 @@ class FeedbackService:
 
         `client_address` is the posting browser's, for the per-address rate limit of token posts.
         """
+        submitter: Submitter | None = None
         try:
             submitter = await self._authenticate(authorization, token, client_address)
             try:
@@ -123,6 +124,9 @@ class FeedbackService:
             # from one browser is still held by the per-address limit, counted before any of this.
             self._charge(submitter)
         except RateLimited as limited:
+            if submitter is not None and await self._exhausted(submitter):
+                # Waiting would not help: no Retry-After telling the page to try again in a few seconds.
+                raise self._exhausted_refusal() from None
             retry_after = limited.retry_after
             raise FeedbackRefused(429, limited.message, "rate_limit_exceeded", retry_after=retry_after) from None
         interaction = await self._submitted_interaction(submission.interaction_id, submitter)
@@ -131,11 +135,7 @@ class FeedbackService:
         try:
             stored, created = await self._store.append(event, bound=self._bound(submitter, event))
         except TokenExhausted:
-            message = (
-                f"this feedback token has stored its {self._limits.max_submissions_per_token} submissions, "
-                "the most one answer's token may; the latest one stays current"
-            )
-            raise FeedbackRefused(429, message, "feedback_token_exhausted") from None
+            raise self._exhausted_refusal() from None
         if not created:
             _refuse_a_different_post(stored, self._store.as_stored(event))
         recorded = Recorded(FeedbackEvent.from_row(stored), created)
@@ -180,6 +180,21 @@ class FeedbackService:
         except UnknownKey as exc:
             raise FeedbackRefused(401, f"incorrect API key ({exc})", "invalid_api_key") from None
         return Submitter("app", app=caller.app)
+
+    async def _exhausted(self, submitter: Submitter) -> bool:
+        """Whether `submitter` is a token that has stored all the submissions it may (asked only past a rate limit)."""
+        bound = self._limits.max_submissions_per_token
+        if submitter.token is None or bound is None:
+            return False
+        return await self._store.token_submissions(submitter.token.token_id) >= bound
+
+    def _exhausted_refusal(self) -> FeedbackRefused:
+        """The 429 for a token past its bound: it will not refill, so it carries no Retry-After."""
+        message = (
+            f"this feedback token has stored its {self._limits.max_submissions_per_token} submissions, "
+            "the most one answer's token may; the latest one stays current"
+        )
+        return FeedbackRefused(429, message, "feedback_token_exhausted")
 
     def _charge(self, submitter: Submitter) -> None:
         """Count a well-formed post against its token's or its app's rate limit; RateLimited when over it."""

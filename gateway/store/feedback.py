@@ -13,7 +13,7 @@ from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
 from gateway.store.feedback_token_uses import TokenBound, count_submission
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.listing import Position, fetch_rows, newest_first
-from gateway.store.tables import feedback
+from gateway.store.tables import feedback, feedback_token_uses
 
 Row = dict[str, Any]
 
@@ -66,6 +66,12 @@ class FeedbackStore:
             )
             existing = (await connection.execute(query)).mappings().one()
         return dict(existing), False
+
+    async def token_submissions(self, token_id: str) -> int:
+        """How many submissions the feedback token `token_id` has stored (0 for one never used)."""
+        query = select(feedback_token_uses.c.submissions).where(feedback_token_uses.c.token_id == token_id)
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar() or 0)
 
     async def for_interaction(self, interaction_id: str) -> list[Row]:
         """Every event on one interaction, oldest first: by when it was given, then by id (the current-feedback order)."""

@@ -155,6 +155,18 @@ async def test_an_exhausted_token_is_told_so_with_no_retry_after(gateway_with):
     assert "1 submissions" in error["message"]
 
 
+async def test_a_token_past_its_bound_and_its_rate_is_told_it_is_spent_not_to_retry(gateway_with):
+    # The defaults' shape: the rate allows about as many posts a minute as the bound allows in all.
+    settings = {**NO_RATE_LIMITS, "feedback_token_posts_per_minute": 2, "feedback_token_max_submissions": 2}
+    async with gateway_with(**settings) as (_, http):
+        interaction_id, token = await ask(http)
+        answers = [await give(http, token, {"interaction_id": interaction_id, "rating": 1 + n}) for n in range(3)]
+
+    assert [response.status_code for response in answers] == [201, 201, 429]
+    assert "retry-after" not in answers[-1].headers
+    assert error_of(answers[-1])["code"] == "feedback_token_exhausted"
+
+
 async def test_an_idempotent_replay_does_not_count_against_the_bound(gateway_with):
     async with gateway_with(feedback_token_max_submissions=2, **NO_RATE_LIMITS) as (_, http):
         interaction_id, token = await ask(http)
