@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
@@ -69,6 +70,34 @@ def list_from_text(value: object, example: str, *, comma_separated: bool) -> obj
     if comma_separated:
         return [item.strip() for item in text.split(",") if item.strip()]
     raise ValueError(f"must be {wanted}, e.g. {example}")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def browser_origin(origin: str) -> str:
+    """`origin` as browsers send it in `Origin` (lower-case scheme and host, no default port, no slash); or "*".
+
+    ValueError for anything that could never match one (a path, a wildcard in the host, no scheme):
+    it was kept as written, and every post from the page failed with "Failed to fetch".
+    """
+    if origin == "*":
+        return origin
+    problem = f"{origin!r} is not a browser origin: write scheme://host[:port], e.g. https://app.example"
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        raise ValueError(problem) from None
+    # Any scheme with a host: an app in a web view sends its own (Capacitor's capacitor://localhost).
+    if not parts.scheme or not parts.netloc or not parts.hostname or "*" in parts.hostname:
+        raise ValueError(f"{problem} (a scheme and a host without wildcards; '*' alone allows any origin)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{problem} (no path, query or user: browsers send none of them)")
+    scheme, host = parts.scheme.lower(), parts.hostname.lower()
+    if ":" in host:  # an IPv6 address, bracketed in an origin
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS.get(scheme) else "")
 
 
 def check_port(option: str, port: int) -> int:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from gateway.config_checks import MAX_HOURS, MAX_SECONDS, off_or_at_least
+from gateway.config_checks import MAX_HOURS, MAX_SECONDS, browser_origin, off_or_at_least
 
 
 class FeedbackSettings(BaseModel):
@@ -66,6 +66,6 @@ class FeedbackSettings(BaseModel):
 
     @field_validator("cors_origins")
     @classmethod
-    def _origins_without_trailing_slash(cls, origins: list[str]) -> list[str]:
-        # Browsers send Origin as scheme://host[:port]; "https://app.example/" would never match.
-        return [origin.rstrip("/") for origin in origins]
+    def _origins_as_browsers_send_them(cls, origins: list[str]) -> list[str]:
+        # Browsers send Origin as scheme://host[:port]: "https://App.example/" would never match.
+        return [browser_origin(origin) for origin in origins]

@@ -153,6 +153,29 @@ def test_a_single_cors_origin_needs_no_brackets(monkeypatch: pytest.MonkeyPatch)
     assert load_settings().cors_origins == ["https://app.example"]
 
 
+def test_cors_origins_are_kept_as_browsers_send_them(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(
+        "FEEDGATE_CORS_ORIGINS", "HTTPS://App.Example:443/,http://127.0.0.1:8000,capacitor://localhost,*"
+    )
+
+    assert load_settings().cors_origins == [
+        "https://app.example",
+        "http://127.0.0.1:8000",
+        "capacitor://localhost",
+        "*",
+    ]
+
+
+@pytest.mark.parametrize(
+    "origin", ["127.0.0.1:18123", "app.example", "https://app.example/app/", "https://*.example.com", "null"]
+)
+def test_a_cors_origin_no_browser_sends_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch, origin: str):
+    message = refusal(monkeypatch, "FEEDGATE_CORS_ORIGINS", origin)
+
+    assert "cors_origins (FEEDGATE_CORS_ORIGINS)" in message
+    assert f"{origin!r} is not a browser origin: write scheme://host[:port]" in message
+
+
 def test_document_parts_may_be_comma_separated(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FEEDGATE_CLUSTER_DOCUMENT_PARTS", "comment,question")
 
