@@ -112,7 +112,12 @@ def submission_from(payload: Any, max_text_chars: int) -> Submission:
         idempotency_key=_identifier(payload, "idempotency_key"),
     )
     if all(getattr(submission, signal) is None for signal in SIGNALS):
-        raise InvalidSubmission("give at least one of 'thumbs', 'rating', 'correction' or 'comment'")
+        blank = [field for field in ("comment", "correction") if isinstance(payload.get(field), str)]
+        said = f" ({' and '.join(repr(field) for field in blank)} {'is' if len(blank) == 1 else 'are'} blank)"
+        raise InvalidSubmission(
+            "give at least one of 'thumbs', 'rating', 'correction' or 'comment'" + (said if blank else ""),
+            blank[0] if blank else None,
+        )
     return submission
 
 

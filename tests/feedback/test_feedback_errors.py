@@ -20,11 +20,13 @@ async def test_no_signal_is_refused(given, post_feedback):
     assert error_of(response)["message"] == "give at least one of 'thumbs', 'rating', 'correction' or 'comment'"
 
 
-async def test_blank_text_is_no_signal(given, post_feedback):
+async def test_blank_text_is_no_signal_and_the_refusal_says_it_was_blank(given, post_feedback):
     response = await post_feedback({"interaction_id": given.interaction_id, "comment": "   "}, token=given.token)
 
     assert response.status_code == 422
-    assert "at least one of" in error_of(response)["message"]
+    error = error_of(response)
+    assert error["message"] == "give at least one of 'thumbs', 'rating', 'correction' or 'comment' ('comment' is blank)"
+    assert error["param"] == "comment"
 
 
 # Every kind of bad value is covered in test_feedback_submission.py; these check the HTTP answer.
