@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,13 +81,26 @@ class Submission:
         }
 
 
+# Half of a surrogate pair, escaped: a browser's text cut inside an emoji ("😀".slice(0, 1)), which
+# JSON.stringify writes as "\ud83d". No store can keep it; it becomes U+FFFD, the rest is kept.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
 def parse_submission(body: bytes, max_text_chars: int) -> Submission:
     """The submission in a JSON request body; raises InvalidSubmission saying what is wrong."""
     try:
         # Exact: metadata is stored as sent, an integer beyond 64 bits included.
         payload = loads_exact(body)
     except orjson.JSONDecodeError as exc:
-        raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
+        if "surrogate" not in str(exc):
+            raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
+        try:
+            payload = loads_exact(_LONE_SURROGATE.sub(rb"\\ufffd", body))
+        except orjson.JSONDecodeError:
+            raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
     return submission_from(payload, max_text_chars)
 
 

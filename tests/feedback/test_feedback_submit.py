@@ -279,3 +279,14 @@ async def test_a_forged_token_sent_as_the_bearer_credential_is_refused_as_a_toke
 
     assert response.status_code == 403
     assert error_of(response)["code"] == "invalid_feedback_token"
+
+
+async def test_text_cut_inside_an_emoji_is_stored_with_a_replacement_character(answer, post_feedback):
+    # What JSON.stringify("a😀".slice(0, 2)) sends: half a surrogate pair, escaped. No store keeps it.
+    given = await answer()
+    body = '{"interaction_id": "%s", "thumbs": "down", "comment": "fee \\ud83d\\ude00 then \\ud83d"}'
+
+    response = await post_feedback(body % given.interaction_id, token=given.token)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["comment"] == "fee 😀 then \ufffd"
