@@ -53,10 +53,11 @@ async def feedback(
     negative: bool = True,
     comment: str | None = None,
     correction: str | None = None,
-    user_id: str = "user-1",
+    user_id: str | None = "user-1",
     app: str = APP,
+    voter: str | None = None,
 ) -> None:
-    """One feedback event through the feedback store."""
+    """One feedback event through the feedback store (`voter`: a token's, when the answer named no end user)."""
     await gateway.services.feedback_store.append(
         {
             "id": str(uuid_utils.uuid7()),
@@ -68,7 +69,8 @@ async def feedback(
             "comment": comment,
             "correction": correction,
             "negative": negative,
-            "submitted_via": "app",
+            "submitted_via": "token" if voter else "app",
+            "voter": voter,
         }
     )
 

@@ -259,6 +259,23 @@ async def test_the_detail_page_says_which_redaction_rules_replaced_what(browser_
     assert page.find(data_testid="redactions").text == "card ×1, email ×2"
 
 
+async def test_a_name_a_browser_claimed_under_an_anonymous_answers_token_is_shown_as_a_claim(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "None."))
+    await feedback(gateway, interaction_id, user_id="ceo@corp", voter="token:T1")
+    await feedback(gateway, interaction_id, negative=False, user_id=None, voter="token:T1")
+    await feedback(gateway, interaction_id, user_id="ann")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    rows = page.find("section", id="feedback").find_all("tr")[1:]
+    assert [" ".join(row.find_all("td")[1].text.split()) for row in rows] == [
+        "ceo@corp (named by the browser, unchecked)",
+        "anonymous (the answer's feedback token)",
+        "ann",
+    ]
+
+
 async def test_the_detail_page_shows_no_redactions_where_none_fired(browser_as, gateway):
     [interaction_id] = await store(gateway, interaction_row("Hello", "Hi"))
     viewer = await browser_as("vic", Role.VIEWER)
