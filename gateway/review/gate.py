@@ -43,7 +43,7 @@ from gateway.proxy.policy import (
 )
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
-from gateway.review.held_answer import HELD_KEY, HELD_TAG, held_evidence
+from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
 from gateway.review.hold_cap import HoldCap
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
 from gateway.review.opening import Opened
@@ -86,7 +86,8 @@ def confidence_gate(settings: Settings, reviews: ReviewService) -> ConfidenceGat
     if not rules:
         return None
     cap = HoldCap(settings.review_hold_max_share, settings.review_hold_cap_window)
-    return ConfidenceGate(rules, reviews, cap, timedelta(minutes=settings.review_hold_timeout_minutes))
+    hold_timeout = timedelta(minutes=settings.review_hold_timeout_minutes)
+    return ConfidenceGate(rules, reviews, cap, hold_timeout, fallback=settings.review_hold_fallback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +115,11 @@ class ConfidenceGate:
         cap: HoldCap,
         hold_timeout: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        fallback: Fallback | None = None,
     ) -> None:
         self._rules = rules
+        # Kept with each held answer: what a poll past its deadline gets stays what it was when held.
+        self._fallback = fallback
         self._reviews = reviews
         self._cap = cap
         self._hold_timeout = hold_timeout
@@ -196,7 +200,7 @@ class ConfidenceGate:
     async def _hold(self, request: PolicyRequest, rule: GateRule, judged: _Judged, body: bytes) -> Hold | None:
         """Open the task now (the client needs its id) and answer with the pending body; None if it failed."""
         hold_until = self._clock() + self._hold_timeout
-        evidence = {**_evidence(rule, judged), HELD_KEY: held_evidence(body, hold_until)}
+        evidence = {**_evidence(rule, judged), HELD_KEY: held_evidence(body, hold_until, self._fallback)}
         try:
             opened = await self._open(request, judged, evidence, Priority.HIGH, (HELD_TAG,))
         except Exception:

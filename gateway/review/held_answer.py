@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from gateway.exact_json import dumps_exact, loads_exact
 from gateway.review.records import TaskEvent
 
 Json = dict[str, Any]
+# What a poll past the deadline gets: the held answer as it is, or 422 review_timed_out.
+Fallback = Literal["release", "refuse"]
 HELD_KEY = "held_answer"
 # The tag the confidence gate gives every task that holds an answer.
 HELD_TAG = "held"
@@ -40,9 +42,17 @@ def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def held_evidence(body: bytes, hold_until: datetime) -> Json:
-    """The ``held_answer`` entry of a task's evidence for these exact bytes."""
-    return {"body": body.decode("utf-8"), "sha256": sha256_hex(body), "hold_until": hold_until.isoformat()}
+def held_evidence(body: bytes, hold_until: datetime, fallback: Fallback | None = None) -> Json:
+    """The ``held_answer`` entry of a task's evidence for these exact bytes (and the fallback in force when held)."""
+    held = {"body": body.decode("utf-8"), "sha256": sha256_hex(body), "hold_until": hold_until.isoformat()}
+    return held if fallback is None else {**held, "fallback": fallback}
+
+
+def held_fallback(held: Json, configured: Fallback) -> Fallback:
+    """The fallback of a held answer: the one in force when it was held, so a restart or a process with
+    another setting never turns a refused answer into a released one; `configured` for holds that predate it."""
+    kept = held.get("fallback")
+    return kept if kept in ("release", "refuse") else configured
 
 
 def hold_deadline(held: Json) -> datetime | None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -42,9 +42,11 @@ from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.review.errors import TaskNotFound
 from gateway.review.held_answer import (
     DECISION_HASH_KEY,
+    Fallback,
     Json,
     corrected_completion,
     held_answer_of,
+    held_fallback,
     hold_deadline,
     is_redacted,
     served_correction,
@@ -57,7 +59,6 @@ from gateway.review.service import ReviewService
 if TYPE_CHECKING:
     from gateway.review.held_redaction import HeldAnswerRedaction
 
-Fallback = Literal["release", "refuse"]
 OUTCOME_HEADER = "x-feedgate-review-outcome"
 
 
@@ -162,9 +163,10 @@ class HeldAnswers:
 
     def _fall_back(self, held: Json, why: str) -> PollAnswer:
         body = held["body"].encode("utf-8")
-        if self._fallback == "release" and is_redacted(held):
+        fallback = held_fallback(held, self._fallback)
+        if fallback == "release" and is_redacted(held):
             return _redacted_error("released_unreviewed")
-        if self._fallback == "release" and sha256_hex(body) == held["sha256"]:
+        if fallback == "release" and sha256_hex(body) == held["sha256"]:
             return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
         return _error(422, f"{why}; the answer is withheld.", "review_timed_out", "refused_unreviewed")
 
@@ -182,11 +184,13 @@ def _redacted_error(outcome: str) -> PollAnswer:
 
 
 def closes(event: TaskEvent) -> bool:
-    """Whether `event` closed its task: a dismissal, or a decision that does not await a second reviewer."""
-    if event.kind == "dismissed":
-        return True
-    detail = event.detail if isinstance(event.detail, dict) else {}
-    return event.kind == "decided" and not detail.get("awaiting_second_reviewer")
+    """Whether `event` settles a held answer: a dismissal, or any decision.
+
+    A decision drawn for a second opinion settles it too: the app waits now, and the second opinion
+    checks the first reviewer's work later (it kept the app waiting past the deadline, and the
+    fallback answered in place of an approval made in time).
+    """
+    return event.kind in ("dismissed", "decided")
 
 
 def first_closing(events: Sequence[TaskEvent]) -> TaskEvent | None:

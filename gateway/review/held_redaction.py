@@ -56,13 +56,15 @@ from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import (
     REDACTED_KEY,
+    Fallback,
     Json,
     held_answer_of,
+    held_fallback,
     hold_deadline,
     is_redacted,
     keeps_exact_correction,
 )
-from gateway.review.held_poll import Fallback, first_closing, settling_event
+from gateway.review.held_poll import first_closing, settling_event
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
 from gateway.store.availability import database_unavailable
 from gateway.store.held_answers import HeldAnswerStore
@@ -134,7 +136,7 @@ def hold_over(held: Json, events: Sequence[TaskEvent], now: datetime, fallback: 
     settling = settling_event(deadline, events)
     if settling is None and first_closing(events) is None and now < deadline:
         return False
-    if not answer_kept_exact(settling, fallback):
+    if not answer_kept_exact(settling, held_fallback(held, fallback)):
         return True
     opened = next((event.at for event in events if event.kind == "opened"), deadline)
     return now >= deadline + max(deadline - opened, timedelta(0))

@@ -172,6 +172,8 @@ def test_an_approved_hold_releases_the_exact_answer_without_logprobs(gated):
     decided = [event for event in task["events"] if event["kind"] == "decided"]
     # The approval names the exact bytes it judged.
     assert decided[0]["detail"]["held_answer_sha256"] == task["evidence"]["held_answer"]["sha256"]
+    # And the fallback in force when it was held is kept with it (the default, refuse).
+    assert task["evidence"]["held_answer"]["fallback"] == "refuse"
 
 
 def test_a_rejected_hold_gets_the_refusal(gated):

@@ -42,15 +42,15 @@ RESOLVER = CallerResolver(mode="passthrough", salt="held-final-salt", lookup_gat
 APP = RESOLVER.fingerprint(KEY)
 
 
-async def hold(reviews: ReviewService, clock: Clock) -> str:
-    """Open a task holding HELD for APP, as the confidence gate does; returns its id."""
+async def hold(reviews: ReviewService, clock: Clock, fallback: Fallback | None = None) -> str:
+    """Open a task holding HELD for APP, as the confidence gate does (with `fallback` in force); returns its id."""
     opened = await reviews.open_or_update(
         app=APP,
         source=Source.CONFIDENCE,
         reason="Low confidence: 0.30",
         priority=Priority.HIGH,
         interaction_ids=["i-held"],
-        evidence={"threshold": 0.7, HELD_KEY: held_evidence(HELD, clock.now + HOLD)},
+        evidence={"threshold": 0.7, HELD_KEY: held_evidence(HELD, clock.now + HOLD, fallback)},
         tags=("held",),
     )
     assert opened is not None
@@ -63,6 +63,25 @@ def answers(reviews: ReviewService, clock: Clock, fallback: Fallback) -> HeldAns
 
 def outcome(answer: PollAnswer) -> tuple[int, str]:
     return answer.status, answer.headers["x-feedgate-review-outcome"]
+
+
+@pytest.mark.parametrize(
+    ("held_under", "polled_under", "expected"),
+    [
+        ("refuse", "release", (422, "refused_unreviewed")),
+        ("release", "refuse", (200, "released_unreviewed")),
+    ],
+)
+async def test_the_fallback_is_the_one_in_force_when_the_answer_was_held(
+    reviews, clock, held_under, polled_under, expected
+):
+    # A restart with another setting, or a process configured otherwise, must not change the answer.
+    task_id = await hold(reviews, clock, held_under)
+    clock.advance(minutes=31)
+
+    answer = await answers(reviews, clock, polled_under).poll(task_id, AUTH)
+
+    assert outcome(answer) == expected
 
 
 async def test_a_released_answer_stays_released_after_a_late_reject(reviews, clock):
@@ -165,17 +184,21 @@ async def test_a_dismissal_before_the_deadline_gives_the_fallback_for_good(revie
     assert outcome(first) == outcome(again) == (422, "refused_unreviewed")
 
 
-async def test_a_second_opinion_completed_after_the_deadline_gives_the_fallback(double_checked, clock):
+async def test_the_first_reviewers_decision_in_time_settles_a_held_answer_drawn_for_a_second_opinion(
+    double_checked, clock
+):
+    # The app waits now; the second opinion checks the first reviewer's work later (it used to keep the
+    # app waiting past the deadline, and the fallback answered in place of an approval made in time).
     task_id = await hold(double_checked, clock)
     clock.advance(minutes=10)
-    await double_checked.decide(task_id, "alice", Outcome.APPROVE)  # the first of two: still waiting
-    clock.advance(minutes=25)
+    await double_checked.decide(task_id, "alice", Outcome.APPROVE)  # the first of two
     poll = answers(double_checked, clock, "refuse")
     first = await poll.poll(task_id, AUTH)
+    clock.advance(minutes=25)
 
-    await double_checked.decide(task_id, "bob", Outcome.APPROVE)
+    await double_checked.decide(task_id, "bob", Outcome.REJECT, comment="too vague")
 
-    assert outcome(first) == outcome(await poll.poll(task_id, AUTH)) == (422, "refused_unreviewed")
+    assert outcome(first) == outcome(await poll.poll(task_id, AUTH)) == (200, "approve")
 
 
 # -- the webhook --------------------------------------------------------------------------
