@@ -11,6 +11,7 @@ from test_admin_browser import capture, screenshots  # noqa: F401 (fixture)
 
 from gateway.accounts.records import Role
 from gateway.config import Settings
+from gateway.review.records import Priority, Source
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +19,11 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 LONG_WORD = "x" * 2000
 WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# Each name cell's text and how many lines it takes (a name breaking mid-word takes two).
+ONE_LINE_NAMES = """() => [...document.querySelectorAll('td.name')].map(cell => {
+    const text = document.createRange(); text.selectNodeContents(cell);
+    const tops = new Set([...text.getClientRects()].filter(box => box.width > 0).map(box => Math.round(box.top)));
+    return [cell.textContent.trim(), tops.size]; })"""
 
 
 def _signed_in_page(gateway, browser, viewport=PHONE):  # a Playwright page, signed in as an admin
@@ -238,6 +244,21 @@ def test_the_review_queue_and_a_canarys_actions_fit_a_laptop_screen(
     keyed = interaction_row("What is the fee?", "There is no fee.", app="key-4203ea26bc772375")
     gateway.run_coroutine(gateway.app.services.interactions.insert_many([keyed]))
     gateway.run_coroutine(task(gateway.app, [keyed["id"]], reason=reason, tags=tags, app="key-4203ea26bc772375"))
+    # The longest source a rule gives its tasks.
+    similar = interaction_row("Is there a fee?", "No fee.")
+    gateway.run_coroutine(gateway.app.services.interactions.insert_many([similar]))
+    opened = gateway.run_coroutine(
+        gateway.app.services.reviews.open_or_update(
+            app=APP,
+            source=Source.SIMILAR_NEGATIVE,
+            reason=reason,
+            priority=Priority.MEDIUM,
+            interaction_ids=[similar["id"]],
+            evidence={"similar": 3},
+            tags=tags,
+        )
+    )
+    assert opened is not None
     prompts = gateway.app.services.prompts.service
     gateway.run_coroutine(prompts.publish(APP, "Be brief.", "teach account closing", "rev", activate=True))
     gateway.run_coroutine(prompts.publish(APP, "Be polite.", "polite v2", "pe", canary_share=0.5))
@@ -248,8 +269,13 @@ def test_the_review_queue_and_a_canarys_actions_fit_a_laptop_screen(
         page.goto(gateway.origin + path)
         widths[name] = page.evaluate(WIDTH)
         capture(page, screenshots, f"desktop-{width}-{name}")
+        if name == "queue":
+            sources = page.evaluate(ONE_LINE_NAMES)
 
     assert {name: scroll <= viewport for name, (scroll, viewport) in widths.items()} == {"queue": True, "prompts": True}
+    # Whole words: a source wraps, if at all, after its underscore.
+    assert sorted(name for name, _ in sources) == ["manual", "manual", "similar_negative"]
+    assert [name for name, lines in sources if lines > name.count("_") + 1] == [], sources
     page.close()
 
 
@@ -271,11 +297,7 @@ def test_an_interactions_fixes_keep_their_policy_and_action_names_whole_on_a_lap
     page = _signed_in_page(gateway, browser, DESKTOP)
 
     page.goto(gateway.origin + f"/admin/interactions/{row['id']}")
-    lines = page.evaluate(
-        """() => [...document.querySelectorAll('tr.policy-note td.name')].map(cell => {
-            const text = document.createRange(); text.selectNodeContents(cell);
-            return [cell.textContent, text.getClientRects().length]; })"""
-    )
+    lines = page.evaluate(ONE_LINE_NAMES)
 
     capture(page, screenshots, "desktop-interaction-fixes")
     assert lines == [["knowledge", 1], ["replace_body", 1], ["confidence_gate", 1], ["hold_for_review", 1]]
