@@ -54,6 +54,7 @@ from gateway.review.held_answer import (
     verified_body,
 )
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
+from gateway.review.resolution import FIX_NOTES
 from gateway.review.service import ReviewService
 
 if TYPE_CHECKING:
@@ -149,6 +150,10 @@ class HeldAnswers:
             return PollAnswer(200, body, {OUTCOME_HEADER: "correct"})
         if outcome == Outcome.REJECT.value:
             comment = detail.get("comment") or "no comment given"
+            if comment.startswith(FIX_NOTES):
+                # The decision's note names a knowledge entry or prompt version by id: the reviewer's
+                # working note, not words for the end user.
+                comment = "its cause is being fixed (a knowledge-base entry or a prompt version); ask again"
             return _error(422, f"A reviewer rejected this answer: {comment}", "answer_rejected", "reject")
         return self._fall_back(held, "The review was closed without a decision")
 

@@ -247,3 +247,18 @@ async def test_a_decision_after_a_reopen_is_not_announced(reviews, clock, posts)
     await hook.close()
 
     assert [(notice["task_id"], notice["outcome"]) for notice in posts.sent] == [(task_id, "reject")]
+
+
+async def test_an_answer_rejected_by_resolving_with_a_fix_tells_the_app_no_internal_ids(reviews, clock):
+    task_id = await hold(reviews, clock)
+    note = "Resolved by knowledge-base entry 'Fees' (01a2411d-002c-7000-8000-000000000001, version 1)."
+    await reviews.decide(task_id, "alice", Outcome.REJECT, comment=note)
+
+    answer = await answers(reviews, clock, "refuse").poll(task_id, AUTH)
+
+    assert outcome(answer) == (422, "reject")
+    message = orjson.loads(answer.body)["error"]["message"]
+    assert message == (
+        "A reviewer rejected this answer: its cause is being fixed (a knowledge-base entry or a prompt version); "
+        "ask again"
+    )
