@@ -37,6 +37,13 @@ class FeedbackLimits:
         """Count a post under one feedback token; raises RateLimited beyond its limit."""
         _check(self.per_token, token_id, "this feedback token")
 
+    def give_back(self, token_id: str | None, app: str | None) -> None:
+        """Return a post counted under a token or an app whose submission was then refused."""
+        if token_id is not None and self.per_token is not None:
+            self.per_token.give_back(token_id)
+        elif app is not None and self.per_app is not None:
+            self.per_app.give_back(app)
+
     def check_app(self, app: str) -> None:
         """Count a post made with an app's key; raises RateLimited beyond its limit."""
         _check(self.per_app, app, "this app's key")

@@ -43,6 +43,11 @@ class RateLimiter:
         self._clock = clock
         self._full_at: OrderedDict[Hashable, float] = OrderedDict()
 
+    def give_back(self, key: Hashable) -> None:
+        """Return one post to `key`'s allowance (a post that was refused after it was counted)."""
+        if key in self._full_at:
+            self._full_at[key] -= self._interval
+
     def acquire(self, key: Hashable) -> float | None:
         """Take one post from `key`'s allowance: None when allowed, else the seconds until one is free."""
         now = self._clock()

@@ -129,9 +129,16 @@ class FeedbackService:
                 raise self._exhausted_refusal() from None
             retry_after = limited.retry_after
             raise FeedbackRefused(429, limited.message, "rate_limit_exceeded", retry_after=retry_after) from None
-        interaction = await self._submitted_interaction(submission.interaction_id, submitter)
-        _authorize(submitter, submission.interaction_id, interaction)
-        event = self._event(submission, interaction, submitter)
+        try:
+            interaction = await self._submitted_interaction(submission.interaction_id, submitter)
+            _authorize(submitter, submission.interaction_id, interaction)
+            event = self._event(submission, interaction, submitter)
+        except FeedbackRefused:
+            # Refused for what it names (an unknown or other interaction, another user): like a 422, it
+            # spends only the address's allowance, so the refusal that says what to fix stays in view.
+            token_id = submitter.token.token_id if submitter.token is not None else None
+            self._limits.give_back(token_id, submitter.app)
+            raise
         try:
             stored, created = await self._store.append(event, bound=self._bound(submitter, event))
         except TokenExhausted:
@@ -327,6 +334,10 @@ def _voice(submission: Submission, interaction: Interaction, submitter: Submitte
 def _authorize(submitter: Submitter, named: str, interaction: Interaction) -> None:
     """Tokens reach only their own interaction (by either of its ids); apps only interactions they made."""
     if submitter.token is not None and named not in (interaction.id, interaction.upstream_response_id):
-        raise FeedbackRefused(403, "the feedback token is for another interaction", "invalid_feedback_token")
+        message = (
+            f"the feedback token is for interaction {interaction.id!r}, not {named!r}: send the id the answer's "
+            "x-feedgate-interaction-id header gave with that token"
+        )
+        raise FeedbackRefused(403, message, "invalid_feedback_token", "interaction_id")
     if submitter.via == "app" and submitter.app != interaction.app:
         raise FeedbackRefused(403, "this interaction belongs to another app", "forbidden")

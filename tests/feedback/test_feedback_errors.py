@@ -140,7 +140,12 @@ async def test_a_token_for_another_interaction_is_a_403(answer, post_feedback):
     response = await post_feedback({"interaction_id": two.interaction_id, "thumbs": "up"}, token=one.token)
 
     assert response.status_code == 403
-    assert error_of(response)["message"] == "the feedback token is for another interaction"
+    error = error_of(response)
+    assert error["message"] == (
+        f"the feedback token is for interaction {one.interaction_id!r}, not {two.interaction_id!r}: "
+        "send the id the answer's x-feedgate-interaction-id header gave with that token"
+    )
+    assert error["param"] == "interaction_id"
 
 
 async def test_a_forged_token_is_a_403(given, post_feedback):

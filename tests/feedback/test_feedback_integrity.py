@@ -237,6 +237,20 @@ async def test_refused_posts_do_not_spend_a_tokens_rate_so_the_reason_stays_in_v
     assert fixed.status_code == 201
 
 
+async def test_posts_refused_for_the_user_they_name_do_not_spend_a_tokens_rate(gateway_with):
+    settings = {**NO_RATE_LIMITS, "feedback_token_posts_per_minute": 2, "feedback_token_max_submissions": 100}
+    async with gateway_with(**settings) as (_, http):
+        interaction_id, token = await ask(http, user="customer-42")
+        wrong = [
+            await give(http, token, {"interaction_id": interaction_id, "thumbs": "up", "user_id": "someone-else"})
+            for _ in range(3)
+        ]
+        fixed = await give(http, token, {"interaction_id": interaction_id, "thumbs": "up"})
+
+    assert [response.status_code for response in wrong] == [403, 403, 403]
+    assert fixed.status_code == 201
+
+
 async def test_refused_posts_still_spend_the_addresss_rate(gateway_with):
     settings = {**NO_RATE_LIMITS, "feedback_address_posts_per_minute": 2}
     async with gateway_with(**settings) as (_, http):

@@ -56,6 +56,16 @@ def test_a_refused_post_does_not_spend_allowance(clock):
     assert limiter.acquire("token") is None
 
 
+def test_a_post_given_back_can_be_made_again(clock):
+    limiter = RateLimiter(2, clock=clock)
+    limiter.acquire("token"), limiter.acquire("token")
+
+    limiter.give_back("token")
+
+    assert limiter.acquire("token") is None
+    assert limiter.acquire("token") is not None
+
+
 def test_keys_have_separate_allowances(clock):
     limiter = RateLimiter(1, clock=clock)
 
