@@ -126,7 +126,7 @@ def _anomalous(evidence: dict[str, Any]) -> EvidenceView:
     return EvidenceView("Unlike the app's usual questions", facts)
 
 
-def _confidence_gate(evidence: dict[str, Any], reason: str) -> EvidenceView:
+def _confidence_gate(evidence: dict[str, Any], reason: str, held_outcome: str | None) -> EvidenceView:
     features = evidence.get("confidence")
     facts = []
     if evidence.get("flagged"):
@@ -143,6 +143,9 @@ def _confidence_gate(evidence: dict[str, Any], reason: str) -> EvidenceView:
         until = held.get("hold_until")
         kept = f"kept back until {when_text(datetime.fromisoformat(until))}" if isinstance(until, str) else "kept back"
         facts.append(Fact("Held answer", kept))
+        if held_outcome is not None:
+            # The hold is over: a decision now is kept (training data) but never reaches the app.
+            facts.append(Fact("The waiting app got", held_outcome))
     notes = tuple(
         note
         for key, note in (
@@ -155,8 +158,9 @@ def _confidence_gate(evidence: dict[str, Any], reason: str) -> EvidenceView:
     return EvidenceView(rule, tuple(facts), notes=notes)
 
 
-def evidence_view(evidence: Any, reason: str) -> EvidenceView | None:
-    """The Evidence card for a task's evidence (None when none was recorded); `reason` names what a flag said."""
+def evidence_view(evidence: Any, reason: str, held_outcome: str | None = None) -> EvidenceView | None:
+    """The Evidence card for a task's evidence (None when none was recorded); `reason` names what a flag said,
+    `held_outcome` what the app waiting on a held answer got, once its hold is over."""
     if evidence is None:
         return None
     if isinstance(evidence, dict):
@@ -168,7 +172,7 @@ def evidence_view(evidence: Any, reason: str) -> EvidenceView | None:
             if "nearest_interaction_id" in evidence and "distance" in evidence:
                 return _anomalous(evidence)
             if {"threshold", "mode", "flagged"} <= evidence.keys():
-                return _confidence_gate(evidence, reason)
+                return _confidence_gate(evidence, reason, held_outcome)
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # Not the shape a rule writes after all: shown as it is below.
     return EvidenceView(raw=pretty_json(evidence))

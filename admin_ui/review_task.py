@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -22,6 +22,8 @@ from gateway.effect.links import IssueNotFound
 from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
 from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import fix_decision
+from gateway.review.held_answer import held_answer_of
+from gateway.review.held_poll import hold_outcome
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
 
@@ -104,6 +106,14 @@ async def _active_prompt_text(services: Services, app: str) -> str:
     return ""
 
 
+def _held_outcome(services: Services, detail: ReviewTaskDetail) -> str | None:
+    """What the app waiting on the task's held answer got, once its hold is over (None: none held, or it waits)."""
+    held = held_answer_of(detail.task.evidence, detail.events)
+    if held is None:
+        return None
+    return hold_outcome(held, detail.events, datetime.now(UTC), services.settings.review_hold_fallback)
+
+
 async def task_page(
     request: Request[Any, Any, Any],
     services: Services,
@@ -137,7 +147,7 @@ async def task_page(
         interactions=shown,
         estimated_wait=wait_text(detail.estimated_wait_minutes),
         hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
-        evidence=evidence_view(task.evidence, task.reason),
+        evidence=evidence_view(task.evidence, task.reason, _held_outcome(services, detail)),
         events=event_views(detail.events, task.app, await services.issue_service.titles(issues_named(detail.events))),
         can_act=can_act,
         mine=task.lease is not None and task.lease.holder == user.name,

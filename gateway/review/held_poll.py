@@ -188,6 +188,32 @@ def _redacted_error(outcome: str) -> PollAnswer:
     return _error(410, message, "held_answer_redacted", outcome)
 
 
+_SETTLED_BY = {
+    Outcome.APPROVE.value: "the held answer (approved in time)",
+    Outcome.CORRECT.value: "the reviewer's correction (corrected in time)",
+    Outcome.REJECT.value: "a refusal, answer_rejected (rejected in time)",
+}
+_FALLEN_BACK = {
+    "release": "the answer unreviewed (the release fallback: no decision before the hold ended)",
+    "refuse": "a refusal, review_timed_out (the refuse fallback: no decision before the hold ended)",
+}
+
+
+def hold_outcome(held: Json, events: Sequence[TaskEvent], now: datetime, configured: Fallback) -> str | None:
+    """What the app waiting on a held answer got, in words, read as polls answer; None while it still waits."""
+    deadline = hold_deadline(held)
+    if deadline is None:
+        return None
+    settling = settling_event(deadline, events)
+    detail = settling.detail if settling is not None and isinstance(settling.detail, dict) else {}
+    outcome = detail.get("outcome") if settling is not None and settling.kind == "decided" else None
+    if isinstance(outcome, str) and outcome in _SETTLED_BY:
+        return _SETTLED_BY[outcome]
+    if settling is None and first_closing(events) is None and now < deadline:
+        return None
+    return _FALLEN_BACK[held_fallback(held, configured)]
+
+
 def closes(event: TaskEvent) -> bool:
     """Whether `event` settles a held answer: a dismissal, or any decision.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from html_page import parse
 from page_seed import APP, interaction_row, store
@@ -13,7 +13,9 @@ from gateway.accounts.records import Role
 from gateway.domain.issues import Issue
 from gateway.review.anomalous import DistanceProfile, judge_anomalous
 from gateway.review.findings import open_finding
+from gateway.review.held_answer import HELD_KEY, HELD_TAG, held_evidence
 from gateway.review.issue_rule import IssueRule, issue_evidence
+from gateway.review.records import Priority, Source
 from gateway.review.similar_negative import JudgedNeighbour, SimilarNegativeSettings, judge_similar_negative
 
 GATE_EVIDENCE = {  # as gate.py's _evidence writes it for a low-confidence answer
@@ -70,6 +72,31 @@ def test_a_confidence_tasks_evidence_gives_the_confidence_and_the_threshold():
 
     assert (view.rule, view.raw) == ("Low confidence", None)
     assert facts(view)["Confidence"] == "0.41" and facts(view)["Threshold"] == "below 0.70 is risky"
+
+
+async def test_a_held_tasks_page_says_what_the_waiting_app_got_once_the_hold_is_over(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    ended = datetime.now(UTC) - timedelta(minutes=1)
+    evidence = {**GATE_EVIDENCE, "mode": "hold", HELD_KEY: held_evidence(b'{"choices": []}', ended, "refuse")}
+    opened = await gateway.services.reviews.open_or_update(
+        app=APP,
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.41",
+        priority=Priority.HIGH,
+        interaction_ids=[interaction_id],
+        evidence=evidence,
+        tags=(HELD_TAG,),
+    )
+    assert opened is not None
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    page = parse((await reviewer.get(f"/admin/reviews/{opened.task.task.id}")).text)
+
+    card = page.find(data_testid="evidence-facts")
+    shown = dict(zip([dt.text for dt in card.find_all("dt")], [dd.text for dd in card.find_all("dd")], strict=True))
+    assert shown["The waiting app got"] == (
+        "a refusal, review_timed_out (the refuse fallback: no decision before the hold ended)"
+    )
 
 
 def test_a_flagged_tasks_evidence_gives_the_reason_it_was_flagged():

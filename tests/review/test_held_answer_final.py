@@ -16,8 +16,8 @@ from review_seed import Clock
 
 from gateway.proxy.credentials import CallerResolver
 from gateway.review.decision_webhook import HeldDecisionWebhook
-from gateway.review.held_answer import HELD_KEY, held_evidence
-from gateway.review.held_poll import Fallback, HeldAnswers, PollAnswer
+from gateway.review.held_answer import HELD_KEY, held_answer_of, held_evidence
+from gateway.review.held_poll import Fallback, HeldAnswers, PollAnswer, hold_outcome
 from gateway.review.records import Outcome, Priority, Source
 from gateway.review.service import ReviewService
 
@@ -261,4 +261,35 @@ async def test_an_answer_rejected_by_resolving_with_a_fix_tells_the_app_no_inter
     assert message == (
         "A reviewer rejected this answer: its cause is being fixed (a knowledge-base entry or a prompt version); "
         "ask again"
+    )
+
+
+async def said(reviews: ReviewService, task_id: str, now) -> str | None:
+    """What the task page says the waiting app got."""
+    detail = await reviews.get(task_id)
+    held = held_answer_of(detail.task.evidence, detail.events)
+    assert held is not None
+    return hold_outcome(held, detail.events, now, "release")
+
+
+async def test_while_the_app_waits_nothing_is_said_of_what_it_got(reviews, clock):
+    task_id = await hold(reviews, clock, "refuse")
+
+    assert await said(reviews, task_id, clock.now) is None
+
+
+async def test_an_approval_in_time_is_said_to_have_released_the_answer(reviews, clock):
+    task_id = await hold(reviews, clock, "refuse")
+    await reviews.decide(task_id, "alice", Outcome.APPROVE)
+
+    assert await said(reviews, task_id, clock.now) == "the held answer (approved in time)"
+
+
+async def test_a_decision_after_the_hold_is_said_to_have_left_the_app_with_the_fallback_kept_with_it(reviews, clock):
+    task_id = await hold(reviews, clock, "refuse")
+    clock.advance(minutes=31)
+    await reviews.decide(task_id, "bob", Outcome.APPROVE)  # too late to reach the app
+
+    assert await said(reviews, task_id, clock.now) == (
+        "a refusal, review_timed_out (the refuse fallback: no decision before the hold ended)"
     )
