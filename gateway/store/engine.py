@@ -25,9 +25,16 @@ def _json_dumps(value: object) -> str:
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine for `database_url`, tuned for the gateway's write pattern."""
+    """An async engine for `database_url`, tuned for the gateway's write pattern.
+
+    Its errors never carry a statement's parameters (`hide_parameters`): a failed insert's message is
+    logged, and its parameters are users' prompts, answers and end-user ids, which logs must not hold
+    (redaction, retention and erasure never reach them).
+    """
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, json_serializer=_json_dumps, json_deserializer=loads_exact)
+        engine = create_async_engine(
+            database_url, json_serializer=_json_dumps, json_deserializer=loads_exact, hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -47,6 +54,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
+        hide_parameters=True,
     )
 
 
