@@ -59,15 +59,17 @@ def _token_for(secret: str) -> str:
 
 
 def _secrets(connection: ASGIConnection[Any, Any, Any, Any]) -> list[str]:
-    """The browser's secrets a token may be bound to: its live session's token, its sign-in cookie."""
-    found = []
+    """The browser's secret a token is bound to: its live session's token, else its sign-in cookie.
+
+    Signed in, only the session counts: a sibling subdomain (same site, so the session cookie still
+    goes along) or a network attacker on plain http can set the sign-in cookie to a value of their
+    choosing, and a token made from it passed every admin form (it turned a viewer into an admin).
+    """
     session = session_token(connection)
     if session and current_user(connection) is not None:
-        found.append(session)
+        return [session]
     sign_in = connection.cookies.get(SIGN_IN_COOKIE) or connection.state.get(SIGN_IN_COOKIE)
-    if sign_in:
-        found.append(sign_in)
-    return found
+    return [sign_in] if sign_in else []
 
 
 def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from admin_helpers import PASSWORD
 from html_page import csrf_token_of, parse
@@ -64,6 +66,21 @@ async def test_a_token_from_another_browser_is_refused(browser_as):
     response = await admin.post("/admin/users/disable", data={"name": "ops", "csrf_token": their_token})
 
     assert response.status_code == 403
+
+
+async def test_signed_in_a_token_made_from_a_sign_in_cookie_someone_else_set_is_refused(browser_as, gateway):
+    # A sibling subdomain can set the sign-in cookie to a value of its choosing (cookie tossing); the
+    # session cookie still goes along with its post, so only the session may back a signed-in form.
+    admin = await browser_as("root", Role.ADMIN)
+    await gateway.services.accounts.create("vic", Role.VIEWER, PASSWORD, actor="test")
+    admin.cookies.set("feedgate_signin", "attacker-chosen", domain="feedgate.test", path="/admin")
+    tossed = hashlib.sha256(b"feedgate-admin-csrf\0attacker-chosen").hexdigest()
+
+    response = await admin.post("/admin/users/role", data={"name": "vic", "role": "admin", "csrf_token": tossed})
+
+    assert response.status_code == 403
+    users = {user.name: user for user in await gateway.services.accounts.list()}
+    assert users["vic"].role == Role.VIEWER
 
 
 async def test_the_token_may_come_in_a_header_for_scripts(browser_as):
