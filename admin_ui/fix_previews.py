@@ -21,6 +21,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import canary_share, form_text, non_blank_lines
+from admin_ui.query_params import is_whole_number
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -52,7 +53,7 @@ def _limit(raw: str) -> int:
     text = raw.strip()
     if not text:
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not is_whole_number(text) or not 1 <= int(text) <= MAX_LIMIT:
         raise InvalidQuery("limit", f"How many to replay must be a whole number from 1 to {MAX_LIMIT}; got {text!r}.")
     return int(text)
 

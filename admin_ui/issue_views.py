@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request
 
-from admin_ui.query_params import bad_filter, choice_param, text_param
+from admin_ui.query_params import bad_filter, choice_param, is_whole_number, text_param
 from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
 from gateway.domain.feedback import FeedbackEvent
@@ -53,7 +53,7 @@ class ListQuery:
         """The query in the URL's parameters; a value the list does not know is a 400 naming the filter."""
         status = choice_param(request, "status", STATUSES)
         page = text_param(request, "page") or "1"
-        if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        if not is_whole_number(page) or not 1 <= int(page) <= MAX_PAGE:
             raise bad_filter("page", f"must be a page number from 1 to {MAX_PAGE}")
         return cls(
             app=text_param(request, "app"),

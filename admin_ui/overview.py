@@ -9,6 +9,7 @@ aggregate every interaction in the range (traffic, drift, goals) after it (stati
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,9 +116,12 @@ def _goal_forms(app: str | None, typed: dict[str, str] | None) -> dict[str, dict
 def _number(form: Any, name: str) -> float:
     raw = str(form.get(name, "")).strip()
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise InvalidQuery(name, f"'{name}' must be a number") from None
+    if not math.isfinite(value):  # int(float("inf")) further on was a 500
+        raise InvalidQuery(name, f"'{name}' must be a finite number")
+    return value
 
 
 async def _overview_page(

@@ -33,10 +33,15 @@ def choice_param(request: Request[Any, Any, Any], name: str, allowed: Iterable[s
     return value
 
 
+def is_whole_number(text: str) -> bool:
+    """Whether `text` is ASCII digits only: `str.isdigit` also takes "²", which int() refuses (a 500)."""
+    return text.isascii() and text.isdigit()
+
+
 def offset_param(request: Request[Any, Any, Any], name: str = "offset") -> int:
     """A non-negative page offset (0 when absent)."""
     value = text_param(request, name) or "0"
-    if not value.isdigit() or int(value) > 10_000_000:
+    if not is_whole_number(value) or int(value) > 10_000_000:
         raise bad_filter(name, "must be a whole number of rows, 0 or more")
     return int(value)
 
