@@ -233,9 +233,18 @@ class FeedbackService:
         started = time.monotonic()
         age = _age_seconds(interaction_id, self._clock())
         wait = max(VOUCHED_WAIT_SECONDS, STREAM_WAIT_SECONDS - age) if age is not None else VOUCHED_WAIT_SECONDS
-        while interaction is None and (waited := time.monotonic() - started) < wait:
-            await asyncio.sleep(VOUCHED_POLL_SECONDS if waited < VOUCHED_WAIT_SECONDS else STREAM_POLL_SECONDS)
-            interaction = await self._interactions.find(interaction_id, app)
+        try:
+            while interaction is None and (waited := time.monotonic() - started) < wait:
+                await asyncio.sleep(VOUCHED_POLL_SECONDS if waited < VOUCHED_WAIT_SECONDS else STREAM_POLL_SECONDS)
+                interaction = await self._interactions.find(interaction_id, app)
+        except asyncio.CancelledError:
+            # Only the server cancels a waiting post (its graceful-shutdown timeout passed): answer, as the
+            # proxy does, rather than let it end as a bare 500 with the vote lost and no word why.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            message = "the gateway shut down while this post waited for its answer to be stored; post it again"
+            raise FeedbackRefused(503, message, "gateway_shutting_down", retry_after=5) from None
         if interaction is None and age is not None and age + wait < STILL_STREAMING_SECONDS:
             message = (
                 f"the answer of interaction {interaction_id!r} is not stored yet: it is still streaming, "

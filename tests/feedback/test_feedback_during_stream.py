@@ -3,15 +3,18 @@ but the interaction is stored only when the stream ends. The post waits for it i
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import openai
 import pytest
+import uuid_utils
 from feedback_helpers import APP_KEY
 
 from gateway.feedback import service
+from gateway.feedback.token import FeedbackTokens
 
 MESSAGES = [{"role": "user", "content": "What is the fee for a transfer?"}]
 
@@ -72,3 +75,25 @@ def test_feedback_on_a_stream_longer_than_the_wait_is_told_to_come_back_not_that
     assert early.json()["error"]["code"] == "interaction_in_progress"
     assert "still streaming" in early.json()["error"]["message"] and early.headers["retry-after"] == "5"
     assert again.status_code == 201, again.text
+
+
+async def test_a_post_still_waiting_when_the_gateway_shuts_down_is_told_to_post_again(gateway_with):
+    async with gateway_with(feedback_secret="s3cret") as (_, http):
+        # A token for an answer not stored yet (its stream still running, say): the post waits for it.
+        interaction_id = str(uuid_utils.uuid7())
+        token = FeedbackTokens("s3cret", 3600).sign(interaction_id)
+        posting = asyncio.create_task(
+            http.post(
+                "/v1/feedback",
+                json={"interaction_id": interaction_id, "thumbs": "down"},
+                headers={"x-feedgate-feedback-token": token},
+            )
+        )
+        await asyncio.sleep(0.5)
+
+        posting.cancel()  # what the server's graceful-shutdown timeout does to a request still running
+        response = await posting
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "gateway_shutting_down"
+    assert response.headers["retry-after"] == "5"
