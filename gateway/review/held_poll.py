@@ -9,8 +9,9 @@
   the held answer as it is ("release") or 422 ``review_timed_out`` ("refuse").
 
 The first of these final answers stands for good, so an app never gets two different ones: the
-first decision that closed the task (or its dismissal) settles the held answer when it came before
-the hold's deadline; otherwise the deadline settled it, and the fallback is the answer. A later
+task's first decision (a second opinion's first one included) or its dismissal settles the held
+answer when it came before the hold's deadline; otherwise the deadline settled it, and the fallback
+(the one in force when the answer was held, kept with it) is the answer. A later
 decision (one after the deadline, or one in a round after a reopen) is stored and audited like any
 other, and feeds training data, but does not change what the poll answers. This is read from the
 task's events alone (the held answer's ``hold_until`` as the "opened" event kept it, the times of
