@@ -101,6 +101,22 @@ def _start_canary(deployment: Deployment | None, version: PromptVersion, share: 
     return {"canary_version_id": version.id, "canary_share": share, "canary_started_at": started}
 
 
+def _activation(current: Deployment | None, version: PromptVersion) -> dict[str, Any]:
+    """The deployment values that make `version` active for all traffic: a running canary ends with it.
+
+    Active means every request: a canary left running would keep its share on the version the
+    person just replaced ("active for all traffic" from a task's fix form left 10 % on it).
+    """
+    active = current.active if current else None
+    return {
+        "active_version_id": version.id,
+        "previous_version_id": active.id if active else None,
+        "canary_version_id": None,
+        "canary_share": None,
+        "canary_started_at": None,
+    }
+
+
 def plan_publish(
     state: AppPrompts,
     draft: PromptVersion,
@@ -127,8 +143,7 @@ def plan_publish(
     before = summary(current, state.mode)
     write = None
     if rollout.activate:
-        previous = current.active.id if current and current.active else None
-        write = _write(current, version.model, active_version_id=version.id, previous_version_id=previous)
+        write = _write(current, version.model, **_activation(current, version))
     elif rollout.canary_share is not None:
         write = _write(current, version.model, **_start_canary(current, version, rollout.canary_share, now))
     after = _after(write, _known(current, version), shown_mode) if write else summary(current, shown_mode)
@@ -145,16 +160,14 @@ def plan_publish(
 
 
 def plan_activate(state: AppPrompts, version: PromptVersion, actor: str, detail: Any = None) -> PromptChange:
-    """Make `version` its app and model's active version; an earlier one than the active is a rollback."""
+    """Make `version` its app and model's active version (a running canary ends); an earlier one is a rollback."""
     current = state.deployments.get(version.model)
     active = current.active if current else None
     if active is not None and active.id == version.id:
         raise PromptConflict(f"version {version.number} is already the active version")
     if current is not None and current.canary is not None and current.canary.id == version.id:
         raise PromptConflict(f"version {version.number} is the canary: promote it to make it active")
-    write = _write(
-        current, version.model, active_version_id=version.id, previous_version_id=active.id if active else None
-    )
+    write = _write(current, version.model, **_activation(current, version))
     action = "prompt.rollback" if active is not None and version.number < active.number else "prompt.activate"
     after = _after(write, _known(current, version), state.mode)
     entry = _entry(actor, action, version, summary(current, state.mode), after, detail)

@@ -135,6 +135,31 @@ async def test_canary_promote_and_rollback(service, store, engine):
     ]
 
 
+async def test_publishing_a_version_active_ends_the_running_canary(service, store, engine):
+    await service.publish("bot", "One.", "", "alice", activate=True)
+    await service.publish("bot", "Two.", "", "alice", canary_share=0.1)
+
+    v3 = await service.publish("bot", "Three.", "", "bob", activate=True)
+
+    deployment = (await store.live("bot")).for_model(None)
+    assert deployment.active.id == v3.version.id
+    assert (deployment.canary, deployment.canary_share, deployment.canary_started_at) == (None, None, None)
+    published = (await audit_records(engine))[-1]
+    assert published["before"]["canary"]["number"] == 2
+    assert (published["after"]["canary"], published["after"]["canary_share"]) == (None, None)
+
+
+async def test_activating_a_version_ends_the_running_canary(service, store):
+    v1 = await service.publish("bot", "One.", "", "alice", activate=True)
+    await service.publish("bot", "Two.", "", "alice", activate=True)
+    await service.publish("bot", "Three.", "", "alice", canary_share=0.2)
+
+    await service.activate(v1.version.id, "bob")
+
+    deployment = (await store.live("bot")).for_model(None)
+    assert deployment.active.id == v1.version.id and deployment.canary is None
+
+
 async def test_mode_is_set_with_a_version_or_on_its_own(service, engine):
     await service.publish("bot", "One.", "", "alice", mode="replace", activate=True)
     assert (await service.list("bot")).mode == "replace"
