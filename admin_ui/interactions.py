@@ -14,7 +14,6 @@ from litestar.params import FromPath
 from admin_ui.query_params import choice_param, text_param, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
-from gateway.discovery.items import last_user_message
 from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
@@ -24,8 +23,6 @@ from gateway.store.interactions import InteractionFilter
 
 LIST_PATH = "/admin/interactions"
 PAGE_SIZE = 50
-# How much of the question and the answer a listing row shows.
-EXCERPT_CHARS = 160
 FEEDBACK_CHOICES = ("any", "negative", "none")
 STATUS_CHOICES = ("ok", "error", "partial")
 FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until")
@@ -38,12 +35,6 @@ FIELD_LABELS = {
     "until": "Until (UTC)",
     "cursor": "The link to older interactions",
 }
-
-
-def excerpt(text: str | None) -> str:
-    """The start of `text` on one line, cut at EXCERPT_CHARS with an ellipsis."""
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
 
 
 def policy_notes(policies: list[dict[str, Any]] | None) -> list[tuple[str, str, str]]:
@@ -138,7 +129,7 @@ class InteractionsController(Controller):
         """
         try:
             filters, where, cursor = _read_filters(request)
-            page = await services.interaction_service.list(where, PAGE_SIZE, cursor)
+            page = await services.interaction_service.list_briefly(where, PAGE_SIZE, cursor)
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
             if exc.status_code != 400:
                 raise
@@ -147,15 +138,11 @@ class InteractionsController(Controller):
             return await _refused(
                 request, services, f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}.", exc.field
             )
-        rows = [
-            (item, excerpt(last_user_message(item.request)), excerpt(item.response_text or item.error), item.outcome)
-            for item in page.data
-        ]
         return await _list_page(
             request,
             services,
             filters,
-            rows=rows,
+            rows=list(page.data),
             paged=cursor is not None,
             next_url=url_with(LIST_PATH, filters, cursor=page.next_cursor) if page.next_cursor else None,
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.interaction_briefs import InteractionBrief, call_outcome
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
@@ -99,12 +100,8 @@ class Interaction:
 
     @property
     def outcome(self) -> str:
-        """ok, error or partial: the rule the listing's status filter applies in SQL (store.interactions.outcome_matches)."""
-        if self.partial:
-            return "partial"
-        if self.error is not None or (self.status_code or 0) >= 400:
-            return "error"
-        return "ok"
+        """ok, error or partial (see call_outcome)."""
+        return call_outcome(self.partial, self.error, self.status_code)
 
     @property
     def answered_at(self) -> datetime:
@@ -143,11 +140,15 @@ class InteractionService:
 
         `where.text` is words to find in the end user's messages or the answer (checked by search_text).
         """
-        since, until = utc_range(where.since, where.until)
-        where = replace(
-            where, since=since, until=until, after=parse_position_cursor(cursor), text=search_text(where.text)
-        )
+        where = self._checked(where, cursor)
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
+
+    async def list_briefly(
+        self, where: InteractionFilter, limit: int, cursor: str | None = None
+    ) -> Page[InteractionBrief]:
+        """As `list`, each interaction as a listing shows it, without reading any large call whole."""
+        where = self._checked(where, cursor)
+        return await keyset_page(lambda n: self._store.list_briefly(where, n), limit, InteractionBrief.from_row)
 
     async def find(self, interaction_id: str, app: str | None = None) -> Interaction | None:
         """One interaction by the gateway's id or the upstream's response id (of `app`, if given), stored or still buffered."""
@@ -158,6 +159,14 @@ class InteractionService:
             await self._catch_up.catch_up()
             row = await self._store.get(interaction_id, app)
         return Interaction.from_row(row) if row is not None else None
+
+    @staticmethod
+    def _checked(where: InteractionFilter, cursor: str | None) -> InteractionFilter:
+        """`where` with its times in UTC, its search checked and the cursor's position (InvalidQuery for a bad one)."""
+        since, until = utc_range(where.since, where.until)
+        return replace(
+            where, since=since, until=until, after=parse_position_cursor(cursor), text=search_text(where.text)
+        )
 
     async def get_with_feedback(self, interaction_id: str) -> InteractionWithFeedback | None:
         """One interaction (by either id) with its feedback history; None if there is no such interaction."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, exists, func, not_, or_, select
+from sqlalchemy import Select, Text, and_, case, cast, exists, false, func, not_, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
@@ -52,7 +53,7 @@ def feedback_matches(presence: FeedbackPresence) -> ColumnElement[bool]:
 
 
 def outcome_matches(outcome: Outcome) -> ColumnElement[bool]:
-    """Interactions that ended as `outcome`: the rule of domain.interactions.Interaction.outcome, in SQL.
+    """Interactions that ended as `outcome`: the rule of domain.interaction_briefs.call_outcome, in SQL.
 
     A partial stream counts as partial, not error; an error is an error message or a status of 400 or more.
     """
@@ -64,6 +65,60 @@ def outcome_matches(outcome: Outcome) -> ColumnElement[bool]:
     if outcome == "error":
         return and_(not_(partial), failed)
     return and_(not_(partial), not_(failed))
+
+
+# A brief row's request up to this many characters of JSON: what a listing may parse for the question.
+BRIEF_REQUEST_CHARS = 256 * 1024
+# A brief row's answer and error: their first characters only.
+BRIEF_TEXT_CHARS = 1_000
+# The columns of a brief row that are read whole (small by their types).
+BRIEF_COLUMNS = (
+    "id",
+    "created_at",
+    "app",
+    "endpoint",
+    "upstream",
+    "model",
+    "stream",
+    "end_user",
+    "upstream_response_id",
+    "status_code",
+    "partial",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "latency_ms",
+    "ttfb_ms",
+)
+
+
+def _brief_columns(dialect: str) -> list[ColumnElement[Any]]:
+    """A listing's columns: four 23 MB requests made a page of whole rows take 3 s and 3.5 GB to show."""
+    c = interactions.c
+    return [
+        *(c[name] for name in BRIEF_COLUMNS),
+        case((_request_is_small(dialect), c.request), else_=null()).label("request"),
+        # Cheap (no value is read): tells a request left out for its size from none stored.
+        c.request.is_not(None).label("request_stored"),
+        func.substr(c.response_text, 1, BRIEF_TEXT_CHARS).label("response_text"),
+        func.substr(c.error, 1, BRIEF_TEXT_CHARS).label("error"),
+    ]
+
+
+def _request_is_small(dialect: str) -> ColumnElement[bool]:
+    """Whether the stored request's JSON text is at most BRIEF_REQUEST_CHARS characters (bytes, on PostgreSQL)."""
+    request = interactions.c.request
+    if dialect != "postgresql":
+        return func.length(request) <= BRIEF_REQUEST_CHARS
+    # Writing a jsonb document out as text to measure it took 90 ms for 23 MB. Its stored size is
+    # known without reading it, and no larger than the text when not compressed: a row stored over
+    # the bound is not read; one under it (compressed well) is measured as text.
+    stored = func.pg_column_size(request)
+    return case(
+        (stored > BRIEF_REQUEST_CHARS, false()),
+        else_=func.octet_length(cast(request, Text)) <= BRIEF_REQUEST_CHARS,
+    )
 
 
 class InteractionStore:
@@ -98,8 +153,27 @@ class InteractionStore:
 
     async def list(self, where: InteractionFilter, limit: int) -> list[Row]:
         """The newest interactions matching `where`, newest first (by created_at, then id)."""
-        c = interactions.c
         query = newest_first(interactions, limit, since=where.since, until=where.until, after=where.after)
+        return await fetch_rows(self._engine, await self._filtered(query, where))
+
+    async def list_briefly(self, where: InteractionFilter, limit: int) -> builtins.list[Row]:
+        """As `list`, each row cut to what a listing shows (see BRIEF_COLUMNS): never a whole large document.
+
+        `request` is None when its JSON text is longer than BRIEF_REQUEST_CHARS (`request_stored` says
+        whether there is one); `response_text` and `error` are their first BRIEF_TEXT_CHARS characters.
+        """
+        query = newest_first(
+            interactions,
+            limit,
+            since=where.since,
+            until=where.until,
+            after=where.after,
+            columns=_brief_columns(self._engine.dialect.name),
+        )
+        return await fetch_rows(self._engine, await self._filtered(query, where))
+
+    async def _filtered(self, query: Select[Any], where: InteractionFilter) -> Select[Any]:
+        c = interactions.c
         if where.app is not None:
             query = query.where(c.app == where.app)
         if where.model is not None:
@@ -111,4 +185,4 @@ class InteractionStore:
             query = query.where(feedback_matches(where.feedback))
         if where.outcome is not None:
             query = query.where(outcome_matches(where.outcome))
-        return await fetch_rows(self._engine, query)
+        return query

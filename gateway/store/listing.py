@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement
 
 Row = dict[str, Any]
 
@@ -25,8 +27,9 @@ def newest_first(
     since: datetime | None = None,
     until: datetime | None = None,
     after: Position | None = None,
+    columns: Sequence[ColumnElement[Any]] | None = None,
 ) -> Select[Any]:
-    """`table`'s rows created in [since, until) that come after `after`, newest first: by created_at, then id.
+    """`table`'s rows (or `columns` of them) created in [since, until) after `after`, newest first: by created_at, then id.
 
     Ids say nothing about time (imported rows keep the ids of their file: "conv-17", a UUIDv4), so
     they only break ties between rows of the same created_at, and the page ends at the (created_at, id)
@@ -34,7 +37,11 @@ def newest_first(
     or `model` first when the caller filters on one) from the cursor, without sorting.
     """
     c = table.c
-    query = select(table).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+    query = (
+        (select(*columns) if columns is not None else select(table))
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(limit)
+    )
     if since is not None:
         query = query.where(c.created_at >= since)
     if after is not None and (until is None or after.created_at < until):

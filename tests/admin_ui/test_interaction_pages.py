@@ -113,6 +113,24 @@ async def test_what_users_wrote_is_laid_out_in_its_own_direction(browser_as, gat
     assert {cell.text for cell in detail.find_all("td", dir="auto")} == {"خطأ", "الرسوم 1٪"}
 
 
+async def test_a_request_too_large_to_list_says_its_size_and_its_row_still_links_to_it(browser_as, gateway):
+    pasted = "a pasted statement line\n" * 20_000
+    [large_id, small_id] = await store(
+        gateway,
+        interaction_row(pasted, "Here is a summary.", created_at=datetime.now(UTC) - timedelta(minutes=1)),
+        interaction_row("Is there a fee?", "There is no fee."),
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/interactions")).text)
+
+    large = page.find("tr", data_interaction_id=large_id)
+    assert large.find("td", class_="question").text == "(a request too large to quote here: open it to read)"
+    assert large.find("td", class_="answer").text == "Here is a summary."
+    assert large.find("a").attrs["href"] == f"/admin/interactions/{large_id}"
+    assert page.find("tr", data_interaction_id=small_id).find("td", class_="question").text == "Is there a fee?"
+
+
 async def test_an_answer_the_review_gate_held_says_so_beside_its_status(browser_as, gateway):
     held = {"policy": "confidence_gate", "action": "hold", "task_id": "t-1", "reason": "Low confidence: 0.30"}
     [held_id, plain_id] = await store(

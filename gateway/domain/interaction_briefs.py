@@ -1,0 +1,72 @@
+"""A listing's view of an interaction: when, where, how it went, and the start of the question and the answer.
+
+A listing never reads a whole large call (store.interactions.InteractionStore.list_briefly): a request
+over BRIEF_REQUEST_CHARS of JSON is not read at all, and its row says so instead of quoting it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gateway.discovery.items import last_user_message
+
+# How much of the question and the answer a listing row shows.
+EXCERPT_CHARS = 160
+
+
+def call_outcome(partial: bool, error: str | None, status_code: int | None) -> str:
+    """ok, error or partial: the rule the listing's status filter applies in SQL (store.interactions.outcome_matches).
+
+    A partial stream counts as partial, not error; an error is an error message or a status of 400 or more.
+    """
+    if partial:
+        return "partial"
+    if error is not None or (status_code or 0) >= 400:
+        return "error"
+    return "ok"
+
+
+def excerpt(text: str | None) -> str:
+    """The start of `text` on one line, cut at EXCERPT_CHARS with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionBrief:
+    """One row of an interactions listing."""
+
+    id: str
+    created_at: datetime
+    app: str
+    model: str | None
+    status_code: int | None
+    # ok, error or partial (call_outcome).
+    outcome: str
+    latency_ms: float | None
+    total_tokens: int | None
+    # The start of the end user's last message; empty when the request was too large to read here.
+    question: str
+    # The request was too large for a listing to read (over store.interactions.BRIEF_REQUEST_CHARS of JSON).
+    request_unread: bool
+    # The start of the answer, or of the error when there is no answer.
+    answer: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> InteractionBrief:
+        """The brief of a row of store.interactions.InteractionStore.list_briefly."""
+        return cls(
+            id=row["id"],
+            created_at=row["created_at"],
+            app=row["app"],
+            model=row["model"],
+            status_code=row["status_code"],
+            outcome=call_outcome(row["partial"], row["error"], row["status_code"]),
+            latency_ms=row["latency_ms"],
+            total_tokens=row["total_tokens"],
+            question=excerpt(last_user_message(row["request"])),
+            request_unread=row["request"] is None and row["request_stored"],
+            answer=excerpt(row["response_text"] or row["error"]),
+        )
