@@ -15,6 +15,11 @@ from gateway.exact_json import dumps_exact, loads_exact
 Row = dict[str, Any]
 
 
+def _private(path: str, flags: int) -> int:
+    """Open `path`, creating it readable by its owner only: spooled rows are users' prompts and answers."""
+    return os.open(path, flags, 0o600)
+
+
 class Spool:
     """Rows as JSON lines, appended and fsynced, read back in the order written (numbers exactly).
 
@@ -28,7 +33,7 @@ class Spool:
         """Append rows durably."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = b"".join(dumps_exact(row, default=str) + b"\n" for row in rows)
-        with self.path.open("ab+") as file:
+        with open(self.path, "ab+", opener=_private) as file:
             # A line torn by a crash must not swallow the first row written after it.
             if file.seek(0, os.SEEK_END) > 0:
                 file.seek(-1, os.SEEK_END)

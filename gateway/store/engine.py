@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -32,6 +33,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     (redaction, retention and erasure never reach them).
     """
     if database_url.startswith("sqlite"):
+        _create_private_file(make_url(database_url).database)
         engine = create_async_engine(
             database_url, json_serializer=_json_dumps, json_deserializer=loads_exact, hide_parameters=True
         )
@@ -56,6 +58,22 @@ def create_engine(database_url: str) -> AsyncEngine:
         max_overflow=5,
         hide_parameters=True,
     )
+
+
+def _create_private_file(database: str | None) -> None:
+    """Create a new SQLite database file readable by its owner only (its WAL and journal files follow it).
+
+    The file holds the feedback signing secret, the end-user key salt and every prompt and answer:
+    made with the process umask (0644 usually), any local account could read them all.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # kept as its owner made it
+    except OSError:
+        pass  # a missing folder or no right to write there: check_reachable says so plainly
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

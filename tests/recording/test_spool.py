@@ -136,3 +136,10 @@ def test_a_second_spool_object_on_the_same_file_sees_what_the_first_wrote(spool:
 
     assert not reopened.is_empty()
     assert [r["id"] for r in read_all(reopened)] == [row(1)["id"], row(2)["id"]]
+
+
+def test_a_new_spool_file_is_readable_by_its_owner_only(spool):
+    # Spooled rows are users' prompts and answers: a umask of 022 would let any local account read them.
+    spool.append([row(1)])
+
+    assert spool.path.stat().st_mode & 0o777 == 0o600
