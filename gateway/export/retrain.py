@@ -24,6 +24,7 @@ import httpx
 
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
+from gateway.store.availability import log_failed_round
 from gateway.store.retrain_triggers import RetrainTriggerStore
 
 if TYPE_CHECKING:
@@ -125,8 +126,8 @@ class RetrainTrigger:
             self._again = False
             try:
                 await self.check()
-            except Exception:
-                logger.exception("retrain check failed")
+            except Exception as exc:  # noqa: BLE001 - logged, with its traceback unless the database is away
+                log_failed_round(logger, exc, "retrain check", "checked again at the next resolved review or correction")
             if not self._again:
                 return
 

@@ -26,6 +26,7 @@ from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
+from gateway.store.availability import log_failed_round
 from gateway.store.erasure import tasks_holding
 from gateway.store.interaction_removal import (
     RemovalCounts,
@@ -169,9 +170,11 @@ async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
             report = await prune_expired(engine, settings)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - logged, with its traceback unless the database is away
             # A failed prune (database hiccup) must not stop the next one.
-            logger.exception("retention prune failed")
+            log_failed_round(
+                logger, exc, "retention prune", f"trying again in {settings.retention_interval_minutes:g} min"
+            )
         else:
             if report.already_running:
                 logger.info("retention prune skipped: another prune is running")

@@ -23,6 +23,7 @@ from gateway.prompts.policy import POLICY_NAME
 from gateway.prompts.records import Deployment
 from gateway.prompts.sequential import ArmCounts, Verdict, canary_verdict
 from gateway.prompts.service import PromptService
+from gateway.store.availability import log_failed_round
 from gateway.store.prompt_arms import arm_outcomes
 from gateway.store.prompts import PromptStore
 
@@ -137,5 +138,5 @@ async def run_guard_periodically(guard: CanaryGuard, interval_seconds: float) ->
             await guard.check_all()
         except asyncio.CancelledError:
             raise
-        except Exception:  # a database hiccup must not stop the next round
-            logger.exception("prompt canary guard failed; trying again in %g s", interval_seconds)
+        except Exception as exc:  # noqa: BLE001 - logged; a database hiccup must not stop the next round
+            log_failed_round(logger, exc, "prompt canary guard", f"trying again in {interval_seconds:g} s")

@@ -4,6 +4,7 @@ background refreshers log one line, not a traceback, while the database is away.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -48,3 +49,15 @@ def _signals_unavailability(exc: BaseException) -> bool:
     # asyncpg's bare InterfaceError is about the connection's state; its subclasses
     # (e.g. DataError for a bad query argument) are about the rows.
     return isinstance(exc, _ASYNCPG_UNAVAILABLE) or type(exc) is _ASYNCPG_INTERFACE_ERROR
+
+
+def log_failed_round(logger: logging.Logger, exc: BaseException, what: str, then: str) -> None:
+    """Log a background round that failed: one warning line during an outage, else the traceback.
+
+    `what` names the round ("retention prune"); `then` says what happens next ("trying again in 60 s").
+    Repeated every round of an outage, a traceback buried the lines that said what was wrong.
+    """
+    if database_unavailable(exc):
+        logger.warning("%s failed (database unavailable: %s); %s", what, exc, then)
+    else:
+        logger.error("%s failed; %s", what, then, exc_info=exc)

@@ -22,7 +22,8 @@ from privacy_seed import (
 )
 
 from gateway.app import create_app
-from gateway.privacy.retention import prune_before, retention_cutoff
+from gateway.privacy.retention import prune_before, prune_periodically, retention_cutoff
+from gateway.store.engine import create_engine
 from gateway.store.tables import interactions
 
 NOW = datetime.now(UTC)
@@ -152,3 +153,25 @@ async def test_serve_prunes_on_a_schedule_when_retention_days_is_set(settings, e
 def test_retention_cutoff_refuses_an_age_whose_cutoff_is_no_date(days: float):
     with pytest.raises(ValueError, match="at most 36500 days"):
         retention_cutoff(days)
+
+
+async def test_a_scheduled_prune_during_an_outage_logs_one_warning_line_without_a_traceback(settings, caplog):
+    # Nothing listens on port 9: every prune finds the database away.
+    away = create_engine("postgresql+asyncpg://postgres@127.0.0.1:9/feedgate")
+    scheduled = settings.model_copy(update={"retention_days": 30, "retention_interval_minutes": 0.0005})
+    try:
+        task = asyncio.create_task(prune_periodically(away, scheduled))
+        for _ in range(100):
+            if len([r for r in caplog.records if r.name == "feedgate.retention"]) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        await away.dispose()
+
+    failed = [record for record in caplog.records if "retention prune failed" in record.getMessage()]
+    assert len(failed) >= 2
+    assert all(record.levelname == "WARNING" and record.exc_info is None for record in failed)
+    assert "database unavailable" in failed[0].getMessage()
