@@ -14,6 +14,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import ClientException, MethodNotAllowedException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
@@ -26,6 +27,7 @@ from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.erasures import ErasuresController
 from gateway.api.export import ExportController
 from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
+from gateway.api.feedback_schema import SECURITY_SCHEMES as FEEDBACK_SECURITY_SCHEMES
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
 from gateway.api.interactions import InteractionsController
@@ -211,6 +213,8 @@ def create_app(
             version="0.1.0",
             path="/schema",
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            # How /v1/feedback is authenticated: a browser's feedback token or an app's key.
+            components=Components(security_schemes=FEEDBACK_SECURITY_SCHEMES),
         ),
         debug=False,
         # Litestar would replace the root logger's handlers with its own; lines go through the one

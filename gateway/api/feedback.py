@@ -14,6 +14,7 @@ from litestar.params import FromQuery, Parameter
 from gateway.api.admin import AdminController
 from gateway.api.client_address import client_address
 from gateway.api.cors import preflight_headers, warn_of_unlisted_origin
+from gateway.api.feedback_schema import BODY_DOCUMENTATION, DESCRIPTION, RESPONSES, SECURITY
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
 from gateway.errors import openai_error_body
@@ -37,8 +38,13 @@ MAX_FEEDBACK_BODY_BYTES = 1024 * 1024
 @post(
     FEEDBACK_PATH,
     summary="Give feedback on an interaction (app credential or feedback token)",
+    description=DESCRIPTION,
     tags=["feedback"],
     request_max_body_size=MAX_FEEDBACK_BODY_BYTES,
+    # The schema only: the handler reads and checks the body itself (see gateway.api.feedback_schema).
+    dependencies=BODY_DOCUMENTATION,
+    responses=RESPONSES,
+    security=SECURITY,
 )
 async def submit_feedback(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """201 with the stored event; 200 with the original event when the idempotency key was seen before."""
