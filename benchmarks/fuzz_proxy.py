@@ -9,9 +9,9 @@ truncated bodies, wrong and missing content types, invalid UTF-8 in body, header
 huge headers, very long paths, traversal tricks, methods the proxy does not serve, bodies over
 the limit, broken and early-ending chunked bodies, clients that hang up mid-request and
 mid-stream, and `--random` seeded random mutations of a valid chat request. Also bad posts to
-/v1/feedback (gateway.demo.bad_feedback_requests): its body is not in the OpenAPI schema, so
-fuzz_api.py cannot reach it, and it stores what it is sent, so run it with a PostgreSQL
-`--database-url` too.
+/v1/feedback (gateway.demo.bad_feedback_requests): each names a real interaction, which
+fuzz_api.py's posts (from the OpenAPI schema) never do, so they reach validation and storage; it
+stores what it is sent, so run it with a PostgreSQL `--database-url` too.
 
 A case fails when the gateway answers 5xx itself (an upstream's own 5xx, which carries its
 `x-request-id`, passes through), when a client that waited got no answer at all, or when the

@@ -3,7 +3,8 @@
 The API: schemathesis sends a few examples that fit the schema, and a few that do not, to every
 operation the OpenAPI schema lists, in process (its ASGI client), with the admin token, on
 SQLite and on PostgreSQL (their types and limits differ: NULs in text, 64-bit integers).
-Feedback: its body is not in the schema, so hand-written bad posts go to it, on both stores.
+Feedback: schemathesis's posts name no real interaction, so hand-written bad posts about one go to it too,
+on both stores.
 The proxy: every hand-written bad request plus a few random ones, over a real socket (framing,
 huge headers and hang-ups exist only there); the proxy reads no database, so SQLite only.
 """

@@ -1,10 +1,11 @@
-"""Bad posts to /v1/feedback: the one API endpoint whose body the OpenAPI schema does not describe.
+"""Bad posts to /v1/feedback, each about a real interaction: what schemathesis's posts do not reach.
 
-Schemathesis can only send it empty bodies, so these cases fill the gap: broken JSON, wrong
-types, out-of-range ratings, integers past 64 bits, NUL characters and invalid UTF-8 (which
-PostgreSQL refuses in text), oversized fields and junk tokens. Each names a real interaction of
-the fuzz's own app (INTERACTION_PLACEHOLDER is swapped for its id when sent), so a case gets
-past the lookup to the validation and storage behind it.
+The OpenAPI schema describes the body, but schemathesis makes up its interaction ids, so its
+posts that pass validation stop at the lookup (404), and it sends only what JSON can say. These
+cases: broken JSON, wrong types, out-of-range ratings, integers past 64 bits, NUL characters and
+invalid UTF-8 (which PostgreSQL refuses in text), oversized fields and junk tokens. Each names a
+real interaction of the fuzz's own app (INTERACTION_PLACEHOLDER is swapped for its id when sent),
+so a case gets past the lookup to the validation and storage behind it.
 """
 
 from __future__ import annotations
