@@ -208,6 +208,21 @@ async def test_every_submission_is_kept_and_the_latest_per_user_is_current(
     ]
 
 
+async def test_a_later_comment_alone_replaces_the_earlier_vote_and_rating_as_current(
+    answer, post_feedback, client, admin_headers
+):
+    # Posts are not merged: send what is meant together in one post (the widget sends its vote with the comment).
+    given = await answer(user="ann")
+    await post_feedback({"interaction_id": given.interaction_id, "thumbs": "down", "rating": 1}, token=given.token)
+    await post_feedback({"interaction_id": given.interaction_id, "comment": "The fee is wrong"}, token=given.token)
+
+    feedback = (await client.get(f"/api/interactions/{given.interaction_id}", headers=admin_headers)).json()["feedback"]
+
+    [current] = feedback["current"]
+    assert (current["thumbs"], current["rating"], current["comment"]) == (None, None, "The fee is wrong")
+    assert current["negative"] is False
+
+
 async def test_the_user_defaults_to_the_end_user_named_on_the_call(answer, post_feedback):
     given = await answer(user="customer-42")
 
