@@ -57,8 +57,11 @@ def page_server() -> Iterator[PageServer]:
     server.stop()
 
 
-def widget_page(gateway, page_server, *, user: str | None = None) -> str:
-    """An answer from the gateway, and the page that shows the widget for it; the interaction id."""
+def widget_page(gateway, page_server, *, user: str | None = None, claimed_user: str | None = None) -> str:
+    """An answer from the gateway, and the page that shows the widget for it; the interaction id.
+
+    `user` is the end user the app names on the call; `claimed_user`, the page's data-feedgate-user.
+    """
     headers = {"authorization": f"Bearer {APP_KEY}", **({"x-feedgate-user": user} if user else {})}
     answered = httpx.post(
         f"{gateway.url}/chat/completions",
@@ -67,19 +70,22 @@ def widget_page(gateway, page_server, *, user: str | None = None) -> str:
     )
     interaction_id = answered.headers["x-feedgate-interaction-id"]
     token = answered.headers["x-feedgate-feedback-token"]
+    claim = f' data-feedgate-user="{html.escape(claimed_user)}"' if claimed_user is not None else ""
     page_server.page = f"""<!doctype html>
 <html><body>
 <p>{html.escape(answered.json()["choices"][0]["message"]["content"])}</p>
-<div id="feedback" data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"></div>
+<div id="feedback" data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"{claim}></div>
 <script src="{gateway.origin}/static/feedgate.js"></script>
 </body></html>""".encode()
     return interaction_id
 
 
-def opened_widget(settings, start_gateway, page_server, browser, *, user: str | None = None):
+def opened_widget(
+    settings, start_gateway, page_server, browser, *, user: str | None = None, claimed_user: str | None = None
+):
     """A gateway allowing the page's origin, an answer's widget on that page, open in a browser tab."""
     gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    interaction_id = widget_page(gateway, page_server, user=user)
+    interaction_id = widget_page(gateway, page_server, user=user, claimed_user=claimed_user)
     page = browser.new_page()
     page.goto(page_server.origin)
     return gateway, interaction_id, page
@@ -120,6 +126,32 @@ def test_a_comment_after_the_vote_is_stored_with_it_and_becomes_current(settings
     ]
     [current] = feedback["current"]
     assert current["comment"] == "It told me to call support; there is a reset link."
+
+
+def test_the_user_the_page_names_is_stored_when_it_is_the_tokens(settings, start_gateway, page_server, browser):
+    gateway, interaction_id, page = opened_widget(
+        settings, start_gateway, page_server, browser, user="ann", claimed_user="ann"
+    )
+
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+
+    [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
+    assert stored["user_id"] == "ann"
+
+
+def test_a_user_the_page_names_other_than_the_tokens_is_refused_and_shown(
+    settings, start_gateway, page_server, browser
+):
+    # data-feedgate-user is a claim the gateway checks against the user bound into the token, not who votes.
+    gateway, interaction_id, page = opened_widget(
+        settings, start_gateway, page_server, browser, user="ann", claimed_user="bob"
+    )
+
+    page.get_by_role("button", name="Good answer").click()
+
+    page.get_by_role("status").filter(has_text="this feedback token speaks only for").wait_for(timeout=10_000)
+    assert gateway.interaction(interaction_id)["feedback"]["events"] == []
 
 
 def test_a_second_click_on_the_same_thumb_is_not_posted_again(settings, start_gateway, page_server, browser):
