@@ -61,10 +61,18 @@ class EventView:
     rest: str | None = None
 
 
+# Detail keys that name an issue: the task's, and the one it had before that issue was merged away.
+ISSUE_KEYS = ("issue_id", "was_issue")
+
+
 def issues_named(events: Iterable[TaskEvent]) -> list[str]:
     """The issue ids the events' details name, for the page to fetch their titles."""
     return [
-        e.detail["issue_id"] for e in events if isinstance(e.detail, dict) and isinstance(e.detail.get("issue_id"), str)
+        e.detail[key]
+        for e in events
+        if isinstance(e.detail, dict)
+        for key in ISSUE_KEYS
+        if isinstance(e.detail.get(key), str)
     ]
 
 
@@ -127,6 +135,10 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
     """One key of a detail as a line; None when it is not a plain value said here (left to the JSON)."""
     if key == "issue_id" and isinstance(value, str):
         return EventLine("Issue", titles.get(value, value), issue_href(value))
+    if key == "was_issue" and isinstance(value, str):
+        return EventLine("Merged away", titles.get(value, value), issue_href(value))
+    if key == "carried_on_by" and isinstance(value, str):
+        return EventLine("Carried on by", f"review task {value}", f"/admin/reviews/{quote(value, safe='')}")
     if key == "interaction_id" and isinstance(value, str):
         return EventLine("Interaction", value, interaction_href(value))
     if key == FIX_KEY:

@@ -50,6 +50,7 @@ from gateway.review.fix_resolution import TaskFixes
 from gateway.review.gate import ConfidenceGate, confidence_gate
 from gateway.review.held_poll import HeldAnswers
 from gateway.review.held_redaction import HeldAnswerRedaction, held_answer_redaction
+from gateway.review.merged_issues import follow_merged_issues
 from gateway.review.rule_runner import ReviewRuleRunner
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import ReviewService, review_service
@@ -337,6 +338,8 @@ async def open_services(
         reviews.add_decision_listener(retrain.on_decision)
         # Examples may have arrived while the gateway was down (imports, another process).
         retrain.poke()
+    issue_service = IssueService(issues, IssueEditStore(engine))
+    issue_service.add_merge_listener(lambda app: follow_merged_issues(reviews, issue_service, app))
     return Services(
         settings=settings,
         engine=engine,
@@ -354,7 +357,7 @@ async def open_services(
         issues=issues,
         interaction_service=interaction_service,
         stats_service=stats_service,
-        issue_service=IssueService(issues, IssueEditStore(engine)),
+        issue_service=issue_service,
         audit_service=AuditService(AuditStore(engine)),
         accounts=account_service(engine, settings),
         reviews=reviews,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -154,6 +155,11 @@ class MergeSuggestion:
     shared_corrections: tuple[str, ...] = ()
 
 
+logger = logging.getLogger("feedgate.issues")
+# Told the app after a person merges two of its issues (review tasks follow: gateway.review.merged_issues).
+MergeListener = Callable[[str], Awaitable[object]]
+
+
 class IssueService:
     """Lists issues and records people's decisions about them (status, title, merges), each audited."""
 
@@ -161,6 +167,11 @@ class IssueService:
         """Reads through `store`; people's edits go through `edits` (without one, an IssueEditStore on the store's database)."""
         self._store = store
         self._edits = edits if edits is not None else IssueEditStore(store.engine)
+        self._merge_listeners: builtins.list[MergeListener] = []
+
+    def add_merge_listener(self, listener: MergeListener) -> None:
+        """Call `listener(app)` after every merge a person makes; its failure is logged, never undoes the merge."""
+        self._merge_listeners.append(listener)
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> Page[Issue]:
         """Issues matching `where`, biggest or fastest-growing first, `limit` at a time from `offset`."""
@@ -253,11 +264,17 @@ class IssueService:
             raise InvalidQuery(
                 "merged_into", f"issue {into_id!r} was itself merged into {target.merged_into!r}: merge into that one"
             )
-        return await self._edit(
+        merged = await self._edit(
             issue_id,
             view_check(seen, lambda head: head.merged_into == into_id, note, merging=True),
             lambda check: self._edits.merge(issue_id, into_id, actor, note, check),
         )
+        for listener in self._merge_listeners:
+            try:
+                await listener(source.app)
+            except Exception:  # the merge is stored; what follows it catches up at the next pass
+                logger.exception("after merging issue %s into %s, a listener failed", issue_id, into_id)
+        return merged
 
     async def _edit(
         self, issue_id: str, check: Check | None, write: Callable[[Check | None], Awaitable[Edit]]
@@ -281,6 +298,10 @@ class IssueService:
             merged_into = head.merged_into if head is not None else None
             raise InvalidQuery("merged_into", f"this issue is already merged into {merged_into!r}")
         return await self.get(issue_id)
+
+    async def head(self, issue_id: str) -> IssueHead | None:
+        """The issue's app, title, status, merge target and size; None if there is no such issue."""
+        return await self._edits.head(issue_id)
 
     async def merge_targets(self, issue_id: str, app: str, limit: int) -> builtins.list[IssueHead]:
         """The issues `issue_id` may be merged into: the biggest of its app that are not merged away, itself left out."""

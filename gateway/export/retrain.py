@@ -127,7 +127,9 @@ class RetrainTrigger:
             try:
                 await self.check()
             except Exception as exc:  # noqa: BLE001 - logged, with its traceback unless the database is away
-                log_failed_round(logger, exc, "retrain check", "checked again at the next resolved review or correction")
+                log_failed_round(
+                    logger, exc, "retrain check", "checked again at the next resolved review or correction"
+                )
             if not self._again:
                 return
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.issue_status import CLOSED_STATUSES
 from gateway.config import Settings
 from gateway.domain.issues import Issue, IssueService
+from gateway.review.merged_issues import follow_merged_issues
 from gateway.review.records import Priority, Source, Status
 from gateway.review.service import ReviewService, review_service
 from gateway.store.issues import IssueFilter, IssueStore
@@ -179,10 +180,12 @@ async def review_issues_after_run(engine: AsyncEngine, settings: Settings, app: 
 
     Returns how many tasks were opened or updated (0 when the rule is off or failed).
     """
-    if not settings.review_issue_rule:
-        return 0
     try:
         reviews, issues = review_service(engine, settings), IssueService(IssueStore(engine))
+        # The pass may have merged issues: their open tasks go where the complaints went (rule on or off).
+        await follow_merged_issues(reviews, issues, app)
+        if not settings.review_issue_rule:
+            return 0
         touched = await apply_issue_rule(reviews, issues, IssueRule.from_settings(settings), app, run_id)
     except Exception:
         # The pass's issues are stored already; a review hiccup must not fail the pass.

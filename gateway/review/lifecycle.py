@@ -35,7 +35,10 @@ AUDIT_ACTIONS = {
     "dismissed": "review.dismiss",
     "reopened": "review.reopen",
     "decided": "review.decision",
+    "issue_merged": "review.follow_merge",
 }
+# Who hands a task over when its issue is merged away (a person's merge or a clustering pass's).
+MERGE_ACTOR = "rule:issue_merge"
 # Columns that clear a claim.
 NO_LEASE = {"lease_holder": None, "lease_expires_at": None}
 
@@ -183,6 +186,39 @@ def dismiss(state: TaskState, actor: str, note: NoteText, now: datetime) -> Task
     _require_not_leased_by_other(task, actor)
     values = {"status": Status.DISMISSED.value, "closed_at": now, "active_issue_id": None, **NO_LEASE}
     return _change(task, now, actor, "dismissed", values, _noted({}, note))
+
+
+def follow_merge(state: TaskState, merged_issue: str, into_issue: str, now: datetime) -> TaskChange | None:
+    """Give the task of an issue merged away to the issue that holds its complaints now; claim and decisions stay.
+
+    The store refuses (ActiveIssueTaken) when `into_issue` has an open task already: see `close_merged`.
+    """
+    task = _view(state, now)
+    if not task.active or task.issue_id != merged_issue:
+        return None  # closed, or handed over already
+    values = {"issue_id": into_issue, "active_issue_id": into_issue}
+    return _change(task, now, MERGE_ACTOR, "issue_merged", values, {"was_issue": merged_issue, "issue_id": into_issue})
+
+
+def close_merged(
+    state: TaskState, merged_issue: str, into_issue: str, carried_on_by: str | None, now: datetime
+) -> TaskChange | None:
+    """Dismiss the task of an issue merged into one whose own open task (`carried_on_by`) carries on: one issue, one task.
+
+    Dismissed even while claimed: its issue is gone, and a decision made on it would be about nothing.
+    """
+    task = _view(state, now)
+    if not task.active or task.issue_id != merged_issue:
+        return None
+    values = {"status": Status.DISMISSED.value, "closed_at": now, "active_issue_id": None, **NO_LEASE}
+    detail: dict[str, Any] = {
+        "note": "Its issue was merged into another, whose own open task carries on.",
+        "was_issue": merged_issue,
+        "issue_id": into_issue,
+    }
+    if carried_on_by is not None:
+        detail["carried_on_by"] = carried_on_by
+    return _change(task, now, MERGE_ACTOR, "dismissed", values, detail)
 
 
 def reopen(state: TaskState, actor: str, note: NoteText, now: datetime, levels: ServiceLevels) -> TaskChange:

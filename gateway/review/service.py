@@ -21,6 +21,7 @@ from gateway.review.figures import ReviewFigures, review_figures
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import (
+    ACTIVE_STATUSES,
     Decision,
     Outcome,
     Priority,
@@ -328,6 +329,26 @@ class ReviewService:
         now = self._clock()
         text = note_text(self._redactor, note)
         return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, text, now))
+
+    async def follow_merged_issue(self, task_id: str, merged_issue: str, into_issue: str) -> None:
+        """Hand the open task of an issue merged away to `into_issue`; dismiss it when that issue has an open task."""
+        now = self._clock()
+        try:
+            await self._store.change(
+                task_id, lambda state: lifecycle.follow_merge(state, merged_issue, into_issue, now)
+            )
+        except ActiveIssueTaken:
+            carrying = await self._active_task_of(into_issue)
+            await self._store.change(
+                task_id, lambda state: lifecycle.close_merged(state, merged_issue, into_issue, carrying, now)
+            )
+
+    async def _active_task_of(self, issue_id: str) -> str | None:
+        for status in ACTIVE_STATUSES:
+            page = await self.list(ReviewFilter(issue_id=issue_id, status=status.value), "queue", 1)
+            if page.data:
+                return page.data[0].id
+        return None
 
     async def reopen(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
         """Put a resolved or dismissed task back in the queue with a fresh deadline."""

@@ -94,3 +94,19 @@ def test_the_fix_a_decision_resolved_by_is_named_once_and_linked():
     shown = event_view(event, "support-bot", {})
 
     assert shown.lines[-1] == EventLine("Fix", "knowledge-base entry 'Fees' (e1, version 1)", "/admin/knowledge/e1")
+
+
+async def test_a_task_handed_over_by_a_merge_links_both_issues_by_their_titles(gateway, browser_as):
+    first, second = await store(
+        gateway, interaction_row("What is the fee?", "No fee."), interaction_row("Why a fee?", "There is none.")
+    )
+    merged_id = await issue(gateway, [first], title="Fee questions")
+    kept_id = await issue(gateway, [second], title="Transfer fee answers")
+    task_id = await task(gateway, [first], issue_id=merged_id)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    await gateway.services.issue_service.merge(merged_id, kept_id, actor="ana")
+
+    events = events_of((await viewer.get(f"/admin/reviews/{task_id}")).text)
+    # In the order the database keeps the detail's keys (PostgreSQL's JSONB sorts them).
+    assert sorted(events["issue_merged"]) == [("Issue", "Transfer fee answers"), ("Merged away", "Fee questions")]

@@ -1,0 +1,55 @@
+"""Review tasks follow their issue's complaints when the issue is merged into another.
+
+A merged issue keeps its id but is dismissed with size 0; its complaints belong to the issue it
+was merged into. A task left open on it would be about nothing a reviewer can fix (a fix for it
+is refused: gateway.fixes.issue_fixes), so its open task goes to the issue holding the complaints
+now, or, when that issue has an open task of its own, is dismissed naming the task that carries on.
+Run after every clustering pass (which merges issues) and after every merge a person makes.
+"""
+
+from __future__ import annotations
+
+from gateway.domain.issues import IssueService
+from gateway.review.records import ACTIVE_STATUSES
+from gateway.review.service import ReviewService
+from gateway.store.reviews import ReviewFilter
+
+# Merges chain (A into B, then B into C): a task follows at most this many links to the live issue.
+MAX_LINKS = 20
+PAGE = 500
+
+
+async def follow_merged_issues(reviews: ReviewService, issues: IssueService, app: str) -> int:
+    """Hand every open task of `app` whose issue was merged away to the issue holding its complaints now; how many moved."""
+    moved = 0
+    for task_id, issue_id in await _open_tasks_with_issues(reviews, app):
+        into = await _live_issue(issues, issue_id)
+        if into is not None:
+            await reviews.follow_merged_issue(task_id, issue_id, into)
+            moved += 1
+    return moved
+
+
+async def _open_tasks_with_issues(reviews: ReviewService, app: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for status in ACTIVE_STATUSES:
+        offset: int | None = 0
+        while offset is not None:
+            page = await reviews.list(ReviewFilter(app=app, status=status.value), "queue", PAGE, offset)
+            found.extend((task.id, task.issue_id) for task in page.data if task.issue_id is not None)
+            offset = page.next_offset
+    return found
+
+
+async def _live_issue(issues: IssueService, issue_id: str) -> str | None:
+    """The issue that holds `issue_id`'s complaints, when it was merged away; None when it was not."""
+    head = await issues.head(issue_id)
+    if head is None or head.merged_into is None:
+        return None
+    into = head.merged_into
+    for _ in range(MAX_LINKS):
+        further = await issues.head(into)
+        if further is None or further.merged_into is None:
+            break
+        into = further.merged_into
+    return into
