@@ -16,7 +16,7 @@ from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
-from gateway.review.records import PRIORITY_ORDER, Source, Status
+from gateway.review.records import PRIORITY_ORDER, UNFINISHED, Source, Status
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
 
@@ -24,6 +24,9 @@ QUEUE_PATH = "/admin/reviews"
 PAGE_SIZE = 50
 SORTS = ("queue", "newest")
 FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "overdue", "sort")
+# A reviewer opens the queue for the work still to do, so finished tasks show only when asked for ("any" or by name).
+ANY_STATUS = "any"
+STATUS_CHOICES = (UNFINISHED, ANY_STATUS, *(status.value for status in Status))
 # The keys the queue and task pages answer to (admin_ui/static/review_keys.js), as the page lists them.
 QUEUE_KEYS = (
     ("j / k", "next / previous task"),
@@ -39,7 +42,7 @@ def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
     """The queue's filters as the URL gives them (400 for a value the listing does not know)."""
     return {
         "app": text_param(request, "app"),
-        "status": choice_param(request, "status", [status.value for status in Status]),
+        "status": choice_param(request, "status", STATUS_CHOICES),
         "priority": choice_param(request, "priority", [priority.value for priority in PRIORITY_ORDER]),
         "source": choice_param(request, "source", [source.value for source in Source]),
         "assignee": text_param(request, "assignee"),
@@ -47,6 +50,13 @@ def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
         "overdue": choice_param(request, "overdue", ["true", "false"]),
         "sort": choice_param(request, "sort", SORTS),
     }
+
+
+def listed_status(chosen: str | None) -> str | None:
+    """The listing's status filter for the queue's choice: unfinished tasks when none is chosen, all for "any"."""
+    if chosen is None:
+        return UNFINISHED
+    return None if chosen == ANY_STATUS else chosen
 
 
 class ReviewQueueController(Controller):
@@ -70,7 +80,7 @@ class ReviewQueueController(Controller):
             overdue = filters["overdue"]
             where = ReviewFilter(
                 app=filters["app"],
-                status=filters["status"],
+                status=listed_status(filters["status"]),
                 priority=filters["priority"],
                 source=filters["source"],
                 assignee=filters["assignee"],
@@ -120,6 +130,7 @@ def _queue_page(
         tasks=tasks,
         filters=filters,
         statuses=[status.value for status in Status],
+        unfinished=UNFINISHED,
         priorities=[priority.value for priority in PRIORITY_ORDER],
         sources=[source.value for source in Source],
         sorts=SORTS,

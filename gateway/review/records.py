@@ -50,6 +50,8 @@ class Status(StrEnum):
 
 # Still waiting for a person: at most one such task per issue and per interaction.
 ACTIVE_STATUSES: frozenset[Status] = frozenset({Status.OPEN, Status.IN_PROGRESS})
+# A listing's status filter for every task still waiting for a person (ACTIVE_STATUSES), whoever holds it.
+UNFINISHED = "unfinished"
 
 
 class Outcome(StrEnum):

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.audit.records import AuditEntry
-from gateway.review.records import Source
+from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit
 from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
@@ -112,7 +112,7 @@ class ReviewFilter:
     """
 
     app: str | None = None
-    status: str | None = None
+    status: str | None = None  # a Status value, or UNFINISHED for open and in progress alike
     priority: str | None = None
     source: str | None = None
     assignee: str | None = None
@@ -129,8 +129,10 @@ def priority_rank() -> ColumnElement[int]:
 
 
 def effective_status(status: str, now: datetime) -> ColumnElement[bool]:
-    """Tasks whose status, as of `now`, is `status`: a claim whose lease lapsed counts as open again."""
+    """Tasks whose status, as of `now`, is `status` (or any unfinished one): a lapsed claim counts as open again."""
     c = review_tasks.c
+    if status == UNFINISHED:
+        return c.status.in_(ACTIVE)
     leased = and_(c.lease_expires_at.is_not(None), c.lease_expires_at > now)
     if status == "open":
         return or_(c.status == "open", and_(c.status == "in_progress", ~leased))

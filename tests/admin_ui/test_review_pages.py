@@ -9,7 +9,7 @@ from page_seed import XSS, feedback, interaction_row, issue, store, task
 from gateway.accounts.records import Role
 from gateway.config import Settings
 from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
-from gateway.review.records import Priority
+from gateway.review.records import Outcome, Priority
 from gateway.store.audit import AuditFilter
 
 
@@ -47,6 +47,58 @@ async def test_the_queue_filters_come_from_the_url_and_show_how_late_a_task_is(b
     assert (await viewer.get("/admin/reviews?priority=urgent")).status_code == 400
 
 
+async def finished_and_unfinished_tasks(gateway) -> dict[str, str]:
+    """One task of each status, by status."""
+    ids = await store(gateway, *(interaction_row(f"Question {n}", f"Answer {n}") for n in range(4)))
+    tasks = {status: await task(gateway, [ids[n]], reason=status) for n, status in enumerate(STATUSES)}
+    await gateway.services.reviews.claim(tasks["in_progress"], "otto")
+    await gateway.services.reviews.decide(tasks["resolved"], "otto", Outcome.APPROVE)
+    await gateway.services.reviews.dismiss(tasks["dismissed"], "otto")
+    return tasks
+
+
+STATUSES = ("open", "in_progress", "resolved", "dismissed")
+
+
+def listed(page) -> set[str]:
+    return {row.attrs["data-task-id"] for row in page.find_all("tr", class_="task-row")}
+
+
+def chosen_status(page) -> str:
+    [chosen] = [o for o in page.find("select", name="status").find_all("option") if "selected" in o.attrs]
+    return chosen.attrs["value"]
+
+
+async def test_the_queue_shows_the_tasks_still_to_be_worked_on_by_default(browser_as, gateway):
+    tasks = await finished_and_unfinished_tasks(gateway)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/reviews")).text)
+
+    assert listed(page) == {tasks["open"], tasks["in_progress"]}
+    assert chosen_status(page) == "unfinished"
+
+
+async def test_the_queue_lists_finished_tasks_too_when_asked_for_any_status(browser_as, gateway):
+    tasks = await finished_and_unfinished_tasks(gateway)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/reviews?status=any")).text)
+
+    assert listed(page) == set(tasks.values())
+    assert chosen_status(page) == "any"
+
+
+@pytest.mark.parametrize("status", STATUSES)
+async def test_a_queue_link_naming_one_status_lists_that_status_only(browser_as, gateway, status):
+    tasks = await finished_and_unfinished_tasks(gateway)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews?status={status}")).text)
+
+    assert listed(page) == {tasks[status]}
+
+
 async def test_an_empty_queue_says_where_tasks_come_from_unless_a_filter_hides_them(browser_as):
     viewer = await browser_as("vic", Role.VIEWER)
 
@@ -54,7 +106,7 @@ async def test_an_empty_queue_says_where_tasks_come_from_unless_a_filter_hides_t
     filtered = parse((await viewer.get("/admin/reviews?priority=high")).text)
     past_the_end = parse((await viewer.get("/admin/reviews?offset=100")).text)
 
-    assert unfiltered.find("p", id="queue-empty").text.startswith("No review tasks yet: rules open them")
+    assert unfiltered.find("p", id="queue-empty").text.startswith("No task waits for review: rules open them")
     assert filtered.find("p", id="queue-empty").text == "No task matches these filters."
     assert past_the_end.find("p", id="queue-empty").text == "The queue ends before this page: back to the page before."
 
