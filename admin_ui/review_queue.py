@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -16,7 +17,8 @@ from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
-from gateway.review.records import PRIORITY_ORDER, UNFINISHED, Source, Status
+from gateway.review.held_poll import app_waits
+from gateway.review.records import PRIORITY_ORDER, UNFINISHED, ReviewTask, Source, Status
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
 
@@ -116,18 +118,21 @@ def _queue_page(
     user: SignedInUser,
     filters: dict[str, str | None],
     *,
-    tasks: Sequence[Any],
+    tasks: Sequence[ReviewTask],
     offset: int = 0,
     next_url: str | None = None,
     previous_url: str | None = None,
     status_code: int = 200,
     error: str | None = None,
 ) -> Response[Any]:
+    now = datetime.now(UTC)
     return render(
         request,
         "review_queue.html",
         status_code=status_code,
         tasks=tasks,
+        # `r` asks before refusing an app that waits on a held answer (the listing has no events: it may ask too often).
+        waiting={task.id for task in tasks if task.active and app_waits(task.evidence, (), now)},
         filters=filters,
         statuses=[status.value for status in Status],
         unfinished=UNFINISHED,

@@ -23,7 +23,7 @@ from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
 from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import fix_decision
 from gateway.review.held_answer import held_answer_of
-from gateway.review.held_poll import hold_outcome
+from gateway.review.held_poll import app_waits, hold_outcome
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
 
@@ -150,6 +150,8 @@ async def task_page(
         evidence=evidence_view(task.evidence, task.reason, _held_outcome(services, detail)),
         events=event_views(detail.events, task.app, await services.issue_service.titles(issues_named(detail.events))),
         can_act=can_act,
+        # `r` asks before refusing an app that waits on the task's held answer: the app cannot be un-refused.
+        app_waits=app_waits(task.evidence, detail.events, datetime.now(UTC)),
         mine=task.lease is not None and task.lease.holder == user.name,
         error=error,
         notice=done_notice(done, task),

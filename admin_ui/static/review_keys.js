@@ -6,6 +6,8 @@
  * x-csrf-token header; the server does the work and answers with the page to show next.
  * Keys are ignored while typing in a field, or with a modifier held; Enter on a focused link or
  * button is left to the browser. What a key did in the queue is said on the reloaded queue.
+ * r on a task whose app waits for its held answer (data-app-waits, on the task page's root or the
+ * queue's row) asks first: a rejection refuses that app at once, and nothing can take it back.
  */
 (function () {
   "use strict";
@@ -65,6 +67,16 @@
     }).catch(function () { say("The gateway did not answer: try again."); });
   }
 
+  var ASK_REFUSE = "Reject the held answer? The app waiting for it is refused at once; this cannot be undone.";
+
+  /* Whether the reviewer, asked, stands by rejecting; a task no app waits on is rejected unasked. */
+  function rejectConfirmed(holder) {
+    if (holder.getAttribute("data-app-waits") !== "yes" || !canAct) { return true; }
+    if (window.confirm(ASK_REFUSE)) { return true; }
+    say("Not rejected: the app still waits for a review.");
+    return false;
+  }
+
   function formFields(form) {
     var fields = {};
     new FormData(form).forEach(function (value, name) {
@@ -83,6 +95,7 @@
     }
     var form = root.querySelector("form[data-key='" + key + "']");
     if (!form) { return false; }
+    if (key === "r" && !rejectConfirmed(root)) { return true; }
     post(form.getAttribute("action"), formFields(form));
     return true;
   }
@@ -120,6 +133,7 @@
       post(url + "/claim", { next: queueUrl }, { id: id, said: "You claimed " + task + "." });
       return true;
     }
+    if (key === "r" && !rejectConfirmed(row)) { return true; }
     if (key === "a" || key === "r") {
       var outcome = key === "a" ? "approve" : "reject";
       post(url + "/decide", { outcome: outcome, next: queueUrl }, { id: id, said: "Decision recorded on " + task + ": " + outcome + "." });

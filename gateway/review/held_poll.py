@@ -215,6 +215,17 @@ def hold_outcome(held: Json, events: Sequence[TaskEvent], now: datetime, configu
     return _FALLEN_BACK[held_fallback(held, configured)]
 
 
+def app_waits(evidence: Any, events: Sequence[TaskEvent], now: datetime) -> bool:
+    """Whether an app still waits on the answer a task holds: its hold runs, and no decision or dismissal came yet.
+
+    Given no events (the queue lists tasks without them), a task decided earlier but still open (a second
+    opinion, a reopen) reads as waiting: a page then asks once too often rather than refuse a waiting app unasked.
+    """
+    held = held_answer_of(evidence, events)
+    deadline = hold_deadline(held) if held is not None else None
+    return deadline is not None and now < deadline and first_closing(events) is None
+
+
 def closes(event: TaskEvent) -> bool:
     """Whether `event` settles a held answer: a dismissal, or any decision.
 

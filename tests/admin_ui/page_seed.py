@@ -10,7 +10,8 @@ import uuid_utils
 
 from clustering.issue_status import IssueStatus
 from gateway.app import FeedgateApp
-from gateway.review.records import Priority
+from gateway.review.held_answer import HELD_KEY, HELD_TAG, held_evidence
+from gateway.review.records import Priority, Source
 from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 
@@ -129,4 +130,21 @@ async def task(
         evidence={"why": reason},
         actor="test",
     )
+    return opened.task.task.id
+
+
+async def held_task(gateway: FeedgateApp, interaction_id: str, hold_until: datetime, *, app: str = APP) -> str:
+    """A task holding an answer as the confidence gate holds one (its app waits until `hold_until`); its id."""
+    held = held_evidence(b'{"object": "chat.completion", "choices": []}', hold_until, "refuse")
+    evidence = {"confidence": None, "threshold": 0.7, "mode": "hold", "flagged": False, HELD_KEY: held}
+    opened = await gateway.services.reviews.open_or_update(
+        app=app,
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.41",
+        priority=Priority.HIGH,
+        interaction_ids=[interaction_id],
+        evidence=evidence,
+        tags=(HELD_TAG,),
+    )
+    assert opened is not None
     return opened.task.task.id
