@@ -6,7 +6,8 @@ header ``x-feedgate-review: required``. Per app (settings ``review_gates``):
 
 - mode ``audit``: the answer goes out at once; a risky one opens a review task in the background.
 - mode ``hold``: a risky answer that is not a stream is kept back. The client gets 202 with
-  ``{"status": "pending_review", "task_id", "estimated_wait_minutes", "interaction_id"}`` and polls
+  ``{"status": "pending_review", "task_id", "estimated_wait_minutes", "interaction_id"}`` (and the
+  header ``x-feedgate-review-outcome: pending``, as the polls while it waits) and polls
   ``GET /v1/reviews/{task_id}`` (gateway.review.held_poll) for the decision. Beyond the hold cap
   (gateway.review.hold_cap) a risky answer is audited instead.
 
@@ -44,6 +45,7 @@ from gateway.proxy.policy import (
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
+from gateway.review.held_poll import OUTCOME_HEADER, PENDING
 from gateway.review.hold_cap import HoldCap
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
 from gateway.review.opening import Opened
@@ -217,7 +219,9 @@ class ConfidenceGate:
             "interaction_id": request.interaction_id,
         }
         note = {"task_id": task.task.id, "reason": task.task.reason}
-        return Hold(202, pending, note=note, headers=[(b"location", f"/v1/reviews/{task.task.id}".encode())])
+        # The outcome header as every poll until the review settles has it, so an app reads the first answer alike.
+        headers = [(b"location", f"/v1/reviews/{task.task.id}".encode()), (OUTCOME_HEADER.encode(), PENDING.encode())]
+        return Hold(202, pending, note=note, headers=headers)
 
     def _audit(self, request: PolicyRequest, rule: GateRule, judged: _Judged, extra: dict[str, Any]) -> None:
         """Open the task in the background: the answer is not delayed, and a failure is only logged."""

@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from gateway.review.held_redaction import HeldAnswerRedaction
 
 OUTCOME_HEADER = "x-feedgate-review-outcome"
+# The outcome while the app still waits: on the gate's first 202 (gateway.review.gate) and on every poll until settled.
+PENDING = "pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +167,7 @@ class HeldAnswers:
             "estimated_wait_minutes": detail.estimated_wait_minutes,
             "interaction_id": detail.interaction_ids[0] if detail.interaction_ids else None,
         }
-        return PollAnswer(202, orjson.dumps(body), {OUTCOME_HEADER: "pending"})
+        return PollAnswer(202, orjson.dumps(body), {OUTCOME_HEADER: PENDING})
 
     def _fall_back(self, held: Json, why: str) -> PollAnswer:
         body = held["body"].encode("utf-8")

@@ -158,6 +158,16 @@ def test_hold_returns_pending_and_the_sdk_receives_the_reviewers_correction(gate
     assert record["held_for_review"] is True
 
 
+def test_the_first_202_says_pending_in_the_outcome_header_as_a_poll_does(gated):
+    gateway = gated("hold")
+    client = sdk(gateway)
+
+    _, pending, headers = hold(client, LOW)
+    polled = client.get(f"/reviews/{pending['task_id']}", cast_to=httpx.Response)
+
+    assert headers["x-feedgate-review-outcome"] == polled.headers["x-feedgate-review-outcome"] == "pending"
+
+
 def test_an_approved_hold_releases_the_exact_answer_without_logprobs(gated):
     gateway = gated("hold")
     client = sdk(gateway)
