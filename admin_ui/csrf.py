@@ -27,6 +27,7 @@ from markupsafe import Markup
 from admin_ui.form_origin import ORIGIN_FIELD
 from admin_ui.session import COOKIE_PATH, SIGN_IN_PATH, current_user, is_tls, session_token
 from admin_ui.unsent_forms import UnsentForm, unsent_post
+from admin_ui.unsent_task import UnsentTask, unsent_task
 
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -46,11 +47,15 @@ class SessionEnded(NotAuthorizedException):
 
 
 class FormRefused(PermissionDeniedException):
-    """A change whose CSRF token does not match (403): `unsent` as for SessionEnded (a form of an earlier session)."""
+    """A change whose CSRF token does not match (403): `unsent` as for SessionEnded (a form of an earlier session).
 
-    def __init__(self, unsent: UnsentForm | None) -> None:
+    `task` names the review task it was written on, read here: the 403 page is made where nothing can be awaited.
+    """
+
+    def __init__(self, unsent: UnsentForm | None, task: UnsentTask | None = None) -> None:
         super().__init__(REFUSED)
         self.unsent = unsent
+        self.task = task
 
 
 def _token_for(secret: str) -> str:
@@ -123,4 +128,6 @@ async def csrf_protected(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     unsent = unsent_post(connection, form) if form is not None else None
     if current_user(connection) is None and connection.url.path != SIGN_IN_PATH:
         raise SessionEnded(unsent)
-    raise FormRefused(unsent)
+    # Signed in, the form comes back at once (admin_ui.errors.forbidden): its task is named only then.
+    task = await unsent_task(connection.app.state.services, unsent) if unsent is not None and unsent.has_text else None
+    raise FormRefused(unsent, task)

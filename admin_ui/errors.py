@@ -43,7 +43,7 @@ def not_signed_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) 
 def forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
     """A 403 page saying what was refused; a form of an earlier session comes back filled in, to send again."""
     if isinstance(exc, FormRefused) and exc.unsent is not None and exc.unsent.has_text and current_user(request):
-        return unsent_page(request, exc.unsent, status_code=403, error=EARLIER_SESSION)
+        return unsent_page(request, exc.unsent, exc.task, status_code=403, error=EARLIER_SESSION)
     return render(request, "error.html", status_code=403, title="Not allowed", message=exc.detail)
 
 

@@ -26,6 +26,7 @@ from admin_ui.session import (
     set_session_cookie,
 )
 from admin_ui.unsent_forms import UnsentForm, unsent_sign_in
+from admin_ui.unsent_task import UnsentTask, unsent_task
 from gateway.accounts.records import SignInRefused
 from gateway.api.client_address import client_address
 
@@ -60,10 +61,18 @@ def sign_in_page(
 
 
 def unsent_page(
-    request: Request[Any, Any, Any], unsent: UnsentForm, *, status_code: int = 200, error: str | None = None
+    request: Request[Any, Any, Any],
+    unsent: UnsentForm,
+    task: UnsentTask | None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
 ) -> Response[Any]:
-    """The unsent form filled in with what was kept, to send again with this session's token (or leave)."""
-    return render(request, "unsent_form.html", status_code=status_code, unsent=unsent, error=error)
+    """The unsent form filled in with what was kept, to send again with this session's token (or leave).
+
+    Written on a review task's page, it names that task, so the reviewer knows where it goes back to.
+    """
+    return render(request, "unsent_form.html", status_code=status_code, unsent=unsent, task=task, error=error)
 
 
 def sign_in_address(request: Request[Any, Any, Any]) -> str:
@@ -111,7 +120,8 @@ class SignInController(Controller):
         ensure_forms_cookie(request)
         if unsent is not None and unsent.has_text:
             adopt_session(request, outcome.token, outcome.user)
-            response = unsent_page(request, unsent)  # sets the forms cookie with the page
+            task = await unsent_task(request.app.state.services, unsent)
+            response = unsent_page(request, unsent, task)  # sets the forms cookie with the page
         else:
             response = Redirect(target, status_code=303)
             set_forms_cookie(response, request)

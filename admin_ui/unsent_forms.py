@@ -110,6 +110,12 @@ class UnsentForm:
         """Whether the person wrote anything in it (else there is nothing worth keeping)."""
         return bool(self.typed_values) or any(field.typed for field in self.dropped)
 
+    @property
+    def task_id(self) -> str | None:
+        """The review task whose page the form is on, when its action names one."""
+        found = form_at(self.action)
+        return found[1].get("task_id") if found is not None else None
+
     def sign_in_fields(self) -> list[tuple[str, str]]:
         """The hidden fields the sign-in form carries it in."""
         return [

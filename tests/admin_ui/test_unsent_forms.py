@@ -14,6 +14,7 @@ import numpy as np
 from admin_helpers import PASSWORD, sign_in
 from html_page import Element, parse
 from overview_seed import issue_runs
+from page_seed import interaction_row, store, task
 from sqlalchemy import update
 
 from admin_ui.unsent_forms import FORMS, NOT_KEPT
@@ -272,6 +273,60 @@ async def test_a_form_of_buttons_leads_back_to_its_page_after_signing_in(browser
     assert refused.status_code == 401 and "unsent" not in refused.text
     assert after.status_code == 303 and after.headers["location"] == entry_path
     assert [entry.active for entry in await entries(gateway)] == [True]
+
+
+async def task_correction_form(browser_as, gateway) -> tuple[httpx.AsyncClient, str, Element]:
+    """Rita opens a task's page: her client, the task and its correction form."""
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id], reason="Fee answers say there is none")
+    rita = await browser_as("rita", Role.REVIEWER)
+    form = parse((await rita.get(f"/admin/reviews/{task_id}")).text).find("form", id="correct-form")
+    return rita, task_id, form
+
+
+async def test_a_task_forms_text_given_back_after_signing_in_names_the_task_and_links_to_it(browser_as, gateway):
+    rita, task_id, form = await task_correction_form(browser_as, gateway)
+    await idle_out_every_session(gateway)
+    refused = await send(rita, form, correction="The fee is 1%.")
+
+    page = parse((await sign_in_there(rita, refused)).text)
+
+    named = page.find(data_testid="unsent-task")
+    assert named.text == f"Written on review task Fee answers say there is none ({task_id})."
+    assert named.find("a").attrs["href"] == f"/admin/reviews/{task_id}"
+
+
+async def test_a_task_form_of_an_earlier_session_given_back_names_the_task(browser_as, gateway):
+    rita, task_id, form = await task_correction_form(browser_as, gateway)
+    await idle_out_every_session(gateway)
+    await sign_in(rita, "rita")  # in another tab, say
+
+    stale = await send(rita, form, correction="The fee is 1%.")
+
+    named = parse(stale.text).find(data_testid="unsent-task")
+    assert stale.status_code == 403
+    assert named.text == f"Written on review task Fee answers say there is none ({task_id})."
+    assert named.find("a").attrs["href"] == f"/admin/reviews/{task_id}"
+
+
+async def test_a_task_that_cannot_be_read_is_named_by_its_id(browser_as, gateway):
+    rita, _, form = await task_correction_form(browser_as, gateway)
+    form.attrs["action"] = "/admin/reviews/no-such-task/decide"
+    await idle_out_every_session(gateway)
+    refused = await send(rita, form, correction="The fee is 1%.")
+
+    page = parse((await sign_in_there(rita, refused)).text)
+
+    assert page.find(data_testid="unsent-task").text == "Written on review task no-such-task."
+    assert page.find(data_testid="unsent-form").attrs["action"] == "/admin/reviews/no-such-task/decide"
+
+
+async def test_a_form_given_back_from_elsewhere_names_no_task(browser_as, gateway):
+    rita, _, refused = await written_then_idled_out(browser_as, gateway)
+
+    page = parse((await sign_in_there(rita, refused)).text)
+
+    assert page.find_all(data_testid="unsent-task") == []
 
 
 async def test_every_admin_form_says_what_it_keeps(gateway):
