@@ -9,7 +9,6 @@ from __future__ import annotations
 from litestar import Router, get
 from litestar.di import Provide
 from litestar.response import Redirect
-from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from admin_ui.csrf import csrf_protected
@@ -31,6 +30,7 @@ from admin_ui.session import load_session, provide_user
 from admin_ui.sign_in import SignInController
 from admin_ui.unknown_pages import unknown_admin_page
 from admin_ui.users import UsersController
+from gateway.static_files import static_files
 
 ADMIN_PAGES: list[ControllerRouterHandler] = [
     SignInController,
@@ -74,5 +74,5 @@ async def root_to_admin() -> Redirect:
 ADMIN_ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     admin_router,
     root_to_admin,
-    create_static_files_router(path="/admin/static", directories=[STATIC], include_in_schema=False),
+    static_files("/admin/static", STATIC),
 ]

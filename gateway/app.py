@@ -15,7 +15,6 @@ from litestar.exceptions import ClientException, MethodNotAllowedException, Vali
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components
-from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
@@ -47,6 +46,7 @@ from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
 from gateway.services import Services, open_services
+from gateway.static_files import static_files
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 
@@ -199,7 +199,7 @@ def create_app(
             submit_feedback,
             poll_held_answer,
             # The browser feedback widget, /static/feedgate.js.
-            create_static_files_router(path="/static", directories=[STATIC_DIRECTORY]),
+            static_files("/static", STATIC_DIRECTORY),
             # The admin pages under /admin (sign-in, sessions, CSRF, roles), and / leading there.
             *ADMIN_ROUTE_HANDLERS,
         ],

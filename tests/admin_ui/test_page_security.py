@@ -151,3 +151,13 @@ async def test_the_json_api_still_takes_the_bearer_token_and_no_csrf_token(clien
 
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/admin/static/admin.css", "text/css"), ("/static/feedgate.js", "javascript")]
+)
+async def test_static_files_are_marked_nosniff(client, path, kind):
+    response = await client.get(path)
+
+    assert response.status_code == 200 and kind in response.headers["content-type"]
+    assert response.headers["x-content-type-options"] == "nosniff"
