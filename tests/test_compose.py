@@ -165,3 +165,16 @@ def test_the_exported_embedding_model_is_kept_in_a_named_volume_the_processes_sh
     mounts = dict(reversed(mount.split(":")) for mount in compose["services"][name]["volumes"])
 
     assert mounts[cache_dir.group(1)] == "models" and "models" in compose["volumes"]
+
+
+@pytest.mark.parametrize("name", FEEDGATE_SERVICES)
+def test_every_feedgate_service_reads_the_optional_settings_file(services: dict[str, Any], name: str):
+    # Settings compose.yaml does not list (redaction, retention, CORS origins...) reach every process.
+    assert services[name]["env_file"] == [{"path": "feedgate.env", "required": False}]
+
+
+def test_the_load_balancer_does_not_publish_the_metrics(compose: dict[str, Any]):
+    nginx = compose["configs"]["nginx"]["content"]
+
+    blocked = re.search(r"location = /metrics \{\s*return 404;\s*\}", nginx)
+    assert blocked is not None
