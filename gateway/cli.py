@@ -21,6 +21,7 @@ from gateway.config_checks import (
     short_secrets,
 )
 from gateway.counted import counted
+from gateway.observability.logs import configure_logging
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -274,9 +275,22 @@ def _without_dialect_notes(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(("Context impl ", "Will assume "))
 
 
+def _asked_for_json_logs() -> bool:
+    """Whether FEEDGATE_LOG_FORMAT says json: read before the settings are, for what is said while reading them.
+
+    A log collector that was promised JSON lines cannot parse a plain-text typo warning or
+    configuration error. (`auto` is left to the settings: before them, lines are text.)
+    """
+    return os.environ.get("FEEDGATE_LOG_FORMAT", "").strip().lower() == "json"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `feedgate` console script."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    as_json = _asked_for_json_logs()
+    if as_json:
+        configure_logging("json", "info")
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Alembic announces each of its plugins at INFO whenever it is imported: noise before every command.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # And two lines about its SQL dialect whenever it checks the schema, migrations to run or not; the
@@ -286,7 +300,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         args.run(args)
     except ConfigError as exc:
-        print(f"feedgate: {exc}", file=sys.stderr)
+        if as_json:
+            logging.getLogger("feedgate").error("%s", exc)
+        else:
+            print(f"feedgate: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -147,3 +148,19 @@ def test_a_list_setting_that_is_not_a_list_is_refused_without_a_traceback(tmp_pa
     assert result.returncode == 2
     assert "review_gates (FEEDGATE_REVIEW_GATES): Value error, must be a JSON list" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_with_json_logs_asked_for_a_typo_warning_and_a_refusal_are_json_lines(tmp_path: Path):
+    env = {
+        "FEEDGATE_LOG_FORMAT": "json",
+        "FEEDGATE_DATABSE_URL": "typo",
+        "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/missing/s.db",
+    }
+
+    result = run(["serve", "--port", str(free_port())], env)
+
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(line["level"], line["logger"]) for line in lines] == [("warning", "feedgate"), ("error", "feedgate")]
+    assert lines[0]["message"].startswith("FEEDGATE_DATABSE_URL is not a Feedgate setting")
+    assert lines[1]["message"].startswith("cannot reach the database")
