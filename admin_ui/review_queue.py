@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -18,7 +18,7 @@ from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.review.held_poll import app_waits
-from gateway.review.records import PRIORITY_ORDER, UNFINISHED, ReviewTask, Source, Status
+from gateway.review.records import PRIORITY_ORDER, UNFINISHED, ListedStatus, ReviewTask, Source, Status
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
 
@@ -28,7 +28,7 @@ SORTS = ("queue", "newest")
 FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "overdue", "sort")
 # A reviewer opens the queue for the work still to do, so finished tasks show only when asked for ("any" or by name).
 ANY_STATUS = "any"
-STATUS_CHOICES = (UNFINISHED, ANY_STATUS, *(status.value for status in Status))
+STATUS_CHOICES = (ANY_STATUS, *get_args(ListedStatus))
 # The keys the queue and task pages answer to (admin_ui/static/review_keys.js), as the page lists them.
 QUEUE_KEYS = (
     ("j / k", "next / previous task"),

@@ -21,7 +21,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import NO_NUL
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import TaskConflict, TaskNotFound
-from gateway.review.records import Outcome, Priority, Source, Status
+from gateway.review.records import ListedStatus, Outcome, Priority, Source
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
 
@@ -116,7 +116,10 @@ class ReviewsController(AdminController):
         self,
         services: NamedDependency[Services],
         app: FromQuery[str | None] = None,
-        status: Annotated[Status | None, Parameter(description="a lapsed claim counts as open")] = None,
+        status: Annotated[
+            ListedStatus | None,
+            Parameter(description="a lapsed claim counts as open; unfinished: open and in progress alike"),
+        ] = None,
         priority: FromQuery[Priority | None] = None,
         source: FromQuery[Source | None] = None,
         assignee: FromQuery[str | None] = None,
@@ -131,7 +134,7 @@ class ReviewsController(AdminController):
     ) -> dict[str, Any]:
         where = ReviewFilter(
             app=app,
-            status=status.value if status else None,
+            status=status,
             priority=priority.value if priority else None,
             source=source.value if source else None,
             assignee=assignee,

@@ -10,7 +10,7 @@ Run after every clustering pass (which merges issues) and after every merge a pe
 from __future__ import annotations
 
 from gateway.domain.issues import IssueService
-from gateway.review.records import ACTIVE_STATUSES
+from gateway.review.records import UNFINISHED
 from gateway.review.service import ReviewService
 from gateway.store.reviews import ReviewFilter
 
@@ -32,12 +32,11 @@ async def follow_merged_issues(reviews: ReviewService, issues: IssueService, app
 
 async def _open_tasks_with_issues(reviews: ReviewService, app: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for status in ACTIVE_STATUSES:
-        offset: int | None = 0
-        while offset is not None:
-            page = await reviews.list(ReviewFilter(app=app, status=status.value), "queue", PAGE, offset)
-            found.extend((task.id, task.issue_id) for task in page.data if task.issue_id is not None)
-            offset = page.next_offset
+    offset: int | None = 0
+    while offset is not None:
+        page = await reviews.list(ReviewFilter(app=app, status=UNFINISHED), "queue", PAGE, offset)
+        found.extend((task.id, task.issue_id) for task in page.data if task.issue_id is not None)
+        offset = page.next_offset
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from gateway.review.resolution import ResolvingFix, resolution_text, resolving_fix
 
@@ -52,6 +52,8 @@ class Status(StrEnum):
 ACTIVE_STATUSES: frozenset[Status] = frozenset({Status.OPEN, Status.IN_PROGRESS})
 # A listing's status filter for every task still waiting for a person (ACTIVE_STATUSES), whoever holds it.
 UNFINISHED = "unfinished"
+# What a listing may filter on: one status, or every unfinished one (the API's and the queue page's choices).
+ListedStatus = Literal["open", "in_progress", "resolved", "dismissed", "unfinished"]
 
 
 class Outcome(StrEnum):

@@ -21,7 +21,7 @@ from gateway.review.figures import ReviewFigures, review_figures
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import (
-    ACTIVE_STATUSES,
+    UNFINISHED,
     Decision,
     Outcome,
     Priority,
@@ -344,11 +344,8 @@ class ReviewService:
             )
 
     async def _active_task_of(self, issue_id: str) -> str | None:
-        for status in ACTIVE_STATUSES:
-            page = await self.list(ReviewFilter(issue_id=issue_id, status=status.value), "queue", 1)
-            if page.data:
-                return page.data[0].id
-        return None
+        page = await self.list(ReviewFilter(issue_id=issue_id, status=UNFINISHED), "queue", 1)
+        return page.data[0].id if page.data else None
 
     async def reopen(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
         """Put a resolved or dismissed task back in the queue with a fresh deadline."""

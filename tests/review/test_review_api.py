@@ -152,6 +152,19 @@ async def test_listing_filters_and_pages(client, admin_headers, clock, ids):
     assert (len(page["data"]), page["next_offset"]) == (2, 2)
 
 
+async def test_unfinished_lists_open_and_claimed_tasks_but_not_finished_ones(client, admin_headers, clock, ids):
+    waiting = await create(client, admin_headers, ids[:1], priority="high")
+    claimed = await create(client, admin_headers, ids[1:2], priority="medium")
+    dismissed = await create(client, admin_headers, ids[2:], priority="low")
+    await patch(client, admin_headers, claimed["id"], action="claim", reviewer="alice")
+    await patch(client, admin_headers, dismissed["id"], action="dismiss", reviewer="alice")
+
+    response = await client.get("/api/reviews?status=unfinished", headers=admin_headers)
+
+    assert response.status_code == 200, response.text
+    assert [task["id"] for task in response.json()["data"]] == [waiting["id"], claimed["id"]]
+
+
 async def test_a_bad_filter_is_400(client, admin_headers, clock):
     response = await client.get("/api/reviews?status=closed", headers=admin_headers)
 
