@@ -200,3 +200,16 @@ async def test_unknown_paths_get_the_upstreams_own_404(client, fake_upstream, pa
 
     assert response.status_code == 404
     assert "error" in response.json()
+
+
+async def test_an_azure_style_api_key_header_names_its_app_as_the_same_bearer_key_would(gateway, client, fake_upstream):
+    as_header = await client.post("/v1/chat/completions", json=CHAT, headers={"api-key": "sk-app-one"})
+    other = await client.post("/v1/chat/completions", json=CHAT, headers={"api-key": "sk-app-two"})
+    as_bearer = await client.post("/v1/chat/completions", json=CHAT, headers=AUTH)
+
+    apps = [
+        (await stored(gateway, response.headers["x-feedgate-interaction-id"]))["app"]
+        for response in (as_header, other, as_bearer)
+    ]
+    assert apps[0].startswith("key-") and apps[0] != apps[1]
+    assert apps[0] == apps[2]

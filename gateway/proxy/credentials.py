@@ -65,6 +65,19 @@ class CallerResolver:
         digest = hmac.new(self._salt, token.encode(), hashlib.sha256).hexdigest()
         return f"key-{digest[:16]}"
 
+    def pass_through_api_key(self, headers: Sequence[tuple[bytes, bytes]]) -> bytes | None:
+        """An `api-key` header (Azure OpenAI's clients send their key so) as a Bearer value, in pass-through mode only.
+
+        It names the app as the same key sent as a Bearer token would; without it every such app was
+        one "anonymous" app. Gateway mode takes its keys as Bearer tokens alone (None here).
+        """
+        if self._gateway_mode:
+            return None
+        for name, value in headers:
+            if name == b"api-key" and value.strip():
+                return b"Bearer " + value.strip()
+        return None
+
     async def resolve(self, authorization: str | bytes | None) -> Caller:
         """The caller behind an Authorization header value; raises UnknownKey in gateway mode."""
         token = bearer_token(authorization)

@@ -105,6 +105,8 @@ class ProxyApp:
                 end_user = fitted_identifier(value.decode("utf-8", errors="replace"))
             elif name == b"x-feedgate-metadata":
                 metadata_header = value
+        if authorization is None:
+            authorization = self._resolver.pass_through_api_key(request_headers)
         try:
             caller = await self._resolver.resolve(authorization)
         except UnknownKey as exc:
