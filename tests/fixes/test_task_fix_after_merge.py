@@ -65,7 +65,7 @@ async def test_a_fix_follows_a_chain_of_merges_to_the_last_issue(gateway, client
 
 
 async def test_linking_a_task_to_an_issue_its_issue_was_not_merged_into_is_refused(gateway, client, admin_headers):
-    task, issue_id, _other_id, ids = await merged_task(gateway, client, admin_headers)
+    task, _issue_id, other_id, ids = await merged_task(gateway, client, admin_headers)
     unrelated = await make_issue(gateway.services.engine, [ids[2]], "Card delivery", app=task["app"])
     prompt = {"app": task["app"], "text": "Say when cards arrive.", "active": True}
     version = (await client.post("/api/prompts", json=prompt, headers=admin_headers)).json()
@@ -75,4 +75,5 @@ async def test_linking_a_task_to_an_issue_its_issue_was_not_merged_into_is_refus
     refused = await client.post(f"/api/issues/{unrelated}/fixes", json=body, headers=admin_headers)
 
     assert refused.status_code == 400, refused.text
-    assert issue_id in refused.json()["detail"]
+    # The merge handed the task to the issue its complaints went to (gateway.review.merged_issues).
+    assert other_id in refused.json()["detail"]
