@@ -167,6 +167,21 @@ class ReviewActionsController(Controller):
 
         return await _act(request, services, user, task_id, dismiss, "dismissed")
 
+    @post("/{task_id:str}/second-opinion")
+    async def ask_second_opinion(
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response[Any]:
+        """Make the task need two different reviewers' decisions."""
+
+        async def ask(form: FormMultiDict) -> None:
+            await services.reviews.ask_second_opinion(task_id, user.name, _field(form, "note", 2000))
+
+        return await _act(request, services, user, task_id, ask, "second_opinion")
+
     @post("/{task_id:str}/fix/knowledge")
     async def resolve_with_entry(
         self,

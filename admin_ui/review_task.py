@@ -38,6 +38,7 @@ DONE_NOTICES = {
     "correct": "Decision recorded: correct.",
     "dismissed": "Task dismissed.",
     "assigned": "Assignee saved.",
+    "second_opinion": "This task now needs decisions from two different reviewers.",
 }
 # A decision or a fix is said together with what became of the task, read from its status now.
 DECISIONS = {"approve", "reject", "correct"}

@@ -33,7 +33,7 @@ Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Text = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=NO_NUL)]
 Note = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
 InteractionId = Annotated[str, Meta(min_length=1, max_length=36, pattern=NO_NUL)]
-TaskAction = Literal["claim", "renew", "release", "assign", "unassign", "dismiss", "reopen"]
+TaskAction = Literal["claim", "renew", "release", "assign", "unassign", "dismiss", "reopen", "second_opinion"]
 
 
 class NewTask(RequestBody):
@@ -55,7 +55,7 @@ class NewTask(RequestBody):
 
 class TaskUpdate(RequestBody):
     """A change to a task. `reviewer` is who makes it (required to claim, renew or release; the admin
-    token otherwise); `assignee` is for assign; `note` says why, for dismiss and reopen."""
+    token otherwise); `assignee` is for assign; `note` says why, for dismiss, reopen and second_opinion."""
 
     action: TaskAction
     reviewer: Name | None = None
@@ -206,7 +206,8 @@ class ReviewsController(AdminController):
         "/{task_id:str}",
         summary=(
             'Change a task: {"action": "claim"|"renew"|"release", "reviewer"} leases it to a reviewer, '
-            '{"action": "assign", "assignee"} or "unassign", {"action": "dismiss"|"reopen", "note"}'
+            '{"action": "assign", "assignee"} or "unassign", {"action": "dismiss"|"reopen", "note"}, '
+            '{"action": "second_opinion", "note"} makes it need two different reviewers'
         ),
     )
     async def change_task(
@@ -232,6 +233,8 @@ class ReviewsController(AdminController):
                 detail = await reviews.dismiss(task_id, actor, data.note)
             case "reopen":
                 detail = await reviews.reopen(task_id, actor, data.note)
+            case "second_opinion":
+                detail = await reviews.ask_second_opinion(task_id, actor, data.note)
         return task_detail_json(detail)
 
     @post(

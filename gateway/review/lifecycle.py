@@ -36,6 +36,7 @@ AUDIT_ACTIONS = {
     "reopened": "review.reopen",
     "decided": "review.decision",
     "issue_merged": "review.follow_merge",
+    "second_opinion_asked": "review.second_opinion",
 }
 # Who hands a task over when its issue is merged away (a person's merge or a clustering pass's).
 MERGE_ACTOR = "rule:issue_merge"
@@ -177,6 +178,19 @@ def assign(state: TaskState, assignee: str | None, actor: str, now: datetime) ->
         return None
     detail = {"from": task.assignee, "to": assignee}
     return _change(task, now, actor, "assigned", {"assignee": assignee}, detail)
+
+
+def ask_second_opinion(state: TaskState, actor: str, note: NoteText, now: datetime) -> TaskChange | None:
+    """Make the task need decisions from two different reviewers, as a drawn second opinion does.
+
+    An active task that needs one reviewer has no decision this round (the first would have resolved
+    it); a task that needs two already changes nothing (None).
+    """
+    task = _view(state, now)
+    _require_active(task)
+    if task.second_opinion:
+        return None
+    return _change(task, now, actor, "second_opinion_asked", {"second_opinion": True}, _noted({}, note))
 
 
 def dismiss(state: TaskState, actor: str, note: NoteText, now: datetime) -> TaskChange:

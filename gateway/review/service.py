@@ -323,6 +323,13 @@ class ReviewService:
         now = self._clock()
         return await self._change(task_id, lambda state: lifecycle.assign(state, assignee, actor, now))
 
+    async def ask_second_opinion(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
+        """Make the task need two different reviewers' decisions (asking again changes nothing)."""
+        actor = person(actor, "reviewer")
+        now = self._clock()
+        text = note_text(self._redactor, note)
+        return await self._change(task_id, lambda state: lifecycle.ask_second_opinion(state, actor, text, now))
+
     async def dismiss(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
         """Close the task without a decision."""
         actor = person(actor, "reviewer")

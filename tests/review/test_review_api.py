@@ -246,6 +246,15 @@ async def test_a_task_is_dismissed_and_reopened_once_each(client, admin_headers,
     assert "already open" in reopened_again.json()["detail"]
 
 
+async def test_a_task_is_made_to_need_a_second_opinion(client, admin_headers, clock, ids):
+    task = await create(client, admin_headers, ids[:1])
+
+    asked = await patch(client, admin_headers, task["id"], action="second_opinion", reviewer="rita", note="policy")
+
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["second_opinion"] is True
+
+
 # -- decisions -----------------------------------------------------------------------------
 
 

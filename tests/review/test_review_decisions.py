@@ -120,6 +120,41 @@ async def test_a_second_reviewer_resolves_the_task_and_their_agreement_is_record
     assert second.events[-1].detail["agreed"] is False
 
 
+async def test_a_reviewer_may_ask_for_a_second_opinion_before_anyone_decides(engine, reviews):
+    task_id = await open_task(engine, reviews)
+
+    asked = await reviews.ask_second_opinion(task_id, "rita", note="A refund policy question")
+    first = await reviews.decide(task_id, "alice", Outcome.APPROVE)
+    second = await reviews.decide(task_id, "bob", Outcome.APPROVE)
+
+    assert asked.task.second_opinion is True
+    assert (asked.events[-1].kind, asked.events[-1].detail) == (
+        "second_opinion_asked",
+        {"note": "A refund policy question"},
+    )
+    assert (first.task.status, first.events[-1].detail["awaiting_second_reviewer"]) == (Status.OPEN, True)
+    assert (second.task.status, second.events[-1].detail["agreed"]) == (Status.RESOLVED, True)
+    [record] = await AuditStore(engine).list(AuditFilter(subject_id=task_id, action="review.second_opinion"), 10)
+    assert record.actor == "rita"
+
+
+async def test_asking_again_for_a_second_opinion_changes_nothing(engine, double_checked):
+    task_id = await open_task(engine, double_checked)
+    before = await double_checked.get(task_id)
+
+    after = await double_checked.ask_second_opinion(task_id, "rita")
+
+    assert [event.kind for event in after.events] == [event.kind for event in before.events]
+
+
+async def test_a_finished_task_needs_no_second_opinion(engine, reviews):
+    task_id = await open_task(engine, reviews)
+    await reviews.decide(task_id, "alice", Outcome.APPROVE)
+
+    with pytest.raises(TaskConflict, match="reopen it first"):
+        await reviews.ask_second_opinion(task_id, "rita")
+
+
 async def test_every_decision_is_in_the_audit_log(engine, double_checked):
     task_id = await open_task(engine, double_checked)
     await double_checked.decide(task_id, "alice", Outcome.APPROVE, comment="fine")
