@@ -136,6 +136,10 @@ async def task_page(
         if found is not None:
             shown.append(ShownInteraction(found, last_user_message(found.interaction.request)))
     task = detail.task
+    # The issues the page names (the task's, and those its events name), by their titles.
+    titles = await services.issue_service.titles(
+        [*([task.issue_id] if task.issue_id else []), *issues_named(detail.events)]
+    )
     can_act = user.allows(Role.REVIEWER)
     done = request.query_params.get("done")
     me = user.name.casefold()
@@ -149,7 +153,8 @@ async def task_page(
         estimated_wait=wait_text(detail.estimated_wait_minutes),
         hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
         evidence=evidence_view(task.evidence, task.reason, _held_outcome(services, detail)),
-        events=event_views(detail.events, task.app, await services.issue_service.titles(issues_named(detail.events))),
+        events=event_views(detail.events, task.app, titles),
+        issue_title=titles.get(task.issue_id or "", task.issue_id),
         can_act=can_act,
         # `r` asks before refusing an app that waits on the task's held answer: the app cannot be un-refused.
         app_waits=app_waits(task.evidence, detail.events, datetime.now(UTC)),

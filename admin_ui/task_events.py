@@ -135,6 +135,8 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
     """One key of a detail as a line; None when it is not a plain value said here (left to the JSON)."""
     if key == "issue_id" and isinstance(value, str):
         return EventLine("Issue", titles.get(value, value), issue_href(value))
+    if key == "issue_id" and value is None:
+        return EventLine("Issue", "none")
     if key == "was_issue" and isinstance(value, str):
         return EventLine("Merged away", titles.get(value, value), issue_href(value))
     if key == "carried_on_by" and isinstance(value, str):

@@ -110,3 +110,21 @@ async def test_a_task_handed_over_by_a_merge_links_both_issues_by_their_titles(g
     events = events_of((await viewer.get(f"/admin/reviews/{task_id}")).text)
     # In the order the database keeps the detail's keys (PostgreSQL's JSONB sorts them).
     assert sorted(events["issue_merged"]) == [("Issue", "Transfer fee answers"), ("Merged away", "Fee questions")]
+
+
+async def test_the_task_header_names_its_issue_by_title(gateway, browser_as):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    issue_id = await issue(gateway, [interaction_id], title="Transfer fee answers")
+    task_id = await task(gateway, [interaction_id], issue_id=issue_id)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    [link] = [a for a in page.find_all("a") if a.attrs.get("href") == f"/admin/issues/{issue_id}"][:1]
+    assert link.text == "Transfer fee answers"
+
+
+def test_an_event_about_no_issue_says_none_not_nobody():
+    event = TaskEvent(at=datetime.now(UTC), kind="opened", actor="rule:confidence", detail={"issue_id": None})
+
+    assert event_view(event, "support-bot", {}).lines == [EventLine("Issue", "none")]
