@@ -158,12 +158,28 @@ class FixPreviewsController(Controller):
         return Redirect(f"{PREVIEWS_PATH}/{preview.id}", status_code=303)
 
 
+async def _title(services: Services, issue_id: str | None) -> str | None:
+    """An issue's title (its id when it has none), or None for no issue."""
+    if issue_id is None:
+        return None
+    return (await services.issue_service.titles([issue_id])).get(issue_id, issue_id)
+
+
+async def _carried_over(services: Services, preview_issue: str, issue_id: str) -> bool:
+    """Whether a preview of `preview_issue` may fill this issue's form: its own, or one of an issue merged into it."""
+    if preview_issue == issue_id:
+        return True
+    head = await services.issue_service.head(preview_issue)
+    return head is not None and head.merged_into == issue_id
+
+
 async def _form_from_query(request: Request[Any, Any, Any], services: Services, issue_id: str) -> dict[str, str]:
-    """A form started from a link: `?from=` an earlier preview of this issue fills it in, `?kind=` picks the form."""
+    """A form started from a link: `?from=` an earlier preview of this issue (or of one merged into it) fills it in,
+    `?kind=` picks the form."""
     earlier = request.query_params.get("from")
     if earlier:
         preview = await services.previews.get(earlier)
-        if preview is not None and preview.issue_id == issue_id:
+        if preview is not None and await _carried_over(services, preview.issue_id, issue_id):
             return form_of(preview)
     kind = request.query_params.get("kind")
     return {"kind": kind} if kind in ("knowledge", "prompt") else {}
@@ -194,7 +210,11 @@ async def _preview_page(
         tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
         form=form_of(preview),
         can_preview=user is not None and user.allows(Role.REVIEWER),
-        can_make_live=user is not None and user.allows(Role.REVIEWER) and view is not None,
+        # A merged issue's complaints are the other issue's now: a fix linked here would measure nothing
+        # (making it live is refused, 409), so the page points there instead of offering the form.
+        can_make_live=user is not None and user.allows(Role.REVIEWER) and view is not None and view.merged_into is None,
+        merged_into=view.merged_into if view is not None else None,
+        merged_into_title=await _title(services, view.merged_into if view is not None else None),
         live_form={"message": "", "rollout": "active", "canary_percent": "10", **(live_form or {})},
         error=error,
     )

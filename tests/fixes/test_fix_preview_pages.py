@@ -333,3 +333,23 @@ async def test_a_preview_of_an_issue_merged_since_is_not_made_live(
     assert "merged into “Fees everywhere” since this preview" in parse(refused.text).find(data_testid="error").text
     assert await gateway.services.fix_links.fixes_for(issue_id) == []
     assert not (await gateway.services.knowledge.service.list(EntryFilter(app=app))).data
+
+
+async def test_a_preview_of_a_merged_issue_leads_to_that_issue_instead_of_offering_to_make_it_live(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, ids = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, **KNOWLEDGE_FORM)
+    app = (await gateway.services.interactions.get(ids[0]))["app"]
+    other_id = await make_issue(gateway.services.engine, [ids[2]], "Fees everywhere", app=app)
+    await gateway.services.issue_service.merge(issue_id, other_id, "test")
+
+    page = parse((await reviewer.get(preview_path)).text)
+    there = page.find("a", data_testid="preview-there").attrs["href"]
+    form = parse((await reviewer.get(there)).text).find("form", id="preview-knowledge-form")
+
+    assert page.find_all("form", id="make-live-form") == []
+    assert "Fees everywhere" in page.find(data_testid="merged-into").text
+    assert there.startswith(f"/admin/issues/{other_id}/previews?from=")
+    assert form.find("input", name="title").attrs["value"] == ENTRY["title"]
