@@ -339,7 +339,10 @@ async def open_services(
         # Examples may have arrived while the gateway was down (imports, another process).
         retrain.poke()
     issue_service = IssueService(issues, IssueEditStore(engine))
+    fix_links = FixLinkService(FixLinkStore(engine))
+    # What was about an issue merged away goes with its complaints: its open review task and its fixes.
     issue_service.add_merge_listener(lambda app: follow_merged_issues(reviews, issue_service, app))
+    issue_service.add_merge_listener(fix_links.follow_merges)
     return Services(
         settings=settings,
         engine=engine,
@@ -371,7 +374,7 @@ async def open_services(
         stats_refresher=stats_refresher,
         prompts=prompts,
         knowledge=knowledge,
-        fix_links=FixLinkService(FixLinkStore(engine)),
+        fix_links=fix_links,
         effects=EffectService(engine, embedder, effect_settings(settings)),
         previews=fix_previews(
             settings, engine, upstream_client, embedder, knowledge.policy.retrieval, prompts.snapshots, environ

@@ -26,6 +26,7 @@ from gateway.discovery.items import NegativeItems, load_negative_items
 from gateway.discovery.pass_plan import fit_fingerprint, recipe_fingerprint
 from gateway.discovery.summary import AppRunSummary, RunSummary
 from gateway.discovery.titles import title_clusters
+from gateway.effect.links import follow_fix_links_after_run
 from gateway.effect.regression import check_regressions_after_run
 from gateway.observability.metrics import record_clustering_run
 from gateway.review.issue_rule import review_issues_after_run
@@ -85,6 +86,8 @@ async def run_clustering_pass(
                 record_clustering_run(name, summary.seconds, summary.items, summary.clusters, summary.noise)
                 # Issues that got big or grew fast get a review task; a failure here is logged, not raised.
                 await review_issues_after_run(engine, settings, name, summary.run_id)
+                # Fixes linked to issues the pass merged away go where the complaints went; logged, not raised.
+                await follow_fix_links_after_run(engine, name)
             # Resolved issues whose negative rate climbed back after their fix reopen; a failure is logged, not raised.
             await check_regressions_after_run(engine, settings, embedder, name)
             summaries.append(summary)

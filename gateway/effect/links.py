@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import uuid_utils
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
+from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
+
+logger = logging.getLogger("feedgate.effect")
 
 MAX_ACTOR = 200
 # How far from now a fix may say it went (or goes) live. Year 1 made the effect's windows overflow
@@ -60,6 +65,31 @@ class FixLinkService:
         while (merged := await self.merged_into(seen[-1])) is not None and merged not in seen:
             seen.append(merged)
         return seen[-1]
+
+    async def follow_merges(self, app: str) -> int:
+        """Give the fixes linked to `app`'s issues merged away to the issues holding their complaints; how many moved.
+
+        A merged issue keeps no complaints, so a fix left linked there measures nothing and the issue
+        that has them says "no fix yet". A link the surviving issue has already (the same fix) stays.
+        Each move is audited as "issue.fix_link_moved" by the actor review tasks follow merges as.
+        """
+        moved = 0
+        for row in await self._store.on_merged_issues(app):
+            survivor = await self.surviving_issue(row["issue_id"])
+            held = {(link["kind"], link["fix_id"]) for link in await self._store.for_issue(survivor)}
+            if survivor == row["issue_id"] or (row["kind"], row["fix_id"]) in held:
+                continue
+            audit = AuditEntry(
+                actor=MERGE_ACTOR,
+                action="issue.fix_link_moved",
+                subject_type="issue",
+                subject_id=survivor,
+                app=app,
+                before={"link_id": row["id"], "issue_id": row["issue_id"]},
+                after={"link_id": row["id"], "issue_id": survivor},
+            )
+            moved += await self._store.move(row["id"], row["issue_id"], survivor, audit)
+        return moved
 
     async def link_fix(
         self,
@@ -197,3 +227,12 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidQuery("live_at", "'live_at' needs a timezone (e.g. 2026-12-01T09:00:00Z)")
     return moment.astimezone(UTC)
+
+
+async def follow_fix_links_after_run(engine: AsyncEngine, app: str) -> int:
+    """FixLinkService.follow_merges after a clustering pass: a failure is logged, never fails the pass."""
+    try:
+        return await FixLinkService(FixLinkStore(engine)).follow_merges(app)
+    except Exception:
+        logger.exception("moving the fixes of %s's issues merged away failed", app)
+        return 0

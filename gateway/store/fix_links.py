@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, insert, select
+from sqlalchemy import and_, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import AuditEntry
@@ -44,6 +44,28 @@ class FixLinkStore:
         query = select(fix_links).where(c.issue_id == issue_id).order_by(c.live_at, c.created_at, c.id)
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def on_merged_issues(self, app: str) -> list[Row]:
+        """`app`'s links whose issue was merged into another, oldest first."""
+        c = fix_links.c
+        query = (
+            select(fix_links)
+            .join(issues, issues.c.id == c.issue_id)
+            .where(issues.c.app == app, issues.c.merged_into.is_not(None))
+            .order_by(c.created_at, c.id)
+        )
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def move(self, link_id: str, from_issue: str, to_issue: str, audit: AuditEntry) -> bool:
+        """Give link `link_id` of `from_issue` to `to_issue`, with its audit record; False when it moved already."""
+        c = fix_links.c
+        moving = update(fix_links).where(c.id == link_id, c.issue_id == from_issue).values(issue_id=to_issue)
+        async with self._engine.begin() as connection:
+            if (await connection.execute(moving)).rowcount != 1:
+                return False
+            await append(connection, audit)
+        return True
 
     async def issues_with_links(self, issue_ids: Sequence[str]) -> set[str]:
         """Which of `issue_ids` have at least one fix linked."""
