@@ -60,6 +60,14 @@ def _count(value: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
+# A linked fix as it stands now (gateway.store.fix_links.standing), in the pages' words.
+FIX_STANDING = {"active": "in force", "canary": "a canary", "inactive": "no longer in force", "gone": "deleted"}
+
+
+def _standing(value: str | None) -> str:
+    return FIX_STANDING.get(value or "", "–")
+
+
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     # Every {{ value }} is HTML-escaped; only Markup (our own, e.g. csrf_field) passes as is.
@@ -68,7 +76,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(percent=_percent, when=when_text, count=_count, duration=duration_text)
+environment.filters.update(percent=_percent, when=when_text, count=_count, duration=duration_text, standing=_standing)
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

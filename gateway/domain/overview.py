@@ -92,6 +92,8 @@ class LinkedFix:
     kind: str
     arm: str
     live_at: datetime
+    # The fix now: active, canary, inactive or gone (gateway.store.fix_links.standing).
+    standing: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ def follow_ups(
         tasks.setdefault(row["issue_id"], []).append(task)
     latest: dict[str, LinkedFix] = {}
     for row in link_rows:
-        fix = LinkedFix(row["kind"], row["arm"], row["live_at"])
+        fix = LinkedFix(row["kind"], row["arm"], row["live_at"], row.get("standing"))
         if row["issue_id"] not in latest or fix.live_at >= latest[row["issue_id"]].live_at:
             latest[row["issue_id"]] = fix
     return {

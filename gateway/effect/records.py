@@ -33,6 +33,10 @@ class FixLink:
     live_at: datetime
     created_by: str
     created_at: datetime
+    # The fix as it stands now, which `arm` (how it went live) does not follow: "active", "canary" (a
+    # prompt version), "inactive" (an entry deactivated, a version replaced or rolled back) or "gone"
+    # (no longer stored); None where it was not read (store.fix_links.standing).
+    standing: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> FixLink:

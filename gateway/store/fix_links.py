@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, insert, select, update
+from sqlalchemy import and_, case, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement
 
 from gateway.audit.records import AuditEntry
 from gateway.prompts.records import PromptVersion
@@ -25,6 +26,23 @@ from gateway.store.tables import (
 Row = dict[str, Any]
 
 
+def standing() -> ColumnElement[str]:
+    """A link's fix as it stands now: active, canary (prompt versions only), inactive, or gone (no longer stored)."""
+    c = fix_links.c
+    entry_active = select(knowledge_entries.c.active).where(knowledge_entries.c.id == c.fix_id).scalar_subquery()
+    deployed = prompt_deployments.c
+    return case(
+        (
+            c.kind == "knowledge",
+            case((entry_active.is_(True), "active"), (entry_active.is_(False), "inactive"), else_="gone"),
+        ),
+        (exists().where(deployed.active_version_id == c.fix_id), "active"),
+        (exists().where(deployed.canary_version_id == c.fix_id), "canary"),
+        (exists().where(prompt_versions.c.id == c.fix_id), "inactive"),
+        else_="gone",
+    )
+
+
 class FixLinkStore:
     """Stores fix links with their audit record and reads them back per issue."""
 
@@ -39,9 +57,13 @@ class FixLinkStore:
         return link
 
     async def for_issue(self, issue_id: str) -> list[Row]:
-        """The issue's links, the earliest to go live first."""
+        """The issue's links, the earliest to go live first, each with its fix's `standing` now."""
         c = fix_links.c
-        query = select(fix_links).where(c.issue_id == issue_id).order_by(c.live_at, c.created_at, c.id)
+        query = (
+            select(fix_links, standing().label("standing"))
+            .where(c.issue_id == issue_id)
+            .order_by(c.live_at, c.created_at, c.id)
+        )
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 

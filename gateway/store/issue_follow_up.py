@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
+from gateway.store.fix_links import standing
 from gateway.store.tables import fix_links, review_tasks
 
 Row = dict[str, Any]
@@ -37,13 +38,16 @@ class IssueFollowUpStore:
         return found
 
     async def fix_links(self, issue_ids: Sequence[str]) -> list[Row]:
-        """issue_id, kind, arm and live_at of every fix linked to one of `issue_ids`, the earliest live first."""
+        """issue_id, kind, arm, live_at and standing (store.fix_links.standing) of every fix linked to one of
+        `issue_ids`, the earliest live first."""
         c = fix_links.c
         found: list[Row] = []
         async with self._engine.connect() as connection:
             for chunk in chunks(list(issue_ids)):
                 query = (
-                    select(c.issue_id, c.kind, c.arm, c.live_at).where(c.issue_id.in_(chunk)).order_by(c.live_at, c.id)
+                    select(c.issue_id, c.kind, c.arm, c.live_at, standing().label("standing"))
+                    .where(c.issue_id.in_(chunk))
+                    .order_by(c.live_at, c.id)
                 )
                 found.extend(dict(row) for row in (await connection.execute(query)).mappings())
         return found

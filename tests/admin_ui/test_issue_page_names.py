@@ -123,3 +123,16 @@ async def test_an_example_links_its_interactions_page_for_the_whole_conversation
     link = example.find("a", data_testid="example-interaction")
     assert (link.attrs["href"], link.text) == (f"/admin/interactions/{interaction_id}", interaction_id)
     assert (await viewer.get(link.attrs["href"])).status_code == 200
+
+
+async def test_a_fix_no_longer_in_force_says_so_beside_how_it_went_live(browser_as, gateway):
+    services = gateway.services
+    issue_id = await issue_runs(services.engine, APP, "Card declined abroad", [3])
+    entry = await services.knowledge.service.create(APP, "Cards abroad", "Turn on travel mode.", author="kim")
+    await services.fix_links.link_fix(issue_id, "knowledge", entry.id, actor="kim")
+    await services.knowledge.service.deactivate(entry.id, author="kim")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
+
+    assert page.find("table", id="fixes").find("td", data_testid="fix-standing").text == "no longer in force"

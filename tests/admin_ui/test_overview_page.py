@@ -257,3 +257,23 @@ async def test_the_same_goal_set_twice_is_one_goal(gateway):
 
     assert again.id == first.id
     assert [goal.id for goal in await gateway.services.goals.goals("bot")] == [first.id]
+
+
+async def test_an_issues_fix_status_follows_the_fix_not_the_arm_it_went_live_in(browser_as, gateway):
+    services = gateway.services
+    issue_id = await issue_runs(services.engine, "bot", "Card declined abroad", [6])
+    await services.prompts.service.publish("bot", "Be kind.", "base", "kim", activate=True)
+    canary = await services.prompts.service.publish("bot", "Say travel mode.", "fix", "kim", canary_share=0.2)
+    await services.fix_links.link_fix(issue_id, "prompt", canary.version.id, arm="canary", actor="kim")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    async def fix_status() -> str:
+        page = parse((await viewer.get("/admin")).text)
+        [row] = [
+            r for r in page.find(data_testid="top-issues").find_all("tr")[1:] if r.attrs["data-issue-id"] == issue_id
+        ]
+        return row.find(data_testid="fix-status").text
+
+    assert (await fix_status()).startswith("prompt fix (a canary), live")
+    await services.prompts.service.promote(canary.version.id, "kim")
+    assert (await fix_status()).startswith("prompt fix, live")

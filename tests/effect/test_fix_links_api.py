@@ -204,3 +204,38 @@ async def test_reasons_give_times_as_people_read_them(client, admin_headers, eng
 
     # The admin pages show this sentence as it is: in UTC, to the second, like their other times.
     assert effect["reason"] == f"the fix goes live at {live_at:%Y-%m-%d %H:%M:%S} UTC: nothing to measure yet"
+
+
+async def standings(client, admin_headers, issue_id: str) -> list[tuple[str, str]]:
+    listed = await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)
+    return [(link["arm"], link["standing"]) for link in listed.json()["data"]]
+
+
+async def test_a_linked_entry_says_it_is_no_longer_in_force_once_deactivated(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    body = {"kind": "knowledge", "fix_id": entry["id"]}
+    linked = (await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)).json()
+
+    await client.post(f"/api/kb/{entry['id']}/deactivate", headers=admin_headers)
+
+    assert linked["standing"] == "active"
+    assert await standings(client, admin_headers, issue_id) == [("live", "inactive")]
+
+
+async def test_a_canary_linked_then_promoted_stands_active_though_it_went_live_as_a_canary(
+    client, admin_headers, engine
+):
+    issue_id = await new_issue(engine)
+    await client.post(
+        "/api/prompts", json={"app": "support-bot", "text": "Be kind.", "active": True}, headers=admin_headers
+    )
+    canary = {"app": "support-bot", "text": "Quote refund times.", "canary_share": 0.2}
+    version = (await client.post("/api/prompts", json=canary, headers=admin_headers)).json()
+    body = {"kind": "prompt", "fix_id": version["id"], "arm": "canary"}
+    await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)
+    assert await standings(client, admin_headers, issue_id) == [("canary", "canary")]
+
+    await client.post(f"/api/prompts/{version['id']}/promote", headers=admin_headers)
+
+    assert await standings(client, admin_headers, issue_id) == [("canary", "active")]
