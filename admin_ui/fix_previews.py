@@ -271,5 +271,5 @@ class PreviewPageController(Controller):
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
         except InvalidQuery as exc:
             return await _preview_page(request, services, preview, status_code=400, error=exc.message, live_form=fields)
-        done = "fixed-already" if made.again else "fixed"
+        done = "fixed-already" if made.again else "fixed-revised" if made.revised else "fixed"
         return Redirect(f"/admin/issues/{preview.issue_id}?done={done}", status_code=303)

@@ -58,6 +58,10 @@ NOTICES = {
     "review-unchanged": "The issue's open review task already says this: nothing changed.",
     "fixed": "The fix is live and linked to this issue: its effect is measured below as new traffic comes in.",
     "fixed-already": "This fix was already live and linked to this issue: nothing was made twice.",
+    "fixed-revised": (
+        "The issue's live knowledge-base entry of that title now has this preview's text, as a new version "
+        "(not a second entry): its effect is measured below from now."
+    ),
 }
 
 

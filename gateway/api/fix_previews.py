@@ -153,7 +153,8 @@ class PreviewsController(AdminController):
         fix = made.fix
         fixed = {"kind": fix.kind, "id": fix.fix_id, "version": fix.version, "arm": fix.arm, "label": fix.label}
         # Sent again (a retry), the same fix already live for the issue is answered, and nothing made twice.
-        body = {"fix": fixed, "link": fix_link_json(made.link), "already_live": made.again}
+        # `revised`: a knowledge fix made as a new version of the issue's live entry of the same title.
+        body = {"fix": fixed, "link": fix_link_json(made.link), "already_live": made.again, "revised": made.revised}
         return Response(body, status_code=200 if made.again else 201)
 
 

@@ -10,6 +10,7 @@ its own service (the entry or version's audit record names the issue and the pre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.effect.links import FixLinkService
 from gateway.effect.records import FixLink
@@ -47,6 +48,8 @@ class IssueFix:
     fix: NewFix
     link: FixLink
     again: bool = False
+    # A knowledge fix made as a new version of the entry of the same title already live for the issue.
+    revised: bool = False
 
 
 class IssueFixes:
@@ -80,7 +83,10 @@ class IssueFixes:
             return existing
         detail = {"issue_id": preview.issue_id, "preview_id": preview.id}
         candidate = preview.candidate
-        if preview.kind == "knowledge":
+        revised = await self._revised_entry(preview, author, detail) if preview.kind == "knowledge" else None
+        if revised is not None:
+            fix = revised
+        elif preview.kind == "knowledge":
             fix = await create_entry(
                 self._knowledge,
                 preview.app,
@@ -103,7 +109,32 @@ class IssueFixes:
                 mode=candidate.get("mode"),
             )
         link = await self._links.link_fix(preview.issue_id, fix.kind, fix.fix_id, fix.version, fix.arm, actor=author)
-        return IssueFix(fix, link)
+        return IssueFix(fix, link, revised=revised is not None)
+
+    async def _revised_entry(self, preview: FixPreview, author: str, detail: dict[str, Any]) -> NewFix | None:
+        """The preview made live as a new version of the active entry of its title already linked to its issue.
+
+        Changing a live entry's questions, previewing again and making that live added a second
+        active entry of the same title, injected twice into every matching request.
+        """
+        title = preview.candidate["title"]
+        for link in reversed(await self._links.fixes_for(preview.issue_id)):
+            if link.kind != "knowledge":
+                continue
+            entry = await self._knowledge.get(link.fix_id)
+            if entry is None or not entry.active or entry.title.casefold() != title.casefold():
+                continue
+            edited = await self._knowledge.edit(
+                entry.id,
+                author=author,
+                title=title,
+                content=preview.candidate["content"],
+                example_questions=preview.candidate.get("example_questions") or (),
+                detail=detail,
+            )
+            if edited is not None:
+                return NewFix("knowledge", edited.id, edited.version, "live", entry_label(edited))
+        return None
 
     async def _already_live(self, preview: FixPreview) -> IssueFix | None:
         """The fix linked to the preview's issue that is exactly the preview's candidate and still live, if any."""

@@ -249,6 +249,26 @@ async def test_a_retried_make_live_answers_the_fix_already_live(
     assert len((await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"]) == 1
 
 
+async def test_a_changed_entry_made_live_for_the_same_issue_is_a_new_version_not_a_second_entry(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    changed = {**ENTRY, "example_questions": ["Is there a fee to send money abroad?"]}
+    first = (await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=admin_headers)).json()
+    second = (await client.post(f"/api/issues/{issue_id}/previews", json=changed, headers=admin_headers)).json()
+    live = (await client.post(f"/api/previews/{second['id']}/live", headers=admin_headers)).json()
+
+    again = await client.post(f"/api/previews/{first['id']}/live", headers=admin_headers)
+
+    assert again.status_code == 201, again.text
+    body = again.json()
+    assert (body["revised"], body["fix"]["id"], body["fix"]["version"]) == (True, live["fix"]["id"], 2)
+    app = (await client.get(f"/api/kb/{live['fix']['id']}", headers=admin_headers)).json()["app"]
+    entries = (await client.get("/api/kb", params={"app": app}, headers=admin_headers)).json()
+    active = [entry for entry in entries["data"] if entry["title"] == ENTRY["title"] and entry["active"]]
+    assert len(active) == 1 and active[0]["example_questions"] == ENTRY["example_questions"]
+
+
 async def test_a_preview_of_an_issue_merged_since_is_a_409_naming_where_it_went(
     gateway, client, admin_headers, fake_upstream, gateway_embedder
 ):
