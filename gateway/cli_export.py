@@ -66,7 +66,9 @@ def _silence_stdout() -> None:
 
 def export(args: argparse.Namespace, settings: Settings) -> None:
     """Write the labelled examples matching --app/--since/--until/--source in --format, with a progress bar on stderr."""
+    from gateway.domain.seen_apps import SeenApps
     from gateway.export.stream import ExportTally, TrainingExport
+    from gateway.store.seen_apps import SeenAppStore
     from gateway.store.training_examples import TrainingExampleStore
 
     options = _options_of(args)
@@ -75,6 +77,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     refuse_missing_sqlite_file(settings.database_url)
     out, partial, target = _output(args.output)
     tally = ExportTally()
+    unseen: list[str] = []
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console) as bar:
@@ -84,6 +87,9 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
                 bar.update(task, completed=read)
 
             async def run(engine: AsyncEngine) -> None:
+                if where.app is not None:
+                    # A mistyped app exports nothing, as an app with no labelled example does: say which it is.
+                    unseen.extend(await SeenApps(SeenAppStore(engine)).warnings(where.app, "export"))
                 exporter = TrainingExport(TrainingExampleStore(engine))
                 bar.update(task, total=await exporter.count(where))
                 async for line in exporter.lines(where, fmt, tally, progress):
@@ -113,6 +119,8 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     if partial is not None and target is not None:
         os.replace(partial, target)
     console.print(tally.summary(), markup=False, highlight=False)
+    for warning in unseen:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 def add_export_command(

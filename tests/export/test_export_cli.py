@@ -216,3 +216,15 @@ async def test_an_output_that_is_a_fifo_is_written_into_not_replaced(database_ur
     assert result.returncode == 0, result.stderr
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert len(read[0].splitlines()) == 2
+
+
+async def test_an_app_with_no_recorded_calls_is_warned_about_after_its_empty_export(database_url, engine):
+    await seed(engine)
+
+    mistyped = feedgate_export(database_url, "--format", "chat", "--app", "biling-bot")
+    known = feedgate_export(database_url, "--format", "chat", "--app", "billing-bot")
+
+    assert (mistyped.returncode, mistyped.stdout) == (0, "")
+    assert "warning: no calls from app 'biling-bot' have been recorded" in mistyped.stderr
+    assert "billing-bot" in mistyped.stderr.split("warning:", 1)[1]
+    assert "warning" not in known.stderr
