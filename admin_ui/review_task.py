@@ -24,8 +24,11 @@ from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
 from gateway.review.fix_resolution import fix_decision
 from gateway.review.held_answer import held_answer_of
 from gateway.review.held_poll import app_waits, hold_outcome
+from gateway.review.issue_holders import NAMED as NAMED_ELSEWHERE
+from gateway.review.issue_holders import HeldElsewhere, held_elsewhere
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
+from gateway.store.review_holders import ReviewHolders
 
 # A task about an issue may hold hundreds of interactions: the page shows the first ones and links to the rest.
 SHOWN_INTERACTIONS = 10
@@ -115,6 +118,16 @@ def _held_outcome(services: Services, detail: ReviewTaskDetail) -> str | None:
     return hold_outcome(held, detail.events, datetime.now(UTC), services.settings.review_hold_fallback)
 
 
+async def _held_elsewhere(services: Services, task: ReviewTask) -> list[HeldElsewhere]:
+    """The other tasks holding complaints of the task's issue (none for a task about no issue)."""
+    if task.issue_id is None:
+        return []
+    members = await services.issue_service.members(task.issue_id)
+    if members is None:
+        return []
+    return await held_elsewhere(ReviewHolders(services.engine), task, members.member_ids)
+
+
 async def task_page(
     request: Request[Any, Any, Any],
     services: Services,
@@ -152,6 +165,8 @@ async def task_page(
         interactions=shown,
         estimated_wait=wait_text(detail.estimated_wait_minutes),
         hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
+        held_elsewhere=await _held_elsewhere(services, task),
+        named_elsewhere=NAMED_ELSEWHERE,
         evidence=evidence_view(task.evidence, task.reason, _held_outcome(services, detail)),
         events=event_views(detail.events, task.app, titles),
         issue_title=titles.get(task.issue_id or "", task.issue_id),

@@ -128,3 +128,23 @@ def test_an_event_about_no_issue_says_none_not_nobody():
     event = TaskEvent(at=datetime.now(UTC), kind="opened", actor="rule:confidence", detail={"issue_id": None})
 
     assert event_view(event, "support-bot", {}).lines == [EventLine("Issue", "none")]
+
+
+async def test_an_issue_task_names_the_tasks_that_hold_its_issues_other_complaints(gateway, browser_as):
+    ids = await store(
+        gateway,
+        interaction_row("What is the fee?", "2%"),
+        interaction_row("Is there a fee?", "Yes."),
+        interaction_row("Why a fee?", "Because."),
+    )
+    issue_id = await issue(gateway, ids, title="Transfer fee answers")
+    first = await task(gateway, ids[:2], reason="Two answers first")
+    await gateway.services.reviews.dismiss(first, "rita")  # closed, it keeps its two for good
+    issue_task = await task(gateway, ids, issue_id=issue_id, reason="The whole issue")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/reviews/{issue_task}")).text)
+
+    said = page.find("p", data_testid="held-elsewhere")
+    assert said.text.endswith(f"which held them first: {first} (2).")
+    assert said.find("a").attrs["href"] == f"/admin/reviews/{first}"
