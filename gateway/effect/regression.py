@@ -63,7 +63,7 @@ async def check_regression(
         return None
     span = min(config.window, (measured_until - fix.live_at) / 2)
     first, latest = Window(fix.live_at, fix.live_at + span), Window(measured_until - span, measured_until)
-    centroids = await topic_centroids(engine, embedder, app, issue_id)
+    centroids = await topic_centroids(engine, embedder, app, issue_id, fix.live_at)
     if centroids is None:
         return None
     counts: dict[str, GroupCounts] = {}

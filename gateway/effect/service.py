@@ -171,7 +171,7 @@ class EffectService:
         span = min(measured_until - fix.live_at, self.settings.window)
         before, after = Window(fix.live_at - span, fix.live_at), Window(fix.live_at, fix.live_at + span)
         embedder = await self._embedder()
-        centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id)
+        centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id, fix.live_at)
         if centroids is None:
             return _with(empty, reason="the issue has no member question to place new interactions by")
         arm_of = canary_arm_reader(fix.fix_id) if fix.arm == "canary" else None

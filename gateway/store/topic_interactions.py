@@ -44,9 +44,11 @@ async def issue_question_sources(engine: AsyncEngine, app: str) -> dict[str, lis
     return {issue_id: sorted(ids) for issue_id, ids in sources.items()}
 
 
-async def live_issue_ids(engine: AsyncEngine, app: str) -> list[str]:
-    """`app`'s issues that still hold complaints (size > 0)."""
+async def live_issue_ids(engine: AsyncEngine, app: str, found_before: datetime | None = None) -> list[str]:
+    """`app`'s issues that still hold complaints (size > 0), only those found before `found_before` if given."""
     query = select(issues.c.id).where(issues.c.app == app, issues.c.size > 0).order_by(issues.c.id)
+    if found_before is not None:
+        query = query.where(issues.c.created_at < found_before)
     async with engine.connect() as connection:
         return list((await connection.execute(query)).scalars())
 

@@ -75,3 +75,22 @@ async def test_counts_per_group_take_current_feedback(engine, embedder):
 
     group = counts.groups["all"]
     assert (group.interactions, group.negative, group.with_feedback) == (12, 3, 8)
+
+
+async def test_an_issue_found_after_the_fix_went_live_takes_none_of_its_topic(engine, embedder):
+    now = datetime.now(UTC)
+    earlier, later = now - timedelta(days=3), now - timedelta(days=1)
+    refund_members = await seed_traffic(engine, REFUND[:4], earlier, earlier + timedelta(hours=1), 4, 4, 0)
+    refunds = await make_issue(engine, refund_members, "refunds")
+    live_at = datetime.now(UTC)
+    # Refund complaints the fix did not stop, clustered later into an issue of their own beside the first.
+    sibling_members = await seed_traffic(engine, REFUND[4:], later, later + timedelta(hours=1), 2, 2, 0)
+    await make_issue(engine, sibling_members, "refunds again")
+
+    without_cutoff = await topic_centroids(engine, embedder, "support-bot", refunds)
+    with_cutoff = await topic_centroids(engine, embedder, "support-bot", refunds, rivals_found_before=live_at)
+
+    assert without_cutoff is not None and len(without_cutoff.others) == 1
+    assert with_cutoff is not None and len(with_cutoff.others) == 0
+    counts = await count_topic(engine, embedder, "support-bot", with_cutoff, later, now, THRESHOLD, lambda r: r["id"])
+    assert set(sibling_members) <= set(counts.groups)
