@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,8 @@ def serve(args: argparse.Namespace) -> None:
     # Logs as `log_format` says; with `metrics_dir`, the folder cleared of processes that are gone.
     prepare_observability(settings)
     check_folder("FEEDGATE_SPOOL_PATH", settings.spool_path.parent)
+    # Before the database: a second `serve` on a taken port migrated a SQLite file under the running one.
+    refuse_taken_port(settings.host, settings.port)
 
     async def check_database() -> None:
         async with prepared_database(settings):
@@ -83,6 +86,22 @@ def serve(args: argparse.Namespace) -> None:
 
     # log_config=None: uvicorn's own lines go through the handler prepare_observability set up.
     uvicorn.run(create_app(settings, serving=True), **{**uvicorn_options(settings), "log_config": None})
+
+
+def refuse_taken_port(host: str, port: int) -> None:
+    """ConfigError when nothing could listen on `host`:`port` now (another process holds it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another process (another Feedgate?) "
+                "using it? Nothing was started and the database was not touched: stop it, or choose another "
+                "port with --port or FEEDGATE_PORT"
+            ) from None
 
 
 def db_upgrade(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -164,3 +165,17 @@ def test_with_json_logs_asked_for_a_typo_warning_and_a_refusal_are_json_lines(tm
     assert [(line["level"], line["logger"]) for line in lines] == [("warning", "feedgate"), ("error", "feedgate")]
     assert lines[0]["message"].startswith("FEEDGATE_DATABSE_URL is not a Feedgate setting")
     assert lines[1]["message"].startswith("cannot reach the database")
+
+
+def test_serve_on_a_taken_port_is_refused_before_the_database_is_touched(tmp_path: Path):
+    database = tmp_path / "s.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = run(["serve", "--port", str(port)], {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{database}"})
+
+    assert result.returncode == 2
+    assert one_line_error(result).startswith(f"feedgate: cannot listen on 127.0.0.1:{port}: Address already in use.")
+    assert not database.exists()
