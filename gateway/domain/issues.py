@@ -303,6 +303,18 @@ class IssueService:
         """The issue's app, title, status, merge target and size; None if there is no such issue."""
         return await self._edits.head(issue_id)
 
+    async def merged_away_into(self, issue_id: str) -> str | None:
+        """The issue holding `issue_id`'s complaints when it was merged away (the end of its chain of merges); else None."""
+        head = await self._edits.head(issue_id)
+        if head is None or head.merged_into is None:
+            return None
+        into, seen = head.merged_into, {issue_id}
+        # A chain never loops (a merge refuses a merged target); the guard stops a damaged one.
+        while into not in seen and (further := await self._edits.head(into)) is not None and further.merged_into:
+            seen.add(into)
+            into = further.merged_into
+        return into
+
     async def merge_targets(self, issue_id: str, app: str, limit: int) -> builtins.list[IssueHead]:
         """The issues `issue_id` may be merged into: the biggest of its app that are not merged away, itself left out."""
         targets = await self._edits.merge_targets(app, limit + 1)

@@ -220,9 +220,10 @@ def close_merged(
     """Dismiss the task of an issue merged into one whose own open task (`carried_on_by`) carries on: one issue, one task.
 
     Dismissed even while claimed: its issue is gone, and a decision made on it would be about nothing.
+    Not a task holding an answer an app may wait on (a dismissal would answer the app by the fallback).
     """
     task = _view(state, now)
-    if not task.active or task.issue_id != merged_issue:
+    if not task.active or task.issue_id != merged_issue or held_answer_hash(state.row.get("evidence")) is not None:
         return None
     values = {"status": Status.DISMISSED.value, "closed_at": now, "active_issue_id": None, **NO_LEASE}
     detail: dict[str, Any] = {

@@ -14,8 +14,6 @@ from gateway.review.records import UNFINISHED
 from gateway.review.service import ReviewService
 from gateway.store.reviews import ReviewFilter
 
-# Merges chain (A into B, then B into C): a task follows at most this many links to the live issue.
-MAX_LINKS = 20
 PAGE = 500
 
 
@@ -23,7 +21,7 @@ async def follow_merged_issues(reviews: ReviewService, issues: IssueService, app
     """Hand every open task of `app` whose issue was merged away to the issue holding its complaints now; how many moved."""
     moved = 0
     for task_id, issue_id in await _open_tasks_with_issues(reviews, app):
-        into = await _live_issue(issues, issue_id)
+        into = await issues.merged_away_into(issue_id)
         if into is not None:
             await reviews.follow_merged_issue(task_id, issue_id, into)
             moved += 1
@@ -38,17 +36,3 @@ async def _open_tasks_with_issues(reviews: ReviewService, app: str) -> list[tupl
         found.extend((task.id, task.issue_id) for task in page.data if task.issue_id is not None)
         offset = page.next_offset
     return found
-
-
-async def _live_issue(issues: IssueService, issue_id: str) -> str | None:
-    """The issue that holds `issue_id`'s complaints, when it was merged away; None when it was not."""
-    head = await issues.head(issue_id)
-    if head is None or head.merged_into is None:
-        return None
-    into = head.merged_into
-    for _ in range(MAX_LINKS):
-        further = await issues.head(into)
-        if further is None or further.merged_into is None:
-            break
-        into = further.merged_into
-    return into

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from test_review_issue_rule import RULE, apply, issue_tasks, run, write
 
 from gateway.config import Settings
 from gateway.domain.issues import IssueService
+from gateway.review.held_answer import HELD_KEY
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.review.merged_issues import follow_merged_issues
 from gateway.review.records import Status
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
+from gateway.store.tables import review_tasks
 
 
 def merging_issues(engine, reviews) -> IssueService:
@@ -92,3 +95,20 @@ async def test_after_a_clustering_run_merged_issues_tasks_follow_even_with_the_i
     await review_issues_after_run(engine, settings, "support-bot", "r1")
 
     assert (await reviews.get(task.id)).task.issue_id == "b"
+
+
+async def test_a_task_holding_an_answer_an_app_may_wait_on_is_not_dismissed_by_a_merge(engine, reviews):
+    await run(engine, "r1", 0, [write("a", RULE.min_size, is_new=True), write("b", RULE.min_size, is_new=True)])
+    await apply(engine, reviews, "r1")
+    by_issue = {task.issue_id: task for task in await issue_tasks(reviews)}
+    # As the review gate's evidence keeps a held answer (gateway.review.held_answer).
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(review_tasks)
+            .where(review_tasks.c.id == by_issue["a"].id)
+            .values(evidence={HELD_KEY: {"sha256": "0" * 64}})
+        )
+
+    await merging_issues(engine, reviews).merge("a", "b", actor="ana")
+
+    assert (await reviews.get(by_issue["a"].id)).task.status == Status.OPEN
