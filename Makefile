@@ -49,4 +49,4 @@ test: install-dev browser lint
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) feedgate.db* feedgate.spool.jsonl
+	rm -rf $(VENV) feedgate.db* feedgate.spool.jsonl* feedgate.spool.*.jsonl*
