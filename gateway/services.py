@@ -29,6 +29,7 @@ from gateway.effect.service import EffectService, effect_settings
 from gateway.embedder import product_embedder
 from gateway.export.retrain import RetrainTrigger, retrain_trigger
 from gateway.feedback.limits import feedback_limits
+from gateway.feedback.rate_limit import RateLimiter
 from gateway.feedback.service import FeedbackService, Recorded
 from gateway.feedback.token import FeedbackTokens
 from gateway.fixes.issue_fixes import IssueFixes
@@ -134,6 +135,12 @@ class Services:
     retrain: RetrainTrigger | None = None
     # The writer's spool file, held by this process until it closes (None: a test built its own writer).
     spool: ClaimedSpool | None = None
+
+    @cached_property
+    def admin_token_failures(self) -> RateLimiter | None:
+        """Wrong admin API tokens, counted per client address in this process (None: no limit)."""
+        per_minute = self.settings.admin_token_failures_per_minute
+        return RateLimiter(per_minute) if per_minute > 0 else None
 
     @cached_property
     def seen_apps(self) -> SeenApps:

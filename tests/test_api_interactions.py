@@ -26,6 +26,23 @@ async def test_admin_token_is_required(client, headers):
     assert "token" in response.json()["detail"]
 
 
+async def test_past_the_wrong_token_limit_an_address_waits_even_with_the_right_token(client, admin_headers, settings):
+    limit = settings.admin_token_failures_per_minute
+    for _ in range(limit):
+        assert (await client.get("/api/interactions", headers={"authorization": "Bearer guess"})).status_code == 401
+
+    refused = await client.get("/api/interactions", headers=admin_headers)
+
+    assert refused.status_code == 429
+    assert "too many wrong admin tokens" in refused.json()["detail"]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60 // limit + 1
+
+
+async def test_the_right_token_spends_nothing_of_the_wrong_token_limit(client, admin_headers, settings):
+    for _ in range(settings.admin_token_failures_per_minute + 5):
+        assert (await client.get("/api/interactions", headers=admin_headers)).status_code == 200
+
+
 async def test_admin_api_is_closed_when_no_token_is_configured(settings, fake_upstream):
     import httpx
     from asgi_lifespan import LifespanManager

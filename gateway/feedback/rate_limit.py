@@ -48,6 +48,12 @@ class RateLimiter:
         if key in self._full_at:
             self._full_at[key] -= self._interval
 
+    def waiting(self, key: Hashable) -> float | None:
+        """The seconds until `key` may take one more, without taking it; None when it may now."""
+        now = self._clock()
+        wait = max(self._full_at.get(key, now), now) - now - self._tolerance
+        return wait if wait > 0 else None
+
     def acquire(self, key: Hashable) -> float | None:
         """Take one post from `key`'s allowance: None when allowed, else the seconds until one is free."""
         now = self._clock()

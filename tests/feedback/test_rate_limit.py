@@ -87,3 +87,15 @@ def test_memory_is_bounded_by_forgetting_the_least_recently_seen_key(clock):
 def test_a_rate_of_zero_is_refused_as_a_limiter():
     with pytest.raises(ValueError, match="positive"):
         RateLimiter(0)
+
+
+def test_waiting_says_what_acquire_would_without_spending_anything(clock):
+    limiter = RateLimiter(5, clock=clock)
+    assert limiter.waiting("token") is None
+    for _ in range(5):
+        limiter.acquire("token")
+
+    assert limiter.waiting("token") == pytest.approx(60 / 5)
+    clock.now += 60 / 5
+    assert limiter.waiting("token") is None
+    assert limiter.acquire("token") is None
