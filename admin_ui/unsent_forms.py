@@ -220,6 +220,12 @@ _ALL_FORMS = (
         (Field("note", "Why dismiss", SHORT_NOTE),),
     ),
     Form(
+        "/admin/reviews/{task_id:str}/second-opinion",
+        "/admin/reviews/{task_id}",
+        "Ask for a second opinion",
+        (Field("note", "Why two", SHORT_NOTE),),
+    ),
+    Form(
         "/admin/reviews/{task_id:str}/fix/knowledge",
         "/admin/reviews/{task_id}",
         "Add the entry and resolve",
