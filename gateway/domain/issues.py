@@ -24,6 +24,7 @@ from gateway.domain.issue_views import (
     folded,
     view_check,
 )
+from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.records import from_columns
 from gateway.store.issue_edits import Check, Edit, IssueEditStore, IssueHead
@@ -305,15 +306,13 @@ class IssueService:
 
     async def merged_away_into(self, issue_id: str) -> str | None:
         """The issue holding `issue_id`'s complaints when it was merged away (the end of its chain of merges); else None."""
-        head = await self._edits.head(issue_id)
-        if head is None or head.merged_into is None:
-            return None
-        into, seen = head.merged_into, {issue_id}
-        # A chain never loops (a merge refuses a merged target); the guard stops a damaged one.
-        while into not in seen and (further := await self._edits.head(into)) is not None and further.merged_into:
-            seen.add(into)
-            into = further.merged_into
-        return into
+
+        async def merged_into(issue: str) -> str | None:
+            head = await self._edits.head(issue)
+            return head.merged_into if head is not None else None
+
+        into = await end_of_merges(issue_id, merged_into)
+        return into if into != issue_id else None
 
     async def merge_targets(self, issue_id: str, app: str, limit: int) -> builtins.list[IssueHead]:
         """The issues `issue_id` may be merged into: the biggest of its app that are not merged away, itself left out."""

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.merge_chain import end_of_merges
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
@@ -58,13 +59,9 @@ class FixLinkService:
     async def surviving_issue(self, issue_id: str) -> str:
         """The issue that holds `issue_id`'s complaints now: itself, or the end of its chain of merges.
 
-        IssueNotFound when there is no such issue. A chain that loops (never written by a merge, which refuses
-        a merged target) ends at the last issue before the loop.
+        IssueNotFound when there is no such issue (see gateway.domain.merge_chain).
         """
-        seen = [issue_id]
-        while (merged := await self.merged_into(seen[-1])) is not None and merged not in seen:
-            seen.append(merged)
-        return seen[-1]
+        return await end_of_merges(issue_id, self.merged_into)
 
     async def follow_merges(self, app: str) -> int:
         """Give the fixes linked to `app`'s issues merged away to the issues holding their complaints; how many moved.
