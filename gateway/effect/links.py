@@ -137,10 +137,7 @@ class FixLinkService:
             app=issue["app"],
             after={key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()},
         )
-        stored = await self._store.insert(row, audit)
-        # Read back for its fix's standing now, as the listings give it.
-        listed = {link["id"]: link for link in await self._store.for_issue(issue_id)}
-        return FixLink.from_row(listed.get(stored["id"], stored))
+        return FixLink.from_row(await self._store.insert(row, audit))
 
     async def fixes_for(self, issue_id: str) -> list[FixLink]:
         """The fixes linked to the issue, the earliest to go live first; IssueNotFound for an unknown issue."""

@@ -50,11 +50,12 @@ class FixLinkStore:
         self._engine = engine
 
     async def insert(self, link: Row, audit: AuditEntry) -> Row:
-        """Store `link` (every column) and its audit record in one transaction."""
+        """Store `link` (every column) and its audit record in one transaction; the link as stored, with its `standing`."""
+        stored = select(fix_links, standing().label("standing")).where(fix_links.c.id == link["id"])
         async with self._engine.begin() as connection:
             await connection.execute(insert(fix_links).values(link))
             await append(connection, audit)
-        return link
+            return dict((await connection.execute(stored)).mappings().one())
 
     async def for_issue(self, issue_id: str) -> list[Row]:
         """The issue's links, the earliest to go live first, each with its fix's `standing` now."""
