@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.accounts.service import AccountService
@@ -42,7 +41,7 @@ from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
 from gateway.proxy.routing import UpstreamRouter
-from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
+from gateway.proxy.upstream import UpstreamClient, create_upstream_client
 from gateway.recording.spool_claim import ClaimedSpool, claim_spool
 from gateway.recording.writer import InteractionWriter
 from gateway.review.calibration_report import CalibrationReports, calibration_reports
@@ -208,25 +207,6 @@ async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
         await asyncio.to_thread(upgrade_database, settings.database_url)
     elif await pending_migrations(settings.database_url):
         raise ConfigError("the database schema is out of date: run `feedgate db upgrade` first")
-
-
-def create_upstream_client(settings: Settings) -> UpstreamClient:
-    """The pooled HTTP client for upstream calls: aiohttp driven directly, or httpx's own transport."""
-    if settings.upstream_http_client == "httpx":
-        limits = httpx.Limits(
-            max_connections=settings.upstream_max_connections, keepalive_expiry=settings.upstream_keepalive_timeout
-        )
-        return HttpxUpstream(
-            httpx.AsyncHTTPTransport(limits=limits, trust_env=True),
-            connect_timeout=settings.upstream_connect_timeout,
-            read_timeout=settings.upstream_read_timeout,
-        )
-    return AiohttpUpstream(
-        max_connections=settings.upstream_max_connections,
-        keepalive_timeout=settings.upstream_keepalive_timeout,
-        connect_timeout=settings.upstream_connect_timeout,
-        read_timeout=settings.upstream_read_timeout,
-    )
 
 
 async def open_services(

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 import httpx
 from yarl import URL
 
 from gateway.proxy.upstream_failures import failure_words
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -209,3 +212,22 @@ class HttpxUpstream:
     async def aclose(self) -> None:
         """Close the transport's pool."""
         await self._transport.aclose()
+
+
+def create_upstream_client(settings: Settings) -> UpstreamClient:
+    """The pooled HTTP client for upstream calls: aiohttp driven directly, or httpx's own transport."""
+    if settings.upstream_http_client == "httpx":
+        limits = httpx.Limits(
+            max_connections=settings.upstream_max_connections, keepalive_expiry=settings.upstream_keepalive_timeout
+        )
+        return HttpxUpstream(
+            httpx.AsyncHTTPTransport(limits=limits, trust_env=True),
+            connect_timeout=settings.upstream_connect_timeout,
+            read_timeout=settings.upstream_read_timeout,
+        )
+    return AiohttpUpstream(
+        max_connections=settings.upstream_max_connections,
+        keepalive_timeout=settings.upstream_keepalive_timeout,
+        connect_timeout=settings.upstream_connect_timeout,
+        read_timeout=settings.upstream_read_timeout,
+    )
