@@ -152,6 +152,11 @@ def _new_task(
     return TaskOpening(task_id, True, now, values, clean_tags(request.tags), event, entry)
 
 
+def _joins_a_rules_task(request: OpenRequest, existing: Row) -> bool:
+    """Whether a person's request folds into a task a rule opened (and tells)."""
+    return request.source == Source.MANUAL and existing["source"] != Source.MANUAL.value
+
+
 def _update(
     request: OpenRequest,
     action: SuggestedAction,
@@ -168,12 +173,21 @@ def _update(
     # An update without evidence (a person asking again) keeps the task's; new evidence replaces it,
     # but a held answer stays with its task whatever a later rule finds (the client waits for it).
     kept = existing.get("evidence")
-    evidence = kept if request.evidence is None else keeping_held_answer(kept, request.evidence)
-    values: dict[str, Any] = {"reason": request.reason, "evidence": evidence, "updated_at": now}
-    # The task now tells this request's story, so it names its source: a reason of the issue rule under
-    # the similar-negative rule's name (or a person's under a rule's) contradicted itself.
-    values["source"] = request.source.value
-    values["suggested_action"] = action.as_json()
+    told_again = last_told is not None and _same_telling(request, last_told)
+    values: dict[str, Any] = {"updated_at": now, "suggested_action": action.as_json()}
+    if _joins_a_rules_task(request, existing):
+        # A person asking about interactions a rule's task holds joins that task, but the task keeps
+        # the rule's reason and evidence (the rule would tell them again at its next run): their
+        # reason is told by the update's event, and the task's story changes only when theirs did.
+        reason, new_story = existing["reason"], not told_again
+    else:
+        evidence = kept if request.evidence is None else keeping_held_answer(kept, request.evidence)
+        reason = request.reason
+        same_story = existing["reason"] == reason and as_stored_json(existing["evidence"]) == as_stored_json(evidence)
+        new_story = not (same_story or told_again)
+        # The task now tells this request's story, so it names its source: a reason of the issue rule
+        # under the similar-negative rule's name contradicted itself.
+        values.update(reason=reason, evidence=evidence, source=request.source.value)
     if raised:
         values["priority"] = priority.value
         # A raised priority may bring the deadline closer, never push it back.
@@ -182,11 +196,7 @@ def _update(
     if attaches_issue:
         values["issue_id"] = request.issue_id
         values["active_issue_id"] = request.issue_id
-    same_story = existing["reason"] == request.reason and as_stored_json(existing["evidence"]) == as_stored_json(
-        evidence
-    )
-    told_again = last_told is not None and _same_telling(request, last_told)
-    if not (fresh or raised or attaches_issue or not (same_story or told_again)):
+    if not (fresh or raised or attaches_issue or new_story):
         return None
     detail: dict[str, Any] = {
         "source": request.source.value,
@@ -211,7 +221,7 @@ def _update(
         },
         after={
             "priority": priority.value,
-            "reason": _audited_reason(request.reason, existing["issue_id"], request.issue_id),
+            "reason": _audited_reason(reason, existing["issue_id"], request.issue_id),
         },
         detail={
             "source": request.source.value,

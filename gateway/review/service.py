@@ -191,6 +191,12 @@ class ReviewService:
         )
         written = await self._write(redacted_request(self._redactor, request))
         if written is None:
+            holder = await self._store.open_task_for(issue_id, interaction_ids, by_rule=False)
+            if holder is not None:
+                raise TaskConflict(
+                    f"open task {holder['id']} already holds these interactions and was asked this before: "
+                    "comment on that task, or name other interactions"
+                )
             raise TaskConflict(
                 "every interaction given was already reviewed in an earlier task, and an interaction is never "
                 "reviewed twice: name other interactions, or reopen the earlier task"

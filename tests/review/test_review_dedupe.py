@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from review_seed import store_interactions
 
+from gateway.review.errors import TaskConflict
 from gateway.review.records import Outcome, Priority, Source
 from gateway.review.service import ReviewService
 from gateway.store.reviews import ReviewFilter
@@ -257,3 +259,35 @@ async def test_a_person_asking_again_about_their_own_tasks_interactions_updates_
 
     assert again.task.task.id == first.task.task.id
     assert again.task.interaction_ids == tuple(ids)
+
+
+async def test_a_person_asking_about_a_rules_interactions_joins_its_task_and_leaves_the_rules_reason(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    rule = await open_for(reviews, [ids[0]], issue_id="issue-1", source=Source.ISSUE, reason="Issue grew to 40")
+
+    asked = await open_by_hand(reviews, ids)
+
+    assert asked.task.task.id == rule.task.task.id
+    assert (asked.task.task.source, asked.task.task.reason) == (Source.ISSUE, "Issue grew to 40")
+    assert asked.task.task.evidence == {"confidence": 0.42}
+    assert asked.task.interaction_ids == tuple(ids)
+
+
+async def test_a_person_joining_a_rules_task_is_told_by_the_update_event(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, reason="7 of 10 got negative feedback")
+
+    asked = await open_by_hand(reviews, ids)
+
+    last = asked.task.events[-1]
+    assert (last.kind, last.actor) == ("updated", "sam")
+    assert (last.detail["source"], last.detail["reason"]) == ("manual", "Check what we tell people about passwords")
+
+
+async def test_a_person_asking_the_same_again_about_a_rules_task_is_refused_as_nothing_new(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, reason="7 of 10 got negative feedback")
+    first = await open_by_hand(reviews, ids)
+
+    with pytest.raises(TaskConflict, match=f"open task {first.task.task.id} already holds these interactions"):
+        await open_by_hand(reviews, ids)
