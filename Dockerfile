@@ -13,7 +13,13 @@ RUN pip install --no-cache-dir .
 ENV FEEDGATE_HOST=0.0.0.0 \
     FEEDGATE_SPOOL_PATH=/var/lib/feedgate/spool.jsonl \
     FEEDGATE_MODEL_CACHE_DIR=/var/lib/feedgate/models
-RUN mkdir -p /var/lib/feedgate
+# The gateway runs as its own unprivileged user. Its state directory (and the models directory a
+# named volume mounts there) belongs to that user in the image, so a new named volume starts with
+# that owner; it is also its home, where numba caches compiled code it cannot keep in site-packages.
+RUN useradd --system --uid 10001 --home-dir /var/lib/feedgate --shell /usr/sbin/nologin feedgate \
+    && mkdir -p /var/lib/feedgate/models \
+    && chown -R feedgate:feedgate /var/lib/feedgate
+USER feedgate
 VOLUME /var/lib/feedgate
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \

@@ -178,3 +178,13 @@ def test_the_load_balancer_does_not_publish_the_metrics(compose: dict[str, Any])
 
     blocked = re.search(r"location = /metrics \{\s*return 404;\s*\}", nginx)
     assert blocked is not None
+
+
+def test_the_image_runs_the_gateway_as_an_unprivileged_user_who_owns_its_state_directory():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    users = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    owned = re.search(r"chown -R (\S+):\S+ (\S+)", dockerfile)
+
+    assert users and users[-1] not in {"root", "0"}
+    assert owned is not None and (owned[1], owned[2]) == (users[-1], "/var/lib/feedgate")
+    assert dockerfile.index("USER ") < dockerfile.index("CMD ")
