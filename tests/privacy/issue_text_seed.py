@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -116,8 +117,13 @@ async def task_blob(engine: Any, task_id: str) -> str:
     return (await shown(engine, task_id)).lower()
 
 
+# A word of alice's, not the same characters inside an id or a timestamp ("…T10:02:03.411127Z").
+ALICE_WORD = re.compile(r"(?<![0-9a-z-])(" + "|".join(map(re.escape, ALICE_ONLY)) + r")(?![0-9a-z-])")
+
+
 def holds_alices_words(text: str) -> bool:
-    return any(word in text.lower() for word in ALICE_ONLY)
+    """Whether `text` quotes a word only alice wrote."""
+    return ALICE_WORD.search(text.lower()) is not None
 
 
 async def issue_task_quoting(engine: Any, held_elsewhere: User, other: User) -> str:
