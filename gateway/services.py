@@ -325,8 +325,9 @@ async def open_services(
         reviews.add_decision_listener(retrain.on_decision)
         # Examples may have arrived while the gateway was down (imports, another process).
         retrain.poke()
-    issue_service = IssueService(issues, IssueEditStore(engine))
-    fix_links = FixLinkService(FixLinkStore(engine))
+    issue_edits = IssueEditStore(engine)
+    issue_service = IssueService(issues, issue_edits)
+    fix_links = FixLinkService(FixLinkStore(engine), issue_edits)
     # What was about an issue merged away goes with its complaints: its open review task and its fixes.
     issue_service.add_merge_listener(lambda app: follow_merged_issues(reviews, issue_service, app))
     issue_service.add_merge_listener(fix_links.follow_merges)

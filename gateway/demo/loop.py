@@ -49,6 +49,7 @@ from gateway.review.service import review_service
 from gateway.store.engine import create_engine
 from gateway.store.fix_links import FixLinkStore
 from gateway.store.interactions import InteractionStore
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.knowledge import KnowledgeStore
 from gateway.store.prompts import PromptStore
@@ -311,7 +312,7 @@ async def _loop(
         with steps.step("Fix: the reviewer resolves the task with a knowledge-base entry (linked to the issue)"):
             fixes = TaskFixes(
                 reviews, KnowledgeService(KnowledgeStore(engine)), PromptService(PromptStore(engine)),
-                FixLinkService(FixLinkStore(engine)),
+                FixLinkService(FixLinkStore(engine), IssueEditStore(engine)),
             )  # fmt: skip
             resolved = await fixes.resolve_with_entry(
                 task.id, REVIEWER, title=ENTRY_TITLE, content=ENTRY_CONTENT, example_questions=ENTRY_QUESTIONS

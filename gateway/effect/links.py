@@ -10,16 +10,20 @@ from typing import Any
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.merge_chain import end_of_merges
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
+from gateway.store.issue_edits import IssueEditStore, IssueHead
 
 logger = logging.getLogger("feedgate.effect")
 
 MAX_ACTOR = 200
+# The status event's note when a fix going live moves a new issue to open.
+ACKNOWLEDGED_BY_FIX = "a fix went live for it"
 # How far from now a fix may say it went (or goes) live. Year 1 made the effect's windows overflow
 # (a 500), and year 9999 became the issue's newest link, its effect "nothing to measure" for good.
 MAX_LIVE_AT_DISTANCE = timedelta(days=366)
@@ -44,8 +48,11 @@ class FixLinkNotFound(LookupError):
 class FixLinkService:
     """Links fixes to issues (audited) and lists an issue's fixes."""
 
-    def __init__(self, store: FixLinkStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, store: FixLinkStore, edits: IssueEditStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._store = store
+        self._edits = edits
         self._clock = clock
 
     async def merged_into(self, issue_id: str) -> str | None:
@@ -108,6 +115,10 @@ class FixLinkService:
         "live" or "canary" (prompt versions only). The fix and the task must belong to the issue's app
         (and the task to this issue, when it names one): otherwise InvalidQuery. An unknown issue
         raises IssueNotFound. Call it after the fix's own change has committed.
+
+        A new issue (nobody had triaged it) becomes open, by `actor`: someone who made a fix for it has
+        looked at it, and it leaves the untriaged list. Resolving it stays a person's call, once the
+        fix's effect shows.
         """
         issue = await self._store.issue(issue_id)
         if issue is None:
@@ -137,7 +148,9 @@ class FixLinkService:
             app=issue["app"],
             after={key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()},
         )
-        return FixLink.from_row(await self._store.insert(row, audit))
+        link = FixLink.from_row(await self._store.insert(row, audit))
+        await self._edits.set_status(issue_id, IssueStatus.OPEN, ACKNOWLEDGED_BY_FIX, actor, check=_untriaged)
+        return link
 
     async def fixes_for(self, issue_id: str) -> list[FixLink]:
         """The fixes linked to the issue, the earliest to go live first; IssueNotFound for an unknown issue."""
@@ -226,10 +239,15 @@ def _aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _untriaged(head: IssueHead) -> bool:
+    """Whether nobody has triaged the issue yet (only then does a fix going live open it)."""
+    return head.status == IssueStatus.NEW
+
+
 async def follow_fix_links_after_run(engine: AsyncEngine, app: str) -> int:
     """FixLinkService.follow_merges after a clustering pass: a failure is logged, never fails the pass."""
     try:
-        return await FixLinkService(FixLinkStore(engine)).follow_merges(app)
+        return await FixLinkService(FixLinkStore(engine), IssueEditStore(engine)).follow_merges(app)
     except Exception:
         logger.exception("moving the fixes of %s's issues merged away failed", app)
         return 0

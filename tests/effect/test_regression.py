@@ -12,6 +12,7 @@ from gateway.effect.links import FixLinkService
 from gateway.effect.regression import check_regressions_after_run, reopen_regressed_issues
 from gateway.store.audit import AuditFilter, AuditStore
 from gateway.store.fix_links import FixLinkStore
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
 from gateway.store.tables import knowledge_entries
 
@@ -37,7 +38,7 @@ async def resolved_issue_with_fix(engine, now: datetime, live_at: datetime) -> s
     }
     async with engine.begin() as connection:
         await connection.execute(knowledge_entries.insert().values(entry))
-    await FixLinkService(FixLinkStore(engine)).link_fix(
+    await FixLinkService(FixLinkStore(engine), IssueEditStore(engine)).link_fix(
         issue_id, "knowledge", entry["id"], live_at=live_at, actor="ana"
     )
     return issue_id
