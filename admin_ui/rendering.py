@@ -14,6 +14,7 @@ from admin_ui.csrf import csrf_field, csrf_token, set_sign_in_cookie
 from admin_ui.form_origin import ensure_forms_cookie, form_origin, set_forms_cookie
 from admin_ui.navigation import navigation_for
 from admin_ui.session import current_user, is_tls
+from gateway.domain.interaction_briefs import FeedbackTally
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -68,6 +69,28 @@ def _standing(value: str | None) -> str:
     return FIX_STANDING.get(value or "", "–")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def feedback_phrases(tally: FeedbackTally | None) -> list[tuple[str, bool]]:
+    """An interaction's current feedback as a listing says it, each phrase with whether it is the negative one:
+    [("2 negative", True), ("1 positive", False), ("rated 2.5", False), ("1 correction", False)]; none: []."""
+    if tally is None:
+        return []
+    phrases = [(f"{tally.negative} negative", True)] if tally.negative else []
+    if tally.positive:
+        phrases.append((f"{tally.positive} positive", False))
+    if tally.mean_rating is not None:
+        phrases.append((f"rated {tally.mean_rating:.2g}", False))
+    if tally.corrections:
+        phrases.append((_plural(tally.corrections, "correction"), False))
+    if tally.comments:
+        phrases.append((_plural(tally.comments, "comment"), False))
+    # Voters whose current feedback says none of these (a thumbs-down taken back, say).
+    return phrases or [(f"{tally.voters} neutral", False)]
+
+
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     # Every {{ value }} is HTML-escaped; only Markup (our own, e.g. csrf_field) passes as is.
@@ -76,7 +99,14 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(percent=_percent, when=when_text, count=_count, duration=duration_text, standing=_standing)
+environment.filters.update(
+    percent=_percent,
+    when=when_text,
+    count=_count,
+    duration=duration_text,
+    standing=_standing,
+    feedback_phrases=feedback_phrases,
+)
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

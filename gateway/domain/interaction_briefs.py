@@ -6,11 +6,14 @@ over BRIEF_REQUEST_CHARS of JSON is not read at all, and its row says so instead
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gateway.discovery.items import last_user_message
+from gateway.store.stats import counts_as_positive
 
 # How much of the question and the answer a listing row shows.
 EXCERPT_CHARS = 160
@@ -35,6 +38,38 @@ def excerpt(text: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedbackTally:
+    """What an interaction's voters say now (each voter's current feedback), counted for a listing row."""
+
+    voters: int
+    negative: int
+    positive: int
+    corrections: int
+    comments: int
+    # The mean of the current ratings; None when nobody rated it.
+    mean_rating: float | None
+
+
+def tally_feedback(current: Iterable[Any]) -> dict[str, FeedbackTally]:
+    """Each interaction's FeedbackTally, from current feedback rows (store.feedback.FeedbackStore.current_on)."""
+    per_interaction: defaultdict[str, list[Any]] = defaultdict(list)
+    for row in current:
+        per_interaction[row["interaction_id"]].append(row)
+    tallies = {}
+    for interaction_id, rows in per_interaction.items():
+        ratings = [row["rating"] for row in rows if row["rating"] is not None]
+        tallies[interaction_id] = FeedbackTally(
+            voters=len(rows),
+            negative=sum(1 for row in rows if row["negative"]),
+            positive=sum(1 for row in rows if counts_as_positive(row["negative"], row["thumbs"], row["rating"])),
+            corrections=sum(1 for row in rows if row["corrected"]),
+            comments=sum(1 for row in rows if row["commented"]),
+            mean_rating=sum(ratings) / len(ratings) if ratings else None,
+        )
+    return tallies
+
+
+@dataclass(frozen=True, slots=True)
 class InteractionBrief:
     """One row of an interactions listing."""
 
@@ -53,6 +88,8 @@ class InteractionBrief:
     request_unread: bool
     # The start of the answer, or of the error when there is no answer.
     answer: str
+    # Its voters' current feedback; None: nobody gave any.
+    feedback: FeedbackTally | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> InteractionBrief:

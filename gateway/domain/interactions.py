@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
-from gateway.domain.interaction_briefs import InteractionBrief, call_outcome
+from gateway.domain.interaction_briefs import InteractionBrief, call_outcome, tally_feedback
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
@@ -146,9 +146,12 @@ class InteractionService:
     async def list_briefly(
         self, where: InteractionFilter, limit: int, cursor: str | None = None
     ) -> Page[InteractionBrief]:
-        """As `list`, each interaction as a listing shows it, without reading any large call whole."""
+        """As `list`, each interaction as a listing shows it (with its feedback tallied), without reading any large call
+        whole."""
         where = self._checked(where, cursor)
-        return await keyset_page(lambda n: self._store.list_briefly(where, n), limit, InteractionBrief.from_row)
+        page = await keyset_page(lambda n: self._store.list_briefly(where, n), limit, InteractionBrief.from_row)
+        tallies = tally_feedback(await self._feedback_store.current_on([brief.id for brief in page.data]))
+        return replace(page, data=tuple(replace(brief, feedback=tallies.get(brief.id)) for brief in page.data))
 
     async def find(self, interaction_id: str, app: str | None = None) -> Interaction | None:
         """One interaction by the gateway's id or the upstream's response id (of `app`, if given), stored or still buffered."""

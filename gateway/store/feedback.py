@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
+from gateway.store.chunks import chunks
+from gateway.store.current_feedback import Narrowing, current_feedback
 from gateway.store.feedback_token_uses import TokenBound, count_submission
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.listing import Position, fetch_rows, newest_first
@@ -80,6 +83,25 @@ class FeedbackStore:
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 
+    async def current_on(self, interaction_ids: Sequence[str]) -> list[Row]:
+        """Each voter's current feedback on these interactions: interaction_id, negative, thumbs, rating, and
+        whether it has a correction (`corrected`) and a comment (`commented`), never their texts."""
+        f = feedback.c
+        columns = (
+            f.interaction_id,
+            f.negative,
+            f.thumbs,
+            f.rating,
+            f.correction.is_not(None).label("corrected"),
+            f.comment.is_not(None).label("commented"),
+        )
+        rows: list[Row] = []
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(dict.fromkeys(interaction_ids))):
+                current = current_feedback(*columns, narrow=_on_interactions(chunk))
+                rows.extend(dict(row) for row in (await connection.execute(select(current))).mappings())
+        return rows
+
     async def list(self, where: FeedbackFilter, limit: int) -> list[Row]:
         """The newest events matching `where`, newest first (by created_at, then id)."""
         c = feedback.c
@@ -93,3 +115,8 @@ class FeedbackStore:
         if where.has_correction is not None:
             query = query.where(c.correction.is_not(None) if where.has_correction else c.correction.is_(None))
         return await fetch_rows(self._engine, query)
+
+
+def _on_interactions(interaction_ids: Sequence[str]) -> Narrowing:
+    """A current_feedback narrowing to these interactions' events (it drops whole interactions, never one event)."""
+    return lambda query: query.where(feedback.c.interaction_id.in_(interaction_ids))

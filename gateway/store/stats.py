@@ -119,6 +119,11 @@ class StatsStore:
         )
 
 
+def counts_as_positive(negative: bool, thumbs: str | None, rating: int | None) -> bool:
+    """Whether feedback is positive: not negative, and a thumbs-up or a rating of 4 or 5."""
+    return not negative and (thumbs == "up" or (rating or 0) >= 4)
+
+
 def feedback_counts(current: list[Any]) -> dict[str, int]:
     """The COUNTS over current feedback rows (each with interaction_id, thumbs, rating, correction, negative)."""
     negative = [row for row in current if row.negative]
@@ -127,8 +132,7 @@ def feedback_counts(current: list[Any]) -> dict[str, int]:
         "feedback": len(current),
         "interactions_with_feedback": len({row.interaction_id for row in current}),
         "negative": len(negative),
-        # Positive: not negative, and a thumbs-up or a rating of 4 or 5.
-        "positive": sum(1 for row in current if not row.negative and (row.thumbs == "up" or (row.rating or 0) >= 4)),
+        "positive": sum(1 for row in current if counts_as_positive(row.negative, row.thumbs, row.rating)),
         "rating_sum": sum(ratings),
         "rating_count": len(ratings),
         "corrections": sum(1 for row in current if row.correction is not None),

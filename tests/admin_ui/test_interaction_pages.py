@@ -319,3 +319,44 @@ async def test_the_app_and_model_boxes_offer_the_apps_and_models_seen(browser_as
     offered_models = {option.attrs["value"] for option in page.find("datalist", id="known-models").find_all("option")}
     assert {"key-4af2c9", "support-bot"} <= offered_apps
     assert offered_models == {"gpt-small", "gpt-big"}
+
+
+def feedback_cells(html: str) -> dict[str, str]:
+    """Each listed interaction's Feedback cell, as text."""
+    rows = parse(html).find_all("tr")
+    return {
+        row.attrs["data-interaction-id"]: row.find("td", class_="feedback").text.strip()
+        for row in rows
+        if "data-interaction-id" in row.attrs
+    }
+
+
+async def test_each_row_tallies_what_its_voters_say_now(browser_as, gateway):
+    (answer,) = await store(gateway, interaction_row("What is the fee?", "The fee is 2%."))
+    await feedback(gateway, answer, negative=True, user_id="ana", correction="The fee is 1%.")
+    await feedback(gateway, answer, negative=True, user_id="ben", comment="wrong")
+    await feedback(gateway, answer, negative=False, user_id="cy")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    html = (await viewer.get("/admin/interactions")).text
+
+    assert feedback_cells(html) == {answer: "2 negative, 1 positive, 1 correction, 1 comment"}
+    assert parse(html).find("td", class_="feedback").find("span", class_="negative").text == "2 negative"
+
+
+async def test_a_row_counts_only_each_voters_latest_feedback(browser_as, gateway):
+    (answer,) = await store(gateway, interaction_row("What is the fee?", "The fee is 2%."))
+    await feedback(gateway, answer, negative=True, user_id="ana")
+    await feedback(gateway, answer, negative=False, user_id="ana")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    html = (await viewer.get("/admin/interactions")).text
+
+    assert feedback_cells(html) == {answer: "1 positive"}
+
+
+async def test_a_row_without_feedback_says_so_with_a_dash(browser_as, gateway):
+    (answer,) = await store(gateway, interaction_row("What is the fee?", "The fee is 2%."))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    assert feedback_cells((await viewer.get("/admin/interactions")).text) == {answer: "–"}
