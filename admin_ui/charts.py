@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 from markupsafe import Markup
@@ -35,6 +36,26 @@ class Series:
 
     name: str
     values: Sequence[float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A moment marked across a line chart: a dashed line at an x position (an index, or between two) and its name."""
+
+    position: float
+    name: str
+
+
+def position_among_days(days: Sequence[date], moment: date) -> float | None:
+    """Where `moment` falls on an x axis of `days` (ascending): an index, fractional between two days; a moment at
+    or after the last day is on the last, one before the first has no place (None)."""
+    if not days or moment < days[0]:
+        return None
+    for index in range(len(days) - 1):
+        start, end = days[index], days[index + 1]
+        if moment < end:
+            return index + (moment - start).days / max((end - start).days, 1)
+    return float(len(days) - 1)
 
 
 def _text(value: str) -> str:
@@ -148,14 +169,25 @@ def line_chart(
     unit: str = "",
     fmt: Formatter = plain_number,
     top: float | None = None,
+    markers: Sequence[Marker] = (),
 ) -> Markup:
-    """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt`; None values leave gaps."""
+    """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt`; None values leave gaps;
+    each marker a dashed vertical line, drawn under the lines."""
     ticks = nice_ticks(_top_of(series, top))
     parts, y_of, left, plot_w = _frame(title, unit, labels, ticks, fmt, series)
     step = plot_w / max(len(labels) - 1, 1)
 
-    def x_of(index: int) -> float:
+    def x_of(index: float) -> float:
         return left + index * step if len(labels) > 1 else left + plot_w / 2
+
+    for marker in markers:
+        x = x_of(marker.position)
+        parts.append(
+            f'<g class="marker" data-marker="{_text(marker.name)}"><title>{_text(marker.name)}</title>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{MARGIN_TOP}" y2="{y_of(0):.1f}" stroke="#16a34a" '
+            'stroke-width="1.5" stroke-dasharray="4 3"/>'
+            f'<text x="{x + 3:.1f}" y="{MARGIN_TOP + 10}" fill="#16a34a">fix</text></g>'
+        )
 
     for index, one in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]

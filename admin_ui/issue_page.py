@@ -11,6 +11,7 @@ effect (?link_id=, the same choice GET /api/issues/{id}/effect takes), the lates
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,7 +20,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from admin_ui.charts import Series, line_chart, scatter_map
+from admin_ui.charts import Marker, Series, line_chart, position_among_days, scatter_map
 from admin_ui.issue_views import (
     EVENT_FIELD_LABELS,
     ISSUE_ID_FIELDS,
@@ -30,7 +31,7 @@ from admin_ui.issue_views import (
     issues_named,
 )
 from admin_ui.query_params import text_param
-from admin_ui.rendering import render
+from admin_ui.rendering import render, when_text
 from admin_ui.session import current_user, signed_in
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import Role
@@ -65,16 +66,23 @@ NOTICES = {
 }
 
 
-def history_chart(detail: IssueDetail) -> Any:
-    """The issue's daily series: its size and negative feedback count per day with a run."""
+def history_chart(detail: IssueDetail, fixes: Sequence[FixView] = ()) -> Any:
+    """The issue's daily series: its size and negative feedback count per day with a run, and when each fix went live."""
     if not detail.daily:
         return None
-    labels = [point.day.isoformat() for point in detail.daily]
+    days = [point.day for point in detail.daily]
     series = [
         Series("complaints (size)", [float(point.size) for point in detail.daily]),
         Series("negative feedback", [float(point.negative_count) for point in detail.daily]),
     ]
-    return line_chart("Issue history per day", labels, series, unit="complaints")
+    markers = []
+    for fix in fixes:
+        position = position_among_days(days, fix.fix.link.live_at.date())
+        if position is not None:
+            name = f"{fix.fix.link.kind} fix {fix.fix.name or fix.fix.link.fix_id} live from {when_text(fix.fix.link.live_at)}"
+            markers.append(Marker(position, name))
+    labels = [day.isoformat() for day in days]
+    return line_chart("Issue history per day", labels, series, unit="complaints", markers=markers)
 
 
 def _can_act(request: Request[Any, Any, Any]) -> bool:
@@ -143,7 +151,7 @@ async def issue_page(
         issue=issue,
         detail=detail,
         examples=[example_view(e, f) for e, f in zip(examples, found, strict=True)],
-        history=history_chart(detail),
+        history=history_chart(detail, fixes),
         changes=list(reversed(detail.changes)),
         fixes=fixes,
         effect_url=_effect_url(issue_id, link_id),

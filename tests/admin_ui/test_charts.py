@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import date
 
-from admin_ui.charts import Series, bar_chart, line_chart, nice_ticks, percent, sparkline
+from admin_ui.charts import (
+    Marker,
+    Series,
+    bar_chart,
+    line_chart,
+    nice_ticks,
+    percent,
+    position_among_days,
+    sparkline,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -95,3 +105,25 @@ def test_every_x_label_of_a_line_chart_stays_inside_the_chart():
         x, anchor, half = float(label.get("x")), label.get("text-anchor"), len(label.text) * 7 / 2
         right = x if anchor == "end" else x + 2 * half if anchor == "start" else x + half
         assert right <= width, (label.text, anchor, x)
+
+
+def test_a_moment_between_two_days_of_the_axis_falls_between_their_points():
+    days = [date(2026, 12, 1), date(2026, 12, 3), date(2026, 12, 4)]
+
+    assert position_among_days(days, date(2026, 12, 2)) == 0.5
+    assert position_among_days(days, date(2026, 12, 3)) == 1.0
+    assert position_among_days(days, date(2026, 12, 9)) == 2.0
+    assert position_among_days(days, date(2026, 11, 30)) is None
+
+
+def test_a_marker_is_a_named_dashed_line_at_its_position():
+    chart = svg_of(
+        line_chart("Issue", ["a", "b", "c"], [Series("size", [1, 2, 3])], markers=[Marker(1.0, "knowledge fix v1")])
+    )
+
+    [marker] = [g for g in chart.iter(f"{SVG}g") if g.get("class") == "marker"]
+    line = marker.find(f"{SVG}line")
+    middle = [float(c.get("cx")) for c in chart.iter(f"{SVG}circle")][1]
+    assert marker.get("data-marker") == "knowledge fix v1" and marker.find(f"{SVG}title").text == "knowledge fix v1"
+    assert float(line.get("x1")) == float(line.get("x2")) == round(middle, 1)
+    assert line.get("stroke-dasharray")

@@ -136,3 +136,16 @@ async def test_a_fix_no_longer_in_force_says_so_beside_how_it_went_live(browser_
     page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
 
     assert page.find("table", id="fixes").find("td", data_testid="fix-standing").text == "no longer in force"
+
+
+async def test_the_history_chart_marks_when_each_linked_fix_went_live(browser_as, gateway):
+    services = gateway.services
+    issue_id = await issue_runs(services.engine, APP, "Card declined abroad", [3])
+    entry = await services.knowledge.service.create(APP, "Cards abroad", "Turn on travel mode.", author="kim")
+    await services.fix_links.link_fix(issue_id, "knowledge", entry.id, actor="kim")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
+
+    marker = page.find(data_testid="history-chart").find("g", class_="marker")
+    assert marker.attrs["data-marker"].startswith("knowledge fix Cards abroad live from ")
