@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, get
@@ -16,7 +17,9 @@ from admin_ui.session import signed_in
 from clustering.issue_status import IssueStatus
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issues import Issue
+from gateway.domain.overview import follow_ups_of
 from gateway.services import Services
+from gateway.store.issue_follow_up import IssueFollowUpStore
 from gateway.store.issues import IssueSort
 
 
@@ -92,6 +95,8 @@ class IssueListController(Controller):
             return await _refused_list(request, services, str(exc.detail))
         except InvalidQuery as exc:
             return await _refused_list(request, services, exc.message)
-        return _list_page(
-            request, query, apps, [(issue, trend_sparkline(issue)) for issue in page.data], page.next_offset
+        done = await follow_ups_of(
+            IssueFollowUpStore(services.engine), [issue.id for issue in page.data], datetime.now(UTC)
         )
+        rows = [(issue, trend_sparkline(issue), done[issue.id]) for issue in page.data]
+        return _list_page(request, query, apps, rows, page.next_offset)

@@ -24,7 +24,7 @@ from gateway.domain.overview import (
     RankedIssue,
     drift_checks,
     fastest_growing,
-    follow_ups,
+    follow_ups_of,
     rank_issues,
 )
 from gateway.services import Services
@@ -77,9 +77,7 @@ async def issue_panels(services: Services, app: str | None) -> dict[str, Any]:
     candidates = [*by_size.data, *by_growth.data]
     ranked = rank_issues(candidates, TOP_ISSUES)
     ids = [r.issue.id for r in ranked]
-    store = IssueFollowUpStore(services.engine)
-    tasks, links = await asyncio.gather(store.waiting_tasks(ids), store.fix_links(ids))
-    done = follow_ups(ids, tasks, links, datetime.now(UTC))
+    done = await follow_ups_of(IssueFollowUpStore(services.engine), ids, datetime.now(UTC))
     top = [TopIssue(r, done[r.issue.id]) for r in ranked]
     return {
         "top_issues": top,

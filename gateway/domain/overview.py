@@ -5,6 +5,7 @@ Both are computed here, not in a page, so the admin pages and any API say the sa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from gateway.domain.issues import Issue
 from gateway.domain.stats import StatsService
 from gateway.effect.statistics import two_proportion_p_value
 from gateway.feedback.insights import FeedbackSummary
+from gateway.store.issue_follow_up import IssueFollowUpStore
 
 # An issue that grew by as much as it held before counts at most this many times its size.
 MAX_GROWTH_FACTOR = 3.0
@@ -127,6 +129,12 @@ def follow_ups(
         )
         for issue_id in issue_ids
     }
+
+
+async def follow_ups_of(store: IssueFollowUpStore, issue_ids: Sequence[str], now: datetime) -> dict[str, FollowUp]:
+    """Each issue's follow-up (its waiting review tasks, its latest fix), read for many issues at once."""
+    tasks, links = await asyncio.gather(store.waiting_tasks(issue_ids), store.fix_links(issue_ids))
+    return follow_ups(issue_ids, tasks, links, now)
 
 
 # -- drift ------------------------------------------------------------------------------------

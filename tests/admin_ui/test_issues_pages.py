@@ -11,6 +11,7 @@ from overview_seed import issue_runs
 
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
+from gateway.review.records import Priority
 from gateway.store.audit import AuditFilter
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -245,3 +246,24 @@ async def test_the_sorted_column_says_its_order_to_a_screen_reader(browser_as):
     headers = {th.text: th.attrs.get("aria-sort") for th in by_growth.find("table", id="issues").find_all("th")}
     assert headers["Size"] is None and headers["Growth ▼"] == "descending"
     assert growth.find("span").attrs["aria-hidden"] == "true"
+
+
+async def test_each_listed_issue_says_its_waiting_tasks_and_latest_fix_as_the_overview_does(browser_as, gateway):
+    services = gateway.services
+    fixed = await issue_runs(services.engine, "shop", "Refund delays", [5])
+    waiting = await issue_runs(services.engine, "shop", "Card declined", [3])
+    entry = await services.knowledge.service.create("shop", "Refunds", "Refunds take 5 days.", author="kim")
+    await services.fix_links.link_fix(fixed, "knowledge", entry.id, actor="kim")
+    task = await services.reviews.open_manual(
+        app="shop", reason="look at it", priority=Priority.HIGH, interaction_ids=[], issue_id=waiting, tags=[],
+        evidence=None, actor="sam",
+    )  # fmt: skip
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/issues")).text)
+
+    fixed_row, waiting_row = page.find("tr", data_issue_id=fixed), page.find("tr", data_issue_id=waiting)
+    assert fixed_row.find(data_testid="fix-status").text.startswith("knowledge fix, live ")
+    assert fixed_row.find(data_testid="open-tasks").text == "none"
+    assert waiting_row.find(data_testid="fix-status").text == "no fix yet"
+    assert waiting_row.find(data_testid="open-tasks").find("a").attrs["href"] == f"/admin/reviews/{task.task.task.id}"
