@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import MutableSet, Sequence
 
 from litestar.types import Message, Scope, Send
 
 ALLOWED_METHODS = "POST, OPTIONS"
-ALLOWED_HEADERS = "content-type, x-feedgate-feedback-token, authorization"
+ALLOWED_HEADERS = ("content-type", "x-feedgate-feedback-token", "authorization")
+# A header name (an RFC 9110 token); at most this many of a page's own are allowed in one preflight.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]{1,100}")
+MAX_REQUESTED_HEADERS = 50
 PREFLIGHT_MAX_AGE = "600"
 # Not CORS-safelisted, so a page could not read it otherwise: a 429's or a 503's wait.
 EXPOSED_HEADER = b"retry-after"
@@ -48,14 +52,29 @@ def with_cors_headers(scope: Scope, send: Send, allowed_origins: Sequence[str]) 
     return send_with_cors
 
 
-def preflight_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str, str]:
+def preflight_headers(
+    origin: str | None, allowed_origins: Sequence[str], requested_headers: str | None = None
+) -> dict[str, str]:
     """The answer to a browser's preflight: which methods and headers the origin may use."""
     headers = cors_headers(origin, allowed_origins)
     if "access-control-allow-origin" in headers:
         headers["access-control-allow-methods"] = ALLOWED_METHODS
-        headers["access-control-allow-headers"] = ALLOWED_HEADERS
+        headers["access-control-allow-headers"] = ", ".join(allowed_headers(requested_headers))
         headers["access-control-max-age"] = PREFLIGHT_MAX_AGE
     return headers
+
+
+def allowed_headers(requested_headers: str | None) -> list[str]:
+    """Feedgate's own request headers, and the other names a preflight's Access-Control-Request-Headers asks for."""
+    # A page's tracing (traceparent, sentry-trace, baggage…) adds headers of its own to every fetch. Left
+    # out, the browser blocked the post and told the page only "Failed to fetch", with nothing in the
+    # gateway's log. The gateway reads none of them and takes no cookies, so allowing them opens nothing.
+    allowed = list(ALLOWED_HEADERS)
+    for name in (requested_headers or "").lower().split(",")[:MAX_REQUESTED_HEADERS]:
+        name = name.strip()
+        if HEADER_NAME.fullmatch(name) and name not in allowed:
+            allowed.append(name)
+    return allowed
 
 
 def warn_of_unlisted_origin(origin: str | None, allowed_origins: Sequence[str], warned: MutableSet[str]) -> None:

@@ -90,7 +90,8 @@ async def feedback_preflight(request: Request[Any, Any, Any], services: NamedDep
     origin = request.headers.get("origin")
     warned = request.app.state.setdefault(WARNED_ORIGINS_STATE, set())
     warn_of_unlisted_origin(origin, services.settings.cors_origins, warned)
-    headers = preflight_headers(origin, services.settings.cors_origins)
+    requested = request.headers.get("access-control-request-headers")
+    headers = preflight_headers(origin, services.settings.cors_origins, requested)
     return Response(b"", status_code=204, headers=headers)
 
 

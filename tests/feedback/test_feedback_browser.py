@@ -304,3 +304,26 @@ def test_an_answer_without_a_token_does_not_keep_the_others_from_their_thumbs(
     assert page.locator(".feedgate").count() == 2
     assert page.locator("#feedback .feedgate").count() == 1
     assert any("Feedgate: not mounted" in warning for warning in warnings)
+
+
+# What a page's tracing (OpenTelemetry's, Sentry's, Datadog's fetch instrumentation) does to every fetch.
+TRACED_FETCH = """
+const untracedFetch = window.fetch;
+window.fetch = (url, init) => untracedFetch(url, {...init, headers: {...init.headers,
+  traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", baggage: "release=1.2.3"}});
+"""
+
+
+def test_a_vote_is_stored_from_a_page_whose_tracing_adds_headers_to_its_fetches(
+    settings, start_gateway, page_server, browser
+):
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    page.add_init_script(TRACED_FETCH)
+    page.reload()
+
+    page.get_by_role("button", name="Bad answer").click()
+
+    # Not "Failed to fetch": the preflight allows the headers the page asked for.
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
+    assert stored["thumbs"] == "down"

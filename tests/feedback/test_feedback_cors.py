@@ -31,6 +31,17 @@ async def test_the_preflight_allows_a_configured_origin_to_post_with_a_token(htt
     assert "content-type" in response.headers["access-control-allow-headers"]
 
 
+async def test_the_preflight_allows_the_headers_a_pages_tracing_adds(http):
+    asked = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,traceparent,sentry-trace",
+    }
+    response = await http.options("/v1/feedback", headers={"origin": ORIGIN, **asked})
+
+    allowed = {name.strip() for name in response.headers["access-control-allow-headers"].split(",")}
+    assert {"content-type", "traceparent", "sentry-trace", "x-feedgate-feedback-token"} <= allowed
+
+
 async def test_the_preflight_does_not_allow_other_origins(http):
     response = await http.options("/v1/feedback", headers={"origin": "https://evil.example", **PREFLIGHT})
 
