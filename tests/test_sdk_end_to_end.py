@@ -265,3 +265,16 @@ def test_a_base_url_without_v1_is_told_to_add_it(live_gateway):
 
     assert refused.value.code == "base_url_without_v1"
     assert f"Set your client's base URL to {live_gateway.origin}/v1" in refused.value.message
+
+
+@pytest.mark.parametrize("prefix", ["/openai/v1", "/api/v1", "/llm/openai/v1"])
+def test_a_base_url_with_v1_under_another_path_is_told_the_one_to_use(live_gateway, prefix):
+    # As other gateways and Azure's v1 API spell it: the copied base URL reached the admin API's bare 404.
+    client = openai.OpenAI(base_url=live_gateway.origin + prefix, api_key="sk-e2e", max_retries=0)
+
+    with pytest.raises(openai.NotFoundError) as refused:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    assert refused.value.code == "base_url_without_v1"
+    assert f"under /v1, not {prefix}" in refused.value.message
+    assert f"Set your client's base URL to {live_gateway.origin}/v1" in refused.value.message

@@ -4,7 +4,8 @@
 serve: the admin API's bare `{"status_code": 404, "detail": "Not Found"}` left the developer to
 guess why. Such a path gets a 404 in OpenAI's error shape (which the SDKs show as the message)
 naming the base URL to use. Only paths whose first segment is one of OpenAI's API resources are
-claimed, so the admin pages and API keep their own 404s.
+claimed, so the admin pages and API keep their own 404s. So is `/v1/<resource>` under another path
+(`/openai/v1/…`, `/api/v1/…`, as other gateways and Azure's v1 API spell their base URLs).
 """
 
 from __future__ import annotations
@@ -41,8 +42,22 @@ OPENAI_RESOURCES = frozenset(
 
 def lacks_v1(path: str) -> bool:
     """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`)."""
+    return client_base(path) is not None
+
+
+def client_base(path: str) -> str | None:
+    """The base path a client sent an OpenAI API call under other than `/v1` ("" for none); None if not one."""
     # Not every target is a path: an HTTP request may name "*" (or worse) and still reach here.
-    return path.startswith("/") and path[1:].split("/", 1)[0] in OPENAI_RESOURCES
+    if not path.startswith("/"):
+        return None
+    segments = path[1:].split("/")
+    if segments[0] in OPENAI_RESOURCES:
+        return ""
+    # No admin route has a literal "v1" segment before one of these names, and /v1/... is the proxy's.
+    for at in range(1, len(segments) - 1):
+        if segments[at] == "v1" and segments[at + 1] in OPENAI_RESOURCES:
+            return "/" + "/".join(segments[: at + 1])
+    return None
 
 
 async def refuse(scope: Scope, send: Send) -> None:
@@ -50,8 +65,10 @@ async def refuse(scope: Scope, send: Send) -> None:
     host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "<gateway>")
     base_url = f"{scope.get('scheme', 'http')}://{host}/v1"
     method = scope.get("method", "GET")
+    used = client_base(scope["path"])
+    instead = f", not {used}" if used else ""
     message = (
-        f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1. "
+        f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1{instead}. "
         f"Set your client's base URL to {base_url}"
     )
     await send_error(send, 404, message, "base_url_without_v1", [])
