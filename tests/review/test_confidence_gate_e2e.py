@@ -8,10 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -334,3 +337,26 @@ def test_a_decided_hold_is_announced_by_a_signed_webhook(gated, hook_server):
     assert notice["event"] == "feedgate.review.decided" and notice["outcome"] == "reject"
     assert notice["task_id"] == pending["task_id"] and notice["interaction_id"] == pending["interaction_id"]
     assert notice["app"] == app_of(KEY)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readmes_held_answer_snippet_waits_for_the_reviewer_and_gets_the_answer(gated):
+    gateway = gated("hold")
+    [snippet] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL) if "/reviews/" in b]
+    waits: list[float] = []
+
+    class ReviewerDecidesWhileTheAppSleeps:
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            [task] = tasks(gateway)
+            decide(gateway, task["id"], "correct", correction="Transfers cost 1%.")
+
+    names: dict[str, Any] = {"client": sdk(gateway), "messages": LOW, "httpx": httpx, "ChatCompletion": ChatCompletion}
+    names["time"] = ReviewerDecidesWhileTheAppSleeps
+    exec(textwrap.dedent(snippet), names)  # the README's own code, run as written
+
+    assert len(waits) == 1  # polled once while pending, once to get the answer
+    assert names["completion"].choices[0].message.content == "Transfers cost 1%."
