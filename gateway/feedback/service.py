@@ -228,10 +228,17 @@ class FeedbackService:
         # interaction, maybe another one whose writer stores it within its flush interval: wait
         # (bounded) for that too, rather than tell the browser the answer does not exist.
         interaction = await self._interactions.find(interaction_id, app)
+        age = _age_seconds(interaction_id, self._clock())
+        if interaction is None and not vouched and age is not None and age < STILL_STREAMING_SECONDS:
+            # An app's post does not wait, but the id its answer's header gave is not wrong: say why it is unknown.
+            message = (
+                f"no interaction with id {interaction_id!r} is stored yet: a streamed answer is stored when its "
+                "stream ends; post its feedback once the app has read the stream to its end"
+            )
+            raise FeedbackRefused(404, message, "interaction_not_found")
         if interaction is not None or not vouched:
             return _found(interaction, interaction_id)
         started = time.monotonic()
-        age = _age_seconds(interaction_id, self._clock())
         wait = max(VOUCHED_WAIT_SECONDS, STREAM_WAIT_SECONDS - age) if age is not None else VOUCHED_WAIT_SECONDS
         try:
             while interaction is None and (waited := time.monotonic() - started) < wait:

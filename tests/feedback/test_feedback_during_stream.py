@@ -97,3 +97,22 @@ async def test_a_post_still_waiting_when_the_gateway_shuts_down_is_told_to_post_
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "gateway_shutting_down"
     assert response.headers["retry-after"] == "5"
+
+
+def test_an_app_key_post_on_an_answer_still_streaming_is_told_to_post_when_it_ends(sdk, live_gateway, fake_upstream):
+    raw = sdk.chat.completions.with_raw_response.create(model="gated-gpt", messages=MESSAGES, stream=True)
+    chunks = iter(raw.parse())
+    next(chunks)
+
+    early = httpx.post(
+        f"{live_gateway.url}/feedback",
+        json={"interaction_id": raw.headers["x-feedgate-interaction-id"], "thumbs": "down"},
+        headers={"authorization": f"Bearer {APP_KEY}"},
+    )
+    fake_upstream.app.release()
+    list(chunks)
+
+    # Still a 404 (an app's post does not wait), but not one that reads as a wrong id.
+    assert early.status_code == 404
+    assert early.json()["error"]["code"] == "interaction_not_found"
+    assert "stored when its stream ends" in early.json()["error"]["message"]
