@@ -58,6 +58,18 @@ async def test_unknown_keys_get_401_in_openais_format(keyed, fake_upstream, auth
     assert fake_upstream.app.requests == []
 
 
+@pytest.mark.parametrize(
+    "header", [("api-key", "fgk-issued"), ("authorization", "fgk-issued"), ("authorization", "Basic x")]
+)
+async def test_a_key_sent_other_than_as_a_bearer_token_is_told_how_to_send_it(keyed, fake_upstream, header):
+    _, http = keyed
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers=dict([header]))
+
+    assert response.status_code == 401
+    assert "'Authorization: Bearer <key>'" in response.json()["error"]["message"]
+
+
 async def test_revoked_key_stops_working(keyed, fake_upstream):
     app, http = keyed
     issued = await app.services.keys.issue("support-bot")

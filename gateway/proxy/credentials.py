@@ -83,7 +83,8 @@ class CallerResolver:
         token = bearer_token(authorization)
         if token is None:
             if self._gateway_mode:
-                raise UnknownKey("no API key given")
+                # An `api-key` header, a bare key or another scheme reads here as no key at all: say how to send it.
+                raise UnknownKey("no API key given as 'Authorization: Bearer <key>'")
             return Caller(ANONYMOUS_APP)
         cached = self._cache.get(token)
         now = time.monotonic()
