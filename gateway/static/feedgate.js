@@ -25,15 +25,31 @@
   // with Retry-After, and the post is sent again then (a vote given mid-stream is not lost).
   var MAX_IN_PROGRESS_RETRIES = 20;
 
+  // A post the browser blocks (an endpoint other than the gateway's /v1/feedback, an origin
+  // FEEDGATE_CORS_ORIGINS does not list) or that reaches no server rejects with only "Failed to
+  // fetch", and nothing reaches the gateway's log: tell the developer, in the console, what to check.
+  function unanswered(endpoint) {
+    return function (error) {
+      if (window.console) {
+        console.warn("Feedgate: the post to " + endpoint + " got no answer the page may read (" + error.message +
+          "): check that it is the gateway's /v1/feedback endpoint (data-feedgate-endpoint, or endpoint to " +
+          "Feedgate.mount), that FEEDGATE_CORS_ORIGINS lists this page's origin, " + window.location.origin +
+          ", and that the gateway is reachable");
+      }
+      throw error;
+    };
+  }
+
   function send(options, payload, retries) {
     payload.interaction_id = options.interactionId;
     if (options.userId) payload.user_id = options.userId;
-    return fetch(options.endpoint || defaultEndpoint, {
+    var endpoint = options.endpoint || defaultEndpoint;
+    return fetch(endpoint, {
       method: "POST",
       mode: "cors",
       headers: { "content-type": "application/json", "x-feedgate-feedback-token": options.token },
       body: JSON.stringify(payload)
-    }).then(function (response) {
+    }).catch(unanswered(endpoint)).then(function (response) {
       // Read as text first: a proxy in front of the gateway may answer an error as an HTML page.
       return response.text().then(function (text) {
         var body = null;

@@ -327,3 +327,25 @@ def test_a_vote_is_stored_from_a_page_whose_tracing_adds_headers_to_its_fetches(
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
     assert stored["thumbs"] == "down"
+
+
+def test_a_post_the_browser_blocks_tells_the_developer_what_to_check_in_the_console(
+    settings, start_gateway, page_server, browser
+):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    widget_page(gateway, page_server)
+    # The base URL given as the endpoint, a slip the browser reports only as "Failed to fetch".
+    page_server.page = page_server.page.replace(
+        b"<div id=", f'<div data-feedgate-endpoint="{gateway.url}" id='.encode()
+    )
+    page = browser.new_page()
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    page.goto(page_server.origin)
+
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="Could not send feedback").wait_for(timeout=10_000)
+
+    [warning] = [text for text in warnings if text.startswith("Feedgate:")]
+    assert f"the post to {gateway.url} got no answer the page may read" in warning
+    assert "/v1/feedback" in warning and "FEEDGATE_CORS_ORIGINS" in warning and page_server.origin in warning
