@@ -42,7 +42,10 @@
 
   function send(options, payload, retries) {
     payload.interaction_id = options.interactionId;
-    if (options.userId) payload.user_id = options.userId;
+    // As text: an app's numeric id (userId: 42) was a 422 and a lost vote; the header it named the user in made it "42".
+    if (options.userId !== undefined && options.userId !== null && options.userId !== "") {
+      payload.user_id = String(options.userId);
+    }
     var endpoint = options.endpoint || defaultEndpoint;
     return fetch(endpoint, {
       method: "POST",

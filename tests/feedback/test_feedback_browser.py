@@ -349,3 +349,23 @@ def test_a_post_the_browser_blocks_tells_the_developer_what_to_check_in_the_cons
     [warning] = [text for text in warnings if text.startswith("Feedgate:")]
     assert f"the post to {gateway.url} got no answer the page may read" in warning
     assert "/v1/feedback" in warning and "FEEDGATE_CORS_ORIGINS" in warning and page_server.origin in warning
+
+
+def test_a_numeric_user_id_given_to_mount_is_sent_as_the_string_the_app_named(
+    settings, start_gateway, page_server, browser
+):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id = widget_page(gateway, page_server, user="42")
+    page = browser.new_page()
+    page.goto(page_server.origin)
+    # An app's user ids are often numbers in its own code; the header it sent them in made them text.
+    page.evaluate(
+        """([id, token]) => Feedgate.mount(document.body, {interactionId: id, token: token, userId: 42})""",
+        [interaction_id, page.get_attribute("#feedback", "data-feedgate-token")],
+    )
+
+    page.locator("body > .feedgate").get_by_role("button", name="Bad answer").click()
+
+    page.locator("body > .feedgate").get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
+    assert stored["user_id"] == "42"
