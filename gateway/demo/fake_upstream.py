@@ -30,6 +30,8 @@ Controls, chosen by the prefix of the JSON request's ``model``:
     stall...        send the first 2 stream events (or nothing, for a JSON answer), then go silent: the
                     handler ends when the client disconnects (a read timeout mid-stream, for the client)
     error-<status>  answer ``status`` (e.g. error-429, error-500) with an OpenAI error body
+    nologprobs...   answer 400 ``unsupported_parameter`` to a request asking for log-probabilities, as
+                    OpenAI's reasoning models (o1, o3, o4-mini) and some other servers do
     hang...         never answer; the handler ends when the client disconnects
 
 Headers: ``x-fake-delay: <seconds>`` sets the delay for any request (overriding the slow default);
@@ -240,6 +242,8 @@ class FakeUpstreamApp:
             model = model if isinstance(model, str) else ""
             if model.startswith("error-"):
                 return await self._fail(send, model)
+            if model.startswith("nologprobs") and (request.get("logprobs") or request.get("top_logprobs") is not None):
+                return await _send_json(send, 400, payloads.LOGPROBS_REFUSED)
             override = (
                 orjson.dumps(_decode_headers(raw_headers), option=orjson.OPT_SORT_KEYS).decode() if echo else None
             )

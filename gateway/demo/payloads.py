@@ -85,6 +85,19 @@ def error_body(status: int, message: str) -> bytes:
     return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})
 
 
+# OpenAI's answer to a reasoning model asked for log-probabilities.
+LOGPROBS_REFUSED = orjson.dumps(
+    {
+        "error": {
+            "message": "Unsupported parameter: 'logprobs' is not supported with this model.",
+            "type": "invalid_request_error",
+            "param": "logprobs",
+            "code": "unsupported_parameter",
+        }
+    }
+)
+
+
 def _model(req: dict[str, Any]) -> str:
     model = req.get("model")
     return model if isinstance(model, str) else ""

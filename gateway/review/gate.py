@@ -47,6 +47,7 @@ from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
 from gateway.review.held_poll import OUTCOME_HEADER, PENDING
 from gateway.review.hold_cap import HoldCap
+from gateway.review.logprob_refusals import LogprobRefusals, explained, refusal_of_logprobs
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
 from gateway.review.opening import Opened
 from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
@@ -127,6 +128,7 @@ class ConfidenceGate:
         self._hold_timeout = hold_timeout
         self._clock = clock
         self._added: OrderedDict[str, bool] = OrderedDict()
+        self._refusals = LogprobRefusals()
         # Audit openings run off the call; kept referenced so they are not collected mid-flight.
         self._background: set[asyncio.Task[None]] = set()
 
@@ -141,6 +143,8 @@ class ConfidenceGate:
             # on, so it never adds them to a stream: a stream's confidence is known only when
             # the client asked for log-probabilities itself.
             return PASS
+        if self._refusals.refuses(request.json.get("model")):
+            return PASS
         asking, _ = request_with_logprobs(request.json)
         if asking is None:
             return PASS
@@ -153,6 +157,8 @@ class ConfidenceGate:
         """Judge the answer; audit or hold a risky one; hide log-probabilities the client did not ask for."""
         added = self._added.pop(request.interaction_id, False)
         rule = self._rules.get(request.app)
+        if added and answer.status_code != 200:
+            return self._refused(request, answer)
         if rule is None or answer.status_code != 200:
             return None
         flagged = _flagged(request.headers)
@@ -191,6 +197,21 @@ class ConfidenceGate:
             extra = {"hold_capped": True}
         self._audit(request, rule, judged, extra)
         return replaced
+
+    def _refused(self, request: PolicyRequest, answer: PolicyAnswer) -> ReplaceAnswer | None:
+        """An error answer to the log-probabilities the gate added: told as the gate's, and not asked for again."""
+        model = request.json.get("model")
+        error = refusal_of_logprobs(answer.status_code, _decoded(answer))
+        if error is None or not isinstance(model, str):
+            return None
+        self._refusals.record(model)
+        logger.warning(
+            "model %r refused the log-probabilities the confidence gate asked for (app %s): its calls now go out "
+            "without them, so only the x-feedgate-review flag sends its answers to review",
+            model[:200],
+            request.app,
+        )
+        return ReplaceAnswer(explained(error, model), note={"logprobs": "refused"})
 
     async def close(self) -> None:
         """Wait for the audit openings still running (on shutdown, and in tests)."""
