@@ -57,6 +57,8 @@ logger = logging.getLogger("feedgate.review")
 
 REVIEW_HEADER = b"x-feedgate-review"
 REVIEW_REQUIRED = b"required"
+# What a developer may reasonably write for "required": each holds or audits the answer the same way.
+REVIEW_REQUIRED_SPELLINGS = frozenset({REVIEW_REQUIRED, b"true", b"yes", b"1"})
 ENDPOINT = "chat.completions"
 # Calls whose logprobs the gate added, until their answer is seen; bounded, since a call the
 # upstream never answered never reaches `after` (its entry is then dropped as the oldest).
@@ -299,7 +301,9 @@ def _evidence(rule: GateRule, judged: _Judged) -> dict[str, Any]:
 
 
 def _flagged(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(name == REVIEW_HEADER and value.strip().lower() == REVIEW_REQUIRED for name, value in headers)
+    return any(
+        name == REVIEW_HEADER and value.strip().lower() in REVIEW_REQUIRED_SPELLINGS for name, value in headers
+    )
 
 
 def _decoded(answer: PolicyAnswer) -> bytes | None:

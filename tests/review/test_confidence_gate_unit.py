@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
+import pytest
 
 from gateway.proxy.policy import PASS, Hold, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
 from gateway.review.gate import ConfidenceGate, GateRule
@@ -123,3 +124,18 @@ async def test_streams_and_other_endpoints_get_no_logprobs_added():
     assert await policy.before(request({**CHAT, "stream": True})) is PASS
     assert not policy.applies_to("bot", "responses")
     assert not policy.applies_to("other-app", "chat.completions")
+
+
+@pytest.mark.parametrize(
+    ("value", "audited"), [(b"required", 1), (b"True", 1), (b"yes", 1), (b" 1 ", 1), (b"maybe", 0)]
+)
+async def test_the_review_flag_takes_the_ways_people_write_yes(value: bytes, audited: int):
+    reviews = SlowReviews()
+    policy = gate("audit", reviews)
+    call = request(CHAT, headers=[(b"x-feedgate-review", value)])
+    await policy.before(call)
+
+    await policy.after(call, PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-0.01)), False))
+    await policy.close()
+
+    assert reviews.opened == audited
