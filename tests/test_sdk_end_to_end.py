@@ -278,3 +278,16 @@ def test_a_base_url_with_v1_under_another_path_is_told_the_one_to_use(live_gatew
     assert refused.value.code == "base_url_without_v1"
     assert f"under /v1, not {prefix}" in refused.value.message
     assert f"Set your client's base URL to {live_gateway.origin}/v1" in refused.value.message
+
+
+def test_an_azure_openai_client_is_told_to_use_the_v1_api_with_its_deployment_as_the_model(live_gateway):
+    client = openai.AzureOpenAI(
+        azure_endpoint=live_gateway.origin, api_key="azure-key", api_version="2024-10-21", max_retries=0
+    )
+
+    with pytest.raises(openai.NotFoundError) as refused:
+        client.chat.completions.create(model="support-gpt4o", messages=MESSAGES)
+
+    assert refused.value.code == "base_url_without_v1"
+    assert "not Azure OpenAI's deployment URLs" in refused.value.message
+    assert f"base URL {live_gateway.origin}/v1 and model='support-gpt4o'" in refused.value.message

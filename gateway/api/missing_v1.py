@@ -41,8 +41,17 @@ OPENAI_RESOURCES = frozenset(
 
 
 def lacks_v1(path: str) -> bool:
-    """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`)."""
-    return client_base(path) is not None
+    """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`), or an Azure
+    OpenAI deployment's (`/openai/deployments/{name}/chat/completions`)."""
+    return client_base(path) is not None or azure_deployment(path) is not None
+
+
+def azure_deployment(path: str) -> str | None:
+    """The deployment an `AzureOpenAI` client's call names (`/openai/deployments/{name}/...`); None if not one."""
+    segments = path.split("/")
+    if len(segments) > 4 and segments[1:3] == ["openai", "deployments"] and segments[4] in OPENAI_RESOURCES:
+        return segments[3]
+    return None
 
 
 def client_base(path: str) -> str | None:
@@ -65,6 +74,17 @@ async def refuse(scope: Scope, send: Send) -> None:
     host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "<gateway>")
     base_url = f"{scope.get('scheme', 'http')}://{host}/v1"
     method = scope.get("method", "GET")
+    deployment = azure_deployment(scope["path"])
+    if deployment is not None:
+        # AzureOpenAI's clients build deployment URLs Feedgate does not route; Azure's v1 API takes the
+        # OpenAI client with the deployment's name as the model, which the gateway forwards as any call.
+        message = (
+            f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1, not Azure "
+            f"OpenAI's deployment URLs. Use an OpenAI client (not AzureOpenAI) with base URL {base_url} and "
+            f"model={deployment!r}, and point the gateway's upstream at your resource's /openai/v1/"
+        )
+        await send_error(send, 404, message, "base_url_without_v1", [])
+        return
     used = client_base(scope["path"])
     instead = f", not {used}" if used else ""
     message = (
