@@ -170,6 +170,17 @@ async def test_an_unknown_group_by_is_refused(client, admin_headers, gateway):
     assert "group_by" in response.text
 
 
+@pytest.mark.parametrize("name", ["app", "model"])
+@pytest.mark.parametrize("blank", ["", "  "])
+async def test_a_blank_app_or_model_is_refused_not_read_as_one_with_no_calls(
+    client, admin_headers, dataset, name, blank
+):
+    response = await client.get(f"/api/stats?{RANGE}", params={name: blank}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (f"'{name}' must not be blank: give a value, or leave it out for every {name}")
+
+
 async def test_a_quiet_range_has_no_rates_rather_than_zero_rates(client, admin_headers, dataset):
     report = await stats(client, admin_headers, "since=2025-06-01T00:00:00Z&until=2025-06-02T00:00:00Z")
 
