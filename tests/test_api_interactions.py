@@ -226,8 +226,15 @@ async def test_a_time_it_cannot_read_is_a_400_saying_the_form_it_wants(client, a
     [entry] = response.json()["extra"]
     assert entry["key"] == "since"
     assert entry["message"] == (
-        "'since' must be a date and time with its UTC offset (RFC 3339), e.g. 2026-06-01T00:00:00Z"
+        "'since' must be a date and time to the second (RFC 3339; UTC when it has no offset), e.g. 2026-06-01T00:00:00Z"
     )
+
+
+async def test_a_time_without_an_offset_is_read_as_utc_as_the_refusal_says(client, admin_headers):
+    response = await client.get("/api/stats", params={"since": "2026-01-01T00:00:00"}, headers=admin_headers)
+
+    assert response.status_code == 200
+    assert response.json()["since"] == "2026-01-01T00:00:00Z"
 
 
 async def test_a_body_that_is_not_json_is_a_400_saying_so(client, admin_headers):

@@ -57,7 +57,8 @@ def _plainer(entry: object) -> object:
         return {**entry, "message": MISSING_BODY_MESSAGE}
     if isinstance(message, str) and message.startswith(_NOT_A_TIME):
         name = entry.get("key") or "the time"
-        said = f"'{name}' must be a date and time with its UTC offset (RFC 3339), e.g. 2026-06-01T00:00:00Z"
+        # A time without an offset is taken (as UTC), so the message must not say one is needed; a date alone is not.
+        said = f"'{name}' must be a date and time to the second (RFC 3339; UTC when it has no offset), e.g. 2026-06-01T00:00:00Z"
         return {**entry, "message": said}
     return entry
 
