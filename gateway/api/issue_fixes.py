@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta
@@ -16,7 +16,7 @@ from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
-from gateway.effect.links import FixLinkNotFound, IssueNotFound
+from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.effect.service import EffectComparison, IssueEffect
 from gateway.effect.statistics import GroupSummary, Interval
@@ -50,6 +50,11 @@ def not_found_response(request: Request[Any, Any, Any], exc: IssueNotFound | Fix
     return create_exception_response(request, NotFoundException(str(exc)))
 
 
+def merged_away_response(request: Request[Any, Any, Any], exc: IssueMergedAway) -> Response[Any]:
+    """A fix linked to an issue merged into another: 409 naming the issue that holds its complaints."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=str(exc)))
+
+
 class IssueFixesController(AdminController):
     """Link fixes to issues and measure their effect."""
 
@@ -59,6 +64,7 @@ class IssueFixesController(AdminController):
         InvalidQuery: invalid_query_response,
         IssueNotFound: not_found_response,
         FixLinkNotFound: not_found_response,
+        IssueMergedAway: merged_away_response,
     }
 
     @post("/{issue_id:str}/fixes", summary="Link a fix that went live to the issue; 201 with the link", status_code=201)

@@ -45,6 +45,18 @@ class FixLinkNotFound(LookupError):
         self.link_id = link_id
 
 
+class IssueMergedAway(Exception):
+    """The issue was merged into another (a 409 over HTTP): a fix linked to it would measure nothing."""
+
+    def __init__(self, issue_id: str, holding: str) -> None:
+        super().__init__(
+            f"issue {issue_id!r} was merged into {holding!r}, which holds its complaints now: link the fix to that "
+            "issue (its effect is measured on the complaints an issue holds)"
+        )
+        self.issue_id = issue_id
+        self.holding = holding
+
+
 class FixLinkService:
     """Links fixes to issues (audited) and lists an issue's fixes."""
 
@@ -114,7 +126,8 @@ class FixLinkService:
         `fix_version` defaults to the entry's newest version or the prompt version's number. `arm` is
         "live" or "canary" (prompt versions only). The fix and the task must belong to the issue's app
         (and the task to this issue, when it names one): otherwise InvalidQuery. An unknown issue
-        raises IssueNotFound. Call it after the fix's own change has committed.
+        raises IssueNotFound, one merged into another IssueMergedAway. Call it after the fix's own change has
+        committed.
 
         A new issue (nobody had triaged it) becomes open, by `actor`: someone who made a fix for it has
         looked at it, and it leaves the untriaged list. Resolving it stays a person's call, once the
@@ -123,6 +136,10 @@ class FixLinkService:
         issue = await self._store.issue(issue_id)
         if issue is None:
             raise IssueNotFound(issue_id)
+        if issue["merged_into"] is not None:
+            # Links follow merges only at the merge; one made later would stay behind, measuring a topic with no
+            # complaints ("not enough data yet" for good) while the issue holding them showed no fix.
+            raise IssueMergedAway(issue_id, await self.surviving_issue(issue_id))
         actor = _actor(actor)
         version = await self._checked_fix(issue["app"], kind, fix_id, fix_version, arm)
         if task_id is not None:

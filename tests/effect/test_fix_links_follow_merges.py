@@ -66,3 +66,19 @@ async def test_after_a_clustering_pass_the_fixes_of_issues_it_merged_away_follow
 
     assert moved == 1
     assert await fixes(client, admin_headers, kept) == [link["id"]]
+
+
+async def test_linking_a_fix_to_an_issue_merged_away_is_a_409_naming_the_issue_holding_its_complaints(
+    client, admin_headers, engine
+):
+    merged, kept = await two_issues(engine)
+    await client.patch(f"/api/issues/{merged}", json={"merged_into": kept}, headers=admin_headers)
+    body = {"app": "support-bot", "title": "Refund times", "content": "Refunds are paid within 5 working days."}
+    entry = (await client.post("/api/kb", json=body, headers=admin_headers)).json()
+
+    link = {"kind": "knowledge", "fix_id": entry["id"]}
+    response = await client.post(f"/api/issues/{merged}/fixes", json=link, headers=admin_headers)
+
+    assert response.status_code == 409
+    assert f"was merged into '{kept}'" in response.json()["detail"]
+    assert (await fixes(client, admin_headers, merged), await fixes(client, admin_headers, kept)) == ([], [])
