@@ -58,18 +58,24 @@ async def test_the_history_says_a_merges_fields_in_words_not_their_keys(browser_
     assert "members_added" not in detail
 
 
-async def test_a_knowledge_fix_is_named_by_the_entrys_title_linked_to_its_page(browser_as, gateway):
+async def issue_with_knowledge_fix(gateway) -> tuple[str, str]:
+    """An issue of the bank with the knowledge entry "Cards abroad" linked as its fix, by kim; their ids."""
     services = gateway.services
     issue_id = await issue_runs(services.engine, APP, "Card declined abroad", [3])
     entry = await services.knowledge.service.create(APP, "Cards abroad", "Turn on travel mode.", author="kim")
     await services.fix_links.link_fix(issue_id, "knowledge", entry.id, actor="kim")
+    return issue_id, entry.id
+
+
+async def test_a_knowledge_fix_is_named_by_the_entrys_title_linked_to_its_page(browser_as, gateway):
+    issue_id, entry_id = await issue_with_knowledge_fix(gateway)
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
 
     name = page.find("table", id="fixes").find("a", data_testid="fix-name")
-    assert (name.text, name.attrs["href"]) == ("Cards abroad", f"/admin/knowledge/{entry.id}")
-    assert entry.id not in page.find("table", id="fixes").text
+    assert (name.text, name.attrs["href"]) == ("Cards abroad", f"/admin/knowledge/{entry_id}")
+    assert entry_id not in page.find("table", id="fixes").text
 
 
 async def test_a_prompt_fix_is_named_by_the_versions_label_linked_to_the_apps_versions(browser_as, gateway):
@@ -139,10 +145,7 @@ async def test_a_fix_no_longer_in_force_says_so_beside_how_it_went_live(browser_
 
 
 async def test_the_history_chart_marks_when_each_linked_fix_went_live(browser_as, gateway):
-    services = gateway.services
-    issue_id = await issue_runs(services.engine, APP, "Card declined abroad", [3])
-    entry = await services.knowledge.service.create(APP, "Cards abroad", "Turn on travel mode.", author="kim")
-    await services.fix_links.link_fix(issue_id, "knowledge", entry.id, actor="kim")
+    issue_id, _ = await issue_with_knowledge_fix(gateway)
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
