@@ -26,9 +26,8 @@ from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
-from gateway.effect.links import IssueNotFound
+from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import candidate_from
-from gateway.fixes.issue_fixes import IssueMerged
 from gateway.fixes.new_fix import PromptRollout
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.prompts.records import MODES
@@ -261,9 +260,9 @@ class PreviewPageController(Controller):
         except IssueNotFound:
             message = "The issue this preview was made for is gone (erased or pruned): nothing was made live."
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
-        except IssueMerged as exc:
-            titles = await services.issue_service.titles([exc.merged_into])
-            other = f"“{titles[exc.merged_into]}”" if exc.merged_into in titles else "another issue"
+        except IssueMergedAway as exc:
+            titles = await services.issue_service.titles([exc.holding])
+            other = f"“{titles[exc.holding]}”" if exc.holding in titles else "another issue"
             message = (
                 f"This issue was merged into {other} since this preview, so nothing was made live: a fix linked here "
                 "would measure nothing. Preview it on that issue and make it live from there."

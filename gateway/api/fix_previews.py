@@ -12,11 +12,10 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import Meta, field
 
 from gateway.api.admin import AdminController
-from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, not_found_response
+from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, merged_away_response, not_found_response
 from gateway.api.request_body import RequestBody
-from gateway.effect.links import IssueNotFound
+from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
-from gateway.fixes.issue_fixes import IssueMerged
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.services import Services
 
@@ -52,11 +51,6 @@ def candidate_of(data: NewPreview) -> Candidate:
         text=data.text,
         mode=data.mode,
     )
-
-
-def issue_merged_response(request: Request[Any, Any, Any], exc: IssueMerged) -> Response[Any]:
-    """A preview whose issue was merged into another since: 409 naming that issue."""
-    return create_exception_response(request, HTTPException(status_code=409, detail=str(exc)))
 
 
 def nothing_to_replay_response(request: Request[Any, Any, Any], exc: NothingToReplay) -> Response[Any]:
@@ -121,7 +115,7 @@ class PreviewsController(AdminController):
     exception_handlers = {
         **AdminController.exception_handlers,
         IssueNotFound: not_found_response,
-        IssueMerged: issue_merged_response,
+        IssueMergedAway: merged_away_response,
     }
 
     @get("/{preview_id:str}", summary="A stored fix preview")

@@ -45,14 +45,15 @@ class FixLinkNotFound(LookupError):
         self.link_id = link_id
 
 
+# What to do instead of linking a fix to an issue merged away.
+LINK_INSTEAD = "link the fix to that issue (its effect is measured on the complaints an issue holds)"
+
+
 class IssueMergedAway(Exception):
     """The issue was merged into another (a 409 over HTTP): a fix linked to it would measure nothing."""
 
-    def __init__(self, issue_id: str, holding: str) -> None:
-        super().__init__(
-            f"issue {issue_id!r} was merged into {holding!r}, which holds its complaints now: link the fix to that "
-            "issue (its effect is measured on the complaints an issue holds)"
-        )
+    def __init__(self, issue_id: str, holding: str, instead: str = LINK_INSTEAD) -> None:
+        super().__init__(f"issue {issue_id!r} was merged into {holding!r}, which holds its complaints now: {instead}")
         self.issue_id = issue_id
         self.holding = holding
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.effect.links import FixLinkService
+from gateway.effect.links import FixLinkService, IssueMergedAway
 from gateway.effect.records import FixLink
 from gateway.fixes.new_fix import (
     NewFix,
@@ -28,17 +28,8 @@ from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.service import PromptService
 
-
-class IssueMerged(Exception):
-    """The preview's issue was merged into another since (a 409): a fix linked to it would measure nothing."""
-
-    def __init__(self, issue_id: str, merged_into: str) -> None:
-        super().__init__(
-            f"issue {issue_id!r} was merged into {merged_into!r}, which holds its complaints now: preview the fix "
-            "on that issue and make it live from there"
-        )
-        self.issue_id = issue_id
-        self.merged_into = merged_into
+# What to do instead of making a preview of an issue merged away live.
+PREVIEW_INSTEAD = "preview the fix on that issue and make it live from there"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +62,12 @@ class IssueFixes:
     ) -> IssueFix:
         """The preview's candidate made live in its app and linked to its issue; a prompt goes out as `rollout`
         with `message` saying what changed (default: the issue and preview). IssueNotFound when the issue is gone,
-        IssueMerged when it was merged into another since (nothing is made then)."""
+        IssueMergedAway when it was merged into another since (nothing is made then)."""
         if preview.kind == "prompt":
             check_rollout(rollout, canary_share)
         merged_into = await self._links.merged_into(preview.issue_id)
         if merged_into is not None:
-            raise IssueMerged(preview.issue_id, merged_into)
+            raise IssueMergedAway(preview.issue_id, merged_into, PREVIEW_INSTEAD)
         # A second click, or a retried request, makes nothing twice: the same fix already live for the issue stands.
         existing = await self._already_live(preview)
         if existing is not None:

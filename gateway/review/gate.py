@@ -301,9 +301,7 @@ def _evidence(rule: GateRule, judged: _Judged) -> dict[str, Any]:
 
 
 def _flagged(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(
-        name == REVIEW_HEADER and value.strip().lower() in REVIEW_REQUIRED_SPELLINGS for name, value in headers
-    )
+    return any(name == REVIEW_HEADER and value.strip().lower() in REVIEW_REQUIRED_SPELLINGS for name, value in headers)
 
 
 def _decoded(answer: PolicyAnswer) -> bytes | None:
