@@ -143,7 +143,10 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
     return submission.as_event(
         interaction,
         created_at=created_at,
-        user_id=submission.user_id,
+        # Feedback a log kept with an answer, naming nobody, is its end user's, as a live token's is (a
+        # token binds the end user known when the answer was given): counted as an anonymous voice, it
+        # was a second voter once that user voted live, and an erasure of them left it behind.
+        user_id=submission.user_id or interaction["end_user"],
         submitted_via="import",
         # Both times are known: the delay counts as for live feedback (the effect's follow-up reads it).
         seconds_after_answer=max(0.0, (created_at - interaction["created_at"]).total_seconds()),

@@ -233,3 +233,25 @@ async def test_with_a_redactor_imported_interactions_and_feedback_are_stored_red
     assert stored["redactions"] == {"email": 2}  # the question and the answer (its text, a copy, not counted again)
     [event] = await FeedbackStore(engine).for_interaction("imported-1")
     assert (event["comment"], event["redactions"]) == ("call me on [redacted:phone]", {"phone": 1})
+
+
+async def test_feedback_naming_no_user_is_the_lines_end_users(engine, tmp_path):
+    line = record("imported-1", "Where is my refund?", "It was sent.", end_user="ana")
+    line["feedback"] = [{"thumbs": "down"}, {"thumbs": "up", "user_id": "ben"}]
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    await import_jsonl(engine, path)
+
+    events = await FeedbackStore(engine).for_interaction("imported-1")
+    assert sorted((event["user_id"], event["thumbs"]) for event in events) == [("ana", "down"), ("ben", "up")]
+
+
+async def test_feedback_on_a_line_without_an_end_user_stays_anonymous(engine, tmp_path):
+    line = record("imported-1", "Where is my refund?", "It was sent.")
+    line["feedback"] = [{"thumbs": "down"}]
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    await import_jsonl(engine, path)
+
+    [event] = await FeedbackStore(engine).for_interaction("imported-1")
+    assert event["user_id"] is None
