@@ -102,9 +102,17 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     from_file: dict[str, Any] = {}
     if config_file is not None:
         try:
-            from_file = tomllib.loads(Path(config_file).read_text())
+            # TOML is UTF-8 by definition, whatever the locale of the process reading it.
+            from_file = tomllib.loads(Path(config_file).read_bytes().decode("utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"config file not found: {config_file}") from None
+        except OSError as exc:
+            # A folder or a file this user may not read: one line, not a traceback.
+            raise ConfigError(f"config file {config_file} cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {config_file} is not UTF-8 (byte {exc.start}): TOML files are UTF-8; save it as UTF-8"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from None
     if config_file is not None:

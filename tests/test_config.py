@@ -185,6 +185,24 @@ def test_invalid_toml_is_a_config_error_saying_where_it_breaks(tmp_path: Path):
     assert "line 2" in str(raised.value)
 
 
+def test_a_config_path_that_is_a_folder_is_a_config_error_naming_it(tmp_path: Path):
+    with pytest.raises(ConfigError, match="cannot be read") as raised:
+        load_settings(tmp_path)
+
+    assert str(tmp_path) in str(raised.value)
+    assert "Is a directory" in str(raised.value)
+
+
+def test_a_config_file_not_in_utf8_is_a_config_error_saying_toml_is_utf8(tmp_path: Path):
+    latin1 = tmp_path / "feedgate.toml"
+    latin1.write_bytes("admin_session_hours = 12  # réglé\n".encode("latin-1"))
+
+    with pytest.raises(ConfigError, match="is not UTF-8") as raised:
+        load_settings(latin1)
+
+    assert str(latin1) in str(raised.value)
+
+
 def test_a_refused_setting_is_one_line_naming_its_variable_and_the_value_sent(tmp_path: Path):
     with pytest.raises(ConfigError) as raised:
         load_settings(write_config(tmp_path, "port = 0\n"))
