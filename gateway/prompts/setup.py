@@ -15,6 +15,7 @@ from gateway.prompts.guard import CanaryGuard, run_guard_periodically
 from gateway.prompts.policy import PromptPolicy
 from gateway.prompts.records import AppPrompts
 from gateway.prompts.service import PromptService
+from gateway.store.availability import log_failed_round
 from gateway.store.prompts import FIX_KIND, PromptStore
 
 logger = logging.getLogger("feedgate.prompts")
@@ -47,8 +48,9 @@ class PromptInstructions:
         """Load every app's versions now (so the first requests get them), then keep refreshing; start the guard."""
         try:
             await self.snapshots.refresh()
-        except Exception:  # the store may be down at start; the background refresh retries
-            logger.warning("could not load prompt versions at start; retrying in the background", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the store may be down at start; the background refresh retries
+            # A worker started during an outage says so in one line, as the refreshes after it do.
+            log_failed_round(logger, exc, "loading prompt versions at start", "retrying in the background")
         self.snapshots.start()
         if self.guard_interval_seconds > 0 and self._guard_task is None:
             self._guard_task = asyncio.create_task(
