@@ -15,8 +15,8 @@ from gateway.cli_database import prepared_database
 from gateway.config import Settings, load_settings
 from gateway.config_checks import (
     ConfigError,
-    check_folder,
     check_port,
+    check_spool_path,
     idle_redaction_rules,
     pathless_upstreams,
     short_secrets,
@@ -53,7 +53,7 @@ def serve(args: argparse.Namespace) -> None:
 
     # Logs as `log_format` says; with `metrics_dir`, the folder cleared of processes that are gone.
     prepare_observability(settings)
-    check_folder("FEEDGATE_SPOOL_PATH", settings.spool_path.parent)
+    check_spool_path(settings.spool_path)
     # Before the database: a second `serve` on a taken port migrated a SQLite file under the running one.
     refuse_taken_port(settings.host, settings.port)
 

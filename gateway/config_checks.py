@@ -282,6 +282,17 @@ def check_folder(variable: str, folder: Path) -> None:
         raise ConfigError(f"{variable}: cannot make the folder {folder}: {exc.strerror or exc}") from None
 
 
+def check_spool_path(spool_path: Path) -> None:
+    """Make the spool's folder if need be; ConfigError when that cannot be, or the path itself is a folder."""
+    check_folder("FEEDGATE_SPOOL_PATH", spool_path.parent)
+    # A folder there (a volume's mount point, say) started fine, then every call waited in memory, never
+    # stored, since the writer replays the spool before it stores anything and a folder cannot be read.
+    if spool_path.is_dir():
+        raise ConfigError(
+            f"FEEDGATE_SPOOL_PATH: {spool_path} is a folder; name a file in it, e.g. {spool_path / 'feedgate.spool.jsonl'}"
+        )
+
+
 def check_file_keys(config_file: str | Path, keys: Iterable[str], settings: Iterable[str]) -> None:
     """ConfigError for the first key of the config file that is no setting, with the setting it resembles."""
     known = list(settings)

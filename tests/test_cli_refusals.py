@@ -69,6 +69,24 @@ def test_a_spool_path_under_a_file_is_one_line_naming_the_setting(tmp_path: Path
     assert one_line_error(result) == f"feedgate: FEEDGATE_SPOOL_PATH: {tmp_path / 'taken'} is a file, not a folder"
 
 
+def test_a_spool_path_that_is_a_folder_is_one_line_naming_a_file_to_use(tmp_path: Path):
+    # A folder there made every call wait in memory, never stored, while /readyz said ready.
+    (tmp_path / "spool").mkdir()
+    env = {
+        "FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+        "FEEDGATE_SPOOL_PATH": str(tmp_path / "spool"),
+        "FEEDGATE_PORT": str(free_port()),
+    }
+
+    result = run(["serve"], env)
+
+    assert result.returncode == 2
+    assert one_line_error(result) == (
+        f"feedgate: FEEDGATE_SPOOL_PATH: {tmp_path / 'spool'} is a folder; name a file in it,"
+        f" e.g. {tmp_path / 'spool' / 'feedgate.spool.jsonl'}"
+    )
+
+
 @pytest.mark.parametrize("actor", ["", "   ", "a" * 201])
 def test_erase_refuses_an_actor_the_audit_log_cannot_name(tmp_path: Path, actor: str):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
