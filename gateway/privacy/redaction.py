@@ -98,11 +98,14 @@ CARD = RedactionRule(
 )
 # A number written as a phone number: a leading + (international), or groups split by spaces,
 # dots, dashes or an area code in parentheses. Bare digit runs are not taken (ids, amounts, orders).
+# A national number after the trunk prefix 0 may have one long group ("07911 123456", "030 12345678":
+# UK and German mobiles); without the 0, a long group after a short one is prose ("in 2025 123456 people").
 PHONE = RedactionRule(
     "phone",
     re.compile(
         r"(?:(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}"
-        r"|" + _DIGIT_RUN_START + r"(?:\(\d{2,4}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){0,3})" + _DIGIT_RUN_END
+        r"|" + _DIGIT_RUN_START + r"(?:\(\d{2,4}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){0,3}"
+        r"|" + _DIGIT_RUN_START + r"(?:\(0\d{1,4}\)[ .-]?|0\d{1,4}[ .-])\d{5,8})" + _DIGIT_RUN_END
     ),
     check=_phone_number,
     hint=_has_digit,

@@ -32,6 +32,17 @@ def test_phone_numbers_are_redacted(number):
     assert redact(f"call {number} today") == ("call [redacted:phone] today", {"phone": 1})
 
 
+@pytest.mark.parametrize("number", ["07911 123456", "0171 1234567", "030 12345678", "(030) 12345678", "06-12345678"])
+def test_national_numbers_with_a_long_subscriber_part_are_redacted(number):
+    # The trunk prefix 0 then one group of 5-8 digits: how UK and German mobiles and Dutch numbers are written.
+    assert redact(f"call {number} today") == ("call [redacted:phone] today", {"phone": 1})
+
+
+@pytest.mark.parametrize("text", ["in 2025 123456 people", "item 12 3456789", "ref 0 123456789"])
+def test_a_long_digit_group_without_a_trunk_prefix_is_not_a_phone_number(text):
+    assert redact(text) == (text, {})
+
+
 @pytest.mark.parametrize("text", ["on 2026-12-01 at 10:30", "order 123456789", "from 192.168.100.200", "version 1.2.3"])
 def test_dates_ids_addresses_and_versions_are_not_phone_numbers(text):
     assert redact(text) == (text, {})
