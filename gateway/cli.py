@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import socket
@@ -97,11 +98,27 @@ def refuse_taken_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise ConfigError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another process (another Feedgate?) "
-                "using it? Nothing was started and the database was not touched: stop it, or choose another "
-                "port with --port or FEEDGATE_PORT"
-            ) from None
+            raise ConfigError(cannot_listen(host, port, exc)) from None
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """Why `serve` cannot listen on `host`:`port`, and what to fix: the port when it is taken, else the host."""
+    said = (
+        f"cannot listen on {host}:{port}: {exc.strerror or exc}. Nothing was started and the database was not touched"
+    )
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {host}:{port}: {exc.strerror}. Is another process (another Feedgate?) using it? "
+            "Nothing was started and the database was not touched: stop it, or choose another port with --port "
+            "or FEEDGATE_PORT"
+        )
+    if exc.errno == errno.EACCES:
+        return f"{said}: ports below 1024 need privileges; choose another with --port or FEEDGATE_PORT"
+    # A name that does not resolve, or an address no interface here has: the port was never the problem.
+    return (
+        f"{said}: is FEEDGATE_HOST (--host) an address of this machine? 127.0.0.1 for this machine only, "
+        "0.0.0.0 for every interface"
+    )
 
 
 def db_upgrade(args: argparse.Namespace) -> None:

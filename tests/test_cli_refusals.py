@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 import sqlite3
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from cli_run import free_port, one_line_error, run
+
+from gateway.cli import cannot_listen
 
 
 @pytest.mark.parametrize("interval", ["0", "-1", "nan"])
@@ -197,3 +200,24 @@ def test_serve_on_a_taken_port_is_refused_before_the_database_is_touched(tmp_pat
     assert result.returncode == 2
     assert one_line_error(result).startswith(f"feedgate: cannot listen on 127.0.0.1:{port}: Address already in use.")
     assert not database.exists()
+
+
+@pytest.mark.parametrize("host", ["192.0.2.1", "no-such-host.invalid"])
+def test_serve_on_a_host_that_is_not_this_machine_says_to_fix_the_host_not_the_port(tmp_path: Path, host: str):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db", "FEEDGATE_HOST": host}
+
+    result = run(["serve", "--port", str(free_port())], env)
+
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert line.startswith(f"feedgate: cannot listen on {host}:")
+    assert "is FEEDGATE_HOST (--host) an address of this machine" in line
+    assert "another process" not in line
+
+
+def test_a_port_refused_for_want_of_privileges_says_to_choose_another_port():
+    # Root may bind any port, so the refusal a non-root `serve --port 80` meets is built as the bind raises it.
+    line = cannot_listen("0.0.0.0", 80, PermissionError(errno.EACCES, "Permission denied"))
+
+    assert line.startswith("cannot listen on 0.0.0.0:80: Permission denied.")
+    assert line.endswith("ports below 1024 need privileges; choose another with --port or FEEDGATE_PORT")
