@@ -207,7 +207,7 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
             )
         )
     for number, reason in sorted(report.repeated + report.errors):
-        console.print(f"line {number}: {reason}", markup=False, highlight=False)
+        console.print(f"line {number}: {reason}", markup=False, highlight=False, soft_wrap=True)
     print(
         f"imported {counted(report.interactions, 'interaction')} and "
         f"{counted(report.feedback, 'feedback event')}; skipped {counted(len(report.errors), 'bad line')}, "

@@ -106,7 +106,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         else:
             with contextlib.suppress(OSError):  # closing flushes into the broken pipe again
                 out.close()
-        console.print("export stopped: the reader closed the output", markup=False, highlight=False)
+        console.print("export stopped: the reader closed the output", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
     except BaseException:
         if out is not sys.stdout:
@@ -118,9 +118,9 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         out.close()
     if partial is not None and target is not None:
         os.replace(partial, target)
-    console.print(tally.summary(), markup=False, highlight=False)
+    console.print(tally.summary(), markup=False, highlight=False, soft_wrap=True)
     for warning in unseen:
-        console.print(f"warning: {warning}", markup=False, highlight=False)
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 def add_export_command(

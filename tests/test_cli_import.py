@@ -77,3 +77,16 @@ def test_a_file_with_no_line_to_import_exits_1(tmp_path: Path):
 
     assert result.returncode == 1
     assert "skipped 2 bad lines" in result.stdout
+
+
+def test_each_refused_line_is_said_on_one_line_of_output_however_long(tmp_path: Path):
+    # Not on a terminal, rich wrapped at 80 columns: a reason ran on to the next line, where grep lost it.
+    data = tmp_path / "in.jsonl"
+    data.write_text(import_line("imp-1") + "\n" + '{"id": "imp-2", "request": "' + "x" * 120 + "\n")
+
+    result = run(["import", str(data)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+
+    assert result.returncode == 0, result.stderr
+    [said] = [line for line in result.stderr.splitlines() if "line 2:" in line]
+    assert said.startswith("line 2: not valid JSON:")
+    assert said.endswith("(char 148)")

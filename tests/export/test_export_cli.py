@@ -228,3 +228,14 @@ async def test_an_app_with_no_recorded_calls_is_warned_about_after_its_empty_exp
     assert "warning: no calls from app 'biling-bot' have been recorded" in mistyped.stderr
     assert "billing-bot" in mistyped.stderr.split("warning:", 1)[1]
     assert "warning" not in known.stderr
+
+
+async def test_the_warning_about_an_unknown_app_is_one_line_naming_the_apps_seen(database_url, engine):
+    # Not on a terminal, rich wrapped it at 80 columns, so the apps seen were on a line of their own.
+    await seed(engine)
+
+    result = feedgate_export(database_url, "--format", "chat", "--app", "biling-bot")
+
+    [warning] = [line for line in result.stderr.splitlines() if "biling-bot" in line]
+    assert warning.startswith("warning: no calls from app 'biling-bot' have been recorded")
+    assert warning.endswith("(apps seen: billing-bot, support-bot)")
