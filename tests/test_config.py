@@ -246,6 +246,30 @@ def test_a_default_upstream_url_without_http_scheme_is_rejected_at_load(monkeypa
         load_settings()
 
 
+def test_a_refused_upstream_url_is_quoted_once(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_URL", "api.openai.com/v1")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert str(raised.value).endswith(
+        "upstream_url (FEEDGATE_UPSTREAM_URL): Value error, upstream url must start with http:// or https://;"
+        " got 'api.openai.com/v1'"
+    )
+
+
+def test_a_redaction_pattern_that_does_not_compile_is_quoted_once(tmp_path: Path):
+    config = write_config(tmp_path, "[[redaction_rules]]\nname = \"t\"\npattern = '('\n")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+
+    assert str(raised.value).endswith(
+        "redaction_rules.0.pattern: Value error, redaction pattern is not a valid regular expression:"
+        " missing ), unterminated subpattern at position 0; got '('"
+    )
+
+
 def test_an_upstream_url_with_a_fragment_is_rejected_at_load(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FEEDGATE_UPSTREAM_URL", "https://llm.example/v1#main")
 
