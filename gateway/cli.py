@@ -21,6 +21,7 @@ from gateway.config_checks import (
     idle_redaction_rules,
     pathless_upstreams,
     short_secrets,
+    unrouted_upstreams,
 )
 from gateway.counted import counted
 from gateway.observability.logs import configure_logging
@@ -72,7 +73,12 @@ def serve(args: argparse.Namespace) -> None:
         "1 process" if settings.workers == 1 else f"{settings.workers} processes",
         extra={"workers": settings.workers},
     )
-    for warning in [*short_secrets(settings), *pathless_upstreams(settings), *idle_redaction_rules(settings)]:
+    for warning in [
+        *short_secrets(settings),
+        *pathless_upstreams(settings),
+        *unrouted_upstreams(settings),
+        *idle_redaction_rules(settings),
+    ]:
         logging.getLogger("feedgate.config").warning(warning)
     if settings.key_mode == "gateway":
         from gateway.proxy.credentials import unset_upstream_keys

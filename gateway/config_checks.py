@@ -261,6 +261,17 @@ def pathless_upstreams(settings: Settings) -> list[str]:
     return warnings
 
 
+def unrouted_upstreams(settings: Settings) -> list[str]:
+    """One warning per `[[upstreams]]` entry that names no model and no prefix: no call would ever go there."""
+    # Warned, not refused (as the secrets are): a running deployment must not stop starting after an upgrade.
+    return [
+        f"upstream {upstream.name!r} ({upstream.url}) lists no models and no model_prefixes, so no call goes to it"
+        f" (they all go to {settings.upstream_url}): add models = [...] or model_prefixes = [...] to its entry"
+        for upstream in settings.upstreams
+        if not upstream.models and not upstream.model_prefixes
+    ]
+
+
 def idle_redaction_rules(settings: Settings) -> list[str]:
     """A warning when redaction rules are configured but redaction is off: they would redact nothing."""
     if settings.redaction or not settings.redaction_rules:

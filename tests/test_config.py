@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from gateway.config import Settings, load_settings
-from gateway.config_checks import ConfigError, idle_redaction_rules, pathless_upstreams, short_secrets
+from gateway.config_checks import (
+    ConfigError,
+    idle_redaction_rules,
+    pathless_upstreams,
+    short_secrets,
+    unrouted_upstreams,
+)
 from gateway.config_entries import RedactionPattern, Upstream
 
 
@@ -413,6 +419,21 @@ def test_upstream_urls_with_a_path_are_not_warned_of():
     )
 
     assert pathless_upstreams(settings) == []
+
+
+def test_an_upstream_that_names_no_model_and_no_prefix_is_warned_of():
+    settings = Settings(
+        upstream_url="https://api.openai.com/v1",
+        upstreams=[
+            Upstream(name="local", url="http://127.0.0.1:11434/v1"),
+            Upstream(name="vllm", url="http://vllm:8000/v1", model_prefixes=["llama"]),
+        ],
+    )
+
+    assert unrouted_upstreams(settings) == [
+        "upstream 'local' (http://127.0.0.1:11434/v1) lists no models and no model_prefixes, so no call goes to it"
+        " (they all go to https://api.openai.com/v1): add models = [...] or model_prefixes = [...] to its entry"
+    ]
 
 
 def test_a_misspelt_key_of_an_upstream_is_refused_naming_it(tmp_path: Path):
