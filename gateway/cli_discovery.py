@@ -134,7 +134,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
     from gateway.observability.startup import prepare_observability
-    from gateway.observability.worker_endpoint import serve_worker_endpoint
+    from gateway.observability.worker_endpoint import worker_endpoint
     from gateway.privacy.retention import prune_periodically
     from gateway.prompts.setup import guard_canaries
 
@@ -148,19 +148,30 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     # metrics go to files there beside the gateway processes' (and its endpoint adds them all up).
     prepare_observability(settings)
     as_json = logs_are_json(settings)
-    # Start-up lines go through the log handler too, so with JSON logs every line of output is JSON.
-    logger.info("clustering every %g s; Ctrl-C to stop", interval, extra={"interval_seconds": interval})
-    if metrics_port is not None:
-        metrics_url = f"http://{settings.worker_metrics_host}:{metrics_port}/metrics"
-        logger.info("metrics on %s", metrics_url, extra={"metrics_url": metrics_url})
 
     def on_pass(summary: RunSummary) -> None:
         # A pass skipped for another one's lock was logged in one line already (run_periodically).
         if not summary.already_running:
             report_pass(summary, as_json)
 
-    def work(engine: AsyncEngine) -> Awaitable[object]:
-        jobs: list[Awaitable[object]] = [
+    async def work(engine: AsyncEngine) -> object:
+        # Its passes' metrics for a scraper (gateway.observability.worker_endpoint), bound before a word
+        # is said: a worker refused for a taken port or an old schema had announced itself first.
+        endpoint = (
+            worker_endpoint(settings, settings.worker_metrics_host, metrics_port)
+            if metrics_port is not None
+            else contextlib.nullcontext()
+        )
+        async with endpoint:
+            # Start-up lines go through the log handler too, so with JSON logs every line of output is JSON.
+            logger.info("clustering every %g s; Ctrl-C to stop", interval, extra={"interval_seconds": interval})
+            if metrics_port is not None:
+                metrics_url = f"http://{settings.worker_metrics_host}:{metrics_port}/metrics"
+                logger.info("metrics on %s", metrics_url, extra={"metrics_url": metrics_url})
+            return await asyncio.gather(*jobs(engine))
+
+    def jobs(engine: AsyncEngine) -> list[Awaitable[object]]:
+        return [
             run_periodically(
                 engine,
                 settings,
@@ -174,10 +185,6 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             # So does pruning past retention_days, when set (gateway.privacy.retention).
             prune_periodically(engine, settings),
         ]
-        if metrics_port is not None:
-            # Its passes' metrics for a scraper (gateway.observability.worker_endpoint).
-            jobs.append(serve_worker_endpoint(settings, settings.worker_metrics_host, metrics_port))
-        return asyncio.gather(*jobs)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(on_database(settings, work))

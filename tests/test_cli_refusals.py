@@ -221,3 +221,19 @@ def test_a_port_refused_for_want_of_privileges_says_to_choose_another_port():
 
     assert line.startswith("cannot listen on 0.0.0.0:80: Permission denied.")
     assert line.endswith("ports below 1024 need privileges; choose another with --port or FEEDGATE_PORT")
+
+
+def test_worker_on_a_taken_metrics_port_says_only_that(tmp_path: Path):
+    # It announced its interval and the metrics URL it was about to fail to serve, then refused.
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/w.db"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = run(["worker", "--interval", "3600", "--metrics-port", str(port)], env)
+
+    assert result.returncode == 2
+    [said] = [line for line in result.stderr.splitlines() if "alembic" not in line]
+    assert said.startswith(f"feedgate: cannot serve the worker's metrics on 127.0.0.1:{port}: ")
+    assert said.endswith("address already in use")

@@ -7,7 +7,6 @@ its own) and answers a scrape exactly as the gateway's `/metrics` does (gateway.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,9 +46,3 @@ async def worker_endpoint(settings: Settings, host: str, port: int) -> AsyncIter
         yield str(bound_host), int(bound_port)
     finally:
         await runner.cleanup()
-
-
-async def serve_worker_endpoint(settings: Settings, host: str, port: int) -> None:
-    """Serve the endpoint until cancelled."""
-    async with worker_endpoint(settings, host, port):
-        await asyncio.Event().wait()
