@@ -12,6 +12,8 @@ settings are the same in all of them. What differs per process, and why it is sa
 - fixes (knowledge entries, prompt versions) are cached per process and each process reloads them
   within `knowledge_refresh_seconds` / `prompt_refresh_seconds` of a change (gateway.fixes.snapshots);
 - clustering passes (`cluster_interval`) take a database lock, so one runs at a time.
+
+A worker whose parent is killed outright stops itself, as on SIGTERM (gateway.parent_watch).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ async def with_database_secrets(settings: Settings, arguments: ServeArguments) -
 def worker_app() -> FeedgateApp:
     """uvicorn's app factory in each worker process."""
     from gateway.observability.logs import configure_logging
+    from gateway.parent_watch import watch_parent
 
     text = os.environ.get(ARGUMENTS_ENV)
     if text is None:
@@ -116,6 +119,8 @@ def worker_app() -> FeedgateApp:
     # A spawned worker does not run the parent's set-up: its logs go the same way as the parent's.
     # (The metrics folder is the parent's to prepare; the worker only writes its files there.)
     configure_logging(settings.log_format, settings.log_level)
+    # uvicorn's workers outlived a parent killed outright and kept its port (gateway.parent_watch).
+    watch_parent(os.getppid())
     # The parent checked the database and handed over the secrets (run_workers): a worker uvicorn
     # starts while the database is away serves and spools rather than stopping every worker.
     return create_app(settings, serving=True, may_start_without_database=True)

@@ -1,0 +1,67 @@
+"""A `serve --workers N` worker stops once the process that started it is killed outright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# The watched process: it watches the parent it was started by, and would otherwise sleep a minute.
+WATCHED = (
+    "import os, time\n"
+    "from gateway.parent_watch import watch_parent\n"
+    "watch_parent(os.getppid(), interval=0.05)\n"
+    "time.sleep(60)\n"
+)
+# Its parent: starts it, says its pid, and waits (until killed).
+PARENT = (
+    "import subprocess, sys\n"
+    f"child = subprocess.Popen([sys.executable, '-c', {WATCHED!r}])\n"
+    "print(child.pid, flush=True)\n"
+    "child.wait()\n"
+)
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie nobody reaped has stopped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_worker_whose_parent_is_killed_outright_stops_itself():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    watched = int(parent.stdout.readline())
+    try:
+        time.sleep(0.3)
+        assert running(watched)
+
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while running(watched) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        assert not running(watched)
+    finally:
+        if running(watched):
+            os.kill(watched, signal.SIGKILL)
+
+
+def test_a_worker_whose_parent_lives_keeps_running():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    watched = int(parent.stdout.readline())
+    try:
+        time.sleep(0.5)  # ten polls
+
+        assert running(watched)
+    finally:
+        os.kill(watched, signal.SIGKILL)
+        parent.wait()
