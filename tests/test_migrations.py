@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from subprocess import PIPE
 
 import asyncpg
 import pytest
@@ -62,6 +64,17 @@ async def test_upgrading_a_database_a_newer_feedgate_migrated_says_so_instead_of
 
     assert "\n" not in str(raised.value)
     assert f"newest migration is {expected_revision()}" in str(raised.value)
+
+
+async def test_two_upgrades_at_once_both_succeed(fresh_database_url: str):
+    # A migrate step per replica (an init container each) runs them side by side: one failed with a
+    # traceback, creating a table the other had just created.
+    command = ["-m", "gateway.cli", "db", "upgrade", "--database-url", fresh_database_url]
+    upgrades = [await asyncio.create_subprocess_exec(sys.executable, *command, stderr=PIPE) for _ in range(2)]
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*(upgrade.communicate() for upgrade in upgrades)), 120)
+    assert [upgrade.returncode for upgrade in upgrades] == [0, 0], [err[-2000:] for _, err in outcomes]
+    assert not await pending_migrations(fresh_database_url)
 
 
 async def test_a_database_a_newer_feedgate_migrated_is_not_reported_as_pending_migrations(fresh_database_url: str):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -11,11 +14,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
 
 from gateway.config_checks import ConfigError
 from gateway.store.engine import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The lock concurrent upgrades take turns on (an advisory lock on PostgreSQL, a file lock beside SQLite's file).
+MIGRATION_LOCK = "feedgate-migrations"
 
 
 class SchemaAhead(ConfigError):
@@ -75,11 +81,26 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
     "Can't locate revision" traceback.
     """
     try:
-        command.upgrade(alembic_config(database_url), revision)
+        with _sqlite_file_lock(database_url):
+            command.upgrade(alembic_config(database_url), revision)
     except CommandError:
         # Only now look at the database (the usual path costs no extra connection).
         _check_not_ahead(asyncio.run(database_revision(database_url)))
         raise
+
+
+@contextmanager
+def _sqlite_file_lock(database_url: str) -> Iterator[None]:
+    """Hold an exclusive lock beside a SQLite file while its schema is upgraded (other databases: nothing)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield
+        return
+    # SQLite's own locks cover a statement, not the read of the revision and the tables made after it.
+    lock_path = Path(f"{url.database}.migrate.lock")
+    with lock_path.open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield
 
 
 async def pending_migrations(database_url: str) -> bool:

@@ -7,9 +7,12 @@ from typing import Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from gateway.store.engine import create_engine
+from gateway.store.locks import advisory_key
+from gateway.store.migrate import MIGRATION_LOCK
 from gateway.store.tables import metadata
 from gateway.store.tables.search_index import include_in_schema_comparison
 from gateway.store.types import UtcDateTime
@@ -26,6 +29,10 @@ def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> st
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Upgrades side by side (a migrate step per replica) take turns: the second reads the revision the
+        # first left, rather than failing on a table it made. Held until this transaction commits.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(MIGRATION_LOCK)})
     # The search index (0020) is raw SQL, not declared tables: autogenerate must not propose dropping it.
     context.configure(
         connection=connection,
