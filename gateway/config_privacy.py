@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from gateway.config_checks import MAX_DAYS
 from gateway.config_entries import RedactionPattern
+from gateway.privacy.redaction import BUILT_IN_RULES
 
 
 class PrivacySettings(BaseModel):
@@ -25,3 +26,19 @@ class PrivacySettings(BaseModel):
     retention_days: float | None = Field(default=None, gt=0, le=MAX_DAYS)
     retention_interval_minutes: float = Field(default=60, ge=0.1)
     retention_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+
+    @field_validator("redaction_rules")
+    @classmethod
+    def _names_apart(cls, rules: list[RedactionPattern]) -> list[RedactionPattern]:
+        # Each rule's count is kept under its name (an interaction's `redactions`): a custom rule named as
+        # a built-in one, or as another custom one, merged their counts and hid which rule fired.
+        taken = {rule.name for rule in BUILT_IN_RULES}
+        for rule in rules:
+            if rule.name in taken:
+                built_in = ", ".join(sorted(r.name for r in BUILT_IN_RULES))
+                raise ValueError(
+                    f"redaction rule name {rule.name!r} is taken (built-in rules: {built_in}; each custom rule "
+                    "needs a name of its own)"
+                )
+            taken.add(rule.name)
+        return rules

@@ -452,3 +452,13 @@ def test_redaction_rules_with_redaction_off_are_warned_of():
     ]
     assert idle_redaction_rules(Settings(redaction=True, redaction_rules=rules)) == []
     assert idle_redaction_rules(Settings()) == []
+
+
+@pytest.mark.parametrize("second", ["email", "ticket"])
+def test_a_redaction_rule_named_as_a_built_in_or_another_rule_is_refused(tmp_path: Path, second: str):
+    rules = "[[redaction_rules]]\nname = \"ticket\"\npattern = 'TCK-\\d+'\n"
+    rules += f"[[redaction_rules]]\nname = \"{second}\"\npattern = 'ORD-\\d+'\n"
+    config = write_config(tmp_path, rules)
+
+    with pytest.raises(ConfigError, match=f"redaction rule name '{second}' is taken"):
+        load_settings(config)
