@@ -180,11 +180,19 @@ async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
                 logger.info("retention prune skipped: another prune is running")
             elif report.counts.interactions:
                 logger.info(
-                    "pruned %d interactions older than %s in %d batches (%.1f s, slowest batch %.2f s)",
+                    "pruned %d interactions older than %s in %d batch%s (%.1f s, slowest batch %.2f s)",
                     report.counts.interactions,
                     report.cutoff.isoformat(),
                     report.batches,
+                    "" if report.batches == 1 else "es",
                     report.seconds,
                     report.slowest_batch_seconds,
+                    # With JSON logs, the figures as fields too, as a clustering pass's summary has them.
+                    extra={
+                        "pruned_interactions": report.counts.interactions,
+                        "cutoff": report.cutoff.isoformat(),
+                        "batches": report.batches,
+                        "seconds": round(report.seconds, 3),
+                    },
                 )
         await asyncio.sleep(settings.retention_interval_minutes * 60)

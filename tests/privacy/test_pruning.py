@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -175,3 +176,22 @@ async def test_a_scheduled_prune_during_an_outage_logs_one_warning_line_without_
     assert len(failed) >= 2
     assert all(record.levelname == "WARNING" and record.exc_info is None for record in failed)
     assert "database unavailable" in failed[0].getMessage()
+
+
+async def test_a_scheduled_prune_logs_what_it_removed_in_words_and_as_fields(engine, settings, caplog):
+    await seed_old_and_recent(engine)
+    scheduled = settings.model_copy(update={"retention_days": 30, "retention_interval_minutes": 60})
+    caplog.set_level(logging.INFO, logger="feedgate.retention")
+
+    task = asyncio.create_task(prune_periodically(engine, scheduled))
+    for _ in range(200):
+        if any("pruned" in record.getMessage() for record in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    [record] = [record for record in caplog.records if "pruned" in record.getMessage()]
+    assert " in 1 batch (" in record.getMessage()
+    assert (record.pruned_interactions, record.batches) == (1, 1)
