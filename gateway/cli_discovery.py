@@ -198,7 +198,9 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
     _check_readable_file(args.file)
-    with _progress_bar() as bar:
+    as_json = logs_are_json(settings)
+    # Among JSON log lines a progress bar is one more line a log collector cannot parse.
+    with _progress_bar(shown=not as_json) as bar:
         task = bar.add_task(f"importing {args.file.name}", total=args.file.stat().st_size)
         report = asyncio.run(
             on_database(
@@ -214,7 +216,11 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
             )
         )
     for number, reason in sorted(report.repeated + report.errors):
-        console.print(f"line {number}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        if as_json:
+            # One JSON log line each, its line number a field, beside the command's other log lines.
+            logger.warning("line %d: %s", number, reason, extra={"file": str(args.file), "line": number})
+        else:
+            console.print(f"line {number}: {reason}", markup=False, highlight=False, soft_wrap=True)
     print(
         f"imported {counted(report.interactions, 'interaction')} and "
         f"{counted(report.feedback, 'feedback event')}; skipped {counted(len(report.errors), 'bad line')}, "

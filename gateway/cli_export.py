@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.cli_database import on_database, refuse_missing_sqlite_file
+from gateway.cli_discovery import logs_are_json
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
@@ -80,7 +81,8 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     unseen: list[str] = []
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console) as bar:
+        # Among JSON log lines a progress bar is one more line a log collector cannot parse.
+        with Progress(*columns, console=console, disable=logs_are_json(settings)) as bar:
             task = bar.add_task(fmt.value, total=None)
 
             def progress(read: int) -> None:

@@ -84,9 +84,24 @@ def test_each_refused_line_is_said_on_one_line_of_output_however_long(tmp_path: 
     data = tmp_path / "in.jsonl"
     data.write_text(import_line("imp-1") + "\n" + '{"id": "imp-2", "request": "' + "x" * 120 + "\n")
 
-    result = run(["import", str(data)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db", "FEEDGATE_LOG_FORMAT": "text"}
+    result = run(["import", str(data)], env)
 
     assert result.returncode == 0, result.stderr
     [said] = [line for line in result.stderr.splitlines() if "line 2:" in line]
     assert said.startswith("line 2: not valid JSON:")
     assert said.endswith("(char 148)")
+
+
+def test_with_json_logs_every_line_on_stderr_is_json(tmp_path: Path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("\n".join([import_line("imp-1"), "not json"]) + "\n")
+
+    result = run(
+        ["import", str(data)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/i.db", "FEEDGATE_LOG_FORMAT": "json"}
+    )
+
+    assert result.returncode == 0, result.stderr
+    logged = [orjson.loads(line) for line in result.stderr.splitlines()]
+    [bad] = [entry for entry in logged if entry.get("line") == 2]
+    assert bad["message"].startswith("line 2: not valid JSON") and bad["level"] == "warning"
