@@ -9,7 +9,7 @@ from litestar.exceptions import ClientException, SerializationException, Validat
 from litestar.exceptions.responses import create_exception_response
 
 from gateway.api.auth import require_admin
-from gateway.api.query_parameters import refuse_unknown_query_parameters
+from gateway.api.query_parameters import refuse_blank_filters, refuse_unknown_query_parameters
 from gateway.domain.errors import InvalidQuery
 
 
@@ -64,8 +64,9 @@ def _plainer(entry: object) -> object:
 
 
 class AdminController(Controller):
-    """A controller for admins: needs the admin token; a refused query, or a query parameter it does not read, is a 400."""
+    """A controller for admins: needs the admin token; a refused query, a query parameter it does not read, or a blank
+    app or model filter, is a 400."""
 
     # The token first: who may not ask learns nothing of what an endpoint reads.
-    guards = [require_admin, refuse_unknown_query_parameters]
+    guards = [require_admin, refuse_unknown_query_parameters, refuse_blank_filters]
     exception_handlers = {InvalidQuery: invalid_query_response}

@@ -33,6 +33,19 @@ def refuse_unknown_query_parameters(connection: ASGIConnection[Any, Any, Any, An
     )
 
 
+# Filters that name an app or a model: blank, they name none, and a listing or report of "the app ''"
+# answered empty (or all zeros), read as an app with no traffic.
+NAMING_FILTERS = ("app", "model")
+
+
+def refuse_blank_filters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A guard: InvalidQuery for an `app` or `model` query parameter given blank, whichever endpoint reads it."""
+    for name in NAMING_FILTERS:
+        for value in connection.query_params.getall(name, []):
+            if not value.strip():
+                raise InvalidQuery(name, f"'{name}' must not be blank: give a value, or leave it out for every {name}")
+
+
 def query_names(handler: BaseRouteHandler) -> set[str]:
     """The query parameter names `handler` reads: every argument but the body, dependencies and the framework's."""
     names = set()
