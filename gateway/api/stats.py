@@ -34,4 +34,6 @@ class StatsController(AdminController):
         ] = None,
     ) -> dict[str, Any]:
         report = await services.stats_service.report(since, until, app=app, model=model, group_by=group_by)
-        return stats_json(report)
+        # A mistyped app reports zeros, as an app without traffic does: say which it is.
+        warnings = await services.seen_apps.warnings(app, "report") if app is not None else []
+        return {**stats_json(report), "warnings": warnings}

@@ -16,7 +16,7 @@ from typing import Literal
 from gateway.store.seen_apps import SeenAppStore
 
 # What a change was made to, as the warning names it.
-Subject = Literal["entry", "version", "mode", "goal", "export"]
+Subject = Literal["entry", "version", "mode", "goal", "export", "report"]
 # How many apps an app field offers (most recently active first): enough to pick from, a short page.
 OFFERED = 200
 # How many apps a warning names (by name), so one answer never carries a list of thousands.

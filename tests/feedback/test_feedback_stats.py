@@ -219,3 +219,20 @@ async def test_bad_ranges_are_refused(client, admin_headers, gateway, query, mes
 
     assert response.status_code == 400
     assert message in str(response.json())
+
+
+async def test_stats_for_an_app_with_no_recorded_call_say_so_beside_the_zeros(client, admin_headers, dataset):
+    response = await client.get(f"/api/stats?{RANGE}&app=aa", headers=admin_headers)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["totals"]["interactions"] == 0
+    [warning] = body["warnings"]
+    assert warning.startswith("no calls from app 'aa' have been recorded; the report applies only")
+    assert warning.endswith("(apps seen: a, b)")
+
+
+async def test_stats_for_a_seen_app_carry_no_warning(client, admin_headers, dataset):
+    response = await client.get(f"/api/stats?{RANGE}&app=a", headers=admin_headers)
+
+    assert response.json()["warnings"] == []
