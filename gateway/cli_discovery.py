@@ -19,7 +19,7 @@ from rich.table import Table
 
 from gateway.cli_database import on_database
 from gateway.config import Settings
-from gateway.config_checks import ConfigError, check_port
+from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message
@@ -168,6 +168,9 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             if metrics_port is not None:
                 metrics_url = f"http://{settings.worker_metrics_host}:{metrics_port}/metrics"
                 logger.info("metrics on %s", metrics_url, extra={"metrics_url": metrics_url})
+                # The endpoint asks for the same token as serve's, so it gets serve's warning too.
+                for warning in short_secrets(settings, fields=("metrics_token",)):
+                    logging.getLogger("feedgate.config").warning(warning)
             return await asyncio.gather(*jobs(engine))
 
     def jobs(engine: AsyncEngine) -> list[Awaitable[object]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -235,10 +235,13 @@ _GUESSABLE_SECRETS = (
 )
 
 
-def short_secrets(settings: Settings) -> list[str]:
-    """One warning per configured secret shorter than MIN_SECRET_CHARS, saying how to make a good one."""
+def short_secrets(settings: Settings, fields: Collection[str] | None = None) -> list[str]:
+    """One warning per configured secret (of `fields`, default all) shorter than MIN_SECRET_CHARS, saying how to
+    make a good one."""
     warnings = []
     for field, variable in _GUESSABLE_SECRETS:
+        if fields is not None and field not in fields:
+            continue
         value = getattr(settings, field)
         if isinstance(value, str) and len(value) < MIN_SECRET_CHARS:
             warnings.append(

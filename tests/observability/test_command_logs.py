@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from cli_run import free_port
 
 from gateway.discovery.summary import NOTHING_TO_CLUSTER
 
@@ -137,3 +138,11 @@ def test_cluster_with_json_logs_reports_a_pass_with_nothing_to_cluster_in_one_li
     [report] = [entry for line in done.stderr.splitlines() if PASS_REPORTED in (entry := orjson.loads(line))["message"]]
     assert report["message"] == NOTHING_TO_CLUSTER
     assert report["apps"] == []
+
+
+def test_worker_serving_metrics_warns_of_a_short_metrics_token_as_serve_does(tmp_path: Path):
+    env = {"FEEDGATE_WORKER_METRICS_PORT": str(free_port()), "FEEDGATE_METRICS_TOKEN": "short"}
+    lines = run_worker_until(tmp_path, PASS_REPORTED, FEEDGATE_LOG_FORMAT="json", FEEDGATE_LOG_LEVEL="info", **env)
+
+    warned = [entry for line in lines if (entry := orjson.loads(line))["logger"] == "feedgate.config"]
+    assert [entry["message"].split(":")[0] for entry in warned] == ["FEEDGATE_METRICS_TOKEN is 5 characters"]
