@@ -137,7 +137,8 @@ def run_workers(settings: Settings, arguments: ServeArguments) -> None:
         # Without `metrics_dir` (which `prepare_observability` already named here), a fresh folder for
         # this run alone, so /metrics on any worker adds up every worker's values
         # (gateway.observability.multiprocess), removed when the server stops.
-        metrics_dir = tempfile.mkdtemp(prefix="feedgate-metrics-")
+        remove_orphaned_metrics_dirs(Path(tempfile.gettempdir()))
+        metrics_dir = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
         os.environ[METRICS_DIR_ENV] = metrics_dir
     try:
         # log_config=None: uvicorn's own lines go through the handler each worker sets up in worker_app.
@@ -148,3 +149,33 @@ def run_workers(settings: Settings, arguments: ServeArguments) -> None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
             os.environ.pop(METRICS_DIR_ENV, None)
         os.environ.pop(ARGUMENTS_ENV, None)
+
+
+# A run's own metrics folder in the temporary directory: feedgate-metrics-<serve's pid>-<random>.
+METRICS_DIR_PREFIX = "feedgate-metrics-"
+
+
+def remove_orphaned_metrics_dirs(folder: Path) -> list[Path]:
+    """Remove the metrics folders in `folder` whose `serve` process is gone; those removed.
+
+    A `serve` killed outright (`kill -9`, the out-of-memory killer) cannot remove its folder, and each
+    restart would leave one more behind. A folder whose name carries no pid (an older release's) is kept.
+    """
+    removed = []
+    for path in folder.glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = path.name[len(METRICS_DIR_PREFIX) :].split("-", 1)[0]
+        if path.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -11,7 +11,13 @@ import pytest
 
 from gateway.config import Settings, load_settings
 from gateway.request_limits import RequestLimits
-from gateway.serve_workers import ARGUMENTS_ENV, ServeArguments, uvicorn_options, worker_app
+from gateway.serve_workers import (
+    ARGUMENTS_ENV,
+    ServeArguments,
+    remove_orphaned_metrics_dirs,
+    uvicorn_options,
+    worker_app,
+)
 
 
 def test_a_worker_loads_the_settings_the_parent_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -55,3 +61,19 @@ def test_the_server_takes_its_timeouts_and_slow_client_limits_from_the_settings(
     assert options["timeout_graceful_shutdown"] == 7.5
     assert options["timeout_keep_alive"] == 65
     assert options["http"].keywords["limits"] == RequestLimits(head_timeout=3, body_min_rate=512)
+
+
+def test_serve_removes_the_metrics_folders_of_serve_processes_that_are_gone(tmp_path: Path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # reaped: no process has its pid now
+    orphaned = tmp_path / f"feedgate-metrics-{gone.pid}-abc123"
+    running = tmp_path / f"feedgate-metrics-{os.getpid()}-def456"
+    unnamed = tmp_path / "feedgate-metrics-ghi789"
+    for folder in (orphaned, running, unnamed):
+        folder.mkdir()
+        (folder / "counter_1.db").write_bytes(b"")
+
+    removed = remove_orphaned_metrics_dirs(tmp_path)
+
+    assert removed == [orphaned]
+    assert not orphaned.exists() and running.exists() and unnamed.exists()
