@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -98,7 +99,9 @@ def _sqlite_file_lock(database_url: str) -> Iterator[None]:
         return
     # SQLite's own locks cover a statement, not the read of the revision and the tables made after it.
     lock_path = Path(f"{url.database}.migrate.lock")
-    with lock_path.open("a") as lock_file:
+    # Its owner's alone, as the database file is (gateway.store.engine); kept afterwards, as removing a
+    # lock file another upgrade may be waiting on would let a third take a new one beside it.
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         yield
 
