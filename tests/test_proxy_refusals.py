@@ -132,3 +132,13 @@ async def test_a_segment_that_only_starts_with_a_dot_is_an_ordinary_path(client,
 
     assert response.status_code != 400
     assert [request.path for request in fake_upstream.app.requests] == ["/v1/models/.well-known"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_the_base_url_called_as_an_endpoint_gets_the_openai_style_404_saying_so(client, method):
+    response = await client.request(method, "/v1", json={"model": "gpt-4o-mini"})
+
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "base_url_without_v1"
+    assert error["message"].startswith(f"Invalid URL ({method} /v1): /v1 is the base URL, not an endpoint.")

@@ -43,7 +43,7 @@ OPENAI_RESOURCES = frozenset(
 def lacks_v1(path: str) -> bool:
     """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`), or an Azure
     OpenAI deployment's (`/openai/deployments/{name}/chat/completions`)."""
-    return client_base(path) is not None or azure_deployment(path) is not None
+    return path == "/v1" or client_base(path) is not None or azure_deployment(path) is not None
 
 
 def azure_deployment(path: str) -> str | None:
@@ -74,6 +74,14 @@ async def refuse(scope: Scope, send: Send) -> None:
     host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "<gateway>")
     base_url = f"{scope.get('scheme', 'http')}://{host}/v1"
     method = scope.get("method", "GET")
+    if scope["path"] == "/v1":
+        # The base URL itself, called as an endpoint (a client given a full endpoint as its base URL, then none).
+        message = (
+            f"Invalid URL ({method} /v1): /v1 is the base URL, not an endpoint. Set your client's base URL to "
+            f"{base_url}; it calls endpoints under it, such as {base_url}/chat/completions"
+        )
+        await send_error(send, 404, message, "base_url_without_v1", [])
+        return
     deployment = azure_deployment(scope["path"])
     if deployment is not None:
         # AzureOpenAI's clients build deployment URLs Feedgate does not route; Azure's v1 API takes the
