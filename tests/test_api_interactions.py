@@ -244,9 +244,18 @@ async def test_a_body_that_is_not_json_is_a_400_saying_so(client, admin_headers)
 
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        "the request body is not valid JSON (Input data was truncated): "
-        "send a JSON object (Content-Type: application/json)"
+        "the request body is not valid JSON (Input data was truncated, or it holds a lone UTF-16 surrogate such "
+        "as \\ud800): send a JSON object (Content-Type: application/json)"
     )
+
+
+async def test_a_body_holding_a_lone_surrogate_is_a_400_that_names_that_possibility(client, admin_headers):
+    headers = {**admin_headers, "content-type": "application/json"}
+
+    response = await client.post("/api/erasures", content=b'{"user": "\\ud800"}', headers=headers)
+
+    assert response.status_code == 400
+    assert "a lone UTF-16 surrogate such as \\ud800" in response.json()["detail"]
 
 
 async def test_other_client_errors_keep_their_status_and_words(client, admin_headers):

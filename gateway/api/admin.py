@@ -23,13 +23,21 @@ _MISSING_BODY = "'data'"
 MISSING_BODY_MESSAGE = "send a JSON object as the request body (Content-Type: application/json); none came"
 
 
+# msgspec's words for a body that ends early; it gives them for a lone surrogate escape too.
+_TRUNCATED = "Input data was truncated"
+
+
 def undecodable_body_response(request: Request[Any, Any, Any], exc: ClientException) -> Response[Any]:
     """The framework's 400 for a body that is not JSON, saying so (msgspec's own words alone: "Input data was truncated").
 
     Every other client error is answered as the framework would.
     """
     if isinstance(exc.__cause__, SerializationException):
-        said = f"the request body is not valid JSON ({exc.detail}): send a JSON object (Content-Type: application/json)"
+        reason = exc.detail
+        if reason == _TRUNCATED:
+            # msgspec says this of a lone UTF-16 surrogate ("\ud800", which no text can hold) as well.
+            reason += ", or it holds a lone UTF-16 surrogate such as \\ud800"
+        said = f"the request body is not valid JSON ({reason}): send a JSON object (Content-Type: application/json)"
         exc = ClientException(detail=said)
     return create_exception_response(request, exc)
 
