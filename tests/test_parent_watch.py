@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from cli_run import running
 
 # The watched process: it watches the parent it was started by, and would otherwise sleep a minute.
 WATCHED = (
@@ -23,15 +24,6 @@ PARENT = (
     "print(child.pid, flush=True)\n"
     "child.wait()\n"
 )
-
-
-def running(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie nobody reaped has stopped)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def test_a_worker_whose_parent_is_killed_outright_stops_itself():

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_run import running
 from scale_processes import GatewayProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
@@ -30,15 +31,6 @@ def children(pid: int) -> list[int]:
             if int(fields[1]) == pid:
                 found.append(int(entry.name))
     return found
-
-
-def running(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie nobody reaped has stopped)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def port_is_free(port: int) -> bool:
