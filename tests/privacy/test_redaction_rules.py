@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -163,3 +164,22 @@ def test_without_a_stored_answer_its_text_is_counted():
 
     assert REDACTOR is not None
     assert REDACTOR.row(row, INTERACTION_FIELDS)[1] == {"email": 1}
+
+
+def test_an_address_after_a_percent_sign_is_redacted_with_it():
+    # URL-encoded text ("%22" is a quote): the escape before the address goes with it, as one match.
+    assert redact("mailto:%22alice@example.com%22") == ("mailto:[redacted:email]%22", {"email": 1})
+
+
+def test_a_long_run_of_percent_signs_before_an_at_sign_is_scanned_in_linear_time():
+    # Each character after a "%" could start an address, and each start read the run to its end:
+    # 200 KB of "%a" held the writer's thread, and so the event loop, for about 30 s.
+    texts = ("%a" * size + "@" for size in (5_000, 80_000))
+    small, large = (timed(REDACTOR.text, text, Counter()) for text in texts)
+    assert large < max(small, 0.005) * 16 * 4  # 16 times the text, 16 times the time, and room for a busy host
+
+
+def timed(function, *args):
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
