@@ -72,3 +72,18 @@ async def test_failures_count_against_the_browser_the_proxy_names_not_the_proxy(
     assert refused.status_code == 429, refused.text
     assert "Too many failed sign-ins from your address" in refused.text
     assert signed_in.status_code == 303, signed_in.text
+
+
+async def test_a_browsers_own_forwarded_for_line_before_the_proxys_does_not_name_it(proxied):
+    # A proxy such as HAProxy adds its own X-Forwarded-For line after any the browser sent: the lines
+    # are one list, in order, and only its last entry is the proxy's word.
+    async def proxy(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await proxied({**scope, "scheme": "http"} if scope["type"] == "http" else scope, receive, send)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="https://feedgate.test") as http:
+        for index, name in enumerate(("bo", "cy", "di", "ana")):
+            http.headers = httpx.Headers([("x-forwarded-for", f"192.0.2.{index}"), ("x-forwarded-for", "203.0.113.1")])
+            answer = await sign_in(http, name, "not the password" if name != "ana" else "a long enough password")
+
+    assert answer.status_code == 429, answer.text
+    assert "Too many failed sign-ins from your address" in answer.text
