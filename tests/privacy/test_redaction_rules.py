@@ -180,6 +180,10 @@ def test_a_long_run_of_percent_signs_before_an_at_sign_is_scanned_in_linear_time
 
 
 def timed(function, *args):
-    started = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - started
+    """The least of three runs' seconds: a busy host's pauses lengthen a run, never shorten one."""
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        function(*args)
+        runs.append(time.perf_counter() - started)
+    return min(runs)
