@@ -73,30 +73,27 @@ async def refuse(scope: Scope, send: Send) -> None:
     """Answer 404 in OpenAI's error shape, naming the base URL the client should use."""
     host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "<gateway>")
     base_url = f"{scope.get('scheme', 'http')}://{host}/v1"
-    method = scope.get("method", "GET")
-    if scope["path"] == "/v1":
+    said = f"Invalid URL ({scope.get('method', 'GET')} {scope['path']}): "
+    await send_error(send, 404, said + _what_to_change(scope["path"], base_url), "base_url_without_v1", [])
+
+
+def _what_to_change(path: str, base_url: str) -> str:
+    """What a client that called `path` (a path `lacks_v1` claims) should change to reach the API at `base_url`."""
+    if path == "/v1":
         # The base URL itself, called as an endpoint (a client given a full endpoint as its base URL, then none).
-        message = (
-            f"Invalid URL ({method} /v1): /v1 is the base URL, not an endpoint. Set your client's base URL to "
-            f"{base_url}; it calls endpoints under it, such as {base_url}/chat/completions"
+        return (
+            f"/v1 is the base URL, not an endpoint. Set your client's base URL to {base_url}; it calls endpoints "
+            f"under it, such as {base_url}/chat/completions"
         )
-        await send_error(send, 404, message, "base_url_without_v1", [])
-        return
-    deployment = azure_deployment(scope["path"])
+    deployment = azure_deployment(path)
     if deployment is not None:
         # AzureOpenAI's clients build deployment URLs Feedgate does not route; Azure's v1 API takes the
         # OpenAI client with the deployment's name as the model, which the gateway forwards as any call.
-        message = (
-            f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1, not Azure "
-            f"OpenAI's deployment URLs. Use an OpenAI client (not AzureOpenAI) with base URL {base_url} and "
-            f"model={deployment!r}, and point the gateway's upstream at your resource's /openai/v1/"
+        return (
+            f"Feedgate serves the OpenAI API under /v1, not Azure OpenAI's deployment URLs. Use an OpenAI client "
+            f"(not AzureOpenAI) with base URL {base_url} and model={deployment!r}, and point the gateway's upstream "
+            "at your resource's /openai/v1/"
         )
-        await send_error(send, 404, message, "base_url_without_v1", [])
-        return
-    used = client_base(scope["path"])
+    used = client_base(path)
     instead = f", not {used}" if used else ""
-    message = (
-        f"Invalid URL ({method} {scope['path']}): Feedgate serves the OpenAI API under /v1{instead}. "
-        f"Set your client's base URL to {base_url}"
-    )
-    await send_error(send, 404, message, "base_url_without_v1", [])
+    return f"Feedgate serves the OpenAI API under /v1{instead}. Set your client's base URL to {base_url}"

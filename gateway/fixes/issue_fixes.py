@@ -65,9 +65,9 @@ class IssueFixes:
         IssueMergedAway when it was merged into another since (nothing is made then)."""
         if preview.kind == "prompt":
             check_rollout(rollout, canary_share)
-        merged_into = await self._links.merged_into(preview.issue_id)
-        if merged_into is not None:
-            raise IssueMergedAway(preview.issue_id, merged_into, PREVIEW_INSTEAD)
+        holding = await self._links.surviving_issue(preview.issue_id)
+        if holding != preview.issue_id:
+            raise IssueMergedAway(preview.issue_id, holding, PREVIEW_INSTEAD)
         # A second click, or a retried request, makes nothing twice: the same fix already live for the issue stands.
         existing = await self._already_live(preview)
         if existing is not None:
