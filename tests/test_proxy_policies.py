@@ -22,6 +22,7 @@ from gateway.proxy.policy import (
     PolicyRequest,
     ReplaceAnswer,
     ReplaceBody,
+    Resend,
 )
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import HttpxUpstream
@@ -290,3 +291,53 @@ async def test_a_rewritten_body_keeps_an_integer_beyond_64_bits_as_the_client_se
     sent = route.calls.last.request.content
     assert b'"seed":123456789012345678901234567890' in sent
     assert b'"role":"system"' in sent
+
+
+REFUSED = {"error": {"message": "logprobs are not supported", "type": "invalid_request_error", "param": "logprobs"}}
+
+
+@respx.mock
+async def test_a_resend_sends_the_call_again_and_the_client_and_record_get_the_second_answer(
+    proxy_client, policies, submitted
+):
+    again = {**CHAT, "temperature": 0}
+    policy = ScriptedPolicy(name="gate", after_result=Resend(again, note={"logprobs": "refused"}))
+    policies.append(policy)
+    route = respx.post(f"{UPSTREAM}/chat/completions").mock(
+        side_effect=[httpx.Response(400, json=REFUSED), httpx.Response(200, json=COMPLETION)]
+    )
+
+    response = await proxy_client.post("/v1/chat/completions", json=CHAT, headers=bearer("sk-mine"))
+
+    assert response.status_code == 200
+    assert response.json() == COMPLETION
+    assert orjson.loads(route.calls.last.request.content) == again
+    assert submitted[0].status_code == 200
+    assert orjson.loads(b"".join(submitted[0].body_chunks)) == COMPLETION
+    assert submitted[0].request == CHAT
+
+
+@respx.mock
+async def test_a_call_is_sent_again_at_most_once(proxy_client, policies, submitted):
+    policies.append(ScriptedPolicy(name="gate", after_result=Resend(CHAT)))
+    route = respx.post(f"{UPSTREAM}/chat/completions").mock(return_value=httpx.Response(400, json=REFUSED))
+
+    response = await proxy_client.post("/v1/chat/completions", json=CHAT, headers=bearer("sk-mine"))
+
+    assert response.status_code == 400
+    assert route.call_count == 2
+    assert [note["action"] for note in submitted[0].policies] == ["resend", "resend_ignored"]
+
+
+@respx.mock
+async def test_a_stream_is_never_sent_again(proxy_client, policies, submitted):
+    policies.append(ScriptedPolicy(name="gate", after_result=Resend(CHAT)))
+    route = respx.post(f"{UPSTREAM}/chat/completions").mock(
+        return_value=httpx.Response(200, content=STREAM, headers={"content-type": "text/event-stream"})
+    )
+
+    response = await proxy_client.post("/v1/chat/completions", json={**CHAT, "stream": True}, headers=bearer("sk-mine"))
+
+    assert response.content == STREAM
+    assert route.call_count == 1
+    assert submitted[0].policies[0]["action"] == "resend_ignored"

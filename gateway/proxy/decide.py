@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
+from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody, Resend
 
 logger = logging.getLogger("feedgate.proxy")
 
@@ -67,13 +67,19 @@ async def decide(policies: Sequence[Policy], request: PolicyRequest) -> Decided:
 
 
 async def observe(
-    policies: Sequence[Policy], request: PolicyRequest, answer: PolicyAnswer, notes: list[Note]
-) -> Hold | ReplaceAnswer | None:
-    """Run each policy's `after`; for an answer that is not a stream, the first Hold or the last ReplaceAnswer wins.
+    policies: Sequence[Policy],
+    request: PolicyRequest,
+    answer: PolicyAnswer,
+    notes: list[Note],
+    may_resend: bool = True,
+) -> Hold | ReplaceAnswer | Resend | None:
+    """Run each policy's `after`; for an answer that is not a stream, the first Hold, else the first Resend, else the last ReplaceAnswer wins.
 
-    A policy after a ReplaceAnswer sees the replaced body, so replacements compose in order.
+    A policy after a ReplaceAnswer sees the replaced body, so replacements compose in order. A call
+    is sent again at most once (`may_resend` is False for the answer to a resend).
     """
     held: Hold | None = None
+    resend: Resend | None = None
     replaced: ReplaceAnswer | None = None
     for policy in policies:
         try:
@@ -85,16 +91,30 @@ async def observe(
         if result is None:
             continue
         if answer.stream:
-            action = "hold_ignored" if isinstance(result, Hold) else "replace_ignored"
             notes.append(
-                {"policy": policy.name, "action": action, "reason": "the stream had already reached the client"}
+                {
+                    "policy": policy.name,
+                    "action": _IGNORED[type(result)],
+                    "reason": "the stream had already reached the client",
+                }
             )
         elif isinstance(result, ReplaceAnswer):
             if held is None:
                 replaced = result
                 answer = replace(answer, body=result.body, content_encoding="")
                 notes.append({"policy": policy.name, "action": "replace_answer", **(result.note or {})})
+        elif isinstance(result, Resend):
+            if not may_resend:
+                notes.append(
+                    {"policy": policy.name, "action": "resend_ignored", "reason": "the call was sent again once"}
+                )
+            elif held is None and resend is None:
+                resend = result
+                notes.append({"policy": policy.name, "action": "resend", **(result.note or {})})
         elif held is None:
             held = result
             notes.append({"policy": policy.name, "action": "hold", **(result.note or {})})
-    return held or replaced
+    return held or resend or replaced
+
+
+_IGNORED = {Hold: "hold_ignored", ReplaceAnswer: "replace_ignored", Resend: "resend_ignored"}

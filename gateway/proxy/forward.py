@@ -28,7 +28,7 @@ from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import CallerResolver, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
-from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest
+from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
 from gateway.proxy.relay import (
     GatewayStopped,
     Headers,
@@ -278,7 +278,15 @@ class ProxyApp:
             if call is not None and call.policy_request is not None:
                 encoding = response.header("content-encoding")
                 whole = PolicyAnswer(response.status_code, content_type, answer_body, False, encoding)
-                result = await observe(call.policies, call.policy_request, whole, call.notes)
+                request = call.policy_request
+                result = await observe(call.policies, request, whole, call.notes, may_resend=not request.resent)
+                if isinstance(result, Resend):
+                    # The client has seen nothing of this answer: the call goes out once more, as a policy asks.
+                    call.forget_answer()
+                    request.json, request.resent = result.json, True
+                    body = dumps_exact(result.json)
+                    await self._forward(scope, receive, send, replaces_authorization, upstream, body, call)
+                    return
                 if isinstance(result, Hold):
                     await send_json(send, result.status, result.body, [*result.headers, *id_headers])
                     return

@@ -14,9 +14,11 @@ Before the call, a policy returns one of:
 
 After the upstream answered, `after` observes the answer. For an answer that is not a stream,
 it may return a `Hold` to send the client something else (e.g. a pending review) in its place,
-or a `ReplaceAnswer` to send the client other bytes with the upstream's status and headers
-(e.g. the answer without the log-probabilities a policy asked for); a stream has already
-reached the client by then, so a stream's `after` can only observe.
+a `ReplaceAnswer` to send the client other bytes with the upstream's status and headers
+(e.g. the answer without the log-probabilities a policy asked for), or a `Resend` to send the
+call upstream once more with another body (e.g. without a parameter the policy added and the
+upstream refused); a stream has already reached the client by then, so a stream's `after` can
+only observe.
 
 Every decision may carry a `note`, a small JSON object stored with the interaction (under
 `policies`), so a person can see which fixes shaped an answer.
@@ -41,6 +43,8 @@ class PolicyRequest:
     end_user: str | None
     metadata: Json | None
     headers: list[tuple[bytes, bytes]]
+    # Set once a policy's `Resend` sent the call again (a call is sent again at most once).
+    resent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,16 @@ class ReplaceAnswer:
     note: Json | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Resend:
+    """Send the call upstream again with `json`, in place of an answer (not a stream) the client has not seen."""
+
+    json: Json
+    note: Json | None = None
+
+
 Decision = Pass | ReplaceBody | Hold
-AfterResult = Hold | ReplaceAnswer | None
+AfterResult = Hold | ReplaceAnswer | Resend | None
 PASS = Pass()
 
 
@@ -107,5 +119,5 @@ class Policy(Protocol):
         ...
 
     async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
-        """Observe the answer; a Hold or ReplaceAnswer replaces an answer that is not a stream."""
+        """Observe the answer; a Hold, ReplaceAnswer or Resend replaces an answer that is not a stream."""
         ...

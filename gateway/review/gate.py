@@ -41,13 +41,14 @@ from gateway.proxy.policy import (
     PolicyRequest,
     ReplaceAnswer,
     ReplaceBody,
+    Resend,
 )
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
 from gateway.review.held_poll import OUTCOME_HEADER, PENDING
 from gateway.review.hold_cap import HoldCap
-from gateway.review.logprob_refusals import LogprobRefusals, explained, refusal_of_logprobs
+from gateway.review.logprob_refusals import LogprobRefusals, refusal_of_logprobs
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
 from gateway.review.opening import Opened
 from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
@@ -60,8 +61,9 @@ REVIEW_REQUIRED = b"required"
 # What a developer may reasonably write for "required": each holds or audits the answer the same way.
 REVIEW_REQUIRED_SPELLINGS = frozenset({REVIEW_REQUIRED, b"true", b"yes", b"1"})
 ENDPOINT = "chat.completions"
-# Calls whose logprobs the gate added, until their answer is seen; bounded, since a call the
-# upstream never answered never reaches `after` (its entry is then dropped as the oldest).
+# Calls whose logprobs the gate added (each with its request as it was before), until their answer
+# is seen; bounded, since a call the upstream never answered never reaches `after` (its entry is
+# then dropped as the oldest).
 MAX_PENDING = 100_000
 Mode = Literal["audit", "hold"]
 
@@ -129,7 +131,7 @@ class ConfidenceGate:
         self._cap = cap
         self._hold_timeout = hold_timeout
         self._clock = clock
-        self._added: OrderedDict[str, bool] = OrderedDict()
+        self._added: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._refusals = LogprobRefusals()
         # Audit openings run off the call; kept referenced so they are not collected mid-flight.
         self._background: set[asyncio.Task[None]] = set()
@@ -150,17 +152,18 @@ class ConfidenceGate:
         asking, _ = request_with_logprobs(request.json)
         if asking is None:
             return PASS
-        self._added[request.interaction_id] = True
+        self._added[request.interaction_id] = request.json
         if len(self._added) > MAX_PENDING:
             self._added.popitem(last=False)
         return ReplaceBody(asking, note={"logprobs": "added"})
 
     async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
         """Judge the answer; audit or hold a risky one; hide log-probabilities the client did not ask for."""
-        added = self._added.pop(request.interaction_id, False)
+        asked = self._added.pop(request.interaction_id, None)
+        added = asked is not None
         rule = self._rules.get(request.app)
-        if added and answer.status_code != 200:
-            return self._refused(request, answer)
+        if asked is not None and answer.status_code != 200:
+            return self._refused(request, answer, asked)
         if rule is None or answer.status_code != 200:
             return None
         flagged = _flagged(request.headers)
@@ -200,20 +203,21 @@ class ConfidenceGate:
         self._audit(request, rule, judged, extra)
         return replaced
 
-    def _refused(self, request: PolicyRequest, answer: PolicyAnswer) -> ReplaceAnswer | None:
-        """An error answer to the log-probabilities the gate added: told as the gate's, and not asked for again."""
+    def _refused(self, request: PolicyRequest, answer: PolicyAnswer, asked: dict[str, Any]) -> Resend | None:
+        """An error answer to the log-probabilities the gate added: the call goes again as `asked`, and they are not asked for again."""
         model = request.json.get("model")
         error = refusal_of_logprobs(answer.status_code, _decoded(answer))
         if error is None or not isinstance(model, str):
             return None
         self._refusals.record(model)
         logger.warning(
-            "model %r refused the log-probabilities the confidence gate asked for (app %s): its calls now go out "
-            "without them, so only the x-feedgate-review flag sends its answers to review",
+            "model %r refused the log-probabilities the confidence gate asked for (app %s): the call was sent "
+            "again, and its calls now go out without them, so only the x-feedgate-review flag sends its answers "
+            "to review",
             model[:200],
             request.app,
         )
-        return ReplaceAnswer(explained(error, model), note={"logprobs": "refused"})
+        return Resend(asked, note={"logprobs": "refused"})
 
     async def close(self) -> None:
         """Wait for the audit openings still running (on shutdown, and in tests)."""

@@ -2,9 +2,10 @@
 
 OpenAI's reasoning models (o1, o3, o4-mini), and some other servers, answer a request asking for
 log-probabilities with an error. The gate asks for them on the app's behalf, so a gated app's every
-call to such a model failed, on a parameter the app never sent. The first refusal is told as the
-gate's doing; from then on that model's calls go out as the app sent them, judged by the
-`x-feedgate-review` flag alone (no log-probabilities, no confidence).
+call to such a model failed, on a parameter the app never sent. On the first refusal the gate has
+the call sent again as the app sent it (the app never sees the error); from then on that model's
+calls go out as the app sent them, judged by the `x-feedgate-review` flag alone (no
+log-probabilities, no confidence).
 """
 
 from __future__ import annotations
@@ -17,10 +18,6 @@ import orjson
 # Enough for every model name an app uses; the oldest is forgotten (and asked again) past it.
 MAX_MODELS = 1_000
 REFUSAL_STATUSES = frozenset({400, 403, 422})
-GATE_NOTE = (
-    " (Feedgate's confidence gate asked for log-probabilities on this call, not the app; it no longer "
-    "asks for them on {model}'s calls: send the request again)"
-)
 
 
 def refusal_of_logprobs(status: int, body: bytes | None) -> dict[str, Any] | None:
@@ -36,12 +33,6 @@ def refusal_of_logprobs(status: int, body: bytes | None) -> dict[str, Any] | Non
         return None
     said = f"{error.get('param')} {error.get('message')}".lower()
     return error if "logprob" in said else None
-
-
-def explained(error: dict[str, Any], model: str) -> bytes:
-    """The upstream's error body, its message saying that the gate, not the app, asked for log-probabilities."""
-    message = f"{error.get('message') or 'log-probabilities refused'}{GATE_NOTE.format(model=model)}"
-    return orjson.dumps({"error": {**error, "message": message}})
 
 
 class LogprobRefusals:

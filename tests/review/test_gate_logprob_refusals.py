@@ -22,36 +22,45 @@ async def _no_keys(_: str) -> None:
 
 
 @pytest.fixture
-def client(settings: Settings, start_gateway: Callable[..., Any]) -> openai.OpenAI:
-    """The SDK of an app the gate holds answers for."""
+def gateway(settings: Settings, start_gateway: Callable[..., Any]) -> Any:
+    """A gateway that holds the answers of the app whose key is KEY."""
     app = CallerResolver(mode="passthrough", salt=SALT, lookup_gateway_key=_no_keys).fingerprint(KEY)
     gated = settings.model_copy(update={"key_salt": SALT, "review_gates": [ReviewGate(app=app, mode="hold")]})
-    gateway = start_gateway(gated)
+    return start_gateway(gated)
+
+
+@pytest.fixture
+def client(gateway: Any) -> openai.OpenAI:
+    """The SDK of the gated app."""
     return openai.OpenAI(base_url=gateway.url, api_key=KEY, max_retries=0)
 
 
-def test_the_first_refusal_says_the_gate_asked_for_the_log_probabilities(client):
-    with pytest.raises(openai.BadRequestError) as refused:
-        client.chat.completions.create(model="nologprobs-o3", messages=MESSAGES)
-
-    assert "not supported with this model" in refused.value.message
-    assert "Feedgate's confidence gate asked for log-probabilities" in refused.value.message
-    assert "send the request again" in refused.value.message
-
-
-def test_after_a_refusal_the_models_calls_go_out_without_log_probabilities(client):
-    with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(model="nologprobs-o3", messages=MESSAGES)
-
+def test_the_first_call_to_a_model_that_refuses_log_probabilities_gets_its_answer(client):
     answer = client.chat.completions.create(model="nologprobs-o3", messages=MESSAGES)
 
     assert answer.choices[0].message.content == "Echo: What is the fee?"
 
 
-def test_the_flag_still_holds_an_answer_of_a_model_that_refuses_log_probabilities(client):
-    with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(model="nologprobs-o3", messages=MESSAGES)
+def test_the_refused_call_is_recorded_once_with_the_answer_and_what_the_gate_did(client, gateway):
+    raw = client.chat.completions.with_raw_response.create(model="nologprobs-o3", messages=MESSAGES)
 
+    stored = gateway.interaction(raw.headers["x-feedgate-interaction-id"])
+
+    assert stored["status_code"] == 200
+    assert "logprobs" not in stored["request"]
+    assert {"policy": "confidence_gate", "action": "resend", "logprobs": "refused"} in stored["policies"]
+
+
+def test_after_a_refusal_the_models_calls_go_out_without_log_probabilities(client, gateway):
+    client.chat.completions.create(model="nologprobs-o3", messages=MESSAGES)
+
+    raw = client.chat.completions.with_raw_response.create(model="nologprobs-o3", messages=MESSAGES)
+
+    # Sent once, as the app sent it: no policy changed or resent it.
+    assert gateway.interaction(raw.headers["x-feedgate-interaction-id"])["policies"] is None
+
+
+def test_the_flag_holds_the_first_answer_of_a_model_that_refuses_log_probabilities(client):
     raw = client.chat.completions.with_raw_response.create(
         model="nologprobs-o3", messages=MESSAGES, extra_headers={"x-feedgate-review": "required"}
     )
