@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.discovery.items import last_user_message
-from gateway.store.stats import counts_as_positive
+from gateway.feedback.submission import counts_as_positive
 
 # How much of the question and the answer a listing row shows.
 EXCERPT_CHARS = 160

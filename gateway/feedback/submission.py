@@ -1,4 +1,4 @@
-"""What a feedback submission may contain, and when feedback counts as negative."""
+"""What a feedback submission may contain, and when feedback counts as negative or positive."""
 
 from __future__ import annotations
 
@@ -216,3 +216,8 @@ def _show(value: Any) -> str:
     except TypeError:  # e.g. an integer beyond 64 bits
         shown = repr(value)
     return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def counts_as_positive(negative: bool, thumbs: str | None, rating: int | None) -> bool:
+    """Whether feedback is positive: not negative, and a thumbs-up or a rating of 4 or 5."""
+    return not negative and (thumbs == "up" or (rating or 0) >= 4)

@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from gateway.feedback.delay_histogram import DelayHistogram
 from gateway.feedback.insights import Tally
+from gateway.feedback.submission import counts_as_positive
 from gateway.store.current_feedback import current_feedback
 from gateway.store.recent_traffic import NOT_A_CONVERSATION
 from gateway.store.tables import feedback, interactions
@@ -117,11 +118,6 @@ class StatsStore:
             *self._keys(),
             narrow=in_scope,
         )
-
-
-def counts_as_positive(negative: bool, thumbs: str | None, rating: int | None) -> bool:
-    """Whether feedback is positive: not negative, and a thumbs-up or a rating of 4 or 5."""
-    return not negative and (thumbs == "up" or (rating or 0) >= 4)
 
 
 def feedback_counts(current: list[Any]) -> dict[str, int]:
