@@ -24,7 +24,7 @@ from gateway.review.levels import ServiceLevels
 from gateway.review.records import Outcome, ReviewTask, Status
 from gateway.review.resolution import FIX_KEY, ResolvingFix
 from gateway.review.reviewer_text import DecisionText, NoteText
-from gateway.store.reviews import DecisionWrite, EventWrite, TaskChange, TaskState
+from gateway.store.review_writes import DecisionWrite, EventWrite, TaskChange, TaskState
 
 SUBJECT = "review_task"
 # The audit log's action for each kind of event (a renewal decides nothing and is not audited).

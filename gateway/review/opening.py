@@ -13,7 +13,7 @@ from gateway.audit.records import AuditEntry, as_stored_json
 from gateway.review.held_answer import keeping_held_answer, task_deadline
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Priority, ReviewTaskDetail, Source, Status, SuggestedAction
-from gateway.store.reviews import EventWrite, TaskOpening
+from gateway.store.review_writes import EventWrite, TaskOpening
 
 Row = dict[str, Any]
 MAX_TAG = 200

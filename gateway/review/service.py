@@ -36,15 +36,8 @@ from gateway.review.reviewer_text import decision_text, note_text, redacted_requ
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_requests import check_manual_request, open_request, person
 from gateway.store.review_figures import ReviewFigureStore
-from gateway.store.reviews import (
-    ActiveIssueTaken,
-    OpenResult,
-    ReviewFilter,
-    ReviewSort,
-    ReviewStore,
-    TaskChange,
-    TaskState,
-)
+from gateway.store.review_writes import OpenResult, TaskChange, TaskState
+from gateway.store.reviews import ActiveIssueTaken, ReviewFilter, ReviewSort, ReviewStore
 
 # The stats report's default range, ending now.
 DEFAULT_RANGE = timedelta(days=30)

@@ -21,6 +21,7 @@ from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.locks import advisory_key
 from gateway.store.review_task_reads import decided_details, task_tags
+from gateway.store.review_writes import EventWrite, OpenResult, TaskChange, TaskOpening, TaskState
 from gateway.store.tables import (
     review_decisions,
     review_events,
@@ -38,70 +39,6 @@ OPENING_LOCK = "feedgate.review.opening"
 
 class ActiveIssueTaken(Exception):
     """Another open task already concerns this task's issue."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventWrite:
-    """A change to record in a task's history."""
-
-    kind: str
-    actor: str
-    detail: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionWrite:
-    """A reviewer's decision to store (in the task's current round)."""
-
-    reviewer: str
-    outcome: str
-    correction: str | None
-    comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskChange:
-    """What to write for one change to a task: column values, the event, maybe a decision, the audit record."""
-
-    at: datetime
-    values: dict[str, Any]
-    event: EventWrite
-    decision: DecisionWrite | None = None
-    audit: AuditEntry | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskState:
-    """A task as a change sees it, under its lock: the row, this round's decisions, any rival for its issue."""
-
-    row: Row
-    decisions: list[Row]
-    # Another open task for the same issue (it blocks reopening this one).
-    rival_for_issue: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskOpening:
-    """A task to insert (`values` hold every column) or the columns to update on an existing one."""
-
-    task_id: str
-    created: bool
-    at: datetime
-    values: dict[str, Any]
-    tags: Sequence[str]
-    event: EventWrite
-    audit: AuditEntry | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenResult:
-    """Which task was opened or updated, and which of the asked-for interactions it took."""
-
-    task_id: str
-    created: bool
-    added: tuple[str, ...]
-    # Held by some task already (this one or another): never added again.
-    already_held: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
