@@ -264,8 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_parser = commands.add_parser("serve", parents=[common], help="run the gateway")
-    serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--host", help="address to listen on (default: FEEDGATE_HOST, else 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="port to listen on (default: FEEDGATE_PORT, else 8080)")
     serve_parser.add_argument(
         "--workers", type=int, help="gateway processes on the one port (default: FEEDGATE_WORKERS, else 1)"
     )

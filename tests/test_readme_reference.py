@@ -1,0 +1,37 @@
+"""The README documents every setting (by its variable or its name in the file) and every command-line option."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import build_parser
+from gateway.config import Settings
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_named_in_the_readme(name):
+    # In the variables' table, in a sentence (`name`, `name = value`), or as a table of the file ([[name]]).
+    spellings = (f"FEEDGATE_{name.upper()}", f"`{name}`", f"`{name} =", f"[[{name}]]")
+    assert any(spelling in README for spelling in spellings), (
+        f"document the setting {name} in the README (as FEEDGATE_{name.upper()} or `{name}`)"
+    )
+
+
+def _options(parser: argparse.ArgumentParser, command: str = "feedgate") -> Iterator[tuple[str, str]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, f"{command} {name}")
+        else:
+            yield from ((command, option) for option in action.option_strings if option.startswith("--"))
+
+
+@pytest.mark.parametrize(("command", "option"), sorted(set(_options(build_parser()))))
+def test_every_command_line_option_is_named_in_the_readme(command, option):
+    assert option == "--help" or option in README, f"document {command}'s {option} in the README"
