@@ -111,6 +111,15 @@
       status.textContent = "Could not send feedback: " + error.message;
     }
 
+    // Hiding the box (or disabling its button while it sends) takes the focus from it and leaves it on the page's
+    // body, where a keyboard or screen reader user loses their place: it goes back to the thumb they pressed,
+    // unless they have moved it elsewhere since they sent.
+    function closeComment(hadFocus) {
+      var now = document.activeElement;
+      form.hidden = true;
+      if (hadFocus && (!now || now === document.body || form.contains(now))) (thumbs === "up" ? up : down).focus();
+    }
+
     function sendVote() {
       if (sending || thumbs === sent) return;
       var value = thumbs;
@@ -142,10 +151,11 @@
     down.addEventListener("click", function () { choose("down"); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      var hadFocus = form.contains(document.activeElement);
       if (!comment.value.trim() && sent === thumbs) {
         // Nothing to add to the vote already stored.
         status.textContent = "Thanks for your feedback!";
-        form.hidden = true;
+        closeComment(hadFocus);
         return;
       }
       var payload = { thumbs: thumbs };
@@ -156,9 +166,9 @@
         sent = payload.thumbs;
         stored(result);
         status.textContent = "Thanks for your feedback!";
-        form.hidden = true;
         // Ready for another vote, its comment box empty.
         submit.disabled = false;
+        closeComment(hadFocus);
         comment.value = "";
       }, function (error) {
         failed(error);
