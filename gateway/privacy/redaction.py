@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gateway.privacy.logprob_tokens import Span, redacted_logprobs
+
 if TYPE_CHECKING:
     from gateway.config import Settings
 
@@ -163,15 +165,40 @@ class Redactor:
             value = _apply(rule, value, counts)
         return value
 
+    def spans(self, value: str) -> list[Span]:
+        """Where the rules match in `value`, as (start, end, replacement), sorted; an earlier rule's match wins."""
+        taken: list[Span] = []
+        for rule in self.rules:
+            if rule.hint is not None and not rule.hint(value):
+                continue
+            for match in rule.pattern.finditer(value):
+                start = match.start() + len(match.groupdict().get("keep") or "")
+                if rule.check is not None and not rule.check(value[start : match.end()]):
+                    continue
+                if start < match.end() and not any(start < end and match.end() > begin for begin, end, _ in taken):
+                    taken.append((start, match.end(), rule.replacement))
+        return sorted(taken)
+
     def document(self, value: Any, counts: Counts) -> Any:
-        """A JSON value with every string in it (not the keys) redacted; other values as they were."""
+        """A JSON value with every string in it (not the keys) redacted; other values as they were.
+
+        An answer's `logprobs`, which spell its text a token at a time, are redacted over their joined
+        tokens (gateway.privacy.logprob_tokens), their matches not counted: the answer's text counts them.
+        """
         if isinstance(value, str):
             return self.text(value, counts)
         if isinstance(value, dict):
-            return {key: self.document(item, counts) for key, item in value.items()}
+            return {
+                key: self._logprobs(item, counts) if key == "logprobs" else self.document(item, counts)
+                for key, item in value.items()
+            }
         if isinstance(value, list):
             return [self.document(item, counts) for item in value]
         return value
+
+    def _logprobs(self, value: Any, counts: Counts) -> Any:
+        redacted = redacted_logprobs(value, self.spans, self.text)
+        return self.document(value, counts) if redacted is None else redacted
 
     def row(self, row: Mapping[str, Any], fields: Iterable[str]) -> tuple[dict[str, Any], dict[str, int]]:
         """A copy of `row` with `fields` redacted, and how many matches each rule replaced (only rules that fired)."""
