@@ -12,6 +12,8 @@ import orjson
 from gateway.observability.context import INTERACTION_ID
 
 LogFormat = Literal["auto", "text", "json"]
+# Libraries whose debug lines carry what is stored: kept at info even when the gateway logs at debug.
+QUIET_LIBRARIES = ("aiosqlite",)
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written out
@@ -131,4 +133,8 @@ def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | N
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # aiosqlite logs every statement with its parameters at debug (users' prompts, answers, end-user ids):
+    # a log is out of reach of redaction, retention and erasure, so it never gets them, whatever the level.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO)
     return handler

@@ -164,3 +164,21 @@ def test_configure_logging_replaces_the_root_handlers_and_honours_the_level():
     # stderr is a pipe here, so "auto" writes JSON; basicConfig's plain handler is gone.
     (entry,) = [orjson.loads(line) for line in done.stderr.splitlines()]
     assert (entry["level"], entry["message"]) == ("warning", "shown")
+
+
+def test_debug_logs_keep_the_gateways_lines_but_never_the_parameters_of_a_database_statement():
+    program = (
+        "import asyncio, logging, aiosqlite\n"
+        "from gateway.observability.logs import configure_logging\n"
+        "configure_logging('json', 'debug')\n"
+        "logging.getLogger('feedgate.x').debug('shown')\n"
+        "async def main():\n"
+        "    async with aiosqlite.connect(':memory:') as db:\n"
+        "        await db.execute('select ?', ('alice@example.com',))\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+
+    # aiosqlite logs each statement with its parameters at debug: users' prompts, answers and end-user ids.
+    assert "shown" in done.stderr
+    assert "alice@example.com" not in done.stderr
