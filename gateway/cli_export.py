@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,7 +54,12 @@ def _output(path: Path | None) -> tuple[IO[str], Path | None, Path | None]:
             # A rename would replace the FIFO or device (/dev/stdout as root) with a plain file.
             return target.open("w", encoding="utf-8"), None, None
         partial = target.with_name(f".{target.name}.partial")
-        return partial.open("w", encoding="utf-8"), partial, target
+        # The lines are end users' conversations: a new file is its owner's alone, as the database is; one
+        # written over keeps the mode it had (the rename would otherwise give it the twin's).
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o600
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        os.fchmod(descriptor, mode)  # past the umask, and over a twin a killed export left behind
+        return os.fdopen(descriptor, "w", encoding="utf-8"), partial, target
     except OSError as exc:
         raise ConfigError(f"--output: cannot write {path}: {exc.strerror}") from None
 

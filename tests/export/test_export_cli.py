@@ -239,3 +239,26 @@ async def test_the_warning_about_an_unknown_app_is_one_line_naming_the_apps_seen
     [warning] = [line for line in result.stderr.splitlines() if "biling-bot" in line]
     assert warning.startswith("warning: no calls from app 'biling-bot' have been recorded")
     assert warning.endswith("(apps seen: billing-bot, support-bot)")
+
+
+async def test_a_new_output_file_is_readable_by_its_owner_only(database_url, engine, tmp_path: Path):
+    await seed(engine)
+    output = tmp_path / "train.jsonl"
+
+    result = feedgate_export(database_url, "--format", "chat", "--output", str(output))
+
+    assert result.returncode == 0, result.stderr
+    # It holds end users' conversations and corrections, as the database does (0600 too).
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+
+
+async def test_an_output_file_written_over_keeps_its_mode(database_url, engine, tmp_path: Path):
+    await seed(engine)
+    output = tmp_path / "train.jsonl"
+    output.write_text("")
+    output.chmod(0o640)
+
+    result = feedgate_export(database_url, "--format", "chat", "--output", str(output))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(output.stat().st_mode) == 0o640
