@@ -62,6 +62,20 @@ def test_phrases_never_span_two_parts_or_two_documents():
     assert "refund refund" not in keywords  # a word next to itself
 
 
+def test_what_redaction_put_in_place_of_personal_data_is_no_keyword_and_no_phrase_spans_it():
+    # With redaction on, every stored complaint quoting an address reads "[redacted:email]".
+    documents = [
+        "card locked, write to [redacted:email] today",
+        "my card is locked, mail [redacted:email] or call [redacted:phone]",
+        "refund for double charge please",
+    ]
+
+    keywords = ctfidf_keywords(documents, [0, 0, 1], top_n=100)
+
+    assert not {"redacted", "email", "phone", "redacted email", "write redacted", "email today"} & set(keywords[0])
+    assert "card locked" in keywords[0]
+
+
 def test_representatives_are_the_members_closest_to_the_centre():
     embeddings = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
     assert representative_indices(embeddings, [0, 1, 2, 3], top_n=2) == [1, 3]
