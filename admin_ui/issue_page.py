@@ -31,7 +31,7 @@ from admin_ui.issue_views import (
     issues_named,
 )
 from admin_ui.query_params import text_param
-from admin_ui.rendering import render, when_text
+from admin_ui.rendering import render, render_panel, when_text
 from admin_ui.session import current_user, signed_in
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import Role
@@ -99,6 +99,11 @@ async def _fixes(services: Services, issue_id: str, app: str) -> list[FixView]:
     except IssueNotFound:
         return []
     return [fix_view(named, app) for named in await fix_links.named(links)]
+
+
+def _back_to_issue(issue_id: str) -> dict[str, str]:
+    """Where a panel opened on its own leads back to: its issue's page."""
+    return {"back": f"{ISSUES_PATH}/{quote(issue_id, safe='')}", "back_label": "the issue"}
 
 
 def _effect_url(issue_id: str, link_id: str | None) -> str:
@@ -199,7 +204,9 @@ class IssuePageController(Controller):
         fix = None
         if effect.fix is not None:
             fix = fix_view((await services.fix_links.named([effect.fix]))[0], effect.app)
-        return render(request, "issue_effect.html", effect=effect, fix=fix)
+        return render_panel(
+            request, "issue_effect.html", title="Effect of a fix", **_back_to_issue(issue_id), effect=effect, fix=fix
+        )
 
     @get("/{issue_id:str}/map")
     async def feedback_map(
@@ -215,7 +222,15 @@ class IssuePageController(Controller):
             points = [(point.x, point.y, point.member) for point in found.points]
             label = f"Negative feedback of {found.app}: this issue's complaints in red"
             chart = scatter_map(points, label=label, highlight="this issue", rest="other complaints")
-        return render(request, "issue_map.html", feedback_map=found, chart=chart, app=detail.issue.app)
+        return render_panel(
+            request,
+            "issue_map.html",
+            title=f"Negative feedback of {detail.issue.app}",
+            **_back_to_issue(issue_id),
+            feedback_map=found,
+            chart=chart,
+            app=detail.issue.app,
+        )
 
     @get("/{issue_id:str}/merge-candidates")
     async def merge_candidates(
@@ -228,9 +243,11 @@ class IssuePageController(Controller):
         if suggestions is None or seen is None:
             raise NotFoundException(f"No issue with id {issue_id}.")
         can_act = _can_act(request)
-        return render(
+        return render_panel(
             request,
             "issue_merge_candidates.html",
+            title="Issues about the same thing",
+            **_back_to_issue(issue_id),
             issue_id=issue_id,
             suggestions=suggestions,
             can_act=can_act,

@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.overview_panels import RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
-from admin_ui.rendering import render
+from admin_ui.rendering import render, render_panel
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
@@ -32,6 +32,11 @@ GOAL_DEFAULTS = {
     "tasks_reviewed_within": {"share": "95", "hours": "48"},
 }
 GOAL_FIELDS = ("kind", "app", "reduction", "months", "share", "hours")
+
+
+def _back_to_overview(picked: Picked) -> dict[str, str]:
+    """Where a panel opened on its own leads back to: the overview of the same range and app."""
+    return {"back": f"/admin?{picked.query()}", "back_label": "the overview"}
 
 
 class OverviewController(Controller):
@@ -49,14 +54,23 @@ class OverviewController(Controller):
     @get("/overview/traffic")
     async def traffic(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """The traffic panel: totals, daily charts, per-app or per-model rates, the review queue."""
-        panel = await traffic_panels(services, picked_from(request), datetime.now(UTC))
-        return render(request, "overview_traffic.html", picked=picked_from(request), **panel)
+        picked = picked_from(request)
+        panel = await traffic_panels(services, picked, datetime.now(UTC))
+        return render_panel(
+            request,
+            "overview_traffic.html",
+            title="Traffic and feedback",
+            **_back_to_overview(picked),
+            picked=picked,
+            **panel,
+        )
 
     @get("/overview/drift")
     async def drift(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
         """The drift panel: each app's recent negative rate against its baseline, alerts first."""
-        panel = await drift_panel(services, picked_from(request), datetime.now(UTC))
-        return render(request, "overview_drift.html", **panel)
+        picked = picked_from(request)
+        panel = await drift_panel(services, picked, datetime.now(UTC))
+        return render_panel(request, "overview_drift.html", title="Drift", **_back_to_overview(picked), **panel)
 
     @get("/overview/goals")
     async def goals(
@@ -65,8 +79,14 @@ class OverviewController(Controller):
         """The goals panel: each goal (of the picked app) with its progress."""
         picked = picked_from(request)
         progress = await services.goals.progress(picked.app)
-        return render(
-            request, "overview_goals.html", picked=picked, goals=progress, can_set_goals=user.allows(Role.REVIEWER)
+        return render_panel(
+            request,
+            "overview_goals.html",
+            title="Goals",
+            **_back_to_overview(picked),
+            picked=picked,
+            goals=progress,
+            can_set_goals=user.allows(Role.REVIEWER),
         )
 
     @post("/goals", guards=[reviewer_or_admin])

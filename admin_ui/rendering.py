@@ -131,3 +131,30 @@ def render(request: Request[Any, Any, Any], template: str, *, status_code: int =
     set_sign_in_cookie(response, request)
     set_forms_cookie(response, request)
     return response
+
+
+def render_panel(
+    request: Request[Any, Any, Any], template: str, *, title: str, back: str, back_label: str, **context: Any
+) -> Response[str]:
+    """A panel a page loads after itself: the bare fragment for the page's script, a whole page for a browser opening it.
+
+    A browser opening the panel's URL itself (the "open it on its own" link a page without its script shows, a new
+    tab) sends `Sec-Fetch-Mode: navigate`, or, over plain http to a host other than localhost, where browsers send no
+    Sec-Fetch headers, an Accept naming application/xhtml+xml; the script's fetch does neither.
+    """
+    mode = request.headers.get("sec-fetch-mode")
+    opened = mode == "navigate" or (mode is None and "application/xhtml+xml" in request.headers.get("accept", ""))
+    if opened:
+        response = render(
+            request,
+            "panel_page.html",
+            panel_template=template,
+            panel_title=title,
+            panel_back=back,
+            panel_back_label=back_label,
+            **context,
+        )
+    else:
+        response = render(request, template, **context)
+    response.headers["vary"] = "sec-fetch-mode, accept"
+    return response
