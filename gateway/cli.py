@@ -187,7 +187,10 @@ def keys_revoke(args: argparse.Namespace) -> None:
 
     if not asyncio.run(revoke()):
         raise ConfigError(f"no live key with id {args.key_id}")
-    print(f"revoked {args.key_id}")
+    # Each running gateway process keeps a key's lookup for a while: say how long the key may still pass.
+    print(
+        f"revoked {args.key_id}: running gateways refuse it within {settings.key_cache_seconds:g} s (FEEDGATE_KEY_CACHE_SECONDS)"
+    )
 
 
 def keys_list(args: argparse.Namespace) -> None:

@@ -33,6 +33,9 @@ class ServingSettings(BaseModel):
     # Salt for app fingerprints of pass-through keys; generated and kept in the
     # database when not set.
     key_salt: str | None = None
+    # Gateway-key mode: each process keeps a key's lookup this many seconds, so calls cost no database
+    # round trip; a revoked key is refused by every running process within this time. 0: every call looks.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     max_request_bytes: int = Field(default=32 * 1024 * 1024, ge=1)
     # Slow clients (gateway.request_limits): a request's headers must arrive within this many seconds,

@@ -254,7 +254,9 @@ async def open_services(
         redactor=redactor_for(settings),
     )
     writer.start()
-    resolver = CallerResolver(mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for)
+    resolver = CallerResolver(
+        mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for, cache_seconds=settings.key_cache_seconds
+    )
     feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
     feedback_store = FeedbackStore(engine, redactor=redactor_for(settings))
     # One embedder (one model in memory) for retrieval, the review rules, effects and previews, built on first use.

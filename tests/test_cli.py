@@ -214,6 +214,19 @@ def test_keys_list_shows_each_live_key_without_its_value(tmp_path: Path):
     assert "fgk-" not in result.stdout
 
 
+def test_keys_revoke_says_how_soon_running_gateways_refuse_the_key(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db", "FEEDGATE_KEY_CACHE_SECONDS": "2"}
+    run(["db", "upgrade"], env)
+    key_id = run(["keys", "create", "billing-bot"], env).stdout.split("key id:")[1].split()[0]
+
+    result = run(["keys", "revoke", key_id], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"revoked {key_id}: running gateways refuse it within 2 s (FEEDGATE_KEY_CACHE_SECONDS)"
+    )
+
+
 def test_keys_list_all_shows_revoked_keys_too(tmp_path: Path):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
     run(["db", "upgrade"], env)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
+from gateway.config import Settings
 from gateway.config_entries import Upstream
 from gateway.demo.fake_upstream import run_fake_upstream
 
@@ -106,3 +109,26 @@ async def test_models_route_to_their_upstream_by_prefix(settings, fake_upstream)
 
         assert [r.json()["model"] for r in local.app.requests] == ["llama-3.1-8b"]
     assert [r.json()["model"] for r in fake_upstream.app.requests] == ["gpt-4o-mini"]
+
+
+async def test_a_revoked_key_is_refused_once_its_lookup_is_older_than_key_cache_seconds(settings, fake_upstream):
+    # Revoked through another process (the `keys revoke` command): only the cache's age stands in the way.
+    quick = settings.model_copy(update={"key_mode": "gateway", "key_cache_seconds": 0.2})
+    app = create_app(quick, environ={})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        issued = await app.services.keys.issue("support-bot")
+        headers = {"authorization": f"Bearer {issued.raw_key}"}
+        assert (await http.post("/v1/chat/completions", json=CHAT, headers=headers)).status_code == 200
+        assert await app.services.keys.revoke(issued.id)
+
+        await asyncio.sleep(0.3)
+        response = await http.post("/v1/chat/completions", json=CHAT, headers=headers)
+
+    assert response.status_code == 401
+
+
+def test_running_gateways_refuse_a_revoked_key_within_seconds_by_default():
+    assert Settings().key_cache_seconds == 5

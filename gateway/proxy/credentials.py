@@ -52,7 +52,7 @@ class CallerResolver:
         mode: str,
         salt: str,
         lookup_gateway_key: Callable[[str], Awaitable[str | None]],
-        cache_seconds: float = 60.0,
+        cache_seconds: float = 5.0,
     ) -> None:
         self._gateway_mode = mode == "gateway"
         self._salt = salt.encode()
@@ -99,7 +99,7 @@ class CallerResolver:
             caller = Caller(self.fingerprint(token))
         if len(self._cache) >= 100_000:
             self._cache.clear()
-        # Cached briefly, so a revoked gateway key stops working within the minute.
+        # Cached briefly (`key_cache_seconds`), so a revoked gateway key stops working within seconds.
         self._cache[token] = (caller, now + self._cache_seconds)
         return caller
 
