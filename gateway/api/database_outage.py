@@ -17,6 +17,7 @@ from litestar.exceptions.responses import create_exception_response
 from sqlalchemy.exc import DBAPIError
 
 from gateway.errors import openai_error_body
+from gateway.proxy.credentials import KeyLookupUnavailable
 from gateway.store.availability import database_unavailable
 
 log = logging.getLogger("feedgate.http")
@@ -25,8 +26,9 @@ log = logging.getLogger("feedgate.http")
 RETRY_AFTER_SECONDS = 5
 MESSAGE = f"the database is unreachable for the moment; nothing was changed: try again in {RETRY_AFTER_SECONDS} s"
 CODE = "database_unavailable"
-# The exception types a lost or refused database connection arrives as (database_unavailable decides).
-OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError)
+# The exception types a lost or refused database connection arrives as (database_unavailable decides);
+# an app's gateway key that could not be looked up carries the connection's error as its cause.
+OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError, KeyLookupUnavailable)
 
 
 def log_outage(method: str, path: str, exc: BaseException) -> None:

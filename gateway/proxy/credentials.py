@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.config_entries import Upstream
+from gateway.store.availability import database_unavailable
 
 ANONYMOUS_APP = "anonymous"
+log = logging.getLogger("feedgate.proxy")
 
 
 class UnknownKey(Exception):
     """A gateway-mode request whose key the gateway did not issue (or has revoked)."""
+
+
+class KeyLookupUnavailable(Exception):
+    """A gateway key this process has not looked up before could not be: the database is away."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +98,12 @@ class CallerResolver:
         if cached is not None and cached[1] > now:
             return cached[0]
         if self._gateway_mode:
-            app = await self._lookup(token)
+            try:
+                app = await self._lookup(token)
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                return self._known_during_outage(token, cached, now, exc)
             if app is None:
                 raise UnknownKey("unknown or revoked gateway key")
             caller = Caller(app, replaces_authorization=True)
@@ -102,6 +114,21 @@ class CallerResolver:
         # Cached briefly (`key_cache_seconds`), so a revoked gateway key stops working within seconds.
         self._cache[token] = (caller, now + self._cache_seconds)
         return caller
+
+    def _known_during_outage(
+        self, token: str, cached: tuple[Caller, float] | None, now: float, exc: BaseException
+    ) -> Caller:
+        """The caller last looked up for `token` while the database is away; KeyLookupUnavailable if there is none."""
+        if cached is None:
+            raise KeyLookupUnavailable(
+                "the gateway could not check this key: its database is unreachable for the moment. "
+                "Nothing was sent upstream: try again in a few seconds"
+            ) from exc
+        # The proxy forwards with what it last knew (a revocation made meanwhile waits for the database);
+        # kept another while, so each call does not wait on a database that is away.
+        log.warning("database unreachable looking up a gateway key of app %r: using its last lookup", cached[0].app)
+        self._cache[token] = (cached[0], now + self._cache_seconds)
+        return cached[0]
 
 
 def upstream_authorization(upstream: Upstream, environ: Mapping[str, str]) -> bytes | None:

@@ -25,7 +25,7 @@ from gateway.observability.context import INTERACTION_ID
 from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.call import ProxyCall
-from gateway.proxy.credentials import CallerResolver, UnknownKey
+from gateway.proxy.credentials import CallerResolver, KeyLookupUnavailable, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
@@ -114,6 +114,11 @@ class ProxyApp:
             message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
             await send_error(send, 401, message, "invalid_api_key", [])
             self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
+            return
+        except KeyLookupUnavailable as exc:
+            # As the other endpoints answer an outage: 503 with Retry-After, in OpenAI's shape.
+            await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
+            self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 503)
             return
 
         endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
