@@ -210,7 +210,11 @@ class AccountService:
         user_failures = await self._store.recent_user_failures(name, since, limits.per_user, excluding=attempt)
         wait = seconds_to_wait(user_failures, limits.per_user, limits.window, now)
         if wait:
-            message = f"Too many failed sign-ins for this user name. Try again in {describe_wait(wait)}."
+            # Someone guessing a name's password locks its owner out too: say who can let them in at once.
+            message = (
+                f"Too many failed sign-ins for this user name. Try again in {describe_wait(wait)}, "
+                "or ask an admin to unlock it now (feedgate user unlock)."
+            )
             return SignInRefused(message, retry_after=wait)
         address_failures = await self._store.recent_address_failures(
             address, since, limits.per_address, excluding=attempt

@@ -193,7 +193,10 @@ async def test_five_failures_on_a_name_refuse_it_for_the_rest_of_the_window(acco
     refused = await accounts.sign_in("ana", PASSWORD, "10.0.0.2")
     assert isinstance(refused, SignInRefused)
     assert refused.retry_after == 10 * 60
-    assert refused.message == "Too many failed sign-ins for this user name. Try again in 10 minutes."
+    assert refused.message == (
+        "Too many failed sign-ins for this user name. Try again in 10 minutes, "
+        "or ask an admin to unlock it now (feedgate user unlock)."
+    )
 
     clock.advance(minutes=9, seconds=59)
     assert isinstance(await accounts.sign_in("ana", PASSWORD, "10.0.0.2"), SignInRefused)

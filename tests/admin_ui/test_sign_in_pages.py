@@ -80,7 +80,7 @@ async def test_the_sixth_try_after_five_failures_is_refused_with_the_wait(client
     assert 14 * 60 <= int(response.headers["retry-after"]) <= 15 * 60
     message = parse(response.text).find(role="alert").text
     assert message.startswith("Too many failed sign-ins for this user name. Try again in ")
-    assert message.endswith(" minutes.")
+    assert message.endswith(" minutes, or ask an admin to unlock it now (feedgate user unlock).")
     assert (await client.get("/admin")).status_code == 303
 
 
