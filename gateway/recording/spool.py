@@ -56,14 +56,14 @@ class Spool:
         """Whether nothing waits to be replayed."""
         try:
             return self.path.stat().st_size == 0
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no file, or its folder is not one: nothing spooled
             return True
 
     def size_bytes(self) -> int:
         """The spool file's size in bytes (0 when there is none)."""
         try:
             return self.path.stat().st_size
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return 0
 
     def read_batches(self, batch_size: int) -> Generator[list[Row]]:

@@ -98,8 +98,12 @@ class InteractionWriter:
 
     @property
     def can_spool(self) -> bool:
-        """Whether rows could go to the spool file now, should the database be away."""
-        return self._spooling or self._spool.writable()
+        """Whether rows could go to the spool file now, should the database be away.
+
+        Not while batches wait in memory because the spool refused them (a full or read-only disk),
+        whatever the file's permissions say.
+        """
+        return not self._unstored and self._spool.writable()
 
     def start(self) -> None:
         """Start the background task."""
@@ -264,7 +268,17 @@ class InteractionWriter:
         finally:
             # The spool file stays open between batches; a failed replay must not leave it open.
             await asyncio.to_thread(batches.close)
-        await asyncio.to_thread(self._spool.clear)
+        try:
+            await asyncio.to_thread(self._spool.clear)
+        except OSError as exc:
+            # A read-only disk refuses even to remove a spool that was never written. Raising here
+            # kept the writer replaying every cycle and storing nothing, the database back or not.
+            logger.warning(
+                "could not remove the spool file %s after its replay (%s); is its folder writable? Storing "
+                "interactions in the database again; rows left in it are replayed at the next start, none twice",
+                self._spool.path,
+                exc,
+            )
         self._spooling = False
         record_spool_replay(True, replayed)
         record_spool_size(0)

@@ -92,3 +92,27 @@ async def test_shutdown_with_nowhere_to_put_rows_says_how_many_were_lost(make_wr
         await asyncio.wait_for(writer.close(), 5)
 
     assert "shutting down with 4 interactions neither stored nor spooled" in caplog.text
+
+
+async def test_a_spool_folder_gone_unwritable_in_an_outage_does_not_stop_storing_once_the_database_is_back(
+    make_writer, sink, tmp_path, engine
+):
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    spool = Spool(folder / "feedgate.spool.jsonl")
+    writer = make_writer(sink, spool=spool)
+    # The folder becomes a plain file: nothing can be written or removed there, as on a read-only
+    # disk, where even removing a spool file that was never made fails (a permission would not stop
+    # a test running as root).
+    folder.rmdir()
+    folder.write_text("not a folder")
+    sink.down = True
+    during = submit_many(writer, 3)
+    await eventually(lambda: writer.spooling)
+
+    sink.down = False
+    after = submit_many(writer, 2)
+    await asyncio.wait_for(writer.flush(), 5)
+
+    assert await stored_ids(engine) == sorted(during + after)
+    assert not writer.spooling
