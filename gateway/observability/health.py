@@ -30,7 +30,7 @@ class WriterState(Protocol):
 
     @property
     def can_spool(self) -> bool:
-        """Whether interactions could go to the spool file now (it, or its folder, is writable)."""
+        """Whether interactions could go to the spool file now: it, or its folder, is writable, and no append failed."""
         ...
 
 
@@ -82,15 +82,20 @@ def _database_away(reason: str, writer: WriterState) -> Readiness:
     makes it spool, and every replica would end up out of service.
     """
     checks = {"database": f"unreachable: {reason}", "migrations": "unknown: the database did not answer"}
+    if not writer.can_spool:
+        # Checked first: a writer that has been spooling and then meets a full or read-only disk
+        # holds the calls in memory only, which is not what "spooling" promises.
+        checks["writer"] = "cannot spool: the spool file is not writable; interactions wait in memory"
+        problem = (
+            f"the database does not answer ({reason}) and the spool file is not writable: interactions wait in "
+            "this process's memory and are lost if it stops; free or fix the spool's disk, or bring the database back"
+        )
+        return Readiness(False, "not ready", checks, [problem])
     if writer.spooling:
         checks["writer"] = "spooling: interactions are kept on disk and replayed when the database is back"
         return Readiness(True, "spooling", checks)
-    if writer.can_spool:
-        checks["writer"] = "will spool: the spool file is writable; interactions are replayed when the database is back"
-        return Readiness(True, "spooling", checks)
-    checks["writer"] = "cannot spool: the spool file is not writable"
-    problem = f"the database does not answer ({reason}) and the spool file is not writable"
-    return Readiness(False, "not ready", checks, [problem])
+    checks["writer"] = "will spool: the spool file is writable; interactions are replayed when the database is back"
+    return Readiness(True, "spooling", checks)
 
 
 def _short(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -107,3 +108,30 @@ async def test_readyz_names_the_kind_of_failure_never_the_databases_address(
     assert database.startswith("unreachable: ") and str(relay.port) not in response.text, response.text
     # The whole account is for the operator, in the log.
     assert any(str(relay.port) in record.getMessage() for record in caplog.records if record.name == "feedgate.health")
+
+
+async def test_readyz_is_503_when_the_writer_spools_but_its_spool_can_no_longer_be_written(
+    relayed_settings: Settings, relay: TcpRelay, fake_upstream, tmp_path
+):
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    settings = relayed_settings.model_copy(update={"spool_path": folder / "feedgate.spool.jsonl"})
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    async with serving(settings) as (app, client):
+        await relay.stop()
+        await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
+        await app.services.writer.flush()
+        assert app.services.writer.spooling
+        # The disk under the spool goes read-only (a folder turned file stops root too): the next
+        # calls have nowhere to go but memory.
+        folder.rename(tmp_path / "moved")
+        folder.write_text("not a folder")
+        await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
+        await asyncio.sleep(0.5)
+        response = await ready(client)
+        await relay.start()
+
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert body["checks"]["writer"].startswith("cannot spool")
+    assert "spool file is not writable" in body["problems"][0]
