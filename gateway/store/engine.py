@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from gateway.config_checks import ConfigError
 from gateway.exact_json import dumps_exact, loads_exact
+
+# How long a command's first connection may take: a server that takes it and never answers (hung, or
+# a route that drops packets) was waited for 60 s, asyncpg's default, then named with no reason.
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 class DatabaseUnreachable(ConfigError):
@@ -81,8 +86,8 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-async def check_reachable(engine: AsyncEngine) -> None:
-    """Connect once, so that a database that is down, missing or refusing us is one clear error, not a traceback."""
+async def check_reachable(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
+    """Connect once, within `timeout`, so that a database that is down, missing, refusing us or silent is one clear error."""
     database = engine.url.database
     if is_sqlite(engine) and database and database != ":memory:" and not Path(database).parent.is_dir():
         # Said without trying: a failed aiosqlite connect can leave its thread to report on a closed
@@ -93,10 +98,13 @@ async def check_reachable(engine: AsyncEngine) -> None:
             "Does its folder exist, and may this process write there?"
         )
     try:
-        async with engine.connect():
+        async with asyncio.timeout(timeout), engine.connect():
             pass
-    except (OSError, DBAPIError) as exc:
-        reason = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+    except (OSError, DBAPIError) as exc:  # TimeoutError is an OSError
+        if isinstance(exc, TimeoutError):
+            reason = f"no answer within {timeout:g} s"
+        else:
+            reason = (str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)) or type(exc).__name__
         where = engine.url.render_as_string(hide_password=True)
         if is_sqlite(engine):
             hint = "Does its folder exist, and may this process write there?"

@@ -1,0 +1,36 @@
+"""A database that takes the connection but never answers (a hung server, a dropped route) is named at start, in time."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.store.engine import DatabaseUnreachable, check_reachable, create_engine
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port that accepts connections (the kernel's backlog) and never sends a byte."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+async def test_a_database_that_never_answers_is_named_with_how_long_it_was_given(silent_server: int):
+    engine = create_engine(f"postgresql+asyncpg://feedgate:secret@127.0.0.1:{silent_server}/feedgate")
+    started = time.monotonic()
+    try:
+        with pytest.raises(DatabaseUnreachable) as refused:
+            await asyncio.wait_for(check_reachable(engine, timeout=0.5), 10)
+    finally:
+        await engine.dispose()
+
+    # It waited asyncpg's 60 s, then said "cannot reach the database …: . Is the server running …".
+    assert time.monotonic() - started < 5
+    assert f"127.0.0.1:{silent_server}/feedgate: no answer within 0.5 s. Is the server running" in str(refused.value)
+    assert "secret" not in str(refused.value)
