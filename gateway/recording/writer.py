@@ -250,6 +250,11 @@ class InteractionWriter:
         logger.error("could not store interaction %s: %s", row.get("id"), last_error, extra=interaction)
 
     async def _replay(self) -> None:
+        if await asyncio.to_thread(self._spool.is_empty):
+            # The spool refused every batch (a full or read-only disk): nothing to replay, and no sign
+            # that the database is back. The batches kept in memory go to it next and find out.
+            self._spooling = False
+            return
         # One batch read at a time: a retry while the database is still away reads one batch, not
         # the whole spool (a long outage's spool, re-parsed every retry_interval, would cost
         # quadratic CPU and memory for all of it), and a replay holds one batch in memory.

@@ -116,3 +116,41 @@ async def test_a_spool_folder_gone_unwritable_in_an_outage_does_not_stop_storing
 
     assert await stored_ids(engine) == sorted(during + after)
     assert not writer.spooling
+
+
+class UnremovableSpool(Spool):
+    """A real spool file that cannot be removed, as once its disk has gone read-only."""
+
+    def clear(self) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(self.path))
+
+
+async def test_a_spool_that_cannot_be_removed_after_its_replay_does_not_stop_storing(
+    make_writer, sink, tmp_path, engine, caplog
+):
+    spool = UnremovableSpool(tmp_path / "spool.jsonl")
+    sink.down = True
+    writer = make_writer(sink, spool=spool)
+    during = submit_many(writer, 3)
+    await asyncio.wait_for(writer.flush(), 5)
+
+    sink.down = False
+    with caplog.at_level(logging.WARNING, logger="feedgate.writer"):
+        await eventually(lambda: not writer.spooling)
+    after = submit_many(writer, 2)
+    await asyncio.wait_for(writer.flush(), 5)
+
+    assert await stored_ids(engine) == sorted(during + after)
+    assert f"could not remove the spool file {spool.path}" in caplog.text
+
+
+async def test_an_outage_with_nothing_spooled_never_logs_that_the_database_is_back(make_writer, sink, tmp_path, caplog):
+    spool = FullDiskSpool(tmp_path / "spool.jsonl", failures=1_000_000)
+    sink.down = True
+    with caplog.at_level(logging.INFO, logger="feedgate.writer"):
+        writer = make_writer(sink, spool=spool)
+        submit_many(writer, 3)
+        await eventually(lambda: spool.failures < 1_000_000 - 3)  # a few rounds of retries
+
+    assert writer.backlog == 3
+    assert "database back" not in caplog.text
