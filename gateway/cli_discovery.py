@@ -284,6 +284,10 @@ def add_commands(
     import_parser = commands.add_parser("import", parents=[common], help="import interactions from a JSONL file")
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument(
-        "--batch-size", dest="batch_size", type=int, default=500, help="interactions stored per transaction (default: 500)"
+        "--batch-size",
+        dest="batch_size",
+        type=int,
+        default=500,
+        help="interactions stored per transaction (default: 500)",
     )
     import_parser.set_defaults(run=runner(import_file))
