@@ -174,7 +174,7 @@ class EffectService:
         centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id, fix.live_at)
         if centroids is None:
             return _with(empty, reason="the issue has no member question to place new interactions by")
-        arm_of = canary_arm_reader(fix.fix_id) if fix.arm == "canary" else None
+        arm_of = canary_arm_reader(fix.fix_id, await self._canary_model(fix)) if fix.arm == "canary" else None
 
         def group_of(row: Mapping[str, Any]) -> Hashable:
             when = "before" if row["created_at"] < fix.live_at else "after"
@@ -225,18 +225,29 @@ class EffectService:
         topic = TopicSummary(self.settings.topic_threshold, centroids.questions, counts.scanned, counts.on_topic)
         return _with(empty, topic=topic, before_after=before_after, canary=canary)
 
+    async def _canary_model(self, fix: FixLink) -> str | Literal[False] | None:
+        """The model the canary's version is for (None: every model); False when the version is no longer stored."""
+        version = (await self._links.prompt_versions([fix.fix_id])).get(fix.fix_id)
+        return False if version is None else version.model
 
-def canary_arm_reader(version_id: str) -> Callable[[Any], str | None]:
-    """Reads an interaction's policy notes: "canary" (got `version_id` as the canary), "rest" (the active arm,
-    another version), or None.
+
+def canary_arm_reader(version_id: str, model: str | Literal[False] | None = None) -> Callable[[Any], str | None]:
+    """Reads an interaction's policy notes: "canary" (got `version_id` as the canary), "rest" (the active arm of
+    the canary's deployment, another version), or None.
 
     Once the canary is promoted, the active arm serves `version_id` itself: those interactions got
     the fix, so they are in neither arm (the comparison ends with the canary), not in the rest.
+    `model` is the canary version's (None: app-wide): a request answered by another deployment (a
+    model with its own version, or every other model for a model's canary) could never draw the
+    canary, so it is no part of the rest, as the rollout guard counts it. False: not known (the
+    version is gone), every deployment counts.
     """
 
     def arm_of(notes: Any) -> str | None:
         for note in notes if isinstance(notes, list) else ():
             if isinstance(note, dict) and note.get("policy") == PROMPTS_POLICY:
+                if model is not False and note.get("model") != model:
+                    return None
                 if note.get("arm") == "canary":
                     return "canary" if note.get("version_id") == version_id else None
                 return "rest" if note.get("arm") == "active" and note.get("version_id") != version_id else None

@@ -255,3 +255,25 @@ async def test_a_fix_younger_than_the_follow_up_is_not_measured_yet(client, admi
 
     assert effect["before_after"] is None
     assert effect["reason"].startswith("the answers after the fix need 1 hour to collect their feedback")
+
+
+async def test_the_rest_of_an_app_wide_canary_leaves_out_models_with_their_own_version(
+    client, admin_headers, engine, measured
+):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=1)
+    issue_id = await issues_with_history(engine, now)
+    version = await published_version(client, admin_headers)
+    after = (live_at + H, now - H)
+    await seed_traffic(engine, REFUND, *after, total=40, negative=4, positive=6, policies=note("canary", version))
+    await seed_traffic(engine, REFUND, *after, total=100, negative=40, positive=10, policies=note("active", ACTIVE))
+    # Calls for gpt-4o get that model's own active version: the app-wide canary never reaches them,
+    # so they are not the canary's rest (the guard leaves them out too).
+    own = [{**note("active", {"id": "gpt-4o-version", "number": 1})[0], "model": "gpt-4o"}]
+    await seed_traffic(engine, REFUND, *after, total=60, negative=0, positive=30, policies=own)
+    await link_canary(client, admin_headers, issue_id, version, live_at)
+
+    canary = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()["canary"]
+
+    assert (canary["canary"]["interactions"], canary["canary"]["negative"]) == (40, 4)
+    assert (canary["rest"]["interactions"], canary["rest"]["negative"]) == (100, 40)
