@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, or_, select, update
+from sqlalchemy import Text, cast, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.fix_revisions import bump_revision
 from gateway.store.tables import knowledge_entries, knowledge_entry_versions
+from gateway.store.text_case import lowered
 
 Row = dict[str, Any]
 # The fix kind whose revision every change to an app's entries raises (see gateway.fixes.snapshots).
@@ -92,7 +93,7 @@ class KnowledgeStore:
         if where.text:
             needle = where.text.lower()
             searched = (c.title, c.content, cast(c.example_questions, Text))
-            query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True) for column in searched)))
+            query = query.where(or_(*(lowered(column).contains(needle, autoescape=True) for column in searched)))
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 

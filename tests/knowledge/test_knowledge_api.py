@@ -74,6 +74,16 @@ async def test_list_and_search(client, admin_headers, created):
     assert bad_tag.status_code == 400 and "tag 'a\"b' must be" in bad_tag.json()["detail"]
 
 
+async def test_search_ignores_case_beyond_ascii(client, admin_headers, gateway_embedder):
+    entry = {**NEW, "title": "Überweisung ins Ausland", "content": "Kostet 1 %.", "example_questions": []}
+    created = await client.post("/api/kb", json=entry, headers=admin_headers)
+    assert created.status_code == 201, created.text
+
+    for q in ("Überweisung", "überweisung", "ÜBERWEISUNG"):
+        response = await client.get("/api/kb", params={"q": q}, headers=admin_headers)
+        assert [e["title"] for e in response.json()["data"]] == ["Überweisung ins Ausland"], q
+
+
 @pytest.mark.parametrize(
     ("body", "named"),
     [
