@@ -12,10 +12,9 @@ from clustering.issue_status import CLOSED_STATUSES
 from gateway.config import Settings
 from gateway.domain.issues import Issue, IssueService
 from gateway.review.merged_issues import follow_merged_issues
-from gateway.review.records import Priority, Source, Status
+from gateway.review.records import Priority, Source
 from gateway.review.service import ReviewService, review_service
 from gateway.store.issues import IssueFilter, IssueStore
-from gateway.store.reviews import ReviewFilter
 
 logger = logging.getLogger("feedgate.review")
 
@@ -138,7 +137,8 @@ async def apply_issue_rule(reviews: ReviewService, issues: IssueService, rule: I
         candidates.extend(page.data)
         offset = page.next_offset
     with_tasks = await reviews.issues_with_tasks([issue.id for issue in candidates])
-    with_open_tasks = await _issues_with_open_tasks(reviews, app)
+    # Of any source: a person's task for an issue is that issue's one open task too, and follows its growth.
+    with_open_tasks = await reviews.issues_with_open_tasks(app)
     touched = 0
     for issue in candidates:
         trigger = rule.trigger(issue, issue.id in with_tasks, issue.id in with_open_tasks)
@@ -160,19 +160,6 @@ async def apply_issue_rule(reviews: ReviewService, issues: IssueService, rule: I
         )
         touched += written is not None
     return touched
-
-
-async def _issues_with_open_tasks(reviews: ReviewService, app: str) -> set[str]:
-    """The issues of `app` whose issue task still waits for a person (open, or claimed and in progress)."""
-    found: set[str] = set()
-    for status in (Status.OPEN, Status.IN_PROGRESS):
-        where = ReviewFilter(app=app, source=Source.ISSUE.value, status=status.value)
-        offset: int | None = 0
-        while offset is not None:
-            page = await reviews.list(where, "queue", PAGE, offset)
-            found.update(task.issue_id for task in page.data if task.issue_id is not None)
-            offset = page.next_offset
-    return found
 
 
 async def review_issues_after_run(engine: AsyncEngine, settings: Settings, app: str, run_id: str) -> int:

@@ -240,6 +240,10 @@ class ReviewService:
         """Those of `issue_ids` that a task (open or closed) was ever opened for."""
         return await self._store.issues_with_tasks(issue_ids)
 
+    async def issues_with_open_tasks(self, app: str) -> set[str]:
+        """`app`'s issues whose task (of any source) still waits for a person."""
+        return await self._store.issues_with_open_tasks(app)
+
     async def task_holding(self, interaction_id: str) -> str | None:
         """The id of the task that holds or held `interaction_id`, if any."""
         return await self._store.task_holding(interaction_id)

@@ -260,6 +260,13 @@ class ReviewStore:
                 found.update((await connection.execute(query)).scalars())
         return found
 
+    async def issues_with_open_tasks(self, app: str) -> set[str]:
+        """`app`'s issues that have an open task (of any source), as the one-open-task-per-issue column names them."""
+        c = review_tasks.c
+        query = select(c.active_issue_id).where(c.app == app, c.active_issue_id.is_not(None))
+        async with self._engine.connect() as connection:
+            return set((await connection.execute(query)).scalars())
+
 
 async def _serialize_opening(connection: AsyncConnection) -> None:
     """Wait for any other opening to commit: an advisory lock on PostgreSQL, the write lock on SQLite."""

@@ -193,3 +193,24 @@ async def test_a_resolved_task_status_is_not_reopened_by_the_rule(engine, review
     await apply(engine, reviews, await run(engine, "run-2", 1, [write("big", 10, is_new=False)]))
 
     assert [(t.id, t.status) for t in await issue_tasks(reviews)] == [(task.id, Status.DISMISSED)]
+
+
+async def test_a_persons_open_task_for_an_issue_follows_its_growth(engine, reviews):
+    # The README: a person's task for an issue is that issue's one open task, which the issue rule updates.
+    await apply(engine, reviews, await run(engine, "run-1", 0, [write("small", 4, is_new=True)]))
+    opened = await reviews.open_manual(
+        app="support-bot",
+        reason="Customers keep asking about this",
+        priority=Priority.MEDIUM,
+        interaction_ids=[],
+        issue_id="small",
+        tags=[],
+        evidence=None,
+        actor="alice",
+    )
+
+    touched = await apply(engine, reviews, await run(engine, "run-2", 1, [write("small", 6, is_new=False)]))
+
+    detail = await reviews.get(opened.task.task.id)
+    assert touched == 1
+    assert {"small-4", "small-5"} <= set(detail.interaction_ids)
