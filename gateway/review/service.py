@@ -336,9 +336,10 @@ class ReviewService:
     async def dismiss(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
         """Close the task without a decision."""
         actor = person(actor, "reviewer")
-        now = self._clock()
         text = note_text(self._redactor, note)
-        return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, text, now))
+        # Timed once the task is locked: a dismissal settles a held answer only if it was written before the hold's
+        # deadline (gateway.review.held_poll), not if it was asked for before it and kept waiting for the lock.
+        return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, text, self._clock()))
 
     async def follow_merged_issue(self, task_id: str, merged_issue: str, into_issue: str) -> None:
         """Hand the open task of an issue merged away to `into_issue`; dismiss it when that issue has an open task."""
@@ -379,11 +380,14 @@ class ReviewService:
         is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
         """
         reviewer = person(reviewer, "reviewer")
-        now = self._clock()
         text = decision_text(self._redactor, correction, comment)
         if fix is not None:
             fix = replace(fix, label=note_text(self._redactor, fix.label).note or fix.label)
-        detail = await self._change(task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, now, fix))
+        # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
+        # fallback while this decision waited for the lock.
+        detail = await self._change(
+            task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix)
+        )
         mine = [d for d in detail.decisions if d.reviewer == reviewer and d.round == detail.task.round]
         if mine:
             await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))

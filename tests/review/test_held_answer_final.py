@@ -7,12 +7,14 @@ task's stored events, so any gateway process (whatever its clock) answers the sa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
 
 import orjson
 import pytest
 from review_seed import Clock
+from sqlalchemy import update
 
 from gateway.proxy.credentials import CallerResolver
 from gateway.review.decision_webhook import HeldDecisionWebhook
@@ -20,6 +22,7 @@ from gateway.review.held_answer import HELD_KEY, held_answer_of, held_evidence
 from gateway.review.held_poll import Fallback, HeldAnswers, PollAnswer, hold_outcome
 from gateway.review.records import Outcome, Priority, Source
 from gateway.review.service import ReviewService
+from gateway.store.tables import review_tasks
 
 KEY = "sk-held"
 AUTH = f"Bearer {KEY}"
@@ -293,3 +296,23 @@ async def test_a_decision_after_the_hold_is_said_to_have_left_the_app_with_the_f
     assert await said(reviews, task_id, clock.now) == (
         "a refusal, review_timed_out (the refuse fallback: no decision before the hold ended)"
     )
+
+
+async def test_a_decision_kept_waiting_past_the_deadline_does_not_undo_the_fallback_a_poll_got(engine, reviews, clock):
+    # The decision's time is when it is written (the task locked), not when it was asked for: a decision
+    # waiting on the lock as the hold ends must not replace the refusal a poll already gave the app.
+    task_id = await hold(reviews, clock)
+    clock.advance(minutes=29, seconds=59)
+    poll = answers(reviews, clock, "refuse")
+    c = review_tasks.c
+    async with engine.connect() as other:
+        await other.execute(update(review_tasks).where(c.id == task_id).values(round=c.round))  # holds the lock
+        deciding = asyncio.create_task(reviews.decide(task_id, "alice", Outcome.APPROVE))
+        await asyncio.sleep(0.3)
+        clock.advance(seconds=2)
+        first = await poll.poll(task_id, AUTH)
+        await other.commit()
+    await deciding
+
+    again = await poll.poll(task_id, AUTH)
+    assert outcome(first) == outcome(again) == (422, "refused_unreviewed")
