@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gateway.store.availability import database_unavailable
+from gateway.store.availability import FailedRounds
 from gateway.store.daily_stats import DailyStatsStore
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ class DailyStatsRefresher:
         self._daily = daily
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._failures = FailedRounds(log, "refreshing the daily stats roll-ups", f"retrying every {interval:g} s")
 
     def start(self) -> None:
         """Begin refreshing (the first refresh waits one interval: reads rebuild what they need anyway)."""
@@ -34,16 +35,10 @@ class DailyStatsRefresher:
             await asyncio.sleep(self._interval)
             try:
                 rebuilt = await self._daily.refresh()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged (FailedRounds); the loop must go on
                 # A database outage must not end the loop: the rows stay stale, marked, until it is back.
-                if database_unavailable(exc):
-                    log.warning(
-                        "could not refresh the daily stats roll-ups (database unavailable: %s); retrying in %.0f s",
-                        exc,
-                        self._interval,
-                    )
-                else:
-                    log.exception("could not refresh the daily stats roll-ups; retrying in %.0f s", self._interval)
-            else:
-                if rebuilt:
-                    log.debug("rebuilt %d stale daily stats (day, app) pairs", rebuilt)
+                self._failures.failed(exc)
+                continue
+            self._failures.succeeded()
+            if rebuilt:
+                log.debug("rebuilt %d stale daily stats (day, app) pairs", rebuilt)

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.availability import database_unavailable
+from gateway.store.availability import FailedRounds
 from gateway.store.fix_revisions import revisions
 
 logger = logging.getLogger("feedgate.fixes")
@@ -41,6 +41,7 @@ class FixSnapshots(Generic[Snapshot]):
         self._snapshots: dict[str, Snapshot] = {}
         self._seen: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
+        self._failures = FailedRounds(logger, f"refreshing {kind} fixes", "keeping the ones last loaded")
 
     def get(self, app: str) -> Snapshot | None:
         """`app`'s snapshot, from memory (None: the app has no fixes of this kind)."""
@@ -80,15 +81,8 @@ class FixSnapshots(Generic[Snapshot]):
         while True:
             try:
                 await self.refresh()
-            except Exception as exc:  # a store outage keeps the last snapshots in force
-                if database_unavailable(exc):
-                    logger.warning(
-                        "could not refresh %s fixes (database unavailable: %s); keeping the ones last loaded",
-                        self._kind,
-                        exc,
-                    )
-                else:
-                    logger.warning(
-                        "could not refresh %s fixes; keeping the ones last loaded", self._kind, exc_info=True
-                    )
+            except Exception as exc:  # noqa: BLE001 - a store outage keeps the last snapshots in force
+                self._failures.failed(exc)
+            else:
+                self._failures.succeeded()
             await asyncio.sleep(self._interval)

@@ -23,7 +23,7 @@ from gateway.prompts.policy import POLICY_NAME
 from gateway.prompts.records import Deployment
 from gateway.prompts.sequential import ArmCounts, Verdict, canary_verdict
 from gateway.prompts.service import PromptService
-from gateway.store.availability import log_failed_round
+from gateway.store.availability import FailedRounds
 from gateway.store.prompt_arms import arm_outcomes
 from gateway.store.prompts import PromptStore
 
@@ -132,6 +132,7 @@ class CanaryGuard:
 
 async def run_guard_periodically(guard: CanaryGuard, interval_seconds: float) -> None:
     """Judge the canaries every `interval_seconds` until cancelled; a failed round is logged, not fatal."""
+    failures = FailedRounds(logger, "prompt canary guard", f"trying again every {interval_seconds:g} s")
     while True:
         await asyncio.sleep(interval_seconds)
         try:
@@ -139,4 +140,6 @@ async def run_guard_periodically(guard: CanaryGuard, interval_seconds: float) ->
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - logged; a database hiccup must not stop the next round
-            log_failed_round(logger, exc, "prompt canary guard", f"trying again in {interval_seconds:g} s")
+            failures.failed(exc)
+        else:
+            failures.succeeded()

@@ -66,7 +66,7 @@ from gateway.review.held_answer import (
 )
 from gateway.review.held_poll import first_closing, settling_event
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
-from gateway.store.availability import database_unavailable
+from gateway.store.availability import FailedRounds, database_unavailable
 from gateway.store.held_answers import HeldAnswerStore
 
 logger = logging.getLogger("feedgate.review")
@@ -158,6 +158,7 @@ class HeldAnswerRedaction:
         self._redactor = redactor
         self._fallback = fallback
         self._interval = interval
+        self._failures = FailedRounds(logger, "redacting held answers", f"retrying every {interval:g} s")
         self._clock = clock
         # Every task tagged "held" up to this id has nothing left to do (task ids sort by creation).
         self._after = ""
@@ -238,12 +239,10 @@ class HeldAnswerRedaction:
         while True:
             try:
                 redacted = await self.sweep()
-            except Exception as exc:
-                if database_unavailable(exc):
-                    logger.warning("could not redact held answers (database unavailable: %s); retrying later", exc)
-                else:
-                    logger.exception("could not redact held answers; retrying in %.0f s", self._interval)
+            except Exception as exc:  # noqa: BLE001 - logged (FailedRounds); the next sweep retries
+                self._failures.failed(exc)
             else:
+                self._failures.succeeded()
                 if redacted:
                     logger.info("redacted %d held answers whose hold was over", redacted)
             await asyncio.sleep(self._interval)

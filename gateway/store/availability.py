@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -61,3 +63,58 @@ def log_failed_round(logger: logging.Logger, exc: BaseException, what: str, then
         logger.warning("%s failed (database unavailable: %s); %s", what, exc, then)
     else:
         logger.error("%s failed; %s", what, then, exc_info=exc)
+
+
+# While an outage lasts, a loop's failures are told again this often (its first and its end always are).
+OUTAGE_REMINDER_SECONDS = 300.0
+
+
+class FailedRounds:
+    """A background loop's failed rounds, logged as `log_failed_round` does, but an outage in three lines, not one a round.
+
+    A loop refreshing every few seconds wrote a warning every round of an outage (four loops: a dozen lines a
+    minute per process). The outage's first failure is told, again every `reminder_seconds` while it lasts, and
+    the first round that succeeds after it says so with how long it lasted.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        what: str,
+        then: str,
+        reminder_seconds: float = OUTAGE_REMINDER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._what = what
+        self._then = then
+        self._reminder_seconds = reminder_seconds
+        self._clock = clock
+        self._outage_since: float | None = None
+        self._told_at = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        """Log one failed round: a bug's traceback every time, an outage's line when it starts and as a reminder."""
+        if not database_unavailable(exc):
+            self._logger.error("%s failed; %s", self._what, self._then, exc_info=exc)
+            return
+        now = self._clock()
+        if self._outage_since is None:
+            self._outage_since = self._told_at = now
+            self._logger.warning("%s failed (database unavailable: %s); %s", self._what, exc, self._then)
+        elif now - self._told_at >= self._reminder_seconds:
+            self._told_at = now
+            self._logger.warning(
+                "%s still failing after %.0f s (database unavailable: %s); %s",
+                self._what,
+                now - self._outage_since,
+                exc,
+                self._then,
+            )
+
+    def succeeded(self) -> None:
+        """A round went through: the end of an outage, if one was told, is told too."""
+        if self._outage_since is not None:
+            lasted = self._clock() - self._outage_since
+            self._outage_since = None
+            self._logger.info("%s works again, after %.0f s of database outage", self._what, lasted)
