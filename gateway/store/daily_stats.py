@@ -8,7 +8,11 @@ of interactions runs (gateway/store/interaction_inserts.py, where migration 0022
 
 `refresh` claims stale pairs, recounts them from the raw rows and replaces their rows, all in one
 transaction: a write that lands meanwhile marks its pair stale again, so the next refresh
-recounts it, and nothing is ever counted twice.
+recounts it, and nothing is ever counted twice. A write's mark holds the marker row until the write
+commits, a new marker or one already there alike (on PostgreSQL the triggers and `mark_days_stale`
+touch it, migration 0027; SQLite has one writer at a time): a refresh claiming it waits, then counts
+the write. Skipping a marker already there let a refresh clear it and count the day without a write
+about to commit, which then stayed out of the roll-up until the day changed again.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.feedback.delay_histogram import DelayHistogram
 from gateway.feedback.insights import COUNTS, Tally
-from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.inserts import conflict_insert
 from gateway.store.stats import StatsScope, StatsStore, TallyKey
 from gateway.store.tables import daily_stats, daily_stats_stale
 
@@ -50,10 +54,12 @@ async def mark_days_stale(connection: AsyncConnection, pairs: Collection[tuple[s
     """Mark (UTC day, app) `pairs` stale, in the transaction that inserts their interactions."""
     if not pairs:
         return
-    # Sorted, as the triggers' ORDER BY did: two writers take the marker rows' locks in one order
-    # on PostgreSQL, so they never deadlock. A pair already marked, or a row that turns out to be a
-    # skipped duplicate, costs one needless recount at most.
-    mark = insert_skipping_duplicates(connection.dialect, daily_stats_stale, ["day", "app"])
+    # Sorted, as the triggers' ORDER BY did: two writers (and a refresh, see `_claim`) take the marker
+    # rows' locks in one order on PostgreSQL, so they never deadlock. A marker already there is
+    # touched, not skipped, so its lock is held until this transaction commits. A row that turns out
+    # to be a skipped duplicate costs one needless recount at most.
+    mark = conflict_insert(connection.dialect, daily_stats_stale)
+    mark = mark.on_conflict_do_update(index_elements=["day", "app"], set_={"day": mark.excluded.day})
     await connection.execute(mark, [{"day": day, "app": app} for day, app in sorted(pairs)])
 
 
@@ -132,10 +138,12 @@ class DailyStatsStore:
         """Take up to PAIRS_PER_TRANSACTION stale pairs off the list, in this transaction.
 
         The DELETE … RETURNING says which pairs this transaction got: a concurrent refresh waits
-        on the same rows and then finds them gone, so no pair is rebuilt by two at once.
+        on the same rows and then finds them gone, so no pair is rebuilt by two at once. On
+        PostgreSQL the markers are locked first, in the writers' order: a write that marked one and
+        has not committed is waited for, so the recount that follows sees its rows.
         """
         s = daily_stats_stale.c
-        candidates = select(s.day, s.app).order_by(s.day, s.app).limit(PAIRS_PER_TRANSACTION)
+        candidates = select(s.day, s.app).order_by(s.day, s.app).limit(PAIRS_PER_TRANSACTION).with_for_update()
         if days is not None:
             candidates = candidates.where(s.day >= days.first, s.day < days.end)
             if days.app is not None:
