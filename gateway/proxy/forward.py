@@ -30,6 +30,7 @@ from gateway.proxy.decide import decide, observe, policies_for
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
 from gateway.proxy.relay import (
+    DisconnectWatcher,
     GatewayStopped,
     Headers,
     UpstreamBrokeOff,
@@ -39,6 +40,7 @@ from gateway.proxy.relay import (
     send_error_event,
     send_json,
     send_whole,
+    unless_client_leaves,
 )
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
@@ -172,12 +174,17 @@ class ProxyApp:
                     if decided_body is None:
                         return
                     body = decided_body
-            await self._forward(scope, receive, send, caller.replaces_authorization, upstream, body, call)
+            # A client that leaves before its answer is complete (an SDK's timeout, an abort) ends the wait
+            # for the upstream, and the upstream's work with it: the call is stored as given up (499), not
+            # as an answer served that the app never got.
+            watcher = DisconnectWatcher(receive)
+            forwarding = self._forward(scope, watcher, send, caller.replaces_authorization, upstream, body, call)
+            await unless_client_leaves(watcher, forwarding, call)
         except asyncio.CancelledError:
             if call is None:
                 raise
             # Only the server cancels a call (its graceful-shutdown timeout passed; a client that
-            # leaves mid-stream is handled in relay_stream): answer and record what there was.
+            # leaves is handled by its watcher): answer and record what there was.
             await _stopped_by_shutdown(send, call)
         finally:
             if call is not None:
@@ -217,14 +224,14 @@ class ProxyApp:
     async def _forward(
         self,
         scope: Scope,
-        receive: Callable[..., Any],
+        watcher: DisconnectWatcher,
         send: Callable[..., Any],
         replaces_authorization: bool,
         upstream: Upstream,
         body: bytes,
         call: ProxyCall | None,
     ) -> None:
-        """Send the request upstream and relay its answer, whole or as a stream."""
+        """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes."""
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         # Both the path and the upstream's url carry the /v1 prefix once.
         url = upstream.address(raw_path[3:].decode("latin-1"), scope["query_string"].decode("latin-1"))
@@ -235,6 +242,7 @@ class ProxyApp:
         try:
             response = await self._client.send(scope["method"], url, headers_out, body)
         except UpstreamFailed as exc:
+            watcher.finished = True  # the gateway's own answer follows: nothing is left to give up
             self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_UNREACHABLE)
             message = exc.message(upstream.name)
             # The client library's own account (its class names) is for operators, never the app's error.
@@ -256,9 +264,8 @@ class ProxyApp:
             if content_type.startswith("text/event-stream"):
                 await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
                 try:
-                    await relay_stream(
-                        response, answer, receive, send, started=call.started if call else 0.0, upstream=upstream.name
-                    )
+                    started = call.started if call else 0.0
+                    await relay_stream(response, answer, watcher.receive, send, started, upstream.name, watcher)
                 except UpstreamBrokeOff as exc:
                     self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
                     logger.warning("upstream '%s' broke off its streamed answer: %s", upstream.name, exc)
@@ -273,11 +280,14 @@ class ProxyApp:
             try:
                 answer_body = await read_whole(response, answer, started=call.started if call else 0.0)
             except UpstreamFailed as exc:
+                watcher.finished = True
                 self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
                 logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc.technical)
                 # Nothing has reached the client yet, so it can still get a clean 502.
                 await _refuse(send, call, 502, exc.message(upstream.name), "upstream_broke_off")
                 return
+            # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
+            watcher.finished = True
             if call is not None:
                 call.upstream_done_at = time.perf_counter()
             if call is not None and call.policy_request is not None:
@@ -290,7 +300,8 @@ class ProxyApp:
                     call.forget_answer()
                     request.json, request.resent = result.json, True
                     body = dumps_exact(result.json)
-                    await self._forward(scope, receive, send, replaces_authorization, upstream, body, call)
+                    watcher.rearm()
+                    await self._forward(scope, watcher, send, replaces_authorization, upstream, body, call)
                     return
                 if isinstance(result, Hold):
                     await send_json(send, result.status, result.body, [*result.headers, *id_headers])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -18,6 +18,9 @@ Send = Callable[..., Any]
 Receive = Callable[..., Any]
 
 _JSON_HEADERS: Headers = [(b"content-type", b"application/json")]
+
+# The error stored for a call whose client left before its answer was complete.
+CLIENT_LEFT = "client disconnected before the answer was complete"
 
 
 class UpstreamBrokeOff(Exception):
@@ -62,16 +65,24 @@ async def send_error(send: Send, status: int, message: str, code: str, extra: He
 
 
 async def relay_stream(
-    response: UpstreamResponse, answer: Answer | None, receive: Receive, send: Send, started: float, upstream: str
+    response: UpstreamResponse,
+    answer: Answer | None,
+    receive: Receive,
+    send: Send,
+    started: float,
+    upstream: str,
+    watcher: DisconnectWatcher | None = None,
 ) -> None:
     """Pass server-sent events through as they arrive; stop early if the client leaves.
 
     The response has started (status and headers sent) when this is called. Chunks are
     kept in `answer` for the record; a call that is not recorded passes None and keeps none.
     If the upstream breaks off, the client gets an error event saying so (see `send_error_event`)
-    and then its connection is cut, as the upstream cut the gateway's.
+    and then its connection is cut, as the upstream cut the gateway's. `watcher` is the one already
+    watching this call's client, if any (two would both wait on the client's next message).
     """
-    watcher = _DisconnectWatcher(receive)
+    if watcher is None:
+        watcher = DisconnectWatcher(receive)
     try:
         last = b"\n\n"
         try:
@@ -99,7 +110,24 @@ async def relay_stream(
             relaying.uncancel()
         if answer is not None:
             answer.partial = True
-            answer.error = "client disconnected before the answer was complete"
+            answer.error = CLIENT_LEFT
+    finally:
+        watcher.stop()
+
+
+async def unless_client_leaves(watcher: DisconnectWatcher, work: Awaitable[None], answer: Answer | None) -> None:
+    """Await `work` (started after `watcher`) to its end, or until the client leaves: then 499 on `answer`."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        if not watcher.disconnected:
+            raise
+        task = asyncio.current_task()
+        if task is not None:  # always, in a coroutine
+            task.uncancel()
+        if answer is not None and not answer.partial:
+            # Nothing of the answer reached the client (relay_stream marks a stream cut short partial).
+            answer.fail(499, CLIENT_LEFT)
     finally:
         watcher.stop()
 
@@ -122,26 +150,38 @@ async def send_error_event(send: Send, last: bytes, status: int, message: str, c
     await send({"type": "http.response.body", "body": event, "more_body": True})
 
 
-class _DisconnectWatcher:
-    """Cancels the relaying task when the client goes away mid-stream.
+class DisconnectWatcher:
+    """Cancels the relaying task when the client goes away before its answer is complete.
 
-    Without it a stream would run on, unread, until the upstream finished;
-    uvicorn silently drops sends to a closed connection.
+    Without it a stream would run on, unread, until the upstream finished, and a whole answer
+    would be waited for and stored as served; uvicorn silently drops sends to a closed connection.
+    Set `finished` once nothing more is to be given up on the client's behalf.
     """
 
     def __init__(self, receive: Receive) -> None:
-        self._receive = receive
+        self.receive = receive
         relay = asyncio.current_task()
         if relay is None:
             raise RuntimeError("a disconnect watcher is made inside the relaying task")
         self._relay = relay
-        self.disconnected = False
+        # `disconnected`: the client left and the relaying task was cancelled for it; `gone`: it left at all.
+        self.disconnected = self.gone = False
         self.finished = False
         self._task = asyncio.create_task(self._watch())
 
     async def _watch(self) -> None:
-        message = await self._receive()
-        if message["type"] == "http.disconnect" and not self.finished:
+        message = await self.receive()
+        if message["type"] == "http.disconnect":
+            self.gone = True
+            if not self.finished:
+                self.disconnected = True
+                self._relay.cancel()
+
+    def rearm(self) -> None:
+        """Watch again after `finished` was set: the call goes upstream once more (a policy's `Resend`)."""
+        self.finished = False
+        if self.gone:
+            # The client left while the first answer was looked at (no answer was sent: that would wake this).
             self.disconnected = True
             self._relay.cancel()
 
