@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_text import form_text, non_blank_lines
-from admin_ui.query_params import choice_param, is_whole_number
+from admin_ui.query_params import choice_param, offset_param
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -56,8 +56,8 @@ async def _list_page(
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
     where, params = _filter_from(request)
-    raw_offset = request.query_params.get("offset", "0")
-    offset = int(raw_offset) if is_whole_number(raw_offset) else 0
+    # Read as the other listings read theirs: a number past any row (once a 500) or none at all is a 400.
+    offset = offset_param(request)
     try:
         page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
     except InvalidQuery as exc:

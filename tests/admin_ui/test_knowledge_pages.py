@@ -83,6 +83,16 @@ async def test_an_active_filter_that_is_not_yes_or_no_is_a_400_naming_it(browser
     assert "active" in response.text and "yes, no" in response.text
 
 
+@pytest.mark.parametrize("offset", ["9" * 30, "-1", "ten"])
+async def test_an_offset_that_is_no_row_number_is_a_400_naming_it_as_the_queue_does(browser_as, offset):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get(f"/admin/knowledge?offset={offset}")
+
+    assert response.status_code == 400
+    assert "offset" in response.text and "must be a whole number of rows" in response.text
+
+
 async def test_an_entry_lists_the_interactions_it_was_added_to(browser_as, gateway):
     service = gateway.services.knowledge.service
     entry = await service.create("bot", "Transfer fees", "Transfers cost 1 %.", author="test")
