@@ -214,10 +214,8 @@ class GoalService:
         actor: str,
         now: datetime,
     ) -> Goal:
-        for goal in await self.goals(app):
-            # The same goal set again (a form sent twice): one goal, not two rows of it.
-            if (goal.kind, goal.target, goal.hours) == (kind, target, hours):
-                return goal
+        # The same goal set again (a form sent twice, at once too) is one goal, not two rows of it: the store
+        # answers the one it has.
         row: dict[str, Any] = {
             "id": str(uuid_utils.uuid7()),
             "app": app,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -277,3 +278,17 @@ async def test_an_issues_fix_status_follows_the_fix_not_the_arm_it_went_live_in(
     assert (await fix_status()).startswith("prompt fix (a canary), live")
     await services.prompts.service.promote(canary.version.id, "kim")
     assert (await fix_status()).startswith("prompt fix, live")
+
+
+async def test_a_goal_form_sent_twice_at_once_is_one_goal(browser_as, gateway):
+    # A double click sends the form twice before the first answer comes back.
+    rita = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await rita.get("/admin")).text)
+    fields = {"app": "bot", "kind": "tasks_reviewed_within", "share": "90", "hours": "48", "csrf_token": token}
+
+    sent = await asyncio.gather(*(rita.post("/admin/goals", data=fields) for _ in range(2)))
+
+    assert [response.status_code for response in sent] == [303, 303]
+    assert len(await gateway.services.goals.goals("bot")) == 1
+    audit = await gateway.services.audit_service.list(AuditFilter(action="goal.set"), 10)
+    assert len(audit.data) == 1
