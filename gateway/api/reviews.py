@@ -19,6 +19,7 @@ from gateway.api.review_json import calibration_json, figures_json, fix_resoluti
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import NO_NUL
+from gateway.prompts.service import MAX_TEXT as MAX_PROMPT_TEXT
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.records import ListedStatus, Outcome, Priority, Source
@@ -31,6 +32,8 @@ ADMIN_ACTOR = "admin-token"
 # both stores alike, a 400 naming the field (benchmarks/fuzz_api.py found these as 500s on PostgreSQL).
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Text = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=NO_NUL)]
+# A prompt version's instructions, as long as publishing one takes (and the task page's form).
+PromptText = Annotated[str, Meta(min_length=1, max_length=MAX_PROMPT_TEXT, pattern=NO_NUL)]
 Note = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
 InteractionId = Annotated[str, Meta(min_length=1, max_length=36, pattern=NO_NUL)]
 TaskAction = Literal["claim", "renew", "release", "assign", "unassign", "dismiss", "reopen", "second_opinion"]
@@ -82,7 +85,7 @@ class FixBody(RequestBody):
     title: Annotated[str, Meta(max_length=500, pattern=NO_NUL)] | None = None
     content: Text | None = None
     example_questions: list[Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]] = field(default_factory=list)
-    text: Text | None = None
+    text: PromptText | None = None
     message: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
     rollout: Literal["active", "canary"] = "active"
     canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None

@@ -44,6 +44,20 @@ async def test_a_prompt_version_resolves_the_task_and_goes_live(gateway, client,
     assert "Quote the fee schedule." in str(versions)
 
 
+async def test_a_prompt_fix_takes_instructions_as_long_as_publishing_takes(
+    gateway, client, admin_headers, no_second_opinions
+):
+    # 30,000 characters: past the review text's bound, within a prompt version's (the task page takes them too).
+    task = await open_task(gateway, client, admin_headers)
+    text = "Quote the fee schedule. " * 1250
+    body = {"kind": "prompt", "reviewer": "alice", "text": text, "message": "fees were wrong"}
+
+    response = await client.post(f"/api/reviews/{task['id']}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["fix"]["kind"] == "prompt"
+
+
 async def test_a_knowledge_fix_without_content_is_refused_naming_the_field(gateway, client, admin_headers):
     task = await open_task(gateway, client, admin_headers)
     body = {"kind": "knowledge", "reviewer": "alice", "title": "Transfer fee"}
