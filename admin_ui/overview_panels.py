@@ -69,7 +69,8 @@ def picked_from(request: Request[Any, Any, Any]) -> Picked:
 
 async def issue_panels(services: Services, app: str | None) -> dict[str, Any]:
     """The ranked issues with their tasks and fixes, and the fastest-growing ones."""
-    where = IssueFilter(app=app)
+    # The ranking leaves closed issues out: read among the others, or the biggest closed ones take every place.
+    where = IssueFilter(app=app, undecided=True)
     by_size, by_growth = await asyncio.gather(
         services.issue_service.list(where, "size", RANKING_CANDIDATES),
         services.issue_service.list(where, "growth", RANKING_CANDIDATES),

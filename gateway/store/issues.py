@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clustering.issue_status import IssueStatus
+from clustering.issue_status import CLOSED_STATUSES, IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
@@ -35,6 +35,8 @@ class IssueFilter:
     status: IssueStatus | None = None
     # Issues that no longer hold any complaint (vanished or merged away) are left out unless asked for.
     include_empty: bool = False
+    # Only issues still waiting for a decision: resolved and dismissed ones left out.
+    undecided: bool = False
 
 
 class IssueStore:
@@ -207,6 +209,8 @@ class IssueStore:
             query = query.where(issues.c.status == where.status)
         if not where.include_empty:
             query = query.where(issues.c.size > 0)
+        if where.undecided:
+            query = query.where(issues.c.status.not_in(CLOSED_STATUSES))
         by_size = [issues.c.size.desc(), growth.desc()]
         order = [growth.desc(), issues.c.size.desc()] if sort == "growth" else by_size
         query = query.order_by(*order, issues.c.id).limit(limit).offset(offset)

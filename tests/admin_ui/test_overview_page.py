@@ -292,3 +292,19 @@ async def test_a_goal_form_sent_twice_at_once_is_one_goal(browser_as, gateway):
     assert len(await gateway.services.goals.goals("bot")) == 1
     audit = await gateway.services.audit_service.list(AuditFilter(action="goal.set"), 10)
     assert len(audit.data) == 1
+
+
+async def test_closed_issues_bigger_than_every_live_one_do_not_crowd_it_out_of_the_top_issues(browser_as, gateway):
+    # The ranking reads the largest and fastest-growing issues of the app: closed ones, left out of it,
+    # must not take the places of the live ones.
+    engine = gateway.services.engine
+    for n in range(100):
+        status = IssueStatus.DISMISSED if n % 2 else IssueStatus.RESOLVED
+        await issue_runs(engine, "bot", f"Closed {n}", [4], status=status)
+    live = await issue_runs(engine, "bot", "Still hurting", [2])
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin")).text)
+
+    shown = [row.attrs["data-issue-id"] for row in page.find(data_testid="top-issues").find_all("tr")[1:]]
+    assert shown == [live]
