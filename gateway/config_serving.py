@@ -67,6 +67,10 @@ class ServingSettings(BaseModel):
     writer_flush_interval: float = Field(default=0.2, ge=0.005)
     writer_queue_size: int = Field(default=50_000, ge=1)
     writer_retry_interval: float = Field(default=2.0, ge=0.05)
+    # A database that takes a batch and does not answer within this many seconds (a stopped server, a
+    # route that drops packets) counts as away: the writer spools. On SQLite, which cannot hang that
+    # way, it is how long the writer waits for the write lock another connection holds.
+    writer_database_timeout: float = Field(default=30.0, gt=0)
     spool_path: Path = Path("./feedgate.spool.jsonl")
 
     access_log: bool = False

@@ -245,12 +245,15 @@ async def open_services(
     # of any spool a dead process left behind moved into it (gateway.recording.spool_claim).
     spool = await asyncio.to_thread(claim_spool, settings.spool_path)
     writer = InteractionWriter(
-        interactions,
+        # The limit is a lock wait on SQLite, whose statements run in this process and cannot be cut
+        # short (a slow disk is waited out), and a deadline on PostgreSQL, which can hang on a network.
+        InteractionStore(engine, sqlite_lock_wait=settings.writer_database_timeout),
         spool.spool,
         batch_size=settings.writer_batch_size,
         flush_interval=settings.writer_flush_interval,
         max_buffered=settings.writer_queue_size,
         retry_interval=settings.writer_retry_interval,
+        database_timeout=None if is_sqlite(engine) else settings.writer_database_timeout,
         redactor=redactor_for(settings),
     )
     writer.start()

@@ -1,4 +1,4 @@
-"""A small asyncio TCP relay that can cut every connection, to stage real network outages."""
+"""A small asyncio TCP relay that can cut or freeze every connection, to stage real network outages."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import contextlib
 
 class TcpRelay:
     """Forwards connections from a local port to a target; `stop()` is an outage, `start()` the recovery.
+
+    `freeze()` is a server that hangs rather than fails (SIGSTOP, a route that drops packets): every
+    connection stays open, but no byte goes through either way, and a new connection is accepted and
+    then hears nothing, until `thaw()` lets everything held through, in order.
 
     The port is chosen on the first `start()` and kept across restarts, so a
     client configured with the relay's address reconnects to the same place.
@@ -21,6 +25,8 @@ class TcpRelay:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     @property
     def running(self) -> bool:
@@ -32,6 +38,18 @@ class TcpRelay:
             return
         self._server = await asyncio.start_server(self._relay, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    @property
+    def frozen(self) -> bool:
+        return not self._flowing.is_set()
+
+    def freeze(self) -> None:
+        """Stop forwarding bytes, without closing anything: the target seems to hang."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        """Forward again, what was held first."""
+        self._flowing.set()
 
     async def stop(self) -> None:
         """Stop listening and kill every open relayed connection, both sides, at once."""
@@ -55,6 +73,8 @@ class TcpRelay:
         self._writers.add(client_writer)
         target_writer: asyncio.StreamWriter | None = None
         try:
+            # Accepted, as a kernel accepts for a stopped server, and left unanswered while frozen.
+            await self._flowing.wait()
             target_reader, target_writer = await asyncio.open_connection(self.target_host, self.target_port)
             self._writers.add(target_writer)
             await asyncio.gather(
@@ -70,10 +90,10 @@ class TcpRelay:
                     writer.transport.abort()
             self._tasks.discard(task)
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         finally:

@@ -33,6 +33,21 @@ class WriterState(Protocol):
         """Whether interactions could go to the spool file now: it, or its folder, is writable, and no append failed."""
         ...
 
+    @property
+    def backlog(self) -> int:
+        """Interactions in this process's memory, not yet stored or spooled."""
+        ...
+
+    @property
+    def waiting_seconds(self) -> float:
+        """How long the writer's database call under way has waited for an answer (0: none, or a quick one)."""
+        ...
+
+    @property
+    def database_timeout(self) -> float | None:
+        """After how long a database call is given up and the database counts as away (None: never)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
@@ -59,7 +74,7 @@ async def check_readiness(
         logger.debug("readiness: the database did not answer: %s", _short(exc))
         reason = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
         return _database_away(reason, writer)
-    checks = {"database": "answers", "writer": "spooling" if writer.spooling else "storing"}
+    checks = {"database": "answers", "writer": _waiting(writer) or ("spooling" if writer.spooling else "storing")}
     if found == expected:
         checks["migrations"] = f"current ({expected})"
         return Readiness(True, "ready", checks)
@@ -91,11 +106,38 @@ def _database_away(reason: str, writer: WriterState) -> Readiness:
             "this process's memory and are lost if it stops; free or fix the spool's disk, or bring the database back"
         )
         return Readiness(False, "not ready", checks, [problem])
+    if waiting := _waiting(writer):
+        # Ready still: the calls go to the spool within the limit, and every replica meets the same database.
+        checks["writer"] = waiting
+        return Readiness(True, "spooling", checks)
     if writer.spooling:
         checks["writer"] = "spooling: interactions are kept on disk and replayed when the database is back"
         return Readiness(True, "spooling", checks)
     checks["writer"] = "will spool: the spool file is writable; interactions are replayed when the database is back"
     return Readiness(True, "spooling", checks)
+
+
+def _waiting(writer: WriterState) -> str | None:
+    """The writer's state in words while a database call of its has waited a while; None otherwise.
+
+    A silent database once read "will spool" here while 420 calls waited in memory for it to answer.
+    """
+    waited = writer.waiting_seconds
+    if not waited:
+        return None
+    then = (
+        f"spooled if it does not answer within {writer.database_timeout:g} s"
+        if writer.database_timeout is not None
+        else "stored when it answers"
+    )
+    memory = f"{writer.backlog} interactions wait in this process's memory"
+    if writer.spooling:
+        # A replay's first batch, asking whether the database is back.
+        return (
+            f"spooling: interactions are kept on disk; the replay has waited {int(waited)} s for the database, "
+            f"and {memory} meanwhile, {then}"
+        )
+    return f"waiting: the database has not answered the writer for {int(waited)} s; {memory}, {then}"
 
 
 def _short(exc: BaseException) -> str:

@@ -70,7 +70,7 @@ class GatewayMetrics:
         )
         self.writer_queue_depth = Gauge(
             "feedgate_writer_queue_depth",
-            "Interactions waiting to be stored or spooled, when the writer last woke up.",
+            "Interactions waiting in memory to be stored or spooled (refreshed every second while a batch waits).",
             registry=registry,
             multiprocess_mode="livesum",
         )

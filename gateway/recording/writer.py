@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 from gateway.exact_json import dumps_exact, loads_exact
 from gateway.observability.metrics import (
@@ -16,6 +16,7 @@ from gateway.observability.metrics import (
     record_writer_queue_depth,
 )
 from gateway.privacy.redaction import INTERACTION_FIELDS, Redactor
+from gateway.recording.deadline import BoundedSink, DatabaseSilent, RowSink
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 from gateway.recording.spool import Spool
@@ -27,12 +28,8 @@ Row = dict[str, Any]
 
 # Exchanges whose rows one trip to a worker thread builds (see InteractionWriter._rows).
 EXCHANGES_PER_TRIP = 32
-
-
-class RowSink(Protocol):
-    """Where rows go: the interaction store, in production."""
-
-    async def insert_many(self, rows: list[Row]) -> None: ...
+# While a cycle runs (a batch waiting on the database), the queue-depth gauge is refreshed this often.
+DEPTH_REFRESH_SECONDS = 1.0
 
 
 class InteractionWriter:
@@ -43,6 +40,10 @@ class InteractionWriter:
     them. When the database is unreachable, batches go to the spool file, and
     while the spool holds anything every new batch goes there too, so replay
     stores rows in the order they came. Replays are idempotent on the row id.
+
+    A database that hangs rather than fails (a stopped server, a route that drops packets) raises
+    nothing: each call to the sink is given up after `database_timeout` seconds (None: waited for
+    however long, as for SQLite, whose statements cannot be cut short) and the database counts as away.
     """
 
     def __init__(
@@ -54,9 +55,10 @@ class InteractionWriter:
         flush_interval: float = 0.2,
         max_buffered: int = 50_000,
         retry_interval: float = 2.0,
+        database_timeout: float | None = None,
         redactor: Redactor | None = None,
     ) -> None:
-        self._sink = sink
+        self._sink = BoundedSink(sink, database_timeout)
         # Applied to each row as it is built, so neither the database nor the spool sees the original.
         self._redactor = redactor
         self._spool = spool
@@ -90,6 +92,16 @@ class InteractionWriter:
     def backlog(self) -> int:
         """Exchanges submitted but not yet stored or spooled (a batch being written included)."""
         return self._submitted - self._processed
+
+    @property
+    def waiting_seconds(self) -> float:
+        """How long the database call under way has waited for an answer, once past a second; else 0."""
+        return self._sink.waiting_seconds
+
+    @property
+    def database_timeout(self) -> float | None:
+        """After how long a database call is given up and the database counts as away (None: never)."""
+        return self._sink.timeout
 
     @property
     def spooling(self) -> bool:
@@ -129,6 +141,7 @@ class InteractionWriter:
         if self._task is not None:
             await self._task
             self._task = None
+        await self._sink.settle()
 
     async def _run(self) -> None:
         while True:
@@ -138,7 +151,7 @@ class InteractionWriter:
             record_writer_queue_depth(self.backlog)
             closing = self._closing
             try:
-                await self._drain()
+                await self._drain_reporting_depth()
             except Exception:  # pragma: no cover - the writer must outlive any one bad batch
                 logger.exception("interaction writer failed a cycle; retrying")
             async with self._flushed:
@@ -151,6 +164,21 @@ class InteractionWriter:
                 return
             if self._unstored:
                 await asyncio.sleep(self._retry_interval)
+
+    async def _drain_reporting_depth(self) -> None:
+        """Run one cycle, refreshing the queue-depth gauge while it lasts.
+
+        A cycle waiting on a slow or silent database holds every call since in memory; a gauge set only
+        when the writer woke up said 6 while 420 calls waited.
+        """
+        cycle = asyncio.ensure_future(self._drain())
+        try:
+            while not (await asyncio.wait({cycle}, timeout=DEPTH_REFRESH_SECONDS))[0]:
+                record_writer_queue_depth(self.backlog)
+        except asyncio.CancelledError:
+            cycle.cancel()
+            raise
+        cycle.result()
 
     async def _drain(self) -> None:
         if self._spooling and asyncio.get_running_loop().time() >= self._next_replay:
@@ -213,7 +241,15 @@ class InteractionWriter:
             except Exception as exc:
                 if not database_unavailable(exc):
                     raise
-                logger.warning("database unavailable (%s); spooling interactions to %s", exc, self._spool.path)
+                if isinstance(exc, DatabaseSilent):
+                    logger.warning(
+                        "the database did not answer within %g s (FEEDGATE_WRITER_DATABASE_TIMEOUT): treating it as "
+                        "unavailable; its connection is dropped, and the %d interactions waiting in memory and every "
+                        "new one go to the spool file %s, replayed into the database once it answers again",
+                        self.database_timeout, self.backlog, self._spool.path,
+                    )  # fmt: skip
+                else:
+                    logger.warning("database unavailable (%s); spooling interactions to %s", exc, self._spool.path)
                 self._spooling = True
                 self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
         record_spool_size(await asyncio.to_thread(_append_measured, self._spool, rows))

@@ -19,6 +19,8 @@ from gateway.store.text_case import SQLITE_LOWER, python_lower
 # How long a command's first connection may take: a server that takes it and never answers (hung, or
 # a route that drops packets) was waited for 60 s, asyncpg's default, then named with no reason.
 CONNECT_TIMEOUT_SECONDS = 10.0
+# How long a SQLite connection waits for another's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 class DatabaseUnreachable(ConfigError):
@@ -50,7 +52,7 @@ def create_engine(database_url: str) -> AsyncEngine:
             # concurrent writers wait instead of failing with "database is locked".
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
             # Case-insensitive searches fold every script, as on PostgreSQL (gateway.store.text_case).

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.current_feedback import has_current_negative
+from gateway.store.engine import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.listing import Position, fetch_rows, newest_first
@@ -124,8 +125,11 @@ def _request_is_small(dialect: str) -> ColumnElement[bool]:
 class InteractionStore:
     """Reads and writes interaction rows."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, sqlite_lock_wait: float | None = None) -> None:
         self._engine = engine
+        # The writer's inserts on SQLite wait this long for another connection's write lock (a prune, a
+        # backup), not the 5 s every connection waits: a lock held a little longer is no outage to spool for.
+        self._lock_wait_ms = None if sqlite_lock_wait is None or not is_sqlite(engine) else int(sqlite_lock_wait * 1000)
         # Skipping stored ids makes a replayed batch harmless.
         self._inserts = InteractionInserts(engine.dialect)
 
@@ -134,7 +138,15 @@ class InteractionStore:
         if not rows:
             return
         async with self._engine.begin() as connection:
-            await self._inserts.insert(connection, rows)
+            if self._lock_wait_ms is None:
+                await self._inserts.insert(connection, rows)
+                return
+            # The pool's connections serve the API too, which must keep failing fast on a lock.
+            await connection.exec_driver_sql(f"PRAGMA busy_timeout={self._lock_wait_ms}")
+            try:
+                await self._inserts.insert(connection, rows)
+            finally:
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
     async def get(self, interaction_id: str, app: str | None = None) -> Row | None:
         """One interaction by the gateway's id or the upstream's response id (of `app`, if given).

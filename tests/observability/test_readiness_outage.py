@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -135,3 +136,33 @@ async def test_readyz_is_503_when_the_writer_spools_but_its_spool_can_no_longer_
     body = response.json()
     assert body["checks"]["writer"].startswith("cannot spool")
     assert "spool file is not writable" in body["problems"][0]
+
+
+async def test_readyz_tells_of_the_calls_waiting_on_a_database_that_does_not_answer_then_of_the_spool(
+    relayed_settings: Settings, relay: TcpRelay, fake_upstream
+):
+    settings = relayed_settings.model_copy(update={"writer_database_timeout": 6.0})
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    async with serving(settings) as (app, client):
+        relay.freeze()  # a server stopped (SIGSTOP), not gone: it takes the bytes and never answers
+        try:
+            for _ in range(3):
+                await client.post("/v1/chat/completions", json=chat, headers={"authorization": "Bearer sk-a"})
+            await asyncio.sleep(1.0)
+            waiting = await ready(client)  # the probe itself waits its 2 s
+            await asyncio.sleep(4.0)
+            spooling = await ready(client)
+            spooled = app.services.writer.spooled
+        finally:
+            relay.thaw()
+
+    assert waiting.status_code == 200, waiting.text
+    assert waiting.json()["checks"]["database"] == "unreachable: no answer within 2 s"
+    writer = waiting.json()["checks"]["writer"]
+    assert re.fullmatch(
+        r"waiting: the database has not answered the writer for [2-5] s; 3 interactions wait in this process's "
+        r"memory, spooled if it does not answer within 6 s",
+        writer,
+    ), writer
+    assert spooled == 3
+    assert spooling.status_code == 200 and spooling.json()["checks"]["writer"].startswith("spooling"), spooling.text
