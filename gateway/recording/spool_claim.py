@@ -13,7 +13,12 @@ that lock when the process ends however it ends (exit, crash, SIGKILL), so "I ca
    writer replays them with its own rows once the database answers. A worker that died with rows
    spooled (uvicorn starts a replacement; the next `serve` starts new ones) therefore loses
    nothing. A crash mid-adoption leaves a row in both files at worst; replay is idempotent on
-   the interaction id, so it is stored once.
+   the interaction id, so it is stored once;
+3. before each write to its spool (an append, the removal after a replay), checks that its lock
+   file is still the one it locked. Deleting the spool folder while gateways run removes their
+   lock files, and a `serve` started afterwards claimed the very file a live worker still wrote:
+   the live process now takes its lock back, or, when another process has claimed that name
+   meanwhile, moves to a free one (and says so), so no two processes ever write one file.
 
 Blocking file I/O: call `claim_spool` from a worker thread.
 """
@@ -26,9 +31,10 @@ import logging
 import os
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from gateway.recording.spool import Spool
 
@@ -50,16 +56,64 @@ class ClaimedSpool:
     adopted_rows: int = 0
     adopted_files: list[Path] = field(default_factory=list)
     _lock: IO[bytes] | None = None
+    # Names a sibling spool when this process must move to one (see `keep`).
+    pid: int = field(default_factory=os.getpid)
+
+    def __post_init__(self) -> None:
+        self.spool = _HeldSpool(self.spool.path, self.keep)
+
+    def keep(self) -> None:
+        """Make sure this process still holds its spool: take the lock back, or move, if its lock file was removed."""
+        if self._lock is None or _holds(self._lock, self.spool.path):
+            return
+        self._lock.close()
+        lost = self.spool.path
+        self.spool.path, self._lock = _lock_free_name(self.base, self.pid, first=lost)
+        if self.spool.path == lost:
+            logger.warning("the lock file of spool %s was removed (its folder deleted?); took it back", lost)
+        else:
+            logger.warning(
+                "the lock file of spool %s was removed (its folder deleted?) and another process has claimed that "
+                "name since; this process now spools to %s",
+                lost, self.spool.path,
+            )  # fmt: skip
 
     def release(self) -> None:
         """Let another process claim this spool (the lock also goes when the process ends)."""
         if self._lock is None:
             return
-        if self.spool.path != self.base and self.spool.is_empty():
+        # Not when the lock file was removed under us: the one there now may be another process's.
+        if self.spool.path != self.base and self.spool.is_empty() and _holds(self._lock, self.spool.path):
             # Nothing left to replay: this process's own lock file would only pile up.
             lock_path(self.spool.path).unlink(missing_ok=True)
         self._lock.close()
         self._lock = None
+
+
+class _HeldSpool(Spool):
+    """A spool that checks, before each write, that this process still holds it (`ClaimedSpool.keep`)."""
+
+    def __init__(self, path: Path, keep: Callable[[], None]) -> None:
+        super().__init__(path)
+        self._keep = keep
+
+    def append(self, rows: list[dict[str, Any]]) -> None:
+        """Append rows durably, to this process's own file."""
+        self._keep()
+        super().append(rows)
+
+    def clear(self) -> None:
+        """Forget everything spooled (after a complete replay), never another process's file."""
+        self._keep()
+        super().clear()
+
+
+def _holds(lock: IO[bytes], spool_path: Path) -> bool:
+    """Whether `lock` (locked) is still the lock file of `spool_path`, not a removed one."""
+    try:
+        return os.stat(lock_path(spool_path)).st_ino == os.fstat(lock.fileno()).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def lock_path(spool_path: Path) -> Path:
@@ -96,11 +150,8 @@ def _try_lock(spool_path: Path) -> IO[bytes] | None:
             return None
         # An adopter may have deleted the lock file between our open and our lock: a lock on a
         # deleted file guards nothing, so take the file that is there now.
-        try:
-            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
-                return handle
-        except FileNotFoundError:
-            pass
+        if _holds(handle, spool_path):
+            return handle
         handle.close()
 
 
@@ -115,8 +166,9 @@ def claim_spool(base: Path, pid: int | None = None) -> ClaimedSpool:
         return ClaimedSpool(Spool(Path(base)), Path(base))
 
 
-def _claim(base: Path, pid: int) -> ClaimedSpool:
-    own = Path(base)
+def _lock_free_name(base: Path, pid: int, first: Path) -> tuple[Path, IO[bytes]]:
+    """`first`, or when a live process holds it a sibling spool no live process holds, and its lock."""
+    own = first
     lock = _try_lock(own)
     # Taken: a sibling named after our pid, or (containers sharing a volume share pids too) another number.
     numbers = itertools.chain([pid], (random.randrange(10**9) for _ in range(100)))
@@ -124,9 +176,14 @@ def _claim(base: Path, pid: int) -> ClaimedSpool:
         number = next(numbers, None)
         if number is None:  # pragma: no cover - a hundred random names all held
             raise RuntimeError(f"could not claim a spool beside {base}")
-        own = process_spool_path(Path(base), number)
+        own = process_spool_path(base, number)
         lock = _try_lock(own)
-    claimed = ClaimedSpool(Spool(own), Path(base), _lock=lock)
+    return own, lock
+
+
+def _claim(base: Path, pid: int) -> ClaimedSpool:
+    own, lock = _lock_free_name(Path(base), pid, first=Path(base))
+    claimed = ClaimedSpool(Spool(own), Path(base), _lock=lock, pid=pid)
     for other in sibling_spools(Path(base)):
         if other != own:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -166,3 +167,44 @@ def test_a_spool_folder_that_cannot_be_made_does_not_stop_the_gateway(tmp_path: 
     # The gateway still starts; spooling fails (and the writer keeps rows in memory) only if the database does.
     assert claimed.spool.path == blocked / "feedgate.spool.jsonl"
     claimed.release()
+
+
+def test_a_spool_folder_deleted_under_a_live_process_is_not_shared_with_a_process_started_after(
+    base: Path, claims: list[ClaimedSpool]
+):
+    first = claim(base, claims)
+    shutil.rmtree(base.parent)  # its lock file goes with it; the process holds a lock on nothing
+    second = claim(base, claims, pid=4242)  # a `serve` started afterwards
+
+    first.spool.append([row(1)])
+    second.spool.append([row(2)])
+
+    assert first.spool.path != second.spool.path
+    assert ids(first.spool) == ["row-1"] and ids(second.spool) == ["row-2"]
+
+
+def test_a_live_process_takes_back_the_lock_of_its_deleted_spool_folder(base: Path, claims: list[ClaimedSpool]):
+    first = claim(base, claims)
+    shutil.rmtree(base.parent)
+
+    first.spool.append([row(1)])
+    second = claim(base, claims, pid=4242)
+
+    assert first.spool.path == base and ids(first.spool) == ["row-1"]
+    assert second.spool.path != base and second.adopted_rows == 0
+
+
+def test_a_process_whose_lock_file_was_removed_leaves_the_next_holders_lock_alone(
+    base: Path, claims: list[ClaimedSpool]
+):
+    holder = claim(base, claims)
+    first = claim(base, claims, pid=111)
+    shutil.rmtree(base.parent)
+    holder.spool.append([row(1)])  # takes its own lock back
+    second = claim(base, claims, pid=111)  # the same name: its lock file was gone
+    assert second.spool.path == process_spool_path(base, 111)
+
+    first.release()
+    third = claim(base, claims, pid=111)
+
+    assert third.spool.path != second.spool.path
