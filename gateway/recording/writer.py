@@ -30,6 +30,8 @@ Row = dict[str, Any]
 EXCHANGES_PER_TRIP = 32
 # While a cycle runs (a batch waiting on the database), the queue-depth gauge is refreshed this often.
 DEPTH_REFRESH_SECONDS = 1.0
+# A batch the database answers slower than this (or than half the limit, if less; at least 1 s) is logged.
+SLOW_BATCH_SECONDS = 5.0
 
 
 class InteractionWriter:
@@ -257,6 +259,7 @@ class InteractionWriter:
         self.spooled += len(rows)
 
     async def _insert(self, rows: list[Row]) -> None:
+        began = asyncio.get_running_loop().time()
         try:
             await self._sink.insert_many(rows)
         except Exception as exc:
@@ -268,6 +271,21 @@ class InteractionWriter:
                 await self._insert_one(row)
             return
         self.stored += len(rows)
+        self._say_if_slow(asyncio.get_running_loop().time() - began)
+
+    def _say_if_slow(self, took: float) -> None:
+        """Log a batch the database took long to answer, though within the limit: calls waited in memory meanwhile.
+
+        Without it a freeze shorter than the limit (21 s of a stopped server, say) left no trace in the log.
+        """
+        limit = self.database_timeout
+        if took < (SLOW_BATCH_SECONDS if limit is None else max(1.0, min(SLOW_BATCH_SECONDS, limit / 2))):
+            return
+        within = "" if limit is None else f", within the {limit:g} s limit (FEEDGATE_WRITER_DATABASE_TIMEOUT)"
+        logger.warning(
+            "the database took %.1f s to answer the writer%s; %d interactions waited in this process's memory",
+            took, within, self.backlog,
+        )  # fmt: skip
 
     async def _insert_one(self, row: Row) -> None:
         last_error: Exception | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -121,17 +122,22 @@ async def test_the_stuck_connection_is_dropped_not_handed_out_again(
 
 
 async def test_a_database_slower_than_the_limit_allows_is_waited_for_not_spooled(
-    relay: TcpRelay, relayed_engine: AsyncEngine, direct_engine: AsyncEngine, tmp_path: Path
+    relay: TcpRelay,
+    relayed_engine: AsyncEngine,
+    direct_engine: AsyncEngine,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ):
-    writer = writer_for(relayed_engine, tmp_path / "spool.jsonl", database_timeout=4.0)
+    writer = writer_for(relayed_engine, tmp_path / "spool.jsonl", database_timeout=5.0)
     writer.start()
     traffic = Traffic(writer)
     try:
         await traffic.keep_going(0.2)
         relay.freeze()
-        await traffic.keep_going(1.5)
-        relay.thaw()
-        await traffic.keep_going(0.3)
+        with caplog.at_level(logging.WARNING, logger="feedgate.writer"):
+            await traffic.keep_going(3.0)
+            relay.thaw()
+            await traffic.keep_going(0.3)
         submitted = await traffic.stop()
         await asyncio.wait_for(writer.close(), 15.0)
     finally:
@@ -140,6 +146,9 @@ async def test_a_database_slower_than_the_limit_allows_is_waited_for_not_spooled
     assert writer.spooled == 0 and Spool(tmp_path / "spool.jsonl").is_empty()
     copies = await stored_copies(direct_engine, submitted)
     assert len(copies) == len(submitted) and set(copies.values()) == {1}
+    # Not an outage, but no silence either: the log says the database was slow and calls waited.
+    [slow] = [record.getMessage() for record in caplog.records]
+    assert re.match(r"the database took [23]\.\d s to answer the writer, within the 5 s limit", slow), slow
 
 
 async def test_the_queue_depth_counts_the_calls_waiting_on_a_frozen_database(
