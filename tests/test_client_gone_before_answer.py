@@ -52,3 +52,17 @@ def test_a_stream_given_up_before_its_first_event_is_recorded_as_the_client_leav
     record = _the_one_interaction(live_gateway, admin_headers)
 
     assert (record["status_code"], record["error"]) == (499, LEFT)
+
+
+def test_a_client_gone_before_the_watch_begins_is_noticed_when_it_begins(live_gateway, fake_upstream, admin_headers):
+    # The gateway starts watching a call's client only once the call has lasted a while (0.25 s):
+    # a client that left sooner is still seen as gone then, before the upstream's answer comes.
+    client = openai.OpenAI(base_url=live_gateway.url, api_key="sk-e2e", max_retries=0, timeout=0.05)
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model="gated-model", messages=MESSAGES)
+    time.sleep(0.5)
+    fake_upstream.app.release()
+
+    record = _the_one_interaction(live_gateway, admin_headers)
+
+    assert (record["status_code"], record["error"]) == (499, LEFT)

@@ -52,6 +52,10 @@ Scope = dict[str, Any]
 __all__ = ["ProxyApp", "UpstreamBrokeOff"]
 
 logger = logging.getLogger("feedgate.proxy")
+# A call that has lasted this long starts watching whether its client is still there (and a stream as it
+# starts): a call answered sooner, as most are in a benchmark, spends nothing on it, and one whose client
+# leaves and whose answer comes back both within this time is stored as answered.
+WATCH_CLIENT_AFTER_SECONDS = 0.25
 
 
 class ProxyApp:
@@ -177,7 +181,7 @@ class ProxyApp:
             # A client that leaves before its answer is complete (an SDK's timeout, an abort) ends the wait
             # for the upstream, and the upstream's work with it: the call is stored as given up (499), not
             # as an answer served that the app never got.
-            watcher = DisconnectWatcher(receive)
+            watcher = DisconnectWatcher(receive, after=WATCH_CLIENT_AFTER_SECONDS)
             forwarding = self._forward(scope, watcher, send, caller.replaces_authorization, upstream, body, call)
             await unless_client_leaves(watcher, forwarding, call)
         except asyncio.CancelledError:
