@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections import deque
 from typing import Any
 
@@ -386,9 +387,14 @@ def _row_of(exchange: Exchange) -> Row:
         }
 
 
+# A NUL's escape in JSON text: after an even run of backslashes. After an odd run it is a user's
+# written-out "\\u0000" (its backslash escaped), which removing would leave as JSON that does not parse.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def _cleaned(row: Row) -> Row:
     """The row without NUL characters, which PostgreSQL refuses in text and JSON."""
-    cleaned = loads_exact(dumps_exact(row, default=str).replace(b"\\u0000", b""))
+    cleaned = loads_exact(_NUL_ESCAPE.sub(rb"\1", dumps_exact(row, default=str)))
     cleaned["created_at"] = row["created_at"]
     return _with_note(cleaned, "stored after removing NUL characters the database refused")
 

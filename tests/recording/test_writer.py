@@ -160,6 +160,39 @@ async def test_postgres_stores_a_row_with_nul_characters_cleaned_and_noted(make_
 
 
 @postgres_only
+async def test_postgres_stores_a_batch_with_a_nul_and_a_written_out_backslash_u0000(make_writer, store, engine):
+    writer = make_writer(store)
+    # A user asking about the escape itself: the six characters \u0000, no NUL in them.
+    escape_text = chat_exchange("What does \\u0000 mean in a JSON string?", "It stands for the NUL character.")
+    with_nul = chat_exchange("before\u0000after")
+    for exchange in (escape_text, with_nul):
+        writer.submit(exchange)
+
+    # Bounded: cleaning the batch once failed on the written-out escape, and the batch was retried forever.
+    await asyncio.wait_for(writer.flush(), 30)
+
+    assert await stored_ids(engine) == sorted([escape_text.id, with_nul.id])
+    row = await store.get(escape_text.id)
+    assert row is not None
+    assert row["request"]["messages"][0]["content"] == "What does \\u0000 mean in a JSON string?"
+    assert row["error"] is None
+
+
+@postgres_only
+async def test_postgres_cleans_a_nul_beside_a_written_out_backslash_u0000_in_one_text(make_writer, store):
+    writer = make_writer(store)
+    exchange = chat_exchange("the escape \\u0000 and a real one: \u0000.")
+    writer.submit(exchange)
+
+    await asyncio.wait_for(writer.flush(), 30)
+
+    row = await store.get(exchange.id)
+    assert row is not None
+    assert row["request"]["messages"][0]["content"] == "the escape \\u0000 and a real one: ."
+    assert row["error"] == "stored after removing NUL characters the database refused"
+
+
+@postgres_only
 async def test_postgres_keeps_an_integer_beyond_64_bits_in_a_row_it_stores_cleaned(make_writer, store):
     writer = make_writer(store)
     seed = 123456789012345678901234567890
