@@ -145,6 +145,26 @@ async def test_an_upstream_that_breaks_off_inside_an_event_gets_no_error_event_a
     assert [m["body"] for m in connection.sent] == half
 
 
+async def test_an_event_whose_blank_line_came_in_a_chunk_of_its_own_still_gets_the_error_event_after_it():
+    # The network may split an event anywhere, also between the two newlines that end it.
+    split = [CHUNKS[0], CHUNKS[1][:-1], b"\n"]
+
+    connection, _ = await relay_broken(split)
+
+    *relayed, last = [m["body"] for m in connection.sent]
+    assert relayed == split
+    assert orjson.loads(last[len(b"data: ") :])["error"]["code"] == "upstream_broke_off"
+
+
+async def test_an_upstream_that_breaks_off_after_a_crlf_half_blank_line_gets_no_error_event():
+    # "\r\n" then "\r": the event's blank line is not complete, an event added now would join it.
+    split = [CHUNKS[0], CHUNKS[1][:-2] + b"\r\n", b"\r"]
+
+    connection, _ = await relay_broken(split)
+
+    assert [m["body"] for m in connection.sent] == split
+
+
 async def test_an_upstream_that_breaks_off_before_any_event_gets_the_client_the_error_event():
     connection, _ = await relay_broken([])
 

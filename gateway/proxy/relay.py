@@ -86,7 +86,8 @@ async def relay_stream(
     else:
         watcher.watch_now()  # a client leaving mid-stream is noticed at once, however early
     try:
-        last = b"\n\n"
+        # The last two chunks the client got: an event's end may be split between them.
+        before, last = b"", b"\n\n"
         try:
             async for chunk in response.aiter_raw():
                 if answer is not None:
@@ -94,12 +95,13 @@ async def relay_stream(
                         answer.ttfb_ms = (time.perf_counter() - started) * 1000
                     answer.body_chunks.append(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                last = chunk or last
+                if chunk:
+                    before, last = last, chunk
         except UpstreamFailed as exc:
             if answer is not None:
                 answer.partial = True
                 answer.error = f"upstream broke off the answer: {exc}"
-            await send_error_event(send, last, 502, exc.message(upstream), "upstream_broke_off")
+            await send_error_event(send, before[-3:] + last, 502, exc.message(upstream), "upstream_broke_off")
             # Its text goes to the server's log only (the client's connection is aborted): the library's account.
             raise UpstreamBrokeOff(exc.technical) from exc
         watcher.finished = True
@@ -141,7 +143,8 @@ _EVENT_ENDS = (b"\n\n", b"\r\r", b"\r\n\r\n")
 async def send_error_event(send: Send, last: bytes, status: int, message: str, code: str) -> None:
     """Tell the client why its stream ends early, in OpenAI's error event; only between two events.
 
-    `last` is the last chunk the client got. The OpenAI SDKs raise an `APIError` with this message
+    `last` is the end of what the client got (its last chunks: the network splits an event's blank line
+    between two at times). The OpenAI SDKs raise an `APIError` with this message
     instead of a bare connection error when the connection is then cut. A stream cut inside an
     event leaves no way to add one: that event's data, ended, would be dispatched half-written, so
     the connection is only cut.
