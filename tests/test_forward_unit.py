@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
 import httpx
 import pytest
 import respx
 
 from gateway.config_entries import Upstream
 from gateway.proxy.credentials import CallerResolver
-from gateway.proxy.forward import ProxyApp
+from gateway.proxy.forward import ProxyApp, UpstreamBrokeOff
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import HttpxUpstream
 from gateway.recording.exchange import Exchange
@@ -27,10 +31,10 @@ def submitted() -> list[Exchange]:
 
 
 @pytest.fixture
-async def proxy_client(submitted):
+async def proxy(submitted):
     upstream = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
     try:
-        proxy = ProxyApp(
+        yield ProxyApp(
             router=UpstreamRouter([Upstream(name="default", url=UPSTREAM)]),
             resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
             client=upstream,
@@ -39,10 +43,14 @@ async def proxy_client(submitted):
             max_request_bytes=1 << 20,
             identity_headers=lambda interaction_id, end_user: [(b"x-extra", interaction_id.encode())],
         )
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
-            yield client
     finally:
         await upstream.aclose()
+
+
+@pytest.fixture
+async def proxy_client(proxy):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
+        yield client
 
 
 @respx.mock
@@ -111,3 +119,88 @@ async def test_only_recorded_endpoints_are_submitted(proxy_client, submitted):
 
     assert [exchange.endpoint for exchange in submitted] == ["chat.completions"]
     assert submitted[0].request == CHAT
+
+
+class ClientConnection:
+    """One client's ASGI receive and send, watched as the answer arrives (httpx's ASGI transport waits for it whole)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._done = asyncio.Event()
+        self.sent: list[dict[str, Any]] = []
+        self.first_bytes = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        if self._body is not None:
+            body, self._body = self._body, None
+            return {"type": "http.request", "body": body, "more_body": False}
+        await self._done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        if message.get("body"):
+            self.first_bytes.set()
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            self._done.set()
+
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.sent if m["type"] == "http.response.body")
+
+
+def post_scope(path: str) -> dict[str, Any]:
+    headers = [(b"content-type", b"application/json"), (b"authorization", b"Bearer sk-app")]
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+    }
+
+
+@respx.mock
+async def test_an_answer_that_is_not_recorded_reaches_the_client_as_it_arrives(proxy):
+    # Speech audio is played as it comes, and a large file download must not wait whole in the gateway's memory.
+    rest_may_come = asyncio.Event()
+
+    async def audio() -> AsyncIterator[bytes]:
+        yield b"first frames"
+        await rest_may_come.wait()
+        yield b", the rest"
+
+    headers = {"content-type": "audio/mpeg"}
+    respx.post(f"{UPSTREAM}/audio/speech").mock(return_value=httpx.Response(200, headers=headers, content=audio()))
+    connection = ClientConnection(b'{"model": "gpt-4o-mini-tts", "input": "Hello", "voice": "alloy"}')
+
+    call = asyncio.create_task(proxy(post_scope("/v1/audio/speech"), connection.receive, connection.send))
+    try:
+        await asyncio.wait_for(connection.first_bytes.wait(), 2)
+        assert connection.body() == b"first frames"
+    finally:
+        rest_may_come.set()
+        await asyncio.wait_for(call, 5)
+
+    assert connection.sent[0]["status"] == 200
+    assert connection.body() == b"first frames, the rest"
+
+
+@respx.mock
+async def test_an_answer_that_is_not_recorded_broken_off_is_cut_with_no_error_event_added_to_its_bytes(proxy):
+    async def download() -> AsyncIterator[bytes]:
+        yield b'{"custom_id": "request-1"}\n\n'  # a JSONL line and a blank one: no event stream, whatever it ends in
+        raise httpx.ReadError("connection reset")
+
+    headers = {"content-type": "application/octet-stream"}
+    respx.get(f"{UPSTREAM}/files/file-1/content").mock(
+        return_value=httpx.Response(200, headers=headers, content=download())
+    )
+    connection = ClientConnection(b"")
+    scope = {**post_scope("/v1/files/file-1/content"), "method": "GET"}
+
+    with pytest.raises(UpstreamBrokeOff):
+        await proxy(scope, connection.receive, connection.send)
+
+    assert connection.body() == b'{"custom_id": "request-1"}\n\n'
+    assert all(m.get("more_body") for m in connection.sent[1:])  # never ended cleanly: the client sees the cut

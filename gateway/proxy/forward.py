@@ -265,11 +265,16 @@ class ProxyApp:
                 answer.status_code = response.status_code
                 answer.content_type = content_type
                 answer.content_encoding = response.header("content-encoding")
-            if content_type.startswith("text/event-stream"):
+            stream = content_type.startswith("text/event-stream")
+            # An answer nothing records is relayed as it arrives too: speech audio is played as it comes,
+            # and a large file download must not wait whole in the gateway's memory.
+            if stream or call is None:
                 await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
                 try:
                     started = call.started if call else 0.0
-                    await relay_stream(response, answer, watcher.receive, send, started, upstream.name, watcher)
+                    await relay_stream(
+                        response, answer, watcher.receive, send, started, upstream.name, watcher, error_event=stream
+                    )
                 except UpstreamBrokeOff as exc:
                     self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
                     logger.warning("upstream '%s' broke off its streamed answer: %s", upstream.name, exc)
@@ -282,7 +287,7 @@ class ProxyApp:
                     await observe(call.policies, call.policy_request, whole, call.notes)
                 return
             try:
-                answer_body = await read_whole(response, answer, started=call.started if call else 0.0)
+                answer_body = await read_whole(response, answer, started=call.started)
             except UpstreamFailed as exc:
                 watcher.finished = True
                 self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)

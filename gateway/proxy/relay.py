@@ -72,14 +72,16 @@ async def relay_stream(
     started: float,
     upstream: str,
     watcher: DisconnectWatcher | None = None,
+    error_event: bool = True,
 ) -> None:
-    """Pass server-sent events through as they arrive; stop early if the client leaves.
+    """Pass server-sent events (or any answer's bytes) through as they arrive; stop early if the client leaves.
 
     The response has started (status and headers sent) when this is called. Chunks are
     kept in `answer` for the record; a call that is not recorded passes None and keeps none.
-    If the upstream breaks off, the client gets an error event saying so (see `send_error_event`)
-    and then its connection is cut, as the upstream cut the gateway's. `watcher` is the one already
-    watching this call's client, if any (two would both wait on the client's next message).
+    If the upstream breaks off, the client gets an error event saying so (see `send_error_event`;
+    not when `error_event` is False: an answer that is no event stream) and then its connection
+    is cut, as the upstream cut the gateway's. `watcher` is the one already watching this call's
+    client, if any (two would both wait on the client's next message).
     """
     if watcher is None:
         watcher = DisconnectWatcher(receive)
@@ -101,7 +103,8 @@ async def relay_stream(
             if answer is not None:
                 answer.partial = True
                 answer.error = f"upstream broke off the answer: {exc}"
-            await send_error_event(send, before[-3:] + last, 502, exc.message(upstream), "upstream_broke_off")
+            if error_event:
+                await send_error_event(send, before[-3:] + last, 502, exc.message(upstream), "upstream_broke_off")
             # Its text goes to the server's log only (the client's connection is aborted): the library's account.
             raise UpstreamBrokeOff(exc.technical) from exc
         watcher.finished = True
