@@ -123,14 +123,20 @@ def _start_of_text(body: bytes) -> str:
     return text if len(text) <= ERROR_TEXT_CHARS else text[: ERROR_TEXT_CHARS - 1] + "…"
 
 
+# zlib's window bits for each HTTP content encoding it decodes.
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
 def _decoded_body(exchange: Exchange) -> bytes:
     body = b"".join(exchange.body_chunks)
     encoding = exchange.content_encoding.lower()
     try:
-        if encoding == "gzip":
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            return zlib.decompress(body)
+        if encoding in _ZLIB_WBITS:
+            decompressor = zlib.decompressobj(_ZLIB_WBITS[encoding])
+            inflated = decompressor.decompress(body)
+            # A stream cut short keeps the events that had arrived (servers flush each one); a whole
+            # answer cut short is not the answer.
+            return inflated if decompressor.eof or "text/event-stream" in exchange.content_type else b""
         if encoding == "br":
             import brotli  # optional: present only where some upstream answers in br
 

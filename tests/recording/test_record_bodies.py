@@ -11,6 +11,7 @@ from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 
 from .exchanges import CHAT_COMPLETION, CHAT_REQUEST, CREATED_AT, exchange
+from .sse_bodies import chat_chunk, sse
 
 # -- encodings, errors, odd bodies ---------------------------------------------------------
 
@@ -37,6 +38,37 @@ def test_a_cut_off_gzip_body_still_gives_a_row_without_a_response():
 
     assert row["id"] == "0195b4e2-9c1d-7a3b-8f00-000000000001"
     assert (row["response"], row["response_text"], row["partial"]) == (None, None, True)
+
+
+def gzip_stream_chunks(*events: dict) -> list[bytes]:
+    """A chat stream as a server gzips it: each event flushed as it is sent, so the client can read it at once."""
+    compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    return [compressor.compress(sse(event, done=False)) + compressor.flush(zlib.Z_SYNC_FLUSH) for event in events]
+
+
+def test_a_gzip_stream_the_client_left_keeps_the_text_that_had_arrived():
+    chunks = gzip_stream_chunks(
+        chat_chunk({"role": "assistant", "content": ""}),
+        chat_chunk({"content": "The capital"}),
+        chat_chunk({"content": " of France"}),
+    )
+
+    row = build_interaction_row(
+        exchange(
+            request={**CHAT_REQUEST, "stream": True},
+            body=chunks,
+            content_type="text/event-stream; charset=utf-8",
+            content_encoding="gzip",
+            partial=True,
+            error="client disconnected before the answer was complete",
+        )
+    )
+
+    assert (row["response_text"], row["upstream_response_id"], row["partial"]) == (
+        "The capital of France",
+        "chatcmpl-AbC123",
+        True,
+    )
 
 
 def test_an_upstream_error_records_the_status_and_the_error_message():
