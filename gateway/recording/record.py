@@ -59,8 +59,10 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "metadata": exactly_parsed(exchange.metadata, exchange.metadata_header),
         "policies": exchange.policies,
     }
-    body = _decoded_body(exchange)
+    body, undecodable = _decoded_body(exchange)
     failed = exchange.status_code is not None and exchange.status_code >= 400
+    if undecodable is not None and not row["error"]:
+        row["error"] = f"upstream answered {exchange.status_code}; {undecodable}" if failed else undecodable
     if not body:
         if failed and not row["error"]:
             row["error"] = f"upstream answered {exchange.status_code}"
@@ -127,25 +129,32 @@ def _start_of_text(body: bytes) -> str:
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
-def _decoded_body(exchange: Exchange) -> bytes:
+def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None]:
+    """The answer's bytes uncompressed, and why they are empty when its encoding cannot be read."""
     body = b"".join(exchange.body_chunks)
     encoding = exchange.content_encoding.lower()
+    if encoding in ("", "identity"):
+        return body, None
     try:
         if encoding in _ZLIB_WBITS:
             decompressor = zlib.decompressobj(_ZLIB_WBITS[encoding])
             inflated = decompressor.decompress(body)
             # A stream cut short keeps the events that had arrived (servers flush each one); a whole
             # answer cut short is not the answer.
-            return inflated if decompressor.eof or "text/event-stream" in exchange.content_type else b""
+            return (inflated if decompressor.eof or "text/event-stream" in exchange.content_type else b""), None
         if encoding == "br":
-            import brotli  # optional: present only where some upstream answers in br
-
+            try:
+                import brotli  # optional: present only where some upstream answers in br
+            except ImportError:
+                note = "which needs the brotli package (pip install brotli)"
+                return b"", f"the answer came in content-encoding 'br', {note}: not recorded"
             decoded: bytes = brotli.decompress(body)
-            return decoded
+            return decoded, None
     except Exception:  # noqa: BLE001
-        # A cut-off compressed stream cannot be decoded whole; keep what we can say.
-        return b""
-    return body
+        # A cut-off compressed answer cannot be decoded whole; keep what we can say.
+        return b"", None
+    # Its bytes, stored as they are, would read as mojibake.
+    return b"", f"the answer came in content-encoding {encoding!r}, which Feedgate cannot decode: not recorded"
 
 
 def summarise_response(endpoint: str, response: Json) -> Json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 import zlib
 
 import orjson
@@ -38,6 +39,27 @@ def test_a_cut_off_gzip_body_still_gives_a_row_without_a_response():
 
     assert row["id"] == "0195b4e2-9c1d-7a3b-8f00-000000000001"
     assert (row["response"], row["response_text"], row["partial"]) == (None, None, True)
+
+
+def test_an_answer_in_an_encoding_feedgate_cannot_decode_is_stored_without_a_response_saying_why():
+    # zstd: what httpx asks for when the app has zstandard installed, and some servers answer.
+    compressed = b"(\xb5/\xfd\x04\x00\x81\x02\x00{}"
+
+    row = build_interaction_row(exchange(body=compressed, content_encoding="zstd"))
+
+    assert (row["status_code"], row["response"], row["response_text"]) == (200, None, None)
+    assert row["error"] == "the answer came in content-encoding 'zstd', which Feedgate cannot decode: not recorded"
+
+
+def test_a_br_answer_without_the_brotli_package_says_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "brotli", None)  # import brotli fails, as where it is not installed
+
+    row = build_interaction_row(exchange(body=b"\x8b\x02\x80{}\x03", content_encoding="br"))
+
+    assert (row["response"], row["response_text"]) == (None, None)
+    assert row["error"] == (
+        "the answer came in content-encoding 'br', which needs the brotli package (pip install brotli): not recorded"
+    )
 
 
 def gzip_stream_chunks(*events: dict) -> list[bytes]:
