@@ -92,6 +92,19 @@ def _loads_with_replaced_utf8(data: bytes, loads: Callable[[str], Any]) -> Any:
         return None
 
 
+def content_text(content: Any) -> str | None:
+    """A message's text: its content, or the text of its `text` parts when it is a list of parts.
+
+    Mistral's reasoning models answer with a list: their thinking, then the answer's text parts.
+    """
+    if isinstance(content, str) or content is None:
+        return content
+    if not isinstance(content, list):
+        return None
+    texts = [part["text"] for part in content if isinstance(part, dict) and part.get("type") == "text"]
+    return "".join(text for text in texts if isinstance(text, str)) if texts else None
+
+
 class _Choice(Protocol):
     """One choice of a streamed answer being rebuilt from its chunks' pieces."""
 
@@ -138,8 +151,15 @@ def _reassemble_choice_stream(body: bytes, object_type: str, new_choice: Callabl
             if error := chunk.get("error"):
                 completion["error"] = error
             continue
+        if not isinstance(pieces, list):
+            continue
         for piece in pieces:
-            index = piece.get("index", 0)
+            # A piece of another shape (null, an index that is no number) is passed over, not the whole answer.
+            if not isinstance(piece, dict):
+                continue
+            index = piece.get("index") or 0
+            if not isinstance(index, int):
+                continue
             choice = choices.get(index)
             if choice is None:
                 choice = choices[index] = new_choice(index)
@@ -177,17 +197,23 @@ class _ChatChoice:
         if isinstance(logprobs, dict):
             self._extend_logprobs(logprobs)
         delta = piece.get("delta")
-        if delta:
+        if delta and isinstance(delta, dict):
             message = self.json["message"]
             if role := delta.get("role"):
                 message["role"] = role
             if content := delta.get("content"):
-                self.content.append(content)
-            if refusal := delta.get("refusal"):
+                if isinstance(content, str):
+                    self.content.append(content)
+                elif text := content_text(content):
+                    self.content.append(text)
+            if (refusal := delta.get("refusal")) and isinstance(refusal, str):
                 message.setdefault("refusal", "")  # the key takes its place now, its text at the end
                 self.refusal.append(refusal)
-            for call_delta in delta.get("tool_calls") or []:
-                self._extend_tool_call(message.setdefault("tool_calls", []), call_delta)
+            call_deltas = delta.get("tool_calls")
+            if call_deltas and isinstance(call_deltas, list):
+                for call_delta in call_deltas:
+                    if isinstance(call_delta, dict):
+                        self._extend_tool_call(message.setdefault("tool_calls", []), call_delta)
         if finish_reason := piece.get("finish_reason"):
             self.json["finish_reason"] = finish_reason
 
@@ -214,10 +240,12 @@ class _ChatChoice:
             call["id"] = call_id
         if call_type := call_delta.get("type"):
             call["type"] = call_type
-        function = call_delta.get("function") or {}
-        if name := function.get("name"):
+        function = call_delta.get("function")
+        if not isinstance(function, dict):
+            return
+        if (name := function.get("name")) and isinstance(name, str):
             names.append(name)
-        if argument := function.get("arguments"):
+        if (argument := function.get("arguments")) and isinstance(argument, str):
             arguments.append(argument)
 
     def finish(self) -> Json:
@@ -242,7 +270,7 @@ class _TextChoice:
         self.text: list[str] = []
 
     def apply(self, piece: Json) -> None:
-        if text := piece.get("text"):
+        if (text := piece.get("text")) and isinstance(text, str):
             self.text.append(text)
         if finish_reason := piece.get("finish_reason"):
             self.json["finish_reason"] = finish_reason

@@ -12,7 +12,7 @@ import orjson
 from gateway.exact_json import exactly_parsed, loads_exact
 from gateway.recording.exchange import Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, fitted_identifier
-from gateway.recording.reassembly import reassemble_chat_stream, reassemble_completion_stream
+from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
 from gateway.recording.responses_stream import reassemble_responses_stream
 
 Json = dict[str, Any]
@@ -170,8 +170,9 @@ def summarise_response(endpoint: str, response: Json) -> Json:
     }
     if endpoint == "chat.completions":
         choice = _first(response.get("choices"))
-        message = choice.get("message") or {}
-        summary["response_text"] = message.get("content")
+        message = choice.get("message")
+        message = message if isinstance(message, dict) else {}
+        summary["response_text"] = content_text(message.get("content"))
         summary["tool_calls"] = message.get("tool_calls") or None
         summary["finish_reason"] = choice.get("finish_reason")
     elif endpoint == "completions":

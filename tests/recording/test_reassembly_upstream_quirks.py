@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from gateway.recording.reassembly import reassemble_chat_stream, reassemble_completion_stream
 
 from .sse_bodies import CREATED, chat_chunk, completion_chunk, sse, streamed_chat
@@ -120,3 +122,61 @@ def test_a_stream_without_an_error_event_rebuilds_an_answer_without_an_error_key
 
     assert completion is not None
     assert "error" not in completion
+
+
+# -- pieces of odd shapes ------------------------------------------------------------------------
+
+
+def test_a_stream_whose_content_also_comes_as_a_list_of_parts_keeps_the_text_of_its_text_parts():
+    # Mistral's reasoning models stream their thinking as a list of parts, then the answer.
+    thinking = [{"type": "thinking", "thinking": [{"type": "text", "text": "The user asks..."}]}]
+    body = sse(
+        chat_chunk({"role": "assistant", "content": ""}),
+        chat_chunk({"content": thinking}),
+        chat_chunk({"content": [{"type": "text", "text": "The capital is "}]}),
+        chat_chunk({"content": "Paris."}),
+        chat_chunk({}, finish_reason="stop"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"]["content"] == "The capital is Paris."
+    assert completion["choices"][0]["finish_reason"] == "stop"
+
+
+ODD_CHAT_PIECES = {
+    "a null choice": {"choices": [None]},
+    "choices as an object": {"choices": {"index": 0}},
+    "a delta that is text": {"choices": [{"index": 0, "delta": "hi"}]},
+    "an index that is text": {"choices": [{"index": "1", "delta": {"content": "x"}}]},
+    "a null index": {"choices": [{"index": None, "delta": {"content": "x"}}]},
+    "a null tool call": {"choices": [{"index": 0, "delta": {"tool_calls": [None]}}]},
+    "arguments as an object": {
+        "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": {"a": 1}}}]}}]
+    },
+}
+
+
+@pytest.mark.parametrize("odd", ODD_CHAT_PIECES.values(), ids=ODD_CHAT_PIECES.keys())
+def test_a_chat_chunk_of_an_odd_shape_is_passed_over_and_the_rest_rebuilt(odd):
+    body = sse(
+        chat_chunk({"role": "assistant", "content": "Par"}), {**chat_chunk(), **odd}, chat_chunk({"content": "is."})
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["id"] == "chatcmpl-AbC123"
+    assert completion["choices"][0]["message"]["content"].startswith("Par")
+    assert completion["choices"][0]["message"]["content"].endswith("is.")
+
+
+@pytest.mark.parametrize("odd", ["a null choice", "choices as an object", "a null index"])
+def test_a_legacy_completion_chunk_of_an_odd_shape_is_passed_over_and_the_rest_rebuilt(odd):
+    body = sse(completion_chunk("Par"), {**completion_chunk(""), **ODD_CHAT_PIECES[odd]}, completion_chunk("is."))
+
+    completion = reassemble_completion_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["text"] == "Paris."

@@ -47,6 +47,19 @@ def test_a_chat_completion_gives_its_text_finish_reason_upstream_id_and_token_co
     assert row["tool_calls"] is None
 
 
+def test_a_chat_answer_whose_content_is_a_list_of_parts_gives_the_text_of_its_text_parts():
+    # Mistral's reasoning models answer so: their thinking, then the answer, as parts.
+    thinking = {"type": "thinking", "thinking": [{"type": "text", "text": "The user asks..."}]}
+    content = [thinking, {"type": "text", "text": "The capital of France is "}, {"type": "text", "text": "Paris."}]
+    message = {"role": "assistant", "content": content}
+    answer = {**CHAT_COMPLETION, "choices": [{**CHAT_COMPLETION["choices"][0], "message": message}]}
+
+    row = build_interaction_row(exchange(body=orjson.dumps(answer)))
+
+    assert row["response_text"] == "The capital of France is Paris."
+    assert row["response"] == answer
+
+
 def test_a_chat_completion_with_tool_calls_records_them():
     tool_calls = [
         {"id": "call_abc", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
