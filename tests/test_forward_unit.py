@@ -14,7 +14,7 @@ from gateway.config_entries import Upstream
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp, UpstreamBrokeOff
 from gateway.proxy.routing import UpstreamRouter
-from gateway.proxy.upstream import HttpxUpstream
+from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream
 from gateway.recording.exchange import Exchange
 
 UPSTREAM = "https://llm.example/v1"
@@ -204,3 +204,38 @@ async def test_an_answer_that_is_not_recorded_broken_off_is_cut_with_no_error_ev
 
     assert connection.body() == b'{"custom_id": "request-1"}\n\n'
     assert all(m.get("more_body") for m in connection.sent[1:])  # never ended cleanly: the client sees the cut
+
+
+async def test_a_request_that_expects_100_continue_does_not_wait_for_the_upstreams_100(submitted):
+    # curl sends `Expect: 100-continue` with a large body; the gateway's server has met it and read the body.
+    # An upstream that never sends 100 (it need not, RFC 9110) left aiohttp waiting for it for good.
+    async def answer_without_100(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line[15:]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:"))
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_without_100, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    upstream = AiohttpUpstream(max_connections=2, connect_timeout=5.0, read_timeout=5.0)
+    proxy = ProxyApp(
+        router=UpstreamRouter([Upstream(name="default", url=f"http://127.0.0.1:{port}/v1")]),
+        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
+        client=upstream,
+        submit=submitted.append,
+        upstream_authorization={"default": None},
+        max_request_bytes=1 << 20,
+    )
+    connection = ClientConnection(b'{"model": "gpt-4o-mini", "messages": []}')
+    scope = post_scope("/v1/chat/completions")
+    scope["headers"] = [*scope["headers"], (b"expect", b"100-continue")]
+    try:
+        await asyncio.wait_for(proxy(scope, connection.receive, connection.send), 3)
+    finally:
+        await upstream.aclose()
+        server.close()
+
+    assert connection.sent[0]["status"] == 200
+    assert connection.body() == b"{}"

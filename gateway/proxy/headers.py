@@ -20,8 +20,10 @@ HOP_BY_HOP = frozenset(
 )
 
 # Not forwarded upstream: the HTTP client sets host and length for the new
-# connection, and x-feedgate-* headers are addressed to the gateway itself.
-_DROPPED_UPSTREAM = HOP_BY_HOP | {b"host", b"content-length"}
+# connection, and x-feedgate-* headers are addressed to the gateway itself. `Expect: 100-continue`
+# was the client's to the gateway, whose server has met it: the body is read whole before it goes
+# on, and aiohttp, given it, waits for the upstream's 100, for good from one that sends none.
+_DROPPED_UPSTREAM = HOP_BY_HOP | {b"host", b"content-length", b"expect"}
 _DROPPED_DOWNSTREAM = HOP_BY_HOP
 
 
