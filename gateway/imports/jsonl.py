@@ -76,6 +76,10 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     interaction_id = record.get("id") or str(uuid_utils.uuid7())
     if not isinstance(interaction_id, str) or len(interaction_id) > 36:
         raise BadLine("'id' must be a string of at most 36 characters")
+    if "/" in interaction_id or not interaction_id.isprintable():
+        # The id is a path segment of the admin pages and API (/admin/interactions/{id}): a '/' or a control
+        # character could never be reached there.
+        raise BadLine("'id' may not hold '/' or control characters (it names the interaction in URLs)")
     app = record.get("app") or "imported"
     if not isinstance(app, str) or len(app) > 200:
         raise BadLine("'app' must be a string of at most 200 characters")

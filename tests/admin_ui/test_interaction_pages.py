@@ -360,3 +360,15 @@ async def test_a_row_without_feedback_says_so_with_a_dash(browser_as, gateway):
     viewer = await browser_as("vic", Role.VIEWER)
 
     assert feedback_cells((await viewer.get("/admin/interactions")).text) == {answer: "–"}
+
+
+async def test_an_imported_id_with_url_characters_is_linked_to_its_own_page(browser_as, gateway):
+    # Imported ids may hold '?', '#', '%' and spaces: the link must name the id, not a query or a fragment.
+    [interaction_id] = await store(gateway, interaction_row("question", "answer", id="conv 17?x=1#a%"))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    href = parse((await viewer.get("/admin/interactions")).text).find("tbody").find("a").attrs["href"]
+    page = await viewer.get(href)
+
+    assert page.status_code == 200
+    assert interaction_id in page.text

@@ -104,6 +104,17 @@ async def test_a_misspelt_field_is_a_bad_line_naming_it(engine, tmp_path):
     assert reason.startswith("unknown field 'respnse' (did you mean 'response'?)")
 
 
+async def test_an_id_with_a_slash_is_a_bad_line(engine, tmp_path):
+    # An id is a path segment of the pages and the API: "conv/17" could never be opened there.
+    path = write_lines(tmp_path / "in.jsonl", [record("conv/17", "Q", "A"), record("conv 17?#%", "Q", "A")])
+
+    report = await import_jsonl(engine, path)
+
+    assert report.interactions == 1
+    [(number, reason)] = report.errors
+    assert (number, reason) == (1, "'id' may not hold '/' or control characters (it names the interaction in URLs)")
+
+
 async def test_a_lines_end_user_is_stored_as_the_interactions(engine, tmp_path):
     path = write_lines(tmp_path / "in.jsonl", [record("imported-1", "Q", "A", end_user="dave")])
 
