@@ -7,6 +7,7 @@ import re
 import zlib
 from typing import Any
 
+import brotli
 import orjson
 
 from gateway.exact_json import exactly_parsed, loads_exact
@@ -143,13 +144,10 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None]:
             # answer cut short is not the answer.
             return (inflated if decompressor.eof or "text/event-stream" in exchange.content_type else b""), None
         if encoding == "br":
-            try:
-                import brotli  # optional: present only where some upstream answers in br
-            except ImportError:
-                note = "which needs the brotli package (pip install brotli)"
-                return b"", f"the answer came in content-encoding 'br', {note}: not recorded"
-            decoded: bytes = brotli.decompress(body)
-            return decoded, None
+            # What browsers and Node's fetch ask for over https, and some upstreams answer in.
+            unbrotli = brotli.Decompressor()
+            decoded: bytes = unbrotli.process(body)
+            return (decoded if unbrotli.is_finished() or "text/event-stream" in exchange.content_type else b""), None
     except Exception:  # noqa: BLE001
         # A cut-off compressed answer cannot be decoded whole; keep what we can say.
         return b"", None
