@@ -96,12 +96,15 @@
 
     // A click on a thumb sends the vote at once: an end user who clicks and moves on has voted.
     // The comment is optional and goes with the same vote as a second submission, which then counts
-    // (a voter's latest feedback is current). One vote is in flight at a time, and when it lands
-    // the thumb pressed now is sent if it is not the one stored: the last click is stored last, on
-    // a slow link too (up, down, up again must leave "up" current), and a click on the thumb
-    // already stored posts nothing.
+    // (a voter's latest feedback is current). One post is in flight at a time, a vote's or a comment's,
+    // so the gateway stores them in the order they were made: a comment sent while its vote is still on
+    // its way goes when the vote lands (else the plain vote could land last and be current), and a thumb
+    // pressed while a post is on its way is sent when it lands, if it is not the one stored: the last click
+    // is stored last, on a slow link too (up, down, up again must leave "up" current), and a click on the
+    // thumb already stored posts nothing.
     var sent = null; // the vote the gateway stored last
     var sending = false;
+    var commentAsked = null; // "Send comment" pressed while a post was on its way: {hadFocus}
 
     function stored(result) {
       root.setAttribute("data-feedgate-feedback-id", result.id);
@@ -120,6 +123,21 @@
       if (hadFocus && (!now || now === document.body || form.contains(now))) (thumbs === "up" ? up : down).focus();
     }
 
+    // A post has landed (or failed): what the end user did meanwhile goes next. True when something was sent.
+    function sendNext() {
+      if (commentAsked) {
+        var asked = commentAsked;
+        commentAsked = null;
+        sendComment(asked.hadFocus);
+        return true;
+      }
+      if (thumbs !== sent) {
+        sendVote();
+        return true;
+      }
+      return false;
+    }
+
     function sendVote() {
       if (sending || thumbs === sent) return;
       var value = thumbs;
@@ -129,12 +147,44 @@
         sending = false;
         sent = value;
         stored(result);
-        if (thumbs !== sent) return sendVote();
-        status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+        if (!sendNext()) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
       }, function (error) {
         sending = false;
-        if (thumbs !== value) return sendVote(); // the thumb pressed since gets its own try
+        if (thumbs === value && !commentAsked) return failed(error);
+        // The thumb pressed since, or the comment, gets its own try; back on the thumb stored, nothing is left to send.
+        if (!sendNext()) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+      });
+    }
+
+    function sendComment(hadFocus) {
+      if (!comment.value.trim() && sent === thumbs) {
+        // Nothing to add to the vote already stored.
+        submit.disabled = false;
+        status.textContent = "Thanks for your feedback!";
+        closeComment(hadFocus);
+        return;
+      }
+      var payload = { thumbs: thumbs };
+      var written = comment.value;
+      if (written.trim()) payload.comment = written;
+      sending = true;
+      submit.disabled = true;
+      status.textContent = "Sending\u2026";
+      send(options, payload).then(function (result) {
+        sending = false;
+        sent = payload.thumbs;
+        stored(result);
+        submit.disabled = false;
+        if (comment.value === written) comment.value = ""; // stored (unless added to since): ready for another vote's
+        // A thumb pressed since is sent now, and the box stays open for its comment.
+        if (sendNext()) return;
+        status.textContent = "Thanks for your feedback!";
+        closeComment(hadFocus);
+      }, function (error) {
+        sending = false;
+        submit.disabled = false;
         failed(error);
+        if (thumbs !== payload.thumbs) sendNext(); // a thumb pressed since is still sent; the comment stays to send again
       });
     }
 
@@ -152,28 +202,14 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var hadFocus = form.contains(document.activeElement);
-      if (!comment.value.trim() && sent === thumbs) {
-        // Nothing to add to the vote already stored.
-        status.textContent = "Thanks for your feedback!";
-        closeComment(hadFocus);
+      if (sending) {
+        // Sent when the post on its way lands, with the thumb pressed then.
+        commentAsked = { hadFocus: hadFocus };
+        submit.disabled = true;
+        status.textContent = "Sending\u2026";
         return;
       }
-      var payload = { thumbs: thumbs };
-      if (comment.value.trim()) payload.comment = comment.value;
-      submit.disabled = true;
-      status.textContent = "Sending\u2026";
-      send(options, payload).then(function (result) {
-        sent = payload.thumbs;
-        stored(result);
-        status.textContent = "Thanks for your feedback!";
-        // Ready for another vote, its comment box empty.
-        submit.disabled = false;
-        closeComment(hadFocus);
-        comment.value = "";
-      }, function (error) {
-        failed(error);
-        submit.disabled = false;
-      });
+      sendComment(hadFocus);
     });
     return { element: root, send: function (payload) { return send(options, payload); } };
   }
