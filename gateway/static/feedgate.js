@@ -94,6 +94,15 @@
     root.appendChild(status);
     element.appendChild(root);
 
+    // The page's own styles reach the widget: a rule such as `form { display: flex }` outranks the browser's
+    // [hidden] style and would show the box before any vote. An element's own style outranks the page's rules,
+    // and, set from a script, is allowed by a Content-Security-Policy without 'unsafe-inline'.
+    function showComment(shown) {
+      form.hidden = !shown;
+      form.style.display = shown ? "" : "none";
+    }
+    showComment(false);
+
     // A click on a thumb sends the vote at once: an end user who clicks and moves on has voted.
     // The comment is optional and goes with the same vote as a second submission, which then counts
     // (a voter's latest feedback is current). One post is in flight at a time, a vote's or a comment's,
@@ -119,7 +128,7 @@
     // unless they have moved it elsewhere since they sent.
     function closeComment(hadFocus) {
       var now = document.activeElement;
-      form.hidden = true;
+      showComment(false);
       if (hadFocus && (!now || now === document.body || form.contains(now))) (thumbs === "up" ? up : down).focus();
     }
 
@@ -192,7 +201,7 @@
       thumbs = value;
       up.setAttribute("aria-pressed", String(value === "up"));
       down.setAttribute("aria-pressed", String(value === "down"));
-      form.hidden = false;
+      showComment(true);
       comment.focus();
       if (!sending && thumbs === sent) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
       sendVote();
