@@ -101,7 +101,7 @@ async def run_incremental(
         changes.gone,
         changes.smallest_issue,
     )
-    await IssueIncrementStore(engine).save(run)
+    await IssueIncrementStore(engine).save(run, unchanged_since=changes.state.stamps)
     return AppRunSummary(
         app=app,
         run_id=run.id,

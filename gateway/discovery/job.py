@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.issue_records import RunRecord
+from gateway.store.issue_stamps import IssuesChangedMeanwhile
 from gateway.store.issues import IssueStore
 from gateway.store.locks import try_lock
 from gateway.store.negative_feedback import NegativeFeedbackStore
@@ -45,6 +47,10 @@ LOCK_NAME = "feedgate.clustering"
 # (what is happening, steps done, steps in total): for progress bars.
 Progress = Callable[[str, int, int], None]
 STEPS_PER_APP = 4
+# How often one app's pass starts over because people changed its issues while it ran, before it gives up.
+MAX_ATTEMPTS = 3
+
+logger = logging.getLogger("feedgate.discovery")
 
 
 async def run_clustering_pass(
@@ -78,9 +84,7 @@ async def run_clustering_pass(
             def step(what: str, done: int, _app: str = name, _base: int = index * STEPS_PER_APP) -> None:
                 report(f"{_app}: {what}", _base + done, total)
 
-            summary = await run_incremental(engine, settings, embedder, name, params, step)
-            if summary is None:
-                summary = await _run_app(engine, embedder, titler, name, params, step)
+            summary = await _pass_app(engine, settings, embedder, titler, name, params, step)
             step("review rules", STEPS_PER_APP)
             if summary.run_id is not None:
                 record_clustering_run(name, summary.seconds, summary.items, summary.clusters, summary.noise)
@@ -105,6 +109,28 @@ def discovery_params(settings: Settings) -> DiscoveryParams:
         include_answer="answer" in parts,
     )
     return DiscoveryParams(recipe=recipe)
+
+
+async def _pass_app(
+    engine: AsyncEngine,
+    settings: Settings,
+    embedder: Embedder,
+    titler: LLMTitler | None,
+    app: str,
+    params: DiscoveryParams,
+    step: Callable[[str, int], None],
+) -> AppRunSummary:
+    """One pass over `app`, incremental when it may be; started again when people edit its issues meanwhile."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            summary = await run_incremental(engine, settings, embedder, app, params, step)
+            return summary or await _run_app(engine, embedder, titler, app, params, step)
+        except IssuesChangedMeanwhile as changed:
+            # Writing what the pass read would undo their status, title or merge: start from what they made.
+            if attempt == MAX_ATTEMPTS:
+                raise
+            logger.info("clustering pass for %s starts again: %s", app, changed)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _cluster(
@@ -170,6 +196,8 @@ async def _run_app(
     step("loading feedback", 0)
     negative = await load_negative_items(engine, app)
     store = IssueStore(engine)
+    # Read before the issues themselves: an edit made from here on stops the run from being stored.
+    stamps = await store.stamps(app)
     tracked = {issue.id: issue for issue in await store.tracked(app)}
     if not negative.items and not any(issue.size for issue in tracked.values()):
         return AppRunSummary(app=app, run_id=None, items=0, clusters=0, noise=0)
@@ -199,7 +227,7 @@ async def _run_app(
         events=updates.events,
         recipe=recipe_fingerprint(embedder.model_name, params),
     )
-    await store.save_run(run)
+    await store.save_run(run, unchanged_since=stamps)
     return AppRunSummary(
         app=app,
         run_id=run.id,

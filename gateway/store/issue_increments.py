@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,6 +15,7 @@ from gateway.store.chunks import chunks
 from gateway.store.feedback_map_points import Point
 from gateway.store.issue_records import IssueEvent
 from gateway.store.issue_resolutions import resolution_times
+from gateway.store.issue_stamps import IssueStamp, hold_unchanged, read_stamps
 from gateway.store.run_history import INCREMENTAL
 from gateway.store.tables import cluster_runs, issue_events, issue_history, issue_members, issues
 from gateway.store.tables.discovery import feedback_map_points
@@ -46,6 +47,8 @@ class AppIssueState:
     issues: list[LiveIssue]
     issue_of: dict[str, str]
     seen: frozenset[str]
+    # Every issue's stamp, read first: the run is stored only while none moved (gateway.store.issue_stamps).
+    stamps: dict[str, IssueStamp] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,7 @@ class IssueIncrementStore:
         members = select(m.interaction_id, m.issue_id).join(issues, i.id == m.issue_id).where(i.app == app)
         seen = select(feedback_map_points.c.interaction_id).where(feedback_map_points.c.app == app)
         async with self._engine.connect() as connection:
+            stamps = await read_stamps(connection, app)
             rows = (await connection.execute(live)).all()
             issue_of = dict((await connection.execute(members)).all())
             seen_ids = frozenset((await connection.execute(seen)).scalars())
@@ -131,13 +135,19 @@ class IssueIncrementStore:
             ],
             issue_of=issue_of,
             seen=seen_ids,
+            stamps=stamps,
         )
 
-    async def save(self, run: IncrementalRun) -> None:
+    async def save(self, run: IncrementalRun, unchanged_since: Mapping[str, IssueStamp] | None = None) -> None:
         """Store an incremental run atomically: its record, the members and map points that came or went,
-        the touched issues' figures, a history point for every live issue, and the events."""
+        the touched issues' figures, a history point for every live issue, and the events.
+
+        With `unchanged_since` (`AppIssueState.stamps`), nothing is stored and IssuesChangedMeanwhile is
+        raised when someone changed the app's issues since the state was read."""
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
+            if unchanged_since is not None:
+                await hold_unchanged(connection, run.app, unchanged_since)
             await connection.execute(
                 insert(cluster_runs).values(
                     id=run.id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -20,6 +20,7 @@ from gateway.store.current_feedback import superseded
 from gateway.store.issue_history import daily_points, fold_history, issues_with_growth, trend_points
 from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_resolutions import resolution_times
+from gateway.store.issue_stamps import IssueStamp, hold_unchanged, read_stamps
 from gateway.store.run_history import FULL
 from gateway.store.tables import cluster_runs, feedback, issue_events, issue_history, issue_members, issues
 
@@ -55,6 +56,11 @@ class IssueStore:
         query = select(issues.c.app).where(issues.c.size > 0).distinct()
         async with self._engine.connect() as connection:
             return sorted((await connection.execute(query)).scalars())
+
+    async def stamps(self, app: str) -> dict[str, IssueStamp]:
+        """What people may change about each of `app`'s issues: read before `tracked`, checked by `save_run`."""
+        async with self._engine.connect() as connection:
+            return await read_stamps(connection, app)
 
     async def tracked(self, app: str) -> list[TrackedIssue]:
         """Every issue of `app` with its centroid and members, for matching a new run against."""
@@ -98,10 +104,16 @@ class IssueStore:
             if row["centroid"] is not None
         ]
 
-    async def save_run(self, run: RunRecord) -> None:
-        """Store a run, its issues (with members and a history point each) and its events, atomically."""
+    async def save_run(self, run: RunRecord, unchanged_since: Mapping[str, IssueStamp] | None = None) -> None:
+        """Store a run, its issues (with members and a history point each) and its events, atomically.
+
+        With `unchanged_since` (the stamps read before the run read its issues), nothing is stored and
+        IssuesChangedMeanwhile is raised when someone changed the app's issues since.
+        """
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
+            if unchanged_since is not None:
+                await hold_unchanged(connection, run.app, unchanged_since)
             # An issue this run merged into another brings its past along: the survivor's growth is new complaints only.
             for retired in run.retired:
                 if retired.merged_into is not None:
