@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -157,6 +157,9 @@ class ReductionFit:
 
     coordinates: Mapping[Hashable, np.ndarray]
     fingerprint: str = ""
+    # The content hash of the document each point was fitted on (absent: not known, trusted): a
+    # point whose document changed since (a new comment, another user's complaint) is placed anew.
+    documents: Mapping[Hashable, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,8 @@ class Reduction:
     coordinates: np.ndarray
     fit: ReductionFit | None
     refitted: bool
+    # Keys the fit knew whose document changed since: placed anew, not where the fit had them.
+    moved: frozenset[Hashable] = frozenset()
 
 
 def reduce_with_fit(
@@ -174,6 +179,7 @@ def reduce_with_fit(
     fit: ReductionFit | None,
     params: ReductionParams = ReductionParams(),
     fingerprint: str = "",
+    document_hashes: Sequence[str] | None = None,
 ) -> Reduction:
     """Coordinates for unit-length `embeddings` (one key per row), reusing `fit` while it still fits.
 
@@ -181,7 +187,9 @@ def reduce_with_fit(
     fitted points (`place_among_neighbours`), milliseconds for a few hundred points
     instead of a full fit. Once more than `refit_fraction` of the input is unknown to the
     fit (placed points never join it, so drift accumulates until it triggers), or the
-    fingerprint or embedding size changed, UMAP is fitted afresh.
+    fingerprint or embedding size changed, UMAP is fitted afresh. With `document_hashes` (one per
+    row, the content hash of the document embedded), a key whose document is not the one it was
+    fitted on counts as unknown: its kept coordinates describe words it no longer has.
     """
     embeddings = _as_float32(embeddings)
     if len(keys) != len(embeddings):
@@ -189,16 +197,25 @@ def reduce_with_fit(
     if len(embeddings) < params.min_points_for_umap:
         # Too few points for UMAP: cluster the vectors themselves, keep no fit.
         return Reduction(embeddings, fit=None, refitted=False)
+    if document_hashes is not None and len(document_hashes) != len(keys):
+        raise ValueError(f"{len(keys)} keys for {len(document_hashes)} document hashes")
     known: list[int] = []
+    moved: frozenset[Hashable] = frozenset()
     if fit is not None and fit.fingerprint == fingerprint:
         known = [row for row, key in enumerate(keys) if key in fit.coordinates]
+        if document_hashes is not None:
+            moved = frozenset(
+                keys[row] for row in known if fit.documents.get(keys[row], document_hashes[row]) != document_hashes[row]
+            )
+            known = [row for row in known if keys[row] not in moved]
         # A fit made with other reduction parameters has coordinates of another size.
         if known and len(fit.coordinates[keys[known[0]]]) != params.n_components:
             known = []
     unknown_count = len(embeddings) - len(known)
     if fit is None or not known or unknown_count > params.refit_fraction * len(embeddings):
         _, coordinates = _fit_umap(embeddings, params)
-        fresh = ReductionFit(dict(zip(keys, coordinates, strict=True)), fingerprint)
+        documents = dict(zip(keys, document_hashes, strict=True)) if document_hashes is not None else {}
+        fresh = ReductionFit(dict(zip(keys, coordinates, strict=True)), fingerprint, documents)
         return Reduction(coordinates, fit=fresh, refitted=True)
     coordinates = np.empty((len(embeddings), params.n_components), dtype=np.float32)
     coordinates[known] = np.stack([fit.coordinates[keys[row]] for row in known])
@@ -208,7 +225,7 @@ def reduce_with_fit(
         coordinates[unknown] = place_among_neighbours(
             embeddings[unknown], embeddings[known], coordinates[known], params.n_neighbors
         )
-    return Reduction(coordinates, fit=fit, refitted=False)
+    return Reduction(coordinates, fit=fit, refitted=False, moved=moved)
 
 
 class IncrementalReducer:

@@ -72,13 +72,23 @@ def project_2d(coordinates: np.ndarray) -> np.ndarray:
     return scaled
 
 
-def map_update(ids: Sequence[str], coordinates: np.ndarray, kept: Mapping[str, Point], *, refitted: bool) -> MapUpdate:
+def map_update(
+    ids: Sequence[str],
+    coordinates: np.ndarray,
+    kept: Mapping[str, Point],
+    *,
+    refitted: bool,
+    moved: Collection[str] = frozenset(),
+) -> MapUpdate:
     """The map change for a pass that reduced `ids` to `coordinates`, given the points `kept` from before.
 
     A fresh reduction (or no usable kept map) redraws the whole map. Otherwise the kept points
     stay and new ids are placed by the affine map from reduced coordinates to the kept x, y,
     fitted by least squares on the kept points: the projection is affine, so this recovers it.
+    The `moved` ids (their document changed, so they were placed anew) are placed as new ones are.
     """
+    if moved:
+        kept = {key: point for key, point in kept.items() if key not in moved}
     coordinates = np.asarray(coordinates, dtype=np.float64)
     known = [row for row, key in enumerate(ids) if key in kept]
     dimensions = coordinates.shape[1] if coordinates.ndim == 2 else 0
@@ -101,12 +111,18 @@ def map_update(ids: Sequence[str], coordinates: np.ndarray, kept: Mapping[str, P
 
 
 async def keep_map(
-    store: FeedbackMapStore, app: str, ids: Sequence[str], coordinates: np.ndarray, *, refitted: bool
+    store: FeedbackMapStore,
+    app: str,
+    ids: Sequence[str],
+    coordinates: np.ndarray,
+    *,
+    refitted: bool,
+    moved: Collection[str] = frozenset(),
 ) -> None:
-    """Compute and keep `app`'s map after a pass that reduced `ids` to `coordinates`."""
+    """Compute and keep `app`'s map after a pass that reduced `ids` to `coordinates` (`moved`: see map_update)."""
     kept = {} if refitted else await store.load(app)
     # Arithmetic over every complaint (100k on a busy app): off the event loop.
-    update = await asyncio.to_thread(lambda: map_update(ids, coordinates, kept, refitted=refitted))
+    update = await asyncio.to_thread(lambda: map_update(ids, coordinates, kept, refitted=refitted, moved=moved))
     if update.replace:
         await store.replace(app, update.added)
     elif update.added or update.removed:

@@ -156,10 +156,12 @@ async def _cluster(
     vectors = await embed_with_database_cache(engine, embedder, documents)
     step("clustering", 2)
     ids = [item.interaction_id for item in negative.items]
+    hashes = [content_hash(document) for document in documents]
     fingerprint = fit_fingerprint(embedder.model_name, params)
 
     def reduce_and_cluster() -> tuple[Reduction, list[DiscoveredCluster]]:
-        reduction = reduce_with_fit(ids, vectors, kept_fit, params.reduction, fingerprint)
+        # A complaint whose words changed since the fit (a new comment) is placed by its words now.
+        reduction = reduce_with_fit(ids, vectors, kept_fit, params.reduction, fingerprint, hashes)
         clusters = discover_clusters(
             negative.items,
             vectors,
@@ -177,9 +179,10 @@ async def _cluster(
         # Incremental passes place new complaints among a sample of the fitted points.
         fitted = [row for row, key in enumerate(ids) if key in reduction.fit.coordinates]
         chosen = [fitted[int(n)] for n in landmark_rows(len(fitted))]
-        await LandmarkStore(engine).keep(app, {ids[row]: content_hash(documents[row]) for row in chosen})
+        await LandmarkStore(engine).keep(app, {ids[row]: hashes[row] for row in chosen})
     # The issue page's map: drawn now, from this pass's coordinates, and kept.
-    await keep_map(FeedbackMapStore(engine), app, ids, reduction.coordinates, refitted=reduction.fit is not kept_fit)
+    refitted, moved = reduction.fit is not kept_fit, {str(key) for key in reduction.moved}
+    await keep_map(FeedbackMapStore(engine), app, ids, reduction.coordinates, refitted=refitted, moved=moved)
     return ("fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none"), clusters
 
 

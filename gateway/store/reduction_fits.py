@@ -21,18 +21,20 @@ class ReductionFitStore:
 
     async def load(self, app: str) -> ReductionFit | None:
         """`app`'s kept fit, or None when no pass has fitted one yet."""
-        query = select(
-            reduction_points.c.interaction_id, reduction_points.c.fingerprint, reduction_points.c.coordinates
-        ).where(reduction_points.c.app == app)
+        rp = reduction_points.c
+        query = select(rp.interaction_id, rp.fingerprint, rp.coordinates, rp.document_hash).where(rp.app == app)
         coordinates: dict[Hashable, np.ndarray] = {}
+        documents: dict[Hashable, str] = {}
         fingerprint = ""
         async with self._engine.connect() as connection:
-            for interaction_id, row_fingerprint, blob in await connection.execute(query):
+            for interaction_id, row_fingerprint, blob, document_hash in await connection.execute(query):
                 coordinates[interaction_id] = np.frombuffer(blob, dtype="<f4")
+                if document_hash is not None:
+                    documents[interaction_id] = document_hash
                 fingerprint = row_fingerprint  # the same on every row of one fit
         if not coordinates:
             return None
-        return ReductionFit(coordinates, fingerprint)
+        return ReductionFit(coordinates, fingerprint, documents)
 
     async def replace(self, app: str, fit: ReductionFit | None) -> None:
         """Keep `fit` as `app`'s fit (None forgets it), in one transaction."""
@@ -43,6 +45,7 @@ class ReductionFitStore:
                 "interaction_id": str(key),
                 "fingerprint": fingerprint,
                 "coordinates": np.asarray(point, dtype="<f4").tobytes(),
+                "document_hash": fit.documents.get(key) if fit is not None else None,
             }
             for key, point in (fit.coordinates.items() if fit is not None else ())
         ]

@@ -117,6 +117,9 @@ reduction_points = Table(
     # Set on the landmarks: the fitted points that incremental passes place new items among
     # (clustering.landmarks), the hash of the document embedded for them (a key of `embeddings`).
     Column("content_hash", String(64)),
+    # The hash of the document each point was fitted on: a point whose document changed since is placed
+    # anew (clustering.reduce.reduce_with_fit). Empty on points fitted before migration 0028.
+    Column("document_hash", String(64)),
     # Pruning and erasure remove points by interaction alone.
     Index(None, "interaction_id"),
 )
