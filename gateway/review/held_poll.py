@@ -116,6 +116,14 @@ class HeldAnswers:
         deadline = hold_deadline(held) if held is not None else None
         if detail.task.app != caller.app or held is None or deadline is None:
             return not_found
+        if now >= deadline and first_closing(detail.events) is None:
+            # A decision is timed under the task's lock, then written: one timed before the deadline may be
+            # committing still, and answering the fallback now would give the app a second final answer once
+            # it lands. Wait for it; any later change is timed after `now`. Polls within the hold never wait.
+            try:
+                detail = await self._reviews.get(task_id, after_changes=True)
+            except TaskNotFound:  # erased meanwhile
+                return not_found
         settling = settling_event(deadline, detail.events)
         if settling is not None:
             answer = self._settled_by(held, settling)

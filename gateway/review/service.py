@@ -211,8 +211,10 @@ class ReviewService:
 
     # -- reading --------------------------------------------------------------------------
 
-    async def get(self, task_id: str) -> ReviewTaskDetail:
-        """One task with its interactions, decisions, events and, while it waits, its estimated wait."""
+    async def get(self, task_id: str, *, after_changes: bool = False) -> ReviewTaskDetail:
+        """One task with its decisions, events and so on; `after_changes`: once a change under way has committed."""
+        if after_changes:
+            await self._store.wait_for_changes(task_id)
         row = await self._store.get(task_id)
         if row is None:
             raise TaskNotFound(task_id)

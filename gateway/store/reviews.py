@@ -198,6 +198,17 @@ class ReviewStore:
             raise
         return True
 
+    async def wait_for_changes(self, task_id: str) -> None:
+        """Return once no change of the task is under way: one that took its lock before this commits first."""
+        c = review_tasks.c
+        async with self._engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # A share lock waits for the row lock a change holds, and writes no new row version.
+                await connection.execute(select(c.id).where(c.id == task_id).with_for_update(read=True))
+            else:
+                # SQLite has no row locks: the no-op UPDATE `change` starts with takes the write lock.
+                await connection.execute(update(review_tasks).where(c.id == task_id).values(round=c.round))
+
     async def get(self, task_id: str) -> Row | None:
         """One task with its tags, interaction ids, every decision and every event (oldest first)."""
         async with self._engine.connect() as connection:

@@ -14,7 +14,8 @@ from datetime import timedelta
 import orjson
 import pytest
 from review_seed import Clock
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.util.concurrency import await_
 
 from gateway.proxy.credentials import CallerResolver
 from gateway.review.decision_webhook import HeldDecisionWebhook
@@ -310,9 +311,40 @@ async def test_a_decision_kept_waiting_past_the_deadline_does_not_undo_the_fallb
         deciding = asyncio.create_task(reviews.decide(task_id, "alice", Outcome.APPROVE))
         await asyncio.sleep(0.3)
         clock.advance(seconds=2)
-        first = await poll.poll(task_id, AUTH)
+        polling = asyncio.create_task(poll.poll(task_id, AUTH))  # past the deadline: waits for the lock too
+        await asyncio.sleep(0.3)
         await other.commit()
+    first = await polling
     await deciding
 
     again = await poll.poll(task_id, AUTH)
     assert outcome(first) == outcome(again) == (422, "refused_unreviewed")
+
+
+async def test_a_poll_past_the_deadline_waits_for_a_decision_timed_before_it_that_is_still_committing(
+    engine, reviews, clock
+):
+    # A decision takes its time under the task's lock, then writes and commits. A poll past the deadline
+    # that read the task in between gave the fallback, and the next poll, the decision: two final answers.
+    task_id = await hold(reviews, clock)
+    clock.advance(minutes=29, seconds=59)
+    poll = answers(reviews, clock, "refuse")
+    timed, commit = asyncio.Event(), asyncio.Event()
+
+    def pause_before_writing_the_decision(connection, cursor, statement, *rest) -> None:
+        if statement.startswith("INSERT INTO review_decisions"):
+            timed.set()
+            await_(commit.wait())  # the decision is timed (before the deadline), not yet written
+
+    event.listen(engine.sync_engine, "before_cursor_execute", pause_before_writing_the_decision)
+    deciding = asyncio.create_task(reviews.decide(task_id, "alice", Outcome.APPROVE))
+    await timed.wait()
+    clock.advance(seconds=2)
+    polling = asyncio.create_task(poll.poll(task_id, AUTH))
+    await asyncio.sleep(0.3)
+    commit.set()
+    first = await polling
+    await deciding
+
+    again = await poll.poll(task_id, AUTH)
+    assert outcome(first) == outcome(again) == (200, "approve")
