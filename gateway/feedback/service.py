@@ -112,6 +112,7 @@ class FeedbackService:
         `client_address` is the posting browser's, for the per-address rate limit of token posts.
         """
         submitter: Submitter | None = None
+        submission: Submission | None = None
         try:
             submitter = await self._authenticate(authorization, token, client_address)
             try:
@@ -125,6 +126,11 @@ class FeedbackService:
             self._charge(submitter)
         except RateLimited as limited:
             if submitter is not None and await self._exhausted(submitter):
+                # A retry of a post stored before the token was spent gets that post's event, as it would
+                # under the rate: told "spent, do not retry", its page took the stored vote for lost.
+                replayed = await self._replayed(submission, submitter) if submission is not None else None
+                if replayed is not None:
+                    return replayed
                 # Waiting would not help: no Retry-After telling the page to try again in a few seconds.
                 raise self._exhausted_refusal() from None
             retry_after = limited.retry_after
@@ -194,6 +200,18 @@ class FeedbackService:
         if submitter.token is None or bound is None:
             return False
         return await self._store.token_submissions(submitter.token.token_id) >= bound
+
+    async def _replayed(self, submission: Submission, submitter: Submitter) -> Recorded | None:
+        """The event a token post repeats under its idempotency key, as `record` answers a replay; None if none."""
+        if submitter.token is None or submission.idempotency_key is None:
+            return None
+        stored = await self._store.keyed(submitter.token.interaction_id, submission.idempotency_key)
+        interaction = await self._interactions.find(submitter.token.interaction_id) if stored is not None else None
+        if stored is None or interaction is None:
+            return None
+        _authorize(submitter, submission.interaction_id, interaction)
+        _refuse_a_different_post(stored, self._store.as_stored(self._event(submission, interaction, submitter)))
+        return Recorded(FeedbackEvent.from_row(stored), created=False)
 
     def _exhausted_refusal(self) -> FeedbackRefused:
         """The 429 for a token past its bound: it will not refill, so it carries no Retry-After."""

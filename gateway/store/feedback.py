@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
@@ -63,12 +63,15 @@ class FeedbackStore:
                 if bound is not None:
                     await count_submission(connection, bound)
                 return dict(row), True
-            query = select(feedback).where(
-                feedback.c.interaction_id == row["interaction_id"],
-                feedback.c.idempotency_key == row["idempotency_key"],
-            )
+            query = _keyed(row["interaction_id"], row["idempotency_key"])
             existing = (await connection.execute(query)).mappings().one()
         return dict(existing), False
+
+    async def keyed(self, interaction_id: str, idempotency_key: str) -> Row | None:
+        """The event stored on an interaction under an idempotency key, if one was."""
+        async with self._engine.connect() as connection:
+            found = (await connection.execute(_keyed(interaction_id, idempotency_key))).mappings().first()
+        return dict(found) if found is not None else None
 
     async def token_submissions(self, token_id: str) -> int:
         """How many submissions the feedback token `token_id` has stored (0 for one never used)."""
@@ -115,6 +118,13 @@ class FeedbackStore:
         if where.has_correction is not None:
             query = query.where(c.correction.is_not(None) if where.has_correction else c.correction.is_(None))
         return await fetch_rows(self._engine, query)
+
+
+def _keyed(interaction_id: str, idempotency_key: str) -> Select[Any]:
+    """The event stored on an interaction under an idempotency key (unique together)."""
+    return select(feedback).where(
+        feedback.c.interaction_id == interaction_id, feedback.c.idempotency_key == idempotency_key
+    )
 
 
 def _on_interactions(interaction_ids: Sequence[str]) -> Narrowing:

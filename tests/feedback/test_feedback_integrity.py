@@ -180,6 +180,22 @@ async def test_an_idempotent_replay_does_not_count_against_the_bound(gateway_wit
     assert second.status_code == 201
 
 
+async def test_a_retry_of_a_stored_post_gets_its_event_when_its_token_is_spent_and_over_its_rate(gateway_with):
+    # The defaults' shape: the token's last post was stored, its answer lost, and the retry comes at once.
+    # It was told the token is spent and not to retry (429, x-should-retry: false), as if the vote were lost.
+    settings = {**NO_RATE_LIMITS, "feedback_token_posts_per_minute": 2, "feedback_token_max_submissions": 2}
+    async with gateway_with(**settings) as (_, http):
+        interaction_id, token = await ask(http)
+        first = await give(http, token, {"interaction_id": interaction_id, "thumbs": "up", "idempotency_key": "a"})
+        last = {"interaction_id": interaction_id, "thumbs": "down", "idempotency_key": "b"}
+        stored = await give(http, token, last)
+        retried = await give(http, token, last)
+
+    assert (first.status_code, stored.status_code) == (201, 201)
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["id"] == stored.json()["id"]
+
+
 async def test_the_bound_holds_for_concurrent_posts(gateway_with, admin_headers):
     async with gateway_with(feedback_token_max_submissions=5, **NO_RATE_LIMITS) as (_, http):
         interaction_id, token = await ask(http)
