@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import idna
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
@@ -95,6 +96,12 @@ def browser_origin(origin: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
         raise ValueError(f"{problem} (no path, query or user: browsers send none of them)")
     scheme, host = parts.scheme.lower(), parts.hostname.lower()
+    if not host.isascii():
+        # Browsers send an international host name in its ASCII form (UTS #46, as their URL parser does).
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ValueError(f"{problem} ({exc})") from None
     if ":" in host:  # an IPv6 address, bracketed in an origin
         host = f"[{host}]"
     return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS.get(scheme) else "")

@@ -166,6 +166,15 @@ def test_cors_origins_are_kept_as_browsers_send_them(monkeypatch: pytest.MonkeyP
     ]
 
 
+def test_a_cors_origin_with_an_international_host_name_is_kept_in_the_ascii_form_browsers_send(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # A browser's Origin holds the punycode form: kept as written, the page's every post was "Failed to fetch".
+    monkeypatch.setenv("FEEDGATE_CORS_ORIGINS", "https://Bücher.example,https://straße.de:8443")
+
+    assert load_settings().cors_origins == ["https://xn--bcher-kva.example", "https://xn--strae-oqa.de:8443"]
+
+
 @pytest.mark.parametrize(
     "origin", ["127.0.0.1:18123", "app.example", "https://app.example/app/", "https://*.example.com", "null"]
 )
