@@ -8,7 +8,14 @@ answers HEAD as it does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from litestar.types import Message, Scope, Send
+
+# Set on the scope of a HEAD answered as GET, for a GET whose answer has an effect a HEAD must not
+# have: a held answer's poll marks it collected (with redaction on, its exact text then goes).
+WAS_HEAD = "feedgate.was_head"
 
 
 def is_head(scope: Scope) -> bool:
@@ -24,4 +31,9 @@ def as_get(scope: Scope, send: Send) -> tuple[Scope, Send]:
             message = {**message, "body": b""}
         await send(message)
 
-    return {**scope, "method": "GET"}, without_body  # type: ignore[return-value]
+    return {**scope, "method": "GET", WAS_HEAD: True}, without_body  # type: ignore[return-value]
+
+
+def was_head(scope: Scope) -> bool:
+    """Whether the request, answered as a GET, came as a HEAD: its answer's body is never sent."""
+    return bool(cast(Mapping[str, Any], scope).get(WAS_HEAD))

@@ -8,6 +8,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from gateway.api.head_requests import was_head
 from gateway.services import Services
 
 # Served by the API, not the proxy: gateway.app routes every path under this prefix here.
@@ -27,5 +28,7 @@ async def poll_held_answer(
     request: Request[Any, Any, Any], services: NamedDependency[Services], task_id: FromPath[str]
 ) -> Response[bytes]:
     """The held answer as its review stands (see gateway.review.held_poll)."""
-    answer = await services.held_answers.poll(task_id, request.headers.get("authorization"))
+    # A HEAD gets the status and headers alone: it does not collect the answer.
+    collected = not was_head(request.scope)
+    answer = await services.held_answers.poll(task_id, request.headers.get("authorization"), collected=collected)
     return Response(answer.body, status_code=answer.status, media_type="application/json", headers=answer.headers)

@@ -97,8 +97,8 @@ class HeldAnswers:
         # With redaction on: told when the app is served its final answer (its exact bytes are then needed no more).
         self._redaction = redaction
 
-    async def poll(self, task_id: str, authorization: str | None) -> PollAnswer:
-        """The held answer's state for the app behind `authorization`."""
+    async def poll(self, task_id: str, authorization: str | None, *, collected: bool = True) -> PollAnswer:
+        """The held answer's state for the app behind `authorization`; `collected`: the app gets the body (not a HEAD)."""
         if bearer_token(authorization) is None:
             return _error(401, "send the app's API key as 'Authorization: Bearer <key>'", "missing_credentials")
         try:
@@ -134,7 +134,7 @@ class HeldAnswers:
             return self._pending(detail)
         else:
             answer = self._fall_back(held, "The review was closed without a decision")
-        if self._redaction is not None and not is_redacted(held):
+        if collected and self._redaction is not None and not is_redacted(held):
             await self._redaction.served(detail)
         return answer
 

@@ -198,3 +198,20 @@ async def test_with_redaction_on_a_correction_through_the_api_is_stored_redacted
     decided_event = next(event for event in found["events"] if event["kind"] == "decided")
     assert decided_event["detail"]["exact_correction"] is None
     assert decided_event["detail"]["redactions"] == {"email": 1}
+
+
+async def test_with_redaction_on_a_head_poll_leaves_the_answer_for_the_get_that_collects_it(
+    gateway_with, admin_headers
+):
+    # A HEAD is answered as a GET without the body; it used to count as the app served, so the exact
+    # answer was redacted in store and the GET that came for it got 410.
+    async with gateway_with(redaction=True) as (_, http):
+        task_id = await held(http)
+        decision = {"outcome": "approve", "reviewer": "alice"}
+        assert (await http.post(f"/api/reviews/{task_id}/decision", json=decision, headers=admin_headers)).is_success
+        checked = await http.head(f"/v1/reviews/{task_id}", headers=AUTH)
+        collected = await http.get(f"/v1/reviews/{task_id}", headers=AUTH)
+
+    assert (checked.status_code, checked.headers["x-feedgate-review-outcome"], checked.content) == (200, "approve", b"")
+    assert collected.status_code == 200, collected.text
+    assert said({"body": collected.text}) == ANSWER
