@@ -126,7 +126,10 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
         summary = asyncio.run(on_database(settings, run, creates=False))
     if summary.already_running:
-        raise ConfigError("another clustering pass is running; try again when it has finished")
+        raise ConfigError(
+            "another clustering pass is running (or a prune or an erasure, which passes wait for); "
+            "try again when it has finished"
+        )
     report_pass(summary, as_json)
 
 

@@ -36,14 +36,14 @@ from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.issue_records import RunRecord
 from gateway.store.issue_stamps import IssuesChangedMeanwhile
 from gateway.store.issues import IssueStore
-from gateway.store.locks import try_lock
+from gateway.store.locks import CLUSTERING_LOCK, try_lock
 from gateway.store.negative_feedback import NegativeFeedbackStore
 from gateway.store.placement_landmarks import LandmarkStore
 from gateway.store.reduction_fits import ReductionFitStore
 
 __all__ = ["LOCK_NAME", "AppRunSummary", "RunSummary", "discovery_params", "run_clustering_pass"]
 
-LOCK_NAME = "feedgate.clustering"
+LOCK_NAME = CLUSTERING_LOCK
 # (what is happening, steps done, steps in total): for progress bars.
 Progress = Callable[[str, int, int], None]
 STEPS_PER_APP = 4

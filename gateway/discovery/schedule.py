@@ -68,7 +68,7 @@ async def run_periodically(
                 logger.exception("clustering pass failed")
         else:
             if summary.already_running:
-                logger.info("clustering pass skipped: another pass is running")
+                logger.info("clustering pass skipped: another pass, a prune or an erasure is running")
             for app in summary.apps:
                 logger.info(
                     "clustered %s (%s pass): %d items, %d issues (%d new), %d noise",

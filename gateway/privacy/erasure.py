@@ -100,6 +100,7 @@ from gateway.store.interaction_removal import (
     remove_interactions,
     texts_of,
 )
+from gateway.store.locks import CLUSTERING_LOCK, hold_lock
 from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 from gateway.store.secrets import get_or_create_secret
 
@@ -205,13 +206,16 @@ async def erase_end_user(
     user = checked_user(user)
     # Recorded first: from now on no process stores a call of theirs made before this moment.
     subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), user, datetime.now(UTC))
-    issue_texts = IssueTextCopies()
-    counts, affected = await _erase_interactions(engine, user, recipes, batch, issue_texts)
-    given, quoted = await _erase_feedback_given(engine, user, recipes, affected, issue_texts)
-    counts.add(given)
-    counts.add(await drop_dangling_copies(engine, quoted))
-    counts.issue_texts = await issue_texts.finish(engine)
-    counts.tasks_scrubbed += await drop_unheld_copies(engine, quoted)
+    # A clustering pass under way may have read the user's complaints: it ends (and stores what it made of
+    # them) first, and none starts before this is done, so none writes them back after the scrub.
+    async with hold_lock(engine, CLUSTERING_LOCK):
+        issue_texts = IssueTextCopies()
+        counts, affected = await _erase_interactions(engine, user, recipes, batch, issue_texts)
+        given, quoted = await _erase_feedback_given(engine, user, recipes, affected, issue_texts)
+        counts.add(given)
+        counts.add(await drop_dangling_copies(engine, quoted))
+        counts.issue_texts = await issue_texts.finish(engine)
+        counts.tasks_scrubbed += await drop_unheld_copies(engine, quoted)
     record = await AuditStore(engine).append(
         AuditEntry(
             actor=actor,

@@ -35,7 +35,7 @@ from gateway.store.interaction_removal import (
     remove_interactions,
     texts_of,
 )
-from gateway.store.locks import try_lock
+from gateway.store.locks import CLUSTERING_LOCK, hold_lock, try_lock
 from gateway.store.pruning import oldest_before
 from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 
@@ -123,25 +123,42 @@ async def prune_before(
         if not acquired:
             report.already_running = True
             return report
-        affected: set[str] = set()
-        issue_texts = IssueTextCopies()
-        while True:
-            async with engine.connect() as connection:
-                ids = await oldest_before(connection, cutoff, batch_size)
-            if not ids:
-                break
-            batch_started = time.perf_counter()
-            counts, hit = await remove_batch(engine, ids, recipes, issue_texts)
-            report.counts.add(counts)
-            affected |= hit
-            report.slowest_batch_seconds = max(report.slowest_batch_seconds, time.perf_counter() - batch_started)
-            report.batches += 1
-            if progress is not None:
-                progress(report.counts.interactions)
-        if report.batches:
-            report.counts.add(await finish_removal(engine, affected, issue_texts))
+        async with engine.connect() as connection:
+            due = await oldest_before(connection, cutoff, 1)
+        if due:
+            # As an erasure does: no clustering pass holds pruned complaints to write back after the scrub.
+            async with hold_lock(engine, CLUSTERING_LOCK):
+                await _prune_batches(engine, cutoff, batch_size, recipes, progress, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _prune_batches(
+    engine: AsyncEngine,
+    cutoff: datetime,
+    batch_size: int,
+    recipes: Sequence[DocumentRecipe],
+    progress: Progress | None,
+    report: PruneReport,
+) -> None:
+    """Remove what is older than `cutoff` batch by batch, then the copies; counted into `report`."""
+    affected: set[str] = set()
+    issue_texts = IssueTextCopies()
+    while True:
+        async with engine.connect() as connection:
+            ids = await oldest_before(connection, cutoff, batch_size)
+        if not ids:
+            break
+        batch_started = time.perf_counter()
+        counts, hit = await remove_batch(engine, ids, recipes, issue_texts)
+        report.counts.add(counts)
+        affected |= hit
+        report.slowest_batch_seconds = max(report.slowest_batch_seconds, time.perf_counter() - batch_started)
+        report.batches += 1
+        if progress is not None:
+            progress(report.counts.interactions)
+    if report.batches:
+        report.counts.add(await finish_removal(engine, affected, issue_texts))
 
 
 def retention_cutoff(days: float, now: datetime | None = None) -> datetime:

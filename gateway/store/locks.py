@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,12 @@ from gateway.store.tables import clustering_locks
 
 # A SQLite lock row outlives a crashed holder by at most this long.
 DEFAULT_TTL = timedelta(hours=2)
+# Held by a clustering pass, and by a prune or an erasure, which wait for it: a pass reads complaints and
+# writes what it made of them minutes later (members, map points, examples quoting them, issue words), so a
+# removal between the two had its rows written back after it.
+CLUSTERING_LOCK = "feedgate.clustering"
+# How often a waiting holder tries the lock again.
+WAIT_POLL_SECONDS = 0.5
 
 
 def advisory_key(name: str) -> int:
@@ -32,6 +39,19 @@ async def try_lock(engine: AsyncEngine, name: str, ttl: timedelta = DEFAULT_TTL)
     else:
         async with _row_lock(engine, name, ttl) as acquired:
             yield acquired
+
+
+@asynccontextmanager
+async def hold_lock(
+    engine: AsyncEngine, name: str, ttl: timedelta = DEFAULT_TTL, poll_seconds: float = WAIT_POLL_SECONDS
+) -> AsyncIterator[None]:
+    """Take the lock `name`, waiting while another holds it; releases it on exit."""
+    while True:
+        async with try_lock(engine, name, ttl) as acquired:
+            if acquired:
+                yield
+                return
+        await asyncio.sleep(poll_seconds)
 
 
 @asynccontextmanager
