@@ -110,6 +110,7 @@ async def test_imported_interactions_list_by_time_among_live_ones(client, gatewa
 
 async def test_imported_feedback_lists_by_time_among_live_events(client, gateway, admin_headers, tmp_path):
     live = str(uuid_utils.uuid7())
+    await InteractionStore(gateway.services.engine).insert_many([interaction_row("live-1", NOW - timedelta(minutes=2))])
     await FeedbackStore(gateway.services.engine).append(feedback_row(live, "live-1", NOW - timedelta(minutes=1)))
     # Imported events get ids minted now, yet were given days ago.
     await import_lines(
@@ -139,6 +140,7 @@ async def test_paging_through_interactions_of_one_time_neither_skips_nor_repeats
 
 async def test_paging_through_feedback_of_one_time_neither_skips_nor_repeats(client, gateway, admin_headers):
     store = FeedbackStore(gateway.services.engine)
+    await InteractionStore(gateway.services.engine).insert_many([interaction_row("conv-1", NOW - timedelta(hours=2))])
     same_time = [str(uuid_utils.uuid7()) for _ in range(5)] + ["imported-9", "imported-10"]
     for row_id in same_time:
         await store.append(feedback_row(row_id, "conv-1", NOW - timedelta(hours=1)))

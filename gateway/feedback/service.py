@@ -20,7 +20,7 @@ from gateway.feedback.submission import SIGNALS, InvalidSubmission, MalformedBod
 from gateway.feedback.token import FeedbackTokens, InvalidToken, VerifiedToken, looks_like_token
 from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
-from gateway.store.feedback import FeedbackFilter, FeedbackStore
+from gateway.store.feedback import EndUserErased, FeedbackFilter, FeedbackStore, InteractionRemoved
 from gateway.store.feedback_token_uses import TokenBound, TokenExhausted
 
 
@@ -111,6 +111,8 @@ class FeedbackService:
 
         `client_address` is the posting browser's, for the per-address rate limit of token posts.
         """
+        # When the post came: an erasure of its end user after this drops it (the lookup may wait, for a stream).
+        received = self._clock()
         submitter: Submitter | None = None
         submission: Submission | None = None
         try:
@@ -146,9 +148,15 @@ class FeedbackService:
             self._limits.give_back(token_id, submitter.app)
             raise
         try:
-            stored, created = await self._store.append(event, bound=self._bound(submitter, event))
+            stored, created = await self._store.append(event, bound=self._bound(submitter, event), made_at=received)
         except TokenExhausted:
             raise self._exhausted_refusal() from None
+        except InteractionRemoved:
+            # Pruned or erased between the lookup and the insert: as if the lookup had come after.
+            raise _not_found(submission.interaction_id) from None
+        except EndUserErased:
+            message = f"end user {event['user_id']!r} was erased while this post was on its way; it was not stored"
+            raise FeedbackRefused(409, message, "end_user_erased") from None
         if not created:
             _refuse_a_different_post(stored, self._store.as_stored(event))
         recorded = Recorded(FeedbackEvent.from_row(stored), created)
@@ -306,8 +314,13 @@ class FeedbackService:
 def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:
     """`interaction`, or FeedbackRefused (404) when there is none."""
     if interaction is None:
-        raise FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
+        raise _not_found(interaction_id)
     return interaction
+
+
+def _not_found(interaction_id: str) -> FeedbackRefused:
+    """The 404 for an interaction that is not stored."""
+    return FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
 
 
 def _age_seconds(interaction_id: str, now: datetime) -> float | None:

@@ -7,18 +7,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import Narrowing, current_feedback
+from gateway.store.erased_users import ErasedUsers
 from gateway.store.feedback_token_uses import TokenBound, count_submission
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.listing import Position, fetch_rows, newest_first
-from gateway.store.tables import feedback, feedback_token_uses
+from gateway.store.tables import feedback, feedback_token_uses, interactions
 
 Row = dict[str, Any]
+
+# The event's interaction, still stored; on PostgreSQL its key stays locked until the event commits, so a
+# prune or an erasure deleting it waits, then finds the event (it deletes the interactions first).
+_INTERACTION_KEPT = (
+    select(interactions.c.id).where(interactions.c.id == bindparam("id")).with_for_update(key_share=True)
+)
+
+
+class InteractionRemoved(Exception):
+    """The event's interaction was pruned or erased after the post found it: nothing was stored."""
+
+
+class EndUserErased(Exception):
+    """The event's end user was erased after the event was made: nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +58,35 @@ class FeedbackStore:
         # With redaction on, an event's texts are redacted before they are stored (see gateway.privacy).
         self._redactor = redactor
         self._insert = insert_skipping_duplicates(engine.dialect, feedback, ["interaction_id", "idempotency_key"])
+        self._erased = ErasedUsers(engine.dialect.name)
 
     def as_stored(self, row: Row) -> Row:
         """`row` as `append` stores it: redacted when redaction is on."""
         return self._redactor.noted(row, FEEDBACK_FIELDS) if self._redactor is not None else row
 
-    async def append(self, row: Row, *, bound: TokenBound | None = None) -> tuple[Row, bool]:
+    async def append(
+        self, row: Row, *, bound: TokenBound | None = None, made_at: datetime | None = None
+    ) -> tuple[Row, bool]:
         """Store one event; with an idempotency key already used on its interaction, return that event instead.
 
         The second value says whether `row` was stored (False: an earlier event was returned). With
         `bound`, a new event also counts against its feedback token, in the same transaction; at the
-        bound nothing is stored and TokenExhausted is raised (a replay never counts).
+        bound nothing is stored and TokenExhausted is raised (a replay never counts). An event whose
+        interaction went meanwhile (InteractionRemoved), or whose end user was erased after it was made
+        (EndUserErased), is not stored: the post found the interaction before a prune or erasure ran.
+        `made_at` is when the post reached the gateway (default: the event's `created_at`).
         """
         row = self.as_stored(row)
         insert = self._insert.values(**row).returning(feedback.c.id)
         async with self._engine.begin() as connection:
             stored_id = (await connection.execute(insert)).scalar()
             if stored_id is not None:
+                # After the insert, which holds SQLite's write lock: the removal is wholly before or after.
+                if await connection.scalar(_INTERACTION_KEPT, {"id": row["interaction_id"]}) is None:
+                    raise InteractionRemoved(row["interaction_id"])
+                made = {"user_id": row.get("user_id"), "created_at": made_at or row.get("created_at")}
+                if await self._erased.kept(connection, [made], "user_id") == []:
+                    raise EndUserErased()
                 if bound is not None:
                     await count_submission(connection, bound)
                 return dict(row), True

@@ -233,6 +233,9 @@ async def remove_interactions(
         return counts, set()
     affected = await issues_of(connection, ids)
     counts.feedback_map_points = await _delete_map_points(connection, ids)
+    # The interactions before their feedback: on PostgreSQL a feedback post under way holds its interaction's
+    # key until it commits (gateway.store.feedback), so this waits for it and the next delete finds its event.
+    counts.interactions = await _delete_in(connection, interactions.c.id, ids)
     counts.feedback = await _delete_in(connection, feedback.c.interaction_id, ids)
     counts.feedback_token_uses = await _delete_in(connection, feedback_token_uses.c.interaction_id, ids)
     counts.issue_members = await _delete_in(connection, issue_members.c.interaction_id, ids)
@@ -240,7 +243,6 @@ async def remove_interactions(
     landmarks = await landmark_keys(connection, ids)
     counts.reduction_points = await _delete_in(connection, reduction_points.c.interaction_id, ids)
     counts.embeddings = await delete_cache_rows(connection, {*cache_keys, *landmarks})
-    counts.interactions = await _delete_in(connection, interactions.c.id, ids)
     return counts, affected
 
 
