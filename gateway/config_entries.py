@@ -75,6 +75,10 @@ class ReviewGate(BaseModel):
     mode: Literal["audit", "hold"] | None = None
 
 
+# Ordinary text of every kind of character, where a pattern that can match nothing shows it.
+_EMPTY_MATCH_PROBE = "Ab c9 0.5-x_y@z.io, (1) 'q' \"r\"; \u00e9 \uff14 +/:=\t\n"
+
+
 class RedactionPattern(BaseModel):
     """A custom redaction rule: matches of `pattern` (a Python regular expression) become [redacted:`name`]."""
 
@@ -90,6 +94,7 @@ class RedactionPattern(BaseModel):
             compiled = re.compile(pattern)
         except re.error as exc:
             raise ValueError(f"redaction pattern is not a valid regular expression: {exc}") from None
-        if compiled.match(""):
+        # Empty matches between characters too (\b, a lookahead): each became "[redacted:name]" in every text.
+        if compiled.match("") or any(match.end() == match.start() for match in compiled.finditer(_EMPTY_MATCH_PROBE)):
             raise ValueError("redaction pattern matches empty text; it must match something")
         return pattern

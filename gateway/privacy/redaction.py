@@ -34,7 +34,8 @@ def luhn_valid(digits: str) -> bool:
     """Whether a string of digits passes the Luhn checksum (every card number does)."""
     total = 0
     for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
+        # int() reads a digit of any script by its value (a fullwidth four is 4), as the rules' \d matches them.
+        value = int(char)
         if position % 2 == 1:
             value *= 2
             if value > 9:
@@ -77,8 +78,12 @@ class RedactionRule:
         return f"[redacted:{self.name}]"
 
 
+# Any script's digits, as the rules' \d: a card number typed in fullwidth digits (CJK input methods) was kept.
+_DIGIT = re.compile(r"\d")
+
+
 def _has_digit(text: str) -> bool:
-    return any("0" <= char <= "9" for char in text)
+    return _DIGIT.search(text) is not None
 
 
 # Separated digit groups; lookarounds keep a match from starting or ending inside a longer run,
@@ -223,7 +228,8 @@ def _apply(rule: RedactionRule, value: str, counts: Counts) -> str:
     def replace(match: re.Match[str]) -> str:
         found = match.group(0)
         keep = match.groupdict().get("keep") or ""
-        if rule.check is not None and not rule.check(found[len(keep) :]):
+        # An empty match (a custom rule's lookaround, which the settings' probe did not meet) replaces nothing.
+        if len(found) == len(keep) or (rule.check is not None and not rule.check(found[len(keep) :])):
             return found
         counts[rule.name] += 1
         return keep + rule.replacement

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.config import Settings, load_settings
 from gateway.config_checks import ConfigError
-from gateway.privacy.redaction import INTERACTION_FIELDS, luhn_valid, redactor_for
+from gateway.privacy.redaction import INTERACTION_FIELDS, Redactor, custom_rule, luhn_valid, redactor_for
 
 REDACTOR = redactor_for(Settings(redaction=True, redaction_rules=[{"name": "ticket", "pattern": r"TCK-\d{4,}"}]))
 
@@ -187,3 +187,45 @@ def timed(function, *args):
         function(*args)
         runs.append(time.perf_counter() - started)
     return min(runs)
+
+
+@pytest.mark.parametrize("pattern", [r"\b", r"(?=\d)", r"\B", r"(?<=\s)"])
+def test_a_custom_rule_matching_empty_text_between_characters_is_refused(pattern):
+    with pytest.raises(ValueError, match="matches empty text"):
+        Settings(redaction_rules=[{"name": "boundary", "pattern": pattern}])
+
+
+def test_an_empty_match_of_a_custom_rule_replaces_nothing_and_counts_nothing():
+    # Empty only after a ticket prefix with no number: no probe of the settings' check meets it.
+    redactor = Redactor([custom_rule("ticket", r"(?<=TCK-)\d*")])
+    counts: Counter[str] = Counter()
+
+    assert redactor.text("TCK- pending, TCK-2048 done", counts) == "TCK- pending, TCK-[redacted:ticket] done"
+    assert counts == {"ticket": 1}
+
+
+# Digits of other scripts, written from ASCII ones (the characters themselves read as lookalikes).
+FULLWIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + n) for n in range(10)))
+ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + n) for n in range(10)))
+DEVANAGARI = str.maketrans("0123456789", "".join(chr(0x0966 + n) for n in range(10)))
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4111 1111 1111 1111".translate(FULLWIDTH),  # as CJK input methods type digits
+        "4111111111111111".translate(ARABIC_INDIC),
+        "4111-1111-1111-1111".translate(DEVANAGARI),
+    ],
+)
+def test_card_numbers_in_other_scripts_digits_are_redacted(card):
+    assert redact(f"my card is {card}.") == ("my card is [redacted:card].", {"card": 1})
+
+
+def test_the_luhn_check_reads_digits_of_other_scripts_by_their_value():
+    assert luhn_valid("79927398713".translate(FULLWIDTH)) and not luhn_valid("79927398710".translate(FULLWIDTH))
+
+
+def test_a_phone_number_in_fullwidth_digits_is_redacted():
+    number = "+44 20 7946 0958".translate(FULLWIDTH)
+    assert redact(f"call {number}") == ("call [redacted:phone]", {"phone": 1})
