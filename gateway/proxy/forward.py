@@ -42,6 +42,7 @@ from gateway.proxy.relay import (
     send_whole,
     unless_client_leaves,
 )
+from gateway.proxy.request_json import climbs, json_object, request_object
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
@@ -90,7 +91,7 @@ class ProxyApp:
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
         request_headers: Headers = scope["headers"]
-        if "/." in scope["path"] and _climbs(scope["path"]):
+        if "/." in scope["path"] and climbs(scope["path"]):
             # "/v1/../x" (or %2e%2e) would reach a path outside the upstream's base, in gateway-key
             # mode with Feedgate's key for that upstream.
             message = (
@@ -155,14 +156,14 @@ class ProxyApp:
                 message = "Send the request body uncompressed: Feedgate reads it to route and record the call."
                 await _refuse(send, call, 415, message, "unsupported_content_encoding")
                 return
-            request_json = _request_object(body)
+            request_json = request_object(body)
             metadata = None
             if call is not None:
                 # Parsed by orjson, for speed; the writer reads the bytes again exactly if need be.
                 call.request, call.request_body = request_json, body
             # An empty header or JSON null is no metadata: what a client sends for an unset variable.
             if metadata_header is not None and metadata_header.strip() not in (b"", b"null"):
-                metadata = _parse_json_object(metadata_header)
+                metadata = json_object(metadata_header)
                 if metadata is None:
                     message = 'The x-feedgate-metadata header must be a JSON object, e.g. {"feature": "search"}.'
                     await _refuse(send, call, 400, message, "invalid_metadata")
@@ -378,29 +379,3 @@ async def _stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> Non
     message = "The gateway shut down before this call was answered; send it again."
     logger.warning("shutdown: the gateway shut down before a call was answered")
     await _refuse(send, call, 503, message, "gateway_shutting_down")
-
-
-# JSON's insignificant whitespace, which may come before a body's object.
-_JSON_SPACE = (b" ", b"\t", b"\r", b"\n")
-
-
-def _request_object(body: bytes) -> dict[str, Any] | None:
-    """The request body as a JSON object, or None for any other body (a file upload, say), unparsed."""
-    first = body[:1]
-    if first == b"{" or (first in _JSON_SPACE and body.lstrip(b" \t\r\n")[:1] == b"{"):
-        return _parse_json_object(body)
-    return None
-
-
-def _climbs(path: str) -> bool:
-    """Whether the (decoded) path holds a '.' or '..' segment."""
-    return any(segment in (".", "..") for segment in path.split("/"))
-
-
-def _parse_json_object(body: bytes) -> dict[str, Any] | None:
-    """`body` as a JSON object, or None when it is not one (a body or the metadata header)."""
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None

@@ -1,0 +1,32 @@
+"""Reading a proxied request: its body and metadata header as JSON objects, and paths that would climb."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+# JSON's insignificant whitespace, which may come before a body's object.
+_JSON_SPACE = (b" ", b"\t", b"\r", b"\n")
+
+
+def request_object(body: bytes) -> dict[str, Any] | None:
+    """The request body as a JSON object, or None for any other body (a file upload, say), unparsed."""
+    first = body[:1]
+    if first == b"{" or (first in _JSON_SPACE and body.lstrip(b" \t\r\n")[:1] == b"{"):
+        return json_object(body)
+    return None
+
+
+def climbs(path: str) -> bool:
+    """Whether the (decoded) path holds a '.' or '..' segment."""
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """`body` as a JSON object, or None when it is not one (a body or the metadata header)."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
