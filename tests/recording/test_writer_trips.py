@@ -16,13 +16,13 @@ async def test_a_big_batch_is_built_in_short_trips_off_the_loop_and_every_row_is
     make_writer, store, engine, monkeypatch: pytest.MonkeyPatch
 ):
     trips: list[tuple[int, int]] = []  # (exchanges, thread) per trip
-    build = writer_module._rows_of
+    build = writer_module.rows_of
 
     def counted(exchanges, redactor=None):
         trips.append((len(exchanges), threading.get_ident()))
         return build(exchanges, redactor)
 
-    monkeypatch.setattr(writer_module, "_rows_of", counted)
+    monkeypatch.setattr(writer_module, "rows_of", counted)
     writer = make_writer(store, batch_size=500, flush_interval=60)
 
     ids = submit_many(writer, 3 * EXCHANGES_PER_TRIP + 5)
