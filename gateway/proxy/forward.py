@@ -27,7 +27,7 @@ from gateway.observability.request_metrics import RequestMetrics, request_metric
 from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import CallerResolver, KeyLookupUnavailable, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
-from gateway.proxy.headers import downstream_response_headers, header_utf8, upstream_request_headers
+from gateway.proxy.headers import downstream_response_headers, header_text, header_utf8, upstream_request_headers
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
 from gateway.proxy.relay import (
     DisconnectWatcher,
@@ -109,7 +109,7 @@ class ProxyApp:
             elif name == b"content-encoding":
                 content_encoding = value
             elif name == b"x-feedgate-user":
-                end_user = fitted_identifier(header_utf8(value).decode("utf-8"))
+                end_user = fitted_identifier(header_text(value))
             elif name == b"x-feedgate-metadata":
                 metadata_header = header_utf8(value)
         if authorization is None:

@@ -57,13 +57,21 @@ def downstream_response_headers(headers: Sequence[tuple[bytes, bytes]]) -> list[
     return result
 
 
-def header_utf8(value: bytes) -> bytes:
-    """A header value of Feedgate's own as UTF-8: as sent if it is UTF-8, else read as Latin-1.
+def header_text(value: bytes) -> str:
+    """A header value of Feedgate's own as text: UTF-8 if it is that, else read as Latin-1.
 
     Node's fetch and browsers send a header's characters up to U+00FF as single Latin-1 bytes
     ("José" as b"Jos\\xe9"); curl and others send UTF-8. Read as UTF-8 alone, the first lost the é
     (an end user stored as "Jos\\ufffd", metadata refused as no JSON object).
     """
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def header_utf8(value: bytes) -> bytes:
+    """A header value of Feedgate's own as UTF-8 bytes (see `header_text`): as sent when it is UTF-8 already."""
     try:
         value.decode("utf-8")
     except UnicodeDecodeError:

@@ -110,11 +110,8 @@ async def relay_stream(
         watcher.finished = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     except asyncio.CancelledError:
-        if not watcher.disconnected:
+        if not watcher.cancelled_for_leaving():
             raise
-        relaying = asyncio.current_task()
-        if relaying is not None:  # always, in a coroutine
-            relaying.uncancel()
         if answer is not None:
             answer.partial = True
             answer.error = CLIENT_LEFT
@@ -127,11 +124,8 @@ async def unless_client_leaves(watcher: DisconnectWatcher, work: Awaitable[None]
     try:
         await work
     except asyncio.CancelledError:
-        if not watcher.disconnected:
+        if not watcher.cancelled_for_leaving():
             raise
-        task = asyncio.current_task()
-        if task is not None:  # always, in a coroutine
-            task.uncancel()
         if answer is not None and not answer.partial:
             # Nothing of the answer reached the client (relay_stream marks a stream cut short partial).
             answer.fail(499, CLIENT_LEFT)
@@ -202,6 +196,15 @@ class DisconnectWatcher:
             if not self.finished:
                 self.disconnected = True
                 self._relay.cancel()
+
+    def cancelled_for_leaving(self) -> bool:
+        """In the relaying task, on its CancelledError: whether this watcher cancelled it (then undone), the client gone."""
+        if not self.disconnected:
+            return False
+        relaying = asyncio.current_task()
+        if relaying is not None:  # always, in a coroutine
+            relaying.uncancel()
+        return True
 
     def rearm(self) -> None:
         """Watch again after `finished` was set: the call goes upstream once more (a policy's `Resend`)."""

@@ -29,8 +29,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import orjson
-
 from gateway.config import Settings
 from gateway.proxy.policy import (
     PASS,
@@ -43,6 +41,7 @@ from gateway.proxy.policy import (
     ReplaceBody,
     Resend,
 )
+from gateway.proxy.request_json import json_object
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
@@ -176,7 +175,7 @@ class ConfidenceGate:
                 self._audit(request, rule, judged, {"stream": True})
             return None
         decoded = _decoded(answer)
-        parsed = _json_object(decoded) if decoded is not None else None
+        parsed = json_object(decoded) if decoded is not None else None
         shown = answer.body
         if added and parsed is not None and decoded is not None:
             stripped = rewritten_exactly(decoded, parsed, chat_without_logprobs)
@@ -321,11 +320,3 @@ def _decoded(answer: PolicyAnswer) -> bytes | None:
     except zlib.error:
         return None
     return None
-
-
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
