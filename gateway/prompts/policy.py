@@ -47,6 +47,11 @@ class PromptPolicy:
         canary, share = deployment.canary, deployment.canary_share
         if canary is not None and share and in_canary(assignment_key(request), canary.id, share):
             arm, version = "canary", canary
+        elif version is None and deployment.model is not None:
+            # A model's canary with no active version of its own: the rest of that model's calls keep what
+            # they got before the canary, the app-wide active version (noted with the model: they are its rest).
+            shared = prompts.deployments.get(None)
+            version = shared.active if shared is not None else None
         note: dict[str, Any] = {"arm": arm, "mode": prompts.mode}
         if deployment.model is not None:
             note["model"] = deployment.model

@@ -107,3 +107,23 @@ async def test_responses_requests_get_instructions():
     decision = await policy.before(request)
 
     assert decision.json["instructions"] == "One.\n\nApp."
+
+
+async def test_outside_a_models_canary_with_no_version_of_its_own_the_app_wide_version_still_applies():
+    # Before the canary, gpt-4o's calls got the app-wide instructions; a 10 % canary for gpt-4o must not take
+    # them away from the other 90 % (they are its rest, noted with the model, as the guard and effect count it).
+    app_wide = deployment(active=version(3, "Everyone."))
+    for_4o = deployment(None, version(1, "Only 4o, new.", "gpt-4o"), 0.0001, model="gpt-4o")
+    policy = PromptPolicy(Snapshots(bot=prompts(app_wide, for_4o)))  # type: ignore[arg-type]
+
+    decision = await policy.before(chat(user="someone", model="gpt-4o"))
+
+    assert isinstance(decision, ReplaceBody)
+    assert [m["content"] for m in decision.json["messages"]] == ["Everyone.", "App.", "Hi"]
+    assert decision.note == {
+        "version": 3,
+        "version_id": "v3-None",
+        "arm": "active",
+        "mode": "prepend",
+        "model": "gpt-4o",
+    }
