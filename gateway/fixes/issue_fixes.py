@@ -17,6 +17,7 @@ from gateway.effect.records import FixLink
 from gateway.fixes.new_fix import (
     NewFix,
     PromptRollout,
+    check_entry_rollout,
     check_rollout,
     create_entry,
     entry_label,
@@ -65,6 +66,8 @@ class IssueFixes:
         IssueMergedAway when it was merged into another since (nothing is made then)."""
         if preview.kind == "prompt":
             check_rollout(rollout, canary_share)
+        else:
+            check_entry_rollout(rollout, canary_share)
         holding = await self._links.surviving_issue(preview.issue_id)
         if holding != preview.issue_id:
             raise IssueMergedAway(preview.issue_id, holding, PREVIEW_INSTEAD)

@@ -45,11 +45,26 @@ def prompt_label(listed: ListedVersion) -> str:
 
 
 def check_rollout(rollout: str, canary_share: float | None) -> None:
-    """InvalidQuery for a rollout other than active or canary, or a canary without its share."""
+    """InvalidQuery for a rollout other than active or canary, a canary without its share, or a share without a canary."""
     if rollout not in ("active", "canary"):
         raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
     if rollout == "canary" and canary_share is None:
         raise InvalidQuery("canary_share", "a canary needs 'canary_share': its share of traffic, e.g. 0.1")
+    if rollout != "canary" and canary_share is not None:
+        # Left out, the share alone sent the version to all traffic where a tenth was meant.
+        raise InvalidQuery(
+            "canary_share", "'canary_share' is for a canary: send 'rollout': 'canary' with it, or leave it out"
+        )
+
+
+def check_entry_rollout(rollout: str, canary_share: float | None) -> None:
+    """InvalidQuery for a canary asked of a knowledge-base entry: entries go live for all of the app's traffic."""
+    if rollout != "active" or canary_share is not None:
+        raise InvalidQuery(
+            "rollout",
+            "knowledge-base entries have no canary: they go live for all of the app's traffic "
+            "(leave out 'rollout' and 'canary_share', or fix the issue with a prompt version to try it on a share)",
+        )
 
 
 async def create_entry(

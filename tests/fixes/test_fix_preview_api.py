@@ -232,6 +232,27 @@ async def test_making_a_preview_live_refuses_a_canary_without_its_share_and_an_u
     assert (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"] == []
 
 
+async def test_a_canary_asked_of_an_entry_or_a_share_without_a_canary_is_refused_not_made_for_all_traffic(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    entry = (await client.post(f"/api/issues/{issue_id}/previews", json=ENTRY, headers=admin_headers)).json()
+    prompt = {"kind": "prompt", "text": "Say 1%.", "limit": 1}
+    instructions = (await client.post(f"/api/issues/{issue_id}/previews", json=prompt, headers=admin_headers)).json()
+
+    entry_canary = await client.post(
+        f"/api/previews/{entry['id']}/live", json={"rollout": "canary", "canary_share": 0.1}, headers=admin_headers
+    )
+    share_alone = await client.post(
+        f"/api/previews/{instructions['id']}/live", json={"canary_share": 0.1}, headers=admin_headers
+    )
+
+    assert entry_canary.status_code == 400 and "canary" in entry_canary.json()["detail"], entry_canary.text
+    assert share_alone.status_code == 400 and "canary_share" in share_alone.json()["detail"], share_alone.text
+    assert (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"] == []
+    assert (await client.get("/api/kb", headers=admin_headers)).json()["data"] == []
+
+
 async def test_a_retried_make_live_answers_the_fix_already_live(
     gateway, client, admin_headers, fake_upstream, gateway_embedder
 ):
