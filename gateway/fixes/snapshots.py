@@ -52,17 +52,28 @@ class FixSnapshots(Generic[Snapshot]):
         return frozenset(self._snapshots)
 
     async def refresh(self) -> None:
-        """Reload every app whose revision changed since the last refresh; keep the rest as they are."""
+        """Reload every app whose revision changed since the last refresh; keep the rest as they are.
+
+        An app that fails to load keeps its last snapshot and is tried again next time; the other apps
+        are still reloaded, and the first failure is raised once the round is over.
+        """
         current = await revisions(self._engine, self._kind)
+        failure: Exception | None = None
         for app, revision in current.items():
             if self._seen.get(app) == revision:
                 continue
-            snapshot = await self._load(app)
+            try:
+                snapshot = await self._load(app)
+            except Exception as exc:  # noqa: BLE001 - raised below, after the other apps had their turn
+                failure = failure or exc
+                continue
             if snapshot is None:
                 self._snapshots.pop(app, None)
             else:
                 self._snapshots[app] = snapshot
             self._seen[app] = revision
+        if failure is not None:
+            raise failure
 
     def start(self) -> None:
         """Refresh in the background, every `interval` seconds, until closed."""

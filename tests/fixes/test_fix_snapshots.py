@@ -103,3 +103,22 @@ async def test_an_outage_logs_one_line_and_a_real_failure_its_traceback(engine, 
     outage, bug = caplog.records
     assert "database unavailable" in outage.getMessage() and outage.exc_info is None
     assert bug.exc_info is not None and isinstance(bug.exc_info[1], KeyError)
+
+
+async def test_one_app_that_fails_to_load_does_not_keep_the_other_apps_stale(engine):
+    # An app whose fixes cannot be loaded (say an entry its embeddings endpoint refuses, every time) must not
+    # hold back every app the round would have reached after it.
+    async def load(app: str) -> str:
+        if app.startswith("broken"):
+            raise ValueError(f"cannot embed {app}'s entries")
+        return f"{app} loaded"
+
+    snapshots = FixSnapshots(engine, "knowledge", load, interval=60)
+    for app in ("broken-1", "good-1", "broken-2", "good-2"):
+        await bump(engine, "knowledge", app)
+
+    with contextlib.suppress(ValueError):
+        await snapshots.refresh()
+
+    assert (snapshots.get("good-1"), snapshots.get("good-2")) == ("good-1 loaded", "good-2 loaded")
+    assert snapshots.get("broken-1") is None and snapshots.get("broken-2") is None
