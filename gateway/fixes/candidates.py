@@ -21,6 +21,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.index import IndexedEntry, KnowledgeIndex, RetrievalSettings, build_index, index_texts
 from gateway.knowledge.injection import InjectionFormat, with_reference
+from gateway.knowledge.query import retrieval_question
 from gateway.prompts.policy import INJECTORS
 from gateway.prompts.records import DEFAULT_MODE, MODES, Mode, is_mode
 from gateway.prompts.service import MAX_TEXT
@@ -146,6 +147,7 @@ class CandidateApplier:
         if isinstance(candidate, PromptCandidate):
             return Applied(INJECTORS[endpoint](request, candidate.text, candidate.mode or DEFAULT_MODE))
         index = await self._candidate_index(candidate)
+        question = retrieval_question(question)  # what the live policy reads of it
         vector = (await self._embed([question]))[0]
         matches = index.search(vector, question, self._retrieval)
         if not matches:

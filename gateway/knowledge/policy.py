@@ -14,7 +14,7 @@ from collections.abc import Callable
 from gateway.discovery.items import last_user_message
 from gateway.knowledge.index import KnowledgeIndex, RetrievalSettings
 from gateway.knowledge.injection import CHAT, RESPONSES, InjectionFormat, with_reference
-from gateway.knowledge.query import QueryEmbedder
+from gateway.knowledge.query import QueryEmbedder, retrieval_question
 from gateway.proxy.policy import PASS, AfterResult, Decision, PolicyAnswer, PolicyRequest, ReplaceBody
 
 ENDPOINTS = frozenset({CHAT, RESPONSES})
@@ -49,7 +49,7 @@ class KnowledgePolicy:
         index = self._snapshot(request.app)
         if index is None or not len(index):
             return PASS
-        question = last_user_message(request.json).strip()
+        question = retrieval_question(last_user_message(request.json))
         if not question:
             return PASS
         vector = await self._queries.embed(question)

@@ -19,6 +19,15 @@ from clustering.embed import Embedder
 MAX_QUESTION_CHARS = 4_000
 
 
+def retrieval_question(message: str) -> str:
+    """The part of an end user's message that retrieval reads, for the embedding and the word matching alike.
+
+    Words past the embedded part are not matched either: matching a multi-megabyte message's every word
+    ran on the event loop (about 0.2 s of CPU a megabyte).
+    """
+    return message.strip()[:MAX_QUESTION_CHARS]
+
+
 class QueryEmbedder:
     """Turns a question into a unit vector, remembering the last `size` questions.
 
