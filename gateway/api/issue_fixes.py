@@ -19,7 +19,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.effect.service import EffectComparison, IssueEffect
-from gateway.effect.statistics import GroupSummary, Interval
+from gateway.effect.statistics import Z_TEST, GroupSummary, Interval
 from gateway.services import Services
 
 # Who acts through the bearer token, as the audit log calls it.
@@ -167,6 +167,7 @@ def _comparison_json(comparison: EffectComparison | None) -> dict[str, Any] | No
             "rates": "negative rate = interactions whose current feedback (each user's newest) is negative / all interactions",
             "rate_interval": "Wilson score, 95 %",
             "difference": f"{comparison.second} minus {comparison.first}; Newcombe hybrid score interval (method 10), 95 %",
-            "test": "two-sided two-proportion z-test with the pooled rate",
+            # The test that gave the p-value (the z-test, or Fisher's exact test for small expected counts).
+            "test": result.test or f"{Z_TEST}, or Fisher's exact test when a cell expects fewer than 5 counts",
         },
     }

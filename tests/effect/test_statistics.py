@@ -116,3 +116,21 @@ def test_canary_verdict_names_the_lower_arm():
 def test_counts_must_nest():
     with pytest.raises(ValueError):
         GroupCounts(interactions=10, negative=5, with_feedback=4)
+
+
+def test_few_negatives_are_judged_exactly_not_by_the_normal_approximation():
+    # 0 of 30 against 4 of 30 passes the minimum counts; the z-test called it significant (p = 0.038), while
+    # Fisher's exact test gives p = 0.112 (scipy.stats.fisher_exact([[0, 30], [4, 26]])): a "rise" that is not one.
+    result = compare(GroupCounts(30, 0, 10), GroupCounts(30, 4, 10))
+
+    assert result.p_value == pytest.approx(0.11239964317573597, rel=1e-6)
+    assert not result.significant(0.05)
+    assert before_after_verdict(result, 0.05).startswith("no significant change")
+    assert result.test is not None and "Fisher" in result.test
+
+
+def test_with_enough_expected_negatives_the_z_test_stands():
+    result = compare(GroupCounts(100, 42, 50), GroupCounts(100, 12, 50))
+
+    assert result.p_value == pytest.approx(two_proportion_p_value(42, 100, 12, 100))
+    assert result.test is not None and "z-test" in result.test
