@@ -10,6 +10,7 @@ from gateway.effect.statistics import (
     GroupCounts,
     MinimumCounts,
     compare,
+    fisher_exact_p_value,
     newcombe_interval,
     two_proportion_p_value,
     wilson_interval,
@@ -134,3 +135,14 @@ def test_with_enough_expected_negatives_the_z_test_stands():
 
     assert result.p_value == pytest.approx(two_proportion_p_value(42, 100, 12, 100))
     assert result.test is not None and "z-test" in result.test
+
+
+def test_the_exact_test_agrees_with_scipy_on_every_small_table():
+    # The test is written out (scipy.stats takes seconds to import in the gateway); scipy stays its reference.
+    from scipy.stats import fisher_exact
+
+    for n1, n2 in [(3, 7), (12, 12), (30, 200)]:
+        for k1 in range(n1 + 1):
+            for k2 in range(0, n2 + 1, max(1, n2 // 15)):
+                expected = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
+                assert fisher_exact_p_value(k1, n1, k2, n2) == pytest.approx(expected, rel=1e-9, abs=1e-15)
