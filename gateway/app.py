@@ -21,11 +21,11 @@ from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import head_requests, missing_v1, nul_urls, v1_not_found
 from gateway.api.admin import undecodable_body_response, validation_response
 from gateway.api.audit import AuditController
-from gateway.api.cors import with_cors_headers
+from gateway.api.cors import FEEDBACK_PATHS, with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.erasures import ErasuresController
 from gateway.api.export import ExportController
-from gateway.api.feedback import FEEDBACK_PATH, FeedbackController, feedback_preflight, submit_feedback
+from gateway.api.feedback import FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.feedback_schema import SECURITY_SCHEMES as FEEDBACK_SECURITY_SCHEMES
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
@@ -233,12 +233,11 @@ def create_app(
         },
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
-    # app's key and the end user's words (the API's router takes both spellings).
-    feedback_paths = frozenset({FEEDBACK_PATH, FEEDBACK_PATH + "/"})
+    # app's key and the end user's words.
     return FeedgateApp(
         api,
-        api_paths_under_v1=feedback_paths,
+        api_paths_under_v1=FEEDBACK_PATHS,
         api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
-        cors_paths=feedback_paths,
+        cors_paths=FEEDBACK_PATHS,
         cors_origins=settings.cors_origins,
     )

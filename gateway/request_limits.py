@@ -17,6 +17,9 @@ connection), and a body must arrive at `body_min_rate` bytes a second on average
 does not). Past either, the gateway answers 408 with an OpenAI-style error and closes; a connection
 that never sent a byte is closed without an answer.
 
+On the feedback path, both answers carry the CORS headers every other answer there does
+(gateway.api.cors): a page posting feedback reads the error instead of "Failed to fetch".
+
 The hot path pays one comparison per read, one timer per connection (none per request on a
 kept-alive connection whose requests arrive whole) and no clock read unless a body arrives in pieces.
 """
@@ -26,13 +29,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from gateway.api.cors import FEEDBACK_PATHS, cors_headers, cors_headers_before_the_head
 from gateway.config import Settings
 from gateway.errors import openai_error_body
 from gateway.observability.metrics import (
@@ -57,11 +63,13 @@ class RequestLimits:
 
     head_timeout: float
     body_min_rate: float
+    # FEEDGATE_CORS_ORIGINS: the pages that may read the answers on the feedback path, these too.
+    cors_origins: tuple[str, ...] = ()
 
 
 def bounded_protocol(settings: Settings) -> Callable[..., BoundedRequestProtocol]:
     """uvicorn's `http` option: the bounded protocol with the settings' limits (picklable, for spawned workers)."""
-    limits = RequestLimits(settings.request_head_timeout, settings.request_body_min_rate)
+    limits = RequestLimits(settings.request_head_timeout, settings.request_body_min_rate, tuple(settings.cors_origins))
     return functools.partial(BoundedRequestProtocol, limits=limits)
 
 
@@ -195,9 +203,30 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         body = openai_error_body(status, message, code)
         self.transport.write(
             f"HTTP/1.1 {status.value} {status.phrase}\r\n".encode() + b"content-type: application/json\r\n"
-            b"content-length: " + str(len(body)).encode() + b"\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n" + self._cors_lines() +
             b"connection: close\r\n\r\n" + body
-        )
+        )  # fmt: skip
+
+    def _cors_lines(self) -> bytes:
+        """The CORS header lines the app puts on every answer on the feedback path, for this one too."""
+        headers = self.headers or []  # what the parser has read of the head so far (None before any request)
+        if self._awaiting_head:
+            if not headers:
+                return b""  # the request line may be incomplete: its path is not known
+            try:
+                path = urllib.parse.unquote(httptools.parse_url(self.url).path.decode("latin-1"))
+            except httptools.HttpParserInvalidURLError:
+                return b""
+        else:
+            path = self.scope["path"]
+        if path not in FEEDBACK_PATHS:
+            return b""
+        origin = next((value.decode("latin-1") for name, value in headers if name == b"origin"), None)
+        if self._awaiting_head:
+            added = cors_headers_before_the_head(origin, self._limits.cors_origins)
+        else:
+            added = cors_headers(origin, self._limits.cors_origins)
+        return b"".join(f"{name}: {value}\r\n".encode("latin-1") for name, value in added.items())
 
     def eof_received(self) -> None:
         """The client stopped sending: after a refusal, that ends the connection."""

@@ -8,6 +8,9 @@ from collections.abc import MutableSet, Sequence
 
 from litestar.types import Message, Scope, Send
 
+# The one path browsers call cross-origin, with a trailing slash too (the API's router takes both spellings).
+FEEDBACK_PATH = "/v1/feedback"
+FEEDBACK_PATHS = frozenset({FEEDBACK_PATH, FEEDBACK_PATH + "/"})
 ALLOWED_METHODS = "POST, OPTIONS"
 ALLOWED_HEADERS = ("content-type", "x-feedgate-feedback-token", "authorization")
 # A header name (an RFC 9110 token); at most this many of a page's own are allowed in one preflight.
@@ -28,6 +31,18 @@ def cors_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str
     if origin is not None and (origin in allowed_origins or "*" in allowed_origins):
         headers["access-control-allow-origin"] = origin
     return headers
+
+
+def cors_headers_before_the_head(origin: str | None, allowed_origins: Sequence[str]) -> dict[str, str]:
+    """`cors_headers` for an answer the server gives before the request's head is read whole (a 408, a 431).
+
+    Without its Origin read, any page may read the answer: Chromium sends a page's own headers (an
+    oversized one among them) before Origin, and withheld, the page saw only "Failed to fetch". Such
+    an answer holds the gateway's fixed error and nothing of anyone's data.
+    """
+    if origin is None and allowed_origins:
+        return {"vary": "Origin", "access-control-allow-origin": "*"}
+    return cors_headers(origin, allowed_origins)
 
 
 def with_cors_headers(scope: Scope, send: Send, allowed_origins: Sequence[str]) -> Send:

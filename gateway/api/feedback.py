@@ -13,7 +13,7 @@ from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
 from gateway.api.client_address import client_address
-from gateway.api.cors import preflight_headers, warn_of_unlisted_origin
+from gateway.api.cors import FEEDBACK_PATH, preflight_headers, warn_of_unlisted_origin
 from gateway.api.feedback_schema import BODY_DOCUMENTATION, DESCRIPTION, RESPONSES, SECURITY
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import feedback_json, page_json
@@ -23,7 +23,6 @@ from gateway.feedback.service import FeedbackRefused
 from gateway.services import Services
 from gateway.store.feedback import FeedbackFilter
 
-FEEDBACK_PATH = "/v1/feedback"
 TOKEN_HEADER = "x-feedgate-feedback-token"
 # Where the app keeps the origins whose refused preflights were logged (each once).
 WARNED_ORIGINS_STATE = "cors_warned_origins"
