@@ -239,3 +239,55 @@ async def test_a_request_that_expects_100_continue_does_not_wait_for_the_upstrea
 
     assert connection.sent[0]["status"] == 200
     assert connection.body() == b"{}"
+
+
+async def through_raw_upstream(answer: bytes, client_kind: str, submitted: list[Exchange]) -> ClientConnection:
+    """One chat call through the proxy to an upstream on a socket that answers `answer` (a whole HTTP answer)."""
+
+    async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line[15:]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:"))
+        await reader.readexactly(length)
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(respond, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    if client_kind == "aiohttp":
+        upstream: AiohttpUpstream | HttpxUpstream = AiohttpUpstream(
+            max_connections=2, connect_timeout=5.0, read_timeout=5.0
+        )
+    else:
+        upstream = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
+    proxy = ProxyApp(
+        router=UpstreamRouter([Upstream(name="default", url=f"http://127.0.0.1:{port}/v1")]),
+        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
+        client=upstream,
+        submit=submitted.append,
+        upstream_authorization={"default": None},
+        max_request_bytes=1 << 20,
+    )
+    connection = ClientConnection(b'{"model": "gpt-4o-mini", "messages": []}')
+    try:
+        await asyncio.wait_for(proxy(post_scope("/v1/chat/completions"), connection.receive, connection.send), 3)
+    finally:
+        await upstream.aclose()
+        server.close()
+    return connection
+
+
+@pytest.mark.parametrize("client_kind", ["aiohttp", "httpx"])
+async def test_headers_the_upstreams_connection_header_names_are_not_relayed(submitted, client_kind):
+    # RFC 9110 7.6.1: a header the Connection header names is for that hop alone, never passed on.
+    answer = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n"
+        b"Connection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: lb-7\r\nx-kept: yes\r\n\r\n{}"
+    )
+
+    connection = await through_raw_upstream(answer, client_kind, submitted)
+
+    relayed = dict(connection.sent[0]["headers"])
+    assert b"x-upstream-hop" not in relayed
+    assert relayed[b"x-kept"] == b"yes"
+    assert connection.body() == b"{}"

@@ -213,3 +213,13 @@ async def test_an_azure_style_api_key_header_names_its_app_as_the_same_bearer_ke
     ]
     assert apps[0].startswith("key-") and apps[0] != apps[1]
     assert apps[0] == apps[2]
+
+
+async def test_headers_the_connection_header_names_are_not_forwarded(client, fake_upstream):
+    # RFC 9110 7.6.1: a header the Connection header names is for the gateway's hop alone.
+    headers = {**AUTH, "connection": "keep-alive, X-Hop-Note", "x-hop-note": "to the gateway", "x-end-to-end": "yes"}
+    await client.post("/v1/chat/completions", json=CHAT, headers=headers)
+
+    received = fake_upstream.app.requests[-1].headers
+    assert "x-hop-note" not in received
+    assert received["x-end-to-end"] == "yes"

@@ -27,7 +27,14 @@ from gateway.observability.request_metrics import RequestMetrics, request_metric
 from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import CallerResolver, KeyLookupUnavailable, UnknownKey
 from gateway.proxy.decide import decide, observe, policies_for
-from gateway.proxy.headers import downstream_response_headers, header_text, header_utf8, upstream_request_headers
+from gateway.proxy.headers import (
+    PLAIN_CONNECTION,
+    connection_options,
+    downstream_response_headers,
+    header_text,
+    header_utf8,
+    upstream_request_headers,
+)
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
 from gateway.proxy.relay import (
     DisconnectWatcher,
@@ -57,6 +64,17 @@ logger = logging.getLogger("feedgate.proxy")
 # starts): a call answered sooner, as most are in a benchmark, spends nothing on it, and one whose client
 # leaves and whose answer comes back both within this time is stored as answered.
 WATCH_CLIENT_AFTER_SECONDS = 0.25
+# The request headers the proxy reads itself.
+_READ_HEADERS = frozenset(
+    {
+        b"authorization",
+        b"content-length",
+        b"content-encoding",
+        b"x-feedgate-user",
+        b"x-feedgate-metadata",
+        b"connection",
+    }
+)
 
 
 class ProxyApp:
@@ -100,8 +118,10 @@ class ProxyApp:
             await send_error(send, 400, message, "invalid_path", [])
             self._metrics.refused("other", 400)
             return
-        authorization = content_length = content_encoding = end_user = metadata_header = None
+        authorization = content_length = content_encoding = end_user = metadata_header = hop_names = None
         for name, value in request_headers:
+            if name not in _READ_HEADERS:
+                continue  # most of a call's headers: one set lookup, and their hash is reused when they are forwarded
             if name == b"authorization":
                 authorization = value
             elif name == b"content-length":
@@ -112,6 +132,9 @@ class ProxyApp:
                 end_user = fitted_identifier(header_text(value))
             elif name == b"x-feedgate-metadata":
                 metadata_header = header_utf8(value)
+            elif value not in PLAIN_CONNECTION:  # connection
+                # The headers it names (beyond keep-alive or close) are for this hop alone: not forwarded.
+                hop_names = connection_options(value, hop_names)
         if authorization is None:
             authorization = self._resolver.pass_through_api_key(request_headers)
         try:
@@ -183,7 +206,9 @@ class ProxyApp:
             # for the upstream, and the upstream's work with it: the call is stored as given up (499), not
             # as an answer served that the app never got.
             watcher = DisconnectWatcher(receive, after=WATCH_CLIENT_AFTER_SECONDS)
-            forwarding = self._forward(scope, watcher, send, caller.replaces_authorization, upstream, body, call)
+            forwarding = self._forward(
+                scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names
+            )
             await unless_client_leaves(watcher, forwarding, call)
         except asyncio.CancelledError:
             if call is None:
@@ -235,13 +260,17 @@ class ProxyApp:
         upstream: Upstream,
         body: bytes,
         call: ProxyCall | None,
+        hop_names: frozenset[bytes] | None = None,
     ) -> None:
-        """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes."""
+        """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes.
+
+        `hop_names`: the headers the client's Connection header named, which are not forwarded.
+        """
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         # Both the path and the upstream's url carry the /v1 prefix once.
         url = upstream.address(raw_path[3:].decode("latin-1"), scope["query_string"].decode("latin-1"))
         replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces_authorization else None
-        headers_out = upstream_request_headers(scope["headers"], replacement)
+        headers_out = upstream_request_headers(scope["headers"], replacement, hop_names)
         if call is not None:
             call.forwarded_at = time.perf_counter()
         try:
@@ -311,7 +340,7 @@ class ProxyApp:
                     request.json, request.resent = result.json, True
                     body = dumps_exact(result.json)
                     watcher.rearm()
-                    await self._forward(scope, watcher, send, replaces_authorization, upstream, body, call)
+                    await self._forward(scope, watcher, send, replaces_authorization, upstream, body, call, hop_names)
                     return
                 if isinstance(result, Hold):
                     await send_json(send, result.status, result.body, [*result.headers, *id_headers])
