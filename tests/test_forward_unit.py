@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator
 from typing import Any
 
+import brotli
 import httpx
+import orjson
 import pytest
 import respx
 
@@ -16,6 +19,7 @@ from gateway.proxy.forward import ProxyApp, UpstreamBrokeOff
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream
 from gateway.recording.exchange import Exchange
+from gateway.recording.record import build_interaction_row
 
 UPSTREAM = "https://llm.example/v1"
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
@@ -291,3 +295,21 @@ async def test_headers_the_upstreams_connection_header_names_are_not_relayed(sub
     assert b"x-upstream-hop" not in relayed
     assert relayed[b"x-kept"] == b"yes"
     assert connection.body() == b"{}"
+
+
+@pytest.mark.parametrize("client_kind", ["aiohttp", "httpx"])
+async def test_an_answer_in_stacked_codings_reaches_the_client_untouched_and_is_recorded_decoded(
+    submitted, client_kind
+):
+    text = "Bonjour"
+    coded = brotli.compress(gzip.compress(orjson.dumps({"id": "c-1", "choices": [{"message": {"content": text}}]})))
+    answer = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip, br\r\n"
+        b"content-length: " + str(len(coded)).encode() + b"\r\n\r\n" + coded
+    )
+
+    connection = await through_raw_upstream(answer, client_kind, submitted)
+
+    assert connection.body() == coded
+    assert dict(connection.sent[0]["headers"])[b"content-encoding"] == b"gzip, br"
+    assert build_interaction_row(submitted[0])["response_text"] == text

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-import zlib
 from typing import Any
 
-import brotli
 import orjson
 
 from gateway.exact_json import exactly_parsed, loads_exact
+from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.exchange import Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, fitted_identifier
 from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
@@ -126,33 +125,21 @@ def _start_of_text(body: bytes) -> str:
     return text if len(text) <= ERROR_TEXT_CHARS else text[: ERROR_TEXT_CHARS - 1] + "…"
 
 
-# zlib's window bits for each HTTP content encoding it decodes.
-_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
-
-
 def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None]:
     """The answer's bytes uncompressed, and why they are empty when its encoding cannot be read."""
     body = b"".join(exchange.body_chunks)
-    encoding = exchange.content_encoding.lower()
-    if encoding in ("", "identity"):
+    if exchange.content_encoding in ("", "identity"):
         return body, None
     try:
-        if encoding in _ZLIB_WBITS:
-            decompressor = zlib.decompressobj(_ZLIB_WBITS[encoding])
-            inflated = decompressor.decompress(body)
-            # A stream cut short keeps the events that had arrived (servers flush each one); a whole
-            # answer cut short is not the answer.
-            return (inflated if decompressor.eof or "text/event-stream" in exchange.content_type else b""), None
-        if encoding == "br":
-            # What browsers and Node's fetch ask for over https, and some upstreams answer in.
-            unbrotli = brotli.Decompressor()
-            decoded: bytes = unbrotli.process(body)
-            return (decoded if unbrotli.is_finished() or "text/event-stream" in exchange.content_type else b""), None
-    except Exception:  # noqa: BLE001
-        # A cut-off compressed answer cannot be decoded whole; keep what we can say.
-        return b"", None
-    # Its bytes, stored as they are, would read as mojibake.
-    return b"", f"the answer came in content-encoding {encoding!r}, which Feedgate cannot decode: not recorded"
+        # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer.
+        decoded = decoded_content(
+            body, exchange.content_encoding, keep_cut_off="text/event-stream" in exchange.content_type
+        )
+    except UnreadableCoding as exc:
+        # Its bytes, stored as they are, would read as mojibake.
+        message = f"the answer came in content-encoding {exc.content_encoding!r}, which Feedgate cannot decode"
+        return b"", f"{message}: not recorded"
+    return (decoded if decoded is not None else b""), None
 
 
 def summarise_response(endpoint: str, response: Json) -> Json:

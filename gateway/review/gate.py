@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -42,6 +41,7 @@ from gateway.proxy.policy import (
     Resend,
 )
 from gateway.proxy.request_json import json_object
+from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
@@ -308,15 +308,8 @@ def _flagged(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 def _decoded(answer: PolicyAnswer) -> bytes | None:
-    """The answer's body uncompressed; None for an encoding the gate cannot read."""
-    encoding = answer.content_encoding.lower()
+    """The answer's body uncompressed; None for an encoding the gate cannot read, or a body cut short."""
     try:
-        if encoding in ("", "identity"):
-            return answer.body
-        if encoding == "gzip":
-            return zlib.decompress(answer.body, 16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            return zlib.decompress(answer.body)
-    except zlib.error:
+        return decoded_content(answer.body, answer.content_encoding)
+    except UnreadableCoding:
         return None
-    return None
