@@ -46,3 +46,33 @@ async def test_the_token_of_an_end_user_with_an_accent_takes_their_vote_from_the
 
     assert posted.status_code == 201, posted.text
     assert posted.json()["user_id"] == "José"
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t", "\u00a0".encode("latin-1")])
+async def test_a_user_header_of_whitespace_only_names_no_end_user(gateway, client, fake_upstream, blank):
+    # What a client sends for a template's unset variable padded with spaces: it was stored as an end user "   ".
+    response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-user": blank})
+
+    assert (await _stored(gateway, response))["end_user"] is None
+
+
+async def test_a_user_header_of_whitespace_only_leaves_the_request_user_field_to_name_the_end_user(
+    gateway, client, fake_upstream
+):
+    headers = {**AUTH, "x-feedgate-user": "   "}
+    response = await client.post("/v1/chat/completions", json={**CHAT, "user": "from-body"}, headers=headers)
+
+    assert (await _stored(gateway, response))["end_user"] == "from-body"
+
+
+async def test_the_token_for_a_whitespace_only_user_header_is_bound_to_no_user(client, fake_upstream):
+    # Bound to "   ", the widget's vote for that user was a 400 ('user_id' must be non-empty) or a 403.
+    answered = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-user": "   "})
+    vote = {"interaction_id": answered.headers["x-feedgate-interaction-id"], "thumbs": "up"}
+
+    posted = await client.post(
+        "/v1/feedback", json=vote, headers={"x-feedgate-feedback-token": answered.headers["x-feedgate-feedback-token"]}
+    )
+
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["user_id"] is None

@@ -11,7 +11,7 @@ import orjson
 import uuid_utils
 
 from gateway.exact_json import dumps_exact, loads_exact
-from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
+from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 
 THUMBS = ("up", "down")
 SIGNALS = ("thumbs", "rating", "correction", "comment")
@@ -183,8 +183,8 @@ def _user_id(payload: dict[str, Any]) -> str | None:
     Any id an app may name on a call (up to erasure's bound) is accepted: a longer one than the
     column's 200 characters compares equal to the interaction's end user and its token's binding.
     """
-    value = _identifier(payload, "user_id", MAX_USER_CHARS)
-    return None if value is None else fitted_identifier(value)
+    value = _identifier(payload, "user_id", MAX_USER_CHARS)  # a blank one is refused, saying so
+    return None if value is None else end_user_id(value)
 
 
 def _metadata(value: Any, max_chars: int) -> dict[str, Any] | None:

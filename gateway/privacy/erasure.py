@@ -78,7 +78,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
-from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
+from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 from gateway.store.audit import AuditStore
 from gateway.store.erased_users import ERASURE_KEY, record_erasure, subject_of
 from gateway.store.erasure import (
@@ -120,12 +120,13 @@ class ErasureReport:
 
 def checked_user(user: str | None) -> str:
     """The end-user id to erase, or InvalidQuery saying what is wrong with it."""
-    if not isinstance(user, str) or not user.strip():
+    named = end_user_id(user) if isinstance(user, str) else None
+    if user is None or named is None:
         raise InvalidQuery("user", "'user' must be the end user's id as the interactions name it (non-empty text)")
     if len(user) > MAX_USER_CHARS:
         raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters")
     refuse_nul("user", user)
-    return fitted_identifier(user)
+    return named
 
 
 async def user_subject(engine: AsyncEngine, user: str) -> str:

@@ -53,7 +53,7 @@ from gateway.proxy.request_json import climbs, json_object, request_object
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
-from gateway.recording.identifiers import fitted_identifier
+from gateway.recording.identifiers import end_user_id
 
 Scope = dict[str, Any]
 
@@ -129,7 +129,7 @@ class ProxyApp:
             elif name == b"content-encoding":
                 content_encoding = value
             elif name == b"x-feedgate-user":
-                end_user = fitted_identifier(header_text(value))
+                end_user = end_user_id(header_text(value))
             elif name == b"x-feedgate-metadata":
                 metadata_header = header_utf8(value)
             elif value not in PLAIN_CONNECTION:  # connection

@@ -25,3 +25,13 @@ def fitted_identifier(value: str, width: int = IDENTIFIER_CHARS) -> str:
         return value
     digest = hashlib.blake2b(value.encode("utf-8", errors="replace"), digest_size=_DIGEST_BYTES).hexdigest()
     return f"{value[: width - len(digest) - 1]}~{digest}"
+
+
+def end_user_id(value: str) -> str | None:
+    """The end user `value` names, fitted to its column; None when it is blank (empty or only whitespace).
+
+    The one rule for every place an end user is named: the `x-feedgate-user` header, a request's `user`
+    or `safety_identifier`, feedback's `user_id`, erasure's `user`. A blank name (a template's unset
+    variable) was stored as an end user of its own, and a token bound to it refused the widget's vote.
+    """
+    return fitted_identifier(value) if value and not value.isspace() else None

@@ -11,7 +11,7 @@ import orjson
 from gateway.exact_json import exactly_parsed, loads_exact
 from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.exchange import Exchange
-from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, fitted_identifier
+from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
 from gateway.recording.responses_stream import reassemble_responses_stream
 
@@ -211,8 +211,9 @@ def end_user_of(request: Json) -> str | None:
     """The end user an OpenAI request names in `user` or `safety_identifier`, if any."""
     for key in ("user", "safety_identifier"):
         value = request.get(key)
-        if isinstance(value, str) and value:
-            return fitted_identifier(value)
+        user = end_user_id(value) if isinstance(value, str) else None
+        if user is not None:
+            return user
     return None
 
 

@@ -259,3 +259,9 @@ def test_a_non_string_user_field_is_not_taken_as_the_end_user():
     row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": {"id": 42}}))
 
     assert row["end_user"] is None
+
+
+def test_a_whitespace_only_user_field_is_not_taken_as_the_end_user():
+    row = build_interaction_row(exchange(request={**CHAT_REQUEST, "user": "  ", "safety_identifier": "hash-9f2"}))
+
+    assert row["end_user"] == "hash-9f2"
