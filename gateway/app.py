@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -45,6 +46,7 @@ from gateway.observability.heap import trim_heap_periodically
 from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
+from gateway.public_prefix import strip_prefix, with_public_urls
 from gateway.services import Services, open_services
 from gateway.static_files import static_files
 
@@ -104,6 +106,25 @@ class FeedgateApp:
             if head_requests.is_head(scope):
                 scope, send = head_requests.as_get(scope, send)
         await self.api(scope, receive, send)
+
+
+class PrefixedFeedgateApp(FeedgateApp):
+    """The gateway under a public path prefix (`root_path`), whether the proxy in front strips it or keeps it.
+
+    A subclass, so a gateway without a prefix pays nothing for it on the proxy's path.
+    """
+
+    def __init__(self, *args: Any, root_path: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._root_path = root_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            scope = strip_prefix(self._root_path, scope)
+            # The proxy's answers are the upstream's bytes; the pages' and the API's hand out URLs.
+            if not scope["path"].startswith("/v1/"):
+                send = with_public_urls(self._root_path, send)
+        await super().__call__(scope, receive, send)
 
 
 def start_background_clustering(services: Services, environ: Mapping[str, str]) -> asyncio.Task[None] | None:
@@ -234,6 +255,15 @@ def create_app(
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
     # app's key and the end user's words.
+    if settings.root_path:
+        return PrefixedFeedgateApp(
+            api,
+            api_paths_under_v1=FEEDBACK_PATHS,
+            api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
+            cors_paths=FEEDBACK_PATHS,
+            cors_origins=settings.cors_origins,
+            root_path=settings.root_path,
+        )
     return FeedgateApp(
         api,
         api_paths_under_v1=FEEDBACK_PATHS,

@@ -27,6 +27,7 @@ from gateway.config_checks import (
 from gateway.config_feedback import FeedbackSettings
 from gateway.config_fixes import FixSettings
 from gateway.config_privacy import PrivacySettings
+from gateway.config_proxy import ReverseProxySettings
 from gateway.config_review import ReviewSettings
 from gateway.config_serving import ServingSettings
 
@@ -58,7 +59,14 @@ _LIST_EXAMPLES = {
 # pydantic orders the fields from the last base to the first: these bases are listed in reverse so the fields
 # keep the order of the areas (serving first), which is also the order refusals and dumps list them in.
 class Settings(
-    PrivacySettings, FixSettings, AdminSettings, ReviewSettings, FeedbackSettings, ServingSettings, BaseSettings
+    ReverseProxySettings,
+    PrivacySettings,
+    FixSettings,
+    AdminSettings,
+    ReviewSettings,
+    FeedbackSettings,
+    ServingSettings,
+    BaseSettings,
 ):
     """Everything configurable about a Feedgate deployment."""
 

@@ -10,8 +10,8 @@
     fetch(src, { credentials: "same-origin", headers: { accept: "text/html" } })
       .then(function (response) {
         // Signed out since the page came (elsewhere, or idle): the fetch followed the redirect to the sign-in page,
-        // which is no panel, and its form would sit in the panel's place.
-        if (response.redirected && new URL(response.url).pathname === "/admin/sign-in") {
+        // which is no panel, and its form would sit in the panel's place (under a proxy's prefix too: /feedgate/admin/sign-in).
+        if (response.redirected && /\/admin\/sign-in$/.test(new URL(response.url).pathname)) {
           throw new Error("your session has ended: reload the page to sign in again");
         }
         if (!response.ok) {

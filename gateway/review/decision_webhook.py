@@ -35,8 +35,10 @@ EVENT = "feedgate.review.decided"
 class HeldDecisionWebhook:
     """POSTs a signed notice to the app's URL when a held answer's task is resolved."""
 
-    def __init__(self, url: str, secret: bytes, post: Poster = post_with_httpx) -> None:
+    def __init__(self, url: str, secret: bytes, post: Poster = post_with_httpx, root_path: str = "") -> None:
         self._url = url
+        # The public path prefix (settings' root_path): "poll" is the held answer's public poll path.
+        self._root_path = root_path
         self._secret = secret
         self._post = post
         self._sending: set[asyncio.Task[None]] = set()
@@ -59,7 +61,7 @@ class HeldDecisionWebhook:
                 "interaction_id": made.task.interaction_ids[0] if made.task.interaction_ids else None,
                 "outcome": made.decision.outcome.value,
                 "decided_at": made.decision.at.astimezone(UTC).isoformat(),
-                "poll": f"/v1/reviews/{task.id}",
+                "poll": f"{self._root_path}/v1/reviews/{task.id}",
             },
             separators=(",", ":"),
         ).encode()
@@ -96,4 +98,6 @@ def held_decision_webhook(settings: Settings) -> HeldDecisionWebhook | None:
         return None
     if not settings.review_webhook_secret:
         raise ConfigError("review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not")
-    return HeldDecisionWebhook(settings.review_webhook_url, settings.review_webhook_secret.encode())
+    return HeldDecisionWebhook(
+        settings.review_webhook_url, settings.review_webhook_secret.encode(), root_path=settings.root_path
+    )

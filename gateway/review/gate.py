@@ -93,7 +93,9 @@ def confidence_gate(settings: Settings, reviews: ReviewService) -> ConfidenceGat
         return None
     cap = HoldCap(settings.review_hold_max_share, settings.review_hold_cap_window)
     hold_timeout = timedelta(minutes=settings.review_hold_timeout_minutes)
-    return ConfidenceGate(rules, reviews, cap, hold_timeout, fallback=settings.review_hold_fallback)
+    return ConfidenceGate(
+        rules, reviews, cap, hold_timeout, fallback=settings.review_hold_fallback, root_path=settings.root_path
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +124,11 @@ class ConfidenceGate:
         hold_timeout: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         fallback: Fallback | None = None,
+        root_path: str = "",
     ) -> None:
         self._rules = rules
+        # The public path prefix (settings' root_path): the poll URL handed to the app is its public one.
+        self._poll_prefix = f"{root_path}/v1/reviews/"
         # Kept with each held answer: what a poll past its deadline gets stays what it was when held.
         self._fallback = fallback
         self._reviews = reviews
@@ -246,7 +251,10 @@ class ConfidenceGate:
         }
         note = {"task_id": task.task.id, "reason": task.task.reason}
         # The outcome header as every poll until the review settles has it, so an app reads the first answer alike.
-        headers = [(b"location", f"/v1/reviews/{task.task.id}".encode()), (OUTCOME_HEADER.encode(), PENDING.encode())]
+        headers = [
+            (b"location", f"{self._poll_prefix}{task.task.id}".encode()),
+            (OUTCOME_HEADER.encode(), PENDING.encode()),
+        ]
         return Hold(202, pending, note=note, headers=headers)
 
     def _audit(self, request: PolicyRequest, rule: GateRule, judged: _Judged, extra: dict[str, Any]) -> None:

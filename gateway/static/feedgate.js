@@ -5,14 +5,17 @@
  *   <script src="https://gateway.example/static/feedgate.js"></script>
  *
  * or Feedgate.mount(element, {endpoint, interactionId, token, userId}).
- * The endpoint defaults to /v1/feedback on the origin this script was loaded from.
+ * The endpoint defaults to v1/feedback beside the static/ folder this script was loaded from
+ * (https://gateway.example/v1/feedback; https://tools.example/feedgate/v1/feedback under a prefix).
  * No dependencies; posts with the answer's feedback token, never an API key.
  */
 (function () {
   "use strict";
 
   var script = document.currentScript;
-  var defaultEndpoint = script && script.src ? new URL("/v1/feedback", script.src).href : "/v1/feedback";
+  // Relative to the script's own URL, not its origin: under a proxy's path prefix (/feedgate/static/feedgate.js)
+  // the endpoint is /feedgate/v1/feedback, and an absolute /v1/feedback left the prefix.
+  var defaultEndpoint = script && script.src ? new URL("../v1/feedback", script.src).href : "/v1/feedback";
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from admin_helpers import PASSWORD
+from reverse_proxy import ReverseProxy
 from test_issue_effect_choice import two_fixes
 
 from gateway.accounts.records import Role
@@ -72,3 +73,34 @@ def test_an_overview_panel_answered_after_signing_out_elsewhere_says_the_session
     assert page.locator("[data-panel-src] form, [data-panel-src] input").count() == 0
     assert "session has ended" in page.text_content("[data-testid=traffic-panel]")
     context.close()
+
+
+def test_under_a_proxys_path_prefix_a_panel_after_signing_out_says_the_session_ended(settings, start_gateway, browser):
+    gateway = start_gateway(settings.model_copy(update={"root_path": "/feedgate"}))
+    proxy = ReverseProxy(gateway.origin, prefix="/feedgate", keep_prefix=True).serve()
+    services = gateway.app.services
+    gateway.run_coroutine(services.accounts.create("pia", Role.VIEWER, PASSWORD, actor="test"))
+    issue_id, first, _ = gateway.run_coroutine(two_fixes(services))
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(proxy.public_base + "/admin/sign-in")
+        page.fill("input[name=name]", "pia")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("h1:text('Overview')")
+        page.goto(f"{proxy.public_base}/admin/issues/{issue_id}")
+        page.wait_for_selector("#effect [data-testid=effect]")
+        other_tab = context.new_page()
+        other_tab.goto(proxy.public_base + "/admin")
+        other_tab.click("button:text('Sign out')")
+        other_tab.wait_for_selector("input[name=password]")
+
+        page.click(f"#fixes tr[data-link-id='{first}'] [data-testid=show-effect]")
+
+        page.wait_for_function("() => !document.querySelector('#effect').textContent.includes('Measuring')")
+        assert page.locator("#effect form, #effect input").count() == 0
+        assert "session has ended" in page.text_content("#effect")
+    finally:
+        context.close()
+        proxy.stop()

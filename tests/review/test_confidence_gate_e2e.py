@@ -339,6 +339,19 @@ def test_a_decided_hold_is_announced_by_a_signed_webhook(gated, hook_server):
     assert notice["app"] == app_of(KEY)
 
 
+def test_a_webhooks_poll_path_carries_the_public_prefix(gated, hook_server):
+    url, received = hook_server
+    gateway = gated("hold", review_webhook_url=url, review_webhook_secret="hook-secret", root_path="/feedgate")
+    _, pending, _ = hold(sdk(gateway), LOW)
+
+    decide(gateway, pending["task_id"], "approve")
+    deadline = time.monotonic() + 5
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert json.loads(received[0][1])["poll"] == f"/feedgate/v1/reviews/{pending['task_id']}"
+
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
