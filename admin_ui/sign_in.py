@@ -76,9 +76,9 @@ def unsent_page(
 
 
 def sign_in_address(request: Request[Any, Any, Any]) -> str:
-    """The address sign-in attempts are counted against: the browser's, from the configured header behind a proxy."""
-    header = request.app.state.services.settings.admin_client_address_header
-    return client_address(request, header) or "unknown"
+    """The address sign-in attempts are counted against: the browser's, from the configured header behind a trusted proxy."""
+    settings = request.app.state.services.settings
+    return client_address(request, settings.admin_client_address_header, settings.trusted_proxies) or "unknown"
 
 
 class SignInController(Controller):

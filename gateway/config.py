@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from gateway.config_admin import AdminSettings
@@ -50,6 +50,7 @@ NOT_SETTINGS = frozenset(
 _LIST_EXAMPLES = {
     "cors_origins": "'[\"https://app.example\"]' or https://app.example,https://b.example",
     "cluster_document_parts": '\'["comment", "question"]\' or comment,question',
+    "trusted_proxies": "10.0.0.5 or 10.0.0.0/8,192.168.1.7",
     "upstreams": '\'[{"name": "local", "url": "http://localhost:11434/v1", "model_prefixes": ["llama"]}]\'',
     "review_gates": '\'[{"app": "support-bot", "mode": "hold"}]\'',
     "redaction_rules": '\'[{"name": "ticket", "pattern": "TCK-\\\\d+"}]\'',
@@ -79,7 +80,7 @@ class Settings(
         env_prefix="FEEDGATE_", extra="forbid", allow_inf_nan=False, enable_decoding=False, env_ignore_empty=True
     )
 
-    @field_validator("cors_origins", "cluster_document_parts", mode="before")
+    @field_validator("cors_origins", "cluster_document_parts", "trusted_proxies", mode="before")
     @classmethod
     def _words_from_text(cls, value: object, info: ValidationInfo) -> object:
         return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=True)
@@ -88,6 +89,17 @@ class Settings(
     @classmethod
     def _tables_from_text(cls, value: object, info: ValidationInfo) -> object:
         return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=False)
+
+    @model_validator(mode="after")
+    def _address_headers_need_trusted_proxies(self) -> Settings:
+        # A client-address header believed from anyone lets any sender name itself anew on every request.
+        for name in ("admin_client_address_header", "feedback_client_address_header"):
+            if getattr(self, name) is not None and not self.trusted_proxies:
+                raise ValueError(
+                    f"FEEDGATE_{name.upper()} is read only from the proxies FEEDGATE_TRUSTED_PROXIES lists: "
+                    "set it to your reverse proxies' addresses (e.g. 10.0.0.5 or 10.0.0.0/8)"
+                )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -1,21 +1,27 @@
-"""Settings for a gateway behind a reverse proxy: the public path prefix."""
+"""Settings for a gateway behind a reverse proxy: the public path prefix, and the proxies whose headers are believed."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, field_validator
+import ipaddress
+
+from pydantic import BaseModel, Field, field_validator
 
 # The first path segments the gateway serves itself: a prefix starting with one would shadow them.
 _OWN_SEGMENTS = frozenset({"v1", "admin", "api", "static", "schema", "metrics", "healthz", "readyz"})
 
 
 class ReverseProxySettings(BaseModel):
-    """Where the public reaches the gateway through a proxy."""
+    """Where the public reaches the gateway through a proxy, and which proxies may name a browser's address."""
 
     # The path the public reaches Feedgate under, e.g. "/feedgate" for https://tools.example.com/feedgate/
     # ("" for none). A request under it (a proxy that keeps the prefix) is served as one without it (a
     # proxy that strips it); every URL the gateway hands out (the admin pages' links, redirects and
     # cookies, a held answer's poll URL) carries it.
     root_path: str = ""
+    # The addresses (or networks, CIDR) of the reverse proxies in front: only a request whose socket peer
+    # is one of them has its client-address header read (FEEDGATE_*_CLIENT_ADDRESS_HEADER); any other
+    # sender could name itself anew on every request and escape every per-address limit.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     @field_validator("root_path")
     @classmethod
@@ -33,3 +39,15 @@ class ReverseProxySettings(BaseModel):
         if segments[1] in _OWN_SEGMENTS:
             raise ValueError(f"{value!r} starts with /{segments[1]}, a path the gateway serves itself: pick another")
         return path
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _checked_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network: write e.g. 10.0.0.5 or 10.0.0.0/8"
+                ) from None
+        return value

@@ -25,7 +25,7 @@ def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
     if given is None:
         raise NotAuthorizedException("send the admin token as 'Authorization: Bearer <FEEDGATE_ADMIN_TOKEN>'")
     failures = services.admin_token_failures
-    address = client_address(connection, settings.admin_client_address_header)
+    address = client_address(connection, settings.admin_client_address_header, settings.trusted_proxies)
     # Asked before the token is compared: past the limit, a right guess is refused like a wrong one.
     if failures is not None and (wait := failures.waiting(address)) is not None:
         raise _too_many(wait)

@@ -59,7 +59,9 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
             body,
             authorization=request.headers.get("authorization"),
             token=request.headers.get(TOKEN_HEADER),
-            client_address=client_address(request, services.settings.feedback_client_address_header),
+            client_address=client_address(
+                request, services.settings.feedback_client_address_header, services.settings.trusted_proxies
+            ),
         )
     except FeedbackRefused as refused:
         headers = {"retry-after": str(refused.retry_after)} if refused.retry_after is not None else {}

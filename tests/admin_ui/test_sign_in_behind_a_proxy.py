@@ -14,7 +14,13 @@ from gateway.accounts.records import Role
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 
-PROXY = {"admin_https": True, "admin_client_address_header": "x-forwarded-for", "admin_sign_in_failures_per_address": 3}
+# The test client's socket address (httpx's ASGITransport) is the proxy's: 127.0.0.1.
+PROXY = {
+    "admin_https": True,
+    "admin_client_address_header": "x-forwarded-for",
+    "trusted_proxies": ["127.0.0.1"],
+    "admin_sign_in_failures_per_address": 3,
+}
 
 
 @pytest.fixture
@@ -87,3 +93,41 @@ async def test_a_browsers_own_forwarded_for_line_before_the_proxys_does_not_name
 
     assert answer.status_code == 429, answer.text
     assert "Too many failed sign-ins from your address" in answer.text
+
+
+def sender(app: FeedgateApp, peer: str, forwarded_for: str) -> httpx.AsyncClient:
+    """A client at socket address `peer` sending its own X-Forwarded-For."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    return httpx.AsyncClient(
+        transport=transport, base_url="https://feedgate.test", headers={"x-forwarded-for": forwarded_for}
+    )
+
+
+async def test_a_sender_that_is_no_trusted_proxy_cannot_name_its_own_address(proxied):
+    # Straight to the gateway, past the proxy: a new X-Forwarded-For on every try escaped the address limit.
+    for index, name in enumerate(("bo", "cy", "di")):
+        async with sender(proxied, "198.51.100.66", f"192.0.2.{index}") as guesser:
+            assert (await sign_in(guesser, name, "not the password")).status_code == 401
+
+    async with sender(proxied, "198.51.100.66", "192.0.2.99") as guesser:
+        refused = await sign_in(guesser, "ana")
+
+    assert refused.status_code == 429, refused.text
+
+
+async def test_behind_two_trusted_proxies_the_browser_is_the_last_address_no_trusted_proxy_has(settings):
+    # A cloud load balancer (10.1.2.3) in front of nginx (127.0.0.1): nginx appends the balancer's address.
+    update = {**PROXY, "trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]}
+    app = create_app(settings.model_copy(update=update), environ={})
+    async with LifespanManager(app):
+        await app.services.accounts.create("ana", Role.VIEWER, "a long enough password", actor="test")
+        for index, name in enumerate(("bo", "cy", "di")):
+            async with sender(app, "127.0.0.1", f"192.0.2.{index}, 203.0.113.1, 10.1.2.3") as guesser:
+                assert (await sign_in(guesser, name, "not the password")).status_code == 401
+        async with sender(app, "127.0.0.1", "203.0.113.1, 10.1.2.3") as guesser:
+            refused = await sign_in(guesser, "ana")
+        async with sender(app, "127.0.0.1", "203.0.113.2, 10.1.2.3") as colleague:
+            signed_in = await sign_in(colleague, "ana")
+
+    assert refused.status_code == 429, refused.text
+    assert signed_in.status_code == 303, signed_in.text

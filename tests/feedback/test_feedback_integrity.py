@@ -306,6 +306,7 @@ async def test_behind_a_proxy_the_configured_header_names_the_address(gateway_wi
         **NO_RATE_LIMITS,
         "feedback_address_posts_per_minute": 1,
         "feedback_client_address_header": "x-forwarded-for",
+        "trusted_proxies": ["127.0.0.1"],
     }
     async with gateway_with(**settings) as (_, http):
         (first_id, first_token), (second_id, second_token) = await ask(http), await ask(http)
@@ -323,6 +324,29 @@ async def test_behind_a_proxy_the_configured_header_names_the_address(gateway_wi
             )
 
     assert [response.status_code for response in answers] == [201, 201]
+
+
+async def test_a_forwarded_for_from_a_sender_no_proxy_list_names_is_not_believed(gateway_with):
+    # The test client (127.0.0.1) is not among the trusted proxies: its X-Forwarded-For names nobody.
+    settings = {
+        **NO_RATE_LIMITS,
+        "feedback_address_posts_per_minute": 1,
+        "feedback_client_address_header": "x-forwarded-for",
+        "trusted_proxies": ["10.0.0.0/8"],
+    }
+    async with gateway_with(**settings) as (_, http):
+        answers = []
+        for forwarded in ("127.0.0.5", "127.0.0.6"):
+            interaction_id, token = await ask(http)
+            answers.append(
+                await http.post(
+                    "/v1/feedback",
+                    json={"interaction_id": interaction_id, "thumbs": "up"},
+                    headers={"x-feedgate-feedback-token": token, "x-forwarded-for": forwarded},
+                )
+            )
+
+    assert [response.status_code for response in answers] == [201, 429]
 
 
 async def test_app_key_posts_have_their_own_rate(gateway_with):
