@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -255,16 +256,9 @@ def create_app(
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
     # app's key and the end user's words.
-    if settings.root_path:
-        return PrefixedFeedgateApp(
-            api,
-            api_paths_under_v1=FEEDBACK_PATHS,
-            api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
-            cors_paths=FEEDBACK_PATHS,
-            cors_origins=settings.cors_origins,
-            root_path=settings.root_path,
-        )
-    return FeedgateApp(
+    # Under a public path prefix the subclass moves it on and off; without one nothing is added to the path.
+    make = partial(PrefixedFeedgateApp, root_path=settings.root_path) if settings.root_path else FeedgateApp
+    return make(
         api,
         api_paths_under_v1=FEEDBACK_PATHS,
         api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
