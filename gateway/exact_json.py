@@ -88,7 +88,12 @@ def dumps_exact(value: Any, *, default: Callable[[Any], Any] | None = None, sort
     try:
         return orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError as refused:
-        if not _holds_wide_int(value):
+        try:
+            wide = _holds_wide_int(value)
+        except RecursionError:
+            # Nested past Python's own limit, far past orjson's 254 levels: orjson's refusal says why.
+            raise refused from None
+        if not wide:
             raise
         try:
             text = json.dumps(

@@ -18,7 +18,7 @@ from gateway.privacy.redaction import Redactor
 from gateway.recording.deadline import BoundedSink, DatabaseSilent, RowSink
 from gateway.recording.exchange import Exchange
 from gateway.recording.spool import Spool
-from gateway.recording.writer_rows import cleaned_row, identity_row, rows_of
+from gateway.recording.writer_rows import cleaned_row, identity_row, rows_of, writable_row
 from gateway.store.availability import database_unavailable
 
 logger = logging.getLogger("feedgate.writer")
@@ -288,6 +288,7 @@ class InteractionWriter:
 
     async def _insert_one(self, row: Row) -> None:
         last_error: Exception | None = None
+        row = writable_row(row)  # cleaning a row that cannot be written raised here, and the batch was retried forever
         for attempt in (row, cleaned_row(row), identity_row(row)):
             try:
                 await self._sink.insert_many([attempt])
@@ -345,5 +346,9 @@ class InteractionWriter:
 
 def _append_measured(spool: Spool, rows: list[Row]) -> int:
     """Append `rows` to the spool (durably) and return its size afterwards: one trip to a worker thread."""
-    spool.append(rows)
+    try:
+        spool.append(rows)
+    except TypeError:
+        # A row that cannot be written as JSON (nothing was appended): it goes by its identity, the others whole.
+        spool.append([writable_row(row) for row in rows])
     return spool.size_bytes()

@@ -66,10 +66,24 @@ def cleaned_row(row: Row) -> Row:
     return _with_note(cleaned, "stored after removing NUL characters the database refused")
 
 
-def identity_row(row: Row) -> Row:
-    """Only the row's identity, when the database refuses even the cleaned row."""
+def identity_row(row: Row, why: str = "the database refused them") -> Row:
+    """Only the row's identity, when the database refuses even the cleaned row (or `why` it cannot be stored)."""
     keep = ("id", "created_at", "app", "endpoint", "upstream", "model", "stream", "partial", "status_code", "error")
-    return _with_note({k: row.get(k) for k in keep}, "request and response dropped: the database refused them")
+    return _with_note({k: row.get(k) for k in keep}, f"request and response dropped: {why}")
+
+
+def writable_row(row: Row) -> Row:
+    """`row`, or its identity when it cannot be written as JSON at all: nested past the 254 levels orjson writes.
+
+    orjson reads 1,024 levels, so a call can carry such JSON (its request body, its metadata header); kept as
+    it was, it was refused by the database and the spool alike and retried forever, and every call after it
+    waited behind it, never stored.
+    """
+    try:
+        dumps_exact(row, default=str)
+    except TypeError as exc:
+        return identity_row(row, f"they could not be written as JSON ({exc})")
+    return row
 
 
 def _with_note(row: Row, note: str) -> Row:
