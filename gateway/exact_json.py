@@ -80,20 +80,31 @@ def may_have_lost_wide_int(parsed: Any, written: bytes | None = None) -> bool:
     return False
 
 
+# orjson reads JSON nested up to 1,024 levels deep, but writes at most this many levels of objects and arrays.
+MAX_WRITTEN_DEPTH = 254
+_ORJSON_TOO_DEEP = "Recursion limit reached"
+
+
+class NestedTooDeep(TypeError):
+    """A value nested deeper than MAX_WRITTEN_DEPTH levels, which orjson will not write."""
+
+    def __init__(self) -> None:
+        super().__init__(f"nested deeper than {MAX_WRITTEN_DEPTH} levels of objects and arrays")
+
+
 def dumps_exact(value: Any, *, default: Callable[[Any], Any] | None = None, sort_keys: bool = False) -> bytes:
     """`value` as orjson writes it (UTF-8, compact), integers beyond 64 bits included.
 
-    Raises TypeError (orjson.JSONEncodeError) for anything else orjson refuses to write.
+    Raises TypeError (orjson.JSONEncodeError) for anything else orjson refuses to write: NestedTooDeep
+    for a value nested past MAX_WRITTEN_DEPTH levels.
     """
     try:
         return orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError as refused:
-        try:
-            wide = _holds_wide_int(value)
-        except RecursionError:
-            # Nested past Python's own limit, far past orjson's 254 levels: orjson's refusal says why.
-            raise refused from None
-        if not wide:
+        if str(refused) == _ORJSON_TOO_DEEP:
+            # Not retried by the standard library: past Python's recursion limit it raised RecursionError.
+            raise NestedTooDeep() from None
+        if not _holds_wide_int(value):
             raise
         try:
             text = json.dumps(

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import uuid_utils
 
-from gateway.exact_json import dumps_exact, loads_exact
+from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 
 THUMBS = ("up", "down")
@@ -194,6 +194,9 @@ def _metadata(value: Any, max_chars: int) -> dict[str, Any] | None:
         raise InvalidSubmission("'metadata' must be a JSON object", "metadata")
     try:
         encoded = dumps_exact(value)
+    except NestedTooDeep:  # orjson reads 1,024 levels from a body, but writes fewer
+        message = f"'metadata' is nested too deeply: at most {MAX_WRITTEN_DEPTH} levels of objects and arrays"
+        raise InvalidSubmission(message, "metadata") from None
     except TypeError:  # not from a JSON body: only a caller's own values can be unwritable
         raise InvalidSubmission("'metadata' must hold JSON values only", "metadata") from None
     if len(encoded) > max_chars:

@@ -89,6 +89,21 @@ async def test_metadata_must_be_an_object(given, post_feedback):
     assert error_of(response)["message"] == "'metadata' must be a JSON object"
 
 
+@pytest.mark.parametrize("depth", [300, 600, 1000])
+async def test_metadata_nested_deeper_than_can_be_stored_is_refused_saying_so(given, post_feedback, depth):
+    # orjson reads 1,024 levels but writes 254: past 500 or so the check itself recursed out (a 500), and
+    # below that the refusal said "must hold JSON values only" of a plain JSON body.
+    nested = "[" * depth + "]" * depth
+    body = f'{{"interaction_id": "{given.interaction_id}", "thumbs": "up", "metadata": {{"a": {nested}}}}}'
+
+    response = await post_feedback(body, token=given.token)
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["message"] == "'metadata' is nested too deeply: at most 254 levels of objects and arrays"
+    assert error["param"] == "metadata"
+
+
 async def test_unknown_fields_are_refused_by_name(given, post_feedback):
     response = await post_feedback({"interaction_id": given.interaction_id, "stars": 5}, token=given.token)
 

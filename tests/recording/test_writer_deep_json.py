@@ -44,7 +44,9 @@ async def test_a_request_nested_too_deep_is_stored_by_its_identity_and_later_cal
     row = await store.get(deep.id)
     assert row is not None
     assert (row["app"], row["model"], row["request"], row["response"]) == ("support-bot", "gpt-4o-mini", None, None)
-    assert row["error"] == ("request and response dropped: they could not be written as JSON (Recursion limit reached)")
+    assert row["error"] == (
+        "request and response dropped: they could not be written as JSON (nested deeper than 254 levels of objects and arrays)"
+    )
 
 
 async def test_metadata_nested_too_deep_does_not_hold_up_the_writer(make_writer, store, engine):
