@@ -142,3 +142,27 @@ async def test_the_base_url_called_as_an_endpoint_gets_the_openai_style_404_sayi
     error = response.json()["error"]
     assert error["code"] == "base_url_without_v1"
     assert error["message"].startswith(f"Invalid URL ({method} /v1): /v1 is the base URL, not an endpoint.")
+
+
+async def test_a_body_nested_too_deep_for_the_apps_fixes_is_refused_with_400_and_recorded(
+    gateway, client, admin_headers, fake_upstream
+):
+    # A prompt version in force rewrites the body, which then goes out re-encoded: orjson reads 1,024 levels
+    # but writes 254, and the call was a 500 (an unhandled TypeError) with nothing said of why.
+    app = gateway.services.resolver.fingerprint("sk-app-one")
+    await gateway.services.prompts.service.publish(app, "Answer briefly.", "brief", "test", activate=True)
+    await gateway.services.prompts.snapshots.refresh()
+    nested = "[" * 300 + "]" * 300
+    body = orjson.dumps(CHAT)[:-1] + b', "extra": ' + nested.encode() + b"}"
+
+    response = await client.post(
+        "/v1/chat/completions", content=body, headers={**AUTH, "content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "request_too_deeply_nested"
+    assert "nested deeper than 254 levels" in error["message"]
+    assert fake_upstream.app.requests == []
+    record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
+    assert record["status_code"] == 400

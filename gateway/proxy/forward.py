@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from gateway.config_entries import Upstream
-from gateway.exact_json import dumps_exact, exactly_parsed
+from gateway.exact_json import NestedTooDeep, dumps_exact, exactly_parsed
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
@@ -249,7 +249,17 @@ class ProxyApp:
             await send_json(send, held.status, held.body, [*held.headers, *call.id_headers])
             return None
         # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
-        return dumps_exact(decided.json) if decided.json is not None else original
+        if decided.json is None:
+            return original
+        try:
+            return dumps_exact(decided.json)
+        except NestedTooDeep as exc:
+            # orjson reads 1,024 levels but writes 254: this was an unhandled 500 saying nothing.
+            message = (
+                f"The request body is {exc}: this app's fixes cannot be applied to it. Send it less deeply nested."
+            )
+            await _refuse(send, call, 400, message, "request_too_deeply_nested")
+            return None
 
     async def _forward(
         self,
