@@ -16,12 +16,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import form_text, non_blank_lines
 from admin_ui.query_params import choice_param, offset_param
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.domain.knowledge_usage import interactions_using
 from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.records import KnowledgeEntry
@@ -75,7 +77,15 @@ async def _list_page(
         next_query=next_query,
         can_change=user.allows(Role.REVIEWER),
         error=error,
-        form={"app": params["app"], "title": "", "content": "", "example_questions": "", "tags": "", **(form or {})},
+        form={
+            "app": params["app"],
+            "title": "",
+            "content": "",
+            "example_questions": "",
+            "tags": "",
+            KEY_FIELD: new_form_key(),
+            **(form or {}),
+        },
         # Only the create form (for reviewers and admins) offers them.
         known_apps=await services.seen_apps.names() if user.allows(Role.REVIEWER) else [],
     )
@@ -149,13 +159,18 @@ class KnowledgeController(Controller):
     async def create(
         self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
     ) -> Response[Any]:
-        """Create an entry from the form (active unless unticked)."""
+        """Create an entry from the form (active unless unticked), once per form: sent again, it answers the same entry."""
         form = await request.form()
         fields = {name: form_text(form, name) for name in FIELDS}
         # Sent back as ticked or not, so a refused form keeps an unticked box unticked.
         fields["active"] = "on" if form.get("active") == "on" else ""
+        key = sent_key(form)
+        if key is not None:
+            # A form refused for its fields keeps its key: nothing was stored under it.
+            fields[KEY_FIELD] = key
         try:
-            entry = await services.knowledge.service.create(
+            made = await services.knowledge.service.create_once(
+                key,
                 fields["app"],
                 fields["title"],
                 fields["content"],
@@ -163,10 +178,17 @@ class KnowledgeController(Controller):
                 _tags(fields["tags"]),
                 active=form.get("active") == "on",
                 author=user.name,
+                key_field=KEY_FIELD,
             )
+        except KeyReused as exc:
+            first = await services.knowledge.service.get(exc.subject_id)
+            what = f"the entry “{first.title}”" if first is not None else f"entry {exc.subject_id}"
+            message = ALREADY_SENT.format(what=what, differs=", ".join(exc.differs))
+            fresh = {**fields, KEY_FIELD: new_form_key()}
+            return await _list_page(request, user, services, status_code=409, error=message, form=fresh)
         except InvalidQuery as exc:
             return await _list_page(request, user, services, status_code=400, error=exc.message, form=fields)
-        return _done(entry.id, "created")
+        return _done(made.value.id, "created")
 
     @get("/{entry_id:str}")
     async def entry(

@@ -17,11 +17,13 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import NUL, refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import MODES, AppPromptListing, ListedVersion, PromptVersion
@@ -86,6 +88,7 @@ async def _prompts_page(
             "mode": "",
             "rollout": "inactive",
             "share_percent": "10",
+            KEY_FIELD: new_form_key(),
             **(form or {}),
         },
     )
@@ -146,17 +149,27 @@ class PromptsController(Controller):
     async def publish(
         self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
     ) -> Response[Any]:
-        """Publish a new version from the form: inactive, active at once, or as a canary with a share."""
+        """Publish a new version from the form: inactive, active at once, or as a canary with a share.
+
+        Once per form: the same form sent again (a double click) answers the version the first published.
+        """
         form = await request.form()
         fields = {
             name: form_text(form, name)
             for name in ("app", "text", "message", "model", "mode", "rollout", "share_percent")
         }
+        key = sent_key(form)
+        if key is not None:
+            # A form refused for its fields keeps its key: nothing was stored under it.
+            fields[KEY_FIELD] = key
         app = fields["app"].strip()
+        # An app name no store can keep lists no versions (looking it up would fail on PostgreSQL).
+        shown = app if app and NUL not in app else None
         try:
             refuse_nuls((name, fields[name]) for name in ("app", "text", "message", "model", "mode"))
             rollout = fields["rollout"]
-            await services.prompts.service.publish(
+            await services.prompts.service.publish_once(
+                key,
                 app,
                 fields["text"],
                 fields["message"],
@@ -165,11 +178,16 @@ class PromptsController(Controller):
                 mode=fields["mode"] or None,
                 activate=rollout == "active",
                 canary_share=canary_share(form, "share_percent") if rollout == "canary" else None,
+                key_field=KEY_FIELD,
             )
+        except KeyReused as exc:
+            first = await services.prompts.service.get(exc.subject_id)
+            what = f"{first.version.label()} of {first.version.app}"
+            message = ALREADY_SENT.format(what=what, differs=", ".join(exc.differs))
+            fresh = {**fields, KEY_FIELD: new_form_key()}
+            return await _prompts_page(request, user, services, shown, status_code=409, error=message, form=fresh)
         except (InvalidQuery, PromptConflict) as exc:
             status = 409 if isinstance(exc, PromptConflict) else 400
-            # An app name no store can keep lists no versions (looking it up would fail on PostgreSQL).
-            shown = app if app and NUL not in app else None
             return await _prompts_page(
                 request, user, services, shown, status_code=status, error=exc.message, form=fields
             )

@@ -31,11 +31,13 @@ from urllib.parse import urlsplit
 from litestar.connection import ASGIConnection
 from litestar.datastructures import FormMultiDict
 
+from admin_ui.form_keys import KEY_FIELD
 from admin_ui.form_origin import ORIGIN_FIELD as FORM_ORIGIN
 from admin_ui.form_origin import from_our_page
 from admin_ui.form_text import normalise_line_breaks
 from admin_ui.session import safe_next
 from gateway.accounts.rules import MAX_NAME_LENGTH
+from gateway.domain.idempotency import MAX_KEY
 from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.domain.issue_views import MAX_TITLE as ISSUE_TITLE
 from gateway.knowledge.fields import MAX_APP, MAX_CONTENT, MAX_QUESTION, MAX_QUESTIONS, MAX_TAGS, MAX_TITLE, MAX_VERSION
@@ -123,6 +125,10 @@ class UnsentForm:
             (ORIGIN_FIELD, self.origin),
             *((FIELD_PREFIX + field.name, value) for field, value in self.values),
         ]
+
+
+# A create form's own key (admin_ui.form_keys), kept so the form sent again after signing in still creates once.
+FORM_KEY = Field(KEY_FIELD, "", MAX_KEY, "hidden")
 
 
 def _knowledge_fields() -> tuple[Field, ...]:
@@ -264,6 +270,7 @@ _ALL_FORMS = (
             Field("mode", "Mode", CHOICE, "choice"),
             Field("rollout", "Rollout", CHOICE, "choice"),
             Field("share_percent", "Canary share (%)", NUMBER),
+            FORM_KEY,
         ),
     ),
     Form("/admin/prompts/mode", "/admin/prompts"),
@@ -276,7 +283,7 @@ _ALL_FORMS = (
         "/admin/knowledge",
         "/admin/knowledge",
         "Save the new entry",
-        (Field("app", "App", MAX_APP), *_knowledge_fields(), Field("active", "Active", CHOICE, "choice")),
+        (Field("app", "App", MAX_APP), *_knowledge_fields(), Field("active", "Active", CHOICE, "choice"), FORM_KEY),
     ),
     Form(
         "/admin/knowledge/{entry_id:str}/edit",

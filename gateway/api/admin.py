@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
-from litestar.exceptions import ClientException, SerializationException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.exceptions.responses import create_exception_response
+from litestar.params import HeaderParameter
 
 from gateway.api.auth import require_admin
 from gateway.api.query_parameters import refuse_blank_filters, refuse_unknown_query_parameters
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import HEADER, KeyReused
+
+
+def key_reused_response(request: Request[Any, Any, Any], exc: KeyReused) -> Response[Any]:
+    """An Idempotency-Key used before for a different request: 422 naming what differs (nothing was created)."""
+    return create_exception_response(request, HTTPException(status_code=422, detail=exc.message))
+
+
+# How the create endpoints read an Idempotency-Key (gateway.domain.idempotency): optional, the header's own name.
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=HEADER,
+        required=False,
+        description="optional: a retry with the same key and body creates nothing more and answers 200 with what "
+        "the first made; the key with another body is a 422",
+    ),
+]
+
+
+def created_or_repeated(content: dict[str, Any], repeated: bool) -> Response[dict[str, Any]]:
+    """201 for what was just created, 200 for what an earlier request under the same key made."""
+    return Response(content, status_code=200 if repeated else 201)
 
 
 def invalid_query_response(request: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:

@@ -11,11 +11,18 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import Meta, field
 
-from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.admin import (
+    AdminController,
+    IdempotencyKey,
+    created_or_repeated,
+    invalid_query_response,
+    key_reused_response,
+)
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, page_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.fields import MAX_VERSION
 from gateway.knowledge.records import KnowledgeEntry
@@ -92,7 +99,11 @@ class KnowledgeController(AdminController):
 
     path = "/api/kb"
     tags = ["knowledge base"]
-    exception_handlers = {InvalidQuery: invalid_query_response, EntryChanged: entry_changed_response}
+    exception_handlers = {
+        InvalidQuery: invalid_query_response,
+        EntryChanged: entry_changed_response,
+        KeyReused: key_reused_response,
+    }
 
     @get("/", summary="List or search entries, most recently changed first")
     async def list_entries(
@@ -112,14 +123,24 @@ class KnowledgeController(AdminController):
 
     @post(
         "/",
-        summary="Create an entry (version 1); 201 with the entry and `warnings` (e.g. no call from its app yet)",
+        summary="Create an entry (version 1); 201 with the entry and `warnings` (e.g. no call from its app yet); "
+        "200 with the entry a request under the same Idempotency-Key made",
         status_code=201,
     )
-    async def create(self, services: NamedDependency[Services], data: JSONBody[NewEntry]) -> dict[str, Any]:
-        entry = await services.knowledge.service.create(
-            data.app, data.title, data.content, data.example_questions, data.tags, data.active, author=ADMIN_ACTOR
+    async def create(
+        self, services: NamedDependency[Services], data: JSONBody[NewEntry], idempotency_key: IdempotencyKey = None
+    ) -> Response[dict[str, Any]]:
+        made = await services.knowledge.service.create_once(
+            idempotency_key,
+            data.app,
+            data.title,
+            data.content,
+            data.example_questions,
+            data.tags,
+            data.active,
+            author=ADMIN_ACTOR,
         )
-        return await _saved(services, entry, entry.id)
+        return created_or_repeated(await _saved(services, made.value, made.value.id), made.repeated)
 
     @get("/{entry_id:str}", summary="One entry as it stands now")
     async def get_entry(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:

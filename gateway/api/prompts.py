@@ -10,10 +10,17 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.admin import (
+    AdminController,
+    IdempotencyKey,
+    created_or_repeated,
+    invalid_query_response,
+    key_reused_response,
+)
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import AppPromptListing, ListedVersion, VersionDiff
@@ -94,6 +101,7 @@ class PromptsController(AdminController):
         InvalidQuery: invalid_query_response,
         VersionNotFound: not_found_response,
         PromptConflict: conflict_response,
+        KeyReused: key_reused_response,
     }
 
     @get("/", summary="An app's mode and instruction versions, newest first, each active, canary or inactive")
@@ -104,13 +112,17 @@ class PromptsController(AdminController):
 
     @post(
         "/",
-        summary="Publish a new version (inactive, active, or as a canary); 201 with the version and `warnings`",
+        summary="Publish a new version (inactive, active, or as a canary); 201 with the version and `warnings`; "
+        "200 with the version a request under the same Idempotency-Key published",
         status_code=201,
     )
-    async def publish(self, services: NamedDependency[Services], data: JSONBody[NewVersion]) -> dict[str, Any]:
+    async def publish(
+        self, services: NamedDependency[Services], data: JSONBody[NewVersion], idempotency_key: IdempotencyKey = None
+    ) -> Response[dict[str, Any]]:
         texts = [("app", data.app), ("text", data.text), ("message", data.message), ("model", data.model)]
         refuse_nuls([*texts, ("mode", data.mode)])
-        listed = await services.prompts.service.publish(
+        published = await services.prompts.service.publish_once(
+            idempotency_key,
             data.app,
             data.text,
             data.message,
@@ -120,7 +132,7 @@ class PromptsController(AdminController):
             activate=data.active,
             canary_share=data.canary_share,
         )
-        return await _saved(services, listed)
+        return created_or_repeated(await _saved(services, published.value), published.repeated)
 
     @post(
         "/mode",

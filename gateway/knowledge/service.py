@@ -17,6 +17,7 @@ import uuid_utils
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.domain.paging import Page, offset_page
 from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.fields import (
@@ -63,6 +64,30 @@ class KnowledgeService:
         detail: dict[str, Any] | None = None,
     ) -> KnowledgeEntry:
         """A new entry (version 1); `detail` goes into the audit record (e.g. the review task it resolves)."""
+        made = await self.create_once(
+            None, app, title, content, example_questions, tags, active, author=author, detail=detail
+        )
+        return made.value
+
+    async def create_once(
+        self,
+        idempotency_key: str | None,
+        app: str,
+        title: str,
+        content: str,
+        example_questions: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        active: bool = True,
+        *,
+        author: str,
+        detail: dict[str, Any] | None = None,
+        key_field: str = HEADER,
+    ) -> Once[KnowledgeEntry]:
+        """A new entry, once per `idempotency_key` (None: no key): a repeat answers the entry the first made.
+
+        KeyReused (naming `key_field`) when the key made an entry from other fields (gateway.domain.idempotency).
+        """
+        key = checked_key(idempotency_key, key_field)
         app = checked_app(app)
         fields = EntryFields(
             checked_title(title),
@@ -94,8 +119,15 @@ class KnowledgeService:
             detail=detail,
         )
         version = _version_row(entry_id, 1, fields, author, "created", None, now)
-        await self._store.insert(EntryWrite(values, version, audit))
-        return entry
+        claim = None if key is None else key_claim(AUDIT_ACTIONS["created"], key, entry_id, _asked(app, fields, author))
+        earlier = await self._store.insert(EntryWrite(values, version, audit), claim)
+        if claim is None or earlier is None:
+            return Once(entry)
+        refuse_other_fields(claim, earlier, key_field)
+        made = await self.get(earlier.subject_id)
+        if made is None:  # entries are never deleted; said plainly should one ever be
+            raise InvalidQuery(key_field, f"'{key_field}' {key!r} made entry {earlier.subject_id}, which is gone")
+        return Once(made, repeated=True)
 
     async def get(self, entry_id: str) -> KnowledgeEntry | None:
         """One entry as it stands now (None: no such entry)."""
@@ -229,6 +261,11 @@ class KnowledgeService:
 
         row = await self._store.update(entry_id, write)
         return KnowledgeEntry.from_row(row) if row is not None else None
+
+
+def _asked(app: str, fields: EntryFields, author: str) -> dict[str, Any]:
+    """What a creation asked, as checked: a repeat under its key must ask the same."""
+    return {"app": app, **_columns(fields), "author": author}
 
 
 def _fields_of(entry: KnowledgeEntry) -> EntryFields:

@@ -12,6 +12,7 @@ from typing import Any
 import uuid_utils
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.prompts import rollout
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import (
@@ -24,6 +25,7 @@ from gateway.prompts.records import (
     VersionDiff,
     is_mode,
 )
+from gateway.store.idempotency import KeyUse
 from gateway.store.prompts import PromptChange, PromptStore
 
 MAX_NAME = 200
@@ -108,6 +110,38 @@ class PromptService:
 
         `mode`, when given, also sets how the app's versions meet its own system message.
         """
+        published = await self.publish_once(
+            None,
+            app,
+            text,
+            message,
+            author,
+            model=model,
+            mode=mode,
+            activate=activate,
+            canary_share=canary_share,
+            detail=detail,
+        )
+        return published.value
+
+    async def publish_once(
+        self,
+        idempotency_key: str | None,
+        app: str,
+        text: str,
+        message: str,
+        author: str,
+        *,
+        model: str | None = None,
+        mode: str | None = None,
+        activate: bool = False,
+        canary_share: float | None = None,
+        detail: dict[str, Any] | None = None,
+        key_field: str = HEADER,
+    ) -> Once[ListedVersion]:
+        """Publish as `publish` does, once per `idempotency_key` (None: no key): a repeat answers the version the
+        first published, as it stands now; KeyReused (naming `key_field`) when the key published other fields."""
+        key = checked_key(idempotency_key, key_field)
         app_name = _name(app, "app")
         check_version_text(text, message)
         if activate and canary_share is not None:
@@ -124,12 +158,28 @@ class PromptService:
         )
         plan = rollout.Rollout(activate=activate, canary_share=_share(canary_share))
         wanted_mode = _mode(mode)
+        asked = {
+            "app": draft.app,
+            "model": draft.model,
+            "text": draft.text,
+            "message": draft.message,
+            "author": draft.author,
+            "mode": wanted_mode,
+            "active": plan.activate,
+            "canary_share": plan.canary_share,
+        }
+        claim = None if key is None else key_claim("prompt.publish", key, draft.id, asked)
         change = await self._store.change(
             draft.app,
             lambda state: rollout.plan_publish(state, draft, plan, wanted_mode, draft.author, detail, self._clock()),
+            claim,
         )
+        if isinstance(change, KeyUse):
+            assert claim is not None
+            refuse_other_fields(claim, change, key_field)
+            return Once(await self._listed(await self._version(change.subject_id)), repeated=True)
         assert change.new_version is not None
-        return await self._listed(change.new_version)
+        return Once(await self._listed(change.new_version))
 
     async def activate(self, version_id: str, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
         """Make a version active for its app and model; re-activating an earlier one is a rollback."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.fix_revisions import bump_revision
+from gateway.store.idempotency import KeyClaim, KeyUse, claim_key
 from gateway.store.tables import knowledge_entries, knowledge_entry_versions
 from gateway.store.text_case import lowered
 
@@ -50,12 +51,18 @@ class KnowledgeStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def insert(self, write: EntryWrite) -> Row:
-        """Store a new entry (`write.values` holds every column) with its first version."""
+    async def insert(self, write: EntryWrite, key: KeyClaim | None = None) -> KeyUse | None:
+        """Store a new entry (`write.values` holds every column) with its first version.
+
+        With `key`, claimed first in the same transaction: when an earlier request holds it, nothing is
+        stored and its use is returned (see gateway.store.idempotency.claim_key).
+        """
         async with self._engine.begin() as connection:
+            if key is not None and (earlier := await claim_key(connection, key, write.values["created_at"])):
+                return earlier
             await connection.execute(insert(knowledge_entries).values(write.values))
             await _record(connection, write)
-        return write.values
+        return None
 
     async def update(self, entry_id: str, change: Change) -> Row | None:
         """Apply `change` to the entry under its lock; the entry as it ends up (None: no such entry)."""

@@ -13,6 +13,7 @@ from gateway.audit.records import AuditEntry
 from gateway.prompts.records import DEFAULT_MODE, AppPrompts, Deployment, Mode, PromptVersion
 from gateway.store.audit import append
 from gateway.store.fix_revisions import bump_revision
+from gateway.store.idempotency import KeyClaim, KeyUse, claim_key
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import prompt_configs, prompt_deployments, prompt_versions
 
@@ -140,14 +141,20 @@ class PromptStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def change(self, app: str, plan: Callable[[AppPrompts], PromptChange]) -> PromptChange:
+    async def change(
+        self, app: str, plan: Callable[[AppPrompts], PromptChange], key: KeyClaim | None = None
+    ) -> PromptChange | KeyUse:
         """Apply `plan`'s change to `app` under its lock, with the fix revision raised and the audit records appended.
 
-        `plan` sees the state as locked; whatever it raises rolls everything back.
+        `plan` sees the state as locked; whatever it raises rolls everything back. With `key` (a
+        publication's idempotency key), claimed before planning: when an earlier request holds it,
+        nothing is planned or written and its use is returned (gateway.store.idempotency.claim_key).
         """
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
             await _lock_app(connection, app, now)
+            if key is not None and (earlier := await claim_key(connection, key, now)):
+                return earlier
             change = plan(await _app_prompts(connection, app))
             if change.new_version is not None:
                 version = change.new_version

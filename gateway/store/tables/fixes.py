@@ -109,6 +109,24 @@ knowledge_entry_versions = Table(
 )
 
 
+# The idempotency keys of creations (a knowledge-base entry, a prompt version): a form's own key, or
+# an API client's Idempotency-Key. Written in the creation's transaction, so a request sent twice,
+# even at once, makes one thing; the second finds the key and answers what the first made. Each
+# field's hash says whether a later use of the key asked the same (see gateway.domain.idempotency).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # What the key created: kb.create / prompt.publish (one key may serve each once).
+    Column("scope", String(40), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    # The entry's or the version's id.
+    Column("subject_id", String(36), nullable=False),
+    # {field: sha256 of its value as checked}.
+    Column("field_hashes", JSONDocument, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+
 # A fix (a knowledge-base entry or a prompt-instruction version) linked to the issue it addresses,
 # and to the review task it resolved, so its effect on the issue can be measured. See gateway.effect.
 fix_links = Table(

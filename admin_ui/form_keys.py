@@ -1,0 +1,32 @@
+"""Each create form's own idempotency key, so sending the form twice creates one thing.
+
+A page that shows the new-entry or publish form puts a fresh random key in it (`idempotency_key`,
+hidden). The service stores the key with what the form created (gateway.domain.idempotency): the
+same form sent again, a double click even, answers what the first sending made. A form refused for
+its fields keeps its key (nothing was stored under it), so fixing and sending it still creates once;
+a form whose key was already used for other fields comes back with a new key, to send deliberately.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+# The hidden field's name: what the pages send, and what a refusal names.
+KEY_FIELD = "idempotency_key"
+# What a form's key is refused with when it already created something from other fields.
+ALREADY_SENT = (
+    "This form was already sent once and created {what}; what you sent now differs from it in {differs}, "
+    "so nothing was saved. The form below is a fresh one holding your text: send it to create another."
+)
+
+
+def new_form_key() -> str:
+    """A fresh key for one rendering of a create form (192 random bits, URL-safe: visible ASCII)."""
+    return secrets.token_urlsafe(24)
+
+
+def sent_key(form: Any) -> str | None:
+    """The key a posted form carries (None: a form from before keys, which creates as it always did)."""
+    value = form.get(KEY_FIELD)
+    return value if isinstance(value, str) and value else None

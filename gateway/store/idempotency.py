@@ -1,0 +1,53 @@
+"""Idempotency keys of creations: claimed in the creation's own transaction, so one key makes one thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.tables import idempotency_keys
+
+
+@dataclass(frozen=True, slots=True)
+class KeyClaim:
+    """A creation's key: what it creates (`scope`), the key, the id it will make and each field's hash."""
+
+    scope: str
+    key: str
+    subject_id: str
+    field_hashes: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """An earlier creation under a key: what it made, and the hashes of the fields it was asked with."""
+
+    subject_id: str
+    field_hashes: dict[str, str]
+
+
+async def claim_key(connection: AsyncConnection, claim: KeyClaim, now: datetime) -> KeyUse | None:
+    """Note `claim` in the caller's transaction: None when the key is new (the caller goes on to create),
+    else the earlier use (nothing written: the caller creates nothing).
+
+    ON CONFLICT DO NOTHING waits for a concurrent claim of the same key to commit or roll back (the
+    row lock on PostgreSQL, the write lock on SQLite), so of two requests sent at once one creates and
+    the other reads what it made (a new statement sees the commit on both databases).
+    """
+    k = idempotency_keys.c
+    insert = insert_skipping_duplicates(connection.dialect, idempotency_keys, ["scope", "key"]).values(
+        scope=claim.scope,
+        key=claim.key,
+        subject_id=claim.subject_id,
+        field_hashes=claim.field_hashes,
+        created_at=now,
+    )
+    if (await connection.execute(insert)).rowcount == 1:
+        return None
+    query = select(k.subject_id, k.field_hashes).where(k.scope == claim.scope, k.key == claim.key)
+    row = (await connection.execute(query)).one()
+    return KeyUse(row.subject_id, dict(row.field_hashes))
