@@ -11,7 +11,7 @@ from litestar.response import Redirect
 
 from admin_ui.rendering import render
 from admin_ui.session import accounts_of, admin_only
-from gateway.accounts.errors import AccountError
+from gateway.accounts.errors import AccountError, LastAdmin
 from gateway.accounts.records import ROLE_ORDER, SignedInUser, User
 from gateway.accounts.rules import parse_role
 
@@ -62,6 +62,13 @@ def _notice(account: User, change: str | None) -> str:
     return f"Saved: {name}."
 
 
+async def _refused(request: Request[Any, Any, Any], user: SignedInUser, exc: AccountError) -> Response[Any]:
+    """The page again with why: 409 when the change would leave no enabled admin (it conflicts with who the
+    admins are now, perhaps since another admin's change), 400 for anything else asked wrongly."""
+    status = 409 if isinstance(exc, LastAdmin) else 400
+    return await _users_page(request, user, status_code=status, error=exc.message)
+
+
 def _done(name: str, change: str) -> Redirect:
     # Post/redirect/get: reloading the page does not repeat the change.
     return Redirect(f"{USERS_PATH}?changed={quote(name, safe='')}&change={change}", status_code=303)
@@ -100,7 +107,7 @@ class UsersController(Controller):
                 str(form.get("name", "")), parse_role(str(form.get("role", ""))), actor=user.name
             )
         except AccountError as exc:
-            return await _users_page(request, user, status_code=400, error=exc.message)
+            return await _refused(request, user, exc)
         return _done(changed.name, "role")
 
     @post("/disable")
@@ -110,7 +117,7 @@ class UsersController(Controller):
         try:
             changed = await accounts_of(request).disable(str(form.get("name", "")), actor=user.name)
         except AccountError as exc:
-            return await _users_page(request, user, status_code=400, error=exc.message)
+            return await _refused(request, user, exc)
         return _done(changed.name, "disabled")
 
     @post("/enable")

@@ -16,3 +16,10 @@ class UnknownUser(AccountError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"no user called {name!r}")
+
+
+class LastAdmin(AccountError):
+    """The change would leave no enabled admin (a 409 on a page: it conflicts with who the admins are now)."""
+
+    def __init__(self, doing: str) -> None:
+        super().__init__(f"cannot {doing}: they are the only enabled admin")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import uuid_utils
 
 from gateway.accounts import passwords
-from gateway.accounts.errors import AccountError, UnknownUser
+from gateway.accounts.errors import AccountError, LastAdmin, UnknownUser
 from gateway.accounts.limits import SignInLimits, describe_wait, seconds_to_wait
 from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutcome, SignInRefused, User
 from gateway.accounts.rules import check_name
@@ -95,10 +95,12 @@ class AccountService:
         user = await self.get(name)
         if user.disabled:
             return user
-        await self._keep_an_admin(user, f"disable {user.name!r}")
         now = self._clock()
         entry = _user_entry(actor, "user.disable", user.name, before={"disabled": False}, after={"disabled": True})
-        await self._store.update(user.id, {"disabled_at": now, "updated_at": now}, entry, end_sessions=True)
+        changes = {"disabled_at": now, "updated_at": now}
+        # Without an enabled admin nobody could manage users from the pages again: checked with the change, locked.
+        if not await self._store.update_keeping_an_admin(user.id, changes, entry, end_sessions=True):
+            raise LastAdmin(f"disable {user.name!r}")
         return replace(user, disabled_at=now, updated_at=now)
 
     async def enable(self, name: str, *, actor: str) -> User:
@@ -124,11 +126,13 @@ class AccountService:
         user = await self.get(name)
         if user.role == role:
             return user
-        if role != Role.ADMIN:
-            await self._keep_an_admin(user, f"make {user.name!r} a {role.value}")
         now = self._clock()
         entry = _user_entry(actor, "user.role", user.name, before={"role": user.role.value}, after={"role": role.value})
-        await self._store.update(user.id, {"role": role.value, "updated_at": now}, entry)
+        changes = {"role": role.value, "updated_at": now}
+        if role == Role.ADMIN:
+            await self._store.update(user.id, changes, entry)
+        elif not await self._store.update_keeping_an_admin(user.id, changes, entry):
+            raise LastAdmin(f"make {user.name!r} a {role.value}")
         return replace(user, role=role, updated_at=now)
 
     async def set_password(self, name: str, password: str, *, actor: str) -> None:
@@ -144,11 +148,6 @@ class AccountService:
         # No user's name holds a NUL (check_name refuses control characters), and PostgreSQL could
         # not even look one up: such a name is simply nobody's.
         return None if NUL in name else await self._store.by_name(name)
-
-    async def _keep_an_admin(self, user: User, doing: str) -> None:
-        # Without an enabled admin nobody could manage users from the pages again.
-        if user.role == Role.ADMIN and not user.disabled and await self._store.count_active_admins() <= 1:
-            raise AccountError(f"cannot {doing}: they are the only enabled admin")
 
     # -- passwords and sessions ----------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.accounts.records import Role, SignedInUser, User
 from gateway.audit.records import AuditEntry
@@ -91,22 +91,28 @@ class UserStore:
             rows = (await connection.execute(select(*USER_COLUMNS).order_by(u.name))).all()
         return [_user(row) for row in rows]
 
-    async def count_active_admins(self) -> int:
-        """How many admins are not disabled."""
-        query = select(func.count()).where(u.role == Role.ADMIN.value, u.disabled_at.is_(None))
-        async with self._engine.connect() as connection:
-            return int(await connection.scalar(query) or 0)
-
     async def update(
         self, user_id: str, changes: Mapping[str, Any], entry: AuditEntry | None, *, end_sessions: bool = False
     ) -> None:
         """Change the user's columns, end their sessions if asked, and append `entry`, in one transaction."""
         async with self._engine.begin() as connection:
-            await connection.execute(update(admin_users).where(u.id == user_id).values(**changes))
-            if end_sessions:
-                await connection.execute(delete(admin_sessions).where(s.user_id == user_id))
-            if entry is not None:
-                await audit.append(connection, entry)
+            await _apply(connection, user_id, changes, entry, end_sessions)
+
+    async def update_keeping_an_admin(
+        self, user_id: str, changes: Mapping[str, Any], entry: AuditEntry, *, end_sessions: bool = False
+    ) -> bool:
+        """As `update`, unless the user is the only enabled admin when the change is made: then False, nothing changed.
+
+        The enabled admins are locked before they are counted (their rows on PostgreSQL, in id order so two
+        such changes never deadlock; the database's write lock on SQLite), so two admins demoting or
+        disabling each other at once are judged one after the other: the second sees the first's change.
+        """
+        async with self._engine.begin() as connection:
+            admins = await _locked_enabled_admins(connection)
+            if admins == [user_id]:
+                return False
+            await _apply(connection, user_id, changes, entry, end_sessions)
+        return True
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -241,3 +247,30 @@ class UserStore:
         """Forget attempts too old to count."""
         async with self._engine.begin() as connection:
             await connection.execute(delete(admin_sign_in_attempts).where(a.created_at < cutoff))
+
+
+async def _apply(
+    connection: AsyncConnection,
+    user_id: str,
+    changes: Mapping[str, Any],
+    entry: AuditEntry | None,
+    end_sessions: bool,
+) -> None:
+    await connection.execute(update(admin_users).where(u.id == user_id).values(**changes))
+    if end_sessions:
+        await connection.execute(delete(admin_sessions).where(s.user_id == user_id))
+    if entry is not None:
+        await audit.append(connection, entry)
+
+
+async def _locked_enabled_admins(connection: AsyncConnection) -> list[str]:
+    """The ids of the enabled admins, locked until the transaction ends.
+
+    SQLite has no row locks: a no-op UPDATE first takes its write lock, so nobody changes a user
+    between this count and the caller's change (a read alone would let two counts see the same admins).
+    """
+    enabled_admin = (u.role == Role.ADMIN.value) & u.disabled_at.is_(None)
+    if connection.dialect.name == "sqlite":
+        await connection.execute(update(admin_users).where(enabled_admin).values(role=u.role))
+    query = select(u.id).where(enabled_admin).order_by(u.id).with_for_update()
+    return list((await connection.scalars(query)).all())

@@ -92,7 +92,7 @@ async def test_the_last_admin_cannot_disable_themselves(browser_as):
 
     response = await post_form(admin, "/admin/users/disable", name="root")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "only enabled admin" in parse(response.text).find(role="alert").text
     assert (await admin.get("/admin")).status_code == 200
 
