@@ -26,6 +26,7 @@ from gateway.review.held_answer import held_answer_of
 from gateway.review.held_poll import app_waits, hold_outcome
 from gateway.review.issue_holders import NAMED as NAMED_ELSEWHERE
 from gateway.review.issue_holders import HeldElsewhere, held_elsewhere
+from gateway.review.people import same_person
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.services import Services
 from gateway.store.review_holders import ReviewHolders
@@ -173,7 +174,7 @@ async def task_page(
         can_act=can_act,
         # `r` asks before refusing an app that waits on the task's held answer: the app cannot be un-refused.
         app_waits=app_waits(task.evidence, detail.events, datetime.now(UTC)),
-        mine=task.lease is not None and task.lease.holder == user.name,
+        mine=task.lease is not None and same_person(task.lease.holder, user.name),
         error=error,
         notice=done_notice(done, task),
         # A second-opinion task after its first decision: the first reviewer may not judge it again, and a task

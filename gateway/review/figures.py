@@ -10,6 +10,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
+from gateway.review.people import count_by_person, same_person
 from gateway.review.records import PRIORITY_ORDER
 
 Row = dict[str, Any]
@@ -66,6 +67,7 @@ class ReviewFigures:
     median_seconds_to_resolve: float | None
     overdue_now: int
     waiting_by_priority: dict[str, int]
+    # Reviewers compared without case, each shown as first written (gateway.review.people).
     decisions_by_reviewer: dict[str, int]
     agreement: Agreement
     automation: Automation
@@ -111,7 +113,7 @@ def review_figures(
         median_seconds_to_resolve=statistics.median(durations) if durations else None,
         overdue_now=sum(t["deadline"] <= now for t in backlog),
         waiting_by_priority={p.value: by_priority.get(p.value, 0) for p in PRIORITY_ORDER},
-        decisions_by_reviewer=dict(sorted(Counter(d["reviewer"] for d in made).items())),
+        decisions_by_reviewer=count_by_person(made),
         agreement=agreement(made),
         automation=Automation(sum(a.answers for a in by_app.values()), sum(a.reviewed for a in by_app.values())),
         automation_by_app=by_app,
@@ -127,7 +129,7 @@ def agreement(decisions: list[Row]) -> Agreement:
     pairs = agreed = 0
     for _, group in groupby((d for d in decisions if d["second_opinion"]), key=lambda d: (d["task_id"], d["round"])):
         judged = list(group)
-        if len(judged) >= 2 and judged[0]["reviewer"] != judged[1]["reviewer"]:
+        if len(judged) >= 2 and not same_person(judged[0]["reviewer"], judged[1]["reviewer"]):
             pairs += 1
             agreed += judged[0]["outcome"] == judged[1]["outcome"]
     return Agreement(pairs, agreed)

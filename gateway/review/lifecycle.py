@@ -21,6 +21,7 @@ from gateway.review.held_answer import (
     holds_unredacted_answer,
 )
 from gateway.review.levels import ServiceLevels
+from gateway.review.people import same_person
 from gateway.review.records import Outcome, ReviewTask, Status
 from gateway.review.resolution import FIX_KEY, ResolvingFix
 from gateway.review.reviewer_text import DecisionText, NoteText
@@ -108,7 +109,7 @@ def _require_active(task: ReviewTask) -> None:
 
 def _require_not_leased_by_other(task: ReviewTask, person: str) -> None:
     lease = task.lease
-    if lease is not None and lease.holder != person:
+    if lease is not None and not same_person(lease.holder, person):
         raise ClaimedByOther(task.id, lease.holder, lease.expires_at)
 
 
@@ -119,8 +120,8 @@ def _require_holder(task: ReviewTask, reviewer: str) -> None:
 
 
 def _require_new_judge(task: ReviewTask, state: TaskState, reviewer: str) -> None:
-    # Compared without case: "alice" and "ALICE" are one person, not a second opinion.
-    if any(decision["reviewer"].casefold() == reviewer.casefold() for decision in state.decisions):
+    # "alice" and "ALICE" are one person, not a second opinion (gateway.review.people).
+    if any(same_person(decision["reviewer"], reviewer) for decision in state.decisions):
         raise TaskConflict(
             f"{reviewer} already decided review task {task.id}: it needs a second opinion from a different reviewer"
         )
@@ -143,7 +144,11 @@ def claim(state: TaskState, reviewer: str, now: datetime, levels: ServiceLevels)
     }
     detail: dict[str, Any] = {"lease_expires_at": expires.isoformat()}
     stored_holder = state.row["lease_holder"]
-    if stored_holder is not None and stored_holder != reviewer and state.row["lease_expires_at"] is not None:
+    if (
+        stored_holder is not None
+        and not same_person(stored_holder, reviewer)
+        and state.row["lease_expires_at"] is not None
+    ):
         detail["lapsed_claim"] = {"holder": stored_holder, "expired_at": state.row["lease_expires_at"].isoformat()}
     return _change(task, now, reviewer, "claimed", values, detail)
 
@@ -174,7 +179,7 @@ def assign(state: TaskState, assignee: str | None, actor: str, now: datetime) ->
     """
     task = _view(state, now)
     _require_active(task)
-    if task.assignee == assignee:
+    if same_person(task.assignee, assignee):
         return None
     detail = {"from": task.assignee, "to": assignee}
     return _change(task, now, actor, "assigned", {"assignee": assignee}, detail)

@@ -20,6 +20,7 @@ from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.figures import ReviewFigures, review_figures
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
 from gateway.review.opening import Opened, OpenRequest, plan_opening
+from gateway.review.people import same_person
 from gateway.review.records import (
     UNFINISHED,
     Decision,
@@ -390,7 +391,7 @@ class ReviewService:
         detail = await self._change(
             task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix)
         )
-        mine = [d for d in detail.decisions if d.reviewer == reviewer and d.round == detail.task.round]
+        mine = [d for d in detail.decisions if same_person(d.reviewer, reviewer) and d.round == detail.task.round]
         if mine:
             await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))
         return detail
