@@ -2,7 +2,7 @@
 
 A reviewer's correction usually rewrites the end user's answer and so copies what it says (an
 e-mail address, a card number); a comment, a dismissal's or reopening's note, and a manual task's
-reason and evidence may quote it too. With redaction on (gateway.privacy.redaction) these texts
+reason, evidence and tags may quote it too. With redaction on (gateway.privacy.redaction) these texts
 are redacted before they are stored, wherever they are stored: the decision row (which the
 training-data export and the suggested actions read), the task's event, and the audit record. The
 rules that fired go into the event's and the audit record's detail under `redactions`
@@ -72,7 +72,7 @@ def note_text(redactor: Redactor | None, note: str | None) -> NoteText:
 
 
 def redacted_request(redactor: Redactor | None, request: OpenRequest) -> OpenRequest:
-    """A person's request to open a task with its reason and evidence redacted (each string of the evidence).
+    """A person's request to open a task with its reason, evidence (each string of it) and tags redacted.
 
     Run after the request was checked, so a limit applies to what the person wrote, not to the
     (possibly longer) redacted text.
@@ -82,4 +82,7 @@ def redacted_request(redactor: Redactor | None, request: OpenRequest) -> OpenReq
     counts: Counter[str] = Counter()
     reason = redactor.text(request.reason, counts)
     evidence = redactor.document(request.evidence, counts)
-    return replace(request, reason=reason, evidence=evidence, redactions=dict(sorted(counts.items())) or None)
+    # A tag is free text a person types ("refund for alice@example.com"), stored and listed as the reason is.
+    tags = tuple(redactor.text(tag, counts) for tag in request.tags)
+    fired = dict(sorted(counts.items())) or None
+    return replace(request, reason=reason, evidence=evidence, tags=tags, redactions=fired)

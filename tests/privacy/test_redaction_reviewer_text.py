@@ -200,3 +200,39 @@ async def test_a_manual_reason_at_its_length_limit_is_checked_before_it_is_redac
     )
 
     assert opened.task.task.reason.startswith("[redacted:email] x")
+
+
+async def test_a_manual_tasks_tags_are_stored_redacted_with_the_rules_that_fired(engine):
+    reviews = service(engine, redaction=True)
+
+    opened = await reviews.open_manual(
+        app=APP,
+        reason="The fee is wrong",
+        priority=Priority.MEDIUM,
+        interaction_ids=[await stored_interaction(engine)],
+        issue_id=None,
+        tags=["billing", "alice@example.com", "call +44 20 7946 0958"],
+        evidence=None,
+        actor="carol",
+    )
+
+    assert sorted(opened.task.task.tags) == ["[redacted:email]", "billing", "call [redacted:phone]"]
+    assert (await reviews.get(opened.task.task.id)).task.tags == opened.task.task.tags
+    assert event(opened.task, "opened")["redactions"] == {"email": 1, "phone": 1}
+
+
+async def test_with_redaction_off_a_manual_tasks_tags_are_kept_as_written(engine):
+    reviews = service(engine, redaction=False)
+
+    opened = await reviews.open_manual(
+        app=APP,
+        reason="The fee is wrong",
+        priority=Priority.MEDIUM,
+        interaction_ids=[await stored_interaction(engine)],
+        issue_id=None,
+        tags=["alice@example.com"],
+        evidence=None,
+        actor="carol",
+    )
+
+    assert opened.task.task.tags == ("alice@example.com",)
