@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -19,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.label import MAX_ISSUE_TITLE, capped_title
 from gateway.store.engine import create_engine
-from gateway.store.migrate import SchemaAhead, alembic_config, pending_migrations, upgrade_database
+from gateway.store.migrate import (
+    MIGRATIONS,
+    SchemaAhead,
+    alembic_config,
+    database_revision,
+    pending_migrations,
+    upgrade_database,
+)
 from gateway.store.schema_state import expected_revision
 from gateway.store.tables import metadata
 from gateway.store.tables.search_index import include_in_schema_comparison
@@ -75,6 +83,47 @@ async def test_two_upgrades_at_once_both_succeed(fresh_database_url: str):
     outcomes = await asyncio.wait_for(asyncio.gather(*(upgrade.communicate() for upgrade in upgrades)), 120)
     assert [upgrade.returncode for upgrade in upgrades] == [0, 0], [err[-2000:] for _, err in outcomes]
     assert not await pending_migrations(fresh_database_url)
+
+
+# A migration after the newest that changes the schema, then fails (bad data, a full disk, a bug).
+FAILING_MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_table("half_made", sa.Column("id", sa.Integer, primary_key=True))
+    op.add_column("interactions", sa.Column("half_made", sa.Integer))
+    raise RuntimeError("the migration failed partway")
+
+
+def downgrade():
+    pass
+"""
+
+
+async def test_a_migration_that_fails_partway_leaves_the_schema_as_it_was(fresh_database_url: str, tmp_path: Path):
+    # On SQLite each statement of a migration was committed as it ran: the table and column stayed,
+    # the revision did not move, and every later `db upgrade` failed on "table half_made already exists".
+    await asyncio.to_thread(upgrade_database, fresh_database_url)
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9999_fails_partway.py").write_text(FAILING_MIGRATION.format(head=expected_revision()))
+    config = alembic_config(fresh_database_url)
+    config.set_main_option("script_location", str(scripts))
+
+    with pytest.raises(RuntimeError, match="failed partway"):
+        await asyncio.to_thread(command.upgrade, config, "head")
+
+    engine = create_engine(fresh_database_url)
+    try:
+        assert await schema_differences(engine) == []
+    finally:
+        await engine.dispose()
+    assert await database_revision(fresh_database_url) == expected_revision()
 
 
 async def test_a_database_a_newer_feedgate_migrated_is_not_reported_as_pending_migrations(fresh_database_url: str):

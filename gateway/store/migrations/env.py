@@ -7,10 +7,13 @@ from typing import Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import ConnectionPoolEntry
 
-from gateway.store.engine import create_engine
+from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.locks import advisory_key
 from gateway.store.migrate import MIGRATION_LOCK
 from gateway.store.tables import metadata
@@ -40,9 +43,30 @@ def _run(connection: Connection) -> None:
         render_as_batch=True,
         render_item=_render_item,
         include_name=include_in_schema_comparison,
+        # Every migration of one upgrade in one transaction on both databases (see _transactional_sqlite).
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _transactional_sqlite(engine: AsyncEngine) -> None:
+    """Make the engine's SQLite transactions hold DDL too, so a failed upgrade leaves the schema as it found it.
+
+    Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE: a migration's CREATE
+    and ALTER statements were each committed as they ran, and one that failed partway left its tables
+    behind with the revision unmoved (every later upgrade then failed on them). The driver is told to
+    open none, and each transaction begins with BEGIN IMMEDIATE: it takes the write lock first (waiting
+    for a writer's commit, as the busy timeout allows) rather than failing to upgrade a read lock.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _driver_opens_no_transaction(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def _run_online() -> None:
@@ -50,6 +74,8 @@ async def _run_online() -> None:
     if url is None:  # gateway.store.migrate always sets it; a hand-made alembic config might not
         raise RuntimeError("the alembic config names no sqlalchemy.url")
     engine = create_engine(url)
+    if is_sqlite(engine):
+        _transactional_sqlite(engine)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
