@@ -149,9 +149,9 @@ def summarise_response(endpoint: str, response: Json) -> Json:
     summary: Json = {
         "response": response,
         "upstream_response_id": _text_or_none(response.get("id")) or None,  # never "": no answer is named that
-        "prompt_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
-        "completion_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
-        "total_tokens": usage.get("total_tokens"),
+        "prompt_tokens": _count_or_none(usage.get("prompt_tokens", usage.get("input_tokens"))),
+        "completion_tokens": _count_or_none(usage.get("completion_tokens", usage.get("output_tokens"))),
+        "total_tokens": _count_or_none(usage.get("total_tokens")),
     }
     if endpoint == "chat.completions":
         choice = _first(response.get("choices"))
@@ -162,7 +162,7 @@ def summarise_response(endpoint: str, response: Json) -> Json:
         summary["finish_reason"] = choice.get("finish_reason")
     elif endpoint == "completions":
         choice = _first(response.get("choices"))
-        summary["response_text"] = choice.get("text")
+        summary["response_text"] = _text_or_none(choice.get("text"))
         summary["finish_reason"] = choice.get("finish_reason")
     elif endpoint == "responses":
         summary.update(_summarise_responses_output(response))
@@ -232,3 +232,20 @@ def _first(choices: Any) -> Json:
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+# The largest token count the integer columns hold on PostgreSQL (SQLite's hold more).
+MAX_TOKEN_COUNT = 2**31 - 1
+
+
+def _count_or_none(value: Any) -> int | None:
+    """A token count as an upstream gave it, or None for anything that is not one.
+
+    Text ("12"), a fraction or a number past MAX_TOKEN_COUNT counts nothing: PostgreSQL refused such
+    a row, and the call was stored without its request and answer there, while SQLite kept them.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKEN_COUNT:
+        return value
+    return None

@@ -65,6 +65,19 @@ async def test_feedback_is_stored_and_counts_as_negative(engine, tmp_path):
     )
 
 
+async def test_a_file_whose_token_counts_are_text_imports_its_answers_without_counts(engine, tmp_path):
+    # PostgreSQL refused the batch ('12' is not an integer) and the import ended in a traceback.
+    line = record("imported-1", "Where is my refund?", "It was sent.")
+    line["response"]["usage"] = {"prompt_tokens": "5", "completion_tokens": "7", "total_tokens": "12"}
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    report = await import_jsonl(engine, path)
+
+    assert (report.interactions, report.errors) == (1, [])
+    stored = await InteractionStore(engine).get("imported-1")
+    assert (stored["response_text"], stored["total_tokens"]) == ("It was sent.", None)
+
+
 async def test_a_line_without_an_id_gets_a_generated_one(engine, tmp_path):
     path = write_lines(tmp_path / "in.jsonl", [record(None, "Hello?", "Hi.")])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-import orjson
 import pytest
+from sqlalchemy import text
 
 from gateway.recording.spool import Spool
 
@@ -209,18 +209,21 @@ async def test_postgres_keeps_an_integer_beyond_64_bits_in_a_row_it_stores_clean
 
 
 @postgres_only
-async def test_postgres_keeps_at_least_the_identity_of_a_row_with_an_oversized_field(make_writer, store):
+async def test_postgres_keeps_at_least_the_identity_of_a_row_it_refuses_even_cleaned(make_writer, store, engine):
     writer = make_writer(store)
-    # An odd upstream's token count does not fit the column (32 bits), cleaned or not.
-    completion = {
-        "id": "chatcmpl-odd",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 2**40, "completion_tokens": 1, "total_tokens": 2**40 + 1},
-    }
-    exchange = chat_exchange(body_chunks=[orjson.dumps(completion)], error="upstream said so")
-    writer.submit(exchange)
+    # A refusal no cleaning can help: this database takes no interaction with a request (an odd
+    # upstream's token count past 32 bits was such a value, until the recorder named no count for it).
+    refuse = "ALTER TABLE interactions ADD CONSTRAINT refuses_requests CHECK (request IS NULL)"
+    async with engine.begin() as connection:
+        await connection.execute(text(refuse))
+    try:
+        exchange = chat_exchange(error="upstream said so")
+        writer.submit(exchange)
 
-    await writer.flush()
+        await writer.flush()
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE interactions DROP CONSTRAINT refuses_requests"))
 
     row = await store.get(exchange.id)
     assert row is not None
