@@ -194,7 +194,7 @@ def keys_revoke(args: argparse.Namespace) -> None:
 
 
 def keys_list(args: argparse.Namespace) -> None:
-    """List the gateway keys (never their values): id, app, when created, and when revoked."""
+    """List the gateway keys (never their values): id, app, when created, when revoked, and when last used."""
     from gateway.store.keys import GatewayKeyStore
 
     settings = _settings(args)
@@ -209,7 +209,9 @@ def keys_list(args: argparse.Namespace) -> None:
         return
     for key in keys:
         revoked = f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
-        print(f"{key.id}  {key.app}  created {key.created_at:%Y-%m-%d %H:%M}{revoked}")
+        # No recorded use: never used, or used only before Feedgate recorded keys' use (revision 0030).
+        used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "no recorded use"
+        print(f"{key.id}  {key.app}  created {key.created_at:%Y-%m-%d %H:%M}{revoked}  {used}")
 
 
 def audit_verify(args: argparse.Namespace) -> None:
@@ -281,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     create = keys.add_parser("create", parents=[common], help="issue a key for an app")
     create.add_argument("app", help="the app's name, as it will appear in the API")
     create.set_defaults(run=keys_create)
-    listing = keys.add_parser("list", parents=[common], help="list keys: id, app, created (never the key itself)")
+    listing = keys.add_parser(
+        "list", parents=[common], help="list keys: id, app, created, last used (never the key itself)"
+    )
     listing.add_argument("--app", help="only this app's keys")
     listing.add_argument("--all", action="store_true", help="revoked keys too")
     listing.set_defaults(run=keys_list)

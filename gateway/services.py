@@ -258,7 +258,7 @@ async def open_services(
     )
     writer.start()
     resolver = CallerResolver(
-        mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.app_for, cache_seconds=settings.key_cache_seconds
+        mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.live_key, cache_seconds=settings.key_cache_seconds
     )
     feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
     feedback_store = FeedbackStore(engine, redactor=redactor_for(settings))

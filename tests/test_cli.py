@@ -214,6 +214,21 @@ def test_keys_list_shows_each_live_key_without_its_value(tmp_path: Path):
     assert "fgk-" not in result.stdout
 
 
+def test_keys_list_says_when_each_key_was_last_used(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
+    run(["db", "upgrade"], env)
+    used_id = run(["keys", "create", "support-bot"], env).stdout.split("key id:")[1].split()[0]
+    idle_id = run(["keys", "create", "support-bot"], env).stdout.split("key id:")[1].split()[0]
+    with sqlite3.connect(tmp_path / "keys.db") as db:
+        db.execute("UPDATE gateway_keys SET last_used_at = '2026-03-01 12:05:00.000000' WHERE id = ?", (used_id,))
+
+    result = run(["keys", "list"], env)
+
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert lines[used_id].endswith("  last used 2026-03-01 12:05")
+    assert lines[idle_id].endswith("  no recorded use")
+
+
 def test_keys_revoke_says_how_soon_running_gateways_refuse_the_key(tmp_path: Path):
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db", "FEEDGATE_KEY_CACHE_SECONDS": "2"}
     run(["db", "upgrade"], env)

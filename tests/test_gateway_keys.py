@@ -132,3 +132,17 @@ async def test_a_revoked_key_is_refused_once_its_lookup_is_older_than_key_cache_
 
 def test_running_gateways_refuse_a_revoked_key_within_seconds_by_default():
     assert Settings().key_cache_seconds == 5
+
+
+async def test_the_key_a_call_came_with_is_listed_as_last_used_then(keyed, fake_upstream):
+    app, http = keyed
+    used = await app.services.keys.issue("support-bot")
+    idle = await app.services.keys.issue("support-bot")
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers={"authorization": f"Bearer {used.raw_key}"})
+
+    await app.services.writer.flush()
+    row = await app.services.interactions.get(response.headers["x-feedgate-interaction-id"])
+    assert row["gateway_key_id"] == used.id
+    listed = {key.id: key.last_used_at for key in await app.services.keys.list()}
+    assert listed == {used.id: row["created_at"], idle.id: None}

@@ -23,6 +23,7 @@ class ProxyCall(Answer):
         "end_user",
         "endpoint",
         "forwarded_at",
+        "gateway_key_id",
         "id",
         "id_headers",
         "metadata",
@@ -37,12 +38,21 @@ class ProxyCall(Answer):
         "upstream_done_at",
     )
 
-    def __init__(self, started: float, app: str, endpoint: str, end_user: str | None, upstream: str) -> None:
+    def __init__(
+        self,
+        started: float,
+        app: str,
+        endpoint: str,
+        end_user: str | None,
+        upstream: str,
+        gateway_key_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.id = str(uuid_utils.uuid7())
         self.created_at = datetime.now(UTC)
         self.started = started
         self.app = app
+        self.gateway_key_id = gateway_key_id
         self.endpoint = endpoint
         self.end_user = end_user
         # The default upstream until the request's model is known (a refused call never gets further).
@@ -100,4 +110,5 @@ class ProxyCall(Answer):
             self.notes or None,
             self.request_body,
             self.metadata_header,
+            self.gateway_key_id,
         )

@@ -8,9 +8,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gateway.config_entries import Upstream
 from gateway.store.availability import database_unavailable
+
+if TYPE_CHECKING:
+    from gateway.store.keys import LiveKey
 
 ANONYMOUS_APP = "anonymous"
 log = logging.getLogger("feedgate.proxy")
@@ -31,6 +35,8 @@ class Caller:
     app: str
     # Gateway-key mode: the routed upstream's own key replaces the client's.
     replaces_authorization: bool = False
+    # Gateway-key mode: the issued key's id, recorded with the call (the key's last use: gateway.store.key_use).
+    gateway_key_id: str | None = None
 
 
 def bearer_token(authorization: str | bytes | None) -> str | None:
@@ -58,7 +64,7 @@ class CallerResolver:
         *,
         mode: str,
         salt: str,
-        lookup_gateway_key: Callable[[str], Awaitable[str | None]],
+        lookup_gateway_key: Callable[[str], Awaitable[LiveKey | None]],
         cache_seconds: float = 5.0,
     ) -> None:
         self._gateway_mode = mode == "gateway"
@@ -99,14 +105,14 @@ class CallerResolver:
             return cached[0]
         if self._gateway_mode:
             try:
-                app = await self._lookup(token)
+                key = await self._lookup(token)
             except Exception as exc:
                 if not database_unavailable(exc):
                     raise
                 return self._known_during_outage(token, cached, now, exc)
-            if app is None:
+            if key is None:
                 raise UnknownKey("unknown or revoked gateway key")
-            caller = Caller(app, replaces_authorization=True)
+            caller = Caller(key.app, replaces_authorization=True, gateway_key_id=key.id)
         else:
             caller = Caller(self.fingerprint(token))
         if len(self._cache) >= 100_000:

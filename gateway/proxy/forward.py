@@ -157,7 +157,7 @@ class ProxyApp:
         call = None
         interaction_bound: Token[str | None] | None = None
         if endpoint is not None:
-            call = ProxyCall(started, caller.app, endpoint, end_user, self._router.default.name)
+            call = ProxyCall(started, caller.app, endpoint, end_user, self._router.default.name, caller.gateway_key_id)
             # Every log line about this call (here, and in tasks it starts) names its interaction.
             interaction_bound = INTERACTION_ID.set(call.id)
             if self._identity_headers is not None:

@@ -71,3 +71,5 @@ class Exchange:
     # integer beyond 64 bits into a float: the writer reads them again exactly when they may hold one.
     request_body: bytes | None = None
     metadata_header: bytes | None = None
+    # The gateway key the call came with (gateway-key mode), so the writer can note the key's last use.
+    gateway_key_id: str | None = None

@@ -58,6 +58,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "end_user": exchange.end_user or (end_user_of(request) if request else None),
         "metadata": exactly_parsed(exchange.metadata, exchange.metadata_header),
         "policies": exchange.policies,
+        "gateway_key_id": exchange.gateway_key_id,
     }
     body, undecodable = _decoded_body(exchange)
     failed = exchange.status_code is not None and exchange.status_code >= 400

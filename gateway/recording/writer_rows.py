@@ -30,7 +30,18 @@ def _redacted(row: Row, redactor: Redactor) -> Row:
     except Exception as exc:  # pragma: no cover - the rules are plain regular expressions
         # Storing the original would break the promise redaction makes: keep the identity only.
         logger.exception("could not redact interaction %s", row.get("id"))
-        keep = ("id", "created_at", "app", "endpoint", "upstream", "model", "stream", "partial", "status_code")
+        keep = (
+            "id",
+            "created_at",
+            "app",
+            "endpoint",
+            "upstream",
+            "model",
+            "stream",
+            "partial",
+            "status_code",
+            "gateway_key_id",
+        )
         identity = {key: row.get(key) for key in keep}
         note = f"request and response dropped: redaction failed ({type(exc).__name__})"
         return {**identity, "error": note, "redactions": None}
@@ -51,6 +62,7 @@ def _row_of(exchange: Exchange) -> Row:
             "partial": exchange.partial,
             "status_code": exchange.status_code,
             "error": f"feedgate could not record this answer: {exc}",
+            "gateway_key_id": exchange.gateway_key_id,
         }
 
 
@@ -68,7 +80,19 @@ def cleaned_row(row: Row) -> Row:
 
 def identity_row(row: Row, why: str = "the database refused them") -> Row:
     """Only the row's identity, when the database refuses even the cleaned row (or `why` it cannot be stored)."""
-    keep = ("id", "created_at", "app", "endpoint", "upstream", "model", "stream", "partial", "status_code", "error")
+    keep = (
+        "id",
+        "created_at",
+        "app",
+        "endpoint",
+        "upstream",
+        "model",
+        "stream",
+        "partial",
+        "status_code",
+        "error",
+        "gateway_key_id",
+    )
     return _with_note({k: row.get(k) for k in keep}, f"request and response dropped: {why}")
 
 

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.erased_users import ErasedUsers
+from gateway.store.key_use import note_key_use
 from gateway.store.tables import interactions
 from gateway.store.tables.search_index import SQLITE_SEARCH_TABLE, SQLITE_SEARCH_VIEW
 
@@ -65,7 +66,7 @@ class InteractionInserts:
     async def insert(
         self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
     ) -> Sequence[Mapping[str, Any]]:
-        """Insert `rows` in `connection`'s transaction, then index them for search and mark their days stale.
+        """Insert `rows` in `connection`'s transaction, index them for search, mark their days stale and note their keys' use.
 
         Rows of an end user erased after they were made are dropped (gateway.store.erased_users):
         returns the rows it kept (of which those whose id was stored already were skipped).
@@ -91,6 +92,7 @@ class InteractionInserts:
             await connection.exec_driver_sql(sql, parameters)
         if last is not None:
             await connection.execute(_INDEX_ROWS_AFTER, {"after": last})
+        await note_key_use(connection, rows)
         return rows
 
 

@@ -35,6 +35,14 @@ class IssuedKey:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveKey:
+    """A live key found by its value: which key it is, and the app it belongs to."""
+
+    id: str
+    app: str
+
+
+@dataclass(frozen=True, slots=True)
 class ListedKey:
     """A key as `keys list` shows it: never its value, which is not stored."""
 
@@ -42,6 +50,8 @@ class ListedKey:
     app: str
     created_at: datetime
     revoked_at: datetime | None
+    # Its newest stored call (gateway.store.key_use); None: no call made with it is recorded.
+    last_used_at: datetime | None = None
 
 
 class GatewayKeyStore:
@@ -63,25 +73,26 @@ class GatewayKeyStore:
             await append(connection, AuditEntry(actor, "key.create", "gateway_key", key_id, app, after={"app": app}))
         return IssuedKey(id=key_id, app=app, raw_key=raw_key)
 
-    async def app_for(self, raw_key: str) -> str | None:
-        """The app a live key belongs to, or None for unknown and revoked keys."""
-        query = select(gateway_keys.c.app).where(
+    async def live_key(self, raw_key: str) -> LiveKey | None:
+        """The live key `raw_key` is (its id and app), or None for unknown and revoked keys."""
+        query = select(gateway_keys.c.id, gateway_keys.c.app).where(
             gateway_keys.c.key_hash == hash_key(raw_key), gateway_keys.c.revoked_at.is_(None)
         )
         async with self._engine.connect() as connection:
-            return await connection.scalar(query)
+            row = (await connection.execute(query)).first()
+        return None if row is None else LiveKey(row.id, row.app)
 
     async def list(self, app: str | None = None, *, include_revoked: bool = False) -> list[ListedKey]:
-        """The keys (of `app`, if given; live ones unless `include_revoked`), by app, oldest first."""
+        """The keys (of `app`, if given; live ones unless `include_revoked`), by app, oldest first, with their last use."""
         k = gateway_keys.c
-        query = select(k.id, k.app, k.created_at, k.revoked_at).order_by(k.app, k.created_at, k.id)
+        query = select(k.id, k.app, k.created_at, k.revoked_at, k.last_used_at).order_by(k.app, k.created_at, k.id)
         if app is not None:
             query = query.where(k.app == app)
         if not include_revoked:
             query = query.where(k.revoked_at.is_(None))
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [ListedKey(row.id, row.app, row.created_at, row.revoked_at) for row in rows]
+        return [ListedKey(row.id, row.app, row.created_at, row.revoked_at, row.last_used_at) for row in rows]
 
     async def revoke(self, key_id: str, actor: str = CLI_ACTOR) -> bool:
         """Revoke a key by id, recorded in the audit log; False when there is no such live key."""

@@ -39,6 +39,8 @@ interactions = Table(
     Column("policies", JSONDocument),
     # Which redaction rules fired on the row and how often, {"email": 2}; null when none did (gateway.privacy).
     Column("redactions", JSONDocument),
+    # The gateway key the call came with (gateway-key mode; null otherwise, and for imports). Revision 0030.
+    Column("gateway_key_id", String(36)),
     Index(None, "upstream_response_id"),
     # Newest-first listings, all or of one app or one model (the admin interactions page), walked from
     # the cursor without a sort (revision 0024); also every range of created_at (stats, pruning), and
@@ -59,6 +61,9 @@ gateway_keys = Table(
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime()),
+    # The newest stored call made with the key, moved forward by the writer's inserts (gateway.store.key_use),
+    # so the proxy writes nothing for it and `keys list` reads no interactions. Revision 0030.
+    Column("last_used_at", UtcDateTime()),
 )
 
 # Small values the gateway generates once and must keep (signing secrets, salts).
