@@ -18,7 +18,7 @@ from admin_ui.csrf import FormRefused, SessionEnded
 from admin_ui.rendering import render
 from admin_ui.session import SIGN_IN_PATH, current_user, safe_next
 from admin_ui.sign_in import sign_in_page, unsent_page
-from gateway.api.database_outage import MESSAGE, OUTAGE_TYPES, outage_response, retry_headers
+from gateway.api.database_outage import OUTAGE_TYPES, outage_message, outage_response, retry_headers
 from gateway.store.availability import database_unavailable
 
 EARLIER_SESSION = (
@@ -57,7 +57,8 @@ def database_away(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     """A page the database could not serve because it is away: 503 in the admin layout, with Retry-After."""
     if not database_unavailable(exc):
         return outage_response(request, exc)  # any other database error: the usual 500
-    response = render(request, "error.html", status_code=503, title="Database unreachable", message=MESSAGE)
+    message = outage_message(request, exc)
+    response = render(request, "error.html", status_code=503, title="Database unreachable", message=message)
     response.headers.update(retry_headers())
     return response
 

@@ -137,7 +137,7 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
     settings = services.settings
     return asyncio.create_task(
         run_periodically(
-            services.engine,
+            services.jobs_engine,
             settings,
             embedder_for(settings, environ),
             settings.cluster_interval,
@@ -170,7 +170,7 @@ def create_app(
         app.state.services = services
         clustering = start_background_clustering(services, os.environ if environ is None else environ)
         # With retention_days set, old interactions are pruned in the background (gateway.privacy.retention).
-        pruning = asyncio.create_task(prune_periodically(services.engine, settings), name="feedgate-retention")
+        pruning = asyncio.create_task(prune_periodically(services.jobs_engine, settings), name="feedgate-retention")
         # Benchmarks only: event-loop lag and GC pauses into a file (gateway.observability.loop_lag).
         lag = None
         if settings.loop_lag_file is not None:

@@ -71,6 +71,10 @@ class ServingSettings(BaseModel):
     # route that drops packets) counts as away: the writer spools. On SQLite, which cannot hang that
     # way, it is how long the writer waits for the write lock another connection holds.
     writer_database_timeout: float = Field(default=30.0, gt=0)
+    # How long feedback posts, the admin API and pages, gateway-key lookups and the background refreshers wait
+    # for each database answer (a lock held elsewhere, a stopped server) before giving up: 503 with Retry-After,
+    # or a logged failure. The writer has its own limit above; the clustering pass, pruning and erasure have none.
+    database_timeout: float = Field(default=10.0, gt=0)
     spool_path: Path = Path("./feedgate.spool.jsonl")
 
     access_log: bool = False

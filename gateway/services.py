@@ -82,7 +82,11 @@ class Services:
     """Everything the proxy and the API share while the gateway runs."""
 
     settings: Settings
+    # Every wait on it is bounded by `database_timeout` (feedback, the admin API and pages, key lookups, refreshers).
     engine: AsyncEngine
+    # Without that bound, for work that may rightly take longer: the writer (which has its own limit), the
+    # clustering pass, pruning and erasure.
+    jobs_engine: AsyncEngine
     interactions: InteractionStore
     keys: GatewayKeyStore
     writer: InteractionWriter
@@ -170,6 +174,7 @@ class Services:
             ("the interaction writer", self._close_writer),
             ("the upstream client", self.upstream_client.aclose),
             ("the database pool", self.engine.dispose),
+            ("the jobs' database pool", self.jobs_engine.dispose),
         ]
         for name, close in steps:
             if close is None:
@@ -222,7 +227,8 @@ async def open_services(
     environ = os.environ if environ is None else environ
     # httpx logs every request at INFO: a cost on the hot path and noise in the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, answer_timeout=settings.database_timeout)
+    jobs_engine = create_engine(settings.database_url)
     try:
         try:
             await prepare_database(settings, engine)
@@ -238,6 +244,7 @@ async def open_services(
         retrain = retrain_trigger(settings, engine, environ)
     except BaseException:
         await engine.dispose()
+        await jobs_engine.dispose()
         raise
     interactions = InteractionStore(engine)
     keys = GatewayKeyStore(engine)
@@ -247,7 +254,8 @@ async def open_services(
     writer = InteractionWriter(
         # The limit is a lock wait on SQLite, whose statements run in this process and cannot be cut
         # short (a slow disk is waited out), and a deadline on PostgreSQL, which can hang on a network.
-        InteractionStore(engine, sqlite_lock_wait=settings.writer_database_timeout),
+        # On the jobs' engine: a batch may take up to its own limit, longer than a web request may wait.
+        InteractionStore(jobs_engine, sqlite_lock_wait=settings.writer_database_timeout),
         spool.spool,
         batch_size=settings.writer_batch_size,
         flush_interval=settings.writer_flush_interval,
@@ -339,6 +347,7 @@ async def open_services(
     return Services(
         settings=settings,
         engine=engine,
+        jobs_engine=jobs_engine,
         interactions=interactions,
         keys=keys,
         writer=writer,

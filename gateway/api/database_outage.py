@@ -15,10 +15,11 @@ from litestar import Request, Response
 from litestar.exceptions import InternalServerException, ServiceUnavailableException
 from litestar.exceptions.responses import create_exception_response
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gateway.errors import openai_error_body
 from gateway.proxy.credentials import KeyLookupUnavailable
-from gateway.store.availability import database_unavailable
+from gateway.store.availability import database_silent, database_unavailable
 
 log = logging.getLogger("feedgate.http")
 
@@ -28,11 +29,26 @@ MESSAGE = f"the database is unreachable for the moment; nothing was changed: try
 CODE = "database_unavailable"
 # The exception types a lost or refused database connection arrives as (database_unavailable decides);
 # an app's gateway key that could not be looked up carries the connection's error as its cause.
-OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError, KeyLookupUnavailable)
+# No pooled connection freed within the limit (PoolTimeout) is one too.
+OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError, KeyLookupUnavailable, PoolTimeout)
+
+
+def outage_message(request: Request[Any, Any, Any], exc: BaseException) -> str:
+    """What a 503 says: the database is unreachable, or did not answer within the limit (naming its setting)."""
+    if not database_silent(exc):
+        return MESSAGE
+    limit = request.app.state.services.settings.database_timeout
+    return (
+        f"the database did not answer within {limit:g} s (FEEDGATE_DATABASE_TIMEOUT): it is busy or hung for "
+        f"the moment; try again in {RETRY_AFTER_SECONDS} s"
+    )
 
 
 def log_outage(method: str, path: str, exc: BaseException) -> None:
     """One warning line for a request the database's absence refused: expected during an outage."""
+    if database_silent(exc):
+        log.warning("database did not answer in time for %s %s: 503 (%s)", method, path, type(exc).__name__)
+        return
     log.warning("database unreachable answering %s %s: 503 (%s)", method, path, type(exc).__name__)
 
 
@@ -45,7 +61,8 @@ def outage_response(request: Request[Any, Any, Any], exc: Exception) -> Response
     """503 for a database that is away, in the caller's error shape; any other database error stays a 500."""
     if not database_unavailable(exc):
         return create_exception_response(request, InternalServerException())
+    message = outage_message(request, exc)
     if request.url.path.startswith("/v1/"):
-        body = openai_error_body(503, MESSAGE, CODE)
+        body = openai_error_body(503, message, CODE)
         return Response(body, status_code=503, media_type="application/json", headers=retry_headers())
-    return create_exception_response(request, ServiceUnavailableException(MESSAGE, headers=retry_headers()))
+    return create_exception_response(request, ServiceUnavailableException(message, headers=retry_headers()))

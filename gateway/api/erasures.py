@@ -37,5 +37,8 @@ class ErasuresController(AdminController):
     )
     async def erase(self, services: NamedDependency[Services], data: JSONBody[ErasureRequest]) -> dict[str, Any]:
         # Calls of the user not stored yet (in any process's writer, or spooled) are dropped when they would be.
-        report = await erase_end_user(services.engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api")
+        # On the jobs' engine: an erasure of a user with many calls may rightly take longer than a page may wait.
+        report = await erase_end_user(
+            services.jobs_engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api"
+        )
         return {"removed": report.counts.as_dict(), "audit_seq": report.audit_seq, "subject": report.subject}

@@ -14,7 +14,7 @@ from clustering.label import LLMTitler
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
 from gateway.side_call_client import side_call_client
-from gateway.store.availability import database_unavailable
+from gateway.store.availability import database_unavailable, outage_reason
 
 logger = logging.getLogger("feedgate.discovery")
 
@@ -63,7 +63,9 @@ async def run_periodically(
         except Exception as exc:
             # A bad pass (database hiccup, odd data) must not stop the next one; an outage is one line a pass.
             if database_unavailable(exc):
-                logger.warning("clustering pass failed (database unavailable: %s); trying again next time", exc)
+                logger.warning(
+                    "clustering pass failed (database unavailable: %s); trying again next time", outage_reason(exc)
+                )
             else:
                 logger.exception("clustering pass failed")
         else:

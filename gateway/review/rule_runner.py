@@ -26,7 +26,7 @@ from gateway.review.anomalous import AnomalousRule
 from gateway.review.findings import RuleFinding
 from gateway.review.similar_negative import SimilarNegativeRule
 from gateway.review.traffic_index import TrafficIndex
-from gateway.store.availability import database_unavailable
+from gateway.store.availability import database_unavailable, outage_reason
 from gateway.store.leases import Lease
 
 logger = logging.getLogger("feedgate.review")
@@ -171,7 +171,7 @@ class ReviewRuleRunner:
             # gateway rides out is one line, as every other part says it: an ERROR with a traceback
             # every few seconds paged whoever alerts on errors.
             if database_unavailable(exc):
-                logger.warning("review rules: %s failed (database unavailable: %s)", what, exc)
+                logger.warning("review rules: %s failed (database unavailable: %s)", what, outage_reason(exc))
             else:
                 logger.exception("review rules: %s failed", what)
         finally:

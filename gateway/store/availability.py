@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 try:
     import asyncpg
@@ -33,18 +34,43 @@ def database_unavailable(exc: BaseException) -> bool:
     arrives as a plain DBAPIError (nothing to invalidate yet) caused by asyncpg's
     connection error, or as asyncpg's bare InterfaceError("connection is closed").
     """
+    return any(_signals_unavailability(link) for link in _causes(exc))
+
+
+def database_silent(exc: BaseException) -> bool:
+    """Whether an operation was given up because the database did not answer in time (a kind of unavailability).
+
+    asyncpg's `command_timeout` and connect timeout (TimeoutError), no pooled connection freed in time, or
+    SQLite's busy timeout on another connection's write lock ("database is locked").
+    """
+    return any(
+        isinstance(link, (asyncio.TimeoutError, PoolTimeout)) or "database is locked" in str(link)
+        for link in _causes(exc)
+    )
+
+
+def outage_reason(exc: BaseException) -> str:
+    """An outage's error for a log line: a timeout says so (asyncpg's TimeoutError has no message of its own)."""
+    if database_silent(exc):
+        return f"no answer in time ({type(exc).__name__})"
+    return str(exc) or type(exc).__name__
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and what it was raised from: its causes, and a SQLAlchemy error's driver error."""
+    chain: list[BaseException] = []
     seen: set[int] = set()
     link: BaseException | None = exc
     while link is not None and id(link) not in seen:
         seen.add(id(link))
-        if _signals_unavailability(link):
-            return True
+        chain.append(link)
         link = link.__cause__ or getattr(link, "orig", None)
-    return False
+    return chain
 
 
 def _signals_unavailability(exc: BaseException) -> bool:
-    if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError)):
+    # PoolTimeout: every pooled connection stayed busy past the pool's timeout (a database holding them all up).
+    if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError, PoolTimeout)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
@@ -60,7 +86,7 @@ def log_failed_round(logger: logging.Logger, exc: BaseException, what: str, then
     Repeated every round of an outage, a traceback buried the lines that said what was wrong.
     """
     if database_unavailable(exc):
-        logger.warning("%s failed (database unavailable: %s); %s", what, exc, then)
+        logger.warning("%s failed (database unavailable: %s); %s", what, outage_reason(exc), then)
     else:
         logger.error("%s failed; %s", what, then, exc_info=exc)
 
@@ -101,14 +127,14 @@ class FailedRounds:
         now = self._clock()
         if self._outage_since is None:
             self._outage_since = self._told_at = now
-            self._logger.warning("%s failed (database unavailable: %s); %s", self._what, exc, self._then)
+            self._logger.warning("%s failed (database unavailable: %s); %s", self._what, outage_reason(exc), self._then)
         elif now - self._told_at >= self._reminder_seconds:
             self._told_at = now
             self._logger.warning(
                 "%s still failing after %.0f s (database unavailable: %s); %s",
                 self._what,
                 now - self._outage_since,
-                exc,
+                outage_reason(exc),
                 self._then,
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -33,13 +34,20 @@ def _json_dumps(value: object) -> str:
     return dumps_exact(value).decode()
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(database_url: str, answer_timeout: float | None = None) -> AsyncEngine:
     """An async engine for `database_url`, tuned for the gateway's write pattern.
 
     Its errors never carry a statement's parameters (`hide_parameters`): a failed insert's message is
     logged, and its parameters are users' prompts, answers and end-user ids, which logs must not hold
     (redaction, retention and erasure never reach them).
+
+    `answer_timeout` (seconds; None: the defaults below) bounds every wait on the database, with the
+    database's own means: on PostgreSQL, asyncpg's `command_timeout` on each statement (it asks the server
+    to cancel the statement and raises TimeoutError; a lock held elsewhere and a stopped server alike), its
+    connect timeout, and the wait for a pooled connection; on SQLite, the busy timeout on another
+    connection's write lock. For the web's engine (feedback, admin API and pages): long jobs get none.
     """
+    busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS if answer_timeout is None else max(1, round(answer_timeout * 1000))
     if database_url.startswith("sqlite"):
         _create_private_file(make_url(database_url).database)
         engine = create_async_engine(
@@ -52,13 +60,19 @@ def create_engine(database_url: str) -> AsyncEngine:
             # concurrent writers wait instead of failing with "database is locked".
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
             # Case-insensitive searches fold every script, as on PostgreSQL (gateway.store.text_case).
             dbapi_connection.create_function(SQLITE_LOWER, 1, python_lower, deterministic=True)
 
         return engine
+    bounded: dict[str, Any] = {}
+    if answer_timeout is not None:
+        bounded = {
+            "connect_args": {"command_timeout": answer_timeout, "timeout": answer_timeout},
+            "pool_timeout": answer_timeout,
+        }
     return create_async_engine(
         database_url,
         json_serializer=_json_dumps,
@@ -67,6 +81,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         pool_size=5,
         max_overflow=5,
         hide_parameters=True,
+        **bounded,
     )
 
 

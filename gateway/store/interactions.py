@@ -141,7 +141,7 @@ class InteractionStore:
             if self._lock_wait_ms is None:
                 await self._inserts.insert(connection, rows)
                 return
-            # The pool's connections serve the API too, which must keep failing fast on a lock.
+            # The pool's connections serve the long jobs too (the writer is on the jobs' engine), with the usual wait.
             await connection.exec_driver_sql(f"PRAGMA busy_timeout={self._lock_wait_ms}")
             try:
                 await self._inserts.insert(connection, rows)
