@@ -45,17 +45,21 @@ def is_later(later: Table | FromClause, event: Table | FromClause) -> ColumnElem
     )
 
 
-def superseded(event: Table | FromClause) -> ColumnElement[bool]:
+def superseded(event: Table | FromClause, *, stored_up_to: str | None = None) -> ColumnElement[bool]:
     """Whether `event` (an alias of the feedback table) has a later event by the same voter on its interaction:
     the rule of `current_feedback` as a correlated predicate, for queries that read events one by one.
 
-    Each check is a few lookups in the feedback index on interaction_id.
+    `stored_up_to`: only events whose id is at most this one count (the feedback as it stood when that
+    event was the newest stored; ids are UUIDv7 made as events are stored). Each check is a few lookups
+    in the feedback index on interaction_id.
     """
     later = feedback.alias("later_event")
+    bound = [] if stored_up_to is None else [later.c.id <= stored_up_to]
     return exists().where(
         later.c.interaction_id == event.c.interaction_id,
         voter_of(later).is_not_distinct_from(voter_of(event)),
         is_later(later, event),
+        *bound,
     )
 
 

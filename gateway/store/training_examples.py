@@ -3,6 +3,10 @@
 What counts as an example is explained in gateway.export.examples; these queries pick the rows.
 Each source is read in chunks ordered by its label's id (UUIDv7), resuming after the last id
 seen, so an export of millions of rows holds one chunk in memory and never rescans from the start.
+Each chunk is read on a connection of its own (a long export holds no transaction open), so a read
+takes the labels as they stood when it began (`LabelsUpTo`): feedback events and review decisions
+are only ever added, and one given meanwhile, which would make a second label of an answer already
+written, is left for the next export.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ CHAT_ENDPOINT = "chat.completions"
 
 
 @dataclass(frozen=True, slots=True)
+class LabelsUpTo:
+    """The newest feedback event and review decision stored when a read began ("": none was)."""
+
+    feedback_id: str
+    decision_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExampleFilter:
     """Which examples to read: one app's, those labelled in [since, until), one source's; None does not filter."""
 
@@ -43,20 +55,32 @@ def _interaction_columns() -> list[Any]:
     return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response, i.response_text, i.policies]
 
 
-def _is_current_correction(event: FromClause) -> ColumnElement[bool]:
+def _feedback_id(upto: LabelsUpTo | None) -> str | None:
+    return None if upto is None else upto.feedback_id
+
+
+def _stored_by(column: Any, newest: str | None) -> list[ColumnElement[bool]]:
+    """The condition that `column` (a label's id) was stored by `newest`; none when there is no bound."""
+    return [] if newest is None else [column <= newest]
+
+
+def _is_current_correction(event: FromClause, upto: LabelsUpTo | None) -> ColumnElement[bool]:
     """Whether `event` (an alias of the feedback table) is its voter's current feedback and carries a correction."""
-    return and_(event.c.correction.is_not(None), ~superseded(event))
-
-
-def _outcorrected(event: FromClause) -> ColumnElement[bool]:
-    """Whether another voter's current correction of `event`'s interaction came after it: one label per answer."""
-    newer = feedback.alias("newer_correction")
-    return exists().where(
-        newer.c.interaction_id == event.c.interaction_id, _is_current_correction(newer), is_later(newer, event)
+    newest = _feedback_id(upto)
+    return and_(
+        event.c.correction.is_not(None), ~superseded(event, stored_up_to=newest), *_stored_by(event.c.id, newest)
     )
 
 
-def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
+def _outcorrected(event: FromClause, upto: LabelsUpTo | None) -> ColumnElement[bool]:
+    """Whether another voter's current correction of `event`'s interaction came after it: one label per answer."""
+    newer = feedback.alias("newer_correction")
+    return exists().where(
+        newer.c.interaction_id == event.c.interaction_id, _is_current_correction(newer, upto), is_later(newer, event)
+    )
+
+
+def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> tuple[Select[Any], Any]:
     """The latest of the end users' current corrections of each chat interaction; and its keyset column."""
     f = feedback.alias("f")
     # The rule of gateway.store.current_feedback (each voter's latest event per interaction, events
@@ -71,11 +95,11 @@ def _end_user_corrections(where: ExampleFilter) -> tuple[Select[Any], Any]:
             *_interaction_columns(),
         )
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
-        .where(_is_current_correction(f), interactions.c.endpoint == CHAT_ENDPOINT)
+        .where(_is_current_correction(f, upto), interactions.c.endpoint == CHAT_ENDPOINT)
         # Several users' corrections of one answer would teach the model each of them: the latest stands.
-        .where(~_outcorrected(f))
+        .where(~_outcorrected(f, upto))
         # A reviewer who decided on the interaction outranks its end users: one label per answer.
-        .where(f.c.interaction_id.not_in(reviewed_interactions()))
+        .where(f.c.interaction_id.not_in(reviewed_interactions(upto)))
     )
     return _labelled_in(query, where, app=f.c.app, labelled_at=f.c.created_at), f.c.id
 
@@ -86,13 +110,19 @@ _LATER = review_decisions.alias("later")
 _HELD = review_task_interactions.alias("held")
 
 
-def _labelling_decisions(*columns: Any) -> Select[Any]:
+def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
     d, t, i = _DECISION, review_tasks.c, interactions.c
+    newest = None if upto is None else upto.decision_id
     held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
     # The last decision of the task's current round is the one that resolved it (the second of
     # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
-    overruled = exists().where(_LATER.c.task_id == d.c.task_id, _LATER.c.round == d.c.round, _LATER.c.id > d.c.id)
+    overruled = exists().where(
+        _LATER.c.task_id == d.c.task_id,
+        _LATER.c.round == d.c.round,
+        _LATER.c.id > d.c.id,
+        *_stored_by(_LATER.c.id, newest),
+    )
     # An approval labels a whole answer that said something or called a tool (one cut short would
     # teach stopping mid-sentence); a correction always labels one.
     said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
@@ -112,19 +142,21 @@ def _labelling_decisions(*columns: Any) -> Select[Any]:
             held_count == 1,
             i.endpoint == CHAT_ENDPOINT,
             labels_an_answer,
+            *_stored_by(d.c.id, newest),
         )
     )
 
 
-def reviewed_interactions() -> Select[Any]:
+def reviewed_interactions(upto: LabelsUpTo | None = None) -> Select[Any]:
     """The ids of the interactions a reviewer's deciding decision labels (they outrank end users' corrections)."""
-    return _labelling_decisions(review_task_interactions.c.interaction_id).correlate(None)
+    return _labelling_decisions(upto, review_task_interactions.c.interaction_id).correlate(None)
 
 
-def _review_decisions(where: ExampleFilter) -> tuple[Select[Any], Any]:
+def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> tuple[Select[Any], Any]:
     """The decision that resolved each single-interaction task, if it approves or corrects; and its keyset column."""
     d = _DECISION
     query = _labelling_decisions(
+        upto,
         literal(ExampleSource.HUMAN_REVIEW.value).label("source"),
         d.c.id.label("label_id"),
         d.c.created_at.label("labelled_at"),
@@ -147,8 +179,9 @@ def _labelled_in(query: Select[Any], where: ExampleFilter, *, app: Any, labelled
     return query
 
 
-# A source's query for a filter, and the keyset column it is read by.
-SourceQuery = Callable[[ExampleFilter], tuple[Select[Any], Any]]
+# A source's query for a filter (and the labels stored when the read began; None: as they stand), and the
+# keyset column it is read by.
+SourceQuery = Callable[[ExampleFilter, LabelsUpTo | None], tuple[Select[Any], Any]]
 # Each source's query, in the order an export reads them.
 SOURCES: dict[ExampleSource, SourceQuery] = {
     ExampleSource.END_USER_CORRECTION: _end_user_corrections,
@@ -165,9 +198,18 @@ async def count_examples(connection: AsyncConnection, where: ExampleFilter) -> i
     """How many labelled example rows `where` selects, over the sources it reads."""
     total = 0
     for source in _sources(where):
-        query = source(where)[0].subquery()
+        query = source(where, None)[0].subquery()
         total += (await connection.execute(select(func.count()).select_from(query))).scalar_one()
     return total
+
+
+async def labels_up_to(connection: AsyncConnection) -> LabelsUpTo:
+    """The newest feedback event and review decision stored now (by their UUIDv7 ids)."""
+    newest = select(
+        select(func.max(feedback.c.id)).scalar_subquery(), select(func.max(review_decisions.c.id)).scalar_subquery()
+    )
+    feedback_id, decision_id = (await connection.execute(newest)).one()
+    return LabelsUpTo(feedback_id or "", decision_id or "")
 
 
 class TrainingExampleStore:
@@ -183,11 +225,16 @@ class TrainingExampleStore:
             return await count_examples(connection, where)
 
     async def stream(self, where: ExampleFilter) -> AsyncIterator[Row]:
-        """Every example row: end users' corrections first, then review decisions, each oldest label first."""
+        """Every example row: end users' corrections first, then review decisions, each oldest label first.
+
+        The labels as they stood when it began: one given while it runs is left for the next read.
+        """
+        async with self._engine.connect() as connection:
+            upto = await labels_up_to(connection)
         for source in _sources(where):
             after: str | None = None
             while True:
-                query, label_id = source(where)
+                query, label_id = source(where, upto)
                 if after is not None:
                     query = query.where(label_id > after)
                 query = query.order_by(label_id).limit(self._chunk_rows)
