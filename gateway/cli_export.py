@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import stat
 import sys
@@ -24,8 +25,32 @@ from gateway.domain.errors import InvalidQuery
 from gateway.export.examples import ExampleSource
 from gateway.export.formats import ExportFormat
 from gateway.export.options import ExportOptions, cli_option, export_options
+from gateway.export.stream import ExportTally
 
 console = Console(stderr=True)
+logger = logging.getLogger("feedgate.export")
+
+
+def _say(message: str, as_json: bool, level: int = logging.INFO, **fields: object) -> None:
+    """One line on stderr for the person who ran the export: a log line with `fields` when logs are JSON.
+
+    stderr is then the log stream a collector parses, line by line, as for `feedgate cluster`.
+    """
+    if as_json:
+        logger.log(level, "%s", message, extra=fields)
+    else:
+        prefix = "warning: " if level == logging.WARNING else ""
+        console.print(f"{prefix}{message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _summary_fields(tally: ExportTally) -> dict[str, object]:
+    """The summary's figures, as a JSON log line carries them."""
+    return {
+        "lines": tally.lines,
+        "examples": tally.examples,
+        "duplicates": tally.duplicates,
+        "sources": dict(tally.by_source),
+    }
 
 
 def _options_of(args: argparse.Namespace) -> ExportOptions:
@@ -74,7 +99,7 @@ def _silence_stdout() -> None:
 def export(args: argparse.Namespace, settings: Settings) -> None:
     """Write the labelled examples matching --app/--since/--until/--source in --format, with a progress bar on stderr."""
     from gateway.domain.seen_apps import SeenApps
-    from gateway.export.stream import ExportTally, TrainingExport
+    from gateway.export.stream import TrainingExport
     from gateway.store.seen_apps import SeenAppStore
     from gateway.store.training_examples import TrainingExampleStore
 
@@ -85,10 +110,11 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     out, partial, target = _output(args.output)
     tally = ExportTally()
     unseen: list[str] = []
+    as_json = logs_are_json(settings)
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         # Among JSON log lines a progress bar is one more line a log collector cannot parse.
-        with Progress(*columns, console=console, disable=logs_are_json(settings)) as bar:
+        with Progress(*columns, console=console, disable=as_json) as bar:
             task = bar.add_task(fmt.value, total=None)
 
             def progress(read: int) -> None:
@@ -114,7 +140,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         else:
             with contextlib.suppress(OSError):  # closing flushes into the broken pipe again
                 out.close()
-        console.print("export stopped: the reader closed the output", markup=False, highlight=False, soft_wrap=True)
+        _say("export stopped: the reader closed the output", as_json, logging.ERROR)
         raise SystemExit(1) from None
     except BaseException:
         if out is not sys.stdout:
@@ -126,9 +152,9 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         out.close()
     if partial is not None and target is not None:
         os.replace(partial, target)
-    console.print(tally.summary(), markup=False, highlight=False, soft_wrap=True)
+    _say(tally.summary(), as_json, **_summary_fields(tally))
     for warning in unseen:
-        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+        _say(warning, as_json, logging.WARNING)
 
 
 def add_export_command(
