@@ -31,13 +31,13 @@ console = Console(stderr=True)
 logger = logging.getLogger("feedgate.export")
 
 
-def _say(message: str, as_json: bool, level: int = logging.INFO, **fields: object) -> None:
+def _say(message: str, as_json: bool, level: int = logging.INFO, fields: dict[str, object] | None = None) -> None:
     """One line on stderr for the person who ran the export: a log line with `fields` when logs are JSON.
 
     stderr is then the log stream a collector parses, line by line, as for `feedgate cluster`.
     """
     if as_json:
-        logger.log(level, "%s", message, extra=fields)
+        logger.log(level, "%s", message, extra=fields or {})
     else:
         prefix = "warning: " if level == logging.WARNING else ""
         console.print(f"{prefix}{message}", markup=False, highlight=False, soft_wrap=True)
@@ -152,7 +152,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         out.close()
     if partial is not None and target is not None:
         os.replace(partial, target)
-    _say(tally.summary(), as_json, **_summary_fields(tally))
+    _say(tally.summary(), as_json, fields=_summary_fields(tally))
     for warning in unseen:
         _say(warning, as_json, logging.WARNING)
 
