@@ -64,7 +64,7 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         # Exact: a request, answer or feedback metadata keeps an integer beyond 64 bits as it is.
         record = loads_exact(line)
     except orjson.JSONDecodeError as exc:
-        raise BadLine(f"not valid JSON: {exc}") from None
+        raise BadLine(_not_utf8(line) or f"not valid JSON: {exc}") from None
     if not isinstance(record, dict):
         raise BadLine("each line must be a JSON object")
     _refuse_unknown_fields(record)
@@ -80,9 +80,12 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         # The id is a path segment of the admin pages and API (/admin/interactions/{id}): a '/' or a control
         # character could never be reached there.
         raise BadLine("'id' may not hold '/' or control characters (it names the interaction in URLs)")
-    app = record.get("app") or "imported"
+    app = record.get("app", "imported")
     if not isinstance(app, str) or len(app) > 200:
         raise BadLine("'app' must be a string of at most 200 characters")
+    if not app.strip():
+        # Every listing and export refuses a blank app as a filter: such an app could never be chosen.
+        raise BadLine("'app' must not be blank: leave it out for 'imported', or name the app")
     created_at = _timestamp(record.get("created_at"), "created_at")
     row: Row = {
         "id": interaction_id,
@@ -105,6 +108,18 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     if not isinstance(events, list):
         raise BadLine("'feedback' must be a list")
     return ParsedLine(row, [_feedback_row(event, n, row, max_text_chars) for n, event in enumerate(events)])
+
+
+def _not_utf8(line: bytes) -> str | None:
+    """What to fix when `line` is not UTF-8 (orjson then speaks of surrogates); None when it is."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            f"not UTF-8 text: byte 0x{line[exc.start]:02x} at column {exc.start + 1} is no UTF-8 character; "
+            "save the file as UTF-8 (a compressed file must be decompressed first)"
+        )
+    return None
 
 
 # What a line may hold; a misspelt field was silently dropped ("respnse": stored with no answer).
@@ -164,6 +179,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 def _timestamp(value: Any, name: str, default: datetime | None = None) -> datetime:
     if value is None:
         return default or datetime.now(UTC)
+    if isinstance(value, bool):
+        # An integer to Python: `true` would be 1970-01-01T00:00:01.
+        raise BadLine(f"'{name}' must be an ISO 8601 timestamp or Unix seconds")
     try:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else datetime.fromtimestamp(value, UTC)
     except (TypeError, ValueError, OverflowError):
@@ -188,12 +206,18 @@ def _redacted(redactor: Redactor, interaction_rows: list[Row], feedback_rows: li
     )
 
 
+# What Notepad and Excel put at the start of a file they save as UTF-8; JSON parsers refuse it.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, int]]:
-    """(line number, line, bytes read so far) for each non-blank line."""
+    """(line number, line, bytes read so far) for each non-blank line; a UTF-8 byte order mark is dropped."""
     read = 0
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             read += len(line)
+            if number == 1 and line.startswith(UTF8_BOM):
+                line = line[len(UTF8_BOM) :]
             if line.strip():
                 yield number, line, read
 
