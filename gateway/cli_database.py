@@ -49,9 +49,48 @@ async def prepared_database(settings: Settings, *, creates: bool = True) -> Asyn
 
 
 async def on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]], *, creates: bool = True) -> T:
-    """`work` done on `prepared_database`'s engine."""
+    """`work` done on `prepared_database`'s engine; a database lost partway is a ConfigError saying so."""
     async with prepared_database(settings, creates=creates) as engine:
-        return await work(engine)
+        try:
+            return await work(engine)
+        except Exception as exc:
+            lost = await _lost_database(engine, exc)
+            if lost is None:
+                raise
+            raise lost from None
+
+
+class DatabaseLost(ConfigError):
+    """The database stopped answering while a command worked on it; the message names it and says what to do."""
+
+
+async def _lost_database(engine: AsyncEngine, exc: Exception) -> DatabaseLost | None:
+    """DatabaseLost when `exc` says the database went away (it was reachable when the command began), else None.
+
+    It was a traceback. A plain OSError may be the command's own (a file it reads), and SQLite says
+    OperationalError of a statement it cannot run too: those count only when the database is
+    unreachable now as well, else the error is told as it is.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from gateway.store.availability import database_unavailable
+    from gateway.store.engine import check_reachable, is_sqlite
+
+    if not database_unavailable(exc):
+        return None
+    reason = (str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)) or type(exc).__name__
+    if not isinstance(exc, DBAPIError) or is_sqlite(engine):
+        try:
+            await check_reachable(engine)
+        except ConfigError:
+            pass
+        else:
+            return None
+    where = engine.url.render_as_string(hide_password=True)
+    return DatabaseLost(
+        f"lost the database {where} partway ({reason}): the command stopped before it finished; "
+        "run it again once the database answers"
+    )
 
 
 def refuse_missing_sqlite_file(database_url: str) -> None:

@@ -96,6 +96,36 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+class OutputFailed(Exception):
+    """Writing the export's output failed (a full disk, say): no OSError, so never taken for the database's."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _written(write: Callable[..., object], *text: str) -> None:
+    """`write(*text)`, its OSError (but a closed pipe's, said apart) raised as OutputFailed."""
+    try:
+        write(*text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputFailed(exc) from None
+
+
+def _discard(out: IO[str], partial: Path | None) -> None:
+    """Let go of an output the export could not finish: stdout quietened, a file closed, the file's twin removed."""
+    if out is sys.stdout:
+        # The interpreter's last flush would write into the broken pipe or the full disk again.
+        _silence_stdout()
+    else:
+        with contextlib.suppress(OSError):  # closing flushes what is left, into the same failure
+            out.close()
+    if partial is not None:
+        partial.unlink(missing_ok=True)
+
+
 def export(args: argparse.Namespace, settings: Settings) -> None:
     """Write the labelled examples matching --app/--since/--until/--source in --format, with a progress bar on stderr."""
     from gateway.domain.seen_apps import SeenApps
@@ -127,29 +157,30 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
                 exporter = TrainingExport(TrainingExampleStore(engine))
                 bar.update(task, total=await exporter.count(where))
                 async for line in exporter.lines(where, fmt, tally, progress):
-                    out.write(line)
+                    _written(out.write, line)
 
             asyncio.run(on_database(settings, run, creates=False))
-        out.flush()
+        _written(out.flush)
+        if out is not sys.stdout:
+            _written(out.close)
     except BrokenPipeError:
         if partial is not None:
             raise
         # The reader went away (`feedgate export … | head`, or a FIFO's): say so in one line, not a traceback.
-        if out is sys.stdout:
-            _silence_stdout()
-        else:
-            with contextlib.suppress(OSError):  # closing flushes into the broken pipe again
-                out.close()
+        _discard(out, partial)
         _say("export stopped: the reader closed the output", as_json, logging.ERROR)
         raise SystemExit(1) from None
+    except OutputFailed as failed:
+        _discard(out, partial)
+        named = "stdout" if out is sys.stdout else str(args.output)
+        raise ConfigError(f"export stopped: cannot write {named}: {failed.error.strerror or failed.error}") from None
     except BaseException:
         if out is not sys.stdout:
-            out.close()
+            with contextlib.suppress(OSError):  # the error that stopped the export is the one to tell
+                out.close()
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise
-    if out is not sys.stdout:
-        out.close()
     if partial is not None and target is not None:
         os.replace(partial, target)
     _say(tally.summary(), as_json, fields=_summary_fields(tally))
