@@ -320,6 +320,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def refuse_text_not_utf8(args: argparse.Namespace, argv: list[str]) -> None:
+    """ConfigError naming the first text argument that is not UTF-8; paths (file names) may be any bytes.
+
+    Python keeps an argument's bytes that are no UTF-8 as lone surrogates, which no database takes:
+    the command failed on its first query with a traceback.
+    """
+    for dest, value in vars(args).items():
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            option = "--" + dest.replace("_", "-")
+            given_as_option = any(arg == option or arg.startswith(f"{option}=") for arg in argv)
+            byte = os.fsencode(value[exc.start])[0]
+            raise ConfigError(
+                f"{option if given_as_option else dest} is not UTF-8 text (byte 0x{byte:02x} at {exc.start + 1}): "
+                "give it in UTF-8"
+            ) from None
+
+
 def _without_dialect_notes(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(("Context impl ", "Will assume "))
 
@@ -347,6 +368,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("alembic.runtime.migration").addFilter(_without_dialect_notes)
     args = build_parser().parse_args(argv)
     try:
+        refuse_text_not_utf8(args, sys.argv[1:] if argv is None else argv)
         args.run(args)
     except ConfigError as exc:
         if as_json:
