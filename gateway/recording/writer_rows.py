@@ -16,6 +16,20 @@ Row = dict[str, Any]
 
 logger = logging.getLogger("feedgate.writer")
 
+# What a row keeps when its texts cannot be stored: enough to count the call and find it again.
+IDENTITY_FIELDS = (
+    "id",
+    "created_at",
+    "app",
+    "endpoint",
+    "upstream",
+    "model",
+    "stream",
+    "partial",
+    "status_code",
+    "gateway_key_id",
+)
+
 
 def rows_of(exchanges: list[Exchange], redactor: Redactor | None = None) -> list[Row]:
     """The rows of `exchanges`, redacted when `redactor` is given; a row that cannot be built keeps its identity."""
@@ -30,19 +44,7 @@ def _redacted(row: Row, redactor: Redactor) -> Row:
     except Exception as exc:  # pragma: no cover - the rules are plain regular expressions
         # Storing the original would break the promise redaction makes: keep the identity only.
         logger.exception("could not redact interaction %s", row.get("id"))
-        keep = (
-            "id",
-            "created_at",
-            "app",
-            "endpoint",
-            "upstream",
-            "model",
-            "stream",
-            "partial",
-            "status_code",
-            "gateway_key_id",
-        )
-        identity = {key: row.get(key) for key in keep}
+        identity = {key: row.get(key) for key in IDENTITY_FIELDS}
         note = f"request and response dropped: redaction failed ({type(exc).__name__})"
         return {**identity, "error": note, "redactions": None}
 
@@ -80,20 +82,7 @@ def cleaned_row(row: Row) -> Row:
 
 def identity_row(row: Row, why: str = "the database refused them") -> Row:
     """Only the row's identity, when the database refuses even the cleaned row (or `why` it cannot be stored)."""
-    keep = (
-        "id",
-        "created_at",
-        "app",
-        "endpoint",
-        "upstream",
-        "model",
-        "stream",
-        "partial",
-        "status_code",
-        "error",
-        "gateway_key_id",
-    )
-    return _with_note({k: row.get(k) for k in keep}, f"request and response dropped: {why}")
+    return _with_note({k: row.get(k) for k in (*IDENTITY_FIELDS, "error")}, f"request and response dropped: {why}")
 
 
 def writable_row(row: Row) -> Row:
