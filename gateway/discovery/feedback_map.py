@@ -5,8 +5,9 @@ two principal axes, scaled to the unit square, and keeps one (x, y) per complain
 (`feedback_map_points`). When the pass reused the kept UMAP fit, the points already on the
 map stay where they are and only new complaints are placed, with the same projection
 recovered from the kept points, so the map does not jump between passes and a re-run writes
-only the new rows. The page reads the kept points; for an app whose last pass predates the
-kept map, it falls back to projecting the kept UMAP coordinates on request.
+only the new rows, with the pass's run in its transaction. The page reads the kept points; for
+an app whose last pass predates the kept map, it falls back to projecting the kept UMAP
+coordinates on request.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.feedback_map_points import FeedbackMapStore, Point
+from gateway.store.feedback_map_points import FeedbackMapStore, MapUpdate, Point
 from gateway.store.reduction_fits import ReductionFitStore
 
 # The most points a map draws: every member of the issue, then an even sample of the rest.
@@ -43,15 +44,6 @@ class FeedbackMap:
     total: int
     members_on_map: int
     points: tuple[MapPoint, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MapUpdate:
-    """What a pass changes on an app's map: everything (`replace`), or the points added and removed."""
-
-    replace: bool
-    added: dict[str, Point]
-    removed: frozenset[str]
 
 
 def project_2d(coordinates: np.ndarray) -> np.ndarray:
@@ -110,7 +102,7 @@ def map_update(
     return MapUpdate(False, added, removed)
 
 
-async def keep_map(
+async def map_change(
     store: FeedbackMapStore,
     app: str,
     ids: Sequence[str],
@@ -118,15 +110,12 @@ async def keep_map(
     *,
     refitted: bool,
     moved: Collection[str] = frozenset(),
-) -> None:
-    """Compute and keep `app`'s map after a pass that reduced `ids` to `coordinates` (`moved`: see map_update)."""
+) -> MapUpdate:
+    """The change to `app`'s map after a pass that reduced `ids` to `coordinates` (`moved`: see map_update);
+    the pass stores it with its run."""
     kept = {} if refitted else await store.load(app)
     # Arithmetic over every complaint (100k on a busy app): off the event loop.
-    update = await asyncio.to_thread(lambda: map_update(ids, coordinates, kept, refitted=refitted, moved=moved))
-    if update.replace:
-        await store.replace(app, update.added)
-    elif update.added or update.removed:
-        await store.update(app, update.added, update.removed)
+    return await asyncio.to_thread(lambda: map_update(ids, coordinates, kept, refitted=refitted, moved=moved))
 
 
 class FeedbackMapService:

@@ -20,7 +20,7 @@ from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clu
 from clustering.reduce import Reduction, reduce_with_fit
 from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
-from gateway.discovery.feedback_map import keep_map
+from gateway.discovery.feedback_map import map_change
 from gateway.discovery.incremental import run_incremental
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
@@ -32,13 +32,13 @@ from gateway.effect.regression import check_regressions_after_run
 from gateway.observability.metrics import record_clustering_run
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
-from gateway.store.feedback_map_points import FeedbackMapStore
+from gateway.store.feedback_map_points import FeedbackMapStore, MapUpdate
 from gateway.store.issue_records import RunRecord
 from gateway.store.issue_stamps import IssuesChangedMeanwhile
 from gateway.store.issues import IssueStore
+from gateway.store.kept_reduction import KeptReduction
 from gateway.store.locks import CLUSTERING_LOCK, try_lock
 from gateway.store.negative_feedback import NegativeFeedbackStore
-from gateway.store.placement_landmarks import LandmarkStore
 from gateway.store.reduction_fits import ReductionFitStore
 
 __all__ = ["LOCK_NAME", "AppRunSummary", "RunSummary", "discovery_params", "run_clustering_pass"]
@@ -141,16 +141,14 @@ async def _cluster(
     params: DiscoveryParams,
     step: Callable[[str, int], None],
     kept_together: KeptTogether | None = None,
-) -> tuple[str, list[DiscoveredCluster]]:
-    """Embed, reduce (reusing and updating the app's kept fit) and cluster; (reduction kind, clusters)."""
-    fits = ReductionFitStore(engine)
-    kept_fit = await fits.load(app)
+) -> tuple[str, list[DiscoveredCluster], KeptReduction]:
+    """Embed, reduce (reusing the app's kept fit) and cluster; (reduction kind, clusters, what to keep of the
+    reduction), the last written with the run so that a pass dying before it leaves the kept fit and map as they were."""
+    kept_fit = await ReductionFitStore(engine).load(app)
     if not negative.items:
         # Every complaint was withdrawn: nothing to cluster, and the fit describes no one.
-        if kept_fit is not None:
-            await fits.replace(app, None)
-        await FeedbackMapStore(engine).replace(app, {})
-        return "none", []
+        nothing = MapUpdate(replace=True, added={}, removed=frozenset())
+        return "none", [], KeptReduction(new_fit=kept_fit is not None, fit=None, landmarks=None, map=nothing)
     step(f"embedding {len(negative.items)} items", 1)
     documents = build_documents(negative.items, params.recipe)
     vectors = await embed_with_database_cache(engine, embedder, documents)
@@ -173,17 +171,17 @@ async def _cluster(
         return reduction, clusters
 
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
-    if reduction.fit is not kept_fit:
-        await fits.replace(app, reduction.fit)
+    landmarks = None
     if reduction.fit is not None:
         # Incremental passes place new complaints among a sample of the fitted points.
         fitted = [row for row, key in enumerate(ids) if key in reduction.fit.coordinates]
         chosen = [fitted[int(n)] for n in landmark_rows(len(fitted))]
-        await LandmarkStore(engine).keep(app, {ids[row]: hashes[row] for row in chosen})
+        landmarks = {ids[row]: hashes[row] for row in chosen}
     # The issue page's map: drawn now, from this pass's coordinates, and kept.
     refitted, moved = reduction.fit is not kept_fit, {str(key) for key in reduction.moved}
-    await keep_map(FeedbackMapStore(engine), app, ids, reduction.coordinates, refitted=refitted, moved=moved)
-    return ("fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none"), clusters
+    drawn = await map_change(FeedbackMapStore(engine), app, ids, reduction.coordinates, refitted=refitted, moved=moved)
+    kept = KeptReduction(new_fit=refitted, fit=reduction.fit, landmarks=landmarks, map=drawn)
+    return ("fitted" if reduction.refitted else "reused" if reduction.fit is not None else "none"), clusters, kept
 
 
 async def _run_app(
@@ -208,7 +206,7 @@ async def _run_app(
     merged = [t.member_ids for t in tracked.values() if t.merged_by_person and t.size > 0]
     filed = frozenset().union(*(t.member_ids for t in tracked.values())) if merged else frozenset()
     kept_together = KeptTogether(merged, filed) if merged else None
-    reduction, clusters = await _cluster(engine, embedder, app, negative, params, step, kept_together)
+    reduction, clusters, kept = await _cluster(engine, embedder, app, negative, params, step, kept_together)
     step("tracking issues", 3)
     tracking = match_clusters(
         [ExistingIssue(t.id, t.centroid, t.member_ids, t.status, t.resolved_at) for t in tracked.values()],
@@ -230,7 +228,7 @@ async def _run_app(
         events=updates.events,
         recipe=recipe_fingerprint(embedder.model_name, params),
     )
-    await store.save_run(run, unchanged_since=stamps)
+    await store.save_run(run, unchanged_since=stamps, kept=kept)
     return AppRunSummary(
         app=app,
         run_id=run.id,

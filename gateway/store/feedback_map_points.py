@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.chunks import chunks
 from gateway.store.tables.discovery import feedback_map_points
 
 Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class MapUpdate:
+    """What a pass changes on an app's map: everything (`replace`), or the points added and removed."""
+
+    replace: bool
+    added: dict[str, Point]
+    removed: frozenset[str]
 
 
 class FeedbackMapStore:
@@ -30,21 +40,26 @@ class FeedbackMapStore:
     async def replace(self, app: str, points: Mapping[str, Point]) -> None:
         """Make `points` the whole of `app`'s map, in one transaction."""
         async with self._engine.begin() as connection:
-            await connection.execute(delete(feedback_map_points).where(feedback_map_points.c.app == app))
-            for chunk in chunks(_rows(app, points)):
-                await connection.execute(insert(feedback_map_points), list(chunk))
+            await apply_map_update(connection, app, MapUpdate(True, dict(points), frozenset()))
 
     async def update(self, app: str, added: Mapping[str, Point], removed: Collection[str]) -> None:
         """Add `added` to `app`'s map and drop the `removed` ids, in one transaction; other points stay."""
         async with self._engine.begin() as connection:
-            for chunk in chunks(sorted(set(removed) | set(added))):
-                await connection.execute(
-                    delete(feedback_map_points).where(
-                        feedback_map_points.c.app == app, feedback_map_points.c.interaction_id.in_(chunk)
-                    )
-                )
-            for rows in chunks(_rows(app, added)):
-                await connection.execute(insert(feedback_map_points), list(rows))
+            await apply_map_update(connection, app, MapUpdate(False, dict(added), frozenset(removed)))
+
+
+async def apply_map_update(connection: AsyncConnection, app: str, change: MapUpdate) -> None:
+    """Write `change` to `app`'s map inside the caller's transaction."""
+    points = feedback_map_points.c
+    if change.replace:
+        await connection.execute(delete(feedback_map_points).where(points.app == app))
+    else:
+        for chunk in chunks(sorted(set(change.removed) | set(change.added))):
+            await connection.execute(
+                delete(feedback_map_points).where(points.app == app, points.interaction_id.in_(chunk))
+            )
+    for rows in chunks(_rows(app, change.added)):
+        await connection.execute(insert(feedback_map_points), list(rows))
 
 
 def _rows(app: str, points: Mapping[str, Point]) -> list[dict[str, object]]:

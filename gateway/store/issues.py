@@ -21,6 +21,7 @@ from gateway.store.issue_history import daily_points, fold_history, issues_with_
 from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_resolutions import resolution_times
 from gateway.store.issue_stamps import IssueStamp, hold_unchanged, read_stamps
+from gateway.store.kept_reduction import KeptReduction, keep_reduction
 from gateway.store.run_history import FULL
 from gateway.store.tables import cluster_runs, feedback, issue_events, issue_history, issue_members, issues
 
@@ -104,8 +105,14 @@ class IssueStore:
             if row["centroid"] is not None
         ]
 
-    async def save_run(self, run: RunRecord, unchanged_since: Mapping[str, IssueStamp] | None = None) -> None:
-        """Store a run, its issues (with members and a history point each) and its events, atomically.
+    async def save_run(
+        self,
+        run: RunRecord,
+        unchanged_since: Mapping[str, IssueStamp] | None = None,
+        kept: KeptReduction | None = None,
+    ) -> None:
+        """Store a run, its issues (with members and a history point each), its events and what it `kept` of its
+        reduction (fit, landmarks, map), atomically.
 
         With `unchanged_since` (the stamps read before the run read its issues), nothing is stored and
         IssuesChangedMeanwhile is raised when someone changed the app's issues since.
@@ -114,6 +121,8 @@ class IssueStore:
         async with self._engine.begin() as connection:
             if unchanged_since is not None:
                 await hold_unchanged(connection, run.app, unchanged_since)
+            if kept is not None:
+                await keep_reduction(connection, run.app, kept)
             # An issue this run merged into another brings its past along: the survivor's growth is new complaints only.
             for retired in run.retired:
                 if retired.merged_into is not None:

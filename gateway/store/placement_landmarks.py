@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import and_, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.chunks import chunks
 from gateway.store.tables import embeddings, reduction_points
@@ -31,26 +31,10 @@ class Landmarks:
 
 
 class LandmarkStore:
-    """Marks and reads the landmarks among one app's `reduction_points`."""
+    """Reads the landmarks among one app's `reduction_points` (a full pass marks them: `mark_landmarks`)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-
-    async def keep(self, app: str, hashes: Mapping[str, str]) -> None:
-        """Make the fitted points in `hashes` (interaction id -> content hash) `app`'s landmarks, and only those."""
-        rp = reduction_points.c
-        mark = (
-            update(reduction_points)
-            .where(rp.app == bindparam("b_app"), rp.interaction_id == bindparam("b_id"))
-            .values(content_hash=bindparam("b_hash"))
-        )
-        rows = [{"b_app": app, "b_id": key, "b_hash": digest} for key, digest in hashes.items()]
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                update(reduction_points).where(rp.app == app, rp.content_hash.is_not(None)).values(content_hash=None)
-            )
-            for chunk in chunks(rows):
-                await connection.execute(mark, list(chunk))
 
     async def load(self, app: str, model: str) -> Landmarks | None:
         """`app`'s landmarks whose vector under `model` and map point are still kept; None when there are none."""
@@ -77,3 +61,20 @@ class LandmarkStore:
             map_points=np.array([(row[3], row[4]) for row in rows], dtype=np.float32),
             fitted=fitted,
         )
+
+
+async def mark_landmarks(connection: AsyncConnection, app: str, hashes: Mapping[str, str]) -> None:
+    """Make the fitted points in `hashes` (interaction id -> content hash) `app`'s landmarks, and only those,
+    inside the caller's transaction."""
+    rp = reduction_points.c
+    mark = (
+        update(reduction_points)
+        .where(rp.app == bindparam("b_app"), rp.interaction_id == bindparam("b_id"))
+        .values(content_hash=bindparam("b_hash"))
+    )
+    rows = [{"b_app": app, "b_id": key, "b_hash": digest} for key, digest in hashes.items()]
+    await connection.execute(
+        update(reduction_points).where(rp.app == app, rp.content_hash.is_not(None)).values(content_hash=None)
+    )
+    for chunk in chunks(rows):
+        await connection.execute(mark, list(chunk))

@@ -6,7 +6,7 @@ from collections.abc import Hashable
 
 import numpy as np
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clustering.reduce import ReductionFit
 from gateway.store.chunks import chunks
@@ -38,18 +38,23 @@ class ReductionFitStore:
 
     async def replace(self, app: str, fit: ReductionFit | None) -> None:
         """Keep `fit` as `app`'s fit (None forgets it), in one transaction."""
-        fingerprint = fit.fingerprint if fit is not None else ""
-        rows = [
-            {
-                "app": app,
-                "interaction_id": str(key),
-                "fingerprint": fingerprint,
-                "coordinates": np.asarray(point, dtype="<f4").tobytes(),
-                "document_hash": fit.documents.get(key) if fit is not None else None,
-            }
-            for key, point in (fit.coordinates.items() if fit is not None else ())
-        ]
         async with self._engine.begin() as connection:
-            await connection.execute(delete(reduction_points).where(reduction_points.c.app == app))
-            for chunk in chunks(rows):
-                await connection.execute(insert(reduction_points), list(chunk))
+            await replace_fit(connection, app, fit)
+
+
+async def replace_fit(connection: AsyncConnection, app: str, fit: ReductionFit | None) -> None:
+    """Keep `fit` as `app`'s fit (None forgets it), inside the caller's transaction."""
+    fingerprint = fit.fingerprint if fit is not None else ""
+    rows = [
+        {
+            "app": app,
+            "interaction_id": str(key),
+            "fingerprint": fingerprint,
+            "coordinates": np.asarray(point, dtype="<f4").tobytes(),
+            "document_hash": fit.documents.get(key) if fit is not None else None,
+        }
+        for key, point in (fit.coordinates.items() if fit is not None else ())
+    ]
+    await connection.execute(delete(reduction_points).where(reduction_points.c.app == app))
+    for chunk in chunks(rows):
+        await connection.execute(insert(reduction_points), list(chunk))
