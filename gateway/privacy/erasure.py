@@ -135,12 +135,18 @@ async def user_subject(engine: AsyncEngine, user: str) -> str:
 
 
 async def _erase_interactions(
-    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe], batch: int, issue_texts: IssueTextCopies
+    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe], batch: int
 ) -> tuple[RemovalCounts, set[str]]:
-    """The user's interactions with everything about them, a batch per transaction; and the issues hit."""
+    """The user's interactions with everything about them, a batch at a time; and the issues hit.
+
+    Each batch's words in the issues go first (judged by what the issues keep without the batch), then the
+    rest in one transaction: a process dying at any point leaves the batch whole for the erasure run again,
+    or gone with every copy.
+    """
     counts = RemovalCounts()
     affected: set[str] = set()
     while True:
+        issue_texts = IssueTextCopies()
         async with engine.connect() as connection:
             ids = await interactions_of_user(connection, user, batch)
             if not ids:
@@ -148,50 +154,57 @@ async def _erase_interactions(
             texts = await texts_of(connection, ids)
             tasks = await tasks_holding(connection, ids)
             await issue_texts.note(connection, texts)
+        counts.issue_texts += await issue_texts.finish(engine, leaving=set(ids))
         keys = await asyncio.to_thread(cache_keys, texts, recipes)
         async with engine.begin() as connection:
             removed, hit = await remove_interactions(connection, ids, keys)
             counts.add(removed)
             affected |= hit
+            await recount_issues(connection, hit)
+            counts.add(await drop_dangling_copies(connection))
             counts.review_tasks += await delete_tasks_about_nobody(connection, sorted(tasks))
 
 
 async def _erase_feedback_given(
-    engine: AsyncEngine,
-    user: str,
-    recipes: Sequence[DocumentRecipe],
-    affected: set[str],
-    issue_texts: IssueTextCopies,
-) -> tuple[RemovalCounts, set[str]]:
+    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe]
+) -> tuple[RemovalCounts, set[str], set[str]]:
     """The user's feedback on other people's interactions and the clustering documents that quote it; the
-    rated interactions left without a complaint leave their issues; then every issue that lost a member or a
-    complaint (`affected` and those of the rated interactions) is recounted, and the tasks holding a quoted
-    interaction are scrubbed of its copies.
+    rated interactions left without a complaint leave their issues, which are recounted; every copy of a
+    quoted interaction goes from issue examples, fix previews and the tasks holding it, and the words only
+    the user's feedback gave the issues go: all in one transaction, so that a process dying part-way leaves
+    the user's feedback to the erasure run again.
 
     The documents: every one the rated interactions' feedback made while the user's was part of it, and
-    their landmarks' (which may have been made from it). Also returns the *quoted* interactions, whose
-    copies (issue examples, fix-preview items, review-task entries) go: those the user commented on or
-    corrected (any of their events, superseded ones too), and those that left their issues.
+    their landmarks' (which may have been made from it). Also returns the *quoted* interactions (those the
+    user commented on or corrected, in any of their events, superseded ones too, and those that left their
+    issues), for the tasks quoting them without holding them, and the issues recounted.
     """
     counts = RemovalCounts()
+    issue_texts = IssueTextCopies()
     async with engine.connect() as connection:
         rated = await interactions_rated_by(connection, user)
         texts = await texts_of(connection, rated)
         landmarks = await landmark_keys(connection, rated)
         await issue_texts.note(connection, texts, user)
     worded = {t.id for t in texts if any(e.user_id == user and (e.comment or e.correction) for e in t.feedback)}
+    # Tasks quoting the user's words without holding them: scrubbed first, as the erasure run again would find
+    # no sign of those words once their feedback is gone.
+    counts.tasks_scrubbed = await drop_unheld_copies(engine, worded) if worded else 0
     keys = await asyncio.to_thread(lambda: cache_keys(texts, recipes, questions=False, given_by=user))
     async with engine.begin() as connection:
-        affected = affected | await issues_of(connection, rated)
+        affected = await issues_of(connection, rated)
         counts.feedback = await delete_feedback_by(connection, user)
         left = await without_complaints(connection, rated)
         counts.add(await remove_from_issues(connection, left))
         counts.embeddings += await delete_cache_rows(connection, keys | landmarks)
-        counts.issues_recounted = await recount_issues(connection, affected)
+        await recount_issues(connection, affected)
         quoted = worded | set(left)
         holding = await tasks_holding(connection, sorted(quoted))
-        counts.tasks_scrubbed = await drop_task_copies(connection, sorted(holding), quoted)
-    return counts, quoted
+        counts.tasks_scrubbed += await drop_task_copies(connection, sorted(holding), quoted)
+        # Examples go before the words are judged: an issue is no longer made from a quoted example.
+        counts.add(await drop_dangling_copies(connection, quoted))
+        counts.issue_texts = await issue_texts.finish(connection)
+    return counts, quoted, affected
 
 
 async def erase_end_user(
@@ -210,12 +223,10 @@ async def erase_end_user(
     # A clustering pass under way may have read the user's complaints: it ends (and stores what it made of
     # them) first, and none starts before this is done, so none writes them back after the scrub.
     async with hold_lock(engine, CLUSTERING_LOCK):
-        issue_texts = IssueTextCopies()
-        counts, affected = await _erase_interactions(engine, user, recipes, batch, issue_texts)
-        given, quoted = await _erase_feedback_given(engine, user, recipes, affected, issue_texts)
+        counts, affected = await _erase_interactions(engine, user, recipes, batch)
+        given, quoted, rated_issues = await _erase_feedback_given(engine, user, recipes)
         counts.add(given)
-        counts.add(await drop_dangling_copies(engine, quoted))
-        counts.issue_texts = await issue_texts.finish(engine)
+        counts.issues_recounted = len(affected | rated_issues)
         counts.tasks_scrubbed += await drop_unheld_copies(engine, quoted)
     record = await AuditStore(engine).append(
         AuditEntry(

@@ -28,9 +28,12 @@ remaining examples name). Then:
   its centroid (an average over them, recomputed by the next full pass).
 
 A title a person gave (a rename) is treated like any other: it goes only if it holds such a term.
-The check needs the removed texts, so `IssueTextCopies.note` is called in each removal batch
-before the batch's rows go (reading only the terms its issues' texts hold), and `finish` once at
-the end, when what remains is known: one short transaction per issue that changes.
+The check needs the removed texts, so it cannot wait for the end of a removal: a process dying
+after some rows went would leave their words with nothing to know them by. Each removal batch
+calls `IssueTextCopies.note` and `finish` before its rows go, judging each issue by what it will
+be made of without them (a term later batches' texts also hold stays until their turn), so a
+removal run again after dying finds the batch's rows still there and does it again. An erasure's
+feedback on other people's answers (one transaction) is scrubbed inside that transaction instead.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -268,18 +273,24 @@ class IssueTextCopies:
         for issue_id, held in (await asyncio.to_thread(found)).items():
             self._found.setdefault(issue_id, set()).update(held)
 
-    async def finish(self, engine: AsyncEngine) -> int:
-        """After the removal: scrub each touched issue and its copies of what only the removed texts had; how many changed."""
+    async def finish(self, database: AsyncEngine | AsyncConnection, leaving: AbstractSet[str] = frozenset()) -> int:
+        """Scrub each touched issue and its copies of what only the removed texts had; how many changed.
+
+        Called before the noted rows go, `leaving` names them: the issue is judged by what it will be made
+        of once they are gone, so that a removal dying after its rows went has nothing left to scrub. Given a
+        connection (a removal's transaction, after its rows went), reads and writes there; given an engine,
+        reads a chunk per connection and writes one short transaction per issue that changes.
+        """
         changed = 0
         for issue_id in sorted(self.touched):
             looked_for = self._found.get(issue_id, set())
             if looked_for:
-                removed_only, emptied = await _removed_only(engine, issue_id, looked_for)
+                removed_only, emptied = await _removed_only(database, issue_id, looked_for, leaving)
             else:
-                removed_only, emptied = set(), await _made_of_nothing(engine, issue_id)
+                removed_only, emptied = set(), await _made_of_nothing(database, issue_id, leaving)
             if not removed_only and not emptied:
                 continue
-            async with engine.begin() as connection:
+            async with _writing(database) as connection:
                 texts = (await read_issue_texts(connection, [issue_id])).get(issue_id)
                 if texts is None:
                     continue
@@ -291,18 +302,33 @@ class IssueTextCopies:
         return changed
 
 
-async def _removed_only(engine: AsyncEngine, issue_id: str, looked_for: set[str]) -> tuple[set[str], bool]:
-    """Which of `looked_for` no text the issue is still made from holds; and whether nothing is left it is made from.
+def _reading(database: AsyncEngine | AsyncConnection) -> AbstractAsyncContextManager[AsyncConnection]:
+    return nullcontext(database) if isinstance(database, AsyncConnection) else database.connect()
 
-    Reads the remaining sources a chunk per connection, and stops once every term was found.
+
+def _writing(database: AsyncEngine | AsyncConnection) -> AbstractAsyncContextManager[AsyncConnection]:
+    return nullcontext(database) if isinstance(database, AsyncConnection) else database.begin()
+
+
+async def _sources_left(connection: AsyncConnection, issue_id: str, leaving: AbstractSet[str]) -> list[str]:
+    return [source for source in await sources_of(connection, issue_id) if source not in leaving]
+
+
+async def _removed_only(
+    database: AsyncEngine | AsyncConnection, issue_id: str, looked_for: set[str], leaving: AbstractSet[str]
+) -> tuple[set[str], bool]:
+    """Which of `looked_for` no text the issue is still made from (but `leaving`) holds; and whether nothing is
+    left it is made from.
+
+    Reads the remaining sources a chunk at a time, and stops once every term was found.
     """
-    async with engine.connect() as connection:
-        sources = await sources_of(connection, issue_id)
+    async with _reading(database) as connection:
+        sources = await _sources_left(connection, issue_id, leaving)
     left = set(looked_for)
     for chunk in chunks(sources, SOURCE_CHUNK):
         if not left:
             break
-        async with engine.connect() as connection:
+        async with _reading(database) as connection:
             texts = await texts_of(connection, chunk)
         left -= await asyncio.to_thread(_held_by, texts, left)
     return left, not sources
@@ -315,9 +341,9 @@ def _held_by(texts: Iterable[InteractionTexts], wanted: set[str]) -> set[str]:
     return found
 
 
-async def _made_of_nothing(engine: AsyncEngine, issue_id: str) -> bool:
-    """Whether the issue has no member left and no example naming a stored interaction."""
-    async with engine.connect() as connection:
-        if await has_members(connection, issue_id):
+async def _made_of_nothing(database: AsyncEngine | AsyncConnection, issue_id: str, leaving: AbstractSet[str]) -> bool:
+    """Whether the issue has no member left but `leaving`, and no example naming another stored interaction."""
+    async with _reading(database) as connection:
+        if not leaving and await has_members(connection, issue_id):
             return False
-        return not await sources_of(connection, issue_id)
+        return not await _sources_left(connection, issue_id, leaving)

@@ -6,8 +6,10 @@ for long and concurrent inserts only ever wait for one batch. Run by `feedgate p
 `retention_days` set, every `retention_interval_minutes` by `serve` and `worker`.
 
 Removal is the same as an erasure's (gateway.privacy.erasure lists what goes and what stays):
-after the last batch, issues are recounted, and the copies of the pruned texts in issue
-examples, fix previews, the issues' own words and review tasks that never held them are scrubbed.
+with each batch, the issues' own words only its texts held go first, then in its transaction the
+issues are recounted and the copies of its texts in issue examples, fix previews and the review
+tasks holding them go; after the last batch, review tasks that quoted a pruned text without
+holding it are scrubbed.
 """
 
 from __future__ import annotations
@@ -66,46 +68,37 @@ def recipes_of(settings: Settings) -> tuple[DocumentRecipe, ...]:
 
 
 async def remove_batch(
-    engine: AsyncEngine,
-    ids: Sequence[str],
-    recipes: Sequence[DocumentRecipe],
-    issue_texts: IssueTextCopies | None = None,
+    engine: AsyncEngine, ids: Sequence[str], recipes: Sequence[DocumentRecipe]
 ) -> tuple[RemovalCounts, set[str]]:
-    """Remove the interactions `ids` with their dependants and cache rows, in one transaction; and the issues hit.
+    """Remove the interactions `ids` with their dependants, cache rows and copies; and the issues hit.
 
-    With `issue_texts`, first notes what the issues made from them got from their texts (for its `finish`).
+    First the words of theirs the issues keep go (gateway.privacy.issue_texts), then everything else in one
+    transaction: the rows, the issues' recount, their copies in issue examples, fix previews and the review
+    tasks that held them. A process dying at any point leaves either the batch whole, to be removed by the
+    next run, or removed with no word of it kept.
     """
+    issue_texts = IssueTextCopies()
     async with engine.connect() as connection:
         texts = await texts_of(connection, ids)
-        if issue_texts is not None:
-            await issue_texts.note(connection, texts)
+        await issue_texts.note(connection, texts)
+    scrubbed = await issue_texts.finish(engine, leaving=set(ids))
     # Hashing thousands of documents is CPU work: off the event loop.
     keys = await asyncio.to_thread(cache_keys, texts, recipes)
     async with engine.begin() as connection:
         tasks = await tasks_holding(connection, ids)
-        removed = await remove_interactions(connection, ids, keys)
+        removed, hit = await remove_interactions(connection, ids, keys)
         # The review tasks that outlive these interactions lose their copies of them, as on erasure.
         await drop_task_copies(connection, tasks)
-        return removed
+        # Counted once per removal by the caller (an issue may lose members in many batches).
+        await recount_issues(connection, hit)
+        removed.add(await drop_dangling_copies(connection))
+    removed.issue_texts = scrubbed
+    return removed, hit
 
 
-async def finish_removal(
-    engine: AsyncEngine, affected: set[str], issue_texts: IssueTextCopies | None = None
-) -> RemovalCounts:
-    """After the last batch: recount the issues that lost members, drop copies of removed texts.
-
-    The copies: issue examples and fix-preview items, the issues' words only removed texts had
-    (with `issue_texts`, which followed the batches), and review tasks quoting a removed
-    interaction they did not hold.
-    """
-    counts = RemovalCounts()
-    async with engine.begin() as connection:
-        counts.issues_recounted = await recount_issues(connection, affected)
-    counts.add(await drop_dangling_copies(engine))
-    if issue_texts is not None:
-        counts.issue_texts = await issue_texts.finish(engine)
-    counts.tasks_scrubbed = await drop_unheld_copies(engine)
-    return counts
+async def finish_removal(engine: AsyncEngine) -> RemovalCounts:
+    """After the last batch: scrub the review tasks quoting a removed interaction they did not hold."""
+    return RemovalCounts(tasks_scrubbed=await drop_unheld_copies(engine))
 
 
 async def prune_before(
@@ -143,14 +136,13 @@ async def _prune_batches(
 ) -> None:
     """Remove what is older than `cutoff` batch by batch, then the copies; counted into `report`."""
     affected: set[str] = set()
-    issue_texts = IssueTextCopies()
     while True:
         async with engine.connect() as connection:
             ids = await oldest_before(connection, cutoff, batch_size)
         if not ids:
             break
         batch_started = time.perf_counter()
-        counts, hit = await remove_batch(engine, ids, recipes, issue_texts)
+        counts, hit = await remove_batch(engine, ids, recipes)
         report.counts.add(counts)
         affected |= hit
         report.slowest_batch_seconds = max(report.slowest_batch_seconds, time.perf_counter() - batch_started)
@@ -158,7 +150,8 @@ async def _prune_batches(
         if progress is not None:
             progress(report.counts.interactions)
     if report.batches:
-        report.counts.add(await finish_removal(engine, affected, issue_texts))
+        report.counts.issues_recounted = len(affected)
+        report.counts.add(await finish_removal(engine))
 
 
 def retention_cutoff(days: float, now: datetime | None = None) -> datetime:

@@ -8,9 +8,9 @@ usage lives in the interaction's own `policies` column and goes with the row. Em
 are keyed by a hash of the text, not by interaction: the caller computes the hashes (see
 gateway.privacy.cache_keys) and they are deleted here too, with those the interactions' landmarks
 name (`reduction_points.content_hash`, a document the kept fit embedded). Issues that lose members
-get their size and negative count recomputed from what remains (`recount_issues`, once per prune
-or erasure), and their texts' copies in issue examples and fix previews go (`drop_dangling_copies`);
-review tasks and the issues' own words are handled by gateway.store.review_copies and
+get their size and negative count recomputed from what remains (`recount_issues`), and their
+texts' copies in issue examples and fix previews go (`drop_dangling_copies`), in the same transaction
+as the rows, so a removal that dies part-way leaves no batch half done; review tasks and the issues' own words are handled by gateway.store.review_copies and
 gateway.privacy.issue_texts.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.chunks import chunks
@@ -225,8 +225,8 @@ async def remove_interactions(
 ) -> tuple[RemovalCounts, set[str]]:
     """Delete the interactions `ids` and every row that refers to them, inside the caller's transaction.
 
-    Also returns the issues that lost members: the caller recounts them (`recount_issues`) once
-    it has removed everything it meant to, rather than after every batch.
+    Also returns the issues that lost members: the caller recounts them (`recount_issues`) in the same
+    transaction.
     """
     counts = RemovalCounts()
     if not ids:
@@ -321,31 +321,29 @@ def _kept(entries: list[Any], gone: set[str]) -> list[Any]:
     return [e for e in entries if not (isinstance(e, dict) and e.get("interaction_id") in gone)]
 
 
-async def drop_dangling_copies(engine: AsyncEngine, also: AbstractSet[str] = frozenset()) -> RemovalCounts:
-    """Remove copies of removed interactions' texts: issue examples and fix-preview items that name one, or one
-    of `also` (an erasure's: stored interactions whose copies quote the erased user's feedback).
+async def drop_dangling_copies(connection: AsyncConnection, also: AbstractSet[str] = frozenset()) -> RemovalCounts:
+    """Remove copies of removed interactions' texts, inside the caller's transaction (the removal's): issue
+    examples and fix-preview items that name one, or one of `also` (an erasure's: stored interactions whose
+    copies quote the erased user's feedback).
 
-    Both tables are small (one row per issue, a few previews per issue), so they are read whole,
-    once per prune or erasure, rather than searched per removed interaction.
+    Both tables are small (one row per issue, a few previews per issue), so they are read whole
+    rather than searched per removed interaction.
     """
     counts = RemovalCounts()
-    async with engine.begin() as connection:
-        issue_rows = [tuple(row) for row in await connection.execute(select(issues.c.id, issues.c.examples))]
-        preview_rows = [
-            tuple(row) for row in await connection.execute(select(fix_previews.c.id, fix_previews.c["items"]))
-        ]
-        named = {i for _, entries in [*issue_rows, *preview_rows] for i in _named_ids(entries)}
-        gone = (named - await existing_ids(connection, named)) | (named & also)
-        if not gone:
-            return counts
-        for table, column, rows, kind in (
-            (issues, issues.c.examples, issue_rows, "issue_examples"),
-            (fix_previews, fix_previews.c["items"], preview_rows, "preview_items"),
-        ):
-            for row_id, entries in rows:
-                if not set(_named_ids(entries)) & gone:
-                    continue
-                kept = _kept(entries, gone)
-                setattr(counts, kind, getattr(counts, kind) + len(entries) - len(kept))
-                await connection.execute(update(table).where(table.c.id == row_id).values({column: kept}))
+    issue_rows = [tuple(row) for row in await connection.execute(select(issues.c.id, issues.c.examples))]
+    preview_rows = [tuple(row) for row in await connection.execute(select(fix_previews.c.id, fix_previews.c["items"]))]
+    named = {i for _, entries in [*issue_rows, *preview_rows] for i in _named_ids(entries)}
+    gone = (named - await existing_ids(connection, named)) | (named & also)
+    if not gone:
+        return counts
+    for table, column, rows, kind in (
+        (issues, issues.c.examples, issue_rows, "issue_examples"),
+        (fix_previews, fix_previews.c["items"], preview_rows, "preview_items"),
+    ):
+        for row_id, entries in rows:
+            if not set(_named_ids(entries)) & gone:
+                continue
+            kept = _kept(entries, gone)
+            setattr(counts, kind, getattr(counts, kind) + len(entries) - len(kept))
+            await connection.execute(update(table).where(table.c.id == row_id).values({column: kept}))
     return counts
