@@ -70,6 +70,7 @@ from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.secrets import get_or_create_secret
 from gateway.store.seen_apps import SeenAppStore
 from gateway.store.stats import StatsStore
+from gateway.store.task_fixes import TaskFixStore
 
 logger = logging.getLogger("feedgate")
 
@@ -153,7 +154,9 @@ class Services:
     @property
     def task_fixes(self) -> TaskFixes:
         """The verbs that resolve a review task by the fix it suggests (for the API and the pages alike)."""
-        return TaskFixes(self.reviews, self.knowledge.service, self.prompts.service, self.fix_links)
+        return TaskFixes(
+            self.reviews, self.knowledge.service, self.prompts.service, self.fix_links, TaskFixStore(self.engine)
+        )
 
     @property
     def issue_fixes(self) -> IssueFixes:

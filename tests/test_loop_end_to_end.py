@@ -23,7 +23,7 @@ from clustering import SentenceTransformerEmbedder
 from gateway.demo.fake_rules import CLOSE_ACCOUNT, TRANSFER_FEE
 from gateway.discovery.job import run_clustering_pass
 from gateway.embedder import LazyEmbedder
-from gateway.review.fix_resolution import FixResolution, TaskFixes
+from gateway.review.fix_resolution import FixResolution
 from gateway.store.issues import IssueFilter, IssueStore
 
 ADMIN = {"authorization": "Bearer test-admin-token"}
@@ -153,7 +153,7 @@ async def complaints_to_tasks(live, sdk: openai.OpenAI, engine, settings, embedd
 def resolve(live, how: str, task_id: str, **fix: object) -> FixResolution:
     """Resolve the task with a fix in the gateway's own process, as the admin pages do."""
     services = live.app.services
-    fixes = TaskFixes(services.reviews, services.knowledge.service, services.prompts.service, services.fix_links)
+    fixes = services.task_fixes
     return live.run_coroutine(getattr(fixes, how)(task_id, "reviewer-1", **fix))
 
 

@@ -54,6 +54,7 @@ from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.knowledge import KnowledgeStore
 from gateway.store.prompts import PromptStore
 from gateway.store.reviews import ReviewFilter
+from gateway.store.task_fixes import TaskFixStore
 
 ADMIN_TOKEN = "demo-admin"
 APP_KEY = "sk-demo-app"  # pass-through mode: the fake upstream accepts any key
@@ -312,7 +313,7 @@ async def _loop(
         with steps.step("Fix: the reviewer resolves the task with a knowledge-base entry (linked to the issue)"):
             fixes = TaskFixes(
                 reviews, KnowledgeService(KnowledgeStore(engine)), PromptService(PromptStore(engine)),
-                FixLinkService(FixLinkStore(engine), IssueEditStore(engine)),
+                FixLinkService(FixLinkStore(engine), IssueEditStore(engine)), TaskFixStore(engine),
             )  # fmt: skip
             resolved = await fixes.resolve_with_entry(
                 task.id, REVIEWER, title=ENTRY_TITLE, content=ENTRY_CONTENT, example_questions=ENTRY_QUESTIONS

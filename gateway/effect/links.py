@@ -18,6 +18,7 @@ from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
 from gateway.store.issue_edits import IssueEditStore, IssueHead
+from gateway.store.task_fixes import LinkWrite
 
 logger = logging.getLogger("feedgate.effect")
 
@@ -145,7 +146,28 @@ class FixLinkService:
         version = await self._checked_fix(issue["app"], kind, fix_id, fix_version, arm)
         if task_id is not None:
             await self._check_task(task_id, issue_id, issue["app"])
+        write = self.link_write(issue_id, issue["app"], kind, fix_id, version, arm, live_at, task_id, actor=actor)
+        link = FixLink.from_row(await self._store.insert(write.row, write.audit))
+        await self._edits.set_status(issue_id, write.status, write.note, actor, check=write.check)
+        return link
+
+    def link_write(
+        self,
+        issue_id: str,
+        app: str,
+        kind: FixKind,
+        fix_id: str,
+        version: int,
+        arm: FixArm = "live",
+        live_at: datetime | None = None,
+        task_id: str | None = None,
+        *,
+        actor: str,
+    ) -> LinkWrite:
+        """What `link_fix` writes once it checked the fix, the task and the issue: the link with its audit record,
+        and the status an untriaged issue takes (for a caller storing it with the fix in one transaction)."""
         now = self._clock()
+        actor = _actor(actor)
         row = {
             "id": str(uuid_utils.uuid7()),
             "issue_id": issue_id,
@@ -163,12 +185,10 @@ class FixLinkService:
             action="issue.fix_link",
             subject_type="issue",
             subject_id=issue_id,
-            app=issue["app"],
+            app=app,
             after={key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()},
         )
-        link = FixLink.from_row(await self._store.insert(row, audit))
-        await self._edits.set_status(issue_id, IssueStatus.OPEN, ACKNOWLEDGED_BY_FIX, actor, check=_untriaged)
-        return link
+        return LinkWrite(row, audit, IssueStatus.OPEN, ACKNOWLEDGED_BY_FIX, _untriaged)
 
     async def fixes_for(self, issue_id: str) -> list[FixLink]:
         """The fixes linked to the issue, the earliest to go live first; IssueNotFound for an unknown issue."""

@@ -41,7 +41,12 @@ def entry_label(entry: KnowledgeEntry) -> str:
 def prompt_label(listed: ListedVersion) -> str:
     """How a decision and the pages name a prompt version made as a fix (with its rollout: active or canary)."""
     version = listed.version
-    return f"prompt version {version.number} of {version.app} ({version.id}, {listed.state})"
+    return version_label(version.number, version.app, version.id, listed.state)
+
+
+def version_label(number: int, app: str, version_id: str, state: str) -> str:
+    """`prompt_label` from the version's parts, for a version not yet committed."""
+    return f"prompt version {number} of {app} ({version_id}, {state})"
 
 
 def check_rollout(rollout: str, canary_share: float | None) -> None:

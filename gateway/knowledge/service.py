@@ -88,6 +88,32 @@ class KnowledgeService:
         KeyReused (naming `key_field`) when the key made an entry from other fields (gateway.domain.idempotency).
         """
         key = checked_key(idempotency_key, key_field)
+        write = self.new_entry(app, title, content, example_questions, tags, active, author=author, detail=detail)
+        entry = KnowledgeEntry.from_row(write.values)
+        asked = _asked(entry.app, _fields_of(entry), author)
+        claim = None if key is None else key_claim(AUDIT_ACTIONS["created"], key, entry.id, asked)
+        earlier = await self._store.insert(write, claim)
+        if claim is None or earlier is None:
+            return Once(entry)
+        refuse_other_fields(claim, earlier, key_field)
+        made = await self.get(earlier.subject_id)
+        if made is None:  # entries are never deleted; said plainly should one ever be
+            raise InvalidQuery(key_field, f"'{key_field}' {key!r} made entry {earlier.subject_id}, which is gone")
+        return Once(made, repeated=True)
+
+    def new_entry(
+        self,
+        app: str,
+        title: str,
+        content: str,
+        example_questions: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        active: bool = True,
+        *,
+        author: str,
+        detail: dict[str, Any] | None = None,
+    ) -> EntryWrite:
+        """What `create` writes, checked: for a caller storing it with other changes in one transaction."""
         app = checked_app(app)
         fields = EntryFields(
             checked_title(title),
@@ -118,16 +144,7 @@ class KnowledgeService:
             after=entry.fields(),
             detail=detail,
         )
-        version = _version_row(entry_id, 1, fields, author, "created", None, now)
-        claim = None if key is None else key_claim(AUDIT_ACTIONS["created"], key, entry_id, _asked(app, fields, author))
-        earlier = await self._store.insert(EntryWrite(values, version, audit), claim)
-        if claim is None or earlier is None:
-            return Once(entry)
-        refuse_other_fields(claim, earlier, key_field)
-        made = await self.get(earlier.subject_id)
-        if made is None:  # entries are never deleted; said plainly should one ever be
-            raise InvalidQuery(key_field, f"'{key_field}' {key!r} made entry {earlier.subject_id}, which is gone")
-        return Once(made, repeated=True)
+        return EntryWrite(values, _version_row(entry_id, 1, fields, author, "created", None, now), audit)
 
     async def get(self, entry_id: str) -> KnowledgeEntry | None:
         """One entry as it stands now (None: no such entry)."""

@@ -6,6 +6,7 @@ import builtins
 import difflib
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -142,6 +143,57 @@ class PromptService:
         """Publish as `publish` does, once per `idempotency_key` (None: no key): a repeat answers the version the
         first published, as it stands now; KeyReused (naming `key_field`) when the key published other fields."""
         key = checked_key(idempotency_key, key_field)
+        publication = self._publication(app, text, message, author, model, mode, activate, canary_share, detail)
+        draft, plan = publication.draft, publication.release
+        asked = {
+            "app": draft.app,
+            "model": draft.model,
+            "text": draft.text,
+            "message": draft.message,
+            "author": draft.author,
+            "mode": publication.mode,
+            "active": plan.activate,
+            "canary_share": plan.canary_share,
+        }
+        claim = None if key is None else key_claim("prompt.publish", key, draft.id, asked)
+        change = await self._store.change(draft.app, publication.plan, claim)
+        if isinstance(change, KeyUse):
+            assert claim is not None
+            refuse_other_fields(claim, change, key_field)
+            return Once(await self._listed(await self._version(change.subject_id)), repeated=True)
+        assert change.new_version is not None
+        return Once(await self._listed(change.new_version))
+
+    def publish_plan(
+        self,
+        app: str,
+        text: str,
+        message: str,
+        author: str,
+        *,
+        model: str | None = None,
+        mode: str | None = None,
+        activate: bool = False,
+        canary_share: float | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> tuple[str, Callable[[AppPrompts], PromptChange]]:
+        """What `publish` applies, checked: the app and the plan its store applies under the app's lock (for a
+        caller storing it with other changes in one transaction)."""
+        publication = self._publication(app, text, message, author, model, mode, activate, canary_share, detail)
+        return publication.draft.app, publication.plan
+
+    def _publication(
+        self,
+        app: str,
+        text: str,
+        message: str,
+        author: str,
+        model: str | None,
+        mode: str | None,
+        activate: bool,
+        canary_share: float | None,
+        detail: dict[str, Any] | None,
+    ) -> _Publication:
         app_name = _name(app, "app")
         check_version_text(text, message)
         if activate and canary_share is not None:
@@ -158,28 +210,12 @@ class PromptService:
         )
         plan = rollout.Rollout(activate=activate, canary_share=_share(canary_share))
         wanted_mode = _mode(mode)
-        asked = {
-            "app": draft.app,
-            "model": draft.model,
-            "text": draft.text,
-            "message": draft.message,
-            "author": draft.author,
-            "mode": wanted_mode,
-            "active": plan.activate,
-            "canary_share": plan.canary_share,
-        }
-        claim = None if key is None else key_claim("prompt.publish", key, draft.id, asked)
-        change = await self._store.change(
-            draft.app,
+        return _Publication(
+            draft,
+            plan,
+            wanted_mode,
             lambda state: rollout.plan_publish(state, draft, plan, wanted_mode, draft.author, detail, self._clock()),
-            claim,
         )
-        if isinstance(change, KeyUse):
-            assert claim is not None
-            refuse_other_fields(claim, change, key_field)
-            return Once(await self._listed(await self._version(change.subject_id)), repeated=True)
-        assert change.new_version is not None
-        return Once(await self._listed(change.new_version))
 
     async def activate(self, version_id: str, actor: str, detail: dict[str, Any] | None = None) -> ListedVersion:
         """Make a version active for its app and model; re-activating an earlier one is a rollback."""
@@ -272,3 +308,13 @@ class PromptService:
 
     async def _listed(self, version: PromptVersion) -> ListedVersion:
         return listed(await self._store.app_prompts(version.app), version)
+
+
+@dataclass(frozen=True, slots=True)
+class _Publication:
+    """A new version, checked: its draft, how it is released, the mode asked for, and the plan that publishes it."""
+
+    draft: PromptVersion
+    release: rollout.Rollout
+    mode: Mode | None
+    plan: Callable[[AppPrompts], PromptChange]

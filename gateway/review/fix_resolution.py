@@ -3,33 +3,38 @@
 One verb per kind of fix, and one for a fix already live for the task's issue (made live from a preview
 or the issue page: the decision names it, nothing is made twice). Each new-fix verb checks the fix's fields first (a refused form changes nothing, not even
 the claim), then claims the task for the reviewer (so a task someone else holds, a closed task, or one
-this reviewer already judged is refused before anything is written), then
-creates the fix (audited, its audit detail naming the task and issue), records the reviewer's
-`reject` decision (the answers were wrong; the fix is the remedy, named in the comment; audited),
-and, when the task concerns an issue, links the fix to the issue and the task with
-FixLinkService.link_fix (audited), so its effect on the issue can be measured; an issue merged since
-the task was opened has the fix linked to the issue that holds its complaints now. A task without an
-issue has nothing to measure the fix against: it is resolved and the fix named, but not linked.
+this reviewer already judged is refused before anything is written), then, in one transaction
+(gateway.store.task_fixes: a process dying part-way leaves none of it, and the reviewer's second try
+makes one fix), creates the fix (audited, its audit detail naming the task and issue), records the
+reviewer's `reject` decision (the answers were wrong; the fix is the remedy, named in the comment;
+audited), and, when the task concerns an issue, links the fix to the issue and the task as
+FixLinkService.link_fix does (audited), so its effect on the issue can be measured; an issue merged
+since the task was opened has the fix linked to the issue that holds its complaints now. A task
+without an issue has nothing to measure the fix against: it is resolved and the fix named, but not
+linked. The decision listeners (the webhook) hear of it once it committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import FixLinkService, IssueNotFound
-from gateway.effect.records import FixKind, FixLink, NamedFix
-from gateway.fixes.new_fix import NewFix, PromptRollout, check_rollout, create_entry, prompt_label, publish_prompt
+from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
+from gateway.fixes.new_fix import PromptRollout, check_rollout, entry_label, prompt_label, version_label
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
+from gateway.knowledge.records import KnowledgeEntry
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.service import PromptService, check_version_text
-from gateway.review.errors import TaskConflict
-from gateway.review.records import Decision, Outcome, ReviewTaskDetail
+from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.records import Decision, Outcome, ReviewTask, ReviewTaskDetail
 from gateway.review.resolution import FIX_NOTES, ResolvingFix
 from gateway.review.service import ReviewService
+from gateway.store.review_writes import TaskChange, TaskState
+from gateway.store.task_fixes import FixMaker, LinkWrite, MadeFix, TaskFixStore, entry_maker, prompt_maker
 
 NO_ISSUE = "the task concerns no issue, so the fix is named in the decision but not linked for measuring"
 
@@ -69,12 +74,18 @@ class TaskFixes:
     """The review verbs that resolve a task by creating the fix it suggests."""
 
     def __init__(
-        self, reviews: ReviewService, knowledge: KnowledgeService, prompts: PromptService, links: FixLinkService
+        self,
+        reviews: ReviewService,
+        knowledge: KnowledgeService,
+        prompts: PromptService,
+        links: FixLinkService,
+        store: TaskFixStore,
     ) -> None:
         self._reviews = reviews
         self._knowledge = knowledge
         self._prompts = prompts
         self._links = links
+        self._store = store
 
     async def resolve_with_entry(
         self,
@@ -92,16 +103,18 @@ class TaskFixes:
         checked_questions(example_questions)
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
-        fix = await create_entry(
-            self._knowledge,
+        write = self._knowledge.new_entry(
             task.app,
-            reviewer,
-            title=title,
-            content=content,
-            example_questions=example_questions,
+            title,
+            content,
+            example_questions,
+            author=reviewer,
             detail=_detail(task_id, task.issue_id),
         )
-        return await self._resolve(task_id, reviewer, fix, comment)
+        label = entry_label(KnowledgeEntry.from_row(write.values))
+        return await self._resolve(
+            task, reviewer, entry_maker(write), "knowledge", "live", lambda _made: label, comment
+        )
 
     async def resolve_with_prompt(
         self,
@@ -120,17 +133,22 @@ class TaskFixes:
         check_version_text(text, message)
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task
-        fix = await publish_prompt(
-            self._prompts,
+        app, plan = self._prompts.publish_plan(
             task.app,
+            text,
+            message,
             reviewer,
-            text=text,
-            message=message,
-            rollout=rollout,
-            canary_share=canary_share,
+            activate=rollout == "active",
+            canary_share=canary_share if rollout == "canary" else None,
             detail=_detail(task_id, task.issue_id),
         )
-        return await self._resolve(task_id, reviewer, fix, comment)
+        arm: FixArm = "canary" if rollout == "canary" else "live"
+        state = "canary" if rollout == "canary" else "active"
+
+        def label(made: MadeFix) -> str:
+            return version_label(made.version, app, made.fix_id, state)
+
+        return await self._resolve(task, reviewer, prompt_maker(app, plan), "prompt", arm, label, comment)
 
     async def linked_fixes(self, detail: ReviewTaskDetail) -> list[NamedFix]:
         """The fixes linked to the task's issue (or the issue holding its complaints now) that are in force now, the
@@ -205,18 +223,43 @@ class TaskFixes:
         named = ResolvingFix(kind, label, fix_id, version)
         return await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
 
-    async def _resolve(self, task_id: str, reviewer: str, fix: NewFix, comment: str | None) -> FixResolution:
-        detail = await self._decide(task_id, reviewer, fix.kind, fix.label, fix.fix_id, fix.version, comment)
-        issue_id = detail.task.issue_id
-        if issue_id is None:
-            return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, None, NO_ISSUE)
+    async def _resolve(
+        self,
+        task: ReviewTask,
+        reviewer: str,
+        make_fix: FixMaker,
+        kind: FixKind,
+        arm: FixArm,
+        label: Callable[[MadeFix], str],
+        comment: str | None,
+    ) -> FixResolution:
+        """Make the fix, decide the task by it and link it to the issue holding the task's complaints now, in one
+        transaction (gateway.store.task_fixes): a process dying part-way leaves none of them."""
         # An issue merged since the task was opened holds no complaints of its own: the fix is measured on the
         # issue its complaints went to.
-        into = await self._links.surviving_issue(issue_id)
-        link = await self._links.link_fix(
-            into, fix.kind, fix.fix_id, fix.version, fix.arm, task_id=task_id, actor=reviewer
-        )
-        return FixResolution(detail, fix.kind, fix.fix_id, fix.version, fix.label, link, None)
+        into = await self._links.surviving_issue(task.issue_id) if task.issue_id is not None else None
+
+        def decide(made: MadeFix) -> Callable[[TaskState], TaskChange | None]:
+            note = f"Resolved by {label(made)}." + (f" {comment.strip()}" if comment and comment.strip() else "")
+            named = ResolvingFix(kind, label(made), made.fix_id, made.version)
+            return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named)
+
+        def link(made: MadeFix) -> LinkWrite | None:
+            if into is None:
+                return None
+            return self._links.link_write(
+                into, task.app, kind, made.fix_id, made.version, arm, task_id=task.id, actor=reviewer
+            )
+
+        written = await self._store.resolve(task.id, make_fix, decide, link)
+        if written is None:
+            raise TaskNotFound(task.id)
+        detail = await self._reviews.told_of_decision(await self._reviews.get(task.id), reviewer)
+        made = written.fix
+        if written.link is None:
+            return FixResolution(detail, kind, made.fix_id, made.version, label(made), None, NO_ISSUE)
+        linked = FixLink.from_row(written.link)
+        return FixResolution(detail, kind, made.fix_id, made.version, label(made), linked, None)
 
 
 def _detail(task_id: str, issue_id: str | None) -> dict[str, str]:

@@ -382,15 +382,30 @@ class ReviewService:
         With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text), and so
         is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
         """
+        detail = await self._change(task_id, self.decision_plan(reviewer, outcome, correction, comment, fix))
+        return await self.told_of_decision(detail, reviewer)
+
+    def decision_plan(
+        self,
+        reviewer: str,
+        outcome: Outcome,
+        correction: str | None = None,
+        comment: str | None = None,
+        fix: ResolvingFix | None = None,
+    ) -> Callable[[TaskState], TaskChange | None]:
+        """What `decide` applies to the task under its lock, its texts checked and redacted (for a caller storing
+        the decision with other changes in one transaction, then calling `told_of_decision`)."""
         reviewer = person(reviewer, "reviewer")
         text = decision_text(self._redactor, correction, comment)
         if fix is not None:
             fix = replace(fix, label=note_text(self._redactor, fix.label).note or fix.label)
         # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
         # fallback while this decision waited for the lock.
-        detail = await self._change(
-            task_id, lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix)
-        )
+        return lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix)
+
+    async def told_of_decision(self, detail: ReviewTaskDetail, reviewer: str) -> ReviewTaskDetail:
+        """Tell the decision listeners of `reviewer`'s decision on the task (`detail`, read after it committed)."""
+        reviewer = person(reviewer, "reviewer")
         mine = [d for d in detail.decisions if same_person(d.reviewer, reviewer) and d.round == detail.task.round]
         if mine:
             await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, exists, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from gateway.audit.records import AuditEntry
@@ -43,6 +43,17 @@ def standing() -> ColumnElement[str]:
     )
 
 
+async def insert_link(connection: AsyncConnection, link: Row) -> None:
+    """Store `link` (every column) inside the caller's transaction, which appends its audit record last."""
+    await connection.execute(insert(fix_links).values(link))
+
+
+async def stored_link(connection: AsyncConnection, link_id: str) -> Row:
+    """The link as stored, with its `standing`."""
+    stored = select(fix_links, standing().label("standing")).where(fix_links.c.id == link_id)
+    return dict((await connection.execute(stored)).mappings().one())
+
+
 class FixLinkStore:
     """Stores fix links with their audit record and reads them back per issue."""
 
@@ -51,11 +62,10 @@ class FixLinkStore:
 
     async def insert(self, link: Row, audit: AuditEntry) -> Row:
         """Store `link` (every column) and its audit record in one transaction; the link as stored, with its `standing`."""
-        stored = select(fix_links, standing().label("standing")).where(fix_links.c.id == link["id"])
         async with self._engine.begin() as connection:
             await connection.execute(insert(fix_links).values(link))
             await append(connection, audit)
-            return dict((await connection.execute(stored)).mappings().one())
+            return await stored_link(connection, link["id"])
 
     async def for_issue(self, issue_id: str) -> list[Row]:
         """The issue's links, the earliest to go live first, each with its fix's `standing` now."""

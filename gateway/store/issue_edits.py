@@ -110,32 +110,11 @@ class IssueEditStore:
         makes an issue new): others raise ValueError. Resolving or dismissing clears the regression
         flag: someone has looked at it again.
         """
-        if status not in TRIAGE_STATUSES:
-            raise ValueError(f"an issue cannot be set to {status!r} by hand")
-        now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            head = await _locked_head(connection, issue_id)
-            if head is None:
-                return Edit.MISSING
-            if check is not None and not check(head):
-                return Edit.UNCHANGED
-            values: dict[str, Any] = {"status": status, "updated_at": now}
-            if status in CLOSED_STATUSES:
-                values["regressed"] = False
-            await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
-            detail = {
-                "from": head.status.value,
-                "to": status.value,
-                **({"note": note} if note else {}),
-                **({"by": actor} if actor is not None else {}),
-            }
-            await _event(connection, issue_id, "status", detail, now)
-            if actor is not None:
-                entry = AuditEntry(
-                    actor, "issue.status", "issue", issue_id, head.app, head.status.value, status.value, note
-                )
+            edit, entry = await set_status_within(connection, issue_id, status, note, actor, check)
+            if entry is not None:
                 await append(connection, entry)
-        return Edit.MADE
+        return edit
 
     async def rename(self, issue_id: str, title: str, actor: str, check: Check | None = None) -> Edit:
         """Give the issue a new title (a "renamed" event, audit "issue.rename"), `check` asked first under its lock."""
@@ -263,4 +242,40 @@ async def _event(connection: Any, issue_id: str, kind: str, detail: dict[str, An
     """Record a person's change to an issue (no run)."""
     await connection.execute(
         insert(issue_events).values(issue_id=issue_id, run_id=None, kind=kind, detail=detail, created_at=now)
+    )
+
+
+async def set_status_within(
+    connection: AsyncConnection,
+    issue_id: str,
+    status: IssueStatus,
+    note: str | None = None,
+    actor: str | None = None,
+    check: Check | None = None,
+) -> tuple[Edit, AuditEntry | None]:
+    """`IssueEditStore.set_status` inside the caller's transaction, which appends the audit record (returned
+    when `actor` is named and the status changed) last."""
+    if status not in TRIAGE_STATUSES:
+        raise ValueError(f"an issue cannot be set to {status!r} by hand")
+    now = datetime.now(UTC)
+    head = await _locked_head(connection, issue_id)
+    if head is None:
+        return Edit.MISSING, None
+    if check is not None and not check(head):
+        return Edit.UNCHANGED, None
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status in CLOSED_STATUSES:
+        values["regressed"] = False
+    await connection.execute(update(issues).where(issues.c.id == issue_id).values(**values))
+    detail = {
+        "from": head.status.value,
+        "to": status.value,
+        **({"note": note} if note else {}),
+        **({"by": actor} if actor is not None else {}),
+    }
+    await _event(connection, issue_id, "status", detail, now)
+    if actor is None:
+        return Edit.MADE, None
+    return Edit.MADE, AuditEntry(
+        actor, "issue.status", "issue", issue_id, head.app, head.status.value, status.value, note
     )

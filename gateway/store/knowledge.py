@@ -60,8 +60,8 @@ class KnowledgeStore:
         async with self._engine.begin() as connection:
             if key is not None and (earlier := await claim_key(connection, key, write.values["created_at"])):
                 return earlier
-            await connection.execute(insert(knowledge_entries).values(write.values))
-            await _record(connection, write)
+            await insert_entry(connection, write)
+            await append(connection, write.audit)
         return None
 
     async def update(self, entry_id: str, change: Change) -> Row | None:
@@ -141,8 +141,19 @@ async def _locked(connection: AsyncConnection, entry_id: str) -> Row | None:
     return dict(row)
 
 
-async def _record(connection: AsyncConnection, write: EntryWrite) -> None:
-    """Keep the version, raise the app's revision, and append the audit record (last: it locks the chain head)."""
+async def insert_entry(connection: AsyncConnection, write: EntryWrite) -> None:
+    """Store a new entry with its first version and raise the app's revision, inside the caller's transaction,
+    which appends `write.audit` last (the audit append locks the chain head)."""
+    await connection.execute(insert(knowledge_entries).values(write.values))
+    await _keep_version(connection, write)
+
+
+async def _keep_version(connection: AsyncConnection, write: EntryWrite) -> None:
     await connection.execute(insert(knowledge_entry_versions).values(write.version))
     await bump_revision(connection, KIND, write.audit.app or "")
+
+
+async def _record(connection: AsyncConnection, write: EntryWrite) -> None:
+    """Keep the version, raise the app's revision, and append the audit record (last: it locks the chain head)."""
+    await _keep_version(connection, write)
     await append(connection, write.audit)

@@ -108,6 +108,43 @@ async def _app_prompts(connection: AsyncConnection, app: str) -> AppPrompts:
     )
 
 
+async def change_prompts(
+    connection: AsyncConnection, app: str, plan: Callable[[AppPrompts], PromptChange], key: KeyClaim | None = None
+) -> PromptChange | KeyUse:
+    """Apply `plan`'s change to `app` under its lock with the fix revision raised, inside the caller's
+    transaction, which appends the change's audit records last.
+
+    With `key`, claimed once the app is locked: when an earlier request holds it, nothing is planned or
+    written and its use is returned (gateway.store.idempotency.claim_key).
+    """
+    now = datetime.now(UTC)
+    await _lock_app(connection, app, now)
+    if key is not None and (earlier := await claim_key(connection, key, now)):
+        return earlier
+    change = plan(await _app_prompts(connection, app))
+    if change.new_version is not None:
+        version = change.new_version
+        await connection.execute(
+            insert(prompt_versions).values(
+                id=version.id,
+                app=version.app,
+                model=stored_model(version.model),
+                number=version.number,
+                text=version.text,
+                author=version.author,
+                message=version.message,
+                created_at=version.created_at,
+            )
+        )
+    if change.deployment is not None:
+        await _write_deployment(connection, app, change.deployment, now)
+    if change.mode is not None:
+        c = prompt_configs.c
+        await connection.execute(update(prompt_configs).where(c.app == app).values(mode=change.mode, updated_at=now))
+    await bump_revision(connection, FIX_KIND, app)
+    return change
+
+
 async def _lock_app(connection: AsyncConnection, app: str, now: datetime) -> None:
     """Take `app`'s config row lock (making the row first), so its changes never interleave.
 
@@ -150,34 +187,10 @@ class PromptStore:
         publication's idempotency key), claimed before planning: when an earlier request holds it,
         nothing is planned or written and its use is returned (gateway.store.idempotency.claim_key).
         """
-        now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            await _lock_app(connection, app, now)
-            if key is not None and (earlier := await claim_key(connection, key, now)):
-                return earlier
-            change = plan(await _app_prompts(connection, app))
-            if change.new_version is not None:
-                version = change.new_version
-                await connection.execute(
-                    insert(prompt_versions).values(
-                        id=version.id,
-                        app=version.app,
-                        model=stored_model(version.model),
-                        number=version.number,
-                        text=version.text,
-                        author=version.author,
-                        message=version.message,
-                        created_at=version.created_at,
-                    )
-                )
-            if change.deployment is not None:
-                await _write_deployment(connection, app, change.deployment, now)
-            if change.mode is not None:
-                c = prompt_configs.c
-                await connection.execute(
-                    update(prompt_configs).where(c.app == app).values(mode=change.mode, updated_at=now)
-                )
-            await bump_revision(connection, FIX_KIND, app)
+            change = await change_prompts(connection, app, plan, key)
+            if isinstance(change, KeyUse):
+                return change
             # Last: appends wait for each other, so the audit chain's lock is held briefly.
             for entry in change.audit:
                 await append(connection, entry)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -154,49 +155,12 @@ class ReviewStore:
         `plan` returns None (the task already is as asked). Raises ActiveIssueTaken when the change
         would give an issue a second open task.
         """
-        c = review_tasks.c
-        # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
-        lock = update(review_tasks).where(c.id == task_id).values(round=c.round).returning(*review_tasks.c)
-        try:
+        with active_issue_guard(task_id):
             async with self._engine.begin() as connection:
-                locked = (await connection.execute(lock)).mappings().first()
-                if locked is None:
-                    return False
-                row = dict(locked)
-                d = review_decisions.c
-                this_round = (
-                    select(review_decisions).where(d.task_id == task_id, d.round == row["round"]).order_by(d.id)
-                )
-                decisions = [dict(r) for r in (await connection.execute(this_round)).mappings()]
-                rival = None
-                if row["issue_id"] is not None:
-                    others = select(c.id).where(c.active_issue_id == row["issue_id"], c.id != task_id)
-                    rival = (await connection.execute(others)).scalar()
-                change = plan(TaskState(row, decisions, rival))
-                if change is None:
-                    return True
-                changed = update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values)
-                await connection.execute(changed)
-                if change.decision is not None:
-                    decision = change.decision
-                    await connection.execute(
-                        insert(review_decisions).values(
-                            id=str(uuid_utils.uuid7()),
-                            task_id=task_id,
-                            round=row["round"],
-                            reviewer=decision.reviewer,
-                            outcome=decision.outcome,
-                            correction=decision.correction,
-                            comment=decision.comment,
-                            created_at=change.at,
-                        )
-                    )
-                await _record(connection, task_id, change.at, change.event, change.audit)
-        except IntegrityError as exc:
-            if "active_issue_id" in str(exc.orig):
-                raise ActiveIssueTaken(task_id) from None
-            raise
-        return True
+                found, change = await change_task(connection, task_id, plan)
+                if change is not None and change.audit is not None:
+                    await audit.append(connection, change.audit)
+        return found
 
     async def wait_for_changes(self, task_id: str) -> None:
         """Return once no change of the task is under way: one that took its lock before this commits first."""
@@ -345,6 +309,58 @@ async def _told_by_source(connection: AsyncConnection, task_id: str) -> dict[str
         if isinstance(detail, dict) and isinstance(detail.get("source"), str):
             told.setdefault(detail["source"], detail)
     return told
+
+
+@contextmanager
+def active_issue_guard(task_id: str) -> Iterator[None]:
+    """Turns the database refusing an issue's second open task into ActiveIssueTaken."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "active_issue_id" in str(exc.orig):
+            raise ActiveIssueTaken(task_id) from None
+        raise
+
+
+async def change_task(
+    connection: AsyncConnection, task_id: str, plan: Callable[[TaskState], TaskChange | None]
+) -> tuple[bool, TaskChange | None]:
+    """Apply `plan`'s change to one task under its lock, inside the caller's transaction, which appends the
+    change's audit record last; (whether the task exists, the change written or None)."""
+    c = review_tasks.c
+    # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
+    lock = update(review_tasks).where(c.id == task_id).values(round=c.round).returning(*review_tasks.c)
+    locked = (await connection.execute(lock)).mappings().first()
+    if locked is None:
+        return False, None
+    row = dict(locked)
+    d = review_decisions.c
+    this_round = select(review_decisions).where(d.task_id == task_id, d.round == row["round"]).order_by(d.id)
+    decisions = [dict(r) for r in (await connection.execute(this_round)).mappings()]
+    rival = None
+    if row["issue_id"] is not None:
+        others = select(c.id).where(c.active_issue_id == row["issue_id"], c.id != task_id)
+        rival = (await connection.execute(others)).scalar()
+    change = plan(TaskState(row, decisions, rival))
+    if change is None:
+        return True, None
+    await connection.execute(update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values))
+    if change.decision is not None:
+        decision = change.decision
+        await connection.execute(
+            insert(review_decisions).values(
+                id=str(uuid_utils.uuid7()),
+                task_id=task_id,
+                round=row["round"],
+                reviewer=decision.reviewer,
+                outcome=decision.outcome,
+                correction=decision.correction,
+                comment=decision.comment,
+                created_at=change.at,
+            )
+        )
+    await _record(connection, task_id, change.at, change.event, None)
+    return True, change
 
 
 async def _record(

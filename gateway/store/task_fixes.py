@@ -1,0 +1,134 @@
+"""Resolving a review task by a new fix, in one transaction: the fix, the task's decision, the fix's link to its issue.
+
+Made one step after another, a process dying between them left a fix live with its task still open
+(and the reviewer's second try made a second fix), or a task resolved by a fix never linked to its
+issue for measuring. Each repository lends its write as a function of the caller's connection
+(`insert_entry`, `change_prompts`, `change_task`, `insert_link`, `set_status_within`); this store
+runs them in one transaction and appends their audit records last, as every other write does (the
+append locks the audit chain's head, so it comes after every row lock the transaction takes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from clustering.issue_status import IssueStatus
+from gateway.audit.records import AuditEntry
+from gateway.prompts.records import AppPrompts
+from gateway.store.audit import append
+from gateway.store.fix_links import insert_link, stored_link
+from gateway.store.idempotency import KeyUse
+from gateway.store.issue_edits import Check, set_status_within
+from gateway.store.knowledge import EntryWrite, insert_entry
+from gateway.store.prompts import PromptChange, change_prompts
+from gateway.store.review_writes import TaskChange, TaskState
+from gateway.store.reviews import active_issue_guard, change_task
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MadeFix:
+    """A fix written in the transaction: its id and version (a prompt version's number), and its audit records."""
+
+    fix_id: str
+    version: int
+    audits: tuple[AuditEntry, ...]
+
+
+# Writes a fix inside the caller's transaction.
+FixMaker = Callable[[AsyncConnection], Awaitable[MadeFix]]
+TaskPlan = Callable[[TaskState], TaskChange | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWrite:
+    """The fix's link to an issue (every column) with its audit record, and the issue's status set with it when
+    `check` passes (an issue nobody triaged becomes open)."""
+
+    row: Row
+    audit: AuditEntry
+    status: IssueStatus
+    note: str
+    check: Check
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFixWrite:
+    """What resolving a task by a fix stored: the fix, and its link as stored (None: the task has no issue)."""
+
+    fix: MadeFix
+    link: Row | None
+
+
+class _TaskGone(Exception):
+    """The task was not there to decide: nothing is kept."""
+
+
+def entry_maker(write: EntryWrite) -> FixMaker:
+    """A new knowledge-base entry (gateway.store.knowledge.insert_entry) as the fix."""
+
+    async def make(connection: AsyncConnection) -> MadeFix:
+        await insert_entry(connection, write)
+        return MadeFix(write.values["id"], int(write.values["version"]), (write.audit,))
+
+    return make
+
+
+def prompt_maker(app: str, plan: Callable[[AppPrompts], PromptChange]) -> FixMaker:
+    """A new prompt version of `app` (gateway.store.prompts.change_prompts; `plan` must make one) as the fix."""
+
+    async def make(connection: AsyncConnection) -> MadeFix:
+        change = await change_prompts(connection, app, plan)  # no idempotency key: never a KeyUse
+        if isinstance(change, KeyUse) or change.new_version is None:
+            raise ValueError("a prompt fix's plan made no new version")
+        return MadeFix(change.new_version.id, change.new_version.number, change.audit)
+
+    return make
+
+
+class TaskFixStore:
+    """Writes a fix, the decision resolving a task by it, and its link, all or nothing."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def resolve(
+        self,
+        task_id: str,
+        make_fix: FixMaker,
+        decide: Callable[[MadeFix], TaskPlan],
+        link: Callable[[MadeFix], LinkWrite | None],
+    ) -> TaskFixWrite | None:
+        """Make the fix, decide the task by `decide(fix)` under its lock and store `link(fix)`, in one transaction;
+        None (and nothing written) when there is no such task. Whatever a plan raises rolls everything back."""
+        try:
+            with active_issue_guard(task_id):
+                async with self._engine.begin() as connection:
+                    made = await make_fix(connection)
+                    found, change = await change_task(connection, task_id, decide(made))
+                    if not found:
+                        raise _TaskGone
+                    audits = [*made.audits, *([change.audit] if change and change.audit else [])]
+                    linked = link(made)
+                    stored = None
+                    if linked is not None:
+                        await insert_link(connection, linked.row)
+                        audits.append(linked.audit)
+                        issue_id = linked.row["issue_id"]
+                        actor = linked.row["created_by"]
+                        _, status_audit = await set_status_within(
+                            connection, issue_id, linked.status, linked.note, actor, linked.check
+                        )
+                        audits += [status_audit] if status_audit is not None else []
+                        stored = await stored_link(connection, linked.row["id"])
+                    # Last: appends wait for each other, so the audit chain's lock is held briefly.
+                    for entry in audits:
+                        await append(connection, entry)
+        except _TaskGone:
+            return None
+        return TaskFixWrite(made, stored)
