@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp, UpstreamBrokeOff
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream
+from gateway.recording.content_coding import MAX_DECODED_BYTES
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 
@@ -313,3 +315,22 @@ async def test_an_answer_in_stacked_codings_reaches_the_client_untouched_and_is_
     assert connection.body() == coded
     assert dict(connection.sent[0]["headers"])[b"content-encoding"] == b"gzip, br"
     assert build_interaction_row(submitted[0])["response_text"] == text
+
+
+@pytest.mark.parametrize("client_kind", ["aiohttp", "httpx"])
+async def test_a_compression_bomb_reaches_the_client_as_sent_and_is_recorded_only_to_the_bound(submitted, client_kind):
+    compressor = zlib.compressobj(1, wbits=31)
+    zeros = bytes(1 << 20)
+    parts = [compressor.compress(b'{"pad": "'), *(compressor.compress(zeros) for _ in range(MAX_DECODED_BYTES >> 20))]
+    coded = b"".join([*parts, compressor.compress(b'x"}'), compressor.flush()])
+    answer = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+        b"content-length: " + str(len(coded)).encode() + b"\r\n\r\n" + coded
+    )
+
+    connection = await through_raw_upstream(answer, client_kind, submitted)
+
+    assert connection.body() == coded
+    row = build_interaction_row(submitted[0])
+    assert row["partial"] is True
+    assert "decodes to more than 128 MiB" in row["error"]

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from gateway.exact_json import exactly_parsed, loads_exact
-from gateway.recording.content_coding import UnreadableCoding, decoded_content
+from gateway.recording.content_coding import MAX_DECODED_BYTES, UnreadableCoding, decoded_content
 from gateway.recording.exchange import Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
@@ -60,7 +60,9 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "policies": exchange.policies,
         "gateway_key_id": exchange.gateway_key_id,
     }
-    body, undecodable = _decoded_body(exchange)
+    body, undecodable, cut = _decoded_body(exchange)
+    if cut:
+        row["partial"] = True
     failed = exchange.status_code is not None and exchange.status_code >= 400
     if undecodable is not None and not row["error"]:
         row["error"] = f"upstream answered {exchange.status_code}; {undecodable}" if failed else undecodable
@@ -126,11 +128,14 @@ def _start_of_text(body: bytes) -> str:
     return text if len(text) <= ERROR_TEXT_CHARS else text[: ERROR_TEXT_CHARS - 1] + "…"
 
 
-def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None]:
-    """The answer's bytes uncompressed, and why they are empty when its encoding cannot be read."""
+def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
+    """The answer's bytes uncompressed, what kept them from being read whole, and whether they were cut.
+
+    Cut: decoding stopped at MAX_DECODED_BYTES, their start kept (a stream's events, a JSON answer's raw start).
+    """
     body = b"".join(exchange.body_chunks)
     if exchange.content_encoding in ("", "identity"):
-        return body, None
+        return body, None, False
     try:
         # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer.
         decoded = decoded_content(
@@ -139,8 +144,13 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None]:
     except UnreadableCoding as exc:
         # Its bytes, stored as they are, would read as mojibake.
         message = f"the answer came in content-encoding {exc.content_encoding!r}, which Feedgate cannot decode"
-        return b"", f"{message}: not recorded"
-    return (decoded if decoded is not None else b""), None
+        return b"", f"{message}: not recorded", False
+    if decoded.cut:
+        size = f"{MAX_DECODED_BYTES // (1024 * 1024)} MiB"
+        coding = exchange.content_encoding.strip().lower()
+        message = f"the answer, in content-encoding {coding!r}, decodes to more than {size} (a compression bomb?)"
+        return decoded.body or b"", f"{message}: only its first {size} were read", True
+    return (decoded.body if decoded.body is not None else b""), None, False
 
 
 def summarise_response(endpoint: str, response: Json) -> Json:

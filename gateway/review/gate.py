@@ -316,8 +316,12 @@ def _flagged(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 def _decoded(answer: PolicyAnswer) -> bytes | None:
-    """The answer's body uncompressed; None for an encoding the gate cannot read, or a body cut short."""
+    """The answer's body uncompressed; None for an encoding the gate cannot read, or a body cut short.
+
+    One that decodes past MAX_DECODED_BYTES is not read either: its start alone is no answer to judge.
+    """
     try:
-        return decoded_content(answer.body, answer.content_encoding)
+        decoded = decoded_content(answer.body, answer.content_encoding)
     except UnreadableCoding:
         return None
+    return None if decoded.cut else decoded.body
