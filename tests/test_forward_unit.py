@@ -334,3 +334,19 @@ async def test_a_compression_bomb_reaches_the_client_as_sent_and_is_recorded_onl
     row = build_interaction_row(submitted[0])
     assert row["partial"] is True
     assert "decodes to more than 128 MiB" in row["error"]
+
+
+@pytest.mark.parametrize("client_kind", ["aiohttp", "httpx"])
+async def test_stacked_codings_named_on_separate_header_lines_are_all_undone(submitted, client_kind):
+    # RFC 9110 5.3: header lines of one name are one list, as if joined by commas.
+    text = "Bonjour"
+    coded = brotli.compress(gzip.compress(orjson.dumps({"id": "c-1", "choices": [{"message": {"content": text}}]})))
+    answer = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-encoding: br\r\n"
+        b"content-length: " + str(len(coded)).encode() + b"\r\n\r\n" + coded
+    )
+
+    connection = await through_raw_upstream(answer, client_kind, submitted)
+
+    assert connection.body() == coded
+    assert build_interaction_row(submitted[0])["response_text"] == text

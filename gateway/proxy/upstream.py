@@ -57,7 +57,7 @@ class UpstreamResponse(Protocol):
     raw_headers: Sequence[tuple[bytes, bytes]]
 
     def header(self, name: str) -> str:
-        """The value of header `name` (lower case), or "" when absent."""
+        """The value of header `name` (lower case), its lines joined by ", "; "" when absent."""
         ...
 
     def aiter_raw(self) -> AsyncIterator[bytes]:
@@ -94,7 +94,9 @@ class _AiohttpResponse:
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.raw_headers
 
     def header(self, name: str) -> str:
-        return self._response.headers.get(name, "")
+        # Several lines of one header are one comma-separated list (RFC 9110 §5.3), as httpx joins them:
+        # `Content-Encoding: gzip` then `Content-Encoding: br` is a stack of two codings.
+        return ", ".join(self._response.headers.getall(name, ()))
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         try:
