@@ -144,6 +144,20 @@ async def test_the_base_url_called_as_an_endpoint_gets_the_openai_style_404_sayi
     assert error["message"].startswith(f"Invalid URL ({method} /v1): /v1 is the base URL, not an endpoint.")
 
 
+@pytest.mark.parametrize(
+    "path", ["/chat/completions", "/openai/v1/chat/completions", "/v1", "/openai/deployments/gpt-4o/chat/completions"]
+)
+async def test_the_404_for_a_base_url_without_v1_names_no_internal_address(client, path):
+    # Behind a reverse proxy the Host and scheme the gateway sees are not the address the developer used.
+    response = await client.post(path, json=CHAT, headers={"host": "feedgate-internal:8080"})
+
+    assert response.status_code == 404
+    message = response.json()["error"]["message"]
+    assert "feedgate-internal" not in message
+    assert "http://" not in message
+    assert "the address you reach Feedgate at, followed by /v1" in message
+
+
 async def test_a_body_nested_too_deep_for_the_apps_fixes_is_refused_with_400_and_recorded(
     gateway, client, admin_headers, fake_upstream
 ):

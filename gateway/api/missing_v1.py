@@ -3,7 +3,8 @@
 `OpenAI(base_url="http://127.0.0.1:8080")` sends `/chat/completions`, which the gateway does not
 serve: the admin API's bare `{"status_code": 404, "detail": "Not Found"}` left the developer to
 guess why. Such a path gets a 404 in OpenAI's error shape (which the SDKs show as the message)
-naming the base URL to use. Only paths whose first segment is one of OpenAI's API resources are
+saying what path the base URL must end in. It names no host: behind a reverse proxy the Host and
+scheme the gateway sees (`http://feedgate:8080`) are not the address the developer used. Only paths whose first segment is one of OpenAI's API resources are
 claimed, so the admin pages and API keep their own 404s. So is `/v1/<resource>` under another path
 (`/openai/v1/…`, `/api/v1/…`, as other gateways and Azure's v1 API spell their base URLs).
 """
@@ -69,21 +70,23 @@ def client_base(path: str) -> str | None:
     return None
 
 
+# The base URL to use, in words: the gateway cannot know the address its callers reach it at.
+BASE_URL = "the address you reach Feedgate at, followed by /v1"
+
+
 async def refuse(scope: Scope, send: Send) -> None:
-    """Answer 404 in OpenAI's error shape, naming the base URL the client should use."""
-    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "<gateway>")
-    base_url = f"{scope.get('scheme', 'http')}://{host}/v1"
+    """Answer 404 in OpenAI's error shape, saying the base URL must end in /v1 (no host: see the module)."""
     said = f"Invalid URL ({scope.get('method', 'GET')} {scope['path']}): "
-    await send_error(send, 404, said + _what_to_change(scope["path"], base_url), "base_url_without_v1", [])
+    await send_error(send, 404, said + _what_to_change(scope["path"]), "base_url_without_v1", [])
 
 
-def _what_to_change(path: str, base_url: str) -> str:
-    """What a client that called `path` (a path `lacks_v1` claims) should change to reach the API at `base_url`."""
+def _what_to_change(path: str) -> str:
+    """What a client that called `path` (a path `lacks_v1` claims) should change to reach the API."""
     if path == "/v1":
         # The base URL itself, called as an endpoint (a client given a full endpoint as its base URL, then none).
         return (
-            f"/v1 is the base URL, not an endpoint. Set your client's base URL to {base_url}; it calls endpoints "
-            f"under it, such as {base_url}/chat/completions"
+            f"/v1 is the base URL, not an endpoint. Set your client's base URL to {BASE_URL}; it calls endpoints "
+            "under it, such as /v1/chat/completions"
         )
     deployment = azure_deployment(path)
     if deployment is not None:
@@ -91,9 +94,9 @@ def _what_to_change(path: str, base_url: str) -> str:
         # OpenAI client with the deployment's name as the model, which the gateway forwards as any call.
         return (
             f"Feedgate serves the OpenAI API under /v1, not Azure OpenAI's deployment URLs. Use an OpenAI client "
-            f"(not AzureOpenAI) with base URL {base_url} and model={deployment!r}, and point the gateway's upstream "
-            "at your resource's /openai/v1/"
+            f"(not AzureOpenAI) with its base URL set to {BASE_URL}, and model={deployment!r}; point the "
+            "gateway's upstream at your resource's /openai/v1/"
         )
     used = client_base(path)
     instead = f", not {used}" if used else ""
-    return f"Feedgate serves the OpenAI API under /v1{instead}. Set your client's base URL to {base_url}"
+    return f"Feedgate serves the OpenAI API under /v1{instead}. Set your client's base URL to {BASE_URL}"
