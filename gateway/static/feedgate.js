@@ -43,10 +43,15 @@
     };
   }
 
+  // Blank as the gateway reads it (Python's str.isspace): JavaScript's \s leaves out \x1c-\x1f and \x85, and
+  // takes in \ufeff, which the gateway stores as a user.
+  var BLANK = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
   function send(options, payload, retries) {
     payload.interaction_id = options.interactionId;
     // As text: an app's numeric id (userId: 42) was a 422 and a lost vote; the header it named the user in made it "42".
-    if (options.userId !== undefined && options.userId !== null && options.userId !== "") {
+    // A blank one (a template's unset variable, "  ") names no user: the gateway refuses it with 400.
+    if (options.userId !== undefined && options.userId !== null && !BLANK.test(String(options.userId))) {
       payload.user_id = String(options.userId);
     }
     var endpoint = options.endpoint || defaultEndpoint;
