@@ -279,6 +279,8 @@ class ReviewsController(AdminController):
                 content=_required(data.content, "content", "the entry's content"),
                 example_questions=data.example_questions,
                 comment=data.comment,
+                rollout=data.rollout,
+                canary_share=data.canary_share,
             )
         else:
             resolution = await fixes.resolve_with_prompt(

@@ -17,7 +17,6 @@ from gateway.effect.records import FixLink
 from gateway.fixes.new_fix import (
     NewFix,
     PromptRollout,
-    check_entry_rollout,
     check_rollout,
     create_entry,
     entry_label,
@@ -64,10 +63,7 @@ class IssueFixes:
         """The preview's candidate made live in its app and linked to its issue; a prompt goes out as `rollout`
         with `message` saying what changed (default: the issue and preview). IssueNotFound when the issue is gone,
         IssueMergedAway when it was merged into another since (nothing is made then)."""
-        if preview.kind == "prompt":
-            check_rollout(rollout, canary_share)
-        else:
-            check_entry_rollout(rollout, canary_share)
+        check_rollout(preview.kind, rollout, canary_share)
         holding = await self._links.surviving_issue(preview.issue_id)
         if holding != preview.issue_id:
             raise IssueMergedAway(preview.issue_id, holding, PREVIEW_INSTEAD)

@@ -49,8 +49,15 @@ def version_label(number: int, app: str, version_id: str, state: str) -> str:
     return f"prompt version {number} of {app} ({version_id}, {state})"
 
 
-def check_rollout(rollout: str, canary_share: float | None) -> None:
-    """InvalidQuery for a rollout other than active or canary, a canary without its share, or a share without a canary."""
+def check_rollout(kind: str, rollout: str, canary_share: float | None) -> None:
+    """InvalidQuery for a rollout the fix's kind cannot go out in: the one check of every path that makes a fix
+    (a review task's, a preview's make-live), so each gives the same answer to the same request.
+
+    A prompt version goes out active or as a canary of a share; a knowledge-base entry has no canary.
+    """
+    if kind == "knowledge":
+        _check_entry_rollout(rollout, canary_share)
+        return
     if rollout not in ("active", "canary"):
         raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
     if rollout == "canary" and canary_share is None:
@@ -62,8 +69,8 @@ def check_rollout(rollout: str, canary_share: float | None) -> None:
         )
 
 
-def check_entry_rollout(rollout: str, canary_share: float | None) -> None:
-    """InvalidQuery for a canary asked of a knowledge-base entry: entries go live for all of the app's traffic."""
+def _check_entry_rollout(rollout: str, canary_share: float | None) -> None:
+    # Ignored, a canary asked of an entry put it live for all of the app's traffic where a share was meant.
     if rollout != "active" or canary_share is not None:
         raise InvalidQuery(
             "rollout",
@@ -100,7 +107,7 @@ async def publish_prompt(
     mode: str | None = None,
 ) -> NewFix:
     """A new prompt version of `app`, active or a canary of `canary_share` (`mode`, if given, sets the app's placement)."""
-    check_rollout(rollout, canary_share)
+    check_rollout("prompt", rollout, canary_share)
     listed = await prompts.publish(
         app,
         text,

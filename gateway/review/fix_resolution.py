@@ -96,8 +96,14 @@ class TaskFixes:
         content: str,
         example_questions: Sequence[str] = (),
         comment: str | None = None,
+        rollout: str = "active",
+        canary_share: float | None = None,
     ) -> FixResolution:
-        """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue."""
+        """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue.
+
+        `rollout` and `canary_share` are checked as a preview's make-live checks them: an entry has no canary.
+        """
+        check_rollout("knowledge", rollout, canary_share)
         checked_title(title)
         checked_content(content)
         checked_questions(example_questions)
@@ -129,7 +135,7 @@ class TaskFixes:
     ) -> FixResolution:
         """Publish a new prompt version of the task's app (active, or a canary of `canary_share`), resolve the task
         by it and link it to the task's issue."""
-        check_rollout(rollout, canary_share)
+        check_rollout("prompt", rollout, canary_share)
         check_version_text(text, message)
         refuse_a_second_fix(await self._reviews.get(task_id))
         task = (await self._reviews.claim(task_id, reviewer)).task

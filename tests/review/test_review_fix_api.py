@@ -120,3 +120,23 @@ async def test_a_second_fix_for_a_task_awaiting_a_second_opinion_is_refused(
     assert "active).”; it awaits a second opinion on that fix" in detail
     versions = (await client.get("/api/prompts", params={"app": "support-bot"}, headers=admin_headers)).json()
     assert "Never quote fees." not in str(versions)
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [{"rollout": "canary", "canary_share": 0.1}, {"canary_share": 0.1}, {"rollout": "canary"}],
+    ids=["canary", "share-alone", "canary-without-share"],
+)
+async def test_a_canary_asked_of_a_knowledge_fix_is_refused_as_making_a_preview_live_refuses_it(
+    gateway, client, admin_headers, no_second_opinions, asked
+):
+    # Ignored, the entry went live for all traffic where a share of it was asked for.
+    task = await open_task(gateway, client, admin_headers)
+    body = {"kind": "knowledge", "reviewer": "alice", "title": "Transfer fee", "content": "1%.", **asked}
+
+    response = await client.post(f"/api/reviews/{task['id']}/fix", json=body, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert "knowledge-base entries have no canary" in response.json()["detail"]
+    assert (await client.get(f"/api/reviews/{task['id']}", headers=admin_headers)).json()["status"] == "open"
+    assert (await client.get("/api/kb", headers=admin_headers)).json()["data"] == []
