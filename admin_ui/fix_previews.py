@@ -28,6 +28,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import candidate_from
+from gateway.fixes.issue_fixes import LiveFixDiffers
 from gateway.fixes.new_fix import PromptRollout
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.prompts.records import MODES
@@ -268,6 +269,8 @@ class PreviewPageController(Controller):
                 "would measure nothing. Preview it on that issue and make it live from there."
             )
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
+        except LiveFixDiffers as exc:
+            return await _preview_page(request, services, preview, status_code=409, error=exc.message, live_form=fields)
         except InvalidQuery as exc:
             return await _preview_page(request, services, preview, status_code=400, error=exc.message, live_form=fields)
         done = "fixed-already" if made.again else "fixed-revised" if made.revised else "fixed"

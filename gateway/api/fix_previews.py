@@ -16,6 +16,7 @@ from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, merged_away_resp
 from gateway.api.request_body import RequestBody
 from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
+from gateway.fixes.issue_fixes import LiveFixDiffers
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.services import Services
 
@@ -107,6 +108,11 @@ class LivePreview(RequestBody):
     created_by: Annotated[str, Meta(min_length=1, max_length=200)] = ADMIN_ACTOR
 
 
+def live_fix_differs_response(request: Request[Any, Any, Any], exc: LiveFixDiffers) -> Response[Any]:
+    """The preview's fix already live, but not as asked: 409 saying how it is live and how to change it."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
+
+
 class PreviewsController(AdminController):
     """Read a stored fix preview back, and make it live."""
 
@@ -116,6 +122,7 @@ class PreviewsController(AdminController):
         **AdminController.exception_handlers,
         IssueNotFound: not_found_response,
         IssueMergedAway: merged_away_response,
+        LiveFixDiffers: live_fix_differs_response,
     }
 
     @get("/{preview_id:str}", summary="A stored fix preview")
@@ -127,7 +134,10 @@ class PreviewsController(AdminController):
 
     @post(
         "/{preview_id:str}/live",
-        summary="Make the previewed fix live for its issue and link it; 201 with the fix and its link (200 if it already was)",
+        summary=(
+            "Make the previewed fix live for its issue and link it; 201 with the fix and its link (200 if it already "
+            "was; 409 if it is, but in another rollout or placement than asked)"
+        ),
         status_code=201,
     )
     async def make_live(

@@ -9,6 +9,7 @@ its own service (the entry or version's audit record names the issue and the pre
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +27,20 @@ from gateway.fixes.new_fix import (
 from gateway.fixes.preview import FixPreview
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.errors import VersionNotFound
+from gateway.prompts.records import ListedVersion
 from gateway.prompts.service import PromptService
 
 # What to do instead of making a preview of an issue merged away live.
 PREVIEW_INSTEAD = "preview the fix on that issue and make it live from there"
+
+
+class LiveFixDiffers(Exception):
+    """The preview's fix is already live for its issue, but not as this request asks (a 409 over HTTP): the message
+    says how it is live, what differs, and how to change it. Nothing is made or changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +79,7 @@ class IssueFixes:
         if holding != preview.issue_id:
             raise IssueMergedAway(preview.issue_id, holding, PREVIEW_INSTEAD)
         # A second click, or a retried request, makes nothing twice: the same fix already live for the issue stands.
-        existing = await self._already_live(preview)
+        existing = await self._already_live(preview, rollout, canary_share)
         if existing is not None:
             return existing
         detail = {"issue_id": preview.issue_id, "preview_id": preview.id}
@@ -126,8 +137,11 @@ class IssueFixes:
                 return NewFix("knowledge", edited.id, edited.version, "live", entry_label(edited))
         return None
 
-    async def _already_live(self, preview: FixPreview) -> IssueFix | None:
-        """The fix linked to the preview's issue that is exactly the preview's candidate and still live, if any."""
+    async def _already_live(
+        self, preview: FixPreview, rollout: PromptRollout, canary_share: float | None
+    ) -> IssueFix | None:
+        """The fix linked to the preview's issue that is exactly the preview's candidate and still live, if any;
+        LiveFixDiffers when that fix is a prompt version live in another rollout or placement than asked."""
         candidate = preview.candidate
         for link in reversed(await self._links.fixes_for(preview.issue_id)):
             if link.kind != preview.kind:
@@ -154,6 +168,55 @@ class IssueFixes:
                 continue
             version = listed.version
             if listed.state != "inactive" and version.text == candidate["text"]:
+                app_mode = await self._prompts.mode(version.app)
+                differs = placement_differs(listed, app_mode, candidate.get("mode"), rollout, canary_share)
+                if differs is not None:
+                    raise LiveFixDiffers(differs)
                 made = NewFix("prompt", version.id, version.number, link.arm, prompt_label(listed))
                 return IssueFix(made, link, again=True)
         return None
+
+
+def placement_differs(
+    listed: ListedVersion, app_mode: str, previewed_mode: str | None, rollout: PromptRollout, share: float | None
+) -> str | None:
+    """What a make-live request asks of a prompt version already live for the issue that differs from how it is
+    live (rollout, canary share, the app's placement), with what to do instead; None when it asks the same.
+
+    Answered "already live", a second request for a canary of the active version (or for all traffic of the
+    canary, or another share) left the version as it was while the user read that it was done. Changing a live
+    version is its own audited step on the Prompts page or API, so the answer says which. `message` and
+    `created_by` are not compared: a retry may word them differently.
+    """
+    version = listed.version
+    said = f"{prompt_label(listed)} is already live for this issue with this text"
+    page = "(the app's Prompts page, or POST /api/prompts/"
+    if listed.state == "active" and rollout == "canary":
+        return (
+            f"{said}, active for all traffic; this request asks for a canary of {_share_text(share)}. Nothing was "
+            f"changed: to try it on a share instead, roll it back first {page}{version.id}/rollback), then make this "
+            "preview live as a canary again"
+        )
+    if listed.state == "canary":
+        live_as = f"as a canary of {_share_text(listed.canary_share)} of traffic"
+        if rollout == "active":
+            return (
+                f"{said}, {live_as}; this request asks for it active for all traffic. Nothing was changed: "
+                f"promote the canary {page}{version.id}/promote)"
+            )
+        if share is not None and listed.canary_share is not None and not math.isclose(share, listed.canary_share):
+            return (
+                f"{said}, {live_as}; this request asks for a canary of {_share_text(share)}. Nothing was changed: "
+                f'change the canary\'s share {page}{version.id}/canary with {{"share": {share:g}}})'
+            )
+    if previewed_mode is not None and previewed_mode != app_mode:
+        return (
+            f"{said}, the app's instructions placed by {app_mode!r}; this preview was previewed with "
+            f"{previewed_mode!r}. Nothing was changed: set the app's placement {page}mode with "
+            f'{{"app": "{version.app}", "mode": "{previewed_mode}"}}), or preview again in the placement the app uses'
+        )
+    return None
+
+
+def _share_text(share: float | None) -> str:
+    return "an unknown share" if share is None else f"{round(share * 100, 2):g} %"

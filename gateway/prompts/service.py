@@ -278,6 +278,10 @@ class PromptService:
         versions = await self._store.versions(app_name)
         return AppPromptListing(app_name, prompts.mode, tuple(listed(prompts, version) for version in versions))
 
+    async def mode(self, app: str) -> Mode:
+        """How `app`'s versions meet its own system message now (the default for an app with none)."""
+        return (await self._store.app_prompts(_name(app, "app") or "")).mode
+
     async def apps(self) -> builtins.list[str]:
         """Every app that has instruction versions, by name."""
         return await self._store.apps()

@@ -246,6 +246,23 @@ async def test_making_the_same_preview_live_twice_makes_one_fix(
     assert len(entries.data) == 1
 
 
+async def test_the_canary_asked_for_all_traffic_again_says_what_is_live_and_to_promote_it(
+    gateway, client, signed_in_as, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    reviewer = await signed_in_as("rita", Role.REVIEWER)
+    preview_path = await preview_of(reviewer, issue_id, kind="prompt", text="Say 1%.", limit="1")
+    await make_live(reviewer, preview_path, message="m", rollout="canary", canary_percent="20")
+
+    again = await make_live(reviewer, preview_path, message="m", rollout="active")
+
+    assert again.status_code == 409, again.text
+    error = parse(again.text).find(data_testid="error").text
+    assert "as a canary of 20 % of traffic" in error and "promote the canary" in error
+    [link] = await gateway.services.fix_links.fixes_for(issue_id)
+    assert (await gateway.services.prompts.service.get(link.fix_id)).state == "canary"
+
+
 async def test_a_merged_issue_leads_to_the_issue_holding_its_complaints_instead_of_offering_forms(
     gateway, client, signed_in_as, gateway_embedder
 ):
