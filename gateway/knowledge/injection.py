@@ -8,9 +8,11 @@ Where the message goes:
 - chat completions: after the app's own system (or developer) messages at the start of
   `messages`, with the role of the last of them (so a "developer"-only app keeps that role);
   first, as "system", when the app has none;
-- Responses API: as an input item `{"role": "system", "content": ...}` placed the same way in
-  `input` (a string `input` becomes one user item after it). The
-  app's `instructions` are left as they are, so reference data never mixes with instructions.
+- Responses API: after the app's `instructions` (and a prompt version's, which run first), after a
+  blank line, as the instructions when there are none; `input` is left as the app sent it. An input item
+  is stored upstream with the turn, so a conversation chained by `previous_response_id` (or held in a
+  conversation object) kept one more copy of the reference data per turn; instructions are not carried
+  over to the next turn. The message's header still marks it as reference data, not instructions.
 
 The request the app sent is never changed: a new request object is returned.
 """
@@ -22,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.fixes.instructions import SEPARATOR
 from gateway.knowledge.index import Match
 
 Json = dict[str, Any]
@@ -70,12 +73,11 @@ def with_reference(request: Json, endpoint: str, text: str) -> Json | None:
             return None
         return {**request, "messages": _inserted(messages, text)}
     if endpoint == RESPONSES:
-        items = request.get("input")
-        if isinstance(items, str):
-            items = [{"role": "user", "content": items}]
-        if not isinstance(items, list):
+        own = request.get("instructions")
+        if own is not None and not isinstance(own, str):
             return None
-        return {**request, "input": _inserted(items, text)}
+        # Blank instructions say nothing: ours alone, as a prompt version's are.
+        return {**request, "instructions": own + SEPARATOR + text if own and own.strip() else text}
     return None
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.fixes.instructions import SEPARATOR
 from gateway.prompts.records import Mode
 
 Json = dict[str, Any]
-# Between the app's instructions and ours when they share the `instructions` string.
-SEPARATOR = "\n\n"
 SYSTEM_ROLES = frozenset({"system", "developer"})
 
 

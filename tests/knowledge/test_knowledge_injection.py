@@ -59,26 +59,27 @@ def test_a_developer_message_keeps_its_role():
     assert shaped["messages"][1] == {"role": "developer", "content": "REF"}
 
 
-def test_responses_input_gets_a_system_item_and_instructions_stay():
+def test_responses_get_the_reference_after_the_apps_instructions_and_their_input_as_sent():
     request = {"model": "m", "instructions": "You are a bank assistant.", "input": "fees?"}
 
     shaped = with_reference(request, "responses", "REF")
 
-    assert shaped["instructions"] == "You are a bank assistant."
-    assert shaped["input"] == [{"role": "system", "content": "REF"}, {"role": "user", "content": "fees?"}]
+    assert shaped["instructions"] == "You are a bank assistant.\n\nREF"
+    assert shaped["input"] == "fees?"
 
 
-def test_responses_list_input_after_leading_system_items():
+def test_responses_without_instructions_get_the_reference_as_theirs():
     items = [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": [{"type": "input_text", "text": "fees?"}]},
     ]
 
-    shaped = with_reference({"input": items}, "responses", "REF")
+    shaped = with_reference({"input": items, "instructions": None}, "responses", "REF")
 
-    assert shaped["input"] == [items[0], {"role": "system", "content": "REF"}, items[1]]
+    assert (shaped["instructions"], shaped["input"]) == ("REF", items)
 
 
 def test_a_request_without_a_place_for_the_message_is_left_alone():
     assert with_reference({"prompt": "fees?"}, "completions", "REF") is None
     assert with_reference({"messages": "fees?"}, "chat.completions", "REF") is None
+    assert with_reference({"input": "fees?", "instructions": ["not", "text"]}, "responses", "REF") is None

@@ -79,15 +79,22 @@ async def test_a_matching_question_gets_the_entry_and_a_note_naming_it(policy):
     assert noted["score"] > 0.5
 
 
-async def test_a_responses_request_gets_an_input_item(policy):
-    request = {"model": "m", "instructions": "Be brief.", "input": "How much does an international transfer cost?"}
+async def test_a_chained_responses_turn_gets_the_entry_in_instructions_and_its_input_as_sent(policy):
+    # An input item is stored upstream with the turn: each later turn chained by previous_response_id added
+    # another copy to the conversation. Instructions are not carried over to the next turn.
+    request = {
+        "model": "m",
+        "instructions": "Be brief.",
+        "previous_response_id": "resp_1",
+        "input": [{"role": "user", "content": "How much does an international transfer cost?"}],
+    }
 
     decision = await policy.before(call(request, endpoint="responses"))
 
     assert isinstance(decision, ReplaceBody)
-    assert decision.json["instructions"] == "Be brief."
-    assert decision.json["input"][0]["role"] == "system" and FEES.content in decision.json["input"][0]["content"]
-    assert decision.json["input"][1] == {"role": "user", "content": request["input"]}
+    assert decision.json["input"] == request["input"]
+    own, reference = decision.json["instructions"].split("\n\n", 1)
+    assert own == "Be brief." and reference.startswith("Reference data") and FEES.content in reference
 
 
 async def test_no_match_passes_without_a_note(policy):
