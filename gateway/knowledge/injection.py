@@ -6,8 +6,9 @@ The title is escaped for an XML-like attribute; the content is left as its autho
 
 Where the message goes:
 - chat completions: after the app's own system (or developer) messages at the start of
-  `messages`, with the role of the last of them (so a "developer"-only app keeps that role);
-  first, as "system", when the app has none;
+  `messages`, with the role of the last of them (gateway.fixes.instructions.instruction_role, as a
+  prompt version's message; so a "developer"-only app keeps that role); first, as "system", when
+  the app has none;
 - Responses API: after the app's `instructions` (and a prompt version's, which run first), after a
   blank line, as the instructions when there are none; `input` is left as the app sent it. An input item
   is stored upstream with the turn, so a conversation chained by `previous_response_id` (or held in a
@@ -24,11 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.fixes.instructions import SEPARATOR
+from gateway.fixes.instructions import SEPARATOR, instruction_role, is_instruction
 from gateway.knowledge.index import Match
 
 Json = dict[str, Any]
-INSTRUCTION_ROLES = ("system", "developer")
 CHAT = "chat.completions"
 RESPONSES = "responses"
 
@@ -83,7 +83,7 @@ def with_reference(request: Json, endpoint: str, text: str) -> Json | None:
 
 def _inserted(turns: list[Any], text: str) -> list[Any]:
     leading = 0
-    while leading < len(turns) and isinstance(turns[leading], dict) and turns[leading].get("role") in INSTRUCTION_ROLES:
+    while leading < len(turns) and is_instruction(turns[leading]):
         leading += 1
-    role = turns[leading - 1]["role"] if leading else "system"
+    role = instruction_role(turns[leading - 1] if leading else None)
     return [*turns[:leading], {"role": role, "content": text}, *turns[leading:]]

@@ -3,22 +3,19 @@
 Chat requests get a system message: before the app's first system message (prepend), after
 its system messages (append), or in place of them (replace); an app without one gets ours
 first in every mode. Responses API requests get the same three modes on `instructions`.
-Developer messages (the newer models' name for system messages) count as the app's own.
+Developer messages (the newer models' name for system messages) count as the app's own, and
+ours takes the role of the app's last one (gateway.fixes.instructions.instruction_role, the
+rule a knowledge entry's message follows): "developer" for an app on those, else "system".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gateway.fixes.instructions import SEPARATOR
+from gateway.fixes.instructions import SEPARATOR, instruction_role, is_instruction
 from gateway.prompts.records import Mode
 
 Json = dict[str, Any]
-SYSTEM_ROLES = frozenset({"system", "developer"})
-
-
-def _is_system(message: Any) -> bool:
-    return isinstance(message, dict) and message.get("role") in SYSTEM_ROLES
 
 
 def inject_chat(body: Json, text: str, mode: Mode) -> Json:
@@ -26,8 +23,9 @@ def inject_chat(body: Json, text: str, mode: Mode) -> Json:
     messages = body.get("messages")
     if not isinstance(messages, list):
         messages = []
-    ours = {"role": "system", "content": text}
-    system_at = [index for index, message in enumerate(messages) if _is_system(message)]
+    system_at = [index for index, message in enumerate(messages) if is_instruction(message)]
+    # The role the app's instructions use (as for a knowledge entry's message): "developer" for an app on those.
+    ours = {"role": instruction_role(messages[system_at[-1]] if system_at else None), "content": text}
     if not system_at:
         new_messages = [ours, *messages]
     elif mode == "prepend":
@@ -38,7 +36,7 @@ def inject_chat(body: Json, text: str, mode: Mode) -> Json:
         new_messages = [*messages[:last], ours, *messages[last:]]
     else:
         first = system_at[0]
-        rest = [message for message in messages[first:] if not _is_system(message)]
+        rest = [message for message in messages[first:] if not is_instruction(message)]
         new_messages = [*messages[:first], ours, *rest]
     return {**body, "messages": new_messages}
 

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from gateway.knowledge.injection import with_reference
 from gateway.prompts.injection import inject_chat, inject_responses
 
 OURS = {"role": "system", "content": "Fees are 1%."}
@@ -47,10 +48,26 @@ def test_append_goes_after_every_system_message_and_replace_removes_them_all():
     developer = {"role": "developer", "content": "Be brief."}
     assistant = {"role": "assistant", "content": "Hello"}
     body = chat(APP_SYSTEM, developer, USER, assistant)
+    # Ours takes the role of the app's last instruction message, as a knowledge entry's message does.
+    ours = {**OURS, "role": "developer"}
 
-    assert inject_chat(body, "Fees are 1%.", "append")["messages"] == [APP_SYSTEM, developer, OURS, USER, assistant]
-    assert inject_chat(body, "Fees are 1%.", "replace")["messages"] == [OURS, USER, assistant]
-    assert inject_chat(body, "Fees are 1%.", "prepend")["messages"] == [OURS, APP_SYSTEM, developer, USER, assistant]
+    assert inject_chat(body, "Fees are 1%.", "append")["messages"] == [APP_SYSTEM, developer, ours, USER, assistant]
+    assert inject_chat(body, "Fees are 1%.", "replace")["messages"] == [ours, USER, assistant]
+    assert inject_chat(body, "Fees are 1%.", "prepend")["messages"] == [ours, APP_SYSTEM, developer, USER, assistant]
+
+
+@pytest.mark.parametrize("mode", ["prepend", "append", "replace"])
+def test_an_app_on_developer_messages_gets_ours_as_a_developer_message_as_knowledge_does(mode):
+    # Sent as "system" beside the app's developer messages while knowledge used "developer": two roles in one
+    # request, and a model that takes only developer messages was sent a system one.
+    developer = {"role": "developer", "content": "Be brief."}
+    body = chat(developer, USER)
+
+    injected = inject_chat(body, "Fees are 1%.", mode)["messages"]
+    referenced = with_reference(body, "chat.completions", "REF")
+
+    assert [message["role"] for message in injected if message.get("content") == "Fees are 1%."] == ["developer"]
+    assert referenced is not None and referenced["messages"][1] == {"role": "developer", "content": "REF"}
 
 
 @pytest.mark.parametrize(
