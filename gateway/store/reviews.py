@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.audit.records import AuditEntry
+from gateway.review.people import same_person
 from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit
 from gateway.store.chunks import chunks
@@ -79,18 +80,31 @@ def effective_status(status: str, now: datetime) -> ColumnElement[bool]:
     return c.status == status
 
 
-def _listing(where: ReviewFilter) -> Select[Any]:
+async def spellings_of(connection: AsyncConnection, assignee: str) -> list[str]:
+    """The assignees stored whose names name the same person as `assignee` ("Alice", "alice"…).
+
+    Names compare by Unicode case folding (gateway.review.people), which neither database's lower()
+    does alike; the people assigned are few, so they are compared here and the listing asks for them.
+    """
+    c = review_tasks.c
+    stored = await connection.execute(select(c.assignee).where(c.assignee.is_not(None)).distinct())
+    return [name for name in stored.scalars() if same_person(name, assignee)]
+
+
+def _listing(where: ReviewFilter, assignees: Sequence[str] | None = None) -> Select[Any]:
+    """The tasks `where` asks for; its assignee as any of `assignees` (the spellings of that person) when given."""
     c = review_tasks.c
     now = where.now or datetime.now(UTC)
     held = (
         select(func.count()).where(review_task_interactions.c.task_id == c.id).correlate(review_tasks).scalar_subquery()
     )
     query = select(review_tasks, held.label("interaction_count"))
-    exact = {c.app: where.app, c.priority: where.priority, c.source: where.source, c.assignee: where.assignee}
-    exact[c.issue_id] = where.issue_id
+    exact = {c.app: where.app, c.priority: where.priority, c.source: where.source, c.issue_id: where.issue_id}
     for column, value in exact.items():
         if value is not None:
             query = query.where(column == value)
+    if where.assignee is not None:
+        query = query.where(c.assignee.in_(assignees if assignees is not None else [where.assignee]))
     if where.status is not None:
         query = query.where(effective_status(where.status, now))
     if where.tag is not None:
@@ -197,8 +211,9 @@ class ReviewStore:
         """Tasks matching `where` in queue order (priority, then deadline) or newest first, with their tags."""
         c = review_tasks.c
         order = [priority_rank(), c.deadline, c.id] if sort == "queue" else [c.id.desc()]
-        query = _listing(where).order_by(*order).limit(limit).offset(offset)
         async with self._engine.connect() as connection:
+            people = None if where.assignee is None else await spellings_of(connection, where.assignee)
+            query = _listing(where, people).order_by(*order).limit(limit).offset(offset)
             rows = [dict(row) for row in (await connection.execute(query)).mappings()]
             tags = await task_tags(connection, [row["id"] for row in rows])
             decided = await decided_details(connection, [row["id"] for row in rows if row["status"] == "resolved"])

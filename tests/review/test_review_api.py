@@ -208,6 +208,21 @@ async def test_a_bad_change_is_400_naming_the_field(client, admin_headers, clock
     assert names in response.text
 
 
+async def test_the_assignee_filter_compares_names_without_case(client, admin_headers, clock, ids):
+    # Reviewer names are one person whatever their case (gateway/review/people.py): so is the filter.
+    first = await create(client, admin_headers, ids[:1], priority="high")
+    second = await create(client, admin_headers, ids[1:2], priority="low")
+    other = await create(client, admin_headers, ids[2:], priority="medium")
+    await patch(client, admin_headers, first["id"], action="assign", assignee="Straße", reviewer="lead")
+    await patch(client, admin_headers, second["id"], action="assign", assignee="STRASSE", reviewer="lead")
+    await patch(client, admin_headers, other["id"], action="assign", assignee="carol", reviewer="lead")
+
+    response = await client.get("/api/reviews", params={"assignee": "strasse"}, headers=admin_headers)
+
+    assert response.status_code == 200, response.text
+    assert [task["id"] for task in response.json()["data"]] == [first["id"], second["id"]]
+
+
 async def test_assign_and_unassign_record_who_did_it(client, admin_headers, clock, ids):
     task = await create(client, admin_headers, ids[:1])
 
