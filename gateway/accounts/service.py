@@ -15,7 +15,7 @@ from gateway.accounts import passwords
 from gateway.accounts.errors import AccountError, LastAdmin, UnknownUser
 from gateway.accounts.limits import SignInLimits, describe_wait, seconds_to_wait
 from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutcome, SignInRefused, User
-from gateway.accounts.rules import check_name
+from gateway.accounts.rules import MAX_NAME_LENGTH, check_name
 from gateway.audit.records import AuditEntry
 from gateway.domain.stored_text import NUL
 from gateway.store.users import StoredUser, UserStore
@@ -164,8 +164,9 @@ class AccountService:
         """Open a session for `name` if the password is right and neither the name nor the address is over its limit."""
         now = self._clock()
         typed = name.strip()
-        # Attempts are counted under a name the database can keep: PostgreSQL refuses NUL.
-        name = typed.replace(NUL, "\ufffd")
+        # Attempts are counted under a name the database can keep: PostgreSQL refuses NUL, and a name is no longer
+        # than a user name may be (a form may send megabytes); noted and counted alike, so a long one adds up too.
+        name = typed.replace(NUL, "\ufffd")[:MAX_NAME_LENGTH]
         # Noted as a failure before anything is checked: sign-ins sent at once each count those noted before
         # them, so a burst gets no more password checks than the limit allows one after another.
         attempt = await self._store.record_attempt(name, address, False, now)
@@ -174,7 +175,8 @@ class AccountService:
             # Not counted as a failure, and the password is not even checked: waiting is the only way on.
             await self._store.forget_attempt(attempt)
             return refused
-        stored = await self._by_name(typed)
+        # A name longer than any user's names no one: not looked up.
+        stored = await self._by_name(typed) if len(typed) <= MAX_NAME_LENGTH else None
         if stored is None:
             await asyncio.to_thread(passwords.spend_a_verification)
             matches = False

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gateway.accounts.errors import AccountError, UnknownUser
 from gateway.accounts.limits import SignInLimits
 from gateway.accounts.records import NewSession, Role, SignInRefused
+from gateway.accounts.rules import MAX_NAME_LENGTH
 from gateway.accounts.service import AccountService
 from gateway.store.tables import admin_sign_in_attempts, admin_users, audit_log
 from gateway.store.users import UserStore
@@ -202,6 +203,24 @@ async def test_five_failures_on_a_name_refuse_it_for_the_rest_of_the_window(acco
     assert isinstance(await accounts.sign_in("ana", PASSWORD, "10.0.0.2"), SignInRefused)
     clock.advance(seconds=1)
     assert isinstance(await accounts.sign_in("ana", PASSWORD, "10.0.0.2"), NewSession)
+
+
+async def test_a_name_longer_than_any_user_name_is_noted_bounded_and_counted(accounts, engine, clock):
+    # Sign-in names are noted no longer than a user name may be, and counted as noted: a very long name
+    # was matched whole against its cut-down records, so its failures never added up to the limit.
+    name = "a" * 10_000
+    for _ in range(5):
+        assert await accounts.sign_in(name, "wrong password!", f"10.0.0.{_ + 1}") == SignInRefused(
+            "Wrong user name or password."
+        )
+        clock.advance(minutes=1)
+
+    refused = await accounts.sign_in(name, "wrong password!", "10.0.0.20")
+
+    assert isinstance(refused, SignInRefused) and refused.message.startswith("Too many failed sign-ins for this user")
+    async with engine.connect() as connection:
+        noted = (await connection.execute(select(admin_sign_in_attempts.c.user_name))).scalars().all()
+    assert {len(noted_name) for noted_name in noted} == {MAX_NAME_LENGTH}
 
 
 async def test_sign_ins_sent_at_once_get_no_more_password_checks_than_the_limit(accounts, engine):
