@@ -11,7 +11,7 @@ from litestar.response import Redirect
 
 from admin_ui.rendering import render
 from admin_ui.session import accounts_of, admin_only
-from gateway.accounts.errors import AccountError, LastAdmin
+from gateway.accounts.errors import AccountError, LastAdmin, NameTaken
 from gateway.accounts.records import ROLE_ORDER, SignedInUser, User
 from gateway.accounts.rules import parse_role
 
@@ -64,8 +64,9 @@ def _notice(account: User, change: str | None) -> str:
 
 async def _refused(request: Request[Any, Any, Any], user: SignedInUser, exc: AccountError) -> Response[Any]:
     """The page again with why: 409 when the change would leave no enabled admin (it conflicts with who the
-    admins are now, perhaps since another admin's change), 400 for anything else asked wrongly."""
-    status = 409 if isinstance(exc, LastAdmin) else 400
+    admins are now, perhaps since another admin's change) or takes a name a user has (in any case), 400 for
+    anything else asked wrongly."""
+    status = 409 if isinstance(exc, LastAdmin | NameTaken) else 400
     return await _users_page(request, user, status_code=status, error=exc.message)
 
 

@@ -23,3 +23,17 @@ class LastAdmin(AccountError):
 
     def __init__(self, doing: str) -> None:
         super().__init__(f"cannot {doing}: they are the only enabled admin")
+
+
+class NameTaken(AccountError):
+    """A user has that name already, perhaps in another case (a 409 on a page: it conflicts with who exists)."""
+
+    def __init__(self, name: str, holder: str) -> None:
+        if holder == name:
+            message = f"a user called {name!r} already exists"
+        else:
+            message = (
+                f"a user called {holder!r} already exists, and names compare without case (one reviewer to the "
+                f"review queue): choose a name other than {name!r}"
+            )
+        super().__init__(message)

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 import uuid_utils
 
 from gateway.accounts import passwords
-from gateway.accounts.errors import AccountError, LastAdmin, UnknownUser
+from gateway.accounts.errors import LastAdmin, NameTaken, UnknownUser
 from gateway.accounts.limits import SignInLimits, describe_wait, seconds_to_wait
 from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutcome, SignInRefused, User
 from gateway.accounts.rules import MAX_NAME_LENGTH, check_name
 from gateway.audit.records import AuditEntry
 from gateway.domain.stored_text import NUL
+from gateway.review.people import same_person
 from gateway.store.users import StoredUser, UserStore
 
 WRONG_CREDENTIALS = "Wrong user name or password."
@@ -73,10 +74,15 @@ class AccountService:
             disabled_at=None,
             last_sign_in_at=None,
         )
+        # Names compare without case (gateway.review.people): "Alice" and "alice" would be one reviewer. Two
+        # creations at once may still both pass this look; the exact name stays unique in the database.
+        holder = next((other.name for other in await self._store.all() if same_person(other.name, name)), None)
+        if holder is not None:
+            raise NameTaken(name, holder)
         password_hash = await asyncio.to_thread(passwords.hash_password, password)
         entry = _user_entry(actor, "user.create", name, after={"role": role.value})
         if not await self._store.insert(user, password_hash, entry):
-            raise AccountError(f"a user called {name!r} already exists")
+            raise NameTaken(name, name)
         return user
 
     async def list(self) -> list[User]:

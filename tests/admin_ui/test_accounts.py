@@ -114,6 +114,16 @@ async def test_a_taken_name_is_refused_and_nothing_is_audited(accounts, engine):
     assert len(await audit_rows(engine)) == 1
 
 
+async def test_a_name_differing_only_in_case_is_taken(accounts, engine):
+    # Reviewer names compare without case (gateway/review/people.py): "Alice" and "alice" would be one reviewer.
+    await accounts.create("Straße", Role.REVIEWER, PASSWORD, actor="cli")
+
+    with pytest.raises(AccountError, match=r"'Straße' already exists.*without case"):
+        await accounts.create("STRASSE", Role.VIEWER, PASSWORD, actor="cli")
+    assert [user.name for user in await accounts.list()] == ["Straße"]
+    assert len(await audit_rows(engine)) == 1
+
+
 async def test_the_only_enabled_admin_can_be_neither_disabled_nor_demoted(accounts):
     await accounts.create("ana", Role.ADMIN, PASSWORD, actor="cli")
 
