@@ -36,19 +36,19 @@ from gateway.proxy.headers import (
     upstream_request_headers,
 )
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
+from gateway.proxy.refusals import refuse, stopped_by_shutdown
 from gateway.proxy.relay import (
     DisconnectWatcher,
-    GatewayStopped,
     Headers,
     UpstreamBrokeOff,
     read_whole,
     relay_stream,
     send_error,
-    send_error_event,
     send_json,
     send_whole,
     unless_client_leaves,
 )
+from gateway.proxy.request_body import ClientLeft, read_body
 from gateway.proxy.request_json import climbs, json_object, request_object
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
@@ -164,20 +164,20 @@ class ProxyApp:
                 call.id_headers += self._identity_headers(call.id, end_user)
         try:
             try:
-                body = await self._read_body(receive, content_length)
-            except _ClientLeft:
+                body = await read_body(receive, content_length, self._max_request_bytes)
+            except ClientLeft:
                 # Nobody to answer, and a cut-off request must not reach the upstream (nor cost tokens there).
                 if call is not None:
                     call.fail(499, "the request did not arrive whole: the client disconnected, or sent it too slowly")
                 return
             if body is None:
                 message = f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes."
-                await _refuse(send, call, 413, message, "request_too_large")
+                await refuse(send, call, 413, message, "request_too_large")
                 return
             if call is not None and content_encoding is not None and content_encoding.lower() != b"identity":
                 # A compressed body can be neither routed by its model nor recorded nor given the app's fixes.
                 message = "Send the request body uncompressed: Feedgate reads it to route and record the call."
-                await _refuse(send, call, 415, message, "unsupported_content_encoding")
+                await refuse(send, call, 415, message, "unsupported_content_encoding")
                 return
             request_json = request_object(body)
             metadata = None
@@ -189,7 +189,7 @@ class ProxyApp:
                 metadata = json_object(metadata_header)
                 if metadata is None:
                     message = 'The x-feedgate-metadata header must be a JSON object, e.g. {"feature": "search"}.'
-                    await _refuse(send, call, 400, message, "invalid_metadata")
+                    await refuse(send, call, 400, message, "invalid_metadata")
                     return
                 if call is not None:
                     call.metadata, call.metadata_header = metadata, metadata_header
@@ -215,7 +215,7 @@ class ProxyApp:
                 raise
             # Only the server cancels a call (its graceful-shutdown timeout passed; a client that
             # leaves is handled by its watcher): answer and record what there was.
-            await _stopped_by_shutdown(send, call)
+            await stopped_by_shutdown(send, call)
         finally:
             if call is not None:
                 exchange = call.exchange()
@@ -258,7 +258,7 @@ class ProxyApp:
             message = (
                 f"The request body is {exc}: this app's fixes cannot be applied to it. Send it less deeply nested."
             )
-            await _refuse(send, call, 400, message, "request_too_deeply_nested")
+            await refuse(send, call, 400, message, "request_too_deeply_nested")
             return None
 
     async def _forward(
@@ -292,9 +292,9 @@ class ProxyApp:
             # The client library's own account (its class names) is for operators, never the app's error.
             logger.warning("%s (%s)", message, exc.technical)
             if exc.timed_out:
-                await _refuse(send, call, 504, message, "upstream_timeout")
+                await refuse(send, call, 504, message, "upstream_timeout")
             else:
-                await _refuse(send, call, 502, message, "upstream_unavailable")
+                await refuse(send, call, 502, message, "upstream_unavailable")
             return
         answer: Answer | None = call
         id_headers = call.id_headers if call is not None else []
@@ -333,7 +333,7 @@ class ProxyApp:
                 self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
                 logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc.technical)
                 # Nothing has reached the client yet, so it can still get a clean 502.
-                await _refuse(send, call, 502, exc.message(upstream.name), "upstream_broke_off")
+                await refuse(send, call, 502, exc.message(upstream.name), "upstream_broke_off")
                 return
             # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
             watcher.finished = True
@@ -363,58 +363,3 @@ class ProxyApp:
             await send_whole(send, response.status_code, headers, answer_body)
         finally:
             await response.aclose()
-
-    async def _read_body(self, receive: Callable[..., Any], content_length: bytes | None) -> bytes | None:
-        """The whole request body, or None when it exceeds the size limit; raises _ClientLeft if the client goes."""
-        limit = self._max_request_bytes
-        if content_length is not None and content_length.isdigit() and int(content_length) > limit:
-            return None
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientLeft
-        body: bytes = message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-        parts = [body]
-        size = len(body)
-        while message.get("more_body"):
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientLeft
-            part = message.get("body", b"")
-            size += len(part)
-            if size > limit:
-                return None
-            parts.append(part)
-        return b"".join(parts)
-
-
-class _ClientLeft(Exception):
-    """The client disconnected before its request body was complete."""
-
-
-async def _refuse(send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str) -> None:
-    """Answer with the gateway's own error, and note it on the call's record."""
-    if call is None:
-        await send_error(send, status, message, code, [])
-        return
-    call.fail(status, message)
-    await send_error(send, status, message, code, call.id_headers)
-
-
-async def _stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None:
-    """The server stopped the call before its answer was complete: a 503 if nothing was sent, else a cut stream."""
-    task = asyncio.current_task()
-    if task is not None:  # always, in a coroutine
-        task.uncancel()
-    if call.status_code is not None and call.content_type.startswith("text/event-stream"):
-        call.partial = True
-        call.error = "the gateway shut down before the answer was complete"
-        logger.warning("shutdown: %s", call.error)
-        last = b"".join(call.body_chunks[-2:]) if call.body_chunks else b"\n\n"
-        message = "The gateway shut down before this answer was complete; send the call again."
-        await send_error_event(send, last, 503, message, "gateway_shutting_down")
-        raise GatewayStopped(call.error)
-    message = "The gateway shut down before this call was answered; send it again."
-    logger.warning("shutdown: the gateway shut down before a call was answered")
-    await _refuse(send, call, 503, message, "gateway_shutting_down")

@@ -1,0 +1,40 @@
+"""The gateway's own answers to a proxied call it cannot complete: an OpenAI-style error, noted on the call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from gateway.proxy.call import ProxyCall
+from gateway.proxy.relay import GatewayStopped, send_error, send_error_event
+
+logger = logging.getLogger("feedgate.proxy")
+
+
+async def refuse(send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str) -> None:
+    """Answer with the gateway's own error, and note it on the call's record."""
+    if call is None:
+        await send_error(send, status, message, code, [])
+        return
+    call.fail(status, message)
+    await send_error(send, status, message, code, call.id_headers)
+
+
+async def stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None:
+    """The server stopped the call before its answer was complete: a 503 if nothing was sent, else a cut stream."""
+    task = asyncio.current_task()
+    if task is not None:  # always, in a coroutine
+        task.uncancel()
+    if call.status_code is not None and call.content_type.startswith("text/event-stream"):
+        call.partial = True
+        call.error = "the gateway shut down before the answer was complete"
+        logger.warning("shutdown: %s", call.error)
+        last = b"".join(call.body_chunks[-2:]) if call.body_chunks else b"\n\n"
+        message = "The gateway shut down before this answer was complete; send the call again."
+        await send_error_event(send, last, 503, message, "gateway_shutting_down")
+        raise GatewayStopped(call.error)
+    message = "The gateway shut down before this call was answered; send it again."
+    logger.warning("shutdown: the gateway shut down before a call was answered")
+    await refuse(send, call, 503, message, "gateway_shutting_down")
