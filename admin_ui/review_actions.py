@@ -19,11 +19,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import refuse_nul
 from gateway.fixes.new_fix import PromptRollout
 from gateway.prompts.errors import PromptConflict
@@ -68,6 +70,11 @@ async def _act(
     except TaskConflict as exc:
         error = task_conflict_text(exc, datetime.now(UTC))
         return await task_page(request, services, user, task_id, status_code=409, error=error, form=kept)
+    except KeyReused as exc:
+        # The form's key made a fix from other fields: nothing was made now; a fresh form holds what was typed.
+        message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=", ".join(exc.differs))
+        fresh = {**kept, KEY_FIELD: new_form_key()}
+        return await task_page(request, services, user, task_id, status_code=409, error=message, form=fresh)
     except PromptConflict as exc:
         message = getattr(exc, "message", str(exc))
         return await task_page(request, services, user, task_id, status_code=409, error=message, form=kept)
@@ -200,6 +207,8 @@ class ReviewActionsController(Controller):
                 content=_field(form, "content") or "",
                 example_questions=non_blank_lines(_field(form, "example_questions") or ""),
                 comment=_field(form, "comment"),
+                idempotency_key=sent_key(form),
+                key_field=KEY_FIELD,
             )
 
         return await _act(request, services, user, task_id, resolve, "knowledge")
@@ -245,6 +254,8 @@ class ReviewActionsController(Controller):
                 rollout=rollout,
                 canary_share=share,
                 comment=_field(form, "comment"),
+                idempotency_key=sent_key(form),
+                key_field=KEY_FIELD,
             )
 
         return await _act(request, services, user, task_id, resolve, "prompt")

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from admin_ui.form_keys import KEY_FIELD, new_form_key
 from admin_ui.rendering import duration_text, render, when_text
 from admin_ui.review_evidence import evidence_view
 from admin_ui.session import signed_in
@@ -187,6 +188,8 @@ async def task_page(
         # A fix is measured on the issue holding the task's complaints now (its issue, or where it was merged).
         fix_issue_id=await _fix_issue(services, task.issue_id) if can_act and task.active else task.issue_id,
         form=form or {},
+        # The fix forms' own key (admin_ui.form_keys): one per page shown, kept by a page refusing a form's fields.
+        form_key=(form or {}).get(KEY_FIELD) or new_form_key(),
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),

@@ -240,6 +240,7 @@ _ALL_FORMS = (
             Field("content", "Content", REVIEW_TEXT, "text"),
             Field("example_questions", "Example questions, one a line", REVIEW_TEXT, "text"),
             Field("comment", "Comment", REVIEW_TEXT),
+            FORM_KEY,
         ),
     ),
     Form(
@@ -255,6 +256,7 @@ _ALL_FORMS = (
         (
             Field("text", "Instructions", MAX_PROMPT_TEXT, "text"),
             *_rollout_fields(),
+            FORM_KEY,
         ),
     ),
     # Prompts.

@@ -12,12 +12,19 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import Meta, field
 
-from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.admin import (
+    AdminController,
+    IdempotencyKey,
+    created_or_repeated,
+    invalid_query_response,
+    key_reused_response,
+)
 from gateway.api.paging import Limit, Offset, Since, Until
 from gateway.api.request_body import RequestBody
 from gateway.api.review_json import calibration_json, figures_json, fix_resolution_json, task_detail_json, task_json
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import NO_NUL
 from gateway.prompts.service import MAX_TEXT as MAX_PROMPT_TEXT
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
@@ -112,6 +119,7 @@ class ReviewsController(AdminController):
         InvalidQuery: invalid_query_response,
         TaskNotFound: not_found_response,
         TaskConflict: conflict_response,
+        KeyReused: key_reused_response,
     }
 
     @get("/", summary="List review tasks, in queue order (priority, then deadline) or newest first")
@@ -258,13 +266,18 @@ class ReviewsController(AdminController):
             '"example_questions"} adds an entry, {"kind": "prompt", "reviewer", "text", "message", "rollout", '
             '"canary_share"} publishes a version; the fix is linked to the task\'s issue for measuring. '
             '{"kind": "linked", "reviewer", "link_id"} names a fix already linked to the issue (GET '
-            "/api/issues/{id}/fixes): nothing is made twice"
+            "/api/issues/{id}/fixes): nothing is made twice. With an Idempotency-Key, a new fix sent again makes nothing "
+            "more and answers 200 with the task resolved by the first request's fix"
         ),
         status_code=201,
     )
     async def resolve_with_fix(
-        self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[FixBody]
-    ) -> dict[str, Any]:
+        self,
+        services: NamedDependency[Services],
+        task_id: FromPath[str],
+        data: JSONBody[FixBody],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[dict[str, Any]]:
         fixes = services.task_fixes
         if data.kind == "linked":
             link_id = _required(data.link_id, "link_id", "the id of a fix linked to the task's issue")
@@ -281,6 +294,7 @@ class ReviewsController(AdminController):
                 comment=data.comment,
                 rollout=data.rollout,
                 canary_share=data.canary_share,
+                idempotency_key=idempotency_key,
             )
         else:
             resolution = await fixes.resolve_with_prompt(
@@ -291,8 +305,9 @@ class ReviewsController(AdminController):
                 rollout=data.rollout,
                 canary_share=data.canary_share,
                 comment=data.comment,
+                idempotency_key=idempotency_key,
             )
-        return fix_resolution_json(resolution)
+        return created_or_repeated(fix_resolution_json(resolution), resolution.repeated)
 
 
 def _check_storable(name: str, value: dict[str, Any]) -> None:

@@ -176,11 +176,11 @@ class PromptService:
         activate: bool = False,
         canary_share: float | None = None,
         detail: dict[str, Any] | None = None,
-    ) -> tuple[str, Callable[[AppPrompts], PromptChange]]:
-        """What `publish` applies, checked: the app and the plan its store applies under the app's lock (for a
-        caller storing it with other changes in one transaction)."""
+    ) -> tuple[PromptVersion, Callable[[AppPrompts], PromptChange]]:
+        """What `publish` applies, checked: the draft (its app and id; its number is set under the lock) and the plan
+        its store applies under the app's lock (for a caller storing it with other changes in one transaction)."""
         publication = self._publication(app, text, message, author, model, mode, activate, canary_share, detail)
-        return publication.draft.app, publication.plan
+        return publication.draft, publication.plan
 
     def _publication(
         self,

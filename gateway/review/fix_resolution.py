@@ -12,15 +12,22 @@ FixLinkService.link_fix does (audited), so its effect on the issue can be measur
 since the task was opened has the fix linked to the issue that holds its complaints now. A task
 without an issue has nothing to measure the fix against: it is resolved and the fix named, but not
 linked. The decision listeners (the webhook) hear of it once it committed.
+
+A new-fix verb may carry an idempotency key (the task page's form key, the API's Idempotency-Key;
+gateway.review.fix_keys), claimed first in that same transaction: sent twice, even at once, one fix,
+one decision and one link are made, and the repeat answers the task as resolved by the first
+request's fix (`repeated`). Without it, both requests passed the checks before the transaction and
+the second failed with 409 (or, before the task was decided, made a second fix).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.effect.links import FixLinkService, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
 from gateway.fixes.new_fix import PromptRollout, check_rollout, entry_label, prompt_label, version_label
@@ -30,9 +37,11 @@ from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.service import PromptService, check_version_text
 from gateway.review.errors import TaskConflict, TaskNotFound
-from gateway.review.records import Decision, Outcome, ReviewTask, ReviewTaskDetail
+from gateway.review.fix_keys import FixKey, fix_key
+from gateway.review.records import Decision, Outcome, ReviewTaskDetail
 from gateway.review.resolution import FIX_NOTES, ResolvingFix
 from gateway.review.service import ReviewService
+from gateway.store.idempotency import KeyUse
 from gateway.store.review_writes import TaskChange, TaskState
 from gateway.store.task_fixes import FixMaker, LinkWrite, MadeFix, TaskFixStore, entry_maker, prompt_maker
 
@@ -68,6 +77,26 @@ class FixResolution:
     fix_label: str
     link: FixLink | None
     unlinked_reason: str | None
+    # An earlier request under the same idempotency key made the fix and resolved the task by it: nothing was now.
+    repeated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedFix:
+    """A new fix ready to write: its kind and arm, the id it will have, its writer, how decisions name it once
+    made, and what an earlier request under the same key made of it (given its id)."""
+
+    kind: FixKind
+    arm: FixArm
+    fix_id: str
+    make: FixMaker
+    label: Callable[[MadeFix], str]
+    recall: Callable[[str], Awaitable[MadeFix]]
+
+
+async def _first_version(fix_id: str) -> MadeFix:
+    """A knowledge-base entry made as a fix, as it was made: version 1."""
+    return MadeFix(fix_id, 1, ())
 
 
 class TaskFixes:
@@ -98,8 +127,11 @@ class TaskFixes:
         comment: str | None = None,
         rollout: str = "active",
         canary_share: float | None = None,
+        idempotency_key: str | None = None,
+        key_field: str = HEADER,
     ) -> FixResolution:
-        """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue.
+        """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue;
+        once per `idempotency_key` (None: no key), a repeat answering the task resolved by the first one's entry.
 
         `rollout` and `canary_share` are checked as a preview's make-live checks them: an entry has no canary.
         """
@@ -107,20 +139,24 @@ class TaskFixes:
         checked_title(title)
         checked_content(content)
         checked_questions(example_questions)
-        refuse_a_second_fix(await self._reviews.get(task_id))
-        task = (await self._reviews.claim(task_id, reviewer)).task
+        asked = {"title": title, "content": content, "example_questions": list(example_questions), "comment": comment}
+        key = fix_key(idempotency_key, key_field, task_id, reviewer, "knowledge", asked)
+        detail = await self._reviews.get(task_id)
         write = self._knowledge.new_entry(
-            task.app,
+            detail.task.app,
             title,
             content,
             example_questions,
             author=reviewer,
-            detail=_detail(task_id, task.issue_id),
+            detail=_detail(task_id, detail.task.issue_id),
         )
-        label = entry_label(KnowledgeEntry.from_row(write.values))
-        return await self._resolve(
-            task, reviewer, entry_maker(write), "knowledge", "live", lambda _made: label, comment
-        )
+        entry = KnowledgeEntry.from_row(write.values)
+
+        def label(made: MadeFix) -> str:
+            return entry_label(replace(entry, id=made.fix_id))
+
+        fix = _PlannedFix("knowledge", "live", entry.id, entry_maker(write), label, _first_version)
+        return await self._resolve(detail, reviewer, fix, comment, key)
 
     async def resolve_with_prompt(
         self,
@@ -132,29 +168,36 @@ class TaskFixes:
         rollout: PromptRollout = "active",
         canary_share: float | None = None,
         comment: str | None = None,
+        idempotency_key: str | None = None,
+        key_field: str = HEADER,
     ) -> FixResolution:
         """Publish a new prompt version of the task's app (active, or a canary of `canary_share`), resolve the task
-        by it and link it to the task's issue."""
+        by it and link it to the task's issue; once per `idempotency_key` (None: no key), as `resolve_with_entry`."""
         check_rollout("prompt", rollout, canary_share)
         check_version_text(text, message)
-        refuse_a_second_fix(await self._reviews.get(task_id))
-        task = (await self._reviews.claim(task_id, reviewer)).task
-        app, plan = self._prompts.publish_plan(
-            task.app,
+        asked = {"text": text, "message": message, "rollout": rollout, "canary_share": canary_share, "comment": comment}
+        key = fix_key(idempotency_key, key_field, task_id, reviewer, "prompt", asked)
+        detail = await self._reviews.get(task_id)
+        draft, plan = self._prompts.publish_plan(
+            detail.task.app,
             text,
             message,
             reviewer,
             activate=rollout == "active",
             canary_share=canary_share if rollout == "canary" else None,
-            detail=_detail(task_id, task.issue_id),
+            detail=_detail(task_id, detail.task.issue_id),
         )
         arm: FixArm = "canary" if rollout == "canary" else "live"
         state = "canary" if rollout == "canary" else "active"
 
         def label(made: MadeFix) -> str:
-            return version_label(made.version, app, made.fix_id, state)
+            return version_label(made.version, draft.app, made.fix_id, state)
 
-        return await self._resolve(task, reviewer, prompt_maker(app, plan), "prompt", arm, label, comment)
+        async def recall(fix_id: str) -> MadeFix:
+            return MadeFix(fix_id, (await self._prompts.get(fix_id)).version.number, ())
+
+        fix = _PlannedFix("prompt", arm, draft.id, prompt_maker(draft.app, plan), label, recall)
+        return await self._resolve(detail, reviewer, fix, comment, key)
 
     async def linked_fixes(self, detail: ReviewTaskDetail) -> list[NamedFix]:
         """The fixes linked to the task's issue (or the issue holding its complaints now) that are in force now, the
@@ -230,17 +273,23 @@ class TaskFixes:
         return await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
 
     async def _resolve(
-        self,
-        task: ReviewTask,
-        reviewer: str,
-        make_fix: FixMaker,
-        kind: FixKind,
-        arm: FixArm,
-        label: Callable[[MadeFix], str],
-        comment: str | None,
+        self, detail: ReviewTaskDetail, reviewer: str, fix: _PlannedFix, comment: str | None, key: FixKey | None
     ) -> FixResolution:
-        """Make the fix, decide the task by it and link it to the issue holding the task's complaints now, in one
-        transaction (gateway.store.task_fixes): a process dying part-way leaves none of them."""
+        """Claim the task, make the fix, decide the task by it and link it to the issue holding the task's complaints
+        now, in one transaction (gateway.store.task_fixes): a process dying part-way leaves none of them. Under a
+        `key` an earlier request used, nothing is made: the answer is what that request made."""
+        task_id = detail.task.id
+        if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
+            return await self._repeated(task_id, fix, key, earlier)
+        try:
+            refuse_a_second_fix(detail)
+            task = (await self._reviews.claim(task_id, reviewer)).task
+        except TaskConflict:
+            # The earlier request under the key may have resolved the task since the look above.
+            if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
+                return await self._repeated(task_id, fix, key, earlier)
+            raise
+        kind, arm, label = fix.kind, fix.arm, fix.label
         # An issue merged since the task was opened holds no complaints of its own: the fix is measured on the
         # issue its complaints went to.
         into = await self._links.surviving_issue(task.issue_id) if task.issue_id is not None else None
@@ -257,15 +306,39 @@ class TaskFixes:
                 into, task.app, kind, made.fix_id, made.version, arm, task_id=task.id, actor=reviewer
             )
 
-        written = await self._store.resolve(task.id, make_fix, decide, link)
+        claim = key.for_fix(fix.fix_id) if key is not None else None
+        written = await self._store.resolve(task.id, fix.make, decide, link, claim)
         if written is None:
             raise TaskNotFound(task.id)
+        if isinstance(written, KeyUse):
+            assert key is not None
+            return await self._repeated(task.id, fix, key, written)
         detail = await self._reviews.told_of_decision(await self._reviews.get(task.id), reviewer)
         made = written.fix
         if written.link is None:
             return FixResolution(detail, kind, made.fix_id, made.version, label(made), None, NO_ISSUE)
         linked = FixLink.from_row(written.link)
         return FixResolution(detail, kind, made.fix_id, made.version, label(made), linked, None)
+
+    async def _repeated(self, task_id: str, fix: _PlannedFix, key: FixKey, earlier: KeyUse) -> FixResolution:
+        """The task as the earlier request under `key` left it (it resolved the task by its fix, linked, in one
+        transaction), answered as that request was; KeyReused when it was asked other fields."""
+        refuse_other_fields(key.claim, earlier, key.field)
+        made = await fix.recall(earlier.subject_id)
+        detail = await self._reviews.get(task_id)
+        link = await self._link_of(detail, made.fix_id)
+        reason = NO_ISSUE if detail.task.issue_id is None else None
+        return FixResolution(detail, fix.kind, made.fix_id, made.version, fix.label(made), link, reason, repeated=True)
+
+    async def _link_of(self, detail: ReviewTaskDetail, fix_id: str) -> FixLink | None:
+        """The link resolving the task by `fix_id` made (None: the task has no issue, or the issue is gone)."""
+        if detail.task.issue_id is None:
+            return None
+        try:
+            links = await self._links.fixes_for(await self._links.surviving_issue(detail.task.issue_id))
+        except IssueNotFound:
+            return None
+        return next((link for link in links if (link.fix_id, link.task_id) == (fix_id, detail.task.id)), None)
 
 
 def _detail(task_id: str, issue_id: str | None) -> dict[str, str]:

@@ -51,3 +51,11 @@ async def claim_key(connection: AsyncConnection, claim: KeyClaim, now: datetime)
     query = select(k.subject_id, k.field_hashes).where(k.scope == claim.scope, k.key == claim.key)
     row = (await connection.execute(query)).one()
     return KeyUse(row.subject_id, dict(row.field_hashes))
+
+
+async def key_use(connection: AsyncConnection, scope: str, key: str) -> KeyUse | None:
+    """The earlier creation of `scope` under `key` (None: the key is unused), read without claiming it."""
+    k = idempotency_keys.c
+    query = select(k.subject_id, k.field_hashes).where(k.scope == scope, k.key == key)
+    row = (await connection.execute(query)).one_or_none()
+    return None if row is None else KeyUse(row.subject_id, dict(row.field_hashes))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -21,7 +22,7 @@ from gateway.audit.records import AuditEntry
 from gateway.prompts.records import AppPrompts
 from gateway.store.audit import append
 from gateway.store.fix_links import insert_link, stored_link
-from gateway.store.idempotency import KeyUse
+from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.issue_edits import Check, set_status_within
 from gateway.store.knowledge import EntryWrite, insert_entry
 from gateway.store.prompts import PromptChange, change_prompts
@@ -103,12 +104,18 @@ class TaskFixStore:
         make_fix: FixMaker,
         decide: Callable[[MadeFix], TaskPlan],
         link: Callable[[MadeFix], LinkWrite | None],
-    ) -> TaskFixWrite | None:
+        key: KeyClaim | None = None,
+    ) -> TaskFixWrite | KeyUse | None:
         """Make the fix, decide the task by `decide(fix)` under its lock and store `link(fix)`, in one transaction;
-        None (and nothing written) when there is no such task. Whatever a plan raises rolls everything back."""
+        None (and nothing written) when there is no such task. Whatever a plan raises rolls everything back.
+
+        With `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned.
+        """
         try:
             with active_issue_guard(task_id):
                 async with self._engine.begin() as connection:
+                    if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
+                        return earlier
                     made = await make_fix(connection)
                     found, change = await change_task(connection, task_id, decide(made))
                     if not found:
@@ -132,3 +139,8 @@ class TaskFixStore:
         except _TaskGone:
             return None
         return TaskFixWrite(made, stored)
+
+    async def key_use(self, scope: str, key: str) -> KeyUse | None:
+        """What an earlier request under idempotency key `key` of `scope` made (None: the key is unused)."""
+        async with self._engine.connect() as connection:
+            return await key_use(connection, scope, key)
