@@ -20,12 +20,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines
 from admin_ui.query_params import is_whole_number
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import KeyReused
 from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import candidate_from
 from gateway.fixes.issue_fixes import LiveFixDiffers
@@ -216,6 +218,8 @@ async def _preview_page(
         merged_into=view.merged_into if view is not None else None,
         merged_into_title=await _title(services, view.merged_into if view is not None else None),
         live_form={"message": "", "rollout": "active", "canary_percent": "10", **(live_form or {})},
+        # The make-live form's own key (admin_ui.form_keys), unless the form shown again keeps its own.
+        new_key=new_form_key(),
         error=error,
     )
 
@@ -251,12 +255,18 @@ class PreviewPageController(Controller):
         """Make exactly what was previewed live for its issue and link it; 303 to the issue's page."""
         preview = await _stored(services, preview_id)
         form = await request.form()
-        fields = {name: form_text(form, name) for name in ("message", "rollout", "canary_percent")}
+        fields = {name: form_text(form, name) for name in ("message", "rollout", "canary_percent", KEY_FIELD)}
         rollout: PromptRollout = "canary" if fields["rollout"] == "canary" else "active"
         try:
             share = canary_share(form, "canary_percent") if rollout == "canary" else None
             made = await services.issue_fixes.make_live(
-                preview, user.name, message=fields["message"].strip() or None, rollout=rollout, canary_share=share
+                preview,
+                user.name,
+                message=fields["message"].strip() or None,
+                rollout=rollout,
+                canary_share=share,
+                idempotency_key=sent_key(form),
+                key_field=KEY_FIELD,
             )
         except IssueNotFound:
             message = "The issue this preview was made for is gone (erased or pruned): nothing was made live."
@@ -269,6 +279,11 @@ class PreviewPageController(Controller):
                 "would measure nothing. Preview it on that issue and make it live from there."
             )
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
+        except KeyReused as exc:
+            # The form's key made a fix from other fields: nothing was made now; a fresh form holds what was chosen.
+            message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=", ".join(exc.differs))
+            fresh = {**fields, KEY_FIELD: new_form_key()}
+            return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fresh)
         except LiveFixDiffers as exc:
             return await _preview_page(request, services, preview, status_code=409, error=exc.message, live_form=fields)
         except InvalidQuery as exc:

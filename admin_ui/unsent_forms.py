@@ -315,7 +315,7 @@ _ALL_FORMS = (
         "/admin/previews/{preview_id:str}/live",
         "/admin/previews/{preview_id}",
         "Make it live and link it",
-        _rollout_fields(),
+        (*_rollout_fields(), FORM_KEY),
     ),
 )
 FORMS = {form.action: form for form in _ALL_FORMS}

@@ -161,7 +161,7 @@ class Services:
     @property
     def issue_fixes(self) -> IssueFixes:
         """The verb that makes a previewed fix live for its issue, without a review task (API and pages alike)."""
-        return IssueFixes(self.knowledge.service, self.prompts.service, self.fix_links)
+        return IssueFixes(self.knowledge.service, self.prompts.service, self.fix_links, TaskFixStore(self.engine))
 
     async def close(self, slow_after: float = SLOW_CLOSE_SECONDS) -> None:
         """Flush every buffered interaction, then release connections; a step slower than `slow_after` s is logged."""

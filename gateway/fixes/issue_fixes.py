@@ -5,33 +5,44 @@ the preview's knowledge entry is created active, or its instructions are publish
 prompt version (active, or a canary) in the placement it was previewed in. Each step is audited by
 its own service (the entry or version's audit record names the issue and the preview), and the link
 (FixLinkService.link_fix) lets the issue page and the API measure the fix's effect.
+
+A new fix and its link are one transaction (gateway.store.task_fixes.TaskFixStore.make_and_link). The
+preview page's form carries an idempotency key, claimed first in it: two posts at once (a double click)
+both found no fix live yet and each made and linked one; now the second finds the key taken and
+answers the first's fix, making nothing.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from gateway.domain.idempotency import HEADER, checked_key, key_claim, refuse_other_fields
 from gateway.effect.links import FixLinkService, IssueMergedAway
-from gateway.effect.records import FixLink
+from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.fixes.new_fix import (
     NewFix,
     PromptRollout,
     check_rollout,
-    create_entry,
     entry_label,
     prompt_label,
-    publish_prompt,
+    version_label,
 )
 from gateway.fixes.preview import FixPreview
+from gateway.knowledge.records import KnowledgeEntry
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.records import ListedVersion
 from gateway.prompts.service import PromptService
+from gateway.store.idempotency import KeyClaim, KeyUse
+from gateway.store.task_fixes import FixMaker, LinkWrite, MadeFix, TaskFixStore, entry_maker, prompt_maker
 
 # What to do instead of making a preview of an issue merged away live.
 PREVIEW_INSTEAD = "preview the fix on that issue and make it live from there"
+# Where make-live keys are kept (gateway.store.idempotency): one per preview made live by a form.
+SCOPE = "preview.live"
 
 
 class LiveFixDiffers(Exception):
@@ -52,15 +63,20 @@ class IssueFix:
     again: bool = False
     # A knowledge fix made as a new version of the entry of the same title already live for the issue.
     revised: bool = False
+    # Made by an earlier request under the same idempotency key: nothing was made now.
+    repeated: bool = False
 
 
 class IssueFixes:
     """Makes a previewed fix live for its issue and links it."""
 
-    def __init__(self, knowledge: KnowledgeService, prompts: PromptService, links: FixLinkService) -> None:
+    def __init__(
+        self, knowledge: KnowledgeService, prompts: PromptService, links: FixLinkService, store: TaskFixStore
+    ) -> None:
         self._knowledge = knowledge
         self._prompts = prompts
         self._links = links
+        self._store = store
 
     async def make_live(
         self,
@@ -70,11 +86,19 @@ class IssueFixes:
         message: str | None = None,
         rollout: PromptRollout = "active",
         canary_share: float | None = None,
+        idempotency_key: str | None = None,
+        key_field: str = HEADER,
     ) -> IssueFix:
         """The preview's candidate made live in its app and linked to its issue; a prompt goes out as `rollout`
         with `message` saying what changed (default: the issue and preview). IssueNotFound when the issue is gone,
-        IssueMergedAway when it was merged into another since (nothing is made then)."""
+        IssueMergedAway when it was merged into another since (nothing is made then). Once per `idempotency_key`
+        (None: no key): a repeat answers the first one's fix (`repeated`), KeyReused when it asks other fields."""
         check_rollout(preview.kind, rollout, canary_share)
+        key = checked_key(idempotency_key, key_field)
+        asked = {"preview": preview.id, "author": author, "message": message, "rollout": rollout, "share": canary_share}
+        claim = None if key is None else key_claim(SCOPE, key, "", asked)
+        if claim is not None and (earlier := await self._store.key_use(SCOPE, claim.key)):
+            return await self._repeated(preview, claim, earlier, key_field)
         holding = await self._links.surviving_issue(preview.issue_id)
         if holding != preview.issue_id:
             raise IssueMergedAway(preview.issue_id, holding, PREVIEW_INSTEAD)
@@ -83,34 +107,83 @@ class IssueFixes:
         if existing is not None:
             return existing
         detail = {"issue_id": preview.issue_id, "preview_id": preview.id}
-        candidate = preview.candidate
         revised = await self._revised_entry(preview, author, detail) if preview.kind == "knowledge" else None
         if revised is not None:
-            fix = revised
-        elif preview.kind == "knowledge":
-            fix = await create_entry(
-                self._knowledge,
+            edited = await self._links.link_fix(
+                preview.issue_id, revised.kind, revised.fix_id, revised.version, revised.arm, actor=author
+            )
+            return IssueFix(revised, edited, revised=True)
+        kind: FixKind = "knowledge" if preview.kind == "knowledge" else "prompt"
+        arm: FixArm = "canary" if rollout == "canary" else "live"
+        fix_id, make, label = self._new_fix(preview, author, message, rollout, canary_share, detail)
+
+        def link(made: MadeFix) -> LinkWrite:
+            return self._links.link_write(
+                preview.issue_id, preview.app, kind, made.fix_id, made.version, arm, actor=author
+            )
+
+        # One transaction: the key (claimed first), the fix and its link.
+        key_use = None if claim is None else replace(claim, subject_id=fix_id)
+        written = await self._store.make_and_link(make, link, key_use)
+        if isinstance(written, KeyUse):
+            assert claim is not None
+            return await self._repeated(preview, claim, written, key_field)
+        assert written.link is not None
+        made = written.fix
+        return IssueFix(NewFix(kind, made.fix_id, made.version, arm, label(made)), FixLink.from_row(written.link))
+
+    def _new_fix(
+        self,
+        preview: FixPreview,
+        author: str,
+        message: str | None,
+        rollout: PromptRollout,
+        canary_share: float | None,
+        detail: dict[str, Any],
+    ) -> tuple[str, FixMaker, Callable[[MadeFix], str]]:
+        """The preview's candidate as a new fix to write: its id, its writer, and how it is named once made."""
+        candidate = preview.candidate
+        if preview.kind == "knowledge":
+            write = self._knowledge.new_entry(
                 preview.app,
-                author,
-                title=candidate["title"],
-                content=candidate["content"],
-                example_questions=candidate.get("example_questions") or (),
+                candidate["title"],
+                candidate["content"],
+                candidate.get("example_questions") or (),
+                author=author,
                 detail=detail,
             )
+            entry = KnowledgeEntry.from_row(write.values)
+            return entry.id, entry_maker(write), lambda made: entry_label(entry)
+        draft, plan = self._prompts.publish_plan(
+            preview.app,
+            candidate["text"],
+            message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
+            author,
+            mode=candidate.get("mode"),
+            activate=rollout == "active",
+            canary_share=canary_share if rollout == "canary" else None,
+            detail=detail,
+        )
+        state = "canary" if rollout == "canary" else "active"
+        return (
+            draft.id,
+            prompt_maker(draft.app, plan),
+            lambda made: version_label(made.version, draft.app, made.fix_id, state),
+        )
+
+    async def _repeated(self, preview: FixPreview, claim: KeyClaim, earlier: KeyUse, key_field: str) -> IssueFix:
+        """The fix an earlier request under the key made live for the preview's issue (with its link, made with it)."""
+        refuse_other_fields(claim, earlier, key_field)
+        links = await self._links.fixes_for(preview.issue_id)
+        link = next(link for link in links if link.fix_id == earlier.subject_id)
+        if link.kind == "knowledge":
+            entry = await self._knowledge.get(link.fix_id)
+            assert entry is not None  # entries are never deleted
+            label = entry_label(replace(entry, version=link.fix_version or entry.version))
         else:
-            fix = await publish_prompt(
-                self._prompts,
-                preview.app,
-                author,
-                text=candidate["text"],
-                message=message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
-                rollout=rollout,
-                canary_share=canary_share,
-                detail=detail,
-                mode=candidate.get("mode"),
-            )
-        link = await self._links.link_fix(preview.issue_id, fix.kind, fix.fix_id, fix.version, fix.arm, actor=author)
-        return IssueFix(fix, link, revised=revised is not None)
+            label = prompt_label(await self._prompts.get(link.fix_id))
+        fix = NewFix(link.kind, link.fix_id, link.fix_version or 1, link.arm, label)
+        return IssueFix(fix, link, repeated=True)
 
     async def _revised_entry(self, preview: FixPreview, author: str, detail: dict[str, Any]) -> NewFix | None:
         """The preview made live as a new version of the active entry of its title already linked to its issue.

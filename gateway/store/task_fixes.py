@@ -121,18 +121,7 @@ class TaskFixStore:
                     if not found:
                         raise _TaskGone
                     audits = [*made.audits, *([change.audit] if change and change.audit else [])]
-                    linked = link(made)
-                    stored = None
-                    if linked is not None:
-                        await insert_link(connection, linked.row)
-                        audits.append(linked.audit)
-                        issue_id = linked.row["issue_id"]
-                        actor = linked.row["created_by"]
-                        _, status_audit = await set_status_within(
-                            connection, issue_id, linked.status, linked.note, actor, linked.check
-                        )
-                        audits += [status_audit] if status_audit is not None else []
-                        stored = await stored_link(connection, linked.row["id"])
+                    stored = await _store_link(connection, link(made), audits)
                     # Last: appends wait for each other, so the audit chain's lock is held briefly.
                     for entry in audits:
                         await append(connection, entry)
@@ -140,7 +129,34 @@ class TaskFixStore:
             return None
         return TaskFixWrite(made, stored)
 
+    async def make_and_link(
+        self, make_fix: FixMaker, link: Callable[[MadeFix], LinkWrite], key: KeyClaim | None
+    ) -> TaskFixWrite | KeyUse:
+        """Make the fix and store `link(fix)` in one transaction (a fix made live for an issue without a task); with
+        `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned."""
+        async with self._engine.begin() as connection:
+            if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
+                return earlier
+            made = await make_fix(connection)
+            audits = list(made.audits)
+            stored = await _store_link(connection, link(made), audits)
+            for entry in audits:
+                await append(connection, entry)
+        return TaskFixWrite(made, stored)
+
     async def key_use(self, scope: str, key: str) -> KeyUse | None:
         """What an earlier request under idempotency key `key` of `scope` made (None: the key is unused)."""
         async with self._engine.connect() as connection:
             return await key_use(connection, scope, key)
+
+
+async def _store_link(connection: AsyncConnection, linked: LinkWrite | None, audits: list[AuditEntry]) -> Row | None:
+    """Store the link and the issue status set with it, adding their audit records to `audits`; the link as stored."""
+    if linked is None:
+        return None
+    await insert_link(connection, linked.row)
+    audits.append(linked.audit)
+    issue_id, actor = linked.row["issue_id"], linked.row["created_by"]
+    _, status_audit = await set_status_within(connection, issue_id, linked.status, linked.note, actor, linked.check)
+    audits += [status_audit] if status_audit is not None else []
+    return await stored_link(connection, linked.row["id"])
