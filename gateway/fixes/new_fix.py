@@ -1,22 +1,20 @@
 """Making a fix: a new knowledge-base entry or a published prompt version, named as decisions and pages name it.
 
 What resolving a review task by a fix (gateway.review.fix_resolution) and fixing an issue directly
-(gateway.fixes.issue_fixes) share: both create the fix through its own service (audited there, with
-`detail` naming the task or issue it is for) and then link it to the issue for measuring.
+(gateway.fixes.issue_fixes) share: both write the fix (KnowledgeService.new_entry, PromptService.publish_plan;
+audited, with `detail` naming the task or issue it is for) and its link to the issue in one transaction
+(gateway.store.task_fixes), and name it as here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.records import FixArm, FixKind
 from gateway.knowledge.records import KnowledgeEntry
-from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.records import ListedVersion
-from gateway.prompts.service import PromptService
 
 # How a new prompt version goes out: active for all traffic, or a canary for a share of it.
 PromptRollout = Literal["active", "canary"]
@@ -77,48 +75,3 @@ def _check_entry_rollout(rollout: str, canary_share: float | None) -> None:
             "knowledge-base entries have no canary: they go live for all of the app's traffic "
             "(leave out 'rollout' and 'canary_share', or fix the issue with a prompt version to try it on a share)",
         )
-
-
-async def create_entry(
-    knowledge: KnowledgeService,
-    app: str,
-    author: str,
-    *,
-    title: str,
-    content: str,
-    example_questions: Sequence[str] = (),
-    detail: dict[str, Any],
-) -> NewFix:
-    """An active knowledge-base entry of `app`."""
-    entry = await knowledge.create(app, title, content, example_questions, author=author, detail=detail)
-    return NewFix("knowledge", entry.id, entry.version, "live", entry_label(entry))
-
-
-async def publish_prompt(
-    prompts: PromptService,
-    app: str,
-    author: str,
-    *,
-    text: str,
-    message: str,
-    rollout: PromptRollout,
-    canary_share: float | None,
-    detail: dict[str, Any],
-    mode: str | None = None,
-) -> NewFix:
-    """A new prompt version of `app`, active or a canary of `canary_share` (`mode`, if given, sets the app's placement)."""
-    check_rollout("prompt", rollout, canary_share)
-    listed = await prompts.publish(
-        app,
-        text,
-        message,
-        author,
-        mode=mode,
-        activate=rollout == "active",
-        canary_share=canary_share if rollout == "canary" else None,
-        detail=detail,
-    )
-    version = listed.version
-    return NewFix(
-        "prompt", version.id, version.number, "canary" if rollout == "canary" else "live", prompt_label(listed)
-    )
