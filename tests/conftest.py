@@ -167,7 +167,9 @@ def settings(database_url: str, fake_upstream: RunningFakeUpstream, tmp_path: Pa
 async def gateway(settings: Settings) -> AsyncIterator[FeedgateApp]:
     """The gateway app in process, its lifespan running."""
     app = create_app(settings, environ={})
-    async with LifespanManager(app):
+    # asgi-lifespan allows 5 s by default; a start (migrations, loading the fixes) took longer once while
+    # the suite shared the 2 cores with a benchmark, and a slow start is not what these tests test.
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         yield app
 
 
