@@ -1,5 +1,7 @@
 """The guarded rollout's test: is the canary's negative rate worse than the rest's, however often we look?
 
+(The statistic itself is gateway.effect.sequential's, which the regression check uses too.)
+
 A fixed-sample test (a z-test at 5 %) checked every hour raises a false alarm far more often
 than 5 % of the time: each look is another chance for noise to cross the line. Instead this
 is a *mixture sequential probability ratio test* (mSPRT; Robbins 1970, as used for A/B tests
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from gateway.effect.sequential import log_mixture_likelihood_ratio as mixture_log_ratio
 
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIXTURE_SD = 0.05
@@ -66,15 +70,7 @@ class Verdict:
 
 def log_mixture_likelihood_ratio(canary: ArmCounts, rest: ArmCounts, mixture_sd: float) -> float:
     """log Λ of the normal-mixture SPRT for the difference of the two arms' negative rates."""
-    pooled = (canary.negative + rest.negative) / (canary.interactions + rest.interactions)
-    variance = pooled * (1 - pooled) * (1 / canary.interactions + 1 / rest.interactions)
-    if variance <= 0:  # no negative feedback at all (or nothing else): no evidence either way
-        return 0.0
-    difference = canary.rate - rest.rate
-    tau2 = mixture_sd * mixture_sd
-    return 0.5 * math.log(variance / (variance + tau2)) + tau2 * difference * difference / (
-        2 * variance * (variance + tau2)
-    )
+    return mixture_log_ratio(rest.negative, rest.interactions, canary.negative, canary.interactions, mixture_sd)
 
 
 def canary_verdict(
