@@ -64,7 +64,9 @@ class FixSettings(BaseModel):
     # `effect_min_interactions` topic interactions or `effect_min_with_feedback` rated ones in a
     # group, the answer is "not enough data yet". Differences count at level `effect_alpha`. With
     # `effect_regression_check`, each clustering pass reopens (and flags `regressed`) a resolved
-    # issue whose latest window's negative rate is significantly above its first post-fix window's.
+    # issue whose negative rate since its fix's first `effect_window_days` is above that first
+    # window's by a sequential test (gateway.effect.sequential): a working fix is reopened by chance
+    # with probability at most `effect_alpha` however many passes look.
     # Every window gets the same follow-up: only feedback given within `effect_follow_up_hours` of
     # its answer counts, and answers younger than that are left out until they are that old.
     effect_follow_up_hours: float = Field(default=1.0, gt=0, le=MAX_HOURS)

@@ -1,13 +1,19 @@
 """Reopening a resolved issue whose negative rate climbs back after its fix.
 
 The clustering pass flags `regressed` when new complaints land in a resolved issue's cluster; this
-check also catches a rate that rises across the issue's whole topic (rated or not). For a resolved
-issue with a fix linked, it compares the first window after the fix went live with the latest
-window (equal lengths: half the time since `live_at`, capped at `effect_window_days`, so the two
-never overlap); when the latest negative rate is higher and the difference is significant at
-`effect_alpha` (with enough data in both), the issue is reopened, flagged `regressed`, and the
-change is recorded as a "reopened" event and in the audit log. Called after each clustering pass
-(gateway.discovery.job); a failure is logged and never fails the pass.
+check also catches a rate that rises across the issue's whole topic (rated or not). It runs after
+every clustering pass, so it is a sequential test (gateway.effect.sequential): a fixed-sample test
+at `effect_alpha` on every pass would reopen one working fix in three or so within a month by
+chance alone (benchmarks/sequential_looks.py). For a resolved issue with a fix linked, the fix's
+first `effect_window_days` after `live_at` are its baseline; the time after is cut into periods of
+the same length, and the current period's interactions so far are compared with the baseline by
+the mixture SPRT, period k holding effect_alpha / (k (k + 1)) of the false-alarm budget. When the
+latest negative rate is higher beyond that bound (with enough data in both, and Fisher's exact
+test agreeing where a cell is small), the issue is reopened, flagged `regressed`, and the change
+is recorded as a "reopened" event and in the audit log. A fix that keeps working is reopened by
+chance with probability at most `effect_alpha` over its whole life, however many passes look.
+Nothing is remembered between passes: every figure follows from `live_at`, the clock and the data.
+Called after each clustering pass (gateway.discovery.job); a failure is logged and never fails the pass.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,8 +30,9 @@ from clustering.embed import Embedder
 from gateway.audit.records import AuditEntry
 from gateway.config import Settings
 from gateway.effect.records import FixLink
+from gateway.effect.sequential import RegressionVerdict, regression_verdict
 from gateway.effect.service import EffectSettings, Window, effect_settings
-from gateway.effect.statistics import Comparison, GroupCounts, compare
+from gateway.effect.statistics import GroupCounts
 from gateway.effect.topic import Grouping, count_topic, topic_centroids
 from gateway.effect.verdict import p_text, percent
 from gateway.store.fix_links import FixLinkStore
@@ -38,20 +45,25 @@ ACTOR = "rule:effect-regression"
 
 @dataclass(frozen=True, slots=True)
 class RegressionCheck:
-    """One resolved issue's first post-fix window against its latest, and whether its rate climbed back."""
+    """One resolved issue's baseline (its fix's first window) against its current period, and whether its rate climbed back."""
 
     issue_id: str
     fix: FixLink
     first: Window
     latest: Window
-    result: Comparison
-    regressed: bool
+    verdict: RegressionVerdict
+
+    @property
+    def regressed(self) -> bool:
+        """Whether the latest rate is higher beyond the sequential test's bound."""
+        return self.verdict.regressed
 
 
 async def check_regression(
     engine: AsyncEngine, embedder: Embedder, app: str, issue_id: str, config: EffectSettings, now: datetime
 ) -> RegressionCheck | None:
-    """Compare the issue's first post-fix window with its latest; None when there is nothing to compare yet."""
+    """Compare the issue's baseline with its current period; None when there is nothing to compare yet
+    (no live fix, or its baseline not yet over)."""
     links = [FixLink.from_row(row) for row in await FixLinkStore(engine).for_issue(issue_id)]
     live = [link for link in links if link.live_at < now]
     if not live:
@@ -59,10 +71,13 @@ async def check_regression(
     fix = live[-1]
     # The newest answers are left out until they have had the follow-up to be rated (see service.py).
     measured_until = now - config.follow_up
-    if measured_until <= fix.live_at:
+    baseline_end = fix.live_at + config.window
+    if measured_until <= baseline_end:
         return None
-    span = min(config.window, (measured_until - fix.live_at) / 2)
-    first, latest = Window(fix.live_at, fix.live_at + span), Window(measured_until - span, measured_until)
+    # Whole periods since the baseline ended: the current one is numbered from 1.
+    period = int((measured_until - baseline_end) / config.window) + 1
+    first = Window(fix.live_at, baseline_end)
+    latest = Window(baseline_end + (period - 1) * config.window, measured_until)
     centroids = await topic_centroids(engine, embedder, app, issue_id, fix.live_at)
     if centroids is None:
         return None
@@ -80,11 +95,8 @@ async def check_regression(
             config.follow_up,
         )
         counts[name] = found.groups.get(name, GroupCounts(0, 0, 0))
-    result = compare(
-        counts["first"], counts["latest"], config.minimum, ("the first window after the fix", "the latest window")
-    )
-    climbed = result.difference is not None and result.difference > 0 and result.significant(config.alpha)
-    return RegressionCheck(issue_id, fix, first, latest, result, climbed)
+    verdict = regression_verdict(counts["first"], counts["latest"], period, config.alpha, config.minimum)
+    return RegressionCheck(issue_id, fix, first, latest, verdict)
 
 
 async def reopen_regressed_issues(
@@ -113,18 +125,29 @@ async def reopen_regressed_issues(
 
 
 async def _reopen(engine: AsyncEngine, app: str, check: RegressionCheck) -> bool:
-    result = check.result
+    verdict = check.verdict
+    result = verdict.comparison
     first, latest = result.first.negative_rate, result.second.negative_rate
-    assert first is not None and latest is not None and result.p_value is not None
+    assert first is not None and latest is not None and verdict.p_value is not None
     detail: dict[str, Any] = {
         "reason": (
-            f"negative rate on the issue's topic climbed back from {percent(first)} right after the fix to "
-            f"{percent(latest)} ({p_text(result.p_value)})"
+            f"negative rate on the issue's topic climbed back from {percent(first)} in the fix's first "
+            f"{_days(check.first.until - check.first.since)} to {percent(latest)} since day "
+            f"{_days(check.latest.since - check.fix.live_at, unit=False)} after it "
+            f"(always-valid {p_text(verdict.p_value)}, {verdict.test})"
         ),
         "fix_link_id": check.fix.id,
         "first_window": _window_json(check.first, result.first.counts),
         "latest_window": _window_json(check.latest, result.second.counts),
-        "p_value": result.p_value,
+        "test": verdict.test,
+        "alpha": verdict.alpha,
+        "period": verdict.period,
+        "period_alpha": verdict.period_alpha,
+        "log_likelihood_ratio": verdict.log_likelihood_ratio,
+        # Always valid: the chance of one this small ever, for a fix that keeps working, is at most itself.
+        "p_value": verdict.p_value,
+        # The fixed-sample test of these two windows alone (not valid across looks; for reference).
+        "fixed_sample_p_value": result.p_value,
     }
     audit = AuditEntry(
         actor=ACTOR,
@@ -137,6 +160,13 @@ async def _reopen(engine: AsyncEngine, app: str, check: RegressionCheck) -> bool
         detail=detail,
     )
     return await IssueStore(engine).reopen_regressed(check.issue_id, detail, audit)
+
+
+def _days(span: timedelta, unit: bool = True) -> str:
+    days = round(span.total_seconds() / 86400, 1)
+    if not unit:
+        return f"{days:g}"
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
 
 
 def _window_json(window: Window, counts: GroupCounts) -> dict[str, Any]:

@@ -20,7 +20,7 @@ H = timedelta(hours=1)
 
 
 async def resolved_issue_with_fix(engine, now: datetime, live_at: datetime) -> str:
-    long_ago = now - timedelta(days=30)
+    long_ago = live_at - timedelta(days=10)
     members = await seed_traffic(engine, REFUND[:4], long_ago, long_ago + H, 4, 4, 0)
     issue_id = await make_issue(engine, members, "refunds", status=IssueStatus.RESOLVED)
     entry = {
@@ -46,10 +46,10 @@ async def resolved_issue_with_fix(engine, now: datetime, live_at: datetime) -> s
 
 async def test_a_rate_that_climbs_back_reopens_the_issue(engine, embedder, database_url):
     now = datetime.now(UTC)
-    live_at = now - timedelta(days=10)
+    live_at = now - timedelta(days=20)
     issue_id = await resolved_issue_with_fix(engine, now, live_at)
-    # Windows of 5 days: right after the fix 3 of 40 negative; lately 20 of 40.
-    await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=5) - H, total=40, negative=3, positive=10)
+    # The fix's first 14 days (its baseline): 3 of 40 negative; the 6 days since: 20 of 40.
+    await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=14) - H, total=40, negative=3, positive=10)
     await seed_traffic(engine, REFUND, now - timedelta(days=5) + H, now - H, total=40, negative=20, positive=5)
 
     reopened = await reopen_regressed_issues(
@@ -60,10 +60,19 @@ async def test_a_rate_that_climbs_back_reopens_the_issue(engine, embedder, datab
     issue = await IssueStore(engine).get(issue_id)
     assert issue["status"] == "open" and issue["regressed"] is True
     event = issue["events"][-1]
-    assert event["kind"] == "reopened" and event["detail"]["first_window"]["negative"] == 3
-    assert event["detail"]["latest_window"]["negative"] == 20 and "climbed back" in event["detail"]["reason"]
+    detail = event["detail"]
+    assert event["kind"] == "reopened" and detail["first_window"]["negative"] == 3
+    assert detail["first_window"]["until"] == (live_at + timedelta(days=14)).isoformat()
+    assert detail["latest_window"]["since"] == (live_at + timedelta(days=14)).isoformat()
+    assert detail["latest_window"]["negative"] == 20 and detail["period"] == 1
+    assert detail["test"] == "mixture sequential probability ratio test" and detail["p_value"] <= 0.05
+    assert detail["reason"] == (
+        "negative rate on the issue's topic climbed back from 7.5 % in the fix's first 14 days to 50 % since day 14 "
+        f"after it (always-valid p = {detail['p_value']:.3f}, mixture sequential probability ratio test)"
+    )
     [record] = await AuditStore(engine).list(AuditFilter(action="issue.regressed"), limit=10)
     assert record.subject_id == issue_id and record.actor == "rule:effect-regression"
+    assert record.detail["test"] == detail["test"]
     # Checked again, an issue already reopened is left alone.
     assert (
         await reopen_regressed_issues(engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now)
@@ -71,16 +80,69 @@ async def test_a_rate_that_climbs_back_reopens_the_issue(engine, embedder, datab
     )
 
 
+async def test_a_later_period_is_compared_on_its_own(engine, embedder, database_url):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=35)
+    issue_id = await resolved_issue_with_fix(engine, now, live_at)
+    day = timedelta(days=1)
+    await seed_traffic(engine, REFUND, live_at + H, live_at + 14 * day - H, total=40, negative=3, positive=10)
+    # Period 1 (days 14-28) stays as good; the climb comes in period 2 (days 28-35), not diluted by period 1.
+    await seed_traffic(
+        engine, REFUND, live_at + 14 * day + H, live_at + 28 * day - H, total=80, negative=6, positive=20
+    )
+    await seed_traffic(engine, REFUND, live_at + 28 * day + H, now - H, total=40, negative=26, positive=5)
+
+    reopened = await reopen_regressed_issues(
+        engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now
+    )
+
+    assert reopened == [issue_id]
+    detail = (await IssueStore(engine).get(issue_id))["events"][-1]["detail"]
+    assert detail["period"] == 2 and detail["period_alpha"] == 0.05 / 6
+    assert detail["latest_window"]["since"] == (live_at + 28 * day).isoformat()
+    assert detail["latest_window"]["interactions"] == 40 and "since day 28 after it" in detail["reason"]
+
+
 async def test_a_steady_rate_leaves_the_issue_resolved(engine, embedder, database_url):
     now = datetime.now(UTC)
-    live_at = now - timedelta(days=10)
+    live_at = now - timedelta(days=20)
     issue_id = await resolved_issue_with_fix(engine, now, live_at)
-    await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=5) - H, total=40, negative=4, positive=10)
+    await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=14) - H, total=40, negative=4, positive=10)
     await seed_traffic(engine, REFUND, now - timedelta(days=5) + H, now - H, total=40, negative=5, positive=10)
     settings = Settings(database_url=database_url)
 
     assert await reopen_regressed_issues(engine, settings, embedder, "support-bot", lambda: now) == []
     assert await check_regressions_after_run(engine, settings, embedder, "support-bot") == []
+    assert (await IssueStore(engine).get(issue_id))["status"] == "resolved"
+
+
+async def test_a_rise_one_fixed_test_would_call_significant_is_not_enough(engine, embedder, database_url):
+    # 7.5 % against 25 %: p = 0.034 by the z-test, which the old check, looking after every pass, took
+    # at face value; the sequential test asks for more evidence than one look's p < 0.05.
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=20)
+    issue_id = await resolved_issue_with_fix(engine, now, live_at)
+    await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=14) - H, total=40, negative=3, positive=10)
+    await seed_traffic(engine, REFUND, now - timedelta(days=5) + H, now - H, total=40, negative=10, positive=10)
+
+    assert (
+        await reopen_regressed_issues(engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now)
+        == []
+    )
+    assert (await IssueStore(engine).get(issue_id))["status"] == "resolved"
+
+
+async def test_nothing_is_judged_before_the_fixs_baseline_is_over(engine, embedder, database_url):
+    now = datetime.now(UTC)
+    live_at = now - timedelta(days=10)
+    issue_id = await resolved_issue_with_fix(engine, now, live_at)
+    await seed_traffic(engine, REFUND, live_at + H, live_at + timedelta(days=5) - H, total=40, negative=3, positive=10)
+    await seed_traffic(engine, REFUND, now - timedelta(days=5) + H, now - H, total=40, negative=20, positive=5)
+
+    assert (
+        await reopen_regressed_issues(engine, Settings(database_url=database_url), embedder, "support-bot", lambda: now)
+        == []
+    )
     assert (await IssueStore(engine).get(issue_id))["status"] == "resolved"
 
 
