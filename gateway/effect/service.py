@@ -27,7 +27,7 @@ from clustering.embed import Embedder
 from gateway.config import Settings
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.effect.records import FixLink
-from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare
+from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
 from gateway.effect.topic import count_topic, topic_centroids
 from gateway.effect.verdict import (
     CANARY_CAVEAT,
@@ -193,9 +193,15 @@ class EffectService:
         )
         groups = counts.groups
         alpha, minimum = self.settings.alpha, self.settings.minimum
-        by_time = compare(
-            _sum(groups, "before"), _sum(groups, "after"), minimum, ("the before window", "the after window")
-        )
+        before_counts = _sum(groups, "before")
+        by_time = compare(before_counts, _sum(groups, "after"), minimum, ("the before window", "the after window"))
+        verdict = before_after_verdict(by_time, alpha)
+        if shortfall(before_counts, minimum, "") is not None and span < self.settings.window:
+            # Short of data, the before window read as stuck: it does reach further back, as the after window lengthens.
+            verdict += (
+                f"; it reaches back to {_moment(before.since)} now, and further as time passes "
+                f"(as long as the after window, up to {_days(self.settings.window)})"
+            )
         before_after = EffectComparison(
             "before_after",
             "before",
@@ -203,7 +209,7 @@ class EffectService:
             before,
             after,
             by_time,
-            before_after_verdict(by_time, alpha),
+            verdict,
             DRIFT_CAVEAT,
             feedback_share_warning(by_time, alpha),
         )
@@ -269,6 +275,11 @@ def _sum(groups: Mapping[Hashable, GroupCounts], when: str, arm: str | None = No
 def _hours(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
     return f"{hours:g} hour" + ("" if hours == 1 else "s")
+
+
+def _days(span: timedelta) -> str:
+    days = span.total_seconds() / 86400
+    return f"{days:g} day" + ("" if days == 1 else "s")
 
 
 def _moment(when: datetime) -> str:

@@ -178,11 +178,16 @@ def summarise(counts: GroupCounts) -> GroupSummary:
 
 def shortfall(counts: GroupCounts, minimum: MinimumCounts, name: str) -> str | None:
     """Why `counts` is too little to judge (naming the group `name`), or None when it is enough."""
+    # The setting is named: a small app may never reach the default, and lowering it is the way on.
     if counts.interactions < minimum.interactions:
-        return f"{name} has {counts.interactions} interactions; at least {minimum.interactions} are needed"
+        return (
+            f"{name} has {counts.interactions} interactions; at least {minimum.interactions} are needed "
+            "(effect_min_interactions)"
+        )
     if counts.with_feedback < minimum.with_feedback:
         return (
-            f"{name} has {counts.with_feedback} interactions with feedback; at least {minimum.with_feedback} are needed"
+            f"{name} has {counts.with_feedback} interactions with feedback; at least {minimum.with_feedback} are "
+            "needed (effect_min_with_feedback)"
         )
     return None
 

@@ -86,11 +86,15 @@ def test_a_small_change_is_not_significant():
 @pytest.mark.parametrize(
     ("first", "second", "expected"),
     [
-        (GroupCounts(29, 10, 10), GroupCounts(100, 10, 50), "the before window has 29 interactions; at least 30"),
+        (
+            GroupCounts(29, 10, 10),
+            GroupCounts(100, 10, 50),
+            "the before window has 29 interactions; at least 30 are needed (effect_min_interactions)",
+        ),
         (
             GroupCounts(100, 10, 50),
             GroupCounts(200, 4, 4),
-            "the after window has 4 interactions with feedback; at least 5",
+            "the after window has 4 interactions with feedback; at least 5 are needed (effect_min_with_feedback)",
         ),
     ],
 )
