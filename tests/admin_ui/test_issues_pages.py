@@ -132,6 +132,26 @@ async def test_a_reviewer_resolves_renames_and_merges_and_each_is_audited(browse
     assert "belongs to app 'bank'" in parse(refused.text).find("p", class_="error").text
 
 
+async def test_a_merged_issue_says_its_history_moved_with_its_complaints(browser_as, gateway):
+    # A merge folds the issue's history into the survivor's: its page said "No clustering run has counted
+    # this issue yet" of an issue the last pass had counted, as if the merge had lost its past.
+    engine = gateway.services.engine
+    issue_id = await issue_with_examples(engine)
+    target = await issue_runs(engine, "shop", "Refunds in general", [3])
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/issues/{issue_id}")).text)
+    await reviewer.post(f"/admin/issues/{issue_id}/merge", data={"csrf_token": token, "into": target})
+
+    shown = parse((await reviewer.get(f"/admin/issues/{issue_id}")).text)
+
+    moved = shown.find(data_testid="history-moved")
+    assert moved is not None and "No clustering run" not in shown.text
+    assert moved.text.split() == "Its history moved with its complaints into Refunds in general.".split()
+    assert moved.find("a").attrs["href"] == f"/admin/issues/{target}"
+    survivor = parse((await reviewer.get(f"/admin/issues/{target}")).text)
+    assert survivor.find(data_testid="history-chart") is not None
+
+
 async def test_a_reviewer_opens_a_review_task_from_the_issue(browser_as, gateway):
     issue_id = await issue_with_examples(gateway.services.engine)
     reviewer = await browser_as("rita", Role.REVIEWER)
