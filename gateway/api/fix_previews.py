@@ -11,9 +11,10 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import Meta, field
 
-from gateway.api.admin import AdminController
+from gateway.api.admin import AdminController, IdempotencyKey, key_reused_response
 from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, merged_away_response, not_found_response
 from gateway.api.request_body import RequestBody
+from gateway.domain.idempotency import KeyReused
 from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
 from gateway.fixes.issue_fixes import LiveFixDiffers
@@ -123,6 +124,7 @@ class PreviewsController(AdminController):
         IssueNotFound: not_found_response,
         IssueMergedAway: merged_away_response,
         LiveFixDiffers: live_fix_differs_response,
+        KeyReused: key_reused_response,
     }
 
     @get("/{preview_id:str}", summary="A stored fix preview")
@@ -136,7 +138,8 @@ class PreviewsController(AdminController):
         "/{preview_id:str}/live",
         summary=(
             "Make the previewed fix live for its issue and link it; 201 with the fix and its link (200 if it already "
-            "was; 409 if it is, but in another rollout or placement than asked)"
+            "was, or for a retry under the same Idempotency-Key; 409 if it is, but in another rollout or placement "
+            "than asked; 422 for the key sent with another body)"
         ),
         status_code=201,
     )
@@ -146,20 +149,26 @@ class PreviewsController(AdminController):
         preview_id: FromPath[str],
         # Every field has a default, so no body at all asks for them all.
         data: JSONBody[LivePreview | None] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[dict[str, Any]]:
         data = data if data is not None else LivePreview()
         preview = await services.previews.get(preview_id)
         if preview is None:
             raise NotFoundException(f"no preview {preview_id}")
         made = await services.issue_fixes.make_live(
-            preview, data.created_by, message=data.message, rollout=data.rollout, canary_share=data.canary_share
+            preview,
+            data.created_by,
+            message=data.message,
+            rollout=data.rollout,
+            canary_share=data.canary_share,
+            idempotency_key=idempotency_key,
         )
         fix = made.fix
         fixed = {"kind": fix.kind, "id": fix.fix_id, "version": fix.version, "arm": fix.arm, "label": fix.label}
         # Sent again (a retry), the same fix already live for the issue is answered, and nothing made twice.
         # `revised`: a knowledge fix made as a new version of the issue's live entry of the same title.
         body = {"fix": fixed, "link": fix_link_json(made.link), "already_live": made.again, "revised": made.revised}
-        return Response(body, status_code=200 if made.again else 201)
+        return Response(body, status_code=200 if made.again or made.repeated else 201)
 
 
 def preview_json(preview: FixPreview) -> dict[str, Any]:

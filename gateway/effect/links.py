@@ -151,6 +151,11 @@ class FixLinkService:
         await self._edits.set_status(issue_id, write.status, write.note, actor, check=write.check)
         return link
 
+    @staticmethod
+    def new_link_id() -> str:
+        """An id for a link to write (`link_write`), known before the transaction that stores it."""
+        return str(uuid_utils.uuid7())
+
     def link_write(
         self,
         issue_id: str,
@@ -163,13 +168,15 @@ class FixLinkService:
         task_id: str | None = None,
         *,
         actor: str,
+        link_id: str | None = None,
     ) -> LinkWrite:
-        """What `link_fix` writes once it checked the fix, the task and the issue: the link with its audit record,
-        and the status an untriaged issue takes (for a caller storing it with the fix in one transaction)."""
+        """What `link_fix` writes once it checked the fix, the task and the issue: the link (`link_id`, else a new id)
+        with its audit record, and the status an untriaged issue takes (for a caller storing it with the fix in one
+        transaction)."""
         now = self._clock()
         actor = _actor(actor)
         row = {
-            "id": str(uuid_utils.uuid7()),
+            "id": link_id or str(uuid_utils.uuid7()),
             "issue_id": issue_id,
             "task_id": task_id,
             "kind": kind,

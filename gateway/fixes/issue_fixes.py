@@ -6,10 +6,12 @@ prompt version (active, or a canary) in the placement it was previewed in. Each 
 its own service (the entry or version's audit record names the issue and the preview), and the link
 (FixLinkService.link_fix) lets the issue page and the API measure the fix's effect.
 
-A new fix and its link are one transaction (gateway.store.task_fixes.TaskFixStore.make_and_link). The
-preview page's form carries an idempotency key, claimed first in it: two posts at once (a double click)
-both found no fix live yet and each made and linked one; now the second finds the key taken and
-answers the first's fix, making nothing.
+A new fix and its link are one transaction (gateway.store.task_fixes.TaskFixStore.make_and_link), and so
+are a new version of the issue's live entry of the same title and its link (made in two steps, two posts
+at once each revised the entry and linked it; the second now finds the entry, under its lock, already as
+previewed and answers the first's link). The preview page's form carries an idempotency key, and the API
+takes one (`Idempotency-Key`), claimed first in that transaction and bound to the link it makes: a repeat
+finds the key taken and answers the first's fix, making nothing, even once that fix is no longer live.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway.domain.idempotency import HEADER, checked_key, key_claim, refuse_other_fields
-from gateway.effect.links import FixLinkService, IssueMergedAway
+from gateway.effect.links import FixLinkService, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.fixes.new_fix import (
     NewFix,
@@ -37,7 +39,16 @@ from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.records import ListedVersion
 from gateway.prompts.service import PromptService
 from gateway.store.idempotency import KeyClaim, KeyUse
-from gateway.store.task_fixes import FixMaker, LinkWrite, MadeFix, TaskFixStore, entry_maker, prompt_maker
+from gateway.store.task_fixes import (
+    FixEdit,
+    FixMaker,
+    LinkWrite,
+    MadeFix,
+    TaskFixStore,
+    entry_edit_maker,
+    entry_maker,
+    prompt_maker,
+)
 
 # What to do instead of making a preview of an issue merged away live.
 PREVIEW_INSTEAD = "preview the fix on that issue and make it live from there"
@@ -107,30 +118,34 @@ class IssueFixes:
         if existing is not None:
             return existing
         detail = {"issue_id": preview.issue_id, "preview_id": preview.id}
-        revised = await self._revised_entry(preview, author, detail) if preview.kind == "knowledge" else None
-        if revised is not None:
-            edited = await self._links.link_fix(
-                preview.issue_id, revised.kind, revised.fix_id, revised.version, revised.arm, actor=author
-            )
-            return IssueFix(revised, edited, revised=True)
         kind: FixKind = "knowledge" if preview.kind == "knowledge" else "prompt"
         arm: FixArm = "canary" if rollout == "canary" else "live"
-        fix_id, make, label = self._new_fix(preview, author, message, rollout, canary_share, detail)
+        revising = await self._entry_to_revise(preview) if preview.kind == "knowledge" else None
+        if revising is not None:
+            make, label = self._revision(preview, revising, author, detail)
+        else:
+            make, label = self._new_fix(preview, author, message, rollout, canary_share, detail)
+        link_id = self._links.new_link_id()
 
         def link(made: MadeFix) -> LinkWrite:
             return self._links.link_write(
-                preview.issue_id, preview.app, kind, made.fix_id, made.version, arm, actor=author
+                preview.issue_id, preview.app, kind, made.fix_id, made.version, arm, actor=author, link_id=link_id
             )
 
-        # One transaction: the key (claimed first), the fix and its link.
-        key_use = None if claim is None else replace(claim, subject_id=fix_id)
+        # One transaction: the key (claimed first, bound to the link it makes), the fix and its link.
+        key_use = None if claim is None else replace(claim, subject_id=link_id)
         written = await self._store.make_and_link(make, link, key_use)
         if isinstance(written, KeyUse):
             assert claim is not None
             return await self._repeated(preview, claim, written, key_field)
+        if written is None:
+            # The entry was revised to this very text by a request just before (a double click): that one stands.
+            assert revising is not None
+            return await self._already_live(preview, rollout, canary_share) or await self._linked(preview, revising)
         assert written.link is not None
         made = written.fix
-        return IssueFix(NewFix(kind, made.fix_id, made.version, arm, label(made)), FixLink.from_row(written.link))
+        fix = NewFix(kind, made.fix_id, made.version, arm, label(made))
+        return IssueFix(fix, FixLink.from_row(written.link), revised=revising is not None)
 
     def _new_fix(
         self,
@@ -140,8 +155,8 @@ class IssueFixes:
         rollout: PromptRollout,
         canary_share: float | None,
         detail: dict[str, Any],
-    ) -> tuple[str, FixMaker, Callable[[MadeFix], str]]:
-        """The preview's candidate as a new fix to write: its id, its writer, and how it is named once made."""
+    ) -> tuple[FixMaker, Callable[[MadeFix], str]]:
+        """The preview's candidate as a new fix to write: its writer, and how it is named once made."""
         candidate = preview.candidate
         if preview.kind == "knowledge":
             write = self._knowledge.new_entry(
@@ -153,7 +168,7 @@ class IssueFixes:
                 detail=detail,
             )
             entry = KnowledgeEntry.from_row(write.values)
-            return entry.id, entry_maker(write), lambda made: entry_label(entry)
+            return entry_maker(write), lambda made: entry_label(entry)
         draft, plan = self._prompts.publish_plan(
             preview.app,
             candidate["text"],
@@ -165,17 +180,61 @@ class IssueFixes:
             detail=detail,
         )
         state = "canary" if rollout == "canary" else "active"
-        return (
-            draft.id,
-            prompt_maker(draft.app, plan),
-            lambda made: version_label(made.version, draft.app, made.fix_id, state),
+        return prompt_maker(draft.app, plan), lambda made: version_label(made.version, draft.app, made.fix_id, state)
+
+    def _revision(
+        self, preview: FixPreview, entry: KnowledgeEntry, author: str, detail: dict[str, Any]
+    ) -> tuple[FixEdit, Callable[[MadeFix], str]]:
+        """The preview as a new version of `entry` (the active entry of its title linked to its issue): its writer,
+        which writes nothing when the entry already reads as previewed, and how it is named once made.
+
+        Changing a live entry's questions, previewing again and making that live added a second
+        active entry of the same title, injected twice into every matching request.
+        """
+        candidate = preview.candidate
+        change = self._knowledge.edit_plan(
+            entry.id,
+            author=author,
+            title=candidate["title"],
+            content=candidate["content"],
+            example_questions=candidate.get("example_questions") or (),
+            detail=detail,
+        )
+        return entry_edit_maker(entry.id, change), lambda made: entry_label(
+            replace(entry, title=candidate["title"], version=made.version)
         )
 
+    async def _entry_to_revise(self, preview: FixPreview) -> KnowledgeEntry | None:
+        """The newest active entry linked to the preview's issue whose title is the preview's (case aside), if any."""
+        title = preview.candidate["title"]
+        for link in reversed(await self._links.fixes_for(preview.issue_id)):
+            if link.kind != "knowledge":
+                continue
+            entry = await self._knowledge.get(link.fix_id)
+            if entry is not None and entry.active and entry.title.casefold() == title.casefold():
+                return entry
+        return None
+
+    async def _linked(self, preview: FixPreview, entry: KnowledgeEntry) -> IssueFix:
+        """The newest link of `entry` to the preview's issue, as a fix already live."""
+        link = next(link for link in reversed(await self._links.fixes_for(preview.issue_id)) if link.fix_id == entry.id)
+        current = await self._knowledge.get(entry.id) or entry
+        made = NewFix("knowledge", entry.id, current.version, link.arm, entry_label(current))
+        return IssueFix(made, link, again=True)
+
     async def _repeated(self, preview: FixPreview, claim: KeyClaim, earlier: KeyUse, key_field: str) -> IssueFix:
-        """The fix an earlier request under the key made live for the preview's issue (with its link, made with it)."""
-        refuse_other_fields(claim, earlier, key_field)
-        links = await self._links.fixes_for(preview.issue_id)
-        link = next(link for link in links if link.fix_id == earlier.subject_id)
+        """The fix an earlier request under the key made live for the preview's issue (with its link, made with it);
+        KeyReused when it was asked other fields.
+
+        The key names the link it made (keys claimed before links were named, the fix: its first link); the
+        link is looked for on the issue holding the preview issue's complaints now, as merges move links.
+        """
+        links = await self._links.fixes_for(await self._links.surviving_issue(preview.issue_id))
+        link = next((link for link in links if link.id == earlier.subject_id), None)
+        link = link or next((link for link in links if link.fix_id == earlier.subject_id), None)
+        if link is None:
+            raise IssueNotFound(preview.issue_id)
+        refuse_other_fields(claim, replace(earlier, subject_id=link.fix_id), key_field)
         if link.kind == "knowledge":
             entry = await self._knowledge.get(link.fix_id)
             assert entry is not None  # entries are never deleted
@@ -183,32 +242,9 @@ class IssueFixes:
         else:
             label = prompt_label(await self._prompts.get(link.fix_id))
         fix = NewFix(link.kind, link.fix_id, link.fix_version or 1, link.arm, label)
-        return IssueFix(fix, link, repeated=True)
-
-    async def _revised_entry(self, preview: FixPreview, author: str, detail: dict[str, Any]) -> NewFix | None:
-        """The preview made live as a new version of the active entry of its title already linked to its issue.
-
-        Changing a live entry's questions, previewing again and making that live added a second
-        active entry of the same title, injected twice into every matching request.
-        """
-        title = preview.candidate["title"]
-        for link in reversed(await self._links.fixes_for(preview.issue_id)):
-            if link.kind != "knowledge":
-                continue
-            entry = await self._knowledge.get(link.fix_id)
-            if entry is None or not entry.active or entry.title.casefold() != title.casefold():
-                continue
-            edited = await self._knowledge.edit(
-                entry.id,
-                author=author,
-                title=title,
-                content=preview.candidate["content"],
-                example_questions=preview.candidate.get("example_questions") or (),
-                detail=detail,
-            )
-            if edited is not None:
-                return NewFix("knowledge", edited.id, edited.version, "live", entry_label(edited))
-        return None
+        # An entry made live as a new version of one already live is a revision (a new entry is version 1).
+        revised = link.kind == "knowledge" and (link.fix_version or 1) > 1
+        return IssueFix(fix, link, revised=revised, repeated=True)
 
     async def _already_live(
         self, preview: FixPreview, rollout: PromptRollout, canary_share: float | None

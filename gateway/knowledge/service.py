@@ -30,7 +30,7 @@ from gateway.knowledge.fields import (
     checked_version,
 )
 from gateway.knowledge.records import EntryVersion, KnowledgeEntry
-from gateway.store.knowledge import EntryFilter, EntryWrite, KnowledgeStore
+from gateway.store.knowledge import Change, EntryFilter, EntryWrite, KnowledgeStore
 
 Row = dict[str, Any]
 SUBJECT = "kb_entry"
@@ -182,6 +182,35 @@ class KnowledgeService:
         entry has moved on since, EntryChanged is raised and nothing is saved, so a stale form or
         client never silently undoes someone else's change. None: no check.
         """
+        plan = self.edit_plan(
+            entry_id,
+            author=author,
+            title=title,
+            content=content,
+            example_questions=example_questions,
+            tags=tags,
+            active=active,
+            detail=detail,
+            expected_version=expected_version,
+        )
+        row = await self._store.update(entry_id, plan)
+        return KnowledgeEntry.from_row(row) if row is not None else None
+
+    def edit_plan(
+        self,
+        entry_id: str,
+        *,
+        author: str,
+        title: str | None = None,
+        content: str | None = None,
+        example_questions: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        active: bool | None = None,
+        detail: dict[str, Any] | None = None,
+        expected_version: int | str | None = None,
+    ) -> Change:
+        """What `edit` writes, its fields checked: for a caller storing it with other changes in one transaction
+        (gateway.store.knowledge.edit_entry); it writes nothing when the entry already holds those fields."""
         expected = None if expected_version is None else checked_version(expected_version, "expected_version")
         changes: dict[str, Any] = {}
         if title is not None:
@@ -196,7 +225,7 @@ class KnowledgeService:
             changes["active"] = bool(active)
         if not changes:
             raise InvalidQuery("body", "nothing to change: give title, content, example_questions, tags or active")
-        return await self._change(entry_id, author, "edited", lambda fields: _with(fields, changes), detail, expected)
+        return self._change_plan(entry_id, author, "edited", lambda fields: _with(fields, changes), detail, expected)
 
     async def activate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
         """Make the entry count in retrieval (a no-op when it already does)."""
@@ -249,6 +278,19 @@ class KnowledgeService:
         detail: dict[str, Any] | None = None,
         expected_version: int | None = None,
     ) -> KnowledgeEntry | None:
+        plan = self._change_plan(entry_id, author, change, new_fields, detail, expected_version)
+        row = await self._store.update(entry_id, plan)
+        return KnowledgeEntry.from_row(row) if row is not None else None
+
+    def _change_plan(
+        self,
+        entry_id: str,
+        author: str,
+        change: str,
+        new_fields: Callable[[EntryFields], EntryFields],
+        detail: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> Change:
         now = self._clock()
 
         def write(row: Row) -> EntryWrite | None:
@@ -276,8 +318,7 @@ class KnowledgeService:
             )
             return EntryWrite(values, _version_row(entry_id, number, fields, author, change, restored_from, now), audit)
 
-        row = await self._store.update(entry_id, write)
-        return KnowledgeEntry.from_row(row) if row is not None else None
+        return write
 
 
 def _asked(app: str, fields: EntryFields, author: str) -> dict[str, Any]:

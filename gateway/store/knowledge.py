@@ -67,16 +67,12 @@ class KnowledgeStore:
     async def update(self, entry_id: str, change: Change) -> Row | None:
         """Apply `change` to the entry under its lock; the entry as it ends up (None: no such entry)."""
         async with self._engine.begin() as connection:
-            row = await _locked(connection, entry_id)
-            if row is None:
+            edited = await edit_entry(connection, entry_id, change)
+            if edited is None:
                 return None
-            write = change(row)
-            if write is None:
-                return row
-            c = knowledge_entries.c
-            await connection.execute(update(knowledge_entries).where(c.id == entry_id).values(write.values))
-            await _record(connection, write)
-            return {**row, **write.values}
+            if edited.write is not None:
+                await append(connection, edited.write.audit)
+            return edited.row
 
     async def get(self, entry_id: str) -> Row | None:
         """One entry as it stands now."""
@@ -141,6 +137,29 @@ async def _locked(connection: AsyncConnection, entry_id: str) -> Row | None:
     return dict(row)
 
 
+@dataclass(frozen=True, slots=True)
+class EditedEntry:
+    """An entry changed inside a transaction: as it ends up, and what was written (None: nothing changed)."""
+
+    row: Row
+    write: EntryWrite | None
+
+
+async def edit_entry(connection: AsyncConnection, entry_id: str, change: Change) -> EditedEntry | None:
+    """Apply `change` to the entry under its lock inside the caller's transaction, keeping the new version and raising
+    the app's revision; the caller appends `write.audit` last (it locks the audit chain's head). None: no such entry."""
+    row = await _locked(connection, entry_id)
+    if row is None:
+        return None
+    write = change(row)
+    if write is None:
+        return EditedEntry(row, None)
+    c = knowledge_entries.c
+    await connection.execute(update(knowledge_entries).where(c.id == entry_id).values(write.values))
+    await _keep_version(connection, write)
+    return EditedEntry({**row, **write.values}, write)
+
+
 async def insert_entry(connection: AsyncConnection, write: EntryWrite) -> None:
     """Store a new entry with its first version and raise the app's revision, inside the caller's transaction,
     which appends `write.audit` last (the audit append locks the chain head)."""
@@ -151,9 +170,3 @@ async def insert_entry(connection: AsyncConnection, write: EntryWrite) -> None:
 async def _keep_version(connection: AsyncConnection, write: EntryWrite) -> None:
     await connection.execute(insert(knowledge_entry_versions).values(write.version))
     await bump_revision(connection, KIND, write.audit.app or "")
-
-
-async def _record(connection: AsyncConnection, write: EntryWrite) -> None:
-    """Keep the version, raise the app's revision, and append the audit record (last: it locks the chain head)."""
-    await _keep_version(connection, write)
-    await append(connection, write.audit)

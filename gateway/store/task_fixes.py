@@ -24,7 +24,7 @@ from gateway.store.audit import append
 from gateway.store.fix_links import insert_link, stored_link
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.issue_edits import Check, set_status_within
-from gateway.store.knowledge import EntryWrite, insert_entry
+from gateway.store.knowledge import Change, EntryWrite, edit_entry, insert_entry
 from gateway.store.prompts import PromptChange, change_prompts
 from gateway.store.review_writes import TaskChange, TaskState
 from gateway.store.reviews import active_issue_guard, change_task
@@ -43,6 +43,8 @@ class MadeFix:
 
 # Writes a fix inside the caller's transaction.
 FixMaker = Callable[[AsyncConnection], Awaitable[MadeFix]]
+# Writes a fix inside the caller's transaction, or finds it already made as asked (None: nothing to write).
+FixEdit = Callable[[AsyncConnection], Awaitable[MadeFix | None]]
 TaskPlan = Callable[[TaskState], TaskChange | None]
 
 
@@ -70,12 +72,29 @@ class _TaskGone(Exception):
     """The task was not there to decide: nothing is kept."""
 
 
+class _NothingMade(Exception):
+    """The fix was already as asked: nothing is kept, not even the key's claim."""
+
+
 def entry_maker(write: EntryWrite) -> FixMaker:
     """A new knowledge-base entry (gateway.store.knowledge.insert_entry) as the fix."""
 
     async def make(connection: AsyncConnection) -> MadeFix:
         await insert_entry(connection, write)
         return MadeFix(write.values["id"], int(write.values["version"]), (write.audit,))
+
+    return make
+
+
+def entry_edit_maker(entry_id: str, change: Change) -> FixEdit:
+    """A new version of entry `entry_id` (gateway.store.knowledge.edit_entry) as the fix; None when `change` finds
+    the entry, read under its lock, already as it would make it (or the entry gone): nothing to make."""
+
+    async def make(connection: AsyncConnection) -> MadeFix | None:
+        edited = await edit_entry(connection, entry_id, change)
+        if edited is None or edited.write is None:
+            return None
+        return MadeFix(entry_id, int(edited.write.values["version"]), (edited.write.audit,))
 
     return make
 
@@ -130,18 +149,27 @@ class TaskFixStore:
         return TaskFixWrite(made, stored)
 
     async def make_and_link(
-        self, make_fix: FixMaker, link: Callable[[MadeFix], LinkWrite], key: KeyClaim | None
-    ) -> TaskFixWrite | KeyUse:
+        self, make_fix: FixEdit, link: Callable[[MadeFix], LinkWrite], key: KeyClaim | None
+    ) -> TaskFixWrite | KeyUse | None:
         """Make the fix and store `link(fix)` in one transaction (a fix made live for an issue without a task); with
-        `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned."""
-        async with self._engine.begin() as connection:
-            if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
-                return earlier
-            made = await make_fix(connection)
-            audits = list(made.audits)
-            stored = await _store_link(connection, link(made), audits)
-            for entry in audits:
-                await append(connection, entry)
+        `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned.
+
+        None when `make_fix` finds the fix already as asked (an entry edited to the same text by a request just
+        before): nothing is written, the key's claim neither, and nothing is linked again.
+        """
+        try:
+            async with self._engine.begin() as connection:
+                if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
+                    return earlier
+                made = await make_fix(connection)
+                if made is None:
+                    raise _NothingMade
+                audits = list(made.audits)
+                stored = await _store_link(connection, link(made), audits)
+                for entry in audits:
+                    await append(connection, entry)
+        except _NothingMade:
+            return None
         return TaskFixWrite(made, stored)
 
     async def key_use(self, scope: str, key: str) -> KeyUse | None:
