@@ -228,7 +228,12 @@ class ReviewActionsController(Controller):
             if link_id is None:
                 raise InvalidQuery("link_id", "choose the fix that resolves this task")
             await services.task_fixes.resolve_with_linked_fix(
-                task_id, user.name, link_id=link_id, comment=_field(form, "comment")
+                task_id,
+                user.name,
+                link_id=link_id,
+                comment=_field(form, "comment"),
+                idempotency_key=sent_key(form),
+                key_field=KEY_FIELD,
             )
 
         return await _act(request, services, user, task_id, resolve, "linked")

@@ -94,7 +94,8 @@ class FixBody(RequestBody):
     example_questions: list[Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]] = field(default_factory=list)
     text: PromptText | None = None
     message: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
-    rollout: Literal["active", "canary"] = "active"
+    # Left out: active, for a new prompt fix; a linked fix is live as it is, and refuses both (check_rollout).
+    rollout: Literal["active", "canary"] | None = None
     canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
     comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
     link_id: Annotated[str, Meta(max_length=36, pattern=NO_NUL)] | None = None
@@ -266,8 +267,9 @@ class ReviewsController(AdminController):
             '"example_questions"} adds an entry, {"kind": "prompt", "reviewer", "text", "message", "rollout", '
             '"canary_share"} publishes a version; the fix is linked to the task\'s issue for measuring. '
             '{"kind": "linked", "reviewer", "link_id"} names a fix already linked to the issue (GET '
-            "/api/issues/{id}/fixes): nothing is made twice. With an Idempotency-Key, a new fix sent again makes nothing "
-            "more and answers 200 with the task resolved by the first request's fix"
+            "/api/issues/{id}/fixes): nothing is made twice, and a rollout asked of it is a 400. With an "
+            "Idempotency-Key, a fix sent again makes and decides nothing more and answers 200 with the task resolved "
+            "by the first request's fix"
         ),
         status_code=201,
     )
@@ -282,7 +284,13 @@ class ReviewsController(AdminController):
         if data.kind == "linked":
             link_id = _required(data.link_id, "link_id", "the id of a fix linked to the task's issue")
             resolution = await fixes.resolve_with_linked_fix(
-                task_id, data.reviewer, link_id=link_id, comment=data.comment
+                task_id,
+                data.reviewer,
+                link_id=link_id,
+                comment=data.comment,
+                rollout=data.rollout,
+                canary_share=data.canary_share,
+                idempotency_key=idempotency_key,
             )
         elif data.kind == "knowledge":
             resolution = await fixes.resolve_with_entry(

@@ -47,15 +47,21 @@ def version_label(number: int, app: str, version_id: str, state: str) -> str:
     return f"prompt version {number} of {app} ({version_id}, {state})"
 
 
-def check_rollout(kind: str, rollout: str, canary_share: float | None) -> None:
+def check_rollout(kind: str, rollout: str | None, canary_share: float | None) -> None:
     """InvalidQuery for a rollout the fix's kind cannot go out in: the one check of every path that makes a fix
-    (a review task's, a preview's make-live), so each gives the same answer to the same request.
+    (a review task's, a preview's make-live) or names one (a task resolved by a fix already linked, kind "linked"),
+    so each gives the same answer to the same request. `rollout` None: not asked (a new fix goes out active).
 
-    A prompt version goes out active or as a canary of a share; a knowledge-base entry has no canary.
+    A prompt version goes out active or as a canary of a share; a knowledge-base entry has no canary; a fix
+    already linked is live as it is, so no rollout can be asked of it.
     """
+    if kind == "linked":
+        _check_linked_rollout(rollout, canary_share)
+        return
     if kind == "knowledge":
         _check_entry_rollout(rollout, canary_share)
         return
+    rollout = rollout or "active"
     if rollout not in ("active", "canary"):
         raise InvalidQuery("rollout", "'rollout' must be 'active' or 'canary'")
     if rollout == "canary" and canary_share is None:
@@ -67,11 +73,22 @@ def check_rollout(kind: str, rollout: str, canary_share: float | None) -> None:
         )
 
 
-def _check_entry_rollout(rollout: str, canary_share: float | None) -> None:
+def _check_entry_rollout(rollout: str | None, canary_share: float | None) -> None:
     # Ignored, a canary asked of an entry put it live for all of the app's traffic where a share was meant.
-    if rollout != "active" or canary_share is not None:
+    if rollout not in (None, "active") or canary_share is not None:
         raise InvalidQuery(
             "rollout",
             "knowledge-base entries have no canary: they go live for all of the app's traffic "
             "(leave out 'rollout' and 'canary_share', or fix the issue with a prompt version to try it on a share)",
+        )
+
+
+def _check_linked_rollout(rollout: str | None, canary_share: float | None) -> None:
+    # Ignored, a canary asked of a linked fix resolved the task by a version live for all traffic, said nowhere.
+    if rollout is not None or canary_share is not None:
+        raise InvalidQuery(
+            "rollout",
+            "a linked fix is already live as it is (its 'arm' says how): leave out 'rollout' and 'canary_share'; "
+            "to change how a prompt version is live, promote it, change its share or roll it back (the app's Prompts "
+            "page, or /api/prompts/{id}/promote, /canary, /rollback), or resolve the task by a new prompt fix",
         )

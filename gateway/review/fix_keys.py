@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from gateway.domain.idempotency import checked_key, key_claim
 from gateway.effect.records import FixKind
@@ -36,10 +37,15 @@ class FixKey:
 
 
 def fix_key(
-    key: str | None, field: str, task_id: str, reviewer: str, kind: FixKind, fields: Mapping[str, object]
+    key: str | None,
+    field: str,
+    task_id: str,
+    reviewer: str,
+    kind: FixKind | Literal["linked"],
+    fields: Mapping[str, object],
 ) -> FixKey | None:
-    """The key of resolving `task_id` by a new fix of `kind` made of `fields` (None: no key); InvalidQuery naming
-    `field` for a key that cannot be one."""
+    """The key of resolving `task_id` by a new fix of `kind` made of `fields`, or by a fix already linked (kind
+    "linked", `fields` naming the link) (None: no key); InvalidQuery naming `field` for a key that cannot be one."""
     checked = checked_key(key, field)
     if checked is None:
         return None

@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.effect.links import FixLinkService, IssueNotFound
@@ -92,11 +94,22 @@ class _PlannedFix:
     make: FixMaker
     label: Callable[[MadeFix], str]
     recall: Callable[[str], Awaitable[MadeFix]]
+    # A fix already linked to the task's issue (kind "linked"): nothing is made or linked, and the key names the link.
+    linked: FixLink | None = None
 
 
 async def _first_version(fix_id: str) -> MadeFix:
     """A knowledge-base entry made as a fix, as it was made: version 1."""
     return MadeFix(fix_id, 1, ())
+
+
+def _already_made(link: FixLink) -> FixMaker:
+    """The fix of `link` as the fix a task is resolved by: it is live already, so nothing is written."""
+
+    async def make(_: AsyncConnection) -> MadeFix:
+        return MadeFix(link.fix_id, link.fix_version or 0, ())
+
+    return make
 
 
 class TaskFixes:
@@ -125,7 +138,7 @@ class TaskFixes:
         content: str,
         example_questions: Sequence[str] = (),
         comment: str | None = None,
-        rollout: str = "active",
+        rollout: str | None = None,
         canary_share: float | None = None,
         idempotency_key: str | None = None,
         key_field: str = HEADER,
@@ -165,15 +178,17 @@ class TaskFixes:
         *,
         text: str,
         message: str,
-        rollout: PromptRollout = "active",
+        rollout: PromptRollout | None = None,
         canary_share: float | None = None,
         comment: str | None = None,
         idempotency_key: str | None = None,
         key_field: str = HEADER,
     ) -> FixResolution:
-        """Publish a new prompt version of the task's app (active, or a canary of `canary_share`), resolve the task
-        by it and link it to the task's issue; once per `idempotency_key` (None: no key), as `resolve_with_entry`."""
+        """Publish a new prompt version of the task's app (active, or a canary of `canary_share`; `rollout` None:
+        active), resolve the task by it and link it to the task's issue; once per `idempotency_key` (None: no key),
+        as `resolve_with_entry`."""
         check_rollout("prompt", rollout, canary_share)
+        rollout = rollout or "active"
         check_version_text(text, message)
         asked = {"text": text, "message": message, "rollout": rollout, "canary_share": canary_share, "comment": comment}
         key = fix_key(idempotency_key, key_field, task_id, reviewer, "prompt", asked)
@@ -226,10 +241,26 @@ class TaskFixes:
             return False
 
     async def resolve_with_linked_fix(
-        self, task_id: str, reviewer: str, *, link_id: str, comment: str | None = None
+        self,
+        task_id: str,
+        reviewer: str,
+        *,
+        link_id: str,
+        comment: str | None = None,
+        rollout: str | None = None,
+        canary_share: float | None = None,
+        idempotency_key: str | None = None,
+        key_field: str = HEADER,
     ) -> FixResolution:
         """Resolve the task by a fix already live for its issue (made live from a preview or the issue page, say):
-        the decision names it, and nothing is made or linked again."""
+        the decision names it, and nothing is made or linked again. A `rollout` or `canary_share` asked of it is
+        refused (check_rollout): it is live as it is. Once per `idempotency_key` (None: no key), as
+        `resolve_with_entry`: the decision and the key's claim are one transaction."""
+        check_rollout("linked", rollout, canary_share)
+        key = fix_key(idempotency_key, key_field, task_id, reviewer, "linked", {"link_id": link_id, "comment": comment})
+        if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
+            # Before looking the fix up: it may have been switched off since, and the answer is the first one's.
+            return await self._repeated_linked(task_id, key, earlier)
         detail = await self._reviews.get(task_id)
         refuse_a_second_fix(detail)
         if detail.task.issue_id is None:
@@ -245,9 +276,35 @@ class TaskFixes:
             )
         link = found.link
         label = await self._label(link)
-        await self._reviews.claim(task_id, reviewer)
-        decided = await self._decide(task_id, reviewer, link.kind, label, link.fix_id, link.fix_version, comment)
-        return FixResolution(decided, link.kind, link.fix_id, link.fix_version or 0, label, link, None)
+        fix = _PlannedFix(
+            link.kind, link.arm, link.fix_id, _already_made(link), lambda made: label, _first_version, linked=link
+        )
+        return await self._resolve(detail, reviewer, fix, comment, key)
+
+    async def _repeated_linked(self, task_id: str, key: FixKey, earlier: KeyUse) -> FixResolution:
+        """The task as the earlier request under `key` resolved it by the fix of the link it names; KeyReused when
+        it was asked other fields."""
+        refuse_other_fields(key.claim, earlier, key.field)
+        detail = await self._reviews.get(task_id)
+        link = await self._link_by_id(detail, earlier.subject_id)
+        if link is None:
+            raise InvalidQuery(
+                key.field,
+                f"'{key.field}' resolved this task by a fix linked to its issue ({earlier.subject_id}), which is no "
+                "longer linked to it (the issue was erased or pruned)",
+            )
+        label = await self._label(link)
+        return FixResolution(detail, link.kind, link.fix_id, link.fix_version or 0, label, link, None, repeated=True)
+
+    async def _link_by_id(self, detail: ReviewTaskDetail, link_id: str) -> FixLink | None:
+        """The link `link_id` of the task's issue (or the issue holding its complaints now), if it has it."""
+        if detail.task.issue_id is None:
+            return None
+        try:
+            links = await self._links.fixes_for(await self._links.surviving_issue(detail.task.issue_id))
+        except IssueNotFound:
+            return None
+        return next((link for link in links if link.id == link_id), None)
 
     async def _label(self, link: FixLink) -> str:
         """How the decision names a linked fix, as it named the fix when a task's form made it."""
@@ -257,20 +314,6 @@ class TaskFixes:
                 raise InvalidQuery("link_id", "that fix's knowledge-base entry is no longer stored")
             return f"knowledge-base entry {entry.title!r} ({entry.id}, version {link.fix_version or entry.version})"
         return prompt_label(await self._prompts.get(link.fix_id))
-
-    async def _decide(
-        self,
-        task_id: str,
-        reviewer: str,
-        kind: FixKind,
-        label: str,
-        fix_id: str,
-        version: int | None,
-        comment: str | None,
-    ) -> ReviewTaskDetail:
-        note = f"Resolved by {label}." + (f" {comment.strip()}" if comment and comment.strip() else "")
-        named = ResolvingFix(kind, label, fix_id, version)
-        return await self._reviews.decide(task_id, reviewer, Outcome.REJECT, comment=note, fix=named)
 
     async def _resolve(
         self, detail: ReviewTaskDetail, reviewer: str, fix: _PlannedFix, comment: str | None, key: FixKey | None
@@ -300,13 +343,15 @@ class TaskFixes:
             return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named)
 
         def link(made: MadeFix) -> LinkWrite | None:
-            if into is None:
+            if into is None or fix.linked is not None:
                 return None
             return self._links.link_write(
                 into, task.app, kind, made.fix_id, made.version, arm, task_id=task.id, actor=reviewer
             )
 
-        claim = key.for_fix(fix.fix_id) if key is not None else None
+        # The key names what the request made: the new fix, or the link of a fix already linked.
+        subject = fix.linked.id if fix.linked is not None else fix.fix_id
+        claim = key.for_fix(subject) if key is not None else None
         written = await self._store.resolve(task.id, fix.make, decide, link, claim)
         if written is None:
             raise TaskNotFound(task.id)
@@ -315,6 +360,8 @@ class TaskFixes:
             return await self._repeated(task.id, fix, key, written)
         detail = await self._reviews.told_of_decision(await self._reviews.get(task.id), reviewer)
         made = written.fix
+        if fix.linked is not None:
+            return FixResolution(detail, kind, made.fix_id, made.version, label(made), fix.linked, None)
         if written.link is None:
             return FixResolution(detail, kind, made.fix_id, made.version, label(made), None, NO_ISSUE)
         linked = FixLink.from_row(written.link)
@@ -323,6 +370,8 @@ class TaskFixes:
     async def _repeated(self, task_id: str, fix: _PlannedFix, key: FixKey, earlier: KeyUse) -> FixResolution:
         """The task as the earlier request under `key` left it (it resolved the task by its fix, linked, in one
         transaction), answered as that request was; KeyReused when it was asked other fields."""
+        if fix.linked is not None:
+            return await self._repeated_linked(task_id, key, earlier)
         refuse_other_fields(key.claim, earlier, key.field)
         made = await fix.recall(earlier.subject_id)
         detail = await self._reviews.get(task_id)
