@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.label import MAX_ISSUE_TITLE, capped_title
 from gateway.store.engine import create_engine
+from gateway.store.knowledge_search import search_text
 from gateway.store.migrate import (
     MIGRATIONS,
     SchemaAhead,
@@ -283,3 +284,26 @@ async def test_revision_0025_cuts_issue_titles_stored_past_the_cap_as_clustering
 
     assert titles == {"long": capped_title(long_title), "short": "Card declined"}
     assert len(titles["long"]) == MAX_ISSUE_TITLE
+
+
+async def test_revision_0031_gives_every_knowledge_entry_its_folded_search_text(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0030")
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO knowledge_entries (id, app, title, content, example_questions, tags, active, version, "
+                    "author, created_at, updated_at) VALUES ('e1', 'bank', 'Straße', 'Closed.', :questions, '[]', "
+                    "true, 1, 'alice', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"questions": '["Where IS it?", "Why \\"closed\\"?"]'},
+            )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            stored = (await connection.execute(text("SELECT search_text FROM knowledge_entries"))).scalar_one()
+    finally:
+        await engine.dispose()
+
+    assert stored == search_text("Straße", "Closed.", ["Where IS it?", 'Why "closed"?'])
+    assert stored == 'strasse\x1fclosed.\x1fwhere is it?\x1fwhy "closed"?'

@@ -15,7 +15,6 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from gateway.config_checks import ConfigError
 from gateway.exact_json import dumps_exact, loads_exact
-from gateway.store.text_case import SQLITE_LOWER, python_lower
 
 # How long a command's first connection may take: a server that takes it and never answers (hung, or
 # a route that drops packets) was waited for 60 s, asyncpg's default, then named with no reason.
@@ -63,8 +62,6 @@ def create_engine(database_url: str, answer_timeout: float | None = None) -> Asy
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
-            # Case-insensitive searches fold every script, as on PostgreSQL (gateway.store.text_case).
-            dbapi_connection.create_function(SQLITE_LOWER, 1, python_lower, deterministic=True)
 
         return engine
     bounded: dict[str, Any] = {}

@@ -7,15 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, insert, or_, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.fix_revisions import bump_revision
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key
+from gateway.store.knowledge_search import folded, search_text
 from gateway.store.tables import knowledge_entries, knowledge_entry_versions
-from gateway.store.text_case import lowered
 
 Row = dict[str, Any]
 # The fix kind whose revision every change to an app's entries raises (see gateway.fixes.snapshots).
@@ -33,7 +33,10 @@ class EntryWrite:
 
 @dataclass(frozen=True, slots=True)
 class EntryFilter:
-    """Which entries a listing returns (every field optional); `text` searches title, content and examples."""
+    """Which entries a listing returns (every field optional); `text` searches title, content and examples.
+
+    `text` matches inside one of those fields, case-folded (gateway.store.knowledge_search).
+    """
 
     app: str | None = None
     text: str | None = None
@@ -94,9 +97,7 @@ class KnowledgeStore:
             # quoted tag appears verbatim in the JSON text of the list on both databases.
             query = query.where(cast(c.tags, Text).contains(f'"{where.tag}"', autoescape=True))
         if where.text:
-            needle = where.text.lower()
-            searched = (c.title, c.content, cast(c.example_questions, Text))
-            query = query.where(or_(*(lowered(column).contains(needle, autoescape=True) for column in searched)))
+            query = query.where(c.search_text.contains(folded(where.text), autoescape=True))
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 
@@ -155,16 +156,28 @@ async def edit_entry(connection: AsyncConnection, entry_id: str, change: Change)
     if write is None:
         return EditedEntry(row, None)
     c = knowledge_entries.c
-    await connection.execute(update(knowledge_entries).where(c.id == entry_id).values(write.values))
+    values = _with_search_text(write.values, row)
+    await connection.execute(update(knowledge_entries).where(c.id == entry_id).values(values))
     await _keep_version(connection, write)
-    return EditedEntry({**row, **write.values}, write)
+    return EditedEntry({**row, **values}, write)
 
 
 async def insert_entry(connection: AsyncConnection, write: EntryWrite) -> None:
     """Store a new entry with its first version and raise the app's revision, inside the caller's transaction,
     which appends `write.audit` last (the audit append locks the chain head)."""
-    await connection.execute(insert(knowledge_entries).values(write.values))
+    await connection.execute(insert(knowledge_entries).values(_with_search_text(write.values)))
     await _keep_version(connection, write)
+
+
+_SEARCHED = ("title", "content", "example_questions")
+
+
+def _with_search_text(values: Row, stored: Row | None = None) -> Row:
+    """`values` with the entry's search text, when they set a searched field (`stored`: the entry before)."""
+    if not any(name in values for name in _SEARCHED):
+        return values
+    entry = {**(stored or {}), **values}
+    return {**values, "search_text": search_text(entry["title"], entry["content"], entry["example_questions"])}
 
 
 async def _keep_version(connection: AsyncConnection, write: EntryWrite) -> None:

@@ -85,6 +85,9 @@ knowledge_entries = Table(
     Column("author", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Title, content and example questions case-folded, as text search reads them (gateway.store.knowledge_search),
+    # written with every change to them. Revision 0031.
+    Column("search_text", Text, nullable=False),
     Index(None, "app", "active"),
     Index(None, "updated_at"),
 )
