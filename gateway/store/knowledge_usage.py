@@ -23,14 +23,16 @@ class KnowledgeUsageStore:
 
         The note lists {"entries": [{"id": …, "version": …, "score": …}]}; the entry's id (a UUID)
         quoted as a JSON string is matched in the stored JSON text, the same on SQLite and PostgreSQL.
-        A scan of the app's interactions that carry a note, newest first, stopping at `limit`.
+        A walk of the app's (created_at, id) index, newest first, testing each note and stopping at `limit`.
+        Newest by created_at, not by id: a UUIDv7 orders by the millisecond only (two processes' calls within
+        one are in random order), as every listing of interactions orders (see the `interactions` table).
         """
         c = interactions.c
         needle = f'%"{entry_id}"%'
         query = (
             select(c.id, c.created_at, c.model, c.status_code)
             .where(c.app == app, c.policies.is_not(None), cast(c.policies, String).like(needle))
-            .order_by(c.id.desc())
+            .order_by(c.created_at.desc(), c.id.desc())
             .limit(limit)
         )
         async with self._engine.connect() as connection:
