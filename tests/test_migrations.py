@@ -7,6 +7,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import PIPE
 
@@ -19,6 +20,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.label import MAX_ISSUE_TITLE, capped_title
+from gateway.accounts.records import Role, User
+from gateway.audit.records import AuditEntry
 from gateway.store.engine import create_engine
 from gateway.store.knowledge_search import search_text
 from gateway.store.migrate import (
@@ -32,6 +35,7 @@ from gateway.store.migrate import (
 from gateway.store.schema_state import expected_revision
 from gateway.store.tables import metadata
 from gateway.store.tables.search_index import include_in_schema_comparison
+from gateway.store.users import UserStore
 
 
 async def schema_differences(engine: AsyncEngine) -> list:
@@ -307,3 +311,31 @@ async def test_revision_0031_gives_every_knowledge_entry_its_folded_search_text(
 
     assert stored == search_text("Straße", "Closed.", ["Where IS it?", 'Why "closed"?'])
     assert stored == 'strasse\x1fclosed.\x1fwhere is it?\x1fwhy "closed"?'
+
+
+async def test_revision_0032_keeps_a_pair_of_names_in_two_cases_and_refuses_a_third(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0031")
+    engine = create_engine(fresh_database_url)
+    insert_user = text(
+        "INSERT INTO admin_users (id, name, role, password_hash, created_at, updated_at) "
+        "VALUES (:id, :name, 'viewer', 'hash', :at, :at)"
+    )
+    try:
+        async with engine.begin() as connection:
+            for user_id, name, at in (
+                ("u2", "alice", "2026-11-02"),
+                ("u1", "Alice", "2026-11-01"),
+                ("u3", "bo", "2026-11-03"),
+            ):
+                await connection.execute(insert_user, {"id": user_id, "name": name, "at": datetime.fromisoformat(at)})
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            keys = dict((await connection.execute(text("SELECT name, name_key FROM admin_users"))).all())
+        now = datetime.now(UTC)
+        third = User("u4", "ALICE", Role.VIEWER, now, now, None, None)
+        stored = await UserStore(engine).insert(third, "hash", AuditEntry("cli", "user.create", "user", "ALICE"))
+    finally:
+        await engine.dispose()
+
+    assert keys == {"Alice": "alice", "alice": None, "bo": "bo"}
+    assert stored is False

@@ -74,16 +74,20 @@ class AccountService:
             disabled_at=None,
             last_sign_in_at=None,
         )
-        # Names compare without case (gateway.review.people): "Alice" and "alice" would be one reviewer. Two
-        # creations at once may still both pass this look; the exact name stays unique in the database.
-        holder = next((other.name for other in await self._store.all() if same_person(other.name, name)), None)
-        if holder is not None:
+        # Names compare without case (gateway.review.people): "Alice" and "alice" would be one reviewer. Looked
+        # at first to spare the password's hash; two creations at once both pass this look, and the database's
+        # unique folded name refuses the second.
+        if (holder := await self._holder_of(name)) is not None:
             raise NameTaken(name, holder)
         password_hash = await asyncio.to_thread(passwords.hash_password, password)
         entry = _user_entry(actor, "user.create", name, after={"role": role.value})
         if not await self._store.insert(user, password_hash, entry):
-            raise NameTaken(name, name)
+            raise NameTaken(name, await self._holder_of(name) or name)
         return user
+
+    async def _holder_of(self, name: str) -> str | None:
+        """The name of the user whose name is `name` in some case (None: nobody's)."""
+        return next((other.name for other in await self._store.all() if same_person(other.name, name)), None)
 
     async def list(self) -> list[User]:
         """Every user, disabled ones too, by name."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.accounts.records import Role, SignedInUser, User
 from gateway.audit.records import AuditEntry
+from gateway.review.people import person_key
 from gateway.store import audit
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import admin_sessions, admin_sign_in_attempts, admin_users
@@ -60,10 +61,15 @@ class UserStore:
     # -- users ---------------------------------------------------------------------------
 
     async def insert(self, user: User, password_hash: str, entry: AuditEntry) -> bool:
-        """Store a new user and its audit record; False (nothing stored) when the name is taken."""
+        """Store a new user and its audit record; False (nothing stored) when the name is taken, in any case.
+
+        The unique case-folded name decides, so of two creations at once of one name in two cases one is
+        stored (the other waits for its commit, then skips): the caller's look beforehand cannot see the other.
+        """
         values = {
             "id": user.id,
             "name": user.name,
+            "name_key": person_key(user.name),
             "role": user.role.value,
             "password_hash": password_hash,
             "created_at": user.created_at,
@@ -71,7 +77,8 @@ class UserStore:
             "disabled_at": user.disabled_at,
             "last_sign_in_at": user.last_sign_in_at,
         }
-        statement = insert_skipping_duplicates(self._engine.dialect, admin_users, ["name"]).values(**values)
+        # No conflict target: a duplicate of the name or of its folded key (either unique index) is skipped.
+        statement = insert_skipping_duplicates(self._engine.dialect, admin_users).values(**values)
         async with self._engine.begin() as connection:
             if (await connection.execute(statement)).rowcount != 1:
                 return False

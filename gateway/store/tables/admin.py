@@ -15,6 +15,11 @@ admin_users = Table(
     Column("id", String(36), primary_key=True),
     # What the person types to sign in and what the audit log names them by.
     Column("name", String(100), nullable=False, unique=True),
+    # The name case-folded (gateway.review.people.person_key; "ß" folds to "ss", so up to three characters
+    # each): unique, so names differing only in case are one user's even when two are created at once.
+    # NULL only for a user the migration found sharing it with an older user (revision 0032): the older
+    # one keeps the key, so a new name in that case is still refused.
+    Column("name_key", String(300), unique=True),
     # admin / reviewer / viewer.
     Column("role", String(20), nullable=False),
     # An argon2id hash in PHC string form ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
