@@ -37,7 +37,7 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
     report = asyncio.run(on_database(settings, lambda engine: prune_expired(engine, settings, days), creates=False))
     if report.already_running:
         raise ConfigError("another prune is running; try again when it has finished")
-    removed = _counts_line(report.counts.as_dict()) or "nothing"
+    removed = _counts_line({**report.counts.as_dict(), "idempotency_keys": report.idempotency_keys}) or "nothing"
     print(
         f"pruned what was created before {report.cutoff.isoformat(timespec='seconds')}: {removed} "
         f"({counted(report.batches, 'batch', 'batches')}, {report.seconds:.1f} s, slowest batch {report.slowest_batch_seconds:.2f} s)"

@@ -7,6 +7,10 @@ and stores the key in the same transaction; any later one with the same key and 
 what the first made. The same key with other fields is refused (KeyReused), naming the fields that
 differ: answering the first creation would drop what was sent in silence. As in the IETF draft on
 the Idempotency-Key header (and Stripe), a key is bound to what was first sent with it.
+
+A key is kept for KEY_LIFETIME: every retention prune (`feedgate prune`, the scheduled one) drops
+older keys, whatever age it prunes interactions at, so the table does not grow forever. A request
+repeated after that creates anew.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from gateway.domain.errors import InvalidQuery
@@ -27,6 +32,8 @@ MAX_KEY = 255
 _KEY = re.compile(rf"[!-~]{{1,{MAX_KEY}}}")
 # How the API names the key (the pages name their hidden field idempotency_key).
 HEADER = "Idempotency-Key"
+# How long a key answers repeats: far past any client's retries (the IETF draft and Stripe keep 24 hours).
+KEY_LIFETIME = timedelta(days=7)
 
 
 class KeyReused(Exception):

@@ -10,6 +10,9 @@ with each batch, the issues' own words only its texts held go first, then in its
 issues are recounted and the copies of its texts in issue examples, fix previews and the review
 tasks holding them go; after the last batch, review tasks that quoted a pruned text without
 holding it are scrubbed.
+
+Each prune also drops the idempotency keys older than their lifetime (gateway.domain.idempotency), in
+batches of the same size, whether or not any interaction was due.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS
+from gateway.domain.idempotency import KEY_LIFETIME
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
 from gateway.store.availability import log_failed_round
 from gateway.store.erasure import tasks_holding
+from gateway.store.idempotency import drop_keys_before
 from gateway.store.interaction_removal import (
     RemovalCounts,
     drop_dangling_copies,
@@ -58,6 +63,8 @@ class PruneReport:
     slowest_batch_seconds: float = 0.0
     # Another prune held the lock: this one did nothing.
     already_running: bool = False
+    # Idempotency keys dropped past their lifetime (gateway.domain.idempotency.KEY_LIFETIME).
+    idempotency_keys: int = 0
 
 
 def recipes_of(settings: Settings) -> tuple[DocumentRecipe, ...]:
@@ -122,6 +129,7 @@ async def prune_before(
             # As an erasure does: no clustering pass holds pruned complaints to write back after the scrub.
             async with hold_lock(engine, CLUSTERING_LOCK):
                 await _prune_batches(engine, cutoff, batch_size, recipes, progress, report)
+        report.idempotency_keys = await drop_keys_before(engine, datetime.now(UTC) - KEY_LIFETIME, batch_size)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -204,5 +212,12 @@ async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
                         "batches": report.batches,
                         "seconds": round(report.seconds, 3),
                     },
+                )
+            if report.idempotency_keys:
+                logger.info(
+                    "dropped %d idempotency keys older than %d days",
+                    report.idempotency_keys,
+                    KEY_LIFETIME.days,
+                    extra={"dropped_idempotency_keys": report.idempotency_keys},
                 )
         await asyncio.sleep(settings.retention_interval_minutes * 60)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import idempotency_keys
@@ -59,3 +59,21 @@ async def key_use(connection: AsyncConnection, scope: str, key: str) -> KeyUse |
     query = select(k.subject_id, k.field_hashes).where(k.scope == scope, k.key == key)
     row = (await connection.execute(query)).one_or_none()
     return None if row is None else KeyUse(row.subject_id, dict(row.field_hashes))
+
+
+async def drop_keys_before(engine: AsyncEngine, cutoff: datetime, batch_size: int) -> int:
+    """Delete the keys claimed before `cutoff`, at most `batch_size` per transaction; how many went.
+
+    Each batch is its own short transaction, so a creation claiming a key waits for one batch at most.
+    The table holds one row per keyed creation (entries, prompt versions: few), so finding a batch
+    scans it without an index on created_at.
+    """
+    k = idempotency_keys.c
+    dropped = 0
+    while True:
+        due = select(k.scope, k.key).where(k.created_at < cutoff).limit(batch_size)
+        async with engine.begin() as connection:
+            batch = (await connection.execute(delete(idempotency_keys).where(tuple_(k.scope, k.key).in_(due)))).rowcount
+        dropped += batch
+        if batch < batch_size:
+            return dropped
