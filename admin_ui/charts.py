@@ -16,6 +16,8 @@ from markupsafe import Markup
 
 # Colour per series (the CSS may restyle them through the series-N classes).
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
+# The scatter map's other points: 4.8:1 on its white, where #9ca3af's 2.5:1 made them near invisible (WCAG 1.4.11).
+OTHER_POINTS = "#6b7280"
 WIDTH = 640
 HEIGHT = 220
 # Room for the y-axis labels (left), the x-axis labels (bottom), and the legend (top).
@@ -285,11 +287,11 @@ def scatter_map(points: Sequence[tuple[float, float, bool]], *, label: str, high
         f'role="img" aria-label="{_text(label)}"><title>{_text(label)}</title>',
         f'<rect x="0" y="20" width="{size}" height="{size}" fill="#ffffff" stroke="#d9dee5"/>',
         f'<g class="legend"><circle cx="8" cy="10" r="4" fill="{PALETTE[1]}"/><text x="16" y="14">{_text(highlight)}</text>'
-        f'<circle cx="{size / 2:.0f}" cy="10" r="4" fill="#9ca3af"/><text x="{size / 2 + 8:.0f}" y="14">{_text(rest)}</text></g>',
+        f'<circle cx="{size / 2:.0f}" cy="10" r="4" fill="{OTHER_POINTS}"/><text x="{size / 2 + 8:.0f}" y="14">{_text(rest)}</text></g>',
     ]
     inner = size - 2 * pad
     for marked in (False, True):
-        colour, radius, css = (PALETTE[1], 3.2, "member") if marked else ("#9ca3af", 2.0, "other")
+        colour, radius, css = (PALETTE[1], 3.2, "member") if marked else (OTHER_POINTS, 2.0, "other")
         parts.append(f'<g class="{css}">')
         parts.extend(
             f'<circle cx="{pad + x * inner:.1f}" cy="{20 + pad + (1 - y) * inner:.1f}" r="{radius}" fill="{colour}"/>'
