@@ -24,6 +24,11 @@ def form_text(form: Any, name: str) -> str:
     return normalise_line_breaks(value) if isinstance(value, str) else ""
 
 
+def refused_field(exc: InvalidQuery) -> str:
+    """The form field a refusal names: its field without an item's index (`tags[2]` is the tags box)."""
+    return exc.field.split("[", 1)[0]
+
+
 def non_blank_lines(text: str) -> list[str]:
     """A one-item-a-line box's items: each line stripped, blank lines left out."""
     return [line.strip() for line in text.splitlines() if line.strip()]

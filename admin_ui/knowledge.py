@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import form_text, non_blank_lines
+from admin_ui.form_text import form_text, non_blank_lines, refused_field
 from admin_ui.query_params import choice_param, offset_param
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -55,6 +55,7 @@ async def _list_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    error_field: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
     where, params = _filter_from(request)
@@ -77,6 +78,7 @@ async def _list_page(
         next_query=next_query,
         can_change=user.allows(Role.REVIEWER),
         error=error,
+        error_field=error_field,
         form={
             "app": params["app"],
             "title": "",
@@ -99,6 +101,7 @@ async def _entry_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    error_field: str | None = None,
     form: dict[str, str] | None = None,
     unsaved: dict[str, str] | None = None,
 ) -> Response[Any]:
@@ -118,6 +121,7 @@ async def _entry_page(
         used_by=used_by,
         can_change=user.allows(Role.REVIEWER),
         error=error,
+        error_field=error_field,
         notice=f"Saved: {changed}." if saved else None,
         # As the API's `warnings`: saved for an app that has had no call, the entry may never apply.
         app_warnings=await services.seen_apps.warnings(entry.app, "entry") if saved else [],
@@ -187,7 +191,9 @@ class KnowledgeController(Controller):
             fresh = {**fields, KEY_FIELD: new_form_key()}
             return await _list_page(request, user, services, status_code=409, error=message, form=fresh)
         except InvalidQuery as exc:
-            return await _list_page(request, user, services, status_code=400, error=exc.message, form=fields)
+            return await _list_page(
+                request, user, services, status_code=400, error=exc.message, error_field=refused_field(exc), form=fields
+            )
         return _done(made.value.id, "created")
 
     @get("/{entry_id:str}")
@@ -237,7 +243,16 @@ class KnowledgeController(Controller):
             )
             return await _entry_page(request, user, services, entry_id, status_code=409, error=message, unsaved=fields)
         except InvalidQuery as exc:
-            return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message, form=fields)
+            return await _entry_page(
+                request,
+                user,
+                services,
+                entry_id,
+                status_code=400,
+                error=exc.message,
+                error_field=refused_field(exc),
+                form=fields,
+            )
         return _changed(changed, entry_id, "edited")
 
     @post("/{entry_id:str}/activate", guards=[reviewer_or_admin])

@@ -19,6 +19,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_text import refused_field
 from admin_ui.overview_panels import RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
 from admin_ui.rendering import render, render_panel
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -110,7 +111,13 @@ class OverviewController(Controller):
         except InvalidQuery as exc:
             typed = {name: str(form.get(name, "")).strip() for name in GOAL_FIELDS}
             return await _overview_page(
-                request, user, services, status_code=400, goal_error=exc.message, goal_form=typed
+                request,
+                user,
+                services,
+                status_code=400,
+                goal_error=exc.message,
+                goal_error_field=refused_field(exc),
+                goal_form=typed,
             )
         return Redirect(f"/admin?{Picked(RANGES[0], app).query()}#goals", status_code=303)
 
@@ -151,6 +158,7 @@ async def _overview_page(
     *,
     status_code: int = 200,
     goal_error: str | None = None,
+    goal_error_field: str | None = None,
     goal_form: dict[str, str] | None = None,
 ) -> Response[Any]:
     picked = picked_from(request)
@@ -173,6 +181,8 @@ async def _overview_page(
         ranges=RANGES,
         apps=apps,
         goal_error=goal_error,
+        # The refused goal form's field: on that form alone (both forms have an app).
+        goal_refused={goal_form.get("kind", ""): goal_error_field} if goal_form is not None else {},
         app_warnings=await services.seen_apps.warnings(goal_app, "goal") if goal_app else [],
         known_apps=known_apps,
         goal_forms=_goal_forms(picked.app, goal_form),

@@ -18,7 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text
+from admin_ui.form_text import canary_share, form_text, refused_field
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -57,6 +57,7 @@ async def _prompts_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    error_field: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
     prompt_service = services.prompts.service
@@ -74,6 +75,8 @@ async def _prompts_page(
         modes=MODES,
         can_change=user.allows(Role.REVIEWER),
         error=error,
+        # The publish form's field the refusal names (a PromptConflict names none).
+        error_field=error_field,
         notice=f"Saved: {changed}." if saved else None,
         # As the API's `warnings`: saved for an app that has had no call, the version may never apply.
         app_warnings=await services.seen_apps.warnings(app, "mode" if changed == "mode" else "version")
@@ -188,8 +191,9 @@ class PromptsController(Controller):
             return await _prompts_page(request, user, services, shown, status_code=409, error=message, form=fresh)
         except (InvalidQuery, PromptConflict) as exc:
             status = 409 if isinstance(exc, PromptConflict) else 400
+            field = refused_field(exc) if isinstance(exc, InvalidQuery) else None
             return await _prompts_page(
-                request, user, services, shown, status_code=status, error=exc.message, form=fields
+                request, user, services, shown, status_code=status, error=exc.message, error_field=field, form=fields
             )
         return _app_page(app, "published")
 
