@@ -8,6 +8,8 @@
  * button is left to the browser. What a key did in the queue is said on the reloaded queue.
  * r on a task whose app waits for its held answer (data-app-waits, on the task page's root or the
  * queue's row) asks first: a rejection refuses that app at once, and nothing can take it back.
+ * The page's "single-key shortcuts on" box turns every key off (and on again) in this browser: one letter acting
+ * at once is a hazard for speech input and for a slip of the hand (WCAG 2.1.4).
  */
 (function () {
   "use strict";
@@ -21,6 +23,20 @@
   function say(message) {
     if (status) { status.textContent = message; }
   }
+
+  /* Whether the keys act: on unless turned off in this browser (kept across pages and visits). */
+  var SWITCH_KEY = "feedgate-review-keys";
+  var keysOn = true;
+  try { keysOn = window.localStorage.getItem(SWITCH_KEY) !== "off"; } catch (ignored) { /* storage off: keys on */ }
+  document.querySelectorAll("[data-keys-switch]").forEach(function (box) {
+    box.checked = keysOn;
+    box.closest("label").hidden = false;
+    box.addEventListener("change", function () {
+      keysOn = box.checked;
+      try { window.localStorage.setItem(SWITCH_KEY, keysOn ? "on" : "off"); } catch (ignored) { /* this page only */ }
+      say(keysOn ? "Single-key shortcuts are on." : "Single-key shortcuts are off.");
+    });
+  });
 
   function typing(event) {
     var target = event.target;
@@ -105,7 +121,8 @@
   var rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-task-id]"));
   var selected = -1;
 
-  function select(index) {
+  /* `announce`: said in the status line, as a screen reader has no other way to know which row j / k reached. */
+  function select(index, announce) {
     if (!rows.length) { return; }
     selected = Math.max(0, Math.min(rows.length - 1, index));
     rows.forEach(function (row, i) {
@@ -113,14 +130,18 @@
       row.setAttribute("aria-selected", i === selected ? "true" : "false");
     });
     rows[selected].scrollIntoView({ block: "nearest" });
+    if (announce) {
+      var reason = rows[selected].querySelector("td.reason");
+      say("Task " + (selected + 1) + " of " + rows.length + " selected" + (reason ? ": " + reason.textContent.trim() : "") + ".");
+    }
   }
 
   /* Where an action from the queue returns: this page, its filters kept. */
   var queueUrl = root.getAttribute("data-here");
 
   function onQueueKey(key) {
-    if (key === "j") { select(selected + 1); return true; }
-    if (key === "k") { select(selected - 1); return true; }
+    if (key === "j") { select(selected + 1, true); return true; }
+    if (key === "k") { select(selected - 1, true); return true; }
     if (selected < 0) { return false; }
     var row = rows[selected];
     var url = row.getAttribute("data-task-url");
@@ -143,7 +164,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event) || activating(event)) { return; }
+    if (!keysOn || event.altKey || event.ctrlKey || event.metaKey || typing(event) || activating(event)) { return; }
     var page = root.getAttribute("data-page");
     var handled = page === "queue" ? onQueueKey(event.key) : onTaskKey(event.key);
     if (handled) { event.preventDefault(); }
