@@ -11,6 +11,10 @@ header ``x-feedgate-review: required``. Per app (settings ``review_gates``):
   ``GET /v1/reviews/{task_id}`` (gateway.review.held_poll) for the decision. Beyond the hold cap
   (gateway.review.hold_cap) a risky answer is audited instead.
 
+When the review queue cannot take a hold (its database is down), the fallback decides: "refuse"
+answers 503 ``review_unavailable`` with ``retry-after`` (nothing unreviewed goes out), "release" lets
+the answer go out and audits it.
+
 Streams are never held: their tokens reach the client as they arrive, before the answer can be
 judged. A risky stream opens an audit task instead, in either mode.
 
@@ -28,7 +32,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import orjson
+
 from gateway.config import Settings
+from gateway.errors import openai_error_body
 from gateway.proxy.policy import (
     PASS,
     AfterResult,
@@ -65,6 +72,9 @@ ENDPOINT = "chat.completions"
 # then dropped as the oldest).
 MAX_PENDING = 100_000
 Mode = Literal["audit", "hold"]
+# A risky answer the review queue could not take under the refuse fallback: 503 with this code.
+QUEUE_UNAVAILABLE = "review_unavailable"
+QUEUE_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +210,10 @@ class ConfidenceGate:
             if hold is not None:
                 return hold
             self._cap.give_back(request.app)
+            if self._fallback != "release":
+                # The operator chose that no risky answer goes out unreviewed; a queue that cannot take
+                # the hold is no reviewer either. The client may try again (the SDK does, on a 503).
+                return _queue_unavailable()
             extra = {"hold_failed": True}
         else:
             self._cap.record(request.app, False)
@@ -237,8 +251,8 @@ class ConfidenceGate:
         try:
             opened = await self._open(request, judged, evidence, Priority.HIGH, (HELD_TAG,))
         except Exception:
-            # The review queue is down: the answer goes out rather than the call failing.
-            logger.exception("could not hold interaction %s for review; releasing it", request.interaction_id)
+            # The review queue is down: the caller answers as the fallback says.
+            logger.exception("could not hold interaction %s for review (the fallback decides)", request.interaction_id)
             return None
         if opened is None:
             return None
@@ -290,6 +304,17 @@ class ConfidenceGate:
             # The interaction is not stored yet and has no feedback: spare the suggestion's queries.
             suggested_action=SuggestedAction(ActionKind.PROMPT_INSTRUCTIONS),
         )
+
+
+def _queue_unavailable() -> Hold:
+    """The answer to a call whose risky answer could not be held under the refuse fallback: a retryable 503."""
+    message = (
+        "This answer needs a reviewer's approval, but the review queue is unreachable for the moment, so it "
+        f"was withheld; try again in {QUEUE_RETRY_SECONDS} s"
+    )
+    body = orjson.loads(openai_error_body(503, message, QUEUE_UNAVAILABLE))
+    headers = [(b"retry-after", str(QUEUE_RETRY_SECONDS).encode())]
+    return Hold(503, body, note={"outcome": QUEUE_UNAVAILABLE}, headers=headers)
 
 
 def _judge(parsed: dict[str, Any] | None, flagged: bool, rule: GateRule) -> _Judged:

@@ -48,9 +48,10 @@ class SlowReviews:
         return SimpleNamespace(task=SimpleNamespace(task=task, estimated_wait_minutes=1.0))
 
 
-def gate(mode: str, reviews: Any, cap: HoldCap | None = None) -> ConfidenceGate:
+def gate(mode: str, reviews: Any, cap: HoldCap | None = None, fallback: Any = None) -> ConfidenceGate:
     cap = cap or HoldCap(0.2, 100)
-    return ConfidenceGate({"bot": GateRule(0.7, mode)}, reviews, cap, timedelta(minutes=5))  # type: ignore[arg-type]
+    rules = {"bot": GateRule(0.7, mode)}  # type: ignore[arg-type]
+    return ConfidenceGate(rules, reviews, cap, timedelta(minutes=5), fallback=fallback)
 
 
 def request(
@@ -74,9 +75,37 @@ async def test_a_compressed_answer_is_judged_and_goes_out_uncompressed_without_l
     assert result.note == {"confidence": 0.9512}
 
 
-async def test_a_hold_the_review_queue_cannot_take_releases_the_answer():
+async def test_a_hold_the_review_queue_cannot_take_is_refused_with_a_retryable_503_under_the_refuse_fallback():
+    # The operator chose "refuse": no risky answer goes out unreviewed, and a queue that is down is no
+    # reviewer either. The answer used to go out (fail open) whatever the fallback.
     reviews = UnreachableReviews()
-    policy = gate("hold", reviews)
+    policy = gate("hold", reviews, fallback="refuse")
+    call = request(CHAT)
+    call.json = (await policy.before(call)).json  # type: ignore[union-attr]
+
+    result = await policy.after(call, PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False))
+    await policy.close()
+
+    assert isinstance(result, Hold) and result.status == 503
+    assert result.body["error"]["code"] == "review_unavailable"
+    assert "hi hi hi" not in orjson.dumps(result.body).decode()
+    assert (b"retry-after", b"5") in result.headers
+    assert reviews.calls == 1  # no audit either: the answer never went out
+
+
+async def test_a_gate_without_a_fallback_named_refuses_as_the_settings_default_does():
+    policy = gate("hold", UnreachableReviews())
+
+    result = await policy.after(
+        request(CHAT), PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False)
+    )
+
+    assert isinstance(result, Hold) and result.status == 503
+
+
+async def test_a_hold_the_review_queue_cannot_take_releases_the_answer_under_the_release_fallback():
+    reviews = UnreachableReviews()
+    policy = gate("hold", reviews, fallback="release")
     call = request(CHAT)
     call.json = (await policy.before(call)).json  # type: ignore[union-attr]
 
@@ -101,7 +130,7 @@ async def test_risky_answers_arriving_together_are_held_only_up_to_the_cap():
 
 async def test_a_hold_the_review_queue_could_not_take_gives_its_place_under_the_cap_back():
     cap = HoldCap(0.2, 10)
-    policy = gate("hold", UnreachableReviews(), cap)
+    policy = gate("hold", UnreachableReviews(), cap, fallback="release")
 
     await policy.after(request(CHAT), PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False))
     await policy.close()
