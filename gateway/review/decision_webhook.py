@@ -3,8 +3,13 @@
 Sent by a decision listener once a task holding an answer is resolved, in the background (the
 reviewer's request is not kept waiting for the app's server). The body is JSON; the header
 ``x-feedgate-signature`` is the hex HMAC-SHA256 of the body under ``review_webhook_secret``, so the
-app can check that the gateway sent it. A failed delivery is logged, not retried: the app can
-always poll ``GET /v1/reviews/{task_id}``.
+app can check that the gateway sent it. A delivery that fails in a way worth trying again (no
+answer, a timeout, 408, 429 or 5xx) is sent again, the same signed body, after 1, 2, 4 and 8 s
+(`RETRY_DELAYS`), then given up and logged; a success, or another answer from the app (a 4xx: it
+refused it), ends it. At most `MAX_PENDING` notices are being delivered at once: beyond that a notice is
+dropped with a warning rather than queued without end (the app can always poll
+``GET /v1/reviews/{task_id}``, which stays the source of truth). On shutdown the retries still
+waiting are given up at once.
 
 Only the decision that settles the held answer is announced: the one that first closed the task,
 before the hold's deadline (gateway.review.held_poll). A decision after the deadline, or after a
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC
 
 from gateway.config import Settings
@@ -30,18 +36,42 @@ from gateway.review.records import Decision, TaskEvent
 logger = logging.getLogger("feedgate.review")
 
 EVENT = "feedgate.review.decided"
+# The waits before each retry of a failed delivery (the first try is at once): 5 tries over about 15 s.
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+# Notices being delivered (or waiting to be retried) at once, at most: a receiver that is down for long
+# must not pile up tasks in the gateway's memory.
+MAX_PENDING = 1_000
+# Statuses that say "later" rather than "no": retried.
+_RETRIED = frozenset({408, 425, 429})
 
 
 class HeldDecisionWebhook:
     """POSTs a signed notice to the app's URL when a held answer's task is resolved."""
 
-    def __init__(self, url: str, secret: bytes, post: Poster = post_with_httpx, root_path: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: bytes,
+        post: Poster = post_with_httpx,
+        root_path: str = "",
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
         self._url = url
         # The public path prefix (settings' root_path): "poll" is the held answer's public poll path.
         self._root_path = root_path
         self._secret = secret
         self._post = post
+        self._retry_delays = tuple(retry_delays)
+        self._max_pending = max_pending
         self._sending: set[asyncio.Task[None]] = set()
+        # Set on shutdown: a retry still waiting is given up at once.
+        self._closing = asyncio.Event()
+
+    @property
+    def pending(self) -> int:
+        """How many notices are being delivered or wait to be retried."""
+        return len(self._sending)
 
     async def on_decision(self, made: DecisionMade) -> None:
         """A review decision listener: notify when a decision settles a held answer (see the module's note)."""
@@ -65,24 +95,72 @@ class HeldDecisionWebhook:
             },
             separators=(",", ":"),
         ).encode()
-        sending = asyncio.create_task(self._send(task.id, body))
+        self.send(task.id, body)
+
+    def send(self, task_id: str, body: bytes) -> None:
+        """Deliver `body` in the background, retried as the module's note says; dropped beyond the bound."""
+        if self._closing.is_set():
+            return
+        if len(self._sending) >= self._max_pending:
+            logger.warning(
+                "review webhook %s: %d notices are still being delivered; the one for task %s is dropped "
+                "(the app can poll for it)",
+                self._url,
+                len(self._sending),
+                task_id,
+            )
+            return
+        sending = asyncio.create_task(self._deliver(task_id, body))
         self._sending.add(sending)
         sending.add_done_callback(self._sending.discard)
 
-    async def _send(self, task_id: str, body: bytes) -> None:
+    async def _deliver(self, task_id: str, body: bytes) -> None:
         headers = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
+        for attempt, delay in enumerate((*self._retry_delays, None), start=1):
+            failure = await self._try(body, headers)
+            if failure is None:
+                return
+            if delay is None or self._closing.is_set():
+                logger.warning(
+                    "review webhook %s for task %s failed %d time(s), given up (last: %s)",
+                    self._url,
+                    task_id,
+                    attempt,
+                    failure,
+                )
+                return
+            logger.info(
+                "review webhook %s for task %s failed (%s); retrying in %g s", self._url, task_id, failure, delay
+            )
+            try:
+                await asyncio.wait_for(self._closing.wait(), delay)
+            except TimeoutError:
+                continue
+            logger.warning("review webhook %s for task %s given up on shutdown (last: %s)", self._url, task_id, failure)
+            return
+
+    async def _try(self, body: bytes, headers: dict[str, str]) -> str | None:
+        """One delivery: None when it is over (taken, or refused for good), else why it is worth another try."""
         try:
             status = await self._post(self._url, body, headers)
-        except Exception:  # the app's server being down must not touch the stored decision
-            logger.exception("review webhook %s for task %s failed", self._url, task_id)
-            return
-        if status >= 300:
-            logger.warning("review webhook %s for task %s answered %s", self._url, task_id, status)
+        except Exception as exc:  # noqa: BLE001 - the app's server being down must not touch the stored decision
+            return f"{type(exc).__name__}: {exc}"
+        if status < 300:
+            return None
+        if status >= 500 or status in _RETRIED:
+            return f"status {status}"
+        logger.warning("review webhook %s refused a notice with status %s; not sent again", self._url, status)
+        return None
 
-    async def close(self) -> None:
-        """Wait for the notices still being sent."""
+    async def settled(self) -> None:
+        """Wait until every notice is delivered or given up (tests; `close` also stops the retries)."""
         while self._sending:
             await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Give up the retries still waiting and wait for the deliveries under way (bounded by the POST's timeout)."""
+        self._closing.set()
+        await self.settled()
 
 
 def _is_decision(event: TaskEvent | None, decision: Decision) -> bool:
