@@ -6,6 +6,7 @@ Both are computed here, not in a page, so the admin pages and any API say the sa
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from typing import Any
 from clustering.issue_status import CLOSED_STATUSES
 from gateway.domain.issues import Issue
 from gateway.domain.stats import StatsService
-from gateway.effect.statistics import two_proportion_p_value
+from gateway.effect.sequential import MSPRT, log_mixture_likelihood_ratio
 from gateway.feedback.insights import FeedbackSummary
 from gateway.store.issue_follow_up import IssueFollowUpStore
 
@@ -140,25 +141,53 @@ async def follow_ups_of(store: IssueFollowUpStore, issue_ids: Sequence[str], now
 # -- drift ------------------------------------------------------------------------------------
 
 
+# The size of rise the drift test finds fastest: app-wide negative rates move by a few points when
+# something breaks (any size keeps the false-alarm guarantee; see gateway.effect.sequential).
+DRIFT_MIXTURE_SD = 0.05
+
+
 @dataclass(frozen=True, slots=True)
 class DriftRule:
-    """When an app's recent negative rate counts as a jump above its baseline."""
+    """When an app's recent negative rate counts as a jump above its baseline.
 
+    The panel is computed again at every page view. A fixed-sample test (p < alpha) repeated at every
+    view over a window that keeps growing raises false alarms far more often than alpha (each view is
+    another chance for noise to cross the line), so the alert uses the mixture sequential probability
+    ratio test (gateway.effect.sequential), valid however often anyone looks. Its guarantee needs a
+    recent sample that only grows between looks, so the windows are aligned: they change once a
+    `recent` period (a UTC day), the recent one starting one period before the current one (so it always
+    holds at least a full period) and growing until the period ends, the baseline fixed before it.
+    Each period then raises a false alarm for an app with probability at most alpha.
+    """
+
+    # The period: how often the windows move on, and the least the recent window covers.
     recent: timedelta = timedelta(days=1)
     baseline: timedelta = timedelta(days=14)
     # Both windows need at least this much feedback before anything is said.
     min_feedback: int = 30
-    # Two-sided p-value of the pooled two-proportion z-test below which a rise is an alert.
+    # The always-valid p-value (1 / the mixture likelihood ratio) at or below which a rise is an alert.
     alpha: float = 0.01
+    mixture_sd: float = DRIFT_MIXTURE_SD
 
     def explained(self) -> str:
         """How the alert is computed, in words for the page."""
+        since = "yesterday" if self.recent == timedelta(days=1) else f"the previous {_span(self.recent)} period"
         return (
-            f"For each app: the negative rate (negative ÷ current feedback) of interactions in the last "
-            f"{_span(self.recent)} against the {_span(self.baseline)} before. An alert fires when the recent rate is "
-            f"higher, both windows have at least {self.min_feedback} feedback, and the pooled two-proportion z-test "
-            f"gives p < {self.alpha:g}."
+            f"For each app: the negative rate (negative ÷ current feedback) of interactions since the start of "
+            f"{since} (UTC) against the {_span(self.baseline)} before. An alert fires when the recent rate is "
+            f"higher, both windows have at least {self.min_feedback} feedback, and the {MSPRT}'s always-valid "
+            f"p-value is at most {self.alpha:g}: the windows move on once a {_span(self.recent)} and the recent one "
+            f"only grows in between, so however often this page is viewed, a false alarm comes at most "
+            f"{self.alpha:g} of the time per app and {_span(self.recent)}."
         )
+
+
+def drift_windows(now: datetime, rule: DriftRule) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
+    """The recent and baseline windows (start, end) in force at `now`: aligned on `rule.recent` periods (UTC)."""
+    epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
+    period_start = epoch + ((now - epoch) // rule.recent) * rule.recent
+    recent_start = period_start - rule.recent
+    return (recent_start, now), (recent_start - rule.baseline, recent_start)
 
 
 def _span(length: timedelta) -> str:
@@ -175,6 +204,7 @@ class DriftCheck:
     recent_negative: int
     baseline_feedback: int
     baseline_negative: int
+    # The always-valid p-value, min(1, 1 / the mixture likelihood ratio); None without feedback in a window.
     p_value: float | None
     alert: bool
 
@@ -198,9 +228,11 @@ def drift_check(app: str, recent: FeedbackSummary, baseline: FeedbackSummary, ru
     k2, n2 = _negatives(recent), recent.feedback
     k1, n1 = _negatives(baseline), baseline.feedback
     enough = n1 >= rule.min_feedback and n2 >= rule.min_feedback
-    p_value = two_proportion_p_value(k1, n1, k2, n2) if n1 and n2 else None
+    p_value = None
+    if n1 and n2:
+        p_value = min(1.0, math.exp(-log_mixture_likelihood_ratio(k1, n1, k2, n2, rule.mixture_sd)))
     rose = enough and k2 / n2 > k1 / n1
-    alert = bool(rose and p_value is not None and p_value < rule.alpha)
+    alert = bool(rose and p_value is not None and p_value <= rule.alpha)
     return DriftCheck(app, n2, k2, n1, k1, p_value, alert)
 
 
@@ -208,9 +240,9 @@ async def drift_checks(
     stats: StatsService, now: datetime, rule: DriftRule, apps: Sequence[str] | None = None
 ) -> list[DriftCheck]:
     """Every app's check (or those of `apps`), alerts first; two grouped reports, whatever the number of apps."""
-    recent_start = now - rule.recent
-    recent = await stats.report(since=recent_start, until=now, group_by="app")
-    baseline = await stats.report(since=recent_start - rule.baseline, until=recent_start, group_by="app")
+    (recent_start, recent_end), (baseline_start, baseline_end) = drift_windows(now, rule)
+    recent = await stats.report(since=recent_start, until=recent_end, group_by="app")
+    baseline = await stats.report(since=baseline_start, until=baseline_end, group_by="app")
     recent_by_app = {g.key: g.summary for g in recent.groups or () if g.key is not None}
     baseline_by_app = {g.key: g.summary for g in baseline.groups or () if g.key is not None}
     empty = FeedbackSummary(0, 0, None, None, None, None, 0, None)

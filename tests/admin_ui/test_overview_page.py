@@ -12,7 +12,7 @@ from overview_seed import issue_runs, rated_traffic
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.overview import rank_issues
+from gateway.domain.overview import DriftRule, drift_windows, rank_issues
 from gateway.review.records import Priority
 from gateway.store.audit import AuditFilter
 from gateway.store.issues import IssueFilter
@@ -93,18 +93,19 @@ async def test_a_script_in_an_issue_title_renders_as_text(browser_as, gateway):
     assert parse(html).find(data_testid="top-issues").find("a").text == "<script>alert('x')</script>"
 
 
+def windows() -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
+    """The drift panel's windows now, each with 5 minutes to spare at both ends (the rule aligns them on UTC days)."""
+    (recent_start, now), (baseline_start, baseline_end) = drift_windows(datetime.now(UTC), DriftRule())
+    spare = timedelta(minutes=5)
+    return (recent_start + spare, now - spare), (baseline_start + spare, baseline_end - spare)
+
+
 async def test_the_drift_alert_fires_for_a_jump_and_not_for_steady_traffic(browser_as, gateway):
     engine = gateway.services.engine
-    now = datetime.now(UTC)
-    day_ago, baseline_start = now - timedelta(days=1), now - timedelta(days=14, hours=20)
-    await rated_traffic(engine, "jumpy", baseline_start, day_ago - timedelta(minutes=5), negative=20, positive=180)
-    await rated_traffic(
-        engine, "jumpy", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=30, positive=30
-    )
-    await rated_traffic(engine, "steady", baseline_start, day_ago - timedelta(minutes=5), negative=20, positive=180)
-    await rated_traffic(
-        engine, "steady", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=7, positive=53
-    )
+    (recent_start, now), (baseline_start, baseline_end) = windows()
+    for app, negative in (("jumpy", 30), ("steady", 7)):
+        await rated_traffic(engine, app, baseline_start, baseline_end, negative=20, positive=180)
+        await rated_traffic(engine, app, recent_start, now, negative=negative, positive=60 - negative)
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get("/admin/overview/drift")).text)
@@ -118,19 +119,14 @@ async def test_the_drift_alert_fires_for_a_jump_and_not_for_steady_traffic(brows
         if "data-app" in row.attrs
     }
     assert rows["steady"].endswith("no") and rows["jumpy"].endswith("yes")
-    assert "two-proportion z-test" in page.find(data_testid="drift-rule").text
+    assert "mixture sequential probability ratio test" in page.find(data_testid="drift-rule").text
 
 
 async def test_no_drift_alert_without_a_jump(browser_as, gateway):
     engine = gateway.services.engine
-    now = datetime.now(UTC)
-    day_ago = now - timedelta(days=1)
-    await rated_traffic(
-        engine, "steady", now - timedelta(days=14, hours=20), day_ago - timedelta(minutes=5), negative=20, positive=180
-    )
-    await rated_traffic(
-        engine, "steady", day_ago + timedelta(minutes=5), now - timedelta(minutes=5), negative=6, positive=54
-    )
+    (recent_start, now), (baseline_start, baseline_end) = windows()
+    await rated_traffic(engine, "steady", baseline_start, baseline_end, negative=20, positive=180)
+    await rated_traffic(engine, "steady", recent_start, now, negative=6, positive=54)
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get("/admin/overview/drift")).text)
