@@ -71,6 +71,9 @@ ENDPOINT = "chat.completions"
 # is seen; bounded, since a call the upstream never answered never reaches `after` (its entry is
 # then dropped as the oldest).
 MAX_PENDING = 100_000
+# Audit openings under way at once, at most: a review queue that hangs must not pile up tasks (each
+# holding its call's request) without end; beyond this a risky answer's audit is dropped and logged.
+MAX_AUDITS = 1_000
 Mode = Literal["audit", "hold"]
 # A risky answer the review queue could not take under the refuse fallback: 503 with this code.
 QUEUE_UNAVAILABLE = "review_unavailable"
@@ -135,8 +138,10 @@ class ConfidenceGate:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         fallback: Fallback | None = None,
         root_path: str = "",
+        max_audits: int = MAX_AUDITS,
     ) -> None:
         self._rules = rules
+        self._max_audits = max_audits
         # The public path prefix (settings' root_path): the poll URL handed to the app is its public one.
         self._poll_prefix = f"{root_path}/v1/reviews/"
         # Kept with each held answer: what a poll past its deadline gets stays what it was when held.
@@ -273,6 +278,13 @@ class ConfidenceGate:
 
     def _audit(self, request: PolicyRequest, rule: GateRule, judged: _Judged, extra: dict[str, Any]) -> None:
         """Open the task in the background: the answer is not delayed, and a failure is only logged."""
+        if len(self._background) >= self._max_audits:
+            logger.warning(
+                "%d review task openings are still waiting on the review queue; interaction %s is not audited",
+                len(self._background),
+                request.interaction_id,
+            )
+            return
         evidence = {**_evidence(rule, judged), **extra}
         task = asyncio.create_task(self._open_logged(request, judged, evidence))
         self._background.add(task)

@@ -168,3 +168,31 @@ async def test_the_review_flag_takes_the_ways_people_write_yes(value: bytes, aud
     await policy.close()
 
     assert reviews.opened == audited
+
+
+class HangingReviews:
+    """A review service whose store never answers (a database that hangs)."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.release = asyncio.Event()
+
+    async def open_or_update(self, **_: Any) -> None:
+        self.started += 1
+        await self.release.wait()
+
+
+async def test_audit_openings_waiting_on_a_hung_queue_are_bounded_and_the_answers_still_go_out():
+    reviews = HangingReviews()
+    policy = ConfidenceGate(
+        {"bot": GateRule(0.7, "audit")}, reviews, HoldCap(0.2, 100), timedelta(minutes=5), max_audits=3
+    )  # type: ignore[arg-type]
+    risky = PolicyAnswer(200, "application/json", orjson.dumps(answer_json(-2.0)), False)
+
+    results = [await policy.after(request({**CHAT, "logprobs": True}, call_id=f"i-{n}"), risky) for n in range(5)]
+    await asyncio.sleep(0)
+
+    assert results == [None] * 5  # every answer went out at once
+    assert reviews.started == 3  # the rest were dropped (logged), not piled up in memory
+    reviews.release.set()
+    await policy.close()
