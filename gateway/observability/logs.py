@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import sys
 from datetime import UTC, datetime
 from typing import Literal, TextIO
@@ -75,8 +77,36 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        # default=str: an extra value JSON cannot hold is written as its text, never dropped.
-        return orjson.dumps(entry, default=str).decode()
+        try:
+            # default=str: an extra value JSON cannot hold is written as its text, never dropped.
+            return orjson.dumps(entry, default=str).decode()
+        except orjson.JSONEncodeError:
+            # Text no UTF-8 encoder takes (a lone surrogate, as json.loads gives for a request body's
+            # "\\ud800"), an integer past 64 bits, a key that is no string: orjson refuses the line, and
+            # logging printed a traceback instead. Rare, so the slow path here: the same line, valid JSON.
+            return json.dumps(_plain(entry), ensure_ascii=False, default=lambda value: _text(str(value)))
+
+
+def _text(value: str) -> str:
+    """`value` as UTF-8 can carry it: a lone surrogate written as its escape (`\\ud800`), like a control in text lines."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _plain(value: object) -> object:
+    """`value` with every string (and key) fitted by `_text`, and numbers JSON has no word for as null, as orjson does."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dict):
+        return {_text(str(key)): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 # Control characters a message may carry from a request (a path's %0A, a name's ESC): escaped, so that
