@@ -51,8 +51,12 @@ def jsonl_line(example: TrainingExample) -> str | None:
 
 
 def _line(document: Json) -> str:
-    # ensure_ascii=False: keeps non-English training text readable and the file smaller.
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    # ensure_ascii=False: keeps non-English training text readable and the file smaller. But LINE
+    # SEPARATOR and PARAGRAPH SEPARATOR are escaped: valid raw in JSON, they are a line break to
+    # Python's str.splitlines, to JavaScript before ES2019 and to some editors, which cut an example
+    # in two there. They can only be inside a JSON string, where the escape means the same.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 LINE_WRITERS: dict[ExportFormat, Callable[[TrainingExample], str | None]] = {
