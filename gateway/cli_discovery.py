@@ -23,6 +23,7 @@ from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message
+from gateway.imports.jsonl import MAX_LINE_BYTES
 from gateway.observability.logs import resolved_format
 
 if TYPE_CHECKING:
@@ -203,6 +204,8 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.max_line_mib < 1:
+        raise ConfigError(f"--max-line-mib must be at least 1, got {args.max_line_mib}")
     _check_readable_file(args.file)
     as_json = logs_are_json(settings)
     # Among JSON log lines a progress bar is one more line a log collector cannot parse.
@@ -218,6 +221,7 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
                     batch_size=args.batch_size,
                     progress=lambda read: bar.update(task, completed=read),
                     redactor=redactor_for(settings),
+                    max_line_bytes=args.max_line_mib * 1024 * 1024,
                 ),
             )
         )
@@ -292,5 +296,12 @@ def add_commands(
         type=int,
         default=500,
         help="interactions stored per transaction (default: 500)",
+    )
+    import_parser.add_argument(
+        "--max-line-mib",
+        dest="max_line_mib",
+        type=int,
+        default=MAX_LINE_BYTES // (1024 * 1024),
+        help="the longest line read, in MiB; a longer line is a bad line, skipped (default: 16)",
     )
     import_parser.set_defaults(run=runner(import_file))

@@ -208,18 +208,46 @@ def _redacted(redactor: Redactor, interaction_rows: list[Row], feedback_rows: li
 
 # What Notepad and Excel put at the start of a file they save as UTF-8; JSON parsers refuse it.
 UTF8_BOM = b"\xef\xbb\xbf"
+# The longest line read (its newline aside; `feedgate import --max-line-mib`). Parsing and storing a
+# line takes about 13 times its size at its peak (orjson reserves for the worst case, reading and
+# writing): a 50 MB line took 1.4 GB. A longer line is a bad line, skipped without being read whole.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# A batch is stored early once its lines reach this many bytes: 500 lines of a few MB each, parsed,
+# would otherwise all be held at once.
+MAX_BATCH_BYTES = 64 * 1024 * 1024
+# How much of a line too long to read is read at a time, to find its end.
+_SKIP_PIECE = 1024 * 1024
 
 
-def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, int]]:
-    """(line number, line, bytes read so far) for each non-blank line; a UTF-8 byte order mark is dropped."""
+def numbered_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, line, bytes read so far) for each non-blank line; a UTF-8 byte order mark is dropped.
+
+    The line is None when it is longer than `max_line_bytes` (without its \\n or \\r\\n): only its first
+    `max_line_bytes` + 2 bytes were read, the rest skipped piece by piece.
+    """
     read = 0
+    number = 0
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        while line := handle.readline(max_line_bytes + 2):
+            number += 1
             read += len(line)
             if number == 1 and line.startswith(UTF8_BOM):
                 line = line[len(UTF8_BOM) :]
-            if line.strip():
-                yield number, line, read
+            ended = line.endswith(b"\n")
+            if len(line) - ended - line.endswith(b"\r\n") <= max_line_bytes:
+                if line.strip():
+                    yield number, line, read
+                continue
+            del line
+            while not ended and (piece := handle.readline(_SKIP_PIECE)):
+                read += len(piece)
+                ended = piece.endswith(b"\n")
+            yield number, None, read
+
+
+def too_long(max_line_bytes: int) -> str:
+    """Why a line longer than `max_line_bytes` is skipped, and what to do about it."""
+    return f"the line is longer than {max_line_bytes:,} bytes, the most a line may be (--max-line-mib): not read"
 
 
 async def import_jsonl(
@@ -230,23 +258,28 @@ async def import_jsonl(
     batch_size: int = 500,
     progress: Progress | None = None,
     redactor: Redactor | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> ImportReport:
     """Store every good line of `path`, redacted when `redactor` is given; bad lines are reported by number and skipped.
 
     What is stored already is not stored again, and the report counts only what this import stored: an
     interaction whose id is in the database stays as it is (its line's new feedback events are added), a
     feedback event is stored once per idempotency key, and a line repeating the id of an earlier line in
-    the file is skipped and reported by number.
+    the file is skipped and reported by number. A line longer than `max_line_bytes` is a bad line.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     store = ImportStore(engine)
     report = ImportReport()
     batch: list[ParsedLine] = []
+    # The bytes of the lines in `batch`.
+    batch_bytes = 0
     # The line each interaction id of this file was first seen on.
     first_line: dict[str, int] = {}
 
     async def flush() -> None:
+        nonlocal batch_bytes
+        batch_bytes = 0
         if not batch:
             return
         stored_ids, stored_keys = await store.already_stored([parsed.interaction["id"] for parsed in batch])
@@ -273,21 +306,26 @@ async def import_jsonl(
         report.erased_feedback += len(feedback_rows) - stored_feedback
         batch.clear()
 
-    for number, line, read in _numbered_lines(path):
-        try:
-            parsed = parse_line(line, max_text_chars)
-        except BadLine as exc:
-            report.errors.append((number, str(exc)))
+    for number, line, read in numbered_lines(path, max_line_bytes):
+        if line is None:
+            report.errors.append((number, too_long(max_line_bytes)))
         else:
-            interaction_id = parsed.interaction["id"]
-            if interaction_id in first_line:
-                report.repeated.append(
-                    (number, f"repeats the id {interaction_id!r} of line {first_line[interaction_id]}")
-                )
+            try:
+                parsed = parse_line(line, max_text_chars)
+            except BadLine as exc:
+                report.errors.append((number, str(exc)))
             else:
-                first_line[interaction_id] = number
-                batch.append(parsed)
-        if len(batch) >= batch_size:
+                interaction_id = parsed.interaction["id"]
+                if interaction_id in first_line:
+                    report.repeated.append(
+                        (number, f"repeats the id {interaction_id!r} of line {first_line[interaction_id]}")
+                    )
+                else:
+                    first_line[interaction_id] = number
+                    batch.append(parsed)
+                    batch_bytes += len(line)
+            del line  # not held while the batch is stored
+        if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
             await flush()
         if progress is not None:
             progress(read)
