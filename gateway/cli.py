@@ -200,7 +200,7 @@ def keys_list(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def listed() -> list[ListedKey]:
-        async with prepared_database(settings, creates=False) as engine:
+        async with prepared_database(settings, reads_only=True) as engine:
             return await GatewayKeyStore(engine).list(args.app, include_revoked=args.all)
 
     keys = asyncio.run(listed())
@@ -222,7 +222,7 @@ def audit_verify(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def verify() -> VerificationResult:
-        async with prepared_database(settings, creates=False) as engine:
+        async with prepared_database(settings, reads_only=True) as engine:
             return await AuditService(AuditStore(engine)).verify()
 
     result = asyncio.run(verify())

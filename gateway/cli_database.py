@@ -1,9 +1,14 @@
 """The database a `feedgate` command works on: one engine on an up-to-date schema, disposed after.
 
 Commands that read or change what is stored (cluster, export, prune, erase, keys list and
-revoke, audit verify) refuse a SQLite file that is not there: a mistyped path would otherwise be a new,
-empty database, migrated, and the command would report nothing to do. Those that may begin a database
-(serve, worker, import, keys create, user add and list) create it.
+revoke, audit verify, user list and the user changes) refuse a SQLite file that is not there: a
+mistyped path would otherwise be a new, empty database, migrated, and the command would report
+nothing to do. Those that may begin a database (serve, worker, import, keys create, user add) create it.
+
+Read-only commands (export, keys list, audit verify, user list) never migrate: on SQLite as on
+PostgreSQL, a schema behind this Feedgate's is refused, naming `feedgate db upgrade`. Looking
+must not change the database: a reader on an older file upgraded it under the Feedgate still
+serving it, which could no longer read its own database.
 """
 
 from __future__ import annotations
@@ -26,11 +31,14 @@ T = TypeVar("T")
 
 
 @asynccontextmanager
-async def prepared_database(settings: Settings, *, creates: bool = True) -> AsyncIterator[AsyncEngine]:
+async def prepared_database(
+    settings: Settings, *, creates: bool = True, reads_only: bool = False
+) -> AsyncIterator[AsyncEngine]:
     """An engine on an up-to-date schema (SQLite is migrated, PostgreSQL must be), disposed on exit.
 
     `creates`: the command may begin a new SQLite database; without it, a file that is not there is a
-    ConfigError naming it.
+    ConfigError naming it. `reads_only`: the command only reads, so SQLite is not migrated either
+    (an out-of-date schema is a ConfigError); it implies not `creates`.
     """
     from gateway.observability.logs import configure_logging
     from gateway.services import prepare_database
@@ -38,19 +46,25 @@ async def prepared_database(settings: Settings, *, creates: bool = True) -> Asyn
 
     # A migration's lines go out as the settings say (JSON for a collector), like every other log line.
     configure_logging(settings.log_format, settings.log_level)
-    if not creates:
+    if not creates or reads_only:
         refuse_missing_sqlite_file(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        await prepare_database(settings, engine)
+        await prepare_database(settings, engine, migrates=not reads_only)
         yield engine
     finally:
         await engine.dispose()
 
 
-async def on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]], *, creates: bool = True) -> T:
+async def on_database(
+    settings: Settings,
+    work: Callable[[AsyncEngine], Awaitable[T]],
+    *,
+    creates: bool = True,
+    reads_only: bool = False,
+) -> T:
     """`work` done on `prepared_database`'s engine; a database lost partway is a ConfigError saying so."""
-    async with prepared_database(settings, creates=creates) as engine:
+    async with prepared_database(settings, creates=creates, reads_only=reads_only) as engine:
         try:
             return await work(engine)
         except Exception as exc:

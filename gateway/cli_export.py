@@ -159,7 +159,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
                 async for line in exporter.lines(where, fmt, tally, progress):
                     _written(out.write, line)
 
-            asyncio.run(on_database(settings, run, creates=False))
+            asyncio.run(on_database(settings, run, reads_only=True))
         _written(out.flush)
         if out is not sys.stdout:
             _written(out.close)

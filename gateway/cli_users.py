@@ -22,16 +22,28 @@ T = TypeVar("T")
 CLI_ACTOR = "cli"
 
 
-def _with_accounts(settings: Settings, work: Callable[[AccountService], Awaitable[T]], *, creates: bool = False) -> T:
+def _with_accounts(
+    settings: Settings,
+    work: Callable[[AccountService], Awaitable[T]],
+    *,
+    creates: bool = False,
+    reads_only: bool = False,
+) -> T:
     """Run `work` with an AccountService on the prepared database; account errors exit with status 2.
 
     Only `user add` may begin a SQLite database (`creates`): a mistyped path for any other command is
-    refused, not made into an empty database that then "has no user called X".
+    refused, not made into an empty database that then "has no user called X". `reads_only`: the
+    schema is not migrated either (gateway.cli_database).
     """
     from gateway.accounts.setup import account_service
 
     async def run() -> T:
-        return await on_database(settings, lambda engine: work(account_service(engine, settings)), creates=creates)
+        return await on_database(
+            settings,
+            lambda engine: work(account_service(engine, settings)),
+            creates=creates,
+            reads_only=reads_only,
+        )
 
     try:
         return asyncio.run(run())
@@ -69,7 +81,7 @@ def user_add(args: argparse.Namespace, settings: Settings) -> None:
 
 def user_list(args: argparse.Namespace, settings: Settings) -> None:
     """Print every user: name, role, enabled or disabled, last sign-in."""
-    for user in _with_accounts(settings, lambda accounts: accounts.list()):
+    for user in _with_accounts(settings, lambda accounts: accounts.list(), reads_only=True):
         print(_describe(user))
 
 

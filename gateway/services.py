@@ -208,10 +208,14 @@ async def _timed_close(name: str, close: Callable[[], Awaitable[object]], slow_a
         logger.warning("shutdown: closing %s took %.1f s", name, took)
 
 
-async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
-    """Bring SQLite up to date by itself; insist on `feedgate db upgrade` for PostgreSQL."""
+async def prepare_database(settings: Settings, engine: AsyncEngine, *, migrates: bool = True) -> None:
+    """Bring SQLite up to date by itself; insist on `feedgate db upgrade` for PostgreSQL.
+
+    Without `migrates` (a read-only command) SQLite is held to PostgreSQL's rule: a reader never
+    changes the schema, so an out-of-date one is refused, not upgraded as a side effect.
+    """
     await check_reachable(engine)
-    if is_sqlite(engine):
+    if is_sqlite(engine) and migrates:
         await asyncio.to_thread(upgrade_database, settings.database_url)
     elif await pending_migrations(settings.database_url):
         raise ConfigError("the database schema is out of date: run `feedgate db upgrade` first")
