@@ -81,12 +81,6 @@ class ProxyCall(Answer):
             return before  # the upstream failed: the wait for it is not the gateway's
         return before + max(0.0, self.started + total - self.upstream_done_at)
 
-    def forget_answer(self) -> None:
-        """Drop the answer received so far: the call goes upstream again (a policy's `Resend`)."""
-        self.body_chunks = []
-        self.ttfb_ms = None
-        self.content_encoding = ""
-
     def exchange(self) -> Exchange:
         """The record of the call, once it is over: the one place an Exchange is built."""
         # Positional: this runs once per call, and keyword passing costs more.
@@ -111,4 +105,5 @@ class ProxyCall(Answer):
             self.request_body,
             self.metadata_header,
             self.gateway_key_id,
+            self.body_bytes,
         )

@@ -31,7 +31,7 @@ async def stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None
         call.partial = True
         call.error = "the gateway shut down before the answer was complete"
         logger.warning("shutdown: %s", call.error)
-        last = b"".join(call.body_chunks[-2:]) if call.body_chunks else b"\n\n"
+        last = call.last_sent()
         message = "The gateway shut down before this answer was complete; send the call again."
         await send_error_event(send, last, 503, message, "gateway_shutting_down")
         raise GatewayStopped(call.error)

@@ -42,7 +42,9 @@ async def read_whole(response: UpstreamResponse, answer: Answer | None, started:
     body = b"".join([chunk async for chunk in response.aiter_raw()])
     if answer is not None:
         answer.ttfb_ms = (time.perf_counter() - started) * 1000
-        answer.body_chunks.append(body)
+        answer.body_bytes = len(body)
+        # Past the bound only its start is kept for the record (a copy, while the whole goes to the client).
+        answer.body_chunks.append(body if len(body) <= answer.max_kept_bytes else body[: answer.max_kept_bytes])
     return body
 
 
@@ -93,9 +95,13 @@ async def relay_stream(
         try:
             async for chunk in response.aiter_raw():
                 if answer is not None:
-                    if not answer.body_chunks:
+                    if not answer.body_bytes:
                         answer.ttfb_ms = (time.perf_counter() - started) * 1000
-                    answer.body_chunks.append(chunk)
+                    answer.body_bytes += len(chunk)
+                    if answer.body_bytes <= answer.max_kept_bytes:
+                        answer.body_chunks.append(chunk)
+                    else:
+                        answer.keep_past_bound(chunk)  # kept whole, a long stream grew without bound
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 if chunk:
                     before, last = last, chunk

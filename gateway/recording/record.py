@@ -10,7 +10,7 @@ import orjson
 
 from gateway.exact_json import exactly_parsed, loads_exact
 from gateway.recording.content_coding import MAX_DECODED_BYTES, UnreadableCoding, decoded_content
-from gateway.recording.exchange import Exchange
+from gateway.recording.exchange import MAX_RECORDED_BYTES, Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
 from gateway.recording.responses_stream import reassemble_responses_stream
@@ -134,12 +134,19 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
     Cut: decoding stopped at MAX_DECODED_BYTES, their start kept (a stream's events, a JSON answer's raw start).
     """
     body = b"".join(exchange.body_chunks)
+    # The proxy kept only the answer's first MAX_RECORDED_BYTES (gateway.recording.exchange).
+    raw_cut = exchange.answer_bytes > len(body)
+    raw_note = (
+        f"the answer was {exchange.answer_bytes:,} bytes, more than the {MAX_RECORDED_BYTES // (1024 * 1024)} MiB "
+        f"Feedgate records: only its first {MAX_RECORDED_BYTES // (1024 * 1024)} MiB were kept"
+    )
     if exchange.content_encoding in ("", "identity"):
-        return body, None, False
+        return body, raw_note if raw_cut else None, raw_cut
     try:
-        # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer.
+        # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer,
+        # but its start, when the proxy kept no more, is stored as it reads (a JSON answer's raw start).
         decoded = decoded_content(
-            body, exchange.content_encoding, keep_cut_off="text/event-stream" in exchange.content_type
+            body, exchange.content_encoding, keep_cut_off=raw_cut or "text/event-stream" in exchange.content_type
         )
     except UnreadableCoding as exc:
         # Its bytes, stored as they are, would read as mojibake.
@@ -150,7 +157,7 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
         coding = exchange.content_encoding.strip().lower()
         message = f"the answer, in content-encoding {coding!r}, decodes to more than {size} (a compression bomb?)"
         return decoded.body or b"", f"{message}: only its first {size} were read", True
-    return (decoded.body if decoded.body is not None else b""), None, False
+    return (decoded.body if decoded.body is not None else b""), raw_note if raw_cut else None, raw_cut
 
 
 def summarise_response(endpoint: str, response: Json) -> Json:
