@@ -15,6 +15,8 @@ import asyncpg
 import pytest
 from export_seed import give_feedback, store_chat
 
+from tests.conftest import _truncate_all
+
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
 TIMEOUT = 0.2
@@ -22,12 +24,16 @@ TIMEOUT = 0.2
 
 @pytest.fixture
 def database_url(postgres_database: str) -> str:
-    """PostgreSQL only: the database timeout bounds its statements (on SQLite it is a lock wait, and readers wait for no writer)."""
+    """PostgreSQL only, emptied: the database timeout bounds its statements (on SQLite it is a lock wait, and readers
+    wait for no writer)."""
+    asyncio.run(_truncate_all(postgres_database))
     return postgres_database
 
 
 async def waiting_on_a_lock(connection: asyncpg.Connection) -> bool:
-    return bool(await connection.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+    # This database's only: the server is shared.
+    waiting = "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+    return bool(await connection.fetchval(f"{waiting} WHERE NOT l.granted AND d.datname = current_database()"))
 
 
 async def test_an_export_whose_reads_wait_longer_than_the_database_timeout_finishes(database_url, engine):
