@@ -40,6 +40,7 @@ ACCOUNT = [
 ]  # fmt: skip
 FEE_CORRECTION = "The transfer fee is 1% of the amount."
 ACCOUNT_COMPLAINT = "It should tell me how to close my account"
+FEE_COMPLAINT = "Wrong: I was charged a fee"
 ENTRY = {
     "title": "Transfer fees",
     "content": "The transfer fee is 1% of the amount sent.",
@@ -108,6 +109,17 @@ def rate(live, answer: Answer, thumbs: str, **text: str) -> None:
     assert sent.status_code == 201, sent.text
 
 
+def rate_at_once(live, answer: Answer, thumbs: str, **text: str) -> Answer:
+    """Rate `answer` right after it came, and return it.
+
+    Only feedback given within FOLLOW_UP of its answer counts in an effect. Asking every question
+    first and rating them all after took about as long as that on loaded cores, which left the
+    first answers' feedback out of the effect (the rest arm's negative rate fell below 1.0).
+    """
+    rate(live, answer, thumbs, **text)
+    return answer
+
+
 def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -129,13 +141,18 @@ class Loop:
 
 async def complaints_to_tasks(live, sdk: openai.OpenAI, engine, settings, embedder) -> Loop:
     """Traffic with wrong answers, end users' complaints, a clustering pass, and the issue rule's tasks."""
-    fee = [ask(sdk, question, f"fee-user-{n}") for n, question in enumerate(FEE)]
-    account = [ask(sdk, question, f"account-user-{n}") for n, question in enumerate(ACCOUNT)]
+    # Each answer is rated as soon as it comes (see rate_at_once).
+    fee = [
+        rate_at_once(
+            live, ask(sdk, question, f"fee-user-{n}"), "down", correction=FEE_CORRECTION, comment=FEE_COMPLAINT
+        )
+        for n, question in enumerate(FEE)
+    ]
+    account = [
+        rate_at_once(live, ask(sdk, question, f"account-user-{n}"), "down", comment=ACCOUNT_COMPLAINT)
+        for n, question in enumerate(ACCOUNT)
+    ]
     assert {a.text for a in fee} == {TRANSFER_FEE.wrong} and {a.text for a in account} == {CLOSE_ACCOUNT.wrong}
-    for answer in fee:
-        rate(live, answer, "down", correction=FEE_CORRECTION, comment="Wrong: I was charged a fee")
-    for answer in account:
-        rate(live, answer, "down", comment=ACCOUNT_COMPLAINT)
     live.flush()
 
     summary = await run_clustering_pass(engine, settings, embedder)
@@ -214,17 +231,20 @@ async def test_a_prompt_canary_fixes_its_arm_and_a_rollback_undoes_it(live_gatew
 
         # Each end user stays in one arm (a stable hash): the canary's get the instruction, and the right answer.
         users = [f"canary-user-{n}" for n in range(24)]
-        answers = [ask(sdk, ACCOUNT[n % len(ACCOUNT)], user) for n, user in enumerate(users)]
+        answers = []
+        for n, user in enumerate(users):
+            # Rated at once (see rate_at_once), by what the answer says; its arm is checked against that below.
+            answer = ask(sdk, ACCOUNT[n % len(ACCOUNT)], user)
+            if answer.text == CLOSE_ACCOUNT.right:
+                answers.append(rate_at_once(live, answer, "up"))
+            else:
+                answers.append(rate_at_once(live, answer, "down", comment=ACCOUNT_COMPLAINT))
         live.flush()
         arms = {}
         for user, answer in zip(users, answers, strict=True):
             [note] = live.interaction(answer.interaction_id)["policies"]
             arms[user] = note["arm"]
             assert answer.text == (CLOSE_ACCOUNT.right if note["arm"] == "canary" else CLOSE_ACCOUNT.wrong)
-            if note["arm"] == "canary":
-                rate(live, answer, "up")
-            else:
-                rate(live, answer, "down", comment=ACCOUNT_COMPLAINT)
         assert set(arms.values()) == {"canary", "active"}
         live.flush()
         await asyncio.sleep(FOLLOW_UP.total_seconds() + 0.5)  # until the answers have had their follow-up
