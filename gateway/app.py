@@ -48,7 +48,8 @@ from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
 from gateway.public_prefix import strip_prefix, with_public_urls
-from gateway.services import Services, open_services
+from gateway.services import Services
+from gateway.services_setup import open_services
 from gateway.static_files import static_files
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"

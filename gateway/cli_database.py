@@ -41,7 +41,7 @@ async def prepared_database(
     (an out-of-date schema is a ConfigError); it implies not `creates`.
     """
     from gateway.observability.logs import configure_logging
-    from gateway.services import prepare_database
+    from gateway.services_setup import prepare_database
     from gateway.store.engine import create_engine
 
     # A migration's lines go out as the settings say (JSON for a collector), like every other log line.

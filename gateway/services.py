@@ -1,22 +1,19 @@
-"""The long-lived resources a running gateway owns, opened and closed together."""
+"""The long-lived resources a running gateway owns, and closing them together (gateway.services_setup opens them)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.accounts.service import AccountService
-from gateway.accounts.setup import account_service
 from gateway.audit.service import AuditService
 from gateway.config import Settings
-from gateway.config_checks import ConfigError
 from gateway.domain.goals import GoalService
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
@@ -24,50 +21,33 @@ from gateway.domain.seen_apps import SeenApps
 from gateway.domain.stats import StatsService
 from gateway.domain.stats_refresh import DailyStatsRefresher
 from gateway.effect.links import FixLinkService
-from gateway.effect.service import EffectService, effect_settings
-from gateway.embedder import product_embedder
-from gateway.export.retrain import RetrainTrigger, retrain_trigger
-from gateway.feedback.limits import feedback_limits
+from gateway.effect.service import EffectService
+from gateway.export.retrain import RetrainTrigger
 from gateway.feedback.rate_limit import RateLimiter
-from gateway.feedback.service import FeedbackService, Recorded
-from gateway.feedback.token import FeedbackTokens
+from gateway.feedback.service import FeedbackService
 from gateway.fixes.issue_fixes import IssueFixes
 from gateway.fixes.preview import FixPreviewService
-from gateway.fixes.setup import fix_previews
-from gateway.knowledge.setup import KnowledgeBase, knowledge_base
-from gateway.privacy.redaction import redactor_for
-from gateway.prompts.setup import PromptInstructions, prompt_instructions
-from gateway.proxy.credentials import CallerResolver, upstream_authorization
+from gateway.knowledge.setup import KnowledgeBase
+from gateway.prompts.setup import PromptInstructions
+from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
-from gateway.proxy.routing import UpstreamRouter
-from gateway.proxy.upstream import UpstreamClient, create_upstream_client
-from gateway.recording.spool_claim import ClaimedSpool, claim_spool
+from gateway.proxy.upstream import UpstreamClient
+from gateway.recording.spool_claim import ClaimedSpool
 from gateway.recording.writer import InteractionWriter
-from gateway.review.calibration_report import CalibrationReports, calibration_reports
-from gateway.review.decision_webhook import HeldDecisionWebhook, held_decision_webhook
+from gateway.review.calibration_report import CalibrationReports
+from gateway.review.decision_webhook import HeldDecisionWebhook
 from gateway.review.fix_resolution import TaskFixes
-from gateway.review.gate import ConfidenceGate, confidence_gate
+from gateway.review.gate import ConfidenceGate
 from gateway.review.held_poll import HeldAnswers
-from gateway.review.held_redaction import HeldAnswerRedaction, held_answer_redaction
-from gateway.review.merged_issues import follow_merged_issues
+from gateway.review.held_redaction import HeldAnswerRedaction
 from gateway.review.rule_runner import ReviewRuleRunner
-from gateway.review.rules_setup import review_rule_runner
-from gateway.review.service import ReviewService, review_service
-from gateway.store.audit import AuditStore
-from gateway.store.availability import database_unavailable
+from gateway.review.service import ReviewService
 from gateway.store.daily_stats import DailyStatsStore
-from gateway.store.engine import DatabaseUnreachable, check_reachable, create_engine, is_sqlite
 from gateway.store.feedback import FeedbackStore
-from gateway.store.fix_links import FixLinkStore
-from gateway.store.goals import GoalStore
 from gateway.store.interactions import InteractionStore
-from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
-from gateway.store.migrate import pending_migrations, upgrade_database
-from gateway.store.review_figures import ReviewFigureStore
-from gateway.store.secrets import get_or_create_secret
 from gateway.store.seen_apps import SeenAppStore
 from gateway.store.stats import StatsStore
 from gateway.store.task_fixes import TaskFixStore
@@ -206,203 +186,3 @@ async def _timed_close(name: str, close: Callable[[], Awaitable[object]], slow_a
     took = time.monotonic() - started
     if took >= slow_after:
         logger.warning("shutdown: closing %s took %.1f s", name, took)
-
-
-async def prepare_database(settings: Settings, engine: AsyncEngine, *, migrates: bool = True) -> None:
-    """Bring SQLite up to date by itself; insist on `feedgate db upgrade` for PostgreSQL.
-
-    Without `migrates` (a read-only command) SQLite is held to PostgreSQL's rule: a reader never
-    changes the schema, so an out-of-date one is refused, not upgraded as a side effect.
-    """
-    await check_reachable(engine)
-    if is_sqlite(engine) and migrates:
-        await asyncio.to_thread(upgrade_database, settings.database_url)
-    elif await pending_migrations(settings.database_url):
-        raise ConfigError("the database schema is out of date: run `feedgate db upgrade` first")
-
-
-async def open_services(
-    settings: Settings, environ: Mapping[str, str] | None = None, *, may_start_without_database: bool = False
-) -> Services:
-    """Open the database, the writer and the upstream client for `settings`.
-
-    `may_start_without_database` is for a process whose parent checked the database and handed it
-    the secrets (a `serve --workers N` worker): one started while the database is away (uvicorn
-    replacing a worker that died during an outage) starts anyway and spools, instead of failing
-    its start, which would make uvicorn stop every worker.
-    """
-    environ = os.environ if environ is None else environ
-    # httpx logs every request at INFO: a cost on the hot path and noise in the logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    engine = create_engine(settings.database_url, answer_timeout=settings.database_timeout)
-    jobs_engine = create_engine(settings.database_url)
-    try:
-        try:
-            await prepare_database(settings, engine)
-        except Exception as exc:
-            # Unreachable at the first check, or lost just after it (during the schema check).
-            away = isinstance(exc, DatabaseUnreachable) or database_unavailable(exc)
-            if not (away and may_start_without_database and settings.key_salt and settings.feedback_secret):
-                raise
-            said = exc if isinstance(exc, DatabaseUnreachable) else f"database unavailable ({type(exc).__name__})"
-            logger.warning("%s; starting anyway: interactions are spooled until the database is back", said)
-        salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
-        feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
-        retrain = retrain_trigger(settings, engine, environ)
-    except BaseException:
-        await engine.dispose()
-        await jobs_engine.dispose()
-        raise
-    interactions = InteractionStore(engine)
-    keys = GatewayKeyStore(engine)
-    # This process's own spool (several gateway processes may share `spool_path`), with the rows
-    # of any spool a dead process left behind moved into it (gateway.recording.spool_claim).
-    spool = await asyncio.to_thread(claim_spool, settings.spool_path)
-    writer = InteractionWriter(
-        # The limit is a lock wait on SQLite, whose statements run in this process and cannot be cut
-        # short (a slow disk is waited out), and a deadline on PostgreSQL, which can hang on a network.
-        # On the jobs' engine: a batch may take up to its own limit, longer than a web request may wait.
-        InteractionStore(jobs_engine, sqlite_lock_wait=settings.writer_database_timeout),
-        spool.spool,
-        batch_size=settings.writer_batch_size,
-        flush_interval=settings.writer_flush_interval,
-        max_buffered=settings.writer_queue_size,
-        retry_interval=settings.writer_retry_interval,
-        database_timeout=None if is_sqlite(engine) else settings.writer_database_timeout,
-        redactor=redactor_for(settings),
-    )
-    writer.start()
-    resolver = CallerResolver(
-        mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.live_key, cache_seconds=settings.key_cache_seconds
-    )
-    feedback_tokens = FeedbackTokens(feedback_secret, settings.feedback_token_ttl)
-    feedback_store = FeedbackStore(engine, redactor=redactor_for(settings))
-    # One embedder (one model in memory) for retrieval, the review rules, effects and previews, built on first use.
-    embedder = product_embedder(settings, environ)
-    reviews = review_service(engine, settings)
-    rule_runner = review_rule_runner(settings, engine, reviews, embedder)
-    interaction_service = InteractionService(
-        store=interactions, feedback_store=feedback_store, writer=writer, flush_interval=settings.writer_flush_interval
-    )
-    feedback = FeedbackService(
-        store=feedback_store,
-        interactions=interaction_service,
-        resolver=resolver,
-        tokens=feedback_tokens,
-        max_text_chars=settings.feedback_max_text_chars,
-        # The per-token bound and the per-process rate limits on /v1/feedback.
-        limits=feedback_limits(settings),
-        # A new negative feedback is queued for the similar-negative rule (evaluated in the background).
-        on_recorded=_each(
-            rule_runner.feedback_recorded if rule_runner is not None else None,
-            retrain.on_feedback if retrain is not None else None,
-        ),
-    )
-    upstreams = settings.all_upstreams()
-    upstream_client = create_upstream_client(settings)
-    prompts = prompt_instructions(settings, engine)
-    # Prompt instructions come first and knowledge after, so knowledge entries are added after the
-    # instructions (and a `replace` mode never removes them).
-    knowledge = knowledge_base(settings, engine, embedder)
-    policies: list[Policy] = [prompts.policy, knowledge.policy]
-    proxy = ProxyApp(
-        router=UpstreamRouter(upstreams),
-        resolver=resolver,
-        client=upstream_client,
-        submit=writer.submit,
-        upstream_authorization={up.name: upstream_authorization(up, environ) for up in upstreams},
-        max_request_bytes=settings.max_request_bytes,
-        # Every recorded answer carries a token the end user's browser can send feedback with.
-        identity_headers=feedback_tokens.response_headers,
-        # The decide step's policies (fixes, the confidence gate) register here; an app that none
-        # of them claims has its requests go upstream untouched.
-        policies=policies,
-    )
-    stats = StatsStore(engine)
-    daily_stats = DailyStatsStore(engine, stats)
-    stats_service = StatsService(daily_stats)
-    issues = IssueStore(engine)
-    gate = confidence_gate(settings, reviews)
-    if gate is not None:
-        policies.append(gate)
-    review_webhook = held_decision_webhook(settings)
-    if review_webhook is not None:
-        reviews.add_decision_listener(review_webhook.on_decision)
-    # Held answers keep their exact bytes while their hold runs, then get the writer's redaction.
-    held_redaction = held_answer_redaction(settings, engine)
-    if held_redaction is not None:
-        reviews.add_decision_listener(held_redaction.on_decision)
-        held_redaction.start()
-    if rule_runner is not None:
-        rule_runner.start()
-    stats_refresher = None
-    if settings.stats_refresh_interval:
-        stats_refresher = DailyStatsRefresher(daily_stats, settings.stats_refresh_interval)
-        stats_refresher.start()
-    await prompts.start()
-    knowledge.start()
-    if retrain is not None:
-        reviews.add_decision_listener(retrain.on_decision)
-        # Examples may have arrived while the gateway was down (imports, another process).
-        retrain.poke()
-    issue_edits = IssueEditStore(engine)
-    issue_service = IssueService(issues, issue_edits)
-    fix_links = FixLinkService(FixLinkStore(engine), issue_edits)
-    # What was about an issue merged away goes with its complaints: its open review task and its fixes.
-    issue_service.add_merge_listener(lambda app: follow_merged_issues(reviews, issue_service, app))
-    issue_service.add_merge_listener(fix_links.follow_merges)
-    return Services(
-        settings=settings,
-        engine=engine,
-        jobs_engine=jobs_engine,
-        interactions=interactions,
-        keys=keys,
-        writer=writer,
-        resolver=resolver,
-        upstream_client=upstream_client,
-        proxy=proxy,
-        policies=policies,
-        feedback_store=feedback_store,
-        feedback=feedback,
-        stats=stats,
-        daily_stats=daily_stats,
-        issues=issues,
-        interaction_service=interaction_service,
-        stats_service=stats_service,
-        issue_service=issue_service,
-        audit_service=AuditService(AuditStore(engine)),
-        accounts=account_service(engine, settings),
-        reviews=reviews,
-        held_answers=HeldAnswers(reviews, resolver, settings.review_hold_fallback, redaction=held_redaction),
-        calibration=calibration_reports(engine, settings),
-        goals=GoalService(GoalStore(engine), ReviewFigureStore(engine), stats_service),
-        gate=gate,
-        review_webhook=review_webhook,
-        held_redaction=held_redaction,
-        rule_runner=rule_runner,
-        stats_refresher=stats_refresher,
-        prompts=prompts,
-        knowledge=knowledge,
-        fix_links=fix_links,
-        effects=EffectService(engine, embedder, effect_settings(settings)),
-        previews=fix_previews(
-            settings, engine, upstream_client, embedder, knowledge.policy.retrieval, prompts.snapshots, environ
-        ),
-        retrain=retrain,
-        spool=spool,
-    )
-
-
-def _each(*listeners: Callable[[Recorded], None] | None) -> Callable[[Recorded], None] | None:
-    """One feedback listener calling each of `listeners` that is set (None when none is)."""
-    chosen = [listener for listener in listeners if listener is not None]
-    if not chosen:
-        return None
-    if len(chosen) == 1:
-        return chosen[0]
-
-    def each(recorded: Recorded) -> None:
-        for listener in chosen:
-            listener(recorded)
-
-    return each

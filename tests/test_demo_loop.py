@@ -31,7 +31,9 @@ def embedder() -> SentenceTransformerEmbedder:
 async def test_the_demo_fixes_the_wrong_answers_and_measures_the_fall_and_keeps_its_database_when_asked(
     monkeypatch, embedder, tmp_path
 ):
-    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
+    monkeypatch.setattr(
+        "gateway.services_setup.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder)
+    )
     output = io.StringIO()
     report = await run_demo(Console(file=output, width=80), embedder=embedder, keep=tmp_path / "kept")
     text = output.getvalue()

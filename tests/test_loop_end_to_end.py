@@ -67,7 +67,9 @@ def embedder() -> SentenceTransformerEmbedder:
 @pytest.fixture
 def settings(settings, monkeypatch, embedder):
     """Fixes reload quickly; a small app's thresholds; the gateways share the session's embedder."""
-    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
+    monkeypatch.setattr(
+        "gateway.services_setup.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder)
+    )
     return settings.model_copy(
         update={
             "knowledge_refresh_seconds": REFRESH,

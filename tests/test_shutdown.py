@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from gateway.services import open_services
+from gateway.services_setup import open_services
 
 
 class SlowToStop:

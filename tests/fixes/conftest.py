@@ -29,5 +29,7 @@ def gateway_embedder(
     monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
 ) -> SentenceTransformerEmbedder:
     """Gateways started in this test embed with the session's model instead of loading their own."""
-    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
+    monkeypatch.setattr(
+        "gateway.services_setup.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder)
+    )
     return embedder

@@ -101,7 +101,9 @@ def embedder() -> SentenceTransformerEmbedder:
 @pytest.fixture
 def settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> Settings:
     """The gateway shares the module's embedder; the issue rule opens a task for a small app's issues."""
-    monkeypatch.setattr("gateway.services.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder))
+    monkeypatch.setattr(
+        "gateway.services_setup.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder)
+    )
     return settings.model_copy(update={"review_issue_min_size": 3})
 
 

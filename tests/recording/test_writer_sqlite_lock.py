@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.config import Settings
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
-from gateway.services import open_services
+from gateway.services_setup import open_services
 from gateway.store.engine import create_engine
 from gateway.store.interactions import InteractionStore
 
