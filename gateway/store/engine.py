@@ -15,6 +15,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from gateway.config_checks import ConfigError
 from gateway.exact_json import dumps_exact, loads_exact
+from gateway.store.availability import database_silent
 
 # How long a command's first connection may take: a server that takes it and never answers (hung, or
 # a route that drops packets) was waited for 60 s, asyncpg's default, then named with no reason.
@@ -70,7 +71,7 @@ def create_engine(database_url: str, answer_timeout: float | None = None) -> Asy
             "connect_args": {"command_timeout": answer_timeout, "timeout": answer_timeout},
             "pool_timeout": answer_timeout,
         }
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         json_serializer=_json_dumps,
         json_deserializer=loads_exact,
@@ -80,6 +81,19 @@ def create_engine(database_url: str, answer_timeout: float | None = None) -> Asy
         hide_parameters=True,
         **bounded,
     )
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _drop_silent_connection(
+        _dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, exc: BaseException | None
+    ) -> None:
+        # SQLAlchemy closes an invalidated connection gracefully, waiting up to 2 s for the server to
+        # see it off. One given up because the server did not answer in time is cut at once instead:
+        # that silent server would not answer the goodbye either, and the caller's 503 came that much
+        # after `answer_timeout`. (SQLAlchemy's close then finds the connection closed and returns.)
+        if exc is not None and database_silent(exc) and record.driver_connection is not None:
+            record.driver_connection.terminate()
+
+    return engine
 
 
 def _create_private_file(database: str | None) -> None:
