@@ -81,7 +81,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -90,183 +90,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from cluster_quality import kmeans_labels  # noqa: E402
+from small_app_candidates import Candidate, candidates  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
+from small_app_reproducibility import layout_reproducibility, prediction_strength, stability  # noqa: E402
 from small_apps import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking  # noqa: E402
 from small_apps_ceiling import Score, score  # noqa: E402
 
 from clustering.cluster import (  # noqa: E402
-    MIN_SAMPLES_CANDIDATES,
-    _hdbscan_labels,
     adaptive_min_cluster_size,
     assign_noise_to_nearest,
     choose_clustering,
 )
-from clustering.merge import MergeStep, merge_steps, typical_member_similarity  # noqa: E402
 from clustering.reduce import ReductionParams, reduce_embeddings  # noqa: E402
 
-SUBSAMPLES = 5
-SUBSAMPLE_SHARE = 0.8
-HALVINGS = 2
-LAYOUTS = 5
-# One fixed seed per pass, as UMAP's random_state: the same app gives the same subsamples.
-SEED = 42
 STRENGTH_MIN_THRESHOLD = 0.8
 STRENGTH_WEIGHTED_THRESHOLD = 0.9
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One (density scale, merges) candidate within the bar, and the cosine from which its construction merges."""
-
-    min_samples: int
-    merges: int
-    issues: int
-    silhouette: float
-    merge_from: float
-    labels: np.ndarray = field(repr=False)
-
-
-def construction(
-    reduced: np.ndarray, embeddings: np.ndarray, min_samples: int, similarities: np.ndarray | None = None
-) -> tuple[list[MergeStep], float | None]:
-    """HDBSCAN at `min_samples` (the pass's min cluster size for this many points), noise assigned, every closest-first merge; and the bar."""
-    min_cluster_size = adaptive_min_cluster_size(len(embeddings))
-    if min_samples >= len(reduced):
-        return [], None
-    labels = assign_noise_to_nearest(
-        embeddings, _hdbscan_labels(reduced, min_cluster_size, min_samples, selection_method="eom")
-    )
-    return list(merge_steps(embeddings, labels, -np.inf, similarities)), typical_member_similarity(embeddings, labels)
-
-
-def merged_from(steps: list[MergeStep], cosine: float) -> np.ndarray | None:
-    """The labels after merging closest first while the pair's cosine is at least `cosine` (None: no clusters)."""
-    if not steps:
-        return None
-    chosen = steps[0]
-    for step in steps[1:]:
-        if step.similarity is None or step.similarity < cosine:
-            break
-        chosen = step
-    return chosen.labels
-
-
-def candidates(reduced: np.ndarray, embeddings: np.ndarray) -> list[Candidate]:
-    """The product's candidates: each density scale and its merges within the bar of "close"."""
-    similarities = embeddings @ embeddings.T
-    found = []
-    for min_samples in MIN_SAMPLES_CANDIDATES:
-        steps, bar = construction(reduced, embeddings, min_samples, similarities)
-        lowest = 1.0
-        for number, step in enumerate(steps):
-            if step.similarity is not None:
-                if bar is None or step.similarity < bar:
-                    break
-                lowest = min(lowest, step.similarity)
-            following = steps[number + 1].similarity if number + 1 < len(steps) else None
-            next_pair = lowest if following is None else min(lowest, following)
-            issues = len(set(step.labels.tolist()) - {-1})
-            found.append(
-                Candidate(min_samples, step.merges, issues, step.separation, (lowest + next_pair) / 2, step.labels)
-            )
-    return found
-
-
-def rebuilt(reduced: np.ndarray, embeddings: np.ndarray, found: list[Candidate]) -> list[np.ndarray | None]:
-    """Each candidate's construction re-run on these points (reduced and original vectors)."""
-    similarities = embeddings @ embeddings.T
-    steps = {m: construction(reduced, embeddings, m, similarities)[0] for m in {c.min_samples for c in found}}
-    return [merged_from(steps[c.min_samples], c.merge_from) for c in found]
-
-
-def agreement(first: np.ndarray, second: np.ndarray | None) -> float:
-    """ARI of two labellings of the same items, over the items both cluster (0 when either has none)."""
-    from sklearn.metrics import adjusted_rand_score
-
-    if second is None:
-        return 0.0
-    kept = (first >= 0) & (second >= 0)
-    if kept.sum() < 2:
-        return 0.0
-    return float(adjusted_rand_score(first[kept], second[kept]))
-
-
-def stability(
-    reduced: np.ndarray, embeddings: np.ndarray, found: list[Candidate], refit: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate, the mean and standard error of its ARI with its re-run on 80 % subsamples."""
-    rng = np.random.default_rng(SEED)
-    n = len(embeddings)
-    scores = np.zeros((SUBSAMPLES, len(found)))
-    for number in range(SUBSAMPLES):
-        rows = np.sort(rng.choice(n, size=round(SUBSAMPLE_SHARE * n), replace=False))
-        vectors = embeddings[rows]
-        coordinates = reduce_embeddings(vectors, ReductionParams()) if refit else reduced[rows]
-        again = rebuilt(np.asarray(coordinates, dtype=np.float64), vectors, found)
-        scores[number] = [agreement(c.labels[rows], labels) for c, labels in zip(found, again, strict=True)]
-    return scores.mean(axis=0), scores.std(axis=0, ddof=1) / np.sqrt(SUBSAMPLES)
-
-
-def kept_together(
-    train_vectors: np.ndarray, train_labels: np.ndarray | None, test_vectors: np.ndarray, test_labels: np.ndarray | None
-) -> tuple[float, float]:
-    """Prediction strength of one split: the min and the member-weighted mean over test clusters of pairs kept together."""
-    if train_labels is None or test_labels is None:
-        return 0.0, 0.0
-    ids = np.array(sorted(set(train_labels.tolist()) - {-1}))
-    if len(ids) == 0:
-        return 0.0, 0.0
-    centroids = np.stack([train_vectors[train_labels == i].mean(axis=0) for i in ids])
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-    predicted = (test_vectors @ centroids.T).argmax(axis=1)
-    shares, sizes = [], []
-    for cluster in set(test_labels.tolist()) - {-1}:
-        members = predicted[test_labels == cluster]
-        if len(members) < 2:
-            continue
-        counts = np.bincount(members)
-        shares.append(float((counts * (counts - 1)).sum()) / (len(members) * (len(members) - 1)))
-        sizes.append(len(members))
-    if not shares:
-        return 0.0, 0.0
-    return min(shares), float(np.average(shares, weights=sizes))
-
-
-def prediction_strength(embeddings: np.ndarray, found: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate, the mean over two halvings (both ways) of its min and member-weighted prediction strength."""
-    rng = np.random.default_rng(SEED)
-    n = len(embeddings)
-    minimum = np.zeros((2 * HALVINGS, len(found)))
-    weighted = np.zeros((2 * HALVINGS, len(found)))
-    for number in range(HALVINGS):
-        order = rng.permutation(n)
-        halves = [np.sort(order[: n // 2]), np.sort(order[n // 2 :])]
-        labels = []
-        for rows in halves:
-            vectors = embeddings[rows]
-            labels.append(
-                rebuilt(np.asarray(reduce_embeddings(vectors, ReductionParams()), np.float64), vectors, found)
-            )
-        for way, (train, test) in enumerate(((0, 1), (1, 0))):
-            for index in range(len(found)):
-                low, mean = kept_together(
-                    embeddings[halves[train]], labels[train][index], embeddings[halves[test]], labels[test][index]
-                )
-                minimum[2 * number + way, index] = low
-                weighted[2 * number + way, index] = mean
-    return minimum.mean(axis=0), weighted.mean(axis=0)
-
-
-def layout_reproducibility(
-    reduced: np.ndarray, embeddings: np.ndarray, found: list[Candidate]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate, the mean and standard error of its ARI with its re-run on five other UMAP layouts of all items."""
-    scores = np.zeros((LAYOUTS, len(found)))
-    for number in range(LAYOUTS):
-        coordinates = reduce_embeddings(embeddings, ReductionParams(random_state=SEED + 1 + number))
-        again = rebuilt(np.asarray(coordinates, dtype=np.float64), embeddings, found)
-        scores[number] = [agreement(c.labels, labels) for c, labels in zip(found, again, strict=True)]
-    return scores.mean(axis=0), scores.std(axis=0, ddof=1) / np.sqrt(LAYOUTS)
 
 
 def best_stability(found: list[Candidate], mean: np.ndarray, error: np.ndarray) -> int:
