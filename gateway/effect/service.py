@@ -9,6 +9,8 @@ feedback is still to come. For a canary link (prompt versions) the canary arm is
 compared with the rest of the same topic over the after window, by each interaction's prompts
 policy note ({"policy": "prompts", "arm": "canary", "version_id": <the linked version>} is the
 canary; arm "active" is the rest; interactions without a note are left out of that comparison).
+That comparison ends where the canary did (rolled back, promoted, replaced: gateway.effect.canary_end),
+and its verdict says so: afterwards every call is in the active arm, and the arms no longer share a period.
 
 An issue with no linked fix gets an effect with nothing measured and a `reason` (not an error),
 so a page can always show the effect section; an unknown issue raises IssueNotFound.
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import Embedder
 from gateway.config import Settings
+from gateway.effect.canary_end import CanaryEnd, canary_end
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.effect.records import FixLink
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
@@ -33,6 +36,7 @@ from gateway.effect.verdict import (
     CANARY_CAVEAT,
     DRIFT_CAVEAT,
     before_after_verdict,
+    canary_ended,
     canary_verdict,
     feedback_share_warning,
 )
@@ -175,10 +179,14 @@ class EffectService:
         if centroids is None:
             return _with(empty, reason="the issue has no member question to place new interactions by")
         arm_of = canary_arm_reader(fix.fix_id, await self._canary_model(fix)) if fix.arm == "canary" else None
+        ended = await self._canary_end(fix, issue["app"], after.until) if arm_of is not None else None
+        # The canary is compared with the rest only while it ran: afterwards the rest grows alone.
+        in_canary = Window(fix.live_at, ended.at if ended is not None else after.until)
 
         def group_of(row: Mapping[str, Any]) -> Hashable:
             when = "before" if row["created_at"] < fix.live_at else "after"
-            return (when, arm_of(row["policies"]) if arm_of is not None and when == "after" else None)
+            compared = arm_of is not None and when == "after" and row["created_at"] < in_canary.until
+            return (when, arm_of(row["policies"]) if arm_of is not None and compared else None)
 
         counts = await count_topic(
             self._engine,
@@ -215,21 +223,28 @@ class EffectService:
         )
         canary = None
         if arm_of is not None:
-            rest, in_canary = _sum(groups, "after", "rest"), _sum(groups, "after", "canary")
-            by_arm = compare(rest, in_canary, minimum, ("the rest", "the canary"))
+            rest, canary_counts = _sum(groups, "after", "rest"), _sum(groups, "after", "canary")
+            by_arm = compare(rest, canary_counts, minimum, ("the rest", "the canary"))
+            said = canary_verdict(by_arm, alpha)
+            if ended is not None:
+                said = canary_ended(said, _moment(ended.at), ended.how)
             canary = EffectComparison(
                 "canary_vs_rest",
                 "rest",
                 "canary",
-                after,
-                after,
+                in_canary,
+                in_canary,
                 by_arm,
-                canary_verdict(by_arm, alpha),
+                said,
                 CANARY_CAVEAT,
                 feedback_share_warning(by_arm, alpha),
             )
         topic = TopicSummary(self.settings.topic_threshold, centroids.questions, counts.scanned, counts.on_topic)
         return _with(empty, topic=topic, before_after=before_after, canary=canary)
+
+    async def _canary_end(self, fix: FixLink, app: str, until: datetime) -> CanaryEnd | None:
+        """When the linked canary ended (rolled back, promoted, replaced) between going live and `until`, if it did."""
+        return canary_end(await self._links.prompt_changes(app, fix.live_at, until), fix.fix_id)
 
     async def _canary_model(self, fix: FixLink) -> str | Literal[False] | None:
         """The model the canary's version is for (None: every model); False when the version is no longer stored."""

@@ -49,6 +49,11 @@ def canary_verdict(comparison: Comparison, alpha: float) -> str:
     return f"{figures}: {'lower' if canary < rest else 'higher'} ({p_text(comparison.p_value)})"
 
 
+def canary_ended(verdict: str, moment: str, how: str) -> str:
+    """`verdict` saying the comparison stops where the canary ended: every call after it went to the active arm."""
+    return f"{verdict}; compared until {moment}, when the canary was {how}: later traffic is in neither arm"
+
+
 def feedback_share_warning(comparison: Comparison, alpha: float) -> str | None:
     """A warning when the share of interactions that got any feedback changed significantly too; None otherwise."""
     p_value = comparison.feedback_share_p_value

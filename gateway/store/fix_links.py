@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, insert, select, update
@@ -15,6 +16,7 @@ from gateway.store.audit import append
 from gateway.store.chunks import chunks
 from gateway.store.prompts import version_from_row
 from gateway.store.tables import (
+    audit_log,
     fix_links,
     issues,
     knowledge_entries,
@@ -24,6 +26,8 @@ from gateway.store.tables import (
 )
 
 Row = dict[str, Any]
+# The audit records' subject type of a prompt version's changes (gateway.prompts.rollout.SUBJECT).
+PROMPT_VERSION = "prompt_version"
 
 
 def standing() -> ColumnElement[str]:
@@ -182,3 +186,15 @@ class FixLinkStore:
                 query = select(prompt_versions).where(prompt_versions.c.id.in_(chunk))
                 found.update({row["id"]: version_from_row(row) for row in (await connection.execute(query)).mappings()})
         return found
+
+    async def prompt_changes(self, app: str, since: datetime, until: datetime) -> list[Row]:
+        """`app`'s audited changes to prompt versions in [since, until), oldest first: each one's `created_at`,
+        `action`, `actor` and the deployment `before` and `after` it (what a canary's end is read from)."""
+        c = audit_log.c
+        query = (
+            select(c.created_at, c.action, c.actor, c.before, c.after)
+            .where(c.app == app, c.subject_type == PROMPT_VERSION, c.created_at >= since, c.created_at < until)
+            .order_by(c.seq)
+        )
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
