@@ -26,6 +26,7 @@ from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import NO_NUL
+from gateway.fixes.new_fix import check_fix_fields
 from gateway.prompts.service import MAX_TEXT as MAX_PROMPT_TEXT
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import TaskConflict, TaskNotFound
@@ -85,7 +86,8 @@ class DecisionBody(RequestBody):
 class FixBody(RequestBody):
     """Resolve a task by a fix: kind "knowledge" (title, content, example_questions) or "prompt" (text,
     message, rollout "active"|"canary", canary_share) makes it; kind "linked" (link_id) names one already
-    linked to the task's issue; by a named reviewer, with an optional comment."""
+    linked to the task's issue; by a named reviewer, with an optional comment. A field of another kind is a 400
+    (check_fix_fields), never dropped."""
 
     kind: Literal["knowledge", "prompt", "linked"]
     reviewer: Name
@@ -267,7 +269,8 @@ class ReviewsController(AdminController):
             '"example_questions"} adds an entry, {"kind": "prompt", "reviewer", "text", "message", "rollout", '
             '"canary_share"} publishes a version; the fix is linked to the task\'s issue for measuring. '
             '{"kind": "linked", "reviewer", "link_id"} names a fix already linked to the issue (GET '
-            "/api/issues/{id}/fixes): nothing is made twice, and a rollout asked of it is a 400. With an "
+            "/api/issues/{id}/fixes): nothing is made twice, and a rollout asked of it is a 400, as is a field of "
+            "another kind (a title with a prompt fix). With an "
             "Idempotency-Key, a fix sent again makes and decides nothing more and answers 200 with the task resolved "
             "by the first request's fix"
         ),
@@ -281,6 +284,15 @@ class ReviewsController(AdminController):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[dict[str, Any]]:
         fixes = services.task_fixes
+        check_fix_fields(
+            data.kind,
+            title=data.title,
+            content=data.content,
+            example_questions=data.example_questions,
+            text=data.text,
+            message=data.message,
+            link_id=data.link_id,
+        )
         if data.kind == "linked":
             link_id = _required(data.link_id, "link_id", "the id of a fix linked to the task's issue")
             resolution = await fixes.resolve_with_linked_fix(

@@ -18,6 +18,7 @@ import numpy as np
 
 from clustering.embed import Embedder
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.kind_fields import refuse_other_kinds_fields
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.index import IndexedEntry, KnowledgeIndex, RetrievalSettings, build_index, index_texts
 from gateway.knowledge.injection import InjectionFormat, with_reference
@@ -80,7 +81,8 @@ def prompt_candidate(text: str, mode: str | None = None) -> PromptCandidate:
     raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
 
 
-# The fields each kind of candidate takes: one of the other kind is refused, not silently left out.
+# The fields each kind of candidate takes: one of the other kind is refused, not silently left out
+# (gateway.domain.kind_fields).
 KNOWLEDGE_FIELDS = ("title", "content", "example_questions")
 PROMPT_FIELDS = ("text", "mode")
 
@@ -98,13 +100,7 @@ def candidate_from(
     given = {"title": title, "content": content, "example_questions": example_questions, "text": text, "mode": mode}
     if kind not in ("knowledge", "prompt"):
         raise InvalidQuery("kind", f"'kind' must be knowledge or prompt; got {kind!r}")
-    own, other = (KNOWLEDGE_FIELDS, PROMPT_FIELDS) if kind == "knowledge" else (PROMPT_FIELDS, KNOWLEDGE_FIELDS)
-    stray = [name for name in other if given[name] not in (None, [], ())]
-    if stray:
-        takes = ", ".join(f"'{name}'" for name in own)
-        raise InvalidQuery(
-            stray[0], f"'{stray[0]}' is not a field of a {kind} candidate, which takes {takes}: is 'kind' right?"
-        )
+    refuse_other_kinds_fields(kind, given, KNOWLEDGE_FIELDS if kind == "knowledge" else PROMPT_FIELDS, "candidate")
     if kind == "knowledge":
         if title is None or content is None:
             raise InvalidQuery("content", "a knowledge candidate needs 'title' and 'content'")

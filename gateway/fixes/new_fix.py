@@ -8,10 +8,12 @@ audited, with `detail` naming the task or issue it is for) and its link to the i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.kind_fields import refuse_other_kinds_fields
 from gateway.effect.records import FixArm, FixKind
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.prompts.records import ListedVersion
@@ -45,6 +47,38 @@ def prompt_label(listed: ListedVersion) -> str:
 def version_label(number: int, app: str, version_id: str, state: str) -> str:
     """`prompt_label` from the version's parts, for a version not yet committed."""
     return f"prompt version {number} of {app} ({version_id}, {state})"
+
+
+# The fields each kind of fix resolving a review task takes (its reviewer and comment aside). A rollout asked of a
+# kind that has none is check_rollout's to refuse, saying where to change how the fix is live.
+FIX_FIELDS: dict[str, tuple[str, ...]] = {
+    "knowledge": ("title", "content", "example_questions"),
+    "prompt": ("text", "message", "rollout", "canary_share"),
+    "linked": ("link_id",),
+}
+
+
+def check_fix_fields(
+    kind: str,
+    *,
+    title: str | None = None,
+    content: str | None = None,
+    example_questions: Sequence[str] = (),
+    text: str | None = None,
+    message: str | None = None,
+    link_id: str | None = None,
+) -> None:
+    """InvalidQuery naming a field sent that belongs to another kind of fix than `kind`, and the kind: a `title` with
+    a prompt fix, `text` with an entry, anything but `link_id` with a linked fix (the rule previews follow too)."""
+    given = {
+        "title": title,
+        "content": content,
+        "example_questions": example_questions,
+        "text": text,
+        "message": message,
+        "link_id": link_id,
+    }
+    refuse_other_kinds_fields(kind, given, (*FIX_FIELDS[kind], "comment"), "fix")
 
 
 def check_rollout(kind: str, rollout: str | None, canary_share: float | None) -> None:
