@@ -33,6 +33,7 @@ from gateway.fixes.candidates import candidate_from
 from gateway.fixes.issue_fixes import LiveFixDiffers
 from gateway.fixes.new_fix import PromptRollout
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
+from gateway.knowledge.errors import EntrySwitchedOff
 from gateway.prompts.records import MODES
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter
@@ -284,7 +285,7 @@ class PreviewPageController(Controller):
             message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=", ".join(exc.differs))
             fresh = {**fields, KEY_FIELD: new_form_key()}
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fresh)
-        except LiveFixDiffers as exc:
+        except (LiveFixDiffers, EntrySwitchedOff) as exc:
             return await _preview_page(request, services, preview, status_code=409, error=exc.message, live_form=fields)
         except InvalidQuery as exc:
             return await _preview_page(request, services, preview, status_code=400, error=exc.message, live_form=fields)

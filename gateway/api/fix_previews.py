@@ -19,6 +19,7 @@ from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
 from gateway.fixes.issue_fixes import LiveFixDiffers
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
+from gateway.knowledge.errors import EntrySwitchedOff
 from gateway.services import Services
 
 # Where a pass-through caller may put the upstream key for the replays (the Authorization header is the admin token).
@@ -109,6 +110,11 @@ class LivePreview(RequestBody):
     created_by: Annotated[str, Meta(min_length=1, max_length=200)] = ADMIN_ACTOR
 
 
+def entry_switched_off_response(request: Request[Any, Any, Any], exc: EntrySwitchedOff) -> Response[Any]:
+    """The live entry to revise was switched off meanwhile: 409 saying nothing was made, and what to do."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
+
+
 def live_fix_differs_response(request: Request[Any, Any, Any], exc: LiveFixDiffers) -> Response[Any]:
     """The preview's fix already live, but not as asked: 409 saying how it is live and how to change it."""
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
@@ -124,6 +130,7 @@ class PreviewsController(AdminController):
         IssueNotFound: not_found_response,
         IssueMergedAway: merged_away_response,
         LiveFixDiffers: live_fix_differs_response,
+        EntrySwitchedOff: entry_switched_off_response,
         KeyReused: key_reused_response,
     }
 
@@ -139,7 +146,8 @@ class PreviewsController(AdminController):
         summary=(
             "Make the previewed fix live for its issue and link it; 201 with the fix and its link (200 if it already "
             "was, or for a retry under the same Idempotency-Key; 409 if it is, but in another rollout or placement "
-            "than asked; 422 for the key sent with another body)"
+            "than asked, or if the live entry it revises was switched off meanwhile; 422 for the key sent with "
+            "another body)"
         ),
         status_code=201,
     )

@@ -186,7 +186,8 @@ class IssueFixes:
         self, preview: FixPreview, entry: KnowledgeEntry, author: str, detail: dict[str, Any]
     ) -> tuple[FixEdit, Callable[[MadeFix], str]]:
         """The preview as a new version of `entry` (the active entry of its title linked to its issue): its writer,
-        which writes nothing when the entry already reads as previewed, and how it is named once made.
+        which writes nothing when the entry already reads as previewed, and raises EntrySwitchedOff when the entry,
+        read under its lock, was switched off since it was looked up; and how it is named once made.
 
         Changing a live entry's questions, previewing again and making that live added a second
         active entry of the same title, injected twice into every matching request.
@@ -199,6 +200,8 @@ class IssueFixes:
             content=candidate["content"],
             example_questions=candidate.get("example_questions") or (),
             detail=detail,
+            # Looked up live before the transaction: switched off since, it must not be revised and read as live.
+            only_active=True,
         )
         return entry_edit_maker(entry.id, change), lambda made: entry_label(
             replace(entry, title=candidate["title"], version=made.version)

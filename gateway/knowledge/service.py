@@ -19,7 +19,7 @@ from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.domain.paging import Page, offset_page
-from gateway.knowledge.errors import EntryChanged
+from gateway.knowledge.errors import EntryChanged, EntrySwitchedOff
 from gateway.knowledge.fields import (
     EntryFields,
     checked_app,
@@ -208,9 +208,11 @@ class KnowledgeService:
         active: bool | None = None,
         detail: dict[str, Any] | None = None,
         expected_version: int | str | None = None,
+        only_active: bool = False,
     ) -> Change:
         """What `edit` writes, its fields checked: for a caller storing it with other changes in one transaction
-        (gateway.store.knowledge.edit_entry); it writes nothing when the entry already holds those fields."""
+        (gateway.store.knowledge.edit_entry); it writes nothing when the entry already holds those fields.
+        `only_active`: EntrySwitchedOff when the entry, read under its lock, is switched off (a revision of a live fix)."""
         expected = None if expected_version is None else checked_version(expected_version, "expected_version")
         changes: dict[str, Any] = {}
         if title is not None:
@@ -225,7 +227,9 @@ class KnowledgeService:
             changes["active"] = bool(active)
         if not changes:
             raise InvalidQuery("body", "nothing to change: give title, content, example_questions, tags or active")
-        return self._change_plan(entry_id, author, "edited", lambda fields: _with(fields, changes), detail, expected)
+        return self._change_plan(
+            entry_id, author, "edited", lambda fields: _with(fields, changes), detail, expected, only_active
+        )
 
     async def activate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
         """Make the entry count in retrieval (a no-op when it already does)."""
@@ -290,6 +294,7 @@ class KnowledgeService:
         new_fields: Callable[[EntryFields], EntryFields],
         detail: dict[str, Any] | None = None,
         expected_version: int | None = None,
+        only_active: bool = False,
     ) -> Change:
         now = self._clock()
 
@@ -298,6 +303,8 @@ class KnowledgeService:
             # Read under the entry's lock: a concurrent save cannot slip in between check and write.
             if expected_version is not None and before.version != expected_version:
                 raise EntryChanged(before, expected_version)
+            if only_active and not before.active:
+                raise EntrySwitchedOff(before)
             current = _fields_of(before)
             fields = new_fields(current)
             if fields == current:
