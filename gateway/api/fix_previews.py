@@ -192,5 +192,7 @@ def preview_json(preview: FixPreview) -> dict[str, Any]:
         "counts": preview.counts(),
         "created_by": preview.created_by,
         "created_at": preview.created_at,
+        # The link its newest make-live made (None: not made live yet).
+        "live_link_id": preview.live_link_id,
         "items": [item.json() for item in preview.items],
     }

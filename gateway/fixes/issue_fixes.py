@@ -9,7 +9,10 @@ its own service (the entry or version's audit record names the issue and the pre
 A new fix and its link are one transaction (gateway.store.task_fixes.TaskFixStore.make_and_link), and so
 are a new version of the issue's live entry of the same title and its link (made in two steps, two posts
 at once each revised the entry and linked it; the second now finds the entry, under its lock, already as
-previewed and answers the first's link). The preview page's form carries an idempotency key, and the API
+previewed and answers the first's link). A preview is made live once: that transaction also moves the
+preview's live link from what the request read to the link it makes (a conditional update), so of two
+posts at once without a key the second writes nothing and answers the first's fix; made live again later,
+once that fix is no longer live, it makes a new one. The preview page's form carries an idempotency key, and the API
 takes one (`Idempotency-Key`), claimed first in that transaction and bound to the link it makes: a repeat
 finds the key taken and answers the first's fix, making nothing, even once that fix is no longer live.
 """
@@ -44,6 +47,8 @@ from gateway.store.task_fixes import (
     FixMaker,
     LinkWrite,
     MadeFix,
+    PreviewOnce,
+    PreviewTaken,
     TaskFixStore,
     entry_edit_maker,
     entry_maker,
@@ -132,12 +137,16 @@ class IssueFixes:
                 preview.issue_id, preview.app, kind, made.fix_id, made.version, arm, actor=author, link_id=link_id
             )
 
-        # One transaction: the key (claimed first, bound to the link it makes), the fix and its link.
+        # One transaction: the key (claimed first, bound to the link it makes), the preview's live link moved from
+        # what was read here (a preview is made live once, even by posts at once), the fix and its link.
         key_use = None if claim is None else replace(claim, subject_id=link_id)
-        written = await self._store.make_and_link(make, link, key_use)
+        once = PreviewOnce(preview.id, preview.live_link_id, link_id)
+        written = await self._store.make_and_link(make, link, key_use, once)
         if isinstance(written, KeyUse):
             assert claim is not None
             return await self._repeated(preview, claim, written, key_field)
+        if isinstance(written, PreviewTaken):
+            return await self._made_live_meanwhile(preview, written.link_id, rollout, canary_share)
         if written is None:
             # The entry was revised to this very text by a request just before (a double click): that one stands.
             assert revising is not None
@@ -238,16 +247,35 @@ class IssueFixes:
         if link is None:
             raise IssueNotFound(preview.issue_id)
         refuse_other_fields(claim, replace(earlier, subject_id=link.fix_id), key_field)
+        fix = await self._fix_of(link)
+        # An entry made live as a new version of one already live is a revision (a new entry is version 1).
+        revised = link.kind == "knowledge" and (link.fix_version or 1) > 1
+        return IssueFix(fix, link, revised=revised, repeated=True)
+
+    async def _made_live_meanwhile(
+        self, preview: FixPreview, link_id: str | None, rollout: PromptRollout, canary_share: float | None
+    ) -> IssueFix:
+        """The preview made live by another request while this one was under way (it moved the preview's live link
+        to `link_id` first): answered as a request after it would be, its fix already live (LiveFixDiffers when
+        asked otherwise), or that request's link when its fix is no longer live."""
+        live = await self._already_live(preview, rollout, canary_share)
+        if live is not None:
+            return live
+        links = await self._links.fixes_for(await self._links.surviving_issue(preview.issue_id))
+        link = next((link for link in links if link.id == link_id), None)
+        if link is None:
+            raise IssueNotFound(preview.issue_id)
+        return IssueFix(await self._fix_of(link), link, again=True)
+
+    async def _fix_of(self, link: FixLink) -> NewFix:
+        """The fix `link` made live, named as pages name it (an entry at the version linked)."""
         if link.kind == "knowledge":
             entry = await self._knowledge.get(link.fix_id)
             assert entry is not None  # entries are never deleted
             label = entry_label(replace(entry, version=link.fix_version or entry.version))
         else:
             label = prompt_label(await self._prompts.get(link.fix_id))
-        fix = NewFix(link.kind, link.fix_id, link.fix_version or 1, link.arm, label)
-        # An entry made live as a new version of one already live is a revision (a new entry is version 1).
-        revised = link.kind == "knowledge" and (link.fix_version or 1) > 1
-        return IssueFix(fix, link, revised=revised, repeated=True)
+        return NewFix(link.kind, link.fix_id, link.fix_version or 1, link.arm, label)
 
     async def _already_live(
         self, preview: FixPreview, rollout: PromptRollout, canary_share: float | None

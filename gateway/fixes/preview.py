@@ -96,12 +96,15 @@ class FixPreview:
     items: tuple[PreviewItem, ...]
     created_by: str
     created_at: datetime
+    # The link its newest make-live made (None: not made live yet, as far as recorded).
+    live_link_id: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> FixPreview:
         """A preview from its stored row."""
         items = tuple(PreviewItem.from_json(item) for item in row["items"])
-        fields = {name: row[name] for name in cls.__slots__ if name != "items"}
+        # The row of a preview just stored has no `live_link_id` yet (never made live).
+        fields: dict[str, Any] = {name: row.get(name) for name in cls.__slots__ if name != "items"}
         return cls(items=items, **fields)
 
     def counts(self) -> dict[str, int]:

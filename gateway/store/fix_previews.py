@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.current_feedback import current_feedback
 from gateway.store.tables import feedback, fix_previews, interactions, issue_members, issues
@@ -13,6 +13,27 @@ from gateway.store.tables import feedback, fix_previews, interactions, issue_mem
 Row = dict[str, Any]
 # The endpoints a fix shapes (chat completions and the Responses API): only these can be replayed.
 REPLAYABLE_ENDPOINTS = ("chat.completions", "responses")
+
+
+async def move_live_link(connection: AsyncConnection, preview_id: str, seen: str | None, link_id: str) -> bool:
+    """Record `link_id` as the link that made preview `preview_id` live, inside the caller's transaction, if its
+    `live_link_id` is still `seen` (what the request read); False when another make-live moved it first.
+
+    A conditional UPDATE: on PostgreSQL a second one waits for the first's row lock and then finds the
+    condition false; on SQLite the write lock orders them. Taken first in the transaction, before the fix's
+    own locks, so every make-live takes its locks in one order.
+    """
+    c = fix_previews.c
+    held = c.live_link_id.is_(None) if seen is None else c.live_link_id == seen
+    moved = update(fix_previews).where(c.id == preview_id, held).values(live_link_id=link_id)
+    return bool((await connection.execute(moved)).rowcount == 1)
+
+
+async def live_link_of(connection: AsyncConnection, preview_id: str) -> str | None:
+    """The link the preview's newest make-live made, as committed (None: none recorded)."""
+    query = select(fix_previews.c.live_link_id).where(fix_previews.c.id == preview_id)
+    found: str | None = (await connection.execute(query)).scalar_one_or_none()
+    return found
 
 
 class FixPreviewStore:

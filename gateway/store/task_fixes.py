@@ -22,6 +22,7 @@ from gateway.audit.records import AuditEntry
 from gateway.prompts.records import AppPrompts
 from gateway.store.audit import append
 from gateway.store.fix_links import insert_link, stored_link
+from gateway.store.fix_previews import live_link_of, move_live_link
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.issue_edits import Check, set_status_within
 from gateway.store.knowledge import Change, EntryWrite, edit_entry, insert_entry
@@ -66,6 +67,29 @@ class TaskFixWrite:
 
     fix: MadeFix
     link: Row | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewOnce:
+    """A preview made live once: its live link moves from `seen` (what the request read) to `link_id`, or nothing
+    is written (gateway.store.fix_previews.move_live_link)."""
+
+    preview_id: str
+    seen: str | None
+    link_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewTaken:
+    """Another make-live of the preview moved its live link first (to `link_id`): nothing was written."""
+
+    link_id: str | None
+
+
+class _PreviewTaken(Exception):
+    def __init__(self, link_id: str | None) -> None:
+        super().__init__(link_id)
+        self.link_id = link_id
 
 
 class _TaskGone(Exception):
@@ -149,18 +173,26 @@ class TaskFixStore:
         return TaskFixWrite(made, stored)
 
     async def make_and_link(
-        self, make_fix: FixEdit, link: Callable[[MadeFix], LinkWrite], key: KeyClaim | None
-    ) -> TaskFixWrite | KeyUse | None:
+        self,
+        make_fix: FixEdit,
+        link: Callable[[MadeFix], LinkWrite],
+        key: KeyClaim | None,
+        once: PreviewOnce | None = None,
+    ) -> TaskFixWrite | KeyUse | PreviewTaken | None:
         """Make the fix and store `link(fix)` in one transaction (a fix made live for an issue without a task); with
         `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned.
 
-        None when `make_fix` finds the fix already as asked (an entry edited to the same text by a request just
-        before): nothing is written, the key's claim neither, and nothing is linked again.
+        With `once` (the preview made live), its live link is moved next: when another make-live moved it first,
+        nothing is written and PreviewTaken names the link it moved it to. None when `make_fix` finds the fix
+        already as asked (an entry edited to the same text by a request just before): nothing is written, the
+        key's claim neither, and nothing is linked again.
         """
         try:
             async with self._engine.begin() as connection:
                 if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
                     return earlier
+                if once is not None and not await move_live_link(connection, once.preview_id, once.seen, once.link_id):
+                    raise _PreviewTaken(await live_link_of(connection, once.preview_id))
                 made = await make_fix(connection)
                 if made is None:
                     raise _NothingMade
@@ -170,6 +202,8 @@ class TaskFixStore:
                     await append(connection, entry)
         except _NothingMade:
             return None
+        except _PreviewTaken as taken:
+            return PreviewTaken(taken.link_id)
         return TaskFixWrite(made, stored)
 
     async def key_use(self, scope: str, key: str) -> KeyUse | None:

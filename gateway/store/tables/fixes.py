@@ -176,5 +176,8 @@ fix_previews = Table(
     Column("items", JSONDocument, nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The link the newest make-live of this preview made (None: never made live, or before revision 0033). Moved
+    # by a conditional UPDATE in the fix's own transaction, so two make-live posts at once make one fix.
+    Column("live_link_id", String(36)),
     Index(None, "issue_id"),
 )
