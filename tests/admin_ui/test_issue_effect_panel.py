@@ -91,8 +91,10 @@ async def measured(gateway, client, admin_headers, browser_as) -> dict[str, Any]
     async def loaded():
         return embedder
 
-    services.effects = EffectService(services.engine, loaded, effect_settings(services.settings))
     engine, now = services.engine, datetime.now(UTC)
+    # One instant for the API and the page: each measures up to its clock, and two reads a minute boundary
+    # apart showed different windows.
+    services.effects = EffectService(services.engine, loaded, effect_settings(services.settings), clock=lambda: now)
     live_at = now - timedelta(days=2)
     long_ago = now - timedelta(days=10)
     issue_id = await refund_issue(engine, await rated(engine, "my refund is late", long_ago, long_ago + H, 4, 4, 0))
