@@ -73,6 +73,9 @@ class ReviewGate(BaseModel):
     # "audit": the answer goes out at once and a risky one opens a review task; "hold": a risky
     # answer waits for a reviewer (the client polls GET /v1/reviews/{task_id}); None: `review_gate_mode`.
     mode: Literal["audit", "hold"] | None = None
+    # Under "hold", what a stream gets (its tokens reach the client before its answer can be judged):
+    # "refuse" (400 stream_not_reviewable) or "audit" (goes out, audited when risky); None: `review_gate_streams`.
+    streams: Literal["refuse", "audit"] | None = None
 
 
 # Ordinary text of every kind of character, where a pattern that can match nothing shows it.

@@ -80,6 +80,11 @@ class ReviewSettings(BaseModel):
     review_gates: list[ReviewGate] = Field(default_factory=list)
     review_gate_threshold: float = Field(default=0.7, ge=0, le=1)
     review_gate_mode: Literal["audit", "hold"] = "audit"
+    # Under mode "hold", a stream cannot be held (its tokens reach the client before its answer can be
+    # judged): "refuse" answers every stream of the app 400 stream_not_reviewable before any upstream
+    # call; "audit" lets an unflagged one through and audits it when risky. A stream flagged
+    # `x-feedgate-review: required` is refused either way. A gate entry's `streams` overrides this.
+    review_gate_streams: Literal["refuse", "audit"] = "refuse"
     # A held answer waits at most this long for a reviewer; a poll after that gets the fallback:
     # "release" the held answer as it is, or "refuse" it (also for a task dismissed undecided).
     review_hold_timeout_minutes: float = Field(default=30, gt=0, le=MAX_MINUTES)

@@ -16,7 +16,13 @@ answers 503 ``review_unavailable`` with ``retry-after`` (nothing unreviewed goes
 the answer go out and audits it.
 
 Streams are never held: their tokens reach the client as they arrive, before the answer can be
-judged. A risky stream opens an audit task instead, in either mode.
+judged. So under mode ``hold`` a stream that would have to be held is refused (400
+``stream_not_reviewable``, before any upstream call): one flagged ``x-feedgate-review: required``
+always, and every stream of an app whose gate says ``streams = "refuse"`` (the default), since its
+confidence is known only once its tokens are out. With ``streams = "audit"`` an unflagged stream goes
+out and a risky one opens an audit task, as every risky stream does under mode ``audit``. (Buffering
+the stream to judge it first would cost every stream its first-token latency, and an approved
+answer comes back from a poll as a whole completion anyway: the client sends it without stream.)
 
 When the client did not ask for log-probabilities, the gate asks the upstream for them and takes
 them out of the answer again (`ReplaceAnswer`), so the client sees the answer it asked for.
@@ -32,10 +38,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import orjson
-
 from gateway.config import Settings
-from gateway.errors import openai_error_body
 from gateway.proxy.policy import (
     PASS,
     AfterResult,
@@ -51,6 +54,7 @@ from gateway.proxy.request_json import json_object
 from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
+from gateway.review.gate_refusals import queue_unavailable, stream_not_reviewable
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
 from gateway.review.held_poll import OUTCOME_HEADER, PENDING
 from gateway.review.hold_cap import HoldCap
@@ -75,9 +79,7 @@ MAX_PENDING = 100_000
 # holding its call's request) without end; beyond this a risky answer's audit is dropped and logged.
 MAX_AUDITS = 1_000
 Mode = Literal["audit", "hold"]
-# A risky answer the review queue could not take under the refuse fallback: 503 with this code.
-QUEUE_UNAVAILABLE = "review_unavailable"
-QUEUE_RETRY_SECONDS = 5
+Streams = Literal["refuse", "audit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class GateRule:
 
     threshold: float
     mode: Mode
+    # Under mode "hold": whether a stream that is not flagged is refused or goes out (audited when risky).
+    streams: Streams = "refuse"
 
 
 def gate_rules(settings: Settings) -> dict[str, GateRule]:
@@ -94,6 +98,7 @@ def gate_rules(settings: Settings) -> dict[str, GateRule]:
         gate.app: GateRule(
             threshold=settings.review_gate_threshold if gate.threshold is None else gate.threshold,
             mode=gate.mode or settings.review_gate_mode,
+            streams=gate.streams or settings.review_gate_streams,
         )
         for gate in settings.review_gates
     }
@@ -160,8 +165,13 @@ class ConfidenceGate:
         return endpoint == ENDPOINT and app in self._rules
 
     async def before(self, request: PolicyRequest) -> Decision:
-        """Ask the upstream for log-probabilities when the client did not (not for streams)."""
+        """Refuse a stream a hold could not keep; ask the upstream for log-probabilities the client did not (not for streams)."""
+        rule = self._rules.get(request.app)
         if request.json.get("stream") is True:
+            if rule is not None and rule.mode == "hold":
+                flagged = _flagged(request.headers)
+                if flagged or rule.streams == "refuse":
+                    return stream_not_reviewable(flagged)
             # The gateway cannot take log-probabilities back out of chunks it has already sent
             # on, so it never adds them to a stream: a stream's confidence is known only when
             # the client asked for log-probabilities itself.
@@ -218,7 +228,7 @@ class ConfidenceGate:
             if self._fallback != "release":
                 # The operator chose that no risky answer goes out unreviewed; a queue that cannot take
                 # the hold is no reviewer either. The client may try again (the SDK does, on a 503).
-                return _queue_unavailable()
+                return queue_unavailable()
             extra = {"hold_failed": True}
         else:
             self._cap.record(request.app, False)
@@ -316,17 +326,6 @@ class ConfidenceGate:
             # The interaction is not stored yet and has no feedback: spare the suggestion's queries.
             suggested_action=SuggestedAction(ActionKind.PROMPT_INSTRUCTIONS),
         )
-
-
-def _queue_unavailable() -> Hold:
-    """The answer to a call whose risky answer could not be held under the refuse fallback: a retryable 503."""
-    message = (
-        "This answer needs a reviewer's approval, but the review queue is unreachable for the moment, so it "
-        f"was withheld; try again in {QUEUE_RETRY_SECONDS} s"
-    )
-    body = orjson.loads(openai_error_body(503, message, QUEUE_UNAVAILABLE))
-    headers = [(b"retry-after", str(QUEUE_RETRY_SECONDS).encode())]
-    return Hold(503, body, note={"outcome": QUEUE_UNAVAILABLE}, headers=headers)
 
 
 def _judge(parsed: dict[str, Any] | None, flagged: bool, rule: GateRule) -> _Judged:

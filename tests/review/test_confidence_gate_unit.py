@@ -148,7 +148,7 @@ async def test_a_client_that_asked_for_logprobs_gets_its_answer_untouched():
 
 
 async def test_streams_and_other_endpoints_get_no_logprobs_added():
-    policy = gate("hold", UnreachableReviews())
+    policy = gate("audit", UnreachableReviews())
 
     assert await policy.before(request({**CHAT, "stream": True})) is PASS
     assert not policy.applies_to("bot", "responses")
