@@ -94,8 +94,9 @@ class ReviewSettings(BaseModel):
     # cannot stall an app. Counted in memory, per gateway process.
     review_hold_max_share: float = Field(default=0.2, ge=0, le=1)
     review_hold_cap_window: int = Field(default=100, ge=1)
-    # When a held answer's task is decided, POST a notice to this URL, signed with HMAC-SHA256
-    # of the body under `review_webhook_secret` (header x-feedgate-signature; required with a URL). Off without a URL.
+    # When a held answer's task is decided, POST a notice to this URL, signed as Standard Webhooks
+    # sign (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 of id, time and body) under
+    # `review_webhook_secret` (required with a URL), plus the deprecated x-feedgate-signature. Off without a URL.
     review_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     review_webhook_secret: str | None = None
 

@@ -1,10 +1,15 @@
 """A signed webhook telling an app that a reviewer decided one of its held answers.
 
 Sent by a decision listener once a task holding an answer is resolved, in the background (the
-reviewer's request is not kept waiting for the app's server). The body is JSON; the header
-``x-feedgate-signature`` is the hex HMAC-SHA256 of the body under ``review_webhook_secret``, so the
-app can check that the gateway sent it. A delivery that fails in a way worth trying again (no
-answer, a timeout, 408, 429 or 5xx) is sent again, the same signed body, after 1, 2, 4 and 8 s
+reviewer's request is not kept waiting for the app's server). The body is JSON, signed as Standard
+Webhooks sign (gateway.review.webhook_signing) under ``review_webhook_secret``: ``webhook-id`` (the
+task's id), ``webhook-timestamp`` (when this try was sent) and ``webhook-signature`` over both and the
+body, so the app can check that the gateway sent it, and recently: a notice captured on the way
+cannot be replayed past the receiver's tolerance. ``x-feedgate-signature``, the hex HMAC-SHA256 of
+the body alone (replayable), is still sent alongside for one release (deprecated), so a receiver
+that checks it keeps working while it moves to the new headers. A delivery that fails in a way worth
+trying again (no answer, a timeout, 408, 429 or 5xx) is sent again, the same body signed at the
+time of the try, after 1, 2, 4 and 8 s
 (`RETRY_DELAYS`), then given up and logged; a success, or another answer from the app (a 4xx: it
 refused it), ends it. At most `MAX_PENDING` notices are being delivered at once: beyond that a notice is
 dropped with a warning rather than queued without end (the app can always poll
@@ -22,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC
 
 from gateway.config import Settings
@@ -32,6 +38,7 @@ from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import held_answer_of, hold_deadline
 from gateway.review.held_poll import settling_event
 from gateway.review.records import Decision, TaskEvent
+from gateway.review.webhook_signing import signed_headers
 
 logger = logging.getLogger("feedgate.review")
 
@@ -56,6 +63,7 @@ class HeldDecisionWebhook:
         root_path: str = "",
         retry_delays: Sequence[float] = RETRY_DELAYS,
         max_pending: int = MAX_PENDING,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._url = url
         # The public path prefix (settings' root_path): "poll" is the held answer's public poll path.
@@ -64,6 +72,8 @@ class HeldDecisionWebhook:
         self._post = post
         self._retry_delays = tuple(retry_delays)
         self._max_pending = max_pending
+        # Unix time: each try is signed at the time it is sent.
+        self._clock = clock
         self._sending: set[asyncio.Task[None]] = set()
         # Set on shutdown: a retry still waiting is given up at once.
         self._closing = asyncio.Event()
@@ -115,8 +125,10 @@ class HeldDecisionWebhook:
         sending.add_done_callback(self._sending.discard)
 
     async def _deliver(self, task_id: str, body: bytes) -> None:
-        headers = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
+        # Deprecated (replayable: no time in it), kept one release for receivers that check it.
+        legacy = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
         for attempt, delay in enumerate((*self._retry_delays, None), start=1):
+            headers = {**legacy, **signed_headers(self._secret, task_id, body, int(self._clock()))}
             failure = await self._try(body, headers)
             if failure is None:
                 return

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -307,8 +308,13 @@ def test_a_decided_hold_is_announced_by_a_signed_webhook(gated, hook_server):
 
     assert len(received) == 1
     headers, body = received[0]
-    expected = hmac.new(b"hook-secret", body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers["x-feedgate-signature"], expected)
+    assert headers["webhook-id"] == pending["task_id"]
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(b"hook-secret", signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{expected}"
+    legacy = hmac.new(b"hook-secret", body, hashlib.sha256).hexdigest()  # deprecated, kept one release
+    assert hmac.compare_digest(headers["x-feedgate-signature"], legacy)
     notice = json.loads(body)
     assert notice["event"] == "feedgate.review.decided" and notice["outcome"] == "reject"
     assert notice["task_id"] == pending["task_id"] and notice["interaction_id"] == pending["interaction_id"]

@@ -1,0 +1,28 @@
+"""Signing a webhook notice as Standard Webhooks (standardwebhooks.com) does: timestamped, so it cannot be replayed.
+
+``webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">``: the
+receiver recomputes it from the three and refuses a timestamp too far from its own clock (the
+libraries' tolerance is 5 minutes), so a notice captured on the way cannot be sent to it again later,
+and drops an id it has already seen within that time. The key is the secret's bytes as configured
+(the libraries take them as raw bytes, e.g. ``Webhook(secret.encode())`` in Python's
+``standardwebhooks``). Signing is a few lines of the standard library; the receivers are the ones that
+may want a library.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+VERSION = "v1"
+
+
+def signed_headers(secret: bytes, message_id: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """The three Standard Webhooks headers for `body`, sent as message `message_id` at `timestamp` (Unix seconds)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = base64.b64encode(hmac.new(secret, signed, hashlib.sha256).digest()).decode()
+    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: f"{VERSION},{digest}"}
