@@ -237,7 +237,9 @@ class ProxyApp:
         # A policy may rewrite the body, which then goes out re-encoded: read exactly what the client
         # sent (orjson's float for an integer past 64 bits would reach the upstream otherwise).
         request_json = exactly_parsed(request_json, original)
-        request = PolicyRequest(call.id, call.app, call.endpoint, request_json, call.end_user, call.metadata, headers)
+        request = PolicyRequest(
+            call.id, call.app, call.endpoint, request_json, call.end_user, call.metadata, headers, body=original
+        )
         call.policies, call.policy_request = policies, request
         decided = await decide(policies, request)
         call.notes = decided.notes

@@ -45,6 +45,8 @@ class PolicyRequest:
     headers: list[tuple[bytes, bytes]]
     # Set once a policy's `Resend` sent the call again (a call is sent again at most once).
     resent: bool = False
+    # The request's bytes as the client sent them (the same object the proxy holds: nothing copied).
+    body: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,9 @@ out and a risky one opens an audit task, as every risky stream does under mode `
 the stream to judge it first would cost every stream its first-token latency, and an approved
 answer comes back from a poll as a whole completion anyway: the client sends it without stream.)
 
+A call that may be held and carries an ``Idempotency-Key`` is answered once: a retry gets the first
+call's held task (gateway.review.held_keys).
+
 When the client did not ask for log-probabilities, the gate asks the upstream for them and takes
 them out of the answer again (`ReplaceAnswer`), so the client sees the answer it asked for.
 """
@@ -54,15 +57,16 @@ from gateway.proxy.request_json import json_object
 from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
-from gateway.review.gate_refusals import queue_unavailable, stream_not_reviewable
+from gateway.review.gate_refusals import bad_key, key_reused, queue_unavailable, stream_not_reviewable
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
-from gateway.review.held_poll import OUTCOME_HEADER, PENDING
+from gateway.review.held_keys import BadKey, HeldKey, HeldKeys, held_key, pending_hold
 from gateway.review.hold_cap import HoldCap
 from gateway.review.logprob_refusals import LogprobRefusals, refusal_of_logprobs
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
 from gateway.review.opening import Opened
 from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
 from gateway.review.service import ReviewService
+from gateway.store.idempotency import KeyClaim
 
 logger = logging.getLogger("feedgate.review")
 
@@ -159,6 +163,7 @@ class ConfidenceGate:
         self._refusals = LogprobRefusals()
         # Audit openings run off the call; kept referenced so they are not collected mid-flight.
         self._background: set[asyncio.Task[None]] = set()
+        self._keys = HeldKeys(reviews, self._poll_prefix)
 
     def applies_to(self, app: str, endpoint: str) -> bool:
         """Chat completions of the gated apps."""
@@ -176,6 +181,14 @@ class ConfidenceGate:
             # on, so it never adds them to a stream: a stream's confidence is known only when
             # the client asked for log-probabilities itself.
             return PASS
+        if rule is not None and rule.mode == "hold":
+            # Only a call that may be held reads its key: every other call pays nothing for it.
+            try:
+                key = held_key(request)
+            except BadKey:
+                return bad_key()
+            if key is not None and (earlier := await self._keys.earlier_answer(request, key)) is not None:
+                return earlier
         if self._refusals.refuses(request.json.get("model")):
             return PASS
         asking, _ = request_with_logprobs(request.json)
@@ -188,6 +201,13 @@ class ConfidenceGate:
 
     async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
         """Judge the answer; audit or hold a risky one; hide log-probabilities the client did not ask for."""
+        result = await self._after(request, answer)
+        if not isinstance(result, Resend):
+            # The call is over: a retry waiting on its Idempotency-Key gets its held task, if any.
+            self._keys.end(request, result)
+        return result
+
+    async def _after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
         asked = self._added.pop(request.interaction_id, None)
         added = asked is not None
         rule = self._rules.get(request.app)
@@ -260,11 +280,19 @@ class ConfidenceGate:
     # -- opening tasks ------------------------------------------------------------------
 
     async def _hold(self, request: PolicyRequest, rule: GateRule, judged: _Judged, body: bytes) -> Hold | None:
-        """Open the task now (the client needs its id) and answer with the pending body; None if it failed."""
+        """Open the task now (the client needs its id) and answer with the pending body; None if it failed.
+
+        With an Idempotency-Key the key is claimed with the task; a key another process claimed first
+        answers with its task (the same request) or 422 (another one), and opens nothing.
+        """
         hold_until = self._clock() + self._hold_timeout
         evidence = {**_evidence(rule, judged), HELD_KEY: held_evidence(body, hold_until, self._fallback)}
         try:
-            opened = await self._open(request, judged, evidence, Priority.HIGH, (HELD_TAG,))
+            key = held_key(request)
+        except BadKey:  # refused before the call went out; kept off the hold all the same
+            key = None
+        try:
+            opened = await self._open(request, judged, evidence, Priority.HIGH, (HELD_TAG,), _claim(key))
         except Exception:
             # The review queue is down: the caller answers as the fallback says.
             logger.exception("could not hold interaction %s for review (the fallback decides)", request.interaction_id)
@@ -272,19 +300,15 @@ class ConfidenceGate:
         if opened is None:
             return None
         task = opened.task
-        pending = {
-            "status": "pending_review",
-            "task_id": task.task.id,
-            "estimated_wait_minutes": task.estimated_wait_minutes,
-            "interaction_id": request.interaction_id,
-        }
+        if key is not None and opened.earlier is not None:
+            if opened.earlier.field_hashes != key.claim().field_hashes:
+                return key_reused(task.task.id)
+            first = task.interaction_ids[0] if task.interaction_ids else None
+            return pending_hold(
+                self._poll_prefix, task, first, {"task_id": task.task.id, "idempotency_key": "repeated"}
+            )
         note = {"task_id": task.task.id, "reason": task.task.reason}
-        # The outcome header as every poll until the review settles has it, so an app reads the first answer alike.
-        headers = [
-            (b"location", f"{self._poll_prefix}{task.task.id}".encode()),
-            (OUTCOME_HEADER.encode(), PENDING.encode()),
-        ]
-        return Hold(202, pending, note=note, headers=headers)
+        return pending_hold(self._poll_prefix, task, request.interaction_id, note)
 
     def _audit(self, request: PolicyRequest, rule: GateRule, judged: _Judged, extra: dict[str, Any]) -> None:
         """Open the task in the background: the answer is not delayed, and a failure is only logged."""
@@ -313,6 +337,7 @@ class ConfidenceGate:
         evidence: dict[str, Any],
         priority: Priority,
         tags: tuple[str, ...],
+        key: KeyClaim | None = None,
     ) -> Opened | None:
         source = Source.FLAGGED if judged.flagged else Source.CONFIDENCE
         return await self._reviews.open_or_update(
@@ -325,7 +350,12 @@ class ConfidenceGate:
             tags=(request.app, *tags),
             # The interaction is not stored yet and has no feedback: spare the suggestion's queries.
             suggested_action=SuggestedAction(ActionKind.PROMPT_INSTRUCTIONS),
+            key=key,
         )
+
+
+def _claim(key: HeldKey | None) -> KeyClaim | None:
+    return key.claim() if key is not None else None
 
 
 def _judge(parsed: dict[str, Any] | None, flagged: bool, rule: GateRule) -> _Judged:

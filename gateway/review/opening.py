@@ -13,6 +13,7 @@ from gateway.audit.records import AuditEntry, as_stored_json
 from gateway.review.held_answer import keeping_held_answer, task_deadline
 from gateway.review.levels import ServiceLevels
 from gateway.review.records import Priority, ReviewTaskDetail, Source, Status, SuggestedAction
+from gateway.store.idempotency import KeyUse
 from gateway.store.review_writes import EventWrite, TaskOpening
 
 Row = dict[str, Any]
@@ -48,6 +49,8 @@ class Opened:
     added: tuple[str, ...]
     # Already held by a task (this one or an earlier one): never added again.
     already_held: tuple[str, ...]
+    # The opening's idempotency key was claimed before: nothing was written, `task` is that opening's.
+    earlier: KeyUse | None = None
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:

@@ -27,6 +27,7 @@ from gateway.review.reviewer_text import decision_text, note_text, redacted_requ
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_reads import ReviewReads
 from gateway.review.task_requests import check_manual_request, open_request, person
+from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
 from gateway.store.reviews import ActiveIssueTaken, ReviewFilter, ReviewStore
@@ -70,10 +71,13 @@ class ReviewService(ReviewReads):
         tags: Sequence[str] = (),
         suggested_action: SuggestedAction | None = None,
         actor: str | None = None,
+        key: KeyClaim | None = None,
     ) -> Opened | None:
         """Open a task, or update the open one for this issue or any of these interactions; the one verb rules call.
 
         Returns what was written with the task as it now stands (see `write_task`, which this reads back).
+        `key`: an idempotency key claimed with the task (gateway.store.reviews); when an earlier opening
+        claimed it, nothing is written and that opening's task is returned (`Opened.earlier`).
         """
         written = await self.write_task(
             app=app,
@@ -86,6 +90,7 @@ class ReviewService(ReviewReads):
             tags=tags,
             suggested_action=suggested_action,
             actor=actor,
+            key=key,
         )
         if written is None:
             return None
@@ -93,7 +98,12 @@ class ReviewService(ReviewReads):
 
     async def _opened(self, written: OpenResult) -> Opened:
         """What an opening wrote, with the task as it now stands."""
-        return Opened(await self.get(written.task_id), written.created, written.added, written.already_held)
+        task = await self.get(written.task_id)
+        return Opened(task, written.created, written.added, written.already_held, written.earlier)
+
+    async def key_use(self, scope: str, key: str) -> KeyUse | None:
+        """The task an opening made under idempotency `key` of `scope`, and what it was asked with (None: none)."""
+        return await self._store.key_use(scope, key)
 
     async def write_task(
         self,
@@ -108,6 +118,7 @@ class ReviewService(ReviewReads):
         tags: Sequence[str] = (),
         suggested_action: SuggestedAction | None = None,
         actor: str | None = None,
+        key: KeyClaim | None = None,
     ) -> OpenResult | None:
         """Open or update a task as `open_or_update` does, without reading it back (for rules that open many).
 
@@ -128,9 +139,11 @@ class ReviewService(ReviewReads):
             tags=tags,
             actor=actor,
         )
-        return await self._write(request, suggested_action)
+        return await self._write(request, suggested_action, key)
 
-    async def _write(self, request: OpenRequest, suggested_action: SuggestedAction | None = None) -> OpenResult | None:
+    async def _write(
+        self, request: OpenRequest, suggested_action: SuggestedAction | None = None, key: KeyClaim | None = None
+    ) -> OpenResult | None:
         """Open or update the task `request` asks for (see `write_task`)."""
         by_rule = request.source != Source.MANUAL
         action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids, by_rule)
@@ -140,6 +153,7 @@ class ReviewService(ReviewReads):
             request.interaction_ids,
             lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
             by_rule=by_rule,
+            key=key,
         )
 
     async def open_manual(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.audit.records import AuditEntry
+from gateway.store.idempotency import KeyUse
 
 Row = dict[str, Any]
 
@@ -74,3 +75,6 @@ class OpenResult:
     added: tuple[str, ...]
     # Held by some task already (this one or another): never added again.
     already_held: tuple[str, ...]
+    # The opening named an idempotency key an earlier opening claimed: nothing was written, and
+    # `task_id` is the task that one opened.
+    earlier: KeyUse | None = None

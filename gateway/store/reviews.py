@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from gateway.review.people import same_person
 from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit
 from gateway.store.chunks import chunks
+from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.locks import advisory_key
 from gateway.store.review_task_reads import decided_details, task_tags
@@ -130,10 +131,14 @@ class ReviewStore:
         plan: Callable[[Row | None, list[str], dict[str, Row]], TaskOpening | None],
         *,
         by_rule: bool = True,
+        key: KeyClaim | None = None,
     ) -> OpenResult | None:
         """Open a task or update the open one for this issue or these interactions, atomically.
 
         `by_rule`: a rule opens it, so a person's task is not taken for sharing interactions (`_open_task_for`).
+        `key`: an idempotency key claimed in the same transaction for the task written (its
+        `subject_id` is replaced by that task's id); when an earlier opening claimed it, nothing is
+        written and the result names that opening's task (`earlier`).
         `plan(existing, fresh, told)` gets the open task to update (None: open a new one), the
         asked-for interactions no task has held yet, and what each source last told of the task (its
         latest opened or updated event's detail, by source); it returns what to write, or None.
@@ -141,6 +146,9 @@ class ReviewStore:
         wanted = list(dict.fromkeys(interaction_ids))
         async with self._engine.begin() as connection:
             await _serialize_opening(connection)
+            # Openings are serialized: a key read as unused here is still unused when claimed below.
+            if key is not None and (earlier := await key_use(connection, key.scope, key.key)) is not None:
+                return OpenResult(earlier.subject_id, False, (), (), earlier)
             existing = await _open_task_for(connection, issue_id, wanted, by_rule=by_rule)
             held = await _held(connection, wanted)
             fresh = [i for i in wanted if i not in held]
@@ -160,6 +168,8 @@ class ReviewStore:
                 tags = [{"task_id": opening.task_id, "tag": tag} for tag in opening.tags]
                 await connection.execute(self._insert_tags, tags)
             await _record(connection, opening.task_id, opening.at, opening.event, opening.audit)
+            if key is not None:
+                await claim_key(connection, replace(key, subject_id=opening.task_id), opening.at)
         return OpenResult(opening.task_id, opening.created, tuple(fresh), tuple(i for i in wanted if i in held))
 
     async def change(self, task_id: str, plan: Callable[[TaskState], TaskChange | None]) -> bool:
@@ -221,6 +231,11 @@ class ReviewStore:
             row["tags"] = tags.get(row["id"], [])
             row["decided_details"] = decided.get(row["id"], [])
         return rows
+
+    async def key_use(self, scope: str, key: str) -> KeyUse | None:
+        """The task an opening made under idempotency `key` of `scope` (None: none did)."""
+        async with self._engine.connect() as connection:
+            return await key_use(connection, scope, key)
 
     async def open_task_for(
         self, issue_id: str | None, interaction_ids: Sequence[str], *, by_rule: bool = True
