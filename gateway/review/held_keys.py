@@ -158,9 +158,9 @@ class HeldKeys:
         if key is None or running is None or running.interaction_id != request.interaction_id:
             return
         del self._running[key.stored]
-        held = isinstance(result, Hold) and result.status == 202
         if not running.ended.done():
-            running.ended.set_result(_Held(result, key.request) if held else None)  # type: ignore[arg-type]
+            held = result if isinstance(result, Hold) and result.status == 202 else None
+            running.ended.set_result(_Held(held, key.request) if held is not None else None)
 
     def _begin(self, request: PolicyRequest, key: HeldKey) -> None:
         running = _Running(request.interaction_id, key.request, asyncio.get_running_loop().create_future())

@@ -119,7 +119,8 @@ knowledge_entry_versions = Table(
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
-    # What the key created: kb.create / prompt.publish (one key may serve each once).
+    # What the key created: kb.create / prompt.publish / review.hold (a held chat call's task; its key is
+    # the sha256 of app and key, gateway.review.held_keys). One key may serve each once.
     Column("scope", String(40), primary_key=True),
     Column("key", String(255), primary_key=True),
     # The entry's or the version's id.
