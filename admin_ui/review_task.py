@@ -29,6 +29,7 @@ from gateway.review.issue_holders import NAMED as NAMED_ELSEWHERE
 from gateway.review.issue_holders import HeldElsewhere, held_elsewhere
 from gateway.review.people import same_person
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
+from gateway.review.task_issues import fixes_in_force
 from gateway.services import Services
 from gateway.store.review_holders import ReviewHolders
 
@@ -156,6 +157,8 @@ async def task_page(
         [*([task.issue_id] if task.issue_id else []), *issues_named(detail.events)]
     )
     can_act = user.allows(Role.REVIEWER)
+    # The issues its answers belong to, with their fixes in force: what a fix already live resolves it by.
+    task_issues = await services.task_fixes.task_issues(detail)
     done = request.query_params.get("done")
     me = user.name.casefold()
     return render(
@@ -182,7 +185,9 @@ async def task_page(
         # already resolved by a fix gets the second opinion on that fix, not a second fix.
         decided_by_me=task.active and any(d.reviewer.casefold() == me for d in current_decisions(detail)),
         existing_fix=fix_decision(detail) if task.active else None,
-        linked_fixes=await services.task_fixes.linked_fixes(detail) if can_act and task.active else [],
+        task_issues=task_issues,
+        linked_fixes=fixes_in_force(task_issues) if can_act and task.active else [],
+        issue_titles={found.issue_id: found.title for found in task_issues},
         # Whom the task may be given to: the people who can act on it (and whoever holds it now, named by the API).
         assignees=await assignees(services, task.assignee) if can_act and task.active else [],
         # A fix is measured on the issue holding the task's complaints now (its issue, or where it was merged).

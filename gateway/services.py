@@ -48,6 +48,7 @@ from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
+from gateway.store.member_issues import MemberIssueStore
 from gateway.store.seen_apps import SeenAppStore
 from gateway.store.stats import StatsStore
 from gateway.store.task_fixes import TaskFixStore
@@ -135,7 +136,12 @@ class Services:
     def task_fixes(self) -> TaskFixes:
         """The verbs that resolve a review task by the fix it suggests (for the API and the pages alike)."""
         return TaskFixes(
-            self.reviews, self.knowledge.service, self.prompts.service, self.fix_links, TaskFixStore(self.engine)
+            self.reviews,
+            self.knowledge.service,
+            self.prompts.service,
+            self.fix_links,
+            TaskFixStore(self.engine),
+            MemberIssueStore(self.engine),
         )
 
     @property

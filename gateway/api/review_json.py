@@ -10,6 +10,7 @@ from gateway.review.calibration_report import AppCalibration
 from gateway.review.figures import Automation, ReviewFigures
 from gateway.review.fix_resolution import FixResolution
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, TaskEvent
+from gateway.review.task_issues import TaskIssue
 
 JSON = dict[str, Any]
 
@@ -72,6 +73,27 @@ def task_detail_json(detail: ReviewTaskDetail) -> JSON:
         "events": [event_json(e) for e in detail.events],
         "estimated_wait_minutes": detail.estimated_wait_minutes,
     }
+
+
+def task_issue_json(issue: TaskIssue) -> JSON:
+    """An issue the task's answers belong to: how many it holds, and its fixes in force (what the task may be
+    resolved by: POST /api/reviews/{id}/fix with kind "linked" and the fix's id as link_id)."""
+    return {
+        "id": issue.issue_id,
+        "title": issue.title,
+        "status": issue.status,
+        "regressed": issue.regressed,
+        "interaction_count": issue.interactions,
+        "about_task": issue.about_task,
+        "live_fixes": [
+            {**fix_link_json(named.link), "name": named.name, "message": named.message} for named in issue.fixes
+        ],
+    }
+
+
+def task_page_json(detail: ReviewTaskDetail, issues: list[TaskIssue]) -> JSON:
+    """One task as GET /api/reviews/{id} shows it: its detail, and the issues its interactions belong to."""
+    return {**task_detail_json(detail), "issues": [task_issue_json(issue) for issue in issues]}
 
 
 def figures_json(figures: ReviewFigures) -> JSON:

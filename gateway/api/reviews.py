@@ -21,7 +21,14 @@ from gateway.api.admin import (
 )
 from gateway.api.paging import Limit, Offset, Since, Until
 from gateway.api.request_body import RequestBody
-from gateway.api.review_json import calibration_json, figures_json, fix_resolution_json, task_detail_json, task_json
+from gateway.api.review_json import (
+    calibration_json,
+    figures_json,
+    fix_resolution_json,
+    task_detail_json,
+    task_json,
+    task_page_json,
+)
 from gateway.api.serialize import page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
@@ -212,9 +219,16 @@ class ReviewsController(AdminController):
         report = await services.calibration.report(app, since=since, until=until, review_rate=review_rate)
         return calibration_json(report)
 
-    @get("/{task_id:str}", summary="One review task with its evidence, interactions, decisions and events")
+    @get(
+        "/{task_id:str}",
+        summary=(
+            "One review task with its evidence, interactions, decisions and events, and the issues its interactions "
+            "belong to with their fixes in force (what kind 'linked' may resolve it by)"
+        ),
+    )
     async def get_task(self, services: NamedDependency[Services], task_id: FromPath[str]) -> dict[str, Any]:
-        return task_detail_json(await services.reviews.get(task_id))
+        detail = await services.reviews.get(task_id)
+        return task_page_json(detail, await services.task_fixes.task_issues(detail))
 
     @patch(
         "/{task_id:str}",

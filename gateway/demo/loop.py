@@ -52,6 +52,7 @@ from gateway.store.interactions import InteractionStore
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.knowledge import KnowledgeStore
+from gateway.store.member_issues import MemberIssueStore
 from gateway.store.prompts import PromptStore
 from gateway.store.reviews import ReviewFilter
 from gateway.store.task_fixes import TaskFixStore
@@ -314,6 +315,7 @@ async def _loop(
             fixes = TaskFixes(
                 reviews, KnowledgeService(KnowledgeStore(engine)), PromptService(PromptStore(engine)),
                 FixLinkService(FixLinkStore(engine), IssueEditStore(engine)), TaskFixStore(engine),
+                MemberIssueStore(engine),
             )  # fmt: skip
             resolved = await fixes.resolve_with_entry(
                 task.id, REVIEWER, title=ENTRY_TITLE, content=ENTRY_CONTENT, example_questions=ENTRY_QUESTIONS

@@ -43,7 +43,9 @@ from gateway.review.fix_keys import FixKey, fix_key
 from gateway.review.records import Decision, Outcome, ReviewTaskDetail
 from gateway.review.resolution import FIX_NOTES, ResolvingFix
 from gateway.review.service import ReviewService
+from gateway.review.task_issues import TaskIssue, fixes_in_force, member_issues
 from gateway.store.idempotency import KeyUse
+from gateway.store.member_issues import MemberIssueStore
 from gateway.store.review_writes import TaskChange, TaskState
 from gateway.store.task_fixes import FixMaker, LinkWrite, MadeFix, TaskFixStore, entry_maker, prompt_maker
 
@@ -122,12 +124,14 @@ class TaskFixes:
         prompts: PromptService,
         links: FixLinkService,
         store: TaskFixStore,
+        members: MemberIssueStore,
     ) -> None:
         self._reviews = reviews
         self._knowledge = knowledge
         self._prompts = prompts
         self._links = links
         self._store = store
+        self._members = members
 
     async def resolve_with_entry(
         self,
@@ -215,16 +219,34 @@ class TaskFixes:
         return await self._resolve(detail, reviewer, fix, comment, key)
 
     async def linked_fixes(self, detail: ReviewTaskDetail) -> list[NamedFix]:
-        """The fixes linked to the task's issue (or the issue holding its complaints now) that are in force now, the
-        latest first: those `resolve_with_linked_fix` accepts. Empty for a task about no issue, or whose issue is gone.
+        """The fixes in force for the task's issues (`task_issues`: the task's own issue, or the one holding its
+        complaints now, first; then the issues holding its interactions), the latest first within each issue: those
+        `resolve_with_linked_fix` accepts. Empty when none of those issues has a fix in force, or there is none."""
+        return fixes_in_force(await self.task_issues(detail))
+
+    async def task_issues(self, detail: ReviewTaskDetail) -> list[TaskIssue]:
+        """The issues the task's answers belong to (gateway.review.task_issues), each with its fixes in force."""
+        about = None
+        if detail.task.issue_id is not None:
+            try:
+                about = await self._links.surviving_issue(detail.task.issue_id)
+            except IssueNotFound:
+                about = None
+        counts = await self._members.counts(detail.interaction_ids)
+        heads = await self._members.heads([*counts, *([about] if about is not None else [])])
+        return [
+            replace(issue, fixes=tuple(await self._fixes_in_force(issue.issue_id)))
+            for issue in member_issues(counts, heads, about)
+        ]
+
+    async def _fixes_in_force(self, issue_id: str) -> list[NamedFix]:
+        """The fixes linked to `issue_id` that are in force now, the latest first.
 
         In force: gone live (not dated ahead), and still applied: a knowledge entry still active, a prompt version
         still active or a canary. A fix switched off or replaced since resolves nothing.
         """
-        if detail.task.issue_id is None:
-            return []
         try:
-            links = await self._links.fixes_for(await self._links.surviving_issue(detail.task.issue_id))
+            links = await self._links.fixes_for(issue_id)
         except IssueNotFound:
             return []
         now = datetime.now(UTC)
@@ -263,9 +285,11 @@ class TaskFixes:
             return await self._repeated_linked(task_id, key, earlier)
         detail = await self._reviews.get(task_id)
         refuse_a_second_fix(detail)
-        if detail.task.issue_id is None:
+        if detail.task.issue_id is None and not await self.linked_fixes(detail):
             raise InvalidQuery(
-                "link_id", "the task concerns no issue, so no fix is linked to it: resolve it by a new fix"
+                "link_id",
+                "the task concerns no issue and none of its interactions belongs to an issue with a fix in force: "
+                "resolve it by a new fix",
             )
         found = next((named for named in await self.linked_fixes(detail) if named.link.id == link_id), None)
         if found is None:
