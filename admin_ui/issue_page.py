@@ -196,7 +196,7 @@ class IssuePageController(Controller):
         """The measured effect of the issue's latest fix (or of ?link_id=), as a fragment the issue page loads after itself."""
         link_id = text_param(request, "link_id", max_length=36)
         try:
-            effect = await services.effects.effect(issue_id, link_id)
+            effect = await services.effect_keeper.effect(issue_id, link_id)
         except IssueNotFound as exc:
             raise NotFoundException(f"No issue with id {issue_id}.") from exc
         except FixLinkNotFound as exc:

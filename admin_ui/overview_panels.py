@@ -76,9 +76,10 @@ async def issue_panels(services: Services, app: str | None) -> dict[str, Any]:
         services.issue_service.list(where, "growth", RANKING_CANDIDATES),
     )
     candidates = [*by_size.data, *by_growth.data]
-    ranked = rank_issues(candidates, TOP_ISSUES)
-    ids = [r.issue.id for r in ranked]
+    # Every candidate's latest fix and its kept effect first: a fix that measurably worked weighs in the ranking.
+    ids = list(dict.fromkeys(issue.id for issue in candidates))
     done = await follow_ups_of(IssueFollowUpStore(services.engine), ids, datetime.now(UTC))
+    ranked = rank_issues(candidates, TOP_ISSUES, done)
     top = [TopIssue(r, done[r.issue.id]) for r in ranked]
     return {
         "top_issues": top,

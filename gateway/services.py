@@ -22,6 +22,7 @@ from gateway.domain.stats import StatsService
 from gateway.domain.stats_refresh import DailyStatsRefresher
 from gateway.effect.links import FixLinkService
 from gateway.effect.service import EffectService
+from gateway.effect.verdict_cache import EffectKeeper
 from gateway.export.retrain import RetrainTrigger
 from gateway.feedback.rate_limit import RateLimiter
 from gateway.feedback.service import FeedbackService
@@ -45,6 +46,7 @@ from gateway.review.rule_runner import ReviewRuleRunner
 from gateway.review.service import ReviewService
 from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.feedback import FeedbackStore
+from gateway.store.fix_effects import FixEffectStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
@@ -143,6 +145,11 @@ class Services:
             TaskFixStore(self.engine),
             MemberIssueStore(self.engine),
         )
+
+    @property
+    def effect_keeper(self) -> EffectKeeper:
+        """Measures an issue's effect keeping its latest fix's verdict, and reads the kept verdicts (API and pages)."""
+        return EffectKeeper(self.effects, FixEffectStore(self.engine))
 
     @property
     def issue_fixes(self) -> IssueFixes:

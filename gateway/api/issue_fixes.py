@@ -102,7 +102,7 @@ class IssueFixesController(AdminController):
             ),
         ] = None,
     ) -> dict[str, Any]:
-        return effect_json(await services.effects.effect(issue_id, link_id))
+        return effect_json(await services.effect_keeper.effect(issue_id, link_id))
 
 
 def fix_link_json(link: FixLink) -> dict[str, Any]:

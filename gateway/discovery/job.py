@@ -29,6 +29,7 @@ from gateway.discovery.summary import AppRunSummary, RunSummary
 from gateway.discovery.titles import title_clusters
 from gateway.effect.links import follow_fix_links_after_run
 from gateway.effect.regression import check_regressions_after_run
+from gateway.effect.verdict_cache import refresh_effects_after_run
 from gateway.observability.metrics import record_clustering_run
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
@@ -94,6 +95,8 @@ async def run_clustering_pass(
                 await follow_fix_links_after_run(engine, name)
             # Resolved issues whose negative rate climbed back after their fix reopen; a failure is logged, not raised.
             await check_regressions_after_run(engine, settings, embedder, name)
+            # The effects of the app's open issues' fixes, kept for the overview to weigh; logged, not raised.
+            await refresh_effects_after_run(engine, settings, embedder, name)
             summaries.append(summary)
         report("done", total, total)
         return RunSummary(apps=summaries)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clustering.issue_status import CLOSED_STATUSES
+from gateway.domain.fix_weight import FIX_RULE, KeptEffect, fix_factor, kept_effects
 from gateway.domain.issues import Issue
 from gateway.domain.stats import StatsService
 from gateway.effect.sequential import MSPRT, log_mixture_likelihood_ratio
@@ -21,13 +22,11 @@ from gateway.store.issue_follow_up import IssueFollowUpStore
 
 # An issue that grew by as much as it held before counts at most this many times its size.
 MAX_GROWTH_FACTOR = 3.0
-# A regressed issue (a fix that stopped working) counts double.
-REGRESSION_FACTOR = 2.0
 
 IMPORTANCE_RULE = (
     "Importance = negative feedback in the issue (its negative rate × its volume) × (1 + growth since the previous "
     f"clustering pass ÷ its size before), the growth factor capped at {MAX_GROWTH_FACTOR:g}, "
-    f"× {REGRESSION_FACTOR:g} when the issue regressed after a fix. Resolved and dismissed issues are left out."
+    f"{FIX_RULE}. Resolved and dismissed issues are left out."
 )
 
 
@@ -38,6 +37,8 @@ class RankedIssue:
     issue: Issue
     importance: float
     growth_factor: float
+    # What its latest fix multiplied it by (gateway.domain.fix_weight): 1 when nothing.
+    fix_factor: float = 1.0
 
 
 def growth_factor(issue: Issue) -> float:
@@ -47,10 +48,15 @@ def growth_factor(issue: Issue) -> float:
     return min(1.0 + growth / before, MAX_GROWTH_FACTOR)
 
 
-def importance(issue: Issue) -> float:
-    """How much the issue matters now (see IMPORTANCE_RULE)."""
-    score = issue.negative_count * growth_factor(issue)
-    return score * REGRESSION_FACTOR if issue.regressed else score
+def importance(issue: Issue, follow_up: FollowUp | None = None) -> float:
+    """How much the issue matters now (see IMPORTANCE_RULE), its latest fix weighed from `follow_up`."""
+    return issue.negative_count * growth_factor(issue) * issue_fix_factor(issue, follow_up)
+
+
+def issue_fix_factor(issue: Issue, follow_up: FollowUp | None) -> float:
+    """What the issue's latest fix (in `follow_up`) multiplies its importance by (gateway.domain.fix_weight)."""
+    fix = follow_up.latest_fix if follow_up is not None else None
+    return fix_factor(issue.regressed, fix.standing if fix else None, fix.effect if fix else None)
 
 
 def is_live(issue: Issue) -> bool:
@@ -58,13 +64,25 @@ def is_live(issue: Issue) -> bool:
     return issue.size > 0 and issue.status not in CLOSED_STATUSES
 
 
-def rank_issues(issues: Iterable[Issue], limit: int) -> list[RankedIssue]:
-    """The `limit` live issues that matter most, most important first (ties: bigger, then id)."""
+def rank_issues(
+    issues: Iterable[Issue], limit: int, follow_ups: dict[str, FollowUp] | None = None
+) -> list[RankedIssue]:
+    """The `limit` live issues that matter most, most important first (ties: bigger, then id); each issue's latest
+    fix weighed from its entry in `follow_ups` (none: not weighed)."""
     seen: dict[str, Issue] = {}
     for issue in issues:
         if is_live(issue):
             seen[issue.id] = issue
-    ranked = [RankedIssue(issue, importance(issue), growth_factor(issue)) for issue in seen.values()]
+    done = follow_ups or {}
+    ranked = [
+        RankedIssue(
+            issue,
+            importance(issue, done.get(issue.id)),
+            growth_factor(issue),
+            issue_fix_factor(issue, done.get(issue.id)),
+        )
+        for issue in seen.values()
+    ]
     ranked.sort(key=lambda r: (-r.importance, -r.issue.size, r.issue.id))
     return ranked[:limit]
 
@@ -97,6 +115,9 @@ class LinkedFix:
     live_at: datetime
     # The fix now: active, canary, inactive or gone (gateway.store.fix_links.standing).
     standing: str | None = None
+    # Its before/after verdict as last measured (gateway.effect.verdict_cache); None: not measured since it went live.
+    effect: KeptEffect | None = None
+    link_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +132,23 @@ PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 def follow_ups(
-    issue_ids: Iterable[str], task_rows: Iterable[dict[str, Any]], link_rows: Iterable[dict[str, Any]], now: datetime
+    issue_ids: Iterable[str],
+    task_rows: Iterable[dict[str, Any]],
+    link_rows: Iterable[dict[str, Any]],
+    now: datetime,
+    kept: dict[str, KeptEffect] | None = None,
 ) -> dict[str, FollowUp]:
-    """Each issue's follow-up from waiting-task rows (issue_id, id, priority, deadline) and fix-link rows."""
+    """Each issue's follow-up from waiting-task rows (issue_id, id, priority, deadline), fix-link rows and the kept
+    effect verdicts by issue (one counts only for the link it measured: the issue's latest)."""
     tasks: dict[str, list[WaitingTask]] = {}
     for row in task_rows:
         task = WaitingTask(row["id"], row["priority"], row["deadline"], row["deadline"] <= now)
         tasks.setdefault(row["issue_id"], []).append(task)
     latest: dict[str, LinkedFix] = {}
     for row in link_rows:
-        fix = LinkedFix(row["kind"], row["arm"], row["live_at"], row.get("standing"))
+        effect = (kept or {}).get(row["issue_id"])
+        measured = effect if effect is not None and effect.link_id == row.get("id") else None
+        fix = LinkedFix(row["kind"], row["arm"], row["live_at"], row.get("standing"), measured, row.get("id"))
         if row["issue_id"] not in latest or fix.live_at >= latest[row["issue_id"]].live_at:
             latest[row["issue_id"]] = fix
     return {
@@ -133,9 +161,12 @@ def follow_ups(
 
 
 async def follow_ups_of(store: IssueFollowUpStore, issue_ids: Sequence[str], now: datetime) -> dict[str, FollowUp]:
-    """Each issue's follow-up (its waiting review tasks, its latest fix), read for many issues at once."""
-    tasks, links = await asyncio.gather(store.waiting_tasks(issue_ids), store.fix_links(issue_ids))
-    return follow_ups(issue_ids, tasks, links, now)
+    """Each issue's follow-up (its waiting review tasks, its latest fix and its kept effect), read for many issues
+    at once."""
+    tasks, links, kept = await asyncio.gather(
+        store.waiting_tasks(issue_ids), store.fix_links(issue_ids), store.fix_effects(issue_ids)
+    )
+    return follow_ups(issue_ids, tasks, links, now, kept_effects(kept))
 
 
 # -- drift ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
+from gateway.store.fix_effects import FixEffectStore
 from gateway.store.fix_links import standing
 from gateway.store.tables import fix_links, review_tasks
 
@@ -38,16 +39,20 @@ class IssueFollowUpStore:
         return found
 
     async def fix_links(self, issue_ids: Sequence[str]) -> list[Row]:
-        """issue_id, kind, arm, live_at and standing (store.fix_links.standing) of every fix linked to one of
+        """id, issue_id, kind, arm, live_at and standing (store.fix_links.standing) of every fix linked to one of
         `issue_ids`, the earliest live first."""
         c = fix_links.c
         found: list[Row] = []
         async with self._engine.connect() as connection:
             for chunk in chunks(list(issue_ids)):
                 query = (
-                    select(c.issue_id, c.kind, c.arm, c.live_at, standing().label("standing"))
+                    select(c.id, c.issue_id, c.kind, c.arm, c.live_at, standing().label("standing"))
                     .where(c.issue_id.in_(chunk))
                     .order_by(c.live_at, c.id)
                 )
                 found.extend(dict(row) for row in (await connection.execute(query)).mappings())
         return found
+
+    async def fix_effects(self, issue_ids: Sequence[str]) -> dict[str, Row]:
+        """The kept effect verdict (gateway.store.fix_effects) of each of `issue_ids` that has one, by issue id."""
+        return await FixEffectStore(self._engine).for_issues(issue_ids)

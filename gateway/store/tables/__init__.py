@@ -24,6 +24,7 @@ from gateway.store.tables.discovery import (
     reduction_points,
 )
 from gateway.store.tables.fixes import (
+    fix_effects,
     fix_links,
     fix_previews,
     fix_revisions,
@@ -71,6 +72,7 @@ __all__ = [
     "erased_end_users",
     "feedback",
     "feedback_token_uses",
+    "fix_effects",
     "fix_links",
     "fix_previews",
     "fix_revisions",

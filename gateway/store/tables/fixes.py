@@ -157,6 +157,26 @@ fix_links = Table(
 )
 
 
+# The before/after verdict of each issue's latest fix, as last measured (gateway.effect.verdict_cache): written
+# whenever the effect is computed (the issue page, the API, the clustering pass), so the overview and the issue
+# list can say and weigh what a fix did without the slow measuring (embedding the topic's interactions).
+fix_effects = Table(
+    "fix_effects",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    # The link measured: the issue's latest when measured (a newer link makes this row stale, not wrong).
+    Column("link_id", String(36), nullable=False),
+    # fell / rose (significant at effect_alpha) / no_change / not_enough_data.
+    Column("outcome", String(20), nullable=False),
+    Column("before_rate", Float),
+    Column("after_rate", Float),
+    Column("p_value", Float),
+    # The verdict as the issue page words it.
+    Column("verdict", Text, nullable=False),
+    Column("measured_at", UtcDateTime(), nullable=False),
+)
+
+
 # A fix replayed on an issue's interactions before it goes live (gateway.fixes.preview): the
 # candidate as given, which credential the replay used (never the credential itself), and per
 # interaction the original answer, the new one and the end user's correction.
