@@ -163,6 +163,8 @@ def _comparison_json(comparison: EffectComparison | None) -> dict[str, Any] | No
         "feedback_share_p_value": result.feedback_share_p_value,
         "feedback_note": result.note,
         "feedback_warning": comparison.feedback_warning,
+        # Set when another fix of the issue cut a window short (the windows' since/until show where).
+        "window_note": comparison.window_note,
         "method": {
             "rates": "negative rate = interactions whose current feedback (each user's newest) is negative / all interactions",
             "rate_interval": "Wilson score, 95 %",

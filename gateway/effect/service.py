@@ -2,7 +2,9 @@
 
 The fix measured is the issue's most recent link (by `live_at`), or one asked for by id. Before
 and after are windows of equal length on either side of `live_at`: as long as the time since
-(less the follow-up), capped at `effect_window_days`. Every answer in them gets the same
+(less the follow-up), capped at `effect_window_days`, and cut back to the issue's other fixes on
+either side (gateway.effect.windows: the before window starts no earlier than the previous fix went
+live, the after window ends no later than the next one did). Every answer in them gets the same
 follow-up: only feedback given within `effect_follow_up_hours` of it counts, and answers younger
 than that are not measured yet, so a recent fix never looks better only because its answers'
 feedback is still to come. For a canary link (prompt versions) the canary arm is also
@@ -40,6 +42,7 @@ from gateway.effect.verdict import (
     canary_verdict,
     feedback_share_warning,
 )
+from gateway.effect.windows import bounded
 from gateway.store.fix_links import FixLinkStore
 
 # The prompts policy's name in interactions' notes (gateway.prompts.policy.POLICY_NAME).
@@ -91,6 +94,8 @@ class EffectComparison:
     caveat: str
     # Set when the feedback share changed significantly as well (see verdict.feedback_share_warning).
     feedback_warning: str | None
+    # Set when another fix of the issue cut a window short (gateway.effect.windows), saying where and why.
+    window_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +178,9 @@ class EffectService:
             )
             return _with(empty, reason=reason)
         span = min(measured_until - fix.live_at, self.settings.window)
-        before, after = Window(fix.live_at - span, fix.live_at), Window(fix.live_at, fix.live_at + span)
+        # Cut back to the issue's fixes on either side (gateway.effect.windows): this fix's effect, not theirs.
+        bounds = bounded(fix, fixes, fix.live_at - span, fix.live_at + span)
+        before, after = Window(bounds.since, fix.live_at), Window(fix.live_at, bounds.until)
         embedder = await self._embedder()
         centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id, fix.live_at)
         if centroids is None:
@@ -204,7 +211,7 @@ class EffectService:
         before_counts = _sum(groups, "before")
         by_time = compare(before_counts, _sum(groups, "after"), minimum, ("the before window", "the after window"))
         verdict = before_after_verdict(by_time, alpha)
-        if shortfall(before_counts, minimum, "") is not None and span < self.settings.window:
+        if shortfall(before_counts, minimum, "") is not None and span < self.settings.window and not bounds.earlier:
             # Short of data, the before window read as stuck: it does reach further back, as the after window lengthens.
             verdict += (
                 f"; it reaches back to {_moment(before.since)} now, and further as time passes "
@@ -220,6 +227,7 @@ class EffectService:
             verdict,
             DRIFT_CAVEAT,
             feedback_share_warning(by_time, alpha),
+            window_note=bounds.note(_moment),
         )
         canary = None
         if arm_of is not None:
