@@ -135,7 +135,8 @@ def db_upgrade(args: argparse.Namespace) -> None:
     settings = _settings(args)
     from gateway.observability.logs import configure_logging
 
-    # Alembic's "Running upgrade" lines as the settings say (compose's migrate service asks for JSON).
+    # The upgrade's summary line ("database upgraded from … to …") as the settings say (compose's migrate service
+    # asks for JSON); every migration's own line with FEEDGATE_LOG_LEVEL=debug.
     configure_logging(settings.log_format, settings.log_level)
 
     async def reachable() -> None:
@@ -363,8 +364,8 @@ def main(argv: list[str] | None = None) -> None:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Alembic announces each of its plugins at INFO whenever it is imported: noise before every command.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    # And two lines about its SQL dialect whenever it checks the schema, migrations to run or not; the
-    # migrations it runs ("Running upgrade ...") still show.
+    # And two lines about its SQL dialect whenever it checks the schema, migrations to run or not; an upgrade
+    # says what it ran in one line (gateway.store.migrate), each migration's with debug logging.
     logging.getLogger("alembic.runtime.migration").addFilter(_without_dialect_notes)
     args = build_parser().parse_args(argv)
     try:

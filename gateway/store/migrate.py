@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,12 @@ from sqlalchemy.engine import make_url
 from gateway.config_checks import ConfigError
 from gateway.store.engine import create_engine
 
+logger = logging.getLogger("feedgate.store")
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The logger Alembic says each migration step on ("Running upgrade 0029 -> 0030, …"), and its parent.
+ALEMBIC_STEPS = "alembic.runtime.migration"
+ALEMBIC = "alembic"
 # The lock concurrent upgrades take turns on (an advisory lock on PostgreSQL, a file lock beside SQLite's file).
 MIGRATION_LOCK = "feedgate-migrations"
 
@@ -82,12 +88,60 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
     "Can't locate revision" traceback.
     """
     try:
-        with _sqlite_file_lock(database_url):
+        with _sqlite_file_lock(database_url), _one_summary_line():
             command.upgrade(alembic_config(database_url), revision)
     except CommandError:
         # Only now look at the database (the usual path costs no extra connection).
         _check_not_ahead(asyncio.run(database_revision(database_url)))
         raise
+
+
+class _MigrationSteps(logging.Filter):
+    """Notes each migration step Alembic runs and, `quiet`, keeps its info lines (one per step, and more) from the log."""
+
+    def __init__(self, quiet: bool) -> None:
+        super().__init__()
+        self.quiet = quiet
+        self.steps: list[tuple[str, str]] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Records the step a "Running …" record names; passes warnings and errors, and everything unless quiet."""
+        step = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if record.msg == "Running %s" and step is not None:
+            before = ", ".join(getattr(step, "from_revisions_no_deps", ()) or ()) or "an empty database"
+            after = ", ".join(getattr(step, "to_revisions_no_deps", ()) or ()) or "base"
+            self.steps.append((before, after))
+        return not self.quiet or record.levelno >= logging.WARNING
+
+
+@contextmanager
+def _one_summary_line() -> Iterator[None]:
+    """Say the upgrade in one line ("database upgraded from 0029 to 0031 (2 migrations)") instead of Alembic's line per
+    migration, which buried `feedgate serve`'s first useful line under 30; all of them when debug logging is on."""
+    quiet = not logging.getLogger("feedgate").isEnabledFor(logging.DEBUG)
+    steps_logger, parent = logging.getLogger(ALEMBIC_STEPS), logging.getLogger(ALEMBIC)
+    levels = (steps_logger.level, parent.level)
+    steps = _MigrationSteps(quiet)
+    steps_logger.addFilter(steps)
+    if quiet:
+        # Alembic's other loggers say nothing worth a line at info; its steps' logger still hands them to the filter.
+        parent.setLevel(logging.WARNING)
+        steps_logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        steps_logger.removeFilter(steps)
+        steps_logger.setLevel(levels[0])
+        parent.setLevel(levels[1])
+    if quiet and steps.steps:
+        count = len(steps.steps)
+        logger.info(
+            "database upgraded from %s to %s (%d migration%s)",
+            steps.steps[0][0],
+            steps.steps[-1][1],
+            count,
+            "" if count == 1 else "s",
+        )
 
 
 @contextmanager

@@ -1,0 +1,84 @@
+"""An upgrade says itself in one log line, not Alembic's line per migration, unless debug logging is on.
+
+A first `feedgate serve` printed some 30 "Running upgrade …" lines before its "Feedgate on … -> …" line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from test_migrations import fresh_database_url  # noqa: F401  (the fixture: an empty database of each kind)
+
+from gateway.store.migrate import upgrade_database
+from gateway.store.schema_state import expected_revision
+
+
+def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [f"{record.name}: {record.getMessage()}" for record in caplog.records]
+
+
+async def test_an_upgrade_logs_one_summary_line(fresh_database_url: str, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    caplog.set_level(logging.INFO)
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0028")
+    caplog.clear()
+
+    await asyncio.to_thread(upgrade_database, fresh_database_url)
+
+    said = lines(caplog)
+    assert said == [
+        f"feedgate.store: database upgraded from 0028 to {expected_revision()} ({len(steps_after('0028'))} migrations)"
+    ]
+
+
+async def test_a_first_upgrade_says_it_started_from_an_empty_database(
+    fresh_database_url: str,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+):
+    caplog.set_level(logging.INFO)
+
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0002")
+
+    assert lines(caplog) == ["feedgate.store: database upgraded from an empty database to 0002 (2 migrations)"]
+    assert logging.getLogger("alembic").level == logging.NOTSET  # put back as it was
+
+
+async def test_an_upgrade_with_nothing_to_do_says_nothing(fresh_database_url: str, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    await asyncio.to_thread(upgrade_database, fresh_database_url)
+    caplog.set_level(logging.INFO)
+
+    await asyncio.to_thread(upgrade_database, fresh_database_url)
+
+    assert lines(caplog) == []
+
+
+async def test_debug_logging_keeps_every_migrations_line(fresh_database_url: str, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    caplog.set_level(logging.DEBUG)
+
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0002")
+
+    said = lines(caplog)
+    assert [line for line in said if "Running upgrade" in line] == [
+        "alembic.runtime.migration: Running upgrade  -> 0001, " + first_doc("0001"),
+        "alembic.runtime.migration: Running upgrade 0001 -> 0002, " + first_doc("0002"),
+    ]
+    assert not any("database upgraded" in line for line in said)
+
+
+def steps_after(revision: str) -> list[str]:
+    """The revisions after `revision` up to the newest, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    from gateway.store.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [script.revision for script in scripts.iterate_revisions("head", revision)]
+
+
+def first_doc(revision: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    from gateway.store.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision).doc
