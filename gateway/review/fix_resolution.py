@@ -285,13 +285,14 @@ class TaskFixes:
             return await self._repeated_linked(task_id, key, earlier)
         detail = await self._reviews.get(task_id)
         refuse_a_second_fix(detail)
-        if detail.task.issue_id is None and not await self.linked_fixes(detail):
+        in_force = await self.linked_fixes(detail)
+        if detail.task.issue_id is None and not in_force:
             raise InvalidQuery(
                 "link_id",
                 "the task concerns no issue and none of its interactions belongs to an issue with a fix in force: "
                 "resolve it by a new fix",
             )
-        found = next((named for named in await self.linked_fixes(detail) if named.link.id == link_id), None)
+        found = next((named for named in in_force if named.link.id == link_id), None)
         if found is None:
             raise InvalidQuery(
                 "link_id",
@@ -321,14 +322,16 @@ class TaskFixes:
         return FixResolution(detail, link.kind, link.fix_id, link.fix_version or 0, label, link, None, repeated=True)
 
     async def _link_by_id(self, detail: ReviewTaskDetail, link_id: str) -> FixLink | None:
-        """The link `link_id` of the task's issue (or the issue holding its complaints now), if it has it."""
-        if detail.task.issue_id is None:
-            return None
-        try:
-            links = await self._links.fixes_for(await self._links.surviving_issue(detail.task.issue_id))
-        except IssueNotFound:
-            return None
-        return next((link for link in links if link.id == link_id), None)
+        """The link `link_id` of one of the task's issues (`task_issues`), in force or not, if one has it."""
+        for issue in await self.task_issues(detail):
+            try:
+                links = await self._links.fixes_for(issue.issue_id)
+            except IssueNotFound:
+                continue
+            found = next((link for link in links if link.id == link_id), None)
+            if found is not None:
+                return found
+        return None
 
     async def _label(self, link: FixLink) -> str:
         """How the decision names a linked fix, as it named the fix when a task's form made it."""

@@ -125,3 +125,19 @@ async def test_a_task_about_an_issue_names_it_first_even_when_another_task_holds
     assert item.attrs["data-issue-id"] == issue_id
     assert "(this task's issue)" in item.text
     assert page.find_all(id="unmeasured-fix-note") == []
+
+
+async def test_a_linked_fix_of_a_task_about_no_issue_sent_again_under_its_key_answers_the_first(
+    gateway, client, admin_headers
+):
+    task_id, _fixed, entry_id, link_id = await a_task_about_no_issue(gateway)
+    body = {"kind": "linked", "reviewer": "rita", "link_id": link_id}
+    headers = {**admin_headers, "Idempotency-Key": "resolve-by-the-fee-entry"}
+
+    first = await client.post(f"/api/reviews/{task_id}/fix", json=body, headers=headers)
+    again = await client.post(f"/api/reviews/{task_id}/fix", json=body, headers=headers)
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["link"]["id"] == link_id
+    assert again.json()["task"]["resolved_by_fix"]["id"] == entry_id

@@ -1,7 +1,7 @@
 """fix effects: the latest measured before/after verdict of each issue's newest fix
 
-Revision ID: 0033
-Revises: 0030
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-05
 
 The overview ranked an issue whose live fix cut its negative rate from 93 % to 2.6 % at the top, and
@@ -17,8 +17,8 @@ from alembic import op
 
 from gateway.store.types import UtcDateTime
 
-revision = "0033"
-down_revision = "0030"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
