@@ -82,3 +82,19 @@ async def test_every_endpoint_filtering_by_app_or_model_refuses_a_blank_one(gate
             assert response.json()["detail"] == said, f"{method} {path}"
             checked += 1
     assert checked >= 8
+
+
+async def test_every_endpoint_refuses_a_query_parameter_given_twice_naming_it(gateway, client, admin_headers):
+    # The framework took one of the values quietly: `?limit=1&limit=2` listed one row, and
+    # `/api/prompts?app=bank&app=x` showed app x; which one wins is nowhere promised.
+    checked = 0
+    for method, path, handler in api_handlers(gateway):
+        for name in sorted(query_names(handler)):
+            url = "/".join(MISSING if part.startswith("{") else part for part in path.split("/"))
+            response = await client.request(method, f"{url}?{name}=1&{name}=2", headers=admin_headers)
+
+            assert response.status_code == 400, f"{method} {path} {name}: {response.text}"
+            said = f"'{name}' was given 2 times: give it once"
+            assert response.json()["detail"] == said, f"{method} {path} {name}"
+            checked += 1
+    assert checked >= 40

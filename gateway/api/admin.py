@@ -10,7 +10,11 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import HeaderParameter
 
 from gateway.api.auth import require_admin
-from gateway.api.query_parameters import refuse_blank_filters, refuse_unknown_query_parameters
+from gateway.api.query_parameters import (
+    refuse_blank_filters,
+    refuse_repeated_query_parameters,
+    refuse_unknown_query_parameters,
+)
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, KeyReused
 
@@ -96,9 +100,9 @@ def _plainer(entry: object) -> object:
 
 
 class AdminController(Controller):
-    """A controller for admins: needs the admin token; a refused query, a query parameter it does not read, or a blank
-    app or model filter, is a 400."""
+    """A controller for admins: needs the admin token; a refused query, a query parameter it does not read or one
+    given twice, or a blank app or model filter, is a 400."""
 
     # The token first: who may not ask learns nothing of what an endpoint reads.
-    guards = [require_admin, refuse_unknown_query_parameters, refuse_blank_filters]
+    guards = [require_admin, refuse_unknown_query_parameters, refuse_repeated_query_parameters, refuse_blank_filters]
     exception_handlers = {InvalidQuery: invalid_query_response}

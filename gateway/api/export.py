@@ -11,16 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from gateway.api.admin import AdminController
-from gateway.domain.errors import InvalidQuery
 from gateway.export.examples import ExampleSource
 from gateway.export.formats import ExportFormat
 from gateway.export.options import export_options
@@ -34,8 +33,6 @@ NDJSON = "application/x-ndjson"
 # Lines are sent in pieces of about this size: one ASGI message (and HTTP chunk) per line would
 # cost a send per line, and a piece this small keeps memory flat all the same.
 PIECE_BYTES = 64 * 1024
-# The export's query parameters: each is read once.
-QUERY_PARAMETERS = ("format", "app", "since", "until", "source")
 
 _TIME = "an ISO 8601 date or time such as 2026-06-01 or 2026-06-01T09:00:00Z (UTC when no offset is given)"
 # Text as given: gateway.export.options checks each value, as it does the command line's.
@@ -46,13 +43,6 @@ Until = Annotated[str | None, QueryParameter(description=f"only examples labelle
 Source = Annotated[
     str | None, QueryParameter(description=f"only examples of this source, one of {', '.join(ExampleSource)}")
 ]
-
-
-def _refuse_repeats(request: Request[Any, Any, Any]) -> None:
-    """Refuse a parameter given twice: the framework would quietly take one of the values."""
-    for name in QUERY_PARAMETERS:
-        if len(request.query_params.getall(name, [])) > 1:
-            raise InvalidQuery(name, f"'{name}' may be given once; an export reads one value of each option")
 
 
 async def _pieces(lines: AsyncIterator[str], tally: ExportTally) -> AsyncIterator[bytes]:
@@ -96,7 +86,6 @@ class ExportController(AdminController):
     )
     async def export_examples(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         export_format: Format,
         app: App = None,
@@ -104,7 +93,6 @@ class ExportController(AdminController):
         until: Until = None,
         source: Source = None,
     ) -> Stream:
-        _refuse_repeats(request)
         options = export_options(export_format, app=app, since=since, until=until, source=source)
         tally = ExportTally()
         lines = TrainingExport(TrainingExampleStore(services.engine)).lines(options.where, options.format, tally)

@@ -33,6 +33,17 @@ def refuse_unknown_query_parameters(connection: ASGIConnection[Any, Any, Any, An
     )
 
 
+def refuse_repeated_query_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A guard: InvalidQuery for a query parameter given more than once; every one the API reads takes one value.
+
+    The framework quietly took one of the values (`?limit=1&limit=2` listed one row, `?app=a&app=b` one app's).
+    """
+    for name in sorted(set(connection.query_params)):
+        count = len(connection.query_params.getall(name))
+        if count > 1:
+            raise InvalidQuery(name, f"'{name}' was given {count} times: give it once")
+
+
 # Filters that name an app or a model: blank, they name none, and a listing or report of "the app ''"
 # answered empty (or all zeros), read as an app with no traffic.
 NAMING_FILTERS = ("app", "model")
