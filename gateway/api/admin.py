@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
@@ -12,8 +13,10 @@ from litestar.params import HeaderParameter
 from gateway.api.auth import require_admin
 from gateway.api.query_parameters import (
     refuse_blank_filters,
+    refuse_numbers_for_times,
     refuse_repeated_query_parameters,
     refuse_unknown_query_parameters,
+    time_refusal,
 )
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, KeyReused
@@ -42,8 +45,16 @@ def created_or_repeated(content: dict[str, Any], repeated: bool) -> Response[dic
 
 
 def invalid_query_response(request: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:
-    """A query the domain refused: a 400 shaped like the framework's own validation errors."""
-    return create_exception_response(request, ValidationException(exc.message))
+    """A query the domain refused: a 400 shaped like the framework's own validation errors, the field named in `extra`."""
+    entry = {"key": exc.field, "message": exc.message, "source": _source(request, exc.field)}
+    return create_exception_response(request, ValidationException(exc.message, extra=[entry]))
+
+
+def _source(request: Request[Any, Any, Any], name: str) -> str:
+    """Where the request gave (or should have given) `name`: its query, or its body."""
+    if name in request.query_params or request.method in ("GET", "HEAD", "DELETE"):
+        return "query"
+    return "body"
 
 
 # Litestar reports a body that is not there as the missing key of its handler's argument: "'data'".
@@ -72,16 +83,35 @@ def undecodable_body_response(request: Request[Any, Any, Any], exc: ClientExcept
 
 # msgspec's words for a time it could not read, which say nothing of what it wants.
 _NOT_A_TIME = "Invalid RFC3339 encoded datetime"
+# The framework's words for a required parameter not given, naming the whole URL as its "path".
+_MISSING_PARAMETER = re.compile(r"^Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)' for path ")
 
 
 def validation_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """The framework's 400 for a request it could not take, in words that say what to send (the app's handler).
 
-    No body at all is said as such, and a time it could not read says the form it wants.
+    The detail says what is wrong with which field (it was "Validation failed for GET <the URL>"), as `extra` does
+    field by field; no body at all is said as such, and a time it could not read says the form it wants.
     """
-    if isinstance(exc.extra, list) and any(_plainer(entry) is not entry for entry in exc.extra):
-        exc = ValidationException(detail=exc.detail, extra=[_plainer(entry) for entry in exc.extra])
+    if isinstance(exc.extra, list) and exc.extra:
+        entries = [_plainer(entry) for entry in exc.extra]
+        exc = ValidationException(detail="; ".join(_said(entry) for entry in entries), extra=entries)
+    elif exc.extra is None and (missing := _MISSING_PARAMETER.match(exc.detail)):
+        name, kind = missing["name"], missing["kind"]
+        said = f"'{name}' is required: give it as a {kind} parameter"
+        exc = ValidationException(detail=said, extra=[{"key": name, "message": said, "source": kind}])
     return create_exception_response(request, exc)
+
+
+def _said(entry: object) -> str:
+    """One of the framework's error entries as a sentence naming its field (unless it names it already)."""
+    if not isinstance(entry, dict):
+        return str(entry)
+    message = str(entry.get("message"))
+    key = entry.get("key")
+    if not key or key == "data" or message.startswith(f"'{key}'"):
+        return message
+    return f"'{key}': {message}"
 
 
 def _plainer(entry: object) -> object:
@@ -92,17 +122,20 @@ def _plainer(entry: object) -> object:
     if entry.get("key") == "data" and message == _MISSING_BODY:
         return {**entry, "message": MISSING_BODY_MESSAGE}
     if isinstance(message, str) and message.startswith(_NOT_A_TIME):
-        name = entry.get("key") or "the time"
-        # A time without an offset is taken (as UTC), so the message must not say one is needed; a date alone is not.
-        said = f"'{name}' must be a date and time to the second (RFC 3339; UTC when it has no offset), e.g. 2026-06-01T00:00:00Z"
-        return {**entry, "message": said}
+        return {**entry, "message": time_refusal(entry.get("key") or "the time")}
     return entry
 
 
 class AdminController(Controller):
     """A controller for admins: needs the admin token; a refused query, a query parameter it does not read or one
-    given twice, or a blank app or model filter, is a 400."""
+    given twice, a blank app or model filter, or a bare number for a time, is a 400."""
 
     # The token first: who may not ask learns nothing of what an endpoint reads.
-    guards = [require_admin, refuse_unknown_query_parameters, refuse_repeated_query_parameters, refuse_blank_filters]
+    guards = [
+        require_admin,
+        refuse_unknown_query_parameters,
+        refuse_repeated_query_parameters,
+        refuse_blank_filters,
+        refuse_numbers_for_times,
+    ]
     exception_handlers = {InvalidQuery: invalid_query_response}

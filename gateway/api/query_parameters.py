@@ -1,5 +1,7 @@
 """Refusing query parameters an endpoint does not read: a misspelt filter is a 400, never ignored.
 
+Also refused: one given twice, a blank app or model filter, and a bare number for a time.
+
 The framework passes a handler the query parameters it declares and drops the rest, so
 `GET /api/export?sorce=human_review` exported every source and `?limt=5` listed fifty: the answer
 looked right and was not what was asked. Each admin API handler's own signature says which names it
@@ -8,6 +10,7 @@ reads (a parameter's alias, as `format` for `export_format`, else its name).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -42,6 +45,45 @@ def refuse_repeated_query_parameters(connection: ASGIConnection[Any, Any, Any, A
         count = len(connection.query_params.getall(name))
         if count > 1:
             raise InvalidQuery(name, f"'{name}' was given {count} times: give it once")
+
+
+def time_refusal(name: str) -> str:
+    """What a time query parameter the API cannot read is told: the form it wants."""
+    # A time without an offset is taken (as UTC), so the message must not say one is needed; a date alone is not.
+    return f"'{name}' must be a date and time to the second (RFC 3339; UTC when it has no offset), e.g. 2026-06-01T00:00:00Z"
+
+
+def refuse_numbers_for_times(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A guard: InvalidQuery for a time query parameter given as a bare number.
+
+    The framework read one as seconds since 1970: `since=2026` (the year, say) meant 00:33:46 on 1 January 1970.
+    """
+    given = connection.query_params
+    if not given:
+        return
+    for name in time_names(handler):
+        value = given.get(name)
+        if value is not None and _is_number(value):
+            raise InvalidQuery(name, time_refusal(name))
+
+
+def time_names(handler: BaseRouteHandler) -> set[str]:
+    """The query parameters of `handler` that are read as times."""
+    names = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if field.is_subclass_of(datetime) or any(inner.is_subclass_of(datetime) for inner in field.inner_types):
+            definition = field.kwarg_definition
+            alias = getattr(definition, "query", None) or getattr(definition, "name", None)
+            names.add(alias or name)
+    return names
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 # Filters that name an app or a model: blank, they name none, and a listing or report of "the app ''"
