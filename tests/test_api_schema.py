@@ -27,3 +27,80 @@ async def test_no_documentation_page_loads_scripts_from_a_cdn_on_the_gateways_or
 
     assert response.status_code == 404
     assert "<script" not in response.text
+
+
+# -- the answers each admin operation documents are those it gives ---------------------
+
+MISSING = "00000000-0000-0000-0000-000000000000"
+# Operations that answer 409 when the record's state forbids the change, or it changed since it was read.
+CONFLICTS = {
+    "POST /api/prompts",
+    "POST /api/prompts/{version_id}/activate",
+    "POST /api/prompts/{version_id}/canary",
+    "POST /api/prompts/{version_id}/promote",
+    "POST /api/prompts/{version_id}/rollback",
+    "PATCH /api/kb/{entry_id}",
+    "POST /api/kb/{entry_id}/restore",
+    "PATCH /api/issues/{issue_id}",
+    "POST /api/issues/{issue_id}/fixes",
+    "POST /api/reviews",
+    "PATCH /api/reviews/{task_id}",
+    "POST /api/reviews/{task_id}/decision",
+}
+
+
+async def admin_operations(client) -> dict[str, dict]:
+    """Every /api/ operation of the served schema by "METHOD /path"."""
+    schema = (await client.get("/schema/openapi.json")).json()
+    return {
+        f"{method.upper()} {path}": operation
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in item.items()
+        if method in ("get", "post", "patch", "put", "delete")
+    }
+
+
+async def test_every_admin_operation_documents_the_answers_every_one_can_give(client):
+    # They listed 200 and 400 alone: no 401 for a missing token, no 503 for a database away.
+    operations = await admin_operations(client)
+
+    for label, operation in operations.items():
+        assert {"400", "401", "429", "503"} <= set(operation["responses"]), label
+    assert len(operations) >= 40
+
+
+async def test_every_operation_on_a_record_by_id_documents_its_404_and_gives_it(client, admin_headers):
+    operations = await admin_operations(client)
+
+    by_id = [label for label in operations if "{" in label]
+    for label in [*by_id, "GET /api/prompts/diff"]:
+        assert "404" in operations[label]["responses"], label
+    for label in by_id:
+        method, path = label.split(" ")
+        url = "/".join(MISSING if part.startswith("{") else part for part in path.split("/"))
+        body = {"POST": {}, "PATCH": {}}.get(method)
+        response = await client.request(method, url, json=body, headers=admin_headers)
+        # An empty body may be refused first (400); a record that is not there is never a 200.
+        assert response.status_code in (400, 404), f"{label}: {response.status_code}"
+    assert len(by_id) >= 20
+
+
+async def test_operations_taking_an_idempotency_key_document_the_repeat_and_the_reused_key(client):
+    operations = await admin_operations(client)
+
+    keyed = [
+        label
+        for label, operation in operations.items()
+        if any(parameter["name"] == "Idempotency-Key" for parameter in operation.get("parameters", []))
+    ]
+    for label in keyed:
+        assert {"200", "201", "422"} <= set(operations[label]["responses"]), label
+    assert {"POST /api/kb", "POST /api/prompts"} <= set(keyed)
+
+
+async def test_operations_that_answer_409_document_it(client):
+    operations = await admin_operations(client)
+
+    for label in CONFLICTS:
+        assert "409" in operations[label]["responses"], label

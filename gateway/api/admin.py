@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response
 from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.exceptions.responses import create_exception_response
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.params import HeaderParameter
 
 from gateway.api.auth import require_admin
+from gateway.api.documented_errors import document_errors
 from gateway.api.query_parameters import (
     refuse_blank_filters,
     refuse_numbers_for_times,
@@ -139,3 +141,11 @@ class AdminController(Controller):
         refuse_numbers_for_times,
     ]
     exception_handlers = {InvalidQuery: invalid_query_response}
+
+    def get_route_handlers(self) -> list[BaseRouteHandler]:
+        """The controller's handlers, each documenting the errors it can give (gateway.api.documented_errors)."""
+        handlers = super().get_route_handlers()
+        for handler in handlers:
+            if isinstance(handler, HTTPRouteHandler):
+                document_errors(handler)
+        return handlers

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.documented_errors import Conflict
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
@@ -67,7 +68,12 @@ class IssueFixesController(AdminController):
         IssueMergedAway: merged_away_response,
     }
 
-    @post("/{issue_id:str}/fixes", summary="Link a fix that went live to the issue; 201 with the link", status_code=201)
+    @post(
+        "/{issue_id:str}/fixes",
+        summary="Link a fix that went live to the issue; 201 with the link (409 when the issue was merged into another)",
+        status_code=201,
+        raises=[Conflict],
+    )
     async def link_fix(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[NewFixLink]
     ) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from gateway.api.admin import (
     invalid_query_response,
     key_reused_response,
 )
+from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, page_json
@@ -149,6 +150,7 @@ class KnowledgeController(AdminController):
     @patch(
         "/{entry_id:str}",
         summary="Edit an entry's fields: a new version (409 when expected_version is not the current one)",
+        raises=[Conflict],
     )
     async def edit(
         self, services: NamedDependency[Services], entry_id: FromPath[str], data: JSONBody[EntryEdit]
@@ -188,7 +190,12 @@ class KnowledgeController(AdminController):
             raise NotFoundException(f"no knowledge-base entry with id {entry_id!r}")
         return {"entry_id": entry_id, "data": [fields_json(version) for version in versions]}
 
-    @post("/{entry_id:str}/restore", summary="Bring back an earlier version's text as a new version", status_code=200)
+    @post(
+        "/{entry_id:str}/restore",
+        summary="Bring back an earlier version's text as a new version (409 when expected_version is not the current one)",
+        status_code=200,
+        raises=[Conflict],
+    )
     async def restore(
         self, services: NamedDependency[Services], entry_id: FromPath[str], data: JSONBody[Restore]
     ) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from gateway.api.admin import (
     invalid_query_response,
     key_reused_response,
 )
+from gateway.api.documented_errors import Conflict, NoSuchRecord
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
@@ -115,6 +116,7 @@ class PromptsController(AdminController):
         summary="Publish a new version (inactive, active, or as a canary); 201 with the version and `warnings`; "
         "200 with the version a request under the same Idempotency-Key published",
         status_code=201,
+        raises=[Conflict],
     )
     async def publish(
         self, services: NamedDependency[Services], data: JSONBody[NewVersion], idempotency_key: IdempotencyKey = None
@@ -144,7 +146,7 @@ class PromptsController(AdminController):
         listing = await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR)
         return {**listing_json(listing), "warnings": await services.seen_apps.warnings(listing.app, "mode")}
 
-    @get("/diff", summary="A unified diff from one version's text to another's")
+    @get("/diff", summary="A unified diff from one version's text to another's", raises=[NoSuchRecord])
     async def diff(
         self,
         services: NamedDependency[Services],
@@ -161,6 +163,7 @@ class PromptsController(AdminController):
         "/{version_id:str}/activate",
         summary="Make a version active; re-activating an earlier one is a rollback",
         status_code=200,
+        raises=[Conflict],
     )
     async def activate(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
         return await _saved(services, await services.prompts.service.activate(version_id, ADMIN_ACTOR))
@@ -169,13 +172,19 @@ class PromptsController(AdminController):
         "/{version_id:str}/canary",
         summary='Roll a version out to a share of the traffic: {"share": 0.1}',
         status_code=200,
+        raises=[Conflict],
     )
     async def canary(
         self, services: NamedDependency[Services], version_id: FromPath[str], data: JSONBody[CanaryShare]
     ) -> dict[str, Any]:
         return await _saved(services, await services.prompts.service.canary(version_id, data.share, ADMIN_ACTOR))
 
-    @post("/{version_id:str}/promote", summary="Make the running canary the active version", status_code=200)
+    @post(
+        "/{version_id:str}/promote",
+        summary="Make the running canary the active version",
+        status_code=200,
+        raises=[Conflict],
+    )
     async def promote(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
         return await _saved(services, await services.prompts.service.promote(version_id, ADMIN_ACTOR))
 
@@ -183,6 +192,7 @@ class PromptsController(AdminController):
         "/{version_id:str}/rollback",
         summary="End the canary, or replace the active version by the one active before it",
         status_code=200,
+        raises=[Conflict],
     )
     async def rollback(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
         return await _saved(services, await services.prompts.service.rollback(version_id, ADMIN_ACTOR))

@@ -9,6 +9,7 @@ from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.responses import create_exception_response
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import Meta, field
 
@@ -19,6 +20,7 @@ from gateway.api.admin import (
     invalid_query_response,
     key_reused_response,
 )
+from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset, Since, Until
 from gateway.api.request_body import RequestBody
 from gateway.api.review_json import (
@@ -170,6 +172,8 @@ class ReviewsController(AdminController):
         "/",
         summary="Open a manual review task (201), or update the open task for the same issue or interactions (200)",
         status_code=201,
+        responses={200: ResponseSpec(dict[str, Any], description="the open task for the same issue or interactions")},
+        raises=[Conflict],
     )
     async def open_task(self, services: NamedDependency[Services], data: JSONBody[NewTask]) -> Response[dict[str, Any]]:
         opened = await services.reviews.open_manual(
@@ -237,6 +241,7 @@ class ReviewsController(AdminController):
             '{"action": "assign", "assignee"} or "unassign", {"action": "dismiss"|"reopen", "note"}, '
             '{"action": "second_opinion", "note"} makes it need two different reviewers'
         ),
+        raises=[Conflict],
     )
     async def change_task(
         self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[TaskUpdate]
@@ -269,6 +274,7 @@ class ReviewsController(AdminController):
         "/{task_id:str}/decision",
         summary='Decide a task: {"outcome": "approve"|"reject"|"correct", "reviewer", "correction", "comment"}',
         status_code=200,
+        raises=[Conflict],
     )
     async def decide_task(
         self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[DecisionBody]

@@ -1,0 +1,98 @@
+"""The error answers the OpenAPI schema documents for admin API operations: those they give.
+
+The framework documents a 400 alone; every admin operation may also answer 401 (no admin token,
+or a wrong one), 429 (too many wrong ones from the address) and 503 (the database away), one on a
+record by id 404, and one taking an Idempotency-Key 200 (a repeat) and 422 (the key reused with
+another body). A handler that may answer 409 says so itself (`raises=[Conflict]`).
+These classes are for the schema: the answers themselves come from the handlers and guards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ServiceUnavailableException,
+    TooManyRequestsException,
+    ValidationException,
+)
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
+from litestar.params import HeaderParameter
+
+from gateway.domain.idempotency import HEADER
+
+
+class BadRequest(ValidationException):
+    """For the schema: a 400."""
+
+    detail = "a parameter or body field the operation cannot take: `extra` names each, and says what to send"
+
+
+class NoAdminToken(NotAuthorizedException):
+    """For the schema: a 401."""
+
+    detail = "no admin token, or a wrong one: send 'Authorization: Bearer <FEEDGATE_ADMIN_TOKEN>'"
+
+
+class TooManyWrongTokens(TooManyRequestsException):
+    """For the schema: a 429."""
+
+    detail = "too many wrong admin tokens from this address: try again after Retry-After seconds"
+
+
+class DatabaseAway(ServiceUnavailableException):
+    """For the schema: a 503."""
+
+    detail = "the database is unreachable or did not answer in time; nothing was changed: retry after Retry-After"
+
+
+class NoSuchRecord(NotFoundException):
+    """For the schema: a 404."""
+
+    detail = "no record with that id"
+
+
+class Conflict(ClientException):
+    """For the schema: a 409 (a handler that may answer one names it in `raises`)."""
+
+    status_code = 409
+    detail = "the record's state forbids this change now, or it changed since it was read: nothing was saved"
+
+
+class KeyReusedWithAnotherBody(ClientException):
+    """For the schema: a 422 for an Idempotency-Key used before with another body."""
+
+    status_code = 422
+    detail = "the Idempotency-Key was used before with another body (the fields that differ are named): nothing made"
+
+
+EVERY_OPERATION: tuple[type[HTTPException], ...] = (BadRequest, NoAdminToken, TooManyWrongTokens, DatabaseAway)
+
+
+def document_errors(handler: HTTPRouteHandler) -> None:
+    """Add to `handler`'s documented answers those it can give whatever its own (see the module's docstring)."""
+    raises: list[type[HTTPException]] = [*EVERY_OPERATION]
+    if any("{" in path for path in handler.paths):
+        raises.append(NoSuchRecord)
+    if _reads_idempotency_key(handler):
+        raises.append(KeyReusedWithAnotherBody)
+        repeat = ResponseSpec(
+            dict[str, Any], description="what the first request under the same Idempotency-Key made (nothing new)"
+        )
+        handler.responses = {200: repeat, **(handler.responses or {})}
+    given = list(handler.raises or [])
+    # The handler's own first: it may document one of these statuses in its own words.
+    statuses = {raised.status_code for raised in given}
+    handler.raises = [*given, *(raised for raised in raises if raised.status_code not in statuses)]
+
+
+def _reads_idempotency_key(handler: HTTPRouteHandler) -> bool:
+    return any(
+        isinstance(field.kwarg_definition, HeaderParameter) and field.kwarg_definition.name == HEADER
+        for field in handler.parsed_fn_signature.parameters.values()
+    )
