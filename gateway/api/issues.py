@@ -13,6 +13,7 @@ from msgspec import Meta
 
 from clustering.issue_status import IssueStatus
 from gateway.api.admin import AdminController, invalid_query_response
+from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
@@ -62,9 +63,7 @@ def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -
 def change_already_made_response(request: Request[Any, Any, Any], exc: ChangeAlreadyMade) -> Response[Any]:
     """The change was already made by someone else and this request's note would be lost: 409 saying who, nothing saved."""
     change = exc.change
-    made = (
-        {"by": change.by, "note": change.note, "at": change.at.isoformat() if change.at else None} if change else None
-    )
+    made = {"by": change.by, "note": change.note, "at": change.at} if change else None
     extra = {"issue": issue_json(exc.issue) if exc.issue is not None else None, "already_made": made}
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message, extra=extra))
 
@@ -128,6 +127,7 @@ class IssuesController(AdminController):
         "/{issue_id:str}",
         summary="Triage an issue: open, resolve or dismiss it, rename it, or merge it into another "
         "(409 when expected_status or expected_title is no longer the issue's)",
+        raises=[Conflict],
     )
     async def change_issue(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[IssueChange]

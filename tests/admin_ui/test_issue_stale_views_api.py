@@ -6,6 +6,7 @@ The rule is gateway.domain.issue_views.IssueView's, as on the pages (test_issue_
 from __future__ import annotations
 
 import asyncio
+import re
 
 from issue_seed import status_events
 from overview_seed import issue_runs
@@ -123,6 +124,8 @@ async def test_the_api_refuses_the_same_change_made_by_someone_else_when_its_not
     body = late.json()
     assert "bea made that change" in body["detail"] and "its note was not saved" in body["detail"]
     assert body["extra"]["already_made"]["by"] == "bea" and body["extra"]["already_made"]["note"] == "by B"
+    # In the API's one form of a time, as the issue's own (it was "+00:00" here, "Z" everywhere else).
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", body["extra"]["already_made"]["at"])
     assert body["extra"]["issue"]["status"] == "resolved"
     notes = [event["detail"].get("note") for event in (await client.get(path, headers=admin_headers)).json()["events"]]
     assert notes == ["by B"]
