@@ -46,6 +46,9 @@ CONFLICTS = {
     "POST /api/reviews",
     "PATCH /api/reviews/{task_id}",
     "POST /api/reviews/{task_id}/decision",
+    "POST /api/reviews/{task_id}/fix",
+    "POST /api/issues/{issue_id}/previews",
+    "POST /api/previews/{preview_id}/live",
 }
 
 

@@ -12,6 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import Meta, field
 
 from gateway.api.admin import AdminController, IdempotencyKey, key_reused_response
+from gateway.api.documented_errors import Conflict
 from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, merged_away_response, not_found_response
 from gateway.api.request_body import RequestBody
 from gateway.domain.idempotency import KeyReused
@@ -76,6 +77,7 @@ class IssuePreviewsController(AdminController):
         "/{issue_id:str}/previews",
         summary="Replay up to `limit` of the issue's interactions with a candidate fix; 201 with the stored preview",
         status_code=201,
+        raises=[Conflict],
     )
     async def create_preview(
         self,
@@ -150,6 +152,7 @@ class PreviewsController(AdminController):
             "another body)"
         ),
         status_code=201,
+        raises=[Conflict],
     )
     async def make_live(
         self,

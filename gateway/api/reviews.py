@@ -295,6 +295,7 @@ class ReviewsController(AdminController):
             "by the first request's fix"
         ),
         status_code=201,
+        raises=[Conflict],
     )
     async def resolve_with_fix(
         self,
