@@ -69,8 +69,9 @@ class ReviewSettings(BaseModel):
 
     # Retrain trigger (gateway.export.retrain): each time `retrain_threshold` new labelled examples
     # (end users' corrections, approving or correcting review decisions) have accumulated since the
-    # last trigger, POST to `retrain_webhook_url` once, signed with HMAC-SHA256 under the secret in
-    # the environment variable `retrain_webhook_secret_env` (a URL without it is refused at load). Off without a URL.
+    # last trigger, POST to `retrain_webhook_url` once, signed as Standard Webhooks sign (gateway.webhooks)
+    # under the secret in the environment variable `retrain_webhook_secret_env` (a URL without it is
+    # refused at load). Off without a URL.
     retrain_threshold: int = Field(default=500, ge=1)
     retrain_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     retrain_webhook_secret_env: str | None = "FEEDGATE_RETRAIN_WEBHOOK_SECRET"

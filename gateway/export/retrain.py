@@ -4,28 +4,29 @@ Checked after each resolving review decision and each feedback with a correction
 background, never on the request's path; checks asked for while one runs collapse into one
 more), and once at start-up for examples that arrived while the gateway was down. The store
 decides and records the trigger in one serialized transaction, so it fires once per threshold
-across processes; the webhook is sent after that commit and its answer recorded. A failed
-delivery is logged and recorded, not retried: the next trigger fires after the next N examples.
+across processes; the webhook is sent after that commit and its last answer recorded. The notice is
+signed and delivered as every webhook of the gateway is (gateway.webhooks): Standard Webhooks
+headers with the trigger's id as ``webhook-id``, each try signed when sent (so a captured notice
+cannot be replayed), the deprecated body-only ``x-feedgate-signature`` alongside for one release, and
+a failure worth another try retried with backoff; given up, it is logged and recorded, and the next
+trigger fires after the next N examples.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.store.availability import log_failed_round
 from gateway.store.retrain_triggers import RetrainTriggerStore
+from gateway.webhooks.delivery import RETRY_DELAYS, Poster, WebhookSender, post_with_httpx
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,12 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("feedgate.export")
 
-SIGNATURE_HEADER = "x-feedgate-signature"
 EVENT = "feedgate.retrain"
-WEBHOOK_TIMEOUT_SECONDS = 10.0
-
-# Sends `body` to `url` with `headers`; returns the HTTP status (raises when nothing came back).
-Poster = Callable[[str, bytes, Mapping[str, str]], Awaitable[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +46,6 @@ class RetrainFired:
     trigger: dict[str, Any]
     status: int | None
     error: str | None
-
-
-def signature(secret: bytes, body: bytes) -> str:
-    """The hex HMAC-SHA256 of `body` under `secret`, as sent in `x-feedgate-signature`."""
-    return hmac.new(secret, body, hashlib.sha256).hexdigest()
-
-
-async def post_with_httpx(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-    """POST `body` to `url` and return the status code."""
-    async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) as client:
-        response = await client.post(url, content=body, headers=dict(headers))
-    return response.status_code
 
 
 class RetrainTrigger:
@@ -76,18 +60,26 @@ class RetrainTrigger:
         secret: bytes,
         post: Poster = post_with_httpx,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self._store = store
         self._threshold = threshold
         self._url = webhook_url
-        self._secret = secret
-        self._post = post
         self._clock = clock
+        self._sender = WebhookSender(
+            "retrain webhook",
+            webhook_url,
+            secret,
+            logger,
+            post=post,
+            retry_delays=retry_delays,
+            clock=lambda: self._clock().timestamp(),
+        )
         self._running: asyncio.Task[None] | None = None
         self._again = False
 
     async def check(self) -> RetrainFired | None:
-        """Fire now if due: record the trigger, send the webhook, record its answer."""
+        """Fire now if due: record the trigger, send the webhook (retried), record its last answer."""
         trigger = await self._store.fire_if_due(self._threshold, self._url, self._clock())
         if trigger is None:
             return None
@@ -102,17 +94,10 @@ class RetrainTrigger:
             },
             separators=(",", ":"),
         ).encode()
-        headers = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
-        status: int | None = None
-        error: str | None = None
-        try:
-            status = await self._post(self._url, body, headers)
-        except Exception as exc:  # noqa: BLE001 - the webhook's failure must never fail the decision or feedback behind it
-            error = f"{type(exc).__name__}: {exc}"
-        if error is not None or (status is not None and status >= 300):
-            logger.warning("retrain webhook %s for trigger %s failed: %s", self._url, trigger["id"], error or status)
-        await self._store.record_delivery(trigger["id"], status, error, self._clock())
-        return RetrainFired(trigger, status, error)
+        # The sender logs a delivery it gives up, and never raises: the decision or feedback behind it stands.
+        delivery = await self._sender.deliver(trigger["id"], body, f"trigger {trigger['id']}")
+        await self._store.record_delivery(trigger["id"], delivery.status, delivery.error, self._clock())
+        return RetrainFired(trigger, delivery.status, delivery.error)
 
     def poke(self) -> None:
         """Check in the background; a check asked for while one runs makes it run once more."""
@@ -149,7 +134,8 @@ class RetrainTrigger:
             await asyncio.gather(self._running, return_exceptions=True)
 
     async def close(self) -> None:
-        """Let a running check finish, so a trigger it recorded also gets its webhook."""
+        """Let a running check finish, so a trigger it recorded also gets its webhook (its retries given up)."""
+        self._sender.close()
         await self.idle()
 
 

@@ -1,20 +1,16 @@
 """A signed webhook telling an app that a reviewer decided one of its held answers.
 
 Sent by a decision listener once a task holding an answer is resolved, in the background (the
-reviewer's request is not kept waiting for the app's server). The body is JSON, signed as Standard
-Webhooks sign (gateway.review.webhook_signing) under ``review_webhook_secret``: ``webhook-id`` (the
-task's id), ``webhook-timestamp`` (when this try was sent) and ``webhook-signature`` over both and the
-body, so the app can check that the gateway sent it, and recently: a notice captured on the way
-cannot be replayed past the receiver's tolerance. ``x-feedgate-signature``, the hex HMAC-SHA256 of
-the body alone (replayable), is still sent alongside for one release (deprecated), so a receiver
-that checks it keeps working while it moves to the new headers. A delivery that fails in a way worth
-trying again (no answer, a timeout, 408, 429 or 5xx) is sent again, the same body signed at the
-time of the try, after 1, 2, 4 and 8 s
-(`RETRY_DELAYS`), then given up and logged; a success, or another answer from the app (a 4xx: it
-refused it), ends it. At most `MAX_PENDING` notices are being delivered at once: beyond that a notice is
-dropped with a warning rather than queued without end (the app can always poll
-``GET /v1/reviews/{task_id}``, which stays the source of truth). On shutdown the retries still
-waiting are given up at once.
+reviewer's request is not kept waiting for the app's server). The body is JSON, signed as every
+webhook of the gateway is (gateway.webhooks.signing) under ``review_webhook_secret``: ``webhook-id``
+(the task's id), ``webhook-timestamp`` (when this try was sent) and ``webhook-signature`` over both
+and the body, so the app can check that the gateway sent it, and recently: a notice captured on the
+way cannot be replayed past the receiver's tolerance. ``x-feedgate-signature``, the hex HMAC-SHA256 of
+the body alone (replayable), is still sent alongside for one release (deprecated). A failed delivery
+is retried with backoff, then given up and logged (gateway.webhooks.delivery). At most `MAX_PENDING`
+notices are being delivered at once: beyond that a notice is dropped with a warning rather than
+queued without end (the app can always poll ``GET /v1/reviews/{task_id}``, which stays the source of
+truth). On shutdown the retries still waiting are given up at once.
 
 Only the decision that settles the held answer is announced: the one that first closed the task,
 before the hold's deadline (gateway.review.held_poll). A decision after the deadline, or after a
@@ -33,23 +29,18 @@ from datetime import UTC
 
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
-from gateway.export.retrain import SIGNATURE_HEADER, Poster, post_with_httpx, signature
 from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import held_answer_of, hold_deadline
 from gateway.review.held_poll import settling_event
 from gateway.review.records import Decision, TaskEvent
-from gateway.review.webhook_signing import signed_headers
+from gateway.webhooks.delivery import RETRY_DELAYS, Delivery, Poster, WebhookSender, post_with_httpx
 
 logger = logging.getLogger("feedgate.review")
 
 EVENT = "feedgate.review.decided"
-# The waits before each retry of a failed delivery (the first try is at once): 5 tries over about 15 s.
-RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 # Notices being delivered (or waiting to be retried) at once, at most: a receiver that is down for long
 # must not pile up tasks in the gateway's memory.
 MAX_PENDING = 1_000
-# Statuses that say "later" rather than "no": retried.
-_RETRIED = frozenset({408, 425, 429})
 
 
 class HeldDecisionWebhook:
@@ -68,15 +59,11 @@ class HeldDecisionWebhook:
         self._url = url
         # The public path prefix (settings' root_path): "poll" is the held answer's public poll path.
         self._root_path = root_path
-        self._secret = secret
-        self._post = post
-        self._retry_delays = tuple(retry_delays)
+        self._sender = WebhookSender(
+            "review webhook", url, secret, logger, post=post, retry_delays=retry_delays, clock=clock
+        )
         self._max_pending = max_pending
-        # Unix time: each try is signed at the time it is sent.
-        self._clock = clock
-        self._sending: set[asyncio.Task[None]] = set()
-        # Set on shutdown: a retry still waiting is given up at once.
-        self._closing = asyncio.Event()
+        self._sending: set[asyncio.Task[Delivery]] = set()
 
     @property
     def pending(self) -> int:
@@ -108,8 +95,8 @@ class HeldDecisionWebhook:
         self.send(task.id, body)
 
     def send(self, task_id: str, body: bytes) -> None:
-        """Deliver `body` in the background, retried as the module's note says; dropped beyond the bound."""
-        if self._closing.is_set():
+        """Deliver `body` in the background, retried as gateway.webhooks.delivery says; dropped beyond the bound."""
+        if self._sender.closing:
             return
         if len(self._sending) >= self._max_pending:
             logger.warning(
@@ -120,49 +107,9 @@ class HeldDecisionWebhook:
                 task_id,
             )
             return
-        sending = asyncio.create_task(self._deliver(task_id, body))
+        sending = asyncio.create_task(self._sender.deliver(task_id, body, f"task {task_id}"))
         self._sending.add(sending)
         sending.add_done_callback(self._sending.discard)
-
-    async def _deliver(self, task_id: str, body: bytes) -> None:
-        # Deprecated (replayable: no time in it), kept one release for receivers that check it.
-        legacy = {"content-type": "application/json", SIGNATURE_HEADER: signature(self._secret, body)}
-        for attempt, delay in enumerate((*self._retry_delays, None), start=1):
-            headers = {**legacy, **signed_headers(self._secret, task_id, body, int(self._clock()))}
-            failure = await self._try(body, headers)
-            if failure is None:
-                return
-            if delay is None or self._closing.is_set():
-                logger.warning(
-                    "review webhook %s for task %s failed %d time(s), given up (last: %s)",
-                    self._url,
-                    task_id,
-                    attempt,
-                    failure,
-                )
-                return
-            logger.info(
-                "review webhook %s for task %s failed (%s); retrying in %g s", self._url, task_id, failure, delay
-            )
-            try:
-                await asyncio.wait_for(self._closing.wait(), delay)
-            except TimeoutError:
-                continue
-            logger.warning("review webhook %s for task %s given up on shutdown (last: %s)", self._url, task_id, failure)
-            return
-
-    async def _try(self, body: bytes, headers: dict[str, str]) -> str | None:
-        """One delivery: None when it is over (taken, or refused for good), else why it is worth another try."""
-        try:
-            status = await self._post(self._url, body, headers)
-        except Exception as exc:  # noqa: BLE001 - the app's server being down must not touch the stored decision
-            return f"{type(exc).__name__}: {exc}"
-        if status < 300:
-            return None
-        if status >= 500 or status in _RETRIED:
-            return f"status {status}"
-        logger.warning("review webhook %s refused a notice with status %s; not sent again", self._url, status)
-        return None
 
     async def settled(self) -> None:
         """Wait until every notice is delivered or given up (tests; `close` also stops the retries)."""
@@ -171,7 +118,7 @@ class HeldDecisionWebhook:
 
     async def close(self) -> None:
         """Give up the retries still waiting and wait for the deliveries under way (bounded by the POST's timeout)."""
-        self._closing.set()
+        self._sender.close()
         await self.settled()
 
 

@@ -78,9 +78,13 @@ async def test_checks_at_the_same_time_fire_once(engine, receiver):
     assert len(receiver.verified()) == 1
 
 
-async def test_an_unreachable_webhook_is_recorded_not_retried(engine):
+async def test_an_unreachable_webhook_is_recorded_once_given_up_and_the_trigger_not_fired_again(engine):
     trigger = RetrainTrigger(
-        RetrainTriggerStore(engine), threshold=1, webhook_url="http://127.0.0.1:9/nothing", secret=SECRET
+        RetrainTriggerStore(engine),
+        threshold=1,
+        webhook_url="http://127.0.0.1:9/nothing",
+        secret=SECRET,
+        retry_delays=(0.01,),
     )
     await corrected(engine, 1)
 

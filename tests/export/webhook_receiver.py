@@ -1,4 +1,4 @@
-"""A local HTTP server that receives the retrain webhook and checks its signature."""
+"""A local HTTP server that receives the retrain webhook and checks its signatures."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.webhook_readme import readme_verifier
 
 SECRET = b"webhook-secret"
 
@@ -31,11 +33,13 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/retrain"
 
     def verified(self) -> list[dict]:
-        """Each received body, after checking its signature."""
+        """Each received body, after checking its signatures (the README's check, and the deprecated header)."""
+        verified = readme_verifier()
         bodies = []
         for body, headers in self.received:
-            expected = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
-            assert hmac.compare_digest(headers["x-feedgate-signature"], expected)
+            assert verified(body, headers, SECRET)
+            legacy = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(headers["x-feedgate-signature"], legacy)
             assert headers["content-type"] == "application/json"
             bodies.append(json.loads(body))
         return bodies

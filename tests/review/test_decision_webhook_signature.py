@@ -9,19 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
-import textwrap
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
 
 import pytest
 
 from gateway.review.decision_webhook import HeldDecisionWebhook
+from tests.webhook_readme import readme_verifier
 
 SECRET = b"hook-secret"
 BODY = b'{"event":"feedgate.review.decided","task_id":"t-1"}'
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class Receiver:
@@ -78,15 +74,6 @@ async def test_each_retry_is_signed_with_its_own_time_under_the_same_id():
     assert int(second["webhook-timestamp"]) > int(first["webhook-timestamp"])
     for headers in (first, second):
         assert headers["webhook-signature"] == expected("t-1", headers["webhook-timestamp"], BODY)
-
-
-def readme_verifier() -> Callable[..., Any]:
-    """The README's receiver-side verification example, run as written."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    [snippet] = [block for block in blocks if "webhook-signature" in block]
-    names: dict[str, Any] = {}
-    exec(textwrap.dedent(snippet), names)  # the README's own code
-    return names["verified"]
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Signed webhook notices the gateway sends (held decisions, retrain triggers): signing and delivery, shared."""
