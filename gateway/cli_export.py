@@ -142,7 +142,10 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     unseen: list[str] = []
     as_json = logs_are_json(settings)
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
+
+    async def run(engine: AsyncEngine) -> None:
+        # The bar starts once the database is open and its schema checked: a database refused (out of date,
+        # unreachable) is the error's one line, with no `exporting chat … 0/?` line before it.
         # Among JSON log lines a progress bar is one more line a log collector cannot parse.
         with Progress(*columns, console=console, disable=as_json) as bar:
             task = bar.add_task(fmt.value, total=None)
@@ -150,16 +153,16 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
             def progress(read: int) -> None:
                 bar.update(task, completed=read)
 
-            async def run(engine: AsyncEngine) -> None:
-                if where.app is not None:
-                    # A mistyped app exports nothing, as an app with no labelled example does: say which it is.
-                    unseen.extend(await SeenApps(SeenAppStore(engine)).warnings(where.app, "export"))
-                exporter = TrainingExport(TrainingExampleStore(engine))
-                bar.update(task, total=await exporter.count(where))
-                async for line in exporter.lines(where, fmt, tally, progress):
-                    _written(out.write, line)
+            if where.app is not None:
+                # A mistyped app exports nothing, as an app with no labelled example does: say which it is.
+                unseen.extend(await SeenApps(SeenAppStore(engine)).warnings(where.app, "export"))
+            exporter = TrainingExport(TrainingExampleStore(engine))
+            bar.update(task, total=await exporter.count(where))
+            async for line in exporter.lines(where, fmt, tally, progress):
+                _written(out.write, line)
 
-            asyncio.run(on_database(settings, run, reads_only=True))
+    try:
+        asyncio.run(on_database(settings, run, reads_only=True))
         _written(out.flush)
         if out is not sys.stdout:
             _written(out.close)
