@@ -29,8 +29,9 @@ from gateway.review.task_reads import ReviewReads
 from gateway.review.task_requests import check_manual_request, open_request, person
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.review_figures import ReviewFigureStore
+from gateway.store.review_task_changes import ActiveIssueTaken
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
-from gateway.store.reviews import ActiveIssueTaken, ReviewFilter, ReviewStore
+from gateway.store.reviews import ReviewFilter, ReviewStore
 
 
 class ReviewService(ReviewReads):

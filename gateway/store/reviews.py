@@ -1,21 +1,21 @@
-"""The review task repository: opening or updating tasks, changing one under its lock, reading them back."""
+"""The review task repository: opening or updating tasks, changing one under its lock, reading them back.
+
+The change itself (one task under its lock, inside a transaction) is gateway.store.review_task_changes,
+which the fix store (gateway.store.task_fixes) runs inside its own transactions too.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import uuid_utils
 from sqlalchemy import and_, case, exists, func, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
-from gateway.audit.records import AuditEntry
 from gateway.review.people import same_person
 from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit
@@ -23,8 +23,9 @@ from gateway.store.chunks import chunks
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.locks import advisory_key
+from gateway.store.review_task_changes import active_issue_guard, change_task, record_event
 from gateway.store.review_task_reads import decided_details, task_tags
-from gateway.store.review_writes import EventWrite, OpenResult, TaskChange, TaskOpening, TaskState
+from gateway.store.review_writes import OpenResult, TaskChange, TaskOpening, TaskState
 from gateway.store.tables import (
     review_decisions,
     review_events,
@@ -38,10 +39,6 @@ ReviewSort = Literal["queue", "newest"]
 ACTIVE = ("open", "in_progress")
 # Opening tasks is serialized across processes, so two rules never open two tasks for one thing.
 OPENING_LOCK = "feedgate.review.opening"
-
-
-class ActiveIssueTaken(Exception):
-    """Another open task already concerns this task's issue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +164,7 @@ class ReviewStore:
             if opening.tags:
                 tags = [{"task_id": opening.task_id, "tag": tag} for tag in opening.tags]
                 await connection.execute(self._insert_tags, tags)
-            await _record(connection, opening.task_id, opening.at, opening.event, opening.audit)
+            await record_event(connection, opening.task_id, opening.at, opening.event, opening.audit)
             if key is not None:
                 await claim_key(connection, replace(key, subject_id=opening.task_id), opening.at)
         return OpenResult(opening.task_id, opening.created, tuple(fresh), tuple(i for i in wanted if i in held))
@@ -339,65 +336,3 @@ async def _told_by_source(connection: AsyncConnection, task_id: str) -> dict[str
         if isinstance(detail, dict) and isinstance(detail.get("source"), str):
             told.setdefault(detail["source"], detail)
     return told
-
-
-@contextmanager
-def active_issue_guard(task_id: str) -> Iterator[None]:
-    """Turns the database refusing an issue's second open task into ActiveIssueTaken."""
-    try:
-        yield
-    except IntegrityError as exc:
-        if "active_issue_id" in str(exc.orig):
-            raise ActiveIssueTaken(task_id) from None
-        raise
-
-
-async def change_task(
-    connection: AsyncConnection, task_id: str, plan: Callable[[TaskState], TaskChange | None]
-) -> tuple[bool, TaskChange | None]:
-    """Apply `plan`'s change to one task under its lock, inside the caller's transaction, which appends the
-    change's audit record last; (whether the task exists, the change written or None)."""
-    c = review_tasks.c
-    # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
-    lock = update(review_tasks).where(c.id == task_id).values(round=c.round).returning(*review_tasks.c)
-    locked = (await connection.execute(lock)).mappings().first()
-    if locked is None:
-        return False, None
-    row = dict(locked)
-    d = review_decisions.c
-    this_round = select(review_decisions).where(d.task_id == task_id, d.round == row["round"]).order_by(d.id)
-    decisions = [dict(r) for r in (await connection.execute(this_round)).mappings()]
-    rival = None
-    if row["issue_id"] is not None:
-        others = select(c.id).where(c.active_issue_id == row["issue_id"], c.id != task_id)
-        rival = (await connection.execute(others)).scalar()
-    change = plan(TaskState(row, decisions, rival))
-    if change is None:
-        return True, None
-    await connection.execute(update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values))
-    if change.decision is not None:
-        decision = change.decision
-        await connection.execute(
-            insert(review_decisions).values(
-                id=str(uuid_utils.uuid7()),
-                task_id=task_id,
-                round=row["round"],
-                reviewer=decision.reviewer,
-                outcome=decision.outcome,
-                correction=decision.correction,
-                comment=decision.comment,
-                created_at=change.at,
-            )
-        )
-    await _record(connection, task_id, change.at, change.event, None)
-    return True, change
-
-
-async def _record(
-    connection: AsyncConnection, task_id: str, at: datetime, event: EventWrite, entry: AuditEntry | None
-) -> None:
-    """The task's event, then its audit record: the audit append is the transaction's last statement."""
-    values = {"task_id": task_id, "created_at": at, "actor": event.actor, "kind": event.kind, "detail": event.detail}
-    await connection.execute(insert(review_events).values(**values))
-    if entry is not None:
-        await audit.append(connection, entry)

@@ -27,8 +27,8 @@ from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.issue_edits import Check, set_status_within
 from gateway.store.knowledge import Change, EntryWrite, edit_entry, insert_entry
 from gateway.store.prompts import PromptChange, change_prompts
+from gateway.store.review_task_changes import active_issue_guard, change_task
 from gateway.store.review_writes import TaskChange, TaskState
-from gateway.store.reviews import active_issue_guard, change_task
 
 Row = dict[str, Any]
 
