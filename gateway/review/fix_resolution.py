@@ -18,32 +18,33 @@ gateway.review.fix_keys), claimed first in that same transaction: sent twice, ev
 one decision and one link are made, and the repeat answers the task as resolved by the first
 request's fix (`repeated`). Without it, both requests passed the checks before the transaction and
 the second failed with 409 (or, before the task was decided, made a second fix).
+
+Which fixes are in force for a task's issues, and so which a task may be resolved by without a new
+one, is read in gateway.review.task_fix_reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.effect.links import FixLinkService, IssueNotFound
-from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
-from gateway.fixes.new_fix import PromptRollout, check_rollout, entry_label, prompt_label, version_label
+from gateway.effect.records import FixArm, FixKind, FixLink
+from gateway.fixes.new_fix import PromptRollout, check_rollout, entry_label, version_label
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.knowledge.service import KnowledgeService
-from gateway.prompts.errors import VersionNotFound
 from gateway.prompts.service import PromptService, check_version_text
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.fix_keys import FixKey, fix_key
 from gateway.review.records import Decision, Outcome, ReviewTaskDetail
 from gateway.review.resolution import FIX_NOTES, ResolvingFix
 from gateway.review.service import ReviewService
-from gateway.review.task_issues import TaskIssue, fixes_in_force, member_issues
+from gateway.review.task_fix_reads import TaskFixReads
 from gateway.store.idempotency import KeyUse
 from gateway.store.member_issues import MemberIssueStore
 from gateway.store.review_writes import TaskChange, TaskState
@@ -114,8 +115,12 @@ def _already_made(link: FixLink) -> FixMaker:
     return make
 
 
-class TaskFixes:
-    """The review verbs that resolve a task by creating the fix it suggests."""
+class TaskFixes(TaskFixReads):
+    """The review verbs that resolve a task by creating the fix it suggests, or by a fix already in force for its issue.
+
+    Which fixes are in force for the task's issues (linked_fixes, task_issues) is TaskFixReads'
+    (gateway.review.task_fix_reads).
+    """
 
     def __init__(
         self,
@@ -126,12 +131,9 @@ class TaskFixes:
         store: TaskFixStore,
         members: MemberIssueStore,
     ) -> None:
+        super().__init__(knowledge, prompts, links, members)
         self._reviews = reviews
-        self._knowledge = knowledge
-        self._prompts = prompts
-        self._links = links
         self._store = store
-        self._members = members
 
     async def resolve_with_entry(
         self,
@@ -218,50 +220,6 @@ class TaskFixes:
         fix = _PlannedFix("prompt", arm, draft.id, prompt_maker(draft.app, plan), label, recall)
         return await self._resolve(detail, reviewer, fix, comment, key)
 
-    async def linked_fixes(self, detail: ReviewTaskDetail) -> list[NamedFix]:
-        """The fixes in force for the task's issues (`task_issues`: the task's own issue, or the one holding its
-        complaints now, first; then the issues holding its interactions), the latest first within each issue: those
-        `resolve_with_linked_fix` accepts. Empty when none of those issues has a fix in force, or there is none."""
-        return fixes_in_force(await self.task_issues(detail))
-
-    async def task_issues(self, detail: ReviewTaskDetail) -> list[TaskIssue]:
-        """The issues the task's answers belong to (gateway.review.task_issues), each with its fixes in force."""
-        about = None
-        if detail.task.issue_id is not None:
-            try:
-                about = await self._links.surviving_issue(detail.task.issue_id)
-            except IssueNotFound:
-                about = None
-        counts = await self._members.counts(detail.interaction_ids)
-        heads = await self._members.heads([*counts, *([about] if about is not None else [])])
-        return [
-            replace(issue, fixes=tuple(await self._fixes_in_force(issue.issue_id)))
-            for issue in member_issues(counts, heads, about)
-        ]
-
-    async def _fixes_in_force(self, issue_id: str) -> list[NamedFix]:
-        """The fixes linked to `issue_id` that are in force now, the latest first.
-
-        In force: gone live (not dated ahead), and still applied: a knowledge entry still active, a prompt version
-        still active or a canary. A fix switched off or replaced since resolves nothing.
-        """
-        try:
-            links = await self._links.fixes_for(issue_id)
-        except IssueNotFound:
-            return []
-        now = datetime.now(UTC)
-        named = await self._links.named([link for link in links[::-1] if link.live_at <= now])
-        return [fix for fix in named if fix.name is not None and await self._in_force(fix.link)]
-
-    async def _in_force(self, link: FixLink) -> bool:
-        if link.kind == "knowledge":
-            entry = await self._knowledge.get(link.fix_id)
-            return entry is not None and entry.active
-        try:
-            return (await self._prompts.get(link.fix_id)).state != "inactive"
-        except VersionNotFound:
-            return False
-
     async def resolve_with_linked_fix(
         self,
         task_id: str,
@@ -320,27 +278,6 @@ class TaskFixes:
             )
         label = await self._label(link)
         return FixResolution(detail, link.kind, link.fix_id, link.fix_version or 0, label, link, None, repeated=True)
-
-    async def _link_by_id(self, detail: ReviewTaskDetail, link_id: str) -> FixLink | None:
-        """The link `link_id` of one of the task's issues (`task_issues`), in force or not, if one has it."""
-        for issue in await self.task_issues(detail):
-            try:
-                links = await self._links.fixes_for(issue.issue_id)
-            except IssueNotFound:
-                continue
-            found = next((link for link in links if link.id == link_id), None)
-            if found is not None:
-                return found
-        return None
-
-    async def _label(self, link: FixLink) -> str:
-        """How the decision names a linked fix, as it named the fix when a task's form made it."""
-        if link.kind == "knowledge":
-            entry = await self._knowledge.get(link.fix_id)
-            if entry is None:
-                raise InvalidQuery("link_id", "that fix's knowledge-base entry is no longer stored")
-            return f"knowledge-base entry {entry.title!r} ({entry.id}, version {link.fix_version or entry.version})"
-        return prompt_label(await self._prompts.get(link.fix_id))
 
     async def _resolve(
         self, detail: ReviewTaskDetail, reviewer: str, fix: _PlannedFix, comment: str | None, key: FixKey | None

@@ -5,7 +5,7 @@ confidence, an anomaly, a flag, a person) names no issue, yet its answers are of
 issue holds, and that issue may have a fix live already. A reviewer who is not told so makes a
 second fix that nobody measures against the issue. So a task names every issue holding some of its
 interactions (how many each), its own issue first, and the fixes in force for each: the fixes it may
-be resolved by (gateway.review.fix_resolution.TaskFixes.linked_fixes).
+be resolved by (gateway.review.task_fix_reads.TaskFixReads.linked_fixes).
 """
 
 from __future__ import annotations
