@@ -21,7 +21,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text, non_blank_lines
+from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
 from admin_ui.query_params import is_whole_number
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
@@ -82,6 +82,7 @@ async def _form_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    error_field: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
     detail = await services.issue_service.get(issue_id)
@@ -103,6 +104,8 @@ async def _form_page(
         # In pass-through mode the gateway holds no upstream key: the form asks for one, used once.
         asks_for_key=services.settings.key_mode != "gateway",
         error=error,
+        # The field the refusal names, marked in the form sent alone (both forms have a limit).
+        refused={(form or {}).get("kind", ""): error_field},
         form={**dict.fromkeys(FORM_FIELDS, ""), "kind": "knowledge", "limit": str(DEFAULT_LIMIT), **(form or {})},
         modes=MODES,
         max_limit=MAX_LIMIT,
@@ -155,7 +158,15 @@ class FixPreviewsController(Controller):
         except IssueNotFound as exc:
             raise NotFoundException(f"No issue with id {issue_id}.") from exc
         except InvalidQuery as exc:
-            return await _form_page(request, services, issue_id, status_code=400, error=exc.message, form=fields)
+            return await _form_page(
+                request,
+                services,
+                issue_id,
+                status_code=400,
+                error=exc.message,
+                error_field=refused_field(exc),
+                form=fields,
+            )
         except NothingToReplay:
             return await _form_page(request, services, issue_id, status_code=409, error=NOTHING_TO_REPLAY, form=fields)
         return Redirect(f"{PREVIEWS_PATH}/{preview.id}", status_code=303)
@@ -195,6 +206,7 @@ async def _preview_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    error_field: str | None = None,
     live_form: dict[str, str] | None = None,
 ) -> Response[Any]:
     view, tasks = await asyncio.gather(
@@ -222,6 +234,8 @@ async def _preview_page(
         # The make-live form's own key (admin_ui.form_keys), unless the form shown again keeps its own.
         new_key=new_form_key(),
         error=error,
+        # The make-live form's field the refusal names.
+        error_field=error_field,
     )
 
 
@@ -288,6 +302,14 @@ class PreviewPageController(Controller):
         except (LiveFixDiffers, EntrySwitchedOff) as exc:
             return await _preview_page(request, services, preview, status_code=409, error=exc.message, live_form=fields)
         except InvalidQuery as exc:
-            return await _preview_page(request, services, preview, status_code=400, error=exc.message, live_form=fields)
+            return await _preview_page(
+                request,
+                services,
+                preview,
+                status_code=400,
+                error=exc.message,
+                error_field=refused_field(exc),
+                live_form=fields,
+            )
         done = "fixed-already" if made.again else "fixed-revised" if made.revised else "fixed"
         return Redirect(f"/admin/issues/{preview.issue_id}?done={done}", status_code=303)

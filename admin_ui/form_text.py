@@ -8,9 +8,17 @@ send and does not use this.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from gateway.domain.errors import InvalidQuery
+
+
+class NamesAField(Protocol):
+    """A domain refusal that may say which field was asked wrongly (InvalidQuery, AccountError)."""
+
+    @property
+    def field(self) -> str | None:
+        """The refused field's name as the domain takes it; None when no one field is at fault."""
 
 
 def normalise_line_breaks(text: str) -> str:
@@ -24,9 +32,10 @@ def form_text(form: Any, name: str) -> str:
     return normalise_line_breaks(value) if isinstance(value, str) else ""
 
 
-def refused_field(exc: InvalidQuery) -> str:
-    """The form field a refusal names: its field without an item's index (`tags[2]` is the tags box)."""
-    return exc.field.split("[", 1)[0]
+def refused_field(exc: NamesAField) -> str | None:
+    """The form field a refusal names, for the pages' `invalid` mark (templates/refusal.html): its field without an
+    item's index (`tags[2]` is the tags box); None when it names none."""
+    return exc.field.split("[", 1)[0] if exc.field else None
 
 
 def non_blank_lines(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text, non_blank_lines
+from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
@@ -44,6 +44,10 @@ def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | 
     return text or None
 
 
+def _outcome(form: FormMultiDict) -> str:
+    return str(form.get("outcome", ""))
+
+
 def _back(form: FormMultiDict, task_id: str, done: str) -> Redirect:
     """Where the form asked to go: a review page on this site (the queue keeps its filters); else the task page."""
     target = form.get("next")
@@ -59,8 +63,12 @@ async def _act(
     task_id: str,
     action: Callable[[FormMultiDict], Awaitable[Any]],
     done: str | Callable[[FormMultiDict], str],
+    form_id: str | Callable[[FormMultiDict], str],
 ) -> Response[Any]:
-    """Run `action` on the form; on success go where the form says, on refusal show the task page with why."""
+    """Run `action` on the form; on success go where the form says, on refusal show the task page with why.
+
+    `form_id`: the task page's form that sent it (its id there), whose field a refusal names is marked on the page.
+    """
     form = await request.form()
     kept = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
     try:
@@ -79,7 +87,12 @@ async def _act(
         message = getattr(exc, "message", str(exc))
         return await task_page(request, services, user, task_id, status_code=409, error=message, form=kept)
     except InvalidQuery as exc:
-        return await task_page(request, services, user, task_id, status_code=400, error=exc.message, form=kept)
+        # Several of the page's forms have a comment or a note: only the one sent is marked.
+        sent = form_id if isinstance(form_id, str) else form_id(form)
+        refused = {sent: refused_field(exc)}
+        return await task_page(
+            request, services, user, task_id, status_code=400, error=exc.message, refused=refused, form=kept
+        )
     return _back(form, task_id, done if isinstance(done, str) else done(form))
 
 
@@ -102,7 +115,7 @@ class ReviewActionsController(Controller):
         async def claim(_: FormMultiDict) -> None:
             await services.reviews.claim(task_id, user.name)
 
-        return await _act(request, services, user, task_id, claim, "claimed")
+        return await _act(request, services, user, task_id, claim, "claimed", "claim-form")
 
     @post("/{task_id:str}/release")
     async def release(
@@ -117,7 +130,7 @@ class ReviewActionsController(Controller):
         async def release(_: FormMultiDict) -> None:
             await services.reviews.release(task_id, user.name)
 
-        return await _act(request, services, user, task_id, release, "released")
+        return await _act(request, services, user, task_id, release, "released", "release-form")
 
     @post("/{task_id:str}/assign")
     async def assign(
@@ -138,7 +151,7 @@ class ReviewActionsController(Controller):
                 )
             await services.reviews.assign(task_id, assignee, user.name)
 
-        return await _act(request, services, user, task_id, assign, "assigned")
+        return await _act(request, services, user, task_id, assign, "assigned", "assign-form")
 
     @post("/{task_id:str}/decide")
     async def decide(
@@ -157,7 +170,8 @@ class ReviewActionsController(Controller):
             correction = _field(form, "correction") if outcome == Outcome.CORRECT.value else None
             await services.reviews.decide(task_id, user.name, Outcome(outcome), correction, _field(form, "comment"))
 
-        return await _act(request, services, user, task_id, decide, lambda form: str(form.get("outcome", "")))
+        # The approve, reject and correct forms all send here: each says which by its outcome.
+        return await _act(request, services, user, task_id, decide, _outcome, lambda form: f"{_outcome(form)}-form")
 
     @post("/{task_id:str}/dismiss")
     async def dismiss(
@@ -172,7 +186,7 @@ class ReviewActionsController(Controller):
         async def dismiss(form: FormMultiDict) -> None:
             await services.reviews.dismiss(task_id, user.name, _field(form, "note", 2000))
 
-        return await _act(request, services, user, task_id, dismiss, "dismissed")
+        return await _act(request, services, user, task_id, dismiss, "dismissed", "dismiss-form")
 
     @post("/{task_id:str}/second-opinion")
     async def ask_second_opinion(
@@ -187,7 +201,7 @@ class ReviewActionsController(Controller):
         async def ask(form: FormMultiDict) -> None:
             await services.reviews.ask_second_opinion(task_id, user.name, _field(form, "note", 2000))
 
-        return await _act(request, services, user, task_id, ask, "second_opinion")
+        return await _act(request, services, user, task_id, ask, "second_opinion", "second-opinion-form")
 
     @post("/{task_id:str}/fix/knowledge")
     async def resolve_with_entry(
@@ -211,7 +225,7 @@ class ReviewActionsController(Controller):
                 key_field=KEY_FIELD,
             )
 
-        return await _act(request, services, user, task_id, resolve, "knowledge")
+        return await _act(request, services, user, task_id, resolve, "knowledge", "knowledge-form")
 
     @post("/{task_id:str}/fix/linked")
     async def resolve_with_linked_fix(
@@ -236,7 +250,7 @@ class ReviewActionsController(Controller):
                 key_field=KEY_FIELD,
             )
 
-        return await _act(request, services, user, task_id, resolve, "linked")
+        return await _act(request, services, user, task_id, resolve, "linked", "linked-fix-form")
 
     @post("/{task_id:str}/fix/prompt")
     async def resolve_with_prompt(
@@ -263,4 +277,4 @@ class ReviewActionsController(Controller):
                 key_field=KEY_FIELD,
             )
 
-        return await _act(request, services, user, task_id, resolve, "prompt")
+        return await _act(request, services, user, task_id, resolve, "prompt", "prompt-form")

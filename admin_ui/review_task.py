@@ -139,9 +139,13 @@ async def task_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    refused: dict[str, str | None] | None = None,
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
-    """The task page, with an error from a refused action and what was typed in its form kept."""
+    """The task page, with an error from a refused action and what was typed in its form kept.
+
+    `refused`: the field the error is about, by the id of the form that sent it (marked in that form alone).
+    """
     try:
         detail: ReviewTaskDetail = await services.reviews.get(task_id)
     except TaskNotFound:
@@ -180,6 +184,7 @@ async def task_page(
         app_waits=app_waits(task.evidence, detail.events, datetime.now(UTC)),
         mine=task.lease is not None and same_person(task.lease.holder, user.name),
         error=error,
+        refused=refused or {},
         notice=done_notice(done, task),
         # A second-opinion task after its first decision: the first reviewer may not judge it again, and a task
         # already resolved by a fix gets the second opinion on that fix, not a second fix.

@@ -41,10 +41,13 @@ def sign_in_page(
     next_page: str = "/admin",
     name: str = "",
     error: str | None = None,
+    error_fields: tuple[str, ...] = (),
     unsent: UnsentForm | None = None,
     notice: str | None = None,
 ) -> Response[Any]:
-    """The sign-in form, going on to `next_page`; carrying `unsent` (as hidden fields) when it holds text."""
+    """The sign-in form, going on to `next_page`; carrying `unsent` (as hidden fields) when it holds text.
+
+    `error_fields`: the boxes the refusal is about, marked invalid and described by it."""
     ensure_sign_in_cookie(request)
     kept = unsent if unsent is not None and unsent.has_text else None
     return render(
@@ -54,6 +57,7 @@ def sign_in_page(
         next=safe_next(next_page),
         name=name,
         error=error,
+        error_fields=error_fields,
         unsent=kept,
         kept_notice=KEPT if kept is not None else None,
         notice=notice,
@@ -112,7 +116,13 @@ class SignInController(Controller):
         if isinstance(outcome, SignInRefused):
             status = 429 if outcome.retry_after else 401
             response = sign_in_page(
-                request, status_code=status, next_page=target, name=name, error=outcome.message, unsent=unsent
+                request,
+                status_code=status,
+                next_page=target,
+                name=name,
+                error=outcome.message,
+                error_fields=outcome.fields,
+                unsent=unsent,
             )
             if outcome.retry_after:
                 response.headers["retry-after"] = str(outcome.retry_after)

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect
 
+from admin_ui.form_text import refused_field
 from admin_ui.rendering import render
 from admin_ui.session import accounts_of, admin_only
 from gateway.accounts.errors import AccountError, LastAdmin, NameTaken
@@ -24,6 +25,7 @@ async def _users_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    error_field: str | None = None,
     **form: str,
 ) -> Response[Any]:
     users = await accounts_of(request).list()
@@ -39,6 +41,8 @@ async def _users_page(
         roles=[role.value for role in ROLE_ORDER],
         me=user,
         error=error,
+        # The "Add user" field the refusal names (a refused change in the table names none there).
+        error_field=error_field,
         notice=notice,
         form={"name": "", "role": "viewer", **form},
     )
@@ -62,12 +66,15 @@ def _notice(account: User, change: str | None) -> str:
     return f"Saved: {name}."
 
 
-async def _refused(request: Request[Any, Any, Any], user: SignedInUser, exc: AccountError) -> Response[Any]:
+async def _refused(
+    request: Request[Any, Any, Any], user: SignedInUser, exc: AccountError, **added: str
+) -> Response[Any]:
     """The page again with why: 409 when the change would leave no enabled admin (it conflicts with who the
     admins are now, perhaps since another admin's change) or takes a name a user has (in any case), 400 for
-    anything else asked wrongly."""
+    anything else asked wrongly. `added`: the "Add user" form as sent, kept, its refused field marked."""
     status = 409 if isinstance(exc, LastAdmin | NameTaken) else 400
-    return await _users_page(request, user, status_code=status, error=exc.message)
+    field = refused_field(exc) if added else None
+    return await _users_page(request, user, status_code=status, error=exc.message, error_field=field, **added)
 
 
 def _done(name: str, change: str) -> Redirect:
@@ -96,7 +103,7 @@ class UsersController(Controller):
                 name, parse_role(role), str(form.get("password", "")), actor=user.name
             )
         except AccountError as exc:
-            return await _users_page(request, user, status_code=400, error=exc.message, name=name, role=role)
+            return await _refused(request, user, exc, name=name, role=role)
         return _done(added.name, "added")
 
     @post("/role")
@@ -128,5 +135,5 @@ class UsersController(Controller):
         try:
             changed = await accounts_of(request).enable(str(form.get("name", "")), actor=user.name)
         except AccountError as exc:
-            return await _users_page(request, user, status_code=400, error=exc.message)
+            return await _refused(request, user, exc)
         return _done(changed.name, "enabled")

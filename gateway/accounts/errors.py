@@ -1,4 +1,8 @@
-"""Changes to accounts the domain refuses; the message says why, in words a person can act on."""
+"""Changes to accounts the domain refuses; the message says why, in words a person can act on.
+
+`field` names what was asked wrongly (`name`, `role`, `password`: the words the accounts service takes them by), so
+a form can mark that field; None when no one field is at fault (a conflict with who the admins are).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,17 @@ from __future__ import annotations
 class AccountError(ValueError):
     """A change to users refused as asked (a 400 on a page, exit status 2 on the command line)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class UnknownUser(AccountError):
     """No user has that name."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"no user called {name!r}")
+        super().__init__(f"no user called {name!r}", "name")
 
 
 class LastAdmin(AccountError):
@@ -36,4 +41,4 @@ class NameTaken(AccountError):
                 f"a user called {holder!r} already exists, and names compare without case (one reviewer to the "
                 f"review queue): choose a name other than {name!r}"
             )
-        super().__init__(message)
+        super().__init__(message, "name")

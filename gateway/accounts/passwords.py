@@ -23,9 +23,9 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 def check_password_rules(password: str) -> None:
     """Refuse a password that is too short or too long."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", "password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters", "password")
 
 
 def hash_password(password: str) -> str:

@@ -74,11 +74,13 @@ class NewSession:
 class SignInRefused:
     """A sign-in that did not open a session, and what to tell the person.
 
-    `retry_after` (seconds) is set when the refusal is the rate limit rather than the password.
+    `retry_after` (seconds) is set when the refusal is the rate limit rather than the password. `fields` names what
+    may be wrong (`name`, `password`), so a form can mark it: both for a wrong pair, as which one is not said.
     """
 
     message: str
     retry_after: int | None = None
+    fields: tuple[str, ...] = ()
 
 
 SignInOutcome = NewSession | SignInRefused

@@ -17,11 +17,11 @@ def check_name(name: str) -> str:
     """
     name = name.strip()
     if not name:
-        raise AccountError("a user needs a name")
+        raise AccountError("a user needs a name", "name")
     if len(name) > MAX_NAME_LENGTH:
-        raise AccountError(f"a user name may have at most {MAX_NAME_LENGTH} characters")
+        raise AccountError(f"a user name may have at most {MAX_NAME_LENGTH} characters", "name")
     if any(unicodedata.category(char).startswith("C") for char in name):
-        raise AccountError("a user name may not contain control characters")
+        raise AccountError("a user name may not contain control characters", "name")
     return name
 
 
@@ -31,4 +31,4 @@ def parse_role(value: str) -> Role:
         return Role(value.strip().lower())
     except ValueError:
         names = ", ".join(role.value for role in ROLE_ORDER)
-        raise AccountError(f"unknown role {value!r}: choose one of {names}") from None
+        raise AccountError(f"unknown role {value!r}: choose one of {names}", "role") from None

@@ -194,7 +194,7 @@ class AccountService:
             matches = await asyncio.to_thread(passwords.password_matches, stored.password_hash, password)
         await self._store.delete_attempts_before(now - self._limits.window)
         if stored is None or not matches:
-            return SignInRefused(WRONG_CREDENTIALS)
+            return SignInRefused(WRONG_CREDENTIALS, fields=("name", "password"))
         user = stored.user
         await self._store.mark_attempt_succeeded(attempt)
         if user.disabled:

@@ -79,3 +79,14 @@ def parse(html: str) -> Element:
 def csrf_token_of(html: str) -> str:
     """The CSRF token in the page's first form."""
     return parse(html).find("input", name="csrf_token").attrs["value"]
+
+
+def refused_fields(page: Element, form: Element) -> dict[str, str]:
+    """The form's fields marked aria-invalid, each with the text of what describes it (which must be on the page)."""
+    found = {}
+    for box in [*form.find_all("input"), *form.find_all("textarea"), *form.find_all("select")]:
+        if box.attrs.get("aria-invalid") == "true":
+            described = box.attrs.get("aria-describedby", "")
+            assert described, f"{box.attrs.get('name')} is marked invalid but nothing describes it"
+            found[box.attrs["name"]] = " ".join(page.find(id=ref).text for ref in described.split())
+    return found

@@ -5,15 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from clustering import SentenceTransformerEmbedder
+from gateway.accounts.records import Role
 from gateway.embedder import LazyEmbedder
 
 # Lets test modules import the effect tests' `effect_seed` helper (make_issue) and the admin page
 # tests' helpers (signing in, reading pages).
 sys.path.insert(0, str(Path(__file__).parent.parent / "effect"))
 sys.path.insert(0, str(Path(__file__).parent.parent / "admin_ui"))
+from admin_helpers import PASSWORD, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +36,20 @@ def gateway_embedder(
         "gateway.services_setup.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder)
     )
     return embedder
+
+
+@pytest.fixture
+async def signed_in_as(gateway):
+    """Clients with their own cookies, signed in as a new user with the given role."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(name: str, role: Role) -> httpx.AsyncClient:
+        await gateway.services.accounts.create(name, role, PASSWORD, actor="test")
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://feedgate.test")
+        clients.append(http)
+        assert (await sign_in(http, name)).status_code == 303
+        return http
+
+    yield make
+    for http in clients:
+        await http.aclose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
 from effect_seed import make_issue
+from html_page import csrf_token_of
 
 QUESTIONS = [
     "What is the transfer fee to Spain?",
@@ -35,3 +37,34 @@ async def seed_issue(gateway, client, model: str = "gpt-4o-mini") -> tuple[str, 
         assert (await client.post("/v1/feedback", json=feedback, headers=PASS_KEY)).status_code == 201
     app = (await gateway.services.interactions.get(ids[0]))["app"]
     return await make_issue(gateway.services.engine, ids, "Transfer fee", app=app), ids
+
+
+async def send_form(http: httpx.AsyncClient, issue_id: str, **fields: str) -> httpx.Response:
+    """Open the issue's preview page and send one of its forms with `fields`, as a browser would."""
+    page = await http.get(f"/admin/issues/{issue_id}/previews")
+    assert page.status_code == 200, page.text
+    return await http.post(
+        f"/admin/issues/{issue_id}/previews", data={"csrf_token": csrf_token_of(page.text), **fields}
+    )
+
+
+KNOWLEDGE_FORM = {
+    "kind": "knowledge",
+    "title": ENTRY["title"],
+    "content": ENTRY["content"],
+    "example_questions": "\r\n".join(ENTRY["example_questions"]),
+    "limit": "2",
+}
+
+
+async def preview_of(http: httpx.AsyncClient, issue_id: str, **fields: str) -> str:
+    """Run a preview through the issue's form; the preview page's path."""
+    sent = await send_form(http, issue_id, **fields)
+    assert sent.status_code == 303, sent.text
+    return sent.headers["location"]
+
+
+async def make_live(http: httpx.AsyncClient, preview_path: str, **fields: str) -> httpx.Response:
+    """Send the preview page's make-live form with `fields`."""
+    page = await http.get(preview_path)
+    return await http.post(f"{preview_path}/live", data={"csrf_token": csrf_token_of(page.text), **fields})

@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
-from admin_helpers import PASSWORD, sign_in
 from effect_seed import make_issue
 from html_page import csrf_token_of, parse
-from preview_seed import ENTRY, seed_issue
+from preview_seed import ENTRY, KNOWLEDGE_FORM, make_live, preview_of, seed_issue, send_form
 
 from gateway.accounts.records import Role
 from gateway.store.knowledge import EntryFilter
-
-
-@pytest.fixture
-async def signed_in_as(gateway):
-    """Clients with their own cookies, signed in as a new user with the given role."""
-    clients: list[httpx.AsyncClient] = []
-
-    async def make(name: str, role: Role) -> httpx.AsyncClient:
-        await gateway.services.accounts.create(name, role, PASSWORD, actor="test")
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://feedgate.test")
-        clients.append(http)
-        assert (await sign_in(http, name)).status_code == 303
-        return http
-
-    yield make
-    for http in clients:
-        await http.aclose()
-
-
-async def send_form(http: httpx.AsyncClient, issue_id: str, **fields: str) -> httpx.Response:
-    """Open the issue's preview page and send one of its forms with `fields`, as a browser would."""
-    page = await http.get(f"/admin/issues/{issue_id}/previews")
-    assert page.status_code == 200, page.text
-    return await http.post(
-        f"/admin/issues/{issue_id}/previews", data={"csrf_token": csrf_token_of(page.text), **fields}
-    )
-
-
-KNOWLEDGE_FORM = {
-    "kind": "knowledge",
-    "title": ENTRY["title"],
-    "content": ENTRY["content"],
-    "example_questions": "\r\n".join(ENTRY["example_questions"]),
-    "limit": "2",
-}
 
 
 async def test_a_reviewer_previews_an_entry_and_sees_old_and_new_answers_side_by_side(
@@ -131,19 +94,6 @@ async def test_the_issue_page_leads_to_its_previews(gateway, client, signed_in_a
     page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
 
     assert page.find("a", data_testid="preview-a-fix").attrs["href"] == f"/admin/issues/{issue_id}/previews"
-
-
-async def preview_of(http: httpx.AsyncClient, issue_id: str, **fields: str) -> str:
-    """Run a preview through the issue's form; the preview page's path."""
-    sent = await send_form(http, issue_id, **fields)
-    assert sent.status_code == 303, sent.text
-    return sent.headers["location"]
-
-
-async def make_live(http: httpx.AsyncClient, preview_path: str, **fields: str) -> httpx.Response:
-    """Send the preview page's make-live form with `fields`."""
-    page = await http.get(preview_path)
-    return await http.post(f"{preview_path}/live", data={"csrf_token": csrf_token_of(page.text), **fields})
 
 
 async def test_a_previewed_entry_is_made_live_and_linked_to_the_issue(
