@@ -1,8 +1,13 @@
 // Loads the panels a page defers (elements with data-panel-src) once the page has rendered,
 // so a slow aggregate never holds the page up. The server escapes everything it sends, and the
 // Content-Security-Policy keeps any script in a panel from running.
+// A panel that cannot be loaded says so in its place, and in one short line in the page's status line
+// (#panel-status, templates/panel_status.html) for a screen reader: the panels themselves are not live regions,
+// which would have it read a whole panel out.
 (function () {
   "use strict";
+
+  var status = document.getElementById("panel-status");
 
   function load(slot) {
     var src = slot.getAttribute("data-panel-src");
@@ -32,6 +37,9 @@
         link.textContent = "Open it on its own";
         message.appendChild(link);
         slot.replaceChildren(message);
+        if (status) {
+          status.textContent = (slot.getAttribute("data-panel-name") || "A panel") + " could not be loaded (" + error.message + ").";
+        }
       })
       .finally(function () {
         slot.removeAttribute("aria-busy");

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from html_page import csrf_token_of
 
+from gateway.accounts.records import Role
+
 PASSWORD = "a long enough password"
 
 
@@ -15,3 +17,16 @@ async def sign_in(http: httpx.AsyncClient, name: str, password: str = PASSWORD) 
         "/admin/sign-in",
         data={"csrf_token": csrf_token_of(form.text), "name": name, "password": password, "next": "/admin"},
     )
+
+
+def signed_in_page(gateway, browser):  # a LiveGateway and a Playwright browser
+    """A Playwright page of a new context, signed in as a new admin called root (the browser tests)."""
+    gateway.run_coroutine(gateway.app.services.accounts.create("root", Role.ADMIN, PASSWORD, actor="test"))
+    page = browser.new_context().new_page()
+    page.set_default_timeout(10_000)
+    page.goto(gateway.origin + "/admin/sign-in")
+    page.fill("input[name=name]", "root")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:text('Overview')")
+    return page
