@@ -125,9 +125,11 @@
   function select(index, announce) {
     if (!rows.length) { return; }
     selected = Math.max(0, Math.min(rows.length - 1, index));
+    /* aria-current, not aria-selected: a plain table's rows are not selectable, and a screen reader ignores
+       aria-selected there; the current row is said as such when reached, and j / k say it in the status line. */
     rows.forEach(function (row, i) {
       row.classList.toggle("selected", i === selected);
-      row.setAttribute("aria-selected", i === selected ? "true" : "false");
+      if (i === selected) { row.setAttribute("aria-current", "true"); } else { row.removeAttribute("aria-current"); }
     });
     rows[selected].scrollIntoView({ block: "nearest" });
     if (announce) {
