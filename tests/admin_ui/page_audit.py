@@ -4,8 +4,10 @@
 asks: every control and link has a name, and not from its placeholder alone; every id a label, description or
 control refers to exists, and no id is used twice; one h1, and headings that skip no level; nothing outside
 the landmarks; tables with named column headers and scoped row headers; charts (svg) and images with a text
-alternative; no positive tabindex; no sideways scroll of the page; and text contrast (4.5:1, 3:1 for large text),
-worked out from the computed colours over the painted background, opacity included.
+alternative; no positive tabindex; no sideways scroll of the page; a table that scrolls inside itself (a phone)
+scrolls in a named region the keyboard can reach and scroll (role=region, a name, tabindex=0); a number in a table
+on one line ("100.0 %" not broken before its "%"); and text contrast (4.5:1, 3:1 for large text), worked out from
+the computed colours over the painted background, opacity included.
 
 `FOCUSABLE` lists what the keyboard should reach; `FOCUSED` describes what has the focus now.
 """
@@ -70,6 +72,19 @@ AUDIT = r"""() => {
   for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) say('image-without-alt', what(img));
   for (const e of document.querySelectorAll('[tabindex]')) if (+e.getAttribute('tabindex') > 0) say('positive-tabindex', what(e));
   if (document.documentElement.scrollWidth > window.innerWidth) say('sideways-scroll', document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+  for (const e of document.querySelectorAll('body *')) {
+    if (!shown(e) || !['auto', 'scroll'].includes(getComputedStyle(e).overflowX) || e.scrollWidth <= e.clientWidth + 1) continue;
+    if (e.tagName !== 'TABLE' && !e.querySelector('table')) continue;
+    const table = e.tagName === 'TABLE' ? e : e.querySelector('table');
+    if (e.getAttribute('role') !== 'region' || !nameOf(e) || e.getAttribute('tabindex') !== '0') say('scrolling-table-unreachable', what(e) + ' ' + what(table));
+  }
+  for (const cell of document.querySelectorAll('td.num')) {
+    if (!shown(cell) || !cell.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.bottom)));
+    if (lines.size > 1) say('number-wrapped', what(cell) + ' "' + cell.textContent.trim().slice(0, 30) + '"');
+  }
   const rgba = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null; const v = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
   const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
   const luminance = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
@@ -101,6 +116,8 @@ AUDIT = r"""() => {
 FOCUSABLE = """() => [...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]
   .filter(e => !e.disabled && e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  // In a closed <details> only its summary is reached (Chromium still lays out the folded content).
+  .filter(e => { const shut = e.closest('details:not([open])'); return !shut || (e.tagName === 'SUMMARY' && e.parentElement === shut); })
   .filter(e => !(e.type === 'radio' && !e.checked && e.form && e.form.querySelector(`input[type=radio][name="${e.name}"]:checked`)))
   .map(e => e.outerHTML.slice(0, 120))"""
 
