@@ -170,7 +170,8 @@ def create_app(
         services = await open_services(settings, environ, may_start_without_database=may_start_without_database)
         app.state.services = services
         clustering = start_background_clustering(services, os.environ if environ is None else environ)
-        # With retention_days set, old interactions are pruned in the background (gateway.privacy.retention).
+        # With retention_days set, old interactions are pruned in the background; without, old idempotency keys
+        # alone are dropped (gateway.privacy.retention).
         pruning = asyncio.create_task(prune_periodically(services.jobs_engine, settings), name="feedgate-retention")
         # Benchmarks only: event-loop lag and GC pauses into a file (gateway.observability.loop_lag).
         lag = None

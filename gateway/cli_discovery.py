@@ -189,7 +189,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             ),
             # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).
             guard_canaries(settings, engine),
-            # So does pruning past retention_days, when set (gateway.privacy.retention).
+            # So does pruning past retention_days, when set, else dropping old idempotency keys (gateway.privacy.retention).
             prune_periodically(engine, settings),
         ]
 

@@ -9,8 +9,9 @@ differ: answering the first creation would drop what was sent in silence. As in 
 the Idempotency-Key header (and Stripe), a key is bound to what was first sent with it.
 
 A key is kept for KEY_LIFETIME: every retention prune (`feedgate prune`, the scheduled one) drops
-older keys, whatever age it prunes interactions at, so the table does not grow forever. A request
-repeated after that creates anew.
+older keys, whatever age it prunes interactions at, and without a retention age the schedule of
+`serve` and `worker` drops them alone (gateway.privacy.retention), so the table does not grow
+forever. A request repeated after that creates anew.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Deletes go in bounded batches, each its own short transaction (ids found by the created_at
 index, then their dependants and themselves by primary or indexed keys), so no lock is held
 for long and concurrent inserts only ever wait for one batch. Run by `feedgate prune` and, with
-`retention_days` set, every `retention_interval_minutes` by `serve` and `worker`.
+`retention_days` set, every `retention_interval_minutes` by `serve` and `worker`; without it, their
+schedule drops only the idempotency keys past their lifetime.
 
 Removal is the same as an erasure's (gateway.privacy.erasure lists what goes and what stays):
 with each batch, the issues' own words only its texts held go first, then in its transaction the
@@ -162,6 +163,24 @@ async def _prune_batches(
         report.counts.add(await finish_removal(engine))
 
 
+async def drop_expired_keys(engine: AsyncEngine, batch_size: int) -> PruneReport:
+    """Drop the idempotency keys past their lifetime alone, `batch_size` per transaction (no retention age to prune at).
+
+    Under the prune's lock, as a prune drops them too: processes dropping the same rows at once could deadlock on
+    PostgreSQL. The report's cutoff is the keys'; `already_running` when another prune held the lock.
+    """
+    cutoff = datetime.now(UTC) - KEY_LIFETIME
+    report = PruneReport(cutoff=cutoff)
+    started = time.perf_counter()
+    async with try_lock(engine, LOCK_NAME) as acquired:
+        if not acquired:
+            report.already_running = True
+            return report
+        report.idempotency_keys = await drop_keys_before(engine, cutoff, batch_size)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 def retention_cutoff(days: float, now: datetime | None = None) -> datetime:
     """The instant before which interactions are past a retention of `days` (above 0, at most MAX_DAYS)."""
     if not 0 < days <= MAX_DAYS:  # nan, inf or an age whose cutoff is no date; settings and `prune` refuse these
@@ -180,44 +199,57 @@ async def prune_expired(engine: AsyncEngine, settings: Settings, days: float | N
 
 
 async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
-    """With `retention_days` set, prune every `retention_interval_minutes` until cancelled; failures are logged."""
-    if settings.retention_days is None:
-        return
+    """Every `retention_interval_minutes` until cancelled: prune past `retention_days` when set, else drop only the
+    idempotency keys past their lifetime (which a prune drops too), so they are not kept for ever. Failures are logged.
+    """
+    interval = settings.retention_interval_minutes * 60
+    keys_only = settings.retention_days is None
+    if keys_only:
+        # A key is days old before it is due: the first round waits an interval, so a process that lives a moment
+        # (a test's app, a command) touches nothing.
+        await asyncio.sleep(interval)
     while True:
         try:
-            report = await prune_expired(engine, settings)
+            if keys_only:
+                report = await drop_expired_keys(engine, settings.retention_batch_size)
+            else:
+                report = await prune_expired(engine, settings)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - logged, with its traceback unless the database is away
-            # A failed prune (database hiccup) must not stop the next one.
-            log_failed_round(
-                logger, exc, "retention prune", f"trying again in {settings.retention_interval_minutes:g} min"
-            )
+            # A failed round (database hiccup) must not stop the next one.
+            what = "idempotency key drop" if keys_only else "retention prune"
+            log_failed_round(logger, exc, what, f"trying again in {settings.retention_interval_minutes:g} min")
         else:
-            if report.already_running:
-                logger.info("retention prune skipped: another prune is running")
-            elif report.counts.interactions:
-                logger.info(
-                    "pruned %d interactions older than %s in %d batch%s (%.1f s, slowest batch %.2f s)",
-                    report.counts.interactions,
-                    report.cutoff.isoformat(),
-                    report.batches,
-                    "" if report.batches == 1 else "es",
-                    report.seconds,
-                    report.slowest_batch_seconds,
-                    # With JSON logs, the figures as fields too, as a clustering pass's summary has them.
-                    extra={
-                        "pruned_interactions": report.counts.interactions,
-                        "cutoff": report.cutoff.isoformat(),
-                        "batches": report.batches,
-                        "seconds": round(report.seconds, 3),
-                    },
-                )
-            if report.idempotency_keys:
-                logger.info(
-                    "dropped %d idempotency keys older than %d days",
-                    report.idempotency_keys,
-                    KEY_LIFETIME.days,
-                    extra={"dropped_idempotency_keys": report.idempotency_keys},
-                )
-        await asyncio.sleep(settings.retention_interval_minutes * 60)
+            _log_round(report)
+        await asyncio.sleep(interval)
+
+
+def _log_round(report: PruneReport) -> None:
+    """What a scheduled round removed, in words and (with JSON logs) as fields."""
+    if report.already_running:
+        logger.info("retention prune skipped: another prune is running")
+    elif report.counts.interactions:
+        logger.info(
+            "pruned %d interactions older than %s in %d batch%s (%.1f s, slowest batch %.2f s)",
+            report.counts.interactions,
+            report.cutoff.isoformat(),
+            report.batches,
+            "" if report.batches == 1 else "es",
+            report.seconds,
+            report.slowest_batch_seconds,
+            # With JSON logs, the figures as fields too, as a clustering pass's summary has them.
+            extra={
+                "pruned_interactions": report.counts.interactions,
+                "cutoff": report.cutoff.isoformat(),
+                "batches": report.batches,
+                "seconds": round(report.seconds, 3),
+            },
+        )
+    if report.idempotency_keys:
+        logger.info(
+            "dropped %d idempotency keys older than %d days",
+            report.idempotency_keys,
+            KEY_LIFETIME.days,
+            extra={"dropped_idempotency_keys": report.idempotency_keys},
+        )
