@@ -10,13 +10,10 @@ from __future__ import annotations
 import asyncio
 
 from html_page import parse
-from preview_seed import seed_issue
-from test_fix_preview_pages import KNOWLEDGE_FORM, preview_of, signed_in_as
+from preview_seed import KNOWLEDGE_FORM, preview_of, seed_issue
 
 from gateway.accounts.records import Role
 from gateway.store.knowledge import EntryFilter
-
-__all__ = ["signed_in_as"]
 
 
 async def live_form(http, preview_path: str) -> dict[str, str]:

@@ -12,12 +12,9 @@ from __future__ import annotations
 import asyncio
 
 from html_page import parse
-from preview_seed import ENTRY, seed_issue
-from test_fix_preview_pages import KNOWLEDGE_FORM, preview_of, signed_in_as
+from preview_seed import ENTRY, KNOWLEDGE_FORM, preview_of, seed_issue
 
 from gateway.accounts.records import Role
-
-__all__ = ["signed_in_as"]
 
 CHANGED = {**ENTRY, "example_questions": ["Is there a fee to send money abroad?"]}
 
