@@ -10,6 +10,8 @@ from typing import Literal
 import numpy as np
 
 from clustering.merge import MergeOutcome, merge_while_better_separated, typical_member_similarity
+from clustering.tiny import MAX_POINTS as TINY_APP_POINTS
+from clustering.tiny import bisect_while_distinct
 
 __all__ = [
     "NOISE",
@@ -84,6 +86,9 @@ class ClusteringParams:
     select_min_samples: bool = True
     # While choosing, merge close clusters where that separates them better (clustering.merge).
     merge_close_clusters: bool = True
+    # Below 50 points (a tiny app), split top-down while the parts are distinct issues
+    # (clustering.tiny); off, or with min_samples given, HDBSCAN's fixed rule is used there too.
+    bisect_tiny_apps: bool = True
 
 
 def cluster_centroids(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,6 +248,15 @@ def cluster_with_merge_bar(
     if n_points < max(min_cluster_size, min_samples + 1, 2):
         return Clustering(np.full(n_points, NOISE, dtype=int), None)
     vectors = None if embeddings is None else np.asarray(embeddings, dtype=np.float32)
+    if (
+        params.bisect_tiny_apps
+        and params.min_samples is None
+        and params.assign_noise
+        and vectors is not None
+        and n_points < TINY_APP_POINTS
+    ):
+        labels = assign_noise_to_nearest(vectors, bisect_while_distinct(vectors, min_cluster_size))
+        return Clustering(_consecutive(labels), typical_member_similarity(vectors, labels))
     chooses = (
         params.select_min_samples
         and params.min_samples is None
