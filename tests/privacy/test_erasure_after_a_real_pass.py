@@ -100,11 +100,16 @@ def embedder() -> SentenceTransformerEmbedder:
 
 @pytest.fixture
 def settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> Settings:
-    """The gateway shares the module's embedder; the issue rule opens a task for a small app's issues."""
+    """The gateway shares the module's embedder; the issue rule opens a task for a small app's issues.
+
+    Only the issue rule: every answer here gets a thumbs-down, so the similar-negative rule opens a
+    task on whichever answer its background check reaches first, and when that is a card answer the
+    card issue's task is that task, with the rule's reason and not the issue's (the setup's check).
+    """
     monkeypatch.setattr(
         "gateway.services_setup.product_embedder", lambda settings, environ: LazyEmbedder.holding(embedder)
     )
-    return settings.model_copy(update={"review_issue_min_size": 3})
+    return settings.model_copy(update={"review_issue_min_size": 3, "review_similar_negative_rule": False})
 
 
 @dataclass(frozen=True)
@@ -194,15 +199,17 @@ async def walrus(
             asked[intent].append(await ask(client, CUSTOMERS[n % len(CUSTOMERS)], question))
             n += 1
     cards = asked["card_arrival"]
-    for interaction_id in cards[:VICTIM_RATED]:
-        await thumbs_down(client, interaction_id, VICTIM, VICTIM_COMMENT)
-    await thumbs_down(client, cards[0], "bob", BOB_COMMENT)
     for intent, answers in asked.items():
         others = answers[VICTIM_RATED:] if intent == "card_arrival" else answers
         comments = COMPLAINTS[intent]
         for k, interaction_id in enumerate(others):
             # Not the asker: other users, too, complain about answers someone else got.
             await thumbs_down(client, interaction_id, f"rater{k % 4}", comments[k % len(comments)])
+    # The victim's complaints come last: the card issue holds all twelve card answers, and its task
+    # suggests from the newest comments, which are then the victim's.
+    for interaction_id in cards[:VICTIM_RATED]:
+        await thumbs_down(client, interaction_id, VICTIM, VICTIM_COMMENT)
+    await thumbs_down(client, cards[0], "bob", BOB_COMMENT)
     await gateway.services.writer.flush()
 
     await pass_runs(engine, settings, embedder)
