@@ -25,7 +25,8 @@ from litestar.handlers import BaseRouteHandler
 from markupsafe import Markup
 
 from admin_ui.form_origin import ORIGIN_FIELD
-from admin_ui.session import COOKIE_PATH, SIGN_IN_PATH, current_user, is_tls, session_token
+from admin_ui.public_urls import cookie_path
+from admin_ui.session import SIGN_IN_PATH, current_user, is_tls, session_token
 from admin_ui.unsent_forms import UnsentForm, unsent_post
 from admin_ui.unsent_task import UnsentTask, unsent_task
 
@@ -100,7 +101,7 @@ def set_sign_in_cookie(response: Response[Any], request: Request[Any, Any, Any])
     value = request.state.get(SIGN_IN_COOKIE)
     if value and not request.cookies.get(SIGN_IN_COOKIE):
         response.set_cookie(
-            SIGN_IN_COOKIE, value, path=COOKIE_PATH, secure=is_tls(request), httponly=True, samesite="strict"
+            SIGN_IN_COOKIE, value, path=cookie_path(request), secure=is_tls(request), httponly=True, samesite="strict"
         )
 
 

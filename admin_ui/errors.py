@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.response import Redirect
 
 from admin_ui.csrf import FormRefused, SessionEnded
+from admin_ui.public_urls import redirect
 from admin_ui.rendering import render
 from admin_ui.session import SIGN_IN_PATH, current_user, safe_next
 from admin_ui.sign_in import sign_in_page, unsent_page
@@ -34,7 +34,7 @@ def not_signed_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) 
     """
     if request.method in ("GET", "HEAD"):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"{SIGN_IN_PATH}?next={quote(safe_next(here))}", status_code=303)
+        return redirect(request, f"{SIGN_IN_PATH}?next={quote(safe_next(here))}")
     unsent = exc.unsent if isinstance(exc, SessionEnded) else None
     next_page = unsent.page if unsent is not None else "/admin"
     return sign_in_page(request, status_code=401, next_page=next_page, error=exc.detail, unsent=unsent)

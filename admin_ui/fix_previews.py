@@ -18,10 +18,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
+from admin_ui.public_urls import redirect
 from admin_ui.query_params import is_whole_number
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
@@ -169,7 +169,7 @@ class FixPreviewsController(Controller):
             )
         except NothingToReplay:
             return await _form_page(request, services, issue_id, status_code=409, error=NOTHING_TO_REPLAY, form=fields)
-        return Redirect(f"{PREVIEWS_PATH}/{preview.id}", status_code=303)
+        return redirect(request, f"{PREVIEWS_PATH}/{preview.id}")
 
 
 async def _title(services: Services, issue_id: str | None) -> str | None:
@@ -312,4 +312,4 @@ class PreviewPageController(Controller):
                 live_form=fields,
             )
         done = "fixed-already" if made.again else "fixed-revised" if made.revised else "fixed"
-        return Redirect(f"/admin/issues/{preview.issue_id}?done={done}", status_code=303)
+        return redirect(request, f"/admin/issues/{preview.issue_id}?done={done}")

@@ -19,7 +19,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 
-from admin_ui.session import COOKIE_PATH, is_tls
+from admin_ui.public_urls import cookie_path
+from admin_ui.session import is_tls
 
 FORMS_COOKIE = "feedgate_forms"
 ORIGIN_FIELD = "form_origin"
@@ -51,7 +52,7 @@ def set_forms_cookie(response: Response[Any], request: Request[Any, Any, Any]) -
             FORMS_COOKIE,
             chosen,
             max_age=FORMS_COOKIE_MAX_AGE,
-            path=COOKIE_PATH,
+            path=cookie_path(request),
             secure=is_tls(request),
             httponly=True,
             # Strict: a post from any other site comes without it, so its text is never kept.

@@ -21,6 +21,7 @@ from litestar.response import Redirect
 
 from admin_ui.issue_page import issue_page
 from admin_ui.issue_views import ISSUES_PATH, STATUSES
+from admin_ui.public_urls import redirect
 from admin_ui.review_task import task_conflict_text
 from admin_ui.session import reviewer_or_admin, signed_in
 from clustering.issue_status import IssueStatus
@@ -37,9 +38,9 @@ from gateway.services import Services
 SEEN_FIELDS = {"status": "its status", "title": "its title"}
 
 
-def _done(issue_id: str, what: str) -> Redirect:
+def _done(request: Request[Any, Any, Any], issue_id: str, what: str) -> Redirect:
     # Post/redirect/get: reloading the page does not repeat the action.
-    return Redirect(f"{ISSUES_PATH}/{issue_id}?done={what}", status_code=303)
+    return redirect(request, f"{ISSUES_PATH}/{issue_id}?done={what}")
 
 
 async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -144,7 +145,7 @@ async def _triage(
         return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
     if changed is None:
         raise NotFoundException(f"No issue with id {issue_id}.")
-    return _done(issue_id, done)
+    return _done(request, issue_id, done)
 
 
 class IssueActionsController(Controller):
@@ -262,5 +263,5 @@ class IssueActionsController(Controller):
             error = task_conflict_text(exc, datetime.now(UTC))
             return await issue_page(request, services, issue_id, status_code=409, error=error)
         if opened is None:
-            return _done(issue_id, "review-unchanged")
-        return _done(issue_id, "review")
+            return _done(request, issue_id, "review-unchanged")
+        return _done(request, issue_id, "review")

@@ -18,6 +18,7 @@ from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import form_text, non_blank_lines, refused_field
+from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -142,8 +143,8 @@ def _form_of(entry: KnowledgeEntry) -> dict[str, str]:
     }
 
 
-def _done(entry_id: str, what: str) -> Redirect:
-    return Redirect(f"{KNOWLEDGE_PATH}/{entry_id}?changed={what}", status_code=303)
+def _done(request: Request[Any, Any, Any], entry_id: str, what: str) -> Redirect:
+    return redirect(request, f"{KNOWLEDGE_PATH}/{entry_id}?changed={what}")
 
 
 class KnowledgeController(Controller):
@@ -194,7 +195,7 @@ class KnowledgeController(Controller):
             return await _list_page(
                 request, user, services, status_code=400, error=exc.message, error_field=refused_field(exc), form=fields
             )
-        return _done(made.value.id, "created")
+        return _done(request, made.value.id, "created")
 
     @get("/{entry_id:str}")
     async def entry(
@@ -253,23 +254,31 @@ class KnowledgeController(Controller):
                 error_field=refused_field(exc),
                 form=fields,
             )
-        return _changed(changed, entry_id, "edited")
+        return _changed(request, changed, entry_id, "edited")
 
     @post("/{entry_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(
-        self, entry_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+        self,
+        request: Request[Any, Any, Any],
+        entry_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
     ) -> Response[Any]:
         """Let the entry count in retrieval again."""
-        return _changed(await services.knowledge.service.activate(entry_id, author=user.name), entry_id, "activated")
+        activated = await services.knowledge.service.activate(entry_id, author=user.name)
+        return _changed(request, activated, entry_id, "activated")
 
     @post("/{entry_id:str}/deactivate", guards=[reviewer_or_admin])
     async def deactivate(
-        self, entry_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+        self,
+        request: Request[Any, Any, Any],
+        entry_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
     ) -> Response[Any]:
         """Take the entry out of retrieval, keeping it and its history."""
-        return _changed(
-            await services.knowledge.service.deactivate(entry_id, author=user.name), entry_id, "deactivated"
-        )
+        deactivated = await services.knowledge.service.deactivate(entry_id, author=user.name)
+        return _changed(request, deactivated, entry_id, "deactivated")
 
     @post("/{entry_id:str}/restore", guards=[reviewer_or_admin])
     async def restore(
@@ -298,10 +307,10 @@ class KnowledgeController(Controller):
             return await _entry_page(request, user, services, entry_id, status_code=409, error=message)
         except InvalidQuery as exc:
             return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message)
-        return _changed(restored, entry_id, "restored")
+        return _changed(request, restored, entry_id, "restored")
 
 
-def _changed(entry: Any, entry_id: str, what: str) -> Redirect:
+def _changed(request: Request[Any, Any, Any], entry: Any, entry_id: str, what: str) -> Redirect:
     if entry is None:
         raise NotFoundException(f"There is no knowledge entry {entry_id!r}.")
-    return _done(entry_id, what)
+    return _done(request, entry_id, what)

@@ -17,10 +17,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect
 
 from admin_ui.form_text import refused_field
 from admin_ui.overview_panels import RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
+from admin_ui.public_urls import redirect
 from admin_ui.rendering import render, render_panel
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -119,16 +119,20 @@ class OverviewController(Controller):
                 goal_error_field=refused_field(exc),
                 goal_form=typed,
             )
-        return Redirect(f"/admin?{Picked(RANGES[0], app).query()}#goals", status_code=303)
+        return redirect(request, f"/admin?{Picked(RANGES[0], app).query()}#goals")
 
     @post("/goals/{goal_id:str}/delete", guards=[reviewer_or_admin])
     async def remove_goal(
-        self, goal_id: FromPath[str], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
+        self,
+        request: Request[Any, Any, Any],
+        goal_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
     ) -> Response[Any]:
         """Remove a goal."""
         if not await services.goals.remove(goal_id, actor=user.name):
             raise NotFoundException("There is no such goal.")
-        return Redirect("/admin#goals", status_code=303)
+        return redirect(request, "/admin#goals")
 
 
 def _goal_forms(app: str | None, typed: dict[str, str] | None) -> dict[str, dict[str, str]]:

@@ -19,6 +19,7 @@ from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, refused_field
+from admin_ui.public_urls import redirect
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -32,9 +33,9 @@ from gateway.services import Services
 PROMPTS_PATH = "/admin/prompts"
 
 
-def _app_page(app: str, changed: str | None = None) -> Redirect:
+def _app_page(request: Request[Any, Any, Any], app: str, changed: str | None = None) -> Redirect:
     query = urlencode({"app": app, **({"changed": changed} if changed else {})})
-    return Redirect(f"{PROMPTS_PATH}?{query}", status_code=303)
+    return redirect(request, f"{PROMPTS_PATH}?{query}")
 
 
 def _previous_in_series(listing: AppPromptListing) -> dict[str, PromptVersion]:
@@ -133,9 +134,9 @@ class PromptsController(Controller):
         return render(request, "prompt_diff.html", diff=found, lines=lines)
 
     @get("/versions")
-    async def versions(self) -> Redirect:
+    async def versions(self, request: Request[Any, Any, Any]) -> Redirect:
         """The versions are listed on the Prompts page (this address answered the API's JSON 404)."""
-        return Redirect("/admin/prompts", status_code=303)
+        return redirect(request, PROMPTS_PATH)
 
     @get("/versions/{version_id:str}")
     async def version(
@@ -195,7 +196,7 @@ class PromptsController(Controller):
             return await _prompts_page(
                 request, user, services, shown, status_code=status, error=exc.message, error_field=field, form=fields
             )
-        return _app_page(app, "published")
+        return _app_page(request, app, "published")
 
     @post("/mode", guards=[reviewer_or_admin])
     async def set_mode(
@@ -211,7 +212,7 @@ class PromptsController(Controller):
         except InvalidQuery as exc:
             shown = app if app and NUL not in app else None
             return await _prompts_page(request, user, services, shown, status_code=400, error=exc.message)
-        return _app_page(app, "mode")
+        return _app_page(request, app, "mode")
 
     @post("/{version_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(
@@ -300,7 +301,7 @@ async def _change(
         version = await services.prompts.service.get(version_id)
         status = 409 if isinstance(exc, PromptConflict) else 400
         return await _prompts_page(request, user, services, version.version.app, status_code=status, error=exc.message)
-    return _app_page(changed.version.app, done)
+    return _app_page(request, changed.version.app, done)
 
 
 def _line_kind(line: str) -> str:

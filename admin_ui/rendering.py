@@ -13,6 +13,7 @@ from litestar.enums import MediaType
 from admin_ui.csrf import csrf_field, csrf_token, set_sign_in_cookie
 from admin_ui.form_origin import ensure_forms_cookie, form_origin, set_forms_cookie
 from admin_ui.navigation import navigation_for
+from admin_ui.public_urls import root_path_of, template_url
 from admin_ui.session import current_user, is_tls
 from gateway.domain.interaction_briefs import FeedbackTally
 
@@ -107,10 +108,14 @@ environment.filters.update(
     standing=_standing,
     feedback_phrases=feedback_phrases,
 )
+# `url('/admin/issues')` in a template: the path as the browser reaches it (admin_ui.public_urls); every
+# href, src, action and data-*-url a template writes goes through it.
+environment.globals["url"] = template_url
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
-    """The page `template` rendered with `context` plus what every page has: user, nav, csrf_token, csrf_field."""
+    """The page `template` rendered with `context` plus what every page has: user, nav, csrf_token, csrf_field,
+    and root_path (the public path prefix, which `url()` puts before a path)."""
     user = current_user(request)
     if user is not None:
         # A browser signed in before there was a forms cookie gets one with its next page.
@@ -121,6 +126,7 @@ def render(request: Request[Any, Any, Any], template: str, *, status_code: int =
         nav=navigation_for(user, request.url.path),
         csrf_token=token,
         csrf_field=csrf_field(token, form_origin(request)),
+        root_path=root_path_of(request),
         **context,
     )
     # Over https, the browser is told to come back only that way (a year, as is usual).

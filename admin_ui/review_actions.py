@@ -21,6 +21,7 @@ from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
+from admin_ui.public_urls import redirect
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
@@ -48,12 +49,12 @@ def _outcome(form: FormMultiDict) -> str:
     return str(form.get("outcome", ""))
 
 
-def _back(form: FormMultiDict, task_id: str, done: str) -> Redirect:
+def _back(request: Request[Any, Any, Any], form: FormMultiDict, task_id: str, done: str) -> Redirect:
     """Where the form asked to go: a review page on this site (the queue keeps its filters); else the task page."""
     target = form.get("next")
     if isinstance(target, str) and target.startswith("/admin/reviews") and "\\" not in target and "//" not in target:
-        return Redirect(target, status_code=303)
-    return Redirect(f"/admin/reviews/{task_id}?done={done}", status_code=303)
+        return redirect(request, target)
+    return redirect(request, f"/admin/reviews/{task_id}?done={done}")
 
 
 async def _act(
@@ -93,7 +94,7 @@ async def _act(
         return await task_page(
             request, services, user, task_id, status_code=400, error=exc.message, refused=refused, form=kept
         )
-    return _back(form, task_id, done if isinstance(done, str) else done(form))
+    return _back(request, form, task_id, done if isinstance(done, str) else done(form))
 
 
 class ReviewActionsController(Controller):

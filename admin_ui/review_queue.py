@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param, text_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
@@ -150,6 +151,6 @@ def _queue_page(
 
 
 @get("/review/{task_id:str}", guards=[signed_in])
-async def singular_review_path(task_id: FromPath[str]) -> Redirect:
+async def singular_review_path(request: Request[Any, Any, Any], task_id: FromPath[str]) -> Redirect:
     """/admin/review/{id} (the path the first navigation used) leads to the task's page."""
-    return Redirect(f"{QUEUE_PATH}/{task_id}", status_code=301)
+    return redirect(request, f"{QUEUE_PATH}/{task_id}", status_code=301)

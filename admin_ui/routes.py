@@ -1,12 +1,16 @@
 """The admin pages as one Litestar Router under /admin, its static files, and `/` leading there.
 
 To add a page: write a Controller in its own module (guards=[signed_in | reviewer_or_admin |
-admin_only]), render with `admin_ui.rendering.render`, and list it in ADMIN_PAGES below.
+admin_only]), render with `admin_ui.rendering.render`, and list it in ADMIN_PAGES below. Every URL it
+hands the browser goes through admin_ui.public_urls: `{{ url('/admin/...') }}` in its template,
+`redirect(request, '/admin/...')` in its handler (under FEEDGATE_ROOT_PATH they carry the prefix).
 """
 
 from __future__ import annotations
 
-from litestar import Router, get
+from typing import Any
+
+from litestar import Request, Router, get
 from litestar.di import Provide
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
@@ -22,6 +26,7 @@ from admin_ui.knowledge import KnowledgeController
 from admin_ui.overview import OverviewController
 from admin_ui.placeholders import PLACEHOLDER_PAGES
 from admin_ui.prompts import PromptsController
+from admin_ui.public_urls import redirect
 from admin_ui.rendering import STATIC
 from admin_ui.review_actions import ReviewActionsController
 from admin_ui.review_queue import ReviewQueueController, singular_review_path
@@ -66,9 +71,9 @@ admin_router = Router(
 
 
 @get("/", include_in_schema=False)
-async def root_to_admin() -> Redirect:
+async def root_to_admin(request: Request[Any, Any, Any]) -> Redirect:
     """A person opening the gateway in a browser lands on the admin pages."""
-    return Redirect("/admin", status_code=302)
+    return redirect(request, "/admin", status_code=302)
 
 
 ADMIN_ROUTE_HANDLERS: list[ControllerRouterHandler] = [

@@ -14,12 +14,11 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
+from admin_ui.public_urls import cookie_path
 from gateway.accounts.records import Role, SignedInUser
 from gateway.accounts.service import AccountService
 
 SESSION_COOKIE = "feedgate_session"
-# Admin cookies go only to admin pages: the JSON API and the proxy never see them.
-COOKIE_PATH = "/admin"
 SIGN_IN_PATH = "/admin/sign-in"
 # Where the signed-in user is kept for the rest of the request once looked up.
 _STATE_KEY = "admin_user"
@@ -116,7 +115,7 @@ def set_session_cookie(response: Response[Any], request: Request[Any, Any, Any],
         SESSION_COOKIE,
         token,
         max_age=max_age,
-        path=COOKIE_PATH,
+        path=cookie_path(request),
         secure=is_tls(request),
         httponly=True,
         # Lax, not Strict: a link to a page from chat or mail opens it signed in; forms carry a CSRF token.
@@ -124,6 +123,6 @@ def set_session_cookie(response: Response[Any], request: Request[Any, Any, Any],
     )
 
 
-def clear_session_cookie(response: Response[Any]) -> None:
+def clear_session_cookie(response: Response[Any], request: Request[Any, Any, Any]) -> None:
     """Make the browser forget its session cookie."""
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    response.delete_cookie(SESSION_COOKIE, path=cookie_path(request))

@@ -10,13 +10,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
-from litestar.response import Redirect
 
 from admin_ui.csrf import SIGN_IN_COOKIE, ensure_sign_in_cookie
 from admin_ui.form_origin import ensure_forms_cookie, set_forms_cookie
+from admin_ui.public_urls import cookie_path, redirect
 from admin_ui.rendering import render
 from admin_ui.session import (
-    COOKIE_PATH,
     accounts_of,
     adopt_session,
     clear_session_cookie,
@@ -97,7 +96,7 @@ class SignInController(Controller):
     ) -> Response[Any]:
         """The sign-in form (saying so after signing out), or on to the admin pages for someone signed in."""
         if current_user(request) is not None:
-            return Redirect(safe_next(next), status_code=303)
+            return redirect(request, safe_next(next))
         notice = SIGNED_OUT if signed_out == "1" else None
         return sign_in_page(request, next_page=safe_next(next), notice=notice)
 
@@ -133,10 +132,10 @@ class SignInController(Controller):
             task = await unsent_task(request.app.state.services, unsent)
             response = unsent_page(request, unsent, task)  # sets the forms cookie with the page
         else:
-            response = Redirect(target, status_code=303)
+            response = redirect(request, target)
             set_forms_cookie(response, request)
         set_session_cookie(response, request, outcome.token, int(accounts.session_lifetime.total_seconds()))
-        response.delete_cookie(SIGN_IN_COOKIE, path=COOKIE_PATH)
+        response.delete_cookie(SIGN_IN_COOKIE, path=cookie_path(request))
         return response
 
     @post("/sign-out")
@@ -146,6 +145,6 @@ class SignInController(Controller):
         if token:
             await accounts_of(request).sign_out(token)
         # The sign-in page says the session ended: a bare sign-in form left people unsure it had.
-        response = Redirect("/admin/sign-in?signed_out=1", status_code=303)
-        clear_session_cookie(response)
+        response = redirect(request, "/admin/sign-in?signed_out=1")
+        clear_session_cookie(response, request)
         return response

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect
 
 from admin_ui.form_text import refused_field
+from admin_ui.public_urls import redirect
 from admin_ui.rendering import render
 from admin_ui.session import accounts_of, admin_only
 from gateway.accounts.errors import AccountError, LastAdmin, NameTaken
@@ -77,9 +78,9 @@ async def _refused(
     return await _users_page(request, user, status_code=status, error=exc.message, error_field=field, **added)
 
 
-def _done(name: str, change: str) -> Redirect:
+def _done(request: Request[Any, Any, Any], name: str, change: str) -> Redirect:
     # Post/redirect/get: reloading the page does not repeat the change.
-    return Redirect(f"{USERS_PATH}?changed={quote(name, safe='')}&change={change}", status_code=303)
+    return redirect(request, f"{USERS_PATH}?changed={quote(name, safe='')}&change={change}")
 
 
 class UsersController(Controller):
@@ -104,7 +105,7 @@ class UsersController(Controller):
             )
         except AccountError as exc:
             return await _refused(request, user, exc, name=name, role=role)
-        return _done(added.name, "added")
+        return _done(request, added.name, "added")
 
     @post("/role")
     async def change_role(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
@@ -116,7 +117,7 @@ class UsersController(Controller):
             )
         except AccountError as exc:
             return await _refused(request, user, exc)
-        return _done(changed.name, "role")
+        return _done(request, changed.name, "role")
 
     @post("/disable")
     async def disable_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
@@ -126,7 +127,7 @@ class UsersController(Controller):
             changed = await accounts_of(request).disable(str(form.get("name", "")), actor=user.name)
         except AccountError as exc:
             return await _refused(request, user, exc)
-        return _done(changed.name, "disabled")
+        return _done(request, changed.name, "disabled")
 
     @post("/enable")
     async def enable_user(self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser]) -> Response[Any]:
@@ -136,4 +137,4 @@ class UsersController(Controller):
             changed = await accounts_of(request).enable(str(form.get("name", "")), actor=user.name)
         except AccountError as exc:
             return await _refused(request, user, exc)
-        return _done(changed.name, "enabled")
+        return _done(request, changed.name, "enabled")

@@ -6,9 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -47,7 +45,7 @@ from gateway.observability.heap import trim_heap_periodically
 from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
-from gateway.public_prefix import strip_prefix, with_public_urls
+from gateway.public_prefix import strip_prefix
 from gateway.services import Services
 from gateway.services_setup import open_services
 from gateway.static_files import static_files
@@ -69,8 +67,11 @@ class FeedgateApp:
         *,
         cors_paths: frozenset[str] = frozenset(),
         cors_origins: Sequence[str] = (),
+        root_path: str = "",
     ) -> None:
         self.api = api
+        # The public path prefix ("" for none), for the pages this class answers itself (gateway.api.nul_urls).
+        self._root_path = root_path
         self._api_paths_under_v1 = api_paths_under_v1
         self._api_prefixes_under_v1 = api_prefixes_under_v1
         # The paths browsers call cross-origin, and the origins allowed to read their answers.
@@ -97,7 +98,7 @@ class FeedgateApp:
                 # Before any answer below (the NUL refusal is one): every answer carries them alike.
                 send = with_cors_headers(scope, send, self._cors_origins)
             if nul_urls.holds_nul(scope):
-                await nul_urls.refuse(scope, send)
+                await nul_urls.refuse(scope, send, self._root_path)
                 return
             if missing_v1.lacks_v1(path):
                 await missing_v1.refuse(scope, send)
@@ -113,19 +114,13 @@ class FeedgateApp:
 class PrefixedFeedgateApp(FeedgateApp):
     """The gateway under a public path prefix (`root_path`), whether the proxy in front strips it or keeps it.
 
-    A subclass, so a gateway without a prefix pays nothing for it on the proxy's path.
+    A subclass, so a gateway without a prefix pays nothing for it on the proxy's path. Only the path
+    coming in is changed: every URL going out is made public where it is made (gateway.public_prefix).
     """
-
-    def __init__(self, *args: Any, root_path: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._root_path = root_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
             scope = strip_prefix(self._root_path, scope)
-            # The proxy's answers are the upstream's bytes; the pages' and the API's hand out URLs.
-            if not scope["path"].startswith("/v1/"):
-                send = with_public_urls(self._root_path, send)
         await super().__call__(scope, receive, send)
 
 
@@ -258,12 +253,13 @@ def create_app(
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
     # app's key and the end user's words.
-    # Under a public path prefix the subclass moves it on and off; without one nothing is added to the path.
-    make = partial(PrefixedFeedgateApp, root_path=settings.root_path) if settings.root_path else FeedgateApp
+    # Under a public path prefix the subclass takes it off the paths coming in; without one nothing is added.
+    make = PrefixedFeedgateApp if settings.root_path else FeedgateApp
     return make(
         api,
         api_paths_under_v1=FEEDBACK_PATHS,
         api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
         cors_paths=FEEDBACK_PATHS,
         cors_origins=settings.cors_origins,
+        root_path=settings.root_path,
     )

@@ -11,6 +11,7 @@ import orjson
 from litestar.types import Scope, Send
 
 from gateway.errors import openai_error_body
+from gateway.public_prefix import public_path
 
 MESSAGE = "URLs must not contain a NUL character (%00): no store can keep it"
 _BODY = orjson.dumps({"status_code": 400, "detail": MESSAGE})
@@ -24,20 +25,26 @@ def holds_nul(scope: Scope) -> bool:
     return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
-# A person typed or pasted the address: a page in the admin pages' style, not JSON.
+# A person typed or pasted the address: a page in the admin pages' style, not JSON, its two URLs public ones.
 _ADMIN_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad address · Feedgate</title>'
-    '<link rel="stylesheet" href="/admin/static/admin.css"></head><body><main>'
+    '<link rel="stylesheet" href="{stylesheet}"></head><body><main>'
     f"<h1>This address cannot be opened</h1><p>{MESSAGE}.</p>"
-    '<p><a href="/admin">Back to the overview</a></p></main></body></html>'
-).encode()
+    '<p><a href="{overview}">Back to the overview</a></p></main></body></html>'
+)
 
 
-async def refuse(scope: Scope, send: Send) -> None:
-    """Answer 400, in the API's error shape (OpenAI's under /v1/; a page under /admin)."""
+def _admin_page(root_path: str) -> bytes:
+    return _ADMIN_PAGE.format(
+        stylesheet=public_path(root_path, "/admin/static/admin.css"), overview=public_path(root_path, "/admin")
+    ).encode()
+
+
+async def refuse(scope: Scope, send: Send, root_path: str = "") -> None:
+    """Answer 400, in the API's error shape (OpenAI's under /v1/; a page under /admin, its links under `root_path`)."""
     path: str = scope["path"]
     if path == "/admin" or path.startswith("/admin/"):
-        body, content_type = _ADMIN_PAGE, b"text/html; charset=utf-8"
+        body, content_type = _admin_page(root_path), b"text/html; charset=utf-8"
     else:
         body, content_type = (_V1_BODY if path.startswith("/v1/") else _BODY), b"application/json"
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]

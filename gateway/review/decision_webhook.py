@@ -29,6 +29,7 @@ from datetime import UTC
 
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
+from gateway.public_prefix import public_path
 from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import held_answer_of, hold_deadline
 from gateway.review.held_poll import settling_event
@@ -88,7 +89,7 @@ class HeldDecisionWebhook:
                 "interaction_id": made.task.interaction_ids[0] if made.task.interaction_ids else None,
                 "outcome": made.decision.outcome.value,
                 "decided_at": made.decision.at.astimezone(UTC).isoformat(),
-                "poll": f"{self._root_path}/v1/reviews/{task.id}",
+                "poll": public_path(self._root_path, f"/v1/reviews/{task.id}"),
             },
             separators=(",", ":"),
         ).encode()

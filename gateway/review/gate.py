@@ -54,6 +54,7 @@ from gateway.proxy.policy import (
     Resend,
 )
 from gateway.proxy.request_json import json_object
+from gateway.public_prefix import public_path
 from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
@@ -152,7 +153,7 @@ class ConfidenceGate:
         self._rules = rules
         self._max_audits = max_audits
         # The public path prefix (settings' root_path): the poll URL handed to the app is its public one.
-        self._poll_prefix = f"{root_path}/v1/reviews/"
+        self._poll_prefix = public_path(root_path, "/v1/reviews/")
         # Kept with each held answer: what a poll past its deadline gets stays what it was when held.
         self._fallback = fallback
         self._reviews = reviews
