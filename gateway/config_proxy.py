@@ -10,6 +10,23 @@ from pydantic import BaseModel, Field, field_validator
 _OWN_SEGMENTS = frozenset({"v1", "admin", "api", "static", "schema", "metrics", "healthz", "readyz"})
 
 
+def checked_root_path(value: str) -> str:
+    """`value` as a public path prefix ("/feedgate", no trailing slash; "" for none); ValueError saying what is wrong."""
+    path = value.strip().rstrip("/")
+    if not path:
+        return ""
+    segments = path.split("/")
+    if (
+        not path.startswith("/")
+        or any(not segment or segment in (".", "..") for segment in segments[1:])
+        or any(character in path for character in "?#%\\ \"'<>")
+    ):
+        raise ValueError(f"{value!r} is not a URL path: write the public prefix as /name, e.g. /feedgate")
+    if segments[1] in _OWN_SEGMENTS:
+        raise ValueError(f"{value!r} starts with /{segments[1]}, a path the gateway serves itself: pick another")
+    return path
+
+
 class ReverseProxySettings(BaseModel):
     """Where the public reaches the gateway through a proxy, and which proxies may name a browser's address."""
 
@@ -26,19 +43,7 @@ class ReverseProxySettings(BaseModel):
     @field_validator("root_path")
     @classmethod
     def _checked_root_path(cls, value: str) -> str:
-        path = value.strip().rstrip("/")
-        if not path:
-            return ""
-        segments = path.split("/")
-        if (
-            not path.startswith("/")
-            or any(not segment or segment in (".", "..") for segment in segments[1:])
-            or any(character in path for character in "?#%\\ \"'<>")
-        ):
-            raise ValueError(f"{value!r} is not a URL path: write the public prefix as /name, e.g. /feedgate")
-        if segments[1] in _OWN_SEGMENTS:
-            raise ValueError(f"{value!r} starts with /{segments[1]}, a path the gateway serves itself: pick another")
-        return path
+        return checked_root_path(value)
 
     @field_validator("trusted_proxies")
     @classmethod

