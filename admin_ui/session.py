@@ -17,6 +17,7 @@ from litestar.handlers import BaseRouteHandler
 from admin_ui.public_urls import cookie_path
 from gateway.accounts.records import Role, SignedInUser
 from gateway.accounts.service import AccountService
+from gateway.api.client_address import public_scheme
 
 SESSION_COOKIE = "feedgate_session"
 SIGN_IN_PATH = "/admin/sign-in"
@@ -36,8 +37,12 @@ def accounts_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AccountServic
 
 
 def is_tls(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """Whether the browser reaches the pages over TLS (its own, or a proxy's: `admin_https`), so cookies get Secure."""
-    return bool(connection.app.state.services.settings.admin_https) or connection.url.scheme == "https"
+    """Whether the browser reaches the pages over TLS, so cookies get Secure and pages HSTS.
+
+    Its own TLS, or a proxy's: `admin_https`, or `X-Forwarded-Proto: https` from a trusted proxy.
+    """
+    settings = connection.app.state.services.settings
+    return bool(settings.admin_https) or public_scheme(connection, settings.trusted_proxies) == "https"
 
 
 async def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedInUser | None:

@@ -36,8 +36,8 @@ class ReverseProxySettings(BaseModel):
     # cookies, a held answer's poll URL) carries it.
     root_path: str = ""
     # The addresses (or networks, CIDR) of the reverse proxies in front: only a request whose socket peer
-    # is one of them has its client-address header read (FEEDGATE_*_CLIENT_ADDRESS_HEADER); any other
-    # sender could name itself anew on every request and escape every per-address limit.
+    # is one of them has its client-address header (FEEDGATE_*_CLIENT_ADDRESS_HEADER) and X-Forwarded-Proto
+    # read; any other sender could name itself anew on every request and escape every per-address limit.
     trusted_proxies: list[str] = Field(default_factory=list)
 
     @field_validator("root_path")

@@ -1,4 +1,9 @@
-"""Whose address a request comes from, for the limits that count by it (feedback posts, admin sign-ins, admin tokens)."""
+"""What is believed of a request's browser: its address, for the limits that count by it (feedback posts, admin
+sign-ins, admin tokens), and the scheme it used, for the admin cookies' Secure flag and HSTS.
+
+Both are read from a proxy's headers only when a trusted proxy (FEEDGATE_TRUSTED_PROXIES) sent the
+request; from anyone else, the socket's own peer and scheme.
+"""
 
 from __future__ import annotations
 
@@ -54,3 +59,17 @@ def client_address(
             return entry
     # Every entry a trusted proxy's: the farthest one is as close to the browser as is known.
     return entries[0] if entries else peer
+
+
+def public_scheme(connection: ASGIConnection[Any, Any, Any, Any], trusted_proxies: Sequence[str]) -> str:
+    """The scheme the browser used: X-Forwarded-Proto's when a trusted proxy sent the request, else the connection's.
+
+    A proxy that ends TLS reaches the gateway over plain http; it says `https` in X-Forwarded-Proto. Of
+    proxies that each append their own, the first entry is the scheme the browser used with the outermost.
+    """
+    own = connection.url.scheme
+    peer = connection.client.host if connection.client is not None else None
+    if not is_trusted(peer, trusted_networks(tuple(trusted_proxies))):
+        return own
+    said = ",".join(connection.headers.getall("x-forwarded-proto", [])).split(",")[0].strip().lower()
+    return said if said in ("http", "https") else own
