@@ -37,7 +37,8 @@ class ReverseProxySettings(BaseModel):
     root_path: str = ""
     # The addresses (or networks, CIDR) of the reverse proxies in front: only a request whose socket peer
     # is one of them has its client-address header (FEEDGATE_*_CLIENT_ADDRESS_HEADER) and X-Forwarded-Proto
-    # read; any other sender could name itself anew on every request and escape every per-address limit.
+    # read, and uvicorn's access log believes X-Forwarded-For from them alone; any other sender could name
+    # itself anew on every request and escape every per-address limit.
     trusted_proxies: list[str] = Field(default_factory=list)
 
     @field_validator("root_path")

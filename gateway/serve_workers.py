@@ -19,6 +19,7 @@ A worker whose parent is killed outright stops itself, as on SIGTERM (gateway.pa
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import shutil
 import tempfile
@@ -62,6 +63,12 @@ class ServeArguments:
         return load_settings(Path(self.config) if self.config else None, **self.overrides)
 
 
+def forwarded_allow_ips(trusted_proxies: list[str]) -> list[str]:
+    """The trusted proxies as uvicorn reads them: networks in strict form (10.0.0.5/8 is 10.0.0.0/8 to the gateway;
+    uvicorn took it for a host name that no address matches)."""
+    return [str(ipaddress.ip_network(entry, strict=False)) for entry in trusted_proxies]
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's options for the gateway, the same with one process or many."""
     return {
@@ -76,10 +83,13 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "timeout_keep_alive": settings.keepalive_timeout,
         "access_log": settings.access_log,
-        # Only uvicorn's access log reads the client's address (from X-Forwarded-For behind
-        # a proxy); the gateway never does, and the middleware was ~4 % of the event loop's
-        # time in py-spy on the proxy benchmark.
-        "proxy_headers": settings.access_log,
+        # uvicorn's middleware sets the client address its access log writes (from X-Forwarded-For)
+        # and the scheme (from X-Forwarded-Proto); the gateway reads both itself where it needs them,
+        # and the middleware was ~4 % of the event loop's time in py-spy on the proxy benchmark. Only
+        # for the access log, and believing the gateway's trusted proxies alone: uvicorn's default
+        # trusted 127.0.0.1 (or FORWARDED_ALLOW_IPS) whatever FEEDGATE_TRUSTED_PROXIES said.
+        "proxy_headers": settings.access_log and bool(settings.trusted_proxies),
+        "forwarded_allow_ips": forwarded_allow_ips(settings.trusted_proxies),
         "log_level": "info",
         # The upstream's own Date and Server headers pass through untouched.
         "server_header": False,
