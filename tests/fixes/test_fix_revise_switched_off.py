@@ -10,13 +10,10 @@ from __future__ import annotations
 import pytest
 from html_page import parse
 from preview_seed import seed_issue
-from test_fix_preview_pages import signed_in_as
 from test_fix_revise_once import links, live_entry_and_changed_preview, versions
 
 from gateway.accounts.records import Role
 from gateway.fixes.issue_fixes import IssueFixes
-
-__all__ = ["signed_in_as"]
 
 
 @pytest.fixture
