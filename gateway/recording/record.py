@@ -136,12 +136,9 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
     body = b"".join(exchange.body_chunks)
     # The proxy kept only the answer's first MAX_RECORDED_BYTES (gateway.recording.exchange).
     raw_cut = exchange.answer_bytes > len(body)
-    raw_note = (
-        f"the answer was {exchange.answer_bytes:,} bytes, more than the {MAX_RECORDED_BYTES // (1024 * 1024)} MiB "
-        f"Feedgate records: only its first {MAX_RECORDED_BYTES // (1024 * 1024)} MiB were kept"
-    )
+    raw_note = _recorded_bound_note(exchange.answer_bytes) if raw_cut else None
     if exchange.content_encoding in ("", "identity"):
-        return body, raw_note if raw_cut else None, raw_cut
+        return body, raw_note, raw_cut
     try:
         # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer,
         # but its start, when the proxy kept no more, is stored as it reads (a JSON answer's raw start).
@@ -157,7 +154,13 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
         coding = exchange.content_encoding.strip().lower()
         message = f"the answer, in content-encoding {coding!r}, decodes to more than {size} (a compression bomb?)"
         return decoded.body or b"", f"{message}: only its first {size} were read", True
-    return (decoded.body if decoded.body is not None else b""), raw_note if raw_cut else None, raw_cut
+    return (decoded.body if decoded.body is not None else b""), raw_note, raw_cut
+
+
+def _recorded_bound_note(answer_bytes: int) -> str:
+    """Why a record holds only the start of an answer the proxy kept no more of (written once per such row)."""
+    bound = f"{MAX_RECORDED_BYTES // (1024 * 1024)} MiB"
+    return f"the answer was {answer_bytes:,} bytes, more than the {bound} Feedgate records: only its first {bound} were kept"
 
 
 def summarise_response(endpoint: str, response: Json) -> Json:
