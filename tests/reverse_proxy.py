@@ -10,28 +10,16 @@ X-Forwarded-Host. It rewrites nothing in the answers (nginx's `proxy_redirect de
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import httpx
 
 from gateway.demo.threaded_server import ThreadedServer
+from tests.ports import free_port
 
 # The ports this project's helper may listen on (tests on real sockets pick a free one among them).
 PORTS = range(20400, 20500)
 HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade", b"host", b"content-length"}
-
-
-def free_port() -> int:
-    """A port of PORTS that nothing listens on now."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
 
 
 class ReverseProxy:
@@ -61,7 +49,7 @@ class ReverseProxy:
 
     def serve(self) -> ReverseProxy:
         """Listen on a free port of PORTS (the public address is then `self.origin`)."""
-        self._server = ThreadedServer(self, port=free_port(), lifespan="off").start()  # type: ignore[assignment]
+        self._server = ThreadedServer(self, port=free_port(PORTS), lifespan="off").start()  # type: ignore[assignment]
         return self
 
     def stop(self) -> None:

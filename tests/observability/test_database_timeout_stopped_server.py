@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.store.migrate import upgrade_database
 from tests.conftest import ADMIN_TOKEN
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -36,24 +36,12 @@ ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 PORTS = range(56700, 56800)
 
 
-def free_port() -> int:
-    """The first port of PORTS nothing listens on."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
-
-
 @pytest.fixture
 def private_server() -> Iterator[PrivatePostgres]:
     """A running PostgreSQL server of this test's own, deleted afterwards."""
     if not (PG_BIN / "initdb").exists():
         pytest.fail(f"{PG_BIN / 'initdb'} is needed to run a PostgreSQL server of the test's own")
-    server = PrivatePostgres(free_port())
+    server = PrivatePostgres(free_port(PORTS))
     try:
         server.init()
         server.start()

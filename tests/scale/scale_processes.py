@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.ports import free_port
 
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 ADMIN_TOKEN = "scale-admin-token"
@@ -22,13 +23,6 @@ EMBEDDING_MODEL = "fake-embedding"
 GATED_EMBEDDING_MODEL = "gated-embedding"
 # Processes import the whole gateway (and clustering's libraries) on a shared 2-core machine.
 START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    """A local port where nothing listens now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
