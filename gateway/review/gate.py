@@ -204,7 +204,9 @@ class ConfidenceGate:
         """Judge the answer; audit or hold a risky one; hide log-probabilities the client did not ask for."""
         result = await self._after(request, answer)
         if not isinstance(result, Resend):
-            # The call is over: a retry waiting on its Idempotency-Key gets its held task, if any.
+            # The call is over: its key's claim goes (its task, if held, is written), and a retry waiting on
+            # its Idempotency-Key gets that task.
+            await self._keys.release(request)
             self._keys.end(request, result)
         return result
 
@@ -277,6 +279,7 @@ class ConfidenceGate:
         """Wait for the audit openings still running (on shutdown, and in tests)."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        await self._keys.close()
 
     # -- opening tasks ------------------------------------------------------------------
 

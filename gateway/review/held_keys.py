@@ -7,18 +7,25 @@ its retries), a call that may be held (mode hold, not a stream) answers as follo
 
 - the key held a task already (this process or another): 202 with that task's pending body and
   ``location``, and no upstream call; with another request body, 422 ``idempotency_key_reused``;
-- a call with the key is still being answered in this process: the retry waits for it (at most
-  `WAIT_SECONDS`, else 409 ``idempotency_key_in_use`` with ``retry-after``, which the SDKs retry) and
-  answers with its task if it was held; a first call that ended without holding (answered, or its
+- a call with the key is still being answered, in this process or another: the retry waits for it (at
+  most `WAIT_SECONDS`, else 409 ``idempotency_key_in_use`` with ``retry-after``, which the SDKs retry)
+  and answers with its task if it was held; a first call that ended without holding (answered, or its
   client left) lets the retry go upstream;
-- otherwise the call goes upstream, and if it is held the key is claimed in the task's own
-  transaction (gateway.store.reviews), so two processes answering the same key open one task: the
-  second answers with the first's.
+- otherwise the call claims the key and goes upstream.
 
-Only such calls read the key (one primary-key look-up); calls of apps without a hold gate, streams
-and calls without the header pay nothing. Keys live in the creations' key table under `SCOPE`, as
-the sha256 of app and key (apps choose their keys alone), and are pruned with them
-(gateway.domain.idempotency.KEY_LIFETIME).
+The claim is a row written only when absent (gateway.store.call_claims), before the upstream call, so
+of calls sent at once to several processes (`serve --workers 2`, one database) one goes upstream and
+the others wait for it: a demanding client's retry never pays for a second answer, nor gets a second
+task. The claimant renews it while its call runs and drops it when the call is over (after its task,
+if held, is written); a claim its process left behind (it died) lapses after `LEASE` and the next
+call with the key takes it over. Should two calls still both reach the opening (a claim lapsed under
+a call slower than its renewals, the database away while claiming), the key is claimed again in the
+task's own transaction (gateway.store.reviews): they open one task, and the second answers with it.
+
+Only such calls claim the key (one short write, and its delete when the call is over); calls of apps
+without a hold gate, streams and calls without the header pay nothing. Keys live in the creations' key
+table under `SCOPE` (the claims under `CLAIM_SCOPE`), as the sha256 of app and key (apps choose their
+keys alone), and are pruned with them (gateway.domain.idempotency.KEY_LIFETIME).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from gateway.domain.idempotency import MAX_KEY
@@ -35,14 +43,21 @@ from gateway.review.errors import TaskNotFound
 from gateway.review.gate_refusals import key_in_use, key_reused
 from gateway.review.held_poll import OUTCOME_HEADER, PENDING
 from gateway.review.records import ReviewTaskDetail
+from gateway.store.call_claims import CallClaim, ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 
 logger = logging.getLogger("feedgate.review")
 
 HEADER = b"idempotency-key"
 SCOPE = "review.hold"
-# How long a retry waits for the call with its key still being answered in this process.
+# The claims of calls under way (gateway.store.call_claims), beside the keys of the tasks they held.
+CLAIM_SCOPE = "review.hold.call"
+# How long a retry waits for the call with its key still being answered (this process or another).
 WAIT_SECONDS = 10.0
+# How often a retry looks whether another process's call with its key ended.
+POLL_SECONDS = 0.1
+# A claim not renewed for this long (renewed every third of it) belonged to a process that died: taken over.
+LEASE = timedelta(seconds=30)
 _REQUEST = "request"
 
 
@@ -53,7 +68,11 @@ class BadKey(ValueError):
 class TaskReader(Protocol):
     """What the held keys read of the review queue."""
 
-    async def key_use(self, scope: str, key: str) -> KeyUse | None: ...
+    async def claim_call(self, claim: CallClaim, made_scope: str, lease: timedelta) -> ClaimOutcome: ...
+
+    async def renew_call(self, scope: str, key: str, claimant: str) -> bool: ...
+
+    async def release_call(self, scope: str, key: str, claimant: str) -> None: ...
 
     async def get(self, task_id: str, *, after_changes: bool = False) -> ReviewTaskDetail: ...
 
@@ -110,14 +129,34 @@ class _Running:
     ended: asyncio.Future[_Held | None]
 
 
+@dataclass(slots=True)
+class _Claim:
+    """This process's claim on a key in the database: the call holding it, and the task renewing it."""
+
+    interaction_id: str
+    renewal: asyncio.Task[None]
+
+
 class HeldKeys:
     """The keys of the calls this process is answering, and the answer a repeated key gets."""
 
-    def __init__(self, reviews: TaskReader, poll_prefix: str, wait_seconds: float = WAIT_SECONDS) -> None:
+    def __init__(
+        self,
+        reviews: TaskReader,
+        poll_prefix: str,
+        wait_seconds: float = WAIT_SECONDS,
+        lease: timedelta = LEASE,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         self._reviews = reviews
         self._poll_prefix = poll_prefix
         self._wait_seconds = wait_seconds
+        self._lease = lease
+        self._poll_seconds = poll_seconds
         self._running: dict[str, _Running] = {}
+        self._claims: dict[str, _Claim] = {}
+        # Releases of calls that ended without reaching the gate's `after`; kept referenced until done.
+        self._releases: set[asyncio.Task[None]] = set()
 
     async def earlier_answer(self, request: PolicyRequest, key: HeldKey) -> Hold | None:
         """What a call with `key` gets in the upstream's place (see the module's note); None: it goes upstream."""
@@ -130,21 +169,32 @@ class HeldKeys:
             if ended is not None:
                 return _repeated(ended.hold, ended.request, key)
         self._begin(request, key)
-        try:
-            use = await self._reviews.key_use(SCOPE, key.stored)
-        except Exception:
-            # The queue is down: the call goes upstream, and a hold is then refused or released as the fallback says.
-            logger.exception("could not look up the Idempotency-Key of interaction %s", request.interaction_id)
-            return None
-        if use is None:
-            return None
-        self.end(request, None)
-        try:
-            task = await self._reviews.get(use.subject_id)
-        except TaskNotFound:
-            return None  # erased since: nothing is held under the key any more
-        first = task.interaction_ids[0] if task.interaction_ids else None
-        return _repeated(pending_hold(self._poll_prefix, task, first, {}), use.field_hashes.get(_REQUEST, ""), key)
+        claim = CallClaim(CLAIM_SCOPE, key.stored, request.interaction_id, {_REQUEST: key.request})
+        deadline = asyncio.get_running_loop().time() + self._wait_seconds
+        while True:
+            try:
+                outcome = await self._reviews.claim_call(claim, SCOPE, self._lease)
+            except Exception:
+                # The queue is down: the call goes upstream, and a hold is then refused or released as the fallback says.
+                logger.exception("could not claim the Idempotency-Key of interaction %s", request.interaction_id)
+                return None
+            if outcome.claimed:
+                self._keep(key.stored, request.interaction_id)
+                return None
+            if outcome.earlier is not None:
+                self.end(request, None)
+                return await self._earlier_hold(outcome.earlier, key)
+            if asyncio.get_running_loop().time() >= deadline:
+                self.end(request, None)
+                return key_in_use()
+            # Another process is answering the key: its hold (or its end without one) is what this call waits for.
+            await asyncio.sleep(self._poll_seconds)
+
+    async def release(self, request: PolicyRequest) -> None:
+        """Drop the claim `request` holds on its key, if any: its task (if held) is written, a retry may go on."""
+        claim = self._drop(request)
+        if claim is not None:
+            await self._release(request, claim)
 
     def end(self, request: PolicyRequest, result: object) -> None:
         """The call `request` is over with `result` (the policy's answer): a retry waiting on its key gets it."""
@@ -162,6 +212,19 @@ class HeldKeys:
             held = result if isinstance(result, Hold) and result.status == 202 else None
             running.ended.set_result(_Held(held, key.request) if held is not None else None)
 
+    async def close(self) -> None:
+        """Wait for the releases still running (on shutdown, and in tests)."""
+        while self._releases:
+            await asyncio.gather(*self._releases, return_exceptions=True)
+
+    async def _earlier_hold(self, use: KeyUse, key: HeldKey) -> Hold | None:
+        try:
+            task = await self._reviews.get(use.subject_id)
+        except TaskNotFound:
+            return None  # erased since: nothing is held under the key any more
+        first = task.interaction_ids[0] if task.interaction_ids else None
+        return _repeated(pending_hold(self._poll_prefix, task, first, {}), use.field_hashes.get(_REQUEST, ""), key)
+
     def _begin(self, request: PolicyRequest, key: HeldKey) -> None:
         running = _Running(request.interaction_id, key.request, asyncio.get_running_loop().create_future())
         self._running[key.stored] = running
@@ -169,7 +232,56 @@ class HeldKeys:
         # request's task: a retry waiting on it then goes upstream instead of waiting in vain.
         task = asyncio.current_task()
         if task is not None:
-            task.add_done_callback(lambda _: self.end(request, None))
+            task.add_done_callback(lambda _: self._abandon(request))
+
+    def _abandon(self, request: PolicyRequest) -> None:
+        self.end(request, None)
+        claim = self._drop(request)
+        if claim is not None:
+            release = asyncio.get_running_loop().create_task(self._release(request, claim))
+            self._releases.add(release)
+            release.add_done_callback(self._releases.discard)
+
+    def _keep(self, stored: str, interaction_id: str) -> None:
+        renewal = asyncio.get_running_loop().create_task(self._renew(stored, interaction_id))
+        self._claims[stored] = _Claim(interaction_id, renewal)
+
+    async def _renew(self, stored: str, interaction_id: str) -> None:
+        """Renew the claim while its call runs: a claim not renewed for a lease is taken over by the next call."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                if not await self._reviews.renew_call(CLAIM_SCOPE, stored, interaction_id):
+                    return
+            except Exception:
+                # Tried again at the next renewal; meanwhile the claim may lapse, and a retry go upstream too.
+                logger.warning(
+                    "could not renew the Idempotency-Key claim of interaction %s", interaction_id, exc_info=True
+                )
+
+    def _drop(self, request: PolicyRequest) -> _Claim | None:
+        """The claim `request` holds, no longer this process's (its renewal stopped); None when it holds none."""
+        if not self._claims:
+            return None
+        try:
+            key = held_key(request)
+        except BadKey:
+            return None
+        claim = self._claims.get(key.stored) if key is not None else None
+        if key is None or claim is None or claim.interaction_id != request.interaction_id:
+            return None
+        del self._claims[key.stored]
+        claim.renewal.cancel()
+        return claim
+
+    async def _release(self, request: PolicyRequest, claim: _Claim) -> None:
+        key = held_key(request)
+        assert key is not None  # a claim was only kept for a call with a valid key
+        try:
+            await self._reviews.release_call(CLAIM_SCOPE, key.stored, claim.interaction_id)
+        except Exception:
+            # The claim then lapses after its lease, and the next call with the key takes it over.
+            logger.exception("could not release the Idempotency-Key claim of interaction %s", request.interaction_id)
 
 
 def _repeated(hold: Hold, request: str, key: HeldKey) -> Hold:

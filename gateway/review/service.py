@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +27,7 @@ from gateway.review.reviewer_text import decision_text, note_text, redacted_requ
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_reads import ReviewReads
 from gateway.review.task_requests import check_manual_request, open_request, person
+from gateway.store.call_claims import CallClaim, ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.review_task_changes import ActiveIssueTaken
@@ -105,6 +106,20 @@ class ReviewService(ReviewReads):
     async def key_use(self, scope: str, key: str) -> KeyUse | None:
         """The task an opening made under idempotency `key` of `scope`, and what it was asked with (None: none)."""
         return await self._store.key_use(scope, key)
+
+    async def claim_call(self, claim: CallClaim, made_scope: str, lease: timedelta) -> ClaimOutcome:
+        """Claim a key for a call under way, unless a claim renewed within `lease` holds it or an opening
+        of `made_scope` used it (gateway.store.call_claims)."""
+        now = self._clock()
+        return await self._store.claim_call(claim, made_scope, now, now - lease)
+
+    async def renew_call(self, scope: str, key: str, claimant: str) -> bool:
+        """Keep `claimant`'s claim on `key` alive; False when another call took it over."""
+        return await self._store.renew_call(scope, key, claimant, self._clock())
+
+    async def release_call(self, scope: str, key: str, claimant: str) -> None:
+        """Drop `claimant`'s claim on `key`: the next call with it may go on."""
+        await self._store.release_call(scope, key, claimant)
 
     async def write_task(
         self,

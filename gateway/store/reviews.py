@@ -18,7 +18,8 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.review.people import same_person
 from gateway.review.records import UNFINISHED, Source
-from gateway.store import audit
+from gateway.store import audit, call_claims
+from gateway.store.call_claims import CallClaim, ClaimOutcome
 from gateway.store.chunks import chunks
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
@@ -233,6 +234,20 @@ class ReviewStore:
         """The task an opening made under idempotency `key` of `scope` (None: none did)."""
         async with self._engine.connect() as connection:
             return await key_use(connection, scope, key)
+
+    async def claim_call(
+        self, claim: CallClaim, made_scope: str, now: datetime, stale_before: datetime
+    ) -> ClaimOutcome:
+        """Claim a key for a call under way, before its opening (gateway.store.call_claims.claim_call)."""
+        return await call_claims.claim_call(self._engine, claim, made_scope, now, stale_before)
+
+    async def renew_call(self, scope: str, key: str, claimant: str, now: datetime) -> bool:
+        """Keep a call's claim alive; False when it was taken over (gateway.store.call_claims.renew_call)."""
+        return await call_claims.renew_call(self._engine, scope, key, claimant, now)
+
+    async def release_call(self, scope: str, key: str, claimant: str) -> None:
+        """Drop a call's claim on a key (gateway.store.call_claims.release_call)."""
+        await call_claims.release_call(self._engine, scope, key, claimant)
 
     async def open_task_for(
         self, issue_id: str | None, interaction_ids: Sequence[str], *, by_rule: bool = True

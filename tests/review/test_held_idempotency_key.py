@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.proxy.policy import Hold, PolicyAnswer, PolicyRequest, ReplaceBody
 from gateway.review.gate import ConfidenceGate, GateRule
+from gateway.review.held_keys import CLAIM_SCOPE, LEASE, SCOPE, HeldKeys, held_key
 from gateway.review.hold_cap import HoldCap
 from gateway.review.service import ReviewService
+from gateway.store.call_claims import CallClaim
 from gateway.store.tables import review_tasks
 
 APP = "bot"
@@ -33,15 +35,20 @@ async def task_count(engine: AsyncEngine) -> int:
         return int((await connection.execute(select(func.count()).select_from(review_tasks))).scalar_one())
 
 
-def risky() -> PolicyAnswer:
-    entries = [{"token": "1%", "logprob": -2.0, "top_logprobs": []}] * 3
+def risky(logprob: float = -2.0) -> PolicyAnswer:
+    entries = [{"token": "1%", "logprob": logprob, "top_logprobs": []}] * 3
     message = {"role": "assistant", "content": "The fee is 1%."}
     answer = {"id": "chatcmpl-1", "choices": [{"index": 0, "message": message, "logprobs": {"content": entries}}]}
     return PolicyAnswer(200, "application/json", orjson.dumps(answer), False)
 
 
+def sure() -> PolicyAnswer:
+    """An answer the gate lets through: nothing is held."""
+    return risky(logprob=-0.001)
+
+
 class Counting:
-    """The review service, counting key look-ups and openings, each opening taking `delay` seconds."""
+    """The review service, counting key claims and openings, each opening taking `delay` seconds."""
 
     def __init__(self, reviews: ReviewService, delay: float = 0.0) -> None:
         self.reviews = reviews
@@ -49,9 +56,9 @@ class Counting:
         self.lookups = 0
         self.openings = 0
 
-    async def key_use(self, *args: Any) -> Any:
+    async def claim_call(self, *args: Any) -> Any:
         self.lookups += 1
-        return await self.reviews.key_use(*args)
+        return await self.reviews.claim_call(*args)
 
     async def open_or_update(self, **fields: Any) -> Any:
         self.openings += 1
@@ -62,9 +69,13 @@ class Counting:
         return getattr(self.reviews, name)
 
 
-def gate(reviews: Any, mode: str = "hold") -> ConfidenceGate:
+def gate(reviews: Any, mode: str = "hold", wait_seconds: float | None = None) -> ConfidenceGate:
+    """The gate of one gateway process: its own in-process state, the database shared."""
     rules = {APP: GateRule(0.7, mode)}  # type: ignore[arg-type]
-    return ConfidenceGate(rules, reviews, HoldCap(1.0, 10), timedelta(minutes=30))
+    policy = ConfidenceGate(rules, reviews, HoldCap(1.0, 10), timedelta(minutes=30))
+    if wait_seconds is not None:
+        policy._keys = HeldKeys(reviews, "/v1/reviews/", wait_seconds=wait_seconds)
+    return policy
 
 
 def call(interaction_id: str, *, body: bytes = SENT, headers: list[tuple[bytes, bytes]] | None = None) -> PolicyRequest:
@@ -145,15 +156,89 @@ async def test_a_first_call_that_ended_without_an_answer_does_not_hold_up_its_re
     assert isinstance(retried, ReplaceBody)  # goes upstream: there is nothing held to answer with
 
 
-async def test_two_processes_opening_with_one_key_make_one_task(reviews, engine):
-    # The retry reached another process while the first call was still upstream: both were sent, but
-    # the key is claimed in the opening's own transaction, so the second answers the first's task.
+async def test_a_retry_in_another_process_while_the_first_call_is_upstream_waits_for_its_task(reviews, engine):
+    # `feedgate serve --workers 2`: the retry reached the other process while the first call was upstream.
+    one, other = gate(reviews), gate(reviews)
+    first_call = call("i-1")
+
+    sent = await one.before(first_call)
+    retry = asyncio.create_task(other.before(call("i-2")))
+    await asyncio.sleep(0.3)  # the retry is waiting, not upstream
+    assert isinstance(sent, ReplaceBody) and not retry.done()
+    first_call.json = sent.json
+    first = await one.after(first_call, risky())
+    retried = await asyncio.wait_for(retry, 5)
+
+    assert isinstance(retried, Hold) and retried.status == 202
+    assert retried.body["task_id"] == first.body["task_id"] and retried.body["interaction_id"] == "i-1"
+    assert await task_count(engine) == 1
+
+
+async def test_a_retry_in_another_process_goes_upstream_once_the_first_call_ended_without_a_hold(reviews):
+    one, other = gate(reviews), gate(reviews)
+    first_call = call("i-1")
+    sent = await one.before(first_call)
+    retry = asyncio.create_task(other.before(call("i-2")))
+    await asyncio.sleep(0.2)
+    assert isinstance(sent, ReplaceBody)
+    first_call.json = sent.json
+
+    await one.after(first_call, sure())  # answered at once: nothing held, nothing to answer the retry with
+    retried = await asyncio.wait_for(retry, 5)
+
+    assert isinstance(retried, ReplaceBody)  # goes upstream itself
+
+
+async def test_a_retry_in_another_process_goes_upstream_once_the_first_call_was_left_by_its_client(reviews):
+    one, other = gate(reviews), gate(reviews)
+
+    async def given_up() -> None:
+        await one.before(call("i-1"))  # then the client left: `after` never runs
+
+    await asyncio.create_task(given_up())
+    retried = await asyncio.wait_for(other.before(call("i-2")), 5)
+
+    assert isinstance(retried, ReplaceBody)
+    await one.close()
+
+
+async def test_a_retry_in_another_process_waiting_past_its_wait_is_told_the_key_is_in_use(reviews):
+    one, other = gate(reviews), gate(reviews, wait_seconds=0.3)
+    assert isinstance(await one.before(call("i-1")), ReplaceBody)
+
+    refused = await other.before(call("i-2"))
+
+    assert isinstance(refused, Hold) and refused.status == 409
+    assert refused.body["error"]["code"] == "idempotency_key_in_use"
+    assert dict(refused.headers)[b"retry-after"] == b"1"
+
+
+async def test_a_claim_left_by_a_process_that_died_is_taken_over_after_its_lease(reviews, clock):
+    stored = held_key(call("i-1"))
+    assert stored is not None
+    # The process that claimed the key died while its call was upstream: nothing renews or drops the claim.
+    left = CallClaim(CLAIM_SCOPE, stored.stored, "i-1", {"request": stored.request})
+    assert (await reviews.claim_call(left, SCOPE, LEASE)).claimed
+    waiting = gate(reviews, wait_seconds=0.3)
+    assert (await waiting.before(call("i-2"))).status == 409  # type: ignore[union-attr]
+
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    taken_over = await gate(reviews).before(call("i-3"))
+
+    assert isinstance(taken_over, ReplaceBody)
+
+
+async def test_two_calls_that_both_reached_the_opening_make_one_task(reviews, engine, clock):
+    # The first call's claim lapsed while it was upstream (its renewals could not reach the database): the
+    # retry took it over and went upstream too. The key is claimed again in the opening's own transaction,
+    # so the second answers the first's task.
     one, other = gate(reviews), gate(reviews)
     first_call, second_call = call("i-1"), call("i-2")
-    for policy, request in ((one, first_call), (other, second_call)):
-        decided = await policy.before(request)
-        assert isinstance(decided, ReplaceBody)
-        request.json = decided.json
+    first_sent = await one.before(first_call)
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    second_sent = await other.before(second_call)
+    assert isinstance(first_sent, ReplaceBody) and isinstance(second_sent, ReplaceBody)
+    first_call.json, second_call.json = first_sent.json, second_sent.json
 
     first = await one.after(first_call, risky())
     second = await other.after(second_call, risky())
