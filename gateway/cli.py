@@ -24,7 +24,7 @@ from gateway.config_checks import (
     unrouted_upstreams,
 )
 from gateway.counted import counted
-from gateway.observability.logs import configure_logging
+from gateway.observability.logs import configure_logging, logging_restored
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -342,6 +342,12 @@ def refuse_text_not_utf8(args: argparse.Namespace, argv: list[str]) -> None:
             ) from None
 
 
+_ALEMBIC_PLUGINS = "alembic.runtime.plugins"
+_ALEMBIC_MIGRATION = "alembic.runtime.migration"
+# The loggers `main` tunes, put back as they were when it returns.
+_TUNED_LOGGERS = (_ALEMBIC_PLUGINS, _ALEMBIC_MIGRATION)
+
+
 def _without_dialect_notes(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(("Context impl ", "Will assume "))
 
@@ -356,17 +362,22 @@ def _asked_for_json_logs() -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `feedgate` console script."""
+    """Entry point of the `feedgate` console script; logging is left as it was found (for a run in process)."""
+    with logging_restored(*_TUNED_LOGGERS):
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     as_json = _asked_for_json_logs()
     if as_json:
         configure_logging("json", "info")
     else:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Alembic announces each of its plugins at INFO whenever it is imported: noise before every command.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger(_ALEMBIC_PLUGINS).setLevel(logging.WARNING)
     # And two lines about its SQL dialect whenever it checks the schema, migrations to run or not; an upgrade
     # says what it ran in one line (gateway.store.migrate), each migration's with debug logging.
-    logging.getLogger("alembic.runtime.migration").addFilter(_without_dialect_notes)
+    logging.getLogger(_ALEMBIC_MIGRATION).addFilter(_without_dialect_notes)
     args = build_parser().parse_args(argv)
     try:
         refuse_text_not_utf8(args, sys.argv[1:] if argv is None else argv)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.cli_database import on_database
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
+from gateway.observability.logs import logging_restored
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 
@@ -28,7 +29,8 @@ async def test_a_database_lost_partway_is_one_line_naming_it_and_saying_what_to_
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    with pytest.raises(ConfigError) as lost:
+    # on_database sets up the command's logging (a handler on this test's stderr): undone after, as `main` does.
+    with logging_restored(), pytest.raises(ConfigError) as lost:
         await on_database(settings, work, creates=False)
 
     message = str(lost.value)

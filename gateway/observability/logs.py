@@ -6,6 +6,8 @@ import json
 import logging
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
@@ -168,3 +170,32 @@ def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | N
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.INFO)
     return handler
+
+
+@contextmanager
+def logging_restored(*names: str) -> Iterator[None]:
+    """Within the block, logging may be configured at will; after it, the root logger has its handlers and
+    level back, and so do the loggers `names` and QUIET_LIBRARIES their levels and filters.
+
+    For a command run in process (a test, a script calling `gateway.cli.main`): the handler it installs
+    writes to the stderr of that moment, which its caller may close afterwards (pytest closes what it
+    captured). Left on the root, it answered every later line with "--- Logging error --- ... ValueError:
+    I/O operation on closed file". Handlers installed in the block are closed (their streams are not).
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    tuned = [logging.getLogger(name) for name in (*names, *QUIET_LIBRARIES)]
+    kept = [(logger, logger.level, list(logger.filters)) for logger in tuned]
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+            if handler not in handlers:
+                handler.close()
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+        for logger, logger_level, filters in kept:
+            logger.setLevel(logger_level)
+            logger.filters[:] = filters
