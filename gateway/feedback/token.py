@@ -28,6 +28,17 @@ USER_BOUND = "v2"
 # The header values a proxied answer carries are bounded; so are the user ids a token binds.
 MAX_BOUND_USER_CHARS = 200
 
+# Each refusal says what to do: the widget shows it, and a developer reads it in the network panel.
+MALFORMED = (
+    "the feedback token is malformed: send the value of the answer's x-feedgate-feedback-token header "
+    "as it came (it starts with v1. or v2.)"
+)
+# A changed secret (or replicas given different ones) is the usual cause, far more often than a forgery.
+BAD_SIGNATURE = (
+    "the feedback token's signature is not valid: send it exactly as the answer's x-feedgate-feedback-token "
+    "header gave it; a token signed by a gateway with another FEEDGATE_FEEDBACK_SECRET is refused too"
+)
+
 
 class InvalidToken(Exception):
     """A token that is malformed, forged, expired or meant for another interaction; the message says which."""
@@ -76,12 +87,15 @@ class FeedbackTokens:
         expected_parts = {ANONYMOUS: 4, USER_BOUND: 5}.get(parts[0])
         well_formed = expected_parts == len(parts) and parts[1] != ""
         if not well_formed or not (parts[2].isascii() and parts[2].isdigit()):
-            raise InvalidToken("the feedback token is malformed")
+            raise InvalidToken(MALFORMED)
         payload, signature = ".".join(parts[:-1]), parts[-1]
         if not hmac.compare_digest(signature.encode(), self._signature(payload).encode()):
-            raise InvalidToken("the feedback token's signature is not valid")
+            raise InvalidToken(BAD_SIGNATURE)
         if int(parts[2]) <= self._clock():
-            raise InvalidToken("the feedback token has expired")
+            raise InvalidToken(
+                f"the feedback token has expired: tokens are valid for {_duration(self._ttl)} after their answer "
+                "(FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post this feedback with its own API key"
+            )
         user = _decode_user(parts[3]) if len(parts) == 5 else None
         return VerifiedToken(interaction_id=parts[1], user=user, token_id=_token_id(signature))
 
@@ -105,10 +119,20 @@ def _decode_user(encoded: str) -> str:
         user = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         # Only reachable with the signing secret: a signed payload is one this class wrote.
-        raise InvalidToken("the feedback token is malformed") from None
+        raise InvalidToken(MALFORMED) from None
     if not user:
-        raise InvalidToken("the feedback token is malformed")
+        raise InvalidToken(MALFORMED)
     return user
+
+
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
+def _duration(seconds: int) -> str:
+    # In the unit the setting was most likely chosen in: 604800 reads as "7 days".
+    unit, size = next((unit, size) for unit, size in _UNITS if seconds % size == 0)
+    count = seconds // size
+    return f"{count} {unit}" + ("s" if count != 1 else "")
 
 
 def _token_id(signature: str) -> str:

@@ -169,7 +169,11 @@ async def test_a_forged_token_is_a_403(given, post_feedback):
     response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token=forged)
 
     assert response.status_code == 403
-    assert error_of(response)["message"] == "the feedback token's signature is not valid"
+    # The usual cause is no forgery but a gateway whose secret differs: the message names both remedies.
+    assert error_of(response)["message"] == (
+        "the feedback token's signature is not valid: send it exactly as the answer's x-feedgate-feedback-token "
+        "header gave it; a token signed by a gateway with another FEEDGATE_FEEDBACK_SECRET is refused too"
+    )
 
 
 async def test_an_expired_token_is_a_403(gateway_with, settings):
@@ -186,14 +190,20 @@ async def test_an_expired_token_is_a_403(gateway_with, settings):
         )
 
     assert response.status_code == 403
-    assert response.json()["error"]["message"] == "the feedback token has expired"
+    assert response.json()["error"]["message"] == (
+        "the feedback token has expired: tokens are valid for 7 days after their answer "
+        "(FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post this feedback with its own API key"
+    )
 
 
 async def test_a_malformed_token_is_a_403(given, post_feedback):
     response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token="garbage")
 
     assert response.status_code == 403
-    assert error_of(response)["message"] == "the feedback token is malformed"
+    assert error_of(response)["message"] == (
+        "the feedback token is malformed: send the value of the answer's x-feedgate-feedback-token header "
+        "as it came (it starts with v1. or v2.)"
+    )
 
 
 async def test_feedback_posted_with_a_trailing_slash_is_taken_not_sent_upstream(given, client, fake_upstream):

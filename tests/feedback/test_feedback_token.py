@@ -191,3 +191,13 @@ def test_the_answer_header_binds_the_end_user_named_on_the_call(tokens):
     [(_, value)] = tokens.response_headers(INTERACTION, "customer-42")
 
     assert tokens.verify(value.decode()).user == "customer-42"
+
+
+@pytest.mark.parametrize(("ttl", "said"), [(3_600, "1 hour"), (90, "90 seconds"), (1_209_600, "14 days")])
+def test_an_expired_token_says_how_long_tokens_last(clock, ttl, said):
+    tokens = FeedbackTokens("secret", ttl, clock=clock)
+    token = tokens.sign(INTERACTION)
+    clock.now += ttl
+
+    with pytest.raises(InvalidToken, match=f"tokens are valid for {said} after their answer"):
+        tokens.verify(token)
