@@ -146,10 +146,13 @@ def _thumbs(value: Any) -> str | None:
 def _rating(value: Any) -> int | None:
     if value is None:
         return None
+    # JSON has one kind of number: 4.0 (Python's json writes a float so) is the whole number 4, as JSON
+    # Schema's "integer" in the OpenAPI schema says too.
+    rating = int(value) if isinstance(value, float) and value.is_integer() else value
     # bool is an int subclass in Python, but true is not a rating.
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidSubmission(f"'rating' must be a whole number from 1 to 5, not {_show(value)}", "rating")
-    return value
+    return rating
 
 
 def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:

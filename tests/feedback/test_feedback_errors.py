@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from feedback_helpers import APP_KEY, error_of
 
@@ -37,6 +39,16 @@ async def test_a_rating_must_be_a_whole_number_from_1_to_5(given, post_feedback,
     assert response.status_code == 422
     assert error_of(response)["message"].startswith("'rating' must be a whole number from 1 to 5")
     assert error_of(response)["param"] == "rating"
+
+
+async def test_a_rating_posted_as_a_float_with_no_fraction_is_stored_as_that_rating(given, post_feedback):
+    # json.dumps(float(stars)) from a Python backend: the vote was refused as "not a whole number, not 4.0".
+    body = json.dumps({"interaction_id": given.interaction_id, "rating": 4.0})
+
+    response = await post_feedback(body, token=given.token)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["rating"] == 4
 
 
 @pytest.mark.parametrize("thumbs", ["sideways", 1])

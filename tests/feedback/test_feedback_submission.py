@@ -15,7 +15,7 @@ def parse(**fields):
     return parse_submission(json.dumps({"interaction_id": "i-1", **fields}).encode(), LIMIT)
 
 
-@pytest.mark.parametrize("rating", [0, 6, -1, True, False, 1.5, 3.0, "3", [3], {"v": 3}, 10**30])
+@pytest.mark.parametrize("rating", [0, 6, -1, True, False, 1.5, 6.0, 0.0, "3", [3], {"v": 3}, 10**30, 1e300])
 def test_a_rating_is_a_whole_number_from_1_to_5(rating):
     with pytest.raises(InvalidSubmission) as refused:
         parse(rating=rating)
@@ -27,6 +27,14 @@ def test_a_rating_is_a_whole_number_from_1_to_5(rating):
 @pytest.mark.parametrize("rating", [1, 2, 3, 4, 5])
 def test_every_whole_rating_from_1_to_5_is_accepted(rating):
     assert parse(rating=rating).rating == rating
+
+
+@pytest.mark.parametrize("rating", [1.0, 3.0, 5.0])
+def test_a_whole_rating_written_with_a_zero_fraction_is_that_whole_number(rating):
+    # Python's json writes a float rating as 3.0, and JSON Schema's "integer" (the OpenAPI schema) takes it.
+    parsed = parse(rating=rating).rating
+
+    assert (parsed, type(parsed)) == (int(rating), int)
 
 
 @pytest.mark.parametrize("thumbs", ["sideways", "UP", "Down", 1, True, "", ["up"]])
