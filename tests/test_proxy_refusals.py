@@ -78,6 +78,22 @@ async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_he
     assert record["upstream"] == "default"
 
 
+async def test_a_body_over_the_limit_is_told_what_to_change(settings, fake_upstream):
+    app = create_app(settings.model_copy(update={"max_request_bytes": 1000}), environ={})
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        big = {**CHAT, "messages": [{"role": "user", "content": "x" * 2000}]}
+        response = await http.post("/v1/chat/completions", json=big, headers=AUTH)
+
+    # It named a number of bytes only: neither the setting behind it nor what the app could do.
+    assert response.json()["error"]["message"] == (
+        "Request body is larger than this gateway's limit of 1000 bytes (FEEDGATE_MAX_REQUEST_BYTES): "
+        "send a smaller request, or raise that setting."
+    )
+
+
 async def test_an_unknown_gateway_key_gets_401_naming_no_interaction(settings, fake_upstream):
     keyed = settings.model_copy(update={"key_mode": "gateway"})
     app = create_app(keyed, environ={})

@@ -171,7 +171,10 @@ class ProxyApp:
                     call.fail(499, "the request did not arrive whole: the client disconnected, or sent it too slowly")
                 return
             if body is None:
-                message = f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes."
+                message = (
+                    f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes "
+                    "(FEEDGATE_MAX_REQUEST_BYTES): send a smaller request, or raise that setting."
+                )
                 await refuse(send, call, 413, message, "request_too_large")
                 return
             if call is not None and content_encoding is not None and content_encoding.lower() != b"identity":
