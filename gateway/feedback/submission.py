@@ -95,6 +95,9 @@ def parse_submission(body: bytes, max_text_chars: int) -> Submission:
         # Exact: metadata is stored as sent, an integer beyond 64 bits included.
         payload = loads_exact(body)
     except orjson.JSONDecodeError as exc:
+        not_utf8 = _not_utf8(body)
+        if not_utf8 is not None:
+            raise MalformedBody(f"the request body is not valid JSON: {not_utf8}") from None
         if "surrogate" not in str(exc):
             raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
         try:
@@ -102,6 +105,15 @@ def parse_submission(body: bytes, max_text_chars: int) -> Submission:
         except orjson.JSONDecodeError:
             raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
     return submission_from(payload, max_text_chars)
+
+
+def _not_utf8(body: bytes) -> str | None:
+    # orjson says "surrogates not allowed" of any byte that is not UTF-8: name the byte instead.
+    try:
+        body.decode()
+    except UnicodeDecodeError as exc:
+        return f"it is not UTF-8 text (byte 0x{body[exc.start]:02x} at position {exc.start}); send the JSON encoded as UTF-8"
+    return None
 
 
 def submission_from(payload: Any, max_text_chars: int) -> Submission:

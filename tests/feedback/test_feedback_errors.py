@@ -138,6 +138,21 @@ async def test_malformed_json_is_a_400(given, post_feedback, body):
     assert error_of(response)["message"].startswith("the request body is not valid JSON")
 
 
+async def test_a_body_not_in_utf8_is_told_to_send_utf8_naming_the_byte(given, post_feedback):
+    # Python's http.client encodes a str body as Latin-1 (requests' data=json.dumps(..., ensure_ascii=False)).
+    body = json.dumps({"interaction_id": given.interaction_id, "comment": "café"}, ensure_ascii=False).encode("latin-1")
+
+    response = await post_feedback(body, token=given.token)
+
+    # orjson's own words blamed surrogates: "str is not valid UTF-8: surrogates not allowed".
+    assert response.status_code == 400
+    at = body.index(b"\xe9")
+    assert error_of(response)["message"] == (
+        f"the request body is not valid JSON: it is not UTF-8 text (byte 0xe9 at position {at}); "
+        "send the JSON encoded as UTF-8"
+    )
+
+
 @pytest.mark.parametrize("body", [b"[]", b"null"])
 async def test_a_body_that_is_not_an_object_is_refused(given, post_feedback, body):
     response = await post_feedback(body, token=given.token)
