@@ -139,7 +139,7 @@ async def test_malformed_json_is_a_400(given, post_feedback, body):
 
 
 async def test_a_body_not_in_utf8_is_told_to_send_utf8_naming_the_byte(given, post_feedback):
-    # Python's http.client encodes a str body as Latin-1 (requests' data=json.dumps(..., ensure_ascii=False)).
+    # Latin-1 text, as Python's http.client encodes a str body (and older PHP or Windows-1252 stacks send it).
     body = json.dumps({"interaction_id": given.interaction_id, "comment": "café"}, ensure_ascii=False).encode("latin-1")
 
     response = await post_feedback(body, token=given.token)
