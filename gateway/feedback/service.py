@@ -387,4 +387,8 @@ def _authorize(submitter: Submitter, named: str, interaction: Interaction) -> No
         )
         raise FeedbackRefused(403, message, "invalid_feedback_token", "interaction_id")
     if submitter.via == "app" and submitter.app != interaction.app:
-        raise FeedbackRefused(403, "this interaction belongs to another app", "forbidden")
+        message = (
+            "this interaction belongs to another app: post with the API key its call was made with (in pass-through "
+            "mode a new key is a new app), or with the answer's feedback token"
+        )
+        raise FeedbackRefused(403, message, "forbidden")
