@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, Response
 from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
@@ -29,6 +29,9 @@ def key_reused_response(request: Request[Any, Any, Any], exc: KeyReused) -> Resp
     return create_exception_response(request, HTTPException(status_code=422, detail=exc.message))
 
 
+# What a create endpoint answers with (a TypedDict of gateway.api's serializers).
+Body = TypeVar("Body")
+
 # How the create endpoints read an Idempotency-Key (gateway.domain.idempotency): optional, the header's own name.
 IdempotencyKey = Annotated[
     str | None,
@@ -41,7 +44,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def created_or_repeated(content: dict[str, Any], repeated: bool) -> Response[dict[str, Any]]:
+def created_or_repeated(content: Body, repeated: bool) -> Response[Body]:
     """201 for what was just created, 200 for what an earlier request under the same key made."""
     return Response(content, status_code=200 if repeated else 201)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Response
 from litestar.exceptions import (
     ClientException,
     HTTPException,
@@ -82,13 +83,21 @@ def document_errors(handler: HTTPRouteHandler) -> None:
     if _reads_idempotency_key(handler):
         raises.append(KeyReusedWithAnotherBody)
         repeat = ResponseSpec(
-            dict[str, Any], description="what the first request under the same Idempotency-Key made (nothing new)"
+            _body_type(handler), description="what the first request under the same Idempotency-Key made (nothing new)"
         )
         handler.responses = {200: repeat, **(handler.responses or {})}
     given = list(handler.raises or [])
     # The handler's own first: it may document one of these statuses in its own words.
     statuses = {raised.status_code for raised in given}
     handler.raises = [*given, *(raised for raised in raises if raised.status_code not in statuses)]
+
+
+def _body_type(handler: HTTPRouteHandler) -> Any:
+    """What the handler's answer holds: T of its `Response[T]`, or its return type (the repeat has the same shape)."""
+    returned = handler.parsed_fn_signature.return_type
+    if returned.is_subclass_of(Response) and returned.inner_types:
+        return returned.inner_types[0].annotation
+    return returned.annotation
 
 
 def _reads_idempotency_key(handler: HTTPRouteHandler) -> bool:

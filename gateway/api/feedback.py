@@ -16,7 +16,8 @@ from gateway.api.client_address import client_address
 from gateway.api.cors import FEEDBACK_PATH, preflight_headers, warn_of_unlisted_origin
 from gateway.api.feedback_schema import BODY_DOCUMENTATION, DESCRIPTION, RESPONSES, SECURITY
 from gateway.api.paging import Cursor, Limit, Since, Until
-from gateway.api.serialize import feedback_json, page_json
+from gateway.api.serialize import CursorPage, cursor_page_json, feedback_json, fields_json
+from gateway.domain.feedback import FeedbackEvent
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.service import FeedbackRefused
@@ -70,7 +71,7 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
             headers["x-should-retry"] = "false"
         body = refusal_body(refused)
         return Response(body, status_code=refused.status, media_type="application/json", headers=headers)
-    body = dumps_exact(feedback_json(recorded.event))  # metadata may hold an integer beyond 64 bits
+    body = dumps_exact(fields_json(recorded.event))  # metadata may hold an integer beyond 64 bits
     status = 201 if recorded.created else 200
     return Response(body, status_code=status, media_type="application/json")
 
@@ -114,7 +115,7 @@ class FeedbackController(AdminController):
         until: Until = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> dict[str, Any]:
+    ) -> CursorPage[FeedbackEvent]:
         where = FeedbackFilter(
             app=app,
             interaction_id=interaction_id,
@@ -124,4 +125,4 @@ class FeedbackController(AdminController):
             until=until,
         )
         page = await services.feedback.list(where, limit, cursor)
-        return page_json(page, feedback_json)
+        return cursor_page_json(page, feedback_json)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get
 from litestar.di import NamedDependency
@@ -11,7 +11,14 @@ from litestar.params import FromPath, FromQuery, Parameter
 
 from gateway.api.admin import AdminController
 from gateway.api.paging import Cursor, Limit, Since, Until
-from gateway.api.serialize import interaction_json, interaction_with_feedback_json, page_json
+from gateway.api.serialize import (
+    CursorPage,
+    InteractionJSON,
+    InteractionWithFeedbackJSON,
+    cursor_page_json,
+    interaction_json,
+    interaction_with_feedback_json,
+)
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -41,15 +48,15 @@ class InteractionsController(AdminController):
         limit: Limit = 50,
         cursor: Cursor = None,
         q: Search = None,
-    ) -> dict[str, Any]:
+    ) -> CursorPage[InteractionJSON]:
         where = InteractionFilter(app=app, model=model, since=since, until=until, text=q)
         page = await services.interaction_service.list(where, limit, cursor)
-        return page_json(page, interaction_json)
+        return cursor_page_json(page, interaction_json)
 
     @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
     async def get_interaction(
         self, services: NamedDependency[Services], interaction_id: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> InteractionWithFeedbackJSON:
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is None:
             raise NotFoundException(f"no interaction with id {interaction_id!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from litestar import Request, Response, get, patch
 from litestar.di import NamedDependency
@@ -16,9 +16,17 @@ from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
-from gateway.api.serialize import fields_json, issue_detail_json, issue_json, page_json
+from gateway.api.serialize import (
+    IssueDetailJSON,
+    IssueJSON,
+    OffsetPage,
+    issue_detail_json,
+    issue_json,
+    offset_page_json,
+)
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_views import MAX_ISSUE_ID, MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
+from gateway.domain.issues import MergeSuggestion
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
@@ -50,6 +58,13 @@ class IssueChange(RequestBody):
     expected_title: Annotated[str, Meta(max_length=MAX_TITLE)] | None = None
     # With any expected_* the merge is checked: a view that names no merge is of an issue not merged.
     expected_merged_into: Annotated[str, Meta(min_length=1, max_length=MAX_ISSUE_ID)] | None = None
+
+
+class MergeCandidatesJSON(TypedDict):
+    """The live issues of the same app plainly about the same thing as `issue_id`, each a merge a person may make."""
+
+    issue_id: str
+    candidates: list[MergeSuggestion]
 
 
 def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -> Response[Any]:
@@ -91,15 +106,15 @@ class IssuesController(AdminController):
         ] = False,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> dict[str, Any]:
+    ) -> OffsetPage[IssueJSON]:
         where = IssueFilter(app=app, status=status, include_empty=include_empty)
         page = await services.issue_service.list(where, sort=sort, limit=limit, offset=offset)
-        return page_json(page, issue_json)
+        return offset_page_json(page, issue_json)
 
     @get(
         "/{issue_id:str}", summary="One issue with representative examples, every member interaction id and its events"
     )
-    async def get_issue(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
+    async def get_issue(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> IssueDetailJSON:
         detail = await services.issue_service.get(issue_id)
         if detail is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
@@ -109,19 +124,13 @@ class IssuesController(AdminController):
         "/{issue_id:str}/merge-candidates",
         summary="Live issues of the same app plainly about the same thing: close centroids, or a correction in common",
     )
-    async def merge_candidates(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
+    async def merge_candidates(
+        self, services: NamedDependency[Services], issue_id: FromPath[str]
+    ) -> MergeCandidatesJSON:
         found = await services.issue_service.merge_suggestions(issue_id)
         if found is None:
             raise NotFoundException(f"no issue with id {issue_id!r}")
-        candidates = [
-            {
-                **fields_json(candidate),
-                "shared_keywords": list(candidate.shared_keywords),
-                "shared_corrections": list(candidate.shared_corrections),
-            }
-            for candidate in found
-        ]
-        return {"issue_id": issue_id, "candidates": candidates}
+        return {"issue_id": issue_id, "candidates": list(found)}
 
     @patch(
         "/{issue_id:str}",
@@ -131,7 +140,7 @@ class IssuesController(AdminController):
     )
     async def change_issue(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[IssueChange]
-    ) -> dict[str, Any]:
+    ) -> IssueDetailJSON:
         issues = services.issue_service
         asked = [name for name in ("status", "title", "merged_into") if getattr(data, name) is not None]
         if len(asked) != 1:

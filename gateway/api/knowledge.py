@@ -19,9 +19,17 @@ from gateway.api.admin import (
     key_reused_response,
 )
 from gateway.api.documented_errors import Conflict
+from gateway.api.knowledge_json import (
+    EntryJSON,
+    EntryVersionsJSON,
+    SavedEntryJSON,
+    entry_json,
+    saved_entry_json,
+    versions_json,
+)
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
-from gateway.api.serialize import fields_json, page_json
+from gateway.api.serialize import OffsetPage, offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.knowledge.errors import EntryChanged
@@ -70,21 +78,16 @@ class Restore(RequestBody):
     expected_version: int | None = None
 
 
-def entry_json(entry: KnowledgeEntry) -> dict[str, Any]:
-    """An entry with every field."""
-    return fields_json(entry)
-
-
-def _found(entry: KnowledgeEntry | None, entry_id: str) -> dict[str, Any]:
+def _found(entry: KnowledgeEntry | None, entry_id: str) -> KnowledgeEntry:
     if entry is None:
         raise NotFoundException(f"no knowledge-base entry with id {entry_id!r}")
-    return entry_json(entry)
+    return entry
 
 
-async def _saved(services: Services, entry: KnowledgeEntry | None, entry_id: str) -> dict[str, Any]:
+async def _saved(services: Services, entry: KnowledgeEntry | None, entry_id: str) -> SavedEntryJSON:
     """A created or changed entry, with `warnings` (e.g. no call from its app recorded yet; empty when none)."""
     found = _found(entry, entry_id)
-    return {**found, "warnings": await services.seen_apps.warnings(found["app"], "entry")}
+    return saved_entry_json(found, await services.seen_apps.warnings(found.app, "entry"))
 
 
 def entry_changed_response(request: Request[Any, Any, Any], exc: EntryChanged) -> Response[Any]:
@@ -118,9 +121,9 @@ class KnowledgeController(AdminController):
         active: FromQuery[bool | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> dict[str, Any]:
+    ) -> OffsetPage[EntryJSON]:
         where = EntryFilter(app=app, text=q, tag=tag, active=active)
-        return page_json(await services.knowledge.service.list(where, limit=limit, offset=offset), entry_json)
+        return offset_page_json(await services.knowledge.service.list(where, limit=limit, offset=offset), entry_json)
 
     @post(
         "/",
@@ -130,7 +133,7 @@ class KnowledgeController(AdminController):
     )
     async def create(
         self, services: NamedDependency[Services], data: JSONBody[NewEntry], idempotency_key: IdempotencyKey = None
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[SavedEntryJSON]:
         made = await services.knowledge.service.create_once(
             idempotency_key,
             data.app,
@@ -144,8 +147,8 @@ class KnowledgeController(AdminController):
         return created_or_repeated(await _saved(services, made.value, made.value.id), made.repeated)
 
     @get("/{entry_id:str}", summary="One entry as it stands now")
-    async def get_entry(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
-        return _found(await services.knowledge.service.get(entry_id), entry_id)
+    async def get_entry(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> EntryJSON:
+        return entry_json(_found(await services.knowledge.service.get(entry_id), entry_id))
 
     @patch(
         "/{entry_id:str}",
@@ -154,7 +157,7 @@ class KnowledgeController(AdminController):
     )
     async def edit(
         self, services: NamedDependency[Services], entry_id: FromPath[str], data: JSONBody[EntryEdit]
-    ) -> dict[str, Any]:
+    ) -> SavedEntryJSON:
         if data.app is not None:
             raise InvalidQuery("app", "an entry's app cannot change: create an entry for the other app instead")
         entry = await services.knowledge.service.edit(
@@ -170,7 +173,7 @@ class KnowledgeController(AdminController):
         return await _saved(services, entry, entry_id)
 
     @post("/{entry_id:str}/activate", summary="Let retrieval use the entry", status_code=200)
-    async def activate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
+    async def activate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> SavedEntryJSON:
         return await _saved(services, await services.knowledge.service.activate(entry_id, author=ADMIN_ACTOR), entry_id)
 
     @post(
@@ -178,17 +181,17 @@ class KnowledgeController(AdminController):
         summary="Take the entry out of retrieval (kept, with its history)",
         status_code=200,
     )
-    async def deactivate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
+    async def deactivate(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> SavedEntryJSON:
         return await _saved(
             services, await services.knowledge.service.deactivate(entry_id, author=ADMIN_ACTOR), entry_id
         )
 
     @get("/{entry_id:str}/versions", summary="Every version of the entry, newest first")
-    async def versions(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> dict[str, Any]:
+    async def versions(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> EntryVersionsJSON:
         versions = await services.knowledge.service.versions(entry_id)
         if versions is None:
             raise NotFoundException(f"no knowledge-base entry with id {entry_id!r}")
-        return {"entry_id": entry_id, "data": [fields_json(version) for version in versions]}
+        return versions_json(entry_id, list(versions))
 
     @post(
         "/{entry_id:str}/restore",
@@ -198,7 +201,7 @@ class KnowledgeController(AdminController):
     )
     async def restore(
         self, services: NamedDependency[Services], entry_id: FromPath[str], data: JSONBody[Restore]
-    ) -> dict[str, Any]:
+    ) -> SavedEntryJSON:
         entry = await services.knowledge.service.restore(
             entry_id, data.version, author=ADMIN_ACTOR, expected_version=data.expected_version
         )

@@ -18,13 +18,24 @@ from gateway.api.admin import (
     key_reused_response,
 )
 from gateway.api.documented_errors import Conflict, NoSuchRecord
+from gateway.api.prompts_json import (
+    DiffJSON,
+    ListingJSON,
+    ModeSetJSON,
+    SavedVersionJSON,
+    VersionJSON,
+    diff_json,
+    listing_json,
+    mode_set_json,
+    saved_version_json,
+    version_json,
+)
 from gateway.api.request_body import RequestBody
-from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
-from gateway.prompts.records import AppPromptListing, ListedVersion, VersionDiff
+from gateway.prompts.records import ListedVersion
 from gateway.services import Services
 
 # Who acts when a change names nobody: the admin token, as the audit log calls it.
@@ -59,28 +70,9 @@ class ModeChange(RequestBody):
     mode: str
 
 
-def version_json(listed: ListedVersion) -> dict[str, Any]:
-    """One version with its state now: active, canary (with its share) or inactive."""
-    return {**fields_json(listed.version), "state": listed.state, "canary_share": listed.canary_share}
-
-
-def listing_json(listing: AppPromptListing) -> dict[str, Any]:
-    """An app's mode and every version, newest first."""
-    return {"app": listing.app, "mode": listing.mode, "versions": [version_json(v) for v in listing.versions]}
-
-
-def diff_json(diff: VersionDiff) -> dict[str, Any]:
-    """Which versions were compared, and the unified diff of their texts."""
-
-    def side(version: Any) -> dict[str, Any]:
-        return {"id": version.id, "app": version.app, "model": version.model, "number": version.number}
-
-    return {"from": side(diff.from_version), "to": side(diff.to_version), "diff": diff.diff}
-
-
-async def _saved(services: Services, listed: ListedVersion) -> dict[str, Any]:
+async def _saved(services: Services, listed: ListedVersion) -> SavedVersionJSON:
     """A published or changed version, with `warnings` (e.g. no call from its app recorded yet; empty when none)."""
-    return {**version_json(listed), "warnings": await services.seen_apps.warnings(listed.version.app, "version")}
+    return saved_version_json(listed, await services.seen_apps.warnings(listed.version.app, "version"))
 
 
 def not_found_response(request: Request[Any, Any, Any], exc: VersionNotFound) -> Response[Any]:
@@ -108,7 +100,7 @@ class PromptsController(AdminController):
     @get("/", summary="An app's mode and instruction versions, newest first, each active, canary or inactive")
     async def list_versions(
         self, services: NamedDependency[Services], app: Annotated[str, QueryParameter(min_length=1, max_length=200)]
-    ) -> dict[str, Any]:
+    ) -> ListingJSON:
         return listing_json(await services.prompts.service.list(app))
 
     @post(
@@ -120,7 +112,7 @@ class PromptsController(AdminController):
     )
     async def publish(
         self, services: NamedDependency[Services], data: JSONBody[NewVersion], idempotency_key: IdempotencyKey = None
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[SavedVersionJSON]:
         texts = [("app", data.app), ("text", data.text), ("message", data.message), ("model", data.model)]
         refuse_nuls([*texts, ("mode", data.mode)])
         published = await services.prompts.service.publish_once(
@@ -141,10 +133,10 @@ class PromptsController(AdminController):
         summary="Set how an app's versions meet its own system message: prepend, append or replace",
         status_code=200,
     )
-    async def set_mode(self, services: NamedDependency[Services], data: JSONBody[ModeChange]) -> dict[str, Any]:
+    async def set_mode(self, services: NamedDependency[Services], data: JSONBody[ModeChange]) -> ModeSetJSON:
         refuse_nuls([("app", data.app), ("mode", data.mode)])
         listing = await services.prompts.service.set_mode(data.app, data.mode, ADMIN_ACTOR)
-        return {**listing_json(listing), "warnings": await services.seen_apps.warnings(listing.app, "mode")}
+        return mode_set_json(listing, await services.seen_apps.warnings(listing.app, "mode"))
 
     @get("/diff", summary="A unified diff from one version's text to another's", raises=[NoSuchRecord])
     async def diff(
@@ -152,11 +144,11 @@ class PromptsController(AdminController):
         services: NamedDependency[Services],
         from_id: Annotated[str, QueryParameter(name="from", min_length=1, max_length=36, description="a version id")],
         to_id: Annotated[str, QueryParameter(name="to", min_length=1, max_length=36, description="a version id")],
-    ) -> dict[str, Any]:
+    ) -> DiffJSON:
         return diff_json(await services.prompts.service.diff(from_id, to_id))
 
     @get("/{version_id:str}", summary="One version with its state")
-    async def get_version(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+    async def get_version(self, services: NamedDependency[Services], version_id: FromPath[str]) -> VersionJSON:
         return version_json(await services.prompts.service.get(version_id))
 
     @post(
@@ -165,7 +157,7 @@ class PromptsController(AdminController):
         status_code=200,
         raises=[Conflict],
     )
-    async def activate(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+    async def activate(self, services: NamedDependency[Services], version_id: FromPath[str]) -> SavedVersionJSON:
         return await _saved(services, await services.prompts.service.activate(version_id, ADMIN_ACTOR))
 
     @post(
@@ -176,7 +168,7 @@ class PromptsController(AdminController):
     )
     async def canary(
         self, services: NamedDependency[Services], version_id: FromPath[str], data: JSONBody[CanaryShare]
-    ) -> dict[str, Any]:
+    ) -> SavedVersionJSON:
         return await _saved(services, await services.prompts.service.canary(version_id, data.share, ADMIN_ACTOR))
 
     @post(
@@ -185,7 +177,7 @@ class PromptsController(AdminController):
         status_code=200,
         raises=[Conflict],
     )
-    async def promote(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+    async def promote(self, services: NamedDependency[Services], version_id: FromPath[str]) -> SavedVersionJSON:
         return await _saved(services, await services.prompts.service.promote(version_id, ADMIN_ACTOR))
 
     @post(
@@ -194,5 +186,5 @@ class PromptsController(AdminController):
         status_code=200,
         raises=[Conflict],
     )
-    async def rollback(self, services: NamedDependency[Services], version_id: FromPath[str]) -> dict[str, Any]:
+    async def rollback(self, services: NamedDependency[Services], version_id: FromPath[str]) -> SavedVersionJSON:
         return await _saved(services, await services.prompts.service.rollback(version_id, ADMIN_ACTOR))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, Parameter
 
 from gateway.api.admin import AdminController
-from gateway.api.serialize import stats_json
+from gateway.api.serialize import StatsJSON, stats_json
 from gateway.domain.stats import GroupBy
 from gateway.services import Services
 
@@ -32,8 +32,8 @@ class StatsController(AdminController):
         group_by: Annotated[
             GroupBy | None, Parameter(description="also report the totals of each app or model")
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> StatsJSON:
         report = await services.stats_service.report(since, until, app=app, model=model, group_by=group_by)
         # A mistyped app reports zeros, as an app without traffic does: say which it is.
         warnings = await services.seen_apps.warnings(app, "report") if app is not None else []
-        return {**stats_json(report), "warnings": warnings}
+        return stats_json(report, warnings)
