@@ -10,6 +10,7 @@ Only the candidate is applied: the app's other live fixes are not part of the re
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -147,9 +148,10 @@ class CandidateApplier:
         vector = (await self._embed([question]))[0]
         matches = index.search(vector, question, self._retrieval)
         if not matches:
-            score = round(float(index.scores(vector, question, self._retrieval.lexical_weight)[0]), 4)
+            score = float(index.scores(vector, question, self._retrieval.lexical_weight)[0])
             threshold = self._retrieval.threshold
-            return Applied(None, f"the entry does not match this question (score {score} < {threshold})", score, True)
+            shown = score_text(score, matched=False, places=4)
+            return Applied(None, f"the entry does not match this question (score {shown} < {threshold})", score, True)
         body = with_reference(request, endpoint, self._injection.message(matches))
         if body is None:
             return Applied(None, "the request has no place for a system message", matches[0].score)
@@ -161,6 +163,14 @@ class CandidateApplier:
             vectors = await self._embed(index_texts([entry]))
             self._index = await asyncio.to_thread(build_index, [entry], vectors)
         return self._index
+
+
+def score_text(score: float, *, matched: bool, places: int = 2) -> str:
+    """A retrieval score as a person reads it, never rounded across the bar: one below it is rounded down."""
+    # 0.5994 rounded to "0.60" read as a match at a 0.6 bar, beside a question the entry was said to miss.
+    if matched:
+        return f"{score:.{places}f}"
+    return f"{math.floor(score * 10**places) / 10**places:.{places}f}"
 
 
 def embed_with(source: EmbedderSource) -> Callable[[Sequence[str]], Awaitable[np.ndarray]]:

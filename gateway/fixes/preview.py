@@ -27,7 +27,7 @@ import uuid_utils
 from gateway.discovery.items import last_user_message
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import IssueNotFound
-from gateway.fixes.candidates import Candidate, CandidateApplier, PromptCandidate
+from gateway.fixes.candidates import Candidate, CandidateApplier, PromptCandidate, score_text
 from gateway.fixes.replay import replay
 from gateway.prompts.records import Mode
 from gateway.proxy.routing import UpstreamRouter
@@ -76,6 +76,11 @@ class PreviewItem:
     def from_json(cls, item: Mapping[str, Any]) -> PreviewItem:
         """An item as stored."""
         return cls(**{name: item.get(name) for name in cls.__slots__})  # type: ignore[arg-type]  # the JSON as_json wrote
+
+    @property
+    def score_text(self) -> str | None:
+        """The score as the pages show it, on the side of the retrieval bar the question fell (None: no score)."""
+        return None if self.score is None else score_text(self.score, matched=self.status != "not_matched")
 
     def json(self) -> Row:
         """The item as stored and shown."""
