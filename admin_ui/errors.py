@@ -11,7 +11,13 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
 
 from admin_ui.csrf import FormRefused, SessionEnded
 from admin_ui.public_urls import redirect
@@ -51,6 +57,25 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     """Any other HTTP error (404, 400…) in the admin layout."""
     title = "Not found" if exc.status_code == 404 else "Something is wrong"
     return render(request, "error.html", status_code=exc.status_code, title=title, message=exc.detail)
+
+
+def method_not_allowed_page(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
+    """A form's address opened as a page (Enter in the address bar after a refused form): a 405 in the admin layout.
+
+    The framework answers it before the admin router, so the session is not read here: the page links to the
+    overview, which signs a signed-out browser in first.
+    """
+    message = (
+        f"{request.url.path} receives forms sent from the admin pages: there is no page to open at this "
+        "address, and nothing was sent. Go back to the page the form is on."
+    )
+    response = render(
+        request, "error.html", status_code=405, title="No page at this address", message=message, overview_link=True
+    )
+    allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+    if allowed:
+        response.headers["allow"] = allowed
+    return response
 
 
 def database_away(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

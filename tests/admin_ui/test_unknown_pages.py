@@ -37,3 +37,25 @@ async def test_signed_out_a_mistyped_address_leads_to_signing_in(client):
 
     assert response.status_code == 404
     assert parse(response.text).find("a", href="/admin/sign-in").text == "Sign in"
+
+
+async def test_opening_a_forms_address_is_a_page_saying_so_not_the_apis_json(browser_as):
+    # A refused goal form leaves /admin/goals in the address bar: pressing Enter there opens it.
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/goals")
+
+    assert response.status_code == 405
+    assert sorted(response.headers["allow"].split(", ")) == ["OPTIONS", "POST"]
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.find("h1").text == "No page at this address"
+    assert "/admin/goals receives forms sent from the admin pages" in page.find("p", class_="error").text
+    assert page.find("main").find("a", href="/admin").text == "Back to the overview"
+
+
+async def test_the_api_keeps_the_frameworks_405(client):
+    response = await client.get("/api/erasures")
+
+    assert response.status_code == 405
+    assert response.json() == {"status_code": 405, "detail": "Method Not Allowed"}
