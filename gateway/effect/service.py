@@ -32,6 +32,7 @@ from gateway.config import Settings
 from gateway.effect.canary_end import CanaryEnd, canary_end
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.effect.records import FixLink
+from gateway.effect.spans import span_words
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
 from gateway.effect.topic import count_topic, topic_centroids
 from gateway.effect.verdict import (
@@ -173,7 +174,7 @@ class EffectService:
         if fix.live_at >= measured_until:
             ready = _moment(fix.live_at + follow_up)
             reason = (
-                f"the answers after the fix need {_hours(follow_up)} to collect their feedback "
+                f"the answers after the fix need {span_words(follow_up)} to collect their feedback "
                 f"(effect_follow_up_hours): the first can be measured from {ready}"
             )
             return _with(empty, reason=reason)
@@ -293,11 +294,6 @@ def _sum(groups: Mapping[Hashable, GroupCounts], when: str, arm: str | None = No
     return GroupCounts(
         sum(c.interactions for c in chosen), sum(c.negative for c in chosen), sum(c.with_feedback for c in chosen)
     )
-
-
-def _hours(span: timedelta) -> str:
-    hours = span.total_seconds() / 3600
-    return f"{hours:g} hour" + ("" if hours == 1 else "s")
 
 
 def _days(span: timedelta) -> str:
