@@ -69,19 +69,37 @@ async def test_without_the_token_an_unknown_parameter_is_a_401(client, headers):
     assert response.status_code == 401
 
 
-async def test_every_endpoint_filtering_by_app_or_model_refuses_a_blank_one(gateway, client, admin_headers):
-    # Blank, the filter names no app: listings answered empty and reports all zeros, read as no traffic.
+# Each filter naming one thing (an app, a record by id, a person, a label), and what leaving it out lists.
+NAMING_FILTERS = {
+    "app": "app",
+    "model": "model",
+    "interaction_id": "interaction",
+    "issue_id": "issue",
+    "subject_id": "subject",
+    "subject_type": "subject type",
+    "actor": "actor",
+    "action": "action",
+    "assignee": "assignee",
+    "tag": "tag",
+}
+
+
+@pytest.mark.parametrize("blank", ["", " "])
+async def test_every_endpoint_filtering_by_a_name_or_an_id_refuses_a_blank_one(gateway, client, admin_headers, blank):
+    # Blank, the filter names nothing: listings answered 200 and empty (`/api/feedback?interaction_id=`),
+    # and reports all zeros, read as "none of these".
     checked = 0
     for method, path, handler in api_handlers(gateway):
-        for name in {"app", "model"} & query_names(handler):
+        for name in NAMING_FILTERS.keys() & query_names(handler):
             url = "/".join(MISSING if part.startswith("{") else part for part in path.split("/"))
-            response = await client.request(method, url, params={name: " "}, headers=admin_headers)
+            response = await client.request(method, url, params={name: blank}, headers=admin_headers)
 
-            assert response.status_code == 400, f"{method} {path}: {response.text}"
-            said = f"'{name}' must not be blank: give a value, or leave it out for every {name}"
+            assert response.status_code == 400, f"{method} {path} {name}: {response.text}"
+            said = f"'{name}' must not be blank: give a value, or leave it out for every {NAMING_FILTERS[name]}"
             assert response.json()["detail"] == said, f"{method} {path}"
+            assert response.json()["extra"][0]["key"] == name
             checked += 1
-    assert checked >= 8
+    assert checked >= 16
 
 
 async def test_every_endpoint_refuses_a_query_parameter_given_twice_naming_it(gateway, client, admin_headers):

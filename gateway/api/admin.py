@@ -133,7 +133,7 @@ def _plainer(entry: object) -> object:
 
 class AdminController(Controller):
     """A controller for admins: needs the admin token; a refused query, a query parameter it does not read or one
-    given twice, a blank app or model filter, or a bare number for a time, is a 400."""
+    given twice, a blank filter naming an app, an id or a name, or a bare number for a time, is a 400."""
 
     # The token first: who may not ask learns nothing of what an endpoint reads.
     guards = [

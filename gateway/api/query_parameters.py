@@ -1,6 +1,6 @@
 """Refusing query parameters an endpoint does not read: a misspelt filter is a 400, never ignored.
 
-Also refused: one given twice, a blank app or model filter, and a bare number for a time.
+Also refused: one given twice, a blank filter naming one thing (an app, an id), and a bare number for a time.
 
 The framework passes a handler the query parameters it declares and drops the rest, so
 `GET /api/export?sorce=human_review` exported every source and `?limt=5` listed fifty: the answer
@@ -86,17 +86,31 @@ def _is_number(value: str) -> bool:
     return True
 
 
-# Filters that name an app or a model: blank, they name none, and a listing or report of "the app ''"
-# answered empty (or all zeros), read as an app with no traffic.
-NAMING_FILTERS = ("app", "model")
+# Filters that name one thing (an app, a record by id, a person, a label), and what leaving one out lists.
+# Blank, they name nothing, and a listing or report of "the app ''" (or `interaction_id=`) answered 200
+# and empty (or all zeros), read as "none of these".
+NAMING_FILTERS = {
+    "app": "app",
+    "model": "model",
+    "interaction_id": "interaction",
+    "issue_id": "issue",
+    "subject_id": "subject",
+    "subject_type": "subject type",
+    "actor": "actor",
+    "action": "action",
+    "assignee": "assignee",
+    "tag": "tag",
+}
 
 
 def refuse_blank_filters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """A guard: InvalidQuery for an `app` or `model` query parameter given blank, whichever endpoint reads it."""
-    for name in NAMING_FILTERS:
+    """A guard: InvalidQuery for a filter naming one thing (NAMING_FILTERS) given blank, whichever endpoint reads it."""
+    for name, listed in NAMING_FILTERS.items():
         for value in connection.query_params.getall(name, []):
             if not value.strip():
-                raise InvalidQuery(name, f"'{name}' must not be blank: give a value, or leave it out for every {name}")
+                raise InvalidQuery(
+                    name, f"'{name}' must not be blank: give a value, or leave it out for every {listed}"
+                )
 
 
 def query_names(handler: BaseRouteHandler) -> set[str]:
