@@ -107,3 +107,12 @@ async def test_operations_that_answer_409_document_it(client):
 
     for label in CONFLICTS:
         assert "409" in operations[label]["responses"], label
+
+
+async def test_operations_taking_a_json_body_document_the_415(client):
+    operations = await admin_operations(client)
+
+    with_body = [label for label, operation in operations.items() if "requestBody" in operation]
+    for label in with_body:
+        assert "415" in operations[label]["responses"], label
+    assert {"POST /api/kb", "PATCH /api/issues/{issue_id}"} <= set(with_body)

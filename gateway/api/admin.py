@@ -13,6 +13,7 @@ from litestar.params import HeaderParameter
 
 from gateway.api.auth import require_admin
 from gateway.api.documented_errors import document_errors
+from gateway.api.media_types import refuse_bodies_not_sent_as_json
 from gateway.api.query_parameters import (
     refuse_blank_filters,
     refuse_numbers_for_times,
@@ -133,7 +134,8 @@ def _plainer(entry: object) -> object:
 
 class AdminController(Controller):
     """A controller for admins: needs the admin token; a refused query, a query parameter it does not read or one
-    given twice, a blank filter naming an app, an id or a name, or a bare number for a time, is a 400."""
+    given twice, a blank filter naming an app, an id or a name, or a bare number for a time, is a 400; a body
+    sent as anything but JSON is a 415."""
 
     # The token first: who may not ask learns nothing of what an endpoint reads.
     guards = [
@@ -142,6 +144,7 @@ class AdminController(Controller):
         refuse_repeated_query_parameters,
         refuse_blank_filters,
         refuse_numbers_for_times,
+        refuse_bodies_not_sent_as_json,
     ]
     exception_handlers = {InvalidQuery: invalid_query_response}
 

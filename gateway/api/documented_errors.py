@@ -2,8 +2,8 @@
 
 The framework documents a 400 alone; every admin operation may also answer 401 (no admin token,
 or a wrong one), 429 (too many wrong ones from the address) and 503 (the database away), one on a
-record by id 404, and one taking an Idempotency-Key 200 (a repeat) and 422 (the key reused with
-another body). A handler that may answer 409 says so itself (`raises=[Conflict]`).
+record by id 404, one taking a JSON body 415 (sent as another media type), and one taking an
+Idempotency-Key 200 (a repeat) and 422 (the key reused with another body). A handler that may answer 409 says so itself (`raises=[Conflict]`).
 These classes are for the schema: the answers themselves come from the handlers and guards.
 """
 
@@ -25,6 +25,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter
 
+from gateway.api.media_types import UnsupportedMediaType, takes_json_body
 from gateway.domain.idempotency import HEADER
 
 
@@ -80,6 +81,8 @@ def document_errors(handler: HTTPRouteHandler) -> None:
     raises: list[type[HTTPException]] = [*EVERY_OPERATION]
     if any("{" in path for path in handler.paths):
         raises.append(NoSuchRecord)
+    if takes_json_body(handler):
+        raises.append(UnsupportedMediaType)
     if _reads_idempotency_key(handler):
         raises.append(KeyReusedWithAnotherBody)
         repeat = ResponseSpec(
