@@ -71,7 +71,7 @@ class FeedgateApp:
         root_path: str = "",
     ) -> None:
         self.api = api
-        # The public path prefix ("" for none), for the pages this class answers itself (gateway.api.nul_urls).
+        # The public path prefix ("" for none), for the answers this class gives itself (gateway.api.nul_urls, v1_not_found).
         self._root_path = root_path
         self._api_paths_under_v1 = api_paths_under_v1
         self._api_prefixes_under_v1 = api_prefixes_under_v1
@@ -105,7 +105,7 @@ class FeedgateApp:
                 await missing_v1.refuse(scope, send)
                 return
             if v1_not_found.names_no_task(path):
-                await v1_not_found.refuse(scope, send)
+                await v1_not_found.refuse(scope, send, self._root_path)
                 return
             if head_requests.is_head(scope):
                 scope, send = head_requests.as_get(scope, send)

@@ -91,3 +91,12 @@ async def test_a_missing_required_query_parameter_is_named_in_extra(client, admi
         "detail": said,
         "extra": [{"key": "app", "message": said, "source": "query"}],
     }
+
+
+async def test_a_method_an_admin_endpoint_does_not_take_is_a_405_naming_the_methods_it_takes(client, admin_headers):
+    # The detail said "Method Not Allowed" alone; the methods were only in the Allow header.
+    response = await client.delete("/api/kb", headers=admin_headers)
+
+    assert response.status_code == 405
+    assert response.json()["detail"] == "DELETE is not a method /api/kb takes; it takes GET, OPTIONS, POST"
+    assert response.headers["allow"] == "GET, OPTIONS, POST"

@@ -1,9 +1,11 @@
-"""A method a route does not take: under /v1/ (feedback, held answers), answered in OpenAI's error shape.
+"""A method a route does not take: a 405 naming the methods the path does take, and the `Allow` header.
 
-Apps and the SDKs read `error.message` from every /v1/ answer; the framework's own 405 body
-(`{"status_code": 405, "detail": "Method Not Allowed"}`) said neither which methods the path takes
-nor where. The admin API keeps the framework's shape; the admin pages answer a page of their own (a form's
-address opened in the browser), which the app passes in (`with_admin_pages`).
+Apps and the SDKs read `error.message` from every /v1/ answer (feedback, held answers), so there it
+is in OpenAI's error shape; the admin API keeps the framework's shape, `detail` saying the same. The
+framework's own body (`{"status_code": 405, "detail": "Method Not Allowed"}`) said neither which
+methods the path takes nor where. The path named is the public one (under FEEDGATE_ROOT_PATH). The
+admin pages answer a page of their own (a form's address opened in the browser), which the app
+passes in (`with_admin_pages`).
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ from litestar.exceptions import MethodNotAllowedException
 from litestar.exceptions.responses import create_exception_response
 
 from gateway.errors import openai_error_body
+from gateway.public_prefix import public_path
 
 
 def method_not_allowed_response(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
     """405 naming the methods the path takes (and the Allow header); OpenAI's error shape under /v1/."""
-    if not request.url.path.startswith("/v1/"):
-        return create_exception_response(request, exc)
-    allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or ""
+    given = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or ""
+    # The framework lists them from a set, in another order in each process: sorted, the answer is one.
+    allowed = ", ".join(sorted(method.strip() for method in given.split(",") if method.strip()))
     takes = f"; it takes {allowed}" if allowed else ""
-    message = f"{request.method} is not a method {request.url.path} takes{takes}"
+    path = request.url.path
+    root_path: str = request.app.state.services.settings.root_path
+    message = f"{request.method} is not a method {public_path(root_path, path)} takes{takes}"
     headers = {"allow": allowed} if allowed else {}
+    if not path.startswith("/v1/"):
+        return create_exception_response(request, MethodNotAllowedException(detail=message, headers=headers))
     return Response(
         openai_error_body(405, message, "method_not_allowed"),
         status_code=405,

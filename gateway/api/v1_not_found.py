@@ -12,6 +12,7 @@ from litestar.types import Scope, Send
 
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX
 from gateway.proxy.relay import send_error
+from gateway.public_prefix import public_path
 
 
 def names_no_task(path: str) -> bool:
@@ -20,10 +21,10 @@ def names_no_task(path: str) -> bool:
     return path.startswith(HELD_REVIEWS_PREFIX) and (not task_id or "/" in task_id)
 
 
-async def refuse(scope: Scope, send: Send) -> None:
-    """Answer 404 in OpenAI's error shape, naming the URL a held answer is polled at."""
+async def refuse(scope: Scope, send: Send, root_path: str = "") -> None:
+    """Answer 404 in OpenAI's error shape, naming the URL a held answer is polled at (under `root_path`, the public one)."""
     message = (
-        f"{scope['path']} is not a URL this gateway serves: poll a held answer at "
-        f"GET {HELD_REVIEWS_PREFIX}{{task_id}}, the task id its 202 answer named"
+        f"{public_path(root_path, scope['path'])} is not a URL this gateway serves: poll a held answer at "
+        f"GET {public_path(root_path, HELD_REVIEWS_PREFIX)}{{task_id}}, the task id its 202 answer named"
     )
     await send_error(send, 404, message, "not_found", [])
