@@ -178,14 +178,16 @@ async def open_services(
     daily_stats = DailyStatsStore(engine, stats)
     stats_service = StatsService(daily_stats)
     issues = IssueStore(engine)
-    gate = confidence_gate(settings, reviews)
+    # Held answers keep their exact bytes while their hold runs, then get the writer's redaction.
+    held_redaction = held_answer_redaction(settings, engine)
+    # One rule for what a held task answers: the polls' and a held call repeated under its Idempotency-Key.
+    held_answers = HeldAnswers(reviews, resolver, settings.review_hold_fallback, redaction=held_redaction)
+    gate = confidence_gate(settings, reviews, held_answers)
     if gate is not None:
         policies.append(gate)
     review_webhook = held_decision_webhook(settings)
     if review_webhook is not None:
         reviews.add_decision_listener(review_webhook.on_decision)
-    # Held answers keep their exact bytes while their hold runs, then get the writer's redaction.
-    held_redaction = held_answer_redaction(settings, engine)
     if held_redaction is not None:
         reviews.add_decision_listener(held_redaction.on_decision)
         held_redaction.start()
@@ -229,7 +231,7 @@ async def open_services(
         audit_service=AuditService(AuditStore(engine)),
         accounts=account_service(engine, settings),
         reviews=reviews,
-        held_answers=HeldAnswers(reviews, resolver, settings.review_hold_fallback, redaction=held_redaction),
+        held_answers=held_answers,
         calibration=calibration_reports(engine, settings),
         goals=GoalService(GoalStore(engine), ReviewFigureStore(engine), stats_service),
         gate=gate,

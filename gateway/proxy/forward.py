@@ -17,8 +17,6 @@ from collections.abc import Callable, Sequence
 from contextvars import Token
 from typing import Any
 
-import orjson
-
 from gateway.config_entries import Upstream
 from gateway.exact_json import NestedTooDeep, dumps_exact, exactly_parsed
 from gateway.observability.context import INTERACTION_ID
@@ -250,8 +248,9 @@ class ProxyApp:
             held = decided.held
             call.fail(held.status, "held by a request policy")
             call.content_type = "application/json"
-            call.body_chunks.append(orjson.dumps(held.body))
-            await send_json(send, held.status, held.body, [*held.headers, *call.id_headers])
+            body = held.encoded()
+            call.body_chunks.append(body)
+            await send_json(send, held.status, body, [*held.headers, *call.id_headers])
             return None
         # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
         if decided.json is None:
@@ -358,7 +357,7 @@ class ProxyApp:
                     await self._forward(scope, watcher, send, replaces_authorization, upstream, body, call, hop_names)
                     return
                 if isinstance(result, Hold):
-                    await send_json(send, result.status, result.body, [*result.headers, *id_headers])
+                    await send_json(send, result.status, result.encoded(), [*result.headers, *id_headers])
                     return
                 if result is not None:
                     # Other (uncompressed) bytes: the upstream's length and encoding no longer describe them.

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 Json = dict[str, Any]
 
 
@@ -78,12 +80,20 @@ class ReplaceBody:
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """Answer the client with `body` (JSON) and `status` instead of (or in place of) the upstream's answer."""
+    """Answer the client with `body` and `status` instead of (or in place of) the upstream's answer.
+
+    `body` is JSON to encode, or the bytes of a JSON answer to send as they are (a held answer a
+    reviewer approved goes out byte for byte).
+    """
 
     status: int
-    body: Json
+    body: Json | bytes
     note: Json | None = None
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    def encoded(self) -> bytes:
+        """The body as the client gets it."""
+        return self.body if isinstance(self.body, bytes) else orjson.dumps(self.body)
 
 
 @dataclass(frozen=True, slots=True)

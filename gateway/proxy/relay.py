@@ -54,9 +54,9 @@ async def send_whole(send: Send, status: int, headers: Headers, body: bytes) -> 
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-async def send_json(send: Send, status: int, payload: dict[str, Any], extra: Headers) -> None:
-    """Send a JSON answer the gateway makes itself (an error, or a policy's held answer)."""
-    body = orjson.dumps(payload)
+async def send_json(send: Send, status: int, payload: dict[str, Any] | bytes, extra: Headers) -> None:
+    """Send a JSON answer the gateway makes itself (an error, or a policy's held answer): an object, or its bytes."""
+    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
     await send_whole(send, status, [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra], body)
 
 

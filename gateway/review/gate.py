@@ -61,6 +61,7 @@ from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.gate_refusals import bad_key, key_reused, queue_unavailable, stream_not_reviewable
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
 from gateway.review.held_keys import BadKey, HeldKey, HeldKeys, held_key, pending_hold
+from gateway.review.held_poll import HeldTaskAnswers
 from gateway.review.hold_cap import HoldCap
 from gateway.review.logprob_refusals import LogprobRefusals, refusal_of_logprobs
 from gateway.review.logprobs import chat_without_logprobs, request_with_logprobs, rewritten_exactly
@@ -109,15 +110,24 @@ def gate_rules(settings: Settings) -> dict[str, GateRule]:
     }
 
 
-def confidence_gate(settings: Settings, reviews: ReviewService) -> ConfidenceGate | None:
-    """The gate for the apps `settings` gate; None when no app is gated (the proxy then pays nothing)."""
+def confidence_gate(
+    settings: Settings, reviews: ReviewService, answers: HeldTaskAnswers | None = None
+) -> ConfidenceGate | None:
+    """The gate for the apps `settings` gate (`answers`: what a held task answers now, as polls get it); None when
+    no app is gated (the proxy then pays nothing)."""
     rules = gate_rules(settings)
     if not rules:
         return None
     cap = HoldCap(settings.review_hold_max_share, settings.review_hold_cap_window)
     hold_timeout = timedelta(minutes=settings.review_hold_timeout_minutes)
     return ConfidenceGate(
-        rules, reviews, cap, hold_timeout, fallback=settings.review_hold_fallback, root_path=settings.root_path
+        rules,
+        reviews,
+        cap,
+        hold_timeout,
+        fallback=settings.review_hold_fallback,
+        root_path=settings.root_path,
+        answers=answers,
     )
 
 
@@ -149,6 +159,7 @@ class ConfidenceGate:
         fallback: Fallback | None = None,
         root_path: str = "",
         max_audits: int = MAX_AUDITS,
+        answers: HeldTaskAnswers | None = None,
     ) -> None:
         self._rules = rules
         self._max_audits = max_audits
@@ -164,7 +175,10 @@ class ConfidenceGate:
         self._refusals = LogprobRefusals()
         # Audit openings run off the call; kept referenced so they are not collected mid-flight.
         self._background: set[asyncio.Task[None]] = set()
-        self._keys = HeldKeys(reviews, self._poll_prefix)
+        # What a held task answers now, for a repeated held call: the polls' own rule (and, given by the
+        # services, their redaction) when given; else one of the gate's own, on the same queue.
+        held_answers = answers or HeldTaskAnswers(reviews, fallback or "refuse", clock=clock)
+        self._keys = HeldKeys(reviews, held_answers, self._poll_prefix)
 
     def applies_to(self, app: str, endpoint: str) -> bool:
         """Chat completions of the gated apps."""

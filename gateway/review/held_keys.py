@@ -5,8 +5,11 @@ again would otherwise get a second upstream call and a second held task, the fir
 With the header (`extra_headers={"Idempotency-Key": ...}` in the OpenAI SDK, the same on each of
 its retries), a call that may be held (mode hold, not a stream) answers as follows:
 
-- the key held a task already (this process or another): 202 with that task's pending body and
-  ``location``, and no upstream call; with another request body, 422 ``idempotency_key_reused``;
+- the key held a task already (this process or another): what a poll of that task answers now, and
+  no upstream call: 202 with its pending body and ``location`` while the app waits, the decided
+  answer once a person decided (200 with the approved or corrected completion, 422
+  ``answer_rejected``) or the hold ran out (the fallback); one rule with the poll
+  (gateway.review.held_poll.HeldTaskAnswers). With another request body, 422 ``idempotency_key_reused``;
 - a call with the key is still being answered, in this process or another: the retry waits for it (at
   most `WAIT_SECONDS`, else 409 ``idempotency_key_in_use`` with ``retry-after``, which the SDKs retry)
   and answers with its task if it was held; a first call that ended without holding (answered, or its
@@ -39,9 +42,8 @@ from typing import Protocol
 
 from gateway.domain.idempotency import MAX_KEY
 from gateway.proxy.policy import Hold, PolicyRequest
-from gateway.review.errors import TaskNotFound
 from gateway.review.gate_refusals import key_in_use, key_reused
-from gateway.review.held_poll import OUTCOME_HEADER, PENDING
+from gateway.review.held_poll import OUTCOME_HEADER, PENDING, PollAnswer, pending_body
 from gateway.review.records import ReviewTaskDetail
 from gateway.store.call_claims import CallClaim, ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
@@ -74,7 +76,11 @@ class TaskReader(Protocol):
 
     async def release_call(self, scope: str, key: str, claimant: str) -> None: ...
 
-    async def get(self, task_id: str, *, after_changes: bool = False) -> ReviewTaskDetail: ...
+
+class TaskAnswers(Protocol):
+    """What a held task answers its app now (gateway.review.held_poll.HeldTaskAnswers)."""
+
+    async def answer(self, task_id: str, app: str, *, collected: bool = True) -> PollAnswer: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +109,13 @@ def held_key(request: PolicyRequest) -> HeldKey | None:
 
 def pending_hold(poll_prefix: str, task: ReviewTaskDetail, interaction_id: str | None, note: dict[str, str]) -> Hold:
     """The 202 for a call held as `task` (`interaction_id`: the call that was held), as every poll answers while it waits."""
-    body = {
-        "status": "pending_review",
-        "task_id": task.task.id,
-        "estimated_wait_minutes": task.estimated_wait_minutes,
-        "interaction_id": interaction_id,
-    }
     # The outcome header as every poll until the review settles has it, so an app reads the first answer alike.
-    headers = [(b"location", f"{poll_prefix}{task.task.id}".encode()), (OUTCOME_HEADER.encode(), PENDING.encode())]
-    return Hold(202, body, note=note, headers=headers)
+    headers = [(b"location", _poll_url(poll_prefix, task.task.id)), (OUTCOME_HEADER.encode(), PENDING.encode())]
+    return Hold(202, pending_body(task, interaction_id), note=note, headers=headers)
+
+
+def _poll_url(poll_prefix: str, task_id: str) -> bytes:
+    return f"{poll_prefix}{task_id}".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +147,14 @@ class HeldKeys:
     def __init__(
         self,
         reviews: TaskReader,
+        answers: TaskAnswers,
         poll_prefix: str,
         wait_seconds: float = WAIT_SECONDS,
         lease: timedelta = LEASE,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._reviews = reviews
+        self._answers = answers
         self._poll_prefix = poll_prefix
         self._wait_seconds = wait_seconds
         self._lease = lease
@@ -183,7 +189,7 @@ class HeldKeys:
                 return None
             if outcome.earlier is not None:
                 self.end(request, None)
-                return await self._earlier_hold(outcome.earlier, key)
+                return await self._earlier_hold(request, outcome.earlier, key)
             if asyncio.get_running_loop().time() >= deadline:
                 self.end(request, None)
                 return key_in_use()
@@ -217,13 +223,18 @@ class HeldKeys:
         while self._releases:
             await asyncio.gather(*self._releases, return_exceptions=True)
 
-    async def _earlier_hold(self, use: KeyUse, key: HeldKey) -> Hold | None:
-        try:
-            task = await self._reviews.get(use.subject_id)
-        except TaskNotFound:
+    async def _earlier_hold(self, request: PolicyRequest, use: KeyUse, key: HeldKey) -> Hold | None:
+        """What a poll of the task held under `key` answers now: pending with where to poll, or what was settled."""
+        task_id = use.subject_id
+        if use.field_hashes.get(_REQUEST, "") != key.request:
+            return key_reused(task_id)
+        answer = await self._answers.answer(task_id, request.app)
+        if answer.status == 404:
             return None  # erased since: nothing is held under the key any more
-        first = task.interaction_ids[0] if task.interaction_ids else None
-        return _repeated(pending_hold(self._poll_prefix, task, first, {}), use.field_hashes.get(_REQUEST, ""), key)
+        headers = [(name.encode(), value.encode()) for name, value in answer.headers.items()]
+        if answer.status == 202:
+            headers.insert(0, (b"location", _poll_url(self._poll_prefix, task_id)))
+        return Hold(answer.status, answer.body, note=_repeat_note(task_id), headers=headers)
 
     def _begin(self, request: PolicyRequest, key: HeldKey) -> None:
         running = _Running(request.interaction_id, key.request, asyncio.get_running_loop().create_future())
@@ -285,8 +296,12 @@ class HeldKeys:
 
 
 def _repeated(hold: Hold, request: str, key: HeldKey) -> Hold:
-    """The first call's 202 for a retry of the same request; 422 for another request under the same key."""
-    task_id = str(hold.body["task_id"])
+    """The first call's 202 (just given in this process) for a retry of the same request; 422 for another request."""
+    task_id = str(hold.body["task_id"]) if isinstance(hold.body, dict) else ""
     if request != key.request:
         return key_reused(task_id)
-    return Hold(hold.status, hold.body, note={"task_id": task_id, "idempotency_key": "repeated"}, headers=hold.headers)
+    return Hold(hold.status, hold.body, note=_repeat_note(task_id), headers=hold.headers)
+
+
+def _repeat_note(task_id: str) -> dict[str, str]:
+    return {"task_id": task_id, "idempotency_key": "repeated"}

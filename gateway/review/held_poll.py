@@ -26,7 +26,9 @@ rejection's comment is given as stored (redacted), the same on every poll. One r
 change (and which says nothing about that content): keep what the first successful poll got.
 
 Only the app that made the call may read it (its own credential, as for /v1/feedback); any other
-app gets the same 404 as for a task that does not exist.
+app gets the same 404 as for a task that does not exist. A held call repeated under its
+Idempotency-Key (gateway.review.held_keys) is answered by the same rule (`HeldTaskAnswers`), so the
+repeat and the poll never say two things.
 """
 
 from __future__ import annotations
@@ -79,32 +81,34 @@ def _error(status: int, message: str, code: str, outcome: str | None = None) -> 
     return PollAnswer(status, openai_error_body(status, message, code), {OUTCOME_HEADER: outcome} if outcome else {})
 
 
-class HeldAnswers:
-    """Answers an app's polls for the answers the confidence gate held."""
+def pending_body(task: ReviewTaskDetail, interaction_id: str | None) -> dict[str, Any]:
+    """The body of a 202 while the app waits on held `task` (`interaction_id`: the call held), the gate's and each poll's."""
+    return {
+        "status": "pending_review",
+        "task_id": task.task.id,
+        "estimated_wait_minutes": task.estimated_wait_minutes,
+        "interaction_id": interaction_id,
+    }
+
+
+class HeldTaskAnswers:
+    """What an app gets for a held answer as its review stands: the rule a poll and a repeated held call share."""
 
     def __init__(
         self,
         reviews: ReviewService,
-        resolver: CallerResolver,
         fallback: Fallback,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         redaction: HeldAnswerRedaction | None = None,
     ) -> None:
         self._reviews = reviews
-        self._resolver = resolver
         self._fallback = fallback
         self._clock = clock
         # With redaction on: told when the app is served its final answer (its exact bytes are then needed no more).
         self._redaction = redaction
 
-    async def poll(self, task_id: str, authorization: str | None, *, collected: bool = True) -> PollAnswer:
-        """The held answer's state for the app behind `authorization`; `collected`: the app gets the body (not a HEAD)."""
-        if bearer_token(authorization) is None:
-            return _error(401, "send the app's API key as 'Authorization: Bearer <key>'", "missing_credentials")
-        try:
-            caller = await self._resolver.resolve(authorization)
-        except UnknownKey as exc:
-            return _error(401, f"incorrect API key ({exc})", "invalid_api_key")
+    async def answer(self, task_id: str, app: str, *, collected: bool = True) -> PollAnswer:
+        """Held task `task_id`'s answer for `app` (404 for another app's); `collected`: the app gets the body."""
         not_found = _error(404, f"no held answer with task id {task_id!r} for this app", "review_not_found")
         # Read before the task: a decision stored while this poll runs is judged against a time no later.
         now = self._clock()
@@ -114,7 +118,7 @@ class HeldAnswers:
             return not_found
         held = held_answer_of(detail.task.evidence, detail.events)
         deadline = hold_deadline(held) if held is not None else None
-        if detail.task.app != caller.app or held is None or deadline is None:
+        if detail.task.app != app or held is None or deadline is None:
             return not_found
         if now >= deadline and first_closing(detail.events) is None:
             # A decision is timed under the task's lock, then written: one timed before the deadline may be
@@ -169,13 +173,8 @@ class HeldAnswers:
         return self._fall_back(held, "The review was closed without a decision")
 
     def _pending(self, detail: ReviewTaskDetail) -> PollAnswer:
-        body: dict[str, Any] = {
-            "status": "pending_review",
-            "task_id": detail.task.id,
-            "estimated_wait_minutes": detail.estimated_wait_minutes,
-            "interaction_id": detail.interaction_ids[0] if detail.interaction_ids else None,
-        }
-        return PollAnswer(202, orjson.dumps(body), {OUTCOME_HEADER: PENDING})
+        first = detail.interaction_ids[0] if detail.interaction_ids else None
+        return PollAnswer(202, orjson.dumps(pending_body(detail, first)), {OUTCOME_HEADER: PENDING})
 
     def _fall_back(self, held: Json, why: str) -> PollAnswer:
         body = held["body"].encode("utf-8")
@@ -185,6 +184,31 @@ class HeldAnswers:
         if fallback == "release" and sha256_hex(body) == held["sha256"]:
             return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
         return _error(422, f"{why}; the answer is withheld.", "review_timed_out", "refused_unreviewed")
+
+
+class HeldAnswers(HeldTaskAnswers):
+    """Answers an app's polls for the answers the confidence gate held."""
+
+    def __init__(
+        self,
+        reviews: ReviewService,
+        resolver: CallerResolver,
+        fallback: Fallback,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        redaction: HeldAnswerRedaction | None = None,
+    ) -> None:
+        super().__init__(reviews, fallback, clock, redaction)
+        self._resolver = resolver
+
+    async def poll(self, task_id: str, authorization: str | None, *, collected: bool = True) -> PollAnswer:
+        """The held answer's state for the app behind `authorization`; `collected`: the app gets the body (not a HEAD)."""
+        if bearer_token(authorization) is None:
+            return _error(401, "send the app's API key as 'Authorization: Bearer <key>'", "missing_credentials")
+        try:
+            caller = await self._resolver.resolve(authorization)
+        except UnknownKey as exc:
+            return _error(401, f"incorrect API key ({exc})", "invalid_api_key")
+        return await self.answer(task_id, caller.app, collected=collected)
 
 
 def _redacted_error(outcome: str) -> PollAnswer:

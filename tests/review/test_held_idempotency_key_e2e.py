@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import openai
 import pytest
-from test_confidence_gate_e2e import KEY, LOW, SALT, app_of, hold, sdk, tasks
+from test_confidence_gate_e2e import KEY, LOW, SALT, app_of, decide, hold, sdk, tasks
 
 from gateway.config import Settings
 from gateway.config_entries import ReviewGate
@@ -53,3 +54,41 @@ def test_held_calls_without_a_key_are_held_each_time(gateway, fake_upstream):
     second = hold(client, LOW)[1]["task_id"]
 
     assert first != second and len(fake_upstream.app.requests) == 2
+
+
+def poll(gateway: Any, task_id: str) -> httpx.Response:
+    return httpx.get(f"{gateway.origin}/v1/reviews/{task_id}", headers={"authorization": f"Bearer {KEY}"})
+
+
+def retry(gateway: Any) -> httpx.Response:
+    body = {"model": "gpt-4o-mini", "messages": LOW}
+    headers = {"authorization": f"Bearer {KEY}", **RETRY}
+    return httpx.post(f"{gateway.origin}/v1/chat/completions", json=body, headers=headers)
+
+
+def test_a_retry_after_an_approval_gets_the_approved_answer_as_the_poll_does(gateway, fake_upstream):
+    # It answered 202 pending_review: a client retrying after the decision was told to wait for what was settled.
+    _, pending, _ = hold(sdk(gateway), LOW, extra_headers=RETRY)
+    decide(gateway, pending["task_id"], "approve")
+
+    retried = retry(gateway)
+    polled = poll(gateway, pending["task_id"])
+
+    assert (retried.status_code, polled.status_code) == (200, 200)
+    assert retried.content == polled.content
+    assert retried.headers["x-feedgate-review-outcome"] == polled.headers["x-feedgate-review-outcome"] == "approve"
+    assert len(fake_upstream.app.requests) == 1
+
+
+def test_a_retry_after_a_rejection_gets_the_refusal_as_the_poll_does(gateway, fake_upstream):
+    _, pending, _ = hold(sdk(gateway), LOW, extra_headers=RETRY)
+    decide(gateway, pending["task_id"], "reject", comment="made up a fee")
+
+    retried = retry(gateway)
+    polled = poll(gateway, pending["task_id"])
+
+    assert (retried.status_code, polled.status_code) == (422, 422)
+    assert retried.json() == polled.json()
+    assert retried.json()["error"]["code"] == "answer_rejected"
+    assert retried.headers["x-feedgate-review-outcome"] == "reject"
+    assert len(fake_upstream.app.requests) == 1
