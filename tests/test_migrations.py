@@ -23,7 +23,7 @@ from clustering.label import MAX_ISSUE_TITLE, capped_title
 from gateway.accounts.records import Role, User
 from gateway.audit.records import AuditEntry
 from gateway.store.engine import create_engine
-from gateway.store.knowledge_search import search_text
+from gateway.store.knowledge_search import search_text, tag_text
 from gateway.store.migrate import (
     MIGRATIONS,
     SchemaAhead,
@@ -311,6 +311,30 @@ async def test_revision_0031_gives_every_knowledge_entry_its_folded_search_text(
 
     assert stored == search_text("Straße", "Closed.", ["Where IS it?", 'Why "closed"?'])
     assert stored == 'strasse\x1fclosed.\x1fwhere is it?\x1fwhy "closed"?'
+
+
+async def test_revision_0035_gives_every_knowledge_entry_its_folded_tag_text(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0034")
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO knowledge_entries (id, app, title, content, example_questions, tags, active, version, "
+                    "author, created_at, updated_at, search_text) VALUES (:id, 'bank', 'T', 'C.', '[]', :tags, "
+                    "true, 1, 'alice', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 't')"
+                ),
+                [{"id": "e1", "tags": '["Straße", "Cards"]'}, {"id": "e2", "tags": "[]"}],
+            )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            query = text("SELECT id, tag_text FROM knowledge_entries ORDER BY id")
+            stored = dict((await connection.execute(query)).tuples().all())
+    finally:
+        await engine.dispose()
+
+    assert stored == {"e1": tag_text(["Straße", "Cards"]), "e2": tag_text([])}
+    assert stored["e1"] == "\x1fstrasse\x1fcards\x1f"
 
 
 async def test_revision_0032_keeps_a_pair_of_names_in_two_cases_and_refuses_a_third(fresh_database_url: str):

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.fix_revisions import bump_revision
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key
-from gateway.store.knowledge_search import folded, search_text
+from gateway.store.knowledge_search import folded, search_text, tag_needle, tag_text
 from gateway.store.tables import knowledge_entries, knowledge_entry_versions
 
 Row = dict[str, Any]
@@ -93,9 +93,8 @@ class KnowledgeStore:
         if where.active is not None:
             query = query.where(c.active == where.active)
         if where.tag is not None:
-            # Tags are plain labels (no quotes or backslashes: see gateway.knowledge.fields), so the
-            # quoted tag appears verbatim in the JSON text of the list on both databases.
-            query = query.where(cast(c.tags, Text).contains(f'"{where.tag}"', autoescape=True))
+            # A whole tag, in any case (str.casefold, as text search): see gateway.store.knowledge_search.
+            query = query.where(c.tag_text.contains(tag_needle(where.tag), autoescape=True))
         if where.text:
             query = query.where(c.search_text.contains(folded(where.text), autoescape=True))
         async with self._engine.connect() as connection:
@@ -156,7 +155,7 @@ async def edit_entry(connection: AsyncConnection, entry_id: str, change: Change)
     if write is None:
         return EditedEntry(row, None)
     c = knowledge_entries.c
-    values = _with_search_text(write.values, row)
+    values = _with_folded_texts(write.values, row)
     await connection.execute(update(knowledge_entries).where(c.id == entry_id).values(values))
     await _keep_version(connection, write)
     return EditedEntry({**row, **values}, write)
@@ -165,19 +164,23 @@ async def edit_entry(connection: AsyncConnection, entry_id: str, change: Change)
 async def insert_entry(connection: AsyncConnection, write: EntryWrite) -> None:
     """Store a new entry with its first version and raise the app's revision, inside the caller's transaction,
     which appends `write.audit` last (the audit append locks the chain head)."""
-    await connection.execute(insert(knowledge_entries).values(_with_search_text(write.values)))
+    await connection.execute(insert(knowledge_entries).values(_with_folded_texts(write.values)))
     await _keep_version(connection, write)
 
 
 _SEARCHED = ("title", "content", "example_questions")
 
 
-def _with_search_text(values: Row, stored: Row | None = None) -> Row:
-    """`values` with the entry's search text, when they set a searched field (`stored`: the entry before)."""
-    if not any(name in values for name in _SEARCHED):
-        return values
-    entry = {**(stored or {}), **values}
-    return {**values, "search_text": search_text(entry["title"], entry["content"], entry["example_questions"])}
+def _with_folded_texts(values: Row, stored: Row | None = None) -> Row:
+    """`values` with the entry's search text when they set a searched field, and its tag text when they set its
+    tags (`stored`: the entry before)."""
+    folded_texts: Row = {}
+    if any(name in values for name in _SEARCHED):
+        entry = {**(stored or {}), **values}
+        folded_texts["search_text"] = search_text(entry["title"], entry["content"], entry["example_questions"])
+    if "tags" in values:
+        folded_texts["tag_text"] = tag_text(values["tags"])
+    return {**values, **folded_texts}
 
 
 async def _keep_version(connection: AsyncConnection, write: EntryWrite) -> None:

@@ -36,6 +36,7 @@ async def resolved_issue_with_fix(engine, now: datetime, live_at: datetime) -> s
         "created_at": now,
         "updated_at": now,
         "search_text": "refunds\x1f5 days.",
+        "tag_text": "\x1f",
     }
     async with engine.begin() as connection:
         await connection.execute(knowledge_entries.insert().values(entry))

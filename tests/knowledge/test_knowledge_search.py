@@ -51,3 +51,37 @@ async def test_a_match_lies_inside_one_field(service):
     # Quotes and backslashes in a question are found as written (JSON text escapes them).
     assert await found(service, '"pending"?') == ["Pending payments"]
     assert await found(service, r"a\b") == ["Pending payments"]
+
+
+async def tagged(service: KnowledgeService, title: str, tags: list[str]) -> None:
+    await service.create("bank", author="alice", title=title, content="Some content.", tags=tags)
+
+
+async def with_tag(service: KnowledgeService, tag: str) -> list[str]:
+    return sorted(e.title for e in (await service.list(EntryFilter(app="bank", tag=tag))).data)
+
+
+async def test_the_tag_filter_folds_case_as_text_search_does_on_both_databases(service):
+    # It matched the tag as written only: `?tag=cards` missed an entry tagged "Cards".
+    await tagged(service, "Card delivery", ["Cards", "Delivery"])
+    await tagged(service, "Street closed", ["Straße"])
+    await tagged(service, "Izmir branch", ["İzmir"])
+    await tagged(service, "Greek road", ["ΟΔΟΣ"])
+
+    assert await with_tag(service, "cards") == ["Card delivery"]
+    assert await with_tag(service, "CARDS") == ["Card delivery"]
+    assert await with_tag(service, "STRASSE") == ["Street closed"]
+    assert await with_tag(service, "straße") == ["Street closed"]
+    assert await with_tag(service, "İZMIR") == ["Izmir branch"]
+    assert await with_tag(service, "οδος") == ["Greek road"]
+    # What str.casefold makes of "İ" is "i" and a combining dot: a plain "izmir" is another tag, on both.
+    assert await with_tag(service, "izmir") == []
+
+
+async def test_the_tag_filter_matches_a_whole_tag(service):
+    await tagged(service, "Card delivery", ["Cards", "Delivery time"])
+
+    assert await with_tag(service, "card") == []
+    assert await with_tag(service, "delivery") == []
+    assert await with_tag(service, "cards delivery") == []
+    assert await with_tag(service, "delivery time") == ["Card delivery"]

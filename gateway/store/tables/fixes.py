@@ -88,6 +88,9 @@ knowledge_entries = Table(
     # Title, content and example questions case-folded, as text search reads them (gateway.store.knowledge_search),
     # written with every change to them. Revision 0031.
     Column("search_text", Text, nullable=False),
+    # The tags case-folded, each between two separators, as the tag filter reads them (gateway.store.knowledge_search),
+    # written with every change to them. Revision 0035.
+    Column("tag_text", Text, nullable=False),
     Index(None, "app", "active"),
     Index(None, "updated_at"),
 )
