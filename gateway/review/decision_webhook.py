@@ -34,6 +34,7 @@ from gateway.review.decision_listeners import DecisionMade
 from gateway.review.held_answer import held_answer_of, hold_deadline
 from gateway.review.held_poll import settling_event
 from gateway.review.records import Decision, TaskEvent
+from gateway.url_text import shown_webhook_url
 from gateway.webhooks.delivery import RETRY_DELAYS, Delivery, Poster, WebhookSender, post_with_httpx
 
 logger = logging.getLogger("feedgate.review")
@@ -103,7 +104,7 @@ class HeldDecisionWebhook:
             logger.warning(
                 "review webhook %s: %d notices are still being delivered; the one for task %s is dropped "
                 "(the app can poll for it)",
-                self._url,
+                shown_webhook_url(self._url),
                 len(self._sending),
                 task_id,
             )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from gateway.url_text import shown_webhook_url
 from gateway.webhooks.signing import notice_headers
 
 WEBHOOK_TIMEOUT_SECONDS = 10.0
@@ -69,6 +70,8 @@ class WebhookSender:
         # What the logs call it ("review webhook").
         self._name = name
         self._url = url
+        # What the logs name it by: its origin alone, as its path is often its secret.
+        self._shown_url = shown_webhook_url(url)
         self._secret = secret
         self._logger = logger
         self._post = post
@@ -97,7 +100,7 @@ class WebhookSender:
                 self._logger.warning(
                     "%s %s refused the notice for %s with status %s; not sent again",
                     self._name,
-                    self._url,
+                    self._shown_url,
                     about,
                     delivery.status,
                 )
@@ -105,17 +108,24 @@ class WebhookSender:
             delay = next(delays, None)
             if delay is None or self.closing:
                 self._logger.warning(
-                    "%s %s for %s failed %d time(s), given up (last: %s)", self._name, self._url, about, tries, failure
+                    "%s %s for %s failed %d time(s), given up (last: %s)",
+                    self._name,
+                    self._shown_url,
+                    about,
+                    tries,
+                    failure,
                 )
                 return delivery
             self._logger.info(
-                "%s %s for %s failed (%s); retrying in %g s", self._name, self._url, about, failure, delay
+                "%s %s for %s failed (%s); retrying in %g s", self._name, self._shown_url, about, failure, delay
             )
             try:
                 await asyncio.wait_for(self._closing.wait(), delay)
             except TimeoutError:
                 continue
-            self._logger.warning("%s %s for %s given up on shutdown (last: %s)", self._name, self._url, about, failure)
+            self._logger.warning(
+                "%s %s for %s given up on shutdown (last: %s)", self._name, self._shown_url, about, failure
+            )
             return delivery
 
     async def _try(self, message_id: str, body: bytes, tries: int) -> Delivery:

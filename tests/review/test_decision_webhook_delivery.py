@@ -94,3 +94,19 @@ async def test_closing_gives_up_the_retries_still_waiting_at_once():
     await webhook.close()
 
     assert time.monotonic() - started < 1 and len(receiver.at) == 1
+
+
+async def test_a_delivery_given_up_is_logged_without_the_webhooks_secret_path(caplog: pytest.LogCaptureFixture):
+    receiver = Receiver(500)
+    webhook = HeldDecisionWebhook(
+        "https://hooks.example.com/services/T0/B0/SECRETPATH",
+        b"secret",
+        post=receiver,  # type: ignore[arg-type]
+        retry_delays=DELAYS,
+    )
+
+    webhook.send("t-1", b"{}")
+    await webhook.settled()
+
+    assert "given up" in caplog.text
+    assert "https://hooks.example.com/…" in caplog.text and "SECRETPATH" not in caplog.text

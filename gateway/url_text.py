@@ -1,0 +1,36 @@
+"""URLs from the settings as logs and error messages show them: without the credentials a URL may carry.
+
+An upstream behind basic auth has its user and password in its URL, some APIs take their key in the
+query (`?key=…`), and a webhook's path is often its secret (`https://hooks.slack.com/services/…`). A log
+or a terminal keeps what it is shown, so these are left out, as `database_url`'s password is.
+"""
+
+from __future__ import annotations
+
+HIDDEN = "…"
+
+
+def _parts(url: str) -> tuple[str, str, str, str]:
+    """The scheme with its `://`, the host (and port) without any user or password, the path, and the query."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:  # no scheme (a refused setting): all of it is read as the host and path
+        scheme, rest = "", url
+    rest = rest.split("#", 1)[0]
+    location, _, query = rest.partition("?")
+    authority, slash, path = location.partition("/")
+    credentials, at, host = authority.rpartition("@")
+    shown_host = f"***@{host}" if at and credentials else host
+    return scheme + separator, shown_host, slash + path, query
+
+
+def shown_url(url: str) -> str:
+    """`url` with its user and password as `***` and its query's values as `…` (the names stay, to say which)."""
+    scheme, host, path, query = _parts(url)
+    names = [pair.partition("=")[0] for pair in query.split("&") if pair]
+    return f"{scheme}{host}{path}" + ("?" + "&".join(f"{name}={HIDDEN}" for name in names) if names else "")
+
+
+def shown_webhook_url(url: str) -> str:
+    """A webhook's URL as its scheme and host alone, then `/…` when it has more (its path is often its secret)."""
+    scheme, host, path, query = _parts(url)
+    return f"{scheme}{host.rpartition('@')[2]}" + ("/" + HIDDEN if path.strip("/") or query else "")
