@@ -25,6 +25,7 @@ from gateway.config_checks import (
 )
 from gateway.counted import counted
 from gateway.observability.logs import configure_logging, logging_restored
+from gateway.url_text import shown_url
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -69,7 +70,7 @@ def serve(args: argparse.Namespace) -> None:
         "Feedgate on http://%s:%s/v1 -> %s (%s)",
         settings.host,
         settings.port,
-        settings.upstream_url,
+        shown_url(settings.upstream_url),
         "1 process" if settings.workers == 1 else f"{settings.workers} processes",
         extra={"workers": settings.workers},
     )

@@ -16,6 +16,8 @@ import idna
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
+from gateway.url_text import shown_url
+
 if TYPE_CHECKING:
     from gateway.config import Settings
 
@@ -204,7 +206,8 @@ def check_one_gate_per_app(apps: list[str]) -> None:
 
 
 # Settings whose values must not be echoed in an error: a log or a terminal would keep the secret.
-_SECRET_WORDS = ("token", "secret", "password", "key", "database_url")
+# A webhook URL too: its path is often its secret.
+_SECRET_WORDS = ("token", "secret", "password", "key", "database_url", "webhook_url")
 
 
 def invalid_settings(exc: ValidationError) -> str:
@@ -215,6 +218,9 @@ def invalid_settings(exc: ValidationError) -> str:
         variable = f" (FEEDGATE_{path.upper()})" if len(error["loc"]) == 1 else ""
         given = error.get("input")
         hidden = any(word in path for word in _SECRET_WORDS) or isinstance(given, dict)
+        if isinstance(given, str) and path.endswith("url"):
+            # A URL may carry a user and password, or a key in its query: quoted without them.
+            given = shown_url(given)
         shown = "" if hidden or given is None else f"; got {given!r}"
         lines.append(f"  {path}{variable}: {error['msg']}{shown}")
     return "\n".join(lines)
@@ -264,9 +270,10 @@ def pathless_upstreams(settings: Settings) -> list[str]:
     for upstream in settings.all_upstreams():
         after_scheme = upstream.url.split("://", 1)[1]
         if "/" not in after_scheme:
+            url = shown_url(upstream.url)
             warnings.append(
-                f"upstream {upstream.name!r} ({upstream.url}) has no path, so calls go to {upstream.url}/chat/completions;"
-                f" OpenAI-compatible APIs usually live under /v1 (e.g. {upstream.url}/v1)"
+                f"upstream {upstream.name!r} ({url}) has no path, so calls go to {url}/chat/completions;"
+                f" OpenAI-compatible APIs usually live under /v1 (e.g. {url}/v1)"
             )
     return warnings
 
@@ -275,8 +282,8 @@ def unrouted_upstreams(settings: Settings) -> list[str]:
     """One warning per `[[upstreams]]` entry that names no model and no prefix: no call would ever go there."""
     # Warned, not refused (as the secrets are): a running deployment must not stop starting after an upgrade.
     return [
-        f"upstream {upstream.name!r} ({upstream.url}) lists no models and no model_prefixes, so no call goes to it"
-        f" (they all go to {settings.upstream_url}): add models = [...] or model_prefixes = [...] to its entry"
+        f"upstream {upstream.name!r} ({shown_url(upstream.url)}) lists no models and no model_prefixes, so no call goes"
+        f" to it (they all go to {shown_url(settings.upstream_url)}): add models = [...] or model_prefixes = [...] to its entry"
         for upstream in settings.upstreams
         if not upstream.models and not upstream.model_prefixes
     ]

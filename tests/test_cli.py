@@ -166,6 +166,34 @@ def test_serve_in_gateway_key_mode_warns_of_an_upstream_key_variable_that_is_not
     assert "OPENAI_API_KEY is not set" in warning
 
 
+def test_serve_logs_no_password_of_the_upstream_url(tmp_path: Path, fake_upstream):
+    # A URL may carry a user and password: the start-up lines name the upstream without them.
+    env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}
+    env |= {
+        "FEEDGATE_KEY_MODE": "gateway",
+        "FEEDGATE_UPSTREAM_URL": fake_upstream.url.replace("http://", "http://ana:hunter2@"),
+        "FEEDGATE_SPOOL_PATH": str(tmp_path / "spool.jsonl"),
+        "FEEDGATE_LOG_FORMAT": "text",
+    }
+    process = subprocess.Popen(
+        [*FEEDGATE, "serve", "--port", str(free_port())], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    lines: list[str] = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if "Uvicorn running" in line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+    assert any("Feedgate on" in line and "http://***@127.0.0.1" in line for line in lines), lines
+    assert any("has no API key" in line for line in lines), lines
+    assert not [line for line in lines if "hunter2" in line]
+
+
 def newer_sqlite_database(path: Path) -> dict[str, str]:
     """A SQLite database migrated by this gateway, then marked as migrated further by a newer release."""
     env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{path}"}

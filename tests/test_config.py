@@ -352,3 +352,24 @@ def test_a_redaction_rule_named_as_a_built_in_or_another_rule_is_refused(tmp_pat
 
     with pytest.raises(ConfigError, match=f"redaction rule name '{second}' is taken"):
         load_settings(config)
+
+
+def test_a_refused_upstream_url_is_quoted_without_its_password(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_URL", "ftp://ana:hunter2@llm.internal/v1")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert "hunter2" not in str(raised.value)
+    assert str(raised.value).endswith("; got 'ftp://***@llm.internal/v1'")
+
+
+def test_a_refused_webhook_url_is_not_quoted(monkeypatch: pytest.MonkeyPatch):
+    # Its path is often its secret; the variable it came from is named.
+    monkeypatch.setenv("FEEDGATE_REVIEW_WEBHOOK_URL", "hooks.example.com/services/T0/B0/SECRETPATH")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert "SECRETPATH" not in str(raised.value)
+    assert "review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL)" in str(raised.value)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gateway.config_entries import Upstream
 from gateway.store.availability import database_unavailable
+from gateway.url_text import shown_url
 
 if TYPE_CHECKING:
     from gateway.store.keys import LiveKey
@@ -148,7 +149,7 @@ def unset_upstream_keys(upstreams: Sequence[Upstream], environ: Mapping[str, str
     # Such an upstream gets calls without an Authorization header; OpenAI then answers 401 "You didn't
     # provide an API key" to an app that did send its (gateway) key, and nothing said why.
     return [
-        f"gateway key mode: upstream {upstream.name!r} ({upstream.url}) has no API key: "
+        f"gateway key mode: upstream {upstream.name!r} ({shown_url(upstream.url)}) has no API key: "
         f"{upstream.api_key_env} is not set, so calls routed to it go out without an Authorization header"
         for upstream in upstreams
         if upstream.api_key_env and not upstream.api_key(environ)
