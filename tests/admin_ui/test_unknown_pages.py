@@ -54,8 +54,11 @@ async def test_opening_a_forms_address_is_a_page_saying_so_not_the_apis_json(bro
     assert page.find("main").find("a", href="/admin").text == "Back to the overview"
 
 
-async def test_the_api_keeps_the_frameworks_405(client):
+async def test_the_api_keeps_its_json_405(client):
     response = await client.get("/api/erasures")
 
     assert response.status_code == 405
-    assert response.json() == {"status_code": 405, "detail": "Method Not Allowed"}
+    assert response.json() == {
+        "status_code": 405,
+        "detail": "GET is not a method /api/erasures takes; it takes OPTIONS, POST",
+    }
