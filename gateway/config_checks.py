@@ -16,7 +16,7 @@ import idna
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from gateway.url_text import shown_url
+from gateway.url_text import shown_url, without_url_passwords
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -205,24 +205,35 @@ def check_one_gate_per_app(apps: list[str]) -> None:
         raise refused(*repeated)
 
 
-# Settings whose values must not be echoed in an error: a log or a terminal would keep the secret.
-# A webhook URL too: its path is often its secret.
-_SECRET_WORDS = ("token", "secret", "password", "key", "database_url", "webhook_url")
+# A setting whose name ends so holds a secret, and its value is never echoed (a log or a terminal would keep
+# it). Only the ending counts: feedback_token_ttl, key_cache_seconds or upstream_api_key_env (a variable's
+# name) hold none. The database URL carries its password; a webhook URL's path is often its secret.
+_SECRET_ENDINGS = ("token", "secret", "password", "salt", "api_key", "webhook_url")
+_SECRET_SETTINGS = ("database_url",)
+# A duration whose name does not say its unit is in seconds: a refusal says so (`7d` is no TTL).
+_SECONDS_ENDINGS = ("_ttl", "_timeout", "_interval")
+
+
+def holds_secret(path: str) -> bool:
+    """Whether the setting at `path` (e.g. "admin_token", "upstreams.0.url") holds a secret."""
+    name = path.rpartition(".")[2]
+    return name in _SECRET_SETTINGS or name.endswith(_SECRET_ENDINGS)
 
 
 def invalid_settings(exc: ValidationError) -> str:
-    """One line per refused setting, naming it and its variable, with the value sent unless it may be a secret."""
+    """One line per refused setting, naming it and its variable, with the value sent unless it is a secret."""
     lines = ["invalid configuration:"]
     for error in exc.errors(include_url=False):
         path = ".".join(str(part) for part in error["loc"]) or "settings"
         variable = f" (FEEDGATE_{path.upper()})" if len(error["loc"]) == 1 else ""
         given = error.get("input")
-        hidden = any(word in path for word in _SECRET_WORDS) or isinstance(given, dict)
+        hidden = holds_secret(path) or isinstance(given, dict)
         if isinstance(given, str) and path.endswith("url"):
             # A URL may carry a user and password, or a key in its query: quoted without them.
             given = shown_url(given)
-        shown = "" if hidden or given is None else f"; got {given!r}"
-        lines.append(f"  {path}{variable}: {error['msg']}{shown}")
+        shown = "" if hidden or given is None else f"; got {without_url_passwords(repr(given))}"
+        unit = "; a number of seconds" if path.endswith(_SECONDS_ENDINGS) else ""
+        lines.append(f"  {path}{variable}: {without_url_passwords(error['msg'])}{shown}{unit}")
     return "\n".join(lines)
 
 

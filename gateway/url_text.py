@@ -7,7 +7,11 @@ or a terminal keeps what it is shown, so these are left out, as `database_url`'s
 
 from __future__ import annotations
 
+import re
+
 HIDDEN = "…"
+# A URL's password (scheme://user:password@host) inside a longer text, such as a validation message.
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^/?#\s]*@", re.IGNORECASE)
 
 
 def _parts(url: str) -> tuple[str, str, str, str]:
@@ -34,3 +38,8 @@ def shown_webhook_url(url: str) -> str:
     """A webhook's URL as its scheme and host alone, then `/…` when it has more (its path is often its secret)."""
     scheme, host, path, query = _parts(url)
     return f"{scheme}{host.rpartition('@')[2]}" + ("/" + HIDDEN if path.strip("/") or query else "")
+
+
+def without_url_passwords(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ***."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
