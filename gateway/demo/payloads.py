@@ -13,11 +13,12 @@ import re
 import struct
 import time
 from base64 import b64encode
+from itertools import zip_longest
 from typing import Any
 
 import orjson
 
-from gateway.demo import fake_logprobs, fake_rules
+from gateway.demo import fake_answers, fake_logprobs, fake_rules
 
 Reply = bytes | list[bytes]
 
@@ -31,7 +32,6 @@ MODELS_BODY = orjson.dumps(
 )
 DONE_EVENT = b"data: [DONE]\n\n"
 _WORDS = re.compile(r"\s*\S+\s*$|\s*\S+")
-_SAMPLE_VALUES: dict[str, Any] = {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}, "null": None}
 _ERROR_TYPES = {
     400: ("invalid_request_error", None),
     401: ("invalid_request_error", "invalid_api_key"),
@@ -107,19 +107,6 @@ def _usage(prompt: int, completion: int) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _tool_call(tools: list[Any], text: str) -> tuple[str, str]:
-    """(name, arguments JSON) for the first tool; string parameters get ``text``."""
-    tool = tools[0] if isinstance(tools[0], dict) else {}
-    function = tool.get("function") or tool
-    name = function.get("name") or "tool"
-    properties = (function.get("parameters") or {}).get("properties") or {"input": {"type": "string"}}
-    args = {}
-    for key, schema in properties.items():
-        kind = schema.get("type") if isinstance(schema, dict) else None
-        args[key] = _SAMPLE_VALUES.get(kind, text) if isinstance(kind, str) else text
-    return name, orjson.dumps(args).decode()
-
-
 def _answer_text(req: dict[str, Any], question: str) -> str:
     """A rule's answer when the question is on one of its topics (see fake_rules), else "Echo: " + the question."""
     answer = fake_rules.rule_answer(question, req)
@@ -130,32 +117,48 @@ def _answer_text(req: dict[str, Any], question: str) -> str:
 
 
 def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
+    """A chat.completion body, or its chunk stream, of `n` choices (see gateway.demo.fake_answers)."""
     messages = req.get("messages")
-    text = override if override is not None else _answer_text(req, last_user_text(messages))
+    question = last_user_text(messages)
+    text = override if override is not None else _answer_text(req, question)
+    # The membership tests keep the usual one-choice, plain-text request (benchmarks' traffic) at its old cost.
+    count = fake_answers.choice_count(req) if "n" in req else 1
+    texts = fake_answers.choice_texts(text, count) if count > 1 else [text]
     tools = req.get("tools")
-    tool = _tool_call(tools, text) if isinstance(tools, list) and tools else None
+    if isinstance(tools, list) and tools:
+        calls: list[tuple[str, str] | None] = [fake_answers.tool_call(tools, t) for t in texts]
+    else:
+        calls = [None] * count
+        shape = fake_answers.json_format(req) if "response_format" in req else None
+        if shape is not None:
+            texts = [fake_answers.json_answer(shape, t) for t in texts]
     head = {"id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()), "model": _model(req)}
     if req.get("stream"):
-        return _chat_stream(req, head, text, tool)
-    logprobs = None
-    message: dict[str, Any]
-    if tool is None:
-        message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
-        finish, completion = "stop", count_tokens(text)
-        entries = _answer_logprobs(req, last_user_text(messages), split_words(text))
-        logprobs = None if entries is None else {"content": entries, "refusal": None}
-    else:
-        call = {"id": new_id("call_"), "type": "function", "function": {"name": tool[0], "arguments": tool[1]}}
-        message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None, "annotations": []}
-        finish, completion = "tool_calls", count_tokens(tool[1])
+        return _chat_stream(req, question, head, texts, calls)
+    choices = []
+    completion = 0
+    for index, (answer, tool) in enumerate(zip(texts, calls, strict=True)):
+        logprobs = None
+        message: dict[str, Any]
+        if tool is None:
+            message = {"role": "assistant", "content": answer, "refusal": None, "annotations": []}
+            finish = "stop"
+            completion += count_tokens(answer)
+            entries = _answer_logprobs(req, question, split_words(answer))
+            logprobs = None if entries is None else {"content": entries, "refusal": None}
+        else:
+            call = {"id": new_id("call_"), "type": "function", "function": {"name": tool[0], "arguments": tool[1]}}
+            message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None, "annotations": []}
+            finish = "tool_calls"
+            completion += count_tokens(tool[1])
+        choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish})
     usage: dict[str, Any] = _usage(prompt_tokens(messages), completion)
     usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
     usage["completion_tokens_details"] = {"reasoning_tokens": 0, "audio_tokens": 0}
-    choice = {"index": 0, "message": message, "logprobs": logprobs, "finish_reason": finish}
     return orjson.dumps(
         {
             **head,
-            "choices": [choice],
+            "choices": choices,
             "usage": usage,
             "service_tier": "default",
             "system_fingerprint": SYSTEM_FINGERPRINT,
@@ -163,21 +166,43 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
     )
 
 
-def _chat_stream(req: dict[str, Any], head: dict[str, Any], text: str, tool: tuple[str, str] | None) -> list[bytes]:
+def _chat_stream(
+    req: dict[str, Any], question: str, head: dict[str, Any], texts: list[str], calls: list[tuple[str, str] | None]
+) -> list[bytes]:
     head["object"] = "chat.completion.chunk"
     head["service_tier"], head["system_fingerprint"] = "default", SYSTEM_FINGERPRINT
     include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
     if include_usage:
         head["usage"] = None
     # Fast path: every chunk shares one serialized prefix; only the delta is serialized per chunk.
-    prefix = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"index":0,"delta":'
+    start = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"index":'
+    if len(texts) == 1:
+        events = _choice_events(req, question, start + b'0,"delta":', texts[0], calls[0])
+    else:  # as OpenAI does: one choice per chunk, the choices' chunks interleaved
+        streams = [
+            _choice_events(req, question, start + b"%d" % index + b',"delta":', answer, tool)
+            for index, (answer, tool) in enumerate(zip(texts, calls, strict=True))
+        ]
+        events = [event for step in zip_longest(*streams) for event in step if event is not None]
+    if include_usage:
+        completion = sum(count_tokens(t if c is None else c[1]) for t, c in zip(texts, calls, strict=True))
+        usage = _usage(prompt_tokens(req.get("messages")), completion)
+        events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
+    events.append(DONE_EVENT)
+    return events
+
+
+def _choice_events(
+    req: dict[str, Any], question: str, prefix: bytes, text: str, tool: tuple[str, str] | None
+) -> list[bytes]:
+    """The SSE events of one choice, each a chunk starting with `prefix` (the choice's index included)."""
 
     def chunk(delta: bytes, finish: bytes = b"null", logprobs: bytes = b"null") -> bytes:
         return prefix + delta + b',"logprobs":' + logprobs + b',"finish_reason":' + finish + b"}]}\n\n"
 
     if tool is None:
         pieces = split_words(text)
-        entries = _answer_logprobs(req, last_user_text(req.get("messages")), pieces)
+        entries = _answer_logprobs(req, question, pieces)
         events = [chunk(b'{"role":"assistant","content":"","refusal":null}')]
         if entries is None:
             events += [chunk(b'{"content":' + orjson.dumps(p) + b"}") for p in pieces]
@@ -187,18 +212,14 @@ def _chat_stream(req: dict[str, Any], head: dict[str, Any], text: str, tool: tup
                 for p, e in zip(pieces, entries, strict=True)
             ]
         events.append(chunk(b"{}", b'"stop"'))
-    else:
-        name, arguments = tool
-        pieces = [arguments[i : i + 8] for i in range(0, len(arguments), 8)]
-        call = {"index": 0, "id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": ""}}
-        first = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
-        events = [chunk(orjson.dumps(first))]
-        events += [chunk(orjson.dumps({"tool_calls": [{"index": 0, "function": {"arguments": p}}]})) for p in pieces]
-        events.append(chunk(b"{}", b'"tool_calls"'))
-    if include_usage:
-        usage = _usage(prompt_tokens(req.get("messages")), count_tokens(text if tool is None else tool[1]))
-        events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
-    events.append(DONE_EVENT)
+        return events
+    name, arguments = tool
+    pieces = [arguments[i : i + 8] for i in range(0, len(arguments), 8)]
+    call = {"index": 0, "id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": ""}}
+    first = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
+    events = [chunk(orjson.dumps(first))]
+    events += [chunk(orjson.dumps({"tool_calls": [{"index": 0, "function": {"arguments": p}}]})) for p in pieces]
+    events.append(chunk(b"{}", b'"tool_calls"'))
     return events
 
 
