@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from admin_ui.query_params import choice_param, text_param, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
-from gateway.domain.conversation import conversation, tool_calls_of
+from gateway.domain.conversation import choice_count, conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
 from gateway.domain.paging import MAX_CURSOR_CHARS
@@ -163,6 +163,7 @@ class InteractionsController(Controller):
             interaction=interaction,
             turns=conversation(interaction.request),
             answer_tool_calls=tool_calls_of(interaction.tool_calls),
+            choices=choice_count(interaction.response),
             notes=policy_notes(interaction.policies),
             outcome=interaction.outcome,
             metadata=None if interaction.metadata is None else json.dumps(interaction.metadata, ensure_ascii=False),
