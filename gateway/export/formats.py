@@ -7,6 +7,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from gateway.export.examples import TrainingExample
+from gateway.export.history import fine_tuning_history
 from gateway.export.tool_calls import Json
 
 
@@ -22,11 +23,12 @@ class ExportFormat(StrEnum):
 
 
 def chat_line(example: TrainingExample) -> str | None:
-    """The conversation ending in the preferred answer, with the tools the request offered."""
+    """The conversation ending in the preferred answer, the only turn trained on, with the tools the request offered."""
     answer: Json = {"role": "assistant", "content": example.preferred}
     if example.preferred_tool_calls:
         answer["tool_calls"] = list(example.preferred_tool_calls)
-    return _line({"messages": [*example.conversation, answer], **example.tool_settings})
+    history = fine_tuning_history(example.conversation, weigh_assistant_turns=True)
+    return _line({"messages": [*history, answer], **example.tool_settings})
 
 
 def preference_line(example: TrainingExample) -> str | None:
@@ -38,7 +40,10 @@ def preference_line(example: TrainingExample) -> str | None:
         return None
     return _line(
         {
-            "input": {"messages": example.conversation, **example.tool_settings},
+            "input": {
+                "messages": fine_tuning_history(example.conversation, weigh_assistant_turns=False),
+                **example.tool_settings,
+            },
             "preferred_output": [{"role": "assistant", "content": example.preferred}],
             "non_preferred_output": [{"role": "assistant", "content": example.original}],
         }

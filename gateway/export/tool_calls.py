@@ -38,11 +38,12 @@ def tool_calls_of(response: Any) -> tuple[Json, ...]:
     calls = message.get("tool_calls") if isinstance(message, dict) else None
     if not isinstance(calls, list):
         return ()
-    shaped = [_shaped(call) for call in calls]
+    shaped = [shaped_call(call) for call in calls]
     return () if any(call is None for call in shaped) else tuple(call for call in shaped if call is not None)
 
 
-def _shaped(call: Any) -> Json | None:
+def shaped_call(call: Any) -> Json | None:
+    """A tool call as a fine-tuning message takes it (`id`, `type`, `function`: `name`, `arguments`); None for another shape."""
     if not isinstance(call, dict) or not isinstance(call.get("id"), str):
         return None
     function = call.get("function")

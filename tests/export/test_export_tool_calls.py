@@ -29,9 +29,11 @@ async def test_a_chat_line_carries_the_tools_the_request_offered(engine):
 
     lines = await exported(engine, ExportFormat.CHAT)
 
+    # The earlier tool call is shown, not trained on (weight 0): only the correction was labelled.
+    shown = [{**message, "weight": 0} if message["role"] == "assistant" else message for message in AFTER_THE_CALL]
     assert lines == [
         {
-            "messages": [*AFTER_THE_CALL, {"role": "assistant", "content": "Account 42 holds 120.50 EUR."}],
+            "messages": [*shown, {"role": "assistant", "content": "Account 42 holds 120.50 EUR."}],
             "tools": [BALANCE_TOOL],
         }
     ]
