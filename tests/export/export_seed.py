@@ -39,11 +39,13 @@ async def store_chat(
     messages: list[dict[str, Any]] | None = None,
     tool_calls: list[dict[str, Any]] | None = None,
     partial: bool = False,
+    finish_reason: str | None = None,
 ) -> str:
     """One answered chat interaction; returns its id.
 
     Optionally with what request policies did to it, the `tools` the request offered, other
-    `messages` than the question's, the `tool_calls` the answer made, and whether it was cut short.
+    `messages` than the question's, the `tool_calls` the answer made, whether it was cut short,
+    and its finish reason (`stop`, or `tool_calls` when it called tools, unless given).
     """
     request: dict[str, Any] = {"model": "gpt-test", "messages": messages or conversation(question)}
     if tools is not None:
@@ -65,7 +67,7 @@ async def store_chat(
                 "request": request,
                 "response": response,
                 "response_text": answer,
-                "finish_reason": "tool_calls" if tool_calls else "stop",
+                "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
                 "policies": policies,
             }
         ]

@@ -159,6 +159,26 @@ async def test_an_approved_answer_that_was_cut_short_is_no_example(engine):
     assert await exported(engine, ExportFormat.CHAT) == []
 
 
+@pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
+async def test_an_approved_answer_the_upstream_stopped_before_its_end_is_no_example(engine, finish_reason):
+    # max_tokens (or the content filter) ended it mid-sentence: as a target it would teach stopping there.
+    cut = await store_chat(
+        engine, "What is the fee?", "The fee is 2% of the amount, with a", finish_reason=finish_reason
+    )
+    await review(review_service(engine), [cut], Outcome.APPROVE)
+
+    assert await exported(engine, ExportFormat.CHAT) == []
+
+
+async def test_a_correction_of_an_answer_stopped_before_its_end_is_an_example(engine):
+    cut = await store_chat(engine, "What is the fee?", "The fee is 2% of the amount, with a", finish_reason="length")
+    await review(review_service(engine), [cut], Outcome.CORRECT, correction="The fee is 2%, at least 1 EUR.")
+
+    [line] = await exported(engine, ExportFormat.PREFERENCE)
+
+    assert line["preferred_output"] == [{"role": "assistant", "content": "The fee is 2%, at least 1 EUR."}]
+
+
 async def test_only_each_users_current_feedback_counts(engine):
     interaction = await store_chat(engine)
     await give_feedback(engine, interaction, correction="The fee is 1%.", user_id="ann")
