@@ -30,6 +30,8 @@ Row = dict[str, Any]
 CHUNK_ROWS = 500
 # Only chat completions have the messages the chat and preference formats are made of.
 CHAT_ENDPOINT = "chat.completions"
+# Finish reasons of an answer the upstream stopped before the model had finished it.
+CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +126,11 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
         *_stored_by(_LATER.c.id, newest),
     )
     # An approval labels a whole answer that said something or called a tool (one cut short would
-    # teach stopping mid-sentence); a correction always labels one.
+    # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
+    # its content filter); a correction always labels one.
     said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
-    approved = and_(d.c.outcome == "approve", said_or_called, i.partial.is_(False))
+    ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
+    approved = and_(d.c.outcome == "approve", said_or_called, i.partial.is_(False), ended)
     labels_an_answer = or_(d.c.correction.is_not(None), approved)
     return (
         select(*columns)
