@@ -38,6 +38,7 @@ from gateway.api.method_not_allowed import with_admin_pages
 from gateway.api.observability import ObservabilityController
 from gateway.api.prompts import PromptsController
 from gateway.api.reviews import ReviewsController
+from gateway.api.sent_records import SentDataclassSchemaPlugin
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
 from gateway.config import Settings
@@ -236,6 +237,8 @@ def create_app(
             # How /v1/feedback is authenticated: a browser's feedback token or an app's key.
             components=Components(security_schemes=FEEDBACK_SECURITY_SCHEMES),
         ),
+        # Every field of a dataclass the API sends is in the body: the schema says each is required.
+        plugins=[SentDataclassSchemaPlugin()],
         debug=False,
         # Litestar would replace the root logger's handlers with its own; lines go through the one
         # handler `feedgate serve` sets up (gateway.observability.logs: JSON or text, interaction ids).

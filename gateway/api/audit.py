@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, TypedDict
 
 from litestar import get
 from litestar.di import NamedDependency
@@ -11,7 +10,7 @@ from litestar.params import Parameter
 
 from gateway.api.admin import AdminController
 from gateway.api.paging import Cursor, Limit, Since, Until
-from gateway.api.serialize import page_json
+from gateway.api.serialize import cursor_page_json
 from gateway.audit.records import AuditRecord
 from gateway.services import Services
 from gateway.store.audit import AuditFilter
@@ -26,9 +25,17 @@ SubjectId = Annotated[str | None, Parameter(min_length=1, max_length=200)]
 App = Annotated[str | None, Parameter(min_length=1, max_length=200)]
 
 
-def audit_record_json(record: AuditRecord) -> dict[str, Any]:
-    """One record with every field, hashes included, so a client can re-check the chain itself."""
-    return asdict(record)
+class AuditPage(TypedDict):
+    """A page of audit records, newest first: pass `next_cursor` as `cursor` for the next (null: the last page)."""
+
+    data: list[AuditRecord]
+    next_cursor: str | None
+
+
+def audit_record_json(record: AuditRecord) -> AuditRecord:
+    """One record with every field, hashes included, so a client can re-check the chain itself (the record itself;
+    the encoder writes each field under its own name)."""
+    return record
 
 
 class AuditController(AdminController):
@@ -50,7 +57,7 @@ class AuditController(AdminController):
         until: Until = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> dict[str, Any]:
+    ) -> AuditPage:
         where = AuditFilter(
             actor=actor,
             action=action,
@@ -61,4 +68,4 @@ class AuditController(AdminController):
             until=until,
         )
         page = await services.audit_service.list(where, limit, cursor)
-        return page_json(page, audit_record_json)
+        return cursor_page_json(page, audit_record_json)

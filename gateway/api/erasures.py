@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, TypedDict
 
 from litestar import post
 from litestar.di import NamedDependency
@@ -15,6 +15,7 @@ from gateway.privacy.erasure import erase_end_user
 from gateway.privacy.retention import recipes_of
 from gateway.recording.identifiers import MAX_USER_CHARS
 from gateway.services import Services
+from gateway.store.interaction_removal import RemovalCounts
 
 # Who acts through the bearer token, as the audit log calls it.
 ADMIN_ACTOR = "admin-token"
@@ -26,6 +27,14 @@ class ErasureRequest(RequestBody):
     user: Annotated[str, Meta(min_length=1, max_length=MAX_USER_CHARS)]
 
 
+class ErasureJSON(TypedDict):
+    """What an erasure removed, by kind of row, and the audit record that notes it (`subject`: how it names the user)."""
+
+    removed: RemovalCounts
+    audit_seq: int
+    subject: str
+
+
 class ErasuresController(AdminController):
     """Erasure on request."""
 
@@ -35,10 +44,10 @@ class ErasuresController(AdminController):
     @post(
         "/", summary="Delete every interaction, feedback and derived row of one end user; the counts", status_code=200
     )
-    async def erase(self, services: NamedDependency[Services], data: JSONBody[ErasureRequest]) -> dict[str, Any]:
+    async def erase(self, services: NamedDependency[Services], data: JSONBody[ErasureRequest]) -> ErasureJSON:
         # Calls of the user not stored yet (in any process's writer, or spooled) are dropped when they would be.
         # On the jobs' engine: an erasure of a user with many calls may rightly take longer than a page may wait.
         report = await erase_end_user(
             services.jobs_engine, data.user, ADMIN_ACTOR, recipes_of(services.settings), via="api"
         )
-        return {"removed": report.counts.as_dict(), "audit_seq": report.audit_seq, "subject": report.subject}
+        return {"removed": report.counts, "audit_seq": report.audit_seq, "subject": report.subject}

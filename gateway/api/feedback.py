@@ -16,8 +16,7 @@ from gateway.api.client_address import client_address
 from gateway.api.cors import FEEDBACK_PATH, preflight_headers, warn_of_unlisted_origin
 from gateway.api.feedback_schema import BODY_DOCUMENTATION, DESCRIPTION, RESPONSES, SECURITY
 from gateway.api.paging import Cursor, Limit, Since, Until
-from gateway.api.serialize import CursorPage, cursor_page_json, feedback_json, fields_json
-from gateway.domain.feedback import FeedbackEvent
+from gateway.api.serialize import FeedbackPage, cursor_page_json, feedback_json, fields_json
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.service import FeedbackRefused
@@ -115,7 +114,7 @@ class FeedbackController(AdminController):
         until: Until = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> CursorPage[FeedbackEvent]:
+    ) -> FeedbackPage:
         where = FeedbackFilter(
             app=app,
             interaction_id=interaction_id,

@@ -13,13 +13,21 @@ from msgspec import Meta, field
 
 from gateway.api.admin import AdminController, IdempotencyKey, key_reused_response
 from gateway.api.documented_errors import Conflict
-from gateway.api.issue_fixes import ADMIN_ACTOR, fix_link_json, merged_away_response, not_found_response
+from gateway.api.issue_fixes import ADMIN_ACTOR, merged_away_response, not_found_response
+from gateway.api.preview_json import (
+    MadeLiveJSON,
+    PreviewJSON,
+    PreviewsJSON,
+    made_live_json,
+    preview_json,
+    previews_json,
+)
 from gateway.api.request_body import RequestBody
 from gateway.domain.idempotency import KeyReused
 from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import Candidate, candidate_from
 from gateway.fixes.issue_fixes import LiveFixDiffers
-from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
+from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, NothingToReplay
 from gateway.knowledge.errors import EntrySwitchedOff
 from gateway.services import Services
 
@@ -85,7 +93,7 @@ class IssuePreviewsController(AdminController):
         issue_id: FromPath[str],
         data: JSONBody[NewPreview],
         upstream_authorization: Annotated[str | None, HeaderParameter(name=UPSTREAM_AUTHORIZATION_HEADER)] = None,
-    ) -> dict[str, Any]:
+    ) -> PreviewJSON:
         preview = await services.previews.preview(
             issue_id,
             candidate_of(data),
@@ -96,8 +104,8 @@ class IssuePreviewsController(AdminController):
         return preview_json(preview)
 
     @get("/{issue_id:str}/previews", summary="The issue's newest previews (at most 20), newest first")
-    async def list_previews(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
-        return {"data": [preview_json(preview) for preview in await services.previews.for_issue(issue_id)]}
+    async def list_previews(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> PreviewsJSON:
+        return previews_json(list(await services.previews.for_issue(issue_id)))
 
 
 class LivePreview(RequestBody):
@@ -137,7 +145,7 @@ class PreviewsController(AdminController):
     }
 
     @get("/{preview_id:str}", summary="A stored fix preview")
-    async def get_preview(self, services: NamedDependency[Services], preview_id: FromPath[str]) -> dict[str, Any]:
+    async def get_preview(self, services: NamedDependency[Services], preview_id: FromPath[str]) -> PreviewJSON:
         preview = await services.previews.get(preview_id)
         if preview is None:
             raise NotFoundException(f"no preview {preview_id}")
@@ -161,7 +169,7 @@ class PreviewsController(AdminController):
         # Every field has a default, so no body at all asks for them all.
         data: JSONBody[LivePreview | None] = None,
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[MadeLiveJSON]:
         data = data if data is not None else LivePreview()
         preview = await services.previews.get(preview_id)
         if preview is None:
@@ -174,28 +182,5 @@ class PreviewsController(AdminController):
             canary_share=data.canary_share,
             idempotency_key=idempotency_key,
         )
-        fix = made.fix
-        fixed = {"kind": fix.kind, "id": fix.fix_id, "version": fix.version, "arm": fix.arm, "label": fix.label}
         # Sent again (a retry), the same fix already live for the issue is answered, and nothing made twice.
-        # `revised`: a knowledge fix made as a new version of the issue's live entry of the same title.
-        body = {"fix": fixed, "link": fix_link_json(made.link), "already_live": made.again, "revised": made.revised}
-        return Response(body, status_code=200 if made.again or made.repeated else 201)
-
-
-def preview_json(preview: FixPreview) -> dict[str, Any]:
-    """A preview with its items and counts (the credential's kind only, never the credential)."""
-    return {
-        "id": preview.id,
-        "issue_id": preview.issue_id,
-        "app": preview.app,
-        "kind": preview.kind,
-        "candidate": preview.candidate,
-        "limit": preview.requested,
-        "credential": preview.credential,
-        "counts": preview.counts(),
-        "created_by": preview.created_by,
-        "created_at": preview.created_at,
-        # The link its newest make-live made (None: not made live yet).
-        "live_link_id": preview.live_link_id,
-        "items": [item.json() for item in preview.items],
-    }
+        return Response(made_live_json(made), status_code=200 if made.again or made.repeated else 201)

@@ -12,8 +12,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from gateway.api.admin import AdminController
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import (
-    CursorPage,
-    InteractionJSON,
+    InteractionPage,
     InteractionWithFeedbackJSON,
     cursor_page_json,
     interaction_json,
@@ -48,7 +47,7 @@ class InteractionsController(AdminController):
         limit: Limit = 50,
         cursor: Cursor = None,
         q: Search = None,
-    ) -> CursorPage[InteractionJSON]:
+    ) -> InteractionPage:
         where = InteractionFilter(app=app, model=model, since=since, until=until, text=q)
         page = await services.interaction_service.list(where, limit, cursor)
         return cursor_page_json(page, interaction_json)

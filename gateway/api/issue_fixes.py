@@ -14,13 +14,11 @@ from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.documented_errors import Conflict
+from gateway.api.effect_json import EffectJSON, FixLinksJSON, effect_json, fix_link_json, fix_links_json
 from gateway.api.request_body import RequestBody
-from gateway.api.serialize import fields_json
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
-from gateway.effect.service import EffectComparison, IssueEffect
-from gateway.effect.statistics import Z_TEST, GroupSummary, Interval
 from gateway.services import Services
 
 # Who acts through the bearer token, as the audit log calls it.
@@ -76,7 +74,7 @@ class IssueFixesController(AdminController):
     )
     async def link_fix(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[NewFixLink]
-    ) -> dict[str, Any]:
+    ) -> FixLink:
         link = await services.fix_links.link_fix(
             issue_id,
             data.kind,
@@ -90,8 +88,8 @@ class IssueFixesController(AdminController):
         return fix_link_json(link)
 
     @get("/{issue_id:str}/fixes", summary="The fixes linked to the issue, the earliest to go live first")
-    async def list_fixes(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> dict[str, Any]:
-        return {"data": [fix_link_json(link) for link in await services.fix_links.fixes_for(issue_id)]}
+    async def list_fixes(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> FixLinksJSON:
+        return fix_links_json(list(await services.fix_links.fixes_for(issue_id)))
 
     @get(
         "/{issue_id:str}/effect",
@@ -107,75 +105,5 @@ class IssueFixesController(AdminController):
                 min_length=1, max_length=36, description="the fix link to measure (default: the latest to go live)"
             ),
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> EffectJSON:
         return effect_json(await services.effect_keeper.effect(issue_id, link_id))
-
-
-def fix_link_json(link: FixLink) -> dict[str, Any]:
-    """A fix link with every field."""
-    return fields_json(link)
-
-
-def effect_json(effect: IssueEffect) -> dict[str, Any]:
-    """An issue's effect: the fix measured, the topic, and each comparison with its verdict (or the reason for none)."""
-    return {
-        "issue_id": effect.issue_id,
-        "app": effect.app,
-        "measured_at": effect.measured_at,
-        "fix": fix_link_json(effect.fix) if effect.fix is not None else None,
-        "fixes": [fix_link_json(link) for link in effect.fixes],
-        "reason": effect.reason,
-        "follow_up_hours": effect.follow_up_hours,
-        "topic": fields_json(effect.topic) if effect.topic is not None else None,
-        "before_after": _comparison_json(effect.before_after),
-        "canary": _comparison_json(effect.canary),
-    }
-
-
-def _interval(interval: Interval | None) -> list[float] | None:
-    return [interval.low, interval.high] if interval is not None else None
-
-
-def _group_json(group: GroupSummary, since: datetime, until: datetime) -> dict[str, Any]:
-    return {
-        "since": since,
-        "until": until,
-        "interactions": group.counts.interactions,
-        "negative": group.counts.negative,
-        "with_feedback": group.counts.with_feedback,
-        "negative_rate": group.negative_rate,
-        "negative_rate_ci": _interval(group.negative_rate_ci),
-        "feedback_share": group.feedback_share,
-        "feedback_share_ci": _interval(group.feedback_share_ci),
-    }
-
-
-def _comparison_json(comparison: EffectComparison | None) -> dict[str, Any] | None:
-    if comparison is None:
-        return None
-    result = comparison.result
-    return {
-        "kind": comparison.kind,
-        "verdict": comparison.verdict,
-        "caveat": comparison.caveat,
-        "enough_data": result.enough_data,
-        "reason": result.reason,
-        comparison.first: _group_json(result.first, comparison.first_window.since, comparison.first_window.until),
-        comparison.second: _group_json(result.second, comparison.second_window.since, comparison.second_window.until),
-        "difference": result.difference,
-        "difference_ci": _interval(result.difference_ci),
-        "p_value": result.p_value,
-        "feedback_share_difference": result.feedback_share_difference,
-        "feedback_share_p_value": result.feedback_share_p_value,
-        "feedback_note": result.note,
-        "feedback_warning": comparison.feedback_warning,
-        # Set when another fix of the issue cut a window short (the windows' since/until show where).
-        "window_note": comparison.window_note,
-        "method": {
-            "rates": "negative rate = interactions whose current feedback (each user's newest) is negative / all interactions",
-            "rate_interval": "Wilson score, 95 %",
-            "difference": f"{comparison.second} minus {comparison.first}; Newcombe hybrid score interval (method 10), 95 %",
-            # The test that gave the p-value (the z-test, or Fisher's exact test for small expected counts).
-            "test": result.test or f"{Z_TEST}, or Fisher's exact test when a cell expects fewer than 5 counts",
-        },
-    }

@@ -18,8 +18,7 @@ from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
 from gateway.api.serialize import (
     IssueDetailJSON,
-    IssueJSON,
-    OffsetPage,
+    IssuePage,
     issue_detail_json,
     issue_json,
     offset_page_json,
@@ -106,7 +105,7 @@ class IssuesController(AdminController):
         ] = False,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> OffsetPage[IssueJSON]:
+    ) -> IssuePage:
         where = IssueFilter(app=app, status=status, include_empty=include_empty)
         page = await services.issue_service.list(where, sort=sort, limit=limit, offset=offset)
         return offset_page_json(page, issue_json)

@@ -21,6 +21,7 @@ from gateway.api.admin import (
 from gateway.api.documented_errors import Conflict
 from gateway.api.knowledge_json import (
     EntryJSON,
+    EntryPage,
     EntryVersionsJSON,
     SavedEntryJSON,
     entry_json,
@@ -29,7 +30,7 @@ from gateway.api.knowledge_json import (
 )
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
-from gateway.api.serialize import OffsetPage, offset_page_json
+from gateway.api.serialize import offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.knowledge.errors import EntryChanged
@@ -121,7 +122,7 @@ class KnowledgeController(AdminController):
         active: FromQuery[bool | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> OffsetPage[EntryJSON]:
+    ) -> EntryPage:
         where = EntryFilter(app=app, text=q, tag=tag, active=active)
         return offset_page_json(await services.knowledge.service.list(where, limit=limit, offset=offset), entry_json)
 

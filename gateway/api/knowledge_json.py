@@ -24,6 +24,13 @@ class EntryJSON(TypedDict):
     updated_at: datetime
 
 
+class EntryPage(TypedDict):
+    """A page of entries, the most recently changed first: pass `next_offset` as `offset` for the next (null: the last page)."""
+
+    data: list[EntryJSON]
+    next_offset: int | None
+
+
 class SavedEntryJSON(EntryJSON):
     """An entry just created or changed, with `warnings` (e.g. no call from its app recorded yet; empty when none)."""
 

@@ -2,82 +2,298 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
-from gateway.api.issue_fixes import fix_link_json
-from gateway.review.calibration import MEASURES, MeasureReport
-from gateway.review.calibration_report import AppCalibration
-from gateway.review.figures import Automation, ReviewFigures
+from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
 from gateway.review.fix_resolution import FixResolution
-from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, TaskEvent
+from gateway.review.opening import Opened
+from gateway.review.records import (
+    ActionKind,
+    Decision,
+    Outcome,
+    Priority,
+    ReviewTask,
+    ReviewTaskDetail,
+    Source,
+    Status,
+    SuggestedAction,
+    TaskEvent,
+)
+from gateway.review.resolution import ResolvingFix
 from gateway.review.task_issues import TaskIssue
 
-JSON = dict[str, Any]
+
+class ClaimJSON(TypedDict):
+    """Who holds a claimed task, and until when."""
+
+    reviewer: str
+    expires_at: datetime
 
 
-def task_json(task: ReviewTask) -> JSON:
+class SuggestedCorrectionJSON(TypedDict):
+    """A right answer someone gave: an end user in feedback (`source` "feedback") or a reviewer ("review")."""
+
+    interaction_id: str | None
+    text: str
+    source: str
+
+
+class SuggestedExampleJSON(TypedDict):
+    """One of the task's interactions, shown because it tells the most (a correction, then a comment)."""
+
+    interaction_id: str
+    question: str
+    answer: str | None
+    comment: str | None
+    correction: str | None
+
+
+class SuggestedActionJSON(TypedDict):
+    """The fix a task suggests, and the corrections and examples it rests on."""
+
+    kind: ActionKind
+    label: str
+    corrections: list[SuggestedCorrectionJSON]
+    examples: list[SuggestedExampleJSON]
+
+
+class ResolvingFixJSON(TypedDict):
+    """The fix a decision resolved the task by: its kind, its name, and its id and version when known."""
+
+    kind: str
+    label: str
+    id: str | None
+    version: int | None
+
+
+class ReviewTaskJSON(TypedDict):
+    """One task as listings show it (as of the request: a lapsed claim already reads as open); `resolution` says
+    what became of a closed task, in words."""
+
+    id: str
+    app: str
+    source: Source
+    reason: str
+    priority: Priority
+    status: Status
+    assignee: str | None
+    tags: list[str]
+    deadline: datetime
+    overdue: bool
+    issue_id: str | None
+    interaction_count: int
+    suggested_action: SuggestedActionJSON | None
+    second_opinion: bool
+    round: int
+    claim: ClaimJSON | None
+    outcome: Outcome | None
+    resolution: str | None
+    resolved_by_fix: ResolvingFixJSON | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class ReviewTaskPage(TypedDict):
+    """A page of review tasks, in the order asked for: pass `next_offset` as `offset` for the next (null: the last page)."""
+
+    data: list[ReviewTaskJSON]
+    next_offset: int | None
+
+
+class DecisionJSON(TypedDict):
+    """One reviewer's decision in one round."""
+
+    id: str
+    round: int
+    reviewer: str
+    outcome: Outcome
+    correction: str | None
+    comment: str | None
+    at: datetime
+
+
+class ReviewTaskDetailJSON(ReviewTaskJSON):
+    """One task with its evidence, interactions, decisions, events and estimated wait (null: no recent throughput)."""
+
+    evidence: Any
+    interaction_ids: list[str]
+    decisions: list[DecisionJSON]
+    events: list[TaskEvent]
+    estimated_wait_minutes: float | None
+
+
+class OpenedTaskJSON(ReviewTaskDetailJSON):
+    """A task just opened or updated, and the interactions another open task already held (left out of this one)."""
+
+    already_held: list[str]
+
+
+class NamedFixJSON(TypedDict):
+    """A fix in force for an issue: its link, and what people know it by (`name`; null once the fix is gone) and
+    a prompt version's publishing message."""
+
+    id: str
+    issue_id: str
+    task_id: str | None
+    kind: FixKind
+    fix_id: str
+    fix_version: int | None
+    arm: FixArm
+    live_at: datetime
+    created_by: str
+    created_at: datetime
+    standing: str | None
+    name: str | None
+    message: str | None
+
+
+class TaskIssueJSON(TypedDict):
+    """An issue the task's answers belong to: how many it holds, and its fixes in force (what the task may be
+    resolved by: POST /api/reviews/{id}/fix with kind "linked" and the fix's id as link_id)."""
+
+    id: str
+    title: str
+    status: str
+    regressed: bool
+    interaction_count: int
+    about_task: bool
+    live_fixes: list[NamedFixJSON]
+
+
+class ReviewTaskWithIssuesJSON(ReviewTaskDetailJSON):
+    """One task with its detail, and the issues its interactions belong to."""
+
+    issues: list[TaskIssueJSON]
+
+
+class ResolutionFixJSON(TypedDict):
+    """The fix a task was resolved by: a knowledge-base entry's id and version, or a prompt version's id and number."""
+
+    kind: FixKind
+    id: str
+    version: int
+    label: str
+
+
+class FixResolutionJSON(TypedDict):
+    """A task resolved by a fix: the task, the fix, and its link to the issue (null, with `unlinked_reason`)."""
+
+    task: ReviewTaskDetailJSON
+    fix: ResolutionFixJSON
+    link: FixLink | None
+    unlinked_reason: str | None
+
+
+def task_json(task: ReviewTask) -> ReviewTaskJSON:
     """One task as listings show it (as of the request: a lapsed claim already reads as open)."""
     lease = task.lease
     return {
         "id": task.id,
         "app": task.app,
-        "source": task.source.value,
+        "source": task.source,
         "reason": task.reason,
-        "priority": task.priority.value,
-        "status": task.status.value,
+        "priority": task.priority,
+        "status": task.status,
         "assignee": task.assignee,
         "tags": list(task.tags),
         "deadline": task.deadline,
         "overdue": task.overdue,
         "issue_id": task.issue_id,
         "interaction_count": task.interaction_count,
-        "suggested_action": task.suggested_action.as_json() if task.suggested_action else None,
+        "suggested_action": _action_json(task.suggested_action) if task.suggested_action else None,
         "second_opinion": task.second_opinion,
         "round": task.round,
         "claim": {"reviewer": lease.holder, "expires_at": lease.expires_at} if lease else None,
-        "outcome": task.outcome.value if task.outcome else None,
+        "outcome": task.outcome,
         # What became of a closed task, as the admin pages say it (gateway.review.resolution).
         "resolution": task.resolution,
-        "resolved_by_fix": task.resolved_by_fix.as_json() if task.resolved_by_fix else None,
+        "resolved_by_fix": _resolving_fix_json(task.resolved_by_fix) if task.resolved_by_fix else None,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
         "closed_at": task.closed_at,
     }
 
 
-def decision_json(decision: Decision) -> JSON:
+def _action_json(action: SuggestedAction) -> SuggestedActionJSON:
+    """The suggested action as it is stored (SuggestedAction.as_json), its kind typed."""
+    return {
+        "kind": action.kind,
+        "label": action.label,
+        "corrections": [
+            {"interaction_id": c.interaction_id, "text": c.text, "source": c.source} for c in action.corrections
+        ],
+        "examples": [
+            {
+                "interaction_id": e.interaction_id,
+                "question": e.question,
+                "answer": e.answer,
+                "comment": e.comment,
+                "correction": e.correction,
+            }
+            for e in action.examples
+        ],
+    }
+
+
+def _resolving_fix_json(fix: ResolvingFix) -> ResolvingFixJSON:
+    """As it is stored (ResolvingFix.as_json)."""
+    return {"kind": fix.kind, "label": fix.label, "id": fix.fix_id, "version": fix.version}
+
+
+def decision_json(decision: Decision) -> DecisionJSON:
     """One reviewer's decision."""
     return {
         "id": decision.id,
         "round": decision.round,
         "reviewer": decision.reviewer,
-        "outcome": decision.outcome.value,
+        "outcome": decision.outcome,
         "correction": decision.correction,
         "comment": decision.comment,
         "at": decision.at,
     }
 
 
-def event_json(event: TaskEvent) -> JSON:
-    """One change to a task."""
-    return {"kind": event.kind, "actor": event.actor, "at": event.at, "detail": event.detail}
-
-
-def task_detail_json(detail: ReviewTaskDetail) -> JSON:
+def task_detail_json(detail: ReviewTaskDetail) -> ReviewTaskDetailJSON:
     """One task with its evidence, interactions, decisions, events and estimated wait."""
     return {
         **task_json(detail.task),
         "evidence": detail.task.evidence,
         "interaction_ids": list(detail.interaction_ids),
         "decisions": [decision_json(d) for d in detail.decisions],
-        "events": [event_json(e) for e in detail.events],
+        "events": list(detail.events),
         "estimated_wait_minutes": detail.estimated_wait_minutes,
     }
 
 
-def task_issue_json(issue: TaskIssue) -> JSON:
-    """An issue the task's answers belong to: how many it holds, and its fixes in force (what the task may be
-    resolved by: POST /api/reviews/{id}/fix with kind "linked" and the fix's id as link_id)."""
+def opened_task_json(opened: Opened) -> OpenedTaskJSON:
+    """A task just opened or updated, and the interactions already held by another."""
+    return {**task_detail_json(opened.task), "already_held": list(opened.already_held)}
+
+
+def named_fix_json(named: NamedFix) -> NamedFixJSON:
+    """A fix link with every field, then its name and message."""
+    link = named.link
+    return {
+        "id": link.id,
+        "issue_id": link.issue_id,
+        "task_id": link.task_id,
+        "kind": link.kind,
+        "fix_id": link.fix_id,
+        "fix_version": link.fix_version,
+        "arm": link.arm,
+        "live_at": link.live_at,
+        "created_by": link.created_by,
+        "created_at": link.created_at,
+        "standing": link.standing,
+        "name": named.name,
+        "message": named.message,
+    }
+
+
+def task_issue_json(issue: TaskIssue) -> TaskIssueJSON:
+    """An issue the task's answers belong to: how many it holds, and its fixes in force."""
     return {
         "id": issue.issue_id,
         "title": issue.title,
@@ -85,89 +301,16 @@ def task_issue_json(issue: TaskIssue) -> JSON:
         "regressed": issue.regressed,
         "interaction_count": issue.interactions,
         "about_task": issue.about_task,
-        "live_fixes": [
-            {**fix_link_json(named.link), "name": named.name, "message": named.message} for named in issue.fixes
-        ],
+        "live_fixes": [named_fix_json(named) for named in issue.fixes],
     }
 
 
-def task_page_json(detail: ReviewTaskDetail, issues: list[TaskIssue]) -> JSON:
+def task_page_json(detail: ReviewTaskDetail, issues: list[TaskIssue]) -> ReviewTaskWithIssuesJSON:
     """One task as GET /api/reviews/{id} shows it: its detail, and the issues its interactions belong to."""
     return {**task_detail_json(detail), "issues": [task_issue_json(issue) for issue in issues]}
 
 
-def figures_json(figures: ReviewFigures) -> JSON:
-    """The queue's service-level figures."""
-    return {
-        "since": figures.since,
-        "until": figures.until,
-        "app": figures.app,
-        "opened": figures.opened,
-        "resolved": figures.resolved,
-        "dismissed": figures.dismissed,
-        "resolved_within_deadline": figures.resolved_within_deadline,
-        "within_deadline_rate": figures.within_deadline_rate,
-        "median_seconds_to_resolve": figures.median_seconds_to_resolve,
-        "overdue_now": figures.overdue_now,
-        "waiting_by_priority": figures.waiting_by_priority,
-        "decisions_by_reviewer": figures.decisions_by_reviewer,
-        "agreement": {
-            "pairs": figures.agreement.pairs,
-            "agreed": figures.agreement.agreed,
-            "rate": figures.agreement.rate,
-        },
-        "automation": automation_json(figures.automation),
-        "automation_by_app": {app: automation_json(a) for app, a in figures.automation_by_app.items()},
-    }
-
-
-def automation_json(automation: Automation) -> JSON:
-    """Answers in the range, how many a review task holds, and the share that went out without review."""
-    return {"answers": automation.answers, "reviewed": automation.reviewed, "rate": automation.rate}
-
-
-_MEANINGS = {measure.name: measure.meaning for measure in MEASURES}
-
-
-def measure_json(report: MeasureReport) -> JSON:
-    """How one confidence measure did: AUC, the threshold for the review rate and the bad answers it catches."""
-    return {
-        "measure": report.measure,
-        "meaning": _MEANINGS.get(report.measure),
-        "review_when": report.review_when,
-        "answers": report.answers,
-        "bad": report.bad,
-        "auc": report.auc,
-        "suggested_threshold": report.threshold,
-        "reviewed_share": report.reviewed_share,
-        "catch_rate": report.caught_share,
-        "note": report.note,
-    }
-
-
-def calibration_json(calibration: AppCalibration) -> JSON:
-    """An app's calibration report: every measure, the chosen one first among equals, and what was read."""
-    report = calibration.report
-    return {
-        "app": calibration.app,
-        "since": calibration.since,
-        "until": calibration.until,
-        "review_rate": report.review_rate,
-        "chat_answers": calibration.chat_answers,
-        "answers": report.answers,
-        "bad": report.bad,
-        "without_logprobs": calibration.without_logprobs,
-        "capped": calibration.capped,
-        "enough_data": calibration.enough_data,
-        "note": calibration.note,
-        "current_threshold": calibration.current_threshold,
-        "chosen": measure_json(report.chosen),
-        "best": report.best,
-        "measures": [measure_json(measure) for measure in report.measures],
-    }
-
-
-def fix_resolution_json(resolution: FixResolution) -> dict[str, Any]:
+def fix_resolution_json(resolution: FixResolution) -> FixResolutionJSON:
     """A task resolved by a fix: the task, the fix, and its link to the issue (or why there is none)."""
     return {
         "task": task_detail_json(resolution.task),
@@ -177,6 +320,6 @@ def fix_resolution_json(resolution: FixResolution) -> dict[str, Any]:
             "version": resolution.fix_version,
             "label": resolution.fix_label,
         },
-        "link": fix_link_json(resolution.link) if resolution.link is not None else None,
+        "link": resolution.link,
         "unlinked_reason": resolution.unlinked_reason,
     }

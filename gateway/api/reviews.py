@@ -23,15 +23,20 @@ from gateway.api.admin import (
 from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset, Since, Until
 from gateway.api.request_body import RequestBody
+from gateway.api.review_figures_json import CalibrationJSON, ReviewFiguresJSON, calibration_json, figures_json
 from gateway.api.review_json import (
-    calibration_json,
-    figures_json,
+    FixResolutionJSON,
+    OpenedTaskJSON,
+    ReviewTaskDetailJSON,
+    ReviewTaskPage,
+    ReviewTaskWithIssuesJSON,
     fix_resolution_json,
+    opened_task_json,
     task_detail_json,
     task_json,
     task_page_json,
 )
-from gateway.api.serialize import page_json
+from gateway.api.serialize import offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import NO_NUL
@@ -154,7 +159,7 @@ class ReviewsController(AdminController):
         sort: Annotated[ReviewSort, Parameter(description="queue: priority, then deadline; or newest first")] = "queue",
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> dict[str, Any]:
+    ) -> ReviewTaskPage:
         where = ReviewFilter(
             app=app,
             status=status,
@@ -166,16 +171,16 @@ class ReviewsController(AdminController):
             overdue=overdue,
         )
         page = await services.reviews.list(where, sort=sort, limit=limit, offset=offset)
-        return page_json(page, task_json)
+        return offset_page_json(page, task_json)
 
     @post(
         "/",
         summary="Open a manual review task (201), or update the open task for the same issue or interactions (200)",
         status_code=201,
-        responses={200: ResponseSpec(dict[str, Any], description="the open task for the same issue or interactions")},
+        responses={200: ResponseSpec(OpenedTaskJSON, description="the open task for the same issue or interactions")},
         raises=[Conflict],
     )
-    async def open_task(self, services: NamedDependency[Services], data: JSONBody[NewTask]) -> Response[dict[str, Any]]:
+    async def open_task(self, services: NamedDependency[Services], data: JSONBody[NewTask]) -> Response[OpenedTaskJSON]:
         opened = await services.reviews.open_manual(
             app=data.app,
             reason=data.reason,
@@ -186,8 +191,7 @@ class ReviewsController(AdminController):
             evidence=data.evidence,
             actor=data.created_by,
         )
-        body = {**task_detail_json(opened.task), "already_held": list(opened.already_held)}
-        return Response(body, status_code=201 if opened.created else 200)
+        return Response(opened_task_json(opened), status_code=201 if opened.created else 200)
 
     @get(
         "/stats",
@@ -203,7 +207,7 @@ class ReviewsController(AdminController):
         until: Annotated[
             Until, Parameter(description="tasks opened (answers created) before (exclusive); default now")
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> ReviewFiguresJSON:
         return figures_json(await services.reviews.stats(app=app, since=since, until=until))
 
     @get(
@@ -219,7 +223,7 @@ class ReviewsController(AdminController):
         review_rate: Annotated[
             float, Parameter(description="share of the app's answers a person reviews", gt=0.0, lt=1.0)
         ] = DEFAULT_REVIEW_RATE,
-    ) -> dict[str, Any]:
+    ) -> CalibrationJSON:
         report = await services.calibration.report(app, since=since, until=until, review_rate=review_rate)
         return calibration_json(report)
 
@@ -230,7 +234,7 @@ class ReviewsController(AdminController):
             "belong to with their fixes in force (what kind 'linked' may resolve it by)"
         ),
     )
-    async def get_task(self, services: NamedDependency[Services], task_id: FromPath[str]) -> dict[str, Any]:
+    async def get_task(self, services: NamedDependency[Services], task_id: FromPath[str]) -> ReviewTaskWithIssuesJSON:
         detail = await services.reviews.get(task_id)
         return task_page_json(detail, await services.task_fixes.task_issues(detail))
 
@@ -245,7 +249,7 @@ class ReviewsController(AdminController):
     )
     async def change_task(
         self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[TaskUpdate]
-    ) -> dict[str, Any]:
+    ) -> ReviewTaskDetailJSON:
         reviews = services.reviews
         actor = data.reviewer or ADMIN_ACTOR
         match data.action:
@@ -278,7 +282,7 @@ class ReviewsController(AdminController):
     )
     async def decide_task(
         self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[DecisionBody]
-    ) -> dict[str, Any]:
+    ) -> ReviewTaskDetailJSON:
         detail = await services.reviews.decide(task_id, data.reviewer, data.outcome, data.correction, data.comment)
         return task_detail_json(detail)
 
@@ -303,7 +307,7 @@ class ReviewsController(AdminController):
         task_id: FromPath[str],
         data: JSONBody[FixBody],
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[FixResolutionJSON]:
         fixes = services.task_fixes
         check_fix_fields(
             data.kind,

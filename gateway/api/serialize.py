@@ -24,6 +24,9 @@ J = TypeVar("J")
 JSON = dict[str, Any]
 
 
+# What the page builders return. Each listing declares its page as a class of its own (InteractionPage, ...) that
+# mypy checks against these: the schema then names it as a client would, where a generic's component would be
+# called `CursorPage_gateway.api.serialize.InteractionJSON_`.
 class CursorPage(TypedDict, Generic[J]):
     """A page of a listing paged by cursor: pass `next_cursor` as `cursor` for the next (null: the last page)."""
 
@@ -36,13 +39,6 @@ class OffsetPage(TypedDict, Generic[J]):
 
     data: list[J]
     next_offset: int | None
-
-
-def page_json(page: Page[T], item_json: Callable[[T], Any]) -> JSON:
-    """A page of a listing: its items and the cursor or offset of the next page."""
-    if page.paging == "cursor":
-        return {"data": [item_json(item) for item in page.data], "next_cursor": page.next_cursor}
-    return {"data": [item_json(item) for item in page.data], "next_offset": page.next_offset}
 
 
 def cursor_page_json(page: Page[T], item_json: Callable[[T], J]) -> CursorPage[J]:
@@ -90,6 +86,13 @@ class InteractionJSON(TypedDict):
     policies: list[dict[str, Any]] | None
     redactions: dict[str, int] | None
     held_for_review: bool
+
+
+class InteractionPage(TypedDict):
+    """A page of interactions, newest first: pass `next_cursor` as `cursor` for the next (null: the last page)."""
+
+    data: list[InteractionJSON]
+    next_cursor: str | None
 
 
 def interaction_json(interaction: Interaction) -> InteractionJSON:
@@ -141,6 +144,13 @@ def interaction_with_feedback_json(found: InteractionWithFeedback) -> Interactio
     """One interaction with its feedback: every event and each user's current one."""
     feedback: InteractionFeedbackJSON = {"events": list(found.events), "current": list(found.current)}
     return {**interaction_json(found.interaction), "feedback": feedback}
+
+
+class FeedbackPage(TypedDict):
+    """A page of feedback events, newest first: pass `next_cursor` as `cursor` for the next (null: the last page)."""
+
+    data: list[FeedbackEvent]
+    next_cursor: str | None
 
 
 def feedback_json(event: FeedbackEvent) -> FeedbackEvent:
@@ -276,6 +286,13 @@ class IssueJSON(TypedDict):
     first_seen: datetime | None
     last_seen: datetime | None
     trend: IssueTrendJSON
+
+
+class IssuePage(TypedDict):
+    """A page of issues, in the order asked for: pass `next_offset` as `offset` for the next (null: the last page)."""
+
+    data: list[IssueJSON]
+    next_offset: int | None
 
 
 def issue_json(issue: Issue) -> IssueJSON:
