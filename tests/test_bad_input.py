@@ -2,7 +2,8 @@
 
 The API: schemathesis sends a few examples that fit the schema, and a few that do not, to every
 operation the OpenAPI schema lists, in process (its ASGI client), with the admin token, on
-SQLite and on PostgreSQL (their types and limits differ: NULs in text, 64-bit integers).
+SQLite and on PostgreSQL (their types and limits differ: NULs in text, 64-bit integers); each
+answer, success or error, must also fit the schema (response_schema_conformance).
 Feedback: schemathesis's posts name no real interaction, so hand-written bad posts about one go to it too,
 on both stores.
 The proxy: every hand-written bad request plus a few random ones, over a real socket (framing,
@@ -25,6 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -117,7 +119,9 @@ def test_api_operation_answers_bad_input_without_a_server_error(
             response = case.call(headers=ADMIN_HEADERS, timeout=CALL_TIMEOUT)
             sent += 1
             try:
-                case.validate_response(response, checks=[not_a_server_error], headers=ADMIN_HEADERS)
+                case.validate_response(
+                    response, checks=[not_a_server_error, response_schema_conformance], headers=ADMIN_HEADERS
+                )
             except (Failure, FailureGroup) as exc:
                 raise AssertionError(f"{exc}\nReproduce: {case.as_curl_command(headers=ADMIN_HEADERS)}") from None
 

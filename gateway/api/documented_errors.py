@@ -5,11 +5,15 @@ or a wrong one), 429 (too many wrong ones from the address) and 503 (the databas
 record by id 404, one taking a JSON body 415 (sent as another media type), and one taking an
 Idempotency-Key 200 (a repeat) and 422 (the key reused with another body). A handler that may answer 409 says so itself (`raises=[Conflict]`).
 These classes are for the schema: the answers themselves come from the handlers and guards.
+
+The 400 is documented as an answer of its own (ErrorJSON), not as a raised class: Litestar adds
+its own ValidationException to every operation with parameters, and two classes of one status
+become a `oneOf` of two identical schemas, which no answer can fit (exactly one must match).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from litestar import Response
 from litestar.exceptions import (
@@ -19,7 +23,6 @@ from litestar.exceptions import (
     NotFoundException,
     ServiceUnavailableException,
     TooManyRequestsException,
-    ValidationException,
 )
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
@@ -29,10 +32,24 @@ from gateway.api.media_types import UnsupportedMediaType, takes_json_body
 from gateway.domain.idempotency import HEADER
 
 
-class BadRequest(ValidationException):
-    """For the schema: a 400."""
+class _ErrorHead(TypedDict):
+    status_code: int
+    detail: str
 
-    detail = "a parameter or body field the operation cannot take: `extra` names each, and says what to send"
+
+# `extra` is a key of its own class: with postponed annotations, NotRequired[...] would not be seen as such.
+class ErrorJSON(_ErrorHead, total=False):
+    """An error answer: its status, what went wrong and, for a refused field, `extra` naming each (key, message,
+    source)."""
+
+    extra: list[Any] | dict[str, Any] | None
+
+
+BAD_REQUEST = ResponseSpec(
+    ErrorJSON,
+    description="a parameter or body field the operation cannot take: `extra` names each, and says what to send",
+    generate_examples=False,
+)
 
 
 class NoAdminToken(NotAuthorizedException):
@@ -73,7 +90,7 @@ class KeyReusedWithAnotherBody(ClientException):
     detail = "the Idempotency-Key was used before with another body (the fields that differ are named): nothing made"
 
 
-EVERY_OPERATION: tuple[type[HTTPException], ...] = (BadRequest, NoAdminToken, TooManyWrongTokens, DatabaseAway)
+EVERY_OPERATION: tuple[type[HTTPException], ...] = (NoAdminToken, TooManyWrongTokens, DatabaseAway)
 
 
 def document_errors(handler: HTTPRouteHandler) -> None:
@@ -89,6 +106,7 @@ def document_errors(handler: HTTPRouteHandler) -> None:
             _body_type(handler), description="what the first request under the same Idempotency-Key made (nothing new)"
         )
         handler.responses = {200: repeat, **(handler.responses or {})}
+    handler.responses = {400: BAD_REQUEST, **(handler.responses or {})}
     given = list(handler.raises or [])
     # The handler's own first: it may document one of these statuses in its own words.
     statuses = {raised.status_code for raised in given}
