@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -25,7 +26,7 @@ LIST_PATH = "/admin/interactions"
 PAGE_SIZE = 50
 FEEDBACK_CHOICES = ("any", "negative", "none")
 STATUS_CHOICES = ("ok", "error", "partial")
-FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until")
+FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until", "issue")
 # The form's name for a field the domain names in a refusal.
 FIELD_LABELS = {
     "q": "Search",
@@ -33,6 +34,7 @@ FIELD_LABELS = {
     "model": "Model",
     "since": "From (UTC)",
     "until": "Until (UTC)",
+    "issue": "Issue",
     "cursor": "The link to older interactions",
 }
 
@@ -47,6 +49,27 @@ def policy_notes(policies: list[dict[str, Any]] | None) -> list[tuple[str, str, 
     return notes
 
 
+@dataclass(frozen=True, slots=True)
+class IssueShown:
+    """The issue a filtered list shows the interactions of, as the page names it."""
+
+    # The issue the URL asked for, and its title.
+    asked: str
+    asked_title: str
+    # The issue whose members are listed: the one asked for, or the issue its complaints were merged into.
+    listed: str
+    listed_title: str
+
+
+async def _issue_shown(services: Services, issue_id: str | None) -> IssueShown | None:
+    """The issue the list is filtered on, named by titles (the domain's rule says which issue's members are listed)."""
+    if issue_id is None:
+        return None
+    listed = await services.interaction_service.issue_listed(issue_id)
+    titles = await services.issue_service.titles([issue_id, listed])
+    return IssueShown(issue_id, titles.get(issue_id, issue_id), listed, titles.get(listed, listed))
+
+
 def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:
     """The URL's search, filters and cursor (an HTTPException 400 naming a filter the page cannot read)."""
     filters: dict[str, Any] = {
@@ -58,6 +81,8 @@ def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Inte
         "status": choice_param(request, "status", STATUS_CHOICES),
         "since": text_param(request, "since", 40),
         "until": text_param(request, "until", 40),
+        # An issue's id (its page links here); the domain says whether there is one.
+        "issue": text_param(request, "issue", 36),
     }
     # The domain checks it is a previous page's next_cursor (a 400 saying so otherwise).
     cursor = text_param(request, "cursor", MAX_CURSOR_CHARS)
@@ -69,6 +94,7 @@ def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Inte
         text=filters["q"],
         feedback=filters["feedback"],
         outcome=filters["status"],
+        issue=filters["issue"],
     )
     return filters, where, cursor
 
@@ -84,6 +110,7 @@ async def _list_page(
     status_code: int = 200,
     error: str | None = None,
     error_field: str | None = None,
+    issue: IssueShown | None = None,
 ) -> Response[Any]:
     # Offered by the app and model boxes: in pass-through mode app names are key fingerprints.
     known_apps, known_models = await asyncio.gather(services.seen_apps.names(), services.seen_apps.models())
@@ -103,6 +130,7 @@ async def _list_page(
         next_url=next_url,
         error=error,
         error_field=error_field,
+        issue=issue,
     )
 
 
@@ -130,6 +158,7 @@ class InteractionsController(Controller):
         try:
             filters, where, cursor = _read_filters(request)
             page = await services.interaction_service.list_briefly(where, PAGE_SIZE, cursor)
+            issue = await _issue_shown(services, where.issue)
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
             if exc.status_code != 400:
                 raise
@@ -145,6 +174,7 @@ class InteractionsController(Controller):
             rows=list(page.data),
             paged=cursor is not None,
             next_url=url_with(LIST_PATH, filters, cursor=page.next_cursor) if page.next_cursor else None,
+            issue=issue,
         )
 
     @get("/{interaction_id:str}")

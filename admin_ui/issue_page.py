@@ -21,6 +21,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.charts import Marker, Series, line_chart, position_among_days, scatter_map
+from admin_ui.interactions import LIST_PATH as INTERACTIONS_PATH
 from admin_ui.issue_views import (
     EVENT_FIELD_LABELS,
     ISSUE_ID_FIELDS,
@@ -30,7 +31,7 @@ from admin_ui.issue_views import (
     fix_view,
     issues_named,
 )
-from admin_ui.query_params import text_param
+from admin_ui.query_params import text_param, url_with
 from admin_ui.rendering import render, render_panel, when_text
 from admin_ui.session import current_user, signed_in
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
@@ -136,8 +137,11 @@ async def issue_page(
     examples = detail.examples[:EXAMPLES_SHOWN]
     can_act = _can_act(request)
     interactions = services.interaction_service
-    # Other issues are named by their titles, never by their ids: the one this was merged into, those its events name.
-    named = ([issue.merged_into] if issue.merged_into else []) + issues_named(detail.changes)
+    # A merged issue holds no interactions: they are listed with the issue holding its complaints now.
+    interactions_of = await interactions.issue_listed(issue.id) if issue.merged_into else issue.id
+    # Other issues are named by their titles, never by their ids: the one this was merged into (and where its
+    # complaints are now, at the end of its merges), those its events name.
+    named = ([issue.merged_into, interactions_of] if issue.merged_into else []) + issues_named(detail.changes)
     found, fixes, merge_choices, tasks, issue_titles = await asyncio.gather(
         asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
         _fixes(services, issue_id, issue.app),
@@ -156,6 +160,8 @@ async def issue_page(
         issue=issue,
         detail=detail,
         examples=[example_view(e, f) for e, f in zip(examples, found, strict=True)],
+        interactions_url=url_with(INTERACTIONS_PATH, {"issue": interactions_of}),
+        interactions_of=interactions_of,
         history=history_chart(detail, fixes),
         changes=list(reversed(detail.changes)),
         fixes=fixes,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
+import uuid_utils
+
+from clustering.issue_status import IssueStatus
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
 
@@ -261,3 +267,51 @@ async def test_a_body_holding_a_lone_surrogate_is_a_400_that_names_that_possibil
 async def test_other_client_errors_keep_their_status_and_words(client, admin_headers):
     assert (await client.get("/api/interactions/nope", headers=admin_headers)).status_code == 404
     assert (await client.get("/api/interactions")).status_code == 401
+
+
+async def an_issue_holding(gateway, issue_id: str, members: list[str]) -> None:
+    """Store issue `issue_id` of the interactions' app holding `members`, as a clustering run would."""
+    now = datetime.now(UTC)
+    write = IssueWrite(
+        id=issue_id,
+        is_new=True,
+        title=f"About {issue_id}",
+        summary=None,
+        keywords=[],
+        status=IssueStatus.NEW,
+        regressed=False,
+        size=len(members),
+        negative_count=len(members),
+        centroid=np.ones(4, dtype=np.float32),
+        examples=[{"interaction_id": members[0], "text": issue_id}],
+        first_seen=now,
+        last_seen=now,
+        member_ids=members,
+    )
+    app = (await gateway.services.interactions.get(members[0]))["app"]
+    run = RunRecord(str(uuid_utils.uuid7()), app, now, now, items=len(members), noise=0, issues=[write])
+    await IssueStore(gateway.services.engine).save_run(run)
+
+
+async def test_issue_lists_the_issues_interactions_a_page_at_a_time(client, gateway, admin_headers, fake_upstream):
+    ids = await make_interactions(client, 4)
+    await gateway.services.writer.flush()
+    await an_issue_holding(gateway, "refunds", [ids[0], ids[2], ids[3]])
+
+    first = await client.get("/api/interactions", params={"issue": "refunds", "limit": 2}, headers=admin_headers)
+    cursor = first.json()["next_cursor"]
+    second = await client.get(
+        "/api/interactions", params={"issue": "refunds", "limit": 2, "cursor": cursor}, headers=admin_headers
+    )
+
+    assert first.status_code == second.status_code == 200
+    assert [item["id"] for item in first.json()["data"] + second.json()["data"]] == [ids[3], ids[2], ids[0]]
+
+
+async def test_an_issue_no_one_has_is_a_400_naming_issue(client, admin_headers):
+    response = await client.get("/api/interactions", params={"issue": "no-such-issue"}, headers=admin_headers)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "no issue with id 'no-such-issue'"
+    assert body["extra"][0]["key"] == "issue"

@@ -29,6 +29,16 @@ Search = Annotated[
     ),
 ]
 
+IssueMembers = Annotated[
+    str | None,
+    Parameter(
+        description="only the interactions of this issue (its members); an issue merged away lists the issue "
+        "now holding its complaints, and an id no issue has is a 400",
+        min_length=1,
+        max_length=36,
+    ),
+]
+
 
 class InteractionsController(AdminController):
     """Read access to recorded interactions."""
@@ -47,8 +57,9 @@ class InteractionsController(AdminController):
         limit: Limit = 50,
         cursor: Cursor = None,
         q: Search = None,
+        issue: IssueMembers = None,
     ) -> InteractionPage:
-        where = InteractionFilter(app=app, model=model, since=since, until=until, text=q)
+        where = InteractionFilter(app=app, model=model, since=since, until=until, text=q, issue=issue)
         page = await services.interaction_service.list(where, limit, cursor)
         return cursor_page_json(page, interaction_json)
 

@@ -9,6 +9,7 @@ from typing import Any
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.interaction_briefs import InteractionBrief, call_outcome, tally_feedback
+from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
@@ -17,6 +18,7 @@ from gateway.feedback.history import current_per_user
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interaction_search import search_words
 from gateway.store.interactions import InteractionFilter, InteractionStore
+from gateway.store.issue_edits import IssueEditStore
 
 Row = dict[str, Any]
 # The longest text a search may look for.
@@ -128,10 +130,13 @@ class InteractionService:
         feedback_store: FeedbackStore,
         writer: BufferedWriter,
         flush_interval: float,
+        issue_heads: IssueEditStore | None = None,
     ) -> None:
+        """Reads through `store`; an issue filter looks its issue up in `issue_heads` (default: on the store's database)."""
         self._store = store
         self._feedback_store = feedback_store
         self._catch_up = WriterCatchUp(writer, flush_interval)
+        self._issue_heads = issue_heads if issue_heads is not None else IssueEditStore(store.engine)
 
     async def list(self, where: InteractionFilter, limit: int, cursor: str | None = None) -> Page[Interaction]:
         """The newest interactions matching `where`, `limit` at a time; `cursor` (not where.after) pages.
@@ -139,8 +144,10 @@ class InteractionService:
         `cursor` is a previous page's next_cursor (InvalidQuery for anything else).
 
         `where.text` is words to find in the end user's messages or the answer (checked by search_text).
+        `where.issue` lists that issue's members; an issue merged away lists the issue now holding its
+        complaints (the end of its chain of merges), and an id no issue has is refused (see issue_listed).
         """
-        where = self._checked(where, cursor)
+        where = await self._checked(where, cursor)
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
 
     async def list_briefly(
@@ -148,7 +155,7 @@ class InteractionService:
     ) -> Page[InteractionBrief]:
         """As `list`, each interaction as a listing shows it (with its feedback tallied), without reading any large call
         whole."""
-        where = self._checked(where, cursor)
+        where = await self._checked(where, cursor)
         page = await keyset_page(lambda n: self._store.list_briefly(where, n), limit, InteractionBrief.from_row)
         tallies = tally_feedback(await self._feedback_store.current_on([brief.id for brief in page.data]))
         return replace(page, data=tuple(replace(brief, feedback=tallies.get(brief.id)) for brief in page.data))
@@ -163,13 +170,29 @@ class InteractionService:
             row = await self._store.get(interaction_id, app)
         return Interaction.from_row(row) if row is not None else None
 
-    @staticmethod
-    def _checked(where: InteractionFilter, cursor: str | None) -> InteractionFilter:
-        """`where` with its times in UTC, its search checked and the cursor's position (InvalidQuery for a bad one)."""
+    async def issue_listed(self, issue_id: str) -> str:
+        """The issue whose members a filter on `issue_id` lists: itself, or (merged away) the end of its chain of
+        merges, which holds its complaints now. InvalidQuery naming `issue` when no issue has that id."""
+        head = await self._issue_heads.head(issue_id)
+        if head is None:
+            raise InvalidQuery("issue", f"no issue with id {issue_id!r}")
+        if head.merged_into is None:
+            return issue_id
+
+        async def merged_into(issue: str) -> str | None:
+            found = await self._issue_heads.head(issue)
+            return found.merged_into if found is not None else None
+
+        return await end_of_merges(issue_id, merged_into)
+
+    async def _checked(self, where: InteractionFilter, cursor: str | None) -> InteractionFilter:
+        """`where` with its times in UTC, its search checked, its issue the one listed (see issue_listed) and the
+        cursor's position (InvalidQuery for a bad one)."""
         since, until = utc_range(where.since, where.until)
-        return replace(
+        checked = replace(
             where, since=since, until=until, after=parse_position_cursor(cursor), text=search_text(where.text)
         )
+        return checked if where.issue is None else replace(checked, issue=await self.issue_listed(where.issue))
 
     async def get_with_feedback(self, interaction_id: str) -> InteractionWithFeedback | None:
         """One interaction (by either id) with its feedback history; None if there is no such interaction."""

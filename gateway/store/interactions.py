@@ -17,7 +17,7 @@ from gateway.store.engine import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.listing import Position, fetch_rows, newest_first
-from gateway.store.tables import feedback, interactions
+from gateway.store.tables import feedback, interactions, issue_members
 
 Row = dict[str, Any]
 # any: some feedback was given; negative: some user's current feedback is negative; none: no feedback at all.
@@ -40,6 +40,8 @@ class InteractionFilter:
     text: str | None = None
     feedback: FeedbackPresence | None = None
     outcome: Outcome | None = None
+    # Only the members of this issue (its id as stored: the domain follows a merge to the issue holding them).
+    issue: str | None = None
 
 
 def feedback_matches(presence: FeedbackPresence) -> ColumnElement[bool]:
@@ -133,6 +135,11 @@ class InteractionStore:
         # Skipping stored ids makes a replayed batch harmless.
         self._inserts = InteractionInserts(engine.dialect)
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database this store reads and writes."""
+        return self._engine
+
     async def insert_many(self, rows: Sequence[Row]) -> None:
         """Insert rows in one transaction, skipping ids that are already stored (indexed for search, days marked stale)."""
         if not rows:
@@ -165,8 +172,7 @@ class InteractionStore:
 
     async def list(self, where: InteractionFilter, limit: int) -> list[Row]:
         """The newest interactions matching `where`, newest first (by created_at, then id)."""
-        query = newest_first(interactions, limit, since=where.since, until=where.until, after=where.after)
-        return await fetch_rows(self._engine, await self._filtered(query, where))
+        return await fetch_rows(self._engine, await self._page(where, limit, None))
 
     async def list_briefly(self, where: InteractionFilter, limit: int) -> builtins.list[Row]:
         """As `list`, each row cut to what a listing shows (see BRIEF_COLUMNS): never a whole large document.
@@ -174,15 +180,28 @@ class InteractionStore:
         `request` is None when its JSON text is longer than BRIEF_REQUEST_CHARS (`request_stored` says
         whether there is one); `response_text` and `error` are their first BRIEF_TEXT_CHARS characters.
         """
-        query = newest_first(
-            interactions,
-            limit,
-            since=where.since,
-            until=where.until,
-            after=where.after,
-            columns=_brief_columns(self._engine.dialect.name),
+        return await fetch_rows(self._engine, await self._page(where, limit, _brief_columns(self._engine.dialect.name)))
+
+    async def _page(
+        self, where: InteractionFilter, limit: int, columns: builtins.list[ColumnElement[Any]] | None
+    ) -> Select[Any]:
+        """The page's query: `columns` (None: whole rows) of the newest `limit` interactions matching `where`."""
+        if where.issue is None:
+            query = newest_first(
+                interactions, limit, since=where.since, until=where.until, after=where.after, columns=columns
+            )
+            return await self._filtered(query, where)
+        # An issue's members are found by its key, then sorted by time: all of them, as both databases read them
+        # (an index walk by time would pass every newer call to reach an old issue's). Sorting whole rows made
+        # one page of an issue of 3,000 calls with 8 KB requests take 170 ms on PostgreSQL: the page's ids are
+        # sorted first, alone, and only those rows read.
+        ids = newest_first(
+            interactions, limit, since=where.since, until=where.until, after=where.after, columns=[interactions.c.id]
         )
-        return await fetch_rows(self._engine, await self._filtered(query, where))
+        page_ids = (await self._filtered(ids, where)).scalar_subquery()
+        c = interactions.c
+        query = select(*columns) if columns is not None else select(interactions)
+        return query.where(c.id.in_(page_ids)).order_by(c.created_at.desc(), c.id.desc())
 
     async def _filtered(self, query: Select[Any], where: InteractionFilter) -> Select[Any]:
         c = interactions.c
@@ -197,4 +216,8 @@ class InteractionStore:
             query = query.where(feedback_matches(where.feedback))
         if where.outcome is not None:
             query = query.where(outcome_matches(where.outcome))
+        if where.issue is not None:
+            # Found by the members' primary key (issue_id, interaction_id), each row then by its own.
+            members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == where.issue)
+            query = query.where(c.id.in_(members))
         return query

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from html_page import parse
-from page_seed import XSS, feedback, interaction_row, store
+from page_seed import XSS, feedback, interaction_row, issue, store
 
 from gateway.accounts.records import Role
 
@@ -372,3 +372,66 @@ async def test_an_imported_id_with_url_characters_is_linked_to_its_own_page(brow
 
     assert page.status_code == 200
     assert interaction_id in page.text
+
+
+async def test_an_issue_filter_lists_every_interaction_of_the_issue_and_names_it(browser_as, gateway):
+    now = datetime.now(UTC)
+    rows = [interaction_row(f"question {n}", "answer", created_at=now - timedelta(minutes=5 - n)) for n in range(5)]
+    ids = await store(gateway, *rows)
+    fees = await issue(gateway, [ids[0], ids[2], ids[4]], title="Fees <b>wrong</b>")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get(f"/admin/interactions?issue={fees}")
+
+    assert response.status_code == 200, response.text
+    assert ids_on(response.text) == [ids[4], ids[2], ids[0]]
+    page = parse(response.text)
+    assert page.find("input", name="issue").attrs["value"] == fees
+    shown = page.find(id="issue-shown")
+    assert shown.text.strip() == "The interactions of the issue “Fees <b>wrong</b>”."
+    assert shown.find("a").attrs["href"] == f"/admin/issues/{fees}"
+
+
+async def test_an_issues_interactions_page_older_with_the_issue_kept(browser_as, gateway):
+    now = datetime.now(UTC)
+    rows = [interaction_row(f"question {n}", "answer", created_at=now - timedelta(minutes=60 - n)) for n in range(60)]
+    ids = await store(gateway, *rows)
+    members = ids[:55]
+    fees = await issue(gateway, members)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    first = await viewer.get(f"/admin/interactions?issue={fees}")
+    older = parse(first.text).find("a", rel="next").attrs["href"]
+    second = await viewer.get(older)
+
+    assert f"issue={fees}" in older
+    assert ids_on(first.text) + ids_on(second.text) == list(reversed(members))
+
+
+async def test_an_issue_merged_away_lists_the_issue_holding_its_complaints_and_says_so(browser_as, gateway):
+    ids = await store(gateway, *(interaction_row(f"question {n}", "answer") for n in range(3)))
+    fees = await issue(gateway, [ids[0]], title="fees")
+    charges = await issue(gateway, [ids[1], ids[2]], title="charges")
+    await gateway.services.issue_service.merge(fees, charges, actor="ana")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get(f"/admin/interactions?issue={fees}")
+
+    assert sorted(ids_on(response.text)) == sorted(ids)
+    shown = parse(response.text).find(id="issue-shown")
+    assert shown.text.strip() == (
+        "The issue “fees” was merged into “charges”: these are the interactions of “charges”, its complaints among them."
+    )
+    assert [a.attrs["href"] for a in shown.find_all("a")] == [f"/admin/issues/{fees}", f"/admin/issues/{charges}"]
+
+
+async def test_an_issue_no_one_has_is_a_400_page_naming_the_issue_box(browser_as, gateway):
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/interactions?issue=no-such-issue")
+
+    assert response.status_code == 400
+    page = parse(response.text)
+    assert page.find(data_testid="error").text.strip() == "Issue: no issue with id 'no-such-issue'."
+    box = page.find("input", name="issue")
+    assert (box.attrs["value"], box.attrs.get("aria-invalid")) == ("no-such-issue", "true")

@@ -8,6 +8,7 @@ import pytest
 from html_page import csrf_token_of, parse
 from issue_seed import SCRIPT, issue_with_examples
 from overview_seed import issue_runs
+from page_seed import interaction_row, issue, store
 
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
@@ -287,3 +288,28 @@ async def test_each_listed_issue_says_its_waiting_tasks_and_latest_fix_as_the_ov
     assert fixed_row.find(data_testid="open-tasks").text == "none"
     assert waiting_row.find(data_testid="fix-status").text == "no fix yet"
     assert waiting_row.find(data_testid="open-tasks").find("a").attrs["href"] == f"/admin/reviews/{task.task.task.id}"
+
+
+async def test_an_issue_page_links_every_interaction_of_the_issue(browser_as, gateway):
+    ids = await store(gateway, *(interaction_row(f"question {n}", "answer") for n in range(3)))
+    fees = await issue(gateway, ids)
+    single = await issue(gateway, [ids[0]], title="one fee")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    link = parse((await viewer.get(f"/admin/issues/{fees}")).text).find(data_testid="issue-interactions")
+    one = parse((await viewer.get(f"/admin/issues/{single}")).text).find(data_testid="issue-interactions")
+
+    assert (link.text, link.attrs["href"]) == ("All 3 interactions of this issue", f"/admin/interactions?issue={fees}")
+    assert one.text == "The 1 interaction of this issue"
+
+
+async def test_a_merged_issue_links_the_interactions_of_the_issue_holding_its_complaints(browser_as, gateway):
+    ids = await store(gateway, *(interaction_row(f"question {n}", "answer") for n in range(3)))
+    fees = await issue(gateway, [ids[0]], title="fees")
+    charges = await issue(gateway, ids[1:], title="charges")
+    await gateway.services.issue_service.merge(fees, charges, actor="ana")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    link = parse((await viewer.get(f"/admin/issues/{fees}")).text).find(data_testid="issue-interactions")
+
+    assert (link.text, link.attrs["href"]) == ("the interactions of “charges”", f"/admin/interactions?issue={charges}")
