@@ -118,6 +118,16 @@
 
   /* -- the queue ----------------------------------------------------------------------- */
 
+  /* `lead` about the task of `row`, ending in its reason: "You claimed the task: New issue “Fees” found by one
+     clustering pass." The reason is a sentence of its own, often with quotes and a full stop (the rules write
+     them so): it ends the message as written, given a full stop only when it has none, never quoted again. */
+  function aboutTask(lead, row) {
+    var cell = row.querySelector("td.reason");
+    var reason = cell ? cell.textContent.trim() : "";
+    if (!reason) { return lead + "."; }
+    return lead + ": " + reason + (/[.!?\u2026]["'\u201d\u2019)]*$/.test(reason) ? "" : ".");
+  }
+
   var rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-task-id]"));
   var selected = -1;
 
@@ -133,8 +143,7 @@
     });
     rows[selected].scrollIntoView({ block: "nearest" });
     if (announce) {
-      var reason = rows[selected].querySelector("td.reason");
-      say("Task " + (selected + 1) + " of " + rows.length + " selected" + (reason ? ": " + reason.textContent.trim() : "") + ".");
+      say(aboutTask("Task " + (selected + 1) + " of " + rows.length + " selected", rows[selected]));
     }
   }
 
@@ -150,16 +159,15 @@
     var id = row.getAttribute("data-task-id");
     if (key === "Enter") { window.location.assign(url); return true; }
     if (key === "e") { window.location.assign(url + "#correction"); return true; }
-    var reason = row.querySelector("td.reason");
-    var task = reason ? "the task \u201c" + reason.textContent.trim() + "\u201d" : "the task";
     if (key === "c") {
-      post(url + "/claim", { next: queueUrl }, { id: id, said: "You claimed " + task + "." });
+      post(url + "/claim", { next: queueUrl }, { id: id, said: aboutTask("You claimed the task", row) });
       return true;
     }
     if (key === "r" && !rejectConfirmed(row)) { return true; }
     if (key === "a" || key === "r") {
       var outcome = key === "a" ? "approve" : "reject";
-      post(url + "/decide", { outcome: outcome, next: queueUrl }, { id: id, said: "Decision recorded on " + task + ": " + outcome + "." });
+      var decided = key === "a" ? "You approved the task" : "You rejected the task";
+      post(url + "/decide", { outcome: outcome, next: queueUrl }, { id: id, said: aboutTask(decided, row) });
       return true;
     }
     return false;

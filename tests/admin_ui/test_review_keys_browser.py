@@ -12,14 +12,15 @@ from gateway.config import Settings
 pytestmark = pytest.mark.browser
 
 
-def signed_in_queue(settings: Settings, start_gateway, browser, tasks: int):
-    """A gateway with `tasks` tasks and a reviewer's page on its queue: the gateway, the page and the task ids."""
+def signed_in_queue(settings: Settings, start_gateway, browser, tasks: int, reason: str = "Task {n}"):
+    """A gateway with `tasks` tasks (each's reason `reason` with its number) and a reviewer's page on its queue:
+    the gateway, the page and the task ids."""
     gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 1.0}))
     services = gateway.app.services
     gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
     rows = [interaction_row(f"Fee {n}?", f"{n}%") for n in range(tasks)]
     gateway.run_coroutine(services.interactions.insert_many(rows))
-    ids = [gateway.run_coroutine(task(gateway.app, [row["id"]], reason=f"Task {n}")) for n, row in enumerate(rows)]
+    ids = [gateway.run_coroutine(task(gateway.app, [row["id"]], reason=reason.format(n=n))) for n, row in enumerate(rows)]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(gateway.origin + "/admin/sign-in?next=/admin/reviews")
     page.fill("input[name=name]", "rita")
@@ -46,7 +47,24 @@ def test_a_decision_made_with_a_key_in_the_queue_is_said_on_the_queue(settings, 
     page.keyboard.press("a")
 
     # A second-opinion task stays open after one decision: the row alone would not show that anything happened.
-    page.wait_for_selector("#key-status:text('Decision recorded on the task \u201cTask 0\u201d: approve.')")
+    page.wait_for_selector("#key-status:text('You approved the task: Task 0.')")
     assert page.text_content("tr.task-row.selected td.status").strip() == "open"
     assert [d.reviewer for d in gateway.run_coroutine(gateway.app.services.reviews.get(ids[0])).decisions] == ["rita"]
+    page.close()
+
+
+def test_what_the_keys_say_of_a_task_ends_in_its_reasons_own_full_stop(settings, start_gateway, browser):
+    # A rule's reason is a sentence with quotes of its own: wrapped in quotes and given a full stop of
+    # its own, it read "the task “New issue “Fees” … pass.”.".
+    reason = "New issue \u201cFees {n}\u201d found by one clustering pass."
+    _, page, _ = signed_in_queue(settings, start_gateway, browser, 2, reason=reason)
+
+    page.keyboard.press("j")
+    selected = page.text_content("#key-status")
+    page.keyboard.press("c")
+    page.wait_for_selector("#key-status:text('You claimed')")
+    claimed = page.text_content("#key-status")
+
+    assert selected == "Task 2 of 2 selected: New issue \u201cFees 1\u201d found by one clustering pass."
+    assert claimed == "You claimed the task: New issue \u201cFees 1\u201d found by one clustering pass."
     page.close()
