@@ -70,6 +70,11 @@ def _standing(value: str | None) -> str:
     return FIX_STANDING.get(value or "", "–")
 
 
+def words(value: object) -> str:
+    """An API value as the pages say it, in people's words ("in_progress" reads "in progress"); forms still send the value."""
+    return str(value).replace("_", " ")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -107,6 +112,7 @@ environment.filters.update(
     duration=duration_text,
     standing=_standing,
     feedback_phrases=feedback_phrases,
+    words=words,
 )
 # `url('/admin/issues')` in a template: the path as the browser reaches it (admin_ui.public_urls); every
 # href, src, action and data-*-url a template writes goes through it.

@@ -89,6 +89,24 @@ async def test_the_queue_lists_finished_tasks_too_when_asked_for_any_status(brow
     assert chosen_status(page) == "any"
 
 
+async def test_the_queue_says_statuses_in_words_and_its_form_sends_the_apis_values(browser_as, gateway):
+    tasks = await finished_and_unfinished_tasks(gateway)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/reviews?status=in_progress")).text)
+
+    options = {o.attrs["value"]: o.text for o in page.find("select", name="status").find_all("option")}
+    assert {value: options[value] for value in STATUSES} == {
+        "open": "open",
+        "in_progress": "in progress",
+        "resolved": "resolved",
+        "dismissed": "dismissed",
+    }
+    [row] = page.find_all("tr", class_="task-row")
+    assert row.attrs["data-task-id"] == tasks["in_progress"]
+    assert row.find("td", class_="status").text == "in progress (otto)"
+
+
 @pytest.mark.parametrize("status", STATUSES)
 async def test_a_queue_link_naming_one_status_lists_that_status_only(browser_as, gateway, status):
     tasks = await finished_and_unfinished_tasks(gateway)
@@ -199,7 +217,7 @@ async def test_claim_and_decide_through_the_forms_are_audited(browser_as, gatewa
     )
 
     assert claimed.status_code == 303 and claimed.headers["location"] == f"/admin/reviews/{task_id}?done=claimed"
-    assert page.find(data_testid="task-status").text.startswith("in_progress — claimed by rita")
+    assert page.find(data_testid="task-status").text.startswith("in progress — claimed by rita")
     assert page.find("p", id="task-notice").text == "You claimed this task."
     assert decided.status_code == 303
     detail = await gateway.services.reviews.get(task_id)
