@@ -20,7 +20,9 @@ def signed_in_queue(settings: Settings, start_gateway, browser, tasks: int, reas
     gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
     rows = [interaction_row(f"Fee {n}?", f"{n}%") for n in range(tasks)]
     gateway.run_coroutine(services.interactions.insert_many(rows))
-    ids = [gateway.run_coroutine(task(gateway.app, [row["id"]], reason=reason.format(n=n))) for n, row in enumerate(rows)]
+    ids = [
+        gateway.run_coroutine(task(gateway.app, [row["id"]], reason=reason.format(n=n))) for n, row in enumerate(rows)
+    ]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(gateway.origin + "/admin/sign-in?next=/admin/reviews")
     page.fill("input[name=name]", "rita")
