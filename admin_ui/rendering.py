@@ -66,8 +66,17 @@ def _count(value: int | None) -> str:
 FIX_STANDING = {"active": "in force", "canary": "a canary", "inactive": "no longer in force", "gone": "deleted"}
 
 
-def _standing(value: str | None) -> str:
-    return FIX_STANDING.get(value or "", "–")
+def share_text(share: float) -> str:
+    """A share of calls as a percentage, never rounded to nothing: 0.2 reads "20 %", 0.0005 "0.05 %"."""
+    return f"{share * 100:.3g} %"
+
+
+def _standing(value: str | None, canary_share: float | None = None) -> str:
+    """A linked fix as it stands now; a canary with the share of calls it gets ("a canary on 20 % of calls")."""
+    said = FIX_STANDING.get(value or "", "–")
+    if value == "canary" and canary_share is not None:
+        return f"{said} on {share_text(canary_share)} of calls"
+    return said
 
 
 def words(value: object) -> str:

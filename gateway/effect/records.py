@@ -37,6 +37,9 @@ class FixLink:
     # prompt version), "inactive" (an entry deactivated, a version replaced or rolled back) or "gone"
     # (no longer stored); None where it was not read (store.fix_links.standing).
     standing: str | None = None
+    # While the fix is a canary (`standing` "canary"), the share of the app's calls it gets now (0.1: 10 %);
+    # else None, and None where it was not read (store.fix_links.canary_share).
+    canary_share: float | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> FixLink:

@@ -47,14 +47,27 @@ def standing() -> ColumnElement[str]:
     )
 
 
+def canary_share() -> ColumnElement[float | None]:
+    """The share of its app's calls a link's prompt version gets while it is a canary (0.1: 10 %); else NULL."""
+    deployed = prompt_deployments.c
+    return (
+        select(deployed.canary_share)
+        .where(deployed.canary_version_id == fix_links.c.fix_id, fix_links.c.kind == "prompt")
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 async def insert_link(connection: AsyncConnection, link: Row) -> None:
     """Store `link` (every column) inside the caller's transaction, which appends its audit record last."""
     await connection.execute(insert(fix_links).values(link))
 
 
 async def stored_link(connection: AsyncConnection, link_id: str) -> Row:
-    """The link as stored, with its `standing`."""
-    stored = select(fix_links, standing().label("standing")).where(fix_links.c.id == link_id)
+    """The link as stored, with its `standing` and `canary_share`."""
+    stored = select(fix_links, standing().label("standing"), canary_share().label("canary_share")).where(
+        fix_links.c.id == link_id
+    )
     return dict((await connection.execute(stored)).mappings().one())
 
 
@@ -65,17 +78,18 @@ class FixLinkStore:
         self._engine = engine
 
     async def insert(self, link: Row, audit: AuditEntry) -> Row:
-        """Store `link` (every column) and its audit record in one transaction; the link as stored, with its `standing`."""
+        """Store `link` (every column) and its audit record in one transaction; the link as stored, with its `standing`
+        and `canary_share`."""
         async with self._engine.begin() as connection:
             await connection.execute(insert(fix_links).values(link))
             await append(connection, audit)
             return await stored_link(connection, link["id"])
 
     async def for_issue(self, issue_id: str) -> list[Row]:
-        """The issue's links, the earliest to go live first, each with its fix's `standing` now."""
+        """The issue's links, the earliest to go live first, each with its fix's `standing` now (and `canary_share`)."""
         c = fix_links.c
         query = (
-            select(fix_links, standing().label("standing"))
+            select(fix_links, standing().label("standing"), canary_share().label("canary_share"))
             .where(c.issue_id == issue_id)
             .order_by(c.live_at, c.created_at, c.id)
         )

@@ -313,3 +313,19 @@ async def test_a_merged_issue_links_the_interactions_of_the_issue_holding_its_co
     link = parse((await viewer.get(f"/admin/issues/{fees}")).text).find(data_testid="issue-interactions")
 
     assert (link.text, link.attrs["href"]) == ("the interactions of “charges”", f"/admin/interactions?issue={charges}")
+
+
+@pytest.mark.parametrize(
+    ("share", "said"), [(0.2, "a canary on 20 % of calls"), (0.0005, "a canary on 0.05 % of calls")]
+)
+async def test_a_canary_fix_says_the_share_of_calls_it_gets(browser_as, gateway, share, said):
+    services = gateway.services
+    issue_id = await issue_runs(services.engine, "bot", "Card declined abroad", [6])
+    await services.prompts.service.publish("bot", "Be kind.", "base", "kim", activate=True)
+    canary = await services.prompts.service.publish("bot", "Say travel mode.", "fix", "kim", canary_share=share)
+    await services.fix_links.link_fix(issue_id, "prompt", canary.version.id, arm="canary", actor="kim")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/issues/{issue_id}")).text)
+
+    assert page.find(data_testid="fix-standing").text == said

@@ -331,7 +331,10 @@ async def test_the_prompt_forms_canary_share_says_it_is_for_a_canary_only(browse
     form = parse((await reviewer.get(f"/admin/reviews/{task_id}")).text).find("form", id="prompt-form")
 
     # Without scripts it stays in the form (templates/prompt_rollout.html; rollout_fields.js hides it for "active").
-    assert form.find("label", data_canary_only="").text.startswith("Canary share (%), for a canary only")
+    # In percent, said so before the box: "0.05" was typed for 5 % and taken as 0.05 %.
+    assert (
+        form.find("label", data_canary_only="").text == "Canary share in % of calls (10 is a tenth), for a canary only"
+    )
 
 
 async def test_the_entry_forms_title_is_bounded_as_the_knowledge_base_bounds_it(browser_as, gateway):

@@ -239,3 +239,23 @@ async def test_a_canary_linked_then_promoted_stands_active_though_it_went_live_a
     await client.post(f"/api/prompts/{version['id']}/promote", headers=admin_headers)
 
     assert await standings(client, admin_headers, issue_id) == [("canary", "active")]
+
+
+async def test_a_canarys_link_says_the_share_of_calls_it_gets_now_and_none_once_promoted(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    await client.post(
+        "/api/prompts", json={"app": "support-bot", "text": "Be kind.", "active": True}, headers=admin_headers
+    )
+    canary = {"app": "support-bot", "text": "Quote refund times.", "canary_share": 0.2}
+    version = (await client.post("/api/prompts", json=canary, headers=admin_headers)).json()
+    body = {"kind": "prompt", "fix_id": version["id"], "arm": "canary"}
+    linked = (await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)).json()
+
+    async def shares() -> list[float | None]:
+        listed = await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)
+        return [link["canary_share"] for link in listed.json()["data"]]
+
+    assert linked["canary_share"] == 0.2
+    assert await shares() == [0.2]
+    await client.post(f"/api/prompts/{version['id']}/promote", headers=admin_headers)
+    assert await shares() == [None]

@@ -162,7 +162,10 @@ async def test_the_make_live_forms_canary_share_says_it_is_for_a_canary_only(
     form = parse((await reviewer.get(preview_path)).text).find("form", id="make-live-form")
 
     # Without scripts it stays in the form (templates/prompt_rollout.html; rollout_fields.js hides it for "active").
-    assert form.find("label", data_canary_only="").text.startswith("Canary share (%), for a canary only")
+    # In percent, said so before the box: "0.05" was typed for 5 % and taken as 0.05 %.
+    assert (
+        form.find("label", data_canary_only="").text == "Canary share in % of calls (10 is a tenth), for a canary only"
+    )
 
 
 async def test_a_viewer_cannot_make_a_preview_live(gateway, client, signed_in_as, fake_upstream, gateway_embedder):
