@@ -16,6 +16,7 @@ from admin_ui.navigation import navigation_for
 from admin_ui.public_urls import root_path_of, template_url
 from admin_ui.session import current_user, is_tls
 from gateway.domain.interaction_briefs import FeedbackTally
+from gateway.effect.spans import span_words
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -56,6 +57,11 @@ def duration_text(value: timedelta | None) -> str:
     if days:
         return f"{days} d {hours} h"
     return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
+def hours_in_words(hours: float) -> str:
+    """A span given in hours as the domain says one in a sentence ("1 hour", "10 seconds": effect.spans.span_words)."""
+    return span_words(timedelta(hours=hours))
 
 
 def _count(value: int | None) -> str:
@@ -122,6 +128,7 @@ environment.filters.update(
     standing=_standing,
     feedback_phrases=feedback_phrases,
     words=words,
+    hours_in_words=hours_in_words,
 )
 # `url('/admin/issues')` in a template: the path as the browser reaches it (admin_ui.public_urls); every
 # href, src, action and data-*-url a template writes goes through it.
