@@ -130,7 +130,7 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
     """With `cluster_interval` set, run clustering passes in the background (the heavy work in threads)."""
     if not services.settings.cluster_interval:
         return None
-    from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
+    from gateway.discovery.schedule import embedder_for, merge_judging_for, run_periodically, titler_for
 
     settings = services.settings
     return asyncio.create_task(
@@ -140,6 +140,7 @@ def start_background_clustering(services: Services, environ: Mapping[str, str]) 
             embedder_for(settings, environ),
             settings.cluster_interval,
             titler=titler_for(settings, environ),
+            merge_judging=merge_judging_for(settings, environ),
         ),
         name="feedgate-clustering",
     )

@@ -100,7 +100,7 @@ async def _refuse_unknown_app(engine: AsyncEngine, app: str) -> None:
 def cluster(args: argparse.Namespace, settings: Settings) -> None:
     """Run one clustering pass and print what it found."""
     from gateway.discovery.job import run_clustering_pass
-    from gateway.discovery.schedule import embedder_for, titler_for
+    from gateway.discovery.schedule import embedder_for, merge_judging_for, titler_for
     from gateway.observability.logs import configure_logging
 
     # Logs as `log_format` and `log_level` say, through serve's handler; a one-off pass exports no metrics.
@@ -123,6 +123,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
                 app=args.app,
                 progress=progress,
                 titler=titler_for(settings, os.environ),
+                merge_judging=merge_judging_for(settings, os.environ),
             )
 
         summary = asyncio.run(on_database(settings, run, creates=False))
@@ -136,7 +137,7 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
-    from gateway.discovery.schedule import embedder_for, run_periodically, titler_for
+    from gateway.discovery.schedule import embedder_for, merge_judging_for, run_periodically, titler_for
     from gateway.observability.startup import prepare_observability
     from gateway.observability.worker_endpoint import worker_endpoint
     from gateway.privacy.retention import prune_periodically
@@ -186,6 +187,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
                 interval,
                 on_pass=on_pass,
                 titler=titler_for(settings, os.environ),
+                merge_judging=merge_judging_for(settings, os.environ),
             ),
             # The prompt canaries' guarded rollout rides along (gateway.prompts.guard).
             guard_canaries(settings, engine),

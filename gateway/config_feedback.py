@@ -53,6 +53,15 @@ class FeedbackSettings(BaseModel):
     title_model: str | None = None
     title_url: str | None = None
     title_api_key_env: str | None = "OPENAI_API_KEY"
+    # LLM merge judge (gateway/discovery/merge_judging.py): with `merge_judge_model` set, a full pass on
+    # an app of 50-2,000 complaints asks that chat model, for at most `merge_judge_max_questions`
+    # pairs of close issues, whether they are one problem, and joins those it says are. Through
+    # `merge_judge_url` (default: the title model's URL, else the default upstream), keyed by the
+    # variable `merge_judge_api_key_env` names (default: the title model's; "" for no key).
+    merge_judge_model: str | None = None
+    merge_judge_url: str | None = None
+    merge_judge_api_key_env: str | None = None
+    merge_judge_max_questions: int = Field(default=40, ge=1, le=1_000)
     cluster_lock_ttl: float = Field(default=7200, gt=0, le=MAX_SECONDS)
     # Incremental passes (gateway/discovery/incremental.py): while the complaints added or withdrawn
     # since the last full pass are at most this share of it, a pass only assigns new ones to existing

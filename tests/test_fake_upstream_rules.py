@@ -59,3 +59,13 @@ def test_other_questions_still_echo_and_always_right_topics_need_nothing(client:
 def test_a_developer_message_counts_as_system_text() -> None:
     request = {"messages": [{"role": "developer", "content": [{"type": "text", "text": FACT}]}]}
     assert rule_answer("transfer fee?", request) == "The transfer fee is 1%."
+
+
+def test_the_merge_judge_question_is_answered_by_shared_keywords(client: openai.OpenAI) -> None:
+    shared = (
+        "Group A\nKeywords: card, arrive\nExamples:\n- no card\n\nGroup B\nKeywords: card delivery\nExamples:\n- late"
+    )
+    apart = "Group A\nKeywords: refund\nExamples:\n- the transfer fee?\n\nGroup B\nKeywords: password\nExamples:\n- x"
+
+    assert chat(client, shared, system="Are these the same problem?") == '{"same": true}'
+    assert chat(client, apart, system="Are these the same problem?") == '{"same": false}'

@@ -16,10 +16,15 @@ so every other behaviour of the fake upstream is unchanged.
 
 The first is a fact (a knowledge-base entry fixes it); the second is an instruction (a prompt
 version fixes it); the last two are topics the model always gets right.
+
+Before the table, Feedgate's merge judge question (clustering.llm_judge: a user message of "Group A"
+and "Group B", each with a "Keywords:" line) is answered by a rule of its own: `{"same": true}` when
+the two groups' keywords share a word, else `{"same": false}`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +74,9 @@ def system_text(req: dict[str, Any]) -> str:
 
 def rule_answer(question: str, req: dict[str, Any], rules: tuple[AnswerRule, ...] = RULES) -> str | None:
     """The answer of the first rule that `question` triggers, right or wrong by `req`'s system text; None: no rule."""
+    judged = merge_judge_answer(question)
+    if judged is not None:
+        return judged
     asked = question.casefold()
     for rule in rules:
         if any(trigger in asked for trigger in rule.triggers):
@@ -76,3 +84,20 @@ def rule_answer(question: str, req: dict[str, Any], rules: tuple[AnswerRule, ...
                 return rule.right
             return rule.wrong
     return None
+
+
+def merge_judge_answer(question: str) -> str | None:
+    """`{"same": true}` when the merge judge's two groups share a keyword word, `{"same": false}` when not; None: no judge question."""
+    if not question.startswith("Group A\n") or "\n\nGroup B\n" not in question:
+        return None
+    groups = question.split("\n\nGroup B\n", 1)
+    words = [
+        {
+            word
+            for line in group.splitlines()
+            if line.startswith("Keywords:")
+            for word in line[9:].replace(",", " ").split()
+        }
+        for group in groups
+    ]
+    return json.dumps({"same": bool(words[0] & words[1])})

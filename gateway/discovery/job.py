@@ -24,6 +24,7 @@ from gateway.discovery.feedback_map import map_change
 from gateway.discovery.incremental import run_incremental
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
+from gateway.discovery.merge_judging import MergeJudging, judge_merges, kept_apart
 from gateway.discovery.pass_plan import fit_fingerprint, recipe_fingerprint
 from gateway.discovery.summary import AppRunSummary, RunSummary
 from gateway.discovery.titles import title_clusters
@@ -34,7 +35,7 @@ from gateway.observability.metrics import record_clustering_run
 from gateway.review.issue_rule import review_issues_after_run
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.feedback_map_points import FeedbackMapStore, MapUpdate
-from gateway.store.issue_records import RunRecord
+from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_stamps import IssuesChangedMeanwhile
 from gateway.store.issues import IssueStore
 from gateway.store.kept_reduction import KeptReduction
@@ -62,10 +63,12 @@ async def run_clustering_pass(
     progress: Progress | None = None,
     params: DiscoveryParams | None = None,
     titler: LLMTitler | None = None,
+    merge_judging: MergeJudging | None = None,
 ) -> RunSummary:
     """Cluster the negative feedback of `app` (default: every app, each on its own) and update its issues.
 
-    `params` defaults to the product's recipe with the document parts from `settings`.
+    `params` defaults to the product's recipe with the document parts from `settings`; with
+    `merge_judging`, a full pass on a small app asks it which close clusters are one problem.
     """
     report = progress or (lambda _step, _done, _total: None)
     params = params or discovery_params(settings)
@@ -85,7 +88,7 @@ async def run_clustering_pass(
             def step(what: str, done: int, _app: str = name, _base: int = index * STEPS_PER_APP) -> None:
                 report(f"{_app}: {what}", _base + done, total)
 
-            summary = await _pass_app(engine, settings, embedder, titler, name, params, step)
+            summary = await _pass_app(engine, settings, embedder, titler, merge_judging, name, params, step)
             step("review rules", STEPS_PER_APP)
             if summary.run_id is not None:
                 record_clustering_run(name, summary.seconds, summary.items, summary.clusters, summary.noise)
@@ -119,6 +122,7 @@ async def _pass_app(
     settings: Settings,
     embedder: Embedder,
     titler: LLMTitler | None,
+    merge_judging: MergeJudging | None,
     app: str,
     params: DiscoveryParams,
     step: Callable[[str, int], None],
@@ -127,7 +131,7 @@ async def _pass_app(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             summary = await run_incremental(engine, settings, embedder, app, params, step)
-            return summary or await _run_app(engine, embedder, titler, app, params, step)
+            return summary or await _run_app(engine, embedder, titler, merge_judging, app, params, step)
         except IssuesChangedMeanwhile as changed:
             # Writing what the pass read would undo their status, title or merge: start from what they made.
             if attempt == MAX_ATTEMPTS:
@@ -144,6 +148,8 @@ async def _cluster(
     params: DiscoveryParams,
     step: Callable[[str, int], None],
     kept_together: KeptTogether | None = None,
+    merge_judging: MergeJudging | None = None,
+    tracked: dict[str, TrackedIssue] | None = None,
 ) -> tuple[str, list[DiscoveredCluster], KeptReduction]:
     """Embed, reduce (reusing the app's kept fit) and cluster; (reduction kind, clusters, what to keep of the
     reduction), the last written with the run so that a pass dying before it leaves the kept fit and map as they were."""
@@ -174,6 +180,9 @@ async def _cluster(
         return reduction, clusters
 
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
+    if merge_judging is not None:
+        apart = kept_apart(clusters, tracked or {})
+        clusters = await judge_merges(clusters, ids, documents, vectors, params, merge_judging, apart)
     landmarks = None
     if reduction.fit is not None:
         # Incremental passes place new complaints among a sample of the fitted points.
@@ -191,6 +200,7 @@ async def _run_app(
     engine: AsyncEngine,
     embedder: Embedder,
     titler: LLMTitler | None,
+    merge_judging: MergeJudging | None,
     app: str,
     params: DiscoveryParams,
     step: Callable[[str, int], None],
@@ -209,7 +219,9 @@ async def _run_app(
     merged = [t.member_ids for t in tracked.values() if t.merged_by_person and t.size > 0]
     filed = frozenset().union(*(t.member_ids for t in tracked.values())) if merged else frozenset()
     kept_together = KeptTogether(merged, filed) if merged else None
-    reduction, clusters, kept = await _cluster(engine, embedder, app, negative, params, step, kept_together)
+    reduction, clusters, kept = await _cluster(
+        engine, embedder, app, negative, params, step, kept_together, merge_judging, tracked
+    )
     step("tracking issues", 3)
     tracking = match_clusters(
         [ExistingIssue(t.id, t.centroid, t.member_ids, t.status, t.resolved_at) for t in tracked.values()],

@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
 from clustering.embed_local import LocalEmbedder
 from clustering.label import LLMTitler
+from clustering.llm_judge import LLMMergeJudge
 from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
+from gateway.discovery.merge_judging import MergeJudging
 from gateway.side_call_client import side_call_client
 from gateway.store.availability import database_unavailable, outage_reason
 
 logger = logging.getLogger("feedgate.discovery")
 
 EMBEDDING_TIMEOUT = 60.0  # seconds; one call embeds a batch of up to 256 texts
-TITLE_TIMEOUT = 30.0  # seconds; one short chat answer per new issue
+TITLE_TIMEOUT = 30.0  # seconds; one short chat answer per new issue (and per merge judge question)
 
 
 def embedder_for(settings: Settings, environ: Mapping[str, str]) -> Embedder:
@@ -44,6 +46,18 @@ def titler_for(settings: Settings, environ: Mapping[str, str]) -> LLMTitler | No
     return LLMTitler(client, settings.title_model)
 
 
+def merge_judging_for(settings: Settings, environ: Mapping[str, str]) -> MergeJudging | None:
+    """The configured LLM merge judge, or None when passes merge by the geometry alone (the default)."""
+    if not settings.merge_judge_model:
+        return None
+    base_url = settings.merge_judge_url or settings.title_url or settings.upstream_url
+    key_env = (
+        settings.title_api_key_env if settings.merge_judge_api_key_env is None else settings.merge_judge_api_key_env
+    )
+    client = side_call_client(base_url, key_env, environ, timeout=TITLE_TIMEOUT)
+    return MergeJudging(LLMMergeJudge(client, settings.merge_judge_model), settings.merge_judge_max_questions)
+
+
 async def run_periodically(
     engine: AsyncEngine,
     settings: Settings,
@@ -51,13 +65,14 @@ async def run_periodically(
     interval: float,
     on_pass: Callable[[RunSummary], None] | None = None,
     titler: LLMTitler | None = None,
+    merge_judging: MergeJudging | None = None,
 ) -> None:
     """Run a pass every `interval` seconds until cancelled; a failed pass is logged, not fatal."""
     if not interval > 0:  # also refuses NaN; 0 or less would run passes back to back
         raise ValueError(f"the interval between clustering passes must be a positive number of seconds, got {interval}")
     while True:
         try:
-            summary = await run_clustering_pass(engine, settings, embedder, titler=titler)
+            summary = await run_clustering_pass(engine, settings, embedder, titler=titler, merge_judging=merge_judging)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -12,9 +12,10 @@ from chat_replies import chat_reply
 
 from clustering.embed import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
 from clustering.embed_local import LocalEmbedder
+from clustering.llm_judge import IssueExhibit
 from clustering.onnx_export import ExportFailed
 from gateway.config import Settings
-from gateway.discovery.schedule import embedder_for, titler_for
+from gateway.discovery.schedule import embedder_for, merge_judging_for, titler_for
 
 
 def test_bundled_model_through_onnxruntime_is_the_default():
@@ -95,3 +96,43 @@ def test_the_title_model_defaults_to_the_default_upstream_with_its_key():
 
     assert titled.title == "Late refunds"
     assert route.calls.last.request.headers["authorization"] == "Bearer sk-llm"
+
+
+def test_no_merge_judge_is_asked_unless_its_model_is_set():
+    assert merge_judging_for(Settings(title_model="small"), environ={}) is None
+
+
+def _ask_judge(settings: Settings, environ: dict[str, str]) -> bool:
+    judging = merge_judging_for(settings, environ)
+    assert judging is not None
+    shown = IssueExhibit(("refund",), ("no refund yet",))
+    return judging.judge.ask(judging.judge.question(shown, shown))
+
+
+@respx.mock
+def test_the_merge_judge_defaults_to_the_title_models_url_and_key():
+    route = respx.post("http://titles.local/v1/chat/completions").mock(return_value=chat_reply('{"same": true}'))
+    settings = Settings(
+        upstream_url="http://upstream.local/v1",
+        title_url="http://titles.local/v1",
+        title_api_key_env="LLM_KEY",
+        merge_judge_model="judge",
+    )
+
+    assert _ask_judge(settings, {"LLM_KEY": "sk-llm"}) is True
+    assert route.calls.last.request.headers["authorization"] == "Bearer sk-llm"
+    assert merge_judging_for(settings, {}).max_questions == 40  # type: ignore[union-attr]
+
+
+@respx.mock
+def test_the_merge_judge_has_its_own_url_and_key_when_set():
+    route = respx.post("http://judge.local/v1/chat/completions").mock(return_value=chat_reply('{"same": false}'))
+    settings = Settings(
+        title_url="http://titles.local/v1",
+        merge_judge_model="judge",
+        merge_judge_url="http://judge.local/v1",
+        merge_judge_api_key_env="JUDGE_KEY",
+    )
+
+    assert _ask_judge(settings, {"JUDGE_KEY": "sk-judge", "OPENAI_API_KEY": "sk-other"}) is False
+    assert route.calls.last.request.headers["authorization"] == "Bearer sk-judge"

@@ -1,0 +1,123 @@
+"""A full pass's optional LLM merge judge: ask about the closest pairs of a small app's clusters, join those it calls one.
+
+Off unless `merge_judge_model` is set. On an app of 50-2,000 complaints (where the pass already
+merges close clusters: `clustering.cluster`), after clustering and before tracking, each cluster's
+nearest clusters are put to the judge (`clustering.merge_judge.pairs_to_judge`, at most
+`merge_judge_max_questions` a pass), a few at a time on worker threads; the pairs it calls one
+problem are joined as the pass's own merges are (they bind no later pass, unlike a person's).
+A failed or malformed answer leaves its pair apart and is logged; answers are kept by the judge
+(`clustering.llm_judge`), so a pass showing it the same issues again asks nothing.
+
+What people did holds: complaints a person merged were joined before (`clustering.kept_together`),
+and two clusters holding two issues a person has acted on (triaged, renamed or merged into) are
+never put to the judge: they looked at both and kept them as two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from clustering.cluster import MAX_POINTS_FOR_SELECTION, MIN_POINTS_FOR_SELECTION, NOISE
+from clustering.llm_judge import IssueExhibit, JudgeQuestion, LLMMergeJudge
+from clustering.merge_judge import DEFAULT_NEIGHBOURS, judged_labels, pairs_to_judge
+from clustering.pipeline import DiscoveredCluster, DiscoveryParams, describe_clusters
+from gateway.store.issue_records import TrackedIssue
+
+__all__ = ["JUDGE_CONCURRENCY", "MergeJudging", "judge_merges", "kept_apart"]
+
+# Questions in flight at once: enough to keep a pass short, few enough not to flood the model's rate limit.
+JUDGE_CONCURRENCY = 4
+
+logger = logging.getLogger("feedgate.discovery")
+
+
+@dataclass(frozen=True, slots=True)
+class MergeJudging:
+    """The judge and how many questions a pass may ask it."""
+
+    judge: LLMMergeJudge
+    max_questions: int
+
+
+def kept_apart(clusters: Sequence[DiscoveredCluster], tracked: Mapping[str, TrackedIssue]) -> set[frozenset[int]]:
+    """Pairs of cluster positions whose filed complaints are mostly those of two different issues a person acted on."""
+    acted_on = {
+        issue.id
+        for issue in tracked.values()
+        if issue.renamed or issue.merged_by_person or issue.status in ("resolved", "dismissed")
+    }
+    filed = {member: issue.id for issue in tracked.values() for member in issue.member_ids}
+    holder: dict[int, str] = {}
+    for position, cluster in enumerate(clusters):
+        held = Counter(filed[member] for member in cluster.member_ids if member in filed)
+        if not held:
+            continue
+        issue_id, count = held.most_common(1)[0]
+        if issue_id in acted_on and 2 * count > held.total():
+            holder[position] = issue_id
+    return {
+        frozenset((first, second))
+        for first in holder
+        for second in holder
+        if first < second and holder[first] != holder[second]
+    }
+
+
+async def judge_merges(
+    clusters: list[DiscoveredCluster],
+    ids: Sequence[str],
+    documents: Sequence[str],
+    vectors: np.ndarray,
+    params: DiscoveryParams,
+    judging: MergeJudging,
+    apart: set[frozenset[int]],
+) -> list[DiscoveredCluster]:
+    """`clusters` with the pairs the judge calls one problem joined (as given when it joins none)."""
+    if not MIN_POINTS_FOR_SELECTION <= len(ids) <= MAX_POINTS_FOR_SELECTION or len(clusters) < 2:
+        return clusters
+    labels = np.full(len(ids), NOISE, dtype=int)
+    for position, cluster in enumerate(clusters):
+        labels[list(cluster.member_indices)] = position
+    pairs = pairs_to_judge(
+        vectors, labels, neighbours=DEFAULT_NEIGHBOURS, max_pairs=judging.max_questions, kept_apart=apart
+    )
+    shown = [IssueExhibit(c.keywords, c.representative_texts) for c in clusters]
+    questions = [judging.judge.question(shown[pair.left], shown[pair.right]) for pair in pairs]
+    answers = await _answers(judging.judge, questions)
+    merged = await asyncio.to_thread(judged_labels, vectors, labels, pairs, answers, apart)
+    joined = len(clusters) - len(set(merged.tolist()) - {NOISE})
+    logger.info(
+        "merge judge: %d pairs asked about, %d answered same, %d without an answer; %d clusters joined",
+        len(pairs),
+        sum(answer is True for answer in answers),
+        sum(answer is None for answer in answers),
+        joined,
+    )
+    if not joined:
+        return clusters
+    merge_bar = clusters[0].merge_similarity
+    return await asyncio.to_thread(describe_clusters, ids, documents, vectors, merged, params, merge_bar)
+
+
+async def _answers(judge: LLMMergeJudge, questions: Sequence[JudgeQuestion]) -> list[bool | None]:
+    """Each question's answer (kept or asked now, a few at a time off the event loop); None where none came."""
+    gate = asyncio.Semaphore(JUDGE_CONCURRENCY)
+
+    async def answer(question: JudgeQuestion) -> bool | None:
+        kept = judge.kept_answer(question)
+        if kept is not None:
+            return kept
+        async with gate:
+            try:
+                return await asyncio.to_thread(judge.ask, question)
+            except Exception as error:  # noqa: BLE001 - any model, network or format failure leaves the pair apart
+                logger.warning("merge judge gave no answer, the pair stays apart: %s", error)
+                return None
+
+    return list(await asyncio.gather(*(answer(question) for question in questions)))
