@@ -1,0 +1,195 @@
+"""What a merge judge could give on small apps: the pass's issues, then pairs of them judged by a simulated judge.
+
+The same seeded banking77 draws as small_apps.py (300-1,000 complaints over 10-30 intents), the
+product's pipeline and KMeans told the true k on the same embeddings. After the pass, the pairs
+the product would ask its merge judge about (`clustering.merge_judge.pairs_to_judge`: each
+issue's nearest issues by centroid cosine, at most --max-pairs a pass) are answered by a
+*simulated* judge and merged as the product merges them (`judged_labels`):
+
+- **oracle**: "same" exactly when the two issues' majority intents are equal (a perfect judge);
+- **noisy p**: the oracle's answer flipped with probability p (seeded per draw), for each p in
+  --error-rates.
+
+This measures the mechanism (which pairs are asked, how answers are merged), not any model's
+accuracy: a real LLM's error rate on these questions is not measured here.
+
+    .venv/bin/python benchmarks/small_apps_judge.py [--seeds 4,...,15] [--neighbours 1,2,3] [--max-pairs 40]
+        [--error-rates 0.1,0.2] [--json results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from cluster_quality import as_items, feedgate_labels, kmeans_labels  # noqa: E402
+from small_app_draws import Draw, draw_small_app  # noqa: E402
+from small_apps import EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking, score_draw  # noqa: E402
+
+from clustering.merge_judge import DEFAULT_MAX_PAIRS, DEFAULT_NEIGHBOURS, judged_labels, pairs_to_judge  # noqa: E402
+
+PIPELINE, KMEANS = "Feedgate pipeline", "KMeans, true k"
+
+
+@dataclass
+class JudgedScore:
+    """One method on one draw, with the judge's questions and wrong answers (0 for the unjudged methods)."""
+
+    seed: int
+    items: int
+    groups: int
+    method: str
+    v_measure: float
+    ari: float
+    noise_share: float
+    issues_per_group: float
+    aim_met: bool
+    questions: int
+    wrong_answers: int
+
+
+def majority_intents(labels: np.ndarray, truth: list[str]) -> dict[int, str]:
+    """Each cluster's most common true intent."""
+    found: dict[int, Counter[str]] = {}
+    for label, intent in zip(labels.tolist(), truth, strict=True):
+        if label >= 0:
+            found.setdefault(label, Counter())[intent] += 1
+    return {label: counts.most_common(1)[0][0] for label, counts in found.items()}
+
+
+def judge_draw(
+    draw: Draw,
+    texts: list[str],
+    embeddings: np.ndarray,
+    neighbours: list[int],
+    max_pairs: list[int],
+    error_rates: list[float],
+) -> list[JudgedScore]:
+    """The pipeline, KMeans, and the pipeline followed by each simulated judge, on one draw."""
+    vectors = embeddings[draw.rows]
+    items = as_items([texts[row] for row in draw.rows], f"draw{draw.seed}")
+    started = time.perf_counter()
+    ours = feedgate_labels(items, vectors)
+    seconds = time.perf_counter() - started
+    kmeans = score_draw(draw, KMEANS, kmeans_labels(vectors, draw.groups, draw.seed), 0.0)
+    intents = majority_intents(ours, draw.truth)
+    runs: dict[str, tuple[np.ndarray, int, int]] = {PIPELINE: (ours, 0, 0)}
+    for nearest, most in ((n, m) for n in neighbours for m in max_pairs):
+        pairs = pairs_to_judge(vectors, ours, neighbours=nearest, max_pairs=most)
+        truths = [intents[pair.left] == intents[pair.right] for pair in pairs]
+        for rate in [0.0, *error_rates]:
+            rng = np.random.default_rng([draw.seed, round(rate * 1000)])
+            flips = rng.random(len(pairs)) < rate
+            answers: list[bool | None] = [bool(truth != flip) for truth, flip in zip(truths, flips, strict=True)]
+            name = "+ oracle judge" if rate == 0 else f"+ judge wrong {rate:.0%}"
+            if len(neighbours) > 1:
+                name += f", {nearest} nearest"
+            if len(max_pairs) > 1:
+                name += f", at most {most}"
+            runs[name] = (judged_labels(vectors, ours, pairs, answers), len(pairs), int(flips.sum()))
+    scores = [_judged(kmeans, kmeans, 0, 0)]
+    for method, (labels, questions, wrong) in runs.items():
+        scores.append(_judged(score_draw(draw, method, labels, seconds), kmeans, questions, wrong))
+    return scores
+
+
+def _judged(score, kmeans, questions: int, wrong: int) -> JudgedScore:  # type: ignore[no-untyped-def]
+    return JudgedScore(
+        seed=score.seed,
+        items=score.items,
+        groups=score.groups,
+        method=score.method,
+        v_measure=score.v_measure,
+        ari=score.ari,
+        noise_share=score.noise_share,
+        issues_per_group=score.issues_per_group,
+        aim_met=score.method != KMEANS and meets_aim(score, kmeans),
+        questions=questions,
+        wrong_answers=wrong,
+    )
+
+
+def summary_markdown(scores: list[JudgedScore]) -> str:
+    """Per method: draws meeting the aim, mean V / ARI / noise / issues per group, questions per pass."""
+    lines = [
+        "| Method | Aim met | V-measure | ARI | Noise | Issues per true group (range) | Questions per pass (max) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for method in dict.fromkeys(s.method for s in scores):
+        mine = [s for s in scores if s.method == method]
+        per_group = [s.issues_per_group for s in mine]
+        asked = [s.questions for s in mine]
+        lines.append(
+            f"| {method} | {'' if method == KMEANS else f'{sum(s.aim_met for s in mine)} of {len(mine)}'} "
+            f"| {np.mean([s.v_measure for s in mine]):.3f} | {np.mean([s.ari for s in mine]):.3f} "
+            f"| {np.mean([s.noise_share for s in mine]):.1%} "
+            f"| {np.mean(per_group):.2f} ({min(per_group):.2f}-{max(per_group):.2f}) "
+            f"| {f'{np.mean(asked):.1f} ({max(asked)})' if max(asked) else ''} |"
+        )
+    return "\n".join(lines)
+
+
+def draws_markdown(scores: list[JudgedScore]) -> str:
+    """One row per draw and method."""
+    lines = [
+        "| Draw (seed: items, groups) | Method | V-measure | ARI | Issues per true group | Aim | Questions (wrong) |",
+        "|---|---|---:|---:|---:|---|---:|",
+    ]
+    for s in scores:
+        lines.append(
+            f"| {s.seed}: {s.items}, {s.groups} | {s.method} | {s.v_measure:.3f} | {s.ari:.3f} "
+            f"| {s.issues_per_group:.2f} | {'met' if s.aim_met else ''} "
+            f"| {f'{s.questions} ({s.wrong_answers})' if s.questions else ''} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score every draw with and without the simulated judges and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default=",".join(map(str, EVALUATION_SEEDS)), help="comma-separated draw seeds")
+    parser.add_argument(
+        "--neighbours", default=str(DEFAULT_NEIGHBOURS), help="comma-separated: nearest issues of each asked about"
+    )
+    parser.add_argument("--max-pairs", default=str(DEFAULT_MAX_PAIRS), help="comma-separated: most questions a pass")
+    parser.add_argument("--error-rates", default="0.1,0.2", help="comma-separated chances of a wrong answer")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    texts, intents = pooled_banking()
+    embeddings = cached_embeddings(texts, args.cache_dir)
+    rates = [float(r) for r in args.error_rates.split(",") if r]
+    scores: list[JudgedScore] = []
+    for seed in (int(s) for s in args.seeds.split(",")):
+        draw = draw_small_app(intents, seed)
+        nearest = [int(n) for n in args.neighbours.split(",")]
+        most = [int(n) for n in args.max_pairs.split(",")]
+        found = judge_draw(draw, texts, embeddings, nearest, most, rates)
+        scores.extend(found)
+        print(
+            f"  seed {seed}: {len(draw.rows)} items, {draw.groups} groups; aim met by: "
+            + (", ".join(s.method for s in found if s.aim_met) or "none"),
+            file=sys.stderr,
+            flush=True,
+        )
+    print(draws_markdown(scores))
+    print("\n" + summary_markdown(scores))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(s) for s in scores], indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
