@@ -40,6 +40,7 @@ from gateway.store.issue_stamps import IssuesChangedMeanwhile
 from gateway.store.issues import IssueStore
 from gateway.store.kept_reduction import KeptReduction
 from gateway.store.locks import CLUSTERING_LOCK, try_lock
+from gateway.store.merge_judgements import MergeJudgementStore
 from gateway.store.negative_feedback import NegativeFeedbackStore
 from gateway.store.reduction_fits import ReductionFitStore
 
@@ -182,7 +183,8 @@ async def _cluster(
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if merge_judging is not None:
         apart = kept_apart(clusters, tracked or {})
-        clusters = await judge_merges(clusters, ids, documents, vectors, params, merge_judging, apart)
+        stored = MergeJudgementStore(engine)
+        clusters = await judge_merges(clusters, ids, documents, vectors, params, merge_judging, apart, stored)
     landmarks = None
     if reduction.fit is not None:
         # Incremental passes place new complaints among a sample of the fitted points.

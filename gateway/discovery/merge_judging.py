@@ -5,8 +5,9 @@ merges close clusters: `clustering.cluster`), after clustering and before tracki
 nearest clusters are put to the judge (`clustering.merge_judge.pairs_to_judge`, at most
 `merge_judge_max_questions` a pass), a few at a time on worker threads; the pairs it calls one
 problem are joined as the pass's own merges are (they bind no later pass, unlike a person's).
-A failed or malformed answer leaves its pair apart and is logged; answers are kept by the judge
-(`clustering.llm_judge`), so a pass showing it the same issues again asks nothing.
+A failed or malformed answer leaves its pair apart and is logged; answers are kept by their
+question's hash, by the judge for the process's life (`clustering.llm_judge`) and in the database
+(`gateway.store.merge_judgements`), so a pass showing it the same issues again asks nothing.
 
 What people did holds: complaints a person merged were joined before (`clustering.kept_together`),
 and two clusters holding two issues a person has acted on (triaged, renamed or merged into) are
@@ -28,6 +29,7 @@ from clustering.llm_judge import IssueExhibit, JudgeQuestion, LLMMergeJudge
 from clustering.merge_judge import DEFAULT_NEIGHBOURS, judged_labels, pairs_to_judge
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, describe_clusters
 from gateway.store.issue_records import TrackedIssue
+from gateway.store.merge_judgements import MergeJudgementStore
 
 __all__ = ["JUDGE_CONCURRENCY", "MergeJudging", "judge_merges", "kept_apart"]
 
@@ -77,8 +79,12 @@ async def judge_merges(
     params: DiscoveryParams,
     judging: MergeJudging,
     apart: set[frozenset[int]],
+    kept: MergeJudgementStore | None = None,
 ) -> list[DiscoveredCluster]:
-    """`clusters` with the pairs the judge calls one problem joined (as given when it joins none)."""
+    """`clusters` with the pairs the judge calls one problem joined (as given when it joins none).
+
+    `kept` holds answers earlier passes stored; the answers asked for now are stored there too.
+    """
     if not MIN_POINTS_FOR_SELECTION <= len(ids) <= MAX_POINTS_FOR_SELECTION or len(clusters) < 2:
         return clusters
     labels = np.full(len(ids), NOISE, dtype=int)
@@ -89,7 +95,11 @@ async def judge_merges(
     )
     shown = [IssueExhibit(c.keywords, c.representative_texts) for c in clusters]
     questions = [judging.judge.question(shown[pair.left], shown[pair.right]) for pair in pairs]
-    answers = await _answers(judging.judge, questions)
+    stored = await kept.answers([q.key for q in questions]) if kept is not None else {}
+    answers = await _answers(judging.judge, questions, stored)
+    new = {q.key: a for q, a in zip(questions, answers, strict=True) if a is not None and q.key not in stored}
+    if kept is not None and new:
+        await kept.keep(judging.judge.model, new)
     merged = await asyncio.to_thread(judged_labels, vectors, labels, pairs, answers, apart)
     joined = len(clusters) - len(set(merged.tolist()) - {NOISE})
     logger.info(
@@ -105,11 +115,15 @@ async def judge_merges(
     return await asyncio.to_thread(describe_clusters, ids, documents, vectors, merged, params, merge_bar)
 
 
-async def _answers(judge: LLMMergeJudge, questions: Sequence[JudgeQuestion]) -> list[bool | None]:
-    """Each question's answer (kept or asked now, a few at a time off the event loop); None where none came."""
+async def _answers(
+    judge: LLMMergeJudge, questions: Sequence[JudgeQuestion], stored: Mapping[str, bool]
+) -> list[bool | None]:
+    """Each question's answer (stored, kept or asked now, a few at a time off the event loop); None where none came."""
     gate = asyncio.Semaphore(JUDGE_CONCURRENCY)
 
     async def answer(question: JudgeQuestion) -> bool | None:
+        if question.key in stored:
+            return stored[question.key]
         kept = judge.kept_answer(question)
         if kept is not None:
             return kept

@@ -69,6 +69,24 @@ async def test_a_pass_asks_the_judge_and_asks_nothing_again_for_the_same_issues(
     assert len(judge_questions(upstream)) == len(asked)
 
 
+async def test_a_new_process_asks_nothing_the_database_kept(engine, database_url, embedder, upstream):
+    upstream.app.reset()
+    await seed_complaints(engine, a_small_app())
+    settings = Settings(
+        database_url=database_url,
+        merge_judge_model="judge",
+        merge_judge_url=upstream.url,
+        cluster_incremental_max_share=0,
+    )
+    await run_clustering_pass(engine, settings, embedder, merge_judging=merge_judging_for(settings, {}))
+    asked = len(judge_questions(upstream))
+
+    # A fresh judge, as a new `feedgate cluster` builds: it holds no answer of its own.
+    await run_clustering_pass(engine, settings, embedder, merge_judging=merge_judging_for(settings, {}))
+
+    assert asked > 0 and len(judge_questions(upstream)) == asked
+
+
 async def test_issues_the_fake_judge_calls_one_problem_end_as_one(engine, database_url, embedder, upstream):
     # The fake model's rule: two groups are one problem when their keywords share a word. The second
     # pass reuses the first's UMAP fit, so it finds the same clusters before the judge joins any.

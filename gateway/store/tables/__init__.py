@@ -21,6 +21,7 @@ from gateway.store.tables.discovery import (
     issue_history,
     issue_members,
     issues,
+    merge_judgements,
     reduction_points,
 )
 from gateway.store.tables.fixes import (
@@ -86,6 +87,7 @@ __all__ = [
     "issues",
     "knowledge_entries",
     "knowledge_entry_versions",
+    "merge_judgements",
     "metadata",
     "prompt_configs",
     "prompt_deployments",

@@ -1,4 +1,4 @@
-"""Issue discovery: cached embeddings, issues, their members, runs, history, events, kept fits, map points, locks."""
+"""Issue discovery: cached embeddings, issues, their members, runs, history, events, kept fits, map points, locks, judged pairs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,18 @@ embeddings = Table(
     # float32 little-endian bytes (numpy tobytes): 1.5 KB for 384 dims, no JSON parsing.
     Column("vector", LargeBinary, nullable=False),
     Column("dims", Integer, nullable=False),
+)
+
+# The LLM merge judge's answers (gateway.discovery.merge_judging), keyed by the question's sha256
+# (model, instructions and what it was shown: clustering.llm_judge), so no pass asks the same twice.
+# No text is kept: the hash and a yes or no.
+merge_judgements = Table(
+    "merge_judgements",
+    metadata,
+    Column("question_key", String(64), primary_key=True),
+    Column("model", String(200), nullable=False),
+    Column("same", Boolean, nullable=False),
+    Column("asked_at", UtcDateTime, nullable=False),
 )
 
 # A recurring problem found by clustering negative feedback; its id survives re-runs.
