@@ -148,7 +148,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         # The retrain webhook's secret is an environment variable of its own, named by a setting.
         check_retrain_webhook(settings.retrain_webhook_url, settings.retrain_webhook_secret_env, os.environ)
     except ValidationError as exc:
-        raise ConfigError(invalid_settings(exc)) from None
+        raise ConfigError(invalid_settings(exc, flags={k for k, v in overrides.items() if v is not None})) from None
     except SettingsError as exc:
         # A value pydantic-settings itself could not read from the environment (list settings are read by
         # validators, so this is a fallback): one line, not a traceback.

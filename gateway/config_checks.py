@@ -220,12 +220,20 @@ def holds_secret(path: str) -> bool:
     return name in _SECRET_SETTINGS or name.endswith(_SECRET_ENDINGS)
 
 
-def invalid_settings(exc: ValidationError) -> str:
-    """One line per refused setting, naming it and its variable, with the value sent unless it is a secret."""
+def invalid_settings(exc: ValidationError, flags: Iterable[str] = ()) -> str:
+    """One line per refused setting, naming it and its variable, with the value sent unless it is a secret.
+
+    A setting in `flags` came from the command line, so its line names the flag (`--workers`), not a
+    variable the operator never set.
+    """
+    given_as_flag = set(flags)
     lines = ["invalid configuration:"]
     for error in exc.errors(include_url=False):
         path = ".".join(str(part) for part in error["loc"]) or "settings"
-        variable = f" (FEEDGATE_{path.upper()})" if len(error["loc"]) == 1 else ""
+        if path in given_as_flag:
+            variable = f" (--{path.replace('_', '-')})"
+        else:
+            variable = f" (FEEDGATE_{path.upper()})" if len(error["loc"]) == 1 else ""
         given = error.get("input")
         hidden = holds_secret(path) or isinstance(given, dict)
         if isinstance(given, str) and path.endswith("url"):

@@ -212,3 +212,15 @@ def test_a_list_of_tables_from_the_environment_is_read_as_json(monkeypatch: pyte
     monkeypatch.setenv("FEEDGATE_REVIEW_GATES", '[{"app": "support-bot", "mode": "hold"}]')
 
     assert [(gate.app, gate.mode) for gate in load_settings().review_gates] == [("support-bot", "hold")]
+
+
+# -- values given as command-line flags ------------------------------------------------------
+
+
+def test_a_flag_outside_its_bounds_is_named_as_the_flag_not_as_a_variable_nobody_set(monkeypatch: pytest.MonkeyPatch):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(workers=0)
+
+    [_, line] = str(raised.value).splitlines()
+    assert line.startswith("  workers (--workers): ")
+    assert "FEEDGATE_WORKERS" not in line
