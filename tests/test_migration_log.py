@@ -11,7 +11,7 @@ import logging
 import pytest
 from test_migrations import fresh_database_url  # noqa: F401  (the fixture: an empty database of each kind)
 
-from gateway.store.migrate import upgrade_database
+from gateway.store.migrate import pending_migrations, upgrade_database
 from gateway.store.schema_state import expected_revision
 
 
@@ -66,6 +66,22 @@ async def test_debug_logging_keeps_every_migrations_line(fresh_database_url: str
         "alembic.runtime.migration: Running upgrade 0001 -> 0002, " + first_doc("0002"),
     ]
     assert not any("database upgraded" in line for line in said)
+
+
+async def test_checking_a_current_schema_at_start_says_nothing(
+    fresh_database_url: str,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+):
+    # Every `serve` process (each `--workers` worker too) and every read-only command checks the schema at
+    # start on PostgreSQL: Alembic's "Context impl PostgresqlImpl." and "Will assume transactional DDL."
+    # came out at INFO, two lines per process.
+    await asyncio.to_thread(upgrade_database, fresh_database_url)
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+
+    assert await pending_migrations(fresh_database_url) is False
+
+    assert lines(caplog) == []
 
 
 def steps_after(revision: str) -> list[str]:

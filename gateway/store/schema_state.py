@@ -5,13 +5,9 @@ from __future__ import annotations
 from functools import cache
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, column, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.migrate import alembic_config
-
-# Where Alembic keeps the revision a database is at (its default name, which migrate.py keeps).
-VERSION_TABLE = "alembic_version"
+from gateway.store.migrate import alembic_config, current_revision
 
 
 @cache
@@ -28,10 +24,4 @@ async def schema_revision(engine: AsyncEngine) -> str | None:
     readiness probe.
     """
     async with engine.connect() as connection:
-        return await connection.run_sync(_current_revision)
-
-
-def _current_revision(connection: Connection) -> str | None:
-    if not connection.dialect.has_table(connection, VERSION_TABLE):
-        return None
-    return connection.execute(select(column("version_num")).select_from(table(VERSION_TABLE))).scalar()
+        return await connection.run_sync(current_revision)
