@@ -73,9 +73,14 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         raise BadLine("'request' must be an OpenAI chat request object")
     if response is not None and not isinstance(response, dict):
         raise BadLine("'response' must be an OpenAI chat completion object")
-    interaction_id = record.get("id") or str(uuid_utils.uuid7())
+    # Only a missing (or null) id gets a new one: a blank or falsy one did too, so the line was stored
+    # again on every import of the file.
+    given_id = record.get("id")
+    interaction_id = str(uuid_utils.uuid7()) if given_id is None else given_id
     if not isinstance(interaction_id, str) or len(interaction_id) > 36:
         raise BadLine("'id' must be a string of at most 36 characters")
+    if not interaction_id.strip():
+        raise BadLine("'id' must not be blank: leave it out for a new id, or give the interaction's id")
     if "/" in interaction_id or not interaction_id.isprintable():
         # The id is a path segment of the admin pages and API (/admin/interactions/{id}): a '/' or a control
         # character could never be reached there.

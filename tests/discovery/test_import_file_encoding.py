@@ -54,3 +54,22 @@ def test_a_blank_app_is_refused():
         parse_line(line("imp-1", app="  "), 10_000)
 
     assert str(refused.value) == "'app' must not be blank: leave it out for 'imported', or name the app"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_id_is_refused_not_replaced_by_a_new_one_on_every_import(blank: str):
+    # "" got a fresh id (as a line without one does), so importing the file again stored the line twice;
+    # "   " was stored as the id of an interaction no URL could name.
+    with pytest.raises(BadLine) as refused:
+        parse_line(line(blank), 10_000)
+
+    assert str(refused.value) == "'id' must not be blank: leave it out for a new id, or give the interaction's id"
+
+
+@pytest.mark.parametrize("not_text", [0, False, [], {}])
+def test_an_id_that_is_not_text_is_refused_even_when_it_reads_as_false(not_text: object):
+    # `0` and `false` were taken for "no id" and given a new one on every import.
+    with pytest.raises(BadLine) as refused:
+        parse_line(line("imp-1").replace(b'"imp-1"', orjson.dumps(not_text)), 10_000)
+
+    assert str(refused.value) == "'id' must be a string of at most 36 characters"
