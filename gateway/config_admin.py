@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
 
-from gateway.config_checks import MAX_HOURS, MAX_MINUTES
+from pydantic import AfterValidator, BaseModel, Field
+
+from gateway.config_checks import MAX_HOURS, MAX_MINUTES, http_header_name
 
 
 class AdminSettings(BaseModel):
@@ -25,7 +27,7 @@ class AdminSettings(BaseModel):
     admin_token_failures_per_minute: int = Field(default=10, ge=0)
     # Behind a reverse proxy every browser comes from the proxy's address: name the header carrying the
     # browser's (its last comma-separated entry is used), or one browser's failures lock out everyone.
-    admin_client_address_header: str | None = None
+    admin_client_address_header: Annotated[str | None, AfterValidator(http_header_name)] = None
     # The pages are reached over https, with TLS ending at a proxy in front (the gateway itself then
     # sees http): session cookies get the Secure flag and pages send Strict-Transport-Security.
     admin_https: bool = False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,21 @@ def off_or_at_least(minimum: float, unit: str) -> Callable[[float], float]:
         return value
 
     return check
+
+
+# The characters of an HTTP field name (RFC 9110's token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def http_header_name(name: str | None) -> str | None:
+    """`name` when a request can carry a header so named; else a ValueError saying what to write.
+
+    A colon copied from `curl -H`, a space, or a blank an env file left at its end matched no header,
+    so the setting silently did nothing.
+    """
+    if name is not None and not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not an HTTP header name: write the name alone, e.g. x-forwarded-for")
+    return name
 
 
 def list_from_text(value: object, example: str, *, comma_separated: bool) -> object:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from gateway.config_checks import MAX_HOURS, MAX_SECONDS, browser_origin, off_or_at_least
+from gateway.config_checks import MAX_HOURS, MAX_SECONDS, browser_origin, http_header_name, off_or_at_least
 
 
 class FeedbackSettings(BaseModel):
@@ -27,7 +27,7 @@ class FeedbackSettings(BaseModel):
     feedback_token_posts_per_minute: int = Field(default=10, ge=0)
     feedback_address_posts_per_minute: int = Field(default=120, ge=0)
     feedback_app_posts_per_minute: int = Field(default=6_000, ge=0)
-    feedback_client_address_header: str | None = None
+    feedback_client_address_header: Annotated[str | None, AfterValidator(http_header_name)] = None
 
     # Issue discovery: `serve` runs a clustering pass every this many seconds (0: never;
     # run `feedgate cluster` or `feedgate worker` instead). A pass's lock expires after

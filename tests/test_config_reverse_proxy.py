@@ -56,3 +56,28 @@ def test_a_root_path_that_is_no_prefix_is_refused_naming_the_variable(monkeypatc
         load_settings()
 
     assert "root_path (FEEDGATE_ROOT_PATH)" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "variable", ["FEEDGATE_ADMIN_CLIENT_ADDRESS_HEADER", "FEEDGATE_FEEDBACK_CLIENT_ADDRESS_HEADER"]
+)
+@pytest.mark.parametrize("given", ["X-Forwarded-For:", "x forwarded for", "X-Forwarded-For ", "x-real-ip\t"])
+def test_a_client_address_header_that_no_request_can_carry_is_refused_naming_the_variable(monkeypatch, variable, given):
+    # A name with a colon (copied from `curl -H`), a space or a trailing blank from an env file was taken,
+    # matched no header, and every browser was counted as the proxy: one browser's failures locked out all.
+    monkeypatch.setenv("FEEDGATE_TRUSTED_PROXIES", "10.0.0.5")
+    monkeypatch.setenv(variable, given)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    [_, line] = str(raised.value).splitlines()
+    assert f"({variable})" in line
+    assert "is not an HTTP header name" in line
+
+
+def test_a_client_address_header_in_any_case_is_taken(monkeypatch):
+    monkeypatch.setenv("FEEDGATE_TRUSTED_PROXIES", "10.0.0.5")
+    monkeypatch.setenv("FEEDGATE_ADMIN_CLIENT_ADDRESS_HEADER", "X-Real-IP")
+
+    assert load_settings().admin_client_address_header == "X-Real-IP"
