@@ -135,6 +135,10 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
     report_pass(summary, as_json)
 
 
+# The shortest `--interval` taken, the least `cluster_interval` may be when it is not 0.
+MIN_WORKER_INTERVAL = 1.0
+
+
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, merge_judging_for, run_periodically, titler_for
@@ -145,6 +149,9 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 
     if args.interval is not None and not (math.isfinite(args.interval) and args.interval > 0):
         raise ConfigError(f"--interval must be a positive number of seconds, got {args.interval:g}")
+    if args.interval is not None and args.interval < MIN_WORKER_INTERVAL:
+        # As `cluster_interval` is bounded: a tiny interval ran passes back to back, holding the clustering lock.
+        raise ConfigError(f"--interval must be at least {MIN_WORKER_INTERVAL:g} second, got {args.interval:g}")
     interval = args.interval or settings.cluster_interval or 3600
     metrics_port = settings.worker_metrics_port
     if args.metrics_port is not None:
@@ -281,7 +288,7 @@ def add_commands(
 
     worker_parser = commands.add_parser("worker", parents=[common], help="find issues again and again")
     worker_parser.add_argument(
-        "--interval", type=float, help="seconds between passes (default: cluster_interval, else 3600)"
+        "--interval", type=float, help="seconds between passes, at least 1 (default: cluster_interval, else 3600)"
     )
     worker_parser.add_argument(
         "--metrics-port",

@@ -22,6 +22,15 @@ def test_worker_refuses_an_interval_that_is_not_a_positive_number_of_seconds(tmp
     assert one_line_error(result) == f"feedgate: --interval must be a positive number of seconds, got {interval}"
 
 
+@pytest.mark.parametrize("interval", ["0.001", "0.5"])
+def test_worker_refuses_an_interval_under_a_second_as_the_cluster_interval_setting_does(tmp_path: Path, interval: str):
+    # `--interval 0.001` ran clustering passes back to back, a core busy and the clustering lock always held.
+    result = run(["worker", "--interval", interval], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/w.db"})
+
+    assert result.returncode == 2
+    assert one_line_error(result) == f"feedgate: --interval must be at least 1 second, got {interval}"
+
+
 @pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
 def test_serve_refuses_a_port_outside_1_to_65535(tmp_path: Path, port: str):
     result = run(["serve", "--port", port], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
