@@ -16,7 +16,7 @@ from gateway.config import Settings
 from gateway.discovery.job import RunSummary, run_clustering_pass
 from gateway.discovery.merge_judging import MergeJudging
 from gateway.side_call_client import side_call_client
-from gateway.store.availability import database_unavailable, outage_reason
+from gateway.store.availability import log_failed_round
 
 logger = logging.getLogger("feedgate.discovery")
 
@@ -75,14 +75,10 @@ async def run_periodically(
             summary = await run_clustering_pass(engine, settings, embedder, titler=titler, merge_judging=merge_judging)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            # A bad pass (database hiccup, odd data) must not stop the next one; an outage is one line a pass.
-            if database_unavailable(exc):
-                logger.warning(
-                    "clustering pass failed (database unavailable: %s); trying again next time", outage_reason(exc)
-                )
-            else:
-                logger.exception("clustering pass failed")
+        except Exception as exc:  # noqa: BLE001 - logged, with its traceback unless the database is away
+            # A bad pass (database hiccup, odd data) must not stop the next one; an outage is one line a pass,
+            # saying when the next pass comes.
+            log_failed_round(logger, exc, "clustering pass", f"trying again in {interval:g} s")
         else:
             if summary.already_running:
                 logger.info("clustering pass skipped: another pass, a prune or an erasure is running")

@@ -43,3 +43,23 @@ async def test_a_pass_failing_for_an_outage_is_one_warning_line_and_the_next_pas
     assert len(failed) >= 2
     assert {(record.levelno, record.exc_info is None) for record in failed} == {(logging.WARNING, True)}
     assert "database unavailable" in failed[0].getMessage()
+
+
+async def test_a_pass_failing_for_an_outage_says_when_the_next_one_comes(tmp_path, caplog):
+    # The README promises each round's line names when it runs again; the pass's said "next time".
+    url = "postgresql+asyncpg://feedgate@127.0.0.1:1/feedgate"
+    engine = create_engine(url)
+    try:
+        with caplog.at_level(logging.INFO, logger="feedgate"):
+            running = asyncio.create_task(
+                run_periodically(engine, Settings(database_url=url), LocalEmbedder(tmp_path), 0.25)
+            )
+            await asyncio.sleep(0.2)
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+    finally:
+        await engine.dispose()
+
+    [failed] = [record for record in caplog.records if "clustering pass failed" in record.getMessage()]
+    assert failed.getMessage().endswith("; trying again in 0.25 s")
