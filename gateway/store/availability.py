@@ -53,6 +53,12 @@ def outage_reason(exc: BaseException) -> str:
     """An outage's error for a log line: a timeout says so (asyncpg's TimeoutError has no message of its own)."""
     if database_silent(exc):
         return f"no answer in time ({type(exc).__name__})"
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        # SQLAlchemy's own text runs over four lines (the statement, "[SQL parameters hidden …]", a link to
+        # its docs): the driver's words say what happened, on one line.
+        driver = exc.orig
+        said = str(driver).strip().splitlines()
+        return f"{said[0]} ({type(driver).__name__})" if said else type(driver).__name__
     return str(exc) or type(exc).__name__
 
 

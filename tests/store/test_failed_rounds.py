@@ -73,3 +73,18 @@ def test_a_failure_that_is_no_outage_logs_its_traceback_every_round(rounds, capl
         rounds.failed(KeyError("a bug"))
 
     assert [record.exc_info is not None for record in caplog.records] == [True, True]
+
+
+def test_a_lost_connection_is_named_by_the_drivers_words_on_one_line():
+    # SQLAlchemy's text of a dropped connection ran over four lines: the statement, "[SQL parameters hidden …]"
+    # and a link to its docs, in the middle of "clustering pass failed (database unavailable: …); trying again".
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    from gateway.store.availability import outage_reason
+
+    lost = DBAPIError.instance(
+        "SELECT pg_advisory_unlock($1)", (7,), asyncpg.exceptions.InterfaceError("connection is closed"), Exception
+    )
+
+    assert outage_reason(lost) == "connection is closed (InterfaceError)"
