@@ -8,6 +8,7 @@ import contextlib
 import logging
 import math
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -167,6 +168,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             report_pass(summary, as_json)
 
     async def work(engine: AsyncEngine) -> object:
+        _stop_on_sigterm()
         # Its passes' metrics for a scraper (gateway.observability.worker_endpoint), bound before a word
         # is said: a worker refused for a taken port or an old schema had announced itself first.
         endpoint = (
@@ -202,8 +204,26 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             prune_periodically(engine, settings),
         ]
 
-    with contextlib.suppress(KeyboardInterrupt):
+    # Ctrl-C, or SIGTERM (_stop_on_sigterm): the passes were cancelled and let go of their locks.
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(on_database(settings, work))
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM cancel the running command as Ctrl-C does, so a pass under way releases its lock.
+
+    SIGTERM's default action (a process manager's stop) ended the process on the spot: on SQLite the
+    clustering lock's row stayed behind, and no pass, prune or erasure ran until it expired (2 hours).
+    """
+    task = asyncio.current_task()
+    if task is None:
+        return
+
+    def stop() -> None:
+        logger.info("stopping: SIGTERM received")
+        task.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
 
 
 def import_file(args: argparse.Namespace, settings: Settings) -> None:

@@ -1,0 +1,79 @@
+"""`feedgate worker` stops on SIGTERM (a process manager's stop) as on Ctrl-C: a pass under way lets go of its lock.
+
+Killed by SIGTERM's default action, a worker in the middle of a pass left the clustering lock's row on SQLite,
+so no pass, prune or erasure could run until it expired (`cluster_lock_ttl`, 2 hours).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+FEEDGATE = [sys.executable, "-m", "gateway.cli"]
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture
+def silent_embeddings() -> Iterator[str]:
+    """The URL of an embeddings endpoint that takes connections and never answers: a pass waits in it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    finally:
+        listener.close()
+
+
+def held_locks(database: Path) -> list[str]:
+    with sqlite3.connect(database) as connection:
+        return [name for (name,) in connection.execute("SELECT name FROM clustering_locks")]
+
+
+def test_sigterm_during_a_pass_stops_the_worker_and_releases_the_clustering_lock(tmp_path: Path, silent_embeddings):
+    database = tmp_path / "w.db"
+    history = tmp_path / "history.jsonl"
+    request = {"model": "gpt-test", "messages": [{"role": "user", "content": "Where is my refund?"}]}
+    line = {"id": "imp-1", "app": "support", "request": request, "feedback": [{"thumbs": "down", "comment": "wrong"}]}
+    history.write_bytes(orjson.dumps(line) + b"\n")
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("FEEDGATE_")},
+        "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "FEEDGATE_EMBEDDING_URL": silent_embeddings,
+        "FEEDGATE_LOG_FORMAT": "text",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    subprocess.run([*FEEDGATE, "import", str(history)], env=env, cwd=tmp_path, check=True, capture_output=True)
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        worker = subprocess.Popen(
+            [*FEEDGATE, "worker", "--interval", "3600"], env=env, cwd=tmp_path, stdout=output, stderr=output
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not held_locks(database):  # the pass has taken its lock and waits for its embeddings
+                assert worker.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, f"the pass never took its lock:\n{log.read_text()}"
+                time.sleep(0.2)
+
+            worker.send_signal(signal.SIGTERM)
+            returncode = worker.wait(timeout=60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+    assert returncode == 0, log.read_text()
+    assert held_locks(database) == []
+    assert "Traceback" not in log.read_text()
