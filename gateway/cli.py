@@ -35,15 +35,19 @@ if TYPE_CHECKING:
 MAX_APP_NAME = 200
 
 
+# The settings a command-line flag may give (`--database-url` gives database_url).
+FLAG_SETTINGS = ("host", "port", "database_url", "workers")
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     """The settings given as command-line flags (None: not given)."""
-    return {key: getattr(args, key, None) for key in ("host", "port", "database_url", "workers")}
+    return {key: getattr(args, key, None) for key in FLAG_SETTINGS}
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "port", None) is not None:
         check_port("--port", args.port)
-    return load_settings(args.config, **_overrides(args))
+    return load_settings(args.config, flags=FLAG_SETTINGS, **_overrides(args))
 
 
 def serve(args: argparse.Namespace) -> None:

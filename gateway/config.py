@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +115,11 @@ class Settings(
         return (init_settings, env_settings)
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+def load_settings(config_file: Path | None = None, *, flags: Collection[str] = (), **overrides: Any) -> Settings:
     """Build settings from an optional TOML file, the environment, and explicit overrides.
 
-    Precedence, highest first: overrides, environment, file, defaults.
+    Precedence, highest first: overrides, environment, file, defaults. `flags` names the overrides that
+    are command-line flags (`workers` for `--workers`), so a refusal of one names the flag.
     """
     from_file: dict[str, Any] = {}
     if config_file is not None:
@@ -148,7 +150,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         # The retrain webhook's secret is an environment variable of its own, named by a setting.
         check_retrain_webhook(settings.retrain_webhook_url, settings.retrain_webhook_secret_env, os.environ)
     except ValidationError as exc:
-        raise ConfigError(invalid_settings(exc, flags={k for k, v in overrides.items() if v is not None})) from None
+        raise ConfigError(invalid_settings(exc, flags={k for k in flags if overrides.get(k) is not None})) from None
     except SettingsError as exc:
         # A value pydantic-settings itself could not read from the environment (list settings are read by
         # validators, so this is a fallback): one line, not a traceback.

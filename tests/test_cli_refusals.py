@@ -31,6 +31,14 @@ def test_worker_refuses_an_interval_under_a_second_as_the_cluster_interval_setti
     assert one_line_error(result) == f"feedgate: --interval must be at least 1 second, got {interval}"
 
 
+def test_serve_names_the_workers_flag_when_its_value_is_refused(tmp_path: Path):
+    # It said "workers (FEEDGATE_WORKERS)", a variable the operator never set.
+    result = run(["serve", "--workers", "0"], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1].startswith("  workers (--workers): ")
+
+
 @pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
 def test_serve_refuses_a_port_outside_1_to_65535(tmp_path: Path, port: str):
     result = run(["serve", "--port", port], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
