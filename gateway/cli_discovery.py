@@ -185,7 +185,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
                 # The endpoint asks for the same token as serve's, so it gets serve's warning too.
                 for warning in short_secrets(settings, fields=("metrics_token",)):
                     logging.getLogger("feedgate.config").warning(warning)
-            return await asyncio.gather(*jobs(engine))
+            return await _every_one_of(jobs(engine))
 
     def jobs(engine: AsyncEngine) -> list[Awaitable[object]]:
         return [
@@ -207,6 +207,23 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     # Ctrl-C, or SIGTERM (_stop_on_sigterm): the passes were cancelled and let go of their locks.
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(on_database(settings, work))
+
+
+async def _every_one_of(jobs: list[Awaitable[object]]) -> list[object]:
+    """Run `jobs` together; when one fails or they are cancelled, stop the others and wait until each has ended.
+
+    A bare gather ended at its first cancelled job, so the command went on to dispose of the database engine,
+    and asyncio cancelled a pass still letting go of its lock a second time: the lock stayed held.
+    """
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        return await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            # Once: a job already cancelled is letting go of what it holds, which a second cancel would cut short.
+            if not task.done() and not task.cancelling():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _stop_on_sigterm() -> None:

@@ -25,13 +25,13 @@ pytestmark = pytest.mark.timeout(240)
 
 
 @pytest.fixture
-def silent_embeddings() -> Iterator[str]:
-    """The URL of an embeddings endpoint that takes connections and never answers: a pass waits in it."""
+def silent_embeddings() -> Iterator[socket.socket]:
+    """An embeddings endpoint that takes connections and never answers: a pass waits in it until it is closed."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        yield listener
     finally:
         listener.close()
 
@@ -41,7 +41,9 @@ def held_locks(database: Path) -> list[str]:
         return [name for (name,) in connection.execute("SELECT name FROM clustering_locks")]
 
 
-def test_sigterm_during_a_pass_stops_the_worker_and_releases_the_clustering_lock(tmp_path: Path, silent_embeddings):
+def test_sigterm_during_a_pass_stops_the_worker_and_releases_the_clustering_lock(
+    tmp_path: Path, silent_embeddings: socket.socket
+):
     database = tmp_path / "w.db"
     history = tmp_path / "history.jsonl"
     request = {"model": "gpt-test", "messages": [{"role": "user", "content": "Where is my refund?"}]}
@@ -50,7 +52,7 @@ def test_sigterm_during_a_pass_stops_the_worker_and_releases_the_clustering_lock
     env = {
         **{name: value for name, value in os.environ.items() if not name.startswith("FEEDGATE_")},
         "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "FEEDGATE_EMBEDDING_URL": silent_embeddings,
+        "FEEDGATE_EMBEDDING_URL": f"http://127.0.0.1:{silent_embeddings.getsockname()[1]}/v1",
         "FEEDGATE_LOG_FORMAT": "text",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -68,12 +70,20 @@ def test_sigterm_during_a_pass_stops_the_worker_and_releases_the_clustering_lock
                 time.sleep(0.2)
 
             worker.send_signal(signal.SIGTERM)
-            returncode = worker.wait(timeout=60)
+            # The lock goes at once, while the embedding call in flight, on a thread, still waits for its answer.
+            deadline = time.monotonic() + 20
+            while held_locks(database):
+                assert worker.poll() in (None, 0), log.read_text()
+                assert time.monotonic() < deadline, f"the lock was still held 20 s after SIGTERM:\n{log.read_text()}"
+                time.sleep(0.2)
+            # The process ends once that call does (here: refused once the endpoint is gone).
+            silent_embeddings.close()
+            returncode = worker.wait(timeout=90)
         finally:
             if worker.poll() is None:
                 worker.kill()
                 worker.wait()
 
     assert returncode == 0, log.read_text()
-    assert held_locks(database) == []
+    assert "stopping: SIGTERM received" in log.read_text()
     assert "Traceback" not in log.read_text()
