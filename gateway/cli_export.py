@@ -22,7 +22,7 @@ from gateway.cli_discovery import logs_are_json
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
-from gateway.export.examples import ExampleSource
+from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
 from gateway.export.options import ExportOptions, cli_option, export_options
 from gateway.export.stream import ExportTally
@@ -57,7 +57,13 @@ def _options_of(args: argparse.Namespace) -> ExportOptions:
     """The export the command line asks for, by the rule GET /api/export follows too; a refused option exits 2."""
     try:
         return export_options(
-            args.format, app=args.app, since=args.since, until=args.until, source=args.source, name=cli_option
+            args.format,
+            app=args.app,
+            since=args.since,
+            until=args.until,
+            source=args.source,
+            fixes=args.fixes,
+            name=cli_option,
         )
     except InvalidQuery as exc:
         raise ConfigError(exc.message) from None
@@ -127,14 +133,15 @@ def _discard(out: IO[str], partial: Path | None) -> None:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> None:
-    """Write the labelled examples matching --app/--since/--until/--source in --format, with a progress bar on stderr."""
+    """Write the labelled examples matching --app/--since/--until/--source/--fixes in --format, with a progress bar
+    on stderr."""
     from gateway.domain.seen_apps import SeenApps
     from gateway.export.stream import TrainingExport
     from gateway.store.seen_apps import SeenAppStore
     from gateway.store.training_examples import TrainingExampleStore
 
     options = _options_of(args)
-    fmt, where = options.format, options.where
+    fmt, where, fixes = options.format, options.where, options.fixes
     # Before the progress bar and the output file: a mistyped path is one line, and leaves nothing behind.
     refuse_missing_sqlite_file(settings.database_url)
     out, partial, target = _output(args.output)
@@ -158,7 +165,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
                 unseen.extend(await SeenApps(SeenAppStore(engine)).warnings(where.app, "export"))
             exporter = TrainingExport(TrainingExampleStore(engine))
             bar.update(task, total=await exporter.count(where))
-            async for line in exporter.lines(where, fmt, tally, progress):
+            async for line in exporter.lines(where, fmt, tally, progress, fixes=fixes):
                 _written(out.write, line)
 
     try:
@@ -216,6 +223,12 @@ def add_export_command(
         "--source",
         metavar="|".join(ExampleSource),
         help="only examples of this source: end users' corrections or reviewers' decisions (default: both)",
+    )
+    parser.add_argument(
+        "--fixes",
+        metavar="|".join(FixFilter),
+        help="without: only answers given to the request as the app sent it; only: only answers given under a"
+        " gateway fix, a knowledge note or prompt version (default: both)",
     )
     parser.add_argument("--output", type=Path, help="write to this file (default: stdout)")
     parser.set_defaults(run=lambda args: export(args, settings_of(args)))

@@ -20,7 +20,7 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from gateway.api.admin import AdminController
-from gateway.export.examples import ExampleSource
+from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
 from gateway.export.options import export_options
 from gateway.export.stream import ExportTally, TrainingExport
@@ -42,6 +42,14 @@ Since = Annotated[str | None, QueryParameter(description=f"only examples labelle
 Until = Annotated[str | None, QueryParameter(description=f"only examples labelled before this time: {_TIME}")]
 Source = Annotated[
     str | None, QueryParameter(description=f"only examples of this source, one of {', '.join(ExampleSource)}")
+]
+
+Fixes = Annotated[
+    str | None,
+    QueryParameter(
+        description=f"one of {', '.join(FixFilter)}: only answers given to the request as the app sent it, or only"
+        " those given under a gateway fix (a knowledge note, a prompt version); left out, both"
+    ),
 ]
 
 
@@ -92,10 +100,12 @@ class ExportController(AdminController):
         since: Since = None,
         until: Until = None,
         source: Source = None,
+        fixes: Fixes = None,
     ) -> Stream:
-        options = export_options(export_format, app=app, since=since, until=until, source=source)
+        options = export_options(export_format, app=app, since=since, until=until, source=source, fixes=fixes)
         tally = ExportTally()
-        lines = TrainingExport(TrainingExampleStore(services.engine)).lines(options.where, options.format, tally)
+        export = TrainingExport(TrainingExampleStore(services.engine))
+        lines = export.lines(options.where, options.format, tally, fixes=options.fixes)
         pieces = _pieces(lines, tally)
         # The first piece is read before the headers go: a database that is away when the export
         # starts is the API's usual 503, not a 200 whose body breaks off.

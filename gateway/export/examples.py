@@ -27,6 +27,11 @@ from gateway.export.tool_calls import Json, tool_calls_of, tool_settings_of
 UNKNOWN_CONFIDENCE_WEIGHT = 1.0
 # Keeps the weight finite at confidence 0: at most 100.
 WEIGHT_SMOOTHING = 0.01
+# Policies whose change of the request leaves what the model is asked as the app asked it: the
+# confidence gate only asks for log-probabilities (and takes them out of the answer again). Any
+# other change (a knowledge note, a prompt version, a policy added later) is a fix the answer was
+# given under.
+ANSWER_NEUTRAL_POLICIES = frozenset({"confidence_gate"})
 
 
 class ExampleSource(StrEnum):
@@ -34,6 +39,19 @@ class ExampleSource(StrEnum):
 
     END_USER_CORRECTION = "end_user_correction"
     HUMAN_REVIEW = "human_review"
+
+
+class FixFilter(StrEnum):
+    """Which examples to keep by whether their original answer was given under a gateway fix."""
+
+    # Only answers given to the request as the app sent it (the conversation a line holds).
+    WITHOUT = "without"
+    # Only answers given under a fix: what the fixes changed, to fine-tune them into the model.
+    ONLY = "only"
+
+    def keeps(self, example: TrainingExample) -> bool:
+        """Whether `example` is one this filter keeps."""
+        return example.answered_under_fix == (self is FixFilter.ONLY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +91,11 @@ class TrainingExample:
         if self.original is None or self.preferred is None:
             return self.original != self.preferred or self.original_tool_calls != self.preferred_tool_calls
         return self.preferred.strip() != self.original.strip()
+
+    @property
+    def answered_under_fix(self) -> bool:
+        """The gateway added to what the model was asked (a knowledge note, a prompt version) before it answered."""
+        return any(note.get("policy") not in ANSWER_NEUTRAL_POLICIES for note in self.gateway_changes)
 
     def as_json(self) -> Json:
         """Every field, JSON-ready."""

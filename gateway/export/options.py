@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from gateway.domain.errors import InvalidQuery
-from gateway.export.examples import ExampleSource
+from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
 from gateway.store.training_examples import ExampleFilter
 
-Choice = TypeVar("Choice", ExportFormat, ExampleSource)
+Choice = TypeVar("Choice", ExportFormat, ExampleSource, FixFilter)
 # How a message names a parameter: "'since'" over HTTP (as the rest of the API says it), "--since" on the CLI.
 ParameterName = Callable[[str], str]
 
@@ -34,10 +34,12 @@ def cli_option(field: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ExportOptions:
-    """An export's format and which examples it reads."""
+    """An export's format, which examples it reads, and whether it keeps those answered under a gateway fix."""
 
     format: ExportFormat
     where: ExampleFilter
+    # None: both those answered under a fix and the others.
+    fixes: FixFilter | None = None
 
 
 def export_options(
@@ -47,6 +49,7 @@ def export_options(
     since: str | None = None,
     until: str | None = None,
     source: str | None = None,
+    fixes: str | None = None,
     name: ParameterName = api_parameter,
 ) -> ExportOptions:
     """The export these options ask for; raises InvalidQuery naming the first option it refuses.
@@ -55,7 +58,7 @@ def export_options(
     export nothing and an empty `since` would quietly mean no start.
     """
     export_as = _one_of(ExportFormat, "format", export_format, name)
-    for field, value in (("app", app), ("since", since), ("until", until), ("source", source)):
+    for field, value in (("app", app), ("since", since), ("until", until), ("source", source), ("fixes", fixes)):
         _refuse_blank(field, value, name)
     start = None if since is None else _parse_time("since", since, name)
     end = None if until is None else _parse_time("until", until, name)
@@ -68,7 +71,8 @@ def export_options(
         until=end,
         source=None if source is None else _one_of(ExampleSource, "source", source, name),
     )
-    return ExportOptions(export_as, where)
+    fix_filter = None if fixes is None else _one_of(FixFilter, "fixes", fixes, name)
+    return ExportOptions(export_as, where, fix_filter)
 
 
 def _parse_time(field: str, value: str, name: ParameterName) -> datetime:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from gateway.export.examples import example_from_row
+from gateway.export.examples import FixFilter, example_from_row
 from gateway.export.formats import LINE_WRITERS, ExportFormat
 from gateway.store.training_examples import ExampleFilter, TrainingExampleStore
 
@@ -59,8 +59,13 @@ class TrainingExport:
         fmt: ExportFormat,
         tally: ExportTally,
         progress: Callable[[int], None] | None = None,
+        *,
+        fixes: FixFilter | None = None,
     ) -> AsyncIterator[str]:
         """Each example's line in `fmt`, in the store's order, each distinct line once; `progress` gets the rows read.
+
+        `fixes` keeps the examples answered without a gateway fix, or only those (None: both); the
+        ones it leaves out are not counted as read, as an example of another app is not.
 
         The same line twice (two interactions asking the same thing, labelled with the same
         answer) would weigh that example double in training; only a digest of each line written
@@ -71,6 +76,8 @@ class TrainingExport:
         async for row in self._store.stream(where):
             tally.rows += 1
             example = example_from_row(row)
+            if example is not None and fixes is not None and not fixes.keeps(example):
+                example = None
             if example is not None:
                 tally.examples += 1
                 tally.by_source[example.source.value] += 1
