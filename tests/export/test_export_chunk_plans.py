@@ -1,0 +1,95 @@
+"""Each chunk of an export reads its own labels, not every label after it (SQLite and PostgreSQL).
+
+The statements a whole export runs are recorded, then each is explained on the same database, as
+seeded by benchmarks/export_speed.py (planner statistics taken): a chunk that gathered every
+reviewed interaction, or read and sorted all the labels after its cursor, made an export of 110,000
+examples take 70 s on SQLite and 259 s on PostgreSQL (1-3 s a chunk).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from benchmarks.export_speed import seed
+from gateway.export.formats import ExportFormat
+from gateway.export.stream import ExportTally, TrainingExport
+from gateway.store.training_examples import ExampleFilter, TrainingExampleStore
+
+EXAMPLES = 1_500
+CHUNK_ROWS = 50
+# The label tables as the example queries name them.
+LABELS = {"f": "feedback", "d": "review_decisions"}
+# A chunk may read past its rows the labels that make none (thumbs, rejections), not the remainder.
+MOST_LABELS_READ = 6 * CHUNK_ROWS
+
+
+async def chunk_statements(engine: AsyncEngine) -> list[tuple[str, Any]]:
+    """The statements (and parameters) a whole chat export runs that read example rows, in order."""
+    ran: list[tuple[str, Any]] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "AS label_id" in statement or "review_decisions AS d" in statement or "feedback AS f" in statement:
+            ran.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        export = TrainingExport(TrainingExampleStore(engine, chunk_rows=CHUNK_ROWS))
+        lines = [line async for line in export.lines(ExampleFilter(), ExportFormat.CHAT, ExportTally())]
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(lines) == EXAMPLES
+    return ran
+
+
+async def seeded(engine: AsyncEngine) -> None:
+    await seed(engine, EXAMPLES)
+    async with engine.begin() as connection:
+        await connection.execute(text("ANALYZE"))
+
+
+def label_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The nodes of a PostgreSQL JSON plan that read a label table of the outer query (alias f or d)."""
+    alias = plan.get("Alias")
+    found = [plan] if alias in LABELS and LABELS[alias] == plan.get("Relation Name") else []
+    for child in plan.get("Plans", []):
+        found.extend(label_scans(child))
+    return found
+
+
+async def test_no_chunk_reads_every_label_after_it_on_postgresql(engine, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL plan")
+    await seeded(engine)
+
+    statements = await chunk_statements(engine)
+
+    read: list[int] = []
+    async with engine.connect() as connection:
+        for statement, parameters in statements:
+            explained = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
+            plan = explained.scalar_one()
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            for scan in label_scans(plan[0]["Plan"]):
+                read.append((scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)) * scan["Actual Loops"])
+    assert max(read) <= MOST_LABELS_READ
+    assert len(statements) >= EXAMPLES // CHUNK_ROWS  # every chunk was explained
+
+
+async def test_no_chunk_lists_every_reviewed_interaction_or_sorts_on_sqlite(engine, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite plan")
+    await seeded(engine)
+
+    statements = await chunk_statements(engine)
+
+    async with engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            steps = [row[3] for row in plan]
+            assert not [step for step in steps if "LIST SUBQUERY" in step or "TEMP B-TREE" in step], steps
+            assert not [step for step in steps if step.startswith(("SCAN f", "SCAN d"))], steps
