@@ -1,8 +1,9 @@
 """The labelled-example queries: end users' current corrections and deciding review decisions, by keyset.
 
 What counts as an example is explained in gateway.export.examples; these queries pick the rows.
-Each source is read in chunks ordered by its label's id (UUIDv7), resuming after the last id
-seen, so an export of millions of rows holds one chunk in memory and never rescans from the start.
+Each source is read in chunks ordered by its label's id (UUIDv7), each the range of ids from the
+previous chunk's end to the CHUNK_ROWS-th label after it (`window_end_query`), so an export of
+millions of rows holds one chunk in memory and each chunk reads its own rows, never the remainder.
 Each chunk is read on a connection of its own (a long export holds no transaction open), so a read
 takes the labels as they stood when it began (`LabelsUpTo`): feedback events and review decisions
 are only ever added, and one given meanwhile, which would make a second label of an answer already
@@ -82,8 +83,22 @@ def _outcorrected(event: FromClause, upto: LabelsUpTo | None) -> ColumnElement[b
     )
 
 
-def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> tuple[Select[Any], Any]:
-    """The latest of the end users' current corrections of each chat interaction; and its keyset column."""
+@dataclass(frozen=True, slots=True)
+class LabelQuery:
+    """One source's example rows, the label id they are read by, and the labels that may make one of them.
+
+    `candidates` selects `label_id` from the label's own table alone (a superset of the rows' labels,
+    read in the primary key's order): each chunk ends where the next CHUNK_ROWS candidates end, so a
+    chunk's query reads that range of labels only, whatever plan the database picks for the rest.
+    """
+
+    rows: Select[Any]
+    label_id: Any
+    candidates: Select[Any]
+
+
+def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQuery:
+    """The latest of the end users' current corrections of each chat interaction, read by the event's id."""
     f = feedback.alias("f")
     # The rule of gateway.store.current_feedback (each voter's latest event per interaction, events
     # without a voter as one), as its NOT EXISTS form, so it can be read by keyset on the event's id.
@@ -101,9 +116,14 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> tupl
         # Several users' corrections of one answer would teach the model each of them: the latest stands.
         .where(~_outcorrected(f, upto))
         # A reviewer who decided on the interaction outranks its end users: one label per answer.
-        .where(f.c.interaction_id.not_in(reviewed_interactions(upto)))
+        .where(~reviewed(f.c.interaction_id, upto))
     )
-    return _labelled_in(query, where, app=f.c.app, labelled_at=f.c.created_at), f.c.id
+    candidates = select(f.c.id).where(f.c.correction.is_not(None), *_stored_by(f.c.id, _feedback_id(upto)))
+    return LabelQuery(
+        rows=_labelled_in(query, where, app=f.c.app, labelled_at=f.c.created_at),
+        label_id=f.c.id,
+        candidates=_labelled_in(candidates, where, app=f.c.app, labelled_at=f.c.created_at),
+    )
 
 
 # The decisions, and the tasks' links, as the review-decision queries name them.
@@ -151,13 +171,21 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     )
 
 
-def reviewed_interactions(upto: LabelsUpTo | None = None) -> Select[Any]:
-    """The ids of the interactions a reviewer's deciding decision labels (they outrank end users' corrections)."""
-    return _labelling_decisions(upto, review_task_interactions.c.interaction_id).correlate(None)
+def reviewed(interaction_id: ColumnElement[str], upto: LabelsUpTo | None = None) -> ColumnElement[bool]:
+    """Whether a reviewer's deciding decision labels the interaction `interaction_id` names (it outranks end users'
+    corrections).
+
+    A correlated EXISTS, a few primary-key lookups per row: a chunk of end users' corrections then
+    reads its own rows, where `NOT IN (every reviewed interaction)` made each chunk gather all of them.
+    """
+    held = review_task_interactions.c.interaction_id
+    decisions = _labelling_decisions(upto, held).where(held == interaction_id)
+    # Only the outer label's table is correlated: the decision's own interaction row is looked up inside.
+    return decisions.correlate_except(review_tasks, review_task_interactions, interactions, _DECISION).exists()
 
 
-def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> tuple[Select[Any], Any]:
-    """The decision that resolved each single-interaction task, if it approves or corrects; and its keyset column."""
+def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQuery:
+    """The decision that resolved each single-interaction task, if it approves or corrects, read by its id."""
     d = _DECISION
     query = _labelling_decisions(
         upto,
@@ -169,12 +197,21 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> tuple[Se
         review_tasks.c.evidence,
         *_interaction_columns(),
     )
-    return _labelled_in(query, where, app=review_tasks.c.app, labelled_at=d.c.created_at), d.c.id
+    candidates = select(d.c.id).where(
+        or_(d.c.correction.is_not(None), d.c.outcome == "approve"),
+        *_stored_by(d.c.id, None if upto is None else upto.decision_id),
+    )
+    return LabelQuery(
+        rows=_labelled_in(query, where, app=review_tasks.c.app, labelled_at=d.c.created_at),
+        label_id=d.c.id,
+        # The app is the task's: only the times narrow the decisions alone.
+        candidates=_labelled_in(candidates, where, app=None, labelled_at=d.c.created_at),
+    )
 
 
 def _labelled_in(query: Select[Any], where: ExampleFilter, *, app: Any, labelled_at: Any) -> Select[Any]:
-    """`query` narrowed to `where`'s app and its range of label times."""
-    if where.app is not None:
+    """`query` narrowed to `where`'s app (unless `app` is None) and its range of label times."""
+    if where.app is not None and app is not None:
         query = query.where(app == where.app)
     if where.since is not None:
         query = query.where(labelled_at >= where.since)
@@ -183,9 +220,8 @@ def _labelled_in(query: Select[Any], where: ExampleFilter, *, app: Any, labelled
     return query
 
 
-# A source's query for a filter (and the labels stored when the read began; None: as they stand), and the
-# keyset column it is read by.
-SourceQuery = Callable[[ExampleFilter, LabelsUpTo | None], tuple[Select[Any], Any]]
+# A source's query for a filter (and the labels stored when the read began; None: as they stand).
+SourceQuery = Callable[[ExampleFilter, LabelsUpTo | None], LabelQuery]
 # Each source's query, in the order an export reads them.
 SOURCES: dict[ExampleSource, SourceQuery] = {
     ExampleSource.END_USER_CORRECTION: _end_user_corrections,
@@ -198,11 +234,35 @@ def _sources(where: ExampleFilter) -> list[SourceQuery]:
     return [query for source, query in SOURCES.items() if where.source in (None, source)]
 
 
+def window_end_query(read: LabelQuery, after: str | None, rows: int) -> Select[Any]:
+    """The label id the chunk after `after` (None: the first) ends at: the `rows`-th candidate after it.
+
+    No row when fewer are left: the chunk then reads to the end.
+    """
+    query = read.candidates if after is None else read.candidates.where(read.label_id > after)
+    return query.order_by(read.label_id).offset(rows - 1).limit(1)
+
+
+def chunk_query(read: LabelQuery, after: str | None, end: str | None) -> Select[Any]:
+    """The source's rows with a label id after `after` and up to `end` (None: unbounded), by label id.
+
+    The range, not a LIMIT, bounds the chunk: PostgreSQL then never plans the whole remainder of
+    the labels read and sorted to return a chunk's first rows (a LIMIT leaves that choice to its
+    estimates, and one estimate off, as the filters make likely, cost 1-3 s a chunk).
+    """
+    query = read.rows
+    if after is not None:
+        query = query.where(read.label_id > after)
+    if end is not None:
+        query = query.where(read.label_id <= end)
+    return query.order_by(read.label_id)
+
+
 async def count_examples(connection: AsyncConnection, where: ExampleFilter) -> int:
     """How many labelled example rows `where` selects, over the sources it reads."""
     total = 0
     for source in _sources(where):
-        query = source(where, None)[0].subquery()
+        query = source(where, None).rows.subquery()
         total += (await connection.execute(select(func.count()).select_from(query))).scalar_one()
     return total
 
@@ -237,16 +297,15 @@ class TrainingExampleStore:
             upto = await labels_up_to(connection)
         for source in _sources(where):
             after: str | None = None
+            read = source(where, upto)
             while True:
-                query, label_id = source(where, upto)
-                if after is not None:
-                    query = query.where(label_id > after)
-                query = query.order_by(label_id).limit(self._chunk_rows)
                 # A connection per chunk: a long export never holds one transaction (or snapshot) open.
                 async with self._engine.connect() as connection:
+                    end = (await connection.execute(window_end_query(read, after, self._chunk_rows))).scalar()
+                    query = chunk_query(read, after, end)
                     rows = [dict(row) for row in (await connection.execute(query)).mappings()]
                 for row in rows:
                     yield row
-                if len(rows) < self._chunk_rows:
+                if end is None:
                     break
-                after = rows[-1]["label_id"]
+                after = end
