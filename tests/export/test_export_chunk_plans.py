@@ -61,9 +61,8 @@ def label_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-async def test_no_chunk_reads_every_label_after_it_on_postgresql(engine, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL plan")
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_no_chunk_reads_every_label_after_it_on_postgresql(engine):
     await seeded(engine)
 
     statements = await chunk_statements(engine)
@@ -80,9 +79,8 @@ async def test_no_chunk_reads_every_label_after_it_on_postgresql(engine, databas
     assert len(statements) >= EXAMPLES // CHUNK_ROWS  # every chunk was explained
 
 
-async def test_no_chunk_lists_every_reviewed_interaction_or_sorts_on_sqlite(engine, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("a SQLite plan")
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_no_chunk_lists_every_reviewed_interaction_or_sorts_on_sqlite(engine):
     await seeded(engine)
 
     statements = await chunk_statements(engine)
