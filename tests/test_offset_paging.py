@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from gateway.store.knowledge_search import tag_text
 from gateway.store.tables import issues, knowledge_entries, review_tasks
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -65,6 +66,7 @@ def entry_row(entry_id: str) -> dict[str, Any]:
         "created_at": NOW,
         "updated_at": NOW,
         "search_text": "refunds",
+        "tag_text": tag_text([]),
     }
 
 

@@ -14,6 +14,10 @@ import uvicorn
 T = TypeVar("T")
 
 
+# Longer than the 5 s for which httpx (and so the openai SDK) keeps an idle connection.
+KEEP_ALIVE_SECONDS = 15
+
+
 class ThreadedServer:
     """uvicorn on its own thread and event loop, bound to a port chosen up front (0 = any free one)."""
 
@@ -38,9 +42,13 @@ class ThreadedServer:
         protocol = cast("type[asyncio.Protocol] | str", http)
         # Typed int by uvicorn, which waits on it with asyncio.timeout: any number of seconds works.
         shutdown = cast(int, shutdown_timeout)
+        # Idle connections are kept longer than httpx and the openai SDK keep theirs (5 s), so the client always
+        # lets go first: at uvicorn's default of 5 s too, a client could reuse a connection the server was
+        # closing at that moment, and its request failed with a ReadError (seen in the demo under load).
         config = uvicorn.Config(
             app, loop=loop, http=protocol, lifespan=lifespan, log_config=None, log_level="warning",
             access_log=False, timeout_graceful_shutdown=shutdown, server_header=False, date_header=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -7,6 +7,8 @@ and read back as the API renders them (review_copies_seed).
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from review_copies_seed import complaining, held_task, issue_task, quoted, reviews, shown, similar_negative_task
 
@@ -16,6 +18,11 @@ from gateway.privacy.erasure import erase_end_user
 from gateway.review.held_answer import HELD_KEY
 
 RECIPES = (DEFAULT_RECIPE,)
+
+
+def sent_detail(detail: Any) -> Any:
+    """The task as GET /api/reviews/{id} sends it (its events are records the encoder writes)."""
+    return orjson.loads(orjson.dumps(task_detail_json(detail)))
 
 
 async def test_an_issue_task_keeps_no_copy_of_the_erased_users_question_comment_correction_or_id(engine):
@@ -31,11 +38,11 @@ async def test_an_issue_task_keeps_no_copy_of_the_erased_users_question_comment_
 async def test_an_issue_task_keeps_the_other_users_entries_after_an_erasure(engine):
     alice, bob = await complaining(engine, "alice"), await complaining(engine, "bob")
     task_id = await issue_task(engine, alice, bob)
-    before = task_detail_json(await reviews(engine).get(task_id))
+    before = sent_detail(await reviews(engine).get(task_id))
 
     await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
-    after = task_detail_json(await reviews(engine).get(task_id))
+    after = sent_detail(await reviews(engine).get(task_id))
     assert quoted(orjson.dumps(after).decode(), bob) == dict.fromkeys(bob.texts, True)
     action = before["suggested_action"]
     assert after["suggested_action"]["corrections"] == [
@@ -56,7 +63,7 @@ async def test_a_suggestion_left_without_corrections_suggests_revising_the_promp
 
     await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
-    action = task_detail_json(await reviews(engine).get(task_id))["suggested_action"]
+    action = sent_detail(await reviews(engine).get(task_id))["suggested_action"]
     assert (action["kind"], action["corrections"]) == ("revise_prompt_instructions", [])
     assert [e["comment"] for e in action["examples"]] == [bob.comment]
 
@@ -67,7 +74,7 @@ async def test_a_similar_negative_task_loses_the_erased_neighbour_and_keeps_the_
 
     await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
-    after = task_detail_json(await reviews(engine).get(task_id))
+    after = sent_detail(await reviews(engine).get(task_id))
     assert quoted(orjson.dumps(after).decode(), alice) == dict.fromkeys(alice.texts, False)
     neighbours = [n["interaction_id"] for n in after["evidence"]["neighbours"] if n["negative"]]
     assert neighbours == [carol.interaction_id, dave.interaction_id, eve.interaction_id]
@@ -81,7 +88,7 @@ async def test_a_similar_negative_task_about_the_erased_interaction_drops_its_ev
 
     await erase_end_user(engine, "alice", "dpo", RECIPES, via="test")
 
-    after = task_detail_json(await reviews(engine).get(task_id))
+    after = sent_detail(await reviews(engine).get(task_id))
     assert after["interaction_ids"] and alice.interaction_id not in after["interaction_ids"]
     assert after["evidence"] is None
     assert [e["detail"]["evidence"] for e in after["events"] if e["kind"] == "opened"] == [None]
