@@ -96,7 +96,8 @@ from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import PASS
 from gateway.proxy.routing import UpstreamRouter
-from gateway.review.gate import ConfidenceGate, GateRule
+from gateway.review.gate import ConfidenceGate
+from gateway.review.gate_rules import GateRule
 from gateway.review.hold_cap import HoldCap
 
 calls, scenario = int(sys.argv[1]), sys.argv[2]

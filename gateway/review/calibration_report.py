@@ -22,7 +22,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.time_range import range_up_to
 from gateway.review.calibration import MIN_PER_CLASS, CalibrationReport, calibrate
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
-from gateway.review.gate import gate_rules
+from gateway.review.gate_rules import gate_rules
 from gateway.store.confidence_samples import ConfidenceSampleStore, LabelledAnswer, SampleWindow
 
 DEFAULT_RANGE = timedelta(days=30)

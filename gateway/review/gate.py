@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from gateway.config import Settings
 from gateway.proxy.policy import (
@@ -59,6 +59,7 @@ from gateway.recording.content_coding import UnreadableCoding, decoded_content
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.review.confidence import ConfidenceFeatures, confidence_features
 from gateway.review.gate_refusals import bad_key, key_reused, queue_unavailable, stream_not_reviewable
+from gateway.review.gate_rules import GateRule, gate_rules
 from gateway.review.held_answer import HELD_KEY, HELD_TAG, Fallback, held_evidence
 from gateway.review.held_keys import BadKey, HeldKey, HeldKeys, held_key, pending_hold
 from gateway.review.held_poll import HeldTaskAnswers
@@ -84,30 +85,6 @@ MAX_PENDING = 100_000
 # Audit openings under way at once, at most: a review queue that hangs must not pile up tasks (each
 # holding its call's request) without end; beyond this a risky answer's audit is dropped and logged.
 MAX_AUDITS = 1_000
-Mode = Literal["audit", "hold"]
-Streams = Literal["refuse", "audit"]
-
-
-@dataclass(frozen=True, slots=True)
-class GateRule:
-    """One app's gate: the confidence below which an answer is risky, and what happens to a risky one."""
-
-    threshold: float
-    mode: Mode
-    # Under mode "hold": whether a stream that is not flagged is refused or goes out (audited when risky).
-    streams: Streams = "refuse"
-
-
-def gate_rules(settings: Settings) -> dict[str, GateRule]:
-    """Each gated app's rule, with the settings' defaults filled in."""
-    return {
-        gate.app: GateRule(
-            threshold=settings.review_gate_threshold if gate.threshold is None else gate.threshold,
-            mode=gate.mode or settings.review_gate_mode,
-            streams=gate.streams or settings.review_gate_streams,
-        )
-        for gate in settings.review_gates
-    }
 
 
 def confidence_gate(

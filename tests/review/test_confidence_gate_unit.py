@@ -12,7 +12,8 @@ import orjson
 import pytest
 
 from gateway.proxy.policy import PASS, Hold, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
-from gateway.review.gate import ConfidenceGate, GateRule
+from gateway.review.gate import ConfidenceGate
+from gateway.review.gate_rules import GateRule
 from gateway.review.hold_cap import HoldCap
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}

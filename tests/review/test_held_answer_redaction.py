@@ -20,7 +20,8 @@ from gateway.config import Settings
 from gateway.privacy.redaction import redactor_for
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.policy import Hold, PolicyAnswer, PolicyRequest
-from gateway.review.gate import ConfidenceGate, GateRule
+from gateway.review.gate import ConfidenceGate
+from gateway.review.gate_rules import GateRule
 from gateway.review.held_answer import HELD_KEY, sha256_hex
 from gateway.review.held_poll import Fallback, HeldAnswers, PollAnswer
 from gateway.review.held_redaction import HeldAnswerRedaction

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.proxy.policy import Hold, PolicyAnswer, PolicyRequest, ReplaceBody
-from gateway.review.gate import ConfidenceGate, GateRule
+from gateway.review.gate import ConfidenceGate
+from gateway.review.gate_rules import GateRule
 from gateway.review.held_keys import CLAIM_SCOPE, LEASE, SCOPE, HeldKeys, held_key
 from gateway.review.hold_cap import HoldCap
 from gateway.review.service import ReviewService

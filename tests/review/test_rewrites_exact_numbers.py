@@ -20,7 +20,8 @@ from gateway.config import Settings
 from gateway.privacy.redaction import redactor_for
 from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.policy import Hold, PolicyAnswer, PolicyRequest, ReplaceAnswer, ReplaceBody
-from gateway.review.gate import ConfidenceGate, GateRule, Mode
+from gateway.review.gate import ConfidenceGate
+from gateway.review.gate_rules import GateRule, Mode
 from gateway.review.held_answer import corrected_completion, held_evidence
 from gateway.review.held_poll import HeldAnswers, PollAnswer
 from gateway.review.held_redaction import redacted_held
