@@ -45,7 +45,7 @@ from gateway.proxy.policy import Hold, PolicyRequest
 from gateway.review.gate_refusals import key_in_use, key_reused
 from gateway.review.held_poll import OUTCOME_HEADER, PENDING, PollAnswer, pending_body
 from gateway.review.records import ReviewTaskDetail
-from gateway.store.call_claims import CallClaim, ClaimOutcome
+from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 
 logger = logging.getLogger("feedgate.review")
@@ -70,7 +70,7 @@ class BadKey(ValueError):
 class TaskReader(Protocol):
     """What the held keys read of the review queue."""
 
-    async def claim_call(self, claim: CallClaim, made_scope: str, lease: timedelta) -> ClaimOutcome: ...
+    async def claim_call(self, claim: KeyClaim, made_scope: str, lease: timedelta) -> ClaimOutcome: ...
 
     async def renew_call(self, scope: str, key: str, claimant: str) -> bool: ...
 
@@ -175,7 +175,7 @@ class HeldKeys:
             if ended is not None:
                 return _repeated(ended.hold, ended.request, key)
         self._begin(request, key)
-        claim = CallClaim(CLAIM_SCOPE, key.stored, request.interaction_id, {_REQUEST: key.request})
+        claim = KeyClaim(CLAIM_SCOPE, key.stored, request.interaction_id, {_REQUEST: key.request})
         deadline = asyncio.get_running_loop().time() + self._wait_seconds
         while True:
             try:

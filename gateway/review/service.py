@@ -27,7 +27,7 @@ from gateway.review.reviewer_text import decision_text, note_text, redacted_requ
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_reads import ReviewReads
 from gateway.review.task_requests import check_manual_request, open_request, person
-from gateway.store.call_claims import CallClaim, ClaimOutcome
+from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.review_task_changes import ActiveIssueTaken
@@ -107,7 +107,7 @@ class ReviewService(ReviewReads):
         """The task an opening made under idempotency `key` of `scope`, and what it was asked with (None: none)."""
         return await self._store.key_use(scope, key)
 
-    async def claim_call(self, claim: CallClaim, made_scope: str, lease: timedelta) -> ClaimOutcome:
+    async def claim_call(self, claim: KeyClaim, made_scope: str, lease: timedelta) -> ClaimOutcome:
         """Claim a key for a call under way, unless a claim renewed within `lease` holds it or an opening
         of `made_scope` used it (gateway.store.call_claims)."""
         now = self._clock()

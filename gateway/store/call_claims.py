@@ -8,7 +8,7 @@ for what it made. The claimant renews the row while it works and deletes it when
 renewed for a lease (its process died) is taken over by the next call.
 
 The claims live in the creations' key table (gateway.store.idempotency), beside the uses they
-precede: a claim is `subject_id` = the claiming call, `created_at` = when last renewed.
+precede: a claim is a KeyClaim whose `subject_id` is the claiming call, `created_at` = when last renewed.
 """
 
 from __future__ import annotations
@@ -19,19 +19,9 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.idempotency import KeyUse, key_use
+from gateway.store.idempotency import KeyClaim, KeyUse, key_use
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import idempotency_keys
-
-
-@dataclass(frozen=True, slots=True)
-class CallClaim:
-    """A call's claim on a key: the claims' `scope`, the key, the claiming call and its fields' hashes."""
-
-    scope: str
-    key: str
-    claimant: str
-    field_hashes: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +34,7 @@ class ClaimOutcome:
 
 
 async def claim_call(
-    engine: AsyncEngine, claim: CallClaim, made_scope: str, now: datetime, stale_before: datetime
+    engine: AsyncEngine, claim: KeyClaim, made_scope: str, now: datetime, stale_before: datetime
 ) -> ClaimOutcome:
     """Claim `claim.key` unless another call holds it (renewed since `stale_before`) or a creation of
     `made_scope` already used it (then nothing is written, and that use is returned).
@@ -54,7 +44,7 @@ async def claim_call(
     """
     k = idempotency_keys.c
     async with engine.connect() as connection, connection.begin() as transaction:
-        values = {"subject_id": claim.claimant, "field_hashes": claim.field_hashes, "created_at": now}
+        values = {"subject_id": claim.subject_id, "field_hashes": claim.field_hashes, "created_at": now}
         insert = insert_skipping_duplicates(connection.dialect, idempotency_keys, ["scope", "key"])
         written = await connection.execute(insert.values(scope=claim.scope, key=claim.key, **values))
         claimed = written.rowcount == 1

@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from gateway.review.people import same_person
 from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit, call_claims
-from gateway.store.call_claims import CallClaim, ClaimOutcome
+from gateway.store.call_claims import ClaimOutcome
 from gateway.store.chunks import chunks
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
@@ -235,9 +235,7 @@ class ReviewStore:
         async with self._engine.connect() as connection:
             return await key_use(connection, scope, key)
 
-    async def claim_call(
-        self, claim: CallClaim, made_scope: str, now: datetime, stale_before: datetime
-    ) -> ClaimOutcome:
+    async def claim_call(self, claim: KeyClaim, made_scope: str, now: datetime, stale_before: datetime) -> ClaimOutcome:
         """Claim a key for a call under way, before its opening (gateway.store.call_claims.claim_call)."""
         return await call_claims.claim_call(self._engine, claim, made_scope, now, stale_before)
 

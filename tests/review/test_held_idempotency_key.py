@@ -22,7 +22,7 @@ from gateway.review.gate_rules import GateRule
 from gateway.review.held_keys import CLAIM_SCOPE, LEASE, SCOPE, HeldKeys, held_key
 from gateway.review.hold_cap import HoldCap
 from gateway.review.service import ReviewService
-from gateway.store.call_claims import CallClaim
+from gateway.store.idempotency import KeyClaim
 from gateway.store.tables import review_tasks
 
 APP = "bot"
@@ -220,7 +220,7 @@ async def test_a_claim_left_by_a_process_that_died_is_taken_over_after_its_lease
     stored = held_key(call("i-1"))
     assert stored is not None
     # The process that claimed the key died while its call was upstream: nothing renews or drops the claim.
-    left = CallClaim(CLAIM_SCOPE, stored.stored, "i-1", {"request": stored.request})
+    left = KeyClaim(CLAIM_SCOPE, stored.stored, "i-1", {"request": stored.request})
     assert (await reviews.claim_call(left, SCOPE, LEASE)).claimed
     waiting = gate(reviews, wait_seconds=0.3)
     assert (await waiting.before(call("i-2"))).status == 409  # type: ignore[union-attr]
