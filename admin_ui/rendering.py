@@ -16,7 +16,7 @@ from admin_ui.navigation import navigation_for
 from admin_ui.public_urls import root_path_of, template_url
 from admin_ui.session import current_user, is_tls
 from gateway.domain.interaction_briefs import FeedbackTally
-from gateway.effect.spans import span_words
+from gateway.domain.spans import span_words
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -60,7 +60,7 @@ def duration_text(value: timedelta | None) -> str:
 
 
 def hours_in_words(hours: float) -> str:
-    """A span given in hours as the domain says one in a sentence ("1 hour", "10 seconds": effect.spans.span_words)."""
+    """A span given in hours as the domain says one in a sentence ("1 hour", "10 seconds": domain.spans.span_words)."""
     return span_words(timedelta(hours=hours))
 
 

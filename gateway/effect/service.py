@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import Embedder
 from gateway.config import Settings
+from gateway.domain.spans import span_words
 from gateway.effect.canary_end import CanaryEnd, canary_end
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.effect.records import FixLink
-from gateway.effect.spans import span_words
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
 from gateway.effect.topic import count_topic, topic_centroids
 from gateway.effect.verdict import (

@@ -22,6 +22,9 @@ import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+
+from gateway.domain.spans import span_words
 
 ANONYMOUS = "v1"
 USER_BOUND = "v2"
@@ -93,7 +96,7 @@ class FeedbackTokens:
             raise InvalidToken(BAD_SIGNATURE)
         if int(parts[2]) <= self._clock():
             raise InvalidToken(
-                f"the feedback token has expired: tokens are valid for {_duration(self._ttl)} after their answer "
+                f"the feedback token has expired: tokens are valid for {span_words(timedelta(seconds=self._ttl))} after their answer "
                 "(FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post this feedback with its own API key"
             )
         user = _decode_user(parts[3]) if len(parts) == 5 else None
@@ -123,16 +126,6 @@ def _decode_user(encoded: str) -> str:
     if not user:
         raise InvalidToken(MALFORMED)
     return user
-
-
-_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
-
-
-def _duration(seconds: int) -> str:
-    # In the unit the setting was most likely chosen in: 604800 reads as "7 days".
-    unit, size = next((unit, size) for unit, size in _UNITS if seconds % size == 0)
-    count = seconds // size
-    return f"{count} {unit}" + ("s" if count != 1 else "")
 
 
 def _token_id(signature: str) -> str:

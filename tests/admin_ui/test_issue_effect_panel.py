@@ -157,6 +157,6 @@ async def test_the_panel_shows_the_before_and_after_windows(measured):
 
 
 async def test_the_panel_shows_the_follow_up_each_answer_had(measured):
-    # Said as the API's reasons say a span (gateway.effect.spans.span_words): "1 hour", "10 seconds".
+    # Said as the API's reasons say a span (gateway.domain.spans.span_words): "1 hour", "10 seconds".
     assert measured["effect"]["follow_up_hours"] == 1.0
     assert panel_of(measured).find(data_testid="follow-up-hours").text == "1 hour"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from test_effect_api import issues_with_history, linked_kb_fix
 
+from gateway.domain.spans import span_words
 from gateway.effect.service import EffectService, effect_settings
-from gateway.effect.spans import span_words
 
 
 def test_a_span_is_said_in_the_largest_unit_it_fills():
