@@ -153,6 +153,8 @@ async def _urls(app: FeedgateApp, http: httpx.AsyncClient, seeded: Seeded) -> li
     urls += [
         ("/admin/interactions?q=refund&cursor={cursor}", f"/admin/interactions?q=refund&cursor={found.next_cursor}")
     ]
+    # An issue's interactions (the issue page's "All N interactions" link); absent before stop 37.
+    urls += [("/admin/interactions?issue={issue}", f"/admin/interactions?issue={seeded.issue_id}")]
     urls += [("/admin/interactions/{id}", f"/admin/interactions/{one}")]
     urls += [
         (url, url)
