@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.cli_database import prepared_database
+from gateway.cli_signals import CommandStopped
 from gateway.config import Settings, load_settings
 from gateway.config_checks import (
     ConfigError,
@@ -387,12 +388,12 @@ def _main(argv: list[str] | None) -> None:
     try:
         refuse_text_not_utf8(args, sys.argv[1:] if argv is None else argv)
         args.run(args)
-    except ConfigError as exc:
+    except (ConfigError, CommandStopped) as exc:
         if as_json:
             logging.getLogger("feedgate").error("%s", exc)
         else:
             print(f"feedgate: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(exc.exit_status if isinstance(exc, CommandStopped) else 2) from None
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import contextlib
 import logging
 import math
 import os
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from gateway.cli_database import on_database
+from gateway.cli_signals import cancel_on_sigterm, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
@@ -127,7 +127,11 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
                 merge_judging=merge_judging_for(settings, os.environ),
             )
 
-        summary = asyncio.run(on_database(settings, run, creates=False))
+        summary = run_stoppable(
+            lambda: on_database(settings, run, creates=False),
+            "the clustering pass was cut short: what it had not stored is rolled back (apps it had finished keep "
+            "their issues) and its lock is released; run `feedgate cluster` again",
+        )
     if summary.already_running:
         raise ConfigError(
             "another clustering pass is running (or a prune or an erasure, which passes wait for); "
@@ -168,7 +172,8 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             report_pass(summary, as_json)
 
     async def work(engine: AsyncEngine) -> object:
-        _stop_on_sigterm()
+        # A pass under way lets go of its lock (gateway.cli_signals); a service's stop, so the status stays 0.
+        cancel_on_sigterm(lambda: logger.info("stopping: SIGTERM received"))
         # Its passes' metrics for a scraper (gateway.observability.worker_endpoint), bound before a word
         # is said: a worker refused for a taken port or an old schema had announced itself first.
         endpoint = (
@@ -204,7 +209,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             prune_periodically(engine, settings),
         ]
 
-    # Ctrl-C, or SIGTERM (_stop_on_sigterm): the passes were cancelled and let go of their locks.
+    # Ctrl-C, or SIGTERM (cancel_on_sigterm): the passes were cancelled and let go of their locks.
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(on_database(settings, work))
 
@@ -224,23 +229,6 @@ async def _every_one_of(jobs: list[Awaitable[object]]) -> list[object]:
             if not task.done() and not task.cancelling():
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _stop_on_sigterm() -> None:
-    """Make SIGTERM cancel the running command as Ctrl-C does, so a pass under way releases its lock.
-
-    SIGTERM's default action (a process manager's stop) ended the process on the spot: on SQLite the
-    clustering lock's row stayed behind, and no pass, prune or erasure ran until it expired (2 hours).
-    """
-    task = asyncio.current_task()
-    if task is None:
-        return
-
-    def stop() -> None:
-        logger.info("stopping: SIGTERM received")
-        task.cancel()
-
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
 
 
 def import_file(args: argparse.Namespace, settings: Settings) -> None:

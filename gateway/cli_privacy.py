@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
 from gateway.audit.records import MAX_LENGTHS
 from gateway.cli_database import on_database
+from gateway.cli_signals import run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS, ConfigError
 from gateway.counted import counted
@@ -34,7 +34,12 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
         raise ConfigError(
             f"--older-than must be a number of days above 0 and at most {MAX_DAYS} (a century), got {days:g}"
         )
-    report = asyncio.run(on_database(settings, lambda engine: prune_expired(engine, settings, days), creates=False))
+    report = run_stoppable(
+        lambda: on_database(settings, lambda engine: prune_expired(engine, settings, days), creates=False),
+        # Each batch goes in its own transaction: whole, or not at all.
+        "the prune was cut short: what it removed stays removed, the rest is as it was, and its locks are "
+        "released; run `feedgate prune` again to finish",
+    )
     if report.already_running:
         raise ConfigError("another prune is running; try again when it has finished")
     removed = _counts_line({**report.counts.as_dict(), "idempotency_keys": report.idempotency_keys}) or "nothing"
@@ -54,12 +59,15 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
     if len(args.actor) > MAX_LENGTHS["actor"]:
         raise ConfigError(f"--actor must be at most {MAX_LENGTHS['actor']} characters, got {len(args.actor)}")
     try:
-        report = asyncio.run(
-            on_database(
+        report = run_stoppable(
+            lambda: on_database(
                 settings,
                 lambda engine: erase_end_user(engine, args.user, args.actor, recipes_of(settings), via="cli"),
                 creates=False,
-            )
+            ),
+            # The audit record is written last, once every row is gone: the run that finishes writes it.
+            "the erasure was cut short: what it removed stays removed, the rest is as it was, and no audit "
+            "record is written yet; run `feedgate erase` again with the same --user to finish it",
         )
     except InvalidQuery as exc:
         raise ConfigError(f"--user: {exc.message}") from None
