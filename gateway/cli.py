@@ -19,10 +19,7 @@ from gateway.config_checks import (
     ConfigError,
     check_port,
     check_spool_path,
-    idle_redaction_rules,
-    pathless_upstreams,
-    short_secrets,
-    unrouted_upstreams,
+    serve_warnings,
 )
 from gateway.counted import counted
 from gateway.observability.logs import configure_logging, logging_restored
@@ -79,12 +76,7 @@ def serve(args: argparse.Namespace) -> None:
         "1 process" if settings.workers == 1 else f"{settings.workers} processes",
         extra={"workers": settings.workers},
     )
-    for warning in [
-        *short_secrets(settings),
-        *pathless_upstreams(settings),
-        *unrouted_upstreams(settings),
-        *idle_redaction_rules(settings),
-    ]:
+    for warning in serve_warnings(settings):
         logging.getLogger("feedgate.config").warning(warning)
     if settings.key_mode == "gateway":
         from gateway.proxy.credentials import unset_upstream_keys

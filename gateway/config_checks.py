@@ -335,6 +335,32 @@ def idle_redaction_rules(settings: Settings) -> list[str]:
     ]
 
 
+def shared_sqlite_file(settings: Settings) -> list[str]:
+    """A warning when several `serve` processes (`workers`) would share one SQLite file, saying to use PostgreSQL."""
+    # Warned, not refused: it works (WAL readers, a busy timeout for the one writer, a spool per process under
+    # flock, the clustering lock and the rules' lease as rows), but the writes queue for SQLite's one write lock.
+    if settings.workers == 1 or not settings.database_url.startswith("sqlite"):
+        return []
+    return [
+        f"{settings.workers} processes (FEEDGATE_WORKERS, --workers) share one SQLite file: it works, but SQLite "
+        "takes writes one at a time, so they add no write capacity, and under load a write waiting past its "
+        "timeout (FEEDGATE_WRITER_DATABASE_TIMEOUT, FEEDGATE_DATABASE_TIMEOUT) counts as a database outage "
+        "(calls spool, feedback and admin writes answer 503). For several processes use PostgreSQL "
+        "(FEEDGATE_DATABASE_URL=postgresql+asyncpg://user:password@host/database); on SQLite run one (FEEDGATE_WORKERS=1)"
+    ]
+
+
+def serve_warnings(settings: Settings) -> list[str]:
+    """Every warning `serve` gives at start about its settings (the upstream keys' aside)."""
+    return [
+        *short_secrets(settings),
+        *pathless_upstreams(settings),
+        *unrouted_upstreams(settings),
+        *idle_redaction_rules(settings),
+        *shared_sqlite_file(settings),
+    ]
+
+
 def check_folder(variable: str, folder: Path) -> None:
     """Make `folder` if need be; ConfigError naming `variable` when it is a file, or cannot be made."""
     if folder.exists() and not folder.is_dir():

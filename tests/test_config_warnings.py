@@ -1,5 +1,6 @@
 """The settings Feedgate takes but warns of at start-up: misspelt variables, short secrets, upstreams no call
-reaches or reaches at the wrong path, and redaction rules that redact nothing."""
+reaches or reaches at the wrong path, redaction rules that redact nothing, and several
+processes on one SQLite file."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import pytest
 from config_helpers import without_feedgate_variables, write_config
 
 from gateway.config import Settings, load_settings
-from gateway.config_checks import idle_redaction_rules, pathless_upstreams, short_secrets, unrouted_upstreams
+from gateway.config_checks import (
+    idle_redaction_rules,
+    pathless_upstreams,
+    shared_sqlite_file,
+    short_secrets,
+    unrouted_upstreams,
+)
 from gateway.config_entries import RedactionPattern, Upstream
 
 
@@ -113,3 +120,14 @@ def test_redaction_rules_with_redaction_off_are_warned_of():
     ]
     assert idle_redaction_rules(Settings(redaction=True, redaction_rules=rules)) == []
     assert idle_redaction_rules(Settings()) == []
+
+
+def test_several_processes_on_one_sqlite_file_are_warned_of_naming_postgresql(tmp_path: Path):
+    sqlite = f"sqlite+aiosqlite:///{tmp_path}/f.db"
+
+    [warning] = shared_sqlite_file(Settings(workers=3, database_url=sqlite))
+
+    assert warning.startswith("3 processes (FEEDGATE_WORKERS, --workers) share one SQLite file")
+    assert "one at a time" in warning and "postgresql+asyncpg://" in warning
+    assert shared_sqlite_file(Settings(workers=1, database_url=sqlite)) == []
+    assert shared_sqlite_file(Settings(workers=3, database_url="postgresql+asyncpg://u@db/feedgate")) == []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_run import free_port
 
 from gateway.config import Settings, load_settings
 from gateway.request_limits import RequestLimits
@@ -77,3 +79,27 @@ def test_serve_removes_the_metrics_folders_of_serve_processes_that_are_gone(tmp_
 
     assert removed == [orphaned]
     assert not orphaned.exists() and running.exists() and unnamed.exists()
+
+
+def test_serve_with_several_workers_on_sqlite_warns_to_use_postgresql(tmp_path: Path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FEEDGATE_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env |= {
+        "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/f.db",
+        "FEEDGATE_SPOOL_PATH": str(tmp_path / "spool.jsonl"),
+        "FEEDGATE_LOG_FORMAT": "text",
+    }
+    command = [sys.executable, "-m", "gateway.cli", "serve", "--workers", "2", "--port", str(free_port())]
+    server = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        said = []
+        assert server.stderr is not None
+        for line in server.stderr:  # up to the line saying it is serving, with its warnings after
+            said.append(line)
+            if "share one SQLite file" in line or "Uvicorn running" in line or "Started parent" in line:
+                break
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+
+    assert any("2 processes (FEEDGATE_WORKERS, --workers) share one SQLite file" in line for line in said), said
