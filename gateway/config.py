@@ -19,13 +19,13 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from gateway.config_admin import AdminSettings
 from gateway.config_checks import (
     ConfigError,
-    check_file_keys,
     check_retrain_webhook,
     invalid_settings,
     list_from_text,
     unknown_variables,
 )
 from gateway.config_feedback import FeedbackSettings
+from gateway.config_file import check_file_values
 from gateway.config_fixes import FixSettings
 from gateway.config_privacy import PrivacySettings
 from gateway.config_proxy import ReverseProxySettings
@@ -138,8 +138,9 @@ def load_settings(config_file: Path | None = None, *, flags: Collection[str] = (
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from None
     if config_file is not None:
-        # Said as the file's key: the validator's message named a FEEDGATE_ variable nobody set.
-        check_file_keys(config_file, from_file, Settings.model_fields)
+        # Said as the file's key: the validator's message named a FEEDGATE_ variable nobody set, and coerced
+        # `redaction = "yes"` or `workers = true` without a word.
+        check_file_values(config_file, from_file, Settings)
     # The environment must beat the file, so drop file keys the environment sets.
     # An empty variable is unset (Settings' env_ignore_empty), so it does not beat the file either.
     env_keys = {k[len("FEEDGATE_") :].lower() for k, v in os.environ.items() if k.startswith("FEEDGATE_") and v}

@@ -380,13 +380,3 @@ def check_spool_path(spool_path: Path) -> None:
         raise ConfigError(
             f"FEEDGATE_SPOOL_PATH: {spool_path} is a folder; name a file in it, e.g. {spool_path / 'feedgate.spool.jsonl'}"
         )
-
-
-def check_file_keys(config_file: str | Path, keys: Iterable[str], settings: Iterable[str]) -> None:
-    """ConfigError for the first key of the config file that is no setting, with the setting it resembles."""
-    known = list(settings)
-    for key in keys:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise ConfigError(f"config file {config_file}: {key!r} is not a Feedgate setting{hint}")
