@@ -26,7 +26,8 @@ class AdminSettings(BaseModel):
     # refills, the right token too, so guessing gains nothing. 0: no limit.
     admin_token_failures_per_minute: int = Field(default=10, ge=0)
     # Behind a reverse proxy every browser comes from the proxy's address: name the header carrying the
-    # browser's (its last comma-separated entry is used), or one browser's failures lock out everyone.
+    # browser's, or one browser's failures lock out everyone. Its entries are read from the right, past every
+    # trusted proxy's (trusted_proxies): the first that is no trusted proxy's is the browser's.
     admin_client_address_header: Annotated[str | None, AfterValidator(http_header_name)] = None
     # The pages are reached over https, with TLS ending at a proxy in front (the gateway itself then
     # sees http): session cookies get the Secure flag and pages send Strict-Transport-Security.
