@@ -20,7 +20,9 @@ def descriptions() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for place in PLACES:
         text = " ".join((ROOT / place).read_text().replace("#", " ").split())
-        windows = [text[max(0, m.start() - 250) : m.end() + 250] for m in re.finditer("client_address_header", text, re.I)]
+        windows = [
+            text[max(0, m.start() - 250) : m.end() + 250] for m in re.finditer("client_address_header", text, re.I)
+        ]
         found[place] = [window.lower() for window in windows if "entr" in window]
     return found
 
