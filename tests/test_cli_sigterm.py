@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.privacy.retention import LOCK_NAME as PRUNE_LOCK
 from gateway.store.locks import CLUSTERING_LOCK, advisory_key, try_lock
-from gateway.store.tables import audit_log, clustering_locks, erased_end_users, interactions
+from gateway.store.tables import audit_log, clustering_locks, erased_end_users, feedback, interactions
 
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 SIGTERM_STATUS = 128 + signal.SIGTERM
@@ -207,3 +207,36 @@ async def _free(engine: AsyncEngine, name: str) -> bool:
 
 async def _counted(engine: AsyncEngine, table: object) -> bool:
     return await count(engine, table) > 0
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_sigterm_inside_a_prunes_transaction_leaves_the_batch_whole(
+    seeded: dict[str, str], engine: AsyncEngine, tmp_path: Path
+):
+    # PostgreSQL alone: a statement there waits on the server, where the stop must cancel it; SQLite's statement
+    # runs on a thread to its end (or its busy timeout) and the cancel is seen after it, before the commit.
+    log = tmp_path / "prune.log"
+    async with engine.connect() as blocker:
+        # Reads go on; the batch's deletes wait, inside its transaction, after its first statements ran.
+        await blocker.execute(text("LOCK TABLE feedback IN EXCLUSIVE MODE"))
+        process = await feedgate(["prune", "--older-than", "30"], seeded, log)
+        await until(lambda: _waiting_on_a_lock(engine), process, log)
+
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(60):
+            status = await process.wait()
+        await blocker.rollback()
+
+    assert status == SIGTERM_STATUS, said(log)
+    assert "run `feedgate prune` again" in said_once(log)
+    assert (await count(engine, interactions), await count(engine, feedback)) == (2, 2)
+    assert await held_locks(engine) == set()
+
+
+async def _waiting_on_a_lock(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        statement = text(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        return bool((await connection.execute(statement)).scalar())
