@@ -122,6 +122,18 @@ async def _truncate_all(url: str) -> None:
 # -- upstream and gateway -------------------------------------------------------------
 
 
+@pytest.fixture
+def silent_embeddings() -> Iterator[socket.socket]:
+    """An embeddings endpoint that takes connections and never answers: a pass waits in it until it is closed."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
 @pytest.fixture(scope="session")
 def fake_upstream_server() -> Iterator[RunningFakeUpstream]:
     with run_fake_upstream() as upstream:

@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import orjson
@@ -29,18 +29,6 @@ FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 SIGTERM_STATUS = 128 + signal.SIGTERM
 
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.fixture
-def silent_embeddings() -> Iterator[socket.socket]:
-    """An embeddings endpoint that takes connections and never answers: a pass waits in it until it is closed."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    try:
-        yield listener
-    finally:
-        listener.close()
 
 
 @pytest.fixture

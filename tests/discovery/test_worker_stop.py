@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -22,18 +21,6 @@ import pytest
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.fixture
-def silent_embeddings() -> Iterator[socket.socket]:
-    """An embeddings endpoint that takes connections and never answers: a pass waits in it until it is closed."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    try:
-        yield listener
-    finally:
-        listener.close()
 
 
 def held_locks(database: Path) -> list[str]:
