@@ -18,8 +18,6 @@ from markupsafe import Markup
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 # The scatter map's other points: 4.8:1 on its white, where #9ca3af's 2.5:1 made them near invisible (WCAG 1.4.11).
 OTHER_POINTS = "#6b7280"
-WIDTH = 640
-HEIGHT = 220
 # Room for the y-axis labels (left), the x-axis labels (bottom), and the legend (top).
 MARGIN_LEFT = 56
 MARGIN_RIGHT = 12
@@ -28,8 +26,25 @@ MARGIN_BOTTOM = 36
 # A tick label's character at the stylesheet's 11 px (admin.css), wide enough for digits and dashes.
 TICK_CHAR_WIDTH = 7.0
 MAX_X_LABELS = 8
+# Room between two x labels, besides the labels themselves.
+X_LABEL_GAP = 10
 
 Formatter = Callable[[float], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """A chart's drawing size in SVG units; `fit` names the box it is for (the stylesheet shows the one that fits)."""
+
+    width: int
+    height: int
+    fit: str
+
+
+# The chart scales with its box, and its text with it: drawn for a box 32rem or wider, and again for a narrower one
+# (a phone's), its 11-unit text shows at 10-15 px on screen in either (the CSS container query in admin.css picks).
+WIDE = Geometry(560, 220, "wide")
+NARROW = Geometry(360, 230, "narrow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +104,19 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
     return [round(step * n, 10) for n in range(steps + 1)]
 
 
-def _label_every(count: int) -> int:
-    return max(1, math.ceil(count / MAX_X_LABELS))
+def _label_every(labels: Sequence[str], plot_w: float) -> int:
+    """Label every n-th x position: at most MAX_X_LABELS, and no more than fit side by side in the plot's width."""
+    longest = max((len(label) for label in labels), default=1) * TICK_CHAR_WIDTH + X_LABEL_GAP
+    fitting = max(1, min(MAX_X_LABELS, int(plot_w // longest)))
+    return max(1, math.ceil(len(labels) / fitting))
 
 
 def _frame(
-    title: str, unit: str, labels: Sequence[str], ticks: list[float], fmt: Formatter, series: Sequence[Series]
+    title: str, unit: str, ticks: list[float], fmt: Formatter, series: Sequence[Series], geometry: Geometry
 ) -> tuple[list[str], Callable[[float], float], float, float]:
     """The opening tag, legend, gridlines and axes; with the y mapping, the plot's left and width."""
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    plot_w = geometry.width - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = geometry.height - MARGIN_TOP - MARGIN_BOTTOM
     top = ticks[-1] or 1.0
 
     def y_of(value: float) -> float:
@@ -106,7 +124,8 @@ def _frame(
 
     label = f"{title} ({unit})" if unit else title
     parts = [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="chart chart-{geometry.fit}" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {geometry.width} {geometry.height}" '
         f'role="img" aria-label="{_text(label)}">',
         f"<title>{_text(label)}</title>",
     ]
@@ -137,12 +156,12 @@ def _frame(
     return parts, y_of, MARGIN_LEFT, plot_w
 
 
-def _x_label(x: float, y: float, label: str) -> str:
-    """One x tick label centred under its point, or ending at the edge it would otherwise run past."""
+def _x_label(x: float, y: float, label: str, width: int) -> str:
+    """One x tick label centred under its point, or ending at the edge (of a chart `width` wide) it would run past."""
     half = len(label) * TICK_CHAR_WIDTH / 2
     # A line chart's last point sits on the plot's right edge: centred there, its label was cut off.
-    if x + half > WIDTH:
-        x, anchor = WIDTH - 1, "end"
+    if x + half > width:
+        x, anchor = width - 1, "end"
     elif x - half < 0:
         x, anchor = 1, "start"
     else:
@@ -150,10 +169,10 @@ def _x_label(x: float, y: float, label: str) -> str:
     return f'<text class="tick x-tick" x="{x:.1f}" y="{y}" text-anchor="{anchor}">{_text(label)}</text>'
 
 
-def _x_labels(labels: Sequence[str], x_of: Callable[[int], float]) -> list[str]:
-    every = _label_every(len(labels))
-    y = HEIGHT - MARGIN_BOTTOM + 16
-    return [_x_label(x_of(i), y, label) for i, label in enumerate(labels) if i % every == 0]
+def _x_labels(labels: Sequence[str], x_of: Callable[[int], float], geometry: Geometry) -> list[str]:
+    every = _label_every(labels, geometry.width - MARGIN_LEFT - MARGIN_RIGHT)
+    y = geometry.height - MARGIN_BOTTOM + 16
+    return [_x_label(x_of(i), y, label, geometry.width) for i, label in enumerate(labels) if i % every == 0]
 
 
 def _top_of(series: Sequence[Series], fixed_top: float | None) -> float:
@@ -172,11 +191,12 @@ def line_chart(
     fmt: Formatter = plain_number,
     top: float | None = None,
     markers: Sequence[Marker] = (),
+    geometry: Geometry = WIDE,
 ) -> Markup:
     """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt`; None values leave gaps;
     each marker a dashed vertical line, drawn under the lines."""
     ticks = nice_ticks(_top_of(series, top))
-    parts, y_of, left, plot_w = _frame(title, unit, labels, ticks, fmt, series)
+    parts, y_of, left, plot_w = _frame(title, unit, ticks, fmt, series, geometry)
     step = plot_w / max(len(labels) - 1, 1)
 
     def x_of(index: float) -> float:
@@ -215,7 +235,7 @@ def line_chart(
         )
         parts.extend(points)
         parts.append("</g>")
-    parts.extend(_x_labels(labels, x_of))
+    parts.extend(_x_labels(labels, x_of, geometry))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -227,10 +247,11 @@ def bar_chart(
     *,
     unit: str = "",
     fmt: Formatter = plain_number,
+    geometry: Geometry = WIDE,
 ) -> Markup:
     """Grouped bars: one group per x label, one bar per series, y from 0 with round ticks."""
     ticks = nice_ticks(_top_of(series, None))
-    parts, y_of, left, plot_w = _frame(title, unit, labels, ticks, fmt, series)
+    parts, y_of, left, plot_w = _frame(title, unit, ticks, fmt, series, geometry)
     slot = plot_w / max(len(labels), 1)
     bar_w = max(1.0, slot * 0.8 / max(len(series), 1))
     bottom = y_of(0)
@@ -251,9 +272,14 @@ def bar_chart(
                 f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(fmt(value))}</title></rect>"
             )
         parts.append("</g>")
-    parts.extend(_x_labels(labels, x_of))
+    parts.extend(_x_labels(labels, x_of, geometry))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def for_any_box(draw: Callable[[Geometry], Markup]) -> Markup:
+    """The chart drawn for a wide box and for a narrow one, side by side; the stylesheet shows the one that fits."""
+    return Markup(draw(WIDE) + draw(NARROW))
 
 
 def sparkline(values: Sequence[float | None], *, label: str, width: int = 100, height: int = 24) -> Markup:

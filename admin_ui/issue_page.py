@@ -20,7 +20,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from admin_ui.charts import Marker, Series, line_chart, position_among_days, scatter_map
+from admin_ui.charts import Marker, Series, for_any_box, line_chart, position_among_days, scatter_map
 from admin_ui.interactions import LIST_PATH as INTERACTIONS_PATH
 from admin_ui.issue_views import (
     EVENT_FIELD_LABELS,
@@ -83,7 +83,11 @@ def history_chart(detail: IssueDetail, fixes: Sequence[FixView] = ()) -> Any:
             name = f"{fix.fix.link.kind} fix {fix.fix.name or fix.fix.link.fix_id} live from {when_text(fix.fix.link.live_at)}"
             markers.append(Marker(position, name))
     labels = [day.isoformat() for day in days]
-    return line_chart("Issue history per day", labels, series, unit="complaints", markers=markers)
+    return for_any_box(
+        lambda geometry: line_chart(
+            "Issue history per day", labels, series, unit="complaints", markers=markers, geometry=geometry
+        )
+    )
 
 
 def _can_act(request: Request[Any, Any, Any]) -> bool:

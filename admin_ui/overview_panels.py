@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from litestar import Request
 
-from admin_ui.charts import Series, bar_chart, line_chart, percent
+from admin_ui.charts import Series, bar_chart, for_any_box, line_chart, percent
 from admin_ui.query_params import choice_param, text_param
 from gateway.domain.overview import (
     IMPORTANCE_RULE,
@@ -95,26 +95,30 @@ async def traffic_panels(services: Services, picked: Picked, now: datetime) -> d
         since=since, until=now, app=picked.app, group_by="model" if picked.app else "app"
     )
     days = [day.day.strftime("%m-%d") for day in report.daily]
-    volume = bar_chart(
-        "Interactions and feedback per day",
-        days,
-        [
-            Series("interactions", [day.summary.interactions for day in report.daily]),
-            Series("feedback", [day.summary.feedback for day in report.daily]),
-        ],
-        unit="count per UTC day",
+    counts = [
+        Series("interactions", [day.summary.interactions for day in report.daily]),
+        Series("feedback", [day.summary.feedback for day in report.daily]),
+    ]
+    # Positive first: the palette's blue, and negative its red, as readers expect.
+    shares = [
+        Series("positive", [day.summary.positive_rate for day in report.daily]),
+        Series("negative", [day.summary.negative_rate for day in report.daily]),
+    ]
+    volume = for_any_box(
+        lambda geometry: bar_chart(
+            "Interactions and feedback per day", days, counts, unit="count per UTC day", geometry=geometry
+        )
     )
-    rates = line_chart(
-        "Positive and negative rate per day",
-        days,
-        # Positive first: the palette's blue, and negative its red, as readers expect.
-        [
-            Series("positive", [day.summary.positive_rate for day in report.daily]),
-            Series("negative", [day.summary.negative_rate for day in report.daily]),
-        ],
-        unit="% of feedback",
-        fmt=percent,
-        top=1.0,
+    rates = for_any_box(
+        lambda geometry: line_chart(
+            "Positive and negative rate per day",
+            days,
+            shares,
+            unit="% of feedback",
+            fmt=percent,
+            top=1.0,
+            geometry=geometry,
+        )
     )
     queue = await services.reviews.stats(app=picked.app, since=since, until=now)
     return {"report": report, "volume_chart": volume, "rate_chart": rates, "queue": queue}

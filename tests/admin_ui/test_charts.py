@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import date
+from itertools import pairwise
 
 from admin_ui.charts import (
+    NARROW,
     Marker,
     Series,
     bar_chart,
+    for_any_box,
     line_chart,
     nice_ticks,
     percent,
@@ -127,3 +130,25 @@ def test_a_marker_is_a_named_dashed_line_at_its_position():
     assert marker.get("data-marker") == "knowledge fix v1" and marker.find(f"{SVG}title").text == "knowledge fix v1"
     assert float(line.get("x1")) == float(line.get("x2")) == round(middle, 1)
     assert line.get("stroke-dasharray")
+
+
+def test_a_narrow_charts_date_labels_do_not_overlap():
+    # 30 days of ISO dates (70 units each at 11 px) on a phone's 360-unit drawing: 8 of them would overlap.
+    days = [f"2026-11-{d:02d}" for d in range(1, 31)]
+    chart = svg_of(line_chart("Size", days, [Series("size", [1.0] * 30)], geometry=NARROW))
+
+    xs = [float(t.get("x") or 0) for t in chart.iter(f"{SVG}text") if "x-tick" in (t.get("class") or "").split()]
+
+    assert chart.get("viewBox") == "0 0 360 230"
+    assert len(xs) >= 2
+    assert min(b - a for a, b in pairwise(xs)) >= len(days[0]) * 7.0
+
+
+def test_a_chart_for_any_box_is_drawn_wide_and_narrow():
+    drawn = str(
+        for_any_box(lambda geometry: bar_chart("Calls", ["a", "b"], [Series("calls", [1, 2])], geometry=geometry))
+    )
+
+    classes = [svg_of(part + "</svg>").get("class") for part in drawn.split("</svg>")[:-1]]
+
+    assert classes == ["chart chart-wide", "chart chart-narrow"]
