@@ -16,6 +16,7 @@ from litestar.exceptions import (
     HTTPException,
     MethodNotAllowedException,
     NotAuthorizedException,
+    NotFoundException,
     PermissionDeniedException,
 )
 
@@ -59,6 +60,16 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return render(request, "error.html", status_code=exc.status_code, title=title, message=exc.detail)
 
 
+def no_page_here(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """An address the framework found no route for while routing (/admin/review beside /admin/review/{id}): a 404 page.
+
+    Answered before the admin router, as the 405 is, so it links to the overview (which signs a signed-out browser
+    in first); other addresses under /admin reach the router's catch-all (admin_ui.unknown_pages).
+    """
+    message = f"There is no admin page at {request.url.path}."
+    return render(request, "error.html", status_code=404, title="Not found", message=message, overview_link=True)
+
+
 def method_not_allowed_page(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
     """A form's address opened as a page (Enter in the address bar after a refused form): a 405 in the admin layout.
 
@@ -94,6 +105,8 @@ EXCEPTION_HANDLERS: dict[type[Exception], Callable[..., Response[Any]]] = {
     # Named too, so the app's handler for it (a JSON body that is not JSON, gateway.api.admin) is not
     # the nearer match for a 404 or 400 here.
     ClientException: http_error,
+    # And the app's 404 handler (no_page_here, for what routing refuses) would be nearer for a 404 raised here.
+    NotFoundException: http_error,
     HTTPException: http_error,
     **dict.fromkeys(OUTAGE_TYPES, database_away),
 }

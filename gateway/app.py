@@ -11,13 +11,13 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.enums import ScopeType
-from litestar.exceptions import ClientException, MethodNotAllowedException, ValidationException
+from litestar.exceptions import ClientException, MethodNotAllowedException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components
 from litestar.types import Receive, Scope, Send
 
-from admin_ui.errors import method_not_allowed_page
+from admin_ui.errors import method_not_allowed_page, no_page_here
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import head_requests, missing_v1, nul_urls, v1_not_found
 from gateway.api.admin import undecodable_body_response, validation_response
@@ -34,7 +34,7 @@ from gateway.api.interactions import InteractionsController
 from gateway.api.issue_fixes import IssueFixesController
 from gateway.api.issues import IssuesController
 from gateway.api.knowledge import KnowledgeController
-from gateway.api.method_not_allowed import with_admin_pages
+from gateway.api.method_not_allowed import method_not_allowed_response, with_admin_pages
 from gateway.api.observability import ObservabilityController
 from gateway.api.prompts import PromptsController
 from gateway.api.reviews import ReviewsController
@@ -253,7 +253,9 @@ def create_app(
             ValidationException: validation_response,
             # Only a body that is not JSON is answered differently; other client errors as the framework does.
             ClientException: undecodable_body_response,
-            MethodNotAllowedException: with_admin_pages(method_not_allowed_page),
+            MethodNotAllowedException: with_admin_pages(method_not_allowed_page, method_not_allowed_response),
+            # An address beside a page's (/admin/review, /admin/reviews/{id}/x) is refused while routing.
+            NotFoundException: with_admin_pages(no_page_here, undecodable_body_response),
         },
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the

@@ -11,14 +11,16 @@ passes in (`with_admin_pages`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
-from litestar.exceptions import MethodNotAllowedException
+from litestar.exceptions import HTTPException, MethodNotAllowedException
 from litestar.exceptions.responses import create_exception_response
 
 from gateway.errors import openai_error_body
 from gateway.public_prefix import public_path
+
+Refused = TypeVar("Refused", bound=HTTPException)
 
 
 def method_not_allowed_response(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
@@ -42,14 +44,19 @@ def method_not_allowed_response(request: Request[Any, Any, Any], exc: MethodNotA
 
 
 def with_admin_pages(
-    admin_page: Callable[[Request[Any, Any, Any], MethodNotAllowedException], Response[Any]],
-) -> Callable[[Request[Any, Any, Any], MethodNotAllowedException], Response[Any]]:
-    """The 405 handler: `admin_page` under /admin (the framework answers before the admin router's handlers could)."""
+    admin_page: Callable[[Request[Any, Any, Any], Refused], Response[Any]],
+    otherwise: Callable[[Request[Any, Any, Any], Refused], Response[Any]],
+) -> Callable[[Request[Any, Any, Any], Refused], Response[Any]]:
+    """An app-level error handler: `admin_page` under /admin, `otherwise` elsewhere.
 
-    def handler(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
+    For what the framework refuses while routing (a 405, a 404 next to a page's path): it answers before the
+    admin router's own handlers could.
+    """
+
+    def handler(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
         path = request.url.path
         if path == "/admin" or path.startswith("/admin/"):
             return admin_page(request, exc)
-        return method_not_allowed_response(request, exc)
+        return otherwise(request, exc)
 
     return handler

@@ -62,3 +62,25 @@ async def test_the_api_keeps_its_json_405(client):
         "status_code": 405,
         "detail": "GET is not a method /api/erasures takes; it takes OPTIONS, POST",
     }
+
+
+async def test_an_address_next_to_a_page_with_an_id_is_the_sites_not_found_page(browser_as):
+    # /admin/review/{id} and /admin/reviews/{id} exist: the router matched their first part and answered
+    # its JSON 404 before the admin pages' catch-all could (/admin/review is the queue's name misspelt).
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    for path in ("/admin/review", "/admin/review/", "/admin/reviews/some-task/more", "/admin/issues/x/effect/y"):
+        response = await viewer.get(path)
+
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        page = parse(response.text)
+        assert page.find("h1").text == "Not found", path
+        assert page.find("main").find("a", href="/admin").text == "Back to the overview", path
+
+
+async def test_the_api_keeps_its_json_404(client):
+    response = await client.get("/api/issues/x/fixes/y/z")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
