@@ -181,7 +181,9 @@ class IssueActionsController(Controller):
             )
 
         kept = {"action": "status", "status": status, "note": form.get("note", "")}
-        return await _triage(request, services, issue_id, kept, triage, status)
+        # An issue nobody had triaged yet (the page showed it `new`) is opened, not reopened.
+        opened = status == IssueStatus.OPEN.value and form.get("expected_status") == IssueStatus.NEW.value
+        return await _triage(request, services, issue_id, kept, triage, "opened" if opened else status)
 
     @post("/{issue_id:str}/rename", guards=[reviewer_or_admin])
     async def rename(

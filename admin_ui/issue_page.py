@@ -51,6 +51,7 @@ TASKS_SHOWN = 10
 MERGE_CHOICES = 100
 # What a redirect after an action may say: a fixed message per code, so a crafted link cannot put words on the page.
 NOTICES = {
+    "opened": "Opened.",
     "open": "Reopened.",
     "resolved": "Resolved.",
     "dismissed": "Dismissed.",
