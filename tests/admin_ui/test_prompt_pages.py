@@ -207,3 +207,14 @@ async def test_the_versions_address_without_an_id_leads_to_the_prompts_page(brow
     for address in ("/admin/prompts/versions", "/admin/prompts/versions/"):
         response = await viewer.get(address)
         assert (response.status_code, response.headers["location"]) == (303, "/admin/prompts")
+
+
+async def test_the_page_without_an_app_says_to_choose_one_to_see_its_versions(browser_as, gateway):
+    # A version published from a review task, then "Prompts" in the header: the page showed the app's
+    # name and the publish form, and nothing said its versions were behind that name.
+    await gateway.services.prompts.service.publish("bot", "Be brief.", "first", "rita", activate=True)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/prompts")).text)
+
+    assert page.find(data_testid="choose-app").text == "Choose an app above to see its versions and roll them out."
