@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(run=audit_verify)
 
     demo_parser = commands.add_parser(
-        "demo", help="run the whole loop (traffic, feedback, issue, fix, effect) locally in under half a minute"
+        "demo", help="run the whole loop (traffic, feedback, issue, fix, effect) locally in about half a minute"
     )
     demo_parser.add_argument("--seed", type=int, default=7, help="the simulated users' random seed")
     demo_parser.add_argument(
