@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from admin_helpers import PASSWORD
+from admin_helpers import signed_in_page
 from overview_seed import issue_runs, rated_traffic
 
-from gateway.accounts.records import Role
 from gateway.config import Settings
 
 pytestmark = pytest.mark.browser
@@ -29,23 +28,14 @@ SHOWN_TEXT = """() => {
 LEAST_PX = 10
 
 
-def _signed_in_page(gateway, browser, viewport):  # a Playwright page, signed in as a viewer
-    gateway.run_coroutine(gateway.app.services.accounts.create("vic", Role.VIEWER, PASSWORD, actor="test"))
-    page = browser.new_page(viewport=viewport)
-    page.goto(gateway.origin + "/admin/sign-in")
-    page.fill("input[name=name]", "vic")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("h1:text('Overview')")
-    return page
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_the_overviews_charts_are_readable_at_this_width(settings: Settings, start_gateway, browser, viewport):
     gateway = start_gateway(settings)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     gateway.run_coroutine(rated_traffic(gateway.app.services.engine, "bot", today, today + timedelta(minutes=1), 1, 3))
-    page = _signed_in_page(gateway, browser, viewport)
+    page = signed_in_page(gateway, browser)
+    page.set_viewport_size(viewport)
+    page.reload()
     page.wait_for_selector("[data-testid=traffic-panel][data-panel-loaded=true]")
 
     smallest, shown = page.evaluate(SHOWN_TEXT)
@@ -59,7 +49,8 @@ def test_the_overviews_charts_are_readable_at_this_width(settings: Settings, sta
 def test_an_issues_history_chart_is_readable_at_this_width(settings: Settings, start_gateway, browser, viewport):
     gateway = start_gateway(settings)
     issue_id = gateway.run_coroutine(issue_runs(gateway.app.services.engine, "bot", "Refund refused", [4, 9, 12]))
-    page = _signed_in_page(gateway, browser, viewport)
+    page = signed_in_page(gateway, browser)
+    page.set_viewport_size(viewport)
 
     page.goto(f"{gateway.origin}/admin/issues/{issue_id}")
     smallest, shown = page.evaluate(SHOWN_TEXT.replace("svg.chart'", "[data-testid=history-chart] svg.chart'"))
