@@ -24,6 +24,7 @@ from typing import Any
 from gateway.feedback.service import Recorded
 from gateway.review.anomalous import AnomalousRule
 from gateway.review.findings import RuleFinding
+from gateway.review.opening import Opened
 from gateway.review.similar_negative import SimilarNegativeRule
 from gateway.review.traffic_index import TrafficIndex
 from gateway.store.availability import database_unavailable, outage_reason
@@ -31,7 +32,7 @@ from gateway.store.leases import Lease
 
 logger = logging.getLogger("feedgate.review")
 
-OpenFinding = Callable[[RuleFinding], Awaitable[object]]
+OpenFinding = Callable[[RuleFinding], Awaitable[Opened | None]]
 # How long shutdown waits to hand the anomalous rule's lease back.
 LEASE_RELEASE_SECONDS = 2.0
 # How long shutdown waits for the rules' task to end once cancelled: its checks are hints, not records.
@@ -222,8 +223,20 @@ class ReviewRuleRunner:
 
     async def _open(self, finding: RuleFinding) -> None:
         opened = await self._open_finding(finding)
-        if opened is not None:
-            logger.info("review rule %s: %s (app %s)", finding.source.value, finding.reason, finding.app)
+        if opened is None:
+            return
+        # A busy issue's every later vote updates its one open task: news once, detail after.
+        level = logging.INFO if opened.created else logging.DEBUG
+        verb = "opened" if opened.created else "updated"
+        logger.log(
+            level,
+            "review rule %s: %s task %s: %s (app %s)",
+            finding.source.value,
+            verb,
+            opened.task.task.id,
+            finding.reason,
+            finding.app,
+        )
 
 
 def _suspended_at(task: asyncio.Task[None]) -> str:

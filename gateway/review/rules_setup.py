@@ -12,6 +12,7 @@ from gateway.config import Settings
 from gateway.embedder import LazyEmbedder
 from gateway.review.anomalous import AnomalousRule, AnomalousSettings
 from gateway.review.findings import RuleFinding, open_finding
+from gateway.review.opening import Opened
 from gateway.review.rule_runner import ReviewRuleRunner
 from gateway.review.service import ReviewService
 from gateway.review.similar_negative import SimilarNegativeRule, SimilarNegativeSettings
@@ -64,7 +65,7 @@ def review_rule_runner(
             ),
         )
 
-    async def open_task(finding: RuleFinding) -> object:
+    async def open_task(finding: RuleFinding) -> Opened | None:
         return await open_finding(reviews, finding)
 
     async def busy_apps() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import httpx
@@ -36,8 +37,9 @@ async def ask(client: httpx.AsyncClient, question: str) -> tuple[str, str]:
 
 
 async def test_negative_feedback_through_the_api_opens_a_similar_negative_task(
-    gateway: FeedgateApp, client: httpx.AsyncClient
+    gateway: FeedgateApp, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="feedgate.review")
     answers = [await ask(client, question) for question in REFUNDS + OTHER_TOPICS]
     await gateway.services.writer.flush()
     refunds = answers[: len(REFUNDS)]
@@ -73,6 +75,9 @@ async def test_negative_feedback_through_the_api_opens_a_similar_negative_task(
     assert task.task.priority in (Priority.MEDIUM, Priority.HIGH)
     assert "of the 10 most similar recent answers got negative feedback" in task.task.reason
     assert len(task.task.evidence["neighbours"]) == 10
+    # The log says the task was opened once; each later vote that only updated it is no news.
+    opened_lines = [r for r in caplog.records if r.name == "feedgate.review" and r.levelno >= logging.INFO]
+    assert [r.getMessage().split(":")[0] for r in opened_lines] == ["review rule similar_negative"]
 
 
 async def test_a_full_queue_drops_its_oldest_check(gateway: FeedgateApp) -> None:
