@@ -12,11 +12,13 @@ from gateway.store.chunks import chunks
 from gateway.store.erased_users import ErasedUsers
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.interaction_inserts import InteractionInserts
+from gateway.store.stored_order import STORED_SEQ
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
 
-_INTERACTION_COLUMNS = [column.name for column in interactions.columns]
+# Every column but the number the store gives each row as it is stored (gateway.store.stored_order).
+_INTERACTION_COLUMNS = [column.name for column in interactions.columns if column.name != STORED_SEQ]
 
 
 class ImportStore:

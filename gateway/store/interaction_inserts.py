@@ -31,7 +31,7 @@ import functools
 import itertools
 import operator
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Column, text
 from sqlalchemy.engine import Dialect
@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.erased_users import ErasedUsers
 from gateway.store.key_use import note_key_use
+from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import interactions
 from gateway.store.tables.search_index import SQLITE_SEARCH_TABLE, SQLITE_SEARCH_VIEW
 
@@ -52,7 +53,19 @@ _INDEX_ROWS_AFTER = text(
 # recur and stay prepared (the sqlite3 module's statement cache, asyncpg's prepared statements).
 _PAGE_ROWS = 64
 
-Page = tuple[str, tuple[Any, ...]]
+
+class Page(NamedTuple):
+    """One INSERT of up to a page of rows: its SQL and flat values, each row's stored_seq last (0 until numbered)."""
+
+    sql: str
+    values: list[Any]
+    rows: int
+
+    def numbered(self, first: int) -> tuple[Any, ...]:
+        """The values with the rows numbered `first`, `first` + 1, ..."""
+        width = len(self.values) // self.rows
+        self.values[width - 1 :: width] = range(first, first + self.rows)
+        return tuple(self.values)
 
 
 class InteractionInserts:
@@ -88,8 +101,11 @@ class InteractionInserts:
                 return rows
             pages, _ = await self._pages.of(rows)
         last = (await connection.execute(_LAST_ROWID)).scalar_one() if self._sqlite else None
-        for sql, parameters in pages:
-            await connection.exec_driver_sql(sql, parameters)
+        # Numbered last, just before they go in: the numbers' lock is held from here to the commit.
+        number = await take_numbers(connection, interactions, len(rows)) + 1
+        for page in pages:
+            await connection.exec_driver_sql(page.sql, page.numbered(number))
+            number += page.rows
         if last is not None:
             await connection.execute(_INDEX_ROWS_AFTER, {"after": last})
         await note_key_use(connection, rows)
@@ -123,7 +139,7 @@ class _Pages:
         return [await asyncio.to_thread(page, part) for part in parts], await asyncio.to_thread(interaction_days, rows)
 
     def _page(self, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> Page:
-        """One statement for `rows` (at most a page) and its flat parameters."""
+        """One statement for `rows` (at most a page) and its flat parameters, each row's stored_seq to be numbered."""
         converted = [(i, convert) for i, name in enumerate(names) if (convert := self._converters[name])]
         take = operator.itemgetter(*names)
         values: list[Any] = []
@@ -137,7 +153,8 @@ class _Pages:
                 if row_values[i] is not None or names[i] in row:
                     row_values[i] = convert(row_values[i])
             values.extend(row_values)
-        return self._sql(names, len(rows)), tuple(values)
+            values.append(0)
+        return Page(self._sql(names, len(rows)), values, len(rows))
 
     def _columns(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
         # The columns any row names, and those with a default (filled in as SQLAlchemy would).
@@ -145,10 +162,14 @@ class _Pages:
         unknown = named - self._converters.keys()
         if unknown:
             raise ValueError(f"not columns of interactions: {sorted(unknown)}")
-        return tuple(c.name for c in interactions.columns if c.name in named or c.default is not None)
+        # stored_seq is the store's to give (see gateway.store.stored_order), after every named column.
+        return tuple(
+            c.name for c in interactions.columns if (c.name in named or c.default is not None) and c.name != STORED_SEQ
+        )
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance per engine, few shapes
     def _sql(self, names: tuple[str, ...], rows: int) -> str:
+        names = (*names, STORED_SEQ)
         width = len(names)
         if self._numbered:
             groups = ("(" + ", ".join(f"${row * width + i + 1}" for i in range(width)) + ")" for row in range(rows))

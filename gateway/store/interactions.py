@@ -17,6 +17,7 @@ from gateway.store.engine import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.listing import Position, fetch_rows, newest_first
+from gateway.store.stored_order import horizon, stored_after
 from gateway.store.tables import feedback, interactions, issue_members
 
 Row = dict[str, Any]
@@ -181,6 +182,21 @@ class InteractionStore:
         whether there is one); `response_text` and `error` are their first BRIEF_TEXT_CHARS characters.
         """
         return await fetch_rows(self._engine, await self._page(where, limit, _brief_columns(self._engine.dialect.name)))
+
+    async def list_stored_after(
+        self, after: int, limit: int, where: InteractionFilter
+    ) -> tuple[builtins.list[Row], int]:
+        """Up to `limit` interactions of `where.app` and `where.model` stored after number `after`, oldest stored first,
+        and the number the next read starts after (gateway.store.stored_order); the other filters do not apply."""
+        c = interactions.c
+        conditions = [
+            column == value for column, value in ((c.app, where.app), (c.model, where.model)) if value is not None
+        ]
+        return await stored_after(self._engine, interactions, after, limit, conditions)
+
+    async def stored_horizon(self) -> int:
+        """The number of the newest interaction stored so far (0 for none): following from it lists what comes next."""
+        return await horizon(self._engine, interactions)
 
     async def _page(
         self, where: InteractionFilter, limit: int, columns: builtins.list[ColumnElement[Any]] | None

@@ -55,6 +55,7 @@ from gateway.store.tables.traffic import (
     gateway_keys,
     gateway_secrets,
     interactions,
+    stored_order_heads,
 )
 
 __all__ = [
@@ -99,4 +100,5 @@ __all__ = [
     "review_task_interactions",
     "review_task_tags",
     "review_tasks",
+    "stored_order_heads",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
 from gateway.store.tables.base import JSONDocument, metadata
 from gateway.store.types import UtcDateTime
@@ -41,6 +41,9 @@ interactions = Table(
     Column("redactions", JSONDocument),
     # The gateway key the call came with (gateway-key mode; null otherwise, and for imports). Revision 0030.
     Column("gateway_key_id", String(36)),
+    # The order rows were stored in, 1, 2, 3, ... in commit order (gateway.store.stored_order): what
+    # `?stored_after=` follows. Null only for a row inserted by hand, not through the stores. Revision 0037.
+    Column("stored_seq", BigInteger),
     Index(None, "upstream_response_id"),
     # Newest-first listings, all or of one app or one model (the admin interactions page), walked from
     # the cursor without a sort (revision 0024); also every range of created_at (stats, pruning), and
@@ -50,6 +53,17 @@ interactions = Table(
     Index(None, "model", "created_at", "id"),
     # Erasure on request finds an end user's interactions by this.
     Index(None, "end_user"),
+    Index(None, "stored_seq", unique=True),
+)
+
+# The last stored_seq given out, one row per numbered table ("interactions"). Every insert takes the
+# next numbers by updating its row in the insert's transaction, which serializes inserters until they
+# commit (a row lock on PostgreSQL, the write lock on SQLite): numbers are taken in commit order.
+stored_order_heads = Table(
+    "stored_order_heads",
+    metadata,
+    Column("name", String(30), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
 )
 
 gateway_keys = Table(

@@ -1,0 +1,86 @@
+"""Numbers in stored order (gateway.store.stored_order): given in commit order, so a follower skips nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gateway.store.interaction_inserts import InteractionInserts
+from gateway.store.interactions import InteractionFilter, InteractionStore
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+EVERY = InteractionFilter()
+
+
+def interaction_row(row_id: str, app: str = "support-bot") -> dict[str, Any]:
+    return {
+        "id": row_id,
+        "created_at": NOW,
+        "app": app,
+        "endpoint": "chat.completions",
+        "upstream": "default",
+        "model": "gpt-test",
+        "stream": False,
+        "partial": False,
+    }
+
+
+def ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [row["id"] for row in rows]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_transaction_numbering_rows_after_another_commits_after_it_and_no_read_skips_either(engine):
+    store = InteractionStore(engine)
+    inserts = InteractionInserts(engine.dialect)
+    # Different apps: they share no day marker, so only the numbers could order them.
+    async with engine.connect() as first, engine.connect() as second:
+        await first.begin()
+        await inserts.insert(first, [interaction_row("first", "app-a")])
+        await second.begin()
+        second_insert = asyncio.create_task(inserts.insert(second, [interaction_row("second", "app-b")]))
+        await asyncio.sleep(0.3)
+        # The second waits for the first's numbers until the first commits, so it cannot commit before it.
+        assert not second_insert.done()
+        before, token = await store.list_stored_after(0, 10, EVERY)
+        assert (before, token) == ([], 0)
+
+        await first.commit()
+        await asyncio.wait_for(second_insert, 5)
+        # The second has its rows in and numbered, not committed: a read now sees the first only.
+        seen, token = await store.list_stored_after(token, 10, EVERY)
+        await second.commit()
+        after, token = await store.list_stored_after(token, 10, EVERY)
+
+    assert (ids(seen), ids(after)) == (["first"], ["second"])
+    assert [row["stored_seq"] for row in seen + after] == [1, 2]
+
+
+async def test_a_rolled_back_insert_gives_its_numbers_back(engine):
+    store = InteractionStore(engine)
+    inserts = InteractionInserts(engine.dialect)
+    async with engine.connect() as connection:
+        await connection.begin()
+        await inserts.insert(connection, [interaction_row("gone")])
+        await connection.rollback()
+    await store.insert_many([interaction_row("kept")])
+
+    rows, token = await store.list_stored_after(0, 10, EVERY)
+
+    assert ([(row["id"], row["stored_seq"]) for row in rows], token) == ([("kept", 1)], 1)
+
+
+async def test_numbers_keep_growing_after_the_newest_rows_are_deleted(engine):
+    store = InteractionStore(engine)
+    await store.insert_many([interaction_row("a"), interaction_row("b")])
+    _, token = await store.list_stored_after(0, 10, EVERY)
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("DELETE FROM interactions WHERE id = 'b'")
+    await store.insert_many([interaction_row("c")])
+
+    rows, _ = await store.list_stored_after(token, 10, EVERY)
+
+    assert [(row["id"], row["stored_seq"]) for row in rows] == [("c", 3)]
