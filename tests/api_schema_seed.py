@@ -219,6 +219,7 @@ def requests(ids: dict[str, str]) -> list[Request]:
     task, other_task, preview = ids["task_id"], ids["other_task_id"], ids["preview_id"]
     return [
         ("GET", "/api/interactions", None, "/api/interactions"),
+        ("GET", "/api/interactions?stored_after=start", None, "/api/interactions"),
         ("GET", f"/api/interactions/{ids['interaction_id']}", None, "/api/interactions/{interaction_id}"),
         ("GET", "/api/feedback", None, "/api/feedback"),
         ("GET", "/api/stats", None, "/api/stats"),

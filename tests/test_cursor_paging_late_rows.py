@@ -1,10 +1,10 @@
-"""What a client following /api/interactions by time sees of a call stored late (README: "Rows stored late").
+"""What a client following /api/interactions sees of a call stored late (README: "Rows stored late").
 
-A call is stored with the time it was made (`created_at`), and the listings order and page by it.
-The writer stores calls in batches, and while the database is away it spools them and replays them
-once it answers: such a row lands behind rows stored before it. A client that polls for rows newer
-than the newest it has seen (`since`, or stopping at a row it knows) never gets it; a pass from the
-first page does. This pins that documented limitation; a listing by stored order would lift it.
+A call is stored with the time it was made (`created_at`), and the listings by time order and page by
+it. The writer stores calls in batches, and while the database is away it spools them and replays them
+once it answers: such a row lands behind rows stored before it. A client that polls by time for rows
+newer than the newest it has seen (`since`, or stopping at a row it knows) never gets it; a follower
+of the stored order (`stored_after`) gets it once, when it is stored.
 """
 
 from __future__ import annotations
@@ -35,13 +35,17 @@ def interaction_row(row_id: str, at: datetime) -> dict[str, Any]:
     }
 
 
-async def listed(client: Any, admin_headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+async def answer(client: Any, admin_headers: dict[str, str], **params: Any) -> dict[str, Any]:
     response = await client.get("/api/interactions", params=params, headers=admin_headers)
     assert response.status_code == 200, response.text
-    return list(response.json()["data"])
+    return dict(response.json())
 
 
-async def test_a_call_replayed_from_the_spool_is_older_than_what_a_follower_already_saw(
+async def listed(client: Any, admin_headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+    return list((await answer(client, admin_headers, **params))["data"])
+
+
+async def test_a_call_replayed_from_the_spool_is_older_than_what_a_follower_by_time_already_saw(
     client, gateway, admin_headers, tmp_path: Path
 ):
     store = InteractionStore(gateway.services.engine)
@@ -71,3 +75,33 @@ async def test_a_call_replayed_from_the_spool_is_older_than_what_a_follower_alre
     # It is stored, with the time the call was made: a pass from the first page lists it.
     everything = await listed(client, admin_headers)
     assert [row["id"] for row in everything] == ["newer", late.id]
+
+
+async def test_a_follower_of_the_stored_order_gets_a_call_replayed_from_the_spool_once(
+    client, gateway, admin_headers, tmp_path: Path
+):
+    store = InteractionStore(gateway.services.engine)
+    sink = SwitchableSink(store)
+    sink.down = True
+    writer = InteractionWriter(sink, Spool(tmp_path / "late.spool.jsonl"), flush_interval=0.02, retry_interval=0.05)
+    writer.start()
+    try:
+        late = chat_exchange("made while the database was away", created_at=NOW - timedelta(minutes=1))
+        writer.submit(late)
+        await writer.flush()
+        assert writer.spooling
+        await store.insert_many([interaction_row("newer", NOW)])
+        first = await answer(client, admin_headers, stored_after="start")
+        assert [row["id"] for row in first["data"]] == ["newer"]
+
+        sink.down = False
+        await eventually(lambda: late.id in sink.delivered)
+    finally:
+        await asyncio.wait_for(writer.close(), 10)
+
+    # Older by created_at than the row the follower saw, stored after it: the next read lists it.
+    second = await answer(client, admin_headers, stored_after=first["next_stored_after"])
+    assert [row["id"] for row in second["data"]] == [late.id]
+    third = await answer(client, admin_headers, stored_after=second["next_stored_after"])
+    assert third["data"] == []
+    assert third["next_stored_after"] == second["next_stored_after"]

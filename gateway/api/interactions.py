@@ -14,8 +14,7 @@ from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import (
     InteractionPage,
     InteractionWithFeedbackJSON,
-    cursor_page_json,
-    interaction_json,
+    interaction_page_json,
     interaction_with_feedback_json,
 )
 from gateway.services import Services
@@ -40,6 +39,16 @@ IssueMembers = Annotated[
 ]
 
 
+StoredAfter = Annotated[
+    str | None,
+    Parameter(
+        description="follow the interactions in the order they were stored, oldest first: 'start' (every one), "
+        "'now' (those stored from now on) or the next_stored_after of the previous answer; reads app, model and "
+        "limit only. A call stored late (a long stream, a replay after a database outage) is listed when stored",
+    ),
+]
+
+
 class InteractionsController(AdminController):
     """Read access to recorded interactions."""
 
@@ -58,10 +67,12 @@ class InteractionsController(AdminController):
         cursor: Cursor = None,
         q: Search = None,
         issue: IssueMembers = None,
+        stored_after: StoredAfter = None,
     ) -> InteractionPage:
         where = InteractionFilter(app=app, model=model, since=since, until=until, text=q, issue=issue)
-        page = await services.interaction_service.list(where, limit, cursor)
-        return cursor_page_json(page, interaction_json)
+        if stored_after is not None:
+            return interaction_page_json(await services.interaction_service.follow(where, limit, stored_after, cursor))
+        return interaction_page_json(await services.interaction_service.list(where, limit, cursor))
 
     @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
     async def get_interaction(

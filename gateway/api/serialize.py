@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypedDict, TypeVar
 
 from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.following import FollowPage
 from gateway.domain.interactions import Interaction, InteractionWithFeedback, Usage
 from gateway.domain.issues import Issue, IssueDetail, IssueExample, IssuePoint
 from gateway.domain.paging import Page
@@ -89,10 +90,23 @@ class InteractionJSON(TypedDict):
 
 
 class InteractionPage(TypedDict):
-    """A page of interactions, newest first: pass `next_cursor` as `cursor` for the next (null: the last page)."""
+    """A page of interactions, newest first: pass `next_cursor` as `cursor` for the next (null: the last page).
+
+    Asked with `stored_after`: the interactions stored after it, oldest stored first; pass `next_stored_after` as
+    `stored_after` for the next (never null: the same token again when nothing new was stored), and next_cursor is null.
+    """
 
     data: list[InteractionJSON]
     next_cursor: str | None
+    next_stored_after: str | None
+
+
+def interaction_page_json(page: Page[Interaction] | FollowPage[Interaction]) -> InteractionPage:
+    """A page of interactions, by time or followed in stored order."""
+    data = [interaction_json(interaction) for interaction in page.data]
+    if isinstance(page, FollowPage):
+        return {"data": data, "next_cursor": None, "next_stored_after": page.next_stored_after}
+    return {"data": data, "next_cursor": page.next_cursor, "next_stored_after": None}
 
 
 def interaction_json(interaction: Interaction) -> InteractionJSON:

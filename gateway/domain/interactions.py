@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.following import FollowPage, StoredOrder
 from gateway.domain.interaction_briefs import InteractionBrief, call_outcome, tally_feedback
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
@@ -25,6 +26,8 @@ Row = dict[str, Any]
 MAX_SEARCH_CHARS = 200
 # The most words one search may hold (each is one more index lookup).
 MAX_SEARCH_WORDS = 12
+# The tokens of /api/interactions?stored_after= (gateway.domain.following).
+FOLLOWED = StoredOrder("/api/interactions")
 
 
 def search_text(text: str | None) -> str | None:
@@ -149,6 +152,28 @@ class InteractionService:
         """
         where = await self._checked(where, cursor)
         return await keyset_page(lambda n: self._store.list(where, n), limit, Interaction.from_row)
+
+    async def follow(
+        self, where: InteractionFilter, limit: int, stored_after: str, cursor: str | None = None
+    ) -> FollowPage[Interaction]:
+        """The interactions stored after the `stored_after` token, oldest stored first, `limit` at a time.
+
+        The token is "start" (every row), "now" (rows stored from now on) or a previous answer's
+        next_stored_after; InvalidQuery for anything else. Only where.app and where.model apply: another
+        filter or a cursor, which page by time, is refused rather than ignored.
+        """
+        given = {"cursor": cursor, "since": where.since, "until": where.until, "q": where.text, "issue": where.issue}
+        given |= {"feedback": where.feedback, "outcome": where.outcome}
+        extra = [name for name, value in given.items() if value is not None]
+        if extra:
+            raise InvalidQuery(
+                "stored_after", f"'stored_after' reads app, model and limit only: leave out {', '.join(extra)}"
+            )
+        after = FOLLOWED.number(stored_after)
+        if after is None:
+            after = await self._store.stored_horizon()
+        rows, upto = await self._store.list_stored_after(after, limit, where)
+        return FollowPage(tuple(Interaction.from_row(row) for row in rows), FOLLOWED.token(upto))
 
     async def list_briefly(
         self, where: InteractionFilter, limit: int, cursor: str | None = None
