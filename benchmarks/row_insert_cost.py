@@ -7,7 +7,8 @@ take the same rows (UUIDv7-like ids, one app of several, a typical chat request 
 JSON), in alternating rounds (the order reversed every other round, so a slow spell of a shared
 host falls on both), each round a fresh batch of --rows rows into tables already holding the
 rounds before. Plain sqlite3 with the gateway's pragmas (WAL, synchronous NORMAL), so only the
-database's work is timed.
+database's work is timed. At a schema with `stored_seq` (0037 on), each transaction also takes its
+rows' numbers from `stored_order_heads` and stores them, as gateway/store/stored_order.py does.
 
     .venv/bin/python benchmarks/row_insert_cost.py [--revision 0023] [--rounds 6] [--rows 20000]
 """
@@ -83,9 +84,13 @@ def rows(count: int, start: datetime, serial: int) -> list[dict[str, object]]:
     return made
 
 
+TAKE_NUMBERS = "UPDATE stored_order_heads SET seq = seq + ? WHERE name = 'interactions' RETURNING seq"
+
+
 def insert_seconds(path: Path, batch: list[dict[str, object]]) -> float:
-    """Seconds SQLite takes to store `batch` in pages of 64 rows, a transaction per page."""
-    columns = list(batch[0])
+    """Seconds SQLite takes to store `batch` in pages of 64 rows, a transaction per page (numbered, if the schema is)."""
+    numbered = "stored_seq" in column_names(path)
+    columns = list(batch[0]) + (["stored_seq"] if numbered else [])
     one = "(" + ", ".join("?" for _ in columns) + ")"
     with sqlite3.connect(path, isolation_level=None) as db:
         db.execute("PRAGMA journal_mode=WAL")
@@ -95,9 +100,20 @@ def insert_seconds(path: Path, batch: list[dict[str, object]]) -> float:
             page = batch[first : first + PAGE]
             sql = f"INSERT INTO interactions ({', '.join(columns)}) VALUES " + ", ".join(one for _ in page)
             db.execute("BEGIN")
-            db.execute(sql, [row[column] for row in page for column in columns])
+            # Each row's number last, filled in once taken (as gateway/store/interaction_inserts.py's Page does).
+            values = [row.get(column, 0) for row in page for column in columns]
+            if numbered:
+                (last,) = db.execute(TAKE_NUMBERS, (len(page),)).fetchone()
+                values[len(columns) - 1 :: len(columns)] = range(last - len(page) + 1, last + 1)
+            db.execute(sql, values)
             db.execute("COMMIT")
         return time.perf_counter() - started
+
+
+def column_names(path: Path) -> set[str]:
+    """The interactions table's columns."""
+    with sqlite3.connect(path) as db:
+        return {row[1] for row in db.execute("PRAGMA table_info(interactions)")}
 
 
 def index_names(path: Path) -> list[str]:

@@ -222,6 +222,7 @@ def requests(ids: dict[str, str]) -> list[Request]:
         ("GET", "/api/interactions?stored_after=start", None, "/api/interactions"),
         ("GET", f"/api/interactions/{ids['interaction_id']}", None, "/api/interactions/{interaction_id}"),
         ("GET", "/api/feedback", None, "/api/feedback"),
+        ("GET", "/api/feedback?stored_after=start", None, "/api/feedback"),
         ("GET", "/api/stats", None, "/api/stats"),
         ("GET", "/api/stats?group_by=app&app=schema-app", None, "/api/stats"),
         ("GET", "/api/stats?group_by=model", None, "/api/stats"),

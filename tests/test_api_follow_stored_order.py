@@ -1,10 +1,11 @@
-"""Following /api/interactions in the order rows were stored (`stored_after`), on both databases."""
+"""Following /api/interactions and /api/feedback in the order rows were stored (`stored_after`), on both databases."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gateway.store.feedback import FeedbackStore
 from gateway.store.import_batches import ImportStore
 from gateway.store.interactions import InteractionStore
 
@@ -25,8 +26,10 @@ def interaction_row(row_id: str, at: datetime, app: str = "support-bot") -> dict
     }
 
 
-async def follow(client: Any, headers: dict[str, str], token: str, **params: Any) -> tuple[list[str], str]:
-    response = await client.get("/api/interactions", params={"stored_after": token, **params}, headers=headers)
+async def follow(
+    client: Any, headers: dict[str, str], token: str, path: str = "/api/interactions", **params: Any
+) -> tuple[list[str], str]:
+    response = await client.get(path, params={"stored_after": token, **params}, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["next_cursor"] is None
@@ -129,3 +132,39 @@ async def test_a_follow_refuses_the_filters_of_listings_by_time(client, gateway,
 
     assert response.status_code == 400
     assert "'stored_after' reads app, model and limit only: leave out since" in response.text
+
+
+def feedback_row(event_id: str, at: datetime) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "interaction_id": "call",
+        "created_at": at,
+        "app": "support-bot",
+        "thumbs": "down",
+        "negative": True,
+        "submitted_via": "app",
+    }
+
+
+async def test_a_feedback_event_imported_with_an_old_date_is_listed_once_by_the_next_read(
+    client, gateway, admin_headers
+):
+    await InteractionStore(gateway.services.engine).insert_many([interaction_row("call", NOW)])
+    feedback = FeedbackStore(gateway.services.engine)
+    await feedback.append(feedback_row("posted", NOW))
+    first, token = await follow(client, admin_headers, "start", path="/api/feedback")
+    await ImportStore(gateway.services.engine).insert_batch([], [feedback_row("imported", NOW - timedelta(days=30))])
+
+    second, token = await follow(client, admin_headers, token, path="/api/feedback")
+    third, _ = await follow(client, admin_headers, token, path="/api/feedback")
+
+    assert (first, second, third) == (["posted"], ["imported"], [])
+
+
+async def test_a_token_of_the_interactions_is_a_400_on_the_feedback(client, gateway, admin_headers):
+    _, token = await follow(client, admin_headers, "start")
+
+    response = await client.get("/api/feedback", params={"stored_after": token}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "the next_stored_after of a previous /api/feedback answer" in response.text

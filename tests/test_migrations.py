@@ -23,6 +23,7 @@ from clustering.label import MAX_ISSUE_TITLE, capped_title
 from gateway.accounts.records import Role, User
 from gateway.audit.records import AuditEntry
 from gateway.store.engine import create_engine
+from gateway.store.interactions import InteractionStore
 from gateway.store.knowledge_search import search_text, tag_text
 from gateway.store.migrate import (
     MIGRATIONS,
@@ -363,3 +364,41 @@ async def test_revision_0032_keeps_a_pair_of_names_in_two_cases_and_refuses_a_th
 
     assert keys == {"Alice": "alice", "alice": None, "bo": "bo"}
     assert stored is False
+
+
+async def test_revision_0037_numbers_existing_rows_by_time_then_id_and_new_ones_after_them(
+    fresh_database_url: str,
+):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0036")
+    engine = create_engine(fresh_database_url)
+    insert = text(
+        "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial)"
+        " VALUES (:id, :at, 'bank', 'chat.completions', 'default', false, false)"
+    )
+    times = {"c": datetime(2026, 1, 1, tzinfo=UTC), "a": datetime(2026, 1, 2, tzinfo=UTC)}
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert, [{"id": row_id, "at": times[row_id[0]]} for row_id in ("a2", "c", "a1")])
+            await connection.execute(
+                text(
+                    "INSERT INTO feedback (id, interaction_id, created_at, app, negative, submitted_via)"
+                    " VALUES (:id, 'c', :at, 'bank', true, 'app')"
+                ),
+                [{"id": "later", "at": times["a"]}, {"id": "earlier", "at": times["c"]}],
+            )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        await InteractionStore(engine).insert_many(
+            [{"id": "new", "created_at": times["c"], "app": "bank", "endpoint": "e", "upstream": "default"}]
+        )
+        async with engine.connect() as connection:
+            query = text("SELECT id, stored_seq FROM interactions ORDER BY stored_seq")
+            numbered = [tuple(row) for row in await connection.execute(query)]
+            query = text("SELECT id, stored_seq FROM feedback ORDER BY stored_seq")
+            events = [tuple(row) for row in await connection.execute(query)]
+            heads = dict((await connection.execute(text("SELECT name, seq FROM stored_order_heads"))).all())
+    finally:
+        await engine.dispose()
+
+    assert numbered == [("c", 1), ("a1", 2), ("a2", 3), ("new", 4)]
+    assert events == [("earlier", 1), ("later", 2)]
+    assert heads == {"interactions": 4, "feedback": 2}

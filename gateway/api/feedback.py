@@ -15,8 +15,8 @@ from gateway.api.admin import AdminController
 from gateway.api.client_address import client_address
 from gateway.api.cors import FEEDBACK_PATH, preflight_headers, warn_of_unlisted_origin
 from gateway.api.feedback_schema import BODY_DOCUMENTATION, DESCRIPTION, RESPONSES, SECURITY
-from gateway.api.paging import Cursor, Limit, Since, Until
-from gateway.api.serialize import FeedbackPage, cursor_page_json, feedback_json, fields_json
+from gateway.api.paging import Cursor, Limit, Since, StoredAfter, Until
+from gateway.api.serialize import FeedbackPage, feedback_page_json, fields_json
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.service import FeedbackRefused
@@ -114,6 +114,7 @@ class FeedbackController(AdminController):
         until: Until = None,
         limit: Limit = 50,
         cursor: Cursor = None,
+        stored_after: StoredAfter = None,
     ) -> FeedbackPage:
         where = FeedbackFilter(
             app=app,
@@ -123,5 +124,6 @@ class FeedbackController(AdminController):
             since=since,
             until=until,
         )
-        page = await services.feedback.list(where, limit, cursor)
-        return cursor_page_json(page, feedback_json)
+        if stored_after is not None:
+            return feedback_page_json(await services.feedback.follow(where, limit, stored_after, cursor))
+        return feedback_page_json(await services.feedback.list(where, limit, cursor))

@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, Parameter
 
 from gateway.api.admin import AdminController
-from gateway.api.paging import Cursor, Limit, Since, Until
+from gateway.api.paging import Cursor, Limit, Since, StoredAfter, Until
 from gateway.api.serialize import (
     InteractionPage,
     InteractionWithFeedbackJSON,
@@ -35,16 +35,6 @@ IssueMembers = Annotated[
         "now holding its complaints, and an id no issue has is a 400",
         min_length=1,
         max_length=36,
-    ),
-]
-
-
-StoredAfter = Annotated[
-    str | None,
-    Parameter(
-        description="follow the interactions in the order they were stored, oldest first: 'start' (every one), "
-        "'now' (those stored from now on) or the next_stored_after of the previous answer; reads app, model and "
-        "limit only. A call stored late (a long stream, a replay after a database outage) is listed when stored",
     ),
 ]
 

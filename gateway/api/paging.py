@@ -15,3 +15,13 @@ Cursor = Annotated[
     str | None, Parameter(description="next_cursor of the previous page (opaque; 400 for anything else)")
 ]
 Offset = Annotated[int, Parameter(ge=0, le=1_000_000, description="next_offset of the previous page")]
+# Checked by the listing's service, as the cursor is.
+StoredAfter = Annotated[
+    str | None,
+    Parameter(
+        description="follow the rows in the order they were stored, oldest first: 'start' (every one), 'now' (those "
+        "stored from now on) or next_stored_after of the previous answer (400 for anything else). A row stored late "
+        "(a long stream, a replay after a database outage, an import) is listed once, when stored. Reads app (and "
+        "model, on /api/interactions) and limit only"
+    ),
+]

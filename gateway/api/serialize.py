@@ -161,10 +161,23 @@ def interaction_with_feedback_json(found: InteractionWithFeedback) -> Interactio
 
 
 class FeedbackPage(TypedDict):
-    """A page of feedback events, newest first: pass `next_cursor` as `cursor` for the next (null: the last page)."""
+    """A page of feedback events, newest first: pass `next_cursor` as `cursor` for the next (null: the last page).
+
+    Asked with `stored_after`: the events stored after it, oldest stored first; pass `next_stored_after` as
+    `stored_after` for the next (never null: the same token again when nothing new was stored), and next_cursor is null.
+    """
 
     data: list[FeedbackEvent]
     next_cursor: str | None
+    next_stored_after: str | None
+
+
+def feedback_page_json(page: Page[FeedbackEvent] | FollowPage[FeedbackEvent]) -> FeedbackPage:
+    """A page of feedback events, by time or followed in stored order."""
+    data = [feedback_json(event) for event in page.data]
+    if isinstance(page, FollowPage):
+        return {"data": data, "next_cursor": None, "next_stored_after": page.next_stored_after}
+    return {"data": data, "next_cursor": page.next_cursor, "next_stored_after": None}
 
 
 def feedback_json(event: FeedbackEvent) -> FeedbackEvent:

@@ -11,12 +11,14 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from gateway.domain.errors import InvalidQuery
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Where a follower begins: every row stored so far, or only the rows stored from now on.
 START = "start"
@@ -72,3 +74,26 @@ class StoredOrder:
 
     def _check(self, raw: bytes) -> bytes:
         return hashlib.blake2b(raw, digest_size=_CHECK_BYTES, key=self.listing.encode(), person=_PERSON).digest()
+
+
+def refuse_filters(reads: str, given: Mapping[str, Any]) -> None:
+    """InvalidQuery naming the filters in `given` that are set: a follow reads only `reads` ("app, model and limit")."""
+    extra = [name for name, value in given.items() if value is not None]
+    if extra:
+        raise InvalidQuery("stored_after", f"'stored_after' reads {reads} only: leave out {', '.join(extra)}")
+
+
+async def follow_page(
+    order: StoredOrder,
+    token: str,
+    horizon: Callable[[], Awaitable[int]],
+    read: Callable[[int], Awaitable[tuple[Sequence[R], int]]],
+    build: Callable[[R], T],
+) -> FollowPage[T]:
+    """The page after `token` (InvalidQuery for one `order` did not give): `read(after)` returns the rows and the
+    number the next read starts after; "now" starts at `horizon()`."""
+    after = order.number(token)
+    if after is None:
+        after = await horizon()
+    rows, upto = await read(after)
+    return FollowPage(tuple(build(row) for row in rows), order.token(upto))

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
-from gateway.domain.following import FollowPage, StoredOrder
+from gateway.domain.following import FollowPage, StoredOrder, follow_page, refuse_filters
 from gateway.domain.interaction_briefs import InteractionBrief, call_outcome, tally_feedback
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
@@ -163,17 +163,14 @@ class InteractionService:
         filter or a cursor, which page by time, is refused rather than ignored.
         """
         given = {"cursor": cursor, "since": where.since, "until": where.until, "q": where.text, "issue": where.issue}
-        given |= {"feedback": where.feedback, "outcome": where.outcome}
-        extra = [name for name, value in given.items() if value is not None]
-        if extra:
-            raise InvalidQuery(
-                "stored_after", f"'stored_after' reads app, model and limit only: leave out {', '.join(extra)}"
-            )
-        after = FOLLOWED.number(stored_after)
-        if after is None:
-            after = await self._store.stored_horizon()
-        rows, upto = await self._store.list_stored_after(after, limit, where)
-        return FollowPage(tuple(Interaction.from_row(row) for row in rows), FOLLOWED.token(upto))
+        refuse_filters("app, model and limit", given | {"feedback": where.feedback, "outcome": where.outcome})
+        return await follow_page(
+            FOLLOWED,
+            stored_after,
+            self._store.stored_horizon,
+            lambda after: self._store.list_stored_after(after, limit, where),
+            Interaction.from_row,
+        )
 
     async def list_briefly(
         self, where: InteractionFilter, limit: int, cursor: str | None = None

@@ -12,6 +12,7 @@ from typing import Any
 import uuid_utils
 
 from gateway.domain.feedback import FeedbackEvent
+from gateway.domain.following import FollowPage, StoredOrder, follow_page, refuse_filters
 from gateway.domain.interactions import Interaction, InteractionService
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.time_range import utc_range
@@ -43,6 +44,8 @@ class FeedbackRefused(Exception):
 
 # How long a token post waits for an interaction another gateway process answered but has not
 # stored yet (its writer flushes every 0.2 s by default), and how often it looks.
+# The tokens of /api/feedback?stored_after= (gateway.domain.following).
+FOLLOWED = StoredOrder("/api/feedback")
 VOUCHED_WAIT_SECONDS = 3.0
 VOUCHED_POLL_SECONDS = 0.05
 # A stream is stored when it ends, but its headers (the token among them) come before its first
@@ -173,6 +176,22 @@ class FeedbackService:
         since, until = utc_range(where.since, where.until)
         where = replace(where, since=since, until=until, after=parse_position_cursor(cursor))
         return await keyset_page(lambda n: self._store.list(where, n), limit, FeedbackEvent.from_row)
+
+    async def follow(
+        self, where: FeedbackFilter, limit: int, stored_after: str, cursor: str | None = None
+    ) -> FollowPage[FeedbackEvent]:
+        """The events stored after the `stored_after` token ("start", "now" or a previous answer's next_stored_after;
+        InvalidQuery for anything else), oldest stored first, of where.app only: another filter is refused."""
+        given: dict[str, object] = {"cursor": cursor, "interaction_id": where.interaction_id}
+        given |= {"negative": where.negative, "has_correction": where.has_correction}
+        refuse_filters("app and limit", given | {"since": where.since, "until": where.until})
+        return await follow_page(
+            FOLLOWED,
+            stored_after,
+            self._store.stored_horizon,
+            lambda after: self._store.list_stored_after(after, limit, where.app),
+            FeedbackEvent.from_row,
+        )
 
     async def _authenticate(
         self, authorization: str | None, token: str | None, client_address: str | None

@@ -12,7 +12,7 @@ from gateway.store.chunks import chunks
 from gateway.store.erased_users import ErasedUsers
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.interaction_inserts import InteractionInserts
-from gateway.store.stored_order import STORED_SEQ
+from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -66,7 +66,9 @@ class ImportStore:
                 kept = await self._erased.kept(connection, events, "user_id")
                 events = events if kept is None else kept
             if events:
-                await connection.execute(self._insert_feedback, events)
+                first = await take_numbers(connection, feedback, len(events)) + 1
+                numbered = [{**event, STORED_SEQ: first + n} for n, event in enumerate(events)]
+                await connection.execute(self._insert_feedback, numbered)
         return len(stored_ids), len(events)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gateway.store.feedback import FeedbackStore
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
@@ -84,3 +85,18 @@ async def test_numbers_keep_growing_after_the_newest_rows_are_deleted(engine):
     rows, _ = await store.list_stored_after(token, 10, EVERY)
 
     assert [(row["id"], row["stored_seq"]) for row in rows] == [("c", 3)]
+
+
+async def test_a_repeated_feedback_post_takes_no_place_in_the_stored_order(engine):
+    await InteractionStore(engine).insert_many([interaction_row("call")])
+    feedback = FeedbackStore(engine)
+    event = {"interaction_id": "call", "created_at": NOW, "app": "support-bot", "negative": True}
+    event |= {"submitted_via": "app", "idempotency_key": "k1"}
+    await feedback.append({**event, "id": "first-post"})
+    _, token = await feedback.list_stored_after(0, 10, None)
+    await feedback.append({**event, "id": "same-post-again"})
+    await feedback.append({**event, "id": "another", "idempotency_key": "k2"})
+
+    rows, _ = await feedback.list_stored_after(token, 10, None)
+
+    assert ids(rows) == ["another"]

@@ -56,7 +56,7 @@ interactions = Table(
     Index(None, "stored_seq", unique=True),
 )
 
-# The last stored_seq given out, one row per numbered table ("interactions"). Every insert takes the
+# The last stored_seq given out, one row per numbered table ("interactions", "feedback"). Every insert takes the
 # next numbers by updating its row in the insert's transaction, which serializes inserters until they
 # commit (a row lock on PostgreSQL, the write lock on SQLite): numbers are taken in commit order.
 stored_order_heads = Table(
@@ -118,11 +118,14 @@ feedback = Table(
     # token names no end user (its claimed user_id is kept but counts for nothing). Null: the
     # user_id is the voter (null too: the interaction's one anonymous voice). Revision 0018.
     Column("voter", String(40)),
+    # The order events were stored in, as interactions.stored_seq (gateway.store.stored_order). Revision 0037.
+    Column("stored_seq", BigInteger),
     Index(None, "interaction_id"),
     Index(None, "user_id"),
     # Newest-first listings, all or of one app, walked from the cursor without a sort (revision 0024).
     Index(None, "created_at", "id"),
     Index(None, "app", "created_at", "id"),
+    Index(None, "stored_seq", unique=True),
     # Scoped to the interaction so one client's key can never return another interaction's feedback.
     UniqueConstraint("interaction_id", "idempotency_key"),
 )

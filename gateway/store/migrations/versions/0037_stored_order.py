@@ -1,12 +1,12 @@
-"""interactions are numbered in the order they were stored (stored_seq), for following new rows
+"""interactions and feedback events are numbered in the order they were stored (stored_seq), for following new rows
 
 Revision ID: 0037
 Revises: 0036
 Create Date: 2026-12-09
 
-`GET /api/interactions?stored_after=` lists rows in the order they were stored, so a follower sees a
-call stored late (a long stream, a batch, a spool replay, an import) that lands behind rows it passed
-by `created_at`. Each row gets `stored_seq` from its table's head row in `stored_order_heads`, taken in
+`GET /api/interactions?stored_after=` (and `/api/feedback`'s) lists rows in the order they were stored,
+so a follower sees a call stored late (a long stream, a batch, a spool replay, an import) that lands
+behind rows it passed by `created_at`. Each row gets `stored_seq` from its table's head row in `stored_order_heads`, taken in
 the inserting transaction (gateway.store.stored_order): numbers are given in commit order.
 
 The column has no default (SQLite adds none that is not a constant, and the stores number the rows
@@ -27,32 +27,34 @@ down_revision = "0036"
 branch_labels = None
 depends_on = None
 
+NUMBERED = ("interactions", "feedback")
 # Both databases read UPDATE ... FROM and window functions (SQLite from 3.33 and 3.25).
 _NUMBER_EXISTING = """
-UPDATE interactions SET stored_seq = numbered.seq
-FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS seq FROM interactions) AS numbered
-WHERE interactions.id = numbered.id
+UPDATE {table} SET stored_seq = numbered.seq
+FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS seq FROM {table}) AS numbered
+WHERE {table}.id = numbered.id
 """
 
 
 def upgrade() -> None:
-    op.add_column("interactions", sa.Column("stored_seq", sa.BigInteger(), nullable=True))
-    op.execute(_NUMBER_EXISTING)
-    op.create_index(op.f("ix_interactions_stored_seq"), "interactions", ["stored_seq"], unique=True)
     op.create_table(
         "stored_order_heads",
         sa.Column("name", sa.String(length=30), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_stored_order_heads")),
     )
-    op.execute(
-        "INSERT INTO stored_order_heads (name, seq)"
-        " SELECT 'interactions', coalesce(max(stored_seq), 0) FROM interactions"
-    )
+    for table in NUMBERED:
+        op.add_column(table, sa.Column("stored_seq", sa.BigInteger(), nullable=True))
+        op.execute(_NUMBER_EXISTING.format(table=table))
+        op.create_index(op.f(f"ix_{table}_stored_seq"), table, ["stored_seq"], unique=True)
+        op.execute(
+            f"INSERT INTO stored_order_heads (name, seq) SELECT '{table}', coalesce(max(stored_seq), 0) FROM {table}"
+        )
 
 
 def downgrade() -> None:
+    for table in NUMBERED:
+        op.drop_index(op.f(f"ix_{table}_stored_seq"), table_name=table)
+        # Plain ALTER TABLE on both (SQLite from 3.35): a batch rebuild on SQLite would drop the table's triggers.
+        op.execute(f"ALTER TABLE {table} DROP COLUMN stored_seq")
     op.drop_table("stored_order_heads")
-    op.drop_index(op.f("ix_interactions_stored_seq"), table_name="interactions")
-    # Plain ALTER TABLE on both (SQLite from 3.35): a batch rebuild on SQLite would drop the table's triggers.
-    op.execute("ALTER TABLE interactions DROP COLUMN stored_seq")
