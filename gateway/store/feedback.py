@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.privacy.redaction import FEEDBACK_FIELDS, Redactor
 from gateway.store.chunks import chunks
@@ -79,11 +79,8 @@ class FeedbackStore:
         `made_at` is when the post reached the gateway (default: the event's `created_at`).
         """
         row = self.as_stored(row)
+        insert = self._insert.values(**row).returning(feedback.c.id)
         async with self._engine.begin() as connection:
-            # Its number first, which serializes posts until they commit (gateway.store.stored_order); on
-            # PostgreSQL the insert's day marker (a trigger) already did for one app's posts. A replay leaves a gap.
-            number = await take_numbers(connection, feedback, 1) + 1
-            insert = self._insert.values(**row, stored_seq=number).returning(feedback.c.id)
             stored_id = (await connection.execute(insert)).scalar()
             if stored_id is not None:
                 # After the insert, which holds SQLite's write lock: the removal is wholly before or after.
@@ -94,6 +91,7 @@ class FeedbackStore:
                     raise EndUserErased()
                 if bound is not None:
                     await count_submission(connection, bound)
+                await _number(connection, stored_id)
                 return dict(row), True
             query = _keyed(row["interaction_id"], row["idempotency_key"])
             existing = (await connection.execute(query)).mappings().one()
@@ -160,6 +158,16 @@ class FeedbackStore:
     async def stored_horizon(self) -> int:
         """The number of the newest event stored so far (0 for none): following from it lists what comes next."""
         return await horizon(self._engine, feedback)
+
+
+async def _number(connection: AsyncConnection, event_id: str) -> None:
+    """Give the event just inserted its place in the stored order (gateway.store.stored_order).
+
+    Last, after the insert's trigger took its day marker: every writer takes markers before a head
+    (the writer of interactions, an import), so on PostgreSQL none waits for a marker while holding a head.
+    """
+    number = await take_numbers(connection, feedback, 1) + 1
+    await connection.execute(update(feedback).where(feedback.c.id == event_id).values(stored_seq=number))
 
 
 def _keyed(interaction_id: str, idempotency_key: str) -> Select[Any]:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.chunks import chunks
+from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.erased_users import ErasedUsers
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.interaction_inserts import InteractionInserts
@@ -55,10 +56,14 @@ class ImportStore:
             return 0, 0
         stored_ids: set[str] = set()
         async with self._engine.begin() as connection:
+            # The feedback's day markers (its trigger's) with the interactions', before either number is taken.
+            feedback_days = await _interaction_days_of(connection, feedback_rows, interaction_rows)
             if interaction_rows:
                 rows = [_complete(row) for row in interaction_rows]
-                stored = await self._insert_interactions.insert(connection, rows)
+                stored = await self._insert_interactions.insert(connection, rows, also_mark=feedback_days)
                 stored_ids = {row["id"] for row in stored}
+            else:
+                await mark_days_stale(connection, feedback_days)
             given = {row["id"] for row in interaction_rows}
             # Feedback on an interaction of this batch that was not stored goes with it.
             events = [row for row in feedback_rows if row["interaction_id"] not in given - stored_ids]
@@ -70,6 +75,20 @@ class ImportStore:
                 numbered = [{**event, STORED_SEQ: first + n} for n, event in enumerate(events)]
                 await connection.execute(self._insert_feedback, numbered)
         return len(stored_ids), len(events)
+
+
+async def _interaction_days_of(
+    connection: AsyncConnection, events: Sequence[Row], interaction_rows: Sequence[Row]
+) -> set[tuple[str, str]]:
+    """The (day, app) markers storing `events` touches: their interactions', in the batch or stored before."""
+    in_batch = {row["id"]: row for row in interaction_rows}
+    wanted = {event["interaction_id"] for event in events}
+    found = [in_batch[interaction_id] for interaction_id in wanted & in_batch.keys()]
+    c = interactions.c
+    for chunk in chunks(sorted(wanted - in_batch.keys())):
+        stored = await connection.execute(select(c.created_at, c.app).where(c.id.in_(chunk)))
+        found.extend({"created_at": row.created_at, "app": row.app} for row in stored)
+    return interaction_days(found)
 
 
 def _complete(row: Row) -> Row:

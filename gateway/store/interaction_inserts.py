@@ -30,7 +30,7 @@ import asyncio
 import functools
 import itertools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Column, text
@@ -77,9 +77,15 @@ class InteractionInserts:
         self._erased = ErasedUsers(dialect.name)
 
     async def insert(
-        self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
+        self,
+        connection: AsyncConnection,
+        rows: Sequence[Mapping[str, Any]],
+        also_mark: Collection[tuple[str, str]] = (),
     ) -> Sequence[Mapping[str, Any]]:
         """Insert `rows` in `connection`'s transaction, index them for search, mark their days stale and note their keys' use.
+
+        `also_mark`: more (day, app) pairs the transaction will mark (an import's feedback), marked with the rows'
+        in one sorted pass, before the numbers' lock (gateway.store.stored_order): no marker is waited for under it.
 
         Rows of an end user erased after they were made are dropped (gateway.store.erased_users):
         returns the rows it kept (of which those whose id was stored already were skipped).
@@ -92,7 +98,7 @@ class InteractionInserts:
         # add rows between reading the last rowid and inserting ours. Ours then get the rowids
         # after it (SQLite numbers new rows from the largest), and a skipped duplicate keeps its
         # old, already indexed rowid.
-        await mark_days_stale(connection, days)
+        await mark_days_stale(connection, days | set(also_mark))
         kept = await self._erased.kept(connection, rows, "end_user")
         if kept is not None:
             # Rare (a late call of a user erased since): the rest is converted again, under the lock.

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from gateway.store.daily_stats import mark_days_stale, utc_day
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interactions import InteractionFilter, InteractionStore
+from gateway.store.stored_order import take_numbers
+from gateway.store.tables import feedback as feedback_table
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EVERY = InteractionFilter()
@@ -100,3 +103,23 @@ async def test_a_repeated_feedback_post_takes_no_place_in_the_stored_order(engin
     rows, _ = await feedback.list_stored_after(token, 10, None)
 
     assert ids(rows) == ["another"]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_feedback_post_waits_for_a_day_marker_without_holding_the_feedback_numbers(engine):
+    await InteractionStore(engine).insert_many([interaction_row("call")])
+    feedback = FeedbackStore(engine)
+    event = {"id": "post", "interaction_id": "call", "created_at": NOW, "app": "support-bot", "negative": True}
+    async with engine.connect() as importing:
+        # An import's order: the day markers, then the feedback numbers.
+        await importing.begin()
+        await mark_days_stale(importing, {(utc_day(NOW), "support-bot")})
+        post = asyncio.create_task(feedback.append({**event, "submitted_via": "app"}))
+        await asyncio.sleep(0.3)
+        # The post waits for the marker (its insert's trigger), not holding the numbers: the import takes them.
+        await asyncio.wait_for(take_numbers(importing, feedback_table, 1), 5)
+        await importing.commit()
+    _, created = await asyncio.wait_for(post, 5)
+
+    rows, _ = await feedback.list_stored_after(1, 10, None)
+    assert created and ids(rows) == ["post"]
