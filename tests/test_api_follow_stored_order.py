@@ -8,22 +8,15 @@ from typing import Any
 from gateway.store.feedback import FeedbackStore
 from gateway.store.import_batches import ImportStore
 from gateway.store.interactions import InteractionStore
+from tests.domain.rows import feedback_row as feedback_store_row
+from tests.domain.rows import interaction_row as interaction_store_row
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TOKEN_MESSAGE = "'stored_after' must be 'start', 'now' or the next_stored_after of a previous /api/interactions answer"
 
 
 def interaction_row(row_id: str, at: datetime, app: str = "support-bot") -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "created_at": at,
-        "app": app,
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": "gpt-test",
-        "stream": False,
-        "partial": False,
-    }
+    return interaction_store_row(app, id=row_id, created_at=at)
 
 
 async def follow(
@@ -135,15 +128,7 @@ async def test_a_follow_refuses_the_filters_of_listings_by_time(client, gateway,
 
 
 def feedback_row(event_id: str, at: datetime) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "interaction_id": "call",
-        "created_at": at,
-        "app": "support-bot",
-        "thumbs": "down",
-        "negative": True,
-        "submitted_via": "app",
-    }
+    return {**feedback_store_row("call", None, thumbs="down"), "id": event_id, "created_at": at}
 
 
 async def test_a_feedback_event_imported_with_an_old_date_is_listed_once_by_the_next_read(

@@ -16,7 +16,7 @@ from gateway.api.client_address import client_address
 from gateway.api.cors import FEEDBACK_PATH, preflight_headers, warn_of_unlisted_origin
 from gateway.api.feedback_schema import BODY_DOCUMENTATION, DESCRIPTION, RESPONSES, SECURITY
 from gateway.api.paging import Cursor, Limit, Since, StoredAfter, Until
-from gateway.api.serialize import FeedbackPage, feedback_page_json, fields_json
+from gateway.api.serialize import FeedbackPage, feedback_json, fields_json, followable_page_json
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.service import FeedbackRefused
@@ -125,5 +125,7 @@ class FeedbackController(AdminController):
             until=until,
         )
         if stored_after is not None:
-            return feedback_page_json(await services.feedback.follow(where, limit, stored_after, cursor))
-        return feedback_page_json(await services.feedback.list(where, limit, cursor))
+            return followable_page_json(
+                await services.feedback.follow(where, limit, stored_after, cursor), feedback_json
+            )
+        return followable_page_json(await services.feedback.list(where, limit, cursor), feedback_json)

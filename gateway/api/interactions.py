@@ -14,7 +14,8 @@ from gateway.api.paging import Cursor, Limit, Since, StoredAfter, Until
 from gateway.api.serialize import (
     InteractionPage,
     InteractionWithFeedbackJSON,
-    interaction_page_json,
+    followable_page_json,
+    interaction_json,
     interaction_with_feedback_json,
 )
 from gateway.services import Services
@@ -61,8 +62,10 @@ class InteractionsController(AdminController):
     ) -> InteractionPage:
         where = InteractionFilter(app=app, model=model, since=since, until=until, text=q, issue=issue)
         if stored_after is not None:
-            return interaction_page_json(await services.interaction_service.follow(where, limit, stored_after, cursor))
-        return interaction_page_json(await services.interaction_service.list(where, limit, cursor))
+            return followable_page_json(
+                await services.interaction_service.follow(where, limit, stored_after, cursor), interaction_json
+            )
+        return followable_page_json(await services.interaction_service.list(where, limit, cursor), interaction_json)
 
     @get("/{interaction_id:str}", summary="One interaction and its feedback, by the gateway's or the upstream's id")
     async def get_interaction(

@@ -42,6 +42,22 @@ class OffsetPage(TypedDict, Generic[J]):
     next_offset: int | None
 
 
+class FollowablePage(TypedDict, Generic[J]):
+    """A page of a listing paged by cursor that can also be followed in stored order (`stored_after`)."""
+
+    data: list[J]
+    next_cursor: str | None
+    next_stored_after: str | None
+
+
+def followable_page_json(page: Page[T] | FollowPage[T], item_json: Callable[[T], J]) -> FollowablePage[J]:
+    """A page of a listing paged by cursor, or followed in stored order: the other's token is null."""
+    data = [item_json(item) for item in page.data]
+    if isinstance(page, FollowPage):
+        return {"data": data, "next_cursor": None, "next_stored_after": page.next_stored_after}
+    return {"data": data, "next_cursor": page.next_cursor, "next_stored_after": None}
+
+
 def cursor_page_json(page: Page[T], item_json: Callable[[T], J]) -> CursorPage[J]:
     """A page of a listing paged by cursor."""
     return {"data": [item_json(item) for item in page.data], "next_cursor": page.next_cursor}
@@ -99,14 +115,6 @@ class InteractionPage(TypedDict):
     data: list[InteractionJSON]
     next_cursor: str | None
     next_stored_after: str | None
-
-
-def interaction_page_json(page: Page[Interaction] | FollowPage[Interaction]) -> InteractionPage:
-    """A page of interactions, by time or followed in stored order."""
-    data = [interaction_json(interaction) for interaction in page.data]
-    if isinstance(page, FollowPage):
-        return {"data": data, "next_cursor": None, "next_stored_after": page.next_stored_after}
-    return {"data": data, "next_cursor": page.next_cursor, "next_stored_after": None}
 
 
 def interaction_json(interaction: Interaction) -> InteractionJSON:
@@ -170,14 +178,6 @@ class FeedbackPage(TypedDict):
     data: list[FeedbackEvent]
     next_cursor: str | None
     next_stored_after: str | None
-
-
-def feedback_page_json(page: Page[FeedbackEvent] | FollowPage[FeedbackEvent]) -> FeedbackPage:
-    """A page of feedback events, by time or followed in stored order."""
-    data = [feedback_json(event) for event in page.data]
-    if isinstance(page, FollowPage):
-        return {"data": data, "next_cursor": None, "next_stored_after": page.next_stored_after}
-    return {"data": data, "next_cursor": page.next_cursor, "next_stored_after": None}
 
 
 def feedback_json(event: FeedbackEvent) -> FeedbackEvent:

@@ -14,22 +14,14 @@ from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.stored_order import take_numbers
 from gateway.store.tables import feedback as feedback_table
+from tests.domain.rows import interaction_row as interaction_store_row
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EVERY = InteractionFilter()
 
 
 def interaction_row(row_id: str, app: str = "support-bot") -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "created_at": NOW,
-        "app": app,
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": "gpt-test",
-        "stream": False,
-        "partial": False,
-    }
+    return interaction_store_row(app, id=row_id, created_at=NOW)
 
 
 def ids(rows: list[dict[str, Any]]) -> list[str]:
