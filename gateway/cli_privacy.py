@@ -42,7 +42,16 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
     )
     if report.already_running:
         raise ConfigError("another prune is running; try again when it has finished")
-    removed = _counts_line({**report.counts.as_dict(), "idempotency_keys": report.idempotency_keys}) or "nothing"
+    removed = (
+        _counts_line(
+            {
+                **report.counts.as_dict(),
+                "idempotency_keys": report.idempotency_keys,
+                "merge_judgements": report.merge_judgements,
+            }
+        )
+        or "nothing"
+    )
     print(
         f"pruned what was created before {report.cutoff.isoformat(timespec='seconds')}: {removed} "
         f"({counted(report.batches, 'batch', 'batches')}, {report.seconds:.1f} s, slowest batch {report.slowest_batch_seconds:.2f} s)"

@@ -12,8 +12,10 @@ issues are recounted and the copies of its texts in issue examples, fix previews
 tasks holding them go; after the last batch, review tasks that quoted a pruned text without
 holding it are scrubbed.
 
-Each prune also drops the idempotency keys older than their lifetime (gateway.domain.idempotency), in
-batches of the same size, whether or not any interaction was due.
+Each prune also drops the idempotency keys older than their lifetime (gateway.domain.idempotency) and
+the merge judge's answers older than theirs (gateway.store.merge_judgements) or than the prune's cutoff,
+whichever is later (an answer given before the cutoff was about complaints that are all past it), in
+batches of the same size, whether or not any interaction was due; so does the schedule without a retention age.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from gateway.store.interaction_removal import (
     texts_of,
 )
 from gateway.store.locks import CLUSTERING_LOCK, hold_lock, try_lock
+from gateway.store.merge_judgements import JUDGEMENT_LIFETIME, MergeJudgementStore
 from gateway.store.pruning import oldest_before
 from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 
@@ -66,6 +69,8 @@ class PruneReport:
     already_running: bool = False
     # Idempotency keys dropped past their lifetime (gateway.domain.idempotency.KEY_LIFETIME).
     idempotency_keys: int = 0
+    # The merge judge's answers dropped past their lifetime or the prune's cutoff (gateway.store.merge_judgements).
+    merge_judgements: int = 0
 
 
 def recipes_of(settings: Settings) -> tuple[DocumentRecipe, ...]:
@@ -131,6 +136,7 @@ async def prune_before(
             async with hold_lock(engine, CLUSTERING_LOCK):
                 await _prune_batches(engine, cutoff, batch_size, recipes, progress, report)
         report.idempotency_keys = await drop_keys_before(engine, datetime.now(UTC) - KEY_LIFETIME, batch_size)
+        report.merge_judgements = await drop_old_judgements(engine, batch_size, cutoff)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -164,7 +170,9 @@ async def _prune_batches(
 
 
 async def drop_expired_keys(engine: AsyncEngine, batch_size: int) -> PruneReport:
-    """Drop the idempotency keys past their lifetime alone, `batch_size` per transaction (no retention age to prune at).
+    """Drop the idempotency keys and merge judge answers past their lifetimes alone, `batch_size` per transaction.
+
+    No retention age to prune at: no interaction goes.
 
     Under the prune's lock, as a prune drops them too: processes dropping the same rows at once could deadlock on
     PostgreSQL. The report's cutoff is the keys'; `already_running` when another prune held the lock.
@@ -177,8 +185,15 @@ async def drop_expired_keys(engine: AsyncEngine, batch_size: int) -> PruneReport
             report.already_running = True
             return report
         report.idempotency_keys = await drop_keys_before(engine, cutoff, batch_size)
+        report.merge_judgements = await drop_old_judgements(engine, batch_size)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def drop_old_judgements(engine: AsyncEngine, batch_size: int, cutoff: datetime | None = None) -> int:
+    """Drop the merge judge's answers past their lifetime, or given before `cutoff` when that is later; how many."""
+    due = datetime.now(UTC) - JUDGEMENT_LIFETIME
+    return await MergeJudgementStore(engine).drop_before(max(due, cutoff) if cutoff else due, batch_size)
 
 
 def retention_cutoff(days: float, now: datetime | None = None) -> datetime:
@@ -200,7 +215,8 @@ async def prune_expired(engine: AsyncEngine, settings: Settings, days: float | N
 
 async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
     """Every `retention_interval_minutes` until cancelled: prune past `retention_days` when set, else drop only the
-    idempotency keys past their lifetime (which a prune drops too), so they are not kept for ever. Failures are logged.
+    idempotency keys and merge judge answers past their lifetimes (which a prune drops too), so they are not kept for
+    ever. Failures are logged.
     """
     interval = settings.retention_interval_minutes * 60
     keys_only = settings.retention_days is None
@@ -252,4 +268,11 @@ def _log_round(report: PruneReport) -> None:
             report.idempotency_keys,
             KEY_LIFETIME.days,
             extra={"dropped_idempotency_keys": report.idempotency_keys},
+        )
+    if report.merge_judgements:
+        logger.info(
+            "dropped %d merge judge answers older than %d days or the retention cutoff",
+            report.merge_judgements,
+            JUDGEMENT_LIFETIME.days,
+            extra={"dropped_merge_judgements": report.merge_judgements},
         )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import merge_judgements
 
-__all__ = ["MergeJudgementStore"]
+__all__ = ["JUDGEMENT_LIFETIME", "MergeJudgementStore"]
+
+# How long an answer is kept. An answer is reused only while the issues show the judge the same
+# keywords and examples, which new complaints soon change; a month covers the passes that can reuse
+# it, and one kept longer costs a re-ask at most once a month per question (within the pass's bound).
+JUDGEMENT_LIFETIME = timedelta(days=30)
 
 
 class MergeJudgementStore:
@@ -41,3 +46,19 @@ class MergeJudgementStore:
         async with self._engine.begin() as connection:
             for chunk in chunks(rows):
                 await connection.execute(self._insert, list(chunk))
+
+    async def drop_before(self, cutoff: datetime, batch_size: int) -> int:
+        """Delete the answers given before `cutoff`, at most `batch_size` per transaction; how many went.
+
+        Each batch is its own short transaction, as idempotency keys are dropped (gateway.store.idempotency);
+        the table is small (a hash and a yes or no per question), so finding a batch scans it without an index.
+        """
+        j = merge_judgements.c
+        dropped = 0
+        while True:
+            due = select(j.question_key).where(j.asked_at < cutoff).limit(batch_size)
+            async with self._engine.begin() as connection:
+                batch = (await connection.execute(delete(merge_judgements).where(j.question_key.in_(due)))).rowcount
+            dropped += batch
+            if batch < batch_size:
+                return dropped
