@@ -37,7 +37,9 @@ from cluster_quality import as_items, feedgate_labels, kmeans_labels  # noqa: E4
 from small_app_draws import Draw, draw_small_app  # noqa: E402
 from small_apps import EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking, score_draw  # noqa: E402
 
+from clustering.cluster import adaptive_min_cluster_size  # noqa: E402
 from clustering.merge_judge import DEFAULT_MAX_PAIRS, DEFAULT_NEIGHBOURS, judged_labels, pairs_to_judge  # noqa: E402
+from clustering.split_judge import SplitToJudge, split_judged, splits_to_judge  # noqa: E402
 
 PIPELINE, KMEANS = "Feedgate pipeline", "KMeans, true k"
 
@@ -83,25 +85,53 @@ def judge_draw(
     ours = feedgate_labels(items, vectors)
     seconds = time.perf_counter() - started
     kmeans = score_draw(draw, KMEANS, kmeans_labels(vectors, draw.groups, draw.seed), 0.0)
-    intents = majority_intents(ours, draw.truth)
     runs: dict[str, tuple[np.ndarray, int, int]] = {PIPELINE: (ours, 0, 0)}
+    min_size = adaptive_min_cluster_size(len(draw.rows))
     for nearest, most in ((n, m) for n in neighbours for m in max_pairs):
-        pairs = pairs_to_judge(vectors, ours, neighbours=nearest, max_pairs=most)
-        truths = [intents[pair.left] == intents[pair.right] for pair in pairs]
         for rate in [0.0, *error_rates]:
-            rng = np.random.default_rng([draw.seed, round(rate * 1000)])
-            flips = rng.random(len(pairs)) < rate
-            answers: list[bool | None] = [bool(truth != flip) for truth, flip in zip(truths, flips, strict=True)]
             name = "+ oracle judge" if rate == 0 else f"+ judge wrong {rate:.0%}"
             if len(neighbours) > 1:
                 name += f", {nearest} nearest"
             if len(max_pairs) > 1:
                 name += f", at most {most}"
-            runs[name] = (judged_labels(vectors, ours, pairs, answers), len(pairs), int(flips.sum()))
+            for split in (False, True):
+                labels, splits, apart = ours, [], set()
+                split_wrong = 0
+                if split:
+                    # The product's order: cuts first (out of the same bound), then joins, the cut halves kept apart.
+                    splits = splits_to_judge(vectors, ours, min_size=min_size, max_splits=most)
+                    split_truths = [_halves_same(split_, draw.truth) for split_ in splits]
+                    split_flips = np.random.default_rng([draw.seed, round(rate * 1000), 1]).random(len(splits)) < rate
+                    split_wrong = int(split_flips.sum())
+                    cut_answers: list[bool | None] = [
+                        bool(truth != flip) for truth, flip in zip(split_truths, split_flips, strict=True)
+                    ]
+                    labels, apart = split_judged(ours, splits, cut_answers)
+                cut_intents = majority_intents(labels, draw.truth)
+                pairs = pairs_to_judge(
+                    vectors, labels, neighbours=nearest, max_pairs=most - len(splits), kept_apart=apart
+                )
+                truths = [cut_intents[pair.left] == cut_intents[pair.right] for pair in pairs]
+                rng = np.random.default_rng([draw.seed, round(rate * 1000)])
+                flips = rng.random(len(pairs)) < rate
+                answers: list[bool | None] = [bool(truth != flip) for truth, flip in zip(truths, flips, strict=True)]
+                joined = judged_labels(vectors, labels, pairs, answers, apart)
+                runs[name + (", split too" if split else "")] = (
+                    joined,
+                    len(splits) + len(pairs),
+                    split_wrong + int(flips.sum()),
+                )
     scores = [_judged(kmeans, kmeans, 0, 0)]
     for method, (labels, questions, wrong) in runs.items():
         scores.append(_judged(score_draw(draw, method, labels, seconds), kmeans, questions, wrong))
     return scores
+
+
+def _halves_same(split: SplitToJudge, truth: list[str]) -> bool:
+    """The simulated judge's true answer on a split: the two halves' most common intents are the same."""
+    first = Counter(truth[i] for i in split.first).most_common(1)[0][0]
+    second = Counter(truth[i] for i in split.second).most_common(1)[0][0]
+    return first == second
 
 
 def _judged(score, kmeans, questions: int, wrong: int) -> JudgedScore:  # type: ignore[no-untyped-def]

@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["DISTINCT_BELOW", "MAX_POINTS", "bisect_while_distinct", "part_similarity"]
+__all__ = ["DISTINCT_BELOW", "MAX_POINTS", "bisect_while_distinct", "halves", "part_similarity"]
 
 # Below this many complaints a pass clusters with `bisect_while_distinct` (the same boundary below
 # which UMAP is skipped: ReductionParams.min_points_for_umap, cluster.MIN_POINTS_FOR_SELECTION).
@@ -68,7 +68,8 @@ def part_similarity(first: np.ndarray, second: np.ndarray) -> float:
     return across / float(np.sqrt(within))
 
 
-def _halves(vectors: np.ndarray) -> np.ndarray:
+def halves(vectors: np.ndarray) -> np.ndarray:
+    """0 or 1 per vector: a seeded 2-means cut of `vectors` along their widest spread."""
     from sklearn.cluster import KMeans
 
     with warnings.catch_warnings():
@@ -95,8 +96,8 @@ def bisect_while_distinct(
     while pending:
         group = pending.pop()
         while len(group) >= 2 * min_size:
-            halves = _halves(vectors[group])
-            first, second = group[halves == 0], group[halves == 1]
+            halves_of = halves(vectors[group])
+            first, second = group[halves_of == 0], group[halves_of == 1]
             smaller, larger = (first, second) if len(first) < len(second) else (second, first)
             if len(smaller) == 0 or part_similarity(vectors[first], vectors[second]) >= distinct_below:
                 break  # one issue

@@ -24,8 +24,9 @@ from gateway.discovery.feedback_map import map_change
 from gateway.discovery.incremental import run_incremental
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
-from gateway.discovery.merge_judging import MergeJudging, judge_merges, kept_apart
+from gateway.discovery.merge_judging import MergeJudging
 from gateway.discovery.pass_plan import fit_fingerprint, recipe_fingerprint
+from gateway.discovery.split_judging import judge_clusters
 from gateway.discovery.summary import AppRunSummary, RunSummary
 from gateway.discovery.titles import title_clusters
 from gateway.effect.links import follow_fix_links_after_run
@@ -182,9 +183,8 @@ async def _cluster(
 
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if merge_judging is not None:
-        apart = kept_apart(clusters, tracked or {})
         stored = MergeJudgementStore(engine)
-        clusters = await judge_merges(clusters, ids, documents, vectors, params, merge_judging, apart, stored)
+        clusters = await judge_clusters(clusters, ids, documents, vectors, params, merge_judging, tracked or {}, stored)
     landmarks = None
     if reduction.fit is not None:
         # Incremental passes place new complaints among a sample of the fitted points.

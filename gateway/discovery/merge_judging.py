@@ -31,7 +31,7 @@ from clustering.pipeline import DiscoveredCluster, DiscoveryParams, describe_clu
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
 
-__all__ = ["JUDGE_CONCURRENCY", "MergeJudging", "judge_merges", "kept_apart"]
+__all__ = ["JUDGE_CONCURRENCY", "MergeJudging", "acted_on_issues", "judge_answers", "judge_merges", "kept_apart"]
 
 # Questions in flight at once: enough to keep a pass short, few enough not to flood the model's rate limit.
 JUDGE_CONCURRENCY = 4
@@ -47,13 +47,18 @@ class MergeJudging:
     max_questions: int
 
 
-def kept_apart(clusters: Sequence[DiscoveredCluster], tracked: Mapping[str, TrackedIssue]) -> set[frozenset[int]]:
-    """Pairs of cluster positions whose filed complaints are mostly those of two different issues a person acted on."""
-    acted_on = {
+def acted_on_issues(tracked: Mapping[str, TrackedIssue]) -> set[str]:
+    """Ids of the issues a person acted on: renamed, merged into, resolved or dismissed."""
+    return {
         issue.id
         for issue in tracked.values()
         if issue.renamed or issue.merged_by_person or issue.status in ("resolved", "dismissed")
     }
+
+
+def kept_apart(clusters: Sequence[DiscoveredCluster], tracked: Mapping[str, TrackedIssue]) -> set[frozenset[int]]:
+    """Pairs of cluster positions whose filed complaints are mostly those of two different issues a person acted on."""
+    acted_on = acted_on_issues(tracked)
     filed = {member: issue.id for issue in tracked.values() for member in issue.member_ids}
     holder: dict[int, str] = {}
     for position, cluster in enumerate(clusters):
@@ -95,11 +100,7 @@ async def judge_merges(
     )
     shown = [IssueExhibit(c.keywords, c.representative_texts) for c in clusters]
     questions = [judging.judge.question(shown[pair.left], shown[pair.right]) for pair in pairs]
-    stored = await kept.answers([q.key for q in questions]) if kept is not None else {}
-    answers = await _answers(judging.judge, questions, stored)
-    new = {q.key: a for q, a in zip(questions, answers, strict=True) if a is not None and q.key not in stored}
-    if kept is not None and new:
-        await kept.keep(judging.judge.model, new)
+    answers = await judge_answers(judging.judge, questions, kept)
     merged = await asyncio.to_thread(judged_labels, vectors, labels, pairs, answers, apart)
     joined = len(clusters) - len(set(merged.tolist()) - {NOISE})
     logger.info(
@@ -113,6 +114,21 @@ async def judge_merges(
         return clusters
     merge_bar = clusters[0].merge_similarity
     return await asyncio.to_thread(describe_clusters, ids, documents, vectors, merged, params, merge_bar)
+
+
+async def judge_answers(
+    judge: LLMMergeJudge, questions: Sequence[JudgeQuestion], kept: MergeJudgementStore | None
+) -> list[bool | None]:
+    """Each question's answer (stored in `kept`, kept by the judge or asked now); None where none came.
+
+    Answers asked for now are stored in `kept`, so a later pass showing the same asks nothing.
+    """
+    stored = await kept.answers([q.key for q in questions]) if kept is not None else {}
+    answers = await _answers(judge, questions, stored)
+    new = {q.key: a for q, a in zip(questions, answers, strict=True) if a is not None and q.key not in stored}
+    if kept is not None and new:
+        await kept.keep(judge.model, new)
+    return answers
 
 
 async def _answers(
@@ -130,8 +146,8 @@ async def _answers(
         async with gate:
             try:
                 return await asyncio.to_thread(judge.ask, question)
-            except Exception as error:  # noqa: BLE001 - any model, network or format failure leaves the pair apart
-                logger.warning("merge judge gave no answer, the pair stays apart: %s", error)
+            except Exception as error:  # noqa: BLE001 - any model, network or format failure changes nothing
+                logger.warning("merge judge gave no answer, nothing changes: %s", error)
                 return None
 
     return list(await asyncio.gather(*(answer(question) for question in questions)))
