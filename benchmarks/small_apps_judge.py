@@ -33,13 +33,15 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from cluster_quality import as_items, feedgate_labels, kmeans_labels  # noqa: E402
+from cluster_quality import as_items, kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
 from small_apps import EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking, score_draw  # noqa: E402
 
 from clustering.cluster import adaptive_min_cluster_size  # noqa: E402
+from clustering.documents import FeedbackItem  # noqa: E402
 from clustering.merge_judge import DEFAULT_MAX_PAIRS, DEFAULT_NEIGHBOURS, judged_labels, pairs_to_judge  # noqa: E402
-from clustering.split_judge import SplitToJudge, split_judged, splits_to_judge  # noqa: E402
+from clustering.pipeline import discover_clusters  # noqa: E402
+from clustering.split_judge import SplitToJudge, split_bar, split_judged, splits_to_judge  # noqa: E402
 
 PIPELINE, KMEANS = "Feedgate pipeline", "KMeans, true k"
 
@@ -59,6 +61,15 @@ class JudgedScore:
     aim_met: bool
     questions: int
     wrong_answers: int
+
+
+def pass_labels(items: list[FeedbackItem], vectors: np.ndarray) -> tuple[np.ndarray, float]:
+    """The product's pass: labels (-1 noise), and the bar of "close" it measured (what cuts are judged below)."""
+    clusters = discover_clusters(items, vectors)
+    labels = np.full(len(items), -1)
+    for number, cluster in enumerate(clusters):
+        labels[list(cluster.member_indices)] = number
+    return labels, split_bar(clusters)
 
 
 def majority_intents(labels: np.ndarray, truth: list[str]) -> dict[int, str]:
@@ -82,7 +93,7 @@ def judge_draw(
     vectors = embeddings[draw.rows]
     items = as_items([texts[row] for row in draw.rows], f"draw{draw.seed}")
     started = time.perf_counter()
-    ours = feedgate_labels(items, vectors)
+    ours, bar = pass_labels(items, vectors)
     seconds = time.perf_counter() - started
     kmeans = score_draw(draw, KMEANS, kmeans_labels(vectors, draw.groups, draw.seed), 0.0)
     runs: dict[str, tuple[np.ndarray, int, int]] = {PIPELINE: (ours, 0, 0)}
@@ -99,7 +110,7 @@ def judge_draw(
                 split_wrong = 0
                 if split:
                     # The product's order: cuts first (out of the same bound), then joins, the cut halves kept apart.
-                    splits = splits_to_judge(vectors, ours, min_size=min_size, max_splits=most)
+                    splits = splits_to_judge(vectors, ours, min_size=min_size, max_splits=most, distinct_below=bar)
                     split_truths = [_halves_same(split_, draw.truth) for split_ in splits]
                     split_flips = np.random.default_rng([draw.seed, round(rate * 1000), 1]).random(len(splits)) < rate
                     split_wrong = int(split_flips.sum())

@@ -12,10 +12,19 @@ two groups one problem?") about the cluster's two halves.
 - each half holds at least `min_size` complaints: the smallest issue the pass itself keeps
   (`cluster.adaptive_min_cluster_size` of the app: 4-8 on 300-1,000 complaints), so neither
   half is something the pass would not call an issue; and
-- the halves are distinct by the bar a tiny app's pass splits at (`tiny.part_similarity`
-  below `tiny.DISTINCT_BELOW`, 0.6: where 90 % of banking77's intent pairs sit, well below the
-  0.79-0.85 at which the pass merges close clusters). A cluster whose halves are closer is one
-  problem's spread, not two problems, and is not asked about.
+- the halves are not "close" by the pass's own bar (`split_bar`: the run's
+  `merge.typical_member_similarity`, 0.79-0.85 on banking77, under which the pass never merges
+  two clusters), measured as `tiny.part_similarity` (their centre cosine, small halves' sampling
+  noise taken out). Halves as distinct as two clusters the pass would keep apart may be two
+  issues; halves closer than that are one issue's spread, and are not asked about.
+
+Why not the bar a tiny app's pass cuts at (`tiny.DISTINCT_BELOW`, 0.6, where unrelated intents
+sit)? The two problems the pass puts in one cluster are neighbours: on the development draws
+(benchmarks/small_apps_judge.py) the halves of clusters whose second intent has 5 or more members
+sat at 0.5-0.6 for 9 of 134, at 0.7-0.9 for 108, the range of one intent's own spread. With 0.6,
+0.3 clusters a pass were asked about and no draw changed; a bar on the halves cannot tell two
+neighbouring problems from one, someone reading their complaints can, so the bar only keeps the
+questions to halves the pass would not have merged.
 
 Candidates are asked about most distinct first, at most `max_splits` a pass; one level only (a
 half is not cut again in the same pass: the next pass clusters anew and, with the answer kept,
@@ -34,9 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from clustering.cluster import NOISE
-from clustering.tiny import DISTINCT_BELOW, halves, part_similarity
+from clustering.merge import MERGE_SUGGESTION_SIMILARITY
+from clustering.pipeline import DiscoveredCluster
+from clustering.tiny import halves, part_similarity
 
-__all__ = ["SplitToJudge", "split_judged", "splits_to_judge"]
+__all__ = ["SplitToJudge", "split_bar", "split_judged", "splits_to_judge"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +60,25 @@ class SplitToJudge:
     similarity: float
 
 
+def split_bar(clusters: Sequence[DiscoveredCluster]) -> float:
+    """The bar under which a cluster's halves are asked about: the pass's bar of "close" (the fallback one if unmeasured)."""
+    measured = clusters[0].merge_similarity if clusters else None
+    return MERGE_SUGGESTION_SIMILARITY if measured is None else measured
+
+
 def splits_to_judge(
     embeddings: np.ndarray,
     labels: np.ndarray,
     *,
     min_size: int,
     max_splits: int,
+    distinct_below: float,
     keep_whole: Collection[int] = (),
-    distinct_below: float = DISTINCT_BELOW,
 ) -> list[SplitToJudge]:
     """The clusters to ask a judge about, cut in halves, most distinct first (see the module docstring).
 
-    `embeddings` are unit vectors, `labels` their clusters (negative: noise). Labels in `keep_whole`
-    are never cut (a person acted on what they hold).
+    `embeddings` are unit vectors, `labels` their clusters (negative: noise). Halves are asked about when
+    their `part_similarity` is below `distinct_below` (`split_bar`). Labels in `keep_whole` are never cut.
     """
     if max_splits < 1:
         return []

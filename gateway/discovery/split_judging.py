@@ -1,8 +1,8 @@
 """A full pass's optional LLM judge, cutting: ask whether a cluster's two halves are one problem, cut those it calls two.
 
 With `merge_judge_model` set, on an app of 50-2,000 complaints, after clustering and before the
-merge judge (`gateway.discovery.merge_judging`), each cluster whose 2-means halves are distinct
-(`clustering.split_judge.splits_to_judge`: most distinct first) is put to the same judge with the
+merge judge (`gateway.discovery.merge_judging`), each cluster whose 2-means halves are not close by
+the pass's own bar (`clustering.split_judge.splits_to_judge`: most distinct first) is put to the same judge with the
 same question as a merge, "are these two groups one problem?", about its two halves (their
 keywords among the pass's clusters and three typical complaints each). Halves it calls two
 problems become two clusters; the merge judge then asks about the pass's closest pairs, never
@@ -32,7 +32,7 @@ from clustering.cluster import (
 from clustering.label import ctfidf_keywords, representative_indices
 from clustering.llm_judge import IssueExhibit
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, describe_clusters
-from clustering.split_judge import SplitToJudge, split_judged, splits_to_judge
+from clustering.split_judge import SplitToJudge, split_bar, split_judged, splits_to_judge
 from gateway.discovery.merge_judging import MergeJudging, acted_on_issues, judge_answers, judge_merges, kept_apart
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
@@ -102,6 +102,7 @@ async def judge_splits(
         labels,
         min_size=adaptive_min_cluster_size(len(ids)),
         max_splits=judging.max_questions,
+        distinct_below=split_bar(clusters),
         keep_whole=keep_whole,
     )
     if not splits:
