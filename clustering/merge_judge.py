@@ -57,7 +57,8 @@ def pairs_to_judge(
     """The pairs of clusters to ask a judge about, closest first (see the module docstring).
 
     `embeddings` are unit vectors, `labels` their clusters (negative: noise). Pairs in `kept_apart`
-    (label pairs) are never asked: whatever the answer, they stay apart.
+    (label pairs) are never asked: whatever the answer, they stay apart; a cluster's nearest clusters
+    are counted among the others.
     """
     cluster_labels, centroids = cluster_centroids(np.asarray(embeddings, dtype=np.float32), np.asarray(labels))
     if len(cluster_labels) < 2 or neighbours < 1 or max_pairs < 1:
@@ -66,10 +67,12 @@ def pairs_to_judge(
     np.fill_diagonal(similarity, -np.inf)
     chosen: dict[tuple[int, int], float] = {}
     for row in range(len(cluster_labels)):
-        for other in np.argsort(-similarity[row], kind="stable")[:neighbours]:
+        # The nearest clusters it may join: one kept apart (a cut cluster's other half) is no question, the next is.
+        others = (int(o) for o in np.argsort(-similarity[row], kind="stable") if o != row)
+        allowed = [o for o in others if frozenset((int(cluster_labels[row]), int(cluster_labels[o]))) not in kept_apart]
+        for other in allowed[:neighbours]:
             left, right = sorted((int(cluster_labels[row]), int(cluster_labels[other])))
-            if frozenset((left, right)) not in kept_apart:
-                chosen[(left, right)] = float(similarity[row, other])
+            chosen[(left, right)] = float(similarity[row, other])
     ranked = sorted(chosen.items(), key=lambda pair: (-pair[1], pair[0]))
     return [PairToJudge(left, right, value) for (left, right), value in ranked[:max_pairs]]
 

@@ -45,6 +45,15 @@ def test_a_pair_kept_apart_is_never_asked_about():
     assert (0, 1) not in [(p.left, p.right) for p in pairs]
 
 
+def test_a_cluster_whose_nearest_is_kept_apart_is_asked_about_its_next_nearest():
+    # A cut cluster's half: its sibling is kept apart, and the cluster it may belong with is the next one.
+    vectors, labels = _points(CENTRES)
+
+    pairs = pairs_to_judge(vectors, labels, neighbours=1, kept_apart={frozenset((0, 1))})
+
+    assert [(p.left, p.right) for p in pairs] == [(0, 2), (1, 2), (2, 3)]
+
+
 def test_noise_and_a_single_cluster_give_no_question():
     vectors, labels = _points(CENTRES[:1])
     labels[0] = -1
