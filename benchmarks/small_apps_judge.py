@@ -10,6 +10,11 @@ issue's nearest issues by centroid cosine, at most --max-pairs a pass) are answe
 - **noisy p**: the oracle's answer flipped with probability p (seeded per draw), for each p in
   --error-rates.
 
+Beside each judge, the same judge cutting too (", split too"), in the product's order
+(gateway/discovery/split_judging.py): the clusters `clustering.split_judge.splits_to_judge` picks
+(below the pass's bar of close, `split_bar`) answered "one problem" exactly when the halves' majority
+intents are equal (flipped as above), cut, then the merge questions out of what is left of the bound.
+
 This measures the mechanism (which pairs are asked, how answers are merged), not any model's
 accuracy: a real LLM's error rate on these questions is not measured here.
 

@@ -55,8 +55,10 @@ class FeedbackSettings(BaseModel):
     title_url: str | None = None
     title_api_key_env: str | None = "OPENAI_API_KEY"
     # LLM merge judge (gateway/discovery/merge_judging.py): with `merge_judge_model` set, a full pass on
-    # an app of 50-2,000 complaints asks that chat model, for at most `merge_judge_max_questions`
-    # pairs of close issues, whether they are one problem, and joins those it says are. Through
+    # an app of 50-2,000 complaints asks that chat model whether a cluster's two halves are one problem
+    # (cutting those it says are not: gateway/discovery/split_judging.py), then whether pairs of close
+    # issues are, joining those it says are: at most `merge_judge_max_questions` questions a pass,
+    # cuts and merges together, cuts first. Through
     # `merge_judge_url` (default: the title model's URL, else the default upstream), keyed by the
     # variable `merge_judge_api_key_env` names (default: the title model's; "" for no key).
     merge_judge_model: str | None = None

@@ -1,7 +1,8 @@
 """A full pass's optional LLM merge judge: ask about the closest pairs of a small app's clusters, join those it calls one.
 
 Off unless `merge_judge_model` is set. On an app of 50-2,000 complaints (where the pass already
-merges close clusters: `clustering.cluster`), after clustering and before tracking, each cluster's
+merges close clusters: `clustering.cluster`), after clustering and the judge's cuts
+(`gateway.discovery.split_judging`, which share the bound) and before tracking, each cluster's
 nearest clusters are put to the judge (`clustering.merge_judge.pairs_to_judge`, at most
 `merge_judge_max_questions` a pass), a few at a time on worker threads; the pairs it calls one
 problem are joined as the pass's own merges are (they bind no later pass, unlike a person's).
