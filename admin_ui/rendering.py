@@ -1,4 +1,4 @@
-"""Rendering admin pages: the Jinja2 environment (autoescaping everything), shared context, security headers."""
+"""Rendering admin pages: the Jinja2 environment (autoescaping everything), shared context, a page's own security headers."""
 
 from __future__ import annotations
 
@@ -26,11 +26,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# Those every answer has (nosniff, Referrer-Policy, COOP, CORP, Permissions-Policy): gateway.api.security_headers.
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
-    "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "same-origin",
     # Pages show data a signed-out browser must not find in its cache.
     "cache-control": "no-store",
 }

@@ -38,6 +38,7 @@ from gateway.api.method_not_allowed import method_not_allowed_response, with_adm
 from gateway.api.observability import ObservabilityController
 from gateway.api.prompts import PromptsController
 from gateway.api.reviews import ReviewsController
+from gateway.api.security_headers import with_security_headers
 from gateway.api.sent_records import SentDataclassSchemaPlugin
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
@@ -96,6 +97,7 @@ class FeedgateApp:
             ):
                 await self.api.state.services.proxy(scope, receive, send)
                 return
+            send = with_security_headers(path, send)
             if path in self._cors_paths:
                 # Before any answer below (the NUL refusal is one): every answer carries them alike.
                 send = with_cors_headers(scope, send, self._cors_origins)
