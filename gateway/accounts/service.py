@@ -21,7 +21,8 @@ from gateway.domain.stored_text import NUL
 from gateway.review.people import same_person
 from gateway.store.users import StoredUser, UserStore
 
-WRONG_CREDENTIALS = "Wrong user name or password."
+# Said alike to everyone, so it names what a disabled account's owner can do without saying whose is.
+WRONG_CREDENTIALS = "Wrong user name or password (or the account is disabled: ask an admin)."
 # A session's last_seen_at is written at most this often, not on every page.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -193,12 +194,13 @@ class AccountService:
         else:
             matches = await asyncio.to_thread(passwords.password_matches, stored.password_hash, password)
         await self._store.delete_attempts_before(now - self._limits.window)
-        if stored is None or not matches:
+        # A disabled account is refused as a wrong password is, and counted as a failure alike: its own
+        # answer (or a count cleared by it) told a guesser the password was right (OWASP's authentication
+        # cheat sheet: one answer whether the password is wrong or the account disabled or locked).
+        if stored is None or not matches or stored.user.disabled:
             return SignInRefused(WRONG_CREDENTIALS, fields=("name", "password"))
         user = stored.user
         await self._store.mark_attempt_succeeded(attempt)
-        if user.disabled:
-            return SignInRefused("This account is disabled: ask an admin to enable it.")
         rehashed = None
         if passwords.needs_rehash(stored.password_hash):
             rehashed = await asyncio.to_thread(passwords.hash_password, password)

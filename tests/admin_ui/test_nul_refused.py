@@ -164,7 +164,7 @@ async def test_signing_in_with_a_nul_in_the_name_is_a_wrong_name_not_a_500(gatew
     response = await http.post("/admin/sign-in", data={"csrf_token": token, "name": f"ann{NUL}", "password": "x"})
 
     assert response.status_code == 401
-    assert "Wrong user name or password." in response.text
+    assert "Wrong user name or password (or the account is disabled: ask an admin)." in response.text
 
 
 @pytest.mark.parametrize("action", ["role", "disable", "enable"])

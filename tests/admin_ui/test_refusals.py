@@ -24,4 +24,4 @@ async def test_a_refused_sign_in_gives_the_focus_to_its_reason_before_the_name_f
     # Of several autofocus elements the browser focuses the first; tabindex -1 lets a paragraph take it.
     first = parse(response.text).find_all(autofocus="")[0]
     assert (first.attrs["role"], first.attrs["tabindex"]) == ("alert", "-1")
-    assert first.text == "Wrong user name or password."
+    assert first.text == "Wrong user name or password (or the account is disabled: ask an admin)."

@@ -101,7 +101,7 @@ async def test_a_wrong_password_marks_both_boxes_as_either_may_be_wrong(client, 
     response = await sign_in(client, "ana", "not the password")
 
     page = parse(response.text)
-    said = "Wrong user name or password."
+    said = "Wrong user name or password (or the account is disabled: ask an admin)."
     assert refused_fields(page, page.find("form", action="/admin/sign-in")) == {"name": said, "password": said}
 
 

@@ -63,7 +63,7 @@ async def test_a_wrong_password_is_refused_with_the_form_again(client, add_user)
 
     assert response.status_code == 401
     page = parse(response.text)
-    assert page.find(role="alert").text == "Wrong user name or password."
+    assert page.find(role="alert").text == "Wrong user name or password (or the account is disabled: ask an admin)."
     assert page.find("input", name="name").attrs["value"] == "ana"
     assert "feedgate_session" not in response.headers.get("set-cookie", "")
     assert (await client.get("/admin")).status_code == 303
