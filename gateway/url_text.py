@@ -34,10 +34,29 @@ def shown_url(url: str) -> str:
     return f"{scheme}{host}{path}" + ("?" + "&".join(f"{name}={HIDDEN}" for name in names) if names else "")
 
 
+def webhook_origin(url: str) -> str:
+    """A webhook's URL as its scheme and host (and port) alone, without any user or password."""
+    scheme, host, _, _ = _parts(url)
+    return f"{scheme}{host.rpartition('@')[2]}"
+
+
 def shown_webhook_url(url: str) -> str:
-    """A webhook's URL as its scheme and host alone, then `/…` when it has more (its path is often its secret)."""
-    scheme, host, path, query = _parts(url)
-    return f"{scheme}{host.rpartition('@')[2]}" + ("/" + HIDDEN if path.strip("/") or query else "")
+    """A webhook's URL as its origin, then `/…` when it has more (its path is often its secret)."""
+    _, _, path, query = _parts(url)
+    return webhook_origin(url) + ("/" + HIDDEN if path.strip("/") or query else "")
+
+
+def without_webhook_secret(text: str, url: str) -> str:
+    """`text` (an error's words) with `url` shown as `shown_webhook_url` and its path, query and password as `…`."""
+    _, _, path, query = _parts(url)
+    credentials = url.partition("://")[2].split("/", 1)[0].rpartition("@")[0]
+    password = credentials.partition(":")[2]
+    # The longest first, so a part inside a longer one leaves nothing of it behind.
+    secrets = [path + "?" + query if query else "", path if path.strip("/") else "", query, password]
+    text = text.replace(url, shown_webhook_url(url))
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def without_url_passwords(text: str) -> str:

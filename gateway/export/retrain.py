@@ -26,6 +26,7 @@ from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.store.availability import log_failed_round
 from gateway.store.retrain_triggers import RetrainTriggerStore
+from gateway.url_text import webhook_origin
 from gateway.webhooks.delivery import RETRY_DELAYS, Poster, WebhookSender, post_with_httpx
 
 if TYPE_CHECKING:
@@ -64,7 +65,8 @@ class RetrainTrigger:
     ) -> None:
         self._store = store
         self._threshold = threshold
-        self._url = webhook_url
+        # Only the origin is recorded: the path and query are often the receiver's secret.
+        self._origin = webhook_origin(webhook_url)
         self._clock = clock
         self._sender = WebhookSender(
             "retrain webhook",
@@ -80,7 +82,7 @@ class RetrainTrigger:
 
     async def check(self) -> RetrainFired | None:
         """Fire now if due: record the trigger, send the webhook (retried), record its last answer."""
-        trigger = await self._store.fire_if_due(self._threshold, self._url, self._clock())
+        trigger = await self._store.fire_if_due(self._threshold, self._origin, self._clock())
         if trigger is None:
             return None
         body = json.dumps(

@@ -23,8 +23,10 @@ class RetrainTriggerStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def fire_if_due(self, threshold: int, webhook_url: str, now: datetime) -> Row | None:
+    async def fire_if_due(self, threshold: int, webhook_origin: str, now: datetime) -> Row | None:
         """Record a trigger when at least `threshold` examples were added since the last one; the new row, or None.
+
+        `webhook_origin` is where the notice goes, its scheme and host alone (gateway.url_text.webhook_origin).
 
         Serialized across processes, so two checks running at once never both fire for the same examples.
         """
@@ -45,7 +47,7 @@ class RetrainTriggerStore:
                 "total_examples": total,
                 "new_examples": new,
                 "threshold": threshold,
-                "webhook_url": webhook_url,
+                "webhook_origin": webhook_origin,
             }
             await connection.execute(insert(retrain_triggers).values(**row))
         return row

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from gateway.url_text import shown_webhook_url
+from gateway.url_text import shown_webhook_url, without_webhook_secret
 from gateway.webhooks.signing import notice_headers
 
 WEBHOOK_TIMEOUT_SECONDS = 10.0
@@ -134,7 +134,8 @@ class WebhookSender:
         try:
             status = await self._post(self._url, body, headers)
         except Exception as exc:  # noqa: BLE001 - the receiver being down must not touch what the notice is about
-            return Delivery(None, f"{type(exc).__name__}: {exc}", tries)
+            # Kept in the database and logged: an error quoting the URL must not carry its secret there.
+            return Delivery(None, without_webhook_secret(f"{type(exc).__name__}: {exc}", self._url), tries)
         return Delivery(status, None, tries)
 
     def close(self) -> None:
