@@ -53,7 +53,7 @@ def test_the_question_shows_both_issues_keywords_and_examples():
     system, user = question.messages
     assert '{"same": true}' in system["content"]
     assert user["content"].startswith("Group A\n")
-    assert "Keywords: card, arrive" in user["content"] and "- I want a refund" in user["content"]
+    assert "Keywords: card, arrive" in user["content"] and '- "I want a refund"' in user["content"]
 
 
 def test_the_same_two_issues_in_either_order_are_one_question():
