@@ -59,6 +59,15 @@ def without_webhook_secret(text: str, url: str) -> str:
     return text
 
 
+# A URL inside a longer text, such as a client library's account of a failure: up to a space or a quote.
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
+
+
+def with_urls_shown(text: str) -> str:
+    """`text` with every URL in it as `shown_url` shows it (no user or password, no query values)."""
+    return _URL_IN_TEXT.sub(lambda found: shown_url(found.group()), text)
+
+
 def without_url_passwords(text: str) -> str:
     """`text` with the password of every URL in it replaced by ***."""
     return _URL_PASSWORD.sub(r"\1***@", text)

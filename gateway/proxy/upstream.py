@@ -21,6 +21,7 @@ import httpx
 from yarl import URL
 
 from gateway.proxy.upstream_failures import failure_words
+from gateway.url_text import with_urls_shown
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -43,7 +44,8 @@ class UpstreamFailed(Exception):
         self.words = failure_words(cause, timed_out=timed_out, url=url)
         super().__init__(self.words.what or self.words.lead)
         self.timed_out = timed_out
-        self.technical = f"{type(cause).__name__}: {cause}"
+        # aiohttp's account of an answer it could not read quotes the request's URL, a key in its query too.
+        self.technical = with_urls_shown(f"{type(cause).__name__}: {cause}")
 
     def message(self, upstream: str) -> str:
         """The error message for the app, e.g. "Upstream 'openai' could not be reached: ..."."""
