@@ -30,8 +30,9 @@ def _parts(url: str) -> tuple[str, str, str, str]:
 def shown_url(url: str) -> str:
     """`url` with its user and password as `***` and its query's values as `…` (the names stay, to say which)."""
     scheme, host, path, query = _parts(url)
-    names = [pair.partition("=")[0] for pair in query.split("&") if pair]
-    return f"{scheme}{host}{path}" + ("?" + "&".join(f"{name}={HIDDEN}" for name in names) if names else "")
+    # An item without "=" has no name to show: it may be a key given bare ("?sk-…").
+    items = [f"{pair.partition('=')[0]}={HIDDEN}" if "=" in pair else HIDDEN for pair in query.split("&") if pair]
+    return f"{scheme}{host}{path}" + ("?" + "&".join(items) if items else "")
 
 
 def webhook_origin(url: str) -> str:
