@@ -31,6 +31,7 @@ from gateway.config_privacy import PrivacySettings
 from gateway.config_proxy import ReverseProxySettings
 from gateway.config_review import ReviewSettings
 from gateway.config_serving import ServingSettings
+from gateway.url_text import url_origin
 
 logger = logging.getLogger("feedgate")
 # FEEDGATE_ variables of the project that are not settings: `serve --workers` hands its workers
@@ -99,6 +100,19 @@ class Settings(
                 raise ValueError(
                     f"FEEDGATE_{name.upper()} is read only from the proxies FEEDGATE_TRUSTED_PROXIES lists: "
                     "set it to your reverse proxies' addresses (e.g. 10.0.0.5 or 10.0.0.0/8)"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _merge_judge_key_goes_where_configured(self) -> Settings:
+        # The title model's key, inherited, went to the judge's host whatever it was: a judge elsewhere names its own.
+        if self.merge_judge_model and self.merge_judge_api_key_env is None and self.merge_judge_url:
+            title_url = self.title_url or self.upstream_url
+            if url_origin(self.merge_judge_url).lower() != url_origin(title_url).lower():
+                raise ValueError(
+                    "merge_judge_url is at another host than the title model's, whose key "
+                    f"({self.title_api_key_env}) it would be sent: set merge_judge_api_key_env to the variable "
+                    'holding the judge\'s key ("" for none)'
                 )
         return self
 

@@ -60,7 +60,8 @@ class FeedbackSettings(BaseModel):
     # issues are, joining those it says are: at most `merge_judge_max_questions` questions a pass,
     # cuts and merges together, cuts first. Through
     # `merge_judge_url` (default: the title model's URL, else the default upstream), keyed by the
-    # variable `merge_judge_api_key_env` names (default: the title model's; "" for no key).
+    # variable `merge_judge_api_key_env` names (default: the title model's, only at the title model's host:
+    # gateway.config refuses a judge elsewhere without it; "" for no key).
     merge_judge_model: str | None = None
     merge_judge_url: str | None = None
     merge_judge_api_key_env: str | None = None

@@ -35,8 +35,8 @@ def shown_url(url: str) -> str:
     return f"{scheme}{host}{path}" + ("?" + "&".join(items) if items else "")
 
 
-def webhook_origin(url: str) -> str:
-    """A webhook's URL as its scheme and host (and port) alone, without any user or password."""
+def url_origin(url: str) -> str:
+    """A URL's scheme and host (and port) alone, without any user or password (a webhook's, as records keep it)."""
     scheme, host, _, _ = _parts(url)
     return f"{scheme}{host.rpartition('@')[2]}"
 
@@ -44,7 +44,7 @@ def webhook_origin(url: str) -> str:
 def shown_webhook_url(url: str) -> str:
     """A webhook's URL as its origin, then `/…` when it has more (its path is often its secret)."""
     _, _, path, query = _parts(url)
-    return webhook_origin(url) + ("/" + HIDDEN if path.strip("/") or query else "")
+    return url_origin(url) + ("/" + HIDDEN if path.strip("/") or query else "")
 
 
 def without_webhook_secret(text: str, url: str) -> str:

@@ -26,7 +26,7 @@ from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.store.availability import log_failed_round
 from gateway.store.retrain_triggers import RetrainTriggerStore
-from gateway.url_text import webhook_origin
+from gateway.url_text import url_origin
 from gateway.webhooks.delivery import RETRY_DELAYS, Poster, WebhookSender, post_with_httpx
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class RetrainTrigger:
         self._store = store
         self._threshold = threshold
         # Only the origin is recorded: the path and query are often the receiver's secret.
-        self._origin = webhook_origin(webhook_url)
+        self._origin = url_origin(webhook_url)
         self._clock = clock
         self._sender = WebhookSender(
             "retrain webhook",

@@ -26,7 +26,7 @@ class RetrainTriggerStore:
     async def fire_if_due(self, threshold: int, webhook_origin: str, now: datetime) -> Row | None:
         """Record a trigger when at least `threshold` examples were added since the last one; the new row, or None.
 
-        `webhook_origin` is where the notice goes, its scheme and host alone (gateway.url_text.webhook_origin).
+        `webhook_origin` is where the notice goes, its scheme and host alone (gateway.url_text.url_origin).
 
         Serialized across processes, so two checks running at once never both fire for the same examples.
         """

@@ -53,6 +53,7 @@ async def test_a_pass_asks_the_judge_and_asks_nothing_again_for_the_same_issues(
         database_url=database_url,
         merge_judge_model="judge",
         merge_judge_url=upstream.url,
+        merge_judge_api_key_env="",
         merge_judge_max_questions=5,
         cluster_incremental_max_share=0,
     )
@@ -76,6 +77,7 @@ async def test_a_new_process_asks_nothing_the_database_kept(engine, database_url
         database_url=database_url,
         merge_judge_model="judge",
         merge_judge_url=upstream.url,
+        merge_judge_api_key_env="",
         cluster_incremental_max_share=0,
     )
     await run_clustering_pass(engine, settings, embedder, merge_judging=merge_judging_for(settings, {}))
@@ -93,7 +95,9 @@ async def test_issues_the_fake_judge_calls_one_problem_end_as_one(engine, databa
     upstream.app.reset()
     await seed_complaints(engine, a_small_app())
     settings = Settings(database_url=database_url, cluster_incremental_max_share=0)
-    client_settings = settings.model_copy(update={"merge_judge_model": "judge", "merge_judge_url": upstream.url})
+    client_settings = settings.model_copy(
+        update={"merge_judge_model": "judge", "merge_judge_url": upstream.url, "merge_judge_api_key_env": ""}
+    )
     judging = merge_judging_for(client_settings, {})
     assert isinstance(judging, MergeJudging) and isinstance(judging.judge, LLMMergeJudge)
 
