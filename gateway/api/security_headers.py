@@ -16,7 +16,7 @@ NOTHING_RUNS = "default-src 'none'; frame-ancestors 'none'"
 # No admin page uses any of these; a script injected despite the CSP gets none of them either.
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), "
-    "midi=(), display-capture=(), accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+    "midi=(), display-capture=(), accelerometer=(), gyroscope=(), magnetometer=()"
 )
 _COMMON = {
     "x-content-type-options": "nosniff",
