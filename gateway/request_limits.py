@@ -39,6 +39,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.api.cors import FEEDBACK_PATHS, cors_headers, cors_headers_before_the_head
+from gateway.api.security_headers import SAME_ORIGIN_LINES
 from gateway.config import Settings
 from gateway.errors import openai_error_body
 from gateway.observability.metrics import (
@@ -203,7 +204,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         body = openai_error_body(status, message, code)
         self.transport.write(
             f"HTTP/1.1 {status.value} {status.phrase}\r\n".encode() + b"content-type: application/json\r\n"
-            b"content-length: " + str(len(body)).encode() + b"\r\n" + self._cors_lines() +
+            b"content-length: " + str(len(body)).encode() + b"\r\n" + SAME_ORIGIN_LINES + self._cors_lines() +
             b"connection: close\r\n\r\n" + body
         )  # fmt: skip
 
