@@ -17,7 +17,7 @@ INSERT = text(
 
 
 async def test_revision_0040_keeps_each_triggers_webhook_origin_alone(fresh_database_url: str):  # noqa: F811
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0036")
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0037")
     engine = create_engine(fresh_database_url)
     try:
         async with engine.begin() as connection:

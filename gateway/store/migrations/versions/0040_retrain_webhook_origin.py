@@ -1,7 +1,7 @@
 """retrain triggers keep the webhook's origin alone: its path and query, often its secret, are cut from every row
 
 Revision ID: 0040
-Revises: 0036
+Revises: 0037
 Create Date: 2026-12-05
 
 Each retrain trigger recorded the webhook's whole URL, and a webhook's path is often its secret
@@ -19,7 +19,7 @@ from alembic import op
 from gateway.url_text import url_origin
 
 revision = "0040"
-down_revision = "0036"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
