@@ -17,6 +17,8 @@ import pytest
 MESSAGES = [{"role": "user", "content": "Où est ma carte ? ☕"}]
 QUESTION = "Echo: Où est ma carte ? ☕"
 ANSWERS = [QUESTION, f"{QUESTION} (choice 1)", f"{QUESTION} (choice 2)"]
+PROMPT = "Où est ma carte ? ☕"
+PROMPT_ANSWERS = [f"Echo: {PROMPT}", f"Echo: {PROMPT} (choice 1)", f"Echo: {PROMPT} (choice 2)"]
 TOOLS = [
     {
         "type": "function",
@@ -92,6 +94,27 @@ def test_n_streamed_tool_calls_are_all_stored(sdk, live_gateway):
     stored = [c["message"]["tool_calls"][0]["function"] for c in record["response"]["choices"]]
     assert [json.loads(call["arguments"]) for call in stored] == [{"query": a} for a in ANSWERS[:2]]
     assert record["tool_calls"][0]["function"] == stored[0]
+
+
+def test_n_legacy_completions_reach_the_app_and_are_all_stored(sdk, live_gateway):
+    raw = sdk.completions.with_raw_response.create(model="gpt-3.5-turbo-instruct", prompt=PROMPT, n=3)
+    completion = raw.parse()
+
+    assert [(c.index, c.text) for c in completion.choices] == list(enumerate(PROMPT_ANSWERS))
+    record = live_gateway.interaction(raw.headers["x-feedgate-interaction-id"])
+    assert [c["text"] for c in record["response"]["choices"]] == PROMPT_ANSWERS
+    assert record["response_text"] == PROMPT_ANSWERS[0]
+
+
+def test_n_streamed_legacy_completions_reach_the_app_interleaved_and_are_all_stored(sdk, live_gateway):
+    raw = sdk.completions.with_raw_response.create(model="gpt-3.5-turbo-instruct", prompt=PROMPT, n=3, stream=True)
+    chunks = list(raw.parse())
+
+    assert [c.choices[0].index for c in chunks[:6]] == [0, 1, 2, 0, 1, 2]
+    texts = ["".join(c.choices[0].text for c in chunks if c.choices[0].index == i) for i in range(3)]
+    assert texts == PROMPT_ANSWERS
+    record = live_gateway.interaction(raw.headers["x-feedgate-interaction-id"])
+    assert [c["text"] for c in record["response"]["choices"]] == PROMPT_ANSWERS
 
 
 # -- JSON mode ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ and a JSON-mode answer (`response_format` json_object or json_schema) built from
 
     n                  choice 0 answers the usual text; choice i (1 <= i < n) that text + " (choice i)".
                        An `n` that is no integer from 1 to 128 (OpenAI's bounds) answers one choice.
+                       Legacy completions take `n` too; the Responses API has none (one output).
     json_object        {"answer": <text>}
     json_schema        an object of the schema: strings <text> (an enum's first value), numbers 0,
                        booleans false, arrays [], nested objects filled in the same way

@@ -19,9 +19,9 @@ only when a system message carries the fact or instruction the rule needs: e.g. 
 Chat (``logprobs: true``, ``top_logprobs`` 0-20) and Responses (``include: ["message.output_text.logprobs"]``)
 answers carry deterministic token log-probabilities; ``[confidence=0.3]`` in the last user message sets
 their geometric-mean probability (default 0.95; see gateway.demo.fake_logprobs).
-A chat request's ``n`` gets that many choices of distinct text (streamed one choice per chunk, the
-choices interleaved, as OpenAI does), and ``response_format`` json_object or json_schema a JSON object
-answer (see gateway.demo.fake_answers).
+A chat or legacy completions request's ``n`` gets that many choices of distinct text (streamed one
+choice per chunk, the choices interleaved, as OpenAI does; the Responses API has no ``n``), and a chat
+request's ``response_format`` json_object or json_schema a JSON object answer (see gateway.demo.fake_answers).
 Streams are split word by word. Every response carries an ``x-request-id`` header.
 
 Controls, chosen by the prefix of the JSON request's ``model``:

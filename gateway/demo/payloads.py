@@ -233,22 +233,34 @@ def _answer_logprobs(req: dict[str, Any], question: str, tokens: list[str]) -> l
 
 
 def completions(req: dict[str, Any], override: str | None = None) -> Reply:
+    """A text_completion body, or its chunk stream, of `n` choices of the (first) prompt (see gateway.demo.fake_answers)."""
     prompt = req.get("prompt")
     if isinstance(prompt, list):
         prompt = next((p for p in prompt if isinstance(p, str)), "")
     prompt = prompt if isinstance(prompt, str) else ""
     text = override if override is not None else "Echo: " + prompt
+    count = fake_answers.choice_count(req) if "n" in req else 1
+    texts = fake_answers.choice_texts(text, count) if count > 1 else [text]
     head = {"id": new_id("cmpl-"), "object": "text_completion", "created": int(time.time()), "model": _model(req)}
-    usage = _usage(count_tokens(prompt), count_tokens(text))
+    usage = _usage(count_tokens(prompt), sum(count_tokens(t) for t in texts))
     if not req.get("stream"):
-        choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}
-        return orjson.dumps({**head, "system_fingerprint": SYSTEM_FINGERPRINT, "choices": [choice], "usage": usage})
+        choices = [
+            {"text": answer, "index": index, "logprobs": None, "finish_reason": "stop"}
+            for index, answer in enumerate(texts)
+        ]
+        return orjson.dumps({**head, "system_fingerprint": SYSTEM_FINGERPRINT, "choices": choices, "usage": usage})
     prefix = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"text":'
 
-    def chunk(piece: str, finish: bytes = b"null") -> bytes:
-        return prefix + orjson.dumps(piece) + b',"index":0,"logprobs":null,"finish_reason":' + finish + b"}]}\n\n"
+    def chunk(index: int, piece: str, finish: bytes = b"null") -> bytes:
+        choice = b',"index":%d,"logprobs":null,"finish_reason":' % index
+        return prefix + orjson.dumps(piece) + choice + finish + b"}]}\n\n"
 
-    events = [chunk(p) for p in split_words(text)] + [chunk("", b'"stop"')]
+    # As OpenAI does with n > 1: one choice per chunk, the choices' chunks interleaved.
+    streams = [
+        [chunk(index, p) for p in split_words(answer)] + [chunk(index, "", b'"stop"')]
+        for index, answer in enumerate(texts)
+    ]
+    events = [event for step in zip_longest(*streams) for event in step if event is not None]
     if (req.get("stream_options") or {}).get("include_usage"):
         events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
     events.append(DONE_EVENT)
