@@ -6,6 +6,10 @@ answer's `annotations` and `refusal: null`, other servers' add `tool_calls: []` 
 keeps the fields its role's message has, without empty ones. And OpenAI's chat fine-tuning
 trains on every assistant message of an example unless its `weight` is 0: the earlier turns were
 never labelled (one may be an answer a correction elsewhere says is wrong), so they get weight 0.
+A fine-tuning file takes system, user, assistant, tool and function messages (the messages of
+FineTuneChatRequestInput in OpenAI's OpenAPI spec), not the chat request's `developer` message:
+that one, the app's instructions as newer models name them, is written as the system message it
+stands for (chat completions treat the two alike on the models that are fine-tuned).
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from gateway.export.tool_calls import Json, shaped_call
 # The fields a fine-tuning file's message of each role may carry (OpenAI's request message shapes).
 MESSAGE_FIELDS: dict[str, frozenset[str]] = {
     "system": frozenset({"role", "content", "name"}),
-    "developer": frozenset({"role", "content", "name"}),
     "user": frozenset({"role", "content", "name"}),
     "assistant": frozenset({"role", "content", "name", "refusal", "audio", "tool_calls", "function_call"}),
     "tool": frozenset({"role", "content", "tool_call_id"}),
     "function": frozenset({"role", "content", "name"}),
 }
+# Request roles a fine-tuning file has no message for, and the role that says the same there.
+FINE_TUNING_ROLE = {"developer": "system"}
 # An earlier assistant turn's weight in a chat line: shown to the model, not trained on.
 NOT_TRAINED_ON = 0
 
@@ -41,6 +46,9 @@ def fine_tuning_history(conversation: list[Json], *, weigh_assistant_turns: bool
 def _message(message: Json) -> Json:
     """The message with only its role's fields, an empty one left out (a null content stays: it says "no text")."""
     role = message.get("role")
+    if isinstance(role, str) and role in FINE_TUNING_ROLE:
+        role = FINE_TUNING_ROLE[role]
+        message = {**message, "role": role}
     fields = MESSAGE_FIELDS.get(role) if isinstance(role, str) else None
     if fields is None:
         return message  # a role the format does not know: as sent, for the reader to see

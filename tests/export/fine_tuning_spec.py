@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 # The keys each role's message may carry in a fine-tuning file (the request's message shapes, plus
-# `weight` on an assistant message of a chat line).
+# `weight` on an assistant message of a chat line). The roles are those of OpenAI's fine-tuning
+# input (FineTuneChatRequestInput's messages in its OpenAPI spec: system, user, assistant, tool,
+# function); the chat request's `developer` message is not among them.
 MESSAGE_KEYS: dict[str, set[str]] = {
     "system": {"role", "content", "name"},
-    "developer": {"role", "content", "name"},
     "user": {"role", "content", "name"},
     "assistant": {"role", "content", "name", "refusal", "audio", "tool_calls", "function_call", "weight"},
     "tool": {"role", "content", "tool_call_id"},

@@ -109,3 +109,18 @@ async def test_every_preference_line_is_a_valid_pair(client, admin_headers):
     # The tool calls' examples make no pair: the multi-turn chat and the streamed answer do.
     assert len(lines) == 2
     assert {json.dumps(line): preference_line_problems(line) for line in lines if preference_line_problems(line)} == {}
+
+
+async def test_a_developer_message_is_exported_as_the_system_message_the_format_takes(client, admin_headers):
+    """OpenAI's fine-tuning input takes system, user, assistant, tool and function messages, not `developer`:
+    the chat request's developer message, its instructions, becomes the system message it stands for."""
+    instructions = {"role": "developer", "content": "You answer a bank's customers.", "name": "bank"}
+    interaction_id, _ = await ask(client, {"messages": [instructions, {"role": "user", "content": "Fee for France?"}]})
+    await correct(client, interaction_id, "The fee for France is 1%.")
+
+    chat = await export(client, admin_headers, "chat")
+    preference = await export(client, admin_headers, "preference")
+
+    system = {"role": "system", "content": "You answer a bank's customers.", "name": "bank"}
+    assert [chat[0]["messages"][0], preference[0]["input"]["messages"][0]] == [system, system]
+    assert (chat_line_problems(chat[0]), preference_line_problems(preference[0])) == ([], [])
