@@ -280,10 +280,15 @@ async def explain(engine: AsyncEngine) -> None:
             middle = (await connection.execute(select(ids.c[0]).offset(total // 2).limit(1))).scalar()
             if isinstance(read, tuple):
                 statements = [rows.where(label_id > middle).order_by(label_id).limit(training_examples.CHUNK_ROWS)]
+            elif hasattr(training_examples, "window_query"):
+                window_read = training_examples.window_query(read, middle, training_examples.CHUNK_ROWS)
+                candidates = list((await connection.execute(window_read)).all())
+                window = training_examples.window_of(candidates, middle, training_examples.CHUNK_ROWS)
+                statements = [window_read, training_examples.chunk_query(read, window)]
             else:
-                window = training_examples.window_end_query(read, middle, training_examples.CHUNK_ROWS)
-                end = (await connection.execute(window)).scalar()
-                statements = [window, training_examples.chunk_query(read, middle, end)]
+                window_end = training_examples.window_end_query(read, middle, training_examples.CHUNK_ROWS)
+                end = (await connection.execute(window_end)).scalar()
+                statements = [window_end, training_examples.chunk_query(read, middle, end)]
             print(f"--- {source.value}: the chunk after label {total // 2:,} of {total:,}")
             for statement in statements:
                 compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})

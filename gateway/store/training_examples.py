@@ -2,8 +2,12 @@
 
 What counts as an example is explained in gateway.export.examples; these queries pick the rows.
 Each source is read in chunks ordered by its label's id (UUIDv7), each the range of ids from the
-previous chunk's end to the CHUNK_ROWS-th label after it (`window_end_query`), so an export of
+previous chunk's end to the CHUNK_ROWS-th label after it (`window_query`), so an export of
 millions of rows holds one chunk in memory and each chunk reads its own rows, never the remainder.
+A chunk of decisions also names its tasks by their ids (`chunk_query`): right after a bulk load,
+PostgreSQL, without statistics, guessed that 0.5 % of the resolved tasks hold one interaction,
+began each chunk with them, and so went through every resolved task (the held-interaction count,
+the decisions) for each chunk, 4-7 s a chunk at 110,000 examples.
 Each chunk is read on a connection of its own (a long export holds no transaction open), so a read
 takes the labels as they stood when it began (`LabelsUpTo`): feedback events and review decisions
 are only ever added, and one given meanwhile, which would make a second label of an answer already
@@ -90,11 +94,14 @@ class LabelQuery:
     `candidates` selects `label_id` from the label's own table alone (a superset of the rows' labels,
     read in the primary key's order): each chunk ends where the next CHUNK_ROWS candidates end, so a
     chunk's query reads that range of labels only, whatever plan the database picks for the rest.
+    With a `task_id` (the rows' review task id), the candidates' second column is the task each
+    label is on, and a chunk's rows are those of its candidates' tasks, named by their ids.
     """
 
     rows: Select[Any]
     label_id: Any
     candidates: Select[Any]
+    task_id: Any = None
 
 
 def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQuery:
@@ -197,7 +204,7 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQue
         review_tasks.c.evidence,
         *_interaction_columns(),
     )
-    candidates = select(d.c.id).where(
+    candidates = select(d.c.id, d.c.task_id).where(
         or_(d.c.correction.is_not(None), d.c.outcome == "approve"),
         *_stored_by(d.c.id, None if upto is None else upto.decision_id),
     )
@@ -206,6 +213,7 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQue
         label_id=d.c.id,
         # The app is the task's: only the times narrow the decisions alone.
         candidates=_labelled_in(candidates, where, app=None, labelled_at=d.c.created_at),
+        task_id=review_tasks.c.id,
     )
 
 
@@ -234,27 +242,45 @@ def _sources(where: ExampleFilter) -> list[SourceQuery]:
     return [query for source, query in SOURCES.items() if where.source in (None, source)]
 
 
-def window_end_query(read: LabelQuery, after: str | None, rows: int) -> Select[Any]:
-    """The label id the chunk after `after` (None: the first) ends at: the `rows`-th candidate after it.
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One chunk's range of label ids, after `after` (None: from the first) up to `end`, and its candidates' tasks."""
 
-    No row when fewer are left: the chunk then reads to the end.
-    """
+    after: str | None
+    end: str
+    task_ids: tuple[str, ...]
+    # Fewer candidates than a chunk's were left: this chunk is the source's last.
+    last: bool
+
+
+def window_query(read: LabelQuery, after: str | None, rows: int) -> Select[Any]:
+    """The next `rows` candidates after `after` (None: from the first), by label id."""
     query = read.candidates if after is None else read.candidates.where(read.label_id > after)
-    return query.order_by(read.label_id).offset(rows - 1).limit(1)
+    return query.order_by(read.label_id).limit(rows)
 
 
-def chunk_query(read: LabelQuery, after: str | None, end: str | None) -> Select[Any]:
-    """The source's rows with a label id after `after` and up to `end` (None: unbounded), by label id.
+def window_of(candidates: list[Any], after: str | None, rows: int) -> Window | None:
+    """The window `window_query`'s rows make; None when there were none (the source is read)."""
+    if not candidates:
+        return None
+    task_ids = tuple(dict.fromkeys(row[1] for row in candidates)) if len(candidates[0]) > 1 else ()
+    return Window(after, candidates[-1][0], task_ids, last=len(candidates) < rows)
+
+
+def chunk_query(read: LabelQuery, window: Window) -> Select[Any]:
+    """The source's rows with a label id in the window (and on its candidates' tasks), by label id.
 
     The range, not a LIMIT, bounds the chunk: PostgreSQL then never plans the whole remainder of
     the labels read and sorted to return a chunk's first rows (a LIMIT leaves that choice to its
     estimates, and one estimate off, as the filters make likely, cost 1-3 s a chunk).
     """
-    query = read.rows
-    if after is not None:
-        query = query.where(read.label_id > after)
-    if end is not None:
-        query = query.where(read.label_id <= end)
+    query = read.rows.where(read.label_id <= window.end)
+    if window.after is not None:
+        query = query.where(read.label_id > window.after)
+    if read.task_id is not None:
+        # Whichever table the planner begins with, it reads this chunk's tasks: a list of ids it
+        # cannot mistake for a few rows of every task.
+        query = query.where(read.task_id.in_(window.task_ids))
     return query.order_by(read.label_id)
 
 
@@ -301,11 +327,12 @@ class TrainingExampleStore:
             while True:
                 # A connection per chunk: a long export never holds one transaction (or snapshot) open.
                 async with self._engine.connect() as connection:
-                    end = (await connection.execute(window_end_query(read, after, self._chunk_rows))).scalar()
-                    query = chunk_query(read, after, end)
-                    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+                    candidates = (await connection.execute(window_query(read, after, self._chunk_rows))).all()
+                    window = window_of(list(candidates), after, self._chunk_rows)
+                    query = None if window is None else chunk_query(read, window)
+                    rows = [] if query is None else [dict(row) for row in (await connection.execute(query)).mappings()]
                 for row in rows:
                     yield row
-                if end is None:
+                if window is None or window.last:
                     break
-                after = end
+                after = window.end
