@@ -21,7 +21,7 @@ from msgspec import Meta, Struct
 from gateway.config import Settings
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.stored_text import NO_NUL
-from gateway.feedback.submission import MAX_IDENTIFIER_CHARS
+from gateway.feedback.submission import MAX_CHOICE_INDEX, MAX_IDENTIFIER_CHARS
 from gateway.recording.identifiers import MAX_USER_CHARS
 
 MAX_TEXT_CHARS_DEFAULT = Settings.model_fields["feedback_max_text_chars"].default
@@ -95,6 +95,23 @@ class FeedbackPost(Struct, forbid_unknown_fields=True):
         Annotated[
             str,
             Meta(pattern=NO_NUL, description=f"The end user's words. {_BLANK_TEXT}"),
+        ]
+        | None
+    ) = None
+    choice: (
+        Annotated[
+            int,
+            Meta(
+                # gt=-1, not ge=0: Litestar's schema leaves out a bound of 0 (it drops falsy values).
+                gt=-1,
+                le=MAX_CHOICE_INDEX,
+                description=(
+                    "Which of the answer's choices the post judges, by its index, for a call made with n > 1 "
+                    "(the thumbs, rating, comment and correction are that choice's; the export pairs a "
+                    "correction with it). Default 0, the first choice (the recorded answer). An index the "
+                    "stored answer has no choice at is a 422 (param choice)."
+                ),
+            ),
         ]
         | None
     ) = None
@@ -218,7 +235,8 @@ RESPONSES = {
     413: _error("request_too_large: the body is over 1 MiB."),
     422: _error(
         "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, a wrong "
-        "type, a value out of range, a text over its limit, or none of thumbs, rating, correction and comment. "
+        "type, a value out of range, a text over its limit, a choice the answer does not have, or none of thumbs, "
+        "rating, correction and comment. "
         "idempotency_key_reused: the key was used on this interaction for a different post; nothing is stored."
     ),
     429: _error(

@@ -35,8 +35,11 @@ class FeedbackEvent:
     voter: str | None = None
     # Which redaction rules replaced something in the submission before it was stored ({"phone": 1}); None: none.
     redactions: dict[str, int] | None = None
+    # The index of the answer's choice the event judges (a call with `n` > 1 has several); 0: the first.
+    choice: int = 0
 
     @classmethod
     def from_row(cls, row: Row) -> FeedbackEvent:
         """The event in a feedback store row."""
-        return from_columns(cls, row, negative=bool(row["negative"]))
+        # A row built for an insert before `choice` existed leaves it out: the first choice, as stored.
+        return from_columns(cls, row, negative=bool(row["negative"]), choice=row.get("choice") or 0)

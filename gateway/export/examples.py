@@ -20,7 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from gateway.export.tool_calls import Json, tool_calls_of, tool_settings_of
+from gateway.export.tool_calls import Json, choice_message, tool_calls_of, tool_settings_of
+from gateway.recording.reassembly import content_text
 
 # The weight of an example whose confidence is unknown: that of a fully confident answer
 # (1 / (0.99 + 0.01)), so an example without evidence is never boosted.
@@ -84,6 +85,8 @@ class TrainingExample:
     preferred_tool_calls: tuple[Json, ...] = ()
     # The request's tool definitions as the app sent them (`tools`, `parallel_tool_calls`, `functions`).
     tool_settings: Json = field(default_factory=dict)
+    # Which of the answer's choices (`n` > 1) `original` is: the one the end user's correction named; 0 otherwise.
+    choice: int = 0
 
     @property
     def differs(self) -> bool:
@@ -116,6 +119,7 @@ class TrainingExample:
             "original_tool_calls": list(self.original_tool_calls),
             "preferred_tool_calls": list(self.preferred_tool_calls),
             "tool_settings": self.tool_settings,
+            "choice": self.choice,
         }
 
 
@@ -173,11 +177,13 @@ def example_from_row(row: Json) -> TrainingExample | None:
     if conversation is None:
         return None
     source = ExampleSource(row["source"])
-    original_tool_calls = tool_calls_of(row.get("response"))
+    choice = row.get("choice") or 0
+    original_tool_calls = tool_calls_of(row.get("response"), choice)
+    original = _answer_text(row, choice)
     preferred: str | None = row["correction"]
     preferred_tool_calls: tuple[Json, ...] = ()
     if preferred is None and row["outcome"] == "approve":
-        preferred, preferred_tool_calls = row["response_text"], original_tool_calls
+        preferred, preferred_tool_calls = original, original_tool_calls
     if preferred is not None and not preferred.strip():
         preferred = None
     if preferred is None and not preferred_tool_calls:
@@ -191,7 +197,7 @@ def example_from_row(row: Json) -> TrainingExample | None:
         source=source,
         outcome=row["outcome"],
         conversation=conversation,
-        original=row["response_text"],
+        original=original,
         preferred=preferred,
         confidence=confidence,
         weight=weight_for(confidence),
@@ -200,4 +206,14 @@ def example_from_row(row: Json) -> TrainingExample | None:
         original_tool_calls=original_tool_calls,
         preferred_tool_calls=preferred_tool_calls,
         tool_settings=tool_settings_of(row["request"]),
+        choice=choice,
     )
+
+
+def _answer_text(row: Json, choice: int) -> str | None:
+    """The text of the answer's choice at index `choice`: the recorded answer's for the first."""
+    if choice == 0:
+        text: str | None = row["response_text"]
+        return text
+    # The recorded text is the first choice's; a correction of another is paired with that one.
+    return content_text(choice_message(row["response"], choice).get("content"))

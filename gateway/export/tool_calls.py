@@ -22,20 +22,23 @@ def tool_settings_of(request: Any) -> Json:
     return {key: request[key] for key, kind in TOOL_SETTINGS.items() if isinstance(request.get(key), kind)}
 
 
-def tool_calls_of(response: Any) -> tuple[Json, ...]:
-    """The tool calls of a chat completion's first choice, in the shape a fine-tuning message takes.
+def choice_message(response: Any, choice: int = 0) -> Json:
+    """The message of a chat completion's choice at index `choice` ({} when it has none)."""
+    choices = response.get("choices") if isinstance(response, dict) else None
+    if not isinstance(choices, list) or not 0 <= choice < len(choices) or not isinstance(choices[choice], dict):
+        return {}
+    message = choices[choice].get("message")
+    return message if isinstance(message, dict) else {}
+
+
+def tool_calls_of(response: Any, choice: int = 0) -> tuple[Json, ...]:
+    """The tool calls of a chat completion's choice (the first by default), in the shape a fine-tuning message takes.
 
     Each call keeps `id`, `type` and `function` (`name`, `arguments`); a stream's reassembled
     answer carries an `index` too, which is dropped. A call of another shape makes the answer
     count as having none: a broken call is no example of what to call.
     """
-    if not isinstance(response, dict):
-        return ()
-    choices = response.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        return ()
-    message = choices[0].get("message")
-    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    calls = choice_message(response, choice).get("tool_calls")
     if not isinstance(calls, list):
         return ()
     shaped = [shaped_call(call) for call in calls]

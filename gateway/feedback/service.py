@@ -143,6 +143,7 @@ class FeedbackService:
         try:
             interaction = await self._submitted_interaction(submission.interaction_id, submitter)
             _authorize(submitter, submission.interaction_id, interaction)
+            _refuse_unknown_choice(submission, interaction)
             event = self._event(submission, interaction, submitter)
         except FeedbackRefused:
             # Refused for what it names (an unknown or other interaction, another user): like a 422, it
@@ -354,7 +355,7 @@ def _age_seconds(interaction_id: str, now: datetime) -> float | None:
 
 
 # What a post says; a retry under its idempotency key says the same (its time and id are new).
-_SAID = (*SIGNALS, "user_id", "metadata")
+_SAID = (*SIGNALS, "choice", "user_id", "metadata")
 
 
 def _refuse_a_different_post(stored: dict[str, Any], posted: dict[str, Any]) -> None:
@@ -372,6 +373,14 @@ def _refuse_a_different_post(stored: dict[str, Any], posted: dict[str, Any]) -> 
             "repeat a key only to retry the very same post"
         )
         raise FeedbackRefused(422, message, "idempotency_key_reused", "idempotency_key")
+
+
+def _refuse_unknown_choice(submission: Submission, interaction: Interaction) -> None:
+    """FeedbackRefused (422) when the post names a choice the stored answer does not have."""
+    try:
+        submission.refuse_unknown_choice(interaction.response)
+    except InvalidSubmission as exc:
+        raise FeedbackRefused(422, exc.message, "invalid_feedback", exc.field) from None
 
 
 def _voice(submission: Submission, interaction: Interaction, submitter: Submitter) -> Voice:

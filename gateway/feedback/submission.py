@@ -17,7 +17,9 @@ THUMBS = ("up", "down")
 SIGNALS = ("thumbs", "rating", "correction", "comment")
 # Interaction ids and idempotency keys are short identifiers, not text.
 MAX_IDENTIFIER_CHARS = 200
-FIELDS = frozenset({"interaction_id", *SIGNALS, "user_id", "metadata", "idempotency_key"})
+FIELDS = frozenset({"interaction_id", *SIGNALS, "choice", "user_id", "metadata", "idempotency_key"})
+# OpenAI's bound on `n`: an index past it names no choice any answer has.
+MAX_CHOICE_INDEX = 127
 
 
 class InvalidSubmission(Exception):
@@ -45,6 +47,8 @@ class Submission:
     user_id: str | None = None
     metadata: dict[str, Any] | None = None
     idempotency_key: str | None = None
+    # The index of the answer's choice the post judges (an answer to `n` > 1 has several); 0: the first.
+    choice: int = 0
 
     @property
     def negative(self) -> bool:
@@ -78,7 +82,22 @@ class Submission:
             "submitted_via": submitted_via,
             "seconds_after_answer": seconds_after_answer,
             "voter": voter,
+            "choice": self.choice,
         }
+
+    def refuse_unknown_choice(self, response: Any) -> None:
+        """InvalidSubmission when `choice` names none of the stored answer's choices (one when it lists none)."""
+        count = choices_in(response)
+        if self.choice >= count:
+            listed = "1 choice (0)" if count == 1 else f"{count} choices (0 to {count - 1})"
+            message = f"'choice' {self.choice} names no choice of this answer: it has {listed}"
+            raise InvalidSubmission(message, "choice")
+
+
+def choices_in(response: Any) -> int:
+    """How many choices a stored answer holds: its `choices`' length (chat and legacy completions), else 1."""
+    choices = response.get("choices") if isinstance(response, dict) else None
+    return len(choices) if isinstance(choices, list) and choices else 1
 
 
 # Half of a surrogate pair, escaped: a browser's text cut inside an emoji ("😀".slice(0, 1)), which
@@ -136,6 +155,7 @@ def submission_from(payload: Any, max_text_chars: int) -> Submission:
         user_id=_user_id(payload),
         metadata=_metadata(payload.get("metadata"), max_text_chars),
         idempotency_key=_identifier(payload, "idempotency_key"),
+        choice=_choice(payload.get("choice")),
     )
     if all(getattr(submission, signal) is None for signal in SIGNALS):
         blank = [field for field in ("comment", "correction") if isinstance(payload.get(field), str)]
@@ -165,6 +185,19 @@ def _rating(value: Any) -> int | None:
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidSubmission(f"'rating' must be a whole number from 1 to 5, not {_show(value)}", "rating")
     return rating
+
+
+def _choice(value: Any) -> int:
+    if value is None:
+        return 0
+    # A whole number, as for `rating`: 1.0 is the index 1; true is none.
+    index = int(value) if isinstance(value, float) and value.is_integer() else value
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_CHOICE_INDEX:
+        bounds = f"0 to {MAX_CHOICE_INDEX}"
+        raise InvalidSubmission(
+            f"'choice' must be the index of one of the answer's choices, {bounds}, not {_show(value)}", "choice"
+        )
+    return index
 
 
 def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:

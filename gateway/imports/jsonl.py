@@ -157,6 +157,7 @@ def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int)
     fields.setdefault("idempotency_key", f"import:{index}")
     try:
         submission = submission_from({**fields, "interaction_id": interaction["id"]}, max_text_chars)
+        submission.refuse_unknown_choice(interaction.get("response"))
     except InvalidSubmission as exc:
         raise BadLine(f"feedback[{index}]: {exc.message}") from None
     created_at = _timestamp(event.get("created_at"), f"feedback[{index}].created_at", interaction["created_at"])

@@ -116,6 +116,7 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Labe
             f.c.created_at.label("labelled_at"),
             literal("correct").label("outcome"),
             f.c.correction,
+            f.c.choice,
             *_interaction_columns(),
         )
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
@@ -201,6 +202,8 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQue
         d.c.created_at.label("labelled_at"),
         d.c.outcome,
         d.c.correction,
+        # A reviewer judges the recorded answer, the first choice.
+        literal(0).label("choice"),
         review_tasks.c.evidence,
         *_interaction_columns(),
     )

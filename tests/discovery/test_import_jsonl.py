@@ -279,3 +279,27 @@ async def test_feedback_on_a_line_without_an_end_user_stays_anonymous(engine, tm
 
     [event] = await FeedbackStore(engine).for_interaction("imported-1")
     assert event["user_id"] is None
+
+
+async def test_imported_feedback_keeps_the_choice_it_names(engine, tmp_path):
+    line = record("imported-1", "Q", "A")
+    line["response"]["choices"].append({"index": 1, "message": {"role": "assistant", "content": "B"}})
+    line["feedback"] = [{"correction": "C", "choice": 1}]
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    await import_jsonl(engine, path)
+
+    [event] = await FeedbackStore(engine).for_interaction("imported-1")
+    assert event["choice"] == 1
+
+
+async def test_imported_feedback_naming_a_choice_the_answer_lacks_is_a_bad_line(engine, tmp_path):
+    path = write_lines(
+        tmp_path / "in.jsonl", [record("imported-1", "Q", "A", feedback=[{"thumbs": "down", "choice": 1}])]
+    )
+
+    report = await import_jsonl(engine, path)
+
+    [(number, reason)] = report.errors
+    assert number == 1 and "'choice' 1" in reason
+    assert await InteractionStore(engine).get("imported-1") is None

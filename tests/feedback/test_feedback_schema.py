@@ -9,7 +9,7 @@ import pytest
 from feedback_helpers import error_of
 
 from gateway.api.feedback import TOKEN_HEADER
-from gateway.feedback.submission import FIELDS, MAX_IDENTIFIER_CHARS, THUMBS
+from gateway.feedback.submission import FIELDS, MAX_CHOICE_INDEX, MAX_IDENTIFIER_CHARS, THUMBS
 from gateway.recording.identifiers import MAX_USER_CHARS
 
 # The schema does not depend on the store: one is enough for what reads only the schema.
@@ -69,6 +69,8 @@ async def test_the_body_documents_exactly_the_fields_the_endpoint_accepts(client
         ("interaction_id", "maxLength", MAX_IDENTIFIER_CHARS),
         ("idempotency_key", "maxLength", MAX_IDENTIFIER_CHARS),
         ("user_id", "maxLength", MAX_USER_CHARS),
+        ("choice", "exclusiveMinimum", -1),
+        ("choice", "maximum", MAX_CHOICE_INDEX),
     ],
 )
 async def test_the_body_documents_the_limits_the_endpoint_enforces(client, field, keyword, value):

@@ -120,6 +120,9 @@ feedback = Table(
     Column("voter", String(40)),
     # The order events were stored in, as interactions.stored_seq (gateway.store.stored_order). Revision 0037.
     Column("stored_seq", BigInteger),
+    # Which of the answer's choices (a call with `n` > 1 has several) the event judges: its index, 0
+    # (the first, the recorded answer) unless the post named another. Revision 0039.
+    Column("choice", Integer, nullable=False, server_default="0"),
     Index(None, "interaction_id"),
     Index(None, "user_id"),
     # Newest-first listings, all or of one app, walked from the cursor without a sort (revision 0024).
