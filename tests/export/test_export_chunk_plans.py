@@ -87,6 +87,17 @@ async def _admin(server_url: str, statement: str) -> None:
         await connection.close()
 
 
+async def executed_plans(engine: AsyncEngine, statements: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """PostgreSQL's plan of each statement as it ran (EXPLAIN ANALYZE), its top node."""
+    plans = []
+    async with engine.connect() as connection:
+        for statement, parameters in statements:
+            explained = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
+            plan = explained.scalar_one()
+            plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return plans
+
+
 def rows_read(scan: dict[str, Any]) -> int:
     """The rows a plan node read, over all its loops (those its filter removed included)."""
     return (scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)) * scan["Actual Loops"]
@@ -115,14 +126,7 @@ async def test_no_chunk_reads_every_label_after_it_on_postgresql(engine):
 
     statements = await chunk_statements(engine)
 
-    read: list[int] = []
-    async with engine.connect() as connection:
-        for statement, parameters in statements:
-            explained = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            plan = explained.scalar_one()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            for scan in label_scans(plan[0]["Plan"]):
-                read.append(rows_read(scan))
+    read = [rows_read(scan) for plan in await executed_plans(engine, statements) for scan in label_scans(plan)]
     assert max(read) <= MOST_LABELS_READ
     assert len(statements) >= EXAMPLES // CHUNK_ROWS  # every chunk was explained
 
@@ -150,13 +154,9 @@ async def test_no_chunk_of_decisions_walks_every_resolved_task_before_postgresql
     went through every resolved task for each chunk of decisions (4-7 s a chunk at 110,000 examples)."""
     statements = await chunk_statements(unanalysed)
 
-    read: list[int] = []
-    async with unanalysed.connect() as connection:
-        for statement, parameters in statements:
-            explained = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            plan = explained.scalar_one()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            # The tasks each plan goes on with (a scan of this small table may filter all of them cheaply).
-            tasks = relation_scans(plan[0]["Plan"], "review_tasks")
-            read.append(sum(scan["Actual Rows"] * scan["Actual Loops"] for scan in tasks))
+    # The tasks each plan goes on with (a scan of this small table may filter all of them cheaply).
+    read = [
+        sum(scan["Actual Rows"] * scan["Actual Loops"] for scan in relation_scans(plan, "review_tasks"))
+        for plan in await executed_plans(unanalysed, statements)
+    ]
     assert max(read) <= CHUNK_ROWS
