@@ -118,7 +118,7 @@ retrain_triggers = Table(
     Column("new_examples", Integer, nullable=False),
     Column("threshold", Integer, nullable=False),
     # Where the notice went: its scheme and host alone. The URL's path and query, often the receiver's
-    # secret, stay in the configuration (revision 0040 cut the full URLs stored before).
+    # secret, stay in the configuration (revision 0038 cut the full URLs stored before).
     Column("webhook_origin", Text, nullable=False),
     # The webhook's HTTP status, or why it could not be delivered; both null until it was tried.
     Column("delivery_status", Integer),

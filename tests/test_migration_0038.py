@@ -1,4 +1,4 @@
-"""Revision 0040 cuts the retrain webhook's path and query from every trigger recorded before (both databases)."""
+"""Revision 0038 cuts the retrain webhook's path and query from every trigger recorded before (both databases)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ INSERT = text(
 )
 
 
-async def test_revision_0040_keeps_each_triggers_webhook_origin_alone(fresh_database_url: str):  # noqa: F811
+async def test_revision_0038_keeps_each_triggers_webhook_origin_alone(fresh_database_url: str):  # noqa: F811
     await asyncio.to_thread(upgrade_database, fresh_database_url, "0037")
     engine = create_engine(fresh_database_url)
     try:

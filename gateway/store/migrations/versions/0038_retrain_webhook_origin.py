@@ -1,6 +1,6 @@
 """retrain triggers keep the webhook's origin alone: its path and query, often its secret, are cut from every row
 
-Revision ID: 0040
+Revision ID: 0038
 Revises: 0037
 Create Date: 2026-12-05
 
@@ -18,7 +18,7 @@ from alembic import op
 
 from gateway.url_text import url_origin
 
-revision = "0040"
+revision = "0038"
 down_revision = "0037"
 branch_labels = None
 depends_on = None
