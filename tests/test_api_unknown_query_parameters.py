@@ -74,6 +74,7 @@ NAMING_FILTERS = {
     "app": "app",
     "model": "model",
     "interaction_id": "interaction",
+    "issue": "issue",
     "issue_id": "issue",
     "subject_id": "subject",
     "subject_type": "subject type",

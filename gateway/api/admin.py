@@ -11,12 +11,14 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.params import HeaderParameter
 
+from gateway.api.admin_operation import AdminOperation
 from gateway.api.auth import require_admin
 from gateway.api.documented_errors import document_errors
 from gateway.api.media_types import refuse_bodies_not_sent_as_json
 from gateway.api.query_parameters import (
     refuse_blank_filters,
     refuse_numbers_for_times,
+    refuse_old_and_new_names_together,
     refuse_repeated_query_parameters,
     refuse_unknown_query_parameters,
     time_refusal,
@@ -142,6 +144,7 @@ class AdminController(Controller):
         require_admin,
         refuse_unknown_query_parameters,
         refuse_repeated_query_parameters,
+        refuse_old_and_new_names_together,
         refuse_blank_filters,
         refuse_numbers_for_times,
         refuse_bodies_not_sent_as_json,
@@ -149,9 +152,11 @@ class AdminController(Controller):
     exception_handlers = {InvalidQuery: invalid_query_response}
 
     def get_route_handlers(self) -> list[BaseRouteHandler]:
-        """The controller's handlers, each documenting the errors it can give (gateway.api.documented_errors)."""
+        """The controller's handlers, each documenting the errors it can give (gateway.api.documented_errors) and
+        its deprecated query parameters (gateway.api.admin_operation)."""
         handlers = super().get_route_handlers()
         for handler in handlers:
             if isinstance(handler, HTTPRouteHandler):
                 document_errors(handler)
+                handler.operation_class = AdminOperation
         return handlers

@@ -18,6 +18,7 @@ from gateway.api.serialize import (
     interaction_json,
     interaction_with_feedback_json,
 )
+from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -35,7 +36,7 @@ IssueMembers = Annotated[
         description="only the interactions of this issue (its members); an issue merged away lists the issue "
         "now holding its complaints, and an id no issue has is a 400",
         min_length=1,
-        max_length=36,
+        max_length=MAX_ISSUE_ID,
     ),
 ]
 

@@ -22,6 +22,7 @@ from gateway.api.admin import (
 )
 from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset, Since, Until
+from gateway.api.query_parameters import deprecated_name_note
 from gateway.api.request_body import RequestBody
 from gateway.api.review_figures_json import CalibrationJSON, ReviewFiguresJSON, calibration_json, figures_json
 from gateway.api.review_json import (
@@ -39,6 +40,7 @@ from gateway.api.review_json import (
 from gateway.api.serialize import offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
+from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.domain.stored_text import NO_NUL
 from gateway.fixes.new_fix import check_fix_fields
 from gateway.prompts.service import MAX_TEXT as MAX_PROMPT_TEXT
@@ -152,7 +154,10 @@ class ReviewsController(AdminController):
         source: FromQuery[Source | None] = None,
         assignee: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
-        issue_id: FromQuery[str | None] = None,
+        issue: Annotated[
+            str | None, Parameter(description="only the tasks about this issue (by its id)", max_length=MAX_ISSUE_ID)
+        ] = None,
+        issue_id: Annotated[str | None, Parameter(description=deprecated_name_note("issue_id"))] = None,
         overdue: Annotated[
             bool | None, Parameter(description="true: waiting past the deadline; false: the rest")
         ] = None,
@@ -167,7 +172,7 @@ class ReviewsController(AdminController):
             source=source.value if source else None,
             assignee=assignee,
             tag=tag,
-            issue_id=issue_id,
+            issue_id=issue if issue is not None else issue_id,
             overdue=overdue,
         )
         page = await services.reviews.list(where, sort=sort, limit=limit, offset=offset)
