@@ -24,6 +24,7 @@ from gateway.api.admin import undecodable_body_response, validation_response
 from gateway.api.audit import AuditController
 from gateway.api.cors import FEEDBACK_PATHS, with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
+from gateway.api.documented_errors import shared_error_components
 from gateway.api.erasures import ErasuresController
 from gateway.api.export import ExportController
 from gateway.api.feedback import FeedbackController, feedback_preflight, submit_feedback
@@ -238,7 +239,8 @@ def create_app(
             path="/schema",
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
             # How /v1/feedback is authenticated: a browser's feedback token or an app's key.
-            components=Components(security_schemes=FEEDBACK_SECURITY_SCHEMES),
+            # And the admin API's error answers, one component per status (gateway.api.documented_errors).
+            components=Components(security_schemes=FEEDBACK_SECURITY_SCHEMES, responses=shared_error_components()),
         ),
         # Every field of a dataclass the API sends is in the body: the schema says each is required.
         plugins=[SentDataclassSchemaPlugin()],

@@ -116,3 +116,42 @@ async def test_operations_taking_a_json_body_document_the_415(client):
     for label in with_body:
         assert "415" in operations[label]["responses"], label
     assert {"POST /api/kb", "PATCH /api/issues/{issue_id}"} <= set(with_body)
+
+
+# Each error status of the admin API (the 400 too), the one component every operation's answer of that status refers to.
+SHARED_ERRORS = {
+    "400": "BadRequest",
+    "401": "NoAdminToken",
+    "404": "NoSuchRecord",
+    "409": "Conflict",
+    "415": "UnsupportedMediaType",
+    "422": "KeyReusedWithAnotherBody",
+    "429": "TooManyWrongTokens",
+    "503": "DatabaseAway",
+}
+
+
+async def test_each_error_status_is_one_shared_component_every_operation_refers_to(client):
+    # Each operation carried its own inline copy of the same 401, 404, 409, 422, 429 and 503: a generated
+    # client got a class per operation and status, and the copies could drift apart.
+    operations = await admin_operations(client)
+
+    referred = {
+        (status, answer.get("$ref"))
+        for operation in operations.values()
+        for status, answer in operation["responses"].items()
+        if status in SHARED_ERRORS
+    }
+
+    assert referred == {(status, f"#/components/responses/{name}") for status, name in SHARED_ERRORS.items()}
+
+
+async def test_each_shared_error_component_is_an_error_json_saying_when_it_comes(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+
+    components = schema["components"]["responses"]
+
+    for name in SHARED_ERRORS.values():
+        answer = components[name]
+        assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorJSON"}, name
+        assert answer["description"], name

@@ -1,7 +1,9 @@
-"""How an admin API operation is written into the OpenAPI schema: its deprecated query parameters marked as such.
+"""How an admin API operation is written into the OpenAPI schema: each error answer a reference to its shared
+component, and its deprecated query parameters marked as such.
 
-Litestar's parameters have no `deprecated` of their own, so the operation marks those named in
-gateway.api.query_parameters.DEPRECATED_NAMES once the framework has made it.
+The framework writes each documented error inline, and its parameters have no `deprecated` of their own, so
+the operation changes both once the framework has made it: the errors of gateway.api.documented_errors'
+SHARED_ERRORS, and the parameters named in gateway.api.query_parameters.DEPRECATED_NAMES.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 from litestar.openapi.spec import Operation, Parameter
 
+from gateway.api.documented_errors import shared_error
 from gateway.api.query_parameters import DEPRECATED_NAMES
 
 
@@ -18,6 +21,9 @@ class AdminOperation(Operation):
     """An admin API operation as the schema gives it (set on each admin handler by gateway.api.admin)."""
 
     def __post_init__(self) -> None:
+        for status in list(self.responses or {}):
+            if self.responses is not None and (shared := shared_error(status)) is not None:
+                self.responses[status] = shared
         for parameter in self.parameters or []:
             if (
                 isinstance(parameter, Parameter)

@@ -6,6 +6,10 @@ record by id 404, one taking a JSON body 415 (sent as another media type), and o
 Idempotency-Key 200 (a repeat) and 422 (the key reused with another body). A handler that may answer 409 says so itself (`raises=[Conflict]`).
 These classes are for the schema: the answers themselves come from the handlers and guards.
 
+Each error status is one component of the schema's `responses` (SHARED_ERRORS, named after its class), an
+ErrorJSON saying when it comes; every operation's answer of that status refers to it
+(gateway.api.admin_operation), where each had carried its own inline copy.
+
 The 400 is documented as an answer of its own (ErrorJSON), not as a raised class: Litestar adds
 its own ValidationException to every operation with parameters, and two classes of one status
 become a `oneOf` of two identical schemas, which no answer can fit (exactly one must match).
@@ -26,6 +30,15 @@ from litestar.exceptions import (
 )
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
 from litestar.params import HeaderParameter
 
 from gateway.api.media_types import UnsupportedMediaType, takes_json_body
@@ -88,6 +101,58 @@ class KeyReusedWithAnotherBody(ClientException):
 
     status_code = 422
     detail = "the Idempotency-Key was used before with another body (the fields that differ are named): nothing made"
+
+
+class BadRequest(ClientException):
+    """For the schema: the 400 (documented as BAD_REQUEST, not raised: see the module's docstring)."""
+
+    detail = BAD_REQUEST.description
+
+
+# The error answers every operation refers to, one component each (see the module's docstring).
+SHARED_ERRORS: tuple[type[HTTPException], ...] = (
+    BadRequest,
+    NoAdminToken,
+    NoSuchRecord,
+    Conflict,
+    UnsupportedMediaType,
+    KeyReusedWithAnotherBody,
+    TooManyWrongTokens,
+    DatabaseAway,
+)
+_SHARED_BY_STATUS = {str(error.status_code): error.__name__ for error in SHARED_ERRORS}
+# The answers that say when to try again.
+_RETRY_AFTER = {TooManyWrongTokens, DatabaseAway}
+
+
+def shared_error(status: str) -> Reference | None:
+    """The shared component documenting an admin operation's answer of `status` (as "404"), if one does."""
+    name = _SHARED_BY_STATUS.get(status)
+    return Reference(ref=f"#/components/responses/{name}") if name is not None else None
+
+
+def shared_error_components() -> dict[str, OpenAPIResponse | Reference]:
+    """The schema's `components.responses`: each of SHARED_ERRORS as an ErrorJSON with its status and words."""
+    return {error.__name__: _component(error) for error in SHARED_ERRORS}
+
+
+def _component(error: type[HTTPException]) -> OpenAPIResponse:
+    example = {"status_code": error.status_code, "detail": error.detail}
+    headers: dict[str, OpenAPIHeader | Reference] | None = None
+    if error in _RETRY_AFTER:
+        retry_after = OpenAPIHeader(
+            schema=Schema(type=OpenAPIType.INTEGER), description="seconds to wait", required=True
+        )
+        headers = {"Retry-After": retry_after}
+    return OpenAPIResponse(
+        description=error.detail,
+        headers=headers,
+        content={
+            "application/json": OpenAPIMediaType(
+                schema=Reference(ref="#/components/schemas/ErrorJSON"), examples={"example": Example(value=example)}
+            )
+        },
+    )
 
 
 EVERY_OPERATION: tuple[type[HTTPException], ...] = (NoAdminToken, TooManyWrongTokens, DatabaseAway)
