@@ -18,6 +18,7 @@ from litestar.openapi.spec import Example, Reference, SecurityRequirement, Secur
 from litestar.params import Body
 from msgspec import Meta, Struct
 
+from gateway.api.openai_error_schema import openai_error
 from gateway.config import Settings
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.stored_text import NO_NUL
@@ -183,33 +184,6 @@ def _documented_body(
 BODY_DOCUMENTATION = {"feedback_body_documentation": Provide(_documented_body, sync_to_thread=False)}
 
 
-class OpenAIError(Struct):
-    """What went wrong, as OpenAI's API says it."""
-
-    message: Annotated[str, Meta(description="What is wrong and what to do about it, for a person.")]
-    type: Annotated[
-        str,
-        Meta(
-            description=(
-                "invalid_request_error (400, 401, 413, 422), permission_error (403), not_found_error (404), "
-                "requests or insufficient_quota (429), api_error (409, 503)."
-            )
-        ),
-    ]
-    param: Annotated[str | None, Meta(description="The body field at fault, when one is.")]
-    code: Annotated[str | None, Meta(description="The reason, for programs (listed under each status).")]
-
-
-class OpenAIErrorBody(Struct):
-    """An error in OpenAI's shape, so the OpenAI SDKs raise their usual exceptions."""
-
-    error: OpenAIError
-
-
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(OpenAIErrorBody, description=description, generate_examples=False)
-
-
 RESPONSES = {
     201: ResponseSpec(FeedbackEvent, description="Stored: the new feedback event.", generate_examples=False),
     200: ResponseSpec(
@@ -220,31 +194,35 @@ RESPONSES = {
         ),
         generate_examples=False,
     ),
-    400: _error("invalid_feedback: the body is not JSON. invalid_url: the URL holds a NUL character (%00)."),
-    401: _error("missing_credentials: neither a token nor a key was sent. invalid_api_key: the key is not accepted."),
-    403: _error(
+    400: openai_error("invalid_feedback: the body is not JSON. invalid_url: the URL holds a NUL character (%00)."),
+    401: openai_error(
+        "missing_credentials: neither a token nor a key was sent. invalid_api_key: the key is not accepted."
+    ),
+    403: openai_error(
         "invalid_feedback_token: the token is malformed, forged or expired, or is for another interaction "
         "than interaction_id (param interaction_id). feedback_user_mismatch: user_id is not the user the token "
         "is bound to (param user_id). forbidden: an app key posting on another app's interaction."
     ),
-    404: _error("interaction_not_found: no interaction with this id is stored (for a token: its own interaction)."),
-    409: _error(
+    404: openai_error(
+        "interaction_not_found: no interaction with this id is stored (for a token: its own interaction)."
+    ),
+    409: openai_error(
         "interaction_in_progress: a token post on an answer still streaming, not stored yet; "
         "post again after the Retry-After header's seconds."
     ),
-    413: _error("request_too_large: the body is over 1 MiB."),
-    422: _error(
+    413: openai_error("request_too_large: the body is over 1 MiB."),
+    422: openai_error(
         "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, a wrong "
         "type, a value out of range, a text over its limit, a choice the answer does not have, or none of thumbs, "
         "rating, correction and comment. "
         "idempotency_key_reused: the key was used on this interaction for a different post; nothing is stored."
     ),
-    429: _error(
+    429: openai_error(
         "rate_limit_exceeded (type requests): over a per-token, per-address or per-app rate; retry after the "
         "Retry-After header's seconds. feedback_token_exhausted (type insufficient_quota): the token has stored "
         "all the submissions it may; no Retry-After, and x-should-retry: false."
     ),
-    503: _error(
+    503: openai_error(
         "database_unavailable: the database is unreachable. gateway_shutting_down: the gateway stopped while "
         "the post waited for its answer to be stored. Nothing is stored; post again after Retry-After."
     ),

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from gateway.api.head_requests import was_head
+from gateway.api.held_answer_schema import RESPONSES
 from gateway.services import Services
 
 # Served by the API, not the proxy: gateway.app routes every path under this prefix here.
@@ -23,6 +24,7 @@ HELD_REVIEWS_PREFIX = "/v1/reviews/"
         "was redacted since"
     ),
     tags=["reviews"],
+    responses=RESPONSES,
 )
 async def poll_held_answer(
     request: Request[Any, Any, Any], services: NamedDependency[Services], task_id: FromPath[str]

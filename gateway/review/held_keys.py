@@ -111,7 +111,7 @@ def pending_hold(poll_prefix: str, task: ReviewTaskDetail, interaction_id: str |
     """The 202 for a call held as `task` (`interaction_id`: the call that was held), as every poll answers while it waits."""
     # The outcome header as every poll until the review settles has it, so an app reads the first answer alike.
     headers = [(b"location", _poll_url(poll_prefix, task.task.id)), (OUTCOME_HEADER.encode(), PENDING.encode())]
-    return Hold(202, pending_body(task, interaction_id), note=note, headers=headers)
+    return Hold(202, dict(pending_body(task, interaction_id)), note=note, headers=headers)
 
 
 def _poll_url(poll_prefix: str, task_id: str) -> bytes:

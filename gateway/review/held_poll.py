@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import orjson
 
@@ -81,7 +81,18 @@ def _error(status: int, message: str, code: str, outcome: str | None = None) -> 
     return PollAnswer(status, openai_error_body(status, message, code), {OUTCOME_HEADER: outcome} if outcome else {})
 
 
-def pending_body(task: ReviewTaskDetail, interaction_id: str | None) -> dict[str, Any]:
+class PendingReview(TypedDict):
+    """What an app waiting on a held answer gets with each 202: the task to poll, and how long it may wait."""
+
+    status: Literal["pending_review"]
+    task_id: str
+    # The queue's estimate for a task of its priority (gateway.review.task_reads); None with no figures yet.
+    estimated_wait_minutes: float | None
+    # The call held (None when its task names no interaction).
+    interaction_id: str | None
+
+
+def pending_body(task: ReviewTaskDetail, interaction_id: str | None) -> PendingReview:
     """The body of a 202 while the app waits on held `task` (`interaction_id`: the call held), the gate's and each poll's."""
     return {
         "status": "pending_review",
