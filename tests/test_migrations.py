@@ -402,3 +402,26 @@ async def test_revision_0037_numbers_existing_rows_by_time_then_id_and_new_ones_
     assert numbered == [("c", 1), ("a1", 2), ("a2", 3), ("new", 4)]
     assert events == [("earlier", 1), ("later", 2)]
     assert heads == {"interactions": 4, "feedback": 2}
+
+
+async def test_revision_0040_gives_every_review_task_tag_its_folded_key(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0039")
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO review_task_tags (task_id, tag) VALUES (:task_id, :tag)"),
+                [
+                    {"task_id": "t1", "tag": "Straße"},
+                    {"task_id": "t1", "tag": "Cards"},
+                    {"task_id": "t2", "tag": "Cards"},
+                ],
+            )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            query = text("SELECT task_id, tag, tag_key FROM review_task_tags ORDER BY task_id, tag")
+            stored = (await connection.execute(query)).tuples().all()
+    finally:
+        await engine.dispose()
+
+    assert stored == [("t1", "Cards", "cards"), ("t1", "Straße", "strasse"), ("t2", "Cards", "cards")]

@@ -153,7 +153,7 @@ class ReviewsController(AdminController):
         priority: FromQuery[Priority | None] = None,
         source: FromQuery[Source | None] = None,
         assignee: FromQuery[str | None] = None,
-        tag: FromQuery[str | None] = None,
+        tag: Annotated[str | None, Parameter(description="a whole tag, in any case (as the knowledge base's)")] = None,
         issue: Annotated[
             str | None, Parameter(description="only the tasks about this issue (by its id)", max_length=MAX_ISSUE_ID)
         ] = None,

@@ -1,12 +1,9 @@
 """The knowledge-base text search's and tag filter's one rule: what an entry's stored folded texts are, and what a
 search or a tag filter looks for.
 
-Both are folded here, in Python, with str.casefold ("Straße" meets "STRASSE", a final sigma meets a
-capital one), and the database only looks for one folded text inside the other. Lower-casing in SQL
-differed by database: SQLite's went through Python's str.lower, PostgreSQL's lower() follows the
-server's locale (under C.UTF-8 it turns a dotted capital I into a plain "i" and a word's final capital
-sigma into the medial small one, where str.lower keeps the dot and gives the final form), so one search
-found other entries on each; and neither folded "ß" to "ss".
+Both are folded in Python, with str.casefold ("Straße" meets "STRASSE", a final sigma meets a
+capital one), and the database only looks for one folded text inside the other: the rule of
+gateway.store.folded_text, which says why SQL's lower() would not do.
 
 The search text holds the title, the content and each example question, folded, with SEPARATOR
 between them. No folded field or search holds SEPARATOR (it becomes a space), so a match lies inside
@@ -14,8 +11,8 @@ one field: a search never spans two example questions, or the title's end and th
 Searching the JSON text of the questions did both, and matched its quotes and commas, while missing
 a question's own quotes and backslashes (escaped there).
 
-The tag filter matches a whole tag, folded the same way ("cards" finds an entry tagged "Cards",
-"STRASSE" one tagged "Straße"): each entry keeps its tags folded in `tag_text`, each between two
+The tag filter matches a whole tag, folded as every tag filter folds (folded_text.tag_key: "cards"
+finds an entry tagged "Cards", "STRASSE" one tagged "Straße"): each entry keeps its tags folded in `tag_text`, each between two
 SEPARATORs, and the filter looks for the folded tag between two. Matching the tag in the JSON text
 of the list found it as written only on PostgreSQL, in any ASCII case on SQLite (its LIKE folds
 ASCII), and missed a tag holding a character SQLite's JSON text escapes.
@@ -25,13 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# Between two fields of the search text: the ASCII unit separator, which no folded field keeps.
-SEPARATOR = "\x1f"
+from gateway.store.folded_text import SEPARATOR, folded, tag_key
 
-
-def folded(text: str) -> str:
-    """`text` as the search compares it: case-folded, SEPARATOR turned into a space."""
-    return text.casefold().replace(SEPARATOR, " ")
+__all__ = ["SEPARATOR", "folded", "search_text", "tag_needle", "tag_text"]
 
 
 def search_text(title: str, content: str, example_questions: Iterable[str]) -> str:
@@ -41,9 +34,9 @@ def search_text(title: str, content: str, example_questions: Iterable[str]) -> s
 
 def tag_text(tags: Iterable[str]) -> str:
     """An entry's stored tag text (the `tag_text` column): each tag folded, each between two SEPARATORs."""
-    return SEPARATOR + "".join(folded(tag) + SEPARATOR for tag in tags)
+    return SEPARATOR + "".join(tag_key(tag) + SEPARATOR for tag in tags)
 
 
 def tag_needle(tag: str) -> str:
     """What the tag filter looks for inside an entry's tag text: the tag, folded, between two SEPARATORs."""
-    return SEPARATOR + folded(tag) + SEPARATOR
+    return SEPARATOR + tag_key(tag) + SEPARATOR

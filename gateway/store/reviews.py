@@ -21,6 +21,7 @@ from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit, call_claims
 from gateway.store.call_claims import ClaimOutcome
 from gateway.store.chunks import chunks
+from gateway.store.folded_text import tag_key
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.locks import advisory_key
@@ -108,7 +109,8 @@ def _listing(where: ReviewFilter, assignees: Sequence[str] | None = None) -> Sel
         query = query.where(effective_status(where.status, now))
     if where.tag is not None:
         t = review_task_tags.c
-        query = query.where(exists().where(t.task_id == c.id, t.tag == where.tag))
+        # A whole tag, in any case, as the knowledge base's tag filter (gateway.store.folded_text).
+        query = query.where(exists().where(t.task_id == c.id, t.tag_key == tag_key(where.tag)))
     if where.overdue is not None:
         overdue = and_(c.status.in_(ACTIVE), c.deadline <= now)
         query = query.where(overdue if where.overdue else ~overdue)
@@ -163,7 +165,7 @@ class ReviewStore:
             for chunk in chunks(rows):
                 await connection.execute(insert(review_task_interactions), list(chunk))
             if opening.tags:
-                tags = [{"task_id": opening.task_id, "tag": tag} for tag in opening.tags]
+                tags = [{"task_id": opening.task_id, "tag": tag, "tag_key": tag_key(tag)} for tag in opening.tags]
                 await connection.execute(self._insert_tags, tags)
             await record_event(connection, opening.task_id, opening.at, opening.event, opening.audit)
             if key is not None:

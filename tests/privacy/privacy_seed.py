@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.documents import DEFAULT_RECIPE, FeedbackItem, build_document
 from clustering.embed import content_hash
 from gateway.store.feedback import FeedbackStore
+from gateway.store.folded_text import tag_key
 from gateway.store.interactions import InteractionStore
 from gateway.store.tables import (
     embeddings,
@@ -158,7 +159,7 @@ async def add_task(engine: AsyncEngine, interaction_ids: list[str], issue_id: st
             insert(review_task_interactions),
             [{"interaction_id": i, "task_id": task_id, "added_at": now} for i in interaction_ids],
         )
-        await connection.execute(insert(review_task_tags).values(task_id=task_id, tag=APP))
+        await connection.execute(insert(review_task_tags).values(task_id=task_id, tag=APP, tag_key=tag_key(APP)))
         await connection.execute(
             insert(review_events).values(task_id=task_id, created_at=now, actor="rule:flag", kind="opened", detail={})
         )

@@ -69,7 +69,11 @@ review_task_tags = Table(
     metadata,
     Column("task_id", String(36), primary_key=True),
     Column("tag", String(200), primary_key=True),
+    # The tag as the tag filter compares it, folded (gateway.store.folded_text.tag_key; "ß" folds to "ss",
+    # so up to three characters for one), written with the tag: SQL's lower() differs by database.
+    Column("tag_key", String(600), nullable=False),
     Index(None, "tag"),
+    Index(None, "tag_key"),
 )
 
 # One reviewer's judgement of a task; a second-opinion task gets two per round.
