@@ -15,6 +15,7 @@ from admin_ui.form_origin import ensure_forms_cookie, form_origin, set_forms_coo
 from admin_ui.navigation import navigation_for
 from admin_ui.public_urls import root_path_of, template_url
 from admin_ui.session import current_user, is_tls
+from gateway.counted import counted
 from gateway.domain.interaction_briefs import FeedbackTally
 from gateway.domain.spans import span_words
 
@@ -89,10 +90,6 @@ def words(value: object) -> str:
     return str(value).replace("_", " ")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def feedback_phrases(tally: FeedbackTally | None) -> list[tuple[str, bool]]:
     """An interaction's current feedback as a listing says it, each phrase with whether it is the negative one:
     [("2 negative", True), ("1 positive", False), ("rated 2.5", False), ("1 correction", False)]; none: []."""
@@ -104,9 +101,9 @@ def feedback_phrases(tally: FeedbackTally | None) -> list[tuple[str, bool]]:
     if tally.mean_rating is not None:
         phrases.append((f"rated {tally.mean_rating:.2g}", False))
     if tally.corrections:
-        phrases.append((_plural(tally.corrections, "correction"), False))
+        phrases.append((counted(tally.corrections, "correction"), False))
     if tally.comments:
-        phrases.append((_plural(tally.comments, "comment"), False))
+        phrases.append((counted(tally.comments, "comment"), False))
     # Voters whose current feedback says none of these (a thumbs-down taken back, say).
     return phrases or [(f"{tally.voters} neutral", False)]
 

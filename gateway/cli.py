@@ -73,7 +73,7 @@ def serve(args: argparse.Namespace) -> None:
         settings.host,
         settings.port,
         shown_url(settings.upstream_url),
-        "1 process" if settings.workers == 1 else f"{settings.workers} processes",
+        counted(settings.workers, "process", "processes"),
         extra={"workers": settings.workers},
     )
     for warning in serve_warnings(settings):

@@ -20,6 +20,7 @@ from clustering.pipeline import DiscoveredCluster, DiscoveryParams, discover_clu
 from clustering.reduce import Reduction, reduce_with_fit
 from clustering.track import ExistingIssue, NewCluster, match_clusters
 from gateway.config import Settings
+from gateway.counted import counted
 from gateway.discovery.feedback_map import map_change
 from gateway.discovery.incremental import run_incremental
 from gateway.discovery.issue_updates import issue_updates
@@ -160,7 +161,7 @@ async def _cluster(
         # Every complaint was withdrawn: nothing to cluster, and the fit describes no one.
         nothing = MapUpdate(replace=True, added={}, removed=frozenset())
         return "none", [], KeptReduction(new_fit=kept_fit is not None, fit=None, landmarks=None, map=nothing)
-    step(f"embedding {len(negative.items)} items", 1)
+    step(f"embedding {counted(len(negative.items), 'item')}", 1)
     documents = build_documents(negative.items, params.recipe)
     vectors = await embed_with_database_cache(engine, embedder, documents)
     step("clustering", 2)

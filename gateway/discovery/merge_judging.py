@@ -29,6 +29,7 @@ from clustering.cluster import MAX_POINTS_FOR_SELECTION, MIN_POINTS_FOR_SELECTIO
 from clustering.llm_judge import IssueExhibit, JudgeQuestion, LLMMergeJudge
 from clustering.merge_judge import DEFAULT_NEIGHBOURS, judged_labels, pairs_to_judge
 from clustering.pipeline import DiscoveredCluster, DiscoveryParams, describe_clusters
+from gateway.counted import counted
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
 
@@ -105,11 +106,11 @@ async def judge_merges(
     merged = await asyncio.to_thread(judged_labels, vectors, labels, pairs, answers, apart)
     joined = len(clusters) - len(set(merged.tolist()) - {NOISE})
     logger.info(
-        "merge judge: %d pairs asked about, %d answered same, %d without an answer; %d clusters joined",
-        len(pairs),
+        "merge judge: %s asked about, %d answered same, %d without an answer; %s joined",
+        counted(len(pairs), "pair"),
         sum(answer is True for answer in answers),
         sum(answer is None for answer in answers),
-        joined,
+        counted(joined, "cluster"),
     )
     if not joined:
         return clusters

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from clustering.pipeline import DiscoveryParams
 from gateway.config import Settings
+from gateway.counted import counted
 from gateway.store.run_history import LastFullRun
 
 
@@ -56,5 +57,5 @@ def drift_reason(last_full: LastFullRun, changed: int, settings: Settings) -> st
     """Why this pass must be full, given `changed` complaints added or withdrawn since the last pass."""
     drift = last_full.changed_since + changed
     if drift > settings.cluster_incremental_max_share * last_full.items:
-        return f"{drift} complaints changed since the last full pass of {last_full.items}"
+        return f"{counted(drift, 'complaint')} changed since the last full pass of {last_full.items}"
     return None

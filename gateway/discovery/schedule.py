@@ -13,6 +13,7 @@ from clustering.embed_local import LocalEmbedder
 from clustering.label import LLMTitler
 from clustering.llm_judge import LLMMergeJudge
 from gateway.config import Settings
+from gateway.counted import counted
 from gateway.discovery.job import RunSummary, run_clustering_pass
 from gateway.discovery.merge_judging import MergeJudging
 from gateway.side_call_client import side_call_client
@@ -84,11 +85,11 @@ async def run_periodically(
                 logger.info("clustering pass skipped: another pass, a prune or an erasure is running")
             for app in summary.apps:
                 logger.info(
-                    "clustered %s (%s pass): %d items, %d issues (%d new), %d noise",
+                    "clustered %s (%s pass): %s, %s (%d new), %d noise",
                     app.app,
                     app.kind,
-                    app.items,
-                    app.clusters,
+                    counted(app.items, "item"),
+                    counted(app.clusters, "issue"),
                     app.new_issues,
                     app.noise,
                 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gateway.counted import counted
+
 PassKind = Literal["full", "incremental"]
 
 
@@ -71,9 +73,7 @@ def pass_log_fields(summary: RunSummary) -> dict[str, object]:
     A pass with nothing to cluster has the same fields (all 0, no apps), so a log collector
     sees one shape for every pass.
     """
-    totals: dict[str, object] = {
-        name: sum(getattr(app, attribute) for app in summary.apps) for name, attribute in _TOTALS.items()
-    }
+    totals: dict[str, object] = {name: _total(summary, name) for name in _TOTALS}
     return {**totals, "seconds": round(_seconds(summary), 3), "apps": [app_log_fields(app) for app in summary.apps]}
 
 
@@ -89,6 +89,11 @@ _TOTALS = {
 }
 
 
+def _total(summary: RunSummary, name: str) -> int:
+    """The log field `name` (of _TOTALS) added up over the pass's apps."""
+    return sum(getattr(app, _TOTALS[name]) for app in summary.apps)
+
+
 def _seconds(summary: RunSummary) -> float:
     # Apps run one after another: the pass's clustering time is the sum of theirs.
     return sum((app.seconds for app in summary.apps), 0.0)
@@ -99,9 +104,8 @@ def pass_log_message(summary: RunSummary) -> str:
     if not summary.apps:
         return NOTHING_TO_CLUSTER
     fields = pass_log_fields(summary)
-    count = len(summary.apps)
     return (
-        f"clustering pass: {count} app{'' if count == 1 else 's'}, {fields['items']} items, "
-        f"{fields['issues']} issues ({fields['new']} new, {fields['ongoing']} ongoing, "
+        f"clustering pass: {counted(len(summary.apps), 'app')}, {counted(_total(summary, 'items'), 'item')}, "
+        f"{counted(_total(summary, 'issues'), 'issue')} ({fields['new']} new, {fields['ongoing']} ongoing, "
         f"{fields['reopened']} reopened, {fields['gone']} gone), {fields['noise']} noise, {_seconds(summary):.1f} s"
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clustering.issue_status import CLOSED_STATUSES
+from gateway.counted import counted
 from gateway.domain.fix_weight import FIX_RULE, KeptEffect, fix_factor, kept_effects
 from gateway.domain.issues import Issue
 from gateway.domain.stats import StatsService
@@ -223,7 +224,7 @@ def drift_windows(now: datetime, rule: DriftRule) -> tuple[tuple[datetime, datet
 
 def _span(length: timedelta) -> str:
     hours = length.total_seconds() / 3600
-    return f"{hours:g} hours" if hours < 48 else f"{hours / 24:g} days"
+    return counted(hours, "hour") if hours < 48 else counted(hours / 24, "day")
 
 
 @dataclass(frozen=True, slots=True)

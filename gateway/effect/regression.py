@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.embed import Embedder
 from gateway.audit.records import AuditEntry
 from gateway.config import Settings
+from gateway.counted import counted
 from gateway.effect.records import FixLink
 from gateway.effect.sequential import RegressionVerdict, regression_verdict
 from gateway.effect.service import EffectSettings, Window, effect_settings
@@ -166,7 +167,7 @@ def _days(span: timedelta, unit: bool = True) -> str:
     days = round(span.total_seconds() / 86400, 1)
     if not unit:
         return f"{days:g}"
-    return f"{days:g} day" if days == 1 else f"{days:g} days"
+    return counted(days, "day")
 
 
 def _window_json(window: Window, counts: GroupCounts) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gateway.counted import counted
+
 # The normal quantile for a two-sided 95 % interval.
 Z95 = 1.959963984540054
 # Below this many expected counts in a cell of the 2x2 table, the z-test gives way to Fisher's exact test.
@@ -181,12 +183,12 @@ def shortfall(counts: GroupCounts, minimum: MinimumCounts, name: str) -> str | N
     # The setting is named: a small app may never reach the default, and lowering it is the way on.
     if counts.interactions < minimum.interactions:
         return (
-            f"{name} has {counts.interactions} interactions; at least {minimum.interactions} are needed "
+            f"{name} has {counted(counts.interactions, 'interaction')}; at least {minimum.interactions} are needed "
             "(effect_min_interactions)"
         )
     if counts.with_feedback < minimum.with_feedback:
         return (
-            f"{name} has {counts.with_feedback} interactions with feedback; at least {minimum.with_feedback} are "
+            f"{name} has {counted(counts.with_feedback, 'interaction')} with feedback; at least {minimum.with_feedback} are "
             "needed (effect_min_with_feedback)"
         )
     return None

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.counted import counted
 from gateway.store.migrate import schema_ahead_message, schema_is_ahead
 from gateway.store.schema_state import expected_revision, schema_revision
 
@@ -130,12 +131,12 @@ def _waiting(writer: WriterState) -> str | None:
         if writer.database_timeout is not None
         else "stored when it answers"
     )
-    memory = f"{writer.backlog} interactions wait in this process's memory"
+    memory = f"{counted(writer.backlog, 'interaction')} waiting in this process's memory"
     if writer.spooling:
         # A replay's first batch, asking whether the database is back.
         return (
             f"spooling: interactions are kept on disk; the replay has waited {int(waited)} s for the database, "
-            f"and {memory} meanwhile, {then}"
+            f"with {memory} meanwhile, {then}"
         )
     return f"waiting: the database has not answered the writer for {int(waited)} s; {memory}, {then}"
 

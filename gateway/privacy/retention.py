@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS
+from gateway.counted import counted
 from gateway.domain.idempotency import KEY_LIFETIME
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
@@ -247,11 +248,10 @@ def _log_round(report: PruneReport) -> None:
         logger.info("retention prune skipped: another prune is running")
     elif report.counts.interactions:
         logger.info(
-            "pruned %d interactions older than %s in %d batch%s (%.1f s, slowest batch %.2f s)",
-            report.counts.interactions,
+            "pruned %s older than %s in %s (%.1f s, slowest batch %.2f s)",
+            counted(report.counts.interactions, "interaction"),
             report.cutoff.isoformat(),
-            report.batches,
-            "" if report.batches == 1 else "es",
+            counted(report.batches, "batch", "batches"),
             report.seconds,
             report.slowest_batch_seconds,
             # With JSON logs, the figures as fields too, as a clustering pass's summary has them.
@@ -264,9 +264,9 @@ def _log_round(report: PruneReport) -> None:
         )
     if report.idempotency_keys:
         logger.info(
-            "dropped %d idempotency keys older than %d days",
-            report.idempotency_keys,
-            KEY_LIFETIME.days,
+            "dropped %s older than %s",
+            counted(report.idempotency_keys, "idempotency key"),
+            counted(KEY_LIFETIME.days, "day"),
             extra={"dropped_idempotency_keys": report.idempotency_keys},
         )
     if report.merge_judgements:

@@ -8,6 +8,7 @@ import logging
 from collections import deque
 from typing import Any
 
+from gateway.counted import counted
 from gateway.observability.metrics import (
     record_spool_replay,
     record_spool_size,
@@ -161,7 +162,7 @@ class InteractionWriter:
                 if self._unstored:
                     # Nowhere left to put them: say so loudly rather than hang shutdown.
                     lost = sum(len(rows) for rows in self._unstored)
-                    logger.error("shutting down with %d interactions neither stored nor spooled", lost)
+                    logger.error("shutting down with %s neither stored nor spooled", counted(lost, "interaction"))
                 return
             if self._unstored:
                 await asyncio.sleep(self._retry_interval)
@@ -187,7 +188,9 @@ class InteractionWriter:
         if not self._spooling and len(self._buffer) > self._max_buffered:
             # The database is up but cannot keep pace: bound memory by spooling,
             # and catch up through the replay path.
-            logger.warning("%d interactions buffered; spooling until the database catches up", len(self._buffer))
+            logger.warning(
+                "%s buffered; spooling until the database catches up", counted(len(self._buffer), "interaction")
+            )
             self._spooling = True
             self._next_replay = asyncio.get_running_loop().time() + self._retry_interval
         while self._unstored:
@@ -229,7 +232,9 @@ class InteractionWriter:
         try:
             await self._store(rows)
         except Exception as exc:  # noqa: BLE001 - a full disk, a vanished folder: anything but losing the rows
-            logger.error("could not spool %d interactions (%s); keeping them in memory and retrying", len(rows), exc)
+            logger.error(
+                "could not spool %s (%s); keeping them in memory and retrying", counted(len(rows), "interaction"), exc
+            )
             return False
         return True
 
@@ -245,9 +250,9 @@ class InteractionWriter:
                 if isinstance(exc, DatabaseSilent):
                     logger.warning(
                         "the database did not answer within %g s (FEEDGATE_WRITER_DATABASE_TIMEOUT): treating it as "
-                        "unavailable; its connection is dropped, and the %d interactions waiting in memory and every "
+                        "unavailable; its connection is dropped, and the %s waiting in memory and every "
                         "new one go to the spool file %s, replayed into the database once it answers again",
-                        self.database_timeout, self.backlog, self._spool.path,
+                        self.database_timeout, counted(self.backlog, "interaction"), self._spool.path,
                     )  # fmt: skip
                 else:
                     logger.warning("database unavailable (%s); spooling interactions to %s", exc, self._spool.path)
@@ -282,8 +287,8 @@ class InteractionWriter:
             return
         within = "" if limit is None else f", within the {limit:g} s limit (FEEDGATE_WRITER_DATABASE_TIMEOUT)"
         logger.warning(
-            "the database took %.1f s to answer the writer%s; %d interactions waited in this process's memory",
-            took, within, self.backlog,
+            "the database took %.1f s to answer the writer%s; %s waited in this process's memory",
+            took, within, counted(self.backlog, "interaction"),
         )  # fmt: skip
 
     async def _insert_one(self, row: Row) -> None:

@@ -102,7 +102,7 @@ class HeldDecisionWebhook:
             return
         if len(self._sending) >= self._max_pending:
             logger.warning(
-                "review webhook %s: %d notices are still being delivered; the one for task %s is dropped "
+                "review webhook %s: notices still being delivered: %d; the one for task %s is dropped "
                 "(the app can poll for it)",
                 shown_webhook_url(self._url),
                 len(self._sending),

@@ -309,7 +309,7 @@ class ConfidenceGate:
         """Open the task in the background: the answer is not delayed, and a failure is only logged."""
         if len(self._background) >= self._max_audits:
             logger.warning(
-                "%d review task openings are still waiting on the review queue; interaction %s is not audited",
+                "review task openings still waiting on the review queue: %s; interaction %s is not audited",
                 len(self._background),
                 request.interaction_id,
             )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.issue_status import CLOSED_STATUSES
 from gateway.config import Settings
+from gateway.counted import counted
 from gateway.domain.issues import Issue, IssueService
 from gateway.review.merged_issues import follow_merged_issues
 from gateway.review.records import Priority, Source
@@ -95,8 +96,8 @@ def issue_reason(issue: Issue) -> str:
     """The task's reason, in a sentence: the issue, its size and how it changed."""
     previous = issue.size - issue.growth
     if previous <= 0:
-        return f"New issue \u201c{issue.title}\u201d appeared with {issue.size} complaints in one clustering pass."
-    sentence = f"Issue \u201c{issue.title}\u201d has {issue.size} complaints"
+        return f"New issue \u201c{issue.title}\u201d appeared with {counted(issue.size, 'complaint')} in one clustering pass."
+    sentence = f"Issue \u201c{issue.title}\u201d has {counted(issue.size, 'complaint')}"
     if issue.growth > 0:
         sentence += f", {issue.growth} more than after the previous pass"
     if issue.regressed:

@@ -160,7 +160,7 @@ async def test_readyz_tells_of_the_calls_waiting_on_a_database_that_does_not_ans
     assert waiting.json()["checks"]["database"] == "unreachable: no answer within 2 s"
     writer = waiting.json()["checks"]["writer"]
     assert re.fullmatch(
-        r"waiting: the database has not answered the writer for [2-5] s; 3 interactions wait in this process's "
+        r"waiting: the database has not answered the writer for [2-5] s; 3 interactions waiting in this process's "
         r"memory, spooled if it does not answer within 6 s",
         writer,
     ), writer

@@ -7,6 +7,8 @@ import errno
 import logging
 from pathlib import Path
 
+import pytest
+
 from gateway.recording.spool import Spool
 
 from .writing import (
@@ -81,17 +83,20 @@ async def test_flush_waits_while_rows_have_nowhere_to_go(make_writer, sink, tmp_
     assert writer.backlog == 0
 
 
-async def test_shutdown_with_nowhere_to_put_rows_says_how_many_were_lost(make_writer, sink, tmp_path, caplog):
+@pytest.mark.parametrize(("count", "said"), [(4, "4 interactions"), (1, "1 interaction")])
+async def test_shutdown_with_nowhere_to_put_rows_says_how_many_were_lost(
+    make_writer, sink, tmp_path, caplog, count, said
+):
     spool = FullDiskSpool(tmp_path / "spool.jsonl", failures=1_000_000)
     sink.down = True
     writer = make_writer(sink, spool=spool)
-    submit_many(writer, 4)
+    submit_many(writer, count)
     await eventually(lambda: spool.failures < 1_000_000)
 
     with caplog.at_level(logging.ERROR, logger="feedgate.writer"):
         await asyncio.wait_for(writer.close(), 5)
 
-    assert "shutting down with 4 interactions neither stored nor spooled" in caplog.text
+    assert f"shutting down with {said} neither stored nor spooled" in caplog.text
 
 
 async def test_a_spool_folder_gone_unwritable_in_an_outage_does_not_stop_storing_once_the_database_is_back(
