@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
-import uuid_utils
-
-from clustering.issue_status import IssueStatus
-from gateway.store.issue_records import IssueWrite, RunRecord
-from gateway.store.issues import IssueStore
+from issue_rows import store_issue
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
 
@@ -271,26 +266,8 @@ async def test_other_client_errors_keep_their_status_and_words(client, admin_hea
 
 async def an_issue_holding(gateway, issue_id: str, members: list[str]) -> None:
     """Store issue `issue_id` of the interactions' app holding `members`, as a clustering run would."""
-    now = datetime.now(UTC)
-    write = IssueWrite(
-        id=issue_id,
-        is_new=True,
-        title=f"About {issue_id}",
-        summary=None,
-        keywords=[],
-        status=IssueStatus.NEW,
-        regressed=False,
-        size=len(members),
-        negative_count=len(members),
-        centroid=np.ones(4, dtype=np.float32),
-        examples=[{"interaction_id": members[0], "text": issue_id}],
-        first_seen=now,
-        last_seen=now,
-        member_ids=members,
-    )
     app = (await gateway.services.interactions.get(members[0]))["app"]
-    run = RunRecord(str(uuid_utils.uuid7()), app, now, now, items=len(members), noise=0, issues=[write])
-    await IssueStore(gateway.services.engine).save_run(run)
+    await store_issue(gateway.services.engine, app, issue_id, members)
 
 
 async def test_issue_lists_the_issues_interactions_a_page_at_a_time(client, gateway, admin_headers, fake_upstream):

@@ -3,42 +3,13 @@ name it), the old `issue_id` still read as a deprecated alias, never both at onc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import numpy as np
 import pytest
-import uuid_utils
+from issue_rows import store_issue
 from review_seed import store_interactions
 
-from clustering.issue_status import IssueStatus
 from gateway.app import FeedgateApp
-from gateway.store.issue_records import IssueWrite, RunRecord
-from gateway.store.issues import IssueStore
 
 APP = "support-bot"
-
-
-async def an_issue(gateway: FeedgateApp, issue_id: str, members: list[str]) -> None:
-    """Store issue `issue_id` of APP holding `members`, as a clustering run would."""
-    now = datetime.now(UTC)
-    write = IssueWrite(
-        id=issue_id,
-        is_new=True,
-        title=f"About {issue_id}",
-        summary=None,
-        keywords=[],
-        status=IssueStatus.NEW,
-        regressed=False,
-        size=len(members),
-        negative_count=len(members),
-        centroid=np.ones(4, dtype=np.float32),
-        examples=[{"interaction_id": members[0], "text": issue_id}],
-        first_seen=now,
-        last_seen=now,
-        member_ids=members,
-    )
-    run = RunRecord(str(uuid_utils.uuid7()), APP, now, now, items=len(members), noise=0, issues=[write])
-    await IssueStore(gateway.services.engine).save_run(run)
 
 
 @pytest.fixture
@@ -47,7 +18,7 @@ async def tasks(gateway: FeedgateApp, client, admin_headers) -> dict[str, str]:
     ids = await store_interactions(gateway.services.engine, 2, app=APP)
     opened = {}
     for issue_id, member in zip(("fees", "refunds"), ids, strict=True):
-        await an_issue(gateway, issue_id, [member])
+        await store_issue(gateway.services.engine, APP, issue_id, [member])
         body = {"app": APP, "reason": "asked for", "issue_id": issue_id}
         response = await client.post("/api/reviews", json=body, headers=admin_headers)
         assert response.status_code == 201, response.text

@@ -1,0 +1,36 @@
+"""An issue as a clustering run stores it, for tests that need one holding given interactions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import uuid_utils
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clustering.issue_status import IssueStatus
+from gateway.store.issue_records import IssueWrite, RunRecord
+from gateway.store.issues import IssueStore
+
+
+async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: list[str]) -> None:
+    """Store new issue `issue_id` of `app` holding `members` (titled "About <id>"), as one clustering run would."""
+    now = datetime.now(UTC)
+    write = IssueWrite(
+        id=issue_id,
+        is_new=True,
+        title=f"About {issue_id}",
+        summary=None,
+        keywords=[],
+        status=IssueStatus.NEW,
+        regressed=False,
+        size=len(members),
+        negative_count=len(members),
+        centroid=np.ones(4, dtype=np.float32),
+        examples=[{"interaction_id": members[0], "text": issue_id}],
+        first_seen=now,
+        last_seen=now,
+        member_ids=members,
+    )
+    run = RunRecord(str(uuid_utils.uuid7()), app, now, now, items=len(members), noise=0, issues=[write])
+    await IssueStore(engine).save_run(run)
