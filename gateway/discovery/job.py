@@ -25,7 +25,7 @@ from gateway.discovery.feedback_map import map_change
 from gateway.discovery.incremental import run_incremental
 from gateway.discovery.issue_updates import issue_updates
 from gateway.discovery.items import NegativeItems, load_negative_items
-from gateway.discovery.merge_judging import MergeJudging
+from gateway.discovery.merge_judging import JudgedComplaints, MergeJudging
 from gateway.discovery.pass_plan import fit_fingerprint, recipe_fingerprint
 from gateway.discovery.split_judging import judge_clusters
 from gateway.discovery.summary import AppRunSummary, RunSummary
@@ -185,7 +185,8 @@ async def _cluster(
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if merge_judging is not None:
         stored = MergeJudgementStore(engine)
-        clusters = await judge_clusters(clusters, ids, documents, vectors, params, merge_judging, tracked or {}, stored)
+        complaints = JudgedComplaints(ids, documents, vectors, params)
+        clusters = await judge_clusters(clusters, complaints, merge_judging, tracked or {}, stored)
     landmarks = None
     if reduction.fit is not None:
         # Incremental passes place new complaints among a sample of the fitted points.

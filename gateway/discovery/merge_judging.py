@@ -33,10 +33,46 @@ from gateway.counted import counted
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
 
-__all__ = ["JUDGE_CONCURRENCY", "MergeJudging", "acted_on_issues", "judge_answers", "judge_merges", "kept_apart"]
+__all__ = [
+    "JUDGE_CONCURRENCY",
+    "JudgedComplaints",
+    "MergeJudging",
+    "acted_on_issues",
+    "cluster_labels",
+    "judge_answers",
+    "judge_merges",
+    "kept_apart",
+]
 
 # Questions in flight at once: enough to keep a pass short, few enough not to flood the model's rate limit.
 JUDGE_CONCURRENCY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedComplaints:
+    """A pass's complaints as the judge's questions and the clusters it reshapes are built from."""
+
+    ids: Sequence[str]
+    documents: Sequence[str]
+    vectors: np.ndarray
+    params: DiscoveryParams
+
+    def judged(self) -> bool:
+        """Whether the app is one the judge is for: 50-2,000 complaints, where the pass merges close clusters."""
+        return MIN_POINTS_FOR_SELECTION <= len(self.ids) <= MAX_POINTS_FOR_SELECTION
+
+    def described(self, labels: np.ndarray, merge_bar: float | None) -> list[DiscoveredCluster]:
+        """The clusters `labels` draw, described as the pass describes its own."""
+        return describe_clusters(self.ids, self.documents, self.vectors, labels, self.params, merge_bar)
+
+
+def cluster_labels(size: int, clusters: Sequence[DiscoveredCluster]) -> np.ndarray:
+    """Each complaint's cluster position (NOISE for none), as the judge's rules take clusters."""
+    labels = np.full(size, NOISE, dtype=int)
+    for position, cluster in enumerate(clusters):
+        labels[list(cluster.member_indices)] = position
+    return labels
+
 
 logger = logging.getLogger("feedgate.discovery")
 
@@ -80,10 +116,7 @@ def kept_apart(clusters: Sequence[DiscoveredCluster], tracked: Mapping[str, Trac
 
 async def judge_merges(
     clusters: list[DiscoveredCluster],
-    ids: Sequence[str],
-    documents: Sequence[str],
-    vectors: np.ndarray,
-    params: DiscoveryParams,
+    complaints: JudgedComplaints,
     judging: MergeJudging,
     apart: set[frozenset[int]],
     kept: MergeJudgementStore | None = None,
@@ -92,18 +125,16 @@ async def judge_merges(
 
     `kept` holds answers earlier passes stored; the answers asked for now are stored there too.
     """
-    if not MIN_POINTS_FOR_SELECTION <= len(ids) <= MAX_POINTS_FOR_SELECTION or len(clusters) < 2:
+    if not complaints.judged() or len(clusters) < 2:
         return clusters
-    labels = np.full(len(ids), NOISE, dtype=int)
-    for position, cluster in enumerate(clusters):
-        labels[list(cluster.member_indices)] = position
+    labels = cluster_labels(len(complaints.ids), clusters)
     pairs = pairs_to_judge(
-        vectors, labels, neighbours=DEFAULT_NEIGHBOURS, max_pairs=judging.max_questions, kept_apart=apart
+        complaints.vectors, labels, neighbours=DEFAULT_NEIGHBOURS, max_pairs=judging.max_questions, kept_apart=apart
     )
     shown = [IssueExhibit(c.keywords, c.representative_texts) for c in clusters]
     questions = [judging.judge.question(shown[pair.left], shown[pair.right]) for pair in pairs]
     answers = await judge_answers(judging.judge, questions, kept)
-    merged = await asyncio.to_thread(judged_labels, vectors, labels, pairs, answers, apart)
+    merged = await asyncio.to_thread(judged_labels, complaints.vectors, labels, pairs, answers, apart)
     joined = len(clusters) - len(set(merged.tolist()) - {NOISE})
     logger.info(
         "merge judge: %s asked about, %d answered same, %d without an answer; %s joined",
@@ -114,8 +145,7 @@ async def judge_merges(
     )
     if not joined:
         return clusters
-    merge_bar = clusters[0].merge_similarity
-    return await asyncio.to_thread(describe_clusters, ids, documents, vectors, merged, params, merge_bar)
+    return await asyncio.to_thread(complaints.described, merged, clusters[0].merge_similarity)
 
 
 async def judge_answers(

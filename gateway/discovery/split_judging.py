@@ -24,16 +24,22 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from clustering.cluster import (
-    MAX_POINTS_FOR_SELECTION,
-    MIN_POINTS_FOR_SELECTION,
-    NOISE,
     adaptive_min_cluster_size,
 )
 from clustering.label import ctfidf_keywords, representative_indices
 from clustering.llm_judge import IssueExhibit
-from clustering.pipeline import DiscoveredCluster, DiscoveryParams, describe_clusters
+from clustering.pipeline import DiscoveredCluster
 from clustering.split_judge import SplitToJudge, split_bar, split_judged, splits_to_judge
-from gateway.discovery.merge_judging import MergeJudging, acted_on_issues, judge_answers, judge_merges, kept_apart
+from gateway.counted import counted
+from gateway.discovery.merge_judging import (
+    JudgedComplaints,
+    MergeJudging,
+    acted_on_issues,
+    cluster_labels,
+    judge_answers,
+    judge_merges,
+    kept_apart,
+)
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
 
@@ -60,29 +66,21 @@ def held_by_acted_on(clusters: Sequence[DiscoveredCluster], tracked: Mapping[str
 
 async def judge_clusters(
     clusters: list[DiscoveredCluster],
-    ids: Sequence[str],
-    documents: Sequence[str],
-    vectors: np.ndarray,
-    params: DiscoveryParams,
+    complaints: JudgedComplaints,
     judging: MergeJudging,
     tracked: Mapping[str, TrackedIssue],
     kept: MergeJudgementStore | None = None,
 ) -> list[DiscoveredCluster]:
     """`clusters` after the judge's cuts, then its merges, within one bound of questions (see the module docstring)."""
-    cut = await judge_splits(
-        clusters, ids, documents, vectors, params, judging, held_by_acted_on(clusters, tracked), kept
-    )
+    cut = await judge_splits(clusters, complaints, judging, held_by_acted_on(clusters, tracked), kept)
     apart = kept_apart(cut.clusters, tracked) | cut.apart
     left = replace(judging, max_questions=judging.max_questions - cut.questions)
-    return await judge_merges(cut.clusters, ids, documents, vectors, params, left, apart, kept)
+    return await judge_merges(cut.clusters, complaints, left, apart, kept)
 
 
 async def judge_splits(
     clusters: list[DiscoveredCluster],
-    ids: Sequence[str],
-    documents: Sequence[str],
-    vectors: np.ndarray,
-    params: DiscoveryParams,
+    complaints: JudgedComplaints,
     judging: MergeJudging,
     keep_whole: set[int],
     kept: MergeJudgementStore | None = None,
@@ -91,37 +89,34 @@ async def judge_splits(
 
     `keep_whole` holds positions never put to the judge. `kept` holds answers earlier passes stored.
     """
-    if not MIN_POINTS_FOR_SELECTION <= len(ids) <= MAX_POINTS_FOR_SELECTION or not clusters:
+    if not complaints.judged() or not clusters:
         return JudgedSplits(clusters, 0, set())
-    labels = np.full(len(ids), NOISE, dtype=int)
-    for position, cluster in enumerate(clusters):
-        labels[list(cluster.member_indices)] = position
+    labels = cluster_labels(len(complaints.ids), clusters)
     splits = await asyncio.to_thread(
         splits_to_judge,
-        vectors,
+        complaints.vectors,
         labels,
-        min_size=adaptive_min_cluster_size(len(ids)),
+        min_size=adaptive_min_cluster_size(len(complaints.ids)),
         max_splits=judging.max_questions,
         distinct_below=split_bar(clusters),
         keep_whole=keep_whole,
     )
     if not splits:
         return JudgedSplits(clusters, 0, set())
-    shown = await asyncio.to_thread(_halves_shown, splits, labels, documents, vectors, params)
+    shown = await asyncio.to_thread(_halves_shown, splits, labels, complaints)
     questions = [judging.judge.question(first, second) for first, second in shown]
     answers = await judge_answers(judging.judge, questions, kept)
     cut, apart = split_judged(labels, splits, answers)
     cuts = len(apart)
     logger.info(
-        "merge judge: %d clusters asked about cutting, %d answered two problems, %d without an answer",
-        len(splits),
+        "merge judge: %s asked about cutting, %d answered two problems, %d without an answer",
+        counted(len(splits), "cluster"),
         cuts,
         sum(answer is None for answer in answers),
     )
     if not cuts:
         return JudgedSplits(clusters, len(splits), set())
-    merge_bar = clusters[0].merge_similarity
-    described = await asyncio.to_thread(describe_clusters, ids, documents, vectors, cut, params, merge_bar)
+    described = await asyncio.to_thread(complaints.described, cut, clusters[0].merge_similarity)
     at = {int(cut[c.member_indices[0]]): n for n, c in enumerate(described)}
     return JudgedSplits(described, len(splits), {frozenset(at[label] for label in pair) for pair in apart})
 
@@ -129,12 +124,11 @@ async def judge_splits(
 def _halves_shown(
     splits: Sequence[SplitToJudge],
     labels: np.ndarray,
-    documents: Sequence[str],
-    vectors: np.ndarray,
-    params: DiscoveryParams,
+    complaints: JudgedComplaints,
 ) -> list[tuple[IssueExhibit, IssueExhibit]]:
     """What the judge is shown of each split's halves: keywords among all clusters (every candidate cut), typical texts."""
     # Keywords set each half apart from the other clusters and from its sibling, as a merge question's do.
+    documents, params = complaints.documents, complaints.params
     every_cut, _ = split_judged(labels, splits, [False] * len(splits))
     keywords = ctfidf_keywords(documents, every_cut, top_n=params.keywords_per_cluster)
     shown = []
@@ -142,7 +136,7 @@ def _halves_shown(
         halves = []
         for members in (split.first, split.second):
             label = int(every_cut[members[0]])
-            typical = representative_indices(vectors, members, top_n=params.examples_per_cluster)
+            typical = representative_indices(complaints.vectors, members, top_n=params.examples_per_cluster)
             halves.append(IssueExhibit(tuple(keywords.get(label, [])), tuple(documents[i] for i in typical)))
         shown.append((halves[0], halves[1]))
     return shown

@@ -18,7 +18,7 @@ from test_merge_judging import URL, judging, small_app
 
 from clustering.llm_judge import IssueExhibit, LLMMergeJudge
 from clustering.pipeline import DiscoveryParams
-from gateway.discovery.merge_judging import judge_merges
+from gateway.discovery.merge_judging import JudgedComplaints, judge_merges
 
 # What another user wrote, which an injected complaint asks the model to repeat.
 PRIVATE = "card never arrived (complaint 3)"
@@ -36,7 +36,9 @@ async def test_a_malformed_answer_repeating_complaints_is_logged_without_them(ca
     clusters, ids, documents, vectors = small_app()
     with respx.mock, caplog.at_level(logging.WARNING, "feedgate.discovery"):
         respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply(answer))
-        judged = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged is clusters  # held up: no answer of another shape joins anything
     assert "merge judge gave no answer" in caplog.text

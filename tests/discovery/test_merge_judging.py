@@ -13,7 +13,7 @@ from chat_replies import chat_reply
 
 from clustering.llm_judge import LLMMergeJudge
 from clustering.pipeline import DiscoveryParams, describe_clusters
-from gateway.discovery.merge_judging import MergeJudging, judge_merges, kept_apart
+from gateway.discovery.merge_judging import JudgedComplaints, MergeJudging, judge_merges, kept_apart
 from gateway.store.issue_records import TrackedIssue
 
 URL = "http://llm.test/v1"
@@ -45,7 +45,9 @@ async def test_clusters_the_judge_calls_one_problem_are_joined():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(side_effect=_same_when_both_about("card"))
-        joined = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        joined = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert len(joined) == 3
     assert sorted(c.size for c in joined) == [15, 15, 30]
@@ -56,7 +58,9 @@ async def test_when_the_judge_says_no_the_clusters_come_back_as_they_were():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": false}'))
-        judged = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged is clusters
 
@@ -65,7 +69,9 @@ async def test_a_failed_call_leaves_its_pair_apart_and_says_why(caplog):
     clusters, ids, documents, vectors = small_app()
     with respx.mock, caplog.at_level(logging.WARNING, "feedgate.discovery"):
         respx.post(f"{URL}/chat/completions").mock(return_value=httpx.Response(503))
-        judged = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged is clusters
     assert "merge judge gave no answer, nothing changes" in caplog.text
@@ -75,7 +81,9 @@ async def test_a_malformed_answer_leaves_its_pair_apart_and_says_why(caplog):
     clusters, ids, documents, vectors = small_app()
     with respx.mock, caplog.at_level(logging.WARNING, "feedgate.discovery"):
         respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply("Yes, they are the same."))
-        judged = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged is clusters
     assert "not JSON" in caplog.text
@@ -85,7 +93,9 @@ async def test_a_pass_asks_at_most_its_bound():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": false}'))
-        await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(max_questions=2), set())
+        await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(max_questions=2), set()
+        )
 
     assert route.call_count == 2
 
@@ -95,9 +105,9 @@ async def test_answers_kept_from_an_earlier_pass_are_not_asked_again():
     judge = judging()
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": false}'))
-        await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judge, set())
+        await judge_merges(clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judge, set())
         asked = route.call_count
-        await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judge, set())
+        await judge_merges(clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judge, set())
 
     assert asked > 0 and route.call_count == asked
 
@@ -106,7 +116,9 @@ async def test_an_app_outside_the_small_range_is_not_judged():
     clusters, ids, documents, vectors = small_app(per_topic=10)  # 40 complaints: a tiny app
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": true}'))
-        judged = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged is clusters and route.call_count == 0
 
@@ -122,7 +134,9 @@ async def test_two_issues_a_person_acted_on_are_never_put_to_the_judge():
     assert apart == {frozenset(card_clusters)}
     with respx.mock:
         respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": true}'))
-        judged = await judge_merges(clusters, ids, documents, vectors, DiscoveryParams(), judging(), apart)
+        judged = await judge_merges(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), apart
+        )
 
     # The judge says "same" to everything: other pairs are joined, never the two cards' issues.
     assert len(judged) < len(clusters)

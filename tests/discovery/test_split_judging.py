@@ -13,7 +13,7 @@ from chat_replies import chat_reply
 
 from clustering.llm_judge import LLMMergeJudge
 from clustering.pipeline import DiscoveryParams, describe_clusters
-from gateway.discovery.merge_judging import MergeJudging
+from gateway.discovery.merge_judging import JudgedComplaints, MergeJudging
 from gateway.discovery.split_judging import held_by_acted_on, judge_clusters, judge_splits
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
@@ -72,7 +72,9 @@ async def test_a_cluster_the_judge_calls_two_problems_is_cut_in_two():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(side_effect=two_when_one_is_about("password"))
-        judged = await judge_splits(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_splits(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert sorted(c.size for c in judged.clusters) == [10, 20, 40]
     assert judged.questions == route.call_count == 1
@@ -88,7 +90,9 @@ async def test_when_the_judge_says_one_problem_the_clusters_come_back_as_they_we
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": true}'))
-        judged = await judge_splits(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_splits(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged.clusters is clusters and judged.questions == 1 and judged.apart == set()
 
@@ -97,7 +101,9 @@ async def test_a_failed_call_leaves_the_cluster_whole_and_says_why(caplog):
     clusters, ids, documents, vectors = small_app()
     with respx.mock, caplog.at_level(logging.WARNING, "feedgate.discovery"):
         respx.post(f"{URL}/chat/completions").mock(return_value=httpx.Response(503))
-        judged = await judge_splits(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_splits(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged.clusters is clusters
     assert "merge judge gave no answer, nothing changes" in caplog.text
@@ -107,7 +113,9 @@ async def test_a_malformed_answer_leaves_the_cluster_whole():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply("They are different problems."))
-        judged = await judge_splits(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set())
+        judged = await judge_splits(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set()
+        )
 
     assert judged.clusters is clusters
 
@@ -120,7 +128,9 @@ async def test_a_cluster_holding_an_issue_a_person_acted_on_is_never_put_to_the_
     tracked = {"a": renamed, "b": untouched}
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": false}'))
-        judged = await judge_clusters(clusters, ids, documents, vectors, DiscoveryParams(), judging(), tracked)
+        judged = await judge_clusters(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), tracked
+        )
 
     assert held_by_acted_on(clusters, tracked) == {mixed}
     assert not any("password" in p.lower() and "card" in p.lower() and "Group B" in p for p in asked_prompts(route))
@@ -131,7 +141,9 @@ async def test_cuts_and_merges_share_the_bound_cuts_first():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(side_effect=two_when_one_is_about("password"))
-        judged = await judge_clusters(clusters, ids, documents, vectors, DiscoveryParams(), judging(1), {})
+        judged = await judge_clusters(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(1), {}
+        )
 
     # The one question allowed was the cut; no merge question was left.
     assert route.call_count == 1 and sorted(c.size for c in judged) == [10, 20, 40]
@@ -144,7 +156,9 @@ async def test_the_merge_judge_never_joins_the_halves_it_was_told_are_two_proble
         respx.post(f"{URL}/chat/completions").mock(
             side_effect=[chat_reply('{"same": false}')] + [chat_reply('{"same": true}')] * 10
         )
-        judged = await judge_clusters(clusters, ids, documents, vectors, DiscoveryParams(), judging(), {})
+        judged = await judge_clusters(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), {}
+        )
 
     password = set(ids[40:50])
     assert any(set(c.member_ids) == password or password < set(c.member_ids) for c in judged)
@@ -156,9 +170,13 @@ async def test_answers_kept_in_the_database_are_not_asked_again(engine):
     kept = MergeJudgementStore(engine)
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(side_effect=two_when_one_is_about("password"))
-        first = await judge_splits(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set(), kept)
+        first = await judge_splits(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set(), kept
+        )
         # A fresh judge, as a new process builds: the database's answer is enough.
-        again = await judge_splits(clusters, ids, documents, vectors, DiscoveryParams(), judging(), set(), kept)
+        again = await judge_splits(
+            clusters, JudgedComplaints(ids, documents, vectors, DiscoveryParams()), judging(), set(), kept
+        )
 
     assert route.call_count == 1
     assert [c.member_ids for c in again.clusters] == [c.member_ids for c in first.clusters]
@@ -168,8 +186,7 @@ async def test_an_app_outside_the_small_range_is_not_judged():
     clusters, ids, documents, vectors = small_app()
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(return_value=chat_reply('{"same": false}'))
-        judged = await judge_splits(
-            clusters[:1], ids[:40], documents[:40], vectors[:40], DiscoveryParams(), judging(), set()
-        )
+        few = JudgedComplaints(ids[:40], documents[:40], vectors[:40], DiscoveryParams())
+        judged = await judge_splits(clusters[:1], few, judging(), set())
 
     assert judged.clusters == clusters[:1] and route.call_count == 0
