@@ -59,6 +59,20 @@ _LIST_EXAMPLES = {
 }
 
 
+def inherited_key_elsewhere(
+    side_call: str, url: str | None, home: str, home_url: str, key_env: str | None
+) -> str | None:
+    """Why side call `side_call` at `url` may not be sent the key it inherits (`key_env`, `home`'s); None when it may."""
+    if url is None or url_origin(url).lower() == url_origin(home_url).lower():
+        return None
+    # An empty FEEDGATE_ variable counts as unset (env_ignore_empty): "" for no key is said in the config file.
+    return (
+        f"{side_call}_url is at another host than {home}'s, whose key ({key_env}) it would be sent: "
+        f'set {side_call}_api_key_env to the variable holding its key, or to "" for none (in the config file: '
+        f"an empty FEEDGATE_{side_call.upper()}_API_KEY_ENV counts as unset)"
+    )
+
+
 # pydantic orders the fields from the last base to the first: these bases are listed in reverse so the fields
 # keep the order of the areas (serving first), which is also the order refusals and dumps list them in.
 class Settings(
@@ -104,16 +118,36 @@ class Settings(
         return self
 
     @model_validator(mode="after")
-    def _merge_judge_key_goes_where_configured(self) -> Settings:
-        # The title model's key, inherited, went to the judge's host whatever it was: a judge elsewhere names its own.
-        if self.merge_judge_model and self.merge_judge_api_key_env is None and self.merge_judge_url:
-            title_url = self.title_url or self.upstream_url
-            if url_origin(self.merge_judge_url).lower() != url_origin(title_url).lower():
-                raise ValueError(
-                    "merge_judge_url is at another host than the title model's, whose key "
-                    f"({self.title_api_key_env}) it would be sent: set merge_judge_api_key_env to the variable "
-                    'holding the judge\'s key ("" for none)'
+    def _side_call_keys_go_where_configured(self) -> Settings:
+        # An inherited key went to whatever host a side call's URL named: a side call elsewhere names its own.
+        title_url = self.title_url or self.upstream_url
+        judge_inherits_titles = self.merge_judge_url is None and self.merge_judge_api_key_env is None
+        refusals = []
+        if self.merge_judge_model and self.merge_judge_api_key_env is None:
+            refusals.append(
+                inherited_key_elsewhere(
+                    "merge_judge", self.merge_judge_url, "the title model", title_url, self.title_api_key_env
                 )
+            )
+        titles_called = self.title_model or (self.merge_judge_model and judge_inherits_titles)
+        if titles_called and "title_api_key_env" not in self.model_fields_set:
+            refusals.append(
+                inherited_key_elsewhere(
+                    "title", self.title_url, "the default upstream", self.upstream_url, self.title_api_key_env
+                )
+            )
+        if "embedding_api_key_env" not in self.model_fields_set:
+            refusals.append(
+                inherited_key_elsewhere(
+                    "embedding",
+                    self.embedding_url,
+                    "the default upstream",
+                    self.upstream_url,
+                    self.embedding_api_key_env,
+                )
+            )
+        if refused := [refusal for refusal in refusals if refusal]:
+            raise ValueError("; ".join(refused))
         return self
 
     @classmethod

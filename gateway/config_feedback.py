@@ -35,7 +35,8 @@ class FeedbackSettings(BaseModel):
     # `cluster_lock_ttl` seconds on SQLite, in case its holder died.
     cluster_interval: Annotated[float, AfterValidator(off_or_at_least(1, "second"))] = Field(default=0, ge=0)
     # Embeddings for clustering: the bundled all-MiniLM-L6-v2 unless an OpenAI-compatible
-    # embeddings endpoint is configured.
+    # embeddings endpoint is configured, keyed by the variable `embedding_api_key_env` names (its default only
+    # at the default upstream's host: gateway.config refuses an endpoint elsewhere without it; "" for no key).
     embedding_url: str | None = None
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key_env: str | None = "OPENAI_API_KEY"
@@ -50,7 +51,8 @@ class FeedbackSettings(BaseModel):
     )
     # LLM titles: with `title_model` set, each new issue (and one whose keywords changed)
     # gets a title and one-line summary from that chat model, through `title_url`
-    # (default: the default upstream). Unset, titles come from the issue's keywords.
+    # (default: the default upstream), keyed like embeddings by `title_api_key_env`. Unset, titles come from the
+    # issue's keywords.
     title_model: str | None = None
     title_url: str | None = None
     title_api_key_env: str | None = "OPENAI_API_KEY"

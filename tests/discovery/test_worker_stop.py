@@ -40,6 +40,8 @@ def test_sigterm_during_a_pass_stops_the_worker_and_releases_the_clustering_lock
         **{name: value for name, value in os.environ.items() if not name.startswith("FEEDGATE_")},
         "FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "FEEDGATE_EMBEDDING_URL": f"http://127.0.0.1:{silent_embeddings.getsockname()[1]}/v1",
+        # A local endpoint wanting no key: named, so OPENAI_API_KEY is not sent to it (an empty value is unset).
+        "FEEDGATE_EMBEDDING_API_KEY_ENV": "NO_EMBEDDING_KEY",
         "FEEDGATE_LOG_FORMAT": "text",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
