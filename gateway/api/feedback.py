@@ -19,7 +19,7 @@ from gateway.api.paging import Cursor, Limit, Since, StoredAfter, Until
 from gateway.api.serialize import FeedbackPage, feedback_json, fields_json, followable_page_json
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
-from gateway.feedback.service import FeedbackRefused
+from gateway.feedback.refused import FeedbackRefused
 from gateway.services import Services
 from gateway.store.feedback import FeedbackFilter
 

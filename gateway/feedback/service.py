@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-
-import uuid_utils
 
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.following import FollowPage, StoredOrder, follow_page, refuse_filters
@@ -17,61 +13,18 @@ from gateway.domain.interactions import Interaction, InteractionService
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.time_range import utc_range
 from gateway.feedback.limits import FeedbackLimits, RateLimited
-from gateway.feedback.submission import SIGNALS, InvalidSubmission, MalformedBody, Submission, parse_submission
-from gateway.feedback.token import FeedbackTokens, InvalidToken, VerifiedToken, looks_like_token
+from gateway.feedback.posted_interaction import PostedInteractions, not_found
+from gateway.feedback.refused import FeedbackRefused
+from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
+from gateway.feedback.submitters import Submitter, authorize, refuse_a_different_post, refuse_unknown_choice, voice
+from gateway.feedback.token import FeedbackTokens, InvalidToken, looks_like_token
 from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.store.feedback import EndUserErased, FeedbackFilter, FeedbackStore, InteractionRemoved
 from gateway.store.feedback_token_uses import TokenBound, TokenExhausted
 
-
-class FeedbackRefused(Exception):
-    """Feedback that is not accepted: `status` is the HTTP status that says why.
-
-    `retry_after` (seconds) is set when the post was over a rate limit and may be tried again then.
-    """
-
-    def __init__(
-        self, status: int, message: str, code: str, field: str | None = None, retry_after: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.field = field
-        self.retry_after = retry_after
-
-
-# How long a token post waits for an interaction another gateway process answered but has not
-# stored yet (its writer flushes every 0.2 s by default), and how often it looks.
 # The tokens of /api/feedback?stored_after= (gateway.domain.following).
 FOLLOWED = StoredOrder("/api/feedback")
-VOUCHED_WAIT_SECONDS = 3.0
-VOUCHED_POLL_SECONDS = 0.05
-# A stream is stored when it ends, but its headers (the token among them) come before its first
-# chunk, and a page shows the thumbs as soon as it has them: a token post on an answer still
-# streaming waits until this long after the call began (its id, a UUIDv7, says when).
-STREAM_WAIT_SECONDS = 60.0
-STREAM_POLL_SECONDS = 0.25
-# Past the wait, a call begun this recently may still be streaming: "post again", not "no such answer".
-STILL_STREAMING_SECONDS = 600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Submitter:
-    """Who posts feedback: an app with its own credential, or a browser holding a token for one interaction."""
-
-    via: str  # "app" or "token"
-    app: str | None = None
-    token: VerifiedToken | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Voice:
-    """Whom a submission is stored for (`user_id`) and, when that is not who it counts as, its `voter`."""
-
-    user_id: str | None
-    voter: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +53,7 @@ class FeedbackService:
     ) -> None:
         self._store = store
         self._interactions = interactions
+        self._posted = PostedInteractions(interactions, clock)
         self._resolver = resolver
         self._tokens = tokens
         self._max_text_chars = max_text_chars
@@ -141,9 +95,9 @@ class FeedbackService:
             retry_after = limited.retry_after
             raise FeedbackRefused(429, limited.message, "rate_limit_exceeded", retry_after=retry_after) from None
         try:
-            interaction = await self._submitted_interaction(submission.interaction_id, submitter)
-            _authorize(submitter, submission.interaction_id, interaction)
-            _refuse_unknown_choice(submission, interaction)
+            interaction = await self._posted.find(submission.interaction_id, submitter)
+            authorize(submitter, submission.interaction_id, interaction)
+            refuse_unknown_choice(submission, interaction)
             event = self._event(submission, interaction, submitter)
         except FeedbackRefused:
             # Refused for what it names (an unknown or other interaction, another user): like a 422, it
@@ -157,12 +111,12 @@ class FeedbackService:
             raise self._exhausted_refusal() from None
         except InteractionRemoved:
             # Pruned or erased between the lookup and the insert: as if the lookup had come after.
-            raise _not_found(submission.interaction_id) from None
+            raise not_found(submission.interaction_id) from None
         except EndUserErased:
             message = f"end user {event['user_id']!r} was erased while this post was on its way; it was not stored"
             raise FeedbackRefused(409, message, "end_user_erased") from None
         if not created:
-            _refuse_a_different_post(stored, self._store.as_stored(event))
+            refuse_a_different_post(stored, self._store.as_stored(event))
         recorded = Recorded(FeedbackEvent.from_row(stored), created)
         record_feedback(recorded)
         if created and self._on_recorded is not None:
@@ -237,8 +191,8 @@ class FeedbackService:
         interaction = await self._interactions.find(submitter.token.interaction_id) if stored is not None else None
         if stored is None or interaction is None:
             return None
-        _authorize(submitter, submission.interaction_id, interaction)
-        _refuse_a_different_post(stored, self._store.as_stored(self._event(submission, interaction, submitter)))
+        authorize(submitter, submission.interaction_id, interaction)
+        refuse_a_different_post(stored, self._store.as_stored(self._event(submission, interaction, submitter)))
         return Recorded(FeedbackEvent.from_row(stored), created=False)
 
     def _exhausted_refusal(self) -> FeedbackRefused:
@@ -256,67 +210,17 @@ class FeedbackService:
         elif submitter.app is not None:
             self._limits.check_app(submitter.app)
 
-    async def _submitted_interaction(self, named: str, submitter: Submitter) -> Interaction:
-        """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's."""
-        # Upstreams may reuse their ids: looked up across apps, one app's post could land on another's
-        # interaction (and be refused) or a token's on an older namesake.
-        if submitter.token is not None:
-            return await self._interaction(submitter.token.interaction_id, vouched=True)
-        try:
-            return await self._interaction(named, vouched=False, app=submitter.app)
-        except FeedbackRefused:
-            # Not among the app's own: another app's interaction is refused as such, not as missing.
-            return await self._interaction(named, vouched=False)
-
-    async def _interaction(self, interaction_id: str, *, vouched: bool, app: str | None = None) -> Interaction:
-        # Feedback can arrive right after the answer, before the batched writer stored it: find waits
-        # for this process's writer. A valid token proves some gateway process answered the
-        # interaction, maybe another one whose writer stores it within its flush interval: wait
-        # (bounded) for that too, rather than tell the browser the answer does not exist.
-        interaction = await self._interactions.find(interaction_id, app)
-        age = _age_seconds(interaction_id, self._clock())
-        if interaction is None and not vouched and age is not None and age < STILL_STREAMING_SECONDS:
-            # An app's post does not wait, but the id its answer's header gave is not wrong: say why it is unknown.
-            message = (
-                f"no interaction with id {interaction_id!r} is stored yet: a streamed answer is stored when its "
-                "stream ends; post its feedback once the app has read the stream to its end"
-            )
-            raise FeedbackRefused(404, message, "interaction_not_found")
-        if interaction is not None or not vouched:
-            return _found(interaction, interaction_id)
-        started = time.monotonic()
-        wait = max(VOUCHED_WAIT_SECONDS, STREAM_WAIT_SECONDS - age) if age is not None else VOUCHED_WAIT_SECONDS
-        try:
-            while interaction is None and (waited := time.monotonic() - started) < wait:
-                await asyncio.sleep(VOUCHED_POLL_SECONDS if waited < VOUCHED_WAIT_SECONDS else STREAM_POLL_SECONDS)
-                interaction = await self._interactions.find(interaction_id, app)
-        except asyncio.CancelledError:
-            # Only the server cancels a waiting post (its graceful-shutdown timeout passed): answer, as the
-            # proxy does, rather than let it end as a bare 500 with the vote lost and no word why.
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
-            message = "the gateway shut down while this post waited for its answer to be stored; post it again"
-            raise FeedbackRefused(503, message, "gateway_shutting_down", retry_after=5) from None
-        if interaction is None and age is not None and age + wait < STILL_STREAMING_SECONDS:
-            message = (
-                f"the answer of interaction {interaction_id!r} is not stored yet: it is still streaming, "
-                f"{age + wait:.0f} s after the call began; post again when it has ended"
-            )
-            raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
-        return _found(interaction, interaction_id)
-
     def _event(self, submission: Submission, interaction: Interaction, submitter: Submitter) -> dict[str, Any]:
         now = self._clock()
-        voice = _voice(submission, interaction, submitter)
+        speaker = voice(submission, interaction, submitter)
         return submission.as_event(
             # as_event reads the id and app (imports hand it a whole interaction row).
             {"id": interaction.id, "app": interaction.app},
             created_at=now,
-            user_id=voice.user_id,
+            user_id=speaker.user_id,
             submitted_via=submitter.via,
             seconds_after_answer=max(0.0, (now - interaction.answered_at).total_seconds()),
-            voter=voice.voter,
+            voter=speaker.voter,
         )
 
     def _bound(self, submitter: Submitter, event: dict[str, Any]) -> TokenBound | None:
@@ -329,94 +233,3 @@ class FeedbackService:
             max_submissions=self._limits.max_submissions_per_token,
             at=event["created_at"],
         )
-
-
-def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:
-    """`interaction`, or FeedbackRefused (404) when there is none."""
-    if interaction is None:
-        raise _not_found(interaction_id)
-    return interaction
-
-
-def _not_found(interaction_id: str) -> FeedbackRefused:
-    """The 404 for an interaction that is not stored."""
-    return FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
-
-
-def _age_seconds(interaction_id: str, now: datetime) -> float | None:
-    """Seconds since the call with this gateway id began (its UUIDv7 time), or None for an id of another form."""
-    try:
-        identifier = uuid_utils.UUID(interaction_id)
-    except ValueError:
-        return None
-    if identifier.version != 7:
-        return None
-    return max(0.0, now.timestamp() - identifier.timestamp / 1000)
-
-
-# What a post says; a retry under its idempotency key says the same (its time and id are new).
-_SAID = (*SIGNALS, "choice", "user_id", "metadata")
-
-
-def _refuse_a_different_post(stored: dict[str, Any], posted: dict[str, Any]) -> None:
-    """FeedbackRefused (422) when `posted` reuses the idempotency key of `stored` but says something else.
-
-    Answering the stored event would drop the new vote in silence: a widget that kept one key for
-    every click turned a changed thumbs-down back into the first thumbs-up (as the IETF draft on the
-    Idempotency-Key header and Stripe do, a key is bound to what was first sent with it).
-    """
-    changed = [field for field in _SAID if stored.get(field) != posted.get(field)]
-    if changed:
-        message = (
-            f"idempotency_key {stored['idempotency_key']!r} was already used on this interaction for feedback that "
-            f"differs in {', '.join(changed)}; send a new vote or a changed one with a new key (or none), and "
-            "repeat a key only to retry the very same post"
-        )
-        raise FeedbackRefused(422, message, "idempotency_key_reused", "idempotency_key")
-
-
-def _refuse_unknown_choice(submission: Submission, interaction: Interaction) -> None:
-    """FeedbackRefused (422) when the post names a choice the stored answer does not have."""
-    try:
-        submission.refuse_unknown_choice(interaction.response)
-    except InvalidSubmission as exc:
-        raise FeedbackRefused(422, exc.message, "invalid_feedback", exc.field) from None
-
-
-def _voice(submission: Submission, interaction: Interaction, submitter: Submitter) -> Voice:
-    """Whom the submission speaks for, by who posts it.
-
-    An app's key is trusted to name its users; by default the end user named on the call. A token
-    speaks for the end user named when the answer was given: the one bound in the token, else (tokens
-    from before binding, or a user named only in the request body, which the proxy does not read)
-    the interaction's recorded end user. A token post cannot claim anyone else. With nobody named,
-    the token itself is the voter: any user_id it sends is kept, but counts for nothing.
-    """
-    if submitter.token is None:
-        return Voice(submission.user_id if submission.user_id is not None else interaction.end_user, None)
-    bound = submitter.token.user if submitter.token.user is not None else interaction.end_user
-    if bound is None:
-        return Voice(submission.user_id, f"token:{submitter.token.token_id}")
-    if submission.user_id is not None and submission.user_id != bound:
-        message = (
-            "this feedback token speaks only for the end user the answer was given to; "
-            "leave out 'user_id' or send the one the app named on the call"
-        )
-        raise FeedbackRefused(403, message, "feedback_user_mismatch", "user_id")
-    return Voice(bound, None)
-
-
-def _authorize(submitter: Submitter, named: str, interaction: Interaction) -> None:
-    """Tokens reach only their own interaction (by either of its ids); apps only interactions they made."""
-    if submitter.token is not None and named not in (interaction.id, interaction.upstream_response_id):
-        message = (
-            f"the feedback token is for interaction {interaction.id!r}, not {named!r}: send the id the answer's "
-            "x-feedgate-interaction-id header gave with that token"
-        )
-        raise FeedbackRefused(403, message, "invalid_feedback_token", "interaction_id")
-    if submitter.via == "app" and submitter.app != interaction.app:
-        message = (
-            "this interaction belongs to another app: post with the API key its call was made with (in pass-through "
-            "mode a new key is a new app), or with the answer's feedback token"
-        )
-        raise FeedbackRefused(403, message, "forbidden")

@@ -13,7 +13,7 @@ import pytest
 import uuid_utils
 from feedback_helpers import APP_KEY
 
-from gateway.feedback import service
+from gateway.feedback import posted_interaction
 from gateway.feedback.token import FeedbackTokens
 
 MESSAGES = [{"role": "user", "content": "What is the fee for a transfer?"}]
@@ -38,7 +38,7 @@ def test_feedback_posted_while_the_answer_streams_is_stored_once_the_stream_ends
     sdk, live_gateway, fake_upstream, monkeypatch
 ):
     # The wait for a writer's flush alone (3 s) would end long before this stream does.
-    monkeypatch.setattr(service, "VOUCHED_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(posted_interaction, "VOUCHED_WAIT_SECONDS", 0.1)
     raw = sdk.chat.completions.with_raw_response.create(model="gated-gpt", messages=MESSAGES, stream=True)
     chunks = iter(raw.parse())
     next(chunks)
@@ -60,8 +60,8 @@ def test_feedback_posted_while_the_answer_streams_is_stored_once_the_stream_ends
 def test_feedback_on_a_stream_longer_than_the_wait_is_told_to_come_back_not_that_the_answer_is_missing(
     sdk, live_gateway, fake_upstream, monkeypatch
 ):
-    monkeypatch.setattr(service, "VOUCHED_WAIT_SECONDS", 0.1)
-    monkeypatch.setattr(service, "STREAM_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(posted_interaction, "VOUCHED_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(posted_interaction, "STREAM_WAIT_SECONDS", 0.5)
     raw = sdk.chat.completions.with_raw_response.create(model="gated-gpt", messages=MESSAGES, stream=True)
     chunks = iter(raw.parse())
     next(chunks)

@@ -1,0 +1,107 @@
+"""The interaction a feedback post is about, waited for while another process's writer or a stream has yet to store it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import uuid_utils
+
+from gateway.domain.interactions import Interaction, InteractionService
+from gateway.feedback.refused import FeedbackRefused
+from gateway.feedback.submitters import Submitter
+
+# How long a token post waits for an interaction another gateway process answered but has not
+# stored yet (its writer flushes every 0.2 s by default), and how often it looks.
+VOUCHED_WAIT_SECONDS = 3.0
+VOUCHED_POLL_SECONDS = 0.05
+# A stream is stored when it ends, but its headers (the token among them) come before its first
+# chunk, and a page shows the thumbs as soon as it has them: a token post on an answer still
+# streaming waits until this long after the call began (its id, a UUIDv7, says when).
+STREAM_WAIT_SECONDS = 60.0
+STREAM_POLL_SECONDS = 0.25
+# Past the wait, a call begun this recently may still be streaming: "post again", not "no such answer".
+STILL_STREAMING_SECONDS = 600.0
+
+
+class PostedInteractions:
+    """Finds the interaction a post names: a token's own (waiting, bounded, for it to be stored), or the app's."""
+
+    def __init__(self, interactions: InteractionService, clock: Callable[[], datetime]) -> None:
+        self._interactions = interactions
+        self._clock = clock
+
+    async def find(self, named: str, submitter: Submitter) -> Interaction:
+        """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's."""
+        # Upstreams may reuse their ids: looked up across apps, one app's post could land on another's
+        # interaction (and be refused) or a token's on an older namesake.
+        if submitter.token is not None:
+            return await self._interaction(submitter.token.interaction_id, vouched=True)
+        try:
+            return await self._interaction(named, vouched=False, app=submitter.app)
+        except FeedbackRefused:
+            # Not among the app's own: another app's interaction is refused as such, not as missing.
+            return await self._interaction(named, vouched=False)
+
+    async def _interaction(self, interaction_id: str, *, vouched: bool, app: str | None = None) -> Interaction:
+        # Feedback can arrive right after the answer, before the batched writer stored it: find waits
+        # for this process's writer. A valid token proves some gateway process answered the
+        # interaction, maybe another one whose writer stores it within its flush interval: wait
+        # (bounded) for that too, rather than tell the browser the answer does not exist.
+        interaction = await self._interactions.find(interaction_id, app)
+        age = _age_seconds(interaction_id, self._clock())
+        if interaction is None and not vouched and age is not None and age < STILL_STREAMING_SECONDS:
+            # An app's post does not wait, but the id its answer's header gave is not wrong: say why it is unknown.
+            message = (
+                f"no interaction with id {interaction_id!r} is stored yet: a streamed answer is stored when its "
+                "stream ends; post its feedback once the app has read the stream to its end"
+            )
+            raise FeedbackRefused(404, message, "interaction_not_found")
+        if interaction is not None or not vouched:
+            return _found(interaction, interaction_id)
+        started = time.monotonic()
+        wait = max(VOUCHED_WAIT_SECONDS, STREAM_WAIT_SECONDS - age) if age is not None else VOUCHED_WAIT_SECONDS
+        try:
+            while interaction is None and (waited := time.monotonic() - started) < wait:
+                await asyncio.sleep(VOUCHED_POLL_SECONDS if waited < VOUCHED_WAIT_SECONDS else STREAM_POLL_SECONDS)
+                interaction = await self._interactions.find(interaction_id, app)
+        except asyncio.CancelledError:
+            # Only the server cancels a waiting post (its graceful-shutdown timeout passed): answer, as the
+            # proxy does, rather than let it end as a bare 500 with the vote lost and no word why.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            message = "the gateway shut down while this post waited for its answer to be stored; post it again"
+            raise FeedbackRefused(503, message, "gateway_shutting_down", retry_after=5) from None
+        if interaction is None and age is not None and age + wait < STILL_STREAMING_SECONDS:
+            message = (
+                f"the answer of interaction {interaction_id!r} is not stored yet: it is still streaming, "
+                f"{age + wait:.0f} s after the call began; post again when it has ended"
+            )
+            raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
+        return _found(interaction, interaction_id)
+
+
+def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:
+    """`interaction`, or FeedbackRefused (404) when there is none."""
+    if interaction is None:
+        raise not_found(interaction_id)
+    return interaction
+
+
+def not_found(interaction_id: str) -> FeedbackRefused:
+    """The 404 for an interaction that is not stored."""
+    return FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
+
+
+def _age_seconds(interaction_id: str, now: datetime) -> float | None:
+    """Seconds since the call with this gateway id began (its UUIDv7 time), or None for an id of another form."""
+    try:
+        identifier = uuid_utils.UUID(interaction_id)
+    except ValueError:
+        return None
+    if identifier.version != 7:
+        return None
+    return max(0.0, now.timestamp() - identifier.timestamp / 1000)
