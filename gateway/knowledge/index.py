@@ -96,7 +96,21 @@ class KnowledgeIndex:
 
     def search(self, query: np.ndarray, question: str, settings: RetrievalSettings) -> list[Match]:
         """The at most `top_k` entries scoring at least `threshold`, best first (ties: by id, for a stable order)."""
+        return self.searched(query, question, settings)[0]
+
+    def searched(
+        self, query: np.ndarray, question: str, settings: RetrievalSettings
+    ) -> tuple[list[Match], Match | None]:
+        """`search`'s matches, and when there are none the closest entry below the threshold (None: no entries)."""
         scores = self.scores(query, question, settings.lexical_weight)
+        matches = self._passing(scores, settings)
+        if matches or not len(scores):
+            return matches, None
+        # One pass over the scores already computed: what a person needs to see why nothing was added.
+        best = int(np.argmax(scores))
+        return matches, Match(self.entries[best], round(float(scores[best]), 4))
+
+    def _passing(self, scores: np.ndarray, settings: RetrievalSettings) -> list[Match]:
         passing = np.flatnonzero(scores >= settings.threshold)
         ranked = sorted(passing.tolist(), key=lambda row: (-float(scores[row]), self.entries[row].id))[: settings.top_k]
         if ranked and settings.margin is not None:

@@ -3,7 +3,8 @@
 Claimed calls are chat completions and Responses API requests of apps whose snapshot holds
 active entries (asked of memory only); every other call pays nothing. The question is embedded
 in a worker thread (cached for repeats); the search is a matrix product over the app's vectors.
-No match: the request passes as it is, with no note. A failure is the decide step's to catch:
+No match: the request passes as it is, its note naming the closest entry, its score and the
+threshold it missed (so a person can see why a fix did not apply). A failure is the decide step's to catch:
 the call goes on without knowledge.
 """
 
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gateway.discovery.items import last_user_message
-from gateway.knowledge.index import KnowledgeIndex, RetrievalSettings
+from gateway.knowledge.index import KnowledgeIndex, Match, RetrievalSettings
 from gateway.knowledge.injection import CHAT, RESPONSES, InjectionFormat, with_reference
 from gateway.knowledge.query import QueryEmbedder, retrieval_question
-from gateway.proxy.policy import PASS, AfterResult, Decision, PolicyAnswer, PolicyRequest, ReplaceBody
+from gateway.proxy.policy import PASS, AfterResult, Decision, Pass, PolicyAnswer, PolicyRequest, ReplaceBody
 
 ENDPOINTS = frozenset({CHAT, RESPONSES})
 
@@ -53,9 +54,9 @@ class KnowledgePolicy:
         if not question:
             return PASS
         vector = await self._queries.embed(question)
-        matches = index.search(vector, question, self.retrieval)
+        matches, closest = index.searched(vector, question, self.retrieval)
         if not matches:
-            return PASS
+            return PASS if closest is None else Pass(note=closest_note(closest, self.retrieval.threshold))
         body = with_reference(request.json, request.endpoint, self._injection.message(matches))
         if body is None:
             return PASS
@@ -65,3 +66,12 @@ class KnowledgePolicy:
     async def after(self, request: PolicyRequest, answer: PolicyAnswer) -> AfterResult:
         """Nothing to observe."""
         return None
+
+
+def closest_note(closest: Match, threshold: float) -> dict[str, object]:
+    """The note of a search that added nothing: the closest entry (as the interaction records it) and the threshold."""
+    entry = closest.entry
+    return {
+        "threshold": threshold,
+        "closest": {"id": entry.id, "version": entry.version, "title": entry.title, "score": closest.score},
+    }

@@ -6,12 +6,12 @@ import asyncio
 import time
 
 import pytest
-from kb_helpers import FEES, build, default_format
+from kb_helpers import ENTRIES, FEES, build, default_format
 
 from gateway.knowledge.index import RetrievalSettings
 from gateway.knowledge.policy import KnowledgePolicy
-from gateway.knowledge.query import QueryEmbedder
-from gateway.proxy.policy import PASS, PolicyRequest, ReplaceBody
+from gateway.knowledge.query import QueryEmbedder, retrieval_question
+from gateway.proxy.policy import Pass, PolicyRequest, ReplaceBody
 
 
 class CountingEmbedder:
@@ -97,10 +97,44 @@ async def test_a_chained_responses_turn_gets_the_entry_in_instructions_and_its_i
     assert own == "Be brief." and reference.startswith("Reference data") and FEES.content in reference
 
 
-async def test_no_match_passes_without_a_note(policy):
+async def test_no_match_passes_the_request_as_it_is_noting_the_closest_entry_and_the_threshold(policy):
     decision = await policy.before(call(chat("Who won the football world cup in 1998?")))
 
-    assert decision is PASS
+    assert isinstance(decision, Pass)
+    assert decision.note is not None and decision.note["threshold"] == 0.5
+    closest = decision.note["closest"]
+    assert closest["id"] in {entry.id for entry in ENTRIES} and closest["score"] < 0.5
+
+
+async def test_an_entry_scoring_just_under_the_threshold_is_named_as_the_closest(embedder):
+    question = "What transfer fee do I pay for sending money to Spain?"
+    index = build(embedder)
+    asked = retrieval_question(question)
+    vector = await QueryEmbedder(_returning(embedder), size=10).embed(asked)
+    fees_score = float(index.scores(vector, asked)[0])
+    # A threshold just above the entry's score: the search finds nothing at it.
+    threshold = round(fees_score + 0.01, 4)
+    policy = KnowledgePolicy(
+        {"bank": index}.get,
+        QueryEmbedder(_returning(embedder), size=10),
+        RetrievalSettings(threshold=threshold, top_k=2),
+        default_format(),
+    )
+
+    decision = await policy.before(call(chat(question)))
+
+    assert isinstance(decision, Pass)
+    assert decision.note == {
+        "threshold": threshold,
+        "closest": {"id": FEES.id, "version": FEES.version, "title": FEES.title, "score": round(fees_score, 4)},
+    }
+
+
+def _returning(embedder):
+    async def get_embedder():
+        return embedder
+
+    return get_embedder
 
 
 async def test_a_repeated_question_is_embedded_once(policy, counting):

@@ -51,3 +51,15 @@ async def test_the_newest_uses_are_chosen_by_time_when_ids_of_one_millisecond_sa
     assert [use["id"] for use in uses] == [later["id"], earlier["id"]]
     everything = await KnowledgeUsageStore(engine).interactions_using("bank", ENTRY, limit=10)
     assert [use["id"] for use in everything] == [later["id"], earlier["id"], long_before["id"]]
+
+
+async def test_a_call_whose_search_only_came_close_to_the_entry_is_not_a_use_of_it(engine):
+    used = used_row(minted(AT, 0x1), AT)
+    missed = used_row(minted(AT, 0x2), AT + timedelta(seconds=1))
+    closest = {"id": ENTRY, "version": 1, "title": "Fees", "score": 0.57}
+    missed["policies"] = [{"policy": "knowledge", "action": "pass", "threshold": 0.6, "closest": closest}]
+    await InteractionStore(engine).insert_many([used, missed])
+
+    uses = await KnowledgeUsageStore(engine).interactions_using("bank", ENTRY, limit=10)
+
+    assert [use["id"] for use in uses] == [used["id"]]
