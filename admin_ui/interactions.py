@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -47,6 +47,35 @@ def policy_notes(policies: list[dict[str, Any]] | None) -> list[tuple[str, str, 
         rest_text = json.dumps(rest, ensure_ascii=False, sort_keys=True, default=str) if rest else ""
         notes.append((str(note.get("policy", "?")), str(note.get("action", "?")), rest_text))
     return notes
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeMiss:
+    """A knowledge search that added no entry: the closest entry as the call saw it, its score and the threshold."""
+
+    entry_id: str
+    title: str
+    score: float
+    threshold: float
+    # The issue the entry was linked to as a fix, whose "Preview a fix" page tries a revision (None: no such issue).
+    issue_id: str | None = None
+
+
+def knowledge_miss(policies: list[dict[str, Any]] | None) -> KnowledgeMiss | None:
+    """The knowledge note naming the closest entry of a search that reached no threshold, if the call has one."""
+    for note in policies or []:
+        closest = note.get("closest")
+        if note.get("policy") == "knowledge" and isinstance(closest, dict):
+            return KnowledgeMiss(
+                str(closest.get("id", "")), str(closest.get("title", "")), closest["score"], note["threshold"]
+            )
+    return None
+
+
+async def _with_fix_issue(services: Services, miss: KnowledgeMiss | None) -> KnowledgeMiss | None:
+    if miss is None:
+        return None
+    return replace(miss, issue_id=await services.fix_links.issue_fixed_by("knowledge", miss.entry_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +224,7 @@ class InteractionsController(Controller):
             answer_tool_calls=tool_calls_of(interaction.tool_calls),
             choices=choice_count(interaction.response),
             notes=policy_notes(interaction.policies),
+            knowledge_miss=await _with_fix_issue(services, knowledge_miss(interaction.policies)),
             outcome=interaction.outcome,
             metadata=None if interaction.metadata is None else json.dumps(interaction.metadata, ensure_ascii=False),
             task_id=await services.reviews.task_holding(interaction.id),

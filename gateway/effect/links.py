@@ -203,6 +203,10 @@ class FixLinkService:
             raise IssueNotFound(issue_id)
         return [FixLink.from_row(row) for row in await self._store.for_issue(issue_id)]
 
+    async def issue_fixed_by(self, kind: FixKind, fix_id: str) -> str | None:
+        """The issue the fix was most recently linked to (its links follow merges); None when it fixes none."""
+        return await self._store.issue_fixed_by(kind, fix_id)
+
     async def named(self, links: Sequence[FixLink]) -> list[NamedFix]:
         """`links` with what people know each fix by: the knowledge entry's title, the prompt version's label."""
         if not links:

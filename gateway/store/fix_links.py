@@ -118,6 +118,18 @@ class FixLinkStore:
             await append(connection, audit)
         return True
 
+    async def issue_fixed_by(self, kind: str, fix_id: str) -> str | None:
+        """The issue the fix was most recently linked to (None: linked to none)."""
+        c = fix_links.c
+        query = (
+            select(c.issue_id)
+            .where(c.kind == kind, c.fix_id == fix_id)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one_or_none()
+
     async def issues_with_links(self, issue_ids: Sequence[str]) -> set[str]:
         """Which of `issue_ids` have at least one fix linked."""
         found: set[str] = set()
