@@ -37,6 +37,7 @@ from gateway.api.issues import IssuesController
 from gateway.api.knowledge import KnowledgeController
 from gateway.api.method_not_allowed import method_not_allowed_response, with_admin_pages
 from gateway.api.observability import ObservabilityController
+from gateway.api.policy_note_json import OtherPolicyNoteSchemaPlugin
 from gateway.api.prompts import PromptsController
 from gateway.api.reviews import ReviewsController
 from gateway.api.security_headers import with_security_headers
@@ -243,7 +244,7 @@ def create_app(
             components=Components(security_schemes=FEEDBACK_SECURITY_SCHEMES, responses=shared_error_components()),
         ),
         # Every field of a dataclass the API sends is in the body: the schema says each is required.
-        plugins=[SentDataclassSchemaPlugin()],
+        plugins=[SentDataclassSchemaPlugin(), OtherPolicyNoteSchemaPlugin()],
         debug=False,
         # Litestar would replace the root logger's handlers with its own; lines go through the one
         # handler `feedgate serve` sets up (gateway.observability.logs: JSON or text, interaction ids).

@@ -153,11 +153,16 @@ async def _fixes(
 
 async def _traffic(engine, app: str, now: datetime, canary_id: str) -> None:
     """Calls of `app` four days ago (before both fixes) and one day ago (after them, one served by the canary, one by
-    the active version): the effect has something on each side to count."""
+    the active version), and one three days ago whose knowledge search added no entry: the effect has something on
+    each side to count."""
     active = [{"policy": "prompts", "arm": "active", "version_id": "another-version", "model": None}]
     canary = [{"policy": "prompts", "arm": "canary", "version_id": canary_id, "model": None}]
+    # A call whose knowledge search added no entry: its note names the closest one.
+    closest = {"id": "kb-none", "version": 1, "title": "Refund times", "score": 0.41}
+    missed = {"policy": "knowledge", "action": "pass", "threshold": 0.6, "closest": closest}
     rows = [
         _call(app, now - timedelta(days=4), None),
+        _call(app, now - timedelta(days=3), [missed, *active]),
         _call(app, now - timedelta(days=1), canary),
         _call(app, now - timedelta(days=1, minutes=5), active),
     ]

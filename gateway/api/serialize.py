@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, Generic, TypedDict, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, cast
 
+from gateway.api.policy_note_json import PolicyNoteJSON
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.following import FollowPage
 from gateway.domain.interactions import Interaction, InteractionWithFeedback, Usage
@@ -100,7 +101,7 @@ class InteractionJSON(TypedDict):
     usage: Usage | None
     latency_ms: float | None
     ttfb_ms: float | None
-    policies: list[dict[str, Any]] | None
+    policies: list[PolicyNoteJSON] | None
     redactions: dict[str, int] | None
     held_for_review: bool
 
@@ -143,7 +144,8 @@ def interaction_json(interaction: Interaction) -> InteractionJSON:
         "usage": i.usage,
         "latency_ms": i.latency_ms,
         "ttfb_ms": i.ttfb_ms,
-        "policies": i.policies,
+        # As stored: each note is the knowledge miss or another note (the types only document them).
+        "policies": cast(list[PolicyNoteJSON] | None, i.policies),
         "redactions": i.redactions,
         "held_for_review": i.held_for_review,
     }
