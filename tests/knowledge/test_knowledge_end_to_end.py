@@ -78,10 +78,15 @@ async def test_an_entry_created_through_the_api_reaches_the_upstream(
     assert (applied["id"], applied["version"]) == (entry["id"], 1)
     assert applied["score"] >= gateway.services.settings.knowledge_threshold
 
-    # An unrelated question of the same app passes with its bytes untouched and no note.
+    # An unrelated question of the same app passes with its bytes untouched, its note naming the closest entry.
     unrelated_id, received = await ask(client, fake_upstream, "Tell me a joke about penguins")
     assert received.body == body("Tell me a joke about penguins")
-    assert (await stored(gateway, unrelated_id))["policies"] is None
+    [missed] = (await stored(gateway, unrelated_id))["policies"]
+    threshold = gateway.services.settings.knowledge_threshold
+    assert (missed["policy"], missed["action"], missed["threshold"]) == ("knowledge", "pass", threshold)
+    closest = missed["closest"]
+    assert (closest["id"], closest["version"], closest["title"]) == (entry["id"], 1, ENTRY["title"])
+    assert closest["score"] < threshold
 
     # Deactivated: within the refresh interval the app is no longer claimed.
     await client.post(f"/api/kb/{entry['id']}/deactivate", headers=admin_headers)
