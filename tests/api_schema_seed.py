@@ -161,15 +161,15 @@ async def _traffic(engine, app: str, now: datetime, canary_id: str) -> None:
     closest = {"id": "kb-none", "version": 1, "title": "Refund times", "score": 0.41}
     missed = {"policy": "knowledge", "action": "pass", "threshold": 0.6, "closest": closest}
     rows = [
-        _call(app, now - timedelta(days=4), None),
-        _call(app, now - timedelta(days=3), [missed, *active]),
-        _call(app, now - timedelta(days=1), canary),
-        _call(app, now - timedelta(days=1, minutes=5), active),
+        call_row(app, now - timedelta(days=4), None),
+        call_row(app, now - timedelta(days=3), [missed, *active]),
+        call_row(app, now - timedelta(days=1), canary),
+        call_row(app, now - timedelta(days=1, minutes=5), active),
     ]
     await InteractionStore(engine).insert_many(rows)
 
 
-def _call(app: str, at: datetime, policies: Any) -> dict[str, Any]:
+def call_row(app: str, at: datetime, policies: Any) -> dict[str, Any]:
     return {
         "id": str(uuid_utils.uuid7()),
         "created_at": at,

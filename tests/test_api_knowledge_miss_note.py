@@ -5,35 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import uuid_utils
+from api_schema_seed import call_row
 from test_api_response_schema import _resolved, _schema
 
 CLOSEST = {"id": "0190f0f0-0000-7000-8000-000000000001", "version": 3, "title": "Foreign transfer fees", "score": 0.57}
 MISSED = {"policy": "knowledge", "action": "pass", "threshold": 0.6, "closest": CLOSEST}
 
 
-def _row(policies: list[dict]) -> dict:
-    return {
-        "id": str(uuid_utils.uuid7()),
-        "created_at": datetime.now(UTC),
-        "app": "bank",
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": "gpt-test",
-        "stream": False,
-        "partial": False,
-        "status_code": 200,
-        "request": {"model": "gpt-test", "messages": [{"role": "user", "content": "Fees to Spain?"}]},
-        "response_text": "No fee.",
-        "policies": policies,
-    }
-
-
 async def test_an_interaction_whose_search_added_no_entry_names_the_closest_in_its_policies(
     client, gateway, admin_headers
 ):
     prompts = {"policy": "prompts", "action": "pass", "arm": "active", "version_id": "v-1", "model": None}
-    row = _row([MISSED, prompts])
+    row = call_row("bank", datetime.now(UTC), [MISSED, prompts])
     await gateway.services.interactions.insert_many([row])
 
     response = await client.get(f"/api/interactions/{row['id']}", headers=admin_headers)
