@@ -330,7 +330,7 @@ async def test_revision_0035_gives_every_knowledge_entry_its_folded_tag_text(fre
         await asyncio.to_thread(upgrade_database, fresh_database_url)
         async with engine.connect() as connection:
             query = text("SELECT id, tag_text FROM knowledge_entries ORDER BY id")
-            stored = dict((await connection.execute(query)).tuples().all())
+            stored = dict((await connection.execute(query)).all())
     finally:
         await engine.dispose()
 
@@ -420,7 +420,7 @@ async def test_revision_0040_gives_every_review_task_tag_its_folded_key(fresh_da
         await asyncio.to_thread(upgrade_database, fresh_database_url)
         async with engine.connect() as connection:
             query = text("SELECT task_id, tag, tag_key FROM review_task_tags ORDER BY task_id, tag")
-            stored = (await connection.execute(query)).tuples().all()
+            stored = [tuple(row) for row in await connection.execute(query)]
     finally:
         await engine.dispose()
 
