@@ -13,10 +13,9 @@ from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 
 
-async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: list[str]) -> None:
-    """Store new issue `issue_id` of `app` holding `members` (titled "About <id>"), as one clustering run would."""
-    now = datetime.now(UTC)
-    write = IssueWrite(
+def issue_write(issue_id: str, members: list[str], now: datetime) -> IssueWrite:
+    """New issue `issue_id` holding `members` (titled "About <id>"), first and last seen `now`, as a run writes it."""
+    return IssueWrite(
         id=issue_id,
         is_new=True,
         title=f"About {issue_id}",
@@ -32,5 +31,18 @@ async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: lis
         last_seen=now,
         member_ids=members,
     )
-    run = RunRecord(str(uuid_utils.uuid7()), app, now, now, items=len(members), noise=0, issues=[write])
+
+
+async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: list[str]) -> None:
+    """Store new issue `issue_id` of `app` holding `members` (titled "About <id>"), as one clustering run would."""
+    now = datetime.now(UTC)
+    run = RunRecord(
+        str(uuid_utils.uuid7()),
+        app,
+        now,
+        now,
+        items=len(members),
+        noise=0,
+        issues=[issue_write(issue_id, members, now)],
+    )
     await IssueStore(engine).save_run(run)

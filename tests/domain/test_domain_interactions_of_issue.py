@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
 import uuid_utils
+from issue_rows import issue_write as new_issue_write
 
-from clustering.issue_status import IssueStatus
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
@@ -23,22 +22,7 @@ NOW = datetime.now(UTC)
 
 
 def issue_write(issue_id: str, members: list[str]) -> IssueWrite:
-    return IssueWrite(
-        id=issue_id,
-        is_new=True,
-        title=f"About {issue_id}",
-        summary=None,
-        keywords=[],
-        status=IssueStatus.NEW,
-        regressed=False,
-        size=len(members),
-        negative_count=len(members),
-        centroid=np.ones(4, dtype=np.float32),
-        examples=[{"interaction_id": members[0], "text": issue_id}],
-        first_seen=NOW,
-        last_seen=NOW,
-        member_ids=members,
-    )
+    return new_issue_write(issue_id, members, NOW)
 
 
 @pytest.fixture
