@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fresh_databases import admin
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -271,3 +272,19 @@ def browser() -> Iterator[object]:
             pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database (no migrations) of each kind, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    admin_url = server.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"feedgate_migrations_{uuid.uuid4().hex[:10]}"
+    await admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,7 +9,6 @@ import asyncio
 import logging
 
 import pytest
-from test_migrations import fresh_database_url  # noqa: F401  (the fixture: an empty database of each kind)
 
 from gateway.store.migrate import pending_migrations, upgrade_database
 from gateway.store.schema_state import expected_revision
@@ -19,7 +18,7 @@ def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [f"{record.name}: {record.getMessage()}" for record in caplog.records]
 
 
-async def test_an_upgrade_logs_one_summary_line(fresh_database_url: str, caplog: pytest.LogCaptureFixture):  # noqa: F811
+async def test_an_upgrade_logs_one_summary_line(fresh_database_url: str, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.INFO)
     await asyncio.to_thread(upgrade_database, fresh_database_url, "0028")
     caplog.clear()
@@ -33,7 +32,7 @@ async def test_an_upgrade_logs_one_summary_line(fresh_database_url: str, caplog:
 
 
 async def test_a_first_upgrade_says_it_started_from_an_empty_database(
-    fresh_database_url: str,  # noqa: F811
+    fresh_database_url: str,
     caplog: pytest.LogCaptureFixture,
 ):
     caplog.set_level(logging.INFO)
@@ -44,7 +43,7 @@ async def test_a_first_upgrade_says_it_started_from_an_empty_database(
     assert logging.getLogger("alembic").level == logging.NOTSET  # put back as it was
 
 
-async def test_an_upgrade_with_nothing_to_do_says_nothing(fresh_database_url: str, caplog: pytest.LogCaptureFixture):  # noqa: F811
+async def test_an_upgrade_with_nothing_to_do_says_nothing(fresh_database_url: str, caplog: pytest.LogCaptureFixture):
     await asyncio.to_thread(upgrade_database, fresh_database_url)
     caplog.set_level(logging.INFO)
     # The first upgrade's line is captured too when an earlier test in this process left INFO on.
@@ -55,7 +54,7 @@ async def test_an_upgrade_with_nothing_to_do_says_nothing(fresh_database_url: st
     assert lines(caplog) == []
 
 
-async def test_debug_logging_keeps_every_migrations_line(fresh_database_url: str, caplog: pytest.LogCaptureFixture):  # noqa: F811
+async def test_debug_logging_keeps_every_migrations_line(fresh_database_url: str, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG)
 
     await asyncio.to_thread(upgrade_database, fresh_database_url, "0002")
@@ -69,7 +68,7 @@ async def test_debug_logging_keeps_every_migrations_line(fresh_database_url: str
 
 
 async def test_checking_a_current_schema_at_start_says_nothing(
-    fresh_database_url: str,  # noqa: F811
+    fresh_database_url: str,
     caplog: pytest.LogCaptureFixture,
 ):
     # Every `serve` process (each `--workers` worker too) and every read-only command checks the schema at

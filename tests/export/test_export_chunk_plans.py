@@ -14,8 +14,8 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
+from fresh_databases import admin
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -62,9 +62,9 @@ async def seeded(engine: AsyncEngine) -> None:
 async def unanalysed(postgres_server: str) -> AsyncIterator[AsyncEngine]:
     """A database of its own, seeded as a bulk load leaves one: no statistics (the session's database
     keeps those an earlier test took), autovacuum kept from taking them meanwhile."""
-    admin = postgres_server.replace("postgresql+asyncpg://", "postgresql://")
+    server = postgres_server.replace("postgresql+asyncpg://", "postgresql://")
     name = f"feedgate_unanalysed_{uuid.uuid4().hex[:10]}"
-    await _admin(admin, f'CREATE DATABASE "{name}"')
+    await admin(server, f'CREATE DATABASE "{name}"')
     url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
     engine = create_engine(url)
     try:
@@ -76,15 +76,7 @@ async def unanalysed(postgres_server: str) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
-        await _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def executed_plans(engine: AsyncEngine, statements: list[tuple[str, Any]]) -> list[dict[str, Any]]:
