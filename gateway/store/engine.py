@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +61,8 @@ def create_engine(database_url: str, answer_timeout: float | None = None) -> Asy
             # WAL lets the API read while the writer writes; the busy timeout makes
             # concurrent writers wait instead of failing with "database is locked".
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+            _use_wal(cursor, busy_timeout_ms / 1000)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
@@ -94,6 +96,24 @@ def create_engine(database_url: str, answer_timeout: float | None = None) -> Asy
             record.driver_connection.terminate()
 
     return engine
+
+
+def _use_wal(cursor: Any, patience: float) -> None:
+    """Put the file in WAL mode (kept by the file once set), waiting up to `patience` seconds for another writer.
+
+    Switching needs the file to itself: while another connection writes to a file still in its first
+    journal mode (two `feedgate db upgrade` at once, one migrating a new file), SQLite answers "database
+    is locked" at once rather than calling the busy handler, which would deadlock. So retry until then.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _create_private_file(database: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import time
 from collections.abc import Iterator
 
@@ -34,3 +35,21 @@ async def test_a_database_that_never_answers_is_named_with_how_long_it_was_given
     assert time.monotonic() - started < 5
     assert f"127.0.0.1:{silent_server}/feedgate: no answer within 0.5 s. Is the server running" in str(refused.value)
     assert "secret" not in str(refused.value)
+
+
+async def test_a_sqlite_file_another_process_is_migrating_is_waited_for(tmp_path):
+    # `feedgate db upgrade` run twice at once: one migrates (Alembic's connection, no WAL yet, holding the write
+    # lock) while the other checks it can reach the file; switching the file to WAL must wait, not fail at once.
+    path = tmp_path / "migrating.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    release = asyncio.get_running_loop().call_later(0.5, holder.execute, "COMMIT")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await check_reachable(engine, timeout=10)
+    finally:
+        release.cancel()
+        holder.close()
+        await engine.dispose()
