@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from gateway.accounts.errors import AccountError
+from gateway.accounts.passwords import check_password_rules
 from gateway.accounts.records import ROLE_ORDER, Role, User
 from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
@@ -58,6 +59,11 @@ def _password(args: argparse.Namespace) -> str:
     if not sys.stdin.isatty():
         raise ConfigError("no terminal to ask for the password on: pass it with --password-stdin")
     password = getpass.getpass("Password: ")
+    try:
+        # Told at once: it was asked for a second time, then refused for its length.
+        check_password_rules(password)
+    except AccountError as exc:
+        raise ConfigError(exc.message) from None
     if getpass.getpass("Again: ") != password:
         raise ConfigError("the two passwords differ")
     return password

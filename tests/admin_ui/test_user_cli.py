@@ -144,3 +144,27 @@ def test_refusals_exit_2_with_the_reason(feedgate):
     assert "no user called 'ghost'" in errors["unknown user"] and "no user called 'ghost'" in errors["unlock nobody"]
     assert "only enabled admin" in errors["last admin"]
     assert "--password-stdin" in errors["no terminal"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_short_password_typed_at_the_prompt_is_refused_before_it_is_asked_again(database_url, monkeypatch, capsys):
+    # It was asked for twice, then refused for its length: the rule is told after the first entry.
+    monkeypatch.setenv("FEEDGATE_DATABASE_URL", database_url)
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    prompts: list[str] = []
+
+    def typed(prompt: str) -> str:
+        prompts.append(prompt)
+        return "short"
+
+    monkeypatch.setattr("gateway.cli_users.getpass.getpass", typed)
+    with pytest.raises(SystemExit) as exited:
+        main(["user", "add", "ana", "--role", "admin"])
+
+    assert exited.value.code == 2
+    assert prompts == ["Password: "]
+    assert "a password needs at least 12 characters" in capsys.readouterr().err
