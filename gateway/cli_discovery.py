@@ -23,7 +23,7 @@ from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
-from gateway.discovery.summary import pass_log_fields, pass_log_message
+from gateway.discovery.summary import pass_log_fields, pass_log_message, why_no_issue
 from gateway.imports.jsonl import MAX_LINE_BYTES
 from gateway.observability.logs import resolved_format
 
@@ -58,8 +58,11 @@ def summary_table(summary: RunSummary) -> Table:
 
 def _how(app: AppRunSummary, reductions: dict[str, str]) -> str:
     if app.kind == "incremental":
-        return f"incremental: {app.assigned_items} of {app.new_items} new complaints joined an issue"
-    return reductions[app.reduction]
+        how = f"incremental: {app.assigned_items} of {app.new_items} new complaints joined an issue"
+    else:
+        how = reductions[app.reduction]
+    why = why_no_issue(app)
+    return how if why is None else f"{how}; {why}"
 
 
 def logs_are_json(settings: Settings) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from clustering.cluster import adaptive_min_cluster_size
 from gateway.counted import counted
 
 PassKind = Literal["full", "incremental"]
@@ -44,6 +45,14 @@ class RunSummary:
 
 
 NOTHING_TO_CLUSTER = "clustering pass: no negative feedback to cluster yet"
+
+
+def why_no_issue(app: AppRunSummary) -> str | None:
+    """For an app whose complaints made no issue, how many alike complaints make one; else None."""
+    if app.clusters or not app.items:
+        return None
+    # A first try (a thumbs down or two, then a pass) read "0 issues, 1 noise" and said no more.
+    return f"no issue yet: an issue needs at least {adaptive_min_cluster_size(app.items)} alike complaints"
 
 
 def app_log_fields(app: AppRunSummary) -> dict[str, object]:

@@ -145,3 +145,16 @@ def test_with_text_logs_a_pass_with_nothing_to_cluster_is_one_line_not_an_empty_
 
     assert capsys.readouterr().out == NOTHING_TO_CLUSTER + "\n"
     assert json_lines.getvalue() == ""
+
+
+def test_an_app_whose_complaints_made_no_issue_is_told_how_many_alike_make_one(
+    json_lines: io.StringIO, capsys: pytest.CaptureFixture[str]
+):
+    # A first try (one thumbs down, then `feedgate cluster`) read "1 item, 0 issues, 1 noise" and no why.
+    lone = AppRunSummary(app="support-bot", run_id="run-1", items=1, clusters=0, noise=1)
+
+    report_pass(RunSummary(apps=[lone, SUPPORT]), as_json=False)
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert "support-bot: 0.0 s, too few items for UMAP; no issue yet: an issue needs at least 3 alike complaints" in out
+    assert out.count("no issue yet") == 1
