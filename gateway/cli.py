@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.cli_database import prepared_database
+from gateway.cli_help import described
 from gateway.cli_signals import CommandStopped
 from gateway.config import Settings, load_settings
 from gateway.config_checks import (
@@ -267,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--database-url", dest="database_url", help="SQLAlchemy async database URL")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve_parser = commands.add_parser("serve", parents=[common], help="run the gateway")
+    serve_parser = commands.add_parser("serve", parents=[common], **described("run the gateway"))
     serve_parser.add_argument("--host", help="address to listen on (default: FEEDGATE_HOST, else 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, help="port to listen on (default: FEEDGATE_PORT, else 8080)")
     serve_parser.add_argument(
@@ -275,28 +276,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.set_defaults(run=serve)
 
-    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", parents=[common], help="apply pending migrations").set_defaults(run=db_upgrade)
+    db = commands.add_parser("db", **described("database schema")).add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", parents=[common], **described("apply pending migrations")).set_defaults(run=db_upgrade)
 
-    keys = commands.add_parser("keys", help="gateway keys").add_subparsers(dest="keys_command", required=True)
-    create = keys.add_parser("create", parents=[common], help="issue a key for an app")
+    keys = commands.add_parser("keys", **described("gateway keys")).add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", parents=[common], **described("issue a key for an app"))
     create.add_argument("app", help="the app's name, as it will appear in the API")
     create.set_defaults(run=keys_create)
     listing = keys.add_parser(
-        "list", parents=[common], help="list keys: id, app, created, last used (never the key itself)"
+        "list", parents=[common], **described("list keys: id, app, created, last used (never the key itself)")
     )
     listing.add_argument("--app", help="only this app's keys")
     listing.add_argument("--all", action="store_true", help="revoked keys too")
     listing.set_defaults(run=keys_list)
-    revoke = keys.add_parser("revoke", parents=[common], help="revoke a key by its id")
+    revoke = keys.add_parser("revoke", parents=[common], **described("revoke a key by its id"))
     revoke.add_argument("key_id")
     revoke.set_defaults(run=keys_revoke)
 
-    audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(run=audit_verify)
+    audit = commands.add_parser("audit", **described("the audit log")).add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit.add_parser("verify", parents=[common], **described("check the hash chain")).set_defaults(run=audit_verify)
 
     demo_parser = commands.add_parser(
-        "demo", help="run the whole loop (traffic, feedback, issue, fix, effect) locally in about half a minute"
+        "demo", **described("run the whole loop (traffic, feedback, issue, fix, effect) locally in about half a minute")
     )
     demo_parser.add_argument("--seed", type=int, default=7, help="the simulated users' random seed")
     demo_parser.add_argument(

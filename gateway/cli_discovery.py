@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from gateway.cli_database import on_database
+from gateway.cli_help import described
 from gateway.cli_signals import cancel_on_sigterm, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port, short_secrets
@@ -310,11 +311,13 @@ def add_commands(
     def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
         return lambda args: command(args, settings_of(args))
 
-    cluster_parser = commands.add_parser("cluster", parents=[common], help="find issues in negative feedback, once")
+    cluster_parser = commands.add_parser(
+        "cluster", parents=[common], **described("find issues in negative feedback, once")
+    )
     cluster_parser.add_argument("--app", help="only this app (default: every app, each on its own)")
     cluster_parser.set_defaults(run=runner(cluster))
 
-    worker_parser = commands.add_parser("worker", parents=[common], help="find issues again and again")
+    worker_parser = commands.add_parser("worker", parents=[common], **described("find issues again and again"))
     worker_parser.add_argument(
         "--interval", type=float, help="seconds between passes, at least 1 (default: cluster_interval, else 3600)"
     )
@@ -325,7 +328,9 @@ def add_commands(
     )
     worker_parser.set_defaults(run=runner(worker))
 
-    import_parser = commands.add_parser("import", parents=[common], help="import interactions from a JSONL file")
+    import_parser = commands.add_parser(
+        "import", parents=[common], **described("import interactions from a JSONL file")
+    )
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument(
         "--batch-size",

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.cli_database import on_database, refuse_missing_sqlite_file
 from gateway.cli_discovery import logs_are_json
+from gateway.cli_help import described
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
@@ -205,7 +206,7 @@ def add_export_command(
 ) -> None:
     """Register `export` on the `feedgate` parser."""
     parser = commands.add_parser(
-        "export", parents=[common], help="labelled examples as fine-tuning JSONL (chat, preference or jsonl)"
+        "export", parents=[common], **described("labelled examples as fine-tuning JSONL (chat, preference or jsonl)")
     )
     # The values are checked by export_options, as GET /api/export checks them, not by argparse.
     parser.add_argument(

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from gateway.audit.records import MAX_LENGTHS
 from gateway.cli_database import on_database
+from gateway.cli_help import described
 from gateway.cli_signals import run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS, ConfigError
@@ -95,7 +96,7 @@ def add_privacy_commands(
         return lambda args: command(args, settings_of(args))
 
     prune_parser = commands.add_parser(
-        "prune", parents=[common], help="delete interactions older than the retention age, with their feedback"
+        "prune", parents=[common], **described("delete interactions older than the retention age, with their feedback")
     )
     prune_parser.add_argument(
         "--older-than", dest="older_than", type=float, metavar="DAYS", help="age in days (default: retention_days)"
@@ -105,7 +106,7 @@ def add_privacy_commands(
     erase_parser = commands.add_parser(
         "erase",
         parents=[common],
-        help="delete everything stored about one end user (recorded in the audit log)",
+        **described("delete everything stored about one end user (recorded in the audit log)"),
         epilog=(
             "Deletes what is stored when it runs, and records the user (by a keyed hash) so that their calls made "
             "before it and not stored yet (in any gateway process's writer, still running, in a spool during an "

@@ -15,6 +15,7 @@ from gateway.accounts.records import ROLE_ORDER, Role, User
 from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
 from gateway.cli_database import on_database
+from gateway.cli_help import described
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 
@@ -141,31 +142,33 @@ def add_user_commands(
         return lambda args: command(args, settings_of(args))
 
     roles = ", ".join(role.value for role in ROLE_ORDER)
-    user = commands.add_parser("user", help="admin page users").add_subparsers(dest="user_command", required=True)
+    user = commands.add_parser("user", **described("admin page users")).add_subparsers(
+        dest="user_command", required=True
+    )
 
-    add = user.add_parser("add", parents=[common], help="create a user")
+    add = user.add_parser("add", parents=[common], **described("create a user"))
     add.add_argument("name")
     add.add_argument("--role", required=True, help=f"one of {roles}")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (no prompt)")
     add.set_defaults(run=runner(user_add))
 
-    user.add_parser("list", parents=[common], help="list users").set_defaults(run=runner(user_list))
+    user.add_parser("list", parents=[common], **described("list users")).set_defaults(run=runner(user_list))
 
     for name, command, summary in (
         ("disable", user_disable, "bar a user from signing in"),
         ("enable", user_enable, "let a disabled user sign in again"),
         ("unlock", user_unlock, "forget failed sign-ins on a user's name, so they may sign in now"),
     ):
-        parser = user.add_parser(name, parents=[common], help=summary)
+        parser = user.add_parser(name, parents=[common], **described(summary))
         parser.add_argument("name")
         parser.set_defaults(run=runner(command))
 
-    set_role = user.add_parser("set-role", parents=[common], help="change a user's role")
+    set_role = user.add_parser("set-role", parents=[common], **described("change a user's role"))
     set_role.add_argument("name")
     set_role.add_argument("role", help=f"one of {roles}")
     set_role.set_defaults(run=runner(user_set_role))
 
-    set_password = user.add_parser("set-password", parents=[common], help="change a user's password")
+    set_password = user.add_parser("set-password", parents=[common], **described("change a user's password"))
     set_password.add_argument("name")
     set_password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     set_password.set_defaults(run=runner(user_set_password))
