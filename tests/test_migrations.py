@@ -166,6 +166,23 @@ async def test_revision_0024_indexes_the_listings_by_time_then_id_and_its_downgr
     assert back_at_0023 == at_0023
 
 
+async def test_revision_0041_indexes_merge_judgements_by_age_and_fix_links_by_fix_and_its_downgrade_drops_them(
+    fresh_database_url: str,
+):
+    tables = ("merge_judgements", "fix_links")
+    at_0040 = await indexes_after(fresh_database_url, "0040", tables=tables)
+
+    at_0041 = await indexes_after(fresh_database_url, "0041", tables=tables)
+    back_at_0040 = await indexes_after(fresh_database_url, "0040", downgrade=True, tables=tables)
+
+    added = {
+        ("merge_judgements", "ix_merge_judgements_asked_at", ("asked_at",)),
+        ("fix_links", "ix_fix_links_fix_id", ("fix_id",)),
+    }
+    assert (at_0041 - at_0040, at_0040 - at_0041) == (added, set())
+    assert back_at_0040 == at_0040
+
+
 async def at_a_newer_revision(url: str, revision: str) -> None:
     """Migrate `url` to this code's newest revision, then mark it as migrated to `revision`, as a newer release would."""
     await asyncio.to_thread(upgrade_database, url)
@@ -193,8 +210,10 @@ async def triggers_after(url: str, revision: str, downgrade: bool = False) -> di
         await engine.dispose()
 
 
-async def indexes_after(url: str, revision: str, downgrade: bool = False) -> set[tuple[str, str, tuple[str, ...]]]:
-    """Migrate `url` up (or down) to `revision`; then (table, index name, columns) of each index on the listed tables."""
+async def indexes_after(
+    url: str, revision: str, downgrade: bool = False, tables: tuple[str, ...] = ("interactions", "feedback")
+) -> set[tuple[str, str, tuple[str, ...]]]:
+    """Migrate `url` up (or down) to `revision`; then (table, index name, columns) of each index on `tables`."""
     move = command.downgrade if downgrade else command.upgrade
     await asyncio.to_thread(move, alembic_config(url), revision)
     engine = create_engine(url)
@@ -203,7 +222,7 @@ async def indexes_after(url: str, revision: str, downgrade: bool = False) -> set
             return await connection.run_sync(
                 lambda sync: {
                     (name, index["name"], tuple(index["column_names"]))
-                    for name in ("interactions", "feedback")
+                    for name in tables
                     for index in inspect(sync).get_indexes(name)
                 }
             )

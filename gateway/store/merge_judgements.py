@@ -50,8 +50,9 @@ class MergeJudgementStore:
     async def drop_before(self, cutoff: datetime, batch_size: int) -> int:
         """Delete the answers given before `cutoff`, at most `batch_size` per transaction; how many went.
 
-        Each batch is its own short transaction, as idempotency keys are dropped (gateway.store.idempotency);
-        the table is small (a hash and a yes or no per question), so finding a batch scans it without an index.
+        Each batch is its own short transaction, as idempotency keys are dropped (gateway.store.idempotency),
+        found by the `asked_at` index: a row is small, but a pass may ask thousands of questions, and without
+        it each batch read the whole table (revision 0041).
         """
         j = merge_judgements.c
         dropped = 0

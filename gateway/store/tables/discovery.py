@@ -28,6 +28,8 @@ merge_judgements = Table(
     Column("model", String(200), nullable=False),
     Column("same", Boolean, nullable=False),
     Column("asked_at", UtcDateTime, nullable=False),
+    # Pruning finds the answers past their lifetime by it (revision 0041).
+    Index(None, "asked_at"),
 )
 
 # A recurring problem found by clustering negative feedback; its id survives re-runs.

@@ -157,6 +157,8 @@ fix_links = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Index(None, "issue_id"),
     Index(None, "task_id"),
+    # Which issue a fix was linked to is looked up by the fix (revision 0041).
+    Index(None, "fix_id"),
 )
 
 
