@@ -82,6 +82,23 @@ async def test_numbers_keep_growing_after_the_newest_rows_are_deleted(engine):
     assert [(row["id"], row["stored_seq"]) for row in rows] == [("c", 3)]
 
 
+async def test_a_row_inserted_by_hand_has_no_place_in_the_stored_order_and_following_passes_it_by(engine):
+    # The README says so: rows are numbered by the stores; SQL typed outside Feedgate numbers nothing.
+    store = InteractionStore(engine)
+    await store.insert_many([interaction_row("before")])
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial)"
+            " VALUES ('by-hand', '2026-01-01 00:00:00.000000', 'support-bot', 'chat.completions', 'default',"
+            " false, false)"
+        )
+    await store.insert_many([interaction_row("after")])
+
+    rows, token = await store.list_stored_after(0, 10, EVERY)
+
+    assert ([(row["id"], row["stored_seq"]) for row in rows], token) == ([("before", 1), ("after", 2)], 2)
+
+
 async def test_a_repeated_feedback_post_takes_no_place_in_the_stored_order(engine):
     await InteractionStore(engine).insert_many([interaction_row("call")])
     feedback = FeedbackStore(engine)

@@ -42,7 +42,8 @@ interactions = Table(
     # The gateway key the call came with (gateway-key mode; null otherwise, and for imports). Revision 0030.
     Column("gateway_key_id", String(36)),
     # The order rows were stored in, 1, 2, 3, ... in commit order (gateway.store.stored_order): what
-    # `?stored_after=` follows. Null only for a row inserted by hand, not through the stores. Revision 0037.
+    # `?stored_after=` follows. Null only for a row inserted by hand, not through the stores: no follower lists
+    # it (README, "Rows stored late"). Revision 0037.
     Column("stored_seq", BigInteger),
     Index(None, "upstream_response_id"),
     # Newest-first listings, all or of one app or one model (the admin interactions page), walked from

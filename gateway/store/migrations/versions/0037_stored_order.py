@@ -12,10 +12,15 @@ the inserting transaction (gateway.store.stored_order): numbers are given in com
 The column has no default (SQLite adds none that is not a constant, and the stores number the rows
 themselves). Existing rows are numbered 1, 2, ... by (created_at, id), the order they list in, by one
 UPDATE per table; then the unique index is built and the head set to the count. That runs in the
-upgrade's transaction and rewrites every row: writes to the tables wait until it commits. On 200,000
-interactions (one run, a loaded 2-core host) it took 1.5 s on SQLite and 13 s on PostgreSQL. Run
-`feedgate db upgrade` before starting the new gateway, as for every migration, at a quiet time for a
-big database.
+upgrade's transaction and rewrites every row: writes to the tables wait until it commits, and on
+PostgreSQL reads too (ADD COLUMN holds the table's ACCESS EXCLUSIVE lock until then). On 200,000
+interactions (one run, a loaded 2-core host) it took 1.5 s on SQLite and 13 s on PostgreSQL. Numbering
+in batches of the primary key would free nothing while that lock is held (and on SQLite the upgrade
+holds the write lock from its BEGIN IMMEDIATE); committing between batches would break the
+one-transaction upgrade (gateway.store.migrations.env: a failed one leaves the schema as it was, and
+the migration lock ends with it) and let a gateway still running insert unnumbered rows between
+batches. Run `feedgate db upgrade` before starting the new gateway, as for every migration, at a
+quiet time for a big database.
 """
 
 from __future__ import annotations
