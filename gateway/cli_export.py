@@ -25,7 +25,7 @@ from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
-from gateway.export.options import ExportOptions, cli_option, export_options
+from gateway.export.options import ExportOptions, cli_option, export_filter, export_options
 from gateway.export.stream import ExportTally
 
 console = Console(stderr=True)
@@ -64,6 +64,7 @@ def _options_of(args: argparse.Namespace) -> ExportOptions:
             until=args.until,
             source=args.source,
             fixes=args.fixes,
+            stored_after=args.stored_after,
             name=cli_option,
         )
     except InvalidQuery as exc:
@@ -142,12 +143,14 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     from gateway.store.training_examples import TrainingExampleStore
 
     options = _options_of(args)
-    fmt, where, fixes = options.format, options.where, options.fixes
+    fmt, fixes = options.format, options.fixes
     # Before the progress bar and the output file: a mistyped path is one line, and leaves nothing behind.
     refuse_missing_sqlite_file(settings.database_url)
     out, partial, target = _output(args.output)
     tally = ExportTally()
     unseen: list[str] = []
+    # With --stored-after: the token the next export reads on from, said with the summary.
+    next_token: list[str] = []
     as_json = logs_are_json(settings)
     columns = (TextColumn("exporting {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
@@ -161,10 +164,13 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
             def progress(read: int) -> None:
                 bar.update(task, completed=read)
 
-            if where.app is not None:
+            if options.where.app is not None:
                 # A mistyped app exports nothing, as an app with no labelled example does: say which it is.
-                unseen.extend(await SeenApps(SeenAppStore(engine)).warnings(where.app, "export"))
-            exporter = TrainingExport(TrainingExampleStore(engine))
+                unseen.extend(await SeenApps(SeenAppStore(engine)).warnings(options.where.app, "export"))
+            store = TrainingExampleStore(engine)
+            where, token = await export_filter(options, store.stored_horizons)
+            next_token.extend([] if token is None else [token])
+            exporter = TrainingExport(store)
             bar.update(task, total=await exporter.count(where))
             async for line in exporter.lines(where, fmt, tally, progress, fixes=fixes):
                 _written(out.write, line)
@@ -194,7 +200,11 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         raise
     if partial is not None and target is not None:
         os.replace(partial, target)
-    _say(tally.summary(), as_json, fields=_summary_fields(tally))
+    summary, fields = tally.summary(), _summary_fields(tally)
+    if next_token:
+        summary += f"; next --stored-after: {next_token[0]}"
+        fields["next_stored_after"] = next_token[0]
+    _say(summary, as_json, fields=fields)
     for warning in unseen:
         _say(warning, as_json, logging.WARNING)
 
@@ -220,6 +230,13 @@ def add_export_command(
         "--since", help="only examples labelled at or after this ISO 8601 date or time (UTC if no offset)"
     )
     parser.add_argument("--until", help="only examples labelled before this ISO 8601 date or time (UTC if no offset)")
+    parser.add_argument(
+        "--stored-after",
+        metavar="start|now|TOKEN",
+        help="only labels stored after this token, in the order stored: start (all so far), now (none so far) or the"
+        " next --stored-after a previous export said (or /api/export's x-feedgate-next-stored-after); not with"
+        " --since or --until",
+    )
     parser.add_argument(
         "--source",
         metavar="|".join(ExampleSource),

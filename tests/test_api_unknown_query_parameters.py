@@ -36,7 +36,7 @@ async def test_a_misspelt_filter_is_a_400_naming_it_and_what_the_endpoint_reads(
 
     assert response.status_code == 400, response.text
     assert response.json()["detail"] == (
-        "unknown query parameter 'sorce': /api/export reads app, fixes, format, since, source, until"
+        "unknown query parameter 'sorce': /api/export reads app, fixes, format, since, source, stored_after, until"
     )
 
 

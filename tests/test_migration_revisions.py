@@ -176,7 +176,8 @@ async def test_revision_0037_numbers_existing_rows_by_time_then_id_and_new_ones_
 
     assert numbered == [("c", 1), ("a1", 2), ("a2", 3), ("new", 4)]
     assert events == [("earlier", 1), ("later", 2)]
-    assert heads == {"interactions": 4, "feedback": 2}
+    # Revision 0041 adds the review decisions' head (0 here).
+    assert heads == {"interactions": 4, "feedback": 2, "review_decisions": 0}
 
 
 async def test_revision_0040_gives_every_review_task_tag_its_folded_key(fresh_database_url: str):
@@ -233,3 +234,30 @@ async def test_revision_0038_keeps_each_triggers_webhook_origin_alone(fresh_data
         "t2": "http://ml.internal:8080",
         "t3": "https://ml.example.test",
     }
+
+
+async def test_revision_0041_numbers_existing_review_decisions_by_time_then_id_and_sets_their_head(
+    fresh_database_url: str,
+):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0040")
+    engine = create_engine(fresh_database_url)
+    times = {"c": datetime(2026, 1, 1, tzinfo=UTC), "a": datetime(2026, 1, 2, tzinfo=UTC)}
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO review_decisions (id, task_id, round, reviewer, outcome, created_at)"
+                    " VALUES (:id, 't1', 1, 'alice', 'approve', :at)"
+                ),
+                [{"id": decision_id, "at": times[decision_id[0]]} for decision_id in ("a2", "c", "a1")],
+            )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            query = text("SELECT id, stored_seq FROM review_decisions ORDER BY stored_seq")
+            numbered = [tuple(row) for row in await connection.execute(query)]
+            heads = dict((await connection.execute(text("SELECT name, seq FROM stored_order_heads"))).all())
+    finally:
+        await engine.dispose()
+
+    assert numbered == [("c", 1), ("a1", 2), ("a2", 3)]
+    assert heads["review_decisions"] == 3

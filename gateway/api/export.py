@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import get
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
@@ -22,7 +23,7 @@ from litestar.response import Stream
 from gateway.api.admin import AdminController
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
-from gateway.export.options import export_options
+from gateway.export.options import export_filter, export_options
 from gateway.export.stream import ExportTally, TrainingExport
 from gateway.services import Services
 from gateway.store.training_examples import TrainingExampleStore
@@ -30,6 +31,8 @@ from gateway.store.training_examples import TrainingExampleStore
 logger = logging.getLogger("feedgate.export")
 
 NDJSON = "application/x-ndjson"
+# The token the next export passes as `stored_after`, known before the first line (gateway.export.options).
+NEXT_STORED_AFTER = "x-feedgate-next-stored-after"
 # Lines are sent in pieces of about this size: one ASGI message (and HTTP chunk) per line would
 # cost a send per line, and a piece this small keeps memory flat all the same.
 PIECE_BYTES = 64 * 1024
@@ -44,6 +47,14 @@ Source = Annotated[
     str | None, QueryParameter(description=f"only examples of this source, one of {', '.join(ExampleSource)}")
 ]
 
+StoredAfter = Annotated[
+    str | None,
+    QueryParameter(
+        description="only labels stored after this token, in the order stored: 'start' (every label so far), 'now'"
+        f" (none so far) or the {NEXT_STORED_AFTER} header of a previous export (or the next --stored-after"
+        " `feedgate export` says); not with since or until"
+    ),
+]
 Fixes = Annotated[
     str | None,
     QueryParameter(
@@ -91,6 +102,13 @@ class ExportController(AdminController):
         responses={
             200: ResponseSpec(str, media_type=NDJSON, description="one example per line", generate_examples=False)
         },
+        response_headers=[
+            ResponseHeader(
+                name=NEXT_STORED_AFTER,
+                description="with stored_after: the token the next export passes as stored_after to read on",
+                documentation_only=True,
+            )
+        ],
     )
     async def export_examples(
         self,
@@ -101,18 +119,22 @@ class ExportController(AdminController):
         until: Until = None,
         source: Source = None,
         fixes: Fixes = None,
+        stored_after: StoredAfter = None,
     ) -> Stream:
-        options = export_options(export_format, app=app, since=since, until=until, source=source, fixes=fixes)
+        options = export_options(
+            export_format, app=app, since=since, until=until, source=source, fixes=fixes, stored_after=stored_after
+        )
         tally = ExportTally()
-        export = TrainingExport(TrainingExampleStore(services.engine))
-        lines = export.lines(options.where, options.format, tally, fixes=options.fixes)
+        store = TrainingExampleStore(services.engine)
+        where, next_token = await export_filter(options, store.stored_horizons)
+        export = TrainingExport(store)
+        lines = export.lines(where, options.format, tally, fixes=options.fixes)
         pieces = _pieces(lines, tally)
         # The first piece is read before the headers go: a database that is away when the export
         # starts is the API's usual 503, not a 200 whose body breaks off.
         first = await anext(pieces, None)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        return Stream(
-            _starting_with(first, pieces),
-            media_type=NDJSON,
-            headers={"content-disposition": f'attachment; filename="feedgate-{options.format}-{stamp}.jsonl"'},
-        )
+        headers = {"content-disposition": f'attachment; filename="feedgate-{options.format}-{stamp}.jsonl"'}
+        if next_token is not None:
+            headers[NEXT_STORED_AFTER] = next_token
+        return Stream(_starting_with(first, pieces), media_type=NDJSON, headers=headers)

@@ -1,8 +1,9 @@
 """Following a listing in the order rows were stored: the `stored_after` tokens and their pages.
 
-A token stands for a number of gateway.store.stored_order: the next read lists the rows stored after
-it. It is base64url of the number and a 4-byte check personalised by listing, so a typo, a cut-off
-token or another listing's token (a `next_cursor`, `/api/feedback`'s) is refused, not read from 0.
+A token stands for a number of gateway.store.stored_order (one per table, for a listing that follows
+several: the export reads feedback events and review decisions): the next read lists the rows stored
+after it. It is base64url of the numbers and a 4-byte check personalised by listing, so a typo, a
+cut-off token or another listing's token (a `next_cursor`, `/api/feedback`'s) is refused, not read from 0.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ R = TypeVar("R")
 START = "start"
 NOW = "now"
 _CHECK_BYTES = 4
-_NUMBER = re.compile(rb"[0-9]{1,19}")
+_NUMBER = rb"[0-9]{1,19}"
+# The longest token of one number (19 digits and the check: 32 characters), with room to spare.
 _MAX_TOKEN_CHARS = 40
 _PERSON = b"feedgate-stored"
 
@@ -39,48 +41,58 @@ class FollowPage(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class StoredOrder:
-    """The tokens of one followed listing (named by `listing`, as its path says it: "/api/interactions")."""
+    """The tokens of one followed listing (named by `listing`, as its path says it: "/api/interactions"), each of
+    `places` numbers (one per table it follows)."""
 
     listing: str
+    places: int = 1
+    # What gives the tokens out, as a refused token's message says it (default: the listing's next_stored_after).
+    given_by: str = ""
 
-    def token(self, number: int) -> str:
-        """The token to pass as `stored_after` to read the rows numbered after `number`."""
-        raw = str(number).encode()
+    def token(self, *numbers: int) -> str:
+        """The token to pass as `stored_after` to read the rows numbered after `numbers` (one per place)."""
+        assert len(numbers) == self.places
+        raw = b".".join(str(number).encode() for number in numbers)
         return base64.urlsafe_b64encode(raw + self._check(raw)).decode("ascii").rstrip("=")
 
     def number(self, token: str) -> int | None:
-        """The number a token stands for; None for START (0) or NOW (the caller reads its horizon)."""
+        """The number a token of one place stands for; None for START (0) or NOW (the caller reads its horizon)."""
+        numbers = self.numbers(token)
+        return None if numbers is None else numbers[0]
+
+    def numbers(self, token: str, name: str = "'stored_after'") -> tuple[int, ...] | None:
+        """The numbers a token stands for; None for NOW (the caller reads its horizons); InvalidQuery, the parameter
+        called `name`, for a token this listing did not give out."""
         if token == START:
-            return 0
+            return (0,) * self.places
         if token == NOW:
             return None
-        if not 0 < len(token) <= _MAX_TOKEN_CHARS or not token.isascii():
-            raise self.refusal()
+        if not 0 < len(token) <= _MAX_TOKEN_CHARS * self.places or not token.isascii():
+            raise self.refusal(name)
         try:
             decoded = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
         except binascii.Error:
-            raise self.refusal() from None
+            raise self.refusal(name) from None
         raw, check = decoded[:-_CHECK_BYTES], decoded[-_CHECK_BYTES:]
-        if not _NUMBER.fullmatch(raw) or self._check(raw) != check:
-            raise self.refusal()
-        return int(raw)
+        if not re.fullmatch(rb"\.".join([_NUMBER] * self.places), raw) or self._check(raw) != check:
+            raise self.refusal(name)
+        return tuple(int(number) for number in raw.split(b"."))
 
-    def refusal(self) -> InvalidQuery:
-        """The answer to a token this listing did not give out."""
-        return InvalidQuery(
-            "stored_after",
-            f"'stored_after' must be '{START}', '{NOW}' or the next_stored_after of a previous {self.listing} answer",
-        )
+    def refusal(self, name: str = "'stored_after'") -> InvalidQuery:
+        """The answer to a token this listing did not give out, as the parameter called `name`."""
+        given_by = self.given_by or f"the next_stored_after of a previous {self.listing} answer"
+        return InvalidQuery("stored_after", f"{name} must be '{START}', '{NOW}' or {given_by}")
 
     def _check(self, raw: bytes) -> bytes:
         return hashlib.blake2b(raw, digest_size=_CHECK_BYTES, key=self.listing.encode(), person=_PERSON).digest()
 
 
-def refuse_filters(reads: str, given: Mapping[str, Any]) -> None:
-    """InvalidQuery naming the filters in `given` that are set: a follow reads only `reads` ("app, model and limit")."""
-    extra = [name for name, value in given.items() if value is not None]
+def refuse_filters(reads: str, given: Mapping[str, Any], name: str = "'stored_after'") -> None:
+    """InvalidQuery naming the filters in `given` that are set: a follow (its parameter called `name`) reads only
+    `reads` ("app, model and limit")."""
+    extra = [field for field, value in given.items() if value is not None]
     if extra:
-        raise InvalidQuery("stored_after", f"'stored_after' reads {reads} only: leave out {', '.join(extra)}")
+        raise InvalidQuery("stored_after", f"{name} reads {reads} only: leave out {', '.join(extra)}")
 
 
 async def follow_page(

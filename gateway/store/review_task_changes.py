@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.audit.records import AuditEntry
 from gateway.store import audit
 from gateway.store.review_writes import EventWrite, TaskChange, TaskState
+from gateway.store.stored_order import take_numbers
 from gateway.store.tables import review_decisions, review_events, review_tasks
 
 
@@ -58,8 +59,13 @@ async def change_task(
     await connection.execute(update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values))
     if change.decision is not None:
         decision = change.decision
+        # Its place in the stored order the export follows (gateway.store.stored_order), taken under the task's
+        # lock just before the row goes in and held to the commit; the audit head, which every transaction takes
+        # last, comes after it, so two deciding transactions always take the two in the same order.
+        number = await take_numbers(connection, review_decisions, 1) + 1
         await connection.execute(
             insert(review_decisions).values(
+                stored_seq=number,
                 id=str(uuid_utils.uuid7()),
                 task_id=task_id,
                 round=row["round"],

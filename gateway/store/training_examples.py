@@ -12,6 +12,9 @@ Each chunk is read on a connection of its own (a long export holds no transactio
 takes the labels as they stood when it began (`LabelsUpTo`): feedback events and review decisions
 are only ever added, and one given meanwhile, which would make a second label of an answer already
 written, is left for the next export.
+An export that follows the stored order (`stored_after`) reads the labels numbered in a range of each
+table's numbers (`StoredRange`, gateway.store.stored_order), up to the horizons read before it began
+(`stored_horizons`), so the labels it reads were all stored before `LabelsUpTo` is read.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
 from gateway.store.current_feedback import is_later, superseded
+from gateway.store.stored_order import STORED_SEQ, horizon
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 
 Row = dict[str, Any]
@@ -48,13 +52,24 @@ class LabelsUpTo:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRange:
+    """The labels of one table numbered after `after`, up to `upto`, in the order they were stored."""
+
+    after: int
+    upto: int
+
+
+@dataclass(frozen=True, slots=True)
 class ExampleFilter:
-    """Which examples to read: one app's, those labelled in [since, until), one source's; None does not filter."""
+    """Which examples to read: one app's, those labelled in [since, until), one source's, those stored in a range of
+    the feedback events' and of the review decisions' stored order; None does not filter."""
 
     app: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     source: ExampleSource | None = None
+    feedback_stored: StoredRange | None = None
+    decisions_stored: StoredRange | None = None
 
 
 def _interaction_columns() -> list[Any]:
@@ -128,9 +143,9 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Labe
     )
     candidates = select(f.c.id).where(f.c.correction.is_not(None), *_stored_by(f.c.id, _feedback_id(upto)))
     return LabelQuery(
-        rows=_labelled_in(query, where, app=f.c.app, labelled_at=f.c.created_at),
+        rows=_labelled_in(query, where, app=f.c.app, label=f, stored=where.feedback_stored),
         label_id=f.c.id,
-        candidates=_labelled_in(candidates, where, app=f.c.app, labelled_at=f.c.created_at),
+        candidates=_labelled_in(candidates, where, app=f.c.app, label=f, stored=where.feedback_stored),
     )
 
 
@@ -212,22 +227,27 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQue
         *_stored_by(d.c.id, None if upto is None else upto.decision_id),
     )
     return LabelQuery(
-        rows=_labelled_in(query, where, app=review_tasks.c.app, labelled_at=d.c.created_at),
+        rows=_labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored),
         label_id=d.c.id,
-        # The app is the task's: only the times narrow the decisions alone.
-        candidates=_labelled_in(candidates, where, app=None, labelled_at=d.c.created_at),
+        # The app is the task's: only the times and numbers narrow the decisions alone.
+        candidates=_labelled_in(candidates, where, app=None, label=d, stored=where.decisions_stored),
         task_id=review_tasks.c.id,
     )
 
 
-def _labelled_in(query: Select[Any], where: ExampleFilter, *, app: Any, labelled_at: Any) -> Select[Any]:
-    """`query` narrowed to `where`'s app (unless `app` is None) and its range of label times."""
+def _labelled_in(
+    query: Select[Any], where: ExampleFilter, *, app: Any, label: FromClause, stored: StoredRange | None
+) -> Select[Any]:
+    """`query` narrowed to `where`'s app (unless `app` is None), its range of the `label` table's times, and the range
+    `stored` of its numbers."""
     if where.app is not None and app is not None:
         query = query.where(app == where.app)
     if where.since is not None:
-        query = query.where(labelled_at >= where.since)
+        query = query.where(label.c.created_at >= where.since)
     if where.until is not None:
-        query = query.where(labelled_at < where.until)
+        query = query.where(label.c.created_at < where.until)
+    if stored is not None:
+        query = query.where(label.c[STORED_SEQ] > stored.after, label.c[STORED_SEQ] <= stored.upto)
     return query
 
 
@@ -311,6 +331,11 @@ class TrainingExampleStore:
     def __init__(self, engine: AsyncEngine, chunk_rows: int = CHUNK_ROWS) -> None:
         self._engine = engine
         self._chunk_rows = chunk_rows
+
+    async def stored_horizons(self) -> tuple[int, int]:
+        """The numbers of the newest feedback event and review decision stored so far (0 for none): every label
+        numbered up to them is stored (gateway.store.stored_order). Read them before the labels they bound."""
+        return await horizon(self._engine, feedback), await horizon(self._engine, review_decisions)
 
     async def count(self, where: ExampleFilter) -> int:
         """How many example rows a stream over `where` will yield (some may still make no example)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text
 
 from gateway.store.tables.base import JSONDocument, metadata
 from gateway.store.types import UtcDateTime
@@ -89,8 +89,12 @@ review_decisions = Table(
     Column("correction", Text),
     Column("comment", Text),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The order decisions were stored in (gateway.store.stored_order), as interactions.stored_seq: what the
+    # export's `stored_after` follows. Null only for a row inserted by hand. Revision 0041.
+    Column("stored_seq", BigInteger),
     Index(None, "task_id"),
     Index(None, "created_at"),
+    Index(None, "stored_seq", unique=True),
 )
 
 # Every change to a task: who, what, when.

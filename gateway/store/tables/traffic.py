@@ -57,9 +57,10 @@ interactions = Table(
     Index(None, "stored_seq", unique=True),
 )
 
-# The last stored_seq given out, one row per numbered table ("interactions", "feedback"). Every insert takes the
-# next numbers by updating its row in the insert's transaction, which serializes inserters until they
-# commit (a row lock on PostgreSQL, the write lock on SQLite): numbers are taken in commit order.
+# The last stored_seq given out, one row per numbered table ("interactions", "feedback", "review_decisions").
+# Every insert takes the next numbers by updating its row in the insert's transaction, which serializes
+# inserters until they commit (a row lock on PostgreSQL, the write lock on SQLite): numbers are taken in
+# commit order.
 stored_order_heads = Table(
     "stored_order_heads",
     metadata,
