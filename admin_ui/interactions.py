@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
+from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.query_params import choice_param, text_param, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
@@ -76,27 +77,6 @@ async def _with_fix_issue(services: Services, miss: KnowledgeMiss | None) -> Kno
     if miss is None:
         return None
     return replace(miss, issue_id=await services.fix_links.issue_fixed_by("knowledge", miss.entry_id))
-
-
-@dataclass(frozen=True, slots=True)
-class IssueShown:
-    """The issue a filtered list shows the interactions of, as the page names it."""
-
-    # The issue the URL asked for, and its title.
-    asked: str
-    asked_title: str
-    # The issue whose members are listed: the one asked for, or the issue its complaints were merged into.
-    listed: str
-    listed_title: str
-
-
-async def _issue_shown(services: Services, issue_id: str | None) -> IssueShown | None:
-    """The issue the list is filtered on, named by titles (the domain's rule says which issue's members are listed)."""
-    if issue_id is None:
-        return None
-    listed = await services.interaction_service.issue_listed(issue_id)
-    titles = await services.issue_service.titles([issue_id, listed])
-    return IssueShown(issue_id, titles.get(issue_id, issue_id), listed, titles.get(listed, listed))
 
 
 def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:
@@ -187,7 +167,9 @@ class InteractionsController(Controller):
         try:
             filters, where, cursor = _read_filters(request)
             page = await services.interaction_service.list_briefly(where, PAGE_SIZE, cursor)
-            issue = await _issue_shown(services, where.issue)
+            # The domain's rule (gateway.domain.issue_scope) says which issue's interactions the page lists.
+            scope = await services.issue_service.scope(where.issue) if where.issue is not None else None
+            issue = await issue_shown(services, scope)
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
             if exc.status_code != 400:
                 raise

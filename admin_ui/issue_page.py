@@ -33,6 +33,7 @@ from admin_ui.issue_views import (
 )
 from admin_ui.query_params import text_param, url_with
 from admin_ui.rendering import render, render_panel, when_text
+from admin_ui.review_queue import QUEUE_PATH
 from admin_ui.session import current_user, signed_in
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import Role
@@ -142,8 +143,10 @@ async def issue_page(
     examples = detail.examples[:EXAMPLES_SHOWN]
     can_act = _can_act(request)
     interactions = services.interaction_service
-    # A merged issue holds no interactions: they are listed with the issue holding its complaints now.
-    interactions_of = await interactions.issue_listed(issue.id) if issue.merged_into else issue.id
+    # A merged issue holds no interactions, and its review tasks are listed with those of the issue holding its
+    # complaints now; a live one's tasks include those of the issues merged into it (gateway.domain.issue_scope).
+    scope = await services.issue_service.scope(issue.id)
+    interactions_of = scope.holder
     # Other issues are named by their titles, never by their ids: the one this was merged into (and where its
     # complaints are now, at the end of its merges), those its events name.
     named = ([issue.merged_into, interactions_of] if issue.merged_into else []) + issues_named(detail.changes)
@@ -151,7 +154,7 @@ async def issue_page(
         asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
         _fixes(services, issue_id, issue.app),
         services.issue_service.merge_targets(issue.id, issue.app, MERGE_CHOICES if can_act else 0),
-        services.reviews.list(ReviewFilter(issue_id=issue_id), sort="newest", limit=TASKS_SHOWN),
+        services.reviews.list(ReviewFilter(issue_ids=scope.issue_ids), sort="newest", limit=TASKS_SHOWN),
         services.issue_service.titles(named),
     )
     link_id = text_param(request, "link_id", max_length=36)
@@ -167,6 +170,7 @@ async def issue_page(
         examples=[example_view(e, f) for e, f in zip(examples, found, strict=True)],
         interactions_url=url_with(INTERACTIONS_PATH, {"issue": interactions_of}),
         interactions_of=interactions_of,
+        tasks_url=url_with(QUEUE_PATH, {"issue": issue.id, "status": "any"}),
         history=history_chart(detail, fixes),
         changes=list(reversed(detail.changes)),
         fixes=fixes,

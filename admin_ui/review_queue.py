@@ -12,12 +12,14 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param, text_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.review.held_poll import app_waits
 from gateway.review.records import PRIORITY_ORDER, UNFINISHED, ListedStatus, ReviewTask, Source, Status
 from gateway.services import Services
@@ -26,7 +28,7 @@ from gateway.store.reviews import ReviewFilter, ReviewSort
 QUEUE_PATH = "/admin/reviews"
 PAGE_SIZE = 50
 SORTS = ("queue", "newest")
-FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "overdue", "sort")
+FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "issue", "overdue", "sort")
 # A reviewer opens the queue for the work still to do, so finished tasks show only when asked for ("any" or by name).
 ANY_STATUS = "any"
 STATUS_CHOICES = (ANY_STATUS, *get_args(ListedStatus))
@@ -50,6 +52,8 @@ def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
         "source": choice_param(request, "source", [source.value for source in Source]),
         "assignee": text_param(request, "assignee"),
         "tag": text_param(request, "tag"),
+        # An issue's id (its page links here); the domain says whether there is one, and follows its merges.
+        "issue": text_param(request, "issue", MAX_ISSUE_ID),
         "overdue": choice_param(request, "overdue", ["true", "false"]),
         "sort": choice_param(request, "sort", SORTS),
     }
@@ -81,6 +85,9 @@ class ReviewQueueController(Controller):
             filters = queue_filters(request)
             offset = offset_param(request)
             overdue = filters["overdue"]
+            asked = filters["issue"]
+            # The domain's rule (gateway.domain.issue_scope), as /api/reviews?issue= follows it.
+            scope = await services.issue_service.scope(asked) if asked is not None else None
             where = ReviewFilter(
                 app=filters["app"],
                 status=listed_status(filters["status"]),
@@ -88,6 +95,7 @@ class ReviewQueueController(Controller):
                 source=filters["source"],
                 assignee=filters["assignee"],
                 tag=filters["tag"],
+                issue_ids=scope.issue_ids if scope is not None else None,
                 overdue=None if overdue is None else overdue == "true",
             )
             sort: ReviewSort = "newest" if filters["sort"] == "newest" else "queue"
@@ -103,6 +111,7 @@ class ReviewQueueController(Controller):
             user,
             filters,
             tasks=page.data,
+            issue=await issue_shown(services, scope),
             offset=offset,
             next_url=url_with(QUEUE_PATH, filters, offset=page.next_offset) if page.next_offset is not None else None,
             previous_url=url_with(QUEUE_PATH, filters, offset=max(offset - PAGE_SIZE, 0) or None) if offset else None,
@@ -120,6 +129,7 @@ def _queue_page(
     filters: dict[str, str | None],
     *,
     tasks: Sequence[ReviewTask],
+    issue: IssueShown | None = None,
     offset: int = 0,
     next_url: str | None = None,
     previous_url: str | None = None,
@@ -132,6 +142,7 @@ def _queue_page(
         "review_queue.html",
         status_code=status_code,
         tasks=tasks,
+        issue=issue,
         # `r` asks before refusing an app that waits on a held answer (the listing has no events: it may ask too often).
         waiting={task.id for task in tasks if task.active and app_waits(task.evidence, (), now)},
         filters=filters,

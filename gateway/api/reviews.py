@@ -155,7 +155,13 @@ class ReviewsController(AdminController):
         assignee: FromQuery[str | None] = None,
         tag: Annotated[str | None, Parameter(description="a whole tag, in any case (as the knowledge base's)")] = None,
         issue: Annotated[
-            str | None, Parameter(description="only the tasks about this issue (by its id)", max_length=MAX_ISSUE_ID)
+            str | None,
+            Parameter(
+                description="only the tasks about this issue (by its id), and those about every issue merged into it; "
+                "an issue merged away lists the issue now holding its complaints, and an id no issue has is a 400",
+                min_length=1,
+                max_length=MAX_ISSUE_ID,
+            ),
         ] = None,
         issue_id: Annotated[str | None, Parameter(description=deprecated_name_note("issue_id"))] = None,
         overdue: Annotated[
@@ -165,6 +171,8 @@ class ReviewsController(AdminController):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> ReviewTaskPage:
+        asked, name = (issue, "issue") if issue is not None else (issue_id, "issue_id")
+        scope = await services.issue_service.scope(asked, name) if asked is not None else None
         where = ReviewFilter(
             app=app,
             status=status,
@@ -172,7 +180,7 @@ class ReviewsController(AdminController):
             source=source.value if source else None,
             assignee=assignee,
             tag=tag,
-            issue_id=issue if issue is not None else issue_id,
+            issue_ids=scope.issue_ids if scope is not None else None,
             overdue=overdue,
         )
         page = await services.reviews.list(where, sort=sort, limit=limit, offset=offset)

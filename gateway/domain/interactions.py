@@ -10,7 +10,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.following import FollowPage, StoredOrder, follow_page, refuse_filters
 from gateway.domain.interaction_briefs import InteractionBrief, call_outcome, tally_feedback
-from gateway.domain.merge_chain import end_of_merges
+from gateway.domain.issue_scope import issue_scope
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
@@ -193,19 +193,12 @@ class InteractionService:
         return Interaction.from_row(row) if row is not None else None
 
     async def issue_listed(self, issue_id: str) -> str:
-        """The issue whose members a filter on `issue_id` lists: itself, or (merged away) the end of its chain of
-        merges, which holds its complaints now. InvalidQuery naming `issue` when no issue has that id."""
-        head = await self._issue_heads.head(issue_id)
-        if head is None:
-            raise InvalidQuery("issue", f"no issue with id {issue_id!r}")
-        if head.merged_into is None:
-            return issue_id
+        """The issue whose members a filter on `issue_id` lists: the holder of its complaints (gateway.domain.issue_scope).
 
-        async def merged_into(issue: str) -> str | None:
-            found = await self._issue_heads.head(issue)
-            return found.merged_into if found is not None else None
-
-        return await end_of_merges(issue_id, merged_into)
+        Only the holder's members are read: a merge moves the merged issue's members into it, so it holds them all.
+        InvalidQuery naming `issue` when no issue has that id.
+        """
+        return (await issue_scope(self._issue_heads, issue_id)).holder
 
     async def _checked(self, where: InteractionFilter, cursor: str | None) -> InteractionFilter:
         """`where` with its times in UTC, its search checked, its issue the one listed (see issue_listed) and the

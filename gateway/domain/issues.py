@@ -14,6 +14,7 @@ import numpy as np
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from clustering.merge import MERGE_SUGGESTION_SIMILARITY, correction_key, merge_candidates
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.domain.issue_views import (
     MAX_TITLE,
     AlreadyMadeInCheck,
@@ -303,6 +304,11 @@ class IssueService:
     async def head(self, issue_id: str) -> IssueHead | None:
         """The issue's app, title, status, merge target and size; None if there is no such issue."""
         return await self._edits.head(issue_id)
+
+    async def scope(self, issue_id: str, name: str = "issue") -> IssueScope:
+        """The issues a filter on `issue_id` lists, merges followed (gateway.domain.issue_scope); InvalidQuery naming
+        `name` when no issue has that id."""
+        return await issue_scope(self._edits, issue_id, name)
 
     async def merged_away_into(self, issue_id: str) -> str | None:
         """The issue holding `issue_id`'s complaints when it was merged away (the end of its chain of merges); else None."""

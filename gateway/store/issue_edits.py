@@ -7,7 +7,7 @@ and two people's edits of one issue never both pass a check against the same sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -83,6 +83,16 @@ class IssueEditStore:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(*HEAD_COLUMNS).where(issues.c.id == issue_id))).mappings().first()
         return _head(row) if row is not None else None
+
+    async def merged_into_any(self, app: str, issue_ids: Sequence[str]) -> set[str]:
+        """The issues of `app` merged directly into any of `issue_ids` (by a person or a clustering pass)."""
+        found: set[str] = set()
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(issue_ids)):
+                # By app first: its index narrows the read to one app's issues (merged_into has none).
+                query = select(issues.c.id).where(issues.c.app == app, issues.c.merged_into.in_(chunk))
+                found.update((await connection.execute(query)).scalars())
+        return found
 
     async def merge_targets(self, app: str, limit: int) -> list[IssueHead]:
         """The biggest issues of `app` that hold complaints and are not merged away: what an issue may merge into."""

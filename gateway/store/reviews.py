@@ -56,7 +56,10 @@ class ReviewFilter:
     source: str | None = None
     assignee: str | None = None
     tag: str | None = None
+    # Exactly this issue's tasks (as the rules and the merge hand-over ask); a person's filter is `issue_ids`.
     issue_id: str | None = None
+    # The tasks about any of these issues: what a filter by issue covers, merges followed (gateway.domain.issue_scope).
+    issue_ids: tuple[str, ...] | None = None
     overdue: bool | None = None
     now: datetime | None = None
 
@@ -103,6 +106,8 @@ def _listing(where: ReviewFilter, assignees: Sequence[str] | None = None) -> Sel
     for column, value in exact.items():
         if value is not None:
             query = query.where(column == value)
+    if where.issue_ids is not None:
+        query = query.where(c.issue_id.in_(where.issue_ids))
     if where.assignee is not None:
         query = query.where(c.assignee.in_(assignees if assignees is not None else [where.assignee]))
     if where.status is not None:
