@@ -98,12 +98,9 @@ async def test_an_entry_lists_the_interactions_it_was_added_to(browser_as, gatew
     entry = await service.create("bot", "Transfer fees", "Transfers cost 1 %.", author="test")
     other = await service.create("bot", "Opening hours", "We open at 9.", author="test")
     used, unused = str(uuid_utils.uuid7()), str(uuid_utils.uuid7())
+    # As the proxy records the knowledge policy's note (gateway.proxy.decide): its fields beside the policy's name.
     note = [
-        {
-            "policy": "knowledge",
-            "action": "replace_body",
-            "note": {"entries": [{"id": entry.id, "version": 1, "score": 0.8}]},
-        }
+        {"policy": "knowledge", "action": "replace_body", "entries": [{"id": entry.id, "version": 1, "score": 0.8}]}
     ]
     rows = [
         {
