@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from open_connections import watching_connections
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.recording.spool import Spool
@@ -15,6 +16,14 @@ from gateway.recording.writer import InteractionWriter
 from gateway.store.interactions import InteractionStore
 
 from .writing import SwitchableSink
+
+
+@pytest.fixture(autouse=True)
+def every_connection_closed() -> Iterator[None]:
+    """Each writer test leaves no database connection open once its fixtures are torn down."""
+    with watching_connections() as connections:
+        yield
+    assert connections.still_open() == []
 
 
 @pytest.fixture
@@ -33,7 +42,19 @@ def spool(tmp_path: Path) -> Spool:
 
 
 @pytest.fixture
-async def make_writer(spool: Spool) -> AsyncIterator[Callable[..., InteractionWriter]]:
+def engine_before_writers(request: pytest.FixtureRequest) -> None:
+    """The test's engine, when it has one, made before its writers: so it is disposed only after they are closed.
+
+    Made after them, it was disposed first, and a writer then closed stored its backlog through a new pool
+    nobody disposed; aiosqlite's thread later closed that connection on a closed event loop ("Event loop is
+    closed" in another test) and asyncpg's was never closed.
+    """
+    if "engine" in request.fixturenames:
+        request.getfixturevalue("engine")
+
+
+@pytest.fixture
+async def make_writer(spool: Spool, engine_before_writers: None) -> AsyncIterator[Callable[..., InteractionWriter]]:
     """Start writers (on the test's spool unless told otherwise); any left open are closed afterwards."""
     started: list[tuple[InteractionWriter, Any]] = []
 
