@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -92,28 +93,45 @@ async def open_services(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = create_engine(settings.database_url, answer_timeout=settings.database_timeout)
     jobs_engine = create_engine(settings.database_url)
+    async with AsyncExitStack() as undo:
+        # A start that fails (or is cancelled) part-way closes what it opened and stopped what it started,
+        # last first: left open, a pool's connections outlived the event loop they were made on.
+        undo.push_async_callback(jobs_engine.dispose)
+        undo.push_async_callback(engine.dispose)
+        services = await _open_services(settings, environ, engine, jobs_engine, undo, may_start_without_database)
+        undo.pop_all()
+    return services
+
+
+async def _open_services(
+    settings: Settings,
+    environ: Mapping[str, str],
+    engine: AsyncEngine,
+    jobs_engine: AsyncEngine,
+    undo: AsyncExitStack,
+    may_start_without_database: bool,
+) -> Services:
+    """The services on these engines; what each part started is registered on `undo` as it starts."""
     try:
-        try:
-            await prepare_database(settings, engine)
-        except Exception as exc:
-            # Unreachable at the first check, or lost just after it (during the schema check).
-            away = isinstance(exc, DatabaseUnreachable) or database_unavailable(exc)
-            if not (away and may_start_without_database and settings.key_salt and settings.feedback_secret):
-                raise
-            said = exc if isinstance(exc, DatabaseUnreachable) else f"database unavailable ({type(exc).__name__})"
-            logger.warning("%s; starting anyway: interactions are spooled until the database is back", said)
-        salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
-        feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
-        retrain = retrain_trigger(settings, engine, environ)
-    except BaseException:
-        await engine.dispose()
-        await jobs_engine.dispose()
-        raise
+        await prepare_database(settings, engine)
+    except Exception as exc:
+        # Unreachable at the first check, or lost just after it (during the schema check).
+        away = isinstance(exc, DatabaseUnreachable) or database_unavailable(exc)
+        if not (away and may_start_without_database and settings.key_salt and settings.feedback_secret):
+            raise
+        said = exc if isinstance(exc, DatabaseUnreachable) else f"database unavailable ({type(exc).__name__})"
+        logger.warning("%s; starting anyway: interactions are spooled until the database is back", said)
+    salt = settings.key_salt or await get_or_create_secret(engine, "key_salt")
+    feedback_secret = settings.feedback_secret or await get_or_create_secret(engine, "feedback_secret")
+    retrain = retrain_trigger(settings, engine, environ)
+    if retrain is not None:
+        undo.push_async_callback(retrain.close)
     interactions = InteractionStore(engine)
     keys = GatewayKeyStore(engine)
     # This process's own spool (several gateway processes may share `spool_path`), with the rows
     # of any spool a dead process left behind moved into it (gateway.recording.spool_claim).
     spool = await asyncio.to_thread(claim_spool, settings.spool_path)
+    undo.callback(spool.release)
     writer = InteractionWriter(
         # The limit is a lock wait on SQLite, whose statements run in this process and cannot be cut
         # short (a slow disk is waited out), and a deadline on PostgreSQL, which can hang on a network.
@@ -128,6 +146,7 @@ async def open_services(
         redactor=redactor_for(settings),
     )
     writer.start()
+    undo.push_async_callback(writer.close)
     resolver = CallerResolver(
         mode=settings.key_mode, salt=salt, lookup_gateway_key=keys.live_key, cache_seconds=settings.key_cache_seconds
     )
@@ -156,6 +175,7 @@ async def open_services(
     )
     upstreams = settings.all_upstreams()
     upstream_client = create_upstream_client(settings)
+    undo.push_async_callback(upstream_client.aclose)
     prompts = prompt_instructions(settings, engine)
     # Prompt instructions come first and knowledge after, so knowledge entries are added after the
     # instructions (and a `replace` mode never removes them).
@@ -185,19 +205,26 @@ async def open_services(
     gate = confidence_gate(settings, reviews, held_answers)
     if gate is not None:
         policies.append(gate)
+        undo.push_async_callback(gate.close)
     review_webhook = held_decision_webhook(settings)
     if review_webhook is not None:
         reviews.add_decision_listener(review_webhook.on_decision)
+        undo.push_async_callback(review_webhook.close)
     if held_redaction is not None:
         reviews.add_decision_listener(held_redaction.on_decision)
         held_redaction.start()
+        undo.push_async_callback(held_redaction.close)
     if rule_runner is not None:
         rule_runner.start()
+        undo.push_async_callback(rule_runner.close)
     stats_refresher = None
     if settings.stats_refresh_interval:
         stats_refresher = DailyStatsRefresher(daily_stats, settings.stats_refresh_interval)
         stats_refresher.start()
+        undo.push_async_callback(stats_refresher.close)
+    undo.push_async_callback(prompts.close)
     await prompts.start()
+    undo.push_async_callback(knowledge.close)
     knowledge.start()
     if retrain is not None:
         reviews.add_decision_listener(retrain.on_decision)

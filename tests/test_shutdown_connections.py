@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from open_connections import watching_connections
 
+from gateway import services_setup
 from gateway.app import create_app
+from gateway.services_setup import open_services
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
 
@@ -43,3 +48,18 @@ async def test_a_lifespan_ended_at_once_leaves_no_connection_open(settings):
             pass
 
     assert connections.still_open() == []
+
+
+async def test_a_start_that_fails_after_the_database_check_leaves_nothing_open(settings, monkeypatch):
+    def broken_knowledge_base(*_args: object) -> None:
+        raise RuntimeError("the knowledge base cannot be built")
+
+    # Built after the database was checked, its secrets read and the writer started.
+    monkeypatch.setattr(services_setup, "knowledge_base", broken_knowledge_base)
+
+    with watching_connections() as connections, pytest.raises(RuntimeError, match="knowledge base"):
+        await open_services(settings, environ={})
+
+    assert connections.opened
+    assert connections.still_open() == []
+    assert [task.get_name() for task in asyncio.all_tasks() if task.get_name().startswith("feedgate-")] == []
