@@ -8,10 +8,10 @@ fields before and after, all in one transaction. A change that changes nothing w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import uuid_utils
 
@@ -41,6 +41,34 @@ AUDIT_ACTIONS = {
     "activated": "kb.activate",
     "deactivated": "kb.deactivate",
     "restored": "kb.restore",
+}
+
+
+class EntryEdit(TypedDict, total=False):
+    """An edit of an entry: the fields to change (left out or None: unchanged), its author and audit `detail`.
+
+    `expected_version` is the version the change was based on (what the editor saw); when the entry has
+    moved on since, EntryChanged is raised and nothing is saved, so a stale form or client never silently
+    undoes someone else's change. Left out or None: no check.
+    """
+
+    author: Required[str]
+    title: str | None
+    content: str | None
+    example_questions: Sequence[str] | None
+    tags: Sequence[str] | None
+    active: bool | None
+    detail: dict[str, Any] | None
+    expected_version: int | str | None
+
+
+# Each field an edit may change, and how its value is checked (in this order, so the first refusal is the same).
+FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": checked_title,
+    "content": checked_content,
+    "example_questions": checked_questions,
+    "tags": checked_tags,
+    "active": bool,
 }
 
 
@@ -163,72 +191,31 @@ class KnowledgeService:
             lambda n, skip: self._store.list(where, n, skip), limit, offset, KnowledgeEntry.from_row
         )
 
-    async def edit(
-        self,
-        entry_id: str,
-        *,
-        author: str,
-        title: str | None = None,
-        content: str | None = None,
-        example_questions: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        active: bool | None = None,
-        detail: dict[str, Any] | None = None,
-        expected_version: int | str | None = None,
-    ) -> KnowledgeEntry | None:
-        """Change the given fields (None: unchanged) as a new version; None when there is no such entry.
+    async def edit(self, entry_id: str, **edit: Unpack[EntryEdit]) -> KnowledgeEntry | None:
+        """Change the given fields as a new version (EntryEdit); None when there is no such entry.
 
-        `expected_version` is the version the change was based on (what the editor saw); when the
-        entry has moved on since, EntryChanged is raised and nothing is saved, so a stale form or
-        client never silently undoes someone else's change. None: no check.
+        When the entry has moved on past `expected_version`, EntryChanged is raised and nothing is saved.
         """
-        plan = self.edit_plan(
-            entry_id,
-            author=author,
-            title=title,
-            content=content,
-            example_questions=example_questions,
-            tags=tags,
-            active=active,
-            detail=detail,
-            expected_version=expected_version,
-        )
-        row = await self._store.update(entry_id, plan)
-        return KnowledgeEntry.from_row(row) if row is not None else None
+        return await self._saved(entry_id, self.edit_plan(entry_id, **edit))
 
-    def edit_plan(
-        self,
-        entry_id: str,
-        *,
-        author: str,
-        title: str | None = None,
-        content: str | None = None,
-        example_questions: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        active: bool | None = None,
-        detail: dict[str, Any] | None = None,
-        expected_version: int | str | None = None,
-        only_active: bool = False,
-    ) -> Change:
+    def edit_plan(self, entry_id: str, *, only_active: bool = False, **edit: Unpack[EntryEdit]) -> Change:
         """What `edit` writes, its fields checked: for a caller storing it with other changes in one transaction
         (gateway.store.knowledge.edit_entry); it writes nothing when the entry already holds those fields.
         `only_active`: EntrySwitchedOff when the entry, read under its lock, is switched off (a revision of a live fix)."""
+        asked: Mapping[str, Any] = edit
+        expected_version = edit.get("expected_version")
         expected = None if expected_version is None else checked_version(expected_version, "expected_version")
-        changes: dict[str, Any] = {}
-        if title is not None:
-            changes["title"] = checked_title(title)
-        if content is not None:
-            changes["content"] = checked_content(content)
-        if example_questions is not None:
-            changes["example_questions"] = checked_questions(example_questions)
-        if tags is not None:
-            changes["tags"] = checked_tags(tags)
-        if active is not None:
-            changes["active"] = bool(active)
+        changes = {name: check(asked[name]) for name, check in FIELD_CHECKS.items() if asked.get(name) is not None}
         if not changes:
             raise InvalidQuery("body", "nothing to change: give title, content, example_questions, tags or active")
         return self._change_plan(
-            entry_id, author, "edited", lambda fields: _with(fields, changes), detail, expected, only_active
+            entry_id,
+            edit["author"],
+            "edited",
+            lambda fields: _with(fields, changes),
+            edit.get("detail"),
+            expected,
+            only_active,
         )
 
     async def activate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
@@ -282,7 +269,12 @@ class KnowledgeService:
         detail: dict[str, Any] | None = None,
         expected_version: int | None = None,
     ) -> KnowledgeEntry | None:
-        plan = self._change_plan(entry_id, author, change, new_fields, detail, expected_version)
+        return await self._saved(
+            entry_id, self._change_plan(entry_id, author, change, new_fields, detail, expected_version)
+        )
+
+    async def _saved(self, entry_id: str, plan: Change) -> KnowledgeEntry | None:
+        """Store `plan`'s change to the entry; the entry as it then stands (None: no such entry)."""
         row = await self._store.update(entry_id, plan)
         return KnowledgeEntry.from_row(row) if row is not None else None
 
