@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,7 +26,7 @@ from gateway.review.resolution import ResolvingFix
 from gateway.review.reviewer_text import decision_text, note_text, redacted_request
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
 from gateway.review.task_reads import ReviewReads
-from gateway.review.task_requests import check_manual_request, open_request, person
+from gateway.review.task_requests import TaskAsked, check_manual_request, open_request, person
 from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.review_figures import ReviewFigureStore
@@ -63,17 +63,9 @@ class ReviewService(ReviewReads):
     async def open_or_update(
         self,
         *,
-        app: str,
-        source: Source,
-        reason: str,
-        priority: Priority,
-        interaction_ids: Sequence[str] = (),
-        issue_id: str | None = None,
-        evidence: Any = None,
-        tags: Sequence[str] = (),
         suggested_action: SuggestedAction | None = None,
-        actor: str | None = None,
         key: KeyClaim | None = None,
+        **asked: Unpack[TaskAsked],
     ) -> Opened | None:
         """Open a task, or update the open one for this issue or any of these interactions; the one verb rules call.
 
@@ -81,19 +73,7 @@ class ReviewService(ReviewReads):
         `key`: an idempotency key claimed with the task (gateway.store.reviews); when an earlier opening
         claimed it, nothing is written and that opening's task is returned (`Opened.earlier`).
         """
-        written = await self.write_task(
-            app=app,
-            source=source,
-            reason=reason,
-            priority=priority,
-            interaction_ids=interaction_ids,
-            issue_id=issue_id,
-            evidence=evidence,
-            tags=tags,
-            suggested_action=suggested_action,
-            actor=actor,
-            key=key,
-        )
+        written = await self.write_task(suggested_action=suggested_action, key=key, **asked)
         if written is None:
             return None
         return await self._opened(written)
@@ -124,17 +104,9 @@ class ReviewService(ReviewReads):
     async def write_task(
         self,
         *,
-        app: str,
-        source: Source,
-        reason: str,
-        priority: Priority,
-        interaction_ids: Sequence[str] = (),
-        issue_id: str | None = None,
-        evidence: Any = None,
-        tags: Sequence[str] = (),
         suggested_action: SuggestedAction | None = None,
-        actor: str | None = None,
         key: KeyClaim | None = None,
+        **asked: Unpack[TaskAsked],
     ) -> OpenResult | None:
         """Open or update a task as `open_or_update` does, without reading it back (for rules that open many).
 
@@ -144,18 +116,7 @@ class ReviewService(ReviewReads):
         or the open task already says all this. `suggested_action` defaults to one computed from the
         interactions' feedback and earlier reviews; `actor` defaults to "rule:<source>".
         """
-        request = open_request(
-            app=app,
-            source=source,
-            reason=reason,
-            priority=priority,
-            interaction_ids=interaction_ids,
-            issue_id=issue_id,
-            evidence=evidence,
-            tags=tags,
-            actor=actor,
-        )
-        return await self._write(request, suggested_action, key)
+        return await self._write(open_request(**asked), suggested_action, key)
 
     async def _write(
         self, request: OpenRequest, suggested_action: SuggestedAction | None = None, key: KeyClaim | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from gateway.domain.errors import InvalidQuery
 from gateway.review.held_answer import HELD_KEY
@@ -26,39 +26,48 @@ def person(name: str | None, field: str) -> str:
     return cleaned
 
 
-def open_request(
-    *,
-    app: str,
-    source: Source,
-    reason: str,
-    priority: Priority,
-    interaction_ids: Sequence[str],
-    issue_id: str | None,
-    evidence: Any,
-    tags: Sequence[str],
-    actor: str | None,
-) -> OpenRequest:
+class TaskAsked(TypedDict, total=False):
+    """What opening or updating a review task asks, as callers give it (`open_request` checks it).
+
+    `interaction_ids` and `tags` default to none, `issue_id` and `evidence` to None, `actor` to "rule:<source>".
+    """
+
+    app: Required[str]
+    source: Required[Source]
+    reason: Required[str]
+    priority: Required[Priority]
+    interaction_ids: Sequence[str]
+    issue_id: str | None
+    evidence: Any
+    tags: Sequence[str]
+    actor: str | None
+
+
+def open_request(**asked: Unpack[TaskAsked]) -> OpenRequest:
     """The request to open or update a task: its reason stripped and checked, `actor` defaulting to "rule:<source>".
 
     Refuses a blank or overlong reason, and a task that concerns neither an interaction nor an issue.
     """
-    reason = reason.strip()
+    reason = asked["reason"].strip()
     if not reason:
         raise InvalidQuery("reason", "'reason' must say, in a sentence, why the task exists")
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidQuery("reason", f"'reason' may be at most {MAX_REASON_CHARS} characters; got {len(reason)}")
+    interaction_ids = tuple(asked.get("interaction_ids", ()))
+    issue_id = asked.get("issue_id")
     if not interaction_ids and issue_id is None:
         raise InvalidQuery("interaction_ids", "a task concerns at least one interaction or an issue")
+    source = asked["source"]
     return OpenRequest(
-        app=app,
+        app=asked["app"],
         source=source,
         reason=reason,
-        priority=priority,
-        interaction_ids=tuple(interaction_ids),
+        priority=asked["priority"],
+        interaction_ids=interaction_ids,
         issue_id=issue_id,
-        evidence=evidence,
-        tags=tuple(tags),
-        actor=actor or f"rule:{source.value}",
+        evidence=asked.get("evidence"),
+        tags=tuple(asked.get("tags", ())),
+        actor=asked.get("actor") or f"rule:{source.value}",
     )
 
 
