@@ -171,7 +171,7 @@ def test_the_review_queues_reasons_stay_readable_on_a_phone(
 
     capture(page, screenshots, "phone-review-queue")
     assert reason_width >= 200  # at 6rem (90 px) it was one word a line, 14 lines for one reason
-    assert scroll_width <= viewport  # the table scrolls inside itself
+    assert scroll_width <= viewport  # each task a card (test_phone_lists_browser.py)
     page.close()
 
 
