@@ -12,11 +12,12 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
+from admin_ui.choice_views import shown_choices
 from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.query_params import choice_param, text_param, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
-from gateway.domain.conversation import choice_count, conversation, tool_calls_of
+from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
 from gateway.domain.paging import MAX_CURSOR_CHARS
@@ -204,7 +205,7 @@ class InteractionsController(Controller):
             interaction=interaction,
             turns=conversation(interaction.request),
             answer_tool_calls=tool_calls_of(interaction.tool_calls),
-            choices=choice_count(interaction.response),
+            choices=shown_choices(found),
             notes=policy_notes(interaction.policies),
             knowledge_miss=await _with_fix_issue(services, knowledge_miss(interaction.policies)),
             outcome=interaction.outcome,

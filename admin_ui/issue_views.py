@@ -12,6 +12,7 @@ from litestar import Request
 from admin_ui.query_params import bad_filter, choice_param, is_whole_number, text_param
 from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
+from gateway.domain.answer_choices import choice_count, choice_text
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.interactions import InteractionWithFeedback
 from gateway.domain.issues import IssueChange, IssueExample
@@ -99,6 +100,9 @@ class ExampleView:
     correction: str | None
     thumbs: str | None
     rating: int | None
+    # The answer's choice shown (the one the correction, else the feedback shown, judges) and how many it has.
+    choice: int = 0
+    choices: int = 1
 
 
 def _first(events: tuple[FeedbackEvent, ...], field: str) -> str | None:
@@ -112,16 +116,21 @@ def example_view(example: IssueExample, found: InteractionWithFeedback | None) -
         return ExampleView(example.interaction_id, False, example.text, "", None, None, None, None, None)
     current = tuple(sorted(found.current, key=lambda event: (not event.negative, event.created_at)))
     head = current[0] if current else None
+    judging = next((event for event in current if event.correction), head)
+    choice = judging.choice if judging else 0
+    interaction = found.interaction
     return ExampleView(
         interaction_id=example.interaction_id,
         found=True,
         cluster_text=example.text,
-        question=last_user_message(found.interaction.request),
-        answer=found.interaction.response_text,
+        question=last_user_message(interaction.request),
+        answer=choice_text(interaction.response, interaction.response_text, choice),
         comment=_first(current, "comment"),
         correction=_first(current, "correction"),
         thumbs=head.thumbs if head else None,
         rating=head.rating if head else None,
+        choice=choice,
+        choices=choice_count(interaction.response),
     )
 
 

@@ -129,6 +129,8 @@ environment.filters.update(
 # `url('/admin/issues')` in a template: the path as the browser reaches it (admin_ui.public_urls); every
 # href, src, action and data-*-url a template writes goes through it.
 environment.globals["url"] = template_url
+# `counted(n, "interaction")` in a template: a number with its noun, as every message says it ("1 interaction").
+environment.globals["counted"] = counted
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

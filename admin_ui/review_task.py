@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from admin_ui.choice_views import ShownChoice, shown_choices
 from admin_ui.form_keys import KEY_FIELD, new_form_key
 from admin_ui.rendering import duration_text, render, when_text
 from admin_ui.review_evidence import evidence_view
@@ -103,6 +104,8 @@ class ShownInteraction:
 
     record: InteractionWithFeedback
     question: str
+    # An answer of `n` > 1 choices: each with the feedback on it (admin_ui.choice_views); () for one choice.
+    choices: tuple[ShownChoice, ...] = ()
 
 
 async def _active_prompt_text(services: Services, app: str) -> str:
@@ -154,7 +157,7 @@ async def task_page(
     for interaction_id in detail.interaction_ids[:SHOWN_INTERACTIONS]:
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is not None:
-            shown.append(ShownInteraction(found, last_user_message(found.interaction.request)))
+            shown.append(ShownInteraction(found, last_user_message(found.interaction.request), shown_choices(found)))
     task = detail.task
     # The issues the page names (the task's, and those its events name), by their titles.
     titles = await services.issue_service.titles(

@@ -54,12 +54,6 @@ def tool_calls_of(raw: Any) -> tuple[ToolCall, ...]:
     return tuple(call for call in (tool_call_of(item) for item in raw) if call is not None)
 
 
-def choice_count(response: Any) -> int:
-    """How many choices a stored answer holds (a chat or legacy completion's `choices`; 1 for any other)."""
-    choices = response.get("choices") if isinstance(response, dict) else None
-    return len(choices) if isinstance(choices, list) and choices else 1
-
-
 def _content(content: Any) -> tuple[str, tuple[str, ...]]:
     if content is None:
         return "", ()

@@ -7,12 +7,13 @@ over BRIEF_REQUEST_CHARS of JSON is not read at all, and its row says so instead
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gateway.discovery.items import last_user_message
+from gateway.domain.feedback import FeedbackEvent
 from gateway.feedback.submission import counts_as_positive
 
 # How much of the question and the answer a listing row shows.
@@ -55,18 +56,36 @@ def tally_feedback(current: Iterable[Any]) -> dict[str, FeedbackTally]:
     per_interaction: defaultdict[str, list[Any]] = defaultdict(list)
     for row in current:
         per_interaction[row["interaction_id"]].append(row)
-    tallies = {}
-    for interaction_id, rows in per_interaction.items():
-        ratings = [row["rating"] for row in rows if row["rating"] is not None]
-        tallies[interaction_id] = FeedbackTally(
-            voters=len(rows),
-            negative=sum(1 for row in rows if row["negative"]),
-            positive=sum(1 for row in rows if counts_as_positive(row["negative"], row["thumbs"], row["rating"])),
-            corrections=sum(1 for row in rows if row["corrected"]),
-            comments=sum(1 for row in rows if row["commented"]),
-            mean_rating=sum(ratings) / len(ratings) if ratings else None,
-        )
-    return tallies
+    return {interaction_id: tally_of(rows) for interaction_id, rows in per_interaction.items()}
+
+
+def tally_of(rows: Sequence[Any]) -> FeedbackTally:
+    """The FeedbackTally of current feedback rows (`negative`, `thumbs`, `rating`, `corrected`, `commented`)."""
+    ratings = [row["rating"] for row in rows if row["rating"] is not None]
+    return FeedbackTally(
+        voters=len(rows),
+        negative=sum(1 for row in rows if row["negative"]),
+        positive=sum(1 for row in rows if counts_as_positive(row["negative"], row["thumbs"], row["rating"])),
+        corrections=sum(1 for row in rows if row["corrected"]),
+        comments=sum(1 for row in rows if row["commented"]),
+        mean_rating=sum(ratings) / len(ratings) if ratings else None,
+    )
+
+
+def event_tally(events: Iterable[FeedbackEvent]) -> FeedbackTally:
+    """The FeedbackTally of current feedback events, counted as a listing counts its rows."""
+    return tally_of(
+        [
+            {
+                "negative": event.negative,
+                "thumbs": event.thumbs,
+                "rating": event.rating,
+                "corrected": event.correction is not None,
+                "commented": event.comment is not None,
+            }
+            for event in events
+        ]
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from gateway.export.tool_calls import Json, choice_message, tool_calls_of, tool_settings_of
-from gateway.recording.reassembly import content_text
+from gateway.domain.answer_choices import choice_text
+from gateway.export.tool_calls import Json, tool_calls_of, tool_settings_of
 
 # The weight of an example whose confidence is unknown: that of a fully confident answer
 # (1 / (0.99 + 0.01)), so an example without evidence is never boosted.
@@ -179,7 +179,8 @@ def example_from_row(row: Json) -> TrainingExample | None:
     source = ExampleSource(row["source"])
     choice = row.get("choice") or 0
     original_tool_calls = tool_calls_of(row.get("response"), choice)
-    original = _answer_text(row, choice)
+    # The recorded text is the first choice's; a correction of another is paired with that one.
+    original = choice_text(row.get("response"), row["response_text"], choice)
     preferred: str | None = row["correction"]
     preferred_tool_calls: tuple[Json, ...] = ()
     if preferred is None and row["outcome"] == "approve":
@@ -208,12 +209,3 @@ def example_from_row(row: Json) -> TrainingExample | None:
         tool_settings=tool_settings_of(row["request"]),
         choice=choice,
     )
-
-
-def _answer_text(row: Json, choice: int) -> str | None:
-    """The text of the answer's choice at index `choice`: the recorded answer's for the first."""
-    if choice == 0:
-        text: str | None = row["response_text"]
-        return text
-    # The recorded text is the first choice's; a correction of another is paired with that one.
-    return content_text(choice_message(row["response"], choice).get("content"))

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import uuid_utils
 
+from gateway.domain.answer_choices import choice_count
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 
@@ -87,17 +88,11 @@ class Submission:
 
     def refuse_unknown_choice(self, response: Any) -> None:
         """InvalidSubmission when `choice` names none of the stored answer's choices (one when it lists none)."""
-        count = choices_in(response)
+        count = choice_count(response)
         if self.choice >= count:
             listed = "1 choice (0)" if count == 1 else f"{count} choices (0 to {count - 1})"
             message = f"'choice' {self.choice} names no choice of this answer: it has {listed}"
             raise InvalidSubmission(message, "choice")
-
-
-def choices_in(response: Any) -> int:
-    """How many choices a stored answer holds: its `choices`' length (chat and legacy completions), else 1."""
-    choices = response.get("choices") if isinstance(response, dict) else None
-    return len(choices) if isinstance(choices, list) and choices else 1
 
 
 # Half of a surrogate pair, escaped: a browser's text cut inside an emoji ("😀".slice(0, 1)), which

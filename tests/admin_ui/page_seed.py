@@ -57,8 +57,10 @@ async def feedback(
     user_id: str | None = "user-1",
     app: str = APP,
     voter: str | None = None,
+    choice: int = 0,
 ) -> None:
-    """One feedback event through the feedback store (`voter`: a token's, when the answer named no end user)."""
+    """One feedback event through the feedback store (`voter`: a token's, when the answer named no end user;
+    `choice`: the index of the answer's choice it judges)."""
     await gateway.services.feedback_store.append(
         {
             "id": str(uuid_utils.uuid7()),
@@ -72,6 +74,7 @@ async def feedback(
             "negative": negative,
             "submitted_via": "token" if voter else "app",
             "voter": voter,
+            "choice": choice,
         }
     )
 

@@ -1,0 +1,60 @@
+"""The choices of an answer to `n` > 1, as the pages show them and as feedback's `choice` names them.
+
+A chat or legacy completion holds its choices in `choices`, in the order the gateway stored them; a
+feedback event's `choice` is an index into that list, and the recorded answer (the interaction's
+`response_text`, what search, clustering and the pages read) is the first's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.domain.conversation import ToolCall, tool_calls_of
+from gateway.recording.reassembly import content_text
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChoice:
+    """One choice of an answer: its index (what feedback's `choice` names), text, tool calls and finish reason."""
+
+    index: int
+    text: str | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: str | None = None
+
+
+def _choices(response: Any) -> list[Any]:
+    choices = response.get("choices") if isinstance(response, dict) else None
+    return choices if isinstance(choices, list) else []
+
+
+def choice_count(response: Any) -> int:
+    """How many choices a stored answer holds (a chat or legacy completion's `choices`; 1 for any other)."""
+    return len(_choices(response)) or 1
+
+
+def _choice(index: int, raw: Any) -> AnswerChoice:
+    if not isinstance(raw, dict):
+        return AnswerChoice(index, None)
+    finish_reason = raw.get("finish_reason") if isinstance(raw.get("finish_reason"), str) else None
+    message = raw.get("message")
+    if isinstance(message, dict):  # a chat completion's
+        return AnswerChoice(
+            index, content_text(message.get("content")), tool_calls_of(message.get("tool_calls")), finish_reason
+        )
+    text = raw.get("text")  # a legacy completion's
+    return AnswerChoice(index, text if isinstance(text, str) else None, (), finish_reason)
+
+
+def answer_choices(response: Any) -> tuple[AnswerChoice, ...]:
+    """Every choice of a stored chat or legacy completion, in stored order; () for an answer with no `choices`."""
+    return tuple(_choice(index, raw) for index, raw in enumerate(_choices(response)))
+
+
+def choice_text(response: Any, response_text: str | None, choice: int) -> str | None:
+    """The text of the answer's choice at index `choice`: the recorded answer's for the first (0); None past the last."""
+    if choice == 0:
+        return response_text
+    choices = _choices(response)
+    return _choice(choice, choices[choice]).text if 0 < choice < len(choices) else None
