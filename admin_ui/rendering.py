@@ -68,6 +68,13 @@ def _count(value: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
+def counted_text(number: int, noun: str, plural: str | None = None) -> str:
+    """`number` and `noun` as gateway.counted says them ("1 upstream call"), its digits grouped as `| count` groups
+    them ("20 000 characters")."""
+    said = counted(number, noun, plural)
+    return _count(number) + said[len(str(number)) :]
+
+
 # A linked fix as it stands now (gateway.store.fix_links.standing), in the pages' words.
 FIX_STANDING = {"active": "in force", "canary": "a canary", "inactive": "no longer in force", "gone": "deleted"}
 
@@ -130,7 +137,7 @@ environment.filters.update(
 # href, src, action and data-*-url a template writes goes through it.
 environment.globals["url"] = template_url
 # `counted(n, "interaction")` in a template: a number with its noun, as every message says it ("1 interaction").
-environment.globals["counted"] = counted
+environment.globals["counted"] = counted_text
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

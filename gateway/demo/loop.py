@@ -16,13 +16,11 @@ import os
 import random
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import openai
@@ -36,7 +34,8 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.demo.fake_rules import TRANSFER_FEE
 from gateway.demo.fake_upstream import run_fake_upstream
-from gateway.demo.loop_traffic import FEE_QUESTIONS, Asked, ask_all, judge, questions, send_feedback
+from gateway.demo.loop_output import answers_table, feedback_summary, issues_title, preview_table
+from gateway.demo.loop_traffic import FEE_QUESTIONS, ask_all, judge, questions, send_feedback
 from gateway.demo.threaded_server import ThreadedServer
 from gateway.discovery.job import run_clustering_pass
 from gateway.domain.issues import IssueService
@@ -133,17 +132,6 @@ class Steps:
         seconds = time.perf_counter() - started
         self._report.steps.append((title, seconds))
         self._console.print(f"[dim]({seconds:.1f} s)")
-
-
-def answers_table(title: str, asked: list[Asked]) -> Table:
-    """How many answers per distinct answer text (what the model said)."""
-    table = Table(title=title)
-    table.add_column("answer")
-    table.add_column("times", justify="right")
-    for answer, count in Counter(a.answer for a in asked).most_common():
-        style = "red" if answer in (TRANSFER_FEE.wrong,) or answer.startswith("Sorry") else "green"
-        table.add_row(f"[{style}]{answer}", str(count))
-    return table
 
 
 async def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
@@ -272,10 +260,8 @@ async def _loop(
             sent = await send_feedback(http, ratings)
             downs = [r for r in ratings if r.thumbs == "down"]
             corrected = [r for r in downs if r.correction]
-            console.print(
-                f"{sent} ratings: {len(downs)} thumbs-down ({len(corrected)} with a correction), "
-                f"{sum(r.thumbs == 'up' for r in ratings)} thumbs-up, {len(ratings) - sent} answers not rated"
-            )
+            ups = sum(r.thumbs == "up" for r in ratings)
+            console.print(feedback_summary(sent, len(downs), len(corrected), ups, len(ratings) - sent))
             for example in corrected[:2]:
                 asked = example.asked
                 console.print(f"  {asked.question!r} -> {asked.answer!r}: corrected {example.correction!r}")
@@ -285,7 +271,7 @@ async def _loop(
             summary = await run_clustering_pass(engine, settings, embedder)
             issues = IssueService(IssueStore(engine))
             listed = (await issues.list(IssueFilter(), sort="size", limit=10)).data
-            table = Table(title=f"Issues ({sum(s.items for s in summary.apps)} complaints)")
+            table = Table(title=issues_title(sum(s.items for s in summary.apps)))
             for column in ("issue", "complaints", "keywords"):
                 table.add_column(column)
             for issue in listed:
@@ -309,7 +295,7 @@ async def _loop(
                          "example_questions": ENTRY_QUESTIONS}  # fmt: skip
             answer = await http.post(f"/api/issues/{issue.id}/previews", json=candidate, headers=admin)
             answer.raise_for_status()
-            console.print(_preview_table(answer.json()))
+            console.print(preview_table(answer.json()))
 
         with steps.step("Fix: the reviewer resolves the task with a knowledge-base entry (linked to the issue)"):
             fixes = TaskFixes(
@@ -356,16 +342,6 @@ async def _loop(
         await sdk.close()
         await http.aclose()
         await engine.dispose()
-
-
-def _preview_table(preview: dict[str, Any]) -> Table:
-    table = Table(title=f"Preview {preview['id']} ({preview['counts']['upstream_calls']} upstream calls)")
-    for column in ("question", "original answer", "new answer", "end user's correction"):
-        table.add_column(column)
-    for item in preview["items"]:
-        original, new = f"[red]{item['original_answer']}", f"[green]{item['new_answer']}"
-        table.add_row(item["question"], original, new, item["correction"] or "")
-    return table
 
 
 async def _measure(
