@@ -5,7 +5,9 @@ client that sent one 200 MB header took a gateway process from 131 MB to 766 MB 
 protocol counts the bytes that arrive while a head is incomplete and, past MAX_REQUEST_HEAD_BYTES,
 answers 431 with an OpenAI-style error and reads nothing more into memory: what the client still
 sends is dropped until it stops (it may send its whole request before reading the answer) or
-LINGER_SECONDS pass.
+LINGER_SECONDS pass. A head that arrives whole in one read (up to 256 KiB) is measured once parsed,
+by its URL and header lines, and refused the same way before the app sees it (the app answered a
+100 KB header 401, for the key it did not find).
 
 Time: uvicorn closes a connection only when it has been idle *between* requests; one that never
 sends a byte, or trickles a head or a body a few bytes at a time, was held for as long as the
@@ -79,6 +81,8 @@ class BoundedRequestProtocol(HttpToolsProtocol):
 
     _awaiting_head = True
     _head_bytes = 0
+    # The parsed request line's URL and header lines, each as sent (name, ": ", value, CRLF).
+    _parsed_head_bytes = 0
     _heads_completed = 0
     _refused = False
     _deadline: asyncio.TimerHandle | None = None
@@ -108,6 +112,8 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         # counts another request's bytes.
         awaiting, heads = self._awaiting_head, self._heads_completed
         super().data_received(data)
+        if self._refused:
+            return  # the parsed head was past the bound (on_headers_complete)
         if awaiting and self._awaiting_head and heads == self._heads_completed:
             self._head_bytes += len(data)
             if self._head_bytes > MAX_REQUEST_HEAD_BYTES:
@@ -126,16 +132,44 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         if self._deadline is None:
             self._arm()
 
+    def on_message_begin(self) -> None:
+        """A request begins: its head is measured from nothing."""
+        self._parsed_head_bytes = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        """Count the URL (httptools may give it in pieces) toward the head's size."""
+        self._parsed_head_bytes += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """Count the header line toward the head's size."""
+        self._parsed_head_bytes += len(name) + len(value) + 4
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
-        """The head is whole: stop counting it; the body is counted from here."""
+        """The head is whole: refuse it past the bound, else stop counting it; the body is counted from here."""
+        if self._refused:
+            return  # a request pipelined behind a refused one
+        if self._parsed_head_bytes > MAX_REQUEST_HEAD_BYTES:
+            # Arrived whole in one read, which data_received does not count: the app must not see it.
+            self._refuse()
+            return
         self._awaiting_head = False
         self._head_bytes = 0
         self._heads_completed += 1
         self._body_bytes = 0
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        """Hand the body to the app, unless its head was refused (no app is waiting for it)."""
+        if not self._refused:
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
         """The request is whole: the next bytes on this connection start another head, with a clock of its own."""
+        if self._refused:
+            return
         self._awaiting_head = True
         self._head_bytes = 0
         self._disarm()
