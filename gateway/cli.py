@@ -153,7 +153,7 @@ def db_upgrade(args: argparse.Namespace) -> None:
         upgrade_database(settings.database_url)
     except CommandError as exc:
         raise ConfigError(f"cannot upgrade the database schema: {exc}") from None
-    print(f"database at {_redacted(settings.database_url)} is up to date")
+    print(f"database at {shown_url(settings.database_url)} is up to date")
 
 
 def keys_create(args: argparse.Namespace) -> None:
@@ -252,12 +252,6 @@ def demo(args: argparse.Namespace) -> None:
             f"{keep} holds a {DEMO_CONFIG} already, which the demo would replace: give --keep a new folder"
         )
     asyncio.run(run_demo(Console(), seed=args.seed, keep=keep))
-
-
-def _redacted(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    _credentials, at, host = rest.rpartition("@")
-    return f"{scheme}{sep}{'***@' if at else ''}{host}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy.engine import make_url
 
 from gateway.config_checks import ConfigError
+from gateway.url_text import shown_url
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -115,6 +116,6 @@ def refuse_missing_sqlite_file(database_url: str) -> None:
     path = Path(url.database)
     if not path.exists():
         raise ConfigError(
-            f"there is no SQLite database at {path}: check FEEDGATE_DATABASE_URL ({database_url}); "
+            f"there is no SQLite database at {path}: check FEEDGATE_DATABASE_URL ({shown_url(database_url)}); "
             "`feedgate serve` or `feedgate db upgrade` creates one"
         )

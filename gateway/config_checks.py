@@ -17,7 +17,7 @@ import idna
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from gateway.url_text import shown_url, without_url_passwords
+from gateway.url_text import shown_url, url_credentials_end, without_url_passwords
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -132,6 +132,12 @@ def check_port(option: str, port: int) -> int:
     return port
 
 
+_UNREADABLE_DATABASE_URL = (
+    "database_url cannot be read (not shown, as it may hold a password): percent-encode / ? # @ in its user "
+    f"and password as %2F %3F %23 %40; use {DATABASE_URL_FORMS}"
+)
+
+
 def check_database_url(url: str) -> None:
     """Refuse what is not a URL of a database Feedgate runs on, before any command tries to connect.
 
@@ -145,6 +151,14 @@ def check_database_url(url: str) -> None:
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(f"database_url is not a database URL; use {DATABASE_URL_FORMS}") from None
+    except ValueError:
+        # A port that is no number: "user:pass/word" with no "@" reads as host "user", port "pass", and the
+        # error quoted it.
+        raise ConfigError(_UNREADABLE_DATABASE_URL) from None
+    rest = url.partition("://")[2]
+    if rest.count("@") > 1 or url_credentials_end(rest) == -1:
+        # SQLAlchemy ends a password at its first "@": the rest of it would be taken for the host, and shown.
+        raise ConfigError(_UNREADABLE_DATABASE_URL)
     if parsed.drivername not in _DATABASE_DRIVERS:
         shown = parsed.render_as_string(hide_password=True)
         raise ConfigError(

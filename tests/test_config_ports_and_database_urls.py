@@ -59,3 +59,40 @@ def test_a_database_url_from_the_environment_is_checked_too(monkeypatch: pytest.
 
     with pytest.raises(ConfigError, match="is not a database Feedgate runs on"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # The "@host" left out: read as host "u" on port "Zq1", whose int() error quoted it.
+        "postgresql+asyncpg://u:Zq1/Xw2/feedgate",
+        "postgresql+asyncpg://u:Zq1?Xw2/feedgate",
+        # Two "@": the password's own was taken for the end of it, and "Xw2" shown as the host.
+        "postgresql+asyncpg://u:Zq1@Xw2@127.0.0.1:1/feedgate",
+        "postgresql+asyncpg://u:Zq1@Xw2/x@127.0.0.1:1/feedgate",
+    ],
+)
+def test_a_database_url_whose_password_breaks_it_is_refused_showing_none_of_it(url: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(database_url=url)
+
+    said = str(raised.value)
+    assert "Zq1" not in said and "Xw2" not in said, said
+    assert "percent-encode" in said and "%40" in said and "%2F" in said, said
+
+
+@pytest.mark.parametrize("separator", ["/", "?", "#"])
+async def test_an_unreachable_database_whose_password_holds_a_separator_shows_none_of_it(separator: str):
+    from gateway.store.engine import DatabaseUnreachable, check_reachable, create_engine
+
+    settings = load_settings(database_url=f"postgresql+asyncpg://u:Zq1{separator}Xw2@127.0.0.1:1/feedgate")
+    engine = create_engine(settings.database_url)
+    try:
+        with pytest.raises(DatabaseUnreachable) as raised:
+            await check_reachable(engine)
+    finally:
+        await engine.dispose()
+
+    said = str(raised.value)
+    assert "Zq1" not in said and "Xw2" not in said, said
+    assert "127.0.0.1:1/feedgate" in said
