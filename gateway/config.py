@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +65,32 @@ def inherited_key_elsewhere(
     """Why side call `side_call` at `url` may not be sent the key it inherits (`key_env`, `home`'s); None when it may."""
     if url is None or url_origin(url).lower() == url_origin(home_url).lower():
         return None
-    # An empty FEEDGATE_ variable counts as unset (env_ignore_empty): "" for no key is said in the config file.
+    # An empty FEEDGATE_ variable is refused (refuse_empty_key_variables): "" for no key is said in the config file.
     return (
         f"{side_call}_url is at another host than {home}'s, whose key ({key_env}) it would be sent: "
         f'set {side_call}_api_key_env to the variable holding its key, or to "" for none (in the config file: '
-        f"an empty FEEDGATE_{side_call.upper()}_API_KEY_ENV counts as unset)"
+        f"an empty FEEDGATE_{side_call.upper()}_API_KEY_ENV is refused)"
     )
+
+
+def refuse_empty_key_variables(environ: Mapping[str, str]) -> None:
+    """ConfigError for a FEEDGATE_*_API_KEY_ENV set to "": it is neither unset nor "no key", so it says how to
+    say each.
+
+    Every other empty variable is unset (Settings' env_ignore_empty: compose's `${VAR:-}` passes "" for one
+    left out). Read so, "" sent the default's key (OPENAI_API_KEY) where its writer meant no key, as the
+    config file's "" says; read as "no key", it would drop the key where it only meant "not given".
+    """
+    for name, field in Settings.model_fields.items():
+        variable = f"FEEDGATE_{name.upper()}"
+        if not name.endswith("_api_key_env") or environ.get(variable) != "":
+            continue
+        default = field.default or "the title model's"
+        raise ConfigError(
+            f"{variable} is set but empty: set it to the name of the variable holding the key; for no key, "
+            f'set {name} = "" in the config file (or name a variable that is not set); unset {variable} for '
+            f"the default ({default})"
+        )
 
 
 # pydantic orders the fields from the last base to the first: these bases are listed in reverse so the fields
@@ -189,6 +209,7 @@ def load_settings(config_file: Path | None = None, *, flags: Collection[str] = (
         # Said as the file's key: the validator's message named a FEEDGATE_ variable nobody set, and coerced
         # `redaction = "yes"` or `workers = true` without a word.
         check_file_values(config_file, from_file, Settings)
+    refuse_empty_key_variables(os.environ)
     # The environment must beat the file, so drop file keys the environment sets.
     # An empty variable is unset (Settings' env_ignore_empty), so it does not beat the file either.
     env_keys = {k[len("FEEDGATE_") :].lower() for k, v in os.environ.items() if k.startswith("FEEDGATE_") and v}

@@ -40,7 +40,8 @@ def environment(database_url: str, silent_embeddings: socket.socket) -> dict[str
         **env,
         "FEEDGATE_DATABASE_URL": database_url,
         "FEEDGATE_EMBEDDING_URL": f"http://127.0.0.1:{silent_embeddings.getsockname()[1]}/v1",
-        # A local endpoint wanting no key: named, so OPENAI_API_KEY is not sent to it (an empty value is unset).
+        # A local endpoint wanting no key: a variable that is not set, so OPENAI_API_KEY is not sent to it (an empty
+        # value is refused).
         "FEEDGATE_EMBEDDING_API_KEY_ENV": "NO_EMBEDDING_KEY",
         "FEEDGATE_LOG_FORMAT": "text",
     }

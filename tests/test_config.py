@@ -155,6 +155,44 @@ def test_an_empty_variable_is_unset_and_leaves_the_file_or_default_standing(
     assert (settings.retention_days, settings.port) == (None, 9001)
 
 
+KEY_VARIABLES = [
+    "FEEDGATE_UPSTREAM_API_KEY_ENV",
+    "FEEDGATE_EMBEDDING_API_KEY_ENV",
+    "FEEDGATE_TITLE_API_KEY_ENV",
+    "FEEDGATE_MERGE_JUDGE_API_KEY_ENV",
+]
+
+
+@pytest.mark.parametrize("variable", KEY_VARIABLES)
+def test_an_empty_key_variable_name_is_refused_saying_what_to_set(monkeypatch: pytest.MonkeyPatch, variable: str):
+    # Read as unset, "" sent the default's key (OPENAI_API_KEY) to an endpoint its writer meant to send none;
+    # read as "no key", it would send none where compose's `${VAR:-}` only meant "not given". It is neither.
+    monkeypatch.setenv(variable, "")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    said = str(raised.value)
+    assert said.startswith(f"{variable} is set but empty"), said
+    setting = variable.removeprefix("FEEDGATE_").lower()
+    assert f'{setting} = ""' in said and f"unset {variable}" in said, said
+
+
+def test_an_empty_key_variable_name_is_refused_even_beside_the_files_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("FEEDGATE_EMBEDDING_API_KEY_ENV", "")
+
+    with pytest.raises(ConfigError, match="FEEDGATE_EMBEDDING_API_KEY_ENV is set but empty"):
+        load_settings(write_config(tmp_path, 'embedding_api_key_env = "EMBEDDING_KEY"\n'))
+
+
+def test_an_empty_key_variable_name_in_the_file_is_no_key(tmp_path: Path):
+    settings = load_settings(write_config(tmp_path, 'embedding_api_key_env = ""\n'))
+
+    assert settings.embedding_api_key_env == ""
+
+
 # -- errors ----------------------------------------------------------------------------
 
 
