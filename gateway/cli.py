@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from gateway.cli_database import prepared_database
 from gateway.cli_help import described
-from gateway.cli_signals import CommandStopped
+from gateway.cli_signals import NOTHING_CHANGED, CommandStopped, run_stoppable
 from gateway.config import Settings, load_settings
 from gateway.config_checks import (
     ConfigError,
@@ -28,11 +28,6 @@ from gateway.url_text import shown_url
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
-    from gateway.store.keys import ListedKey
-
-# The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
-MAX_APP_NAME = 200
-
 
 # The settings a command-line flag may give (`--database-url` gives database_url).
 FLAG_SETTINGS = ("host", "port", "database_url", "workers")
@@ -156,64 +151,6 @@ def db_upgrade(args: argparse.Namespace) -> None:
     print(f"database at {shown_url(settings.database_url)} is up to date")
 
 
-def keys_create(args: argparse.Namespace) -> None:
-    """Issue a gateway key for an app and print it once."""
-    from gateway.store.keys import GatewayKeyStore
-
-    if not args.app.strip():
-        raise ConfigError("the app's name must not be blank: `feedgate keys create APP`")
-    if len(args.app) > MAX_APP_NAME:
-        raise ConfigError(f"the app's name must be at most {MAX_APP_NAME} characters, got {len(args.app)}")
-    settings = _settings(args)
-
-    async def issue() -> None:
-        async with prepared_database(settings) as engine:
-            key = await GatewayKeyStore(engine).issue(args.app)
-        print(f"key id:  {key.id}\napp:     {key.app}\nkey:     {key.raw_key}")
-        print("Store the key now: Feedgate keeps only its hash.", file=sys.stderr)
-
-    asyncio.run(issue())
-
-
-def keys_revoke(args: argparse.Namespace) -> None:
-    """Revoke a gateway key by id."""
-    from gateway.store.keys import GatewayKeyStore
-
-    settings = _settings(args)
-
-    async def revoke() -> bool:
-        async with prepared_database(settings, creates=False) as engine:
-            return await GatewayKeyStore(engine).revoke(args.key_id)
-
-    if not asyncio.run(revoke()):
-        raise ConfigError(f"no live key with id {args.key_id}")
-    # Each running gateway process keeps a key's lookup for a while: say how long the key may still pass.
-    print(
-        f"revoked {args.key_id}: running gateways refuse it within {settings.key_cache_seconds:g} s (FEEDGATE_KEY_CACHE_SECONDS)"
-    )
-
-
-def keys_list(args: argparse.Namespace) -> None:
-    """List the gateway keys (never their values): id, app, when created, when revoked, and when last used."""
-    from gateway.store.keys import GatewayKeyStore
-
-    settings = _settings(args)
-
-    async def listed() -> list[ListedKey]:
-        async with prepared_database(settings, reads_only=True) as engine:
-            return await GatewayKeyStore(engine).list(args.app, include_revoked=args.all)
-
-    keys = asyncio.run(listed())
-    if not keys:
-        print("no keys" if args.all else "no live keys (--all shows revoked ones too)", file=sys.stderr)
-        return
-    for key in keys:
-        revoked = f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
-        # No recorded use: never used, or used only before Feedgate recorded keys' use (revision 0030).
-        used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "no recorded use"
-        print(f"{key.id}  {key.app}  created {key.created_at:%Y-%m-%d %H:%M}{revoked}  {used}")
-
-
 def audit_verify(args: argparse.Namespace) -> None:
     """Check the audit log's hash chain; exit 1 naming the first broken record."""
     from gateway.audit.service import AuditService
@@ -225,7 +162,7 @@ def audit_verify(args: argparse.Namespace) -> None:
         async with prepared_database(settings, reads_only=True) as engine:
             return await AuditService(AuditStore(engine)).verify()
 
-    result = asyncio.run(verify())
+    result = run_stoppable(verify, NOTHING_CHANGED)
     if not result.ok:
         print(f"audit log broken at record {result.first_broken_seq}: {result.reason}", file=sys.stderr)
         intact = "record before it is" if result.checked == 1 else "records before it are"
@@ -273,19 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", **described("database schema")).add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], **described("apply pending migrations")).set_defaults(run=db_upgrade)
 
-    keys = commands.add_parser("keys", **described("gateway keys")).add_subparsers(dest="keys_command", required=True)
-    create = keys.add_parser("create", parents=[common], **described("issue a key for an app"))
-    create.add_argument("app", help="the app's name, as it will appear in the API")
-    create.set_defaults(run=keys_create)
-    listing = keys.add_parser(
-        "list", parents=[common], **described("list keys: id, app, created, last used (never the key itself)")
-    )
-    listing.add_argument("--app", help="only this app's keys")
-    listing.add_argument("--all", action="store_true", help="revoked keys too")
-    listing.set_defaults(run=keys_list)
-    revoke = keys.add_parser("revoke", parents=[common], **described("revoke a key by its id"))
-    revoke.add_argument("key_id")
-    revoke.set_defaults(run=keys_revoke)
+    from gateway.cli_keys import add_keys_commands
+
+    add_keys_commands(commands, common, _settings)
 
     audit = commands.add_parser("audit", **described("the audit log")).add_subparsers(
         dest="audit_command", required=True

@@ -25,7 +25,7 @@ from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message, why_no_issue
-from gateway.imports.jsonl import MAX_LINE_BYTES
+from gateway.imports.jsonl import MAX_LINE_BYTES, ImportReport
 from gateway.observability.logs import resolved_format
 
 if TYPE_CHECKING:
@@ -247,10 +247,12 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
     _check_readable_file(args.file)
     as_json = logs_are_json(settings)
     # Among JSON log lines a progress bar is one more line a log collector cannot parse.
+    # Filled as the import goes: a stopped import says from it what it stored.
+    report = ImportReport()
     with _progress_bar(shown=not as_json) as bar:
         task = bar.add_task(f"importing {args.file.name}", total=args.file.stat().st_size)
-        report = asyncio.run(
-            on_database(
+        run_stoppable(
+            lambda: on_database(
                 settings,
                 lambda engine: import_jsonl(
                     engine,
@@ -260,8 +262,10 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
                     progress=lambda read: bar.update(task, completed=read),
                     redactor=redactor_for(settings),
                     max_line_bytes=args.max_line_mib * 1024 * 1024,
+                    report=report,
                 ),
-            )
+            ),
+            lambda: import_stopped(report, args.file),
         )
     for number, reason in sorted(report.repeated + report.errors):
         if as_json:
@@ -285,6 +289,19 @@ def import_file(args: argparse.Namespace, settings: Settings) -> None:
     if report.errors and not (report.interactions or report.already_stored_interactions or report.repeated):
         # Not one line could be read (the wrong file, the wrong format): a script must not take it for success.
         raise SystemExit(1)
+
+
+def import_stopped(report: ImportReport, path: Path) -> str:
+    """What an import stopped partway stored, and how to go on without storing a line twice."""
+    done = report.done_through_line
+    if not done:
+        return f"the import was cut short: no line is stored (the batch under way is rolled back); run `feedgate import {path}` again"
+    return (
+        f"the import was cut short: lines 1-{done} are stored ({counted(report.interactions, 'interaction')}, "
+        f"{counted(report.feedback, 'feedback event')}), the batch under way is rolled back and the lines after it "
+        f"are not stored. To go on, import the lines after line {done} (`tail -n +{done + 1} {path} > rest.jsonl`), "
+        "or the whole file again: a line whose id is stored already is skipped, but one without an id is stored twice"
+    )
 
 
 def _check_readable_file(path: Path) -> None:

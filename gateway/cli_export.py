@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.cli_database import on_database, refuse_missing_sqlite_file
 from gateway.cli_discovery import logs_are_json
 from gateway.cli_help import described
+from gateway.cli_signals import run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
@@ -146,7 +146,10 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     fmt, fixes = options.format, options.fixes
     # Before the progress bar and the output file: a mistyped path is one line, and leaves nothing behind.
     refuse_missing_sqlite_file(settings.database_url)
-    out, partial, target = _output(args.output)
+    # Opened in `work`, once SIGTERM stops the export rather than the process (which left the twin behind).
+    out: IO[str] = sys.stdout
+    partial: Path | None = None
+    target: Path | None = None
     tally = ExportTally()
     unseen: list[str] = []
     # With --stored-after: the token the next export reads on from, said with the summary.
@@ -175,8 +178,27 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
             async for line in exporter.lines(where, fmt, tally, progress, fixes=fixes):
                 _written(out.write, line)
 
+    async def work() -> None:
+        nonlocal out, partial, target
+        out, partial, target = _output(args.output)
+        await on_database(settings, run, reads_only=True)
+
+    def stopped() -> str:
+        if args.output is None:
+            return (
+                "the export was cut short: what went to stdout is unfinished, discard it; run `feedgate export` again"
+            )
+        if partial is None:  # a FIFO or a device, written directly
+            return (
+                f"the export was cut short: what went to {args.output} is unfinished, discard it; "
+                "run `feedgate export` again"
+            )
+        # The twin is removed below; the file it would have replaced is untouched.
+        done = "is left as it was" if target is not None and target.exists() else "was not written"
+        return f"the export was cut short: {args.output} {done} (its unfinished copy is removed); run `feedgate export` again"
+
     try:
-        asyncio.run(on_database(settings, run, reads_only=True))
+        run_stoppable(work, stopped)
         _written(out.flush)
         if out is not sys.stdout:
             _written(out.close)

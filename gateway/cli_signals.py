@@ -1,5 +1,8 @@
 """Stopping a command on SIGTERM as on Ctrl-C: its work is cancelled, so locks are let go and transactions rolled back.
 
+Every one-off command that touches the database runs its work through `run_stoppable`: cluster, prune, erase,
+import, export, keys and user (gateway/cli*.py).
+
 SIGTERM's default action (a container stop, systemd's) ended the process on the spot: on SQLite a clustering
 or prune lock's row stayed behind, and no pass, prune or erasure ran until it expired (2 hours).
 """
@@ -14,6 +17,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 logger = logging.getLogger("feedgate")
+# What a stopped command that only reads, or whose one transaction was rolled back, says.
+NOTHING_CHANGED = "nothing was changed; run the command again"
 
 
 class CommandStopped(Exception):
@@ -40,9 +45,10 @@ def cancel_on_sigterm(on_signal: Callable[[], None] = lambda: None) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
 
 
-def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str) -> T:
+def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str | Callable[[], str]) -> T:
     """`asyncio.run(work())`, which SIGTERM or Ctrl-C cancel; then CommandStopped saying `unfinished` (what is
-    left as it was and what to do), with the conventional exit status (143 for SIGTERM, 130 for Ctrl-C)."""
+    left as it was and what to do; a callable is asked once the work has stopped, for what it got done), with
+    the conventional exit status (143 for SIGTERM, 130 for Ctrl-C)."""
     stopped_by: list[signal.Signals] = []
 
     async def main() -> T:
@@ -59,4 +65,5 @@ def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str) -> T:
             raise
         logger.debug("after %s", stopped_by[0].name, exc_info=True)
     received = stopped_by[0]
-    raise CommandStopped(f"stopped by {received.name}: {unfinished}", 128 + received.value) from None
+    said = unfinished if isinstance(unfinished, str) else unfinished()
+    raise CommandStopped(f"stopped by {received.name}: {said}", 128 + received.value) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +15,7 @@ from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
 from gateway.cli_database import on_database
 from gateway.cli_help import described
+from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 
@@ -48,7 +48,8 @@ def _with_accounts(
         )
 
     try:
-        return asyncio.run(run())
+        # One transaction each (with its audit record): a stop rolls it back.
+        return run_stoppable(run, NOTHING_CHANGED)
     except AccountError as exc:
         raise ConfigError(exc.message) from None
 

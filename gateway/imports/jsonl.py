@@ -48,6 +48,9 @@ class ImportReport:
     repeated: list[tuple[int, str]] = field(default_factory=list)
     # (line number, reason), for lines skipped as bad.
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # The file's lines up to this one are done (stored, skipped, or stored before): what an import stopped
+    # partway leaves done, the batch under way being rolled back.
+    done_through_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,18 +268,20 @@ async def import_jsonl(
     progress: Progress | None = None,
     redactor: Redactor | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Store every good line of `path`, redacted when `redactor` is given; bad lines are reported by number and skipped.
 
     What is stored already is not stored again, and the report counts only what this import stored: an
     interaction whose id is in the database stays as it is (its line's new feedback events are added), a
     feedback event is stored once per idempotency key, and a line repeating the id of an earlier line in
-    the file is skipped and reported by number. A line longer than `max_line_bytes` is a bad line.
+    the file is skipped and reported by number. A line longer than `max_line_bytes` is a bad line. `report`,
+    when given, is filled as the import goes, so that a caller whose import was stopped knows what it stored.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     store = ImportStore(engine)
-    report = ImportReport()
+    report = ImportReport() if report is None else report
     batch: list[ParsedLine] = []
     # The bytes of the lines in `batch`.
     batch_bytes = 0
@@ -312,6 +317,7 @@ async def import_jsonl(
         report.erased_feedback += len(feedback_rows) - stored_feedback
         batch.clear()
 
+    number = 0
     for number, line, read in numbered_lines(path, max_line_bytes):
         if line is None:
             report.errors.append((number, too_long(max_line_bytes)))
@@ -333,7 +339,10 @@ async def import_jsonl(
             del line  # not held while the batch is stored
         if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
             await flush()
+        if not batch:
+            report.done_through_line = number
         if progress is not None:
             progress(read)
     await flush()
+    report.done_through_line = number
     return report

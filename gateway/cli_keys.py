@@ -1,0 +1,116 @@
+"""The `feedgate keys` commands: issue, list and revoke gateway keys from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from gateway.cli_database import prepared_database
+from gateway.cli_help import described
+from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
+from gateway.config import Settings
+from gateway.config_checks import ConfigError
+
+if TYPE_CHECKING:
+    from gateway.store.keys import ListedKey
+
+# The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
+MAX_APP_NAME = 200
+
+
+def keys_create(args: argparse.Namespace, settings_of: Callable[[argparse.Namespace], Settings]) -> None:
+    """Issue a gateway key for an app and print it once."""
+    from gateway.store.keys import GatewayKeyStore
+
+    # Before the settings are read: a blank name is the mistake to tell, whatever else is.
+    if not args.app.strip():
+        raise ConfigError("the app's name must not be blank: `feedgate keys create APP`")
+    if len(args.app) > MAX_APP_NAME:
+        raise ConfigError(f"the app's name must be at most {MAX_APP_NAME} characters, got {len(args.app)}")
+    settings = settings_of(args)
+    shown: list[str] = []
+
+    async def issue() -> None:
+        async with prepared_database(settings) as engine:
+            key = await GatewayKeyStore(engine).issue(args.app)
+            # At once: a stop while the database is let go of must not lose a key that is stored.
+            print(f"key id:  {key.id}\napp:     {key.app}\nkey:     {key.raw_key}", flush=True)
+            print("Store the key now: Feedgate keeps only its hash.", file=sys.stderr)
+            shown.append(key.id)
+
+    def stopped() -> str:
+        if shown:
+            return f"key {shown[0]} was issued and is shown above; nothing else was left undone"
+        return (
+            "no key was issued (had the stop come as it was being stored, `feedgate keys list --app "
+            f"{args.app}` would list it: revoke it); run `feedgate keys create` again"
+        )
+
+    run_stoppable(issue, stopped)
+
+
+def keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    """Revoke a gateway key by id."""
+    from gateway.store.keys import GatewayKeyStore
+
+    async def revoke() -> bool:
+        async with prepared_database(settings, creates=False) as engine:
+            return await GatewayKeyStore(engine).revoke(args.key_id)
+
+    revoked = run_stoppable(
+        revoke,
+        f"{args.key_id} was not revoked; run `feedgate keys revoke {args.key_id}` again (it says if the key was "
+        "revoked already)",
+    )
+    if not revoked:
+        raise ConfigError(f"no live key with id {args.key_id}")
+    # Each running gateway process keeps a key's lookup for a while: say how long the key may still pass.
+    print(
+        f"revoked {args.key_id}: running gateways refuse it within {settings.key_cache_seconds:g} s (FEEDGATE_KEY_CACHE_SECONDS)"
+    )
+
+
+def keys_list(args: argparse.Namespace, settings: Settings) -> None:
+    """List the gateway keys (never their values): id, app, when created, when revoked, and when last used."""
+    from gateway.store.keys import GatewayKeyStore
+
+    async def listed() -> list[ListedKey]:
+        async with prepared_database(settings, reads_only=True) as engine:
+            return await GatewayKeyStore(engine).list(args.app, include_revoked=args.all)
+
+    keys = run_stoppable(listed, NOTHING_CHANGED)
+    if not keys:
+        print("no keys" if args.all else "no live keys (--all shows revoked ones too)", file=sys.stderr)
+        return
+    for key in keys:
+        revoked = f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
+        # No recorded use: never used, or used only before Feedgate recorded keys' use (revision 0030).
+        used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "no recorded use"
+        print(f"{key.id}  {key.app}  created {key.created_at:%Y-%m-%d %H:%M}{revoked}  {used}")
+
+
+def add_keys_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    settings_of: Callable[[argparse.Namespace], Settings],
+) -> None:
+    """Register `feedgate keys create|list|revoke`."""
+
+    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
+        return lambda args: command(args, settings_of(args))
+
+    keys = commands.add_parser("keys", **described("gateway keys")).add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", parents=[common], **described("issue a key for an app"))
+    create.add_argument("app", help="the app's name, as it will appear in the API")
+    create.set_defaults(run=lambda args: keys_create(args, settings_of))
+    listing = keys.add_parser(
+        "list", parents=[common], **described("list keys: id, app, created, last used (never the key itself)")
+    )
+    listing.add_argument("--app", help="only this app's keys")
+    listing.add_argument("--all", action="store_true", help="revoked keys too")
+    listing.set_defaults(run=runner(keys_list))
+    revoke = keys.add_parser("revoke", parents=[common], **described("revoke a key by its id"))
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=runner(keys_revoke))
