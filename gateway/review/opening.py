@@ -74,7 +74,9 @@ def plan_opening(
     interaction is never reviewed twice) and it names no issue; nothing, too, when `existing`
     would not change, or when the request's source tells what it last told of the task (`told`:
     each source's latest opened/updated event detail) and brings nothing else: two rules that
-    find the same task would otherwise overwrite each other's reason at every run.
+    find the same task would otherwise overwrite each other's reason at every run. Nothing, too,
+    when a rule tells the task's own reason again and adds nothing (`_retold`): only its evidence
+    differs, naming the complaint that set it off.
     """
     if existing is None:
         if not fresh and request.issue_id is None:
@@ -88,6 +90,23 @@ def _same_telling(request: OpenRequest, told: Row) -> bool:
     if told.get("reason") != request.reason:
         return False
     return request.evidence is None or as_stored_json(told.get("evidence")) == as_stored_json(request.evidence)
+
+
+def _retold(request: OpenRequest, existing: Row) -> bool:
+    """Whether a rule tells the task its own reason again: only its evidence differs, which adds nothing.
+
+    A rule's reason carries its numbers ("4 of the 10 most similar recent answers got negative
+    feedback"); its evidence differs with the complaint that set it off (the similar-negative rule's
+    names that complaint and its neighbours). Each complaint on an answer the task held wrote an
+    "updated" event and an audit record that changed nothing (17 on one task in a walkthrough).
+    What would change the task (interactions, priority, an issue) is weighed by the caller; a
+    person's new evidence is theirs to add.
+    """
+    return (
+        request.source != Source.MANUAL
+        and existing["source"] == request.source.value
+        and existing["reason"] == request.reason
+    )
 
 
 def _audited_reason(reason: str, *issue_ids: str | None) -> str | None:
@@ -187,7 +206,7 @@ def _update(
         evidence = kept if request.evidence is None else keeping_held_answer(kept, request.evidence)
         reason = request.reason
         same_story = existing["reason"] == reason and as_stored_json(existing["evidence"]) == as_stored_json(evidence)
-        new_story = not (same_story or told_again)
+        new_story = not (same_story or told_again or _retold(request, existing))
         # The task now tells this request's story, so it names its source: a reason of the issue rule
         # under the similar-negative rule's name contradicted itself.
         values.update(reason=reason, evidence=evidence, source=request.source.value)

@@ -211,6 +211,35 @@ async def test_a_rule_whose_finding_changed_still_updates_a_task_another_rule_to
     assert updated.task.task.reason == "7 of 10 got negative feedback"
 
 
+async def test_a_rules_finding_that_only_names_another_complaint_the_task_holds_writes_nothing(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    reason = "4 of the 10 most similar recent answers got negative feedback"
+    await open_for(reviews, ids, source=Source.SIMILAR_NEGATIVE, reason=reason, evidence={"interaction_id": ids[0]})
+
+    # A complaint on the task's other answer: the same count, its own neighbourhood as evidence.
+    again = await open_for(
+        reviews, ids, source=Source.SIMILAR_NEGATIVE, reason=reason, evidence={"interaction_id": ids[1]}
+    )
+
+    assert again is None
+
+
+async def test_a_rules_finding_with_the_same_reason_that_adds_an_interaction_is_recorded(engine, reviews):
+    ids = await store_interactions(engine, 2)
+    reason = "4 of the 10 most similar recent answers got negative feedback"
+    await open_for(
+        reviews, [ids[0]], source=Source.SIMILAR_NEGATIVE, reason=reason, evidence={"interaction_id": ids[0]}
+    )
+
+    added = await open_for(
+        reviews, ids, source=Source.SIMILAR_NEGATIVE, reason=reason, evidence={"interaction_id": ids[1]}
+    )
+
+    assert added.added == (ids[1],)
+    assert added.task.task.evidence == {"interaction_id": ids[1]}
+    assert [(e.kind, e.detail["interactions_added"]) for e in added.task.events] == [("opened", 1), ("updated", 1)]
+
+
 async def open_by_hand(reviews: ReviewService, interaction_ids):
     """A person's task on these interactions of support-bot."""
     return await reviews.open_manual(
@@ -291,3 +320,17 @@ async def test_a_person_asking_the_same_again_about_a_rules_task_is_refused_as_n
 
     with pytest.raises(TaskConflict, match=f"open task {first.task.task.id} already holds these interactions"):
         await open_by_hand(reviews, ids)
+
+
+async def test_a_person_adding_evidence_to_their_own_task_is_recorded(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    first = await open_by_hand(reviews, ids)
+
+    told = await reviews.open_manual(
+        app="support-bot", reason="Check what we tell people about passwords", priority=Priority.MEDIUM,
+        interaction_ids=ids, issue_id=None, tags=(), evidence={"ticket": "SUP-12"}, actor="sam",
+    )  # fmt: skip
+
+    assert told.task.task.id == first.task.task.id
+    assert told.task.task.evidence == {"ticket": "SUP-12"}
+    assert [e.kind for e in told.task.events] == ["opened", "updated"]
