@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.api.security_headers import PERMISSIONS_POLICY
+
 ADMIN_TOKEN_PATHS = ["/api/issues", "/api/no-such-thing"]
 # (method, path, with the admin token): pages, their errors, static files, the API and its refusals.
 ANSWERS = [
@@ -61,3 +63,26 @@ async def test_an_admin_page_keeps_its_own_content_security_policy(client):
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert response.headers.get_list("content-security-policy") == [policy]
+
+
+# Features the current browsers recognise in a Permissions-Policy header: those Chromium 156 lists in
+# document.featurePolicy.features() that give a page a device, a sensor or a payment. Firefox does
+# not read the header; Chromium logs a warning on every page for a feature it does not know
+# ("Unrecognized feature: 'bluetooth'", which the spec lists but no browser ships).
+RECOGNISED_FEATURES = frozenset(
+    {
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid", "magnetometer",
+        "microphone", "midi", "payment", "serial", "usb",
+    }
+)  # fmt: skip
+
+
+def policy_features(policy: str) -> set[str]:
+    """The features a Permissions-Policy header value names."""
+    return {directive.split("=")[0].strip() for directive in policy.split(",")}
+
+
+def test_the_permissions_policy_names_only_features_browsers_recognise():
+    assert policy_features(PERMISSIONS_POLICY) <= RECOGNISED_FEATURES
+    # Each one is denied to every origin, the page's own included.
+    assert all(directive.strip().endswith("=()") for directive in PERMISSIONS_POLICY.split(","))

@@ -13,9 +13,11 @@ from litestar.types import Message, Send
 WIDGET_PREFIX = "/static/"
 # An answer that brought no policy of its own (JSON, an error, a file) runs and embeds nothing, and no page frames it.
 NOTHING_RUNS = "default-src 'none'; frame-ancestors 'none'"
-# No admin page uses any of these; a script injected despite the CSP gets none of them either.
+# No admin page uses any of these; a script injected despite the CSP gets none of them either. Only
+# features browsers recognise: Chromium warns of any other on every page ("bluetooth", which the
+# spec lists but no browser ships, did), and a browser that ignores a feature grants it by its default anyway.
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), "
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
     "midi=(), display-capture=(), accelerometer=(), gyroscope=(), magnetometer=()"
 )
 _COMMON = {

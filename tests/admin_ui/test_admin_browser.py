@@ -133,3 +133,19 @@ def test_a_page_loads_without_an_error_in_the_browsers_console(settings, start_g
     assert errors == []
     assert page.evaluate("() => document.querySelector('link[rel=icon]').href").endswith("/admin/static/favicon.svg")
     page.close()
+
+
+def test_an_admin_page_names_no_feature_the_browser_does_not_recognise(settings, start_gateway, browser):
+    # Chromium logged "Error with Permissions-Policy header: Unrecognized feature: 'bluetooth'." on every page.
+    gateway = start_gateway(settings)
+    page = browser.new_page()
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text) if "Permissions-Policy" in message.text else None)
+
+    answer = page.goto(gateway.origin + "/admin/sign-in")
+    page.wait_for_load_state("networkidle")
+
+    named = {directive.split("=")[0].strip() for directive in answer.headers["permissions-policy"].split(",")}
+    assert named <= set(page.evaluate("() => document.featurePolicy.features()"))
+    assert said == []
+    page.close()
