@@ -66,18 +66,23 @@ SECURITY: list[SecurityRequirement] = [{TOKEN_SCHEME: []}, {APP_KEY_SCHEME: []}]
 class FeedbackPost(Struct, forbid_unknown_fields=True):
     """One post: give at least one of thumbs, rating, correction or comment; what is meant together, in one post."""
 
-    interaction_id: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=MAX_IDENTIFIER_CHARS,
-            pattern=_IDENTIFIER,
-            description=(
-                "The answer's id: the gateway's (its x-feedgate-interaction-id header) or the upstream's "
-                "(chatcmpl-…, resp_…). With a token, the token's own interaction."
+    # Not required in the schema: a token post may leave it out (the token names its interaction); an app's
+    # post without it is a 422, which a schema cannot say per credential.
+    interaction_id: (
+        Annotated[
+            str,
+            Meta(
+                max_length=MAX_IDENTIFIER_CHARS,
+                pattern=NO_NUL,
+                description=(
+                    "The answer's id: the gateway's (its x-feedgate-interaction-id header) or the upstream's "
+                    "(chatcmpl-…, resp_…). Required with the app's API key. With a token, optional: left out "
+                    "or blank, it is the token's own interaction; another is 403 (param interaction_id)."
+                ),
             ),
-        ),
-    ]
+        ]
+        | None
+    ) = None
     thumbs: Annotated[Literal["up", "down"], Meta(description="The vote. Down counts as negative.")] | None = None
     rating: (
         Annotated[int, Meta(ge=1, le=5, description="A whole number from 1 to 5; 1 or 2 counts as negative.")] | None
@@ -212,8 +217,8 @@ RESPONSES = {
     ),
     413: openai_error("request_too_large: the body is over 1 MiB."),
     422: openai_error(
-        "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, a wrong "
-        "type, a value out of range, a text over its limit, a choice the answer does not have, or none of thumbs, "
+        "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, no "
+        "interaction_id with an app key, a wrong type, a value out of range, a text over its limit, a choice the answer does not have, or none of thumbs, "
         "rating, correction and comment. "
         "idempotency_key_reused: the key was used on this interaction for a different post; nothing is stored."
     ),

@@ -75,7 +75,8 @@ class FeedbackService:
         try:
             submitter = await self._authenticate(authorization, token, client_address)
             try:
-                submission = parse_submission(body, self._max_text_chars)
+                named = submitter.token.interaction_id if submitter.token is not None else None
+                submission = parse_submission(body, self._max_text_chars, named)
             except InvalidSubmission as exc:
                 status = 400 if isinstance(exc, MalformedBody) else 422
                 raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None

@@ -103,8 +103,12 @@ _LONE_SURROGATE = re.compile(
 )
 
 
-def parse_submission(body: bytes, max_text_chars: int) -> Submission:
-    """The submission in a JSON request body; raises InvalidSubmission saying what is wrong."""
+def parse_submission(body: bytes, max_text_chars: int, token_interaction: str | None = None) -> Submission:
+    """The submission in a JSON request body; raises InvalidSubmission saying what is wrong.
+
+    `token_interaction`: the interaction a feedback token posting it names, which stands in for an absent
+    or blank `interaction_id`.
+    """
     try:
         # Exact: metadata is stored as sent, an integer beyond 64 bits included.
         payload = loads_exact(body)
@@ -118,7 +122,7 @@ def parse_submission(body: bytes, max_text_chars: int) -> Submission:
             payload = loads_exact(_LONE_SURROGATE.sub(rb"\\ufffd", body))
         except orjson.JSONDecodeError:
             raise MalformedBody(f"the request body is not valid JSON: {exc}") from None
-    return submission_from(payload, max_text_chars)
+    return submission_from(payload, max_text_chars, token_interaction)
 
 
 def _not_utf8(body: bytes) -> str | None:
@@ -130,17 +134,15 @@ def _not_utf8(body: bytes) -> str | None:
     return None
 
 
-def submission_from(payload: Any, max_text_chars: int) -> Submission:
-    """The submission in a parsed JSON body; raises InvalidSubmission saying what is wrong."""
+def submission_from(payload: Any, max_text_chars: int, token_interaction: str | None = None) -> Submission:
+    """The submission in a parsed JSON body; raises InvalidSubmission saying what is wrong (see parse_submission)."""
     if not isinstance(payload, dict):
         raise InvalidSubmission("the request body must be a JSON object")
     unknown = sorted(set(payload) - FIELDS)
     if unknown:
         raise InvalidSubmission(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(FIELDS))}", unknown[0])
 
-    interaction_id = _identifier(payload, "interaction_id")
-    if interaction_id is None:
-        raise InvalidSubmission("'interaction_id' is required", "interaction_id")
+    interaction_id = _interaction_named(payload, token_interaction)
     submission = Submission(
         interaction_id=interaction_id,
         thumbs=_thumbs(payload.get("thumbs")),
@@ -160,6 +162,23 @@ def submission_from(payload: Any, max_text_chars: int) -> Submission:
             blank[0] if blank else None,
         )
     return submission
+
+
+def _interaction_named(payload: dict[str, Any], token_interaction: str | None) -> str:
+    """The interaction the post is about: its `interaction_id`, or, left out or blank, its token's.
+
+    A token names exactly one interaction (gateway.feedback.token), so a post carrying one needs no id
+    of its own: a curl whose $ID was empty was refused (422) though the token said which answer it was.
+    An id that names another interaction is still refused, by the service (403).
+    """
+    given = payload.get("interaction_id")
+    if token_interaction is not None and (given is None or (isinstance(given, str) and not given.strip())):
+        return token_interaction
+    interaction_id = _identifier(payload, "interaction_id")
+    if interaction_id is None:
+        message = "'interaction_id' is required with the app's API key (a feedback token names its own interaction)"
+        raise InvalidSubmission(message, "interaction_id")
+    return interaction_id
 
 
 def _thumbs(value: Any) -> str | None:

@@ -123,11 +123,23 @@ async def test_unknown_fields_are_refused_by_name(given, post_feedback):
     assert error_of(response)["message"].startswith("unknown field 'stars'")
 
 
-async def test_the_interaction_id_is_required(given, post_feedback):
-    response = await post_feedback({"thumbs": "up"}, token=given.token)
+@pytest.mark.parametrize("named", [{}, {"interaction_id": None}, {"interaction_id": ""}, {"interaction_id": " "}])
+async def test_a_token_post_may_leave_the_interaction_id_to_the_token(given, post_feedback, named):
+    # The token names its one interaction: a curl whose $ID was empty got a 422 though nothing was unknown.
+    response = await post_feedback({**named, "thumbs": "down"}, token=given.token)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["interaction_id"] == given.interaction_id
+
+
+async def test_the_apps_own_key_still_needs_the_interaction_id(given, post_feedback):
+    response = await post_feedback({"thumbs": "up"}, key=APP_KEY)
 
     assert response.status_code == 422
-    assert error_of(response)["message"] == "'interaction_id' is required"
+    assert error_of(response)["message"] == (
+        "'interaction_id' is required with the app's API key (a feedback token names its own interaction)"
+    )
+    assert error_of(response)["param"] == "interaction_id"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe"])

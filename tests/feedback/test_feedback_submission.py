@@ -54,6 +54,27 @@ def test_identifiers_are_non_empty_strings(field, value):
     assert refused.value.field == field
 
 
+@pytest.mark.parametrize("body", [b'{"thumbs": "up"}', b'{"interaction_id": null, "thumbs": "up"}'])
+def test_a_post_without_a_token_must_name_its_interaction(body):
+    with pytest.raises(InvalidSubmission) as refused:
+        parse_submission(body, LIMIT)
+
+    assert refused.value.field == "interaction_id"
+
+
+@pytest.mark.parametrize("named", [{}, {"interaction_id": None}, {"interaction_id": ""}, {"interaction_id": "  "}])
+def test_a_token_names_the_interaction_a_post_leaves_out(named):
+    body = json.dumps({**named, "thumbs": "up"}).encode()
+
+    assert parse_submission(body, LIMIT, token_interaction="i-7").interaction_id == "i-7"
+
+
+def test_an_interaction_a_token_post_names_is_kept_for_the_service_to_check():
+    body = json.dumps({"interaction_id": "chatcmpl-1", "thumbs": "up"}).encode()
+
+    assert parse_submission(body, LIMIT, token_interaction="i-7").interaction_id == "chatcmpl-1"
+
+
 @pytest.mark.parametrize("field", ["interaction_id", "idempotency_key"])
 def test_interaction_ids_and_idempotency_keys_are_short(field):
     # A user_id may be longer: it is fitted as the proxy fits end users (test_feedback_long_user_id.py).
