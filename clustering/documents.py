@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-__all__ = ["DEFAULT_RECIPE", "DocumentRecipe", "FeedbackItem", "build_document", "build_documents"]
+__all__ = [
+    "DEFAULT_RECIPE",
+    "DocumentRecipe",
+    "FeedbackItem",
+    "build_document",
+    "build_documents",
+    "topic_text",
+    "topic_texts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +84,18 @@ def build_document(item: FeedbackItem, recipe: DocumentRecipe = DEFAULT_RECIPE) 
 def build_documents(items: Iterable[FeedbackItem], recipe: DocumentRecipe = DEFAULT_RECIPE) -> list[str]:
     """The documents for `items`, in order."""
     return [build_document(item, recipe) for item in items]
+
+
+def topic_text(item: FeedbackItem, recipe: DocumentRecipe = DEFAULT_RECIPE) -> str:
+    """The lines of `item`'s document that say what the answer was about: all but the comment.
+
+    The question (and a correction, an answer) name the topic; a comment mostly says that the answer
+    was bad ("wrong answer", "not helpful"), in words an app's complaints share whatever they are
+    about. Keywords rank the comment's own words after these (clustering.label.ctfidf_keywords).
+    """
+    return build_document(item, replace(recipe, include_comment=False))
+
+
+def topic_texts(items: Iterable[FeedbackItem], recipe: DocumentRecipe = DEFAULT_RECIPE) -> list[str]:
+    """The topic texts of `items`, in order (see `topic_text`)."""
+    return [topic_text(item, recipe) for item in items]

@@ -52,7 +52,10 @@ def keyword_terms(text: str) -> list[str]:
 
 
 def ctfidf_keywords(
-    documents: Sequence[str], labels: Sequence[int] | np.ndarray, top_n: int = 8
+    documents: Sequence[str],
+    labels: Sequence[int] | np.ndarray,
+    top_n: int = 8,
+    topics: Sequence[str] | None = None,
 ) -> dict[int, list[str]]:
     """The `top_n` words and bigrams that set each cluster (label >= 0) apart from the others.
 
@@ -61,6 +64,13 @@ def ctfidf_keywords(
     its frequency across all clusters and A the average number of words per cluster.
     Words every cluster uses ("please", "help") score low even if frequent. Noise is
     included in f so that words common to everything are penalised, but gets no keywords.
+
+    `topics` (one per document, its lines that say what it is about: clustering.documents.topic_text)
+    rank a cluster's terms that none of its topic texts use after those that one does. The comments
+    of an app's complaints share the words that say an answer is bad, and in an app with one or two
+    topics c-TF-IDF cannot tell them from the topic: a cluster about transfer fees whose comments
+    said "wrong answer" was titled "Answer, fee, wrong". A word of the comment that the questions
+    use too ("fee") keeps its rank; a cluster whose topic texts are empty ranks as before.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -72,7 +82,7 @@ def ctfidf_keywords(
     # One line per document part (see build_document), terms taken line by line: a bigram
     # never spans two documents or two parts ("arrived refund" from "...never arrived" and
     # "Refund on..."), and a word next to itself ("refund refund") is no phrase.
-    joined = ["\n".join(documents[int(i)] for i in np.flatnonzero(labels_array == group)) for group in groups]
+    joined = _joined(documents, labels_array, groups)
     vectorizer = CountVectorizer(analyzer=keyword_terms)
     try:
         counts = vectorizer.fit_transform(joined).toarray().astype(np.float64)
@@ -84,11 +94,27 @@ def ctfidf_keywords(
     average_words = counts.sum() / len(groups)
     idf = np.log1p(average_words / np.maximum(counts.sum(axis=0), 1.0))
     scores = term_frequency * idf
+    topical = None
+    if topics is not None:
+        if len(topics) != len(documents):
+            raise ValueError(f"{len(documents)} documents but {len(topics)} topic texts")
+        # Per cluster (row), the terms (columns) its members' topic texts use: lines of its documents, so
+        # every one is in the documents' vocabulary.
+        topical = vectorizer.transform(_joined(topics, labels_array, cluster_labels)).toarray() > 0
     keywords: dict[int, list[str]] = {}
     for row, label in enumerate(cluster_labels):
-        ranked = np.argsort(-scores[row], kind="stable")
+        if topical is not None and topical[row].any():
+            # By score within each rank: the topic texts' terms first, then the rest (np.lexsort: last key first).
+            ranked = np.lexsort((-scores[row], ~topical[row]))
+        else:
+            ranked = np.argsort(-scores[row], kind="stable")
         keywords[label] = [str(vocabulary[i]) for i in ranked[:top_n] if scores[row, i] > 0]
     return keywords
+
+
+def _joined(texts: Sequence[str], labels: np.ndarray, groups: list[int]) -> list[str]:
+    """Each group's texts as one, a line each (so that no bigram spans two of them)."""
+    return ["\n".join(texts[int(i)] for i in np.flatnonzero(labels == group)) for group in groups]
 
 
 def representative_indices(

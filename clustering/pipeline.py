@@ -9,7 +9,7 @@ import numpy as np
 
 from clustering.assign import admission_similarity
 from clustering.cluster import NOISE, ClusteringParams, cluster_with_merge_bar
-from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_documents
+from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_documents, topic_texts
 from clustering.kept_together import KeptTogether, join_kept_together
 from clustering.label import ctfidf_keywords, representative_indices, title_from_keywords
 from clustering.reduce import ReductionParams, reduce_embeddings
@@ -90,7 +90,8 @@ def discover_clusters(
         reduced = reduce_embeddings(embeddings, params.reduction)
     clustering = cluster_with_merge_bar(reduced, embeddings, params.clustering)
     labels = join_kept_together(clustering.labels, ids, kept_together) if kept_together else clustering.labels
-    return describe_clusters(ids, texts, embeddings, labels, params, clustering.merge_similarity)
+    topics = topic_texts(items, params.recipe)
+    return describe_clusters(ids, texts, embeddings, labels, params, clustering.merge_similarity, topics)
 
 
 def describe_clusters(
@@ -100,9 +101,14 @@ def describe_clusters(
     labels: np.ndarray,
     params: DiscoveryParams = DiscoveryParams(),
     merge_similarity: float | None = None,
+    topics: Sequence[str] | None = None,
 ) -> list[DiscoveredCluster]:
-    """Turn per-item cluster labels into `DiscoveredCluster`s with keywords and examples, largest first."""
-    keywords = ctfidf_keywords(texts, labels, top_n=params.keywords_per_cluster)
+    """Turn per-item cluster labels into `DiscoveredCluster`s with keywords and examples, largest first.
+
+    `topics`: each text's lines that say what it is about (clustering.documents.topic_text), whose words
+    the keywords rank first; None ranks every word of `texts` alike.
+    """
+    keywords = ctfidf_keywords(texts, labels, top_n=params.keywords_per_cluster, topics=topics)
     clusters = []
     for label in sorted(set(labels.tolist()) - {NOISE}):
         members = np.flatnonzero(labels == label)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clustering.documents import DocumentRecipe, build_documents
+from clustering.documents import DocumentRecipe, build_documents, topic_texts
 from clustering.embed import Embedder, content_hash
 from clustering.kept_together import KeptTogether
 from clustering.label import LLMTitler
@@ -185,7 +185,8 @@ async def _cluster(
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if merge_judging is not None:
         stored = MergeJudgementStore(engine)
-        complaints = JudgedComplaints(ids, documents, vectors, params)
+        topics = topic_texts(negative.items, params.recipe)
+        complaints = JudgedComplaints(ids, documents, vectors, params, topics)
         clusters = await judge_clusters(clusters, complaints, merge_judging, tracked or {}, stored)
     landmarks = None
     if reduction.fit is not None:

@@ -56,6 +56,8 @@ class JudgedComplaints:
     documents: Sequence[str]
     vectors: np.ndarray
     params: DiscoveryParams
+    # Each document's lines that say what it is about, whose words the keywords rank first (None: all alike).
+    topics: Sequence[str] | None = None
 
     def judged(self) -> bool:
         """Whether the app is one the judge is for: 50-2,000 complaints, where the pass merges close clusters."""
@@ -63,7 +65,7 @@ class JudgedComplaints:
 
     def described(self, labels: np.ndarray, merge_bar: float | None) -> list[DiscoveredCluster]:
         """The clusters `labels` draw, described as the pass describes its own."""
-        return describe_clusters(self.ids, self.documents, self.vectors, labels, self.params, merge_bar)
+        return describe_clusters(self.ids, self.documents, self.vectors, labels, self.params, merge_bar, self.topics)
 
 
 def cluster_labels(size: int, clusters: Sequence[DiscoveredCluster]) -> np.ndarray:

@@ -130,7 +130,7 @@ def _halves_shown(
     # Keywords set each half apart from the other clusters and from its sibling, as a merge question's do.
     documents, params = complaints.documents, complaints.params
     every_cut, _ = split_judged(labels, splits, [False] * len(splits))
-    keywords = ctfidf_keywords(documents, every_cut, top_n=params.keywords_per_cluster)
+    keywords = ctfidf_keywords(documents, every_cut, top_n=params.keywords_per_cluster, topics=complaints.topics)
     shown = []
     for split in splits:
         halves = []

@@ -1,4 +1,4 @@
-from clustering.documents import DocumentRecipe, FeedbackItem, build_document, build_documents
+from clustering.documents import DocumentRecipe, FeedbackItem, build_document, build_documents, topic_text
 
 
 def item(**overrides) -> FeedbackItem:
@@ -47,3 +47,11 @@ def test_build_documents_keeps_order():
         "a\nHow do I reset my password?",
         "b\nHow do I reset my password?",
     ]
+
+
+def test_the_topic_text_is_the_document_without_its_comment():
+    document, topic = build_document(item()), topic_text(item())
+
+    assert topic == "The reset link is under Account > Security\nHow do I reset my password?"
+    assert document.splitlines()[1:] == topic.splitlines()
+    assert topic_text(item(), DocumentRecipe(include_answer=True, max_answer_chars=20)).endswith("To reset your")

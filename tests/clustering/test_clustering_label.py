@@ -3,6 +3,7 @@ import json
 import httpx
 import numpy as np
 import openai
+import pytest
 import respx
 from chat_replies import chat_reply
 
@@ -74,6 +75,32 @@ def test_what_redaction_put_in_place_of_personal_data_is_no_keyword_and_no_phras
 
     assert not {"redacted", "email", "phone", "redacted email", "write redacted", "email today"} & set(keywords[0])
     assert "card locked" in keywords[0]
+
+
+def test_words_no_topic_text_uses_rank_after_those_one_does():
+    # Comment then question, as build_document writes them; the topic texts are the questions.
+    questions = ["How much is the transfer fee?", "What fee do you take on a transfer?", "Transfer fee to Spain?"]
+    documents = [f"wrong answer\n{question}" for question in questions]
+
+    [plain] = ctfidf_keywords(documents, [0, 0, 0], top_n=100).values()
+    [ranked] = ctfidf_keywords(documents, [0, 0, 0], top_n=100, topics=questions).values()
+
+    assert plain[0] == "answer"  # the comment's word, in every document, outranked the topic
+    assert set(ranked) == set(plain)  # the comment's words stay keywords, after every word the questions use
+    assert ranked[-3:] == ["answer", "wrong", "wrong answer"]
+
+
+def test_a_cluster_whose_topic_texts_are_empty_ranks_its_comments_words_as_before():
+    documents = ["card never arrived, wrong answer", "card still missing", "refund please"]
+
+    ranked = ctfidf_keywords(documents, [0, 0, 1], top_n=100, topics=["", "", "refund please"])
+
+    assert ranked[0] == ctfidf_keywords(documents, [0, 0, 1], top_n=100)[0]
+
+
+def test_the_topic_texts_are_one_per_document():
+    with pytest.raises(ValueError, match="3 documents but 1 topic texts"):
+        ctfidf_keywords(DOCUMENTS[:3], [0, 0, 0], topics=["card"])
 
 
 def test_representatives_are_the_members_closest_to_the_centre():

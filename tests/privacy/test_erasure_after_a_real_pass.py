@@ -2,7 +2,7 @@
 
 Nine customers ask the gateway 36 real banking questions (banking77's test set: card arrival, exchange
 rates, blocked PINs) through the proxy; "victim" gives six card-arrival answers a thumbs-down through the
-app's key with a comment holding a word nobody else uses ("walrus"), and other users complain about the
+app's key with a comment and a correction holding a word nobody else uses ("walrus"), and other users complain about the
 rest (bob about one of the victim's answers too). A real pass with the bundled model makes the issues,
 their examples and the issue rule's review task, which quote the comment; then `POST /api/erasures`
 erases "victim". Afterwards no text the README says erasure scrubs holds the word, the answers only the
@@ -40,6 +40,9 @@ BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "data" / "banking77
 APP_KEY = "sk-bank-app"
 VICTIM = "victim"
 VICTIM_COMMENT = "Still no card and this reply just stalls me, walrus pace service"
+# The victim's correction says it too: issue keywords rank a comment's own words after those of the
+# questions and corrections (clustering.label.ctfidf_keywords), and the title must quote the victim.
+VICTIM_CORRECTION = "It should say when my card comes, not stall me at walrus pace"
 # Words of the victim's comment no other text here uses ("walrus" above all); the setup checks that.
 VICTIM_WORDS = re.compile(r"\b(walrus|stalls|pace)\b", re.IGNORECASE)
 CUSTOMERS = [f"customer{n}" for n in range(9)]
@@ -130,9 +133,13 @@ async def ask(client: httpx.AsyncClient, user: str, question: str) -> str:
     return response.headers["x-feedgate-interaction-id"]
 
 
-async def thumbs_down(client: httpx.AsyncClient, interaction_id: str, user: str, comment: str) -> None:
+async def thumbs_down(
+    client: httpx.AsyncClient, interaction_id: str, user: str, comment: str, correction: str | None = None
+) -> None:
     """The app, with its own key, posts its user's complaint about any of its answers."""
     body = {"interaction_id": interaction_id, "thumbs": "down", "comment": comment, "user_id": user}
+    if correction is not None:
+        body["correction"] = correction
     response = await client.post("/v1/feedback", json=body, headers={"authorization": f"Bearer {APP_KEY}"})
     assert response.status_code == 201, response.text
 
@@ -208,7 +215,7 @@ async def walrus(
     # The victim's complaints come last: the card issue holds all twelve card answers, and its task
     # suggests from the newest comments, which are then the victim's.
     for interaction_id in cards[:VICTIM_RATED]:
-        await thumbs_down(client, interaction_id, VICTIM, VICTIM_COMMENT)
+        await thumbs_down(client, interaction_id, VICTIM, VICTIM_COMMENT, VICTIM_CORRECTION)
     await thumbs_down(client, cards[0], "bob", BOB_COMMENT)
     await gateway.services.writer.flush()
 
