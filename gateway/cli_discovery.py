@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from gateway.cli_database import on_database
-from gateway.cli_help import described
+from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import cancel_on_sigterm, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port, short_secrets
@@ -325,8 +325,7 @@ def add_commands(
 ) -> None:
     """Register `cluster`, `worker` and `import` on the `feedgate` parser."""
 
-    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
-        return lambda args: command(args, settings_of(args))
+    runner = settings_runner(settings_of)
 
     cluster_parser = commands.add_parser(
         "cluster", parents=[common], **described("find issues in negative feedback, once")

@@ -1,8 +1,14 @@
-"""How a command is described: the line `feedgate --help` lists it with, and the opening of its own --help."""
+"""How a command is registered: the line `feedgate --help` lists it with, the opening of its own --help, and the
+settings it is run with."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
 
 
 class CommandText(TypedDict):
@@ -19,3 +25,14 @@ def described(summary: str) -> CommandText:
     said what the command does.
     """
     return {"help": summary, "description": f"{summary[:1].upper()}{summary[1:]}."}
+
+
+def settings_runner(
+    settings_of: Callable[[argparse.Namespace], Settings],
+) -> Callable[[Callable[[argparse.Namespace, Settings], None]], Callable[[argparse.Namespace], None]]:
+    """Turn a command taking (args, settings) into one taking args, its settings read by `settings_of`."""
+
+    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
+        return lambda args: command(args, settings_of(args))
+
+    return runner

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gateway.cli_database import prepared_database
-from gateway.cli_help import described
+from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
@@ -98,8 +98,7 @@ def add_keys_commands(
 ) -> None:
     """Register `feedgate keys create|list|revoke`."""
 
-    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
-        return lambda args: command(args, settings_of(args))
+    runner = settings_runner(settings_of)
 
     keys = commands.add_parser("keys", **described("gateway keys")).add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", parents=[common], **described("issue a key for an app"))

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from gateway.audit.records import MAX_LENGTHS
 from gateway.cli_database import on_database
-from gateway.cli_help import described
+from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS, ConfigError
@@ -92,8 +92,7 @@ def add_privacy_commands(
 ) -> None:
     """Register `prune` and `erase` on the `feedgate` parser."""
 
-    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
-        return lambda args: command(args, settings_of(args))
+    runner = settings_runner(settings_of)
 
     prune_parser = commands.add_parser(
         "prune", parents=[common], **described("delete interactions older than the retention age, with their feedback")

@@ -14,7 +14,7 @@ from gateway.accounts.records import ROLE_ORDER, Role, User
 from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
 from gateway.cli_database import on_database
-from gateway.cli_help import described
+from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
@@ -139,8 +139,7 @@ def add_user_commands(
 ) -> None:
     """Register `feedgate user add|list|disable|enable|unlock|set-role|set-password`."""
 
-    def runner(command: Callable[[argparse.Namespace, Settings], None]) -> Callable[[argparse.Namespace], None]:
-        return lambda args: command(args, settings_of(args))
+    runner = settings_runner(settings_of)
 
     roles = ", ".join(role.value for role in ROLE_ORDER)
     user = commands.add_parser("user", **described("admin page users")).add_subparsers(
