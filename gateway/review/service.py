@@ -14,6 +14,7 @@ from typing import Any, Unpack
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.domain.issue_scope import issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
 from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
@@ -29,6 +30,7 @@ from gateway.review.task_reads import ReviewReads
 from gateway.review.task_requests import TaskAsked, check_manual_request, open_request, person
 from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.review_task_changes import ActiveIssueTaken
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
@@ -48,8 +50,11 @@ class ReviewService(ReviewReads):
         levels: ServiceLevels,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         redactor: Redactor | None = None,
+        issue_heads: IssueEditStore | None = None,
     ) -> None:
         super().__init__(store, figures, levels, clock)
+        # Where a person's task on an issue merged away goes (gateway.domain.issue_scope).
+        self._issue_heads = issue_heads or IssueEditStore(store.engine)
         # With redaction on, what people write on tasks is redacted before it is stored (gateway.review.reviewer_text).
         self._redactor = redactor
         self._listeners = DecisionListeners()
@@ -147,10 +152,15 @@ class ReviewService(ReviewReads):
     ) -> Opened:
         """A person asks for a review of stored interactions of `app` (and/or one of its issues).
 
-        The reason and evidence they wrote are redacted when redaction is on (gateway.review.reviewer_text).
+        An issue merged away stands for the issue holding its complaints now (the end of its chain of merges,
+        gateway.domain.issue_scope): its one open task is opened or updated, as the merge hands a merged issue's
+        open task over (gateway.review.merged_issues). The reason and evidence they wrote are redacted when
+        redaction is on (gateway.review.reviewer_text).
         """
         actor = person(actor, "created_by")
         await check_manual_request(self._figures, app, interaction_ids, issue_id, evidence)
+        if issue_id is not None:
+            issue_id = (await issue_scope(self._issue_heads, issue_id, "issue_id")).holder
         request = open_request(
             app=app,
             source=Source.MANUAL,
@@ -311,4 +321,10 @@ class ReviewService(ReviewReads):
 def review_service(engine: AsyncEngine, settings: Settings) -> ReviewService:
     """The review service over `engine` with the service levels and redaction in `settings`."""
     levels = ServiceLevels.from_settings(settings)
-    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), levels, redactor=redactor_for(settings))
+    return ReviewService(
+        ReviewStore(engine),
+        ReviewFigureStore(engine),
+        levels,
+        redactor=redactor_for(settings),
+        issue_heads=IssueEditStore(engine),
+    )

@@ -129,6 +129,11 @@ class ReviewStore:
         self._engine = engine
         self._insert_tags = insert_skipping_duplicates(engine.dialect, review_task_tags, ["task_id", "tag"])
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database this store reads and writes."""
+        return self._engine
+
     async def open_or_update(
         self,
         issue_id: str | None,
