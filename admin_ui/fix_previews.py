@@ -47,7 +47,7 @@ TASKS_LOOKED_AT = 20
 # The page's word for NothingToReplay: the API's message names the issue by id, this page is the issue's own.
 NOTHING_TO_REPLAY = (
     "Nothing to replay: this issue holds no chat completion or Responses API interaction now (its complaints "
-    "vanished, or it was merged into another issue), so nothing was sent upstream and no preview was kept."
+    "vanished), so nothing was sent upstream and no preview was kept."
 )
 
 
@@ -179,12 +179,19 @@ async def _title(services: Services, issue_id: str | None) -> str | None:
     return (await services.issue_service.titles([issue_id])).get(issue_id, issue_id)
 
 
+async def _covered(services: Services, issue_id: str) -> tuple[str, ...]:
+    """The issues a filter on `issue_id` covers, merges followed (gateway.domain.issue_scope); none for an issue
+    that is gone (the page says so by its 404)."""
+    try:
+        return (await services.issue_service.scope(issue_id)).issue_ids
+    except InvalidQuery:
+        return ()
+
+
 async def _carried_over(services: Services, preview_issue: str, issue_id: str) -> bool:
-    """Whether a preview of `preview_issue` may fill this issue's form: its own, or one of an issue merged into it."""
-    if preview_issue == issue_id:
-        return True
-    head = await services.issue_service.head(preview_issue)
-    return head is not None and head.merged_into == issue_id
+    """Whether a preview of `preview_issue` may fill this issue's form: its own, or one of an issue merged into it
+    (directly or through others)."""
+    return preview_issue == issue_id or preview_issue in await _covered(services, issue_id)
 
 
 async def _form_from_query(request: Request[Any, Any, Any], services: Services, issue_id: str) -> dict[str, str]:
@@ -209,9 +216,11 @@ async def _preview_page(
     error_field: str | None = None,
     live_form: dict[str, str] | None = None,
 ) -> Response[Any]:
+    # The tasks of the preview's issue and of every issue merged into it, as the issue's own page lists them.
+    covered = await _covered(services, preview.issue_id)
     view, tasks = await asyncio.gather(
         services.issue_service.view(preview.issue_id),
-        services.reviews.list(ReviewFilter(issue_id=preview.issue_id), sort="newest", limit=TASKS_LOOKED_AT),
+        services.reviews.list(ReviewFilter(issue_ids=covered), sort="newest", limit=TASKS_LOOKED_AT),
     )
     user = current_user(request)
     return render(

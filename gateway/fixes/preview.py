@@ -26,6 +26,7 @@ import uuid_utils
 
 from gateway.discovery.items import last_user_message
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issue_scope import issue_scope
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import Candidate, CandidateApplier, PromptCandidate, score_text
 from gateway.fixes.replay import replay
@@ -33,6 +34,7 @@ from gateway.prompts.records import Mode
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient
 from gateway.store.fix_previews import FixPreviewStore
+from gateway.store.issue_edits import IssueEditStore
 
 Row = dict[str, Any]
 DEFAULT_LIMIT = 10
@@ -50,8 +52,8 @@ class NothingToReplay(LookupError):
 
     def __init__(self, issue_id: str) -> None:
         super().__init__(
-            f"issue {issue_id!r} has no chat completion or Responses API interaction to replay: an issue merged into "
-            "another, or whose complaints vanished, holds none; preview the fix on the issue that holds them"
+            f"issue {issue_id!r} has no chat completion or Responses API interaction to replay: its complaints "
+            "vanished, or were all of other endpoints; preview the fix on an issue that holds some"
         )
         self.issue_id = issue_id
 
@@ -133,6 +135,7 @@ class FixPreviewService:
         *,
         gateway_mode: bool,
         upstream_keys: Mapping[str, bytes | None],
+        issue_heads: IssueEditStore,
         concurrency: int = CONCURRENCY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -143,6 +146,8 @@ class FixPreviewService:
         self._app_mode = app_mode
         self._gateway_mode = gateway_mode
         self._upstream_keys = upstream_keys
+        # Which issue a preview asked on an issue merged away is about, and what an issue's previews cover.
+        self._issue_heads = issue_heads
         self._concurrency = concurrency
         self._clock = clock
 
@@ -156,12 +161,18 @@ class FixPreviewService:
         author: str,
     ) -> FixPreview:
         """Replay up to `limit` of the issue's interactions with `candidate`; IssueNotFound for an unknown issue,
-        NothingToReplay when it holds none that can be replayed (nothing is stored then)."""
+        NothingToReplay when it holds none that can be replayed (nothing is stored then).
+
+        An issue merged away stands for the issue holding its complaints now (the end of its chain of merges,
+        gateway.domain.issue_scope): its interactions are replayed and the preview is kept as that issue's, the
+        one a fix made live from it is linked to.
+        """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidQuery("limit", f"'limit' must be an integer from 1 to {MAX_LIMIT}; got {limit!r}")
         app = await self._store.issue_app(issue_id)
         if app is None:
             raise IssueNotFound(issue_id)
+        issue_id = (await issue_scope(self._issue_heads, issue_id)).holder
         if isinstance(candidate, PromptCandidate) and candidate.mode is None:
             candidate = replace(candidate, mode=self._app_mode(app))
         members = await self._store.members_to_replay(issue_id, limit)
@@ -192,10 +203,13 @@ class FixPreviewService:
         return FixPreview.from_row(row) if row is not None else None
 
     async def for_issue(self, issue_id: str, limit: int = LISTED) -> list[FixPreview]:
-        """The issue's newest previews, newest first; IssueNotFound for an unknown issue."""
+        """The newest previews of the issues a filter on `issue_id` covers (its own and those of every issue merged
+        into it; for an issue merged away, its survivor's: gateway.domain.issue_scope), newest first; IssueNotFound
+        for an unknown issue."""
         if await self._store.issue_app(issue_id) is None:
             raise IssueNotFound(issue_id)
-        return [FixPreview.from_row(row) for row in await self._store.for_issue(issue_id, limit)]
+        scope = await issue_scope(self._issue_heads, issue_id)
+        return [FixPreview.from_row(row) for row in await self._store.for_issues(scope.issue_ids, limit)]
 
     async def _replay_one(self, member: Row, applier: CandidateApplier, given: bytes | None) -> PreviewItem:
         request, endpoint = member["request"], member["endpoint"]

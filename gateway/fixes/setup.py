@@ -17,6 +17,7 @@ from gateway.proxy.credentials import upstream_authorization
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient
 from gateway.store.fix_previews import FixPreviewStore
+from gateway.store.issue_edits import IssueEditStore
 
 
 def fix_previews(
@@ -49,4 +50,5 @@ def fix_previews(
         app_mode,
         gateway_mode=settings.key_mode == "gateway",
         upstream_keys={up.name: upstream_authorization(up, environ) for up in upstreams},
+        issue_heads=IssueEditStore(engine),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -90,11 +91,11 @@ class FixPreviewStore:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None
 
-    async def for_issue(self, issue_id: str, limit: int) -> list[Row]:
-        """The issue's newest `limit` previews, newest first (ids are UUIDv7: they sort by creation)."""
+    async def for_issues(self, issue_ids: Sequence[str], limit: int) -> list[Row]:
+        """The newest `limit` previews of any of `issue_ids`, newest first (ids are UUIDv7: they sort by creation)."""
         query = (
             select(fix_previews)
-            .where(fix_previews.c.issue_id == issue_id)
+            .where(fix_previews.c.issue_id.in_(list(issue_ids)))
             .order_by(fix_previews.c.created_at.desc(), fix_previews.c.id.desc())
             .limit(limit)
         )
