@@ -5,7 +5,9 @@ decisions, half approvals and half corrections) among as many unlabelled chat ca
 an export reads past: thumbs without a correction, corrections their voter took back, rejected
 review tasks; a fifth of the labelled answers were given under a gateway fix (a knowledge note or a
 prompt version). Rows are written straight into the tables (the stores' one-row paths would take
-longer than the export), then the whole `chat` export runs once, as `feedgate export` runs it,
+longer than the export), each batch's calls, feedback events and decisions numbered in stored order
+from their tables' heads as the stores number them (`take_numbers`, gateway.store.stored_order), so an
+export following the stored order reads them as it reads stored ones; then the whole `chat` export runs once, as `feedgate export` runs it,
 into a file: wall time, the slowest chunk's read, lines written and the output's sha256 (the same
 database must give the same digest under any revision).
 
@@ -37,8 +39,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import uuid_utils
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from benchmarks.pg_instance import PrivatePostgres
 from gateway.export.examples import ExampleSource
@@ -47,6 +49,7 @@ from gateway.export.stream import ExportTally, TrainingExport
 from gateway.store import training_examples
 from gateway.store.engine import create_engine
 from gateway.store.migrate import upgrade_database
+from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 from gateway.store.training_examples import ExampleFilter, TrainingExampleStore
 
@@ -55,6 +58,8 @@ APPS = ("support-bot", "sales-bot", "docs-bot")
 TOPICS = ("refund", "fee", "password reset", "delivery", "invoice", "account", "card", "transfer", "limit", "login")
 SEEDED_TABLES = ("interactions", "feedback", "review_tasks", "review_task_interactions", "review_decisions")
 START = datetime(2026, 1, 1, tzinfo=UTC)
+# The tables whose rows the stores number in stored order (gateway.store.stored_order): the seed numbers them too.
+NUMBERED = (interactions, feedback, review_decisions)
 
 
 def _id() -> str:
@@ -146,6 +151,15 @@ def _reviewed(
     return [(review_tasks, task), (review_task_interactions, held), (review_decisions, decision)]
 
 
+async def _number(connection: AsyncConnection, table: Table, batch: list[dict[str, Any]]) -> None:
+    """Give `batch` its places in `table`'s stored order, from the table's head as the stores take them
+    (gateway.store.stored_order): what an export following the stored order reads, and where the next row
+    a store inserts is numbered from."""
+    first = await take_numbers(connection, table, len(batch)) + 1
+    for number, row in enumerate(batch, start=first):
+        row[STORED_SEQ] = number
+
+
 async def seed(engine: AsyncEngine, examples: int, seed_number: int = 7) -> None:
     """--examples labelled answers and the rows around them, in batches (see the module's docstring)."""
     rng = random.Random(seed_number)
@@ -159,6 +173,8 @@ async def seed(engine: AsyncEngine, examples: int, seed_number: int = 7) -> None
         async with engine.begin() as connection:
             for table in (interactions, review_tasks, review_task_interactions, review_decisions, feedback):
                 if rows.get(table):
+                    if table in NUMBERED:
+                        await _number(connection, table, rows[table])
                     await connection.execute(insert(table), rows[table])
         stored += len(rows.get(interactions, ()))
         rows.clear()
