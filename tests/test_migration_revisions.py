@@ -261,3 +261,28 @@ async def test_revision_0041_numbers_existing_review_decisions_by_time_then_id_a
 
     assert numbered == [("c", 1), ("a1", 2), ("a2", 3)]
     assert heads["review_decisions"] == 3
+
+
+async def test_revision_0042_says_every_earlier_review_decision_judged_the_first_choice(fresh_database_url: str):
+    await asyncio.to_thread(upgrade_database, fresh_database_url, "0041")
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO review_decisions (id, task_id, round, reviewer, outcome, correction, created_at)"
+                    " VALUES (:id, 't1', 1, 'alice', :outcome, :correction, CURRENT_TIMESTAMP)"
+                ),
+                [
+                    {"id": "d1", "outcome": "approve", "correction": None},
+                    {"id": "d2", "outcome": "correct", "correction": "The fee is 1%."},
+                ],
+            )
+        await asyncio.to_thread(upgrade_database, fresh_database_url)
+        async with engine.connect() as connection:
+            query = text("SELECT id, outcome, choice FROM review_decisions ORDER BY id")
+            stored = [tuple(row) for row in await connection.execute(query)]
+    finally:
+        await engine.dispose()
+
+    assert stored == [("d1", "approve", 0), ("d2", "correct", 0)]

@@ -20,9 +20,10 @@ from msgspec import Meta, Struct
 
 from gateway.api.openai_error_schema import openai_error
 from gateway.config import Settings
+from gateway.domain.answer_choices import MAX_CHOICE_INDEX
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.stored_text import NO_NUL
-from gateway.feedback.submission import MAX_CHOICE_INDEX, MAX_IDENTIFIER_CHARS
+from gateway.feedback.submission import MAX_IDENTIFIER_CHARS
 from gateway.recording.identifiers import MAX_USER_CHARS
 
 MAX_TEXT_CHARS_DEFAULT = Settings.model_fields["feedback_max_text_chars"].default

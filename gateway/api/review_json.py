@@ -112,6 +112,8 @@ class DecisionJSON(TypedDict):
     correction: str | None
     comment: str | None
     at: datetime
+    # The index of the answer's choice judged (an answer to n > 1 has several); 0: the first.
+    choice: int
 
 
 class ReviewTaskDetailJSON(ReviewTaskJSON):
@@ -252,6 +254,7 @@ def decision_json(decision: Decision) -> DecisionJSON:
         "correction": decision.correction,
         "comment": decision.comment,
         "at": decision.at,
+        "choice": decision.choice,
     }
 
 

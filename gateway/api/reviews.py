@@ -38,6 +38,7 @@ from gateway.api.review_json import (
     task_page_json,
 )
 from gateway.api.serialize import offset_page_json
+from gateway.domain.answer_choices import MAX_CHOICE_INDEX
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.issue_views import MAX_ISSUE_ID
@@ -45,7 +46,7 @@ from gateway.domain.stored_text import NO_NUL
 from gateway.fixes.new_fix import check_fix_fields
 from gateway.prompts.service import MAX_TEXT as MAX_PROMPT_TEXT
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
-from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.errors import ChoiceRefused, TaskConflict, TaskNotFound
 from gateway.review.records import ListedStatus, Outcome, Priority, Source
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
@@ -91,12 +92,14 @@ class TaskUpdate(RequestBody):
 
 
 class DecisionBody(RequestBody):
-    """A reviewer's judgement: `correction` (the right answer) is required with, and only with, outcome correct."""
+    """A reviewer's judgement: `correction` (the right answer) is required with, and only with, outcome correct;
+    `choice`, the index of the answer's choice judged when the app asked for several (`n` > 1), 0 when left out."""
 
     outcome: Outcome
     reviewer: Name
     correction: Text | None = None
     comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
+    choice: Annotated[int, Meta(ge=0, le=MAX_CHOICE_INDEX)] | None = None
 
 
 class FixBody(RequestBody):
@@ -124,6 +127,12 @@ def not_found_response(request: Request[Any, Any, Any], exc: TaskNotFound) -> Re
     return create_exception_response(request, NotFoundException(str(exc)))
 
 
+def choice_refused_response(request: Request[Any, Any, Any], exc: ChoiceRefused) -> Response[Any]:
+    """A choice the task's answer has not, or a task of several answers: 422 naming `choice`, as /v1/feedback's."""
+    entry = {"key": exc.field, "message": exc.message, "source": "body"}
+    return create_exception_response(request, HTTPException(status_code=422, detail=exc.message, extra=[entry]))
+
+
 def conflict_response(request: Request[Any, Any, Any], exc: TaskConflict) -> Response[Any]:
     """A change the task's state forbids now (claimed by someone else, closed…): 409 saying why."""
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
@@ -136,6 +145,7 @@ class ReviewsController(AdminController):
     tags = ["reviews"]
     exception_handlers = {
         InvalidQuery: invalid_query_response,
+        ChoiceRefused: choice_refused_response,
         TaskNotFound: not_found_response,
         TaskConflict: conflict_response,
         KeyReused: key_reused_response,
@@ -289,14 +299,21 @@ class ReviewsController(AdminController):
 
     @post(
         "/{task_id:str}/decision",
-        summary='Decide a task: {"outcome": "approve"|"reject"|"correct", "reviewer", "correction", "comment"}',
+        summary=(
+            'Decide a task: {"outcome": "approve"|"reject"|"correct", "reviewer", "correction", "comment", "choice"}; '
+            "`choice` names the answer's choice judged (n > 1; default 0), a 422 when the answer has no such "
+            "choice or the task holds several interactions"
+        ),
         status_code=200,
         raises=[Conflict],
     )
     async def decide_task(
         self, services: NamedDependency[Services], task_id: FromPath[str], data: JSONBody[DecisionBody]
     ) -> ReviewTaskDetailJSON:
-        detail = await services.reviews.decide(task_id, data.reviewer, data.outcome, data.correction, data.comment)
+        reviews = services.reviews
+        detail = await reviews.decide(
+            task_id, data.reviewer, data.outcome, data.correction, data.comment, choice=data.choice
+        )
         return task_detail_json(detail)
 
     @post(

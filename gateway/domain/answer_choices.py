@@ -13,6 +13,9 @@ from typing import Any
 from gateway.domain.conversation import ToolCall, tool_calls_of
 from gateway.recording.reassembly import content_text
 
+# OpenAI's bound on `n`: an index past it names no choice any answer has.
+MAX_CHOICE_INDEX = 127
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerChoice:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import uuid_utils
 
-from gateway.domain.answer_choices import choice_count
+from gateway.domain.answer_choices import MAX_CHOICE_INDEX, choice_count
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 
@@ -19,8 +19,6 @@ SIGNALS = ("thumbs", "rating", "correction", "comment")
 # Interaction ids and idempotency keys are short identifiers, not text.
 MAX_IDENTIFIER_CHARS = 200
 FIELDS = frozenset({"interaction_id", *SIGNALS, "choice", "user_id", "metadata", "idempotency_key"})
-# OpenAI's bound on `n`: an index past it names no choice any answer has.
-MAX_CHOICE_INDEX = 127
 
 
 class InvalidSubmission(Exception):

@@ -1,8 +1,11 @@
-"""What the review service refuses, for the HTTP layer to map: unknown task (404), conflicting state (409)."""
+"""What the review service refuses, for the HTTP layer to map: unknown task (404), conflicting state (409), a choice
+the answer has not (422)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from gateway.domain.errors import InvalidQuery
 
 
 class TaskNotFound(LookupError):
@@ -32,3 +35,10 @@ class ClaimedByOther(TaskConflict):
         self.task_id = task_id
         self.holder = holder
         self.expires_at = expires_at
+
+
+class ChoiceRefused(InvalidQuery):
+    """A decision's `choice` names no choice the task's answer has, or the task holds no single answer (a 422)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("choice", message)

@@ -124,12 +124,14 @@ def agreement(decisions: list[Row]) -> Agreement:
     """Agreement over second-opinion tasks: per task and round, the first two decisions by different reviewers.
 
     Two `correct` outcomes agree even when the corrections' words differ: the reviewers agree the
-    answer was wrong and needed replacing.
+    answer was wrong and needed replacing. Two decisions on different choices of an answer (`n` > 1)
+    disagree: they judged different answers.
     """
     pairs = agreed = 0
     for _, group in groupby((d for d in decisions if d["second_opinion"]), key=lambda d: (d["task_id"], d["round"])):
         judged = list(group)
         if len(judged) >= 2 and not same_person(judged[0]["reviewer"], judged[1]["reviewer"]):
             pairs += 1
-            agreed += judged[0]["outcome"] == judged[1]["outcome"]
+            first, second = judged[0], judged[1]
+            agreed += first["outcome"] == second["outcome"] and first.get("choice", 0) == second.get("choice", 0)
     return Agreement(pairs, agreed)

@@ -270,8 +270,13 @@ def decide(
     text: DecisionText,
     now: datetime,
     fix: ResolvingFix | None = None,
+    choice: int | None = None,
 ) -> TaskChange:
     """Record `reviewer`'s judgement; it resolves the task unless the task awaits a second, different reviewer.
+
+    `choice`: the answer's choice judged, on an answer of several (gateway.review.judged_choice); None when the
+    answer has one, or the task holds several. The decision stores it (0 for None) and the event tells it;
+    two reviewers who judged different choices disagree, whatever their outcomes.
 
     Of two reviewers who disagree, the second one's outcome stands; the disagreement is kept
     (in the event, and in the agreement figures). `text` is checked as written and stored as
@@ -288,8 +293,10 @@ def decide(
     _require_active(task)
     _require_not_leased_by_other(task, reviewer)
     _require_new_judge(task, state, reviewer)
-    decision = DecisionWrite(reviewer, outcome.value, text.correction, text.comment)
+    decision = DecisionWrite(reviewer, outcome.value, text.correction, text.comment, choice or 0)
     detail: dict[str, Any] = {"outcome": outcome.value, "round": task.round}
+    if choice is not None:
+        detail["choice"] = choice
     held_hash = held_answer_hash(state.row.get("evidence"))
     if held_hash is not None:
         # Read under the task's lock: the decision names the exact answer it judged, and a held
@@ -311,7 +318,9 @@ def decide(
         if state.decisions:
             first = state.decisions[0]
             detail["first_decision"] = {"reviewer": first["reviewer"], "outcome": first["outcome"]}
-            detail["agreed"] = first["outcome"] == outcome.value
+            if choice is not None:
+                detail["first_decision"]["choice"] = first["choice"]
+            detail["agreed"] = first["outcome"] == outcome.value and first["choice"] == (choice or 0)
         values = {
             "status": Status.RESOLVED.value,
             "outcome": outcome.value,

@@ -266,6 +266,8 @@ class Decision:
     correction: str | None
     comment: str | None
     at: datetime
+    # The index of the answer's choice it judges (an answer to `n` > 1 has several); 0: the first.
+    choice: int = 0
 
     @classmethod
     def from_row(cls, row: Row) -> Decision:
@@ -279,6 +281,7 @@ class Decision:
             correction=row.get("correction"),
             comment=row.get("comment"),
             at=row["created_at"],
+            choice=row.get("choice") or 0,
         )
 
 

@@ -19,6 +19,7 @@ from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
 from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.judged_choice import judged_choice
 from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.people import same_person
@@ -282,13 +283,19 @@ class ReviewService(ReviewReads):
         correction: str | None = None,
         comment: str | None = None,
         fix: ResolvingFix | None = None,
+        *,
+        choice: int | None = None,
     ) -> ReviewTaskDetail:
         """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer.
 
         With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text), and so
         is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
+        `choice`: the index of the answer's choice judged (`n` > 1; None: the first); ChoiceRefused when the task's
+        answer has no such choice, or the task holds several interactions (gateway.review.judged_choice).
         """
-        detail = await self._change(task_id, self.decision_plan(reviewer, outcome, correction, comment, fix))
+        judged = judged_choice(choice, await self._store.judged_answers(task_id))
+        plan = self.decision_plan(reviewer, outcome, correction, comment, fix, judged)
+        detail = await self._change(task_id, plan)
         return await self.told_of_decision(detail, reviewer)
 
     def decision_plan(
@@ -298,16 +305,18 @@ class ReviewService(ReviewReads):
         correction: str | None = None,
         comment: str | None = None,
         fix: ResolvingFix | None = None,
+        choice: int | None = None,
     ) -> Callable[[TaskState], TaskChange | None]:
         """What `decide` applies to the task under its lock, its texts checked and redacted (for a caller storing
-        the decision with other changes in one transaction, then calling `told_of_decision`)."""
+        the decision with other changes in one transaction, then calling `told_of_decision`); `choice` as
+        `judged_choice` gave it (None: no choice told apart)."""
         reviewer = person(reviewer, "reviewer")
         text = decision_text(self._redactor, correction, comment)
         if fix is not None:
             fix = replace(fix, label=note_text(self._redactor, fix.label).note or fix.label)
         # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
         # fallback while this decision waited for the lock.
-        return lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix)
+        return lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix, choice)
 
     async def told_of_decision(self, detail: ReviewTaskDetail, reviewer: str) -> ReviewTaskDetail:
         """Tell the decision listeners of `reviewer`'s decision on the task (`detail`, read after it committed)."""

@@ -132,7 +132,7 @@ class ReviewFigureStore:
         """
         d, c = review_decisions.c, review_tasks.c
         query = (
-            select(d.task_id, d.round, d.reviewer, d.outcome, d.created_at, c.second_opinion)
+            select(d.task_id, d.round, d.reviewer, d.outcome, d.choice, d.created_at, c.second_opinion)
             .join(review_tasks, c.id == d.task_id)
             .where(d.created_at >= since)
             .order_by(d.task_id, d.round, d.created_at, d.id)

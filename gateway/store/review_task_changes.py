@@ -73,6 +73,7 @@ async def change_task(
                 outcome=decision.outcome,
                 correction=decision.correction,
                 comment=decision.comment,
+                choice=decision.choice,
                 created_at=change.at,
             )
         )

@@ -30,6 +30,8 @@ class DecisionWrite:
     outcome: str
     correction: str | None
     comment: str | None
+    # The index of the answer's choice it judges (0: the first, and any decision on a task of several answers).
+    choice: int = 0
 
 
 @dataclass(frozen=True, slots=True)

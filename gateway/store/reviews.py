@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, text, upda
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
+from gateway.review.judged_choice import JudgedAnswers
 from gateway.review.people import same_person
 from gateway.review.records import UNFINISHED, Source
 from gateway.store import audit, call_claims
@@ -29,6 +30,7 @@ from gateway.store.review_task_changes import active_issue_guard, change_task, r
 from gateway.store.review_task_reads import decided_details, task_tags
 from gateway.store.review_writes import OpenResult, TaskChange, TaskOpening, TaskState
 from gateway.store.tables import (
+    interactions,
     review_decisions,
     review_events,
     review_task_interactions,
@@ -271,6 +273,16 @@ class ReviewStore:
         i = review_task_interactions.c
         async with self._engine.connect() as connection:
             return list((await connection.execute(select(i.interaction_id).where(i.task_id == task_id))).scalars())
+
+    async def judged_answers(self, task_id: str) -> JudgedAnswers:
+        """How many interactions `task_id` holds, with the stored answer of the one it holds (for a decision's choice)."""
+        held = review_task_interactions.c
+        async with self._engine.connect() as connection:
+            count = select(func.count()).where(held.task_id == task_id).scalar_subquery()
+            first = select(func.min(held.interaction_id)).where(held.task_id == task_id).scalar_subquery()
+            query = select(count, select(interactions.c.response).where(interactions.c.id == first).scalar_subquery())
+            interactions_held, response = (await connection.execute(query)).one()
+        return JudgedAnswers(task_id, interactions_held, response if interactions_held == 1 else None)
 
     async def task_holding(self, interaction_id: str) -> str | None:
         """The id of the task that holds (or held) `interaction_id`, if any."""

@@ -30,6 +30,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
+from gateway.store.choice_sql import choice_finish_reason
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.stored_order import STORED_SEQ, horizon
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
@@ -170,10 +171,15 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     )
     # An approval labels a whole answer that said something or called a tool (one cut short would
     # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
-    # its content filter); a correction always labels one.
+    # its content filter); a correction always labels one. The interaction's columns are the first
+    # choice's; an approval of a later one (`n` > 1) reads that choice's finish reason in the stored
+    # answer (whether it said anything is read with its text, gateway.export.examples).
     said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
     ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    approved = and_(d.c.outcome == "approve", said_or_called, i.partial.is_(False), ended)
+    later_reason = choice_finish_reason(i.response, d.c.choice)
+    later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
+    whole = or_(and_(d.c.choice == 0, said_or_called, ended), and_(d.c.choice != 0, later_ended))
+    approved = and_(d.c.outcome == "approve", i.partial.is_(False), whole)
     labels_an_answer = or_(d.c.correction.is_not(None), approved)
     return (
         select(*columns)
@@ -217,8 +223,8 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQue
         d.c.created_at.label("labelled_at"),
         d.c.outcome,
         d.c.correction,
-        # A reviewer judges the recorded answer, the first choice.
-        literal(0).label("choice"),
+        # The answer's choice the reviewer judged (`n` > 1): the one an approval prefers, a correction replaces.
+        d.c.choice,
         review_tasks.c.evidence,
         *_interaction_columns(),
     )

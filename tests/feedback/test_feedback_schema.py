@@ -9,7 +9,8 @@ import pytest
 from feedback_helpers import error_of
 
 from gateway.api.feedback import TOKEN_HEADER
-from gateway.feedback.submission import FIELDS, MAX_CHOICE_INDEX, MAX_IDENTIFIER_CHARS, THUMBS
+from gateway.domain.answer_choices import MAX_CHOICE_INDEX
+from gateway.feedback.submission import FIELDS, MAX_IDENTIFIER_CHARS, THUMBS
 from gateway.recording.identifiers import MAX_USER_CHARS
 
 # The schema does not depend on the store: one is enough for what reads only the schema.

@@ -88,6 +88,9 @@ review_decisions = Table(
     Column("outcome", String(10), nullable=False),
     Column("correction", Text),
     Column("comment", Text),
+    # The index of the answer's choice the decision judges (an answer to `n` > 1 has several); 0: the first.
+    # Revision 0042 (decisions stored before it judged the first).
+    Column("choice", Integer, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime(), nullable=False),
     # The order decisions were stored in (gateway.store.stored_order), as interactions.stored_seq: what the
     # export's `stored_after` follows. Null only for a row inserted by hand. Revision 0041.
