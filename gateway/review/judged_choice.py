@@ -11,18 +11,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from gateway.domain.answer_choices import choice_count
 from gateway.review.errors import ChoiceRefused
+from gateway.review.held_answer import HELD_KEY, is_redacted
 
 
 @dataclass(frozen=True, slots=True)
 class JudgedAnswers:
-    """What a decision on a task judges: how many interactions it holds, and the stored answer of the one it holds."""
+    """What a decision on a task judges: how many interactions it holds, and the answer of the one it holds."""
 
     task_id: str
     interactions: int
     # The single interaction's stored response (None when the task holds none or several, or it has none).
     response: Any = None
+    # Whether that interaction is stored yet: the gate holds an answer before the writer stores its interaction.
+    stored: bool = True
+    # The task's evidence: a held answer's exact bytes are there from the moment it is held.
+    evidence: Any = None
+
+    def answer(self) -> Any:
+        """The answer judged: the stored interaction's, else the answer the task holds for a waiting app (None: none)."""
+        if self.stored:
+            return self.response
+        held = self.evidence.get(HELD_KEY) if isinstance(self.evidence, dict) else None
+        if not isinstance(held, dict) or is_redacted(held) or not isinstance(held.get("body"), str):
+            return None
+        try:
+            return orjson.loads(held["body"])
+        except orjson.JSONDecodeError:
+            return None
 
 
 def judged_choice(named: int | None, judged: JudgedAnswers) -> int | None:
@@ -37,7 +56,13 @@ def judged_choice(named: int | None, judged: JudgedAnswers) -> int | None:
             f"'choice' names one of an answer's choices, but review task {judged.task_id} holds {held}: a decision "
             "on it judges the answers as a pattern, not one answer's choice; leave 'choice' out"
         )
-    count = choice_count(judged.response)
+    answer = judged.answer()
+    if named and answer is None and not judged.stored:
+        raise ChoiceRefused(
+            f"'choice' {named} cannot be checked yet: the answer of review task {judged.task_id} is not stored yet; "
+            "send the decision again in a moment"
+        )
+    count = choice_count(answer)
     if named is not None and named >= count:
         listed = "1 choice (0)" if count == 1 else f"{count} choices (0 to {count - 1})"
         raise ChoiceRefused(f"'choice' {named} names no choice of this task's answer: it has {listed}")

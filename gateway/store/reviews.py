@@ -276,13 +276,18 @@ class ReviewStore:
 
     async def judged_answers(self, task_id: str) -> JudgedAnswers:
         """How many interactions `task_id` holds, with the stored answer of the one it holds (for a decision's choice)."""
-        held = review_task_interactions.c
+        held, i = review_task_interactions.c, interactions.c
+        first = select(func.min(held.interaction_id)).where(held.task_id == task_id).scalar_subquery()
+        query = select(
+            select(func.count()).where(held.task_id == task_id).scalar_subquery(),
+            select(i.response).where(i.id == first).scalar_subquery(),
+            exists().where(i.id == first),
+            select(review_tasks.c.evidence).where(review_tasks.c.id == task_id).scalar_subquery(),
+        )
         async with self._engine.connect() as connection:
-            count = select(func.count()).where(held.task_id == task_id).scalar_subquery()
-            first = select(func.min(held.interaction_id)).where(held.task_id == task_id).scalar_subquery()
-            query = select(count, select(interactions.c.response).where(interactions.c.id == first).scalar_subquery())
-            interactions_held, response = (await connection.execute(query)).one()
-        return JudgedAnswers(task_id, interactions_held, response if interactions_held == 1 else None)
+            interactions_held, response, stored, evidence = (await connection.execute(query)).one()
+        one = interactions_held == 1
+        return JudgedAnswers(task_id, interactions_held, response if one else None, bool(stored), evidence)
 
     async def task_holding(self, interaction_id: str) -> str | None:
         """The id of the task that holds (or held) `interaction_id`, if any."""

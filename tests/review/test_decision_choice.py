@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 import uuid_utils
 from review_seed import store_interactions
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.review.errors import ChoiceRefused
+from gateway.review.held_answer import HELD_KEY, held_evidence
+from gateway.review.judged_choice import JudgedAnswers, judged_choice
 from gateway.review.records import Outcome, Priority, Source, Status
 from gateway.review.service import ReviewService
 from gateway.store.interactions import InteractionStore
@@ -145,3 +148,13 @@ async def test_two_reviewers_approving_the_same_choice_agree(engine, double_chec
     second = await double_checked.decide(task_id, "bob", Outcome.APPROVE, choice=2)
 
     assert second.events[-1].detail["agreed"] is True
+
+
+def test_a_held_answer_not_stored_yet_is_judged_by_the_bytes_the_task_holds():
+    body = orjson.dumps({"choices": [{"index": n, "message": {"content": text}} for n, text in enumerate(CHOICES)]})
+    evidence = {HELD_KEY: held_evidence(body, datetime.now(UTC))}
+
+    assert judged_choice(2, JudgedAnswers("t1", 1, None, stored=False, evidence=evidence)) == 2
+    with pytest.raises(ChoiceRefused) as refused:
+        judged_choice(1, JudgedAnswers("t1", 1, None, stored=False))
+    assert "not stored yet" in refused.value.message
