@@ -3,7 +3,7 @@
 Each calls the same ReviewService (or TaskFixes) verb as the JSON API, as the signed-in user, and
 answers with a 303 to the page the form names (post/redirect/get). A refusal renders the task page
 with the reason: 409 for a conflict (someone else holds the claim, the task is closed), 400 for a
-bad field, 404 for an unknown task.
+bad field (422 for a choice the task's answer has not), 404 for an unknown task.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from admin_ui.public_urls import redirect
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
+from gateway.domain.answer_choices import MAX_CHOICE_INDEX
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import refuse_nul
 from gateway.fixes.new_fix import PromptRollout
 from gateway.prompts.errors import PromptConflict
-from gateway.review.errors import TaskConflict, TaskNotFound
+from gateway.review.errors import ChoiceRefused, TaskConflict, TaskNotFound
 from gateway.review.records import Outcome
 from gateway.services import Services
 
@@ -43,6 +44,16 @@ def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | 
     if len(text) > max_length:
         raise InvalidQuery(name, f"'{name}' may be at most {max_length} characters")
     return text or None
+
+
+def _choice(form: FormMultiDict) -> int | None:
+    """The answer's choice the decision judges, as the form's picker sends it; None when the form has no picker."""
+    text = _field(form, "choice", 10)
+    if text is None:
+        return None
+    if not text.isdecimal() or int(text) > MAX_CHOICE_INDEX:
+        raise InvalidQuery("choice", f"'choice' must be the index of one of the answer's choices, not {text!r}")
+    return int(text)
 
 
 def _outcome(form: FormMultiDict) -> str:
@@ -91,8 +102,10 @@ async def _act(
         # Several of the page's forms have a comment or a note: only the one sent is marked.
         sent = form_id if isinstance(form_id, str) else form_id(form)
         refused = {sent: refused_field(exc)}
+        # A choice the answer has not is a 422, as the API answers it.
+        status = 422 if isinstance(exc, ChoiceRefused) else 400
         return await task_page(
-            request, services, user, task_id, status_code=400, error=exc.message, refused=refused, form=kept
+            request, services, user, task_id, status_code=status, error=exc.message, refused=refused, form=kept
         )
     return _back(request, form, task_id, done if isinstance(done, str) else done(form))
 
@@ -169,7 +182,9 @@ class ReviewActionsController(Controller):
             if outcome not in {o.value for o in Outcome}:
                 raise InvalidQuery("outcome", "choose approve, reject or correct")
             correction = _field(form, "correction") if outcome == Outcome.CORRECT.value else None
-            await services.reviews.decide(task_id, user.name, Outcome(outcome), correction, _field(form, "comment"))
+            comment = _field(form, "comment")
+            choice = _choice(form)
+            await services.reviews.decide(task_id, user.name, Outcome(outcome), correction, comment, choice=choice)
 
         # The approve, reject and correct forms all send here: each says which by its outcome.
         return await _act(request, services, user, task_id, decide, _outcome, lambda form: f"{_outcome(form)}-form")

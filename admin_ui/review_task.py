@@ -108,6 +108,13 @@ class ShownInteraction:
     choices: tuple[ShownChoice, ...] = ()
 
 
+def judged_choices(detail: ReviewTaskDetail, shown: list[ShownInteraction]) -> tuple[int, ...]:
+    """The indexes of the choices a decision on the task may name: its one answer's, when it has several; else ()."""
+    if len(detail.interaction_ids) != 1 or len(shown) != 1:
+        return ()
+    return tuple(choice.choice.index for choice in shown[0].choices)
+
+
 async def _active_prompt_text(services: Services, app: str) -> str:
     listing = await services.prompts.service.list(app)
     for listed in listing.versions:
@@ -193,6 +200,8 @@ async def task_page(
         # already resolved by a fix gets the second opinion on that fix, not a second fix.
         decided_by_me=task.active and any(d.reviewer.casefold() == me for d in current_decisions(detail)),
         existing_fix=fix_decision(detail) if task.active else None,
+        # The choices a decision may name (an answer of `n` > 1 on a task about it alone); () offers no pick.
+        judged_choices=judged_choices(detail, shown),
         task_issues=task_issues,
         linked_fixes=fixes_in_force(task_issues) if can_act and task.active else [],
         issue_titles={found.issue_id: found.title for found in task_issues},

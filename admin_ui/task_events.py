@@ -150,7 +150,11 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
     if key == "lapsed_claim" and isinstance(value, Mapping) and isinstance(value.get("holder"), str):
         return EventLine("Took over", f"{value['holder']}'s claim, which lapsed {value_text(value.get('expired_at'))}")
     if key == "first_decision" and isinstance(value, Mapping) and {"reviewer", "outcome"} <= value.keys():
-        return EventLine("First decision", f"{value['reviewer']}: {value['outcome']}")
+        on_choice = f" (choice {value['choice']})" if isinstance(value.get("choice"), int) else ""
+        return EventLine("First decision", f"{value['reviewer']}: {value['outcome']}{on_choice}")
+    if key == "choice" and isinstance(value, int) and not isinstance(value, bool):
+        # The answer's choice the decision judged (`n` > 1), as the decisions table names it.
+        return EventLine("Choice judged", f"choice {value}")
     if key == "awaiting_second_reviewer" and value is True:
         return EventLine("Next", "awaits a second, different reviewer")
     if key == "redactions":
