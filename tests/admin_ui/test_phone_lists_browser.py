@@ -1,5 +1,6 @@
 """In a real headless Chromium at a phone's width (375 px): every list page reads without scrolling sideways,
-neither the page nor a table inside its box (a table too wide for the screen is a column of cards there)."""
+neither the page nor a table inside its box (a table too wide for the screen is a column of cards there), and a
+screen reader still finds its rows and cells, each cell under its column's header."""
 
 from __future__ import annotations
 
@@ -54,7 +55,44 @@ def _seeded(settings: Settings, start_gateway):  # a running gateway holding a r
     gateway.run_coroutine(
         app.services.accounts.create("reviewer-with-a-long-name", Role.REVIEWER, "pw-" * 6, actor="t")
     )
+    gateway.interaction_id = row["id"]  # its page's feedback is a table of cards too
     return gateway
+
+
+# The explicit role each part of a card table must carry: Safari and Firefox drop a table's own semantics where
+# CSS sets display:block on it (Chromium keeps them, so the roles are checked as written too).
+ROLES = """table => [table, ...table.querySelectorAll(':scope > thead, :scope > tbody, :scope > * > tr, :scope > * > tr > *')]
+    .filter(part => part.getAttribute('role') !== {TABLE: 'table', THEAD: 'rowgroup', TBODY: 'rowgroup', TR: 'row',
+        TH: 'columnheader', TD: 'cell'}[part.tagName])
+    .map(part => part.tagName.toLowerCase() + (part.getAttribute('role') ? '[role=' + part.getAttribute('role') + ']' : ''))"""
+# Each body row's cells by the label shown beside them (a cell spanning the whole row, an empty list's, has none).
+LABELS = """table => [...table.querySelectorAll(':scope > tbody > tr')]
+    .map(row => [...row.children].map(cell => cell.dataset.label || null))"""
+CARD_PAGES = {**LIST_PAGES, "interaction": "/admin/interactions/{interaction_id}"}
+
+
+@pytest.mark.parametrize("name", list(CARD_PAGES))
+def test_a_screen_reader_finds_a_card_tables_rows_and_cells_each_under_its_column_on_a_phone(
+    settings: Settings, start_gateway, browser, name: str
+):
+    gateway = _seeded(settings, start_gateway)
+    page = _signed_in_page(gateway, browser, PHONE)
+
+    page.goto(gateway.origin + CARD_PAGES[name].format(interaction_id=gateway.interaction_id))
+    table = page.locator(".table-scroll > table.cards").first
+    shown_as = table.evaluate("table => getComputedStyle(table.querySelector('tbody > tr')).display")
+    headers = [header.text_content().replace("▼", "").strip() for header in table.get_by_role("columnheader").all()]
+    rows = table.get_by_role("row").all()
+    cells = [row.get_by_role("cell").count() for row in rows[1:]]
+    missing_roles = table.evaluate(ROLES)
+    labels = table.evaluate(LABELS)
+
+    assert shown_as == "block"  # a column of cards, not a table's rows
+    assert len(headers) >= 5 and len(rows) >= 2
+    assert cells == [len(headers)] * (len(rows) - 1)  # a reader's column n is the header's column n
+    assert missing_roles == []
+    assert labels == [headers] * len(labels)  # the name shown beside a cell is its column's
+    page.close()
 
 
 @pytest.mark.parametrize("name", list(LIST_PAGES))
