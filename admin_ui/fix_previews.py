@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from admin_ui.choice_views import ShownChoice, shown_choices
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
 from admin_ui.public_urls import redirect
@@ -206,6 +207,21 @@ async def _form_from_query(request: Request[Any, Any, Any], services: Services, 
     return {"kind": kind} if kind in ("knowledge", "prompt") else {}
 
 
+async def _answer_choices(services: Services, preview: FixPreview) -> dict[str, tuple[ShownChoice, ...]]:
+    """The choices of each replayed answer of `n` > 1 choices, by interaction id, as the interaction page shows them.
+
+    The preview kept the recorded answer (choice 0) alone; the others are read from the interaction, while it is kept
+    (one pruned or erased since shows the answer the preview kept).
+    """
+    choices = {}
+    for item in preview.items:
+        found = await services.interaction_service.get_with_feedback(item.interaction_id)
+        shown = shown_choices(found) if found is not None else ()
+        if shown:
+            choices[item.interaction_id] = shown
+    return choices
+
+
 async def _preview_page(
     request: Request[Any, Any, Any],
     services: Services,
@@ -229,6 +245,7 @@ async def _preview_page(
         status_code=status_code,
         preview=preview,
         counts=preview.counts(),
+        answer_choices=await _answer_choices(services, preview),
         issue_title=view.title if view is not None else None,
         # Open or claimed: the tasks whose page can still resolve them by a fix.
         tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
