@@ -53,7 +53,7 @@ async def test_the_list_sorts_filters_and_pages_from_the_url(browser_as, gateway
     assert row.find("td", class_="growth").text == "+6"
     assert "reset" in row.find("td", class_="keywords").text
     assert "regressed" not in row.find("td", class_="status").text
-    spark = shop_only.text.split('<td class="spark" data-label="History">')[1].split("</td>")[0]
+    spark = shop_only.text.split('<td role="cell" class="spark" data-label="History">')[1].split("</td>")[0]
     assert ET.fromstring(spark).tag == f"{SVG}svg"
 
 
