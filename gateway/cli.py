@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gateway.cli_database import prepared_database
+from gateway.cli_database import prepared_database, upgrade_stopped
 from gateway.cli_help import described
-from gateway.cli_signals import NOTHING_CHANGED, CommandStopped, run_stoppable
+from gateway.cli_signals import NOTHING_CHANGED, CommandStopped, run_blocking_stoppable, run_stoppable
 from gateway.config import Settings, load_settings
 from gateway.config_checks import (
     ConfigError,
@@ -122,7 +122,7 @@ def cannot_listen(host: str, port: int, exc: OSError) -> str:
 
 
 def db_upgrade(args: argparse.Namespace) -> None:
-    """Apply pending schema migrations."""
+    """Apply pending schema migrations; SIGTERM or Ctrl-C roll the upgrade back and say the revision it is at."""
     from gateway.store.engine import check_reachable, create_engine
     from gateway.store.migrate import upgrade_database
 
@@ -140,14 +140,17 @@ def db_upgrade(args: argparse.Namespace) -> None:
         finally:
             await engine.dispose()
 
-    asyncio.run(reachable())
     from alembic.util.exc import CommandError
 
-    try:
-        # A database a newer Feedgate migrated is refused by upgrade_database itself (SchemaAhead, a ConfigError).
-        upgrade_database(settings.database_url)
-    except CommandError as exc:
-        raise ConfigError(f"cannot upgrade the database schema: {exc}") from None
+    def upgrade() -> None:
+        asyncio.run(reachable())
+        try:
+            # A database a newer Feedgate migrated is refused by upgrade_database itself (SchemaAhead, a ConfigError).
+            upgrade_database(settings.database_url)
+        except CommandError as exc:
+            raise ConfigError(f"cannot upgrade the database schema: {exc}") from None
+
+    run_blocking_stoppable(upgrade, lambda: upgrade_stopped(settings.database_url))
     print(f"database at {shown_url(settings.database_url)} is up to date")
 
 

@@ -13,6 +13,8 @@ serving it, which could no longer read its own database.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from gateway.config import Settings
 
 T = TypeVar("T")
+logger = logging.getLogger("feedgate")
+# How long a stopped `db upgrade` waits to read the revision it left the database at, before saying it without.
+REVISION_READ_SECONDS = 5.0
 
 
 @asynccontextmanager
@@ -119,3 +124,27 @@ def refuse_missing_sqlite_file(database_url: str) -> None:
             f"there is no SQLite database at {path}: check FEEDGATE_DATABASE_URL ({shown_url(database_url)}); "
             "`feedgate serve` or `feedgate db upgrade` creates one"
         )
+
+
+def upgrade_stopped(database_url: str) -> str:
+    """What a stopped `feedgate db upgrade` says: the revision the database is at, and what to do.
+
+    An upgrade is one transaction (gateway.store.migrations.env): stopped, it is rolled back whole, no
+    migration half-applied. Read again rather than assumed, as a stop can come after the commit.
+    """
+    from gateway.store.migrate import database_revision, schema_position
+    from gateway.store.schema_state import expected_revision
+
+    async def read() -> str | None:
+        async with asyncio.timeout(REVISION_READ_SECONDS):
+            return await database_revision(database_url)
+
+    again = "run `feedgate db upgrade` again"
+    try:
+        found = asyncio.run(read())
+    except Exception:
+        logger.debug("reading the revision after the stop", exc_info=True)
+        return f"the upgrade was cut short and rolled back: the database is at the revision it began from; {again}"
+    if found == expected_revision():
+        return f"the upgrade had finished: the database is {schema_position(found)}"
+    return f"the upgrade was cut short and rolled back: the database is {schema_position(found)}; {again}"

@@ -68,6 +68,19 @@ def schema_ahead_message(found: str) -> str:
     )
 
 
+def schema_position(found: str | None) -> str:
+    """Where a database at revision `found` stands, said for a person: "at revision 0040, 1 migration behind 0041"."""
+    head = _scripts().get_current_head()
+    if found == head:
+        return f"at revision {found}, up to date"
+    if schema_is_ahead(found):
+        return f"at revision {found}, newer than this gateway knows"
+    behind = sum(1 for _ in _scripts().iterate_revisions(head, found or "base"))
+    migrations = "migration" if behind == 1 else "migrations"
+    where = "empty (no migration applied)" if found is None else f"at revision {found}"
+    return f"{where}, {behind} {migrations} behind {head}"
+
+
 def _check_not_ahead(found: str | None) -> None:
     if schema_is_ahead(found):
         raise SchemaAhead(schema_ahead_message(found or ""))
