@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.cli_database import on_database, refuse_missing_sqlite_file
 from gateway.cli_discovery import logs_are_json
 from gateway.cli_help import described
-from gateway.cli_signals import run_stoppable
+from gateway.cli_signals import CommandStopped, interruptible, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.domain.errors import InvalidQuery
@@ -29,6 +29,8 @@ from gateway.export.options import ExportOptions, cli_option, export_filter, exp
 from gateway.export.stream import ExportTally
 
 console = Console(stderr=True)
+# How much the export writes at a time (characters): each write ends on SIGTERM (cli_signals.interruptible).
+WRITE_CHUNK_CHARACTERS = 64 * 1024
 logger = logging.getLogger("feedgate.export")
 
 
@@ -97,11 +99,13 @@ def _output(path: Path | None) -> tuple[IO[str], Path | None, Path | None]:
         raise ConfigError(f"--output: cannot write {path}: {exc.strerror}") from None
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush of a closed pipe raises nothing more."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+def _silence(out: IO[str]) -> None:
+    """Point `out` (stdout, a FIFO) at /dev/null, so what its buffers hold, flushed as it closes or the interpreter
+    exits, goes nowhere: not into a closed pipe (an error), nor a full one nobody reads (a wait with no end)."""
+    with contextlib.suppress(OSError, ValueError):  # no descriptor (an in-process test's capture), or closed
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
 
 
 class OutputFailed(Exception):
@@ -123,15 +127,23 @@ def _written(write: Callable[..., object], *text: str) -> None:
 
 
 def _discard(out: IO[str], partial: Path | None) -> None:
-    """Let go of an output the export could not finish: stdout quietened, a file closed, the file's twin removed."""
-    if out is sys.stdout:
-        # The interpreter's last flush would write into the broken pipe or the full disk again.
-        _silence_stdout()
-    else:
+    """Let go of an output the export could not finish: one written directly (stdout, a FIFO) quietened, a file
+    closed, the file's twin removed."""
+    if partial is None:
+        # The last flush would write into the broken pipe, the full disk or the pipe nobody reads again.
+        _silence(out)
+    if out is not sys.stdout:
         with contextlib.suppress(OSError):  # closing flushes what is left, into the same failure
             out.close()
     if partial is not None:
         partial.unlink(missing_ok=True)
+
+
+def _write_through(out: IO[str], text: str) -> None:
+    """`text` written and flushed: nothing is left in `out`'s buffers for a later write, out of SIGTERM's reach, to
+    block on."""
+    _written(out.write, text)
+    _written(out.flush)
 
 
 def export(args: argparse.Namespace, settings: Settings) -> None:
@@ -175,12 +187,20 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
             next_token.extend([] if token is None else [token])
             exporter = TrainingExport(store)
             bar.update(task, total=await exporter.count(where))
+            chunk: list[str] = []
+            size = 0
             async for line in exporter.lines(where, fmt, tally, progress, fixes=fixes):
-                _written(out.write, line)
+                chunk.append(line)
+                size += len(line)
+                if size >= WRITE_CHUNK_CHARACTERS:
+                    interruptible(_write_through, out, "".join(chunk))
+                    chunk, size = [], 0
+            interruptible(_write_through, out, "".join(chunk))
 
     async def work() -> None:
         nonlocal out, partial, target
-        out, partial, target = _output(args.output)
+        # Opening a FIFO waits for its reader.
+        out, partial, target = interruptible(_output, args.output)
         await on_database(settings, run, reads_only=True)
 
     def stopped() -> str:
@@ -213,6 +233,10 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         _discard(out, partial)
         named = "stdout" if out is sys.stdout else str(args.output)
         raise ConfigError(f"export stopped: cannot write {named}: {failed.error.strerror or failed.error}") from None
+    except CommandStopped:
+        # A write SIGTERM ended (in a pipe nobody reads) left the rest of its text in the buffers.
+        _discard(out, partial)
+        raise
     except BaseException:
         if out is not sys.stdout:
             with contextlib.suppress(OSError):  # the error that stopped the export is the one to tell

@@ -14,9 +14,10 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 logger = logging.getLogger("feedgate")
 # What a stopped command that only reads, or whose one transaction was rolled back, says.
 NOTHING_CHANGED = "nothing was changed; run the command again"
@@ -32,18 +33,81 @@ class CommandStopped(Exception):
 
 def cancel_on_sigterm(on_signal: Callable[[], None] = lambda: None) -> None:
     """Make SIGTERM cancel the running task as Ctrl-C does; `on_signal` is told first. Once: a second SIGTERM
-    would cut short the task's letting go of what it holds."""
+    would cut short the task's letting go of what it holds. A blocking call the task makes through `interruptible`
+    is ended by it too."""
+    global _watch
     task = asyncio.current_task()
     if task is None:
         return
+    watch = _SigtermWatch(task, on_signal)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, watch.stop)
+    # asyncio's own handler in Python does nothing: it has the loop told, which a blocking call keeps from running.
+    signal.signal(signal.SIGTERM, watch.signalled)
+    signal.siginterrupt(signal.SIGTERM, False)  # as asyncio has it: other system calls go on once the signal is handled
+    _watch = watch
 
-    def stop() -> None:
-        if task.cancelling():
+
+class _SigtermWatch:
+    """SIGTERM's stop of one task: `stop`, run by its loop; `signalled`, run by Python in the main thread as the
+    signal comes, which reaches the task in a blocking call (the loop runs nothing until that returns)."""
+
+    def __init__(self, task: asyncio.Task[Any], on_signal: Callable[[], None]) -> None:
+        self.task = task
+        self.on_signal = on_signal
+        self.stopped = False
+        self.received = False  # the signal has come, and the loop may not have run `stop` yet
+        self.blocking = False  # the task is in a call `interruptible` made
+
+    def stop(self) -> None:
+        """The task cancelled, once."""
+        if self.stopped or self.task.cancelling():
             return
-        on_signal()
-        task.cancel()
+        self.stopped = True
+        self.on_signal()
+        self.task.cancel()
 
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+    def signalled(self, _signal: int, _frame: object) -> None:
+        """Python's SIGTERM handler: the stop raised out of a blocking call, if the task is in one."""
+        self.received = True
+        if self.blocking:
+            self.stop_here()
+
+    def stop_here(self) -> None:
+        """Stop the task where it is, by raising CancelledError, once. Its cancel is not asked for as well: that would
+        cancel the first wait of its letting go (a `finally`'s) too."""
+        if self.stopped or self.task.cancelling():
+            return
+        self.stopped = True
+        self.blocking = False
+        self.on_signal()
+        raise asyncio.CancelledError
+
+
+# The task cancel_on_sigterm watches last (one command runs in a process).
+_watch: _SigtermWatch | None = None
+
+
+def interruptible(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`call(*args, **kwargs)`, a blocking call on the event loop's thread (a write into a pipe nobody reads, opening a FIFO no one
+    opens), which SIGTERM ends: the loop, the one asyncio's handler tells, runs nothing until the call returns. In
+    the task cancel_on_sigterm watches, a SIGTERM come before or during the call raises CancelledError out of it."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop running here
+        task = None
+    watch = _watch
+    if watch is None or task is not watch.task:
+        return call(*args, **kwargs)
+    if watch.received:
+        watch.stop_here()
+    watch.blocking = True
+    # The signal fails the system call under way (EINTR), so that Python runs `signalled`, rather than restarting it.
+    signal.siginterrupt(signal.SIGTERM, True)
+    try:
+        return call(*args, **kwargs)
+    finally:
+        watch.blocking = False
+        signal.siginterrupt(signal.SIGTERM, False)
 
 
 def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str | Callable[[], str]) -> T:
