@@ -27,6 +27,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.knowledge_usage import interactions_using
 from gateway.knowledge.errors import EntryChanged
+from gateway.knowledge.fields import EntryToCreate
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.services import Services
 from gateway.store.knowledge import EntryFilter
@@ -174,8 +175,7 @@ class KnowledgeController(Controller):
             # A form refused for its fields keeps its key: nothing was stored under it.
             fields[KEY_FIELD] = key
         try:
-            made = await services.knowledge.service.create_once(
-                key,
+            asked = EntryToCreate(
                 fields["app"],
                 fields["title"],
                 fields["content"],
@@ -183,8 +183,8 @@ class KnowledgeController(Controller):
                 _tags(fields["tags"]),
                 active=form.get("active") == "on",
                 author=user.name,
-                key_field=KEY_FIELD,
             )
+            made = await services.knowledge.service.create_once(key, asked, key_field=KEY_FIELD)
         except KeyReused as exc:
             first = await services.knowledge.service.get(exc.subject_id)
             what = f"the entry “{first.title}”" if first is not None else f"entry {exc.subject_id}"

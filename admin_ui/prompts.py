@@ -27,7 +27,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import NUL, refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
-from gateway.prompts.records import MODES, AppPromptListing, ListedVersion, PromptVersion
+from gateway.prompts.records import MODES, AppPromptListing, ListedVersion, PromptVersion, VersionToPublish
 from gateway.services import Services
 
 PROMPTS_PATH = "/admin/prompts"
@@ -172,8 +172,7 @@ class PromptsController(Controller):
         try:
             refuse_nuls((name, fields[name]) for name in ("app", "text", "message", "model", "mode"))
             rollout = fields["rollout"]
-            await services.prompts.service.publish_once(
-                key,
+            asked = VersionToPublish(
                 app,
                 fields["text"],
                 fields["message"],
@@ -182,8 +181,8 @@ class PromptsController(Controller):
                 mode=fields["mode"] or None,
                 activate=rollout == "active",
                 canary_share=canary_share(form, "share_percent") if rollout == "canary" else None,
-                key_field=KEY_FIELD,
             )
+            await services.prompts.service.publish_once(key, asked, key_field=KEY_FIELD)
         except KeyReused as exc:
             first = await services.prompts.service.get(exc.subject_id)
             what = f"{first.version.label()} of {first.version.app}"

@@ -34,7 +34,7 @@ from gateway.api.serialize import offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.knowledge.errors import EntryChanged
-from gateway.knowledge.fields import MAX_VERSION
+from gateway.knowledge.fields import MAX_VERSION, EntryToCreate
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.services import Services
 from gateway.store.knowledge import EntryFilter
@@ -135,16 +135,10 @@ class KnowledgeController(AdminController):
     async def create(
         self, services: NamedDependency[Services], data: JSONBody[NewEntry], idempotency_key: IdempotencyKey = None
     ) -> Response[SavedEntryJSON]:
-        made = await services.knowledge.service.create_once(
-            idempotency_key,
-            data.app,
-            data.title,
-            data.content,
-            data.example_questions,
-            data.tags,
-            data.active,
-            author=ADMIN_ACTOR,
+        asked = EntryToCreate(
+            data.app, data.title, data.content, data.example_questions, data.tags, data.active, author=ADMIN_ACTOR
         )
+        made = await services.knowledge.service.create_once(idempotency_key, asked)
         return created_or_repeated(await _saved(services, made.value, made.value.id), made.repeated)
 
     @get("/{entry_id:str}", summary="One entry as it stands now")

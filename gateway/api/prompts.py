@@ -35,7 +35,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
-from gateway.prompts.records import ListedVersion
+from gateway.prompts.records import ListedVersion, VersionToPublish
 from gateway.services import Services
 
 # Who acts when a change names nobody: the admin token, as the audit log calls it.
@@ -115,8 +115,7 @@ class PromptsController(AdminController):
     ) -> Response[SavedVersionJSON]:
         texts = [("app", data.app), ("text", data.text), ("message", data.message), ("model", data.model)]
         refuse_nuls([*texts, ("mode", data.mode)])
-        published = await services.prompts.service.publish_once(
-            idempotency_key,
+        asked = VersionToPublish(
             data.app,
             data.text,
             data.message,
@@ -126,6 +125,7 @@ class PromptsController(AdminController):
             activate=data.active,
             canary_share=data.canary_share,
         )
+        published = await services.prompts.service.publish_once(idempotency_key, asked)
         return created_or_repeated(await _saved(services, published.value), published.repeated)
 
     @post(

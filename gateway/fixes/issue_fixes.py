@@ -36,10 +36,11 @@ from gateway.fixes.new_fix import (
     version_label,
 )
 from gateway.fixes.preview import FixPreview
+from gateway.knowledge.fields import EntryToCreate
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.knowledge.service import KnowledgeService
 from gateway.prompts.errors import VersionNotFound
-from gateway.prompts.records import ListedVersion
+from gateway.prompts.records import ListedVersion, VersionToPublish
 from gateway.prompts.service import PromptService
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.task_fixes import (
@@ -169,24 +170,28 @@ class IssueFixes:
         candidate = preview.candidate
         if preview.kind == "knowledge":
             write = self._knowledge.new_entry(
-                preview.app,
-                candidate["title"],
-                candidate["content"],
-                candidate.get("example_questions") or (),
-                author=author,
-                detail=detail,
+                EntryToCreate(
+                    preview.app,
+                    candidate["title"],
+                    candidate["content"],
+                    candidate.get("example_questions") or (),
+                    author=author,
+                    detail=detail,
+                )
             )
             entry = KnowledgeEntry.from_row(write.values)
             return entry_maker(write), lambda made: entry_label(entry)
         draft, plan = self._prompts.publish_plan(
-            preview.app,
-            candidate["text"],
-            message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
-            author,
-            mode=candidate.get("mode"),
-            activate=rollout == "active",
-            canary_share=canary_share if rollout == "canary" else None,
-            detail=detail,
+            VersionToPublish(
+                preview.app,
+                candidate["text"],
+                message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
+                author,
+                mode=candidate.get("mode"),
+                activate=rollout == "active",
+                canary_share=canary_share if rollout == "canary" else None,
+                detail=detail,
+            )
         )
         state = "canary" if rollout == "canary" else "active"
         return prompt_maker(draft.app, plan), lambda made: version_label(made.version, draft.app, made.fix_id, state)

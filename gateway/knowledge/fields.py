@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
@@ -20,6 +21,22 @@ TAG = re.compile(r"[\w .:/+-]{1,50}")
 # The versions column is a 32-bit integer: a larger number is a 500 on PostgreSQL and an
 # OverflowError on SQLite, so it is refused here, for the API and the admin pages alike.
 MAX_VERSION = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class EntryToCreate:
+    """A new entry as asked for, before its fields are checked (KnowledgeService.new_entry checks them): its app and
+    fields, who creates it, and what its audit record's `detail` adds (e.g. the review task it resolves)."""
+
+    app: str
+    title: str
+    content: str
+    example_questions: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    active: bool = True
+    _: KW_ONLY
+    author: str
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from gateway.domain.paging import Page, offset_page
 from gateway.knowledge.errors import EntryChanged, EntrySwitchedOff
 from gateway.knowledge.fields import (
     EntryFields,
+    EntryToCreate,
     checked_app,
     checked_content,
     checked_questions,
@@ -92,34 +93,21 @@ class KnowledgeService:
         detail: dict[str, Any] | None = None,
     ) -> KnowledgeEntry:
         """A new entry (version 1); `detail` goes into the audit record (e.g. the review task it resolves)."""
-        made = await self.create_once(
-            None, app, title, content, example_questions, tags, active, author=author, detail=detail
-        )
-        return made.value
+        asked = EntryToCreate(app, title, content, example_questions, tags, active, author=author, detail=detail)
+        return (await self.create_once(None, asked)).value
 
     async def create_once(
-        self,
-        idempotency_key: str | None,
-        app: str,
-        title: str,
-        content: str,
-        example_questions: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        active: bool = True,
-        *,
-        author: str,
-        detail: dict[str, Any] | None = None,
-        key_field: str = HEADER,
+        self, idempotency_key: str | None, asked: EntryToCreate, *, key_field: str = HEADER
     ) -> Once[KnowledgeEntry]:
         """A new entry, once per `idempotency_key` (None: no key): a repeat answers the entry the first made.
 
         KeyReused (naming `key_field`) when the key made an entry from other fields (gateway.domain.idempotency).
         """
         key = checked_key(idempotency_key, key_field)
-        write = self.new_entry(app, title, content, example_questions, tags, active, author=author, detail=detail)
+        write = self.new_entry(asked)
         entry = KnowledgeEntry.from_row(write.values)
-        asked = _asked(entry.app, _fields_of(entry), author)
-        claim = None if key is None else key_claim(AUDIT_ACTIONS["created"], key, entry.id, asked)
+        fields = _asked(entry.app, _fields_of(entry), asked.author)
+        claim = None if key is None else key_claim(AUDIT_ACTIONS["created"], key, entry.id, fields)
         earlier = await self._store.insert(write, claim)
         if claim is None or earlier is None:
             return Once(entry)
@@ -129,26 +117,16 @@ class KnowledgeService:
             raise InvalidQuery(key_field, f"'{key_field}' {key!r} made entry {earlier.subject_id}, which is gone")
         return Once(made, repeated=True)
 
-    def new_entry(
-        self,
-        app: str,
-        title: str,
-        content: str,
-        example_questions: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        active: bool = True,
-        *,
-        author: str,
-        detail: dict[str, Any] | None = None,
-    ) -> EntryWrite:
+    def new_entry(self, asked: EntryToCreate) -> EntryWrite:
         """What `create` writes, checked: for a caller storing it with other changes in one transaction."""
-        app = checked_app(app)
+        app = checked_app(asked.app)
+        author = asked.author
         fields = EntryFields(
-            checked_title(title),
-            checked_content(content),
-            checked_questions(example_questions),
-            checked_tags(tags),
-            bool(active),
+            checked_title(asked.title),
+            checked_content(asked.content),
+            checked_questions(asked.example_questions),
+            checked_tags(asked.tags),
+            bool(asked.active),
         )
         now = self._clock()
         entry_id = str(uuid_utils.uuid7())
@@ -170,7 +148,7 @@ class KnowledgeService:
             app=app,
             before=None,
             after=entry.fields(),
-            detail=detail,
+            detail=asked.detail,
         )
         return EntryWrite(values, _version_row(entry_id, 1, fields, author, "created", None, now), audit)
 

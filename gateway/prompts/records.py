@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
-from typing import Literal, TypeGuard, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
 # How a version meets the app's own system message: before it, after it, or in its place.
 Mode = Literal["prepend", "append", "replace"]
@@ -18,6 +18,24 @@ VersionState = Literal["active", "canary", "inactive"]
 def is_mode(value: object) -> TypeGuard[Mode]:
     """Whether `value` is one of MODES."""
     return value in MODES
+
+
+@dataclass(frozen=True, slots=True)
+class VersionToPublish:
+    """A new version as asked for, before it is checked (PromptService checks it): `app`'s instructions, for `model`
+    (None: every model), how it is released (inactive, `activate`d, or a canary of `canary_share`), the `mode` it
+    also sets, and what its audit record's `detail` adds."""
+
+    app: str
+    text: str
+    message: str
+    author: str
+    _: KW_ONLY
+    model: str | None = None
+    mode: str | None = None
+    activate: bool = False
+    canary_share: float | None = None
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

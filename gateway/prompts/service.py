@@ -24,6 +24,7 @@ from gateway.prompts.records import (
     Mode,
     PromptVersion,
     VersionDiff,
+    VersionToPublish,
     is_mode,
 )
 from gateway.store.idempotency import KeyUse
@@ -111,8 +112,7 @@ class PromptService:
 
         `mode`, when given, also sets how the app's versions meet its own system message.
         """
-        published = await self.publish_once(
-            None,
+        asked = VersionToPublish(
             app,
             text,
             message,
@@ -123,29 +123,17 @@ class PromptService:
             canary_share=canary_share,
             detail=detail,
         )
-        return published.value
+        return (await self.publish_once(None, asked)).value
 
     async def publish_once(
-        self,
-        idempotency_key: str | None,
-        app: str,
-        text: str,
-        message: str,
-        author: str,
-        *,
-        model: str | None = None,
-        mode: str | None = None,
-        activate: bool = False,
-        canary_share: float | None = None,
-        detail: dict[str, Any] | None = None,
-        key_field: str = HEADER,
+        self, idempotency_key: str | None, asked: VersionToPublish, *, key_field: str = HEADER
     ) -> Once[ListedVersion]:
         """Publish as `publish` does, once per `idempotency_key` (None: no key): a repeat answers the version the
         first published, as it stands now; KeyReused (naming `key_field`) when the key published other fields."""
         key = checked_key(idempotency_key, key_field)
-        publication = self._publication(app, text, message, author, model, mode, activate, canary_share, detail)
+        publication = self._publication(asked)
         draft, plan = publication.draft, publication.release
-        asked = {
+        fields = {
             "app": draft.app,
             "model": draft.model,
             "text": draft.text,
@@ -155,7 +143,7 @@ class PromptService:
             "active": plan.activate,
             "canary_share": plan.canary_share,
         }
-        claim = None if key is None else key_claim("prompt.publish", key, draft.id, asked)
+        claim = None if key is None else key_claim("prompt.publish", key, draft.id, fields)
         change = await self._store.change(draft.app, publication.plan, claim)
         if isinstance(change, KeyUse):
             assert claim is not None
@@ -164,52 +152,30 @@ class PromptService:
         assert change.new_version is not None
         return Once(await self._listed(change.new_version))
 
-    def publish_plan(
-        self,
-        app: str,
-        text: str,
-        message: str,
-        author: str,
-        *,
-        model: str | None = None,
-        mode: str | None = None,
-        activate: bool = False,
-        canary_share: float | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> tuple[PromptVersion, Callable[[AppPrompts], PromptChange]]:
+    def publish_plan(self, asked: VersionToPublish) -> tuple[PromptVersion, Callable[[AppPrompts], PromptChange]]:
         """What `publish` applies, checked: the draft (its app and id; its number is set under the lock) and the plan
         its store applies under the app's lock (for a caller storing it with other changes in one transaction)."""
-        publication = self._publication(app, text, message, author, model, mode, activate, canary_share, detail)
+        publication = self._publication(asked)
         return publication.draft, publication.plan
 
-    def _publication(
-        self,
-        app: str,
-        text: str,
-        message: str,
-        author: str,
-        model: str | None,
-        mode: str | None,
-        activate: bool,
-        canary_share: float | None,
-        detail: dict[str, Any] | None,
-    ) -> _Publication:
-        app_name = _name(app, "app")
-        check_version_text(text, message)
-        if activate and canary_share is not None:
+    def _publication(self, asked: VersionToPublish) -> _Publication:
+        app_name = _name(asked.app, "app")
+        check_version_text(asked.text, asked.message)
+        if asked.activate and asked.canary_share is not None:
             raise InvalidQuery("canary_share", "give either 'active': true or 'canary_share', not both")
         draft = PromptVersion(
             id=str(uuid_utils.uuid7()),
             app=app_name or "",
-            model=_name(model, "model", required=False),
+            model=_name(asked.model, "model", required=False),
             number=0,
-            text=text,
-            author=_name(author, "author") or "",
-            message=message or "",
+            text=asked.text,
+            author=_name(asked.author, "author") or "",
+            message=asked.message or "",
             created_at=self._clock(),
         )
-        plan = rollout.Rollout(activate=activate, canary_share=_share(canary_share))
-        wanted_mode = _mode(mode)
+        plan = rollout.Rollout(activate=asked.activate, canary_share=_share(asked.canary_share))
+        wanted_mode = _mode(asked.mode)
+        detail = asked.detail
         return _Publication(
             draft,
             plan,

@@ -35,9 +35,10 @@ from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.effect.links import FixLinkService, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.fixes.new_fix import PromptRollout, check_rollout, entry_label, version_label
-from gateway.knowledge.fields import checked_content, checked_questions, checked_title
+from gateway.knowledge.fields import EntryToCreate, checked_content, checked_questions, checked_title
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.knowledge.service import KnowledgeService
+from gateway.prompts.records import VersionToPublish
 from gateway.prompts.service import PromptService, check_version_text
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.fix_keys import FixKey, fix_key
@@ -162,12 +163,14 @@ class TaskFixes(TaskFixReads):
         key = fix_key(idempotency_key, key_field, task_id, reviewer, "knowledge", asked)
         detail = await self._reviews.get(task_id)
         write = self._knowledge.new_entry(
-            detail.task.app,
-            title,
-            content,
-            example_questions,
-            author=reviewer,
-            detail=_detail(task_id, detail.task.issue_id),
+            EntryToCreate(
+                detail.task.app,
+                title,
+                content,
+                example_questions,
+                author=reviewer,
+                detail=_detail(task_id, detail.task.issue_id),
+            )
         )
         entry = KnowledgeEntry.from_row(write.values)
 
@@ -200,13 +203,15 @@ class TaskFixes(TaskFixReads):
         key = fix_key(idempotency_key, key_field, task_id, reviewer, "prompt", asked)
         detail = await self._reviews.get(task_id)
         draft, plan = self._prompts.publish_plan(
-            detail.task.app,
-            text,
-            message,
-            reviewer,
-            activate=rollout == "active",
-            canary_share=canary_share if rollout == "canary" else None,
-            detail=_detail(task_id, detail.task.issue_id),
+            VersionToPublish(
+                detail.task.app,
+                text,
+                message,
+                reviewer,
+                activate=rollout == "active",
+                canary_share=canary_share if rollout == "canary" else None,
+                detail=_detail(task_id, detail.task.issue_id),
+            )
         )
         arm: FixArm = "canary" if rollout == "canary" else "live"
         state = "canary" if rollout == "canary" else "active"
