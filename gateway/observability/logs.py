@@ -16,8 +16,11 @@ import orjson
 from gateway.observability.context import INTERACTION_ID
 
 LogFormat = Literal["auto", "text", "json"]
-# Libraries whose debug lines carry what is stored: kept at info even when the gateway logs at debug.
-QUIET_LIBRARIES = ("aiosqlite",)
+# Libraries kept above the gateway's level, whatever it is, and the lowest level each may log at:
+# aiosqlite's debug lines carry what is stored (each statement's parameters: prompts, answers, end-user
+# ids), and httpx's info line per request names the whole URL of a side call (titles, embeddings, the
+# merge judge), a password or a key in its query included, which Feedgate never shows (gateway/url_text.py).
+QUIET_LIBRARIES = {"aiosqlite": logging.INFO, "httpx": logging.WARNING}
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written out
@@ -165,10 +168,10 @@ def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | N
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # aiosqlite logs every statement with its parameters at debug (users' prompts, answers, end-user ids):
-    # a log is out of reach of redaction, retention and erasure, so it never gets them, whatever the level.
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.INFO)
+    # A log is out of reach of redaction, retention and erasure, and readable by more people than the
+    # settings: it gets neither what is stored nor a URL's secrets, whatever the level.
+    for name, lowest in QUIET_LIBRARIES.items():
+        logging.getLogger(name).setLevel(lowest)
     return handler
 
 

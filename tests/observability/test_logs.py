@@ -182,3 +182,27 @@ def test_debug_logs_keep_the_gateways_lines_but_never_the_parameters_of_a_databa
     # aiosqlite logs each statement with its parameters at debug: users' prompts, answers and end-user ids.
     assert "shown" in done.stderr
     assert "alice@example.com" not in done.stderr
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_a_side_calls_url_with_a_password_or_a_key_in_its_query_never_reaches_the_log(level: str):
+    # A title, embedding or merge-judge URL may carry credentials (README, Configuration): httpx's own
+    # INFO line ("HTTP Request: POST <url> ...") printed each call's whole URL, password and key included.
+    program = (
+        "import logging, respx, httpx\n"
+        "from gateway.observability.logs import configure_logging\n"
+        "from gateway.side_call_client import side_call_client\n"
+        f"configure_logging('json', {level!r})\n"
+        "logging.getLogger('feedgate.x').info('shown')\n"
+        "client = side_call_client('http://ops:hunter2pw@models.example/v1?key=QUERYSECRET', None, {}, timeout=5)\n"
+        "with respx.mock:\n"
+        "    respx.post(host='models.example', path='/v1/embeddings').mock(\n"
+        "        return_value=httpx.Response(200, json={'object': 'list', 'model': 'm', 'data': [\n"
+        "            {'object': 'embedding', 'index': 0, 'embedding': [0.1]}], 'usage': {'prompt_tokens': 1, 'total_tokens': 1}}))\n"
+        "    client.embeddings.create(model='m', input=['hi'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+
+    assert "shown" in done.stderr
+    assert "hunter2pw" not in done.stderr
+    assert "QUERYSECRET" not in done.stderr
