@@ -26,6 +26,7 @@ from admin_ui.rendering import render
 from admin_ui.session import SIGN_IN_PATH, current_user, safe_next
 from admin_ui.sign_in import sign_in_page, unsent_page
 from gateway.api.database_outage import OUTAGE_TYPES, outage_message, outage_response, retry_headers
+from gateway.api.method_not_allowed import allowed_methods
 from gateway.store.availability import database_unavailable
 
 EARLIER_SESSION = (
@@ -83,7 +84,7 @@ def method_not_allowed_page(request: Request[Any, Any, Any], exc: MethodNotAllow
     response = render(
         request, "error.html", status_code=405, title="No page at this address", message=message, overview_link=True
     )
-    allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+    allowed = allowed_methods(exc)
     if allowed:
         response.headers["allow"] = allowed
     return response

@@ -98,5 +98,5 @@ async def test_a_method_an_admin_endpoint_does_not_take_is_a_405_naming_the_meth
     response = await client.delete("/api/kb", headers=admin_headers)
 
     assert response.status_code == 405
-    assert response.json()["detail"] == "DELETE is not a method /api/kb takes; it takes GET, OPTIONS, POST"
-    assert response.headers["allow"] == "GET, OPTIONS, POST"
+    assert response.json()["detail"] == "DELETE is not a method /api/kb takes; it takes GET, HEAD, OPTIONS, POST"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"

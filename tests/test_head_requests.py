@@ -29,3 +29,27 @@ async def test_a_head_request_to_a_path_that_takes_no_get_names_the_methods_it_t
 
     assert head.status_code == 405 and head.content == b""
     assert set(head.headers["allow"].replace(" ", "").split(",")) == {"POST", "OPTIONS"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "takes"),
+    [
+        ("POST", "/healthz", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/v1/reviews/some-task", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/api/kb", "GET, HEAD, OPTIONS, POST"),
+    ],
+)
+async def test_a_405_names_head_among_the_methods_wherever_get_is_taken(client, admin_headers, method, path, takes):
+    # HEAD is answered wherever GET is, yet the 405's Allow header and message left it out ("it takes GET, OPTIONS").
+    response = await client.request(method, path, headers=admin_headers)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == takes
+    assert f"it takes {takes}" in response.text
+
+
+async def test_an_admin_pages_405_names_head_beside_get(client):
+    response = await client.delete("/admin/sign-in")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"

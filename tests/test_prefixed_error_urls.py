@@ -50,4 +50,6 @@ async def test_a_method_an_admin_endpoint_does_not_take_names_its_public_path(pr
     response = await prefixed.delete(f"{sent}/api/kb", headers=admin_headers)
 
     assert response.status_code == 405
-    assert response.json()["detail"] == f"DELETE is not a method {PREFIX}/api/kb takes; it takes GET, OPTIONS, POST"
+    assert (
+        response.json()["detail"] == f"DELETE is not a method {PREFIX}/api/kb takes; it takes GET, HEAD, OPTIONS, POST"
+    )

@@ -23,11 +23,21 @@ from gateway.public_prefix import public_path
 Refused = TypeVar("Refused", bound=HTTPException)
 
 
+def allowed_methods(exc: MethodNotAllowedException) -> str:
+    """The methods the refused path takes, for `Allow` and the message: sorted, HEAD beside GET ("" if none named)."""
+    given = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or ""
+    methods = {method.strip() for method in given.split(",") if method.strip()}
+    # Every path refused here takes HEAD wherever it takes GET (gateway.api.head_requests), though its route
+    # names only GET; the proxy's paths, where the upstream answers HEAD, never reach a 405.
+    if "GET" in methods:
+        methods.add("HEAD")
+    # The framework lists them from a set, in another order in each process: sorted, the answer is one.
+    return ", ".join(sorted(methods))
+
+
 def method_not_allowed_response(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
     """405 naming the methods the path takes (and the Allow header); OpenAI's error shape under /v1/."""
-    given = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or ""
-    # The framework lists them from a set, in another order in each process: sorted, the answer is one.
-    allowed = ", ".join(sorted(method.strip() for method in given.split(",") if method.strip()))
+    allowed = allowed_methods(exc)
     takes = f"; it takes {allowed}" if allowed else ""
     path = request.url.path
     root_path: str = request.app.state.services.settings.root_path
