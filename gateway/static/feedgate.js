@@ -4,7 +4,7 @@
  *        data-feedgate-endpoint="https://gateway.example/v1/feedback"></div>
  *   <script src="https://gateway.example/static/feedgate.js"></script>
  *
- * or Feedgate.mount(element, {endpoint, interactionId, token, userId}).
+ * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice}).
  * The endpoint defaults to v1/feedback beside the static/ folder this script was loaded from
  * (https://gateway.example/v1/feedback; https://tools.example/feedgate/v1/feedback under a prefix).
  * No dependencies; posts with the answer's feedback token, never an API key.
@@ -53,6 +53,12 @@
     // A blank one (a template's unset variable, "  ") names no user: the gateway refuses it with 400.
     if (options.userId !== undefined && options.userId !== null && !BLANK.test(String(options.userId))) {
       payload.user_id = String(options.userId);
+    }
+    // The choice judged, for an answer of n > 1 shown whole; left out, the gateway takes 0, the first.
+    // data-feedgate-choice gives it as text: "1" goes as 1, anything else as written, for the gateway's 422 to name.
+    var choice = options.choice;
+    if (choice !== undefined && choice !== null && choice !== "" && payload.choice === undefined) {
+      payload.choice = typeof choice === "string" && /^[0-9]+$/.test(choice.trim()) ? Number(choice) : choice;
     }
     var endpoint = options.endpoint || defaultEndpoint;
     return fetch(endpoint, {
@@ -240,7 +246,8 @@
           interactionId: node.getAttribute("data-feedgate-interaction"),
           token: node.getAttribute("data-feedgate-token"),
           endpoint: node.getAttribute("data-feedgate-endpoint") || undefined,
-          userId: node.getAttribute("data-feedgate-user") || undefined
+          userId: node.getAttribute("data-feedgate-user") || undefined,
+          choice: node.getAttribute("data-feedgate-choice") || undefined
         });
       } catch (error) {
         // One answer without a token (say, served from a cache) must not leave the rest without thumbs.
