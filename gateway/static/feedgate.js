@@ -25,8 +25,18 @@
   }
 
   // An answer still streaming is stored when it ends: the gateway answers 409 interaction_in_progress
-  // with Retry-After, and the post is sent again then (a vote given mid-stream is not lost).
-  var MAX_IN_PROGRESS_RETRIES = 20;
+  // with Retry-After, and the post is sent again then (a vote given mid-stream is not lost). A post over a
+  // rate limit (429 rate_limit_exceeded, with Retry-After) is sent again too: its allowance refills. A spent
+  // token's 429 (feedback_token_exhausted) has no Retry-After and never refills.
+  var MAX_RETRIES = 20;
+
+  function retryAfter(response, code) {
+    if (code === "interaction_in_progress") return Number(response.headers.get("retry-after")) || 5;
+    if (code === "rate_limit_exceeded" && response.headers.get("retry-after")) {
+      return Number(response.headers.get("retry-after")) || 1;
+    }
+    return null;
+  }
 
   // A post the browser blocks (an endpoint other than the gateway's /v1/feedback, an origin
   // FEEDGATE_CORS_ORIGINS does not list) or that reaches no server rejects with only "Failed to
@@ -73,8 +83,8 @@
         try { body = JSON.parse(text); } catch (notJson) { body = null; }
         var said = body && body.error && body.error.message;
         var code = body && body.error && body.error.code;
-        if (code === "interaction_in_progress" && (retries || 0) < MAX_IN_PROGRESS_RETRIES) {
-          var seconds = Number(response.headers.get("retry-after")) || 5;
+        var seconds = retryAfter(response, code);
+        if (seconds !== null && (retries || 0) < MAX_RETRIES) {
           return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); }).then(function () {
             return send(options, payload, (retries || 0) + 1);
           });
@@ -206,6 +216,9 @@
       }, function (error) {
         sending = false;
         submit.disabled = false;
+        // Disabled while it sent, the button let the focus fall to the page's body: back on it, to send again.
+        var now = document.activeElement;
+        if (hadFocus && (!now || now === document.body)) submit.focus();
         failed(error);
         if (thumbs !== payload.thumbs) sendNext(); // a thumb pressed since is still sent; the comment stays to send again
       });
