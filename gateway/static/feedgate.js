@@ -53,6 +53,8 @@
     };
   }
 
+  var KEEPALIVE_MAX_CHARS = 8192;
+
   // Blank as the gateway reads it (Python's str.isspace): JavaScript's \s leaves out \x1c-\x1f and \x85, and
   // takes in \ufeff, which the gateway stores as a user.
   var BLANK = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
@@ -71,11 +73,15 @@
       payload.choice = typeof choice === "string" && /^[0-9]+$/.test(choice.trim()) ? Number(choice) : choice;
     }
     var endpoint = options.endpoint || defaultEndpoint;
+    var body = JSON.stringify(payload);
     return fetch(endpoint, {
       method: "POST",
       mode: "cors",
+      // Kept when the page is left: an end user who clicks and moves on has voted (the browser cancelled the post).
+      // Browsers keep at most 64 KiB of such posts in flight: a long comment (up to 3 bytes a character) goes without.
+      keepalive: body.length <= KEEPALIVE_MAX_CHARS,
       headers: { "content-type": "application/json", "x-feedgate-feedback-token": options.token },
-      body: JSON.stringify(payload)
+      body: body
     }).catch(unanswered(endpoint)).then(function (response) {
       // Read as text first: a proxy in front of the gateway may answer an error as an HTML page.
       return response.text().then(function (text) {
