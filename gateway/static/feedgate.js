@@ -102,10 +102,17 @@
     });
   }
 
+  // The widget each element holds: mounting it again (data attributes and Feedgate.mount both, or a framework
+  // rendering twice) replaces it, where a second pair of thumbs was stacked under the answer, sending votes of its own.
+  var mounted = new WeakMap();
+
   function mount(element, options) {
     if (!options || !options.interactionId || !options.token) {
       throw new Error("Feedgate.mount needs interactionId and token");
     }
+    element.setAttribute("data-feedgate-mounted", "");
+    var previous = mounted.get(element);
+    if (previous && previous.parentNode === element) element.removeChild(previous);
     var thumbs = null;
     var root = el("div", { "class": "feedgate", role: "group", "aria-label": "Rate this answer" });
     var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer", "aria-pressed": "false" }, "\uD83D\uDC4D");
@@ -123,6 +130,7 @@
     root.appendChild(form);
     root.appendChild(status);
     element.appendChild(root);
+    mounted.set(element, root);
 
     // The page's own styles reach the widget: a rule such as `form { display: flex }` outranks the browser's
     // [hidden] style and would show the box before any vote. An element's own style outranks the page's rules,
