@@ -4,7 +4,8 @@
  *        data-feedgate-endpoint="https://gateway.example/v1/feedback"></div>
  *   <script src="https://gateway.example/static/feedgate.js"></script>
  *
- * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice}).
+ * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice}); data-feedgate-user and
+ * data-feedgate-choice (the choice judged, of an answer of n > 1) are the other two as attributes.
  * The endpoint defaults to v1/feedback beside the static/ folder this script was loaded from
  * (https://gateway.example/v1/feedback; https://tools.example/feedgate/v1/feedback under a prefix).
  * No dependencies; posts with the answer's feedback token, never an API key.
