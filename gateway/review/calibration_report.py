@@ -2,7 +2,9 @@
 
 Reads the app's recent chat answers that carry token log-probabilities (recorded as returned,
 streams reassembled), labels each bad when it later got negative current feedback or a reviewer
-rejected or corrected it, and runs gateway.review.calibration over them. Decoding the recorded
+rejected or corrected it, and runs gateway.review.calibration over them. Of an answer of `n` > 1
+choices, the first is measured (`SCORED_CHOICE`, as the gate decides), and only feedback and
+decisions judging that choice label it (gateway.store.confidence_samples). Decoding the recorded
 JSON and computing the features is CPU work: it runs in a thread, a batch at a time, so the
 event loop keeps serving the proxy while a report over 50,000 answers is built.
 """
@@ -21,7 +23,7 @@ from gateway.config import Settings
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.time_range import range_up_to
 from gateway.review.calibration import MIN_PER_CLASS, CalibrationReport, calibrate
-from gateway.review.confidence import ConfidenceFeatures, confidence_features
+from gateway.review.confidence import SCORED_CHOICE, ConfidenceFeatures, confidence_features
 from gateway.review.gate_rules import gate_rules
 from gateway.store.confidence_samples import ConfidenceSampleStore, LabelledAnswer, SampleWindow
 
@@ -113,7 +115,7 @@ class CalibrationReports:
             raise InvalidQuery("review_rate", "'review_rate' must be a share between 0 and 1, e.g. 0.1")
         start, end = range_up_to(since, until, now=self._clock(), length=DEFAULT_RANGE)
         # One more than the cap, to tell "exactly the cap" from "more than the cap".
-        window = SampleWindow(app=app, since=start, until=end, limit=self._max_answers + 1)
+        window = SampleWindow(app=app, since=start, until=end, limit=self._max_answers + 1, choice=SCORED_CHOICE)
         samples: list[Sample] = []
         async for batch in self._store.labelled_answers(window):
             samples.extend(await asyncio.to_thread(samples_of, batch))

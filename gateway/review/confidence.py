@@ -2,7 +2,9 @@
 
 Works on a recorded answer: a chat completion (as returned, or as a stream reassembled by
 gateway.recording.reassembly, once that keeps ``logprobs``) or a Responses API object. Only the
-first choice counts, as it is the one recorded as the answer's text.
+first choice (`SCORED_CHOICE`) counts, as it is the one recorded as the answer's text: the upstream
+gives every choice its log-probabilities and the record keeps them all, but the gate judges an
+answer of `n` > 1 choices by its first, and calibration must measure what the gate decides on.
 
 Published work (e.g. SelfCheckGPT's grey-box baselines, Manakul et al. 2023; length-normalised
 sequence probability, Malinin & Gales 2021; the LM-Polygraph benchmark, Fadeeva et al. 2023)
@@ -19,6 +21,10 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 Json = dict[str, Any]
+
+# The choice of a chat completion of `n` > 1 choices whose tokens are measured: the first, the recorded
+# answer's text. The gate decides on it alone, and calibration labels an answer by judgements of it alone.
+SCORED_CHOICE = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +51,8 @@ class ConfidenceFeatures:
 
 
 def answer_token_logprobs(answer: Json) -> list[Json] | None:
-    """The token entries (``{"token", "logprob", "top_logprobs", ...}``) of an answer's first choice or output text.
+    """The token entries (``{"token", "logprob", "top_logprobs", ...}``) of an answer's measured choice
+    (`SCORED_CHOICE`) or output text.
 
     None when the answer carries no log-probabilities (not asked for, a tool call, an error).
     """
@@ -91,7 +98,7 @@ def features_from_entries(entries: Sequence[object]) -> ConfidenceFeatures | Non
 
 
 def _chat_entries(choices: list[Any]) -> list[Json]:
-    choice = next((c for c in choices if isinstance(c, dict) and c.get("index", 0) == 0), None)
+    choice = next((c for c in choices if isinstance(c, dict) and c.get("index", 0) == SCORED_CHOICE), None)
     logprobs = choice.get("logprobs") if choice else None
     if not isinstance(logprobs, dict):
         return []

@@ -2,7 +2,11 @@
 
 An answer is *bad* when some user's current feedback on it is negative, or when a reviewer's
 decision on a task holding it rejected or corrected it (any decision, in any round: a second
-opinion that rejects counts even when the task was finally approved).
+opinion that rejects counts even when the task was finally approved), provided that feedback or
+decision judges the choice measured (the window's `choice`: an answer to `n` > 1 has several, and
+the gate measures one). A judgement of another choice says nothing of that measure and is left out.
+A decision on a task of several interactions names no choice (stored 0: it judges the answers as a
+pattern) and counts for each.
 """
 
 from __future__ import annotations
@@ -30,12 +34,14 @@ BATCH = 1_000
 
 @dataclass(frozen=True, slots=True)
 class SampleWindow:
-    """`app`'s chat interactions created in [since, until), the newest `limit` of them."""
+    """`app`'s chat interactions created in [since, until), the newest `limit` of them, measured on their choice at
+    index `choice` (what the confidence gate measures)."""
 
     app: str
     since: datetime
     until: datetime
     limit: int
+    choice: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,22 +69,22 @@ class ConfidenceSampleStore:
             i.status_code == 200,
         )
 
-    def _has_token_logprobs(self) -> ColumnElement[bool]:
-        """The first choice's ``logprobs.content`` (or ``.refusal``) is a JSON array; spelled per dialect."""
+    def _has_token_logprobs(self, choice: int) -> ColumnElement[bool]:
+        """The measured choice's ``logprobs.content`` (or ``.refusal``) is a JSON array; spelled per dialect."""
         response = interactions.c.response
         if self._engine.dialect.name == "postgresql":
             kinds = [
-                func.jsonb_typeof(func.jsonb_extract_path(response, "choices", "0", "logprobs", key))
+                func.jsonb_typeof(func.jsonb_extract_path(response, "choices", str(choice), "logprobs", key))
                 for key in ("content", "refusal")
             ]
         else:
-            paths = ("$.choices[0].logprobs.content", "$.choices[0].logprobs.refusal")
+            paths = (f"$.choices[{choice}].logprobs.content", f"$.choices[{choice}].logprobs.refusal")
             kinds = [func.json_type(response, path) for path in paths]
         return or_(*(kind == "array" for kind in kinds))
 
     async def chat_answers(self, window: SampleWindow) -> tuple[int, int]:
         """How many successful chat completions `window.app` has in the window, and how many carry log-probabilities."""
-        carrying = func.count(case((self._has_token_logprobs(), 1)))
+        carrying = func.count(case((self._has_token_logprobs(window.choice), 1)))
         query = self._in_window(select(func.count(), carrying).select_from(interactions), window)
         async with self._engine.connect() as connection:
             every, with_logprobs = (await connection.execute(query)).one()
@@ -91,22 +97,23 @@ class ConfidenceSampleStore:
         def of_window(query: Select[Any]) -> Select[Any]:
             return self._in_window(query.join(interactions, i.id == f.interaction_id), window)
 
-        current = current_feedback(f.interaction_id, f.negative, narrow=of_window)
-        # One row per interaction some user currently judges negatively: joined, not a per-row subquery,
-        # so the window function runs once.
-        negative = select(current.c.interaction_id).where(current.c.negative.is_(True)).distinct().subquery()
+        current = current_feedback(f.interaction_id, f.negative, f.choice, narrow=of_window)
+        # One row per interaction some user currently judges negatively, on the measured choice: joined, not a
+        # per-row subquery, so the window function runs once.
+        judged_negative = [current.c.negative.is_(True), current.c.choice == window.choice]
+        negative = select(current.c.interaction_id).where(*judged_negative).distinct().subquery()
         d, held = review_decisions.c, review_task_interactions.c
         rejected = (
             select(held.interaction_id)
             .join(review_decisions, d.task_id == held.task_id)
-            .where(held.interaction_id == i.id, d.outcome.in_(BAD_OUTCOMES))
+            .where(held.interaction_id == i.id, d.outcome.in_(BAD_OUTCOMES), d.choice == window.choice)
             .correlate(interactions)
         )
         bad = case((or_(negative.c.interaction_id.is_not(None), exists(rejected)), True), else_=False)
         query = (
             self._in_window(select(i.id, cast(i.response, Text), bad), window)
             .select_from(interactions.outerjoin(negative, negative.c.interaction_id == i.id))
-            .where(i.response.is_not(None), self._has_token_logprobs())
+            .where(i.response.is_not(None), self._has_token_logprobs(window.choice))
             .order_by(i.created_at.desc(), i.id.desc())
             .limit(window.limit)
         )

@@ -12,23 +12,27 @@ from gateway.demo.payloads import chat_completions
 from gateway.store.interactions import InteractionStore
 
 
-def answer_with_confidence(confidence: float | None, question: str = "What is the fee?") -> dict:
-    """A chat completion whose tokens' geometric-mean probability is `confidence` (None: no log-probabilities)."""
+def answer_with_confidence(confidence: float | None, question: str = "What is the fee?", n: int = 1) -> dict:
+    """A chat completion of `n` choices whose tokens' geometric-mean probability is `confidence` (None: no
+    log-probabilities)."""
     content = question if confidence is None else f"{question} [confidence={confidence}]"
-    request = {"model": "gpt-test", "messages": [{"role": "user", "content": content}]}
+    request: dict = {"model": "gpt-test", "messages": [{"role": "user", "content": content}]}
+    if n > 1:
+        request["n"] = n
     if confidence is not None:
         request |= {"logprobs": True, "top_logprobs": 2}
     return orjson.loads(chat_completions(request, override="The fee is two percent of the order total."))
 
 
 async def store_answers(
-    engine: AsyncEngine, confidences: list[float | None], created_at: datetime, app: str = "support-bot"
+    engine: AsyncEngine, confidences: list[float | None], created_at: datetime, app: str = "support-bot", n: int = 1
 ) -> list[str]:
-    """One recorded chat interaction of `app` per confidence, all created at `created_at`; returns their ids."""
+    """One recorded chat interaction of `app` (an answer of `n` choices) per confidence, all created at `created_at`;
+    returns their ids."""
     ids = [str(uuid_utils.uuid7()) for _ in confidences]
     rows = []
     for interaction_id, confidence in zip(ids, confidences, strict=True):
-        response = answer_with_confidence(confidence)
+        response = answer_with_confidence(confidence, n=n)
         rows.append(
             {
                 "id": interaction_id,
