@@ -120,6 +120,8 @@ class FixBody(RequestBody):
     canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
     comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
     link_id: Annotated[str, Meta(max_length=36, pattern=NO_NUL)] | None = None
+    # The fix decision rejects the answer: on an answer of several choices, this one (0 when left out).
+    choice: Annotated[int, Meta(ge=0, le=MAX_CHOICE_INDEX)] | None = None
 
 
 def not_found_response(request: Request[Any, Any, Any], exc: TaskNotFound) -> Response[Any]:
@@ -358,6 +360,7 @@ class ReviewsController(AdminController):
                 rollout=data.rollout,
                 canary_share=data.canary_share,
                 idempotency_key=idempotency_key,
+                choice=data.choice,
             )
         elif data.kind == "knowledge":
             resolution = await fixes.resolve_with_entry(
@@ -370,6 +373,7 @@ class ReviewsController(AdminController):
                 rollout=data.rollout,
                 canary_share=data.canary_share,
                 idempotency_key=idempotency_key,
+                choice=data.choice,
             )
         else:
             resolution = await fixes.resolve_with_prompt(
@@ -381,6 +385,7 @@ class ReviewsController(AdminController):
                 canary_share=data.canary_share,
                 comment=data.comment,
                 idempotency_key=idempotency_key,
+                choice=data.choice,
             )
         return created_or_repeated(fix_resolution_json(resolution), resolution.repeated)
 

@@ -7,7 +7,8 @@ this reviewer already judged is refused before anything is written), then, in on
 (gateway.store.task_fixes: a process dying part-way leaves none of it, and the reviewer's second try
 makes one fix), creates the fix (audited, its audit detail naming the task and issue), records the
 reviewer's `reject` decision (the answers were wrong; the fix is the remedy, named in the comment;
-audited), and, when the task concerns an issue, links the fix to the issue and the task as
+audited; on a task of one answer of `n` > 1 choices, naming the choice rejected, checked before the
+claim as a decision's is: gateway.review.judged_choice), and, when the task concerns an issue, links the fix to the issue and the task as
 FixLinkService.link_fix does (audited), so its effect on the issue can be measured; an issue merged
 since the task was opened has the fix linked to the issue that holds its complaints now. A task
 without an issue has nothing to measure the fix against: it is resolved and the fix named, but not
@@ -25,7 +26,7 @@ one, is read in gateway.review.task_fix_reads.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -149,18 +150,20 @@ class TaskFixes(TaskFixReads):
         canary_share: float | None = None,
         idempotency_key: str | None = None,
         key_field: str = HEADER,
+        choice: int | None = None,
     ) -> FixResolution:
         """Add an active knowledge-base entry to the task's app, resolve the task by it and link it to the task's issue;
         once per `idempotency_key` (None: no key), a repeat answering the task resolved by the first one's entry.
 
         `rollout` and `canary_share` are checked as a preview's make-live checks them: an entry has no canary.
+        `choice`: the answer's choice the decision rejects (`n` > 1; None: the first), as `ReviewService.decide`'s.
         """
         check_rollout("knowledge", rollout, canary_share)
         checked_title(title)
         checked_content(content)
         checked_questions(example_questions)
         asked = {"title": title, "content": content, "example_questions": list(example_questions), "comment": comment}
-        key = fix_key(idempotency_key, key_field, task_id, reviewer, "knowledge", asked)
+        key = fix_key(idempotency_key, key_field, task_id, reviewer, "knowledge", _with_choice(asked, choice))
         detail = await self._reviews.get(task_id)
         write = self._knowledge.new_entry(
             EntryToCreate(
@@ -178,7 +181,7 @@ class TaskFixes(TaskFixReads):
             return entry_label(replace(entry, id=made.fix_id))
 
         fix = _PlannedFix("knowledge", "live", entry.id, entry_maker(write), label, _first_version)
-        return await self._resolve(detail, reviewer, fix, comment, key)
+        return await self._resolve(detail, reviewer, fix, comment, key, choice)
 
     async def resolve_with_prompt(
         self,
@@ -192,15 +195,16 @@ class TaskFixes(TaskFixReads):
         comment: str | None = None,
         idempotency_key: str | None = None,
         key_field: str = HEADER,
+        choice: int | None = None,
     ) -> FixResolution:
         """Publish a new prompt version of the task's app (active, or a canary of `canary_share`; `rollout` None:
         active), resolve the task by it and link it to the task's issue; once per `idempotency_key` (None: no key),
-        as `resolve_with_entry`."""
+        the decision rejecting `choice`, as `resolve_with_entry`."""
         check_rollout("prompt", rollout, canary_share)
         rollout = rollout or "active"
         check_version_text(text, message)
         asked = {"text": text, "message": message, "rollout": rollout, "canary_share": canary_share, "comment": comment}
-        key = fix_key(idempotency_key, key_field, task_id, reviewer, "prompt", asked)
+        key = fix_key(idempotency_key, key_field, task_id, reviewer, "prompt", _with_choice(asked, choice))
         detail = await self._reviews.get(task_id)
         draft, plan = self._prompts.publish_plan(
             VersionToPublish(
@@ -223,7 +227,7 @@ class TaskFixes(TaskFixReads):
             return MadeFix(fix_id, (await self._prompts.get(fix_id)).version.number, ())
 
         fix = _PlannedFix("prompt", arm, draft.id, prompt_maker(draft.app, plan), label, recall)
-        return await self._resolve(detail, reviewer, fix, comment, key)
+        return await self._resolve(detail, reviewer, fix, comment, key, choice)
 
     async def resolve_with_linked_fix(
         self,
@@ -236,13 +240,15 @@ class TaskFixes(TaskFixReads):
         canary_share: float | None = None,
         idempotency_key: str | None = None,
         key_field: str = HEADER,
+        choice: int | None = None,
     ) -> FixResolution:
         """Resolve the task by a fix already live for its issue (made live from a preview or the issue page, say):
         the decision names it, and nothing is made or linked again. A `rollout` or `canary_share` asked of it is
-        refused (check_rollout): it is live as it is. Once per `idempotency_key` (None: no key), as
-        `resolve_with_entry`: the decision and the key's claim are one transaction."""
+        refused (check_rollout): it is live as it is. Once per `idempotency_key` (None: no key), the decision
+        rejecting `choice`, as `resolve_with_entry`: the decision and the key's claim are one transaction."""
         check_rollout("linked", rollout, canary_share)
-        key = fix_key(idempotency_key, key_field, task_id, reviewer, "linked", {"link_id": link_id, "comment": comment})
+        asked = _with_choice({"link_id": link_id, "comment": comment}, choice)
+        key = fix_key(idempotency_key, key_field, task_id, reviewer, "linked", asked)
         if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
             # Before looking the fix up: it may have been switched off since, and the answer is the first one's.
             return await self._repeated_linked(task_id, key, earlier)
@@ -267,7 +273,7 @@ class TaskFixes(TaskFixReads):
         fix = _PlannedFix(
             link.kind, link.arm, link.fix_id, _already_made(link), lambda made: label, _first_version, linked=link
         )
-        return await self._resolve(detail, reviewer, fix, comment, key)
+        return await self._resolve(detail, reviewer, fix, comment, key, choice)
 
     async def _repeated_linked(self, task_id: str, key: FixKey, earlier: KeyUse) -> FixResolution:
         """The task as the earlier request under `key` resolved it by the fix of the link it names; KeyReused when
@@ -285,14 +291,22 @@ class TaskFixes(TaskFixReads):
         return FixResolution(detail, link.kind, link.fix_id, link.fix_version or 0, label, link, None, repeated=True)
 
     async def _resolve(
-        self, detail: ReviewTaskDetail, reviewer: str, fix: _PlannedFix, comment: str | None, key: FixKey | None
+        self,
+        detail: ReviewTaskDetail,
+        reviewer: str,
+        fix: _PlannedFix,
+        comment: str | None,
+        key: FixKey | None,
+        choice: int | None,
     ) -> FixResolution:
-        """Claim the task, make the fix, decide the task by it and link it to the issue holding the task's complaints
-        now, in one transaction (gateway.store.task_fixes): a process dying part-way leaves none of them. Under a
-        `key` an earlier request used, nothing is made: the answer is what that request made."""
+        """Claim the task, make the fix, decide the task by it (rejecting `choice`) and link it to the issue holding the
+        task's complaints now, in one transaction (gateway.store.task_fixes): a process dying part-way leaves none of
+        them. Under a `key` an earlier request used, nothing is made: the answer is what that request made."""
         task_id = detail.task.id
         if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
             return await self._repeated(task_id, fix, key, earlier)
+        # Checked before the claim, as the fix's fields are: a refused choice changes nothing.
+        judged = await self._reviews.judged_choice(task_id, choice)
         try:
             refuse_a_second_fix(detail)
             task = (await self._reviews.claim(task_id, reviewer)).task
@@ -309,7 +323,7 @@ class TaskFixes(TaskFixReads):
         def decide(made: MadeFix) -> Callable[[TaskState], TaskChange | None]:
             note = f"Resolved by {label(made)}." + (f" {comment.strip()}" if comment and comment.strip() else "")
             named = ResolvingFix(kind, label(made), made.fix_id, made.version)
-            return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named)
+            return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named, choice=judged)
 
         def link(made: MadeFix) -> LinkWrite | None:
             if into is None or fix.linked is not None:
@@ -357,6 +371,12 @@ class TaskFixes(TaskFixReads):
         except IssueNotFound:
             return None
         return next((link for link in links if (link.fix_id, link.task_id) == (fix_id, detail.task.id)), None)
+
+
+def _with_choice(asked: Mapping[str, object], choice: int | None) -> Mapping[str, object]:
+    """A fix's fields for its idempotency key, with the choice it rejects when one is named (a key claimed before
+    fixes named choices keeps its fields)."""
+    return asked if choice is None else {**asked, "choice": choice}
 
 
 def _detail(task_id: str, issue_id: str | None) -> dict[str, str]:

@@ -293,10 +293,15 @@ class ReviewService(ReviewReads):
         `choice`: the index of the answer's choice judged (`n` > 1; None: the first); ChoiceRefused when the task's
         answer has no such choice, or the task holds several interactions (gateway.review.judged_choice).
         """
-        judged = judged_choice(choice, await self._store.judged_answers(task_id))
+        judged = await self.judged_choice(task_id, choice)
         plan = self.decision_plan(reviewer, outcome, correction, comment, fix, judged)
         detail = await self._change(task_id, plan)
         return await self.told_of_decision(detail, reviewer)
+
+    async def judged_choice(self, task_id: str, choice: int | None) -> int | None:
+        """The choice a decision on `task_id` naming `choice` judges, for `decision_plan` (gateway.review.judged_choice);
+        ChoiceRefused when the task's answer has no such choice, or the task holds several interactions."""
+        return judged_choice(choice, await self._store.judged_answers(task_id))
 
     def decision_plan(
         self,
