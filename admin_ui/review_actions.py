@@ -239,6 +239,7 @@ class ReviewActionsController(Controller):
                 comment=_field(form, "comment"),
                 idempotency_key=sent_key(form),
                 key_field=KEY_FIELD,
+                choice=_choice(form),
             )
 
         return await _act(request, services, user, task_id, resolve, "knowledge", "knowledge-form")
@@ -264,6 +265,7 @@ class ReviewActionsController(Controller):
                 comment=_field(form, "comment"),
                 idempotency_key=sent_key(form),
                 key_field=KEY_FIELD,
+                choice=_choice(form),
             )
 
         return await _act(request, services, user, task_id, resolve, "linked", "linked-fix-form")
@@ -291,6 +293,7 @@ class ReviewActionsController(Controller):
                 comment=_field(form, "comment"),
                 idempotency_key=sent_key(form),
                 key_field=KEY_FIELD,
+                choice=_choice(form),
             )
 
         return await _act(request, services, user, task_id, resolve, "prompt", "prompt-form")
