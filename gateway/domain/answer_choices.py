@@ -10,11 +10,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from gateway.domain.conversation import ToolCall, tool_calls_of
 from gateway.recording.reassembly import content_text
 
 # OpenAI's bound on `n`: an index past it names no choice any answer has.
 MAX_CHOICE_INDEX = 127
+
+
+def shown_value(value: Any) -> str:
+    """A short JSON rendering of a refused value, for an error message."""
+    try:
+        shown = repr(value) if isinstance(value, float) else orjson.dumps(value).decode()
+    except TypeError:  # e.g. an integer beyond 64 bits
+        shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def not_a_choice_index(value: Any) -> str:
+    """What a `choice` that is no index (a string, true, 1.5) is told: one wording, /v1/feedback's and the review API's."""
+    return (
+        f"'choice' must be the index of one of the answer's choices, 0 to {MAX_CHOICE_INDEX}, not {shown_value(value)}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

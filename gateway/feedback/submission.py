@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import uuid_utils
 
-from gateway.domain.answer_choices import MAX_CHOICE_INDEX, choice_count
+from gateway.domain.answer_choices import MAX_CHOICE_INDEX, choice_count, not_a_choice_index, shown_value
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 
@@ -184,7 +184,7 @@ def _thumbs(value: Any) -> str | None:
         return None
     if isinstance(value, str) and value in THUMBS:
         return value
-    raise InvalidSubmission(f'\'thumbs\' must be "up" or "down", not {_show(value)}', "thumbs")
+    raise InvalidSubmission(f'\'thumbs\' must be "up" or "down", not {shown_value(value)}', "thumbs")
 
 
 def _rating(value: Any) -> int | None:
@@ -195,7 +195,7 @@ def _rating(value: Any) -> int | None:
     rating = int(value) if isinstance(value, float) and value.is_integer() else value
     # bool is an int subclass in Python, but true is not a rating.
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidSubmission(f"'rating' must be a whole number from 1 to 5, not {_show(value)}", "rating")
+        raise InvalidSubmission(f"'rating' must be a whole number from 1 to 5, not {shown_value(value)}", "rating")
     return rating
 
 
@@ -205,10 +205,7 @@ def _choice(value: Any) -> int:
     # A whole number, as for `rating`: 1.0 is the index 1; true is none.
     index = int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_CHOICE_INDEX:
-        bounds = f"0 to {MAX_CHOICE_INDEX}"
-        raise InvalidSubmission(
-            f"'choice' must be the index of one of the answer's choices, {bounds}, not {_show(value)}", "choice"
-        )
+        raise InvalidSubmission(not_a_choice_index(value), "choice")
     return index
 
 
@@ -270,15 +267,6 @@ def _refuse_nul(value: str, field: str) -> None:
     # PostgreSQL cannot store NUL in text or JSONB; refuse it on both stores alike.
     if "\x00" in value:
         raise InvalidSubmission(f"'{field}' must not contain NUL characters", field)
-
-
-def _show(value: Any) -> str:
-    """A short JSON rendering of a rejected value for an error message."""
-    try:
-        shown = repr(value) if isinstance(value, float) else orjson.dumps(value).decode()
-    except TypeError:  # e.g. an integer beyond 64 bits
-        shown = repr(value)
-    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def counts_as_positive(negative: bool, thumbs: str | None, rating: int | None) -> bool:
