@@ -45,6 +45,7 @@ from gateway.api.sent_records import SentDataclassSchemaPlugin
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
 from gateway.config import Settings
+from gateway.domain.late_numbering import number_late_rows_periodically
 from gateway.observability.collector import tune_collector_for_serving
 from gateway.observability.heap import trim_heap_periodically
 from gateway.observability.loop_lag import sample_loop_lag
@@ -175,6 +176,10 @@ def create_app(
         # With retention_days set, old interactions are pruned in the background; without, old idempotency keys
         # alone are dropped (gateway.privacy.retention).
         pruning = asyncio.create_task(prune_periodically(services.jobs_engine, settings), name="feedgate-retention")
+        # Rows an older gateway stored without a place in the stored order get one (gateway.domain.late_numbering).
+        late_numbering = asyncio.create_task(
+            number_late_rows_periodically(services.jobs_engine), name="feedgate-late-numbers"
+        )
         # Benchmarks only: event-loop lag and GC pauses into a file (gateway.observability.loop_lag).
         lag = None
         if settings.loop_lag_file is not None:
@@ -192,8 +197,9 @@ def create_app(
             if lag is not None:
                 lag.cancel()
                 await asyncio.gather(lag, return_exceptions=True)
-            pruning.cancel()
-            await asyncio.gather(pruning, return_exceptions=True)
+            for round_task in (pruning, late_numbering):
+                round_task.cancel()
+            await asyncio.gather(pruning, late_numbering, return_exceptions=True)
             if clustering is not None:
                 clustering.cancel()
                 await asyncio.gather(clustering, return_exceptions=True)

@@ -151,6 +151,7 @@ MIN_WORKER_INTERVAL = 1.0
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     """Run clustering passes every `--interval` seconds until interrupted."""
     from gateway.discovery.schedule import embedder_for, merge_judging_for, run_periodically, titler_for
+    from gateway.domain.late_numbering import number_late_rows_periodically
     from gateway.observability.startup import prepare_observability
     from gateway.observability.worker_endpoint import worker_endpoint
     from gateway.privacy.retention import prune_periodically
@@ -211,6 +212,8 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             guard_canaries(settings, engine),
             # So does pruning past retention_days, when set, else dropping old idempotency keys (gateway.privacy.retention).
             prune_periodically(engine, settings),
+            # And numbering rows an older gateway stored with no place in the stored order (gateway.domain.late_numbering).
+            number_late_rows_periodically(engine),
         ]
 
     # Ctrl-C, or SIGTERM (cancel_on_sigterm): the passes were cancelled and let go of their locks.

@@ -93,7 +93,8 @@ review_decisions = Table(
     Column("choice", Integer, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime(), nullable=False),
     # The order decisions were stored in (gateway.store.stored_order), as interactions.stored_seq: what the
-    # export's `stored_after` follows. Null only for a row inserted by hand. Revision 0041.
+    # export's `stored_after` follows. Null only for a row inserted by hand or by a gateway older than revision 0041,
+    # until a round numbers it (gateway.store.late_numbers). Revision 0041.
     Column("stored_seq", BigInteger),
     Index(None, "task_id"),
     Index(None, "created_at"),
