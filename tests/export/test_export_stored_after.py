@@ -13,8 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from export_seed import give_feedback, review, review_service, store_chat
 from run_cli import feedgate_export
+from sqlalchemy import insert
 
 from gateway.review.records import Outcome
+from gateway.store.late_numbers import number_late_rows
+from gateway.store.tables import feedback
 
 NEXT = "x-feedgate-next-stored-after"
 TOKEN_MESSAGE = "'stored_after' must be 'start', 'now' or the next stored_after of a previous export"
@@ -145,3 +148,35 @@ def test_a_bad_token_on_the_command_line_is_refused_naming_the_option(database_u
 
     assert run.returncode == 2
     assert "--stored-after must be 'start', 'now' or the next stored_after of a previous export" in run.stderr
+
+
+async def test_a_correction_an_older_gateway_stored_unnumbered_is_exported_once_a_round_numbers_it(
+    client, admin_headers, engine
+):
+    first = await store_chat(engine, "First question?")
+    await give_feedback(engine, first, correction="First answer.")
+    _, token = await follow(client, admin_headers, "start")
+    late = await store_chat(engine, "Asked of an older gateway?")
+    # As a gateway from before migration 0037 stores an event: no stored_seq.
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(feedback),
+            {
+                "id": "old-gateway-event",
+                "interaction_id": late,
+                "created_at": datetime.now(UTC),
+                "app": "support-bot",
+                "user_id": "user-1",
+                "thumbs": "down",
+                "correction": "Corrected on the older gateway.",
+                "negative": True,
+                "submitted_via": "app",
+            },
+        )
+    unseen, same_token = await follow(client, admin_headers, token)
+
+    await number_late_rows(engine)
+    exported, _ = await follow(client, admin_headers, token)
+
+    assert (unseen, same_token) == ([], token)
+    assert exported == [late]
