@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.label import MAX_ISSUE_TITLE, capped_title
 from gateway.accounts.records import Role, User
@@ -16,220 +20,182 @@ from gateway.store.knowledge_search import search_text, tag_text
 from gateway.store.migrate import upgrade_database
 from gateway.store.users import UserStore
 
+# A statement and its parameters (one row's, or a list for several rows).
+Insert = tuple[str, dict[str, Any] | list[dict[str, Any]]]
+UpgradedFrom = Callable[..., Awaitable[AsyncEngine]]
 
-async def test_revision_0023_marks_every_day_with_a_roll_up_stale_once(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0022")
-    engine = create_engine(fresh_database_url)
-    try:
+
+@pytest.fixture
+async def upgraded_from(fresh_database_url: str) -> AsyncIterator[UpgradedFrom]:
+    """`await upgraded_from(revision, *inserts)`: the database migrated to `revision`, given those rows, then
+    upgraded to head; its engine (disposed after the test) is returned for the test's reads."""
+    engine: AsyncEngine | None = None
+
+    async def upgraded(revision: str, *inserts: Insert) -> AsyncEngine:
+        nonlocal engine
+        await asyncio.to_thread(upgrade_database, fresh_database_url, revision)
+        engine = create_engine(fresh_database_url)
         async with engine.begin() as connection:
-            for day, model in (("2026-11-01", "a"), ("2026-11-01", "b"), ("2026-11-02", "a")):
-                await connection.execute(
-                    text(
-                        "INSERT INTO daily_stats (day, app, model, interactions, answers, feedback, "
-                        "interactions_with_feedback, positive, negative, corrections, rating_count, rating_sum, delays, "
-                        "refreshed_at) VALUES (:day, 'bot', :model, 1, 1, 0, 0, 0, 0, 0, 0, 0, '[]', CURRENT_TIMESTAMP)"
-                    ),
-                    {"day": day, "model": model},
-                )
-            await connection.execute(text("INSERT INTO daily_stats_stale (day, app) VALUES ('2026-11-02', 'bot')"))
+            for statement, parameters in inserts:
+                await connection.execute(text(statement), parameters)
         await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            stale = (await connection.execute(text("SELECT day, app FROM daily_stats_stale ORDER BY day"))).all()
-    finally:
+        return engine
+
+    yield upgraded
+    if engine is not None:
         await engine.dispose()
 
-    assert [tuple(row) for row in stale] == [("2026-11-01", "bot"), ("2026-11-02", "bot")]
+
+async def selected(engine: AsyncEngine, query: str) -> list[tuple[Any, ...]]:
+    """The rows `query` selects, as tuples."""
+    async with engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(text(query))]
 
 
-async def test_revision_0025_cuts_issue_titles_stored_past_the_cap_as_clustering_does(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0024")
+DAILY_STATS = (
+    "INSERT INTO daily_stats (day, app, model, interactions, answers, feedback, interactions_with_feedback, positive, "
+    "negative, corrections, rating_count, rating_sum, delays, refreshed_at) "
+    "VALUES (:day, 'bot', :model, 1, 1, 0, 0, 0, 0, 0, 0, 0, '[]', CURRENT_TIMESTAMP)"
+)
+
+
+async def test_revision_0023_marks_every_day_with_a_roll_up_stale_once(upgraded_from: UpgradedFrom):
+    days = [
+        {"day": day, "model": model} for day, model in (("2026-11-01", "a"), ("2026-11-01", "b"), ("2026-11-02", "a"))
+    ]
+    stale = ("INSERT INTO daily_stats_stale (day, app) VALUES ('2026-11-02', 'bot')", {})
+    engine = await upgraded_from("0022", (DAILY_STATS, days), stale)
+
+    assert await selected(engine, "SELECT day, app FROM daily_stats_stale ORDER BY day") == [
+        ("2026-11-01", "bot"),
+        ("2026-11-02", "bot"),
+    ]
+
+
+async def test_revision_0025_cuts_issue_titles_stored_past_the_cap_as_clustering_does(upgraded_from: UpgradedFrom):
     long_title = "Card   payment declined " * 20
-    engine = create_engine(fresh_database_url)
-    try:
-        async with engine.begin() as connection:
-            for issue_id, title in (("long", long_title), ("short", "Card declined")):
-                await connection.execute(
-                    text(
-                        "INSERT INTO issues (id, app, title, status, regressed, size, negative_count, created_at, "
-                        "updated_at) VALUES (:id, 'bot', :title, 'open', false, 3, 3, CURRENT_TIMESTAMP, "
-                        "CURRENT_TIMESTAMP)"
-                    ),
-                    {"id": issue_id, "title": title},
-                )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            titles = dict((await connection.execute(text("SELECT id, title FROM issues"))).all())
-    finally:
-        await engine.dispose()
+    issues = (
+        "INSERT INTO issues (id, app, title, status, regressed, size, negative_count, created_at, updated_at) "
+        "VALUES (:id, 'bot', :title, 'open', false, 3, 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        [{"id": "long", "title": long_title}, {"id": "short", "title": "Card declined"}],
+    )
+    engine = await upgraded_from("0024", issues)
 
+    titles = dict(await selected(engine, "SELECT id, title FROM issues"))
     assert titles == {"long": capped_title(long_title), "short": "Card declined"}
     assert len(titles["long"]) == MAX_ISSUE_TITLE
 
 
-async def test_revision_0031_gives_every_knowledge_entry_its_folded_search_text(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0030")
-    engine = create_engine(fresh_database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO knowledge_entries (id, app, title, content, example_questions, tags, active, version, "
-                    "author, created_at, updated_at) VALUES ('e1', 'bank', 'Straße', 'Closed.', :questions, '[]', "
-                    "true, 1, 'alice', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                ),
-                {"questions": '["Where IS it?", "Why \\"closed\\"?"]'},
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            stored = (await connection.execute(text("SELECT search_text FROM knowledge_entries"))).scalar_one()
-    finally:
-        await engine.dispose()
+async def test_revision_0031_gives_every_knowledge_entry_its_folded_search_text(upgraded_from: UpgradedFrom):
+    entry = (
+        "INSERT INTO knowledge_entries (id, app, title, content, example_questions, tags, active, version, author, "
+        "created_at, updated_at) VALUES ('e1', 'bank', 'Straße', 'Closed.', :questions, '[]', true, 1, 'alice', "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        {"questions": '["Where IS it?", "Why \\"closed\\"?"]'},
+    )
+    engine = await upgraded_from("0030", entry)
 
+    [(stored,)] = await selected(engine, "SELECT search_text FROM knowledge_entries")
     assert stored == search_text("Straße", "Closed.", ["Where IS it?", 'Why "closed"?'])
     assert stored == 'strasse\x1fclosed.\x1fwhere is it?\x1fwhy "closed"?'
 
 
-async def test_revision_0035_gives_every_knowledge_entry_its_folded_tag_text(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0034")
-    engine = create_engine(fresh_database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO knowledge_entries (id, app, title, content, example_questions, tags, active, version, "
-                    "author, created_at, updated_at, search_text) VALUES (:id, 'bank', 'T', 'C.', '[]', :tags, "
-                    "true, 1, 'alice', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 't')"
-                ),
-                [{"id": "e1", "tags": '["Straße", "Cards"]'}, {"id": "e2", "tags": "[]"}],
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            query = text("SELECT id, tag_text FROM knowledge_entries ORDER BY id")
-            stored = dict((await connection.execute(query)).all())
-    finally:
-        await engine.dispose()
+async def test_revision_0035_gives_every_knowledge_entry_its_folded_tag_text(upgraded_from: UpgradedFrom):
+    entries = (
+        "INSERT INTO knowledge_entries (id, app, title, content, example_questions, tags, active, version, author, "
+        "created_at, updated_at, search_text) VALUES (:id, 'bank', 'T', 'C.', '[]', :tags, true, 1, 'alice', "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 't')",
+        [{"id": "e1", "tags": '["Straße", "Cards"]'}, {"id": "e2", "tags": "[]"}],
+    )
+    engine = await upgraded_from("0034", entries)
 
+    stored = dict(await selected(engine, "SELECT id, tag_text FROM knowledge_entries ORDER BY id"))
     assert stored == {"e1": tag_text(["Straße", "Cards"]), "e2": tag_text([])}
     assert stored["e1"] == "\x1fstrasse\x1fcards\x1f"
 
 
-async def test_revision_0032_keeps_a_pair_of_names_in_two_cases_and_refuses_a_third(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0031")
-    engine = create_engine(fresh_database_url)
-    insert_user = text(
+async def test_revision_0032_keeps_a_pair_of_names_in_two_cases_and_refuses_a_third(upgraded_from: UpgradedFrom):
+    users = (
         "INSERT INTO admin_users (id, name, role, password_hash, created_at, updated_at) "
-        "VALUES (:id, :name, 'viewer', 'hash', :at, :at)"
-    )
-    try:
-        async with engine.begin() as connection:
+        "VALUES (:id, :name, 'viewer', 'hash', :at, :at)",
+        [
+            {"id": user_id, "name": name, "at": datetime.fromisoformat(at)}
             for user_id, name, at in (
                 ("u2", "alice", "2026-11-02"),
                 ("u1", "Alice", "2026-11-01"),
                 ("u3", "bo", "2026-11-03"),
-            ):
-                await connection.execute(insert_user, {"id": user_id, "name": name, "at": datetime.fromisoformat(at)})
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            keys = dict((await connection.execute(text("SELECT name, name_key FROM admin_users"))).all())
-        now = datetime.now(UTC)
-        third = User("u4", "ALICE", Role.VIEWER, now, now, None, None)
-        stored = await UserStore(engine).insert(third, "hash", AuditEntry("cli", "user.create", "user", "ALICE"))
-    finally:
-        await engine.dispose()
+            )
+        ],
+    )
+    engine = await upgraded_from("0031", users)
 
+    keys = dict(await selected(engine, "SELECT name, name_key FROM admin_users"))
+    now = datetime.now(UTC)
+    third = User("u4", "ALICE", Role.VIEWER, now, now, None, None)
+    stored = await UserStore(engine).insert(third, "hash", AuditEntry("cli", "user.create", "user", "ALICE"))
     assert keys == {"Alice": "alice", "alice": None, "bo": "bo"}
     assert stored is False
 
 
-async def test_revision_0037_numbers_existing_rows_by_time_then_id_and_new_ones_after_them(
-    fresh_database_url: str,
-):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0036")
-    engine = create_engine(fresh_database_url)
-    insert = text(
-        "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial)"
-        " VALUES (:id, :at, 'bank', 'chat.completions', 'default', false, false)"
-    )
+async def test_revision_0037_numbers_existing_rows_by_time_then_id_and_new_ones_after_them(upgraded_from: UpgradedFrom):
     times = {"c": datetime(2026, 1, 1, tzinfo=UTC), "a": datetime(2026, 1, 2, tzinfo=UTC)}
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(insert, [{"id": row_id, "at": times[row_id[0]]} for row_id in ("a2", "c", "a1")])
-            await connection.execute(
-                text(
-                    "INSERT INTO feedback (id, interaction_id, created_at, app, negative, submitted_via)"
-                    " VALUES (:id, 'c', :at, 'bank', true, 'app')"
-                ),
-                [{"id": "later", "at": times["a"]}, {"id": "earlier", "at": times["c"]}],
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        await InteractionStore(engine).insert_many(
-            [{"id": "new", "created_at": times["c"], "app": "bank", "endpoint": "e", "upstream": "default"}]
-        )
-        async with engine.connect() as connection:
-            query = text("SELECT id, stored_seq FROM interactions ORDER BY stored_seq")
-            numbered = [tuple(row) for row in await connection.execute(query)]
-            query = text("SELECT id, stored_seq FROM feedback ORDER BY stored_seq")
-            events = [tuple(row) for row in await connection.execute(query)]
-            heads = dict((await connection.execute(text("SELECT name, seq FROM stored_order_heads"))).all())
-    finally:
-        await engine.dispose()
+    interactions = (
+        "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial)"
+        " VALUES (:id, :at, 'bank', 'chat.completions', 'default', false, false)",
+        [{"id": row_id, "at": times[row_id[0]]} for row_id in ("a2", "c", "a1")],
+    )
+    feedback = (
+        "INSERT INTO feedback (id, interaction_id, created_at, app, negative, submitted_via)"
+        " VALUES (:id, 'c', :at, 'bank', true, 'app')",
+        [{"id": "later", "at": times["a"]}, {"id": "earlier", "at": times["c"]}],
+    )
+    engine = await upgraded_from("0036", interactions, feedback)
+    await InteractionStore(engine).insert_many(
+        [{"id": "new", "created_at": times["c"], "app": "bank", "endpoint": "e", "upstream": "default"}]
+    )
 
-    assert numbered == [("c", 1), ("a1", 2), ("a2", 3), ("new", 4)]
-    assert events == [("earlier", 1), ("later", 2)]
+    assert await selected(engine, "SELECT id, stored_seq FROM interactions ORDER BY stored_seq") == [
+        ("c", 1),
+        ("a1", 2),
+        ("a2", 3),
+        ("new", 4),
+    ]
+    assert await selected(engine, "SELECT id, stored_seq FROM feedback ORDER BY stored_seq") == [
+        ("earlier", 1),
+        ("later", 2),
+    ]
     # Revision 0041 adds the review decisions' head (0 here).
+    heads = dict(await selected(engine, "SELECT name, seq FROM stored_order_heads"))
     assert heads == {"interactions": 4, "feedback": 2, "review_decisions": 0}
 
 
-async def test_revision_0040_gives_every_review_task_tag_its_folded_key(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0039")
-    engine = create_engine(fresh_database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text("INSERT INTO review_task_tags (task_id, tag) VALUES (:task_id, :tag)"),
-                [
-                    {"task_id": "t1", "tag": "Straße"},
-                    {"task_id": "t1", "tag": "Cards"},
-                    {"task_id": "t2", "tag": "Cards"},
-                ],
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            query = text("SELECT task_id, tag, tag_key FROM review_task_tags ORDER BY task_id, tag")
-            stored = [tuple(row) for row in await connection.execute(query)]
-    finally:
-        await engine.dispose()
+async def test_revision_0040_gives_every_review_task_tag_its_folded_key(upgraded_from: UpgradedFrom):
+    tags = (
+        "INSERT INTO review_task_tags (task_id, tag) VALUES (:task_id, :tag)",
+        [{"task_id": "t1", "tag": "Straße"}, {"task_id": "t1", "tag": "Cards"}, {"task_id": "t2", "tag": "Cards"}],
+    )
+    engine = await upgraded_from("0039", tags)
 
-    assert stored == [("t1", "Cards", "cards"), ("t1", "Straße", "strasse"), ("t2", "Cards", "cards")]
+    assert await selected(engine, "SELECT task_id, tag, tag_key FROM review_task_tags ORDER BY task_id, tag") == [
+        ("t1", "Cards", "cards"),
+        ("t1", "Straße", "strasse"),
+        ("t2", "Cards", "cards"),
+    ]
 
 
-RETRAIN_TRIGGER = text(
-    "INSERT INTO retrain_triggers (id, created_at, total_examples, new_examples, threshold, webhook_url) "
-    "VALUES (:id, CURRENT_TIMESTAMP, 3, 3, 3, :url)"
-)
+async def test_revision_0038_keeps_each_triggers_webhook_origin_alone(upgraded_from: UpgradedFrom):
+    triggers = (
+        "INSERT INTO retrain_triggers (id, created_at, total_examples, new_examples, threshold, webhook_url) "
+        "VALUES (:id, CURRENT_TIMESTAMP, 3, 3, 3, :url)",
+        [
+            {"id": "t1", "url": "https://hooks.example.test/services/T0/B0/XyzSecret"},
+            {"id": "t2", "url": "http://user:pw@ml.internal:8080/retrain?token=tok3n"},
+            {"id": "t3", "url": "https://ml.example.test"},
+        ],
+    )
+    engine = await upgraded_from("0037", triggers)
 
-
-async def test_revision_0038_keeps_each_triggers_webhook_origin_alone(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0037")
-    engine = create_engine(fresh_database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                RETRAIN_TRIGGER,
-                [
-                    {"id": "t1", "url": "https://hooks.example.test/services/T0/B0/XyzSecret"},
-                    {"id": "t2", "url": "http://user:pw@ml.internal:8080/retrain?token=tok3n"},
-                    {"id": "t3", "url": "https://ml.example.test"},
-                ],
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            query = text("SELECT id, webhook_origin FROM retrain_triggers ORDER BY id")
-            stored = dict((await connection.execute(query)).all())
-    finally:
-        await engine.dispose()
-
-    assert stored == {
+    assert dict(await selected(engine, "SELECT id, webhook_origin FROM retrain_triggers ORDER BY id")) == {
         "t1": "https://hooks.example.test",
         "t2": "http://ml.internal:8080",
         "t3": "https://ml.example.test",
@@ -237,52 +203,36 @@ async def test_revision_0038_keeps_each_triggers_webhook_origin_alone(fresh_data
 
 
 async def test_revision_0041_numbers_existing_review_decisions_by_time_then_id_and_sets_their_head(
-    fresh_database_url: str,
+    upgraded_from: UpgradedFrom,
 ):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0040")
-    engine = create_engine(fresh_database_url)
     times = {"c": datetime(2026, 1, 1, tzinfo=UTC), "a": datetime(2026, 1, 2, tzinfo=UTC)}
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO review_decisions (id, task_id, round, reviewer, outcome, created_at)"
-                    " VALUES (:id, 't1', 1, 'alice', 'approve', :at)"
-                ),
-                [{"id": decision_id, "at": times[decision_id[0]]} for decision_id in ("a2", "c", "a1")],
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            query = text("SELECT id, stored_seq FROM review_decisions ORDER BY stored_seq")
-            numbered = [tuple(row) for row in await connection.execute(query)]
-            heads = dict((await connection.execute(text("SELECT name, seq FROM stored_order_heads"))).all())
-    finally:
-        await engine.dispose()
+    decisions = (
+        "INSERT INTO review_decisions (id, task_id, round, reviewer, outcome, created_at)"
+        " VALUES (:id, 't1', 1, 'alice', 'approve', :at)",
+        [{"id": decision_id, "at": times[decision_id[0]]} for decision_id in ("a2", "c", "a1")],
+    )
+    engine = await upgraded_from("0040", decisions)
 
-    assert numbered == [("c", 1), ("a1", 2), ("a2", 3)]
-    assert heads["review_decisions"] == 3
+    assert await selected(engine, "SELECT id, stored_seq FROM review_decisions ORDER BY stored_seq") == [
+        ("c", 1),
+        ("a1", 2),
+        ("a2", 3),
+    ]
+    assert dict(await selected(engine, "SELECT name, seq FROM stored_order_heads"))["review_decisions"] == 3
 
 
-async def test_revision_0042_says_every_earlier_review_decision_judged_the_first_choice(fresh_database_url: str):
-    await asyncio.to_thread(upgrade_database, fresh_database_url, "0041")
-    engine = create_engine(fresh_database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO review_decisions (id, task_id, round, reviewer, outcome, correction, created_at)"
-                    " VALUES (:id, 't1', 1, 'alice', :outcome, :correction, CURRENT_TIMESTAMP)"
-                ),
-                [
-                    {"id": "d1", "outcome": "approve", "correction": None},
-                    {"id": "d2", "outcome": "correct", "correction": "The fee is 1%."},
-                ],
-            )
-        await asyncio.to_thread(upgrade_database, fresh_database_url)
-        async with engine.connect() as connection:
-            query = text("SELECT id, outcome, choice FROM review_decisions ORDER BY id")
-            stored = [tuple(row) for row in await connection.execute(query)]
-    finally:
-        await engine.dispose()
+async def test_revision_0042_says_every_earlier_review_decision_judged_the_first_choice(upgraded_from: UpgradedFrom):
+    decisions = (
+        "INSERT INTO review_decisions (id, task_id, round, reviewer, outcome, correction, created_at)"
+        " VALUES (:id, 't1', 1, 'alice', :outcome, :correction, CURRENT_TIMESTAMP)",
+        [
+            {"id": "d1", "outcome": "approve", "correction": None},
+            {"id": "d2", "outcome": "correct", "correction": "The fee is 1%."},
+        ],
+    )
+    engine = await upgraded_from("0041", decisions)
 
-    assert stored == [("d1", "approve", 0), ("d2", "correct", 0)]
+    assert await selected(engine, "SELECT id, outcome, choice FROM review_decisions ORDER BY id") == [
+        ("d1", "approve", 0),
+        ("d2", "correct", 0),
+    ]
