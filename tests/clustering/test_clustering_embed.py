@@ -5,7 +5,6 @@ import time
 import httpx
 import numpy as np
 import openai
-import pytest
 import respx
 
 from clustering.embed import (
@@ -16,11 +15,6 @@ from clustering.embed import (
     content_hash,
     embed_with_cache,
 )
-
-
-@pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
 
 
 class CountingEmbedder:

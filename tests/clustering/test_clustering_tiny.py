@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from blobs import random_unit_vector, unit_blobs
+from real_complaints import CARD_DELIVERY, discovered
 from sklearn.metrics import adjusted_rand_score
 
-from clustering import ClusteringParams, DiscoveryParams, FeedbackItem, build_documents, discover_clusters
+from clustering import ClusteringParams, DiscoveryParams, FeedbackItem
 from clustering.cluster import NOISE, cluster_points, cluster_with_merge_bar
 from clustering.embed import SentenceTransformerEmbedder
 from clustering.tiny import bisect_while_distinct, part_similarity
@@ -106,19 +107,10 @@ def test_from_50_points_the_rule_is_not_used():
     assert np.array_equal(with_rule, without)
 
 
-@pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
-
-
 def titles_and_sizes(
     items: list[FeedbackItem], embedder: SentenceTransformerEmbedder, params: DiscoveryParams | None = None
 ):
-    vectors = embedder.embed(build_documents(items))
-    return [
-        (cluster.size, cluster.title)
-        for cluster in discover_clusters(items, vectors, params=params or DiscoveryParams())
-    ]
+    return [(cluster.size, cluster.title) for cluster in discovered(items, embedder, params)]
 
 
 def test_one_real_problem_asked_five_ways_with_three_comments_is_one_issue(embedder):
@@ -140,16 +132,7 @@ def test_one_real_problem_asked_five_ways_with_three_comments_is_one_issue(embed
 
 def test_real_complaints_of_three_problems_of_uneven_sizes(embedder):
     complaints = {
-        "card": [
-            "My new card still has not arrived",
-            "I ordered a card two weeks ago and it never came",
-            "Where is my card? It was supposed to be delivered last week",
-            "The replacement card hasn't been delivered yet",
-            "Card delivery is taking far too long",
-            "Still waiting for my card to show up",
-            "How long until my card gets here?",
-            "My card was posted ages ago and is not here",
-        ],
+        "card": CARD_DELIVERY,
         "twice": [
             "I was charged twice for the same purchase",
             "There is a duplicate payment on my statement",
@@ -164,8 +147,7 @@ def test_real_complaints_of_three_problems_of_uneven_sizes(embedder):
         FeedbackItem(str(i), "bank", text)
         for i, text in enumerate(text for texts in complaints.values() for text in texts)
     ]
-    vectors = embedder.embed(build_documents(items))
     labels = np.full(len(items), NOISE)
-    for number, cluster in enumerate(discover_clusters(items, vectors)):
+    for number, cluster in enumerate(discovered(items, embedder)):
         labels[list(cluster.member_indices)] = number
     assert adjusted_rand_score(truth, labels) == 1.0

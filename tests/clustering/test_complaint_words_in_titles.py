@@ -6,9 +6,9 @@ the words that say an answer is bad; the question (and a correction) say what it
 
 from __future__ import annotations
 
-import pytest
+from real_complaints import CARD_DELIVERY, discovered
 
-from clustering import DiscoveryParams, FeedbackItem, SentenceTransformerEmbedder, build_documents, discover_clusters
+from clustering import FeedbackItem, SentenceTransformerEmbedder
 
 COMPLAINT_WORDS = {"wrong", "answer", "incorrect", "helpful", "useless", "bad"}
 TRANSFER_FEES = [
@@ -25,22 +25,7 @@ TRANSFER_FEES = [
     "Transfer fee for a payment to Germany?",
     "Tell me the fee on outgoing transfers",
 ]
-CARD_DELIVERY = [
-    "My new card still has not arrived",
-    "I ordered a card two weeks ago and it never came",
-    "Where is my card? It was supposed to be delivered last week",
-    "The replacement card hasn't been delivered yet",
-    "Card delivery is taking far too long",
-    "Still waiting for my card to show up",
-    "How long until my card gets here?",
-    "My card was posted ages ago and is not here",
-]
 COMMENTS = ["wrong answer", "Wrong answer", "This answer is wrong", "incorrect answer", "not helpful, wrong answer"]
-
-
-@pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
 
 
 def complaints(questions: list[str], start: int = 0) -> list[FeedbackItem]:
@@ -52,8 +37,7 @@ def complaints(questions: list[str], start: int = 0) -> list[FeedbackItem]:
 
 
 def titles(items: list[FeedbackItem], embedder: SentenceTransformerEmbedder) -> list[tuple[str, tuple[str, ...]]]:
-    vectors = embedder.embed(build_documents(items))
-    return [(c.title, c.keywords) for c in discover_clusters(items, vectors, params=DiscoveryParams())]
+    return [(c.title, c.keywords) for c in discovered(items, embedder)]
 
 
 def words(text: str) -> set[str]:
