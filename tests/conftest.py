@@ -15,6 +15,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fresh_databases import admin
+from open_connections import SuiteConnections
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,6 +36,32 @@ ADMIN_TOKEN = "test-admin-token"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 POSTGRES_SERVER = os.environ.get("FEEDGATE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+# -- connections left open ---------------------------------------------------------------
+
+SUITE_CONNECTIONS = SuiteConnections()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    SUITE_CONNECTIONS.start()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    SUITE_CONNECTIONS.current_test = item.nodeid
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Fail the test whose end closed the event loop of a database connection still open.
+
+    Left open, the connection was closed later by the garbage collector, on that closed loop, and
+    aiosqlite's thread said "Event loop is closed" in some other test; asyncpg's was never closed.
+    """
+    yield
+    leaked = SUITE_CONNECTIONS.outliving_their_loops()
+    if leaked:
+        pytest.fail("database connections left open after their event loop closed: " + "; ".join(leaked))
 
 
 # -- databases ---------------------------------------------------------------------------
