@@ -26,7 +26,7 @@ from test_cli_sigterm import SIGTERM_STATUS, _waiting_on_a_lock, feedgate, said,
 
 from gateway.store.engine import create_engine
 from gateway.store.locks import advisory_key
-from gateway.store.migrate import MIGRATION_LOCK, database_revision, upgrade_database
+from gateway.store.migrate import MIGRATION_LOCK, database_revision, schema_position, upgrade_database
 from gateway.store.schema_state import expected_revision
 
 pytestmark = pytest.mark.timeout(240)
@@ -166,7 +166,7 @@ async def test_sigterm_in_the_middle_of_a_migration_rolls_the_upgrade_back_and_s
 
     assert status == SIGTERM_STATUS, said(log)
     line = said_once(log)
-    assert f"the database is at revision {START}, 1 migration behind {expected_revision()}" in line, line
+    assert f"the database is {schema_position(START)}" in line, line
     assert "run `feedgate db upgrade` again" in line, line
     assert await database_revision(fresh_database_url) == START
     assert not await schema_of_0041_present(engine)  # its statements before the slow one were rolled back too
@@ -203,7 +203,7 @@ async def test_sigterm_while_an_upgrade_waits_for_another_says_the_database_is_w
 
     assert status == SIGTERM_STATUS, said(log)
     line = said_once(log)
-    assert f"the database is at revision {START}, 1 migration behind {expected_revision()}" in line, line
+    assert f"the database is {schema_position(START)}" in line, line
     assert await database_revision(fresh_database_url) == START
 
 

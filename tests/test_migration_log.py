@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from gateway.store.migrate import pending_migrations, upgrade_database
+from gateway.store.migrate import pending_migrations, schema_position, upgrade_database
 from gateway.store.schema_state import expected_revision
 
 
@@ -99,3 +99,12 @@ def first_doc(revision: str) -> str:
     from gateway.store.migrate import alembic_config
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision).doc
+
+
+def test_a_revision_behind_head_is_said_with_the_number_of_migrations_between():
+    head = expected_revision()
+    one_before, two_before = f"{int(head) - 1:04d}", f"{int(head) - 2:04d}"
+
+    assert schema_position(head) == f"at revision {head}, up to date"
+    assert schema_position(one_before) == f"at revision {one_before}, 1 migration behind {head}"
+    assert schema_position(two_before) == f"at revision {two_before}, 2 migrations behind {head}"
