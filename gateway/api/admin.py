@@ -23,6 +23,7 @@ from gateway.api.query_parameters import (
     refuse_unknown_query_parameters,
     time_refusal,
 )
+from gateway.api.strict_fields import refuse_lax_json_types
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, KeyReused
 
@@ -137,7 +138,8 @@ def _plainer(entry: object) -> object:
 class AdminController(Controller):
     """A controller for admins: needs the admin token; a refused query, a query parameter it does not read or one
     given twice, a blank filter naming an app, an id or a name, or a bare number for a time, is a 400; a body
-    sent as anything but JSON is a 415."""
+    sent as anything but JSON is a 415; a number or boolean of the body sent as a string (or a boolean as a number,
+    a number as a boolean) is a 400."""
 
     # The token first: who may not ask learns nothing of what an endpoint reads.
     guards = [
@@ -148,6 +150,7 @@ class AdminController(Controller):
         refuse_blank_filters,
         refuse_numbers_for_times,
         refuse_bodies_not_sent_as_json,
+        refuse_lax_json_types,
     ]
     exception_handlers = {InvalidQuery: invalid_query_response}
 

@@ -38,7 +38,6 @@ from gateway.api.review_json import (
     task_page_json,
 )
 from gateway.api.serialize import offset_page_json
-from gateway.api.strict_fields import refuse_choice_as_text
 from gateway.domain.answer_choices import MAX_CHOICE_INDEX
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
@@ -312,12 +311,10 @@ class ReviewsController(AdminController):
     )
     async def decide_task(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         task_id: FromPath[str],
         data: JSONBody[DecisionBody],
     ) -> ReviewTaskDetailJSON:
-        await refuse_choice_as_text(request)
         reviews = services.reviews
         detail = await reviews.decide(
             task_id, data.reviewer, data.outcome, data.correction, data.comment, choice=data.choice
@@ -341,13 +338,11 @@ class ReviewsController(AdminController):
     )
     async def resolve_with_fix(
         self,
-        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         task_id: FromPath[str],
         data: JSONBody[FixBody],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[FixResolutionJSON]:
-        await refuse_choice_as_text(request)
         fixes = services.task_fixes
         check_fix_fields(
             data.kind,

@@ -1,25 +1,134 @@
-"""Body fields the admin API takes as JSON numbers only, where the framework's lax decoding would take a string.
+"""The numbers and booleans of an admin API JSON body are taken as JSON sends them, never read out of a string.
 
 Litestar converts every handler argument with msgspec's lax mode (`convert(..., strict=False)` in its
 signature model: the mode that makes the integer 50 of a query string's "50"), and the JSON body's
-struct is one of those arguments, so `"choice": "1"` became the index 1 where `/v1/feedback`, which
-reads its body itself, refuses it. The framework decodes the request's JSON once and keeps it, so
-reading it again here parses nothing.
+struct is one of those arguments, so `"active": "0"` made an inactive entry, `"expected_version": "1"`
+was the version 1 and `"choice": "1"` the index 1, where `/v1/feedback`, which reads its body itself,
+refuses such strings. Lax mode also reads 0 and 1 as booleans. One guard of every admin controller
+refuses them all, keyed on the handler's body type, before the framework converts the body: a 400
+naming the field and saying what to send. A whole float stays a whole number (1.0 is 1), as on
+`/v1/feedback`. The framework decodes the request's JSON once and keeps it, so reading it here parses
+nothing twice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import SerializationException
+from litestar.handlers.base import BaseRouteHandler
+from msgspec import inspect
 
-from gateway.domain.answer_choices import not_a_choice_index
+from gateway.api.media_types import takes_json_body
+from gateway.domain.answer_choices import not_a_choice_index, shown_value
 from gateway.domain.errors import InvalidQuery
 
+# What each declared kind asks for, and as what JSON sends it.
+_ASKED = {
+    bool: ("true or false", "a JSON boolean"),
+    int: ("a whole number", "a JSON number"),
+    float: ("a number", "a JSON number"),
+}
+_KINDS = {inspect.BoolType: bool, inspect.IntType: int, inspect.FloatType: float}
+_LISTS = (inspect.ListType, inspect.VarTupleType, inspect.SetType, inspect.FrozenSetType)
 
-async def refuse_choice_as_text(request: Request[Any, Any, Any]) -> None:
-    """InvalidQuery (400 naming `choice`) when the body's `choice` was sent as a string, as /v1/feedback refuses it."""
-    body = await request.json()
-    sent = body.get("choice") if isinstance(body, dict) else None
-    if isinstance(sent, str):
-        raise InvalidQuery("choice", not_a_choice_index(sent))
+
+@dataclass(frozen=True, slots=True)
+class StrictField:
+    """A body field declared as a boolean or number (`kind`), or as an object, or a list of them (`many`), holding some."""
+
+    key: str
+    kind: type | None = None
+    fields: tuple[StrictField, ...] = ()
+    many: bool = False
+
+
+@cache
+def strict_fields(body_type: Any) -> tuple[StrictField, ...]:
+    """The fields of a body struct (or `Struct | None`) declared as bool, int or float, `| None` or not, nested ones too."""
+    return _fields_of(inspect.type_info(body_type))
+
+
+def _fields_of(info: inspect.Type) -> tuple[StrictField, ...]:
+    declared = _without_none(info)
+    if not isinstance(declared, inspect.StructType):
+        return ()
+    found = []
+    for field in declared.fields:
+        field_type = _without_none(field.type)
+        if type(field_type) in _KINDS:
+            found.append(StrictField(field.encode_name, kind=_KINDS[type(field_type)]))
+        elif isinstance(field_type, inspect.StructType) and (inner := _fields_of(field_type)):
+            found.append(StrictField(field.encode_name, fields=inner))
+        elif isinstance(field_type, _LISTS) and (inner := _fields_of(field_type.item_type)):
+            found.append(StrictField(field.encode_name, fields=inner, many=True))
+    return tuple(found)
+
+
+def _without_none(info: inspect.Type) -> inspect.Type:
+    """`X | None` as X (null is the framework's to judge), a described X (Meta(description=...)) as X; any other
+    union as it is, left to the framework."""
+    if isinstance(info, inspect.Metadata):
+        return _without_none(info.type)
+    if isinstance(info, inspect.UnionType):
+        others = [member for member in info.types if not isinstance(member, inspect.NoneType)]
+        if len(others) == 1:
+            return _without_none(others[0])
+    return info
+
+
+def refusal(fields: tuple[StrictField, ...], body: Any, prefix: str = "") -> InvalidQuery | None:
+    """InvalidQuery naming the first of `fields` the decoded JSON `body` sends as a type only lax mode would take."""
+    if not isinstance(body, dict):
+        return None
+    for field in fields:
+        if field.key not in body:
+            continue
+        value, name = body[field.key], prefix + field.key
+        if field.kind is not None:
+            if _taken_only_laxly(value, field.kind):
+                return InvalidQuery(name, _what_to_send(name, field.kind, value))
+            continue
+        items = enumerate(value) if field.many and isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            inner_prefix = f"{name}[{index}]." if index is not None else f"{name}."
+            if (refused := refusal(field.fields, item, inner_prefix)) is not None:
+                return refused
+    return None
+
+
+def _taken_only_laxly(value: Any, kind: type) -> bool:
+    """Whether `value` is a string or, for a boolean, a number, or for a number, a boolean (bool is an int in Python)."""
+    if isinstance(value, str):
+        return True
+    if kind is bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, bool)
+
+
+def _what_to_send(name: str, kind: type, value: Any) -> str:
+    # `choice` is the same field as on /v1/feedback (the answer's choice judged), so it keeps its words.
+    if name == "choice":
+        return not_a_choice_index(value)
+    what, sent_as = _ASKED[kind]
+    quotes = " (no quotes)" if isinstance(value, str) else ""
+    return f"'{name}' must be {what}, sent as {sent_as}{quotes}, not {shown_value(value)}"
+
+
+async def refuse_lax_json_types(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A guard: InvalidQuery (a 400 naming the field) for a number or boolean of the JSON body sent as another type."""
+    if not takes_json_body(handler) or not isinstance(connection, Request):
+        return
+    fields = strict_fields(handler.parsed_fn_signature.parameters["data"].annotation)
+    if not fields:
+        return
+    try:
+        body = await connection.json()
+    except SerializationException:
+        return  # malformed JSON: the framework's own 400 says so when it reads the body
+    if (refused := refusal(fields, body)) is not None:
+        raise refused
