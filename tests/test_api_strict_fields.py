@@ -140,3 +140,13 @@ async def test_a_live_preview_without_a_body_still_takes_every_default(client, a
     response = await client.post(f"/api/previews/{MISSING}/live", headers=admin_headers)
 
     assert response.status_code == 404, response.text
+
+
+async def test_malformed_json_gets_the_same_answer_with_or_without_numbers_in_the_body(client, admin_headers):
+    headers = {**admin_headers, "content-type": "application/json"}
+
+    with_numbers = await client.post("/api/kb", content=b'{"active": tru', headers=headers)
+    without = await client.post("/api/erasures", content=b'{"active": tru', headers=headers)
+
+    assert with_numbers.status_code == 400, with_numbers.text
+    assert with_numbers.json()["detail"] == without.json()["detail"]
