@@ -136,7 +136,7 @@ def db_upgrade(args: argparse.Namespace) -> None:
     async def reachable() -> None:
         engine = create_engine(settings.database_url)
         try:
-            await check_reachable(engine)
+            await check_reachable(engine, source=settings.origin_of("database_url"))
         finally:
             await engine.dispose()
 

@@ -53,7 +53,7 @@ async def prepared_database(
     # A migration's lines go out as the settings say (JSON for a collector), like every other log line.
     configure_logging(settings.log_format, settings.log_level)
     if not creates or reads_only:
-        refuse_missing_sqlite_file(settings.database_url)
+        refuse_missing_sqlite_file(settings.database_url, settings.origin_of("database_url"))
     engine = create_engine(settings.database_url)
     try:
         await prepare_database(settings, engine, migrates=not reads_only)
@@ -113,15 +113,18 @@ async def _lost_database(engine: AsyncEngine, exc: Exception) -> DatabaseLost | 
     )
 
 
-def refuse_missing_sqlite_file(database_url: str) -> None:
-    """Raise ConfigError when `database_url` names a SQLite file that does not exist (other databases pass)."""
+def refuse_missing_sqlite_file(database_url: str, source: str = "FEEDGATE_DATABASE_URL") -> None:
+    """Raise ConfigError when `database_url` names a SQLite file that does not exist (other databases pass).
+
+    `source` says where the URL came from (its variable, or its key in the config file), for the hint to check it.
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
     path = Path(url.database)
     if not path.exists():
         raise ConfigError(
-            f"there is no SQLite database at {path}: check FEEDGATE_DATABASE_URL ({shown_url(database_url)}); "
+            f"there is no SQLite database at {path}: check {source} ({shown_url(database_url)}); "
             "`feedgate serve` or `feedgate db upgrade` creates one"
         )
 

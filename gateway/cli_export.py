@@ -157,7 +157,7 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
     options = _options_of(args)
     fmt, fixes = options.format, options.fixes
     # Before the progress bar and the output file: a mistyped path is one line, and leaves nothing behind.
-    refuse_missing_sqlite_file(settings.database_url)
+    refuse_missing_sqlite_file(settings.database_url, settings.origin_of("database_url"))
     # Opened in `work`, once SIGTERM stops the export rather than the process (which left the twin behind).
     out: IO[str] = sys.stdout
     partial: Path | None = None

@@ -13,15 +13,16 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from gateway.config_admin import AdminSettings
 from gateway.config_checks import (
     ConfigError,
     check_retrain_webhook,
-    invalid_settings,
     list_from_text,
+    refused,
+    review_webhook_refusals,
     unknown_variables,
 )
 from gateway.config_feedback import FeedbackSettings
@@ -29,6 +30,7 @@ from gateway.config_file import check_file_values
 from gateway.config_fixes import FixSettings
 from gateway.config_privacy import PrivacySettings
 from gateway.config_proxy import ReverseProxySettings
+from gateway.config_refusals import SettingOrigins, invalid_settings
 from gateway.config_review import ReviewSettings
 from gateway.config_serving import ServingSettings
 from gateway.url_text import url_origin
@@ -126,49 +128,77 @@ class Settings(
     def _tables_from_text(cls, value: object, info: ValidationInfo) -> object:
         return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=False)
 
-    @model_validator(mode="after")
-    def _address_headers_need_trusted_proxies(self) -> Settings:
-        # A client-address header believed from anyone lets any sender name itself anew on every request.
-        for name in ("admin_client_address_header", "feedback_client_address_header"):
-            if getattr(self, name) is not None and not self.trusted_proxies:
-                raise ValueError(
-                    f"FEEDGATE_{name.upper()} is read only from the proxies FEEDGATE_TRUSTED_PROXIES lists: "
-                    "set it to your reverse proxies' addresses (e.g. 10.0.0.5 or 10.0.0.0/8)"
-                )
-        return self
+    # Where each value came from (set by load_settings), so a message about one names where to change it.
+    _origins: SettingOrigins = PrivateAttr(default_factory=SettingOrigins)
+
+    def origin_of(self, name: str) -> str:
+        """Where setting `name` is changed: its FEEDGATE_ variable, its key in the config file, or its flag."""
+        return self._origins.origin(name)
+
+    def note_origins(self, origins: SettingOrigins) -> None:
+        """Keep where each value came from (load_settings knows: the file's keys, the flags, the environment)."""
+        self._origins = origins
 
     @model_validator(mode="after")
-    def _side_call_keys_go_where_configured(self) -> Settings:
+    def _settings_work_together(self) -> Settings:
+        # Every check across settings at once, each refusal at the setting to change: an operator fixes them all
+        # in one go (a refusal raised per check stopped at the first).
+        found = [*self._address_header_refusals(), *self._side_call_key_refusals()]
+        found += review_webhook_refusals(self.review_webhook_url, self.review_webhook_secret)
+        if found:
+            raise refused(*found)
+        return self
+
+    def _address_header_refusals(self) -> list[tuple[tuple[str | int, ...], str]]:
+        # A client-address header believed from anyone lets any sender name itself anew on every request.
+        return [
+            (
+                (name,),
+                "a client-address header is read only from the proxies trusted_proxies (FEEDGATE_TRUSTED_PROXIES) "
+                "lists: set trusted_proxies to your reverse proxies' addresses (e.g. 10.0.0.5 or 10.0.0.0/8)",
+            )
+            for name in ("admin_client_address_header", "feedback_client_address_header")
+            if getattr(self, name) is not None and not self.trusted_proxies
+        ]
+
+    def _side_call_key_refusals(self) -> list[tuple[tuple[str | int, ...], str]]:
         # An inherited key went to whatever host a side call's URL named: a side call elsewhere names its own.
         title_url = self.title_url or self.upstream_url
         judge_inherits_titles = self.merge_judge_url is None and self.merge_judge_api_key_env is None
-        refusals = []
+        refusals: list[tuple[str, str | None]] = []
         if self.merge_judge_model and self.merge_judge_api_key_env is None:
             refusals.append(
-                inherited_key_elsewhere(
-                    "merge_judge", self.merge_judge_url, "the title model", title_url, self.title_api_key_env
+                (
+                    "merge_judge_api_key_env",
+                    inherited_key_elsewhere(
+                        "merge_judge", self.merge_judge_url, "the title model", title_url, self.title_api_key_env
+                    ),
                 )
             )
         titles_called = self.title_model or (self.merge_judge_model and judge_inherits_titles)
         if titles_called and "title_api_key_env" not in self.model_fields_set:
             refusals.append(
-                inherited_key_elsewhere(
-                    "title", self.title_url, "the default upstream", self.upstream_url, self.title_api_key_env
+                (
+                    "title_api_key_env",
+                    inherited_key_elsewhere(
+                        "title", self.title_url, "the default upstream", self.upstream_url, self.title_api_key_env
+                    ),
                 )
             )
         if "embedding_api_key_env" not in self.model_fields_set:
             refusals.append(
-                inherited_key_elsewhere(
-                    "embedding",
-                    self.embedding_url,
-                    "the default upstream",
-                    self.upstream_url,
-                    self.embedding_api_key_env,
+                (
+                    "embedding_api_key_env",
+                    inherited_key_elsewhere(
+                        "embedding",
+                        self.embedding_url,
+                        "the default upstream",
+                        self.upstream_url,
+                        self.embedding_api_key_env,
+                    ),
                 )
             )
-        if refused := [refusal for refusal in refusals if refusal]:
-            raise ValueError("; ".join(refused))
-        return self
+        return [((name,), reason) for name, reason in refusals if reason]
 
     @classmethod
     def settings_customise_sources(
@@ -214,17 +244,23 @@ def load_settings(config_file: Path | None = None, *, flags: Collection[str] = (
     # An empty variable is unset (Settings' env_ignore_empty), so it does not beat the file either.
     env_keys = {k[len("FEEDGATE_") :].lower() for k, v in os.environ.items() if k.startswith("FEEDGATE_") and v}
     values = {k: v for k, v in from_file.items() if k not in env_keys}
+    origins = SettingOrigins(
+        config_file=config_file,
+        file_keys=frozenset(k for k in values if overrides.get(k) is None),
+        flags=frozenset(k for k in flags if overrides.get(k) is not None),
+    )
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         settings = Settings(**values)
         # The retrain webhook's secret is an environment variable of its own, named by a setting.
         check_retrain_webhook(settings.retrain_webhook_url, settings.retrain_webhook_secret_env, os.environ)
     except ValidationError as exc:
-        raise ConfigError(invalid_settings(exc, flags={k for k in flags if overrides.get(k) is not None})) from None
+        raise ConfigError(invalid_settings(exc, origins)) from None
     except SettingsError as exc:
         # A value pydantic-settings itself could not read from the environment (list settings are read by
         # validators, so this is a fallback): one line, not a traceback.
         raise ConfigError(f"invalid configuration: {exc}") from None
+    settings.note_origins(origins)
     # A misspelt variable is only a warning: the environment also holds the names settings point at.
     # Every `*_env` setting (and each upstream's api_key_env) names a variable of its own, maybe a FEEDGATE_ one.
     named = [getattr(settings, name) for name in Settings.model_fields if name.endswith("_env")]

@@ -17,7 +17,7 @@ import idna
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from gateway.url_text import shown_url, url_credentials_end, without_url_passwords
+from gateway.url_text import shown_url, url_credentials_end
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -171,21 +171,18 @@ def refused(*found: tuple[tuple[str | int, ...], str]) -> ValidationError:
     """A ValidationError refusing each (setting's location, reason), as pydantic reports a refused field.
 
     Raised inside a validator of Settings, pydantic puts each at its location (below the field being
-    validated, if any), so `invalid_settings` reports it in one line naming it, like every other refusal.
+    validated, if any), so `invalid_settings` (gateway.config_refusals) reports it in one line naming it, like every other refusal.
     """
     errors = [InitErrorDetails(type="value_error", loc=loc, input=None, ctx={"error": reason}) for loc, reason in found]
     return ValidationError.from_exception_data("Settings", errors)
 
 
-def check_review_webhook(url: str | None, secret: str | None) -> None:
-    """Refuse a review webhook URL without the secret its notices are signed with."""
+def review_webhook_refusals(url: str | None, secret: str | None) -> list[tuple[tuple[str | int, ...], str]]:
+    """The refusal of a review webhook URL without the secret its notices are signed with (none when it has one)."""
     if url and not secret:
-        raise refused(
-            (
-                ("review_webhook_url",),
-                "review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not",
-            )
-        )
+        reason = "review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not"
+        return [(("review_webhook_url",), reason)]
+    return []
 
 
 def check_retrain_webhook(url: str | None, secret_env: str | None, environ: Mapping[str, str]) -> None:
@@ -233,46 +230,6 @@ def check_one_gate_per_app(apps: list[str]) -> None:
             first[app] = index
     if repeated:
         raise refused(*repeated)
-
-
-# A setting whose name ends so holds a secret, and its value is never echoed (a log or a terminal would keep
-# it). Only the ending counts: feedback_token_ttl, key_cache_seconds or upstream_api_key_env (a variable's
-# name) hold none. The database URL carries its password; a webhook URL's path is often its secret.
-_SECRET_ENDINGS = ("token", "secret", "password", "salt", "api_key", "webhook_url")
-_SECRET_SETTINGS = ("database_url",)
-# A duration whose name does not say its unit is in seconds: a refusal says so (`7d` is no TTL).
-_SECONDS_ENDINGS = ("_ttl", "_timeout", "_interval")
-
-
-def holds_secret(path: str) -> bool:
-    """Whether the setting at `path` (e.g. "admin_token", "upstreams.0.url") holds a secret."""
-    name = path.rpartition(".")[2]
-    return name in _SECRET_SETTINGS or name.endswith(_SECRET_ENDINGS)
-
-
-def invalid_settings(exc: ValidationError, flags: Iterable[str] = ()) -> str:
-    """One line per refused setting, naming it and its variable, with the value sent unless it is a secret.
-
-    A setting in `flags` came from the command line, so its line names the flag (`--workers`), not a
-    variable the operator never set.
-    """
-    given_as_flag = set(flags)
-    lines = ["invalid configuration:"]
-    for error in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in error["loc"]) or "settings"
-        if path in given_as_flag:
-            variable = f" (--{path.replace('_', '-')})"
-        else:
-            variable = f" (FEEDGATE_{path.upper()})" if len(error["loc"]) == 1 else ""
-        given = error.get("input")
-        hidden = holds_secret(path) or isinstance(given, dict)
-        if isinstance(given, str) and path.endswith("url"):
-            # A URL may carry a user and password, or a key in its query: quoted without them.
-            given = shown_url(given)
-        shown = "" if hidden or given is None else f"; got {without_url_passwords(repr(given))}"
-        unit = "; a number of seconds" if path.endswith(_SECONDS_ENDINGS) else ""
-        lines.append(f"  {path}{variable}: {without_url_passwords(error['msg'])}{shown}{unit}")
-    return "\n".join(lines)
 
 
 def unknown_variables(environ: Mapping[str, str], settings: Iterable[str], also_known: Iterable[str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
 from gateway.config_checks import (
     MAX_DAYS,
@@ -12,7 +12,6 @@ from gateway.config_checks import (
     MAX_MINUTES,
     MAX_SECONDS,
     check_one_gate_per_app,
-    check_review_webhook,
 )
 from gateway.config_entries import ReviewGate
 
@@ -99,6 +98,7 @@ class ReviewSettings(BaseModel):
     # sign (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 of id, time and body) under
     # `review_webhook_secret` (required with a URL), plus the deprecated x-feedgate-signature. Off without a URL.
     review_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+    # (A URL without its secret is refused with the other checks across settings, in gateway.config.)
     review_webhook_secret: str | None = None
 
     @field_validator("review_gates")
@@ -106,8 +106,3 @@ class ReviewSettings(BaseModel):
     def _one_gate_per_app(cls, gates: list[ReviewGate]) -> list[ReviewGate]:
         check_one_gate_per_app([gate.app for gate in gates])
         return gates
-
-    @model_validator(mode="after")
-    def _review_webhook_can_sign(self) -> ReviewSettings:
-        check_review_webhook(self.review_webhook_url, self.review_webhook_secret)
-        return self

@@ -71,7 +71,7 @@ async def prepare_database(settings: Settings, engine: AsyncEngine, *, migrates:
     Without `migrates` (a read-only command) SQLite is held to PostgreSQL's rule: a reader never
     changes the schema, so an out-of-date one is refused, not upgraded as a side effect.
     """
-    await check_reachable(engine)
+    await check_reachable(engine, source=settings.origin_of("database_url"))
     if is_sqlite(engine) and migrates:
         await asyncio.to_thread(upgrade_database, settings.database_url)
     elif await pending_migrations(settings.database_url):

@@ -185,7 +185,7 @@ def test_a_list_setting_that_is_not_a_list_is_refused_without_a_traceback(tmp_pa
     result = run(["audit", "verify"], env)
 
     assert result.returncode == 2
-    assert "review_gates (FEEDGATE_REVIEW_GATES): Value error, must be a JSON list" in result.stderr
+    assert "review_gates (FEEDGATE_REVIEW_GATES): must be a JSON list" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -233,11 +233,11 @@ def test_a_config_file_not_in_utf8_is_a_config_error_saying_toml_is_utf8(tmp_pat
     assert str(latin1) in str(raised.value)
 
 
-def test_a_refused_setting_is_one_line_naming_its_variable_and_the_value_sent(tmp_path: Path):
+def test_a_refused_setting_is_one_line_naming_its_config_file_key_and_the_value_sent(tmp_path: Path):
     with pytest.raises(ConfigError) as raised:
-        load_settings(write_config(tmp_path, "port = 0\n"))
+        load_settings(config := write_config(tmp_path, "port = 0\n"))
 
-    assert "  port (FEEDGATE_PORT): Input should be greater than or equal to 1; got 0" in str(raised.value)
+    assert f"  port (port in {config}): Input should be greater than or equal to 1; got 0" in str(raised.value)
 
 
 def test_a_refused_secret_setting_is_named_without_its_value():
@@ -269,7 +269,7 @@ def test_a_redaction_pattern_that_does_not_compile_is_quoted_once(tmp_path: Path
         load_settings(config)
 
     assert str(raised.value).endswith(
-        "redaction_rules.0.pattern: Value error, redaction pattern is not a valid regular expression:"
+        f"redaction_rules.0.pattern (redaction_rules in {config}): redaction pattern is not a valid regular expression:"
         " missing ), unterminated subpattern at position 0; got '('"
     )
 

@@ -8,6 +8,7 @@ exit code 2, before anything starts: not a traceback out of service start-up.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,17 +22,15 @@ from gateway.config_checks import ConfigError
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 
 REVIEW_WEBHOOK_REFUSED = (
-    "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): Value error, review_webhook_url is set but "
+    "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): review_webhook_url is set but "
     "review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not"
 )
 RETRAIN_WEBHOOK_REFUSED = (
-    "  retrain_webhook_url (FEEDGATE_RETRAIN_WEBHOOK_URL): Value error, retrain_webhook_url is set but the "
+    "  retrain_webhook_url (FEEDGATE_RETRAIN_WEBHOOK_URL): retrain_webhook_url is set but the "
     "signing secret is missing: set the environment variable FEEDGATE_RETRAIN_WEBHOOK_SECRET (named by "
     "retrain_webhook_secret_env)"
 )
-REPEATED_GATE_REFUSED = (
-    "  review_gates.1.app: Value error, app 'support-bot' already has a gate (review_gates.0); one entry per app"
-)
+REPEATED_GATE_REFUSED = "  review_gates.1.app (FEEDGATE_REVIEW_GATES): app 'support-bot' already has a gate (review_gates.0); one entry per app"
 TWO_GATES_FOR_ONE_APP = (
     '[[review_gates]]\napp = "support-bot"\n\n[[review_gates]]\napp = "support-bot"\nmode = "hold"\n'
 )
@@ -49,6 +48,11 @@ def write_config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "feedgate.toml"
     path.write_text(text)
     return path
+
+
+def in_file(refused: str, config: Path) -> str:
+    """The refusal `refused` (as of a variable) of the same value given in the config file `config`: named as its key."""
+    return re.sub(r"\(FEEDGATE_([A-Z_]+)\)", lambda found: f"({found[1].lower()} in {config})", refused, count=1)
 
 
 def refusal(**overrides: object) -> str:
@@ -75,9 +79,9 @@ def refused_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 def test_a_review_webhook_url_without_its_secret_is_refused_in_one_line(tmp_path: Path):
     with pytest.raises(ConfigError) as raised:
-        load_settings(write_config(tmp_path, 'review_webhook_url = "http://x/y"\n'))
+        load_settings(config := write_config(tmp_path, 'review_webhook_url = "http://x/y"\n'))
 
-    assert str(raised.value).splitlines() == ["invalid configuration:", REVIEW_WEBHOOK_REFUSED]
+    assert str(raised.value).splitlines() == ["invalid configuration:", in_file(REVIEW_WEBHOOK_REFUSED, config)]
 
 
 def test_a_review_webhook_url_from_the_environment_without_its_secret_is_refused(monkeypatch: pytest.MonkeyPatch):
@@ -110,9 +114,9 @@ def test_the_settings_object_itself_refuses_a_review_webhook_it_cannot_sign():
 
 def test_a_retrain_webhook_url_without_its_secret_is_refused_in_one_line(tmp_path: Path):
     with pytest.raises(ConfigError) as raised:
-        load_settings(write_config(tmp_path, 'retrain_webhook_url = "http://x/y"\n'))
+        load_settings(config := write_config(tmp_path, 'retrain_webhook_url = "http://x/y"\n'))
 
-    assert str(raised.value).splitlines() == ["invalid configuration:", RETRAIN_WEBHOOK_REFUSED]
+    assert str(raised.value).splitlines() == ["invalid configuration:", in_file(RETRAIN_WEBHOOK_REFUSED, config)]
 
 
 def test_a_retrain_webhook_url_from_the_environment_without_its_secret_is_refused(monkeypatch: pytest.MonkeyPatch):
@@ -146,9 +150,9 @@ def test_a_retrain_webhook_url_loads_once_the_named_variable_holds_the_secret(mo
 
 def test_two_review_gates_for_one_app_are_refused_naming_the_app(tmp_path: Path):
     with pytest.raises(ConfigError) as raised:
-        load_settings(write_config(tmp_path, TWO_GATES_FOR_ONE_APP))
+        load_settings(config := write_config(tmp_path, TWO_GATES_FOR_ONE_APP))
 
-    assert str(raised.value).splitlines() == ["invalid configuration:", REPEATED_GATE_REFUSED]
+    assert str(raised.value).splitlines() == ["invalid configuration:", in_file(REPEATED_GATE_REFUSED, config)]
 
 
 def test_two_review_gates_for_one_app_from_the_environment_are_refused(monkeypatch: pytest.MonkeyPatch):
@@ -163,8 +167,8 @@ def test_each_repeated_gate_of_an_app_is_a_line_of_its_own():
     refused = refusal(review_gates=gates).splitlines()
 
     assert refused[1:] == [
-        "  review_gates.2.app: Value error, app 'a' already has a gate (review_gates.0); one entry per app",
-        "  review_gates.3.app: Value error, app 'a' already has a gate (review_gates.0); one entry per app",
+        "  review_gates.2.app (FEEDGATE_REVIEW_GATES): app 'a' already has a gate (review_gates.0); one entry per app",
+        "  review_gates.3.app (FEEDGATE_REVIEW_GATES): app 'a' already has a gate (review_gates.0); one entry per app",
     ]
 
 
@@ -182,7 +186,7 @@ def test_serve_refuses_a_review_webhook_url_without_its_secret_before_starting(t
 
     result = run(["serve", "--config", str(config)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
 
-    assert refused_lines(result) == ["feedgate: invalid configuration:", REVIEW_WEBHOOK_REFUSED]
+    assert refused_lines(result) == ["feedgate: invalid configuration:", in_file(REVIEW_WEBHOOK_REFUSED, config)]
     assert not (tmp_path / "s.db").exists()
 
 
@@ -191,7 +195,7 @@ def test_serve_refuses_a_retrain_webhook_url_without_its_secret_before_starting(
 
     result = run(["serve", "--config", str(config)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
 
-    assert refused_lines(result) == ["feedgate: invalid configuration:", RETRAIN_WEBHOOK_REFUSED]
+    assert refused_lines(result) == ["feedgate: invalid configuration:", in_file(RETRAIN_WEBHOOK_REFUSED, config)]
     assert not (tmp_path / "s.db").exists()
 
 
@@ -200,7 +204,7 @@ def test_serve_refuses_two_review_gates_for_one_app_before_starting(tmp_path: Pa
 
     result = run(["serve", "--config", str(config)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
 
-    assert refused_lines(result) == ["feedgate: invalid configuration:", REPEATED_GATE_REFUSED]
+    assert refused_lines(result) == ["feedgate: invalid configuration:", in_file(REPEATED_GATE_REFUSED, config)]
     assert not (tmp_path / "s.db").exists()
 
 

@@ -39,7 +39,7 @@ def test_a_refused_upstream_url_is_quoted_once(monkeypatch: pytest.MonkeyPatch):
         load_settings()
 
     assert str(raised.value).endswith(
-        "upstream_url (FEEDGATE_UPSTREAM_URL): Value error, upstream url must start with http:// or https://;"
+        "upstream_url (FEEDGATE_UPSTREAM_URL): upstream url must start with http:// or https://;"
         " got 'api.openai.com/v1'"
     )
 
@@ -82,7 +82,9 @@ def test_two_upstreams_of_one_name_are_refused_naming_the_second():
     with pytest.raises(ConfigError) as raised:
         load_settings(upstreams=[local, {**local, "url": "http://127.0.0.1:8000/v1"}])
 
-    assert "upstreams.1.name: Value error, upstream 'local' is already upstreams.0; one per name" in str(raised.value)
+    assert "upstreams.1.name (FEEDGATE_UPSTREAMS): upstream 'local' is already upstreams.0; one per name" in str(
+        raised.value
+    )
 
 
 def test_an_upstream_named_like_the_default_one_is_refused():

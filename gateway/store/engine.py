@@ -137,8 +137,13 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-async def check_reachable(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
-    """Connect once, within `timeout`, so that a database that is down, missing, refusing us or silent is one clear error."""
+async def check_reachable(
+    engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT_SECONDS, source: str = "FEEDGATE_DATABASE_URL"
+) -> None:
+    """Connect once, within `timeout`, so that a database that is down, missing, refusing us or silent is one clear error.
+
+    `source` says where the URL came from (its variable, or its key in the config file), for the hint to check it.
+    """
     database = engine.url.database
     if is_sqlite(engine) and database and database != ":memory:" and not Path(database).parent.is_dir():
         # Said without trying: a failed aiosqlite connect can leave its thread to report on a closed
@@ -160,5 +165,5 @@ async def check_reachable(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT_
         if is_sqlite(engine):
             hint = "Does its folder exist, and may this process write there?"
         else:
-            hint = "Is the server running, does the database exist, and is FEEDGATE_DATABASE_URL right?"
+            hint = f"Is the server running, does the database exist, and is {source} right?"
         raise DatabaseUnreachable(f"cannot reach the database {where}: {reason}. {hint}") from exc
