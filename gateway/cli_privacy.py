@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,6 +25,25 @@ def _counts_line(counts: dict[str, int]) -> str:
     return ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items() if count)
 
 
+def _saying_it_waits(command: str, other: str) -> Callable[[], None]:
+    """What `command` calls when a clustering pass holds it up: one line on stderr, so a wait is not taken for a hang."""
+
+    def say() -> None:
+        # The lock names no holder: a pass is the usual one, and how long it runs (minutes on a big app) the usual wait.
+        print(
+            f"waiting for the clustering pass under way (or {other}) to finish: the two never run at once; "
+            f"the {command} starts when it does",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return say
+
+
+def _waited(seconds: float) -> str:
+    return f", waited {seconds:.1f} s for the clustering pass" if seconds else ""
+
+
 def prune(args: argparse.Namespace, settings: Settings) -> None:
     """Remove interactions older than --older-than days (default: retention_days) and everything about them."""
     from gateway.privacy.retention import prune_expired
@@ -35,8 +55,9 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
         raise ConfigError(
             f"--older-than must be a number of days above 0 and at most {MAX_DAYS} (a century), got {days:g}"
         )
+    waiting = _saying_it_waits("prune", "an erasure")
     report = run_stoppable(
-        lambda: on_database(settings, lambda engine: prune_expired(engine, settings, days), creates=False),
+        lambda: on_database(settings, lambda engine: prune_expired(engine, settings, days, waiting), creates=False),
         # Each batch goes in its own transaction: whole, or not at all.
         "the prune was cut short: what it removed stays removed, the rest is as it was, and its locks are "
         "released; run `feedgate prune` again to finish",
@@ -55,7 +76,8 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
     )
     print(
         f"pruned what was created before {report.cutoff.isoformat(timespec='seconds')}: {removed} "
-        f"({counted(report.batches, 'batch', 'batches')}, {report.seconds:.1f} s, slowest batch {report.slowest_batch_seconds:.2f} s)"
+        f"({counted(report.batches, 'batch', 'batches')}, {report.seconds:.1f} s{_waited(report.waited_seconds)}, "
+        f"slowest batch {report.slowest_batch_seconds:.2f} s)"
     )
 
 
@@ -68,11 +90,14 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
         raise ConfigError("--actor must name who asked for the erasure; it is blank")
     if len(args.actor) > MAX_LENGTHS["actor"]:
         raise ConfigError(f"--actor must be at most {MAX_LENGTHS['actor']} characters, got {len(args.actor)}")
+    waiting = _saying_it_waits("erasure", "a prune")
     try:
         report = run_stoppable(
             lambda: on_database(
                 settings,
-                lambda engine: erase_end_user(engine, args.user, args.actor, recipes_of(settings), via="cli"),
+                lambda engine: erase_end_user(
+                    engine, args.user, args.actor, recipes_of(settings), via="cli", on_wait=waiting
+                ),
                 creates=False,
             ),
             # The audit record is written last, once every row is gone: the run that finishes writes it.
@@ -82,7 +107,7 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
     except InvalidQuery as exc:
         raise ConfigError(f"--user: {exc.message}") from None
     removed = _counts_line(report.counts.as_dict()) or "nothing was stored about this user"
-    print(f"erased: {removed}; audit record {report.audit_seq}")
+    print(f"erased: {removed}; audit record {report.audit_seq}{_waited(report.waited_seconds)}")
 
 
 def add_privacy_commands(

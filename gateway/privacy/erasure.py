@@ -66,7 +66,7 @@ a given user was erased without holding their identifier, and holds none of thei
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -116,6 +116,8 @@ class ErasureReport:
     counts: RemovalCounts
     subject: str
     audit_seq: int
+    # How long it waited for the clustering pass under way (or a prune) to let go of the clustering lock.
+    waited_seconds: float = 0.0
 
 
 def checked_user(user: str | None) -> str:
@@ -215,14 +217,18 @@ async def erase_end_user(
     *,
     via: str,
     batch: int = BATCH,
+    on_wait: Callable[[], None] | None = None,
 ) -> ErasureReport:
-    """Delete every row about `user` and append the audit record; `via` says how it was asked ("cli", "api")."""
+    """Delete every row about `user` and append the audit record; `via` says how it was asked ("cli", "api").
+
+    `on_wait` is called once if a clustering pass (or a prune) holds the clustering lock and the erasure waits.
+    """
     user = checked_user(user)
     # Recorded first: from now on no process stores a call of theirs made before this moment.
     subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), user, datetime.now(UTC))
     # A clustering pass under way may have read the user's complaints: it ends (and stores what it made of
     # them) first, and none starts before this is done, so none writes them back after the scrub.
-    async with hold_lock(engine, CLUSTERING_LOCK):
+    async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait) as waited:
         counts, affected = await _erase_interactions(engine, user, recipes, batch)
         given, quoted, rated_issues = await _erase_feedback_given(engine, user, recipes)
         counts.add(given)
@@ -237,4 +243,4 @@ async def erase_end_user(
             detail={"via": via, "removed": counts.as_dict()},
         )
     )
-    return ErasureReport(counts=counts, subject=subject, audit_seq=record.seq)
+    return ErasureReport(counts=counts, subject=subject, audit_seq=record.seq, waited_seconds=waited)

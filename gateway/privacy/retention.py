@@ -68,6 +68,8 @@ class PruneReport:
     slowest_batch_seconds: float = 0.0
     # Another prune held the lock: this one did nothing.
     already_running: bool = False
+    # How long it waited for the clustering pass under way (or an erasure) to let go of the clustering lock.
+    waited_seconds: float = 0.0
     # Idempotency keys dropped past their lifetime (gateway.domain.idempotency.KEY_LIFETIME).
     idempotency_keys: int = 0
     # The merge judge's answers dropped past their lifetime or the prune's cutoff (gateway.store.merge_judgements).
@@ -122,8 +124,12 @@ async def prune_before(
     batch_size: int = 5_000,
     recipes: Sequence[DocumentRecipe] = (DEFAULT_RECIPE,),
     progress: Progress | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> PruneReport:
-    """Remove every interaction created before `cutoff`, `batch_size` per transaction, oldest first."""
+    """Remove every interaction created before `cutoff`, `batch_size` per transaction, oldest first.
+
+    `on_wait` is called once if a clustering pass (or an erasure) holds the clustering lock and the prune waits.
+    """
     report = PruneReport(cutoff=cutoff)
     started = time.perf_counter()
     async with try_lock(engine, LOCK_NAME) as acquired:
@@ -134,7 +140,8 @@ async def prune_before(
             due = await oldest_before(connection, cutoff, 1)
         if due:
             # As an erasure does: no clustering pass holds pruned complaints to write back after the scrub.
-            async with hold_lock(engine, CLUSTERING_LOCK):
+            async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait) as waited:
+                report.waited_seconds = waited
                 await _prune_batches(engine, cutoff, batch_size, recipes, progress, report)
         report.idempotency_keys = await drop_keys_before(engine, datetime.now(UTC) - KEY_LIFETIME, batch_size)
         report.merge_judgements = await drop_old_judgements(engine, batch_size, cutoff)
@@ -204,13 +211,19 @@ def retention_cutoff(days: float, now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)) - timedelta(days=days)
 
 
-async def prune_expired(engine: AsyncEngine, settings: Settings, days: float | None = None) -> PruneReport:
-    """Prune what is older than `days` (default: the configured `retention_days`)."""
+async def prune_expired(
+    engine: AsyncEngine, settings: Settings, days: float | None = None, on_wait: Callable[[], None] | None = None
+) -> PruneReport:
+    """Prune what is older than `days` (default: the configured `retention_days`); `on_wait` as prune_before's."""
     age = days if days is not None else settings.retention_days
     if age is None:
         raise ValueError("no retention age: set retention_days or pass an age")
     return await prune_before(
-        engine, retention_cutoff(age), batch_size=settings.retention_batch_size, recipes=recipes_of(settings)
+        engine,
+        retention_cutoff(age),
+        batch_size=settings.retention_batch_size,
+        recipes=recipes_of(settings),
+        on_wait=on_wait,
     )
 
 

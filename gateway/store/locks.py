@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -43,14 +44,26 @@ async def try_lock(engine: AsyncEngine, name: str, ttl: timedelta = DEFAULT_TTL)
 
 @asynccontextmanager
 async def hold_lock(
-    engine: AsyncEngine, name: str, ttl: timedelta = DEFAULT_TTL, poll_seconds: float = WAIT_POLL_SECONDS
-) -> AsyncIterator[None]:
-    """Take the lock `name`, waiting while another holds it; releases it on exit."""
+    engine: AsyncEngine,
+    name: str,
+    ttl: timedelta = DEFAULT_TTL,
+    poll_seconds: float = WAIT_POLL_SECONDS,
+    on_wait: Callable[[], None] | None = None,
+) -> AsyncIterator[float]:
+    """Take the lock `name`, waiting while another holds it; yields how long it waited (s), releases it on exit.
+
+    `on_wait` is called once, when the lock is found held: a command says what it waits for, not nothing.
+    """
+    started = time.perf_counter()
+    waiting = False
     while True:
         async with try_lock(engine, name, ttl) as acquired:
             if acquired:
-                yield
+                yield time.perf_counter() - started if waiting else 0.0
                 return
+        if not waiting and on_wait is not None:
+            on_wait()
+        waiting = True
         await asyncio.sleep(poll_seconds)
 
 
