@@ -57,6 +57,33 @@ class ExpectedAbortFilter(logging.Filter):
         return not getattr(error, "expected_abort", False)
 
 
+class ShutdownTimeoutFilter(logging.Filter):
+    """Turns uvicorn's ERROR "Cancel N running task(s), timeout graceful shutdown exceeded" into the gateway's warning.
+
+    Calls still running at the shutdown timeout are cut short by design: each is answered (a 503, or an error event
+    ending its stream), stored, and warned of by the proxy ("shutdown: ..."). At ERROR, every deploy that cut one
+    short set off error-level alerts. Only that message of uvicorn's is changed; its other errors stay errors.
+    """
+
+    MESSAGE = "Cancel %s running task(s), timeout graceful shutdown exceeded"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keeps the record; rewrites the one message, as a warning of `feedgate.serve`."""
+        if record.msg == self.MESSAGE and record.levelno == logging.ERROR:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.name = "feedgate.serve"
+            record.msg = (
+                "shutdown: the shutdown timeout (shutdown_timeout) passed with %s request(s) still running: "
+                "cut short as designed (each call answered 503, or its stream ended by an error event, and stored)"
+            )
+        return True
+
+
+# The logger uvicorn's server logs its shutdown timeout on.
+_UVICORN_SERVER_LOGGER = "uvicorn.error"
+_SHUTDOWN_TIMEOUT_FILTER = ShutdownTimeoutFilter()
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, interaction_id when known, extras, exception."""
 
@@ -172,6 +199,9 @@ def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | N
     # settings: it gets neither what is stored nor a URL's secrets, whatever the level.
     for name, lowest in QUIET_LIBRARIES.items():
         logging.getLogger(name).setLevel(lowest)
+    # On the logger, not the handler: a record's level decides which handlers take it. (Added once: addFilter
+    # keeps one of each.)
+    logging.getLogger(_UVICORN_SERVER_LOGGER).addFilter(_SHUTDOWN_TIMEOUT_FILTER)
     return handler
 
 
@@ -187,7 +217,7 @@ def logging_restored(*names: str) -> Iterator[None]:
     """
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    tuned = [logging.getLogger(name) for name in (*names, *QUIET_LIBRARIES)]
+    tuned = [logging.getLogger(name) for name in (*names, *QUIET_LIBRARIES, _UVICORN_SERVER_LOGGER)]
     kept = [(logger, logger.level, list(logger.filters)) for logger in tuned]
     try:
         yield
