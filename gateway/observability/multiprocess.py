@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, values
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from gateway.observability.metrics import metrics_created
@@ -120,19 +121,37 @@ def metrics_directory(configured: Path | None) -> Path | None:
     return None
 
 
-def exposition(directory: Path | None) -> tuple[bytes, str]:
+class _FamiliesLeftOut:
+    """`registry`'s metric families less the feedgate_ ones not starting with one of `kept` (others pass)."""
+
+    def __init__(self, registry: CollectorRegistry, kept: tuple[str, ...]) -> None:
+        self._registry = registry
+        self._kept = kept
+
+    def collect(self) -> Iterator[Metric]:
+        """The kept families, as the registry collects them."""
+        for family in self._registry.collect():
+            if not family.name.startswith("feedgate_") or family.name.startswith(self._kept):
+                yield family
+
+
+def exposition(directory: Path | None, feedgate_families: tuple[str, ...] | None = None) -> tuple[bytes, str]:
     """The metrics in Prometheus' text format, and its content type.
 
     With `directory`, every process's values found there, added up, less the live gauges of
     processes that are gone (blocking file reads: call it off the event loop); without, this
-    process's own, with its process and Python runtime metrics.
+    process's own, with its process and Python runtime metrics. With `feedgate_families` (name
+    prefixes), only those of Feedgate's families: a process that records no others exports none.
     """
     if directory is None:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-    forget_dead_processes(directory)
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=str(directory))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+        registry = REGISTRY
+    else:
+        forget_dead_processes(directory)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(directory))
+    if feedgate_families is None:
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(_FamiliesLeftOut(registry, feedgate_families)), CONTENT_TYPE_LATEST
 
 
 def _lock_path(directory: Path, pid: int) -> Path:

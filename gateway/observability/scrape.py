@@ -28,8 +28,13 @@ class Scrape:
     content_type: str
 
 
-async def scrape_metrics(settings: Settings, authorization: str | bytes | None) -> Scrape:
-    """Every metric in Prometheus' text format, or a 401 when `metrics_token` is set and not sent."""
+async def scrape_metrics(
+    settings: Settings, authorization: str | bytes | None, feedgate_families: tuple[str, ...] | None = None
+) -> Scrape:
+    """Every metric in Prometheus' text format, or a 401 when `metrics_token` is set and not sent.
+
+    `feedgate_families` (name prefixes) keeps only those of Feedgate's families (gateway.observability.multiprocess).
+    """
     expected = settings.metrics_token
     if expected is not None:
         given = bearer_token(authorization)
@@ -39,5 +44,5 @@ async def scrape_metrics(settings: Settings, authorization: str | bytes | None) 
     # This process's calls tallied since its last flush (other processes flush within a second).
     request_metrics().flush()
     # With a metrics folder, every process's files are read: blocking reads, off the event loop.
-    body, content_type = await asyncio.to_thread(exposition, metrics_directory(settings.metrics_dir))
+    body, content_type = await asyncio.to_thread(exposition, metrics_directory(settings.metrics_dir), feedgate_families)
     return Scrape(200, body, content_type)

@@ -17,10 +17,15 @@ from gateway.config_checks import ConfigError
 from gateway.observability.health import ALIVE
 from gateway.observability.scrape import scrape_metrics
 
+# The only families the worker records: it serves no call and stores no traffic, so the gateway's request and writer
+# families were always empty or 0 here (a writer queue of 0 in a sum over targets), and with the gateway's
+# metrics_dir they were the gateway's own values again, counted twice by a scraper of both.
+WORKER_FAMILIES = ("feedgate_clustering_",)
+
 
 def _application(settings: Settings) -> web.Application:
     async def metrics(request: web.Request) -> web.Response:
-        scrape = await scrape_metrics(settings, request.headers.get("authorization"))
+        scrape = await scrape_metrics(settings, request.headers.get("authorization"), WORKER_FAMILIES)
         return web.Response(body=scrape.body, status=scrape.status, headers={"content-type": scrape.content_type})
 
     async def healthz(_: web.Request) -> web.Response:
