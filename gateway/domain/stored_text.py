@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from gateway.domain.errors import InvalidQuery
 
-# The rule as a pattern, for msgspec's Meta(pattern=...) on API bodies (see gateway.api.reviews).
+# The rule as a pattern, for msgspec's Meta(pattern=...) on API bodies (see gateway.api.review_bodies).
 NO_NUL = r"^[^\x00]*$"
 NUL = "\x00"
 
