@@ -42,16 +42,28 @@
   // A post the browser blocks (an endpoint other than the gateway's /v1/feedback, an origin
   // FEEDGATE_CORS_ORIGINS does not list) or that reaches no server rejects with only "Failed to
   // fetch", and nothing reaches the gateway's log: tell the developer, in the console, what to check.
-  function unanswered(endpoint) {
-    return function (error) {
-      if (window.console) {
-        console.warn("Feedgate: the post to " + endpoint + " got no answer the page may read (" + error.message +
-          "): check that it is the gateway's /v1/feedback endpoint (data-feedgate-endpoint, or endpoint to " +
-          "Feedgate.mount), that FEEDGATE_CORS_ORIGINS lists this page's origin, " + window.location.origin +
-          ", and that the gateway is reachable");
-      }
-      throw error;
-    };
+  function warnUnanswered(endpoint, error) {
+    if (window.console) {
+      console.warn("Feedgate: the post to " + endpoint + " got no answer the page may read (" + error.message +
+        "): check that it is the gateway's /v1/feedback endpoint (data-feedgate-endpoint, or endpoint to " +
+        "Feedgate.mount), that FEEDGATE_CORS_ORIGINS lists this page's origin, " + window.location.origin +
+        ", and that the gateway is reachable");
+    }
+  }
+
+  // A failed post: status 0 when no answer came. A lost link or a proxy's 502/503/504 (the gateway restarting)
+  // passes: such a post is sent once more, after TRANSIENT_RETRY_SECONDS, before the end user is told.
+  var TRANSIENT_RETRY_SECONDS = 1;
+
+  function failure(message, status) {
+    var error = new Error(message);
+    error.status = status;
+    error.transient = status === 0 || (status >= 502 && status <= 504);
+    return error;
+  }
+
+  function wait(seconds) {
+    return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); });
   }
 
   var KEEPALIVE_MAX_CHARS = 8192;
@@ -60,7 +72,8 @@
   // takes in \ufeff, which the gateway stores as a user.
   var BLANK = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
-  function send(options, payload, retries) {
+  // `wanted`, if given, says whether a post lost on the way is still worth its second try (a vote changed since is not).
+  function send(options, payload, wanted) {
     payload.interaction_id = options.interactionId;
     // As text: an app's numeric id (userId: 42) was a 422 and a lost vote; the header it named the user in made it "42".
     // A blank one (a template's unset variable, "  ") names no user: the gateway refuses it with 400.
@@ -75,32 +88,45 @@
     }
     var endpoint = options.endpoint || defaultEndpoint;
     var body = JSON.stringify(payload);
-    return fetch(endpoint, {
-      method: "POST",
-      mode: "cors",
-      // Kept when the page is left: an end user who clicks and moves on has voted (the browser cancelled the post).
-      // Browsers keep at most 64 KiB of such posts in flight: a long comment (up to 3 bytes a character) goes without.
-      keepalive: body.length <= KEEPALIVE_MAX_CHARS,
-      headers: { "content-type": "application/json", "x-feedgate-feedback-token": options.token },
-      body: body
-    }).catch(unanswered(endpoint)).then(function (response) {
-      // Read as text first: a proxy in front of the gateway may answer an error as an HTML page.
-      return response.text().then(function (text) {
-        var body = null;
-        try { body = JSON.parse(text); } catch (notJson) { body = null; }
-        var said = body && body.error && body.error.message;
-        var code = body && body.error && body.error.code;
-        var seconds = retryAfter(response, code);
-        if (seconds !== null && (retries || 0) < MAX_RETRIES) {
-          return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); }).then(function () {
-            return send(options, payload, (retries || 0) + 1);
-          });
+    return attempt(0, false);
+
+    function attempt(retries, again) {
+      return fetch(endpoint, {
+        method: "POST",
+        mode: "cors",
+        // Kept when the page is left: an end user who clicks and moves on has voted (the browser cancelled the post).
+        // Browsers keep at most 64 KiB of such posts in flight: a long comment (up to 3 bytes a character) goes without.
+        keepalive: body.length <= KEEPALIVE_MAX_CHARS,
+        headers: { "content-type": "application/json", "x-feedgate-feedback-token": options.token },
+        body: body
+      }).then(function (response) {
+        // Read as text first: a proxy in front of the gateway may answer an error as an HTML page.
+        return response.text().then(function (text) {
+          var body = null;
+          try { body = JSON.parse(text); } catch (notJson) { body = null; }
+          var said = body && body.error && body.error.message;
+          var code = body && body.error && body.error.code;
+          var seconds = retryAfter(response, code);
+          if (seconds !== null && retries < MAX_RETRIES) {
+            return wait(seconds).then(function () { return attempt(retries + 1, false); });
+          }
+          if (!response.ok) throw failure(said || "the feedback endpoint answered HTTP " + response.status, response.status);
+          if (body === null) throw failure("the feedback endpoint's answer was not JSON", response.status);
+          return body;
+        });
+      }, function (error) {
+        throw failure(error.message, 0);
+      }).catch(function (error) {
+        if (error.told) throw error; // a later send's, already tried again and told
+        if (error.transient && !again && (!wanted || wanted())) {
+          return wait(TRANSIENT_RETRY_SECONDS).then(function () { return attempt(retries, true); });
         }
-        if (!response.ok) throw new Error(said || "the feedback endpoint answered HTTP " + response.status);
-        if (body === null) throw new Error("the feedback endpoint's answer was not JSON");
-        return body;
+        error.told = true;
+        if (error.status === 0) warnUnanswered(endpoint, error);
+        else if (error.status >= 500 && window.console) console.warn("Feedgate: " + error.message);
+        throw error;
       });
-    });
+    }
   }
 
   // The widget each element holds: mounting it again (data attributes and Feedgate.mount both, or a framework
@@ -158,8 +184,30 @@
       root.setAttribute("data-feedgate-feedback-id", result.id);
     }
 
-    function failed(error) {
-      status.textContent = "Could not send feedback: " + error.message;
+    // Said in plain words: a lost link or a server's trouble may pass, so pressing again is worth it; a refusal
+    // (a spent token, a user the token does not name) is the gateway's message, for the page's developer too.
+    function failed(error, what, again) {
+      var passing = error.status === 0 || error.status >= 500;
+      var reason = error.status === 0 ? "the connection failed" : error.status >= 500 ? "the server had a problem" : error.message;
+      status.textContent = "Your " + what + " was not saved: " + reason + "." + (passing ? " Press " + again + " to retry." : "");
+    }
+
+    function showPressed() {
+      up.setAttribute("aria-pressed", String(thumbs === "up"));
+      down.setAttribute("aria-pressed", String(thumbs === "down"));
+    }
+
+    // A vote not stored is not shown pressed: the thumbs go back to the vote stored last. With none stored, the
+    // comment box (which needs a vote) closes, its text kept, and the focus goes to the thumb to press again.
+    function voteFailed(error, pressed) {
+      thumbs = sent;
+      showPressed();
+      if (sent === null) {
+        var hadFocus = form.contains(document.activeElement) || document.activeElement === document.body;
+        showComment(false);
+        if (hadFocus) (pressed === "up" ? up : down).focus();
+      }
+      failed(error, "vote", "the thumb again");
     }
 
     // Hiding the box (or disabling its button while it sends) takes the focus from it and leaves it on the page's
@@ -191,14 +239,14 @@
       var value = thumbs;
       sending = true;
       status.textContent = "Sending\u2026";
-      send(options, { thumbs: value }).then(function (result) {
+      send(options, { thumbs: value }, function () { return thumbs === value; }).then(function (result) {
         sending = false;
         sent = value;
         stored(result);
         if (!sendNext()) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
       }, function (error) {
         sending = false;
-        if (thumbs === value && !commentAsked) return failed(error);
+        if (thumbs === value && !commentAsked) return voteFailed(error, value);
         // The thumb pressed since, or the comment, gets its own try; back on the thumb stored, nothing is left to send.
         if (!sendNext()) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
       });
@@ -234,15 +282,16 @@
         // Disabled while it sent, the button let the focus fall to the page's body: back on it, to send again.
         var now = document.activeElement;
         if (hadFocus && (!now || now === document.body)) submit.focus();
-        failed(error);
-        if (thumbs !== payload.thumbs) sendNext(); // a thumb pressed since is still sent; the comment stays to send again
+        // A thumb pressed since is still sent; the comment stays to send again, with the vote stored if its own was not.
+        if (thumbs === payload.thumbs && thumbs !== sent) return voteFailed(error, thumbs);
+        failed(error, "comment", "\u201cSend comment\u201d again");
+        if (thumbs !== payload.thumbs) sendNext();
       });
     }
 
     function choose(value) {
       thumbs = value;
-      up.setAttribute("aria-pressed", String(value === "up"));
-      down.setAttribute("aria-pressed", String(value === "down"));
+      showPressed();
       showComment(true);
       comment.focus();
       if (!sending && thumbs === sent) status.textContent = "Thanks! Your vote is in; a comment is welcome.";

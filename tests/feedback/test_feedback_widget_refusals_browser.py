@@ -63,7 +63,7 @@ def test_a_spent_token_is_not_sent_again(
 
     page.get_by_role("button", name="Bad answer").click()
 
-    page.get_by_role("status").filter(has_text="Could not send feedback").wait_for(timeout=10_000)
+    page.get_by_role("status").filter(has_text="Your vote was not saved: too much feedback").wait_for(timeout=10_000)
     page.wait_for_timeout(1_500)
     assert len(posts) == 1
     assert gateway.interaction(interaction_id)["feedback"]["events"] == []
@@ -90,7 +90,7 @@ def test_a_comment_that_could_not_be_sent_keeps_the_keyboard_users_place(
     page.keyboard.type("The fee is 1%, not free.")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Send comment
-    page.get_by_role("status").filter(has_text="Could not send feedback").wait_for(timeout=10_000)
+    page.get_by_role("status").filter(has_text="Your comment was not saved").wait_for(timeout=10_000)
 
     assert page.evaluate(FOCUSED) == "feedgate-submit"
     page.unroute("**/v1/feedback")
