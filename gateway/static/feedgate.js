@@ -4,8 +4,9 @@
  *        data-feedgate-endpoint="https://gateway.example/v1/feedback"></div>
  *   <script src="https://gateway.example/static/feedgate.js"></script>
  *
- * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice}); data-feedgate-user and
- * data-feedgate-choice (the choice judged, of an answer of n > 1) are the other two as attributes.
+ * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice, label}); data-feedgate-user,
+ * data-feedgate-choice (the choice judged, of an answer of n > 1) and data-feedgate-label (what is rated, named to
+ * a screen reader: "Rate {label}") are the other three as attributes.
  * The endpoint defaults to v1/feedback beside the static/ folder this script was loaded from
  * (https://gateway.example/v1/feedback; https://tools.example/feedgate/v1/feedback under a prefix).
  * No dependencies; posts with the answer's feedback token, never an API key.
@@ -141,9 +142,12 @@
     var previous = mounted.get(element);
     if (previous && previous.parentNode === element) element.removeChild(previous);
     var thumbs = null;
-    var root = el("div", { "class": "feedgate", role: "group", "aria-label": "Rate this answer" });
-    var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer", "aria-pressed": "false" }, "\uD83D\uDC4D");
-    var down = el("button", { type: "button", "class": "feedgate-down", "aria-label": "Bad answer", "aria-pressed": "false" }, "\uD83D\uDC4E");
+    // Several answers on a page each get a pair of thumbs: `label` names the one rated, for a screen reader to tell
+    // the pairs apart (the group's name, and the buttons', which a list of the page's buttons shows alone).
+    var named = options.label && String(options.label).trim() ? ": " + String(options.label).trim() : "";
+    var root = el("div", { "class": "feedgate", role: "group", "aria-label": named ? "Rate " + named.slice(2) : "Rate this answer" });
+    var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer" + named, "aria-pressed": "false" }, "\uD83D\uDC4D");
+    var down = el("button", { type: "button", "class": "feedgate-down", "aria-label": "Bad answer" + named, "aria-pressed": "false" }, "\uD83D\uDC4E");
     var form = el("form", { "class": "feedgate-comment", hidden: "" });
     var label = el("label", {}, "What could be better? (optional)");
     var comment = el("textarea", { name: "comment", rows: "3", maxlength: "10000" });
@@ -324,7 +328,8 @@
           token: node.getAttribute("data-feedgate-token"),
           endpoint: node.getAttribute("data-feedgate-endpoint") || undefined,
           userId: node.getAttribute("data-feedgate-user") || undefined,
-          choice: node.getAttribute("data-feedgate-choice") || undefined
+          choice: node.getAttribute("data-feedgate-choice") || undefined,
+          label: node.getAttribute("data-feedgate-label") || undefined
         });
       } catch (error) {
         // One answer without a token (say, served from a cache) must not leave the rest without thumbs.
