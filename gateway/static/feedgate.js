@@ -26,6 +26,23 @@
     return node;
   }
 
+  // The thumbs are drawn here, not emoji: a system without an emoji font showed two identical boxes. A closed hand
+  // with its thumb up, and a cuff; in the text's colour and size, and hidden from screen readers (the button is named).
+  var THUMB = "M2 10h4v11H2zM8 10l4-7.5c1.8 0 3 1.3 2.6 3.1L13.8 9h5.7c1.5 0 2.5 1.4 2.1 2.8l-2 7.8c-.3.9-1 1.4-1.9 1.4H8z";
+
+  function thumbIcon(down) {
+    var SVG = "http://www.w3.org/2000/svg";
+    var icon = document.createElementNS(SVG, "svg");
+    var path = document.createElementNS(SVG, "path");
+    var attrs = { viewBox: "0 0 24 24", width: "1.25em", height: "1.25em", "aria-hidden": "true", focusable: "false" };
+    Object.keys(attrs).forEach(function (name) { icon.setAttribute(name, attrs[name]); });
+    path.setAttribute("d", THUMB);
+    path.setAttribute("fill", "currentColor");
+    if (down) path.setAttribute("transform", "rotate(180 12 12)");
+    icon.appendChild(path);
+    return icon;
+  }
+
   // An answer still streaming is stored when it ends: the gateway answers 409 interaction_in_progress
   // with Retry-After, and the post is sent again then (a vote given mid-stream is not lost). A post over a
   // rate limit (429 rate_limit_exceeded, with Retry-After) is sent again too: its allowance refills. A spent
@@ -146,13 +163,15 @@
     // the pairs apart (the group's name, and the buttons', which a list of the page's buttons shows alone).
     var named = options.label && String(options.label).trim() ? ": " + String(options.label).trim() : "";
     var root = el("div", { "class": "feedgate", role: "group", "aria-label": named ? "Rate " + named.slice(2) : "Rate this answer" });
-    var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer" + named, "aria-pressed": "false" }, "\uD83D\uDC4D");
-    var down = el("button", { type: "button", "class": "feedgate-down", "aria-label": "Bad answer" + named, "aria-pressed": "false" }, "\uD83D\uDC4E");
+    var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer" + named, "aria-pressed": "false" });
+    var down = el("button", { type: "button", "class": "feedgate-down", "aria-label": "Bad answer" + named, "aria-pressed": "false" });
     var form = el("form", { "class": "feedgate-comment", hidden: "" });
     var label = el("label", {}, "What could be better? (optional)");
     var comment = el("textarea", { name: "comment", rows: "3", maxlength: "10000" });
     var submit = el("button", { type: "submit", "class": "feedgate-submit" }, "Send comment");
     var status = el("p", { "class": "feedgate-status", role: "status", "aria-live": "polite" });
+    up.appendChild(thumbIcon(false));
+    down.appendChild(thumbIcon(true));
     label.appendChild(comment);
     form.appendChild(label);
     form.appendChild(submit);
