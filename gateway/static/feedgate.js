@@ -203,6 +203,16 @@
     var sending = false;
     var commentAsked = null; // "Send comment" pressed while a post was on its way: {hadFocus}
 
+    // A live region announces a change: the same text set again (a second "not saved", a vote said again) is none,
+    // and a screen reader stays silent. Emptied first and set a moment later, every status is announced; a status
+    // given meanwhile replaces the one waiting.
+    var saying = null;
+    function say(text) {
+      clearTimeout(saying);
+      status.textContent = "";
+      saying = setTimeout(function () { status.textContent = text; }, 100);
+    }
+
     function stored(result) {
       root.setAttribute("data-feedgate-feedback-id", result.id);
     }
@@ -212,7 +222,7 @@
     function failed(error, what, again) {
       var passing = error.status === 0 || error.status >= 500;
       var reason = error.status === 0 ? "the connection failed" : error.status >= 500 ? "the server had a problem" : error.message;
-      status.textContent = "Your " + what + " was not saved: " + reason + "." + (passing ? " Press " + again + " to retry." : "");
+      say("Your " + what + " was not saved: " + reason + "." + (passing ? " Press " + again + " to retry." : ""));
     }
 
     function showPressed() {
@@ -261,17 +271,17 @@
       if (sending || thumbs === sent) return;
       var value = thumbs;
       sending = true;
-      status.textContent = "Sending\u2026";
+      say("Sending\u2026");
       send(options, { thumbs: value }, function () { return thumbs === value; }).then(function (result) {
         sending = false;
         sent = value;
         stored(result);
-        if (!sendNext()) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+        if (!sendNext()) say("Thanks! Your vote is in; a comment is welcome.");
       }, function (error) {
         sending = false;
         if (thumbs === value && !commentAsked) return voteFailed(error, value);
         // The thumb pressed since, or the comment, gets its own try; back on the thumb stored, nothing is left to send.
-        if (!sendNext()) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+        if (!sendNext()) say("Thanks! Your vote is in; a comment is welcome.");
       });
     }
 
@@ -279,7 +289,7 @@
       if (!comment.value.trim() && sent === thumbs) {
         // Nothing to add to the vote already stored.
         submit.disabled = false;
-        status.textContent = "Thanks for your feedback!";
+        say("Thanks for your feedback!");
         closeComment(hadFocus);
         return;
       }
@@ -288,7 +298,7 @@
       if (written.trim()) payload.comment = written;
       sending = true;
       submit.disabled = true;
-      status.textContent = "Sending\u2026";
+      say("Sending\u2026");
       send(options, payload).then(function (result) {
         sending = false;
         sent = payload.thumbs;
@@ -297,7 +307,7 @@
         if (comment.value === written) comment.value = ""; // stored (unless added to since): ready for another vote's
         // A thumb pressed since is sent now, and the box stays open for its comment.
         if (sendNext()) return;
-        status.textContent = "Thanks for your feedback!";
+        say("Thanks for your feedback!");
         closeComment(hadFocus);
       }, function (error) {
         sending = false;
@@ -317,7 +327,7 @@
       showPressed();
       showComment(true);
       comment.focus();
-      if (!sending && thumbs === sent) status.textContent = "Thanks! Your vote is in; a comment is welcome.";
+      if (!sending && thumbs === sent) say("Thanks! Your vote is in; a comment is welcome.");
       sendVote();
     }
     up.addEventListener("click", function () { choose("up"); });
@@ -329,7 +339,7 @@
         // Sent when the post on its way lands, with the thumb pressed then.
         commentAsked = { hadFocus: hadFocus };
         submit.disabled = true;
-        status.textContent = "Sending\u2026";
+        say("Sending\u2026");
         return;
       }
       sendComment(hadFocus);
