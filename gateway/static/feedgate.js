@@ -161,8 +161,9 @@
     var thumbs = null;
     // Several answers on a page each get a pair of thumbs: `label` names the one rated, for a screen reader to tell
     // the pairs apart (the group's name, and the buttons', which a list of the page's buttons shows alone).
-    var named = options.label && String(options.label).trim() ? ": " + String(options.label).trim() : "";
-    var root = el("div", { "class": "feedgate", role: "group", "aria-label": named ? "Rate " + named.slice(2) : "Rate this answer" });
+    var rated = options.label === undefined || options.label === null ? "" : String(options.label).trim();
+    var named = rated ? ": " + rated : "";
+    var root = el("div", { "class": "feedgate", role: "group", "aria-label": "Rate " + (rated || "this answer") });
     var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer" + named, "aria-pressed": "false" });
     var down = el("button", { type: "button", "class": "feedgate-down", "aria-label": "Bad answer" + named, "aria-pressed": "false" });
     var form = el("form", { "class": "feedgate-comment", hidden: "" });
