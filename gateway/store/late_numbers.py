@@ -3,7 +3,7 @@
 A gateway of a version before revision 0037 (0041 for review decisions) left running while the database
 is upgraded (a rolling upgrade: compose's migrate service runs while the old containers still serve)
 stores calls, feedback events and decisions with `stored_seq` NULL, and a follower of the stored order
-never saw them. A round of the newer processes (gateway.recording.late_numbering) numbers them here,
+never saw them. A round of the newer processes (gateway.domain.late_numbering) numbers them here,
 through the writer's own `take_numbers`: they are listed as rows stored now, which is what they are to
 a follower that passed their time, and every number still goes out in commit order.
 
