@@ -8,17 +8,15 @@ corrections of the answer standing, as an approval of a first choice cut short d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-import uuid_utils
+from choice_answers import store_answer_of_choices
 from export_seed import exported, give_feedback, review_service
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.export.formats import ExportFormat
 from gateway.review.records import Outcome, Priority, Source
 from gateway.review.service import ReviewService
-from gateway.store.interactions import InteractionStore
 
 QUESTION = "Which card fits me?"
 CHOICES = ["The gold card.", "The student card: no fee.", "The travel card."]
@@ -27,31 +25,7 @@ CORRECTION = "The student card: it has no fee."
 
 async def store_choices(engine: AsyncEngine, finish_reasons: list[str] | None = None, partial: bool = False) -> str:
     """A chat answer of the three CHOICES (each with its finish reason, `stop` unless given); returns its id."""
-    reasons = finish_reasons or ["stop"] * len(CHOICES)
-    choices = [
-        {"index": n, "message": {"role": "assistant", "content": text}, "finish_reason": reasons[n]}
-        for n, text in enumerate(CHOICES)
-    ]
-    interaction_id = str(uuid_utils.uuid7())
-    await InteractionStore(engine).insert_many(
-        [
-            {
-                "id": interaction_id,
-                "created_at": datetime.now(UTC),
-                "app": "support-bot",
-                "endpoint": "chat.completions",
-                "upstream": "default",
-                "model": "gpt-test",
-                "stream": False,
-                "partial": partial,
-                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": QUESTION}], "n": 3},
-                "response": {"object": "chat.completion", "choices": choices},
-                "response_text": CHOICES[0],
-                "finish_reason": reasons[0],
-            }
-        ]
-    )
-    return interaction_id
+    return await store_answer_of_choices(engine, CHOICES, QUESTION, finish_reasons, partial)
 
 
 async def decided(reviews: ReviewService, interaction_id: str, outcome: Outcome, choice: int, **fields: Any) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-import uuid_utils
+from choice_answers import store_answer_of_choices
 from review_seed import store_interactions
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,37 +19,13 @@ from gateway.review.held_answer import HELD_KEY, held_evidence
 from gateway.review.judged_choice import JudgedAnswers, judged_choice
 from gateway.review.records import Outcome, Priority, Source, Status
 from gateway.review.service import ReviewService
-from gateway.store.interactions import InteractionStore
 
 CHOICES = ["Fees are 2%.", "Fees are 1%.", "There is no fee."]
 
 
-async def store_answer_of_choices(engine: AsyncEngine, texts: list[str] = CHOICES) -> str:
+async def store_answer(engine: AsyncEngine, texts: list[str] = CHOICES) -> str:
     """One chat interaction whose answer holds a choice per text; returns its id."""
-    interaction_id = str(uuid_utils.uuid7())
-    choices = [
-        {"index": n, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-        for n, text in enumerate(texts)
-    ]
-    await InteractionStore(engine).insert_many(
-        [
-            {
-                "id": interaction_id,
-                "created_at": datetime.now(UTC),
-                "app": "support-bot",
-                "endpoint": "chat.completions",
-                "upstream": "default",
-                "model": "gpt-test",
-                "stream": False,
-                "partial": False,
-                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": "What is the fee?"}], "n": 3},
-                "response": {"object": "chat.completion", "choices": choices},
-                "response_text": texts[0],
-                "finish_reason": "stop",
-            }
-        ]
-    )
-    return interaction_id
+    return await store_answer_of_choices(engine, texts, "What is the fee?")
 
 
 async def open_task(reviews: ReviewService, interaction_ids: list[str]) -> str:
@@ -65,7 +41,7 @@ async def open_task(reviews: ReviewService, interaction_ids: list[str]) -> str:
 
 
 async def test_a_decision_keeps_the_choice_it_judged_and_its_event_tells_it(engine, reviews):
-    task_id = await open_task(reviews, [await store_answer_of_choices(engine)])
+    task_id = await open_task(reviews, [await store_answer(engine)])
 
     detail = await reviews.decide(task_id, "alice", Outcome.APPROVE, choice=1)
 
@@ -76,7 +52,7 @@ async def test_a_decision_keeps_the_choice_it_judged_and_its_event_tells_it(engi
 
 
 async def test_a_decision_naming_no_choice_judges_the_first(engine, reviews):
-    task_id = await open_task(reviews, [await store_answer_of_choices(engine)])
+    task_id = await open_task(reviews, [await store_answer(engine)])
 
     detail = await reviews.decide(task_id, "alice", Outcome.CORRECT, correction="No fee at all.")
 
@@ -95,7 +71,7 @@ async def test_a_decision_on_an_answer_of_one_choice_says_no_choice_in_its_event
 
 
 async def test_a_choice_the_answer_does_not_have_is_refused_and_nothing_is_decided(engine, reviews):
-    task_id = await open_task(reviews, [await store_answer_of_choices(engine)])
+    task_id = await open_task(reviews, [await store_answer(engine)])
 
     with pytest.raises(ChoiceRefused) as refused:
         await reviews.decide(task_id, "alice", Outcome.APPROVE, choice=3)
@@ -115,7 +91,7 @@ async def test_any_choice_past_the_first_of_a_one_choice_answer_is_refused(engin
 
 
 async def test_a_choice_on_a_task_of_several_interactions_is_refused_saying_why(engine, reviews):
-    task_id = await open_task(reviews, [await store_answer_of_choices(engine), await store_answer_of_choices(engine)])
+    task_id = await open_task(reviews, [await store_answer(engine), await store_answer(engine)])
 
     with pytest.raises(ChoiceRefused) as refused:
         await reviews.decide(task_id, "alice", Outcome.APPROVE, choice=0)
@@ -128,7 +104,7 @@ async def test_a_choice_on_a_task_of_several_interactions_is_refused_saying_why(
 
 
 async def test_two_reviewers_approving_different_choices_disagree(engine, double_checked):
-    task_id = await open_task(double_checked, [await store_answer_of_choices(engine)])
+    task_id = await open_task(double_checked, [await store_answer(engine)])
     await double_checked.decide(task_id, "alice", Outcome.APPROVE, choice=1)
 
     second = await double_checked.decide(task_id, "bob", Outcome.APPROVE, choice=2)
@@ -142,7 +118,7 @@ async def test_two_reviewers_approving_different_choices_disagree(engine, double
 
 
 async def test_two_reviewers_approving_the_same_choice_agree(engine, double_checked):
-    task_id = await open_task(double_checked, [await store_answer_of_choices(engine)])
+    task_id = await open_task(double_checked, [await store_answer(engine)])
     await double_checked.decide(task_id, "alice", Outcome.APPROVE, choice=2)
 
     second = await double_checked.decide(task_id, "bob", Outcome.APPROVE, choice=2)
