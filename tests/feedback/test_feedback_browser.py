@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from feedback_helpers import APP_KEY
+from widget_routes import answer_posts
 
 pytestmark = pytest.mark.browser
 
@@ -261,26 +262,10 @@ def test_a_vote_given_while_the_answer_streams_is_sent_again_when_the_gateway_sa
     settings, start_gateway, page_server, browser
 ):
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
-    posts: list[str] = []
-
-    def answer(route):  # the first post finds the answer still streaming, as the gateway tells it
-        posts.append(route.request.post_data or "")
-        if len(posts) > 1:
-            route.continue_()
-            return
-        route.fulfill(
-            status=409,
-            headers={
-                "content-type": "application/json",
-                "retry-after": "1",
-                "access-control-allow-origin": page_server.origin,
-                "access-control-expose-headers": "retry-after",
-            },
-            body='{"error": {"message": "still streaming", "type": "invalid_request_error", '
-            '"param": null, "code": "interaction_in_progress"}}',
-        )
-
-    page.route("**/v1/feedback", answer)
+    # The first post finds the answer still streaming, as the gateway tells it.
+    posts = answer_posts(
+        page, page_server.origin, 409, code="interaction_in_progress", headers={"retry-after": "1"}, times=1
+    )
     page.get_by_role("button", name="Bad answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
 

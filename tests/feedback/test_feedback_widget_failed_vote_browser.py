@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
+from widget_routes import answer_posts
 
 pytestmark = pytest.mark.browser
 
@@ -18,18 +19,6 @@ def pressed(page) -> tuple[str | None, str | None]:
     )
 
 
-def lost_link(page) -> list[str]:
-    """Every feedback post from now on is lost on the way, as when the link drops; the posts tried."""
-    posts: list[str] = []
-
-    def drop(route):
-        posts.append(route.request.post_data or "")
-        route.abort("connectionrefused")
-
-    page.route("**/v1/feedback", drop)
-    return posts
-
-
 def test_a_vote_lost_on_the_way_is_not_shown_pressed_and_pressing_again_sends_it(
     settings,
     start_gateway,
@@ -38,7 +27,7 @@ def test_a_vote_lost_on_the_way_is_not_shown_pressed_and_pressing_again_sends_it
 ):
     # The thumb stayed pressed, and the status said only "Could not send feedback: Failed to fetch".
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
-    posts = lost_link(page)
+    posts = answer_posts(page, page_server.origin)  # the link drops
 
     page.get_by_role("button", name="Bad answer").click()
     page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
@@ -65,7 +54,7 @@ def test_a_changed_vote_lost_on_the_way_shows_the_vote_stored_before_it(
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
     page.get_by_role("button", name="Good answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
-    lost_link(page)
+    answer_posts(page, page_server.origin)  # the link drops
 
     page.get_by_role("button", name="Bad answer").click()
     page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
@@ -85,20 +74,7 @@ def test_a_vote_the_server_could_not_take_for_a_moment_is_sent_again_by_itself(
 ):
     # A proxy's 502 while the gateway restarts lost the vote unless the end user noticed and clicked again.
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
-    posts: list[str] = []
-
-    def first_refused(route):
-        posts.append(route.request.post_data or "")
-        if len(posts) > 1:
-            route.continue_()
-            return
-        route.fulfill(
-            status=status,
-            headers={"content-type": "text/html", "access-control-allow-origin": page_server.origin},
-            body=f"<html><body><h1>{status}</h1></body></html>",
-        )
-
-    page.route("**/v1/feedback", first_refused)
+    posts = answer_posts(page, page_server.origin, status, html=True, times=1)
     page.get_by_role("button", name="Bad answer").click()
 
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
@@ -116,17 +92,7 @@ def test_a_server_error_is_not_sent_again_by_itself_and_is_told_plainly(
 ):
     # A 500 is the gateway's own fault, not a passing one: the end user may try again, the widget does not.
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
-    posts: list[str] = []
-
-    def broken(route):
-        posts.append(route.request.post_data or "")
-        route.fulfill(
-            status=500,
-            headers={"content-type": "application/json", "access-control-allow-origin": page_server.origin},
-            body='{"error": {"message": "internal error", "type": "server_error", "param": null, "code": null}}',
-        )
-
-    page.route("**/v1/feedback", broken)
+    posts = answer_posts(page, page_server.origin, 500, message="internal error", error_type="server_error")
     page.get_by_role("button", name="Good answer").click()
     page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
     page.wait_for_timeout(1_500)
