@@ -1,12 +1,13 @@
-/* Feedgate feedback widget: thumbs up/down (sent on click) and an optional comment for one answer.
+/* Feedgate feedback widget: thumbs up/down (sent on click) and an optional comment for one answer; a 1-5 rating (sent
+ * on click) and a correction box too where data-feedgate-controls="thumbs rating correction comment" asks for them.
  *
  *   <div data-feedgate-interaction="{id}" data-feedgate-token="{token}"
  *        data-feedgate-endpoint="https://gateway.example/v1/feedback"></div>
  *   <script src="https://gateway.example/static/feedgate.js"></script>
  *
- * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice, label}); data-feedgate-user,
- * data-feedgate-choice (the choice judged, of an answer of n > 1) and data-feedgate-label (what is rated, named to
- * a screen reader: "Rate {label}") are the other three as attributes.
+ * or Feedgate.mount(element, {endpoint, interactionId, token, userId, choice, label, controls}); data-feedgate-user,
+ * data-feedgate-choice (the choice judged, of an answer of n > 1), data-feedgate-label (what is rated, named to
+ * a screen reader: "Rate {label}") and data-feedgate-controls are the other four as attributes.
  * The endpoint defaults to v1/feedback beside the static/ folder this script was loaded from
  * (https://gateway.example/v1/feedback; https://tools.example/feedgate/v1/feedback under a prefix).
  * No dependencies; posts with the answer's feedback token, never an API key.
@@ -73,9 +74,10 @@
   // passes: such a post is sent once more, after TRANSIENT_RETRY_SECONDS, before the end user is told.
   var TRANSIENT_RETRY_SECONDS = 1;
 
-  function failure(message, status) {
+  function failure(message, status, code) {
     var error = new Error(message);
     error.status = status;
+    error.code = code || null;
     error.transient = status === 0 || (status >= 502 && status <= 504);
     return error;
   }
@@ -128,7 +130,7 @@
           if (seconds !== null && retries < MAX_RETRIES) {
             return wait(seconds).then(function () { return attempt(retries + 1, false); });
           }
-          if (!response.ok) throw failure(said || "the feedback endpoint answered HTTP " + response.status, response.status);
+          if (!response.ok) throw failure(said || "the feedback endpoint answered HTTP " + response.status, response.status, code);
           if (body === null) throw failure("the feedback endpoint's answer was not JSON", response.status);
           return body;
         });
@@ -141,10 +143,35 @@
         }
         error.told = true;
         if (error.status === 0) warnUnanswered(endpoint, error);
-        else if (error.status >= 500 && window.console) console.warn("Feedgate: " + error.message);
+        else if (window.console) console.warn("Feedgate: " + error.message + (error.code ? " (" + error.code + ")" : ""));
         throw error;
       });
     }
+  }
+
+  // What the end user reads when the gateway refuses a post: its own message names settings and headers, for the page's
+  // developer, who finds it in the console. An expired, forged or other answer's token alike: nothing the end user can do.
+  var REFUSED = {
+    invalid_feedback_token: "this answer can no longer be rated",
+    interaction_not_found: "this answer can no longer be rated",
+    end_user_erased: "this answer can no longer be rated",
+    feedback_token_exhausted: "this answer takes no more feedback",
+    feedback_user_mismatch: "this answer can only be rated by the person it was given to",
+    rate_limit_exceeded: "too much feedback was sent at once"
+  };
+
+  // The controls shown, as data-feedgate-controls (controls to mount) lists them; thumbs and a comment unless told.
+  var CONTROLS = ["thumbs", "rating", "correction", "comment"];
+
+  function controlsOf(given) {
+    var chosen = {};
+    var words = Array.isArray(given) ? given : String(given || "").split(/[\s,]+/);
+    words.forEach(function (word) {
+      word = String(word).toLowerCase();
+      if (CONTROLS.indexOf(word) >= 0) chosen[word] = true;
+      else if (word && window.console) console.warn("Feedgate: unknown control " + JSON.stringify(word) + "; known: " + CONTROLS.join(" "));
+    });
+    return Object.keys(chosen).length ? chosen : { thumbs: true, comment: true };
   }
 
   // The widget each element holds: mounting it again (data attributes and Feedgate.mount both, or a framework
@@ -158,27 +185,58 @@
     element.setAttribute("data-feedgate-mounted", "");
     var previous = mounted.get(element);
     if (previous && previous.parentNode === element) element.removeChild(previous);
-    var thumbs = null;
-    // Several answers on a page each get a pair of thumbs: `label` names the one rated, for a screen reader to tell
-    // the pairs apart (the group's name, and the buttons', which a list of the page's buttons shows alone).
+    var controls = controlsOf(options.controls);
+    // A vote (thumbs, rating) is sent at once; the texts go with it, so their box opens on the first vote (at once
+    // when there is nothing to vote with).
+    var voting = controls.thumbs || controls.rating;
+    // Several answers on a page each get a widget: `label` names the one rated, for a screen reader to tell them apart
+    // (the group's name, and every control's, which a list of the page's buttons or fields shows alone).
     var rated = options.label === undefined || options.label === null ? "" : String(options.label).trim();
     var named = rated ? ": " + rated : "";
     var root = el("div", { "class": "feedgate", role: "group", "aria-label": "Rate " + (rated || "this answer") });
-    var up = el("button", { type: "button", "class": "feedgate-up", "aria-label": "Good answer" + named, "aria-pressed": "false" });
-    var down = el("button", { type: "button", "class": "feedgate-down", "aria-label": "Bad answer" + named, "aria-pressed": "false" });
-    var form = el("form", { "class": "feedgate-comment", hidden: "" });
-    var label = el("label", {}, "What could be better? (optional)");
-    var comment = el("textarea", { name: "comment", rows: "3", maxlength: "10000" });
-    var submit = el("button", { type: "submit", "class": "feedgate-submit" }, "Send comment");
+    var buttons = []; // {kind, value, node}: the thumbs and the rating's five
+    var texts = []; // the text boxes, each named as its field
+    var form = null;
+    var submit = null;
     var status = el("p", { "class": "feedgate-status", role: "status", "aria-live": "polite" });
-    up.appendChild(thumbIcon(false));
-    down.appendChild(thumbIcon(true));
-    label.appendChild(comment);
-    form.appendChild(label);
-    form.appendChild(submit);
-    root.appendChild(up);
-    root.appendChild(down);
-    root.appendChild(form);
+
+    function toggle(parent, kind, value, className, name, text) {
+      var node = el("button", { type: "button", "class": className, "aria-label": name + named, "aria-pressed": "false" }, text);
+      node.addEventListener("click", function () { choose(kind, value, node); });
+      buttons.push({ kind: kind, value: value, node: node });
+      parent.appendChild(node);
+      return node;
+    }
+    if (controls.thumbs) {
+      toggle(root, "thumbs", "up", "feedgate-up", "Good answer").appendChild(thumbIcon(false));
+      toggle(root, "thumbs", "down", "feedgate-down", "Bad answer").appendChild(thumbIcon(true));
+    }
+    if (controls.rating) {
+      var scale = el("div", { "class": "feedgate-rating", role: "group", "aria-label": "Rating" + named });
+      for (var stars = 1; stars <= 5; stars++) toggle(scale, "rating", stars, "feedgate-rate", "Rate " + stars + " of 5", String(stars));
+      root.appendChild(scale);
+    }
+    var what = controls.correction && controls.comment ? "feedback" : controls.correction ? "correction" : "comment";
+    var welcome = { feedback: "a comment or correction", correction: "a correction", comment: "a comment" }[what];
+    var sendText = what === "feedback" ? "Send" : "Send " + what;
+    function textBox(field, text) {
+      text += voting ? " (optional)" : "";
+      var label = el("label", {}, text);
+      var box = el("textarea", { name: field, rows: "3", maxlength: "10000" });
+      if (rated) box.setAttribute("aria-label", text + named);
+      label.appendChild(box);
+      form.appendChild(label);
+      texts.push(box);
+    }
+    if (controls.correction || controls.comment) {
+      form = el("form", { "class": "feedgate-comment", hidden: "" });
+      if (controls.correction) textBox("correction", "What should the answer have said?");
+      if (controls.comment) textBox("comment", "What could be better?");
+      submit = el("button", { type: "submit", "class": "feedgate-submit" }, sendText);
+      if (rated) submit.setAttribute("aria-label", sendText + named);
+      form.appendChild(submit);
+      root.appendChild(form);
+    }
     root.appendChild(status);
     element.appendChild(root);
     mounted.set(element, root);
@@ -187,22 +245,39 @@
     // [hidden] style and would show the box before any vote. An element's own style outranks the page's rules,
     // and, set from a script, is allowed by a Content-Security-Policy without 'unsafe-inline'.
     function showComment(shown) {
+      if (!form) return;
       form.hidden = !shown;
       form.style.display = shown ? "" : "none";
     }
-    showComment(false);
+    showComment(!voting);
 
-    // A click on a thumb sends the vote at once: an end user who clicks and moves on has voted.
-    // The comment is optional and goes with the same vote as a second submission, which then counts
+    // A click on a thumb or a rating sends the vote at once: an end user who clicks and moves on has voted.
+    // Each post carries the whole vote, thumbs and rating both (posts are not merged: the latest is current).
+    // The texts are optional and go with the same vote as a second submission, which then counts
     // (a voter's latest feedback is current). One post is in flight at a time, a vote's or a comment's,
     // so the gateway stores them in the order they were made: a comment sent while its vote is still on
-    // its way goes when the vote lands (else the plain vote could land last and be current), and a thumb
-    // pressed while a post is on its way is sent when it lands, if it is not the one stored: the last click
+    // its way goes when the vote lands (else the plain vote could land last and be current), and a vote
+    // changed while a post is on its way is sent when it lands, if it is not the one stored: the last click
     // is stored last, on a slow link too (up, down, up again must leave "up" current), and a click on the
     // thumb already stored posts nothing.
-    var sent = null; // the vote the gateway stored last
+    var chosen = { thumbs: null, rating: null }; // what the controls show pressed
+    var sent = { thumbs: null, rating: null }; // the vote the gateway stored last
+    var lastPressed = null; // {kind, node}
     var sending = false;
-    var commentAsked = null; // "Send comment" pressed while a post was on its way: {hadFocus}
+    var commentAsked = null; // "Send" pressed while a post was on its way: {hadFocus}
+
+    function same(a, b) { return a.thumbs === b.thumbs && a.rating === b.rating; }
+    function voteOf(payload) { return { thumbs: payload.thumbs || null, rating: payload.rating || null }; }
+    function signals(vote) {
+      var payload = {};
+      if (vote.thumbs) payload.thumbs = vote.thumbs;
+      if (vote.rating) payload.rating = vote.rating;
+      return payload;
+    }
+    function word(kind) { return kind === "rating" ? "rating" : "vote"; }
+    function thanks() {
+      return "Thanks! Your " + word(lastPressed && lastPressed.kind) + " is in" + (form ? "; " + welcome + " is welcome." : ".");
+    }
 
     // A live region announces a change: the same text set again (a second "not saved", a vote said again) is none,
     // and a screen reader stays silent. Emptied first and set a moment later, every status is announced; a status
@@ -218,39 +293,56 @@
       root.setAttribute("data-feedgate-feedback-id", result.id);
     }
 
-    // Said in plain words: a lost link or a server's trouble may pass, so pressing again is worth it; a refusal
-    // (a spent token, a user the token does not name) is the gateway's message, for the page's developer too.
+    // Said in plain words: a lost link, a server's trouble or a rate limit may pass, so pressing again is worth it;
+    // a refusal (an expired or spent token, a user the token does not name) in the end user's words: the gateway's
+    // message, written for the page's developer, is in the console.
     function failed(error, what, again) {
-      var passing = error.status === 0 || error.status >= 500;
-      var reason = error.status === 0 ? "the connection failed" : error.status >= 500 ? "the server had a problem" : error.message;
+      var passing = error.status === 0 || error.status >= 500 || error.code === "rate_limit_exceeded";
+      var reason = error.status === 0 ? "the connection failed" : error.status >= 500 ? "the server had a problem"
+        : REFUSED[error.code] || "it could not be accepted";
       say("Your " + what + " was not saved: " + reason + "." + (passing ? " Press " + again + " to retry." : ""));
     }
 
+    // Pressed at once (the click was taken), and marked busy (aria-busy, class feedgate-sending) until the gateway
+    // has stored it: a post still on its way may fail, and the control then goes back to the vote stored.
     function showPressed() {
-      up.setAttribute("aria-pressed", String(thumbs === "up"));
-      down.setAttribute("aria-pressed", String(thumbs === "down"));
+      buttons.forEach(function (button) {
+        var pressed = chosen[button.kind] === button.value;
+        var busy = pressed && sent[button.kind] !== button.value;
+        button.node.setAttribute("aria-pressed", String(pressed));
+        if (busy) button.node.setAttribute("aria-busy", "true");
+        else button.node.removeAttribute("aria-busy");
+        button.node.classList.toggle("feedgate-sending", busy);
+      });
     }
 
-    // A vote not stored is not shown pressed: the thumbs go back to the vote stored last. With none stored, the
-    // comment box (which needs a vote) closes, its text kept, and the focus goes to the thumb to press again.
+    // A vote not stored is not shown pressed: the controls go back to the vote stored last. With none stored, the
+    // text box (which needs a vote) closes, its text kept, and the focus goes to the control to press again.
     function voteFailed(error, pressed) {
-      thumbs = sent;
+      chosen = { thumbs: sent.thumbs, rating: sent.rating };
       showPressed();
-      if (sent === null) {
+      if (form && !sent.thumbs && !sent.rating) {
         var hadFocus = form.contains(document.activeElement) || document.activeElement === document.body;
         showComment(false);
-        if (hadFocus) (pressed === "up" ? up : down).focus();
+        if (hadFocus && pressed) pressed.node.focus();
       }
-      failed(error, "vote", "the thumb again");
+      var kind = pressed && pressed.kind;
+      failed(error, word(kind), kind === "rating" ? "the rating again" : "the thumb again");
     }
 
     // Hiding the box (or disabling its button while it sends) takes the focus from it and leaves it on the page's
-    // body, where a keyboard or screen reader user loses their place: it goes back to the thumb they pressed,
-    // unless they have moved it elsewhere since they sent.
+    // body, where a keyboard or screen reader user loses their place: it goes back to the control they pressed,
+    // unless they have moved it elsewhere since they sent. With nothing to vote with, the box stays open, the focus
+    // in its first field.
     function closeComment(hadFocus) {
       var now = document.activeElement;
-      showComment(false);
-      if (hadFocus && (!now || now === document.body || form.contains(now))) (thumbs === "up" ? up : down).focus();
+      var back = texts[0];
+      if (voting) {
+        showComment(false);
+        back = lastPressed && lastPressed.node.getAttribute("aria-pressed") === "true" ? lastPressed.node : null;
+        buttons.forEach(function (button) { if (!back && chosen[button.kind] === button.value) back = button.node; });
+      }
+      if (hadFocus && back && (!now || now === document.body || form.contains(now))) back.focus();
     }
 
     // A post has landed (or failed): what the end user did meanwhile goes next. True when something was sent.
@@ -261,7 +353,7 @@
         sendComment(asked.hadFocus);
         return true;
       }
-      if (thumbs !== sent) {
+      if (!same(chosen, sent)) {
         sendVote();
         return true;
       }
@@ -269,44 +361,51 @@
     }
 
     function sendVote() {
-      if (sending || thumbs === sent) return;
-      var value = thumbs;
+      if (sending || same(chosen, sent)) return;
+      var vote = { thumbs: chosen.thumbs, rating: chosen.rating };
+      var pressed = lastPressed;
       sending = true;
-      say("Sending\u2026");
-      send(options, { thumbs: value }, function () { return thumbs === value; }).then(function (result) {
+      showPressed();
+      say("Sending your " + word(pressed.kind) + "\u2026");
+      send(options, signals(vote), function () { return same(chosen, vote); }).then(function (result) {
         sending = false;
-        sent = value;
+        sent = vote;
         stored(result);
-        if (!sendNext()) say("Thanks! Your vote is in; a comment is welcome.");
+        showPressed();
+        if (!sendNext()) say(thanks());
       }, function (error) {
         sending = false;
-        if (thumbs === value && !commentAsked) return voteFailed(error, value);
-        // The thumb pressed since, or the comment, gets its own try; back on the thumb stored, nothing is left to send.
-        if (!sendNext()) say("Thanks! Your vote is in; a comment is welcome.");
+        if (same(chosen, vote) && !commentAsked) return voteFailed(error, pressed);
+        // The vote changed since, or the comment, gets its own try; back on the vote stored, nothing is left to send.
+        if (!sendNext()) say(thanks());
       });
     }
 
     function sendComment(hadFocus) {
-      if (!comment.value.trim() && sent === thumbs) {
-        // Nothing to add to the vote already stored.
+      var payload = signals(chosen);
+      var vote = voteOf(payload);
+      var written = texts.map(function (box) { return box.value; });
+      texts.forEach(function (box) { if (box.value.trim()) payload[box.name] = box.value; });
+      if (same(vote, sent) && written.join("").trim() === "") {
+        // Nothing to add to the vote already stored; with none, nothing to send (the gateway refuses an empty post).
         submit.disabled = false;
+        if (!vote.thumbs && !vote.rating) return say("Write your feedback first.");
         say("Thanks for your feedback!");
         closeComment(hadFocus);
         return;
       }
-      var payload = { thumbs: thumbs };
-      var written = comment.value;
-      if (written.trim()) payload.comment = written;
       sending = true;
       submit.disabled = true;
       say("Sending\u2026");
       send(options, payload).then(function (result) {
         sending = false;
-        sent = payload.thumbs;
+        sent = vote;
         stored(result);
+        showPressed();
         submit.disabled = false;
-        if (comment.value === written) comment.value = ""; // stored (unless added to since): ready for another vote's
-        // A thumb pressed since is sent now, and the box stays open for its comment.
+        // Stored (unless added to since): ready for another vote's.
+        texts.forEach(function (box, i) { if (box.value === written[i]) box.value = ""; });
+        // A vote changed since is sent now, and the box stays open for its comment.
         if (sendNext()) return;
         say("Thanks for your feedback!");
         closeComment(hadFocus);
@@ -316,35 +415,38 @@
         // Disabled while it sent, the button let the focus fall to the page's body: back on it, to send again.
         var now = document.activeElement;
         if (hadFocus && (!now || now === document.body)) submit.focus();
-        // A thumb pressed since is still sent; the comment stays to send again, with the vote stored if its own was not.
-        if (thumbs === payload.thumbs && thumbs !== sent) return voteFailed(error, thumbs);
-        failed(error, "comment", "\u201cSend comment\u201d again");
-        if (thumbs !== payload.thumbs) sendNext();
+        // A vote changed since is still sent; the text stays to send again, with the vote stored if its own was not.
+        if (same(chosen, vote) && !same(chosen, sent)) return voteFailed(error, lastPressed);
+        failed(error, what, "\u201c" + sendText + "\u201d again");
+        if (!same(chosen, vote)) sendNext();
       });
     }
 
-    function choose(value) {
-      thumbs = value;
+    function choose(kind, value, node) {
+      chosen[kind] = value;
+      lastPressed = { kind: kind, node: node };
       showPressed();
-      showComment(true);
-      comment.focus();
-      if (!sending && thumbs === sent) say("Thanks! Your vote is in; a comment is welcome.");
+      if (form) {
+        showComment(true);
+        texts[0].focus();
+      }
+      if (!sending && same(chosen, sent)) say(thanks());
       sendVote();
     }
-    up.addEventListener("click", function () { choose("up"); });
-    down.addEventListener("click", function () { choose("down"); });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var hadFocus = form.contains(document.activeElement);
-      if (sending) {
-        // Sent when the post on its way lands, with the thumb pressed then.
-        commentAsked = { hadFocus: hadFocus };
-        submit.disabled = true;
-        say("Sending\u2026");
-        return;
-      }
-      sendComment(hadFocus);
-    });
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var hadFocus = form.contains(document.activeElement);
+        if (sending) {
+          // Sent when the post on its way lands, with the vote chosen then.
+          commentAsked = { hadFocus: hadFocus };
+          submit.disabled = true;
+          say("Sending\u2026");
+          return;
+        }
+        sendComment(hadFocus);
+      });
+    }
     return { element: root, send: function (payload) { return send(options, payload); } };
   }
 
@@ -359,7 +461,8 @@
           endpoint: node.getAttribute("data-feedgate-endpoint") || undefined,
           userId: node.getAttribute("data-feedgate-user") || undefined,
           choice: node.getAttribute("data-feedgate-choice") || undefined,
-          label: node.getAttribute("data-feedgate-label") || undefined
+          label: node.getAttribute("data-feedgate-label") || undefined,
+          controls: node.getAttribute("data-feedgate-controls") || undefined
         });
       } catch (error) {
         // One answer without a token (say, served from a cache) must not leave the rest without thumbs.

@@ -58,10 +58,13 @@ def page_server() -> Iterator[PageServer]:
     server.stop()
 
 
-def widget_page(gateway, page_server, *, user: str | None = None, claimed_user: str | None = None) -> str:
+def widget_page(
+    gateway, page_server, *, user: str | None = None, claimed_user: str | None = None, attributes: str = ""
+) -> str:
     """An answer from the gateway, and the page that shows the widget for it; the interaction id.
 
-    `user` is the end user the app names on the call; `claimed_user`, the page's data-feedgate-user.
+    `user` is the end user the app names on the call; `claimed_user`, the page's data-feedgate-user; `attributes`,
+    more of the element's (say, 'data-feedgate-controls="rating"').
     """
     headers = {"authorization": f"Bearer {APP_KEY}", **({"x-feedgate-user": user} if user else {})}
     answered = httpx.post(
@@ -75,18 +78,25 @@ def widget_page(gateway, page_server, *, user: str | None = None, claimed_user: 
     page_server.page = f"""<!doctype html>
 <html><body>
 <p>{html.escape(answered.json()["choices"][0]["message"]["content"])}</p>
-<div id="feedback" data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"{claim}></div>
+<div id="feedback" data-feedgate-interaction="{interaction_id}" data-feedgate-token="{html.escape(token)}"{claim} {attributes}></div>
 <script src="{gateway.origin}/static/feedgate.js"></script>
 </body></html>""".encode()
     return interaction_id
 
 
 def opened_widget(
-    settings, start_gateway, page_server, browser, *, user: str | None = None, claimed_user: str | None = None
+    settings,
+    start_gateway,
+    page_server,
+    browser,
+    *,
+    user: str | None = None,
+    claimed_user: str | None = None,
+    attributes: str = "",
 ):
     """A gateway allowing the page's origin, an answer's widget on that page, open in a browser tab."""
     gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    interaction_id = widget_page(gateway, page_server, user=user, claimed_user=claimed_user)
+    interaction_id = widget_page(gateway, page_server, user=user, claimed_user=claimed_user, attributes=attributes)
     page = browser.new_page()
     page.goto(page_server.origin)
     return gateway, interaction_id, page
@@ -141,20 +151,6 @@ def test_the_user_the_page_names_is_stored_when_it_is_the_tokens(settings, start
     assert stored["user_id"] == "ann"
 
 
-def test_a_user_the_page_names_other_than_the_tokens_is_refused_and_shown(
-    settings, start_gateway, page_server, browser
-):
-    # data-feedgate-user is a claim the gateway checks against the user bound into the token, not who votes.
-    gateway, interaction_id, page = opened_widget(
-        settings, start_gateway, page_server, browser, user="ann", claimed_user="bob"
-    )
-
-    page.get_by_role("button", name="Good answer").click()
-
-    page.get_by_role("status").filter(has_text="this feedback token speaks only for").wait_for(timeout=10_000)
-    assert gateway.interaction(interaction_id)["feedback"]["events"] == []
-
-
 def test_a_second_click_on_the_same_thumb_is_not_posted_again(settings, start_gateway, page_server, browser):
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
 
@@ -165,22 +161,6 @@ def test_a_second_click_on_the_same_thumb_is_not_posted_again(settings, start_ga
     page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
 
     assert len(gateway.interaction(interaction_id)["feedback"]["events"]) == 1
-
-
-def test_the_widget_shows_why_feedback_was_refused(settings, start_gateway, page_server, browser):
-    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
-    page_server.page = f"""<!doctype html>
-<html><body>
-<div id="feedback"></div>
-<script src="{gateway.origin}/static/feedgate.js"></script>
-<script>Feedgate.mount(document.getElementById("feedback"), {{interactionId: "nope", token: "forged"}});</script>
-</body></html>""".encode()
-    page = browser.new_page()
-
-    page.goto(page_server.origin)
-    page.get_by_role("button", name="Good answer").click()
-
-    page.get_by_role("status").filter(has_text="the feedback token is malformed").wait_for(timeout=10_000)
 
 
 def test_an_end_user_can_change_their_vote_after_sending_one(settings, start_gateway, page_server, browser):

@@ -41,3 +41,34 @@ def test_each_widget_on_a_page_names_what_it_rates(
     unnamed = page.get_by_role("group", name="Rate this answer", exact=True)
     assert unnamed.get_by_role("button", name="Good answer", exact=True).count() == 1
     page.close()
+
+
+LABELLED_BOX = """<!doctype html>
+<html><body>
+<div data-feedgate-interaction="i-1" data-feedgate-token="t-1" data-feedgate-label="choice 2"
+     data-feedgate-controls="thumbs rating correction comment"></div>
+<script src="{origin}/static/feedgate.js"></script>
+</body></html>"""
+
+
+def test_the_text_boxes_and_rating_name_what_they_rate_too(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # The thumbs said "Good answer: choice 2", the comment box only "What could be better?", of any answer on the page.
+    gateway = start_gateway(settings)
+    page_server.page = LABELLED_BOX.format(origin=gateway.origin).encode()
+    page = browser.new_page()
+    page.goto(page_server.origin)
+
+    def named(role: str, name: str) -> int:
+        return page.get_by_role(role, name=name, exact=True, include_hidden=True).count()  # type: ignore[arg-type]
+
+    assert named("textbox", "What could be better? (optional): choice 2") == 1
+    assert named("textbox", "What should the answer have said? (optional): choice 2") == 1
+    assert named("button", "Send: choice 2") == 1
+    assert named("group", "Rating: choice 2") == 1
+    assert named("button", "Rate 3 of 5: choice 2") == 1
+    page.close()

@@ -50,7 +50,7 @@ def test_a_spent_token_is_not_sent_again(
 
     page.get_by_role("button", name="Bad answer").click()
 
-    page.get_by_role("status").filter(has_text="Your vote was not saved: this feedback token has stored").wait_for(
+    page.get_by_role("status").filter(has_text="Your vote was not saved: this answer takes no more feedback").wait_for(
         timeout=10_000
     )
     page.wait_for_timeout(1_500)

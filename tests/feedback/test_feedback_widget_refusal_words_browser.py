@@ -1,0 +1,109 @@
+"""The feedback widget, /static/feedgate.js, refused by the gateway: the end user reads plain words, the developer
+the gateway's message, in the console."""
+
+from __future__ import annotations
+
+import pytest
+from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def warnings_of(page) -> list[str]:
+    """The page's console warnings, from now on."""
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    return warnings
+
+
+def status_of(page) -> str:
+    return page.get_by_role("status").text_content() or ""
+
+
+def test_an_expired_token_tells_the_end_user_the_answer_can_no_longer_be_rated(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # The end user read "the feedback token has expired: ... (FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post".
+    expiring = settings.model_copy(update={"feedback_token_ttl": 1})
+    gateway, interaction_id, page = opened_widget(expiring, start_gateway, page_server, browser)
+    warnings = warnings_of(page)
+    page.wait_for_timeout(2_100)
+
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+
+    assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
+    assert any("FEEDGATE_FEEDBACK_TOKEN_TTL" in warning and "invalid_feedback_token" in warning for warning in warnings)
+    assert page.get_by_role("button", name="Good answer").get_attribute("aria-pressed") == "false"
+    assert gateway.interaction(interaction_id)["feedback"]["events"] == []
+    page.close()
+
+
+def test_a_spent_token_tells_the_end_user_no_more_feedback_is_taken(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    one_post = settings.model_copy(update={"feedback_token_max_submissions": 1})
+    gateway, interaction_id, page = opened_widget(one_post, start_gateway, page_server, browser)
+    warnings = warnings_of(page)
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+
+    page.get_by_role("button", name="Bad answer").click()
+    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+
+    assert status_of(page) == "Your vote was not saved: this answer takes no more feedback."
+    assert any("stored its 1 submissions" in warning for warning in warnings)
+    assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["current"]] == ["up"]
+    page.close()
+
+
+def test_a_user_the_token_does_not_speak_for_is_told_in_the_end_users_words(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # data-feedgate-user is a claim the gateway checks against the user bound into the token: a page's slip.
+    gateway, interaction_id, page = opened_widget(
+        settings, start_gateway, page_server, browser, user="ann", claimed_user="bob"
+    )
+    warnings = warnings_of(page)
+
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+
+    assert status_of(page) == "Your vote was not saved: this answer can only be rated by the person it was given to."
+    assert any("this feedback token speaks only for" in warning for warning in warnings)
+    assert gateway.interaction(interaction_id)["feedback"]["events"] == []
+    page.close()
+
+
+def test_a_malformed_token_tells_the_developer_in_the_console(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    page_server.page = f"""<!doctype html>
+<html><body>
+<div id="feedback"></div>
+<script src="{gateway.origin}/static/feedgate.js"></script>
+<script>Feedgate.mount(document.getElementById("feedback"), {{interactionId: "nope", token: "forged"}});</script>
+</body></html>""".encode()
+    page = browser.new_page()
+    warnings = warnings_of(page)
+    page.goto(page_server.origin)
+
+    page.get_by_role("button", name="Good answer").click()
+    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+
+    assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
+    assert any("the feedback token is malformed" in warning for warning in warnings)
+    page.close()
