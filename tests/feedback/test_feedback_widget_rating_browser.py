@@ -143,3 +143,26 @@ def test_a_rating_changed_while_the_first_is_on_its_way_is_stored_last(
 
     assert signals(gateway, interaction_id) == [(None, 1), (None, 4)]
     page.close()
+
+
+def test_mount_takes_the_controls_as_a_list_and_warns_of_a_word_it_does_not_know(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    page.evaluate(
+        """([id, token]) => Feedgate.mount(document.body, {interactionId: id, token: token, controls: ["rating", "stars"]})""",
+        [interaction_id, page.get_attribute("#feedback", "data-feedgate-token")],
+    )
+    widget = page.locator("body > .feedgate")
+
+    assert widget.get_by_role("button").count() == 5  # the rating alone: no thumbs, no comment box
+    assert any('unknown control "stars"' in warning for warning in warnings)
+    widget.get_by_role("button", name="Rate 5 of 5").click()
+    widget.get_by_role("status").filter(has_text="Thanks! Your rating is in.").wait_for(timeout=10_000)
+    assert signals(gateway, interaction_id) == [(None, 5)]
+    page.close()
