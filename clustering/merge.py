@@ -28,8 +28,10 @@ with 56 issues instead of 59: ARI 0.515 -> 0.504. Above 2,000 complaints it does
 (`cluster.MAX_POINTS_FOR_SELECTION`).
 
 Pairs that are close but were left apart are what `merge_candidates` offers a person
-(`GET /api/issues/{id}/merge-candidates`), with the run's bar: the same notion of close as the
-pass's, and a pair the pass merged is one issue and never shows. Keywords in common are shown
+(`GET /api/issues/{id}/merge-candidates`), from the fixed bar `MERGE_SUGGESTION_SIMILARITY`; a pair
+the pass merged is one issue and never shows. The run's own bar was measured as the API's and not
+adopted (benchmarks/small_app_merge_offers.py, development seeds: 7 pairs on 36 draws, 3 of one
+intent, aim met on 18 instead of 20; 0.85 offered none, the pass having merged every pair that close). Keywords in common are shown
 as evidence, not required: c-TF-IDF ranks a word low when several clusters use it, so fragments
 of one issue often share none of their top keywords (on 16 small-app draws, among cluster pairs
 at centroid cosine 0.75-0.85, 73 % of pairs from one intent shared a top-8 keyword and 57 % of
@@ -55,10 +57,11 @@ __all__ = [
     "typical_member_similarity",
 ]
 
-# The bar for issues whose pass recorded none (stored before passes measured it, or a pass with
-# no embeddings). A pass measures its own (`typical_member_similarity`: 0.79-0.85 on banking77
-# with all-MiniLM-L6-v2); this fallback is the one measured before: above it, pairs of clusters
-# from one intent outnumbered pairs from different intents about 17 to 1 (105 to 6 on 16 draws).
+# The merge-candidates API's bar, and split_judge's when a pass measured none. A pass measures its
+# own (`typical_member_similarity`: 0.73-0.85 on banking77 with all-MiniLM-L6-v2), not stored with
+# the issues: as the API's bar it offered worse pairs (see the module docstring). Measured before
+# the pass merged close clusters itself: above 0.85, pairs of clusters from one intent outnumbered
+# pairs from different intents about 17 to 1 (105 to 6 on 16 draws).
 MERGE_SUGGESTION_SIMILARITY = 0.85
 
 
