@@ -89,13 +89,22 @@ def stop_soon(gateway, after: float) -> threading.Thread:
     return thread
 
 
-async def call_while_stopping(gateway, upstream_delay: float, stop_after: float) -> httpx.Response:
-    """A chat call whose upstream answers after `upstream_delay` s, the gateway told to stop `stop_after` s in."""
+async def call_while_stopping(gateway, upstream, upstream_delay: float) -> httpx.Response:
+    """A chat call whose upstream answers after `upstream_delay` s, the gateway told to stop once the upstream has it.
+
+    Stopping at a fixed moment instead raced the call: on a loaded machine the client had not yet connected
+    (nor sent its request) when the gateway stopped listening, and the call was refused, never in flight.
+    """
     headers = {"authorization": "Bearer sk-app-one", "x-fake-delay": str(upstream_delay)}
-    stopping = stop_soon(gateway, stop_after)
     async with httpx.AsyncClient(timeout=10) as client:
-        answer = await client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers)
-    await asyncio.to_thread(stopping.join)
+        calling = asyncio.create_task(client.post(f"{gateway.url}/chat/completions", json=CHAT, headers=headers))
+        while not any(request.path == "/v1/chat/completions" for request in upstream.app.requests):
+            if calling.done():  # it ended before reaching the upstream: awaiting it below says how
+                break
+            await asyncio.sleep(0.01)
+        stopping = asyncio.create_task(asyncio.to_thread(gateway.stop))
+        answer = await calling
+    await stopping
     return answer
 
 
@@ -127,11 +136,11 @@ async def test_a_stream_still_running_at_the_shutdown_timeout_is_cut_and_stored_
 
 
 async def test_a_call_still_waiting_for_its_upstream_at_the_shutdown_timeout_gets_a_503_and_is_stored(
-    start_gateway, settings
+    start_gateway, settings, fake_upstream
 ):
     settings = settings.model_copy(update={"shutdown_timeout": SHUTDOWN_TIMEOUT})
 
-    answer = await call_while_stopping(start_gateway(settings), upstream_delay=5, stop_after=0.3)
+    answer = await call_while_stopping(start_gateway(settings), fake_upstream, upstream_delay=5)
     interaction = await stored(settings, answer.headers["x-feedgate-interaction-id"])
 
     assert answer.status_code == 503
@@ -140,10 +149,11 @@ async def test_a_call_still_waiting_for_its_upstream_at_the_shutdown_timeout_get
     assert interaction.status_code == 503
 
 
-async def test_a_call_that_ends_within_the_shutdown_timeout_is_let_finish(start_gateway, settings):
+async def test_a_call_that_ends_within_the_shutdown_timeout_is_let_finish(start_gateway, settings, fake_upstream):
+    # The call ends about 0.5 s after the stop; a timeout ten times that leaves room for a loaded machine.
     settings = settings.model_copy(update={"shutdown_timeout": 5.0})
 
-    answer = await call_while_stopping(start_gateway(settings), upstream_delay=0.5, stop_after=0.2)
+    answer = await call_while_stopping(start_gateway(settings), fake_upstream, upstream_delay=0.5)
 
     assert answer.status_code == 200
     assert answer.json()["choices"][0]["message"]["content"]
