@@ -15,13 +15,13 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fresh_databases import admin
+from onnx_cache import SessionOnnxCache
 from open_connections import SuiteConnections
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tcp_relay import TcpRelay
 
-from clustering.embed_onnx import load_onnx_embedder
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
@@ -45,6 +45,20 @@ SUITE_CONNECTIONS = SuiteConnections()
 
 def pytest_configure(config: pytest.Config) -> None:
     SUITE_CONNECTIONS.start()
+
+
+# -- the ONNX export, outside every test's timeout -----------------------------------------
+
+ONNX_CACHE = SessionOnnxCache()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Export the bundled model to ONNX now if a selected test needs it: tens of seconds no test's timeout counts."""
+    ONNX_CACHE.make_if_needed(session)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    ONNX_CACHE.remove()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -176,11 +190,9 @@ def fake_upstream(fake_upstream_server: RunningFakeUpstream) -> RunningFakeUpstr
 
 
 @pytest.fixture(scope="session")
-def onnx_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model cache holding the bundled model's ONNX export, made once per session (tens of seconds)."""
-    cache_dir = tmp_path_factory.mktemp("feedgate-model-cache")
-    load_onnx_embedder(cache_dir)
-    return cache_dir
+def onnx_cache_dir() -> Path:
+    """A model cache holding the bundled model's ONNX export, made before the first test (tests/onnx_cache.py)."""
+    return ONNX_CACHE.get()
 
 
 @pytest.fixture
