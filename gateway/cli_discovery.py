@@ -178,7 +178,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 
     async def work(engine: AsyncEngine) -> object:
         # A pass under way lets go of its lock (gateway.cli_signals); a service's stop, so the status stays 0.
-        cancel_on_sigterm(lambda: logger.info("stopping: SIGTERM received"))
+        cancel_on_sigterm(lambda received: logger.info("stopping: %s received", received.name))
         # Its passes' metrics for a scraper (gateway.observability.worker_endpoint), bound before a word
         # is said: a worker refused for a taken port or an old schema had announced itself first.
         endpoint = (

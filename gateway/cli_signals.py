@@ -14,6 +14,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
@@ -31,10 +32,10 @@ class CommandStopped(Exception):
         self.exit_status = exit_status
 
 
-def cancel_on_sigterm(on_signal: Callable[[], None] = lambda: None) -> None:
-    """Make SIGTERM cancel the running task as Ctrl-C does; `on_signal` is told first. Once: a second SIGTERM
-    would cut short the task's letting go of what it holds. A blocking call the task makes through `interruptible`
-    is ended by it too."""
+def cancel_on_sigterm(on_signal: Callable[[signal.Signals], None] = lambda _received: None) -> None:
+    """Make SIGTERM cancel the running task as Ctrl-C does; `on_signal` is told first, of the signal. Once: a second
+    SIGTERM would cut short the task's letting go of what it holds. A blocking call the task makes through
+    `interruptible` is ended by it too, and by the first Ctrl-C."""
     global _watch
     task = asyncio.current_task()
     if task is None:
@@ -44,18 +45,26 @@ def cancel_on_sigterm(on_signal: Callable[[], None] = lambda: None) -> None:
     # asyncio's own handler in Python does nothing: it has the loop told, which a blocking call keeps from running.
     signal.signal(signal.SIGTERM, watch.signalled)
     signal.siginterrupt(signal.SIGTERM, False)  # as asyncio has it: other system calls go on once the signal is handled
+    # asyncio's Ctrl-C handler only cancels the task, which a blocking call keeps from running too: only a second
+    # Ctrl-C (KeyboardInterrupt) ended it. Ignored (a background job's), Ctrl-C stays ignored.
+    if callable(watch.on_sigint):
+        signal.signal(signal.SIGINT, watch.interrupted)
+        task.add_done_callback(watch.let_go_of_sigint)
     _watch = watch
 
 
 class _SigtermWatch:
     """SIGTERM's stop of one task: `stop`, run by its loop; `signalled`, run by Python in the main thread as the
-    signal comes, which reaches the task in a blocking call (the loop runs nothing until that returns)."""
+    signal comes, which reaches the task in a blocking call (the loop runs nothing until that returns). And
+    Ctrl-C's, in a blocking call: `interrupted`; elsewhere asyncio's handler, `on_sigint`, cancels the task."""
 
-    def __init__(self, task: asyncio.Task[Any], on_signal: Callable[[], None]) -> None:
+    def __init__(self, task: asyncio.Task[Any], on_signal: Callable[[signal.Signals], None]) -> None:
         self.task = task
         self.on_signal = on_signal
+        self.on_sigint = signal.getsignal(signal.SIGINT)
         self.stopped = False
-        self.received = False  # the signal has come, and the loop may not have run `stop` yet
+        self.received = False  # SIGTERM has come, and the loop may not have run `stop` yet
+        self.cancelled_by_sigint = False  # asyncio's handler has cancelled the task, which may not have seen it yet
         self.blocking = False  # the task is in a call `interruptible` made
 
     def stop(self) -> None:
@@ -63,23 +72,37 @@ class _SigtermWatch:
         if self.stopped or self.task.cancelling():
             return
         self.stopped = True
-        self.on_signal()
+        self.on_signal(signal.SIGTERM)
         self.task.cancel()
 
     def signalled(self, _signal: int, _frame: object) -> None:
         """Python's SIGTERM handler: the stop raised out of a blocking call, if the task is in one."""
         self.received = True
         if self.blocking:
-            self.stop_here()
+            self.stop_here(signal.SIGTERM)
 
-    def stop_here(self) -> None:
+    def interrupted(self, number: int, frame: FrameType | None) -> None:
+        """Python's Ctrl-C handler while the task is watched: in a blocking call, the stop raised out of it as
+        SIGTERM's; elsewhere asyncio's (the task cancelled; a second Ctrl-C raises KeyboardInterrupt)."""
+        if self.blocking and not self.stopped and not self.task.cancelling():
+            self.stop_here(signal.SIGINT)
+        self.cancelled_by_sigint = True
+        if callable(self.on_sigint):
+            self.on_sigint(number, frame)
+
+    def let_go_of_sigint(self, _task: asyncio.Task[Any]) -> None:
+        """asyncio's Ctrl-C handler back once the task is done, for asyncio to put Python's back in turn."""
+        if signal.getsignal(signal.SIGINT) == self.interrupted:
+            signal.signal(signal.SIGINT, self.on_sigint)
+
+    def stop_here(self, received: signal.Signals) -> None:
         """Stop the task where it is, by raising CancelledError, once. Its cancel is not asked for as well: that would
         cancel the first wait of its letting go (a `finally`'s) too."""
         if self.stopped or self.task.cancelling():
             return
         self.stopped = True
         self.blocking = False
-        self.on_signal()
+        self.on_signal(received)
         raise asyncio.CancelledError
 
 
@@ -89,8 +112,9 @@ _watch: _SigtermWatch | None = None
 
 def interruptible(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`call(*args, **kwargs)`, a blocking call on the event loop's thread (a write into a pipe nobody reads, opening a FIFO no one
-    opens), which SIGTERM ends: the loop, the one asyncio's handler tells, runs nothing until the call returns. In
-    the task cancel_on_sigterm watches, a SIGTERM come before or during the call raises CancelledError out of it."""
+    opens), which SIGTERM or Ctrl-C ends: the loop, the one asyncio's handlers tell or cancel, runs nothing until the
+    call returns. In the task cancel_on_sigterm watches, a SIGTERM or Ctrl-C come before or during the call raises
+    CancelledError out of it."""
     try:
         task = asyncio.current_task()
     except RuntimeError:  # no event loop running here
@@ -99,7 +123,11 @@ def interruptible(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     if watch is None or task is not watch.task:
         return call(*args, **kwargs)
     if watch.received:
-        watch.stop_here()
+        watch.stop_here(signal.SIGTERM)
+    if watch.cancelled_by_sigint:
+        # Ctrl-C has come: asyncio's handler has cancelled the task, which sees it at its next wait, after this
+        # call, which only a second Ctrl-C would end.
+        raise asyncio.CancelledError
     watch.blocking = True
     # The signal fails the system call under way (EINTR), so that Python runs `signalled`, rather than restarting it.
     signal.siginterrupt(signal.SIGTERM, True)
@@ -117,7 +145,7 @@ def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str | Callable[[
     stopped_by: list[signal.Signals] = []
 
     async def main() -> T:
-        cancel_on_sigterm(lambda: stopped_by.append(signal.SIGTERM))
+        cancel_on_sigterm(stopped_by.append)
         return await work()
 
     try:
