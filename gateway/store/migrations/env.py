@@ -13,6 +13,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from gateway.store.cancellable import run_sync_cancellable
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.locks import advisory_key
 from gateway.store.migrate import MIGRATION_LOCK
@@ -78,7 +79,9 @@ async def _run_online() -> None:
         _transactional_sqlite(engine)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run)
+            # Stopped (`feedgate db upgrade` on SIGTERM or Ctrl-C), the statement under way stops at once on SQLite
+            # too, and the upgrade's one transaction is rolled back.
+            await run_sync_cancellable(connection, _run)
             await connection.commit()
     finally:
         await engine.dispose()
