@@ -136,6 +136,27 @@ async def test_an_edit_with_its_expected_version_as_text_saves_nothing(client, a
     assert (edited.json()["title"], edited.json()["version"]) == ("Charges", 2)
 
 
+async def test_several_fields_sent_as_the_wrong_type_are_all_named_in_one_400(client, admin_headers):
+    made = await client.post("/api/kb", json={"app": "bank", "title": "Fees", "content": "1%."}, headers=admin_headers)
+
+    refused = await client.patch(
+        f"/api/kb/{made.json()['id']}",
+        json={"title": "Charges", "active": 0, "expected_version": "1"},
+        headers=admin_headers,
+    )
+
+    assert refused.status_code == 400, refused.text
+    active = "'active' must be true or false, sent as a JSON boolean, not 0"
+    version = "'expected_version' must be a whole number, sent as a JSON number (no quotes), not \"1\""
+    assert refused.json()["detail"] == f"{active}; {version}"
+    assert refused.json()["extra"] == [
+        {"key": "active", "message": active, "source": "body"},
+        {"key": "expected_version", "message": version, "source": "body"},
+    ]
+    entry = await client.get(f"/api/kb/{made.json()['id']}", headers=admin_headers)
+    assert (entry.json()["title"], entry.json()["version"]) == ("Fees", 1)
+
+
 async def test_a_live_preview_without_a_body_still_takes_every_default(client, admin_headers):
     response = await client.post(f"/api/previews/{MISSING}/live", headers=admin_headers)
 

@@ -51,3 +51,27 @@ def test_what_json_sends_as_declared_passes_and_unions_are_the_frameworks():
     )
     assert refusal(fields, {"steps": "not a list", "first": 3}) is None
     assert refusal(fields, ["not", "an", "object"]) is None
+
+
+def test_every_field_sent_as_the_wrong_type_is_named_in_one_refusal_the_first_in_its_own_words():
+    refused = refusal(
+        strict_fields(Plan), {"count": "2", "steps": [{"weight": True, "enabled": 1}], "first": {"weight": "0.5"}}
+    )
+
+    assert refused is not None
+    assert [each.field for each in refused.refusals] == [
+        "steps[0].weight",
+        "steps[0].enabled",
+        "first.weight",
+        "count",
+    ]
+    assert refused.field == "steps[0].weight"
+    assert refused.message == "; ".join(each.message for each in refused.refusals)
+    assert refused.message.startswith("'steps[0].weight' must be a number, sent as a JSON number, not true; ")
+
+
+def test_a_single_wrong_field_is_refused_alone():
+    refused = refusal(strict_fields(Plan), {"count": "2"})
+
+    assert refused is not None
+    assert [(each.field, each.message) for each in refused.refusals] == [(refused.field, refused.message)]

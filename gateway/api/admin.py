@@ -54,9 +54,12 @@ def created_or_repeated(content: Body, repeated: bool) -> Response[Body]:
 
 
 def invalid_query_response(request: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:
-    """A query the domain refused: a 400 shaped like the framework's own validation errors, the field named in `extra`."""
-    entry = {"key": exc.field, "message": exc.message, "source": _source(request, exc.field)}
-    return create_exception_response(request, ValidationException(exc.message, extra=[entry]))
+    """A query the domain refused: a 400 shaped like the framework's own validation errors, each field named in `extra`."""
+    entries = [
+        {"key": refused.field, "message": refused.message, "source": _source(request, refused.field)}
+        for refused in exc.refusals
+    ]
+    return create_exception_response(request, ValidationException(exc.message, extra=entries))
 
 
 def _source(request: Request[Any, Any, Any], name: str) -> str:

@@ -6,7 +6,8 @@ struct is one of those arguments, so `"active": "0"` made an inactive entry, `"e
 was the version 1 and `"choice": "1"` the index 1, where `/v1/feedback`, which reads its body itself,
 refuses such strings. Lax mode also reads 0 and 1 as booleans. One guard of every admin controller
 refuses them all, keyed on the handler's body type, before the framework converts the body: a 400
-naming the field and saying what to send. A whole float stays a whole number (1.0 is 1), as on
+naming the field and saying what to send, every such field of the body in the one answer (a client that sent
+several wrong learnt of them one at a time). A whole float stays a whole number (1.0 is 1), as on
 `/v1/feedback`. The framework decodes the request's JSON once and keeps it, so reading it here parses
 nothing twice.
 """
@@ -25,7 +26,7 @@ from msgspec import inspect
 
 from gateway.api.media_types import takes_json_body
 from gateway.domain.answer_choices import not_a_choice_index, shown_value
-from gateway.domain.errors import InvalidQuery
+from gateway.domain.errors import InvalidFields, InvalidQuery
 
 # What each declared kind asks for, and as what JSON sends it.
 _ASKED = {
@@ -81,24 +82,36 @@ def _without_none(info: inspect.Type) -> inspect.Type:
     return info
 
 
-def refusal(fields: tuple[StrictField, ...], body: Any, prefix: str = "") -> InvalidQuery | None:
-    """InvalidQuery naming the first of `fields` the decoded JSON `body` sends as a type only lax mode would take."""
-    if not isinstance(body, dict):
+def refusal(fields: tuple[StrictField, ...], body: Any) -> InvalidQuery | None:
+    """InvalidQuery naming every one of `fields` the decoded JSON `body` sends as a type only lax mode would take
+    (InvalidFields when several are), or None."""
+    found = _refused(fields, body, "", None)
+    if found is None:
         return None
+    return found[0] if len(found) == 1 else InvalidFields(tuple(found))
+
+
+def _refused(
+    fields: tuple[StrictField, ...], body: Any, prefix: str, found: list[InvalidQuery] | None
+) -> list[InvalidQuery] | None:
+    """`found` with a refusal added for each of `fields` that `body` (at `prefix`) sends as another type."""
+    # The list is made at the first refusal: a body sent right, nearly every one, allocates nothing here.
+    if not isinstance(body, dict):
+        return found
     for field in fields:
         if field.key not in body:
             continue
         value, name = body[field.key], prefix + field.key
         if field.kind is not None:
             if _taken_only_laxly(value, field.kind):
-                return InvalidQuery(name, _what_to_send(name, field.kind, value))
-            continue
-        items = enumerate(value) if field.many and isinstance(value, list) else [(None, value)]
-        for index, item in items:
-            inner_prefix = f"{name}[{index}]." if index is not None else f"{name}."
-            if (refused := refusal(field.fields, item, inner_prefix)) is not None:
-                return refused
-    return None
+                found = found if found is not None else []
+                found.append(InvalidQuery(name, _what_to_send(name, field.kind, value)))
+        elif field.many and isinstance(value, list):
+            for index, item in enumerate(value):
+                found = _refused(field.fields, item, f"{name}[{index}].", found)
+        else:
+            found = _refused(field.fields, value, f"{name}.", found)
+    return found
 
 
 def _taken_only_laxly(value: Any, kind: type) -> bool:
@@ -120,7 +133,7 @@ def _what_to_send(name: str, kind: type, value: Any) -> str:
 
 
 async def refuse_lax_json_types(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """A guard: InvalidQuery (a 400 naming the field) for a number or boolean of the JSON body sent as another type."""
+    """A guard: InvalidQuery (a 400 naming each field) for the numbers or booleans of the JSON body sent as another type."""
     if not takes_json_body(handler) or not isinstance(connection, Request):
         return
     fields = strict_fields(handler.parsed_fn_signature.parameters["data"].annotation)
