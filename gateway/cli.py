@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli_database import prepared_database, upgrade_stopped
 from gateway.cli_help import described
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FLAG_SETTINGS = ("host", "port", "database_url", "workers")
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, object]:
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given as command-line flags (None: not given)."""
     return {key: getattr(args, key, None) for key in FLAG_SETTINGS}
 
@@ -81,7 +81,8 @@ def serve(args: argparse.Namespace) -> None:
             logging.getLogger("feedgate.config").warning(warning)
     if settings.workers > 1:
         config = str(args.config) if args.config else None
-        run_workers(settings, ServeArguments(config, {k: v for k, v in _overrides(args).items() if v is not None}))
+        flags = {k: v for k, v in _overrides(args).items() if v is not None}
+        run_workers(settings, ServeArguments(config, flags, tuple(flags)))
         return
     from gateway.app import create_app
 

@@ -13,18 +13,19 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from gateway.config_across import Loading, current_loading, joined, loading, refusals_across
 from gateway.config_admin import AdminSettings
-from gateway.config_checks import (
-    ConfigError,
-    check_retrain_webhook,
-    list_from_text,
-    refused,
-    review_webhook_refusals,
-    unknown_variables,
-)
+from gateway.config_checks import ConfigError, list_from_text, refused, unknown_variables
 from gateway.config_feedback import FeedbackSettings
 from gateway.config_file import check_file_values
 from gateway.config_fixes import FixSettings
@@ -33,7 +34,6 @@ from gateway.config_proxy import ReverseProxySettings
 from gateway.config_refusals import SettingOrigins, invalid_settings
 from gateway.config_review import ReviewSettings
 from gateway.config_serving import ServingSettings
-from gateway.url_text import url_origin
 
 logger = logging.getLogger("feedgate")
 # FEEDGATE_ variables of the project that are not settings: `serve --workers` hands its workers
@@ -59,20 +59,6 @@ _LIST_EXAMPLES = {
     "review_gates": '\'[{"app": "support-bot", "mode": "hold"}]\'',
     "redaction_rules": '\'[{"name": "ticket", "pattern": "TCK-\\\\d+"}]\'',
 }
-
-
-def inherited_key_elsewhere(
-    side_call: str, url: str | None, home: str, home_url: str, key_env: str | None
-) -> str | None:
-    """Why side call `side_call` at `url` may not be sent the key it inherits (`key_env`, `home`'s); None when it may."""
-    if url is None or url_origin(url).lower() == url_origin(home_url).lower():
-        return None
-    # An empty FEEDGATE_ variable is refused (refuse_empty_key_variables): "" for no key is said in the config file.
-    return (
-        f"{side_call}_url is at another host than {home}'s, whose key ({key_env}) it would be sent: "
-        f'set {side_call}_api_key_env to the variable holding its key, or to "" for none (in the config file: '
-        f"an empty FEEDGATE_{side_call.upper()}_API_KEY_ENV is refused)"
-    )
 
 
 def refuse_empty_key_variables(environ: Mapping[str, str]) -> None:
@@ -128,77 +114,44 @@ class Settings(
     def _tables_from_text(cls, value: object, info: ValidationInfo) -> object:
         return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=False)
 
-    # Where each value came from (set by load_settings), so a message about one names where to change it.
+    # Where each value came from (load_settings knows: the file's keys, the flags, the environment, values passed
+    # in code), so a message about one names where to change it.
     _origins: SettingOrigins = PrivateAttr(default_factory=SettingOrigins)
 
     def origin_of(self, name: str) -> str:
         """Where setting `name` is changed: its FEEDGATE_ variable, its key in the config file, or its flag."""
         return self._origins.origin(name)
 
-    def note_origins(self, origins: SettingOrigins) -> None:
-        """Keep where each value came from (load_settings knows: the file's keys, the flags, the environment)."""
-        self._origins = origins
+    def __init__(self, **values: Any) -> None:
+        # Values given here, not by load_settings, were passed in code: a refusal or a hint names them so.
+        given = frozenset(name for name, value in values.items() if not name.startswith("_") and value is not None)
+        judged_with = Loading(SettingOrigins(passed=given))
+        with loading(judged_with):
+            super().__init__(**values)
+            self._origins = current_loading().origins
 
-    @model_validator(mode="after")
-    def _settings_work_together(self) -> Settings:
-        # Every check across settings at once, each refusal at the setting to change: an operator fixes them all
-        # in one go (a refusal raised per check stopped at the first).
-        found = [*self._address_header_refusals(), *self._side_call_key_refusals()]
-        found += review_webhook_refusals(self.review_webhook_url, self.review_webhook_secret)
-        if found:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _settings_work_together(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        # Every check across settings at once, each refusal at the setting to change, beside the refusals of
+        # single settings: an operator fixes them all in one go (gateway.config_across says how).
+        judged_with = current_loading()
+        try:
+            settings = handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            refused_names = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+            try:
+                passed = handler({name: value for name, value in data.items() if name not in refused_names})
+            except ValidationError:
+                raise exc from None  # what passed alone passes again; if not, the first refusals stand
+            if found := refusals_across(passed, judged_with, refused_names):
+                raise joined(exc, found) from None
+            raise
+        if found := refusals_across(settings, judged_with):
             raise refused(*found)
-        return self
-
-    def _address_header_refusals(self) -> list[tuple[tuple[str | int, ...], str]]:
-        # A client-address header believed from anyone lets any sender name itself anew on every request.
-        return [
-            (
-                (name,),
-                "a client-address header is read only from the proxies trusted_proxies (FEEDGATE_TRUSTED_PROXIES) "
-                "lists: set trusted_proxies to your reverse proxies' addresses (e.g. 10.0.0.5 or 10.0.0.0/8)",
-            )
-            for name in ("admin_client_address_header", "feedback_client_address_header")
-            if getattr(self, name) is not None and not self.trusted_proxies
-        ]
-
-    def _side_call_key_refusals(self) -> list[tuple[tuple[str | int, ...], str]]:
-        # An inherited key went to whatever host a side call's URL named: a side call elsewhere names its own.
-        title_url = self.title_url or self.upstream_url
-        judge_inherits_titles = self.merge_judge_url is None and self.merge_judge_api_key_env is None
-        refusals: list[tuple[str, str | None]] = []
-        if self.merge_judge_model and self.merge_judge_api_key_env is None:
-            refusals.append(
-                (
-                    "merge_judge_api_key_env",
-                    inherited_key_elsewhere(
-                        "merge_judge", self.merge_judge_url, "the title model", title_url, self.title_api_key_env
-                    ),
-                )
-            )
-        titles_called = self.title_model or (self.merge_judge_model and judge_inherits_titles)
-        if titles_called and "title_api_key_env" not in self.model_fields_set:
-            refusals.append(
-                (
-                    "title_api_key_env",
-                    inherited_key_elsewhere(
-                        "title", self.title_url, "the default upstream", self.upstream_url, self.title_api_key_env
-                    ),
-                )
-            )
-        if "embedding_api_key_env" not in self.model_fields_set:
-            refusals.append(
-                (
-                    "embedding_api_key_env",
-                    inherited_key_elsewhere(
-                        "embedding",
-                        self.embedding_url,
-                        "the default upstream",
-                        self.upstream_url,
-                        self.embedding_api_key_env,
-                    ),
-                )
-            )
-        return [((name,), reason) for name, reason in refusals if reason]
+        return settings
 
     @classmethod
     def settings_customise_sources(
@@ -213,11 +166,18 @@ class Settings(
         return (init_settings, env_settings)
 
 
-def load_settings(config_file: Path | None = None, *, flags: Collection[str] = (), **overrides: Any) -> Settings:
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    flags: Collection[str] = (),
+    passed_from: str = "passed in code",
+    **overrides: Any,
+) -> Settings:
     """Build settings from an optional TOML file, the environment, and explicit overrides.
 
     Precedence, highest first: overrides, environment, file, defaults. `flags` names the overrides that
-    are command-line flags (`workers` for `--workers`), so a refusal of one names the flag.
+    are command-line flags (`workers` for `--workers`), so a refusal of one names the flag; any other
+    override is named as `passed_from` says.
     """
     from_file: dict[str, Any] = {}
     if config_file is not None:
@@ -248,19 +208,20 @@ def load_settings(config_file: Path | None = None, *, flags: Collection[str] = (
         config_file=config_file,
         file_keys=frozenset(k for k in values if overrides.get(k) is None),
         flags=frozenset(k for k in flags if overrides.get(k) is not None),
+        passed=frozenset(k for k, v in overrides.items() if v is not None and k not in flags),
+        passed_from=passed_from,
     )
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        settings = Settings(**values)
-        # The retrain webhook's secret is an environment variable of its own, named by a setting.
-        check_retrain_webhook(settings.retrain_webhook_url, settings.retrain_webhook_secret_env, os.environ)
+        # Judged with this process's environment too: the retrain webhook's secret is a variable a setting names.
+        with loading(Loading(origins, os.environ)):
+            settings = Settings(**values)
     except ValidationError as exc:
         raise ConfigError(invalid_settings(exc, origins)) from None
     except SettingsError as exc:
         # A value pydantic-settings itself could not read from the environment (list settings are read by
         # validators, so this is a fallback): one line, not a traceback.
         raise ConfigError(f"invalid configuration: {exc}") from None
-    settings.note_origins(origins)
     # A misspelt variable is only a warning: the environment also holds the names settings point at.
     # Every `*_env` setting (and each upstream's api_key_env) names a variable of its own, maybe a FEEDGATE_ one.
     named = [getattr(settings, name) for name in Settings.model_fields if name.endswith("_env")]

@@ -177,31 +177,6 @@ def refused(*found: tuple[tuple[str | int, ...], str]) -> ValidationError:
     return ValidationError.from_exception_data("Settings", errors)
 
 
-def review_webhook_refusals(url: str | None, secret: str | None) -> list[tuple[tuple[str | int, ...], str]]:
-    """The refusal of a review webhook URL without the secret its notices are signed with (none when it has one)."""
-    if url and not secret:
-        reason = "review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not"
-        return [(("review_webhook_url",), reason)]
-    return []
-
-
-def check_retrain_webhook(url: str | None, secret_env: str | None, environ: Mapping[str, str]) -> None:
-    """Refuse a retrain webhook URL when the environment lacks the secret it is signed with.
-
-    Checked when the commands load settings (`load_settings`, with this process's environment), not
-    by Settings itself: the services read the secret from the environment they are opened with
-    (`open_services(settings, environ)`), which need not be this process's.
-    """
-    if url and not (secret_env and environ.get(secret_env)):
-        raise refused(
-            (
-                ("retrain_webhook_url",),
-                f"retrain_webhook_url is set but the signing secret is missing: set the environment variable "
-                f"{secret_env or '(none named)'} (named by retrain_webhook_secret_env)",
-            )
-        )
-
-
 def check_upstream_names(names: list[str], default_name: str) -> None:
     """Refuse an upstream named like another, or like the default one: metrics and logs name upstreams by it."""
     first: dict[str, int] = {}

@@ -24,11 +24,14 @@ _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 @dataclass(frozen=True, eq=False)
 class SettingOrigins:
-    """Where each setting's value came from: the config file's keys, command-line flags, else the environment."""
+    """Where each setting's value came from: the config file's keys, command-line flags, values passed in code
+    (`passed`, said as `passed_from`: by a test, or handed to a `serve` worker), else the environment."""
 
     config_file: Path | None = None
     file_keys: Collection[str] = ()
     flags: Collection[str] = field(default_factory=frozenset)
+    passed: Collection[str] = field(default_factory=frozenset)
+    passed_from: str = "passed in code"
 
     def __eq__(self, other: object) -> bool:
         # Kept on Settings, whose equality is its values': the same values read from a file or the environment
@@ -39,12 +42,15 @@ class SettingOrigins:
         return 0
 
     def origin(self, name: str) -> str:
-        """Where an operator changes setting `name`: `FEEDGATE_NAME`, `name in FILE`, or `--name`.
+        """Where an operator changes setting `name`: `FEEDGATE_NAME`, `name in FILE`, `--name`, or `name passed in
+        code` (which no variable set: naming one sent a reader to look for it).
 
         A setting set nowhere names its variable, and the config file's key when a file is in use.
         """
         if name in self.flags:
             return f"--{name.replace('_', '-')}"
+        if name in self.passed:
+            return f"{name} {self.passed_from}"
         if name in self.file_keys:
             return f"{name} in {self.config_file}"
         variable = f"FEEDGATE_{name.upper()}"
@@ -69,8 +75,9 @@ def _reason(message: str) -> str:
 def invalid_settings(exc: ValidationError, origins: SettingOrigins | None = None) -> str:
     """One line per refused setting, naming it and where its value came from, with the value unless it is a secret.
 
-    A setting given as a flag names the flag (`--workers`), one from the config file names the file's key,
-    any other its variable: never a variable the operator did not set when they set the value elsewhere.
+    A setting given as a flag names the flag (`--workers`), one from the config file names the file's key, one
+    passed in code says so, any other its variable: never a variable the operator did not set when they set the
+    value elsewhere.
     """
     origins = origins or SettingOrigins()
     lines = ["invalid configuration:"]

@@ -41,26 +41,34 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 WORKER_APP = "gateway.serve_workers:worker_app"
 
 
+# How a worker names a value the parent handed it beside its flags: the secrets the database keeps.
+HANDED_OVER = "read from the database by feedgate serve"
+
+
 @dataclass(frozen=True, slots=True)
 class ServeArguments:
-    """What `load_settings` was given on the command line: the config file and the flags' values."""
+    """What `load_settings` was given on the command line: the config file and the flags' values (`flags` names
+    those that are flags; the others the parent read from the database, `with_database_secrets`)."""
 
     config: str | None
     overrides: dict[str, Any]
+    flags: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """The arguments as one JSON string, for the environment."""
-        return orjson.dumps({"config": self.config, "overrides": self.overrides}).decode()
+        return orjson.dumps({"config": self.config, "overrides": self.overrides, "flags": self.flags}).decode()
 
     @classmethod
     def from_json(cls, text: str) -> ServeArguments:
         """The arguments `to_json` wrote."""
         data = orjson.loads(text)
-        return cls(config=data["config"], overrides=data["overrides"])
+        return cls(config=data["config"], overrides=data["overrides"], flags=tuple(data["flags"]))
 
     def settings(self) -> Settings:
-        """The settings these arguments give, loaded the same way as in the parent."""
-        return load_settings(Path(self.config) if self.config else None, **self.overrides)
+        """The settings these arguments give, loaded the same way as in the parent (a refusal naming the same
+        flags, and what the parent read from the database as such)."""
+        config = Path(self.config) if self.config else None
+        return load_settings(config, flags=self.flags, passed_from=HANDED_OVER, **self.overrides)
 
 
 def forwarded_allow_ips(trusted_proxies: list[str]) -> list[str]:
@@ -114,7 +122,7 @@ async def with_database_secrets(settings: Settings, arguments: ServeArguments) -
         found = {name: await get_or_create_secret(engine, name) for name in missing}
     finally:
         await engine.dispose()
-    return ServeArguments(arguments.config, {**arguments.overrides, **found})
+    return ServeArguments(arguments.config, {**arguments.overrides, **found}, arguments.flags)
 
 
 def worker_app() -> FeedgateApp:

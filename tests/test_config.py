@@ -244,7 +244,7 @@ def test_a_refused_secret_setting_is_named_without_its_value():
     with pytest.raises(ConfigError) as raised:
         load_settings(feedback_secret=["s3cr3t-value"])
 
-    assert "feedback_secret (FEEDGATE_FEEDBACK_SECRET)" in str(raised.value)
+    assert "feedback_secret (feedback_secret passed in code)" in str(raised.value)
     assert "s3cr3t-value" not in str(raised.value)
 
 

@@ -55,6 +55,13 @@ def in_file(refused: str, config: Path) -> str:
     return re.sub(r"\(FEEDGATE_([A-Z_]+)\)", lambda found: f"({found[1].lower()} in {config})", refused, count=1)
 
 
+def review_webhook_refused_in_file(config: Path) -> str:
+    """The review webhook's refusal, its URL given in `config`: the secret is named where it may be set too."""
+    return in_file(REVIEW_WEBHOOK_REFUSED, config).replace(
+        "(FEEDGATE_REVIEW_WEBHOOK_SECRET)", f"(FEEDGATE_REVIEW_WEBHOOK_SECRET, or review_webhook_secret in {config})"
+    )
+
+
 def refusal(**overrides: object) -> str:
     with pytest.raises(ConfigError) as raised:
         load_settings(**overrides)
@@ -81,7 +88,7 @@ def test_a_review_webhook_url_without_its_secret_is_refused_in_one_line(tmp_path
     with pytest.raises(ConfigError) as raised:
         load_settings(config := write_config(tmp_path, 'review_webhook_url = "http://x/y"\n'))
 
-    assert str(raised.value).splitlines() == ["invalid configuration:", in_file(REVIEW_WEBHOOK_REFUSED, config)]
+    assert str(raised.value).splitlines() == ["invalid configuration:", review_webhook_refused_in_file(config)]
 
 
 def test_a_review_webhook_url_from_the_environment_without_its_secret_is_refused(monkeypatch: pytest.MonkeyPatch):
@@ -91,7 +98,11 @@ def test_a_review_webhook_url_from_the_environment_without_its_secret_is_refused
 
 
 def test_an_empty_review_webhook_secret_is_refused_like_a_missing_one():
-    assert REVIEW_WEBHOOK_REFUSED in refusal(review_webhook_url="http://x/y", review_webhook_secret="")
+    refused = refusal(review_webhook_url="http://x/y", review_webhook_secret="")
+
+    assert (
+        "review_webhook_url is set but review_webhook_secret (review_webhook_secret passed in code) is not" in refused
+    )
 
 
 def test_a_review_webhook_url_with_its_secret_from_the_environment_loads(
@@ -127,8 +138,9 @@ def test_a_retrain_webhook_url_from_the_environment_without_its_secret_is_refuse
 
 def test_an_empty_retrain_webhook_secret_is_refused_like_a_missing_one(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FEEDGATE_RETRAIN_WEBHOOK_SECRET", "")
+    monkeypatch.setenv("FEEDGATE_RETRAIN_WEBHOOK_URL", "http://x/y")
 
-    assert RETRAIN_WEBHOOK_REFUSED in refusal(retrain_webhook_url="http://x/y")
+    assert RETRAIN_WEBHOOK_REFUSED in refusal()
 
 
 def test_the_refusal_names_the_variable_retrain_webhook_secret_env_names():
@@ -167,8 +179,8 @@ def test_each_repeated_gate_of_an_app_is_a_line_of_its_own():
     refused = refusal(review_gates=gates).splitlines()
 
     assert refused[1:] == [
-        "  review_gates.2.app (FEEDGATE_REVIEW_GATES): app 'a' already has a gate (review_gates.0); one entry per app",
-        "  review_gates.3.app (FEEDGATE_REVIEW_GATES): app 'a' already has a gate (review_gates.0); one entry per app",
+        "  review_gates.2.app (review_gates passed in code): app 'a' already has a gate (review_gates.0); one entry per app",
+        "  review_gates.3.app (review_gates passed in code): app 'a' already has a gate (review_gates.0); one entry per app",
     ]
 
 
@@ -186,7 +198,7 @@ def test_serve_refuses_a_review_webhook_url_without_its_secret_before_starting(t
 
     result = run(["serve", "--config", str(config)], {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
 
-    assert refused_lines(result) == ["feedgate: invalid configuration:", in_file(REVIEW_WEBHOOK_REFUSED, config)]
+    assert refused_lines(result) == ["feedgate: invalid configuration:", review_webhook_refused_in_file(config)]
     assert not (tmp_path / "s.db").exists()
 
 

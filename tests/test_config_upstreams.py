@@ -82,7 +82,7 @@ def test_two_upstreams_of_one_name_are_refused_naming_the_second():
     with pytest.raises(ConfigError) as raised:
         load_settings(upstreams=[local, {**local, "url": "http://127.0.0.1:8000/v1"}])
 
-    assert "upstreams.1.name (FEEDGATE_UPSTREAMS): upstream 'local' is already upstreams.0; one per name" in str(
+    assert "upstreams.1.name (upstreams passed in code): upstream 'local' is already upstreams.0; one per name" in str(
         raised.value
     )
 
