@@ -25,14 +25,17 @@ def _counts_line(counts: dict[str, int]) -> str:
     return ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items() if count)
 
 
-def _saying_it_waits(command: str, other: str) -> Callable[[], None]:
-    """What `command` calls when a clustering pass holds it up: one line on stderr, so a wait is not taken for a hang."""
+def _saying_it_waits(command: str, other: str) -> Callable[[str | None], None]:
+    """What `command` calls when a clustering pass holds it up: one line on stderr, so a wait is not taken for a hang.
 
-    def say() -> None:
-        # The lock names no holder: a pass is the usual one, and how long it runs (minutes on a big app) the usual wait.
+    It is called with what the lock's holder said it holds it for ("the clustering pass of app 'bank'", "a prune"):
+    None when its holder said nothing (one of an older release), where a pass is the usual holder.
+    """
+
+    def say(held_for: str | None) -> None:
+        waited_for = held_for or f"the clustering pass under way (or {other})"
         print(
-            f"waiting for the clustering pass under way (or {other}) to finish: the two never run at once; "
-            f"the {command} starts when it does",
+            f"waiting for {waited_for} to finish: the two never run at once; the {command} starts when it does",
             file=sys.stderr,
             flush=True,
         )

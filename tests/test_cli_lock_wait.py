@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from test_cli_sigterm import environment, feedgate, said, seeded, until
 
-from gateway.store.locks import CLUSTERING_LOCK, try_lock
+from gateway.store.locks import CLUSTERING_LOCK, take_lock, try_lock
 
 __all__ = ["environment", "seeded"]  # fixtures of test_cli_sigterm, used here by name
 
@@ -50,6 +50,28 @@ async def test_a_command_waiting_for_a_clustering_pass_says_so_once_and_how_long
     waited = re.search(r"waited ([0-9.]+) s for the clustering pass", line)
     assert waited is not None, line
     assert HELD_SECONDS <= float(waited[1]) < HELD_SECONDS + 10
+
+
+@pytest.mark.parametrize(
+    "command", [["prune", "--older-than", "30"], ["erase", "--user", "u-1"]], ids=["prune", "erase"]
+)
+async def test_the_waiting_line_names_the_app_whose_clustering_pass_holds_the_lock(
+    seeded: dict[str, str], engine: AsyncEngine, tmp_path: Path, command: list[str]
+):
+    log = tmp_path / "command.log"
+    async with take_lock(engine, CLUSTERING_LOCK, held_for="the clustering pass") as lock:
+        assert lock.acquired
+        await lock.say("the clustering pass of app 'support-bot'")
+        process = await feedgate(command, seeded, log)
+
+        async def waiting() -> bool:
+            return "waiting for" in said(log)
+
+        await until(waiting, process, log)
+    assert await process.wait() == 0, said(log)
+
+    [line] = [line for line in said(log).splitlines() if "waiting for" in line]
+    assert line.startswith("waiting for the clustering pass of app 'support-bot' to finish: "), line
 
 
 @pytest.mark.parametrize(

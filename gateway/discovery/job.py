@@ -41,7 +41,7 @@ from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_stamps import IssuesChangedMeanwhile
 from gateway.store.issues import IssueStore
 from gateway.store.kept_reduction import KeptReduction
-from gateway.store.locks import CLUSTERING_LOCK, try_lock
+from gateway.store.locks import CLUSTERING_LOCK, take_lock
 from gateway.store.merge_judgements import MergeJudgementStore
 from gateway.store.negative_feedback import NegativeFeedbackStore
 from gateway.store.reduction_fits import ReductionFitStore
@@ -76,8 +76,8 @@ async def run_clustering_pass(
     report = progress or (lambda _step, _done, _total: None)
     params = params or discovery_params(settings)
     ttl = timedelta(seconds=settings.cluster_lock_ttl)
-    async with try_lock(engine, LOCK_NAME, ttl) as acquired:
-        if not acquired:
+    async with take_lock(engine, LOCK_NAME, ttl, held_for="the clustering pass") as lock:
+        if not lock.acquired:
             return RunSummary(already_running=True)
         if app is not None:
             apps = [app]
@@ -90,6 +90,9 @@ async def run_clustering_pass(
 
             def step(what: str, done: int, _app: str = name, _base: int = index * STEPS_PER_APP) -> None:
                 report(f"{_app}: {what}", _base + done, total)
+
+            # A prune or an erasure waiting for the pass names the app it waits on (gateway.cli_privacy).
+            await lock.say(f"the clustering pass of app {name!r}")
 
             summary = await _pass_app(engine, settings, embedder, titler, merge_judging, name, params, step)
             step("review rules", STEPS_PER_APP)

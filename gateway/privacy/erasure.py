@@ -217,18 +217,19 @@ async def erase_end_user(
     *,
     via: str,
     batch: int = BATCH,
-    on_wait: Callable[[], None] | None = None,
+    on_wait: Callable[[str | None], None] | None = None,
 ) -> ErasureReport:
     """Delete every row about `user` and append the audit record; `via` says how it was asked ("cli", "api").
 
-    `on_wait` is called once if a clustering pass (or a prune) holds the clustering lock and the erasure waits.
+    `on_wait` is called once if a clustering pass (or a prune) holds the clustering lock and the erasure waits,
+    with what its holder holds it for (gateway.store.locks.held_for).
     """
     user = checked_user(user)
     # Recorded first: from now on no process stores a call of theirs made before this moment.
     subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), user, datetime.now(UTC))
     # A clustering pass under way may have read the user's complaints: it ends (and stores what it made of
     # them) first, and none starts before this is done, so none writes them back after the scrub.
-    async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait) as waited:
+    async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait, held_for="an erasure") as waited:
         counts, affected = await _erase_interactions(engine, user, recipes, batch)
         given, quoted, rated_issues = await _erase_feedback_given(engine, user, recipes)
         counts.add(given)

@@ -124,11 +124,12 @@ async def prune_before(
     batch_size: int = 5_000,
     recipes: Sequence[DocumentRecipe] = (DEFAULT_RECIPE,),
     progress: Progress | None = None,
-    on_wait: Callable[[], None] | None = None,
+    on_wait: Callable[[str | None], None] | None = None,
 ) -> PruneReport:
     """Remove every interaction created before `cutoff`, `batch_size` per transaction, oldest first.
 
-    `on_wait` is called once if a clustering pass (or an erasure) holds the clustering lock and the prune waits.
+    `on_wait` is called once if a clustering pass (or an erasure) holds the clustering lock and the prune waits,
+    with what its holder holds it for (gateway.store.locks.held_for).
     """
     report = PruneReport(cutoff=cutoff)
     started = time.perf_counter()
@@ -140,7 +141,7 @@ async def prune_before(
             due = await oldest_before(connection, cutoff, 1)
         if due:
             # As an erasure does: no clustering pass holds pruned complaints to write back after the scrub.
-            async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait) as waited:
+            async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait, held_for="a prune") as waited:
                 report.waited_seconds = waited
                 await _prune_batches(engine, cutoff, batch_size, recipes, progress, report)
         report.idempotency_keys = await drop_keys_before(engine, datetime.now(UTC) - KEY_LIFETIME, batch_size)
@@ -212,7 +213,10 @@ def retention_cutoff(days: float, now: datetime | None = None) -> datetime:
 
 
 async def prune_expired(
-    engine: AsyncEngine, settings: Settings, days: float | None = None, on_wait: Callable[[], None] | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    days: float | None = None,
+    on_wait: Callable[[str | None], None] | None = None,
 ) -> PruneReport:
     """Prune what is older than `days` (default: the configured `retention_days`); `on_wait` as prune_before's."""
     age = days if days is not None else settings.retention_days

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints, thumbs_up
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -9,7 +11,7 @@ from gateway.config import Settings
 from gateway.discovery.items import load_negative_items
 from gateway.discovery.job import LOCK_NAME, run_clustering_pass
 from gateway.store.issues import IssueFilter, IssueStore
-from gateway.store.locks import try_lock
+from gateway.store.locks import held_for, try_lock
 
 
 class RecordingEmbedder:
@@ -67,6 +69,21 @@ async def test_a_pass_while_another_holds_the_lock_reports_already_running(engin
 
     assert summary.already_running
     assert await issues_by_size(engine) == []
+
+
+async def test_a_pass_tells_a_waiter_which_app_it_clusters(engine, job_settings, embedder):
+    await seed_complaints(engine, REFUNDS)
+    asked: list[asyncio.Task[str | None]] = []
+
+    def progress(step: str, _done: int, _total: int) -> None:
+        # Asked while the pass runs, as `feedgate prune` asks when it finds the lock held.
+        if step.startswith("support-bot:") and not asked:
+            asked.append(asyncio.ensure_future(held_for(engine, LOCK_NAME)))
+
+    await run_clustering_pass(engine, job_settings, embedder, progress=progress)
+
+    assert [await task for task in asked] == ["the clustering pass of app 'support-bot'"]
+    assert await held_for(engine, LOCK_NAME) is None
 
 
 async def test_the_lock_is_free_again_after_a_pass(engine, job_settings, embedder):
