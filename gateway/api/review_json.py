@@ -127,9 +127,12 @@ class ReviewTaskDetailJSON(ReviewTaskJSON):
 
 
 class OpenedTaskJSON(ReviewTaskDetailJSON):
-    """A task just opened or updated, and the interactions another open task already held (left out of this one)."""
+    """A task just opened or updated, the interactions another open task already held (left out of this one), and the
+    issue the request named."""
 
     already_held: list[str]
+    # The issue the request named (null: none); `issue_id` is where its complaints are now, when it was merged away.
+    asked_issue_id: str | None
 
 
 class NamedFixJSON(TypedDict):
@@ -272,7 +275,11 @@ def task_detail_json(detail: ReviewTaskDetail) -> ReviewTaskDetailJSON:
 
 def opened_task_json(opened: Opened) -> OpenedTaskJSON:
     """A task just opened or updated, and the interactions already held by another."""
-    return {**task_detail_json(opened.task), "already_held": list(opened.already_held)}
+    return {
+        **task_detail_json(opened.task),
+        "already_held": list(opened.already_held),
+        "asked_issue_id": opened.asked_issue_id,
+    }
 
 
 def named_fix_json(named: NamedFix) -> NamedFixJSON:

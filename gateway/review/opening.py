@@ -38,6 +38,16 @@ class OpenRequest:
     actor: str
     # Which redaction rules fired on a person's reason and evidence (gateway.review.reviewer_text); None: none did.
     redactions: dict[str, int] | None = None
+    # The issue the person named, when it was merged away: `issue_id` is the issue holding its complaints now.
+    asked_issue_id: str | None = None
+
+    @property
+    def followed_merge(self) -> dict[str, str]:
+        """The `issue_id` and `asked_issue_id` entries of an event's or audit record's detail when the issue asked for
+        was merged away (what was asked for, and where it went); none otherwise."""
+        if self.asked_issue_id is None or self.issue_id is None or self.asked_issue_id == self.issue_id:
+            return {}
+        return {"issue_id": self.issue_id, "asked_issue_id": self.asked_issue_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +61,8 @@ class Opened:
     already_held: tuple[str, ...]
     # The opening's idempotency key was claimed before: nothing was written, `task` is that opening's.
     earlier: KeyUse | None = None
+    # The issue a person's request named (None: none): the task's issue is where its complaints are now.
+    asked_issue_id: str | None = None
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:
@@ -151,6 +163,7 @@ def _new_task(
         "interactions_added": len(fresh),
         # The evidence as it was on opening: the task's own copy is replaced by later updates.
         "evidence": request.evidence,
+        **request.followed_merge,
         **_noted(request),
     }
     entry = AuditEntry(
@@ -167,6 +180,7 @@ def _new_task(
             "interaction_ids": fresh[:AUDITED_IDS],
             "interactions": len(fresh),
             "second_opinion": values["second_opinion"],
+            **request.followed_merge,
             **_noted(request),
         },
     )
@@ -231,6 +245,7 @@ def _update(
         detail["priority"] = {"from": old_priority.value, "to": priority.value}
     if attaches_issue:
         detail["issue_id"] = request.issue_id
+    detail.update(request.followed_merge)
     entry = AuditEntry(
         actor=request.actor,
         action="review.update",
@@ -249,6 +264,7 @@ def _update(
             "source": request.source.value,
             "interaction_ids": fresh[:AUDITED_IDS],
             "interactions": len(fresh),
+            **request.followed_merge,
             **_noted(request),
         },
     )

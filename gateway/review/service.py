@@ -14,7 +14,7 @@ from typing import Any, Unpack
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
-from gateway.domain.issue_scope import issue_scope
+from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
 from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
@@ -36,6 +36,9 @@ from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.review_task_changes import ActiveIssueTaken
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
 from gateway.store.reviews import ReviewFilter, ReviewStore
+
+# The open tasks of merged issues one request hands over at most (one each, and a pass hands over any more).
+MAX_HANDED_OVER = 100
 
 
 class ReviewService(ReviewReads):
@@ -155,27 +158,31 @@ class ReviewService(ReviewReads):
 
         An issue merged away stands for the issue holding its complaints now (the end of its chain of merges,
         gateway.domain.issue_scope): its one open task is opened or updated, as the merge hands a merged issue's
-        open task over (gateway.review.merged_issues). The reason and evidence they wrote are redacted when
-        redaction is on (gateway.review.reviewer_text).
+        open task over (gateway.review.merged_issues), and the event and audit record name the issue asked for
+        (`asked_issue_id`) beside it. The open tasks of issues merged into it that a clustering pass has not handed
+        over yet are handed over first (`hand_over_merged`), so the task updated is the one the pass would have
+        left. The reason and evidence they wrote are redacted when redaction is on (gateway.review.reviewer_text).
         """
         actor = person(actor, "created_by")
         await check_manual_request(self._figures, app, interaction_ids, issue_id, evidence)
-        if issue_id is not None:
-            issue_id = (await issue_scope(self._issue_heads, issue_id, "issue_id")).holder
+        scope = await issue_scope(self._issue_heads, issue_id, "issue_id") if issue_id is not None else None
         request = open_request(
             app=app,
             source=Source.MANUAL,
             reason=reason,
             priority=priority,
             interaction_ids=interaction_ids,
-            issue_id=issue_id,
+            issue_id=scope.holder if scope is not None else None,
             evidence=evidence,
             tags=tags,
             actor=actor,
         )
+        request = replace(request, asked_issue_id=issue_id)
+        if scope is not None:
+            await self.hand_over_merged(scope)
         written = await self._write(redacted_request(self._redactor, request))
         if written is None:
-            holder = await self._store.open_task_for(issue_id, interaction_ids, by_rule=False)
+            holder = await self._store.open_task_for(request.issue_id, interaction_ids, by_rule=False)
             if holder is not None:
                 raise TaskConflict(
                     f"open task {holder['id']} already holds these interactions and was asked this before: "
@@ -185,7 +192,20 @@ class ReviewService(ReviewReads):
                 "every interaction given was already reviewed in an earlier task, and an interaction is never "
                 "reviewed twice: name other interactions, or reopen the earlier task"
             )
-        return await self._opened(written)
+        return replace(await self._opened(written), asked_issue_id=issue_id)
+
+    async def hand_over_merged(self, scope: IssueScope) -> None:
+        """Hand the open tasks of the issues merged into `scope.holder` over to it now, as the merge hand-over does
+        after a clustering pass (`follow_merged_issue`, in queue order: the first carries on, the others are dismissed
+        naming it), so a request for the holder made before that pass hands them over finds the task it would have
+        found after: one task, its claim and history kept, and the pass's hand-over then has nothing left to do."""
+        merged = scope.issue_ids[1:]
+        if not merged:
+            return
+        waiting = await self.list(ReviewFilter(issue_ids=merged, status=UNFINISHED), "queue", MAX_HANDED_OVER)
+        for task in waiting.data:
+            if task.issue_id is not None:
+                await self.follow_merged_issue(task.id, task.issue_id, scope.holder)
 
     async def _suggest(self, issue_id: str | None, interaction_ids: Sequence[str], by_rule: bool) -> SuggestedAction:
         """The suggested action over these interactions and those of the open task they would join."""
