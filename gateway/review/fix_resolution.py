@@ -305,8 +305,9 @@ class TaskFixes(TaskFixReads):
         task_id = detail.task.id
         if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
             return await self._repeated(task_id, fix, key, earlier)
-        # Checked before the claim, as the fix's fields are: a refused choice changes nothing.
-        judged = await self._reviews.judged_choice(task_id, choice)
+        # Looked at before the claim, as the fix's fields are: a refused choice changes nothing. The decision checks it
+        # again under the task's lock, in the fix's transaction, against the task as it stands then.
+        await self._reviews.judged_choice(task_id, choice)
         try:
             refuse_a_second_fix(detail)
             task = (await self._reviews.claim(task_id, reviewer)).task
@@ -323,7 +324,7 @@ class TaskFixes(TaskFixReads):
         def decide(made: MadeFix) -> Callable[[TaskState], TaskChange | None]:
             note = f"Resolved by {label(made)}." + (f" {comment.strip()}" if comment and comment.strip() else "")
             named = ResolvingFix(kind, label(made), made.fix_id, made.version)
-            return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named, choice=judged)
+            return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named, choice=choice)
 
         def link(made: MadeFix) -> LinkWrite | None:
             if into is None or fix.linked is not None:

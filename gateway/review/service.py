@@ -222,9 +222,11 @@ class ReviewService(ReviewReads):
 
     # -- changing -------------------------------------------------------------------------
 
-    async def _change(self, task_id: str, plan: Callable[[TaskState], TaskChange | None]) -> ReviewTaskDetail:
+    async def _change(
+        self, task_id: str, plan: Callable[[TaskState], TaskChange | None], *, with_answers: bool = False
+    ) -> ReviewTaskDetail:
         try:
-            found = await self._store.change(task_id, plan)
+            found = await self._store.change(task_id, plan, with_answers=with_answers)
         except ActiveIssueTaken:
             raise TaskConflict(f"another review task is already open for the issue of task {task_id}") from None
         if not found:
@@ -311,16 +313,17 @@ class ReviewService(ReviewReads):
         With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text), and so
         is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
         `choice`: the index of the answer's choice judged (`n` > 1; None: the first); ChoiceRefused when the task's
-        answer has no such choice, or the task holds several interactions (gateway.review.judged_choice).
+        answer has no such choice, or the task holds several interactions (gateway.review.judged_choice), as the task
+        stands under its lock, in the decision's transaction: nothing is written then.
         """
-        judged = await self.judged_choice(task_id, choice)
-        plan = self.decision_plan(reviewer, outcome, correction, comment, fix, judged)
-        detail = await self._change(task_id, plan)
+        plan = self.decision_plan(reviewer, outcome, correction, comment, fix, choice)
+        detail = await self._change(task_id, plan, with_answers=True)
         return await self.told_of_decision(detail, reviewer)
 
     async def judged_choice(self, task_id: str, choice: int | None) -> int | None:
-        """The choice a decision on `task_id` naming `choice` judges, for `decision_plan` (gateway.review.judged_choice);
-        ChoiceRefused when the task's answer has no such choice, or the task holds several interactions."""
+        """The choice a decision on `task_id` naming `choice` would judge as the task stands now, read without its
+        lock (gateway.review.judged_choice): a first look, for a caller that refuses a bad choice before it claims
+        the task; the decision checks it again under the lock. ChoiceRefused as `decide`'s."""
         return judged_choice(choice, await self._store.judged_answers(task_id))
 
     def decision_plan(
@@ -333,15 +336,23 @@ class ReviewService(ReviewReads):
         choice: int | None = None,
     ) -> Callable[[TaskState], TaskChange | None]:
         """What `decide` applies to the task under its lock, its texts checked and redacted (for a caller storing
-        the decision with other changes in one transaction, then calling `told_of_decision`); `choice` as
-        `judged_choice` gave it (None: no choice told apart)."""
+        the decision with other changes in one transaction, then calling `told_of_decision`); `choice` as the
+        reviewer named it (None: none), checked under the lock against the task's answer, which the change must
+        read there (`with_answers`)."""
         reviewer = person(reviewer, "reviewer")
         text = decision_text(self._redactor, correction, comment)
         if fix is not None:
             fix = replace(fix, label=note_text(self._redactor, fix.label).note or fix.label)
-        # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
-        # fallback while this decision waited for the lock.
-        return lambda state: lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix, choice)
+
+        def plan(state: TaskState) -> TaskChange:
+            if state.answers is None:
+                raise RuntimeError("a decision's change must read the task's answers under its lock (with_answers)")
+            judged = judged_choice(choice, state.answers)
+            # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
+            # fallback while this decision waited for the lock.
+            return lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix, judged)
+
+        return plan
 
     async def told_of_decision(self, detail: ReviewTaskDetail, reviewer: str) -> ReviewTaskDetail:
         """Tell the decision listeners of `reviewer`'s decision on the task (`detail`, read after it committed)."""

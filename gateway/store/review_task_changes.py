@@ -8,15 +8,16 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import uuid_utils
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.audit.records import AuditEntry
+from gateway.review.judged_choice import JudgedAnswers
 from gateway.store import audit
 from gateway.store.review_writes import EventWrite, TaskChange, TaskState
 from gateway.store.stored_order import take_numbers
-from gateway.store.tables import review_decisions, review_events, review_tasks
+from gateway.store.tables import interactions, review_decisions, review_events, review_task_interactions, review_tasks
 
 
 class ActiveIssueTaken(Exception):
@@ -35,10 +36,18 @@ def active_issue_guard(task_id: str) -> Iterator[None]:
 
 
 async def change_task(
-    connection: AsyncConnection, task_id: str, plan: Callable[[TaskState], TaskChange | None]
+    connection: AsyncConnection,
+    task_id: str,
+    plan: Callable[[TaskState], TaskChange | None],
+    *,
+    with_answers: bool = False,
 ) -> tuple[bool, TaskChange | None]:
     """Apply `plan`'s change to one task under its lock, inside the caller's transaction, which appends the
-    change's audit record last; (whether the task exists, the change written or None)."""
+    change's audit record last; (whether the task exists, the change written or None).
+
+    `with_answers`: `plan` gets what a decision judges (`TaskState.answers`), read under the lock, so a change
+    to the task committed before the lock was taken (an interaction added) is the one judged.
+    """
     c = review_tasks.c
     # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
     lock = update(review_tasks).where(c.id == task_id).values(round=c.round).returning(*review_tasks.c)
@@ -53,7 +62,8 @@ async def change_task(
     if row["issue_id"] is not None:
         others = select(c.id).where(c.active_issue_id == row["issue_id"], c.id != task_id)
         rival = (await connection.execute(others)).scalar()
-    change = plan(TaskState(row, decisions, rival))
+    answers = await judged_answers(connection, task_id) if with_answers else None
+    change = plan(TaskState(row, decisions, rival, answers))
     if change is None:
         return True, None
     await connection.execute(update(review_tasks).where(c.id == task_id).values(updated_at=change.at, **change.values))
@@ -79,6 +89,21 @@ async def change_task(
         )
     await record_event(connection, task_id, change.at, change.event, None)
     return True, change
+
+
+async def judged_answers(connection: AsyncConnection, task_id: str) -> JudgedAnswers:
+    """How many interactions `task_id` holds, with the stored answer of the one it holds (for a decision's choice)."""
+    held, i = review_task_interactions.c, interactions.c
+    first = select(func.min(held.interaction_id)).where(held.task_id == task_id).scalar_subquery()
+    query = select(
+        select(func.count()).where(held.task_id == task_id).scalar_subquery(),
+        select(i.response).where(i.id == first).scalar_subquery(),
+        exists().where(i.id == first),
+        select(review_tasks.c.evidence).where(review_tasks.c.id == task_id).scalar_subquery(),
+    )
+    interactions_held, response, stored, evidence = (await connection.execute(query)).one()
+    one = interactions_held == 1
+    return JudgedAnswers(task_id, interactions_held, response if one else None, bool(stored), evidence)
 
 
 async def record_event(

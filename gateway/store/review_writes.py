@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.audit.records import AuditEntry
+from gateway.review.judged_choice import JudgedAnswers
 from gateway.store.idempotency import KeyUse
 
 Row = dict[str, Any]
@@ -53,6 +54,9 @@ class TaskState:
     decisions: list[Row]
     # Another open task for the same issue (it blocks reopening this one).
     rival_for_issue: str | None
+    # What a decision judges (how many interactions the task holds, and the answer of the one it holds), read under
+    # the lock when the change asked for it (`with_answers`); None otherwise.
+    answers: JudgedAnswers | None = None
 
 
 @dataclass(frozen=True, slots=True)

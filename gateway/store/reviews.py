@@ -26,11 +26,10 @@ from gateway.store.folded_text import tag_key
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.locks import advisory_key
-from gateway.store.review_task_changes import active_issue_guard, change_task, record_event
+from gateway.store.review_task_changes import active_issue_guard, change_task, judged_answers, record_event
 from gateway.store.review_task_reads import decided_details, task_tags
 from gateway.store.review_writes import OpenResult, TaskChange, TaskOpening, TaskState
 from gateway.store.tables import (
-    interactions,
     review_decisions,
     review_events,
     review_task_interactions,
@@ -184,16 +183,19 @@ class ReviewStore:
                 await claim_key(connection, replace(key, subject_id=opening.task_id), opening.at)
         return OpenResult(opening.task_id, opening.created, tuple(fresh), tuple(i for i in wanted if i in held))
 
-    async def change(self, task_id: str, plan: Callable[[TaskState], TaskChange | None]) -> bool:
+    async def change(
+        self, task_id: str, plan: Callable[[TaskState], TaskChange | None], *, with_answers: bool = False
+    ) -> bool:
         """Apply `plan`'s change to one task under its lock; False if there is no such task.
 
         Whatever `plan` raises rolls the transaction back: nothing is written; nor is anything when
         `plan` returns None (the task already is as asked). Raises ActiveIssueTaken when the change
-        would give an issue a second open task.
+        would give an issue a second open task. `with_answers`: `plan` gets what a decision judges, read
+        under the lock (`TaskState.answers`).
         """
         with active_issue_guard(task_id):
             async with self._engine.begin() as connection:
-                found, change = await change_task(connection, task_id, plan)
+                found, change = await change_task(connection, task_id, plan, with_answers=with_answers)
                 if change is not None and change.audit is not None:
                     await audit.append(connection, change.audit)
         return found
@@ -275,19 +277,10 @@ class ReviewStore:
             return list((await connection.execute(select(i.interaction_id).where(i.task_id == task_id))).scalars())
 
     async def judged_answers(self, task_id: str) -> JudgedAnswers:
-        """How many interactions `task_id` holds, with the stored answer of the one it holds (for a decision's choice)."""
-        held, i = review_task_interactions.c, interactions.c
-        first = select(func.min(held.interaction_id)).where(held.task_id == task_id).scalar_subquery()
-        query = select(
-            select(func.count()).where(held.task_id == task_id).scalar_subquery(),
-            select(i.response).where(i.id == first).scalar_subquery(),
-            exists().where(i.id == first),
-            select(review_tasks.c.evidence).where(review_tasks.c.id == task_id).scalar_subquery(),
-        )
+        """How many interactions `task_id` holds, with the stored answer of the one it holds (read without locking:
+        a first look; a decision reads it again under the task's lock, `change(with_answers=True)`)."""
         async with self._engine.connect() as connection:
-            interactions_held, response, stored, evidence = (await connection.execute(query)).one()
-        one = interactions_held == 1
-        return JudgedAnswers(task_id, interactions_held, response if one else None, bool(stored), evidence)
+            return await judged_answers(connection, task_id)
 
     async def task_holding(self, interaction_id: str) -> str | None:
         """The id of the task that holds (or held) `interaction_id`, if any."""

@@ -150,7 +150,8 @@ class TaskFixStore:
         key: KeyClaim | None = None,
     ) -> TaskFixWrite | KeyUse | None:
         """Make the fix, decide the task by `decide(fix)` under its lock and store `link(fix)`, in one transaction;
-        None (and nothing written) when there is no such task. Whatever a plan raises rolls everything back.
+        None (and nothing written) when there is no such task. Whatever a plan raises rolls everything back. The plan
+        gets what the decision judges read under the lock (`TaskState.answers`), to check the choice it names there.
 
         With `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned.
         """
@@ -160,7 +161,7 @@ class TaskFixStore:
                     if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
                         return earlier
                     made = await make_fix(connection)
-                    found, change = await change_task(connection, task_id, decide(made))
+                    found, change = await change_task(connection, task_id, decide(made), with_answers=True)
                     if not found:
                         raise _TaskGone
                     audits = [*made.audits, *([change.audit] if change and change.audit else [])]
