@@ -2,8 +2,9 @@
 
 Works on a recorded answer: a chat completion (as returned, or as a stream reassembled by
 gateway.recording.reassembly, once that keeps ``logprobs``) or a Responses API object. Only the
-first choice (`SCORED_CHOICE`) counts, as it is the one recorded as the answer's text: the upstream
-gives every choice its log-probabilities and the record keeps them all, but the gate judges an
+first choice counts (`SCORED_CHOICE`, found by its `index` wherever the upstream lists it: `scored_choice`), as it
+is the one recorded as the answer's text when the choices are listed in order (as upstreams list them): the
+upstream gives every choice its log-probabilities and the record keeps them all, but the gate judges an
 answer of `n` > 1 choices by its first, and calibration must measure what the gate decides on.
 
 Published work (e.g. SelfCheckGPT's grey-box baselines, Manakul et al. 2023; length-normalised
@@ -25,6 +26,19 @@ Json = dict[str, Any]
 # The choice of a chat completion of `n` > 1 choices whose tokens are measured: the first, the recorded
 # answer's text. The gate decides on it alone, and calibration labels an answer by judgements of it alone.
 SCORED_CHOICE = 0
+
+
+def scored_choice(choices: Sequence[Any]) -> Json | None:
+    """The choice of a chat completion's `choices` that is measured, wherever the upstream lists it: the first listed
+    object whose `index` is SCORED_CHOICE (a choice without `index` counts as index 0); None when there is none.
+
+    One rule for the gate and calibration: gateway.store.choice_sql.choice_has_token_logprobs is its SQL, which
+    picks the same choice, and tests/review/test_calibration_choice_order.py holds the two to it.
+    """
+    for choice in choices:
+        if isinstance(choice, dict) and _is_index(choice.get("index", 0), SCORED_CHOICE):
+            return choice
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +112,7 @@ def features_from_entries(entries: Sequence[object]) -> ConfidenceFeatures | Non
 
 
 def _chat_entries(choices: list[Any]) -> list[Json]:
-    choice = next((c for c in choices if isinstance(c, dict) and c.get("index", 0) == SCORED_CHOICE), None)
+    choice = scored_choice(choices)
     logprobs = choice.get("logprobs") if choice else None
     if not isinstance(logprobs, dict):
         return []
@@ -127,6 +141,11 @@ def _margin(top: Any) -> float | None:
     found = (alternative.get("logprob") for alternative in top if isinstance(alternative, dict))
     values = sorted((float(v) for v in found if _is_number(v) and math.isfinite(v)), reverse=True)
     return values[0] - values[1] if len(values) >= 2 else None
+
+
+def _is_index(value: object, index: int) -> bool:
+    # A JSON number equal to `index` (0 and 0.0 alike, as SQL compares them); never a bool, which is no index.
+    return _is_number(value) and value == index
 
 
 def _is_number(value: object) -> TypeGuard[float | int]:

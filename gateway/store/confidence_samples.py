@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Text, case, cast, exists, func, or_, select
+from sqlalchemy import Integer, Text, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
+from gateway.store.choice_sql import choice_has_token_logprobs
 from gateway.store.current_feedback import current_feedback
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions
 
@@ -70,17 +71,9 @@ class ConfidenceSampleStore:
         )
 
     def _has_token_logprobs(self, choice: int) -> ColumnElement[bool]:
-        """The measured choice's ``logprobs.content`` (or ``.refusal``) is a JSON array; spelled per dialect."""
-        response = interactions.c.response
-        if self._engine.dialect.name == "postgresql":
-            kinds = [
-                func.jsonb_typeof(func.jsonb_extract_path(response, "choices", str(choice), "logprobs", key))
-                for key in ("content", "refusal")
-            ]
-        else:
-            paths = (f"$.choices[{choice}].logprobs.content", f"$.choices[{choice}].logprobs.refusal")
-            kinds = [func.json_type(response, path) for path in paths]
-        return or_(*(kind == "array" for kind in kinds))
+        """The measured choice's ``logprobs.content`` (or ``.refusal``) is a JSON array: the choice whose `index` is
+        `choice`, wherever the upstream lists it, as the gate picks it (gateway.store.choice_sql)."""
+        return choice_has_token_logprobs(interactions.c.response, literal(choice, Integer))
 
     async def chat_answers(self, window: SampleWindow) -> tuple[int, int]:
         """How many successful chat completions `window.app` has in the window, and how many carry log-probabilities."""
