@@ -37,7 +37,7 @@ from gateway.store.review_task_changes import ActiveIssueTaken
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
 from gateway.store.reviews import ReviewFilter, ReviewStore
 
-# The open tasks of merged issues one request hands over at most (one each, and a pass hands over any more).
+# How many open tasks of merged issues one request hands over at most; the next pass hands over any left.
 MAX_HANDED_OVER = 100
 
 
