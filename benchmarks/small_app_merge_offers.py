@@ -39,7 +39,14 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from cluster_quality import as_items, kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
-from small_apps import EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking, score_draw  # noqa: E402
+from small_apps import (  # noqa: E402
+    EVALUATION_SEEDS,
+    cached_embeddings,
+    meets_aim,
+    method_summary_cells,
+    pooled_banking,
+    score_draw,
+)
 
 from clustering.merge import MERGE_SUGGESTION_SIMILARITY, merge_candidates  # noqa: E402
 from clustering.pipeline import DiscoveredCluster, discover_clusters  # noqa: E402
@@ -158,14 +165,10 @@ def summary_markdown(scores: list[OfferScore]) -> str:
     ]
     for method in dict.fromkeys(s.method for s in scores):
         mine = [s for s in scores if s.method == method]
-        per_group = [s.issues_per_group for s in mine]
         offered, same = sum(s.offered for s in mine), sum(s.same_intent for s in mine)
         bars = [s.bar for s in mine if s.bar is not None]
         lines.append(
-            f"| {method} | {'' if method == KMEANS else f'{sum(s.aim_met for s in mine)} of {len(mine)}'} "
-            f"| {np.mean([s.v_measure for s in mine]):.3f} | {np.mean([s.ari for s in mine]):.3f} "
-            f"| {np.mean([s.noise_share for s in mine]):.1%} "
-            f"| {np.mean(per_group):.2f} ({min(per_group):.2f}-{max(per_group):.2f}) "
+            f"| {method} {method_summary_cells(mine, counts_aim=method != KMEANS)}"
             f"| {f'{offered} ({same}, {same / offered:.0%})' if offered else ('0' if bars else '')} "
             f"| {f'{min(bars):.3f}-{max(bars):.3f}' if bars else ''} |"
         )

@@ -136,6 +136,21 @@ def meets_aim(ours: DrawScore, kmeans: DrawScore) -> bool:
     )
 
 
+def method_summary_cells(mine: list, counts_aim: bool) -> str:
+    """A method's summary cells over its draws: draws meeting the aim, mean V / ARI / noise, issues per group (range).
+
+    `mine` holds scores with `aim_met`, `v_measure`, `ari`, `noise_share` and `issues_per_group`; the aim is counted
+    only where `counts_aim` (not for KMeans, the reference).
+    """
+    per_group = [s.issues_per_group for s in mine]
+    return (
+        f"| {f'{sum(s.aim_met for s in mine)} of {len(mine)}' if counts_aim else ''} "
+        f"| {np.mean([s.v_measure for s in mine]):.3f} | {np.mean([s.ari for s in mine]):.3f} "
+        f"| {np.mean([s.noise_share for s in mine]):.1%} "
+        f"| {np.mean(per_group):.2f} ({min(per_group):.2f}-{max(per_group):.2f}) "
+    )
+
+
 def size_band_markdown(scores: list[DrawScore]) -> str:
     """Means per size band (items) and method, with how many draws met the aim."""
     by_seed = {}
