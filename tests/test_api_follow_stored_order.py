@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from interaction_rows import interaction_row
+
 from gateway.store.feedback import FeedbackStore
 from gateway.store.import_batches import ImportStore
 from gateway.store.interactions import InteractionStore
 from tests.domain.rows import feedback_row as feedback_store_row
-from tests.domain.rows import interaction_row as interaction_store_row
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TOKEN_MESSAGE = "'stored_after' must be 'start', 'now' or the next_stored_after of a previous /api/interactions answer"
-
-
-def interaction_row(row_id: str, at: datetime, app: str = "support-bot") -> dict[str, Any]:
-    return interaction_store_row(app, id=row_id, created_at=at)
 
 
 async def follow(
@@ -34,7 +31,7 @@ async def test_pages_of_a_follow_list_every_row_once_in_the_order_stored(client,
     # Stored in three batches, each older by created_at than the one before.
     batches = [[f"b{b}-{n}" for n in range(3)] for b in range(3)]
     for b, ids in enumerate(batches):
-        await store.insert_many([interaction_row(row_id, NOW - timedelta(hours=b)) for row_id in ids])
+        await store.insert_many([interaction_row(id=row_id, created_at=NOW - timedelta(hours=b)) for row_id in ids])
 
     seen: list[str] = []
     token = "start"
@@ -49,9 +46,9 @@ async def test_pages_of_a_follow_list_every_row_once_in_the_order_stored(client,
 
 async def test_a_row_stored_late_with_an_older_time_is_listed_by_the_next_read(client, gateway, admin_headers):
     store = InteractionStore(gateway.services.engine)
-    await store.insert_many([interaction_row("newest", NOW)])
+    await store.insert_many([interaction_row(id="newest", created_at=NOW)])
     first, token = await follow(client, admin_headers, "start")
-    await store.insert_many([interaction_row("stored-late", NOW - timedelta(days=2))])
+    await store.insert_many([interaction_row(id="stored-late", created_at=NOW - timedelta(days=2))])
 
     second, token = await follow(client, admin_headers, token)
     third, _ = await follow(client, admin_headers, token)
@@ -61,10 +58,10 @@ async def test_a_row_stored_late_with_an_older_time_is_listed_by_the_next_read(c
 
 async def test_a_replayed_row_already_stored_is_not_listed_again(client, gateway, admin_headers):
     store = InteractionStore(gateway.services.engine)
-    await store.insert_many([interaction_row("once", NOW)])
+    await store.insert_many([interaction_row(id="once", created_at=NOW)])
     first, token = await follow(client, admin_headers, "start")
     # A spool replay of a batch that was stored after all: its ids are skipped.
-    await store.insert_many([interaction_row("once", NOW), interaction_row("new", NOW)])
+    await store.insert_many([interaction_row(id="once", created_at=NOW), interaction_row(id="new", created_at=NOW)])
 
     second, _ = await follow(client, admin_headers, token)
 
@@ -73,9 +70,11 @@ async def test_a_replayed_row_already_stored_is_not_listed_again(client, gateway
 
 async def test_imported_rows_are_listed_when_imported(client, gateway, admin_headers):
     store = InteractionStore(gateway.services.engine)
-    await store.insert_many([interaction_row("live", NOW)])
+    await store.insert_many([interaction_row(id="live", created_at=NOW)])
     _, token = await follow(client, admin_headers, "start")
-    rows = [{**interaction_row(f"conv-{n}", NOW - timedelta(days=300 + n)), "request": None} for n in range(2)]
+    rows = [
+        {**interaction_row(id=f"conv-{n}", created_at=NOW - timedelta(days=300 + n)), "request": None} for n in range(2)
+    ]
     await ImportStore(gateway.services.engine).insert_batch(rows, [])
 
     imported, _ = await follow(client, admin_headers, token)
@@ -85,9 +84,9 @@ async def test_imported_rows_are_listed_when_imported(client, gateway, admin_hea
 
 async def test_following_from_now_lists_only_rows_stored_afterwards(client, gateway, admin_headers):
     store = InteractionStore(gateway.services.engine)
-    await store.insert_many([interaction_row("before", NOW)])
+    await store.insert_many([interaction_row(id="before", created_at=NOW)])
     nothing, token = await follow(client, admin_headers, "now")
-    await store.insert_many([interaction_row("after", NOW - timedelta(minutes=5))])
+    await store.insert_many([interaction_row(id="after", created_at=NOW - timedelta(minutes=5))])
 
     listed, _ = await follow(client, admin_headers, token)
 
@@ -96,10 +95,10 @@ async def test_following_from_now_lists_only_rows_stored_afterwards(client, gate
 
 async def test_a_follow_of_one_app_moves_past_other_apps_rows(client, gateway, admin_headers):
     store = InteractionStore(gateway.services.engine)
-    await store.insert_many([interaction_row("mine-1", NOW, "mine")])
-    await store.insert_many([interaction_row(f"other-{n}", NOW, "other") for n in range(3)])
+    await store.insert_many([interaction_row("mine", id="mine-1", created_at=NOW)])
+    await store.insert_many([interaction_row("other", id=f"other-{n}", created_at=NOW) for n in range(3)])
     first, token = await follow(client, admin_headers, "start", app="mine")
-    await store.insert_many([interaction_row("mine-2", NOW, "mine")])
+    await store.insert_many([interaction_row("mine", id="mine-2", created_at=NOW)])
 
     second, _ = await follow(client, admin_headers, token, app="mine")
 
@@ -108,7 +107,7 @@ async def test_a_follow_of_one_app_moves_past_other_apps_rows(client, gateway, a
 
 async def test_a_token_the_listing_did_not_give_is_a_400_saying_what_to_send(client, gateway, admin_headers):
     store = InteractionStore(gateway.services.engine)
-    await store.insert_many([interaction_row(f"row-{n}", NOW - timedelta(seconds=n)) for n in range(2)])
+    await store.insert_many([interaction_row(id=f"row-{n}", created_at=NOW - timedelta(seconds=n)) for n in range(2)])
     by_time = await client.get("/api/interactions", params={"limit": 1}, headers=admin_headers)
     next_cursor = by_time.json()["next_cursor"]
 
@@ -134,7 +133,7 @@ def feedback_row(event_id: str, at: datetime) -> dict[str, Any]:
 async def test_a_feedback_event_imported_with_an_old_date_is_listed_once_by_the_next_read(
     client, gateway, admin_headers
 ):
-    await InteractionStore(gateway.services.engine).insert_many([interaction_row("call", NOW)])
+    await InteractionStore(gateway.services.engine).insert_many([interaction_row(id="call", created_at=NOW)])
     feedback = FeedbackStore(gateway.services.engine)
     await feedback.append(feedback_row("posted", NOW))
     first, token = await follow(client, admin_headers, "start", path="/api/feedback")

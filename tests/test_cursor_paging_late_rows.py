@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from interaction_rows import interaction_row
+
 from gateway.recording.spool import Spool
 from gateway.recording.writer import InteractionWriter
 from gateway.store.interactions import InteractionStore
@@ -22,19 +24,6 @@ from tests.recording.writing import SwitchableSink, chat_exchange, eventually
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 T = TypeVar("T")
-
-
-def interaction_row(row_id: str, at: datetime) -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "created_at": at,
-        "app": "support-bot",
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": "gpt-test",
-        "stream": False,
-        "partial": False,
-    }
 
 
 async def answer(client: Any, admin_headers: dict[str, str], **params: Any) -> dict[str, Any]:
@@ -64,7 +53,7 @@ async def replayed_behind(gateway: Any, tmp_path: Path, read: Callable[[], Await
         await writer.flush()
         assert writer.spooling
         # Meanwhile a newer call is stored (another process's writer, say), and a follower reads it.
-        await store.insert_many([interaction_row("newer", NOW)])
+        await store.insert_many([interaction_row(id="newer", created_at=NOW)])
         seen = await read()
         sink.down = False
         await eventually(lambda: late.id in sink.delivered)

@@ -16,25 +16,13 @@ from typing import Any
 import orjson
 import pytest
 import uuid_utils
+from interaction_rows import interaction_row
 
 from gateway.imports.jsonl import import_jsonl
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def interaction_row(row_id: str, at: datetime) -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "created_at": at,
-        "app": "support-bot",
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": "gpt-test",
-        "stream": False,
-        "partial": False,
-    }
 
 
 def feedback_row(row_id: str, interaction_id: str, at: datetime) -> dict[str, Any]:
@@ -88,7 +76,10 @@ async def every_page(client, admin_headers, path: str, **params: Any) -> list[li
 async def test_imported_interactions_list_by_time_among_live_ones(client, gateway, admin_headers, tmp_path):
     live_before, live_after = str(uuid_utils.uuid7()), str(uuid_utils.uuid7())
     await InteractionStore(gateway.services.engine).insert_many(
-        [interaction_row(live_before, NOW - timedelta(hours=2)), interaction_row(live_after, NOW)]
+        [
+            interaction_row(id=live_before, created_at=NOW - timedelta(hours=2)),
+            interaction_row(id=live_after, created_at=NOW),
+        ]
     )
     # Ids that sort nothing like their times: text, a UUIDv4, one that sorts after every UUID.
     v4 = str(uuid.uuid4())
@@ -110,7 +101,9 @@ async def test_imported_interactions_list_by_time_among_live_ones(client, gatewa
 
 async def test_imported_feedback_lists_by_time_among_live_events(client, gateway, admin_headers, tmp_path):
     live = str(uuid_utils.uuid7())
-    await InteractionStore(gateway.services.engine).insert_many([interaction_row("live-1", NOW - timedelta(minutes=2))])
+    await InteractionStore(gateway.services.engine).insert_many(
+        [interaction_row(id="live-1", created_at=NOW - timedelta(minutes=2))]
+    )
     await FeedbackStore(gateway.services.engine).append(feedback_row(live, "live-1", NOW - timedelta(minutes=1)))
     # Imported events get ids minted now, yet were given days ago.
     await import_lines(
@@ -128,8 +121,11 @@ async def test_imported_feedback_lists_by_time_among_live_events(client, gateway
 
 async def test_paging_through_interactions_of_one_time_neither_skips_nor_repeats(client, gateway, admin_headers):
     same_time = ["b", "a7", "conv2", "c", str(uuid.uuid4()), "0"]
-    rows = [interaction_row(row_id, NOW - timedelta(hours=1)) for row_id in same_time]
-    rows += [interaction_row("newer", NOW), interaction_row("older", NOW - timedelta(hours=2))]
+    rows = [interaction_row(id=row_id, created_at=NOW - timedelta(hours=1)) for row_id in same_time]
+    rows += [
+        interaction_row(id="newer", created_at=NOW),
+        interaction_row(id="older", created_at=NOW - timedelta(hours=2)),
+    ]
     await InteractionStore(gateway.services.engine).insert_many(rows)
 
     pages = await every_page(client, admin_headers, "/api/interactions", limit=2)
@@ -140,7 +136,9 @@ async def test_paging_through_interactions_of_one_time_neither_skips_nor_repeats
 
 async def test_paging_through_feedback_of_one_time_neither_skips_nor_repeats(client, gateway, admin_headers):
     store = FeedbackStore(gateway.services.engine)
-    await InteractionStore(gateway.services.engine).insert_many([interaction_row("conv-1", NOW - timedelta(hours=2))])
+    await InteractionStore(gateway.services.engine).insert_many(
+        [interaction_row(id="conv-1", created_at=NOW - timedelta(hours=2))]
+    )
     same_time = [str(uuid_utils.uuid7()) for _ in range(5)] + ["imported-9", "imported-10"]
     for row_id in same_time:
         await store.append(feedback_row(row_id, "conv-1", NOW - timedelta(hours=1)))
@@ -156,7 +154,7 @@ async def test_a_time_range_pages_with_a_cursor_through_every_row_in_it_once(cli
     times = {f"id-{9 - n}": NOW - timedelta(hours=10 - n) for n in range(10)}
     times["id-4b"] = times["id-4"]
     await InteractionStore(gateway.services.engine).insert_many(
-        [interaction_row(row_id, at) for row_id, at in times.items()]
+        [interaction_row(id=row_id, created_at=at) for row_id, at in times.items()]
     )
     since, until = NOW - timedelta(hours=8), NOW - timedelta(hours=2)
 
@@ -179,7 +177,7 @@ def id_only_cursor(row_id: str) -> str:
 async def test_an_id_only_cursor_from_before_time_order_is_a_400_saying_what_to_pass(
     client, gateway, admin_headers, path
 ):
-    await InteractionStore(gateway.services.engine).insert_many([interaction_row("conv-1", NOW)])
+    await InteractionStore(gateway.services.engine).insert_many([interaction_row(id="conv-1", created_at=NOW)])
 
     response = await client.get(path, params={"cursor": id_only_cursor("conv-1")}, headers=admin_headers)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import uuid_utils
+from interaction_rows import interaction_row as stored_interaction_row
 
 from clustering.issue_status import IssueStatus
 from gateway.app import FeedgateApp
@@ -21,24 +22,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def interaction_row(question: str, answer: str, *, app: str = APP, **columns: Any) -> dict[str, Any]:
     """An answered chat interaction row, as the recorder would store it."""
-    return {
-        "id": str(uuid_utils.uuid7()),
-        "created_at": columns.pop("created_at", datetime.now(UTC)),
-        "app": app,
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": columns.pop("model", "gpt-test"),
-        "stream": False,
-        "partial": False,
-        "status_code": 200,
-        "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
-        "response_text": answer,
-        "latency_ms": 420.0,
-        "prompt_tokens": 12,
-        "completion_tokens": 30,
-        "total_tokens": 42,
-        **columns,
-    }
+    return stored_interaction_row(app, question=question, answer=answer, **columns)
 
 
 async def store(gateway: FeedgateApp, *rows: dict[str, Any]) -> list[str]:

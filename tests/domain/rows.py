@@ -20,22 +20,6 @@ def gateway_id(at: datetime) -> str:
     return str(uuid.UUID(int=(int(at.timestamp() * 1000) << 80) | (fresh.int & ((1 << 80) - 1))))
 
 
-def interaction_row(app: str = "support-bot", **fields: Any) -> Row:
-    """An interaction store row, minted now unless `id` or `created_at` say otherwise."""
-    return {
-        "id": str(uuid_utils.uuid7()),
-        "created_at": datetime.now(UTC),
-        "app": app,
-        "endpoint": "chat.completions",
-        "upstream": "default",
-        "model": "gpt-test",
-        "stream": False,
-        "partial": False,
-        "latency_ms": 120.0,
-        **fields,
-    }
-
-
 def feedback_row(interaction_id: str, user_id: str | None, **signal: Any) -> Row:
     """A feedback store row on `interaction_id`."""
     return {

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from interaction_rows import interaction_row
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -20,7 +21,7 @@ from gateway.store.interactions import InteractionStore
 from gateway.store.stats import StatsStore
 from gateway.store.tables import feedback
 
-from .rows import feedback_row, interaction_row
+from .rows import feedback_row
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEEK = DayRange("2026-03-01", "2026-03-08")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
+from interaction_rows import interaction_row
 from sqlalchemy import delete, func, select
 
 from gateway.store.daily_stats import DailyStatsStore, DayRange
@@ -14,7 +15,7 @@ from gateway.store.interactions import InteractionStore
 from gateway.store.stats import StatsScope, StatsStore
 from gateway.store.tables import daily_stats_stale, interactions
 
-from .rows import feedback_row, interaction_row
+from .rows import feedback_row
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TUESDAY = MONDAY + timedelta(days=1)

@@ -12,6 +12,7 @@ import asyncpg
 import orjson
 import pytest
 import uuid_utils
+from interaction_rows import interaction_row
 from sqlalchemy import delete, insert, update
 
 from gateway.domain.errors import InvalidQuery
@@ -27,7 +28,7 @@ from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.migrate import upgrade_database
 from gateway.store.tables import interactions
 
-from .rows import HoldingWriter, gateway_id, interaction_row
+from .rows import HoldingWriter, gateway_id
 
 
 def chat(question: str, answer: str | None, **fields: Any) -> dict[str, Any]:

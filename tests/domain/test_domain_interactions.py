@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import uuid_utils
+from interaction_rows import interaction_row
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import InteractionService, Usage
@@ -15,7 +16,7 @@ from gateway.domain.paging import position_cursor
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionFilter, InteractionStore
 
-from .rows import HoldingWriter, feedback_row, gateway_id, interaction_row
+from .rows import HoldingWriter, feedback_row, gateway_id
 
 FLUSH_INTERVAL = 60.0  # longer than any test: a second flush would be a broken limit, not a new interval
 

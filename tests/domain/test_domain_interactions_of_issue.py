@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import uuid_utils
+from interaction_rows import interaction_row
 from issue_rows import issue_write as new_issue_write
 
 from gateway.domain.errors import InvalidQuery
@@ -16,7 +17,7 @@ from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 
-from .rows import HoldingWriter, interaction_row
+from .rows import HoldingWriter
 
 NOW = datetime.now(UTC)
 

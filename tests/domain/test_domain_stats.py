@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from interaction_rows import interaction_row
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stats import StatsService
@@ -13,7 +14,7 @@ from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.stats import StatsStore
 
-from .rows import feedback_row, interaction_row
+from .rows import feedback_row
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from interaction_rows import interaction_row
+
 from gateway.domain.seen_apps import LIST_SECONDS, NAMED_IN_WARNING, SeenApps, unseen_app_warning
 from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.interactions import InteractionStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.seen_apps import SeenApp, SeenAppStore
 from gateway.store.stats import StatsStore
-
-from .rows import interaction_row
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

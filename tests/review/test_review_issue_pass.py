@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import uuid_utils
+from interaction_rows import interaction_row
 from review_seed import give_feedback
 
 from clustering import SentenceTransformerEmbedder
@@ -40,23 +38,9 @@ def embedder() -> SentenceTransformerEmbedder:
 async def complain(engine, complaints: list[tuple[str, str]]) -> None:
     """One interaction per (question, complaint), each with a thumbs-down carrying the complaint."""
     for question, complaint in complaints:
-        interaction_id = str(uuid_utils.uuid7())
-        await InteractionStore(engine).insert_many(
-            [
-                {
-                    "id": interaction_id,
-                    "created_at": datetime.now(UTC),
-                    "app": "support-bot",
-                    "endpoint": "chat.completions",
-                    "upstream": "default",
-                    "model": "gpt-test",
-                    "stream": False,
-                    "partial": False,
-                    "request": {"messages": [{"role": "user", "content": question}]},
-                    "response_text": "Here is some help.",
-                }
-            ]
-        )
+        row = interaction_row(question=question, answer="Here is some help.")
+        await InteractionStore(engine).insert_many([row])
+        interaction_id = row["id"]
         await give_feedback(engine, interaction_id, comment=complaint)
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from interaction_rows import interaction_row
 from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,14 +25,9 @@ from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.late_numbers import number_late_rows
 from gateway.store.stored_order import stored_after
 from gateway.store.tables import feedback, interactions, review_decisions
-from tests.domain.rows import interaction_row as interaction_store_row
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EVERY = InteractionFilter()
-
-
-def interaction_row(row_id: str) -> dict[str, Any]:
-    return interaction_store_row("support-bot", id=row_id, created_at=NOW)
 
 
 def feedback_row(row_id: str, interaction_id: str) -> dict[str, Any]:
@@ -102,9 +98,9 @@ def counted_statements(engine: AsyncEngine) -> Iterator[list[str]]:
 
 async def test_an_unnumbered_call_is_numbered_in_a_round_and_listed_after_a_token_taken_before(engine):
     store = InteractionStore(engine)
-    await store.insert_many([interaction_row("numbered")])
+    await store.insert_many([interaction_row(id="numbered", created_at=NOW)])
     _, token = await store.list_stored_after(0, 10, EVERY)
-    await insert_unnumbered(engine, interactions, [interaction_row("old-gateway")])
+    await insert_unnumbered(engine, interactions, [interaction_row(id="old-gateway", created_at=NOW)])
     unseen, _ = await store.list_stored_after(token, 10, EVERY)
 
     numbered = await number_late_rows(engine)
@@ -116,7 +112,7 @@ async def test_an_unnumbered_call_is_numbered_in_a_round_and_listed_after_a_toke
 
 
 async def test_unnumbered_feedback_events_and_decisions_are_numbered_and_listed_after_a_token_taken_before(engine):
-    await InteractionStore(engine).insert_many([interaction_row("call")])
+    await InteractionStore(engine).insert_many([interaction_row(id="call", created_at=NOW)])
     events = FeedbackStore(engine)
     await events.append({**feedback_row("new-gateway", "call"), "idempotency_key": "k1"})
     _, event_token = await events.list_stored_after(0, 10, None)
@@ -134,12 +130,12 @@ async def test_unnumbered_feedback_events_and_decisions_are_numbered_and_listed_
 
 async def test_late_numbers_are_never_reused_before_or_after(engine):
     store = InteractionStore(engine)
-    await store.insert_many([interaction_row("a"), interaction_row("b")])
-    await insert_unnumbered(engine, interactions, [interaction_row(f"old-{n}") for n in range(7)])
+    await store.insert_many([interaction_row(id="a", created_at=NOW), interaction_row(id="b", created_at=NOW)])
+    await insert_unnumbered(engine, interactions, [interaction_row(id=f"old-{n}", created_at=NOW) for n in range(7)])
 
     # Batches smaller than the backlog: several transactions, each its own numbers.
     numbered = await number_late_rows(engine, batch_size=3)
-    await store.insert_many([interaction_row("c")])
+    await store.insert_many([interaction_row(id="c", created_at=NOW)])
 
     seqs = await numbers(engine, interactions)
     assert numbered == 7
@@ -150,7 +146,7 @@ async def test_late_numbers_are_never_reused_before_or_after(engine):
 
 
 async def test_a_round_with_nothing_to_number_costs_one_query(engine):
-    await InteractionStore(engine).insert_many([interaction_row("numbered")])
+    await InteractionStore(engine).insert_many([interaction_row(id="numbered", created_at=NOW)])
 
     with counted_statements(engine) as sent:
         numbered = await number_late_rows(engine)
@@ -162,12 +158,12 @@ async def test_a_round_with_nothing_to_number_costs_one_query(engine):
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_rounds_at_once_beside_the_writer_number_every_row_once(engine):
     store = InteractionStore(engine)
-    await insert_unnumbered(engine, interactions, [interaction_row(f"old-{n}") for n in range(200)])
+    await insert_unnumbered(engine, interactions, [interaction_row(id=f"old-{n}", created_at=NOW) for n in range(200)])
 
     counts = await asyncio.gather(
         number_late_rows(engine, batch_size=20),
         number_late_rows(engine, batch_size=20),
-        store.insert_many([interaction_row(f"new-{n}") for n in range(50)]),
+        store.insert_many([interaction_row(id=f"new-{n}", created_at=NOW) for n in range(50)]),
     )
 
     seqs = await numbers(engine, interactions)
@@ -182,7 +178,7 @@ async def test_the_periodic_round_numbers_what_an_older_gateway_stores_while_it_
     _, token = await store.list_stored_after(0, 10, EVERY)
     rounds = asyncio.create_task(number_late_rows_periodically(engine, interval=0.05))
     try:
-        await insert_unnumbered(engine, interactions, [interaction_row("old-gateway")])
+        await insert_unnumbered(engine, interactions, [interaction_row(id="old-gateway", created_at=NOW)])
         await until(lambda: first_listed(store, token))
     finally:
         rounds.cancel()
@@ -201,7 +197,7 @@ async def test_a_failed_round_is_logged_and_the_next_one_runs(engine, monkeypatc
         return await real(engine)
 
     monkeypatch.setattr(late_numbering, "number_late_rows", failing_once)
-    await insert_unnumbered(engine, interactions, [interaction_row("old-gateway")])
+    await insert_unnumbered(engine, interactions, [interaction_row(id="old-gateway", created_at=NOW)])
     rounds = asyncio.create_task(number_late_rows_periodically(engine, interval=0.05))
     try:
         await until(lambda: numbered_now(engine, "old-gateway"))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from interaction_rows import interaction_row
 
 from gateway.store.daily_stats import mark_days_stale, utc_day
 from gateway.store.feedback import FeedbackStore
@@ -14,14 +15,9 @@ from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.stored_order import take_numbers
 from gateway.store.tables import feedback as feedback_table
-from tests.domain.rows import interaction_row as interaction_store_row
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EVERY = InteractionFilter()
-
-
-def interaction_row(row_id: str, app: str = "support-bot") -> dict[str, Any]:
-    return interaction_store_row(app, id=row_id, created_at=NOW)
 
 
 def ids(rows: list[dict[str, Any]]) -> list[str]:
@@ -35,9 +31,11 @@ async def test_a_transaction_numbering_rows_after_another_commits_after_it_and_n
     # Different apps: they share no day marker, so only the numbers could order them.
     async with engine.connect() as first, engine.connect() as second:
         await first.begin()
-        await inserts.insert(first, [interaction_row("first", "app-a")])
+        await inserts.insert(first, [interaction_row("app-a", id="first", created_at=NOW)])
         await second.begin()
-        second_insert = asyncio.create_task(inserts.insert(second, [interaction_row("second", "app-b")]))
+        second_insert = asyncio.create_task(
+            inserts.insert(second, [interaction_row("app-b", id="second", created_at=NOW)])
+        )
         await asyncio.sleep(0.3)
         # The second waits for the first's numbers until the first commits, so it cannot commit before it.
         assert not second_insert.done()
@@ -60,9 +58,9 @@ async def test_a_rolled_back_insert_gives_its_numbers_back(engine):
     inserts = InteractionInserts(engine.dialect)
     async with engine.connect() as connection:
         await connection.begin()
-        await inserts.insert(connection, [interaction_row("gone")])
+        await inserts.insert(connection, [interaction_row(id="gone", created_at=NOW)])
         await connection.rollback()
-    await store.insert_many([interaction_row("kept")])
+    await store.insert_many([interaction_row(id="kept", created_at=NOW)])
 
     rows, token = await store.list_stored_after(0, 10, EVERY)
 
@@ -71,11 +69,11 @@ async def test_a_rolled_back_insert_gives_its_numbers_back(engine):
 
 async def test_numbers_keep_growing_after_the_newest_rows_are_deleted(engine):
     store = InteractionStore(engine)
-    await store.insert_many([interaction_row("a"), interaction_row("b")])
+    await store.insert_many([interaction_row(id="a", created_at=NOW), interaction_row(id="b", created_at=NOW)])
     _, token = await store.list_stored_after(0, 10, EVERY)
     async with engine.begin() as connection:
         await connection.exec_driver_sql("DELETE FROM interactions WHERE id = 'b'")
-    await store.insert_many([interaction_row("c")])
+    await store.insert_many([interaction_row(id="c", created_at=NOW)])
 
     rows, _ = await store.list_stored_after(token, 10, EVERY)
 
@@ -86,14 +84,14 @@ async def test_a_row_inserted_by_hand_has_no_place_in_the_stored_order_and_follo
     # The README says so: rows are numbered by the stores; SQL typed outside Feedgate numbers nothing until a
     # background round does (tests/store/test_late_numbers.py).
     store = InteractionStore(engine)
-    await store.insert_many([interaction_row("before")])
+    await store.insert_many([interaction_row(id="before", created_at=NOW)])
     async with engine.begin() as connection:
         await connection.exec_driver_sql(
             "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial)"
             " VALUES ('by-hand', '2026-01-01 00:00:00.000000', 'support-bot', 'chat.completions', 'default',"
             " false, false)"
         )
-    await store.insert_many([interaction_row("after")])
+    await store.insert_many([interaction_row(id="after", created_at=NOW)])
 
     rows, token = await store.list_stored_after(0, 10, EVERY)
 
@@ -101,7 +99,7 @@ async def test_a_row_inserted_by_hand_has_no_place_in_the_stored_order_and_follo
 
 
 async def test_a_repeated_feedback_post_takes_no_place_in_the_stored_order(engine):
-    await InteractionStore(engine).insert_many([interaction_row("call")])
+    await InteractionStore(engine).insert_many([interaction_row(id="call", created_at=NOW)])
     feedback = FeedbackStore(engine)
     event = {"interaction_id": "call", "created_at": NOW, "app": "support-bot", "negative": True}
     event |= {"submitted_via": "app", "idempotency_key": "k1"}
@@ -117,7 +115,7 @@ async def test_a_repeated_feedback_post_takes_no_place_in_the_stored_order(engin
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_feedback_post_waits_for_a_day_marker_without_holding_the_feedback_numbers(engine):
-    await InteractionStore(engine).insert_many([interaction_row("call")])
+    await InteractionStore(engine).insert_many([interaction_row(id="call", created_at=NOW)])
     feedback = FeedbackStore(engine)
     event = {"id": "post", "interaction_id": "call", "created_at": NOW, "app": "support-bot", "negative": True}
     async with engine.connect() as importing:
