@@ -178,7 +178,8 @@ def create_app(
         pruning = asyncio.create_task(prune_periodically(services.jobs_engine, settings), name="feedgate-retention")
         # Rows an older gateway stored without a place in the stored order get one (gateway.domain.late_numbering).
         late_numbering = asyncio.create_task(
-            number_late_rows_periodically(services.jobs_engine), name="feedgate-late-numbers"
+            number_late_rows_periodically(services.jobs_engine, settings.late_numbering_interval),
+            name="feedgate-late-numbers",
         )
         # Benchmarks only: event-loop lag and GC pauses into a file (gateway.observability.loop_lag).
         lag = None

@@ -213,7 +213,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             # So does pruning past retention_days, when set, else dropping old idempotency keys (gateway.privacy.retention).
             prune_periodically(engine, settings),
             # And numbering rows an older gateway stored with no place in the stored order (gateway.domain.late_numbering).
-            number_late_rows_periodically(engine),
+            number_late_rows_periodically(engine, settings.late_numbering_interval),
         ]
 
     # Ctrl-C, or SIGTERM (cancel_on_sigterm): the passes were cancelled and let go of their locks.

@@ -71,6 +71,10 @@ class ServingSettings(BaseModel):
     # route that drops packets) counts as away: the writer spools. On SQLite, which cannot hang that
     # way, it is how long the writer waits for the write lock another connection holds.
     writer_database_timeout: float = Field(default=30.0, gt=0)
+    # Seconds between the rounds of `serve` (each process) and `worker` that number rows stored without a place in
+    # the stored order (gateway.domain.late_numbering): how long a row an older gateway stored waits, at most, to be
+    # listed by `stored_after`. A round finding none costs one indexed query.
+    late_numbering_interval: float = Field(default=60.0, ge=1)
     # How long feedback posts, the admin API and pages, gateway-key lookups and the background refreshers wait
     # for each database answer (a lock held elsewhere, a stopped server) before giving up: 503 with Retry-After,
     # or a logged failure. The writer has its own limit above; the clustering pass, pruning and erasure have none.

@@ -1,8 +1,9 @@
 """The round that gives rows stored without a number their place in the stored order (gateway.store.late_numbers).
 
-Run by `serve` (each process) and `worker` beside their other background rounds. Only a gateway of a
-version before the stored order stores such rows (left running through `feedgate db upgrade`), so a
-round almost always finds none, at the cost of one indexed query. Rounds in several processes at once
+Run by `serve` (each process) and `worker` beside their other background rounds, every
+`late_numbering_interval` seconds (a minute unless set). Only a gateway of a version before the stored
+order stores such rows (left running through `feedgate db upgrade`), so a round almost always finds
+none, at the cost of one indexed query. Rounds in several processes at once
 are safe: on PostgreSQL each skips the rows another holds, on SQLite the write lock takes them in turn.
 """
 
@@ -18,11 +19,9 @@ from gateway.store.availability import FailedRounds
 from gateway.store.late_numbers import number_late_rows
 
 logger = logging.getLogger("feedgate.stored_order")
-# Seconds between rounds: how long a row an older gateway stored waits, at most, to be listed by `stored_after`.
-LATE_NUMBERING_INTERVAL = 60.0
 
 
-async def number_late_rows_periodically(engine: AsyncEngine, interval: float = LATE_NUMBERING_INTERVAL) -> None:
+async def number_late_rows_periodically(engine: AsyncEngine, interval: float) -> None:
     """Every `interval` seconds until cancelled, number the rows stored without a number; failures are logged."""
     failures = FailedRounds(logger, "numbering rows stored without a number", f"trying again in {interval:g} s")
     while True:

@@ -8,9 +8,12 @@ writer's own numbering, so they are listed after any token taken before.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -210,3 +213,31 @@ async def test_a_failed_round_is_logged_and_the_next_one_runs(engine, monkeypatc
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_gateway_runs_the_round_while_it_serves(gateway):
     assert "feedgate-late-numbers" in {task.get_name() for task in asyncio.all_tasks()}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_worker_runs_the_round_while_it_clusters(database_url, engine, tmp_path: Path):
+    await insert_unnumbered(engine, interactions, [interaction_row(id="old-gateway", created_at=NOW)])
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("FEEDGATE_")},
+        "FEEDGATE_DATABASE_URL": database_url,
+        # A round a second after the worker starts, not the minute it waits by default.
+        "FEEDGATE_LATE_NUMBERING_INTERVAL": "1",
+    }
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        worker = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "gateway.cli", "worker", "--interval", "3600"),
+            env=environment,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=output,
+        )
+        try:
+            await until(lambda: numbered_now(engine, "old-gateway"), timeout=30)
+        except AssertionError:
+            raise AssertionError(f"the worker numbered nothing; it said:\n{log.read_text()}") from None
+        finally:
+            worker.terminate()  # SIGTERM stops it as Ctrl-C does (gateway.cli_signals)
+            await asyncio.wait_for(worker.wait(), 30)
