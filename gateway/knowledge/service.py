@@ -198,11 +198,13 @@ class KnowledgeService:
 
     async def activate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
         """Make the entry count in retrieval (a no-op when it already does)."""
-        return await self._change(entry_id, author, "activated", lambda fields: _with(fields, {"active": True}))
+        plan = self._change_plan(entry_id, author, "activated", lambda fields: _with(fields, {"active": True}))
+        return await self._saved(entry_id, plan)
 
     async def deactivate(self, entry_id: str, *, author: str) -> KnowledgeEntry | None:
         """Take the entry out of retrieval, keeping it and its history (a no-op when it is inactive)."""
-        return await self._change(entry_id, author, "deactivated", lambda fields: _with(fields, {"active": False}))
+        plan = self._change_plan(entry_id, author, "deactivated", lambda fields: _with(fields, {"active": False}))
+        return await self._saved(entry_id, plan)
 
     async def versions(self, entry_id: str) -> tuple[EntryVersion, ...] | None:
         """Every version of the entry, newest first (None: no such entry)."""
@@ -234,22 +236,10 @@ class KnowledgeService:
             raise InvalidQuery("version", f"entry {entry_id} has no version {version}")
         restored = {name: old[name] for name in ("title", "content")}
         restored |= {"example_questions": tuple(old["example_questions"]), "tags": tuple(old["tags"])}
-        return await self._change(
+        plan = self._change_plan(
             entry_id, author, "restored", lambda fields: _with(fields, restored), {"restored_from": version}, expected
         )
-
-    async def _change(
-        self,
-        entry_id: str,
-        author: str,
-        change: str,
-        new_fields: Callable[[EntryFields], EntryFields],
-        detail: dict[str, Any] | None = None,
-        expected_version: int | None = None,
-    ) -> KnowledgeEntry | None:
-        return await self._saved(
-            entry_id, self._change_plan(entry_id, author, change, new_fields, detail, expected_version)
-        )
+        return await self._saved(entry_id, plan)
 
     async def _saved(self, entry_id: str, plan: Change) -> KnowledgeEntry | None:
         """Store `plan`'s change to the entry; the entry as it then stands (None: no such entry)."""
