@@ -22,7 +22,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def interaction_row(question: str, answer: str, *, app: str = APP, **columns: Any) -> dict[str, Any]:
     """An answered chat interaction row, as the recorder would store it."""
-    return stored_interaction_row(app, question=question, answer=answer, **columns)
+    return stored_interaction_row(app, question=question, answer=answer, **{"latency_ms": 420.0, **columns})
 
 
 async def store(gateway: FeedgateApp, *rows: dict[str, Any]) -> list[str]:
