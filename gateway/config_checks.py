@@ -133,7 +133,7 @@ def check_port(option: str, port: int) -> int:
 
 
 _UNREADABLE_DATABASE_URL = (
-    "database_url cannot be read (not shown, as it may hold a password): percent-encode / ? # @ in its user "
+    "cannot be read (not shown, as it may hold a password): percent-encode / ? # @ in its user "
     f"and password as %2F %3F %23 %40; use {DATABASE_URL_FORMS}"
 )
 
@@ -141,8 +141,9 @@ _UNREADABLE_DATABASE_URL = (
 def check_database_url(url: str) -> None:
     """Refuse what is not a URL of a database Feedgate runs on, before any command tries to connect.
 
-    Raised as ConfigError rather than ValueError, so pydantic does not echo the URL (and its password)
-    into the message: a bad URL is one line naming the forms that work.
+    Raised as a refusal that carries no input (see `refused`) rather than a ValueError, which pydantic would
+    keep with the URL (and its password) for anyone printing the error; yet collected like any other refusal,
+    so a bad URL no longer hides the other settings' refusals.
     """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -150,20 +151,23 @@ def check_database_url(url: str) -> None:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"database_url is not a database URL; use {DATABASE_URL_FORMS}") from None
+        raise refused(((), f"not a database URL; use {DATABASE_URL_FORMS}")) from None
     except ValueError:
         # A port that is no number: "user:pass/word" with no "@" reads as host "user", port "pass", and the
         # error quoted it.
-        raise ConfigError(_UNREADABLE_DATABASE_URL) from None
+        raise refused(((), _UNREADABLE_DATABASE_URL)) from None
     rest = url.partition("://")[2]
     if rest.count("@") > 1 or url_credentials_end(rest) == -1:
         # SQLAlchemy ends a password at its first "@": the rest of it would be taken for the host, and shown.
-        raise ConfigError(_UNREADABLE_DATABASE_URL)
+        raise refused(((), _UNREADABLE_DATABASE_URL))
     if parsed.drivername not in _DATABASE_DRIVERS:
         shown = parsed.render_as_string(hide_password=True)
-        raise ConfigError(
-            f"database_url {shown} is not a database Feedgate runs on (SQLite through aiosqlite, PostgreSQL "
-            f"through asyncpg); use {DATABASE_URL_FORMS}"
+        raise refused(
+            (
+                (),
+                f"{shown} is not a database Feedgate runs on (SQLite through aiosqlite, PostgreSQL "
+                f"through asyncpg); use {DATABASE_URL_FORMS}",
+            )
         )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from gateway.config_checks import DATABASE_URL_FORMS
 from gateway.url_text import shown_url, without_url_passwords
 
 # A setting whose name ends so holds a secret, and its value is never echoed (a log or a terminal would keep
@@ -72,6 +73,12 @@ def _reason(message: str) -> str:
     return message
 
 
+def _without_passwords(reason: str) -> str:
+    # The database URL's forms a refusal names hold "user:password@", a placeholder, not a secret: hidden, it read
+    # as if the operator's own password had been.
+    return DATABASE_URL_FORMS.join(without_url_passwords(part) for part in reason.split(DATABASE_URL_FORMS))
+
+
 def invalid_settings(exc: ValidationError, origins: SettingOrigins | None = None) -> str:
     """One line per refused setting, naming it and where its value came from, with the value unless it is a secret.
 
@@ -92,5 +99,5 @@ def invalid_settings(exc: ValidationError, origins: SettingOrigins | None = None
             given = shown_url(given)
         shown = "" if hidden or given is None else f"; got {without_url_passwords(repr(given))}"
         unit = "; a number of seconds" if path.endswith(_SECONDS_ENDINGS) else ""
-        lines.append(f"  {path or 'settings'}{where}: {without_url_passwords(_reason(error['msg']))}{shown}{unit}")
+        lines.append(f"  {path or 'settings'}{where}: {_without_passwords(_reason(error['msg']))}{shown}{unit}")
     return "\n".join(lines)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from gateway.config import load_settings
+from gateway.config import Settings, load_settings
 from gateway.config_checks import ConfigError
+
+PORT_REFUSED = "  port (port passed in code): Input should be less than or equal to 65535; got 70000"
 
 
 @pytest.mark.parametrize("variable", ["FEEDGATE_PORT", "FEEDGATE_WORKER_METRICS_PORT"])
@@ -32,8 +35,9 @@ def test_what_is_not_a_database_url_is_refused_naming_the_forms_that_work(url: s
         load_settings(database_url=url)
 
     assert str(raised.value) == (
-        "database_url is not a database URL; use sqlite+aiosqlite:///path/to/feedgate.db "
-        "or postgresql+asyncpg://user:password@host/database"
+        "invalid configuration:\n"
+        "  database_url (database_url passed in code): not a database URL; use "
+        "sqlite+aiosqlite:///path/to/feedgate.db or postgresql+asyncpg://user:password@host/database"
     )
 
 
@@ -50,7 +54,9 @@ def test_a_database_feedgate_does_not_run_on_is_refused_with_its_password_hidden
     with pytest.raises(ConfigError) as raised:
         load_settings(database_url=url)
 
-    assert str(raised.value).startswith(f"database_url {shown} is not a database Feedgate runs on")
+    assert f"  database_url (database_url passed in code): {shown} is not a database Feedgate runs on" in str(
+        raised.value
+    )
     assert "secret" not in str(raised.value)
 
 
@@ -79,6 +85,46 @@ def test_a_database_url_whose_password_breaks_it_is_refused_showing_none_of_it(u
     said = str(raised.value)
     assert "Zq1" not in said and "Xw2" not in said, said
     assert "percent-encode" in said and "%40" in said and "%2F" in said, said
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "notaurl",
+        "mysql://feedgate:Zq1Xw2@db/feedgate",
+        "postgresql+asyncpg://u:Zq1/Xw2/feedgate",
+        "postgresql+asyncpg://u:Zq1@Xw2@127.0.0.1:1/feedgate",
+    ],
+)
+def test_a_refused_database_url_is_reported_beside_another_refused_setting_showing_no_password(url: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(database_url=url, port=70000)
+
+    said = str(raised.value)
+    lines = said.splitlines()
+    assert lines[0] == "invalid configuration:" and PORT_REFUSED in lines, said
+    assert any(line.startswith("  database_url (database_url passed in code): ") for line in lines), said
+    assert "Zq1" not in said and "Xw2" not in said, said
+
+
+def test_a_check_across_settings_is_reported_beside_a_refused_database_url(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FEEDGATE_DATABASE_URL", "mysql://feedgate:Zq1Xw2@db/feedgate")
+    monkeypatch.setenv("FEEDGATE_REVIEW_WEBHOOK_URL", "http://x/y")
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    said = str(raised.value)
+    assert "  database_url (FEEDGATE_DATABASE_URL): mysql://feedgate:***@db/feedgate is not a database" in said
+    assert "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): review_webhook_url is set but" in said
+    assert "Zq1Xw2" not in said
+
+
+def test_a_database_url_refused_by_settings_built_in_code_shows_no_password():
+    with pytest.raises(ValidationError) as raised:
+        Settings(database_url="mysql://feedgate:Zq1Xw2@db/feedgate")
+
+    assert "Zq1Xw2" not in str(raised.value) and "Zq1Xw2" not in repr(raised.value.errors())
 
 
 @pytest.mark.parametrize("separator", ["/", "?", "#"])
