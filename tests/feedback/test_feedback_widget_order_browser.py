@@ -67,7 +67,8 @@ def test_a_thumb_pressed_while_a_comment_is_on_its_way_is_the_vote_stored_last(
 
     page.wait_for_timeout(300)
     page.get_by_role("button", name="Good answer").click()  # changed their mind while the comment was sent
-    page.wait_for_timeout(3_000)
+    # The vote leaves when the comment lands, and late too: it carries the comment sent.
+    page.wait_for_function(f"() => ({STATUS})().includes('Your vote is in')", timeout=10_000)
 
     assert page.get_by_role("button", name="Good answer").get_attribute("aria-pressed") == "true"
     [current] = gateway.interaction(interaction_id)["feedback"]["current"]
