@@ -262,6 +262,10 @@
     // thumb already stored posts nothing.
     var chosen = { thumbs: null, rating: null }; // what the controls show pressed
     var sent = { thumbs: null, rating: null }; // the vote the gateway stored last
+    // The texts the gateway stored last, by field: sent again with every later post, a vote's too (posts are not
+    // merged: a rating sent without them dropped the correction from the current feedback). A text sent anew replaces
+    // its own field's alone, so a comment written later keeps the correction.
+    var kept = {};
     var lastPressed = null; // {kind, node}
     var sending = false;
     var commentAsked = null; // "Send" pressed while a post was on its way: {hadFocus}
@@ -272,6 +276,10 @@
       var payload = {};
       if (vote.thumbs) payload.thumbs = vote.thumbs;
       if (vote.rating) payload.rating = vote.rating;
+      return payload;
+    }
+    function withKept(payload) {
+      Object.keys(kept).forEach(function (field) { if (payload[field] === undefined) payload[field] = kept[field]; });
       return payload;
     }
     function word(kind) { return kind === "rating" ? "rating" : "vote"; }
@@ -367,7 +375,7 @@
       sending = true;
       showPressed();
       say("Sending your " + word(pressed.kind) + "\u2026");
-      send(options, signals(vote), function () { return same(chosen, vote); }).then(function (result) {
+      send(options, withKept(signals(vote)), function () { return same(chosen, vote); }).then(function (result) {
         sending = false;
         sent = vote;
         stored(result);
@@ -385,7 +393,10 @@
       var payload = signals(chosen);
       var vote = voteOf(payload);
       var written = texts.map(function (box) { return box.value; });
-      texts.forEach(function (box) { if (box.value.trim()) payload[box.name] = box.value; });
+      var fresh = {};
+      texts.forEach(function (box) { if (box.value.trim()) fresh[box.name] = box.value; });
+      Object.keys(fresh).forEach(function (field) { payload[field] = fresh[field]; });
+      withKept(payload);
       if (same(vote, sent) && written.join("").trim() === "") {
         // Nothing to add to the vote already stored; with none, nothing to send (the gateway refuses an empty post).
         submit.disabled = false;
@@ -400,6 +411,7 @@
       send(options, payload).then(function (result) {
         sending = false;
         sent = vote;
+        Object.keys(fresh).forEach(function (field) { kept[field] = fresh[field]; });
         stored(result);
         showPressed();
         submit.disabled = false;
