@@ -23,7 +23,8 @@ class choice_finish_reason(FunctionElement[str]):  # noqa: N801 (an SQL function
     name = "choice_finish_reason"
 
 
-def _arguments(element: choice_finish_reason, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+def _arguments(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    # Both functions take (response, index).
     response, index = list(element.clauses)
     return compiler.process(response, **kw), compiler.process(index, **kw)
 
@@ -55,14 +56,9 @@ class choice_has_token_logprobs(FunctionElement[bool]):  # noqa: N801 (an SQL fu
     name = "choice_has_token_logprobs"
 
 
-def _token_logprobs_arguments(element: choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
-    response, index = list(element.clauses)
-    return compiler.process(response, **kw), compiler.process(index, **kw)
-
-
 @compiles(choice_has_token_logprobs)
 def _sqlite_token_logprobs(element: choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> str:
-    response, index = _token_logprobs_arguments(element, compiler, **kw)
+    response, index = _arguments(element, compiler, **kw)
 
     def is_scored(document: str, path: str, object_test: str) -> str:
         # json_type tells a missing `index` (NULL) from a JSON null, and a number from true (json_extract's 1).
@@ -93,7 +89,7 @@ def _sqlite_token_logprobs(element: choice_has_token_logprobs, compiler: SQLComp
 
 @compiles(choice_has_token_logprobs, "postgresql")
 def _postgresql_token_logprobs(element: choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> str:
-    response, index = _token_logprobs_arguments(element, compiler, **kw)
+    response, index = _arguments(element, compiler, **kw)
 
     def is_scored(choice: str) -> str:
         # `->` gives SQL NULL for a missing key (or a non-object), a JSON null for a null one.

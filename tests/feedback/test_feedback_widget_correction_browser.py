@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
+from widget_steps import press
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +19,7 @@ def test_a_page_that_asks_for_no_correction_shows_no_correction_box(
     browser,
 ):
     _, _, page = opened_widget(settings, start_gateway, page_server, browser)
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="Your vote is in")
 
     assert page.get_by_label(CORRECTION).count() == 0
     page.close()
@@ -34,13 +34,11 @@ def test_a_correction_is_sent_with_the_vote_and_the_comment(
     gateway, interaction_id, page = opened_widget(
         settings, start_gateway, page_server, browser, attributes='data-feedgate-controls="thumbs correction comment"'
     )
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="Your vote is in")
 
     page.get_by_label(CORRECTION).fill("Use the reset link under Settings.")
     page.get_by_label("What could be better?").fill("It sent me to support.")
-    page.get_by_role("button", name="Send", exact=True).click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send", then="Thanks for your feedback!", exact=True)
 
     [_, sent] = gateway.interaction(interaction_id)["feedback"]["events"]
     assert (sent["thumbs"], sent["correction"], sent["comment"]) == (
@@ -65,8 +63,7 @@ def test_a_correction_alone_needs_no_vote_first(
     )
 
     page.get_by_label(CORRECTION).fill("Use the reset link under Settings.")
-    page.get_by_role("button", name="Send correction").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send correction", then="Thanks for your feedback!")
 
     [sent] = gateway.interaction(interaction_id)["feedback"]["events"]
     assert (sent["thumbs"], sent["rating"], sent["correction"]) == (None, None, "Use the reset link under Settings.")
@@ -86,8 +83,7 @@ def test_an_empty_box_with_nothing_to_add_sends_nothing(
     )
     posts = answer_posts(page, page_server.origin, 500, times=0)  # watched only: every post goes through
 
-    page.get_by_role("button", name="Send", exact=True).click()
-    page.get_by_role("status").filter(has_text="Write your feedback first").wait_for(timeout=10_000)
+    press(page, "Send", then="Write your feedback first", exact=True)
 
     assert posts == []
     assert gateway.interaction(interaction_id)["feedback"]["events"] == []
@@ -106,14 +102,12 @@ def test_a_correction_that_could_not_be_sent_stays_to_send_again(
     answer_posts(page, page_server.origin)  # the link drops
 
     page.get_by_label(CORRECTION).fill("Use the reset link under Settings.")
-    page.get_by_role("button", name="Send correction").click()
-    page.get_by_role("status").filter(has_text="Your correction was not saved").wait_for(timeout=10_000)
+    press(page, "Send correction", then="Your correction was not saved")
 
     assert "Press \u201cSend correction\u201d again" in page.get_by_role("status").text_content()
     assert page.get_by_label(CORRECTION).input_value() == "Use the reset link under Settings."
     page.unroute("**/v1/feedback")
-    page.get_by_role("button", name="Send correction").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send correction", then="Thanks for your feedback!")
     assert [event["correction"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == [
         "Use the reset link under Settings."
     ]

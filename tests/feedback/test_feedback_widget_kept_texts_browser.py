@@ -11,6 +11,7 @@ import json
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
+from widget_steps import press
 
 pytestmark = pytest.mark.browser
 
@@ -39,14 +40,11 @@ def test_a_correction_sent_stays_in_the_current_feedback_after_a_later_rating(
         settings, start_gateway, page_server, browser, attributes=ALL_CONTROLS
     )
     posts = answer_posts(page, page_server.origin, times=0)  # watched only: every post goes through
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="Your vote is in")
     page.get_by_label(CORRECTION).fill("The fee is 1%, not 2%.")
-    page.get_by_role("button", name="Send", exact=True).click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send", then="Thanks for your feedback!", exact=True)
 
-    page.get_by_role("button", name="Rate 2 of 5").click()
-    page.get_by_role("status").filter(has_text="Your rating is in").wait_for(timeout=10_000)
+    press(page, "Rate 2 of 5", then="Your rating is in")
 
     assert sent(posts)[-1] == {"thumbs": "down", "rating": 2, "correction": "The fee is 1%, not 2%."}
     assert current(gateway, interaction_id) == ("down", 2, "The fee is 1%, not 2%.", None)
@@ -61,21 +59,16 @@ def test_a_comment_sent_goes_with_every_later_vote_till_a_new_one_replaces_it(
 ):
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
     posts = answer_posts(page, page_server.origin, times=0)  # watched only: every post goes through
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="Your vote is in")
     page.get_by_label("What could be better?").fill("Too long.")
-    page.get_by_role("button", name="Send comment").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send comment", then="Thanks for your feedback!")
 
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Good answer", then="Your vote is in")
     assert sent(posts)[-1] == {"thumbs": "up", "comment": "Too long."}
 
     page.get_by_label("What could be better?").fill("Fine after all.")
-    page.get_by_role("button", name="Send comment").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Send comment", then="Thanks for your feedback!")
+    press(page, "Bad answer", then="Your vote is in")
 
     assert sent(posts)[-1] == {"thumbs": "down", "comment": "Fine after all."}
     assert current(gateway, interaction_id) == ("down", None, None, "Fine after all.")
@@ -92,17 +85,13 @@ def test_a_new_comment_keeps_the_correction_sent_before(
     gateway, interaction_id, page = opened_widget(
         settings, start_gateway, page_server, browser, attributes=ALL_CONTROLS
     )
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="Your vote is in")
     page.get_by_label(CORRECTION).fill("The fee is 1%, not 2%.")
-    page.get_by_role("button", name="Send", exact=True).click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send", then="Thanks for your feedback!", exact=True)
 
-    page.get_by_role("button", name="Rate 1 of 5").click()
-    page.get_by_role("status").filter(has_text="Your rating is in").wait_for(timeout=10_000)
+    press(page, "Rate 1 of 5", then="Your rating is in")
     page.get_by_label("What could be better?").fill("It quoted last year's fees.")
-    page.get_by_role("button", name="Send", exact=True).click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send", then="Thanks for your feedback!", exact=True)
 
     assert current(gateway, interaction_id) == ("down", 1, "The fee is 1%, not 2%.", "It quoted last year's fees.")
     page.close()
@@ -128,8 +117,7 @@ def test_a_rating_pressed_while_the_comment_is_on_its_way_is_sent_after_it_with_
     )
     page.add_init_script(SLOW_COMMENT)
     page.reload()
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="Your vote is in")
     page.get_by_label("What could be better?").fill("The fee is wrong.")
     page.get_by_role("button", name="Send", exact=True).click()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
+from widget_steps import press
 
 pytestmark = pytest.mark.browser
 
@@ -60,14 +61,11 @@ def test_a_rating_after_a_thumb_is_sent_with_that_thumb(
     gateway, interaction_id, page = opened_widget(
         settings, start_gateway, page_server, browser, attributes=THUMBS_AND_RATING
     )
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Good answer", then="Your vote is in")
 
-    page.get_by_role("button", name="Rate 4 of 5").click()
-    page.get_by_role("status").filter(has_text="Your rating is in").wait_for(timeout=10_000)
+    press(page, "Rate 4 of 5", then="Your rating is in")
     page.get_by_label("What could be better?").fill("Shorter, please.")
-    page.get_by_role("button", name="Send comment").click()
-    page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
+    press(page, "Send comment", then="Thanks for your feedback!")
 
     assert signals(gateway, interaction_id) == [("up", None), ("up", 4), ("up", 4)]
     [current] = gateway.interaction(interaction_id)["feedback"]["current"]
@@ -106,8 +104,7 @@ def test_a_rating_lost_on_the_way_is_not_shown_pressed_and_is_said_so(
     )
     posts = answer_posts(page, page_server.origin)  # the link drops
 
-    page.get_by_role("button", name="Rate 1 of 5").click()
-    page.get_by_role("status").filter(has_text="Your rating was not saved").wait_for(timeout=10_000)
+    press(page, "Rate 1 of 5", then="Your rating was not saved")
 
     assert len(posts) == 2  # tried once more by itself
     assert page.get_by_role("button", name="Rate 1 of 5").get_attribute("aria-pressed") == "false"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
+from widget_steps import press
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +33,7 @@ def test_an_expired_token_tells_the_end_user_the_answer_can_no_longer_be_rated(
     warnings = warnings_of(page)
     page.wait_for_timeout(2_100)
 
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+    press(page, "Good answer", then="not saved")
 
     assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
     assert any("FEEDGATE_FEEDBACK_TOKEN_TTL" in warning and "invalid_feedback_token" in warning for warning in warnings)
@@ -51,11 +51,9 @@ def test_a_spent_token_tells_the_end_user_no_more_feedback_is_taken(
     one_post = settings.model_copy(update={"feedback_token_max_submissions": 1})
     gateway, interaction_id, page = opened_widget(one_post, start_gateway, page_server, browser)
     warnings = warnings_of(page)
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Good answer", then="Your vote is in")
 
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+    press(page, "Bad answer", then="not saved")
 
     assert status_of(page) == "Your vote was not saved: this answer takes no more feedback."
     assert any("stored its 1 submissions" in warning for warning in warnings)
@@ -75,8 +73,7 @@ def test_a_user_the_token_does_not_speak_for_is_told_in_the_end_users_words(
     )
     warnings = warnings_of(page)
 
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+    press(page, "Good answer", then="not saved")
 
     assert status_of(page) == "Your vote was not saved: this answer can only be rated by the person it was given to."
     assert any("this feedback token speaks only for" in warning for warning in warnings)
@@ -101,8 +98,7 @@ def test_a_malformed_token_tells_the_developer_in_the_console(
     warnings = warnings_of(page)
     page.goto(page_server.origin)
 
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="not saved").wait_for(timeout=10_000)
+    press(page, "Good answer", then="not saved")
 
     assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
     assert any("the feedback token is malformed" in warning for warning in warnings)

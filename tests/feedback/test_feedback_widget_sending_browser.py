@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
+from widget_steps import press
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +47,7 @@ def test_a_rating_on_its_way_is_busy_and_the_thumb_stored_before_it_is_not(
     _, _, page = opened_widget(
         settings, start_gateway, page_server, browser, attributes='data-feedgate-controls="thumbs rating"'
     )
-    page.get_by_role("button", name="Good answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press(page, "Good answer", then="Your vote is in")
     page.add_init_script(SLOW_POSTS)
     page.evaluate(SLOW_POSTS)
 
