@@ -205,8 +205,11 @@ RESPONSES = {
         "missing_credentials: neither a token nor a key was sent. invalid_api_key: the key is not accepted."
     ),
     403: openai_error(
-        "invalid_feedback_token: the token is malformed, forged or expired, or is for another interaction "
-        "than interaction_id (param interaction_id). feedback_user_mismatch: user_id is not the user the token "
+        "feedback_token_expired: the token is past FEEDGATE_FEEDBACK_TOKEN_TTL; a fresh answer brings a fresh "
+        "token, and the app may still post with its API key. invalid_feedback_token: the token is malformed (the "
+        "message says which part), its signature is not valid (forged, or signed with another "
+        "FEEDGATE_FEEDBACK_SECRET), or it is for another interaction than interaction_id (param interaction_id). "
+        "feedback_user_mismatch: user_id is not the user the token "
         "is bound to (param user_id). forbidden: an app key posting on another app's interaction."
     ),
     404: openai_error(

@@ -17,7 +17,7 @@ from gateway.feedback.posted_interaction import PostedInteractions, not_found
 from gateway.feedback.refused import FeedbackRefused
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
 from gateway.feedback.submitters import Submitter, authorize, refuse_a_different_post, refuse_unknown_choice, voice
-from gateway.feedback.token import FeedbackTokens, InvalidToken, looks_like_token
+from gateway.feedback.token import ExpiredToken, FeedbackTokens, InvalidToken, looks_like_token
 from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.store.feedback import EndUserErased, FeedbackFilter, FeedbackStore, InteractionRemoved
@@ -162,6 +162,9 @@ class FeedbackService:
             self._limits.check_address(client_address)
             try:
                 verified = self._tokens.verify(token)
+            except ExpiredToken as exc:
+                # Its own code: an app answers it with a fresh answer, where invalid_feedback_token is a bug to fix.
+                raise FeedbackRefused(403, str(exc), "feedback_token_expired") from None
             except InvalidToken as exc:
                 raise FeedbackRefused(403, str(exc), "invalid_feedback_token") from None
             return Submitter("token", token=verified)

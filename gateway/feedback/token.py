@@ -32,19 +32,29 @@ USER_BOUND = "v2"
 MAX_BOUND_USER_CHARS = 200
 
 # Each refusal says what to do: the widget shows it, and a developer reads it in the network panel.
-MALFORMED = (
-    "the feedback token is malformed: send the value of the answer's x-feedgate-feedback-token header "
-    "as it came (it starts with v1. or v2.)"
-)
+# A malformed token's own text is never repeated: a value that is no token may be a secret sent by mistake.
+SEND_AS_IT_CAME = "send the value of the answer's x-feedgate-feedback-token header as it came"
 # A changed secret (or replicas given different ones) is the usual cause, far more often than a forgery.
 BAD_SIGNATURE = (
     "the feedback token's signature is not valid: send it exactly as the answer's x-feedgate-feedback-token "
     "header gave it; a token signed by a gateway with another FEEDGATE_FEEDBACK_SECRET is refused too"
 )
+# What a page's template writes for a variable it was never given: a front-end slip, named as such.
+_UNSET_VARIABLE = ("undefined", "null", "None")
+_PARTS = {ANONYMOUS: 4, USER_BOUND: 5}
 
 
 class InvalidToken(Exception):
-    """A token that is malformed, forged, expired or meant for another interaction; the message says which."""
+    """A token that is malformed, forged or meant for another interaction (or expired); the message says which."""
+
+
+class ExpiredToken(InvalidToken):
+    """A genuine token past its expiry: the one refusal a fresh answer mends, not a fix to the app's front end."""
+
+
+def malformed(reason: str) -> InvalidToken:
+    """The refusal of a token that is no token's form, saying which part is wrong (`reason`)."""
+    return InvalidToken(f"the feedback token is malformed: {reason}; {SEND_AS_IT_CAME}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +97,17 @@ class FeedbackTokens:
     def verify(self, token: str) -> VerifiedToken:
         """What a genuine, unexpired token grants; raises InvalidToken otherwise."""
         parts = token.split(".")
-        expected_parts = {ANONYMOUS: 4, USER_BOUND: 5}.get(parts[0])
-        well_formed = expected_parts == len(parts) and parts[1] != ""
-        if not well_formed or not (parts[2].isascii() and parts[2].isdigit()):
-            raise InvalidToken(MALFORMED)
+        wrong = _wrong_part(token, parts)
+        if wrong is not None:
+            raise malformed(wrong)
         payload, signature = ".".join(parts[:-1]), parts[-1]
         if not hmac.compare_digest(signature.encode(), self._signature(payload).encode()):
             raise InvalidToken(BAD_SIGNATURE)
         if int(parts[2]) <= self._clock():
-            raise InvalidToken(
-                f"the feedback token has expired: tokens are valid for {span_words(timedelta(seconds=self._ttl))} after their answer "
-                "(FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post this feedback with its own API key"
+            raise ExpiredToken(
+                f"the feedback token has expired: tokens are valid for {span_words(timedelta(seconds=self._ttl))} "
+                "after their answer (FEEDGATE_FEEDBACK_TOKEN_TTL); a fresh answer comes with a fresh token, "
+                "and the app can still post this feedback with its own API key"
             )
         user = _decode_user(parts[3]) if len(parts) == 5 else None
         return VerifiedToken(interaction_id=parts[1], user=user, token_id=_token_id(signature))
@@ -112,6 +122,24 @@ def looks_like_token(value: str) -> bool:
     return value.startswith((f"{ANONYMOUS}.", f"{USER_BOUND}."))
 
 
+def _wrong_part(token: str, parts: list[str]) -> str | None:
+    """Which part of `token` (split at its dots into `parts`) breaks the token's form; None if none does."""
+    if token.strip() == "":
+        return "it is empty"
+    if token in _UNSET_VARIABLE:
+        return f"it is {token!r}, as a page's unset variable reads"
+    expected = _PARTS.get(parts[0])
+    if expected is None:
+        return f"it does not start with {ANONYMOUS}. or {USER_BOUND}."
+    if len(parts) != expected:
+        return f"a {parts[0]} token has {expected} parts separated by dots, this one has {len(parts)}"
+    if parts[1] == "":
+        return "its second part, the interaction id, is empty"
+    if not (parts[2].isascii() and parts[2].isdigit()):
+        return "its third part, the expiry, is not a whole number of seconds"
+    return None
+
+
 def _encode_user(user: str) -> str:
     # base64url keeps dots (the separator) and any other character out of the token's text.
     return base64.urlsafe_b64encode(user.encode()).rstrip(b"=").decode()
@@ -122,9 +150,9 @@ def _decode_user(encoded: str) -> str:
         user = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         # Only reachable with the signing secret: a signed payload is one this class wrote.
-        raise InvalidToken(MALFORMED) from None
+        raise malformed("its fourth part, the end user, is not base64url of UTF-8 text") from None
     if not user:
-        raise InvalidToken(MALFORMED)
+        raise malformed("its fourth part, the end user, is empty")
     return user
 
 

@@ -150,9 +150,11 @@
   }
 
   // What the end user reads when the gateway refuses a post: its own message names settings and headers, for the page's
-  // developer, who finds it in the console. An expired, forged or other answer's token alike: nothing the end user can do.
+  // developer, who finds it in the console. An expired token is the answer's age; a malformed, forged or other
+  // answer's token is the page's fault, and "can no longer be rated" would have blamed the wait.
   var REFUSED = {
-    invalid_feedback_token: "this answer can no longer be rated",
+    feedback_token_expired: "this answer can no longer be rated",
+    invalid_feedback_token: "feedback is not working on this page",
     interaction_not_found: "this answer can no longer be rated",
     end_user_erased: "this answer can no longer be rated",
     feedback_token_exhausted: "this answer takes no more feedback",

@@ -195,6 +195,7 @@ async def test_a_token_for_another_interaction_is_a_403(answer, post_feedback):
 
     assert response.status_code == 403
     error = error_of(response)
+    assert error["code"] == "invalid_feedback_token"
     assert error["message"] == (
         f"the feedback token is for interaction {one.interaction_id!r}, not {two.interaction_id!r}: "
         "send the id the answer's x-feedgate-interaction-id header gave with that token"
@@ -208,6 +209,7 @@ async def test_a_forged_token_is_a_403(given, post_feedback):
     response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token=forged)
 
     assert response.status_code == 403
+    assert error_of(response)["code"] == "invalid_feedback_token"
     # The usual cause is no forgery but a gateway whose secret differs: the message names both remedies.
     assert error_of(response)["message"] == (
         "the feedback token's signature is not valid: send it exactly as the answer's x-feedgate-feedback-token "
@@ -229,9 +231,12 @@ async def test_an_expired_token_is_a_403(gateway_with, settings):
         )
 
     assert response.status_code == 403
+    # Its own code: an app tells "ask for a fresh answer" from a bug in its front end by it alone.
+    assert response.json()["error"]["code"] == "feedback_token_expired"
     assert response.json()["error"]["message"] == (
         "the feedback token has expired: tokens are valid for 7 days after their answer "
-        "(FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post this feedback with its own API key"
+        "(FEEDGATE_FEEDBACK_TOKEN_TTL); a fresh answer comes with a fresh token, "
+        "and the app can still post this feedback with its own API key"
     )
 
 
@@ -239,9 +244,10 @@ async def test_a_malformed_token_is_a_403(given, post_feedback):
     response = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "up"}, token="garbage")
 
     assert response.status_code == 403
+    assert error_of(response)["code"] == "invalid_feedback_token"
     assert error_of(response)["message"] == (
-        "the feedback token is malformed: send the value of the answer's x-feedgate-feedback-token header "
-        "as it came (it starts with v1. or v2.)"
+        "the feedback token is malformed: it does not start with v1. or v2.; send the value of the answer's "
+        "x-feedgate-feedback-token header as it came"
     )
 
 

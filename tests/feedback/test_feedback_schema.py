@@ -166,3 +166,11 @@ async def test_the_documented_model_does_not_parse_the_body_the_endpoint_does(cl
 
     assert response.status_code == 422
     assert error_of(response)["message"].startswith("unknown field 'vote'; allowed: ")
+
+
+@sqlite_only
+@pytest.mark.parametrize(("status", "code"), [(403, "feedback_token_expired"), (403, "invalid_feedback_token")])
+async def test_each_refusal_code_is_documented_under_its_status(client, status, code):
+    schema = await openapi(client)
+
+    assert f"{code}:" in operation(schema)["responses"][str(status)]["description"]

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from gateway.feedback.token import MAX_BOUND_USER_CHARS, FeedbackTokens, InvalidToken
+from gateway.feedback.token import MAX_BOUND_USER_CHARS, ExpiredToken, FeedbackTokens, InvalidToken
 
 INTERACTION = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 TTL = 7 * 24 * 3600
@@ -99,8 +99,18 @@ def test_a_token_expires_after_its_time_to_live(tokens, clock):
     token = tokens.sign(INTERACTION)
     clock.now += TTL
 
-    with pytest.raises(InvalidToken, match="expired"):
+    # Its own kind: expiry is the one refusal an app answers with a fresh answer, not a fix to its front end.
+    with pytest.raises(ExpiredToken, match="expired"):
         tokens.verify(token)
+
+
+def test_a_forged_token_is_no_expired_one_even_past_its_expiry(tokens, clock):
+    token = _replace(tokens.sign(INTERACTION), 1, "another")
+    clock.now += TTL
+
+    with pytest.raises(InvalidToken, match="signature is not valid") as refused:
+        tokens.verify(token)
+    assert not isinstance(refused.value, ExpiredToken)
 
 
 def test_the_time_to_live_is_configurable(clock):
@@ -201,3 +211,26 @@ def test_an_expired_token_says_how_long_tokens_last(clock, ttl, said):
 
     with pytest.raises(InvalidToken, match=f"tokens are valid for {said} after their answer"):
         tokens.verify(token)
+
+
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [
+        ("", "it is empty"),
+        ("undefined", "it is 'undefined', as a page's unset variable reads"),
+        ("null", "it is 'null', as a page's unset variable reads"),
+        ("sk-secret-app-key", "it does not start with v1. or v2."),
+        ("v1.id.123", "a v1 token has 4 parts separated by dots, this one has 3"),
+        ("v2.id.123.sig", "a v2 token has 5 parts separated by dots, this one has 4"),
+        ("v1..123.sig", "its second part, the interaction id, is empty"),
+        ("v1.id.soon.sig", "its third part, the expiry, is not a whole number of seconds"),
+    ],
+)
+def test_a_malformed_token_says_which_part_is_wrong_without_repeating_it(tokens, token, said):
+    with pytest.raises(InvalidToken) as refused:
+        tokens.verify(token)
+
+    assert str(refused.value).startswith(f"the feedback token is malformed: {said}; ")
+    assert not isinstance(refused.value, ExpiredToken)
+    # A value that is not a token may be a secret sent by mistake: it is never echoed.
+    assert "sk-secret" not in str(refused.value)

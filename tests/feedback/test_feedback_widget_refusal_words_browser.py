@@ -36,7 +36,7 @@ def test_an_expired_token_tells_the_end_user_the_answer_can_no_longer_be_rated(
     press(page, "Good answer", then="not saved")
 
     assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
-    assert any("FEEDGATE_FEEDBACK_TOKEN_TTL" in warning and "invalid_feedback_token" in warning for warning in warnings)
+    assert any("FEEDGATE_FEEDBACK_TOKEN_TTL" in warning and "feedback_token_expired" in warning for warning in warnings)
     assert page.get_by_role("button", name="Good answer").get_attribute("aria-pressed") == "false"
     assert gateway.interaction(interaction_id)["feedback"]["events"] == []
     page.close()
@@ -100,6 +100,9 @@ def test_a_malformed_token_tells_the_developer_in_the_console(
 
     press(page, "Good answer", then="not saved")
 
-    assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
-    assert any("the feedback token is malformed" in warning for warning in warnings)
+    # Not "can no longer be rated": nothing expired; the page's token is wrong, which no end user can mend.
+    assert status_of(page) == "Your vote was not saved: feedback is not working on this page."
+    assert any(
+        "the feedback token is malformed" in warning and "invalid_feedback_token" in warning for warning in warnings
+    )
     page.close()
