@@ -44,6 +44,7 @@ from gateway.api.security_headers import with_security_headers
 from gateway.api.sent_records import SentDataclassSchemaPlugin
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
+from gateway.api.widget_script import serve_widget
 from gateway.config import Settings
 from gateway.domain.late_numbering import number_late_rows_periodically
 from gateway.observability.collector import tune_collector_for_serving
@@ -231,7 +232,9 @@ def create_app(
             feedback_preflight,
             submit_feedback,
             poll_held_answer,
-            # The browser feedback widget, /static/feedgate.js.
+            # The browser feedback widget, /static/feedgate.js, with this gateway's text limit written in;
+            # the rest of /static as files.
+            serve_widget,
             static_files("/static", STATIC_DIRECTORY),
             # The admin pages under /admin (sign-in, sessions, CSRF, roles), and / leading there.
             *ADMIN_ROUTE_HANDLERS,

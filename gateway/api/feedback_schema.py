@@ -222,8 +222,10 @@ RESPONSES = {
     413: openai_error("request_too_large: the body is over 1 MiB."),
     422: openai_error(
         "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, no "
-        "interaction_id with an app key, a wrong type, a value out of range, a text over its limit, a choice the answer does not have, or none of thumbs, "
-        "rating, correction and comment. "
+        "interaction_id with an app key, a wrong type, a value out of range, a choice the answer does not have, or "
+        "none of thumbs, rating, correction and comment. feedback_text_too_long: correction, comment or metadata (as "
+        "JSON) is over FEEDGATE_FEEDBACK_MAX_TEXT_CHARS characters (param names it; the message says its length and "
+        "the limit). "
         "idempotency_key_reused: the key was used on this interaction for a different post; nothing is stored."
     ),
     429: openai_error(

@@ -15,7 +15,7 @@ from gateway.domain.time_range import utc_range
 from gateway.feedback.limits import FeedbackLimits, RateLimited
 from gateway.feedback.posted_interaction import PostedInteractions, not_found
 from gateway.feedback.refused import FeedbackRefused
-from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, parse_submission
+from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, TextTooLong, parse_submission
 from gateway.feedback.submitters import Submitter, authorize, refuse_a_different_post, refuse_unknown_choice, voice
 from gateway.feedback.token import ExpiredToken, FeedbackTokens, InvalidToken, looks_like_token
 from gateway.observability.metrics import record_feedback
@@ -77,6 +77,8 @@ class FeedbackService:
             try:
                 named = submitter.token.interaction_id if submitter.token is not None else None
                 submission = parse_submission(body, self._max_text_chars, named)
+            except TextTooLong as exc:
+                raise FeedbackRefused(422, exc.message, "feedback_text_too_long", exc.field) from None
             except InvalidSubmission as exc:
                 status = 400 if isinstance(exc, MalformedBody) else 422
                 raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None

@@ -34,6 +34,13 @@ class MalformedBody(InvalidSubmission):
     """The body is not JSON at all."""
 
 
+class TextTooLong(InvalidSubmission):
+    """A text (or the metadata) longer than FEEDGATE_FEEDBACK_MAX_TEXT_CHARS: its own code, so a widget can say the limit."""
+
+    def __init__(self, field: str, length: int, max_chars: int, unit: str = "characters") -> None:
+        super().__init__(f"'{field}' is {length:,} {unit}; at most {max_chars:,} are accepted", field)
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
     """A validated feedback submission."""
@@ -216,7 +223,7 @@ def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:
     if not isinstance(value, str):
         raise InvalidSubmission(f"'{field}' must be a string", field)
     if len(value) > max_chars:
-        raise InvalidSubmission(f"'{field}' is {len(value)} characters long; the limit is {max_chars}", field)
+        raise TextTooLong(field, len(value), max_chars)
     _refuse_nul(value, field)
     # An empty box is no signal: a blank correction must not count as negative feedback.
     return value if value.strip() else None
@@ -256,8 +263,10 @@ def _metadata(value: Any, max_chars: int) -> dict[str, Any] | None:
         raise InvalidSubmission(message, "metadata") from None
     except TypeError:  # not from a JSON body: only a caller's own values can be unwritable
         raise InvalidSubmission("'metadata' must hold JSON values only", "metadata") from None
-    if len(encoded) > max_chars:
-        raise InvalidSubmission(f"'metadata' is larger than {max_chars} characters of JSON", "metadata")
+    # Characters, as the setting says, not bytes: a note in another script than Latin's has as many as in Latin.
+    length = len(encoded.decode())
+    if length > max_chars:
+        raise TextTooLong("metadata", length, max_chars, "characters of JSON")
     if b"\\u0000" in encoded:
         raise InvalidSubmission("'metadata' must not contain NUL characters", "metadata")
     return value

@@ -74,10 +74,11 @@
   // passes: such a post is sent once more, after TRANSIENT_RETRY_SECONDS, before the end user is told.
   var TRANSIENT_RETRY_SECONDS = 1;
 
-  function failure(message, status, code) {
+  function failure(message, status, code, param) {
     var error = new Error(message);
     error.status = status;
     error.code = code || null;
+    error.param = param || null;
     error.transient = status === 0 || (status >= 502 && status <= 504);
     return error;
   }
@@ -87,6 +88,11 @@
   }
 
   var KEEPALIVE_MAX_CHARS = 8192;
+
+  // The longest correction or comment the gateway takes (FEEDGATE_FEEDBACK_MAX_TEXT_CHARS): the gateway writes its own
+  // setting into this line when it serves the script (gateway/api/widget_script.py), so the boxes stop where it would
+  // refuse (they said 10000 whatever it took). A copy served from elsewhere keeps this default: set it there by hand.
+  var MAX_TEXT_CHARS = 10000;
 
   // Blank as the gateway reads it (Python's str.isspace): JavaScript's \s leaves out \x1c-\x1f and \x85, and
   // takes in \ufeff, which the gateway stores as a user.
@@ -126,11 +132,14 @@
           try { body = JSON.parse(text); } catch (notJson) { body = null; }
           var said = body && body.error && body.error.message;
           var code = body && body.error && body.error.code;
+          var param = body && body.error && body.error.param;
           var seconds = retryAfter(response, code);
           if (seconds !== null && retries < MAX_RETRIES) {
             return wait(seconds).then(function () { return attempt(retries + 1, false); });
           }
-          if (!response.ok) throw failure(said || "the feedback endpoint answered HTTP " + response.status, response.status, code);
+          if (!response.ok) {
+            throw failure(said || "the feedback endpoint answered HTTP " + response.status, response.status, code, param);
+          }
           if (body === null) throw failure("the feedback endpoint's answer was not JSON", response.status);
           return body;
         });
@@ -224,7 +233,7 @@
     function textBox(field, text) {
       text += voting ? " (optional)" : "";
       var label = el("label", {}, text);
-      var box = el("textarea", { name: field, rows: "3", maxlength: "10000" });
+      var box = el("textarea", { name: field, rows: "3", maxlength: String(MAX_TEXT_CHARS) });
       if (rated) box.setAttribute("aria-label", text + named);
       label.appendChild(box);
       form.appendChild(label);
@@ -306,11 +315,17 @@
     // Said in plain words: a lost link, a server's trouble or a rate limit may pass, so pressing again is worth it;
     // a refusal (an expired or spent token, a user the token does not name) in the end user's words: the gateway's
     // message, written for the page's developer, is in the console.
+    // A text over the gateway's limit (set by the page's code, or a limit lowered since the page loaded) can be mended:
+    // the end user is told the limit and to shorten it.
     function failed(error, what, again) {
       var passing = error.status === 0 || error.status >= 500 || error.code === "rate_limit_exceeded";
+      var tooLong = error.code === "feedback_text_too_long";
+      var field = error.param === "correction" || error.param === "comment" ? error.param : "text";
       var reason = error.status === 0 ? "the connection failed" : error.status >= 500 ? "the server had a problem"
+        : tooLong ? "the " + field + " is too long (at most " + MAX_TEXT_CHARS.toLocaleString("en-US") + " characters)"
         : REFUSED[error.code] || "it could not be accepted";
-      say("Your " + what + " was not saved: " + reason + "." + (passing ? " Press " + again + " to retry." : ""));
+      var next = passing ? " Press " + again + " to retry." : tooLong && form ? " Shorten it and press " + again + "." : "";
+      say("Your " + what + " was not saved: " + reason + "." + next);
     }
 
     // Pressed at once (the click was taken), and marked busy (aria-busy, class feedgate-sending) until the gateway

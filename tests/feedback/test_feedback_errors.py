@@ -63,11 +63,30 @@ async def test_thumbs_must_be_up_or_down(given, post_feedback, thumbs):
 async def test_text_over_the_limit_is_refused(given, post_feedback, field, settings):
     limit = settings.feedback_max_text_chars
     response = await post_feedback(
-        {"interaction_id": given.interaction_id, field: "x" * (limit + 1)}, token=given.token
+        {"interaction_id": given.interaction_id, field: "x" * (limit + 2_345)}, token=given.token
     )
 
     assert response.status_code == 422
-    assert error_of(response)["message"] == f"'{field}' is {limit + 1} characters long; the limit is {limit}"
+    error = error_of(response)
+    # Its own code, and the field, its length and the limit in words: the widget tells the end user how long it may be.
+    assert (error["code"], error["param"]) == ("feedback_text_too_long", field)
+    assert error["message"] == f"'{field}' is {limit + 2_345:,} characters; at most {limit:,} are accepted"
+
+
+async def test_metadata_over_the_limit_says_its_length_and_the_limit(given, post_feedback, settings):
+    limit = settings.feedback_max_text_chars
+    # Measured in characters, as the setting's name says: "é" is two bytes of UTF-8 but one character.
+    metadata = {"note": "é" * (limit - 20)}
+    body = {"interaction_id": given.interaction_id, "thumbs": "up", "metadata": metadata}
+
+    taken = await post_feedback(body, token=given.token)
+    refused = await post_feedback({**body, "metadata": {"note": "é" * limit}}, token=given.token)
+
+    assert taken.status_code == 201, taken.text
+    assert refused.status_code == 422
+    error = error_of(refused)
+    assert (error["code"], error["param"]) == ("feedback_text_too_long", "metadata")
+    assert error["message"] == f"'metadata' is {limit + 11:,} characters of JSON; at most {limit:,} are accepted"
 
 
 async def test_text_at_the_limit_is_accepted(given, post_feedback, settings):

@@ -169,7 +169,10 @@ async def test_the_documented_model_does_not_parse_the_body_the_endpoint_does(cl
 
 
 @sqlite_only
-@pytest.mark.parametrize(("status", "code"), [(403, "feedback_token_expired"), (403, "invalid_feedback_token")])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(403, "feedback_token_expired"), (403, "invalid_feedback_token"), (422, "feedback_text_too_long")],
+)
 async def test_each_refusal_code_is_documented_under_its_status(client, status, code):
     schema = await openapi(client)
 

@@ -83,7 +83,7 @@ def test_interaction_ids_and_idempotency_keys_are_short(field):
 
 
 def test_metadata_over_the_text_limit_is_refused():
-    with pytest.raises(InvalidSubmission, match="'metadata' is larger than 100 characters of JSON"):
+    with pytest.raises(InvalidSubmission, match="'metadata' is 111 characters of JSON; at most 100 are accepted"):
         parse(thumbs="up", metadata={"note": "x" * LIMIT})
 
 

@@ -1,0 +1,36 @@
+"""/static/feedgate.js as the gateway serves it: with the gateway's own FEEDGATE_FEEDBACK_MAX_TEXT_CHARS written in."""
+
+from __future__ import annotations
+
+import pytest
+
+# The script does not depend on the store: one is enough.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+SCRIPT = "/static/feedgate.js"
+
+
+async def test_the_script_carries_the_gateways_text_limit(gateway_with):
+    async with gateway_with(feedback_max_text_chars=20) as (_, http):
+        response = await http.get(SCRIPT)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "var MAX_TEXT_CHARS = 20;" in response.text
+    assert "var MAX_TEXT_CHARS = 10000;" not in response.text
+
+
+async def test_a_changed_limit_is_a_changed_script_to_a_browsers_cache(gateway_with):
+    async with gateway_with() as (_, http):
+        default = await http.get(SCRIPT)
+        unchanged = await http.get(SCRIPT, headers={"if-none-match": default.headers["etag"]})
+        head = await http.head(SCRIPT)
+    async with gateway_with(feedback_max_text_chars=20) as (_, http):
+        small = await http.get(SCRIPT, headers={"if-none-match": default.headers["etag"]})
+
+    assert "var MAX_TEXT_CHARS = 10000;" in default.text
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert (head.status_code, head.headers["etag"]) == (200, default.headers["etag"])
+    assert head.headers["content-length"] == str(len(default.content))
+    assert small.status_code == 200
+    assert small.headers["etag"] != default.headers["etag"]
