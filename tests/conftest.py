@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from chromium_launch import launched_chromium
 from fresh_databases import admin
 from onnx_cache import SessionOnnxCache
 from open_connections import SuiteConnections
@@ -32,9 +35,6 @@ from gateway.store.migrate import upgrade_database
 from gateway.store.tables import metadata
 
 ADMIN_TOKEN = "test-admin-token"
-# Debian's Chromium, driven by Playwright (no browser downloads); flags for a closed network.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 POSTGRES_SERVER = os.environ.get("FEEDGATE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
@@ -81,11 +81,21 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 # -- databases ---------------------------------------------------------------------------
 
 
+def aside(work: Callable[..., Any], *args: Any) -> Any:
+    """work(*args) in a thread of its own: a sync fixture's asyncio.run, there, starts beside a running loop.
+
+    A module's Chromium (tests/feedback/conftest.py) keeps sync Playwright's loop marked running in
+    this thread between its calls, and asyncio.run (migrations run in one too) refuses to start beside it.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(work, *args).result()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies, so migrations run once."""
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    upgrade_database(f"sqlite+aiosqlite:///{path}")
+    aside(upgrade_database, f"sqlite+aiosqlite:///{path}")
     return path
 
 
@@ -112,11 +122,11 @@ def postgres_database() -> Iterator[str]:
             await connection.close()
 
     try:
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        aside(asyncio.run, admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         pytest.fail(f"PostgreSQL at {POSTGRES_SERVER} is required for the storage tests: {exc}")
     url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}"
-    upgrade_database(url)
+    aside(upgrade_database, url)
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -147,7 +157,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    asyncio.run(_truncate_all(url))
+    aside(asyncio.run, _truncate_all(url))
     return url
 
 
@@ -299,18 +309,9 @@ def unused_url() -> str:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    """Headless Chromium; fails (never skips) when Playwright or Chromium is missing."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as exc:
-        pytest.fail(f"the browser tests need the playwright package (pip install playwright): {exc}")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as exc:
-            pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: {exc}")
+    """Headless Chromium of the test's own (tests/feedback shares one per module: see its conftest)."""
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from chromium_launch import launched_chromium
 from feedback_helpers import APP_KEY, Answer
 
 from gateway.app import FeedgateApp, create_app
+
+# The widget's browser tests launched a Chromium for every test: some 2 s each on an idle machine, far more
+# on a loaded one, for 130 tests. One per module; each page a test opens has a context of its own
+# (Browser.new_page), so no cookie, storage or route of one test reaches the next.
 
 
 @pytest.fixture
@@ -68,3 +73,18 @@ def gateway_with(settings, fake_upstream):
             yield app, http
 
     return start
+
+
+@pytest.fixture(scope="module")
+def module_chromium() -> Iterator[Any]:
+    """One headless Chromium for a module's browser tests (they are all synchronous: no event loop runs beside it)."""
+    with launched_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def browser(module_chromium: Any) -> Iterator[Any]:
+    """The module's Chromium; every page (and its context) the test opened is closed after it."""
+    yield module_chromium
+    for context in module_chromium.contexts:
+        context.close()
