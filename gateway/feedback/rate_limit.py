@@ -3,6 +3,7 @@
 Each key (a token, a client address, an app key) may post `per_minute` times a minute, with up to
 `per_minute` at once after a quiet minute. It is the generic cell rate algorithm: one float per
 key (the time its allowance is next full), so a check is a dict lookup and a little arithmetic.
+Counted in the database instead, so that every process shares one allowance: gateway.feedback.shared_rate_limit.
 
 Why not the `limits` library (5.8, tried in place of this, then dropped): on its in-memory storage
 a check cost 10-16 µs against this one's 0.4-0.9 µs; its only strategy that refills evenly (the

@@ -51,6 +51,7 @@ from gateway.store.tables.rollups import (
 from gateway.store.tables.traffic import (
     erased_end_users,
     feedback,
+    feedback_rate_limits,
     feedback_token_uses,
     gateway_keys,
     gateway_secrets,
@@ -73,6 +74,7 @@ __all__ = [
     "embeddings",
     "erased_end_users",
     "feedback",
+    "feedback_rate_limits",
     "feedback_token_uses",
     "fix_effects",
     "fix_links",

@@ -149,6 +149,25 @@ feedback_token_uses = Table(
     Index(None, "interaction_id"),
 )
 
+# The feedback rate limits when counted in the database (FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE=database), so that
+# every gateway process on it shares one allowance per key (revision 0043): the generic cell rate algorithm's
+# one number per key, the time its allowance is next full. A row whose allowance is full says no more than
+# no row: gateway.feedback.shared_rate_limit deletes those every minute. Unlogged on PostgreSQL: nothing
+# here is worth a WAL flush per post (a crash forgets allowances, which is only ever lenient).
+feedback_rate_limits = Table(
+    "feedback_rate_limits",
+    metadata,
+    # Which limit counts: "token", "address" or "app".
+    Column("counted_by", String(20), primary_key=True),
+    # The token's id, the client address or the app; a longer key is stored as its hash (gateway.store.rate_limits).
+    Column("key", String(200), primary_key=True),
+    # Seconds since the epoch (the gateways' clocks) when the key's allowance is full again.
+    Column("full_at", Float, nullable=False),
+    # Whether the last check took a post: one upsert both decides and says what it decided.
+    Column("taken", Boolean, nullable=False),
+    Index(None, "full_at"),
+)
+
 # End users erased on request, named only by the erasure's keyed hash (gateway.store.erased_users), and
 # when: each writer drops, before storing, the calls of such a user made before their erasure (calls an
 # erasure could not reach: other processes' queues, calls still running, spools). Revision 0026.

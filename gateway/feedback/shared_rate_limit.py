@@ -1,0 +1,114 @@
+"""Feedback rate limits counted in the database: every gateway process on it shares one allowance per key.
+
+The same generic cell rate algorithm as gateway.feedback.rate_limit, but the one number per key (the time
+its allowance is full again) is a row, taken and moved forward by one upsert per check
+(gateway.store.rate_limits). Times are the gateways' wall clocks: processes on one machine share it, and
+hosts kept in step by NTP differ by milliseconds, a few thousandths of one post's interval.
+
+When the database is unreachable a check raises its error, and the post is answered as every feedback
+post is then: 503 `database_unavailable` with Retry-After (gateway.api.database_outage); it could not be
+stored anyway. Giving a post back is best-effort: an outage then costs that key one post of its minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from gateway.store.availability import FailedRounds, database_unavailable
+
+log = logging.getLogger("feedgate.feedback")
+
+# How often each process deletes the rows whose allowance is full: keys seen once stay at most this long.
+EXPIRY_INTERVAL_SECONDS = 60.0
+
+
+class AllowanceRows(Protocol):
+    """Where shared allowances are kept (gateway.store.rate_limits.RateLimitRows)."""
+
+    async def take(self, counted_by: str, key: str, *, now: float, interval: float, tolerance: float) -> float | None:
+        """Take one post: None when taken, else the seconds until one is free."""
+
+    async def give_back(self, counted_by: str, key: str, interval: float) -> None:
+        """Return one post to the key's allowance."""
+
+    async def expire(self, now: float) -> int:
+        """Delete the rows whose allowance is full; how many."""
+
+
+class SharedRateLimiter:
+    """Allows each key `per_minute` posts a minute (a burst of as many), counted in the database for all processes."""
+
+    def __init__(
+        self, rows: AllowanceRows, counted_by: str, per_minute: int, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        if per_minute <= 0:
+            raise ValueError("per_minute must be positive; leave the limiter out to disable a limit")
+        self.per_minute = per_minute
+        self._rows = rows
+        self._counted_by = counted_by
+        self._interval = 60.0 / per_minute
+        self._tolerance = 60.0 - self._interval
+        self._clock = clock
+
+    async def acquire(self, key: str) -> float | None:
+        """Take one post from `key`'s allowance: None when allowed, else the seconds until one is free."""
+        return await self._rows.take(
+            self._counted_by, key, now=self._clock(), interval=self._interval, tolerance=self._tolerance
+        )
+
+    async def give_back(self, key: str) -> None:
+        """Return one post to `key`'s allowance (a post that was refused after it was counted)."""
+        try:
+            await self._rows.give_back(self._counted_by, key, self._interval)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # The refusal the post earned is the answer that matters; one post of a minute is the cost.
+            log.warning(
+                "could not give a refused feedback post back to its %s's rate limit: database unavailable",
+                self._counted_by,
+            )
+
+
+class AllowanceExpiry:
+    """Every minute, deletes the shared allowances that are full again, so keys seen once do not pile up."""
+
+    def __init__(
+        self,
+        rows: AllowanceRows,
+        interval: float = EXPIRY_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._rows = rows
+        self._interval = interval
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+        self._failures = FailedRounds(
+            log, "expiring full feedback rate-limit allowances", f"retrying in {interval:g} s"
+        )
+
+    def start(self) -> None:
+        """Begin expiring (the first round after one interval)."""
+        self._task = asyncio.create_task(self._run(), name="feedgate-feedback-allowance-expiry")
+
+    async def close(self) -> None:
+        """Stop expiring."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                expired = await self._rows.expire(self._clock())
+            except Exception as exc:  # noqa: BLE001 - logged (FailedRounds); the loop must go on
+                self._failures.failed(exc)
+                continue
+            self._failures.succeeded()
+            if expired:
+                log.debug("expired %d full feedback rate-limit allowances", expired)
