@@ -23,8 +23,9 @@ from gateway.effect.links import FixLinkService
 from gateway.effect.service import EffectService, effect_settings
 from gateway.embedder import product_embedder
 from gateway.export.retrain import retrain_trigger
-from gateway.feedback.limits import feedback_limits
+from gateway.feedback.limits import counted_in_database, feedback_limits
 from gateway.feedback.service import FeedbackService, Recorded
+from gateway.feedback.shared_rate_limit import AllowanceExpiry
 from gateway.feedback.token import FeedbackTokens
 from gateway.fixes.setup import fix_previews
 from gateway.knowledge.setup import knowledge_base
@@ -58,6 +59,7 @@ from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
+from gateway.store.rate_limits import RateLimitRows
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.secrets import get_or_create_secret
 from gateway.store.stats import StatsStore
@@ -159,14 +161,19 @@ async def _open_services(
     interaction_service = InteractionService(
         store=interactions, feedback_store=feedback_store, writer=writer, flush_interval=settings.writer_flush_interval
     )
+    allowance_rows = RateLimitRows(engine)
+    if counted_in_database(settings):
+        allowance_expiry = AllowanceExpiry(allowance_rows)
+        allowance_expiry.start()
+        undo.push_async_callback(allowance_expiry.close)
     feedback = FeedbackService(
         store=feedback_store,
         interactions=interaction_service,
         resolver=resolver,
         tokens=feedback_tokens,
         max_text_chars=settings.feedback_max_text_chars,
-        # The per-token bound and the per-process rate limits on /v1/feedback.
-        limits=feedback_limits(settings),
+        # The per-token bound and the rate limits on /v1/feedback (in memory, or in the database).
+        limits=feedback_limits(settings, allowance_rows),
         # A new negative feedback is queued for the similar-negative rule (evaluated in the background).
         on_recorded=_each(
             rule_runner.feedback_recorded if rule_runner is not None else None,

@@ -79,6 +79,13 @@ def test_the_gateway_scales_behind_the_load_balancer(services: dict[str, Any]):
     assert depends_on(lb) == {"gateway": "service_healthy"}
 
 
+def test_the_scaled_gateway_replicas_share_the_feedback_rate_limits(services: dict[str, Any]):
+    # Each replica runs one process by default, where `auto` would count in memory: 3 replicas, 3x the rate.
+    scope = services["gateway"]["environment"]["FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE"]
+
+    assert scope == "${FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE:-database}"
+
+
 def test_the_load_balancer_sends_every_path_to_the_gateway_replicas_unbuffered(compose: dict[str, Any]):
     [config] = compose["services"]["lb"]["configs"]
     nginx = compose["configs"][config["source"]]["content"]

@@ -85,7 +85,7 @@ class FeedbackService:
             # Only a well-formed post counts against its token's or app's limit: a developer fixing a
             # misspelt field kept seeing 429s that hid the 422 saying what to fix. A flood of bad posts
             # from one browser is still held by the per-address limit, counted before any of this.
-            self._charge(submitter)
+            await self._charge(submitter)
         except RateLimited as limited:
             if submitter is not None and await self._exhausted(submitter):
                 # A retry of a post stored before the token was spent gets that post's event, as it would
@@ -106,7 +106,7 @@ class FeedbackService:
             # Refused for what it names (an unknown or other interaction, another user): like a 422, it
             # spends only the address's allowance, so the refusal that says what to fix stays in view.
             token_id = submitter.token.token_id if submitter.token is not None else None
-            self._limits.give_back(token_id, submitter.app)
+            await self._limits.give_back(token_id, submitter.app)
             raise
         try:
             stored, created = await self._store.append(event, bound=self._bound(submitter, event), made_at=received)
@@ -161,7 +161,7 @@ class FeedbackService:
             token = bearer
         if token is not None:
             # The address first: it also stops a flood of forged tokens before any signature is checked.
-            self._limits.check_address(client_address)
+            await self._limits.check_address(client_address)
             try:
                 verified = self._tokens.verify(token)
             except ExpiredToken as exc:
@@ -209,12 +209,12 @@ class FeedbackService:
         )
         return FeedbackRefused(429, message, "feedback_token_exhausted")
 
-    def _charge(self, submitter: Submitter) -> None:
+    async def _charge(self, submitter: Submitter) -> None:
         """Count a well-formed post against its token's or its app's rate limit; RateLimited when over it."""
         if submitter.token is not None:
-            self._limits.check_token(submitter.token.token_id)
+            await self._limits.check_token(submitter.token.token_id)
         elif submitter.app is not None:
-            self._limits.check_app(submitter.app)
+            await self._limits.check_app(submitter.app)
 
     def _event(self, submission: Submission, interaction: Interaction, submitter: Submitter) -> dict[str, Any]:
         now = self._clock()
