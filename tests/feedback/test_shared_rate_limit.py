@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.feedback.rate_limit import RateLimiter
@@ -183,3 +183,16 @@ async def test_expiry_rounds_go_on_through_an_outage():
     await expiry.close()
 
     assert failing.expiries >= 3
+
+
+async def test_on_postgresql_the_table_is_unlogged_so_a_check_waits_for_no_wal_flush(engine):
+    if engine.dialect.name != "postgresql":
+        # SQLite has no such kind of table; it has the table all the same.
+        assert await rows(engine) == 0
+        return
+    async with engine.connect() as connection:
+        persistence = (
+            await connection.execute(text("SELECT relpersistence FROM pg_class WHERE relname = 'feedback_rate_limits'"))
+        ).scalar_one()
+
+    assert persistence in ("u", b"u")  # a "char", which asyncpg reads as bytes
