@@ -30,6 +30,7 @@ from gateway.review.records import Priority, Source
 from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.reduction_fits import ReductionFitStore
+from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import feedback
 
 INTERACTIONS = 100_000
@@ -238,7 +239,7 @@ async def _interactions(app: FeedgateApp, rng: random.Random, entry_ids: dict[st
 
 
 async def _feedback(app: FeedgateApp, rng: random.Random, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """FEEDBACK events on distinct interactions, in bulk; the negative ones' interactions."""
+    """FEEDBACK events on distinct interactions, in bulk and numbered in stored order; the negative ones' interactions."""
     events, negatives = [], []
     for row in rng.sample(rows, FEEDBACK):
         negative = rng.random() < 0.4
@@ -262,7 +263,13 @@ async def _feedback(app: FeedgateApp, rng: random.Random, rows: list[dict[str, A
             negatives.append(row)
     async with app.services.engine.begin() as connection:
         for start in range(0, len(events), 5_000):
-            await connection.execute(insert(feedback), events[start : start + 5_000])
+            batch = events[start : start + 5_000]
+            # Numbered from the table's head as FeedbackStore numbers an event: pages following the
+            # stored order read them as stored ones, and the next event stored takes the next number.
+            first = await take_numbers(connection, feedback, len(batch)) + 1
+            for number, event in enumerate(batch, start=first):
+                event[STORED_SEQ] = number
+            await connection.execute(insert(feedback), batch)
     return negatives
 
 
