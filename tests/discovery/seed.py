@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import uuid_utils
+from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.feedback import FeedbackStore
@@ -37,25 +38,12 @@ async def seed_complaints(
     rows = []
     events = []
     for question, complaint in complaints:
-        interaction_id = str(uuid_utils.uuid7())
-        rows.append(
-            {
-                "id": interaction_id,
-                "created_at": datetime.now(UTC),
-                "app": app,
-                "endpoint": "chat.completions",
-                "upstream": "default",
-                "model": "gpt-test",
-                "stream": False,
-                "partial": False,
-                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
-                "response_text": "Here is some help.",
-            }
-        )
+        row = interaction_row(app, question=question, answer="Here is some help.")
+        rows.append(row)
         events.append(
             {
                 "id": str(uuid_utils.uuid7()),
-                "interaction_id": interaction_id,
+                "interaction_id": row["id"],
                 "created_at": datetime.now(UTC),
                 "app": app,
                 "user_id": "user-1",

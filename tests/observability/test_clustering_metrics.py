@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import uuid_utils
+from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
@@ -40,26 +41,12 @@ async def seed_complaints(engine: AsyncEngine, app: str, count_per_topic: int) -
     rows, events = [], []
     for topic in TOPICS:
         for n in range(count_per_topic):
-            interaction_id = str(uuid_utils.uuid7())
-            question = f"question {n} about my {topic}"
-            rows.append(
-                {
-                    "id": interaction_id,
-                    "created_at": datetime.now(UTC),
-                    "app": app,
-                    "endpoint": "chat.completions",
-                    "upstream": "default",
-                    "model": "gpt-test",
-                    "stream": False,
-                    "partial": False,
-                    "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
-                    "response_text": "Here is some help.",
-                }
-            )
+            row = interaction_row(app, question=f"question {n} about my {topic}", answer="Here is some help.")
+            rows.append(row)
             events.append(
                 {
                     "id": str(uuid_utils.uuid7()),
-                    "interaction_id": interaction_id,
+                    "interaction_id": row["id"],
                     "created_at": datetime.now(UTC),
                     "app": app,
                     "user_id": f"user-{n}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import uuid_utils
+from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.feedback import FeedbackStore
@@ -31,25 +32,9 @@ async def store_interactions(
     engine: AsyncEngine, count: int, app: str = "support-bot", question: str = "What is the fee?"
 ) -> list[str]:
     """`count` answered chat interactions of `app`; returns their ids."""
-    ids = [str(uuid_utils.uuid7()) for _ in range(count)]
-    await InteractionStore(engine).insert_many(
-        [
-            {
-                "id": interaction_id,
-                "created_at": datetime.now(UTC),
-                "app": app,
-                "endpoint": "chat.completions",
-                "upstream": "default",
-                "model": "gpt-test",
-                "stream": False,
-                "partial": False,
-                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": f"{question} ({n})"}]},
-                "response_text": f"The fee is 2% ({n}).",
-            }
-            for n, interaction_id in enumerate(ids)
-        ]
-    )
-    return ids
+    rows = [interaction_row(app, question=f"{question} ({n})", answer=f"The fee is 2% ({n}).") for n in range(count)]
+    await InteractionStore(engine).insert_many(rows)
+    return [row["id"] for row in rows]
 
 
 async def give_feedback(
