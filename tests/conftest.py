@@ -18,6 +18,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from chromium_launch import launched_chromium
 from fresh_databases import admin
+from onnx_cache import FIXTURE as ONNX_CACHE_FIXTURE
 from onnx_cache import SessionOnnxCache
 from open_connections import SuiteConnections
 from sqlalchemy import text
@@ -45,16 +46,31 @@ SUITE_CONNECTIONS = SuiteConnections()
 
 def pytest_configure(config: pytest.Config) -> None:
     SUITE_CONNECTIONS.start()
+    ONNX_CACHE.configure(config)
 
 
-# -- the ONNX export, outside every test's timeout -----------------------------------------
+# -- the ONNX export, once per run and outside every test's timeout ---------------------------
 
 ONNX_CACHE = SessionOnnxCache()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist's controller hands each worker the run's model cache folder: one export for all of them."""
+    ONNX_CACHE.hand_to_worker(node.workerinput)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Export the bundled model to ONNX now if a selected test needs it: tens of seconds no test's timeout counts."""
-    ONNX_CACHE.make_if_needed(session)
+    """Start exporting the bundled model to ONNX if a selected test needs it; the other tests run meanwhile."""
+    ONNX_CACHE.start_if_needed(session)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """A test that needs the export waits for it here, outside pytest-timeout's wrapper: in no test's time."""
+    if ONNX_CACHE_FIXTURE in getattr(item, "fixturenames", ()):
+        ONNX_CACHE.wait()
+    yield
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -201,7 +217,7 @@ def fake_upstream(fake_upstream_server: RunningFakeUpstream) -> RunningFakeUpstr
 
 @pytest.fixture(scope="session")
 def onnx_cache_dir() -> Path:
-    """A model cache holding the bundled model's ONNX export, made before the first test (tests/onnx_cache.py)."""
+    """The run's model cache with the ONNX export, made once before the first test (tests/onnx_cache.py)."""
     return ONNX_CACHE.get()
 
 
