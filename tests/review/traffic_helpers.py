@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import uuid_utils
+from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.embed import SentenceTransformerEmbedder
@@ -69,22 +70,10 @@ async def store_questions(
 ) -> list[str]:
     """Store one chat interaction per question, created `age` ago; returns their ids in order."""
     created = datetime.now(UTC) - age
-    rows = []
-    for question in questions:
-        rows.append(
-            {
-                "id": str(uuid_utils.uuid7()),
-                "created_at": created,
-                "app": app,
-                "endpoint": "chat.completions",
-                "upstream": "default",
-                "model": "gpt-test",
-                "stream": False,
-                "partial": False,
-                "request": {"model": "gpt-test", "messages": [{"role": "user", "content": question}]},
-                "response_text": "Here is some help.",
-            }
-        )
+    rows = [
+        interaction_row(app, question=question, answer="Here is some help.", created_at=created)
+        for question in questions
+    ]
     await InteractionStore(engine).insert_many(rows)
     return [row["id"] for row in rows]
 
