@@ -40,6 +40,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.fixes.new_fix import check_fix_fields
+from gateway.prompts.errors import PromptConflict
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import ChoiceRefused, TaskConflict, TaskNotFound
 from gateway.review.records import ListedStatus, Priority, Source
@@ -58,8 +59,9 @@ def choice_refused_response(request: Request[Any, Any, Any], exc: ChoiceRefused)
     return create_exception_response(request, HTTPException(status_code=422, detail=exc.message, extra=[entry]))
 
 
-def conflict_response(request: Request[Any, Any, Any], exc: TaskConflict) -> Response[Any]:
-    """A change the task's state forbids now (claimed by someone else, closed…): 409 saying why."""
+def conflict_response(request: Request[Any, Any, Any], exc: TaskConflict | PromptConflict) -> Response[Any]:
+    """A change the task's state (claimed by someone else, closed…) or its app's prompt rollout forbids now: 409 saying
+    why."""
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
 
 
@@ -73,6 +75,8 @@ class ReviewsController(AdminController):
         ChoiceRefused: choice_refused_response,
         TaskNotFound: not_found_response,
         TaskConflict: conflict_response,
+        # A prompt fix the app's rollout refuses (another canary running): nothing was written.
+        PromptConflict: conflict_response,
         KeyReused: key_reused_response,
     }
 

@@ -305,17 +305,13 @@ class TaskFixes(TaskFixReads):
         task_id = detail.task.id
         if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
             return await self._repeated(task_id, fix, key, earlier)
-        # Looked at before the claim, as the fix's fields are: a refused choice changes nothing. The decision checks it
-        # again under the task's lock, in the fix's transaction, against the task as it stands then.
+        # A first look, before the transaction: the decision checks it again under the task's lock, in the fix's
+        # transaction, against the task as it stands then.
         await self._reviews.judged_choice(task_id, choice)
-        try:
-            refuse_a_second_fix(detail)
-            task = (await self._reviews.claim(task_id, reviewer)).task
-        except TaskConflict:
-            # The earlier request under the key may have resolved the task since the look above.
-            if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
-                return await self._repeated(task_id, fix, key, earlier)
-            raise
+        refuse_a_second_fix(detail)
+        # Someone else's claim, a closed task, a reviewer who judged it already: said before the fix is tried.
+        self._reviews.refuse_claim(detail, reviewer)
+        task = detail.task
         kind, arm, label = fix.kind, fix.arm, fix.label
         # An issue merged since the task was opened holds no complaints of its own: the fix is measured on the
         # issue its complaints went to.
@@ -336,7 +332,17 @@ class TaskFixes(TaskFixReads):
         # The key names what the request made: the new fix, or the link of a fix already linked.
         subject = fix.linked.id if fix.linked is not None else fix.fix_id
         claim = key.for_fix(subject) if key is not None else None
-        written = await self._store.resolve(task.id, fix.make, decide, link, claim)
+        try:
+            # The reviewer's claim is taken in the fix's transaction: a fix refused there (another canary running, a
+            # choice the answer no longer has, someone else's claim) leaves no claim, event or audit record behind.
+            written = await self._store.resolve(
+                task.id, fix.make, decide, link, claim, take=self._reviews.claim_plan(reviewer)
+            )
+        except TaskConflict:
+            # The earlier request under the key may have resolved the task since the look above.
+            if key is not None and (earlier := await self._store.key_use(key.claim.scope, key.claim.key)):
+                return await self._repeated(task_id, fix, key, earlier)
+            raise
         if written is None:
             raise TaskNotFound(task.id)
         if isinstance(written, KeyUse):

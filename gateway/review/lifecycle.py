@@ -8,6 +8,7 @@ is to be stored (gateway.review.reviewer_text: redacted with redaction on).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -120,19 +121,29 @@ def _require_holder(task: ReviewTask, reviewer: str) -> None:
 
 
 def _require_new_judge(task: ReviewTask, state: TaskState, reviewer: str) -> None:
+    _require_new_judge_among(task, [decision["reviewer"] for decision in state.decisions], reviewer)
+
+
+def _require_new_judge_among(task: ReviewTask, judges: Sequence[str], reviewer: str) -> None:
     # "alice" and "ALICE" are one person, not a second opinion (gateway.review.people).
-    if any(same_person(decision["reviewer"], reviewer) for decision in state.decisions):
+    if any(same_person(judge, reviewer) for judge in judges):
         raise TaskConflict(
             f"{reviewer} already decided review task {task.id}: it needs a second opinion from a different reviewer"
         )
 
 
+def refuse_claim(task: ReviewTask, judges: Sequence[str], reviewer: str) -> None:
+    """What `claim` refuses, for a caller looking at the task as read (`judges`: who decided its round) before it
+    takes the claim in a transaction of other writes, so the refusal it gives first is the claim's."""
+    _require_active(task)
+    _require_not_leased_by_other(task, reviewer)
+    _require_new_judge_among(task, judges, reviewer)
+
+
 def claim(state: TaskState, reviewer: str, now: datetime, levels: ServiceLevels) -> TaskChange:
     """`reviewer` takes the task for the lease's length (their own claim is extended) and becomes its assignee."""
     task = _view(state, now)
-    _require_active(task)
-    _require_not_leased_by_other(task, reviewer)
-    _require_new_judge(task, state, reviewer)
+    refuse_claim(task, [decision["reviewer"] for decision in state.decisions], reviewer)
     if task.lease is not None:
         return renew(state, reviewer, now, levels)
     expires = now + levels.lease

@@ -14,6 +14,7 @@ from typing import Any, Unpack
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
@@ -130,7 +131,8 @@ class ReviewService(ReviewReads):
     async def _write(
         self, request: OpenRequest, suggested_action: SuggestedAction | None = None, key: KeyClaim | None = None
     ) -> OpenResult | None:
-        """Open or update the task `request` asks for (see `write_task`)."""
+        """Open or update the task `request` asks for (see `write_task`), on its issue as `_on_holder` hands it over."""
+        request = await self._on_holder(request)
         by_rule = request.source != Source.MANUAL
         action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids, by_rule)
         now = self._clock()
@@ -141,6 +143,23 @@ class ReviewService(ReviewReads):
             by_rule=by_rule,
             key=key,
         )
+
+    async def _on_holder(self, request: OpenRequest) -> OpenRequest:
+        """`request` moved to the issue holding its issue's complaints now (the end of its chain of merges, the asked
+        one kept as `asked_issue_id`), once the open tasks of the issues merged into that one are handed over to it
+        (`hand_over_merged`). Every opener naming an issue (a person, the issue rule, the issue page) comes through
+        here, so none opens a second task on an issue a merged issue's open task is about to be handed to (the pass's
+        hand-over would then dismiss one, claim and history with it). An id no issue has is written as given."""
+        if request.issue_id is None:
+            return request
+        try:
+            scope = await issue_scope(self._issue_heads, request.issue_id)
+        except InvalidQuery:
+            return request
+        await self.hand_over_merged(scope)
+        if not scope.followed_merge:
+            return request
+        return replace(request, issue_id=scope.holder, asked_issue_id=request.asked_issue_id or request.issue_id)
 
     async def open_manual(
         self,
@@ -160,8 +179,9 @@ class ReviewService(ReviewReads):
         gateway.domain.issue_scope): its one open task is opened or updated, as the merge hands a merged issue's
         open task over (gateway.review.merged_issues), and the event and audit record name the issue asked for
         (`asked_issue_id`) beside it. The open tasks of issues merged into it that a clustering pass has not handed
-        over yet are handed over first (`hand_over_merged`), so the task updated is the one the pass would have
-        left. The reason and evidence they wrote are redacted when redaction is on (gateway.review.reviewer_text).
+        over yet are handed over first (`hand_over_merged`, as for every opener), so the task updated is the one the
+        pass would have left. An id no issue has is refused (InvalidQuery naming `issue_id`). The reason and evidence
+        they wrote are redacted when redaction is on (gateway.review.reviewer_text).
         """
         actor = person(actor, "created_by")
         await check_manual_request(self._figures, app, interaction_ids, issue_id, evidence)
@@ -178,8 +198,6 @@ class ReviewService(ReviewReads):
             actor=actor,
         )
         request = replace(request, asked_issue_id=issue_id)
-        if scope is not None:
-            await self.hand_over_merged(scope)
         written = await self._write(redacted_request(self._redactor, request))
         if written is None:
             holder = await self._store.open_task_for(request.issue_id, interaction_ids, by_rule=False)
@@ -235,9 +253,20 @@ class ReviewService(ReviewReads):
 
     async def claim(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
         """`reviewer` takes the task for one lease (renewing their own claim); 409 while someone else holds it."""
+        return await self._change(task_id, self.claim_plan(reviewer))
+
+    def refuse_claim(self, detail: ReviewTaskDetail, reviewer: str) -> None:
+        """TaskConflict when `claim` would refuse `reviewer` the task as read (`detail`), written nothing: a first look,
+        for a caller that then takes the claim (`claim_plan`) in one transaction with other writes."""
+        task = detail.task
+        judges = [decision.reviewer for decision in detail.decisions if decision.round == task.round]
+        lifecycle.refuse_claim(task, judges, person(reviewer, "reviewer"))
+
+    def claim_plan(self, reviewer: str) -> Callable[[TaskState], TaskChange | None]:
+        """What `claim` applies to the task under its lock, the name checked (for a caller storing the claim with
+        other changes in one transaction, so a refusal of any of them leaves no claim behind)."""
         reviewer = person(reviewer, "reviewer")
-        now = self._clock()
-        return await self._change(task_id, lambda state: lifecycle.claim(state, reviewer, now, self.levels))
+        return lambda state: lifecycle.claim(state, reviewer, self._clock(), self.levels)
 
     async def renew(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
         """The claim's holder keeps the task for another lease."""

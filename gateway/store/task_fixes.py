@@ -148,10 +148,13 @@ class TaskFixStore:
         decide: Callable[[MadeFix], TaskPlan],
         link: Callable[[MadeFix], LinkWrite | None],
         key: KeyClaim | None = None,
+        *,
+        take: TaskPlan,
     ) -> TaskFixWrite | KeyUse | None:
-        """Make the fix, decide the task by `decide(fix)` under its lock and store `link(fix)`, in one transaction;
-        None (and nothing written) when there is no such task. Whatever a plan raises rolls everything back. The plan
-        gets what the decision judges read under the lock (`TaskState.answers`), to check the choice it names there.
+        """Make the fix, take the task for the reviewer (`take`: their claim) and decide it by `decide(fix)` under its
+        lock, and store `link(fix)`, in one transaction; None (and nothing written) when there is no such task.
+        Whatever a plan raises rolls everything back, the claim too. The decision's plan gets what the decision judges
+        read under the lock (`TaskState.answers`), to check the choice it names there.
 
         With `key`, claimed first: when an earlier request holds it, nothing is written and its use is returned.
         """
@@ -161,10 +164,17 @@ class TaskFixStore:
                     if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
                         return earlier
                     made = await make_fix(connection)
-                    found, change = await change_task(connection, task_id, decide(made), with_answers=True)
+                    # The fix first, then the task, as before the claim joined this transaction: the same lock order.
+                    found, claimed = await change_task(connection, task_id, take)
                     if not found:
                         raise _TaskGone
-                    audits = [*made.audits, *([change.audit] if change and change.audit else [])]
+                    _, change = await change_task(connection, task_id, decide(made), with_answers=True)
+                    # The claim's record first, as when it was its own request.
+                    audits = [
+                        *([claimed.audit] if claimed and claimed.audit else []),
+                        *made.audits,
+                        *([change.audit] if change and change.audit else []),
+                    ]
                     stored = await _store_link(connection, link(made), audits)
                     # Last: appends wait for each other, so the audit chain's lock is held briefly.
                     for entry in audits:
