@@ -101,7 +101,12 @@ class RecentVectors:
     def nearest(
         self, query: np.ndarray, k: int, exclude: str | None = None, cutoff: float | None = None
     ) -> list[Neighbour]:
-        """The `k` live rows most like `query`, most similar first; never `exclude`, nor rows older than `cutoff`."""
+        """The `k` live rows most like `query`, most similar first; never `exclude`, nor rows older than `cutoff`.
+
+        Rows as similar as each other (the same message asked again) are ranked newest first, then by id: which of
+        them make the `k` never depends on the order the rows were added in (a first load adds the newest first, a
+        refresh the oldest first), so the same traffic always gives the same neighbours and the same verdict.
+        """
         sims = self.similarities(query, cutoff)
         excluded = self._rows.get(exclude) if exclude is not None else None
         if excluded is not None and excluded >= self._start:
@@ -110,9 +115,13 @@ class RecentVectors:
         k = min(k, available)
         if k <= 0:
             return []
-        # argpartition is O(n); only the k winners are sorted.
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.argsort(-sims[top], kind="stable")]
+        # partition is O(n): the k-th best similarity; every row at least that similar (ties included) is ranked.
+        kth = np.partition(-sims, k - 1)[k - 1]
+        candidates = np.flatnonzero(-sims <= kth)
+        created = self._created[self._start : self._end][candidates]
+        ids = np.array([self._ids[self._start + int(i)] for i in candidates])
+        # lexsort's last key sorts first: similarity, then the newest, then the id.
+        top = candidates[np.lexsort((ids, -created, -sims[candidates]))[:k]]
         return [Neighbour(self._ids[self._start + int(i)], float(sims[i])) for i in top]
 
     def live_ids(self) -> list[str]:

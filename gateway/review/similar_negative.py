@@ -89,7 +89,9 @@ class SimilarNegativeRule:
     async def evaluate(self, app: str, interaction_id: str) -> RuleFinding | None:
         """The finding for a new negative feedback on `interaction_id`, or None (also when the app is quiet)."""
         vectors = self._index.vectors(app)
-        if vectors is None or len(vectors) <= self.rule.neighbours:
+        # Other interactions only: whether the index holds this one yet (a refresh may not have taken it in) must not
+        # decide whether there are enough to judge.
+        if vectors is None or len(vectors) - (interaction_id in vectors) < self.rule.neighbours:
             return None
         query = await self._index.vector_for(app, interaction_id)
         if query is None:
