@@ -1,11 +1,11 @@
 """Resolving a review task by a fix: a new knowledge-base entry or prompt version, the decision, and the link between them.
 
 One verb per kind of fix, and one for a fix already live for the task's issue (made live from a preview
-or the issue page: the decision names it, nothing is made twice). Each new-fix verb checks the fix's fields first (a refused form changes nothing, not even
-the claim), then claims the task for the reviewer (so a task someone else holds, a closed task, or one
-this reviewer already judged is refused before anything is written), then, in one transaction
-(gateway.store.task_fixes: a process dying part-way leaves none of it, and the reviewer's second try
-makes one fix), creates the fix (audited, its audit detail naming the task and issue), records the
+or the issue page: the decision names it, nothing is made twice). Each new-fix verb checks the fix's fields first,
+and whether the reviewer may claim the task (a task someone else holds, a closed task, or one this reviewer already
+judged is refused before anything is written), then, in one transaction (gateway.store.task_fixes: a process dying
+part-way leaves none of it, a refusal met there, such as another canary running, leaves no claim either, and the
+reviewer's second try makes one fix), creates the fix, claims the task for the reviewer (audited, its audit detail naming the task and issue), records the
 reviewer's `reject` decision (the answers were wrong; the fix is the remedy, named in the comment;
 audited; on a task of one answer of `n` > 1 choices, naming the choice rejected, checked before the
 claim as a decision's is: gateway.review.judged_choice), and, when the task concerns an issue, links the fix to the issue and the task as

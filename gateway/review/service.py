@@ -145,11 +145,9 @@ class ReviewService(ReviewReads):
         )
 
     async def _on_holder(self, request: OpenRequest) -> OpenRequest:
-        """`request` moved to the issue holding its issue's complaints now (the end of its chain of merges, the asked
-        one kept as `asked_issue_id`), once the open tasks of the issues merged into that one are handed over to it
-        (`hand_over_merged`). Every opener naming an issue (a person, the issue rule, the issue page) comes through
-        here, so none opens a second task on an issue a merged issue's open task is about to be handed to (the pass's
-        hand-over would then dismiss one, claim and history with it). An id no issue has is written as given."""
+        """`request` on the issue holding its issue's complaints now (the asked one kept as `asked_issue_id`), once the
+        open tasks of issues merged into that one are handed over (`hand_over_merged`): every opener naming an issue
+        comes here, so none opens a second task the pass's hand-over would dismiss. An unknown id is kept as given."""
         if request.issue_id is None:
             return request
         try:
@@ -256,11 +254,10 @@ class ReviewService(ReviewReads):
         return await self._change(task_id, self.claim_plan(reviewer))
 
     def refuse_claim(self, detail: ReviewTaskDetail, reviewer: str) -> None:
-        """TaskConflict when `claim` would refuse `reviewer` the task as read (`detail`), written nothing: a first look,
-        for a caller that then takes the claim (`claim_plan`) in one transaction with other writes."""
-        task = detail.task
-        judges = [decision.reviewer for decision in detail.decisions if decision.round == task.round]
-        lifecycle.refuse_claim(task, judges, person(reviewer, "reviewer"))
+        """TaskConflict when `claim` would refuse `reviewer` the task as read (`detail`), for a caller taking the claim
+        (`claim_plan`) in one transaction with other writes."""
+        judges = [decision.reviewer for decision in detail.decisions if decision.round == detail.task.round]
+        lifecycle.refuse_claim(detail.task, judges, person(reviewer, "reviewer"))
 
     def claim_plan(self, reviewer: str) -> Callable[[TaskState], TaskChange | None]:
         """What `claim` applies to the task under its lock, the name checked (for a caller storing the claim with
