@@ -205,3 +205,15 @@ def test_a_process_waiting_for_another_ones_export_uses_its_file(tmp_path: Path)
     release.set()
     assert first.result(30) == second.result(30)
     assert exports == ["slow"]
+
+
+def test_a_texts_vector_is_the_same_bits_whatever_it_is_embedded_with(onnx_embedder: OnnxEmbedder) -> None:
+    # A pass is chaotic in its vectors (a change of 1e-7 moves issues, README "Same complaints, same issues"):
+    # the product's embedder must not let batch-mates or order touch a text's vector.
+    together = onnx_embedder.embed(TEXTS)
+    alone = np.stack([onnx_embedder.embed([text])[0] for text in TEXTS])
+    reversed_vectors = onnx_embedder.embed(TEXTS[::-1])[::-1]
+    with_others = onnx_embedder.embed([*TEXTS, "Why was my card declined at the shop?", "How do I top up?"])
+    assert np.array_equal(together, alone)
+    assert np.array_equal(together, reversed_vectors)
+    assert np.array_equal(together, with_others[: len(TEXTS)])
