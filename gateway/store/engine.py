@@ -18,6 +18,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from gateway.config_checks import ConfigError
 from gateway.exact_json import dumps_exact, loads_exact
 from gateway.store.availability import database_silent
+from gateway.store.cancellable import interrupt_when_cancelled
 
 # How long a command's first connection may take: a server that takes it and never answers (hung, or
 # a route that drops packets) was waited for 60 s, asyncpg's default, then named with no reason.
@@ -57,7 +58,10 @@ def create_engine(database_url: str, answer_timeout: float | None = None) -> Asy
         )
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+            # A cancelled task's statement is interrupted, not left to run to its end: a stopped command stops.
+            if record.driver_connection is not None:
+                interrupt_when_cancelled(record.driver_connection)
             # WAL lets the API read while the writer writes; the busy timeout makes
             # concurrent writers wait instead of failing with "database is locked".
             cursor = dbapi_connection.cursor()

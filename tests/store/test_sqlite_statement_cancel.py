@@ -9,18 +9,18 @@ SIGTERM: the upgrade stopped once it was done).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.store.cancellable import run_sync_cancellable
 from gateway.store.engine import create_engine
 
 # Counting this far takes SQLite far longer than a test: the statement ends when interrupted. `started()` says when
@@ -49,13 +49,26 @@ def insert_without_end(connection: Connection) -> None:
     connection.execute(text(ENDLESS_INSERT))
 
 
-async def test_cancelling_the_task_interrupts_the_statement_sqlite_runs_for_it(engine: AsyncEngine, path: Path):
+async def execute_without_end(connection: AsyncConnection) -> None:
+    async with connection.begin():
+        await connection.execute(text(ENDLESS_INSERT))
+
+
+async def run_sync_without_end(connection: AsyncConnection) -> None:
+    # Blocking SQLAlchemy code (Alembic's migrations), its statements awaited from a greenlet.
+    await connection.run_sync(insert_without_end)
+
+
+@pytest.mark.parametrize("work", [execute_without_end, run_sync_without_end], ids=["execute", "run_sync"])
+async def test_cancelling_the_task_interrupts_the_statement_sqlite_runs_for_it(
+    engine: AsyncEngine, path: Path, work: Callable[[AsyncConnection], Awaitable[None]]
+):
     started = threading.Event()
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
         await driver.create_function("started", 0, lambda: started.set() or 1)
-        task = asyncio.create_task(run_sync_cancellable(connection, insert_without_end))
+        task = asyncio.create_task(work(connection))
         assert await asyncio.to_thread(started.wait, 30)
         try:
             began = time.monotonic()
@@ -63,7 +76,8 @@ async def test_cancelling_the_task_interrupts_the_statement_sqlite_runs_for_it(e
             await asyncio.wait([task], timeout=20)
             took = await asyncio.to_thread(_writable_after, path, began)
         finally:
-            await driver.interrupt()  # had the statement gone on: not to wait for it at the engine's disposal
+            with contextlib.suppress(ValueError):  # closed: SQLAlchemy lets go of a connection whose call was cancelled
+                await driver.interrupt()  # had the statement gone on: not to wait for it at the engine's disposal
 
     assert task.cancelled()
     assert took < 2, f"the write lock was held {took:.1f} s after the cancel"

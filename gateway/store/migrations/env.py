@@ -13,7 +13,6 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from gateway.store.cancellable import run_sync_cancellable
 from gateway.store.engine import create_engine, is_sqlite
 from gateway.store.locks import advisory_key
 from gateway.store.migrate import MIGRATION_LOCK
@@ -79,9 +78,9 @@ async def _run_online() -> None:
         _transactional_sqlite(engine)
     try:
         async with engine.connect() as connection:
-            # Stopped (`feedgate db upgrade` on SIGTERM or Ctrl-C), the statement under way stops at once on SQLite
-            # too, and the upgrade's one transaction is rolled back.
-            await run_sync_cancellable(connection, _run)
+            # Stopped (`feedgate db upgrade` on SIGTERM or Ctrl-C), the statement under way stops at once, on SQLite
+            # too (gateway.store.cancellable), and the upgrade's one transaction is rolled back.
+            await connection.run_sync(_run)
             await connection.commit()
     finally:
         await engine.dispose()
