@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import uuid_utils
 from sqlalchemy import delete, select, text
@@ -39,6 +40,7 @@ _HELD_FOR_CHARS = 100
 # and the most PostgreSQL keeps (NAMEDATALEN - 1 bytes, the rest cut off).
 _APPLICATION_PREFIX = "feedgate: "
 _APPLICATION_NAME_BYTES = 63
+T = TypeVar("T")
 
 
 @dataclass
@@ -156,9 +158,7 @@ async def _advisory_lock(engine: AsyncEngine, name: str) -> AsyncIterator[Lock]:
             await _set_application_name(connection, value)
             said = True
 
-        try:
-            yield Lock(acquired, say)
-        finally:
+        async def let_go() -> None:
             if acquired:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 await connection.commit()
@@ -166,6 +166,11 @@ async def _advisory_lock(engine: AsyncEngine, name: str) -> AsyncIterator[Lock]:
                 # The connection goes back to the pool: the next user of it holds nothing.
                 await connection.execute(text("RESET application_name"))
                 await connection.commit()
+
+        try:
+            yield Lock(acquired, say)
+        finally:
+            await run_to_its_end(let_go())
 
 
 async def _set_application_name(connection: AsyncConnection, value: str) -> None:
@@ -176,16 +181,8 @@ async def _set_application_name(connection: AsyncConnection, value: str) -> None
 @asynccontextmanager
 async def _row_lock(engine: AsyncEngine, name: str, ttl: timedelta) -> AsyncIterator[Lock]:
     holder = str(uuid_utils.uuid7())
-    now = datetime.now(UTC)
-    expires_at = now + ttl
+    expires_at = datetime.now(UTC) + ttl
     table = clustering_locks
-    async with engine.begin() as connection:
-        # An expired row is a holder that died without releasing: take over from it.
-        await connection.execute(delete(table).where(table.c.name == name, table.c.expires_at < now))
-        insert = insert_skipping_duplicates(engine.dialect, table, ["name"])
-        await connection.execute(insert.values(name=name, holder=holder, expires_at=expires_at))
-        owner = (await connection.execute(select(table.c.holder).where(table.c.name == name))).scalar()
-    acquired = owner == holder
     note = _HELD_FOR_ROW.format(name=name)
 
     async def say(held_for: str) -> None:
@@ -196,10 +193,42 @@ async def _row_lock(engine: AsyncEngine, name: str, ttl: timedelta) -> AsyncIter
                 table.insert().values(name=note, holder=held_for[:_HELD_FOR_CHARS], expires_at=expires_at)
             )
 
+    async def let_go() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(delete(table).where(table.c.name == name, table.c.holder == holder))
+            await connection.execute(delete(table).where(table.c.name == note))
+
+    acquired: bool | None = None  # None: the take was cut short, perhaps after its commit
     try:
+        acquired = await run_to_its_end(_take_row(engine, name, holder, expires_at))
         yield Lock(acquired, say)
     finally:
-        if acquired:
-            async with engine.begin() as connection:
-                await connection.execute(delete(table).where(table.c.name == name, table.c.holder == holder))
-                await connection.execute(delete(table).where(table.c.name == note))
+        if acquired is not False:
+            await run_to_its_end(let_go())
+
+
+async def _take_row(engine: AsyncEngine, name: str, holder: str, expires_at: datetime) -> bool:
+    table = clustering_locks
+    async with engine.begin() as connection:
+        # An expired row is a holder that died without releasing: take over from it.
+        await connection.execute(delete(table).where(table.c.name == name, table.c.expires_at < datetime.now(UTC)))
+        insert = insert_skipping_duplicates(engine.dialect, table, ["name"])
+        await connection.execute(insert.values(name=name, holder=holder, expires_at=expires_at))
+        owner = (await connection.execute(select(table.c.holder).where(table.c.name == name))).scalar()
+    return bool(owner == holder)
+
+
+async def run_to_its_end(work: Coroutine[Any, Any, T]) -> T:
+    """`await work`, which a cancel of the task does not cut short: the cancel is raised once it has ended."""
+    # Cut short, a lock's release was undone: a row's delete rolled back (the lock held until it expired, 2 hours),
+    # and its take might have committed a row nobody would delete.
+    running = asyncio.ensure_future(work)
+    cancelled = False
+    while not running.done():
+        try:
+            await asyncio.wait([running])  # unlike `await running`, a cancel here leaves `running` be
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return running.result()
