@@ -119,10 +119,11 @@ def inherited_key_elsewhere(
     if url is None or url_origin(url).lower() == url_origin(home_url).lower():
         return None
     # An empty FEEDGATE_ variable is refused (refuse_empty_key_variables): "" for no key is said in the config file.
+    # Said under this setting's own name (`{side_call}_api_key_env (FEEDGATE_…): …`): "this", not its name again.
     return (
         f"{side_call}_url is at another host than {home}'s, whose key ({key_env}) it would be sent: "
-        f'set {side_call}_api_key_env to the variable holding its key, or to "" for none (in the config file: '
-        f"an empty FEEDGATE_{side_call.upper()}_API_KEY_ENV is refused)"
+        f'set this to the variable holding the key for {side_call}_url, or to "" for none (in the config file; '
+        "an empty variable is refused)"
     )
 
 
@@ -165,7 +166,12 @@ def _review_webhook(settings: Settings, judged_with: Loading) -> list[Refusal]:
     if not settings.review_webhook_url or settings.review_webhook_secret:
         return []
     secret = judged_with.origins.origin("review_webhook_secret")
-    return [(("review_webhook_url",), f"review_webhook_url is set but review_webhook_secret ({secret}) is not")]
+    return [
+        (
+            ("review_webhook_url",),
+            f"its notices are signed with review_webhook_secret ({secret}), which is not set: set it, or unset this",
+        )
+    ]
 
 
 def _retrain_webhook(settings: Settings, judged_with: Loading) -> list[Refusal]:
@@ -177,11 +183,14 @@ def _retrain_webhook(settings: Settings, judged_with: Loading) -> list[Refusal]:
     secret_env = settings.retrain_webhook_secret_env
     if secret_env and environ.get(secret_env):
         return []
+    if not secret_env:
+        reason = "its notices are signed with a secret, and retrain_webhook_secret_env names no variable holding it"
+        return [(("retrain_webhook_url",), f"{reason}: name one there and set it, or unset this")]
     return [
         (
             ("retrain_webhook_url",),
-            f"retrain_webhook_url is set but the signing secret is missing: set the environment variable "
-            f"{secret_env or '(none named)'} (named by retrain_webhook_secret_env)",
+            f"its notices are signed with the secret in the environment variable {secret_env} (named by "
+            "retrain_webhook_secret_env), which is not set: set it, or unset this",
         )
     ]
 

@@ -20,13 +20,13 @@ from tests.config_helpers import without_feedgate_variables, write_config
 
 PORT_REFUSED = "  port (FEEDGATE_PORT): Input should be less than or equal to 65535; got '70000'"
 REVIEW_WEBHOOK_REFUSED = (
-    "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): review_webhook_url is set but "
-    "review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not"
+    "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): its notices are signed with "
+    "review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET), which is not set: set it, or unset this"
 )
 RETRAIN_WEBHOOK_REFUSED = (
-    "  retrain_webhook_url (FEEDGATE_RETRAIN_WEBHOOK_URL): retrain_webhook_url is set but the "
-    "signing secret is missing: set the environment variable FEEDGATE_RETRAIN_WEBHOOK_SECRET (named by "
-    "retrain_webhook_secret_env)"
+    "  retrain_webhook_url (FEEDGATE_RETRAIN_WEBHOOK_URL): its notices are signed with the secret in the "
+    "environment variable FEEDGATE_RETRAIN_WEBHOOK_SECRET (named by retrain_webhook_secret_env), which is not set: "
+    "set it, or unset this"
 )
 
 
@@ -93,8 +93,8 @@ def test_a_check_across_settings_names_a_value_passed_in_code_so():
     lines = refused_lines(review_webhook_url="http://x/y", review_webhook_secret="")
 
     assert lines[1] == (
-        "  review_webhook_url (review_webhook_url passed in code): review_webhook_url is set but "
-        "review_webhook_secret (review_webhook_secret passed in code) is not"
+        "  review_webhook_url (review_webhook_url passed in code): its notices are signed with "
+        "review_webhook_secret (review_webhook_secret passed in code), which is not set: set it, or unset this"
     )
 
 
@@ -104,8 +104,8 @@ def test_a_check_across_settings_names_the_other_setting_where_it_would_be_set(t
     lines = refused_lines(config)
 
     assert lines[1] == (
-        f"  review_webhook_url (review_webhook_url in {config}): review_webhook_url is set but "
-        f"review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET, or review_webhook_secret in {config}) is not"
+        f"  review_webhook_url (review_webhook_url in {config}): its notices are signed with review_webhook_secret "
+        f"(FEEDGATE_REVIEW_WEBHOOK_SECRET, or review_webhook_secret in {config}), which is not set: set it, or unset this"
     )
 
 

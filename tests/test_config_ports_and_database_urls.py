@@ -116,7 +116,7 @@ def test_a_check_across_settings_is_reported_beside_a_refused_database_url(monke
 
     said = str(raised.value)
     assert "  database_url (FEEDGATE_DATABASE_URL): mysql://feedgate:***@db/feedgate is not a database" in said
-    assert "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): review_webhook_url is set but" in said
+    assert "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): its notices are signed with" in said
     assert "Zq1Xw2" not in said
 
 

@@ -22,13 +22,13 @@ from gateway.config_checks import ConfigError
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
 
 REVIEW_WEBHOOK_REFUSED = (
-    "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): review_webhook_url is set but "
-    "review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not"
+    "  review_webhook_url (FEEDGATE_REVIEW_WEBHOOK_URL): its notices are signed with "
+    "review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET), which is not set: set it, or unset this"
 )
 RETRAIN_WEBHOOK_REFUSED = (
-    "  retrain_webhook_url (FEEDGATE_RETRAIN_WEBHOOK_URL): retrain_webhook_url is set but the "
-    "signing secret is missing: set the environment variable FEEDGATE_RETRAIN_WEBHOOK_SECRET (named by "
-    "retrain_webhook_secret_env)"
+    "  retrain_webhook_url (FEEDGATE_RETRAIN_WEBHOOK_URL): its notices are signed with the secret in the "
+    "environment variable FEEDGATE_RETRAIN_WEBHOOK_SECRET (named by retrain_webhook_secret_env), which is not set: "
+    "set it, or unset this"
 )
 REPEATED_GATE_REFUSED = "  review_gates.1.app (FEEDGATE_REVIEW_GATES): app 'support-bot' already has a gate (review_gates.0); one entry per app"
 TWO_GATES_FOR_ONE_APP = (
@@ -100,9 +100,7 @@ def test_a_review_webhook_url_from_the_environment_without_its_secret_is_refused
 def test_an_empty_review_webhook_secret_is_refused_like_a_missing_one():
     refused = refusal(review_webhook_url="http://x/y", review_webhook_secret="")
 
-    assert (
-        "review_webhook_url is set but review_webhook_secret (review_webhook_secret passed in code) is not" in refused
-    )
+    assert "review_webhook_secret (review_webhook_secret passed in code), which is not set" in refused
 
 
 def test_a_review_webhook_url_with_its_secret_from_the_environment_loads(

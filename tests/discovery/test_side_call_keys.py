@@ -12,14 +12,18 @@ UPSTREAM = "https://api.openai.com/v1"
 
 def test_titles_at_another_host_without_their_own_key_variable_are_refused():
     # By default, OPENAI_API_KEY (the default upstream's) went to whatever host title_url named.
-    with pytest.raises(ValidationError, match='set title_api_key_env to the variable holding its key, or to ""'):
+    with pytest.raises(
+        ValidationError, match='set this to the variable holding the key for title_url, or to ""'
+    ) as raised:
         Settings(upstream_url=UPSTREAM, title_model="t", title_url="http://titles.local/v1")
+    assert [error["loc"] for error in raised.value.errors()] == [("title_api_key_env",)]
 
 
 def test_embeddings_at_another_host_without_their_own_key_variable_are_refused():
     # A self-hosted embeddings endpoint was sent OPENAI_API_KEY too.
-    with pytest.raises(ValidationError, match='set embedding_api_key_env to the variable holding its key, or to ""'):
+    with pytest.raises(ValidationError, match="set this to the variable holding the key for embedding_url") as raised:
         Settings(upstream_url=UPSTREAM, embedding_url="http://127.0.0.1:8080/v1")
+    assert [error["loc"] for error in raised.value.errors()] == [("embedding_api_key_env",)]
 
 
 def test_a_judge_inheriting_the_title_models_url_and_key_is_refused_when_that_url_is_elsewhere():
