@@ -29,6 +29,10 @@ ENDLESS_INSERT = (
     "INSERT INTO counted (x) SELECT x FROM (WITH RECURSIVE c(x) AS (SELECT started() UNION ALL SELECT x + 1 FROM c "
     "WHERE x < 100000000000) SELECT x FROM c)"
 )
+ENDLESS_READ = (
+    "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT started() UNION ALL SELECT x + 1 FROM c "
+    "WHERE x < 100000000000) SELECT x FROM c)"
+)
 
 
 @pytest.fixture
@@ -107,3 +111,28 @@ def _write_locked(path: Path) -> bool:
 def _rows(path: Path) -> int:
     with sqlite3.connect(path) as probe:
         return int(probe.execute("SELECT count(*) FROM counted").fetchone()[0])
+
+
+async def test_cancelling_a_long_read_gives_its_connection_back_at_once(engine: AsyncEngine):
+    # A read (an export's chunk) holds no write lock, but its connection's rollback and return to the pool waited
+    # behind it on aiosqlite's thread: the stopped command went on until the read had ended.
+    started = threading.Event()
+    connection = await engine.connect()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        await driver.create_function("started", 0, lambda: started.set() or 1)
+        read = asyncio.create_task(connection.execute(text(ENDLESS_READ)))
+        assert await asyncio.to_thread(started.wait, 30)
+        began = time.monotonic()
+        read.cancel()
+        await asyncio.wait([read], timeout=20)
+        async with asyncio.timeout(20):
+            await connection.close()
+        took = time.monotonic() - began
+    finally:
+        with contextlib.suppress(ValueError):
+            await driver.interrupt()  # had the read gone on: not to wait for it at the engine's disposal
+
+    assert read.cancelled()
+    assert took < 2, f"the connection came back {took:.1f} s after the cancel"
