@@ -41,6 +41,8 @@ _HELD_FOR_CHARS = 100
 _APPLICATION_PREFIX = "feedgate: "
 _APPLICATION_NAME_BYTES = 63
 T = TypeVar("T")
+# How long a cancelled holder waits for its lock's take or release to end (a statement or two) before cutting it short.
+LET_GO_PATIENCE_SECONDS = 10.0
 
 
 @dataclass
@@ -88,7 +90,9 @@ async def held_for(engine: AsyncEngine, name: str) -> str | None:
         # pg_locks shows a bigint advisory key as two unsigned halves, objsubid 1.
         statement = text(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low AND l.objsubid = 1"
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 "
+            # pg_locks lists the whole server's: another database's holder of the same name is not this one's.
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         async with engine.connect() as connection:
             said = (await connection.execute(statement, {"high": key >> 32, "low": key & 0xFFFFFFFF})).scalar()
@@ -218,17 +222,25 @@ async def _take_row(engine: AsyncEngine, name: str, holder: str, expires_at: dat
     return bool(owner == holder)
 
 
-async def run_to_its_end(work: Coroutine[Any, Any, T]) -> T:
-    """`await work`, which a cancel of the task does not cut short: the cancel is raised once it has ended."""
+async def run_to_its_end(work: Coroutine[Any, Any, T], patience: float = LET_GO_PATIENCE_SECONDS) -> T:
+    """`await work`, which a cancel of the task does not cut short for up to `patience` seconds (then `work` is
+    cancelled too): the cancel is raised once it has ended."""
     # Cut short, a lock's release was undone: a row's delete rolled back (the lock held until it expired, 2 hours),
     # and its take might have committed a row nobody would delete.
     running = asyncio.ensure_future(work)
-    cancelled = False
+    cancelled_at: float | None = None
     while not running.done():
+        left = None if cancelled_at is None else cancelled_at + patience - time.monotonic()
+        if left is not None and left <= 0:
+            # A database that does not answer: a shutdown does not wait on it for ever. On PostgreSQL the cancel
+            # drops the connection, and its session's lock with it.
+            running.cancel()
+            await asyncio.wait([running])
+            break
         try:
-            await asyncio.wait([running])  # unlike `await running`, a cancel here leaves `running` be
+            await asyncio.wait([running], timeout=left)  # unlike `await running`, a cancel here leaves `running` be
         except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
+            cancelled_at = cancelled_at or time.monotonic()
+    if cancelled_at is not None:
         raise asyncio.CancelledError
     return running.result()

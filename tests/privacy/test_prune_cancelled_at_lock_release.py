@@ -23,7 +23,7 @@ from gateway.config import Settings
 from gateway.privacy.retention import LOCK_NAME as PRUNE_LOCK
 from gateway.privacy.retention import prune_periodically
 from gateway.store.engine import create_engine
-from gateway.store.locks import CLUSTERING_LOCK, advisory_key, held_for, take_lock, try_lock
+from gateway.store.locks import CLUSTERING_LOCK, advisory_key, held_for, run_to_its_end, take_lock, try_lock
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -119,3 +119,22 @@ async def test_a_lock_holder_cancelled_while_taking_or_letting_go_leaves_the_loc
         assert await held_for(other, CLUSTERING_LOCK) is None
     finally:
         await other.dispose()
+
+
+async def test_a_release_that_does_not_end_is_cut_short_after_its_patience():
+    # A database that does not answer: a shutdown cancelling the holder does not wait on it for ever.
+    let_go_cancelled = asyncio.Event()
+
+    async def never_ends() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            let_go_cancelled.set()
+
+    holder = asyncio.create_task(run_to_its_end(never_ends(), patience=0.2))
+    await asyncio.sleep(0.05)
+    holder.cancel()
+    async with asyncio.timeout(5):
+        with pytest.raises(asyncio.CancelledError):
+            await holder
+    assert let_go_cancelled.is_set()
