@@ -6,9 +6,11 @@ held them up, never which app's, nor that it was the other command.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.locks import held_for, take_lock, try_lock
+from gateway.store.engine import create_engine
+from gateway.store.locks import CLUSTERING_LOCK, held_for, take_lock, try_lock
 
 NAME = "feedgate.test-lock"
 
@@ -42,3 +44,19 @@ async def test_a_lock_not_taken_says_nothing_of_the_holder(engine: AsyncEngine):
         await second.say("nothing")
 
         assert await held_for(engine, NAME) == "a prune"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("fresh_database_url", ["postgres"], indirect=True)
+async def test_a_holder_in_another_database_of_the_server_is_not_this_ones(
+    engine: AsyncEngine, fresh_database_url: str
+):
+    # pg_locks lists the whole server's advisory locks: a waiter was told another database's holder.
+    other = create_engine(fresh_database_url)
+    try:
+        async with take_lock(other, CLUSTERING_LOCK, held_for="an erasure elsewhere") as lock:
+            assert lock.acquired
+            assert await held_for(other, CLUSTERING_LOCK) == "an erasure elsewhere"
+            assert await held_for(engine, CLUSTERING_LOCK) is None
+    finally:
+        await other.dispose()
