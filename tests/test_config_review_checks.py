@@ -144,7 +144,7 @@ def test_an_empty_retrain_webhook_secret_is_refused_like_a_missing_one(monkeypat
 def test_the_refusal_names_the_variable_retrain_webhook_secret_env_names():
     refused = refusal(retrain_webhook_url="http://x/y", retrain_webhook_secret_env="HOOK_SECRET")
 
-    assert "set the environment variable HOOK_SECRET (named by retrain_webhook_secret_env)" in refused
+    assert "the environment variable HOOK_SECRET (named by retrain_webhook_secret_env), which is not set" in refused
 
 
 def test_a_retrain_webhook_url_loads_once_the_named_variable_holds_the_secret(monkeypatch: pytest.MonkeyPatch):
