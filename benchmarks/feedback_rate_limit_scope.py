@@ -1,6 +1,6 @@
 """What counting the feedback rate limits in the database costs a feedback post, beside counting them in memory.
 
-Two gateways run in this process on one fresh database, one with FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE=process
+Two gateways run in this process on one fresh database, one with FEEDGATE_RATE_LIMIT_SCOPE=process
 and one with =database, limits high enough never to refuse. Each round posts --posts feedback events
 through each (httpx over ASGI, one after another, the order reversed every other round so a slow spell of
 the shared host falls on both): token posts (the widget's: the address's and the token's limits, two
@@ -37,8 +37,8 @@ from pg_instance import PrivatePostgres  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.config import Settings  # noqa: E402
 from gateway.demo.fake_upstream import run_fake_upstream  # noqa: E402
-from gateway.feedback.limits import InProcess  # noqa: E402
 from gateway.feedback.shared_rate_limit import SharedRateLimiter  # noqa: E402
+from gateway.rate_limit_scope import InProcess  # noqa: E402
 from gateway.store.engine import create_engine  # noqa: E402
 from gateway.store.migrate import upgrade_database  # noqa: E402
 from gateway.store.rate_limits import RateLimitRows  # noqa: E402
@@ -97,7 +97,7 @@ async def measure(url: str, upstream_url: str, rounds: int, posts: int, folder: 
     base = Settings(database_url=url, upstream_url=upstream_url, writer_flush_interval=0.02, **NEVER_REFUSED)
     apps = {
         scope: create_app(
-            base.model_copy(update={"feedback_rate_limit_scope": scope, "spool_path": folder / f"{scope}.jsonl"}),
+            base.model_copy(update={"rate_limit_scope": scope, "spool_path": folder / f"{scope}.jsonl"}),
             environ={},
         )
         for scope in SCOPES

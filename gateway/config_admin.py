@@ -21,8 +21,8 @@ class AdminSettings(BaseModel):
     admin_sign_in_failures_per_user: int = Field(default=5, ge=1)
     admin_sign_in_failures_per_address: int = Field(default=20, ge=1)
     admin_sign_in_window_minutes: float = Field(default=15, gt=0, le=MAX_MINUTES)
-    # The admin API's bearer token: wrong ones from one address, at most this many a minute in each
-    # gateway process (a burst of as many); past it, every try answers 429 until the allowance
+    # The admin API's bearer token: wrong ones from one address, at most this many a minute (a burst of
+    # as many), counted where rate_limit_scope says; past it, every try answers 429 until the allowance
     # refills, the right token too, so guessing gains nothing. 0: no limit.
     admin_token_failures_per_minute: int = Field(default=10, ge=0)
     # Behind a reverse proxy every browser comes from the proxy's address: name the header carrying the

@@ -26,9 +26,10 @@ class FeedbackSettings(BaseModel):
     feedback_token_posts_per_minute: int = Field(default=10, ge=0)
     feedback_address_posts_per_minute: int = Field(default=120, ge=0)
     feedback_app_posts_per_minute: int = Field(default=6_000, ge=0)
-    # Where those posts are counted: in each gateway process's memory, or in the database, shared by every
-    # process on it (one small statement per check); `auto`: the database under `serve --workers N` > 1.
-    feedback_rate_limit_scope: Literal["auto", "process", "database"] = "auto"
+    # Where those posts, and wrong admin API tokens (admin_token_failures_per_minute), are counted: in each
+    # gateway process's memory, or in the database, shared by every process on it (one small statement per
+    # check); `auto`: the database under `serve --workers N` > 1.
+    rate_limit_scope: Literal["auto", "process", "database"] = "auto"
     # Behind a reverse proxy, the header carrying the browser's address; its entries are read from the right,
     # past every trusted proxy's (trusted_proxies): the first that is no trusted proxy's is the browser's.
     feedback_client_address_header: Annotated[str | None, AfterValidator(http_header_name)] = None

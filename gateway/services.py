@@ -24,7 +24,6 @@ from gateway.effect.links import FixLinkService
 from gateway.effect.service import EffectService
 from gateway.effect.verdict_cache import EffectKeeper
 from gateway.export.retrain import RetrainTrigger
-from gateway.feedback.rate_limit import RateLimiter
 from gateway.feedback.service import FeedbackService
 from gateway.fixes.issue_fixes import IssueFixes
 from gateway.fixes.preview import FixPreviewService
@@ -34,6 +33,7 @@ from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
 from gateway.proxy.upstream import UpstreamClient
+from gateway.rate_limit_scope import Allowance, allowance
 from gateway.recording.spool_claim import ClaimedSpool
 from gateway.recording.writer import InteractionWriter
 from gateway.review.calibration_report import CalibrationReports
@@ -51,6 +51,7 @@ from gateway.store.interactions import InteractionStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.member_issues import MemberIssueStore
+from gateway.store.rate_limits import RateLimitRows
 from gateway.store.seen_apps import SeenAppStore
 from gateway.store.stats import StatsStore
 from gateway.store.task_fixes import TaskFixStore
@@ -124,10 +125,10 @@ class Services:
     spool: ClaimedSpool | None = None
 
     @cached_property
-    def admin_token_failures(self) -> RateLimiter | None:
-        """Wrong admin API tokens, counted per client address in this process (None: no limit)."""
-        per_minute = self.settings.admin_token_failures_per_minute
-        return RateLimiter(per_minute) if per_minute > 0 else None
+    def admin_token_failures(self) -> Allowance | None:
+        """Wrong admin API tokens, counted per client address where rate_limit_scope says (None: no limit)."""
+        settings = self.settings
+        return allowance(settings, RateLimitRows(self.engine), "admin_token", settings.admin_token_failures_per_minute)
 
     @cached_property
     def seen_apps(self) -> SeenApps:

@@ -23,7 +23,7 @@ from gateway.effect.links import FixLinkService
 from gateway.effect.service import EffectService, effect_settings
 from gateway.embedder import product_embedder
 from gateway.export.retrain import retrain_trigger
-from gateway.feedback.limits import counted_in_database, feedback_limits
+from gateway.feedback.limits import feedback_limits
 from gateway.feedback.service import FeedbackService, Recorded
 from gateway.feedback.shared_rate_limit import AllowanceExpiry
 from gateway.feedback.token import FeedbackTokens
@@ -36,6 +36,7 @@ from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import create_upstream_client
+from gateway.rate_limit_scope import counted_in_database
 from gateway.recording.spool_claim import claim_spool
 from gateway.recording.writer import InteractionWriter
 from gateway.review.calibration_report import calibration_reports

@@ -81,9 +81,9 @@ def test_the_gateway_scales_behind_the_load_balancer(services: dict[str, Any]):
 
 def test_the_scaled_gateway_replicas_share_the_feedback_rate_limits(services: dict[str, Any]):
     # Each replica runs one process by default, where `auto` would count in memory: 3 replicas, 3x the rate.
-    scope = services["gateway"]["environment"]["FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE"]
+    scope = services["gateway"]["environment"]["FEEDGATE_RATE_LIMIT_SCOPE"]
 
-    assert scope == "${FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE:-database}"
+    assert scope == "${FEEDGATE_RATE_LIMIT_SCOPE:-database}"
 
 
 def test_the_load_balancer_sends_every_path_to_the_gateway_replicas_unbuffered(compose: dict[str, Any]):

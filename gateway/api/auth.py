@@ -14,7 +14,7 @@ from gateway.api.client_address import client_address
 from gateway.proxy.credentials import bearer_token
 
 
-def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Allow only requests bearing the configured admin token; an address that sent too many wrong ones waits."""
     services = connection.app.state.services
     settings = services.settings
@@ -25,13 +25,23 @@ def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
     if given is None:
         raise NotAuthorizedException("send the admin token as 'Authorization: Bearer <FEEDGATE_ADMIN_TOKEN>'")
     failures = services.admin_token_failures
-    address = client_address(connection, settings.admin_client_address_header, settings.trusted_proxies)
-    # Asked before the token is compared: past the limit, a right guess is refused like a wrong one.
-    if failures is not None and (wait := failures.waiting(address)) is not None:
+    if failures is None:
+        _compare(given, expected)
+        return
+    address = client_address(connection, settings.admin_client_address_header, settings.trusted_proxies) or "unknown"
+    # Every try is counted before its token is compared, and a right one given back: counted after, tries
+    # arriving together (from several processes, or while one awaits the database) would all be compared
+    # before any was counted. Past the limit a right guess is refused like a wrong one. Counted in the
+    # database while it is away, this raises its error: a 503 as every admin request then, and no guess
+    # is compared.
+    if (wait := await failures.acquire(address)) is not None:
         raise _too_many(wait)
+    _compare(given, expected)
+    await failures.give_back(address)
+
+
+def _compare(given: str, expected: str) -> None:
     if not hmac.compare_digest(given.encode(), expected.encode()):
-        if failures is not None:
-            failures.acquire(address)
         raise NotAuthorizedException("wrong admin token")
 
 

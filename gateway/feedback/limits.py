@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
 
 from gateway.config import Settings
-from gateway.feedback.rate_limit import RateLimiter
-from gateway.feedback.shared_rate_limit import AllowanceRows, SharedRateLimiter
+from gateway.feedback.shared_rate_limit import AllowanceRows
+from gateway.rate_limit_scope import Allowance, allowance
 
 
 class RateLimited(Exception):
@@ -18,34 +17,6 @@ class RateLimited(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
-
-
-class Allowance(Protocol):
-    """One rate limit, counted in this process (InProcess) or in the database (SharedRateLimiter)."""
-
-    per_minute: int
-
-    async def acquire(self, key: str) -> float | None:
-        """Take one post: None when allowed, else the seconds until one is free."""
-
-    async def give_back(self, key: str) -> None:
-        """Return one post that was refused after it was counted."""
-
-
-class InProcess:
-    """A RateLimiter of this process's memory, behind the same awaitable calls as the shared one."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._limiter = RateLimiter(per_minute)
-
-    async def acquire(self, key: str) -> float | None:
-        """Take one post from `key`'s allowance, in memory."""
-        return self._limiter.acquire(key)
-
-    async def give_back(self, key: str) -> None:
-        """Return one post to `key`'s allowance, in memory."""
-        self._limiter.give_back(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,30 +49,13 @@ class FeedbackLimits:
         await _check(self.per_app, app, "this app's key")
 
 
-def counted_in_database(settings: Settings) -> bool:
-    """Whether the rate limits are counted in the database: so set, or `auto` under `serve --workers N` > 1."""
-    scope = settings.feedback_rate_limit_scope
-    return scope == "database" or (scope == "auto" and settings.workers > 1)
-
-
 def feedback_limits(settings: Settings, shared: AllowanceRows | None = None) -> FeedbackLimits:
     """The limits `settings` configure, counted in `shared` when the settings say the database; 0 turns one off."""
-    in_database = counted_in_database(settings)
-    if in_database and shared is None:
-        raise ValueError("rate limits counted in the database need its rows")
-
-    def limiter(counted_by: str, per_minute: int) -> Allowance | None:
-        if per_minute <= 0:
-            return None
-        if in_database and shared is not None:
-            return SharedRateLimiter(shared, counted_by, per_minute)
-        return InProcess(per_minute)
-
     return FeedbackLimits(
         max_submissions_per_token=settings.feedback_token_max_submissions,
-        per_token=limiter("token", settings.feedback_token_posts_per_minute),
-        per_address=limiter("address", settings.feedback_address_posts_per_minute),
-        per_app=limiter("app", settings.feedback_app_posts_per_minute),
+        per_token=allowance(settings, shared, "token", settings.feedback_token_posts_per_minute),
+        per_address=allowance(settings, shared, "address", settings.feedback_address_posts_per_minute),
+        per_app=allowance(settings, shared, "app", settings.feedback_app_posts_per_minute),
     )
 
 

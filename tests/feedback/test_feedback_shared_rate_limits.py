@@ -12,8 +12,9 @@ import pytest
 from feedback_helpers import APP_KEY, error_of
 
 from gateway.config import Settings
-from gateway.feedback.limits import InProcess, counted_in_database, feedback_limits
+from gateway.feedback.limits import feedback_limits
 from gateway.feedback.shared_rate_limit import SharedRateLimiter
+from gateway.rate_limit_scope import InProcess, counted_in_database
 from gateway.store.engine import create_engine
 from gateway.store.rate_limits import RateLimitRows
 
@@ -23,7 +24,7 @@ NO_RATE_LIMITS: dict[str, Any] = {
     "feedback_app_posts_per_minute": 0,
     "feedback_token_max_submissions": 100,
 }
-SHARED = {"feedback_rate_limit_scope": "database"}
+SHARED = {"rate_limit_scope": "database"}
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -85,7 +86,7 @@ async def test_in_process_scope_two_gateways_each_allow_the_whole_rate(two_gatew
 async def test_the_shared_429_is_the_in_process_one(gateway_with):
     answers = {}
     for scope in ("process", "database"):
-        limits = {**NO_RATE_LIMITS, "feedback_token_posts_per_minute": 2, "feedback_rate_limit_scope": scope}
+        limits = {**NO_RATE_LIMITS, "feedback_token_posts_per_minute": 2, "rate_limit_scope": scope}
         async with gateway_with(**limits) as (_, http):
             interaction_id, token = await ask(http)
             vote = {"interaction_id": interaction_id, "thumbs": "up"}
@@ -128,8 +129,8 @@ async def test_a_post_refused_for_what_it_names_is_given_back_to_the_shared_allo
 def test_auto_counts_in_the_database_under_several_workers_and_in_memory_otherwise(settings):
     assert not counted_in_database(settings)
     assert counted_in_database(settings.model_copy(update={"workers": 3}))
-    assert not counted_in_database(settings.model_copy(update={"workers": 3, "feedback_rate_limit_scope": "process"}))
-    assert counted_in_database(settings.model_copy(update={"feedback_rate_limit_scope": "database"}))
+    assert not counted_in_database(settings.model_copy(update={"workers": 3, "rate_limit_scope": "process"}))
+    assert counted_in_database(settings.model_copy(update={"rate_limit_scope": "database"}))
 
 
 async def test_the_limits_are_built_for_their_scope(settings):

@@ -27,7 +27,7 @@ def database_url(postgres_database: str) -> str:
 @pytest.fixture
 async def gateway_and_relay(relayed_settings: Settings, relay: TcpRelay) -> AsyncIterator[httpx.AsyncClient]:
     """A gateway counting feedback posts in its database, which the test can take away."""
-    shared = {"feedback_rate_limit_scope": "database", "feedback_app_posts_per_minute": 5}
+    shared = {"rate_limit_scope": "database", "feedback_app_posts_per_minute": 5}
     app = create_app(relayed_settings.model_copy(update=shared), environ={})
     async with (
         LifespanManager(app),

@@ -149,7 +149,7 @@ feedback_token_uses = Table(
     Index(None, "interaction_id"),
 )
 
-# The feedback rate limits when counted in the database (FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE=database), so that
+# The feedback rate limits when counted in the database (FEEDGATE_RATE_LIMIT_SCOPE=database), so that
 # every gateway process on it shares one allowance per key (revision 0043): the generic cell rate algorithm's
 # one number per key, the time its allowance is next full. A row whose allowance is full says no more than
 # no row: gateway.feedback.shared_rate_limit deletes those every minute. Unlogged on PostgreSQL: nothing
