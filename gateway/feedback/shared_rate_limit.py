@@ -1,13 +1,16 @@
-"""Feedback rate limits counted in the database: every gateway process on it shares one allowance per key.
+"""Rate limits counted in the database: every gateway process on it shares one allowance per key.
+
+Feedback posts' limits (gateway.feedback.limits) and wrong admin API tokens' (gateway.api.auth) alike, each
+under a `counted_by` name of its own (gateway.rate_limit_scope builds them).
 
 The same generic cell rate algorithm as gateway.feedback.rate_limit, but the one number per key (the time
 its allowance is full again) is a row, taken and moved forward by one upsert per check
 (gateway.store.rate_limits). Times are the gateways' wall clocks: processes on one machine share it, and
 hosts kept in step by NTP differ by milliseconds, a few thousandths of one post's interval.
 
-When the database is unreachable a check raises its error, and the post is answered as every feedback
-post is then: 503 `database_unavailable` with Retry-After (gateway.api.database_outage); it could not be
-stored anyway. Giving a post back is best-effort: an outage then costs that key one post of its minute.
+When the database is unreachable a check raises its error, and the request is answered as every feedback
+post or admin request is then: 503 with Retry-After (gateway.api.database_outage); it could not be served
+anyway. Giving a try back is best-effort: an outage then costs that key one try of its minute.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class SharedRateLimiter:
                 raise
             # The refusal the post earned is the answer that matters; one post of a minute is the cost.
             log.warning(
-                "could not give a refused feedback post back to its %s's rate limit: database unavailable",
+                "could not give a try back to its %s's rate limit: database unavailable",
                 self._counted_by,
             )
 
@@ -87,9 +90,7 @@ class AllowanceExpiry:
         self._interval = interval
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
-        self._failures = FailedRounds(
-            log, "expiring full feedback rate-limit allowances", f"retrying in {interval:g} s"
-        )
+        self._failures = FailedRounds(log, "expiring full rate-limit allowances", f"retrying in {interval:g} s")
 
     def start(self) -> None:
         """Begin expiring (the first round after one interval)."""
@@ -111,4 +112,4 @@ class AllowanceExpiry:
                 continue
             self._failures.succeeded()
             if expired:
-                log.debug("expired %d full feedback rate-limit allowances", expired)
+                log.debug("expired %d full rate-limit allowances", expired)

@@ -165,7 +165,7 @@ async def test_giving_back_during_an_outage_is_given_up_with_a_warning(caplog):
 
     await shared.give_back("t")
 
-    assert "could not give a refused feedback post back to its token's rate limit" in caplog.text
+    assert "could not give a try back to its token's rate limit" in caplog.text
 
 
 async def test_giving_back_still_raises_what_is_no_outage():

@@ -149,15 +149,16 @@ feedback_token_uses = Table(
     Index(None, "interaction_id"),
 )
 
-# The feedback rate limits when counted in the database (FEEDGATE_RATE_LIMIT_SCOPE=database), so that
-# every gateway process on it shares one allowance per key (revision 0043): the generic cell rate algorithm's
+# The rate limits (feedback posts, wrong admin API tokens) when counted in the database
+# (FEEDGATE_RATE_LIMIT_SCOPE=database), so that every gateway process on it shares one allowance per key
+# (revision 0043, named when it held feedback's alone): the generic cell rate algorithm's
 # one number per key, the time its allowance is next full. A row whose allowance is full says no more than
 # no row: gateway.feedback.shared_rate_limit deletes those every minute. Unlogged on PostgreSQL: nothing
 # here is worth a WAL flush per post (a crash forgets allowances, which is only ever lenient).
 feedback_rate_limits = Table(
     "feedback_rate_limits",
     metadata,
-    # Which limit counts: "token", "address" or "app".
+    # Which limit counts: feedback's "token", "address" or "app", or "admin_token" (wrong admin API tokens).
     Column("counted_by", String(20), primary_key=True),
     # The token's id, the client address or the app; a longer key is stored as its hash (gateway.store.rate_limits).
     Column("key", String(200), primary_key=True),

@@ -4,7 +4,7 @@ Revision ID: 0043
 Revises: 0042
 Create Date: 2027-01-05
 
-With FEEDGATE_RATE_LIMIT_SCOPE=database (the default under `serve --workers N` > 1), the
+With FEEDGATE_FEEDBACK_RATE_LIMIT_SCOPE=database (the default under `serve --workers N` > 1), the
 per-token, per-address and per-app limits of /v1/feedback are counted here instead of in each process's
 memory, so N processes allow one allowance, not N (gateway.store.rate_limits). Each row holds the time its
 key's allowance is full again; rows whose allowance is full are deleted every minute.
