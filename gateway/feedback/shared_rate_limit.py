@@ -15,13 +15,13 @@ anyway. Giving a try back is best-effort: an outage then costs that key one try 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 from gateway.store.availability import FailedRounds, database_unavailable
+from gateway.store.repeating_round import RepeatingRound
 
 log = logging.getLogger("feedgate.feedback")
 
@@ -87,29 +87,23 @@ class AllowanceExpiry:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._rows = rows
-        self._interval = interval
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
-        self._failures = FailedRounds(log, "expiring full rate-limit allowances", f"retrying in {interval:g} s")
+        failures = FailedRounds(log, "expiring full rate-limit allowances", f"retrying in {interval:g} s")
+        self._rounds = RepeatingRound(
+            self.expire, interval, failures, name="feedgate-feedback-allowance-expiry", first_at_start=False
+        )
+
+    async def expire(self) -> int:
+        """Delete the allowances that are full again now; how many."""
+        expired = await self._rows.expire(self._clock())
+        if expired:
+            log.debug("expired %d full rate-limit allowances", expired)
+        return expired
 
     def start(self) -> None:
         """Begin expiring (the first round after one interval)."""
-        self._task = asyncio.create_task(self._run(), name="feedgate-feedback-allowance-expiry")
+        self._rounds.start()
 
     async def close(self) -> None:
         """Stop expiring."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                expired = await self._rows.expire(self._clock())
-            except Exception as exc:  # noqa: BLE001 - logged (FailedRounds); the loop must go on
-                self._failures.failed(exc)
-                continue
-            self._failures.succeeded()
-            if expired:
-                log.debug("expired %d full rate-limit allowances", expired)
+        await self._rounds.close()

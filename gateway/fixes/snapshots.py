@@ -8,8 +8,6 @@ it last loaded stay in force and the failure is logged; a call never fails becau
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -18,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.availability import FailedRounds
 from gateway.store.fix_revisions import revisions
+from gateway.store.repeating_round import RepeatingRound
 
 logger = logging.getLogger("feedgate.fixes")
 
@@ -37,11 +36,13 @@ class FixSnapshots(Generic[Snapshot]):
         self._engine = engine
         self._kind = kind
         self._load = load
-        self._interval = interval
         self._snapshots: dict[str, Snapshot] = {}
         self._seen: dict[str, int] = {}
-        self._task: asyncio.Task[None] | None = None
-        self._failures = FailedRounds(logger, f"refreshing {kind} fixes", "keeping the ones last loaded")
+        # A store outage keeps the last snapshots in force.
+        failures = FailedRounds(logger, f"refreshing {kind} fixes", "keeping the ones last loaded")
+        self._rounds = RepeatingRound(
+            self.refresh, interval, failures, name=f"feedgate-fixes-{kind}", first_at_start=True
+        )
 
     def get(self, app: str) -> Snapshot | None:
         """`app`'s snapshot, from memory (None: the app has no fixes of this kind)."""
@@ -77,23 +78,8 @@ class FixSnapshots(Generic[Snapshot]):
 
     def start(self) -> None:
         """Refresh in the background, every `interval` seconds, until closed."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"feedgate-fixes-{self._kind}")
+        self._rounds.start()
 
     async def close(self) -> None:
         """Stop refreshing."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.refresh()
-            except Exception as exc:  # noqa: BLE001 - a store outage keeps the last snapshots in force
-                self._failures.failed(exc)
-            else:
-                self._failures.succeeded()
-            await asyncio.sleep(self._interval)
+        await self._rounds.close()

@@ -68,6 +68,7 @@ from gateway.review.held_poll import first_closing, settling_event
 from gateway.review.records import Outcome, ReviewTaskDetail, TaskEvent
 from gateway.store.availability import FailedRounds, database_unavailable
 from gateway.store.held_answers import HeldAnswerStore
+from gateway.store.repeating_round import RepeatingRound
 
 logger = logging.getLogger("feedgate.review")
 
@@ -157,12 +158,13 @@ class HeldAnswerRedaction:
         self._store = store
         self._redactor = redactor
         self._fallback = fallback
-        self._interval = interval
-        self._failures = FailedRounds(logger, "redacting held answers", f"retrying every {interval:g} s")
         self._clock = clock
         # Every task tagged "held" up to this id has nothing left to do (task ids sort by creation).
         self._after = ""
-        self._task: asyncio.Task[None] | None = None
+        failures = FailedRounds(logger, "redacting held answers", f"retrying every {interval:g} s")
+        self._rounds = RepeatingRound(
+            self._sweep_round, interval, failures, name="feedgate-held-redaction", first_at_start=True
+        )
 
     async def scrub(self, task_id: str, evidence: Any, events: Sequence[TaskEvent], *, served: bool = False) -> Scrub:
         """Redact the task's held answer if its hold is over; `served`: the app was just given its final answer."""
@@ -225,27 +227,16 @@ class HeldAnswerRedaction:
 
     def start(self) -> None:
         """Sweep now and every `interval` seconds, in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="feedgate-held-redaction")
+        self._rounds.start()
 
     async def close(self) -> None:
         """Stop sweeping."""
-        if self._task is not None:
-            task, self._task = self._task, None
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._rounds.close()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                redacted = await self.sweep()
-            except Exception as exc:  # noqa: BLE001 - logged (FailedRounds); the next sweep retries
-                self._failures.failed(exc)
-            else:
-                self._failures.succeeded()
-                if redacted:
-                    logger.info("redacted %d held answers whose hold was over", redacted)
-            await asyncio.sleep(self._interval)
+    async def _sweep_round(self) -> None:
+        redacted = await self.sweep()
+        if redacted:
+            logger.info("redacted %d held answers whose hold was over", redacted)
 
 
 def held_answer_redaction(settings: Settings, engine: AsyncEngine) -> HeldAnswerRedaction | None:
