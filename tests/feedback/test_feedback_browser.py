@@ -10,7 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from feedback_helpers import APP_KEY
+from playwright.sync_api import expect
 from widget_routes import answer_posts
+from widget_steps import count_posts, wait_until_posts_settled
 
 pytestmark = pytest.mark.browser
 
@@ -220,17 +222,19 @@ def test_the_last_thumb_clicked_is_the_vote_stored_last_on_a_slow_link(settings,
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser, user="user-42")
     page.add_init_script(SLOW_THUMBS_DOWN)
     page.reload()
+    count_posts(page)
     page.get_by_role("button", name="Good answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
 
     page.get_by_role("button", name="Bad answer").click()
-    page.wait_for_timeout(300)
+    # The "down" post is on its way (its thumb busy until stored) when the end user goes back.
+    expect(page.get_by_role("button", name="Bad answer")).to_have_attribute("aria-busy", "true")
     page.get_by_role("button", name="Good answer").click()
     page.wait_for_function(
         "() => document.querySelector('.feedgate-status').textContent.includes('Your vote is in')",
         timeout=10_000,
     )
-    page.wait_for_timeout(500)
+    wait_until_posts_settled(page)
 
     feedback = gateway.interaction(interaction_id)["feedback"]
     assert [event["thumbs"] for event in feedback["events"]] == ["up", "down", "up"]

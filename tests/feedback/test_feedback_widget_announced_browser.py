@@ -26,12 +26,13 @@ def test_a_status_said_again_is_cleared_first_so_it_is_announced_again(
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
     page.get_by_role("button", name="Good answer").click()
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    # The status on screen was the widget's last one (set by its only timer): nothing more is pending to watch.
     said = page.get_by_role("status").text_content()
-    page.wait_for_timeout(300)
     page.evaluate(WATCH_STATUS)
 
     page.get_by_role("button", name="Good answer").click()  # the vote stored: it is said again
-    page.wait_for_timeout(500)
+    # Cleared, then set: a post sent again, or another status, would have changed it to something else.
+    page.wait_for_function("() => window.statusSeen.length >= 2", timeout=10_000)
 
     assert page.evaluate("() => window.statusSeen") == ["", said]
     assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["up"]

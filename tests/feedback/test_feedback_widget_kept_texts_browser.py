@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
 from widget_steps import press
@@ -121,7 +122,7 @@ def test_a_rating_pressed_while_the_comment_is_on_its_way_is_sent_after_it_with_
     page.get_by_label("What could be better?").fill("The fee is wrong.")
     page.get_by_role("button", name="Send", exact=True).click()
 
-    page.wait_for_timeout(300)
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_disabled()  # the comment is on its way
     page.get_by_role("button", name="Rate 2 of 5").click()  # while the comment is still on its way
     page.get_by_role("status").filter(has_text="Your rating is in").wait_for(timeout=10_000)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
+from widget_steps import count_posts, wait_until_posts_settled
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +32,7 @@ def slow_widget(settings, start_gateway, page_server, browser, slow: str):  # no
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser, user="user-42")
     page.add_init_script(slow)
     page.reload()
+    count_posts(page)
     return gateway, interaction_id, page
 
 
@@ -45,7 +48,7 @@ def test_a_comment_sent_while_its_vote_is_still_on_its_way_stays_current(
     page.get_by_label("What could be better?").fill("The fee is 1%, not free.")
     page.get_by_role("button", name="Send comment").click()
     page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
-    page.wait_for_timeout(2_000)  # whatever is still on its way has landed
+    wait_until_posts_settled(page)  # whatever is still on its way has landed
 
     # The vote went first, so the comment sent after it is the feedback that counts.
     [current] = gateway.interaction(interaction_id)["feedback"]["current"]
@@ -65,7 +68,7 @@ def test_a_thumb_pressed_while_a_comment_is_on_its_way_is_the_vote_stored_last(
     page.get_by_label("What could be better?").fill("The fee is 1%, not free.")
     page.get_by_role("button", name="Send comment").click()
 
-    page.wait_for_timeout(300)
+    expect(page.get_by_role("button", name="Send comment")).to_be_disabled()  # the comment is on its way
     page.get_by_role("button", name="Good answer").click()  # changed their mind while the comment was sent
     # The vote leaves when the comment lands, and late too: it carries the comment sent.
     page.wait_for_function(f"() => ({STATUS})().includes('Your vote is in')", timeout=10_000)
@@ -98,7 +101,9 @@ def test_a_lost_vote_after_going_back_to_the_thumb_stored_does_not_leave_sending
 
     page.get_by_role("button", name="Bad answer").click()
     page.get_by_role("button", name="Good answer").click()  # back to the vote stored, before the other is lost
-    page.wait_for_timeout(2_000)
+    # The lost post has failed (1 s after it left), and the widget has said what it says then.
+    wait_until_posts_settled(page)
+    page.wait_for_function(f"() => ({STATUS})() !== '' && !({STATUS})().startsWith('Sending')", timeout=10_000)
 
     assert "Sending" not in page.evaluate(STATUS)
     assert "Your vote is in" in page.evaluate(STATUS)
