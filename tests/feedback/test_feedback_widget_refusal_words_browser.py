@@ -3,11 +3,18 @@ the gateway's message, in the console."""
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
-from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
+from test_feedback_browser import opened_widget, page_server, widget_page  # noqa: F401 (fixture)
 from widget_steps import press
 
+from gateway.feedback.token import FeedbackTokens
+
 pytestmark = pytest.mark.browser
+
+SECRET = "s3cret"
 
 
 def warnings_of(page) -> list[str]:
@@ -28,10 +35,18 @@ def test_an_expired_token_tells_the_end_user_the_answer_can_no_longer_be_rated(
     browser,
 ):
     # The end user read "the feedback token has expired: ... (FEEDGATE_FEEDBACK_TOKEN_TTL); the app can still post".
-    expiring = settings.model_copy(update={"feedback_token_ttl": 1})
-    gateway, interaction_id, page = opened_widget(expiring, start_gateway, page_server, browser)
+    # The page holds a token the gateway signed (its secret, its TTL) an hour ago: expired as one of 1 s is 2 s on,
+    # without the wait.
+    expiring = {"cors_origins": [page_server.origin], "feedback_token_ttl": 1, "feedback_secret": SECRET}
+    gateway = start_gateway(settings.model_copy(update=expiring))
+    interaction_id = widget_page(gateway, page_server)
+    expired = FeedbackTokens(SECRET, 1, clock=lambda: time.time() - 3600).sign(interaction_id)
+    page_server.page = re.sub(
+        rb'data-feedgate-token="[^"]*"', f'data-feedgate-token="{expired}"'.encode(), page_server.page
+    )
+    page = browser.new_page()
+    page.goto(page_server.origin)
     warnings = warnings_of(page)
-    page.wait_for_timeout(2_100)
 
     press(page, "Good answer", then="not saved")
 
