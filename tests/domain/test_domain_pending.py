@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import uuid_utils
+from settable_clock import SecondsClock
 
 from gateway.domain import pending
 from gateway.domain.pending import WriterCatchUp, gateway_id_time, may_be_buffered
@@ -34,14 +35,6 @@ class CountingWriter:
     async def caught_up(self) -> None:
         self.waits += 1
         await asyncio.sleep(self.delay)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.seconds = 1000.0
-
-    def __call__(self) -> float:
-        return self.seconds
 
 
 def test_a_gateway_id_tells_when_it_was_minted():
@@ -98,13 +91,13 @@ def test_nothing_is_held_by_an_idle_writer():
 
 
 async def test_the_writer_is_hurried_at_most_once_per_interval():
-    writer, clock = CountingWriter(), FakeClock()
+    writer, clock = CountingWriter(), SecondsClock()
     catch_up = WriterCatchUp(writer, 0.2, monotonic=clock)
 
     for _ in range(10):
         await catch_up.catch_up()
-        clock.seconds += 0.01
-    clock.seconds += 0.2
+        clock.now += 0.01
+    clock.now += 0.2
     await catch_up.catch_up()
 
     assert (writer.flushes, writer.waits) == (2, 9)

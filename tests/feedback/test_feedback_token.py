@@ -6,6 +6,7 @@ import base64
 import hmac
 
 import pytest
+from settable_clock import SecondsClock
 
 from gateway.feedback.token import MAX_BOUND_USER_CHARS, ExpiredToken, FeedbackTokens, InvalidToken
 
@@ -13,19 +14,9 @@ INTERACTION = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 TTL = 7 * 24 * 3600
 
 
-class Clock:
-    """A settable clock, so expiry is tested without sleeping."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SecondsClock:
+    return SecondsClock(1_700_000_000.0)
 
 
 @pytest.fixture

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from settable_clock import SecondsClock
 
 from gateway.feedback.rate_limit import RateLimiter
 
 
-class Clock:
-    """A settable monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SecondsClock:
+    return SecondsClock(1_000.0)
 
 
 def test_a_fresh_key_may_post_its_whole_minute_at_once(clock):

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from settable_clock import SecondsClock
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,19 +17,9 @@ from gateway.store.rate_limits import RateLimitRows
 from gateway.store.tables import feedback_rate_limits
 
 
-class Clock:
-    """A settable wall clock (seconds since the epoch)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SecondsClock:
+    return SecondsClock(1_800_000_000.0)
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ async def other_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-def limiter(engine: AsyncEngine, per_minute: int, clock: Clock, counted_by: str = "token") -> SharedRateLimiter:
+def limiter(engine: AsyncEngine, per_minute: int, clock: SecondsClock, counted_by: str = "token") -> SharedRateLimiter:
     return SharedRateLimiter(RateLimitRows(engine), counted_by, per_minute, clock=clock)
 
 

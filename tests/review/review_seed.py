@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import uuid_utils
 from interaction_rows import interaction_row
+from settable_clock import DateClock
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.feedback import FeedbackStore
@@ -14,18 +15,11 @@ from gateway.store.interactions import InteractionStore
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
-class Clock:
+class Clock(DateClock):
     """The time the review service sees: starts at START and moves only when told."""
 
     def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+        super().__init__(now)
 
 
 async def store_interactions(

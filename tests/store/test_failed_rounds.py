@@ -5,29 +5,20 @@ from __future__ import annotations
 import logging
 
 import pytest
+from settable_clock import SecondsClock
 
 from gateway.store.availability import FailedRounds
 
 OUTAGE = ConnectionRefusedError("connection refused")
 
 
-class Clock:
-    """Seconds that pass only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> SecondsClock:
+    return SecondsClock(0.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def rounds(clock: Clock) -> FailedRounds:
+def rounds(clock: SecondsClock) -> FailedRounds:
     return FailedRounds(logging.getLogger("feedgate.test"), "refreshing fixes", "keeping the last ones", 300, clock)
 
 
