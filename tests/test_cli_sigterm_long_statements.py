@@ -29,7 +29,7 @@ from test_cli_sigterm import (  # noqa: F401 - environment and seeded are fixtur
     seeded,
     until,
 )
-from test_cli_sigterm_upgrade import in_the_slow_statement, none_still_working
+from test_cli_sigterm_upgrade import in_the_slow_statement, none_still_working, slow_down
 
 from gateway.store.tables import audit_log, feedback, interactions
 
@@ -45,34 +45,14 @@ def commands(request: pytest.FixtureRequest) -> dict[str, str]:
 
 # How long a stopped command may take to end: its statement would run for minutes.
 STOP_WITHIN_SECONDS = 10
-# What a slow SQLite trigger counts to: far longer than a test.
-COUNT_TO = 4_000_000_000
 
 
 @asynccontextmanager
 async def slow_on(engine: AsyncEngine, table: str, event: str) -> AsyncIterator[None]:
-    """Every `event` (INSERT, DELETE) on `table` made long: a minute on PostgreSQL; on SQLite, counting for far
-    longer (its triggers cannot sleep). Dropped on exit: the PostgreSQL database serves the session's other tests."""
+    """Every `event` on `table` made long (test_cli_sigterm_upgrade's `slow_down`), dropped on exit: the PostgreSQL
+    database serves the session's other tests."""
     on_table = f" ON {table}" if engine.dialect.name == "postgresql" else ""
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(
-                text(
-                    "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$"
-                )
-            )
-            await connection.execute(
-                text(f"CREATE TRIGGER slow_down AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION slow_down()")
-            )
-        else:
-            await connection.execute(
-                text(
-                    f"CREATE TRIGGER slow_down AFTER {event} ON {table} BEGIN "
-                    "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                    f"WHERE x < {COUNT_TO}) SELECT x FROM c); END"
-                )
-            )
+    await slow_down(engine, table, event)
     try:
         yield
     finally:

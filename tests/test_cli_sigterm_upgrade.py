@@ -57,31 +57,37 @@ async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def slow_last_statement(engine: AsyncEngine) -> None:
-    """0041's last statement made long: a minute on PostgreSQL; on SQLite, counting for far longer (its triggers
-    cannot sleep)."""
+# What a slow SQLite trigger counts to: far longer than a test.
+COUNT_TO = 4_000_000_000
+
+
+async def slow_down(engine: AsyncEngine, table: str, event: str) -> None:
+    """Every `event` (INSERT, DELETE) on `table` made long: a minute on PostgreSQL; on SQLite, counting for far
+    longer (its triggers cannot sleep). The trigger is `slow_down`, with a function of that name on PostgreSQL."""
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(
                 text(
                     "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$"
+                    "$$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$"
                 )
             )
             await connection.execute(
-                text(
-                    f"CREATE TRIGGER slow_down AFTER INSERT ON {LAST_STATEMENTS_TABLE} "
-                    "FOR EACH ROW EXECUTE FUNCTION slow_down()"
-                )
+                text(f"CREATE TRIGGER slow_down AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION slow_down()")
             )
             return
         await connection.execute(
             text(
-                f"CREATE TRIGGER slow_down AFTER INSERT ON {LAST_STATEMENTS_TABLE} BEGIN "
+                f"CREATE TRIGGER slow_down AFTER {event} ON {table} BEGIN "
                 "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                "WHERE x < 4000000000) SELECT x FROM c); END"
+                f"WHERE x < {COUNT_TO}) SELECT x FROM c); END"
             )
         )
+
+
+async def slow_last_statement(engine: AsyncEngine) -> None:
+    """0041's last statement made long."""
+    await slow_down(engine, LAST_STATEMENTS_TABLE, "INSERT")
 
 
 async def in_the_slow_statement(engine: AsyncEngine, database_url: str) -> bool:
