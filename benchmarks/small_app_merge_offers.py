@@ -37,6 +37,7 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from benchmark_embedders import add_embedder_argument  # noqa: E402
 from cluster_quality import as_items, kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
 from small_apps import (  # noqa: E402
@@ -195,12 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=",".join(map(str, EVALUATION_SEEDS)), help="comma-separated draw seeds")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    add_embedder_argument(parser)
     parser.add_argument("--bars", default="", help="comma-separated: other fixed bars to measure beside 0.85")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     texts, intents = pooled_banking()
-    embeddings = cached_embeddings(texts, args.cache_dir)
+    embeddings = cached_embeddings(texts, args.cache_dir, args.embedder)
     bars = [float(bar) for bar in args.bars.split(",") if bar]
     scores: list[OfferScore] = []
     started = time.perf_counter()

@@ -35,6 +35,7 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from benchmark_embedders import add_embedder_argument  # noqa: E402
 from cluster_quality import kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
 from small_apps import DEVELOPMENT_SEEDS, EVALUATION_SEEDS, cached_embeddings, meets_aim, pooled_banking  # noqa: E402
@@ -233,11 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         "--development", action="store_true", help="also report the development seeds (0-3, 101-132) apart"
     )
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    add_embedder_argument(parser)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     texts, intents = pooled_banking()
-    embeddings = cached_embeddings(texts, args.cache_dir)
+    embeddings = cached_embeddings(texts, args.cache_dir, args.embedder)
     groups = {"held-out": [int(s) for s in args.seeds.split(",")]}
     if args.development:
         groups["development"] = list(DEVELOPMENT_SEEDS)

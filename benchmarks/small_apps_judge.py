@@ -38,6 +38,7 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from benchmark_embedders import add_embedder_argument  # noqa: E402
 from cluster_quality import as_items, kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
 from small_apps import (  # noqa: E402
@@ -214,11 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-pairs", default=str(DEFAULT_MAX_PAIRS), help="comma-separated: most questions a pass")
     parser.add_argument("--error-rates", default="0.1,0.2", help="comma-separated chances of a wrong answer")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    add_embedder_argument(parser)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     texts, intents = pooled_banking()
-    embeddings = cached_embeddings(texts, args.cache_dir)
+    embeddings = cached_embeddings(texts, args.cache_dir, args.embedder)
     rates = [float(r) for r in args.error_rates.split(",") if r]
     scores: list[JudgedScore] = []
     for seed in (int(s) for s in args.seeds.split(",")):

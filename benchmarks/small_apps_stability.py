@@ -89,6 +89,7 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from benchmark_embedders import add_embedder_argument  # noqa: E402
 from cluster_quality import kmeans_labels  # noqa: E402
 from small_app_candidates import Candidate, candidates  # noqa: E402
 from small_app_draws import Draw, draw_small_app  # noqa: E402
@@ -247,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--development", action="store_true", help="run the development seeds (0-3, 101-132) instead")
     parser.add_argument("--rules", default=";".join(RULES), help="semicolon-separated rule names (default: all)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    add_embedder_argument(parser)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -255,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown rules: {sorted(unknown)}")
     texts, intents = pooled_banking()
-    embeddings = cached_embeddings(texts, args.cache_dir)
+    embeddings = cached_embeddings(texts, args.cache_dir, args.embedder)
     label = "development" if args.development else "given seeds"
     seeds = list(DEVELOPMENT_SEEDS) if args.development else [int(s) for s in args.seeds.split(",")]
     results = []

@@ -31,6 +31,7 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from benchmark_embedders import add_embedder_argument  # noqa: E402
 from cluster_quality import as_items, feedgate_labels, kmeans_labels  # noqa: E402
 from small_app_draws import Draw, draw_tiny_app  # noqa: E402
 from small_apps import DrawScore, cached_embeddings, markdown, meets_aim, pooled_banking, score_draw  # noqa: E402
@@ -92,12 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=",".join(map(str, EVALUATION_SEEDS)), help="comma-separated draw seeds")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/feedgate-banking77-embeddings"))
+    add_embedder_argument(parser)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--per-draw", action="store_true", help="also print one row per draw and method")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     texts, intents = pooled_banking()
-    embeddings = cached_embeddings(texts, args.cache_dir)
+    embeddings = cached_embeddings(texts, args.cache_dir, args.embedder)
     scores: list[DrawScore] = []
     for seed in (int(s) for s in args.seeds.split(",")):
         scores.extend(evaluate_draw(draw_tiny_app(intents, seed), texts, embeddings))
