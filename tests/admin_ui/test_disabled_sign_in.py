@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_accounts import PASSWORD, WRONG, Clock
+from settable_clock import DateClock
+from test_accounts import PASSWORD, WRONG
 
 from gateway.accounts.limits import SignInLimits
 from gateway.accounts.records import NewSession, Role, SignInRefused
@@ -20,7 +21,7 @@ def accounts(engine) -> AccountService:
         session_lifetime=timedelta(hours=12),
         idle_timeout=timedelta(hours=2),
         limits=SignInLimits(per_user=5, per_address=50, window=timedelta(minutes=15)),
-        clock=Clock(),
+        clock=DateClock(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)),
     )
 
 
