@@ -3,7 +3,8 @@
 uvicorn's workers outlive a parent killed outright (`kill -9`, the out-of-memory killer): they
 kept answering on the shared port, so the `serve` a process manager started in its place was
 refused the port, and nothing restarted a worker that died after that. A worker whose parent is
-gone is reparented (its parent pid changes), which one thread notices by polling; it then sends
+gone is reparented (its parent pid is no longer the serve's, which the serve hands its workers: one
+slow to start may be reparented before it looks), which one thread notices by polling; it then sends
 the worker a SIGTERM, so uvicorn shuts it down as it would on a stop: calls in flight finish
 (within `shutdown_timeout`) and the writer stores or spools what it holds.
 """

@@ -35,6 +35,9 @@ from gateway.request_limits import bounded_protocol
 
 # How the parent hands its command line to the workers (spawned processes inherit the environment).
 ARGUMENTS_ENV = "FEEDGATE_INTERNAL_SERVE_ARGUMENTS"
+# The parent's pid, for the worker's parent watch: a worker slow to start may be reparented before it
+# builds its app, and would then take its new parent (init, a subreaper) for the one to watch.
+SERVE_PID_ENV = "FEEDGATE_INTERNAL_SERVE_PID"
 # prometheus_client's multi-process mode reads its per-process files from this folder: each
 # multi-worker run gets a fresh one (unless the operator set it, which is then cleared of dead processes).
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -138,7 +141,7 @@ def worker_app() -> FeedgateApp:
     # (The metrics folder is the parent's to prepare; the worker only writes its files there.)
     configure_logging(settings.log_format, settings.log_level)
     # uvicorn's workers outlived a parent killed outright and kept its port (gateway.parent_watch).
-    watch_parent(os.getppid())
+    watch_parent(int(os.environ.get(SERVE_PID_ENV, os.getppid())))
     # The parent checked the database and handed over the secrets (run_workers): a worker uvicorn
     # starts while the database is away serves and spools rather than stopping every worker.
     return create_app(settings, serving=True, may_start_without_database=True)
@@ -150,6 +153,7 @@ def run_workers(settings: Settings, arguments: ServeArguments) -> None:
 
     arguments = asyncio.run(with_database_secrets(settings, arguments))
     os.environ[ARGUMENTS_ENV] = arguments.to_json()
+    os.environ[SERVE_PID_ENV] = str(os.getpid())
     metrics_dir = None
     if METRICS_DIR_ENV not in os.environ:
         # Without `metrics_dir` (which `prepare_observability` already named here), a fresh folder for
@@ -167,6 +171,7 @@ def run_workers(settings: Settings, arguments: ServeArguments) -> None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
             os.environ.pop(METRICS_DIR_ENV, None)
         os.environ.pop(ARGUMENTS_ENV, None)
+        os.environ.pop(SERVE_PID_ENV, None)
 
 
 # A run's own metrics folder in the temporary directory: feedgate-metrics-<serve's pid>-<random>.
