@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import Token
 from typing import Any
 
@@ -46,7 +46,7 @@ from gateway.proxy.relay import (
     send_whole,
     unless_client_leaves,
 )
-from gateway.proxy.request_body import ClientLeft, read_body
+from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
 from gateway.proxy.request_json import climbs, json_object, request_object
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
@@ -168,12 +168,17 @@ class ProxyApp:
                 if call is not None:
                     call.fail(499, "the request did not arrive whole: the client disconnected, or sent it too slowly")
                 return
-            if body is None:
-                message = (
-                    f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes "
-                    "(FEEDGATE_MAX_REQUEST_BYTES): send a smaller request, or raise that setting."
-                )
-                await refuse(send, call, 413, message, "request_too_large")
+            if isinstance(body, PastLimit):
+                if call is not None:
+                    message = (
+                        f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes "
+                        "(FEEDGATE_MAX_REQUEST_BYTES): send a smaller request, or raise that setting."
+                    )
+                    await refuse(send, call, 413, message, "request_too_large")
+                    return
+                # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
+                # held whole, to the default upstream (its model, if any, is not read).
+                await self._forward_streamed_body(scope, receive, send, caller.replaces_authorization, body)
                 return
             if call is not None and content_encoding is not None and content_encoding.lower() != b"identity":
                 # A compressed body can be neither routed by its model nor recorded nor given the app's fixes.
@@ -228,6 +233,14 @@ class ProxyApp:
                 if interaction_bound is not None:
                     INTERACTION_ID.reset(interaction_bound)
 
+    async def _forward_streamed_body(
+        self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any], replaces: bool, body: PastLimit
+    ) -> None:
+        """Forward a call that is not recorded with its body streamed; the client is watched once it is all read."""
+        watcher = DisconnectWatcher(body.receive_after, after=WATCH_CLIENT_AFTER_SECONDS)
+        forwarding = self._forward(scope, watcher, send, replaces, self._router.default, body, None)
+        await unless_client_leaves(watcher, forwarding, None)
+
     async def _decide(
         self, call: ProxyCall, request_json: dict[str, Any], headers: Headers, original: bytes, send: Callable[..., Any]
     ) -> bytes | None:
@@ -272,7 +285,7 @@ class ProxyApp:
         send: Callable[..., Any],
         replaces_authorization: bool,
         upstream: Upstream,
-        body: bytes,
+        body: bytes | PastLimit,
         call: ProxyCall | None,
         hop_names: frozenset[bytes] | None = None,
     ) -> None:
@@ -287,8 +300,11 @@ class ProxyApp:
         headers_out = upstream_request_headers(scope["headers"], replacement, hop_names)
         if call is not None:
             call.forwarded_at = time.perf_counter()
+        sent: bytes | AsyncIterator[bytes] = streamed(body, headers_out) if isinstance(body, PastLimit) else body
         try:
-            response = await self._client.send(scope["method"], url, headers_out, body)
+            response = await self._client.send(scope["method"], url, headers_out, sent)
+        except ClientLeft:
+            return  # mid-upload: nobody to answer, and the upstream got no whole request
         except UpstreamFailed as exc:
             watcher.finished = True  # the gateway's own answer follows: nothing is left to give up
             self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_UNREACHABLE)
@@ -367,3 +383,10 @@ class ProxyApp:
             await send_whole(send, response.status_code, headers, answer_body)
         finally:
             await response.aclose()
+
+
+def streamed(body: PastLimit, headers_out: list[tuple[bytes, bytes]]) -> AsyncIterator[bytes]:
+    """A body past the limit as the upstream gets it: with the client's Content-Length, if it sent one."""
+    if body.length is not None:
+        headers_out.append((b"content-length", body.length))
+    return body.chunks()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 
@@ -10,10 +11,50 @@ class ClientLeft(Exception):
     """The client disconnected before its request body was complete."""
 
 
-async def read_body(receive: Callable[..., Any], content_length: bytes | None, limit: int) -> bytes | None:
-    """The whole request body, or None when it exceeds the size limit; raises ClientLeft if the client goes."""
-    if content_length is not None and content_length.isdigit() and int(content_length) > limit:
-        return None
+class PastLimit:
+    """A body longer than the limit: what was read of it, and the rest still to come (see `rest`)."""
+
+    __slots__ = ("_first", "_more", "_receive", "length", "read_all")
+
+    def __init__(self, receive: Callable[..., Any], first: list[bytes], more: bool, length: bytes | None) -> None:
+        self._receive = receive
+        self.length = length  # the client's Content-Length (digits), if it sent one
+        self._first = first
+        self._more = more
+        # Set once the body has been read to its end (or the client left): the client's next message
+        # is then no part of it, and a disconnect watcher may wait for it.
+        self.read_all = asyncio.Event()
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The whole body, as it arrives (once): raises ClientLeft if the client goes before its end."""
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        try:
+            for part in self._first:
+                yield part
+            self._first = []
+            while self._more:
+                message = await self._receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientLeft
+                self._more = message.get("more_body", False)
+                yield message.get("body", b"")
+        finally:
+            self.read_all.set()
+
+    async def receive_after(self) -> dict[str, Any]:
+        """The client's next message once the body is read: for a disconnect watcher, which must not take its parts."""
+        await self.read_all.wait()
+        message: dict[str, Any] = await self._receive()
+        return message
+
+
+async def read_body(receive: Callable[..., Any], content_length: bytes | None, limit: int) -> bytes | PastLimit:
+    """The whole request body, or a PastLimit when it exceeds the size limit; raises ClientLeft if the client goes."""
+    length = content_length if content_length is not None and content_length.isdigit() else None
+    if length is not None and int(length) > limit:
+        return PastLimit(receive, [], True, length)
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientLeft
@@ -28,7 +69,7 @@ async def read_body(receive: Callable[..., Any], content_length: bytes | None, l
             raise ClientLeft
         part = message.get("body", b"")
         size += len(part)
-        if size > limit:
-            return None
         parts.append(part)
+        if size > limit:
+            return PastLimit(receive, parts, message.get("more_body", False), length)
     return b"".join(parts)

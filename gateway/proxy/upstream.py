@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from gateway.config import Settings
 
 Headers = list[tuple[bytes, bytes]]
+# A request body: whole, or (a call's upload past the gateway's limit, not recorded) as it arrives.
+Body = bytes | AsyncIterator[bytes]
 
 __all__ = ["AiohttpUpstream", "Headers", "HttpxUpstream", "UpstreamClient", "UpstreamFailed", "UpstreamResponse"]
 
@@ -74,7 +76,7 @@ class UpstreamResponse(Protocol):
 class UpstreamClient(Protocol):
     """Sends requests upstream over a connection pool it owns."""
 
-    async def send(self, method: str, url: str, headers: Headers, body: bytes) -> UpstreamResponse:
+    async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
         """Send a request and return once the answer's status and headers are in; raises UpstreamFailed."""
         ...
 
@@ -148,7 +150,7 @@ class AiohttpUpstream:
                 self._urls[url] = parsed
         return parsed
 
-    async def send(self, method: str, url: str, headers: Headers, body: bytes) -> UpstreamResponse:
+    async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
         """Send through the pool; see `UpstreamClient.send`."""
         if self._session is None:
             self._session = self._open_session()
@@ -204,7 +206,7 @@ class HttpxUpstream:
         self._transport = transport
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout).as_dict()
 
-    async def send(self, method: str, url: str, headers: Headers, body: bytes) -> UpstreamResponse:
+    async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
         """Send through the transport; see `UpstreamClient.send`."""
         request = httpx.Request(method, url, headers=headers, content=body, extensions={"timeout": self._timeout})
         try:
