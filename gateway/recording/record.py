@@ -93,6 +93,14 @@ def build_interaction_row(exchange: Exchange) -> Json:
         if not row["error"] and (failed or isinstance(response.get("error"), dict)):
             # A failed status, or a Responses answer of status "failed" (200, with its error).
             row["error"] = _error_message(response)
+    if failed and not row["error"]:
+        # A JSON error in another server's shape: vLLM's top-level "message", FastAPI's "detail", or neither.
+        said = (
+            _text_or_none(response.get("message")) or _text_or_none(response.get("detail"))
+            if isinstance(response, dict)
+            else None
+        )
+        row["error"] = f"upstream answered {exchange.status_code}: {said or _start_of_text(body)}".removesuffix(": ")
     return fitted_names(row)
 
 

@@ -203,10 +203,26 @@ def test_a_non_json_body_of_a_successful_answer_is_no_error():
     assert row["error"] is None
 
 
-def test_a_json_error_body_without_an_error_field_still_gives_no_error():
+def test_a_json_error_body_without_an_error_field_is_recorded_with_its_detail():
+    # FastAPI's (and so many OpenAI-compatible servers') own 404 and 422.
     row = build_interaction_row(exchange(body=orjson.dumps({"detail": "Not Found"}), status_code=404))
 
-    assert (row["error"], row["response"]) == (None, {"detail": "Not Found"})
+    assert (row["error"], row["response"]) == ("upstream answered 404: Not Found", {"detail": "Not Found"})
+
+
+def test_a_json_error_body_with_a_top_level_message_is_recorded_with_it():
+    # vLLM's ErrorResponse before it nested it under "error", as OpenAI does.
+    body = {"object": "error", "message": "max_tokens is too large", "type": "BadRequestError", "code": 400}
+
+    row = build_interaction_row(exchange(body=orjson.dumps(body), status_code=400))
+
+    assert row["error"] == "upstream answered 400: max_tokens is too large"
+
+
+def test_a_json_error_body_naming_no_message_is_recorded_with_the_start_of_its_text():
+    row = build_interaction_row(exchange(body=b'{"detail": [{"loc": ["body", "model"]}]}', status_code=422))
+
+    assert row["error"] == 'upstream answered 422: {"detail": [{"loc": ["body", "model"]}]}'
 
 
 def test_an_empty_body_gives_a_row_without_a_response():
