@@ -196,6 +196,16 @@ def test_upstream_reset_mid_stream_reaches_the_sdk_as_an_api_error_saying_so(sdk
     assert caught.value.message.startswith("Upstream 'default' broke off its answer")
 
 
+def test_an_answer_cut_off_mid_body_keeps_the_upstreams_request_id(sdk, fake_upstream):
+    with pytest.raises(openai.InternalServerError) as caught:
+        sdk.chat.completions.create(model="reset-model", messages=MESSAGES)
+
+    assert caught.value.status_code == 502
+    # The upstream's id for the request it failed, to quote to its support, as the SDK reads it.
+    assert caught.value.request_id is not None
+    assert caught.value.request_id.startswith("req_")
+
+
 def test_client_gone_mid_stream_leaves_a_partial_record(live_gateway, fake_upstream):
     with httpx.stream(
         "POST",

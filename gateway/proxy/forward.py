@@ -34,7 +34,7 @@ from gateway.proxy.headers import (
     upstream_request_headers,
 )
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
-from gateway.proxy.refusals import refuse, stopped_by_shutdown
+from gateway.proxy.refusals import refuse, stopped_by_shutdown, upstream_request_id
 from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
@@ -352,8 +352,9 @@ class ProxyApp:
                 watcher.finished = True
                 self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
                 logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc.technical)
-                # Nothing has reached the client yet, so it can still get a clean 502.
-                await refuse(send, call, 502, exc.message(upstream.name), "upstream_broke_off")
+                # Nothing has reached the client yet, so it can still get a clean 502, naming the upstream's request.
+                message = exc.message(upstream.name)
+                await refuse(send, call, 502, message, "upstream_broke_off", upstream_request_id(headers))
                 return
             # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
             watcher.finished = True

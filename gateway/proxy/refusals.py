@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from gateway.proxy.call import ProxyCall
@@ -12,14 +12,23 @@ from gateway.proxy.relay import GatewayStopped, send_error, send_error_event
 
 logger = logging.getLogger("feedgate.proxy")
 
+Headers = Sequence[tuple[bytes, bytes]]
 
-async def refuse(send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str) -> None:
-    """Answer with the gateway's own error, and note it on the call's record."""
+
+async def refuse(
+    send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str, extra: Headers = ()
+) -> None:
+    """Answer with the gateway's own error (with `extra` headers), and note it on the call's record."""
     if call is None:
-        await send_error(send, status, message, code, [])
+        await send_error(send, status, message, code, [*extra])
         return
     call.fail(status, message)
-    await send_error(send, status, message, code, call.id_headers)
+    await send_error(send, status, message, code, [*extra, *call.id_headers])
+
+
+def upstream_request_id(headers: Headers) -> Headers:
+    """The upstream's `x-request-id` among its answer's headers, which the SDKs read as the error's `request_id`."""
+    return [(name, value) for name, value in headers if name == b"x-request-id"]
 
 
 async def stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None:
