@@ -10,6 +10,7 @@ import logging
 import socket
 import time
 
+import httpx
 import openai
 import pytest
 
@@ -69,3 +70,15 @@ def test_a_client_leaving_mid_upload_sends_no_whole_request_and_logs_no_error(
     received = [request.body for request in fake_upstream.app.requests]
     assert all(len(body) < 4 * LIMIT for body in received)
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+def test_an_upload_past_the_limit_keeps_the_headers_its_connection_names_on_its_hop(
+    upload_settings, start_gateway, fake_upstream
+):
+    gateway = start_gateway(upload_settings)
+    headers = {"authorization": "Bearer sk-upload", "connection": "keep-alive, x-hop-note", "x-hop-note": "lb"}
+
+    response = httpx.post(f"{gateway.url}/audio/transcriptions", content=b"x" * 2 * LIMIT, headers=headers)
+
+    assert response.status_code == 200
+    assert "x-hop-note" not in fake_upstream.app.requests[-1].headers

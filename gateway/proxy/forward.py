@@ -178,7 +178,7 @@ class ProxyApp:
                     return
                 # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
                 # held whole, to the default upstream (its model, if any, is not read).
-                await self._forward_streamed_body(scope, receive, send, caller.replaces_authorization, body)
+                await self._forward_streamed_body(scope, send, caller.replaces_authorization, body, hop_names)
                 return
             if call is not None and content_encoding is not None and content_encoding.lower() != b"identity":
                 # A compressed body can be neither routed by its model nor recorded nor given the app's fixes.
@@ -234,11 +234,16 @@ class ProxyApp:
                     INTERACTION_ID.reset(interaction_bound)
 
     async def _forward_streamed_body(
-        self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any], replaces: bool, body: PastLimit
+        self,
+        scope: Scope,
+        send: Callable[..., Any],
+        replaces: bool,
+        body: PastLimit,
+        hop_names: frozenset[bytes] | None,
     ) -> None:
         """Forward a call that is not recorded with its body streamed; the client is watched once it is all read."""
         watcher = DisconnectWatcher(body.receive_after, after=WATCH_CLIENT_AFTER_SECONDS)
-        forwarding = self._forward(scope, watcher, send, replaces, self._router.default, body, None)
+        forwarding = self._forward(scope, watcher, send, replaces, self._router.default, body, None, hop_names)
         await unless_client_leaves(watcher, forwarding, None)
 
     async def _decide(
