@@ -183,13 +183,14 @@ def _name_from(completion: Json, chunk: Json) -> bool:
 class _ChatChoice:
     """A chat choice being rebuilt: the dict gains its keys in arrival order, texts are joined at the end."""
 
-    __slots__ = ("call_texts", "content", "json", "refusal")
+    __slots__ = ("call_texts", "content", "function_texts", "json", "refusal")
 
     def __init__(self, index: int) -> None:
         self.json: Json = {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None}
         self.content: list[str] = []
         self.refusal: list[str] = []
         self.call_texts: list[tuple[list[str], list[str]]] = []  # name and argument pieces of each tool call
+        self.function_texts: tuple[list[str], list[str]] | None = None  # those of a legacy function_call
 
     def apply(self, piece: Json) -> None:
         # Token log-probabilities ride beside the delta, also on chunks with an empty delta.
@@ -214,6 +215,17 @@ class _ChatChoice:
                 for call_delta in call_deltas:
                     if isinstance(call_delta, dict):
                         self._extend_tool_call(message.setdefault("tool_calls", []), call_delta)
+            # The answer to a request with the older `functions`: one call, in pieces, as `function_call`.
+            function_delta = delta.get("function_call")
+            if function_delta and isinstance(function_delta, dict):
+                if self.function_texts is None:
+                    message["function_call"] = {"name": "", "arguments": ""}
+                    self.function_texts = ([], [])
+                names, arguments = self.function_texts
+                if (name := function_delta.get("name")) and isinstance(name, str):
+                    names.append(name)
+                if (argument := function_delta.get("arguments")) and isinstance(argument, str):
+                    arguments.append(argument)
         if finish_reason := piece.get("finish_reason"):
             self.json["finish_reason"] = finish_reason
 
@@ -257,6 +269,11 @@ class _ChatChoice:
         for call, (names, arguments) in zip(message.get("tool_calls", ()), self.call_texts, strict=True):
             call["function"]["name"] = "".join(names)
             call["function"]["arguments"] = "".join(arguments)
+        if self.function_texts is not None:
+            message["function_call"] = {
+                "name": "".join(self.function_texts[0]),
+                "arguments": "".join(self.function_texts[1]),
+            }
         return self.json
 
 

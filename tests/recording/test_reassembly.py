@@ -161,6 +161,25 @@ def test_interleaved_choices_of_an_n_2_stream_are_kept_apart():
     ]
 
 
+def test_a_streamed_legacy_function_call_is_rebuilt_as_the_whole_answer_has_it():
+    # A request with the older `functions` is answered with `function_call` pieces, not `tool_calls`.
+    body = sse(
+        chat_chunk({"role": "assistant", "content": None, "function_call": {"name": "get_weather", "arguments": ""}}),
+        chat_chunk({"function_call": {"arguments": '{"city"'}}),
+        chat_chunk({"function_call": {"arguments": ': "Paris"}'}}),
+        chat_chunk({}, finish_reason="function_call"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"]["function_call"] == {
+        "name": "get_weather",
+        "arguments": '{"city": "Paris"}',
+    }
+    assert completion["choices"][0]["finish_reason"] == "function_call"
+
+
 def test_a_streamed_refusal_is_rebuilt():
     body = sse(
         chat_chunk({"role": "assistant", "content": None, "refusal": ""}),
