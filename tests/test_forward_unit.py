@@ -66,7 +66,10 @@ async def test_read_timeout_becomes_504_in_openais_format(proxy_client, submitte
     response = await proxy_client.post("/v1/chat/completions", json=CHAT)
 
     assert response.status_code == 504
-    assert response.json()["error"]["message"] == "Upstream 'default' did not answer in time."
+    assert response.json()["error"]["message"] == (
+        "Upstream 'default' did not answer within 5 s (FEEDGATE_UPSTREAM_READ_TIMEOUT). "
+        "If the model needs longer, ask the gateway's operator to raise that setting."
+    )
     # Told apart from a refused connection by its code too, not only its status.
     assert response.json()["error"]["code"] == "upstream_timeout"
     assert submitted[0].status_code == 504

@@ -164,7 +164,7 @@ def test_upstream_that_never_answers_gives_504(settings, start_gateway):
 
     assert caught.value.status_code == 504
     record = gateway.interaction(caught.value.response.headers["x-feedgate-interaction-id"])
-    assert "did not answer in time" in record["error"]
+    assert "did not answer within 0.3 s (FEEDGATE_UPSTREAM_READ_TIMEOUT)" in record["error"]
 
 
 def test_upstream_reset_mid_stream_fails_the_client_and_leaves_a_partial_record(live_gateway):

@@ -41,9 +41,12 @@ class UpstreamFailed(Exception):
     class name included, for the server's log.
     """
 
-    def __init__(self, cause: BaseException, *, timed_out: bool, url: str | None) -> None:
+    def __init__(
+        self, cause: BaseException, *, timed_out: bool, url: str | None, waits: tuple[float, float] | None = None
+    ) -> None:
         # `url`: the request's, when it failed before any answer came; None once the answer had begun.
-        self.words = failure_words(cause, timed_out=timed_out, url=url)
+        # `waits`: the client's connect and read timeouts, named in the words when one ran out.
+        self.words = failure_words(cause, timed_out=timed_out, url=url, waits=waits)
         super().__init__(self.words.what or self.words.lead)
         self.timed_out = timed_out
         # aiohttp's account of an answer it could not read quotes the request's URL, a key in its query too.
@@ -90,10 +93,11 @@ _AIOHTTP_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 class _AiohttpResponse:
-    __slots__ = ("_response", "raw_headers", "status_code")
+    __slots__ = ("_response", "_waits", "raw_headers", "status_code")
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, waits: tuple[float, float]) -> None:
         self._response = response
+        self._waits = waits
         self.status_code = response.status
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.raw_headers
 
@@ -107,7 +111,8 @@ class _AiohttpResponse:
             async for chunk in self._response.content.iter_any():
                 yield chunk
         except _AIOHTTP_FAILURES as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, asyncio.TimeoutError), url=None) from exc
+            timed_out = isinstance(exc, asyncio.TimeoutError)
+            raise UpstreamFailed(exc, timed_out=timed_out, url=None, waits=self._waits) from exc
 
     async def aclose(self) -> None:
         self._response.release()
@@ -126,6 +131,7 @@ class AiohttpUpstream:
         self._timeout = aiohttp.ClientTimeout(
             sock_connect=connect_timeout, sock_read=read_timeout, connect=read_timeout
         )
+        self._waits = (connect_timeout, read_timeout)
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[str, URL] = {}
 
@@ -166,8 +172,9 @@ class AiohttpUpstream:
                 timeout=self._timeout,
             )
         except _AIOHTTP_FAILURES as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, asyncio.TimeoutError), url=url) from exc
-        return _AiohttpResponse(response)
+            timed_out = isinstance(exc, asyncio.TimeoutError)
+            raise UpstreamFailed(exc, timed_out=timed_out, url=url, waits=self._waits) from exc
+        return _AiohttpResponse(response, self._waits)
 
     async def aclose(self) -> None:
         """Close the pool."""
@@ -177,10 +184,11 @@ class AiohttpUpstream:
 
 
 class _HttpxResponse:
-    __slots__ = ("_response", "raw_headers", "status_code")
+    __slots__ = ("_response", "_waits", "raw_headers", "status_code")
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, waits: tuple[float, float]) -> None:
         self._response = response
+        self._waits = waits
         self.status_code = response.status_code
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.headers.raw
 
@@ -193,7 +201,8 @@ class _HttpxResponse:
             async for chunk in self._response.aiter_raw():
                 yield chunk
         except httpx.HTTPError as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, httpx.TimeoutException), url=None) from exc
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise UpstreamFailed(exc, timed_out=timed_out, url=None, waits=self._waits) from exc
 
     async def aclose(self) -> None:
         await self._response.aclose()
@@ -205,6 +214,7 @@ class HttpxUpstream:
     def __init__(self, transport: httpx.AsyncBaseTransport, *, connect_timeout: float, read_timeout: float) -> None:
         self._transport = transport
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout).as_dict()
+        self._waits = (connect_timeout, read_timeout)
 
     async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
         """Send through the transport; see `UpstreamClient.send`."""
@@ -212,8 +222,9 @@ class HttpxUpstream:
         try:
             response = await self._transport.handle_async_request(request)
         except httpx.HTTPError as exc:
-            raise UpstreamFailed(exc, timed_out=isinstance(exc, httpx.TimeoutException), url=url) from exc
-        return _HttpxResponse(response)
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise UpstreamFailed(exc, timed_out=timed_out, url=url, waits=self._waits) from exc
+        return _HttpxResponse(response, self._waits)
 
     async def aclose(self) -> None:
         """Close the transport's pool."""

@@ -38,6 +38,8 @@ _CLOSED_EARLY = (
 )
 # The client classes that mean connecting failed, for when they wrap no standard-library error.
 _CONNECT_FAILED = (aiohttp.ClientConnectorError, httpx.ConnectError)
+# The client classes of a wait for a connection that ran out (aiohttp's covers its pool's wait too).
+_CONNECT_TIMED_OUT = (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)" -> "wrong version number".
 _SSL_NOISE = re.compile(r"^\[[^\]]*\]\s*|\s*\(_ssl\.c:\d+\)$")
 # Modules whose exceptions are the standard library's own, not a client library's wrapper.
@@ -60,17 +62,36 @@ class FailureWords:
         return f"{said} {self.advice}." if self.advice else said
 
 
-def failure_words(cause: BaseException, *, timed_out: bool, url: str | None) -> FailureWords:
-    """Words for `cause`; `url` is the request's when it failed before any answer, None once the answer had begun."""
+def failure_words(
+    cause: BaseException, *, timed_out: bool, url: str | None, waits: tuple[float, float] | None = None
+) -> FailureWords:
+    """Words for `cause`; `url` is the request's when it failed before any answer, None once the answer had begun.
+
+    `waits`: the client's connect and read timeouts, in seconds, named when one ran out.
+    """
+    read_wait = _wait_words(waits[1], "FEEDGATE_UPSTREAM_READ_TIMEOUT") if waits else "in time"
     if url is None:
         if timed_out:
-            return FailureWords("broke off its answer", "the rest of the answer did not arrive in time")
+            return FailureWords("broke off its answer", f"the rest of the answer did not arrive {read_wait}")
         return FailureWords(
             "broke off its answer", "the connection was closed before the answer was complete", _TRY_AGAIN
         )
-    if timed_out:
-        return FailureWords("did not answer in time")
     host, address = _host_and_address(url)
+    if timed_out and waits and any(isinstance(error, _CONNECT_TIMED_OUT) for error in _chain(cause)):
+        # A host that drops packets (a firewall, a wrong address): no slow model is to blame.
+        return FailureWords(
+            "could not be reached",
+            f"no connection to {address} opened {_wait_words(waits[0], 'FEEDGATE_UPSTREAM_CONNECT_TIMEOUT')}",
+            f"Check the host and port in {_CONFIGURED_URL}, and that the gateway's machine can reach them: "
+            "a firewall that drops packets looks like this",
+        )
+    if timed_out:
+        if not waits:
+            return FailureWords("did not answer in time")
+        return FailureWords(
+            f"did not answer {read_wait}",
+            advice="If the model needs longer, ask the gateway's operator to raise that setting",
+        )
     chain = _chain(cause)
     os_error = _innermost_os_error(chain)
     if isinstance(os_error, ssl.SSLError):
@@ -112,6 +133,11 @@ def failure_words(cause: BaseException, *, timed_out: bool, url: str | None) -> 
         f"the request to {address} failed",
         f"Check that {_CONFIGURED_URL} points at an OpenAI-compatible HTTP API",
     )
+
+
+def _wait_words(seconds: float, setting: str) -> str:
+    """ "within 600 s (FEEDGATE_UPSTREAM_READ_TIMEOUT)": how long was waited, and the setting that says so."""
+    return f"within {seconds:g} s ({setting})"
 
 
 def _host_and_address(url: str) -> tuple[str, str]:
