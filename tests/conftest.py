@@ -18,6 +18,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from chromium_launch import launched_chromium
 from fresh_databases import admin
+from numba_cache import MARK as UMAP_MARK
+from numba_cache import SessionNumbaCache
 from onnx_cache import FIXTURE as ONNX_CACHE_FIXTURE
 from onnx_cache import SessionOnnxCache
 from open_connections import SuiteConnections
@@ -47,11 +49,14 @@ SUITE_CONNECTIONS = SuiteConnections()
 def pytest_configure(config: pytest.Config) -> None:
     SUITE_CONNECTIONS.start()
     ONNX_CACHE.configure(config)
+    NUMBA_CACHE.configure()
 
 
 # -- the ONNX export, once per run and outside every test's timeout ---------------------------
 
 ONNX_CACHE = SessionOnnxCache()
+# UMAP's numba kernels, compiled once into a cache all the run's processes share (tests/numba_cache.py).
+NUMBA_CACHE = SessionNumbaCache()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -61,15 +66,18 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start exporting the bundled model to ONNX if a selected test needs it; the other tests run meanwhile."""
+    """Start exporting the bundled model to ONNX, and compiling UMAP, if a selected test needs it; the others run meanwhile."""
     ONNX_CACHE.start_if_needed(session)
+    NUMBA_CACHE.start_if_needed(session)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    """A test that needs the export waits for it here, outside pytest-timeout's wrapper: in no test's time."""
+    """A test that needs the export (or UMAP's kernels) waits for it here, outside pytest-timeout's wrapper: in no test's time."""
     if ONNX_CACHE_FIXTURE in getattr(item, "fixturenames", ()):
         ONNX_CACHE.wait()
+    if item.get_closest_marker(UMAP_MARK):
+        NUMBA_CACHE.wait(item)
     yield
 
 

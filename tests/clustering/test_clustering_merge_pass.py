@@ -11,6 +11,9 @@ from clustering.cluster import NOISE, ClusteringParams, cluster_points
 from clustering.merge import merge_candidates, merge_while_better_separated, separation, typical_member_similarity
 from clustering.reduce import reduce_embeddings
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 DIMENSIONS = 384
 
 

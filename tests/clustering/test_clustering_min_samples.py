@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from blobs import unit_blobs
 
 from clustering.cluster import (
@@ -13,6 +14,9 @@ from clustering.cluster import (
     cluster_points,
 )
 from clustering.reduce import reduce_embeddings
+
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
 
 # A small app's shape: one big group, a few middling ones, several of five.
 UNEVEN = [180, 60, 30, 12, 8, 5, 5, 5]

@@ -8,6 +8,9 @@ from clustering.embed import SentenceTransformerEmbedder
 from clustering.pipeline import discover_clusters
 from clustering.reduce import IncrementalReducer
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 TOPIC_WORDS = ["password reset link", "refund double charge", "delivery late parcel"]
 
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from blobs import unit_blobs
 
 from clustering.reduce import (
@@ -8,6 +9,9 @@ from clustering.reduce import (
     place_among_neighbours,
     reduce_embeddings,
 )
+
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
 
 
 def test_few_points_are_passed_through_unreduced():

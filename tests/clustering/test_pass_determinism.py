@@ -15,7 +15,7 @@ from clustering import DiscoveryParams, FeedbackItem, build_documents, discover_
 
 BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "data" / "banking77" / "train.csv"
 # A fresh process imports UMAP and numba anew: seconds on a quiet machine, minutes on a loaded one.
-pytestmark = pytest.mark.timeout(400)
+pytestmark = [pytest.mark.timeout(400), pytest.mark.umap]
 # Enough complaints for UMAP and the small-app choice of density scale and merges (50-2,000).
 COUNT = 120
 

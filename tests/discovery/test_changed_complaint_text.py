@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 import uuid_utils
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
 from test_incremental_pass import WITH_UMAP
@@ -16,6 +17,9 @@ from gateway.discovery.feedback_map import map_update, project_2d
 from gateway.discovery.job import run_clustering_pass
 from gateway.store.feedback import FeedbackStore
 from gateway.store.issues import IssueStore
+
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
 
 # Only what users said is embedded: a new comment is a wholly new document.
 COMMENTS_ONLY = DiscoveryParams(reduction=WITH_UMAP.reduction, recipe=DocumentRecipe(include_user_message=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 import respx
 from chat_replies import chat_reply
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints, thumbs_up
@@ -20,6 +21,9 @@ from gateway.side_call_client import side_call_client
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.tables import reduction_points
+
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
 
 # UMAP only runs from 50 points by default; the seed sets are smaller, so lower the bar.
 WITH_UMAP = DiscoveryParams(reduction=ReductionParams(min_points_for_umap=8))

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
+import pytest
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
 from test_incremental_pass import ANOTHER_REFUND, WITH_UMAP, first_full_pass
 
@@ -15,6 +16,9 @@ from gateway.config import Settings
 from gateway.discovery.job import run_clustering_pass
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
+
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
 
 
 class EditsWhileEmbedding:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
 from test_discovery_passes import WITH_UMAP, issue_with_keyword
 
@@ -11,6 +12,9 @@ from gateway.discovery.feedback_map import FeedbackMapService, map_update, proje
 from gateway.discovery.job import run_clustering_pass
 from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.reduction_fits import ReductionFitStore
+
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
 
 APP = "support-bot"
 

@@ -22,6 +22,9 @@ from gateway.store.feedback_map_points import FeedbackMapStore
 from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.tables import interactions
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 LEAVER = "leaver"
 
 

@@ -21,6 +21,9 @@ from gateway.store.issues import IssueFilter, IssueStore
 from gateway.store.reviews import ReviewFilter
 from gateway.store.tables import cluster_runs, issues
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 APP = "support-bot"
 # Like REFUNDS[0], in other words: plainly the same problem.
 ANOTHER_REFUND = ("How do I get my refund for this order?", "my refund never arrived in my account")

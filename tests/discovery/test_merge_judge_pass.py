@@ -17,6 +17,9 @@ from gateway.discovery.merge_judging import MergeJudging
 from gateway.discovery.schedule import merge_judging_for
 from gateway.store.issues import IssueFilter, IssueStore
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[RunningFakeUpstream]:

@@ -16,6 +16,9 @@ from gateway.config import Settings
 from gateway.discovery.job import run_clustering_pass
 from gateway.store.issues import IssueStore
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 
 class ProcessDied(Exception):
     """Stands for the process ending where it was raised."""

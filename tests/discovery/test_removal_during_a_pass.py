@@ -25,6 +25,9 @@ from gateway.privacy.retention import prune_before, recipes_of
 from gateway.store.tables import interactions, issue_members, issues, reduction_points
 from gateway.store.tables.discovery import feedback_map_points
 
+# Fits UMAP in this process: waits for its numba kernels, compiled once per run (tests/numba_cache.py).
+pytestmark = pytest.mark.umap
+
 LEAVER = "leaver"
 # Long enough for the removal to end when nothing holds it up.
 REMOVAL_WAIT_SECONDS = 3
