@@ -12,7 +12,7 @@ import pytest
 from feedback_helpers import APP_KEY
 from playwright.sync_api import expect
 from widget_routes import answer_posts
-from widget_steps import count_posts, wait_until_posts_settled
+from widget_steps import count_posts, gaps_between_posts, press_running_timers, wait_until_posts_settled
 
 pytestmark = pytest.mark.browser
 
@@ -246,14 +246,17 @@ def test_a_vote_given_while_the_answer_streams_is_sent_again_when_the_gateway_sa
     settings, start_gateway, page_server, browser
 ):
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    page.clock.install()  # the page's timers, run ahead while it waits: its second of Retry-After passes at once
+    count_posts(page)
     # The first post finds the answer still streaming, as the gateway tells it.
     posts = answer_posts(
         page, page_server.origin, 409, code="interaction_in_progress", headers={"retry-after": "1"}, times=1
     )
-    page.get_by_role("button", name="Bad answer").click()
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    press_running_timers(page, "Bad answer", then="Your vote is in")
 
     assert len(posts) == 2
+    [gap] = gaps_between_posts(page)
+    assert gap >= 1_000  # sent again once the page's clock had gone past the Retry-After
     assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["down"]
 
 

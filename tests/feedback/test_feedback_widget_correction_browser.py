@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
-from widget_steps import press
+from widget_steps import press, press_running_timers
 
 pytestmark = pytest.mark.browser
 
@@ -99,10 +99,11 @@ def test_a_correction_that_could_not_be_sent_stays_to_send_again(
     gateway, interaction_id, page = opened_widget(
         settings, start_gateway, page_server, browser, attributes='data-feedgate-controls="correction"'
     )
+    page.clock.install()  # the page's timers, run ahead while it waits: the lost post's second try leaves at once
     answer_posts(page, page_server.origin)  # the link drops
 
     page.get_by_label(CORRECTION).fill("Use the reset link under Settings.")
-    press(page, "Send correction", then="Your correction was not saved")
+    press_running_timers(page, "Send correction", then="Your correction was not saved")
 
     assert "Press \u201cSend correction\u201d again" in page.get_by_role("status").text_content()
     assert page.get_by_label(CORRECTION).input_value() == "Use the reset link under Settings."

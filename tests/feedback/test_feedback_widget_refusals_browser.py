@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
-from widget_steps import count_posts, posts_started
+from widget_steps import count_posts, gaps_between_posts, posts_started, press_running_timers, wait_running_timers
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +18,17 @@ def test_a_vote_over_a_rate_limit_is_sent_again_after_the_retry_after_it_was_giv
 ):
     # The widget showed "try again in 1 s" and never did: the vote was lost unless the end user clicked again.
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    page.clock.install()  # the page's timers, run ahead while it waits: its second of Retry-After passes at once
+    count_posts(page)
     posts = answer_posts(
         page, page_server.origin, 429, code="rate_limit_exceeded", headers={"retry-after": "1"}, times=1
     )
 
-    page.get_by_role("button", name="Bad answer").click()
+    press_running_timers(page, "Bad answer", then="Your vote is in")
 
-    page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     assert len(posts) == 2
+    [gap] = gaps_between_posts(page)
+    assert gap >= 1_000  # sent again once the page's clock had gone past the Retry-After
     assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["down"]
     page.close()
 
@@ -79,12 +82,13 @@ def test_a_comment_that_could_not_be_sent_keeps_the_keyboard_users_place(
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Bad answer
     page.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    page.clock.install()  # the page's timers, run ahead while it waits: the lost post's second try leaves at once
     answer_posts(page, page_server.origin)  # the link drops
 
     page.keyboard.type("The fee is 1%, not free.")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Send comment
-    page.get_by_role("status").filter(has_text="Your comment was not saved").wait_for(timeout=10_000)
+    wait_running_timers(page, "Your comment was not saved")
 
     assert page.evaluate(FOCUSED) == "feedgate-submit"
     page.unroute("**/v1/feedback")
