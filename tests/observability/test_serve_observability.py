@@ -100,6 +100,12 @@ def test_serve_with_a_metrics_folder_starts_it_afresh_and_reports_from_it(tmp_pa
 def test_serve_with_two_workers_reports_every_workers_calls(tmp_path: Path, fake_upstream):
     metrics = tmp_path / "metrics"
     with serving(tmp_path, fake_upstream.url, "--workers", "2", FEEDGATE_METRICS_DIR=str(metrics)) as (origin, _):
+        # /healthz answered from one worker: on a loaded machine the other may still be starting, and then served
+        # none of the calls nor had files of its own by the end. Each worker's writer makes its file once it runs.
+        deadline = time.monotonic() + 150
+        while len(workers_with_files(metrics)) < 2:
+            assert time.monotonic() < deadline, f"the second worker never started: {workers_with_files(metrics)}"
+            time.sleep(0.2)
         for _ in range(12):
             chat(origin)
         # Each worker moves its calls into the shared files about once a second (and the scraped
@@ -112,7 +118,12 @@ def test_serve_with_two_workers_reports_every_workers_calls(tmp_path: Path, fake
 
     # Whichever worker answers the scrape, it reports the calls every worker served.
     assert [sample(text, "feedgate_requests_total", **CHAT_200) for text in scrapes] == [12] * 4
-    assert len({path.name.split("_")[-1] for path in metrics.glob("gauge_livesum_*.db")}) == 2
+    assert len(workers_with_files(metrics)) == 2
+
+
+def workers_with_files(metrics: Path) -> set[str]:
+    """The processes with a live-sum gauge file in the metrics folder (the file names end in their pid)."""
+    return {path.name.split("_")[-1] for path in metrics.glob("gauge_livesum_*.db")}
 
 
 def test_a_second_serve_sharing_the_metrics_folder_keeps_the_first_ones_counts(tmp_path: Path, fake_upstream):

@@ -29,6 +29,7 @@ from scale_processes import (
     FEEDGATE,
     GATED_EMBEDDING_MODEL,
     REFRESH_SECONDS,
+    START_TIMEOUT,
     FeedgateProcess,
     GatewayProcess,
     free_port,
@@ -153,8 +154,9 @@ def test_every_gateway_process_writes_a_spool_of_its_own(deployment: Deployment)
     def lock_files() -> list[Path]:
         return sorted(deployment.spool_folder.glob(f"*{LOCK_SUFFIX}"))
 
-    # A's two workers and B, all configured with one spool path.
-    wait_until(lambda: len(lock_files()) == 3, 30, "three gateway processes held spools")
+    # A's two workers and B, all configured with one spool path. A was ready once one of its workers answered:
+    # the other may still be starting on a loaded machine, so it has as long as a process has to start.
+    wait_until(lambda: len(lock_files()) == 3, START_TIMEOUT, "three gateway processes held spools")
     for lock in lock_files():
         with lock.open("ab") as handle, pytest.raises(BlockingIOError):
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a live process

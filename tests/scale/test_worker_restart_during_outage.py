@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from scale_processes import GatewayProcess
+from scale_processes import START_TIMEOUT, GatewayProcess
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from tcp_relay import TcpRelay
@@ -80,6 +80,11 @@ def workers_of(pid: int) -> set[int]:
     return found
 
 
+def started_workers(gateway: GatewayProcess) -> int:
+    """How many workers have finished their start (uvicorn says so once each, in the serve's log)."""
+    return gateway.output().count("Application startup complete")
+
+
 def wait_until(condition: object, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
@@ -112,12 +117,17 @@ def test_a_worker_replaced_during_an_outage_serves_and_its_calls_are_stored_once
     gateway = GatewayProcess.serve("gateway-outage", env, workdir, "--workers", "2")
     try:
         gateway.wait_ready()
-        wait_until(lambda: len(workers_of(gateway.pid)) == 2, 60, "both workers started")
+        # wait_ready hears from one worker; the outage is to begin once both have started with the database.
+        wait_until(lambda: started_workers(gateway) == 2, START_TIMEOUT, "both workers started")
         first = workers_of(gateway.pid)
+        assert len(first) == 2
         relay.stop()
         os.kill(min(first), signal.SIGKILL)
         wait_until(lambda: len(workers_of(gateway.pid) - first) == 1, 60, "uvicorn started a replacement")
-        time.sleep(3)  # the replacement's start, without the database
+        # The replacement's start, without the database (a fixed 3 s: on a loaded machine it was still importing,
+        # the calls all went to the other worker and the database could be back before it even tried).
+        wait_until(lambda: started_workers(gateway) == 3, START_TIMEOUT, "the replacement started")
+        assert "starting anyway: interactions are spooled" in gateway.output()
 
         gateway.assert_running()
         no_keepalive = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0), timeout=10)
