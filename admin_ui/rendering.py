@@ -84,6 +84,11 @@ def share_text(share: float) -> str:
     return f"{share * 100:.3g} %"
 
 
+def share_percent_number(share: float | None, default: float = 0.1) -> str:
+    """A share as a canary box holds it, in percent and unrounded to a whole one: 0.005 reads "0.5", 0.2 "20"."""
+    return f"{round((default if share is None else share) * 100, 4):g}"
+
+
 def _standing(value: str | None, canary_share: float | None = None) -> str:
     """A linked fix as it stands now; a canary with the share of calls it gets ("a canary on 20 % of calls")."""
     said = FIX_STANDING.get(value or "", "–")
@@ -129,6 +134,8 @@ environment.filters.update(
     count=_count,
     duration=duration_text,
     standing=_standing,
+    share=share_text,
+    share_percent=share_percent_number,
     feedback_phrases=feedback_phrases,
     words=words,
     hours_in_words=hours_in_words,
