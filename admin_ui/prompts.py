@@ -28,6 +28,7 @@ from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import NUL, refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import MODES, AppPromptListing, ListedVersion, PromptVersion, VersionToPublish
+from gateway.prompts.service import MAX_NAME
 from gateway.services import Services
 
 PROMPTS_PATH = "/admin/prompts"
@@ -36,6 +37,12 @@ PROMPTS_PATH = "/admin/prompts"
 def _app_page(request: Request[Any, Any, Any], app: str, changed: str | None = None) -> Redirect:
     query = urlencode({"app": app, **({"changed": changed} if changed else {})})
     return redirect(request, f"{PROMPTS_PATH}?{query}")
+
+
+def _listable(app: str) -> str | None:
+    """The app whose versions a refused form's page lists: none for a name no version can have (too long, or
+    holding a NUL, which PostgreSQL cannot even look up), whose listing would fail as the form did."""
+    return app if app and NUL not in app and len(app) <= MAX_NAME else None
 
 
 def _previous_in_series(listing: AppPromptListing) -> dict[str, PromptVersion]:
@@ -167,8 +174,7 @@ class PromptsController(Controller):
             # A form refused for its fields keeps its key: nothing was stored under it.
             fields[KEY_FIELD] = key
         app = fields["app"].strip()
-        # An app name no store can keep lists no versions (looking it up would fail on PostgreSQL).
-        shown = app if app and NUL not in app else None
+        shown = _listable(app)
         try:
             refuse_nuls((name, fields[name]) for name in ("app", "text", "message", "model", "mode"))
             rollout = fields["rollout"]
@@ -209,8 +215,7 @@ class PromptsController(Controller):
             refuse_nuls([("app", app), ("mode", mode)])
             await services.prompts.service.set_mode(app, mode, user.name)
         except InvalidQuery as exc:
-            shown = app if app and NUL not in app else None
-            return await _prompts_page(request, user, services, shown, status_code=400, error=exc.message)
+            return await _prompts_page(request, user, services, _listable(app), status_code=400, error=exc.message)
         return _app_page(request, app, "mode")
 
     @post("/{version_id:str}/activate", guards=[reviewer_or_admin])
