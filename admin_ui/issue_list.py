@@ -41,6 +41,9 @@ def _list_page(
     status_code: int = 200,
     error: str | None = None,
 ) -> Response[Any]:
+    if query.app and query.app not in apps:
+        # The select shows the app the list is filtered by, also one with no issue (or as typed, when refused).
+        apps = [*apps, query.app]
     return render(
         request,
         "issues.html",
@@ -64,10 +67,7 @@ async def _refused_list(request: Request[Any, Any, Any], services: Services, mes
         status=IssueStatus(status) if status in STATUSES else None,
         sort=cast("IssueSort", sort) if sort in SORTS else "size",
     )
-    apps = list(await services.issues.live_apps())
-    if query.app and query.app not in apps:
-        apps.append(query.app)  # the select shows the app as typed
-    return _list_page(request, query, apps, [], None, status_code=400, error=message)
+    return _list_page(request, query, await services.issues.live_apps(), [], None, status_code=400, error=message)
 
 
 class IssueListController(Controller):
