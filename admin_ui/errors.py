@@ -14,21 +14,27 @@ from litestar import Request, Response
 from litestar.exceptions import (
     ClientException,
     HTTPException,
+    InternalServerException,
     MethodNotAllowedException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.exceptions.responses import create_exception_response
 
 from admin_ui.csrf import FormRefused, SessionEnded
 from admin_ui.public_urls import redirect
 from admin_ui.rendering import render
 from admin_ui.session import SIGN_IN_PATH, current_user, safe_next
 from admin_ui.sign_in import sign_in_page, unsent_page
-from gateway.api.database_outage import OUTAGE_TYPES, outage_message, outage_response, retry_headers
+from gateway.api.database_outage import OUTAGE_TYPES, outage_message, retry_headers
 from gateway.api.method_not_allowed import allowed_methods
 from gateway.store.availability import database_unavailable
 
+SERVER_ERROR = (
+    "This page could not be shown because of an error on the server (500); the server's log has the details. "
+    "If you sent a form, open its page again to check whether it was saved before sending it again."
+)
 EARLIER_SESSION = (
     "This form was opened in an earlier session, so it was not saved. What you wrote is below: "
     "check it and send it again."
@@ -93,11 +99,20 @@ def method_not_allowed_page(request: Request[Any, Any, Any], exc: MethodNotAllow
 def database_away(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A page the database could not serve because it is away: 503 in the admin layout, with Retry-After."""
     if not database_unavailable(exc):
-        return outage_response(request, exc)  # any other database error: the usual 500
+        return server_error(request, exc)  # any other database error: a 500, as any failure
     message = outage_message(request, exc)
     response = render(request, "error.html", status_code=503, title="Database unreachable", message=message)
     response.headers.update(retry_headers())
     return response
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A page the server failed on: a 500 in the admin layout (the browser showed the API's JSON); the failure and
+    its traceback are logged as before (gateway.api.unhandled)."""
+    try:
+        return render(request, "error.html", status_code=500, title="Something went wrong", message=SERVER_ERROR)
+    except Exception:  # noqa: BLE001 - a failure in the layout itself: the framework's plain 500 still answers
+        return create_exception_response(request, InternalServerException())
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], Callable[..., Response[Any]]] = {
@@ -110,4 +125,6 @@ EXCEPTION_HANDLERS: dict[type[Exception], Callable[..., Response[Any]]] = {
     NotFoundException: http_error,
     HTTPException: http_error,
     **dict.fromkeys(OUTAGE_TYPES, database_away),
+    # Anything else a page fails on (a bug): the nearest handler for it, after all those above.
+    Exception: server_error,
 }
