@@ -266,4 +266,4 @@ class IssueActionsController(Controller):
             return await issue_page(request, services, issue_id, status_code=409, error=error)
         if opened is None:
             return _done(request, issue_id, "review-unchanged")
-        return _done(request, issue_id, "review")
+        return _done(request, issue_id, "review" if opened.created else "review-updated")

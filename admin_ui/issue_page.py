@@ -58,7 +58,11 @@ NOTICES = {
     "dismissed": "Dismissed.",
     "renamed": "Renamed.",
     "merged": "Merged.",
-    "review": "Review task opened (or the issue's open task updated).",
+    "review": "Review task opened.",
+    "review-updated": (
+        "The issue already has an open review task, so no second one was opened: your request went to that task "
+        "(listed below), and what you wrote is in its events."
+    ),
     "review-unchanged": "The issue's open review task already says this: nothing changed.",
     "fixed": "The fix is live and linked to this issue: its effect is measured below as new traffic comes in.",
     "fixed-already": "This fix was already live and linked to this issue: nothing was made twice.",
