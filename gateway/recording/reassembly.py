@@ -26,6 +26,7 @@ Responses API streams are rebuilt in responses_stream.py.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -34,6 +35,10 @@ import orjson
 from gateway.exact_json import loads_exact, may_hold_wide_int
 
 Json = dict[str, Any]
+
+# Where OpenAI-compatible servers stream a reasoning model's thinking: vLLM and DeepSeek
+# `reasoning_content`, newer vLLM and OpenRouter `reasoning`; the whole answer has the same key.
+REASONING_KEYS = ("reasoning_content", "reasoning")
 
 # Tool call pieces name their call by index; calls are opened up to it, but never this many at once.
 MAX_TOOL_CALL_GAP = 128
@@ -183,7 +188,7 @@ def _name_from(completion: Json, chunk: Json) -> bool:
 class _ChatChoice:
     """A chat choice being rebuilt: the dict gains its keys in arrival order, texts are joined at the end."""
 
-    __slots__ = ("call_texts", "content", "function_texts", "json", "refusal")
+    __slots__ = ("audio_texts", "call_texts", "content", "function_texts", "json", "reasoning", "refusal")
 
     def __init__(self, index: int) -> None:
         self.json: Json = {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None}
@@ -191,6 +196,8 @@ class _ChatChoice:
         self.refusal: list[str] = []
         self.call_texts: list[tuple[list[str], list[str]]] = []  # name and argument pieces of each tool call
         self.function_texts: tuple[list[str], list[str]] | None = None  # those of a legacy function_call
+        self.reasoning: dict[str, list[str]] = {}  # thinking pieces by their key (REASONING_KEYS)
+        self.audio_texts: tuple[list[str], list[str]] | None = None  # transcript and base64 data pieces
 
     def apply(self, piece: Json) -> None:
         # Token log-probabilities ride beside the delta, also on chunks with an empty delta.
@@ -210,6 +217,13 @@ class _ChatChoice:
             if (refusal := delta.get("refusal")) and isinstance(refusal, str):
                 message.setdefault("refusal", "")  # the key takes its place now, its text at the end
                 self.refusal.append(refusal)
+            for key in REASONING_KEYS:
+                if (thinking := delta.get(key)) and isinstance(thinking, str):
+                    message.setdefault(key, "")
+                    self.reasoning.setdefault(key, []).append(thinking)
+            audio = delta.get("audio")
+            if audio and isinstance(audio, dict):
+                self._extend_audio(message, audio)
             call_deltas = delta.get("tool_calls")
             if call_deltas and isinstance(call_deltas, list):
                 for call_delta in call_deltas:
@@ -238,6 +252,20 @@ class _ChatChoice:
                 if kept[key] is None:
                     kept[key] = []
                 kept[key].extend(tokens)
+
+    def _extend_audio(self, message: Json, audio: Json) -> None:
+        """Add a chunk's audio piece: transcript and data are collected, other keys (id, expires_at) kept."""
+        if self.audio_texts is None:
+            message["audio"] = {}
+            self.audio_texts = ([], [])
+        kept, (transcript, data) = message["audio"], self.audio_texts
+        for key, value in audio.items():
+            if key == "transcript" or key == "data":
+                kept.setdefault(key, "")
+                if value and isinstance(value, str):
+                    (transcript if key == "transcript" else data).append(value)
+            elif value is not None:
+                kept[key] = value
 
     def _extend_tool_call(self, calls: list[Json], call_delta: Json) -> None:
         """Merge a tool call's piece into the call with its index, opening calls up to it."""
@@ -269,12 +297,29 @@ class _ChatChoice:
         for call, (names, arguments) in zip(message.get("tool_calls", ()), self.call_texts, strict=True):
             call["function"]["name"] = "".join(names)
             call["function"]["arguments"] = "".join(arguments)
+        for key, thinking in self.reasoning.items():
+            message[key] = "".join(thinking)
+        if self.audio_texts is not None:
+            audio = message["audio"]
+            if "transcript" in audio:
+                audio["transcript"] = "".join(self.audio_texts[0])
+            if "data" in audio:
+                audio["data"] = _joined_base64(self.audio_texts[1])
         if self.function_texts is not None:
             message["function_call"] = {
                 "name": "".join(self.function_texts[0]),
                 "arguments": "".join(self.function_texts[1]),
             }
         return self.json
+
+
+def _joined_base64(pieces: list[str]) -> str:
+    """One base64 text of the bytes of all pieces; their plain join when any is not base64."""
+    # Each piece is padded on its own, so the pieces' texts only join when every one ends on 3 bytes.
+    try:
+        return base64.b64encode(b"".join(base64.b64decode(piece, validate=True) for piece in pieces)).decode()
+    except ValueError:
+        return "".join(pieces)
 
 
 class _TextChoice:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
@@ -192,6 +193,66 @@ def test_a_streamed_refusal_is_rebuilt():
 
     assert completion is not None
     assert completion["choices"][0]["message"]["refusal"] == "I can't help with that."
+
+
+def test_streamed_reasoning_content_is_rebuilt_as_the_whole_answer_has_it():
+    # vLLM and DeepSeek stream their thinking as `reasoning_content` pieces before the answer's
+    # text, with the other key null; the whole answer holds it as `message.reasoning_content`.
+    body = sse(
+        chat_chunk({"role": "assistant", "content": None, "reasoning_content": ""}),
+        chat_chunk({"content": None, "reasoning_content": "The user asks"}),
+        chat_chunk({"content": None, "reasoning_content": " for a capital."}),
+        chat_chunk({"content": "Paris.", "reasoning_content": None}),
+        chat_chunk({}, finish_reason="stop"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": "Paris.",
+        "reasoning_content": "The user asks for a capital.",
+    }
+
+
+def test_streamed_reasoning_under_its_newer_name_is_rebuilt_too():
+    # Newer vLLM (and OpenRouter) name the same pieces `reasoning`.
+    body = sse(
+        chat_chunk({"role": "assistant", "reasoning": "Think"}),
+        chat_chunk({"reasoning": "ing."}),
+        chat_chunk({"content": "Done."}, finish_reason="stop"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"] == {"role": "assistant", "content": "Done.", "reasoning": "Thinking."}
+
+
+def test_streamed_audio_is_rebuilt_with_its_whole_transcript_and_data():
+    # gpt-4o-audio streams pcm16 in base64 pieces beside transcript pieces; the whole answer holds one
+    # base64 of all the audio (pieces are decoded and joined: base64 texts do not simply concatenate).
+    audio_id = "audio_6789abcdef"
+    body = sse(
+        chat_chunk({"role": "assistant", "content": None, "refusal": None}),
+        chat_chunk({"audio": {"id": audio_id, "transcript": "Hel"}}),
+        chat_chunk({"audio": {"transcript": "lo."}}),
+        chat_chunk({"audio": {"data": base64.b64encode(b"\x01\x02").decode()}}),
+        chat_chunk({"audio": {"data": base64.b64encode(b"\x03\x04\x05\x06").decode()}}),
+        chat_chunk({"audio": {"expires_at": 1_729_234_747}}),
+        chat_chunk({}, finish_reason="stop"),
+    )
+
+    completion = reassemble_chat_stream(body)
+
+    assert completion is not None
+    assert completion["choices"][0]["message"]["audio"] == {
+        "id": audio_id,
+        "data": base64.b64encode(b"\x01\x02\x03\x04\x05\x06").decode(),
+        "expires_at": 1_729_234_747,
+        "transcript": "Hello.",
+    }
 
 
 def test_a_chat_stream_cut_before_its_end_keeps_what_arrived():
