@@ -33,6 +33,14 @@ async def test_a_bad_metadata_header_is_recorded_with_its_400(gateway, client, a
     assert fake_upstream.app.requests == []
 
 
+async def test_the_gateways_own_400_names_its_interaction_as_the_request_id(client, fake_upstream):
+    # The SDKs read x-request-id as the error's request_id, what a developer quotes in a bug report.
+    response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-metadata": "[]"})
+
+    assert response.status_code == 400
+    assert response.headers["x-request-id"] == response.headers["x-feedgate-interaction-id"]
+
+
 async def test_a_body_with_whitespace_before_its_object_is_read_like_any_other(
     gateway, client, admin_headers, fake_upstream
 ):
@@ -59,6 +67,7 @@ async def test_a_compressed_body_is_refused_with_415_and_recorded(gateway, clien
     record = await looked_up(gateway, client, admin_headers, response.headers["x-feedgate-interaction-id"])
     assert record["status_code"] == 415
     assert fake_upstream.app.requests == []
+    assert response.headers["x-request-id"] == response.headers["x-feedgate-interaction-id"]
 
 
 async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_headers, fake_upstream):
@@ -72,6 +81,7 @@ async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_he
         record = await looked_up(app, http, admin_headers, response.headers["x-feedgate-interaction-id"])
 
     assert response.status_code == 413
+    assert response.headers["x-request-id"] == record["id"]
     assert record["status_code"] == 413
     assert "1000 bytes" in record["error"]
     assert record["request"] is None  # too large to keep; never read whole

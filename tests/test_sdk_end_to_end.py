@@ -206,6 +206,15 @@ def test_an_answer_cut_off_mid_body_keeps_the_upstreams_request_id(sdk, fake_ups
     assert caught.value.request_id.startswith("req_")
 
 
+def test_the_gateways_own_error_gives_the_sdk_the_interaction_as_its_request_id(sdk, live_gateway):
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-feedgate-metadata": "[]"})
+
+    # What a developer pastes into a bug report: it finds the recorded call.
+    assert caught.value.request_id is not None
+    assert live_gateway.interaction(caught.value.request_id)["status_code"] == 400
+
+
 def test_client_gone_mid_stream_leaves_a_partial_record(live_gateway, fake_upstream):
     with httpx.stream(
         "POST",

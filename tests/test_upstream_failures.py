@@ -138,6 +138,14 @@ async def test_a_refused_connection_names_the_address_and_what_to_check(call_pro
     }
 
 
+async def test_an_unreachable_upstream_502_names_the_interaction_as_the_request_id(call_proxy, unused_url, submitted):
+    # No upstream answered, so no upstream id: the SDK's request_id is the gateway's record of the call.
+    response = await call_proxy(unused_url)
+
+    assert response.status_code == 502
+    assert response.headers["x-request-id"] == response.headers["x-feedgate-interaction-id"] == submitted[0].id
+
+
 async def test_a_host_name_that_does_not_resolve_is_named_with_the_resolvers_reason(call_proxy, unresolvable_url):
     response = await call_proxy(unresolvable_url)
 

@@ -93,6 +93,7 @@ async def test_an_answer_that_never_comes_says_how_long_was_waited_and_the_setti
         "Upstream 'default' did not answer within 0.5 s (FEEDGATE_UPSTREAM_READ_TIMEOUT). "
         "If the model needs longer, ask the gateway's operator to raise that setting."
     )
+    assert response.headers["x-request-id"] == response.headers["x-feedgate-interaction-id"]
 
 
 @pytest.fixture

@@ -18,12 +18,18 @@ Headers = Sequence[tuple[bytes, bytes]]
 async def refuse(
     send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str, extra: Headers = ()
 ) -> None:
-    """Answer with the gateway's own error (with `extra` headers), and note it on the call's record."""
+    """Answer with the gateway's own error (with `extra` headers), and note it on the call's record.
+
+    The SDKs read `x-request-id` as the error's request_id, the id a developer quotes: unless `extra`
+    carries the upstream's, it is the interaction's, which finds the record. A call that is not
+    recorded gets none, as it gets no interaction id: an id that finds nothing would mislead.
+    """
     if call is None:
         await send_error(send, status, message, code, [*extra])
         return
     call.fail(status, message)
-    await send_error(send, status, message, code, [*extra, *call.id_headers])
+    request_id = [] if any(name == b"x-request-id" for name, _ in extra) else [(b"x-request-id", call.id.encode())]
+    await send_error(send, status, message, code, [*extra, *call.id_headers, *request_id])
 
 
 def upstream_request_id(headers: Headers) -> Headers:
