@@ -44,6 +44,7 @@ from gateway.api.security_headers import with_security_headers
 from gateway.api.sent_records import SentDataclassSchemaPlugin
 from gateway.api.stats import StatsController
 from gateway.api.unhandled import log_unhandled_error
+from gateway.api.unknown_urls import not_found_response
 from gateway.api.widget_script import serve_widget
 from gateway.config import Settings
 from gateway.domain.late_numbering import number_late_rows_periodically
@@ -270,7 +271,8 @@ def create_app(
             ClientException: undecodable_body_response,
             MethodNotAllowedException: with_admin_pages(method_not_allowed_page, method_not_allowed_response),
             # An address beside a page's (/admin/review, /admin/reviews/{id}/x) is refused while routing.
-            NotFoundException: with_admin_pages(no_page_here, undecodable_body_response),
+            # Elsewhere an address no route has is most likely an OpenAI client's wrong base URL.
+            NotFoundException: with_admin_pages(no_page_here, not_found_response),
         },
     )
     # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the

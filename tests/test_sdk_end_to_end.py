@@ -310,3 +310,13 @@ def test_an_azure_openai_client_is_told_to_use_the_v1_api_with_its_deployment_as
     assert refused.value.code == "base_url_without_v1"
     assert "not Azure OpenAI's deployment URLs" in refused.value.message
     assert "followed by /v1, and model='support-gpt4o'" in refused.value.message
+
+
+def test_a_base_url_ending_in_capital_v1_is_told_to_use_v1(live_gateway):
+    client = openai.OpenAI(base_url=live_gateway.origin + "/V1", api_key="sk-e2e", max_retries=0)
+
+    with pytest.raises(openai.NotFoundError) as refused:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    assert refused.value.code == "base_url_without_v1"
+    assert "under /v1, not /V1" in refused.value.message

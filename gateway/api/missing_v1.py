@@ -6,7 +6,8 @@ guess why. Such a path gets a 404 in OpenAI's error shape (which the SDKs show a
 saying what path the base URL must end in. It names no host: behind a reverse proxy the Host and
 scheme the gateway sees (`http://feedgate:8080`) are not the address the developer used. Only paths whose first segment is one of OpenAI's API resources are
 claimed, so the admin pages and API keep their own 404s. So is `/v1/<resource>` under another path
-(`/openai/v1/…`, `/api/v1/…`, as other gateways and Azure's v1 API spell their base URLs).
+(`/openai/v1/…`, `/api/v1/…`, as other gateways and Azure's v1 API spell their base URLs), and any path
+under another version, or another case, of it (`/V1/…`, `/v2/…`, `/v1beta/…`): no gateway route starts so.
 
 `/feedgate/v1/…` is also what a reverse proxy that serves Feedgate under /feedgate and keeps that
 path sends when `FEEDGATE_ROOT_PATH` is not set: there the developer's base URL is right, and the
@@ -14,6 +15,8 @@ answer says to set the root path (or have the proxy strip the prefix) before any
 """
 
 from __future__ import annotations
+
+import re
 
 from litestar.types import Scope, Send
 
@@ -46,10 +49,25 @@ OPENAI_RESOURCES = frozenset(
 )
 
 
+# A first segment naming an API version other than /v1 exactly: /V1, /v2, /v1beta, /v2alpha1.
+_OTHER_VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d*)?", re.IGNORECASE)
+
+
 def lacks_v1(path: str) -> bool:
-    """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`), or an Azure
-    OpenAI deployment's (`/openai/deployments/{name}/chat/completions`)."""
-    return path == "/v1" or client_base(path) is not None or azure_deployment(path) is not None
+    """Whether `path` is an OpenAI API path without its `/v1` prefix (e.g. `/chat/completions`), under another
+    version of it (`/V1/...`, `/v2/...`), or an Azure OpenAI deployment's (`/openai/deployments/{name}/chat/completions`)."""
+    return (
+        path == "/v1"
+        or client_base(path) is not None
+        or other_version(path) is not None
+        or azure_deployment(path) is not None
+    )
+
+
+def other_version(path: str) -> str | None:
+    """The version prefix other than `/v1` a path starts with (`/V1`, `/v2`, `/v1beta`); None if none."""
+    first = path[1:].split("/", 1)[0] if path.startswith("/") else ""
+    return "/" + first if first != "v1" and _OTHER_VERSION.fullmatch(first) else None
 
 
 def azure_deployment(path: str) -> str | None:
@@ -93,6 +111,9 @@ def _what_to_change(path: str) -> str:
             f"/v1 is the base URL, not an endpoint. Set your client's base URL to {BASE_URL}; it calls endpoints "
             "under it, such as /v1/chat/completions"
         )
+    version = other_version(path)
+    if version is not None:
+        return f"Feedgate serves the OpenAI API under /v1, not {version}. Set your client's base URL to {BASE_URL}"
     deployment = azure_deployment(path)
     if deployment is not None:
         # AzureOpenAI's clients build deployment URLs Feedgate does not route; Azure's v1 API takes the
