@@ -53,3 +53,10 @@ async def test_a_method_an_admin_endpoint_does_not_take_names_its_public_path(pr
     assert (
         response.json()["detail"] == f"DELETE is not a method {PREFIX}/api/kb takes; it takes GET, HEAD, OPTIONS, POST"
     )
+
+
+async def test_an_unknown_address_names_its_public_path(prefixed):
+    response = await prefixed.post(f"{PREFIX}/no-such-thing", json={})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["message"].startswith(f"Invalid URL (POST {PREFIX}/no-such-thing): ")

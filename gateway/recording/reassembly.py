@@ -21,6 +21,9 @@ block-by-block path) 49 -> 41 and 1220 -> 920.
 
 Azure's unnamed first chunk and mid-stream error events cost one check per chunk without
 choices: the usual stream measured 46.1 -> 45.1 µs (81 rounds on one core), within noise.
+Reading reasoning (`reasoning_content`, `reasoning`) and `audio` pieces too cost 41.4 -> 44.3 and
+914 -> 983 µs; a delta holding nothing but its text (most chunks) now skips every other key,
+40.3 and 879 µs (same method, on the synthetic 21- and 501-event streams).
 Responses API streams are rebuilt in responses_stream.py.
 """
 
@@ -206,42 +209,48 @@ class _ChatChoice:
             self._extend_logprobs(logprobs)
         delta = piece.get("delta")
         if delta and isinstance(delta, dict):
-            message = self.json["message"]
-            if role := delta.get("role"):
-                message["role"] = role
             if content := delta.get("content"):
                 if isinstance(content, str):
                     self.content.append(content)
                 elif text := content_text(content):
                     self.content.append(text)
-            if (refusal := delta.get("refusal")) and isinstance(refusal, str):
-                message.setdefault("refusal", "")  # the key takes its place now, its text at the end
-                self.refusal.append(refusal)
-            for key in REASONING_KEYS:
-                if (thinking := delta.get(key)) and isinstance(thinking, str):
-                    message.setdefault(key, "")
-                    self.reasoning.setdefault(key, []).append(thinking)
-            audio = delta.get("audio")
-            if audio and isinstance(audio, dict):
-                self._extend_audio(message, audio)
-            call_deltas = delta.get("tool_calls")
-            if call_deltas and isinstance(call_deltas, list):
-                for call_delta in call_deltas:
-                    if isinstance(call_delta, dict):
-                        self._extend_tool_call(message.setdefault("tool_calls", []), call_delta)
-            # The answer to a request with the older `functions`: one call, in pieces, as `function_call`.
-            function_delta = delta.get("function_call")
-            if function_delta and isinstance(function_delta, dict):
-                if self.function_texts is None:
-                    message["function_call"] = {"name": "", "arguments": ""}
-                    self.function_texts = ([], [])
-                names, arguments = self.function_texts
-                if (name := function_delta.get("name")) and isinstance(name, str):
-                    names.append(name)
-                if (argument := function_delta.get("arguments")) and isinstance(argument, str):
-                    arguments.append(argument)
+            # Most chunks carry a token of text and nothing else: no other key to look for.
+            if not content or len(delta) > 1:
+                self._apply_other_keys(delta)
         if finish_reason := piece.get("finish_reason"):
             self.json["finish_reason"] = finish_reason
+
+    def _apply_other_keys(self, delta: Json) -> None:
+        """Apply what a delta carries besides its text: role, refusal, thinking, audio, tool and function calls."""
+        message = self.json["message"]
+        if role := delta.get("role"):
+            message["role"] = role
+        if (refusal := delta.get("refusal")) and isinstance(refusal, str):
+            message.setdefault("refusal", "")  # the key takes its place now, its text at the end
+            self.refusal.append(refusal)
+        for key in REASONING_KEYS:
+            if (thinking := delta.get(key)) and isinstance(thinking, str):
+                message.setdefault(key, "")
+                self.reasoning.setdefault(key, []).append(thinking)
+        audio = delta.get("audio")
+        if audio and isinstance(audio, dict):
+            self._extend_audio(message, audio)
+        call_deltas = delta.get("tool_calls")
+        if call_deltas and isinstance(call_deltas, list):
+            for call_delta in call_deltas:
+                if isinstance(call_delta, dict):
+                    self._extend_tool_call(message.setdefault("tool_calls", []), call_delta)
+        # The answer to a request with the older `functions`: one call, in pieces, as `function_call`.
+        function_delta = delta.get("function_call")
+        if function_delta and isinstance(function_delta, dict):
+            if self.function_texts is None:
+                message["function_call"] = {"name": "", "arguments": ""}
+                self.function_texts = ([], [])
+            names, arguments = self.function_texts
+            if (name := function_delta.get("name")) and isinstance(name, str):
+                names.append(name)
+            if (argument := function_delta.get("arguments")) and isinstance(argument, str):
+                arguments.append(argument)
 
     def _extend_logprobs(self, logprobs: Json) -> None:
         """Append a chunk's token log-probabilities (content and refusal) to the choice's."""
