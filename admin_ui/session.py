@@ -6,8 +6,10 @@ check runs on the server for every request, whatever the page shows or hides.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -80,10 +82,16 @@ def adopt_session(connection: ASGIConnection[Any, Any, Any, Any], token: str, us
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: an admin page on this site, never another site."""
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/admin"
+    """Where to go after signing in: an admin page on this site, never another site nor another page of it."""
+    if not target or "\\" in target:
+        return "/admin"
+    path = re.split(r"[?#]", target, maxsplit=1)[0]
+    if path != "/admin" and not path.startswith("/admin/"):
+        return "/admin"
+    # A browser resolves dot segments, percent-encoded ones too (`/admin/%2e%2e/api/export` is /api/export).
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")):
+        return "/admin"
+    return target
 
 
 def require_role(needed: Role) -> Guard:
