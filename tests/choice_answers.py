@@ -5,6 +5,7 @@ from __future__ import annotations
 from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.recording.record import summarise_response
 from gateway.store.interactions import InteractionStore
 
 
@@ -18,5 +19,22 @@ async def store_answer_of_choices(
     """One chat interaction of app support-bot answering `question` with a choice per text (each with its finish
     reason, `stop` unless given); returns its id."""
     row = interaction_row(question=question, answer=texts, finish_reasons=finish_reasons, partial=partial)
+    await InteractionStore(engine).insert_many([row])
+    return str(row["id"])
+
+
+async def store_listed_out_of_order(
+    engine: AsyncEngine,
+    texts: list[str],
+    question: str,
+    listing: list[int],
+    finish_reasons: list[str] | None = None,
+) -> str:
+    """As store_answer_of_choices, but the upstream lists the choices (text k's with `index` k) in the order of the
+    indexes `listing` names, and the row is summarised as the writer summarises that answer; returns its id."""
+    row = interaction_row(question=question, answer=texts, finish_reasons=finish_reasons)
+    response = row["response"]
+    response["choices"] = [response["choices"][index] for index in listing]
+    row.update(summarise_response("chat.completions", response))
     await InteractionStore(engine).insert_many([row])
     return str(row["id"])

@@ -1,8 +1,9 @@
 """The choices of an answer to `n` > 1, as the pages show them and as feedback's `choice` names them.
 
-A chat or legacy completion holds its choices in `choices`, in the order the gateway stored them; a
-feedback event's `choice` is an index into that list, and the recorded answer (the interaction's
-`response_text`, what search, clustering and the pages read) is the first's.
+A chat or legacy completion holds its choices in `choices`, in the order the upstream listed them; a choice
+number (a feedback event's or a decision's `choice`) names one by gateway.domain.choice_numbers' rule (its `index`,
+wherever it is listed). The recorded answer (the interaction's `response_text`, what search, clustering and the
+pages read) is the first listed choice's: choice 0 when the upstream lists them in order.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from gateway.domain.choice_numbers import choice_position, in_number_order
 from gateway.domain.conversation import ToolCall, tool_calls_of
 from gateway.recording.reassembly import content_text
 
@@ -37,7 +39,7 @@ def not_a_choice_index(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AnswerChoice:
-    """One choice of an answer: its index (what feedback's `choice` names), text, tool calls and finish reason."""
+    """One choice of an answer: its number (what feedback's `choice` names), text, tool calls and finish reason."""
 
     index: int
     text: str | None
@@ -69,13 +71,17 @@ def _choice(index: int, raw: Any) -> AnswerChoice:
 
 
 def answer_choices(response: Any) -> tuple[AnswerChoice, ...]:
-    """Every choice of a stored chat or legacy completion, in stored order; () for an answer with no `choices`."""
-    return tuple(_choice(index, raw) for index, raw in enumerate(_choices(response)))
+    """Every choice of a stored chat or legacy completion, by number; () for an answer with no `choices`."""
+    return tuple(_choice(number, raw) for number, raw in enumerate(in_number_order(_choices(response))))
 
 
 def choice_text(response: Any, response_text: str | None, choice: int) -> str | None:
-    """The text of the answer's choice at index `choice`: the recorded answer's for the first (0); None past the last."""
-    if choice == 0:
-        return response_text
+    """The text of the answer's choice `choice`: the recorded answer's when it is the first listed (or the answer lists
+    no choices and `choice` is 0); None when the answer has no such choice."""
     choices = _choices(response)
-    return _choice(choice, choices[choice]).text if 0 < choice < len(choices) else None
+    if not choices:
+        return response_text if choice == 0 else None
+    position = choice_position(choices, choice)
+    if position is None:
+        return None
+    return response_text if position == 0 else _choice(choice, choices[position]).text

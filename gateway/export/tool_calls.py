@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.domain.choice_numbers import numbered_choice
+
 Json = dict[str, Any]
 
 # The request fields, as the app sent them, that say which tools the model could call and how.
@@ -23,16 +25,16 @@ def tool_settings_of(request: Any) -> Json:
 
 
 def choice_message(response: Any, choice: int = 0) -> Json:
-    """The message of a chat completion's choice at index `choice` ({} when it has none)."""
-    choices = response.get("choices") if isinstance(response, dict) else None
-    if not isinstance(choices, list) or not 0 <= choice < len(choices) or not isinstance(choices[choice], dict):
+    """The message of a chat completion's choice `choice` (gateway.domain.choice_numbers; {} when it has none)."""
+    found = numbered_choice(response.get("choices") if isinstance(response, dict) else None, choice)
+    if not isinstance(found, dict):
         return {}
-    message = choices[choice].get("message")
+    message = found.get("message")
     return message if isinstance(message, dict) else {}
 
 
 def tool_calls_of(response: Any, choice: int = 0) -> tuple[Json, ...]:
-    """The tool calls of a chat completion's choice (the first by default), in the shape a fine-tuning message takes.
+    """The tool calls of a chat completion's choice `choice` (0 by default), in the shape a fine-tuning message takes.
 
     Each call keeps `id`, `type` and `function` (`name`, `arguments`); a stream's reassembled
     answer carries an `index` too, which is dropped. A call of another shape makes the answer

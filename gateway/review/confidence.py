@@ -1,10 +1,10 @@
 """How sure the model was of an answer, from its token log-probabilities (pure functions).
 
 Works on a recorded answer: a chat completion (as returned, or as a stream reassembled by
-gateway.recording.reassembly, once that keeps ``logprobs``) or a Responses API object. Only the
-first choice counts (`SCORED_CHOICE`, found by its `index` wherever the upstream lists it: `scored_choice`), as it
-is the one recorded as the answer's text when the choices are listed in order (as upstreams list them): the
-upstream gives every choice its log-probabilities and the record keeps them all, but the gate judges an
+gateway.recording.reassembly, once that keeps ``logprobs``) or a Responses API object. Only choice 0
+counts (`SCORED_CHOICE`, named as every choice number is: gateway.domain.choice_numbers, its `index` wherever the
+upstream lists it), the one recorded as the answer's text when the choices are listed in order (as upstreams list
+them): the upstream gives every choice its log-probabilities and the record keeps them all, but the gate judges an
 answer of `n` > 1 choices by its first, and calibration must measure what the gate decides on.
 
 Published work (e.g. SelfCheckGPT's grey-box baselines, Manakul et al. 2023; length-normalised
@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from gateway.domain.choice_numbers import numbered_choice
+
 Json = dict[str, Any]
 
 # The choice of a chat completion of `n` > 1 choices whose tokens are measured: the first, the recorded
@@ -29,16 +31,14 @@ SCORED_CHOICE = 0
 
 
 def scored_choice(choices: Sequence[Any]) -> Json | None:
-    """The choice of a chat completion's `choices` that is measured, wherever the upstream lists it: the first listed
-    object whose `index` is SCORED_CHOICE (a choice without `index` counts as index 0); None when there is none.
+    """The choice of a chat completion's `choices` that is measured: choice SCORED_CHOICE by the rule every reader of a
+    choice number follows (gateway.domain.choice_numbers); None when there is none, or it is no object.
 
-    One rule for the gate and calibration: gateway.store.choice_sql.choice_has_token_logprobs is its SQL, which
-    picks the same choice, and tests/review/test_calibration_choice_order.py holds the two to it.
+    One rule for the gate, calibration, feedback and the export: gateway.store.choice_sql.choice_has_token_logprobs
+    picks the same choice in SQL, and tests/review/test_calibration_choice_order.py holds the two to it.
     """
-    for choice in choices:
-        if isinstance(choice, dict) and _is_index(choice.get("index", 0), SCORED_CHOICE):
-            return choice
-    return None
+    choice = numbered_choice(choices if isinstance(choices, list) else list(choices), SCORED_CHOICE)
+    return choice if isinstance(choice, dict) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +141,6 @@ def _margin(top: Any) -> float | None:
     found = (alternative.get("logprob") for alternative in top if isinstance(alternative, dict))
     values = sorted((float(v) for v in found if _is_number(v) and math.isfinite(v)), reverse=True)
     return values[0] - values[1] if len(values) >= 2 else None
-
-
-def _is_index(value: object, index: int) -> bool:
-    # A JSON number equal to `index` (0 and 0.0 alike, as SQL compares them); never a bool, which is no index.
-    return _is_number(value) and value == index
 
 
 def _is_number(value: object) -> TypeGuard[float | int]:

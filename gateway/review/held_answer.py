@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+from gateway.domain.choice_numbers import numbered_choice
 from gateway.exact_json import dumps_exact, loads_exact
 from gateway.review.records import TaskEvent
 
@@ -149,7 +150,8 @@ def decided_hash(events: Sequence[TaskEvent]) -> str | None:
 
 
 def corrected_completion(held_body: bytes, correction: str) -> bytes:
-    """The held chat completion with its first choice's message replaced by the reviewer's correction.
+    """The held chat completion with its choice 0's message replaced by the reviewer's correction (choice 0 named as
+    every choice number is, gateway.domain.choice_numbers).
 
     Same id, model and created time, so the client can tie it to the call it made; the other
     choices, tool calls and log-probabilities go (the reviewer answered in text). Every number
@@ -157,7 +159,8 @@ def corrected_completion(held_body: bytes, correction: str) -> bytes:
     """
     held = loads_exact(held_body)
     choices = held.get("choices") if isinstance(held, dict) else None
-    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    found = numbered_choice(choices, 0)
+    first = found if isinstance(found, dict) else {}
     message = {"role": "assistant", "content": correction, "refusal": None}
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
     base = held if isinstance(held, dict) else {"object": "chat.completion"}

@@ -30,7 +30,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
-from gateway.store.choice_sql import choice_finish_reason
+from gateway.store.choice_sql import choice_finish_reason, choice_position
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.stored_order import STORED_SEQ, horizon
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
@@ -171,14 +171,17 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     )
     # An approval labels a whole answer that said something or called a tool (one cut short would
     # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
-    # its content filter); a correction always labels one. The interaction's columns are the first
-    # choice's; an approval of a later one (`n` > 1) reads that choice's finish reason in the stored
-    # answer (whether it said anything is read with its text, gateway.export.examples).
+    # its content filter); a correction always labels one. The interaction's columns are the first listed
+    # choice's; the judged choice (`n` > 1, named by gateway.domain.choice_numbers' rule) is read from them when it is
+    # listed first, else its finish reason is read in the stored answer (whether it said anything is read with its
+    # text, gateway.export.examples, which reads the columns for the same choices).
     said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
     ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
+    listed_at = choice_position(i.response, d.c.choice)
+    in_columns = or_(listed_at == 0, and_(listed_at.is_(None), d.c.choice == 0))
     later_reason = choice_finish_reason(i.response, d.c.choice)
     later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    whole = or_(and_(d.c.choice == 0, said_or_called, ended), and_(d.c.choice != 0, later_ended))
+    whole = or_(and_(in_columns, said_or_called, ended), and_(listed_at != 0, later_ended))
     approved = and_(d.c.outcome == "approve", i.partial.is_(False), whole)
     labels_an_answer = or_(d.c.correction.is_not(None), approved)
     return (

@@ -103,3 +103,24 @@ async def test_the_page_of_one_choice_says_nothing_of_choices(browser_as, gatewa
     assert page.find_all(class_="choice") == []
     assert page.find("section", id="answer").find("pre", class_="answer").text == "One"
     assert "Choice" not in [th.text for th in page.find("section", id="feedback").find_all("th")]
+
+
+async def test_an_answer_listed_out_of_order_shows_each_choice_under_its_index(browser_as, gateway):
+    # The upstream listed index 1 first: the recorded answer is its text, but choice 0 is index 0's.
+    response = chat_response("Zero", "One")
+    response["choices"].reverse()
+    [interaction_id] = await store(gateway, interaction_row("Hi", "One", response=response))
+    await feedback(gateway, interaction_id, comment="zero is wrong", choice=0, user_id="u1")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    choices = page.find("section", id="answer").find_all(class_="choice")
+    assert [(c.attrs["id"], c.find("pre", class_="answer").text) for c in choices] == [
+        ("choice-0", "Zero"),
+        ("choice-1", "One"),
+    ]
+    assert [c.find(class_="choice-feedback").text for c in choices] == [
+        "Feedback now: 1 negative, 1 comment",
+        "No feedback",
+    ]

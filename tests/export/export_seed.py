@@ -85,8 +85,10 @@ async def give_feedback(
     user_id: str | None = "user-1",
     voter: str | None = None,
     at: datetime | None = None,
+    choice: int = 0,
 ) -> None:
-    """One feedback event from `user_id` (counted as `voter` when given), with an optional correction."""
+    """One feedback event from `user_id` (counted as `voter` when given) on the answer's choice `choice`, with an
+    optional correction."""
     await FeedbackStore(engine).append(
         {
             "id": str(uuid_utils.uuid7()),
@@ -99,6 +101,7 @@ async def give_feedback(
             "correction": correction,
             "negative": thumbs == "down" or correction is not None,
             "submitted_via": "app",
+            "choice": choice,
         }
     )
 

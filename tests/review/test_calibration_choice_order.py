@@ -15,7 +15,7 @@ from calibration_seed import answer_with_confidence, store_answers
 from sqlalchemy import Integer, literal, select, update
 
 from gateway.review.calibration_report import CalibrationReports
-from gateway.review.confidence import confidence_features, scored_choice
+from gateway.review.confidence import answer_token_logprobs, confidence_features
 from gateway.store.choice_sql import choice_has_token_logprobs
 from gateway.store.confidence_samples import ConfidenceSampleStore
 from gateway.store.tables import interactions
@@ -72,13 +72,14 @@ SHAPES: dict[str, Any] = {
     "in order": [{"index": 0, "logprobs": _logprobs()}, {"index": 1, "logprobs": None}],
     "index 0 listed second": [{"index": 1, "logprobs": None}, {"index": 0, "logprobs": _logprobs()}],
     "index 0 listed second, without": [{"index": 1, "logprobs": _logprobs()}, {"index": 0, "logprobs": None}],
-    "no index: the first without one": [{"logprobs": _logprobs()}, {"index": 1, "logprobs": None}],
-    "a null index is none": [{"index": None, "logprobs": _logprobs()}, {"index": 0, "logprobs": None}],
-    "a string index is none": [{"index": "0", "logprobs": _logprobs()}],
-    "true is no index": [{"index": True, "logprobs": _logprobs()}],
+    "no index: the first listed": [{"logprobs": _logprobs()}, {"index": 1, "logprobs": None}],
+    "a null index: the first listed": [{"index": None, "logprobs": _logprobs()}, {"index": 0, "logprobs": None}],
+    "a string index: the first listed": [{"index": "0", "logprobs": _logprobs()}],
+    "true is no index: the first listed": [{"index": True, "logprobs": _logprobs()}],
     "0.0 is index 0": [{"index": 1, "logprobs": None}, {"index": 0.0, "logprobs": _logprobs()}],
-    "not an object first": ["stray", {"index": 0, "logprobs": _logprobs()}],
+    "not an object first: listed first": ["stray", {"index": 0, "logprobs": _logprobs()}],
     "index 0 twice: the first listed": [{"index": 0, "logprobs": None}, {"index": 0, "logprobs": _logprobs()}],
+    "an empty content list is none": [{"index": 0, "logprobs": _logprobs([])}],
     "a refusal's tokens": [{"index": 0, "logprobs": {"content": None, "refusal": [{"token": "no", "logprob": -1}]}}],
     "no choices": [],
     "choices not a list": {"0": {"index": 0, "logprobs": _logprobs()}},
@@ -86,10 +87,9 @@ SHAPES: dict[str, Any] = {
 
 
 def gate_sees_token_logprobs(choices: Any) -> bool:
-    """Whether the choice the gate measures (gateway.review.confidence.scored_choice) has a token list."""
-    choice = scored_choice(choices) if isinstance(choices, list) else None
-    logprobs = choice.get("logprobs") if choice is not None else None
-    return isinstance(logprobs, dict) and any(isinstance(logprobs.get(key), list) for key in ("content", "refusal"))
+    """Whether the gate finds token log-probabilities to measure (gateway.review.confidence.answer_token_logprobs, of
+    the choice scored_choice picks): an empty list is none."""
+    return answer_token_logprobs({"choices": choices}) is not None
 
 
 async def test_the_sql_picks_the_choice_the_gate_measures_for_every_listing(engine, clock):
@@ -107,3 +107,4 @@ async def test_the_sql_picks_the_choice_the_gate_measures_for_every_listing(engi
     by_sql = {name: bool(found[interaction_id]) for name, interaction_id in zip(SHAPES, ids, strict=True)}
     assert by_sql == {name: gate_sees_token_logprobs(choices) for name, choices in SHAPES.items()}
     assert by_sql["index 0 listed second"] and not by_sql["index 0 listed second, without"]
+    assert not by_sql["an empty content list is none"]

@@ -1,0 +1,104 @@
+"""The SQL twin of the choice-number rule picks the choice the Python rule picks, for every listing (both databases).
+
+gateway.store.choice_sql reads a choice in SQL where the export and calibration filter rows: where the choice is
+listed, its finish reason, and whether it carries token log-probabilities. Each is held here to the Python reader
+it stands for (gateway.domain.choice_numbers, gateway.review.confidence). An empty `logprobs.content` list carried
+log-probabilities for the SQL (calibration counted the answer as measurable) and none for the gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interaction_rows import interaction_row
+from sqlalchemy import Integer, literal, select
+
+from gateway.domain.choice_numbers import choice_position, numbered_choice
+from gateway.review.confidence import answer_token_logprobs
+from gateway.store.choice_sql import choice_finish_reason, choice_has_token_logprobs
+from gateway.store.choice_sql import choice_position as choice_position_sql
+from gateway.store.interactions import InteractionStore
+from gateway.store.tables import interactions
+
+TOKENS = [{"token": "x", "logprob": -0.1}]
+
+
+def choice(index: Any = None, reason: str = "stop", content: Any = TOKENS, refusal: Any = None) -> dict[str, Any]:
+    made: dict[str, Any] = {"finish_reason": reason, "logprobs": {"content": content, "refusal": refusal}}
+    return made if index is None else {"index": index, **made}
+
+
+# `choices` as upstreams (and odd ones) list them.
+SHAPES: dict[str, Any] = {
+    "in order": [choice(0), choice(1, "length", None)],
+    "reversed": [choice(1, "length"), choice(0, "stop", None)],
+    "rotated": [choice(1, "a"), choice(2, "b"), choice(0, "c", [])],
+    "no indexes": [choice(None, "a"), choice(None, "b", None)],
+    "one index missing": [choice(1, "a"), choice(None, "b")],
+    "an index twice": [choice(0, "a", None), choice(0, "b")],
+    "an index past n-1": [choice(1, "a", None), choice(2, "b")],
+    "a negative index": [choice(-1, "a", None), choice(0, "b")],
+    "whole floats": [choice(1.0, "a", None), choice(0.0, "b")],
+    "a fraction": [choice(0.5, "a", None), choice(0, "b")],
+    "a string index": [choice("1", "a", None), choice(0, "b")],
+    "true as an index": [choice(True, "a", None), choice(0, "b")],
+    "a null index": [choice(1, "a", None), {"index": None, "finish_reason": "b"}],
+    "not an object first": ["stray", choice(0, "b")],
+    "a number first": [7, choice(0, "b")],
+    "an empty content list": [choice(0, "stop", [])],
+    "empty content, tokens in the refusal": [choice(0, "stop", [], TOKENS)],
+    "empty content and refusal": [choice(0, "stop", [], [])],
+    "a refusal's tokens": [choice(0, "stop", None, TOKENS)],
+    "logprobs null": [{"index": 0, "logprobs": None}],
+    "no choices": [],
+    "choices not a list": {"0": choice(0)},
+}
+NUMBERS = range(4)
+
+
+async def read_in_sql(engine, column) -> dict[tuple[str, int], Any]:
+    """`column(response, number)` for each shape's stored answer and each number."""
+    rows = [interaction_row(question="Hi", answer="x") for _ in SHAPES]
+    for row, choices in zip(rows, SHAPES.values(), strict=True):
+        row["response"] = {"object": "chat.completion", "choices": choices}
+    await InteractionStore(engine).insert_many(rows)
+    names = {row["id"]: name for row, name in zip(rows, SHAPES, strict=True)}
+    i = interactions.c
+    found = {}
+    async with engine.connect() as connection:
+        for number in NUMBERS:
+            query = select(i.id, column(i.response, literal(number, Integer))).where(i.id.in_(list(names)))
+            for interaction_id, value in await connection.execute(query):
+                found[(names[interaction_id], number)] = value
+    return found
+
+
+def in_python(read) -> dict[tuple[str, int], Any]:
+    return {(name, number): read(choices, number) for name, choices in SHAPES.items() for number in NUMBERS}
+
+
+async def test_the_sql_lists_each_choice_where_the_rule_does(engine):
+    by_sql = await read_in_sql(engine, choice_position_sql)
+
+    assert by_sql == in_python(choice_position)
+    assert by_sql[("rotated", 0)] == 2 and by_sql[("one index missing", 0)] == 0
+
+
+async def test_the_sql_reads_the_finish_reason_of_the_choice_the_rule_names(engine):
+    def finish_reason(choices: Any, number: int) -> Any:
+        found = numbered_choice(choices, number)
+        return found.get("finish_reason") if isinstance(found, dict) else None
+
+    assert await read_in_sql(engine, choice_finish_reason) == in_python(finish_reason)
+
+
+async def test_the_sql_says_a_choice_carries_log_probabilities_when_the_gate_measures_some(engine):
+    def measurable(choices: Any, number: int) -> bool:
+        # What the gate measures of choice 0 (the only choice it measures), read for any number by the same rule.
+        found = numbered_choice(choices, number)
+        return isinstance(found, dict) and answer_token_logprobs({"choices": [{**found, "index": 0}]}) is not None
+
+    by_sql = {key: bool(value) for key, value in (await read_in_sql(engine, choice_has_token_logprobs)).items()}
+
+    assert by_sql == in_python(measurable)
+    assert not by_sql[("an empty content list", 0)] and by_sql[("empty content, tokens in the refusal", 0)]
