@@ -1,5 +1,6 @@
 """SQL over a stored answer's choices (`n` > 1), spelled per dialect: where a choice number's choice is listed, what
-the export reads of that choice, and whether it carries log-probabilities (what calibration reads).
+the export reads of that choice, whether it carries log-probabilities (what calibration reads), and whether it is the
+one the interaction's columns hold (`in_recorded_columns`: the export and clustering read those columns for it).
 
 A choice number names a choice by gateway.domain.choice_numbers' rule (its `index`, when the indexes number the
 choices 0 to n-1; else its position); `choice_position` is that rule in SQL, and the other functions read the
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, case, func
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -166,3 +168,11 @@ def _postgresql_token_logprobs(element: choice_has_token_logprobs, compiler: SQL
 
     firsts = (has_first(key) for key in ("content", "refusal"))
     return _postgresql_at_position(response, number, "COALESCE(" + " OR ".join(firsts) + ", false)")
+
+
+def in_recorded_columns(response: ColumnElement[Any], number: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the response's choice `number` is the one the interaction's columns (`response_text`, `finish_reason`)
+    hold: the first listed, or choice 0 of an answer that lists no choices (as
+    gateway.domain.answer_choices.choice_text reads them); false when the answer has no such choice."""
+    # One reading of the position: an answer without that choice is 0 only for choice 0 of one that lists none.
+    return func.coalesce(choice_position(response, number), case((number == 0, 0), else_=-1)) == 0

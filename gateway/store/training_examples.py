@@ -30,7 +30,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
-from gateway.store.choice_sql import choice_finish_reason, choice_position
+from gateway.store.choice_sql import choice_finish_reason, choice_position, in_recorded_columns
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.stored_order import STORED_SEQ, horizon
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
@@ -178,7 +178,7 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
     ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
     listed_at = choice_position(i.response, d.c.choice)
-    in_columns = or_(listed_at == 0, and_(listed_at.is_(None), d.c.choice == 0))
+    in_columns = in_recorded_columns(i.response, d.c.choice)
     later_reason = choice_finish_reason(i.response, d.c.choice)
     later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
     whole = or_(and_(in_columns, said_or_called, ended), and_(listed_at != 0, later_ended))

@@ -1,7 +1,8 @@
 """The SQL twin of the choice-number rule picks the choice the Python rule picks, for every listing (both databases).
 
 gateway.store.choice_sql reads a choice in SQL where the export and calibration filter rows: where the choice is
-listed, its finish reason, and whether it carries token log-probabilities. Each is held here to the Python reader
+listed, its finish reason, whether it carries token log-probabilities, and whether it is the recorded one (the one
+the interaction's columns hold). Each is held here to the Python reader
 it stands for (gateway.domain.choice_numbers, gateway.review.confidence). An empty `logprobs.content` list carried
 log-probabilities for the SQL (calibration counted the answer as measurable) and none for the gate.
 """
@@ -13,9 +14,10 @@ from typing import Any
 from interaction_rows import interaction_row
 from sqlalchemy import Integer, literal, select
 
+from gateway.domain.answer_choices import choice_text
 from gateway.domain.choice_numbers import choice_position, numbered_choice
 from gateway.review.confidence import answer_token_logprobs
-from gateway.store.choice_sql import choice_finish_reason, choice_has_token_logprobs
+from gateway.store.choice_sql import choice_finish_reason, choice_has_token_logprobs, in_recorded_columns
 from gateway.store.choice_sql import choice_position as choice_position_sql
 from gateway.store.interactions import InteractionStore
 from gateway.store.tables import interactions
@@ -102,3 +104,15 @@ async def test_the_sql_says_a_choice_carries_log_probabilities_when_the_gate_mea
 
     assert by_sql == in_python(measurable)
     assert not by_sql[("an empty content list", 0)] and by_sql[("empty content, tokens in the refusal", 0)]
+
+
+async def test_the_sql_says_a_choice_is_the_recorded_one_where_choice_text_reads_the_recorded_text(engine):
+    recorded = object()  # stands for the interaction's response_text
+
+    def is_recorded(choices: Any, number: int) -> bool:
+        return choice_text({"choices": choices}, recorded, number) is recorded  # type: ignore[arg-type]
+
+    by_sql = {key: bool(value) for key, value in (await read_in_sql(engine, in_recorded_columns)).items()}
+
+    assert by_sql == in_python(is_recorded)
+    assert not by_sql[("reversed", 0)] and by_sql[("reversed", 1)] and by_sql[("no choices", 0)]
