@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import uuid_utils
 from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.recording.record import summarise_response
+from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 
 
@@ -38,3 +42,30 @@ async def store_listed_out_of_order(
     row.update(summarise_response("chat.completions", response))
     await InteractionStore(engine).insert_many([row])
     return str(row["id"])
+
+
+async def complain(
+    engine: AsyncEngine,
+    interaction_id: str,
+    user: str,
+    choice: int | None,
+    comment: str | None = "wrong",
+    correction: str | None = None,
+) -> None:
+    """A thumbs-down of `user` (app support-bot) on the answer's choice `choice` (None: a post that names no choice),
+    with its comment and correction."""
+    event = {
+        "id": str(uuid_utils.uuid7()),
+        "interaction_id": interaction_id,
+        "created_at": datetime.now(UTC),
+        "app": "support-bot",
+        "user_id": user,
+        "thumbs": "down",
+        "comment": comment,
+        "correction": correction,
+        "negative": True,
+        "submitted_via": "app",
+    }
+    if choice is not None:
+        event["choice"] = choice
+    await FeedbackStore(engine).append(event)

@@ -83,7 +83,8 @@ async def run_incremental(
         return None
     step(f"reading {len(changes.new_ids)} new complaints", 1)
     feedback = NegativeFeedbackStore(engine)
-    new = negative_items(await feedback.complaints(app, among=changes.new_ids) if changes.new_ids else [])
+    answers = params.recipe.include_answer
+    new = negative_items(await feedback.complaints(app, changes.new_ids, answers=answers) if changes.new_ids else [])
     step(f"embedding {len(new.items)} new items", 1)
     documents = build_documents(new.items, params.recipe)
     vectors = await embed_with_database_cache(engine, embedder, documents) if documents else None

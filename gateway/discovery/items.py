@@ -1,4 +1,9 @@
-"""The feedback a clustering run looks at: interactions whose current feedback is negative."""
+"""The feedback a clustering run looks at: interactions whose current feedback is negative.
+
+An item's answer is the text of the choice its complaints judge (feedback's `choice`, named by
+gateway.domain.choice_numbers' rule; 0 when a post names none): with `n` > 1 the interaction's
+`response_text` is only the first listed choice's.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import FeedbackItem
+from gateway.domain.answer_choices import choice_text
 from gateway.store.negative_feedback import NegativeFeedbackStore
 
 Row = dict[str, Any]
@@ -23,9 +29,10 @@ class NegativeItems:
     negative_counts: dict[str, int]
 
 
-async def load_negative_items(engine: AsyncEngine, app: str) -> NegativeItems:
-    """`app`'s interactions with current negative feedback, oldest first."""
-    return negative_items(await NegativeFeedbackStore(engine).complaints(app))
+async def load_negative_items(engine: AsyncEngine, app: str, *, answers: bool = True) -> NegativeItems:
+    """`app`'s interactions with current negative feedback, oldest first; with `answers=False` (documents that leave
+    the answer out) the items carry no answer."""
+    return negative_items(await NegativeFeedbackStore(engine).complaints(app, answers=answers))
 
 
 def negative_items(complaints: Iterable[Row]) -> NegativeItems:
@@ -41,7 +48,7 @@ def negative_items(complaints: Iterable[Row]) -> NegativeItems:
                 interaction_id=interaction_id,
                 app=first["app"],
                 user_message=last_user_message(first["request"]),
-                answer=first["response_text"],
+                answer=judged_answer((event["choice"], _judged_text(event)) for event in events),
                 # Several users may have complained about one answer: every voice counts.
                 comment=_joined(event["comment"] for event in events),
                 correction=_joined(event["correction"] for event in events),
@@ -49,6 +56,20 @@ def negative_items(complaints: Iterable[Row]) -> NegativeItems:
             )
         )
     return NegativeItems(items=items, negative_counts={key: len(events) for key, events in grouped.items()})
+
+
+def _judged_text(row: Row) -> str | None:
+    # The store reads the stored answer only for a complaint whose choice is not the recorded one.
+    return (
+        row["response_text"] if row["recorded"] else choice_text(row["response"], row["response_text"], row["choice"])
+    )
+
+
+def judged_answer(judged: Iterable[tuple[int, str | None]]) -> str | None:
+    """The answer a feedback item carries, from each complaint's (choice, that choice's text): the texts of the
+    choices judged, in number order, each once (users who complained about two choices complained about both)."""
+    texts = dict(sorted(judged, key=lambda pair: pair[0])).values()
+    return _joined(dict.fromkeys(texts))
 
 
 def _joined(texts: Any) -> str | None:

@@ -216,7 +216,7 @@ async def _run_app(
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
     step("loading feedback", 0)
-    negative = await load_negative_items(engine, app)
+    negative = await load_negative_items(engine, app, answers=params.recipe.include_answer)
     store = IssueStore(engine)
     # Read before the issues themselves: an edit made from here on stops the run from being stored.
     stamps = await store.stamps(app)
