@@ -8,7 +8,8 @@ question; see clustering.documents) under the configured recipe and the default 
 A clustering pass embeds the document of the complaints current *then*, so a document is made
 for every state the interaction's feedback went through: after each event was stored, each
 voter's latest event counts (gateway.store.current_feedback), and the negative ones make the
-document. Feedback events are never edited or deleted but by pruning and erasure, so every such
+document, whose answer (under a recipe with it) is the text of the choices they judge
+(gateway.discovery.items.judged_answer). Feedback events are never edited or deleted but by pruning and erasure, so every such
 state can be rebuilt from the stored events. Several voters' complaints are joined in an order
 the clustering pass does not fix, so each order is tried (up to MAX_ORDERED voices; beyond that,
 the stored order and its reverse). A key shared with another interaction's text is deleted too:
@@ -24,13 +25,15 @@ from collections.abc import Iterable, Iterator
 
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_document
 from clustering.embed import content_hash
-from gateway.discovery.items import last_user_message
+from gateway.discovery.items import judged_answer, last_user_message
+from gateway.domain.answer_choices import choice_text
 from gateway.store.interaction_removal import InteractionTexts, current_complaints
 
 # Voices whose every order is tried (4! = 24 documents per state and recipe at most).
 MAX_ORDERED = 4
 
-Complaint = tuple[str | None, str | None]
+# A voice's comment, correction and the number of the choice it judges.
+Complaint = tuple[str | None, str | None, int]
 
 
 def _joined(texts: Iterable[str | None]) -> str | None:
@@ -50,7 +53,7 @@ def complaint_states(interaction: InteractionTexts, given_by: str | None = None)
         current = current_complaints(events[:stored])
         if not current or (given_by is not None and all(e.user_id != given_by for e in current)):
             continue
-        states.update(_orders(tuple((e.comment, e.correction) for e in current)))
+        states.update(_orders(tuple((e.comment, e.correction, e.choice) for e in current)))
     return states
 
 
@@ -81,13 +84,17 @@ def cache_keys(
         if question and questions:
             keys.add(content_hash(question))
         for complaints in complaint_states(interaction, given_by):
+            judged = {choice for _, _, choice in complaints}
+            answer = judged_answer(
+                (choice, choice_text(interaction.response, interaction.response_text, choice)) for choice in judged
+            )
             item = FeedbackItem(
                 interaction_id=interaction.id,
                 app=interaction.app,
                 user_message=question,
-                answer=interaction.response_text,
-                comment=_joined(comment for comment, _ in complaints),
-                correction=_joined(correction for _, correction in complaints),
+                answer=answer,
+                comment=_joined(comment for comment, _, _ in complaints),
+                correction=_joined(correction for _, correction, _ in complaints),
                 created_at=interaction.created_at,
             )
             for recipe in recipes:

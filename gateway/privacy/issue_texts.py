@@ -49,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clustering.label import keyword_terms, title_from_keywords
 from gateway.discovery.items import last_user_message
+from gateway.domain.answer_choices import choice_text
 from gateway.store.chunks import chunks
 from gateway.store.interaction_removal import InteractionTexts, texts_of
 from gateway.store.issue_texts import (
@@ -90,13 +91,16 @@ def terms(text: Any) -> set[str]:
 
 
 def interaction_terms(interaction: InteractionTexts, user: str | None = None) -> set[str]:
-    """The terms an interaction's texts hold: its end user's message, its answer, every comment and correction.
+    """The terms an interaction's texts hold: its end user's message, its answer (the recorded one and every choice its
+    feedback judges, as a clustering pass reads them), every comment and correction.
 
     With `user`, only the comments and corrections that user gave on it.
     """
     parts: list[str | None] = []
     if user is None:
         parts += [last_user_message(interaction.request), interaction.response_text]
+        judged = sorted({event.choice for event in interaction.feedback})
+        parts += [choice_text(interaction.response, interaction.response_text, choice) for choice in judged]
     for event in interaction.feedback:
         if user is None or event.user_id == user:
             parts += [event.comment, event.correction]

@@ -95,6 +95,8 @@ class FeedbackText:
     negative: bool
     comment: str | None
     correction: str | None
+    # The number of the answer's choice it judges (`n` > 1; 0 when the post named none).
+    choice: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,8 @@ class InteractionTexts:
     id: str
     app: str
     request: Any
+    # The stored answer, for the text of a choice other than the recorded one (`response_text`) a complaint judges.
+    response: Any
     response_text: str | None
     created_at: datetime
     # Every feedback event on the interaction, superseded ones too, in the order they were stored (by id).
@@ -139,7 +143,7 @@ async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[Inte
     for chunk in chunks(list(ids), IN_CHUNK):
         rows = (
             await connection.execute(
-                select(i.id, i.app, i.request, i.response_text, i.created_at)
+                select(i.id, i.app, i.request, i.response, i.response_text, i.created_at)
                 .where(one_of(connection, i.id, chunk))
                 .order_by(i.id)
             )
@@ -147,7 +151,15 @@ async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[Inte
         events: dict[str, list[FeedbackText]] = {}
         query = (
             select(
-                f.interaction_id, f.id, f.created_at, f.user_id, voter_of(feedback), f.negative, f.comment, f.correction
+                f.interaction_id,
+                f.id,
+                f.created_at,
+                f.user_id,
+                voter_of(feedback),
+                f.negative,
+                f.comment,
+                f.correction,
+                f.choice,
             )
             .where(one_of(connection, f.interaction_id, chunk))
             .order_by(f.interaction_id, f.id)
@@ -156,7 +168,13 @@ async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[Inte
             events.setdefault(interaction_id, []).append(FeedbackText(*event))
         found.extend(
             InteractionTexts(
-                row.id, row.app, row.request, row.response_text, row.created_at, tuple(events.get(row.id, ()))
+                row.id,
+                row.app,
+                row.request,
+                row.response,
+                row.response_text,
+                row.created_at,
+                tuple(events.get(row.id, ())),
             )
             for row in rows
         )
