@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gateway.discovery.items import last_user_message
+from gateway.domain.answer_choices import choice_text
 from gateway.review.records import ActionKind, Correction, Example, SuggestedAction
 
 Row = dict[str, Any]
@@ -48,7 +49,8 @@ def suggest(
 def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tuple[Example, ...]:
     """Up to MAX_EXAMPLES interactions: corrected ones first, then commented ones, then any others given.
 
-    Notes come newest first, and the sort is stable, so each group stays newest first.
+    Notes come newest first, and the sort is stable, so each group stays newest first. An example's answer is the
+    choice its note judges (`n` > 1; choice 0 for an interaction shown without a note).
     """
     by_id = {row["id"]: row for row in exchanges}
     ranked = sorted(feedback_notes, key=lambda row: 0 if row.get("correction") else 1)
@@ -66,7 +68,9 @@ def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tup
             Example(
                 interaction_id=interaction_id,
                 question=_clip(last_user_message(exchange.get("request"))) or "",
-                answer=_clip(exchange.get("response_text")),
+                answer=_clip(
+                    choice_text(exchange.get("response"), exchange.get("response_text"), note.get("choice", 0))
+                ),
                 comment=_clip(note.get("comment")),
                 correction=_clip(note.get("correction")),
             )

@@ -142,7 +142,8 @@ class ReviewFigureStore:
         return await self._rows(_of_app(query, app))
 
     async def feedback_notes(self, interaction_ids: Sequence[str]) -> list[Row]:
-        """Current feedback carrying a correction or a comment on these interactions, newest first."""
+        """Current feedback carrying a correction or a comment on these interactions, newest first, each with the number
+        of the answer's choice it judges (`choice`)."""
         f = feedback.c
         found: list[Row] = []
         for chunk in chunks(list(interaction_ids)):
@@ -150,7 +151,7 @@ class ReviewFigureStore:
             def of_chunk(query: Select[Any], ids: Sequence[str] = chunk) -> Select[Any]:
                 return query.where(f.interaction_id.in_(ids))
 
-            current = current_feedback(f.id, f.interaction_id, f.correction, f.comment, narrow=of_chunk)
+            current = current_feedback(f.id, f.interaction_id, f.correction, f.comment, f.choice, narrow=of_chunk)
             query = select(current).where(or_(current.c.correction.is_not(None), current.c.comment.is_not(None)))
             found.extend(await self._rows(query))
         return sorted(found, key=lambda row: row["id"], reverse=True)
@@ -181,11 +182,12 @@ class ReviewFigureStore:
         return await self._rows(query)
 
     async def exchanges(self, interaction_ids: Sequence[str]) -> list[Row]:
-        """The request and answer text of these interactions."""
+        """The request, stored answer and answer text (the first listed choice's) of these interactions."""
         i = interactions.c
         found: list[Row] = []
         for chunk in chunks(list(interaction_ids)):
-            found.extend(await self._rows(select(i.id, i.request, i.response_text).where(i.id.in_(chunk))))
+            query = select(i.id, i.request, i.response, i.response_text).where(i.id.in_(chunk))
+            found.extend(await self._rows(query))
         return found
 
     async def interaction_apps(self, interaction_ids: Sequence[str]) -> dict[str, str]:

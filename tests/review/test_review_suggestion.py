@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from choice_answers import complain, store_answer_of_choices, store_listed_out_of_order
 from review_seed import give_feedback, store_interactions
 
 from gateway.review.records import ActionKind, Outcome, Priority, Source
@@ -68,3 +69,21 @@ async def test_an_earlier_reviewers_correction_on_the_same_issue_suggests_a_know
 
     assert action.kind is ActionKind.KNOWLEDGE_BASE_ENTRY
     assert [(c.text, c.source) for c in action.corrections] == [("Refunds take 5 working days.", "review")]
+
+
+async def test_an_example_shows_the_choice_its_correction_judges(engine, reviews):
+    # An answer of several choices (`n` > 1): the correction is of choice 1, not of the recorded answer (choice 0's).
+    judged = await store_answer_of_choices(engine, ["Zero: 2%.", "One: 3%."], "What is the fee?")
+    out_of_order = await store_listed_out_of_order(engine, ["Zero: 5%.", "One: 6%."], "And abroad?", [1, 0])
+    plain = await store_answer_of_choices(engine, ["Only: 4%."], "And at home?")
+    await complain(engine, judged, "ann", 1, comment=None, correction="The fee is 1%.")
+    await complain(engine, out_of_order, "ann", 0, comment="wrong fee")
+    await complain(engine, plain, "ann", None, comment="too high")
+
+    action = (await open_for(reviews, [judged, out_of_order, plain])).suggested_action
+
+    assert {e.interaction_id: e.answer for e in action.examples} == {
+        judged: "One: 3%.",
+        out_of_order: "Zero: 5%.",
+        plain: "Only: 4%.",
+    }
