@@ -210,7 +210,7 @@ async def _form_from_query(request: Request[Any, Any, Any], services: Services, 
 async def _answer_choices(services: Services, preview: FixPreview) -> dict[str, tuple[ShownChoice, ...]]:
     """The choices of each replayed answer of `n` > 1 choices, by interaction id, as the interaction page shows them.
 
-    The preview kept the recorded answer (choice 0) alone; the others are read from the interaction, while it is kept
+    The preview kept the recorded answer (the first listed choice's text) alone; the others are read from the interaction, while it is kept
     (one pruned or erased since shows the answer the preview kept).
     """
     choices = {}

@@ -2,8 +2,9 @@
 
 A chat or legacy completion holds its choices in `choices`, in the order the upstream listed them; a choice
 number (a feedback event's or a decision's `choice`) names one by gateway.domain.choice_numbers' rule (its `index`,
-wherever it is listed). The recorded answer (the interaction's `response_text`, what search, clustering and the
-pages read) is the first listed choice's: choice 0 when the upstream lists them in order.
+wherever it is listed). The recorded answer (the interaction's `response_text`, what search and the listings read)
+is the first listed choice's: choice 0 when the upstream lists them in order. What pairs feedback or a decision with
+an answer (clustering, review examples, the export) reads the choice it judges through `choice_text`.
 """
 
 from __future__ import annotations
