@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, any_, bindparam, delete, func, select, update
+from sqlalchemy import Select, String, any_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
@@ -106,7 +106,8 @@ class InteractionTexts:
     id: str
     app: str
     request: Any
-    # The stored answer, for the text of a choice other than the recorded one (`response_text`) a complaint judges.
+    # The stored answer, for the text of a choice other than the recorded one (`response_text`) a complaint judges;
+    # None for an interaction without feedback.
     response: Any
     response_text: str | None
     created_at: datetime
@@ -139,11 +140,14 @@ async def texts_of(connection: AsyncConnection, ids: Sequence[str]) -> list[Inte
     """The texts of the interactions `ids` (those still stored) with every feedback event on them, in id order."""
     i = interactions.c
     f = feedback.c
+    # The stored answer is read only for an interaction with feedback, whose judged choices it may hold: most
+    # interactions a removal reads have none.
+    response = case((exists().where(f.interaction_id == i.id), i.response)).label("response")
     found: list[InteractionTexts] = []
     for chunk in chunks(list(ids), IN_CHUNK):
         rows = (
             await connection.execute(
-                select(i.id, i.app, i.request, i.response, i.response_text, i.created_at)
+                select(i.id, i.app, i.request, response, i.response_text, i.created_at)
                 .where(one_of(connection, i.id, chunk))
                 .order_by(i.id)
             )
