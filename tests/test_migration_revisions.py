@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -236,3 +237,38 @@ async def test_revision_0042_says_every_earlier_review_decision_judged_the_first
         ("d1", "approve", 0),
         ("d2", "correct", 0),
     ]
+
+
+async def test_revision_0044_records_where_each_earlier_answer_lists_its_choices_when_not_at_their_numbers(
+    upgraded_from: UpgradedFrom,
+):
+    listings: dict[str, Any] = {
+        "reversed": {"choices": [{"index": 1}, {"index": 0}]},
+        "rotated": {"choices": [{"index": 1}, {"index": 2}, {"index": 0}]},
+        "whole floats": {"choices": [{"index": 1.0}, {"index": 0.0}]},
+        "in order": {"choices": [{"index": 0}, {"index": 1}]},
+        "one choice": {"choices": [{"index": 0}]},
+        "an index twice": {"choices": [{"index": 1}, {"index": 1}]},
+        "not an object first": {"choices": ["stray", {"index": 0}]},
+        "choices not a list": {"choices": {"0": {"index": 1}, "1": {"index": 0}}},
+        "no choices": {"output": []},
+        "a string": "text",
+    }
+    rows = [{"id": name, "response": json.dumps(response)} for name, response in listings.items()]
+    interactions = (
+        "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial, response)"
+        " VALUES (:id, CURRENT_TIMESTAMP, 'bank', 'chat.completions', 'default', false, false, :response)",
+        [*rows, {"id": "no answer", "response": None}],
+    )
+    engine = await upgraded_from("0043", interactions)
+
+    recorded = dict(await selected(engine, "SELECT id, choice_positions FROM interactions"))
+
+    # SQLite gives the JSON text, PostgreSQL's driver the decoded value.
+    decoded = {name: json.loads(value) if isinstance(value, str) else value for name, value in recorded.items()}
+    assert {name: value for name, value in decoded.items() if value is not None} == {
+        "reversed": [1, 0],
+        "rotated": [2, 0, 1],
+        "whole floats": [1, 0],
+    }
+    assert len(recorded) == len(listings) + 1

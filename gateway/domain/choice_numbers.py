@@ -6,8 +6,9 @@ export pairs, the "choice 1" a page shows) is the choice's `index` when the list
 an upstream may list them out of order. Otherwise (an index missing, repeated, not a number, or past n-1) it is
 the choice's position in `choices`. Either way an answer of n choices has choices 0 to n-1.
 
-`choice_position` is the rule; gateway.store.choice_sql.choice_position is the same rule in SQL, and
-tests/domain/test_choice_numbers_sql.py holds the two to each other on both databases.
+`choice_position` is the rule. SQL reads it from what the writer records of each answer, `recorded_positions`
+(column `interactions.choice_positions`): gateway.store.choice_sql, held to the rule by
+tests/domain/test_choice_numbers_sql.py on both databases.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ def in_number_order(choices: Any) -> list[Any]:
     if numbered_by_index(choices):
         return sorted(choices, key=_whole_index)  # type: ignore[arg-type]  # every index is an int here
     return list(choices)
+
+
+def recorded_positions(choices: Any) -> list[int] | None:
+    """Where each choice of `choices` (a stored answer's `choices`) is listed, by number (item k: choice k's
+    position), when some choice is not listed at its number; None for the usual listing (choice k listed k-th,
+    however many), and when `choices` is no list. What interactions.choice_positions records of an answer."""
+    if not isinstance(choices, list) or len(choices) < 2 or not numbered_by_index(choices):
+        return None
+    positions = [0] * len(choices)
+    for position, choice in enumerate(choices):
+        positions[_whole_index(choice)] = position  # type: ignore[index]  # every index is an int here
+    return None if positions == list(range(len(choices))) else positions
 
 
 def choice_position(choices: Any, number: int) -> int | None:

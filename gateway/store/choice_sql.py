@@ -3,176 +3,170 @@ the export reads of that choice, whether it carries log-probabilities (what cali
 one the interaction's columns hold (`in_recorded_columns`: the export and clustering read those columns for it).
 
 A choice number names a choice by gateway.domain.choice_numbers' rule (its `index`, when the indexes number the
-choices 0 to n-1; else its position); `choice_position` is that rule in SQL, and the other functions read the
-choice it finds. tests/domain/test_choice_numbers_sql.py holds them to the Python readers on both databases.
+choices 0 to n-1; else its position). The SQL does not work the rule out again for each row: the writer records
+where the choices are listed when some choice is not at its number (`interactions.choice_positions`,
+gateway.domain.choice_numbers.recorded_positions; revision 0044 recorded it for the answers stored before), and a
+choice is otherwise listed at its number. Every function here is then a few JSON look-ups, no pass over `choices`:
+the rule worked out in SQL took an aggregate over `choices` per row, which sorted in every export chunk's plan on
+SQLite, and which PostgreSQL's planner costed so high that each chunk of end users' corrections read every review
+decision (tests/export/test_export_chunk_plans.py). tests/domain/test_choice_numbers_sql.py holds each function to the
+Python reader it stands for on both databases.
+
+Each function takes the columns of `interactions` (or of an alias of it) and a choice number.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, case, func
+from sqlalchemy import Boolean, Integer, String, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-
-def _arguments(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
-    # Every function here takes (response, number).
-    response, number = list(element.clauses)
-    return compiler.process(response, **kw), compiler.process(number, **kw)
+# The columns of `interactions` (a table's or an alias's `.c`).
+Answers = Any
 
 
-def _sqlite_whole_index(index_type: str, index_value: str) -> str:
-    # A whole number (0 and 0.0 alike), else NULL; json_type tells a number from true (json_extract's 1).
+def _arguments(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tuple[str, str, str]:
+    # Every function here takes (response, choice_positions, number).
+    response, positions, number = (compiler.process(clause, **kw) for clause in element.clauses)
+    return response, positions, number
+
+
+def _sqlite_listed_at(positions: str, number: str) -> str:
+    # Where choice `number` is listed if the answer has it (else past its choices, or NULL): a JSON array's item
+    # past its end is NULL, and a negative number names no choice.
     return (
-        f"CASE WHEN {index_type} IN ('integer', 'real') THEN CASE WHEN {index_value} = CAST({index_value} AS INTEGER) "
-        f"THEN {index_value} END END"
+        f"(CASE WHEN {number} < 0 THEN NULL WHEN {positions} IS NULL THEN {number} "
+        f"ELSE json_extract({positions}, '$[' || {number} || ']') END)"
     )
 
 
-def _sqlite_position(response: str, number: str) -> str:
-    listed = f"'$.choices[' || {number} || ']'"
-    at_number = _sqlite_whole_index(
-        f"json_type({response}, {listed} || '.index')", f"json_extract({response}, {listed} || '.index')"
-    )
-    # A string element's value is bare text, no JSON: only an object's is parsed.
-    element = (
-        "CASE WHEN c.type = 'object' THEN "
-        + _sqlite_whole_index("json_type(c.value, '$.index')", "json_extract(c.value, '$.index')")
-        + " END"
-    )
-    count = f"json_array_length({response}, '$.choices')"
-    each = f"json_each({response}, '$.choices') AS c"
-    by_index = (
-        f"(SELECT count(s.i) = {count} AND count(DISTINCT s.i) = {count} AND min(s.i) >= 0 AND max(s.i) < {count} "
-        f"FROM (SELECT {element} AS i FROM {each}) AS s)"
-    )
-    # The usual listing (choice k listed k-th, its index k) is read in place; any other costs a pass over `choices`.
-    return (
-        f"(CASE WHEN json_type({response}, '$.choices') IS NOT 'array' OR {number} < 0 OR {number} >= {count} "
-        f"THEN NULL WHEN {at_number} = {number} THEN {number} "
-        f"WHEN {by_index} THEN (SELECT c.key FROM {each} WHERE {element} = {number} LIMIT 1) "
-        f"ELSE {number} END)"
-    )
-
-
-def _postgresql_whole_index(choice: str) -> str:
-    # `->` gives SQL NULL for a missing key or a non-object, never an error.
-    value = f"CAST({choice} ->> 'index' AS NUMERIC)"
-    return (
-        f"CASE WHEN jsonb_typeof({choice}) = 'object' AND jsonb_typeof({choice} -> 'index') = 'number' "
-        f"THEN CASE WHEN {value} = trunc({value}) THEN {value} END END"
-    )
-
-
-def _postgresql_position(choices: str, number: str) -> str:
-    count = f"jsonb_array_length({choices})"
-    # Only an array is spread (jsonb_array_elements fails on anything else).
-    spread = f"jsonb_array_elements(CASE jsonb_typeof({choices}) WHEN 'array' THEN {choices} ELSE '[]'::jsonb END)"
-    by_index = (
-        "(SELECT count(s.i) = count(*) AND count(DISTINCT s.i) = count(*) AND min(s.i) >= 0 AND max(s.i) < count(*) "
-        f"FROM (SELECT {_postgresql_whole_index('c.value')} AS i FROM {spread} AS c(value)) AS s)"
-    )
-    found = (
-        f"(SELECT CAST(c.n - 1 AS INTEGER) FROM {spread} WITH ORDINALITY AS c(value, n) "
-        f"WHERE {_postgresql_whole_index('c.value')} = {number} LIMIT 1)"
-    )
-    return (
-        f"CASE WHEN jsonb_typeof({choices}) IS DISTINCT FROM 'array' OR {number} < 0 OR {number} >= {count} THEN NULL "
-        f"WHEN {_postgresql_whole_index(f'({choices} -> {number})')} = {number} THEN {number} "
-        f"WHEN {by_index} THEN {found} ELSE {number} END"
-    )
-
-
-def _postgresql_at_position(response: str, number: str, read: str) -> str:
-    # `choices` is read out of the stored document once (OFFSET 0 keeps the planner from inlining it again at every
-    # use, each a decompression of the document), and the choice's position once; `read` uses both.
+def _postgresql_listed_at(positions: str, number: str) -> str:
+    # As _sqlite_listed_at; jsonb's `-> -1` would be the last item, hence the test of the sign.
     k = f"CAST({number} AS INTEGER)"
     return (
-        f"(SELECT {read} FROM (SELECT {response} -> 'choices' AS choices OFFSET 0) AS read, "
-        f"LATERAL (SELECT {_postgresql_position('read.choices', k)} AS position OFFSET 0) AS at)"
+        f"(CASE WHEN {k} < 0 THEN NULL WHEN {positions} IS NULL THEN {k} ELSE CAST({positions} ->> {k} AS INTEGER) END)"
     )
 
 
-class choice_position(FunctionElement[int]):  # noqa: N801 (an SQL function's name)
-    """`choice_position(response, number)`: where in the response's `choices` choice `number` is listed (0 the first),
-    by gateway.domain.choice_numbers.choice_position's rule; NULL when the answer has no such choice."""
-
+class _choice_position(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
     type = Integer()
     inherit_cache = True
     name = "choice_position"
 
 
-@compiles(choice_position)
-def _sqlite_choice_position(element: choice_position, compiler: SQLCompiler, **kw: Any) -> str:
-    return _sqlite_position(*_arguments(element, compiler, **kw))
-
-
-@compiles(choice_position, "postgresql")
-def _postgresql_choice_position(element: choice_position, compiler: SQLCompiler, **kw: Any) -> str:
-    response, number = _arguments(element, compiler, **kw)
-    return _postgresql_at_position(response, number, "at.position")
-
-
-class choice_finish_reason(FunctionElement[str]):  # noqa: N801 (an SQL function's name)
-    """`choice_finish_reason(response, number)`: the finish reason of the response's choice `number` (NULL: none)."""
-
+class _choice_finish_reason(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
     type = String()
     inherit_cache = True
     name = "choice_finish_reason"
 
 
-@compiles(choice_finish_reason)
-def _sqlite_finish_reason(element: choice_finish_reason, compiler: SQLCompiler, **kw: Any) -> str:
-    response, number = _arguments(element, compiler, **kw)
-    return f"json_extract({response}, '$.choices[' || {_sqlite_position(response, number)} || '].finish_reason')"
-
-
-@compiles(choice_finish_reason, "postgresql")
-def _postgresql_finish_reason(element: choice_finish_reason, compiler: SQLCompiler, **kw: Any) -> str:
-    response, number = _arguments(element, compiler, **kw)
-    return _postgresql_at_position(response, number, "read.choices -> at.position ->> 'finish_reason'")
-
-
-class choice_has_token_logprobs(FunctionElement[bool]):  # noqa: N801 (an SQL function's name)
-    """`choice_has_token_logprobs(response, number)`: whether the response's choice `number` carries token
-    log-probabilities: `logprobs.content` or `logprobs.refusal` a JSON array of at least one entry, as
-    gateway.review.confidence.answer_token_logprobs reads them (an empty list is none); false when there is no such
-    choice. Calibration asks it of choice 0, the choice the gate measures (gateway.review.confidence.scored_choice).
-    """
-
+class _choice_has_token_logprobs(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
     type = Boolean()
     inherit_cache = True
     name = "choice_has_token_logprobs"
 
 
-@compiles(choice_has_token_logprobs)
-def _sqlite_token_logprobs(element: choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> str:
-    response, number = _arguments(element, compiler, **kw)
-    listed = f"'$.choices[' || {_sqlite_position(response, number)} || ']'"
+def choice_position(answers: Answers, number: ColumnElement[int]) -> ColumnElement[int]:
+    """Where in the response's `choices` choice `number` is listed (0 the first), by
+    gateway.domain.choice_numbers.choice_position's rule; NULL when the answer has no such choice."""
+    return _choice_position(answers.response, answers.choice_positions, number)
+
+
+@compiles(_choice_position)
+def _sqlite_choice_position(element: _choice_position, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    listed = _sqlite_listed_at(positions, number)
+    # A recorded position is always of a listed choice; else the answer has choice `number` if it lists that many.
+    return (
+        f"(CASE WHEN {positions} IS NOT NULL OR json_type({response}, '$.choices[' || {listed} || ']') IS NOT NULL "
+        f"THEN {listed} END)"
+    )
+
+
+@compiles(_choice_position, "postgresql")
+def _postgresql_choice_position(element: _choice_position, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    listed = _postgresql_listed_at(positions, number)
+    # `-> k` is NULL past an array's end, and for anything but an array.
+    return f"(CASE WHEN {positions} IS NOT NULL OR {response} -> 'choices' -> {listed} IS NOT NULL THEN {listed} END)"
+
+
+def choice_finish_reason(answers: Answers, number: ColumnElement[int]) -> ColumnElement[str]:
+    """The finish reason of the response's choice `number` (NULL: none, or no such choice)."""
+    return _choice_finish_reason(answers.response, answers.choice_positions, number)
+
+
+@compiles(_choice_finish_reason)
+def _sqlite_finish_reason(element: _choice_finish_reason, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    return f"json_extract({response}, '$.choices[' || {_sqlite_listed_at(positions, number)} || '].finish_reason')"
+
+
+@compiles(_choice_finish_reason, "postgresql")
+def _postgresql_finish_reason(element: _choice_finish_reason, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    return f"({response} -> 'choices' -> {_postgresql_listed_at(positions, number)} ->> 'finish_reason')"
+
+
+def choice_has_token_logprobs(answers: Answers, number: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the response's choice `number` carries token log-probabilities: `logprobs.content` or
+    `logprobs.refusal` a JSON array of at least one entry, as gateway.review.confidence.answer_token_logprobs reads
+    them (an empty list is none); false when there is no such choice. Calibration asks it of choice 0, the choice the
+    gate measures (gateway.review.confidence.scored_choice)."""
+    return _choice_has_token_logprobs(answers.response, answers.choice_positions, number)
+
+
+@compiles(_choice_has_token_logprobs)
+def _sqlite_token_logprobs(element: _choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    listed = f"'$.choices[' || {_sqlite_listed_at(positions, number)} || ']'"
     # A first entry is there only in an array of at least one (an object's keys are no array index).
     firsts = (f"json_type({response}, {listed} || '.logprobs.{key}[0]') IS NOT NULL" for key in ("content", "refusal"))
     return "COALESCE(" + " OR ".join(firsts) + ", 0)"
 
 
-@compiles(choice_has_token_logprobs, "postgresql")
-def _postgresql_token_logprobs(element: choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> str:
-    response, number = _arguments(element, compiler, **kw)
+@compiles(_choice_has_token_logprobs, "postgresql")
+def _postgresql_token_logprobs(element: _choice_has_token_logprobs, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
 
     def has_first(key: str) -> str:
         # `-> 0` is an array's first entry (a JSON null counts), SQL NULL for an empty one; a scalar's is itself.
-        tokens = f"read.choices -> at.position -> 'logprobs' -> '{key}'"
+        tokens = f"read.choice -> 'logprobs' -> '{key}'"
         return f"(jsonb_typeof({tokens}) = 'array' AND {tokens} -> 0 IS NOT NULL)"
 
-    firsts = (has_first(key) for key in ("content", "refusal"))
-    return _postgresql_at_position(response, number, "COALESCE(" + " OR ".join(firsts) + ", false)")
+    firsts = " OR ".join(has_first(key) for key in ("content", "refusal"))
+    # The choice is read out of the stored document once (OFFSET 0 keeps the planner from inlining it again at every
+    # use, each a decompression of the document).
+    choice = f"{response} -> 'choices' -> {_postgresql_listed_at(positions, number)}"
+    return f"(SELECT COALESCE({firsts}, false) FROM (SELECT {choice} AS choice OFFSET 0) AS read)"
 
 
-def in_recorded_columns(response: ColumnElement[Any], number: ColumnElement[int]) -> ColumnElement[bool]:
+class _listed_at(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+    type = Integer()
+    inherit_cache = True
+    name = "listed_at"
+
+
+@compiles(_listed_at)
+def _sqlite_listed_at_function(element: _listed_at, compiler: SQLCompiler, **kw: Any) -> str:
+    positions, number = (compiler.process(clause, **kw) for clause in element.clauses)
+    return _sqlite_listed_at(positions, number)
+
+
+@compiles(_listed_at, "postgresql")
+def _postgresql_listed_at_function(element: _listed_at, compiler: SQLCompiler, **kw: Any) -> str:
+    positions, number = (compiler.process(clause, **kw) for clause in element.clauses)
+    return _postgresql_listed_at(positions, number)
+
+
+def in_recorded_columns(answers: Answers, number: ColumnElement[int]) -> ColumnElement[bool]:
     """Whether the response's choice `number` is the one the interaction's columns (`response_text`, `finish_reason`)
     hold: the first listed, or choice 0 of an answer that lists no choices (as
     gateway.domain.answer_choices.choice_text reads them); false when the answer has no such choice."""
-    # One reading of the position: an answer without that choice is 0 only for choice 0 of one that lists none.
-    return func.coalesce(choice_position(response, number), case((number == 0, 0), else_=-1)) == 0
+    # Read without the stored answer: unrecorded, choice k is listed k-th (choice 0 first, or the answer lists none,
+    # and its columns are empty); recorded, every choice is listed, and its position says whether first.
+    return func.coalesce(_listed_at(answers.choice_positions, number), -1) == 0

@@ -73,7 +73,7 @@ class ConfidenceSampleStore:
     def _has_token_logprobs(self, choice: int) -> ColumnElement[bool]:
         """The measured choice's ``logprobs.content`` (or ``.refusal``) is a JSON array: the choice whose `index` is
         `choice`, wherever the upstream lists it, as the gate picks it (gateway.store.choice_sql)."""
-        return choice_has_token_logprobs(interactions.c.response, literal(choice, Integer))
+        return choice_has_token_logprobs(interactions.c, literal(choice, Integer))
 
     async def chat_answers(self, window: SampleWindow) -> tuple[int, int]:
         """How many successful chat completions `window.app` has in the window, and how many carry log-probabilities."""

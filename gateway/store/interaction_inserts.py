@@ -11,6 +11,9 @@ erasure and redaction change rows one statement at a time, and rarely). The two 
 interactions (InteractionStore.insert_many, ImportStore.insert_batch) go through here, and so must
 any other code that inserts them. PostgreSQL keeps its search column by itself (a generated column).
 
+Each row's `choice_positions` is derived here from its `response` (gateway.domain.choice_numbers.recorded_positions;
+a row may not name it): every stored answer records how it lists its choices, which SQL reads them by.
+
 The rows go in as multi-row INSERTs of up to 64 rows (`_Pages`), on both databases, with values
 converted by the columns' own SQLAlchemy types, so what is stored is what SQLAlchemy would store.
 - On SQLite, executemany runs one statement per row, and the sqlite3 module gives up the GIL
@@ -37,6 +40,7 @@ from sqlalchemy import Column, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.domain.choice_numbers import recorded_positions
 from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.erased_users import ErasedUsers
 from gateway.store.key_use import note_key_use
@@ -49,13 +53,16 @@ _INDEX_ROWS_AFTER = text(
     f"INSERT INTO {SQLITE_SEARCH_TABLE} (rowid, user_text, answer_text)"
     f" SELECT interaction_rowid, user_text, answer_text FROM {SQLITE_SEARCH_VIEW} WHERE interaction_rowid > :after"
 )
+# The column each insert derives from the row's `response`.
+CHOICE_POSITIONS = "choice_positions"
 # Rows per statement: pages of 64, the rest in powers of two, so a handful of statement shapes
 # recur and stay prepared (the sqlite3 module's statement cache, asyncpg's prepared statements).
 _PAGE_ROWS = 64
 
 
 class Page(NamedTuple):
-    """One INSERT of up to a page of rows: its SQL and flat values, each row's stored_seq last (0 until numbered)."""
+    """One INSERT of up to a page of rows: its SQL and flat values, each row's choice_positions then stored_seq last
+    (0 until numbered)."""
 
     sql: str
     values: list[Any]
@@ -159,8 +166,15 @@ class _Pages:
                 if row_values[i] is not None or names[i] in row:
                     row_values[i] = convert(row_values[i])
             values.extend(row_values)
+            values.append(self._choice_positions(row.get("response")))
             values.append(0)
         return Page(self._sql(names, len(rows)), values, len(rows))
+
+    def _choice_positions(self, response: Any) -> Any:
+        """The stored value of choice_positions for an answer `response` (SQL NULL for the usual listing)."""
+        positions = recorded_positions(response.get("choices")) if isinstance(response, dict) else None
+        convert = self._converters[CHOICE_POSITIONS]
+        return None if positions is None else convert(positions) if convert else positions
 
     def _columns(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
         # The columns any row names, and those with a default (filled in as SQLAlchemy would).
@@ -168,14 +182,18 @@ class _Pages:
         unknown = named - self._converters.keys()
         if unknown:
             raise ValueError(f"not columns of interactions: {sorted(unknown)}")
-        # stored_seq is the store's to give (see gateway.store.stored_order), after every named column.
+        if CHOICE_POSITIONS in named:
+            raise ValueError(f"{CHOICE_POSITIONS} is derived from response: a row does not name it")
+        # stored_seq is the store's to give (see gateway.store.stored_order), and choice_positions its to derive: both
+        # after every named column.
+        derived = (CHOICE_POSITIONS, STORED_SEQ)
         return tuple(
-            c.name for c in interactions.columns if (c.name in named or c.default is not None) and c.name != STORED_SEQ
+            c.name for c in interactions.columns if (c.name in named or c.default is not None) and c.name not in derived
         )
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance per engine, few shapes
     def _sql(self, names: tuple[str, ...], rows: int) -> str:
-        names = (*names, STORED_SEQ)
+        names = (*names, CHOICE_POSITIONS, STORED_SEQ)
         width = len(names)
         if self._numbered:
             groups = ("(" + ", ".join(f"${row * width + i + 1}" for i in range(width)) + ")" for row in range(rows))

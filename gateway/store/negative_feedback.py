@@ -62,7 +62,7 @@ class NegativeFeedbackStore:
     async def _complaints(self, app: str, among: Collection[str] | None, answers: bool) -> list[Row]:
         negative = _current_negative(app, among)
         i = interactions.c
-        recorded = in_recorded_columns(i.response, negative.c.choice) if answers else true()
+        recorded = in_recorded_columns(i, negative.c.choice) if answers else true()
         text = i.response_text if answers else null()
         query = (
             select(

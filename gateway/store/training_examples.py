@@ -177,9 +177,9 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     # text, gateway.export.examples, which reads the columns for the same choices).
     said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
     ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    listed_at = choice_position(i.response, d.c.choice)
-    in_columns = in_recorded_columns(i.response, d.c.choice)
-    later_reason = choice_finish_reason(i.response, d.c.choice)
+    listed_at = choice_position(i, d.c.choice)
+    in_columns = in_recorded_columns(i, d.c.choice)
+    later_reason = choice_finish_reason(i, d.c.choice)
     later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
     whole = or_(and_(in_columns, said_or_called, ended), and_(listed_at != 0, later_ended))
     approved = and_(d.c.outcome == "approve", i.partial.is_(False), whole)

@@ -14,7 +14,13 @@ import orjson
 import pytest
 
 from gateway.domain.answer_choices import AnswerChoice, answer_choices, choice_count, choice_text
-from gateway.domain.choice_numbers import choice_position, in_number_order, numbered_by_index, numbered_choice
+from gateway.domain.choice_numbers import (
+    choice_position,
+    in_number_order,
+    numbered_by_index,
+    numbered_choice,
+    recorded_positions,
+)
 from gateway.domain.conversation import ToolCall
 from gateway.export.tool_calls import tool_calls_of
 from gateway.feedback.submission import InvalidSubmission, Submission
@@ -56,6 +62,20 @@ def test_otherwise_a_choice_number_is_the_position():
     assert choice_position(["stray", {"index": 0}], 0) == 0
     assert choice_position({"0": {}}, 0) is None
     assert choice_position([], 0) is None
+
+
+def test_the_writer_records_where_each_choice_is_listed_only_when_one_is_not_at_its_number():
+    rotated = ROTATED["choices"]
+    listings: list[Any] = [rotated, rotated[2:] + rotated[:2], [{"index": 1}, {"index": 0}], [{"index": 1.0}, {}]]
+    listings += [[{"index": 0}], [], {"0": {}}, None, ["stray", {"index": 0}], [{"index": 1}, {"index": 1}]]
+
+    recorded = [recorded_positions(choices) for choices in listings]
+
+    assert recorded == [[2, 0, 1], None, [1, 0], None, None, None, None, None, None, None]
+    for choices, positions in zip(listings, recorded, strict=True):
+        size = len(choices) if isinstance(choices, list) else 0
+        by_rule = [choice_position(choices, number) for number in range(size)]
+        assert (positions or list(range(size))) == by_rule, choices
 
 
 def test_the_pages_show_the_choices_by_number_each_under_its_index():

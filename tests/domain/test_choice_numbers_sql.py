@@ -2,7 +2,8 @@
 
 gateway.store.choice_sql reads a choice in SQL where the export and calibration filter rows: where the choice is
 listed, its finish reason, whether it carries token log-probabilities, and whether it is the recorded one (the one
-the interaction's columns hold). Each is held here to the Python reader
+the interaction's columns hold). It reads where the choices are listed from what the writer records of each answer
+(interactions.choice_positions), so the answers here are stored through the store, as every writer stores them. Each is held here to the Python reader
 it stands for (gateway.domain.choice_numbers, gateway.review.confidence). An empty `logprobs.content` list carried
 log-probabilities for the SQL (calibration counted the answer as measurable) and none for the gate.
 """
@@ -59,7 +60,7 @@ NUMBERS = range(4)
 
 
 async def read_in_sql(engine, column) -> dict[tuple[str, int], Any]:
-    """`column(response, number)` for each shape's stored answer and each number."""
+    """`column(interactions, number)` for each shape's answer, stored as the writer stores it, and each number."""
     rows = [interaction_row(question="Hi", answer="x") for _ in SHAPES]
     for row, choices in zip(rows, SHAPES.values(), strict=True):
         row["response"] = {"object": "chat.completion", "choices": choices}
@@ -69,7 +70,7 @@ async def read_in_sql(engine, column) -> dict[tuple[str, int], Any]:
     found = {}
     async with engine.connect() as connection:
         for number in NUMBERS:
-            query = select(i.id, column(i.response, literal(number, Integer))).where(i.id.in_(list(names)))
+            query = select(i.id, column(i, literal(number, Integer))).where(i.id.in_(list(names)))
             for interaction_id, value in await connection.execute(query):
                 found[(names[interaction_id], number)] = value
     return found

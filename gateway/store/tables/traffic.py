@@ -45,6 +45,11 @@ interactions = Table(
     # `?stored_after=` follows. Null only for a row inserted by hand, not through the stores: no follower lists
     # it (README, "Rows stored late"). Revision 0037.
     Column("stored_seq", BigInteger),
+    # Where the answer lists its choices, by choice number (item k: the position in `response.choices` of choice
+    # k), when some choice is not listed at its number (an upstream listed `index` 1 before 0); null for the usual
+    # listing. Derived from `response` by every insert (gateway.store.interaction_inserts), so SQL reads a choice
+    # without working out the numbering rule per row (gateway.store.choice_sql). Revision 0044.
+    Column("choice_positions", JSONDocument),
     Index(None, "upstream_response_id"),
     # Newest-first listings, all or of one app or one model (the admin interactions page), walked from
     # the cursor without a sort (revision 0024); also every range of created_at (stats, pruning), and
