@@ -15,8 +15,8 @@ Existing answers get theirs here: in one pass over `interactions`, the database 
 sent to Python) keeps the answers that list two choices or more, one of them not an object of that index at its
 position: a few rows, whose positions the Python rule works out, and only those rows are written. The pass reads
 every stored answer once, in the upgrade's transaction (on PostgreSQL the new column's lock keeps readers waiting
-until it commits, as for revision 0037, which rewrote every row); measured on 200,000 interactions: see README,
-"Upgrading".
+until it commits, as for revision 0037, which rewrote every row). 200,000 interactions of 1-2 KB answers, 1 in 100
+listed out of order, took 1.6 s on SQLite and 1.1 s on PostgreSQL (one run, a 2-core host shared with other work).
 """
 
 from __future__ import annotations
