@@ -12,14 +12,15 @@ from gateway.store.chunks import chunks
 from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.erased_users import ErasedUsers
 from gateway.store.inserts import insert_skipping_duplicates
-from gateway.store.interaction_inserts import InteractionInserts
+from gateway.store.interaction_inserts import DERIVED_COLUMNS, InteractionInserts
 from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
 
-# Every column but the number the store gives each row as it is stored (gateway.store.stored_order).
-_INTERACTION_COLUMNS = [column.name for column in interactions.columns if column.name != STORED_SEQ]
+# Every column but those the insert fills itself (the number each row gets as it is stored, what the answer records
+# of its choices: gateway.store.interaction_inserts).
+_INTERACTION_COLUMNS = [column.name for column in interactions.columns if column.name not in DERIVED_COLUMNS]
 
 
 class ImportStore:

@@ -55,6 +55,8 @@ _INDEX_ROWS_AFTER = text(
 )
 # The column each insert derives from the row's `response`.
 CHOICE_POSITIONS = "choice_positions"
+# The columns an insert fills itself, after every column the rows name: a row names neither.
+DERIVED_COLUMNS = (CHOICE_POSITIONS, STORED_SEQ)
 # Rows per statement: pages of 64, the rest in powers of two, so a handful of statement shapes
 # recur and stay prepared (the sqlite3 module's statement cache, asyncpg's prepared statements).
 _PAGE_ROWS = 64
@@ -186,9 +188,10 @@ class _Pages:
             raise ValueError(f"{CHOICE_POSITIONS} is derived from response: a row does not name it")
         # stored_seq is the store's to give (see gateway.store.stored_order), and choice_positions its to derive: both
         # after every named column.
-        derived = (CHOICE_POSITIONS, STORED_SEQ)
         return tuple(
-            c.name for c in interactions.columns if (c.name in named or c.default is not None) and c.name not in derived
+            c.name
+            for c in interactions.columns
+            if (c.name in named or c.default is not None) and c.name not in DERIVED_COLUMNS
         )
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance per engine, few shapes

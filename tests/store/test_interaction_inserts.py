@@ -9,6 +9,7 @@ import pytest
 import uuid_utils
 from sqlalchemy import select
 
+from gateway.store.import_batches import ImportStore
 from gateway.store.interaction_inserts import _page_sizes, _Pages
 from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.tables import interactions
@@ -140,3 +141,22 @@ async def test_rows_of_one_batch_that_name_different_columns_each_keep_their_val
     back = await store.get(str(full["id"]))
     assert back is not None
     assert (back["metadata"], back["end_user"]) == ({"feature": "search"}, "u-7")
+
+
+REVERSED = {"choices": [{"index": 1, "message": {"content": "B"}}, {"index": 0, "message": {"content": "A"}}]}
+
+
+async def test_every_insert_records_where_an_answer_lists_its_choices_when_not_at_their_numbers(engine):
+    recorded, in_order = row("Hi", response=REVERSED), row("Hi", response={"choices": [{"index": 0}, {"index": 1}]})
+    imported = row("Hi", response=REVERSED)
+
+    await InteractionStore(engine).insert_many([recorded, in_order])
+    await ImportStore(engine).insert_batch([imported], [])
+
+    positions = dict(await stored(engine, (interactions.c.id, interactions.c.choice_positions)))
+    assert positions == {recorded["id"]: [1, 0], in_order["id"]: None, imported["id"]: [1, 0]}
+
+
+async def test_a_row_naming_the_record_of_its_choices_is_refused(engine):
+    with pytest.raises(ValueError, match="choice_positions"):
+        await InteractionStore(engine).insert_many([row("Hi", choice_positions=[1, 0])])
