@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import orjson
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.demo.payloads import chat_completions
+from gateway.recording.record import summarise_response
 from gateway.store.interactions import InteractionStore
 
 
@@ -25,14 +27,22 @@ def answer_with_confidence(confidence: float | None, question: str = "What is th
 
 
 async def store_answers(
-    engine: AsyncEngine, confidences: list[float | None], created_at: datetime, app: str = "support-bot", n: int = 1
+    engine: AsyncEngine,
+    confidences: list[float | None],
+    created_at: datetime,
+    app: str = "support-bot",
+    n: int = 1,
+    listings: list[Any] | None = None,
 ) -> list[str]:
     """One recorded chat interaction of `app` (an answer of `n` choices) per confidence, all created at `created_at`;
-    returns their ids."""
+    returns their ids. `listings`: each answer's `choices` as its upstream listed them, in place of the made ones
+    (stored as the writer stores any answer)."""
     ids = [str(uuid_utils.uuid7()) for _ in confidences]
     rows = []
-    for interaction_id, confidence in zip(ids, confidences, strict=True):
+    for k, (interaction_id, confidence) in enumerate(zip(ids, confidences, strict=True)):
         response = answer_with_confidence(confidence, n=n)
+        if listings is not None:
+            response["choices"] = listings[k]
         rows.append(
             {
                 "id": interaction_id,
@@ -46,7 +56,7 @@ async def store_answers(
                 "status_code": 200,
                 "request": {"model": "gpt-test", "messages": [{"role": "user", "content": "What is the fee?"}]},
                 "response": response,
-                "response_text": response["choices"][0]["message"]["content"],
+                "response_text": summarise_response("chat.completions", response)["response_text"],
             }
         )
     await InteractionStore(engine).insert_many(rows)

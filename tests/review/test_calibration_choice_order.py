@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from calibration_seed import answer_with_confidence, store_answers
-from sqlalchemy import Integer, literal, select, update
+from sqlalchemy import Integer, literal, select
 
 from gateway.review.calibration_report import CalibrationReports
 from gateway.review.confidence import answer_token_logprobs, confidence_features
@@ -24,16 +24,12 @@ from gateway.store.tables import interactions
 async def stored_out_of_order(engine, clock, *, measured_has_logprobs: bool) -> dict[str, Any]:
     """One recorded answer of two choices listed as index 1, then index 0; only one of them carries log-probabilities
     (index 0's when `measured_has_logprobs`); returns the recorded answer."""
-    [interaction_id] = await store_answers(engine, [0.4], clock.now - timedelta(hours=1), n=2)
     answer = answer_with_confidence(0.4, n=2)
     first, second = answer["choices"]
     assert (first["index"], second["index"]) == (0, 1)
     (second if measured_has_logprobs else first)["logprobs"] = None
     answer["choices"] = [second, first]
-    async with engine.begin() as connection:
-        await connection.execute(
-            update(interactions).where(interactions.c.id == interaction_id).values(response=answer)
-        )
+    await store_answers(engine, [0.4], clock.now - timedelta(hours=1), n=2, listings=[answer["choices"]])
     return answer
 
 
@@ -93,15 +89,12 @@ def gate_sees_token_logprobs(choices: Any) -> bool:
 
 
 async def test_the_sql_picks_the_choice_the_gate_measures_for_every_listing(engine, clock):
-    ids = await store_answers(engine, [0.4] * len(SHAPES), clock.now - timedelta(hours=1))
-    async with engine.begin() as connection:
-        for interaction_id, choices in zip(ids, SHAPES.values(), strict=True):
-            answer = {"object": "chat.completion", "choices": choices}
-            await connection.execute(
-                update(interactions).where(interactions.c.id == interaction_id).values(response=answer)
-            )
-        i = interactions.c
-        query = select(i.id, choice_has_token_logprobs(i.response, literal(0, Integer))).where(i.id.in_(ids))
+    ids = await store_answers(
+        engine, [0.4] * len(SHAPES), clock.now - timedelta(hours=1), listings=list(SHAPES.values())
+    )
+    i = interactions.c
+    async with engine.connect() as connection:
+        query = select(i.id, choice_has_token_logprobs(i, literal(0, Integer))).where(i.id.in_(ids))
         found = {row[0]: row[1] for row in await connection.execute(query)}
 
     by_sql = {name: bool(found[interaction_id]) for name, interaction_id in zip(SHAPES, ids, strict=True)}
