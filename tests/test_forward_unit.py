@@ -13,11 +13,9 @@ import httpx
 import orjson
 import pytest
 import respx
+from proxy_in_process import passthrough_proxy
 
-from gateway.config_entries import Upstream
-from gateway.proxy.credentials import CallerResolver
-from gateway.proxy.forward import ProxyApp, UpstreamBrokeOff
-from gateway.proxy.routing import UpstreamRouter
+from gateway.proxy.forward import UpstreamBrokeOff
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream
 from gateway.recording.content_coding import MAX_DECODED_BYTES
 from gateway.recording.exchange import Exchange
@@ -25,10 +23,6 @@ from gateway.recording.record import build_interaction_row
 
 UPSTREAM = "https://llm.example/v1"
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-
-
-async def no_gateway_keys(_: str) -> None:
-    return None
 
 
 @pytest.fixture
@@ -40,13 +34,10 @@ def submitted() -> list[Exchange]:
 async def proxy(submitted):
     upstream = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
     try:
-        yield ProxyApp(
-            router=UpstreamRouter([Upstream(name="default", url=UPSTREAM)]),
-            resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-            client=upstream,
-            submit=submitted.append,
-            upstream_authorization={"default": None},
-            max_request_bytes=1 << 20,
+        yield passthrough_proxy(
+            UPSTREAM,
+            upstream,
+            submitted.append,
             identity_headers=lambda interaction_id, end_user: [(b"x-extra", interaction_id.encode())],
         )
     finally:
@@ -229,14 +220,7 @@ async def test_a_request_that_expects_100_continue_does_not_wait_for_the_upstrea
     server = await asyncio.start_server(answer_without_100, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     upstream = AiohttpUpstream(max_connections=2, connect_timeout=5.0, read_timeout=5.0)
-    proxy = ProxyApp(
-        router=UpstreamRouter([Upstream(name="default", url=f"http://127.0.0.1:{port}/v1")]),
-        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-        client=upstream,
-        submit=submitted.append,
-        upstream_authorization={"default": None},
-        max_request_bytes=1 << 20,
-    )
+    proxy = passthrough_proxy(f"http://127.0.0.1:{port}/v1", upstream, submitted.append)
     connection = ClientConnection(b'{"model": "gpt-4o-mini", "messages": []}')
     scope = post_scope("/v1/chat/completions")
     scope["headers"] = [*scope["headers"], (b"expect", b"100-continue")]
@@ -269,14 +253,7 @@ async def through_raw_upstream(answer: bytes, client_kind: str, submitted: list[
         )
     else:
         upstream = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
-    proxy = ProxyApp(
-        router=UpstreamRouter([Upstream(name="default", url=f"http://127.0.0.1:{port}/v1")]),
-        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-        client=upstream,
-        submit=submitted.append,
-        upstream_authorization={"default": None},
-        max_request_bytes=1 << 20,
-    )
+    proxy = passthrough_proxy(f"http://127.0.0.1:{port}/v1", upstream, submitted.append)
     connection = ClientConnection(b'{"model": "gpt-4o-mini", "messages": []}')
     try:
         await asyncio.wait_for(proxy(post_scope("/v1/chat/completions"), connection.receive, connection.send), 3)

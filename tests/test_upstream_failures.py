@@ -15,16 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from proxy_in_process import CHAT, passthrough_proxy, post_chat
 
-from gateway.config_entries import Upstream
-from gateway.proxy.credentials import CallerResolver
-from gateway.proxy.forward import ProxyApp
 from gateway.proxy.relay import UpstreamBrokeOff
-from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.exchange import Exchange
 
-CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 # RFC 6761: a name under .invalid never resolves, on any resolver that follows it.
 UNRESOLVABLE_HOST = "upstream.feedgate.invalid"
 # The class names an app developer should never have to read (the server's log keeps them).
@@ -36,10 +32,6 @@ CLIENTS: dict[str, Callable[[], UpstreamClient]] = {
 }
 # What each client's own account of a refused connection starts with, in the server's log.
 REFUSED_IN_THE_LOG = {"aiohttp": "(ClientConnectorError: ", "httpx": "(ConnectError: "}
-
-
-async def no_gateway_keys(_: str) -> None:
-    return None
 
 
 @pytest.fixture(params=sorted(CLIENTS))
@@ -64,16 +56,7 @@ async def call_proxy(
     async def call(url: str, body: dict[str, Any] = CHAT) -> httpx.Response:
         upstream_client = CLIENTS[client_name]()
         upstream_clients.append(upstream_client)
-        proxy = ProxyApp(
-            router=UpstreamRouter([Upstream(name="default", url=url)]),
-            resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-            client=upstream_client,
-            submit=submitted.append,
-            upstream_authorization={"default": None},
-            max_request_bytes=1 << 20,
-        )
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
-            return await client.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-a"})
+        return await post_chat(passthrough_proxy(url, upstream_client, submitted.append), body)
 
     yield call
     for upstream_client in upstream_clients:

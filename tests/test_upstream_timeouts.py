@@ -14,25 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
+from proxy_in_process import CHAT, passthrough_proxy, post_chat
 
-from gateway.config_entries import Upstream
-from gateway.proxy.credentials import CallerResolver
-from gateway.proxy.forward import ProxyApp
-from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.exchange import Exchange
 
-CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 WAIT = 0.5  # both timeouts, in seconds
 
 CLIENTS: dict[str, Callable[[], UpstreamClient]] = {
     "aiohttp": lambda: AiohttpUpstream(max_connections=4, connect_timeout=WAIT, read_timeout=WAIT),
     "httpx": lambda: HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=WAIT, read_timeout=WAIT),
 }
-
-
-async def no_gateway_keys(_: str) -> None:
-    return None
 
 
 @pytest.fixture(params=sorted(CLIENTS))
@@ -42,16 +34,7 @@ async def call_proxy(request: pytest.FixtureRequest) -> AsyncIterator[Callable[.
     submitted: list[Exchange] = []
 
     async def call(url: str, body: dict[str, Any] = CHAT) -> httpx.Response:
-        proxy = ProxyApp(
-            router=UpstreamRouter([Upstream(name="default", url=url)]),
-            resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
-            client=upstream_client,
-            submit=submitted.append,
-            upstream_authorization={"default": None},
-            max_request_bytes=1 << 20,
-        )
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
-            return await client.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-a"})
+        return await post_chat(passthrough_proxy(url, upstream_client, submitted.append), body)
 
     yield call
     await upstream_client.aclose()

@@ -1,0 +1,40 @@
+"""The proxy alone, in process: one default upstream, pass-through keys, calls handed to `submit`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from gateway.config_entries import Upstream
+from gateway.proxy.credentials import CallerResolver
+from gateway.proxy.forward import ProxyApp
+from gateway.proxy.routing import UpstreamRouter
+from gateway.proxy.upstream import UpstreamClient
+from gateway.recording.exchange import Exchange
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+
+
+async def no_gateway_keys(_: str) -> None:
+    return None
+
+
+def passthrough_proxy(url: str, client: UpstreamClient, submit: Callable[[Exchange], Any], **options: Any) -> ProxyApp:
+    """A ProxyApp forwarding to the upstream at `url` with the caller's own key (`options`: ProxyApp's others)."""
+    return ProxyApp(
+        router=UpstreamRouter([Upstream(name="default", url=url)]),
+        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
+        client=client,
+        submit=submit,
+        upstream_authorization={"default": None},
+        max_request_bytes=1 << 20,
+        **options,
+    )
+
+
+async def post_chat(proxy: ProxyApp, body: dict[str, Any] = CHAT) -> httpx.Response:
+    """A chat completion posted through `proxy`, with a caller's key."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
+        return await client.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-a"})
