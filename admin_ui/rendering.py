@@ -17,6 +17,7 @@ from admin_ui.public_urls import root_path_of, template_url
 from admin_ui.session import current_user, is_tls
 from gateway.counted import counted
 from gateway.domain.interaction_briefs import FeedbackTally
+from gateway.domain.shares import share_text
 from gateway.domain.spans import span_words
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,11 +78,6 @@ def counted_text(number: int, noun: str, plural: str | None = None) -> str:
 
 # A linked fix as it stands now (gateway.store.fix_links.standing), in the pages' words.
 FIX_STANDING = {"active": "in force", "canary": "a canary", "inactive": "no longer in force", "gone": "deleted"}
-
-
-def share_text(share: float) -> str:
-    """A share of calls as a percentage, never rounded to nothing: 0.2 reads "20 %", 0.0005 "0.05 %"."""
-    return f"{share * 100:.3g} %"
 
 
 def share_percent_number(share: float | None, default: float = 0.1) -> str:

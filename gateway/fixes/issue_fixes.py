@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway.domain.idempotency import HEADER, checked_key, key_claim, refuse_other_fields
+from gateway.domain.shares import share_text
 from gateway.effect.links import FixLinkService, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.fixes.new_fix import (
@@ -364,4 +365,4 @@ def placement_differs(
 
 
 def _share_text(share: float | None) -> str:
-    return "an unknown share" if share is None else f"{round(share * 100, 2):g} %"
+    return "an unknown share" if share is None else share_text(share)

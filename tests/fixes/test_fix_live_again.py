@@ -96,3 +96,16 @@ async def test_a_retry_asking_the_same_canary_is_still_answered_already_live(
 
     assert (first.status_code, again.status_code) == (201, 200), again.text
     assert again.json()["already_live"] is True and again.json()["link"] == first.json()["link"]
+
+
+async def test_a_tiny_canarys_share_is_said_unrounded_in_the_409(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    url = f"/api/previews/{await prompt_preview(client, admin_headers, issue_id)}/live"
+    await client.post(url, json={"rollout": "canary", "canary_share": 0.00001}, headers=admin_headers)
+
+    again = await client.post(url, json={"rollout": "active"}, headers=admin_headers)
+
+    assert again.status_code == 409, again.text
+    assert "as a canary of 0.001 % of traffic" in again.json()["detail"]
