@@ -133,8 +133,10 @@ def test_a_rating_changed_while_the_first_is_on_its_way_is_stored_last(
     )
     page.reload()
     # The page's clock stands still while the three clicks are made: however slowly a loaded machine makes them,
-    # the first post's second does not end between them (it ends below, run ahead at once).
-    page.clock.pause_at(page.evaluate("() => Date.now()") / 1_000 + 0.001)
+    # the first post's second does not end between them (it ends below, run ahead at once). It is paused a few
+    # seconds ahead of the time read: the clock runs on until paused, and may not be paused in its past (no timer
+    # is set before the first click, so running ahead to there changes nothing).
+    page.clock.pause_at(page.evaluate("() => Date.now()") / 1_000 + 5)
 
     for stars in (1, 2, 4):
         page.get_by_role("button", name=f"Rate {stars} of 5").click()
