@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -38,3 +40,16 @@ async def post_chat(proxy: ProxyApp, body: dict[str, Any] = CHAT) -> httpx.Respo
     """A chat completion posted through `proxy`, with a caller's key."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
         return await client.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-a"})
+
+
+@asynccontextmanager
+async def raw_upstream(
+    answer: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[str]:
+    """An upstream on a real socket that answers each connection with `answer`; its base URL (…/v1)."""
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    finally:
+        server.close()
+        await server.wait_closed()

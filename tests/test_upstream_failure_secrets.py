@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
+from proxy_in_process import raw_upstream
 from test_upstream_failures import call_proxy, client_name, submitted  # noqa: F401 - the fixtures
 
 SECRET = "SECRETKEY123"
@@ -26,11 +27,8 @@ async def garbled_url() -> AsyncIterator[str]:
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(garble, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/v1?key={SECRET}"
-    server.close()
-    await server.wait_closed()
+    async with raw_upstream(garble) as url:
+        yield f"{url}?key={SECRET}"
 
 
 async def test_a_garbled_answer_is_logged_and_answered_without_the_urls_key(call_proxy, garbled_url, caplog):  # noqa: F811

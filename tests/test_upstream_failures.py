@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from proxy_in_process import CHAT, passthrough_proxy, post_chat
+from proxy_in_process import CHAT, passthrough_proxy, post_chat, raw_upstream
 
 from gateway.proxy.relay import UpstreamBrokeOff
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
@@ -94,11 +94,8 @@ async def resetting_url() -> AsyncIterator[str]:
         writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
         writer.transport.abort()
 
-    server = await asyncio.start_server(reset, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/v1"
-    server.close()
-    await server.wait_closed()
+    async with raw_upstream(reset) as url:
+        yield url
 
 
 def port_of(url: str) -> int:

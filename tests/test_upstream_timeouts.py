@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from proxy_in_process import CHAT, passthrough_proxy, post_chat
+from proxy_in_process import CHAT, passthrough_proxy, post_chat, raw_upstream
 
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.exchange import Exchange
@@ -90,10 +90,8 @@ async def silent_after_headers_url() -> AsyncIterator[str]:
         await reader.read()  # until the gateway gives up and closes
         writer.close()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
-    server.close()
-    await server.wait_closed()
+    async with raw_upstream(answer) as url:
+        yield url
 
 
 async def test_an_answer_whose_body_goes_silent_says_how_long_was_waited(call_proxy, silent_after_headers_url):
