@@ -85,9 +85,13 @@ def build_interaction_row(exchange: Exchange) -> Json:
         except orjson.JSONDecodeError:
             response = None
             row["response"] = {"raw": body[:65536].decode("utf-8", errors="replace")}
-            if failed and not row["error"]:
-                # An HTML page from a load balancer or proxy in front of the upstream, plain text…
-                row["error"] = f"upstream answered {exchange.status_code}: {_start_of_text(body)}".removesuffix(": ")
+            if not row["error"]:
+                # An HTML page from a load balancer or proxy in front of the upstream, plain text…; with a
+                # success status too: every recorded endpoint answers JSON (or a stream, read above).
+                said = "" if failed else " with an answer that is not JSON"
+                row["error"] = f"upstream answered {exchange.status_code}{said}: {_start_of_text(body)}".removesuffix(
+                    ": "
+                )
     if isinstance(response, dict):
         row.update(summarise_response(exchange.endpoint, response))
         if not row["error"] and (failed or isinstance(response.get("error"), dict)):

@@ -197,10 +197,23 @@ def test_an_error_the_proxy_already_noted_is_kept_over_a_non_json_body():
     assert row["error"] == "upstream closed the connection"
 
 
-def test_a_non_json_body_of_a_successful_answer_is_no_error():
-    row = build_interaction_row(exchange(body=b"OK", content_type="text/plain", status_code=200))
+def test_a_200_whose_body_is_not_json_is_recorded_as_an_error_with_the_start_of_its_text():
+    # A broken upstream, or a proxy in front of it, answering a JSON call with a page and status 200.
+    page = b"<html><head><title>Maintenance</title></head><body><h1>Back soon</h1></body></html>"
 
-    assert row["error"] is None
+    row = build_interaction_row(exchange(body=page, content_type="text/html", status_code=200))
+
+    assert row["status_code"] == 200
+    assert row["error"] == "upstream answered 200 with an answer that is not JSON: Maintenance Back soon"
+    assert row["response"] == {"raw": page.decode()}
+
+
+def test_a_200_plain_text_answer_to_a_stream_request_is_recorded_as_an_error():
+    row = build_interaction_row(
+        exchange(request={**CHAT_REQUEST, "stream": True}, body=b"OK", content_type="text/plain", status_code=200)
+    )
+
+    assert row["error"] == "upstream answered 200 with an answer that is not JSON: OK"
 
 
 def test_a_json_error_body_without_an_error_field_is_recorded_with_its_detail():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import orjson
 
+from gateway.store.interactions import InteractionFilter
+
 from .writing import chat_exchange
 
 
@@ -56,3 +58,19 @@ async def test_a_completion_whose_text_is_not_text_is_stored_whole_without_a_tex
     assert row is not None
     assert (row["response_text"], row["response"]["choices"], row["total_tokens"]) == (None, [choice], 5)
     assert row["error"] is None
+
+
+async def test_a_200_whose_body_is_not_json_is_listed_among_the_errors(make_writer, store):
+    writer = make_writer(store)
+    page = b"<html><body><h1>Service temporarily unavailable</h1></body></html>"
+    exchange = chat_exchange(body_chunks=[page], content_type="text/html; charset=utf-8")
+    writer.submit(exchange)
+
+    await writer.flush()
+
+    errors = await store.list(InteractionFilter(outcome="error"), 10)
+    assert [(row["id"], row["status_code"]) for row in errors] == [(exchange.id, 200)]
+    assert (
+        errors[0]["error"] == "upstream answered 200 with an answer that is not JSON: Service temporarily unavailable"
+    )
+    assert await store.list(InteractionFilter(outcome="ok"), 10) == []
