@@ -24,6 +24,9 @@ _STREAM_REASSEMBLERS = {
 }
 
 
+# What the error of an answer of a success status that is not JSON adds to "upstream answered 200".
+NOT_JSON = " with an answer that is not JSON"
+
 # Streams rebuilt from choice chunks, whose rebuilt answer has an `error` only if an error event came.
 _CHOICE_STREAMS = {"chat.completions", "completions"}
 
@@ -88,10 +91,8 @@ def build_interaction_row(exchange: Exchange) -> Json:
             if not row["error"]:
                 # An HTML page from a load balancer or proxy in front of the upstream, plain text…; with a
                 # success status too: every recorded endpoint answers JSON (or a stream, read above).
-                said = "" if failed else " with an answer that is not JSON"
-                row["error"] = f"upstream answered {exchange.status_code}{said}: {_start_of_text(body)}".removesuffix(
-                    ": "
-                )
+                answered = f"upstream answered {exchange.status_code}" + ("" if failed else NOT_JSON)
+                row["error"] = f"{answered}: {_start_of_text(body)}".removesuffix(": ")
     if isinstance(response, dict):
         row.update(summarise_response(exchange.endpoint, response))
         if not row["error"] and (failed or isinstance(response.get("error"), dict)):
