@@ -13,7 +13,7 @@ from gateway.recording.content_coding import MAX_DECODED_BYTES, UnreadableCoding
 from gateway.recording.exchange import MAX_RECORDED_BYTES, Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
-from gateway.recording.responses_stream import reassemble_responses_stream
+from gateway.recording.responses_stream import ended_status, reassemble_responses_stream
 
 Json = dict[str, Any]
 
@@ -80,8 +80,8 @@ def build_interaction_row(exchange: Exchange) -> Json:
             # An error event broke the stream off (with what had arrived), or a Responses stream
             # ended in response.failed (a whole answer that says it failed).
             row["error"] = row["error"] or _error_message(response) or "the stream ended in an error event"
-            if exchange.endpoint in _CHOICE_STREAMS or response.get("status") == "incomplete":
-                row["partial"] = True
+            if exchange.endpoint in _CHOICE_STREAMS or ended_status(response) is None:
+                row["partial"] = True  # not a Responses answer that ended failed, whole
     else:
         try:
             response = loads_exact(body)
@@ -221,7 +221,8 @@ def _summarise_responses_output(response: Json) -> Json:
     return {
         "response_text": "".join(texts) if texts else None,
         "tool_calls": tool_calls or None,
-        "finish_reason": _text_or_none(response.get("status")),
+        # A response that has not ended (a stream cut short, a background call's queued answer) finished for no reason.
+        "finish_reason": ended_status(response),
     }
 
 

@@ -12,6 +12,16 @@ import copy
 from gateway.recording.reassembly import Json, iter_sse_json
 
 _FINAL_RESPONSE_EVENTS = {"response.completed", "response.incomplete", "response.failed"}
+# The statuses of a response that ended. OpenAI's `incomplete` is one: stopped at max_output_tokens or by the
+# content filter. A stream cut before its final event never ended: its response stays as it last read,
+# `in_progress` (as a chat stream cut short has no finish reason, a cut Responses stream names none).
+ENDED_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
+
+
+def ended_status(response: Json) -> str | None:
+    """The response's status if it names an end (ENDED_STATUSES), else None (under way, missing or no text)."""
+    status = response.get("status")
+    return status if isinstance(status, str) and status in ENDED_STATUSES else None
 
 
 def reassemble_responses_stream(body: bytes) -> Json | None:
@@ -97,13 +107,11 @@ class _CutOutput:
             if part is not None:
                 given = part.get(field)
                 part[field] = (given if isinstance(given, str) else "") + "".join(pieces)
-        if not self.done and "status" in self.item:
-            self.item["status"] = "incomplete"
         return self.item
 
 
 class _CutResponse:
-    """A Responses stream cut before its final event, rebuilt from the events that arrived.
+    """A Responses stream cut before its final event, rebuilt from the events that arrived (still `in_progress`).
 
     The response comes from response.created (or .in_progress); each output item from its
     output_item.added, extended by its parts' `.added` and its text, argument and input deltas,
@@ -142,7 +150,8 @@ class _CutResponse:
         if self.response is None and not self.outputs and self.error is None:
             return None
         response = self.response or {"object": "response"}
-        response["status"] = "incomplete"
+        if ended_status(response) is not None or not isinstance(response.get("status"), str):
+            response["status"] = "in_progress"
         response["output"] = [self.outputs[index].finish() for index in sorted(self.outputs)]
         if self.error is not None:
             response["error"] = self.error

@@ -85,7 +85,7 @@ def test_a_complete_responses_stream_returns_the_response_from_response_complete
     assert reassemble_responses_stream(body) == completed_response()
 
 
-def test_a_responses_stream_cut_before_completion_keeps_its_message_with_the_text_so_far_as_incomplete():
+def test_a_responses_stream_cut_before_completion_keeps_its_message_with_the_text_so_far_in_progress():
     body = responses_sse(*responses_events_until_text())
 
     response = reassemble_responses_stream(body)
@@ -93,12 +93,12 @@ def test_a_responses_stream_cut_before_completion_keeps_its_message_with_the_tex
     assert response is not None
     assert response["id"] == "resp_67ccd2bed1ec8190"
     assert response["model"] == "gpt-4.1-2025-04-14"
-    assert response["status"] == "incomplete"
+    assert response["status"] == "in_progress"  # never "incomplete": OpenAI's word for stopped at max tokens
     assert response["output"] == [
         {
             "id": "msg_67ccd2bf17f0",
             "type": "message",
-            "status": "incomplete",
+            "status": "in_progress",
             "role": "assistant",
             "content": [{"type": "output_text", "text": "Hi there!", "annotations": []}],
         }
@@ -112,7 +112,7 @@ def test_a_responses_stream_torn_mid_event_keeps_the_deltas_before_the_tear():
     response = reassemble_responses_stream(torn)
 
     assert response is not None
-    assert response["status"] == "incomplete"
+    assert response["status"] == "in_progress"
     assert response["output"][0]["content"][0]["text"] == "Hi there"
 
 
@@ -181,8 +181,8 @@ def test_a_responses_stream_cut_during_a_function_call_keeps_the_call_with_its_a
     response = reassemble_responses_stream(responses_sse(*function_call_events_until_arguments()))
 
     assert response is not None
-    assert response["status"] == "incomplete"
-    assert response["output"] == [function_call_item('{"location":"Paris, Fr', "incomplete")]
+    assert response["status"] == "in_progress"
+    assert response["output"] == [function_call_item('{"location":"Paris, Fr', "in_progress")]
 
 
 def test_a_responses_stream_cut_after_an_item_was_done_keeps_that_item_as_it_was_done():
@@ -216,7 +216,7 @@ def test_a_responses_stream_cut_after_an_item_was_done_keeps_that_item_as_it_was
     assert response is not None
     assert response["output"] == [
         done_item,
-        {"id": "msg_67ccf190ca", "type": "message", "status": "incomplete", "role": "assistant", "content": []},
+        {"id": "msg_67ccf190ca", "type": "message", "status": "in_progress", "role": "assistant", "content": []},
     ]
 
 
@@ -224,7 +224,7 @@ def test_a_responses_stream_cut_before_any_output_item_has_no_output():
     response = reassemble_responses_stream(responses_sse(*responses_events_until_text()[:2]))
 
     assert response is not None
-    assert (response["id"], response["status"], response["output"]) == ("resp_67ccd2bed1ec8190", "incomplete", [])
+    assert (response["id"], response["status"], response["output"]) == ("resp_67ccd2bed1ec8190", "in_progress", [])
 
 
 def test_a_complete_function_call_stream_returns_the_response_from_response_completed():
@@ -269,7 +269,7 @@ def test_events_with_nonsense_indexes_are_left_out():
     response = reassemble_responses_stream(body)
 
     assert response is not None
-    assert response["output"] == [function_call_item('{"location":"Paris, Fr', "incomplete")]
+    assert response["output"] == [function_call_item('{"location":"Paris, Fr', "in_progress")]
 
 
 def test_a_responses_stream_broken_off_by_an_error_event_keeps_the_error_and_the_text_so_far():
@@ -278,7 +278,7 @@ def test_a_responses_stream_broken_off_by_an_error_event_keeps_the_error_and_the
 
     response = reassemble_responses_stream(body)
 
-    assert response is not None and response["status"] == "incomplete"
+    assert response is not None and response["status"] == "in_progress"
     assert response["error"] == {"message": "The server had an error", "code": "server_error"}
     assert response["output"][0]["content"][0]["text"] == "Hi there!"
 

@@ -104,6 +104,9 @@ CUT_FUNCTION_CALL_STREAM = (
 )
 
 
+BROKE_OFF = "upstream broke off the answer: the connection was closed before the answer was complete"
+
+
 def test_a_responses_stream_cut_during_a_function_call_records_the_call_and_no_text():
     row = build_interaction_row(
         exchange(
@@ -112,14 +115,11 @@ def test_a_responses_stream_cut_during_a_function_call_records_the_call_and_no_t
             body=CUT_FUNCTION_CALL_STREAM,
             content_type="text/event-stream; charset=utf-8",
             partial=True,
+            error=BROKE_OFF,
         )
     )
 
-    assert (row["partial"], row["finish_reason"], row["upstream_response_id"]) == (
-        True,
-        "incomplete",
-        "resp_67ccf18ef5fc8190",
-    )
+    assert (row["partial"], row["error"], row["upstream_response_id"]) == (True, BROKE_OFF, "resp_67ccf18ef5fc8190")
     assert [(call["name"], call["arguments"]) for call in row["tool_calls"]] == [
         ("get_weather", '{"location":"Paris, Fr')
     ]
@@ -154,3 +154,44 @@ def test_a_responses_stream_broken_off_by_an_error_event_is_a_partial_error():
     row = build_interaction_row(exchange(endpoint="responses", body=body, content_type="text/event-stream"))
 
     assert (row["error"], row["partial"], row["response_text"]) == ("The server had an error", True, "Hel")
+
+
+def test_a_cut_responses_stream_has_no_finish_reason_as_a_cut_chat_stream_has_none():
+    # "incomplete" is OpenAI's word for an answer stopped at max_output_tokens or by its content filter.
+    request = {"model": "gpt-4.1", "input": "Weather in Paris?", "stream": True}
+    cut = {"body": CUT_FUNCTION_CALL_STREAM, "content_type": "text/event-stream", "partial": True, "error": BROKE_OFF}
+    chat_stream = MID_STREAM_ERROR[: MID_STREAM_ERROR.index(b'data: {"error"')]
+
+    responses = build_interaction_row(exchange(endpoint="responses", request=request, **cut))
+    chat = build_interaction_row(exchange(request={**CHAT_REQUEST, "stream": True}, **{**cut, "body": chat_stream}))
+
+    assert (responses["finish_reason"], responses["partial"], responses["error"]) == (None, True, BROKE_OFF)
+    assert (chat["finish_reason"], chat["partial"], chat["error"]) == (None, True, BROKE_OFF)
+    assert responses["response"]["status"] == "in_progress"  # as the stream last said; it never ended
+
+
+def test_a_responses_stream_that_ended_incomplete_keeps_openai_s_finish_reason():
+    incomplete = {
+        "id": "resp_67ccd2bed1ec8190",
+        "object": "response",
+        "status": "incomplete",
+        "incomplete_details": {"reason": "max_output_tokens"},
+        "model": "gpt-4.1",
+        "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Par"}]}],
+    }
+    event = {"type": "response.incomplete", "response": incomplete}
+    stream = b"event: response.incomplete\ndata: " + orjson.dumps(event) + b"\n\n"
+
+    streamed = build_interaction_row(exchange(endpoint="responses", body=stream, content_type="text/event-stream"))
+    whole = build_interaction_row(exchange(endpoint="responses", body=orjson.dumps(incomplete)))
+
+    assert (streamed["finish_reason"], streamed["partial"], streamed["error"]) == ("incomplete", False, None)
+    assert (whole["finish_reason"], whole["response_text"]) == ("incomplete", "Par")
+
+
+def test_a_responses_answer_whose_status_is_no_text_has_no_finish_reason():
+    answer = {"id": "resp_1", "object": "response", "status": ["completed"], "output": []}
+
+    row = build_interaction_row(exchange(endpoint="responses", body=orjson.dumps(answer)))
+
+    assert (row["finish_reason"], row["error"]) == (None, None)
