@@ -16,7 +16,7 @@ import orjson
 
 from gateway.domain.choice_numbers import choice_position, in_number_order
 from gateway.domain.conversation import ToolCall, tool_calls_of
-from gateway.recording.reassembly import content_text
+from gateway.recording.reassembly import content_text, message_calls
 
 # OpenAI's bound on `n`: an index past it names no choice any answer has.
 MAX_CHOICE_INDEX = 127
@@ -65,7 +65,7 @@ def _choice(index: int, raw: Any) -> AnswerChoice:
     message = raw.get("message")
     if isinstance(message, dict):  # a chat completion's
         return AnswerChoice(
-            index, content_text(message.get("content")), tool_calls_of(message.get("tool_calls")), finish_reason
+            index, content_text(message.get("content")), tool_calls_of(message_calls(message)), finish_reason
         )
     text = raw.get("text")  # a legacy completion's
     return AnswerChoice(index, text if isinstance(text, str) else None, (), finish_reason)

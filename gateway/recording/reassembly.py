@@ -113,6 +113,19 @@ def content_text(content: Any) -> str | None:
     return "".join(text for text in texts if isinstance(text, str)) if texts else None
 
 
+def message_calls(message: Json) -> Any:
+    """The calls a chat answer's message made: its `tool_calls`, else the older `functions`' one `function_call`, as given.
+
+    A request with `functions` is answered with `function_call` ({"name", "arguments"}), never `tool_calls`:
+    kept as the one call, the answer reads as the call it made, not as an empty answer.
+    """
+    calls = message.get("tool_calls")
+    if calls:
+        return calls
+    function_call = message.get("function_call")
+    return [function_call] if isinstance(function_call, dict) else None
+
+
 class _Choice(Protocol):
     """One choice of a streamed answer being rebuilt from its chunks' pieces."""
 

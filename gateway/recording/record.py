@@ -12,7 +12,12 @@ from gateway.exact_json import exactly_parsed, loads_exact
 from gateway.recording.content_coding import MAX_DECODED_BYTES, UnreadableCoding, decoded_content
 from gateway.recording.exchange import MAX_RECORDED_BYTES, Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
-from gateway.recording.reassembly import content_text, reassemble_chat_stream, reassemble_completion_stream
+from gateway.recording.reassembly import (
+    content_text,
+    message_calls,
+    reassemble_chat_stream,
+    reassemble_completion_stream,
+)
 from gateway.recording.responses_stream import ended_status, reassemble_responses_stream
 
 Json = dict[str, Any]
@@ -192,7 +197,7 @@ def summarise_response(endpoint: str, response: Json) -> Json:
         message = choice.get("message")
         message = message if isinstance(message, dict) else {}
         summary["response_text"] = content_text(message.get("content"))
-        summary["tool_calls"] = message.get("tool_calls") or None
+        summary["tool_calls"] = message_calls(message)
         summary["finish_reason"] = choice.get("finish_reason")
     elif endpoint == "completions":
         choice = _first(response.get("choices"))

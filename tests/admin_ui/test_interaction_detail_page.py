@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import orjson
+import uuid_utils
 from html_page import parse
-from page_seed import XSS, feedback, interaction_row, store
+from page_seed import APP, XSS, feedback, interaction_row, store
 
 from gateway.accounts.records import Role
+from gateway.recording.exchange import Exchange
+from gateway.recording.record import build_interaction_row
 
 
 async def test_the_detail_page_shows_the_conversation_tool_calls_feedback_and_fixes(browser_as, gateway):
@@ -110,3 +116,39 @@ async def test_the_detail_page_shows_no_redactions_where_none_fired(browser_as, 
     page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
 
     assert page.find_all(data_testid="redactions") == []
+
+
+async def test_the_detail_page_shows_a_recorded_legacy_function_call_as_the_answer(browser_as, gateway):
+    # The answer to a request with the older `functions`, as the recorder stores it.
+    call = {"name": "get_weather", "arguments": '{"city": "Paris"}'}
+    completion = {
+        "id": "chatcmpl-legacy",
+        "object": "chat.completion",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "function_call": call},
+                "finish_reason": "function_call",
+            }
+        ],
+    }
+    exchange = Exchange(
+        id=str(uuid_utils.uuid7()),
+        created_at=datetime.now(UTC),
+        app=APP,
+        endpoint="chat.completions",
+        upstream="default",
+        request={"model": "gpt-test", "messages": [{"role": "user", "content": "Weather?"}], "functions": []},
+        status_code=200,
+        content_type="application/json",
+        body_chunks=[orjson.dumps(completion)],
+    )
+    [interaction_id] = await store(gateway, build_interaction_row(exchange))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    answer = page.find("section", id="answer")
+    assert answer.find("div", data_tool="get_weather") is not None
+    assert '{"city": "Paris"}' in answer.text
+    assert "No text." not in answer.text

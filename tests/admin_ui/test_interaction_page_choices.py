@@ -124,3 +124,21 @@ async def test_an_answer_listed_out_of_order_shows_each_choice_under_its_index(b
         "Feedback now: 1 negative, 1 comment",
         "No feedback",
     ]
+
+
+async def test_a_choice_that_made_a_legacy_function_call_shows_the_call(browser_as, gateway):
+    # The answer to a request with the older `functions`: `function_call`, not `tool_calls`.
+    response = chat_response("One", "Two")
+    response["choices"][1] = {
+        "index": 1,
+        "message": {"role": "assistant", "content": None, "function_call": {"name": "get_fee", "arguments": "{}"}},
+        "finish_reason": "function_call",
+    }
+    [interaction_id] = await store(gateway, interaction_row("Hi", "One", response=response))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    second = page.find(id="choice-1")
+    assert (second.find("code", class_="tool-name").text, second.find("pre", class_="small").text) == ("get_fee", "{}")
+    assert "No text." not in second.text

@@ -11,6 +11,7 @@ import pytest
 from gateway.recording.record import build_interaction_row
 
 from .exchanges import CHAT_COMPLETION, CHAT_REQUEST, CREATED_AT, exchange, sse
+from .sse_bodies import chat_chunk
 
 # -- what every row carries ---------------------------------------------------------------
 
@@ -80,6 +81,46 @@ def test_a_chat_completion_with_tool_calls_records_them():
     assert row["tool_calls"] == tool_calls
     assert row["response_text"] is None
     assert row["finish_reason"] == "tool_calls"
+
+
+LEGACY_FUNCTION_CALL = {"name": "get_weather", "arguments": '{"city": "Paris"}'}
+
+
+def test_a_legacy_function_call_answer_records_the_call_as_its_one_tool_call():
+    # The answer to a request with the older `functions`: `function_call`, not `tool_calls`.
+    completion = {
+        **CHAT_COMPLETION,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "function_call": LEGACY_FUNCTION_CALL},
+                "finish_reason": "function_call",
+            }
+        ],
+    }
+
+    row = build_interaction_row(exchange(body=orjson.dumps(completion)))
+
+    assert (row["tool_calls"], row["response_text"], row["finish_reason"]) == (
+        [LEGACY_FUNCTION_CALL],
+        None,
+        "function_call",
+    )
+
+
+def test_a_streamed_legacy_function_call_records_the_call_as_its_one_tool_call():
+    body = sse(
+        chat_chunk({"role": "assistant", "content": None, "function_call": {"name": "get_weather", "arguments": ""}}),
+        chat_chunk({"function_call": {"arguments": '{"city": '}}),
+        chat_chunk({"function_call": {"arguments": '"Paris"}'}}),
+        chat_chunk({}, finish_reason="function_call"),
+    )
+
+    row = build_interaction_row(
+        exchange(request={**CHAT_REQUEST, "stream": True}, body=body, content_type="text/event-stream")
+    )
+
+    assert (row["tool_calls"], row["finish_reason"]) == ([LEGACY_FUNCTION_CALL], "function_call")
 
 
 def test_a_streamed_chat_is_reassembled_into_the_row():
