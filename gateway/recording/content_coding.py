@@ -1,8 +1,9 @@
-"""Undoing an answer's HTTP content codings (gzip, deflate, br, stacked) to read what it says.
+"""Undoing an answer's HTTP content codings (gzip, deflate, br, zstd, stacked) to read what it says.
 
 Only readers use it (the recorder in the writer, the confidence gate): the bytes the proxy relays
 to the client are never decoded. Decoding stops at MAX_DECODED_BYTES, so a small answer that
 inflates to gigabytes (a compression bomb from a misbehaving upstream) never sits whole in memory.
+zstd is read only where the optional `zstandard` package is installed (`feedgate[zstd]`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,21 @@ from typing import NamedTuple
 
 import brotli
 
+try:
+    import zstandard
+except ImportError:  # optional: without it a zstd answer is stored with a note saying so
+    zstandard = None
+
 # The codings Feedgate can undo. x-gzip is gzip (RFC 9110 §8.4.1.3); identity is no coding at all.
-_GZIP, _DEFLATE, _BR = "gzip", "deflate", "br"
+_GZIP, _DEFLATE, _BR, _ZSTD = "gzip", "deflate", "br", "zstd"
 _ALIASES = {"x-gzip": _GZIP}
-_READABLE = frozenset({_GZIP, _DEFLATE, _BR})
+_READABLE = frozenset({_GZIP, _DEFLATE, _BR} | ({_ZSTD} if zstandard is not None else set()))
+# The package a coding needs that is not installed: named in the note of an answer that came in it.
+MISSING_PACKAGES = {} if zstandard is not None else {_ZSTD: "zstandard"}
+# What a corrupt coded answer raises.
+_CORRUPT: tuple[type[Exception], ...] = (zlib.error, brotli.error) + (
+    (zstandard.ZstdError,) if zstandard is not None else ()
+)
 
 # The most an answer is decoded to (README, "What is recorded"). Far above any real answer (a chat
 # answer of 100k tokens with top-20 log-probabilities, 2,048 embeddings in float JSON), far below a bomb.
@@ -24,11 +36,15 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 class UnreadableCoding(Exception):
-    """The answer came in a content coding Feedgate cannot undo (zstd, compress…); `content_encoding` as given."""
+    """The answer came in a content coding Feedgate cannot undo (compress, zstd without zstandard…).
 
-    def __init__(self, content_encoding: str) -> None:
+    `content_encoding` as given; `missing_package`: the package that would read it, when one would.
+    """
+
+    def __init__(self, content_encoding: str, missing_package: str | None = None) -> None:
         super().__init__(content_encoding)
         self.content_encoding = content_encoding
+        self.missing_package = missing_package
 
 
 class Decoded(NamedTuple):
@@ -51,7 +67,8 @@ def decoded_content(
     codings = [_ALIASES.get(coding, coding) for coding in _codings(content_encoding)]
     unreadable = [coding for coding in codings if coding not in _READABLE]
     if unreadable:
-        raise UnreadableCoding(content_encoding.strip().lower())
+        missing = next((MISSING_PACKAGES[coding] for coding in unreadable if coding in MISSING_PACKAGES), None)
+        raise UnreadableCoding(content_encoding.strip().lower(), missing)
     cut = False
     try:
         for coding in reversed(codings):
@@ -61,7 +78,7 @@ def decoded_content(
             elif not whole and not keep_cut_off and not cut:
                 return Decoded(None, False)
             body = decoded[:max_bytes]
-    except (zlib.error, brotli.error):
+    except _CORRUPT:
         return Decoded(None, False)
     return Decoded(body, cut)
 
@@ -81,6 +98,8 @@ def _undo(coding: str, body: bytes, max_bytes: int) -> tuple[bytes, bool]:
         return decoded, decompressor.is_finished()
     if coding == _GZIP:
         return _gunzip(body, max_bytes)
+    if coding == _ZSTD:
+        return _unzstd(body, max_bytes)
     try:
         return _inflate(zlib.decompressobj(zlib.MAX_WBITS), body, max_bytes)
     except zlib.error:
@@ -113,3 +132,35 @@ def _inflate(decompressor: zlib._Decompress, body: bytes, max_bytes: int) -> tup
         # Exactly at the bound: whole if all that is left of the stream is its end (no byte more).
         return decoded, not decompressor.decompress(decompressor.unconsumed_tail, 1) and decompressor.eof
     return decoded, decompressor.eof
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# The coded bytes fed to zstd at a time: a zstd frame can inflate about 32,000-fold (a run of one byte),
+# and its decompressor has no output bound, so decoding passes MAX_DECODED_BYTES by 32 MiB at most.
+_ZSTD_SLICE = 1024
+
+
+def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, bool]:
+    """Every frame of a zstd body in turn (RFC 8878 §3: a body may hold several), up to about `max_bytes`."""
+    if zstandard is None:  # never: only a readable coding is undone
+        raise UnreadableCoding(_ZSTD, MISSING_PACKAGES.get(_ZSTD))
+    frames: list[bytes] = []
+    size = 0
+    while True:
+        decompressor = zstandard.ZstdDecompressor().decompressobj()
+        at = 0
+        while at < len(body) and not decompressor.eof:
+            piece = decompressor.decompress(body[at : at + _ZSTD_SLICE])
+            at += _ZSTD_SLICE
+            frames.append(piece)
+            size += len(piece)
+            if size >= max_bytes:
+                # Past the bound it is cut; exactly at it, whole if nothing more of it follows.
+                ended = decompressor.eof and at >= len(body) and not decompressor.unused_data
+                return b"".join(frames), size == max_bytes and ended
+        if not decompressor.eof:
+            return b"".join(frames), False
+        body = decompressor.unused_data + body[at:]
+        # What follows the last frame may be padding, as after gzip's last member.
+        if not body.startswith(_ZSTD_MAGIC):
+            return b"".join(frames), True
