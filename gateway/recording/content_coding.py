@@ -3,7 +3,6 @@
 Only readers use it (the recorder in the writer, the confidence gate): the bytes the proxy relays
 to the client are never decoded. Decoding stops at MAX_DECODED_BYTES, so a small answer that
 inflates to gigabytes (a compression bomb from a misbehaving upstream) never sits whole in memory.
-zstd is read only where the optional `zstandard` package is installed (`feedgate[zstd]`).
 """
 
 from __future__ import annotations
@@ -12,22 +11,14 @@ import zlib
 from typing import NamedTuple
 
 import brotli
-
-try:
-    import zstandard
-except ImportError:  # optional: without it a zstd answer is stored with a note saying so
-    zstandard = None
+import zstandard
 
 # The codings Feedgate can undo. x-gzip is gzip (RFC 9110 §8.4.1.3); identity is no coding at all.
 _GZIP, _DEFLATE, _BR, _ZSTD = "gzip", "deflate", "br", "zstd"
 _ALIASES = {"x-gzip": _GZIP}
-_READABLE = frozenset({_GZIP, _DEFLATE, _BR} | ({_ZSTD} if zstandard is not None else set()))
-# The package a coding needs that is not installed: named in the note of an answer that came in it.
-MISSING_PACKAGES = {} if zstandard is not None else {_ZSTD: "zstandard"}
+_READABLE = frozenset({_GZIP, _DEFLATE, _BR, _ZSTD})
 # What a corrupt coded answer raises.
-_CORRUPT: tuple[type[Exception], ...] = (zlib.error, brotli.error) + (
-    (zstandard.ZstdError,) if zstandard is not None else ()
-)
+_CORRUPT: tuple[type[Exception], ...] = (zlib.error, brotli.error, zstandard.ZstdError)
 
 # The most an answer is decoded to (README, "What is recorded"). Far above any real answer (a chat
 # answer of 100k tokens with top-20 log-probabilities, 2,048 embeddings in float JSON), far below a bomb.
@@ -36,15 +27,11 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 class UnreadableCoding(Exception):
-    """The answer came in a content coding Feedgate cannot undo (compress, zstd without zstandard…).
+    """The answer came in a content coding Feedgate cannot undo (compress, an unknown name…), `content_encoding` as given."""
 
-    `content_encoding` as given; `missing_package`: the package that would read it, when one would.
-    """
-
-    def __init__(self, content_encoding: str, missing_package: str | None = None) -> None:
+    def __init__(self, content_encoding: str) -> None:
         super().__init__(content_encoding)
         self.content_encoding = content_encoding
-        self.missing_package = missing_package
 
 
 class Decoded(NamedTuple):
@@ -67,8 +54,7 @@ def decoded_content(
     codings = [_ALIASES.get(coding, coding) for coding in _codings(content_encoding)]
     unreadable = [coding for coding in codings if coding not in _READABLE]
     if unreadable:
-        missing = next((MISSING_PACKAGES[coding] for coding in unreadable if coding in MISSING_PACKAGES), None)
-        raise UnreadableCoding(content_encoding.strip().lower(), missing)
+        raise UnreadableCoding(content_encoding.strip().lower())
     cut = False
     try:
         for coding in reversed(codings):
@@ -142,8 +128,6 @@ _ZSTD_SLICE = 1024
 
 def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, bool]:
     """Every frame of a zstd body in turn (RFC 8878 §3: a body may hold several), up to about `max_bytes`."""
-    if zstandard is None:  # never: only a readable coding is undone
-        raise UnreadableCoding(_ZSTD, MISSING_PACKAGES.get(_ZSTD))
     frames: list[bytes] = []
     size = 0
     while True:

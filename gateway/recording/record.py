@@ -166,8 +166,6 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
     except UnreadableCoding as exc:
         # Its bytes, stored as they are, would read as mojibake.
         message = f"the answer came in content-encoding {exc.content_encoding!r}, which Feedgate cannot decode"
-        if exc.missing_package is not None:
-            message += f" without the {exc.missing_package} package (pip install {exc.missing_package})"
         return b"", f"{message}: not recorded", False
     if decoded.cut:
         size = f"{MAX_DECODED_BYTES // (1024 * 1024)} MiB"

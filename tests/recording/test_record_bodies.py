@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import zlib
 
 import brotli
 import orjson
-import pytest
 
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
@@ -48,20 +46,6 @@ def test_an_answer_in_an_encoding_feedgate_cannot_decode_is_stored_without_a_res
 
     assert (row["status_code"], row["response"], row["response_text"]) == (200, None, None)
     assert row["error"] == "the answer came in content-encoding 'compress', which Feedgate cannot decode: not recorded"
-
-
-@pytest.mark.skipif(importlib.util.find_spec("zstandard") is not None, reason="zstandard installed: zstd is read")
-def test_a_zstd_answer_without_the_zstandard_package_is_stored_with_a_note_naming_it():
-    # zstd: what httpx asks for when the app has zstandard installed, and some servers answer.
-    compressed = b"(\xb5/\xfd\x04\x00\x81\x02\x00{}"
-
-    row = build_interaction_row(exchange(body=compressed, content_encoding="zstd"))
-
-    assert (row["status_code"], row["response"], row["response_text"]) == (200, None, None)
-    assert row["error"] == (
-        "the answer came in content-encoding 'zstd', which Feedgate cannot decode without the zstandard package "
-        "(pip install zstandard): not recorded"
-    )
 
 
 def test_a_br_answer_is_recorded_as_a_gzip_one_is():

@@ -1,22 +1,18 @@
-"""Answers in content-encoding zstd, read where the optional zstandard package is installed (`feedgate[zstd]`).
+"""Answers in content-encoding zstd, recorded decoded as gzip and br answers are.
 
 httpx asks for zstd when zstandard is installed beside the app; the gateway forwards what the app asks for.
-Without the package these tests are skipped, and tests/recording/test_record_bodies.py checks the note such
-an answer is stored with.
 """
 
 from __future__ import annotations
 
 import orjson
-import pytest
+import zstandard
 
 from gateway.recording.content_coding import decoded_content
 from gateway.recording.record import build_interaction_row
 
 from .exchanges import CHAT_COMPLETION, CHAT_REQUEST, exchange
 from .sse_bodies import chat_chunk, sse
-
-zstandard = pytest.importorskip("zstandard")
 
 
 def test_a_zstd_answer_is_recorded_as_a_gzip_one_is():
