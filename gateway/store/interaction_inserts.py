@@ -11,8 +11,9 @@ erasure and redaction change rows one statement at a time, and rarely). The two 
 interactions (InteractionStore.insert_many, ImportStore.insert_batch) go through here, and so must
 any other code that inserts them. PostgreSQL keeps its search column by itself (a generated column).
 
-Each row's `choice_positions` is derived here from its `response` (gateway.domain.choice_numbers.recorded_positions;
-a row may not name it): every stored answer records how it lists its choices, which SQL reads them by.
+Each row's `choice_positions` is derived here from its `response` (gateway.domain.choice_numbers.recorded_positions),
+and its `stored_seq` taken here (gateway.store.stored_order): a row names neither. Every stored answer records how it
+lists its choices, which SQL reads them by.
 
 The rows go in as multi-row INSERTs of up to 64 rows (`_Pages`), on both databases, with values
 converted by the columns' own SQLAlchemy types, so what is stored is what SQLAlchemy would store.
@@ -184,10 +185,11 @@ class _Pages:
         unknown = named - self._converters.keys()
         if unknown:
             raise ValueError(f"not columns of interactions: {sorted(unknown)}")
-        if CHOICE_POSITIONS in named:
-            raise ValueError(f"{CHOICE_POSITIONS} is derived from response: a row does not name it")
-        # stored_seq is the store's to give (see gateway.store.stored_order), and choice_positions its to derive: both
-        # after every named column.
+        # stored_seq is the store's to give (see gateway.store.stored_order), and choice_positions its to derive from
+        # response: both after every named column, and no row names either.
+        derived = sorted(named.intersection(DERIVED_COLUMNS))
+        if derived:
+            raise ValueError(f"the insert fills {', '.join(derived)} itself: a row does not name it")
         return tuple(
             c.name
             for c in interactions.columns

@@ -160,3 +160,11 @@ async def test_every_insert_records_where_an_answer_lists_its_choices_when_not_a
 async def test_a_row_naming_the_record_of_its_choices_is_refused(engine):
     with pytest.raises(ValueError, match="choice_positions"):
         await InteractionStore(engine).insert_many([row("Hi", choice_positions=[1, 0])])
+
+
+async def test_a_row_naming_its_place_in_the_stored_order_is_refused(engine):
+    # The same count of names as the columns the insert fills, one of them stored_seq: once read as a KeyError.
+    named = row("Hi", stored_seq=7)
+    del named["partial"]
+    with pytest.raises(ValueError, match="stored_seq"):
+        await InteractionStore(engine).insert_many([named])
