@@ -2,8 +2,9 @@
 
 Seeds --numbered interactions with their numbers (as the stores leave them), then times rounds with
 nothing to number (the median and slowest of --empty-rounds, and the statements one sends), then stores
---late interactions without a number (as a gateway older than revision 0037 does) and times the one
-round that numbers them. Prints the plan of the empty round's query.
+--late interactions without a number (as a gateway older than revision 0037 does: answers of two choices of
+~1 KB, 1 in 100 listed out of order, with no choice_positions) and times the one round that numbers them
+(and records their choices' positions). Prints the plan of the empty round's query.
 
 SQLite by default (a new file under a temporary folder); --database-url for an empty PostgreSQL
 database (migrated here first):
@@ -52,8 +53,15 @@ def _rows(count: int, start: datetime, numbered_from: int | None) -> list[dict[s
         }
         if numbered_from is not None:
             row["stored_seq"] = numbered_from + n
+        else:
+            row["response"] = _answer(reversed_order=n % 100 == 0)
         rows.append(row)
     return rows
+
+
+def _answer(reversed_order: bool) -> dict[str, Any]:
+    choices = [{"index": k, "message": {"role": "assistant", "content": "word " * 100}} for k in range(2)]
+    return {"choices": choices[::-1] if reversed_order else choices}
 
 
 async def _store(engine: AsyncEngine, count: int, numbered: bool) -> None:

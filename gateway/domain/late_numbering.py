@@ -1,7 +1,8 @@
 """The round that gives rows stored without a number their place in the stored order (gateway.store.late_numbers).
 
 Run by `serve` (each process) and `worker` beside their other background rounds, every
-`late_numbering_interval` seconds (a minute unless set). Only a gateway of a version before the stored
+`late_numbering_interval` seconds (a minute unless set); it also records where those calls' answers list their
+choices, which such a gateway did not. Only a gateway of a version before the stored
 order stores such rows (left running through `feedgate db upgrade`), so a round almost always finds
 none, at the cost of one indexed query. Rounds in several processes at once
 are safe: on PostgreSQL each skips the rows another holds, on SQLite the write lock takes them in turn.

@@ -13,13 +13,22 @@ its own short transaction: the rows are locked first (PostgreSQL, skipping rows 
 feedback insert holds: they wait for the next batch or round), then the head, which is held for one
 UPDATE and the commit only, as the writer holds it. On SQLite the first update takes the write lock;
 a row another process numbered in between is left as it is (its number here is skipped, never reused).
+
+Such a gateway (and a row inserted by hand) also records no `choice_positions` (revision 0044): an interaction
+numbered here gets it too, derived from its answer as the writer derives it (gateway.store.interaction_inserts), in
+the same transaction, before the head is taken. A gateway of a version from 0037 to 0043 numbers its rows but
+records no positions either, and leaves no mark to find its rows by: README, "Upgrading".
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Table, exists, func, select, update
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, Table, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.domain.choice_numbers import recorded_positions
 from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import feedback, interactions, review_decisions
 
@@ -54,9 +63,11 @@ async def _tables_with_late_rows(connection: AsyncConnection) -> list[Table]:
 async def number_batch(engine: AsyncEngine, table: Table, batch_size: int) -> int:
     """Number up to `batch_size` of `table`'s unnumbered rows, oldest first, in one transaction; how many."""
     seq = table.c[STORED_SEQ]
+    # An interaction's answer too: what it records of its choices is derived from it.
+    answers = [interactions.c.response] if table is interactions else []
     async with engine.begin() as connection:
         late = (
-            select(table.c.id)
+            select(table.c.id, *answers)
             .where(seq.is_(None))
             .order_by(table.c.created_at, table.c.id)
             .limit(batch_size)
@@ -64,9 +75,12 @@ async def number_batch(engine: AsyncEngine, table: Table, batch_size: int) -> in
             # row locks: the clause is left out there.
             .with_for_update(skip_locked=True)
         )
-        ids = list((await connection.execute(late)).scalars())
-        if not ids:
+        rows = (await connection.execute(late)).all()
+        if not rows:
             return 0
+        ids = [row.id for row in rows]
+        if answers:
+            await _record_choice_positions(connection, rows)
         before = await take_numbers(connection, table, len(ids))
         # One statement for the batch (the head is held while it runs), as revision 0037 numbered the rows it found.
         # Still unnumbered: on SQLite another process may have numbered one since it was read.
@@ -76,3 +90,18 @@ async def number_batch(engine: AsyncEngine, table: Table, batch_size: int) -> in
             update(table).where(table.c.id == batch.c.id).values({STORED_SEQ: before + batch.c.place})
         )
     return len(ids)
+
+
+async def _record_choice_positions(connection: AsyncConnection, rows: Sequence[Row[Any]]) -> None:
+    """Record where each of `rows` (id, response) lists its choices, for those not listed at their numbers."""
+    recorded = [
+        {"answer_id": row.id, "positions": positions}
+        for row in rows
+        if isinstance(row.response, dict) and (positions := recorded_positions(row.response.get("choices")))
+    ]
+    if recorded:
+        c = interactions.c
+        value = bindparam("positions", type_=c.choice_positions.type)
+        await connection.execute(
+            update(interactions).where(c.id == bindparam("answer_id")).values(choice_positions=value), recorded
+        )

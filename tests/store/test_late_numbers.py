@@ -131,6 +131,28 @@ async def test_unnumbered_feedback_events_and_decisions_are_numbered_and_listed_
     assert [(row["id"], row["stored_seq"]) for row in decisions] == [("decided-by-old", 1)]
 
 
+async def test_an_unnumbered_call_gets_the_record_of_where_its_answer_lists_its_choices(engine):
+    # An older gateway (before revision 0044) records no choice_positions: such a call's choices read as listed.
+    listed_out_of_order = {
+        "choices": [{"index": 1, "message": {"content": "B"}}, {"index": 0, "message": {"content": "A"}}]
+    }
+    in_order = {"choices": [{"index": 0, "message": {"content": "A"}}, {"index": 1, "message": {"content": "B"}}]}
+    await insert_unnumbered(
+        engine,
+        interactions,
+        [
+            interaction_row(id="reversed", created_at=NOW, response=listed_out_of_order),
+            interaction_row(id="in-order", created_at=NOW, response=in_order),
+        ],
+    )
+
+    await number_late_rows(engine)
+
+    async with engine.connect() as connection:
+        result = await connection.execute(select(interactions.c.id, interactions.c.choice_positions))
+        assert dict(result.all()) == {"reversed": [1, 0], "in-order": None}
+
+
 async def test_late_numbers_are_never_reused_before_or_after(engine):
     store = InteractionStore(engine)
     await store.insert_many([interaction_row(id="a", created_at=NOW), interaction_row(id="b", created_at=NOW)])
