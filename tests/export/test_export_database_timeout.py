@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from export_seed import give_feedback, store_chat
 
-from tests.conftest import _truncate_all
+from tests.conftest import _empty_written_tables
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -26,7 +26,7 @@ TIMEOUT = 0.2
 def database_url(postgres_database: str) -> str:
     """PostgreSQL only, emptied: the database timeout bounds its statements (on SQLite it is a lock wait, and readers
     wait for no writer)."""
-    asyncio.run(_truncate_all(postgres_database))
+    asyncio.run(_empty_written_tables(postgres_database))
     return postgres_database
 
 
