@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from clustering.umap_kernels import cache_umap_kernels
+
 __all__ = [
     "IncrementalReducer",
     "Reduction",
@@ -86,6 +88,7 @@ def exact_cosine_neighbours(
 def _fit_umap(embeddings: np.ndarray, params: ReductionParams) -> tuple[Any, np.ndarray]:
     import umap
 
+    cache_umap_kernels()
     n_points = len(embeddings)
     # Small inputs cannot have more neighbours or dimensions than they have points.
     n_neighbors = max(2, min(params.n_neighbors, n_points - 1))

@@ -1,33 +1,13 @@
 """Compiles UMAP's numba kernels into numba's disk cache (NUMBA_CACHE_DIR), as a clustering pass uses them.
 
-Run as a child process by tests/numba_cache.py, once per run and test process, one at a time; `cache_umap_kernels`
-is also called in each test process, so that it loads from that cache the kernels umap-learn compiles anew in every
-process.
+Run as a child process by tests/numba_cache.py, once per run and test process, one at a time; the product's
+`cache_umap_kernels` (clustering/umap_kernels.py, which every fit calls) is also called in each test process as it
+waits, so that it loads from that cache the kernels umap-learn leaves uncached.
 """
 
 from __future__ import annotations
 
-
-def cache_umap_kernels() -> int:
-    """Have numba keep on disk the UMAP kernels umap-learn declares uncached; how many it had not kept.
-
-    umap-learn compiles most of its kernels with cache=True, but not smooth_knn_dist, compute_membership_strengths
-    or the layout's epoch: about 7 s in every process that fits UMAP, cached or not. Cached, the same machine code
-    is loaded from disk instead (numba keys each entry by the source file and the CPU it was compiled for).
-    """
-    import umap.layouts
-    import umap.umap_
-    from numba.core.caching import NullCache
-    from numba.core.registry import CPUDispatcher
-
-    enabled = 0
-    for module in (umap.umap_, umap.layouts):
-        for kernel in vars(module).values():
-            # The dispatcher's cache is private; NullCache is how numba marks one compiled without cache=True.
-            if isinstance(kernel, CPUDispatcher) and isinstance(kernel._cache, NullCache):
-                kernel.enable_caching()
-                enabled += 1
-    return enabled
+from clustering.umap_kernels import cache_umap_kernels
 
 
 def warm() -> None:
