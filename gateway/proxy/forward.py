@@ -34,7 +34,7 @@ from gateway.proxy.headers import (
     upstream_request_headers,
 )
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
-from gateway.proxy.refusals import refuse, stopped_by_shutdown, upstream_request_id
+from gateway.proxy.refusals import refuse, send_held, stopped_by_shutdown, upstream_request_id
 from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
@@ -42,7 +42,6 @@ from gateway.proxy.relay import (
     read_whole,
     relay_stream,
     send_error,
-    send_json,
     send_whole,
     unless_client_leaves,
 )
@@ -268,7 +267,7 @@ class ProxyApp:
             call.content_type = "application/json"
             body = held.encoded()
             call.body_chunks.append(body)
-            await send_json(send, held.status, body, [*held.headers, *call.id_headers])
+            await send_held(send, call, held, body)
             return None
         # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
         if decided.json is None:
@@ -379,7 +378,7 @@ class ProxyApp:
                     await self._forward(scope, watcher, send, replaces_authorization, upstream, body, call, hop_names)
                     return
                 if isinstance(result, Hold):
-                    await send_json(send, result.status, result.encoded(), [*result.headers, *id_headers])
+                    await send_held(send, call, result)
                     return
                 if result is not None:
                     # Other (uncompressed) bytes: the upstream's length and encoding no longer describe them.

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gateway.proxy.call import ProxyCall
-from gateway.proxy.relay import GatewayStopped, send_error, send_error_event
+from gateway.proxy.policy import Hold
+from gateway.proxy.relay import GatewayStopped, send_error, send_error_event, send_json
 
 logger = logging.getLogger("feedgate.proxy")
 
@@ -28,8 +29,23 @@ async def refuse(
         await send_error(send, status, message, code, [*extra])
         return
     call.fail(status, message)
-    request_id = [] if any(name == b"x-request-id" for name, _ in extra) else [(b"x-request-id", call.id.encode())]
-    await send_error(send, status, message, code, [*extra, *call.id_headers, *request_id])
+    await send_error(send, status, message, code, own_answer_headers(call, extra))
+
+
+def own_answer_headers(call: ProxyCall, extra: Headers) -> list[tuple[bytes, bytes]]:
+    """`extra` and the call's identity headers, for an answer the gateway composes on a recorded call (see `refuse`).
+
+    Its `x-request-id` is the interaction's, unless `extra` names one (the upstream's, or a held answer's own).
+    """
+    if any(name == b"x-request-id" for name, _ in extra):
+        return [*extra, *call.id_headers]
+    return [*extra, *call.id_headers, (b"x-request-id", call.id.encode())]
+
+
+async def send_held(send: Callable[..., Any], call: ProxyCall, held: Hold, body: bytes | None = None) -> None:
+    """Send a policy's held answer (`body`: its bytes, if encoded already) in place of the upstream's, named as refusals are."""
+    encoded = held.encoded() if body is None else body
+    await send_json(send, held.status, encoded, own_answer_headers(call, held.headers))
 
 
 def upstream_request_id(headers: Headers) -> Headers:
