@@ -99,20 +99,24 @@ async def test_the_watcher_is_stopped_even_when_the_server_does_not_wake_it():
 class BrokenStream(CannedStream):
     """An upstream answer that breaks off after `chunks`."""
 
-    def __init__(self, chunks: list[bytes]) -> None:
+    def __init__(self, chunks: list[bytes], *, timed_out: bool = False) -> None:
         self.chunks = chunks
+        self.timed_out = timed_out
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         for chunk in self.chunks:
             yield chunk
+        if self.timed_out:
+            raise UpstreamFailed(TimeoutError(), timed_out=True, url=None, waits=(10.0, 600.0))
         raise UpstreamFailed(ConnectionResetError("reset by peer"), timed_out=False, url=None)
 
 
-async def relay_broken(chunks: list[bytes]) -> tuple[Connection, Answer]:
+async def relay_broken(chunks: list[bytes], *, timed_out: bool = False) -> tuple[Connection, Answer]:
     connection = Connection(wakes_on_completion=True)
     answer = Answer()
     with pytest.raises(UpstreamBrokeOff):
-        await relay_stream(BrokenStream(chunks), answer, connection.receive, connection.send, 0.0, "openai")
+        stream = BrokenStream(chunks, timed_out=timed_out)
+        await relay_stream(stream, answer, connection.receive, connection.send, 0.0, "openai")
     return connection, answer
 
 
@@ -126,6 +130,18 @@ async def test_an_upstream_that_breaks_off_between_events_gets_the_client_an_err
     assert error["code"] == "upstream_broke_off"
     assert error["message"].startswith("Upstream 'openai' broke off its answer")
     assert all(m.get("more_body") for m in connection.sent)  # the connection is then cut, never ended cleanly
+
+
+async def test_a_stream_the_upstream_stops_sending_ends_with_an_error_event_saying_the_wait_ran_out():
+    # The code an answer that is not a stream gets for the same failure (its 504's), and the same words.
+    connection, answer = await relay_broken(CHUNKS, timed_out=True)
+
+    error = orjson.loads(connection.sent[-1]["body"][len(b"data: ") :])["error"]
+    assert error["code"] == "upstream_timeout"
+    assert error["message"] == answer.error
+    assert error["message"].startswith(
+        "Upstream 'openai' stopped sending its answer: nothing more of it arrived within 600 s"
+    )
 
 
 async def test_the_error_event_is_not_part_of_the_recorded_answer():

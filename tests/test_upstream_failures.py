@@ -181,13 +181,21 @@ async def test_an_answer_cut_off_mid_body_is_a_502_that_says_it_broke_off(call_p
     )
 
 
-async def test_a_stream_cut_off_is_recorded_in_the_same_words(call_proxy, fake_upstream, submitted):
+async def test_a_stream_cut_off_is_recorded_in_the_words_of_an_answer_cut_off(call_proxy, fake_upstream, submitted):
+    # One wording for one failure: it was "upstream broke off the answer: ..." for a stream alone.
+    await call_proxy(fake_upstream.url, {**CHAT, "model": "reset-model"})
     with pytest.raises(UpstreamBrokeOff):  # the client's connection is aborted: it has had the status already
         await call_proxy(fake_upstream.url, {**CHAT, "model": "reset-model", "stream": True})
 
-    assert submitted[0].partial
+    whole, stream = submitted
+    assert stream.partial
     assert (
-        submitted[0].error == "upstream broke off the answer: the connection was closed before the answer was complete"
+        stream.error
+        == whole.error
+        == (
+            "Upstream 'default' broke off its answer: the connection was closed before the answer was complete. "
+            "Sending the request again may work."
+        )
     )
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from proxy_in_process import CHAT, passthrough_proxy, post_chat, raw_upstream
 
+from gateway.proxy.relay import UpstreamBrokeOff
 from gateway.proxy.upstream import AiohttpUpstream, HttpxUpstream, UpstreamClient
 from gateway.recording.exchange import Exchange
 
@@ -27,11 +28,18 @@ CLIENTS: dict[str, Callable[[], UpstreamClient]] = {
 }
 
 
+@pytest.fixture
+def submitted() -> list[Exchange]:
+    """The calls the proxy recorded."""
+    return []
+
+
 @pytest.fixture(params=sorted(CLIENTS))
-async def call_proxy(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Awaitable[httpx.Response]]]:
+async def call_proxy(
+    request: pytest.FixtureRequest, submitted: list[Exchange]
+) -> AsyncIterator[Callable[..., Awaitable[httpx.Response]]]:
     """Post a chat completion through the proxy to an upstream at `url`, with each upstream client."""
     upstream_client = CLIENTS[request.param]()
-    submitted: list[Exchange] = []
 
     async def call(url: str, body: dict[str, Any] = CHAT) -> httpx.Response:
         return await post_chat(passthrough_proxy(url, upstream_client, submitted.append), body)
@@ -94,11 +102,54 @@ async def silent_after_headers_url() -> AsyncIterator[str]:
         yield url
 
 
-async def test_an_answer_whose_body_goes_silent_says_how_long_was_waited(call_proxy, silent_after_headers_url):
+async def test_an_answer_whose_body_goes_silent_is_a_504_that_says_how_long_was_waited(
+    call_proxy, silent_after_headers_url, submitted
+):
+    # A wait that ran out, as before the headers: a timeout (504), not an upstream that broke off (502).
     response = await call_proxy(silent_after_headers_url)
 
-    assert response.status_code == 502
-    assert response.json()["error"]["message"] == (
-        "Upstream 'default' broke off its answer: the rest of the answer did not arrive within 0.5 s "
-        "(FEEDGATE_UPSTREAM_READ_TIMEOUT)."
-    )
+    assert response.status_code == 504
+    assert response.json()["error"]["code"] == "upstream_timeout"
+    assert response.json()["error"]["message"] == STALLED
+    assert response.headers["x-request-id"] == response.headers["x-feedgate-interaction-id"]
+    assert (submitted[0].status_code, submitted[0].error) == (504, STALLED)
+
+
+async def test_a_stream_that_goes_silent_is_recorded_as_a_wait_that_ran_out(call_proxy, fake_upstream, submitted):
+    # The stream's 200 has reached the client: the record keeps it, and says in the same words why it ends early.
+    with pytest.raises(UpstreamBrokeOff):
+        await call_proxy(fake_upstream.url, {**CHAT, "model": "stall", "stream": True})
+
+    assert (submitted[0].status_code, submitted[0].partial) == (200, True)
+    assert submitted[0].error == STALLED
+
+
+STALLED = (
+    "Upstream 'default' stopped sending its answer: nothing more of it arrived within 0.5 s "
+    "(FEEDGATE_UPSTREAM_READ_TIMEOUT). If the model needs longer, ask the gateway's operator to raise that setting."
+)
+
+
+class CountedFailures:
+    """The proxy's metrics, keeping the kinds of upstream failure it counts."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+
+    def upstream_failed(self, upstream: str, kind: str) -> None:
+        self.kinds.append(kind)
+
+    def record(self, *_: Any) -> None:
+        return None
+
+
+async def test_an_answer_whose_body_goes_silent_counts_as_a_timeout(silent_after_headers_url):
+    counted = CountedFailures()
+    upstream_client = CLIENTS["aiohttp"]()
+    proxy = passthrough_proxy(silent_after_headers_url, upstream_client, lambda _: None, metrics=counted)
+    try:
+        await post_chat(proxy)
+    finally:
+        await upstream_client.aclose()
+
+    assert counted.kinds == ["timeout"]

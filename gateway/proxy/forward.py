@@ -340,8 +340,10 @@ class ProxyApp:
                         response, answer, watcher.receive, send, started, upstream.name, watcher, error_event=stream
                     )
                 except UpstreamBrokeOff as exc:
-                    self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
-                    logger.warning("upstream '%s' broke off its streamed answer: %s", upstream.name, exc)
+                    self._metrics.upstream_failed(
+                        upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_BROKE_OFF
+                    )
+                    logger.warning("%s", exc)
                     raise
                 if call is None:
                     return
@@ -354,11 +356,13 @@ class ProxyApp:
                 answer_body = await read_whole(response, answer, started=call.started)
             except UpstreamFailed as exc:
                 watcher.finished = True
-                self._metrics.upstream_failed(upstream.name, UPSTREAM_BROKE_OFF)
-                logger.warning("upstream '%s' broke off its answer: %s", upstream.name, exc.technical)
-                # Nothing has reached the client yet, so it can still get a clean 502, naming the upstream's request.
+                self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_BROKE_OFF)
                 message = exc.message(upstream.name)
-                await refuse(send, call, 502, message, "upstream_broke_off", upstream_request_id(headers))
+                logger.warning("%s (%s)", message, exc.technical)
+                # Nothing has reached the client yet, so it can still get a clean error (a 504 for a wait that ran
+                # out, else 502), naming the upstream's request.
+                status, code = exc.cut_short()
+                await refuse(send, call, status, message, code, upstream_request_id(headers))
                 return
             # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
             watcher.finished = True

@@ -30,6 +30,11 @@ class UpstreamBrokeOff(Exception):
     # (gateway.observability.logs.ExpectedAbortFilter): the proxy logs a warning of its own.
     expected_abort = True
 
+    def __init__(self, account: str, *, timed_out: bool = False) -> None:
+        # `account`: the message the client was given, and the client library's own account of the failure.
+        super().__init__(account)
+        self.timed_out = timed_out
+
 
 class GatewayStopped(Exception):
     """The gateway shut down mid-answer; the client connection is aborted (the proxy has logged why)."""
@@ -106,13 +111,15 @@ async def relay_stream(
                 if chunk:
                     before, last = last, chunk
         except UpstreamFailed as exc:
+            message = exc.message(upstream)
             if answer is not None:
                 answer.partial = True
-                answer.error = f"upstream broke off the answer: {exc}"
+                answer.error = message  # the words the client's error event has, and an answer not streamed gets
             if error_event:
-                await send_error_event(send, before[-3:] + last, 502, exc.message(upstream), "upstream_broke_off")
-            # Its text goes to the server's log only (the client's connection is aborted): the library's account.
-            raise UpstreamBrokeOff(exc.technical) from exc
+                status, code = exc.cut_short()
+                await send_error_event(send, before[-3:] + last, status, message, code)
+            # Its text goes to the server's log only (the client's connection is aborted), with the library's account.
+            raise UpstreamBrokeOff(f"{message} ({exc.technical})", timed_out=exc.timed_out) from exc
         watcher.finished = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     except asyncio.CancelledError:

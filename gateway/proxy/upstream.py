@@ -56,6 +56,10 @@ class UpstreamFailed(Exception):
         """The error message for the app, e.g. "Upstream 'openai' could not be reached: ..."."""
         return self.words.message(upstream)
 
+    def cut_short(self) -> tuple[int, str]:
+        """The status and code of this failure once the answer had begun: a wait that ran out, or a connection cut."""
+        return (504, "upstream_timeout") if self.timed_out else (502, "upstream_broke_off")
+
 
 class UpstreamResponse(Protocol):
     """An upstream's answer: status and headers at once, the body as it arrives."""

@@ -25,6 +25,7 @@ __all__ = ["FailureWords", "failure_words"]
 # Where the advice points: the gateway's operator may not be the developer reading the error.
 _CONFIGURED_URL = "this upstream's URL in Feedgate's configuration"
 _TRY_AGAIN = "Sending the request again may work"
+_LONGER = "If the model needs longer, ask the gateway's operator to raise that setting"
 
 # The client classes that mean the connection ended early, when no standard-library error is inside
 # (aiohttp's own "Server disconnected", a body cut short, h11's "peer closed connection ...").
@@ -71,8 +72,11 @@ def failure_words(
     """
     read_wait = _wait_words(waits[1], "FEEDGATE_UPSTREAM_READ_TIMEOUT") if waits else "in time"
     if url is None:
+        # The one wording of an answer cut short, streamed or not, for the app, the record and the log.
         if timed_out:
-            return FailureWords("broke off its answer", f"the rest of the answer did not arrive {read_wait}")
+            return FailureWords(
+                "stopped sending its answer", f"nothing more of it arrived {read_wait}", _LONGER if waits else ""
+            )
         return FailureWords(
             "broke off its answer", "the connection was closed before the answer was complete", _TRY_AGAIN
         )
@@ -88,10 +92,7 @@ def failure_words(
     if timed_out:
         if not waits:
             return FailureWords("did not answer in time")
-        return FailureWords(
-            f"did not answer {read_wait}",
-            advice="If the model needs longer, ask the gateway's operator to raise that setting",
-        )
+        return FailureWords(f"did not answer {read_wait}", advice=_LONGER)
     chain = _chain(cause)
     os_error = _innermost_os_error(chain)
     if isinstance(os_error, ssl.SSLError):
