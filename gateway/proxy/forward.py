@@ -46,7 +46,7 @@ from gateway.proxy.relay import (
     unless_client_leaves,
 )
 from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
-from gateway.proxy.request_json import climbs, json_object, request_object
+from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
@@ -167,6 +167,8 @@ class ProxyApp:
                 if call is not None:
                     call.fail(499, "the request did not arrive whole: the client disconnected, or sent it too slowly")
                 return
+            # Read (once) for every call, its body streamed or not: one rule refuses a header that is no object.
+            metadata = metadata_object(metadata_header) if metadata_header is not None else None
             if isinstance(body, PastLimit):
                 if call is not None:
                     message = (
@@ -174,6 +176,9 @@ class ProxyApp:
                         "(FEEDGATE_MAX_REQUEST_BYTES): send a smaller request, or raise that setting."
                     )
                     await refuse(send, call, 413, message, "request_too_large")
+                    return
+                if metadata is False:
+                    await refuse(send, None, 400, BAD_METADATA, "invalid_metadata")
                     return
                 # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
                 # held whole, to the default upstream (its model, if any, is not read).
@@ -185,19 +190,14 @@ class ProxyApp:
                 await refuse(send, call, 415, message, "unsupported_content_encoding")
                 return
             request_json = request_object(body)
-            metadata = None
             if call is not None:
                 # Parsed by orjson, for speed; the writer reads the bytes again exactly if need be.
                 call.request, call.request_body = request_json, body
-            # An empty header or JSON null is no metadata: what a client sends for an unset variable.
-            if metadata_header is not None and metadata_header.strip() not in (b"", b"null"):
-                metadata = json_object(metadata_header)
-                if metadata is None:
-                    message = 'The x-feedgate-metadata header must be a JSON object, e.g. {"feature": "search"}.'
-                    await refuse(send, call, 400, message, "invalid_metadata")
-                    return
-                if call is not None:
-                    call.metadata, call.metadata_header = metadata, metadata_header
+            if metadata is False:
+                await refuse(send, call, 400, BAD_METADATA, "invalid_metadata")
+                return
+            if metadata is not None and call is not None:
+                call.metadata, call.metadata_header = metadata, metadata_header
             model = request_json.get("model") if request_json else None
             upstream = self._router.route(model if isinstance(model, str) else None)
             if call is not None:

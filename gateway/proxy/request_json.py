@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 # JSON's insignificant whitespace, which may come before a body's object.
 _JSON_SPACE = (b" ", b"\t", b"\r", b"\n")
+# An empty header or JSON null is no metadata: what a client sends for an unset variable.
+_NO_METADATA = (b"", b"null")
+# The refusal of a metadata header that names no JSON object (400, code `invalid_metadata`).
+BAD_METADATA = 'The x-feedgate-metadata header must be a JSON object, e.g. {"feature": "search"}.'
 
 
 def request_object(body: bytes) -> dict[str, Any] | None:
@@ -30,3 +34,11 @@ def json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def metadata_object(header: bytes) -> dict[str, Any] | Literal[False] | None:
+    """The x-feedgate-metadata header's object: None for no metadata (empty, or null), False for anything else."""
+    if header.strip() in _NO_METADATA:
+        return None
+    metadata = json_object(header)
+    return False if metadata is None else metadata
