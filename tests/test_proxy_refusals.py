@@ -70,6 +70,25 @@ async def test_a_compressed_body_is_refused_with_415_and_recorded(gateway, clien
     assert response.headers["x-request-id"] == response.headers["x-feedgate-interaction-id"]
 
 
+async def test_a_compressed_body_is_refused_in_the_words_feedback_posts_get(client, fake_upstream):
+    headers = {**AUTH, "content-type": "application/json", "content-encoding": "gzip"}
+    response = await client.post("/v1/chat/completions", content=gzip.compress(orjson.dumps(CHAT)), headers=headers)
+
+    assert response.json()["error"]["message"] == (
+        "Send the request body uncompressed, without Content-Encoding (got 'gzip'): "
+        "Feedgate reads it to route and record the call."
+    )
+
+
+@pytest.mark.parametrize("coding", ["Identity", "", " identity , identity"])
+async def test_a_body_whose_content_encoding_names_no_coding_is_forwarded(client, fake_upstream, coding):
+    # An empty header lists no coding (RFC 9110 §8.4): it was refused as a compressed body.
+    headers = {**AUTH, "content-type": "application/json", "content-encoding": coding}
+    response = await client.post("/v1/chat/completions", content=orjson.dumps(CHAT), headers=headers)
+
+    assert response.status_code == 200, response.text
+
+
 async def test_a_body_over_the_limit_is_recorded_with_its_413(settings, admin_headers, fake_upstream):
     app = create_app(settings.model_copy(update={"max_request_bytes": 1000}), environ={})
     async with (

@@ -20,6 +20,7 @@ from gateway.api.serialize import FeedbackPage, feedback_json, fields_json, foll
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.refused import FeedbackRefused
+from gateway.request_coding import UNSUPPORTED_CODING, names_a_coding, uncompressed_please
 from gateway.services import Services
 from gateway.store.feedback import FeedbackFilter
 
@@ -50,6 +51,11 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
     # The CORS headers, on this answer and on every error the framework gives for this path (a
     # database outage's 503 among them), are added in one place: gateway.app, with_cors_headers.
     try:
+        content_encoding = request.headers.get("content-encoding")
+        if content_encoding is not None and names_a_coding(content_encoding.encode("latin-1")):
+            # Refused before the body is read: the same rule as a proxied call's (gateway.request_coding).
+            message = uncompressed_please(content_encoding.encode("latin-1"), "check and store the feedback")
+            raise FeedbackRefused(415, message, UNSUPPORTED_CODING)
         try:
             body = await request.body()
         except RequestEntityTooLarge:

@@ -220,6 +220,10 @@ RESPONSES = {
         "post again after the Retry-After header's seconds."
     ),
     413: openai_error("request_too_large: the body is over 1 MiB."),
+    415: openai_error(
+        "unsupported_content_encoding: the body came compressed (a Content-Encoding other than identity); "
+        "send the JSON uncompressed."
+    ),
     422: openai_error(
         "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, no "
         "interaction_id with an app key, a wrong type, a value out of range, a choice the answer does not have, or "

@@ -51,6 +51,7 @@ from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
 from gateway.recording.identifiers import end_user_id
+from gateway.request_coding import UNSUPPORTED_CODING, names_a_coding, uncompressed_please
 
 Scope = dict[str, Any]
 
@@ -184,10 +185,10 @@ class ProxyApp:
                 # held whole, to the default upstream (its model, if any, is not read).
                 await self._forward_streamed_body(scope, send, caller.replaces_authorization, body, hop_names)
                 return
-            if call is not None and content_encoding is not None and content_encoding.lower() != b"identity":
+            if call is not None and content_encoding is not None and names_a_coding(content_encoding):
                 # A compressed body can be neither routed by its model nor recorded nor given the app's fixes.
-                message = "Send the request body uncompressed: Feedgate reads it to route and record the call."
-                await refuse(send, call, 415, message, "unsupported_content_encoding")
+                message = uncompressed_please(content_encoding, "route and record the call")
+                await refuse(send, call, 415, message, UNSUPPORTED_CODING)
                 return
             request_json = request_object(body)
             if call is not None:
