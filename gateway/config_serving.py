@@ -51,6 +51,9 @@ class ServingSettings(BaseModel):
     keepalive_timeout: float = Field(default=10.0, gt=0)
     upstream_connect_timeout: float = Field(default=10.0, gt=0)
     upstream_read_timeout: float = Field(default=600.0, gt=0)
+    # A client whose own read timeout is longer (the OpenAI SDKs send theirs, x-stainless-read-timeout) is
+    # waited for as long, up to this many seconds (gateway.proxy.read_timeouts); never less than the above.
+    upstream_max_read_timeout: float = Field(default=3600.0, gt=0)
     upstream_max_connections: int = Field(default=512, ge=1)
     # An idle pooled upstream connection is dropped after this many seconds. It must stay below the
     # upstream's own idle timeout, or a request can be written into a connection the server is

@@ -34,6 +34,7 @@ from gateway.prompts.setup import prompt_instructions
 from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
+from gateway.proxy.read_timeouts import ReadTimeouts
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import create_upstream_client
 from gateway.rate_limit_scope import counted_in_database
@@ -201,6 +202,7 @@ async def _open_services(
         # The decide step's policies (fixes, the confidence gate) register here; an app that none
         # of them claims has its requests go upstream untouched.
         policies=policies,
+        read_timeouts=ReadTimeouts(settings.upstream_read_timeout, settings.upstream_max_read_timeout),
     )
     stats = StatsStore(engine)
     daily_stats = DailyStatsStore(engine, stats)

@@ -156,7 +156,9 @@ def test_upstream_that_is_down_gives_502(settings, start_gateway, unused_url):
 
 
 def test_upstream_that_never_answers_gives_504(settings, start_gateway):
-    gateway = start_gateway(settings.model_copy(update={"upstream_read_timeout": 0.3}))
+    # A ceiling at the read timeout: the SDK's own (600 s, x-stainless-read-timeout) is not waited for.
+    limits = {"upstream_read_timeout": 0.3, "upstream_max_read_timeout": 0.3}
+    gateway = start_gateway(settings.model_copy(update=limits))
     client = openai.OpenAI(base_url=gateway.url, api_key="sk-e2e", max_retries=0)
 
     with pytest.raises(openai.APIStatusError) as caught:
@@ -165,6 +167,18 @@ def test_upstream_that_never_answers_gives_504(settings, start_gateway):
     assert caught.value.status_code == 504
     record = gateway.interaction(caught.value.response.headers["x-feedgate-interaction-id"])
     assert "did not answer within 0.3 s (FEEDGATE_UPSTREAM_READ_TIMEOUT)" in record["error"]
+
+
+def test_an_sdk_that_waits_longer_than_the_gateway_gets_a_slow_answer(settings, start_gateway):
+    # The SDK sends its read timeout (x-stainless-read-timeout): the gateway waits as long, up to its ceiling.
+    gateway = start_gateway(settings.model_copy(update={"upstream_read_timeout": 0.3}))
+    client = openai.OpenAI(base_url=gateway.url, api_key="sk-e2e", max_retries=0, timeout=30.0)
+
+    completion = client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-delay": "0.8"}
+    )
+
+    assert completion.choices[0].message.content
 
 
 def test_upstream_reset_mid_stream_fails_the_client_and_leaves_a_partial_record(live_gateway):

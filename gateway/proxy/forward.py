@@ -18,13 +18,14 @@ from contextvars import Token
 from typing import Any
 
 from gateway.config_entries import Upstream
-from gateway.exact_json import NestedTooDeep, dumps_exact, exactly_parsed
+from gateway.exact_json import dumps_exact
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import CallerResolver, KeyLookupUnavailable, UnknownKey
-from gateway.proxy.decide import decide, observe, policies_for
+from gateway.proxy.decide import observe
+from gateway.proxy.decide_call import body_to_forward
 from gateway.proxy.headers import (
     PLAIN_CONNECTION,
     connection_options,
@@ -33,7 +34,8 @@ from gateway.proxy.headers import (
     header_utf8,
     upstream_request_headers,
 )
-from gateway.proxy.policy import Hold, Policy, PolicyAnswer, PolicyRequest, Resend
+from gateway.proxy.policy import Hold, Policy, PolicyAnswer, Resend
+from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT_HEADER, LongerRead, ReadTimeouts
 from gateway.proxy.refusals import refuse, send_held, stopped_by_shutdown, upstream_request_id
 from gateway.proxy.relay import (
     DisconnectWatcher,
@@ -70,6 +72,7 @@ _READ_HEADERS = frozenset(
         b"content-encoding",
         b"x-feedgate-user",
         b"x-feedgate-metadata",
+        CLIENT_READ_TIMEOUT_HEADER,
         b"connection",
     }
 )
@@ -92,6 +95,8 @@ class ProxyApp:
         policies: Sequence[Policy] = (),
         # Counts calls once they are over (default: this process's metrics).
         metrics: RequestMetrics | None = None,
+        # The read timeout and how far a client's longer one may stretch it (None: the upstream client's alone).
+        read_timeouts: ReadTimeouts | None = None,
     ) -> None:
         self._router = router
         self._resolver = resolver
@@ -103,6 +108,8 @@ class ProxyApp:
         # Kept as given (not copied): the services may register policies after the proxy is built.
         self._policies = policies
         self._metrics = metrics if metrics is not None else request_metrics()
+        # Only set when a client's timeout may be honoured: otherwise its header is not even read.
+        self._read_timeouts = read_timeouts if read_timeouts is not None and read_timeouts.on else None
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
@@ -117,6 +124,7 @@ class ProxyApp:
             self._metrics.refused("other", 400)
             return
         authorization = content_length = content_encoding = end_user = metadata_header = hop_names = None
+        client_read_timeout = None
         for name, value in request_headers:
             if name not in _READ_HEADERS:
                 continue  # most of a call's headers: one set lookup, and their hash is reused when they are forwarded
@@ -124,6 +132,8 @@ class ProxyApp:
                 authorization = value
             elif name == b"content-length":
                 content_length = value
+            elif name == CLIENT_READ_TIMEOUT_HEADER:  # sent on every call by the OpenAI SDKs
+                client_read_timeout = value
             elif name == b"content-encoding":
                 content_encoding = value
             elif name == b"x-feedgate-user":
@@ -148,6 +158,11 @@ class ProxyApp:
             await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
             self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 503)
             return
+
+        # A client that waits longer than the gateway (the SDKs' own timeout) is waited for: read only when set longer.
+        longer_read = None
+        if client_read_timeout is not None and self._read_timeouts is not None:
+            longer_read = self._read_timeouts.longer(client_read_timeout)
 
         endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
         # Only calls that become interactions get an id and a feedback token: an id the
@@ -183,7 +198,9 @@ class ProxyApp:
                     return
                 # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
                 # held whole, to the default upstream (its model, if any, is not read).
-                await self._forward_streamed_body(scope, send, caller.replaces_authorization, body, hop_names)
+                await self._forward_streamed_body(
+                    scope, send, caller.replaces_authorization, body, hop_names, longer_read
+                )
                 return
             if call is not None and content_encoding is not None and names_a_coding(content_encoding):
                 # A compressed body can be neither routed by its model nor recorded nor given the app's fixes.
@@ -204,7 +221,9 @@ class ProxyApp:
             if call is not None:
                 call.upstream = upstream.name
                 if self._policies and request_json is not None:
-                    decided_body = await self._decide(call, request_json, request_headers, body, send)
+                    decided_body = await body_to_forward(
+                        self._policies, call, request_json, request_headers, body, send
+                    )
                     if decided_body is None:
                         return
                     body = decided_body
@@ -213,7 +232,7 @@ class ProxyApp:
             # as an answer served that the app never got.
             watcher = DisconnectWatcher(receive, after=WATCH_CLIENT_AFTER_SECONDS)
             forwarding = self._forward(
-                scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names
+                scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names, longer_read
             )
             await unless_client_leaves(watcher, forwarding, call)
         except asyncio.CancelledError:
@@ -240,48 +259,13 @@ class ProxyApp:
         replaces: bool,
         body: PastLimit,
         hop_names: frozenset[bytes] | None,
+        longer_read: LongerRead | None,
     ) -> None:
         """Forward a call that is not recorded with its body streamed; the client is watched once it is all read."""
         watcher = DisconnectWatcher(body.receive_after, after=WATCH_CLIENT_AFTER_SECONDS)
-        forwarding = self._forward(scope, watcher, send, replaces, self._router.default, body, None, hop_names)
+        default = self._router.default
+        forwarding = self._forward(scope, watcher, send, replaces, default, body, None, hop_names, longer_read)
         await unless_client_leaves(watcher, forwarding, None)
-
-    async def _decide(
-        self, call: ProxyCall, request_json: dict[str, Any], headers: Headers, original: bytes, send: Callable[..., Any]
-    ) -> bytes | None:
-        """Run the policies that claim this call; the body to forward, or None when one answered in its place."""
-        policies = policies_for(self._policies, call.app, call.endpoint)
-        if not policies:
-            return original
-        # A policy may rewrite the body, which then goes out re-encoded: read exactly what the client
-        # sent (orjson's float for an integer past 64 bits would reach the upstream otherwise).
-        request_json = exactly_parsed(request_json, original)
-        request = PolicyRequest(
-            call.id, call.app, call.endpoint, request_json, call.end_user, call.metadata, headers, body=original
-        )
-        call.policies, call.policy_request = policies, request
-        decided = await decide(policies, request)
-        call.notes = decided.notes
-        if decided.held is not None:
-            held = decided.held
-            call.fail(held.status, "held by a request policy")
-            call.content_type = "application/json"
-            body = held.encoded()
-            call.body_chunks.append(body)
-            await send_held(send, call, held, body)
-            return None
-        # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
-        if decided.json is None:
-            return original
-        try:
-            return dumps_exact(decided.json)
-        except NestedTooDeep as exc:
-            # orjson reads 1,024 levels but writes 254: this was an unhandled 500 saying nothing.
-            message = (
-                f"The request body is {exc}: this app's fixes cannot be applied to it. Send it less deeply nested."
-            )
-            await refuse(send, call, 400, message, "request_too_deeply_nested")
-            return None
 
     async def _forward(
         self,
@@ -293,10 +277,12 @@ class ProxyApp:
         body: bytes | PastLimit,
         call: ProxyCall | None,
         hop_names: frozenset[bytes] | None = None,
+        longer_read: LongerRead | None = None,
     ) -> None:
         """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes.
 
-        `hop_names`: the headers the client's Connection header named, which are not forwarded.
+        `hop_names`: the headers the client's Connection header named, which are not forwarded; `longer_read`:
+        the longer wait for the answer the client's own timeout asks for, if any.
         """
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         # Both the path and the upstream's url carry the /v1 prefix once.
@@ -307,7 +293,10 @@ class ProxyApp:
             call.forwarded_at = time.perf_counter()
         sent: bytes | AsyncIterator[bytes] = streamed(body, headers_out) if isinstance(body, PastLimit) else body
         try:
-            response = await self._client.send(scope["method"], url, headers_out, sent)
+            if longer_read is None:
+                response = await self._client.send(scope["method"], url, headers_out, sent)
+            else:
+                response = await self._client.send(scope["method"], url, headers_out, sent, longer_read)
         except ClientLeft:
             return  # mid-upload: nobody to answer, and the upstream got no whole request
         except UpstreamFailed as exc:
@@ -380,7 +369,9 @@ class ProxyApp:
                     request.json, request.resent = result.json, True
                     body = dumps_exact(result.json)
                     watcher.rearm()
-                    await self._forward(scope, watcher, send, replaces_authorization, upstream, body, call, hop_names)
+                    await self._forward(
+                        scope, watcher, send, replaces_authorization, upstream, body, call, hop_names, longer_read
+                    )
                     return
                 if isinstance(result, Hold):
                     await send_held(send, call, result)

@@ -20,6 +20,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from gateway.proxy.read_timeouts import READ_SETTING, LongerRead
 from gateway.proxy.upstream_failures import failure_words
 from gateway.url_text import with_urls_shown
 
@@ -42,11 +43,17 @@ class UpstreamFailed(Exception):
     """
 
     def __init__(
-        self, cause: BaseException, *, timed_out: bool, url: str | None, waits: tuple[float, float] | None = None
+        self,
+        cause: BaseException,
+        *,
+        timed_out: bool,
+        url: str | None,
+        waits: tuple[float, float] | None = None,
+        read_set_by: str = READ_SETTING,
     ) -> None:
         # `url`: the request's, when it failed before any answer came; None once the answer had begun.
-        # `waits`: the client's connect and read timeouts, named in the words when one ran out.
-        self.words = failure_words(cause, timed_out=timed_out, url=url, waits=waits)
+        # `waits`: the client's connect and read timeouts, named in the words when one ran out, with what set the read's.
+        self.words = failure_words(cause, timed_out=timed_out, url=url, waits=waits, read_set_by=read_set_by)
         super().__init__(self.words.what or self.words.lead)
         self.timed_out = timed_out
         # aiohttp's account of an answer it could not read quotes the request's URL, a key in its query too.
@@ -83,8 +90,13 @@ class UpstreamResponse(Protocol):
 class UpstreamClient(Protocol):
     """Sends requests upstream over a connection pool it owns."""
 
-    async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
-        """Send a request and return once the answer's status and headers are in; raises UpstreamFailed."""
+    async def send(
+        self, method: str, url: str, headers: Headers, body: Body, longer_read: LongerRead | None = None
+    ) -> UpstreamResponse:
+        """Send a request and return once the answer's status and headers are in; raises UpstreamFailed.
+
+        `longer_read`: a read timeout longer than the client's own for this request (the app's client waits longer).
+        """
         ...
 
     async def aclose(self) -> None:
@@ -97,11 +109,12 @@ _AIOHTTP_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 class _AiohttpResponse:
-    __slots__ = ("_response", "_waits", "raw_headers", "status_code")
+    __slots__ = ("_read_set_by", "_response", "_waits", "raw_headers", "status_code")
 
-    def __init__(self, response: aiohttp.ClientResponse, waits: tuple[float, float]) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, waits: tuple[float, float], read_set_by: str) -> None:
         self._response = response
         self._waits = waits
+        self._read_set_by = read_set_by
         self.status_code = response.status
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.raw_headers
 
@@ -116,7 +129,9 @@ class _AiohttpResponse:
                 yield chunk
         except _AIOHTTP_FAILURES as exc:
             timed_out = isinstance(exc, asyncio.TimeoutError)
-            raise UpstreamFailed(exc, timed_out=timed_out, url=None, waits=self._waits) from exc
+            raise UpstreamFailed(
+                exc, timed_out=timed_out, url=None, waits=self._waits, read_set_by=self._read_set_by
+            ) from exc
 
     async def aclose(self) -> None:
         self._response.release()
@@ -160,11 +175,19 @@ class AiohttpUpstream:
                 self._urls[url] = parsed
         return parsed
 
-    async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
+    async def send(
+        self, method: str, url: str, headers: Headers, body: Body, longer_read: LongerRead | None = None
+    ) -> UpstreamResponse:
         """Send through the pool; see `UpstreamClient.send`."""
         if self._session is None:
             self._session = self._open_session()
         fields = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+        timeout, waits, read_set_by = self._timeout, self._waits, READ_SETTING
+        if longer_read is not None:
+            timeout = aiohttp.ClientTimeout(
+                sock_connect=self._timeout.sock_connect, sock_read=longer_read.seconds, connect=self._timeout.connect
+            )
+            waits, read_set_by = (self._waits[0], longer_read.seconds), longer_read.set_by
         try:
             response = await self._session.request(
                 method,
@@ -173,12 +196,12 @@ class AiohttpUpstream:
                 data=body or None,
                 allow_redirects=False,
                 compress=False,
-                timeout=self._timeout,
+                timeout=timeout,
             )
         except _AIOHTTP_FAILURES as exc:
             timed_out = isinstance(exc, asyncio.TimeoutError)
-            raise UpstreamFailed(exc, timed_out=timed_out, url=url, waits=self._waits) from exc
-        return _AiohttpResponse(response, self._waits)
+            raise UpstreamFailed(exc, timed_out=timed_out, url=url, waits=waits, read_set_by=read_set_by) from exc
+        return _AiohttpResponse(response, waits, read_set_by)
 
     async def aclose(self) -> None:
         """Close the pool."""
@@ -188,11 +211,12 @@ class AiohttpUpstream:
 
 
 class _HttpxResponse:
-    __slots__ = ("_response", "_waits", "raw_headers", "status_code")
+    __slots__ = ("_read_set_by", "_response", "_waits", "raw_headers", "status_code")
 
-    def __init__(self, response: httpx.Response, waits: tuple[float, float]) -> None:
+    def __init__(self, response: httpx.Response, waits: tuple[float, float], read_set_by: str) -> None:
         self._response = response
         self._waits = waits
+        self._read_set_by = read_set_by
         self.status_code = response.status_code
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.headers.raw
 
@@ -206,7 +230,9 @@ class _HttpxResponse:
                 yield chunk
         except httpx.HTTPError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
-            raise UpstreamFailed(exc, timed_out=timed_out, url=None, waits=self._waits) from exc
+            raise UpstreamFailed(
+                exc, timed_out=timed_out, url=None, waits=self._waits, read_set_by=self._read_set_by
+            ) from exc
 
     async def aclose(self) -> None:
         await self._response.aclose()
@@ -220,15 +246,21 @@ class HttpxUpstream:
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout).as_dict()
         self._waits = (connect_timeout, read_timeout)
 
-    async def send(self, method: str, url: str, headers: Headers, body: Body) -> UpstreamResponse:
+    async def send(
+        self, method: str, url: str, headers: Headers, body: Body, longer_read: LongerRead | None = None
+    ) -> UpstreamResponse:
         """Send through the transport; see `UpstreamClient.send`."""
-        request = httpx.Request(method, url, headers=headers, content=body, extensions={"timeout": self._timeout})
+        timeout, waits, read_set_by = self._timeout, self._waits, READ_SETTING
+        if longer_read is not None:
+            timeout = {**self._timeout, "read": longer_read.seconds}
+            waits, read_set_by = (self._waits[0], longer_read.seconds), longer_read.set_by
+        request = httpx.Request(method, url, headers=headers, content=body, extensions={"timeout": timeout})
         try:
             response = await self._transport.handle_async_request(request)
         except httpx.HTTPError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
-            raise UpstreamFailed(exc, timed_out=timed_out, url=url, waits=self._waits) from exc
-        return _HttpxResponse(response, self._waits)
+            raise UpstreamFailed(exc, timed_out=timed_out, url=url, waits=waits, read_set_by=read_set_by) from exc
+        return _HttpxResponse(response, waits, read_set_by)
 
     async def aclose(self) -> None:
         """Close the transport's pool."""

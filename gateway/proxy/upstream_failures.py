@@ -20,12 +20,15 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT, READ_SETTING
+
 __all__ = ["FailureWords", "failure_words"]
 
 # Where the advice points: the gateway's operator may not be the developer reading the error.
 _CONFIGURED_URL = "this upstream's URL in Feedgate's configuration"
 _TRY_AGAIN = "Sending the request again may work"
 _LONGER = "If the model needs longer, ask the gateway's operator to raise that setting"
+_CLIENT_LONGER = "If the model needs longer, give the client a longer timeout"
 
 # The client classes that mean the connection ended early, when no standard-library error is inside
 # (aiohttp's own "Server disconnected", a body cut short, h11's "peer closed connection ...").
@@ -64,18 +67,25 @@ class FailureWords:
 
 
 def failure_words(
-    cause: BaseException, *, timed_out: bool, url: str | None, waits: tuple[float, float] | None = None
+    cause: BaseException,
+    *,
+    timed_out: bool,
+    url: str | None,
+    waits: tuple[float, float] | None = None,
+    read_set_by: str = READ_SETTING,
 ) -> FailureWords:
     """Words for `cause`; `url` is the request's when it failed before any answer, None once the answer had begun.
 
-    `waits`: the client's connect and read timeouts, in seconds, named when one ran out.
+    `waits`: the client's connect and read timeouts, in seconds, named when one ran out; `read_set_by`: what
+    set the read timeout (the setting, or the app's client when it asked for a longer wait).
     """
-    read_wait = _wait_words(waits[1], "FEEDGATE_UPSTREAM_READ_TIMEOUT") if waits else "in time"
+    read_wait = _wait_words(waits[1], read_set_by) if waits else "in time"
+    longer = _CLIENT_LONGER if read_set_by == CLIENT_READ_TIMEOUT else _LONGER
     if url is None:
         # The one wording of an answer cut short, streamed or not, for the app, the record and the log.
         if timed_out:
             return FailureWords(
-                "stopped sending its answer", f"nothing more of it arrived {read_wait}", _LONGER if waits else ""
+                "stopped sending its answer", f"nothing more of it arrived {read_wait}", longer if waits else ""
             )
         return FailureWords(
             "broke off its answer", "the connection was closed before the answer was complete", _TRY_AGAIN
@@ -92,7 +102,7 @@ def failure_words(
     if timed_out:
         if not waits:
             return FailureWords("did not answer in time")
-        return FailureWords(f"did not answer {read_wait}", advice=_LONGER)
+        return FailureWords(f"did not answer {read_wait}", advice=longer)
     chain = _chain(cause)
     os_error = _innermost_os_error(chain)
     if isinstance(os_error, ssl.SSLError):
