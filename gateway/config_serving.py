@@ -53,7 +53,9 @@ class ServingSettings(BaseModel):
     upstream_read_timeout: float = Field(default=600.0, gt=0)
     # A client whose own read timeout is longer (the OpenAI SDKs send theirs, x-stainless-read-timeout) is
     # waited for as long, up to this many seconds (gateway.proxy.read_timeouts); never less than the above.
-    upstream_max_read_timeout: float = Field(default=3600.0, gt=0)
+    # Unset, none is: the SDKs send theirs (600 s unless set) on every call, so a default ceiling would undo
+    # an operator's lower read timeout for every SDK client.
+    upstream_max_read_timeout: float | None = Field(default=None, gt=0)
     upstream_max_connections: int = Field(default=512, ge=1)
     # An idle pooled upstream connection is dropped after this many seconds. It must stay below the
     # upstream's own idle timeout, or a request can be written into a connection the server is

@@ -202,7 +202,9 @@ async def _open_services(
         # The decide step's policies (fixes, the confidence gate) register here; an app that none
         # of them claims has its requests go upstream untouched.
         policies=policies,
-        read_timeouts=ReadTimeouts(settings.upstream_read_timeout, settings.upstream_max_read_timeout),
+        read_timeouts=ReadTimeouts(
+            settings.upstream_read_timeout, settings.upstream_max_read_timeout or settings.upstream_read_timeout
+        ),
     )
     stats = StatsStore(engine)
     daily_stats = DailyStatsStore(engine, stats)

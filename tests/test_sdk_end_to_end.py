@@ -156,9 +156,8 @@ def test_upstream_that_is_down_gives_502(settings, start_gateway, unused_url):
 
 
 def test_upstream_that_never_answers_gives_504(settings, start_gateway):
-    # A ceiling at the read timeout: the SDK's own (600 s, x-stainless-read-timeout) is not waited for.
-    limits = {"upstream_read_timeout": 0.3, "upstream_max_read_timeout": 0.3}
-    gateway = start_gateway(settings.model_copy(update=limits))
+    # No ceiling set (the default): the SDK's own wait (600 s, x-stainless-read-timeout) is not honoured.
+    gateway = start_gateway(settings.model_copy(update={"upstream_read_timeout": 0.3}))
     client = openai.OpenAI(base_url=gateway.url, api_key="sk-e2e", max_retries=0)
 
     with pytest.raises(openai.APIStatusError) as caught:
@@ -169,9 +168,12 @@ def test_upstream_that_never_answers_gives_504(settings, start_gateway):
     assert "did not answer within 0.3 s (FEEDGATE_UPSTREAM_READ_TIMEOUT)" in record["error"]
 
 
-def test_an_sdk_that_waits_longer_than_the_gateway_gets_a_slow_answer(settings, start_gateway):
+def test_an_sdk_that_waits_longer_than_the_gateway_gets_a_slow_answer_where_the_operator_allows_it(
+    settings, start_gateway
+):
     # The SDK sends its read timeout (x-stainless-read-timeout): the gateway waits as long, up to its ceiling.
-    gateway = start_gateway(settings.model_copy(update={"upstream_read_timeout": 0.3}))
+    limits = {"upstream_read_timeout": 0.3, "upstream_max_read_timeout": 60.0}
+    gateway = start_gateway(settings.model_copy(update=limits))
     client = openai.OpenAI(base_url=gateway.url, api_key="sk-e2e", max_retries=0, timeout=30.0)
 
     completion = client.chat.completions.create(
