@@ -3,7 +3,7 @@
 Two sources label an answer. An end user's current feedback that carries a correction (their
 newest event on the interaction, as everywhere in Feedgate), and the decision that resolved a
 review task concerning exactly one interaction: `approve` labels the answer as given (its text, or
-the tool calls it made), `correct`
+the tool calls or the older `functions`' function call it made), `correct`
 (or any decision with a correction) labels the correction. A `reject` without a correction says
 what is wrong but not what is right, so it is no example of either kind. A task holding several
 interactions (an issue, similar negatives) is judged as a pattern: its one decision or correction
@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.domain.answer_choices import choice_text
-from gateway.export.tool_calls import Json, tool_calls_of, tool_settings_of
+from gateway.export.tool_calls import Json, function_call_of, tool_calls_of, tool_settings_of
 
 # The weight of an example whose confidence is unknown: that of a fully confident answer
 # (1 / (0.99 + 0.01)), so an example without evidence is never boosted.
@@ -70,7 +70,7 @@ class TrainingExample:
     # The request's messages, as the app sent them.
     conversation: list[Json]
     original: str | None
-    # The preferred answer's text; None for an approved answer that only called tools.
+    # The preferred answer's text; None for an approved answer that only called tools (or a function).
     preferred: str | None
     confidence: float | None
     weight: float
@@ -83,6 +83,9 @@ class TrainingExample:
     # The tool calls the original answer made, and those of the preferred one (an approved answer's).
     original_tool_calls: tuple[Json, ...] = ()
     preferred_tool_calls: tuple[Json, ...] = ()
+    # The one call of the older `functions` the original answer made (`name`, `arguments`), and the preferred one's.
+    original_function_call: Json | None = None
+    preferred_function_call: Json | None = None
     # The request's tool definitions as the app sent them (`tools`, `parallel_tool_calls`, `functions`).
     tool_settings: Json = field(default_factory=dict)
     # Which of the answer's choices (`n` > 1) `original` is: the one the end user's correction named; 0 otherwise.
@@ -92,7 +95,11 @@ class TrainingExample:
     def differs(self) -> bool:
         """The preferred answer says something else than the original (whitespace aside)."""
         if self.original is None or self.preferred is None:
-            return self.original != self.preferred or self.original_tool_calls != self.preferred_tool_calls
+            return (
+                self.original != self.preferred
+                or self.original_tool_calls != self.preferred_tool_calls
+                or self.original_function_call != self.preferred_function_call
+            )
         return self.preferred.strip() != self.original.strip()
 
     @property
@@ -118,6 +125,8 @@ class TrainingExample:
             "gateway_changes": list(self.gateway_changes),
             "original_tool_calls": list(self.original_tool_calls),
             "preferred_tool_calls": list(self.preferred_tool_calls),
+            "original_function_call": self.original_function_call,
+            "preferred_function_call": self.preferred_function_call,
             "tool_settings": self.tool_settings,
             "choice": self.choice,
         }
@@ -171,7 +180,7 @@ def example_from_row(row: Json) -> TrainingExample | None:
     """The example a store row (see gateway.store.training_examples) makes, or None when it makes none.
 
     None for a request without messages, and for an approval of an answer with neither text nor
-    tool calls (an error): there is nothing to prefer.
+    a call (an error): there is nothing to prefer.
     """
     conversation = conversation_of(row["request"])
     if conversation is None:
@@ -179,15 +188,18 @@ def example_from_row(row: Json) -> TrainingExample | None:
     source = ExampleSource(row["source"])
     choice = row.get("choice") or 0
     original_tool_calls = tool_calls_of(row.get("response"), choice)
+    original_function_call = function_call_of(row.get("response"), choice)
     # The recorded text is the first choice's; a correction of another is paired with that one.
     original = choice_text(row.get("response"), row["response_text"], choice)
     preferred: str | None = row["correction"]
     preferred_tool_calls: tuple[Json, ...] = ()
+    preferred_function_call: Json | None = None
     if preferred is None and row["outcome"] == "approve":
         preferred, preferred_tool_calls = original, original_tool_calls
+        preferred_function_call = original_function_call
     if preferred is not None and not preferred.strip():
         preferred = None
-    if preferred is None and not preferred_tool_calls:
+    if preferred is None and not preferred_tool_calls and preferred_function_call is None:
         return None
     confidence = confidence_in(row.get("evidence")) if source is ExampleSource.HUMAN_REVIEW else None
     return TrainingExample(
@@ -206,6 +218,8 @@ def example_from_row(row: Json) -> TrainingExample | None:
         gateway_changes=gateway_changes_in(row.get("policies")),
         original_tool_calls=original_tool_calls,
         preferred_tool_calls=preferred_tool_calls,
+        original_function_call=original_function_call,
+        preferred_function_call=preferred_function_call,
         tool_settings=tool_settings_of(row["request"]),
         choice=choice,
     )

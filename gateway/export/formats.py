@@ -27,6 +27,13 @@ def chat_line(example: TrainingExample) -> str | None:
     answer: Json = {"role": "assistant", "content": example.preferred}
     if example.preferred_tool_calls:
         answer["tool_calls"] = list(example.preferred_tool_calls)
+    if example.preferred_function_call is not None:
+        # Written as the app called the model: the older `functions` beside the messages (kept with
+        # `tool_settings`) and the answer's `function_call`, the legacy shape OpenAI's chat fine-tuning
+        # still takes. Not converted to `tools` and a `tool_calls` entry: a model is trained on the
+        # format it is called with, and the app calls it with `functions`; a converted call would also
+        # need an id the model never gave.
+        answer["function_call"] = example.preferred_function_call
     history = fine_tuning_history(example.conversation, weigh_assistant_turns=True)
     return _line({"messages": [*history, answer], **example.tool_settings})
 
@@ -35,8 +42,9 @@ def preference_line(example: TrainingExample) -> str | None:
     """The preferred answer over the original, both text alone; None when they say the same or either is no text."""
     if example.original is None or not example.original.strip() or example.preferred is None:
         return None
-    # A pair's outputs are assistant text: an answer that also called tools is not all in it.
-    if example.original_tool_calls or example.preferred_tool_calls or not example.differs:
+    # A pair's outputs are assistant text: an answer that also called tools (or a function) is not all in it.
+    called = example.original_tool_calls or example.preferred_tool_calls
+    if called or example.original_function_call is not None or not example.differs:
         return None
     return _line(
         {

@@ -2,7 +2,8 @@
 
 A fine-tuning example whose conversation or target holds tool calls is only whole with the tool
 definitions the model was given: OpenAI's chat and preference formats carry them beside the
-messages (`tools`, `parallel_tool_calls`, and the older `functions`).
+messages (`tools`, `parallel_tool_calls`, and the older `functions`). An answer to a request with
+`functions` calls one as `function_call` (`name`, `arguments`), never `tool_calls`.
 """
 
 from __future__ import annotations
@@ -58,3 +59,15 @@ def shaped_call(call: Any) -> Json | None:
     if not isinstance(name, str) or not name or not isinstance(arguments, str):
         return None
     return {"id": call["id"], "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def function_call_of(response: Any, choice: int = 0) -> Json | None:
+    """The older `functions`' one call a chat completion's choice `choice` made (`name`, `arguments`); None when it
+    made none, or one of another shape (no example of what to call)."""
+    call = choice_message(response, choice).get("function_call")
+    if not isinstance(call, dict):
+        return None
+    name, arguments = call.get("name"), call.get("arguments")
+    if not isinstance(name, str) or not name or not isinstance(arguments, str):
+        return None
+    return {"name": name, "arguments": arguments}

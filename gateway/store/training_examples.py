@@ -42,6 +42,8 @@ CHUNK_ROWS = 500
 CHAT_ENDPOINT = "chat.completions"
 # Finish reasons of an answer the upstream stopped before the model had finished it.
 CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
+# Finish reasons of an answer that called tools, or (a request with the older `functions`) its one function.
+CALLED_FINISH_REASONS = ("tool_calls", "function_call")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +171,13 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
         _LATER.c.id > d.c.id,
         *_stored_by(_LATER.c.id, newest),
     )
-    # An approval labels a whole answer that said something or called a tool (one cut short would
+    # An approval labels a whole answer that said something or called a tool or function (one cut short would
     # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
     # its content filter); a correction always labels one. The interaction's columns are the first listed
     # choice's; the judged choice (`n` > 1, named by gateway.domain.choice_numbers' rule) is read from them when it is
     # listed first, else its finish reason is read in the stored answer (whether it said anything is read with its
     # text, gateway.export.examples, which reads the columns for the same choices).
-    said_or_called = or_(i.response_text.is_not(None), i.finish_reason == "tool_calls")
+    said_or_called = or_(i.response_text.is_not(None), i.finish_reason.in_(CALLED_FINISH_REASONS))
     ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
     listed_at = choice_position(i, d.c.choice)
     in_columns = in_recorded_columns(i, d.c.choice)

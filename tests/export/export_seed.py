@@ -38,19 +38,27 @@ async def store_chat(
     tools: list[dict[str, Any]] | None = None,
     messages: list[dict[str, Any]] | None = None,
     tool_calls: list[dict[str, Any]] | None = None,
+    functions: list[dict[str, Any]] | None = None,
+    function_call: dict[str, Any] | None = None,
     partial: bool = False,
     finish_reason: str | None = None,
 ) -> str:
     """One answered chat interaction; returns its id.
 
-    Optionally with what request policies did to it, the `tools` the request offered, other
-    `messages` than the question's, the `tool_calls` the answer made, whether it was cut short,
-    and its finish reason (`stop`, or `tool_calls` when it called tools, unless given).
+    Optionally with what request policies did to it, the `tools` (or the older `functions`) the request
+    offered, other `messages` than the question's, the `tool_calls` (or the older `function_call`) the
+    answer made, whether it was cut short, and its finish reason (`stop`, or `tool_calls` or
+    `function_call` when it called one, unless given).
     """
     request: dict[str, Any] = {"model": "gpt-test", "messages": messages or conversation(question)}
     if tools is not None:
         request["tools"] = tools
+    if functions is not None:
+        request["functions"] = functions
     message = {"role": "assistant", "content": answer, **({"tool_calls": tool_calls} if tool_calls else {})}
+    if function_call is not None:
+        message["function_call"] = function_call
+    called = "tool_calls" if tool_calls else "function_call" if function_call else None
     response = {"object": "chat.completion", "choices": [{"index": 0, "message": message}]}
     interaction_id = str(uuid_utils.uuid7())
     await InteractionStore(engine).insert_many(
@@ -67,7 +75,9 @@ async def store_chat(
                 "request": request,
                 "response": response,
                 "response_text": answer,
-                "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
+                # As the recorder stores them (gateway.recording.reassembly.message_calls).
+                "tool_calls": tool_calls or ([function_call] if function_call else None),
+                "finish_reason": finish_reason or called or "stop",
                 "policies": policies,
             }
         ]

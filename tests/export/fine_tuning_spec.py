@@ -37,7 +37,7 @@ def chat_line_problems(line: dict[str, Any]) -> list[str]:
     if last.get("weight", 1) != 1:
         problems.append("the last message (the labelled answer) must be trained on")
     if not _says_something(last):
-        problems.append("the last message must have non-blank content or tool calls")
+        problems.append("the last message must have non-blank content, tool calls or a function call")
     for index, message in enumerate(messages[:-1]):
         if isinstance(message, dict) and message.get("role") == "assistant" and message.get("weight") != 0:
             problems.append(f"messages[{index}]: an earlier assistant turn was not labelled: it needs weight 0")
@@ -101,6 +101,8 @@ def _messages_problems(messages: list[Any], *, weights: bool) -> list[str]:
             problems.append(f"{where}: weight must be 0 or 1")
         if "tool_calls" in message:
             problems += _tool_calls_problems(where, message["tool_calls"])
+        if "function_call" in message:
+            problems += _function_call_problems(where, message["function_call"])
         if role == "tool" and not isinstance(message.get("tool_call_id"), str):
             problems.append(f"{where}: a tool message needs its tool_call_id")
         if role != "assistant" and message.get("content") is None:
@@ -126,7 +128,14 @@ def _tool_calls_problems(where: str, calls: Any) -> list[str]:
     return problems
 
 
+def _function_call_problems(where: str, call: Any) -> list[str]:
+    # The older `functions`' answer: one call, {name, arguments}, with no id or type.
+    if not isinstance(call, dict) or set(call) != {"name", "arguments"} or not isinstance(call["arguments"], str):
+        return [f"{where}: a function call must be {{name, arguments}}"]
+    return []
+
+
 def _says_something(message: dict[str, Any]) -> bool:
     content = message.get("content")
     has_text = (isinstance(content, str) and bool(content.strip())) or (isinstance(content, list) and bool(content))
-    return has_text or bool(message.get("tool_calls"))
+    return has_text or bool(message.get("tool_calls")) or bool(message.get("function_call"))
