@@ -40,7 +40,9 @@ Row = dict[str, Any]
 CHUNK_ROWS = 500
 # Only chat completions have the messages the chat and preference formats are made of.
 CHAT_ENDPOINT = "chat.completions"
-# Finish reasons of an answer the upstream stopped before the model had finished it.
+# Finish reasons of an answer the upstream stopped before the model had finished it. Chat completions'
+# only: the Responses API's `incomplete` (max_output_tokens, its content filter) would belong here, but a
+# Responses call makes no example at all (CHAT_ENDPOINT), so no rule reads it.
 CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
 # Finish reasons of an answer that called tools, or (a request with the older `functions`) its one function.
 CALLED_FINISH_REASONS = ("tool_calls", "function_call")

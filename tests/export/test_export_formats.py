@@ -170,6 +170,17 @@ async def test_an_approved_answer_the_upstream_stopped_before_its_end_is_no_exam
     assert await exported(engine, ExportFormat.CHAT) == []
 
 
+async def test_an_approved_responses_answer_stopped_incomplete_is_no_example(engine):
+    # Responses' `incomplete` (max_output_tokens) is no cut-short finish reason of the rule: no Responses call
+    # makes an example, whatever its status.
+    cut = await store_chat(
+        engine, "What is the fee?", "The fee is 2% of", endpoint="responses", finish_reason="incomplete"
+    )
+    await review(review_service(engine), [cut], Outcome.APPROVE)
+
+    assert await exported(engine, ExportFormat.JSONL) == []
+
+
 async def test_a_correction_of_an_answer_stopped_before_its_end_is_an_example(engine):
     cut = await store_chat(engine, "What is the fee?", "The fee is 2% of the amount, with a", finish_reason="length")
     await review(review_service(engine), [cut], Outcome.CORRECT, correction="The fee is 2%, at least 1 EUR.")
