@@ -113,16 +113,22 @@ async def _lost_database(engine: AsyncEngine, exc: Exception) -> DatabaseLost | 
     )
 
 
+def missing_sqlite_file(database_url: str) -> Path | None:
+    """The path of the SQLite file `database_url` names when that file is not there (None: it is, or not SQLite)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
 def refuse_missing_sqlite_file(database_url: str, source: str = "FEEDGATE_DATABASE_URL") -> None:
     """Raise ConfigError when `database_url` names a SQLite file that does not exist (other databases pass).
 
     `source` says where the URL came from (its variable, or its key in the config file), for the hint to check it.
     """
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return
-    path = Path(url.database)
-    if not path.exists():
+    path = missing_sqlite_file(database_url)
+    if path is not None:
         raise ConfigError(
             f"there is no SQLite database at {path}: check {source} ({shown_url(database_url)}); "
             "`feedgate serve` or `feedgate db upgrade` creates one"

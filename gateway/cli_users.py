@@ -13,7 +13,7 @@ from gateway.accounts.passwords import check_password_rules
 from gateway.accounts.records import ROLE_ORDER, Role, User
 from gateway.accounts.rules import parse_role
 from gateway.accounts.service import AccountService
-from gateway.cli_database import on_database
+from gateway.cli_database import missing_sqlite_file, on_database
 from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
 from gateway.config import Settings
@@ -81,10 +81,17 @@ def user_add(args: argparse.Namespace, settings: Settings) -> None:
     """Create a user who can sign in to the admin pages."""
     role = _parse_role(args.role)
     password = _password(args)
+    # Run in another folder than the gateway's, it makes a new ./feedgate.db the gateway never reads: say so.
+    new_file = missing_sqlite_file(settings.database_url)
     user = _with_accounts(
         settings, lambda accounts: accounts.create(args.name, role, password, actor=CLI_ACTOR), creates=True
     )
     print(f"added {user.name} ({user.role.value})")
+    if new_file is not None:
+        print(
+            f"note: there was no database at {new_file.resolve()} ({settings.origin_of('database_url')}), so a new "
+            f"one was made there for {user.name}; {user.name} can sign in only at a gateway that uses this database"
+        )
 
 
 def user_list(args: argparse.Namespace, settings: Settings) -> None:

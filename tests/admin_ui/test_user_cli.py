@@ -168,3 +168,19 @@ def test_a_short_password_typed_at_the_prompt_is_refused_before_it_is_asked_agai
     assert exited.value.code == 2
     assert prompts == ["Password: "]
     assert "a password needs at least 12 characters" in capsys.readouterr().err
+
+
+def test_a_user_added_where_there_was_no_database_is_told_the_new_database_it_went_into(tmp_path, monkeypatch, capsys):
+    # Run in another folder than the gateway's, `user add` made a new ./feedgate.db, said only "added me (admin)",
+    # and the sign-in at the running gateway then failed with no hint why.
+    path = tmp_path / "feedgate.db"
+    monkeypatch.setenv("FEEDGATE_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD))
+
+    main(["user", "add", "ana", "--role", "admin", "--password-stdin"])
+
+    assert capsys.readouterr().out == (
+        "added ana (admin)\n"
+        f"note: there was no database at {path} (FEEDGATE_DATABASE_URL), so a new one was made there for ana; "
+        "ana can sign in only at a gateway that uses this database\n"
+    )
