@@ -6,7 +6,8 @@ A raw ASGI app served by uvicorn. Endpoints (all under /v1):
                                    the request has ``tools``; a usage chunk if stream_options.include_usage
     POST /v1/completions           legacy text_completion JSON or SSE
     POST /v1/responses             Responses API object, or its typed SSE events (response.created ...
-                                   response.completed)
+                                   response.completed); with ``background: true`` the response queued,
+                                   polled with GET /v1/responses/{id} (see gateway.demo.fake_background)
     POST /v1/embeddings            deterministic 8-dim vectors (``dimensions`` honoured), float or base64
     GET  /v1/models, /v1/models/{id}
     POST /v1/audio/transcriptions  multipart upload -> {"text": "<N> bytes received"}, N = size of the file part
@@ -60,6 +61,7 @@ import orjson
 import uvicorn
 
 from gateway.demo import payloads
+from gateway.demo.fake_background import BackgroundResponses
 from gateway.demo.threaded_server import ThreadedServer
 
 __all__ = [
@@ -184,6 +186,15 @@ async def _send_json(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+async def _send_events(send: Send, events: list[bytes]) -> None:
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [*_SSE_HEADERS, (b"x-request-id", _request_id())]}
+    )
+    for event in events:
+        await send({"type": "http.response.body", "body": event, "more_body": True})
+    await send(_END)
+
+
 async def _until_disconnect(receive: Receive) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(HANG_SECONDS):
@@ -199,6 +210,7 @@ class FakeUpstreamApp:
         self.record = record
         self.requests: list[RecordedRequest] = []
         self._gate = _Gate()
+        self.background = BackgroundResponses()
         logger = logging.getLogger("uvicorn.error")
         if _QUIET_ABORTS not in logger.filters:
             logger.addFilter(_QUIET_ABORTS)
@@ -211,6 +223,7 @@ class FakeUpstreamApp:
         """Forget the recorded requests and close the gate again."""
         self.requests.clear()
         self._gate.close()
+        self.background.reset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -250,10 +263,17 @@ class FakeUpstreamApp:
             override = (
                 orjson.dumps(_decode_headers(raw_headers), option=orjson.OPT_SORT_KEYS).decode() if echo else None
             )
+            if path == "/v1/responses" and request.get("background") is True and not request.get("stream"):
+                whole = endpoint({**request, "stream": False}, override)
+                assert isinstance(whole, bytes)
+                return await _send_json(send, 200, self.background.create(whole))
             reply = endpoint(request, override)
             if delay is None:
                 delay = SLOW_DELAY if model.startswith("slow") else 0.0
             await self._play(model, reply, delay, receive, send)
+        elif (followed := self.background.answer(method, path, scope["query_string"].decode("latin-1"))) is not None:
+            status, answer = followed
+            await (_send_json(send, status, answer) if isinstance(answer, bytes) else _send_events(send, answer))
         elif method == "GET" and path == "/v1/models":
             await _send_json(send, 200, payloads.MODELS_BODY)
         elif method == "GET" and path.startswith("/v1/models/"):
