@@ -49,6 +49,7 @@ from gateway.proxy.relay import (
 )
 from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
 from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
+from gateway.proxy.response_looks import RESPONSE_PATHS, ResponseLook, response_look
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
@@ -165,6 +166,8 @@ class ProxyApp:
             longer_read = self._read_timeouts.longer(client_read_timeout)
 
         endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
+        # A later look at a Responses call (a background one's poll): its answer goes to the writer too.
+        look = None if endpoint or not scope["path"].startswith(RESPONSE_PATHS) else response_look(scope, caller.app)
         # Only calls that become interactions get an id and a feedback token: an id the
         # admin API could not find, or a token for nothing, would be a broken promise.
         call = None
@@ -232,7 +235,7 @@ class ProxyApp:
             # as an answer served that the app never got.
             watcher = DisconnectWatcher(receive, after=WATCH_CLIENT_AFTER_SECONDS)
             forwarding = self._forward(
-                scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names, longer_read
+                scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names, longer_read, look
             )
             await unless_client_leaves(watcher, forwarding, call)
         except asyncio.CancelledError:
@@ -251,6 +254,8 @@ class ProxyApp:
                 self._metrics.record(call.endpoint, call.status_code, call.upstream, seconds, added)
                 if interaction_bound is not None:
                     INTERACTION_ID.reset(interaction_bound)
+            elif look is not None and look.answered():
+                self._submit(look.exchange())
 
     async def _forward_streamed_body(
         self,
@@ -278,11 +283,12 @@ class ProxyApp:
         call: ProxyCall | None,
         hop_names: frozenset[bytes] | None = None,
         longer_read: LongerRead | None = None,
+        look: ResponseLook | None = None,
     ) -> None:
         """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes.
 
         `hop_names`: the headers the client's Connection header named, which are not forwarded; `longer_read`:
-        the longer wait for the answer the client's own timeout asks for, if any.
+        the longer wait for the answer the client's own timeout asks for, if any; `look`: a look at a Responses call.
         """
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         # Both the path and the upstream's url carry the /v1 prefix once.
@@ -310,7 +316,7 @@ class ProxyApp:
             else:
                 await refuse(send, call, 502, message, "upstream_unavailable")
             return
-        answer: Answer | None = call
+        answer: Answer | None = call if call is not None else look
         id_headers = call.id_headers if call is not None else []
         try:
             headers = downstream_response_headers(response.raw_headers) + id_headers

@@ -121,3 +121,6 @@ class Exchange:
     gateway_key_id: str | None = None
     # How many bytes the answer had; more than `body_chunks` hold when they were cut at MAX_RECORDED_BYTES.
     answer_bytes: int = 0
+    # Set for a later look at a Responses call (GET /v1/responses/{id}, its cancel): the response id whose
+    # recorded create this answer may finish (gateway.recording.later_answers). Such an exchange is no call of its own.
+    answer_of: str | None = None

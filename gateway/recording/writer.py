@@ -21,6 +21,7 @@ from gateway.recording.exchange import Exchange
 from gateway.recording.spool import Spool
 from gateway.recording.writer_rows import cleaned_row, identity_row, rows_of, writable_row
 from gateway.store.availability import database_unavailable
+from gateway.store.later_answers import ANSWER_OF
 
 logger = logging.getLogger("feedgate.writer")
 
@@ -294,7 +295,9 @@ class InteractionWriter:
     async def _insert_one(self, row: Row) -> None:
         last_error: Exception | None = None
         row = writable_row(row)  # cleaning a row that cannot be written raised here, and the batch was retried forever
-        for attempt in (row, cleaned_row(row), identity_row(row)):
+        # A later answer (gateway.store.later_answers) has no identity of its own to fall back on.
+        attempts = (row, cleaned_row(row)) if ANSWER_OF in row else (row, cleaned_row(row), identity_row(row))
+        for attempt in attempts:
             try:
                 await self._sink.insert_many([attempt])
             except Exception as exc:
@@ -305,6 +308,9 @@ class InteractionWriter:
             self.stored += 1
             return
         # Outside any call's context: the row names its interaction for the log line itself.
+        if ANSWER_OF in row:
+            logger.error("could not store the later answer of response %s: %s", row[ANSWER_OF], last_error)
+            return
         interaction = {"interaction_id": row.get("id")}
         logger.error("could not store interaction %s: %s", row.get("id"), last_error, extra=interaction)
 

@@ -10,7 +10,9 @@ from typing import Any
 from gateway.exact_json import dumps_exact, loads_exact
 from gateway.privacy.redaction import INTERACTION_FIELDS, Redactor
 from gateway.recording.exchange import Exchange
+from gateway.recording.later_answers import later_answer_row
 from gateway.recording.record import build_interaction_row
+from gateway.store.later_answers import ANSWER_OF
 
 Row = dict[str, Any]
 
@@ -33,8 +35,9 @@ IDENTITY_FIELDS = (
 
 def rows_of(exchanges: list[Exchange], redactor: Redactor | None = None) -> list[Row]:
     """The rows of `exchanges`, redacted when `redactor` is given; a row that cannot be built keeps its identity."""
-    rows = [_row_of(exchange) for exchange in exchanges]
-    return rows if redactor is None else [_redacted(row, redactor) for row in rows]
+    rows = [_row_of(exchange) if exchange.answer_of is None else later_answer_row(exchange) for exchange in exchanges]
+    kept = [row for row in rows if row is not None]  # a later look that says nothing new: no row
+    return kept if redactor is None else [_redacted(row, redactor) for row in kept]
 
 
 def _redacted(row: Row, redactor: Redactor) -> Row:
@@ -43,9 +46,11 @@ def _redacted(row: Row, redactor: Redactor) -> Row:
         return redactor.noted(row, INTERACTION_FIELDS)
     except Exception as exc:  # pragma: no cover - the rules are plain regular expressions
         # Storing the original would break the promise redaction makes: keep the identity only.
-        logger.exception("could not redact interaction %s", row.get("id"))
-        identity = {key: row.get(key) for key in IDENTITY_FIELDS}
+        logger.exception("could not redact interaction %s", row.get("id") or row.get(ANSWER_OF))
         note = f"request and response dropped: redaction failed ({type(exc).__name__})"
+        # A later answer (gateway.store.later_answers) drops its answer alone: the call stays as stored.
+        fields = (ANSWER_OF, "app", "created_at", "status_code") if ANSWER_OF in row else IDENTITY_FIELDS
+        identity = {key: row.get(key) for key in fields}
         return {**identity, "error": note, "redactions": None}
 
 

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, Text, and_, case, cast, exists, false, func, not_, null, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.current_feedback import has_current_negative
 from gateway.store.engine import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from gateway.store.interaction_inserts import InteractionInserts
 from gateway.store.interaction_search import search_words, text_condition
+from gateway.store.later_answers import ANSWER_OF, fill_later_answers
 from gateway.store.listing import Position, fetch_rows, newest_first
 from gateway.store.stored_order import horizon, stored_after
 from gateway.store.tables import feedback, interactions, issue_members
@@ -142,19 +143,30 @@ class InteractionStore:
         return self._engine
 
     async def insert_many(self, rows: Sequence[Row]) -> None:
-        """Insert rows in one transaction, skipping ids that are already stored (indexed for search, days marked stale)."""
+        """Insert rows in one transaction, skipping ids that are already stored (indexed for search, days marked stale).
+
+        Later answers among them (gateway.store.later_answers) fill their interactions after the inserts.
+        """
         if not rows:
             return
         async with self._engine.begin() as connection:
             if self._lock_wait_ms is None:
-                await self._inserts.insert(connection, rows)
+                await self._store(connection, rows)
                 return
             # The pool's connections serve the long jobs too (the writer is on the jobs' engine), with the usual wait.
             await connection.exec_driver_sql(f"PRAGMA busy_timeout={self._lock_wait_ms}")
             try:
-                await self._inserts.insert(connection, rows)
+                await self._store(connection, rows)
             finally:
                 await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+    async def _store(self, connection: AsyncConnection, rows: Sequence[Row]) -> None:
+        answers = [row for row in rows if ANSWER_OF in row]
+        if not answers:
+            await self._inserts.insert(connection, rows)
+            return
+        await self._inserts.insert(connection, [row for row in rows if ANSWER_OF not in row])
+        await fill_later_answers(connection, answers)
 
     async def get(self, interaction_id: str, app: str | None = None) -> Row | None:
         """One interaction by the gateway's id or the upstream's response id (of `app`, if given).
