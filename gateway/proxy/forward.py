@@ -34,6 +34,7 @@ from gateway.proxy.headers import (
     header_utf8,
     upstream_request_headers,
 )
+from gateway.proxy.model_listing import MODELS_PATH, ModelListing, routed_model
 from gateway.proxy.policy import Hold, Policy, PolicyAnswer, Resend
 from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT_HEADER, LongerRead, ReadTimeouts
 from gateway.proxy.refusals import refuse, send_held, stopped_by_shutdown, upstream_request_id
@@ -47,7 +48,7 @@ from gateway.proxy.relay import (
     send_whole,
     unless_client_leaves,
 )
-from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
+from gateway.proxy.request_body import ClientLeft, PastLimit, read_body, streamed
 from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
 from gateway.proxy.response_looks import RESPONSE_PATHS, ResponseLook, response_look
 from gateway.proxy.routing import UpstreamRouter
@@ -111,6 +112,7 @@ class ProxyApp:
         self._metrics = metrics if metrics is not None else request_metrics()
         # Only set when a client's timeout may be honoured: otherwise its header is not even read.
         self._read_timeouts = read_timeouts if read_timeouts is not None and read_timeouts.on else None
+        self._listing = ModelListing(router, client) if len(router.upstreams) > 1 else None
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
@@ -165,6 +167,10 @@ class ProxyApp:
         if client_read_timeout is not None and self._read_timeouts is not None:
             longer_read = self._read_timeouts.longer(client_read_timeout)
 
+        if self._listing is not None and scope["path"] == MODELS_PATH and scope["method"] == "GET":
+            # Several upstreams: the models of each (gateway.proxy.model_listing), each asked with its own key.
+            replaces = caller.replaces_authorization
+            return await self._listing.answer(send, scope, lambda up: self._headers_for(up, scope, replaces, hop_names))
         endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
         # A later look at a Responses call (a background one's poll): its answer goes to the writer too.
         look = None if endpoint or not scope["path"].startswith(RESPONSE_PATHS) else response_look(scope, caller.app)
@@ -219,7 +225,7 @@ class ProxyApp:
                 return
             if metadata is not None and call is not None:
                 call.metadata, call.metadata_header = metadata, metadata_header
-            model = request_json.get("model") if request_json else None
+            model = request_json.get("model") if request_json else None if call else routed_model(scope["path"])
             upstream = self._router.route(model if isinstance(model, str) else None)
             if call is not None:
                 call.upstream = upstream.name
@@ -257,6 +263,13 @@ class ProxyApp:
             elif look is not None and look.answered():
                 self._submit(look.exchange())
 
+    def _headers_for(
+        self, upstream: Upstream, scope: Scope, replaces: bool, hop_names: frozenset[bytes] | None
+    ) -> Headers:
+        """The request's headers as `upstream` gets them: with its own key in gateway-key mode."""
+        replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces else None
+        return upstream_request_headers(scope["headers"], replacement, hop_names)
+
     async def _forward_streamed_body(
         self,
         scope: Scope,
@@ -293,8 +306,7 @@ class ProxyApp:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         # Both the path and the upstream's url carry the /v1 prefix once.
         url = upstream.address(raw_path[3:].decode("latin-1"), scope["query_string"].decode("latin-1"))
-        replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces_authorization else None
-        headers_out = upstream_request_headers(scope["headers"], replacement, hop_names)
+        headers_out = self._headers_for(upstream, scope, replaces_authorization, hop_names)
         if call is not None:
             call.forwarded_at = time.perf_counter()
         sent: bytes | AsyncIterator[bytes] = streamed(body, headers_out) if isinstance(body, PastLimit) else body
@@ -390,10 +402,3 @@ class ProxyApp:
             await send_whole(send, response.status_code, headers, answer_body)
         finally:
             await response.aclose()
-
-
-def streamed(body: PastLimit, headers_out: list[tuple[bytes, bytes]]) -> AsyncIterator[bytes]:
-    """A body past the limit as the upstream gets it: with the client's Content-Length, if it sent one."""
-    if body.length is not None:
-        headers_out.append((b"content-length", body.length))
-    return body.chunks()

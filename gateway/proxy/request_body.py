@@ -73,3 +73,10 @@ async def read_body(receive: Callable[..., Any], content_length: bytes | None, l
         if size > limit:
             return PastLimit(receive, parts, message.get("more_body", False), length)
     return b"".join(parts)
+
+
+def streamed(body: PastLimit, headers_out: list[tuple[bytes, bytes]]) -> AsyncIterator[bytes]:
+    """A body past the limit as the upstream gets it: with the client's Content-Length, if it sent one."""
+    if body.length is not None:
+        headers_out.append((b"content-length", body.length))
+    return body.chunks()

@@ -11,6 +11,8 @@ class UpstreamRouter:
     def __init__(self, upstreams: list[Upstream]) -> None:
         if not upstreams:
             raise ValueError("at least one upstream is needed")
+        # Every upstream, as configured: the default last.
+        self.upstreams = list(upstreams)
         self.default = upstreams[-1]
         self._exact = {model: up for up in reversed(upstreams) for model in up.models}
         self._prefixes = sorted(
