@@ -225,7 +225,10 @@ class ProxyApp:
                 return
             if metadata is not None and call is not None:
                 call.metadata, call.metadata_header = metadata, metadata_header
-            model = request_json.get("model") if request_json else None if call else routed_model(scope["path"])
+            if request_json:
+                model = request_json.get("model")
+            else:  # a call with no JSON body: a recorded one names no model, GET /v1/models/{id} names its own
+                model = None if call is not None else routed_model(scope["path"])
             upstream = self._router.route(model if isinstance(model, str) else None)
             if call is not None:
                 call.upstream = upstream.name
