@@ -29,6 +29,7 @@ from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
+from gateway.domain.quoting import clipped, quoted
 from gateway.effect.links import IssueMergedAway, IssueNotFound
 from gateway.fixes.candidates import candidate_from
 from gateway.fixes.issue_fixes import LiveFixDiffers
@@ -58,7 +59,9 @@ def _limit(raw: str) -> int:
     if not text:
         return DEFAULT_LIMIT
     if not is_whole_number(text) or not 1 <= int(text) <= MAX_LIMIT:
-        raise InvalidQuery("limit", f"How many to replay must be a whole number from 1 to {MAX_LIMIT}; got {text!r}.")
+        raise InvalidQuery(
+            "limit", f"How many to replay must be a whole number from 1 to {MAX_LIMIT}; got {quoted(text)}."
+        )
     return int(text)
 
 
@@ -88,7 +91,7 @@ async def _form_page(
 ) -> Response[Any]:
     detail = await services.issue_service.get(issue_id)
     if detail is None:
-        raise NotFoundException(f"No issue with id {issue_id}.")
+        raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
     user = current_user(request)
     merged_into = detail.issue.merged_into
     titles = await services.issue_service.titles([merged_into]) if merged_into else {}
@@ -157,7 +160,7 @@ class FixPreviewsController(Controller):
                 author=user.name,
             )
         except IssueNotFound as exc:
-            raise NotFoundException(f"No issue with id {issue_id}.") from exc
+            raise NotFoundException(f"No issue with id {clipped(issue_id)}.") from exc
         except InvalidQuery as exc:
             return await _form_page(
                 request,

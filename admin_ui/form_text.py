@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.quoting import clipped
 
 
 class NamesAField(Protocol):
@@ -46,7 +47,7 @@ def non_blank_lines(text: str) -> list[str]:
 def canary_share(form: Any, name: str) -> float:
     """The form's canary percentage (`name`) as the share of traffic the prompt service takes (0.1 for 10)."""
     raw = str(form.get(name, "")).strip()
-    message = f"the canary's share must be a percentage above 0 and below 100, e.g. 10; got {raw or 'nothing'}"
+    message = f"the canary's share must be a percentage above 0 and below 100, e.g. 10; got {clipped(raw) if raw else 'nothing'}"
     try:
         percent = float(raw)
     except ValueError:

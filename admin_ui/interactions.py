@@ -21,6 +21,7 @@ from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
 from gateway.domain.paging import MAX_CURSOR_CHARS
+from gateway.domain.quoting import clipped
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -196,7 +197,7 @@ class InteractionsController(Controller):
         """One interaction in full: the conversation, the answer, its feedback, timings, tokens and the fixes applied."""
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is None:
-            raise NotFoundException(f"There is no interaction {interaction_id}.")
+            raise NotFoundException(f"There is no interaction {clipped(interaction_id)}.")
         interaction = found.interaction
         return render(
             request,

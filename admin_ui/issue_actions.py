@@ -29,6 +29,7 @@ from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_views import ChangeAlreadyMade, Difference, IssueChanged, IssueView
 from gateway.domain.issues import IssueDetail
+from gateway.domain.quoting import clipped
 from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Priority, Source
@@ -144,7 +145,7 @@ async def _triage(
             error = f"{error} Your note: “{kept.get('note', '')}”"
         return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
     if changed is None:
-        raise NotFoundException(f"No issue with id {issue_id}.")
+        raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
     return _done(request, issue_id, done)
 
 
@@ -240,7 +241,7 @@ class IssueActionsController(Controller):
         form = await _form(request)
         detail = await services.issue_service.get(issue_id)
         if detail is None:
-            raise NotFoundException(f"No issue with id {issue_id}.")
+            raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
         priority = form.get("priority", "")
         reason = form.get("reason") or f"Review the issue “{detail.issue.title}”."
         try:

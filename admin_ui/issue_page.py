@@ -39,6 +39,7 @@ from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import Role
 from gateway.discovery.feedback_map import FeedbackMapService
 from gateway.domain.issues import IssueDetail
+from gateway.domain.quoting import clipped
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
 from gateway.review.records import Priority
 from gateway.services import Services
@@ -142,7 +143,7 @@ async def issue_page(
     """
     detail = await services.issue_service.get(issue_id)
     if detail is None:
-        raise NotFoundException(f"No issue with id {issue_id}.")
+        raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
     issue = detail.issue
     examples = detail.examples[:EXAMPLES_SHOWN]
     can_act = _can_act(request)
@@ -217,7 +218,7 @@ class IssuePageController(Controller):
         try:
             effect = await services.effect_keeper.effect(issue_id, link_id)
         except IssueNotFound as exc:
-            raise NotFoundException(f"No issue with id {issue_id}.") from exc
+            raise NotFoundException(f"No issue with id {clipped(issue_id)}.") from exc
         except FixLinkNotFound as exc:
             raise NotFoundException(f"This issue has no fix link {link_id}.") from exc
         fix = None
@@ -234,7 +235,7 @@ class IssuePageController(Controller):
         """The app's negative feedback in 2-D with the issue's members marked, as a fragment the issue page loads after itself."""
         detail = await services.issue_service.get(issue_id)
         if detail is None:
-            raise NotFoundException(f"No issue with id {issue_id}.")
+            raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
         found = await FeedbackMapService.for_engine(services.engine).for_issue(detail.issue.app, detail.member_ids)
         chart = None
         if found is not None:
@@ -260,7 +261,7 @@ class IssuePageController(Controller):
             services.issue_service.merge_suggestions(issue_id), services.issue_service.view(issue_id)
         )
         if suggestions is None or seen is None:
-            raise NotFoundException(f"No issue with id {issue_id}.")
+            raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
         can_act = _can_act(request)
         return render_panel(
             request,

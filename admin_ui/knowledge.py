@@ -26,6 +26,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.knowledge_usage import interactions_using
+from gateway.domain.quoting import quoted
 from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.fields import EntryToCreate
 from gateway.knowledge.records import KnowledgeEntry
@@ -109,7 +110,7 @@ async def _entry_page(
 ) -> Response[Any]:
     entry = await services.knowledge.service.get(entry_id)
     if entry is None:
-        raise NotFoundException(f"There is no knowledge entry {entry_id!r}.")
+        raise NotFoundException(f"There is no knowledge entry {quoted(entry_id)}.")
     versions = await services.knowledge.service.versions(entry_id) or ()
     used_by = await interactions_using(KnowledgeUsageStore(services.engine), entry)
     changed = request.query_params.get("changed")
@@ -312,5 +313,5 @@ class KnowledgeController(Controller):
 
 def _changed(request: Request[Any, Any, Any], entry: Any, entry_id: str, what: str) -> Redirect:
     if entry is None:
-        raise NotFoundException(f"There is no knowledge entry {entry_id!r}.")
+        raise NotFoundException(f"There is no knowledge entry {quoted(entry_id)}.")
     return _done(request, entry_id, what)

@@ -25,6 +25,7 @@ from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
+from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import NUL, refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import MODES, AppPromptListing, ListedVersion, PromptVersion, VersionToPublish
@@ -136,7 +137,7 @@ class PromptsController(Controller):
         try:
             found = await services.prompts.service.diff(from_id, to_id)
         except VersionNotFound as exc:
-            raise NotFoundException(f"There is no prompt version {exc.version_id!r}.") from None
+            raise NotFoundException(f"There is no prompt version {quoted(exc.version_id)}.") from None
         lines = [(_line_kind(line), line.rstrip("\n")) for line in found.diff.splitlines(keepends=True)]
         return render(request, "prompt_diff.html", diff=found, lines=lines)
 
@@ -153,7 +154,7 @@ class PromptsController(Controller):
         try:
             listed = await services.prompts.service.get(version_id)
         except VersionNotFound:
-            raise NotFoundException(f"There is no prompt version {version_id!r}.") from None
+            raise NotFoundException(f"There is no prompt version {quoted(version_id)}.") from None
         return render(request, "prompt_version.html", listed=listed, version=listed.version)
 
     @post("/publish", guards=[reviewer_or_admin])
@@ -300,7 +301,7 @@ async def _change(
     try:
         changed = await change()
     except VersionNotFound:
-        raise NotFoundException(f"There is no prompt version {version_id!r}.") from None
+        raise NotFoundException(f"There is no prompt version {quoted(version_id)}.") from None
     except (InvalidQuery, PromptConflict) as exc:
         version = await services.prompts.service.get(version_id)
         status = 409 if isinstance(exc, PromptConflict) else 400

@@ -28,6 +28,7 @@ from gateway.accounts.records import SignedInUser
 from gateway.domain.answer_choices import MAX_CHOICE_INDEX
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
+from gateway.domain.quoting import clipped, quoted
 from gateway.domain.stored_text import refuse_nul
 from gateway.fixes.new_fix import PromptRollout
 from gateway.prompts.errors import PromptConflict
@@ -52,7 +53,7 @@ def _choice(form: FormMultiDict) -> int | None:
     if text is None:
         return None
     if not text.isdecimal() or int(text) > MAX_CHOICE_INDEX:
-        raise InvalidQuery("choice", f"'choice' must be the index of one of the answer's choices, not {text!r}")
+        raise InvalidQuery("choice", f"'choice' must be the index of one of the answer's choices, not {quoted(text)}")
     return int(text)
 
 
@@ -86,7 +87,7 @@ async def _act(
     try:
         await action(form)
     except TaskNotFound:
-        raise NotFoundException(f"There is no review task {task_id}.") from None
+        raise NotFoundException(f"There is no review task {clipped(task_id)}.") from None
     except TaskConflict as exc:
         error = task_conflict_text(exc, datetime.now(UTC))
         return await task_page(request, services, user, task_id, status_code=409, error=error, form=kept)
@@ -161,7 +162,7 @@ class ReviewActionsController(Controller):
             # The form lists who can act on a task; a forged post names no one else.
             if assignee is not None and assignee not in await assignees(services, None):
                 raise InvalidQuery(
-                    "assignee", f"{assignee!r} is no enabled reviewer or admin: choose one from the list"
+                    "assignee", f"{quoted(assignee)} is no enabled reviewer or admin: choose one from the list"
                 )
             await services.reviews.assign(task_id, assignee, user.name)
 

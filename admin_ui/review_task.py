@@ -20,6 +20,7 @@ from admin_ui.task_events import event_views, issues_named
 from gateway.accounts.records import Role, SignedInUser
 from gateway.discovery.items import last_user_message
 from gateway.domain.interactions import InteractionWithFeedback
+from gateway.domain.quoting import clipped
 from gateway.effect.links import IssueNotFound
 from gateway.knowledge.fields import MAX_TITLE as KNOWLEDGE_MAX_TITLE
 from gateway.review.errors import ClaimedByOther, TaskConflict, TaskNotFound
@@ -159,7 +160,7 @@ async def task_page(
     try:
         detail: ReviewTaskDetail = await services.reviews.get(task_id)
     except TaskNotFound:
-        raise NotFoundException(f"There is no review task {task_id}.") from None
+        raise NotFoundException(f"There is no review task {clipped(task_id)}.") from None
     shown = []
     for interaction_id in detail.interaction_ids[:SHOWN_INTERACTIONS]:
         found = await services.interaction_service.get_with_feedback(interaction_id)

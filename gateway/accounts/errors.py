@@ -6,6 +6,8 @@ a form can mark that field; None when no one field is at fault (a conflict with 
 
 from __future__ import annotations
 
+from gateway.domain.quoting import quoted
+
 
 class AccountError(ValueError):
     """A change to users refused as asked (a 400 on a page, exit status 2 on the command line)."""
@@ -20,7 +22,7 @@ class UnknownUser(AccountError):
     """No user has that name."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"no user called {name!r}", "name")
+        super().__init__(f"no user called {quoted(name)}", "name")
 
 
 class LastAdmin(AccountError):
@@ -35,10 +37,10 @@ class NameTaken(AccountError):
 
     def __init__(self, name: str, holder: str) -> None:
         if holder == name:
-            message = f"a user called {name!r} already exists"
+            message = f"a user called {quoted(name)} already exists"
         else:
             message = (
-                f"a user called {holder!r} already exists, and names compare without case (one reviewer to the "
-                f"review queue): choose a name other than {name!r}"
+                f"a user called {quoted(holder)} already exists, and names compare without case (one reviewer to the "
+                f"review queue): choose a name other than {quoted(name)}"
             )
         super().__init__(message, "name")

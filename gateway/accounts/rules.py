@@ -6,6 +6,7 @@ import unicodedata
 
 from gateway.accounts.errors import AccountError
 from gateway.accounts.records import ROLE_ORDER, Role
+from gateway.domain.quoting import quoted
 
 MAX_NAME_LENGTH = 100
 
@@ -31,4 +32,4 @@ def parse_role(value: str) -> Role:
         return Role(value.strip().lower())
     except ValueError:
         names = ", ".join(role.value for role in ROLE_ORDER)
-        raise AccountError(f"unknown role {value!r}: choose one of {names}", "role") from None
+        raise AccountError(f"unknown role {quoted(value)}: choose one of {names}", "role") from None

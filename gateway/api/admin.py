@@ -26,6 +26,7 @@ from gateway.api.query_parameters import (
 from gateway.api.strict_fields import refuse_lax_json_types
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, KeyReused
+from gateway.domain.quoting import quoted
 
 
 def key_reused_response(request: Request[Any, Any, Any], exc: KeyReused) -> Response[Any]:
@@ -95,6 +96,8 @@ def undecodable_body_response(request: Request[Any, Any, Any], exc: ClientExcept
 
 # msgspec's words for a time it could not read, which say nothing of what it wants.
 _NOT_A_TIME = "Invalid RFC3339 encoded datetime"
+# msgspec's words for a value none of an enum's: it quoted the value whole, 3,000 characters of it if sent so.
+_NOT_IN_ENUM = re.compile(r"^Invalid enum value '(?P<value>.*)'(?P<rest> - at `[^`]*`)?$", re.DOTALL)
 # The framework's words for a required parameter not given, naming the whole URL as its "path".
 _MISSING_PARAMETER = re.compile(r"^Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)' for path ")
 
@@ -135,6 +138,8 @@ def _plainer(entry: object) -> object:
         return {**entry, "message": MISSING_BODY_MESSAGE}
     if isinstance(message, str) and message.startswith(_NOT_A_TIME):
         return {**entry, "message": time_refusal(entry.get("key") or "the time")}
+    if isinstance(message, str) and (not_in_enum := _NOT_IN_ENUM.match(message)):
+        return {**entry, "message": f"Invalid enum value {quoted(not_in_enum['value'])}{not_in_enum['rest'] or ''}"}
     return entry
 
 

@@ -19,6 +19,7 @@ from gateway.api.serialize import (
     interaction_with_feedback_json,
 )
 from gateway.domain.issue_views import MAX_ISSUE_ID
+from gateway.domain.quoting import quoted
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -74,5 +75,5 @@ class InteractionsController(AdminController):
     ) -> InteractionWithFeedbackJSON:
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is None:
-            raise NotFoundException(f"no interaction with id {interaction_id!r}")
+            raise NotFoundException(f"no interaction with id {quoted(interaction_id)}")
         return interaction_with_feedback_json(found)

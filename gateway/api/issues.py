@@ -26,6 +26,7 @@ from gateway.api.serialize import (
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_views import MAX_ISSUE_ID, MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
 from gateway.domain.issues import MergeSuggestion
+from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
 from gateway.store.issues import IssueFilter, IssueSort
@@ -116,7 +117,7 @@ class IssuesController(AdminController):
     async def get_issue(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> IssueDetailJSON:
         detail = await services.issue_service.get(issue_id)
         if detail is None:
-            raise NotFoundException(f"no issue with id {issue_id!r}")
+            raise NotFoundException(f"no issue with id {quoted(issue_id)}")
         return issue_detail_json(detail)
 
     @get(
@@ -128,7 +129,7 @@ class IssuesController(AdminController):
     ) -> MergeCandidatesJSON:
         found = await services.issue_service.merge_suggestions(issue_id)
         if found is None:
-            raise NotFoundException(f"no issue with id {issue_id!r}")
+            raise NotFoundException(f"no issue with id {quoted(issue_id)}")
         return {"issue_id": issue_id, "candidates": list(found)}
 
     @patch(
@@ -162,5 +163,5 @@ class IssuesController(AdminController):
         else:
             detail = await issues.merge(issue_id, str(data.merged_into), actor=ADMIN_ACTOR, note=data.note, seen=seen)
         if detail is None:
-            raise NotFoundException(f"no issue with id {issue_id!r}")
+            raise NotFoundException(f"no issue with id {quoted(issue_id)}")
         return issue_detail_json(detail)

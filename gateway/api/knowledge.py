@@ -33,6 +33,7 @@ from gateway.api.request_body import RequestBody
 from gateway.api.serialize import offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
+from gateway.domain.quoting import quoted
 from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.fields import MAX_VERSION, EntryToCreate
 from gateway.knowledge.records import KnowledgeEntry
@@ -81,7 +82,7 @@ class Restore(RequestBody):
 
 def _found(entry: KnowledgeEntry | None, entry_id: str) -> KnowledgeEntry:
     if entry is None:
-        raise NotFoundException(f"no knowledge-base entry with id {entry_id!r}")
+        raise NotFoundException(f"no knowledge-base entry with id {quoted(entry_id)}")
     return entry
 
 
@@ -185,7 +186,7 @@ class KnowledgeController(AdminController):
     async def versions(self, services: NamedDependency[Services], entry_id: FromPath[str]) -> EntryVersionsJSON:
         versions = await services.knowledge.service.versions(entry_id)
         if versions is None:
-            raise NotFoundException(f"no knowledge-base entry with id {entry_id!r}")
+            raise NotFoundException(f"no knowledge-base entry with id {quoted(entry_id)}")
         return versions_json(entry_id, list(versions))
 
     @post(

@@ -14,6 +14,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
 
+from gateway.domain.quoting import quoted
+
 JSON = "application/json"
 
 
@@ -40,5 +42,5 @@ def refuse_bodies_not_sent_as_json(connection: ASGIConnection[Any, Any, Any, Any
     content_type = connection.headers.get("content-type")
     if content_type is None or is_json(content_type) or not takes_json_body(handler):
         return
-    said = f"{UnsupportedMediaType.detail}, not {content_type!r}"
+    said = f"{UnsupportedMediaType.detail}, not {quoted(content_type)}"
     raise UnsupportedMediaType(detail=said, extra=[{"key": "content-type", "message": said, "source": "header"}])

@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.quoting import quoted
 from gateway.exact_json import dumps_exact
 from gateway.store.idempotency import KeyClaim, KeyUse
 
@@ -45,7 +46,7 @@ class KeyReused(Exception):
         self.subject_id = subject_id
         self.differs = differs
         self.message = (
-            f"{field} {key!r} was already used to create {subject_id} from a request that differs in "
+            f"{field} {quoted(key)} was already used to create {subject_id} from a request that differs in "
             f"{', '.join(differs)}; nothing was created now: send a new key to create another, and repeat a key "
             "only to retry the very same request"
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.merge_chain import end_of_merges
+from gateway.domain.quoting import quoted
 from gateway.store.issue_edits import IssueEditStore
 
 
@@ -43,7 +44,7 @@ async def issue_scope(heads: IssueEditStore, issue_id: str, name: str = "issue")
     """The issues a filter on `issue_id` lists (see the module); InvalidQuery naming `name` when no issue has that id."""
     head = await heads.head(issue_id)
     if head is None:
-        raise InvalidQuery(name, f"no issue with id {issue_id!r}")
+        raise InvalidQuery(name, f"no issue with id {quoted(issue_id)}")
 
     async def merged_into(issue: str) -> str | None:
         found = await heads.head(issue)

@@ -27,6 +27,7 @@ from gateway.domain.issue_views import (
 )
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.paging import Page, offset_page
+from gateway.domain.quoting import quoted
 from gateway.domain.records import from_columns
 from gateway.store.issue_edits import Check, Edit, IssueEditStore, IssueHead
 from gateway.store.issues import IssueFilter, IssueSort, IssueStore
@@ -256,15 +257,18 @@ class IssueService:
         if into_id == issue_id:
             raise InvalidQuery("merged_into", "an issue cannot be merged into itself")
         if source.merged_into is not None and seen is None:
-            raise InvalidQuery("merged_into", f"this issue is already merged into {source.merged_into!r}")
+            raise InvalidQuery("merged_into", f"this issue is already merged into {quoted(source.merged_into)}")
         target = await self._edits.head(into_id)
         if target is None:
-            raise InvalidQuery("merged_into", f"no issue with id {into_id!r}")
+            raise InvalidQuery("merged_into", f"no issue with id {quoted(into_id)}")
         if target.app != source.app:
-            raise InvalidQuery("merged_into", f"issue {into_id!r} belongs to app {target.app!r}, not {source.app!r}")
+            raise InvalidQuery(
+                "merged_into", f"issue {quoted(into_id)} belongs to app {quoted(target.app)}, not {quoted(source.app)}"
+            )
         if target.merged_into is not None:
             raise InvalidQuery(
-                "merged_into", f"issue {into_id!r} was itself merged into {target.merged_into!r}: merge into that one"
+                "merged_into",
+                f"issue {quoted(into_id)} was itself merged into {quoted(target.merged_into)}: merge into that one",
             )
         merged = await self._edit(
             issue_id,
@@ -298,7 +302,7 @@ class IssueService:
         if outcome is Edit.MERGED_MEANWHILE:
             head = await self._edits.head(issue_id)
             merged_into = head.merged_into if head is not None else None
-            raise InvalidQuery("merged_into", f"this issue is already merged into {merged_into!r}")
+            raise InvalidQuery("merged_into", f"this issue is already merged into {quoted(merged_into)}")
         return await self.get(issue_id)
 
     async def head(self, issue_id: str) -> IssueHead | None:

@@ -14,6 +14,7 @@ from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.merge_chain import end_of_merges
+from gateway.domain.quoting import quoted
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
@@ -34,7 +35,7 @@ class IssueNotFound(LookupError):
     """No issue has this id (a 404 over HTTP)."""
 
     def __init__(self, issue_id: str) -> None:
-        super().__init__(f"no issue with id {issue_id!r}")
+        super().__init__(f"no issue with id {quoted(issue_id)}")
         self.issue_id = issue_id
 
 
@@ -42,7 +43,7 @@ class FixLinkNotFound(LookupError):
     """The issue has no fix link with this id (a 404 over HTTP)."""
 
     def __init__(self, link_id: str) -> None:
-        super().__init__(f"no fix link {link_id!r} on this issue: GET the issue's fixes for their ids")
+        super().__init__(f"no fix link {quoted(link_id)} on this issue: GET the issue's fixes for their ids")
         self.link_id = link_id
 
 
@@ -54,7 +55,9 @@ class IssueMergedAway(Exception):
     """The issue was merged into another (a 409 over HTTP): a fix linked to it would measure nothing."""
 
     def __init__(self, issue_id: str, holding: str, instead: str = LINK_INSTEAD) -> None:
-        super().__init__(f"issue {issue_id!r} was merged into {holding!r}, which holds its complaints now: {instead}")
+        super().__init__(
+            f"issue {quoted(issue_id)} was merged into {quoted(holding)}, which holds its complaints now: {instead}"
+        )
         self.issue_id = issue_id
         self.holding = holding
 
@@ -235,9 +238,11 @@ class FixLinkService:
         )
         what = "knowledge-base entry" if kind == "knowledge" else "prompt version"
         if found is None:
-            raise InvalidQuery("fix_id", f"no {what} with id {fix_id!r}")
+            raise InvalidQuery("fix_id", f"no {what} with id {quoted(fix_id)}")
         if found["app"] != app:
-            raise InvalidQuery("fix_id", f"the {what} belongs to app {found['app']!r}, the issue to {app!r}")
+            raise InvalidQuery(
+                "fix_id", f"the {what} belongs to app {quoted(found['app'])}, the issue to {quoted(app)}"
+            )
         if kind == "prompt" and arm == "canary" and found["state"] == "active":
             # Its traffic is all in the active arm: a canary comparison would never have a canary to count,
             # and as the issue's newest link it would hide the measurable before/after one.
@@ -256,13 +261,13 @@ class FixLinkService:
     async def _check_task(self, task_id: str, issue_id: str, app: str) -> None:
         task = await self._store.task(task_id)
         if task is None:
-            raise InvalidQuery("task_id", f"no review task with id {task_id!r}")
+            raise InvalidQuery("task_id", f"no review task with id {quoted(task_id)}")
         if task["app"] != app:
-            raise InvalidQuery("task_id", f"the task belongs to app {task['app']!r}, the issue to {app!r}")
+            raise InvalidQuery("task_id", f"the task belongs to app {quoted(task['app'])}, the issue to {quoted(app)}")
         # A task about an issue merged since resolves into the issue that holds its complaints now.
         about = task["issue_id"]
         if about is not None and about != issue_id and await self.surviving_issue(about) != issue_id:
-            raise InvalidQuery("task_id", f"the task is about issue {about!r}, not {issue_id!r}")
+            raise InvalidQuery("task_id", f"the task is about issue {quoted(about)}, not {quoted(issue_id)}")
 
 
 def _actor(name: Any) -> str:

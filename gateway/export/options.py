@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.following import StoredOrder, refuse_filters
+from gateway.domain.quoting import quoted
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
 from gateway.store.training_examples import ExampleFilter, StoredRange
@@ -85,7 +86,7 @@ def export_options(
     start = None if since is None else _parse_time("since", since, name)
     end = None if until is None else _parse_time("until", until, name)
     if start is not None and end is not None and end <= start:
-        message = f"{name('until')} must be later than {name('since')}; got {since!r} and {until!r}"
+        message = f"{name('until')} must be later than {name('since')}; got {quoted(since)} and {quoted(until)}"
         raise InvalidQuery("until", message)
     where = ExampleFilter(
         app=app,
@@ -126,7 +127,7 @@ def _parse_time(field: str, value: str, name: ParameterName) -> datetime:
     except (ValueError, OverflowError):  # OverflowError: year 1 at +08:00 is before year 1 in UTC
         raise InvalidQuery(
             field,
-            f"{name(field)} must be an ISO 8601 date or time such as 2026-06-01 or 2026-06-01T09:00:00Z, got {value!r}",
+            f"{name(field)} must be an ISO 8601 date or time such as 2026-06-01 or 2026-06-01T09:00:00Z, got {quoted(value)}",
         ) from None
 
 
@@ -140,4 +141,4 @@ def _one_of(choices: type[Choice], field: str, value: str, name: ParameterName) 
         return choices(value)
     except ValueError:
         allowed = ", ".join(choice.value for choice in choices)
-        raise InvalidQuery(field, f"{name(field)} must be one of {allowed}; got {value!r}") from None
+        raise InvalidQuery(field, f"{name(field)} must be one of {allowed}; got {quoted(value)}") from None

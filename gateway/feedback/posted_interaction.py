@@ -10,6 +10,7 @@ from datetime import datetime
 import uuid_utils
 
 from gateway.domain.interactions import Interaction, InteractionService
+from gateway.domain.quoting import quoted
 from gateway.feedback.refused import FeedbackRefused
 from gateway.feedback.submitters import Submitter
 
@@ -55,7 +56,7 @@ class PostedInteractions:
         if interaction is None and not vouched and age is not None and age < STILL_STREAMING_SECONDS:
             # An app's post does not wait, but the id its answer's header gave is not wrong: say why it is unknown.
             message = (
-                f"no interaction with id {interaction_id!r} is stored yet: a streamed answer is stored when its "
+                f"no interaction with id {quoted(interaction_id)} is stored yet: a streamed answer is stored when its "
                 "stream ends; post its feedback once the app has read the stream to its end"
             )
             raise FeedbackRefused(404, message, "interaction_not_found")
@@ -77,7 +78,7 @@ class PostedInteractions:
             raise FeedbackRefused(503, message, "gateway_shutting_down", retry_after=5) from None
         if interaction is None and age is not None and age + wait < STILL_STREAMING_SECONDS:
             message = (
-                f"the answer of interaction {interaction_id!r} is not stored yet: it is still streaming, "
+                f"the answer of interaction {quoted(interaction_id)} is not stored yet: it is still streaming, "
                 f"{age + wait:.0f} s after the call began; post again when it has ended"
             )
             raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
@@ -93,7 +94,7 @@ def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:
 
 def not_found(interaction_id: str) -> FeedbackRefused:
     """The 404 for an interaction that is not stored."""
-    return FeedbackRefused(404, f"no interaction with id {interaction_id!r}", "interaction_not_found")
+    return FeedbackRefused(404, f"no interaction with id {quoted(interaction_id)}", "interaction_not_found")
 
 
 def _age_seconds(interaction_id: str, now: datetime) -> float | None:

@@ -11,6 +11,7 @@ import orjson
 import uuid_utils
 
 from gateway.domain.answer_choices import MAX_CHOICE_INDEX, choice_count, not_a_choice_index, shown_value
+from gateway.domain.quoting import quoted
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
 
@@ -145,7 +146,7 @@ def submission_from(payload: Any, max_text_chars: int, token_interaction: str | 
         raise InvalidSubmission("the request body must be a JSON object")
     unknown = sorted(set(payload) - FIELDS)
     if unknown:
-        raise InvalidSubmission(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(FIELDS))}", unknown[0])
+        raise InvalidSubmission(f"unknown field {quoted(unknown[0])}; allowed: {', '.join(sorted(FIELDS))}", unknown[0])
 
     interaction_id = _interaction_named(payload, token_interaction)
     submission = Submission(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain.interactions import Interaction
+from gateway.domain.quoting import quoted
 from gateway.feedback.refused import FeedbackRefused
 from gateway.feedback.submission import SIGNALS, InvalidSubmission, Submission
 from gateway.feedback.token import VerifiedToken
@@ -43,7 +44,7 @@ def refuse_a_different_post(stored: dict[str, Any], posted: dict[str, Any]) -> N
     changed = [field for field in _SAID if stored.get(field) != posted.get(field)]
     if changed:
         message = (
-            f"idempotency_key {stored['idempotency_key']!r} was already used on this interaction for feedback that "
+            f"idempotency_key {quoted(stored['idempotency_key'])} was already used on this interaction for feedback that "
             f"differs in {', '.join(changed)}; send a new vote or a changed one with a new key (or none), and "
             "repeat a key only to retry the very same post"
         )
@@ -85,7 +86,7 @@ def authorize(submitter: Submitter, named: str, interaction: Interaction) -> Non
     """Tokens reach only their own interaction (by either of its ids); apps only interactions they made."""
     if submitter.token is not None and named not in (interaction.id, interaction.upstream_response_id):
         message = (
-            f"the feedback token is for interaction {interaction.id!r}, not {named!r}: send the id the answer's "
+            f"the feedback token is for interaction {quoted(interaction.id)}, not {quoted(named)}: send the id the answer's "
             "x-feedgate-interaction-id header gave with that token"
         )
         raise FeedbackRefused(403, message, "invalid_feedback_token", "interaction_id")

@@ -27,6 +27,7 @@ import uuid_utils
 from gateway.discovery.items import last_user_message
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import issue_scope
+from gateway.domain.quoting import quoted
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import Candidate, CandidateApplier, PromptCandidate, score_text
 from gateway.fixes.replay import replay
@@ -168,7 +169,7 @@ class FixPreviewService:
         one a fix made live from it is linked to.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise InvalidQuery("limit", f"'limit' must be an integer from 1 to {MAX_LIMIT}; got {limit!r}")
+            raise InvalidQuery("limit", f"'limit' must be an integer from 1 to {MAX_LIMIT}; got {quoted(limit)}")
         app = await self._store.issue_app(issue_id)
         if app is None:
             raise IssueNotFound(issue_id)

@@ -8,6 +8,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import refuse_nul
 
 MAX_APP = 200
@@ -85,7 +86,7 @@ def checked_tags(tags: Sequence[object]) -> tuple[str, ...]:
     for position, tag in enumerate(tags):
         tag = tag.strip() if isinstance(tag, str) else tag
         if not isinstance(tag, str) or not TAG.fullmatch(tag):
-            message = f"tags[{position}] {tag!r} must be 1-50 letters, digits, spaces or . : / + _ - characters"
+            message = f"tags[{position}] {quoted(tag)} must be 1-50 letters, digits, spaces or . : / + _ - characters"
             raise InvalidQuery(f"tags[{position}]", message)
         checked.append(tag)
     return tuple(dict.fromkeys(checked))
@@ -97,7 +98,7 @@ def checked_version(version: object, field: str = "version") -> int:
     if isinstance(number, str) and number.isascii() and number.isdigit():
         number = int(number)
     if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_VERSION:
-        sent = "nothing" if version is None or version == "" else repr(version)
+        sent = "nothing" if version is None or version == "" else quoted(version)
         raise InvalidQuery(field, f"{field} must be a whole number from 1 to {MAX_VERSION}, got {sent}")
     return number
 

@@ -19,6 +19,7 @@ from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.domain.paging import Page, offset_page
+from gateway.domain.quoting import quoted
 from gateway.knowledge.errors import EntryChanged, EntrySwitchedOff
 from gateway.knowledge.fields import (
     EntryFields,
@@ -114,7 +115,7 @@ class KnowledgeService:
         refuse_other_fields(claim, earlier, key_field)
         made = await self.get(earlier.subject_id)
         if made is None:  # entries are never deleted; said plainly should one ever be
-            raise InvalidQuery(key_field, f"'{key_field}' {key!r} made entry {earlier.subject_id}, which is gone")
+            raise InvalidQuery(key_field, f"'{key_field}' {quoted(key)} made entry {earlier.subject_id}, which is gone")
         return Once(made, repeated=True)
 
     def new_entry(self, asked: EntryToCreate) -> EntryWrite:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from gateway.domain.quoting import quoted
+
 
 class VersionNotFound(LookupError):
     """No instruction version has this id."""
 
     def __init__(self, version_id: str, field: str = "id") -> None:
-        super().__init__(f"no prompt version with id {version_id!r} (field {field!r})")
+        super().__init__(f"no prompt version with id {quoted(version_id)} (field {quoted(field)})")
         self.version_id = version_id
         self.field = field
 

@@ -14,6 +14,7 @@ import uuid_utils
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
+from gateway.domain.quoting import quoted
 from gateway.prompts import rollout
 from gateway.prompts.errors import PromptConflict, VersionNotFound
 from gateway.prompts.records import (
@@ -63,12 +64,12 @@ def _name(value: str | None, field: str, required: bool = True) -> str | None:
 def _mode(mode: str | None) -> Mode | None:
     if mode is None or is_mode(mode):
         return mode
-    raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {mode!r}")
+    raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {quoted(mode)}")
 
 
 def _share(share: float | None, field: str = "canary_share") -> float | None:
     if share is not None and not (math.isfinite(share) and 0 < share < 1):
-        raise InvalidQuery(field, f"'{field}' must be between 0 and 1 (exclusive), e.g. 0.1; got {share!r}")
+        raise InvalidQuery(field, f"'{field}' must be between 0 and 1 (exclusive), e.g. 0.1; got {quoted(share)}")
     return share
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.quoting import quoted
 
 
 class TaskNotFound(LookupError):
     """No task has this id."""
 
     def __init__(self, task_id: str) -> None:
-        super().__init__(f"no review task with id {task_id!r}")
+        super().__init__(f"no review task with id {quoted(task_id)}")
         self.task_id = task_id
 
 

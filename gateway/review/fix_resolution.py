@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, refuse_other_fields
+from gateway.domain.quoting import quoted
 from gateway.effect.links import FixLinkService, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.fixes.new_fix import PromptRollout, check_rollout, entry_label, version_label
@@ -265,7 +266,7 @@ class TaskFixes(TaskFixReads):
         if found is None:
             raise InvalidQuery(
                 "link_id",
-                f"'link_id' {link_id!r} names no fix in force for this task's issue (linked to it, gone live, and "
+                f"'link_id' {quoted(link_id)} names no fix in force for this task's issue (linked to it, gone live, and "
                 "not switched off or replaced since; the task's page lists them)",
             )
         link = found.link

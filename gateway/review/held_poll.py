@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import orjson
 
+from gateway.domain.quoting import quoted
 from gateway.errors import openai_error_body
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.review.errors import TaskNotFound
@@ -120,7 +121,7 @@ class HeldTaskAnswers:
 
     async def answer(self, task_id: str, app: str, *, collected: bool = True) -> PollAnswer:
         """Held task `task_id`'s answer for `app` (404 for another app's); `collected`: the app gets the body."""
-        not_found = _error(404, f"no held answer with task id {task_id!r} for this app", "review_not_found")
+        not_found = _error(404, f"no held answer with task id {quoted(task_id)} for this app", "review_not_found")
         # Read before the task: a decision stored while this poll runs is judged against a time no later.
         now = self._clock()
         try:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Required, TypedDict, Unpack
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.quoting import quoted
 from gateway.review.held_answer import HELD_KEY
 from gateway.review.opening import OpenRequest
 from gateway.review.records import Priority, Source
@@ -82,14 +83,17 @@ async def check_manual_request(
     for interaction_id in interaction_ids:
         found = apps.get(interaction_id)
         if found is None:
-            raise InvalidQuery("interaction_ids", f"no interaction with id {interaction_id!r}")
+            raise InvalidQuery("interaction_ids", f"no interaction with id {quoted(interaction_id)}")
         if found != app:
             raise InvalidQuery(
-                "interaction_ids", f"interaction {interaction_id!r} belongs to app {found!r}, not {app!r}"
+                "interaction_ids",
+                f"interaction {quoted(interaction_id)} belongs to app {quoted(found)}, not {quoted(app)}",
             )
     if issue_id is not None:
         issue_app = await figures.issue_app(issue_id)
         if issue_app is None:
-            raise InvalidQuery("issue_id", f"no issue with id {issue_id!r}")
+            raise InvalidQuery("issue_id", f"no issue with id {quoted(issue_id)}")
         if issue_app != app:
-            raise InvalidQuery("issue_id", f"issue {issue_id!r} belongs to app {issue_app!r}, not {app!r}")
+            raise InvalidQuery(
+                "issue_id", f"issue {quoted(issue_id)} belongs to app {quoted(issue_app)}, not {quoted(app)}"
+            )
