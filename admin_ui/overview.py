@@ -100,11 +100,11 @@ class OverviewController(Controller):
         try:
             if kind == "negative_rate_reduction":
                 await services.goals.set_rate_goal(
-                    app, _number(form, "reduction") / 100, int(_number(form, "months")), actor=user.name
+                    app, _number(form, "reduction") / 100, _number(form, "months"), actor=user.name
                 )
             elif kind == "tasks_reviewed_within":
                 await services.goals.set_review_goal(
-                    app, _number(form, "share") / 100, int(_number(form, "hours")), actor=user.name
+                    app, _number(form, "share") / 100, _number(form, "hours"), actor=user.name
                 )
             else:
                 raise InvalidQuery("kind", "choose what the goal is about")

@@ -27,6 +27,7 @@ import uuid_utils
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.quoting import quoted
 from gateway.domain.records import from_columns
 from gateway.domain.stats import StatsService
 from gateway.domain.stored_text import refuse_nul
@@ -138,6 +139,16 @@ def _checked_app(app: str) -> str:
     return app
 
 
+def whole_number(value: float, name: str, unit: str, top: int, example: int) -> int:
+    """`value` as the whole number of `unit` it must be, 1 to `top` (48.0 is 48); InvalidQuery saying what to send
+    otherwise: 1.5 months was cut to 1 by the form, a goal other than the one asked for."""
+    if isinstance(value, bool) or not float(value).is_integer() or not 1 <= value <= top:
+        raise InvalidQuery(
+            name, f"'{name}' must be a whole number of {unit} from 1 to {top}, e.g. {example}; got {quoted(value)}"
+        )
+    return int(value)
+
+
 def _share(value: float, name: str) -> float:
     if not 0 < value <= 1:
         raise InvalidQuery(name, f"'{name}' must be a percentage above 0 and at most 100")
@@ -159,12 +170,12 @@ class GoalService:
         self._stats = stats
         self._clock = clock
 
-    async def set_rate_goal(self, app: str, reduction: float, months: int, *, actor: str) -> Goal:
-        """Aim to cut `app`'s negative rate by `reduction` (0.3 for 30 %) within `months`; the baseline is taken now."""
+    async def set_rate_goal(self, app: str, reduction: float, months: float, *, actor: str) -> Goal:
+        """Aim to cut `app`'s negative rate by `reduction` (0.3 for 30 %) within `months` (a whole number); the
+        baseline is taken now."""
         _checked_app(app)
         _share(reduction, "reduction")
-        if not 1 <= months <= MAX_MONTHS:
-            raise InvalidQuery("months", f"'months' must be 1 to {MAX_MONTHS}")
+        months = whole_number(months, "months", "months", MAX_MONTHS, 3)
         now = self._clock()
         report = await self._stats.report(since=now - RATE_WINDOW, until=now, app=app)
         if report.totals.negative_rate is None:
@@ -195,12 +206,11 @@ class GoalService:
             now,
         )
 
-    async def set_review_goal(self, app: str, share: float, hours: int, *, actor: str) -> Goal:
-        """Aim to review `share` (0.95 for 95 %) of `app`'s tasks within `hours`."""
+    async def set_review_goal(self, app: str, share: float, hours: float, *, actor: str) -> Goal:
+        """Aim to review `share` (0.95 for 95 %) of `app`'s tasks within `hours` (a whole number)."""
         _checked_app(app)
         _share(share, "share")
-        if not 1 <= hours <= MAX_HOURS:
-            raise InvalidQuery("hours", f"'hours' must be 1 to {MAX_HOURS}")
+        hours = whole_number(hours, "hours", "hours", MAX_HOURS, 48)
         return await self._insert(app, "tasks_reviewed_within", share, hours, None, None, actor, self._clock())
 
     async def _insert(
