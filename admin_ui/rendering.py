@@ -19,6 +19,7 @@ from gateway.counted import counted
 from gateway.domain.interaction_briefs import FeedbackTally
 from gateway.domain.shares import share_text
 from gateway.domain.spans import span_words
+from gateway.review.source_words import source_words
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -134,6 +135,8 @@ environment.filters.update(
     share_percent=share_percent_number,
     feedback_phrases=feedback_phrases,
     words=words,
+    # A review task's source in people's words (gateway.review.source_words); forms and the API keep the value.
+    source_words=source_words,
     hours_in_words=hours_in_words,
 )
 # `url('/admin/issues')` in a template: the path as the browser reaches it (admin_ui.public_urls); every

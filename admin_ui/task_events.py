@@ -20,6 +20,7 @@ from admin_ui.review_evidence import pretty_json
 from gateway.review.held_answer import DECISION_HASH_KEY, EXACT_CORRECTION_KEY
 from gateway.review.records import TaskEvent
 from gateway.review.resolution import FIX_KEY
+from gateway.review.source_words import source_words
 
 # Never shown: the held answer's hash is for the code that releases it, and the correction as written
 # (before redaction) is kept in the event for the waiting app alone; the page shows the stored one.
@@ -157,6 +158,8 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
         return EventLine("Choice judged", f"choice {value}")
     if key == "awaiting_second_reviewer" and value is True:
         return EventLine("Next", "awaits a second, different reviewer")
+    if key == "source" and isinstance(value, str):
+        return EventLine("Source", source_words(value))
     if key == "redactions":
         said = _redactions(value)
         return EventLine("Redacted", said) if said is not None else None
