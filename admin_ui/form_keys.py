@@ -26,6 +26,16 @@ def new_form_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def form_keys(form_ids: tuple[str, ...], sent_by: str | None, sent: dict[str, str] | None) -> dict[str, str]:
+    """A fresh key for each of a page's keyed forms (`form_ids`), but the form that sent `sent` (`sent_by`), which
+    keeps the key it came with: one key shared by a page's forms made sending one form look like a repeat of another."""
+    keys = {form_id: new_form_key() for form_id in form_ids}
+    kept = (sent or {}).get(KEY_FIELD)
+    if sent_by in keys and kept:
+        keys[sent_by] = kept
+    return keys
+
+
 def sent_key(form: Any) -> str | None:
     """The key a posted form carries (None: a form from before keys, which creates as it always did)."""
     value = form.get(KEY_FIELD)

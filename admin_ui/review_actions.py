@@ -84,30 +84,31 @@ async def _act(
     """
     form = await request.form()
     kept = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+    sent = form_id if isinstance(form_id, str) else form_id(form)
+
+    async def again(status_code: int, error: str, shown: dict[str, str], **refusal: Any) -> Response[Any]:
+        """The task page with why, holding what was sent in the form `sent`, whose key it keeps."""
+        return await task_page(
+            request, services, user, task_id, status_code=status_code, error=error, form=shown, sent_by=sent, **refusal
+        )
+
     try:
         await action(form)
     except TaskNotFound:
         raise NotFoundException(f"There is no review task {clipped(task_id)}.") from None
     except TaskConflict as exc:
-        error = task_conflict_text(exc, datetime.now(UTC))
-        return await task_page(request, services, user, task_id, status_code=409, error=error, form=kept)
+        return await again(409, task_conflict_text(exc, datetime.now(UTC)), kept)
     except KeyReused as exc:
         # The form's key made a fix from other fields: nothing was made now; a fresh form holds what was typed.
         message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=", ".join(exc.differs))
-        fresh = {**kept, KEY_FIELD: new_form_key()}
-        return await task_page(request, services, user, task_id, status_code=409, error=message, form=fresh)
+        return await again(409, message, {**kept, KEY_FIELD: new_form_key()})
     except PromptConflict as exc:
-        message = getattr(exc, "message", str(exc))
-        return await task_page(request, services, user, task_id, status_code=409, error=message, form=kept)
+        return await again(409, getattr(exc, "message", str(exc)), kept)
     except InvalidQuery as exc:
-        # Several of the page's forms have a comment or a note: only the one sent is marked.
-        sent = form_id if isinstance(form_id, str) else form_id(form)
-        refused = {sent: refused_field(exc)}
-        # A choice the answer has not is a 422, as the API answers it.
+        # Several of the page's forms have a comment or a note: only the one sent is marked. A choice the answer
+        # has not is a 422, as the API answers it.
         status = 422 if isinstance(exc, ChoiceRefused) else 400
-        return await task_page(
-            request, services, user, task_id, status_code=status, error=exc.message, refused=refused, form=kept
-        )
+        return await again(status, exc.message, kept, refused={sent: refused_field(exc)})
     return _back(request, form, task_id, done if isinstance(done, str) else done(form))
 
 

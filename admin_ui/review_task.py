@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.choice_views import ShownChoice, shown_choices
-from admin_ui.form_keys import KEY_FIELD, new_form_key
+from admin_ui.form_keys import form_keys
 from admin_ui.rendering import duration_text, render, when_text
 from admin_ui.review_evidence import evidence_view
 from admin_ui.session import signed_in
@@ -56,6 +56,8 @@ FIXES = {
     "linked": "Decision recorded naming the fix already live",
 }
 AWAITS_SECOND = "the task awaits a second, different reviewer"
+# The page's forms that carry an idempotency key, each its own (admin_ui.form_keys).
+KEYED_FORMS = ("linked-fix-form", "knowledge-form", "prompt-form")
 
 
 def done_notice(done: str | None, task: ReviewTask) -> str | None:
@@ -152,10 +154,12 @@ async def task_page(
     error: str | None = None,
     refused: dict[str, str | None] | None = None,
     form: dict[str, str] | None = None,
+    sent_by: str | None = None,
 ) -> Response[Any]:
     """The task page, with an error from a refused action and what was typed in its form kept.
 
-    `refused`: the field the error is about, by the id of the form that sent it (marked in that form alone).
+    `refused`: the field the error is about, by the id of the form that sent it (marked in that form alone);
+    `sent_by`: that form's id, whose idempotency key the page keeps (every other keyed form gets a fresh one).
     """
     try:
         detail: ReviewTaskDetail = await services.reviews.get(task_id)
@@ -211,8 +215,8 @@ async def task_page(
         # A fix is measured on the issue holding the task's complaints now (its issue, or where it was merged).
         fix_issue_id=await _fix_issue(services, task.issue_id) if can_act and task.active else task.issue_id,
         form=form or {},
-        # The fix forms' own key (admin_ui.form_keys): one per page shown, kept by a page refusing a form's fields.
-        form_key=(form or {}).get(KEY_FIELD) or new_form_key(),
+        # Each keyed form's own key (admin_ui.form_keys), by its id: the form refused keeps the one it sent.
+        form_keys=form_keys(KEYED_FORMS, sent_by, form),
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
