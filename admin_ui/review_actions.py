@@ -99,8 +99,10 @@ async def _act(
     except TaskConflict as exc:
         return await again(409, task_conflict_text(exc, datetime.now(UTC)), kept)
     except KeyReused as exc:
-        # The form's key made a fix from other fields: nothing was made now; a fresh form holds what was typed.
-        message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=", ".join(exc.differs))
+        # The form's key made a fix or a decision from other fields: nothing was made now; a fresh form holds what
+        # was typed. A decision's key names the task (gateway.review.decision_keys).
+        what = "your decision on this task" if exc.subject_id == task_id else f"the fix {exc.subject_id}"
+        message = ALREADY_SENT.format(what=what, differs=", ".join(exc.differs))
         return await again(409, message, {**kept, KEY_FIELD: new_form_key()})
     except PromptConflict as exc:
         return await again(409, getattr(exc, "message", str(exc)), kept)
@@ -186,7 +188,17 @@ class ReviewActionsController(Controller):
             correction = _field(form, "correction") if outcome == Outcome.CORRECT.value else None
             comment = _field(form, "comment")
             choice = _choice(form)
-            await services.reviews.decide(task_id, user.name, Outcome(outcome), correction, comment, choice=choice)
+            await services.reviews.decide(
+                task_id,
+                user.name,
+                Outcome(outcome),
+                correction,
+                comment,
+                choice=choice,
+                # The form's own key: sent again (a double click, a retry), it records one decision.
+                idempotency_key=sent_key(form),
+                key_field=KEY_FIELD,
+            )
 
         # The approve, reject and correct forms all send here: each says which by its outcome.
         return await _act(request, services, user, task_id, decide, _outcome, lambda form: f"{_outcome(form)}-form")

@@ -57,7 +57,7 @@ FIXES = {
 }
 AWAITS_SECOND = "the task awaits a second, different reviewer"
 # The page's forms that carry an idempotency key, each its own (admin_ui.form_keys).
-KEYED_FORMS = ("linked-fix-form", "knowledge-form", "prompt-form")
+KEYED_FORMS = ("approve-form", "reject-form", "correct-form", "linked-fix-form", "knowledge-form", "prompt-form")
 
 
 def done_notice(done: str | None, task: ReviewTask) -> str | None:

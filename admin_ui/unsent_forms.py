@@ -217,6 +217,7 @@ _ALL_FORMS = (
             Field("outcome", "Decision", CHOICE, "choice"),
             Field("correction", "Correction", REVIEW_TEXT, "text"),
             Field("comment", "Comment", REVIEW_TEXT),
+            FORM_KEY,
         ),
     ),
     Form(

@@ -150,6 +150,18 @@
   /* Where an action from the queue returns: this page, its filters kept. */
   var queueUrl = root.getAttribute("data-here");
 
+  /* A decision's idempotency key per task and outcome, for as long as the queue is shown: `a` pressed twice (or
+     a retry) records one decision, as the task page's forms' own keys do (admin_ui/form_keys.py). */
+  var decisionKeys = {};
+  function decisionKey(id, outcome) {
+    if (!decisionKeys[id + outcome]) {
+      var bytes = new Uint8Array(18);
+      window.crypto.getRandomValues(bytes);
+      decisionKeys[id + outcome] = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    }
+    return decisionKeys[id + outcome];
+  }
+
   function onQueueKey(key) {
     if (key === "j") { select(selected + 1, true); return true; }
     if (key === "k") { select(selected - 1, true); return true; }
@@ -167,7 +179,8 @@
     if (key === "a" || key === "r") {
       var outcome = key === "a" ? "approve" : "reject";
       var decided = key === "a" ? "You approved the task" : "You rejected the task";
-      post(url + "/decide", { outcome: outcome, next: queueUrl }, { id: id, said: aboutTask(decided, row) });
+      var fields = { outcome: outcome, next: queueUrl, idempotency_key: decisionKey(id, outcome) };
+      post(url + "/decide", fields, { id: id, said: aboutTask(decided, row) });
       return true;
     }
     return false;

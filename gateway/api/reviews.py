@@ -231,7 +231,8 @@ class ReviewsController(AdminController):
         summary=(
             'Decide a task: {"outcome": "approve"|"reject"|"correct", "reviewer", "correction", "comment", "choice"}; '
             "`choice` names the answer's choice judged (n > 1; default 0), a 422 when the answer has no such "
-            "choice or the task holds several interactions"
+            "choice or the task holds several interactions. With an Idempotency-Key, the same decision sent again "
+            "records nothing more and answers 200 with the task as it is"
         ),
         status_code=200,
         raises=[Conflict],
@@ -241,10 +242,17 @@ class ReviewsController(AdminController):
         services: NamedDependency[Services],
         task_id: FromPath[str],
         data: JSONBody[DecisionBody],
+        idempotency_key: IdempotencyKey = None,
     ) -> ReviewTaskDetailJSON:
         reviews = services.reviews
         detail = await reviews.decide(
-            task_id, data.reviewer, data.outcome, data.correction, data.comment, choice=data.choice
+            task_id,
+            data.reviewer,
+            data.outcome,
+            data.correction,
+            data.comment,
+            choice=data.choice,
+            idempotency_key=idempotency_key,
         )
         return task_detail_json(detail)
 

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
+from gateway.review.decision_keys import decision_key
 from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.judged_choice import judged_choice
@@ -241,13 +243,30 @@ class ReviewService(ReviewReads):
     async def _change(
         self, task_id: str, plan: Callable[[TaskState], TaskChange | None], *, with_answers: bool = False
     ) -> ReviewTaskDetail:
+        detail, _ = await self._change_once(task_id, plan, None, with_answers=with_answers)
+        return detail
+
+    async def _change_once(
+        self,
+        task_id: str,
+        plan: Callable[[TaskState], TaskChange | None],
+        key: KeyClaim | None,
+        *,
+        with_answers: bool = False,
+        key_field: str = HEADER,
+    ) -> tuple[ReviewTaskDetail, bool]:
+        """`plan` applied, with `key` claimed in its transaction; the task after, and whether an earlier request
+        under `key` made the change (nothing written now). KeyReused naming `key_field` when that one asked otherwise."""
         try:
-            found = await self._store.change(task_id, plan, with_answers=with_answers)
+            found = await self._store.change(task_id, plan, with_answers=with_answers, key=key)
         except ActiveIssueTaken:
             raise TaskConflict(f"another review task is already open for the issue of task {task_id}") from None
+        if key is not None and isinstance(found, KeyUse):
+            refuse_other_fields(key, found, key_field)
+            return await self.get(task_id), True
         if not found:
             raise TaskNotFound(task_id)
-        return await self.get(task_id)
+        return await self.get(task_id), False
 
     async def claim(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
         """`reviewer` takes the task for one lease (renewing their own claim); 409 while someone else holds it."""
@@ -333,6 +352,8 @@ class ReviewService(ReviewReads):
         fix: ResolvingFix | None = None,
         *,
         choice: int | None = None,
+        idempotency_key: str | None = None,
+        key_field: str = HEADER,
     ) -> ReviewTaskDetail:
         """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer.
 
@@ -340,11 +361,14 @@ class ReviewService(ReviewReads):
         is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
         `choice`: the index of the answer's choice judged (`n` > 1; None: the first); ChoiceRefused when the task's
         answer has no such choice, or the task holds several interactions (gateway.review.judged_choice), as the task
-        stands under its lock, in the decision's transaction: nothing is written then.
+        stands under its lock, in the decision's transaction: nothing is written then. `idempotency_key` (carried
+        in `key_field`): the same decision sent again under it writes and tells nothing more and answers the task
+        (gateway.review.decision_keys).
         """
         plan = self.decision_plan(reviewer, outcome, correction, comment, fix, choice)
-        detail = await self._change(task_id, plan, with_answers=True)
-        return await self.told_of_decision(detail, reviewer)
+        key = decision_key(idempotency_key, key_field, task_id, reviewer, outcome, correction, comment, choice)
+        detail, repeated = await self._change_once(task_id, plan, key, with_answers=True, key_field=key_field)
+        return detail if repeated else await self.told_of_decision(detail, reviewer)
 
     async def judged_choice(self, task_id: str, choice: int | None) -> int | None:
         """The choice a decision on `task_id` naming `choice` would judge as the task stands now, read without its

@@ -123,6 +123,10 @@ def _listing(where: ReviewFilter, assignees: Sequence[str] | None = None) -> Sel
     return query
 
 
+class _NoSuchTask(Exception):
+    """A change asked of a task there is not: what `change` raises to roll its key's claim back."""
+
+
 class ReviewStore:
     """Writes and reads review tasks, their interactions, tags, decisions and events."""
 
@@ -184,21 +188,35 @@ class ReviewStore:
         return OpenResult(opening.task_id, opening.created, tuple(fresh), tuple(i for i in wanted if i in held))
 
     async def change(
-        self, task_id: str, plan: Callable[[TaskState], TaskChange | None], *, with_answers: bool = False
-    ) -> bool:
+        self,
+        task_id: str,
+        plan: Callable[[TaskState], TaskChange | None],
+        *,
+        with_answers: bool = False,
+        key: KeyClaim | None = None,
+    ) -> bool | KeyUse:
         """Apply `plan`'s change to one task under its lock; False if there is no such task.
 
         Whatever `plan` raises rolls the transaction back: nothing is written; nor is anything when
         `plan` returns None (the task already is as asked). Raises ActiveIssueTaken when the change
         would give an issue a second open task. `with_answers`: `plan` gets what a decision judges, read
-        under the lock (`TaskState.answers`).
+        under the lock (`TaskState.answers`). `key`: an idempotency key claimed first, in the same transaction:
+        when an earlier request holds it, nothing is written and its use is returned (a refused change, or no
+        such task, leaves the key unclaimed).
         """
         with active_issue_guard(task_id):
-            async with self._engine.begin() as connection:
-                found, change = await change_task(connection, task_id, plan, with_answers=with_answers)
-                if change is not None and change.audit is not None:
-                    await audit.append(connection, change.audit)
-        return found
+            try:
+                async with self._engine.begin() as connection:
+                    if key is not None and (earlier := await claim_key(connection, key, datetime.now(UTC))):
+                        return earlier
+                    found, change = await change_task(connection, task_id, plan, with_answers=with_answers)
+                    if not found:
+                        raise _NoSuchTask  # rolls the key's claim back
+                    if change is not None and change.audit is not None:
+                        await audit.append(connection, change.audit)
+            except _NoSuchTask:
+                return False
+        return True
 
     async def wait_for_changes(self, task_id: str) -> None:
         """Return once no change of the task is under way: one that took its lock before this commits first."""
