@@ -29,6 +29,7 @@ from gateway.review.held_answer import held_answer_of
 from gateway.review.held_poll import app_waits, hold_outcome
 from gateway.review.issue_holders import NAMED as NAMED_ELSEWHERE
 from gateway.review.issue_holders import HeldElsewhere, held_elsewhere
+from gateway.review.judged_choice import nothing_to_decide
 from gateway.review.people import same_person
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
 from gateway.review.task_issues import fixes_in_force
@@ -190,6 +191,8 @@ async def task_page(
         estimated_wait=wait_text(detail.estimated_wait_minutes),
         hidden_interactions=max(len(detail.interaction_ids) - SHOWN_INTERACTIONS, 0),
         held_elsewhere=await _held_elsewhere(services, task),
+        # A task holding no answer (its issue's complaints held first by other tasks): no decision is offered.
+        nothing_to_decide=nothing_to_decide(len(detail.interaction_ids)),
         named_elsewhere=NAMED_ELSEWHERE,
         evidence=evidence_view(task.evidence, task.reason, _held_outcome(services, detail)),
         events=event_views(detail.events, task.app, titles),

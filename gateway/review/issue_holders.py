@@ -23,6 +23,8 @@ class HeldElsewhere:
 
     task_id: str
     count: int
+    # Its status (open, in_progress, resolved, dismissed): whether the complaints are judged there now, or were.
+    status: str = ""
 
 
 async def held_elsewhere(holders: ReviewHolders, task: ReviewTask, member_ids: Sequence[str]) -> list[HeldElsewhere]:
@@ -30,4 +32,5 @@ async def held_elsewhere(holders: ReviewHolders, task: ReviewTask, member_ids: S
     counts = await holders.counts(member_ids)
     counts.pop(task.id, None)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [HeldElsewhere(task_id, count) for task_id, count in ranked]
+    statuses = await holders.statuses([task_id for task_id, _ in ranked[:NAMED]])
+    return [HeldElsewhere(task_id, count, statuses.get(task_id, "")) for task_id, count in ranked]

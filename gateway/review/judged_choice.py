@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from gateway.domain.answer_choices import choice_count
-from gateway.review.errors import ChoiceRefused
+from gateway.review.errors import ChoiceRefused, TaskConflict
 from gateway.review.held_answer import HELD_KEY, is_redacted
 
 
@@ -42,6 +42,22 @@ class JudgedAnswers:
             return orjson.loads(held["body"])
         except orjson.JSONDecodeError:
             return None
+
+
+def nothing_to_decide(interactions: int) -> bool:
+    """Whether a task holding `interactions` interactions offers nothing to judge: none at all (an issue task whose
+    complaints other tasks held first, gateway.review.issue_holders). The task page offers no decision on it, and a
+    decision sent all the same is refused (`refuse_deciding_nothing`)."""
+    return interactions == 0
+
+
+def refuse_deciding_nothing(judged: JudgedAnswers) -> None:
+    """TaskConflict when the task holds no interaction: a decision on it would approve or reject nothing."""
+    if nothing_to_decide(judged.interactions):
+        raise TaskConflict(
+            f"review task {judged.task_id} holds no interactions: there is nothing to approve, reject or correct. Its "
+            "issue's complaints are judged in the tasks that held them first (its page names them); dismiss this one"
+        )
 
 
 def judged_choice(named: int | None, judged: JudgedAnswers) -> int | None:

@@ -22,7 +22,7 @@ from gateway.review import lifecycle
 from gateway.review.decision_keys import decision_key
 from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
-from gateway.review.judged_choice import judged_choice
+from gateway.review.judged_choice import judged_choice, refuse_deciding_nothing
 from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.people import same_person
@@ -397,6 +397,7 @@ class ReviewService(ReviewReads):
         def plan(state: TaskState) -> TaskChange:
             if state.answers is None:
                 raise RuntimeError("a decision's change must read the task's answers under its lock (with_answers)")
+            refuse_deciding_nothing(state.answers)
             judged = judged_choice(choice, state.answers)
             # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
             # fallback while this decision waited for the lock.

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
-from gateway.store.tables import review_task_interactions
+from gateway.store.tables import review_task_interactions, review_tasks
 
 
 class ReviewHolders:
@@ -27,3 +27,10 @@ class ReviewHolders:
                 for task_id, count in await connection.execute(query):
                     found[task_id] = found.get(task_id, 0) + count
         return found
+
+    async def statuses(self, task_ids: Sequence[str]) -> dict[str, str]:
+        """The status of each of `task_ids` (open, in_progress, resolved, dismissed), by task id."""
+        t = review_tasks.c
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(select(t.id, t.status).where(t.id.in_(list(task_ids))))
+            return dict(rows.tuples().all())
