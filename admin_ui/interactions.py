@@ -14,7 +14,7 @@ from litestar.params import FromPath
 
 from admin_ui.choice_views import shown_choices
 from admin_ui.issue_shown import IssueShown, issue_shown
-from admin_ui.query_params import choice_param, text_param, time_param, url_with
+from admin_ui.query_params import choice_param, refused_filter, text_param, time_box_type, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.domain.conversation import conversation, tool_calls_of
@@ -142,6 +142,8 @@ async def _list_page(
         error=error,
         error_field=error_field,
         issue=issue,
+        # A time the box cannot show stays as typed in a text box (admin_ui.query_params.time_box_type).
+        time_boxes={name: time_box_type(filters.get(name)) for name in ("since", "until")},
     )
 
 
@@ -175,7 +177,7 @@ class InteractionsController(Controller):
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
             if exc.status_code != 400:
                 raise
-            return await _refused(request, services, str(exc.detail), None)
+            return await _refused(request, services, str(exc.detail), refused_filter(exc))
         except InvalidQuery as exc:
             return await _refused(
                 request, services, f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}.", exc.field

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -10,10 +11,27 @@ from urllib.parse import urlencode
 from litestar import Request
 from litestar.exceptions import HTTPException
 
+from gateway.domain.quoting import quoted
+
 
 def bad_filter(name: str, message: str) -> HTTPException:
-    """A 400 saying which filter in the URL is wrong and why."""
-    return HTTPException(status_code=400, detail=f"The filter '{name}' {message}.")
+    """A 400 saying which filter in the URL is wrong and why; its `extra` names the filter, for the page to mark."""
+    return HTTPException(status_code=400, detail=f"The filter '{name}' {message}.", extra={"field": name})
+
+
+def refused_filter(exc: HTTPException) -> str | None:
+    """The filter a `bad_filter` refusal names (None for another)."""
+    return exc.extra.get("field") if isinstance(exc.extra, dict) else None
+
+
+# What a datetime-local box can hold: a date and a time to the minute, second or millisecond, no zone. A value it
+# cannot read is dropped by the browser, which showed a refused `since=yesterday` as an empty box.
+LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?")
+
+
+def time_box_type(value: str | None) -> str:
+    """The type of the box showing `value`, a time filter as typed: datetime-local when it can show it, else text."""
+    return "datetime-local" if value is None or value == "" or LOCAL_TIME.fullmatch(value) else "text"
 
 
 def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200) -> str | None:
@@ -54,7 +72,7 @@ def time_param(request: Request[Any, Any, Any], name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise bad_filter(name, "must be a time like 2026-12-01T09:30 (UTC)") from None
+        raise bad_filter(name, f"must be a time like 2026-12-01T09:30 (UTC); got {quoted(value)}") from None
 
 
 def url_with(path: str, filters: Mapping[str, object | None], **changes: object | None) -> str:
