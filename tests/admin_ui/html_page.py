@@ -90,3 +90,9 @@ def refused_fields(page: Element, form: Element) -> dict[str, str]:
             assert described, f"{box.attrs.get('name')} is marked invalid but nothing describes it"
             found[box.attrs["name"]] = " ".join(page.find(id=ref).text for ref in described.split())
     return found
+
+
+def hidden_fields(page: Element, form_id: str) -> dict[str, str]:
+    """The hidden inputs of the form with id `form_id`, by name (an idempotency key, a task's version…)."""
+    form = page.find("form", id=form_id)
+    return {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input", type="hidden")}

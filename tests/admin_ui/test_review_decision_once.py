@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from html_page import parse
+from html_page import hidden_fields, parse
 from page_seed import interaction_row, store, task
 
 from gateway.accounts.records import Role
@@ -21,11 +21,6 @@ from gateway.review.records import Status
 def settings(settings: Settings) -> Settings:
     """Every task needs two different reviewers: the first decision leaves it open, awaiting the second."""
     return settings.model_copy(update={"review_second_opinion_share": 1.0})
-
-
-def hidden_fields(page, form_id: str) -> dict[str, str]:
-    form = page.find("form", id=form_id)
-    return {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input", type="hidden")}
 
 
 async def task_page(gateway, browser_as):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from html_page import parse
+from html_page import hidden_fields, parse
 from page_seed import interaction_row, issue, store, task
 
 from gateway.accounts.records import Role
@@ -14,11 +14,6 @@ from gateway.config import Settings
 def settings(settings: Settings) -> Settings:
     """No second opinions: a fix's decision resolves the task."""
     return settings.model_copy(update={"review_second_opinion_share": 0.0})
-
-
-def hidden_fields(page, form_id: str) -> dict[str, str]:
-    form = page.find("form", id=form_id)
-    return {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input", type="hidden")}
 
 
 async def issue_task(gateway, browser_as):

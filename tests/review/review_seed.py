@@ -9,6 +9,8 @@ from interaction_rows import interaction_row
 from settable_clock import DateClock
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.review.records import Priority, Source
+from gateway.review.service import ReviewService
 from gateway.store.feedback import FeedbackStore
 from gateway.store.interactions import InteractionStore
 
@@ -29,6 +31,20 @@ async def store_interactions(
     rows = [interaction_row(app, question=f"{question} ({n})", answer=f"The fee is 2% ({n}).") for n in range(count)]
     await InteractionStore(engine).insert_many(rows)
     return [row["id"] for row in rows]
+
+
+async def open_task(engine: AsyncEngine, reviews: ReviewService) -> str:
+    """A high-priority low-confidence task over one stored interaction; returns its id."""
+    ids = await store_interactions(engine, 1)
+    opened = await reviews.open_or_update(
+        app="support-bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.42",
+        priority=Priority.HIGH,
+        interaction_ids=ids,
+        evidence={"confidence": 0.42},
+    )
+    return opened.task.task.id
 
 
 async def give_feedback(

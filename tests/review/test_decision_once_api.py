@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from review_seed import store_interactions
+from review_seed import open_task
 
 from gateway.config import Settings
-from gateway.review.records import Priority, Source
 
 
 @pytest.fixture
@@ -15,21 +14,12 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"review_second_opinion_share": 1.0})
 
 
-async def open_task(gateway) -> str:
-    ids = await store_interactions(gateway.services.engine, 1)
-    opened = await gateway.services.reviews.open_or_update(
-        app="support-bot",
-        source=Source.CONFIDENCE,
-        reason="Low confidence: 0.42",
-        priority=Priority.HIGH,
-        interaction_ids=ids,
-        evidence={"confidence": 0.42},
-    )
-    return opened.task.task.id
+async def open_gateway_task(gateway) -> str:
+    return await open_task(gateway.services.engine, gateway.services.reviews)
 
 
 async def test_a_decision_sent_again_under_its_key_answers_200_and_records_one(gateway, client, admin_headers):
-    task_id = await open_task(gateway)
+    task_id = await open_gateway_task(gateway)
     headers = {**admin_headers, "Idempotency-Key": "decide-1"}
     body = {"outcome": "approve", "reviewer": "alice"}
 
@@ -41,7 +31,7 @@ async def test_a_decision_sent_again_under_its_key_answers_200_and_records_one(g
 
 
 async def test_the_key_sent_again_with_another_outcome_is_a_422(gateway, client, admin_headers):
-    task_id = await open_task(gateway)
+    task_id = await open_gateway_task(gateway)
     headers = {**admin_headers, "Idempotency-Key": "decide-1"}
     await client.post(
         f"/api/reviews/{task_id}/decision", json={"outcome": "approve", "reviewer": "alice"}, headers=headers
@@ -57,7 +47,7 @@ async def test_the_key_sent_again_with_another_outcome_is_a_422(gateway, client,
 
 
 async def test_without_a_key_the_same_reviewer_deciding_again_is_still_a_409(gateway, client, admin_headers):
-    task_id = await open_task(gateway)
+    task_id = await open_gateway_task(gateway)
     body = {"outcome": "approve", "reviewer": "alice"}
     await client.post(f"/api/reviews/{task_id}/decision", json=body, headers=admin_headers)
 

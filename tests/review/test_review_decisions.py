@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from review_seed import store_interactions
+from review_seed import open_task
 
 from gateway.domain.errors import InvalidQuery
 from gateway.review.decision_listeners import DecisionMade
 from gateway.review.errors import TaskConflict, TaskNotFound
-from gateway.review.records import Outcome, Priority, Source, Status
-from gateway.review.service import ReviewService
+from gateway.review.records import Outcome, Priority, Status
 from gateway.store.audit import AuditFilter, AuditStore
-
-
-async def open_task(engine, reviews: ReviewService) -> str:
-    ids = await store_interactions(engine, 1)
-    opened = await reviews.open_or_update(
-        app="support-bot",
-        source=Source.CONFIDENCE,
-        reason="Low confidence: 0.42",
-        priority=Priority.HIGH,
-        interaction_ids=ids,
-        evidence={"confidence": 0.42},
-    )
-    return opened.task.task.id
 
 
 async def test_a_decision_resolves_the_task_with_its_outcome(engine, reviews, clock):
