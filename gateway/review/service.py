@@ -1,7 +1,8 @@
 """The review service: the verbs rules, the API and the admin pages call on review tasks.
 
-Here the verbs that open tasks and move them through their lifecycle; those that read tasks and
-the queue's figures are in gateway.review.task_reads, which the service extends.
+Here the verbs that open tasks, hand them over when issues merge, and claim, assign, dismiss and reopen them;
+the decision path (a decision, its idempotency key, a second opinion) is in gateway.review.task_decisions, and
+the verbs that read tasks and the queue's figures in gateway.review.task_reads, which the service extends.
 """
 
 from __future__ import annotations
@@ -15,22 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
-from gateway.review.decision_keys import decision_key
-from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
-from gateway.review.errors import TaskConflict, TaskNotFound
-from gateway.review.judged_choice import judged_choice, refuse_deciding_nothing
+from gateway.review.errors import TaskConflict
 from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
-from gateway.review.people import same_person
-from gateway.review.records import UNFINISHED, Outcome, Priority, ReviewTaskDetail, Source, SuggestedAction
-from gateway.review.resolution import ResolvingFix
-from gateway.review.reviewer_text import decision_text, note_text, redacted_request
+from gateway.review.records import UNFINISHED, Priority, ReviewTaskDetail, Source, SuggestedAction
+from gateway.review.reviewer_text import note_text, redacted_request
 from gateway.review.suggestion import MAX_EXAMPLES, suggest
-from gateway.review.task_reads import ReviewReads
+from gateway.review.task_decisions import ReviewDecisions
 from gateway.review.task_requests import TaskAsked, check_manual_request, open_request, person
 from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
@@ -44,10 +39,11 @@ from gateway.store.reviews import ReviewFilter, ReviewStore
 MAX_HANDED_OVER = 100
 
 
-class ReviewService(ReviewReads):
+class ReviewService(ReviewDecisions):
     """Opens, lists, claims, assigns, closes and decides review tasks, and reports the queue's service levels.
 
-    The reading verbs (get, list, estimated_wait, stats and so on) are ReviewReads' (gateway.review.task_reads).
+    The reading verbs (get, list, estimated_wait, stats and so on) are ReviewReads' (gateway.review.task_reads);
+    deciding and asking for a second opinion are ReviewDecisions' (gateway.review.task_decisions).
     """
 
     def __init__(
@@ -59,16 +55,9 @@ class ReviewService(ReviewReads):
         redactor: Redactor | None = None,
         issue_heads: IssueEditStore | None = None,
     ) -> None:
-        super().__init__(store, figures, levels, clock)
+        super().__init__(store, figures, levels, clock, redactor)
         # Where a person's task on an issue merged away goes (gateway.domain.issue_scope).
         self._issue_heads = issue_heads or IssueEditStore(store.engine)
-        # With redaction on, what people write on tasks is redacted before it is stored (gateway.review.reviewer_text).
-        self._redactor = redactor
-        self._listeners = DecisionListeners()
-
-    def add_decision_listener(self, listener: DecisionListener) -> None:
-        """Call `listener` after every stored decision; its failure is logged, never undoes the decision."""
-        self._listeners.add(listener)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -238,35 +227,7 @@ class ReviewService(ReviewReads):
         shown = list(dict.fromkeys([n["interaction_id"] for n in noted_first][:MAX_EXAMPLES] + every_id[:MAX_EXAMPLES]))
         return suggest(notes, reviewed, await self._figures.exchanges(shown))
 
-    # -- changing -------------------------------------------------------------------------
-
-    async def _change(
-        self, task_id: str, plan: Callable[[TaskState], TaskChange | None], *, with_answers: bool = False
-    ) -> ReviewTaskDetail:
-        detail, _ = await self._change_once(task_id, plan, None, with_answers=with_answers)
-        return detail
-
-    async def _change_once(
-        self,
-        task_id: str,
-        plan: Callable[[TaskState], TaskChange | None],
-        key: KeyClaim | None,
-        *,
-        with_answers: bool = False,
-        key_field: str = HEADER,
-    ) -> tuple[ReviewTaskDetail, bool]:
-        """`plan` applied, with `key` claimed in its transaction; the task after, and whether an earlier request
-        under `key` made the change (nothing written now). KeyReused naming `key_field` when that one asked otherwise."""
-        try:
-            found = await self._store.change(task_id, plan, with_answers=with_answers, key=key)
-        except ActiveIssueTaken:
-            raise TaskConflict(f"another review task is already open for the issue of task {task_id}") from None
-        if key is not None and isinstance(found, KeyUse):
-            refuse_other_fields(key, found, key_field)
-            return await self.get(task_id), True
-        if not found:
-            raise TaskNotFound(task_id)
-        return await self.get(task_id), False
+    # -- claiming and closing -------------------------------------------------------------
 
     async def claim(self, task_id: str, reviewer: str) -> ReviewTaskDetail:
         """`reviewer` takes the task for one lease (renewing their own claim); 409 while someone else holds it."""
@@ -303,13 +264,6 @@ class ReviewService(ReviewReads):
         now = self._clock()
         return await self._change(task_id, lambda state: lifecycle.assign(state, assignee, actor, now))
 
-    async def ask_second_opinion(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
-        """Make the task need two different reviewers' decisions (asking again changes nothing)."""
-        actor = person(actor, "reviewer")
-        now = self._clock()
-        text = note_text(self._redactor, note)
-        return await self._change(task_id, lambda state: lifecycle.ask_second_opinion(state, actor, text, now))
-
     async def dismiss(self, task_id: str, actor: str, note: str | None = None) -> ReviewTaskDetail:
         """Close the task without a decision."""
         actor = person(actor, "reviewer")
@@ -341,77 +295,6 @@ class ReviewService(ReviewReads):
         now = self._clock()
         text = note_text(self._redactor, note)
         return await self._change(task_id, lambda state: lifecycle.reopen(state, actor, text, now, self.levels))
-
-    async def decide(
-        self,
-        task_id: str,
-        reviewer: str,
-        outcome: Outcome,
-        correction: str | None = None,
-        comment: str | None = None,
-        fix: ResolvingFix | None = None,
-        *,
-        choice: int | None = None,
-        idempotency_key: str | None = None,
-        key_field: str = HEADER,
-    ) -> ReviewTaskDetail:
-        """`reviewer` approves, rejects or corrects; resolves the task unless it awaits a second, different reviewer.
-
-        With redaction on, the correction and comment are stored redacted (gateway.review.reviewer_text), and so
-        is the name of the `fix` the decision resolves the task by (a knowledge entry's title may quote an answer).
-        `choice`: the index of the answer's choice judged (`n` > 1; None: the first); ChoiceRefused when the task's
-        answer has no such choice, or the task holds several interactions (gateway.review.judged_choice), as the task
-        stands under its lock, in the decision's transaction: nothing is written then. `idempotency_key` (carried
-        in `key_field`): the same decision sent again under it writes and tells nothing more and answers the task
-        (gateway.review.decision_keys).
-        """
-        plan = self.decision_plan(reviewer, outcome, correction, comment, fix, choice)
-        key = decision_key(idempotency_key, key_field, task_id, reviewer, outcome, correction, comment, choice)
-        detail, repeated = await self._change_once(task_id, plan, key, with_answers=True, key_field=key_field)
-        return detail if repeated else await self.told_of_decision(detail, reviewer)
-
-    async def judged_choice(self, task_id: str, choice: int | None) -> int | None:
-        """The choice a decision on `task_id` naming `choice` would judge as the task stands now, read without its
-        lock (gateway.review.judged_choice): a first look, for a caller that refuses a bad choice before it claims
-        the task; the decision checks it again under the lock. ChoiceRefused as `decide`'s."""
-        return judged_choice(choice, await self._store.judged_answers(task_id))
-
-    def decision_plan(
-        self,
-        reviewer: str,
-        outcome: Outcome,
-        correction: str | None = None,
-        comment: str | None = None,
-        fix: ResolvingFix | None = None,
-        choice: int | None = None,
-    ) -> Callable[[TaskState], TaskChange | None]:
-        """What `decide` applies to the task under its lock, its texts checked and redacted (for a caller storing
-        the decision with other changes in one transaction, then calling `told_of_decision`); `choice` as the
-        reviewer named it (None: none), checked under the lock against the task's answer, which the change must
-        read there (`with_answers`)."""
-        reviewer = person(reviewer, "reviewer")
-        text = decision_text(self._redactor, correction, comment)
-        if fix is not None:
-            fix = replace(fix, label=note_text(self._redactor, fix.label).note or fix.label)
-
-        def plan(state: TaskState) -> TaskChange:
-            if state.answers is None:
-                raise RuntimeError("a decision's change must read the task's answers under its lock (with_answers)")
-            refuse_deciding_nothing(state.answers)
-            judged = judged_choice(choice, state.answers)
-            # Timed once the task is locked, as a dismissal is: a poll past the hold's deadline may have given the
-            # fallback while this decision waited for the lock.
-            return lifecycle.decide(state, reviewer, outcome, text, self._clock(), fix, judged)
-
-        return plan
-
-    async def told_of_decision(self, detail: ReviewTaskDetail, reviewer: str) -> ReviewTaskDetail:
-        """Tell the decision listeners of `reviewer`'s decision on the task (`detail`, read after it committed)."""
-        reviewer = person(reviewer, "reviewer")
-        mine = [d for d in detail.decisions if same_person(d.reviewer, reviewer) and d.round == detail.task.round]
-        if mine:
-            await self._listeners.tell(DecisionMade(detail, mine[-1], resolved=not detail.task.active))
-        return detail
 
 
 def review_service(engine: AsyncEngine, settings: Settings) -> ReviewService:
