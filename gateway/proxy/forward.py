@@ -5,55 +5,47 @@ call an app makes. Nothing on this path touches the database.
 
 One call goes through four stages: resolve the caller (who is it, what did they send),
 decide (the app's request policies, if any claim it), forward (send upstream, relay the
-answer), record (one Exchange handed to the writer when the call is over).
+answer: gateway.proxy.forward_upstream), record (one Exchange handed to the writer when the
+call is over).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextvars import Token
 from typing import Any
 
-from gateway.config_entries import Upstream
-from gateway.exact_json import dumps_exact
 from gateway.observability.context import INTERACTION_ID
-from gateway.observability.metrics import UPSTREAM_BROKE_OFF, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import CallerResolver, KeyLookupUnavailable, UnknownKey
-from gateway.proxy.decide import observe
 from gateway.proxy.decide_call import body_to_forward
+from gateway.proxy.forward_upstream import WATCH_CLIENT_AFTER_SECONDS, UpstreamForwarder
 from gateway.proxy.headers import (
     PLAIN_CONNECTION,
     connection_options,
-    downstream_response_headers,
     header_text,
     header_utf8,
-    upstream_request_headers,
 )
 from gateway.proxy.model_listing import MODELS_PATH, ModelListing, routed_model
-from gateway.proxy.policy import Hold, Policy, PolicyAnswer, Resend
-from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT_HEADER, LongerRead, ReadTimeouts
-from gateway.proxy.refusals import refuse, send_held, stopped_by_shutdown, upstream_request_id
+from gateway.proxy.policy import Policy
+from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT_HEADER, ReadTimeouts
+from gateway.proxy.refusals import refuse, stopped_by_shutdown
 from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
     UpstreamBrokeOff,
-    read_whole,
-    relay_stream,
     send_error,
-    send_whole,
     unless_client_leaves,
 )
-from gateway.proxy.request_body import ClientLeft, PastLimit, read_body, streamed
+from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
 from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
-from gateway.proxy.response_looks import RESPONSE_PATHS, ResponseLook, response_look
+from gateway.proxy.response_looks import RESPONSE_PATHS, response_look
 from gateway.proxy.routing import UpstreamRouter
-from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
-from gateway.recording.exchange import RECORDED_ENDPOINTS, Answer, Exchange
+from gateway.proxy.upstream import UpstreamClient
+from gateway.recording.exchange import RECORDED_ENDPOINTS, Exchange
 from gateway.recording.identifiers import end_user_id
 from gateway.request_coding import UNSUPPORTED_CODING, names_a_coding, uncompressed_please
 
@@ -61,11 +53,6 @@ Scope = dict[str, Any]
 
 __all__ = ["ProxyApp", "UpstreamBrokeOff"]
 
-logger = logging.getLogger("feedgate.proxy")
-# A call that has lasted this long starts watching whether its client is still there (and a stream as it
-# starts): a call answered sooner, as most are in a benchmark, spends nothing on it, and one whose client
-# leaves and whose answer comes back both within this time is stored as answered.
-WATCH_CLIENT_AFTER_SECONDS = 0.25
 # The request headers the proxy reads itself.
 _READ_HEADERS = frozenset(
     {
@@ -102,9 +89,7 @@ class ProxyApp:
     ) -> None:
         self._router = router
         self._resolver = resolver
-        self._client = client
         self._submit = submit
-        self._upstream_authorization = upstream_authorization
         self._max_request_bytes = max_request_bytes
         self._identity_headers = identity_headers
         # Kept as given (not copied): the services may register policies after the proxy is built.
@@ -113,6 +98,8 @@ class ProxyApp:
         # Only set when a client's timeout may be honoured: otherwise its header is not even read.
         self._read_timeouts = read_timeouts if read_timeouts is not None and read_timeouts.on else None
         self._listing = ModelListing(router, client) if len(router.upstreams) > 1 else None
+        # The forward stage (gateway.proxy.forward_upstream): the request sent upstream, its answer relayed.
+        self._forwarder = UpstreamForwarder(client, upstream_authorization, self._metrics)
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
@@ -170,7 +157,8 @@ class ProxyApp:
         if self._listing is not None and scope["path"] == MODELS_PATH and scope["method"] == "GET":
             # Several upstreams: the models of each (gateway.proxy.model_listing), each asked with its own key.
             replaces = caller.replaces_authorization
-            return await self._listing.answer(send, scope, lambda up: self._headers_for(up, scope, replaces, hop_names))
+            headers_for = self._forwarder.headers_for
+            return await self._listing.answer(send, scope, lambda up: headers_for(up, scope, replaces, hop_names))
         endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
         # A later look at a Responses call (a background one's poll): its answer goes to the writer too.
         look = None if endpoint or not scope["path"].startswith(RESPONSE_PATHS) else response_look(scope, caller.app)
@@ -207,8 +195,8 @@ class ProxyApp:
                     return
                 # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
                 # held whole, to the default upstream (its model, if any, is not read).
-                await self._forward_streamed_body(
-                    scope, send, caller.replaces_authorization, body, hop_names, longer_read
+                await self._forwarder.forward_streamed_body(
+                    scope, send, caller.replaces_authorization, self._router.default, body, hop_names, longer_read
                 )
                 return
             if call is not None and content_encoding is not None and names_a_coding(content_encoding):
@@ -243,7 +231,7 @@ class ProxyApp:
             # for the upstream, and the upstream's work with it: the call is stored as given up (499), not
             # as an answer served that the app never got.
             watcher = DisconnectWatcher(receive, after=WATCH_CLIENT_AFTER_SECONDS)
-            forwarding = self._forward(
+            forwarding = self._forwarder.forward(
                 scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names, longer_read, look
             )
             await unless_client_leaves(watcher, forwarding, call)
@@ -265,143 +253,3 @@ class ProxyApp:
                     INTERACTION_ID.reset(interaction_bound)
             elif look is not None and look.answered():
                 self._submit(look.exchange())
-
-    def _headers_for(
-        self, upstream: Upstream, scope: Scope, replaces: bool, hop_names: frozenset[bytes] | None
-    ) -> Headers:
-        """The request's headers as `upstream` gets them: with its own key in gateway-key mode."""
-        replacement = self._upstream_authorization.get(upstream.name) or b"" if replaces else None
-        return upstream_request_headers(scope["headers"], replacement, hop_names)
-
-    async def _forward_streamed_body(
-        self,
-        scope: Scope,
-        send: Callable[..., Any],
-        replaces: bool,
-        body: PastLimit,
-        hop_names: frozenset[bytes] | None,
-        longer_read: LongerRead | None,
-    ) -> None:
-        """Forward a call that is not recorded with its body streamed; the client is watched once it is all read."""
-        watcher = DisconnectWatcher(body.receive_after, after=WATCH_CLIENT_AFTER_SECONDS)
-        default = self._router.default
-        forwarding = self._forward(scope, watcher, send, replaces, default, body, None, hop_names, longer_read)
-        await unless_client_leaves(watcher, forwarding, None)
-
-    async def _forward(
-        self,
-        scope: Scope,
-        watcher: DisconnectWatcher,
-        send: Callable[..., Any],
-        replaces_authorization: bool,
-        upstream: Upstream,
-        body: bytes | PastLimit,
-        call: ProxyCall | None,
-        hop_names: frozenset[bytes] | None = None,
-        longer_read: LongerRead | None = None,
-        look: ResponseLook | None = None,
-    ) -> None:
-        """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes.
-
-        `hop_names`: the headers the client's Connection header named, which are not forwarded; `longer_read`:
-        the longer wait for the answer the client's own timeout asks for, if any; `look`: a look at a Responses call.
-        """
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-        # Both the path and the upstream's url carry the /v1 prefix once.
-        url = upstream.address(raw_path[3:].decode("latin-1"), scope["query_string"].decode("latin-1"))
-        headers_out = self._headers_for(upstream, scope, replaces_authorization, hop_names)
-        if call is not None:
-            call.forwarded_at = time.perf_counter()
-        sent: bytes | AsyncIterator[bytes] = streamed(body, headers_out) if isinstance(body, PastLimit) else body
-        try:
-            if longer_read is None:
-                response = await self._client.send(scope["method"], url, headers_out, sent)
-            else:
-                response = await self._client.send(scope["method"], url, headers_out, sent, longer_read)
-        except ClientLeft:
-            return  # mid-upload: nobody to answer, and the upstream got no whole request
-        except UpstreamFailed as exc:
-            watcher.finished = True  # the gateway's own answer follows: nothing is left to give up
-            self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_UNREACHABLE)
-            message = exc.message(upstream.name)
-            # The client library's own account (its class names) is for operators, never the app's error.
-            logger.warning("%s (%s)", message, exc.technical)
-            if exc.timed_out:
-                await refuse(send, call, 504, message, "upstream_timeout")
-            else:
-                await refuse(send, call, 502, message, "upstream_unavailable")
-            return
-        answer: Answer | None = call if call is not None else look
-        id_headers = call.id_headers if call is not None else []
-        try:
-            headers = downstream_response_headers(response.raw_headers) + id_headers
-            content_type = response.header("content-type")
-            if answer is not None:
-                answer.status_code = response.status_code
-                answer.content_type = content_type
-                answer.content_encoding = response.header("content-encoding")
-            stream = content_type.startswith("text/event-stream")
-            # An answer nothing records is relayed as it arrives too: speech audio is played as it comes,
-            # and a large file download must not wait whole in the gateway's memory.
-            if stream or call is None:
-                await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-                try:
-                    started = call.started if call else 0.0
-                    await relay_stream(
-                        response, answer, watcher.receive, send, started, upstream.name, watcher, error_event=stream
-                    )
-                except UpstreamBrokeOff as exc:
-                    self._metrics.upstream_failed(
-                        upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_BROKE_OFF
-                    )
-                    logger.warning("%s", exc)
-                    raise
-                if call is None:
-                    return
-                call.upstream_done_at = time.perf_counter()
-                if call.policy_request is not None:
-                    whole = PolicyAnswer(response.status_code, content_type, b"".join(call.body_chunks), True)
-                    await observe(call.policies, call.policy_request, whole, call.notes)
-                return
-            try:
-                answer_body = await read_whole(response, answer, started=call.started)
-            except UpstreamFailed as exc:
-                watcher.finished = True
-                self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_BROKE_OFF)
-                message = exc.message(upstream.name)
-                logger.warning("%s (%s)", message, exc.technical)
-                # Nothing has reached the client yet, so it can still get a clean error (a 504 for a wait that ran
-                # out, else 502), naming the upstream's request.
-                status, code = exc.cut_short()
-                await refuse(send, call, status, message, code, upstream_request_id(headers))
-                return
-            # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
-            watcher.finished = True
-            if call is not None:
-                call.upstream_done_at = time.perf_counter()
-            if call is not None and call.policy_request is not None:
-                encoding = response.header("content-encoding")
-                whole = PolicyAnswer(response.status_code, content_type, answer_body, False, encoding)
-                request = call.policy_request
-                result = await observe(call.policies, request, whole, call.notes, may_resend=not request.resent)
-                if isinstance(result, Resend):
-                    # The client has seen nothing of this answer: the call goes out once more, as a policy asks.
-                    call.forget_answer()
-                    request.json, request.resent = result.json, True
-                    body = dumps_exact(result.json)
-                    watcher.rearm()
-                    await self._forward(
-                        scope, watcher, send, replaces_authorization, upstream, body, call, hop_names, longer_read
-                    )
-                    return
-                if isinstance(result, Hold):
-                    await send_held(send, call, result)
-                    return
-                if result is not None:
-                    # Other (uncompressed) bytes: the upstream's length and encoding no longer describe them.
-                    headers = [(n, v) for n, v in headers if n not in (b"content-length", b"content-encoding")]
-                    headers.append((b"content-length", str(len(result.body)).encode()))
-                    answer_body = result.body
-            await send_whole(send, response.status_code, headers, answer_body)
-        finally:
-            await response.aclose()
