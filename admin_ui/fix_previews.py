@@ -37,6 +37,7 @@ from gateway.fixes.new_fix import PromptRollout
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.knowledge.errors import EntrySwitchedOff
 from gateway.prompts.records import MODES
+from gateway.review.suggestion import entry_draft
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter
 
@@ -95,6 +96,9 @@ async def _form_page(
     user = current_user(request)
     merged_into = detail.issue.merged_into
     titles = await services.issue_service.titles([merged_into]) if merged_into else {}
+    can_preview = user is not None and user.allows(Role.REVIEWER) and merged_into is None
+    # The entry form starts as a review task's does: the issue's title and its first correction.
+    suggestion = await services.reviews.issue_suggestion(issue_id, detail.member_ids) if can_preview else None
     return render(
         request,
         "fix_preview_form.html",
@@ -104,7 +108,10 @@ async def _form_page(
         # A merged issue's complaints are the other issue's now: a preview here could only come back empty.
         merged_into=merged_into,
         merged_into_title=titles.get(merged_into or "", merged_into),
-        can_preview=user is not None and user.allows(Role.REVIEWER) and merged_into is None,
+        can_preview=can_preview,
+        entry_draft=entry_draft(suggestion, detail.issue.title),
+        # A form sent (or carried over from an earlier preview) shows what it held, blanks included.
+        form_sent="title" in (form or {}),
         # In pass-through mode the gateway holds no upstream key: the form asks for one, used once.
         asks_for_key=services.settings.key_mode != "gateway",
         error=error,

@@ -32,6 +32,7 @@ from gateway.review.issue_holders import HeldElsewhere, held_elsewhere
 from gateway.review.judged_choice import nothing_to_decide
 from gateway.review.people import same_person
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, Status
+from gateway.review.suggestion import entry_draft
 from gateway.review.task_issues import fixes_in_force
 from gateway.services import Services
 from gateway.store.review_holders import ReviewHolders
@@ -222,6 +223,8 @@ async def task_page(
         form_keys=form_keys(KEYED_FORMS, sent_by, form),
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
         knowledge_title_max=KNOWLEDGE_MAX_TITLE,
+        # The entry form starts with the issue's title and the first correction (a form sent back keeps what it held).
+        entry_draft=entry_draft(task.suggested_action, titles.get(task.issue_id or "")),
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
         here=f"/admin/reviews/{task.id}",
     )

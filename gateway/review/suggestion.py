@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.discovery.items import last_user_message
 from gateway.domain.answer_choices import choice_text
+from gateway.domain.quoting import shortened
+from gateway.knowledge.fields import MAX_TITLE as ENTRY_MAX_TITLE
 from gateway.review.records import ActionKind, Correction, Example, SuggestedAction
 
 Row = dict[str, Any]
@@ -78,3 +81,23 @@ def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tup
         if len(examples) == MAX_EXAMPLES:
             break
     return tuple(examples)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    """What a form making a knowledge-base entry starts with: a title and the content."""
+
+    title: str
+    content: str
+
+
+def entry_draft(action: SuggestedAction | None, issue_title: str | None) -> EntryDraft:
+    """The issue's title (else the first example's question) and the first correction: the one rule both the review
+    task's entry form and the issue's "Preview a fix" form start from ("" where there is none)."""
+    corrections = action.corrections if action else ()
+    examples = action.examples if action else ()
+    title = issue_title or (examples[0].question if examples else "")
+    return EntryDraft(
+        title=shortened(" ".join(title.split()), ENTRY_MAX_TITLE - 1),
+        content=corrections[0].text if corrections else "",
+    )

@@ -13,7 +13,8 @@ from gateway.domain.time_range import as_utc, require_order
 from gateway.review.errors import TaskNotFound
 from gateway.review.figures import ReviewFigures, review_figures
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
-from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, TaskEvent
+from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, SuggestedAction, TaskEvent
+from gateway.review.suggestion import suggest
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.reviews import ReviewFilter, ReviewSort, ReviewStore
 
@@ -62,6 +63,13 @@ class ReviewReads:
             return self._store.list(where, sort, n, skip)
 
         return await offset_page(fetch, limit, offset, lambda row: ReviewTask.from_row(row, now))
+
+    async def issue_suggestion(self, issue_id: str, member_ids: Sequence[str]) -> SuggestedAction:
+        """The suggested action over an issue's members, as a task about them would get it (its corrections first:
+        reviewers', then end users' newest first), without examples."""
+        notes = await self._figures.feedback_notes(member_ids)
+        reviewed = await self._figures.review_corrections(issue_id, None)
+        return suggest(notes, reviewed, [])
 
     async def issues_with_tasks(self, issue_ids: Sequence[str]) -> set[str]:
         """Those of `issue_ids` that a task (open or closed) was ever opened for."""
