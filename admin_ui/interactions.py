@@ -22,6 +22,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
 from gateway.domain.paging import MAX_CURSOR_CHARS
 from gateway.domain.quoting import clipped
+from gateway.knowledge.near_miss import closest_is_near
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
 
@@ -62,6 +63,8 @@ class KnowledgeMiss:
     threshold: float
     # The issue the entry was linked to as a fix, whose "Preview a fix" page tries a revision (None: no such issue).
     issue_id: str | None = None
+    # Whether the entry scored near the threshold (gateway.knowledge.near_miss): a far one is no near miss.
+    near: bool = True
 
 
 def knowledge_miss(policies: list[dict[str, Any]] | None) -> KnowledgeMiss | None:
@@ -78,7 +81,8 @@ def knowledge_miss(policies: list[dict[str, Any]] | None) -> KnowledgeMiss | Non
 async def _with_fix_issue(services: Services, miss: KnowledgeMiss | None) -> KnowledgeMiss | None:
     if miss is None:
         return None
-    return replace(miss, issue_id=await services.fix_links.issue_fixed_by("knowledge", miss.entry_id))
+    near = closest_is_near(miss.score, miss.threshold, services.settings.knowledge_margin)
+    return replace(miss, issue_id=await services.fix_links.issue_fixed_by("knowledge", miss.entry_id), near=near)
 
 
 def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:

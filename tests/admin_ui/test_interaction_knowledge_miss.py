@@ -42,6 +42,26 @@ async def test_a_search_below_the_threshold_names_the_closest_entry_its_score_an
     }
 
 
+async def test_a_closest_entry_far_below_the_threshold_is_not_called_near(browser_as, gateway):
+    services = gateway.services
+    issue_id = await issue_runs(services.engine, APP, "Wrong transfer fee", [3])
+    entry = await services.knowledge.service.create(APP, "Transfer fee", "1% of the amount.", author="kim")
+    await services.fix_links.link_fix(issue_id, "knowledge", entry.id, actor="kim")
+    policies = missed(entry.id, "Transfer fee", score=0.1)
+    [interaction_id] = await store(gateway, interaction_row("close my account", "Sure.", policies=policies))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get(f"/admin/interactions/{interaction_id}")).text)
+
+    miss = page.find(data_testid="knowledge-miss")
+    assert " ".join(miss.text.split()) == (
+        "The knowledge base was searched: no entry is close to this question (the closest, «Transfer fee», scored "
+        "0.1, far below the 0.6 threshold), so no entry was added: a fix needs a new entry. «Transfer fee» was made "
+        "as the fix for an issue: Preview a fix there only if this question is that issue's."
+    )
+    assert [link.attrs["href"] for link in miss.find_all("a")][-1] == f"/admin/issues/{issue_id}/previews"
+
+
 async def test_a_closest_entry_linked_to_no_issue_offers_no_fix_preview(browser_as, gateway):
     title = f"Fees {XSS}"
     entry = await gateway.services.knowledge.service.create(APP, title, "1% of the amount.", author="kim")
