@@ -20,6 +20,17 @@ async def test_a_mistyped_admin_address_is_the_sites_not_found_page(browser_as):
     assert page.find("main").find("a", href="/admin").text == "Back to the overview"
 
 
+async def test_a_long_mistyped_address_is_quoted_shortened(browser_as):
+    viewer = await browser_as("vic", Role.VIEWER)
+    path = "/admin/" + "x" * 3000
+
+    response = await viewer.get(path)
+
+    assert response.status_code == 404
+    said = parse(response.text).find("p", class_="error").text
+    assert said == f"There is no admin page at {path[:60]}… (3,007 characters)."
+
+
 async def test_the_pages_and_files_under_admin_still_answer(browser_as):
     viewer = await browser_as("vic", Role.VIEWER)
 
