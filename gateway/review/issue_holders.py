@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.review.records import ReviewTask
+from gateway.review.errors import TaskConflict
+from gateway.review.records import ACTIVE_STATUSES, ReviewTask
 from gateway.store.review_holders import ReviewHolders
 
 # How many other tasks a page names; the rest are counted.
@@ -34,3 +35,25 @@ async def held_elsewhere(holders: ReviewHolders, task: ReviewTask, member_ids: S
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     statuses = await holders.statuses([task_id for task_id, _ in ranked[:NAMED]])
     return [HeldElsewhere(task_id, count, statuses.get(task_id, "")) for task_id, count in ranked]
+
+
+async def refuse_a_task_holding_nothing(holders: ReviewHolders, interaction_ids: Sequence[str]) -> None:
+    """Refuse (TaskConflict naming them) a task over `interaction_ids` when closed tasks hold every one of them.
+
+    An interaction is held by one task for good, so such a task would hold none of them ("Nothing to decide here");
+    an open task holding some is updated instead, and ids nobody holds yet make a task worth opening.
+    """
+    wanted = list(dict.fromkeys(interaction_ids))
+    counts = await holders.counts(wanted) if wanted else {}
+    if not wanted or sum(counts.values()) < len(wanted):
+        return
+    statuses = await holders.statuses(list(counts))
+    if any(statuses.get(task_id) in ACTIVE_STATUSES for task_id in counts):
+        return
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    named = [f"review task {task_id} ({statuses.get(task_id, '?')}) holds {count}" for task_id, count in ranked[:NAMED]]
+    more = f" and {len(ranked) - NAMED} more" if len(ranked) > NAMED else ""
+    raise TaskConflict(
+        f"a new review task would hold none of these {len(wanted)} interactions, as closed tasks hold them for good "
+        f"({'; '.join(named)}{more}), so nothing was opened: read their decisions there"
+    )
