@@ -53,7 +53,9 @@ async def refuse_a_task_holding_nothing(holders: ReviewHolders, interaction_ids:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     named = [f"review task {task_id} ({statuses.get(task_id, '?')}) holds {count}" for task_id, count in ranked[:NAMED]]
     more = f" and {len(ranked) - NAMED} more" if len(ranked) > NAMED else ""
+    # The words the review service's own refusal of a request naming no issue uses (ReviewService.open_manual).
     raise TaskConflict(
-        f"a new review task would hold none of these {len(wanted)} interactions, as closed tasks hold them for good "
-        f"({'; '.join(named)}{more}), so nothing was opened: read their decisions there"
+        "every interaction given was already reviewed in an earlier task, and an interaction is never reviewed twice, "
+        f"so a new task would hold none of these {len(wanted)} ({'; '.join(named)}{more}): nothing was opened; "
+        "read the decisions there, or reopen that task"
     )
