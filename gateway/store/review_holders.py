@@ -33,4 +33,4 @@ class ReviewHolders:
         t = review_tasks.c
         async with self._engine.connect() as connection:
             rows = await connection.execute(select(t.id, t.status).where(t.id.in_(list(task_ids))))
-            return {task_id: status for task_id, status in rows}
+            return dict(rows.all())
