@@ -8,6 +8,7 @@ get a second upstream call and a second held task, the first orphaned. Only call
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -70,12 +71,29 @@ class Counting:
         return getattr(self.reviews, name)
 
 
+# The gates a test made, closed when it ends (see `gates_closed`).
+MADE: list[ConfidenceGate] = []
+
+
+@pytest.fixture(autouse=True)
+async def gates_closed(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Each gate a test made waits for its claims' releases before the test's database is disposed.
+
+    A call whose `after` never ran releases its claim from a task of its own when the call's task ends
+    (at the latest, the test's own): left running, it held a connection past the test's event loop.
+    """
+    yield
+    while MADE:
+        await MADE.pop().close()
+
+
 def gate(reviews: Any, mode: str = "hold", wait_seconds: float | None = None) -> ConfidenceGate:
     """The gate of one gateway process: its own in-process state, the database shared."""
     rules = {APP: GateRule(0.7, mode)}  # type: ignore[arg-type]
     policy = ConfidenceGate(rules, reviews, HoldCap(1.0, 10), timedelta(minutes=30))
     if wait_seconds is not None:
         policy._keys = HeldKeys(reviews, policy._keys._answers, "/v1/reviews/", wait_seconds=wait_seconds)
+    MADE.append(policy)
     return policy
 
 
@@ -202,7 +220,6 @@ async def test_a_retry_in_another_process_goes_upstream_once_the_first_call_was_
     retried = await asyncio.wait_for(other.before(call("i-2")), 5)
 
     assert isinstance(retried, ReplaceBody)
-    await one.close()
 
 
 async def test_a_retry_in_another_process_waiting_past_its_wait_is_told_the_key_is_in_use(reviews):

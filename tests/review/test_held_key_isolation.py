@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import orjson
-from test_held_idempotency_key import CHAT, KEY, SENT, held_call
+
+# gates_closed: closes the gates made here too (each registered in MADE) before the database goes.
+from test_held_idempotency_key import CHAT, KEY, MADE, SENT, gates_closed, held_call  # noqa: F401
 
 from gateway.proxy.policy import Hold, PolicyRequest
 from gateway.review.gate import ConfidenceGate
@@ -21,7 +23,9 @@ from gateway.store.idempotency import KeyClaim
 
 def two_apps_gate(reviews) -> ConfidenceGate:
     rules = {"bot": GateRule(0.7, "hold"), "rival": GateRule(0.7, "hold")}  # type: ignore[arg-type]
-    return ConfidenceGate(rules, reviews, HoldCap(1.0, 10), timedelta(minutes=30))
+    policy = ConfidenceGate(rules, reviews, HoldCap(1.0, 10), timedelta(minutes=30))
+    MADE.append(policy)
+    return policy
 
 
 def call(interaction_id: str, app: str, key: tuple[bytes, bytes] = KEY) -> PolicyRequest:
