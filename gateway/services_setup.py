@@ -35,6 +35,7 @@ from gateway.proxy.credentials import CallerResolver, upstream_authorization
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.policy import Policy
 from gateway.proxy.read_timeouts import ReadTimeouts
+from gateway.proxy.response_homes import ResponseHomes
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import create_upstream_client
 from gateway.rate_limit_scope import counted_in_database
@@ -62,6 +63,7 @@ from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.migrate import pending_migrations, upgrade_database
 from gateway.store.rate_limits import RateLimitRows
+from gateway.store.response_homes import ResponseHomeStore
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.secrets import get_or_create_secret
 from gateway.store.stats import StatsStore
@@ -190,8 +192,9 @@ async def _open_services(
     # instructions (and a `replace` mode never removes them).
     knowledge = knowledge_base(settings, engine, embedder)
     policies: list[Policy] = [prompts.policy, knowledge.policy]
+    router = UpstreamRouter(upstreams)
     proxy = ProxyApp(
-        router=UpstreamRouter(upstreams),
+        router=router,
         resolver=resolver,
         client=upstream_client,
         submit=writer.submit,
@@ -205,6 +208,8 @@ async def _open_services(
         read_timeouts=ReadTimeouts(
             settings.upstream_read_timeout, settings.upstream_max_read_timeout or settings.upstream_read_timeout
         ),
+        # Several upstreams: a look at a response goes where its create went (found in the database, then kept).
+        response_homes=ResponseHomes(router, ResponseHomeStore(engine).home, writer) if len(upstreams) > 1 else None,
     )
     stats = StatsStore(engine)
     daily_stats = DailyStatsStore(engine, stats)

@@ -1,7 +1,8 @@
 """The proxy hot path: a raw ASGI app that forwards `/v1/*` and tees answers to the writer.
 
 Kept off the web framework on purpose: every microsecond here is added to every
-call an app makes. Nothing on this path touches the database.
+call an app makes. Nothing on this path touches the database, but for a later look at a
+Responses call when several upstreams are configured (gateway.proxy.response_homes).
 
 One call goes through four stages: resolve the caller (who is it, what did they send),
 decide (the app's request policies, if any claim it), forward (send upstream, relay the
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from contextvars import Token
 from typing import Any
 
+from gateway.config_entries import Upstream
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.call import ProxyCall
@@ -42,7 +44,8 @@ from gateway.proxy.relay import (
 )
 from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
 from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
-from gateway.proxy.response_looks import RESPONSE_PATHS, response_look
+from gateway.proxy.response_homes import ResponseHomes, ResponseHomeUnavailable
+from gateway.proxy.response_looks import RESPONSE_PATHS, looked_at, response_look
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Exchange
@@ -86,6 +89,8 @@ class ProxyApp:
         metrics: RequestMetrics | None = None,
         # The read timeout and how far a client's longer one may stretch it (None: the upstream client's alone).
         read_timeouts: ReadTimeouts | None = None,
+        # Where a later look at a Responses call goes (its create's upstream); used only with several upstreams.
+        response_homes: ResponseHomes | None = None,
     ) -> None:
         self._router = router
         self._resolver = resolver
@@ -98,6 +103,8 @@ class ProxyApp:
         # Only set when a client's timeout may be honoured: otherwise its header is not even read.
         self._read_timeouts = read_timeouts if read_timeouts is not None and read_timeouts.on else None
         self._listing = ModelListing(router, client) if len(router.upstreams) > 1 else None
+        # With one upstream every look goes there: no lookup, no cost.
+        self._homes = response_homes if len(router.upstreams) > 1 else None
         # The forward stage (gateway.proxy.forward_upstream): the request sent upstream, its answer relayed.
         self._forwarder = UpstreamForwarder(client, upstream_authorization, self._metrics)
 
@@ -217,7 +224,13 @@ class ProxyApp:
                 model = request_json.get("model")
             else:  # a call with no JSON body: a recorded one names no model, GET /v1/models/{id} names its own
                 model = None if call is not None else routed_model(scope["path"])
-            upstream = self._router.route(model if isinstance(model, str) else None)
+            if isinstance(model, str) or self._homes is None or not scope["path"].startswith(RESPONSE_PATHS):
+                upstream = self._router.route(model if isinstance(model, str) else None)
+            else:  # a look at a response (it names no model): where its create went
+                home = await self._response_home(self._homes, caller.app, scope["path"], send)
+                if home is None:
+                    return
+                upstream = home
             if call is not None:
                 call.upstream = upstream.name
                 if self._policies and request_json is not None:
@@ -253,3 +266,17 @@ class ProxyApp:
                     INTERACTION_ID.reset(interaction_bound)
             elif look is not None and look.answered():
                 self._submit(look.exchange())
+
+    async def _response_home(
+        self, homes: ResponseHomes, app: str, path: str, send: Callable[..., Any]
+    ) -> Upstream | None:
+        """The upstream a look at the response `path` names goes to; None once the app was told it cannot be known."""
+        response_id = looked_at(path)
+        if response_id is None:
+            return self._router.default
+        try:
+            return await homes.upstream(app, response_id)
+        except ResponseHomeUnavailable as exc:
+            await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
+            self._metrics.refused("other", 503)
+            return None

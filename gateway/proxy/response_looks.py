@@ -47,6 +47,11 @@ class ResponseLook(Answer):
         )
 
 
+def looked_at(path: str) -> str | None:
+    """The response id a path under RESPONSE_PATHS names (/v1/responses/{id}, /v1/responses/{id}/...), if any."""
+    return path[len(RESPONSE_PATHS) :].partition("/")[0] or None
+
+
 def response_look(scope: dict[str, Any], app: str) -> ResponseLook | None:
     """The look a request under RESPONSE_PATHS is, if it is one: GET /v1/responses/{id}, POST .../{id}/cancel."""
     response_id, _, action = scope["path"][len(RESPONSE_PATHS) :].partition("/")

@@ -21,6 +21,11 @@ class UpstreamRouter:
             reverse=True,
         )
         self._cache: dict[str, Upstream] = {}
+        self._by_name = {up.name: up for up in upstreams}
+
+    def named(self, name: str) -> Upstream | None:
+        """The upstream configured under `name`, if one is."""
+        return self._by_name.get(name)
 
     def route(self, model: str | None) -> Upstream:
         """The upstream that serves `model` (the default when no rule claims it)."""
