@@ -224,6 +224,37 @@ class Redactor:
         return redacted
 
 
+# A replacement as a stored text holds it (RedactionRule.replacement), the rule's name in it.
+_STORED_REPLACEMENT = re.compile(r"\[redacted:([^\[\]]+)\]")
+
+
+def stored_counts(row: Mapping[str, Any], fields: Iterable[str]) -> Counts:
+    """What redaction counted in `fields` of a stored row, read back from the replacements they hold.
+
+    Counted as `Redactor.row` counts: not in the copies of a stored response, nor in token log-probabilities. A
+    replacement's very text that an app or upstream sent counts too (it reads the same).
+    """
+    counts: Counts = Counter()
+    copies = COPIES_OF_RESPONSE if row.get("response") is not None else ()
+    for name in fields:
+        if name not in copies:
+            _count_replacements(row.get(name), counts)
+    return counts
+
+
+def _count_replacements(value: Any, counts: Counts) -> None:
+    if isinstance(value, str):
+        if "[redacted:" in value:
+            counts.update(_STORED_REPLACEMENT.findall(value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key != "logprobs":  # rewritten as copies of the text, never counted (gateway.privacy.logprob_tokens)
+                _count_replacements(item, counts)
+    elif isinstance(value, list):
+        for item in value:
+            _count_replacements(item, counts)
+
+
 def _apply(rule: RedactionRule, value: str, counts: Counts) -> str:
     def replace(match: re.Match[str]) -> str:
         found = match.group(0)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.privacy.redaction import INTERACTION_FIELDS, stored_counts
 from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.stored_order import STORED_SEQ, take_numbers
 from gateway.store.tables import interactions
@@ -39,6 +40,8 @@ ANSWER_COLUMNS = (
     "completion_tokens",
     "total_tokens",
 )
+# The answer's columns redaction counts in (gateway.privacy.redaction.INTERACTION_FIELDS).
+_REDACTED_ANSWER_COLUMNS = tuple(column for column in ANSWER_COLUMNS if column in INTERACTION_FIELDS)
 # Only the Responses API has background calls.
 _ENDPOINT = "responses"
 
@@ -64,8 +67,9 @@ async def fill_later_answers(connection: AsyncConnection, answers: Sequence[Row]
         values: Row = {column: answer.get(column) for column in ANSWER_COLUMNS}
         values["partial"] = bool(values["partial"])
         values[STORED_SEQ] = number
-        if "redactions" in answer:  # redaction is on: what fired on the answer adds to what fired on the call
-            values["redactions"] = _added(found["redactions"], answer["redactions"])
+        if "redactions" in answer:  # redaction is on: what fired on the new answer replaces what fired on the old
+            replaced = stored_counts(found, _REDACTED_ANSWER_COLUMNS)
+            values["redactions"] = _recounted(found["redactions"], replaced, answer["redactions"])
         await connection.execute(update(interactions).where(interactions.c.id == interaction_id).values(values))
         number += 1
     return len(targets)
@@ -74,8 +78,10 @@ async def fill_later_answers(connection: AsyncConnection, answers: Sequence[Row]
 async def _unended_create(connection: AsyncConnection, answer: Row) -> Row | None:
     """The newest interaction of the answer's app whose create named its response id and has no ended answer."""
     c = interactions.c
+    # With redaction on, the old answer too: what was counted in it is taken off the row's counts.
+    old_answer = [c[column] for column in _REDACTED_ANSWER_COLUMNS] if "redactions" in answer else []
     query = (
-        select(c.id, c.created_at, c.app, c.redactions)
+        select(c.id, c.created_at, c.app, c.redactions, *old_answer)
         .where(
             c.upstream_response_id == answer[ANSWER_OF],
             c.app == answer["app"],
@@ -89,10 +95,11 @@ async def _unended_create(connection: AsyncConnection, answer: Row) -> Row | Non
     return dict(found) if found is not None else None
 
 
-def _added(stored: Any, fired: Any) -> dict[str, int] | None:
-    """The redaction counts of the call and of its later answer, added."""
+def _recounted(stored: Any, replaced: Counter[str], fired: Any) -> dict[str, int] | None:
+    """The row's redaction counts with those of the answer it replaces (`replaced`) taken off and its new answer's added."""
     total: Counter[str] = Counter()
     for counts in (stored, fired):
         if isinstance(counts, dict):
             total.update({name: count for name, count in counts.items() if isinstance(count, int)})
-    return dict(sorted(total.items())) or None
+    total.subtract(replaced)
+    return dict(sorted((name, count) for name, count in total.items() if count > 0)) or None
