@@ -52,6 +52,7 @@ def _summary_fields(tally: ExportTally) -> dict[str, object]:
         "lines": tally.lines,
         "examples": tally.examples,
         "duplicates": tally.duplicates,
+        "no_example": tally.no_example,
         "sources": dict(tally.by_source),
     }
 

@@ -21,6 +21,9 @@ class ExportTally:
     lines: int = 0
     # Lines left out because the same line was already written (see TrainingExport.lines).
     duplicates: int = 0
+    # Labels read that made no example: a request without messages, an approved answer whose text is blank or whose
+    # calls are of no shape a fine-tuning file takes (gateway.export.examples.example_from_row).
+    no_example: int = 0
     by_source: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
@@ -30,6 +33,8 @@ class ExportTally:
         note = f"; {skipped} not in this format" if skipped else ""
         if self.duplicates:
             note += f"; {_count(self.duplicates, 'duplicate')} left out"
+        if self.no_example:
+            note += f"; {_count(self.no_example, 'label')} made no example"
         return f"wrote {_count(self.lines, 'line')} from {_count(self.examples, 'labelled example')} ({sources}){note}"
 
 
@@ -76,7 +81,9 @@ class TrainingExport:
         async for row in self._store.stream(where):
             tally.rows += 1
             example = example_from_row(row)
-            if example is not None and fixes is not None and not fixes.keeps(example):
+            if example is None:
+                tally.no_example += 1
+            elif fixes is not None and not fixes.keeps(example):
                 example = None
             if example is not None:
                 tally.examples += 1

@@ -170,3 +170,83 @@ def in_recorded_columns(answers: Answers, number: ColumnElement[int]) -> ColumnE
     # Read without the stored answer: unrecorded, choice k is listed k-th (choice 0 first, or the answer lists none,
     # and its columns are empty); recorded, every choice is listed, and its position says whether first.
     return func.coalesce(_listed_at(answers.choice_positions, number), -1) == 0
+
+
+# The whitespace a blank text is made of, as the SQL trims it (Python's str.strip trims more: what it alone finds blank
+# is read by the store and counted by the export as making no example, gateway.export.stream).
+_SQLITE_WHITESPACE = "char(32, 9, 10, 13)"
+_POSTGRESQL_WHITESPACE = "E' \\t\\n\\r'"
+
+
+class _not_blank(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+    type = Boolean()
+    inherit_cache = True
+    name = "not_blank"
+
+
+@compiles(_not_blank)
+def _sqlite_not_blank(element: _not_blank, compiler: SQLCompiler, **kw: Any) -> str:
+    (text,) = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"COALESCE(trim({text}, {_SQLITE_WHITESPACE}) <> '', 0)"
+
+
+@compiles(_not_blank, "postgresql")
+def _postgresql_not_blank(element: _not_blank, compiler: SQLCompiler, **kw: Any) -> str:
+    (text,) = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"COALESCE(btrim({text}, {_POSTGRESQL_WHITESPACE}) <> '', false)"
+
+
+def not_blank(text: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether `text` holds more than whitespace (false for NULL)."""
+    return _not_blank(text)
+
+
+class _choice_said_or_called(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+    type = Boolean()
+    inherit_cache = True
+    name = "choice_said_or_called"
+
+
+def choice_said_or_called(answers: Answers, number: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the message of the response's choice `number` said something (a `content` of more than whitespace, or
+    a list of content parts) or called something (a non-empty `tool_calls`, or the older `functions`' `function_call`
+    object), whatever its finish reason says; false when there is no such choice. The calls' shapes are not read
+    here: gateway.export.examples reads them (and the text of content parts), and an answer it finds nothing in makes
+    no example."""
+    return _choice_said_or_called(answers.response, answers.choice_positions, number)
+
+
+@compiles(_choice_said_or_called)
+def _sqlite_said_or_called(element: _choice_said_or_called, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    message = f"'$.choices[' || {_sqlite_listed_at(positions, number)} || '].message'"
+
+    def at(key: str) -> str:
+        return f"{message} || '.{key}'"
+
+    said = (
+        f"(json_type({response}, {at('content')}) = 'text'"
+        f" AND trim(json_extract({response}, {at('content')}), {_SQLITE_WHITESPACE}) <> '')"
+        f" OR json_type({response}, {at('content')}) = 'array'"
+    )
+    called = (
+        f"(json_type({response}, {at('tool_calls')}) = 'array' AND json_array_length({response}, {at('tool_calls')}) > 0)"
+        f" OR json_type({response}, {at('function_call')}) = 'object'"
+    )
+    return f"COALESCE({said} OR {called}, 0)"
+
+
+@compiles(_choice_said_or_called, "postgresql")
+def _postgresql_said_or_called(element: _choice_said_or_called, compiler: SQLCompiler, **kw: Any) -> str:
+    response, positions, number = _arguments(element, compiler, **kw)
+    said = (
+        f"(jsonb_typeof(m -> 'content') = 'string' AND btrim(m ->> 'content', {_POSTGRESQL_WHITESPACE}) <> '')"
+        " OR jsonb_typeof(m -> 'content') = 'array'"
+    )
+    called = (
+        "(jsonb_typeof(m -> 'tool_calls') = 'array' AND jsonb_array_length(m -> 'tool_calls') > 0)"
+        " OR jsonb_typeof(m -> 'function_call') = 'object'"
+    )
+    # The message is read out of the stored document once (OFFSET 0, as in _postgresql_token_logprobs).
+    message = f"{response} -> 'choices' -> {_postgresql_listed_at(positions, number)} -> 'message'"
+    return f"(SELECT COALESCE({said} OR {called}, false) FROM (SELECT {message} AS m OFFSET 0) AS read)"

@@ -30,7 +30,13 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
-from gateway.store.choice_sql import choice_finish_reason, choice_position, in_recorded_columns
+from gateway.store.choice_sql import (
+    choice_finish_reason,
+    choice_position,
+    choice_said_or_called,
+    in_recorded_columns,
+    not_blank,
+)
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.stored_order import STORED_SEQ, horizon
 from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
@@ -44,8 +50,6 @@ CHAT_ENDPOINT = "chat.completions"
 # only: the Responses API's `incomplete` (max_output_tokens, its content filter) would belong here, but a
 # Responses call makes no example at all (CHAT_ENDPOINT), so no rule reads it.
 CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
-# Finish reasons of an answer that called tools, or (a request with the older `functions`) its one function.
-CALLED_FINISH_REASONS = ("tool_calls", "function_call")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,17 +179,20 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     )
     # An approval labels a whole answer that said something or called a tool or function (one cut short would
     # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
-    # its content filter); a correction always labels one. The interaction's columns are the first listed
-    # choice's; the judged choice (`n` > 1, named by gateway.domain.choice_numbers' rule) is read from them when it is
-    # listed first, else its finish reason is read in the stored answer (whether it said anything is read with its
-    # text, gateway.export.examples, which reads the columns for the same choices).
-    said_or_called = or_(i.response_text.is_not(None), i.finish_reason.in_(CALLED_FINISH_REASONS))
+    # its content filter); a correction always labels one. Whether it said or called something is read in its
+    # message, never its finish reason: vLLM, Ollama and older Azure deployments finish a tool call with "stop".
+    # The interaction's columns are the first listed choice's (`tool_calls` holds its tool calls, else its
+    # function call); the judged choice (`n` > 1, named by gateway.domain.choice_numbers' rule) is read from them
+    # when it is listed first, else in the stored answer. gateway.export.examples reads the same choices' text and
+    # calls, and counts what it finds nothing in (a broken call) as making no example.
+    said_or_called = or_(not_blank(i.response_text), i.tool_calls.is_not(None))
     ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
     listed_at = choice_position(i, d.c.choice)
     in_columns = in_recorded_columns(i, d.c.choice)
     later_reason = choice_finish_reason(i, d.c.choice)
     later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    whole = or_(and_(in_columns, said_or_called, ended), and_(listed_at != 0, later_ended))
+    later_whole = and_(listed_at != 0, choice_said_or_called(i, d.c.choice), later_ended)
+    whole = or_(and_(in_columns, said_or_called, ended), later_whole)
     approved = and_(d.c.outcome == "approve", i.partial.is_(False), whole)
     labels_an_answer = or_(d.c.correction.is_not(None), approved)
     return (

@@ -17,8 +17,15 @@ from sqlalchemy import Integer, literal, select
 
 from gateway.domain.answer_choices import choice_text
 from gateway.domain.choice_numbers import choice_position, numbered_choice
+from gateway.export.tool_calls import choice_message, function_call_of, tool_calls_of
+from gateway.recording.reassembly import content_text
 from gateway.review.confidence import answer_token_logprobs
-from gateway.store.choice_sql import choice_finish_reason, choice_has_token_logprobs, in_recorded_columns
+from gateway.store.choice_sql import (
+    choice_finish_reason,
+    choice_has_token_logprobs,
+    choice_said_or_called,
+    in_recorded_columns,
+)
 from gateway.store.choice_sql import choice_position as choice_position_sql
 from gateway.store.interactions import InteractionStore
 from gateway.store.tables import interactions
@@ -59,13 +66,13 @@ SHAPES: dict[str, Any] = {
 NUMBERS = range(4)
 
 
-async def read_in_sql(engine, column) -> dict[tuple[str, int], Any]:
+async def read_in_sql(engine, column, shapes: dict[str, Any] = SHAPES) -> dict[tuple[str, int], Any]:
     """`column(interactions, number)` for each shape's answer, stored as the writer stores it, and each number."""
-    rows = [interaction_row(question="Hi", answer="x") for _ in SHAPES]
-    for row, choices in zip(rows, SHAPES.values(), strict=True):
+    rows = [interaction_row(question="Hi", answer="x") for _ in shapes]
+    for row, choices in zip(rows, shapes.values(), strict=True):
         row["response"] = {"object": "chat.completion", "choices": choices}
     await InteractionStore(engine).insert_many(rows)
-    names = {row["id"]: name for row, name in zip(rows, SHAPES, strict=True)}
+    names = {row["id"]: name for row, name in zip(rows, shapes, strict=True)}
     i = interactions.c
     found = {}
     async with engine.connect() as connection:
@@ -76,8 +83,8 @@ async def read_in_sql(engine, column) -> dict[tuple[str, int], Any]:
     return found
 
 
-def in_python(read) -> dict[tuple[str, int], Any]:
-    return {(name, number): read(choices, number) for name, choices in SHAPES.items() for number in NUMBERS}
+def in_python(read, shapes: dict[str, Any] = SHAPES) -> dict[tuple[str, int], Any]:
+    return {(name, number): read(choices, number) for name, choices in shapes.items() for number in NUMBERS}
 
 
 async def test_the_sql_lists_each_choice_where_the_rule_does(engine):
@@ -117,3 +124,42 @@ async def test_the_sql_says_a_choice_is_the_recorded_one_where_choice_text_reads
 
     assert by_sql == in_python(is_recorded)
     assert not by_sql[("reversed", 0)] and by_sql[("reversed", 1)] and by_sql[("no choices", 0)]
+
+
+CALL = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+
+
+def said(index: int, **message: Any) -> dict[str, Any]:
+    """A choice numbered `index` whose message is `message`, finishing "stop" whatever it holds."""
+    return {"index": index, "finish_reason": "stop", "message": {"role": "assistant", **message}}
+
+
+# Messages as servers answer: text, a tool call finishing "stop" (vLLM, Ollama), the older function call, nothing.
+MESSAGES: dict[str, Any] = {
+    "text, then a tool call": [said(0, content="Hi"), said(1, content=None, tool_calls=[CALL])],
+    "listed reversed": [said(1, content="", tool_calls=[CALL]), said(0, content=None)],
+    "a function call, then blank text": [
+        said(0, function_call={"name": "f", "arguments": "{}"}),
+        said(1, content=" \n"),
+    ],
+    "content parts, then an empty call list": [
+        said(0, content=[{"type": "text", "text": "Hi"}]),
+        said(1, content=None, tool_calls=[]),
+    ],
+    "no message": [{"index": 0, "finish_reason": "tool_calls"}],
+    "no choices": [],
+}
+
+
+async def test_the_sql_says_a_choice_said_or_called_something_where_the_export_finds_it_did(engine):
+    def said_or_called(choices: Any, number: int) -> bool:
+        # What gateway.export.examples prefers of an approved choice: its non-blank text, its tool or function call.
+        response = {"choices": choices}
+        text = content_text(choice_message(response, number).get("content"))
+        called = tool_calls_of(response, number) or function_call_of(response, number) is not None
+        return bool(text and text.strip()) or bool(called)
+
+    by_sql = {key: bool(value) for key, value in (await read_in_sql(engine, choice_said_or_called, MESSAGES)).items()}
+
+    assert by_sql == in_python(said_or_called, MESSAGES)
+    assert by_sql[("listed reversed", 1)] and not by_sql[("listed reversed", 0)]
