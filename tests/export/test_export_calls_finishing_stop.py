@@ -9,6 +9,7 @@ user's correction of it stands (both databases).
 from __future__ import annotations
 
 from export_seed import conversation, exported, give_feedback, review, review_service, store_chat
+from fine_tuning_spec import chat_line_problems
 
 from gateway.export.formats import ExportFormat
 from gateway.review.records import Outcome
@@ -71,3 +72,18 @@ async def test_an_approval_of_an_empty_answer_finishing_tool_calls_leaves_the_en
     examples = await exported(engine, ExportFormat.JSONL)
 
     assert [(e["source"], e["preferred"]) for e in examples] == [("end_user_correction", "You have 120.50 EUR.")]
+
+
+async def test_the_lines_of_calls_finishing_stop_are_valid_fine_tuning_examples(engine):
+    calls = (
+        {"tools": [BALANCE_TOOL], "tool_calls": [CALL]},
+        {"functions": [BALANCE_FUNCTION], "function_call": FUNCTION_CALL},
+    )
+    for call in calls:
+        called = await store_chat(engine, messages=QUESTION, answer=None, finish_reason="stop", **call)
+        await review(review_service(engine), [called], Outcome.APPROVE)
+
+    lines = await exported(engine, ExportFormat.CHAT)
+
+    assert len(lines) == 2
+    assert [chat_line_problems(line) for line in lines] == [[], []]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from export_seed import exported, give_feedback, review_service
+from fine_tuning_spec import chat_line_problems
 from interaction_rows import interaction_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -65,6 +66,7 @@ async def test_an_approval_of_a_later_choice_that_only_called_a_tool_is_an_examp
     [line] = await exported(engine, ExportFormat.CHAT)
 
     assert line["messages"][-1] == {"role": "assistant", "content": None, "tool_calls": [CALL]}
+    assert chat_line_problems(line) == []
 
 
 async def test_an_approval_the_store_reads_but_that_makes_no_example_is_counted_in_the_summary(engine):
