@@ -32,6 +32,12 @@ console = Console(stderr=True)
 # How much the export writes at a time (characters): each write ends on SIGTERM (cli_signals.interruptible).
 WRITE_CHUNK_CHARACTERS = 64 * 1024
 logger = logging.getLogger("feedgate.export")
+# What makes an example, for someone whose export found none (their first, often) and for --help: the one
+# thing a first export most likely lacks is a label that says what the right answer was.
+WHAT_MAKES_AN_EXAMPLE = (
+    "an example is an end user's correction (feedback with a 'correction'), or a reviewer's approve or correct"
+    " decision on a task about one chat interaction; a thumbs-down alone makes none"
+)
 
 
 def _say(message: str, as_json: bool, level: int = logging.INFO, fields: dict[str, object] | None = None) -> None:
@@ -252,6 +258,8 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         summary += f"; next --stored-after: {next_token[0]}"
         fields["next_stored_after"] = next_token[0]
     _say(summary, as_json, fields=fields)
+    if tally.rows == 0 and not next_token:  # a following export finding nothing new is as it should be
+        _say(f"no labelled example to export: {WHAT_MAKES_AN_EXAMPLE}", as_json)
     for warning in unseen:
         _say(warning, as_json, logging.WARNING)
 
@@ -263,7 +271,11 @@ def add_export_command(
 ) -> None:
     """Register `export` on the `feedgate` parser."""
     parser = commands.add_parser(
-        "export", parents=[common], **described("labelled examples as fine-tuning JSONL (chat, preference or jsonl)")
+        "export",
+        parents=[common],
+        epilog=f"{WHAT_MAKES_AN_EXAMPLE[:1].upper()}{WHAT_MAKES_AN_EXAMPLE[1:]}. The summary on stderr says how many"
+        " lines were written and what was left out.",
+        **described("labelled examples as fine-tuning JSONL (chat, preference or jsonl)"),
     )
     # The values are checked by export_options, as GET /api/export checks them, not by argparse.
     parser.add_argument(

@@ -27,6 +27,7 @@ async def test_the_summary_is_a_json_log_line_with_its_figures(database_url, eng
     [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
     assert summary["message"] == "wrote 1 line from 1 labelled example (1 end_user_correction)"
     assert (summary["level"], summary["lines"], summary["examples"], summary["duplicates"]) == ("info", 1, 1, 0)
+    assert summary["no_example"] == 0
     assert summary["sources"] == {"end_user_correction": 1}
 
 
