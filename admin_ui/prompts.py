@@ -68,8 +68,13 @@ async def _prompts_page(
     error: str | None = None,
     error_field: str | None = None,
     form: dict[str, str] | None = None,
+    open_the_only_app: bool = False,
 ) -> Response[Any]:
     prompt_service = services.prompts.service
+    apps = await prompt_service.apps()
+    if open_the_only_app and app is None and len(apps) == 1:
+        # One app leaves nothing to choose: its versions are what the reader came for.
+        app = apps[0]
     listing = await prompt_service.list(app) if app else None
     changed = request.query_params.get("changed")
     saved = changed in ("published", "activated", "canary", "promoted", "rolled back", "mode")
@@ -77,7 +82,7 @@ async def _prompts_page(
         request,
         "prompts.html",
         status_code=status_code,
-        apps=await prompt_service.apps(),
+        apps=apps,
         app=app,
         listing=listing,
         previous=_previous_in_series(listing) if listing is not None else {},
@@ -119,7 +124,7 @@ class PromptsController(Controller):
         """The apps with instructions, or one app's versions (?app=) with the forms to change them."""
         app = (request.query_params.get("app") or "").strip() or None
         try:
-            return await _prompts_page(request, user, services, app)
+            return await _prompts_page(request, user, services, app, open_the_only_app=True)
         except InvalidQuery as exc:
             return await _prompts_page(request, user, services, None, status_code=400, error=exc.message)
 

@@ -213,8 +213,21 @@ async def test_the_page_without_an_app_says_to_choose_one_to_see_its_versions(br
     # A version published from a review task, then "Prompts" in the header: the page showed the app's
     # name and the publish form, and nothing said its versions were behind that name.
     await gateway.services.prompts.service.publish("bot", "Be brief.", "first", "rita", activate=True)
+    await gateway.services.prompts.service.publish("helpdesk", "Be kind.", "first", "rita", activate=True)
     viewer = await browser_as("vic", Role.VIEWER)
 
     page = parse((await viewer.get("/admin/prompts")).text)
 
     assert page.find(data_testid="choose-app").text == "Choose an app above to see its versions and roll them out."
+
+
+async def test_the_page_without_an_app_opens_on_the_only_app_there_is(browser_as, gateway):
+    # With one app there is nothing to choose: "Choose an app above" only sent the reader to its one link.
+    await gateway.services.prompts.service.publish("bot", "Be brief.", "first", "rita", activate=True)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await viewer.get("/admin/prompts")).text)
+
+    assert page.find_all(data_testid="choose-app") == []
+    assert page.find("h1").text == "Prompts · bot"
+    assert [row.find("td").text for row in page.find(data_testid="versions").find_all("tr")[1:]] == ["v1"]
