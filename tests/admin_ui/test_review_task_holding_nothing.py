@@ -74,3 +74,15 @@ async def test_the_domain_refuses_a_decision_on_a_task_holding_nothing(gateway):
         assert "nothing to approve, reject or correct" in refused.message
     else:
         raise AssertionError("a decision over no interaction was recorded")
+
+
+async def test_its_page_suggests_no_action_over_nothing(browser_as, gateway):
+    # "Suggested action: Improve the prompt" over no answer, beside a notice saying there is nothing to decide here:
+    # its issue's fix is made from the issue's page, and this task can only be dismissed.
+    empty, _ = await empty_issue_task(gateway)
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    page = parse((await rita.get(f"/admin/reviews/{empty}")).text)
+
+    assert page.find_all("section", id="suggested-action") == []
+    assert page.find_all("p", id="nothing-to-decide")
