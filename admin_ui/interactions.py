@@ -14,7 +14,7 @@ from litestar.params import FromPath
 
 from admin_ui.choice_views import shown_choices
 from admin_ui.issue_shown import IssueShown, issue_shown
-from admin_ui.query_params import choice_param, refused_filter, text_param, time_box_type, time_param, url_with
+from admin_ui.query_params import choice_param, refused_filter, text_param, time_box, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.domain.conversation import conversation, tool_calls_of
@@ -146,8 +146,8 @@ async def _list_page(
         error=error,
         error_field=error_field,
         issue=issue,
-        # A time the box cannot show stays as typed in a text box (admin_ui.query_params.time_box_type).
-        time_boxes={name: time_box_type(filters.get(name)) for name in ("since", "until")},
+        # A time the box cannot show stays as typed in a text box (admin_ui.query_params.time_box).
+        time_boxes={name: time_box(filters.get(name)) for name in ("since", "until")},
     )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,14 +24,39 @@ def refused_filter(exc: HTTPException) -> str | None:
     return exc.extra.get("field") if isinstance(exc.extra, dict) else None
 
 
-# What a datetime-local box can hold: a date and a time to the minute, second or millisecond, no zone. A value it
-# cannot read is dropped by the browser, which showed a refused `since=yesterday` as an empty box.
-LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?")
+@dataclass(frozen=True, slots=True)
+class TimeBox:
+    """How a time filter's box shows the value in the URL: its input type and the value in it."""
+
+    type: str
+    value: str
 
 
-def time_box_type(value: str | None) -> str:
-    """The type of the box showing `value`, a time filter as typed: datetime-local when it can show it, else text."""
-    return "datetime-local" if value is None or value == "" or LOCAL_TIME.fullmatch(value) else "text"
+def read_time(value: str) -> datetime:
+    """A time filter's value as the listings read it: ISO 8601, "Z" for UTC, no offset meaning UTC (ValueError)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def time_box(value: str | None) -> TimeBox:
+    """The box showing a time filter: a datetime-local box holding the moment in UTC, as the pages show times (a zone
+    given is converted: the box has none), else a text box holding the value as typed.
+
+    A datetime-local box drops what it cannot read: it showed a refused `since=yesterday`, or a month 13, as an
+    empty box; and a moment finer than its milliseconds would be cut, changing the filter when the form is sent.
+    """
+    if not value:
+        return TimeBox("datetime-local", "")
+    try:
+        moment = read_time(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return TimeBox("text", value)
+    if moment.microsecond % 1000:
+        return TimeBox("text", value)
+    # isoformat, not strftime: its year keeps four digits (a box reads "999-01-01" as nothing).
+    precision = "milliseconds" if moment.microsecond else "seconds" if moment.second else "minutes"
+    return TimeBox("datetime-local", moment.isoformat(timespec=precision))
 
 
 def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200) -> str | None:
@@ -70,7 +95,7 @@ def time_param(request: Request[Any, Any, Any], name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return read_time(value)
     except ValueError:
         raise bad_filter(name, f"must be a time like 2026-12-01T09:30 (UTC); got {quoted(value)}") from None
 
