@@ -17,6 +17,7 @@ from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.query_params import choice_param, refused_filter, text_param, time_box, time_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
+from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.interactions import MAX_SEARCH_CHARS
@@ -25,6 +26,7 @@ from gateway.domain.quoting import clipped
 from gateway.knowledge.near_miss import closest_is_near
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
+from gateway.store.member_issues import MemberIssueStore
 
 LIST_PATH = "/admin/interactions"
 PAGE_SIZE = 50
@@ -65,6 +67,9 @@ class KnowledgeMiss:
     issue_id: str | None = None
     # Whether the entry scored near the threshold (gateway.knowledge.near_miss): a far one is no near miss.
     near: bool = True
+    # A far miss's fix is a new entry: made for the issue holding the question as a complaint (id, title), if one
+    # does, where it is linked and measured; the closest entry's issue is another question's (None: no issue).
+    question_issue: tuple[str, str] | None = None
 
 
 def knowledge_miss(policies: list[dict[str, Any]] | None) -> KnowledgeMiss | None:
@@ -78,11 +83,28 @@ def knowledge_miss(policies: list[dict[str, Any]] | None) -> KnowledgeMiss | Non
     return None
 
 
-async def _with_fix_issue(services: Services, miss: KnowledgeMiss | None) -> KnowledgeMiss | None:
+async def _with_fix_issue(services: Services, miss: KnowledgeMiss | None, interaction_id: str) -> KnowledgeMiss | None:
     if miss is None:
         return None
     near = closest_is_near(miss.score, miss.threshold, services.settings.knowledge_margin)
-    return replace(miss, issue_id=await services.fix_links.issue_fixed_by("knowledge", miss.entry_id), near=near)
+    entry_issue = await services.fix_links.issue_fixed_by("knowledge", miss.entry_id)
+    if near:
+        return replace(miss, issue_id=entry_issue)
+    return replace(
+        miss, issue_id=entry_issue, near=False, question_issue=await _issue_holding(services, interaction_id)
+    )
+
+
+async def _issue_holding(services: Services, interaction_id: str) -> tuple[str, str] | None:
+    """The issue holding the interaction as a complaint (id, title), if one does (an issue merged away holds none)."""
+    members = MemberIssueStore(services.engine)
+    holding = sorted(await members.counts([interaction_id]))
+    heads = await members.heads(holding)
+    for issue_id in holding:
+        head = heads.get(issue_id)
+        if head is not None and head["merged_into"] is None:
+            return issue_id, head["title"]
+    return None
 
 
 def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:
@@ -198,7 +220,11 @@ class InteractionsController(Controller):
 
     @get("/{interaction_id:str}")
     async def detail(
-        self, request: Request[Any, Any, Any], interaction_id: FromPath[str], services: NamedDependency[Services]
+        self,
+        request: Request[Any, Any, Any],
+        interaction_id: FromPath[str],
+        services: NamedDependency[Services],
+        user: NamedDependency[SignedInUser],
     ) -> Response[Any]:
         """One interaction in full: the conversation, the answer, its feedback, timings, tokens and the fixes applied."""
         found = await services.interaction_service.get_with_feedback(interaction_id)
@@ -214,7 +240,9 @@ class InteractionsController(Controller):
             answer_tool_calls=tool_calls_of(interaction.tool_calls),
             choices=shown_choices(found),
             notes=policy_notes(interaction.policies),
-            knowledge_miss=await _with_fix_issue(services, knowledge_miss(interaction.policies)),
+            knowledge_miss=await _with_fix_issue(services, knowledge_miss(interaction.policies), interaction.id),
+            # The far knowledge miss's offer of a new entry is for those who may make one.
+            can_change=user.allows(Role.REVIEWER),
             outcome=interaction.outcome,
             metadata=None if interaction.metadata is None else json.dumps(interaction.metadata, ensure_ascii=False),
             task_id=await services.reviews.task_holding(interaction.id),
