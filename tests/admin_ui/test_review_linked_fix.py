@@ -150,4 +150,18 @@ async def test_a_task_whose_issue_was_merged_says_its_fix_goes_to_the_issue_merg
     section = parse((await rita.get(f"/admin/reviews/{task_id}")).text).find("section", id="resolve-by-fix")
 
     # The merge handed the task to the surviving issue (gateway.review.merged_issues).
-    assert f"links the fix to issue {survivor} so its effect is measured" in " ".join(section.text.split())
+    assert "links the fix to issue «fees» so its effect is measured" in " ".join(section.text.split())
+    assert section.find("a", data_testid="fix-issue").attrs["href"] == f"/admin/issues/{survivor}"
+
+
+async def test_the_fix_forms_name_the_issue_they_link_to_by_its_title(browser_as, gateway):
+    # They named it by its id ("links the fix to issue 01a24b0c-785c-…"), which a reviewer cannot read.
+    ids = await store(gateway, interaction_row("How do I close my account?", "I cannot help."))
+    issue_id = await issue(gateway, ids, title="Close account")
+    task_id = await task(gateway, ids, issue_id=issue_id, reason="Account answers")
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    section = parse((await rita.get(f"/admin/reviews/{task_id}")).text).find("section", id="resolve-by-fix")
+
+    assert "links the fix to issue «Close account» so its effect is measured" in " ".join(section.text.split())
+    assert issue_id not in section.find("p").text
