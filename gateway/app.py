@@ -54,6 +54,7 @@ from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
 from gateway.privacy.retention import prune_periodically
 from gateway.public_prefix import strip_prefix
+from gateway.request_ids import with_request_ids
 from gateway.services import Services
 from gateway.services_setup import open_services
 from gateway.static_files import static_files
@@ -102,7 +103,8 @@ class FeedgateApp:
             ):
                 await self.api.state.services.proxy(scope, receive, send)
                 return
-            send = with_security_headers(path, send)
+            # The proxy's own answers take their request id where they are made (gateway.proxy.relay).
+            send = with_request_ids(with_security_headers(path, send))
             if path in self._cors_paths:
                 # Before any answer below (the NUL refusal is one): every answer carries them alike.
                 send = with_cors_headers(scope, send, self._cors_origins)

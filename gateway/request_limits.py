@@ -51,6 +51,7 @@ from gateway.observability.metrics import (
     CLOSED_SILENT,
     record_connection_closed,
 )
+from gateway.request_ids import request_id_line
 
 # As large as any real client's head needs (OpenAI's SDKs send ~1 KB; nginx allows 32 KB, Node 16 KB).
 MAX_REQUEST_HEAD_BYTES = 64 * 1024
@@ -239,7 +240,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self.transport.write(
             f"HTTP/1.1 {status.value} {status.phrase}\r\n".encode() + b"content-type: application/json\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\n" + SAME_ORIGIN_LINES + self._cors_lines() +
-            b"connection: close\r\n\r\n" + body
+            request_id_line() + b"connection: close\r\n\r\n" + body
         )  # fmt: skip
 
     def _cors_lines(self) -> bytes:

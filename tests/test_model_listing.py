@@ -139,6 +139,18 @@ async def test_when_every_upstream_fails_the_app_gets_the_default_upstreams_answ
     assert response.json()["error"]["message"] == "Incorrect API key provided"
 
 
+async def test_the_default_upstreams_answer_keeps_its_request_id():
+    # The SDKs read it as the error's request_id: the one to quote to the provider.
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "local.test":
+            raise httpx.ConnectError("connection refused")
+        return httpx.Response(401, json={"error": {"message": "no"}}, headers={"x-request-id": "req_provider"})
+
+    response = await _get(_proxy(handler, [LOCAL, DEFAULT]))
+
+    assert response.headers.get_list("x-request-id") == ["req_provider"]
+
+
 async def test_when_no_upstream_answers_the_app_gets_a_502_naming_each():
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")

@@ -43,3 +43,14 @@ def test_a_100_kb_header_written_at_once_gets_a_431_not_the_apps_401(start_gatew
     body = json.loads(answer.partition(b"\r\n\r\n")[2])
     assert body["error"]["code"] == "request_header_fields_too_large"
     assert f"longer than {MAX_REQUEST_HEAD_BYTES} bytes" in body["error"]["message"]
+
+
+def test_a_431_carries_a_request_id(start_gateway, settings):
+    # The SDKs read it as the error's request_id, as on every other answer the gateway makes.
+    gateway = start_gateway(settings)
+
+    answer = exchange(gateway.port, b"GET /v1/models HTTP/1.1\r\nhost: g\r\nx-big: " + b"a" * 5_000_000 + b"\r\n\r\n")
+    head = answer.partition(b"\r\n\r\n")[0].lower()
+
+    assert statuses(answer) == [431]
+    assert b"\r\nx-request-id: req_" in head

@@ -24,6 +24,7 @@ from gateway.proxy.relay import Headers, send_error, send_json, send_whole
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.content_coding import UnreadableCoding, decoded_content
+from gateway.request_ids import with_request_id
 
 logger = logging.getLogger("feedgate.proxy")
 
@@ -128,9 +129,11 @@ class ModelListing:
         body = b"".join(chunks)
         if not 200 <= response.status_code < 300:
             kept = [(b"content-type", response.header("content-type").encode("latin-1"))]
-            encoding = response.header("content-encoding")
-            if encoding:
-                kept.append((b"content-encoding", encoding.encode("latin-1")))
+            # Its `x-request-id` too: the SDKs' request_id, the id to quote to the provider about it.
+            for name in ("content-encoding", "x-request-id"):
+                value = response.header(name)
+                if value:
+                    kept.append((name.encode(), value.encode("latin-1")))
             raise _Failed(f"it answered {response.status_code}", (response.status_code, kept, body))
         return _models_of(body, response.header("content-encoding"))
 
@@ -160,7 +163,7 @@ async def _send_failure(send: Callable[..., Any], failures: Sequence[tuple[Upstr
     default = failures[-1][1]  # the default upstream is the last one
     if default.answer is not None:
         status, headers, body = default.answer
-        await send_whole(send, status, [*headers, (b"content-length", str(len(body)).encode())], body)
+        await send_whole(send, status, with_request_id([*headers, (b"content-length", str(len(body)).encode())]), body)
         return
     status, code = default.gateway
     message = "No upstream listed its models: " + "; ".join(f"{up.name!r}: {failed.said}" for up, failed in failures)

@@ -23,7 +23,7 @@ async def refuse(
 
     The SDKs read `x-request-id` as the error's request_id, the id a developer quotes: unless `extra`
     carries the upstream's, it is the interaction's, which finds the record. A call that is not
-    recorded gets none, as it gets no interaction id: an id that finds nothing would mislead.
+    recorded has no interaction id: its answer gets a fresh request id (gateway.request_ids).
     """
     if call is None:
         await send_error(send, status, message, code, [*extra])

@@ -12,6 +12,7 @@ import orjson
 from gateway.errors import openai_error_body
 from gateway.proxy.upstream import UpstreamFailed, UpstreamResponse
 from gateway.recording.exchange import Answer
+from gateway.request_ids import with_request_id
 
 Headers = list[tuple[bytes, bytes]]
 Send = Callable[..., Any]
@@ -62,13 +63,18 @@ async def send_whole(send: Send, status: int, headers: Headers, body: bytes) -> 
 async def send_json(send: Send, status: int, payload: dict[str, Any] | bytes, extra: Headers) -> None:
     """Send a JSON answer the gateway makes itself (an error, or a policy's held answer): an object, or its bytes."""
     body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    await send_whole(send, status, [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra], body)
+    await send_own(send, status, body, extra)
 
 
 async def send_error(send: Send, status: int, message: str, code: str, extra: Headers) -> None:
     """Send an error in OpenAI's format, so SDKs raise their usual exceptions."""
-    body = openai_error_body(status, message, code)
-    await send_whole(send, status, [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra], body)
+    await send_own(send, status, openai_error_body(status, message, code), extra)
+
+
+async def send_own(send: Send, status: int, body: bytes, extra: Headers) -> None:
+    """Send a JSON answer of the gateway's own with `extra` headers, and an `x-request-id` (gateway.request_ids)."""
+    headers = [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
+    await send_whole(send, status, with_request_id(headers), body)
 
 
 async def relay_stream(
