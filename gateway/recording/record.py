@@ -14,6 +14,7 @@ from gateway.recording.exchange import MAX_RECORDED_BYTES, Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import (
     content_text,
+    looks_like_events,
     message_calls,
     reassemble_chat_stream,
     reassemble_completion_stream,
@@ -78,7 +79,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         if failed and not row["error"]:
             row["error"] = f"upstream answered {exchange.status_code}"
         return row
-    if "text/event-stream" in exchange.content_type:
+    if named_event_stream(exchange.content_type) or (stream and looks_like_events(body)):
         reassemble = _STREAM_REASSEMBLERS.get(exchange.endpoint)
         response = reassemble(body) if reassemble else None
         if isinstance(response, dict) and response.get("error"):
@@ -123,6 +124,11 @@ _FITTED_COLUMNS = (
 )
 
 
+def named_event_stream(content_type: str) -> bool:
+    """Whether a content type names an event stream: `text/event-stream` in any case, with any parameters."""
+    return "text/event-stream" in content_type.lower()
+
+
 def fitted_names(row: Json) -> Json:
     """The row with each bounded name fitted to its column (a longer one lost the row on PostgreSQL)."""
     for key, width in _FITTED_COLUMNS:
@@ -161,7 +167,7 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
         # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer,
         # but its start, when the proxy kept no more, is stored as it reads (a JSON answer's raw start).
         decoded = decoded_content(
-            body, exchange.content_encoding, keep_cut_off=raw_cut or "text/event-stream" in exchange.content_type
+            body, exchange.content_encoding, keep_cut_off=raw_cut or named_event_stream(exchange.content_type)
         )
     except UnreadableCoding as exc:
         # Its bytes, stored as they are, would read as mojibake.

@@ -11,6 +11,7 @@ import orjson
 
 from gateway.store.interactions import InteractionFilter
 
+from .sse_bodies import streamed_chat
 from .writing import chat_exchange
 
 
@@ -74,3 +75,18 @@ async def test_a_200_whose_body_is_not_json_is_listed_among_the_errors(make_writ
         errors[0]["error"] == "upstream answered 200 with an answer that is not JSON: Service temporarily unavailable"
     )
     assert await store.list(InteractionFilter(outcome="ok"), 10) == []
+
+
+async def test_a_stream_sent_as_plain_text_is_stored_as_the_answer_it_is(make_writer, store):
+    # Some servers name their event stream text/plain: it was stored as "an answer that is not JSON".
+    writer = make_writer(store)
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Capital?"}], "stream": True}
+    exchange = chat_exchange(request=request, body_chunks=[streamed_chat()], content_type="text/plain; charset=utf-8")
+    writer.submit(exchange)
+
+    await writer.flush()
+
+    row = await store.get(exchange.id)
+    assert row is not None
+    assert (row["error"], row["response_text"], row["stream"]) == (None, "The capital of France is Paris.", True)
+    assert [row["id"] for row in await store.list(InteractionFilter(outcome="ok"), 10)] == [exchange.id]

@@ -1,0 +1,52 @@
+"""A streamed call's answer is rebuilt as the stream it is, whatever content type the upstream named it.
+
+Some OpenAI-compatible servers send a stream as `text/event-stream; charset=utf-8`, in another case, or as
+`text/plain`: read as a whole answer, its events were "not JSON", and a good streamed answer was stored as
+"upstream answered 200 with an answer that is not JSON". A 200 that is neither JSON nor events stays an error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.recording.record import build_interaction_row
+
+from .exchanges import CHAT_REQUEST, exchange
+from .sse_bodies import streamed_chat
+
+STREAMED = {**CHAT_REQUEST, "stream": True}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/event-stream; charset=utf-8", "Text/Event-Stream", "text/plain", "text/plain; charset=utf-8", ""],
+)
+def test_a_stream_under_another_content_type_is_rebuilt_as_a_stream(content_type):
+    row = build_interaction_row(exchange(request=STREAMED, body=streamed_chat(), content_type=content_type))
+
+    assert row["error"] is None
+    assert (row["response_text"], row["finish_reason"]) == ("The capital of France is Paris.", "stop")
+
+
+def test_a_stream_opening_with_a_comment_is_rebuilt_as_a_stream():
+    # An SSE comment line (": keep-alive") before the first event, as some servers send.
+    body = b": keep-alive\n\n" + streamed_chat()
+
+    row = build_interaction_row(exchange(request=STREAMED, body=body, content_type="text/plain"))
+
+    assert (row["error"], row["response_text"]) == (None, "The capital of France is Paris.")
+
+
+def test_events_answering_a_call_that_asked_for_no_stream_stay_an_error():
+    # The app asked for one JSON answer: the SDK cannot read events as one.
+    row = build_interaction_row(exchange(body=streamed_chat(), content_type="text/plain"))
+
+    assert row["error"].startswith("upstream answered 200 with an answer that is not JSON: ")
+
+
+def test_a_plain_text_answer_to_a_stream_request_that_holds_no_events_stays_an_error():
+    body = b"upstream overloaded, data: none"
+
+    row = build_interaction_row(exchange(request=STREAMED, body=body, content_type="text/plain"))
+
+    assert row["error"] == "upstream answered 200 with an answer that is not JSON: upstream overloaded, data: none"
