@@ -25,6 +25,16 @@ class TaskConflict(Exception):
         self.message = message
 
 
+class HoldsNothing(TaskConflict):
+    """A new task would hold none of the interactions it concerns: other tasks hold every one, for good.
+
+    The review service answers it with the tasks holding them named (gateway.review.issue_holders)."""
+
+    def __init__(self, interaction_ids: tuple[str, ...]) -> None:
+        super().__init__("other review tasks already hold every interaction given: nothing was opened")
+        self.interaction_ids = interaction_ids
+
+
 class ClaimedByOther(TaskConflict):
     """Another reviewer's running claim forbids the change: who holds the task, and until when."""
 

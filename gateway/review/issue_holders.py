@@ -2,7 +2,9 @@
 
 An interaction is held by one task for good (gateway.review.opening), so an issue task opened after
 another task took some of its issue's complaints does not hold them, down to none at all ("Interactions
-(0)" on a task about 18 complaints). Its page then names the tasks that do, so nobody looks for them.
+(0)" on a task about 18 complaints). Its page then names the tasks that do, so nobody looks for them. A task
+that would hold none of what it concerns is not opened at all: the review service refuses a person's, naming the
+tasks holding it (`holding_nothing_refusal`), and a rule's is not written.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.review.errors import TaskConflict
+from gateway.domain.quoting import quoted
+from gateway.review.errors import HoldsNothing, TaskConflict
 from gateway.review.records import ACTIVE_STATUSES, ReviewTask
 from gateway.store.review_holders import ReviewHolders
 
@@ -37,25 +40,34 @@ async def held_elsewhere(holders: ReviewHolders, task: ReviewTask, member_ids: S
     return [HeldElsewhere(task_id, count, statuses.get(task_id, "")) for task_id, count in ranked]
 
 
-async def refuse_a_task_holding_nothing(holders: ReviewHolders, interaction_ids: Sequence[str]) -> None:
-    """Refuse (TaskConflict naming them) a task over `interaction_ids` when closed tasks hold every one of them.
+async def holding_nothing_refusal(
+    holders: ReviewHolders, refused: HoldsNothing, issue_id: str | None = None
+) -> TaskConflict:
+    """What a person is told when a new task would hold nothing (`refused`): the tasks holding its interactions named,
+    with their status, and what to do. `issue_id`: the request named only that issue, and these are its complaints.
 
-    An interaction is held by one task for good, so such a task would hold none of them ("Nothing to decide here");
-    an open task holding some is updated instead, and ids nobody holds yet make a task worth opening.
+    An interaction is held by one task for good, so such a task would hold none of them ("Nothing to decide here"); the
+    review service refuses it under the opening's lock (gateway.review.opening.plan_opening) and says this after.
     """
-    wanted = list(dict.fromkeys(interaction_ids))
-    counts = await holders.counts(wanted) if wanted else {}
-    if not wanted or sum(counts.values()) < len(wanted):
-        return
-    statuses = await holders.statuses(list(counts))
-    if any(statuses.get(task_id) in ACTIVE_STATUSES for task_id in counts):
-        return
+    wanted = list(dict.fromkeys(refused.interaction_ids))
+    counts = await holders.counts(wanted)
+    statuses = await holders.statuses(list(counts)) if counts else {}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     named = [f"review task {task_id} ({statuses.get(task_id, '?')}) holds {count}" for task_id, count in ranked[:NAMED]]
     more = f" and {len(ranked) - NAMED} more" if len(ranked) > NAMED else ""
-    # The words the review service's own refusal of a request naming no issue uses (ReviewService.open_manual).
-    raise TaskConflict(
-        "every interaction given was already reviewed in an earlier task, and an interaction is never reviewed twice, "
-        f"so a new task would hold none of these {len(wanted)} ({'; '.join(named)}{more}): nothing was opened; "
-        "read the decisions there, or reopen that task"
+    listed = f" ({'; '.join(named)}{more})" if named else ""
+    what, these = (
+        (f"every complaint of issue {quoted(issue_id)}", f"its {len(wanted)} complaints")
+        if issue_id is not None
+        else ("every interaction given", f"these {len(wanted)}")
+    )
+    if any(statuses.get(task_id) in ACTIVE_STATUSES for task_id in counts):
+        return TaskConflict(
+            f"{what} is held by another review task already, and an interaction is never reviewed twice, so a new "
+            f"task would hold none of {these}{listed}: nothing was opened; comment on the open task that judges "
+            "them, or reopen a closed one"
+        )
+    return TaskConflict(
+        f"{what} was already reviewed in an earlier task, and an interaction is never reviewed twice, so a new task "
+        f"would hold none of {these}{listed}: nothing was opened; read the decisions there, or reopen that task"
     )

@@ -19,7 +19,8 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
-from gateway.review.errors import TaskConflict
+from gateway.review.errors import HoldsNothing, TaskConflict
+from gateway.review.issue_holders import holding_nothing_refusal
 from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import UNFINISHED, Priority, ReviewTaskDetail, Source, SuggestedAction
@@ -31,6 +32,7 @@ from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.review_figures import ReviewFigureStore
+from gateway.store.review_holders import ReviewHolders
 from gateway.store.review_task_changes import ActiveIssueTaken
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
 from gateway.store.reviews import ReviewFilter, ReviewStore
@@ -58,6 +60,8 @@ class ReviewService(ReviewDecisions):
         super().__init__(store, figures, levels, clock, redactor)
         # Where a person's task on an issue merged away goes (gateway.domain.issue_scope).
         self._issue_heads = issue_heads or IssueEditStore(store.engine)
+        # Who holds the interactions of a task refused for holding nothing, to name them.
+        self._holders = ReviewHolders(store.engine)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -116,24 +120,41 @@ class ReviewService(ReviewDecisions):
         when nothing was written: every interaction was held by a closed task and no issue is named,
         or the open task already says all this. `suggested_action` defaults to one computed from the
         interactions' feedback and earlier reviews; `actor` defaults to "rule:<source>".
+        A person's (source manual) new task that would hold nothing is refused (TaskConflict naming the tasks
+        holding what it concerns, `_write`).
         """
         return await self._write(open_request(**asked), suggested_action, key)
 
     async def _write(
         self, request: OpenRequest, suggested_action: SuggestedAction | None = None, key: KeyClaim | None = None
     ) -> OpenResult | None:
-        """Open or update the task `request` asks for (see `write_task`), on its issue as `_on_holder` hands it over."""
+        """Open or update the task `request` asks for (see `write_task`), on its issue as `_on_holder` hands it over.
+
+        Every opening comes here, so here is the one rule for a new task that would hold nothing (other tasks hold
+        each interaction it concerns, for good: gateway.review.opening.plan_opening decides it under the opening's
+        lock): a rule's is not written (None), a person's is refused (TaskConflict naming those tasks and what to do).
+        A person naming an issue and no interaction concerns the issue's complaints.
+        """
         request = await self._on_holder(request)
         by_rule = request.source != Source.MANUAL
+        if not by_rule and request.issue_id is not None and not request.interaction_ids:
+            request = replace(request, issue_complaints=tuple(await self._figures.issue_complaints(request.issue_id)))
         action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids, by_rule)
         now = self._clock()
-        return await self._store.open_or_update(
-            request.issue_id,
-            request.interaction_ids,
-            lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
-            by_rule=by_rule,
-            key=key,
-        )
+        try:
+            return await self._store.open_or_update(
+                request.issue_id,
+                request.interaction_ids,
+                lambda existing, fresh, told, held: plan_opening(
+                    request, action, now, self.levels, existing, fresh, told, held
+                ),
+                by_rule=by_rule,
+                key=key,
+                weighed=request.issue_complaints,
+            )
+        except HoldsNothing as refused:
+            about = request.issue_id if not request.interaction_ids else None
+            raise await holding_nothing_refusal(self._holders, refused, about) from None
 
     async def _on_holder(self, request: OpenRequest) -> OpenRequest:
         """`request` on the issue holding its issue's complaints now (the asked one kept as `asked_issue_id`), once the
@@ -189,15 +210,12 @@ class ReviewService(ReviewDecisions):
         request = replace(request, asked_issue_id=issue_id)
         written = await self._write(redacted_request(self._redactor, request))
         if written is None:
+            # A new task holding nothing was refused by `_write`: nothing written means the open task already says this.
             holder = await self._store.open_task_for(request.issue_id, interaction_ids, by_rule=False)
-            if holder is not None:
-                raise TaskConflict(
-                    f"open task {holder['id']} already holds these interactions and was asked this before: "
-                    "comment on that task, or name other interactions"
-                )
+            which = f"open task {holder['id']}" if holder is not None else "the open task"
             raise TaskConflict(
-                "every interaction given was already reviewed in an earlier task, and an interaction is never "
-                "reviewed twice: name other interactions, or reopen the earlier task"
+                f"{which} already holds these interactions and was asked this before: "
+                "comment on that task, or name other interactions"
             )
         return replace(await self._opened(written), asked_issue_id=issue_id)
 

@@ -19,6 +19,7 @@ from gateway.store.stats import StatsStore
 from gateway.store.tables import (
     feedback,
     interactions,
+    issue_members,
     issues,
     review_decisions,
     review_task_interactions,
@@ -203,3 +204,9 @@ class ReviewFigureStore:
         """The app of issue `issue_id` (None when there is no such issue)."""
         app: str | None = await self._scalar(select(issues.c.app).where(issues.c.id == issue_id))
         return app
+
+    async def issue_complaints(self, issue_id: str) -> list[str]:
+        """The ids of the interactions issue `issue_id` holds (none when there is no such issue)."""
+        m = issue_members.c
+        rows = await self._rows(select(m.interaction_id).where(m.issue_id == issue_id))
+        return [row["interaction_id"] for row in rows]

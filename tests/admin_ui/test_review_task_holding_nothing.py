@@ -18,13 +18,17 @@ DECISION_FORMS = ("approve-form", "reject-form", "correct-form", "knowledge-form
 
 
 async def empty_issue_task(gateway) -> tuple[str, str]:
-    """A manual task about an issue whose two complaints an earlier task, dismissed since, holds: (the empty task, the
-    holder)."""
+    """A manual task about an issue whose two complaints another task, dismissed since, holds: (the empty task, the
+    holder).
+
+    Opened about the issue alone before the other task took its complaints: a task asked for once tasks hold all it
+    concerns is refused (gateway.review.issue_holders), so this is how one comes to hold nothing now.
+    """
     ids = await store(gateway, interaction_row("What is the fee?", "2%"), interaction_row("Is there a fee?", "Yes."))
     issue_id = await issue(gateway, ids, title="Transfer fee answers")
+    empty = await task(gateway, [], issue_id=issue_id, reason="Review the issue")
     holder = await task(gateway, ids, reason="Two answers first")
     await gateway.services.reviews.dismiss(holder, "otto")  # closed, it keeps its two for good
-    empty = await task(gateway, ids, issue_id=issue_id, reason="Review the issue")
     assert (await gateway.services.reviews.get(empty)).interaction_ids == ()
     return empty, holder
 
