@@ -32,10 +32,8 @@ from gateway.domain.issues import IssueDetail
 from gateway.domain.quoting import clipped
 from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.review.errors import TaskConflict
-from gateway.review.issue_holders import refuse_a_task_holding_nothing
 from gateway.review.records import Priority, Source
 from gateway.services import Services
-from gateway.store.review_holders import ReviewHolders
 
 # How a page names what changed under it (IssueChanged's differences).
 SEEN_FIELDS = {"status": "its status", "title": "its title"}
@@ -250,7 +248,6 @@ class IssueActionsController(Controller):
             if priority not in {p.value for p in Priority}:
                 raise InvalidQuery("priority", "Choose a priority: high, medium or low.")
             refuse_nul("reason", form.get("reason"))
-            await refuse_a_task_holding_nothing(ReviewHolders(services.engine), detail.member_ids)
             opened = await services.reviews.open_or_update(
                 app=detail.issue.app,
                 source=Source.MANUAL,

@@ -43,10 +43,8 @@ from gateway.fixes.new_fix import check_fix_fields
 from gateway.prompts.errors import PromptConflict
 from gateway.review.calibration_report import DEFAULT_REVIEW_RATE
 from gateway.review.errors import ChoiceRefused, TaskConflict, TaskNotFound
-from gateway.review.issue_holders import refuse_a_task_holding_nothing
 from gateway.review.records import ListedStatus, Priority, Source
 from gateway.services import Services
-from gateway.store.review_holders import ReviewHolders
 from gateway.store.reviews import ReviewFilter, ReviewSort
 
 
@@ -135,7 +133,6 @@ class ReviewsController(AdminController):
         raises=[Conflict],
     )
     async def open_task(self, services: NamedDependency[Services], data: JSONBody[NewTask]) -> Response[OpenedTaskJSON]:
-        await refuse_a_task_holding_nothing(ReviewHolders(services.engine), data.interaction_ids)
         opened = await services.reviews.open_manual(
             app=data.app,
             reason=data.reason,

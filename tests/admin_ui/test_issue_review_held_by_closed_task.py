@@ -1,8 +1,9 @@
 """Asking for a review task over complaints a closed task already holds, every one, is refused up front (409).
 
 An interaction is held by one task for good, so the issue page's "Open a review task" made a task holding nothing
-(its page then said "Nothing to decide here"); now the issue page and `POST /api/reviews` refuse it by one rule
-(gateway.review.issue_holders.refuse_a_task_holding_nothing), naming the task that holds them, and open nothing.
+(its page then said "Nothing to decide here"), and so did `POST /api/reviews` naming only the issue; now both refuse
+it by the review service's one rule (gateway.review.opening.plan_opening, gateway.review.issue_holders naming the
+task that holds them), and open nothing.
 """
 
 from __future__ import annotations
@@ -50,4 +51,19 @@ async def test_the_api_refuses_it_the_same_way(client, gateway, admin_headers):
 
     assert response.status_code == 409
     assert f"review task {holder} (dismissed)" in response.json()["detail"]
+    assert await task_count(gateway) == 1
+
+
+async def test_the_api_refuses_a_task_naming_only_the_issue_whose_complaints_closed_tasks_hold(
+    client, gateway, admin_headers
+):
+    issue_id, _, holder = await reviewed_issue(gateway)
+    body = {"app": APP, "reason": "look at the issue", "issue_id": issue_id, "created_by": "paula"}
+
+    response = await client.post("/api/reviews", json=body, headers=admin_headers)
+
+    assert response.status_code == 409
+    said = response.json()["detail"]
+    assert f"review task {holder} (dismissed) holds 2" in said
+    assert "reopen that task" in said
     assert await task_count(gateway) == 1
