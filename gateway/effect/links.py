@@ -280,17 +280,25 @@ def _actor(name: Any) -> str:
 def _plausible(live_at: datetime, now: datetime) -> datetime:
     """`live_at` if it lies within a year of `now`: further is a typo, and the newest link decides an issue's effect."""
     if abs(live_at - now) > MAX_LIVE_AT_DISTANCE:
-        raise InvalidQuery(
-            "live_at",
-            f"'live_at' must be within {MAX_LIVE_AT_DISTANCE.days} days of now; got {live_at.isoformat()}",
-        )
+        raise _too_far(live_at)
     return live_at
 
 
+def _too_far(live_at: datetime) -> InvalidQuery:
+    """The refusal of a `live_at` further than a year from now."""
+    return InvalidQuery(
+        "live_at", f"'live_at' must be within {MAX_LIVE_AT_DISTANCE.days} days of now; got {live_at.isoformat()}"
+    )
+
+
 def _aware(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive time, or one UTC cannot hold (year 1 at +14:00 is year 0 there), is refused."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidQuery("live_at", "'live_at' needs a timezone (e.g. 2026-12-01T09:00:00Z)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise _too_far(moment) from None
 
 
 def _untriaged(head: IssueHead) -> bool:

@@ -117,6 +117,19 @@ async def test_refused_links(client, admin_headers, engine):
     assert (await client.get(url, headers=admin_headers)).json()["data"] == []
 
 
+async def test_a_live_at_beyond_the_range_of_utc_times_is_a_400_naming_it(client, admin_headers, engine):
+    """Year 1 at +14:00 is still year 0 in UTC, and 9999-12-31 at -14:00 already year 10000: no 500."""
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        body = {"kind": "knowledge", "fix_id": entry["id"], "live_at": moment}
+        response = await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)
+
+        assert response.status_code == 400, (moment, response.text)
+        assert "within 366 days of now" in response.json()["detail"], response.text
+        assert response.json()["extra"][0]["key"] == "live_at"
+
+
 async def test_an_issue_without_a_fix_has_an_empty_effect_with_the_reason(client, admin_headers, engine):
     issue_id = await new_issue(engine)
 
