@@ -1,6 +1,6 @@
 """Replaying one recorded request, as a fix would shape it, through the gateway's upstream client.
 
-The replay asks for a whole answer (`stream` false, no `stream_options`) whatever the app did,
+The replay asks for a whole answer (`stream` false, no `stream_options`, no `background`) whatever the app did,
 so one JSON body carries the new answer; its text is read as the recorder reads it
 (gateway.recording.record.summarise_response). It is not recorded as an interaction.
 """
@@ -33,9 +33,14 @@ class ReplayResult:
     status_code: int | None
 
 
+# Keys that would make the upstream answer other than with one whole body: a stream's options, and a background
+# Responses call's flag (its answer is a queued response with no output, to be polled).
+NOT_REPLAYED = frozenset({"stream_options", "background"})
+
+
 def replay_body(body: Json) -> Json:
-    """`body` asking for a whole answer (a stream's options dropped)."""
-    whole = {key: value for key, value in body.items() if key != "stream_options"}
+    """`body` asking for a whole answer now (a stream's options and a background flag dropped)."""
+    whole = {key: value for key, value in body.items() if key not in NOT_REPLAYED}
     whole["stream"] = False
     return whole
 
