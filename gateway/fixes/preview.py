@@ -74,6 +74,10 @@ class PreviewItem:
     score: float | None = None
     # Whether an upstream call was made for it (what the preview cost).
     called: bool = False
+    # The tool calls the answer they got made, and those of the new answer, as recorded (None: none): a model
+    # that answers by calling the app's tools often says no text, and the calls are what the fix changes.
+    original_tool_calls: list[Row] | None = None
+    new_tool_calls: list[Row] | None = None
 
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> PreviewItem:
@@ -216,7 +220,10 @@ class FixPreviewService:
         request, endpoint = member["request"], member["endpoint"]
         question = last_user_message(request)
         correction = "\n".join(member["corrections"]) or None
-        base = {"interaction_id": member["id"], "question": question, "original_answer": member["response_text"]}
+        base = {
+            "interaction_id": member["id"], "question": question, "original_answer": member["response_text"],
+            "original_tool_calls": member["tool_calls"] or None,
+        }  # fmt: skip
         applied = await applier.apply(request, endpoint, question)
         if applied.body is None:
             status: ItemStatus = "not_matched" if applied.not_matched else "failed"
@@ -229,7 +236,7 @@ class FixPreviewService:
         status = "replayed" if result.error is None else "failed"
         return PreviewItem(
             **base, new_answer=result.answer, correction=correction, status=status, error=result.error,
-            score=applied.score, called=True,
+            score=applied.score, called=True, new_tool_calls=result.tool_calls,
         )  # fmt: skip
 
 

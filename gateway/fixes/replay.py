@@ -26,11 +26,13 @@ MAX_ERROR_CHARS = 500
 
 @dataclass(frozen=True, slots=True)
 class ReplayResult:
-    """The new answer's text, or why there is none (`error`), with the upstream's status."""
+    """The new answer's text and tool calls, or why there is none (`error`), with the upstream's status."""
 
     answer: str | None
     error: str | None
     status_code: int | None
+    # The calls the new answer made (an answer calling the app's tools may have no text at all).
+    tool_calls: list[Json] | None = None
 
 
 # Keys that would make the upstream answer other than with one whole body: a stream's options, and a background
@@ -75,5 +77,11 @@ async def replay(
         detail = str(message or raw[:MAX_ERROR_CHARS].decode("utf-8", errors="replace"))
         status = response.status_code
         return ReplayResult(None, f"upstream answered {status}: {detail}"[:MAX_ERROR_CHARS], status)
-    answer_text = summarise_response(endpoint, answer).get("response_text")
-    return ReplayResult(answer_text if isinstance(answer_text, str) else None, None, response.status_code)
+    summary = summarise_response(endpoint, answer)
+    answer_text, calls = summary.get("response_text"), summary.get("tool_calls")
+    return ReplayResult(
+        answer_text if isinstance(answer_text, str) else None,
+        None,
+        response.status_code,
+        calls if isinstance(calls, list) else None,
+    )

@@ -52,12 +52,12 @@ class FixPreviewStore:
     async def members_to_replay(self, issue_id: str, limit: int) -> list[Row]:
         """Up to `limit` of the issue's replayable members, newest first, each with its end users' corrections.
 
-        Each row: id, endpoint, model, request, response_text, created_at and `corrections` (the
+        Each row: id, endpoint, model, request, response_text, tool_calls, created_at and `corrections` (the
         current feedback's corrections, oldest user first).
         """
         i = interactions.c
         query = (
-            select(i.id, i.endpoint, i.model, i.request, i.response_text, i.created_at)
+            select(i.id, i.endpoint, i.model, i.request, i.response_text, i.tool_calls, i.created_at)
             .join(issue_members, issue_members.c.interaction_id == i.id)
             .where(issue_members.c.issue_id == issue_id, i.endpoint.in_(REPLAYABLE_ENDPOINTS), i.request.is_not(None))
             .order_by(i.created_at.desc(), i.id.desc())
