@@ -25,6 +25,7 @@ from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message, why_no_issue
+from gateway.domain.quoting import quoted
 from gateway.imports.jsonl import MAX_LINE_BYTES, ImportReport
 from gateway.observability.logs import resolved_format
 
@@ -99,7 +100,7 @@ async def _refuse_unknown_app(engine: AsyncEngine, app: str) -> None:
     known = set(await NegativeFeedbackStore(engine).apps()) | set(await IssueStore(engine).live_apps())
     if app not in known:
         listed = ", ".join(sorted(known)[:20]) or "none yet"
-        raise ConfigError(f"--app {app!r} has no negative feedback and no issues; apps that have: {listed}")
+        raise ConfigError(f"--app {quoted(app)} has no negative feedback and no issues; apps that have: {listed}")
 
 
 def cluster(args: argparse.Namespace, settings: Settings) -> None:

@@ -17,6 +17,7 @@ import idna
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
+from gateway.domain.quoting import quoted
 from gateway.url_text import shown_url, url_credentials_end
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def http_header_name(name: str | None) -> str | None:
     so the setting silently did nothing.
     """
     if name is not None and not _HEADER_NAME.fullmatch(name):
-        raise ValueError(f"{name!r} is not an HTTP header name: write the name alone, e.g. x-forwarded-for")
+        raise ValueError(f"{quoted(name)} is not an HTTP header name: write the name alone, e.g. x-forwarded-for")
     return name
 
 
@@ -102,7 +103,7 @@ def browser_origin(origin: str) -> str:
     """
     if origin == "*":
         return origin
-    problem = f"{origin!r} is not a browser origin: write scheme://host[:port], e.g. https://app.example"
+    problem = f"{quoted(origin)} is not a browser origin: write scheme://host[:port], e.g. https://app.example"
     try:
         parts = urlsplit(origin)
         port = parts.port
@@ -128,7 +129,7 @@ def browser_origin(origin: str) -> str:
 def check_port(option: str, port: int) -> int:
     """`port` when it is a TCP port one can listen on and be found at; else a ConfigError naming `option`."""
     if not MIN_PORT <= port <= MAX_PORT:
-        raise ConfigError(f"{option} must be a port number from {MIN_PORT} to {MAX_PORT}, got {port}")
+        raise ConfigError(f"{option} must be a port number from {MIN_PORT} to {MAX_PORT}, got {quoted(port)}")
     return port
 
 
@@ -187,9 +188,13 @@ def check_upstream_names(names: list[str], default_name: str) -> None:
     repeated: list[tuple[tuple[str | int, ...], str]] = []
     for index, name in enumerate(names):
         if name == default_name:
-            repeated.append(((index, "name"), f"{name!r} names the default upstream (upstream_url); choose another"))
+            repeated.append(
+                ((index, "name"), f"{quoted(name)} names the default upstream (upstream_url); choose another")
+            )
         elif name in first:
-            repeated.append(((index, "name"), f"upstream {name!r} is already upstreams.{first[name]}; one per name"))
+            repeated.append(
+                ((index, "name"), f"upstream {quoted(name)} is already upstreams.{first[name]}; one per name")
+            )
         else:
             first[name] = index
     if repeated:
@@ -203,7 +208,7 @@ def check_one_gate_per_app(apps: list[str]) -> None:
     for index, app in enumerate(apps):
         if app in first:
             repeated.append(
-                ((index, "app"), f"app {app!r} already has a gate (review_gates.{first[app]}); one entry per app")
+                ((index, "app"), f"app {quoted(app)} already has a gate (review_gates.{first[app]}); one entry per app")
             )
         else:
             first[app] = index
@@ -257,7 +262,7 @@ def pathless_upstreams(settings: Settings) -> list[str]:
         if "/" not in after_scheme:
             url = shown_url(upstream.url)
             warnings.append(
-                f"upstream {upstream.name!r} ({url}) has no path, so calls go to {url}/chat/completions;"
+                f"upstream {quoted(upstream.name)} ({url}) has no path, so calls go to {url}/chat/completions;"
                 f" OpenAI-compatible APIs usually live under /v1 (e.g. {url}/v1)"
             )
     return warnings
@@ -267,7 +272,7 @@ def unrouted_upstreams(settings: Settings) -> list[str]:
     """One warning per `[[upstreams]]` entry that names no model and no prefix: no call would ever go there."""
     # Warned, not refused (as the secrets are): a running deployment must not stop starting after an upgrade.
     return [
-        f"upstream {upstream.name!r} ({shown_url(upstream.url)}) lists no models and no model_prefixes, so no call goes"
+        f"upstream {quoted(upstream.name)} ({shown_url(upstream.url)}) lists no models and no model_prefixes, so no call goes"
         f" to it (they all go to {shown_url(settings.upstream_url)}): add models = [...] or model_prefixes = [...] to its entry"
         for upstream in settings.upstreams
         if not upstream.models and not upstream.model_prefixes

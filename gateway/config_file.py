@@ -17,6 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from gateway.config_checks import ConfigError
+from gateway.domain.quoting import quoted
 
 # A Python value that tomllib reads, as the TOML type it was.
 _TOML_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
@@ -42,7 +43,7 @@ def unknown_key(config_file: str | Path, key: str, place: str, known: list[str],
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     what = "a Feedgate setting" if table_name is None else f"a key of {table_name}"
-    return f"config file {config_file}: {place + key!r} is not {what}{hint}"
+    return f"config file {config_file}: {quoted(place + key)} is not {what}{hint}"
 
 
 def _check_table(

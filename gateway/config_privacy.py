@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from gateway.config_checks import MAX_DAYS
 from gateway.config_entries import RedactionPattern
+from gateway.domain.quoting import quoted
 from gateway.privacy.redaction import BUILT_IN_RULES
 
 
@@ -37,7 +38,7 @@ class PrivacySettings(BaseModel):
             if rule.name in taken:
                 built_in = ", ".join(sorted(r.name for r in BUILT_IN_RULES))
                 raise ValueError(
-                    f"redaction rule name {rule.name!r} is taken (built-in rules: {built_in}; each custom rule "
+                    f"redaction rule name {quoted(rule.name)} is taken (built-in rules: {built_in}; each custom rule "
                     "needs a name of its own)"
                 )
             taken.add(rule.name)

@@ -6,6 +6,8 @@ import ipaddress
 
 from pydantic import BaseModel, Field, field_validator
 
+from gateway.domain.quoting import quoted
+
 # The first path segments the gateway serves itself: a prefix starting with one would shadow them.
 _OWN_SEGMENTS = frozenset({"v1", "admin", "api", "static", "schema", "metrics", "healthz", "readyz"})
 
@@ -21,9 +23,9 @@ def checked_root_path(value: str) -> str:
         or any(not segment or segment in (".", "..") for segment in segments[1:])
         or any(character in path for character in "?#%\\ \"'<>")
     ):
-        raise ValueError(f"{value!r} is not a URL path: write the public prefix as /name, e.g. /feedgate")
+        raise ValueError(f"{quoted(value)} is not a URL path: write the public prefix as /name, e.g. /feedgate")
     if segments[1] in _OWN_SEGMENTS:
-        raise ValueError(f"{value!r} starts with /{segments[1]}, a path the gateway serves itself: pick another")
+        raise ValueError(f"{quoted(value)} starts with /{segments[1]}, a path the gateway serves itself: pick another")
     return path
 
 
@@ -54,6 +56,6 @@ class ReverseProxySettings(BaseModel):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(
-                    f"{entry!r} is not an IP address or network: write e.g. 10.0.0.5 or 10.0.0.0/8"
+                    f"{quoted(entry)} is not an IP address or network: write e.g. 10.0.0.5 or 10.0.0.0/8"
                 ) from None
         return value

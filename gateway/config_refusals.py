@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from gateway.config_checks import DATABASE_URL_FORMS
+from gateway.domain.quoting import clipped, quoted
 from gateway.url_text import shown_url, without_url_passwords
 
 # A setting whose name ends so holds a secret, and its value is never echoed (a log or a terminal would keep
@@ -79,6 +80,14 @@ def _without_passwords(reason: str) -> str:
     return DATABASE_URL_FORMS.join(without_url_passwords(part) for part in reason.split(DATABASE_URL_FORMS))
 
 
+def _quoted_value(given: object) -> str:
+    """A refused value as a refusal quotes it (`quoted`: a long one by its start and length), any URL's password
+    hidden before it is cut, so no part of one is left to show."""
+    if isinstance(given, str):
+        return quoted(without_url_passwords(given))
+    return clipped(without_url_passwords(repr(given)))
+
+
 def invalid_settings(exc: ValidationError, origins: SettingOrigins | None = None) -> str:
     """One line per refused setting, naming it and where its value came from, with the value unless it is a secret.
 
@@ -97,7 +106,10 @@ def invalid_settings(exc: ValidationError, origins: SettingOrigins | None = None
         if isinstance(given, str) and path.endswith("url"):
             # A URL may carry a user and password, or a key in its query: quoted without them.
             given = shown_url(given)
-        shown = "" if hidden or given is None else f"; got {without_url_passwords(repr(given))}"
+        reason = _without_passwords(_reason(error["msg"]))
+        value = "" if hidden or given is None else _quoted_value(given)
+        # A check that quotes the value in its own words has said it: not said twice.
+        shown = f"; got {value}" if value and value not in reason else ""
         unit = "; a number of seconds" if path.endswith(_SECONDS_ENDINGS) else ""
-        lines.append(f"  {path or 'settings'}{where}: {_without_passwords(_reason(error['msg']))}{shown}{unit}")
+        lines.append(f"  {path or 'settings'}{where}: {reason}{shown}{unit}")
     return "\n".join(lines)

@@ -102,3 +102,19 @@ def test_cluster_refuses_an_app_with_no_complaints_and_no_issues_naming_those_th
     assert refused.stderr.strip().splitlines()[-1] == (
         "feedgate: --app 'suport-bot' has no negative feedback and no issues; apps that have: support-bot"
     )
+
+
+def test_cluster_quotes_a_long_unknown_app_by_its_start_and_its_length(tmp_path: Path):
+    # A pasted value of 3,000 characters was echoed whole; the API quotes such a value so (gateway/domain/quoting.py).
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    data = tmp_path / "feedback.jsonl"
+    data.write_bytes(b"\n".join(complaint_lines(REFUNDS)) + b"\n")
+    run(["import", str(data)], env)
+
+    refused = run(["cluster", "--app", "x" * 3000], env)
+
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"feedgate: --app '{'x' * 60}…' (3,000 characters) has no negative feedback and no issues; "
+        "apps that have: support-bot"
+    )
