@@ -12,6 +12,7 @@ from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
+from gateway.domain.quoting import quoted
 
 if TYPE_CHECKING:
     from gateway.store.keys import ListedKey
@@ -53,7 +54,10 @@ def keys_create(args: argparse.Namespace, settings_of: Callable[[argparse.Namesp
 
 def keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
     """Revoke a gateway key by id."""
-    from gateway.store.keys import GatewayKeyStore
+    from gateway.store.keys import KEY_PREFIX, GatewayKeyStore
+
+    if args.key_id.startswith(KEY_PREFIX):
+        raise ConfigError(_pasted_key(args.key_id, settings))
 
     async def revoke() -> bool:
         async with prepared_database(settings, creates=False) as engine:
@@ -65,11 +69,30 @@ def keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
         "revoked already)",
     )
     if not revoked:
-        raise ConfigError(f"no live key with id {args.key_id}")
+        raise ConfigError(f"no live key with id {quoted(args.key_id)}")
     # Each running gateway process keeps a key's lookup for a while: say how long the key may still pass.
     print(
         f"revoked {args.key_id}: running gateways refuse it within {settings.key_cache_seconds:g} s (FEEDGATE_KEY_CACHE_SECONDS)"
     )
+
+
+def _pasted_key(raw_key: str, settings: Settings) -> str:
+    """Why `keys revoke` refuses a key given in place of its id: never the key (echoed, it stayed in the terminal and
+    any log of the session), but the id to revoke, which `keys list` cannot tell among an app's keys."""
+    from gateway.store.keys import GatewayKeyStore, LiveKey
+
+    async def find() -> LiveKey | None:
+        async with prepared_database(settings, reads_only=True) as engine:
+            return await GatewayKeyStore(engine).live_key(raw_key)
+
+    found = run_stoppable(find, NOTHING_CHANGED)
+    said = "that is a key itself, not a key's id (a key is never printed back)"
+    if found is None:
+        return (
+            f"{said}, and no live key is that one: it is revoked already, or was issued on another database; "
+            "`feedgate keys list` shows the ids"
+        )
+    return f"{said}: it is key {found.id} of app {found.app}; revoke it with `feedgate keys revoke {found.id}`"
 
 
 def keys_list(args: argparse.Namespace, settings: Settings) -> None:
