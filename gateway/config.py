@@ -36,11 +36,13 @@ from gateway.config_review import ReviewSettings
 from gateway.config_serving import ServingSettings
 
 logger = logging.getLogger("feedgate")
-# FEEDGATE_ variables of the project that are not settings: `serve --workers` hands its workers
-# their arguments in one; compose.yaml, the tests, CI and the benchmarks read the others.
+# The FEEDGATE_ variables `serve --workers` hands its workers (gateway/serve_workers.py) begin so: none is a
+# setting, nor a typo of one. Listed one by one, a new one was warned of by every worker.
+INTERNAL_VARIABLES_PREFIX = "FEEDGATE_INTERNAL_"
+# Other FEEDGATE_ variables of the project that are not settings: compose.yaml, the tests, CI and the
+# benchmarks read them.
 NOT_SETTINGS = frozenset(
     {
-        "FEEDGATE_INTERNAL_SERVE_ARGUMENTS",
         "FEEDGATE_PUBLIC_PORT",
         "FEEDGATE_TEST_POSTGRES",
         "FEEDGATE_SCREENSHOTS",
@@ -227,6 +229,7 @@ def load_settings(
     named = [getattr(settings, name) for name in Settings.model_fields if name.endswith("_env")]
     named += [upstream.api_key_env for upstream in settings.upstreams]
     also_known = {name for name in named if isinstance(name, str)} | set(NOT_SETTINGS)
+    also_known |= {name for name in os.environ if name.startswith(INTERNAL_VARIABLES_PREFIX)}
     for line in unknown_variables(os.environ, Settings.model_fields, also_known):
         logger.warning(line)
     return settings

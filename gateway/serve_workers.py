@@ -30,14 +30,14 @@ from typing import Any
 import orjson
 
 from gateway.app import FeedgateApp, create_app
-from gateway.config import Settings, load_settings
+from gateway.config import INTERNAL_VARIABLES_PREFIX, Settings, load_settings
 from gateway.request_limits import bounded_protocol
 
 # How the parent hands its command line to the workers (spawned processes inherit the environment).
-ARGUMENTS_ENV = "FEEDGATE_INTERNAL_SERVE_ARGUMENTS"
+ARGUMENTS_ENV = f"{INTERNAL_VARIABLES_PREFIX}SERVE_ARGUMENTS"
 # The parent's pid, for the worker's parent watch: a worker slow to start may be reparented before it
 # builds its app, and would then take its new parent (init, a subreaper) for the one to watch.
-SERVE_PID_ENV = "FEEDGATE_INTERNAL_SERVE_PID"
+SERVE_PID_ENV = f"{INTERNAL_VARIABLES_PREFIX}SERVE_PID"
 # prometheus_client's multi-process mode reads its per-process files from this folder: each
 # multi-worker run gets a fresh one (unless the operator set it, which is then cleared of dead processes).
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"

@@ -18,6 +18,7 @@ from gateway.config_checks import (
     unrouted_upstreams,
 )
 from gateway.config_entries import RedactionPattern, Upstream
+from gateway.serve_workers import ARGUMENTS_ENV, SERVE_PID_ENV
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +42,17 @@ def test_a_misspelt_variable_is_named_in_a_warning_with_the_setting_it_resembles
 
 def test_the_variable_naming_the_retrain_secret_is_no_typo(monkeypatch, caplog):
     monkeypatch.setenv("FEEDGATE_RETRAIN_WEBHOOK_SECRET", "s3cret")
+
+    with caplog.at_level("WARNING", logger="feedgate"):
+        load_settings()
+
+    assert caplog.messages == []
+
+
+@pytest.mark.parametrize("variable", [ARGUMENTS_ENV, SERVE_PID_ENV])
+def test_the_variables_serve_hands_its_workers_are_no_typos(monkeypatch, caplog, variable: str):
+    # Each `serve --workers N` worker warned "FEEDGATE_INTERNAL_SERVE_PID is not a Feedgate setting".
+    monkeypatch.setenv(variable, "12345")
 
     with caplog.at_level("WARNING", logger="feedgate"):
         load_settings()
