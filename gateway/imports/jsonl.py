@@ -14,6 +14,7 @@ import orjson
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.domain.quoting import quoted
 from gateway.exact_json import loads_exact
 from gateway.feedback.submission import InvalidSubmission, submission_from
 from gateway.privacy.redaction import FEEDBACK_FIELDS, INTERACTION_FIELDS, Redactor
@@ -139,7 +140,7 @@ def _refuse_unknown_fields(record: dict[str, Any]) -> None:
     if unknown:
         close = difflib.get_close_matches(unknown[0], LINE_FIELDS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise BadLine(f"unknown field {unknown[0]!r}{hint}: a line holds {', '.join(LINE_FIELDS)}")
+        raise BadLine(f"unknown field {quoted(unknown[0])}{hint}: a line holds {', '.join(LINE_FIELDS)}")
 
 
 def _end_user(record: dict[str, Any], request: dict[str, Any]) -> str | None:

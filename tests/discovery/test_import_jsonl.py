@@ -117,6 +117,18 @@ async def test_a_misspelt_field_is_a_bad_line_naming_it(engine, tmp_path):
     assert reason.startswith("unknown field 'respnse' (did you mean 'response'?)")
 
 
+async def test_a_long_unknown_field_is_quoted_by_its_start_and_its_length(engine, tmp_path):
+    # `feedgate import` prints each bad line's reason: a 3,000-character field name was printed whole.
+    line = record("imported-1", "Q", "A")
+    line["x" * 3000] = 1
+    path = write_lines(tmp_path / "in.jsonl", [line])
+
+    report = await import_jsonl(engine, path)
+
+    [(_, reason)] = report.errors
+    assert reason.startswith(f"unknown field '{'x' * 60}…' (3,000 characters): a line holds id, app")
+
+
 async def test_an_id_with_a_slash_is_a_bad_line(engine, tmp_path):
     # An id is a path segment of the pages and the API: "conv/17" could never be opened there.
     path = write_lines(tmp_path / "in.jsonl", [record("conv/17", "Q", "A"), record("conv 17?#%", "Q", "A")])
