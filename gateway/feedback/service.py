@@ -68,7 +68,9 @@ class FeedbackService:
 
         `client_address` is the posting browser's, for the per-address rate limit of token posts.
         """
-        # When the post came: an erasure of its end user after this drops it (the lookup may wait, for a stream).
+        # When the post came: the event's time, so a voter's posts stay in the order they were sent (two waiting for
+        # a stream to be stored found it in their own order, and the vote sent first could end up current), and an
+        # erasure of its end user after this drops it.
         received = self._clock()
         submitter: Submitter | None = None
         submission: Submission | None = None
@@ -90,7 +92,7 @@ class FeedbackService:
             if submitter is not None and await self._exhausted(submitter):
                 # A retry of a post stored before the token was spent gets that post's event, as it would
                 # under the rate: told "spent, do not retry", its page took the stored vote for lost.
-                replayed = await self._replayed(submission, submitter) if submission is not None else None
+                replayed = await self._replayed(submission, submitter, received) if submission is not None else None
                 if replayed is not None:
                     return replayed
                 # Waiting would not help: no Retry-After telling the page to try again in a few seconds.
@@ -101,7 +103,7 @@ class FeedbackService:
             interaction = await self._posted.find(submission.interaction_id, submitter)
             authorize(submitter, submission.interaction_id, interaction)
             refuse_unknown_choice(submission, interaction)
-            event = self._event(submission, interaction, submitter)
+            event = self._event(submission, interaction, submitter, received)
         except FeedbackRefused:
             # Refused for what it names (an unknown or other interaction, another user): like a 422, it
             # spends only the address's allowance, so the refusal that says what to fix stays in view.
@@ -189,7 +191,7 @@ class FeedbackService:
             return False
         return await self._store.token_submissions(submitter.token.token_id) >= bound
 
-    async def _replayed(self, submission: Submission, submitter: Submitter) -> Recorded | None:
+    async def _replayed(self, submission: Submission, submitter: Submitter, received: datetime) -> Recorded | None:
         """The event a token post repeats under its idempotency key, as `record` answers a replay; None if none."""
         if submitter.token is None or submission.idempotency_key is None:
             return None
@@ -198,7 +200,8 @@ class FeedbackService:
         if stored is None or interaction is None:
             return None
         authorize(submitter, submission.interaction_id, interaction)
-        refuse_a_different_post(stored, self._store.as_stored(self._event(submission, interaction, submitter)))
+        posted = self._event(submission, interaction, submitter, received)
+        refuse_a_different_post(stored, self._store.as_stored(posted))
         return Recorded(FeedbackEvent.from_row(stored), created=False)
 
     def _exhausted_refusal(self) -> FeedbackRefused:
@@ -216,16 +219,18 @@ class FeedbackService:
         elif submitter.app is not None:
             await self._limits.check_app(submitter.app)
 
-    def _event(self, submission: Submission, interaction: Interaction, submitter: Submitter) -> dict[str, Any]:
-        now = self._clock()
+    def _event(
+        self, submission: Submission, interaction: Interaction, submitter: Submitter, received: datetime
+    ) -> dict[str, Any]:
+        """The row storing `submission`, given at `received` (a vote sent while its answer streamed: 0 s after it)."""
         speaker = voice(submission, interaction, submitter)
         return submission.as_event(
             # as_event reads the id and app (imports hand it a whole interaction row).
             {"id": interaction.id, "app": interaction.app},
-            created_at=now,
+            created_at=received,
             user_id=speaker.user_id,
             submitted_via=submitter.via,
-            seconds_after_answer=max(0.0, (now - interaction.answered_at).total_seconds()),
+            seconds_after_answer=max(0.0, (received - interaction.answered_at).total_seconds()),
             voter=speaker.voter,
         )
 

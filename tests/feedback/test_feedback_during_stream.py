@@ -116,3 +116,31 @@ def test_an_app_key_post_on_an_answer_still_streaming_is_told_to_post_when_it_en
     assert early.status_code == 404
     assert early.json()["error"]["code"] == "interaction_not_found"
     assert "stored when its stream ends" in early.json()["error"]["message"]
+
+
+def test_of_two_votes_sent_while_the_answer_streams_the_one_sent_last_stays_current(
+    sdk, live_gateway, fake_upstream, monkeypatch
+):
+    # Each waiting post looks for the answer every 2 s; the second post's looks fall a second after the first's,
+    # and the stream ends just after the first's look: the second vote is the first to find the answer stored.
+    monkeypatch.setattr(posted_interaction, "VOUCHED_WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(posted_interaction, "STREAM_POLL_SECONDS", 2.0)
+    raw = sdk.chat.completions.with_raw_response.create(model="gated-gpt", messages=MESSAGES, stream=True)
+    chunks = iter(raw.parse())
+    next(chunks)
+    token = {"x-feedgate-feedback-token": raw.headers["x-feedgate-feedback-token"]}
+
+    def vote(thumbs: str) -> httpx.Response:
+        return httpx.post(f"{live_gateway.url}/feedback", json={"thumbs": thumbs}, headers=token, timeout=30)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(vote, "up")
+        time.sleep(1.0)
+        second = pool.submit(vote, "down")  # the end user changed their mind while the answer streamed
+        time.sleep(1.3)
+        fake_upstream.app.release()
+        list(chunks)
+        assert [first.result(timeout=30).status_code, second.result(timeout=30).status_code] == [201, 201]
+
+    current = live_gateway.interaction(raw.headers["x-feedgate-interaction-id"])["feedback"]["current"]
+    assert [event["thumbs"] for event in current] == ["down"]
