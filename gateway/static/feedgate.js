@@ -83,6 +83,19 @@
     return error;
   }
 
+  // Each post's own idempotency key, the same on its tries: a post the gateway stored whose answer was lost on the way
+  // (a proxy's 504 after it gave up waiting for the gateway, a link dropped) is answered with the event stored at
+  // its second try, where it was stored twice. A vote or comment sent later is a new post, with a new key.
+  function postKey() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    return "feedgate-" + Array.prototype.map.call(bytes, function (byte) { return (byte < 16 ? "0" : "") + byte.toString(16); }).join("");
+  }
+
   function wait(seconds) {
     return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); });
   }
@@ -112,6 +125,7 @@
     if (choice !== undefined && choice !== null && choice !== "" && payload.choice === undefined) {
       payload.choice = typeof choice === "string" && /^[0-9]+$/.test(choice.trim()) ? Number(choice) : choice;
     }
+    if (payload.idempotency_key === undefined) payload.idempotency_key = postKey();
     var endpoint = options.endpoint || defaultEndpoint;
     var body = JSON.stringify(payload);
     return attempt(0, false);

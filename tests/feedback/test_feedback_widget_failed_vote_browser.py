@@ -107,3 +107,34 @@ def test_a_server_error_is_not_sent_again_by_itself_and_is_told_plainly(
     assert "Press the thumb again" in page.evaluate(STATUS)
     assert gateway.interaction(interaction_id)["feedback"]["events"] == []
     page.close()
+
+
+def test_a_vote_stored_whose_answer_a_proxy_lost_is_not_stored_again_by_its_second_try(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # A proxy in front of the gateway gave up waiting (say, on a post that waited for its answer's stream) and
+    # answered 504, yet the gateway stored the vote: the widget's second try stored it a second time.
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    page.clock.install()  # the page's timers, run ahead while it waits: the second try leaves at once
+    posts: list[str] = []
+
+    def stored_then_lost(route) -> None:
+        posts.append(route.request.post_data or "")
+        if len(posts) > 1:
+            route.continue_()
+            return
+        route.fetch()  # it reaches the gateway, which stores it
+        headers = {"access-control-allow-origin": page_server.origin, "content-type": "text/html"}
+        route.fulfill(status=504, headers=headers, body="<html><body><h1>504 Gateway Time-out</h1></body></html>")
+
+    page.route("**/v1/feedback", stored_then_lost)
+
+    press_running_timers(page, "Bad answer", then="Your vote is in")
+
+    assert len(posts) == 2
+    assert pressed(page) == ("false", "true")
+    assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["down"]
+    page.close()

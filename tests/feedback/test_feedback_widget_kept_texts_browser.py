@@ -21,8 +21,10 @@ ALL_CONTROLS = 'data-feedgate-controls="thumbs rating correction comment"'
 
 
 def sent(posts: list[str]) -> list[dict]:
-    """The posted bodies, without the fields every post carries."""
-    return [{k: v for k, v in json.loads(post).items() if k != "interaction_id"} for post in posts]
+    """The posted bodies, without the fields every post carries (its interaction, its own idempotency key)."""
+    return [
+        {k: v for k, v in json.loads(post).items() if k not in ("interaction_id", "idempotency_key")} for post in posts
+    ]
 
 
 def current(gateway, interaction_id: str) -> tuple:
