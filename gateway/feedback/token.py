@@ -128,6 +128,11 @@ def _wrong_part(token: str, parts: list[str]) -> str | None:
         return "it is empty"
     if token in _UNSET_VARIABLE:
         return f"it is {token!r}, as a page's unset variable reads"
+    # A page's slips with a right token, which "does not start with v1." left the developer staring at a v1 token.
+    if token[:7].lower() == "bearer ":
+        return "it starts with 'Bearer ': this header takes the token alone (or send 'Authorization: Bearer <token>')"
+    if len(token) > 1 and token[0] == token[-1] == '"':
+        return "it is in quotes: send the token without them (a string put through JSON.stringify gets them)"
     expected = _PARTS.get(parts[0])
     if expected is None:
         return f"it does not start with {ANONYMOUS}. or {USER_BOUND}."

@@ -204,6 +204,9 @@ def test_an_expired_token_says_how_long_tokens_last(clock, ttl, said):
         tokens.verify(token)
 
 
+BEARER_PREFIX = "it starts with 'Bearer ': this header takes the token alone (or send 'Authorization: Bearer <token>')"
+
+
 @pytest.mark.parametrize(
     ("token", "said"),
     [
@@ -211,6 +214,14 @@ def test_an_expired_token_says_how_long_tokens_last(clock, ttl, said):
         ("undefined", "it is 'undefined', as a page's unset variable reads"),
         ("null", "it is 'null', as a page's unset variable reads"),
         ("sk-secret-app-key", "it does not start with v1. or v2."),
+        # What a page's code does with the token by mistake: the header's value written as Authorization's, or a
+        # string put through JSON.stringify (a template's |tojson); both read as "does not start with v1.".
+        ("Bearer v1.id.123.sig", BEARER_PREFIX),
+        ("bearer sk-secret-app-key", BEARER_PREFIX),
+        (
+            '"v1.id.123.sig"',
+            "it is in quotes: send the token without them (a string put through JSON.stringify gets them)",
+        ),
         ("v1.id.123", "a v1 token has 4 parts separated by dots, this one has 3"),
         ("v2.id.123.sig", "a v2 token has 5 parts separated by dots, this one has 4"),
         ("v1..123.sig", "its second part, the interaction id, is empty"),
