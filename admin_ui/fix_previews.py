@@ -12,7 +12,7 @@ measured), or resolves one of the issue's open review tasks by it on the task's 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -27,6 +27,7 @@ from admin_ui.query_params import is_whole_number
 from admin_ui.rendering import render
 from admin_ui.session import current_user, reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.conversation import ToolCall, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.quoting import clipped, quoted
@@ -232,6 +233,21 @@ async def _answer_choices(services: Services, preview: FixPreview) -> dict[str, 
     return choices
 
 
+class AnswerCalls(NamedTuple):
+    """The tool calls of one item's answer they got and of its replay, as the interaction page shows them."""
+
+    original: tuple[ToolCall, ...]
+    new: tuple[ToolCall, ...]
+
+
+def _tool_calls(preview: FixPreview) -> dict[str, AnswerCalls]:
+    """Each item's calls, by interaction id: an answer by tool call often has no text, and its calls are what changed."""
+    return {
+        item.interaction_id: AnswerCalls(tool_calls_of(item.original_tool_calls), tool_calls_of(item.new_tool_calls))
+        for item in preview.items
+    }
+
+
 async def _preview_page(
     request: Request[Any, Any, Any],
     services: Services,
@@ -256,6 +272,7 @@ async def _preview_page(
         preview=preview,
         counts=preview.counts(),
         answer_choices=await _answer_choices(services, preview),
+        tool_calls=_tool_calls(preview),
         issue_title=view.title if view is not None else None,
         # Open or claimed: the tasks whose page can still resolve them by a fix.
         tasks=[task for task in tasks.data if task.active][:TASKS_OFFERED],
