@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import clipped
+from gateway.prompts.service import MAX_CANARY_SHARE, MIN_CANARY_SHARE, is_canary_share
 
 
 class NamesAField(Protocol):
@@ -47,12 +48,17 @@ def non_blank_lines(text: str) -> list[str]:
 def canary_share(form: Any, name: str) -> float:
     """The form's canary percentage (`name`) as the share of traffic the prompt service takes (0.1 for 10)."""
     raw = str(form.get(name, "")).strip()
-    message = f"the canary's share must be a percentage above 0 and below 100, e.g. 10; got {clipped(raw) if raw else 'nothing'}"
+    # Said here in the form's unit: the service's own message speaks of a fraction (0.1).
+    message = (
+        f"the canary's share must be a percentage from {MIN_CANARY_SHARE * 100:g} to {MAX_CANARY_SHARE * 100:g}, "
+        f"e.g. 10; got {clipped(raw) if raw else 'nothing'}"
+    )
     try:
         percent = float(raw)
     except ValueError:
         raise InvalidQuery(name, message) from None
-    # Said here in the form's unit: the service's own message speaks of a fraction (0.1).
-    if not 0 < percent < 100:
+    # Rounded off the float's error (99.9 / 100 is 0.9990000000000001), so the range's ends typed are in it.
+    share = round(percent / 100, 12)
+    if not is_canary_share(share):
         raise InvalidQuery(name, message)
-    return percent / 100
+    return share

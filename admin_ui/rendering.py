@@ -19,6 +19,7 @@ from gateway.counted import counted
 from gateway.domain.interaction_briefs import FeedbackTally
 from gateway.domain.shares import share_text
 from gateway.domain.spans import span_words
+from gateway.prompts.service import MAX_CANARY_SHARE, MIN_CANARY_SHARE
 from gateway.review.source_words import source_words
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -144,6 +145,9 @@ environment.filters.update(
 environment.globals["url"] = template_url
 # `counted(n, "interaction")` in a template: a number with its noun, as every message says it ("1 interaction").
 environment.globals["counted"] = counted_text
+# The canary share's range in percent, as the number boxes' min and max (gateway.prompts.service holds the rule).
+environment.globals["canary_percent_min"] = f"{MIN_CANARY_SHARE * 100:g}"
+environment.globals["canary_percent_max"] = f"{MAX_CANARY_SHARE * 100:g}"
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

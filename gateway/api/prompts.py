@@ -58,7 +58,7 @@ class NewVersion(RequestBody):
 
 
 class CanaryShare(RequestBody):
-    """The share of the app's traffic (0 < share < 1) the canary gets, e.g. 0.1."""
+    """The share of the app's traffic (0.001 to 0.999) the canary gets, e.g. 0.1."""
 
     share: float
 

@@ -66,7 +66,7 @@ class Deployment:
     model: str | None
     active: PromptVersion | None
     canary: PromptVersion | None
-    # The share of traffic (0 < share < 1) the canary gets, by a stable hash of the end user.
+    # The share of traffic (0.001 to 0.999: gateway.prompts.service) the canary gets, by a stable hash of the end user.
     canary_share: float | None
     canary_started_at: datetime | None
     # The version active before the current one: where rolling back the active version returns

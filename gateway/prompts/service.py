@@ -67,9 +67,35 @@ def _mode(mode: str | None) -> Mode | None:
     raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {quoted(mode)}")
 
 
+def _model(model: str | None) -> str | None:
+    """The model a version is for (None: every model); a model given blank is refused, not taken as every model."""
+    if model is not None and not model.strip():
+        raise InvalidQuery(
+            "model",
+            "'model' must not be blank: name a model (e.g. gpt-4o-mini), or leave it out for a version every model "
+            "of the app gets",
+        )
+    return _name(model, "model", required=False)
+
+
+# The canary's share of traffic: a share below the smallest gets next to no calls (1e-300 gets none, so the guard
+# never compares it), one above the largest leaves the active version next to none.
+MIN_CANARY_SHARE = 0.001
+MAX_CANARY_SHARE = 0.999
+
+
+def is_canary_share(share: float) -> bool:
+    """Whether `share` is a canary's share of traffic the gateway takes (MIN_CANARY_SHARE to MAX_CANARY_SHARE)."""
+    return math.isfinite(share) and MIN_CANARY_SHARE <= share <= MAX_CANARY_SHARE
+
+
 def _share(share: float | None, field: str = "canary_share") -> float | None:
-    if share is not None and not (math.isfinite(share) and 0 < share < 1):
-        raise InvalidQuery(field, f"'{field}' must be between 0 and 1 (exclusive), e.g. 0.1; got {quoted(share)}")
+    if share is not None and not is_canary_share(share):
+        raise InvalidQuery(
+            field,
+            f"'{field}' must be a fraction of traffic from {MIN_CANARY_SHARE} to {MAX_CANARY_SHARE}, e.g. 0.1; "
+            f"got {quoted(share)}",
+        )
     return share
 
 
@@ -167,7 +193,7 @@ class PromptService:
         draft = PromptVersion(
             id=str(uuid_utils.uuid7()),
             app=app_name or "",
-            model=_name(asked.model, "model", required=False),
+            model=_model(asked.model),
             number=0,
             text=asked.text,
             author=_name(asked.author, "author") or "",
@@ -193,7 +219,7 @@ class PromptService:
     async def canary(
         self, version_id: str, share: float, actor: str, detail: dict[str, Any] | None = None
     ) -> ListedVersion:
-        """Roll a version out to `share` (0 < share < 1) of its app and model's traffic, or change the canary's share."""
+        """Roll a version out to `share` (MIN_CANARY_SHARE to MAX_CANARY_SHARE) of its app and model's traffic, or change the canary's share."""
         checked = _share(share, "share")
         if checked is None:
             raise InvalidQuery("share", "'share' is required: the canary's share of traffic, e.g. 0.1")

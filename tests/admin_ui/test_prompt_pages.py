@@ -114,7 +114,7 @@ async def test_a_refused_change_says_why_and_keeps_the_form(browser_as, gateway)
 
     assert empty.status_code == 400 and "'text'" in parse(empty.text).find(data_testid="error").text
     assert bad_share.status_code == 400
-    assert "percentage above 0 and below 100" in parse(bad_share.text).find(data_testid="error").text
+    assert "percentage from 0.1 to 99.9" in parse(bad_share.text).find(data_testid="error").text
     assert "got 150" in parse(bad_share.text).find(data_testid="error").text
     assert parse(bad_share.text).find("textarea").text == "Hi <b>"
     version = await gateway.services.prompts.service.publish("bot", "x", "m", "test", activate=True)

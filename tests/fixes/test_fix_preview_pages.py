@@ -147,7 +147,7 @@ async def test_a_bad_canary_share_is_refused_and_nothing_goes_live(
 
     assert refused.status_code == 400
     page = parse(refused.text)
-    assert "percentage above 0 and below 100" in page.find(data_testid="error").text
+    assert "percentage from 0.1 to 99.9" in page.find(data_testid="error").text
     assert page.find("input", name="canary_percent").attrs["value"] == "150"
     assert await gateway.services.fix_links.fixes_for(issue_id) == []
 
