@@ -37,7 +37,8 @@ class NewFixLink(RequestBody):
 
     kind: FixKind
     fix_id: Id
-    fix_version: Annotated[int, Meta(ge=1)] | None = None
+    # A whole number, taken as a JSON number so 1.5 gets the product's whole-number wording (the service checks it).
+    fix_version: float | None = None
     arm: FixArm = "live"
     live_at: datetime | None = None
     task_id: Id | None = None

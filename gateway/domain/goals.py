@@ -27,10 +27,10 @@ import uuid_utils
 
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.quoting import quoted
 from gateway.domain.records import from_columns
 from gateway.domain.stats import StatsService
 from gateway.domain.stored_text import refuse_nul
+from gateway.domain.whole_numbers import whole_number
 from gateway.store.goals import GoalStore
 from gateway.store.review_figures import ReviewFigureStore
 
@@ -137,16 +137,6 @@ def _checked_app(app: str) -> str:
         raise InvalidQuery("app", "'app' must be the app's name, 1 to 200 characters")
     refuse_nul("app", app)
     return app
-
-
-def whole_number(value: float, name: str, unit: str, top: int, example: int) -> int:
-    """`value` as the whole number of `unit` it must be, 1 to `top` (48.0 is 48); InvalidQuery saying what to send
-    otherwise: 1.5 months was cut to 1 by the form, a goal other than the one asked for."""
-    if isinstance(value, bool) or not float(value).is_integer() or not 1 <= value <= top:
-        raise InvalidQuery(
-            name, f"'{name}' must be a whole number of {unit} from 1 to {top}, e.g. {example}; got {quoted(value)}"
-        )
-    return int(value)
 
 
 def _share(value: float, name: str) -> float:

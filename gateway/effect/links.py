@@ -15,6 +15,7 @@ from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.quoting import quoted
+from gateway.domain.whole_numbers import whole_number
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
@@ -117,7 +118,7 @@ class FixLinkService:
         issue_id: str,
         kind: FixKind,
         fix_id: str,
-        fix_version: int | None = None,
+        fix_version: float | None = None,
         arm: FixArm = "live",
         live_at: datetime | None = None,
         task_id: str | None = None,
@@ -146,7 +147,8 @@ class FixLinkService:
             # complaints ("not enough data yet" for good) while the issue holding them showed no fix.
             raise IssueMergedAway(issue_id, await self.surviving_issue(issue_id))
         actor = _actor(actor)
-        version = await self._checked_fix(issue["app"], kind, fix_id, fix_version, arm)
+        asked_version = None if fix_version is None else whole_number(fix_version, "fix_version", None, None, 2)
+        version = await self._checked_fix(issue["app"], kind, fix_id, asked_version, arm)
         if task_id is not None:
             await self._check_task(task_id, issue_id, issue["app"])
         write = self.link_write(issue_id, issue["app"], kind, fix_id, version, arm, live_at, task_id, actor=actor)

@@ -272,3 +272,15 @@ async def test_a_canarys_link_says_the_share_of_calls_it_gets_now_and_none_once_
     assert await shares() == [0.2]
     await client.post(f"/api/prompts/{version['id']}/promote", headers=admin_headers)
     assert await shares() == [None]
+
+
+async def test_a_fix_version_that_is_not_a_whole_number_is_refused_in_the_products_words(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    entry = await new_entry(client, admin_headers)
+    body = {"kind": "knowledge", "fix_id": entry["id"], "fix_version": 1.5}
+
+    response = await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["extra"][0]["key"] == "fix_version"
+    assert response.json()["detail"] == "'fix_version' must be a whole number of at least 1, e.g. 2; got 1.5"
