@@ -16,17 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import SerializationException
 from litestar.handlers.base import BaseRouteHandler
-from msgspec import inspect
+from msgspec import Meta, inspect
 
 from gateway.api.media_types import takes_json_body
 from gateway.domain.answer_choices import not_a_choice_index, shown_value
 from gateway.domain.errors import InvalidFields, InvalidQuery
+
+# A whole-number field the domain checks (gateway.domain.whole_numbers), so 1.5 gets the product's wording, not the
+# framework's "Expected `int`": taken as a JSON number, and a string or boolean for it refused as a whole number's.
+WholeNumber = Annotated[float, Meta(extra={"whole_number": True})]
 
 # What each declared kind asks for, and as what JSON sends it.
 _ASKED = {
@@ -62,12 +66,21 @@ def _fields_of(info: inspect.Type) -> tuple[StrictField, ...]:
     for field in declared.fields:
         field_type = _without_none(field.type)
         if type(field_type) in _KINDS:
-            found.append(StrictField(field.encode_name, kind=_KINDS[type(field_type)]))
+            kind = int if _whole(field.type) else _KINDS[type(field_type)]
+            found.append(StrictField(field.encode_name, kind=kind))
         elif isinstance(field_type, inspect.StructType) and (inner := _fields_of(field_type)):
             found.append(StrictField(field.encode_name, fields=inner))
         elif isinstance(field_type, _LISTS) and (inner := _fields_of(field_type.item_type)):
             found.append(StrictField(field.encode_name, fields=inner, many=True))
     return tuple(found)
+
+
+def _whole(info: inspect.Type) -> bool:
+    """Whether a field is a WholeNumber: a float to the framework (1.5 reaches the domain's whole-number rule and
+    wording), a whole number to this check's words."""
+    if isinstance(info, inspect.UnionType):
+        return any(_whole(member) for member in info.types)
+    return isinstance(info, inspect.Metadata) and bool((info.extra or {}).get("whole_number"))
 
 
 def _without_none(info: inspect.Type) -> inspect.Type:

@@ -103,9 +103,10 @@ async def test_a_tiny_canarys_share_is_said_unrounded_in_the_409(
 ):
     issue_id, _ = await seed_issue(gateway, client)
     url = f"/api/previews/{await prompt_preview(client, admin_headers, issue_id)}/live"
-    await client.post(url, json={"rollout": "canary", "canary_share": 0.00001}, headers=admin_headers)
+    # The smallest shares a canary takes (0.001 and up) would read "0 %" rounded to whole percents.
+    await client.post(url, json={"rollout": "canary", "canary_share": 0.00123}, headers=admin_headers)
 
     again = await client.post(url, json={"rollout": "active"}, headers=admin_headers)
 
     assert again.status_code == 409, again.text
-    assert "as a canary of 0.001 % of traffic" in again.json()["detail"]
+    assert "as a canary of 0.123 % of traffic" in again.json()["detail"]
