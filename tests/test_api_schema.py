@@ -158,3 +158,12 @@ async def test_each_shared_error_component_is_an_error_json_saying_when_it_comes
         answer = components[name]
         assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorJSON"}, name
         assert answer["description"], name
+
+
+async def test_a_whole_number_the_domain_checks_is_still_an_integer_in_the_schema(client):
+    # fix_version is read as any JSON number so 1.5 gets the product's wording; a client should still send an integer.
+    schema = (await client.get("/schema/openapi.json")).json()
+    bodies = [body for body in schema["components"]["schemas"].values() if "arm" in body.get("properties", {})]
+    asked = [body["properties"]["fix_version"] for body in bodies if "default" in body["properties"]["arm"]]
+
+    assert asked == [{"oneOf": [{"type": "integer"}, {"type": "null"}]}]

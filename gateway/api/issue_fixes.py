@@ -16,7 +16,7 @@ from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.documented_errors import Conflict
 from gateway.api.effect_json import EffectJSON, FixLinksJSON, effect_json, fix_link_json, fix_links_json
 from gateway.api.request_body import RequestBody
-from gateway.api.strict_fields import WholeNumber
+from gateway.api.strict_fields import OptionalWholeNumber
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
@@ -38,7 +38,7 @@ class NewFixLink(RequestBody):
 
     kind: FixKind
     fix_id: Id
-    fix_version: WholeNumber | None = None
+    fix_version: OptionalWholeNumber = None
     arm: FixArm = "live"
     live_at: datetime | None = None
     task_id: Id | None = None

@@ -28,9 +28,13 @@ from gateway.api.media_types import takes_json_body
 from gateway.domain.answer_choices import not_a_choice_index, shown_value
 from gateway.domain.errors import InvalidFields, InvalidQuery
 
-# A whole-number field the domain checks (gateway.domain.whole_numbers), so 1.5 gets the product's wording, not the
-# framework's "Expected `int`": taken as a JSON number, and a string or boolean for it refused as a whole number's.
-WholeNumber = Annotated[float, Meta(extra={"whole_number": True})]
+# A whole-number field (or null) the domain checks (gateway.domain.whole_numbers), so 1.5 gets the product's wording,
+# not the framework's "Expected `int`": taken as a JSON number, and a string or boolean for it refused as a whole
+# number's. Its schema still says integer or null, what a client should send.
+OptionalWholeNumber = Annotated[
+    float | None,
+    Meta(extra={"whole_number": True}, extra_json_schema={"extra": {"oneOf": [{"type": "integer"}, {"type": "null"}]}}),
+]
 
 # What each declared kind asks for, and as what JSON sends it.
 _ASKED = {
@@ -76,7 +80,7 @@ def _fields_of(info: inspect.Type) -> tuple[StrictField, ...]:
 
 
 def _whole(info: inspect.Type) -> bool:
-    """Whether a field is a WholeNumber: a float to the framework (1.5 reaches the domain's whole-number rule and
+    """Whether a field is an OptionalWholeNumber: a float to the framework (1.5 reaches the domain's whole-number rule and
     wording), a whole number to this check's words."""
     if isinstance(info, inspect.UnionType):
         return any(_whole(member) for member in info.types)
