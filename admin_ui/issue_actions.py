@@ -237,7 +237,8 @@ class IssueActionsController(Controller):
         services: NamedDependency[Services],
         issue_id: FromPath[str],
     ) -> Response[Any]:
-        """Open a review task for the issue (or add to its open one), with its examples' interactions."""
+        """Open a review task for the issue (or add to its open one); the review service has it take the issue's
+        complaints no task holds, as for `POST /api/reviews` naming the issue."""
         form = await _form(request)
         detail = await services.issue_service.get(issue_id)
         if detail is None:
@@ -253,7 +254,6 @@ class IssueActionsController(Controller):
                 source=Source.MANUAL,
                 reason=reason,
                 priority=Priority(priority),
-                interaction_ids=detail.member_ids,
                 issue_id=issue_id,
                 evidence={"from": "the issue page", "issue": {"id": issue_id, "title": detail.issue.title}},
                 tags=detail.issue.keywords[:3],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -33,8 +34,11 @@ def issue_write(issue_id: str, members: list[str], now: datetime) -> IssueWrite:
     )
 
 
-async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: list[str]) -> None:
-    """Store new issue `issue_id` of `app` holding `members` (titled "About <id>"), as one clustering run would."""
+async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: list[str], *, new: bool = True) -> None:
+    """Store new issue `issue_id` of `app` holding `members` (titled "About <id>"), as one clustering run would.
+
+    `new=False`: the issue is stored already, and a later run finds it holding `members` now (its complaints replaced).
+    """
     now = datetime.now(UTC)
     run = RunRecord(
         str(uuid_utils.uuid7()),
@@ -43,6 +47,6 @@ async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: lis
         now,
         items=len(members),
         noise=0,
-        issues=[issue_write(issue_id, members, now)],
+        issues=[replace(issue_write(issue_id, members, now), is_new=new)],
     )
     await IssueStore(engine).save_run(run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,14 +41,6 @@ class OpenRequest:
     redactions: dict[str, int] | None = None
     # The issue the person named, when it was merged away: `issue_id` is the issue holding its complaints now.
     asked_issue_id: str | None = None
-    # A person's request naming an issue and no interaction: the issue's complaints. The task does not take them,
-    # but when other tasks hold every one it would hold nothing (`plan_opening`).
-    issue_complaints: tuple[str, ...] = ()
-
-    @property
-    def concerned(self) -> tuple[str, ...]:
-        """The interactions whose holders decide whether a new task would hold nothing: those named, else the issue's."""
-        return self.interaction_ids or self.issue_complaints
 
     @property
     def followed_merge(self) -> dict[str, str]:
@@ -88,16 +80,15 @@ def plan_opening(
     existing: Row | None,
     fresh: list[str],
     told: Mapping[str, Row] | None,
-    held: Collection[str],
 ) -> TaskOpening | None:
     """What to write for `request`: a new task, an update of `existing`, or nothing.
 
     No new task is opened to hold nothing (an interaction is never reviewed twice, so other tasks
-    holding all it concerns leave it nothing to decide): for a rule, nothing is written when no open
-    task concerns it and every interaction it names was held before (`fresh`: those nobody held); a
-    person's is refused (HoldsNothing) when tasks hold every interaction it concerns (`held`: those of
-    the request's interactions and issue complaints some task holds). A person's task about an issue
-    alone still opens while one of its complaints is held by nobody (or it has none). Nothing, too, when `existing`
+    holding all it concerns leave it nothing to decide): when no open task concerns the request and
+    every interaction it names was held before (`fresh`: those nobody held), nothing is written for a
+    rule, and a person's is refused (HoldsNothing). A person's request naming an issue names its
+    complaints too (the review service adds them), so a task about an issue whose complaints are all
+    held is refused, and one about an issue of no complaints still opens. Nothing, too, when `existing`
     would not change, or when the request's source tells what it last told of the task (`told`:
     each source's latest opened/updated event detail) and brings nothing else: two rules that
     find the same task would otherwise overwrite each other's reason at every run. Nothing, too,
@@ -107,8 +98,8 @@ def plan_opening(
     if existing is None:
         if not fresh and request.source != Source.MANUAL:
             return None
-        if not fresh and request.concerned and all(i in held for i in request.concerned):
-            raise HoldsNothing(request.concerned)
+        if not fresh and request.interaction_ids:
+            raise HoldsNothing(request.interaction_ids)
         return _new_task(request, action, now, levels, fresh)
     return _update(request, action, now, levels, existing, fresh, (told or {}).get(request.source.value))
 

@@ -120,8 +120,9 @@ class ReviewService(ReviewDecisions):
         when nothing was written: every interaction was held by a closed task and no issue is named,
         or the open task already says all this. `suggested_action` defaults to one computed from the
         interactions' feedback and earlier reviews; `actor` defaults to "rule:<source>".
-        A person's (source manual) new task that would hold nothing is refused (TaskConflict naming the tasks
-        holding what it concerns, `_write`).
+        A person's (source manual) request naming an issue takes the issue's complaints nobody holds as well, and
+        their new task that would hold nothing is refused (TaskConflict naming the tasks holding what it concerns,
+        `_write`).
         """
         return await self._write(open_request(**asked), suggested_action, key)
 
@@ -130,31 +131,41 @@ class ReviewService(ReviewDecisions):
     ) -> OpenResult | None:
         """Open or update the task `request` asks for (see `write_task`), on its issue as `_on_holder` hands it over.
 
-        Every opening comes here, so here is the one rule for a new task that would hold nothing (other tasks hold
+        Every opening comes here, so here are the one rule for a new task that would hold nothing (other tasks hold
         each interaction it concerns, for good: gateway.review.opening.plan_opening decides it under the opening's
-        lock): a rule's is not written (None), a person's is refused (TaskConflict naming those tasks and what to do).
-        A person naming an issue and no interaction concerns the issue's complaints.
+        lock): a rule's is not written (None), a person's is refused (TaskConflict naming those tasks and what to do);
+        and the one rule for what a person's task about an issue holds: the issue's complaints with any interactions
+        they name (`_with_complaints`), whether the API or the issue page asks.
         """
         request = await self._on_holder(request)
         by_rule = request.source != Source.MANUAL
-        if not by_rule and request.issue_id is not None and not request.interaction_ids:
-            request = replace(request, issue_complaints=tuple(await self._figures.issue_complaints(request.issue_id)))
+        named = request.interaction_ids
+        if not by_rule:
+            request = await self._with_complaints(request)
         action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids, by_rule)
         now = self._clock()
         try:
             return await self._store.open_or_update(
                 request.issue_id,
                 request.interaction_ids,
-                lambda existing, fresh, told, held: plan_opening(
-                    request, action, now, self.levels, existing, fresh, told, held
-                ),
+                lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
                 by_rule=by_rule,
                 key=key,
-                weighed=request.issue_complaints,
             )
         except HoldsNothing as refused:
-            about = request.issue_id if not request.interaction_ids else None
+            about = request.issue_id if not named else None
             raise await holding_nothing_refusal(self._holders, refused, about) from None
+
+    async def _with_complaints(self, request: OpenRequest) -> OpenRequest:
+        """A person's `request` naming an issue, taking the issue's complaints too (those no task holds are added).
+
+        A person asking for a review of an issue asks about its complaints: a task about the issue alone held none
+        and could not be decided until the issue rule added them. A rule names the interactions it found itself.
+        """
+        if request.issue_id is None:
+            return request
+        complaints = await self._figures.issue_complaints(request.issue_id)
+        return replace(request, interaction_ids=tuple(dict.fromkeys([*request.interaction_ids, *complaints])))
 
     async def _on_holder(self, request: OpenRequest) -> OpenRequest:
         """`request` on the issue holding its issue's complaints now (the asked one kept as `asked_issue_id`), once the

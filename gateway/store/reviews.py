@@ -143,11 +143,10 @@ class ReviewStore:
         self,
         issue_id: str | None,
         interaction_ids: Sequence[str],
-        plan: Callable[[Row | None, list[str], dict[str, Row], set[str]], TaskOpening | None],
+        plan: Callable[[Row | None, list[str], dict[str, Row]], TaskOpening | None],
         *,
         by_rule: bool = True,
         key: KeyClaim | None = None,
-        weighed: Sequence[str] = (),
     ) -> OpenResult | None:
         """Open a task or update the open one for this issue or these interactions, atomically.
 
@@ -155,11 +154,10 @@ class ReviewStore:
         `key`: an idempotency key claimed in the same transaction for the task written (its
         `subject_id` is replaced by that task's id); when an earlier opening claimed it, nothing is
         written and the result names that opening's task (`earlier`).
-        `plan(existing, fresh, told, held)` gets the open task to update (None: open a new one), the
-        asked-for interactions no task has held yet, what each source last told of the task (its
-        latest opened or updated event's detail, by source), and which of the asked-for and `weighed`
-        interactions (more the opening concerns without taking them) some task holds, all read under
-        the opening's lock; it returns what to write, or None (whatever it raises writes nothing).
+        `plan(existing, fresh, told)` gets the open task to update (None: open a new one), the
+        asked-for interactions no task has held yet, and what each source last told of the task (its
+        latest opened or updated event's detail, by source), all read under the opening's lock; it
+        returns what to write, or None (whatever it raises writes nothing).
         """
         wanted = list(dict.fromkeys(interaction_ids))
         async with self._engine.begin() as connection:
@@ -168,10 +166,10 @@ class ReviewStore:
             if key is not None and (earlier := await key_use(connection, key.scope, key.key)) is not None:
                 return OpenResult(earlier.subject_id, False, (), (), earlier)
             existing = await _open_task_for(connection, issue_id, wanted, by_rule=by_rule)
-            held = await _held(connection, list(dict.fromkeys([*wanted, *weighed])))
+            held = await _held(connection, wanted)
             fresh = [i for i in wanted if i not in held]
             told = await _told_by_source(connection, existing["id"]) if existing is not None else {}
-            opening = plan(existing, fresh, told, held)
+            opening = plan(existing, fresh, told)
             if opening is None:
                 return None
             c = review_tasks.c

@@ -9,26 +9,42 @@ from __future__ import annotations
 
 from html_page import csrf_token_of, parse
 from page_seed import interaction_row, issue, store, task
+from sqlalchemy import delete, insert
 
 from gateway.accounts.records import Role
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Outcome
+from gateway.store.tables import issue_members
 
 DECISION_FORMS = ("approve-form", "reject-form", "correct-form", "knowledge-form", "prompt-form", "claim-form")
+
+
+async def complaints_now(gateway, issue_id: str, member_ids: list[str]) -> None:
+    """The issue's complaints are `member_ids` now, as a clustering run leaves them (gateway.store.issue_increments)."""
+    async with gateway.services.engine.begin() as connection:
+        await connection.execute(delete(issue_members).where(issue_members.c.issue_id == issue_id))
+        if member_ids:
+            await connection.execute(
+                insert(issue_members), [{"issue_id": issue_id, "interaction_id": m} for m in member_ids]
+            )
 
 
 async def empty_issue_task(gateway) -> tuple[str, str]:
     """A manual task about an issue whose two complaints another task, dismissed since, holds: (the empty task, the
     holder).
 
-    Opened about the issue alone before the other task took its complaints: a task asked for once tasks hold all it
-    concerns is refused (gateway.review.issue_holders), so this is how one comes to hold nothing now.
+    A person's task about an issue takes its complaints nobody holds, and one that would hold nothing is refused (the
+    review service's rules, gateway.review.service), so this is how one comes to hold nothing: opened while the issue
+    had no complaint (its only one withdrawn), it sees a later run put in the issue two answers another task took.
     """
     ids = await store(gateway, interaction_row("What is the fee?", "2%"), interaction_row("Is there a fee?", "Yes."))
-    issue_id = await issue(gateway, ids, title="Transfer fee answers")
+    withdrawn = await store(gateway, interaction_row("How much is a transfer?", "Free."))
+    issue_id = await issue(gateway, withdrawn, title="Transfer fee answers")
+    await complaints_now(gateway, issue_id, [])
     empty = await task(gateway, [], issue_id=issue_id, reason="Review the issue")
     holder = await task(gateway, ids, reason="Two answers first")
     await gateway.services.reviews.dismiss(holder, "otto")  # closed, it keeps its two for good
+    await complaints_now(gateway, issue_id, ids)
     assert (await gateway.services.reviews.get(empty)).interaction_ids == ()
     return empty, holder
 

@@ -12,6 +12,7 @@ from issue_rows import store_issue
 from review_seed import store_interactions
 
 from gateway.app import FeedgateApp
+from gateway.store.review_figures import ReviewFigureStore
 
 APP = "support-bot"
 
@@ -41,6 +42,17 @@ async def task_ids(client, admin_headers, issue: str) -> set[str]:
     return {task["id"] for task in response.json()["data"]}
 
 
+async def new_complaint(gateway: FeedgateApp, issue_id: str) -> None:
+    """A later clustering run adds a complaint to `issue_id`, one no task holds.
+
+    A person's task about an issue takes its complaints nobody holds (gateway.review.service), and a closed task keeps
+    them for good: a second task about the issue opens only once a new complaint came, else it would hold nothing.
+    """
+    engine = gateway.services.engine
+    held = await ReviewFigureStore(engine).issue_complaints(issue_id)
+    await store_issue(engine, APP, issue_id, [*held, *await store_interactions(engine, 1, app=APP)], new=False)
+
+
 @pytest.fixture
 async def members(gateway: FeedgateApp) -> dict[str, str]:
     """Issues "fees", "charges" and "other" of APP, each holding one complaint: the complaint's id by issue."""
@@ -52,10 +64,11 @@ async def members(gateway: FeedgateApp) -> dict[str, str]:
 
 
 async def test_the_surviving_issue_lists_the_merged_issues_tasks_closed_before_open_and_opened_after(
-    client, admin_headers, members
+    client, gateway, admin_headers, members
 ):
     closed_before = await open_task(client, admin_headers, "fees")
     await dismiss(client, admin_headers, closed_before)
+    await new_complaint(gateway, "fees")
     open_before = await open_task(client, admin_headers, "fees")
     other = await open_task(client, admin_headers, "other")
 
@@ -63,6 +76,7 @@ async def test_the_surviving_issue_lists_the_merged_issues_tasks_closed_before_o
     # The open task went with the complaints: asked again for "charges", it is the one updated.
     assert await open_task(client, admin_headers, "charges") == open_before
     await dismiss(client, admin_headers, open_before)
+    await new_complaint(gateway, "charges")
     opened_after = await open_task(client, admin_headers, "charges")
 
     assert await task_ids(client, admin_headers, "charges") == {closed_before, open_before, opened_after}
