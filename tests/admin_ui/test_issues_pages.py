@@ -317,7 +317,7 @@ async def test_a_merged_issue_links_the_interactions_of_the_issue_holding_its_co
 
 
 @pytest.mark.parametrize(
-    ("share", "said"), [(0.2, "a canary on 20 % of calls"), (0.0005, "a canary on 0.05 % of calls")]
+    ("share", "said"), [(0.2, "a canary on 20 % of calls"), (0.00123, "a canary on 0.123 % of calls")]
 )
 async def test_a_canary_fix_says_the_share_of_calls_it_gets(browser_as, gateway, share, said):
     services = gateway.services
