@@ -252,7 +252,7 @@ class IssueStore:
             issue = dict(row)
             issue["trend"] = (await trend_points(connection, [issue_id])).get(issue_id, [])
             issue["daily"] = await daily_points(connection, issue_id)
-            issue["member_ids"] = await _member_ids(connection, issue_id)
+            issue["member_ids"] = await member_ids(connection, issue_id)
             events = select(issue_events).where(issue_events.c.issue_id == issue_id).order_by(issue_events.c.id)
             issue["events"] = [dict(event) for event in (await connection.execute(events)).mappings()]
         return issue
@@ -304,9 +304,10 @@ class IssueStore:
             found = (await connection.execute(select(issues.c.examples).where(issues.c.id == issue_id))).first()
             if found is None:
                 return None
-            return {"examples": found.examples, "member_ids": await _member_ids(connection, issue_id)}
+            return {"examples": found.examples, "member_ids": await member_ids(connection, issue_id)}
 
 
-async def _member_ids(connection: Any, issue_id: str) -> builtins.list[str]:
+async def member_ids(connection: Any, issue_id: str) -> builtins.list[str]:
+    """The sorted ids of the interactions issue `issue_id` holds (none when there is no such issue)."""
     members = select(issue_members.c.interaction_id).where(issue_members.c.issue_id == issue_id)
     return sorted((await connection.execute(members)).scalars())

@@ -13,13 +13,13 @@ from gateway.review.held_answer import HELD_KEY
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
 from gateway.store.daily_stats import DailyStatsStore
+from gateway.store.issues import member_ids
 from gateway.store.recent_traffic import NOT_A_CONVERSATION
 from gateway.store.reviews import ACTIVE, priority_rank
 from gateway.store.stats import StatsStore
 from gateway.store.tables import (
     feedback,
     interactions,
-    issue_members,
     issues,
     review_decisions,
     review_task_interactions,
@@ -207,6 +207,5 @@ class ReviewFigureStore:
 
     async def issue_complaints(self, issue_id: str) -> list[str]:
         """The ids of the interactions issue `issue_id` holds (none when there is no such issue)."""
-        m = issue_members.c
-        rows = await self._rows(select(m.interaction_id).where(m.issue_id == issue_id))
-        return [row["interaction_id"] for row in rows]
+        async with self._engine.connect() as connection:
+            return await member_ids(connection, issue_id)
