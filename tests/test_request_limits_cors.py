@@ -47,6 +47,16 @@ def test_a_431_on_the_feedback_path_lets_the_configured_origin_read_it(start_gat
     assert head_of(answer)["access-control-allow-origin"] == ORIGIN
 
 
+def test_a_431_on_the_feedback_path_lets_the_configured_origin_read_its_request_id(start_gateway, cors_settings):
+    gateway = start_gateway(cors_settings)
+
+    answer = exchange(gateway.port, feedback_head(b"origin: " + ORIGIN.encode() + b"\r\n", BIG, b"\r\n") + FEEDBACK)
+
+    head = head_of(answer)
+    assert head["x-request-id"].startswith("req_")
+    assert "x-request-id" in {name.strip() for name in head["access-control-expose-headers"].split(",")}
+
+
 def test_a_431_whose_oversized_header_came_before_the_origin_is_readable_by_the_page(start_gateway, cors_settings):
     # Chromium sends a page's own headers (a tracing library's grown `baggage`) before Origin.
     gateway = start_gateway(cors_settings)

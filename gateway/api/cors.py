@@ -17,8 +17,10 @@ ALLOWED_HEADERS = ("content-type", "x-feedgate-feedback-token", "authorization")
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]{1,100}")
 MAX_REQUESTED_HEADERS = 50
 PREFLIGHT_MAX_AGE = "600"
-# Not CORS-safelisted, so a page could not read it otherwise: a 429's or a 503's wait.
-EXPOSED_HEADER = b"retry-after"
+# Not CORS-safelisted, so a page could not read them otherwise: a 429's or a 503's wait, and the id of the
+# answer (every answer on the path has one, gateway.request_ids), which a developer quotes about a failed post.
+# Named on every answer an origin may read: a header the answer lacks is simply not there to read.
+EXPOSED_HEADERS = "retry-after, x-request-id"
 # Origins told of in the log, per process: enough for a developer's few, bounded against a flood.
 MAX_WARNED_ORIGINS = 100
 
@@ -26,10 +28,11 @@ log = logging.getLogger("feedgate.feedback")
 
 
 def cors_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str, str]:
-    """Headers letting `origin` read the answer, if it is configured ("*" allows any origin)."""
+    """Headers letting `origin` read the answer and its EXPOSED_HEADERS, if it is configured ("*" allows any origin)."""
     headers = {"vary": "Origin"}
     if origin is not None and (origin in allowed_origins or "*" in allowed_origins):
         headers["access-control-allow-origin"] = origin
+        headers["access-control-expose-headers"] = EXPOSED_HEADERS
     return headers
 
 
@@ -41,7 +44,7 @@ def cors_headers_before_the_head(origin: str | None, allowed_origins: Sequence[s
     an answer holds the gateway's fixed error and nothing of anyone's data.
     """
     if origin is None and allowed_origins:
-        return {"vary": "Origin", "access-control-allow-origin": "*"}
+        return {"vary": "Origin", "access-control-allow-origin": "*", "access-control-expose-headers": EXPOSED_HEADERS}
     return cors_headers(origin, allowed_origins)
 
 
@@ -50,17 +53,13 @@ def with_cors_headers(scope: Scope, send: Send, allowed_origins: Sequence[str]) 
     # One rule for every answer on the path: a 405, a 400 or a 500 that lacked them reached the page
     # as an opaque CORS failure ("Failed to fetch") instead of its message.
     origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
-    for_origin = cors_headers(origin, allowed_origins)
-    allowed = "access-control-allow-origin" in for_origin
-    added = [(name.encode(), value.encode()) for name, value in for_origin.items()]
+    added = [(name.encode(), value.encode()) for name, value in cors_headers(origin, allowed_origins).items()]
 
     async def send_with_cors(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers") or [])
             present = {name.lower() for name, _ in headers}
             headers += [(name, value) for name, value in added if name not in present]
-            if allowed and EXPOSED_HEADER in present and b"access-control-expose-headers" not in present:
-                headers.append((b"access-control-expose-headers", EXPOSED_HEADER))
             message["headers"] = headers
         await send(message)
 

@@ -69,6 +69,25 @@ async def test_a_body_too_large_is_a_413_in_openai_s_shape_that_the_widget_may_r
     assert response.headers["access-control-allow-origin"] == ORIGIN
 
 
+def exposed(response) -> set[str]:
+    """The header names a page of another origin may read from `response` (Access-Control-Expose-Headers)."""
+    return {name.strip().lower() for name in response.headers.get("access-control-expose-headers", "").split(",")}
+
+
+async def test_a_configured_origin_may_read_the_request_id_of_the_answer(http):
+    # The id a developer quotes about a failed post: without it exposed, a page's fetch read it as null.
+    response = await http.post("/v1/feedback", json={"thumbs": "up"}, headers={"origin": ORIGIN})
+
+    assert response.headers["x-request-id"].startswith("req_")
+    assert "x-request-id" in exposed(response)
+
+
+async def test_an_answer_to_another_origin_exposes_nothing(http):
+    response = await http.post("/v1/feedback", json={"thumbs": "up"}, headers={"origin": "https://evil.example"})
+
+    assert "access-control-expose-headers" not in response.headers
+
+
 # Answers the framework gives before (or instead of) the feedback handler: a wrong method, a URL holding a NUL.
 FRAMEWORK_ERRORS = [("GET", "/v1/feedback", 405), ("DELETE", "/v1/feedback/", 405), ("POST", "/v1/feedback?x=%00", 400)]
 

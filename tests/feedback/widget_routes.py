@@ -26,7 +26,7 @@ def answer_posts(
     posts: list[str] = []
     allowed = {
         "access-control-allow-origin": origin,
-        "access-control-expose-headers": "retry-after",
+        "access-control-expose-headers": "retry-after, x-request-id",
         "content-type": "text/html" if html else "application/json",
         **(headers or {}),
     }
