@@ -13,6 +13,7 @@ _TYPES = {
     413: "invalid_request_error",
     415: "invalid_request_error",
     422: "invalid_request_error",
+    500: "server_error",
     502: "upstream_error",
     504: "upstream_timeout",
 }

@@ -34,7 +34,7 @@ from gateway.proxy.headers import (
 from gateway.proxy.model_listing import MODELS_PATH, ModelListing, routed_model
 from gateway.proxy.policy import Policy
 from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT_HEADER, ReadTimeouts
-from gateway.proxy.refusals import refuse, stopped_by_shutdown
+from gateway.proxy.refusals import crashed, refuse, stopped_by_shutdown
 from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
@@ -45,7 +45,7 @@ from gateway.proxy.relay import (
 from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
 from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
 from gateway.proxy.response_homes import ResponseHomes, ResponseHomeUnavailable
-from gateway.proxy.response_looks import RESPONSE_PATHS, looked_at, response_look
+from gateway.proxy.response_looks import RESPONSE_PATHS, ResponseLook, looked_at, response_look
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import RECORDED_ENDPOINTS, Exchange
@@ -110,76 +110,83 @@ class ProxyApp:
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         started = time.perf_counter()
-        request_headers: Headers = scope["headers"]
-        if "/." in scope["path"] and climbs(scope["path"]):
-            # "/v1/../x" (or %2e%2e) would reach a path outside the upstream's base, in gateway-key
-            # mode with Feedgate's key for that upstream.
-            message = (
-                "The path may not hold '.' or '..' segments: call the OpenAI route itself, e.g. /v1/chat/completions."
-            )
-            await send_error(send, 400, message, "invalid_path", [])
-            self._metrics.refused("other", 400)
-            return
-        authorization = content_length = content_encoding = end_user = metadata_header = hop_names = None
-        client_read_timeout = None
-        for name, value in request_headers:
-            if name not in _READ_HEADERS:
-                continue  # most of a call's headers: one set lookup, and their hash is reused when they are forwarded
-            if name == b"authorization":
-                authorization = value
-            elif name == b"content-length":
-                content_length = value
-            elif name == CLIENT_READ_TIMEOUT_HEADER:  # sent on every call by the OpenAI SDKs
-                client_read_timeout = value
-            elif name == b"content-encoding":
-                content_encoding = value
-            elif name == b"x-feedgate-user":
-                end_user = end_user_id(header_text(value))
-            elif name == b"x-feedgate-metadata":
-                metadata_header = header_utf8(value)
-            elif value not in PLAIN_CONNECTION:  # connection
-                # The headers it names (beyond keep-alive or close) are for this hop alone: not forwarded.
-                hop_names = connection_options(value, hop_names)
-        if authorization is None:
-            authorization = self._resolver.pass_through_api_key(request_headers)
-        try:
-            caller = await self._resolver.resolve(authorization)
-        except UnknownKey as exc:
-            # Refused before anything is recorded: the answer names no interaction.
-            message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
-            await send_error(send, 401, message, "invalid_api_key", [])
-            self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
-            return
-        except KeyLookupUnavailable as exc:
-            # As the other endpoints answer an outage: 503 with Retry-After, in OpenAI's shape.
-            await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
-            self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 503)
-            return
-
-        # A client that waits longer than the gateway (the SDKs' own timeout) is waited for: read only when set longer.
-        longer_read = None
-        if client_read_timeout is not None and self._read_timeouts is not None:
-            longer_read = self._read_timeouts.longer(client_read_timeout)
-
-        if self._listing is not None and scope["path"] == MODELS_PATH and scope["method"] == "GET":
-            # Several upstreams: the models of each (gateway.proxy.model_listing), each asked with its own key.
-            replaces = caller.replaces_authorization
-            headers_for = self._forwarder.headers_for
-            return await self._listing.answer(send, scope, lambda up: headers_for(up, scope, replaces, hop_names))
-        endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
-        # A later look at a Responses call (a background one's poll): its answer goes to the writer too.
-        look = None if endpoint or not scope["path"].startswith(RESPONSE_PATHS) else response_look(scope, caller.app)
-        # Only calls that become interactions get an id and a feedback token: an id the
-        # admin API could not find, or a token for nothing, would be a broken promise.
-        call = None
+        # Set as the call goes: what the end of the call (below) records, and a crash answers for.
+        call: ProxyCall | None = None
+        look: ResponseLook | None = None
         interaction_bound: Token[str | None] | None = None
-        if endpoint is not None:
-            call = ProxyCall(started, caller.app, endpoint, end_user, self._router.default.name, caller.gateway_key_id)
-            # Every log line about this call (here, and in tasks it starts) names its interaction.
-            interaction_bound = INTERACTION_ID.set(call.id)
-            if self._identity_headers is not None:
-                call.id_headers += self._identity_headers(call.id, end_user)
         try:
+            request_headers: Headers = scope["headers"]
+            if "/." in scope["path"] and climbs(scope["path"]):
+                # "/v1/../x" (or %2e%2e) would reach a path outside the upstream's base, in gateway-key
+                # mode with Feedgate's key for that upstream.
+                message = (
+                    "The path may not hold '.' or '..' segments: "
+                    "call the OpenAI route itself, e.g. /v1/chat/completions."
+                )
+                await send_error(send, 400, message, "invalid_path", [])
+                self._metrics.refused("other", 400)
+                return
+            authorization = content_length = content_encoding = end_user = metadata_header = hop_names = None
+            client_read_timeout = None
+            for name, value in request_headers:
+                if name not in _READ_HEADERS:
+                    continue  # most of a call's headers: one set lookup, and their hash is reused when they are forwarded
+                if name == b"authorization":
+                    authorization = value
+                elif name == b"content-length":
+                    content_length = value
+                elif name == CLIENT_READ_TIMEOUT_HEADER:  # sent on every call by the OpenAI SDKs
+                    client_read_timeout = value
+                elif name == b"content-encoding":
+                    content_encoding = value
+                elif name == b"x-feedgate-user":
+                    end_user = end_user_id(header_text(value))
+                elif name == b"x-feedgate-metadata":
+                    metadata_header = header_utf8(value)
+                elif value not in PLAIN_CONNECTION:  # connection
+                    # The headers it names (beyond keep-alive or close) are for this hop alone: not forwarded.
+                    hop_names = connection_options(value, hop_names)
+            if authorization is None:
+                authorization = self._resolver.pass_through_api_key(request_headers)
+            try:
+                caller = await self._resolver.resolve(authorization)
+            except UnknownKey as exc:
+                # Refused before anything is recorded: the answer names no interaction.
+                message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
+                await send_error(send, 401, message, "invalid_api_key", [])
+                self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
+                return
+            except KeyLookupUnavailable as exc:
+                # As the other endpoints answer an outage: 503 with Retry-After, in OpenAI's shape.
+                await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
+                self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 503)
+                return
+
+            # A client that waits longer than the gateway (the SDKs' own timeout) is waited for: read only when set longer.
+            longer_read = None
+            if client_read_timeout is not None and self._read_timeouts is not None:
+                longer_read = self._read_timeouts.longer(client_read_timeout)
+
+            if self._listing is not None and scope["path"] == MODELS_PATH and scope["method"] == "GET":
+                # Several upstreams: the models of each (gateway.proxy.model_listing), each asked with its own key.
+                replaces = caller.replaces_authorization
+                headers_for = self._forwarder.headers_for
+                return await self._listing.answer(send, scope, lambda up: headers_for(up, scope, replaces, hop_names))
+            endpoint = RECORDED_ENDPOINTS.get(scope["path"]) if scope["method"] == "POST" else None
+            # A later look at a Responses call (a background one's poll): its answer goes to the writer too.
+            look = (
+                None if endpoint or not scope["path"].startswith(RESPONSE_PATHS) else response_look(scope, caller.app)
+            )
+            # Only calls that become interactions get an id and a feedback token: an id the
+            # admin API could not find, or a token for nothing, would be a broken promise.
+            if endpoint is not None:
+                call = ProxyCall(
+                    started, caller.app, endpoint, end_user, self._router.default.name, caller.gateway_key_id
+                )
+                # Every log line about this call (here, and in tasks it starts) names its interaction.
+                interaction_bound = INTERACTION_ID.set(call.id)
+                if self._identity_headers is not None:
+                    call.id_headers += self._identity_headers(call.id, end_user)
             try:
                 body = await read_body(receive, content_length, self._max_request_bytes)
             except ClientLeft:
@@ -254,6 +261,11 @@ class ProxyApp:
             # Only the server cancels a call (its graceful-shutdown timeout passed; a client that
             # leaves is handled by its watcher): answer and record what there was.
             await stopped_by_shutdown(send, call)
+        except Exception as error:
+            if getattr(error, "expected_abort", False):
+                raise  # an answer cut off on purpose (the upstream broke off): its raiser logged why
+            # A bug: answered as the gateway's other errors are, not as the server's bare text 500.
+            await crashed(send, call, error)
         finally:
             if call is not None:
                 exchange = call.exchange()

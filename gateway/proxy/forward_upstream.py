@@ -27,6 +27,7 @@ from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
     UpstreamBrokeOff,
+    failed_mid_answer,
     read_whole,
     relay_stream,
     send_whole,
@@ -149,6 +150,9 @@ class UpstreamForwarder:
                     )
                     logger.warning("%s", exc)
                     raise
+                except Exception as exc:
+                    # A bug, with the status sent already: no 500 can follow it (gateway.proxy.refusals.crashed).
+                    raise failed_mid_answer(answer, exc) from exc
                 if call is None:
                     return
                 call.upstream_done_at = time.perf_counter()

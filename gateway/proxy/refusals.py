@@ -32,6 +32,24 @@ async def refuse(
     await send_error(send, status, message, code, own_answer_headers(call, extra))
 
 
+# The app's words for a crash: the exception's own are for the operator (the log), never the app.
+CRASHED = (
+    "The gateway failed on this call (an internal error, logged with its details); send it again, and if it "
+    "keeps failing, tell the gateway's operator."
+)
+
+
+async def crashed(send: Callable[..., Any], call: ProxyCall | None, error: Exception) -> None:
+    """The proxy failed (`error`, nothing expected) before any answer: logged with its traceback, answered 500.
+
+    In OpenAI's shape, naming the interaction (a fresh request id if the call is not recorded), as every other
+    answer the gateway makes; the server's own was a bare text 500 with no `x-request-id`. A failure once the
+    answer has begun is no crash here: the relay cuts the connection (gateway.proxy.relay.failed_mid_answer).
+    """
+    logger.error("the proxy failed on a call: answered 500", exc_info=error)
+    await refuse(send, call, 500, CRASHED, "internal_error")
+
+
 def own_answer_headers(call: ProxyCall, extra: Headers) -> list[tuple[bytes, bytes]]:
     """`extra` and the call's identity headers, for an answer the gateway composes on a recorded call (see `refuse`).
 

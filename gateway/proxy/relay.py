@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,6 +14,8 @@ from gateway.errors import openai_error_body
 from gateway.proxy.upstream import UpstreamFailed, UpstreamResponse
 from gateway.recording.exchange import Answer
 from gateway.request_ids import with_request_id
+
+logger = logging.getLogger("feedgate.proxy")
 
 Headers = list[tuple[bytes, bytes]]
 Send = Callable[..., Any]
@@ -41,6 +44,28 @@ class GatewayStopped(Exception):
     """The gateway shut down mid-answer; the client connection is aborted (the proxy has logged why)."""
 
     expected_abort = True
+
+
+class GatewayFailed(Exception):
+    """The proxy failed (a bug) once the answer had begun: no error answer can follow, the connection is cut.
+
+    The failure is logged, with its traceback, where it is turned into this one (see `failed_mid_answer`).
+    """
+
+    expected_abort = True
+
+
+# The error stored for a call whose answer the proxy itself failed to relay to its end.
+FAILED_MID_ANSWER = "the gateway failed while relaying the answer (an internal error, logged)"
+
+
+def failed_mid_answer(answer: Answer | None, error: Exception) -> GatewayFailed:
+    """The abort for `error`, raised by the proxy itself after the answer had begun; logged, and noted on `answer`."""
+    logger.error("the proxy failed while relaying an answer: its connection is cut", exc_info=error)
+    if answer is not None:
+        answer.partial = True
+        answer.error = answer.error or FAILED_MID_ANSWER
+    return GatewayFailed(FAILED_MID_ANSWER)
 
 
 async def read_whole(response: UpstreamResponse, answer: Answer | None, started: float) -> bytes:
