@@ -68,20 +68,6 @@ def _sse_payloads(body: bytes) -> list[bytes]:
     return payloads
 
 
-# How an SSE body's first line begins: a field (`data:`, `event:`, `id:`, `retry:`) or a comment (`:`).
-_FIRST_LINE_STARTS = (b"data:", b"event:", b"id:", b"retry:", b":")
-
-
-def looks_like_events(body: bytes) -> bool:
-    """Whether `body` reads as server-sent events (its first line a field or a comment), whatever it was named.
-
-    For an answer to a call that asked for a stream under another content type (`text/plain`, none): a
-    JSON answer begins with `{`, an error page with `<`: neither reads as events.
-    """
-    # Its start alone: a stream may be megabytes long (the BOM an SSE body may open with, and blank lines, skipped).
-    return body[:256].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_FIRST_LINE_STARTS)
-
-
 def iter_sse_data(body: bytes) -> Iterator[str]:
     """The `data:` payload of every event in an SSE body, in order."""
     # Framing bytes are ASCII, which replace-decoding never merges into a bad sequence, so

@@ -14,12 +14,12 @@ from gateway.recording.exchange import MAX_RECORDED_BYTES, Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import (
     content_text,
-    looks_like_events,
     message_calls,
     reassemble_chat_stream,
     reassemble_completion_stream,
 )
 from gateway.recording.responses_stream import ended_status, reassemble_responses_stream
+from gateway.recording.stream_rule import asked_for_stream, named_event_stream, reads_as_stream
 
 Json = dict[str, Any]
 
@@ -41,7 +41,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
     """The database row for one exchange; never raises on odd upstream answers."""
     # The proxy parsed these with orjson, which turns integers beyond 64 bits into floats.
     request = exactly_parsed(exchange.request, exchange.request_body)
-    stream = bool(request.get("stream")) if request else False
+    stream = asked_for_stream(request)
     row: Json = {
         "id": exchange.id,
         "created_at": exchange.created_at,
@@ -79,7 +79,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         if failed and not row["error"]:
             row["error"] = f"upstream answered {exchange.status_code}"
         return row
-    if named_event_stream(exchange.content_type) or (stream and looks_like_events(body)):
+    if reads_as_stream(exchange.content_type, stream, body):
         reassemble = _STREAM_REASSEMBLERS.get(exchange.endpoint)
         response = reassemble(body) if reassemble else None
         if isinstance(response, dict) and response.get("error"):
@@ -122,11 +122,6 @@ _FITTED_COLUMNS = (
     ("upstream_response_id", IDENTIFIER_CHARS),
     ("finish_reason", FINISH_REASON_CHARS),
 )
-
-
-def named_event_stream(content_type: str) -> bool:
-    """Whether a content type names an event stream: `text/event-stream` in any case, with any parameters."""
-    return "text/event-stream" in content_type.lower()
 
 
 def fitted_names(row: Json) -> Json:
