@@ -34,9 +34,14 @@ class ProxyCall(Answer):
         "request",
         "request_body",
         "started",
+        "streaming",
         "upstream",
         "upstream_done_at",
     )
+
+    # True once the answer's head went out for a stream relayed as it arrives; never set on any other call
+    # (read it with getattr(call, "streaming", False)), so a call answered whole spends nothing on it.
+    streaming: bool
 
     def __init__(
         self,

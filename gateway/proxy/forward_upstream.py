@@ -35,6 +35,7 @@ from gateway.proxy.relay import (
 )
 from gateway.proxy.request_body import ClientLeft, PastLimit, streamed
 from gateway.proxy.response_looks import ResponseLook
+from gateway.proxy.stream_start import stream_or_not
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
 from gateway.recording.exchange import Answer
 
@@ -134,10 +135,22 @@ class UpstreamForwarder:
                 answer.status_code = response.status_code
                 answer.content_type = content_type
                 answer.content_encoding = response.header("content-encoding")
-            stream = content_type.startswith("text/event-stream")
+            # The usual name, as written: one string test. A stream the upstream names otherwise (`text/plain`, none)
+            # is told by its first bytes, by the recording's rule (gateway.recording.stream_rule), on a call that
+            # asked for one (`asked_for_stream`, inlined): on a plain JSON call this `in` and `.get` measured what
+            # the `startswith` before them did alone (78 and 81 ns); calling the function added ~40 ns.
+            stream = "text/event-stream" in content_type
+            if not stream and call is not None and (requested := call.request) and requested.get("stream"):
+                try:
+                    response, stream = await stream_or_not(response, content_type)
+                except UpstreamFailed as exc:
+                    await self._broke_off_unanswered(send, call, upstream.name, exc, headers, watcher)
+                    return
             # An answer nothing records is relayed as it arrives too: speech audio is played as it comes,
             # and a large file download must not wait whole in the gateway's memory.
             if stream or call is None:
+                if call is not None:
+                    call.streaming = True
                 await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
                 try:
                     started = call.started if call else 0.0
@@ -163,14 +176,7 @@ class UpstreamForwarder:
             try:
                 answer_body = await read_whole(response, answer, started=call.started)
             except UpstreamFailed as exc:
-                watcher.finished = True
-                self._metrics.upstream_failed(upstream.name, UPSTREAM_TIMEOUT if exc.timed_out else UPSTREAM_BROKE_OFF)
-                message = exc.message(upstream.name)
-                logger.warning("%s (%s)", message, exc.technical)
-                # Nothing has reached the client yet, so it can still get a clean error (a 504 for a wait that ran
-                # out, else 502), naming the upstream's request.
-                status, code = exc.cut_short()
-                await refuse(send, call, status, message, code, upstream_request_id(headers))
+                await self._broke_off_unanswered(send, call, upstream.name, exc, headers, watcher)
                 return
             # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
             watcher.finished = True
@@ -202,3 +208,22 @@ class UpstreamForwarder:
             await send_whole(send, response.status_code, headers, answer_body)
         finally:
             await response.aclose()
+
+    async def _broke_off_unanswered(
+        self,
+        send: Callable[..., Any],
+        call: ProxyCall,
+        upstream_name: str,
+        failure: UpstreamFailed,
+        headers: Headers,
+        watcher: DisconnectWatcher,
+    ) -> None:
+        """The upstream broke off, or went silent, before anything of its answer reached the client."""
+        watcher.finished = True
+        self._metrics.upstream_failed(upstream_name, UPSTREAM_TIMEOUT if failure.timed_out else UPSTREAM_BROKE_OFF)
+        message = failure.message(upstream_name)
+        logger.warning("%s (%s)", message, failure.technical)
+        # Nothing has reached the client yet, so it can still get a clean error (a 504 for a wait that ran
+        # out, else 502), naming the upstream's request.
+        status, code = failure.cut_short()
+        await refuse(send, call, status, message, code, upstream_request_id(headers))

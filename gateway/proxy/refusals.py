@@ -76,7 +76,7 @@ async def stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None
     task = asyncio.current_task()
     if task is not None:  # always, in a coroutine
         task.uncancel()
-    if call.status_code is not None and call.content_type.startswith("text/event-stream"):
+    if getattr(call, "streaming", False):  # its head is out: only an error event can end it
         call.partial = True
         call.error = "the gateway shut down before the answer was complete"
         logger.warning("shutdown: %s", call.error)
