@@ -25,7 +25,7 @@ from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import UNFINISHED, Priority, ReviewTaskDetail, Source, SuggestedAction
 from gateway.review.reviewer_text import note_text, redacted_request
-from gateway.review.suggestion import MAX_EXAMPLES, suggest
+from gateway.review.suggestion import example_ids, suggest
 from gateway.review.task_decisions import ReviewDecisions
 from gateway.review.task_requests import TaskAsked, check_manual_request, open_request, person
 from gateway.store.call_claims import ClaimOutcome
@@ -252,9 +252,7 @@ class ReviewService(ReviewDecisions):
         reviewed = await self._figures.review_corrections(
             issue_id or (existing["issue_id"] if existing else None), existing["id"] if existing else None
         )
-        noted_first = sorted(notes, key=lambda note: 0 if note.get("correction") else 1)
-        shown = list(dict.fromkeys([n["interaction_id"] for n in noted_first][:MAX_EXAMPLES] + every_id[:MAX_EXAMPLES]))
-        return suggest(notes, reviewed, await self._figures.exchanges(shown))
+        return suggest(notes, reviewed, await self._figures.exchanges(example_ids(notes, every_id)))
 
     # -- claiming and closing -------------------------------------------------------------
 

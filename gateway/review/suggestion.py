@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,14 @@ def suggest(
     return SuggestedAction(kind, tuple(corrections[:MAX_CORRECTIONS]), telling_examples(notes, exchanges))
 
 
+def example_ids(feedback_notes: Iterable[Row], interaction_ids: Sequence[str]) -> list[str]:
+    """The interactions whose exchanges `suggest` needs to pick its examples from: the first MAX_EXAMPLES noted ones,
+    corrected first, then the first MAX_EXAMPLES of `interaction_ids` (for tasks whose answers nobody commented on)."""
+    noted_first = sorted(feedback_notes, key=lambda note: 0 if note.get("correction") else 1)
+    noted = [note["interaction_id"] for note in noted_first][:MAX_EXAMPLES]
+    return list(dict.fromkeys(noted + list(interaction_ids[:MAX_EXAMPLES])))
+
+
 def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tuple[Example, ...]:
     """Up to MAX_EXAMPLES interactions: corrected ones first, then commented ones, then any others given.
 
@@ -85,19 +93,31 @@ def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tup
 
 @dataclass(frozen=True, slots=True)
 class EntryDraft:
-    """What a form making a knowledge-base entry starts with: a title and the content."""
+    """What a form making a knowledge-base entry starts with: a title, the content and example questions."""
 
     title: str
     content: str
+    example_questions: tuple[str, ...] = ()
 
 
 def entry_draft(action: SuggestedAction | None, issue_title: str | None) -> EntryDraft:
-    """The issue's title (else the first example's question) and the first correction: the one rule both the review
-    task's entry form and the issue's "Preview a fix" form start from ("" where there is none)."""
+    """The issue's title (else the first example's question), the first correction and the examples' questions: the
+    one rule both the review task's entry form and the issue's "Preview a fix" form start from ("" where there is none).
+
+    The questions matter: an entry is matched to a question by the better of its title with content and the mean of
+    its example questions, and a title and a one-line correction alone missed most of the very questions the end users
+    asked (each question is one line, a repeat, case and spacing aside, left out).
+    """
     corrections = action.corrections if action else ()
     examples = action.examples if action else ()
     title = issue_title or (examples[0].question if examples else "")
+    questions: dict[str, str] = {}
+    for example in examples:
+        question = " ".join(example.question.split())
+        if question:
+            questions.setdefault(question.casefold(), question)
     return EntryDraft(
         title=shortened(" ".join(title.split()), ENTRY_MAX_TITLE - 1),
         content=corrections[0].text if corrections else "",
+        example_questions=tuple(questions.values()),
     )

@@ -14,7 +14,7 @@ from gateway.review.errors import TaskNotFound
 from gateway.review.figures import ReviewFigures, review_figures
 from gateway.review.levels import THROUGHPUT_WINDOW, ServiceLevels, estimated_wait
 from gateway.review.records import Decision, ReviewTask, ReviewTaskDetail, SuggestedAction, TaskEvent
-from gateway.review.suggestion import suggest
+from gateway.review.suggestion import example_ids, suggest
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.reviews import ReviewFilter, ReviewSort, ReviewStore
 
@@ -66,10 +66,11 @@ class ReviewReads:
 
     async def issue_suggestion(self, issue_id: str, member_ids: Sequence[str]) -> SuggestedAction:
         """The suggested action over an issue's members, as a task about them would get it (its corrections first:
-        reviewers', then end users' newest first), without examples."""
+        reviewers', then end users' newest first) and its examples (whose questions a drafted entry's example
+        questions are)."""
         notes = await self._figures.feedback_notes(member_ids)
         reviewed = await self._figures.review_corrections(issue_id, None)
-        return suggest(notes, reviewed, [])
+        return suggest(notes, reviewed, await self._figures.exchanges(example_ids(notes, member_ids)))
 
     async def issues_with_tasks(self, issue_ids: Sequence[str]) -> set[str]:
         """Those of `issue_ids` that a task (open or closed) was ever opened for."""

@@ -39,3 +39,21 @@ async def test_the_issues_preview_form_starts_with_its_title_and_correction(brow
 
     assert form.find("input", name="title").attrs["value"] == "Transfer fee answers"
     assert form.find("textarea", name="content").text == "The transfer fee is 1%."
+
+
+async def test_the_task_pages_entry_form_starts_with_the_tasks_questions_as_example_questions(browser_as, gateway):
+    _, task_id = await issue_with_a_correction(gateway)
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    form = parse((await rita.get(f"/admin/reviews/{task_id}")).text).find("form", id="knowledge-form")
+
+    assert form.find("textarea", name="example_questions").text == "What is the transfer fee?"
+
+
+async def test_the_issues_preview_form_starts_with_its_questions_as_example_questions(browser_as, gateway):
+    issue_id, _ = await issue_with_a_correction(gateway)
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    form = parse((await rita.get(f"/admin/issues/{issue_id}/previews")).text).find("form", id="preview-knowledge-form")
+
+    assert form.find("textarea", name="example_questions").text == "What is the transfer fee?"
