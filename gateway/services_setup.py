@@ -242,7 +242,7 @@ async def _open_services(
     undo.push_async_callback(prompts.close)
     await prompts.start()
     undo.push_async_callback(knowledge.close)
-    knowledge.start()
+    await knowledge.start()
     if retrain is not None:
         reviews.add_decision_listener(retrain.on_decision)
         # Examples may have arrived while the gateway was down (imports, another process).

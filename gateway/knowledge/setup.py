@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,11 +21,14 @@ from gateway.knowledge.query import QueryEmbedder
 from gateway.knowledge.query_model import QuestionModel
 from gateway.knowledge.service import KnowledgeService
 from gateway.knowledge.snapshot import SnapshotLoader
+from gateway.store.availability import log_failed_round
 from gateway.store.embedding_cache import embed_with_database_cache
 from gateway.store.knowledge import KIND, KnowledgeStore
 
 if TYPE_CHECKING:
     from clustering.embed_onnx import OnnxVariant
+
+logger = logging.getLogger("feedgate.knowledge")
 
 
 @dataclass
@@ -36,8 +40,17 @@ class KnowledgeBase:
     policy: KnowledgePolicy
     questions: QuestionModel
 
-    def start(self) -> None:
-        """Load every app's snapshot now and whenever its entries change."""
+    async def start(self) -> None:
+        """Load every app's snapshot now (so the first requests get its entries), then whenever its entries change.
+
+        The first load embeds the entries not in the database's embedding cache yet, loading the product's embedder
+        when an app has any: a process with entries starts serving a few seconds later, where it used to serve its
+        first seconds' calls without them.
+        """
+        try:
+            await self.snapshots.refresh()
+        except Exception as exc:  # noqa: BLE001 - the store may be down at start; the background refresh retries
+            log_failed_round(logger, exc, "loading knowledge-base entries at start", "retrying in the background")
         self.snapshots.start()
 
     async def close(self) -> None:

@@ -36,13 +36,13 @@ async def test_starting_during_an_outage_logs_one_line_without_a_traceback(setti
     engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/feedgate")
     knowledge = knowledge_base(settings, engine, LazyEmbedder.holding(embedder))
     try:
-        with caplog.at_level(logging.WARNING, logger="feedgate.fixes"):
+        with caplog.at_level(logging.WARNING, logger="feedgate.knowledge"):
             await knowledge.start()
     finally:
         await knowledge.close()
         await engine.dispose()
 
-    (line,) = [record for record in caplog.records if record.name == "feedgate.fixes"]
+    (line,) = [record for record in caplog.records if record.name == "feedgate.knowledge"]
     assert "database unavailable" in line.getMessage()
     assert "retrying in the background" in line.getMessage()
     assert line.exc_info is None
