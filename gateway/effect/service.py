@@ -215,7 +215,7 @@ class EffectService:
         if shortfall(before_counts, minimum, "") is not None and span < self.settings.window and not bounds.earlier:
             # Short of data, the before window read as stuck: it does reach further back, as the after window lengthens.
             verdict += (
-                f"; it reaches back to {_moment(before.since)} now, and further as time passes "
+                f"; the before window reaches back to {_moment(before.since)} now, and further as time passes "
                 f"(as long as the after window, up to {_days(self.settings.window)})"
             )
         before_after = EffectComparison(

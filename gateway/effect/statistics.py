@@ -18,6 +18,7 @@ share may mean fewer people complain, not fewer problems.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.counted import counted
@@ -178,6 +179,32 @@ def summarise(counts: GroupCounts) -> GroupSummary:
     )
 
 
+def shortfalls(groups: Sequence[tuple[str, GroupCounts]], minimum: MinimumCounts) -> str | None:
+    """Why the named `groups` are too little to judge, naming every group short of each minimum with its count (the
+    before window alone named read as if waiting for it were all, when the after window was short too); None: enough.
+
+    E.g. "the before window has 12 interactions and the after window has 7; at least 30 are needed in each
+    (effect_min_interactions)".
+    """
+    said = [
+        _short_of(groups, minimum.interactions, "interactions", "effect_min_interactions", ""),
+        _short_of(groups, minimum.with_feedback, "with_feedback", "effect_min_with_feedback", " with feedback"),
+    ]
+    return "; ".join(part for part in said if part) or None
+
+
+def _short_of(groups: Sequence[tuple[str, GroupCounts]], needed: int, count: str, setting: str, what: str) -> str:
+    """The groups whose `count` is below `needed`, each with its count, and the setting that asks for it; "": none."""
+    short = [(name, getattr(counts, count)) for name, counts in groups if getattr(counts, count) < needed]
+    if not short:
+        return ""
+    (name, number), *others = short
+    said = f"{name} has {counted(number, 'interaction')}{what}"
+    said += "".join(f" and {other} has {other_number}" for other, other_number in others)
+    each = " in each" if others else ""
+    return f"{said}; at least {needed} are needed{each} ({setting})"
+
+
 def shortfall(counts: GroupCounts, minimum: MinimumCounts, name: str) -> str | None:
     """Why `counts` is too little to judge (naming the group `name`), or None when it is enough."""
     # The setting is named: a small app may never reach the default, and lowering it is the way on.
@@ -202,7 +229,7 @@ def compare(
 ) -> Comparison:
     """Compare `second`'s negative rate with `first`'s; "not enough data yet" below `minimum` in either group."""
     one, two = summarise(first), summarise(second)
-    reason = shortfall(first, minimum, names[0]) or shortfall(second, minimum, names[1])
+    reason = shortfalls(((names[0], first), (names[1], second)), minimum)
     if reason is not None:
         return Comparison(one, two, False, reason, None, None, None, None, None)
     n1, n2 = first.interactions, second.interactions

@@ -185,10 +185,12 @@ async def test_too_few_interactions_is_not_enough_data(client, admin_headers, en
 
     assert change["enough_data"] is False and change["p_value"] is None
     # A small app's before window may never reach the minimum: the verdict names the setting to lower, and says
-    # how far back the window reaches now and that it reaches further as time passes (it read as if stuck).
+    # how far back the window reaches now and that it reaches further as time passes (it read as if stuck). The
+    # after window is short too, and is named with its count: naming the before window alone read as if it were all.
     assert change["verdict"].startswith(
-        "not enough data yet: the before window has 12 interactions; at least 30 are needed (effect_min_interactions); "
-        f"it reaches back to {change['before']['since'][:10]} "
+        "not enough data yet: the before window has 12 interactions and the after window has 12; at least 30 are "
+        "needed in each (effect_min_interactions); "
+        f"the before window reaches back to {change['before']['since'][:10]} "
     )
     assert change["verdict"].endswith(
         "UTC now, and further as time passes (as long as the after window, up to 14 days)"

@@ -150,3 +150,37 @@ def test_the_exact_test_agrees_with_scipy_on_every_small_table():
             for k2 in range(0, n2 + 1, max(1, n2 // 15)):
                 expected = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
                 assert fisher_exact_p_value(k1, n1, k2, n2) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_when_both_windows_are_short_the_reason_names_each_with_its_count():
+    result = compare(
+        GroupCounts(12, 6, 6), GroupCounts(7, 0, 6), MinimumCounts(30, 5), ("the before window", "the after window")
+    )
+
+    # Naming the before window alone read as if waiting for it were all: the after window is short too.
+    assert result.reason == (
+        "the before window has 12 interactions and the after window has 7; at least 30 are needed in each "
+        "(effect_min_interactions)"
+    )
+
+
+def test_a_window_short_of_interactions_and_another_short_of_feedback_are_both_named():
+    result = compare(
+        GroupCounts(100, 2, 3), GroupCounts(8, 1, 8), MinimumCounts(30, 5), ("the before window", "the after window")
+    )
+
+    assert result.reason == (
+        "the after window has 8 interactions; at least 30 are needed (effect_min_interactions); "
+        "the before window has 3 interactions with feedback; at least 5 are needed (effect_min_with_feedback)"
+    )
+
+
+def test_a_window_short_of_both_counts_says_both():
+    result = compare(
+        GroupCounts(100, 10, 50), GroupCounts(4, 1, 2), MinimumCounts(30, 5), ("the before window", "the after window")
+    )
+
+    assert result.reason == (
+        "the after window has 4 interactions; at least 30 are needed (effect_min_interactions); "
+        "the after window has 2 interactions with feedback; at least 5 are needed (effect_min_with_feedback)"
+    )
