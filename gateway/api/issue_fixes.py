@@ -18,7 +18,7 @@ from gateway.api.effect_json import EffectJSON, FixLinksJSON, effect_json, fix_l
 from gateway.api.request_body import RequestBody
 from gateway.api.strict_fields import OptionalWholeNumber
 from gateway.domain.errors import InvalidQuery
-from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
+from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound, NotTheCanary
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.services import Services
 
@@ -55,6 +55,11 @@ def merged_away_response(request: Request[Any, Any, Any], exc: IssueMergedAway) 
     return create_exception_response(request, HTTPException(status_code=409, detail=str(exc)))
 
 
+def not_the_canary_response(request: Request[Any, Any, Any], exc: NotTheCanary) -> Response[Any]:
+    """A canary link of a prompt version that is not the running canary: 409 saying what serves and what to do."""
+    return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
+
+
 class IssueFixesController(AdminController):
     """Link fixes to issues and measure their effect."""
 
@@ -65,11 +70,13 @@ class IssueFixesController(AdminController):
         IssueNotFound: not_found_response,
         FixLinkNotFound: not_found_response,
         IssueMergedAway: merged_away_response,
+        NotTheCanary: not_the_canary_response,
     }
 
     @post(
         "/{issue_id:str}/fixes",
-        summary="Link a fix that went live to the issue; 201 with the link (409 when the issue was merged into another)",
+        summary="Link a fix that went live to the issue; 201 with the link (409 when the issue was merged into another, "
+        "or for a canary link of a prompt version that is not the running canary)",
         status_code=201,
         raises=[Conflict],
     )

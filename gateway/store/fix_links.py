@@ -175,17 +175,32 @@ class FixLinkStore:
         return dict(row) if row is not None else None
 
     async def prompt_version(self, version_id: str) -> Row | None:
-        """The prompt version's id, app, number (as `version`) and `state` now: "active", "canary" or "inactive";
-        None if there is no such version."""
+        """The prompt version's id, app, model ('' for every model), number (as `version`) and `state` now: "active",
+        "canary" or "inactive"; with what its app and model serve now: `active_number` and `canary_number` (None:
+        none) and `canary_share`. None if there is no such version."""
         c, deployed = prompt_versions.c, prompt_deployments.c
+        active, canary = prompt_versions.alias("active"), prompt_versions.alias("canary")
         state = case(
             (deployed.active_version_id == c.id, "active"),
             (deployed.canary_version_id == c.id, "canary"),
             else_="inactive",
         )
-        rollout = prompt_versions.outerjoin(prompt_deployments, and_(deployed.app == c.app, deployed.model == c.model))
+        rollout = (
+            prompt_versions.outerjoin(prompt_deployments, and_(deployed.app == c.app, deployed.model == c.model))
+            .outerjoin(active, active.c.id == deployed.active_version_id)
+            .outerjoin(canary, canary.c.id == deployed.canary_version_id)
+        )
         query = (
-            select(c.id, c.app, c.number.label("version"), state.label("state"))
+            select(
+                c.id,
+                c.app,
+                c.model,
+                c.number.label("version"),
+                state.label("state"),
+                active.c.number.label("active_number"),
+                canary.c.number.label("canary_number"),
+                deployed.canary_share,
+            )
             .select_from(rollout)
             .where(c.id == version_id)
         )

@@ -111,12 +111,13 @@ def note(arm: str, version: dict) -> list[dict]:
 
 
 async def published_version(client, admin_headers) -> dict:
-    """A new prompt version of support-bot, inactive: the canary to link."""
+    """A new prompt version of support-bot, running as a canary: the canary to link (only the canary links as one)."""
     published = await client.post(
         "/api/prompts",
-        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
+        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds", "canary_share": 0.3},
         headers=admin_headers,
     )
+    assert published.status_code == 201, published.text
     return published.json()
 
 

@@ -45,7 +45,7 @@ async def test_linking_a_prompt_canary_with_its_time(client, admin_headers, engi
     issue_id = await new_issue(engine)
     published = await client.post(
         "/api/prompts",
-        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds"},
+        json={"app": "support-bot", "text": "Refunds take 5 days.", "message": "refunds", "canary_share": 0.2},
         headers=admin_headers,
     )
     assert published.status_code == 201, published.text
