@@ -111,7 +111,7 @@ class IssuePreviewsController(AdminController):
 class LivePreview(RequestBody):
     """Make a previewed fix live for its issue: the knowledge entry is created active, or the instructions are
     published as the app's new prompt version in the placement previewed: `rollout` "active" (default) or "canary"
-    with `canary_share` (0-1, exclusive); `message` says what changed (prompt versions; default: the issue and
+    with `canary_share` (0.001 to 0.999); `message` says what changed (prompt versions; default: the issue and
     preview). The fix is linked to the issue, so its effect is measured."""
 
     message: Annotated[str, Meta(max_length=2000)] | None = None

@@ -79,7 +79,9 @@ class FixBody(RequestBody):
     message: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
     # Left out: active, for a new prompt fix; a linked fix is live as it is, and refuses both (check_rollout).
     rollout: Literal["active", "canary"] | None = None
-    canary_share: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
+    # Its range is the prompt service's (gateway.prompts.service.checked_share, through check_rollout), refused in its
+    # words: a bound here answered the framework's "Expected `float` to be > 0.0" instead.
+    canary_share: float | None = None
     comment: Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)] | None = None
     link_id: Annotated[str, Meta(max_length=36, pattern=NO_NUL)] | None = None
     # The fix decision rejects the answer: on an answer of several choices, this one (0 when left out).

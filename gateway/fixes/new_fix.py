@@ -17,6 +17,7 @@ from gateway.domain.kind_fields import refuse_other_kinds_fields
 from gateway.effect.records import FixArm, FixKind
 from gateway.knowledge.records import KnowledgeEntry
 from gateway.prompts.records import ListedVersion
+from gateway.prompts.service import checked_share
 
 # How a new prompt version goes out: active for all traffic, or a canary for a share of it.
 PromptRollout = Literal["active", "canary"]
@@ -105,6 +106,9 @@ def check_rollout(kind: str, rollout: str | None, canary_share: float | None) ->
         raise InvalidQuery(
             "canary_share", "'canary_share' is for a canary: send 'rollout': 'canary' with it, or leave it out"
         )
+    # Checked here, before anything is read or compared: a share no canary can have is the request's fault (a 400
+    # saying the range), not a conflict with how a fix is live now.
+    checked_share(canary_share)
 
 
 def _check_entry_rollout(rollout: str | None, canary_share: float | None) -> None:

@@ -89,7 +89,10 @@ def is_canary_share(share: float) -> bool:
     return math.isfinite(share) and MIN_CANARY_SHARE <= share <= MAX_CANARY_SHARE
 
 
-def _share(share: float | None, field: str = "canary_share") -> float | None:
+def checked_share(share: float | None, field: str = "canary_share") -> float | None:
+    """`share` (None: none asked) once it is a canary's share the gateway takes; InvalidQuery naming `field` and the
+    range otherwise: the one refusal of every path that takes a share as a fraction (the pages' percent boxes say it
+    in percent, admin_ui.form_text.canary_share, by the same `is_canary_share`)."""
     if share is not None and not is_canary_share(share):
         raise InvalidQuery(
             field,
@@ -200,7 +203,7 @@ class PromptService:
             message=asked.message or "",
             created_at=self._clock(),
         )
-        plan = rollout.Rollout(activate=asked.activate, canary_share=_share(asked.canary_share))
+        plan = rollout.Rollout(activate=asked.activate, canary_share=checked_share(asked.canary_share))
         wanted_mode = _mode(asked.mode)
         detail = asked.detail
         return _Publication(
@@ -220,7 +223,7 @@ class PromptService:
         self, version_id: str, share: float, actor: str, detail: dict[str, Any] | None = None
     ) -> ListedVersion:
         """Roll a version out to `share` (MIN_CANARY_SHARE to MAX_CANARY_SHARE) of its app and model's traffic, or change the canary's share."""
-        checked = _share(share, "share")
+        checked = checked_share(share, "share")
         if checked is None:
             raise InvalidQuery("share", "'share' is required: the canary's share of traffic, e.g. 0.1")
         version = await self._version(version_id)

@@ -110,3 +110,19 @@ async def test_a_tiny_canarys_share_is_said_unrounded_in_the_409(
 
     assert again.status_code == 409, again.text
     assert "as a canary of 0.123 % of traffic" in again.json()["detail"]
+
+
+async def test_a_share_out_of_range_is_a_400_in_the_services_words_even_once_the_canary_is_live(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    url = f"/api/previews/{await prompt_preview(client, admin_headers, issue_id)}/live"
+    first = (await client.post(url, json={"rollout": "canary", "canary_share": 0.1}, headers=admin_headers)).json()
+
+    again = await client.post(url, json={"rollout": "canary", "canary_share": 5}, headers=admin_headers)
+
+    # A share no canary can have is the request's fault (400, the range), not a conflict with how the fix is live.
+    assert again.status_code == 400, again.text
+    assert again.json()["extra"][0]["key"] == "canary_share"
+    assert again.json()["detail"].startswith("'canary_share' must be a fraction of traffic from 0.001 to 0.999")
+    assert await live_state(client, admin_headers, first["fix"]["id"]) == ("canary", 0.1)

@@ -25,6 +25,7 @@ REFUSED_FIXES: dict[str, tuple[dict[str, Any], int]] = {
     "entry-title-too-long": ({**ENTRY, "title": "t" * (MAX_TITLE + 1)}, 400),
     "canary-asked-of-an-entry": ({**ENTRY, "rollout": "canary", "canary_share": 0.1}, 400),
     "canary-without-share": ({**PROMPT, "rollout": "canary"}, 400),
+    "canary-share-out-of-range": ({**PROMPT, "rollout": "canary", "canary_share": 1.5}, 400),
     "choice-the-answer-has-not": ({**PROMPT, "choice": 3}, 422),
     "link-of-no-fix": ({"kind": "linked", "reviewer": "alice", "link_id": "no-such-link"}, 400),
     # The app's rollout refuses it, under the app's lock: the one refusal found only inside the transaction.
