@@ -19,7 +19,7 @@ from gateway.counted import counted
 from gateway.domain.interaction_briefs import FeedbackTally
 from gateway.domain.shares import share_text
 from gateway.domain.spans import span_words
-from gateway.prompts.service import MAX_CANARY_SHARE, MIN_CANARY_SHARE
+from gateway.prompts.service import MAX_CANARY_SHARE, MIN_CANARY_SHARE, is_canary_share, settable_share
 from gateway.review.source_words import source_words
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -83,8 +83,11 @@ FIX_STANDING = {"active": "in force", "canary": "a canary", "inactive": "no long
 
 
 def share_percent_number(share: float | None, default: float = 0.1) -> str:
-    """A share as a canary box holds it, in percent and unrounded to a whole one: 0.005 reads "0.5", 0.2 "20"."""
-    return f"{round((default if share is None else share) * 100, 4):g}"
+    """A share as a canary box holds it, in percent and unrounded to a whole one: 0.005 reads "0.5", 0.2 "20".
+
+    A canary stored before the share's range (0.0005) shows the nearest share its form takes ("0.1"), not one the
+    form refuses ("0.05", or "0" for 1e-300); the page says why (prompts.html)."""
+    return f"{round(settable_share(default if share is None else share) * 100, 4):g}"
 
 
 def _standing(value: str | None, canary_share: float | None = None) -> str:
@@ -148,6 +151,8 @@ environment.globals["counted"] = counted_text
 # The canary share's range in percent, as the number boxes' min and max (gateway.prompts.service holds the rule).
 environment.globals["canary_percent_min"] = f"{MIN_CANARY_SHARE * 100:g}"
 environment.globals["canary_percent_max"] = f"{MAX_CANARY_SHARE * 100:g}"
+# Whether a stored canary's share is one its form takes now (one stored before the range is kept as it runs).
+environment.globals["is_canary_share"] = is_canary_share
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:

@@ -89,6 +89,12 @@ def is_canary_share(share: float) -> bool:
     return math.isfinite(share) and MIN_CANARY_SHARE <= share <= MAX_CANARY_SHARE
 
 
+def settable_share(share: float) -> float:
+    """The share nearest `share` that a canary can be set to now: `share` itself, or the range's end for one stored
+    before the range (a canary published at 0.0005 keeps running at it; changing its share takes 0.001 or more)."""
+    return min(max(share, MIN_CANARY_SHARE), MAX_CANARY_SHARE)
+
+
 def checked_share(share: float | None, field: str = "canary_share") -> float | None:
     """`share` (None: none asked) once it is a canary's share the gateway takes; InvalidQuery naming `field` and the
     range otherwise: the one refusal of every path that takes a share as a fraction (the pages' percent boxes say it
