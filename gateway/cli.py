@@ -203,7 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--database-url", dest="database_url", help="SQLAlchemy async database URL")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve_parser = commands.add_parser("serve", parents=[common], **described("run the gateway"))
+    serve_parser = commands.add_parser(
+        "serve",
+        parents=[common],
+        **described(
+            "run the gateway", "feedgate serve --port 8080", "feedgate serve --config feedgate.toml --workers 4"
+        ),
+    )
     serve_parser.add_argument("--host", help="address to listen on (default: FEEDGATE_HOST, else 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, help="port to listen on (default: FEEDGATE_PORT, else 8080)")
     serve_parser.add_argument(
@@ -212,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.set_defaults(run=serve)
 
     db = commands.add_parser("db", **described("database schema")).add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", parents=[common], **described("apply pending migrations")).set_defaults(run=db_upgrade)
+    db.add_parser(
+        "upgrade",
+        parents=[common],
+        **described("apply pending migrations", "feedgate db upgrade --config feedgate.toml"),
+    ).set_defaults(run=db_upgrade)
 
     from gateway.cli_keys import add_keys_commands
 
@@ -221,10 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", **described("the audit log")).add_subparsers(
         dest="audit_command", required=True
     )
-    audit.add_parser("verify", parents=[common], **described("check the hash chain")).set_defaults(run=audit_verify)
+    audit.add_parser(
+        "verify", parents=[common], **described("check the hash chain", "feedgate audit verify --config feedgate.toml")
+    ).set_defaults(run=audit_verify)
 
     demo_parser = commands.add_parser(
-        "demo", **described("run the whole loop (traffic, feedback, issue, fix, effect) locally in about half a minute")
+        "demo",
+        **described(
+            "run the whole loop (traffic, feedback, issue, fix, effect) locally in about half a minute",
+            "feedgate demo",
+            "feedgate demo --keep demo-run --seed 3",
+        ),
     )
     demo_parser.add_argument("--seed", type=int, default=7, help="the simulated users' random seed")
     demo_parser.add_argument(

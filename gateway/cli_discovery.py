@@ -26,7 +26,7 @@ from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message, why_no_issue
 from gateway.domain.quoting import quoted
-from gateway.imports.jsonl import MAX_LINE_BYTES, ImportReport
+from gateway.imports.jsonl import LINE_FIELDS, MAX_LINE_BYTES, ImportReport
 from gateway.observability.logs import resolved_format
 
 if TYPE_CHECKING:
@@ -147,6 +147,14 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
 # The shortest `--interval` taken, the least `cluster_interval` may be when it is not 0.
 MIN_WORKER_INTERVAL = 1.0
+# What a line of an imported file holds, for `feedgate import --help` (the README's Issue discovery says it all).
+IMPORT_LINE = (
+    'Each line is one interaction: {"id": "…", "app": "…", "created_at": "2025-06-01T09:30:00Z", "end_user": "…", '
+    '"request": {an OpenAI chat request}, "response": {its chat completion}, "feedback": [{"thumbs": "down", '
+    f'"comment": "…"}}]}}. Only "request" is needed; no field but {", ".join(LINE_FIELDS)}. A line without "id" gets '
+    'a new one each time it is imported; "app" left out is "imported"; "created_at" is ISO 8601 (UTC without an '
+    "offset) or Unix seconds, now when left out. The README's Issue discovery section says the rest."
+)
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:
@@ -332,12 +340,18 @@ def add_commands(
     runner = settings_runner(settings_of)
 
     cluster_parser = commands.add_parser(
-        "cluster", parents=[common], **described("find issues in negative feedback, once")
+        "cluster",
+        parents=[common],
+        **described("find issues in negative feedback, once", "feedgate cluster", "feedgate cluster --app support-bot"),
     )
     cluster_parser.add_argument("--app", help="only this app (default: every app, each on its own)")
     cluster_parser.set_defaults(run=runner(cluster))
 
-    worker_parser = commands.add_parser("worker", parents=[common], **described("find issues again and again"))
+    worker_parser = commands.add_parser(
+        "worker",
+        parents=[common],
+        **described("find issues again and again", "feedgate worker --interval 3600 --metrics-port 9101"),
+    )
     worker_parser.add_argument(
         "--interval", type=float, help="seconds between passes, at least 1 (default: cluster_interval, else 3600)"
     )
@@ -349,9 +363,21 @@ def add_commands(
     worker_parser.set_defaults(run=runner(worker))
 
     import_parser = commands.add_parser(
-        "import", parents=[common], **described("import interactions from a JSONL file")
+        "import",
+        parents=[common],
+        **described(
+            "import interactions from a JSONL file",
+            "feedgate import history.jsonl",
+            "feedgate import history.jsonl --batch-size 2000",
+            epilog=IMPORT_LINE,
+        ),
     )
-    import_parser.add_argument("file", type=Path)
+    import_parser.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a JSONL file: UTF-8 text, one JSON object a line, as below; bad lines are reported and skipped",
+    )
     import_parser.add_argument(
         "--batch-size",
         dest="batch_size",

@@ -273,9 +273,13 @@ def add_export_command(
     parser = commands.add_parser(
         "export",
         parents=[common],
-        epilog=f"{WHAT_MAKES_AN_EXAMPLE[:1].upper()}{WHAT_MAKES_AN_EXAMPLE[1:]}. The summary on stderr says how many"
-        " lines were written and what was left out.",
-        **described("labelled examples as fine-tuning JSONL (chat, preference or jsonl)"),
+        **described(
+            "labelled examples as fine-tuning JSONL (chat, preference or jsonl)",
+            "feedgate export --format chat --output train.jsonl",
+            "feedgate export --format preference --app support-bot --since 2025-06-01",
+            epilog=f"{WHAT_MAKES_AN_EXAMPLE[:1].upper()}{WHAT_MAKES_AN_EXAMPLE[1:]}. The summary on stderr says how"
+            " many lines were written and what was left out.",
+        ),
     )
     # The values are checked by export_options, as GET /api/export checks them, not by argparse.
     parser.add_argument(

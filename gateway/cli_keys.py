@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 # The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
 MAX_APP_NAME = 200
+# What a key id looks like, for the help (ids are UUIDv7s: gateway.store.keys).
+EXAMPLE_KEY_ID = "0190f3a2-7c4e-7d3a-9b1e-2f6c8d4a5b10"
 
 
 def keys_create(args: argparse.Namespace, settings_of: Callable[[argparse.Namespace], Settings]) -> None:
@@ -124,15 +126,30 @@ def add_keys_commands(
     runner = settings_runner(settings_of)
 
     keys = commands.add_parser("keys", **described("gateway keys")).add_subparsers(dest="keys_command", required=True)
-    create = keys.add_parser("create", parents=[common], **described("issue a key for an app"))
-    create.add_argument("app", help="the app's name, as it will appear in the API")
+    create = keys.add_parser(
+        "create", parents=[common], **described("issue a key for an app", "feedgate keys create support-bot")
+    )
+    create.add_argument("app", metavar="APP", help="the app's name, as it will appear in the API")
     create.set_defaults(run=lambda args: keys_create(args, settings_of))
     listing = keys.add_parser(
-        "list", parents=[common], **described("list keys: id, app, created, last used (never the key itself)")
+        "list",
+        parents=[common],
+        **described(
+            "list keys: id, app, created, last used (never the key itself)",
+            "feedgate keys list",
+            "feedgate keys list --app support-bot --all",
+        ),
     )
     listing.add_argument("--app", help="only this app's keys")
     listing.add_argument("--all", action="store_true", help="revoked keys too")
     listing.set_defaults(run=runner(keys_list))
-    revoke = keys.add_parser("revoke", parents=[common], **described("revoke a key by its id"))
-    revoke.add_argument("key_id")
+    revoke = keys.add_parser(
+        "revoke", parents=[common], **described("revoke a key by its id", f"feedgate keys revoke {EXAMPLE_KEY_ID}")
+    )
+    revoke.add_argument(
+        "key_id",
+        metavar="KEY_ID",
+        help=f"the key's id, a UUID such as {EXAMPLE_KEY_ID}: `feedgate keys create` printed it (key id:), "
+        "`feedgate keys list` shows it first on each line; not the key itself (fgk-…)",
+    )
     revoke.set_defaults(run=runner(keys_revoke))

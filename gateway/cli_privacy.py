@@ -123,7 +123,13 @@ def add_privacy_commands(
     runner = settings_runner(settings_of)
 
     prune_parser = commands.add_parser(
-        "prune", parents=[common], **described("delete interactions older than the retention age, with their feedback")
+        "prune",
+        parents=[common],
+        **described(
+            "delete interactions older than the retention age, with their feedback",
+            "feedgate prune",
+            "feedgate prune --older-than 90",
+        ),
     )
     prune_parser.add_argument(
         "--older-than", dest="older_than", type=float, metavar="DAYS", help="age in days (default: retention_days)"
@@ -133,11 +139,15 @@ def add_privacy_commands(
     erase_parser = commands.add_parser(
         "erase",
         parents=[common],
-        **described("delete everything stored about one end user (recorded in the audit log)"),
-        epilog=(
-            "Deletes what is stored when it runs, and records the user (by a keyed hash) so that their calls made "
-            "before it and not stored yet (in any gateway process's writer, still running, in a spool during an "
-            "outage, in a file being imported) are never stored (README, Privacy and retention)."
+        **described(
+            "delete everything stored about one end user (recorded in the audit log)",
+            "feedgate erase --user user-4821",
+            'feedgate erase --user user-4821 --actor "dpo@example.com"',
+            epilog=(
+                "Deletes what is stored when it runs, and records the user (by a keyed hash) so that their calls made "
+                "before it and not stored yet (in any gateway process's writer, still running, in a spool during an "
+                "outage, in a file being imported) are never stored (README, Privacy and retention)."
+            ),
         ),
     )
     erase_parser.add_argument(

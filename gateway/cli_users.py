@@ -11,7 +11,7 @@ from typing import TypeVar
 from gateway.accounts.errors import AccountError
 from gateway.accounts.passwords import check_password_rules
 from gateway.accounts.records import ROLE_ORDER, Role, User
-from gateway.accounts.rules import parse_role
+from gateway.accounts.rules import MAX_NAME_LENGTH, parse_role
 from gateway.accounts.service import AccountService
 from gateway.cli_database import missing_sqlite_file, on_database
 from gateway.cli_help import described, settings_runner
@@ -22,6 +22,8 @@ from gateway.config_checks import ConfigError
 T = TypeVar("T")
 # Who the audit log names for changes made on the command line.
 CLI_ACTOR = "cli"
+# The help of a command's NAME that names a user there is.
+A_USERS_NAME = "the user's name, as `feedgate user list` shows it first on each line"
 
 
 def _with_accounts(
@@ -153,29 +155,55 @@ def add_user_commands(
         dest="user_command", required=True
     )
 
-    add = user.add_parser("add", parents=[common], **described("create a user"))
-    add.add_argument("name")
+    add = user.add_parser(
+        "add",
+        parents=[common],
+        **described(
+            "create a user",
+            "feedgate user add alice --role admin",
+            "feedgate user add bob --role reviewer --password-stdin",
+            epilog="Without --password-stdin it asks for the password twice; with it, it reads the first line of "
+            'stdin: echo "$PASSWORD" | feedgate user add bob --role reviewer --password-stdin.',
+        ),
+    )
+    add.add_argument(
+        "name",
+        metavar="NAME",
+        help=f"the name they sign in with: any characters but control ones, at most {MAX_NAME_LENGTH}, spaces "
+        "around it dropped; no two users share one, whatever the case",
+    )
     add.add_argument("--role", required=True, help=f"one of {roles}")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (no prompt)")
     add.set_defaults(run=runner(user_add))
 
-    user.add_parser("list", parents=[common], **described("list users")).set_defaults(run=runner(user_list))
+    listing = user.add_parser("list", parents=[common], **described("list users", "feedgate user list"))
+    listing.set_defaults(run=runner(user_list))
 
     for name, command, summary in (
         ("disable", user_disable, "bar a user from signing in"),
         ("enable", user_enable, "let a disabled user sign in again"),
         ("unlock", user_unlock, "forget failed sign-ins on a user's name, so they may sign in now"),
     ):
-        parser = user.add_parser(name, parents=[common], **described(summary))
-        parser.add_argument("name")
+        parser = user.add_parser(name, parents=[common], **described(summary, f"feedgate user {name} bob"))
+        parser.add_argument("name", metavar="NAME", help=A_USERS_NAME)
         parser.set_defaults(run=runner(command))
 
-    set_role = user.add_parser("set-role", parents=[common], **described("change a user's role"))
-    set_role.add_argument("name")
-    set_role.add_argument("role", help=f"one of {roles}")
+    set_role = user.add_parser(
+        "set-role", parents=[common], **described("change a user's role", "feedgate user set-role bob reviewer")
+    )
+    set_role.add_argument("name", metavar="NAME", help=A_USERS_NAME)
+    set_role.add_argument("role", metavar="ROLE", help=f"one of {roles}")
     set_role.set_defaults(run=runner(user_set_role))
 
-    set_password = user.add_parser("set-password", parents=[common], **described("change a user's password"))
-    set_password.add_argument("name")
+    set_password = user.add_parser(
+        "set-password",
+        parents=[common],
+        **described(
+            "change a user's password",
+            "feedgate user set-password bob",
+            "feedgate user set-password bob --password-stdin",
+        ),
+    )
+    set_password.add_argument("name", metavar="NAME", help=A_USERS_NAME)
     set_password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     set_password.set_defaults(run=runner(user_set_password))

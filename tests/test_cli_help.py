@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 from collections.abc import Iterator
 
 import pytest
@@ -28,3 +30,78 @@ def test_each_commands_help_says_what_it_does(command: str):
     summary, help_text = COMMANDS[command]
     assert summary, f"{command} has no one-line summary in its parent's list"
     assert " ".join(summary.split()).casefold() in help_text.casefold()
+
+
+def _leaf_parsers(
+    parser: argparse.ArgumentParser, name: str = "feedgate"
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every command that runs something (`feedgate keys revoke`, not `feedgate keys`), by its words."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command, sub in action.choices.items():
+                if sub.get_default("run") is not None:
+                    yield f"{name} {command}", sub
+                yield from _leaf_parsers(sub, f"{name} {command}")
+
+
+LEAVES = dict(_leaf_parsers(build_parser()))
+
+
+def _help(command: str) -> str:
+    return " ".join(LEAVES[command].format_help().split())
+
+
+def _examples(command: str) -> list[str]:
+    """The lines under the help's "Example:" or "Examples:" heading."""
+    lines = LEAVES[command].format_help().splitlines()
+    headings = [i for i, line in enumerate(lines) if line in ("Example:", "Examples:")]
+    assert headings, f"{command} --help shows no example"
+    examples = []
+    for line in lines[headings[0] + 1 :]:
+        if not line.startswith("  "):
+            break
+        examples.append(line.strip())
+    return examples
+
+
+@pytest.mark.parametrize("command", sorted(LEAVES))
+def test_each_commands_help_says_what_each_argument_is(command: str):
+    # `feedgate keys revoke --help` listed `key_id` bare, `feedgate import --help` a bare `file`.
+    for action in LEAVES[command]._actions:
+        if action.help != argparse.SUPPRESS:
+            assert action.help, f"{command} --help says nothing about {action.dest}"
+
+
+@pytest.mark.parametrize("command", sorted(LEAVES))
+def test_each_commands_help_shows_an_example_that_runs_as_written(command: str):
+    examples = _examples(command)
+
+    assert examples, f"{command} --help shows no example"
+    for example in examples:
+        assert example.startswith(f"{command} ") or example == command, example
+        words = shlex.split(example.split("  #")[0])
+        # As written, the example is a command the parser takes (exits with 2 otherwise).
+        assert build_parser().parse_args(words[1:]).run is not None
+
+
+def test_keys_revoke_help_says_what_a_key_id_looks_like_and_where_to_find_it():
+    help_text = _help("feedgate keys revoke")
+
+    assert re.search(r"KEY_ID .*the key's id", help_text), help_text
+    assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", help_text), help_text
+    assert "`feedgate keys list`" in help_text and "`feedgate keys create`" in help_text
+    assert "not the key itself (fgk-" in help_text
+
+
+def test_import_help_names_the_files_format():
+    help_text = _help("feedgate import")
+
+    assert "FILE a JSONL file" in help_text
+    assert "one JSON object a line" in help_text
+    assert '"request"' in help_text and '"response"' in help_text and '"feedback"' in help_text
+
+
+def test_user_add_help_says_what_the_name_is():
+    help_text = _help("feedgate user add")
+
+    assert "NAME the name they sign in with" in help_text
