@@ -107,7 +107,10 @@ def keys_list(args: argparse.Namespace, settings: Settings) -> None:
 
     keys = run_stoppable(listed, NOTHING_CHANGED)
     if not keys:
-        print("no keys" if args.all else "no live keys (--all shows revoked ones too)", file=sys.stderr)
+        # Named: a misspelt --app lists nothing, as an app with no keys does.
+        of_app = f" of app {quoted(args.app)}" if args.app is not None else ""
+        said = f"no keys{of_app}" if args.all else f"no live keys{of_app} (--all shows revoked ones too)"
+        print(said, file=sys.stderr)
         return
     for key in keys:
         revoked = f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""

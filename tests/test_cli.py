@@ -329,3 +329,18 @@ def test_a_command_that_may_begin_a_database_creates_the_sqlite_file(tmp_path: P
 
     assert result.returncode == 0, result.stderr
     assert path.exists()
+
+
+def test_keys_list_for_an_app_with_no_live_keys_names_the_app(tmp_path: Path):
+    env = {"FEEDGATE_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
+    run(["keys", "create", "support-bot"], env)
+    revoked_id = run(["keys", "create", "billing-bot"], env).stdout.split("key id:")[1].split()[0]
+    run(["keys", "revoke", revoked_id], env)
+
+    live = run(["keys", "list", "--app", "billing-bot"], env)
+    any_key = run(["keys", "list", "--app", "billing-bot ", "--all"], env)
+
+    # It said "no live keys" alone: of which app, when the one asked for was misspelt?
+    assert live.returncode == 0, live.stderr
+    assert live.stderr == "no live keys of app 'billing-bot' (--all shows revoked ones too)\n"
+    assert any_key.stderr == "no keys of app 'billing-bot '\n"
