@@ -26,7 +26,9 @@ from gateway.store.interactions import InteractionStore
 from .test_writer_postgres_outage import Traffic, stored_copies, through
 from .writing import chat_exchange, eventually, spooled_ids
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
+# How long a state the test needs may take to come on a loaded 2-core host (a bound on polling, not a wait).
+LOADED = 30.0
 
 
 @pytest.fixture
@@ -55,6 +57,14 @@ def writer_for(engine: AsyncEngine, spool_path: Path, database_timeout: float) -
     )
 
 
+async def storing(writer: InteractionWriter) -> None:
+    """Once the writer has stored a batch: its connection is open and the relay carries it.
+
+    A fixed 0.3 s of traffic assumed so; on a loaded host the first connection and batch took longer.
+    """
+    await eventually(lambda: writer.stored > 0, timeout=LOADED)
+
+
 async def backend_pid(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return int(await connection.scalar(text("SELECT pg_backend_pid()")))
@@ -67,20 +77,20 @@ async def test_a_frozen_database_is_spooled_within_the_limit_and_replayed_exactl
     writer.start()
     traffic = Traffic(writer)
     try:
-        await traffic.keep_going(0.3)
-        assert writer.stored > 0 and not writer.spooling
+        await storing(writer)
+        assert not writer.spooling
 
         relay.freeze()
         frozen_at = time.monotonic()
         await eventually(lambda: writer.spooling, timeout=10.0)
         # The limit, and a little for the batch already under way when the relay froze.
         assert time.monotonic() - frozen_at < 2.5
-        await eventually(lambda: writer.spooled > 0, timeout=2.0)
+        await eventually(lambda: writer.spooled > 0, timeout=LOADED)
         await traffic.keep_going(1.5)  # retries meet the frozen database too: spooled, not lost
         assert writer.spooling
 
         relay.thaw()
-        await eventually(lambda: not writer.spooling, timeout=15.0)
+        await eventually(lambda: not writer.spooling, timeout=LOADED)
         await traffic.keep_going(0.2)
         submitted = await traffic.stop()
         await asyncio.wait_for(writer.close(), 15.0)
@@ -102,9 +112,9 @@ async def test_the_stuck_connection_is_dropped_not_handed_out_again(
     try:
         relay.freeze()
         writer.submit(chat_exchange())
-        await eventually(lambda: writer.spooled == 1, timeout=5.0)
+        await eventually(lambda: writer.spooled == 1, timeout=LOADED)
         relay.thaw()
-        await eventually(lambda: not writer.spooling, timeout=10.0)
+        await eventually(lambda: not writer.spooling, timeout=LOADED)
     finally:
         await writer.close()
 
@@ -115,7 +125,7 @@ async def test_the_stuck_connection_is_dropped_not_handed_out_again(
             query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
             return bool(await connection.scalar(query, {"pid": stuck_pid}))
 
-    deadline = time.monotonic() + 5.0
+    deadline = time.monotonic() + LOADED
     while await still_connected():
         assert time.monotonic() < deadline, "the stuck connection was kept"
         await asyncio.sleep(0.05)
@@ -132,11 +142,13 @@ async def test_a_database_slower_than_the_limit_allows_is_waited_for_not_spooled
     writer.start()
     traffic = Traffic(writer)
     try:
-        await traffic.keep_going(0.2)
+        await storing(writer)
         relay.freeze()
+        frozen_at = time.monotonic()
         with caplog.at_level(logging.WARNING, logger="feedgate.writer"):
             await traffic.keep_going(3.0)
             relay.thaw()
+            frozen_for = time.monotonic() - frozen_at
             await traffic.keep_going(0.3)
         submitted = await traffic.stop()
         await asyncio.wait_for(writer.close(), 15.0)
@@ -148,30 +160,34 @@ async def test_a_database_slower_than_the_limit_allows_is_waited_for_not_spooled
     assert len(copies) == len(submitted) and set(copies.values()) == {1}
     # Not an outage, but no silence either: the log says the database was slow and calls waited.
     [slow] = [record.getMessage() for record in caplog.records]
-    assert re.match(r"the database took [23]\.\d s to answer the writer, within the 5 s limit", slow), slow
+    took = re.match(r"the database took (\d+\.\d) s to answer the writer, within the 5 s limit", slow)
+    assert took, slow
+    # The freeze as it was, not the 3 s asked for: a loaded host's event loop wakes late from the sleep.
+    assert frozen_for - 1.0 <= float(took[1]) <= frozen_for + 1.0, (slow, frozen_for)
 
 
 async def test_the_queue_depth_counts_the_calls_waiting_on_a_frozen_database(
     relay: TcpRelay, relayed_engine: AsyncEngine, tmp_path: Path
 ):
-    writer = writer_for(relayed_engine, tmp_path / "spool.jsonl", database_timeout=10.0)
+    # A limit no loaded host reaches: the writer waits on the frozen database for the whole test.
+    writer = writer_for(relayed_engine, tmp_path / "spool.jsonl", database_timeout=100.0)
     writer.start()
     traffic = Traffic(writer)
     try:
-        await traffic.keep_going(0.2)
+        await storing(writer)
         relay.freeze()
-        await traffic.keep_going(2.5)
-        depth = _gauge("feedgate_writer_queue_depth")
-        backlog = writer.backlog
-        relay.thaw()
+        await eventually(lambda: writer.backlog > 100, timeout=LOADED)
         await traffic.stop()
-        await asyncio.wait_for(writer.close(), 15.0)
+        backlog = writer.backlog  # nothing is submitted, stored or spooled now: the calls the writer holds
+        # Refreshed every second while the writer waits (a gauge set only when it woke said 6 while 420 waited).
+        await eventually(lambda: _gauge("feedgate_writer_queue_depth") == backlog, timeout=10.0)
+        assert writer.backlog == backlog and not writer.spooling  # still waiting on the database all along
+        relay.thaw()
+        await asyncio.wait_for(writer.close(), LOADED)
     finally:
         await traffic.stop()
 
     assert backlog > 100
-    # Refreshed every second while the writer waits: at most a second's calls behind.
-    assert depth >= backlog - 400
 
 
 async def test_the_log_says_once_that_the_database_does_not_answer(
@@ -184,12 +200,12 @@ async def test_the_log_says_once_that_the_database_does_not_answer(
         with caplog.at_level(logging.INFO, logger="feedgate.writer"):
             relay.freeze()
             writer.submit(chat_exchange())
-            await eventually(lambda: writer.spooled == 1, timeout=5.0)
+            await eventually(lambda: writer.spooled == 1, timeout=LOADED)
             await asyncio.sleep(1.5)  # several replays meet the frozen database
             writer.submit(chat_exchange())
-            await eventually(lambda: writer.spooled == 2, timeout=5.0)
+            await eventually(lambda: writer.spooled == 2, timeout=LOADED)
             relay.thaw()
-            await eventually(lambda: not writer.spooling, timeout=10.0)
+            await eventually(lambda: not writer.spooling, timeout=LOADED)
     finally:
         await writer.close()
 
