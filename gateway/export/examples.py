@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.domain.answer_choices import choice_text
+from gateway.domain.blank_text import says_nothing, without_blank_ends
 from gateway.export.tool_calls import Json, function_call_of, tool_calls_of, tool_settings_of
 
 # The weight of an example whose confidence is unknown: that of a fully confident answer
@@ -93,14 +94,14 @@ class TrainingExample:
 
     @property
     def differs(self) -> bool:
-        """The preferred answer says something else than the original (whitespace aside)."""
+        """The preferred answer says something else than the original (blank characters at their ends aside)."""
         if self.original is None or self.preferred is None:
             return (
                 self.original != self.preferred
                 or self.original_tool_calls != self.preferred_tool_calls
                 or self.original_function_call != self.preferred_function_call
             )
-        return self.preferred.strip() != self.original.strip()
+        return without_blank_ends(self.preferred) != without_blank_ends(self.original)
 
     @property
     def answered_under_fix(self) -> bool:
@@ -180,7 +181,8 @@ def example_from_row(row: Json) -> TrainingExample | None:
     """The example a store row (see gateway.store.training_examples) makes, or None when it makes none.
 
     None for a request without messages, and for an approval of an answer with neither text nor
-    a call (an error): there is nothing to prefer.
+    a call (an error): there is nothing to prefer. Text of blank characters only is none
+    (gateway.domain.blank_text, the rule the store's SQL reads too).
     """
     conversation = conversation_of(row["request"])
     if conversation is None:
@@ -197,7 +199,7 @@ def example_from_row(row: Json) -> TrainingExample | None:
     if preferred is None and row["outcome"] == "approve":
         preferred, preferred_tool_calls = original, original_tool_calls
         preferred_function_call = original_function_call
-    if preferred is not None and not preferred.strip():
+    if says_nothing(preferred):
         preferred = None
     if preferred is None and not preferred_tool_calls and preferred_function_call is None:
         return None

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 
+from gateway.domain.blank_text import says_nothing
 from gateway.export.examples import TrainingExample
 from gateway.export.history import fine_tuning_history
 from gateway.export.tool_calls import Json
@@ -40,7 +41,7 @@ def chat_line(example: TrainingExample) -> str | None:
 
 def preference_line(example: TrainingExample) -> str | None:
     """The preferred answer over the original, both text alone; None when they say the same or either is no text."""
-    if example.original is None or not example.original.strip() or example.preferred is None:
+    if says_nothing(example.original) or example.preferred is None:
         return None
     # A pair's outputs are assistant text: an answer that also called tools (or a function) is not all in it.
     called = example.original_tool_calls or example.preferred_tool_calls

@@ -25,6 +25,8 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from gateway.domain.blank_text import BLANK_CODE_POINTS
+
 # The columns of `interactions` (a table's or an alias's `.c`).
 Answers = Any
 
@@ -172,10 +174,10 @@ def in_recorded_columns(answers: Answers, number: ColumnElement[int]) -> ColumnE
     return func.coalesce(_listed_at(answers.choice_positions, number), -1) == 0
 
 
-# The whitespace a blank text is made of, as the SQL trims it (Python's str.strip trims more: what it alone finds blank
-# is read by the store and counted by the export as making no example, gateway.export.stream).
-_SQLITE_WHITESPACE = "char(32, 9, 10, 13)"
-_POSTGRESQL_WHITESPACE = "E' \\t\\n\\r'"
+# The characters a text that says nothing is made of, as the SQL trims them: gateway.domain.blank_text's, the ones
+# the export's Python finds blank (SQLite's char() takes code points; PostgreSQL's E'' string takes \\u escapes).
+_SQLITE_BLANKS = f"char({', '.join(map(str, BLANK_CODE_POINTS))})"
+_POSTGRESQL_BLANKS = "E'" + "".join(f"\\u{point:04x}" for point in BLANK_CODE_POINTS) + "'"
 
 
 class _not_blank(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
@@ -187,17 +189,17 @@ class _not_blank(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
 @compiles(_not_blank)
 def _sqlite_not_blank(element: _not_blank, compiler: SQLCompiler, **kw: Any) -> str:
     (text,) = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"COALESCE(trim({text}, {_SQLITE_WHITESPACE}) <> '', 0)"
+    return f"COALESCE(trim({text}, {_SQLITE_BLANKS}) <> '', 0)"
 
 
 @compiles(_not_blank, "postgresql")
 def _postgresql_not_blank(element: _not_blank, compiler: SQLCompiler, **kw: Any) -> str:
     (text,) = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"COALESCE(btrim({text}, {_POSTGRESQL_WHITESPACE}) <> '', false)"
+    return f"COALESCE(btrim({text}, {_POSTGRESQL_BLANKS}) <> '', false)"
 
 
 def not_blank(text: ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether `text` holds more than whitespace (false for NULL)."""
+    """Whether `text` says something: more than gateway.domain.blank_text's blank characters (false for NULL)."""
     return _not_blank(text)
 
 
@@ -208,8 +210,8 @@ class _choice_said_or_called(FunctionElement[Any]):  # noqa: N801 (an SQL functi
 
 
 def choice_said_or_called(answers: Answers, number: ColumnElement[int]) -> ColumnElement[bool]:
-    """Whether the message of the response's choice `number` said something (a `content` of more than whitespace, or
-    a list of content parts) or called something (a non-empty `tool_calls`, or the older `functions`' `function_call`
+    """Whether the message of the response's choice `number` said something (a `content` of more than
+    gateway.domain.blank_text's blank characters, or a list of content parts) or called something (a non-empty `tool_calls`, or the older `functions`' `function_call`
     object), whatever its finish reason says; false when there is no such choice. The calls' shapes are not read
     here: gateway.export.examples reads them (and the text of content parts), and an answer it finds nothing in makes
     no example."""
@@ -226,7 +228,7 @@ def _sqlite_said_or_called(element: _choice_said_or_called, compiler: SQLCompile
 
     said = (
         f"(json_type({response}, {at('content')}) = 'text'"
-        f" AND trim(json_extract({response}, {at('content')}), {_SQLITE_WHITESPACE}) <> '')"
+        f" AND trim(json_extract({response}, {at('content')}), {_SQLITE_BLANKS}) <> '')"
         f" OR json_type({response}, {at('content')}) = 'array'"
     )
     called = (
@@ -240,7 +242,7 @@ def _sqlite_said_or_called(element: _choice_said_or_called, compiler: SQLCompile
 def _postgresql_said_or_called(element: _choice_said_or_called, compiler: SQLCompiler, **kw: Any) -> str:
     response, positions, number = _arguments(element, compiler, **kw)
     said = (
-        f"(jsonb_typeof(m -> 'content') = 'string' AND btrim(m ->> 'content', {_POSTGRESQL_WHITESPACE}) <> '')"
+        f"(jsonb_typeof(m -> 'content') = 'string' AND btrim(m ->> 'content', {_POSTGRESQL_BLANKS}) <> '')"
         " OR jsonb_typeof(m -> 'content') = 'array'"
     )
     called = (

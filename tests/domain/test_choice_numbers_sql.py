@@ -16,6 +16,7 @@ from interaction_rows import interaction_row
 from sqlalchemy import Integer, literal, select
 
 from gateway.domain.answer_choices import choice_text
+from gateway.domain.blank_text import BLANK_CHARACTERS, says_nothing
 from gateway.domain.choice_numbers import choice_position, numbered_choice
 from gateway.export.tool_calls import choice_message, function_call_of, tool_calls_of
 from gateway.recording.reassembly import content_text
@@ -25,6 +26,7 @@ from gateway.store.choice_sql import (
     choice_has_token_logprobs,
     choice_said_or_called,
     in_recorded_columns,
+    not_blank,
 )
 from gateway.store.choice_sql import choice_position as choice_position_sql
 from gateway.store.interactions import InteractionStore
@@ -147,6 +149,10 @@ MESSAGES: dict[str, Any] = {
         said(1, content=None, tool_calls=[]),
     ],
     "no message": [{"index": 0, "finish_reason": "tool_calls"}],
+    "Unicode blanks, then text between them": [
+        said(0, content="\u00a0\u2003\u3000\u200b\ufeff\u2028"),
+        said(1, content="\u200bHi\u00a0"),
+    ],
     "no choices": [],
 }
 
@@ -157,9 +163,22 @@ async def test_the_sql_says_a_choice_said_or_called_something_where_the_export_f
         response = {"choices": choices}
         text = content_text(choice_message(response, number).get("content"))
         called = tool_calls_of(response, number) or function_call_of(response, number) is not None
-        return bool(text and text.strip()) or bool(called)
+        return not says_nothing(text) or bool(called)
 
     by_sql = {key: bool(value) for key, value in (await read_in_sql(engine, choice_said_or_called, MESSAGES)).items()}
 
     assert by_sql == in_python(said_or_called, MESSAGES)
     assert by_sql[("listed reversed", 1)] and not by_sql[("listed reversed", 0)]
+    assert by_sql[("Unicode blanks, then text between them", 1)]
+    assert not by_sql[("Unicode blanks, then text between them", 0)]
+
+
+async def test_the_sql_finds_a_text_blank_where_the_python_rule_does(engine):
+    texts = ["", " \t\n", BLANK_CHARACTERS, "\u00a0", "\u200b", "a", "\u3000a\u200b", "\u00e9", "\u2003\u00e9"]
+    rows = [interaction_row(question="Hi", answer="x", response_text=text) for text in texts]
+    await InteractionStore(engine).insert_many(rows)
+    i = interactions.c
+    async with engine.connect() as connection:
+        found = dict((await connection.execute(select(i.response_text, not_blank(i.response_text)))).all())
+
+    assert {text: bool(value) for text, value in found.items()} == {text: not says_nothing(text) for text in texts}
