@@ -24,6 +24,9 @@ class ExportTally:
     # Labels read that made no example: a request without messages, an approved answer whose text is blank or whose
     # calls are of no shape a fine-tuning file takes (gateway.export.examples.example_from_row).
     no_example: int = 0
+    # Reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text): the store reads no row
+    # of them (TrainingExampleStore.silent_approvals counts them), so they are not among `rows`.
+    said_nothing: int = 0
     by_source: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
@@ -35,6 +38,9 @@ class ExportTally:
             note += f"; {_count(self.duplicates, 'duplicate')} left out"
         if self.no_example:
             note += f"; {_count(self.no_example, 'label')} made no example"
+        if self.said_nothing:
+            their = "its answer" if self.said_nothing == 1 else "their answers"
+            note += f"; {_count(self.said_nothing, 'approval')} left out: {their} said nothing and called no tool"
         return f"wrote {_count(self.lines, 'line')} from {_count(self.examples, 'labelled example')} ({sources}){note}"
 
 
@@ -78,7 +84,10 @@ class TrainingExport:
         """
         write = LINE_WRITERS[fmt]
         written: set[bytes] = set()
-        async for row in self._store.stream(where):
+        # Counted as the rows are read: before the first line, so the labels counted are those read.
+        upto = await self._store.labels_up_to()
+        tally.said_nothing = await self._store.silent_approvals(where, upto)
+        async for row in self._store.stream(where, upto):
             tally.rows += 1
             example = example_from_row(row)
             if example is None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, exists, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
@@ -164,19 +164,9 @@ _LATER = review_decisions.alias("later")
 _HELD = review_task_interactions.alias("held")
 
 
-def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
-    """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
-    d, t, i = _DECISION, review_tasks.c, interactions.c
-    newest = None if upto is None else upto.decision_id
-    held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
-    # The last decision of the task's current round is the one that resolved it (the second of
-    # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
-    overruled = exists().where(
-        _LATER.c.task_id == d.c.task_id,
-        _LATER.c.round == d.c.round,
-        _LATER.c.id > d.c.id,
-        *_stored_by(_LATER.c.id, newest),
-    )
+def _approvals_said(d: FromClause) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Whether decision `d`'s judged choice said or called something, and whether it is whole as well."""
+    i = interactions.c
     # An approval labels a whole answer that said something or called a tool or function (one cut short would
     # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
     # its content filter); a correction always labels one. Whether it said or called something is read in its
@@ -191,10 +181,26 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     in_columns = in_recorded_columns(i, d.c.choice)
     later_reason = choice_finish_reason(i, d.c.choice)
     later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    later_whole = and_(listed_at != 0, choice_said_or_called(i, d.c.choice), later_ended)
-    whole = or_(and_(in_columns, said_or_called, ended), later_whole)
-    approved = and_(d.c.outcome == "approve", i.partial.is_(False), whole)
-    labels_an_answer = or_(d.c.correction.is_not(None), approved)
+    later_said = and_(listed_at != 0, choice_said_or_called(i, d.c.choice))
+    # NULL (a choice the answer does not list) is false: it said nothing.
+    said = func.coalesce(or_(and_(in_columns, said_or_called), later_said), false())
+    whole = or_(and_(in_columns, said_or_called, ended), and_(later_said, later_ended))
+    return said, and_(i.partial.is_(False), whole)
+
+
+def _deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *columns: Any) -> Select[Any]:
+    """`columns` of the decision that resolved each single-interaction chat task, where `label` holds of it."""
+    d, t, i = _DECISION, review_tasks.c, interactions.c
+    newest = None if upto is None else upto.decision_id
+    held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
+    # The last decision of the task's current round is the one that resolved it (the second of
+    # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
+    overruled = exists().where(
+        _LATER.c.task_id == d.c.task_id,
+        _LATER.c.round == d.c.round,
+        _LATER.c.id > d.c.id,
+        *_stored_by(_LATER.c.id, newest),
+    )
     return (
         select(*columns)
         .select_from(
@@ -208,10 +214,28 @@ def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
             ~overruled,
             held_count == 1,
             i.endpoint == CHAT_ENDPOINT,
-            labels_an_answer,
+            label,
             *_stored_by(d.c.id, newest),
         )
     )
+
+
+def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
+    """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
+    d = _DECISION
+    _, whole = _approvals_said(d)
+    labels_an_answer = or_(d.c.correction.is_not(None), and_(d.c.outcome == "approve", whole))
+    return _deciding_decisions(upto, labels_an_answer, *columns)
+
+
+def _silent_approvals(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
+    """How many deciding approvals (without a correction) `where` selects whose answer said and called nothing:
+    labels the rows leave out, for the export's summary to tell."""
+    d = _DECISION
+    said, _ = _approvals_said(d)
+    silent = and_(d.c.outcome == "approve", d.c.correction.is_(None), ~said)
+    query = _deciding_decisions(upto, silent, func.count())
+    return _labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored)
 
 
 def reviewed(interaction_id: ColumnElement[str], upto: LabelsUpTo | None = None) -> ColumnElement[bool]:
@@ -362,13 +386,27 @@ class TrainingExampleStore:
         async with self._engine.connect() as connection:
             return await count_examples(connection, where)
 
-    async def stream(self, where: ExampleFilter) -> AsyncIterator[Row]:
+    async def labels_up_to(self) -> LabelsUpTo:
+        """The newest feedback event and review decision stored now: what a read that begins now takes."""
+        async with self._engine.connect() as connection:
+            return await labels_up_to(connection)
+
+    async def silent_approvals(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> int:
+        """How many of the reviewers' deciding approvals `where` selects (up to `upto`) make no row because their
+        answer said and called nothing (gateway.domain.blank_text): what the export's summary tells of them."""
+        if where.source not in (None, ExampleSource.HUMAN_REVIEW):
+            return 0
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(_silent_approvals(where, upto))).scalar_one())
+
+    async def stream(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first.
 
-        The labels as they stood when it began: one given while it runs is left for the next read.
+        The labels as they stood when it began (or at `upto`, read before it): one given while it runs is left for
+        the next read.
         """
-        async with self._engine.connect() as connection:
-            upto = await labels_up_to(connection)
+        if upto is None:
+            upto = await self.labels_up_to()
         for source in _sources(where):
             after: str | None = None
             read = source(where, upto)

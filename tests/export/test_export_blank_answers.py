@@ -14,8 +14,11 @@ from export_seed import exported, give_feedback
 from interaction_rows import interaction_row
 from test_export_empty_choices import approve_choice, store_with_second_choice
 
+from gateway.export.examples import ExampleSource
 from gateway.export.formats import ExportFormat
+from gateway.export.stream import ExportTally
 from gateway.store.interactions import InteractionStore
+from gateway.store.training_examples import ExampleFilter
 
 CORRECTION = "The student card: it has no fee."
 BLANKS = {
@@ -64,3 +67,28 @@ async def test_an_approval_of_text_between_blanks_is_an_example_of_it(engine):
 
     assert (example["source"], example["preferred"]) == ("human_review", answer)
 
+
+async def test_the_approvals_of_blank_answers_are_counted_in_the_summary(engine):
+    for blank in ("", " ", "\u00a0", "\u200b"):
+        await approve_choice(engine, await store_answer(engine, blank), 0)
+    await approve_choice(engine, await store_with_second_choice(engine, {"content": None}), 1)
+    tally = ExportTally()
+
+    assert await exported(engine, ExportFormat.CHAT, tally=tally) == []
+    assert (tally.rows, tally.no_example, tally.said_nothing) == (0, 0, 5)
+    assert tally.summary() == (
+        "wrote 0 lines from 0 labelled examples (none); 5 approvals left out: their answers said nothing and called no tool"
+    )
+
+
+@pytest.mark.parametrize(
+    "where",
+    [ExampleFilter(app="billing-bot"), ExampleFilter(source=ExampleSource.END_USER_CORRECTION)],
+    ids=["another app", "end users' corrections"],
+)
+async def test_only_the_approvals_the_filter_selects_are_counted(engine, where):
+    await approve_choice(engine, await store_answer(engine, "\u00a0"), 0)
+    tally = ExportTally()
+
+    assert await exported(engine, ExportFormat.CHAT, where, tally) == []
+    assert tally.said_nothing == 0

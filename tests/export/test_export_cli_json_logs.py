@@ -40,3 +40,16 @@ async def test_the_warning_about_an_unknown_app_is_a_json_log_line(database_url,
     [warning] = [line for line in log_lines(result.stderr) if line["level"] == "warning"]
     assert warning["message"].startswith("no calls from app 'biling-bot' have been recorded")
     assert warning["logger"] == "feedgate.export"
+
+
+async def test_the_summary_counts_the_approvals_of_answers_that_said_nothing(database_url, engine):
+    from test_export_empty_choices import approve_choice
+
+    await approve_choice(engine, await store_chat(engine, "What is the fee?", "\u00a0"), 0)
+
+    result = feedgate_export(database_url, "--format", "chat", log_format="json")
+
+    assert result.returncode == 0, result.stderr
+    [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
+    assert summary["message"].endswith("; 1 approval left out: its answer said nothing and called no tool")
+    assert (summary["no_example"], summary["said_nothing"]) == (0, 1)
