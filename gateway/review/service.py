@@ -34,11 +34,12 @@ from gateway.store.issue_edits import IssueEditStore
 from gateway.store.review_figures import ReviewFigureStore
 from gateway.store.review_holders import ReviewHolders
 from gateway.store.review_task_changes import ActiveIssueTaken
-from gateway.store.review_writes import OpenResult, TaskChange, TaskState
+from gateway.store.review_writes import OpenResult, TaskChange, TaskOpening, TaskState
 from gateway.store.reviews import ReviewFilter, ReviewStore
 
 # How many open tasks of merged issues one request hands over at most; the next pass hands over any left.
 MAX_HANDED_OVER = 100
+Row = dict[str, Any]
 
 
 class ReviewService(ReviewDecisions):
@@ -134,38 +135,40 @@ class ReviewService(ReviewDecisions):
         Every opening comes here, so here are the one rule for a new task that would hold nothing (other tasks hold
         each interaction it concerns, for good: gateway.review.opening.plan_opening decides it under the opening's
         lock): a rule's is not written (None), a person's is refused (TaskConflict naming those tasks and what to do);
-        and the one rule for what a person's task about an issue holds: the issue's complaints with any interactions
-        they name (`_with_complaints`), whether the API or the issue page asks.
+        and what a person's task about an issue holds: the issue's complaints with any interactions they name, read by
+        the store under the opening's lock (gateway.store.reviews.ReviewStore.open_or_update), whether the API or the
+        issue page asks.
         """
         request = await self._on_holder(request)
         by_rule = request.source != Source.MANUAL
         named = request.interaction_ids
-        if not by_rule:
-            request = await self._with_complaints(request)
-        action = suggested_action or await self._suggest(request.issue_id, request.interaction_ids, by_rule)
+        action = suggested_action or await self._suggest(request.issue_id, await self._weighed(request), by_rule)
         now = self._clock()
+
+        def plan(existing: Row | None, wanted: list[str], fresh: list[str], told: dict[str, Row]) -> TaskOpening | None:
+            # `wanted`: the interactions named, and a person's issue's complaints as read under the opening's lock.
+            asked = replace(request, interaction_ids=tuple(wanted))
+            return plan_opening(asked, action, now, self.levels, existing, fresh, told)
+
         try:
             return await self._store.open_or_update(
-                request.issue_id,
-                request.interaction_ids,
-                lambda existing, fresh, told: plan_opening(request, action, now, self.levels, existing, fresh, told),
-                by_rule=by_rule,
-                key=key,
+                request.issue_id, request.interaction_ids, plan, by_rule=by_rule, key=key
             )
         except HoldsNothing as refused:
             about = request.issue_id if not named else None
             raise await holding_nothing_refusal(self._holders, refused, about) from None
 
-    async def _with_complaints(self, request: OpenRequest) -> OpenRequest:
-        """A person's `request` naming an issue, taking the issue's complaints too (those no task holds are added).
+    async def _weighed(self, request: OpenRequest) -> tuple[str, ...]:
+        """The interactions the suggested action weighs: those named, and a person's issue's complaints.
 
-        A person asking for a review of an issue asks about its complaints: a task about the issue alone held none
-        and could not be decided until the issue rule added them. A rule names the interactions it found itself.
+        A person asking for a review of an issue asks about its complaints: the store takes those no task holds,
+        read under the opening's lock (gateway.store.reviews.ReviewStore.open_or_update); the suggestion, advice
+        read before it, weighs them as they stand now. A rule names the interactions it found itself.
         """
-        if request.issue_id is None:
-            return request
+        if request.source != Source.MANUAL or request.issue_id is None:
+            return request.interaction_ids
         complaints = await self._figures.issue_complaints(request.issue_id)
-        return replace(request, interaction_ids=tuple(dict.fromkeys([*request.interaction_ids, *complaints])))
+        return tuple(dict.fromkeys([*request.interaction_ids, *complaints]))
 
     async def _on_holder(self, request: OpenRequest) -> OpenRequest:
         """`request` on the issue holding its issue's complaints now (the asked one kept as `asked_issue_id`), once the

@@ -25,6 +25,7 @@ from gateway.store.chunks import chunks
 from gateway.store.folded_text import tag_key
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
+from gateway.store.issues import member_ids
 from gateway.store.locks import advisory_key
 from gateway.store.review_task_changes import active_issue_guard, change_task, judged_answers, record_event
 from gateway.store.review_task_reads import decided_details, task_tags
@@ -143,19 +144,21 @@ class ReviewStore:
         self,
         issue_id: str | None,
         interaction_ids: Sequence[str],
-        plan: Callable[[Row | None, list[str], dict[str, Row]], TaskOpening | None],
+        plan: Callable[[Row | None, list[str], list[str], dict[str, Row]], TaskOpening | None],
         *,
         by_rule: bool = True,
         key: KeyClaim | None = None,
     ) -> OpenResult | None:
         """Open a task or update the open one for this issue or these interactions, atomically.
 
-        `by_rule`: a rule opens it, so a person's task is not taken for sharing interactions (`_open_task_for`).
+        `by_rule`: a rule opens it, so a person's task is not taken for sharing interactions (`_open_task_for`),
+        and names the interactions it found itself; a person's task naming an issue concerns the issue's complaints
+        too, read under the opening's lock with the rest (an issue gains and loses complaints as clustering runs).
         `key`: an idempotency key claimed in the same transaction for the task written (its
         `subject_id` is replaced by that task's id); when an earlier opening claimed it, nothing is
         written and the result names that opening's task (`earlier`).
-        `plan(existing, fresh, told)` gets the open task to update (None: open a new one), the
-        asked-for interactions no task has held yet, and what each source last told of the task (its
+        `plan(existing, wanted, fresh, told)` gets the open task to update (None: open a new one), every interaction
+        the task concerns, those of them no task has held yet, and what each source last told of the task (its
         latest opened or updated event's detail, by source), all read under the opening's lock; it
         returns what to write, or None (whatever it raises writes nothing).
         """
@@ -165,11 +168,13 @@ class ReviewStore:
             # Openings are serialized: a key read as unused here is still unused when claimed below.
             if key is not None and (earlier := await key_use(connection, key.scope, key.key)) is not None:
                 return OpenResult(earlier.subject_id, False, (), (), earlier)
+            if not by_rule and issue_id is not None:
+                wanted = list(dict.fromkeys([*wanted, *await member_ids(connection, issue_id)]))
             existing = await _open_task_for(connection, issue_id, wanted, by_rule=by_rule)
             held = await _held(connection, wanted)
             fresh = [i for i in wanted if i not in held]
             told = await _told_by_source(connection, existing["id"]) if existing is not None else {}
-            opening = plan(existing, fresh, told)
+            opening = plan(existing, wanted, fresh, told)
             if opening is None:
                 return None
             c = review_tasks.c
