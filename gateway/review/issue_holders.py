@@ -41,10 +41,11 @@ async def held_elsewhere(holders: ReviewHolders, task: ReviewTask, member_ids: S
 
 
 async def holding_nothing_refusal(
-    holders: ReviewHolders, refused: HoldsNothing, issue_id: str | None = None
+    holders: ReviewHolders, refused: HoldsNothing, issue_id: str | None = None, named: Sequence[str] = ()
 ) -> TaskConflict:
     """What a person is told when a new task would hold nothing (`refused`): the tasks holding its interactions named,
-    with their status, and what to do. `issue_id`: the request named only that issue, and these are its complaints.
+    with their status, and what to do. `issue_id`: the issue the request named, whose complaints these are besides the
+    interactions it `named`; those are told apart, with what to send for a new task.
 
     An interaction is held by one task for good, so such a task would hold none of them ("Nothing to decide here"); the
     review service refuses it under the opening's lock (gateway.review.opening.plan_opening) and says this after.
@@ -53,21 +54,41 @@ async def holding_nothing_refusal(
     counts = await holders.counts(wanted)
     statuses = await holders.statuses(list(counts)) if counts else {}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    named = [f"review task {task_id} ({statuses.get(task_id, '?')}) holds {count}" for task_id, count in ranked[:NAMED]]
+    holding = [
+        f"review task {task_id} ({statuses.get(task_id, '?')}) holds {count}" for task_id, count in ranked[:NAMED]
+    ]
     more = f" and {len(ranked) - NAMED} more" if len(ranked) > NAMED else ""
-    listed = f" ({'; '.join(named)}{more})" if named else ""
-    what, these = (
-        (f"every complaint of issue {quoted(issue_id)}", f"its {len(wanted)} complaints")
-        if issue_id is not None
-        else ("every interaction given", f"these {len(wanted)}")
-    )
+    listed = f" ({'; '.join(holding)}{more})" if holding else ""
+    what, these, was, instead = _what_was_asked(wanted, issue_id, named)
     if any(statuses.get(task_id) in ACTIVE_STATUSES for task_id in counts):
         return TaskConflict(
-            f"{what} is held by another review task already, and an interaction is never reviewed twice, so a new "
+            f"{what} {was} held by another review task already, and an interaction is never reviewed twice, so a new "
             f"task would hold none of {these}{listed}: nothing was opened; comment on the open task that judges "
-            "them, or reopen a closed one"
+            f"them, or reopen a closed one{instead}"
         )
     return TaskConflict(
-        f"{what} was already reviewed in an earlier task, and an interaction is never reviewed twice, so a new task "
-        f"would hold none of {these}{listed}: nothing was opened; read the decisions there, or reopen that task"
+        f"{what} {was} already reviewed in an earlier task, and an interaction is never reviewed twice, so a new task "
+        f"would hold none of {these}{listed}: nothing was opened; read the decisions there, or reopen that task{instead}"
     )
+
+
+def _what_was_asked(wanted: Sequence[str], issue_id: str | None, named: Sequence[str]) -> tuple[str, str, str, str]:
+    """How a refusal names what the request concerns (the interactions named, an issue's complaints, or both), those
+    interactions, its verb, and (naming both) what to send for a new task."""
+    if issue_id is None:
+        return "every interaction given", f"these {len(wanted)}", "was", ""
+    if not named:
+        return f"every complaint of issue {quoted(issue_id)}", f"its {len(wanted)} complaints", "was", ""
+    given = f"the {_count(len(set(named)), 'interaction')} given"
+    others = len(set(wanted) - set(named))
+    what = (
+        f"{given} and the {others} other {'complaint' if others == 1 else 'complaints'} of issue {quoted(issue_id)}"
+        if others
+        else f"{given}, every complaint of issue {quoted(issue_id)} among them"
+    )
+    instead = "; for a new task, send interaction_ids that no review task holds yet, with the issue_id or without"
+    return what, f"these {len(wanted)}", "were", instead
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

@@ -155,8 +155,7 @@ class ReviewService(ReviewDecisions):
                 request.issue_id, request.interaction_ids, plan, by_rule=by_rule, key=key
             )
         except HoldsNothing as refused:
-            about = request.issue_id if not named else None
-            raise await holding_nothing_refusal(self._holders, refused, about) from None
+            raise await holding_nothing_refusal(self._holders, refused, request.issue_id, named) from None
 
     async def _weighed(self, request: OpenRequest) -> tuple[str, ...]:
         """The interactions the suggested action weighs: those named, and a person's issue's complaints.

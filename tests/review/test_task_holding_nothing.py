@@ -60,6 +60,20 @@ async def test_a_person_naming_reviewed_interactions_and_their_issue_is_refused(
     assert await task_count(reviews) == 1
 
 
+async def test_the_refusal_of_interactions_named_with_their_issue_tells_them_apart_and_what_to_send(engine, reviews):
+    ids, holder = await dismissed_holder(engine, reviews)
+
+    with pytest.raises(TaskConflict) as refused:
+        await by_hand(reviews, ids[:1], issue_id="fees")
+
+    assert refused.value.message == (
+        "the 1 interaction given and the 1 other complaint of issue 'fees' were already reviewed in an earlier task, and"
+        " an interaction is never reviewed twice, so a new task would hold none of these 2"
+        f" (review task {holder} (dismissed) holds 2): nothing was opened; read the decisions there, or reopen that"
+        " task; for a new task, send interaction_ids that no review task holds yet, with the issue_id or without"
+    )
+
+
 async def test_a_person_naming_only_an_issue_whose_complaints_are_reviewed_is_refused(engine, reviews):
     _, holder = await dismissed_holder(engine, reviews)
 
