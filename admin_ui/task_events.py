@@ -18,9 +18,10 @@ from urllib.parse import quote, urlencode
 from admin_ui.rendering import when_text
 from admin_ui.review_evidence import pretty_json
 from gateway.review.held_answer import DECISION_HASH_KEY, EXACT_CORRECTION_KEY
+from gateway.review.opening import takes_over
 from gateway.review.records import TaskEvent
 from gateway.review.resolution import FIX_KEY
-from gateway.review.source_words import source_words
+from gateway.review.source_words import source_because, source_words
 
 # Never shown: the held answer's hash is for the code that releases it, and the correction as written
 # (before redaction) is kept in the event for the waiting app alone; the page shows the stored one.
@@ -121,9 +122,23 @@ def _fix_line(fix: Any, app: str) -> EventLine | None:
     return None
 
 
-def _said_by_kind(event: TaskEvent, detail: dict[str, Any]) -> list[EventLine]:
-    """The keys whose meaning depends on the event's kind (taken out of `detail`)."""
+def _why(event: TaskEvent, source: str, task_source: str | None) -> EventLine:
+    """What a rule's (or a person's) finding did to the task: opened it, took it over, or told it again."""
+    if event.kind == "opened":
+        return EventLine("Opened because", source_because(source))
+    if event.kind == "updated" and task_source is not None and takes_over(source, task_source):
+        return EventLine("Taken over because", source_because(source))
+    return EventLine("Source", source_words(source))
+
+
+def _said_by_kind(event: TaskEvent, detail: dict[str, Any], task_source: str | None) -> list[EventLine]:
+    """The keys whose meaning depends on the event's kind (taken out of `detail`), why it happened first."""
     lines = []
+    if isinstance(detail.get("source"), str):
+        lines.append(_why(event, detail.pop("source"), task_source))
+    if event.kind == "opened" and detail.get("issue_id", "") is None:
+        # Opened about no issue: the line would say "Issue none"; why it was opened says what it is about.
+        del detail["issue_id"]
     if event.kind == "assigned" and {"from", "to"} <= detail.keys():
         was, now = detail.pop("from"), detail.pop("to")
         lines.append(EventLine("Assignee", f"{value_text(was)} → {value_text(now)}"))
@@ -136,8 +151,6 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
     """One key of a detail as a line; None when it is not a plain value said here (left to the JSON)."""
     if key == "issue_id" and isinstance(value, str):
         return EventLine("Issue", titles.get(value, value), issue_href(value))
-    if key == "issue_id" and value is None:
-        return EventLine("Issue", "none")
     if key == "was_issue" and isinstance(value, str):
         return EventLine("Merged away", titles.get(value, value), issue_href(value))
     if key == "carried_on_by" and isinstance(value, str):
@@ -158,8 +171,6 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
         return EventLine("Choice judged", f"choice {value}")
     if key == "awaiting_second_reviewer" and value is True:
         return EventLine("Next", "awaits a second, different reviewer")
-    if key == "source" and isinstance(value, str):
-        return EventLine("Source", source_words(value))
     if key == "redactions":
         said = _redactions(value)
         return EventLine("Redacted", said) if said is not None else None
@@ -168,12 +179,13 @@ def _said(key: str, value: Any, app: str, titles: Mapping[str, str]) -> EventLin
     return EventLine(LABELS.get(key, key.replace("_", " ").capitalize()), value_text(value))
 
 
-def event_view(event: TaskEvent, app: str, titles: Mapping[str, str]) -> EventView:
-    """The event as the task page's Events table says it; `titles` names the issues it links."""
+def event_view(event: TaskEvent, app: str, titles: Mapping[str, str], task_source: str | None = None) -> EventView:
+    """The event as the task page's Events table says it; `titles` names the issues it links, `task_source` is the
+    source telling the task before it (None: unknown)."""
     if not isinstance(event.detail, dict):
         return EventView(event, rest=None if event.detail in (None, "") else pretty_json(event.detail))
     detail = {key: value for key, value in event.detail.items() if key not in HIDDEN_KEYS}
-    lines = _said_by_kind(event, detail)
+    lines = _said_by_kind(event, detail, task_source)
     rest: dict[str, Any] = {}
     for key, value in detail.items():
         line = _said(key, value, app, titles)
@@ -185,5 +197,13 @@ def event_view(event: TaskEvent, app: str, titles: Mapping[str, str]) -> EventVi
 
 
 def event_views(events: Sequence[TaskEvent], app: str, titles: Mapping[str, str]) -> list[EventView]:
-    """Every event of a task as its page says it."""
-    return [event_view(event, app, titles) for event in events]
+    """Every event of a task as its page says it, oldest first: each knows which source told the task before it."""
+    views, task_source = [], None
+    for event in events:
+        views.append(event_view(event, app, titles, task_source))
+        source = event.detail.get("source") if isinstance(event.detail, dict) else None
+        if event.kind not in ("opened", "updated") or not isinstance(source, str):
+            continue
+        if task_source is None or takes_over(source, task_source):
+            task_source = source
+    return views

@@ -195,9 +195,18 @@ def _new_task(
     return TaskOpening(task_id, True, now, values, clean_tags(request.tags), event, entry)
 
 
-def _joins_a_rules_task(request: OpenRequest, existing: Row) -> bool:
-    """Whether a person's request folds into a task a rule opened (and tells)."""
-    return request.source == Source.MANUAL and existing["source"] != Source.MANUAL.value
+def joins_a_rules_task(source: str, task_source: str) -> bool:
+    """Whether a person's request (`source` manual) folds into a task a rule opened (`task_source`) and tells."""
+    return source == Source.MANUAL.value and task_source != Source.MANUAL.value
+
+
+def takes_over(source: str, task_source: str) -> bool:
+    """Whether a finding of `source` folded into a task told by `task_source` makes the task its own.
+
+    Its reason, evidence and source become the finding's (`_update`) when the source is another one, except
+    that a person's request joining a rule's task leaves the rule telling it.
+    """
+    return source != task_source and not joins_a_rules_task(source, task_source)
 
 
 def _update(
@@ -218,7 +227,7 @@ def _update(
     kept = existing.get("evidence")
     told_again = last_told is not None and _same_telling(request, last_told)
     values: dict[str, Any] = {"updated_at": now, "suggested_action": action.as_json()}
-    if _joins_a_rules_task(request, existing):
+    if joins_a_rules_task(request.source.value, existing["source"]):
         # A person asking about interactions a rule's task holds joins that task, but the task keeps
         # the rule's reason and evidence (the rule would tell them again at its next run): their
         # reason is told by the update's event, and the task's story changes only when theirs did.

@@ -7,7 +7,7 @@ from page_seed import interaction_row, store
 
 from gateway.accounts.records import Role
 from gateway.review.records import Priority, Source
-from gateway.review.source_words import SOURCE_WORDS, source_words
+from gateway.review.source_words import SOURCE_BECAUSE, SOURCE_WORDS, source_words
 
 
 async def similar_negative_task(gateway) -> str:
@@ -25,6 +25,7 @@ async def similar_negative_task(gateway) -> str:
 
 def test_every_source_has_its_words():
     assert set(SOURCE_WORDS) == set(Source)
+    assert set(SOURCE_BECAUSE) == set(Source)
     assert source_words("similar_negative") == "similar answers got thumbs-down"
 
 

@@ -124,10 +124,13 @@ async def test_the_task_header_names_its_issue_by_title(gateway, browser_as):
     assert link.text == "Transfer fee answers"
 
 
-def test_an_event_about_no_issue_says_none_not_nobody():
-    event = TaskEvent(at=datetime.now(UTC), kind="opened", actor="rule:confidence", detail={"issue_id": None})
+def test_an_opening_about_no_issue_says_why_it_was_opened_not_issue_none():
+    detail = {"source": "confidence", "issue_id": None}
+    event = TaskEvent(at=datetime.now(UTC), kind="opened", actor="rule:confidence", detail=detail)
 
-    assert event_view(event, "support-bot", {}).lines == [EventLine("Issue", "none")]
+    assert event_view(event, "support-bot", {}).lines == [
+        EventLine("Opened because", "the model was unsure of its answer")
+    ]
 
 
 async def test_an_issue_task_names_the_tasks_that_hold_its_issues_other_complaints(gateway, browser_as):
