@@ -253,12 +253,16 @@ class FixLinkService:
         """`links` with what people know each fix by: the knowledge entry's title, the prompt version's label."""
         if not links:
             return []
-        titles = await self._store.entry_titles([link.fix_id for link in links if link.kind == "knowledge"])
+        entries = await self._store.entries_now([link.fix_id for link in links if link.kind == "knowledge"])
         versions = await self._store.prompt_versions([link.fix_id for link in links if link.kind == "prompt"])
         named = []
         for link in links:
             if link.kind == "knowledge":
-                named.append(NamedFix(link, titles.get(link.fix_id)))
+                entry = entries.get(link.fix_id)
+                if entry is None:
+                    named.append(NamedFix(link, None))
+                else:
+                    named.append(NamedFix(link, entry["title"], None, entry["version"], entry["updated_at"]))
                 continue
             version = versions.get(link.fix_id)
             named.append(NamedFix(link, version.label() if version else None, version.message if version else None))

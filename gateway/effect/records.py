@@ -57,3 +57,21 @@ class NamedFix:
     name: str | None
     # The prompt version's publishing message (what it changed); None for knowledge entries.
     message: str | None = None
+    # A knowledge entry's version now and when it was last edited (None: a prompt version, or not stored): the
+    # link keeps the version that went live, and the effect measures the calls after `live_at` whatever the text.
+    entry_version: int | None = None
+    entry_edited_at: datetime | None = None
+
+    def version_note(self) -> str | None:
+        """A knowledge fix's version as pages say it: the one that went live, and the entry's now when it was edited
+        since (after the fix went live, when it was); None for a prompt version (its label says its number)."""
+        fix_version = self.link.fix_version
+        if self.link.kind != "knowledge" or fix_version is None:
+            return None
+        said = f"version {fix_version}"
+        if self.entry_version is None or self.entry_version <= fix_version:
+            return said
+        said += f"; the entry is now at version {self.entry_version}"
+        if self.entry_edited_at is not None and self.entry_edited_at > self.link.live_at:
+            said += ", edited after this fix went live"
+        return said

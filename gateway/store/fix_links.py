@@ -208,15 +208,15 @@ class FixLinkStore:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None
 
-    async def entry_titles(self, entry_ids: Sequence[str]) -> dict[str, str]:
-        """The knowledge entries' titles now, by id (an entry no longer stored is left out)."""
-        found: dict[str, str] = {}
+    async def entries_now(self, entry_ids: Sequence[str]) -> dict[str, Row]:
+        """The knowledge entries' titles, versions and last edits (`updated_at`) now, by id (an entry no longer stored
+        is left out)."""
+        k = knowledge_entries.c
+        found: dict[str, Row] = {}
         async with self._engine.connect() as connection:
             for chunk in chunks(sorted(set(entry_ids))):
-                query = select(knowledge_entries.c.id, knowledge_entries.c.title).where(
-                    knowledge_entries.c.id.in_(chunk)
-                )
-                found.update({row.id: row.title for row in await connection.execute(query)})
+                query = select(k.id, k.title, k.version, k.updated_at).where(k.id.in_(chunk))
+                found.update({row["id"]: dict(row) for row in (await connection.execute(query)).mappings()})
         return found
 
     async def prompt_versions(self, version_ids: Sequence[str]) -> dict[str, PromptVersion]:
