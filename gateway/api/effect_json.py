@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, TypedDict
 
-from gateway.effect.records import FixLink
+from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
 from gateway.effect.service import EffectComparison, IssueEffect, TopicSummary
 from gateway.effect.statistics import Z_TEST, GroupSummary, Interval
 
@@ -14,6 +14,32 @@ class FixLinksJSON(TypedDict):
     """The fixes linked to an issue, the earliest to go live first."""
 
     data: list[FixLink]
+
+
+class EntryNowJSON(TypedDict):
+    """A knowledge fix's entry as it stands now, as the issue page says it beside the version that went live
+    (`fix_version`): its version now (later once edited since) and its last edit (the knowledge API's `updated_at`);
+    both null for a prompt version, or an entry no longer stored."""
+
+    entry_version: int | None
+    entry_updated_at: datetime | None
+
+
+class EffectFixJSON(EntryNowJSON):
+    """The fix measured: its link's fields (as `GET /api/issues/{id}/fixes` lists them) and its entry now."""
+
+    id: str
+    issue_id: str
+    task_id: str | None
+    kind: FixKind
+    fix_id: str
+    fix_version: int | None
+    arm: FixArm
+    live_at: datetime
+    created_by: str
+    created_at: datetime
+    standing: str | None
+    canary_share: float | None
 
 
 class GroupJSON(TypedDict):
@@ -84,7 +110,7 @@ class EffectJSON(TypedDict):
     issue_id: str
     app: str
     measured_at: datetime
-    fix: FixLink | None
+    fix: EffectFixJSON | None
     fixes: list[FixLink]
     reason: str | None
     follow_up_hours: float | None
@@ -103,14 +129,40 @@ def fix_links_json(links: list[FixLink]) -> FixLinksJSON:
     return {"data": links}
 
 
-def effect_json(effect: IssueEffect) -> EffectJSON:
-    """An issue's effect: the fix measured, the topic, and each comparison with its verdict (or the reason for none)."""
+def entry_now_json(named: NamedFix) -> EntryNowJSON:
+    """The fix's entry now (NamedFix.entry_version and entry_edited_at: null for a prompt version or one gone)."""
+    return {"entry_version": named.entry_version, "entry_updated_at": named.entry_edited_at}
+
+
+def effect_fix_json(named: NamedFix) -> EffectFixJSON:
+    """The fix measured: its link's fields and its entry now."""
+    link = named.link
+    return {
+        "id": link.id,
+        "issue_id": link.issue_id,
+        "task_id": link.task_id,
+        "kind": link.kind,
+        "fix_id": link.fix_id,
+        "fix_version": link.fix_version,
+        "arm": link.arm,
+        "live_at": link.live_at,
+        "created_by": link.created_by,
+        "created_at": link.created_at,
+        "standing": link.standing,
+        "canary_share": link.canary_share,
+        **entry_now_json(named),
+    }
+
+
+def effect_json(effect: IssueEffect, fix: NamedFix | None) -> EffectJSON:
+    """An issue's effect: the fix measured (`fix`, effect.fix named), the topic, and each comparison with its verdict
+    (or the reason for none)."""
     before_after, canary = effect.before_after, effect.canary
     return {
         "issue_id": effect.issue_id,
         "app": effect.app,
         "measured_at": effect.measured_at,
-        "fix": effect.fix,
+        "fix": effect_fix_json(fix) if fix is not None else None,
         "fixes": list(effect.fixes),
         "reason": effect.reason,
         "follow_up_hours": effect.follow_up_hours,

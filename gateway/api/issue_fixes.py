@@ -114,4 +114,6 @@ class IssueFixesController(AdminController):
             ),
         ] = None,
     ) -> EffectJSON:
-        return effect_json(await services.effect_keeper.effect(issue_id, link_id))
+        effect = await services.effect_keeper.effect(issue_id, link_id)
+        named = await services.fix_links.named([effect.fix] if effect.fix is not None else [])
+        return effect_json(effect, named[0] if named else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict
 
+from gateway.api.effect_json import EntryNowJSON, entry_now_json
 from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
 from gateway.review.fix_resolution import FixResolution
 from gateway.review.opening import Opened
@@ -135,9 +136,9 @@ class OpenedTaskJSON(ReviewTaskDetailJSON):
     asked_issue_id: str | None
 
 
-class NamedFixJSON(TypedDict):
-    """A fix in force for an issue: its link, and what people know it by (`name`; null once the fix is gone) and
-    a prompt version's publishing message."""
+class NamedFixJSON(EntryNowJSON):
+    """A fix in force for an issue: its link, what people know it by (`name`; null once the fix is gone), a prompt
+    version's publishing message, and a knowledge entry's version now and last edit."""
 
     id: str
     issue_id: str
@@ -283,7 +284,7 @@ def opened_task_json(opened: Opened) -> OpenedTaskJSON:
 
 
 def named_fix_json(named: NamedFix) -> NamedFixJSON:
-    """A fix link with every field, then its name and message."""
+    """A fix link with every field, then its name and message, and its entry now."""
     link = named.link
     return {
         "id": link.id,
@@ -299,6 +300,7 @@ def named_fix_json(named: NamedFix) -> NamedFixJSON:
         "standing": link.standing,
         "name": named.name,
         "message": named.message,
+        **entry_now_json(named),
     }
 
 
