@@ -23,6 +23,7 @@ from gateway.domain.overview import (
     FollowUp,
     RankedIssue,
     drift_checks,
+    drift_since,
     fastest_growing,
     follow_ups_of,
     rank_issues,
@@ -130,4 +131,6 @@ async def drift_panel(services: Services, picked: Picked, now: datetime) -> dict
     return {
         "drift": [check for check in checks if picked.app is None or check.app == picked.app],
         "drift_rule": DRIFT_RULE.explained(),
+        # The fold says it has no feedback since then (the windows' span, from the rule, not a figure of its own).
+        "drift_since": drift_since(now, DRIFT_RULE),
     }

@@ -222,6 +222,12 @@ def drift_windows(now: datetime, rule: DriftRule) -> tuple[tuple[datetime, datet
     return (recent_start, now), (recent_start - rule.baseline, recent_start)
 
 
+def drift_since(now: datetime, rule: DriftRule) -> datetime:
+    """The earliest feedback the checks in force at `now` count: the start of the baseline window."""
+    _, (baseline_start, _) = drift_windows(now, rule)
+    return baseline_start
+
+
 def _span(length: timedelta) -> str:
     hours = length.total_seconds() / 3600
     return counted(hours, "hour") if hours < 48 else counted(hours / 24, "day")

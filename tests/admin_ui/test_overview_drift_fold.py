@@ -3,6 +3,8 @@ many apps were checked, and the alerts), where it said only "Drift per app" and 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from html_page import parse
 from overview_seed import rated_traffic
 from test_overview_page import windows
@@ -44,4 +46,13 @@ async def test_without_feedback_the_fold_is_open_and_says_so(browser_as):
     said, folded = await drift_fold(browser_as)
 
     assert not folded
-    assert said == "Drift per app: no feedback in the last 15 days"
+    assert said.startswith("Drift per app: no feedback since ")
+
+
+async def test_without_feedback_the_fold_says_the_start_of_the_baseline_window(browser_as):
+    # The rule's windows: since the start of yesterday (UTC), and the 14 days before that.
+    start_of_today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    said, _ = await drift_fold(browser_as)
+
+    assert said == f"Drift per app: no feedback since {start_of_today - timedelta(days=15):%Y-%m-%d} 00:00 UTC"
