@@ -259,8 +259,10 @@ def _update(
     }
     if raised:
         detail["priority"] = {"from": old_priority.value, "to": priority.value}
-    if attaches_issue:
-        detail["issue_id"] = request.issue_id
+    if request.issue_id is not None:
+        # The task's issue: the one it attaches, or the one it had (a request naming an issue, the issue rule's
+        # taking a task over among them, would otherwise say it was about an issue and not which).
+        detail["issue_id"] = request.issue_id if attaches_issue else existing["issue_id"]
     detail.update(request.followed_merge)
     entry = AuditEntry(
         actor=request.actor,

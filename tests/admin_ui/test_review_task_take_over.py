@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html_page import parse
-from page_seed import interaction_row, issue, store
+from page_seed import interaction_row, issue, store, task
 
 from gateway.accounts.records import Role
 from gateway.review.records import Priority, Source
@@ -91,3 +91,27 @@ async def test_a_rule_taking_its_task_back_takes_it_over_and_telling_it_again_do
 
     updates = [r for r in page.find_all("tr", data_testid="task-event") if r.find_all("td")[2].text == "updated"]
     assert [u.find("dt").text for u in updates] == ["Taken over because", "Taken over because", "Source"]
+
+
+async def test_the_issue_rule_taking_over_a_task_that_had_its_issue_names_that_issue_by_its_title(gateway, browser_as):
+    ids = await store(gateway, interaction_row("What is the fee?", "2 %"), interaction_row("Any fee?", "None."))
+    issue_id = await issue(gateway, ids, title="Transfer fee answers")
+    task_id = await task(gateway, ids, reason="Check the fee answers", issue_id=issue_id)
+    await gateway.services.reviews.open_or_update(
+        app="support-bot",
+        source=Source.ISSUE,
+        reason="Issue \u201cTransfer fee answers\u201d has 2 complaints.",
+        priority=Priority.HIGH,
+        interaction_ids=ids,
+        issue_id=issue_id,
+        evidence={"issue": {"id": issue_id}},
+    )
+    vic = await browser_as("vic", Role.VIEWER)
+
+    page = parse((await vic.get(f"/admin/reviews/{task_id}")).text)
+
+    [updated] = [r for r in page.find_all("tr", data_testid="task-event") if r.find_all("td")[2].text == "updated"]
+    lines = [(dt.text, dd) for dt, dd in zip(updated.find_all("dt"), updated.find_all("dd"), strict=True)]
+    assert lines[0][0] == "Taken over because"
+    [issue_link] = [dd.find("a") for label, dd in lines if label == "Issue"]
+    assert (issue_link.text, issue_link.attrs["href"]) == ("Transfer fee answers", f"/admin/issues/{issue_id}")
