@@ -11,6 +11,7 @@ import orjson
 import uuid_utils
 
 from gateway.domain.answer_choices import MAX_CHOICE_INDEX, choice_count, not_a_choice_index, shown_value
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.quoting import quoted
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
@@ -226,8 +227,8 @@ def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:
     if len(value) > max_chars:
         raise TextTooLong(field, len(value), max_chars)
     _refuse_nul(value, field)
-    # An empty box is no signal: a blank correction must not count as negative feedback.
-    return value if value.strip() else None
+    # An empty box is no signal: a blank correction (zero-width characters included) must not count as negative feedback.
+    return None if says_nothing(value) else value
 
 
 def _identifier(payload: dict[str, Any], field: str, max_chars: int = MAX_IDENTIFIER_CHARS) -> str | None:

@@ -31,6 +31,19 @@ async def test_blank_text_is_no_signal_and_the_refusal_says_it_was_blank(given, 
     assert error["param"] == "comment"
 
 
+@pytest.mark.parametrize("blank", ["\u200b\u200b", "\u3000 \ufeff"])
+async def test_a_correction_of_zero_width_or_ideographic_spaces_is_refused_as_blank(given, post_feedback, blank):
+    # One rule of a text that says nothing (gateway.domain.blank_text): U+200B is no whitespace to str.strip.
+    response = await post_feedback({"interaction_id": given.interaction_id, "correction": blank}, token=given.token)
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (
+        error["message"] == "give at least one of 'thumbs', 'rating', 'correction' or 'comment' ('correction' is blank)"
+    )
+    assert error["param"] == "correction"
+
+
 # Every kind of bad value is covered in test_feedback_submission.py; these check the HTTP answer.
 @pytest.mark.parametrize("rating", [6, True, 1.5, "3"])
 async def test_a_rating_must_be_a_whole_number_from_1_to_5(given, post_feedback, rating):

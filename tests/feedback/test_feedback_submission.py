@@ -102,5 +102,17 @@ def test_a_blank_correction_is_no_signal_and_not_negative():
         parse(correction="")
 
 
+@pytest.mark.parametrize("blank", ["\u200b", "\u200c\u200d\u2060", "\ufeff \u3000"])
+def test_a_correction_of_zero_width_characters_is_no_signal(blank):
+    with pytest.raises(InvalidSubmission, match="'correction' is blank"):
+        parse(correction=blank)
+
+
+def test_a_zero_width_comment_beside_a_vote_is_not_kept_and_the_vote_is():
+    submission = parse(thumbs="up", comment="\u200b")
+
+    assert (submission.thumbs, submission.comment) == ("up", None)
+
+
 def test_a_comment_alone_is_not_negative():
     assert parse(comment="fine").negative is False
