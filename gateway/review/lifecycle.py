@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.audit.records import AuditEntry
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.review.errors import ClaimedByOther, TaskConflict
 from gateway.review.held_answer import (
@@ -296,7 +297,7 @@ def decide(
     A decision that resolves the task by a fix names it (`fix`) in the event, for gateway.review.resolution.
     """
     correction = text.written_correction
-    if outcome is Outcome.CORRECT and not (correction and correction.strip()):
+    if outcome is Outcome.CORRECT and says_nothing(correction):
         raise InvalidQuery("correction", "outcome 'correct' needs 'correction': the answer the model should have given")
     if outcome is not Outcome.CORRECT and correction is not None:
         raise InvalidQuery("correction", f"'correction' goes with outcome 'correct' only, not {outcome.value!r}")

@@ -139,6 +139,14 @@ async def test_a_correction_sent_empty_marks_the_correction_box_of_that_form_onl
         assert refused_fields(page, page.find("form", id=other)) == {}
 
 
+@pytest.mark.parametrize("blank", ["\u3000", "\u200b\u200b"])
+async def test_a_correction_that_says_nothing_is_refused_by_the_page_as_by_the_api(gateway, browser_as, blank):
+    page = await task_form(gateway, browser_as, "decide", outcome="correct", correction=blank)
+
+    assert "outcome 'correct' needs 'correction'" in page.find(id="task-error").text
+    assert list(refused_fields(page, page.find("form", id="correct-form"))) == ["correction"]
+
+
 async def test_a_comment_too_long_marks_the_comment_of_the_form_sent(gateway, browser_as):
     page = await task_form(gateway, browser_as, "decide", outcome="reject", comment="x" * 20_001)
 

@@ -310,6 +310,16 @@ async def test_a_bad_decision_is_400_naming_the_field(client, admin_headers, clo
     assert names in response.text
 
 
+@pytest.mark.parametrize("blank", ["\u3000\u3000", "\u200b"])
+async def test_a_correction_that_says_nothing_is_400_naming_the_correction(client, admin_headers, clock, ids, blank):
+    task = await create(client, admin_headers, ids[:1])
+
+    response = await decide(client, admin_headers, task["id"], outcome="correct", reviewer="alice", correction=blank)
+
+    assert response.status_code == 400, response.text
+    assert "outcome 'correct' needs 'correction'" in response.text
+
+
 async def test_deciding_a_resolved_task_is_a_conflict(client, admin_headers, clock, ids):
     task = await create(client, admin_headers, ids[:1])
     await decide(client, admin_headers, task["id"], outcome="approve", reviewer="alice")

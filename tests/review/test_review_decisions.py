@@ -37,6 +37,17 @@ async def test_correct_needs_the_corrected_answer(engine, reviews):
     assert (await reviews.get(task_id)).task.status is Status.OPEN
 
 
+@pytest.mark.parametrize("blank", ["\u3000", "\u200b", "\u200b \ufeff"])
+async def test_correct_with_a_correction_that_says_nothing_is_refused(engine, reviews, blank):
+    task_id = await open_task(engine, reviews)
+
+    with pytest.raises(InvalidQuery) as refused:
+        await reviews.decide(task_id, "alice", Outcome.CORRECT, correction=blank)
+
+    assert refused.value.field == "correction"
+    assert (await reviews.get(task_id)).task.status is Status.OPEN
+
+
 async def test_a_correction_goes_with_outcome_correct_only(engine, reviews):
     task_id = await open_task(engine, reviews)
 
