@@ -36,6 +36,7 @@ from gateway.api.review_json import (
     task_page_json,
 )
 from gateway.api.serialize import offset_page_json
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.issue_views import MAX_ISSUE_ID
@@ -330,6 +331,6 @@ class ReviewsController(AdminController):
 
 def _required(value: str | None, name: str, what: str) -> str:
     """A field the chosen kind of fix needs: 400 naming it when it is missing or blank."""
-    if value is None or not value.strip():
+    if value is None or says_nothing(value):
         raise InvalidQuery(name, f"'{name}' is required for this kind of fix: {what}")
     return value

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from clustering.embed import Embedder
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.kind_fields import refuse_other_kinds_fields
 from gateway.domain.quoting import quoted
@@ -74,7 +75,7 @@ def knowledge_candidate(title: str, content: str, example_questions: Sequence[st
 
 def prompt_candidate(text: str, mode: str | None = None) -> PromptCandidate:
     """A checked prompt candidate; InvalidQuery names a bad field."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or says_nothing(text):
         raise InvalidQuery("text", "'text' must be the instructions: a non-empty string")
     if len(text) > MAX_TEXT:
         raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
+from gateway.domain.blank_text import without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import refuse_nul
@@ -52,8 +53,8 @@ class EntryFields:
 
 
 def checked_app(app: str) -> str:
-    """The app name, trimmed; refuses an empty or overlong one."""
-    return _text("app", app, MAX_APP)
+    """The app name, trimmed (of whitespace only: it names the app as its calls do); refuses an empty or overlong one."""
+    return _text("app", app, MAX_APP, str.strip)
 
 
 def checked_title(title: str) -> str:
@@ -103,11 +104,12 @@ def checked_version(version: object, field: str = "version") -> int:
     return number
 
 
-def _text(field: str, value: str, limit: int) -> str:
+def _text(field: str, value: str, limit: int, trimmed: Callable[[str], str] = without_blank_ends) -> str:
+    """`value` trimmed; by default of every blank character, zero-width ones included (gateway.domain.blank_text)."""
     if not isinstance(value, str):
         raise InvalidQuery(field, f"{field} must be a string")
     refuse_nul(field, value)
-    value = value.strip()
+    value = trimmed(value)
     if not value:
         raise InvalidQuery(field, f"{field} must not be empty")
     if len(value) > limit:

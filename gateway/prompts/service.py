@@ -12,6 +12,7 @@ from typing import Any
 
 import uuid_utils
 
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.domain.quoting import quoted
@@ -38,7 +39,7 @@ MAX_MESSAGE = 2000
 
 def check_version_text(text: str, message: str | None) -> None:
     """InvalidQuery unless `text` can be a version's instructions and `message` its note."""
-    if not text or not text.strip():
+    if says_nothing(text):
         raise InvalidQuery("text", "'text' must be the instructions: a non-empty string")
     if len(text) > MAX_TEXT:
         raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")

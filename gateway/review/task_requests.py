@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Required, TypedDict, Unpack
 
+from gateway.domain.blank_text import without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import quoted
 from gateway.review.held_answer import HELD_KEY
@@ -49,7 +50,7 @@ def open_request(**asked: Unpack[TaskAsked]) -> OpenRequest:
 
     Refuses a blank or overlong reason, and a task that concerns neither an interaction nor an issue.
     """
-    reason = asked["reason"].strip()
+    reason = without_blank_ends(asked["reason"])
     if not reason:
         raise InvalidQuery("reason", "'reason' must say, in a sentence, why the task exists")
     if len(reason) > MAX_REASON_CHARS:

@@ -87,6 +87,12 @@ async def test_an_edit_that_changes_nothing_writes_nothing(service, engine):
     assert await revisions(engine, "knowledge") == {"bank": 1}
 
 
+async def test_a_title_is_stored_without_its_blank_ends_zero_width_ones_included(service):
+    entry = await fees(service, title="\ufeff Foreign transfer fees\u200b")
+
+    assert entry.title == "Foreign transfer fees"
+
+
 async def test_an_edit_based_on_an_older_version_is_refused_and_saves_nothing(service, engine):
     entry = await fees(service)
     await service.edit(entry.id, author="bob", content="Transfers abroad cost 3%.", expected_version=1)
@@ -138,6 +144,9 @@ async def test_unknown_entries_are_none(service):
     [
         ({"title": "  "}, "title"),
         ({"content": ""}, "content"),
+        ({"title": "\u200b"}, "title"),
+        ({"content": "\u3000\ufeff"}, "content"),
+        ({"example_questions": ["fine", "\u200c\u200d"]}, "example_questions[1]"),
         ({"example_questions": ["fine", " "]}, "example_questions[1]"),
         ({"example_questions": "one string"}, "example_questions"),
         ({"tags": ['say "hi"']}, "tags[0]"),

@@ -206,6 +206,7 @@ async def test_bad_input_names_the_field(service):
     cases = [
         ({"app": " ", "text": "x"}, "app"),
         ({"app": "bot", "text": ""}, "text"),
+        ({"app": "bot", "text": "\u200b\u3000"}, "text"),
         ({"app": "bot", "text": "x", "mode": "sideways"}, "mode"),
         ({"app": "bot", "text": "x", "canary_share": 1.0}, "canary_share"),
         ({"app": "bot", "text": "x", "canary_share": 0.1, "activate": True}, "canary_share"),

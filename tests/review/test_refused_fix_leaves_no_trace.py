@@ -22,6 +22,10 @@ REFUSED_FIXES: dict[str, tuple[dict[str, Any], int]] = {
     "field-of-another-kind": ({**PROMPT, "title": "Fees"}, 400),
     "blank-reviewer": ({**PROMPT, "reviewer": "  "}, 400),
     "entry-without-content": ({"kind": "knowledge", "reviewer": "alice", "title": "Transfer fee"}, 400),
+    "entry-title-zero-width": ({**ENTRY, "title": "\u200b"}, 400),
+    "entry-content-ideographic-space": ({**ENTRY, "content": "\u3000"}, 400),
+    "prompt-text-zero-width": ({**PROMPT, "text": "\u200b\u200b"}, 400),
+    "prompt-message-zero-width": ({**PROMPT, "message": "\ufeff"}, 400),
     "entry-title-too-long": ({**ENTRY, "title": "t" * (MAX_TITLE + 1)}, 400),
     "canary-asked-of-an-entry": ({**ENTRY, "rollout": "canary", "canary_share": 0.1}, 400),
     "canary-without-share": ({**PROMPT, "rollout": "canary"}, 400),
@@ -36,6 +40,7 @@ REFUSED_DECISIONS: dict[str, tuple[dict[str, Any], int]] = {
     "unknown-outcome": ({"outcome": "maybe", "reviewer": "alice"}, 400),
     "blank-reviewer": ({"outcome": "approve", "reviewer": "  "}, 400),
     "correct-without-correction": ({"outcome": "correct", "reviewer": "alice"}, 400),
+    "correct-with-zero-width-correction": ({"outcome": "correct", "reviewer": "alice", "correction": "\u200b"}, 400),
     "correction-with-approve": ({"outcome": "approve", "reviewer": "alice", "correction": "1%"}, 400),
     "choice-the-answer-has-not": ({"outcome": "reject", "reviewer": "alice", "choice": 3}, 422),
 }

@@ -100,6 +100,7 @@ async def test_an_interaction_already_reviewed_is_a_conflict(client, admin_heade
         ({"interaction_ids": [], "issue_id": "no-such-issue"}, "no issue"),
         ({"priority": "urgent"}, "priority"),
         ({"reason": ""}, "reason"),
+        ({"reason": "\u200b\u3000"}, "reason"),
         ({"evidence": {"held_answer": {"body": "{}", "sha256": "0" * 64}}}, "evidence.held_answer"),
     ],
 )
