@@ -13,6 +13,7 @@ import numpy as np
 
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from clustering.merge import MERGE_SUGGESTION_SIMILARITY, correction_key, merge_candidates
+from gateway.domain.blank_text import without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.domain.issue_views import (
@@ -231,7 +232,8 @@ class IssueService:
 
         With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on.
         """
-        title = folded(title)
+        # Blank ends, zero-width ones included, are no part of a title (gateway.domain.blank_text): "\u200b" is none.
+        title = folded(without_blank_ends(title))
         if not 1 <= len(title) <= MAX_TITLE:
             raise InvalidQuery("title", f"'title' must be 1 to {MAX_TITLE} characters")
         return await self._edit(

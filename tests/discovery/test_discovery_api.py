@@ -119,6 +119,18 @@ async def test_an_unknown_status_is_refused_naming_the_field(
     assert "status" in response.text
 
 
+async def test_a_title_that_says_nothing_is_refused_naming_the_title(
+    client: httpx.AsyncClient, gateway, admin_headers, embedder
+):
+    await discover(gateway, embedder, REFUNDS + PASSWORDS)
+    issue = (await client.get("/api/issues", headers=admin_headers)).json()["data"][0]
+
+    response = await client.patch(f"/api/issues/{issue['id']}", json={"title": "\u200b \u200b"}, headers=admin_headers)
+
+    assert response.status_code == 400, response.text
+    assert "'title' must be 1 to" in response.text
+
+
 async def test_triaging_an_unknown_issue_is_404(client: httpx.AsyncClient, admin_headers):
     response = await client.patch("/api/issues/nope", json={"status": "dismissed"}, headers=admin_headers)
 
