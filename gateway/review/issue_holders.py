@@ -40,6 +40,13 @@ async def held_elsewhere(holders: ReviewHolders, task: ReviewTask, member_ids: S
     return [HeldElsewhere(task_id, count, statuses.get(task_id, "")) for task_id, count in ranked]
 
 
+def deciding_advice(task: str, task_id: str | None) -> str:
+    """What a person can do on an open task that holds what they asked about: decide it, saying what they found in the
+    decision's comment (a task update has no comment action)."""
+    path = f"POST /api/reviews/{task_id or '{id}'}/decision"
+    return f"decide them on {task}, whose decision ({path}, or the task's page) takes a comment"
+
+
 async def holding_nothing_refusal(
     holders: ReviewHolders, refused: HoldsNothing, issue_id: str | None = None, named: Sequence[str] = ()
 ) -> TaskConflict:
@@ -60,11 +67,12 @@ async def holding_nothing_refusal(
     more = f" and {len(ranked) - NAMED} more" if len(ranked) > NAMED else ""
     listed = f" ({'; '.join(holding)}{more})" if holding else ""
     what, these, was, instead = _what_was_asked(wanted, issue_id, named)
-    if any(statuses.get(task_id) in ACTIVE_STATUSES for task_id in counts):
+    open_holder = next((task_id for task_id, _ in ranked if statuses.get(task_id) in ACTIVE_STATUSES), None)
+    if open_holder is not None:
         return TaskConflict(
             f"{what} {was} held by another review task already, and an interaction is never reviewed twice, so a new "
-            f"task would hold none of {these}{listed}: nothing was opened; comment on the open task that judges "
-            f"them, or reopen a closed one{instead}"
+            f"task would hold none of {these}{listed}: nothing was opened; "
+            f"{deciding_advice('the open task that holds them', open_holder)}, or reopen a closed one{instead}"
         )
     return TaskConflict(
         f"{what} {was} already reviewed in an earlier task, and an interaction is never reviewed twice, so a new task "

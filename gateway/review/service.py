@@ -20,7 +20,7 @@ from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
 from gateway.review.errors import HoldsNothing, TaskConflict
-from gateway.review.issue_holders import holding_nothing_refusal
+from gateway.review.issue_holders import deciding_advice, holding_nothing_refusal
 from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import UNFINISHED, Priority, ReviewTaskDetail, Source, SuggestedAction
@@ -225,10 +225,11 @@ class ReviewService(ReviewDecisions):
         if written is None:
             # A new task holding nothing was refused by `_write`: nothing written means the open task already says this.
             holder = await self._store.open_task_for(request.issue_id, interaction_ids, by_rule=False)
-            which = f"open task {holder['id']}" if holder is not None else "the open task"
+            held_by = None if holder is None else str(holder["id"])
+            which = f"open task {held_by}" if held_by is not None else "the open task"
             raise TaskConflict(
                 f"{which} already holds these interactions and was asked this before: "
-                "comment on that task, or name other interactions"
+                f"{deciding_advice('that task', held_by)}, or name other interactions"
             )
         return replace(await self._opened(written), asked_issue_id=issue_id)
 

@@ -158,3 +158,18 @@ async def test_two_people_opening_one_issue_at_once_make_one_task(engine, review
     assert sorted(opened.created for opened in both) == [False, True]
     assert both[0].task.task.id == both[1].task.task.id
     assert await task_count(reviews) == 1
+
+
+async def test_the_refusal_of_a_request_asked_before_advises_an_action_the_open_task_has(engine, reviews):
+    # Task updates have no comment action: a decision carries the comment (README, "Decisions").
+    ids = await store_interactions(engine, 2, app=APP)
+    holder = (await by_hand(reviews, ids)).task.task.id
+
+    with pytest.raises(TaskConflict) as refused:
+        await by_hand(reviews, ids)
+
+    assert refused.value.message == (
+        f"open task {holder} already holds these interactions and was asked this before: decide them on that task,"
+        f" whose decision (POST /api/reviews/{holder}/decision, or the task's page) takes a comment,"
+        " or name other interactions"
+    )
