@@ -25,8 +25,8 @@ class EntryNowJSON(TypedDict):
     entry_updated_at: datetime | None
 
 
-class EffectFixJSON(EntryNowJSON):
-    """The fix measured: its link's fields (as `GET /api/issues/{id}/fixes` lists them) and its entry now."""
+class LinkedFixJSON(EntryNowJSON):
+    """A fix link's fields (as `GET /api/issues/{id}/fixes` lists them) and its entry now: the effect's `fix`."""
 
     id: str
     issue_id: str
@@ -110,7 +110,7 @@ class EffectJSON(TypedDict):
     issue_id: str
     app: str
     measured_at: datetime
-    fix: EffectFixJSON | None
+    fix: LinkedFixJSON | None
     fixes: list[FixLink]
     reason: str | None
     follow_up_hours: float | None
@@ -134,8 +134,8 @@ def entry_now_json(named: NamedFix) -> EntryNowJSON:
     return {"entry_version": named.entry_version, "entry_updated_at": named.entry_edited_at}
 
 
-def effect_fix_json(named: NamedFix) -> EffectFixJSON:
-    """The fix measured: its link's fields and its entry now."""
+def linked_fix_json(named: NamedFix) -> LinkedFixJSON:
+    """The fix's link with every field, and its entry now: the effect's `fix`, and a task's `live_fixes` with more."""
     link = named.link
     return {
         "id": link.id,
@@ -162,7 +162,7 @@ def effect_json(effect: IssueEffect, fix: NamedFix | None) -> EffectJSON:
         "issue_id": effect.issue_id,
         "app": effect.app,
         "measured_at": effect.measured_at,
-        "fix": effect_fix_json(fix) if fix is not None else None,
+        "fix": linked_fix_json(fix) if fix is not None else None,
         "fixes": list(effect.fixes),
         "reason": effect.reason,
         "follow_up_hours": effect.follow_up_hours,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict
 
-from gateway.api.effect_json import EntryNowJSON, entry_now_json
-from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
+from gateway.api.effect_json import LinkedFixJSON, linked_fix_json
+from gateway.effect.records import FixKind, FixLink, NamedFix
 from gateway.review.fix_resolution import FixResolution
 from gateway.review.opening import Opened
 from gateway.review.records import (
@@ -136,21 +136,10 @@ class OpenedTaskJSON(ReviewTaskDetailJSON):
     asked_issue_id: str | None
 
 
-class NamedFixJSON(EntryNowJSON):
+class NamedFixJSON(LinkedFixJSON):
     """A fix in force for an issue: its link, what people know it by (`name`; null once the fix is gone), a prompt
     version's publishing message, and a knowledge entry's version now and last edit."""
 
-    id: str
-    issue_id: str
-    task_id: str | None
-    kind: FixKind
-    fix_id: str
-    fix_version: int | None
-    arm: FixArm
-    live_at: datetime
-    created_by: str
-    created_at: datetime
-    standing: str | None
     name: str | None
     message: str | None
 
@@ -285,23 +274,7 @@ def opened_task_json(opened: Opened) -> OpenedTaskJSON:
 
 def named_fix_json(named: NamedFix) -> NamedFixJSON:
     """A fix link with every field, then its name and message, and its entry now."""
-    link = named.link
-    return {
-        "id": link.id,
-        "issue_id": link.issue_id,
-        "task_id": link.task_id,
-        "kind": link.kind,
-        "fix_id": link.fix_id,
-        "fix_version": link.fix_version,
-        "arm": link.arm,
-        "live_at": link.live_at,
-        "created_by": link.created_by,
-        "created_at": link.created_at,
-        "standing": link.standing,
-        "name": named.name,
-        "message": named.message,
-        **entry_now_json(named),
-    }
+    return {**linked_fix_json(named), "name": named.name, "message": named.message}
 
 
 def task_issue_json(issue: TaskIssue) -> TaskIssueJSON:
