@@ -8,7 +8,6 @@ KnowledgeService with the user's name as the author, so they are audited as thro
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -19,7 +18,7 @@ from litestar.response import Redirect
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
 from admin_ui.form_text import form_text, non_blank_lines, refused_field
 from admin_ui.public_urls import redirect
-from admin_ui.query_params import choice_param, offset_param
+from admin_ui.query_params import choice_param, offset_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -67,18 +66,21 @@ async def _list_page(
     try:
         page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
     except InvalidQuery as exc:
-        where, error, status_code = EntryFilter(), exc.message, 400
-        page = await services.knowledge.service.list(where, PAGE_SIZE, 0)
-    next_query = (
-        urlencode({**{k: v for k, v in params.items() if v}, "offset": page.next_offset}) if page.next_offset else None
-    )
+        where, error, status_code, offset = EntryFilter(), exc.message, 400, 0
+        page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
+    # A later page leads back (the list had no way but the browser's back), and a page past the end says so.
+    next_url = url_with(KNOWLEDGE_PATH, params, offset=page.next_offset) if page.next_offset else None
+    previous_url = url_with(KNOWLEDGE_PATH, params, offset=max(offset - PAGE_SIZE, 0) or None) if offset else None
     return render(
         request,
         "knowledge.html",
         status_code=status_code,
         entries=page.data,
         params=params,
-        next_query=next_query,
+        next_url=next_url,
+        previous_url=previous_url,
+        first_url=url_with(KNOWLEDGE_PATH, params),
+        filtered=any(params.values()),
         can_change=user.allows(Role.REVIEWER),
         error=error,
         error_field=error_field,
