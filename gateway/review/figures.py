@@ -63,6 +63,8 @@ class ReviewFigures:
     resolved: int
     dismissed: int
     resolved_within_deadline: int
+    # Of the tasks opened in the range, those still waiting though their deadline has passed.
+    waiting_past_deadline: int
     within_deadline_rate: float | None
     median_seconds_to_resolve: float | None
     overdue_now: int
@@ -72,6 +74,16 @@ class ReviewFigures:
     agreement: Agreement
     automation: Automation
     automation_by_app: dict[str, Automation]
+
+    @property
+    def late(self) -> int:
+        """Tasks opened in the range that missed their deadline: resolved after it, or still waiting past it."""
+        return self.resolved - self.resolved_within_deadline + self.waiting_past_deadline
+
+    @property
+    def not_due_yet(self) -> int:
+        """Tasks opened in the range still waiting within their deadline: counted neither in time nor late."""
+        return self.opened - self.resolved - self.dismissed - self.waiting_past_deadline
 
 
 def review_figures(
@@ -109,6 +121,7 @@ def review_figures(
         resolved=len(resolved),
         dismissed=sum(t["status"] == "dismissed" for t in tasks),
         resolved_within_deadline=on_time,
+        waiting_past_deadline=late_waiting,
         within_deadline_rate=on_time / judged if judged else None,
         median_seconds_to_resolve=statistics.median(durations) if durations else None,
         overdue_now=sum(t["deadline"] <= now for t in backlog),
