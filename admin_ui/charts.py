@@ -191,10 +191,12 @@ def line_chart(
     fmt: Formatter = plain_number,
     top: float | None = None,
     markers: Sequence[Marker] = (),
+    value_fmt: Formatter | None = None,
     geometry: Geometry = WIDE,
 ) -> Markup:
-    """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt`; None values leave gaps;
-    each marker a dashed vertical line, drawn under the lines."""
+    """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt` (each point's title by
+    `value_fmt`, when given); None values leave gaps; each marker a dashed vertical line, drawn under the lines."""
+    value_text = value_fmt or fmt
     ticks = nice_ticks(_top_of(series, top))
     parts, y_of, left, plot_w = _frame(title, unit, ticks, fmt, series, geometry)
     step = plot_w / max(len(labels) - 1, 1)
@@ -225,7 +227,7 @@ def line_chart(
             runs[-1].append(f"{x_of(i):.1f},{y_of(value):.1f}")
             points.append(
                 f'<circle cx="{x_of(i):.1f}" cy="{y_of(value):.1f}" r="{2.5 + wider:g}" fill="{colour}">'
-                f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(fmt(value))}</title></circle>"
+                f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(value_text(value))}</title></circle>"
             )
         parts.append(f'<g class="series series-{index}" data-series="{_text(one.name)}">')
         parts.extend(
@@ -247,9 +249,12 @@ def bar_chart(
     *,
     unit: str = "",
     fmt: Formatter = plain_number,
+    value_fmt: Formatter | None = None,
     geometry: Geometry = WIDE,
 ) -> Markup:
-    """Grouped bars: one group per x label, one bar per series, y from 0 with round ticks."""
+    """Grouped bars: one group per x label, one bar per series, y from 0 with round ticks (each bar's title by
+    `value_fmt`, when given, else as the ticks)."""
+    value_text = value_fmt or fmt
     ticks = nice_ticks(_top_of(series, None))
     parts, y_of, left, plot_w = _frame(title, unit, ticks, fmt, series, geometry)
     slot = plot_w / max(len(labels), 1)
@@ -269,7 +274,7 @@ def bar_chart(
             y = y_of(value)
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bottom - y:.1f}" fill="{colour}">'
-                f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(fmt(value))}</title></rect>"
+                f"<title>{_text(one.name)} · {_text(labels[i])}: {_text(value_text(value))}</title></rect>"
             )
         parts.append("</g>")
     parts.extend(_x_labels(labels, x_of, geometry))

@@ -39,7 +39,8 @@ SECURITY_HEADERS = {
 }
 
 
-def _percent(value: float | None, digits: int = 1) -> str:
+def percent_text(value: float | None, digits: int = 1) -> str:
+    """A rate as the pages' tables say it: 0.460526 as "46.1 %" ("–" for none)."""
     return "–" if value is None else f"{value * 100:.{digits}f} %"
 
 
@@ -130,7 +131,7 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters.update(
-    percent=_percent,
+    percent=percent_text,
     when=when_text,
     count=_count,
     duration=duration_text,
