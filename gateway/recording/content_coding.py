@@ -1,6 +1,7 @@
 """Undoing an answer's HTTP content codings (gzip, deflate, br, zstd, stacked) to read what it says.
 
-Only readers use it (the recorder in the writer, the confidence gate): the bytes the proxy relays
+Only readers use it (the recorder in the writer, the confidence gate, and the proxy telling whether an
+answer's first bytes read as events, on a copy: gateway.proxy.stream_start): the bytes the proxy relays
 to the client are never decoded. Decoding stops at MAX_DECODED_BYTES, so a small answer that
 inflates to gigabytes (a compression bomb from a misbehaving upstream) never sits whole in memory.
 """
