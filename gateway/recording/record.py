@@ -19,7 +19,7 @@ from gateway.recording.reassembly import (
     reassemble_completion_stream,
 )
 from gateway.recording.responses_stream import ended_status, reassemble_responses_stream
-from gateway.recording.stream_rule import asked_for_stream, named_event_stream, reads_as_stream
+from gateway.recording.stream_rule import asked_for_stream, looks_like_events, named_event_stream, reads_as_stream
 
 Json = dict[str, Any]
 
@@ -69,7 +69,7 @@ def build_interaction_row(exchange: Exchange) -> Json:
         "policies": exchange.policies,
         "gateway_key_id": exchange.gateway_key_id,
     }
-    body, undecodable, cut = _decoded_body(exchange)
+    body, undecodable, cut = _decoded_body(exchange, stream)
     if cut:
         row["partial"] = True
     failed = exchange.status_code is not None and exchange.status_code >= 400
@@ -147,10 +147,11 @@ def _start_of_text(body: bytes) -> str:
     return text if len(text) <= ERROR_TEXT_CHARS else text[: ERROR_TEXT_CHARS - 1] + "…"
 
 
-def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
+def _decoded_body(exchange: Exchange, asked: bool) -> tuple[bytes, str | None, bool]:
     """The answer's bytes uncompressed, what kept them from being read whole, and whether they were cut.
 
     Cut: decoding stopped at MAX_DECODED_BYTES, their start kept (a stream's events, a JSON answer's raw start).
+    `asked`: whether the call asked for a stream (then events under another name are one too, see stream_rule).
     """
     body = b"".join(exchange.body_chunks)
     # The proxy kept only the answer's first MAX_RECORDED_BYTES (gateway.recording.exchange).
@@ -161,9 +162,11 @@ def _decoded_body(exchange: Exchange) -> tuple[bytes, str | None, bool]:
     try:
         # A stream cut short keeps the events that had arrived; a whole answer cut short is not the answer,
         # but its start, when the proxy kept no more, is stored as it reads (a JSON answer's raw start).
-        decoded = decoded_content(
-            body, exchange.content_encoding, keep_cut_off=raw_cut or named_event_stream(exchange.content_type)
-        )
+        keep_cut_off = raw_cut or named_event_stream(exchange.content_type)
+        decoded = decoded_content(body, exchange.content_encoding, keep_cut_off=keep_cut_off or asked)
+        if asked and not keep_cut_off and decoded.body is not None and not looks_like_events(decoded.body):
+            # Not a stream by the rule: a whole answer cut short is not the answer (read again, unkept if cut).
+            decoded = decoded_content(body, exchange.content_encoding)
     except UnreadableCoding as exc:
         # Its bytes, stored as they are, would read as mojibake.
         message = f"the answer came in content-encoding {exc.content_encoding!r}, which Feedgate cannot decode"

@@ -7,12 +7,15 @@ Some OpenAI-compatible servers send a stream as `text/event-stream; charset=utf-
 
 from __future__ import annotations
 
+import zlib
+
+import orjson
 import pytest
 
 from gateway.recording.record import build_interaction_row
 
 from .exchanges import CHAT_REQUEST, exchange
-from .sse_bodies import streamed_chat
+from .sse_bodies import chat_chunk, sse, streamed_chat
 
 STREAMED = {**CHAT_REQUEST, "stream": True}
 
@@ -50,3 +53,36 @@ def test_a_plain_text_answer_to_a_stream_request_that_holds_no_events_stays_an_e
     row = build_interaction_row(exchange(request=STREAMED, body=body, content_type="text/plain"))
 
     assert row["error"] == "upstream answered 200 with an answer that is not JSON: upstream overloaded, data: none"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", ""])
+def test_a_compressed_stream_under_another_content_type_cut_short_keeps_the_text_that_had_arrived(content_type):
+    # A gzip stream cut short ends mid-coding: a whole answer so cut is not the answer, but a stream's events
+    # that had arrived are, whatever it was named (only a stream named `text/event-stream` kept them).
+    compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    events = [chat_chunk({"role": "assistant", "content": ""}), chat_chunk({"content": "The capital"})]
+    body = [compressor.compress(sse(event, done=False)) + compressor.flush(zlib.Z_SYNC_FLUSH) for event in events]
+
+    row = build_interaction_row(
+        exchange(
+            request=STREAMED,
+            body=body,
+            content_type=content_type,
+            content_encoding="gzip",
+            partial=True,
+            error="client disconnected before the answer was complete",
+        )
+    )
+
+    assert (row["response_text"], row["partial"]) == ("The capital", True)
+
+
+def test_a_compressed_json_answer_to_a_stream_request_cut_short_is_stored_without_a_response():
+    # No events: a whole answer cut short is not the answer, whether the call asked for a stream or not.
+    body = zlib.compress(orjson.dumps({"id": "chatcmpl-x", "choices": [{"message": {"content": "Hello" * 500}}]}))
+
+    row = build_interaction_row(
+        exchange(request=STREAMED, body=body[: len(body) // 2], content_encoding="deflate", partial=True)
+    )
+
+    assert (row["response"], row["response_text"]) == (None, None)
