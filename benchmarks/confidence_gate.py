@@ -115,6 +115,7 @@ class Answer:
     def __init__(self, body):
         self.body = body
         self.raw_headers = [(b"content-type", b"application/json"), (b"x-request-id", b"req_1")]
+        self.headers = {"content-type", "x-request-id"}  # its names (UpstreamResponse.headers)
     def header(self, name):
         return "application/json" if name == "content-type" else ""
     async def aiter_raw(self):

@@ -52,6 +52,7 @@ class Answer:
     def __init__(self):
         kind = b"text/event-stream" if stream else b"application/json"
         self.raw_headers = [(b"content-type", kind), (b"x-request-id", b"req_1")]
+        self.headers = {"content-type", "x-request-id"}  # its names (UpstreamResponse.headers)
     def header(self, name):
         return "text/event-stream" if (stream and name == "content-type") else ("application/json" if name == "content-type" else "")
     async def aiter_raw(self):

@@ -11,8 +11,10 @@ quotes in a bug report; without it the SDK's `request_id` is None. So:
   an interaction id, which finds the record.
 
 The proxy's own answers take it in gateway.proxy.relay, the API's through `with_request_ids`, the
-server's hand-written ones as `request_id_line`. An upstream's answer relayed by the proxy is left as
-it came: nothing is added on the proxy's hot path.
+server's hand-written ones as `request_id_line`. An upstream's answer to a recorded call that names
+none is given the interaction's (gateway.proxy.refusals.answer_id_headers), so the SDK's id finds the
+record there too; one that names its own, and any answer to a call that is not recorded, is left as it
+came.
 """
 
 from __future__ import annotations

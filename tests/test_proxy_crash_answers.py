@@ -51,6 +51,7 @@ class CrashingMidway:
         self._response = response
         self.status_code = response.status_code
         self.raw_headers = response.raw_headers
+        self.headers = response.headers
 
     def header(self, name: str) -> str:
         return self._response.header(name)

@@ -22,7 +22,7 @@ from gateway.proxy.decide import observe
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
 from gateway.proxy.policy import Hold, PolicyAnswer, Resend
 from gateway.proxy.read_timeouts import LongerRead
-from gateway.proxy.refusals import refuse, send_held, upstream_request_id
+from gateway.proxy.refusals import answer_id_headers, refuse, send_held, upstream_request_id
 from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
@@ -128,7 +128,12 @@ class UpstreamForwarder:
                 await refuse(send, call, 502, message, "upstream_unavailable")
             return
         answer: Answer | None = call if call is not None else look
-        id_headers = call.id_headers if call is not None else []
+        if call is None:
+            id_headers = []
+        elif "x-request-id" in response.headers:  # one dict lookup: the upstream's own id names its answer
+            id_headers = call.id_headers
+        else:
+            id_headers = answer_id_headers(call)
         try:
             headers = downstream_response_headers(response.raw_headers) + id_headers
             content_type = response.header("content-type")

@@ -57,7 +57,15 @@ def own_answer_headers(call: ProxyCall, extra: Headers) -> list[tuple[bytes, byt
     """
     if any(name == b"x-request-id" for name, _ in extra):
         return [*extra, *call.id_headers]
-    return [*extra, *call.id_headers, (b"x-request-id", call.id.encode())]
+    return [*extra, *answer_id_headers(call)]
+
+
+def answer_id_headers(call: ProxyCall) -> list[tuple[bytes, bytes]]:
+    """The call's identity headers for an upstream's answer that names no `x-request-id`: the interaction as one.
+
+    The SDKs' `request_id` then finds the record, as for the gateway's own answers; an upstream's own id is kept.
+    """
+    return [*call.id_headers, (b"x-request-id", call.id.encode())]
 
 
 async def send_held(send: Callable[..., Any], call: ProxyCall, held: Hold, body: bytes | None = None) -> None:

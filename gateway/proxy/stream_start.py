@@ -24,7 +24,7 @@ MAX_CODED_START = 64 * 1024
 class _ReadAgain:
     """An upstream's answer whose first chunks were read already: they come first, then the rest as it arrives."""
 
-    __slots__ = ("_first", "_response", "_rest", "raw_headers", "status_code")
+    __slots__ = ("_first", "_response", "_rest", "headers", "raw_headers", "status_code")
 
     def __init__(self, response: UpstreamResponse, first: list[bytes], rest: AsyncIterator[bytes]) -> None:
         self._response = response
@@ -32,6 +32,7 @@ class _ReadAgain:
         self._rest = rest
         self.status_code = response.status_code
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.raw_headers
+        self.headers = response.headers
 
     def header(self, name: str) -> str:
         return self._response.header(name)

@@ -13,7 +13,7 @@ mocked one in unit tests (respx).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Container, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
@@ -73,6 +73,8 @@ class UpstreamResponse(Protocol):
 
     status_code: int
     raw_headers: Sequence[tuple[bytes, bytes]]
+    # The header names it carries, in any case: `"x-request-id" in headers` is one dict lookup.
+    headers: Container[str]
 
     def header(self, name: str) -> str:
         """The value of header `name` (lower case), its lines joined by ", "; "" when absent."""
@@ -109,7 +111,7 @@ _AIOHTTP_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 class _AiohttpResponse:
-    __slots__ = ("_read_set_by", "_response", "_waits", "raw_headers", "status_code")
+    __slots__ = ("_read_set_by", "_response", "_waits", "headers", "raw_headers", "status_code")
 
     def __init__(self, response: aiohttp.ClientResponse, waits: tuple[float, float], read_set_by: str) -> None:
         self._response = response
@@ -117,6 +119,7 @@ class _AiohttpResponse:
         self._read_set_by = read_set_by
         self.status_code = response.status
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.raw_headers
+        self.headers: Container[str] = response.headers
 
     def header(self, name: str) -> str:
         # Several lines of one header are one comma-separated list (RFC 9110 §5.3), as httpx joins them:
@@ -211,7 +214,7 @@ class AiohttpUpstream:
 
 
 class _HttpxResponse:
-    __slots__ = ("_read_set_by", "_response", "_waits", "raw_headers", "status_code")
+    __slots__ = ("_read_set_by", "_response", "_waits", "headers", "raw_headers", "status_code")
 
     def __init__(self, response: httpx.Response, waits: tuple[float, float], read_set_by: str) -> None:
         self._response = response
@@ -219,6 +222,7 @@ class _HttpxResponse:
         self._read_set_by = read_set_by
         self.status_code = response.status_code
         self.raw_headers: Sequence[tuple[bytes, bytes]] = response.headers.raw
+        self.headers: Container[str] = response.headers
 
     def header(self, name: str) -> str:
         value: str = self._response.headers.get(name, "")
