@@ -162,8 +162,9 @@ class AiohttpUpstream:
         connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=self._keepalive_timeout)
         return aiohttp.ClientSession(
             connector=connector,
-            # Forward only what the client sent: no User-Agent or Accept-Encoding of our own.
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+            # Forward only what the client sent: no User-Agent or Accept-Encoding of our own, nor a Content-Type
+            # (aiohttp named a body sent without one `application/octet-stream`).
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
         )
