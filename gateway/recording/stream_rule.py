@@ -4,7 +4,8 @@ An answer is a stream when its content type names one (`text/event-stream`, in a
 or when its call asked for one (`"stream": true`) and its body reads as events whatever it is named: some
 OpenAI-compatible servers send a stream as `text/plain`, or with no content type. The recording rebuilds such
 an answer as the stream it is (gateway.recording.record); the proxy relays it as it arrives, reading its first
-bytes (`start_undecided`) only when the name alone does not tell (gateway.proxy.stream_start).
+bytes (`start_undecided`; decoded, when the answer is compressed) only when the name alone does not tell
+(gateway.proxy.stream_start), and telling a name in another case (`Text/Event-Stream`) on any recorded call.
 """
 
 from __future__ import annotations
