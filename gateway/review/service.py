@@ -39,7 +39,17 @@ from gateway.store.reviews import ReviewFilter, ReviewStore
 
 # How many open tasks of merged issues one request hands over at most; the next pass hands over any left.
 MAX_HANDED_OVER = 100
+# How many times an opening reads its suggestion again when an issue's complaints changed before its lock, at most.
+WEIGHINGS = 3
 Row = dict[str, Any]
+
+
+class _Reweigh(Exception):
+    """The interactions an opening concerns, read under its lock, are not those its suggestion weighed: weigh these."""
+
+    def __init__(self, wanted: tuple[str, ...]) -> None:
+        super().__init__("the interactions changed since the suggestion was read")
+        self.wanted = wanted
 
 
 class ReviewService(ReviewDecisions):
@@ -140,13 +150,35 @@ class ReviewService(ReviewDecisions):
         issue page asks.
         """
         request = await self._on_holder(request)
+        weighed = await self._weighed(request)
+        for _ in range(WEIGHINGS):
+            try:
+                return await self._open_weighed(request, weighed, suggested_action, key)
+            except _Reweigh as changed:
+                weighed = changed.wanted
+        raise TaskConflict(
+            f"the complaints of issue {request.issue_id} changed {WEIGHINGS} times while the task was being opened "
+            "(a clustering pass is moving them): nothing was opened, send the request again"
+        )
+
+    async def _open_weighed(
+        self,
+        request: OpenRequest,
+        weighed: tuple[str, ...],
+        suggested_action: SuggestedAction | None,
+        key: KeyClaim | None,
+    ) -> OpenResult | None:
+        """One try at `_write`'s opening, its suggestion (unless given) weighing `weighed`: _Reweigh, writing nothing,
+        when the interactions the task concerns, read under the opening's lock, are other ones (an issue's complaints
+        changed since they were read for the suggestion), so the suggestion weighs what the task is opened with."""
         by_rule = request.source != Source.MANUAL
-        named = request.interaction_ids
-        action = suggested_action or await self._suggest(request.issue_id, await self._weighed(request), by_rule)
+        action = suggested_action or await self._suggest(request.issue_id, weighed, by_rule)
         now = self._clock()
 
         def plan(existing: Row | None, wanted: list[str], fresh: list[str], told: dict[str, Row]) -> TaskOpening | None:
             # `wanted`: the interactions named, and a person's issue's complaints as read under the opening's lock.
+            if suggested_action is None and set(wanted) != set(weighed):
+                raise _Reweigh(tuple(wanted))
             asked = replace(request, interaction_ids=tuple(wanted))
             return plan_opening(asked, action, now, self.levels, existing, fresh, told)
 
@@ -155,14 +187,16 @@ class ReviewService(ReviewDecisions):
                 request.issue_id, request.interaction_ids, plan, by_rule=by_rule, key=key
             )
         except HoldsNothing as refused:
+            named = request.interaction_ids
             raise await holding_nothing_refusal(self._holders, refused, request.issue_id, named) from None
 
     async def _weighed(self, request: OpenRequest) -> tuple[str, ...]:
         """The interactions the suggested action weighs: those named, and a person's issue's complaints.
 
         A person asking for a review of an issue asks about its complaints: the store takes those no task holds,
-        read under the opening's lock (gateway.store.reviews.ReviewStore.open_or_update); the suggestion, advice
-        read before it, weighs them as they stand now. A rule names the interactions it found itself.
+        read under the opening's lock (gateway.store.reviews.ReviewStore.open_or_update); the suggestion is read
+        before that lock, and read again when they changed meanwhile (`_open_weighed`). A rule names the interactions
+        it found itself.
         """
         if request.source != Source.MANUAL or request.issue_id is None:
             return request.interaction_ids
