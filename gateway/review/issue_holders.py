@@ -69,10 +69,14 @@ async def holding_nothing_refusal(
     what, these, was, instead = _what_was_asked(wanted, issue_id, named)
     open_holder = next((task_id for task_id, _ in ranked if statuses.get(task_id) in ACTIVE_STATUSES), None)
     if open_holder is not None:
+        # Reopening is advice only where a closed task holds some of them.
+        closed = next((task_id for task_id, _ in ranked if statuses.get(task_id) not in ACTIVE_STATUSES), None)
+        reopen = f", or reopen review task {closed}" if closed is not None else ""
+        held_by = "other review tasks" if len(ranked) > 1 else "another review task"
         return TaskConflict(
-            f"{what} {was} held by another review task already, and an interaction is never reviewed twice, so a new "
-            f"task would hold none of {these}{listed}: nothing was opened; "
-            f"{deciding_advice('the open task that holds them', open_holder)}, or reopen a closed one{instead}"
+            f"{what} {'is' if was == 'was' else 'are'} held by {held_by} already, and an interaction is never reviewed "
+            f"twice, so a new task would hold none of {these}{listed}: nothing was opened; "
+            f"{deciding_advice('the open task that holds them', open_holder)}{reopen}{instead}"
         )
     return TaskConflict(
         f"{what} {was} already reviewed in an earlier task, and an interaction is never reviewed twice, so a new task "
@@ -86,7 +90,7 @@ def _what_was_asked(wanted: Sequence[str], issue_id: str | None, named: Sequence
     if issue_id is None:
         return "every interaction given", f"these {len(wanted)}", "was", ""
     if not named:
-        return f"every complaint of issue {quoted(issue_id)}", f"its {len(wanted)} complaints", "was", ""
+        return f"every complaint of issue {quoted(issue_id)}", f"its {_count(len(wanted), 'complaint')}", "was", ""
     given = f"the {_count(len(set(named)), 'interaction')} given"
     others = len(set(wanted) - set(named))
     what = (

@@ -173,3 +173,47 @@ async def test_the_refusal_of_a_request_asked_before_advises_an_action_the_open_
         f" whose decision (POST /api/reviews/{holder}/decision, or the task's page) takes a comment,"
         " or name other interactions"
     )
+
+
+async def test_the_refusal_of_complaints_an_open_task_holds_says_to_decide_them_there(engine, reviews):
+    ids = await store_interactions(engine, 1, app=APP)
+    await store_issue(engine, APP, "fees", ids)
+    other = await reviews.open_or_update(
+        app=APP, source=Source.ISSUE, reason="Issue charges grew", priority=Priority.LOW,
+        interaction_ids=ids, issue_id="charges",
+    )  # fmt: skip
+    holder = other.task.task.id
+
+    with pytest.raises(TaskConflict) as refused:
+        await by_hand(reviews, [], issue_id="fees")
+
+    # No closed task holds any of them: there is none to reopen.
+    assert refused.value.message == (
+        "every complaint of issue 'fees' is held by another review task already, and an interaction is never reviewed"
+        f" twice, so a new task would hold none of its 1 complaint (review task {holder} (open) holds 1): nothing was"
+        f" opened; decide them on the open task that holds them, whose decision (POST /api/reviews/{holder}/decision,"
+        " or the task's page) takes a comment"
+    )
+
+
+async def test_the_refusal_of_complaints_open_and_closed_tasks_hold_offers_reopening_the_closed_one(engine, reviews):
+    ids = await store_interactions(engine, 2, app=APP)
+    await store_issue(engine, APP, "fees", ids)
+    closed = (await by_hand(reviews, ids[1:])).task.task.id
+    await reviews.dismiss(closed, "otto")
+    other = await reviews.open_or_update(
+        app=APP, source=Source.ISSUE, reason="Issue charges grew", priority=Priority.LOW,
+        interaction_ids=ids[:1], issue_id="charges",
+    )  # fmt: skip
+    holder = other.task.task.id
+
+    with pytest.raises(TaskConflict) as refused:
+        await by_hand(reviews, [], issue_id="fees")
+
+    held = sorted([f"review task {holder} (open) holds 1", f"review task {closed} (dismissed) holds 1"])
+    assert refused.value.message == (
+        "every complaint of issue 'fees' is held by other review tasks already, and an interaction is never reviewed"
+        f" twice, so a new task would hold none of its 2 complaints ({'; '.join(held)}): nothing was opened;"
+        f" decide them on the open task that holds them, whose decision (POST /api/reviews/{holder}/decision, or the"
+        f" task's page) takes a comment, or reopen review task {closed}"
+    )
