@@ -196,7 +196,7 @@ async def task_page(
         nothing_to_decide=nothing_to_decide(len(detail.interaction_ids)),
         named_elsewhere=NAMED_ELSEWHERE,
         evidence=evidence_view(task.evidence, task.reason, _held_outcome(services, detail)),
-        events=event_views(detail.events, task.app, titles),
+        events=event_views(detail.events, task.app, titles, task.issue_id),
         issue_title=titles.get(task.issue_id or "", task.issue_id),
         can_act=can_act,
         # `r` asks before refusing an app that waits on the task's held answer: the app cannot be un-refused.

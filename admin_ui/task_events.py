@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,7 +19,7 @@ from admin_ui.rendering import when_text
 from admin_ui.review_evidence import pretty_json
 from gateway.review.held_answer import DECISION_HASH_KEY, EXACT_CORRECTION_KEY
 from gateway.review.opening import takes_over
-from gateway.review.records import TaskEvent
+from gateway.review.records import Source, TaskEvent
 from gateway.review.resolution import FIX_KEY
 from gateway.review.source_words import source_because, source_words
 
@@ -76,6 +76,12 @@ def issues_named(events: Iterable[TaskEvent]) -> list[str]:
         for key in ISSUE_KEYS
         if isinstance(e.detail.get(key), str)
     ]
+
+
+def _issue_named(event: TaskEvent) -> str | None:
+    """The task's issue as `event` names it (on opening, attaching one, following a merge), if it does."""
+    issue_id = event.detail.get("issue_id") if isinstance(event.detail, dict) else None
+    return issue_id if isinstance(issue_id, str) else None
 
 
 def issue_href(issue_id: str) -> str:
@@ -196,11 +202,27 @@ def event_view(event: TaskEvent, app: str, titles: Mapping[str, str], task_sourc
     return EventView(event, lines, pretty_json(rest) if rest else None)
 
 
-def event_views(events: Sequence[TaskEvent], app: str, titles: Mapping[str, str]) -> list[EventView]:
-    """Every event of a task as its page says it, oldest first: each knows which source told the task before it."""
-    views, task_source = [], None
+def _with_issue(event: TaskEvent, task_issue: str | None) -> TaskEvent:
+    """`event` naming `task_issue` (the task's issue then) when it is the issue rule's update stored before its
+    detail named the issue (it did only when the update attached one); as it is otherwise. Stored events stay as
+    they are: the page fills the name in."""
+    detail = event.detail
+    if event.kind != "updated" or task_issue is None or not isinstance(detail, dict) or "issue_id" in detail:
+        return event
+    if detail.get("source") != Source.ISSUE.value:
+        return event
+    return replace(event, detail={**detail, "issue_id": task_issue})
+
+
+def event_views(
+    events: Sequence[TaskEvent], app: str, titles: Mapping[str, str], task_issue: str | None = None
+) -> list[EventView]:
+    """Every event of a task as its page says it, oldest first: each knows which source told the task before it, and
+    the issue it had (as its events name it, else `task_issue`, the task's issue now)."""
+    views, task_source, issue_then = [], None, None
     for event in events:
-        views.append(event_view(event, app, titles, task_source))
+        issue_then = _issue_named(event) or issue_then
+        views.append(event_view(_with_issue(event, issue_then or task_issue), app, titles, task_source))
         source = event.detail.get("source") if isinstance(event.detail, dict) else None
         if event.kind not in ("opened", "updated") or not isinstance(source, str):
             continue
