@@ -115,9 +115,10 @@ def _require_not_leased_by_other(task: ReviewTask, person: str) -> None:
         raise ClaimedByOther(task.id, lease.holder, lease.expires_at)
 
 
-def _require_holder(task: ReviewTask, reviewer: str) -> None:
+def _require_holder(task: ReviewTask, reviewer: str, unclaimed_advice: str = "claim it first") -> None:
+    """`reviewer` holds the task's running claim; `unclaimed_advice`: what to do when nobody does."""
     if task.lease is None:
-        raise TaskConflict(f"review task {task.id} is not claimed (or its claim lapsed): claim it first")
+        raise TaskConflict(f"review task {task.id} is not claimed (or its claim lapsed): {unclaimed_advice}")
     _require_not_leased_by_other(task, reviewer)
 
 
@@ -179,7 +180,8 @@ def release(state: TaskState, reviewer: str, now: datetime) -> TaskChange:
     """The holder gives the task back to the queue."""
     task = _view(state, now)
     _require_active(task)
-    _require_holder(task, reviewer)
+    # A task nobody holds is in the queue: claiming it to release it would change nothing.
+    _require_holder(task, reviewer, "it is in the queue already, nothing to release")
     return _change(task, now, reviewer, "released", {"status": Status.OPEN.value, **NO_LEASE}, {})
 
 

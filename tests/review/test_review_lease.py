@@ -107,6 +107,20 @@ async def test_a_lapsed_lease_cannot_be_renewed(engine, reviews, clock):
         await reviews.renew(task_id, "alice")
 
 
+async def test_releasing_a_lapsed_claim_says_the_task_is_in_the_queue_already(engine, reviews, clock):
+    task_id = await open_task(engine, reviews)
+    await reviews.claim(task_id, "alice")
+    clock.advance(minutes=16)
+
+    with pytest.raises(TaskConflict) as refused:
+        await reviews.release(task_id, "alice")
+
+    # Claiming it first, as a renewal is told, would only take the task out of the queue to put it back.
+    assert refused.value.message == (
+        f"review task {task_id} is not claimed (or its claim lapsed): it is in the queue already, nothing to release"
+    )
+
+
 async def test_release_returns_the_task_to_the_queue(engine, reviews):
     task_id = await open_task(engine, reviews)
     await reviews.claim(task_id, "alice")
