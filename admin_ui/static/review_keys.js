@@ -52,6 +52,8 @@
 
   /* What an action from the queue did, said on the reloaded page (the reload would wipe it). */
   var DONE_KEY = "feedgate-review-keys-done";
+  /* Which row it acted on: a task it decided leaves the queue, and the one now in its place is selected. */
+  var ROW_KEY = "feedgate-review-keys-row";
 
   /* Post `fields` to `url`; go to the page the server redirects to, or show why it refused. */
   function post(url, fields, after) {
@@ -67,7 +69,10 @@
       if (response.ok) {
         if (after) {
           /* The same page with the task still selected: the hash alone would not reload it. */
-          try { window.sessionStorage.setItem(DONE_KEY, after.said); } catch (ignored) { /* storage off: say nothing */ }
+          try {
+            window.sessionStorage.setItem(DONE_KEY, after.said);
+            window.sessionStorage.setItem(ROW_KEY, String(after.index));
+          } catch (ignored) { /* storage off: say nothing */ }
           window.location.hash = after.id;
           window.location.reload();
         } else {
@@ -172,7 +177,7 @@
     if (key === "Enter") { window.location.assign(url); return true; }
     if (key === "e") { window.location.assign(url + "#correction"); return true; }
     if (key === "c") {
-      post(url + "/claim", { next: queueUrl }, { id: id, said: aboutTask("You claimed the task", row) });
+      post(url + "/claim", { next: queueUrl }, { id: id, index: selected, said: aboutTask("You claimed the task", row) });
       return true;
     }
     if (key === "r" && !rejectConfirmed(row)) { return true; }
@@ -180,7 +185,7 @@
       var outcome = key === "a" ? "approve" : "reject";
       var decided = key === "a" ? "You approved the task" : "You rejected the task";
       var fields = { outcome: outcome, next: queueUrl, idempotency_key: decisionKey(id, outcome) };
-      post(url + "/decide", fields, { id: id, said: aboutTask(decided, row) });
+      post(url + "/decide", fields, { id: id, index: selected, said: aboutTask(decided, row) });
       return true;
     }
     return false;
@@ -194,16 +199,21 @@
   });
 
   var done = null;
+  var actedRow = null;
   try {
     done = window.sessionStorage.getItem(DONE_KEY);
+    actedRow = window.sessionStorage.getItem(ROW_KEY);
     window.sessionStorage.removeItem(DONE_KEY);
+    window.sessionStorage.removeItem(ROW_KEY);
   } catch (ignored) { /* storage off: nothing was kept */ }
   if (done) { say(done); }
 
   if (rows.length) {
     var wanted = window.location.hash.slice(1);
     var start = rows.findIndex(function (row) { return row.getAttribute("data-task-id") === wanted; });
-    select(start < 0 ? 0 : start);
+    /* The task acted on has left the queue (decided): the row now in its place, else the first. */
+    var inItsPlace = done && actedRow !== null ? parseInt(actedRow, 10) : 0;
+    select(start < 0 ? (isNaN(inItsPlace) ? 0 : inItsPlace) : start);
     rows.forEach(function (row, i) {
       row.addEventListener("click", function () { select(i); });
     });

@@ -12,10 +12,12 @@ from gateway.config import Settings
 pytestmark = pytest.mark.browser
 
 
-def signed_in_queue(settings: Settings, start_gateway, browser, tasks: int, reason: str = "Task {n}"):
-    """A gateway with `tasks` tasks (each's reason `reason` with its number) and a reviewer's page on its queue:
-    the gateway, the page and the task ids."""
-    gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": 1.0}))
+def signed_in_queue(
+    settings: Settings, start_gateway, browser, tasks: int, reason: str = "Task {n}", second_opinions: float = 1.0
+):
+    """A gateway with `tasks` tasks (each's reason `reason` with its number; `second_opinions`, the share needing a
+    second reviewer) and a reviewer's page on its queue: the gateway, the page and the task ids."""
+    gateway = start_gateway(settings.model_copy(update={"review_second_opinion_share": second_opinions}))
     services = gateway.app.services
     gateway.run_coroutine(services.accounts.create("rita", Role.REVIEWER, PASSWORD, actor="test"))
     rows = [interaction_row(f"Fee {n}?", f"{n}%") for n in range(tasks)]
@@ -69,4 +71,19 @@ def test_what_the_keys_say_of_a_task_ends_in_its_reasons_own_full_stop(settings,
 
     assert selected == "Task 2 of 2 selected: New issue \u201cFees 1\u201d found by one clustering pass."
     assert claimed == "You claimed the task: New issue \u201cFees 1\u201d found by one clustering pass."
+    page.close()
+
+
+def test_a_task_a_key_decided_leaves_the_queue_with_the_next_one_in_its_place_selected(
+    settings, start_gateway, browser
+):
+    # The reviewer skipped the first task: approving the second took the selection back to the first.
+    _, page, _ = signed_in_queue(settings, start_gateway, browser, 3, second_opinions=0.0)
+    page.keyboard.press("j")
+
+    page.keyboard.press("a")
+
+    page.wait_for_selector("#key-status:text('You approved the task: Task 1.')")
+    assert page.locator("tr.task-row").count() == 2
+    assert page.text_content("tr.task-row.selected td.reason").strip() == "Task 2"
     page.close()
