@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from conftest import service_levels
 from issue_rows import store_issue
 from review_seed import store_interactions
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from test_issue_task_takes_complaints import APP
 
+from gateway.config import Settings
 from gateway.review.errors import TaskConflict
+from gateway.review.levels import ServiceLevels
 from gateway.review.records import Priority
 from gateway.review.service import ReviewService
 from gateway.store.engine import create_engine
@@ -30,7 +31,9 @@ from gateway.store.tables import issue_members, review_task_interactions
 
 
 def service(engine: AsyncEngine) -> ReviewService:
-    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), service_levels(0.0))
+    # Its levels built here: `conftest` is the admin pages' when a run collects both folders.
+    levels = ServiceLevels.from_settings(Settings(review_second_opinion_share=0.0))
+    return ReviewService(ReviewStore(engine), ReviewFigureStore(engine), levels)
 
 
 async def open_on_issue(reviews: ReviewService, person: str) -> object:

@@ -48,7 +48,8 @@ async def test_the_task_an_issue_id_alone_opened_can_be_decided(client, gateway,
     )
 
     assert decided.status_code == 200, decided.text
-    assert decided.json()["status"] == "resolved"
+    # The decision is taken (its status stays open for the tenth of tasks the default share sends to a second reviewer).
+    assert [(d["reviewer"], d["outcome"]) for d in decided.json()["decisions"]] == [("rita", "approve")]
 
 
 async def test_complaints_a_closed_task_holds_are_left_to_it(client, gateway, admin_headers):
