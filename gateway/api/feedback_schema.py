@@ -217,7 +217,12 @@ RESPONSES = {
     ),
     409: openai_error(
         "interaction_in_progress: a token post on an answer still streaming, not stored yet; "
-        "post again after the Retry-After header's seconds."
+        "post again after the Retry-After header's seconds. end_user_erased: the post's end user was erased "
+        "while it was on its way; nothing is stored."
+    ),
+    410: openai_error(
+        "interaction_erased: a token post on an answer erased with the data of the end user its token names "
+        "(an erasure on request, or a call of theirs still on its way then, never to be stored); nothing is stored."
     ),
     413: openai_error("request_too_large: the body is over 1 MiB."),
     415: openai_error(

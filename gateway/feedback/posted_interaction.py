@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import uuid_utils
 
@@ -25,28 +25,39 @@ STREAM_WAIT_SECONDS = 60.0
 STREAM_POLL_SECONDS = 0.25
 # Past the wait, a call begun this recently may still be streaming: "post again", not "no such answer".
 STILL_STREAMING_SECONDS = 600.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class PostedInteractions:
     """Finds the interaction a post names: a token's own (waiting, bounded, for it to be stored), or the app's."""
 
-    def __init__(self, interactions: InteractionService, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        interactions: InteractionService,
+        clock: Callable[[], datetime],
+        # When an end user was last erased on request (None: never); read only for a token post not finding its answer.
+        erasure_of: Callable[[str], Awaitable[datetime | None]] | None = None,
+    ) -> None:
         self._interactions = interactions
         self._clock = clock
+        self._erasure_of = erasure_of
 
     async def find(self, named: str, submitter: Submitter) -> Interaction:
         """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's."""
         # Upstreams may reuse their ids: looked up across apps, one app's post could land on another's
         # interaction (and be refused) or a token's on an older namesake.
         if submitter.token is not None:
-            return await self._interaction(submitter.token.interaction_id, vouched=True)
+            token = submitter.token
+            return await self._interaction(token.interaction_id, vouched=True, bound_user=token.user)
         try:
             return await self._interaction(named, vouched=False, app=submitter.app)
         except FeedbackRefused:
             # Not among the app's own: another app's interaction is refused as such, not as missing.
             return await self._interaction(named, vouched=False)
 
-    async def _interaction(self, interaction_id: str, *, vouched: bool, app: str | None = None) -> Interaction:
+    async def _interaction(
+        self, interaction_id: str, *, vouched: bool, app: str | None = None, bound_user: str | None = None
+    ) -> Interaction:
         # Feedback can arrive right after the answer, before the batched writer stored it: find waits
         # for this process's writer. A valid token proves some gateway process answered the
         # interaction, maybe another one whose writer stores it within its flush interval: wait
@@ -62,12 +73,16 @@ class PostedInteractions:
             raise FeedbackRefused(404, message, "interaction_not_found")
         if interaction is not None or not vouched:
             return _found(interaction, interaction_id)
+        await self._refuse_erased(interaction_id, bound_user)
         started = time.monotonic()
         wait = max(VOUCHED_WAIT_SECONDS, STREAM_WAIT_SECONDS - age) if age is not None else VOUCHED_WAIT_SECONDS
         try:
             while interaction is None and (waited := time.monotonic() - started) < wait:
                 await asyncio.sleep(VOUCHED_POLL_SECONDS if waited < VOUCHED_WAIT_SECONDS else STREAM_POLL_SECONDS)
                 interaction = await self._interactions.find(interaction_id, app)
+                if interaction is None:
+                    # Erased while this post waited: its answer will never be stored.
+                    await self._refuse_erased(interaction_id, bound_user)
         except asyncio.CancelledError:
             # Only the server cancels a waiting post (its graceful-shutdown timeout passed): answer, as the
             # proxy does, rather than let it end as a bare 500 with the vote lost and no word why.
@@ -84,6 +99,27 @@ class PostedInteractions:
             raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
         return _found(interaction, interaction_id)
 
+    async def _refuse_erased(self, interaction_id: str, bound_user: str | None) -> None:
+        """FeedbackRefused (410) when the token's end user was erased after the call began: its answer is gone for good.
+
+        An erasure records its user, by keyed hash, with its time (gateway.store.erased_users); from then on every
+        call of theirs made before it is deleted or, still on its way, dropped where it would be stored. The token
+        binds the user, and the call's id (a UUIDv7) says when it began, so no copy of what was erased is needed.
+        A token binding nobody (v1) cannot tell: its post waits as before.
+        """
+        began = _began(interaction_id)
+        if bound_user is None or began is None or self._erasure_of is None:
+            return
+        erased_at = await self._erasure_of(bound_user)
+        # The id's time is the call's to the millisecond, taken just before the row's own: a call begun in the
+        # erasure's millisecond counts as erased (its row is dropped unless made after the erasure's instant).
+        if erased_at is not None and erased_at >= began:
+            message = (
+                f"the answer of interaction {quoted(interaction_id)} was erased with the data of the end user its "
+                "feedback token names (an erasure on request); it takes no more feedback"
+            )
+            raise FeedbackRefused(410, message, "interaction_erased")
+
 
 def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:
     """`interaction`, or FeedbackRefused (404) when there is none."""
@@ -99,10 +135,16 @@ def not_found(interaction_id: str) -> FeedbackRefused:
 
 def _age_seconds(interaction_id: str, now: datetime) -> float | None:
     """Seconds since the call with this gateway id began (its UUIDv7 time), or None for an id of another form."""
+    began = _began(interaction_id)
+    return None if began is None else max(0.0, (now - began).total_seconds())
+
+
+def _began(interaction_id: str) -> datetime | None:
+    """When the call with this gateway id began (its UUIDv7 time, to the millisecond), or None for an id of another form."""
     try:
         identifier = uuid_utils.UUID(interaction_id)
     except ValueError:
         return None
     if identifier.version != 7:
         return None
-    return max(0.0, now.timestamp() - identifier.timestamp / 1000)
+    return _EPOCH + timedelta(milliseconds=identifier.timestamp)

@@ -53,7 +53,7 @@ class FeedbackService:
     ) -> None:
         self._store = store
         self._interactions = interactions
-        self._posted = PostedInteractions(interactions, clock)
+        self._posted = PostedInteractions(interactions, clock, store.erasure_of)
         self._resolver = resolver
         self._tokens = tokens
         self._max_text_chars = max_text_chars

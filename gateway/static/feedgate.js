@@ -180,6 +180,7 @@
     invalid_feedback_token: "feedback is not working on this page",
     interaction_not_found: "this answer can no longer be rated",
     end_user_erased: "this answer can no longer be rated",
+    interaction_erased: "this answer can no longer be rated",
     feedback_token_exhausted: "this answer takes no more feedback",
     feedback_user_mismatch: "this answer can only be rated by the person it was given to",
     rate_limit_exceeded: "too much feedback was sent at once"

@@ -102,6 +102,15 @@ class ErasedUsers:
             return None
         return [row for row in rows if not _made_before_erasure(row, user_field, erased)]
 
+    async def erased_at(self, connection: AsyncConnection, user: str) -> datetime | None:
+        """When `user` was last erased; None when never (a read by key, no lock: the record commits before the deletes)."""
+        if self._key is None:
+            self._key = await connection.scalar(_READ_KEY)
+            if self._key is None:
+                return None
+        found = (await connection.execute(_READ_ERASED, {"subjects": [self._subject(self._key, user)]})).first()
+        return _utc(found[1]) if found is not None else None
+
     def _subject(self, key: str, user: str) -> str:
         subject = self._subjects.get(user)
         if subject is None:

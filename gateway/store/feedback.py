@@ -103,6 +103,11 @@ class FeedbackStore:
             found = (await connection.execute(_keyed(interaction_id, idempotency_key))).mappings().first()
         return dict(found) if found is not None else None
 
+    async def erasure_of(self, user: str) -> datetime | None:
+        """When end user `user` was last erased on request (None: never)."""
+        async with self._engine.connect() as connection:
+            return await self._erased.erased_at(connection, user)
+
     async def token_submissions(self, token_id: str) -> int:
         """How many submissions the feedback token `token_id` has stored (0 for one never used)."""
         query = select(feedback_token_uses.c.submissions).where(feedback_token_uses.c.token_id == token_id)

@@ -100,11 +100,11 @@ async def test_every_status_the_endpoint_answers_is_documented(client):
 
     statuses = set(operation(schema)["responses"])
 
-    assert statuses == {"200", "201", "400", "401", "403", "404", "409", "413", "415", "422", "429", "503"}
+    assert statuses == {"200", "201", "400", "401", "403", "404", "409", "410", "413", "415", "422", "429", "503"}
 
 
 @sqlite_only
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 415, 422, 429, 503])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 503])
 async def test_every_error_is_documented_in_openais_shape(client, status):
     schema = await openapi(client)
 
@@ -171,7 +171,13 @@ async def test_the_documented_model_does_not_parse_the_body_the_endpoint_does(cl
 @sqlite_only
 @pytest.mark.parametrize(
     ("status", "code"),
-    [(403, "feedback_token_expired"), (403, "invalid_feedback_token"), (422, "feedback_text_too_long")],
+    [
+        (403, "feedback_token_expired"),
+        (403, "invalid_feedback_token"),
+        (409, "end_user_erased"),
+        (410, "interaction_erased"),
+        (422, "feedback_text_too_long"),
+    ],
 )
 async def test_each_refusal_code_is_documented_under_its_status(client, status, code):
     schema = await openapi(client)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 import pytest
 from test_feedback_browser import opened_widget, page_server, widget_page  # noqa: F401 (fixture)
 from widget_steps import press
@@ -120,4 +121,24 @@ def test_a_malformed_token_tells_the_developer_in_the_console(
     assert any(
         "the feedback token is malformed" in warning and "invalid_feedback_token" in warning for warning in warnings
     )
+    page.close()
+
+
+def test_an_erased_answer_tells_the_end_user_it_can_no_longer_be_rated(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+    admin_headers,
+):
+    gateway, _, page = opened_widget(settings, start_gateway, page_server, browser, user="carol")
+    gateway.flush()
+    erased = httpx.post(f"{gateway.origin}/api/erasures", json={"user": "carol"}, headers=admin_headers)
+    assert erased.status_code == 200, erased.text
+    warnings = warnings_of(page)
+
+    press(page, "Good answer", then="not saved")
+
+    assert status_of(page) == "Your vote was not saved: this answer can no longer be rated."
+    assert any("interaction_erased" in warning for warning in warnings)
     page.close()
