@@ -1,15 +1,17 @@
-"""`/static/feedgate.js`: the feedback widget's script, served with this gateway's text limit written in.
+"""`/static/feedgate.js`: the feedback widget's script, served with this gateway's text limit and blank rule written in.
 
-The widget's boxes stop at `feedback_max_text_chars` (FEEDGATE_FEEDBACK_MAX_TEXT_CHARS). The script carries the value
-rather than asking for it: its boxes are drawn before any post (at once, with no thumbs), it stays one file with no
-request of its own, and a page loads it from the gateway anyway. Its ETag is of the bytes served, so a changed limit
-is a changed script to a browser's cache.
+The widget's boxes stop at `feedback_max_text_chars` (FEEDGATE_FEEDBACK_MAX_TEXT_CHARS), and a text made of the
+characters gateway.domain.blank_text lists is none to it, as to the gateway (one list: the script's line is written
+from it). The script carries the values rather than asking for them: its boxes are drawn before any post (at once,
+with no thumbs), it stays one file with no request of its own, and a page loads it from the gateway anyway. Its ETag
+is of the bytes served, so a changed limit is a changed script to a browser's cache.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from litestar import Request, Response, route
 from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 
+from gateway.domain.blank_text import BLANK_CODE_POINTS
 from gateway.services import Services
 
 WIDGET_PATH = "/static/feedgate.js"
@@ -24,14 +27,25 @@ WIDGET_SOURCE = Path(__file__).parent.parent / "static" / "feedgate.js"
 # The one line of the script the gateway writes its limit into; the file keeps the default for a copy served elsewhere.
 LIMIT_LINE = "var MAX_TEXT_CHARS = 10000;"
 MEDIA_TYPE = "text/javascript; charset=utf-8"
+# The line listing the characters a blank text is made of; the file keeps a copy of what blank_text_line() writes.
+BLANK_LINE = re.compile(r"var BLANK_TEXT_CODE_POINTS = \[[^\]]*\];")
+
+
+def blank_text_line() -> str:
+    """The script's line listing the code points a comment or correction may be made of and say nothing."""
+    # The widget writes each as a \uXXXX escape in a regular expression: four hex digits (a test checks they fit).
+    return "var BLANK_TEXT_CODE_POINTS = [" + ", ".join(f"0x{point:x}" for point in BLANK_CODE_POINTS) + "];"
 
 
 @functools.cache
 def widget_script(max_text_chars: int) -> tuple[bytes, str]:
-    """The script with `max_text_chars` written in, and its ETag (read from disk once per limit)."""
+    """The script with `max_text_chars` and the blank characters written in, and its ETag (read once per limit)."""
     source = WIDGET_SOURCE.read_text(encoding="utf-8")
     if source.count(LIMIT_LINE) != 1:
         raise RuntimeError(f"{WIDGET_SOURCE} must hold the line {LIMIT_LINE!r} once, for the gateway's limit")
+    if len(BLANK_LINE.findall(source)) != 1:
+        raise RuntimeError(f"{WIDGET_SOURCE} must hold one line 'var BLANK_TEXT_CODE_POINTS = [...];', for blank text")
+    source = BLANK_LINE.sub(blank_text_line(), source)
     body = source.replace(LIMIT_LINE, f"var MAX_TEXT_CHARS = {max_text_chars};").encode()
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 

@@ -111,6 +111,16 @@
   // takes in \ufeff, which the gateway stores as a user.
   var BLANK = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
+  // A comment or correction says nothing when it is made of these only: Unicode's whitespace and the zero-width
+  // characters (U+200B...), which trim() keeps, so a box holding only a zero-width space was sent and refused. The
+  // gateway's own list (BLANK_CODE_POINTS, gateway/domain/blank_text.py), written into this line as it serves the
+  // script (gateway/api/widget_script.py); a test keeps this copy the same, for a copy served from elsewhere.
+  var BLANK_TEXT_CODE_POINTS = [0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff];
+  var BLANK_TEXT = new RegExp("^[" + BLANK_TEXT_CODE_POINTS.map(function (point) {
+    return "\\u" + ("000" + point.toString(16)).slice(-4);
+  }).join("") + "]*$");
+  function saysNothing(text) { return BLANK_TEXT.test(text); }
+
   // `wanted`, if given, says whether a post lost on the way is still worth its second try (a vote changed since is not).
   function send(options, payload, wanted) {
     payload.interaction_id = options.interactionId;
@@ -426,10 +436,10 @@
       var vote = voteOf(payload);
       var written = texts.map(function (box) { return box.value; });
       var fresh = {};
-      texts.forEach(function (box) { if (box.value.trim()) fresh[box.name] = box.value; });
+      texts.forEach(function (box) { if (!saysNothing(box.value)) fresh[box.name] = box.value; });
       Object.keys(fresh).forEach(function (field) { payload[field] = fresh[field]; });
       withKept(payload);
-      if (same(vote, sent) && written.join("").trim() === "") {
+      if (same(vote, sent) && saysNothing(written.join(""))) {
         // Nothing to add to the vote already stored; with none, nothing to send (the gateway refuses an empty post).
         submit.disabled = false;
         if (!vote.thumbs && !vote.rating) return say("Write your feedback first.");
