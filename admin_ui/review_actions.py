@@ -26,6 +26,7 @@ from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
 from gateway.domain.answer_choices import MAX_CHOICE_INDEX
+from gateway.domain.blank_text import without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.quoting import clipped, quoted
@@ -40,7 +41,8 @@ MAX_TEXT = 20_000
 
 
 def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | None:
-    text = form_text(form, name).strip()
+    # Trimmed by the one rule, zero-width characters too (str.strip kept them: a comment of U+200B was stored).
+    text = without_blank_ends(form_text(form, name))
     refuse_nul(name, text)
     if len(text) > max_length:
         raise InvalidQuery(name, f"'{name}' may be at most {max_length} characters")
