@@ -17,7 +17,7 @@ from gateway.domain.following import StoredOrder, refuse_filters
 from gateway.domain.quoting import quoted
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
-from gateway.store.training_examples import ExampleFilter, StoredRange
+from gateway.store.label_filters import ExampleFilter, StoredRange
 
 Choice = TypeVar("Choice", ExportFormat, ExampleSource, FixFilter)
 # How a message names a parameter: "'since'" over HTTP (as the rest of the API says it), "--since" on the CLI.

@@ -1,6 +1,7 @@
 """The labelled-example queries: end users' current corrections and deciding review decisions, by keyset.
 
-What counts as an example is explained in gateway.export.examples; these queries pick the rows.
+What counts as an example is explained in gateway.export.examples; these queries pick the rows (which of the
+reviewers' decisions label an answer is gateway.store.label_decisions's; the filters, gateway.store.label_filters's).
 Each source is read in chunks ordered by its label's id (UUIDv7), each the range of ids from the
 previous chunk's end to the CHUNK_ROWS-th label after it (gateway.store.label_chunks), so an export of
 millions of rows holds one chunk in memory and each chunk reads its own rows, never the remainder.
@@ -20,66 +21,27 @@ table's numbers (`StoredRange`, gateway.store.stored_order), up to the horizons 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
-from gateway.store.choice_sql import (
-    choice_finish_reason,
-    choice_position,
-    choice_said_or_called,
-    in_recorded_columns,
-    not_blank,
-)
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.label_chunks import LabelQuery, chunk_query, window_of, window_query
-from gateway.store.stored_order import STORED_SEQ, horizon
-from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
+from gateway.store.label_decisions import DECISION, labelling_decisions, reviewed, silent_approvals
+from gateway.store.label_filters import CHAT_ENDPOINT, LabelsUpTo, labelled_in, stored_by
+
+# Which examples to read: named here too, where the stores and tests that read examples take it from.
+from gateway.store.label_filters import ExampleFilter as ExampleFilter
+from gateway.store.stored_order import horizon
+from gateway.store.tables import feedback, interactions, review_decisions, review_tasks
 
 Row = dict[str, Any]
 # Rows per query: small enough to keep memory flat, large enough that round trips do not dominate.
 CHUNK_ROWS = 500
-# Only chat completions have the messages the chat and preference formats are made of.
-CHAT_ENDPOINT = "chat.completions"
-# Finish reasons of an answer the upstream stopped before the model had finished it. Chat completions'
-# only: the Responses API's `incomplete` (max_output_tokens, its content filter) would belong here, but a
-# Responses call makes no example at all (CHAT_ENDPOINT), so no rule reads it.
-CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
-
-
-@dataclass(frozen=True, slots=True)
-class LabelsUpTo:
-    """The newest feedback event and review decision stored when a read began ("": none was)."""
-
-    feedback_id: str
-    decision_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRange:
-    """The labels of one table numbered after `after`, up to `upto`, in the order they were stored."""
-
-    after: int
-    upto: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExampleFilter:
-    """Which examples to read: one app's, those labelled in [since, until), one source's, those stored in a range of
-    the feedback events' and of the review decisions' stored order; None does not filter."""
-
-    app: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    source: ExampleSource | None = None
-    feedback_stored: StoredRange | None = None
-    decisions_stored: StoredRange | None = None
 
 
 def _interaction_columns() -> list[Any]:
@@ -91,16 +53,11 @@ def _feedback_id(upto: LabelsUpTo | None) -> str | None:
     return None if upto is None else upto.feedback_id
 
 
-def _stored_by(column: Any, newest: str | None) -> list[ColumnElement[bool]]:
-    """The condition that `column` (a label's id) was stored by `newest`; none when there is no bound."""
-    return [] if newest is None else [column <= newest]
-
-
 def _is_current_correction(event: FromClause, upto: LabelsUpTo | None) -> ColumnElement[bool]:
     """Whether `event` (an alias of the feedback table) is its voter's current feedback and carries a correction."""
     newest = _feedback_id(upto)
     return and_(
-        event.c.correction.is_not(None), ~superseded(event, stored_up_to=newest), *_stored_by(event.c.id, newest)
+        event.c.correction.is_not(None), ~superseded(event, stored_up_to=newest), *stored_by(event.c.id, newest)
     )
 
 
@@ -134,111 +91,18 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Labe
         # A reviewer who decided on the interaction outranks its end users: one label per answer.
         .where(~reviewed(f.c.interaction_id, upto))
     )
-    candidates = select(f.c.id).where(f.c.correction.is_not(None), *_stored_by(f.c.id, _feedback_id(upto)))
+    candidates = select(f.c.id).where(f.c.correction.is_not(None), *stored_by(f.c.id, _feedback_id(upto)))
     return LabelQuery(
-        rows=_labelled_in(query, where, app=f.c.app, label=f, stored=where.feedback_stored),
+        rows=labelled_in(query, where, app=f.c.app, label=f, stored=where.feedback_stored),
         label_id=f.c.id,
-        candidates=_labelled_in(candidates, where, app=f.c.app, label=f, stored=where.feedback_stored),
+        candidates=labelled_in(candidates, where, app=f.c.app, label=f, stored=where.feedback_stored),
     )
-
-
-# The decisions, and the tasks' links, as the review-decision queries name them.
-_DECISION = review_decisions.alias("d")
-_LATER = review_decisions.alias("later")
-_HELD = review_task_interactions.alias("held")
-
-
-def _approvals_said(d: FromClause) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """Whether decision `d`'s judged choice said or called something, and whether it is whole as well."""
-    i = interactions.c
-    # An approval labels a whole answer that said something or called a tool or function (one cut short would
-    # teach stopping mid-sentence: a broken-off stream, or one the upstream stopped at max_tokens or
-    # its content filter); a correction always labels one. Whether it said or called something is read in its
-    # message, never its finish reason: vLLM, Ollama and older Azure deployments finish a tool call with "stop".
-    # The interaction's columns are the first listed choice's (`tool_calls` holds its tool calls, else its
-    # function call); the judged choice (`n` > 1, named by gateway.domain.choice_numbers' rule) is read from them
-    # when it is listed first, else in the stored answer. gateway.export.examples reads the same choices' text and
-    # calls, and counts what it finds nothing in (a broken call) as making no example.
-    said_or_called = or_(not_blank(i.response_text), i.tool_calls.is_not(None))
-    ended = or_(i.finish_reason.is_(None), i.finish_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    listed_at = choice_position(i, d.c.choice)
-    in_columns = in_recorded_columns(i, d.c.choice)
-    later_reason = choice_finish_reason(i, d.c.choice)
-    later_ended = or_(later_reason.is_(None), later_reason.not_in(CUT_SHORT_FINISH_REASONS))
-    later_said = and_(listed_at != 0, choice_said_or_called(i, d.c.choice))
-    # NULL (a choice the answer does not list) is false: it said nothing.
-    said = func.coalesce(or_(and_(in_columns, said_or_called), later_said), false())
-    whole = or_(and_(in_columns, said_or_called, ended), and_(later_said, later_ended))
-    return said, and_(i.partial.is_(False), whole)
-
-
-def _deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *columns: Any) -> Select[Any]:
-    """`columns` of the decision that resolved each single-interaction chat task, where `label` holds of it."""
-    d, t, i = _DECISION, review_tasks.c, interactions.c
-    newest = None if upto is None else upto.decision_id
-    held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
-    # The last decision of the task's current round is the one that resolved it (the second of
-    # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
-    overruled = exists().where(
-        _LATER.c.task_id == d.c.task_id,
-        _LATER.c.round == d.c.round,
-        _LATER.c.id > d.c.id,
-        *_stored_by(_LATER.c.id, newest),
-    )
-    return (
-        select(*columns)
-        .select_from(
-            d.join(review_tasks, t.id == d.c.task_id)
-            .join(review_task_interactions, review_task_interactions.c.task_id == t.id)
-            .join(interactions, i.id == review_task_interactions.c.interaction_id)
-        )
-        .where(
-            t.status == "resolved",
-            d.c.round == t.round,
-            ~overruled,
-            held_count == 1,
-            i.endpoint == CHAT_ENDPOINT,
-            label,
-            *_stored_by(d.c.id, newest),
-        )
-    )
-
-
-def _labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
-    """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
-    d = _DECISION
-    _, whole = _approvals_said(d)
-    labels_an_answer = or_(d.c.correction.is_not(None), and_(d.c.outcome == "approve", whole))
-    return _deciding_decisions(upto, labels_an_answer, *columns)
-
-
-def _silent_approvals(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
-    """How many deciding approvals (without a correction) `where` selects whose answer said and called nothing:
-    labels the rows leave out, for the export's summary to tell."""
-    d = _DECISION
-    said, _ = _approvals_said(d)
-    silent = and_(d.c.outcome == "approve", d.c.correction.is_(None), ~said)
-    query = _deciding_decisions(upto, silent, func.count())
-    return _labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored)
-
-
-def reviewed(interaction_id: ColumnElement[str], upto: LabelsUpTo | None = None) -> ColumnElement[bool]:
-    """Whether a reviewer's deciding decision labels the interaction `interaction_id` names (it outranks end users'
-    corrections).
-
-    A correlated EXISTS, a few primary-key lookups per row: a chunk of end users' corrections then
-    reads its own rows, where `NOT IN (every reviewed interaction)` made each chunk gather all of them.
-    """
-    held = review_task_interactions.c.interaction_id
-    decisions = _labelling_decisions(upto, held).where(held == interaction_id)
-    # Only the outer label's table is correlated: the decision's own interaction row is looked up inside.
-    return decisions.correlate_except(review_tasks, review_task_interactions, interactions, _DECISION).exists()
 
 
 def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQuery:
     """The decision that resolved each single-interaction task, if it approves or corrects, read by its id."""
-    d = _DECISION
-    query = _labelling_decisions(
+    d = DECISION
+    query = labelling_decisions(
         upto,
         literal(ExampleSource.HUMAN_REVIEW.value).label("source"),
         d.c.id.label("label_id"),
@@ -252,31 +116,15 @@ def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQue
     )
     candidates = select(d.c.id, d.c.task_id).where(
         or_(d.c.correction.is_not(None), d.c.outcome == "approve"),
-        *_stored_by(d.c.id, None if upto is None else upto.decision_id),
+        *stored_by(d.c.id, None if upto is None else upto.decision_id),
     )
     return LabelQuery(
-        rows=_labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored),
+        rows=labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored),
         label_id=d.c.id,
         # The app is the task's: only the times and numbers narrow the decisions alone.
-        candidates=_labelled_in(candidates, where, app=None, label=d, stored=where.decisions_stored),
+        candidates=labelled_in(candidates, where, app=None, label=d, stored=where.decisions_stored),
         task_id=review_tasks.c.id,
     )
-
-
-def _labelled_in(
-    query: Select[Any], where: ExampleFilter, *, app: Any, label: FromClause, stored: StoredRange | None
-) -> Select[Any]:
-    """`query` narrowed to `where`'s app (unless `app` is None), its range of the `label` table's times, and the range
-    `stored` of its numbers."""
-    if where.app is not None and app is not None:
-        query = query.where(app == where.app)
-    if where.since is not None:
-        query = query.where(label.c.created_at >= where.since)
-    if where.until is not None:
-        query = query.where(label.c.created_at < where.until)
-    if stored is not None:
-        query = query.where(label.c[STORED_SEQ] > stored.after, label.c[STORED_SEQ] <= stored.upto)
-    return query
 
 
 # A source's query for a filter (and the labels stored when the read began; None: as they stand).
@@ -339,7 +187,7 @@ class TrainingExampleStore:
         if where.source not in (None, ExampleSource.HUMAN_REVIEW):
             return 0
         async with self._engine.connect() as connection:
-            return int((await connection.execute(_silent_approvals(where, upto))).scalar_one())
+            return int((await connection.execute(silent_approvals(where, upto))).scalar_one())
 
     async def stream(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first.
