@@ -60,6 +60,7 @@ def _summary_fields(tally: ExportTally) -> dict[str, object]:
         "duplicates": tally.duplicates,
         "no_example": tally.no_example,
         "said_nothing": tally.said_nothing,
+        "blank_corrections": tally.blank_corrections,
         "sources": dict(tally.by_source),
     }
 
@@ -259,8 +260,8 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
         summary += f"; next --stored-after: {next_token[0]}"
         fields["next_stored_after"] = next_token[0]
     _say(summary, as_json, fields=fields)
-    # A following export finding nothing new is as it should be; approvals that said nothing are told in the summary.
-    if tally.rows == 0 and not tally.said_nothing and not next_token:
+    # A following export finding nothing new is as it should be; labels left out are told in the summary.
+    if tally.rows == 0 and not tally.left_out and not next_token:
         _say(f"no labelled example to export: {WHAT_MAKES_AN_EXAMPLE}", as_json)
     for warning in unseen:
         _say(warning, as_json, logging.WARNING)

@@ -24,10 +24,17 @@ class ExportTally:
     # Labels read that made no example: a request without messages, an approved answer whose text is blank or whose
     # calls are of no shape a fine-tuning file takes (gateway.export.examples.example_from_row).
     no_example: int = 0
-    # Reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text): the store reads no row
-    # of them (TrainingExampleStore.silent_approvals counts them), so they are not among `rows`.
+    # Labels the store reads no row of (TrainingExampleStore.left_out counts them), so they are not among `rows`:
+    # reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text), and corrections that
+    # said nothing (stored blank before intake took that rule).
     said_nothing: int = 0
+    blank_corrections: int = 0
     by_source: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def left_out(self) -> int:
+        """The labels the store read no row of, whatever the reason."""
+        return self.said_nothing + self.blank_corrections
 
     def summary(self) -> str:
         """One line for the person who ran the export."""
@@ -41,6 +48,9 @@ class ExportTally:
         if self.said_nothing:
             their = "its answer" if self.said_nothing == 1 else "their answers"
             note += f"; {_count(self.said_nothing, 'approval')} left out: {their} said nothing and called no tool"
+        if self.blank_corrections:
+            they = "it" if self.blank_corrections == 1 else "they"
+            note += f"; {_count(self.blank_corrections, 'correction')} left out: {they} said nothing"
         return f"wrote {_count(self.lines, 'line')} from {_count(self.examples, 'labelled example')} ({sources}){note}"
 
 
@@ -86,7 +96,8 @@ class TrainingExport:
         written: set[bytes] = set()
         # Counted as the rows are read: before the first line, so the labels counted are those read.
         upto = await self._store.labels_up_to()
-        tally.said_nothing = await self._store.silent_approvals(where, upto)
+        left_out = await self._store.left_out(where, upto)
+        tally.said_nothing, tally.blank_corrections = left_out.said_nothing, left_out.blank_corrections
         async for row in self._store.stream(where, upto):
             tally.rows += 1
             example = example_from_row(row)

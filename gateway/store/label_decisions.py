@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
@@ -94,17 +94,22 @@ def labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
     d = DECISION
     _, whole = approvals_said(d)
-    labels_an_answer = or_(d.c.correction.is_not(None), and_(d.c.outcome == "approve", whole))
+    # A correction that says nothing (stored blank before decisions took gateway.domain.blank_text's rule) labels no
+    # answer, and so outranks no end user's correction of it.
+    labels_an_answer = or_(not_blank(d.c.correction), and_(d.c.outcome == "approve", d.c.correction.is_(None), whole))
     return deciding_decisions(upto, labels_an_answer, *columns)
 
 
-def silent_approvals(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
-    """How many deciding approvals (without a correction) `where` selects whose answer said and called nothing:
-    labels the rows leave out, for the export's summary to tell."""
+def left_out_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
+    """How many deciding decisions `where` selects the rows leave out, as (approvals whose answer said and called
+    nothing, corrections that said nothing): labels that label no answer, for the export's summary to tell."""
     d = DECISION
     said, _ = approvals_said(d)
     silent = and_(d.c.outcome == "approve", d.c.correction.is_(None), ~said)
-    query = deciding_decisions(upto, silent, func.count())
+    blank = and_(d.c.correction.is_not(None), ~not_blank(d.c.correction))
+    # One pass over the decisions for every reason: count() of a CASE counts the rows it holds of.
+    counts = (func.count(case((reason, 1))) for reason in (silent, blank))
+    query = deciding_decisions(upto, or_(silent, blank), *counts)
     return labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored)
 
 

@@ -21,17 +21,19 @@ table's numbers (`StoredRange`, gateway.store.stored_order), up to the horizons 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
+from gateway.store.choice_sql import not_blank
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.label_chunks import LabelQuery, chunk_query, window_of, window_query
-from gateway.store.label_decisions import DECISION, labelling_decisions, reviewed, silent_approvals
+from gateway.store.label_decisions import DECISION, labelling_decisions, left_out_decisions, reviewed
 from gateway.store.label_filters import CHAT_ENDPOINT, LabelsUpTo, labelled_in, stored_by
 
 # Which examples to read: named here too, where the stores and tests that read examples take it from.
@@ -44,6 +46,16 @@ Row = dict[str, Any]
 CHUNK_ROWS = 500
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOutLabels:
+    """Labels an export selects that make no row, by why (each is counted once, under its first reason)."""
+
+    # Reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text).
+    said_nothing: int = 0
+    # Corrections, end users' or reviewers', that say nothing: stored blank before intake took the rule.
+    blank_corrections: int = 0
+
+
 def _interaction_columns() -> list[Any]:
     i = interactions.c
     return [i.id.label("interaction_id"), i.app, i.created_at, i.request, i.response, i.response_text, i.policies]
@@ -53,19 +65,28 @@ def _feedback_id(upto: LabelsUpTo | None) -> str | None:
     return None if upto is None else upto.feedback_id
 
 
-def _is_current_correction(event: FromClause, upto: LabelsUpTo | None) -> ColumnElement[bool]:
-    """Whether `event` (an alias of the feedback table) is its voter's current feedback and carries a correction."""
+def _is_current_correction(event: FromClause, upto: LabelsUpTo | None, *, said: bool = True) -> ColumnElement[bool]:
+    """Whether `event` (an alias of the feedback table) is its voter's current feedback and carries a correction that
+    says something (with `said`; any correction without).
+
+    A correction of blank characters only (gateway.domain.blank_text), stored before feedback intake took the rule,
+    is no label: it outranks no other correction, and the summary counts it apart (`_blank_end_user_corrections`).
+    """
     newest = _feedback_id(upto)
+    says = [not_blank(event.c.correction)] if said else []
     return and_(
-        event.c.correction.is_not(None), ~superseded(event, stored_up_to=newest), *stored_by(event.c.id, newest)
+        event.c.correction.is_not(None), *says, ~superseded(event, stored_up_to=newest), *stored_by(event.c.id, newest)
     )
 
 
-def _outcorrected(event: FromClause, upto: LabelsUpTo | None) -> ColumnElement[bool]:
-    """Whether another voter's current correction of `event`'s interaction came after it: one label per answer."""
+def _outcorrected(event: FromClause, upto: LabelsUpTo | None, *, said: bool = True) -> ColumnElement[bool]:
+    """Whether another voter's current correction of `event`'s interaction (one that says something, with `said`)
+    came after it: one label per answer."""
     newer = feedback.alias("newer_correction")
     return exists().where(
-        newer.c.interaction_id == event.c.interaction_id, _is_current_correction(newer, upto), is_later(newer, event)
+        newer.c.interaction_id == event.c.interaction_id,
+        _is_current_correction(newer, upto, said=said),
+        is_later(newer, event),
     )
 
 
@@ -97,6 +118,20 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Labe
         label_id=f.c.id,
         candidates=labelled_in(candidates, where, app=f.c.app, label=f, stored=where.feedback_stored),
     )
+
+
+def _blank_end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
+    """How many end users' current corrections `where` selects say nothing, where one would have been its answer's
+    label (no later correction of it, no reviewer's decision): labels the rows leave out, for the summary to tell."""
+    f = feedback.alias("f")
+    query = (
+        select(func.count())
+        .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
+        .where(_is_current_correction(f, upto, said=False), ~not_blank(f.c.correction))
+        .where(interactions.c.endpoint == CHAT_ENDPOINT, ~_outcorrected(f, upto, said=False))
+        .where(~reviewed(f.c.interaction_id, upto))
+    )
+    return labelled_in(query, where, app=f.c.app, label=f, stored=where.feedback_stored)
 
 
 def _review_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> LabelQuery:
@@ -181,13 +216,18 @@ class TrainingExampleStore:
         async with self._engine.connect() as connection:
             return await labels_up_to(connection)
 
-    async def silent_approvals(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> int:
-        """How many of the reviewers' deciding approvals `where` selects (up to `upto`) make no row because their
-        answer said and called nothing (gateway.domain.blank_text): what the export's summary tells of them."""
-        if where.source not in (None, ExampleSource.HUMAN_REVIEW):
-            return 0
+    async def left_out(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> LeftOutLabels:
+        """How many labels `where` selects (up to `upto`) make no row, by why: what the export's summary tells."""
+        reviews = where.source in (None, ExampleSource.HUMAN_REVIEW)
+        end_users = where.source in (None, ExampleSource.END_USER_CORRECTION)
         async with self._engine.connect() as connection:
-            return int((await connection.execute(silent_approvals(where, upto))).scalar_one())
+            said_nothing, blank_decisions = (
+                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0)
+            )
+            blank_feedback = (
+                (await connection.execute(_blank_end_user_corrections(where, upto))).scalar_one() if end_users else 0
+            )
+        return LeftOutLabels(int(said_nothing), int(blank_decisions) + int(blank_feedback))
 
     async def stream(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first.

@@ -53,3 +53,14 @@ async def test_the_summary_counts_the_approvals_of_answers_that_said_nothing(dat
     [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
     assert summary["message"].endswith("; 1 approval left out: its answer said nothing and called no tool")
     assert (summary["no_example"], summary["said_nothing"]) == (0, 1)
+
+
+async def test_the_summary_counts_the_corrections_that_said_nothing(database_url, engine):
+    await give_feedback(engine, await store_chat(engine), correction="\u200b")
+
+    result = feedgate_export(database_url, "--format", "chat", log_format="json")
+
+    assert result.returncode == 0, result.stderr
+    [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
+    assert summary["message"].endswith("; 1 correction left out: it said nothing")
+    assert (summary["no_example"], summary["blank_corrections"]) == (0, 1)
