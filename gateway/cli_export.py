@@ -60,6 +60,7 @@ def _summary_fields(tally: ExportTally) -> dict[str, object]:
         "duplicates": tally.duplicates,
         "no_example": tally.no_example,
         "said_nothing": tally.said_nothing,
+        "cut_short": tally.cut_short,
         "blank_corrections": tally.blank_corrections,
         "sources": dict(tally.by_source),
     }

@@ -25,16 +25,18 @@ class ExportTally:
     # calls are of no shape a fine-tuning file takes (gateway.export.examples.example_from_row).
     no_example: int = 0
     # Labels the store reads no row of (TrainingExampleStore.left_out counts them), so they are not among `rows`:
-    # reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text), and corrections that
-    # said nothing (stored blank before intake took that rule).
+    # reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text), their approvals of
+    # answers cut short (a target that teaches stopping mid-sentence), and corrections that said nothing (stored
+    # blank before intake took that rule).
     said_nothing: int = 0
+    cut_short: int = 0
     blank_corrections: int = 0
     by_source: Counter[str] = field(default_factory=Counter)
 
     @property
     def left_out(self) -> int:
         """The labels the store read no row of, whatever the reason."""
-        return self.said_nothing + self.blank_corrections
+        return self.said_nothing + self.cut_short + self.blank_corrections
 
     def summary(self) -> str:
         """One line for the person who ran the export."""
@@ -48,6 +50,9 @@ class ExportTally:
         if self.said_nothing:
             their = "its answer" if self.said_nothing == 1 else "their answers"
             note += f"; {_count(self.said_nothing, 'approval')} left out: {their} said nothing and called no tool"
+        if self.cut_short:
+            their = "its answer was" if self.cut_short == 1 else "their answers were"
+            note += f"; {_count(self.cut_short, 'approval')} left out: {their} cut short"
         if self.blank_corrections:
             they = "it" if self.blank_corrections == 1 else "they"
             note += f"; {_count(self.blank_corrections, 'correction')} left out: {they} said nothing"
@@ -97,7 +102,8 @@ class TrainingExport:
         # Counted as the rows are read: before the first line, so the labels counted are those read.
         upto = await self._store.labels_up_to()
         left_out = await self._store.left_out(where, upto)
-        tally.said_nothing, tally.blank_corrections = left_out.said_nothing, left_out.blank_corrections
+        tally.said_nothing, tally.cut_short = left_out.said_nothing, left_out.cut_short
+        tally.blank_corrections = left_out.blank_corrections
         async for row in self._store.stream(where, upto):
             tally.rows += 1
             example = example_from_row(row)

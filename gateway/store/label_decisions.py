@@ -102,14 +102,18 @@ def labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
 
 def left_out_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
     """How many deciding decisions `where` selects the rows leave out, as (approvals whose answer said and called
-    nothing, corrections that said nothing): labels that label no answer, for the export's summary to tell."""
+    nothing, approvals of an answer cut short, corrections that said nothing): labels that label no answer, for the
+    export's summary to tell. An approval of an answer cut short before it said anything counts as saying nothing."""
     d = DECISION
-    said, _ = approvals_said(d)
-    silent = and_(d.c.outcome == "approve", d.c.correction.is_(None), ~said)
+    said, whole = approvals_said(d)
+    approval = and_(d.c.outcome == "approve", d.c.correction.is_(None))
+    silent = and_(approval, ~said)
+    # NULL (a later choice's finish reason the answer does not list) is not whole.
+    cut_short = and_(approval, said, ~func.coalesce(whole, false()))
     blank = and_(d.c.correction.is_not(None), ~not_blank(d.c.correction))
     # One pass over the decisions for every reason: count() of a CASE counts the rows it holds of.
-    counts = (func.count(case((reason, 1))) for reason in (silent, blank))
-    query = deciding_decisions(upto, or_(silent, blank), *counts)
+    counts = (func.count(case((reason, 1))) for reason in (silent, cut_short, blank))
+    query = deciding_decisions(upto, or_(silent, cut_short, blank), *counts)
     return labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored)
 
 

@@ -52,6 +52,9 @@ class LeftOutLabels:
 
     # Reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text).
     said_nothing: int = 0
+    # Reviewers' approvals of answers cut short (stored `partial`, or stopped by the upstream: max_tokens, its content
+    # filter): as a target one would teach stopping mid-sentence.
+    cut_short: int = 0
     # Corrections, end users' or reviewers', that say nothing: stored blank before intake took the rule.
     blank_corrections: int = 0
 
@@ -221,13 +224,13 @@ class TrainingExampleStore:
         reviews = where.source in (None, ExampleSource.HUMAN_REVIEW)
         end_users = where.source in (None, ExampleSource.END_USER_CORRECTION)
         async with self._engine.connect() as connection:
-            said_nothing, blank_decisions = (
-                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0)
+            said_nothing, cut_short, blank_decisions = (
+                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0, 0)
             )
             blank_feedback = (
                 (await connection.execute(_blank_end_user_corrections(where, upto))).scalar_one() if end_users else 0
             )
-        return LeftOutLabels(int(said_nothing), int(blank_decisions) + int(blank_feedback))
+        return LeftOutLabels(int(said_nothing), int(cut_short), int(blank_decisions) + int(blank_feedback))
 
     async def stream(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first.

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 
-from export_seed import give_feedback, store_chat
+from export_seed import give_feedback, review, review_service, store_chat
 from run_cli import feedgate_export
+
+from gateway.review.records import Outcome
 
 
 def log_lines(stderr: str) -> list[dict]:
@@ -64,3 +66,15 @@ async def test_the_summary_counts_the_corrections_that_said_nothing(database_url
     [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
     assert summary["message"].endswith("; 1 correction left out: it said nothing")
     assert (summary["no_example"], summary["blank_corrections"]) == (0, 1)
+
+
+async def test_the_summary_counts_the_approvals_of_answers_cut_short(database_url, engine):
+    cut = await store_chat(engine, "What is the fee?", "The fee is", partial=True)
+    await review(review_service(engine), [cut], Outcome.APPROVE)
+
+    result = feedgate_export(database_url, "--format", "chat", log_format="json")
+
+    assert result.returncode == 0, result.stderr
+    [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
+    assert summary["message"].endswith("; 1 approval left out: its answer was cut short")
+    assert (summary["no_example"], summary["cut_short"]) == (0, 1)
