@@ -27,6 +27,10 @@ from gateway.store.tables import interactions, review_decisions, review_task_int
 # only: the Responses API's `incomplete` (max_output_tokens, its content filter) would belong here, but a
 # Responses call makes no example at all (CHAT_ENDPOINT), so no rule reads it.
 CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
+# The sources of tasks opened about several interactions, whose decision judges what they share (gateway.review.records
+# .Source): one stays a pattern when an erasure or a prune leaves it holding one interaction, so its correction never
+# becomes that conversation's label.
+PATTERN_SOURCES = ("issue", "similar_negative")
 
 # The decisions, and the tasks' links, as the review-decision queries name them.
 DECISION = review_decisions.alias("d")
@@ -83,6 +87,7 @@ def deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *col
             d.c.round == t.round,
             ~overruled,
             held_count == 1,
+            t.source.not_in(PATTERN_SOURCES),
             i.endpoint == CHAT_ENDPOINT,
             label,
             *stored_by(d.c.id, newest),
