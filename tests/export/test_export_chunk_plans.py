@@ -39,8 +39,8 @@ async def chunk_statements(engine: AsyncEngine) -> list[tuple[str, Any]]:
     ran: list[tuple[str, Any]] = []
 
     def record(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        # The count of approvals that said nothing (TrainingExampleStore.silent_approvals) is one query an export, of
-        # every decision in its range: no chunk.
+        # The counts of labels left out (TrainingExampleStore.left_out) are two queries an export, each of
+        # every decision or correction in its range: no chunk.
         if statement.startswith("SELECT count("):
             return
         if "AS label_id" in statement or "review_decisions AS d" in statement or "feedback AS f" in statement:
