@@ -48,7 +48,7 @@ CHUNK_ROWS = 500
 
 @dataclass(frozen=True, slots=True)
 class LeftOutLabels:
-    """Labels an export selects that make no row, by why (each is counted once, under its first reason)."""
+    """Labels an export selects that make no row, by why (the reasons exclude one another: each label counts once)."""
 
     # Reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text).
     said_nothing: int = 0
