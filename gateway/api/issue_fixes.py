@@ -18,7 +18,8 @@ from gateway.api.effect_json import EffectJSON, FixLinksJSON, effect_json, fix_l
 from gateway.api.request_body import RequestBody
 from gateway.api.strict_fields import OptionalWholeNumber
 from gateway.domain.errors import InvalidQuery
-from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound, NotTheCanary
+from gateway.effect.link_serving import NotServingAsLinked
+from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
 from gateway.effect.records import FixArm, FixKind, FixLink
 from gateway.services import Services
 
@@ -55,8 +56,9 @@ def merged_away_response(request: Request[Any, Any, Any], exc: IssueMergedAway) 
     return create_exception_response(request, HTTPException(status_code=409, detail=str(exc)))
 
 
-def not_the_canary_response(request: Request[Any, Any, Any], exc: NotTheCanary) -> Response[Any]:
-    """A canary link of a prompt version that is not the running canary: 409 saying what serves and what to do."""
+def not_serving_response(request: Request[Any, Any, Any], exc: NotServingAsLinked) -> Response[Any]:
+    """A prompt version linked with an arm it does not serve in (a live link of one not active, a canary link of one
+    not the running canary): 409 saying what serves and what to do."""
     return create_exception_response(request, HTTPException(status_code=409, detail=exc.message))
 
 
@@ -70,13 +72,13 @@ class IssueFixesController(AdminController):
         IssueNotFound: not_found_response,
         FixLinkNotFound: not_found_response,
         IssueMergedAway: merged_away_response,
-        NotTheCanary: not_the_canary_response,
+        NotServingAsLinked: not_serving_response,
     }
 
     @post(
         "/{issue_id:str}/fixes",
         summary="Link a fix that went live to the issue; 201 with the link (409 when the issue was merged into another, "
-        "or for a canary link of a prompt version that is not the running canary)",
+        "or for a prompt version not serving as linked: live and not active, or canary and not the running canary)",
         status_code=201,
         raises=[Conflict],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,8 +15,8 @@ from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.quoting import quoted
-from gateway.domain.shares import share_text
 from gateway.domain.whole_numbers import whole_number
+from gateway.effect.link_serving import check_serving
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
@@ -62,42 +62,6 @@ class IssueMergedAway(Exception):
         )
         self.issue_id = issue_id
         self.holding = holding
-
-
-class NotTheCanary(Exception):
-    """A canary link of a prompt version that is not the running canary (a 409 over HTTP): it gets no calls, so a
-    canary comparison would count none; the message says what is serving and what to do."""
-
-    def __init__(self, version: Mapping[str, Any]) -> None:
-        model = version["model"] or None
-        label = _label(version["version"], model)
-        canary = _label(version["canary_number"], model) if version["canary_number"] is not None else None
-        link_instead = f"; or link {canary}, the canary serving" if canary else ""
-        super().__init__(
-            f"prompt version {label} is not a canary now: it gets no calls, so a canary comparison would count none "
-            f"({_serving(version, canary)}). Start its canary first (POST /api/prompts/{version['id']}/canary with "
-            f"its share, or Canary on the app's Prompts page), then link it with arm 'canary'{link_instead}"
-        )
-        self.message = str(self)
-
-
-def _label(number: int, model: str | None) -> str:
-    """A prompt version as people tell it apart (gateway.prompts.records.PromptVersion.label)."""
-    return f"v{number}" if model is None else f"{model} v{number}"
-
-
-def _serving(version: Mapping[str, Any], canary: str | None) -> str:
-    """What the version's app and model serve now, in a sentence's words."""
-    model = version["model"] or None
-    active = _label(version["active_number"], model) if version["active_number"] is not None else None
-    if canary is not None:
-        on = f"{canary} is the canary on {share_text(version['canary_share'])} of calls"
-        return f"{on}, {active} is active for the rest" if active else f"{on}, and the rest get no version"
-    if active is not None:
-        return f"no canary is running; {active} is active for all calls"
-    if model is None:
-        return f"no version of {version['app']} is serving"
-    return f"no {model} version of {version['app']} is serving (its calls get the app-wide one, if any)"
 
 
 class FixLinkService:
@@ -286,17 +250,11 @@ class FixLinkService:
             raise InvalidQuery(
                 "fix_id", f"the {what} belongs to app {quoted(found['app'])}, the issue to {quoted(app)}"
             )
-        if kind == "prompt" and arm == "canary" and found["state"] == "active":
-            # Its traffic is all in the active arm: a canary comparison would never have a canary to count,
-            # and as the issue's newest link it would hide the measurable before/after one.
-            raise InvalidQuery(
-                "arm",
-                f"prompt version {found['version']} is the active version, not a canary: link it with arm 'live'",
-            )
-        if kind == "prompt" and arm == "canary" and found["state"] != "canary":
-            # Inactive (never rolled out, rolled back, superseded): no call gets it, and as the issue's newest link
-            # it would hide the fix that does serve.
-            raise NotTheCanary(found)
+        if kind == "prompt":
+            # A link says which calls had the fix: a version that does not serve as its arm says (inactive, or the
+            # active one as a canary, a canary as live) would measure calls that never had it and, as the issue's
+            # newest link, hide the fix that does serve.
+            check_serving(found, arm)
         if version is None:
             return int(found["version"])
         if kind == "knowledge" and not 1 <= version <= found["version"]:

@@ -79,9 +79,12 @@ async def test_the_active_prompt_version_cannot_be_linked_as_a_canary(client, ad
     )
     live = await client.post(url, json={"kind": "prompt", "fix_id": version["id"]}, headers=admin_headers)
 
-    # All of its traffic is in the active arm, so a canary comparison could never count a canary.
-    assert canary.status_code == 400, canary.text
-    assert "is the active version, not a canary: link it with arm 'live'" in canary.text
+    # All of its traffic is in the active arm, so a canary comparison could never count a canary: refused as any
+    # version that is not the running canary is (409, saying what serves and what to do).
+    assert canary.status_code == 409, canary.text
+    detail = canary.json()["detail"]
+    assert detail.startswith("prompt version v1 is not a canary now: it is the active version")
+    assert "no canary is running; v1 is active for all calls" in detail and "Link it with arm 'live'" in detail
     assert live.status_code == 201, live.text
     links = (await client.get(url, headers=admin_headers)).json()["data"]
     assert [link["arm"] for link in links] == ["live"]
