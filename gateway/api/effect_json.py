@@ -5,15 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, TypedDict
 
-from gateway.effect.records import FixArm, FixKind, FixLink, NamedFix
+from gateway.effect.records import FixArm, FixKind, NamedFix
 from gateway.effect.service import EffectComparison, IssueEffect, TopicSummary
 from gateway.effect.statistics import Z_TEST, GroupSummary, Interval
-
-
-class FixLinksJSON(TypedDict):
-    """The fixes linked to an issue, the earliest to go live first."""
-
-    data: list[FixLink]
 
 
 class EntryNowJSON(TypedDict):
@@ -40,6 +34,12 @@ class LinkedFixJSON(EntryNowJSON):
     created_at: datetime
     standing: str | None
     canary_share: float | None
+
+
+class FixLinksJSON(TypedDict):
+    """The fixes linked to an issue, the earliest to go live first."""
+
+    data: list[LinkedFixJSON]
 
 
 class GroupJSON(TypedDict):
@@ -111,7 +111,7 @@ class EffectJSON(TypedDict):
     app: str
     measured_at: datetime
     fix: LinkedFixJSON | None
-    fixes: list[FixLink]
+    fixes: list[LinkedFixJSON]
     reason: str | None
     follow_up_hours: float | None
     topic: TopicSummary | None
@@ -119,14 +119,9 @@ class EffectJSON(TypedDict):
     canary: CanaryJSON | None
 
 
-def fix_link_json(link: FixLink) -> FixLink:
-    """A fix link with every field (the link itself; the encoder writes each under its own name)."""
-    return link
-
-
-def fix_links_json(links: list[FixLink]) -> FixLinksJSON:
-    """An issue's fix links."""
-    return {"data": links}
+def fix_links_json(links: list[NamedFix]) -> FixLinksJSON:
+    """An issue's fix links, each as `linked_fix_json` has it."""
+    return {"data": [linked_fix_json(named) for named in links]}
 
 
 def entry_now_json(named: NamedFix) -> EntryNowJSON:
@@ -135,7 +130,8 @@ def entry_now_json(named: NamedFix) -> EntryNowJSON:
 
 
 def linked_fix_json(named: NamedFix) -> LinkedFixJSON:
-    """The fix's link with every field, and its entry now: the effect's `fix`, and a task's `live_fixes` with more."""
+    """The fix's link with every field, and its entry now: the one mapping of a link in every answer about an issue's
+    fixes (POST and GET /api/issues/{id}/fixes, the effect's `fix` and `fixes`), and a task's `live_fixes` with more."""
     link = named.link
     return {
         "id": link.id,
@@ -154,16 +150,17 @@ def linked_fix_json(named: NamedFix) -> LinkedFixJSON:
     }
 
 
-def effect_json(effect: IssueEffect, fix: NamedFix | None) -> EffectJSON:
-    """An issue's effect: the fix measured (`fix`, effect.fix named), the topic, and each comparison with its verdict
-    (or the reason for none)."""
+def effect_json(effect: IssueEffect, fixes: list[NamedFix]) -> EffectJSON:
+    """An issue's effect: the fix measured (`fix`, effect.fix as named among `fixes`, the issue's links named), the
+    topic, and each comparison with its verdict (or the reason for none)."""
+    fix = next((named for named in fixes if effect.fix is not None and named.link.id == effect.fix.id), None)
     before_after, canary = effect.before_after, effect.canary
     return {
         "issue_id": effect.issue_id,
         "app": effect.app,
         "measured_at": effect.measured_at,
         "fix": linked_fix_json(fix) if fix is not None else None,
-        "fixes": list(effect.fixes),
+        "fixes": [linked_fix_json(named) for named in fixes],
         "reason": effect.reason,
         "follow_up_hours": effect.follow_up_hours,
         "topic": effect.topic,

@@ -14,13 +14,20 @@ from msgspec import Meta
 
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.documented_errors import Conflict
-from gateway.api.effect_json import EffectJSON, FixLinksJSON, effect_json, fix_link_json, fix_links_json
+from gateway.api.effect_json import (
+    EffectJSON,
+    FixLinksJSON,
+    LinkedFixJSON,
+    effect_json,
+    fix_links_json,
+    linked_fix_json,
+)
 from gateway.api.request_body import RequestBody
 from gateway.api.strict_fields import OptionalWholeNumber
 from gateway.domain.errors import InvalidQuery
 from gateway.effect.link_serving import NotServingAsLinked
 from gateway.effect.links import FixLinkNotFound, IssueMergedAway, IssueNotFound
-from gateway.effect.records import FixArm, FixKind, FixLink
+from gateway.effect.records import FixArm, FixKind
 from gateway.services import Services
 
 # Who acts through the bearer token, as the audit log calls it.
@@ -84,7 +91,7 @@ class IssueFixesController(AdminController):
     )
     async def link_fix(
         self, services: NamedDependency[Services], issue_id: FromPath[str], data: JSONBody[NewFixLink]
-    ) -> FixLink:
+    ) -> LinkedFixJSON:
         link = await services.fix_links.link_fix(
             issue_id,
             data.kind,
@@ -95,11 +102,12 @@ class IssueFixesController(AdminController):
             data.task_id,
             actor=data.created_by,
         )
-        return fix_link_json(link)
+        [named] = await services.fix_links.named([link])
+        return linked_fix_json(named)
 
     @get("/{issue_id:str}/fixes", summary="The fixes linked to the issue, the earliest to go live first")
     async def list_fixes(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> FixLinksJSON:
-        return fix_links_json(list(await services.fix_links.fixes_for(issue_id)))
+        return fix_links_json(await services.fix_links.named(await services.fix_links.fixes_for(issue_id)))
 
     @get(
         "/{issue_id:str}/effect",
@@ -117,5 +125,4 @@ class IssueFixesController(AdminController):
         ] = None,
     ) -> EffectJSON:
         effect = await services.effect_keeper.effect(issue_id, link_id)
-        named = await services.fix_links.named([effect.fix] if effect.fix is not None else [])
-        return effect_json(effect, named[0] if named else None)
+        return effect_json(effect, await services.fix_links.named(list(effect.fixes)))

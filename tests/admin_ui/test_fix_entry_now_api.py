@@ -64,3 +64,30 @@ async def test_a_prompt_version_fix_has_no_entry_version(gateway, client, admin_
     fix = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()["fix"]
 
     assert (fix["kind"], fix["entry_version"], fix["entry_updated_at"]) == ("prompt", None, None)
+
+
+async def test_the_issues_fixes_say_the_entrys_version_now_and_its_last_edit(gateway, client, admin_headers):
+    issue_id, _, entry_id = await fixed_issue_with_task(gateway)
+
+    response = await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)
+
+    assert response.status_code == 200, response.text
+    [listed] = response.json()["data"]
+    assert (listed["fix_version"], listed["entry_version"], listed["entry_updated_at"]) == (
+        1,
+        *await entry_now(client, admin_headers, entry_id),
+    )
+
+
+async def test_every_fix_link_answer_has_the_fields_of_the_effects_fix(gateway, client, admin_headers):
+    issue_id, _, entry_id = await fixed_issue_with_task(gateway)
+    body = {"kind": "knowledge", "fix_id": entry_id}
+
+    linked = (await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)).json()
+    effect = (await client.get(f"/api/issues/{issue_id}/effect", headers=admin_headers)).json()
+    listed = (await client.get(f"/api/issues/{issue_id}/fixes", headers=admin_headers)).json()["data"]
+
+    # One mapping: the link just made, the issue's list, the effect's `fix` and its `fixes` carry the same fields.
+    fields = set(effect["fix"])
+    assert set(linked) == fields and all(set(link) == fields for link in listed + effect["fixes"])
+    assert linked["entry_version"] == 3 and [link["entry_version"] for link in effect["fixes"]] == [3, 3]
