@@ -95,3 +95,31 @@ async def test_the_api_shows_promotes_and_rolls_back_a_canary_below_the_minimum(
     assert one.json()["canary_share"] == share and links.json()["data"][0]["canary_share"] == share
     rolled_back = await client.post(f"/api/prompts/{version_id}/rollback", headers=admin_headers)
     assert rolled_back.status_code == 200 and rolled_back.json()["state"] == "inactive"
+
+
+@pytest.mark.parametrize(("share", "words"), [(0.0005, "0.05 %"), (1e-300, "less than 0.001 %")])
+async def test_every_page_showing_a_canarys_share_says_it_readably(browser_as, gateway, share, words):
+    issue_id, version_id = await tiny_canary(gateway, share)
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    issue = parse((await rita.get(f"/admin/issues/{issue_id}")).text)
+    prompts = (await rita.get("/admin/prompts?app=bot")).text
+    version = parse((await rita.get(f"/admin/prompts/versions/{version_id}")).text)
+
+    # 1e-300 read "1e-298 %" on each of them.
+    assert issue.find(data_testid="fix-standing").text == f"a canary on {words} of calls"
+    row = canary_row(prompts, version_id)
+    assert row.find(data_testid="state").text == f"canary ({words})"
+    assert row.find(data_testid="share-outside-range").text.startswith(f"It runs at {words} of calls")
+    assert version.find(data_testid="state").text == f"canary ({words})"
+
+
+async def test_a_link_refused_beside_a_canary_below_the_minimum_says_its_share_readably(gateway, client, admin_headers):
+    issue_id, _ = await tiny_canary(gateway, 1e-300)
+    inactive = await gateway.services.prompts.service.publish("bot", "Say fees.", "other", "kim")
+    body = {"kind": "prompt", "fix_id": inactive.version.id, "arm": "canary"}
+
+    response = await client.post(f"/api/issues/{issue_id}/fixes", json=body, headers=admin_headers)
+
+    assert response.status_code == 409, response.text
+    assert "v2 is the canary on less than 0.001 % of calls, v1 is active for the rest" in response.json()["detail"]
