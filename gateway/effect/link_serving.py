@@ -1,17 +1,19 @@
-"""Whether a prompt version serves as the arm it is linked with: a live link names the active version, a canary link the
-running canary; otherwise its effect would count calls that never had it (a 409 saying what serves and what to do)."""
+"""Whether a fix serves as the arm it is linked with: a live link names the active prompt version or an active knowledge
+entry, a canary link the running canary; otherwise its effect would count calls that never had it (a 409 saying what
+serves and what to do)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from gateway.domain.quoting import quoted
 from gateway.domain.shares import share_text
 
 
 class NotServingAsLinked(Exception):
-    """A prompt version linked with an arm it does not serve in (a 409 over HTTP); the message says what serves now
-    and what to do."""
+    """A fix linked with an arm it does not serve in (a 409 over HTTP); the message says what serves now and what to
+    do."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -61,6 +63,24 @@ class NotActive(NotServingAsLinked):
             f"prompt version {label} is not active now: {why}, so a before/after comparison would count calls that "
             f"never had it ({_serving(version)}). {todo}"
         )
+
+
+class EntrySwitchedOff(NotServingAsLinked):
+    """A live link of a knowledge entry that is switched off: no call gets it, so a before/after comparison would count
+    calls that never had it."""
+
+    def __init__(self, entry: Mapping[str, Any]) -> None:
+        super().__init__(
+            f"knowledge-base entry {quoted(entry['title'])} is switched off: no call gets it, so a before/after "
+            f"comparison would count calls that never had it. Activate it first (POST /api/kb/{entry['id']}/activate, "
+            "or Activate on its Knowledge page), then link it"
+        )
+
+
+def check_entry_serving(entry: Mapping[str, Any]) -> None:
+    """Refuse a (live) link of knowledge `entry` (FixLinkStore.knowledge_entry's row) that no call gets now."""
+    if not entry["active"]:
+        raise EntrySwitchedOff(entry)
 
 
 def check_serving(version: Mapping[str, Any], arm: str) -> None:

@@ -16,7 +16,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.quoting import quoted
 from gateway.domain.whole_numbers import whole_number
-from gateway.effect.link_serving import check_serving
+from gateway.effect.link_serving import check_entry_serving, check_serving
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
 from gateway.store.fix_links import FixLinkStore
@@ -250,11 +250,13 @@ class FixLinkService:
             raise InvalidQuery(
                 "fix_id", f"the {what} belongs to app {quoted(found['app'])}, the issue to {quoted(app)}"
             )
+        # A link says which calls had the fix: a fix that does not serve as its arm says (a version inactive, the active
+        # one as a canary, a canary as live; an entry switched off) would measure calls that never had it and, as the
+        # issue's newest link, hide the fix that does serve.
         if kind == "prompt":
-            # A link says which calls had the fix: a version that does not serve as its arm says (inactive, or the
-            # active one as a canary, a canary as live) would measure calls that never had it and, as the issue's
-            # newest link, hide the fix that does serve.
             check_serving(found, arm)
+        else:
+            check_entry_serving(found)
         if version is None:
             return int(found["version"])
         if kind == "knowledge" and not 1 <= version <= found["version"]:

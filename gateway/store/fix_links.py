@@ -167,9 +167,10 @@ class FixLinkStore:
         return dict(row) if row is not None else None
 
     async def knowledge_entry(self, entry_id: str) -> Row | None:
-        """The entry's id, app and newest version number; None if there is no such entry."""
+        """The entry's id, app, title, newest version number and whether it is `active`; None if there is no such
+        entry."""
         c = knowledge_entries.c
-        query = select(c.id, c.app, c.version).where(c.id == entry_id)
+        query = select(c.id, c.app, c.title, c.version, c.active).where(c.id == entry_id)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row is not None else None

@@ -77,3 +77,25 @@ async def test_the_active_version_links_live(client, admin_headers, engine):
     assert [(link["arm"], link["standing"]) for link in await links(client, admin_headers, issue_id)] == [
         ("live", "active")
     ]
+
+
+async def test_a_switched_off_knowledge_entry_linked_live_is_a_409_saying_to_activate_it(client, admin_headers, engine):
+    issue_id = await new_issue(engine)
+    body = {
+        "app": "support-bot",
+        "title": "Refund times",
+        "content": "Refunds are paid within 5 days.",
+        "active": False,
+    }
+    entry = (await client.post("/api/kb", json=body, headers=admin_headers)).json()
+
+    response = await client.post(
+        f"/api/issues/{issue_id}/fixes", json={"kind": "knowledge", "fix_id": entry["id"]}, headers=admin_headers
+    )
+
+    # No call gets a switched-off entry, so its before/after effect would count calls that never had it.
+    assert response.status_code == 409, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("knowledge-base entry 'Refund times' is switched off: no call gets it")
+    assert f"POST /api/kb/{entry['id']}/activate" in detail
+    assert await links(client, admin_headers, issue_id) == []
