@@ -23,6 +23,7 @@ from numba_cache import SessionNumbaCache
 from onnx_cache import FIXTURE as ONNX_CACHE_FIXTURE
 from onnx_cache import SessionOnnxCache
 from open_connections import SuiteConnections
+from pausing_upstream import CLIENTS
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,6 +33,8 @@ from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
 from gateway.demo.threaded_server import ThreadedServer
+from gateway.proxy.upstream import UpstreamClient
+from gateway.recording.exchange import Exchange
 from gateway.request_limits import bounded_protocol
 from gateway.store.engine import create_engine
 from gateway.store.migrate import upgrade_database
@@ -213,6 +216,20 @@ async def _empty_written_tables(url: str) -> None:
 
 
 # -- upstream and gateway -------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted() -> list[Exchange]:
+    """The calls a proxy built in process recorded (its writer's `submit` appends here)."""
+    return []
+
+
+@pytest.fixture(params=sorted(CLIENTS))
+async def upstream_client(request: pytest.FixtureRequest) -> AsyncIterator[UpstreamClient]:
+    """Each of the proxy's upstream clients in turn (aiohttp, httpx), closed after the test."""
+    client = CLIENTS[request.param]()
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

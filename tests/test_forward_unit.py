@@ -26,11 +26,6 @@ CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
 @pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
-
-
-@pytest.fixture
 async def proxy(submitted):
     upstream = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
     try:

@@ -7,21 +7,12 @@ own, `application/octet-stream`, which the client never said; the httpx client s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pausing_upstream import CLIENTS
 from proxy_in_process import passthrough_proxy, raw_upstream
 
 from gateway.proxy.upstream import UpstreamClient
-
-
-@pytest.fixture(params=sorted(CLIENTS))
-async def upstream_client(request: pytest.FixtureRequest) -> AsyncIterator[UpstreamClient]:
-    client = CLIENTS[request.param]()
-    yield client
-    await client.aclose()
 
 
 async def header_names_upstream_got(upstream_client: UpstreamClient, path: str, content: bytes, sent: dict) -> set[str]:

@@ -9,11 +9,10 @@ the rest until released; the app gets the bytes as the upstream sent them, still
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
 
 import brotli
 import pytest
-from pausing_upstream import CLIENTS, FIRST, REST, STREAMED, Client, PausingUpstream, serving
+from pausing_upstream import FIRST, REST, STREAMED, Client, PausingUpstream, serving
 
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import Exchange
@@ -34,18 +33,6 @@ def brotli_flushed(*pieces: bytes) -> list[bytes]:
     coded = [compressor.process(piece) + compressor.flush() for piece in pieces]
     coded[-1] += compressor.finish()
     return coded
-
-
-@pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
-
-
-@pytest.fixture(params=sorted(CLIENTS))
-async def upstream_client(request: pytest.FixtureRequest) -> AsyncIterator[UpstreamClient]:
-    client = CLIENTS[request.param]()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

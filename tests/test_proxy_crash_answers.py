@@ -26,11 +26,6 @@ EVENTS = b'data: {"choices": [{"index": 0, "delta": {"content": "hi"}}]}\n\n'
 
 
 @pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
-
-
-@pytest.fixture
 async def upstream() -> AsyncIterator[HttpxUpstream]:
     client = HttpxUpstream(httpx.AsyncHTTPTransport(), connect_timeout=5.0, read_timeout=5.0)
     try:

@@ -26,7 +26,6 @@ from gateway.proxy.policy import (
 )
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import HttpxUpstream
-from gateway.recording.exchange import Exchange
 
 UPSTREAM = "https://llm.example/v1"
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
@@ -64,11 +63,6 @@ class ScriptedPolicy:
 
 async def no_gateway_keys(_: str) -> None:
     return None
-
-
-@pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
 
 
 @pytest.fixture

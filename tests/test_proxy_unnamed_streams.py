@@ -9,28 +9,15 @@ front of an upstream on a real socket that sends its events with a pause, once w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-from pausing_upstream import CLIENTS, FIRST, NOT_STREAMED, REST, STREAMED, Client, PausingUpstream, chunk, serving
+from pausing_upstream import FIRST, NOT_STREAMED, REST, STREAMED, Client, PausingUpstream, chunk, serving
 from proxy_in_process import passthrough_proxy, raw_upstream
 
 from gateway.proxy.relay import GatewayStopped
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
-
-
-@pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
-
-
-@pytest.fixture(params=sorted(CLIENTS))
-async def upstream_client(request: pytest.FixtureRequest) -> AsyncIterator[UpstreamClient]:
-    client = CLIENTS[request.param]()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

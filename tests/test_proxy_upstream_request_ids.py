@@ -10,17 +10,13 @@ interaction to name. Real socket upstream, both upstream clients, the real opena
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import openai
 import pytest
-from pausing_upstream import CLIENTS
 from proxy_in_process import passthrough_proxy, raw_upstream
 
 from gateway.proxy.forward import ProxyApp
-from gateway.proxy.upstream import UpstreamClient
-from gateway.recording.exchange import Exchange
 
 COMPLETION = b'{"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m", "choices": []}'
 EVENTS = b'data: {"id": "c-1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}\n\n'
@@ -45,18 +41,6 @@ def answering(status: int, content_type: bytes, body: bytes, named: bytes = b"")
         writer.close()
 
     return answer
-
-
-@pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
-
-
-@pytest.fixture(params=sorted(CLIENTS))
-async def upstream_client(request: pytest.FixtureRequest) -> AsyncIterator[UpstreamClient]:
-    client = CLIENTS[request.param]()
-    yield client
-    await client.aclose()
 
 
 def sdk(proxy: ProxyApp) -> openai.AsyncOpenAI:

@@ -42,11 +42,6 @@ def client_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def submitted() -> list[Exchange]:
-    return []
-
-
-@pytest.fixture
 async def call_proxy(
     client_name: str, submitted: list[Exchange]
 ) -> AsyncIterator[Callable[..., Awaitable[httpx.Response]]]:

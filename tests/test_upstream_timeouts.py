@@ -28,12 +28,6 @@ CLIENTS: dict[str, Callable[[], UpstreamClient]] = {
 }
 
 
-@pytest.fixture
-def submitted() -> list[Exchange]:
-    """The calls the proxy recorded."""
-    return []
-
-
 @pytest.fixture(params=sorted(CLIENTS))
 async def call_proxy(
     request: pytest.FixtureRequest, submitted: list[Exchange]
