@@ -136,6 +136,16 @@ def _create_private_file(database: str | None) -> None:
         pass  # a missing folder or no right to write there: check_reachable says so plainly
 
 
+def _sqlite_path_problem(path: Path, source: str) -> str | None:
+    """Why SQLite cannot open a file at `path`, when its folder says so already (None: try it)."""
+    if not path.parent.is_dir():
+        return f"its folder {path.parent} does not exist. Does its folder exist, and may this process write there?"
+    if path.is_dir():
+        # SQLite says "unable to open database file", which read as a folder missing or not writable.
+        return f"{path} is a folder: name a file in it (check {source})"
+    return None
+
+
 def is_sqlite(engine: AsyncEngine) -> bool:
     """Whether the engine talks to SQLite (some statements differ by dialect)."""
     return engine.dialect.name == "sqlite"
@@ -149,14 +159,12 @@ async def check_reachable(
     `source` says where the URL came from (its variable, or its key in the config file), for the hint to check it.
     """
     database = engine.url.database
-    if is_sqlite(engine) and database and database != ":memory:" and not Path(database).parent.is_dir():
+    if is_sqlite(engine) and database and database != ":memory:":
         # Said without trying: a failed aiosqlite connect can leave its thread to report on a closed
         # event loop, a traceback on stderr after the one-line error.
-        where = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnreachable(
-            f"cannot reach the database {where}: its folder {Path(database).parent} does not exist. "
-            "Does its folder exist, and may this process write there?"
-        )
+        problem = _sqlite_path_problem(Path(database), source)
+        if problem is not None:
+            raise DatabaseUnreachable(f"cannot reach the database {engine.url.render_as_string()}: {problem}")
     try:
         async with asyncio.timeout(timeout), engine.connect():
             pass
@@ -166,7 +174,10 @@ async def check_reachable(
         else:
             reason = (str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)) or type(exc).__name__
         where = engine.url.render_as_string(hide_password=True)
-        if is_sqlite(engine):
+        if is_sqlite(engine) and "file is not a database" in reason:
+            # Some other file (a mistyped path), or a damaged one: its folder was never the problem.
+            hint = f"{database} is not a SQLite database (another program's file, or a damaged one): check {source}"
+        elif is_sqlite(engine):
             hint = "Does its folder exist, and may this process write there?"
         else:
             hint = f"Is the server running, does the database exist, and is {source} right?"

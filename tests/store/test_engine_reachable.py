@@ -53,3 +53,37 @@ async def test_a_sqlite_file_another_process_is_migrating_is_waited_for(tmp_path
         release.cancel()
         holder.close()
         await engine.dispose()
+
+
+async def test_a_sqlite_file_that_is_no_database_says_to_check_the_url_not_the_folder(tmp_path):
+    # A mistyped path landing on some other file: it said "Does its folder exist, and may this process write
+    # there?", of a folder that exists and is writable.
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database\n")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        with pytest.raises(DatabaseUnreachable) as refused:
+            await check_reachable(engine, timeout=10, source="--database-url")
+    finally:
+        await engine.dispose()
+
+    said = str(refused.value)
+    assert f"{path} is not a SQLite database" in said
+    assert "check --database-url" in said
+    assert "Does its folder exist" not in said
+
+
+async def test_a_sqlite_url_naming_a_folder_says_to_name_a_file_in_it(tmp_path):
+    # It said "unable to open database file. Does its folder exist, …?"
+    folder = tmp_path / "data"
+    folder.mkdir()
+    engine = create_engine(f"sqlite+aiosqlite:///{folder}")
+    try:
+        with pytest.raises(DatabaseUnreachable) as refused:
+            await check_reachable(engine, timeout=10)
+    finally:
+        await engine.dispose()
+
+    said = str(refused.value)
+    assert f"{folder} is a folder: name a file in it" in said
+    assert "check FEEDGATE_DATABASE_URL" in said
