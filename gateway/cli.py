@@ -29,6 +29,12 @@ from gateway.url_text import shown_url
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
 
+# What `serve` stopped before it started says (gateway.cli_signals). A SQLite upgrade runs in a thread the stop
+# waits for, as one transaction: it ends done or rolled back, never half-applied.
+SERVE_NOT_STARTED = (
+    "the gateway did not start: it was still preparing its database (a SQLite schema upgrade is one transaction, "
+    "done whole or not at all); start it again"
+)
 # The settings a command-line flag may give (`--database-url` gives database_url).
 FLAG_SETTINGS = ("host", "port", "database_url", "workers")
 
@@ -62,7 +68,8 @@ def serve(args: argparse.Namespace) -> None:
         async with prepared_database(settings):
             pass
 
-    asyncio.run(check_database())
+    # A stop while the database is checked (one that hangs: up to 10 s), or a SQLite file migrated, is one line.
+    run_stoppable(check_database, SERVE_NOT_STARTED)
     # Through the log handler, not print: with JSON logs a collector expects every line of stderr to be JSON.
     logging.getLogger("feedgate.serve").info(
         "Feedgate on http://%s:%s/v1 -> %s (%s)",
