@@ -14,6 +14,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from admin_ui.rendering import count_text, percent_text
+
 # Colour per series (the CSS may restyle them through the series-N classes).
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 # The scatter map's other points: 4.8:1 on its white, where #9ca3af's 2.5:1 made them near invisible (WCAG 1.4.11).
@@ -91,6 +93,11 @@ def plain_number(value: float) -> str:
 def percent(value: float) -> str:
     """A tick label for a rate between 0 and 1: 0.25 as "25 %"."""
     return f"{value * 100:g} %"
+
+
+# How a point's title says its value, for the ticks' formatter: exactly, as the pages' tables do ("1 234", "46.1 %"),
+# where a tick rounds it ("1.2k"). A chart given another tick formatter titles its points by that one.
+POINT_TEXT: dict[Formatter, Formatter] = {plain_number: count_text, percent: percent_text}
 
 
 def nice_ticks(top: float, count: int = 4) -> list[float]:
@@ -195,8 +202,9 @@ def line_chart(
     geometry: Geometry = WIDE,
 ) -> Markup:
     """A line per series over the x `labels`, y from 0 with round ticks formatted by `fmt` (each point's title by
-    `value_fmt`, when given); None values leave gaps; each marker a dashed vertical line, drawn under the lines."""
-    value_text = value_fmt or fmt
+    `value_fmt`, when given, else as POINT_TEXT says for `fmt`); None values leave gaps; each marker a dashed vertical
+    line, drawn under the lines."""
+    value_text = value_fmt or POINT_TEXT.get(fmt, fmt)
     ticks = nice_ticks(_top_of(series, top))
     parts, y_of, left, plot_w = _frame(title, unit, ticks, fmt, series, geometry)
     step = plot_w / max(len(labels) - 1, 1)
@@ -253,8 +261,8 @@ def bar_chart(
     geometry: Geometry = WIDE,
 ) -> Markup:
     """Grouped bars: one group per x label, one bar per series, y from 0 with round ticks (each bar's title by
-    `value_fmt`, when given, else as the ticks)."""
-    value_text = value_fmt or fmt
+    `value_fmt`, when given, else as POINT_TEXT says for `fmt`: 1234 is "1 234" on hover, "1.2k" on a tick)."""
+    value_text = value_fmt or POINT_TEXT.get(fmt, fmt)
     ticks = nice_ticks(_top_of(series, None))
     parts, y_of, left, plot_w = _frame(title, unit, ticks, fmt, series, geometry)
     slot = plot_w / max(len(labels), 1)

@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException
 
 from admin_ui.charts import sparkline
 from admin_ui.issue_views import PAGE_SIZE, SORTS, STATUSES, ListQuery
-from admin_ui.rendering import render
+from admin_ui.rendering import counted_text, render
 from admin_ui.session import signed_in
 from clustering.issue_status import IssueStatus
 from gateway.domain.errors import InvalidQuery
@@ -27,7 +27,8 @@ def trend_sparkline(issue: Issue) -> Any:
     """The issue's size over its last runs, as a sparkline."""
     sizes = [float(point.size) for point in issue.trend]
     return sparkline(
-        sizes, label=f"Size over the last {len(sizes)} runs: {', '.join(str(p.size) for p in issue.trend)}"
+        sizes,
+        label=f"Size over the last {counted_text(len(sizes), 'run')}: {', '.join(str(p.size) for p in issue.trend)}",
     )
 
 

@@ -17,7 +17,6 @@ from litestar import Request
 
 from admin_ui.charts import Series, bar_chart, for_any_box, line_chart, percent
 from admin_ui.query_params import choice_param, text_param
-from admin_ui.rendering import percent_text
 from gateway.domain.overview import (
     IMPORTANCE_RULE,
     DriftRule,
@@ -118,8 +117,6 @@ async def traffic_panels(services: Services, picked: Picked, now: datetime) -> d
             shares,
             unit="% of feedback",
             fmt=percent,
-            # A point's value as the figures table under the chart says it ("46.1 %", not "46.0526 %").
-            value_fmt=percent_text,
             top=1.0,
             geometry=geometry,
         )

@@ -68,15 +68,20 @@ def hours_in_words(hours: float) -> str:
     return span_words(timedelta(hours=hours))
 
 
-def _count(value: int | None) -> str:
-    return "–" if value is None else f"{value:,}".replace(",", "\u202f")
+def count_text(value: float | None) -> str:
+    """A count as the pages' tables say it, its digits grouped: 20000 as "20 000" (a narrow space; "–" for none)."""
+    if value is None:
+        return "–"
+    # A chart's values are floats: a whole one is said as the count it is (1234.0 as "1 234").
+    number = int(value) if float(value).is_integer() else value
+    return f"{number:,}".replace(",", "\u202f")
 
 
 def counted_text(number: int, noun: str, plural: str | None = None) -> str:
     """`number` and `noun` as gateway.counted says them ("1 upstream call"), its digits grouped as `| count` groups
     them ("20 000 characters")."""
     said = counted(number, noun, plural)
-    return _count(number) + said[len(str(number)) :]
+    return count_text(number) + said[len(str(number)) :]
 
 
 # A linked fix as it stands now (gateway.store.fix_links.standing), in the pages' words.
@@ -133,7 +138,7 @@ environment = Environment(
 environment.filters.update(
     percent=percent_text,
     when=when_text,
-    count=_count,
+    count=count_text,
     duration=duration_text,
     standing=_standing,
     share=share_text,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from admin_ui.rendering import when_text
+from admin_ui.rendering import counted_text, when_text
 from gateway.review.anomalous import ordinal
 
 INTERACTION = "/admin/interactions/{}"
@@ -70,6 +70,13 @@ def _number(value: Any, digits: int = 2) -> str:
     return str(value) if isinstance(value, int) else f"{value:.{digits}f}"
 
 
+def _counted(value: Any, noun: str) -> str:
+    """A whole number with its noun by the pages' count rule ("1 complaint"); any other number as _number says it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return counted_text(value, noun)
+    return f"{_number(value)} {noun}s"
+
+
 def _issue(evidence: dict[str, Any]) -> EvidenceView:
     issue, limits = evidence["issue"], evidence.get("thresholds") or {}
     trigger = evidence["trigger"]
@@ -86,7 +93,7 @@ def _issue(evidence: dict[str, Any]) -> EvidenceView:
         facts.append(
             Fact(
                 "Thresholds",
-                f"a task at {_number(limits['min_size'])} complaints, or growth by {_number(limits['growth'])}"
+                f"a task at {_counted(limits['min_size'], 'complaint')}, or growth by {_number(limits['growth'])}"
                 + (f" or {share * 100:.0f} %" if isinstance(share, int | float) else ""),
             )
         )

@@ -72,7 +72,7 @@ def test_a_bar_chart_draws_a_bar_per_value_with_its_value_in_a_title():
     root = svg_of(bar_chart("Interactions", ["a", "b"], [Series("calls", [1200, 300])], unit="per day"))
 
     bars = list(root.iter(f"{SVG}rect"))[1:]  # the first is the legend swatch
-    assert [b.find(f"{SVG}title").text for b in bars] == ["calls · a: 1.2k", "calls · b: 300"]
+    assert [b.find(f"{SVG}title").text for b in bars] == ["calls · a: 1\u202f200", "calls · b: 300"]
     assert float(bars[0].get("height")) > float(bars[1].get("height"))
 
 
