@@ -21,7 +21,7 @@ from litestar.params import FromPath
 
 from admin_ui.choice_views import ShownChoice, shown_choices
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
+from admin_ui.form_text import canary_share, form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import is_whole_number
 from admin_ui.rendering import render
@@ -45,6 +45,16 @@ from gateway.store.reviews import ReviewFilter
 PREVIEWS_PATH = "/admin/previews"
 # The fields the two candidate forms send (each form sends its own kind's).
 FORM_FIELDS = ("kind", "title", "content", "example_questions", "text", "mode", "limit")
+# The preview forms' and the make-live form's label for each field a refusal names (templates/fix_preview*.html).
+LABELS = {
+    "title": "Title",
+    "content": "Content",
+    "example_questions": "Example questions",
+    "text": "Instructions",
+    "mode": "Placed",
+    "limit": "How many to replay",
+    "message": "What changed",
+}
 # How many of the issue's open review tasks the result page offers for making the fix live.
 TASKS_OFFERED = 5
 TASKS_LOOKED_AT = 20
@@ -175,7 +185,7 @@ class FixPreviewsController(Controller):
                 services,
                 issue_id,
                 status_code=400,
-                error=exc.message,
+                error=refusal_text(exc, LABELS),
                 error_field=refused_field(exc),
                 form=fields,
             )
@@ -360,7 +370,7 @@ class PreviewPageController(Controller):
                 services,
                 preview,
                 status_code=400,
-                error=exc.message,
+                error=refusal_text(exc, LABELS),
                 error_field=refused_field(exc),
                 live_form=fields,
             )

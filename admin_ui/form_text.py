@@ -8,6 +8,8 @@ send and does not use this.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from gateway.domain.errors import InvalidQuery
@@ -38,6 +40,27 @@ def refused_field(exc: NamesAField) -> str | None:
     """The form field a refusal names, for the pages' `invalid` mark (templates/refusal.html): its field without an
     item's index (`tags[2]` is the tags box); None when it names none."""
     return exc.field.split("[", 1)[0] if exc.field else None
+
+
+def refusal_text(exc: InvalidQuery, labels: Mapping[str, str]) -> str:
+    """A service's refusal as a form shows it, a sentence naming each field as the form labels it: the API's names
+    quoted ('text') and the refused field named bare (`tags[2] …`, as the knowledge base says it) read “Instructions”,
+    “Tags”; a message naming no field is led by the refused field's label ("Search: …"). `labels`: the form's
+    label for each field name its service takes; a field it does not label is left as the service said it."""
+    message = exc.message
+    for name, label in labels.items():
+        message = re.sub(rf"'{re.escape(name)}(?:\[\d+\])?'", f"“{label}”", message)
+    field = refused_field(exc)
+    refused_label = labels.get(field) if field else None
+    if field and refused_label and f"“{refused_label}”" not in message:
+        # Bare, a name is a word of the sentence too ("no issue with id …"): taken for the field where it opens the
+        # message ("title must not be empty"), or anywhere when no word is spelled so ("example_questions").
+        start = "" if "_" in field else "^"
+        bare = rf"{start}(?<![\w'“.\[]){re.escape(field)}(?:\[\d+\])?(?![\w'”\[])"
+        message, named = re.subn(bare, f"“{refused_label}”", message, count=1)
+        if not named:
+            message = f"{refused_label}: {message}"
+    return message if message.endswith((".", "?", "!")) else f"{message}."
 
 
 def non_blank_lines(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.choice_views import shown_choices
+from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.query_params import choice_param, refused_filter, text_param, time_box, time_param, url_with
 from admin_ui.rendering import render
@@ -20,9 +21,9 @@ from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.conversation import conversation, tool_calls_of
 from gateway.domain.errors import InvalidQuery
-from gateway.domain.interactions import MAX_SEARCH_CHARS
 from gateway.domain.paging import MAX_CURSOR_CHARS
 from gateway.domain.quoting import clipped
+from gateway.domain.search_length import MAX_SEARCH_CHARS
 from gateway.knowledge.near_miss import closest_is_near
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
@@ -110,8 +111,8 @@ async def _issue_holding(services: Services, interaction_id: str) -> tuple[str, 
 def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:
     """The URL's search, filters and cursor (an HTTPException 400 naming a filter the page cannot read)."""
     filters: dict[str, Any] = {
-        # The domain's limit (its search_text checks the rest: words, and their number).
-        "q": text_param(request, "q", MAX_SEARCH_CHARS),
+        # Checked by the domain (search_text: its length, as every search's, its words and their number).
+        "q": (request.query_params.get("q") or "").strip() or None,
         "app": text_param(request, "app"),
         "model": text_param(request, "model"),
         "feedback": choice_param(request, "feedback", FEEDBACK_CHOICES),
@@ -205,9 +206,7 @@ class InteractionsController(Controller):
                 raise
             return await _refused(request, services, str(exc.detail), refused_filter(exc))
         except InvalidQuery as exc:
-            return await _refused(
-                request, services, f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}.", exc.field
-            )
+            return await _refused(request, services, refusal_text(exc, FIELD_LABELS), refused_field(exc))
         return await _list_page(
             request,
             services,

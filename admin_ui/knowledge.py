@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import form_text, non_blank_lines, refused_field
+from admin_ui.form_text import form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param, url_with
 from admin_ui.rendering import render
@@ -26,6 +26,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.knowledge_usage import interactions_using
 from gateway.domain.quoting import quoted
+from gateway.domain.search_length import MAX_SEARCH_CHARS
 from gateway.knowledge.errors import EntryChanged
 from gateway.knowledge.fields import EntryToCreate
 from gateway.knowledge.records import KnowledgeEntry
@@ -36,6 +37,17 @@ from gateway.store.knowledge_usage import KnowledgeUsageStore
 KNOWLEDGE_PATH = "/admin/knowledge"
 PAGE_SIZE = 50
 FIELDS = ("app", "title", "content", "example_questions", "tags")
+# The forms' label for each field the knowledge service names in a refusal (templates/knowledge*.html): the
+# search's, and an entry's.
+LABELS = {
+    "q": "Search",
+    "tag": "Tag",
+    "app": "App",
+    "title": "Title",
+    "content": "Content",
+    "example_questions": "Example questions",
+    "tags": "Tags",
+}
 
 
 def _tags(text: str) -> list[str]:
@@ -66,7 +78,14 @@ async def _list_page(
     try:
         page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
     except InvalidQuery as exc:
-        where, error, status_code, offset = EntryFilter(), exc.message, 400, 0
+        # A refused search or tag: every entry listed, under the refusal, with its box marked.
+        where, error, error_field, status_code, offset = (
+            EntryFilter(),
+            refusal_text(exc, LABELS),
+            refused_field(exc),
+            400,
+            0,
+        )
         page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
     # A later page leads back (the list had no way but the browser's back), and a page past the end says so.
     next_url = url_with(KNOWLEDGE_PATH, params, offset=page.next_offset) if page.next_offset else None
@@ -84,6 +103,7 @@ async def _list_page(
         can_change=user.allows(Role.REVIEWER),
         error=error,
         error_field=error_field,
+        search_max=MAX_SEARCH_CHARS,
         form={
             "app": params["app"],
             "title": "",
@@ -196,7 +216,13 @@ class KnowledgeController(Controller):
             return await _list_page(request, user, services, status_code=409, error=message, form=fresh)
         except InvalidQuery as exc:
             return await _list_page(
-                request, user, services, status_code=400, error=exc.message, error_field=refused_field(exc), form=fields
+                request,
+                user,
+                services,
+                status_code=400,
+                error=refusal_text(exc, LABELS),
+                error_field=refused_field(exc),
+                form=fields,
             )
         return _done(request, made.value.id, "created")
 
@@ -253,7 +279,7 @@ class KnowledgeController(Controller):
                 services,
                 entry_id,
                 status_code=400,
-                error=exc.message,
+                error=refusal_text(exc, LABELS),
                 error_field=refused_field(exc),
                 form=fields,
             )

@@ -18,7 +18,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from admin_ui.form_text import refused_field
+from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.overview_panels import RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
 from admin_ui.public_urls import redirect
 from admin_ui.rendering import render, render_panel
@@ -33,6 +33,14 @@ GOAL_DEFAULTS = {
     "tasks_reviewed_within": {"share": "95", "hours": "48"},
 }
 GOAL_FIELDS = ("kind", "app", "reduction", "months", "share", "hours")
+# The goal forms' label for each field the goal service names in a refusal (templates/overview.html).
+GOAL_LABELS = {
+    "app": "App",
+    "reduction": "By (%)",
+    "months": "Within (months)",
+    "share": "Share (%)",
+    "hours": "Within (hours)",
+}
 
 
 def _back_to_overview(picked: Picked) -> dict[str, str]:
@@ -115,7 +123,7 @@ class OverviewController(Controller):
                 user,
                 services,
                 status_code=400,
-                goal_error=exc.message,
+                goal_error=refusal_text(exc, GOAL_LABELS),
                 goal_error_field=refused_field(exc),
                 goal_form=typed,
             )

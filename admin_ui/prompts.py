@@ -18,7 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text, refused_field
+from admin_ui.form_text import canary_share, form_text, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -33,6 +33,15 @@ from gateway.prompts.service import MAX_NAME
 from gateway.services import Services
 
 PROMPTS_PATH = "/admin/prompts"
+# The publish form's label for each field the prompt service names in a refusal (templates/prompts.html).
+PUBLISH_LABELS = {
+    "app": "App",
+    "model": "Model",
+    "text": "Instructions",
+    "message": "What changed",
+    "mode": "Mode",
+    "share_percent": "Canary share",
+}
 
 
 def _app_page(request: Request[Any, Any, Any], app: str, changed: str | None = None) -> Redirect:
@@ -203,9 +212,13 @@ class PromptsController(Controller):
             return await _prompts_page(request, user, services, shown, status_code=409, error=message, form=fresh)
         except (InvalidQuery, PromptConflict) as exc:
             status = 409 if isinstance(exc, PromptConflict) else 400
-            field = refused_field(exc) if isinstance(exc, InvalidQuery) else None
+            field, said = (
+                (refused_field(exc), refusal_text(exc, PUBLISH_LABELS))
+                if isinstance(exc, InvalidQuery)
+                else (None, exc.message)
+            )
             return await _prompts_page(
-                request, user, services, shown, status_code=status, error=exc.message, error_field=field, form=fields
+                request, user, services, shown, status_code=status, error=said, error_field=field, form=fields
             )
         return _app_page(request, app, "published")
 

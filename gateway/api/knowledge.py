@@ -117,7 +117,11 @@ class KnowledgeController(AdminController):
         services: NamedDependency[Services],
         app: FromQuery[str | None] = None,
         q: Annotated[
-            str | None, Parameter(max_length=500, description="text in the title, content or example questions")
+            str | None,
+            Parameter(
+                description="text in the title, content or example questions; at most 200 characters, as every "
+                "search (gateway.domain.search_length)"
+            ),
         ] = None,
         tag: FromQuery[str | None] = None,
         active: FromQuery[bool | None] = None,

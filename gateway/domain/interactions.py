@@ -14,6 +14,10 @@ from gateway.domain.issue_scope import issue_scope
 from gateway.domain.paging import Page, keyset_page, parse_position_cursor
 from gateway.domain.pending import BufferedWriter, WriterCatchUp
 from gateway.domain.records import from_columns
+
+# MAX_SEARCH_CHARS re-exported: the bound is every search's (gateway.domain.search_length).
+from gateway.domain.search_length import MAX_SEARCH_CHARS as MAX_SEARCH_CHARS
+from gateway.domain.search_length import check_search_length
 from gateway.domain.time_range import utc_range
 from gateway.feedback.history import current_per_user
 from gateway.store.feedback import FeedbackStore
@@ -22,8 +26,6 @@ from gateway.store.interactions import InteractionFilter, InteractionStore
 from gateway.store.issue_edits import IssueEditStore
 
 Row = dict[str, Any]
-# The longest text a search may look for.
-MAX_SEARCH_CHARS = 200
 # The most words one search may hold (each is one more index lookup).
 MAX_SEARCH_WORDS = 12
 # The tokens of /api/interactions?stored_after= (gateway.domain.following).
@@ -39,8 +41,7 @@ def search_text(text: str | None) -> str | None:
     trimmed = (text or "").strip()
     if not trimmed:
         return None
-    if len(trimmed) > MAX_SEARCH_CHARS:
-        raise InvalidQuery("q", f"a search may be at most {MAX_SEARCH_CHARS} characters")
+    check_search_length(trimmed)
     words = search_words(trimmed)
     if not words:
         raise InvalidQuery("q", "a search needs at least one word of letters or digits")

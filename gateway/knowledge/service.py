@@ -20,6 +20,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.quoting import quoted
+from gateway.domain.search_length import check_search_length
 from gateway.knowledge.errors import EntryChanged, EntrySwitchedOff
 from gateway.knowledge.fields import (
     EntryFields,
@@ -159,7 +160,10 @@ class KnowledgeService:
         return KnowledgeEntry.from_row(row) if row is not None else None
 
     async def list(self, where: EntryFilter, limit: int = 50, offset: int = 0) -> Page[KnowledgeEntry]:
-        """Entries matching `where` (app, tag, active, text in title/content/examples), most recently changed first."""
+        """Entries matching `where` (app, tag, active, text in title/content/examples), most recently changed first;
+        the text as long as any search may be (gateway.domain.search_length)."""
+        if where.text is not None:
+            check_search_length(where.text)
         if where.tag is not None:
             try:
                 tag = checked_tags([where.tag])[0]

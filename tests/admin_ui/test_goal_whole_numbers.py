@@ -24,7 +24,7 @@ async def test_a_rate_goal_within_1_5_months_is_refused_not_cut_to_1(browser_as,
 
     assert refused.status_code == 400
     said = parse(refused.text).find(data_testid="goal-error").text
-    assert "'months' must be a whole number of months from 1 to 24, e.g. 3; got 1.5" in said
+    assert "“Within (months)” must be a whole number of months from 1 to 24, e.g. 3; got 1.5" in said
     assert await gateway.services.goals.goals("bot") == []
     box = parse(refused.text).find("input", name="months")
     assert box.attrs["value"] == "1.5" and box.attrs["aria-invalid"] == "true"
@@ -38,7 +38,7 @@ async def test_a_review_goal_within_1_5_hours_is_refused_not_cut_to_1(browser_as
 
     assert refused.status_code == 400
     said = parse(refused.text).find(data_testid="goal-error").text
-    assert f"'hours' must be a whole number of hours from 1 to {24 * 365}, e.g. 48; got 1.5" in said
+    assert f"“Within (hours)” must be a whole number of hours from 1 to {24 * 365}, e.g. 48; got 1.5" in said
     assert await gateway.services.goals.goals("bot") == []
 
 

@@ -26,6 +26,11 @@ def refused_naming(response, field: str) -> bool:
     return response.status_code == 400 and f"{field} must not contain a NUL character" in response.text
 
 
+def refused_labelling(response, label: str) -> bool:
+    """A form's refusal names the field by its label (admin_ui.form_text.refusal_text)."""
+    return response.status_code == 400 and f"“{label}” must not contain a NUL character" in response.text
+
+
 @pytest.mark.parametrize(
     ("field", "change"),
     [
@@ -84,8 +89,8 @@ async def test_changing_an_issue_with_a_nul_is_a_400_naming_the_field(client, ad
     assert refused_naming(response, field), response.text
 
 
-@pytest.mark.parametrize(("field", "fields"), [("title", {"title": f"t{NUL}"}), ("content", {"content": f"c{NUL}"})])
-async def test_the_knowledge_forms_refuse_a_nul_naming_the_field(browser_as, gateway, field, fields):
+@pytest.mark.parametrize(("label", "fields"), [("Title", {"title": f"t{NUL}"}), ("Content", {"content": f"c{NUL}"})])
+async def test_the_knowledge_forms_refuse_a_nul_naming_the_field(browser_as, gateway, label, fields):
     rita = await browser_as("rita", Role.REVIEWER)
     entry = await gateway.services.knowledge.service.create("bot", "Fees", "1 %.", author="test")
     form = {"app": "bot", "title": "Fees", "content": "1 %.", **fields}
@@ -93,21 +98,25 @@ async def test_the_knowledge_forms_refuse_a_nul_naming_the_field(browser_as, gat
     created = await post_form(rita, "/admin/knowledge", **form)
     edited = await post_form(rita, f"/admin/knowledge/{entry.id}/edit", **form)
 
-    assert refused_naming(created, field) and refused_naming(edited, field)
-    assert field in parse(edited.text).find(data_testid="error").text
+    assert refused_labelling(created, label) and refused_labelling(edited, label)
+    assert label in parse(edited.text).find(data_testid="error").text
 
 
 @pytest.mark.parametrize(
-    ("field", "fields"),
-    [("text", {"text": f"Be brief.{NUL}"}), ("message", {"message": f"m{NUL}"}), ("model", {"model": f"g{NUL}"})],
+    ("label", "fields"),
+    [
+        ("Instructions", {"text": f"Be brief.{NUL}"}),
+        ("What changed", {"message": f"m{NUL}"}),
+        ("Model", {"model": f"g{NUL}"}),
+    ],
 )
-async def test_the_prompt_publish_form_refuses_a_nul_naming_the_field(browser_as, field, fields):
+async def test_the_prompt_publish_form_refuses_a_nul_naming_the_field(browser_as, label, fields):
     rita = await browser_as("rita", Role.REVIEWER)
     form = {"app": "bank", "text": "Be brief.", "rollout": "inactive", **fields}
 
     response = await post_form(rita, "/admin/prompts/publish", **form)
 
-    assert refused_naming(response, field), response.text
+    assert refused_labelling(response, label), response.text
 
 
 @pytest.mark.parametrize(
@@ -186,5 +195,5 @@ async def test_a_goal_for_an_app_with_a_nul_is_a_400_naming_the_app(browser_as, 
 
     response = await post_form(rita, "/admin/goals", **fields)
 
-    assert refused_naming(response, "app"), response.text
+    assert refused_labelling(response, "App"), response.text
     assert await gateway.services.goals.goals() == []

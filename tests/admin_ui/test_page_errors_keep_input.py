@@ -72,7 +72,7 @@ async def test_since_after_until_keeps_both_times_and_marks_from_as_the_one_to_f
     page = parse(response.text)
     assert page.find("input", name="since").attrs["value"] == "2026-12-03T00:00"
     assert page.find("input", name="until").attrs["value"] == "2026-12-02T00:00"
-    assert "'since' must be earlier than 'until'" in error_of(page)
+    assert "“From (UTC)” must be earlier than “Until (UTC)”" in error_of(page)
     assert page.find("input", name="since").attrs.get("aria-invalid") == "true"
     assert page.find_all("p", id="interactions-empty") == []
 

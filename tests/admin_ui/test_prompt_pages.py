@@ -112,7 +112,7 @@ async def test_a_refused_change_says_why_and_keeps_the_form(browser_as, gateway)
         rita, "/admin/prompts/publish", app="bot", text="Hi <b>", message="m", rollout="canary", share_percent="150"
     )
 
-    assert empty.status_code == 400 and "'text'" in parse(empty.text).find(data_testid="error").text
+    assert empty.status_code == 400 and "“Instructions”" in parse(empty.text).find(data_testid="error").text
     assert bad_share.status_code == 400
     assert "percentage from 0.1 to 99.9" in parse(bad_share.text).find(data_testid="error").text
     assert "got 150" in parse(bad_share.text).find(data_testid="error").text
