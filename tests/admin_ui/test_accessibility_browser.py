@@ -151,7 +151,7 @@ def test_a_refused_field_is_marked_invalid_and_described_by_the_refusal(settings
     rate.get_by_role("button", name="Set goal").click()
     app_box = page.get_by_test_id("rate-goal-form").get_by_role("combobox", name="App")
     expect(app_box).to_have_attribute("aria-invalid", "true")
-    expect(app_box).to_have_accessible_description(re.compile(r"^no-such-app has no feedback"))
+    expect(app_box).to_have_accessible_description(re.compile(r"^App: no-such-app has no feedback"))
     other = page.get_by_test_id("review-goal-form").locator("input[name=app]")
     expect(other).not_to_have_attribute("aria-invalid", "true")
 
