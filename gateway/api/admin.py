@@ -14,6 +14,7 @@ from litestar.params import HeaderParameter
 from gateway.api.admin_operation import AdminOperation
 from gateway.api.auth import require_admin
 from gateway.api.documented_errors import document_errors
+from gateway.api.fixed_values import fixed_value_refusal, parameter_name
 from gateway.api.media_types import refuse_bodies_not_sent_as_json
 from gateway.api.query_parameters import (
     refuse_blank_filters,
@@ -109,7 +110,7 @@ def validation_response(request: Request[Any, Any, Any], exc: ValidationExceptio
     field by field; no body at all is said as such, and a time it could not read says the form it wants.
     """
     if isinstance(exc.extra, list) and exc.extra:
-        entries = [_plainer(entry) for entry in exc.extra]
+        entries = [_plainer(request, entry) for entry in exc.extra]
         exc = ValidationException(detail="; ".join(_said(entry) for entry in entries), extra=entries)
     elif exc.extra is None and (missing := _MISSING_PARAMETER.match(exc.detail)):
         name, kind = missing["name"], missing["kind"]
@@ -129,11 +130,13 @@ def _said(entry: object) -> str:
     return f"'{key}': {message}"
 
 
-def _plainer(entry: object) -> object:
+def _plainer(request: Request[Any, Any, Any], entry: object) -> object:
     """`entry` (one of the framework's error entries) in plainer words, or itself."""
     if not isinstance(entry, dict):
         return entry
     message = entry.get("message")
+    if (one_of := fixed_value_refusal(request, entry)) is not None:
+        return {**entry, "key": parameter_name(request, entry["key"]), "message": one_of}
     if entry.get("key") == "data" and message == _MISSING_BODY:
         return {**entry, "message": MISSING_BODY_MESSAGE}
     if isinstance(message, str) and message.startswith(_NOT_A_TIME):

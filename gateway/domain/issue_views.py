@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from clustering.issue_status import IssueStatus
 from clustering.label import MAX_ISSUE_TITLE
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import not_one_of
 from gateway.store.issue_edits import Check, IssueHead, PersonChange
 
 if TYPE_CHECKING:
@@ -83,8 +84,7 @@ class IssueView:
         An unknown status, a title longer than any issue's (MAX_TITLE) or a merge longer than an id is refused.
         """
         if status and status not in {known.value for known in IssueStatus}:
-            allowed = ", ".join(s.value for s in IssueStatus)
-            raise InvalidQuery("expected_status", f"'expected_status' must be one of {allowed}")
+            raise not_one_of("expected_status", [known.value for known in IssueStatus], status)
         if title is not None and len(title) > MAX_TITLE:
             raise InvalidQuery("expected_title", f"'expected_title' must be at most {MAX_TITLE} characters")
         if merged_into is not None and len(merged_into) > MAX_ISSUE_ID:

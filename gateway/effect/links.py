@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import not_one_of
 from gateway.domain.merge_chain import end_of_merges
 from gateway.domain.quoting import quoted
 from gateway.domain.whole_numbers import whole_number
@@ -235,9 +236,9 @@ class FixLinkService:
     async def _checked_fix(self, app: str, kind: str, fix_id: str, version: int | None, arm: str) -> int:
         """The fix's version once the fix is known to exist in `app` and to fit `kind` and `arm`."""
         if kind not in FIX_KINDS:
-            raise InvalidQuery("kind", f"'kind' must be one of {', '.join(FIX_KINDS)}")
+            raise not_one_of("kind", FIX_KINDS, kind)
         if arm not in FIX_ARMS:
-            raise InvalidQuery("arm", f"'arm' must be one of {', '.join(FIX_ARMS)}")
+            raise not_one_of("arm", FIX_ARMS, arm)
         if kind == "knowledge" and arm == "canary":
             raise InvalidQuery("arm", "knowledge-base entries have no canary arm: link them with arm 'live'")
         found = await (

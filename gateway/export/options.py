@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.following import StoredOrder, refuse_filters
 from gateway.domain.quoting import quoted
 from gateway.export.examples import ExampleSource, FixFilter
@@ -140,5 +141,5 @@ def _one_of(choices: type[Choice], field: str, value: str, name: ParameterName) 
     try:
         return choices(value)
     except ValueError:
-        allowed = ", ".join(choice.value for choice in choices)
-        raise InvalidQuery(field, f"{name(field)} must be one of {allowed}; got {quoted(value)}") from None
+        allowed = [choice.value for choice in choices]
+        raise InvalidQuery(field, one_of_refusal(name(field), allowed, value)) from None

@@ -20,8 +20,8 @@ import numpy as np
 from clustering.embed import Embedder
 from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import not_one_of
 from gateway.domain.kind_fields import refuse_other_kinds_fields
-from gateway.domain.quoting import quoted
 from gateway.knowledge.fields import checked_content, checked_questions, checked_title
 from gateway.knowledge.index import IndexedEntry, KnowledgeIndex, RetrievalSettings, build_index, index_texts
 from gateway.knowledge.injection import InjectionFormat, with_reference
@@ -81,7 +81,7 @@ def prompt_candidate(text: str, mode: str | None = None) -> PromptCandidate:
         raise InvalidQuery("text", f"'text' may be at most {MAX_TEXT} characters")
     if mode is None or is_mode(mode):
         return PromptCandidate(text, mode)
-    raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {quoted(mode)}")
+    raise not_one_of("mode", MODES, mode)
 
 
 # The fields each kind of candidate takes: one of the other kind is refused, not silently left out
@@ -102,7 +102,7 @@ def candidate_from(
     """The candidate these fields describe; InvalidQuery names a missing or bad field, or one of the other kind."""
     given = {"title": title, "content": content, "example_questions": example_questions, "text": text, "mode": mode}
     if kind not in ("knowledge", "prompt"):
-        raise InvalidQuery("kind", f"'kind' must be knowledge or prompt; got {quoted(kind)}")
+        raise not_one_of("kind", ("knowledge", "prompt"), kind)
     refuse_other_kinds_fields(kind, given, KNOWLEDGE_FIELDS if kind == "knowledge" else PROMPT_FIELDS, "candidate")
     if kind == "knowledge":
         if title is None or content is None:

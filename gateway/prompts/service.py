@@ -14,6 +14,7 @@ import uuid_utils
 
 from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import not_one_of
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
 from gateway.domain.quoting import quoted
 from gateway.prompts import rollout
@@ -65,7 +66,7 @@ def _name(value: str | None, field: str, required: bool = True) -> str | None:
 def _mode(mode: str | None) -> Mode | None:
     if mode is None or is_mode(mode):
         return mode
-    raise InvalidQuery("mode", f"'mode' must be one of {', '.join(MODES)}; got {quoted(mode)}")
+    raise not_one_of("mode", MODES, mode)
 
 
 def _model(model: str | None) -> str | None:

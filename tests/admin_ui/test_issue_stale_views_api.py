@@ -169,7 +169,8 @@ async def test_the_api_refuses_an_expected_status_it_does_not_know_naming_it(cli
     )
 
     assert refused.status_code == 400
-    assert "Invalid enum value 'fixed'" in refused.text and "expected_status" in refused.text
+    said = "'expected_status' must be one of new, open, resolved, dismissed; got 'fixed'"
+    assert refused.json()["extra"] == [{"key": "expected_status", "message": said, "source": "body"}]
 
 
 # -- an issue merged since the view -------------------------------------------------------
