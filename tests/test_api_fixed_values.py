@@ -137,3 +137,15 @@ async def test_the_domains_own_refusal_of_a_value_outside_a_list_has_the_same_wo
     response = await client.get("/api/export", params={"format": "alpaca"}, headers=admin_headers)
 
     assert response.json()["detail"] == one_of("format", ["chat", "preference", "jsonl"], "'alpaca'")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), [("/api/prompts/mode", {"app": "bank"}), ("/api/prompts", {"app": "bank", "text": "Hi."})]
+)
+async def test_a_prompt_mode_of_another_type_lists_the_modes(client, admin_headers, path, body):
+    # The mode was declared as any text and checked by the domain: a number got "'mode': Expected `str`, got `int`".
+    response = await client.post(path, json={**body, "mode": 5}, headers=admin_headers)
+
+    said = one_of("mode", ["prepend", "append", "replace"], "5")
+    assert response.status_code == 400
+    assert response.json()["extra"] == [{"key": "mode", "message": said, "source": "body"}]

@@ -35,7 +35,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.stored_text import refuse_nuls
 from gateway.prompts.errors import PromptConflict, VersionNotFound
-from gateway.prompts.records import ListedVersion, VersionToPublish
+from gateway.prompts.records import ListedVersion, Mode, VersionToPublish
 from gateway.services import Services
 
 # Who acts when a change names nobody: the admin token, as the audit log calls it.
@@ -51,7 +51,7 @@ class NewVersion(RequestBody):
     app: str
     text: str
     message: str = ""
-    mode: str | None = None
+    mode: Mode | None = None
     active: bool = False
     model: str | None = None
     canary_share: float | None = None
@@ -67,7 +67,7 @@ class ModeChange(RequestBody):
     """How the app's versions meet its own system message: prepend, append or replace."""
 
     app: str
-    mode: str
+    mode: Mode
 
 
 async def _saved(services: Services, listed: ListedVersion) -> SavedVersionJSON:
