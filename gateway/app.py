@@ -20,7 +20,7 @@ from litestar.types import Receive, Scope, Send
 from admin_ui.errors import method_not_allowed_page, no_page_here
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import head_requests, missing_v1, nul_urls, v1_not_found
-from gateway.api.admin import undecodable_body_response, validation_response
+from gateway.api.admin import undecodable_body_response
 from gateway.api.audit import AuditController
 from gateway.api.cors import FEEDBACK_PATHS, with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
@@ -30,6 +30,7 @@ from gateway.api.export import ExportController
 from gateway.api.feedback import FeedbackController, feedback_preflight, submit_feedback
 from gateway.api.feedback_schema import SECURITY_SCHEMES as FEEDBACK_SECURITY_SCHEMES
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
+from gateway.api.framework_refusals import validation_response
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
 from gateway.api.interactions import InteractionsController
 from gateway.api.issue_fixes import IssueFixesController

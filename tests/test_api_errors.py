@@ -58,7 +58,7 @@ async def test_a_domain_refusal_of_a_body_field_names_it_in_extra(client, admin_
 @pytest.mark.parametrize(
     ("url", "detail"),
     [
-        ("/api/interactions?limit=0", "'limit': Expected `int` >= 1"),
+        ("/api/interactions?limit=0", "'limit' must be a whole number from 1 to 1000; got '0'"),
         ("/api/issues?status=bogus", "'status' must be one of new, open, resolved, dismissed; got 'bogus'"),
         ("/api/stats?since=yesterday", f"'since' {TIME_MESSAGE}"),
     ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, Response
@@ -14,7 +13,6 @@ from litestar.params import HeaderParameter
 from gateway.api.admin_operation import AdminOperation
 from gateway.api.auth import require_admin
 from gateway.api.documented_errors import document_errors
-from gateway.api.fixed_values import fixed_value_refusal, parameter_name
 from gateway.api.media_types import refuse_bodies_not_sent_as_json
 from gateway.api.query_parameters import (
     refuse_blank_filters,
@@ -22,12 +20,10 @@ from gateway.api.query_parameters import (
     refuse_old_and_new_names_together,
     refuse_repeated_query_parameters,
     refuse_unknown_query_parameters,
-    time_refusal,
 )
 from gateway.api.strict_fields import refuse_lax_json_types
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, KeyReused
-from gateway.domain.quoting import quoted
 
 
 def key_reused_response(request: Request[Any, Any, Any], exc: KeyReused) -> Response[Any]:
@@ -71,11 +67,6 @@ def _source(request: Request[Any, Any, Any], name: str) -> str:
     return "body"
 
 
-# Litestar reports a body that is not there as the missing key of its handler's argument: "'data'".
-_MISSING_BODY = "'data'"
-MISSING_BODY_MESSAGE = "send a JSON object as the request body (Content-Type: application/json); none came"
-
-
 # msgspec's words for a body that ends early; it gives them for a lone surrogate escape too.
 _TRUNCATED = "Input data was truncated"
 
@@ -93,57 +84,6 @@ def undecodable_body_response(request: Request[Any, Any, Any], exc: ClientExcept
         said = f"the request body is not valid JSON ({reason}): send a JSON object (Content-Type: application/json)"
         exc = ClientException(detail=said)
     return create_exception_response(request, exc)
-
-
-# msgspec's words for a time it could not read, which say nothing of what it wants.
-_NOT_A_TIME = "Invalid RFC3339 encoded datetime"
-# msgspec's words for a value none of an enum's: it quoted the value whole, 3,000 characters of it if sent so.
-_NOT_IN_ENUM = re.compile(r"^Invalid enum value '(?P<value>.*)'(?P<rest> - at `[^`]*`)?$", re.DOTALL)
-# The framework's words for a required parameter not given, naming the whole URL as its "path".
-_MISSING_PARAMETER = re.compile(r"^Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)' for path ")
-
-
-def validation_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """The framework's 400 for a request it could not take, in words that say what to send (the app's handler).
-
-    The detail says what is wrong with which field (it was "Validation failed for GET <the URL>"), as `extra` does
-    field by field; no body at all is said as such, and a time it could not read says the form it wants.
-    """
-    if isinstance(exc.extra, list) and exc.extra:
-        entries = [_plainer(request, entry) for entry in exc.extra]
-        exc = ValidationException(detail="; ".join(_said(entry) for entry in entries), extra=entries)
-    elif exc.extra is None and (missing := _MISSING_PARAMETER.match(exc.detail)):
-        name, kind = missing["name"], missing["kind"]
-        said = f"'{name}' is required: give it as a {kind} parameter"
-        exc = ValidationException(detail=said, extra=[{"key": name, "message": said, "source": kind}])
-    return create_exception_response(request, exc)
-
-
-def _said(entry: object) -> str:
-    """One of the framework's error entries as a sentence naming its field (unless it names it already)."""
-    if not isinstance(entry, dict):
-        return str(entry)
-    message = str(entry.get("message"))
-    key = entry.get("key")
-    if not key or key == "data" or message.startswith(f"'{key}'"):
-        return message
-    return f"'{key}': {message}"
-
-
-def _plainer(request: Request[Any, Any, Any], entry: object) -> object:
-    """`entry` (one of the framework's error entries) in plainer words, or itself."""
-    if not isinstance(entry, dict):
-        return entry
-    message = entry.get("message")
-    if (one_of := fixed_value_refusal(request, entry)) is not None:
-        return {**entry, "key": parameter_name(request, entry["key"]), "message": one_of}
-    if entry.get("key") == "data" and message == _MISSING_BODY:
-        return {**entry, "message": MISSING_BODY_MESSAGE}
-    if isinstance(message, str) and message.startswith(_NOT_A_TIME):
-        return {**entry, "message": time_refusal(entry.get("key") or "the time")}
-    if isinstance(message, str) and (not_in_enum := _NOT_IN_ENUM.match(message)):
-        return {**entry, "message": f"Invalid enum value {quoted(not_in_enum['value'])}{not_in_enum['rest'] or ''}"}
-    return entry
 
 
 class AdminController(Controller):

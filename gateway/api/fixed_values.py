@@ -36,7 +36,7 @@ def parameter_name(request: Request[Any, Any, Any], key: str) -> str:
     field = request.route_handler.parsed_fn_signature.parameters.get(key)
     definition = field.kwarg_definition if field is not None else None
     if isinstance(definition, ParameterKwarg):
-        return definition.query or definition.header or definition.cookie or key
+        return definition.query or getattr(definition, "name", None) or definition.header or definition.cookie or key
     return key
 
 
@@ -73,7 +73,7 @@ def _steps(key: str) -> list[str | int]:
     return [name if name else int(index) for name, index in _STEP.findall(key)]
 
 
-def _plain(declared: Any) -> Any:
+def plain_type(declared: Any) -> Any:
     """`declared` without its description or bounds (Annotated), and `X | None` as X."""
     while True:
         if get_origin(declared) is Annotated:
@@ -90,7 +90,7 @@ def _plain(declared: Any) -> Any:
 def _field_type(declared: Any, steps: list[str | int]) -> Any:
     """The type declared at `steps` inside `declared`, or None when the path leads nowhere it declares."""
     for step in steps:
-        declared = _plain(declared)
+        declared = plain_type(declared)
         origin = get_origin(declared)
         if isinstance(step, int) and origin in (list, tuple, set, frozenset) and get_args(declared):
             declared = get_args(declared)[0]
@@ -109,7 +109,7 @@ def _field_type(declared: Any, steps: list[str | int]) -> Any:
 def _allowed(declared: Any) -> tuple[object, ...] | None:
     """The values a field declared as `declared` takes when they are a fixed list (an enum, a Literal, a boolean), in
     the order declared (the schema's), else None."""
-    declared = _plain(declared)
+    declared = plain_type(declared)
     if isinstance(declared, type) and issubclass(declared, Enum):
         return tuple(member.value for member in declared)
     if get_origin(declared) is Literal:
@@ -117,6 +117,16 @@ def _allowed(declared: Any) -> tuple[object, ...] | None:
     if declared is bool:
         return ("true", "false")
     return None
+
+
+def body_fields_at(request: Request[Any, Any, Any], path: str) -> list[str]:
+    """The fields the handler's body declares at `path` ("" for the body itself), as a client names them; [] if none."""
+    body = request.route_handler.parsed_fn_signature.parameters.get("data")
+    declared = _field_type(body.annotation, _steps(path)) if body is not None else None
+    declared = plain_type(declared)
+    if isinstance(declared, type) and issubclass(declared, Struct):
+        return [field.encode_name for field in fields(declared)]
+    return []
 
 
 def _sent_in_body(request: Request[Any, Any, Any], steps: list[str | int]) -> Any:
