@@ -8,6 +8,7 @@ field is now a 400 naming it and the type to send, on both databases; a whole fl
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from litestar.handlers import HTTPRouteHandler
@@ -32,6 +33,7 @@ FIELDS = [
     ("POST", f"/api/reviews/{MISSING}/fix", {**PROMPT_FIX, "rollout": "canary"}, "canary_share", float),
     ("POST", f"/api/reviews/{MISSING}/fix", PROMPT_FIX, "choice", int),
     ("POST", f"/api/issues/{MISSING}/fixes", {"kind": "knowledge", "fix_id": MISSING}, "fix_version", int),
+    ("POST", f"/api/issues/{MISSING}/fixes", {"kind": "knowledge", "fix_id": MISSING}, "live_at", datetime),
     ("POST", f"/api/issues/{MISSING}/previews", {"kind": "prompt", "text": "Be brief."}, "limit", int),
     ("POST", f"/api/previews/{MISSING}/live", {}, "canary_share", float),
 ]
@@ -41,11 +43,19 @@ ASKED = {
     bool: "true or false, sent as a JSON boolean",
     int: "a whole number, sent as a JSON number",
     float: "a number, sent as a JSON number",
+    datetime: "a date and time to the second (RFC 3339; UTC when it has no offset), e.g. 2026-06-01T00:00:00Z, sent "
+    "as a JSON string",
 }
 CHOICE_WORDS = "'choice' must be the index of one of the answer's choices, 0 to 127, not "
 
-# What lax mode made of each: strings for every kind; for a boolean a number, for a number a boolean.
-REFUSED = {bool: ["0", "false", "true", 0, 1], int: ["1", "1.0", "", True], float: ["0.1", "1", "nan", False]}
+# What lax mode made of each: strings for every kind; for a boolean a number, for a number a boolean; for a time a
+# number, read as seconds since 1970 (`"live_at": 2026` was 00:33:46 on 1 January 1970).
+REFUSED = {
+    bool: ["0", "false", "true", 0, 1],
+    int: ["1", "1.0", "", True],
+    float: ["0.1", "1", "nan", False],
+    datetime: [2026, 1.5e9],
+}
 
 CASES = [
     pytest.param(method, path, body, field, kind, sent, id=f"{method} {path.replace(MISSING, '{id}')} {field}={sent!r}")
@@ -78,7 +88,7 @@ async def test_a_field_sent_as_the_wrong_json_type_is_400_naming_it(
 async def test_the_same_field_sent_as_json_gets_past_the_check(client, admin_headers, method, path, body, field, kind):
     # A whole float is a whole number, as on /v1/feedback. The ids are of nothing, so the answer is a 201, a 404, or
     # the domain's word on the value (a choice on a task of no interaction): never a refusal of its type.
-    value = {bool: False, int: 1.0, float: 0.5}[kind]
+    value = {bool: False, int: 1.0, float: 0.5, datetime: "2026-06-01T00:00:00Z"}[kind]
 
     response = await client.request(method, path, json={**body, field: value}, headers=admin_headers)
 

@@ -4,7 +4,8 @@ Litestar converts every handler argument with msgspec's lax mode (`convert(..., 
 signature model: the mode that makes the integer 50 of a query string's "50"), and the JSON body's
 struct is one of those arguments, so `"active": "0"` made an inactive entry, `"expected_version": "1"`
 was the version 1 and `"choice": "1"` the index 1, where `/v1/feedback`, which reads its body itself,
-refuses such strings. Lax mode also reads 0 and 1 as booleans. One guard of every admin controller
+refuses such strings. Lax mode also reads 0 and 1 as booleans, and a number as a time in seconds since 1970
+(`"live_at": 2026` was 00:33:46 on 1 January 1970, as the query's `since=2026` was). One guard of every admin controller
 refuses them all, keyed on the handler's body type, before the framework converts the body: a 400
 naming the field and saying what to send, every such field of the body in the one answer (a client that sent
 several wrong learnt of them one at a time). A whole float stays a whole number (1.0 is 1), as on
@@ -15,6 +16,7 @@ nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
 
@@ -25,6 +27,7 @@ from litestar.handlers.base import BaseRouteHandler
 from msgspec import Meta, inspect
 
 from gateway.api.media_types import takes_json_body
+from gateway.api.query_parameters import time_refusal
 from gateway.domain.answer_choices import not_a_choice_index, shown_value
 from gateway.domain.errors import InvalidFields, InvalidQuery
 
@@ -42,13 +45,14 @@ _ASKED = {
     int: ("a whole number", "a JSON number"),
     float: ("a number", "a JSON number"),
 }
-_KINDS = {inspect.BoolType: bool, inspect.IntType: int, inspect.FloatType: float}
+_KINDS = {inspect.BoolType: bool, inspect.IntType: int, inspect.FloatType: float, inspect.DateTimeType: datetime}
 _LISTS = (inspect.ListType, inspect.VarTupleType, inspect.SetType, inspect.FrozenSetType)
 
 
 @dataclass(frozen=True, slots=True)
 class StrictField:
-    """A body field declared as a boolean or number (`kind`), or as an object, or a list of them (`many`), holding some."""
+    """A body field declared as a boolean, number or time (`kind`), or as an object, or a list of them (`many`), holding
+    some."""
 
     key: str
     kind: type | None = None
@@ -58,7 +62,8 @@ class StrictField:
 
 @cache
 def strict_fields(body_type: Any) -> tuple[StrictField, ...]:
-    """The fields of a body struct (or `Struct | None`) declared as bool, int or float, `| None` or not, nested ones too."""
+    """The fields of a body struct (or `Struct | None`) declared as bool, int, float or datetime, `| None` or not, nested
+    ones too."""
     return _fields_of(inspect.type_info(body_type))
 
 
@@ -132,10 +137,14 @@ def _refused(
 
 
 def _taken_only_laxly(value: Any, kind: type) -> bool:
-    """Whether `value` is a string or, for a boolean, a number, or for a number, a boolean (bool is an int in Python)."""
+    """Whether `value` is a string or, for a boolean, a number, or for a number, a boolean (bool is an int in Python);
+    for a time, a number."""
     if isinstance(value, str):
-        return True
+        return kind is not datetime
     if kind is bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is datetime:
+        # Lax mode read a number as seconds since 1970, and a time is sent as text: that is not lax, but RFC 3339.
         return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, bool)
 
@@ -144,6 +153,8 @@ def _what_to_send(name: str, kind: type, value: Any) -> str:
     # `choice` is the same field as on /v1/feedback (the answer's choice judged), so it keeps its words.
     if name == "choice":
         return not_a_choice_index(value)
+    if kind is datetime:
+        return f"{time_refusal(name)}, sent as a JSON string, not {shown_value(value)}"
     what, sent_as = _ASKED[kind]
     quotes = " (no quotes)" if isinstance(value, str) else ""
     return f"'{name}' must be {what}, sent as {sent_as}{quotes}, not {shown_value(value)}"
