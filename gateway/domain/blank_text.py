@@ -43,3 +43,8 @@ def says_nothing(text: str | None) -> bool:
 def without_blank_ends(text: str) -> str:
     """`text` without the blank characters it begins and ends with."""
     return text.strip(BLANK_CHARACTERS)
+
+
+def said_or_none(text: str | None) -> str | None:
+    """`text` without its blank ends, or None when it says nothing: a person's comment, note or tag as it is kept."""
+    return None if says_nothing(text) else without_blank_ends(text or "")

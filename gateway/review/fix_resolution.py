@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.domain.blank_text import said_or_none
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.domain.quoting import quoted
@@ -319,7 +320,9 @@ class TaskFixes(TaskFixReads):
         into = await self._links.surviving_issue(task.issue_id) if task.issue_id is not None else None
 
         def decide(made: MadeFix) -> Callable[[TaskState], TaskChange | None]:
-            note = f"Resolved by {label(made)}." + (f" {comment.strip()}" if comment and comment.strip() else "")
+            # The comment is trimmed, or dropped as blank, by the decision's own rule (gateway.review.reviewer_text).
+            said = said_or_none(comment)
+            note = f"Resolved by {label(made)}." + (f" {said}" if said else "")
             named = ResolvingFix(kind, label(made), made.fix_id, made.version)
             return self._reviews.decision_plan(reviewer, Outcome.REJECT, comment=note, fix=named, choice=choice)
 

@@ -10,6 +10,7 @@ from typing import Any
 import uuid_utils
 
 from gateway.audit.records import AuditEntry, as_stored_json
+from gateway.domain.blank_text import without_blank_ends
 from gateway.review.errors import HoldsNothing
 from gateway.review.held_answer import keeping_held_answer, task_deadline
 from gateway.review.levels import ServiceLevels
@@ -67,8 +68,9 @@ class Opened:
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:
-    """Tags stripped, non-empty, at most MAX_TAG characters, each once, in the order given."""
-    cleaned = (tag.strip()[:MAX_TAG] for tag in tags)
+    """Tags trimmed by the one rule (gateway.domain.blank_text), non-empty, at most MAX_TAG characters, each once, in the
+    order given."""
+    cleaned = (without_blank_ends(tag)[:MAX_TAG] for tag in tags)
     return list(dict.fromkeys(tag for tag in cleaned if tag))
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from gateway.domain.blank_text import said_or_none
 from gateway.privacy.redaction import Redactor
 from gateway.review.opening import OpenRequest
 
@@ -55,7 +56,9 @@ class NoteText:
 
 
 def decision_text(redactor: Redactor | None, correction: str | None, comment: str | None) -> DecisionText:
-    """The correction and comment to store: redacted when `redactor` is given, as written otherwise."""
+    """The correction and comment to store: redacted when `redactor` is given, as written otherwise; the comment
+    trimmed by the one rule (gateway.domain.blank_text), None when it says nothing, for the API and the task page alike."""
+    comment = said_or_none(comment)
     if redactor is None:
         return DecisionText(correction, comment, correction)
     stored, fired = redactor.row({"correction": correction, "comment": comment}, DECISION_FIELDS)
@@ -63,7 +66,9 @@ def decision_text(redactor: Redactor | None, correction: str | None, comment: st
 
 
 def note_text(redactor: Redactor | None, note: str | None) -> NoteText:
-    """A dismissal's or reopening's note to store: redacted when `redactor` is given."""
+    """A dismissal's or reopening's note to store, trimmed by the one rule (None when it says nothing); redacted when
+    `redactor` is given."""
+    note = said_or_none(note)
     if redactor is None or note is None:
         return NoteText(note)
     counts: Counter[str] = Counter()
