@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from gateway.domain.blank_text import said_or_none
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import clipped
 from gateway.prompts.service import MAX_CANARY_SHARE, MIN_CANARY_SHARE, is_canary_share
@@ -64,8 +65,8 @@ def refusal_text(exc: InvalidQuery, labels: Mapping[str, str]) -> str:
 
 
 def non_blank_lines(text: str) -> list[str]:
-    """A one-item-a-line box's items: each line stripped, blank lines left out."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    """A one-item-a-line box's items: each line trimmed by the one rule, blank lines (zero-width ones too) left out."""
+    return [item for item in map(said_or_none, text.splitlines()) if item is not None]
 
 
 def canary_share(form: Any, name: str) -> float:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gateway.domain.blank_text import said_or_none
 from gateway.domain.idempotency import HEADER, checked_key, key_claim, refuse_other_fields
 from gateway.domain.shares import share_text
 from gateway.effect.links import FixLinkService, IssueMergedAway, IssueNotFound
@@ -186,7 +187,8 @@ class IssueFixes:
             VersionToPublish(
                 preview.app,
                 candidate["text"],
-                message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
+                # A message of blank characters only (zero-width ones too) is none: the default says what changed.
+                said_or_none(message) or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
                 author,
                 mode=candidate.get("mode"),
                 activate=rollout == "active",

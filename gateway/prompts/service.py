@@ -12,7 +12,7 @@ from typing import Any
 
 import uuid_utils
 
-from gateway.domain.blank_text import says_nothing
+from gateway.domain.blank_text import said_or_none, says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import not_one_of
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
@@ -208,7 +208,8 @@ class PromptService:
             number=0,
             text=asked.text,
             author=_name(asked.author, "author") or "",
-            message=asked.message or "",
+            # A person's words, trimmed by the one rule: a message of blank characters only is none.
+            message=said_or_none(asked.message) or "",
             created_at=self._clock(),
         )
         plan = rollout.Rollout(activate=asked.activate, canary_share=checked_share(asked.canary_share))

@@ -1,0 +1,26 @@
+"""A preview made live with a message of blank characters only (zero-width ones included) gets the default message,
+as one with no message does: the message is a person's words, kept by the one blank rule."""
+
+from __future__ import annotations
+
+from preview_seed import seed_issue
+
+
+async def test_a_message_of_zero_width_spaces_gets_the_default_message(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    issue_id, _ = await seed_issue(gateway, client)
+    made = await client.post(
+        f"/api/issues/{issue_id}/previews",
+        json={"kind": "prompt", "text": "Say 1%.", "limit": 1},
+        headers=admin_headers,
+    )
+    assert made.status_code == 201, made.text
+
+    live = await client.post(
+        f"/api/previews/{made.json()['id']}/live", json={"message": "\u200b"}, headers=admin_headers
+    )
+
+    assert live.status_code == 201, live.text
+    version = (await client.get(f"/api/prompts/{live.json()['fix']['id']}", headers=admin_headers)).json()
+    assert version["message"] == f"Fix for issue {issue_id}, as previewed ({made.json()['id']})"
