@@ -13,7 +13,7 @@ import numpy as np
 
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from clustering.merge import MERGE_SUGGESTION_SIMILARITY, correction_key, merge_candidates
-from gateway.domain.blank_text import without_blank_ends
+from gateway.domain.blank_text import said_or_none, without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.domain.issue_views import (
@@ -217,6 +217,8 @@ class IssueService:
         (its status, title or merge). Without it a merged issue's status is set too, as a clustering
         run's merge keeps one: the status it comes back with if a run finds its complaints apart again.
         """
+        # A person's words: a note of blank characters only (zero-width ones too) is none (gateway.domain.blank_text).
+        note = said_or_none(note)
         if status not in TRIAGE_STATUSES:
             allowed = ", ".join(sorted(TRIAGE_STATUSES))
             message = f"'status' must be one of {allowed}: only a clustering run makes an issue {status}"
@@ -253,6 +255,7 @@ class IssueService:
         With `seen`, the stale-view rule (IssueView) applies: IssueChanged when the issue moved on,
         and merging it again into the issue it is merged into already is no error.
         """
+        note = said_or_none(note)
         source = await self._edits.head(issue_id)
         if source is None:
             return None
