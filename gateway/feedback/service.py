@@ -131,8 +131,14 @@ class FeedbackService:
     async def list(self, where: FeedbackFilter, limit: int, cursor: str | None = None) -> Page[FeedbackEvent]:
         """The newest events matching `where`, `limit` at a time; `cursor` (not where.after) pages.
 
-        `cursor` is a previous page's next_cursor (InvalidQuery for anything else).
+        `cursor` is a previous page's next_cursor (InvalidQuery for anything else). `where.interaction_id` names an
+        interaction as a post does: by the gateway's id or the upstream's response id (of `where.app`, if given).
         """
+        if where.interaction_id is not None:
+            named = await self._interactions.find(where.interaction_id, where.app)
+            # An id no interaction has lists nothing, as before; an erased answer's feedback is gone with it.
+            if named is not None:
+                where = replace(where, interaction_id=named.id)
         since, until = utc_range(where.since, where.until)
         where = replace(where, since=since, until=until, after=parse_position_cursor(cursor))
         return await keyset_page(lambda n: self._store.list(where, n), limit, FeedbackEvent.from_row)
