@@ -84,7 +84,7 @@ async def test_every_object_an_answer_holds_requires_each_key_it_sends(client):
 
     reached = _components_reached(schema, list(_success_bodies(schema).values()))
 
-    assert {"FeedbackEvent", "FixLink", "PreviewItem", "AuditRecord", "TaskEvent"} <= reached
+    assert {"FeedbackEvent", "LinkedFixJSON", "PreviewItem", "AuditRecord", "TaskEvent"} <= reached
     for name in reached:
         component = components[name]
         sometimes = SOMETIMES_SENT.get(name, set())

@@ -131,7 +131,8 @@ def entry_now_json(named: NamedFix) -> EntryNowJSON:
 
 def linked_fix_json(named: NamedFix) -> LinkedFixJSON:
     """The fix's link with every field, and its entry now: the one mapping of a link in every answer about an issue's
-    fixes (POST and GET /api/issues/{id}/fixes, the effect's `fix` and `fixes`), and a task's `live_fixes` with more."""
+    fixes (POST and GET /api/issues/{id}/fixes, the effect's `fix` and `fixes`, the `link` of a preview made live and
+    of a task resolved by a fix), and a task's `live_fixes` with more."""
     link = named.link
     return {
         "id": link.id,

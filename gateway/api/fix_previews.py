@@ -182,5 +182,6 @@ class PreviewsController(AdminController):
             canary_share=data.canary_share,
             idempotency_key=idempotency_key,
         )
+        link = await services.fix_links.name(made.link)
         # Sent again (a retry), the same fix already live for the issue is answered, and nothing made twice.
-        return Response(made_live_json(made), status_code=200 if made.again or made.repeated else 201)
+        return Response(made_live_json(made, link), status_code=200 if made.again or made.repeated else 201)

@@ -102,8 +102,7 @@ class IssueFixesController(AdminController):
             data.task_id,
             actor=data.created_by,
         )
-        [named] = await services.fix_links.named([link])
-        return linked_fix_json(named)
+        return linked_fix_json(await services.fix_links.name(link))
 
     @get("/{issue_id:str}/fixes", summary="The fixes linked to the issue, the earliest to go live first")
     async def list_fixes(self, services: NamedDependency[Services], issue_id: FromPath[str]) -> FixLinksJSON:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict, cast
 
-from gateway.effect.records import FixArm, FixKind, FixLink
+from gateway.api.effect_json import LinkedFixJSON, linked_fix_json
+from gateway.effect.records import FixArm, FixKind, NamedFix
 from gateway.fixes.issue_fixes import IssueFix
 from gateway.fixes.preview import Credential, FixPreview, PreviewItem
 from gateway.prompts.records import Mode
@@ -72,11 +73,12 @@ class MadeFixJSON(TypedDict):
 
 
 class MadeLiveJSON(TypedDict):
-    """A previewed fix made live: the fix, its link to the issue, whether it already was live (nothing made), and
-    whether it was made as a new version of the issue's live entry of the same title (`revised`)."""
+    """A previewed fix made live: the fix, its link to the issue (as `GET /api/issues/{id}/fixes` lists it), whether
+    it already was live (nothing made), and whether it was made as a new version of the issue's live entry of the
+    same title (`revised`)."""
 
     fix: MadeFixJSON
-    link: FixLink
+    link: LinkedFixJSON
     already_live: bool
     revised: bool
 
@@ -112,12 +114,12 @@ def previews_json(previews: list[FixPreview]) -> PreviewsJSON:
     return {"data": [preview_json(preview) for preview in previews]}
 
 
-def made_live_json(made: IssueFix) -> MadeLiveJSON:
-    """A previewed fix made live, and its link."""
+def made_live_json(made: IssueFix, link: NamedFix) -> MadeLiveJSON:
+    """A previewed fix made live, and its link (made.link named) as every answer about an issue's fixes has it."""
     fix = made.fix
     return {
         "fix": {"kind": fix.kind, "id": fix.fix_id, "version": fix.version, "arm": fix.arm, "label": fix.label},
-        "link": made.link,
+        "link": linked_fix_json(link),
         "already_live": made.again,
         "revised": made.revised,
     }

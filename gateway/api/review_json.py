@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from gateway.api.effect_json import LinkedFixJSON, linked_fix_json
-from gateway.effect.records import FixKind, FixLink, NamedFix
+from gateway.effect.records import FixKind, NamedFix
 from gateway.review.fix_resolution import FixResolution
 from gateway.review.opening import Opened
 from gateway.review.records import (
@@ -173,11 +173,12 @@ class ResolutionFixJSON(TypedDict):
 
 
 class FixResolutionJSON(TypedDict):
-    """A task resolved by a fix: the task, the fix, and its link to the issue (null, with `unlinked_reason`)."""
+    """A task resolved by a fix: the task, the fix, and its link to the issue as `GET /api/issues/{id}/fixes` lists it
+    (null, with `unlinked_reason`)."""
 
     task: ReviewTaskDetailJSON
     fix: ResolutionFixJSON
-    link: FixLink | None
+    link: LinkedFixJSON | None
     unlinked_reason: str | None
 
 
@@ -295,8 +296,9 @@ def task_page_json(detail: ReviewTaskDetail, issues: list[TaskIssue]) -> ReviewT
     return {**task_detail_json(detail), "issues": [task_issue_json(issue) for issue in issues]}
 
 
-def fix_resolution_json(resolution: FixResolution) -> FixResolutionJSON:
-    """A task resolved by a fix: the task, the fix, and its link to the issue (or why there is none)."""
+def fix_resolution_json(resolution: FixResolution, link: NamedFix | None) -> FixResolutionJSON:
+    """A task resolved by a fix: the task, the fix, and its link to the issue (resolution.link named; None: why there
+    is none), as every answer about an issue's fixes has it."""
     return {
         "task": task_detail_json(resolution.task),
         "fix": {
@@ -305,6 +307,6 @@ def fix_resolution_json(resolution: FixResolution) -> FixResolutionJSON:
             "version": resolution.fix_version,
             "label": resolution.fix_label,
         },
-        "link": resolution.link,
+        "link": linked_fix_json(link) if link is not None else None,
         "unlinked_reason": resolution.unlinked_reason,
     }

@@ -326,7 +326,8 @@ class ReviewsController(AdminController):
                 idempotency_key=idempotency_key,
                 choice=data.choice,
             )
-        return created_or_repeated(fix_resolution_json(resolution), resolution.repeated)
+        link = await services.fix_links.name(resolution.link) if resolution.link is not None else None
+        return created_or_repeated(fix_resolution_json(resolution, link), resolution.repeated)
 
 
 def _required(value: str | None, name: str, what: str) -> str:

@@ -214,6 +214,11 @@ class FixLinkService:
         """The issue the fix was most recently linked to (its links follow merges); None when it fixes none."""
         return await self._store.issue_fixed_by(kind, fix_id)
 
+    async def name(self, link: FixLink) -> NamedFix:
+        """`link` as `named` names each link: what people know its fix by, and a knowledge entry's version now."""
+        [named] = await self.named([link])
+        return named
+
     async def named(self, links: Sequence[FixLink]) -> list[NamedFix]:
         """`links` with what people know each fix by: the knowledge entry's title, the prompt version's label."""
         if not links:

@@ -93,7 +93,12 @@ async def test_a_revision_retried_under_its_key_after_another_edit_answers_the_f
     retried = await client.post(url, headers=keyed)
 
     assert retried.status_code == 200, retried.text
-    assert retried.json()["link"] == first.json()["link"] and retried.json()["fix"] == first.json()["fix"]
+    made, repeated = first.json(), retried.json()
+    assert repeated["fix"] == made["fix"]
+    # The first's link, its entry now (entry_version, entry_updated_at) saying the edit made since.
+    link_as_made = {name: value for name, value in made["link"].items() if not name.startswith("entry_")}
+    assert {name: value for name, value in repeated["link"].items() if not name.startswith("entry_")} == link_as_made
+    assert (made["link"]["entry_version"], repeated["link"]["entry_version"]) == (2, 3)
     assert await versions(client, admin_headers, entry_id) == [1, 2, 3]
     entry = (await client.get(f"/api/kb/{entry_id}", headers=admin_headers)).json()
     assert entry["content"] == edit["content"]
