@@ -92,9 +92,12 @@ def serve(args: argparse.Namespace) -> None:
         run_workers(settings, ServeArguments(config, flags, tuple(flags)))
         return
     from gateway.app import create_app
+    from gateway.main_thread_server import serve_until_stopped
 
     # log_config=None: uvicorn's own lines go through the handler prepare_observability set up.
-    uvicorn.run(create_app(settings, serving=True), **{**uvicorn_options(settings), "log_config": None})
+    app = create_app(settings, serving=True)
+    # A clean stop on SIGTERM exits 0, as `--workers N` does (uvicorn.run raised the signal again: 143).
+    serve_until_stopped(uvicorn.Config(app, **{**uvicorn_options(settings), "log_config": None}))
 
 
 def refuse_taken_port(host: str, port: int) -> None:
