@@ -63,6 +63,7 @@ import uvicorn
 from gateway.demo import payloads
 from gateway.demo.fake_background import BackgroundResponses
 from gateway.demo.threaded_server import ThreadedServer
+from gateway.main_thread_server import serve_until_stopped
 
 __all__ = [
     "FakeUpstreamApp",
@@ -111,8 +112,10 @@ class _AbortConnection(Exception):
 
 
 class _QuietAborts(logging.Filter):
+    """Drops uvicorn's traceback of a call the fake ends on purpose: a dropped connection, or one cut by a stop."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], _AbortConnection))
+        return not (record.exc_info and isinstance(record.exc_info[1], _AbortConnection | asyncio.CancelledError))
 
 
 _QUIET_ABORTS = _QuietAborts()
@@ -367,7 +370,12 @@ def run_fake_upstream(
     return RunningFakeUpstream(app or create_fake_upstream(), host, port, loop=loop, http=http).start()
 
 
+# How long the command, stopped, lets the calls in flight finish before it cuts them.
+STOP_GRACE_SECONDS = 1
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Serve the fake upstream on --host and --port until SIGTERM or Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m gateway.demo.fake_upstream", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
@@ -376,10 +384,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--record", action="store_true", help="keep every request in memory (off: benchmarks)")
     args = parser.parse_args(argv)
     print(f"Fake OpenAI upstream on http://{args.host}:{args.port}/v1", flush=True)
-    uvicorn.run(
+    # SIGTERM stops it as Ctrl-C does, exit status 0: uvicorn waited for every open call, and a `hang`, `stall` or
+    # `gated` one never ends; after a second such calls are cut.
+    serve_until_stopped(uvicorn.Config(
         create_fake_upstream(record=args.record),
         host=args.host, port=args.port, loop=args.loop, http=args.http, access_log=False, log_level="warning",
-    )  # fmt: skip
+        timeout_graceful_shutdown=STOP_GRACE_SECONDS,
+    ))  # fmt: skip
 
 
 if __name__ == "__main__":
