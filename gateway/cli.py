@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway.cli_database import prepared_database, upgrade_stopped
+from gateway.cli_database import not_started, prepared_database, upgrade_stopped
 from gateway.cli_help import described
 from gateway.cli_signals import NOTHING_CHANGED, CommandStopped, run_blocking_stoppable, run_stoppable
 from gateway.config import Settings, load_settings
@@ -29,12 +29,6 @@ from gateway.url_text import shown_url
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
 
-# What `serve` stopped before it started says (gateway.cli_signals). A SQLite upgrade runs in a thread the stop
-# waits for, as one transaction: it ends done or rolled back, never half-applied.
-SERVE_NOT_STARTED = (
-    "the gateway did not start: it was still preparing its database (a SQLite schema upgrade is one transaction, "
-    "done whole or not at all); start it again"
-)
 # The settings a command-line flag may give (`--database-url` gives database_url).
 FLAG_SETTINGS = ("host", "port", "database_url", "workers")
 
@@ -56,7 +50,7 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from gateway.observability.startup import prepare_observability
-    from gateway.serve_workers import ServeArguments, run_workers, uvicorn_options
+    from gateway.serve_workers import ServeArguments, run_workers, uvicorn_options, with_database_secrets
 
     # Logs as `log_format` says; with `metrics_dir`, the folder cleared of processes that are gone.
     prepare_observability(settings)
@@ -64,12 +58,17 @@ def serve(args: argparse.Namespace) -> None:
     # Before the database: a second `serve` on a taken port migrated a SQLite file under the running one.
     refuse_taken_port(settings.host, settings.port)
 
-    async def check_database() -> None:
+    flags = {k: v for k, v in _overrides(args).items() if v is not None}
+    given = ServeArguments(str(args.config) if args.config else None, flags, tuple(flags))
+
+    async def check_database() -> ServeArguments:
         async with prepared_database(settings):
             pass
+        # What workers are handed: what was given, and the secrets the database keeps, read as part of the start.
+        return given if settings.workers == 1 else await with_database_secrets(settings, given)
 
     # A stop while the database is checked (one that hangs: up to 10 s), or a SQLite file migrated, is one line.
-    run_stoppable(check_database, SERVE_NOT_STARTED)
+    arguments = run_stoppable(check_database, not_started("the gateway"))
     # Through the log handler, not print: with JSON logs a collector expects every line of stderr to be JSON.
     logging.getLogger("feedgate.serve").info(
         "Feedgate on http://%s:%s/v1 -> %s (%s)",
@@ -87,9 +86,7 @@ def serve(args: argparse.Namespace) -> None:
         for warning in unset_upstream_keys(settings.all_upstreams(), os.environ):
             logging.getLogger("feedgate.config").warning(warning)
     if settings.workers > 1:
-        config = str(args.config) if args.config else None
-        flags = {k: v for k, v in _overrides(args).items() if v is not None}
-        run_workers(settings, ServeArguments(config, flags, tuple(flags)))
+        run_workers(settings, arguments)
         return
     from gateway.app import create_app
     from gateway.main_thread_server import serve_until_stopped

@@ -113,6 +113,15 @@ async def _lost_database(engine: AsyncEngine, exc: Exception) -> DatabaseLost | 
     )
 
 
+def not_started(what: str) -> str:
+    """What a long-running command (`what`: "the gateway", "the worker") stopped while it still prepared its database
+    says. A SQLite upgrade, stopped, is rolled back whole (gateway.store.migrations.env): never half-applied."""
+    return (
+        f"{what} did not start: it was still preparing its database (a SQLite schema upgrade is one transaction, "
+        "done whole or not at all); start it again"
+    )
+
+
 def missing_sqlite_file(database_url: str) -> Path | None:
     """The path of the SQLite file `database_url` names when that file is not there (None: it is, or not SQLite)."""
     url = make_url(database_url)

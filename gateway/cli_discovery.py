@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.cli_database import on_database
+from gateway.cli_database import not_started, on_database
 from gateway.cli_help import described, settings_runner
-from gateway.cli_signals import cancel_on_sigterm, run_stoppable
+from gateway.cli_signals import run_service, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError, check_port, short_secrets
 from gateway.counted import counted
@@ -185,9 +185,9 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
         if not summary.already_running:
             report_pass(summary, as_json)
 
-    async def work(engine: AsyncEngine) -> object:
-        # A pass under way lets go of its lock (gateway.cli_signals); a service's stop, so the status stays 0.
-        cancel_on_sigterm(lambda received: logger.info("stopping: %s received", received.name))
+    async def work(engine: AsyncEngine, started: Callable[[], None]) -> object:
+        # The database is ready: from here a stop is the service's own, status 0 (run_service).
+        started()
         # Its passes' metrics for a scraper (gateway.observability.worker_endpoint), bound before a word
         # is said: a worker refused for a taken port or an old schema had announced itself first.
         endpoint = (
@@ -225,9 +225,13 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
             number_late_rows_periodically(engine, settings.late_numbering_interval),
         ]
 
-    # Ctrl-C, or SIGTERM (cancel_on_sigterm): the passes were cancelled and let go of their locks.
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(on_database(settings, work))
+    # Ctrl-C, or SIGTERM (gateway.cli_signals): the passes are cancelled and let go of their locks; a stop while the
+    # database is still checked or upgraded says so in one line, as serve's.
+    run_service(
+        lambda started: on_database(settings, lambda engine: work(engine, started)),
+        not_started("the worker"),
+        on_stop=lambda received: logger.info("stopping: %s received", received.name),
+    )
 
 
 async def _every_one_of(jobs: list[Awaitable[object]]) -> list[object]:

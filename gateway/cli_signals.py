@@ -1,8 +1,9 @@
 """Stopping a command on SIGTERM as on Ctrl-C: its work is cancelled, so locks are let go and transactions rolled back.
 
 Every one-off command that touches the database runs its work through `run_stoppable`: cluster, prune, erase,
-import, export, keys and user (gateway/cli*.py); `db upgrade`, blocking code running event loops of its own
-(Alembic's), through `run_blocking_stoppable`.
+import, export, keys and user (gateway/cli*.py), and `serve`'s check of its database; `db upgrade`, blocking code
+running event loops of its own (Alembic's), through `run_blocking_stoppable`; `worker`, which runs until stopped,
+through `run_service`, whose stop before it has started is told as theirs.
 
 SIGTERM's default action (a container stop, systemd's) ended the process on the spot: on SQLite a clustering
 or prune lock's row stayed behind, and no pass, prune or erasure ran until it expired (2 hours).
@@ -142,10 +143,62 @@ def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str | Callable[[
     """`asyncio.run(work())`, which SIGTERM or Ctrl-C cancel; then CommandStopped saying `unfinished` (what is
     left as it was and what to do; a callable is asked once the work has stopped, for what it got done), with
     the conventional exit status (143 for SIGTERM, 130 for Ctrl-C)."""
+    try:
+        return _run_cancelled_by_signals(work)
+    except _StoppedBy as stop:
+        said = unfinished if isinstance(unfinished, str) else unfinished()
+        raise CommandStopped(f"stopped by {stop.received.name}: {said}", 128 + stop.received.value) from None
+
+
+def run_service(
+    work: Callable[[Callable[[], None]], Awaitable[object]],
+    not_started: str,
+    on_stop: Callable[[signal.Signals], None] = lambda _received: None,
+) -> None:
+    """Run a long-running command's `work` (`feedgate worker`) until it ends or SIGTERM or Ctrl-C stop it.
+
+    `work` calls the function it is given once it has started (its database checked, or upgraded on SQLite): a
+    stop before that is the start cut short, CommandStopped saying `not_started` (exit 143, 130 for Ctrl-C), as
+    run_stoppable's; after it, the service's own end, exit 0, `on_stop` told of SIGTERM first.
+    """
+    started = False
+
+    def serving() -> None:
+        nonlocal started
+        started = True
+
+    def told(received: signal.Signals) -> None:
+        if started:
+            on_stop(received)
+
+    try:
+        _run_cancelled_by_signals(lambda: work(serving), told)
+    except _StoppedBy as stop:
+        if not started:
+            raise CommandStopped(f"stopped by {stop.received.name}: {not_started}", 128 + stop.received.value) from None
+
+
+class _StoppedBy(Exception):
+    """Work run by `_run_cancelled_by_signals` was stopped by `received`."""
+
+    def __init__(self, received: signal.Signals) -> None:
+        super().__init__(received.name)
+        self.received = received
+
+
+def _run_cancelled_by_signals(
+    work: Callable[[], Awaitable[T]], on_signal: Callable[[signal.Signals], None] = lambda _received: None
+) -> T:
+    """`asyncio.run(work())`, which SIGTERM or Ctrl-C cancel (cancel_on_sigterm, told to `on_signal`); stopped so,
+    _StoppedBy naming the first signal."""
     stopped_by: list[signal.Signals] = []
 
+    def told(received: signal.Signals) -> None:
+        stopped_by.append(received)
+        on_signal(received)
+
     async def main() -> T:
-        cancel_on_sigterm(stopped_by.append)
+        cancel_on_sigterm(told)
         return await work()
 
     try:
@@ -157,9 +210,7 @@ def run_stoppable(work: Callable[[], Awaitable[T]], unfinished: str | Callable[[
         if not stopped_by:
             raise
         logger.debug("after %s", stopped_by[0].name, exc_info=True)
-    received = stopped_by[0]
-    said = unfinished if isinstance(unfinished, str) else unfinished()
-    raise CommandStopped(f"stopped by {received.name}: {said}", 128 + received.value) from None
+    raise _StoppedBy(stopped_by[0])
 
 
 class _Stopped(BaseException):

@@ -18,7 +18,6 @@ A worker whose parent is killed outright stops itself, as on SIGTERM (gateway.pa
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import os
 import shutil
@@ -148,10 +147,10 @@ def worker_app() -> FeedgateApp:
 
 
 def run_workers(settings: Settings, arguments: ServeArguments) -> None:
-    """Serve with `settings.workers` processes on one port until interrupted."""
+    """Serve with `settings.workers` processes on one port until interrupted; `arguments` hold the database's
+    secrets (with_database_secrets), read by `feedgate serve` as it checks its database."""
     import uvicorn
 
-    arguments = asyncio.run(with_database_secrets(settings, arguments))
     os.environ[ARGUMENTS_ENV] = arguments.to_json()
     os.environ[SERVE_PID_ENV] = str(os.getpid())
     metrics_dir = None

@@ -1,7 +1,8 @@
-"""`feedgate serve` stopped while it still checks its database at start says so in one line.
+"""`feedgate serve` and `feedgate worker` stopped while they still check their database at start say so in one line.
 
-A process manager stopping a `serve` whose database hangs (or an operator pressing Ctrl-C at it): Ctrl-C
-printed a KeyboardInterrupt traceback, and SIGTERM ended it on the spot, saying nothing.
+A process manager stopping one whose database hangs (or an operator pressing Ctrl-C at it): Ctrl-C printed a
+KeyboardInterrupt traceback (`serve`) or ended it silently with status 0 (`worker`), and SIGTERM ended either on
+the spot, saying nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 from tests.ports import free_port
 
 FEEDGATE = [sys.executable, "-m", "gateway.cli"]
+# What each command, stopped before it started, calls itself.
+STARTED_AS = {"serve": "the gateway", "worker": "the worker"}
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,9 +36,10 @@ def silent_database() -> Iterator[socket.socket]:
         yield listener
 
 
+@pytest.mark.parametrize("command", ["serve", "worker"])
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
-async def test_serve_stopped_while_it_waits_for_its_database_says_so_in_one_line(
-    silent_database: socket.socket, tmp_path: Path, stop: signal.Signals
+async def test_stopped_while_it_waits_for_its_database_says_so_in_one_line(
+    silent_database: socket.socket, tmp_path: Path, stop: signal.Signals, command: str
 ):
     env = {name: value for name, value in os.environ.items() if not name.startswith("FEEDGATE_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -46,9 +50,9 @@ async def test_serve_stopped_while_it_waits_for_its_database_says_so_in_one_line
         "FEEDGATE_SPOOL_PATH": str(tmp_path / "spool.jsonl"),
         "FEEDGATE_LOG_FORMAT": "text",
     }
-    log = tmp_path / "serve.log"
+    log = tmp_path / f"{command}.log"
     with log.open("w") as output:
-        process = await asyncio.create_subprocess_exec(*FEEDGATE, "serve", env=env, stdout=output, stderr=output)
+        process = await asyncio.create_subprocess_exec(*FEEDGATE, command, env=env, stdout=output, stderr=output)
     # Its connection arriving is the sign that it waits for the database's answer (10 s at most).
     connection, _ = await asyncio.wait_for(asyncio.get_running_loop().sock_accept(silent_database), 60)
     try:
@@ -63,6 +67,6 @@ async def test_serve_stopped_while_it_waits_for_its_database_says_so_in_one_line
     assert "Traceback" not in said, said
     [line] = said.splitlines()
     assert line == (
-        f"feedgate: stopped by {stop.name}: the gateway did not start: it was still preparing its database "
+        f"feedgate: stopped by {stop.name}: {STARTED_AS[command]} did not start: it was still preparing its database "
         "(a SQLite schema upgrade is one transaction, done whole or not at all); start it again"
     )
