@@ -20,6 +20,7 @@ from gateway.config_checks import (
     ConfigError,
     check_port,
     check_spool_path,
+    folded_word,
     serve_warnings,
 )
 from gateway.counted import counted
@@ -308,7 +309,8 @@ def _asked_for_json_logs() -> bool:
     A log collector that was promised JSON lines cannot parse a plain-text typo warning or
     configuration error. (`auto` is left to the settings: before them, lines are text.)
     """
-    return os.environ.get("FEEDGATE_LOG_FORMAT", "").strip().lower() == "json"
+    # Read as the setting reads it (any case: `JSON` is json), so the first line is as the settings will have it.
+    return folded_word(os.environ.get("FEEDGATE_LOG_FORMAT", "")) == "json"
 
 
 def main(argv: list[str] | None = None) -> None:

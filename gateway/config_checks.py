@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import idna
-from pydantic import ValidationError
+from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic_core import InitErrorDetails
 
 from gateway.domain.quoting import quoted
@@ -59,6 +59,24 @@ def off_or_at_least(minimum: float, unit: str) -> Callable[[float], float]:
 
 
 # The characters of an HTTP field name (RFC 9110's token).
+def folded_word(text: str) -> str:
+    """A word setting's value as its words are written: lower case, no spaces around it (`JSON ` is `json`)."""
+    return text.strip().lower()
+
+
+def _word_in_any_case(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    if isinstance(value, str):
+        try:
+            return handler(folded_word(value))
+        except ValidationError:
+            pass  # refused as it was written, which the refusal quotes
+    return handler(value)
+
+
+# A setting that takes one of a few words takes each in any case (`FEEDGATE_LOG_LEVEL=INFO`, as other tools spell
+# it): `Annotated[Literal["auto", "text", "json"], ANY_CASE]`.
+ANY_CASE = WrapValidator(_word_in_any_case)
+
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
+
+from gateway.config_checks import ANY_CASE
 
 # The name `Settings.all_upstreams` gives the default upstream (FEEDGATE_UPSTREAM_URL).
 DEFAULT_UPSTREAM = "default"
@@ -72,10 +74,10 @@ class ReviewGate(BaseModel):
     threshold: float | None = Field(default=None, ge=0, le=1)
     # "audit": the answer goes out at once and a risky one opens a review task; "hold": a risky
     # answer waits for a reviewer (the client polls GET /v1/reviews/{task_id}); None: `review_gate_mode`.
-    mode: Literal["audit", "hold"] | None = None
+    mode: Annotated[Literal["audit", "hold"], ANY_CASE] | None = None
     # Under "hold", what a stream gets (its tokens reach the client before its answer can be judged):
     # "refuse" (400 stream_not_reviewable) or "audit" (goes out, audited when risky); None: `review_gate_streams`.
-    streams: Literal["refuse", "audit"] | None = None
+    streams: Annotated[Literal["refuse", "audit"], ANY_CASE] | None = None
 
 
 # Ordinary text of every kind of character, where a pattern that can match nothing shows it.

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from gateway.config_checks import MAX_HOURS, MAX_SECONDS, browser_origin, http_header_name, off_or_at_least
+from gateway.config_checks import ANY_CASE, MAX_HOURS, MAX_SECONDS, browser_origin, http_header_name, off_or_at_least
 
 
 class FeedbackSettings(BaseModel):
@@ -29,7 +29,7 @@ class FeedbackSettings(BaseModel):
     # Where those posts, and wrong admin API tokens (admin_token_failures_per_minute), are counted: in each
     # gateway process's memory, or in the database, shared by every process on it (one small statement per
     # check); `auto`: the database under `serve --workers N` > 1.
-    rate_limit_scope: Literal["auto", "process", "database"] = "auto"
+    rate_limit_scope: Annotated[Literal["auto", "process", "database"], ANY_CASE] = "auto"
     # Behind a reverse proxy, the header carrying the browser's address; its entries are read from the right,
     # past every trusted proxy's (trusted_proxies): the first that is no trusted proxy's is the browser's.
     feedback_client_address_header: Annotated[str | None, AfterValidator(http_header_name)] = None
@@ -46,11 +46,11 @@ class FeedbackSettings(BaseModel):
     embedding_api_key_env: str | None = "OPENAI_API_KEY"
     # How the bundled model runs: its float ONNX graph in onnxruntime (the same vectors, about twice
     # the texts per second; exported once into `model_cache_dir`) or sentence-transformers (torch).
-    local_embedding_runtime: Literal["onnxruntime", "sentence-transformers"] = "onnxruntime"
+    local_embedding_runtime: Annotated[Literal["onnxruntime", "sentence-transformers"], ANY_CASE] = "onnxruntime"
     # What is embedded per negative interaction (see clustering.documents.DocumentRecipe
     # for the measurement behind the default); parts always join in this order. (Pydantic
     # copies a list default for each instance.)
-    cluster_document_parts: list[Literal["comment", "correction", "question", "answer"]] = Field(
+    cluster_document_parts: list[Annotated[Literal["comment", "correction", "question", "answer"], ANY_CASE]] = Field(
         default=["comment", "correction", "question"], min_length=1
     )
     # LLM titles: with `title_model` set, each new issue (and one whose keywords changed)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from gateway.config_checks import MAX_DAYS, MAX_HOURS, off_or_at_least
+from gateway.config_checks import ANY_CASE, MAX_DAYS, MAX_HOURS, off_or_at_least
 
 
 class FixSettings(BaseModel):
@@ -45,7 +45,7 @@ class FixSettings(BaseModel):
     # weights (the same vectors, ~6 ms); both are made once in the background into
     # `model_cache_dir`, the bundled model answering until then or if that fails. "model" always
     # uses the product's embedder (sentence-transformers, 15-20 ms). Entries always use the product's.
-    knowledge_query_embedder: Literal["onnx-int8", "onnx", "model"] = "onnx-int8"
+    knowledge_query_embedder: Annotated[Literal["onnx-int8", "onnx", "model"], ANY_CASE] = "onnx-int8"
     # Files Feedgate derives from its models (the ONNX export), keyed by the model's hash.
     model_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "feedgate")
     # The system message the entries go in: this header, then each entry through the template

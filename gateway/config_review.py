@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from gateway.config_checks import (
+    ANY_CASE,
     MAX_DAYS,
     MAX_HOURS,
     MAX_MINUTES,
@@ -79,16 +80,16 @@ class ReviewSettings(BaseModel):
     # takes these defaults. A request header `x-feedgate-review: required` marks its answer risky.
     review_gates: list[ReviewGate] = Field(default_factory=list)
     review_gate_threshold: float = Field(default=0.7, ge=0, le=1)
-    review_gate_mode: Literal["audit", "hold"] = "audit"
+    review_gate_mode: Annotated[Literal["audit", "hold"], ANY_CASE] = "audit"
     # Under mode "hold", a stream cannot be held (its tokens reach the client before its answer can be
     # judged): "refuse" answers every stream of the app 400 stream_not_reviewable before any upstream
     # call; "audit" lets an unflagged one through and audits it when risky. A stream flagged
     # `x-feedgate-review: required` is refused either way. A gate entry's `streams` overrides this.
-    review_gate_streams: Literal["refuse", "audit"] = "refuse"
+    review_gate_streams: Annotated[Literal["refuse", "audit"], ANY_CASE] = "refuse"
     # A held answer waits at most this long for a reviewer; a poll after that gets the fallback:
     # "release" the held answer as it is, or "refuse" it (also for a task dismissed undecided).
     review_hold_timeout_minutes: float = Field(default=30, gt=0, le=MAX_MINUTES)
-    review_hold_fallback: Literal["release", "refuse"] = "refuse"
+    review_hold_fallback: Annotated[Literal["release", "refuse"], ANY_CASE] = "refuse"
     # At most this share of an app's last `review_hold_cap_window` gated calls is held; a risky
     # answer beyond it is audited instead (goes out at once, opens a task), so a bad threshold
     # cannot stall an app. Counted in memory, per gateway process.

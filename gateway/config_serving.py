@@ -7,7 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from gateway.config_checks import MAX_PORT, MIN_PORT, check_database_url, check_upstream_names, off_or_at_least
+from gateway.config_checks import (
+    ANY_CASE,
+    MAX_PORT,
+    MIN_PORT,
+    check_database_url,
+    check_upstream_names,
+    off_or_at_least,
+)
 from gateway.config_entries import DEFAULT_UPSTREAM, Upstream, checked_upstream_url
 
 
@@ -28,7 +35,7 @@ class ServingSettings(BaseModel):
     # "passthrough": forward the client's own Authorization header (zero set-up).
     # "gateway": clients present keys issued by `feedgate keys create`; the gateway
     # swaps them for the routed upstream's own key.
-    key_mode: Literal["passthrough", "gateway"] = "passthrough"
+    key_mode: Annotated[Literal["passthrough", "gateway"], ANY_CASE] = "passthrough"
     admin_token: str | None = None
     # Salt for app fingerprints of pass-through keys; generated and kept in the
     # database when not set.
@@ -63,7 +70,7 @@ class ServingSettings(BaseModel):
     upstream_keepalive_timeout: float = Field(default=4.0, gt=0)
     # "aiohttp" (fastest, see gateway/proxy/upstream.py) or "httpx" (httpx's own
     # transport, which honours HTTP(S)_PROXY and friends from the environment).
-    upstream_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
+    upstream_http_client: Annotated[Literal["aiohttp", "httpx"], ANY_CASE] = "aiohttp"
 
     # The writer (gateway.recording.writer) stores at most `writer_batch_size` interactions a turn and wakes at
     # least every `writer_flush_interval` seconds (a few milliseconds at the least: less keeps a core busy); more
@@ -91,8 +98,8 @@ class ServingSettings(BaseModel):
     # Observability (gateway.observability). Logs: "auto" writes human-readable text on a terminal
     # and one JSON object a line anywhere else; "text" or "json" force one. Every line about a
     # proxied call names its interaction id.
-    log_format: Literal["auto", "text", "json"] = "auto"
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Annotated[Literal["auto", "text", "json"], ANY_CASE] = "auto"
+    log_level: Annotated[Literal["debug", "info", "warning", "error"], ANY_CASE] = "info"
     # Metrics of several worker processes: each keeps its values in files in this folder (emptied
     # by `feedgate serve` at start; it becomes PROMETHEUS_MULTIPROC_DIR) and /metrics adds up every
     # process's. Unset: /metrics shows the answering process's own. With `metrics_token` set,
