@@ -64,7 +64,7 @@ def test_a_word_no_case_makes_right_is_refused_listing_the_words(monkeypatch: py
     monkeypatch.setenv("FEEDGATE_LOG_FORMAT", "JSNO")
 
     with pytest.raises(
-        ConfigError, match=r"log_format \(FEEDGATE_LOG_FORMAT\): Input should be 'auto', 'text' or 'json'"
+        ConfigError, match=r"log_format \(FEEDGATE_LOG_FORMAT\): Input should be 'auto', 'text' or 'json'; got 'JSNO'"
     ):
         load_settings()
 
