@@ -7,6 +7,7 @@ import asyncio
 import errno
 import logging
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -330,16 +331,25 @@ def _main(argv: list[str] | None) -> None:
     # And two lines about its SQL dialect whenever it checks the schema, migrations to run or not; an upgrade
     # says what it ran in one line (gateway.store.migrate), each migration's with debug logging.
     logging.getLogger(_ALEMBIC_MIGRATION).addFilter(_without_dialect_notes)
-    args = build_parser().parse_args(argv)
     try:
-        refuse_text_not_utf8(args, sys.argv[1:] if argv is None else argv)
-        args.run(args)
+        _run_command(argv)
     except (ConfigError, CommandStopped) as exc:
         if as_json:
             logging.getLogger("feedgate").error("%s", exc)
         else:
             print(f"feedgate: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_status if isinstance(exc, CommandStopped) else 2) from None
+
+
+def _run_command(argv: list[str] | None) -> None:
+    """The command `argv` names, run; Ctrl-C outside its stoppable work (gateway.cli_signals) is CommandStopped too."""
+    try:
+        args = build_parser().parse_args(argv)
+        refuse_text_not_utf8(args, sys.argv[1:] if argv is None else argv)
+        args.run(args)
+    except KeyboardInterrupt:
+        # Its imports (seconds, for `cluster`), its settings being read: the interpreter printed a traceback.
+        raise CommandStopped(f"stopped by {signal.SIGINT.name}", 128 + signal.SIGINT) from None
 
 
 if __name__ == "__main__":
