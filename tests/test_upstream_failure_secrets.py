@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from proxy_in_process import raw_upstream
-from test_upstream_failures import call_proxy, client_name, submitted  # noqa: F401 - the fixtures
+from test_upstream_failures import call_proxy, client_name  # noqa: F401 - the fixtures
 
 SECRET = "SECRETKEY123"
 
