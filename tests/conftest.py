@@ -9,6 +9,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from numba_cache import SessionNumbaCache
 from onnx_cache import FIXTURE as ONNX_CACHE_FIXTURE
 from onnx_cache import SessionOnnxCache
 from open_connections import SuiteConnections
-from pausing_upstream import CLIENTS
+from pausing_upstream import CLIENTS, PausingUpstream, serving
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +34,7 @@ from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
 from gateway.demo.threaded_server import ThreadedServer
+from gateway.proxy.forward import ProxyApp
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import Exchange
 from gateway.request_limits import bounded_protocol
@@ -230,6 +232,17 @@ async def upstream_client(request: pytest.FixtureRequest) -> AsyncIterator[Upstr
     client = CLIENTS[request.param]()
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def serve(
+    upstream_client: UpstreamClient, submitted: list[Exchange]
+) -> Callable[[PausingUpstream], AbstractAsyncContextManager[ProxyApp]]:
+    """The proxy in process in front of a pausing upstream on a real socket, once with each upstream client.
+
+    `async with serve(upstream) as proxy:` its calls' records go to `submitted`.
+    """
+    return lambda upstream: serving(upstream, upstream_client, submitted)
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ import zlib
 
 import brotli
 import pytest
-from pausing_upstream import FIRST, REST, STREAMED, Client, PausingUpstream, serving
+from pausing_upstream import FIRST, REST, STREAMED, Client, PausingUpstream
 
-from gateway.proxy.upstream import UpstreamClient
-from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
 
 
@@ -33,12 +31,6 @@ def brotli_flushed(*pieces: bytes) -> list[bytes]:
     coded = [compressor.process(piece) + compressor.flush() for piece in pieces]
     coded[-1] += compressor.finish()
     return coded
-
-
-@pytest.fixture
-def serve(upstream_client: UpstreamClient, submitted: list[Exchange]):
-    """The proxy in front of an upstream on a real socket."""
-    return lambda upstream: serving(upstream, upstream_client, submitted)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", None])

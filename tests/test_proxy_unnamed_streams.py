@@ -11,19 +11,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from pausing_upstream import FIRST, NOT_STREAMED, REST, STREAMED, Client, PausingUpstream, chunk, serving
+from pausing_upstream import FIRST, NOT_STREAMED, REST, STREAMED, Client, PausingUpstream, chunk
 from proxy_in_process import passthrough_proxy, raw_upstream
 
 from gateway.proxy.relay import GatewayStopped
-from gateway.proxy.upstream import UpstreamClient
-from gateway.recording.exchange import Exchange
 from gateway.recording.record import build_interaction_row
-
-
-@pytest.fixture
-def serve(upstream_client: UpstreamClient, submitted: list[Exchange]):
-    """The proxy in front of an upstream on a real socket."""
-    return lambda upstream: serving(upstream, upstream_client, submitted)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "text/plain; charset=utf-8", None, "Text/Event-Stream"])
