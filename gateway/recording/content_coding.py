@@ -36,10 +36,12 @@ class UnreadableCoding(Exception):
 
 
 class Decoded(NamedTuple):
-    """An answer's decoded bytes (None: corrupt, or cut short) and whether decoding stopped at the bound."""
+    """An answer's decoded bytes (None: corrupt, or cut short), whether decoding stopped at the bound, and
+    whether its coded bytes ended before their coding did (`short`: only when `keep_cut_off` kept them)."""
 
     body: bytes | None
     cut: bool
+    short: bool = False
 
 
 def decoded_content(
@@ -49,25 +51,29 @@ def decoded_content(
 
     Its body is None when the coded bytes are corrupt, or cut short and `keep_cut_off` is false (a whole
     answer cut short is not the answer; a stream's events that had arrived are, as servers flush each
-    one). Past `max_bytes` it holds the first `max_bytes` and `cut` is true.
+    one); kept, `short` says so, and without `keep_cut_off` the body would have been None (a reader that
+    learns only from the bytes whether they are a stream decodes once). Past `max_bytes` it holds the
+    first `max_bytes` and `cut` is true.
     Raises UnreadableCoding, before any work, for a coding Feedgate cannot undo.
     """
     codings = [_ALIASES.get(coding, coding) for coding in _codings(content_encoding)]
     unreadable = [coding for coding in codings if coding not in _READABLE]
     if unreadable:
         raise UnreadableCoding(content_encoding.strip().lower())
-    cut = False
+    cut = short = False
     try:
         for coding in reversed(codings):
             decoded, whole = _undo(coding, body, max_bytes)
             if len(decoded) >= max_bytes and not whole:
                 cut = True  # stopped here: the codings under this one are read as far as it got
-            elif not whole and not keep_cut_off and not cut:
-                return Decoded(None, False)
+            elif not whole and not cut:
+                if not keep_cut_off:
+                    return Decoded(None, False)
+                short = True
             body = decoded[:max_bytes]
     except _CORRUPT:
         return Decoded(None, False)
-    return Decoded(body, cut)
+    return Decoded(body, cut, short)
 
 
 def _codings(content_encoding: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from gateway.exact_json import exactly_parsed, loads_exact
-from gateway.recording.content_coding import MAX_DECODED_BYTES, UnreadableCoding, decoded_content
+from gateway.recording.content_coding import MAX_DECODED_BYTES, Decoded, UnreadableCoding, decoded_content
 from gateway.recording.exchange import MAX_RECORDED_BYTES, Exchange
 from gateway.recording.identifiers import FINISH_REASON_CHARS, IDENTIFIER_CHARS, end_user_id, fitted_identifier
 from gateway.recording.reassembly import (
@@ -164,9 +164,10 @@ def _decoded_body(exchange: Exchange, asked: bool) -> tuple[bytes, str | None, b
         # but its start, when the proxy kept no more, is stored as it reads (a JSON answer's raw start).
         keep_cut_off = raw_cut or named_event_stream(exchange.content_type)
         decoded = decoded_content(body, exchange.content_encoding, keep_cut_off=keep_cut_off or asked)
-        if asked and not keep_cut_off and decoded.body is not None and not looks_like_events(decoded.body):
-            # Not a stream by the rule: a whole answer cut short is not the answer (read again, unkept if cut).
-            decoded = decoded_content(body, exchange.content_encoding)
+        if asked and not keep_cut_off and decoded.short and not looks_like_events(decoded.body or b""):
+            # Not a stream by the rule: a whole answer cut short is not the answer. Told by `short`, from the
+            # one decoding: decoding it again to learn so doubled the work for every compressed JSON error.
+            decoded = Decoded(None, False)
     except UnreadableCoding as exc:
         # Its bytes, stored as they are, would read as mojibake.
         message = f"the answer came in content-encoding {exc.content_encoding!r}, which Feedgate cannot decode"

@@ -9,6 +9,7 @@ import brotli
 import orjson
 import pytest
 
+from gateway.recording.content_coding import decoded_content
 from gateway.recording.record import build_interaction_row
 
 from .exchanges import CHAT_COMPLETION, exchange
@@ -72,3 +73,13 @@ def test_a_stack_holding_a_coding_feedgate_cannot_read_is_not_recorded_and_says_
     assert row["error"] == (
         "the answer came in content-encoding 'gzip, compress', which Feedgate cannot decode: not recorded"
     )
+
+
+def test_an_answer_cut_short_and_kept_says_it_is_short_and_a_whole_one_does_not():
+    # The recorder tells from this one decoding whether a kept answer that holds no events was whole.
+    coded = gzip.compress(ANSWER * 50)
+
+    kept = decoded_content(coded[: len(coded) // 2], "gzip", keep_cut_off=True)
+    whole = decoded_content(coded, "gzip", keep_cut_off=True)
+
+    assert (kept.short, kept.body is not None, whole.short) == (True, True, False)

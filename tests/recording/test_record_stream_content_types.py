@@ -7,11 +7,13 @@ Some OpenAI-compatible servers send a stream as `text/event-stream; charset=utf-
 
 from __future__ import annotations
 
+import gzip
 import zlib
 
 import orjson
 import pytest
 
+from gateway.recording.content_coding import decoded_content
 from gateway.recording.record import build_interaction_row
 
 from .exchanges import CHAT_REQUEST, exchange
@@ -86,3 +88,22 @@ def test_a_compressed_json_answer_to_a_stream_request_cut_short_is_stored_withou
     )
 
     assert (row["response"], row["response_text"]) == (None, None)
+
+
+def test_a_compressed_json_error_answering_a_stream_request_is_decoded_once(monkeypatch):
+    # The writer decoded it as a stream that may be cut short, found no events, and decoded it all again
+    # to learn whether it was whole: twice the work for every such error (up to 128 MiB of a bomb's).
+    decodings = []
+
+    def counted_decoding(*args, **kwargs):
+        decodings.append(args[1])
+        return decoded_content(*args, **kwargs)
+
+    monkeypatch.setattr("gateway.recording.record.decoded_content", counted_decoding)
+    error = orjson.dumps({"error": {"message": "overloaded", "type": "server_error"}})
+
+    row = build_interaction_row(
+        exchange(request=STREAMED, body=gzip.compress(error), content_encoding="gzip", status_code=503)
+    )
+
+    assert (row["error"], decodings) == ("overloaded", ["gzip"])

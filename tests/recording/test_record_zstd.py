@@ -49,7 +49,7 @@ def test_a_zstd_answer_of_several_frames_is_decoded_whole():
     text = orjson.dumps(CHAT_COMPLETION)
     body = compressor.compress(text[:40]) + compressor.compress(text[40:])
 
-    assert decoded_content(body, "zstd") == (text, False)
+    assert decoded_content(body, "zstd") == (text, False, False)
 
 
 def test_a_zstd_answer_cut_short_is_stored_without_a_response():
@@ -76,4 +76,4 @@ def test_zstd_decoding_stops_at_the_bound_and_says_it_cut():
 def test_a_zstd_answer_exactly_at_the_bound_is_whole():
     decoded = decoded_content(zstandard.ZstdCompressor().compress(b"a" * 1000), "zstd", max_bytes=1000)
 
-    assert decoded == (b"a" * 1000, False)
+    assert decoded == (b"a" * 1000, False, False)
