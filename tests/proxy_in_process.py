@@ -1,4 +1,4 @@
-"""The proxy alone, in process: one default upstream, pass-through keys, calls handed to `submit`."""
+"""The proxy alone, in process: one default upstream, pass-through keys (or gateway keys), calls handed to `submit`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import Exchange
+from gateway.store.keys import LiveKey
 
+# The default upstream's own key, which a gateway-key proxy sends in place of the app's.
+UPSTREAM_KEY = b"Bearer sk-upstream-own"
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -53,3 +56,21 @@ async def raw_upstream(
     finally:
         server.close()
         await server.wait_closed()
+
+
+def gateway_key_proxy(
+    url: str, client: UpstreamClient, submit: Callable[[Exchange], Any], keys: dict[str, LiveKey]
+) -> ProxyApp:
+    """A ProxyApp in gateway-key mode taking the issued `keys` (value: key), forwarding to `url` with UPSTREAM_KEY."""
+
+    async def lookup(token: str) -> LiveKey | None:
+        return keys.get(token)
+
+    return ProxyApp(
+        router=UpstreamRouter([Upstream(name="default", url=url)]),
+        resolver=CallerResolver(mode="gateway", salt="s", lookup_gateway_key=lookup),
+        client=client,
+        submit=submit,
+        upstream_authorization={"default": UPSTREAM_KEY},
+        max_request_bytes=1 << 20,
+    )

@@ -40,6 +40,27 @@ class Caller:
     gateway_key_id: str | None = None
 
 
+# Who a browser's CORS preflight is, in either key mode: nobody's app, and no key sent upstream for it.
+PREFLIGHT_CALLER = Caller(ANONYMOUS_APP)
+# The headers that make an OPTIONS request a CORS preflight (Fetch standard, "CORS-preflight request").
+_PREFLIGHT_HEADERS = frozenset({b"origin", b"access-control-request-method"})
+# What a preflight never carries: credentials, a body.
+_NOT_IN_A_PREFLIGHT = frozenset({b"authorization", b"transfer-encoding"})
+
+
+def is_cors_preflight(method: str, headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """Whether a request is a browser's CORS preflight: OPTIONS naming its Origin and the method to come, no key, no body."""
+    if method != "OPTIONS":
+        return False
+    named = set()
+    for name, value in headers:
+        if name in _NOT_IN_A_PREFLIGHT or (name == b"content-length" and value.strip() != b"0"):
+            return False
+        if name in _PREFLIGHT_HEADERS:
+            named.add(name)
+    return len(named) == len(_PREFLIGHT_HEADERS)
+
+
 def bearer_token(authorization: str | bytes | None) -> str | None:
     """The token of a `Bearer` Authorization value, if there is one."""
     if authorization is None:

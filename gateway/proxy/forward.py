@@ -22,7 +22,13 @@ from gateway.config_entries import Upstream
 from gateway.observability.context import INTERACTION_ID
 from gateway.observability.request_metrics import RequestMetrics, request_metrics
 from gateway.proxy.call import ProxyCall
-from gateway.proxy.credentials import CallerResolver, KeyLookupUnavailable, UnknownKey
+from gateway.proxy.credentials import (
+    PREFLIGHT_CALLER,
+    CallerResolver,
+    KeyLookupUnavailable,
+    UnknownKey,
+    is_cors_preflight,
+)
 from gateway.proxy.decide_call import body_to_forward
 from gateway.proxy.forward_upstream import WATCH_CLIENT_AFTER_SECONDS, UpstreamForwarder
 from gateway.proxy.headers import (
@@ -151,11 +157,15 @@ class ProxyApp:
             try:
                 caller = await self._resolver.resolve(authorization)
             except UnknownKey as exc:
-                # Refused before anything is recorded: the answer names no interaction.
-                message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
-                await send_error(send, 401, message, "invalid_api_key", [])
-                self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
-                return
+                if not is_cors_preflight(scope["method"], request_headers):
+                    # Refused before anything is recorded: the answer names no interaction.
+                    message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
+                    await send_error(send, 401, message, "invalid_api_key", [])
+                    self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
+                    return
+                # A browser never sends a key with its preflight: refused, it reported a CORS failure, not a key,
+                # and the page's call never went. It goes upstream as in pass-through mode, with no key at all.
+                caller = PREFLIGHT_CALLER
             except KeyLookupUnavailable as exc:
                 # As the other endpoints answer an outage: 503 with Retry-After, in OpenAI's shape.
                 await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
