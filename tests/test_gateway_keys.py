@@ -146,3 +146,15 @@ async def test_the_key_a_call_came_with_is_listed_as_last_used_then(keyed, fake_
     assert row["gateway_key_id"] == used.id
     listed = {key.id: key.last_used_at for key in await app.services.keys.list()}
     assert listed == {used.id: row["created_at"], idle.id: None}
+
+
+async def test_a_browsers_preflight_reaches_the_upstream_without_a_key(keyed, fake_upstream):
+    # The whole gateway: the preflight takes the proxy's path, as a call does (tests/test_proxy_cors_preflight.py).
+    _, http = keyed
+    preflight = {"origin": "https://app.example", "access-control-request-method": "POST"}
+
+    response = await http.options("/v1/chat/completions", headers=preflight)
+
+    assert response.status_code != 401
+    sent = fake_upstream.app.requests[-1]
+    assert (sent.method, "authorization" in sent.headers) == ("OPTIONS", False)
