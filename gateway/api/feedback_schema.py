@@ -221,8 +221,9 @@ RESPONSES = {
         "while it was on its way; nothing is stored."
     ),
     410: openai_error(
-        "interaction_erased: a token post on an answer erased with the data of the end user its token names "
-        "(an erasure on request, or a call of theirs still on its way then, never to be stored); nothing is stored."
+        "interaction_erased: a token post on an answer erased with the data of the end user its token names, or "
+        "an app-key post on one erased with the end user its user_id names (an erasure on request after the call "
+        "began, or a call of theirs still on its way then, never to be stored); nothing is stored."
     ),
     413: openai_error("request_too_large: the body is over 1 MiB."),
     415: openai_error(

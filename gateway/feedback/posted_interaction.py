@@ -42,8 +42,12 @@ class PostedInteractions:
         self._clock = clock
         self._erasure_of = erasure_of
 
-    async def find(self, named: str, submitter: Submitter) -> Interaction:
-        """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's."""
+    async def find(self, named: str, submitter: Submitter, named_user: str | None = None) -> Interaction:
+        """The interaction a post is about: a token's own (which it may name by the upstream's id), or the app's.
+
+        `named_user` is the post's `user_id`: an app's key is trusted to name its users, so an app's post on an
+        answer not stored, naming a user erased after the call began, is told the answer was erased (410).
+        """
         # Upstreams may reuse their ids: looked up across apps, one app's post could land on another's
         # interaction (and be refused) or a token's on an older namesake.
         if submitter.token is not None:
@@ -53,7 +57,7 @@ class PostedInteractions:
             return await self._interaction(named, vouched=False, app=submitter.app)
         except FeedbackRefused:
             # Not among the app's own: another app's interaction is refused as such, not as missing.
-            return await self._interaction(named, vouched=False)
+            return await self._interaction(named, vouched=False, bound_user=named_user)
 
     async def _interaction(
         self, interaction_id: str, *, vouched: bool, app: str | None = None, bound_user: str | None = None
@@ -64,11 +68,15 @@ class PostedInteractions:
         # (bounded) for that too, rather than tell the browser the answer does not exist.
         interaction = await self._interactions.find(interaction_id, app)
         age = _age_seconds(interaction_id, self._clock())
+        if interaction is None and not vouched:
+            # Only when the post names a user (the app's `user_id`): before that, "not stored yet" read as "wait".
+            await self._refuse_erased(interaction_id, bound_user, "the post's 'user_id' names")
         if interaction is None and not vouched and age is not None and age < STILL_STREAMING_SECONDS:
             # An app's post does not wait, but the id its answer's header gave is not wrong: say why it is unknown.
             message = (
                 f"no interaction with id {quoted(interaction_id)} is stored yet: a streamed answer is stored when its "
-                "stream ends; post its feedback once the app has read the stream to its end"
+                "stream ends; post its feedback once the app has read the stream to its end (an answer erased on "
+                "request is not stored either: name its end user in 'user_id' to be told so)"
             )
             raise FeedbackRefused(404, message, "interaction_not_found")
         if interaction is not None or not vouched:
@@ -99,13 +107,16 @@ class PostedInteractions:
             raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
         return _found(interaction, interaction_id)
 
-    async def _refuse_erased(self, interaction_id: str, bound_user: str | None) -> None:
-        """FeedbackRefused (410) when the token's end user was erased after the call began: its answer is gone for good.
+    async def _refuse_erased(
+        self, interaction_id: str, bound_user: str | None, naming: str = "its feedback token names"
+    ) -> None:
+        """FeedbackRefused (410) when the post's end user was erased after the call began: its answer is gone for good.
 
         An erasure records its user, by keyed hash, with its time (gateway.store.erased_users); from then on every
         call of theirs made before it is deleted or, still on its way, dropped where it would be stored. The token
-        binds the user, and the call's id (a UUIDv7) says when it began, so no copy of what was erased is needed.
-        A token binding nobody (v1) cannot tell: its post waits as before.
+        binds the user (an app's post names it in `user_id`), and the call's id (a UUIDv7) says when it began, so no
+        copy of what was erased is needed. A token binding nobody cannot tell: its post waits as before (the
+        `user_id` its browser sends is only a claim, and would tell any browser whether a user it names was erased).
         """
         began = _began(interaction_id)
         if bound_user is None or began is None or self._erasure_of is None:
@@ -115,8 +126,8 @@ class PostedInteractions:
         # erasure's millisecond counts as erased (its row is dropped unless made after the erasure's instant).
         if erased_at is not None and erased_at >= began:
             message = (
-                f"the answer of interaction {quoted(interaction_id)} was erased with the data of the end user its "
-                "feedback token names (an erasure on request); it takes no more feedback"
+                f"the answer of interaction {quoted(interaction_id)} was erased with the data of the end user "
+                f"{naming} (an erasure on request after the call began); it takes no more feedback"
             )
             raise FeedbackRefused(410, message, "interaction_erased")
 

@@ -100,7 +100,7 @@ class FeedbackService:
             retry_after = limited.retry_after
             raise FeedbackRefused(429, limited.message, "rate_limit_exceeded", retry_after=retry_after) from None
         try:
-            interaction = await self._posted.find(submission.interaction_id, submitter)
+            interaction = await self._posted.find(submission.interaction_id, submitter, submission.user_id)
             authorize(submitter, submission.interaction_id, interaction)
             refuse_unknown_choice(submission, interaction)
             event = self._event(submission, interaction, submitter, received)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 import uuid_utils
-from feedback_helpers import error_of
+from feedback_helpers import APP_KEY, error_of
 from sqlalchemy import func, select
 
 from gateway.feedback import posted_interaction
@@ -81,3 +81,48 @@ async def test_a_call_made_after_its_user_was_erased_is_still_waited_for(post_fe
 
     assert posted.status_code == 409, posted.text
     assert error_of(posted)["code"] == "interaction_in_progress"
+
+
+async def test_an_app_post_naming_the_erased_user_of_a_young_answer_is_answered_410(
+    answer, post_feedback, gateway, engine
+):
+    # The app posts with its own key a minute after the answer; carol was erased on request meanwhile.
+    given = await answer(user="carol")
+    await gateway.services.writer.flush()
+    await erase_end_user(engine, "carol", "dpo", [], via="test")
+
+    body = {"interaction_id": given.interaction_id, "thumbs": "down", "user_id": "carol"}
+    posted = await post_feedback(body, key=APP_KEY)
+
+    assert posted.status_code == 410, posted.text
+    assert error_of(posted)["code"] == "interaction_erased"
+    assert "not stored yet" not in error_of(posted)["message"]
+    assert await stored_events(engine) == 0
+
+
+async def test_an_app_post_naming_a_user_erased_before_the_call_began_is_still_not_found(
+    post_feedback, gateway, engine
+):
+    await erase_end_user(engine, "carol", "dpo", [], via="test")
+    # Carol came back: this call of hers began after the erasure and is still streaming.
+    streaming = str(uuid_utils.uuid7())
+
+    posted = await post_feedback({"interaction_id": streaming, "thumbs": "up", "user_id": "carol"}, key=APP_KEY)
+
+    assert posted.status_code == 404, posted.text
+    assert error_of(posted)["code"] == "interaction_not_found"
+
+
+async def test_an_app_post_naming_no_user_on_an_erased_young_answer_is_told_it_may_be_erased(
+    answer, post_feedback, gateway, engine
+):
+    # Nothing tells whose answer it was: the erasure record names users, not interactions. The 404 says both causes.
+    given = await answer(user="carol")
+    await gateway.services.writer.flush()
+    await erase_end_user(engine, "carol", "dpo", [], via="test")
+
+    posted = await post_feedback({"interaction_id": given.interaction_id, "thumbs": "down"}, key=APP_KEY)
+
+    assert posted.status_code == 404, posted.text
+    assert "erased" in error_of(posted)["message"]
+    assert "'user_id'" in error_of(posted)["message"]
