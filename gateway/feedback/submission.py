@@ -223,7 +223,7 @@ def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidSubmission(f"'{field}' must be a string", field)
+        raise InvalidSubmission(_not_a_string(field, value), field)
     if len(value) > max_chars:
         raise TextTooLong(field, len(value), max_chars)
     _refuse_nul(value, field)
@@ -235,12 +235,34 @@ def _identifier(payload: dict[str, Any], field: str, max_chars: int = MAX_IDENTI
     value = payload.get(field)
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        raise InvalidSubmission(_not_a_string(field, value), field)
+    if not value.strip():
         raise InvalidSubmission(f"'{field}' must be a non-empty string", field)
     if len(value) > max_chars:
         raise InvalidSubmission(f"'{field}' is longer than {max_chars} characters", field)
     _refuse_nul(value, field)
     return value
+
+
+def _not_a_string(field: str, value: Any) -> str:
+    """What a string field sent as another JSON type is told: the field, the type that came, and what to send."""
+    # bool before int: true is an int in Python.
+    kind = next(name for types, name in _JSON_KINDS if isinstance(value, types))
+    said = f"'{field}' must be a string, not {kind} ({shown_value(value)})"
+    # An id kept as a number in the app (a database key): the fix is the quotes, so say it with them.
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return f'{said}: send it in quotes, "{shown_value(value)}"' if number else said
+
+
+# The JSON types a parsed body holds, as a refusal names them.
+_JSON_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "a boolean"),
+    ((int, float), "a number"),
+    (list, "an array"),
+    (dict, "an object"),
+    (object, "a value of another type"),
+)
 
 
 def _user_id(payload: dict[str, Any]) -> str | None:

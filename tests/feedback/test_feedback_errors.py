@@ -114,7 +114,7 @@ async def test_text_must_be_a_string(given, post_feedback, field):
     response = await post_feedback({"interaction_id": given.interaction_id, field: 42}, token=given.token)
 
     assert response.status_code == 422
-    assert error_of(response)["message"] == f"'{field}' must be a string"
+    assert error_of(response)["message"] == f"'{field}' must be a string, not a number (42): send it in quotes, \"42\""
 
 
 async def test_nul_characters_are_refused_on_every_store(given, post_feedback):

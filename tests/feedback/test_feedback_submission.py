@@ -54,6 +54,32 @@ def test_identifiers_are_non_empty_strings(field, value):
     assert refused.value.field == field
 
 
+@pytest.mark.parametrize("field", ["interaction_id", "user_id", "idempotency_key", "comment", "correction"])
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        (42, "a number (42)"),
+        (4.5, "a number (4.5)"),
+        (True, "a boolean (true)"),
+        ([1], "an array ([1])"),
+        ({"id": 1}, 'an object ({"id":1})'),
+    ],
+)
+def test_a_string_field_sent_as_another_json_type_is_told_which_type_came_and_which_is_wanted(field, value, sent):
+    with pytest.raises(InvalidSubmission) as refused:
+        parse(thumbs="up", **{field: value})
+
+    assert refused.value.field == field
+    assert refused.value.message.startswith(f"'{field}' must be a string, not {sent}")
+
+
+def test_a_user_id_sent_as_a_number_is_told_to_send_it_in_quotes():
+    with pytest.raises(InvalidSubmission) as refused:
+        parse(thumbs="up", user_id=42)
+
+    assert refused.value.message == """'user_id' must be a string, not a number (42): send it in quotes, "42\""""
+
+
 @pytest.mark.parametrize("body", [b'{"thumbs": "up"}', b'{"interaction_id": null, "thumbs": "up"}'])
 def test_a_post_without_a_token_must_name_its_interaction(body):
     with pytest.raises(InvalidSubmission) as refused:
