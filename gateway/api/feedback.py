@@ -65,6 +65,7 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
             body,
             authorization=request.headers.get("authorization"),
             token=request.headers.get(TOKEN_HEADER),
+            content_type=request.headers.get("content-type"),
             client_address=client_address(
                 request, services.settings.feedback_client_address_header, services.settings.trusted_proxies
             ),

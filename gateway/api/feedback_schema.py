@@ -228,7 +228,8 @@ RESPONSES = {
     413: openai_error("request_too_large: the body is over 1 MiB."),
     415: openai_error(
         "unsupported_content_encoding: the body came compressed (a Content-Encoding other than identity); "
-        "send the JSON uncompressed."
+        "send the JSON uncompressed. unsupported_media_type: a body that is not JSON, sent with a Content-Type "
+        "that is not JSON (a form, plain text); send the JSON object with 'Content-Type: application/json'."
     ),
     422: openai_error(
         "invalid_feedback: a field breaks a rule (param names it): not a JSON object, an unknown field, no "

@@ -14,9 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
 
-from gateway.domain.quoting import quoted
-
-JSON = "application/json"
+from gateway.json_media_type import JSON, is_json, json_please
 
 
 class UnsupportedMediaType(ClientException):
@@ -31,16 +29,10 @@ def takes_json_body(handler: BaseRouteHandler) -> bool:
     return "data" in handler.parsed_fn_signature.parameters
 
 
-def is_json(content_type: str) -> bool:
-    """Whether a Content-Type header names JSON: application/json or a `+json` type, any parameters aside."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == JSON or (media_type.startswith("application/") and media_type.endswith("+json"))
-
-
 def refuse_bodies_not_sent_as_json(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """A guard: UnsupportedMediaType for a handler's JSON body sent with another Content-Type."""
     content_type = connection.headers.get("content-type")
     if content_type is None or is_json(content_type) or not takes_json_body(handler):
         return
-    said = f"{UnsupportedMediaType.detail}, not {quoted(content_type)}"
+    said = json_please(content_type)
     raise UnsupportedMediaType(detail=said, extra=[{"key": "content-type", "message": said, "source": "header"}])

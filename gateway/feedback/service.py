@@ -18,6 +18,7 @@ from gateway.feedback.refused import FeedbackRefused
 from gateway.feedback.submission import InvalidSubmission, MalformedBody, Submission, TextTooLong, parse_submission
 from gateway.feedback.submitters import Submitter, authorize, refuse_a_different_post, refuse_unknown_choice, voice
 from gateway.feedback.token import ExpiredToken, FeedbackTokens, InvalidToken, looks_like_token
+from gateway.json_media_type import is_json, json_please
 from gateway.observability.metrics import record_feedback
 from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
 from gateway.store.feedback import EndUserErased, FeedbackFilter, FeedbackStore, InteractionRemoved
@@ -62,11 +63,18 @@ class FeedbackService:
         self._on_recorded = on_recorded
 
     async def record(
-        self, body: bytes, *, authorization: str | None, token: str | None, client_address: str | None = None
+        self,
+        body: bytes,
+        *,
+        authorization: str | None,
+        token: str | None,
+        client_address: str | None = None,
+        content_type: str | None = None,
     ) -> Recorded:
         """Store the feedback in `body`; raises FeedbackRefused with the status and reason otherwise.
 
-        `client_address` is the posting browser's, for the per-address rate limit of token posts.
+        `client_address` is the posting browser's, for the per-address rate limit of token posts; `content_type` the
+        post's Content-Type header (a body that is not JSON, sent as something else, is told to send JSON: 415).
         """
         # When the post came: the event's time, so a voter's posts stay in the order they were sent (two waiting for
         # a stream to be stored found it in their own order, and the vote sent first could end up current), and an
@@ -81,9 +89,10 @@ class FeedbackService:
                 submission = parse_submission(body, self._max_text_chars, named)
             except TextTooLong as exc:
                 raise FeedbackRefused(422, exc.message, "feedback_text_too_long", exc.field) from None
+            except MalformedBody as exc:
+                raise _malformed(exc, content_type) from None
             except InvalidSubmission as exc:
-                status = 400 if isinstance(exc, MalformedBody) else 422
-                raise FeedbackRefused(status, exc.message, "invalid_feedback", exc.field) from None
+                raise FeedbackRefused(422, exc.message, "invalid_feedback", exc.field) from None
             # Only a well-formed post counts against its token's or app's limit: a developer fixing a
             # misspelt field kept seeing 429s that hid the 422 saying what to fix. A flood of bad posts
             # from one browser is still held by the per-address limit, counted before any of this.
@@ -250,3 +259,15 @@ class FeedbackService:
             max_submissions=self._limits.max_submissions_per_token,
             at=event["created_at"],
         )
+
+
+def _malformed(exc: MalformedBody, content_type: str | None) -> FeedbackRefused:
+    """The refusal of a body that is not JSON: 415 asking for JSON when it was not sent as JSON (a form, plain text)."""
+    # The fix for a form is to send JSON, not to mend it. A JSON body under another type is read (`curl -d '{...}'`
+    # labels it a form); credentials are checked first, so an HTML form's post stays the 401 it was.
+    if content_type is None or is_json(content_type):
+        return FeedbackRefused(400, exc.message, "invalid_feedback", exc.field)
+    example = '{"interaction_id": "…", "thumbs": "up"}'
+    return FeedbackRefused(
+        415, f"{json_please(content_type)} (a JSON object such as {example})", "unsupported_media_type"
+    )

@@ -176,6 +176,7 @@ async def test_the_documented_model_does_not_parse_the_body_the_endpoint_does(cl
         (403, "invalid_feedback_token"),
         (409, "end_user_erased"),
         (410, "interaction_erased"),
+        (415, "unsupported_media_type"),
         (422, "feedback_text_too_long"),
     ],
 )
