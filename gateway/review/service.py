@@ -25,9 +25,9 @@ from gateway.review.levels import ServiceLevels
 from gateway.review.opening import Opened, OpenRequest, plan_opening
 from gateway.review.records import UNFINISHED, Priority, ReviewTaskDetail, Source, SuggestedAction
 from gateway.review.reviewer_text import note_text, redacted_request
-from gateway.review.suggestion import example_ids, suggest
 from gateway.review.task_decisions import ReviewDecisions
 from gateway.review.task_requests import TaskAsked, check_manual_request, open_request, person
+from gateway.review.weighing import WEIGHINGS, Reweigh, check_weighed, weigh
 from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
 from gateway.store.issue_edits import IssueEditStore
@@ -39,17 +39,7 @@ from gateway.store.reviews import ReviewFilter, ReviewStore
 
 # How many open tasks of merged issues one request hands over at most; the next pass hands over any left.
 MAX_HANDED_OVER = 100
-# How many times an opening reads its suggestion again when an issue's complaints changed before its lock, at most.
-WEIGHINGS = 3
 Row = dict[str, Any]
-
-
-class _Reweigh(Exception):
-    """The interactions an opening concerns, read under its lock, are not those its suggestion weighed: weigh these."""
-
-    def __init__(self, wanted: tuple[str, ...]) -> None:
-        super().__init__("the interactions changed since the suggestion was read")
-        self.wanted = wanted
 
 
 class ReviewService(ReviewDecisions):
@@ -150,35 +140,38 @@ class ReviewService(ReviewDecisions):
         issue page asks.
         """
         request = await self._on_holder(request)
-        weighed = await self._weighed(request)
+        wanted = await self._weighed(request)
         for _ in range(WEIGHINGS):
             try:
-                return await self._open_weighed(request, weighed, suggested_action, key)
-            except _Reweigh as changed:
-                weighed = changed.wanted
+                return await self._open_weighed(request, wanted, suggested_action, key)
+            except Reweigh as changed:
+                wanted = changed.wanted
         raise TaskConflict(
-            f"the complaints of issue {request.issue_id} changed {WEIGHINGS} times while the task was being opened "
-            "(a clustering pass is moving them): nothing was opened, send the request again"
+            f"what the task concerns changed {WEIGHINGS} times while it was being opened (a clustering pass or other "
+            "openings are moving its interactions): nothing was opened, send the request again"
         )
 
     async def _open_weighed(
         self,
         request: OpenRequest,
-        weighed: tuple[str, ...],
+        weighed_ids: tuple[str, ...],
         suggested_action: SuggestedAction | None,
         key: KeyClaim | None,
     ) -> OpenResult | None:
-        """One try at `_write`'s opening, its suggestion (unless given) weighing `weighed`: _Reweigh, writing nothing,
-        when the interactions the task concerns, read under the opening's lock, are other ones (an issue's complaints
-        changed since they were read for the suggestion), so the suggestion weighs what the task is opened with."""
+        """One try at `_write`'s opening, its suggestion (unless given) weighing `weighed_ids` and the open task they would
+        join: Reweigh, writing nothing, when the opening as read under its lock is another (gateway.review.weighing),
+        so the suggestion weighs what the task is opened with, a person's or a rule's."""
         by_rule = request.source != Source.MANUAL
-        action = suggested_action or await self._suggest(request.issue_id, weighed, by_rule)
+        if suggested_action is None:
+            action, weighed = await weigh(self._store, self._figures, request.issue_id, weighed_ids, by_rule)
+        else:
+            action, weighed = suggested_action, None
         now = self._clock()
 
         def plan(existing: Row | None, wanted: list[str], fresh: list[str], told: dict[str, Row]) -> TaskOpening | None:
             # `wanted`: the interactions named, and a person's issue's complaints as read under the opening's lock.
-            if suggested_action is None and set(wanted) != set(weighed):
-                raise _Reweigh(tuple(wanted))
+            if weighed is not None:
+                check_weighed(weighed, request.issue_id, wanted, existing)
             asked = replace(request, interaction_ids=tuple(wanted))
             return plan_opening(asked, action, now, self.levels, existing, fresh, told)
 
@@ -279,17 +272,6 @@ class ReviewService(ReviewDecisions):
         for task in waiting.data:
             if task.issue_id is not None:
                 await self.follow_merged_issue(task.id, task.issue_id, scope.holder)
-
-    async def _suggest(self, issue_id: str | None, interaction_ids: Sequence[str], by_rule: bool) -> SuggestedAction:
-        """The suggested action over these interactions and those of the open task they would join."""
-        existing = await self._store.open_task_for(issue_id, interaction_ids, by_rule=by_rule)
-        held = await self._store.interaction_ids(existing["id"]) if existing else []
-        every_id = list(dict.fromkeys([*interaction_ids, *held]))
-        notes = await self._figures.feedback_notes(every_id)
-        reviewed = await self._figures.review_corrections(
-            issue_id or (existing["issue_id"] if existing else None), existing["id"] if existing else None
-        )
-        return suggest(notes, reviewed, await self._figures.exchanges(example_ids(notes, every_id)))
 
     # -- claiming and closing -------------------------------------------------------------
 

@@ -26,7 +26,8 @@ from gateway.review.service import ReviewService
 from gateway.store.engine import create_engine
 from gateway.store.locks import advisory_key
 from gateway.store.review_figures import ReviewFigureStore
-from gateway.store.reviews import OPENING_LOCK, ReviewStore
+from gateway.store.review_opening import OPENING_LOCK
+from gateway.store.reviews import ReviewStore
 from gateway.store.tables import issue_members, review_task_interactions
 
 
