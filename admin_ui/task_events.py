@@ -148,6 +148,9 @@ def _said_by_kind(event: TaskEvent, detail: dict[str, Any], task_source: str | N
     if event.kind == "assigned" and {"from", "to"} <= detail.keys():
         was, now = detail.pop("from"), detail.pop("to")
         lines.append(EventLine("Assignee", f"{value_text(was)} → {value_text(now)}"))
+    elif event.kind == "claimed" and isinstance(detail.get("replaced_assignee"), str):
+        # A claim makes its reviewer the assignee: said as an assignment says it.
+        lines.append(EventLine("Assignee", f"{detail.pop('replaced_assignee')} → {event.actor}"))
     elif event.kind == "reopened" and isinstance(detail.get("from"), str):
         lines.append(EventLine("Was", detail.pop("from")))
     return lines

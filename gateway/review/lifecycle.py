@@ -163,6 +163,9 @@ def claim(state: TaskState, reviewer: str, now: datetime, levels: ServiceLevels)
         and state.row["lease_expires_at"] is not None
     ):
         detail["lapsed_claim"] = {"holder": stored_holder, "expired_at": state.row["lease_expires_at"].isoformat()}
+    if task.assignee is not None and not same_person(task.assignee, reviewer):
+        # The claim makes its reviewer the assignee: the task's history names who was responsible before.
+        detail["replaced_assignee"] = task.assignee
     return _change(task, now, reviewer, "claimed", values, detail)
 
 

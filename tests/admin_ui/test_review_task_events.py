@@ -151,3 +151,15 @@ async def test_an_issue_task_names_the_tasks_that_hold_its_issues_other_complain
     said = page.find("p", data_testid="held-elsewhere")
     assert said.text.endswith(f"which held them first: {first} (2).")
     assert said.find("a").attrs["href"] == f"/admin/reviews/{first}"
+
+
+async def test_a_claim_taking_over_anothers_task_says_whose_it_was(gateway, browser_as):
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "There is no fee."))
+    task_id = await task(gateway, [interaction_id])
+    await gateway.services.reviews.assign(task_id, "bob", actor="rita")
+    await gateway.services.reviews.claim(task_id, "otto")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    events = events_of((await viewer.get(f"/admin/reviews/{task_id}")).text)
+
+    assert events["claimed"][0] == ("Assignee", "bob → otto")

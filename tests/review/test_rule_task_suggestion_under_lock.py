@@ -2,10 +2,10 @@
 databases).
 
 A rule's opening read the open task it would join, and the interactions that task held, before the opening's lock
-(ReviewService._suggest); the store reads them again under the lock and writes the task it finds there. An interaction
+(the suggestion's reads); the store reads them again under the lock and writes the task it finds there. An interaction
 the task gained while the opening waited was left out of its suggestion, and a task closed meanwhile still lent its
-corrections to the new task opened in its place. A person's task naming an issue had its suggestion weighed again in
-that case (test_issue_task_suggestion_under_lock); a rule's opening now goes the same way.
+corrections to the new task opened in its place. A person's task naming an issue had its suggestion weighed again when
+its complaints changed (test_issue_task_suggestion_under_lock); every opening now goes one way (gateway.review.weighing).
 """
 
 from __future__ import annotations
