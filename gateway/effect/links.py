@@ -154,7 +154,7 @@ class FixLinkService:
         if task_id is not None:
             await self._check_task(task_id, issue_id, issue["app"])
         write = self.link_write(issue_id, issue["app"], kind, fix_id, version, arm, live_at, task_id, actor=actor)
-        link = FixLink.from_row(await self._store.insert(write.row, write.audit))
+        link = FixLink.from_row(await self._store.insert(write.row, write.audit_of))
         await self._edits.set_status(issue_id, write.status, write.note, actor, check=write.check)
         return link
 
@@ -194,15 +194,17 @@ class FixLinkService:
             "created_by": actor,
             "created_at": now,
         }
-        audit = AuditEntry(
-            actor=actor,
-            action="issue.fix_link",
-            subject_type="issue",
-            subject_id=issue_id,
-            app=app,
-            after={key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()},
-        )
-        return LinkWrite(row, audit, IssueStatus.OPEN, ACKNOWLEDGED_BY_FIX, _untriaged)
+
+        def audit_of(named: dict[str, Any]) -> AuditEntry:
+            # What was linked, as the issue's fixes show it, and by name: an id alone tells an auditor little once
+            # the entry is deleted or the version replaced.
+            # str(key): a column's name is SQLAlchemy's str subclass, which the audit log's JSON refuses as a key.
+            after = {str(k): v.isoformat() if isinstance(v, datetime) else v for k, v in named.items()}
+            return AuditEntry(
+                actor=actor, action="issue.fix_link", subject_type="issue", subject_id=issue_id, app=app, after=after
+            )
+
+        return LinkWrite(row, audit_of, IssueStatus.OPEN, ACKNOWLEDGED_BY_FIX, _untriaged)
 
     async def fixes_for(self, issue_id: str) -> list[FixLink]:
         """The fixes linked to the issue, the earliest to go live first; IssueNotFound for an unknown issue."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,8 @@ from gateway.store.tables import (
 )
 
 Row = dict[str, Any]
+# The audit record of a link, made of the link as stored and named (`stored_named`).
+LinkAudit = Callable[[Row], AuditEntry]
 # The audit records' subject type of a prompt version's changes (gateway.prompts.rollout.SUBJECT).
 PROMPT_VERSION = "prompt_version"
 
@@ -63,6 +65,12 @@ async def insert_link(connection: AsyncConnection, link: Row) -> None:
     await connection.execute(insert(fix_links).values(link))
 
 
+async def stored_named(connection: AsyncConnection, stored: Row) -> Row:
+    """The link as stored (`stored_link`) with what its fix is known by now (`fix_named`): what a link's audit record
+    keeps, as GET /api/issues/{id}/fixes shows the link, with the fix's name."""
+    return {**stored, **await fix_named(connection, stored)}
+
+
 async def stored_link(connection: AsyncConnection, link_id: str) -> Row:
     """The link as stored, with its `standing` and `canary_share`."""
     stored = select(fix_links, standing().label("standing"), canary_share().label("canary_share")).where(
@@ -71,19 +79,40 @@ async def stored_link(connection: AsyncConnection, link_id: str) -> Row:
     return dict((await connection.execute(stored)).mappings().one())
 
 
+async def fix_named(connection: AsyncConnection, link: Row) -> Row:
+    """What the fix of `link` (a fix_links row) is known by now: `name` (the knowledge entry's title, the prompt
+    version's label), `message` (a prompt version's), and a knowledge entry's `entry_version` and `entry_updated_at`;
+    None each where it does not apply or the fix is no longer stored."""
+    named: Row = {"name": None, "message": None, "entry_version": None, "entry_updated_at": None}
+    if link["kind"] == "knowledge":
+        k = knowledge_entries.c
+        query = select(k.title, k.version, k.updated_at).where(k.id == link["fix_id"])
+        entry = (await connection.execute(query)).mappings().first()
+        if entry is not None:
+            named.update(name=entry["title"], entry_version=entry["version"], entry_updated_at=entry["updated_at"])
+        return named
+    query = select(prompt_versions).where(prompt_versions.c.id == link["fix_id"])
+    found = (await connection.execute(query)).mappings().first()
+    if found is not None:
+        version = version_from_row(found)
+        named.update(name=version.label(), message=version.message)
+    return named
+
+
 class FixLinkStore:
     """Stores fix links with their audit record and reads them back per issue."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def insert(self, link: Row, audit: AuditEntry) -> Row:
-        """Store `link` (every column) and its audit record in one transaction; the link as stored, with its `standing`
-        and `canary_share`."""
+    async def insert(self, link: Row, audit_of: LinkAudit) -> Row:
+        """Store `link` (every column) and its audit record (`audit_of` the link as stored and named, `stored_named`)
+        in one transaction; the link as stored, with its `standing` and `canary_share`."""
         async with self._engine.begin() as connection:
             await connection.execute(insert(fix_links).values(link))
-            await append(connection, audit)
-            return await stored_link(connection, link["id"])
+            stored = await stored_link(connection, link["id"])
+            await append(connection, audit_of(await stored_named(connection, stored)))
+            return stored
 
     async def for_issue(self, issue_id: str) -> list[Row]:
         """The issue's links, the earliest to go live first, each with its fix's `standing` now (and `canary_share`)."""

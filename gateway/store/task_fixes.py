@@ -21,7 +21,7 @@ from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.prompts.records import AppPrompts
 from gateway.store.audit import append
-from gateway.store.fix_links import insert_link, stored_link
+from gateway.store.fix_links import LinkAudit, insert_link, stored_link, stored_named
 from gateway.store.fix_previews import live_link_of, move_live_link
 from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.issue_edits import Check, set_status_within
@@ -55,7 +55,8 @@ class LinkWrite:
     `check` passes (an issue nobody triaged becomes open)."""
 
     row: Row
-    audit: AuditEntry
+    # The link's audit record, of the link as stored and named (gateway.store.fix_links.stored_named).
+    audit_of: LinkAudit
     status: IssueStatus
     note: str
     check: Check
@@ -228,8 +229,9 @@ async def _store_link(connection: AsyncConnection, linked: LinkWrite | None, aud
     if linked is None:
         return None
     await insert_link(connection, linked.row)
-    audits.append(linked.audit)
+    stored = await stored_link(connection, linked.row["id"])
+    audits.append(linked.audit_of(await stored_named(connection, stored)))
     issue_id, actor = linked.row["issue_id"], linked.row["created_by"]
     _, status_audit = await set_status_within(connection, issue_id, linked.status, linked.note, actor, linked.check)
     audits += [status_audit] if status_audit is not None else []
-    return await stored_link(connection, linked.row["id"])
+    return stored
