@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class IssueStatus(StrEnum):
@@ -20,5 +21,8 @@ class IssueStatus(StrEnum):
 
 # Decided by a person: nothing more to do unless it regresses.
 CLOSED_STATUSES: frozenset[IssueStatus] = frozenset({IssueStatus.RESOLVED, IssueStatus.DISMISSED})
-# What a person may set by hand; only a clustering run makes an issue NEW.
-TRIAGE_STATUSES: frozenset[IssueStatus] = frozenset({IssueStatus.OPEN, *CLOSED_STATUSES})
+# What a person may set by hand, in the order pages and refusals list them; only a clustering run makes an issue NEW.
+TRIAGE_ORDER: tuple[IssueStatus, ...] = (IssueStatus.OPEN, IssueStatus.RESOLVED, IssueStatus.DISMISSED)
+TRIAGE_STATUSES: frozenset[IssueStatus] = frozenset(TRIAGE_ORDER)
+# TRIAGE_ORDER's values as a type, for a field that takes only those: its schema and its refusal list them alone.
+SettableStatus = Literal["open", "resolved", "dismissed"]

@@ -11,7 +11,7 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import Meta
 
-from clustering.issue_status import IssueStatus
+from clustering.issue_status import IssueStatus, SettableStatus
 from gateway.api.admin import AdminController, invalid_query_response
 from gateway.api.documented_errors import Conflict
 from gateway.api.paging import Limit, Offset
@@ -49,7 +49,8 @@ class IssueChange(RequestBody):
     as it comes. An unknown field is a 400 naming it.
     """
 
-    status: IssueStatus | None = None
+    # Only what a person may set: 'new' is a clustering run's alone (expected_status may be any).
+    status: SettableStatus | None = None
     title: Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)] | None = None
     merged_into: Annotated[str, Meta(min_length=1, max_length=MAX_ISSUE_ID)] | None = None
     note: Annotated[str, Meta(max_length=2000)] | None = None
@@ -157,7 +158,7 @@ class IssuesController(AdminController):
         expected = (data.expected_status, data.expected_title, data.expected_merged_into)
         seen = IssueView(*expected) if any(field is not None for field in expected) else None
         if data.status is not None:
-            detail = await issues.triage(issue_id, data.status, data.note, actor=ADMIN_ACTOR, seen=seen)
+            detail = await issues.triage(issue_id, IssueStatus(data.status), data.note, actor=ADMIN_ACTOR, seen=seen)
         elif data.title is not None:
             detail = await issues.rename(issue_id, data.title, actor=ADMIN_ACTOR, seen=seen)
         else:

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
+from clustering.issue_status import TRIAGE_ORDER, TRIAGE_STATUSES, IssueStatus
 from clustering.merge import MERGE_SUGGESTION_SIMILARITY, correction_key, merge_candidates
 from gateway.domain.blank_text import said_or_none, without_blank_ends
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.domain.issue_views import (
     MAX_TITLE,
@@ -220,9 +221,8 @@ class IssueService:
         # A person's words: a note of blank characters only (zero-width ones too) is none (gateway.domain.blank_text).
         note = said_or_none(note)
         if status not in TRIAGE_STATUSES:
-            allowed = ", ".join(sorted(TRIAGE_STATUSES))
-            message = f"'status' must be one of {allowed}: only a clustering run makes an issue {status}"
-            raise InvalidQuery("status", message)
+            refused = one_of_refusal("'status'", [value.value for value in TRIAGE_ORDER], status.value)
+            raise InvalidQuery("status", f"{refused} (only a clustering run makes an issue {status})")
         return await self._edit(
             issue_id,
             view_check(seen, lambda head: head.status == status, note, again=True),

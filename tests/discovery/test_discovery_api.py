@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import get_args
+
 import httpx
+import pytest
 from seed import PASSWORDS, REFUNDS, SHIPPING, seed_complaints
 
+from clustering.issue_status import TRIAGE_ORDER, TRIAGE_STATUSES, SettableStatus
 from gateway.app import FeedgateApp
 from gateway.discovery.job import run_clustering_pass
 
@@ -117,6 +123,45 @@ async def test_an_unknown_status_is_refused_naming_the_field(
 
     assert response.status_code == 400
     assert "status" in response.text
+
+
+@pytest.mark.parametrize("sent", ["fixed", "new"])
+async def test_a_status_refusal_lists_only_the_statuses_a_person_can_set(
+    client: httpx.AsyncClient, admin_headers, sent
+):
+    # It listed 'new' among them, which only a clustering run sets: sent, it was refused in other words.
+    response = await client.patch("/api/issues/nope", json={"status": sent}, headers=admin_headers)
+
+    said = f"'status' must be one of open, resolved, dismissed; got '{sent}'"
+    assert response.status_code == 400, response.text
+    assert response.json()["extra"] == [{"key": "status", "message": said, "source": "body"}]
+
+
+def test_the_settable_statuses_type_is_the_triage_statuses():
+    assert get_args(SettableStatus) == tuple(status.value for status in TRIAGE_ORDER)
+    assert set(TRIAGE_ORDER) == TRIAGE_STATUSES
+
+
+async def test_the_schema_lists_only_the_statuses_a_person_can_set(client: httpx.AsyncClient):
+    schema = (await client.get("/schema/openapi.json")).json()
+
+    components = schema["components"]["schemas"]
+    fields = components["IssueChange"]["properties"]
+
+    def values(field: dict) -> list[str]:
+        """The values a field's schema lists, through its references (null aside)."""
+        text = json.dumps(field)
+        for name, component in components.items():
+            text = text.replace(json.dumps({"$ref": f"#/components/schemas/{name}"}), json.dumps(component))
+        return [
+            value
+            for enum in re.findall(r'"enum": (\[[^\]]*\])', text)
+            for value in json.loads(enum)
+            if value is not None
+        ]
+
+    assert values(fields["status"]) == ["open", "resolved", "dismissed"]
+    assert values(fields["expected_status"]) == ["new", "open", "resolved", "dismissed"]
 
 
 async def test_a_title_that_says_nothing_is_refused_naming_the_title(
