@@ -28,13 +28,30 @@ async def test_a_page_size_or_offset_out_of_range_or_not_a_number_says_the_range
         response = await client.get(path, params={name: sent}, headers=admin_headers)
 
         lowest, highest = int(schema["minimum"]), int(schema["maximum"])
-        said = f"'{name}' must be a whole number from {lowest} to {highest}; got '{sent}'"
+        # Digits out of range are told the range; anything else also to write digits (see the test below).
+        as_digits = "" if sent.lstrip("-").isdigit() else ", written as digits"
+        said = f"'{name}' must be a whole number from {lowest} to {highest}{as_digits}; got '{sent}'"
         if sent.lstrip("-").isdigit() and lowest <= int(sent) <= highest:
             continue  # -1 is refused by every one; 1.5 and the rest too
         assert response.status_code == 400, f"{path} {name}: {response.text}"
         assert response.json()["extra"] == [{"key": name, "message": said, "source": "query"}], path
         checked.append(f"{path}?{name}")
     assert len(checked) >= 6, checked  # limit on five listings, offset on three
+
+
+@pytest.mark.parametrize("sent", ["1e3", "1E2", "5.0", "+5", "1_000", " 5", "5 ", "\uff15", "0x10"])
+async def test_a_whole_number_not_written_as_digits_is_refused(client, admin_headers, sent):
+    # `limit=1e3` listed a thousand rows (and 5.0 five): a page size or offset is written as digits alone.
+    checked = []
+    for path, name, schema in await number_parameters(client):
+        response = await client.get(path, params={name: sent}, headers=admin_headers)
+
+        lowest, highest = int(schema["minimum"]), int(schema["maximum"])
+        said = f"'{name}' must be a whole number from {lowest} to {highest}, written as digits; got {sent!r}"
+        assert response.status_code == 400, f"{path} {name}: {response.text}"
+        assert response.json()["extra"] == [{"key": name, "message": said, "source": "query"}], path
+        checked.append(f"{path}?{name}")
+    assert len(checked) >= 6, checked
 
 
 async def test_a_fraction_out_of_range_says_the_range(client, admin_headers):

@@ -14,6 +14,7 @@ from gateway.api.admin_operation import AdminOperation
 from gateway.api.auth import require_admin
 from gateway.api.documented_errors import document_errors
 from gateway.api.media_types import refuse_bodies_not_sent_as_json
+from gateway.api.number_parameters import refuse_whole_numbers_not_in_digits
 from gateway.api.query_parameters import (
     refuse_blank_filters,
     refuse_numbers_for_times,
@@ -100,6 +101,7 @@ class AdminController(Controller):
         refuse_old_and_new_names_together,
         refuse_blank_filters,
         refuse_numbers_for_times,
+        refuse_whole_numbers_not_in_digits,
         refuse_bodies_not_sent_as_json,
         refuse_lax_json_types,
     ]

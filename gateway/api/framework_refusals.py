@@ -18,6 +18,7 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import ParameterKwarg
 
 from gateway.api.fixed_values import body_fields_at, fixed_value_refusal, parameter_name, plain_type
+from gateway.api.number_parameters import number_words
 from gateway.api.query_parameters import time_refusal
 from gateway.domain.quoting import quoted
 
@@ -110,12 +111,4 @@ def _number_refusal(request: Request[Any, Any, Any], entry: dict[str, Any]) -> s
     if declared not in (int, float) or not isinstance(definition, ParameterKwarg):
         return None
     name = parameter_name(request, key)
-    kind = "a whole number" if declared is int else "a number"
-    lowest, highest = definition.ge, definition.le
-    if declared is int and lowest is not None and highest is not None:
-        bounds = [f"from {lowest} to {highest}"]
-    else:
-        said = {"greater than": definition.gt, "at least": lowest, "less than": definition.lt, "at most": highest}
-        bounds = [" and ".join(f"{words} {bound:g}" for words, bound in said.items() if bound is not None)]
-    within = f" {bounds[0]}" if bounds[0] else ""
-    return f"'{name}' must be {kind}{within}; got {quoted(request.query_params.get(name, ''))}"
+    return f"{number_words(name, declared, definition)}; got {quoted(request.query_params.get(name, ''))}"
