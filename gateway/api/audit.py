@@ -11,16 +11,18 @@ from litestar.params import Parameter
 from gateway.api.admin import AdminController
 from gateway.api.paging import Cursor, Limit, Since, Until
 from gateway.api.serialize import cursor_page_json
+from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import AuditRecord
 from gateway.services import Services
 from gateway.store.audit import AuditFilter
 
-# Exact matches, no longer than their columns.
+# Exact matches; free text no longer than its column.
 Actor = Annotated[
     str | None, Parameter(min_length=1, max_length=200, description='"admin-token", "rule:<name>" or a user')
 ]
-Action = Annotated[str | None, Parameter(min_length=1, max_length=100, description='e.g. "issue.status"')]
-SubjectType = Annotated[str | None, Parameter(min_length=1, max_length=50, description='e.g. "issue"')]
+# One of the log's fixed lists (gateway.audit.names): any other value is refused listing them.
+Action = Annotated[AuditAction | None, Parameter(description='what was done, e.g. "issue.status"')]
+SubjectType = Annotated[AuditSubjectType | None, Parameter(description='what it was done to, e.g. "issue"')]
 SubjectId = Annotated[str | None, Parameter(min_length=1, max_length=200)]
 App = Annotated[str | None, Parameter(min_length=1, max_length=200)]
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from gateway.audit.names import ACTIONS, SUBJECT_TYPES
+
 # The prev_hash of the first record: no record comes before it.
 GENESIS_HASH = "0" * 64
 
@@ -23,7 +25,7 @@ class AuditEntry:
     """One thing to record: who (`actor`) did what (`action`) to which subject, with before and after.
 
     `actor` is a user name, "admin-token" or "rule:<name>"; `action` is dotted, e.g.
-    "issue.status", "review.decision", "kb.update". `before`, `after` and `detail` are
+    "issue.status", "review.decision", "kb.edit" (gateway.audit.names lists them all). `before`, `after` and `detail` are
     JSON values (dicts, lists, strings, numbers, booleans or None).
     """
 
@@ -43,6 +45,13 @@ class AuditEntry:
                 continue
             if not value or len(value) > limit:
                 raise ValueError(f"audit entry {name} must be 1 to {limit} characters, got {value!r}")
+        # The API's filters take these lists alone: a record outside them could never be listed by its kind.
+        if self.action not in ACTIONS:
+            raise ValueError(f"audit entry action {self.action!r} is not in gateway.audit.names.AuditAction")
+        if self.subject_type not in SUBJECT_TYPES:
+            raise ValueError(
+                f"audit entry subject_type {self.subject_type!r} is not in gateway.audit.names.AuditSubjectType"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import pytest
 from audit_helpers import entry
 
 from gateway.app import FeedgateApp
+from gateway.audit.names import ACTIONS, SUBJECT_TYPES
 
 
 @pytest.fixture
@@ -16,8 +17,8 @@ async def seeded(gateway: FeedgateApp) -> None:
     audit = gateway.services.audit_service
     for n in (1, 2, 3):
         await audit.record(entry(n))
-    await audit.record(entry(4, actor="rule:size", action="review.decision", subject_type="task", app=None))
-    await audit.record(entry(5, actor="alice", action="kb.update", subject_type="kb_entry", app="other-bot"))
+    await audit.record(entry(4, actor="rule:size", action="review.decision", subject_type="review_task", app=None))
+    await audit.record(entry(5, actor="alice", action="kb.edit", subject_type="kb_entry", app="other-bot"))
 
 
 async def listed(client, admin_headers, query: str = "") -> list[int]:
@@ -47,7 +48,7 @@ async def test_listing_is_newest_first_with_every_field(client, admin_headers, s
     ("query", "expected"),
     [
         ("actor=rule:size", [4]),
-        ("action=kb.update", [5]),
+        ("action=kb.edit", [5]),
         ("subject_type=issue", [3, 2, 1]),
         ("subject_type=issue&subject_id=issue-2", [2]),
         ("app=support-bot", [3, 2, 1]),
@@ -115,6 +116,26 @@ async def test_bad_parameters_are_refused_by_name(client, admin_headers, query, 
     assert names in response.text
 
 
+@pytest.mark.parametrize(
+    ("name", "sent", "listed"), [("action", "issue.stauts", ACTIONS), ("subject_type", "isue", SUBJECT_TYPES)]
+)
+async def test_a_filter_naming_no_kind_of_record_is_refused_with_the_kinds(client, admin_headers, name, sent, listed):
+    # A typo listed nothing, read as "no such change was made".
+    response = await client.get("/api/audit", params={name: sent}, headers=admin_headers)
+
+    said = f"'{name}' must be one of {', '.join(listed)}; got '{sent}'"
+    assert response.status_code == 400, response.text
+    assert response.json()["extra"] == [{"key": name, "message": said, "source": "query"}]
+
+
+def test_an_entry_of_an_action_or_subject_type_not_listed_is_refused():
+    # The lists are what the API's filters take: an entry outside them could never be filtered for.
+    with pytest.raises(ValueError, match="action"):
+        entry(1, action="issue.stauts")
+    with pytest.raises(ValueError, match="subject_type"):
+        entry(1, subject_type="isue")
+
+
 async def test_the_listing_is_in_the_openapi_schema(client):
     schema = (await client.get("/schema/openapi.json")).json()
 
@@ -131,3 +152,5 @@ async def test_the_listing_is_in_the_openapi_schema(client):
         "cursor",
     }
     assert "audit" in operation["tags"]
+    by_name = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
+    assert "issue.status" in str(by_name["action"]) and "review_task" in str(by_name["subject_type"])

@@ -52,16 +52,16 @@ async def test_json_values_read_back_exactly_as_hashed(audit):
 
 async def test_listing_filters(audit):
     await audit.append(entry(1))
-    await audit.append(entry(2, actor="rule:size", action="review.decision", subject_type="task", app=None))
-    await audit.append(entry(3, actor="alice", action="kb.update", subject_type="kb_entry", app="other-bot"))
+    await audit.append(entry(2, actor="rule:size", action="review.decision", subject_type="review_task", app=None))
+    await audit.append(entry(3, actor="alice", action="kb.edit", subject_type="kb_entry", app="other-bot"))
 
     async def seqs(**where) -> list[int]:
         return [record.seq for record in await audit.list(AuditFilter(**where), limit=10)]
 
     assert await seqs(actor="rule:size") == [2]
-    assert await seqs(action="kb.update") == [3]
+    assert await seqs(action="kb.edit") == [3]
     assert await seqs(subject_type="issue", subject_id="issue-1") == [1]
-    assert await seqs(subject_id="issue-1", subject_type="task") == []
+    assert await seqs(subject_id="issue-1", subject_type="review_task") == []
     assert await seqs(app="support-bot") == [1]
     assert await seqs(before_seq=3) == [2, 1]
 

@@ -18,7 +18,7 @@ audit_log = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     # A user name, "admin-token" or "rule:<name>".
     Column("actor", String(200), nullable=False),
-    # Dotted: "issue.status", "review.decision", "kb.update"…
+    # Dotted: "issue.status", "review.decision", "kb.edit"… (gateway.audit.names lists them all)
     Column("action", String(100), nullable=False),
     Column("subject_type", String(50), nullable=False),
     Column("subject_id", String(200), nullable=False),
