@@ -25,6 +25,7 @@ from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.knowledge_usage import interactions_using
+from gateway.domain.paging import Page
 from gateway.domain.quoting import quoted
 from gateway.domain.search_length import MAX_SEARCH_CHARS
 from gateway.knowledge.errors import EntryChanged
@@ -75,18 +76,15 @@ async def _list_page(
     where, params = _filter_from(request)
     # Read as the other listings read theirs: a number past any row (once a 500) or none at all is a 400.
     offset = offset_param(request)
+    # The filter a refusal of the search names, by its label: the list is then left out, as the interactions' is,
+    # where every entry listed under the refusal read as the search's results.
+    refused_filter_label = None
     try:
         page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
     except InvalidQuery as exc:
-        # A refused search or tag: every entry listed, under the refusal, with its box marked.
-        where, error, error_field, status_code, offset = (
-            EntryFilter(),
-            refusal_text(exc, LABELS),
-            refused_field(exc),
-            400,
-            0,
-        )
-        page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
+        error, error_field, status_code, offset = refusal_text(exc, LABELS), refused_field(exc), 400, 0
+        refused_filter_label = LABELS.get(error_field or "", "filters")
+        page = Page((), "offset")
     # A later page leads back (the list had no way but the browser's back), and a page past the end says so.
     next_url = url_with(KNOWLEDGE_PATH, params, offset=page.next_offset) if page.next_offset else None
     previous_url = url_with(KNOWLEDGE_PATH, params, offset=max(offset - PAGE_SIZE, 0) or None) if offset else None
@@ -100,6 +98,7 @@ async def _list_page(
         previous_url=previous_url,
         first_url=url_with(KNOWLEDGE_PATH, params),
         filtered=any(params.values()),
+        refused_filter_label=refused_filter_label,
         can_change=user.allows(Role.REVIEWER),
         error=error,
         error_field=error_field,

@@ -45,3 +45,17 @@ async def test_the_knowledge_search_box_keeps_a_refused_search_marked_and_stops_
     box = page.find("form", data_testid="search").find("input", name="q")
     assert (box.attrs["value"], box.attrs["maxlength"]) == (TOO_LONG, str(MAX_SEARCH_CHARS))
     assert box.attrs["aria-invalid"] == "true"
+
+
+async def test_a_refused_knowledge_search_lists_no_entries_under_its_refusal(browser_as, gateway):
+    # Every entry was listed under the refusal, read as the search's results.
+    await gateway.services.knowledge.service.create("bot", "Transfer fees", "Transfers cost 1 %.", author="test")
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/knowledge", params={"q": TOO_LONG})
+
+    page = parse(response.text)
+    assert response.status_code == 400
+    assert not page.find_all(data_testid="entries") and "Transfer fees" not in response.text
+    said = page.find(data_testid="no-entries").text
+    assert "No entries listed" in said and "fix the search" in said
