@@ -11,12 +11,45 @@ from urllib.parse import urlencode
 from litestar import Request
 from litestar.exceptions import HTTPException
 
+from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.quoting import quoted
 
+# Each filter as the pages label its box (templates), by its name in the URL: a refusal names what the person sees.
+# A page labelling one otherwise passes its own (the review queue's "Order" for `sort`).
+FILTER_LABELS = {
+    "app": "App",
+    "model": "Model",
+    "q": "Search",
+    "tag": "Tag",
+    "issue": "Issue",
+    "assignee": "Assignee",
+    "status": "Status",
+    "feedback": "Feedback",
+    "priority": "Priority",
+    "source": "Source",
+    "overdue": "Late",
+    "sort": "Sort by",
+    "since": "From (UTC)",
+    "until": "Until (UTC)",
+    "active": "State",
+    "days": "Range",
+    "page": "Page",
+    "offset": "Page start",
+    "cursor": "Page",
+    "link_id": "Fix link",
+}
 
-def bad_filter(name: str, message: str) -> HTTPException:
-    """A 400 saying which filter in the URL is wrong and why; its `extra` names the filter, for the page to mark."""
-    return HTTPException(status_code=400, detail=f"The filter '{name}' {message}.", extra={"field": name})
+
+def filter_label(name: str) -> str:
+    """The label the pages give the filter `name` (the name itself for one they do not label)."""
+    return FILTER_LABELS.get(name, name)
+
+
+def bad_filter(name: str, message: str, label: str | None = None) -> HTTPException:
+    """A 400 saying which filter in the URL is wrong, by its box's label, and why; its `extra` names the filter, for
+    the page to mark."""
+    said = f"The filter “{label or filter_label(name)}” {message}."
+    return HTTPException(status_code=400, detail=said, extra={"field": name})
 
 
 def refused_filter(exc: HTTPException) -> str | None:
@@ -67,12 +100,16 @@ def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200
     return value or None
 
 
-def choice_param(request: Request[Any, Any, Any], name: str, allowed: Iterable[str]) -> str | None:
-    """The query parameter `name` when it is one of `allowed`; None when absent or blank; 400 otherwise."""
+def choice_param(
+    request: Request[Any, Any, Any], name: str, allowed: Iterable[str], label: str | None = None
+) -> str | None:
+    """The query parameter `name` when it is one of `allowed`; None when absent or blank; 400 otherwise, by the one
+    rule of a value outside a fixed list (gateway.domain.fixed_values), as the API says it."""
     value = text_param(request, name)
     options = list(allowed)
     if value is not None and value not in options:
-        raise bad_filter(name, f"must be one of {', '.join(options)}")
+        said = one_of_refusal(f"“{label or filter_label(name)}”", options, value)
+        raise HTTPException(status_code=400, detail=f"The filter {said}.", extra={"field": name})
     return value
 
 

@@ -55,7 +55,7 @@ def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
         # An issue's id (its page links here); the domain says whether there is one, and follows its merges.
         "issue": text_param(request, "issue", MAX_ISSUE_ID),
         "overdue": choice_param(request, "overdue", ["true", "false"]),
-        "sort": choice_param(request, "sort", SORTS),
+        "sort": choice_param(request, "sort", SORTS, label="Order"),
     }
 
 

@@ -61,6 +61,16 @@ async def test_search_and_filters_come_from_the_url(browser_as, gateway):
     assert (await viewer.get(f"/admin/interactions?since={until}&until={since}")).status_code == 400
 
 
+async def test_a_refused_time_filter_is_named_by_its_box_label(browser_as):
+    # It said "The filter 'since'", a name the page shows nowhere.
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    response = await viewer.get("/admin/interactions?since=yesterday")
+
+    said = parse(response.text).find(role="alert").text
+    assert response.status_code == 400 and said.startswith("The filter “From (UTC)” must be a time like")
+
+
 async def test_a_search_the_index_cannot_answer_is_a_400_that_says_why(browser_as, gateway):
     viewer = await browser_as("vic", Role.VIEWER)
 

@@ -226,7 +226,7 @@ async def test_the_json_api_renames_and_merges_through_the_same_verbs(client, ga
 
 @pytest.mark.parametrize(
     ("query", "named"),
-    [("status=junk", "'status'"), ("sort=junk", "'sort'"), ("page=abc", "'page'"), ("page=-1", "'page'")],
+    [("status=junk", "“Status”"), ("sort=junk", "“Sort by”"), ("page=abc", "“Page”"), ("page=-1", "“Page”")],
 )
 async def test_a_filter_the_list_does_not_know_is_refused_by_name(browser_as, query, named):
     # Shown unfiltered instead, the page looked filtered while it was not.
@@ -235,6 +235,16 @@ async def test_a_filter_the_list_does_not_know_is_refused_by_name(browser_as, qu
     response = await viewer.get(f"/admin/issues?{query}")
 
     assert response.status_code == 400 and f"The filter {named}" in parse(response.text).text
+
+
+async def test_a_filter_value_the_list_does_not_know_is_told_the_values_it_takes(browser_as):
+    # As the API's refusal of a value outside a fixed list says it (gateway.domain.fixed_values), in the page's words.
+    viewer = await browser_as("vera", Role.VIEWER)
+
+    response = await viewer.get("/admin/issues?status=junk")
+
+    said = "The filter “Status” must be one of new, open, resolved, dismissed; got 'junk'."
+    assert parse(response.text).find(role="alert").text == said
 
 
 async def test_with_no_issues_yet_the_list_says_where_issues_come_from(browser_as):

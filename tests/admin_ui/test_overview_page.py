@@ -160,7 +160,7 @@ async def test_pickers_live_in_the_url(browser_as, gateway):
     assert [a.text for a in pickers.find_all("a", aria_current="true")] == ["30 days", "alpha"]
     # A range the pickers do not offer is refused by name, not shown as the default.
     refused = await viewer.get("/admin?days=5")
-    assert refused.status_code == 400 and "'days' must be one of 1, 7, 30, 90" in parse(refused.text).text
+    assert refused.status_code == 400 and "“Range” must be one of 1, 7, 30, 90; got '5'" in parse(refused.text).text
 
 
 async def test_a_reviewer_sets_a_goal_and_sees_its_progress_audited(browser_as, gateway):

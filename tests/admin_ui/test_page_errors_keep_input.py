@@ -89,7 +89,7 @@ async def test_an_unknown_priority_on_the_queue_is_the_queue_again_with_the_othe
     page = parse(response.text)
     assert page.find("input", name="app").attrs["value"] == "shop"
     assert page.find("input", name="tag").attrs["value"] == "fees"
-    assert "'priority' must be one of high, medium, low" in error_of(page)
+    assert "“Priority” must be one of high, medium, low; got 'urgent'" in error_of(page)
     assert page.find("form", id="queue-filters")
 
 
@@ -114,7 +114,7 @@ async def test_an_unknown_issue_status_is_the_list_again_keeping_app_and_sort(br
     page = parse(response.text)
     assert selected(page, "app") == "shop"
     assert selected(page, "sort") == "growth"
-    assert "'status' must be one of" in error_of(page)
+    assert "“Status” must be one of" in error_of(page)
     assert [row for row in page.find("table", id="issues").find_all("tr") if "data-issue-id" in row.attrs] == []
 
 
