@@ -1,7 +1,7 @@
 """A task judged as a pattern stays one after an erasure (or a prune) takes its other interactions (both databases).
 
-The issue and similar-negatives rules open a task about several interactions, and its decision judges what they
-share: its correction is no answer to any one of them. Erasing the end users of all but one of them (or pruning
+The issue and similar-negatives rules open a task about several interactions, and so may a person (a manual task):
+its decision judges what they share, and its correction is no answer to any one of them. Erasing the end users of all but one of them (or pruning
 them) leaves the task holding one interaction; its decision must not then become that conversation's label.
 """
 
@@ -47,7 +47,7 @@ async def erase(engine: AsyncEngine, *users: str) -> None:
         await erase_end_user(engine, user, "dpo", (DEFAULT_RECIPE,), via="test")
 
 
-@pytest.mark.parametrize("source", [Source.ISSUE, Source.SIMILAR_NEGATIVE])
+@pytest.mark.parametrize("source", [Source.ISSUE, Source.SIMILAR_NEGATIVE, Source.MANUAL])
 async def test_a_pattern_decision_is_no_example_after_its_other_interactions_are_erased(engine, source):
     await decide_pattern(engine, source, await store_answers(engine, ["ann", "bob", "cid"]))
 
@@ -65,3 +65,34 @@ async def test_the_end_users_correction_of_the_answer_left_stands(engine):
 
     examples = await exported(engine, ExportFormat.JSONL)
     assert [(e["source"], e["preferred"]) for e in examples] == [("end_user_correction", CORRECTION)]
+
+
+async def test_a_manual_task_opened_on_one_interaction_still_labels_it_after_an_erasure_elsewhere(engine):
+    [kept] = await store_answers(engine, ["ann"])
+    await decide_pattern(engine, Source.MANUAL, [kept])
+    await store_answers(engine, ["bob"])
+
+    await erase(engine, "bob")
+
+    examples = await exported(engine, ExportFormat.JSONL)
+    assert [(e["interaction_id"], e["preferred"]) for e in examples] == [(kept, PATTERN)]
+
+
+async def test_a_rules_task_a_person_gave_another_interaction_stays_a_pattern_after_its_erasure(engine):
+    kept, other = await store_answers(engine, ["ann", "bob"])
+    reviews = review_service(engine)
+    opened = await reviews.open_or_update(
+        app="support-bot",
+        source=Source.CONFIDENCE,
+        reason="Low confidence",
+        priority=Priority.MEDIUM,
+        interaction_ids=[kept],
+        evidence={"confidence": 0.2},
+    )
+    assert opened is not None
+    # A person asking about both answers joins the rule's task (it keeps the rule's source) and gives it the other.
+    await decide_pattern(engine, Source.MANUAL, [kept, other])
+
+    await erase(engine, "bob")
+
+    assert await exported(engine, ExportFormat.JSONL) == []
