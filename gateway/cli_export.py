@@ -62,6 +62,7 @@ def _summary_fields(tally: ExportTally) -> dict[str, object]:
         "said_nothing": tally.said_nothing,
         "cut_short": tally.cut_short,
         "blank_corrections": tally.blank_corrections,
+        "redacted_corrections": tally.redacted_corrections,
         "sources": dict(tally.by_source),
     }
 

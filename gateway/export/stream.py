@@ -26,17 +26,18 @@ class ExportTally:
     no_example: int = 0
     # Labels the store reads no row of (TrainingExampleStore.left_out counts them), so they are not among `rows`:
     # reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text), their approvals of
-    # answers cut short (a target that teaches stopping mid-sentence), and corrections that said nothing (stored
-    # blank before intake took that rule).
+    # answers cut short (a target that teaches stopping mid-sentence), corrections that said nothing (stored
+    # blank before intake took that rule), and corrections redaction took all of (nothing left but "[redacted:...]").
     said_nothing: int = 0
     cut_short: int = 0
     blank_corrections: int = 0
+    redacted_corrections: int = 0
     by_source: Counter[str] = field(default_factory=Counter)
 
     @property
     def left_out(self) -> int:
         """The labels the store read no row of, whatever the reason."""
-        return self.said_nothing + self.cut_short + self.blank_corrections
+        return self.said_nothing + self.cut_short + self.blank_corrections + self.redacted_corrections
 
     def summary(self) -> str:
         """One line for the person who ran the export."""
@@ -56,6 +57,9 @@ class ExportTally:
         if self.blank_corrections:
             they = "it" if self.blank_corrections == 1 else "they"
             note += f"; {_count(self.blank_corrections, 'correction')} left out: {they} said nothing"
+        if self.redacted_corrections:
+            they = "it" if self.redacted_corrections == 1 else "they"
+            note += f"; {_count(self.redacted_corrections, 'correction')} left out: redaction took all {they} said"
         return f"wrote {_count(self.lines, 'line')} from {_count(self.examples, 'labelled example')} ({sources}){note}"
 
 
@@ -104,6 +108,7 @@ class TrainingExport:
         left_out = await self._store.left_out(where, upto)
         tally.said_nothing, tally.cut_short = left_out.said_nothing, left_out.cut_short
         tally.blank_corrections = left_out.blank_corrections
+        tally.redacted_corrections = left_out.redacted_corrections
         async for row in self._store.stream(where, upto):
             tally.rows += 1
             example = example_from_row(row)

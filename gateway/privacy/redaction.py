@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gateway.domain.blank_text import BLANK_CHARACTERS
 from gateway.privacy.logprob_tokens import Span, redacted_logprobs
 
 if TYPE_CHECKING:
@@ -226,6 +227,18 @@ class Redactor:
 
 # A replacement as a stored text holds it (RedactionRule.replacement), the rule's name in it.
 _STORED_REPLACEMENT = re.compile(r"\[redacted:([^\[\]]+)\]")
+# A text redaction took all of: replacements only (a rule's name is a configured one's, [a-z0-9_-], or a built-in's),
+# with blank characters (gateway.domain.blank_text) around and between them. Read by the export's SQL on both
+# databases (Python's `re` and PostgreSQL's regular expressions read it alike), so it is a pattern, not a function.
+_BLANK_CLASS = "[" + BLANK_CHARACTERS + "]"
+ONLY_REPLACEMENTS = rf"\A{_BLANK_CLASS}*(?:\[redacted:[a-z0-9_-]+\]{_BLANK_CLASS}*)+\Z"
+# What every replacement begins with: a text without it cannot be made of replacements (a cheap test first).
+REPLACEMENT_MARK = "[redacted:"
+
+
+def redaction_took_all(text: str | None) -> bool:
+    """Whether `text` holds nothing but redaction's replacements (and blank characters): it says nothing left."""
+    return text is not None and REPLACEMENT_MARK in text and re.search(ONLY_REPLACEMENTS, text) is not None
 
 
 def stored_counts(row: Mapping[str, Any], fields: Iterable[str]) -> Counts:

@@ -20,7 +20,15 @@ from gateway.store.choice_sql import (
     in_recorded_columns,
     not_blank,
 )
-from gateway.store.label_filters import CHAT_ENDPOINT, ExampleFilter, LabelsUpTo, labelled_in, stored_by
+from gateway.store.label_filters import (
+    CHAT_ENDPOINT,
+    ExampleFilter,
+    LabelsUpTo,
+    labelled_in,
+    redaction_took_all,
+    says_something,
+    stored_by,
+)
 from gateway.store.tables import interactions, review_decisions, review_events, review_task_interactions, review_tasks
 
 # Finish reasons of an answer the upstream stopped before the model had finished it. Chat completions'
@@ -118,16 +126,19 @@ def labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     """`columns` of the decision that resolved each single-interaction chat task, where it labels an answer."""
     d = DECISION
     _, whole = approvals_said(d)
-    # A correction that says nothing (stored blank before decisions took gateway.domain.blank_text's rule) labels no
-    # answer, and so outranks no end user's correction of it.
-    labels_an_answer = or_(not_blank(d.c.correction), and_(d.c.outcome == "approve", d.c.correction.is_(None), whole))
+    # A correction that says nothing (stored blank before decisions took gateway.domain.blank_text's rule, or all taken
+    # by redaction) labels no answer, and so outranks no end user's correction of it.
+    labels_an_answer = or_(
+        says_something(d.c.correction), and_(d.c.outcome == "approve", d.c.correction.is_(None), whole)
+    )
     return deciding_decisions(upto, labels_an_answer, *columns)
 
 
 def left_out_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
     """How many deciding decisions `where` selects the rows leave out, as (approvals whose answer said and called
-    nothing, approvals of an answer cut short, corrections that said nothing): labels that label no answer, for the
-    export's summary to tell. An approval of an answer cut short before it said anything counts as saying nothing."""
+    nothing, approvals of an answer cut short, corrections that said nothing, corrections redaction took all of):
+    labels that label no answer, for the export's summary to tell. An approval of an answer cut short before it said
+    anything counts as saying nothing."""
     d = DECISION
     said, whole = approvals_said(d)
     approval = and_(d.c.outcome == "approve", d.c.correction.is_(None))
@@ -135,9 +146,10 @@ def left_out_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[
     # NULL (a later choice's finish reason the answer does not list) is not whole.
     cut_short = and_(approval, said, ~func.coalesce(whole, false()))
     blank = and_(d.c.correction.is_not(None), ~not_blank(d.c.correction))
+    redacted = and_(not_blank(d.c.correction), redaction_took_all(d.c.correction))
     # One pass over the decisions for every reason: count() of a CASE counts the rows it holds of.
-    counts = (func.count(case((reason, 1))) for reason in (silent, cut_short, blank))
-    query = deciding_decisions(upto, or_(silent, cut_short, blank), *counts)
+    counts = (func.count(case((reason, 1))) for reason in (silent, cut_short, blank, redacted))
+    query = deciding_decisions(upto, or_(silent, cut_short, blank, redacted), *counts)
     return labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored)
 
 

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
+from gateway.privacy.redaction import ONLY_REPLACEMENTS, REPLACEMENT_MARK
+from gateway.store.choice_sql import not_blank
 from gateway.store.stored_order import STORED_SEQ
 
 # Only chat completions have the messages the chat and preference formats are made of.
@@ -47,6 +50,18 @@ class ExampleFilter:
     source: ExampleSource | None = None
     feedback_stored: StoredRange | None = None
     decisions_stored: StoredRange | None = None
+
+
+def redaction_took_all(text: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether `text` holds nothing but redaction's replacements (gateway.privacy.redaction.redaction_took_all's rule:
+    PostgreSQL's `~`, SQLite's REGEXP, which SQLAlchemy's driver gives Python's `re`). The LIKE first: a text without
+    a replacement, nearly every one, never reaches the regular expression (a Python call per row on SQLite)."""
+    return and_(text.contains(REPLACEMENT_MARK), text.regexp_match(ONLY_REPLACEMENTS))
+
+
+def says_something(correction: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether a correction says something: more than blank characters, and more than redaction's replacements."""
+    return and_(not_blank(correction), ~redaction_took_all(correction))
 
 
 def stored_by(column: Any, newest: str | None) -> list[ColumnElement[bool]]:

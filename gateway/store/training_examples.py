@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
@@ -34,7 +34,14 @@ from gateway.store.choice_sql import not_blank
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.label_chunks import LabelQuery, chunk_query, window_of, window_query
 from gateway.store.label_decisions import DECISION, labelling_decisions, left_out_decisions, reviewed
-from gateway.store.label_filters import CHAT_ENDPOINT, LabelsUpTo, labelled_in, stored_by
+from gateway.store.label_filters import (
+    CHAT_ENDPOINT,
+    LabelsUpTo,
+    labelled_in,
+    redaction_took_all,
+    says_something,
+    stored_by,
+)
 
 # Which examples to read: named here too, where the stores and tests that read examples take it from.
 from gateway.store.label_filters import ExampleFilter as ExampleFilter
@@ -57,6 +64,8 @@ class LeftOutLabels:
     cut_short: int = 0
     # Corrections, end users' or reviewers', that say nothing: stored blank before intake took the rule.
     blank_corrections: int = 0
+    # Corrections, end users' or reviewers', that redaction took all of: replacements only ("[redacted:email]").
+    redacted_corrections: int = 0
 
 
 def _interaction_columns() -> list[Any]:
@@ -73,10 +82,11 @@ def _is_current_correction(event: FromClause, upto: LabelsUpTo | None, *, said: 
     says something (with `said`; any correction without).
 
     A correction of blank characters only (gateway.domain.blank_text), stored before feedback intake took the rule,
-    is no label: it outranks no other correction, and the summary counts it apart (`_blank_end_user_corrections`).
+    or of redaction's replacements only, is no label: it outranks no other correction, and the summary counts it
+    apart (`_unsaid_end_user_corrections`).
     """
     newest = _feedback_id(upto)
-    says = [not_blank(event.c.correction)] if said else []
+    says = [says_something(event.c.correction)] if said else []
     return and_(
         event.c.correction.is_not(None), *says, ~superseded(event, stored_up_to=newest), *stored_by(event.c.id, newest)
     )
@@ -123,14 +133,17 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Labe
     )
 
 
-def _blank_end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
-    """How many end users' current corrections `where` selects say nothing, where one would have been its answer's
-    label (no later correction of it, no reviewer's decision): labels the rows leave out, for the summary to tell."""
+def _unsaid_end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
+    """How many end users' current corrections `where` selects say nothing, as (blank ones, ones redaction took all
+    of), where one would have been its answer's label (no later correction of it, no reviewer's decision): labels the
+    rows leave out, for the summary to tell."""
     f = feedback.alias("f")
+    blank = ~not_blank(f.c.correction)
+    counts: list[Any] = [func.count(case((reason, 1))) for reason in (blank, redaction_took_all(f.c.correction))]
     query = (
-        select(func.count())
+        select(*counts)
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
-        .where(_is_current_correction(f, upto, said=False), ~not_blank(f.c.correction))
+        .where(_is_current_correction(f, upto, said=False), ~says_something(f.c.correction))
         .where(interactions.c.endpoint == CHAT_ENDPOINT, ~_outcorrected(f, upto, said=False))
         .where(~reviewed(f.c.interaction_id, upto))
     )
@@ -224,13 +237,18 @@ class TrainingExampleStore:
         reviews = where.source in (None, ExampleSource.HUMAN_REVIEW)
         end_users = where.source in (None, ExampleSource.END_USER_CORRECTION)
         async with self._engine.connect() as connection:
-            said_nothing, cut_short, blank_decisions = (
-                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0, 0)
+            said_nothing, cut_short, blank_decisions, redacted_decisions = (
+                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0, 0, 0)
             )
-            blank_feedback = (
-                (await connection.execute(_blank_end_user_corrections(where, upto))).scalar_one() if end_users else 0
+            blank_feedback, redacted_feedback = (
+                (await connection.execute(_unsaid_end_user_corrections(where, upto))).one() if end_users else (0, 0)
             )
-        return LeftOutLabels(int(said_nothing), int(cut_short), int(blank_decisions) + int(blank_feedback))
+        return LeftOutLabels(
+            int(said_nothing),
+            int(cut_short),
+            int(blank_decisions) + int(blank_feedback),
+            int(redacted_decisions) + int(redacted_feedback),
+        )
 
     async def stream(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first.

@@ -68,6 +68,17 @@ async def test_the_summary_counts_the_corrections_that_said_nothing(database_url
     assert (summary["no_example"], summary["blank_corrections"]) == (0, 1)
 
 
+async def test_the_summary_counts_the_corrections_redaction_took_all_of(database_url, engine):
+    await give_feedback(engine, await store_chat(engine), correction="[redacted:email]")
+
+    result = feedgate_export(database_url, "--format", "chat", log_format="json")
+
+    assert result.returncode == 0, result.stderr
+    [summary] = [line for line in log_lines(result.stderr) if line["logger"] == "feedgate.export"]
+    assert summary["message"].endswith("; 1 correction left out: redaction took all it said")
+    assert (summary["blank_corrections"], summary["redacted_corrections"]) == (0, 1)
+
+
 async def test_the_summary_counts_the_approvals_of_answers_cut_short(database_url, engine):
     cut = await store_chat(engine, "What is the fee?", "The fee is", partial=True)
     await review(review_service(engine), [cut], Outcome.APPROVE)
