@@ -63,6 +63,7 @@ def _summary_fields(tally: ExportTally) -> dict[str, object]:
         "cut_short": tally.cut_short,
         "blank_corrections": tally.blank_corrections,
         "redacted_corrections": tally.redacted_corrections,
+        "unknown_choice_corrections": tally.unknown_choice_corrections,
         "sources": dict(tally.by_source),
     }
 

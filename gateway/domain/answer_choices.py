@@ -58,6 +58,11 @@ def choice_count(response: Any) -> int:
     return len(_choices(response)) or 1
 
 
+def choices_listed(count: int) -> str:
+    """The choices an answer of `count` has, as a refusal of a `choice` it lacks names them: "2 choices (0 to 1)"."""
+    return "1 choice (0)" if count == 1 else f"{count} choices (0 to {count - 1})"
+
+
 def _choice(index: int, raw: Any) -> AnswerChoice:
     if not isinstance(raw, dict):
         return AnswerChoice(index, None)

@@ -27,17 +27,20 @@ class ExportTally:
     # Labels the store reads no row of (TrainingExampleStore.left_out counts them), so they are not among `rows`:
     # reviewers' approvals of answers that said and called nothing (gateway.domain.blank_text), their approvals of
     # answers cut short (a target that teaches stopping mid-sentence), corrections that said nothing (stored
-    # blank before intake took that rule), and corrections redaction took all of (nothing left but "[redacted:...]").
+    # blank before intake took that rule), corrections redaction took all of (nothing left but "[redacted:...]"), and
+    # corrections of a choice their answer does not have (stored before intake checked it: no original to pair).
     said_nothing: int = 0
     cut_short: int = 0
     blank_corrections: int = 0
     redacted_corrections: int = 0
+    unknown_choice_corrections: int = 0
     by_source: Counter[str] = field(default_factory=Counter)
 
     @property
     def left_out(self) -> int:
         """The labels the store read no row of, whatever the reason."""
-        return self.said_nothing + self.cut_short + self.blank_corrections + self.redacted_corrections
+        corrections = self.blank_corrections + self.redacted_corrections + self.unknown_choice_corrections
+        return self.said_nothing + self.cut_short + corrections
 
     def summary(self) -> str:
         """One line for the person who ran the export."""
@@ -60,6 +63,10 @@ class ExportTally:
         if self.redacted_corrections:
             they = "it" if self.redacted_corrections == 1 else "they"
             note += f"; {_count(self.redacted_corrections, 'correction')} left out: redaction took all {they} said"
+        if self.unknown_choice_corrections:
+            one = self.unknown_choice_corrections == 1
+            they = "it names a choice its answer does not" if one else "they name a choice their answers do not"
+            note += f"; {_count(self.unknown_choice_corrections, 'correction')} left out: {they} have"
         return f"wrote {_count(self.lines, 'line')} from {_count(self.examples, 'labelled example')} ({sources}){note}"
 
 
@@ -109,6 +116,7 @@ class TrainingExport:
         tally.said_nothing, tally.cut_short = left_out.said_nothing, left_out.cut_short
         tally.blank_corrections = left_out.blank_corrections
         tally.redacted_corrections = left_out.redacted_corrections
+        tally.unknown_choice_corrections = left_out.unknown_choice_corrections
         async for row in self._store.stream(where, upto):
             tally.rows += 1
             example = example_from_row(row)

@@ -10,7 +10,13 @@ from typing import Any
 import orjson
 import uuid_utils
 
-from gateway.domain.answer_choices import MAX_CHOICE_INDEX, choice_count, not_a_choice_index, shown_value
+from gateway.domain.answer_choices import (
+    MAX_CHOICE_INDEX,
+    choice_count,
+    choices_listed,
+    not_a_choice_index,
+    shown_value,
+)
 from gateway.domain.blank_text import says_nothing
 from gateway.domain.quoting import quoted
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
@@ -97,8 +103,7 @@ class Submission:
         """InvalidSubmission when `choice` names none of the stored answer's choices (one when it lists none)."""
         count = choice_count(response)
         if self.choice >= count:
-            listed = "1 choice (0)" if count == 1 else f"{count} choices (0 to {count - 1})"
-            message = f"'choice' {self.choice} names no choice of this answer: it has {listed}"
+            message = f"'choice' {self.choice} names no choice of this answer: it has {choices_listed(count)}"
             raise InvalidSubmission(message, "choice")
 
 

@@ -14,6 +14,7 @@ import orjson
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.domain.answer_choices import choices_listed
 from gateway.domain.quoting import quoted
 from gateway.exact_json import loads_exact
 from gateway.feedback.submission import InvalidSubmission, submission_from
@@ -209,6 +210,35 @@ def _timestamp(value: Any, name: str, default: datetime | None = None) -> dateti
     return parsed
 
 
+async def _judging_stored_choices(
+    store: ImportStore, batch: list[ParsedLine], stored_ids: set[str], first_line: dict[str, int], report: ImportReport
+) -> list[ParsedLine]:
+    """`batch` without the lines whose feedback names a choice the stored answer of their interaction does not have,
+    each reported as a bad line: an interaction stored before is not stored over, so its feedback judges that answer,
+    not the line's (which `_feedback_row` checked). Choice 0 every answer has: only lines naming another are read."""
+    asking = [
+        p.interaction["id"] for p in batch if p.interaction["id"] in stored_ids and any(r["choice"] for r in p.feedback)
+    ]
+    if not asking:
+        return batch
+    counts = await store.stored_choice_counts(asking)
+    kept = []
+    for parsed in batch:
+        count = counts.get(parsed.interaction["id"])
+        lacked = (
+            [] if count is None else [(n, r["choice"]) for n, r in enumerate(parsed.feedback) if r["choice"] >= count]
+        )
+        if count is None or not lacked:
+            kept.append(parsed)
+            continue
+        index, choice = lacked[0]
+        reason = (
+            f"feedback[{index}]: 'choice' {choice} names no choice of the stored answer: it has {choices_listed(count)}"
+        )
+        report.errors.append((first_line[parsed.interaction["id"]], reason))
+    return kept
+
+
 def _redacted(redactor: Redactor, interaction_rows: list[Row], feedback_rows: list[Row]) -> tuple[list[Row], list[Row]]:
     return (
         [redactor.noted(row, INTERACTION_FIELDS) for row in interaction_rows],
@@ -295,6 +325,7 @@ async def import_jsonl(
         if not batch:
             return
         stored_ids, stored_keys = await store.already_stored([parsed.interaction["id"] for parsed in batch])
+        batch[:] = await _judging_stored_choices(store, batch, stored_ids, first_line, report)
         interaction_rows = [parsed.interaction for parsed in batch if parsed.interaction["id"] not in stored_ids]
         report.already_stored_interactions += len(batch) - len(interaction_rows)
         feedback_rows = []

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from gateway.domain.answer_choices import choice_count
+from gateway.domain.answer_choices import choice_count, choices_listed
 from gateway.review.errors import ChoiceRefused, TaskConflict
 from gateway.review.held_answer import HELD_KEY, is_redacted
 
@@ -80,8 +80,7 @@ def judged_choice(named: int | None, judged: JudgedAnswers) -> int | None:
         )
     count = choice_count(answer)
     if named is not None and named >= count:
-        listed = "1 choice (0)" if count == 1 else f"{count} choices (0 to {count - 1})"
-        raise ChoiceRefused(f"'choice' {named} names no choice of this task's answer: it has {listed}")
+        raise ChoiceRefused(f"'choice' {named} names no choice of this task's answer: it has {choices_listed(count)}")
     if count < 2:
         return None
     return named or 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, func
+from sqlalchemy import Boolean, Integer, String, func, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -95,6 +95,13 @@ def _postgresql_choice_position(element: _choice_position, compiler: SQLCompiler
     listed = _postgresql_listed_at(positions, number)
     # `-> k` is NULL past an array's end, and for anything but an array.
     return f"(CASE WHEN {positions} IS NOT NULL OR {response} -> 'choices' -> {listed} IS NOT NULL THEN {listed} END)"
+
+
+def has_choice(answers: Answers, number: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the answer has choice `number`, as gateway.domain.answer_choices.choice_text reads it: 0 always (an
+    answer listing no choices is its recorded text), any other where it is listed. Choice 0 is told first, with no
+    JSON read: nearly every label names it."""
+    return or_(number == 0, choice_position(answers, number).is_not(None))
 
 
 def choice_finish_reason(answers: Answers, number: ColumnElement[int]) -> ColumnElement[str]:

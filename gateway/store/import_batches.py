@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.domain.answer_choices import choice_count
 from gateway.store.chunks import chunks
 from gateway.store.daily_stats import interaction_days, mark_days_stale
 from gateway.store.erased_users import ErasedUsers
@@ -46,6 +47,15 @@ class ImportStore:
                 )
                 stored_keys.update((row.interaction_id, row.idempotency_key) for row in await connection.execute(keys))
         return stored_ids, stored_keys
+
+    async def stored_choice_counts(self, ids: Sequence[str]) -> dict[str, int]:
+        """How many choices the stored answer of each of `ids` (those stored) has (gateway.domain.answer_choices)."""
+        counts: dict[str, int] = {}
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(ids)):
+                query = select(interactions.c.id, interactions.c.response).where(interactions.c.id.in_(chunk))
+                counts.update((row.id, choice_count(row.response)) for row in await connection.execute(query))
+        return counts
 
     async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> tuple[int, int]:
         """Store one batch of interactions and their feedback events in one transaction; how many of each it stored.

@@ -17,6 +17,7 @@ from gateway.store.choice_sql import (
     choice_finish_reason,
     choice_position,
     choice_said_or_called,
+    has_choice,
     in_recorded_columns,
     not_blank,
 )
@@ -127,16 +128,17 @@ def labelling_decisions(upto: LabelsUpTo | None, *columns: Any) -> Select[Any]:
     d = DECISION
     _, whole = approvals_said(d)
     # A correction that says nothing (stored blank before decisions took gateway.domain.blank_text's rule, or all taken
-    # by redaction) labels no answer, and so outranks no end user's correction of it.
-    labels_an_answer = or_(
-        says_something(d.c.correction), and_(d.c.outcome == "approve", d.c.correction.is_(None), whole)
-    )
+    # by redaction), or of a choice the answer has not (stored before decisions checked it), labels no answer, and so
+    # outranks no end user's correction of it.
+    corrects = and_(says_something(d.c.correction), has_choice(interactions.c, d.c.choice))
+    labels_an_answer = or_(corrects, and_(d.c.outcome == "approve", d.c.correction.is_(None), whole))
     return deciding_decisions(upto, labels_an_answer, *columns)
 
 
 def left_out_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
     """How many deciding decisions `where` selects the rows leave out, as (approvals whose answer said and called
-    nothing, approvals of an answer cut short, corrections that said nothing, corrections redaction took all of):
+    nothing, approvals of an answer cut short, corrections that said nothing, corrections redaction took all of,
+    corrections of a choice the answer has not):
     labels that label no answer, for the export's summary to tell. An approval of an answer cut short before it said
     anything counts as saying nothing."""
     d = DECISION
@@ -147,9 +149,11 @@ def left_out_decisions(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[
     cut_short = and_(approval, said, ~func.coalesce(whole, false()))
     blank = and_(d.c.correction.is_not(None), ~not_blank(d.c.correction))
     redacted = and_(not_blank(d.c.correction), redaction_took_all(d.c.correction))
+    unknown_choice = and_(says_something(d.c.correction), ~has_choice(interactions.c, d.c.choice))
+    reasons = (silent, cut_short, blank, redacted, unknown_choice)
     # One pass over the decisions for every reason: count() of a CASE counts the rows it holds of.
-    counts = (func.count(case((reason, 1))) for reason in (silent, cut_short, blank, redacted))
-    query = deciding_decisions(upto, or_(silent, cut_short, blank, redacted), *counts)
+    counts = (func.count(case((reason, 1))) for reason in reasons)
+    query = deciding_decisions(upto, or_(*reasons), *counts)
     return labelled_in(query, where, app=review_tasks.c.app, label=d, stored=where.decisions_stored)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
 from gateway.export.examples import ExampleSource
-from gateway.store.choice_sql import not_blank
+from gateway.store.choice_sql import has_choice, not_blank
 from gateway.store.current_feedback import is_later, superseded
 from gateway.store.label_chunks import LabelQuery, chunk_query, window_of, window_query
 from gateway.store.label_decisions import DECISION, labelling_decisions, left_out_decisions, reviewed
@@ -66,6 +66,8 @@ class LeftOutLabels:
     blank_corrections: int = 0
     # Corrections, end users' or reviewers', that redaction took all of: replacements only ("[redacted:email]").
     redacted_corrections: int = 0
+    # Corrections, end users' or reviewers', of a choice their answer does not have: there is no original to pair.
+    unknown_choice_corrections: int = 0
 
 
 def _interaction_columns() -> list[Any]:
@@ -77,24 +79,30 @@ def _feedback_id(upto: LabelsUpTo | None) -> str | None:
     return None if upto is None else upto.feedback_id
 
 
+def _labels_its_answer(event: FromClause) -> ColumnElement[bool]:
+    """Whether `event`'s correction says something about a choice its answer has (read in `interactions`, which the
+    caller joins on the event's interaction)."""
+    return and_(says_something(event.c.correction), has_choice(interactions.c, event.c.choice))
+
+
 def _is_current_correction(event: FromClause, upto: LabelsUpTo | None, *, said: bool = True) -> ColumnElement[bool]:
     """Whether `event` (an alias of the feedback table) is its voter's current feedback and carries a correction that
-    says something (with `said`; any correction without).
+    says something about a choice its answer has (with `said`; any correction without).
 
     A correction of blank characters only (gateway.domain.blank_text), stored before feedback intake took the rule,
-    or of redaction's replacements only, is no label: it outranks no other correction, and the summary counts it
-    apart (`_unsaid_end_user_corrections`).
+    of redaction's replacements only, or of a choice the answer has not (stored before intake checked it), is no
+    label: it outranks no other correction, and the summary counts it apart (`_unsaid_end_user_corrections`).
     """
     newest = _feedback_id(upto)
-    says = [says_something(event.c.correction)] if said else []
+    says = [_labels_its_answer(event)] if said else []
     return and_(
         event.c.correction.is_not(None), *says, ~superseded(event, stored_up_to=newest), *stored_by(event.c.id, newest)
     )
 
 
 def _outcorrected(event: FromClause, upto: LabelsUpTo | None, *, said: bool = True) -> ColumnElement[bool]:
-    """Whether another voter's current correction of `event`'s interaction (one that says something, with `said`)
-    came after it: one label per answer."""
+    """Whether another voter's current correction of `event`'s interaction (one that labels it, with `said`) came
+    after it: one label per answer. The enclosing query joins `interactions` on the event's interaction."""
     newer = feedback.alias("newer_correction")
     return exists().where(
         newer.c.interaction_id == event.c.interaction_id,
@@ -134,16 +142,18 @@ def _end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Labe
 
 
 def _unsaid_end_user_corrections(where: ExampleFilter, upto: LabelsUpTo | None) -> Select[Any]:
-    """How many end users' current corrections `where` selects say nothing, as (blank ones, ones redaction took all
-    of), where one would have been its answer's label (no later correction of it, no reviewer's decision): labels the
-    rows leave out, for the summary to tell."""
+    """How many end users' current corrections `where` selects label no answer, as (blank ones, ones redaction took
+    all of, ones of a choice their answer has not), where one would have been its answer's label (no later correction
+    of it, no reviewer's decision): labels the rows leave out, for the summary to tell."""
     f = feedback.alias("f")
     blank = ~not_blank(f.c.correction)
-    counts: list[Any] = [func.count(case((reason, 1))) for reason in (blank, redaction_took_all(f.c.correction))]
+    redacted = and_(not_blank(f.c.correction), redaction_took_all(f.c.correction))
+    unknown_choice = and_(says_something(f.c.correction), ~has_choice(interactions.c, f.c.choice))
+    counts: list[Any] = [func.count(case((reason, 1))) for reason in (blank, redacted, unknown_choice)]
     query = (
         select(*counts)
         .select_from(f.join(interactions, interactions.c.id == f.c.interaction_id))
-        .where(_is_current_correction(f, upto, said=False), ~says_something(f.c.correction))
+        .where(_is_current_correction(f, upto, said=False), ~_labels_its_answer(f))
         .where(interactions.c.endpoint == CHAT_ENDPOINT, ~_outcorrected(f, upto, said=False))
         .where(~reviewed(f.c.interaction_id, upto))
     )
@@ -237,18 +247,17 @@ class TrainingExampleStore:
         reviews = where.source in (None, ExampleSource.HUMAN_REVIEW)
         end_users = where.source in (None, ExampleSource.END_USER_CORRECTION)
         async with self._engine.connect() as connection:
-            said_nothing, cut_short, blank_decisions, redacted_decisions = (
-                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0, 0, 0)
+            said_nothing, cut_short, *decisions = (
+                (await connection.execute(left_out_decisions(where, upto))).one() if reviews else (0, 0, 0, 0, 0)
             )
-            blank_feedback, redacted_feedback = (
-                (await connection.execute(_unsaid_end_user_corrections(where, upto))).one() if end_users else (0, 0)
+            corrections = (
+                (await connection.execute(_unsaid_end_user_corrections(where, upto))).one() if end_users else (0, 0, 0)
             )
-        return LeftOutLabels(
-            int(said_nothing),
-            int(cut_short),
-            int(blank_decisions) + int(blank_feedback),
-            int(redacted_decisions) + int(redacted_feedback),
+        # The corrections' reasons, in the order both queries count them: blank, redacted, of an unknown choice.
+        blank, redacted, unknown_choice = (
+            int(by_reviewers) + int(by_users) for by_reviewers, by_users in zip(decisions, corrections, strict=True)
         )
+        return LeftOutLabels(int(said_nothing), int(cut_short), blank, redacted, unknown_choice)
 
     async def stream(self, where: ExampleFilter, upto: LabelsUpTo | None = None) -> AsyncIterator[Row]:
         """Every example row: end users' corrections first, then review decisions, each oldest label first.
