@@ -11,6 +11,8 @@ time, so the SQL's list cannot drift with the Python version.
 
 from __future__ import annotations
 
+from gateway.domain.errors import InvalidQuery
+
 # Every character `str.isspace` calls whitespace, then the zero-width ones, as code points.
 BLANK_CODE_POINTS: tuple[int, ...] = (
     *range(0x09, 0x0E),  # tab, line feed, vertical tab, form feed, carriage return
@@ -48,3 +50,18 @@ def without_blank_ends(text: str) -> str:
 def said_or_none(text: str | None) -> str | None:
     """`text` without its blank ends, or None when it says nothing: a person's comment, note or tag as it is kept."""
     return None if says_nothing(text) else without_blank_ends(text or "")
+
+
+def blank_message(field: str, wanted: str) -> str:
+    """The refusal of `field` given blank: it names the field, says it is blank, and says what to give (`wanted`)."""
+    return f"'{field}' is blank: {wanted}"
+
+
+def said_name(field: str, name: str, wanted: str) -> str:
+    """`name` (a person's or an app's, as sent) without its blank ends; InvalidQuery (blank_message) if it says nothing.
+
+    A name of zero-width or ideographic spaces names no one: str.strip keeps U+200B, so such a name was taken.
+    """
+    if says_nothing(name):
+        raise InvalidQuery(field, blank_message(field, wanted))
+    return without_blank_ends(name)

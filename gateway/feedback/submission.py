@@ -17,7 +17,7 @@ from gateway.domain.answer_choices import (
     not_a_choice_index,
     shown_value,
 )
-from gateway.domain.blank_text import says_nothing
+from gateway.domain.blank_text import blank_message, says_nothing
 from gateway.domain.quoting import quoted
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
 from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
@@ -26,6 +26,12 @@ THUMBS = ("up", "down")
 SIGNALS = ("thumbs", "rating", "correction", "comment")
 # Interaction ids and idempotency keys are short identifiers, not text.
 MAX_IDENTIFIER_CHARS = 200
+# What a blank identifier's refusal asks for instead.
+_WANTED = {
+    "interaction_id": "give the interaction's id (its x-feedgate-interaction-id), or send its feedback token instead",
+    "user_id": "give the end user's id, or leave it out",
+    "idempotency_key": "give a key that says something, or leave it out",
+}
 FIELDS = frozenset({"interaction_id", *SIGNALS, "choice", "user_id", "metadata", "idempotency_key"})
 
 
@@ -184,7 +190,7 @@ def _interaction_named(payload: dict[str, Any], token_interaction: str | None) -
     An id that names another interaction is still refused, by the service (403).
     """
     given = payload.get("interaction_id")
-    if token_interaction is not None and (given is None or (isinstance(given, str) and not given.strip())):
+    if token_interaction is not None and (given is None or (isinstance(given, str) and says_nothing(given))):
         return token_interaction
     interaction_id = _identifier(payload, "interaction_id")
     if interaction_id is None:
@@ -242,8 +248,9 @@ def _identifier(payload: dict[str, Any], field: str, max_chars: int = MAX_IDENTI
         return None
     if not isinstance(value, str):
         raise InvalidSubmission(_not_a_string(field, value), field)
-    if not value.strip():
-        raise InvalidSubmission(f"'{field}' must be a non-empty string", field)
+    # Blank by the one rule: an id of zero-width spaces (str.strip keeps U+200B) was taken, and counted as a voter.
+    if says_nothing(value):
+        raise InvalidSubmission(blank_message(field, _WANTED[field]), field)
     if len(value) > max_chars:
         raise InvalidSubmission(f"'{field}' is longer than {max_chars} characters", field)
     _refuse_nul(value, field)

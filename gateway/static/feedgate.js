@@ -107,11 +107,7 @@
   // refuse (they said 10000 whatever it took). A copy served from elsewhere keeps this default: set it there by hand.
   var MAX_TEXT_CHARS = 10000;
 
-  // Blank as the gateway reads it (Python's str.isspace): JavaScript's \s leaves out \x1c-\x1f and \x85, and
-  // takes in \ufeff, which the gateway stores as a user.
-  var BLANK = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
-
-  // A comment or correction says nothing when it is made of these only: Unicode's whitespace and the zero-width
+  // A comment, correction or user id says nothing when it is made of these only: Unicode's whitespace and the zero-width
   // characters (U+200B...), which trim() keeps, so a box holding only a zero-width space was sent and refused. The
   // gateway's own list (BLANK_CODE_POINTS, gateway/domain/blank_text.py), written into this line as it serves the
   // script (gateway/api/widget_script.py); a test keeps this copy the same, for a copy served from elsewhere.
@@ -125,8 +121,8 @@
   function send(options, payload, wanted) {
     payload.interaction_id = options.interactionId;
     // As text: an app's numeric id (userId: 42) was a 422 and a lost vote; the header it named the user in made it "42".
-    // A blank one (a template's unset variable, "  ") names no user: the gateway refuses it with 400.
-    if (options.userId !== undefined && options.userId !== null && !BLANK.test(String(options.userId))) {
+    // A blank one (a template's unset variable, "  ", or zero-width spaces) names no user: the gateway refuses it (422).
+    if (options.userId !== undefined && options.userId !== null && !saysNothing(String(options.userId))) {
       payload.user_id = String(options.userId);
     }
     // The choice judged, for an answer of n > 1 shown whole; left out, the gateway takes 0, the first.

@@ -14,7 +14,7 @@ def test_a_page_naming_a_blank_user_has_its_vote_taken_with_no_user_named(
     page_server,  # noqa: F811 - the fixture imported above
     browser,
 ):
-    # The gateway refuses a blank user_id with 400: the widget sent "  " (it dropped only "") and the vote was lost.
+    # The gateway refuses a blank user_id (422): the widget sent "  " (it dropped only "") and the vote was lost.
     gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser, claimed_user=" \t ")
 
     page.get_by_role("button", name="Bad answer").click()
@@ -35,7 +35,7 @@ def test_a_blank_user_id_given_to_mount_names_no_user(
     interaction_id = widget_page(gateway, page_server, user="ann")
     page = browser.new_page()
     page.goto(page_server.origin)
-    # A non-breaking space is blank to the gateway too (Python's str.isspace, as the widget checks it).
+    # A non-breaking space is blank to the gateway too (gateway/domain/blank_text.py, as the widget checks it).
     page.evaluate(
         """([id, token]) => Feedgate.mount(document.body, {interactionId: id, token: token, userId: "\\u00a0 "})""",
         [interaction_id, page.get_attribute("#feedback", "data-feedgate-token")],
@@ -46,4 +46,28 @@ def test_a_blank_user_id_given_to_mount_names_no_user(
     page.locator("body > .feedgate").get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
     [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
     assert (stored["thumbs"], stored["user_id"]) == ("up", "ann")  # the token's user, as with no user_id
+    page.close()
+
+
+def test_a_user_id_of_zero_width_spaces_given_to_mount_names_no_user(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # The gateway refuses such a user_id as blank (gateway/domain/blank_text.py): sent, the vote was lost.
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id = widget_page(gateway, page_server, user="ann")
+    page = browser.new_page()
+    page.goto(page_server.origin)
+    page.evaluate(
+        """([id, token]) => Feedgate.mount(document.body, {interactionId: id, token: token, userId: "\\u200b\\u2060"})""",
+        [interaction_id, page.get_attribute("#feedback", "data-feedgate-token")],
+    )
+
+    page.locator("body > .feedgate").get_by_role("button", name="Good answer").click()
+
+    page.locator("body > .feedgate").get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+    [stored] = gateway.interaction(interaction_id)["feedback"]["events"]
+    assert (stored["thumbs"], stored["user_id"]) == ("up", "ann")
     page.close()
