@@ -18,6 +18,7 @@ from litestar.enums import ParamType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg
 
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 
 
@@ -108,7 +109,7 @@ def refuse_blank_filters(connection: ASGIConnection[Any, Any, Any, Any], handler
     """A guard: InvalidQuery for a filter naming one thing (NAMING_FILTERS) given blank, whichever endpoint reads it."""
     for name, listed in NAMING_FILTERS.items():
         for value in connection.query_params.getall(name, []):
-            if not value.strip():
+            if says_nothing(value):  # the one rule: "\u200b" (which str.strip keeps) names nothing either
                 raise InvalidQuery(
                     name, f"'{name}' must not be blank: give a value, or leave it out for every {listed}"
                 )
