@@ -62,6 +62,11 @@ def said_name(field: str, name: str, wanted: str) -> str:
 
     A name of zero-width or ideographic spaces names no one: str.strip keeps U+200B, so such a name was taken.
     """
-    if says_nothing(name):
-        raise InvalidQuery(field, blank_message(field, wanted))
+    refuse_blank(field, name, wanted)
     return without_blank_ends(name)
+
+
+def refuse_blank(field: str, text: str | None, wanted: str) -> None:
+    """InvalidQuery naming `field` (blank_message) when `text` is given and says nothing; an app's name keeps its ends."""
+    if text is not None and says_nothing(text):
+        raise InvalidQuery(field, blank_message(field, wanted))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.issue_status import IssueStatus
 from gateway.audit.records import AuditEntry
+from gateway.domain.blank_text import said_name
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import not_one_of
 from gateway.domain.merge_chain import end_of_merges
@@ -286,7 +287,8 @@ class FixLinkService:
 
 
 def _actor(name: Any) -> str:
-    cleaned = name.strip() if isinstance(name, str) else ""
+    """Who links the fix, without blank ends; one of zero-width spaces (str.strip kept them) is refused as blank."""
+    cleaned = said_name("created_by", name, "name who links the fix") if isinstance(name, str) else ""
     if not cleaned or len(cleaned) > MAX_ACTOR:
         raise InvalidQuery("created_by", f"the actor must be a name of 1 to {MAX_ACTOR} characters")
     return cleaned

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gateway.domain.blank_text import said_or_none
+from gateway.domain.blank_text import said_name, said_or_none
 from gateway.domain.idempotency import HEADER, checked_key, key_claim, refuse_other_fields
 from gateway.domain.shares import share_text
 from gateway.effect.links import FixLinkService, IssueMergedAway, IssueNotFound
@@ -113,6 +113,7 @@ class IssueFixes:
         IssueMergedAway when it was merged into another since (nothing is made then). Once per `idempotency_key`
         (None: no key): a repeat answers the first one's fix (`repeated`), KeyReused when it asks other fields."""
         check_rollout(preview.kind, rollout, canary_share)
+        author = said_name("created_by", author, "name who makes the fix live")
         key = checked_key(idempotency_key, key_field)
         asked = {"preview": preview.id, "author": author, "message": message, "rollout": rollout, "share": canary_share}
         claim = None if key is None else key_claim(SCOPE, key, "", asked)

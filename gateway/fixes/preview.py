@@ -25,6 +25,7 @@ from typing import Any, Literal
 import uuid_utils
 
 from gateway.discovery.items import last_user_message
+from gateway.domain.blank_text import said_name
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import issue_scope
 from gateway.domain.quoting import quoted
@@ -174,6 +175,7 @@ class FixPreviewService:
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidQuery("limit", f"'limit' must be an integer from 1 to {MAX_LIMIT}; got {quoted(limit)}")
+        author = said_name("created_by", author, "name who previews the fix")
         app = await self._store.issue_app(issue_id)
         if app is None:
             raise IssueNotFound(issue_id)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
-from gateway.domain.blank_text import without_blank_ends
+from gateway.domain.blank_text import blank_message, refuse_blank, says_nothing, without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import refuse_nul
@@ -23,6 +23,14 @@ TAG = re.compile(r"[\w .:/+-]{1,50}")
 # The versions column is a 32-bit integer: a larger number is a 500 on PostgreSQL and an
 # OverflowError on SQLite, so it is refused here, for the API and the admin pages alike.
 MAX_VERSION = 2**31 - 1
+# What a blank field's refusal asks for instead.
+_WANTED = {
+    "app": "name the app (as its calls are recorded)",
+    "title": "give the entry a title",
+    "content": "write what the entry says",
+    "example_questions": "write the question, or leave it out",
+    "tags": "give the tag a name, or leave it out",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +61,8 @@ class EntryFields:
 
 
 def checked_app(app: str) -> str:
-    """The app name, trimmed (of whitespace only: it names the app as its calls do); refuses an empty or overlong one."""
+    """The app name, trimmed (of whitespace only: it names the app as its calls do); refuses a blank (by the one rule,
+    zero-width spaces included) or overlong one."""
     return _text("app", app, MAX_APP, str.strip)
 
 
@@ -85,7 +94,9 @@ def checked_tags(tags: Sequence[object]) -> tuple[str, ...]:
         raise InvalidQuery("tags", f"at most {MAX_TAGS} tags, got {len(tags)}")
     checked: list[str] = []
     for position, tag in enumerate(tags):
-        tag = tag.strip() if isinstance(tag, str) else tag
+        if isinstance(tag, str):
+            refuse_blank(f"tags[{position}]", tag, _WANTED["tags"])
+            tag = tag.strip()
         if not isinstance(tag, str) or not TAG.fullmatch(tag):
             message = f"tags[{position}] {quoted(tag)} must be 1-50 letters, digits, spaces or . : / + _ - characters"
             raise InvalidQuery(f"tags[{position}]", message)
@@ -109,9 +120,10 @@ def _text(field: str, value: str, limit: int, trimmed: Callable[[str], str] = wi
     if not isinstance(value, str):
         raise InvalidQuery(field, f"{field} must be a string")
     refuse_nul(field, value)
+    # Blank by the one rule whatever the trimming: an app of zero-width spaces (str.strip keeps U+200B) names none.
+    if says_nothing(value):
+        raise InvalidQuery(field, blank_message(field, _WANTED[field.split("[", 1)[0]]))
     value = trimmed(value)
-    if not value:
-        raise InvalidQuery(field, f"{field} must not be empty")
     if len(value) > limit:
         raise InvalidQuery(field, f"{field} must be at most {limit} characters, got {len(value)}")
     return value

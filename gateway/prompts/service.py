@@ -12,7 +12,7 @@ from typing import Any
 
 import uuid_utils
 
-from gateway.domain.blank_text import said_or_none, says_nothing
+from gateway.domain.blank_text import refuse_blank, said_or_none, says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import not_one_of
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
@@ -53,6 +53,9 @@ GUARD_ACTOR = "rule:prompt-guard"
 
 
 def _name(value: str | None, field: str, required: bool = True) -> str | None:
+    """An app's or a model's name as sent, trimmed of whitespace (it names them as their calls do); one that says
+    nothing by the one rule (zero-width spaces included, which str.strip keeps) is refused as blank."""
+    refuse_blank(field, value, _WANTED.get(field, "give a name"))
     cleaned = (value or "").strip()
     if not cleaned:
         if required:
@@ -63,6 +66,14 @@ def _name(value: str | None, field: str, required: bool = True) -> str | None:
     return cleaned
 
 
+# What a blank name's refusal asks for instead: a model given blank is refused, not taken as every model.
+_WANTED = {
+    "app": "name the app (as its calls are recorded)",
+    "model": "name a model (e.g. gpt-4o-mini), or leave it out for a version every model of the app gets",
+    "author": "name who publishes the version",
+}
+
+
 def _mode(mode: str | None) -> Mode | None:
     if mode is None or is_mode(mode):
         return mode
@@ -71,12 +82,6 @@ def _mode(mode: str | None) -> Mode | None:
 
 def _model(model: str | None) -> str | None:
     """The model a version is for (None: every model); a model given blank is refused, not taken as every model."""
-    if model is not None and not model.strip():
-        raise InvalidQuery(
-            "model",
-            "'model' must not be blank: name a model (e.g. gpt-4o-mini), or leave it out for a version every model "
-            "of the app gets",
-        )
     return _name(model, "model", required=False)
 
 

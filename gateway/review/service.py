@@ -15,6 +15,7 @@ from typing import Any, Unpack
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.domain.blank_text import refuse_blank
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
@@ -234,6 +235,7 @@ class ReviewService(ReviewDecisions):
         they wrote are redacted when redaction is on (gateway.review.reviewer_text).
         """
         actor = person(actor, "created_by")
+        refuse_blank("app", app, "name the app whose answers to review")
         await check_manual_request(self._figures, app, interaction_ids, issue_id, evidence)
         scope = await issue_scope(self._issue_heads, issue_id, "issue_id") if issue_id is not None else None
         request = open_request(

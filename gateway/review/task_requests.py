@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Required, TypedDict, Unpack
 
-from gateway.domain.blank_text import said_or_none, without_blank_ends
+from gateway.domain.blank_text import said_name, without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import quoted
 from gateway.review.held_answer import HELD_KEY
@@ -19,11 +19,9 @@ MAX_REASON_CHARS = 2000
 
 
 def person(name: str | None, field: str) -> str:
-    """A reviewer's or actor's name without its blank ends; refuses a blank or overlong one."""
-    # The one blank rule: a name of zero-width spaces passed str.strip and was stored as a person.
-    cleaned = said_or_none(name)
-    if cleaned is None:
-        raise InvalidQuery(field, f"'{field}' must name the person: a non-empty string")
+    """A reviewer's or actor's name without its blank ends; refuses a blank (by the one rule, zero-width spaces
+    included: str.strip kept U+200B, and such a reviewer decided tasks) or overlong one."""
+    cleaned = said_name(field, name or "", "name the person")
     if len(cleaned) > MAX_NAME:
         raise InvalidQuery(field, f"'{field}' may be at most {MAX_NAME} characters")
     return cleaned

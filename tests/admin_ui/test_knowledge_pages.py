@@ -144,7 +144,7 @@ async def test_a_refused_entry_says_why_and_keeps_the_form(browser_as):
 
     assert refused.status_code == 400
     page = parse(refused.text)
-    assert page.find(data_testid="error").text == "“Title” must not be empty."
+    assert page.find(data_testid="error").text == "“Title” is blank: give the entry a title."
     assert page.find("form", data_testid="create-form").find("textarea").text == "Kept text"
 
 

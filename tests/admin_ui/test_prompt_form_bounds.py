@@ -16,7 +16,7 @@ async def test_a_model_of_spaces_is_refused_naming_the_field_while_an_empty_one_
     empty = await post_form(rita, "/admin/prompts/publish", **fields, model="")
 
     assert spaces.status_code == 400
-    assert "“Model” must not be blank" in parse(spaces.text).find(data_testid="error").text
+    assert "“Model” is blank" in parse(spaces.text).find(data_testid="error").text
     assert parse(spaces.text).find("input", name="model").attrs.get("aria-invalid") == "true"
     assert empty.status_code == 303
     [listed] = (await gateway.services.prompts.service.list("bot")).versions
