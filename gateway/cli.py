@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import errno
-import logging
-import os
-import signal
-import socket
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from gateway.cli_start import Terminated, asked_for_json_logs, stopped_by, stops_told
 
-from gateway.cli_database import not_started, prepared_database, upgrade_stopped
-from gateway.cli_help import described
-from gateway.cli_signals import NOTHING_CHANGED, CommandStopped, run_blocking_stoppable, run_stoppable
-from gateway.config import Settings, load_settings
-from gateway.config_checks import (
-    ConfigError,
-    check_port,
-    check_spool_path,
-    folded_word,
-    serve_warnings,
-)
-from gateway.counted import counted
-from gateway.observability.logs import configure_logging, logging_restored
-from gateway.url_text import shown_url
+# First, before the slower imports: a stop while they run is one line, as later (gateway.cli_start).
+with stops_told():
+    import argparse
+    import asyncio
+    import errno
+    import logging
+    import os
+    import socket
+    import sys
+    from pathlib import Path
+    from typing import TYPE_CHECKING, Any
+
+    from gateway.cli_database import not_started, prepared_database, upgrade_stopped
+    from gateway.cli_help import described
+    from gateway.cli_signals import NOTHING_CHANGED, CommandStopped, run_blocking_stoppable, run_stoppable
+    from gateway.config import Settings, load_settings
+    from gateway.config_checks import (
+        ConfigError,
+        check_port,
+        check_spool_path,
+        serve_warnings,
+    )
+    from gateway.counted import counted
+    from gateway.observability.logs import configure_logging, logging_restored
+    from gateway.url_text import shown_url
 
 if TYPE_CHECKING:
     from gateway.audit.verify import VerificationResult
@@ -304,24 +306,15 @@ def _without_dialect_notes(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(("Context impl ", "Will assume "))
 
 
-def _asked_for_json_logs() -> bool:
-    """Whether FEEDGATE_LOG_FORMAT says json: read before the settings are, for what is said while reading them.
-
-    A log collector that was promised JSON lines cannot parse a plain-text typo warning or
-    configuration error. (`auto` is left to the settings: before them, lines are text.)
-    """
-    # Read as the setting reads it (any case: `JSON` is json), so the first line is as the settings will have it.
-    return folded_word(os.environ.get("FEEDGATE_LOG_FORMAT", "")) == "json"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `feedgate` console script; logging is left as it was found (for a run in process)."""
-    with logging_restored(*_TUNED_LOGGERS):
+    # SIGTERM raises Terminated as Ctrl-C raises KeyboardInterrupt, until the work takes the signals over.
+    with stops_told(), logging_restored(*_TUNED_LOGGERS):
         _main(argv)
 
 
 def _main(argv: list[str] | None) -> None:
-    as_json = _asked_for_json_logs()
+    as_json = asked_for_json_logs()
     if as_json:
         configure_logging("json", "info")
     else:
@@ -342,14 +335,18 @@ def _main(argv: list[str] | None) -> None:
 
 
 def _run_command(argv: list[str] | None) -> None:
-    """The command `argv` names, run; Ctrl-C outside its stoppable work (gateway.cli_signals) is CommandStopped too."""
+    """The command `argv` names, run; Ctrl-C or SIGTERM outside its stoppable work (gateway.cli_signals) is
+    CommandStopped too."""
     try:
         args = build_parser().parse_args(argv)
         refuse_text_not_utf8(args, sys.argv[1:] if argv is None else argv)
         args.run(args)
-    except KeyboardInterrupt:
-        # Its imports (seconds, for `cluster`), its settings being read: the interpreter printed a traceback.
-        raise CommandStopped(f"stopped by {signal.SIGINT.name}", 128 + signal.SIGINT) from None
+    except (KeyboardInterrupt, Terminated) as stop:
+        # Its imports (seconds, for `cluster`), its settings being read, `serve` building its app: Ctrl-C printed a
+        # traceback, SIGTERM ended the process saying nothing.
+        received = stopped_by(stop)
+        assert received is not None
+        raise CommandStopped(f"stopped by {received.name}", 128 + received.value) from None
 
 
 if __name__ == "__main__":

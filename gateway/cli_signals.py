@@ -201,6 +201,9 @@ def _run_cancelled_by_signals(
         cancel_on_sigterm(told)
         return await work()
 
+    # The loop, closing, sets SIGTERM's handling to the default: put back what the command had (gateway.cli_start's,
+    # so that a SIGTERM after the work, `serve` building its app, is told too, not a silent exit 143).
+    previous = signal.getsignal(signal.SIGTERM)
     try:
         return asyncio.run(main())
     except KeyboardInterrupt:
@@ -210,6 +213,9 @@ def _run_cancelled_by_signals(
         if not stopped_by:
             raise
         logger.debug("after %s", stopped_by[0].name, exc_info=True)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     raise _StoppedBy(stopped_by[0])
 
 

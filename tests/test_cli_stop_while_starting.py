@@ -28,7 +28,7 @@ ENTRY_POINTS = {
 }
 
 # Run by the interpreter before the command: the import of HOLD_IMPORT waits, once HOLD_READY is written, for a stop.
-HOLDING_IMPORT = '''
+HOLDING_IMPORT = """
 import os, sys, time
 
 class _Hold:
@@ -39,7 +39,7 @@ class _Hold:
         return None
 
 sys.meta_path.insert(0, _Hold())
-'''
+"""
 
 
 def started_held(command: list[str], held: str, tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
