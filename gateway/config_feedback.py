@@ -6,7 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from gateway.config_checks import ANY_CASE, MAX_HOURS, MAX_SECONDS, browser_origin, http_header_name, off_or_at_least
+from gateway.config_checks import (
+    ANY_CASE,
+    MAX_DAYS,
+    MAX_HOURS,
+    MAX_SECONDS,
+    browser_origin,
+    http_header_name,
+    off_or_at_least,
+)
 
 
 class FeedbackSettings(BaseModel):
@@ -72,6 +80,11 @@ class FeedbackSettings(BaseModel):
     merge_judge_url: str | None = None
     merge_judge_api_key_env: str | None = None
     merge_judge_max_questions: int = Field(default=40, ge=1, le=1_000)
+    # How long the judge's answers are kept in the database (gateway.store.merge_judgements): each prune, and
+    # the schedule without a retention age, drops those older. An answer is reused only while the issues show
+    # the judge the same, which new complaints soon change; kept longer, a question is asked again at most
+    # once in this many days. At most a century (MAX_DAYS): an older cutoff is not a date.
+    merge_judge_answer_days: float = Field(default=30, gt=0, le=MAX_DAYS)
     cluster_lock_ttl: float = Field(default=7200, gt=0, le=MAX_SECONDS)
     # Incremental passes (gateway/discovery/incremental.py): while the complaints added or withdrawn
     # since the last full pass are at most this share of it, a pass only assigns new ones to existing

@@ -13,7 +13,7 @@ tasks holding them go; after the last batch, review tasks that quoted a pruned t
 holding it are scrubbed.
 
 Each prune also drops the idempotency keys older than their lifetime (gateway.domain.idempotency) and
-the merge judge's answers older than theirs (gateway.store.merge_judgements) or than the prune's cutoff,
+the merge judge's answers older than theirs (`merge_judge_answer_days`) or than the prune's cutoff,
 whichever is later (an answer given before the cutoff was about complaints that are all past it), in
 batches of the same size, whether or not any interaction was due; so does the schedule without a retention age.
 """
@@ -47,7 +47,7 @@ from gateway.store.interaction_removal import (
     texts_of,
 )
 from gateway.store.locks import CLUSTERING_LOCK, hold_lock, try_lock
-from gateway.store.merge_judgements import JUDGEMENT_LIFETIME, MergeJudgementStore
+from gateway.store.merge_judgements import MergeJudgementStore
 from gateway.store.pruning import oldest_before
 from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 
@@ -55,6 +55,8 @@ logger = logging.getLogger("feedgate.retention")
 LOCK_NAME = "retention"
 # Told after each batch: interactions removed so far.
 Progress = Callable[[int], None]
+# How long the merge judge's answers are kept when no settings say (the default of `merge_judge_answer_days`).
+DEFAULT_JUDGEMENT_LIFETIME = timedelta(days=Settings.model_fields["merge_judge_answer_days"].default)
 
 
 @dataclass
@@ -74,6 +76,8 @@ class PruneReport:
     idempotency_keys: int = 0
     # The merge judge's answers dropped past their lifetime or the prune's cutoff (gateway.store.merge_judgements).
     merge_judgements: int = 0
+    # That lifetime (`merge_judge_answer_days`).
+    judgement_lifetime: timedelta = DEFAULT_JUDGEMENT_LIFETIME
 
 
 def recipes_of(settings: Settings) -> tuple[DocumentRecipe, ...]:
@@ -125,13 +129,15 @@ async def prune_before(
     recipes: Sequence[DocumentRecipe] = (DEFAULT_RECIPE,),
     progress: Progress | None = None,
     on_wait: Callable[[str | None], None] | None = None,
+    judgement_lifetime: timedelta = DEFAULT_JUDGEMENT_LIFETIME,
 ) -> PruneReport:
     """Remove every interaction created before `cutoff`, `batch_size` per transaction, oldest first.
 
     `on_wait` is called once if a clustering pass (or an erasure) holds the clustering lock and the prune waits,
-    with what its holder holds it for (gateway.store.locks.held_for).
+    with what its holder holds it for (gateway.store.locks.held_for). The merge judge's answers older than
+    `judgement_lifetime`, or given before `cutoff`, go too.
     """
-    report = PruneReport(cutoff=cutoff)
+    report = PruneReport(cutoff=cutoff, judgement_lifetime=judgement_lifetime)
     started = time.perf_counter()
     async with try_lock(engine, LOCK_NAME) as acquired:
         if not acquired:
@@ -145,7 +151,7 @@ async def prune_before(
                 report.waited_seconds = waited
                 await _prune_batches(engine, cutoff, batch_size, recipes, progress, report)
         report.idempotency_keys = await drop_keys_before(engine, datetime.now(UTC) - KEY_LIFETIME, batch_size)
-        report.merge_judgements = await drop_old_judgements(engine, batch_size, cutoff)
+        report.merge_judgements = await drop_old_judgements(engine, batch_size, judgement_lifetime, cutoff)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -178,7 +184,9 @@ async def _prune_batches(
         report.counts.add(await finish_removal(engine))
 
 
-async def drop_expired_keys(engine: AsyncEngine, batch_size: int) -> PruneReport:
+async def drop_expired_keys(
+    engine: AsyncEngine, batch_size: int, judgement_lifetime: timedelta = DEFAULT_JUDGEMENT_LIFETIME
+) -> PruneReport:
     """Drop the idempotency keys and merge judge answers past their lifetimes alone, `batch_size` per transaction.
 
     No retention age to prune at: no interaction goes.
@@ -187,22 +195,29 @@ async def drop_expired_keys(engine: AsyncEngine, batch_size: int) -> PruneReport
     PostgreSQL. The report's cutoff is the keys'; `already_running` when another prune held the lock.
     """
     cutoff = datetime.now(UTC) - KEY_LIFETIME
-    report = PruneReport(cutoff=cutoff)
+    report = PruneReport(cutoff=cutoff, judgement_lifetime=judgement_lifetime)
     started = time.perf_counter()
     async with try_lock(engine, LOCK_NAME) as acquired:
         if not acquired:
             report.already_running = True
             return report
         report.idempotency_keys = await drop_keys_before(engine, cutoff, batch_size)
-        report.merge_judgements = await drop_old_judgements(engine, batch_size)
+        report.merge_judgements = await drop_old_judgements(engine, batch_size, judgement_lifetime)
     report.seconds = time.perf_counter() - started
     return report
 
 
-async def drop_old_judgements(engine: AsyncEngine, batch_size: int, cutoff: datetime | None = None) -> int:
-    """Drop the merge judge's answers past their lifetime, or given before `cutoff` when that is later; how many."""
-    due = datetime.now(UTC) - JUDGEMENT_LIFETIME
+async def drop_old_judgements(
+    engine: AsyncEngine, batch_size: int, lifetime: timedelta, cutoff: datetime | None = None
+) -> int:
+    """Drop the merge judge's answers older than `lifetime`, or given before `cutoff` when that is later; how many."""
+    due = datetime.now(UTC) - lifetime
     return await MergeJudgementStore(engine).drop_before(max(due, cutoff) if cutoff else due, batch_size)
+
+
+def judgement_lifetime_of(settings: Settings) -> timedelta:
+    """How long the merge judge's answers are kept, as `merge_judge_answer_days` says."""
+    return timedelta(days=settings.merge_judge_answer_days)
 
 
 def retention_cutoff(days: float, now: datetime | None = None) -> datetime:
@@ -228,6 +243,7 @@ async def prune_expired(
         batch_size=settings.retention_batch_size,
         recipes=recipes_of(settings),
         on_wait=on_wait,
+        judgement_lifetime=judgement_lifetime_of(settings),
     )
 
 
@@ -245,7 +261,7 @@ async def prune_periodically(engine: AsyncEngine, settings: Settings) -> None:
     while True:
         try:
             if keys_only:
-                report = await drop_expired_keys(engine, settings.retention_batch_size)
+                report = await drop_expired_keys(engine, settings.retention_batch_size, judgement_lifetime_of(settings))
             else:
                 report = await prune_expired(engine, settings)
         except asyncio.CancelledError:
@@ -288,8 +304,8 @@ def _log_round(report: PruneReport) -> None:
         )
     if report.merge_judgements:
         logger.info(
-            "dropped %d merge judge answers older than %d days or the retention cutoff",
+            "dropped %d merge judge answers older than %s or the retention cutoff",
             report.merge_judgements,
-            JUDGEMENT_LIFETIME.days,
+            counted(report.judgement_lifetime / timedelta(days=1), "day"),
             extra={"dropped_merge_judgements": report.merge_judgements},
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,12 +12,10 @@ from gateway.store.chunks import chunks
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import merge_judgements
 
-__all__ = ["JUDGEMENT_LIFETIME", "MergeJudgementStore"]
+__all__ = ["MergeJudgementStore"]
 
-# How long an answer is kept. An answer is reused only while the issues show the judge the same
-# keywords and examples, which new complaints soon change; a month covers the passes that can reuse
-# it, and one kept longer costs a re-ask at most once a month per question (within the pass's bound).
-JUDGEMENT_LIFETIME = timedelta(days=30)
+# How long an answer is kept is the setting `merge_judge_answer_days` (30 days by default), applied by
+# retention (gateway.privacy.retention), which drops the older ones.
 
 
 class MergeJudgementStore:
