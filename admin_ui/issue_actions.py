@@ -19,24 +19,48 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.issue_page import issue_page
-from admin_ui.issue_views import ISSUES_PATH, STATUSES
+from admin_ui.issue_views import ISSUES_PATH
 from admin_ui.public_urls import redirect
 from admin_ui.review_task import task_conflict_text
 from admin_ui.session import reviewer_or_admin, signed_in
-from clustering.issue_status import IssueStatus
+from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import SignedInUser
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.fixed_values import not_one_of
 from gateway.domain.issue_views import ChangeAlreadyMade, Difference, IssueChanged, IssueView
 from gateway.domain.issues import IssueDetail
-from gateway.domain.quoting import clipped
+from gateway.domain.quoting import clipped, quoted
 from gateway.domain.stored_text import refuse_nul, refuse_nuls
 from gateway.review.errors import TaskConflict
 from gateway.review.records import Priority, Source
 from gateway.services import Services
 
+# The issue page's forms' label for each field a refusal names (templates/issue.html), the services' names for them
+# too (a merge's target is the service's `merged_into`); the hidden fields holding the issue as the page showed it
+# are said as what they hold, as no box labels them.
+FORM_LABELS = {
+    "priority": "Priority",
+    "reason": "Reason",
+    "note": "Note",
+    "title": "New title",
+    "into": "Merge into",
+    "merged_into": "Merge into",
+    "expected_status": "The status this page showed",
+    "expected_title": "The title this page showed",
+    "expected_merged_into": "The merge this page showed",
+}
+# The field of the form a service's field is, for the page to mark it.
+FORM_FIELD = {"merged_into": "into"}
 # How a page names what changed under it (IssueChanged's differences).
 SEEN_FIELDS = {"status": "its status", "title": "its title"}
+
+
+def _form_field(exc: InvalidQuery) -> str | None:
+    """The issue page's field a refusal names, for the page to mark it."""
+    field = refused_field(exc)
+    return FORM_FIELD.get(field, field) if field else None
 
 
 def _done(request: Request[Any, Any, Any], issue_id: str, what: str) -> Redirect:
@@ -129,9 +153,9 @@ async def _triage(
             services,
             issue_id,
             status_code=400,
-            error=exc.message,
+            error=refusal_text(exc, FORM_LABELS),
             kept=kept,
-            bad_title=exc.field == "title",
+            error_field=_form_field(exc),
         )
     except IssueChanged as exc:
         merges = [d for d in exc.differences if d.field == "merged_into"]
@@ -174,8 +198,9 @@ class IssueActionsController(Controller):
         status = form.get("status", "")
 
         async def triage() -> IssueDetail | None:
-            if status not in STATUSES:
-                raise InvalidQuery("status", "Choose open, resolved or dismissed.")
+            if status not in {triaged.value for triaged in TRIAGE_STATUSES}:
+                # Said as the page's buttons read: the status is the button pressed, no box of the form.
+                raise InvalidQuery("status", f"Choose Open (Reopen), Resolve or Dismiss; got {quoted(status)}")
             refuse_nul("note", form.get("note"))
             return await services.issue_service.triage(
                 issue_id, IssueStatus(status), form.get("note") or None, actor=user.name, seen=_seen(form)
@@ -247,7 +272,7 @@ class IssueActionsController(Controller):
         reason = form.get("reason") or f"Review the issue “{detail.issue.title}”."
         try:
             if priority not in {p.value for p in Priority}:
-                raise InvalidQuery("priority", "Choose a priority: high, medium or low.")
+                raise not_one_of("priority", [p.value for p in Priority], priority)
             refuse_nul("reason", form.get("reason"))
             opened = await services.reviews.open_or_update(
                 app=detail.issue.app,
@@ -260,7 +285,10 @@ class IssueActionsController(Controller):
                 actor=user.name,
             )
         except InvalidQuery as exc:
-            return await issue_page(request, services, issue_id, status_code=400, error=exc.message)
+            error = refusal_text(exc, FORM_LABELS)
+            return await issue_page(
+                request, services, issue_id, status_code=400, error=error, error_field=_form_field(exc)
+            )
         except TaskConflict as exc:
             # Said as the review pages say it (a claim: who, until when as pages show times, how soon).
             error = task_conflict_text(exc, datetime.now(UTC))

@@ -132,12 +132,12 @@ async def issue_page(
     status_code: int = 200,
     error: str | None = None,
     kept: dict[str, str] | None = None,
-    bad_title: bool = False,
+    error_field: str | None = None,
 ) -> Response[Any]:
     """The issue's page; after a refused action, `kept` is the form the person sent, shown again in its form.
 
-    `kept["action"]` names the form (status, rename or merge) and the rest its fields; `bad_title`
-    marks the rename box as the field to fix. The forms' expected_status, expected_title and
+    `kept["action"]` names the form (status, rename or merge) and the rest its fields; `error_field`
+    names the box to fix (in the form sent). The forms' expected_status, expected_title and
     expected_merged_into always hold the issue as shown now, so sending a kept form again is a
     decision on what the page shows.
     """
@@ -190,7 +190,7 @@ async def issue_page(
         notice=notice,
         error=error,
         kept=kept or {},
-        bad_title=bad_title,
+        error_field=error_field,
         list_url=ISSUES_PATH,
         can_act=can_act,
     )

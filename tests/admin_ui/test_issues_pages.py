@@ -178,7 +178,7 @@ async def test_a_reason_longer_than_a_task_keeps_is_refused_not_cut(browser_as, 
     )
 
     assert refused.status_code == 400
-    assert "'reason' may be at most 2000 characters; got 5000" in parse(refused.text).text
+    assert "“Reason” may be at most 2000 characters; got 5000" in parse(refused.text).text
 
 
 async def test_a_viewer_post_and_a_post_without_the_token_are_refused(browser_as, gateway):

@@ -120,20 +120,20 @@ async def test_the_prompt_publish_form_refuses_a_nul_naming_the_field(browser_as
 
 
 @pytest.mark.parametrize(
-    ("action", "field", "fields"),
+    ("action", "label", "fields"),
     [
-        ("rename", "title", {"title": f"t{NUL}"}),
-        ("status", "note", {"status": "resolved", "note": f"n{NUL}"}),
-        ("review", "reason", {"priority": "high", "reason": f"r{NUL}"}),
+        ("rename", "New title", {"title": f"t{NUL}"}),
+        ("status", "Note", {"status": "resolved", "note": f"n{NUL}"}),
+        ("review", "Reason", {"priority": "high", "reason": f"r{NUL}"}),
     ],
 )
-async def test_the_issue_forms_refuse_a_nul_naming_the_field(browser_as, gateway, action, field, fields):
+async def test_the_issue_forms_refuse_a_nul_naming_the_field(browser_as, gateway, action, label, fields):
     issue_id = await issue_runs(gateway.services.engine, "shop", "Refund delays", [2])
     rita = await browser_as("rita", Role.REVIEWER)
 
     response = await post_form(rita, f"/admin/issues/{issue_id}/{action}", **fields)
 
-    assert refused_naming(response, field), response.text
+    assert refused_labelling(response, label), response.text
 
 
 @pytest.mark.parametrize(
