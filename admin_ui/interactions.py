@@ -31,7 +31,8 @@ from gateway.store.member_issues import MemberIssueStore
 
 LIST_PATH = "/admin/interactions"
 PAGE_SIZE = 50
-FEEDBACK_CHOICES = ("any", "negative", "none")
+# The feedback filter's choices as its select shows them.
+FEEDBACK_CHOICES = {"any": "with feedback", "negative": "negative", "none": "without feedback"}
 STATUS_CHOICES = ("ok", "error", "partial")
 FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until", "issue")
 # The form's name for a field the domain names in a refusal.

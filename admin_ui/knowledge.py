@@ -50,6 +50,9 @@ LABELS = {
     "tags": "Tags",
 }
 
+# The state filter's choices (its `active` in the URL) as its select shows them.
+STATE_CHOICES = {"yes": "active", "no": "inactive"}
+
 
 def _tags(text: str) -> list[str]:
     return [tag.strip() for tag in text.replace("\n", ",").split(",") if tag.strip()]
@@ -58,7 +61,7 @@ def _tags(text: str) -> list[str]:
 def _filter_from(request: Request[Any, Any, Any]) -> tuple[EntryFilter, dict[str, str]]:
     params = {name: (request.query_params.get(name) or "").strip() for name in ("app", "q", "tag", "active")}
     # As the API refuses an `active` that is not a yes or no, rather than list every entry.
-    active = {"yes": True, "no": False, None: None}[choice_param(request, "active", ("yes", "no"))]
+    active = {"yes": True, "no": False, None: None}[choice_param(request, "active", STATE_CHOICES)]
     where = EntryFilter(app=params["app"] or None, text=params["q"] or None, tag=params["tag"] or None, active=active)
     return where, params
 
@@ -94,6 +97,7 @@ async def _list_page(
         status_code=status_code,
         entries=page.data,
         params=params,
+        state_choices=STATE_CHOICES,
         next_url=next_url,
         previous_url=previous_url,
         first_url=url_with(KNOWLEDGE_PATH, params),

@@ -19,7 +19,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.form_text import refusal_text, refused_field
-from admin_ui.overview_panels import RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
+from admin_ui.overview_panels import RANGE_LINKS, RANGES, Picked, drift_panel, issue_panels, picked_from, traffic_panels
 from admin_ui.public_urls import redirect
 from admin_ui.rendering import render, render_panel
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -190,7 +190,7 @@ async def _overview_page(
         "overview.html",
         status_code=status_code,
         picked=picked,
-        ranges=RANGES,
+        range_links=RANGE_LINKS,
         apps=apps,
         goal_error=goal_error,
         # The refused goal form's field: on that form alone (both forms have an app).

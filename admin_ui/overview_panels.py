@@ -62,9 +62,19 @@ class TopIssue:
     follow_up: FollowUp
 
 
+def range_words(days: int) -> str:
+    """A range as the picker's link reads it: "24 hours", "7 days"."""
+    return "24 hours" if days == 1 else f"{days} days"
+
+
+# The picker's links, shortest range first: each range's URL value and its words.
+RANGE_LINKS = {str(days): range_words(days) for days in sorted(RANGES)}
+
+
 def picked_from(request: Request[Any, Any, Any]) -> Picked:
-    """The pickers' choice from the query string; a range the pickers do not offer is a 400 naming it."""
-    days = choice_param(request, "days", [str(choice) for choice in sorted(RANGES)])
+    """The pickers' choice from the query string; a range the pickers do not offer is a 400 naming it and the ranges
+    as the links read them."""
+    days = choice_param(request, "days", RANGE_LINKS)
     return Picked(int(days) if days else RANGES[0], text_param(request, "app"))
 
 

@@ -101,14 +101,20 @@ def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200
 
 
 def choice_param(
-    request: Request[Any, Any, Any], name: str, allowed: Iterable[str], label: str | None = None
+    request: Request[Any, Any, Any], name: str, allowed: Iterable[str] | Mapping[str, str], label: str | None = None
 ) -> str | None:
     """The query parameter `name` when it is one of `allowed`; None when absent or blank; 400 otherwise, by the one
-    rule of a value outside a fixed list (gateway.domain.fixed_values), as the API says it."""
+    rule of a value outside a fixed list (gateway.domain.fixed_values), as the API says it.
+
+    `allowed` as a mapping gives each value the words its select or link shows ("yes": "active"): the refusal lists
+    those, each quoted, what the person chose from, not the URL's values.
+    """
     value = text_param(request, name)
     options = list(allowed)
     if value is not None and value not in options:
-        said = one_of_refusal(f"“{label or filter_label(name)}”", options, value)
+        # Quoted, as words may hold commas ("priority, then deadline") and the list is joined by them.
+        shown = [f"“{words}”" for words in allowed.values()] if isinstance(allowed, Mapping) else options
+        said = one_of_refusal(f"“{label or filter_label(name)}”", shown, value)
         raise HTTPException(status_code=400, detail=f"The filter {said}.", extra={"field": name})
     return value
 

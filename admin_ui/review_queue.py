@@ -15,23 +15,35 @@ from litestar.response import Redirect
 from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param, text_param, url_with
-from admin_ui.rendering import render
+from admin_ui.rendering import render, words
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.review.held_poll import app_waits
 from gateway.review.records import PRIORITY_ORDER, UNFINISHED, ListedStatus, ReviewTask, Source, Status
+from gateway.review.source_words import source_words
 from gateway.services import Services
 from gateway.store.reviews import ReviewFilter, ReviewSort
 
 QUEUE_PATH = "/admin/reviews"
 PAGE_SIZE = 50
-SORTS = ("queue", "newest")
+# Each order's URL value and the words the Order select shows.
+SORTS = {"queue": "priority, then deadline", "newest": "newest first"}
 FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "issue", "overdue", "sort")
 # A reviewer opens the queue for the work still to do, so finished tasks show only when asked for ("any" or by name).
 ANY_STATUS = "any"
-STATUS_CHOICES = (ANY_STATUS, *get_args(ListedStatus))
+# Each status choice's URL value and the words the Status select shows, in its order.
+STATUS_CHOICES = {
+    UNFINISHED: "unfinished (open or in progress)",
+    ANY_STATUS: "any",
+    **{status.value: words(status.value) for status in Status},
+}
+assert set(STATUS_CHOICES) == {ANY_STATUS, *get_args(ListedStatus)}
+# The late filter's choices as its select shows them.
+OVERDUE_CHOICES = {"true": "past deadline", "false": "not late"}
+# Each source as the Source select shows it (gateway.review.source_words).
+SOURCE_CHOICES = {source.value: source_words(source) for source in Source}
 # The keys the queue and task pages answer to (admin_ui/static/review_keys.js), as the page lists them.
 QUEUE_KEYS = (
     ("j / k", "next / previous task"),
@@ -49,12 +61,12 @@ def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
         "app": text_param(request, "app"),
         "status": choice_param(request, "status", STATUS_CHOICES),
         "priority": choice_param(request, "priority", [priority.value for priority in PRIORITY_ORDER]),
-        "source": choice_param(request, "source", [source.value for source in Source]),
+        "source": choice_param(request, "source", SOURCE_CHOICES),
         "assignee": text_param(request, "assignee"),
         "tag": text_param(request, "tag"),
         # An issue's id (its page links here); the domain says whether there is one, and follows its merges.
         "issue": text_param(request, "issue", MAX_ISSUE_ID),
-        "overdue": choice_param(request, "overdue", ["true", "false"]),
+        "overdue": choice_param(request, "overdue", OVERDUE_CHOICES),
         "sort": choice_param(request, "sort", SORTS, label="Order"),
     }
 
@@ -146,10 +158,11 @@ def _queue_page(
         # `r` asks before refusing an app that waits on a held answer (the listing has no events: it may ask too often).
         waiting={task.id for task in tasks if task.active and app_waits(task.evidence, (), now)},
         filters=filters,
-        statuses=[status.value for status in Status],
+        status_choices=STATUS_CHOICES,
         unfinished=UNFINISHED,
         priorities=[priority.value for priority in PRIORITY_ORDER],
-        sources=[source.value for source in Source],
+        source_choices=SOURCE_CHOICES,
+        overdue_choices=OVERDUE_CHOICES,
         sorts=SORTS,
         keys=QUEUE_KEYS,
         can_act=user.allows(Role.REVIEWER),
