@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from admin_ui.choice_views import ShownChoice, shown_choices
-from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import is_whole_number
@@ -54,6 +54,10 @@ LABELS = {
     "mode": "Placed",
     "limit": "How many to replay",
     "message": "What changed",
+    "rollout": "Roll out",
+    "canary_percent": "Canary share",
+    # The make-live service's name for the canary's share.
+    "share": "Canary share",
 }
 # How many of the open review tasks the result page offers for making the fix live.
 TASKS_OFFERED = 5
@@ -359,7 +363,7 @@ class PreviewPageController(Controller):
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fields)
         except KeyReused as exc:
             # The form's key made a fix from other fields: nothing was made now; a fresh form holds what was chosen.
-            message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=", ".join(exc.differs))
+            message = ALREADY_SENT.format(what=f"the fix {exc.subject_id}", differs=differs_text(exc.differs, LABELS))
             fresh = {**fields, KEY_FIELD: new_form_key()}
             return await _preview_page(request, services, preview, status_code=409, error=message, live_form=fresh)
         except (LiveFixDiffers, EntrySwitchedOff) as exc:

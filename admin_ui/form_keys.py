@@ -10,6 +10,7 @@ a form whose key was already used for other fields comes back with a new key, to
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 # The hidden field's name: what the pages send, and what a refusal names.
@@ -19,6 +20,24 @@ ALREADY_SENT = (
     "This form was already sent once and created {what}; what you sent now differs from it in {differs}, "
     "so nothing was saved. The form below is a fresh one holding your text: send it to create another."
 )
+
+# What a key's claim names besides a form's boxes (gateway.domain.idempotency's fields), as a page says it.
+CLAIM_WORDS = {
+    "author": "who sent it",
+    "reviewer": "who sent it",
+    "preview": "the preview",
+    "task": "the task",
+    "kind": "the kind of fix",
+}
+
+
+def differs_text(differs: Iterable[str], labels: Mapping[str, str]) -> str:
+    """The fields a reused key's request differs in (KeyReused.differs) as the form labels them (“Content”), each
+    once: the API's names ('example_questions', 'canary_share') are no words of the page."""
+    said = [
+        f"“{labels[name]}”" if name in labels else CLAIM_WORDS.get(name, name.replace("_", " ")) for name in differs
+    ]
+    return ", ".join(dict.fromkeys(said))
 
 
 def new_form_key() -> str:

@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param, url_with
@@ -48,6 +48,7 @@ LABELS = {
     "content": "Content",
     "example_questions": "Example questions",
     "tags": "Tags",
+    "active": "Active",
 }
 
 # The state filter's choices (its `active` in the URL) as its select shows them.
@@ -214,7 +215,7 @@ class KnowledgeController(Controller):
         except KeyReused as exc:
             first = await services.knowledge.service.get(exc.subject_id)
             what = f"the entry “{first.title}”" if first is not None else f"entry {exc.subject_id}"
-            message = ALREADY_SENT.format(what=what, differs=", ".join(exc.differs))
+            message = ALREADY_SENT.format(what=what, differs=differs_text(exc.differs, LABELS))
             fresh = {**fields, KEY_FIELD: new_form_key()}
             return await _list_page(request, user, services, status_code=409, error=message, form=fresh)
         except InvalidQuery as exc:

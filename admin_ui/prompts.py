@@ -17,7 +17,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.rendering import render
@@ -41,6 +41,10 @@ PUBLISH_LABELS = {
     "message": "What changed",
     "mode": "Mode",
     "share_percent": "Canary share",
+    # The service's names for what the Roll out choice sets.
+    "rollout": "Roll out",
+    "active": "Roll out",
+    "canary_share": "Canary share",
 }
 
 
@@ -207,7 +211,7 @@ class PromptsController(Controller):
         except KeyReused as exc:
             first = await services.prompts.service.get(exc.subject_id)
             what = f"{first.version.label()} of {first.version.app}"
-            message = ALREADY_SENT.format(what=what, differs=", ".join(exc.differs))
+            message = ALREADY_SENT.format(what=what, differs=differs_text(exc.differs, PUBLISH_LABELS))
             fresh = {**fields, KEY_FIELD: new_form_key()}
             return await _prompts_page(request, user, services, shown, status_code=409, error=message, form=fresh)
         except (InvalidQuery, PromptConflict) as exc:

@@ -19,8 +19,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text, non_blank_lines, refused_field
+from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
+from admin_ui.form_text import canary_share, form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
@@ -38,6 +38,21 @@ from gateway.review.records import Outcome
 from gateway.services import Services
 
 MAX_TEXT = 20_000
+# The task page's forms' label for each field a refusal or a reused key names (templates/review_task.html).
+FORM_LABELS = {
+    "comment": "Comment",
+    "correction": "Correction",
+    "choice": "The choice judged",
+    "title": "Title",
+    "content": "Content",
+    "example_questions": "Example questions",
+    "text": "Instructions",
+    "message": "What changed",
+    "rollout": "Roll out",
+    "canary_percent": "Canary share",
+    "canary_share": "Canary share",
+    "link_id": "The fix",
+}
 
 
 def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | None:
@@ -104,7 +119,7 @@ async def _act(
         # The form's key made a fix or a decision from other fields: nothing was made now; a fresh form holds what
         # was typed. A decision's key names the task (gateway.review.decision_keys).
         what = "your decision on this task" if exc.subject_id == task_id else f"the fix {exc.subject_id}"
-        message = ALREADY_SENT.format(what=what, differs=", ".join(exc.differs))
+        message = ALREADY_SENT.format(what=what, differs=differs_text(exc.differs, FORM_LABELS))
         return await again(409, message, {**kept, KEY_FIELD: new_form_key()})
     except PromptConflict as exc:
         return await again(409, getattr(exc, "message", str(exc)), kept)
@@ -112,7 +127,7 @@ async def _act(
         # Several of the page's forms have a comment or a note: only the one sent is marked. A choice the answer
         # has not is a 422, as the API answers it.
         status = 422 if isinstance(exc, ChoiceRefused) else 400
-        return await again(status, exc.message, kept, refused={sent: refused_field(exc)})
+        return await again(status, refusal_text(exc, FORM_LABELS), kept, refused={sent: refused_field(exc)})
     return _back(request, form, task_id, done if isinstance(done, str) else done(form))
 
 

@@ -134,7 +134,7 @@ async def test_a_correction_sent_empty_marks_the_correction_box_of_that_form_onl
     page = await task_form(gateway, browser_as, "decide", outcome="correct", correction=" ", comment="x")
 
     assert refused_fields(page, page.find("form", id="correct-form")) == {"correction": page.find(id="task-error").text}
-    assert "correction" in page.find(id="task-error").text
+    assert "“Correction”" in page.find(id="task-error").text
     for other in ("reject-form", "knowledge-form", "prompt-form"):
         assert refused_fields(page, page.find("form", id=other)) == {}
 
@@ -143,7 +143,8 @@ async def test_a_correction_sent_empty_marks_the_correction_box_of_that_form_onl
 async def test_a_correction_that_says_nothing_is_refused_by_the_page_as_by_the_api(gateway, browser_as, blank):
     page = await task_form(gateway, browser_as, "decide", outcome="correct", correction=blank)
 
-    assert "outcome 'correct' needs 'correction'" in page.find(id="task-error").text
+    # The box named as the form labels it (admin_ui.review_actions.FORM_LABELS); the API says 'correction'.
+    assert "outcome 'correct' needs “Correction”" in page.find(id="task-error").text
     assert list(refused_fields(page, page.find("form", id="correct-form"))) == ["correction"]
 
 

@@ -84,5 +84,6 @@ async def test_the_reject_form_sent_again_with_another_comment_is_refused(browse
 
     assert again.status_code == 409
     said = parse(again.text).find(id="task-error").text
-    assert "already sent once" in said and "comment" in said
+    # Named as the form labels it (admin_ui.form_keys.differs_text), not as 'comment'.
+    assert "already sent once" in said and "differs from it in “Comment”" in said
     assert len((await gateway.services.reviews.get(task_id)).decisions) == 1

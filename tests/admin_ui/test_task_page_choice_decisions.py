@@ -54,7 +54,7 @@ async def test_a_choice_the_answer_has_not_is_refused_on_the_page(browser_as, ga
     reviewer = await browser_as("rita", Role.REVIEWER)
     token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
 
-    for choice, said in (("5", "3 choices (0 to 2)"), ("two", "'choice' must be")):
+    for choice, said in (("5", "3 choices (0 to 2)"), ("two", "“The choice judged” must be")):
         refused = await reviewer.post(
             f"/admin/reviews/{task_id}/decide", data={"csrf_token": token, "outcome": "approve", "choice": choice}
         )
