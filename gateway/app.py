@@ -31,6 +31,7 @@ from gateway.api.feedback import FeedbackController, feedback_preflight, submit_
 from gateway.api.feedback_schema import SECURITY_SCHEMES as FEEDBACK_SECURITY_SCHEMES
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.framework_refusals import validation_response
+from gateway.api.handler_signatures import parse_handler_signatures_once
 from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
 from gateway.api.interactions import InteractionsController
 from gateway.api.issue_fixes import IssueFixesController
@@ -169,6 +170,8 @@ def create_app(
     for serving (gateway.observability.collector), which a process that builds many apps must not do.
     `may_start_without_database`: see `open_services` (for `serve --workers N`'s workers).
     """
+    # Litestar parses every handler's signature for each app; ours are the same for every app (gateway.api.handler_signatures).
+    parse_handler_signatures_once()
     if settings.metrics_dir is not None:
         # Before any metric exists in this process: its values go to files every process can read.
         use_multiprocess_metrics(settings.metrics_dir)
