@@ -1,4 +1,6 @@
-"""The served OpenAPI schema, byte for byte, is the stored copy: a change to it is one the diff shows.
+"""The served OpenAPI schema is the stored copy, key order included: a change to it is one the diff shows.
+
+Stored one key or item to a line (the served schema is one line), so a diff names what changed.
 
 A change meant to alter the schema writes the new copy:
 `FEEDGATE_STORE_SCHEMA=1 .venv/bin/python -m pytest tests/test_api_schema_stored.py`, and commits it with the change.
@@ -6,6 +8,7 @@ A change meant to alter the schema writes the new copy:
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,8 +16,10 @@ STORED = Path(__file__).parent / "api_schema_stored.json"
 
 
 async def test_the_served_schema_is_the_stored_copy(client):
-    served = (await client.get("/schema/openapi.json")).content
+    served = json.dumps((await client.get("/schema/openapi.json")).json(), indent=1, ensure_ascii=False) + "\n"
 
     if os.environ.get("FEEDGATE_STORE_SCHEMA") == "1":
-        STORED.write_bytes(served)
-    assert served == STORED.read_bytes(), f"the schema changed: if meant, see {Path(__file__).name}'s docstring"
+        STORED.write_text(served, encoding="utf-8")
+    assert served == STORED.read_text(encoding="utf-8"), (
+        f"the schema changed: if meant, see {Path(__file__).name}'s docstring"
+    )
