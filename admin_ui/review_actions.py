@@ -52,6 +52,8 @@ FORM_LABELS = {
     "canary_percent": "Canary share",
     "canary_share": "Canary share",
     "link_id": "The fix",
+    # The dismiss and second-opinion forms' reason (their boxes say "Why dismiss", "Why two").
+    "note": "Note",
 }
 
 

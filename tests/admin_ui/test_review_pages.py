@@ -375,14 +375,16 @@ async def test_a_bad_fix_form_keeps_what_was_typed_and_says_why(browser_as, gate
 @pytest.mark.parametrize(
     ("action", "fields", "named"),
     [
-        ("decide", {"outcome": "correct", "correction": "The fee\x00 is 1%."}, "correction"),
-        ("decide", {"outcome": "approve", "comment": "fine\x00"}, "comment"),
-        ("dismiss", {"note": "dup\x00"}, "note"),
-        ("fix/prompt", {"text": "Fees are 1%.\x00", "message": "fee"}, "text"),
-        ("fix/knowledge", {"title": "Fees", "content": "1%\x00"}, "content"),
+        ("decide", {"outcome": "correct", "correction": "The fee\x00 is 1%."}, "“Correction”"),
+        ("decide", {"outcome": "approve", "comment": "fine\x00"}, "“Comment”"),
+        ("dismiss", {"note": "dup\x00"}, "“Note”"),
+        ("fix/prompt", {"text": "Fees are 1%.\x00", "message": "fee"}, "“Instructions”"),
+        ("fix/knowledge", {"title": "Fees", "content": "1%\x00"}, "“Content”"),
     ],
 )
-async def test_a_nul_character_in_a_form_is_a_400_naming_the_field(browser_as, gateway, action, fields, named):
+async def test_a_nul_character_in_a_form_is_a_400_naming_the_field_by_its_label(
+    browser_as, gateway, action, fields, named
+):
     ids = await store(gateway, interaction_row("What is the fee?", "2%"))
     task_id = await task(gateway, ids)
     reviewer = await browser_as("rita", Role.REVIEWER)
