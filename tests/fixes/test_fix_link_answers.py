@@ -46,7 +46,9 @@ async def test_a_task_resolved_by_a_new_entry_answers_its_link_with_the_entry_no
 
     assert resolved.status_code == 201, resolved.text
     link = resolved.json()["link"]
-    assert set(link) == set(await listed_link(client, admin_headers, issue_id, link["id"]))
+    # Every value as listed (tests/fixes/test_fix_link_answers_alike.py: the other ways of linking), standing among them.
+    assert link == await listed_link(client, admin_headers, issue_id, link["id"])
+    assert link["standing"] == "active"
     entry_id = resolved.json()["fix"]["id"]
     assert (link["entry_version"], link["entry_updated_at"]) == await entry_now(client, admin_headers, entry_id)
 
