@@ -19,6 +19,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from chromium_launch import launched_chromium
 from fresh_databases import admin
+from live_gateway import LiveGateway
 from numba_cache import MARK as UMAP_MARK
 from numba_cache import SessionNumbaCache
 from onnx_cache import FIXTURE as ONNX_CACHE_FIXTURE
@@ -33,7 +34,6 @@ from tcp_relay import TcpRelay
 from gateway.app import FeedgateApp, create_app
 from gateway.config import Settings
 from gateway.demo.fake_upstream import RunningFakeUpstream, run_fake_upstream
-from gateway.demo.threaded_server import ThreadedServer
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.upstream import UpstreamClient
 from gateway.recording.exchange import Exchange
@@ -317,31 +317,6 @@ async def client(gateway: FeedgateApp) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-class LiveGateway(ThreadedServer):
-    """The gateway on a real socket, for the openai SDK and streaming."""
-
-    app: FeedgateApp
-
-    @property
-    def url(self) -> str:
-        """The base_url an app would use."""
-        return self.origin + "/v1"
-
-    def flush(self) -> None:
-        """Wait until every interaction so far is stored."""
-        self.run_coroutine(self.app.services.writer.flush())
-
-    def interaction(self, interaction_id: str) -> dict:
-        """One stored interaction, through the admin API."""
-        self.flush()
-        response = httpx.get(
-            f"{self.origin}/api/interactions/{interaction_id}",
-            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 @pytest.fixture

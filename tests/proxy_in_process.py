@@ -28,12 +28,25 @@ async def no_gateway_keys(_: str) -> None:
 
 def passthrough_proxy(url: str, client: UpstreamClient, submit: Callable[[Exchange], Any], **options: Any) -> ProxyApp:
     """A ProxyApp forwarding to the upstream at `url` with the caller's own key (`options`: ProxyApp's others)."""
+    resolver = CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys)
+    return _proxy(url, client, submit, resolver, None, **options)
+
+
+def _proxy(
+    url: str,
+    client: UpstreamClient,
+    submit: Callable[[Exchange], Any],
+    resolver: CallerResolver,
+    upstream_key: bytes | None,
+    **options: Any,
+) -> ProxyApp:
+    """A ProxyApp before the one upstream at `url`, taking callers as `resolver` does and sending `upstream_key`."""
     return ProxyApp(
         router=UpstreamRouter([Upstream(name="default", url=url)]),
-        resolver=CallerResolver(mode="passthrough", salt="s", lookup_gateway_key=no_gateway_keys),
+        resolver=resolver,
         client=client,
         submit=submit,
-        upstream_authorization={"default": None},
+        upstream_authorization={"default": upstream_key},
         max_request_bytes=1 << 20,
         **options,
     )
@@ -66,11 +79,6 @@ def gateway_key_proxy(
     async def lookup(token: str) -> LiveKey | None:
         return keys.get(token)
 
-    return ProxyApp(
-        router=UpstreamRouter([Upstream(name="default", url=url)]),
-        resolver=CallerResolver(mode="gateway", salt="s", lookup_gateway_key=lookup),
-        client=client,
-        submit=submit,
-        upstream_authorization={"default": UPSTREAM_KEY},
-        max_request_bytes=1 << 20,
+    return _proxy(
+        url, client, submit, CallerResolver(mode="gateway", salt="s", lookup_gateway_key=lookup), UPSTREAM_KEY
     )
