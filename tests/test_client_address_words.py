@@ -11,8 +11,15 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-# Where an operator reads how the header is read: the README, the example config, the settings' comments.
-PLACES = ("README.md", "feedgate.example.toml", "gateway/config_admin.py", "gateway/config_feedback.py")
+# Where an operator reads how the header is read: the docs' pages that tell it, the example config, the settings' comments.
+PLACES = (
+    "docs/feedback.md",
+    "docs/admin-pages.md",
+    "docs/configuration.md",
+    "feedgate.example.toml",
+    "gateway/config_admin.py",
+    "gateway/config_feedback.py",
+)
 
 
 def descriptions() -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""compose.yaml and the Dockerfile, read as files: the deployment they describe, and that it installs like the README."""
+"""compose.yaml and the Dockerfile, read as files: the deployment they describe, and that it installs as documented."""
 
 from __future__ import annotations
 
@@ -135,10 +135,10 @@ def install_commands(text: str) -> list[str]:
     return [" ".join(command.replace("--no-cache-dir", "").split()) for command in commands]
 
 
-def test_the_dockerfile_installs_the_package_the_way_the_readme_does():
+def test_the_dockerfile_installs_the_package_the_way_the_deployment_page_does():
     dockerfile = install_commands((ROOT / "Dockerfile").read_text())
-    readme = (ROOT / "README.md").read_text()
-    without_make = readme[readme.index("**Without make.**") :]
+    deployment = (ROOT / "docs/deployment.md").read_text()
+    without_make = deployment[deployment.index("**Without make.**") :]
     documented = install_commands(without_make[: without_make.index("```\n\n")])
 
     assert dockerfile == documented

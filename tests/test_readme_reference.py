@@ -1,25 +1,26 @@
-"""The README documents every setting (by its variable or its name in the file) and every command-line option."""
+"""The documentation (README.md and docs/) names every setting and every command-line option."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from gateway.cli import build_parser
 from gateway.config import Settings
+from tests.docs_pages import documentation, page
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+DOCS = documentation()
 
 
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
-def test_every_setting_is_named_in_the_readme(name):
+def test_every_setting_is_named_in_the_documentation(name):
     # In the variables' table, in a sentence (`name`, `name = value`), or as a table of the file ([[name]]).
     spellings = (f"FEEDGATE_{name.upper()}", f"`{name}`", f"`{name} =", f"[[{name}]]")
-    assert any(spelling in README for spelling in spellings), (
-        f"document the setting {name} in the README (as FEEDGATE_{name.upper()} or `{name}`)"
+    assert any(spelling in DOCS for spelling in spellings), (
+        f"document the setting {name} in docs/configuration.md (as FEEDGATE_{name.upper()} or `{name}`), "
+        "and on the page of the feature it tunes"
     )
 
 
@@ -33,13 +34,15 @@ def _options(parser: argparse.ArgumentParser, command: str = "feedgate") -> Iter
 
 
 @pytest.mark.parametrize(("command", "option"), sorted(set(_options(build_parser()))))
-def test_every_command_line_option_is_named_in_the_readme(command, option):
-    assert option == "--help" or option in README, f"document {command}'s {option} in the README"
+def test_every_command_line_option_is_named_in_the_documentation(command, option):
+    assert option == "--help" or option in DOCS, (
+        f"document {command}'s {option} in the docs/ page of what the command does (README.md's index names each page)"
+    )
 
 
 def test_the_demo_help_says_how_long_it_takes_as_the_readme_does():
     # The README's measured figure (32 s with the model's graph cached, 67 s on a first run); the help said "about a minute".
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     help_line = next(c.help for c in commands._choices_actions if c.dest == "demo")
-    assert "about half a minute" in README
+    assert "about half a minute" in page("README.md")
     assert help_line is not None and help_line.endswith("locally in about half a minute")

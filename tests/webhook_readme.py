@@ -1,20 +1,18 @@
-"""The README's receiver-side check of a signed webhook notice, run as written (both webhooks use it)."""
+"""The docs' receiver-side check of a signed webhook notice (docs/review.md), run as written (both webhooks use it)."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from tests.docs_pages import python_block_with
+
+PAGE = "docs/review.md"
 
 
 def readme_verifier() -> Callable[..., Any]:
-    """The README's `verified(body, headers, secret)`, from its one Python block that checks `webhook-signature`."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    [snippet] = [block for block in blocks if "webhook-signature" in block]
+    """docs/review.md's `verified(body, headers, secret)`, from its one Python block that checks `webhook-signature`."""
     names: dict[str, Any] = {}
-    exec(textwrap.dedent(snippet), names)  # the README's own code
+    exec(textwrap.dedent(python_block_with("webhook-signature", PAGE)), names)  # the page's own code
     return names["verified"]

@@ -9,13 +9,11 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -26,6 +24,7 @@ from openai.types.chat import ChatCompletion
 from gateway.config import Settings
 from gateway.config_entries import ReviewGate
 from gateway.proxy.credentials import CallerResolver
+from tests.docs_pages import python_block_with
 
 ADMIN = {"authorization": "Bearer test-admin-token"}
 SALT = "gate-test-salt"
@@ -334,12 +333,12 @@ def test_a_webhooks_poll_path_carries_the_public_prefix(gated, hook_server):
     assert json.loads(received[0][1])["poll"] == f"/feedgate/v1/reviews/{pending['task_id']}"
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REVIEW_PAGE = "docs/review.md"
 
 
-def test_the_readmes_held_answer_snippet_waits_for_the_reviewer_and_gets_the_answer(gated):
+def test_the_review_pages_held_answer_snippet_waits_for_the_reviewer_and_gets_the_answer(gated):
     gateway = gated("hold")
-    [snippet] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL) if "/reviews/" in b]
+    snippet = python_block_with("/reviews/", REVIEW_PAGE)
     waits: list[float] = []
 
     class ReviewerDecidesWhileTheAppSleeps:
@@ -351,7 +350,7 @@ def test_the_readmes_held_answer_snippet_waits_for_the_reviewer_and_gets_the_ans
 
     names: dict[str, Any] = {"client": sdk(gateway), "messages": LOW, "httpx": httpx, "ChatCompletion": ChatCompletion}
     names["time"] = ReviewerDecidesWhileTheAppSleeps
-    exec(textwrap.dedent(snippet), names)  # the README's own code, run as written
+    exec(textwrap.dedent(snippet), names)  # the page's own code, run as written
 
     assert len(waits) == 1  # polled once while pending, once to get the answer
     assert names["completion"].choices[0].message.content == "Transfers cost 1%."
