@@ -1,6 +1,6 @@
 FROM python:3.11-slim
 WORKDIR /app
-# Installed as the README's "Without make" says: CPU torch first, pinned, so sentence-transformers
+# Installed as docs/deployment.md's "Without make" says: CPU torch first, pinned, so sentence-transformers
 # does not pull CUDA builds; then the package itself.
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 COPY pyproject.toml README.md ./

@@ -6,7 +6,7 @@ batched beside). So kept vectors are named by everything that changes those bits
 its version, the model's files, the ONNX graph's bytes (float variant), the tokenizer and, for
 torch, the batch size. Vectors made by one runtime are then never read as the other's.
 
-- "torch": sentence-transformers (`SentenceTransformerEmbedder`), what the README's small-app
+- "torch": sentence-transformers (`SentenceTransformerEmbedder`), what docs/discovery.md's small-app
   figures were measured with (all texts in one call, batches of 32, sorted by length).
 - "onnx": the product's default (`FEEDGATE_LOCAL_EMBEDDING_RUNTIME=onnxruntime`): the float graph
   exported into the product's model cache (`FEEDGATE_MODEL_CACHE_DIR`, default ~/.cache/feedgate),
@@ -27,7 +27,7 @@ from pathlib import Path
 from clustering.embed import Embedder
 
 EMBEDDERS = ("torch", "onnx")
-# Keeps the README's small-app figures reproducible: they were measured on torch's vectors.
+# Keeps docs/discovery.md's small-app figures reproducible: they were measured on torch's vectors.
 DEFAULT_EMBEDDER = "torch"
 
 
@@ -46,7 +46,7 @@ def add_embedder_argument(parser: argparse.ArgumentParser) -> None:
         "--embedder",
         choices=EMBEDDERS,
         default=DEFAULT_EMBEDDER,
-        help="runtime of the bundled model: torch (sentence-transformers, the README's figures) or onnx "
+        help="runtime of the bundled model: torch (sentence-transformers, the docs' figures) or onnx "
         "(onnxruntime's float graph, the product's default); each has its own kept vectors",
     )
 

@@ -14,7 +14,7 @@ the gateway's CPU per request (utime + stime of all its threads from /proc, from
 round until its writer has stored the round's rows, over the requests wrk sent; the floor's CPU
 from before the round to its end). The summary
 gives each revision's median and minimum over the rounds, and the spread between rounds, which
-is the noise any single-run difference must beat. Review rules are off, as in the README's
+is the noise any single-run difference must beat. Review rules are off, as in docs/speed.md's
 proxy runs (they would embed traffic in the background after a while).
 """
 

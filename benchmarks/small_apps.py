@@ -20,8 +20,8 @@ vectors' bits (benchmark_embedders.py): later runs with the same runtime load it
 picks the runtime: `torch` (sentence-transformers, the default) or `onnx` (onnxruntime's float
 graph, the product's default embedder). A pass is deterministic for the same vectors but chaotic in
 them, and the two runtimes' vectors differ by ~2.5e-7, so the counts of draws meeting the aim
-differ between them (README: both rows). torch stays the default because every small-app figure in
-the README and benchmarks/README-clustering.md (this script, the ceiling, stability, judge, merge
+differ between them (docs/discovery.md: both rows). torch stays the default because every small-app figure in
+docs/discovery.md and benchmarks/README-clustering.md (this script, the ceiling, stability, judge, merge
 offers and tiny-app runs) was measured on its vectors; run with `--embedder onnx` for the vectors
 the product clusters. Neither runtime was chosen for its score.
 

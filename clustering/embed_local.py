@@ -1,7 +1,7 @@
 """The bundled model for embedding in bulk: onnxruntime's float graph, or sentence-transformers until it can be.
 
 Measured on 2,000 banking77 queries on two quiet cores (benchmarks/embedding_speed.py, best of 3
-rounds, README): sentence-transformers embedded 360 texts/s for 10.9 s of CPU; the same model's
+rounds, docs/discovery.md): sentence-transformers embedded 360 texts/s for 10.9 s of CPU; the same model's
 float ONNX graph on two threads embedded 720 texts/s for 5.1 s. Its vectors are the sentence-transformers model's
 (cosine > 0.9999, tests/knowledge/test_onnx_embedder.py), so it keeps that model's name and every
 cached vector stays valid. The graph is exported once into the model cache (a child process,

@@ -3,7 +3,7 @@
 Built for embedding one short text at a time (a question on the request path), where torch's
 per-call overhead dominates: on one quiet core a banking77 question took 15-20 ms through
 sentence-transformers, ~6 ms through the float graph and ~3 ms through the int8 one
-(benchmarks/knowledge_retrieval.py, README). The graph is the model's transformer exported once
+(benchmarks/knowledge_retrieval.py, docs/fixes.md). The graph is the model's transformer exported once
 (clustering/onnx_export.py), and for int8 fused and quantised once more (clustering/onnx_quantize.py);
 tokenising, mean pooling and normalising are done here as sentence-transformers does them.
 

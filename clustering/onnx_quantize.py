@@ -6,7 +6,7 @@ write the file, and whose contrib ops run it) and this module's recipe.
 
 The recipe, measured on one quiet core with one banking77 question per call (13 tokens at the
 median), questions against the float model's entry vectors as the gateway pairs them
-(benchmarks/knowledge_retrieval.py; the README has the tables):
+(benchmarks/knowledge_retrieval.py; docs/fixes.md has the tables):
 - three quarters of a float question's time is matrix products over 90 MB of weights; fusing
   attention, layer norms and GELU (onnxruntime.transformers' BERT optimizer) alone saved nothing
   measurable there (5.6 ms either way);

@@ -147,13 +147,13 @@ def cluster(args: argparse.Namespace, settings: Settings) -> None:
 
 # The shortest `--interval` taken, the least `cluster_interval` may be when it is not 0.
 MIN_WORKER_INTERVAL = 1.0
-# What a line of an imported file holds, for `feedgate import --help` (the README's Issue discovery says it all).
+# What a line of an imported file holds, for `feedgate import --help` (docs/discovery.md says it all).
 IMPORT_LINE = (
     'Each line is one interaction: {"id": "…", "app": "…", "created_at": "2025-06-01T09:30:00Z", "end_user": "…", '
     '"request": {an OpenAI chat request}, "response": {its chat completion}, "feedback": [{"thumbs": "down", '
     f'"comment": "…"}}]}}. Only "request" is needed; no field but {", ".join(LINE_FIELDS)}. A line without "id" gets '
     'a new one each time it is imported; "app" left out is "imported"; "created_at" is ISO 8601 (UTC without an '
-    "offset) or Unix seconds, now when left out. The README's Issue discovery section says the rest."
+    "offset) or Unix seconds, now when left out. docs/discovery.md says the rest."
 )
 
 

@@ -146,7 +146,7 @@ def add_privacy_commands(
             epilog=(
                 "Deletes what is stored when it runs, and records the user (by a keyed hash) so that their calls made "
                 "before it and not stored yet (in any gateway process's writer, still running, in a spool during an "
-                "outage, in a file being imported) are never stored (README, Privacy and retention)."
+                "outage, in a file being imported) are never stored (docs/privacy.md)."
             ),
         ),
     )

@@ -30,7 +30,7 @@ class FixSettings(BaseModel):
     # entries gets the (at most) `knowledge_top_k` entries whose score for the end user's last
     # message reaches `knowledge_threshold` and lies within `knowledge_margin` of the best one's;
     # score = (1 - w) * cosine + w * lexical overlap, w = `knowledge_lexical_weight` (0: embeddings
-    # only). Defaults chosen on banking77 (benchmarks/knowledge_retrieval.py, README). The last
+    # only). Defaults chosen on banking77 (benchmarks/knowledge_retrieval.py, docs/fixes.md). The last
     # `knowledge_query_cache_size` questions' vectors are kept in memory, so a repeated question
     # is not embedded again.
     knowledge_refresh_seconds: float = Field(default=5, ge=0.05)

@@ -6,6 +6,7 @@ import argparse
 import re
 import shlex
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,23 @@ def test_user_add_help_says_what_the_name_is():
     help_text = _help("feedgate user add")
 
     assert "NAME the name they sign in with" in help_text
+
+
+DOCS_PAGE = re.compile(r"docs/[\w-]+\.md")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_no_commands_help_sends_the_reader_to_the_readme():
+    # The README's sections moved to docs/: "The README's Issue discovery section says the rest" named none left.
+    assert [command for command in LEAVES if "README" in _help(command)] == []
+
+
+def test_import_and_erase_help_name_the_docs_page_that_says_the_rest():
+    assert DOCS_PAGE.findall(_help("feedgate import")) == ["docs/discovery.md"]
+    assert DOCS_PAGE.findall(_help("feedgate erase")) == ["docs/privacy.md"]
+
+
+@pytest.mark.parametrize("command", sorted(LEAVES))
+def test_every_docs_page_a_commands_help_names_exists(command: str):
+    for page in DOCS_PAGE.findall(_help(command)):
+        assert (ROOT / page).is_file(), f"{command} --help names {page}, which does not exist"

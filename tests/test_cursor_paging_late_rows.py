@@ -1,4 +1,4 @@
-"""What a client following /api/interactions sees of a call stored late (README: "Rows stored late").
+"""What a client following /api/interactions sees of a call stored late (docs/admin-api.md: "Rows stored late").
 
 A call is stored with the time it was made (`created_at`), and the listings by time order and page by
 it. The writer stores calls in batches, and while the database is away it spools them and replays them

@@ -2,8 +2,8 @@
 its key order on SQLite only (PostgreSQL's JSONB orders keys by length, then bytes), and no duplicate key.
 
 JSON objects are unordered (RFC 8259), and every reader of the stored rows reads values. Keeping each
-body's text as sent beside its JSONB as well would double what the largest table stores, so the README
-says what export gives back instead ("What is recorded"), and this checks that it holds.
+body's text as sent beside its JSONB as well would double what the largest table stores, so
+docs/recording.md says what export gives back instead ("What is recorded"), and this checks that it holds.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`n` choices and JSON mode through a gateway on a real socket, with the real openai SDK and the fake upstream.
 
-README (What is recorded): with `n` > 1 the stored response keeps every choice, while the answer's text, tool
+docs/recording.md (What is recorded): with `n` > 1 the stored response keeps every choice, while the answer's text, tool
 calls and finish reason are the first choice's. A JSON-mode answer is text like any other: stored and
 forwarded as the upstream sent it.
 """

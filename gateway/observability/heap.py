@@ -6,7 +6,7 @@ glibc returns memory freed inside an arena to the system only when it lies at th
 `malloc_trim(0)` releases every arena's free pages. Measured with benchmarks/load_faults.py (10
 minutes at 100 req/s with a 60 s database outage, one run each): RSS +9.3 % without trimming, +7.5 %
 with it; trimming gave back 2-3 MB after the outage and left the steady rise before it unchanged
-(README: Running several processes). Elsewhere than glibc (musl, macOS) this does nothing.
+(docs/deployment.md, "Running several processes"). Elsewhere than glibc (musl, macOS) this does nothing.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Every family is created once per process, on first use (`gateway_metrics()`): a process that
 switches to multi-process mode first (`gateway.observability.multiprocess`) then gets values kept
-in files that any process can aggregate. Names and labels are listed in the README
-("Observability").
+in files that any process can aggregate. Names and labels are listed in
+docs/observability.md.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class GatewayMetrics:
 def gateway_metrics() -> GatewayMetrics:
     """This process's metric families (created, and registered in the default registry, on first use)."""
     # No `<name>_created` series beside each counter and histogram: in the text format they read as counts
-    # (`feedgate_writer_rows_created 1.79e+09`), the README lists none, and several processes' /metrics
+    # (`feedgate_writer_rows_created 1.79e+09`), docs/observability.md lists none, and several processes' /metrics
     # (MultiProcessCollector) has none either, so one process's and several's now look the same.
     disable_created_metrics()
     return GatewayMetrics(REGISTRY)

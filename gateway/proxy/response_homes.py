@@ -9,7 +9,7 @@ moves. What is not found (an id made before Feedgate, by another gateway or anot
 as a look always did, and is not kept: its create may yet be stored. A look that races its create (the app polls at
 once, the create still waiting in the writer) first waits for this process's writer to store what it holds, so the
 create is found; a create another process took may be stored a flush interval later, and a look before that goes to
-the default upstream (README, "Background Responses").
+the default upstream (docs/recording.md, "Background Responses").
 """
 
 from __future__ import annotations

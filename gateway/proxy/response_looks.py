@@ -1,5 +1,5 @@
 """A later look at a Responses call: GET /v1/responses/{id} (plain or streamed) or its cancel, whose answer may be the
-one a background create only queued (README, "What is recorded"). Not a call of its own: its answer is handed to the
+one a background create only queued (docs/recording.md, "What is recorded"). Not a call of its own: its answer is handed to the
 writer, which fills the create's interaction with it once it tells how the response ended
 (gateway.recording.later_answers)."""
 

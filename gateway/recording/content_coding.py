@@ -21,7 +21,7 @@ _READABLE = frozenset({_GZIP, _DEFLATE, _BR, _ZSTD})
 # What a corrupt coded answer raises.
 _CORRUPT: tuple[type[Exception], ...] = (zlib.error, brotli.error, zstandard.ZstdError)
 
-# The most an answer is decoded to (README, "What is recorded"). Far above any real answer (a chat
+# The most an answer is decoded to (docs/recording.md, "What is recorded"). Far above any real answer (a chat
 # answer of 100k tokens with top-20 log-probabilities, 2,048 embeddings in float JSON), far below a bomb.
 MAX_DECODED_BYTES = 128 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -17,7 +17,7 @@ a row another process numbered in between is left as it is (its number here is s
 Such a gateway (and a row inserted by hand) also records no `choice_positions` (revision 0044): an interaction
 numbered here gets it too, derived from its answer as the writer derives it (gateway.store.interaction_inserts), in
 the same transaction, before the head is taken. A gateway of a version from 0037 to 0043 numbers its rows but
-records no positions either, and leaves no mark to find its rows by: README, "Upgrading".
+records no positions either, and leaves no mark to find its rows by: docs/configuration.md, "Upgrading".
 """
 
 from __future__ import annotations

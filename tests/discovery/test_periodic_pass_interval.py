@@ -46,7 +46,7 @@ async def test_a_pass_failing_for_an_outage_is_one_warning_line_and_the_next_pas
 
 
 async def test_a_pass_failing_for_an_outage_says_when_the_next_one_comes(tmp_path, caplog):
-    # The README promises each round's line names when it runs again; the pass's said "next time".
+    # docs/configuration.md promises each round's line names when it runs again; the pass's said "next time".
     url = "postgresql+asyncpg://feedgate@127.0.0.1:1/feedgate"
     engine = create_engine(url)
     try:

@@ -1,7 +1,7 @@
 """Approvals of answers cut short are left out of the export and counted in its summary (both databases).
 
 An answer cut short (a stream that ended early, stored `partial`; one the upstream stopped at max_tokens or by its
-content filter) is no example: as a target it would teach stopping mid-sentence (README "Training data"). The
+content filter) is no example: as a target it would teach stopping mid-sentence (docs/review.md, "Training data"). The
 store reads no row of such an approval, so the summary counts it apart, as it counts the approvals of answers that
 said nothing: whoever runs the export learns what was left out, and why.
 """

@@ -33,7 +33,7 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/retrain"
 
     def verified(self) -> list[dict]:
-        """Each received body, after checking its signatures (the README's check, and the deprecated header)."""
+        """Each received body, after checking its signatures (docs/review.md's check, and the deprecated header)."""
         verified = readme_verifier()
         bodies = []
         for body, headers in self.received:

@@ -208,7 +208,7 @@ def test_a_process_waiting_for_another_ones_export_uses_its_file(tmp_path: Path)
 
 
 def test_a_texts_vector_is_the_same_bits_whatever_it_is_embedded_with(onnx_embedder: OnnxEmbedder) -> None:
-    # A pass is chaotic in its vectors (a change of 1e-7 moves issues, README "Same complaints, same issues"):
+    # A pass is chaotic in its vectors (a change of 1e-7 moves issues, docs/discovery.md, "Same complaints, same issues"):
     # the product's embedder must not let batch-mates or order touch a text's vector.
     together = onnx_embedder.embed(TEXTS)
     alone = np.stack([onnx_embedder.embed([text])[0] for text in TEXTS])

@@ -186,7 +186,7 @@ def test_debug_logs_keep_the_gateways_lines_but_never_the_parameters_of_a_databa
 
 @pytest.mark.parametrize("level", ["info", "debug"])
 def test_a_side_calls_url_with_a_password_or_a_key_in_its_query_never_reaches_the_log(level: str):
-    # A title, embedding or merge-judge URL may carry credentials (README, Configuration): httpx's own
+    # A title, embedding or merge-judge URL may carry credentials (docs/configuration.md): httpx's own
     # INFO line ("HTTP Request: POST <url> ...") printed each call's whole URL, password and key included.
     program = (
         "import logging, respx, httpx\n"

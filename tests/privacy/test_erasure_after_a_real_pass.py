@@ -5,7 +5,7 @@ rates, blocked PINs) through the proxy; "victim" gives six card-arrival answers 
 app's key with a comment and a correction holding a word nobody else uses ("walrus"), and other users complain about the
 rest (bob about one of the victim's answers too). A real pass with the bundled model makes the issues,
 their examples and the issue rule's review task, which quote the comment; then `POST /api/erasures`
-erases "victim". Afterwards no text the README says erasure scrubs holds the word, the answers only the
+erases "victim". Afterwards no text docs/privacy.md says erasure scrubs holds the word, the answers only the
 victim complained about are no longer members, sizes and negative counts match the members, and a
 second pass runs cleanly without bringing a copy back.
 """
@@ -76,7 +76,7 @@ COMPLAINTS = {
     ],
 }
 BOB_COMMENT = "my card has not arrived, this answer is no help"
-# What the README says erasure leaves as it was (people's own writing, the append-only audit log).
+# What docs/privacy.md says erasure leaves as it was (people's own writing, the append-only audit log).
 KEPT_AS_WRITTEN = {
     "audit_log",
     "knowledge_entries",

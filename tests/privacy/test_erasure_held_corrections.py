@@ -106,12 +106,12 @@ async def test_an_erasure_drops_the_exact_correction_kept_for_the_waiting_app(en
     blob = await shown(engine, task_id)
     assert exact_corrections(blob) == [None]
     assert CORRECTION not in blob
-    # The decision's hash of the held answer stays, as the README says; no copy of the answer does.
+    # The decision's hash of the held answer stays, as docs/privacy.md says; no copy of the answer does.
     assert "HELD-ANSWER-FOR-alice" not in blob and f'"{HELD_KEY}":' not in blob
 
 
 async def test_the_reviewers_redacted_correction_stays_with_the_decision(engine):
-    # What reviewers write stays (the README's "What stays"); only the exact copy kept for the app goes.
+    # What reviewers write stays (docs/privacy.md, "What stays"); only the exact copy kept for the app goes.
     alice, bob = await complaining(engine, "alice"), await complaining(engine, "bob")
     task_id = await corrected_while_held(engine, alice, bob)
 

@@ -2,7 +2,7 @@
 
 The gate reads confidence from the first choice alone (gateway.review.confidence), so feedback or a reviewer's
 reject or correct naming another choice says nothing of that measure: it is left out, and the answer counts as
-one nobody found bad (README, "Calibration"). Both databases.
+one nobody found bad (docs/review.md, "Calibration"). Both databases.
 """
 
 from __future__ import annotations

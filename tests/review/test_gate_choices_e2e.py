@@ -1,5 +1,5 @@
 """The confidence gate on answers of `n` choices, end to end: the logprobs the gateway asked for are taken out of
-every choice the app gets (README: "each choice's `logprobs` back to `null`"), and the record keeps them all; a
+every choice the app gets (docs/review.md: "each choice's `logprobs` back to `null`"), and the record keeps them all; a
 stream goes as sent, and its record keeps each interleaved choice's own logprobs."""
 
 from __future__ import annotations

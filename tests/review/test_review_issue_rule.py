@@ -196,7 +196,7 @@ async def test_a_resolved_task_status_is_not_reopened_by_the_rule(engine, review
 
 
 async def test_a_persons_open_task_for_an_issue_follows_its_growth(engine, reviews):
-    # The README: a person's task for an issue is that issue's one open task, which the issue rule updates.
+    # docs/review.md: a person's task for an issue is that issue's one open task, which the issue rule updates.
     await apply(engine, reviews, await run(engine, "run-1", 0, [write("small", 4, is_new=True)]))
     opened = await reviews.open_manual(
         app="support-bot",

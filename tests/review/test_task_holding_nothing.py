@@ -161,7 +161,7 @@ async def test_two_people_opening_one_issue_at_once_make_one_task(engine, review
 
 
 async def test_the_refusal_of_a_request_asked_before_advises_an_action_the_open_task_has(engine, reviews):
-    # Task updates have no comment action: a decision carries the comment (README, "Decisions").
+    # Task updates have no comment action: a decision carries the comment (docs/review.md, "Decisions").
     ids = await store_interactions(engine, 2, app=APP)
     holder = (await by_hand(reviews, ids)).task.task.id
 

@@ -81,7 +81,7 @@ async def test_numbers_keep_growing_after_the_newest_rows_are_deleted(engine):
 
 
 async def test_a_row_inserted_by_hand_has_no_place_in_the_stored_order_and_following_passes_it_by(engine):
-    # The README says so: rows are numbered by the stores; SQL typed outside Feedgate numbers nothing until a
+    # docs/admin-api.md says so: rows are numbered by the stores; SQL typed outside Feedgate numbers nothing until a
     # background round does (tests/store/test_late_numbers.py).
     store = InteractionStore(engine)
     await store.insert_many([interaction_row(id="before", created_at=NOW)])

@@ -43,7 +43,7 @@ interactions = Table(
     Column("gateway_key_id", String(36)),
     # The order rows were stored in, 1, 2, 3, ... in commit order (gateway.store.stored_order): what
     # `?stored_after=` follows. Null only for a row inserted by hand, not through the stores: no follower lists
-    # it (README, "Rows stored late"). Revision 0037.
+    # it (docs/admin-api.md, "Rows stored late"). Revision 0037.
     Column("stored_seq", BigInteger),
     # Where the answer lists its choices, by choice number (item k: the position in `response.choices` of choice
     # k), when some choice is not listed at its number (an upstream listed `index` 1 before 0); null for the usual
