@@ -141,6 +141,9 @@ async def _entry_page(
     used_by = await interactions_using(KnowledgeUsageStore(services.engine), entry)
     changed = request.query_params.get("changed")
     saved = changed in ("created", "edited", "activated", "deactivated", "restored")
+    notice = f"Saved: {changed}." if saved else None
+    if changed == "unchanged":
+        notice = f"Nothing to save: the form holds the entry as it is, so it stays at version {entry.version}."
     return render(
         request,
         "knowledge_entry.html",
@@ -151,7 +154,7 @@ async def _entry_page(
         can_change=user.allows(Role.REVIEWER),
         error=error,
         error_field=error_field,
-        notice=f"Saved: {changed}." if saved else None,
+        notice=notice,
         # As the API's `warnings`: saved for an app that has had no call, the entry may never apply.
         app_warnings=await services.seen_apps.warnings(entry.app, "entry") if saved else [],
         form=form or _form_of(entry),
@@ -287,7 +290,9 @@ class KnowledgeController(Controller):
                 error_field=refused_field(exc),
                 form=fields,
             )
-        return _changed(request, changed, entry_id, "edited")
+        # The service writes nothing for a form holding the entry as it is: say so rather than "Saved".
+        unchanged = changed is not None and fields.get("expected_version") == str(changed.version)
+        return _changed(request, changed, entry_id, "unchanged" if unchanged else "edited")
 
     @post("/{entry_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(
