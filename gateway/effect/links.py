@@ -21,7 +21,7 @@ from gateway.domain.whole_numbers import whole_number
 from gateway.effect.link_serving import check_entry_serving, check_serving
 from gateway.effect.records import FIX_ARMS, FIX_KINDS, FixArm, FixKind, FixLink, NamedFix
 from gateway.review.lifecycle import MERGE_ACTOR
-from gateway.store.fix_links import FixLinkStore
+from gateway.store.fix_links import FixLinkStore, LinkAudit
 from gateway.store.issue_edits import IssueEditStore, IssueHead
 from gateway.store.task_fixes import LinkWrite
 
@@ -96,7 +96,8 @@ class FixLinkService:
 
         A merged issue keeps no complaints, so a fix left linked there measures nothing and the issue
         that has them says "no fix yet". A link the surviving issue has already (the same fix) stays.
-        Each move is audited as "issue.fix_link_moved" by the actor review tasks follow merges as.
+        Each move is audited as "issue.fix_link_moved" by the actor review tasks follow merges as: `before` names the
+        link and the issue it left, `after` is the link as the issue holding it lists it (as "issue.fix_link" keeps it).
         """
         moved = 0
         for row in await self._store.on_merged_issues(app):
@@ -104,16 +105,8 @@ class FixLinkService:
             held = {(link["kind"], link["fix_id"]) for link in await self._store.for_issue(survivor)}
             if survivor == row["issue_id"] or (row["kind"], row["fix_id"]) in held:
                 continue
-            audit = AuditEntry(
-                actor=MERGE_ACTOR,
-                action="issue.fix_link_moved",
-                subject_type="issue",
-                subject_id=survivor,
-                app=app,
-                before={"link_id": row["id"], "issue_id": row["issue_id"]},
-                after={"link_id": row["id"], "issue_id": survivor},
-            )
-            moved += await self._store.move(row["id"], row["issue_id"], survivor, audit)
+            audit_of = _moved_audit(app, row["id"], row["issue_id"], survivor)
+            moved += await self._store.move(row["id"], row["issue_id"], survivor, audit_of)
         return moved
 
     async def link_fix(
@@ -197,10 +190,7 @@ class FixLinkService:
         }
 
         def audit_of(named: dict[str, Any]) -> AuditEntry:
-            # What was linked, as the issue's fixes show it, and by name: an id alone tells an auditor little once
-            # the entry is deleted or the version replaced.
-            # str(key): a column's name is SQLAlchemy's str subclass, which the audit log's JSON refuses as a key.
-            after = {str(k): v.isoformat() if isinstance(v, datetime) else v for k, v in named.items()}
+            after = audited_link(named)
             return AuditEntry(
                 actor=actor, action="issue.fix_link", subject_type="issue", subject_id=issue_id, app=app, after=after
             )
@@ -284,6 +274,31 @@ class FixLinkService:
         about = task["issue_id"]
         if about is not None and about != issue_id and await self.surviving_issue(about) != issue_id:
             raise InvalidQuery("task_id", f"the task is about issue {quoted(about)}, not {quoted(issue_id)}")
+
+
+def audited_link(named: dict[str, Any]) -> dict[str, Any]:
+    """A link as stored and named (gateway.store.fix_links.stored_named) as its audit records keep it."""
+    # What was linked, as the issue's fixes show it, and by name: an id alone tells an auditor little once the entry is
+    # deleted or the version replaced.
+    # str(key): a column's name is SQLAlchemy's str subclass, which the audit log's JSON refuses as a key.
+    return {str(k): v.isoformat() if isinstance(v, datetime) else v for k, v in named.items()}
+
+
+def _moved_audit(app: str, link_id: str, from_issue: str, to_issue: str) -> LinkAudit:
+    """The audit record of link `link_id` moved from `from_issue` to `to_issue` by a merge, of the link as moved."""
+
+    def audit_of(named: dict[str, Any]) -> AuditEntry:
+        return AuditEntry(
+            actor=MERGE_ACTOR,
+            action="issue.fix_link_moved",
+            subject_type="issue",
+            subject_id=to_issue,
+            app=app,
+            before={"id": link_id, "issue_id": from_issue},
+            after=audited_link(named),
+        )
+
+    return audit_of
 
 
 def _actor(name: Any) -> str:

@@ -137,14 +137,16 @@ class FixLinkStore:
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 
-    async def move(self, link_id: str, from_issue: str, to_issue: str, audit: AuditEntry) -> bool:
-        """Give link `link_id` of `from_issue` to `to_issue`, with its audit record; False when it moved already."""
+    async def move(self, link_id: str, from_issue: str, to_issue: str, audit_of: LinkAudit) -> bool:
+        """Give link `link_id` of `from_issue` to `to_issue`, with its audit record (`audit_of` the link as moved, stored
+        and named, `stored_named`); False when it moved already."""
         c = fix_links.c
         moving = update(fix_links).where(c.id == link_id, c.issue_id == from_issue).values(issue_id=to_issue)
         async with self._engine.begin() as connection:
             if (await connection.execute(moving)).rowcount != 1:
                 return False
-            await append(connection, audit)
+            moved = await stored_link(connection, link_id)
+            await append(connection, audit_of(await stored_named(connection, moved)))
         return True
 
     async def issue_fixed_by(self, kind: str, fix_id: str) -> str | None:

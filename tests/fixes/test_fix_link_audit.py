@@ -1,5 +1,5 @@
-"""The audit record of a fix link (`issue.fix_link`) keeps what was linked as GET /api/issues/{id}/fixes shows it,
-with the fix's name (both databases).
+"""The audit record of a fix link (`issue.fix_link`), and of one moved by a merge (`issue.fix_link_moved`), keeps what
+was linked as GET /api/issues/{id}/fixes shows it, with the fix's name (both databases).
 
 It kept the plain link: the entry's or prompt version's id, not its title or label, nor how the fix stood. An auditor
 reading the log after the entry was deleted, or the version replaced, could not tell what went live.
@@ -12,6 +12,7 @@ from datetime import datetime
 from page_seed import interaction_row, issue, store, task
 from test_fix_link_answers_alike import listed_link
 from test_fix_links_api import new_entry, new_issue
+from test_fix_links_follow_merges import linked_entry, two_issues
 
 
 async def fix_link_audits(client, admin_headers) -> list[dict]:
@@ -63,3 +64,18 @@ async def test_a_task_resolved_by_a_new_entry_audits_its_link_by_the_entrys_titl
 
     link = await listed_link(client, admin_headers, issue_id, resolved["link"]["id"])
     assert after == timed({**link, "name": "Transfer fees", "message": None})
+
+
+async def test_a_fix_moved_by_a_merge_is_audited_from_which_issue_to_which_as_the_issue_merged_into_lists_it(
+    client, admin_headers, engine
+):
+    merged, kept = await two_issues(engine)
+    link = await linked_entry(client, admin_headers, merged)
+
+    await client.patch(f"/api/issues/{merged}", json={"merged_into": kept}, headers=admin_headers)
+
+    audit = await client.get("/api/audit", params={"action": "issue.fix_link_moved"}, headers=admin_headers)
+    [record] = audit.json()["data"]
+    listed = await listed_link(client, admin_headers, kept, link["id"])
+    assert record["before"] == {"id": link["id"], "issue_id": merged}
+    assert timed(record["after"]) == timed({**listed, "name": "Refund times", "message": None})
