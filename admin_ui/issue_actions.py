@@ -270,6 +270,8 @@ class IssueActionsController(Controller):
             raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
         priority = form.get("priority", "")
         reason = form.get("reason") or f"Review the issue “{detail.issue.title}”."
+        # What was typed, not the reason said for an empty box, comes back in the form when refused.
+        kept = {"action": "review", "priority": priority, "reason": form.get("reason", "")}
         try:
             if priority not in {p.value for p in Priority}:
                 raise not_one_of("priority", [p.value for p in Priority], priority)
@@ -287,12 +289,12 @@ class IssueActionsController(Controller):
         except InvalidQuery as exc:
             error = refusal_text(exc, FORM_LABELS)
             return await issue_page(
-                request, services, issue_id, status_code=400, error=error, error_field=_form_field(exc)
+                request, services, issue_id, status_code=400, error=error, kept=kept, error_field=_form_field(exc)
             )
         except TaskConflict as exc:
             # Said as the review pages say it (a claim: who, until when as pages show times, how soon).
             error = task_conflict_text(exc, datetime.now(UTC))
-            return await issue_page(request, services, issue_id, status_code=409, error=error)
+            return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
         if opened is None:
             return _done(request, issue_id, "review-unchanged")
         return _done(request, issue_id, "review" if opened.created else "review-updated")

@@ -136,7 +136,7 @@ async def issue_page(
 ) -> Response[Any]:
     """The issue's page; after a refused action, `kept` is the form the person sent, shown again in its form.
 
-    `kept["action"]` names the form (status, rename or merge) and the rest its fields; `error_field`
+    `kept["action"]` names the form (status, rename, merge or review) and the rest its fields; `error_field`
     names the box to fix (in the form sent). The forms' expected_status, expected_title and
     expected_merged_into always hold the issue as shown now, so sending a kept form again is a
     decision on what the page shows.

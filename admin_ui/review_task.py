@@ -219,6 +219,8 @@ async def task_page(
         # A fix is measured on the issue holding the task's complaints now (its issue, or where it was merged).
         fix_issue_id=await _fix_issue(services, task.issue_id) if can_act and task.active else task.issue_id,
         form=form or {},
+        # The form `form` was sent by: a comment or note kept goes back into that form alone.
+        sent_by=sent_by,
         # Each keyed form's own key (admin_ui.form_keys), by its id: the form refused keeps the one it sent.
         form_keys=form_keys(KEYED_FORMS, sent_by, form),
         # The browser stops a title the knowledge base would refuse, as the Knowledge page's form does.
