@@ -16,6 +16,7 @@ from gateway.accounts.errors import LastAdmin, NameTaken, UnknownUser
 from gateway.accounts.limits import SignInLimits, describe_wait, seconds_to_wait
 from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutcome, SignInRefused, User
 from gateway.accounts.rules import MAX_NAME_LENGTH, check_name
+from gateway.audit.names import AuditAction
 from gateway.audit.records import AuditEntry
 from gateway.domain.stored_text import NUL
 from gateway.review.people import same_person
@@ -32,7 +33,7 @@ def session_id_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _user_entry(actor: str, action: str, name: str, before: object = None, after: object = None) -> AuditEntry:
+def _user_entry(actor: str, action: AuditAction, name: str, before: object = None, after: object = None) -> AuditEntry:
     return AuditEntry(actor=actor, action=action, subject_type="user", subject_id=name, before=before, after=after)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from gateway.audit.names import ACTIONS, SUBJECT_TYPES
+from gateway.audit.names import ACTIONS, SUBJECT_TYPES, AuditAction, AuditSubjectType
 
 # The prev_hash of the first record: no record comes before it.
 GENESIS_HASH = "0" * 64
@@ -30,8 +30,8 @@ class AuditEntry:
     """
 
     actor: str
-    action: str
-    subject_type: str
+    action: AuditAction
+    subject_type: AuditSubjectType
     subject_id: str
     app: str | None = None
     before: JsonValue = None
@@ -62,8 +62,8 @@ class AuditRecord:
     id: str
     created_at: datetime
     actor: str
-    action: str
-    subject_type: str
+    action: AuditAction
+    subject_type: AuditSubjectType
     subject_id: str
     app: str | None
     before: JsonValue

@@ -15,6 +15,7 @@ from typing import Any, Required, TypedDict, Unpack
 
 import uuid_utils
 
+from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
@@ -36,9 +37,9 @@ from gateway.knowledge.records import EntryVersion, KnowledgeEntry
 from gateway.store.knowledge import Change, EntryFilter, EntryWrite, KnowledgeStore
 
 Row = dict[str, Any]
-SUBJECT = "kb_entry"
+SUBJECT: AuditSubjectType = "kb_entry"
 # The audit log's action for each kind of change.
-AUDIT_ACTIONS = {
+AUDIT_ACTIONS: dict[str, AuditAction] = {
     "created": "kb.create",
     "edited": "kb.edit",
     "activated": "kb.activate",

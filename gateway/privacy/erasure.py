@@ -73,6 +73,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clustering.documents import DocumentRecipe
+from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import AuditEntry
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
@@ -104,8 +105,8 @@ from gateway.store.locks import CLUSTERING_LOCK, hold_lock
 from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 from gateway.store.secrets import get_or_create_secret
 
-ACTION = "privacy.erasure"
-SUBJECT_TYPE = "end_user"
+ACTION: AuditAction = "privacy.erasure"
+SUBJECT_TYPE: AuditSubjectType = "end_user"
 BATCH = 5_000
 
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import AuditEntry
 from gateway.prompts.errors import PromptConflict
 from gateway.prompts.records import AppPrompts, Deployment, Mode, PromptVersion
 from gateway.store.prompts import DeploymentWrite, PromptChange
 
-SUBJECT = "prompt_version"
+SUBJECT: AuditSubjectType = "prompt_version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def _known(deployment: Deployment | None, *more: PromptVersion) -> dict[str, Pro
     return {version.id: version for version in versions}
 
 
-def _entry(actor: str, action: str, version: PromptVersion, before: Any, after: Any, detail: Any = None) -> AuditEntry:
+def _entry(actor: str, action: AuditAction, version: PromptVersion, before: Any, after: Any, detail: Any = None) -> AuditEntry:
     return AuditEntry(
         actor=actor,
         action=action,
@@ -168,7 +169,7 @@ def plan_activate(state: AppPrompts, version: PromptVersion, actor: str, detail:
     if current is not None and current.canary is not None and current.canary.id == version.id:
         raise PromptConflict(f"version {version.number} is the canary: promote it to make it active")
     write = _write(current, version.model, **_activation(current, version))
-    action = "prompt.rollback" if active is not None and version.number < active.number else "prompt.activate"
+    action: AuditAction = "prompt.rollback" if active is not None and version.number < active.number else "prompt.activate"
     after = _after(write, _known(current, version), state.mode)
     entry = _entry(actor, action, version, summary(current, state.mode), after, detail)
     return PromptChange(audit=(entry,), deployment=write)
@@ -206,7 +207,7 @@ def plan_promote(state: AppPrompts, version: PromptVersion, actor: str, detail: 
 
 
 def plan_rollback(
-    state: AppPrompts, version: PromptVersion, actor: str, detail: Any = None, action: str | None = None
+    state: AppPrompts, version: PromptVersion, actor: str, detail: Any = None, action: AuditAction | None = None
 ) -> PromptChange:
     """End the canary `version`, or replace the active `version` by the one active before it (or by none)."""
     current = state.deployments.get(version.model)

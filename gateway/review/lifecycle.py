@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import AuditEntry
 from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
@@ -29,9 +30,9 @@ from gateway.review.resolution import FIX_KEY, ResolvingFix
 from gateway.review.reviewer_text import DecisionText, NoteText
 from gateway.store.review_writes import DecisionWrite, EventWrite, TaskChange, TaskState
 
-SUBJECT = "review_task"
+SUBJECT: AuditSubjectType = "review_task"
 # The audit log's action for each kind of event (a renewal decides nothing and is not audited).
-AUDIT_ACTIONS = {
+AUDIT_ACTIONS: dict[str, AuditAction] = {
     "claimed": "review.claim",
     "released": "review.release",
     "assigned": "review.assign",

@@ -12,6 +12,7 @@ import uuid_utils
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import GENESIS_HASH, AuditEntry, AuditRecord, ChainHead, seal
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.tables import audit_chain_head, audit_log
@@ -26,8 +27,8 @@ class AuditFilter:
     """Which records a listing returns; every field is optional."""
 
     actor: str | None = None
-    action: str | None = None
-    subject_type: str | None = None
+    action: AuditAction | None = None
+    subject_type: AuditSubjectType | None = None
     subject_id: str | None = None
     app: str | None = None
     since: datetime | None = None

@@ -154,3 +154,11 @@ async def test_the_listing_is_in_the_openapi_schema(client):
     assert "audit" in operation["tags"]
     by_name = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
     assert "issue.status" in str(by_name["action"]) and "review_task" in str(by_name["subject_type"])
+
+
+async def test_a_records_action_and_subject_type_are_listed_in_the_openapi_schema(client):
+    # Typed as plain strings, a client could not check a record's kind against the list the filters take.
+    schema = (await client.get("/schema/openapi.json")).json()
+
+    record = schema["components"]["schemas"]["AuditRecord"]["properties"]
+    assert (record["action"]["enum"], record["subject_type"]["enum"]) == (list(ACTIONS), list(SUBJECT_TYPES))
