@@ -76,7 +76,9 @@ def _known(deployment: Deployment | None, *more: PromptVersion) -> dict[str, Pro
     return {version.id: version for version in versions}
 
 
-def _entry(actor: str, action: AuditAction, version: PromptVersion, before: Any, after: Any, detail: Any = None) -> AuditEntry:
+def _entry(
+    actor: str, action: AuditAction, version: PromptVersion, before: Any, after: Any, detail: Any = None
+) -> AuditEntry:
     return AuditEntry(
         actor=actor,
         action=action,
@@ -169,7 +171,9 @@ def plan_activate(state: AppPrompts, version: PromptVersion, actor: str, detail:
     if current is not None and current.canary is not None and current.canary.id == version.id:
         raise PromptConflict(f"version {version.number} is the canary: promote it to make it active")
     write = _write(current, version.model, **_activation(current, version))
-    action: AuditAction = "prompt.rollback" if active is not None and version.number < active.number else "prompt.activate"
+    action: AuditAction = (
+        "prompt.rollback" if active is not None and version.number < active.number else "prompt.activate"
+    )
     after = _after(write, _known(current, version), state.mode)
     entry = _entry(actor, action, version, summary(current, state.mode), after, detail)
     return PromptChange(audit=(entry,), deployment=write)
