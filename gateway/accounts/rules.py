@@ -6,19 +6,23 @@ import unicodedata
 
 from gateway.accounts.errors import AccountError
 from gateway.accounts.records import ROLE_ORDER, Role
+from gateway.domain.blank_text import blank_message, says_nothing, without_blank_ends
 from gateway.domain.quoting import quoted
 
 MAX_NAME_LENGTH = 100
+# What a blank name's refusal asks for instead.
+WANTED_NAME = "name the user, as they will sign in"
 
 
 def check_name(name: str) -> str:
-    """`name` without surrounding spaces; refuses an empty or overlong name and control characters.
+    """`name` without its blank ends (the one rule: zero-width spaces too); refuses a blank or overlong name and
+    control characters.
 
     Any other character is allowed (the pages escape names), so people keep the names they use.
     """
-    name = name.strip()
-    if not name:
-        raise AccountError("a user needs a name", "name")
+    if says_nothing(name):
+        raise AccountError(blank_message("name", WANTED_NAME), "name")
+    name = without_blank_ends(name)
     if len(name) > MAX_NAME_LENGTH:
         raise AccountError(f"a user name may have at most {MAX_NAME_LENGTH} characters", "name")
     if any(unicodedata.category(char).startswith("C") for char in name):

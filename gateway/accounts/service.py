@@ -18,6 +18,7 @@ from gateway.accounts.records import NewSession, Role, SignedInUser, SignInOutco
 from gateway.accounts.rules import MAX_NAME_LENGTH, check_name
 from gateway.audit.names import AuditAction
 from gateway.audit.records import AuditEntry
+from gateway.domain.blank_text import without_blank_ends
 from gateway.domain.stored_text import NUL
 from gateway.review.people import same_person
 from gateway.store.users import StoredUser, UserStore
@@ -157,6 +158,8 @@ class AccountService:
         await self._store.update(user.id, {"password_hash": password_hash, "updated_at": now}, entry, end_sessions=True)
 
     async def _by_name(self, name: str) -> StoredUser | None:
+        # Names are kept without their blank ends (check_name), so they are looked up without them too.
+        name = without_blank_ends(name)
         # No user's name holds a NUL (check_name refuses control characters), and PostgreSQL could
         # not even look one up: such a name is simply nobody's.
         return None if NUL in name else await self._store.by_name(name)
@@ -175,7 +178,7 @@ class AccountService:
     async def sign_in(self, name: str, password: str, address: str) -> SignInOutcome:
         """Open a session for `name` if the password is right and neither the name nor the address is over its limit."""
         now = self._clock()
-        typed = name.strip()
+        typed = without_blank_ends(name)
         # Attempts are counted under a name the database can keep: PostgreSQL refuses NUL, and a name is no longer
         # than a user name may be (a form may send megabytes); noted and counted alike, so a long one adds up too.
         name = typed.replace(NUL, "\ufffd")[:MAX_NAME_LENGTH]

@@ -87,7 +87,7 @@ async def test_passwords_are_stored_as_argon2id_hashes_and_verified(accounts, en
 @pytest.mark.parametrize(
     ("name", "password", "message"),
     [
-        ("", PASSWORD, "a user needs a name"),
+        ("", PASSWORD, "'name' is blank"),
         ("x" * 101, PASSWORD, "at most 100 characters"),
         ("tab\there", PASSWORD, "control characters"),
         ("ana", "short", "at least 12 characters"),
