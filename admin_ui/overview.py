@@ -104,20 +104,22 @@ class OverviewController(Controller):
     ) -> Response[Any]:
         """Set a goal for an app from the form (kind, app, and the kind's figures)."""
         form = await request.form()
-        app, kind = str(form.get("app", "")).strip(), str(form.get("kind", ""))
+        # The app as typed: the goal service trims and refuses it by the one rule, as for every caller.
+        app, kind = str(form.get("app", "")), str(form.get("kind", ""))
         try:
             if kind == "negative_rate_reduction":
-                await services.goals.set_rate_goal(
+                goal = await services.goals.set_rate_goal(
                     app, _number(form, "reduction") / 100, _number(form, "months"), actor=user.name
                 )
             elif kind == "tasks_reviewed_within":
-                await services.goals.set_review_goal(
+                goal = await services.goals.set_review_goal(
                     app, _number(form, "share") / 100, _number(form, "hours"), actor=user.name
                 )
             else:
                 raise InvalidQuery("kind", "choose what the goal is about")
         except InvalidQuery as exc:
-            typed = {name: str(form.get(name, "")).strip() for name in GOAL_FIELDS}
+            # Shown again as typed, blank characters too: the person sees what was refused.
+            typed = {name: str(form.get(name, "")) for name in GOAL_FIELDS}
             return await _overview_page(
                 request,
                 user,
@@ -127,7 +129,7 @@ class OverviewController(Controller):
                 goal_error_field=refused_field(exc),
                 goal_form=typed,
             )
-        return redirect(request, f"/admin?{Picked(RANGES[0], app).query()}#goals")
+        return redirect(request, f"/admin?{Picked(RANGES[0], goal.app).query()}#goals")
 
     @post("/goals/{goal_id:str}/delete", guards=[reviewer_or_admin])
     async def remove_goal(

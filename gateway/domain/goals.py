@@ -26,6 +26,7 @@ from typing import Any, Literal
 import uuid_utils
 
 from gateway.audit.records import AuditEntry
+from gateway.domain.blank_text import said_name
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.records import from_columns
 from gateway.domain.stats import StatsService
@@ -132,8 +133,10 @@ def review_progress(goal: Goal, within: int, judged: int) -> GoalProgress:
 
 
 def _checked_app(app: str) -> str:
-    """The app a goal is for; checked before anything is read for it."""
-    if not app.strip() or len(app) > 200:
+    """The app a goal is for, without its blank ends (the one rule: a blank one is refused as blank); checked before
+    anything is read for it."""
+    app = said_name("app", app, "name the app the goal is for")
+    if len(app) > 200:
         raise InvalidQuery("app", "'app' must be the app's name, 1 to 200 characters")
     refuse_nul("app", app)
     return app
@@ -163,7 +166,7 @@ class GoalService:
     async def set_rate_goal(self, app: str, reduction: float, months: float, *, actor: str) -> Goal:
         """Aim to cut `app`'s negative rate by `reduction` (0.3 for 30 %) within `months` (a whole number); the
         baseline is taken now."""
-        _checked_app(app)
+        app = _checked_app(app)
         _share(reduction, "reduction")
         months = whole_number(months, "months", "months", MAX_MONTHS, 3)
         now = self._clock()
@@ -198,7 +201,7 @@ class GoalService:
 
     async def set_review_goal(self, app: str, share: float, hours: float, *, actor: str) -> Goal:
         """Aim to review `share` (0.95 for 95 %) of `app`'s tasks within `hours` (a whole number)."""
-        _checked_app(app)
+        app = _checked_app(app)
         _share(share, "share")
         hours = whole_number(hours, "hours", "hours", MAX_HOURS, 48)
         return await self._insert(app, "tasks_reviewed_within", share, hours, None, None, actor, self._clock())
