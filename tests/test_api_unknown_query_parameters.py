@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.api.query_parameters import query_names
+from gateway.api.query_parameters import query_names, required_query_names
 from gateway.app import FeedgateApp
 
 MISSING = "00000000-0000-0000-0000-000000000000"
@@ -92,7 +92,8 @@ async def test_every_endpoint_filtering_by_a_name_or_an_id_refuses_a_blank_one(g
     # and reports all zeros, read as "none of these".
     checked = 0
     for method, path, handler in api_handlers(gateway):
-        for name in NAMING_FILTERS.keys() & query_names(handler):
+        # A name the endpoint requires is no filter to leave out: its own refusal says it is blank (below).
+        for name in NAMING_FILTERS.keys() & (query_names(handler) - required_query_names(handler)):
             url = "/".join(MISSING if part.startswith("{") else part for part in path.split("/"))
             response = await client.request(method, url, params={name: blank}, headers=admin_headers)
 
@@ -102,6 +103,19 @@ async def test_every_endpoint_filtering_by_a_name_or_an_id_refuses_a_blank_one(g
             assert response.json()["extra"][0]["key"] == name
             checked += 1
     assert checked >= 16
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\u200b"])
+async def test_an_app_an_endpoint_requires_given_blank_is_refused_as_blank(gateway, client, admin_headers, blank):
+    # Not "leave it out for every app": these endpoints need one (an app's versions, an app's calibration).
+    required = sorted(path for _, path, handler in api_handlers(gateway) if "app" in required_query_names(handler))
+    assert required == ["/api/prompts", "/api/reviews/calibration"]
+    for path in required:
+        response = await client.get(path, params={"app": blank}, headers=admin_headers)
+
+        assert response.status_code == 400, f"{path}: {response.text}"
+        assert response.json()["detail"].startswith("'app' is blank: name the app "), path
+        assert response.json()["extra"][0]["key"] == "app"
 
 
 async def test_every_endpoint_refuses_a_query_parameter_given_twice_naming_it(gateway, client, admin_headers):

@@ -99,7 +99,10 @@ class PromptsController(AdminController):
 
     @get("/", summary="An app's mode and instruction versions, newest first, each active, canary or inactive")
     async def list_versions(
-        self, services: NamedDependency[Services], app: Annotated[str, QueryParameter(min_length=1, max_length=200)]
+        self,
+        services: NamedDependency[Services],
+        # Not min_length=1: the service refuses a blank app (an empty one too) by the one rule, as "'app' is blank".
+        app: Annotated[str, QueryParameter(max_length=200)],
     ) -> ListingJSON:
         return listing_json(await services.prompts.service.list(app))
 

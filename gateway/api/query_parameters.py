@@ -17,6 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ParamType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg
+from litestar.typing import FieldDefinition
 
 from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
@@ -106,9 +107,17 @@ NAMING_FILTERS = {
 
 
 def refuse_blank_filters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """A guard: InvalidQuery for a filter naming one thing (NAMING_FILTERS) given blank, whichever endpoint reads it."""
-    for name, listed in NAMING_FILTERS.items():
-        for value in connection.query_params.getall(name, []):
+    """A guard: InvalidQuery for a filter naming one thing (NAMING_FILTERS) given blank, whichever endpoint reads it.
+
+    A name the endpoint requires is no filter (it cannot be left out): its domain refuses it blank, by the same rule.
+    """
+    given = [name for name in NAMING_FILTERS if name in connection.query_params]
+    required = required_query_names(handler) if given else set()
+    for name in given:
+        if name in required:
+            continue
+        listed = NAMING_FILTERS[name]
+        for value in connection.query_params.getall(name):
             if says_nothing(value):  # the one rule: "\u200b" (which str.strip keeps) names nothing either
                 raise InvalidQuery(
                     name, f"'{name}' must not be blank: give a value, or leave it out for every {listed}"
@@ -137,9 +146,19 @@ def refuse_old_and_new_names_together(
             raise InvalidQuery(old, f"'{old}' is the old name of '{new}': give '{new}' alone")
 
 
+def required_query_names(handler: BaseRouteHandler) -> set[str]:
+    """The query parameters `handler` cannot do without (no default): names it needs, not filters to leave out."""
+    return {name for name, field in _query_fields(handler).items() if not field.has_default}
+
+
 def query_names(handler: BaseRouteHandler) -> set[str]:
     """The query parameter names `handler` reads: every argument but the body, dependencies and the framework's."""
-    names = set()
+    return set(_query_fields(handler))
+
+
+def _query_fields(handler: BaseRouteHandler) -> dict[str, FieldDefinition]:
+    """The arguments `handler` reads from the query string, by the name a client sends each by."""
+    fields = {}
     for name, field in handler.parsed_fn_signature.parameters.items():
         definition = field.kwarg_definition
         if isinstance(definition, BodyKwarg | DependencyKwarg) or name in _RESERVED:
@@ -152,12 +171,13 @@ def query_names(handler: BaseRouteHandler) -> set[str]:
             ):
                 continue
             name = definition.query or getattr(definition, "name", None) or name
-        names.add(name)
+        fields[name] = field
     # The path's `{name:type}` placeholders, and what the app provides by name (the services).
     in_path = {
         part[1:-1].split(":", 1)[0] for path in handler.paths for part in path.split("/") if part.startswith("{")
     }
-    return names - in_path - set(handler.resolve_dependencies())
+    provided = in_path | set(handler.resolve_dependencies())
+    return {name: field for name, field in fields.items() if name not in provided}
 
 
 # Arguments the framework fills itself, never from the query string.

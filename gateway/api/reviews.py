@@ -170,7 +170,8 @@ class ReviewsController(AdminController):
     async def get_calibration(
         self,
         services: NamedDependency[Services],
-        app: Annotated[str, Parameter(description="the app whose answers to calibrate on", min_length=1)],
+        # Not min_length=1: the report refuses a blank app (an empty one too) by the one rule, as "'app' is blank".
+        app: Annotated[str, Parameter(description="the app whose answers to calibrate on")],
         since: Annotated[Since, Parameter(description="answers from (inclusive); default until - 30 days")] = None,
         until: Annotated[Until, Parameter(description="answers before (exclusive); default now")] = None,
         review_rate: Annotated[

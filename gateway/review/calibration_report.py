@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import Settings
+from gateway.domain.blank_text import refuse_blank
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.time_range import range_up_to
 from gateway.review.calibration import MIN_PER_CLASS, CalibrationReport, calibrate
@@ -109,8 +110,7 @@ class CalibrationReports:
         review_rate: float = DEFAULT_REVIEW_RATE,
     ) -> AppCalibration:
         """How well each measure separates `app`'s bad answers in [since, until) (default the last 30 days)."""
-        if not app.strip():
-            raise InvalidQuery("app", "'app' must name the app to calibrate")
+        refuse_blank("app", app, "name the app whose answers to calibrate on")
         if not 0.0 < review_rate < 1.0:
             raise InvalidQuery("review_rate", "'review_rate' must be a share between 0 and 1, e.g. 0.1")
         start, end = range_up_to(since, until, now=self._clock(), length=DEFAULT_RANGE)
