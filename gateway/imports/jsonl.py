@@ -15,6 +15,7 @@ import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.domain.answer_choices import choices_listed
+from gateway.domain.blank_text import blank_message, says_nothing
 from gateway.domain.quoting import quoted
 from gateway.exact_json import loads_exact
 from gateway.feedback.submission import InvalidSubmission, submission_from
@@ -84,8 +85,8 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     interaction_id = str(uuid_utils.uuid7()) if given_id is None else given_id
     if not isinstance(interaction_id, str) or len(interaction_id) > 36:
         raise BadLine("'id' must be a string of at most 36 characters")
-    if not interaction_id.strip():
-        raise BadLine("'id' must not be blank: leave it out for a new id, or give the interaction's id")
+    if says_nothing(interaction_id):
+        raise BadLine(blank_message("id", "leave it out for a new id, or give the interaction's id"))
     if "/" in interaction_id or not interaction_id.isprintable():
         # The id is a path segment of the admin pages and API (/admin/interactions/{id}): a '/' or a control
         # character could never be reached there.
@@ -93,9 +94,9 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     app = record.get("app", "imported")
     if not isinstance(app, str) or len(app) > 200:
         raise BadLine("'app' must be a string of at most 200 characters")
-    if not app.strip():
-        # Every listing and export refuses a blank app as a filter: such an app could never be chosen.
-        raise BadLine("'app' must not be blank: leave it out for 'imported', or name the app")
+    if says_nothing(app):
+        # Every listing and export refuses a blank app as a filter (the one rule): such an app could never be chosen.
+        raise BadLine(blank_message("app", "leave it out for 'imported', or name the app"))
     created_at = _timestamp(record.get("created_at"), "created_at")
     row: Row = {
         "id": interaction_id,
@@ -149,8 +150,10 @@ def _end_user(record: dict[str, Any], request: dict[str, Any]) -> str | None:
     given = record.get("end_user")
     if given is None:
         return end_user_of(request)
-    if not isinstance(given, str) or not given.strip():
+    if not isinstance(given, str):
         raise BadLine("'end_user' must be a non-empty string")
+    if says_nothing(given):
+        raise BadLine(blank_message("end_user", "leave it out for the request's user, or name the end user"))
     return given
 
 

@@ -53,7 +53,7 @@ def test_a_blank_app_is_refused():
     with pytest.raises(BadLine) as refused:
         parse_line(line("imp-1", app="  "), 10_000)
 
-    assert str(refused.value) == "'app' must not be blank: leave it out for 'imported', or name the app"
+    assert str(refused.value) == "'app' is blank: leave it out for 'imported', or name the app"
 
 
 @pytest.mark.parametrize("blank", ["", "   "])
@@ -63,7 +63,7 @@ def test_a_blank_id_is_refused_not_replaced_by_a_new_one_on_every_import(blank: 
     with pytest.raises(BadLine) as refused:
         parse_line(line(blank), 10_000)
 
-    assert str(refused.value) == "'id' must not be blank: leave it out for a new id, or give the interaction's id"
+    assert str(refused.value) == "'id' is blank: leave it out for a new id, or give the interaction's id"
 
 
 @pytest.mark.parametrize("not_text", [0, False, [], {}])

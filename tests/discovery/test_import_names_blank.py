@@ -1,0 +1,42 @@
+"""An imported line's app, id and end user are names, blank by the one rule (gateway/domain/blank_text.py): one of
+zero-width or ideographic spaces names nothing, and the line is reported naming the field and saying it is blank
+(str.strip kept U+200B: such an app was stored, one no filter can choose; such an end user was stored as a user)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from gateway.imports.jsonl import BadLine, import_jsonl, parse_line
+from gateway.store.interactions import InteractionStore
+
+BLANKS = ["", "  ", "\u200b", "\u3000", "\u2060 \ufeff"]
+BLANK_APP = "'app' is blank: leave it out for 'imported', or name the app"
+BLANK_ID = "'id' is blank: leave it out for a new id, or give the interaction's id"
+BLANK_END_USER = "'end_user' is blank: leave it out for the request's user, or name the end user"
+
+
+def line(**fields: object) -> bytes:
+    request = {"model": "gpt-test", "messages": [{"role": "user", "content": "Where is my refund?"}]}
+    return orjson.dumps({"id": "imp-1", "request": request, **fields})
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize(("field", "said"), [("app", BLANK_APP), ("id", BLANK_ID), ("end_user", BLANK_END_USER)])
+def test_a_line_naming_a_blank_app_id_or_end_user_is_refused_as_blank(field, said, blank):
+    with pytest.raises(BadLine) as refused:
+        parse_line(line(**{field: blank}), 10_000)
+
+    assert str(refused.value) == said
+
+
+async def test_a_line_with_a_blank_app_is_reported_and_not_stored(engine, tmp_path: Path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(line(app="\u200b") + b"\n")
+
+    report = await import_jsonl(engine, path)
+
+    assert report.errors == [(1, BLANK_APP)]
+    assert await InteractionStore(engine).get("imp-1") is None
