@@ -12,6 +12,7 @@ from gateway.cli_help import described, settings_runner
 from gateway.cli_signals import NOTHING_CHANGED, run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
+from gateway.domain.blank_text import blank_message, says_nothing
 from gateway.domain.quoting import quoted
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ def keys_create(args: argparse.Namespace, settings_of: Callable[[argparse.Namesp
     from gateway.store.keys import GatewayKeyStore
 
     # Before the settings are read: a blank name is the mistake to tell, whatever else is.
-    if not args.app.strip():
-        raise ConfigError("the app's name must not be blank: `feedgate keys create APP`")
+    if says_nothing(args.app):  # the one rule: zero-width spaces (which str.strip keeps) name no app either
+        raise ConfigError(blank_message("APP", "name the app the key is for (`feedgate keys create support-bot`)"))
     if len(args.app) > MAX_APP_NAME:
         raise ConfigError(f"the app's name must be at most {MAX_APP_NAME} characters, got {len(args.app)}")
     settings = settings_of(args)

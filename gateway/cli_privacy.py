@@ -14,6 +14,7 @@ from gateway.cli_signals import run_stoppable
 from gateway.config import Settings
 from gateway.config_checks import MAX_DAYS, ConfigError
 from gateway.counted import counted
+from gateway.domain.blank_text import blank_message, says_nothing
 from gateway.domain.errors import InvalidQuery
 
 T = TypeVar("T")
@@ -89,8 +90,8 @@ def erase(args: argparse.Namespace, settings: Settings) -> None:
     from gateway.privacy.erasure import erase_end_user
     from gateway.privacy.retention import recipes_of
 
-    if not args.actor.strip():
-        raise ConfigError("--actor must name who asked for the erasure; it is blank")
+    if says_nothing(args.actor):  # the one rule: zero-width spaces (which str.strip keeps) name no one either
+        raise ConfigError(blank_message("--actor", "name who asked for the erasure, or leave it out for 'cli'"))
     if len(args.actor) > MAX_LENGTHS["actor"]:
         raise ConfigError(f"--actor must be at most {MAX_LENGTHS['actor']} characters, got {len(args.actor)}")
     waiting = _saying_it_waits("erasure", "a prune")
