@@ -177,3 +177,13 @@ async def test_with_one_upstream_the_list_is_the_upstreams_answer_untouched():
     response = await _get(_proxy(lambda request: httpx.Response(200, content=body), [DEFAULT]))
 
     assert response.content == body
+
+
+async def test_the_merged_list_can_be_read_by_the_page_that_asked_for_it():
+    # The gateway's own answer (no upstream's CORS headers to relay): a browser page reads it as it reads one upstream's.
+    proxy = _proxy(lists, [LOCAL, DEFAULT])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://gw") as client:
+        headers = {"authorization": "Bearer sk-app", "origin": "https://app.example"}
+        response = await client.get("/v1/models", headers=headers)
+
+    assert (response.status_code, response.headers.get("access-control-allow-origin")) == (200, "https://app.example")

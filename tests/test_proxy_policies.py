@@ -183,6 +183,20 @@ async def test_a_hold_after_replaces_the_answer_and_the_real_answer_is_recorded(
     assert submitted[0].policies == [{"policy": "gate", "action": "hold"}]
 
 
+@pytest.mark.parametrize("held", ["before", "after"])
+@respx.mock
+async def test_a_held_answer_can_be_read_by_the_page_that_made_the_call(proxy_client, policies, held):
+    # The gateway's own answer: without CORS headers, a browser page saw "Failed to fetch", not the hold.
+    hold = Hold(202, {"status": "pending_review"})
+    policies.append(ScriptedPolicy(**({"before_decision": hold} if held == "before" else {"after_result": hold})))
+    respx.post(f"{UPSTREAM}/chat/completions").mock(return_value=httpx.Response(200, json=COMPLETION))
+    headers = {**bearer("sk-mine"), "origin": "https://app.example"}
+
+    response = await proxy_client.post("/v1/chat/completions", json=CHAT, headers=headers)
+
+    assert (response.status_code, response.headers.get("access-control-allow-origin")) == (202, "https://app.example")
+
+
 @respx.mock
 async def test_a_replaced_answer_goes_out_with_its_own_length_and_the_upstream_answer_is_recorded(
     proxy_client, policies, submitted

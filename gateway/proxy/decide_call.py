@@ -41,7 +41,7 @@ async def body_to_forward(
         call.content_type = "application/json"
         body = held.encoded()
         call.body_chunks.append(body)
-        await send_held(send, call, held, body)
+        await send_held(send, headers, call, held, body)
         return None
     # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.
     if decided.json is None:
@@ -51,5 +51,5 @@ async def body_to_forward(
     except NestedTooDeep as exc:
         # orjson reads 1,024 levels but writes 254: this was an unhandled 500 saying nothing.
         message = f"The request body is {exc}: this app's fixes cannot be applied to it. Send it less deeply nested."
-        await refuse(send, call, 400, message, "request_too_deeply_nested")
+        await refuse(send, headers, call, 400, message, "request_too_deeply_nested")
         return None

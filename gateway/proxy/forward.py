@@ -45,7 +45,6 @@ from gateway.proxy.relay import (
     DisconnectWatcher,
     Headers,
     UpstreamBrokeOff,
-    send_error,
     unless_client_leaves,
 )
 from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
@@ -129,7 +128,7 @@ class ProxyApp:
                     "The path may not hold '.' or '..' segments: "
                     "call the OpenAI route itself, e.g. /v1/chat/completions."
                 )
-                await send_error(send, 400, message, "invalid_path", [])
+                await refuse(send, request_headers, None, 400, message, "invalid_path")
                 self._metrics.refused("other", 400)
                 return
             authorization = content_length = content_encoding = end_user = metadata_header = hop_names = None
@@ -160,7 +159,7 @@ class ProxyApp:
                 if not is_cors_preflight(scope["method"], request_headers):
                     # Refused before anything is recorded: the answer names no interaction.
                     message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
-                    await send_error(send, 401, message, "invalid_api_key", [])
+                    await refuse(send, request_headers, None, 401, message, "invalid_api_key")
                     self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
                     return
                 # A browser never sends a key with its preflight: refused, it reported a CORS failure, not a key,
@@ -168,7 +167,9 @@ class ProxyApp:
                 caller = PREFLIGHT_CALLER
             except KeyLookupUnavailable as exc:
                 # As the other endpoints answer an outage: 503 with Retry-After, in OpenAI's shape.
-                await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
+                await refuse(
+                    send, request_headers, None, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")]
+                )
                 self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 503)
                 return
 
@@ -212,10 +213,10 @@ class ProxyApp:
                         f"Request body is larger than this gateway's limit of {self._max_request_bytes} bytes "
                         "(FEEDGATE_MAX_REQUEST_BYTES): send a smaller request, or raise that setting."
                     )
-                    await refuse(send, call, 413, message, "request_too_large")
+                    await refuse(send, request_headers, call, 413, message, "request_too_large")
                     return
                 if metadata is False:
-                    await refuse(send, None, 400, BAD_METADATA, "invalid_metadata")
+                    await refuse(send, request_headers, None, 400, BAD_METADATA, "invalid_metadata")
                     return
                 # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
                 # held whole, to the default upstream (its model, if any, is not read).
@@ -226,14 +227,14 @@ class ProxyApp:
             if call is not None and content_encoding is not None and names_a_coding(content_encoding):
                 # A compressed body can be neither routed by its model nor recorded nor given the app's fixes.
                 message = uncompressed_please(content_encoding, "route and record the call")
-                await refuse(send, call, 415, message, UNSUPPORTED_CODING)
+                await refuse(send, request_headers, call, 415, message, UNSUPPORTED_CODING)
                 return
             request_json = request_object(body)
             if call is not None:
                 # Parsed by orjson, for speed; the writer reads the bytes again exactly if need be.
                 call.request, call.request_body = request_json, body
             if metadata is False:
-                await refuse(send, call, 400, BAD_METADATA, "invalid_metadata")
+                await refuse(send, request_headers, call, 400, BAD_METADATA, "invalid_metadata")
                 return
             if metadata is not None and call is not None:
                 call.metadata, call.metadata_header = metadata, metadata_header
@@ -244,7 +245,7 @@ class ProxyApp:
             if isinstance(model, str) or self._homes is None or not scope["path"].startswith(RESPONSE_PATHS):
                 upstream = self._router.route(model if isinstance(model, str) else None)
             else:  # a look at a response (it names no model): where its create went
-                home = await self._response_home(self._homes, caller.app, scope["path"], send)
+                home = await self._response_home(self._homes, caller.app, scope, send)
                 if home is None:
                     return
                 upstream = home
@@ -270,12 +271,12 @@ class ProxyApp:
                 raise
             # Only the server cancels a call (its graceful-shutdown timeout passed; a client that
             # leaves is handled by its watcher): answer and record what there was.
-            await stopped_by_shutdown(send, call)
+            await stopped_by_shutdown(send, scope["headers"], call)
         except Exception as error:
             if getattr(error, "expected_abort", False):
                 raise  # an answer cut off on purpose (the upstream broke off): its raiser logged why
             # A bug: answered as the gateway's other errors are, not as the server's bare text 500.
-            await crashed(send, call, error)
+            await crashed(send, scope["headers"], call, error)
         finally:
             if call is not None:
                 exchange = call.exchange()
@@ -290,15 +291,15 @@ class ProxyApp:
                 self._submit(look.exchange())
 
     async def _response_home(
-        self, homes: ResponseHomes, app: str, path: str, send: Callable[..., Any]
+        self, homes: ResponseHomes, app: str, scope: Scope, send: Callable[..., Any]
     ) -> Upstream | None:
-        """The upstream a look at the response `path` names goes to; None once the app was told it cannot be known."""
-        response_id = looked_at(path)
+        """The upstream a look at the response at the scope's path goes to; None once the app was told it cannot be known."""
+        response_id = looked_at(scope["path"])
         if response_id is None:
             return self._router.default
         try:
             return await homes.upstream(app, response_id)
         except ResponseHomeUnavailable as exc:
-            await send_error(send, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
+            await refuse(send, scope["headers"], None, 503, str(exc), "database_unavailable", [(b"retry-after", b"5")])
             self._metrics.refused("other", 503)
             return None

@@ -123,9 +123,9 @@ class UpstreamForwarder:
             # The client library's own account (its class names) is for operators, never the app's error.
             logger.warning("%s (%s)", message, exc.technical)
             if exc.timed_out:
-                await refuse(send, call, 504, message, "upstream_timeout")
+                await refuse(send, scope["headers"], call, 504, message, "upstream_timeout")
             else:
-                await refuse(send, call, 502, message, "upstream_unavailable")
+                await refuse(send, scope["headers"], call, 502, message, "upstream_unavailable")
             return
         answer: Answer | None = call if call is not None else look
         if call is None:
@@ -151,7 +151,7 @@ class UpstreamForwarder:
                     try:
                         response, stream = await stream_or_not(response, content_type)
                     except UpstreamFailed as exc:
-                        await self._broke_off_unanswered(send, call, upstream.name, exc, headers, watcher)
+                        await self._broke_off_unanswered(send, scope, call, upstream.name, exc, headers, watcher)
                         return
                 elif content_type != "application/json":
                     # A call that asked for none: its answer is a stream by its name alone, in any case too
@@ -187,7 +187,7 @@ class UpstreamForwarder:
             try:
                 answer_body = await read_whole(response, answer, started=call.started)
             except UpstreamFailed as exc:
-                await self._broke_off_unanswered(send, call, upstream.name, exc, headers, watcher)
+                await self._broke_off_unanswered(send, scope, call, upstream.name, exc, headers, watcher)
                 return
             # The answer is in: the policies and the send are not cut short (the send wakes the watcher).
             watcher.finished = True
@@ -209,7 +209,7 @@ class UpstreamForwarder:
                     )
                     return
                 if isinstance(result, Hold):
-                    await send_held(send, call, result)
+                    await send_held(send, scope["headers"], call, result)
                     return
                 if result is not None:
                     # Other (uncompressed) bytes: the upstream's length and encoding no longer describe them.
@@ -223,6 +223,7 @@ class UpstreamForwarder:
     async def _broke_off_unanswered(
         self,
         send: Callable[..., Any],
+        scope: Scope,
         call: ProxyCall,
         upstream_name: str,
         failure: UpstreamFailed,
@@ -237,4 +238,4 @@ class UpstreamForwarder:
         # Nothing has reached the client yet, so it can still get a clean error (a 504 for a wait that ran
         # out, else 502), naming the upstream's request.
         status, code = failure.cut_short()
-        await refuse(send, call, status, message, code, upstream_request_id(headers))
+        await refuse(send, scope["headers"], call, status, message, code, upstream_request_id(headers))

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from gateway.config_entries import Upstream
+from gateway.proxy.own_cors import readable_by_its_page
 from gateway.proxy.relay import Headers, send_error, send_json, send_whole
 from gateway.proxy.routing import UpstreamRouter
 from gateway.proxy.upstream import UpstreamClient, UpstreamFailed
@@ -96,15 +97,17 @@ class ModelListing:
                 if isinstance(name, str) and name not in seen and self._router.route(name) is upstream:
                     seen.add(name)
                     models.append(model)
+        # The gateway's own answer: the page that asked may read it, as it read one upstream's (gateway.proxy.own_cors).
+        readable = readable_by_its_page(scope["headers"])
         if len(failures) == len(upstreams):
-            await _send_failure(send, failures)
+            await _send_failure(send, failures, readable)
             return
         for upstream in upstreams:
             for name in upstream.models:
                 if name not in seen and self._router.route(name) is upstream:
                     seen.add(name)
                     models.append({"id": name, "object": "model", "created": 0, "owned_by": upstream.name})
-        await send_json(send, 200, {"object": "list", "data": models}, [])
+        await send_json(send, 200, {"object": "list", "data": models}, readable)
 
     async def _list(self, upstream: Upstream, query: str, headers: Headers) -> list[dict[str, Any]]:
         """The models `upstream` lists; raises _Failed."""
@@ -158,13 +161,16 @@ def _models_of(body: bytes, encoding: str) -> list[dict[str, Any]]:
     return [model for model in data if isinstance(model, dict)]
 
 
-async def _send_failure(send: Callable[..., Any], failures: Sequence[tuple[Upstream, _Failed]]) -> None:
+async def _send_failure(
+    send: Callable[..., Any], failures: Sequence[tuple[Upstream, _Failed]], readable: Headers
+) -> None:
     """Every upstream failed: the default's own answer as it came, else the gateway's error naming each failure."""
     default = failures[-1][1]  # the default upstream is the last one
     if default.answer is not None:
         status, headers, body = default.answer
-        await send_whole(send, status, with_request_id([*headers, (b"content-length", str(len(body)).encode())]), body)
+        length = (b"content-length", str(len(body)).encode())
+        await send_whole(send, status, with_request_id([*headers, length, *readable]), body)
         return
     status, code = default.gateway
     message = "No upstream listed its models: " + "; ".join(f"{up.name!r}: {failed.said}" for up, failed in failures)
-    await send_error(send, status, message, code, [])
+    await send_error(send, status, message, code, [*readable])

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gateway.proxy.call import ProxyCall
+from gateway.proxy.own_cors import readable_by_its_page
 from gateway.proxy.policy import Hold
 from gateway.proxy.relay import GatewayStopped, send_error, send_error_event, send_json
 
@@ -17,16 +18,25 @@ Headers = Sequence[tuple[bytes, bytes]]
 
 
 async def refuse(
-    send: Callable[..., Any], call: ProxyCall | None, status: int, message: str, code: str, extra: Headers = ()
+    send: Callable[..., Any],
+    request_headers: Headers,
+    call: ProxyCall | None,
+    status: int,
+    message: str,
+    code: str,
+    extra: Headers = (),
 ) -> None:
     """Answer with the gateway's own error (with `extra` headers), and note it on the call's record.
+
+    The page that sent the request (its Origin, in `request_headers`) may read it (gateway.proxy.own_cors).
 
     The SDKs read `x-request-id` as the error's request_id, the id a developer quotes: unless `extra`
     carries the upstream's, it is the interaction's, which finds the record. A call that is not
     recorded has no interaction id: its answer gets a fresh request id (gateway.request_ids).
     """
+    extra = [*extra, *readable_by_its_page(request_headers)]
     if call is None:
-        await send_error(send, status, message, code, [*extra])
+        await send_error(send, status, message, code, extra)
         return
     call.fail(status, message)
     await send_error(send, status, message, code, own_answer_headers(call, extra))
@@ -39,7 +49,7 @@ CRASHED = (
 )
 
 
-async def crashed(send: Callable[..., Any], call: ProxyCall | None, error: Exception) -> None:
+async def crashed(send: Callable[..., Any], request_headers: Headers, call: ProxyCall | None, error: Exception) -> None:
     """The proxy failed (`error`, nothing expected) before any answer: logged with its traceback, answered 500.
 
     In OpenAI's shape, naming the interaction (a fresh request id if the call is not recorded), as every other
@@ -47,7 +57,7 @@ async def crashed(send: Callable[..., Any], call: ProxyCall | None, error: Excep
     answer has begun is no crash here: the relay cuts the connection (gateway.proxy.relay.failed_mid_answer).
     """
     logger.error("the proxy failed on a call: answered 500", exc_info=error)
-    await refuse(send, call, 500, CRASHED, "internal_error")
+    await refuse(send, request_headers, call, 500, CRASHED, "internal_error")
 
 
 def own_answer_headers(call: ProxyCall, extra: Headers) -> list[tuple[bytes, bytes]]:
@@ -68,10 +78,13 @@ def answer_id_headers(call: ProxyCall) -> list[tuple[bytes, bytes]]:
     return [*call.id_headers, (b"x-request-id", call.id.encode())]
 
 
-async def send_held(send: Callable[..., Any], call: ProxyCall, held: Hold, body: bytes | None = None) -> None:
+async def send_held(
+    send: Callable[..., Any], request_headers: Headers, call: ProxyCall, held: Hold, body: bytes | None = None
+) -> None:
     """Send a policy's held answer (`body`: its bytes, if encoded already) in place of the upstream's, named as refusals are."""
     encoded = held.encoded() if body is None else body
-    await send_json(send, held.status, encoded, own_answer_headers(call, held.headers))
+    extra = [*held.headers, *readable_by_its_page(request_headers)]
+    await send_json(send, held.status, encoded, own_answer_headers(call, extra))
 
 
 def upstream_request_id(headers: Headers) -> Headers:
@@ -79,7 +92,7 @@ def upstream_request_id(headers: Headers) -> Headers:
     return [(name, value) for name, value in headers if name == b"x-request-id"]
 
 
-async def stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None:
+async def stopped_by_shutdown(send: Callable[..., Any], request_headers: Headers, call: ProxyCall) -> None:
     """The server stopped the call before its answer was complete: a 503 if nothing was sent, else a cut stream."""
     task = asyncio.current_task()
     if task is not None:  # always, in a coroutine
@@ -94,4 +107,4 @@ async def stopped_by_shutdown(send: Callable[..., Any], call: ProxyCall) -> None
         raise GatewayStopped(call.error)
     message = "The gateway shut down before this call was answered; send it again."
     logger.warning("shutdown: the gateway shut down before a call was answered")
-    await refuse(send, call, 503, message, "gateway_shutting_down")
+    await refuse(send, request_headers, call, 503, message, "gateway_shutting_down")
