@@ -48,7 +48,11 @@ async def test_the_token_of_an_end_user_with_an_accent_takes_their_vote_from_the
     assert posted.json()["user_id"] == "José"
 
 
-@pytest.mark.parametrize("blank", ["   ", "\t", "\u00a0".encode("latin-1")])
+# Zero-width characters show nothing either: the feedback route calls such a user_id blank (gateway.domain.blank_text).
+@pytest.mark.parametrize(
+    "blank",
+    ["   ", "\t", "\u00a0".encode("latin-1"), "\u200b".encode(), " \u200b\ufeff ".encode(), "\u2060".encode()],
+)
 async def test_a_user_header_of_whitespace_only_names_no_end_user(gateway, client, fake_upstream, blank):
     # What a client sends for a template's unset variable padded with spaces: it was stored as an end user "   ".
     response = await client.post("/v1/chat/completions", json=CHAT, headers={**AUTH, "x-feedgate-user": blank})
@@ -76,3 +80,9 @@ async def test_the_token_for_a_whitespace_only_user_header_is_bound_to_no_user(c
 
     assert posted.status_code == 201, posted.text
     assert posted.json()["user_id"] is None
+
+
+async def test_a_request_user_field_of_zero_width_characters_names_no_end_user(gateway, client, fake_upstream):
+    response = await client.post("/v1/chat/completions", json={**CHAT, "user": "\u200b\u200d"}, headers=AUTH)
+
+    assert (await _stored(gateway, response))["end_user"] is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from gateway.domain.blank_text import says_nothing
+
 # The width of the columns holding end users, models and upstream response ids (String(200)).
 IDENTIFIER_CHARS = 200
 # finish_reason's column.
@@ -28,10 +30,11 @@ def fitted_identifier(value: str, width: int = IDENTIFIER_CHARS) -> str:
 
 
 def end_user_id(value: str) -> str | None:
-    """The end user `value` names, fitted to its column; None when it is blank (empty or only whitespace).
+    """The end user `value` names, fitted to its column; None when it says nothing (gateway.domain.blank_text).
 
     The one rule for every place an end user is named: the `x-feedgate-user` header, a request's `user`
     or `safety_identifier`, feedback's `user_id`, erasure's `user`. A blank name (a template's unset
-    variable) was stored as an end user of its own, and a token bound to it refused the widget's vote.
+    variable) was stored as an end user of its own, and a token bound to it refused the widget's vote;
+    one of zero-width characters too, which the feedback route refused as blank.
     """
-    return fitted_identifier(value) if value and not value.isspace() else None
+    return None if says_nothing(value) else fitted_identifier(value)
