@@ -100,11 +100,9 @@ class PostedInteractions:
             message = "the gateway shut down while this post waited for its answer to be stored; post it again"
             raise FeedbackRefused(503, message, "gateway_shutting_down", retry_after=5) from None
         if interaction is None and age is not None and age + wait < STILL_STREAMING_SECONDS:
-            message = (
-                f"the answer of interaction {quoted(interaction_id)} is not stored yet: it is still streaming, "
-                f"{age + wait:.0f} s after the call began; post again when it has ended"
+            raise FeedbackRefused(
+                409, _in_progress(interaction_id, age + wait, bound_user), "interaction_in_progress", retry_after=5
             )
-            raise FeedbackRefused(409, message, "interaction_in_progress", retry_after=5)
         return _found(interaction, interaction_id)
 
     async def _refuse_erased(
@@ -115,8 +113,9 @@ class PostedInteractions:
         An erasure records its user, by keyed hash, with its time (gateway.store.erased_users); from then on every
         call of theirs made before it is deleted or, still on its way, dropped where it would be stored. The token
         binds the user (an app's post names it in `user_id`), and the call's id (a UUIDv7) says when it began, so no
-        copy of what was erased is needed. A token binding nobody cannot tell: its post waits as before (the
-        `user_id` its browser sends is only a claim, and would tell any browser whether a user it names was erased).
+        copy of what was erased is needed. A token binding nobody cannot tell: its post waits as before, and its 409
+        says both causes (`_in_progress`). The `user_id` its browser sends is only a claim, and would tell any
+        browser whether a user it names was erased.
         """
         began = _began(interaction_id)
         if bound_user is None or began is None or self._erasure_of is None:
@@ -130,6 +129,25 @@ class PostedInteractions:
                 f"{naming} (an erasure on request after the call began); it takes no more feedback"
             )
             raise FeedbackRefused(410, message, "interaction_erased")
+
+
+def _in_progress(interaction_id: str, seconds: float, bound_user: str | None) -> str:
+    """Why a token's answer, `seconds` after its call began, is not stored yet: still streaming, or maybe erased.
+
+    A token binding its end user was checked against the erasures (`_refuse_erased`): its answer is streaming. One
+    binding nobody cannot be (the call may name its user in the body alone, and the erasure record names users,
+    not interactions): its answer may have been erased while it streamed, and then is never stored.
+    """
+    streaming = f"{seconds:.0f} s after the call began; post again when it has ended"
+    if bound_user is not None:
+        return (
+            f"the answer of interaction {quoted(interaction_id)} is not stored yet: it is still streaming, {streaming}"
+        )
+    return (
+        f"the answer of interaction {quoted(interaction_id)} is not stored yet: either it is still streaming, "
+        f"{streaming}; or it was erased on request with its end user's data while it streamed, and never will be "
+        "(a feedback token that names no end user cannot tell which)"
+    )
 
 
 def _found(interaction: Interaction | None, interaction_id: str) -> Interaction:

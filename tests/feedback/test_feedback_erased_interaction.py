@@ -126,3 +126,36 @@ async def test_an_app_post_naming_no_user_on_an_erased_young_answer_is_told_it_m
     assert posted.status_code == 404, posted.text
     assert "erased" in error_of(posted)["message"]
     assert "'user_id'" in error_of(posted)["message"]
+
+
+async def test_a_token_binding_nobody_on_an_answer_not_stored_is_told_it_may_have_been_erased(
+    post_feedback, gateway, engine, monkeypatch
+):
+    # The call named carol in its body, not in x-feedgate-user: its token binds nobody, and the erasure record names
+    # users, not interactions. Its answer is never stored; the post cannot tell that from a stream yet to end.
+    monkeypatch.setattr(posted_interaction, "VOUCHED_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(posted_interaction, "STREAM_WAIT_SECONDS", 0.3)
+    streaming = str(uuid_utils.uuid7())
+    token = gateway.services.feedback._tokens.sign(streaming, None)
+    await erase_end_user(engine, "carol", "dpo", [], via="test")
+
+    posted = await post_feedback({"thumbs": "up"}, token=token)
+
+    assert (posted.status_code, error_of(posted)["code"]) == (409, "interaction_in_progress")
+    assert "still streaming" in error_of(posted)["message"]
+    assert "erased" in error_of(posted)["message"]
+
+
+async def test_a_token_binding_a_user_not_erased_is_told_only_that_its_answer_is_still_streaming(
+    post_feedback, gateway, engine, monkeypatch
+):
+    # Its end user (the call's, named in x-feedgate-user) was not erased: the answer will be stored.
+    monkeypatch.setattr(posted_interaction, "VOUCHED_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(posted_interaction, "STREAM_WAIT_SECONDS", 0.3)
+    token = gateway.services.feedback._tokens.sign(str(uuid_utils.uuid7()), "dave")
+    await erase_end_user(engine, "carol", "dpo", [], via="test")
+
+    posted = await post_feedback({"thumbs": "up"}, token=token)
+
+    assert (posted.status_code, error_of(posted)["code"]) == (409, "interaction_in_progress")
+    assert "erased" not in error_of(posted)["message"]
