@@ -158,3 +158,14 @@ async def test_a_browsers_preflight_reaches_the_upstream_without_a_key(keyed, fa
     assert response.status_code != 401
     sent = fake_upstream.app.requests[-1]
     assert (sent.method, "authorization" in sent.headers) == ("OPTIONS", False)
+
+
+async def test_a_browser_page_can_read_why_its_key_was_refused(keyed, fake_upstream):
+    # The whole gateway: the proxy's own 401 lets the page's Origin read it, or the page saw only "Failed to fetch".
+    _, http = keyed
+    headers = {"origin": "https://app.example", "authorization": "Bearer fgk-never-issued"}
+
+    response = await http.post("/v1/chat/completions", json=CHAT, headers=headers)
+
+    assert (response.status_code, response.headers.get("access-control-allow-origin")) == (401, "https://app.example")
+    assert "x-request-id" in response.headers["access-control-expose-headers"]
