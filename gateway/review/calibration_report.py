@@ -1,8 +1,8 @@
 """Per-app calibration of the confidence measures on the app's own labelled answers (GET /api/reviews/calibration).
 
 Reads the app's recent chat answers that carry token log-probabilities (recorded as returned,
-streams reassembled), labels each bad when it later got negative current feedback or a reviewer
-rejected or corrected it, and runs gateway.review.calibration over them. Of an answer of `n` > 1
+streams reassembled), labels each bad when it later got negative current feedback or the reviewers'
+decision that stands rejected or corrected it (gateway.review.verdicts), and runs gateway.review.calibration over them. Of an answer of `n` > 1
 choices, the first is measured (`SCORED_CHOICE`, as the gate decides), and only feedback and
 decisions judging that choice label it (gateway.store.confidence_samples). Decoding the recorded
 JSON and computing the features is CPU work: it runs in a thread, a batch at a time, so the

@@ -1,9 +1,9 @@
 """An app's recorded chat answers that carry token log-probabilities, each labelled bad or not, for calibration.
 
-An answer is *bad* when some user's current feedback on it is negative, or when a reviewer's
-decision on a task holding it rejected or corrected it (any decision, in any round: a second
-opinion that rejects counts even when the task was finally approved), provided that feedback or
-decision judges the choice measured (the window's `choice`: an answer to `n` > 1 has several, and
+An answer is *bad* when some user's current feedback on it is negative, or when the reviewers' decision that stands
+on a task holding it rejected or corrected it (gateway.review.verdicts: the last of a resolved task's current round, as
+the training-data export reads it; a first opinion the second reviewer overruled, a round set aside by reopening and a
+first opinion still awaiting the second judge nothing), provided that feedback or decision judges the choice measured (the window's `choice`: an answer to `n` > 1 has several, and
 the gate measures one). A judgement of another choice says nothing of that measure and is left out.
 A decision on a task of several interactions names no choice (stored 0: it judges the answers as a
 pattern) and counts for each.
@@ -20,15 +20,16 @@ from sqlalchemy import Integer, Text, case, cast, exists, func, literal, or_, se
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
+from gateway.review.verdicts import JUDGED_WRONG
 from gateway.store.choice_sql import choice_has_token_logprobs
 from gateway.store.current_feedback import current_feedback
-from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions
+from gateway.store.standing_decisions import stands
+from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
 
 # Any select statement, whatever its columns' types.
 _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 CHAT = "chat.completions"
-BAD_OUTCOMES = ("reject", "correct")
 # Rows fetched from the database per round trip, and handed to the caller per batch.
 BATCH = 1_000
 
@@ -99,7 +100,9 @@ class ConfidenceSampleStore:
         rejected = (
             select(held.interaction_id)
             .join(review_decisions, d.task_id == held.task_id)
-            .where(held.interaction_id == i.id, d.outcome.in_(BAD_OUTCOMES), d.choice == window.choice)
+            .join(review_tasks, review_tasks.c.id == held.task_id)
+            .where(held.interaction_id == i.id, d.outcome.in_(JUDGED_WRONG), d.choice == window.choice)
+            .where(stands(review_decisions))
             .correlate(interactions)
         )
         bad = case((or_(negative.c.interaction_id.is_not(None), exists(rejected)), True), else_=False)

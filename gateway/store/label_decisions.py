@@ -1,7 +1,8 @@
 """The reviewers' decisions that label an answer: the decision that resolved a task about one chat interaction, where
 it approves a whole answer that said or called something, or corrects one.
 
-What counts as an example is explained in gateway.export.examples; gateway.store.training_examples reads these
+What counts as an example is explained in gateway.export.examples, which decision stands and what it holds of its
+answer in gateway.review.verdicts; gateway.store.training_examples reads these
 decisions' rows by keyset, and checks with `reviewed` that no end user's correction of a reviewed answer is read.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import FromClause
 
@@ -30,6 +31,7 @@ from gateway.store.label_filters import (
     says_something,
     stored_by,
 )
+from gateway.store.standing_decisions import stands
 from gateway.store.tables import interactions, review_decisions, review_events, review_task_interactions, review_tasks
 
 # Finish reasons of an answer the upstream stopped before the model had finished it. Chat completions'
@@ -47,7 +49,6 @@ GIVING_EVENTS = ("opened", "updated")
 
 # The decisions, and the tasks' links, as the review-decision queries name them.
 DECISION = review_decisions.alias("d")
-_LATER = review_decisions.alias("later")
 _HELD = review_task_interactions.alias("held")
 
 
@@ -94,14 +95,6 @@ def deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *col
     d, t, i = DECISION, review_tasks.c, interactions.c
     newest = None if upto is None else upto.decision_id
     held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
-    # The last decision of the task's current round is the one that resolved it (the second of
-    # two reviewers stands when they disagree; see gateway.review.lifecycle.decide).
-    overruled = exists().where(
-        _LATER.c.task_id == d.c.task_id,
-        _LATER.c.round == d.c.round,
-        _LATER.c.id > d.c.id,
-        *stored_by(_LATER.c.id, newest),
-    )
     return (
         select(*columns)
         .select_from(
@@ -110,9 +103,8 @@ def deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *col
             .join(interactions, i.id == review_task_interactions.c.interaction_id)
         )
         .where(
-            t.status == "resolved",
-            d.c.round == t.round,
-            ~overruled,
+            # The decision that stands (gateway.review.verdicts): the one that resolved the task.
+            stands(d, newest),
             held_count == 1,
             t.source.not_in(PATTERN_SOURCES),
             ~_given_several(),
