@@ -11,6 +11,7 @@ from gateway.domain.answer_choices import choice_text
 from gateway.domain.quoting import shortened
 from gateway.knowledge.fields import MAX_TITLE as ENTRY_MAX_TITLE
 from gateway.review.records import ActionKind, Correction, Example, SuggestedAction
+from gateway.review.verdicts import correction_says_something
 
 Row = dict[str, Any]
 MAX_CORRECTIONS = 5
@@ -31,7 +32,8 @@ def suggest(
     """What to do about a task, from its interactions' current feedback and earlier reviewers' corrections.
 
     Corrections mean the right answer is known: it belongs in the knowledge base. Without any,
-    the model needs better instructions. Reviewers' corrections come first (checked by a person),
+    the model needs better instructions. A correction that says nothing (blank, or only redaction's replacements:
+    gateway.review.verdicts) gives no right answer, and counts as none. Reviewers' corrections come first (checked by a person),
     then end users', newest first, without repeats. The examples are the interactions that tell the
     most: ones with a correction, then ones with a comment, newest first.
     """
@@ -39,20 +41,25 @@ def suggest(
     corrections: list[Correction] = []
     seen: set[str] = set()
     candidates = [(row.get("interaction_id"), row["correction"], "review") for row in review_corrections]
-    candidates += [(row["interaction_id"], row["correction"], "feedback") for row in notes if row.get("correction")]
+    candidates += [(row["interaction_id"], row["correction"], "feedback") for row in notes if _corrects(row)]
     for interaction_id, text, source in candidates:
         key = " ".join(text.split()).casefold()
-        if key and key not in seen:
+        if correction_says_something(text) and key not in seen:
             seen.add(key)
             corrections.append(Correction(interaction_id, _clip(text) or "", source))
     kind = ActionKind.KNOWLEDGE_BASE_ENTRY if corrections else ActionKind.PROMPT_INSTRUCTIONS
     return SuggestedAction(kind, tuple(corrections[:MAX_CORRECTIONS]), telling_examples(notes, exchanges))
 
 
+def _corrects(note: Row) -> bool:
+    """Whether a feedback note carries a correction that gives an answer (gateway.review.verdicts)."""
+    return correction_says_something(note.get("correction"))
+
+
 def example_ids(feedback_notes: Iterable[Row], interaction_ids: Sequence[str]) -> list[str]:
     """The interactions whose exchanges `suggest` needs to pick its examples from: the first MAX_EXAMPLES noted ones,
     corrected first, then the first MAX_EXAMPLES of `interaction_ids` (for tasks whose answers nobody commented on)."""
-    noted_first = sorted(feedback_notes, key=lambda note: 0 if note.get("correction") else 1)
+    noted_first = sorted(feedback_notes, key=lambda note: 0 if _corrects(note) else 1)
     noted = [note["interaction_id"] for note in noted_first][:MAX_EXAMPLES]
     return list(dict.fromkeys(noted + list(interaction_ids[:MAX_EXAMPLES])))
 
@@ -64,7 +71,7 @@ def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tup
     choice its note judges (`n` > 1; choice 0 for an interaction shown without a note).
     """
     by_id = {row["id"]: row for row in exchanges}
-    ranked = sorted(feedback_notes, key=lambda row: 0 if row.get("correction") else 1)
+    ranked = sorted(feedback_notes, key=lambda row: 0 if _corrects(row) else 1)
     # Interactions nobody commented on still show what was asked and answered.
     ranked += [{"interaction_id": interaction_id} for interaction_id in by_id]
     examples: list[Example] = []

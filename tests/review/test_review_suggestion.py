@@ -87,3 +87,33 @@ async def test_an_example_shows_the_choice_its_correction_judges(engine, reviews
         out_of_order: "Zero: 5%.",
         plain: "Only: 4%.",
     }
+
+
+async def test_a_reviewers_correction_redaction_took_all_of_suggests_no_knowledge_base_entry(engine, reviews):
+    # Stored as redaction leaves "alice@example.com": nothing to put in an entry (gateway.review.verdicts).
+    ids = await store_interactions(engine, 2)
+    earlier = await open_for(reviews, [ids[0]], issue_id="issue-1")
+    await reviews.decide(earlier.id, "alice", Outcome.CORRECT, correction="[redacted:email]")
+
+    action = (await open_for(reviews, [ids[1]], issue_id="issue-1")).suggested_action
+
+    assert (action.kind, action.corrections) == (ActionKind.PROMPT_INSTRUCTIONS, ())
+
+
+async def test_an_end_users_correction_that_says_nothing_suggests_no_knowledge_base_entry(engine, reviews):
+    # A lone zero-width space, stored before feedback intake took the blank-text rule.
+    ids = await store_interactions(engine, 1)
+    await give_feedback(engine, ids[0], correction="\u200b")
+
+    action = (await open_for(reviews, ids)).suggested_action
+
+    assert (action.kind, action.corrections) == (ActionKind.PROMPT_INSTRUCTIONS, ())
+
+
+async def test_an_end_users_correction_redaction_took_all_of_suggests_no_knowledge_base_entry(engine, reviews):
+    ids = await store_interactions(engine, 1)
+    await give_feedback(engine, ids[0], correction="[redacted:phone] [redacted:email]")
+
+    action = (await open_for(reviews, ids)).suggested_action
+
+    assert (action.kind, action.corrections) == (ActionKind.PROMPT_INSTRUCTIONS, ())
