@@ -187,7 +187,7 @@ async def _cluster(
 
     reduction, clusters = await asyncio.to_thread(reduce_and_cluster)
     if merge_judging is not None:
-        stored = MergeJudgementStore(engine)
+        stored = MergeJudgementStore(engine, merge_judging.answer_lifetime)
         topics = topic_texts(negative.items, params.recipe)
         complaints = JudgedComplaints(ids, documents, vectors, params, topics)
         clusters = await judge_clusters(clusters, complaints, merge_judging, tracked or {}, stored)

@@ -22,6 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
@@ -81,10 +82,12 @@ logger = logging.getLogger("feedgate.discovery")
 
 @dataclass(frozen=True, slots=True)
 class MergeJudging:
-    """The judge and how many questions a pass may ask it."""
+    """The judge, how many questions a pass may ask it, and how long its answer to one stands."""
 
     judge: LLMMergeJudge
     max_questions: int
+    # `merge_judge_answer_days`: an older answer is asked again (gateway.store.merge_judgements).
+    answer_lifetime: timedelta
 
 
 def acted_on_issues(tracked: Mapping[str, TrackedIssue]) -> set[str]:

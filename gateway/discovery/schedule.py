@@ -16,6 +16,7 @@ from gateway.config import Settings
 from gateway.counted import counted
 from gateway.discovery.job import RunSummary, run_clustering_pass
 from gateway.discovery.merge_judging import MergeJudging
+from gateway.privacy.retention import judgement_lifetime_of
 from gateway.side_call_client import side_call_client
 from gateway.store.availability import log_failed_round
 
@@ -56,7 +57,8 @@ def merge_judging_for(settings: Settings, environ: Mapping[str, str]) -> MergeJu
         settings.title_api_key_env if settings.merge_judge_api_key_env is None else settings.merge_judge_api_key_env
     )
     client = side_call_client(base_url, key_env, environ, timeout=TITLE_TIMEOUT)
-    return MergeJudging(LLMMergeJudge(client, settings.merge_judge_model), settings.merge_judge_max_questions)
+    judge = LLMMergeJudge(client, settings.merge_judge_model)
+    return MergeJudging(judge, settings.merge_judge_max_questions, judgement_lifetime_of(settings))
 
 
 async def run_periodically(

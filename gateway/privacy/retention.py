@@ -211,8 +211,7 @@ async def drop_old_judgements(
     engine: AsyncEngine, batch_size: int, lifetime: timedelta, cutoff: datetime | None = None
 ) -> int:
     """Drop the merge judge's answers older than `lifetime`, or given before `cutoff` when that is later; how many."""
-    due = datetime.now(UTC) - lifetime
-    return await MergeJudgementStore(engine).drop_before(max(due, cutoff) if cutoff else due, batch_size)
+    return await MergeJudgementStore(engine, lifetime).drop_expired(batch_size, before=cutoff)
 
 
 def judgement_lifetime_of(settings: Settings) -> timedelta:

@@ -21,7 +21,5 @@ def stands(decision: FromClause, newest: str | None = None) -> ColumnElement[boo
     export's labels as they stood when it began); None: every one stored."""
     d, t = decision.c, review_tasks.c
     stored_by = [] if newest is None else [_LATER.c.id <= newest]
-    overruled = exists().where(
-        _LATER.c.task_id == d.task_id, _LATER.c.round == d.round, _LATER.c.id > d.id, *stored_by
-    )
+    overruled = exists().where(_LATER.c.task_id == d.task_id, _LATER.c.round == d.round, _LATER.c.id > d.id, *stored_by)
     return and_(t.status == "resolved", d.round == t.round, ~overruled)

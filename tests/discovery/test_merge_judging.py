@@ -14,6 +14,7 @@ from chat_replies import chat_reply
 from clustering.llm_judge import LLMMergeJudge
 from clustering.pipeline import DiscoveryParams, describe_clusters
 from gateway.discovery.merge_judging import JudgedComplaints, MergeJudging, judge_merges, kept_apart
+from gateway.privacy.retention import DEFAULT_JUDGEMENT_LIFETIME
 from gateway.store.issue_records import TrackedIssue
 
 URL = "http://llm.test/v1"
@@ -22,7 +23,7 @@ TOPICS = ["card never arrived", "card delivery is late", "refund not paid", "pas
 
 def judging(max_questions: int = 40) -> MergeJudging:
     client = openai.OpenAI(base_url=URL, api_key="key", http_client=httpx.Client(), max_retries=0)
-    return MergeJudging(LLMMergeJudge(client, "judge"), max_questions)
+    return MergeJudging(LLMMergeJudge(client, "judge"), max_questions, DEFAULT_JUDGEMENT_LIFETIME)
 
 
 def small_app(per_topic: int = 15):

@@ -15,6 +15,7 @@ from clustering.llm_judge import LLMMergeJudge
 from clustering.pipeline import DiscoveryParams, describe_clusters
 from gateway.discovery.merge_judging import JudgedComplaints, MergeJudging
 from gateway.discovery.split_judging import held_by_acted_on, judge_clusters, judge_splits
+from gateway.privacy.retention import DEFAULT_JUDGEMENT_LIFETIME
 from gateway.store.issue_records import TrackedIssue
 from gateway.store.merge_judgements import MergeJudgementStore
 
@@ -35,7 +36,7 @@ REFUND = ["My refund has not been paid", "Refund still pending after a month", "
 
 def judging(max_questions: int = 40) -> MergeJudging:
     client = openai.OpenAI(base_url=URL, api_key="key", http_client=httpx.Client(), max_retries=0)
-    return MergeJudging(LLMMergeJudge(client, "judge"), max_questions)
+    return MergeJudging(LLMMergeJudge(client, "judge"), max_questions, DEFAULT_JUDGEMENT_LIFETIME)
 
 
 def small_app():
@@ -167,7 +168,7 @@ async def test_the_merge_judge_never_joins_the_halves_it_was_told_are_two_proble
 
 async def test_answers_kept_in_the_database_are_not_asked_again(engine):
     clusters, ids, documents, vectors = small_app()
-    kept = MergeJudgementStore(engine)
+    kept = MergeJudgementStore(engine, DEFAULT_JUDGEMENT_LIFETIME)
     with respx.mock:
         route = respx.post(f"{URL}/chat/completions").mock(side_effect=two_when_one_is_about("password"))
         first = await judge_splits(

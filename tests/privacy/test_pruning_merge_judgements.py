@@ -56,7 +56,7 @@ async def test_the_kept_answers_are_still_found_after_a_prune(engine):
 
     await prune_before(engine, NOW - DEFAULT_JUDGEMENT_LIFETIME * 3, batch_size=10)
 
-    assert await MergeJudgementStore(engine).answers(["kept", "gone"]) == {"kept": True}
+    assert await MergeJudgementStore(engine, DEFAULT_JUDGEMENT_LIFETIME).answers(["kept", "gone"]) == {"kept": True}
 
 
 async def test_without_a_retention_age_the_schedule_drops_old_answers(engine, settings, caplog):

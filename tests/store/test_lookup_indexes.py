@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.privacy.retention import DEFAULT_JUDGEMENT_LIFETIME
 from gateway.store.fix_links import FixLinkStore
 from gateway.store.merge_judgements import MergeJudgementStore
 
@@ -49,9 +50,9 @@ async def plans_of(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) -
 
 
 async def test_dropping_old_merge_judgements_finds_them_by_the_asked_at_index(engine: AsyncEngine):
-    store = MergeJudgementStore(engine)
+    store = MergeJudgementStore(engine, DEFAULT_JUDGEMENT_LIFETIME)
 
-    plans = await plans_of(engine, lambda: store.drop_before(datetime(2026, 1, 1, tzinfo=UTC), 100))
+    plans = await plans_of(engine, lambda: store.drop_expired(100, before=datetime(2026, 1, 1, tzinfo=UTC)))
 
     assert all("ix_merge_judgements_asked_at" in plan for plan in plans), plans
 

@@ -1,10 +1,11 @@
 """The merge judge's answers kept in the database (gateway/store/merge_judgements.py)."""
 
+from gateway.privacy.retention import DEFAULT_JUDGEMENT_LIFETIME
 from gateway.store.merge_judgements import MergeJudgementStore
 
 
 async def test_kept_answers_are_read_back_by_their_question(engine):
-    store = MergeJudgementStore(engine)
+    store = MergeJudgementStore(engine, DEFAULT_JUDGEMENT_LIFETIME)
 
     await store.keep("judge", {"a" * 64: True, "b" * 64: False})
 
@@ -12,7 +13,7 @@ async def test_kept_answers_are_read_back_by_their_question(engine):
 
 
 async def test_an_answer_kept_before_stays_when_the_question_is_kept_again(engine):
-    store = MergeJudgementStore(engine)
+    store = MergeJudgementStore(engine, DEFAULT_JUDGEMENT_LIFETIME)
     await store.keep("judge", {"a" * 64: True})
 
     await store.keep("judge", {"a" * 64: False})
@@ -21,4 +22,4 @@ async def test_an_answer_kept_before_stays_when_the_question_is_kept_again(engin
 
 
 async def test_no_questions_read_nothing(engine):
-    assert await MergeJudgementStore(engine).answers([]) == {}
+    assert await MergeJudgementStore(engine, DEFAULT_JUDGEMENT_LIFETIME).answers([]) == {}
