@@ -23,6 +23,7 @@ from typing import Any
 from gateway.domain.answer_choices import choice_text
 from gateway.domain.blank_text import says_nothing, without_blank_ends
 from gateway.export.tool_calls import Json, function_call_of, tool_calls_of, tool_settings_of
+from gateway.review.verdicts import Verdict, verdict_of
 
 # The weight of an example whose confidence is unknown: that of a fully confident answer
 # (1 / (0.99 + 0.01)), so an example without evidence is never boosted.
@@ -193,14 +194,15 @@ def example_from_row(row: Json) -> TrainingExample | None:
     original_function_call = function_call_of(row.get("response"), choice)
     # The recorded text is the first choice's; a correction of another is paired with that one.
     original = choice_text(row.get("response"), row["response_text"], choice)
-    preferred: str | None = row["correction"]
+    # What the label holds of the answer, by the rule every reader of decisions follows (an end user's correction
+    # reads as a `correct`): a correction that says nothing gives no preferred answer.
+    verdict = verdict_of(row["outcome"], row["correction"])
+    preferred: str | None = row["correction"] if verdict is Verdict.CORRECTED else None
     preferred_tool_calls: tuple[Json, ...] = ()
     preferred_function_call: Json | None = None
-    if preferred is None and row["outcome"] == "approve":
-        preferred, preferred_tool_calls = original, original_tool_calls
-        preferred_function_call = original_function_call
-    if says_nothing(preferred):
-        preferred = None
+    if verdict is Verdict.RIGHT:
+        preferred = None if says_nothing(original) else original
+        preferred_tool_calls, preferred_function_call = original_tool_calls, original_function_call
     if preferred is None and not preferred_tool_calls and preferred_function_call is None:
         return None
     confidence = confidence_in(row.get("evidence")) if source is ExampleSource.HUMAN_REVIEW else None
