@@ -4,6 +4,7 @@ The same lines `feedgate export` writes for the same options (gateway.export.opt
 both), sent as they are read: memory stays flat however large the export. The tally (lines
 written, duplicates left out) is known only once the last line is sent, long after the headers,
 and the server sends no HTTP trailers (nor do most clients read them); so it goes to the log.
+The admin pages' Download (admin_ui/export.py) sends this same answer, through `export_download`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.api.admin import AdminController
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
-from gateway.export.options import export_filter, export_options
+from gateway.export.options import ExportOptions, export_filter, export_options
 from gateway.export.stream import ExportTally, TrainingExport
 from gateway.services import Services
 from gateway.store.training_examples import TrainingExampleStore
@@ -124,17 +126,30 @@ class ExportController(AdminController):
         options = export_options(
             export_format, app=app, since=since, until=until, source=source, fixes=fixes, stored_after=stored_after
         )
-        tally = ExportTally()
-        store = TrainingExampleStore(services.engine)
-        where, next_token = await export_filter(options, store.stored_horizons)
-        export = TrainingExport(store)
-        lines = export.lines(where, options.format, tally, fixes=options.fixes)
-        pieces = _pieces(lines, tally)
-        # The first piece is read before the headers go: a database that is away when the export
-        # starts is the API's usual 503, not a 200 whose body breaks off.
-        first = await anext(pieces, None)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        headers = {"content-disposition": f'attachment; filename="feedgate-{options.format}-{stamp}.jsonl"'}
-        if next_token is not None:
-            headers[NEXT_STORED_AFTER] = next_token
-        return Stream(_starting_with(first, pieces), media_type=NDJSON, headers=headers)
+        return await export_download(services.engine, options)
+
+
+def export_file_name(options: ExportOptions, at: datetime, next_token: str | None) -> str:
+    """The name an export is saved under: its format and time, and for a following export the token to give next
+    (a browser saving the file shows no header)."""
+    stamp = at.strftime("%Y%m%dT%H%M%SZ")
+    following = "" if next_token is None else f"-next-{next_token}"
+    return f"feedgate-{options.format}-{stamp}{following}.jsonl"
+
+
+async def export_download(engine: AsyncEngine, options: ExportOptions) -> Stream:
+    """The export `options` ask for, streamed as a file to save: what /api/export and the admin pages' Download send."""
+    tally = ExportTally()
+    store = TrainingExampleStore(engine)
+    where, next_token = await export_filter(options, store.stored_horizons)
+    export = TrainingExport(store)
+    lines = export.lines(where, options.format, tally, fixes=options.fixes)
+    pieces = _pieces(lines, tally)
+    # The first piece is read before the headers go: a database that is away when the export
+    # starts is the API's usual 503, not a 200 whose body breaks off.
+    first = await anext(pieces, None)
+    name = export_file_name(options, datetime.now(UTC), next_token)
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    if next_token is not None:
+        headers[NEXT_STORED_AFTER] = next_token
+    return Stream(_starting_with(first, pieces), media_type=NDJSON, headers=headers)

@@ -76,6 +76,17 @@ async def test_the_body_is_ndjson_named_as_a_file_to_save(client, admin_headers,
     assert re.fullmatch(r'attachment; filename="feedgate-chat-\d{8}T\d{6}Z\.jsonl"', disposition), disposition
 
 
+async def test_a_following_exports_file_name_ends_with_the_token_to_give_next(client, admin_headers, engine):
+    await seed(engine)
+
+    response = await client.get("/api/export?format=chat&stored_after=start", headers=admin_headers)
+
+    token = response.headers["x-feedgate-next-stored-after"]
+    disposition = response.headers["content-disposition"]
+    name = rf'attachment; filename="feedgate-chat-\d{{8}}T\d{{6}}Z-next-{re.escape(token)}\.jsonl"'
+    assert re.fullmatch(name, disposition), disposition
+
+
 async def test_app_keeps_one_apps_examples(client, admin_headers, engine):
     ids = await seed(engine)
 
