@@ -24,6 +24,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Interactions", "/admin/interactions"),
     NavItem("Knowledge", "/admin/knowledge"),
     NavItem("Prompts", "/admin/prompts"),
+    NavItem("Export", "/admin/export"),
     NavItem("Users", "/admin/users", needs=Role.ADMIN),
 )
 

@@ -17,6 +17,7 @@ from litestar.types import ControllerRouterHandler
 
 from admin_ui.csrf import csrf_protected
 from admin_ui.errors import EXCEPTION_HANDLERS
+from admin_ui.export import ExportPageController
 from admin_ui.fix_previews import FixPreviewsController, PreviewPageController
 from admin_ui.interactions import InteractionsController
 from admin_ui.issue_actions import IssueActionsController
@@ -53,6 +54,7 @@ ADMIN_PAGES: list[ControllerRouterHandler] = [
     InteractionsController,
     PromptsController,
     KnowledgeController,
+    ExportPageController,
     *PLACEHOLDER_PAGES,
     unknown_admin_page,  # last: only what no page above claims
 ]
