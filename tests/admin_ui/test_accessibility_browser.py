@@ -55,6 +55,7 @@ def _seed(gateway) -> dict[str, str]:
         "prompts": f"/admin/prompts?app={APP}",
         "prompt version": f"/admin/prompts/versions/{second.version.id}",
         "prompt diff": f"/admin/prompts/diff?from={first.version.id}&to={second.version.id}",
+        "export": "/admin/export",
         "users": "/admin/users",
     }
 
