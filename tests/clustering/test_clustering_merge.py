@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clustering.merge import correction_key, merge_candidates
+from clustering.embed import SentenceTransformerEmbedder
+from clustering.merge import MERGE_SUGGESTION_SIMILARITY, correction_key, merge_candidates
 
 
 def unit(vector: list[float]) -> np.ndarray:
@@ -42,7 +43,7 @@ def test_shared_keywords_far_apart_are_no_candidate_and_an_issue_is_never_its_ow
     assert merge_candidates(centroids, [("card",), ("card",)], of=0, min_similarity=0.85) == []
 
 
-def test_issues_corrected_with_the_same_words_are_candidates_however_far_apart_their_centroids():
+def test_issues_corrected_with_the_same_words_are_candidates_below_the_close_bar():
     # "What is the fee to Peru?" and "... to Italy?", both corrected the same way: one problem.
     centroids = np.stack([unit([1, 0]), unit([0.6, 0.8]), unit([0, 1])])
     fee = "the transfer fee is 1% of the amount"
@@ -53,6 +54,42 @@ def test_issues_corrected_with_the_same_words_are_candidates_however_far_apart_t
     assert candidate.index == 1
     assert candidate.shared_corrections == (fee,)
     assert candidate.similarity == pytest.approx(0.6)
+
+
+def test_a_shared_correction_ties_nothing_when_the_centroids_are_far_apart():
+    # A stock correction ("please let me talk to a person") can follow any complaint: on its own it is
+    # no sign of one problem unless the complaints are at least about neighbouring things.
+    centroids = np.stack([unit([1, 0]), unit([0.4, 0.92])])
+    stock = "please let me talk to a person"
+
+    found = merge_candidates(
+        centroids, [(), ()], of=0, min_similarity=0.85, corrections=[frozenset({stock}), frozenset({stock})]
+    )
+
+    assert found == []
+
+
+def centroid_of(embedder: SentenceTransformerEmbedder, texts: list[str]) -> np.ndarray:
+    """The unit mean of `texts`' embeddings: an issue's centroid, as a pass computes it."""
+    total = np.asarray(embedder.embed(texts), dtype=np.float64).sum(axis=0)
+    return (total / np.linalg.norm(total)).astype(np.float32)
+
+
+def test_on_real_embeddings_a_shared_correction_joins_one_problem_asked_two_ways_and_not_two_problems(embedder):
+    fees_peru = ["What is the fee to send money to Peru?", "How much does a transfer to Peru cost?"]
+    fees_italy = ["What is the fee to Italy?", "How much do you charge for transfers to Italy?"]
+    passwords = ["I cannot reset my password", "Password reset email never comes"]
+    refunds = ["Where is my refund?", "I was promised a refund weeks ago"]
+    centroids = np.stack([centroid_of(embedder, texts) for texts in (fees_peru, fees_italy, passwords, refunds)])
+    fee, stock = "the transfer fee is 1% of the amount", "please let me talk to a person"
+    corrections = [frozenset({fee}), frozenset({fee}), frozenset({stock}), frozenset({stock})]
+
+    def candidates_of(row: int) -> list[int]:
+        found = merge_candidates(centroids, [(), (), (), ()], row, MERGE_SUGGESTION_SIMILARITY, corrections)
+        return [candidate.index for candidate in found]
+
+    assert candidates_of(0) == [1]  # the two fee questions: centroid cosine 0.59 on all-MiniLM-L6-v2
+    assert candidates_of(2) == []  # password and refund: 0.22, the same stock correction or not
 
 
 def test_a_close_candidate_carries_the_corrections_it_shares_as_evidence():
