@@ -269,7 +269,8 @@ class IssuePageController(Controller):
             title="Issues about the same thing",
             **_back_to_issue(issue_id),
             issue_id=issue_id,
-            suggestions=suggestions,
+            suggestions=suggestions.shown,
+            more=suggestions.more,
             can_act=can_act,
             seen=seen,
         )

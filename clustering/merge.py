@@ -56,10 +56,10 @@ import numpy as np
 
 __all__ = [
     "MERGE_SUGGESTION_SIMILARITY",
+    "SHARED_CORRECTION_SIMILARITY",
     "MergeCandidate",
     "MergeOutcome",
     "MergeStep",
-    "SHARED_CORRECTION_SIMILARITY",
     "merge_candidates",
     "merge_steps",
     "merge_while_better_separated",

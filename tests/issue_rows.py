@@ -50,3 +50,15 @@ async def store_issue(engine: AsyncEngine, app: str, issue_id: str, members: lis
         issues=[replace(issue_write(issue_id, members, now), is_new=new)],
     )
     await IssueStore(engine).save_run(run)
+
+
+async def store_issues_centred(engine: AsyncEngine, app: str, centroids: list[list[float]]) -> list[str]:
+    """Issues of `app` centred on `centroids` (unit length made), one run, one made-up complaint each; their ids in order."""
+    now = datetime.now(UTC)
+    writes = []
+    for centroid in centroids:
+        vector = np.asarray(centroid, dtype=np.float32)
+        write = issue_write(str(uuid_utils.uuid7()), [str(uuid_utils.uuid7())], now)
+        writes.append(replace(write, centroid=vector / np.linalg.norm(vector)))
+    await IssueStore(engine).save_run(RunRecord(str(uuid_utils.uuid7()), app, now, now, len(writes), 0, writes))
+    return [write.id for write in writes]

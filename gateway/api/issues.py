@@ -25,7 +25,7 @@ from gateway.api.serialize import (
 )
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_views import MAX_ISSUE_ID, MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
-from gateway.domain.issues import MergeSuggestion
+from gateway.domain.issues import MERGE_SUGGESTIONS_SHOWN, MergeSuggestion
 from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
@@ -62,10 +62,15 @@ class IssueChange(RequestBody):
 
 
 class MergeCandidatesJSON(TypedDict):
-    """The live issues of the same app plainly about the same thing as `issue_id`, each a merge a person may make."""
+    """The live issues of the same app plainly about the same thing as `issue_id`, each a merge a person may make.
+
+    `candidates` are the most similar (centroid cosine) first, as many as the issue page shows; `more` counts the
+    less similar ones that passed the same bar and are not listed.
+    """
 
     issue_id: str
     candidates: list[MergeSuggestion]
+    more: int
 
 
 def issue_changed_response(request: Request[Any, Any, Any], exc: IssueChanged) -> Response[Any]:
@@ -123,7 +128,8 @@ class IssuesController(AdminController):
 
     @get(
         "/{issue_id:str}/merge-candidates",
-        summary="Live issues of the same app plainly about the same thing: close centroids, or a correction in common",
+        summary="Live issues of the same app plainly about the same thing: close centroids, or a correction in common "
+        f"and neighbouring centroids; the {MERGE_SUGGESTIONS_SHOWN} most similar, and how many more",
     )
     async def merge_candidates(
         self, services: NamedDependency[Services], issue_id: FromPath[str]
@@ -131,7 +137,7 @@ class IssuesController(AdminController):
         found = await services.issue_service.merge_suggestions(issue_id)
         if found is None:
             raise NotFoundException(f"no issue with id {quoted(issue_id)}")
-        return {"issue_id": issue_id, "candidates": list(found)}
+        return {"issue_id": issue_id, "candidates": list(found.shown), "more": found.more}
 
     @patch(
         "/{issue_id:str}",

@@ -36,6 +36,10 @@ from gateway.store.issues import IssueFilter, IssueSort, IssueStore
 
 Row = dict[str, Any]
 
+# How many merge candidates an issue shows (API and issue page), the most similar first: each is a merge a person
+# weighs against this issue, and past a handful the rest are less alike (a seeded store listed 191).
+MERGE_SUGGESTIONS_SHOWN = 10
+
 
 @dataclass(frozen=True, slots=True)
 class IssuePoint:
@@ -158,6 +162,14 @@ class MergeSuggestion:
     shared_keywords: tuple[str, ...]
     # Corrections end users gave on both issues' complaints (lower case, as compared).
     shared_corrections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MergeSuggestions:
+    """The `MERGE_SUGGESTIONS_SHOWN` strongest merge candidates of an issue, and how many more passed the same bar."""
+
+    shown: tuple[MergeSuggestion, ...]
+    more: int
 
 
 logger = logging.getLogger("feedgate.issues")
@@ -334,18 +346,20 @@ class IssueService:
         targets = await self._edits.merge_targets(app, limit + 1)
         return [target for target in targets if target.id != issue_id][:limit]
 
-    async def merge_suggestions(self, issue_id: str) -> builtins.list[MergeSuggestion] | None:
+    async def merge_suggestions(self, issue_id: str) -> MergeSuggestions | None:
         """Live issues of the same app plainly about the same thing (see `clustering.merge.merge_candidates`): close
-        centroids, or a correction in common; None if there is no such issue."""
+        centroids, or a correction in common and neighbouring ones; the most similar centroids first, the first
+        `MERGE_SUGGESTIONS_SHOWN` of them with the count of the rest. None if there is no such issue."""
         head = await self._edits.head(issue_id)
         if head is None:
             return None
+        none = MergeSuggestions((), 0)
         if head.merged_into is not None or head.size == 0:
-            return []
+            return none
         live = [issue for issue in await self._store.tracked(head.app) if issue.size > 0]
         position = next((row for row, issue in enumerate(live) if issue.id == issue_id), None)
         if position is None:
-            return []
+            return none
         centroids = np.stack([issue.centroid for issue in live])
         own = _correction_keys((await self._store.member_corrections([issue_id])).get(issue_id, ()))
         texts: dict[str, builtins.list[str]] = {}
@@ -356,7 +370,7 @@ class IssueService:
         corrections = [own if issue.id == issue_id else _correction_keys(texts.get(issue.id, ())) for issue in live]
         keywords = [issue.keywords for issue in live]
         found = merge_candidates(centroids, keywords, position, MERGE_SUGGESTION_SIMILARITY, corrections)
-        return [
+        shown = tuple(
             MergeSuggestion(
                 live[c.index].id,
                 live[c.index].title,
@@ -365,8 +379,9 @@ class IssueService:
                 c.shared_keywords,
                 c.shared_corrections,
             )
-            for c in found
-        ]
+            for c in found[:MERGE_SUGGESTIONS_SHOWN]
+        )
+        return MergeSuggestions(shown, max(len(found) - MERGE_SUGGESTIONS_SHOWN, 0))
 
 
 def _correction_keys(texts: Iterable[str]) -> frozenset[str]:

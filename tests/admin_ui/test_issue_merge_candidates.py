@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import uuid_utils
 from html_page import csrf_token_of, parse
+from issue_rows import store_issues_centred
 from page_seed import feedback, interaction_row
 
 from clustering.issue_status import IssueStatus
@@ -15,16 +16,19 @@ from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 
 
-async def twin_issues(engine, members_of: dict[str, list[str]] | None = None) -> tuple[str, str, str]:
+async def twin_issues(
+    engine, members_of: dict[str, list[str]] | None = None, password_centroid: list[float] | None = None
+) -> tuple[str, str, str]:
     """Three issues of one pass: two about refunds (near-identical centroids, a shared keyword), one about passwords.
 
-    `members_of` gives an issue (by title) these members instead of six made-up ids.
+    `members_of` gives an issue (by title) these members instead of six made-up ids; `password_centroid` moves the
+    password issue (far from the others by default).
     """
     now = datetime.now(UTC)
     shapes = {
         "Refund not received": ([1.0, 0.0, 0.0, 0.0], ["refund", "late"]),
         "Where is my refund": ([0.98, 0.2, 0.0, 0.0], ["refund", "waiting"]),
-        "Password reset fails": ([0.0, 0.0, 1.0, 0.0], ["password", "reset"]),
+        "Password reset fails": (password_centroid or [0.0, 0.0, 1.0, 0.0], ["password", "reset"]),
     }
     writes = []
     for title, (centroid, keywords) in shapes.items():
@@ -109,10 +113,13 @@ async def corrected_alike(gateway) -> list[str]:
     return [row["id"] for row in rows]
 
 
-async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_with_the_correction(browser_as, gateway):
+async def test_a_neighbouring_issue_corrected_with_the_same_words_is_offered_with_the_correction(browser_as, gateway):
     ids = await corrected_alike(gateway)
+    # Centroid cosine 0.6 with the refund issue: below the close bar (0.85), a neighbour all the same.
     refund, _, password = await twin_issues(
-        gateway.services.engine, {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]}
+        gateway.services.engine,
+        {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]},
+        password_centroid=[0.6, 0.0, 0.8, 0.0],
     )
     viewer = await browser_as("vic", Role.VIEWER)
 
@@ -123,11 +130,37 @@ async def test_an_issue_far_away_but_corrected_with_the_same_words_is_offered_wi
     assert "the transfer fee is 1% of the amount" in row.text
 
 
+async def test_an_issue_far_away_is_not_offered_for_a_correction_in_common(browser_as, gateway):
+    ids = await corrected_alike(gateway)
+    _, _, password = await twin_issues(
+        gateway.services.engine, {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]}
+    )
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    fragment = parse((await viewer.get(f"/admin/issues/{password}/merge-candidates")).text)
+
+    assert fragment.find(data_testid="no-merge-candidates") is not None
+
+
+async def test_the_panel_lists_the_most_similar_candidates_and_says_how_many_more_there_are(browser_as, gateway):
+    ids = await store_issues_centred(gateway.services.engine, "shop", [[1.0, 0.01 * k, 0.0] for k in range(14)])
+    rita = await browser_as("rita", Role.REVIEWER)
+
+    fragment = parse((await rita.get(f"/admin/issues/{ids[0]}/merge-candidates")).text)
+
+    rows = [row.attrs["data-candidate-id"] for row in fragment.find_all("tr") if "data-candidate-id" in row.attrs]
+    assert rows == ids[1:11]
+    assert len(fragment.find_all("button", data_testid="merge-into")) == 10
+    assert "3 more" in fragment.find(data_testid="more-merge-candidates").text
+
+
 async def test_a_correction_its_voter_has_since_taken_back_ties_nothing(browser_as, gateway):
     ids = await corrected_alike(gateway)
     await feedback(gateway, ids[0], negative=False, app="shop")  # the same voter, thumbs up after all
     _, _, password = await twin_issues(
-        gateway.services.engine, {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]}
+        gateway.services.engine,
+        {"Refund not received": [ids[0]], "Password reset fails": [ids[1]]},
+        password_centroid=[0.6, 0.0, 0.8, 0.0],
     )
     viewer = await browser_as("vic", Role.VIEWER)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import httpx
+from issue_rows import store_issues_centred
 from seed import PASSWORDS, REFUNDS, SHIPPING
 from sqlalchemy import update
 from test_discovery_api import discover
 
+from gateway.domain.issues import MERGE_SUGGESTIONS_SHOWN
 from gateway.store.tables import issues
 
 
@@ -57,7 +59,7 @@ async def test_distinct_issues_have_no_candidates(client: httpx.AsyncClient, gat
     response = await client.get(f"/api/issues/{topics['password']['id']}/merge-candidates", headers=admin_headers)
 
     assert response.status_code == 200
-    assert response.json() == {"issue_id": topics["password"]["id"], "candidates": []}
+    assert response.json() == {"issue_id": topics["password"]["id"], "candidates": [], "more": 0}
 
 
 async def test_an_unknown_issue_is_a_404(client: httpx.AsyncClient, admin_headers):
@@ -65,3 +67,17 @@ async def test_an_unknown_issue_is_a_404(client: httpx.AsyncClient, admin_header
 
     assert response.status_code == 404
     assert "no-such-issue" in response.text
+
+
+async def test_only_the_most_similar_candidates_are_listed_with_the_count_of_the_rest(
+    client: httpx.AsyncClient, gateway, admin_headers
+):
+    # Fourteen issues around the first, each a little further from it than the one before.
+    ids = await store_issues_centred(gateway.services.engine, "shop", [[1.0, 0.01 * k, 0.0] for k in range(14)])
+
+    response = await client.get(f"/api/issues/{ids[0]}/merge-candidates", headers=admin_headers)
+
+    assert response.status_code == 200, response.text
+    assert MERGE_SUGGESTIONS_SHOWN == 10
+    assert [candidate["id"] for candidate in response.json()["candidates"]] == ids[1:11]
+    assert response.json()["more"] == 3
