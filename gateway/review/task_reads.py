@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issue_history import TASK_OPENINGS_SHOWN, TaskOpened
 from gateway.domain.paging import Page, offset_page
 from gateway.domain.time_range import as_utc, require_order
 from gateway.review.errors import TaskNotFound
@@ -75,6 +76,13 @@ class ReviewReads:
     async def issues_with_tasks(self, issue_ids: Sequence[str]) -> set[str]:
         """Those of `issue_ids` that a task (open or closed) was ever opened for."""
         return await self._store.issues_with_tasks(issue_ids)
+
+    async def openings(self, issue_ids: Sequence[str]) -> tuple[TaskOpened, ...]:
+        """The openings of the tasks on `issue_ids` (an issue's scope), the latest `TASK_OPENINGS_SHOWN`, oldest first."""
+        rows = await self._store.openings(issue_ids, TASK_OPENINGS_SHOWN)
+        return tuple(
+            TaskOpened(row["task_id"], row["created_at"], row["actor"], row["reason"]) for row in reversed(rows)
+        )
 
     async def issues_with_open_tasks(self, app: str) -> set[str]:
         """`app`'s issues whose task (of any source) still waits for a person."""

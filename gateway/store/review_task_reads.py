@@ -1,4 +1,4 @@
-"""What a review task's listing reads beside its row: its tags, and the details of its decided events."""
+"""What a review task's listing reads beside its row (its tags, the details of its decided events); tasks' openings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.chunks import chunks
-from gateway.store.tables import review_events, review_task_tags
+from gateway.store.tables import review_events, review_task_tags, review_tasks
 
 
 async def task_tags(connection: AsyncConnection, task_ids: list[str]) -> dict[str, list[str]]:
@@ -31,3 +31,16 @@ async def decided_details(connection: AsyncConnection, task_ids: list[str]) -> d
         for task_id, detail in (await connection.execute(query)).all():
             found.setdefault(task_id, []).append(detail)
     return found
+
+
+async def task_openings(connection: AsyncConnection, issue_ids: list[str], limit: int) -> list[dict[str, Any]]:
+    """The "opened" events of the tasks on `issue_ids`, the latest `limit`, newest first: task_id, created_at, actor, reason."""
+    e, t = review_events.c, review_tasks.c
+    query = (
+        select(e.task_id, e.created_at, e.actor, t.reason)
+        .join(review_tasks, t.id == e.task_id)
+        .where(t.issue_id.in_(issue_ids), e.kind == "opened")
+        .order_by(e.created_at.desc(), e.id.desc())
+        .limit(limit)
+    )
+    return [dict(row) for row in (await connection.execute(query)).mappings()]

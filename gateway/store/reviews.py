@@ -27,7 +27,7 @@ from gateway.store.idempotency import KeyClaim, KeyUse, claim_key, key_use
 from gateway.store.inserts import insert_skipping_duplicates
 from gateway.store.review_opening import OpeningPlan, open_or_update, open_task_for
 from gateway.store.review_task_changes import active_issue_guard, change_task, judged_answers
-from gateway.store.review_task_reads import decided_details, task_tags
+from gateway.store.review_task_reads import decided_details, task_openings, task_tags
 from gateway.store.review_writes import OpenResult, TaskChange, TaskState
 from gateway.store.tables import (
     review_decisions,
@@ -279,6 +279,13 @@ class ReviewStore:
                 query = select(review_tasks.c.issue_id).where(review_tasks.c.issue_id.in_(chunk)).distinct()
                 found.update((await connection.execute(query)).scalars())
         return found
+
+    async def openings(self, issue_ids: Sequence[str], limit: int) -> builtins.list[Row]:
+        """The "opened" events of the tasks on `issue_ids` (task_id, created_at, actor, reason), the latest `limit`."""
+        if not issue_ids:
+            return []
+        async with self._engine.connect() as connection:
+            return await task_openings(connection, list(issue_ids), limit)
 
     async def issues_with_open_tasks(self, app: str) -> set[str]:
         """`app`'s issues that have an open task (of any source), as the one-open-task-per-issue column names them."""
