@@ -64,6 +64,17 @@ def refusal_text(exc: InvalidQuery, labels: Mapping[str, str]) -> str:
     return message if message.endswith((".", "?", "!")) else f"{message}."
 
 
+def said_back(error: str, kept: Mapping[str, str], labels: Mapping[str, str], typed: frozenset[str]) -> str:
+    """`error` with what the person typed in a refused form's `typed` fields said back after it ("Your note: “…”"),
+    in the form's order, blank ones left out: for a page that comes back with no form left to hold them."""
+    said = [
+        f"Your {labels[name].lower()}: “{value}”" for name, value in kept.items() if name in typed and value.strip()
+    ]
+    if not said:
+        return error
+    return " ".join([error if error.endswith((".", "?", "!")) else f"{error}.", *said])
+
+
 def non_blank_lines(text: str) -> list[str]:
     """A one-item-a-line box's items: each line trimmed by the one rule, blank lines (zero-width ones too) left out."""
     return [item for item in map(said_or_none, text.splitlines()) if item is not None]

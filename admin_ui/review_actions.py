@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
-from admin_ui.form_text import canary_share, form_text, non_blank_lines, refusal_text, refused_field
+from admin_ui.form_text import canary_share, form_text, non_blank_lines, refusal_text, refused_field, said_back
 from admin_ui.public_urls import redirect
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
@@ -34,7 +34,7 @@ from gateway.domain.stored_text import refuse_nul
 from gateway.fixes.new_fix import PromptRollout
 from gateway.prompts.errors import PromptConflict
 from gateway.review.errors import ChoiceRefused, TaskConflict, TaskNotFound
-from gateway.review.records import Outcome
+from gateway.review.records import ACTIVE_STATUSES, Outcome
 from gateway.services import Services
 
 MAX_TEXT = 20_000
@@ -55,6 +55,8 @@ FORM_LABELS = {
     # The dismiss and second-opinion forms' reason (their boxes say "Why dismiss", "Why two").
     "note": "Note",
 }
+# The fields of those forms a person types in, said back when the task closed meanwhile (the closed page has no form).
+TYPED_FIELDS = frozenset({"comment", "correction", "title", "content", "example_questions", "text", "message", "note"})
 
 
 def _field(form: FormMultiDict, name: str, max_length: int = MAX_TEXT) -> str | None:
@@ -116,7 +118,10 @@ async def _act(
     except TaskNotFound:
         raise NotFoundException(f"There is no review task {clipped(task_id)}.") from None
     except TaskConflict as exc:
-        return await again(409, task_conflict_text(exc, datetime.now(UTC)), kept)
+        error = task_conflict_text(exc, datetime.now(UTC))
+        if (await services.reviews.get(task_id)).task.status not in ACTIVE_STATUSES:
+            error = said_back(error, kept, FORM_LABELS, TYPED_FIELDS)
+        return await again(409, error, kept)
     except KeyReused as exc:
         # The form's key made a fix or a decision from other fields: nothing was made now; a fresh form holds what
         # was typed. A decision's key names the task (gateway.review.decision_keys).
