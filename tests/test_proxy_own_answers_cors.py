@@ -4,7 +4,8 @@ The upstream's answers carry the upstream's CORS headers, relayed as they are; a
 gateway reached it only once the upstream's answer to its preflight allowed the page (tests/test_proxy_cors_preflight.py).
 The gateway's own refusals carried none, so the browser told the page only "Failed to fetch" (a CORS failure),
 never why the call was refused. Each now lets the request's Origin read it, and the headers a developer quotes.
-A call with no Origin (a server's, an SDK's) gets no CORS headers, and the upstream's answers are not touched.
+A call with no Origin (a server's, an SDK's) gets no CORS headers, and an upstream's answer that does not let the
+page read it is not touched (one that does exposes the gateway's headers too: tests/test_proxy_upstream_cors_exposed.py).
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ async def test_a_refusal_without_an_origin_carries_no_cors_headers(keyed_proxy):
 
 
 async def test_the_upstreams_own_answer_keeps_its_own_cors_headers(keyed_proxy):
-    # Its CORS is the upstream's to give (here none): the gateway adds nothing to the answers it relays.
+    # Its CORS is the upstream's to give (here none): the gateway adds nothing to an answer the page may not read.
     response = await call(keyed_proxy, json=CHAT, headers=KEYED)
 
     assert response.status_code == 200

@@ -71,6 +71,7 @@ _READ_HEADERS = frozenset(
         b"x-feedgate-metadata",
         CLIENT_READ_TIMEOUT_HEADER,
         b"connection",
+        b"origin",
     }
 )
 
@@ -132,7 +133,7 @@ class ProxyApp:
                 self._metrics.refused("other", 400)
                 return
             authorization = content_length = content_encoding = end_user = metadata_header = hop_names = None
-            client_read_timeout = None
+            client_read_timeout = origin = None
             for name, value in request_headers:
                 if name not in _READ_HEADERS:
                     continue  # most of a call's headers: one set lookup, and their hash is reused when they are forwarded
@@ -148,6 +149,8 @@ class ProxyApp:
                     end_user = end_user_id(header_text(value))
                 elif name == b"x-feedgate-metadata":
                     metadata_header = header_utf8(value)
+                elif name == b"origin":  # a browser page's call
+                    origin = value
                 elif value not in PLAIN_CONNECTION:  # connection
                     # The headers it names (beyond keep-alive or close) are for this hop alone: not forwarded.
                     hop_names = connection_options(value, hop_names)
@@ -221,7 +224,14 @@ class ProxyApp:
                 # Not recorded (a file, an upload's part, audio): streamed upstream as it arrives, never
                 # held whole, to the default upstream (its model, if any, is not read).
                 await self._forwarder.forward_streamed_body(
-                    scope, send, caller.replaces_authorization, self._router.default, body, hop_names, longer_read
+                    scope,
+                    send,
+                    caller.replaces_authorization,
+                    self._router.default,
+                    body,
+                    hop_names,
+                    longer_read,
+                    origin is not None,
                 )
                 return
             if call is not None and content_encoding is not None and names_a_coding(content_encoding):
@@ -263,7 +273,17 @@ class ProxyApp:
             # as an answer served that the app never got.
             watcher = DisconnectWatcher(receive, after=WATCH_CLIENT_AFTER_SECONDS)
             forwarding = self._forwarder.forward(
-                scope, watcher, send, caller.replaces_authorization, upstream, body, call, hop_names, longer_read, look
+                scope,
+                watcher,
+                send,
+                caller.replaces_authorization,
+                upstream,
+                body,
+                call,
+                hop_names,
+                longer_read,
+                look,
+                origin is not None,
             )
             await unless_client_leaves(watcher, forwarding, call)
         except asyncio.CancelledError:

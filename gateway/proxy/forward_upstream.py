@@ -20,6 +20,7 @@ from gateway.observability.request_metrics import RequestMetrics
 from gateway.proxy.call import ProxyCall
 from gateway.proxy.decide import observe
 from gateway.proxy.headers import downstream_response_headers, upstream_request_headers
+from gateway.proxy.own_cors import with_gateway_headers_exposed
 from gateway.proxy.policy import Hold, PolicyAnswer, Resend
 from gateway.proxy.read_timeouts import LongerRead
 from gateway.proxy.refusals import answer_id_headers, refuse, send_held, upstream_request_id
@@ -78,10 +79,13 @@ class UpstreamForwarder:
         body: PastLimit,
         hop_names: frozenset[bytes] | None,
         longer_read: LongerRead | None,
+        from_a_page: bool = False,
     ) -> None:
         """Forward a call that is not recorded with its body streamed; the client is watched once it is all read."""
         watcher = DisconnectWatcher(body.receive_after, after=WATCH_CLIENT_AFTER_SECONDS)
-        forwarding = self.forward(scope, watcher, send, replaces, upstream, body, None, hop_names, longer_read)
+        forwarding = self.forward(
+            scope, watcher, send, replaces, upstream, body, None, hop_names, longer_read, None, from_a_page
+        )
         await unless_client_leaves(watcher, forwarding, None)
 
     async def forward(
@@ -96,11 +100,13 @@ class UpstreamForwarder:
         hop_names: frozenset[bytes] | None = None,
         longer_read: LongerRead | None = None,
         look: ResponseLook | None = None,
+        from_a_page: bool = False,
     ) -> None:
         """Send the request upstream and relay its answer, whole or as a stream; `watcher` stops it if the client goes.
 
         `hop_names`: the headers the client's Connection header named, which are not forwarded; `longer_read`:
-        the longer wait for the answer the client's own timeout asks for, if any; `look`: a look at a Responses call.
+        the longer wait for the answer the client's own timeout asks for, if any; `look`: a look at a Responses call;
+        `from_a_page`: the request named its Origin (a browser page's call).
         """
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         # Both the path and the upstream's url carry the /v1 prefix once.
@@ -136,6 +142,9 @@ class UpstreamForwarder:
             id_headers = answer_id_headers(call)
         try:
             headers = downstream_response_headers(response.raw_headers) + id_headers
+            if from_a_page and "access-control-allow-origin" in response.headers:
+                # The upstream lets the page read its answer: the gateway's headers too (gateway.proxy.own_cors).
+                headers = with_gateway_headers_exposed(headers)
             content_type = response.header("content-type")
             if answer is not None:
                 answer.status_code = response.status_code
@@ -205,7 +214,17 @@ class UpstreamForwarder:
                     body = dumps_exact(result.json)
                     watcher.rearm()
                     await self.forward(
-                        scope, watcher, send, replaces_authorization, upstream, body, call, hop_names, longer_read
+                        scope,
+                        watcher,
+                        send,
+                        replaces_authorization,
+                        upstream,
+                        body,
+                        call,
+                        hop_names,
+                        longer_read,
+                        None,
+                        from_a_page,
                     )
                     return
                 if isinstance(result, Hold):

@@ -1,7 +1,8 @@
 """CORS for the answers the gateway makes itself on a proxied route: the page that made the call may read them.
 
-The upstream's answers carry the upstream's CORS headers, relayed untouched (the gateway adds nothing to them,
-so a call pays nothing here). A page's call that needs a preflight (any with a key) reaches the gateway only
+The upstream's answers carry the upstream's CORS headers. When one lets the calling page read it, the gateway
+adds its own headers to those it exposes (`with_gateway_headers_exposed`); else, and for any call without an
+Origin, they are relayed untouched (such a call pays one test here). A page's call that needs a preflight (any with a key) reaches the gateway only
 once the upstream's answer to that preflight allowed the page (gateway.proxy.credentials.is_cors_preflight).
 The gateway's own answers to it (a refusal, a held answer, the merged model list) carried no CORS headers,
 so the browser told the page only "Failed to fetch", never why. They now let the request's Origin read them,
@@ -30,3 +31,28 @@ def readable_by_its_page(request_headers: Headers) -> list[tuple[bytes, bytes]]:
                 (b"access-control-expose-headers", EXPOSED_HEADERS),
             ]
     return []
+
+
+# The gateway's own headers on an upstream's answer (the interaction's id stands for a missing x-request-id).
+ON_AN_UPSTREAMS_ANSWER = (b"x-request-id", b"x-feedgate-interaction-id", b"x-feedgate-feedback-token")
+
+
+def with_gateway_headers_exposed(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An upstream's answer's `headers` (lower-case names) with the gateway's own added to those it lets a page read.
+
+    Called for an answer whose upstream let the calling page read it (Access-Control-Allow-Origin): the page
+    may then read its feedback token, which the upstream's list never names. The upstream's own entries
+    are kept, in one line; a "*" among them stays, and the names are added still: the Fetch standard reads
+    "*" as every header only for a call without credentials, and as a header's name for one with them.
+    """
+    named: list[bytes] = []
+    kept = []
+    for name, value in headers:
+        if name == b"access-control-expose-headers":
+            named += [entry for entry in (part.strip() for part in value.split(b",")) if entry]
+        else:
+            kept.append((name, value))
+    present = {entry.lower() for entry in named}
+    named += [name for name in ON_AN_UPSTREAMS_ANSWER if name not in present]
+    kept.append((b"access-control-expose-headers", b", ".join(named)))
+    return kept
