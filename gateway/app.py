@@ -22,7 +22,7 @@ from admin_ui.routes import ADMIN_ROUTE_HANDLERS
 from gateway.api import head_requests, missing_v1, nul_urls, v1_not_found
 from gateway.api.admin import undecodable_body_response
 from gateway.api.audit import AuditController
-from gateway.api.cors import FEEDBACK_PATHS, with_cors_headers
+from gateway.api.cors import FEEDBACK_PATHS, readable_by_the_calling_page, with_cors_headers
 from gateway.api.database_outage import OUTAGE_TYPES, outage_response
 from gateway.api.documented_errors import shared_error_components
 from gateway.api.erasures import ErasuresController
@@ -32,7 +32,7 @@ from gateway.api.feedback_schema import SECURITY_SCHEMES as FEEDBACK_SECURITY_SC
 from gateway.api.fix_previews import IssuePreviewsController, PreviewsController
 from gateway.api.framework_refusals import validation_response
 from gateway.api.handler_signatures import parse_handler_signatures_once
-from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, poll_held_answer
+from gateway.api.held_reviews import HELD_REVIEWS_PREFIX, held_answer_preflight, poll_held_answer
 from gateway.api.interactions import InteractionsController
 from gateway.api.issue_fixes import IssueFixesController
 from gateway.api.issues import IssuesController
@@ -110,6 +110,10 @@ class FeedgateApp:
             if path in self._cors_paths:
                 # Before any answer below (the NUL refusal is one): every answer carries them alike.
                 send = with_cors_headers(scope, send, self._cors_origins)
+            elif path.startswith(self._api_prefixes_under_v1):
+                # The API's answers under /v1 (a held answer's poll) are the gateway's own, authorised by the
+                # app's key as the proxied call was: the page that sent it may read them, as the proxy's.
+                send = readable_by_the_calling_page(scope, send)
             if nul_urls.holds_nul(scope):
                 await nul_urls.refuse(scope, send, self._root_path)
                 return
@@ -235,9 +239,10 @@ def create_app(
             ErasuresController,
             ExportController,
             ReviewsController,
-            # The preflight first: otherwise Litestar adds its own OPTIONS handler for the path.
+            # The preflights first: otherwise Litestar adds its own OPTIONS handler for the path.
             feedback_preflight,
             submit_feedback,
+            held_answer_preflight,
             poll_held_answer,
             # The browser feedback widget, /static/feedgate.js, with this gateway's text limit written in;
             # the rest of /static as files.

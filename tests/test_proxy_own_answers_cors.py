@@ -66,7 +66,11 @@ def readable_by(response: httpx.Response) -> tuple[int, str | None, str | None]:
     )
 
 
-EXPOSED = "retry-after, x-request-id, x-feedgate-interaction-id, x-feedgate-feedback-token"
+# A held answer's 202 carries the URL to poll and the review's outcome too (docs/review.md).
+EXPOSED = (
+    "retry-after, x-request-id, x-feedgate-interaction-id, x-feedgate-feedback-token, "
+    "x-feedgate-review-outcome, location"
+)
 KEYED = {"origin": ORIGIN, "authorization": f"Bearer {ISSUED}"}
 
 

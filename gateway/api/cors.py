@@ -1,4 +1,9 @@
-"""CORS for the one endpoint browsers call cross-origin: `/v1/feedback`."""
+"""CORS for the API's endpoints browsers call cross-origin: `/v1/feedback`, and the held answer's poll.
+
+`/v1/feedback` takes a feedback token a page was handed, so only the origins configured may post there. The
+poll (`/v1/reviews/{task_id}`) is authorised by the app's key alone, as the proxied call that was held: as
+the gateway's other own answers on /v1 (gateway.proxy.own_cors), any page calling with that key may read it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import re
 from collections.abc import MutableSet, Sequence
 
 from litestar.types import Message, Scope, Send
+
+from gateway.proxy.own_cors import readable_by_its_page
 
 # The one path browsers call cross-origin, with a trailing slash too (the API's router takes both spellings).
 FEEDBACK_PATH = "/v1/feedback"
@@ -17,6 +24,9 @@ ALLOWED_HEADERS = ("content-type", "x-feedgate-feedback-token", "authorization")
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]{1,100}")
 MAX_REQUESTED_HEADERS = 50
 PREFLIGHT_MAX_AGE = "600"
+# A held answer's poll: a GET (a HEAD reads its status alone) with the app's key.
+POLL_METHODS = "GET, HEAD, OPTIONS"
+POLL_HEADERS = ("authorization",)
 # Not CORS-safelisted, so a page could not read them otherwise: a 429's or a 503's wait, and the id of the
 # answer (every answer on the path has one, gateway.request_ids), which a developer quotes about a failed post.
 # Named on every answer an origin may read: a header the answer lacks is simply not there to read.
@@ -54,6 +64,17 @@ def with_cors_headers(scope: Scope, send: Send, allowed_origins: Sequence[str]) 
     # as an opaque CORS failure ("Failed to fetch") instead of its message.
     origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
     added = [(name.encode(), value.encode()) for name, value in cors_headers(origin, allowed_origins).items()]
+    return _adding(send, added)
+
+
+def readable_by_the_calling_page(scope: Scope, send: Send) -> Send:
+    """`send`, letting the request's Origin read every answer, the framework's errors too (gateway.proxy.own_cors)."""
+    added = readable_by_its_page(scope["headers"])
+    return _adding(send, added) if added else send
+
+
+def _adding(send: Send, added: list[tuple[bytes, bytes]]) -> Send:
+    """`send`, adding each of the `added` headers the answer lacks."""
 
     async def send_with_cors(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -78,17 +99,32 @@ def preflight_headers(
     return headers
 
 
-def allowed_headers(requested_headers: str | None) -> list[str]:
-    """Feedgate's own request headers, and the other names a preflight's Access-Control-Request-Headers asks for."""
-    # A page's tracing (traceparent, sentry-trace, baggage…) adds headers of its own to every fetch. Left
-    # out, the browser blocked the post and told the page only "Failed to fetch", with nothing in the
-    # gateway's log. The gateway reads none of them and takes no cookies, so allowing them opens nothing.
-    allowed = list(ALLOWED_HEADERS)
+def allowed_headers(requested_headers: str | None, own: Sequence[str] = ALLOWED_HEADERS) -> list[str]:
+    """The request headers Feedgate reads (`own`), and the other names a preflight's Access-Control-Request-Headers asks for."""
+    # A page's tracing (traceparent, sentry-trace, baggage…) adds headers of its own to every fetch, and the
+    # OpenAI SDKs their x-stainless-* ones. Left out, the browser blocked the call and told the page only
+    # "Failed to fetch", with nothing in the gateway's log. The gateway reads none of them and takes no
+    # cookies, so allowing them opens nothing.
+    allowed = list(own)
     for name in (requested_headers or "").lower().split(",")[:MAX_REQUESTED_HEADERS]:
         name = name.strip()
         if HEADER_NAME.fullmatch(name) and name not in allowed:
             allowed.append(name)
     return allowed
+
+
+def poll_preflight_headers(origin: str | None, requested_headers: str | None) -> dict[str, str]:
+    """The answer to a browser's preflight for a held answer's poll, which carries no key: any origin may send one.
+
+    Its Access-Control-Allow-Origin is added as to every answer on the path (`readable_by_the_calling_page`).
+    """
+    if origin is None:
+        return {}
+    return {
+        "access-control-allow-methods": POLL_METHODS,
+        "access-control-allow-headers": ", ".join(allowed_headers(requested_headers, POLL_HEADERS)),
+        "access-control-max-age": PREFLIGHT_MAX_AGE,
+    }
 
 
 def warn_of_unlisted_origin(origin: str | None, allowed_origins: Sequence[str], warned: MutableSet[str]) -> None:

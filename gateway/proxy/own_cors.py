@@ -12,13 +12,17 @@ no cookie is read, so allowing its origin opens nothing a key did not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
-Headers = Sequence[tuple[bytes, bytes]]
+Headers = Iterable[tuple[bytes, bytes]]
 
 # Not CORS-safelisted, so a page could not read them otherwise: a 503's wait, the id a developer quotes,
-# and a recorded call's interaction and feedback token (its refusals and held answers carry them).
-EXPOSED_HEADERS = b"retry-after, x-request-id, x-feedgate-interaction-id, x-feedgate-feedback-token"
+# a recorded call's interaction and feedback token (its refusals and held answers carry them), and a held
+# answer's review outcome and the URL to poll it at (its 202, and each poll: gateway.api.held_reviews).
+EXPOSED_HEADERS = (
+    b"retry-after, x-request-id, x-feedgate-interaction-id, x-feedgate-feedback-token, "
+    b"x-feedgate-review-outcome, location"
+)
 
 
 def readable_by_its_page(request_headers: Headers) -> list[tuple[bytes, bytes]]:

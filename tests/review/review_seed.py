@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import uuid_utils
 from interaction_rows import interaction_row
 from settable_clock import DateClock
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.review.held_answer import HELD_KEY, held_evidence
 from gateway.review.records import Priority, Source
 from gateway.review.service import ReviewService
 from gateway.store.feedback import FeedbackStore
@@ -45,6 +47,24 @@ async def open_task(engine: AsyncEngine, reviews: ReviewService) -> str:
         evidence={"confidence": 0.42},
     )
     return opened.task.task.id
+
+
+async def hold_answer(gateway: Any, authorization: str, held: bytes) -> str:
+    """A task holding the answer `held` for the app calling with `authorization`, for half an hour, as the
+    confidence gate opens one in the running `gateway`; its id."""
+    services = gateway.services
+    app = (await services.resolver.resolve(authorization)).app
+    opened = await services.reviews.open_or_update(
+        app=app,
+        source=Source.CONFIDENCE,
+        reason="Low confidence: 0.30",
+        priority=Priority.HIGH,
+        interaction_ids=await store_interactions(services.engine, 1, app=app),
+        evidence={"threshold": 0.7, HELD_KEY: held_evidence(held, datetime.now(UTC) + timedelta(minutes=30), None)},
+        tags=("held",),
+    )
+    assert opened is not None
+    return str(opened.task.task.id)
 
 
 async def give_feedback(

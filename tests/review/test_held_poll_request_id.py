@@ -6,14 +6,9 @@ poll it tells the app to make had none, its refusals neither.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import orjson
 import pytest
-from review_seed import store_interactions
-
-from gateway.review.held_answer import HELD_KEY, held_evidence
-from gateway.review.records import Priority, Source
+from review_seed import hold_answer
 
 KEY = "sk-held-request-id"
 AUTH = {"authorization": f"Bearer {KEY}"}
@@ -29,20 +24,8 @@ HELD = orjson.dumps(
 
 
 async def _hold(gateway) -> str:
-    """A task holding HELD for the app calling with KEY, for half an hour, as the confidence gate opens one; its id."""
-    services = gateway.services
-    app = (await services.resolver.resolve(AUTH["authorization"])).app
-    opened = await services.reviews.open_or_update(
-        app=app,
-        source=Source.CONFIDENCE,
-        reason="Low confidence: 0.30",
-        priority=Priority.HIGH,
-        interaction_ids=await store_interactions(services.engine, 1, app=app),
-        evidence={"threshold": 0.7, HELD_KEY: held_evidence(HELD, datetime.now(UTC) + timedelta(minutes=30), None)},
-        tags=("held",),
-    )
-    assert opened is not None
-    return opened.task.task.id
+    """A task holding HELD for the app calling with KEY; its id."""
+    return await hold_answer(gateway, AUTH["authorization"], HELD)
 
 
 async def test_a_pending_poll_carries_a_request_id(gateway, client):
