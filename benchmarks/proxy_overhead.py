@@ -1,6 +1,6 @@
 """The proxy's own code per call, this tree against a git revision, without sockets or a server.
 
-Run: `.venv/bin/python benchmarks/proxy_overhead.py [--baseline 052fb74] [--calls 20000] [--rounds 3]`
+Run: `.venv/bin/python benchmarks/proxy_overhead.py [--baseline 052fb74] [--calls 20000] [--rounds 3] [--origin]`
 
 `benchmarks/proxy_latency.py` measures the whole gateway under wrk, but on a shared 2-core
 machine its numbers move by ±15 % from run to run, too much to see a change of a few
@@ -8,7 +8,9 @@ microseconds. This script isolates what a change to `gateway/proxy/` can alter: 
 `ProxyApp` directly with ASGI messages, on uvloop, against an in-memory upstream client that
 answers a canned chat completion (JSON, or a 12-event stream), with the real caller resolver,
 router and feedback-token signing, and a `submit` that drops the Exchange. It reports the CPU
-time (process time, so other processes' load matters less than for wall time) per call.
+time (process time, so other processes' load matters less than for wall time) per call. `--origin`
+measures a browser page's call instead: the request names its Origin and the upstream's answer allows it
+(`Access-Control-Allow-Origin: *`), so the gateway adds its headers to those the answer exposes.
 
 Each round runs every (tree, scenario) in its own fresh subprocess, the trees alternating
 (baseline, this tree, baseline, this tree, ...), so drift on the machine hits both alike. The
@@ -38,7 +40,7 @@ from gateway.proxy.credentials import CallerResolver
 from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter
 
-calls, stream = int(sys.argv[1]), sys.argv[2] == "stream"
+calls, stream, origin = int(sys.argv[1]), sys.argv[2] == "stream", sys.argv[3] == "origin"
 ANSWER = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Your order is on its way."},
     "finish_reason": "stop"}], "usage": {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48}}).encode()
@@ -52,7 +54,9 @@ class Answer:
     def __init__(self):
         kind = b"text/event-stream" if stream else b"application/json"
         self.raw_headers = [(b"content-type", kind), (b"x-request-id", b"req_1")]
-        self.headers = {"content-type", "x-request-id"}  # its names (UpstreamResponse.headers)
+        if origin:
+            self.raw_headers.append((b"access-control-allow-origin", b"*"))
+        self.headers = {name.decode() for name, _ in self.raw_headers}  # its names (UpstreamResponse.headers)
     def header(self, name):
         return "text/event-stream" if (stream and name == "content-type") else ("application/json" if name == "content-type" else "")
     async def aiter_raw(self):
@@ -80,7 +84,8 @@ async def main():
     )
     scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "raw_path": b"/v1/chat/completions",
              "query_string": b"", "headers": [(b"host", b"gw"), (b"authorization", b"Bearer sk-app-one"),
-             (b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
+             (b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+             + ([(b"origin", b"https://app.example")] if origin else [])}
     first = {"type": "http.request", "body": BODY, "more_body": False}
     never = asyncio.Event()
 
@@ -107,11 +112,16 @@ uvloop.run(main())
 """
 
 
-def measure(source: Path, calls: int, scenario: str) -> float:
-    """CPU microseconds per call of the tree at `source`, in a fresh interpreter."""
+def measure(source: Path, calls: int, scenario: str, origin: bool = False) -> float:
+    """CPU microseconds per call of the tree at `source`, in a fresh interpreter (`origin`: a browser page's call)."""
     env = {**os.environ, "PYTHONPATH": str(source)}
+    caller = "origin" if origin else "server"
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(calls), scenario], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", CHILD, str(calls), scenario, caller],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         sys.exit(f"the measured program failed for {source}:\n{done.stderr}")
@@ -123,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", default="main", help="git revision to compare with (default: main)")
     parser.add_argument("--calls", type=int, default=20_000, help="measured calls per process (default 20000)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--origin", action="store_true", help="a browser page's call, its upstream allowing it")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="feedgate-overhead-") as scratch:
@@ -134,11 +145,14 @@ def main(argv: list[str] | None = None) -> None:
         for round_number in range(1, args.rounds + 1):
             for scenario in ("json", "stream"):
                 for name, source in trees.items():
-                    value = measure(source, args.calls, scenario)
+                    value = measure(source, args.calls, scenario, args.origin)
                     results.setdefault((name, scenario), []).append(value)
                     print(f"round {round_number}: {name}, {scenario}: {value:.1f} µs/call", flush=True)
 
-    print(f"\nCPU per call of ProxyApp alone (median of {args.rounds} rounds, {args.calls:,} calls each; min–max):\n")
+    caller = ", a page's call with its Origin" if args.origin else ""
+    print(
+        f"\nCPU per call of ProxyApp alone{caller} (median of {args.rounds} rounds, {args.calls:,} calls each; min–max):\n"
+    )
     print("| Scenario | " + " | ".join(trees) + " | Change |")
     print("|---|" + "---|" * (len(trees) + 1))
     for scenario in ("json", "stream"):
