@@ -15,7 +15,15 @@ from litestar.params import FromPath
 from admin_ui.choice_views import shown_choices
 from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.issue_shown import IssueShown, issue_shown
-from admin_ui.query_params import choice_param, refused_filter, text_param, time_box, time_param, url_with
+from admin_ui.query_params import (
+    choice_param,
+    given_text,
+    refused_filter,
+    text_param,
+    time_box,
+    time_param,
+    url_with,
+)
 from admin_ui.rendering import render
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -113,7 +121,7 @@ def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Inte
     """The URL's search, filters and cursor (an HTTPException 400 naming a filter the page cannot read)."""
     filters: dict[str, Any] = {
         # Checked by the domain (search_text: its length, as every search's, its words and their number).
-        "q": (request.query_params.get("q") or "").strip() or None,
+        "q": given_text(request, "q") or None,
         "app": text_param(request, "app"),
         "model": text_param(request, "model"),
         "feedback": choice_param(request, "feedback", FEEDBACK_CHOICES),

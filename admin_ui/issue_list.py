@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 
 from admin_ui.charts import sparkline
 from admin_ui.issue_views import PAGE_SIZE, SORTS, STATUSES, ListQuery
+from admin_ui.query_params import given_text
 from admin_ui.rendering import counted_text, render
 from admin_ui.session import signed_in
 from clustering.issue_status import IssueStatus
@@ -61,7 +62,7 @@ def _list_page(
 
 async def _refused_list(request: Request[Any, Any, Any], services: Services, message: str) -> Response[Any]:
     """The list page again (400) with the URL's filters as far as the form can show them, and what to fix."""
-    params = {name: (request.query_params.get(name) or "").strip() for name in ("app", "status", "sort")}
+    params = {name: given_text(request, name) for name in ("app", "status", "sort")}
     status, sort = params["status"], params["sort"]
     query = ListQuery(
         app=params["app"] or None,

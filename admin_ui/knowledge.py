@@ -18,10 +18,11 @@ from litestar.response import Redirect
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
-from admin_ui.query_params import choice_param, offset_param, url_with
+from admin_ui.query_params import choice_param, given_text, offset_param, url_with
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.blank_text import said_or_none
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.knowledge_usage import interactions_using
@@ -56,11 +57,13 @@ STATE_CHOICES = {"yes": "active", "no": "inactive"}
 
 
 def _tags(text: str) -> list[str]:
-    return [tag.strip() for tag in text.replace("\n", ",").split(",") if tag.strip()]
+    """The tags box's items, split at commas and line breaks: each trimmed by the one rule, blank ones left out (as
+    non_blank_lines leaves a box's blank lines)."""
+    return [tag for tag in map(said_or_none, text.replace("\n", ",").split(",")) if tag is not None]
 
 
 def _filter_from(request: Request[Any, Any, Any]) -> tuple[EntryFilter, dict[str, str]]:
-    params = {name: (request.query_params.get(name) or "").strip() for name in ("app", "q", "tag", "active")}
+    params = {name: given_text(request, name) for name in ("app", "q", "tag", "active")}
     # As the API refuses an `active` that is not a yes or no, rather than list every entry.
     active = {"yes": True, "no": False, None: None}[choice_param(request, "active", STATE_CHOICES)]
     where = EntryFilter(app=params["app"] or None, text=params["q"] or None, tag=params["tag"] or None, active=active)

@@ -20,9 +20,11 @@ from litestar.response import Redirect
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, refusal_text, refused_field
 from admin_ui.public_urls import redirect
+from admin_ui.query_params import given_text
 from admin_ui.rendering import render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
+from gateway.domain.blank_text import without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.quoting import quoted
@@ -135,7 +137,7 @@ class PromptsController(Controller):
         self, request: Request[Any, Any, Any], user: NamedDependency[SignedInUser], services: NamedDependency[Services]
     ) -> Response[Any]:
         """The apps with instructions, or one app's versions (?app=) with the forms to change them."""
-        app = (request.query_params.get("app") or "").strip() or None
+        app = given_text(request, "app") or None
         try:
             return await _prompts_page(request, user, services, app, open_the_only_app=True)
         except InvalidQuery as exc:
@@ -192,7 +194,9 @@ class PromptsController(Controller):
         if key is not None:
             # A form refused for its fields keeps its key: nothing was stored under it.
             fields[KEY_FIELD] = key
-        app = fields["app"].strip()
+        # Trimmed by the one rule, for the page to list: a zero-width app (str.strip kept it) was listed, and its
+        # listing refused it, a 500 in place of the form's 400.
+        app = without_blank_ends(fields["app"])
         shown = _listable(app)
         try:
             refuse_nuls((name, fields[name]) for name in ("app", "text", "message", "model", "mode"))
@@ -232,7 +236,7 @@ class PromptsController(Controller):
     ) -> Response[Any]:
         """Set how the app's versions meet its own system message (prepend, append or replace)."""
         form = await request.form()
-        app = str(form.get("app", "")).strip()
+        app = without_blank_ends(str(form.get("app", "")))
         mode = str(form.get("mode", ""))
         try:
             refuse_nuls([("app", app), ("mode", mode)])

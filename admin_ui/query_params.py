@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from litestar import Request
 from litestar.exceptions import HTTPException
 
+from gateway.domain.blank_text import said_or_none
 from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.quoting import quoted
 
@@ -92,9 +93,19 @@ def time_box(value: str | None) -> TimeBox:
     return TimeBox("datetime-local", moment.isoformat(timespec=precision))
 
 
+def given_text(request: Request[Any, Any, Any], name: str) -> str:
+    """The query parameter `name` without its blank ends by the one rule (gateway.domain.blank_text); "" when absent
+    or blank.
+
+    A box a person left blank, zero-width spaces and all (str.strip keeps U+200B), is no filter, as an empty one:
+    the page lists what it lists unfiltered. The API refuses a blank filter instead (a client sent it on purpose).
+    """
+    return said_or_none(request.query_params.get(name)) or ""
+
+
 def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200) -> str | None:
-    """The query parameter `name`, stripped; None when absent or blank."""
-    value = (request.query_params.get(name) or "").strip()
+    """The query parameter `name` without its blank ends (given_text); None when absent or blank."""
+    value = given_text(request, name)
     if len(value) > max_length:
         raise bad_filter(name, f"may be at most {max_length} characters")
     return value or None
