@@ -12,7 +12,7 @@ from typing import Any
 
 import uuid_utils
 
-from gateway.domain.blank_text import refuse_blank, said_or_none, says_nothing
+from gateway.domain.blank_text import refuse_blank, said_or_none, says_nothing, without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import not_one_of
 from gateway.domain.idempotency import HEADER, Once, checked_key, key_claim, refuse_other_fields
@@ -53,10 +53,10 @@ GUARD_ACTOR = "rule:prompt-guard"
 
 
 def _name(value: str | None, field: str, required: bool = True) -> str | None:
-    """An app's or a model's name as sent, trimmed of whitespace (it names them as their calls do); one that says
-    nothing by the one rule (zero-width spaces included, which str.strip keeps) is refused as blank."""
+    """An app's or a model's name as sent, without its blank ends by the one rule (it names them as their calls do:
+    str.strip kept a U+200B end, and "bot\u200b" was an app of its own); one that says nothing is refused as blank."""
     refuse_blank(field, value, _WANTED.get(field, "give a name"))
-    cleaned = (value or "").strip()
+    cleaned = without_blank_ends(value or "")
     if not cleaned:
         if required:
             raise InvalidQuery(field, f"'{field}' must be a non-empty string")
