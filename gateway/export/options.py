@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.following import StoredOrder, refuse_filters
@@ -133,7 +134,9 @@ def _parse_time(field: str, value: str, name: ParameterName) -> datetime:
 
 
 def _refuse_blank(field: str, value: str | None, name: ParameterName) -> None:
-    if value is not None and not value.strip():
+    """InvalidQuery naming `field` when it is given and says nothing by the one rule (zero-width spaces too, which
+    str.strip keeps: `--app "\u200b"` exported nothing), worded as the API refuses a blank filter."""
+    if value is not None and says_nothing(value):
         raise InvalidQuery(field, f"{name(field)} must not be blank: give a value, or leave it out not to filter")
 
 

@@ -163,8 +163,9 @@ def refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> s
 
 
 @pytest.mark.parametrize("option", ["--app", "--since", "--until", "--source"])
-def test_a_blank_value_is_refused_naming_its_option(capsys, tmp_path: Path, option):
-    stderr = refused(capsys, tmp_path, "--format", "chat", option, "")
+@pytest.mark.parametrize("blank", ["", "\u200b", "\u2060\u3000"])
+def test_a_blank_value_is_refused_naming_its_option(capsys, tmp_path: Path, option, blank):
+    stderr = refused(capsys, tmp_path, "--format", "chat", option, blank)
 
     assert f"feedgate: {option} must not be blank" in stderr
 
