@@ -102,6 +102,9 @@ def keys_list(args: argparse.Namespace, settings: Settings) -> None:
     """List the gateway keys (never their values): id, app, when created, when revoked, and when last used."""
     from gateway.store.keys import GatewayKeyStore
 
+    if args.app is not None and says_nothing(args.app):  # it listed "no live keys of app ''", as if the app had none
+        raise ConfigError(blank_message("--app", "name the app whose keys to list, or leave it out for every app's"))
+
     async def listed() -> list[ListedKey]:
         async with prepared_database(settings, reads_only=True) as engine:
             return await GatewayKeyStore(engine).list(args.app, include_revoked=args.all)

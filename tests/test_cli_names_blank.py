@@ -54,3 +54,11 @@ def test_erase_refuses_a_blank_actor_and_erases_nothing(database_url, capsys, bl
 
     assert said == "feedgate: '--actor' is blank: name who asked for the erasure, or leave it out for 'cli'"
     assert count(database_url, audit_log) == 0
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_keys_list_refuses_a_blank_app(database_url, capsys, blank):
+    # It said "no live keys of app ''", as if an app of that name had none.
+    said = refused(capsys, "keys", "list", "--app", blank, "--database-url", database_url)
+
+    assert said == "feedgate: '--app' is blank: name the app whose keys to list, or leave it out for every app's"
