@@ -87,9 +87,12 @@ def prune(args: argparse.Namespace, settings: Settings) -> None:
 
 def erase(args: argparse.Namespace, settings: Settings) -> None:
     """Delete every row about one end user and record the erasure in the audit log."""
-    from gateway.privacy.erasure import erase_end_user
+    from gateway.privacy.erasure import WANTED_USER, erase_end_user
     from gateway.privacy.retention import recipes_of
 
+    # Before the database is opened, named as the command line names it; the erasure refuses it by the same rule.
+    if says_nothing(args.user):
+        raise ConfigError(blank_message("--user", WANTED_USER))
     if says_nothing(args.actor):  # the one rule: zero-width spaces (which str.strip keeps) name no one either
         raise ConfigError(blank_message("--actor", "name who asked for the erasure, or leave it out for 'cli'"))
     if len(args.actor) > MAX_LENGTHS["actor"]:

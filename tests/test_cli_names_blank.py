@@ -62,3 +62,11 @@ def test_keys_list_refuses_a_blank_app(database_url, capsys, blank):
     said = refused(capsys, "keys", "list", "--app", blank, "--database-url", database_url)
 
     assert said == "feedgate: '--app' is blank: name the app whose keys to list, or leave it out for every app's"
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_erase_refuses_a_blank_user_and_erases_nothing(database_url, capsys, blank):
+    said = refused(capsys, "erase", "--user", blank, "--database-url", database_url)
+
+    assert said == "feedgate: '--user' is blank: give the end user's id as the interactions name it"
+    assert count(database_url, audit_log) == 0

@@ -75,6 +75,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.documents import DocumentRecipe
 from gateway.audit.names import AuditAction, AuditSubjectType
 from gateway.audit.records import AuditEntry
+from gateway.domain.blank_text import blank_message
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
 from gateway.privacy.cache_keys import cache_keys
@@ -105,6 +106,8 @@ from gateway.store.locks import CLUSTERING_LOCK, hold_lock
 from gateway.store.review_copies import drop_task_copies, drop_unheld_copies
 from gateway.store.secrets import get_or_create_secret
 
+# What a refusal of the user to erase asks for, over HTTP (`user`) and on the command line (`--user`).
+WANTED_USER = "give the end user's id as the interactions name it"
 ACTION: AuditAction = "privacy.erasure"
 SUBJECT_TYPE: AuditSubjectType = "end_user"
 BATCH = 5_000
@@ -122,10 +125,13 @@ class ErasureReport:
 
 
 def checked_user(user: str | None) -> str:
-    """The end-user id to erase, or InvalidQuery saying what is wrong with it."""
-    named = end_user_id(user) if isinstance(user, str) else None
-    if user is None or named is None:
-        raise InvalidQuery("user", "'user' must be the end user's id as the interactions name it (non-empty text)")
+    """The end-user id to erase, or InvalidQuery saying what is wrong with it: a blank one (empty, spaces, zero-width
+    spaces: the one rule, as end_user_id reads it) in the rule's words."""
+    if not isinstance(user, str):
+        raise InvalidQuery("user", f"'user' must be text: {WANTED_USER}")
+    named = end_user_id(user)
+    if named is None:
+        raise InvalidQuery("user", blank_message("user", WANTED_USER))
     if len(user) > MAX_USER_CHARS:
         raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters")
     refuse_nul("user", user)
