@@ -344,7 +344,8 @@ class PreviewPageController(Controller):
             made = await services.issue_fixes.make_live(
                 preview,
                 user.name,
-                message=fields["message"].strip() or None,
+                # Blank (zero-width spaces too) is no message: make_live reads it by the one rule.
+                message=fields["message"] or None,
                 rollout=rollout,
                 canary_share=share,
                 idempotency_key=sent_key(form),

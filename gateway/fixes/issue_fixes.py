@@ -114,6 +114,9 @@ class IssueFixes:
         (None: no key): a repeat answers the first one's fix (`repeated`), KeyReused when it asks other fields."""
         check_rollout(preview.kind, rollout, canary_share)
         author = said_name("created_by", author, "name who makes the fix live")
+        # A message of blank characters only (zero-width ones too) is none: the default says what changed. Read so
+        # before the key's claim, so a form sent again with its blank box as it was is the same request.
+        message = said_or_none(message)
         key = checked_key(idempotency_key, key_field)
         asked = {"preview": preview.id, "author": author, "message": message, "rollout": rollout, "share": canary_share}
         claim = None if key is None else key_claim(SCOPE, key, "", asked)
@@ -188,8 +191,7 @@ class IssueFixes:
             VersionToPublish(
                 preview.app,
                 candidate["text"],
-                # A message of blank characters only (zero-width ones too) is none: the default says what changed.
-                said_or_none(message) or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
+                message or f"Fix for issue {preview.issue_id}, as previewed ({preview.id})",
                 author,
                 mode=candidate.get("mode"),
                 activate=rollout == "active",

@@ -24,3 +24,24 @@ async def test_a_message_of_zero_width_spaces_gets_the_default_message(
     assert live.status_code == 201, live.text
     version = (await client.get(f"/api/prompts/{live.json()['fix']['id']}", headers=admin_headers)).json()
     assert version["message"] == f"Fix for issue {issue_id}, as previewed ({made.json()['id']})"
+
+
+async def test_a_retry_whose_blank_message_is_blank_otherwise_is_the_same_request(
+    gateway, client, admin_headers, fake_upstream, gateway_embedder
+):
+    # Both say no message, as the one rule reads them: the key is a repeat, not a 422 naming `message`.
+    issue_id, _ = await seed_issue(gateway, client)
+    made = await client.post(
+        f"/api/issues/{issue_id}/previews",
+        json={"kind": "prompt", "text": "Say 1%.", "limit": 1},
+        headers=admin_headers,
+    )
+    url = f"/api/previews/{made.json()['id']}/live"
+    keyed = {**admin_headers, "Idempotency-Key": "live-blank"}
+    first = await client.post(url, json={"message": "\u200b"}, headers=keyed)
+    assert first.status_code == 201, first.text
+
+    again = await client.post(url, json={"message": " \u3000"}, headers=keyed)
+
+    assert again.status_code == 200, again.text
+    assert again.json()["fix"]["id"] == first.json()["fix"]["id"]
