@@ -96,7 +96,8 @@ def checked_tags(tags: Sequence[object]) -> tuple[str, ...]:
     for position, tag in enumerate(tags):
         if isinstance(tag, str):
             refuse_blank(f"tags[{position}]", tag, _WANTED["tags"])
-            tag = tag.strip()
+            # By the one rule: str.strip kept a U+200B end, and the tag was refused for a character it may not hold.
+            tag = without_blank_ends(tag)
         if not isinstance(tag, str) or not TAG.fullmatch(tag):
             message = f"tags[{position}] {quoted(tag)} must be 1-50 letters, digits, spaces or . : / + _ - characters"
             raise InvalidQuery(f"tags[{position}]", message)

@@ -21,3 +21,13 @@ async def test_an_entry_with_a_blank_app_title_or_tag_is_refused_as_blank(
     assert response.status_code == 400, response.text
     assert response.json()["detail"].startswith(f"'{named}' is blank: ")
     assert [entry["key"] for entry in response.json()["extra"]] == [named]
+
+
+async def test_a_tags_zero_width_ends_are_trimmed_as_its_spaces_are(client, admin_headers, gateway_embedder):
+    # str.strip trimmed the spaces and kept U+200B: the tag was then refused for a character it may not hold.
+    body = {**NEW, "tags": ["\u2060 fees\u200b", "refunds\ufeff"]}
+
+    response = await client.post("/api/kb", json=body, headers=admin_headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["tags"] == ["fees", "refunds"]
