@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -21,7 +21,6 @@ from gateway.domain.issues import Issue
 from gateway.domain.overview import follow_ups_of
 from gateway.services import Services
 from gateway.store.issue_follow_up import IssueFollowUpStore
-from gateway.store.issues import IssueSort
 
 
 def trend_sparkline(issue: Issue) -> Any:
@@ -67,7 +66,7 @@ async def _refused_list(request: Request[Any, Any, Any], services: Services, mes
     query = ListQuery(
         app=params["app"] or None,
         status=IssueStatus(status) if status in STATUSES else None,
-        sort=cast("IssueSort", sort) if sort in SORTS else "size",
+        sort=sort if sort in SORTS else "size",
     )
     return _list_page(request, query, await services.issues.live_apps(), [], None, status_code=400, error=message)
 
