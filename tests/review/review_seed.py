@@ -49,9 +49,11 @@ async def open_task(engine: AsyncEngine, reviews: ReviewService) -> str:
     return opened.task.task.id
 
 
-async def hold_answer(gateway: Any, authorization: str, held: bytes) -> str:
-    """A task holding the answer `held` for the app calling with `authorization`, for half an hour, as the
-    confidence gate opens one in the running `gateway`; its id."""
+async def hold_answer(
+    gateway: Any, authorization: str, held: bytes, hold_until: datetime | None = None, fallback: str | None = None
+) -> str:
+    """A task holding the answer `held` for the app calling with `authorization` until `hold_until` (half an hour
+    from now by default), as the confidence gate opens one in the running `gateway`; its id."""
     services = gateway.services
     app = (await services.resolver.resolve(authorization)).app
     opened = await services.reviews.open_or_update(
@@ -60,7 +62,10 @@ async def hold_answer(gateway: Any, authorization: str, held: bytes) -> str:
         reason="Low confidence: 0.30",
         priority=Priority.HIGH,
         interaction_ids=await store_interactions(services.engine, 1, app=app),
-        evidence={"threshold": 0.7, HELD_KEY: held_evidence(held, datetime.now(UTC) + timedelta(minutes=30), None)},
+        evidence={
+            "threshold": 0.7,
+            HELD_KEY: held_evidence(held, hold_until or datetime.now(UTC) + timedelta(minutes=30), fallback),
+        },
         tags=("held",),
     )
     assert opened is not None

@@ -14,10 +14,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 import pytest
-from review_seed import store_interactions
-
-from gateway.review.held_answer import HELD_KEY, held_evidence
-from gateway.review.records import Priority, Source
+from review_seed import hold_answer
 
 KEY = "sk-held-schema"
 AUTH = {"authorization": f"Bearer {KEY}"}
@@ -109,19 +106,7 @@ def _check(schema: dict[str, Any], status: int, body: Any) -> list[str]:
 
 async def _hold(gateway, hold_until: datetime, fallback: str | None = None) -> str:
     """A task holding HELD for the app calling with KEY, as the confidence gate opens one; its id."""
-    services = gateway.services
-    app = (await services.resolver.resolve(AUTH["authorization"])).app
-    opened = await services.reviews.open_or_update(
-        app=app,
-        source=Source.CONFIDENCE,
-        reason="Low confidence: 0.30",
-        priority=Priority.HIGH,
-        interaction_ids=await store_interactions(services.engine, 1, app=app),
-        evidence={"threshold": 0.7, HELD_KEY: held_evidence(HELD, hold_until, fallback)},
-        tags=("held",),
-    )
-    assert opened is not None
-    return opened.task.task.id
+    return await hold_answer(gateway, AUTH["authorization"], HELD, hold_until, fallback)
 
 
 async def _decide(client, admin_headers, task_id: str, **decision: str) -> None:
