@@ -48,11 +48,14 @@ async def test_a_holder_that_died_is_replaced(engine):
     assert await dead.hold()
 
     if engine.dialect.name == "postgresql":
-        # The holder's session ends (a killed process): the server drops its advisory lock.
+        # The holder's session ends (a killed process): the server drops its advisory lock. Waited for (up to 10 s):
+        # without a timeout pg_terminate_backend only signals the backend, which on a busy host still held the lock
+        # when the next holder asked for it.
         async with engine.connect() as connection:
             await connection.execute(
                 text(
-                    "SELECT pg_terminate_backend(l.pid) FROM pg_locks AS l JOIN pg_database AS d ON d.oid = l.database"
+                    "SELECT pg_terminate_backend(l.pid, 10000)"
+                    " FROM pg_locks AS l JOIN pg_database AS d ON d.oid = l.database"
                     " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
                 )
             )
