@@ -9,11 +9,7 @@ from gateway.accounts.records import Role
 
 
 async def test_a_dismissal_refused_on_a_task_closed_meanwhile_says_the_note_back(browser_as, gateway):
-    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
-    task_id = await task(gateway, [interaction_id])
-    reviewer = await browser_as("rita", Role.REVIEWER)
-    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
-    await gateway.services.reviews.dismiss(task_id, "otto", "not a problem")
+    reviewer, task_id, token = await _task_page_then_closed(browser_as, gateway)
 
     response = await reviewer.post(
         f"/admin/reviews/{task_id}/dismiss", data={"csrf_token": token, "note": "Same as the refund task"}
@@ -26,11 +22,7 @@ async def test_a_dismissal_refused_on_a_task_closed_meanwhile_says_the_note_back
 async def test_a_correction_refused_on_a_task_closed_meanwhile_says_the_correction_and_comment_back(
     browser_as, gateway
 ):
-    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
-    task_id = await task(gateway, [interaction_id])
-    reviewer = await browser_as("rita", Role.REVIEWER)
-    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
-    await gateway.services.reviews.dismiss(task_id, "otto", "not a problem")
+    reviewer, task_id, token = await _task_page_then_closed(browser_as, gateway)
 
     response = await reviewer.post(
         f"/admin/reviews/{task_id}/decide",
@@ -45,3 +37,13 @@ async def test_a_correction_refused_on_a_task_closed_meanwhile_says_the_correcti
     assert response.status_code == 409
     error = parse(response.text).find("p", id="task-error").text
     assert error.endswith("Your correction: “The fee is 1%.” Your comment: “Per the rates page”")
+
+
+async def _task_page_then_closed(browser_as, gateway):
+    """A reviewer who opened a task's page (its form's CSRF token in hand), the task dismissed by another since."""
+    [interaction_id] = await store(gateway, interaction_row("What is the fee?", "2%"))
+    task_id = await task(gateway, [interaction_id])
+    reviewer = await browser_as("rita", Role.REVIEWER)
+    token = csrf_token_of((await reviewer.get(f"/admin/reviews/{task_id}")).text)
+    await gateway.services.reviews.dismiss(task_id, "otto", "not a problem")
+    return reviewer, task_id, token

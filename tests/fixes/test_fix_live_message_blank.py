@@ -9,12 +9,7 @@ from preview_seed import seed_issue
 async def test_a_message_of_zero_width_spaces_gets_the_default_message(
     gateway, client, admin_headers, fake_upstream, gateway_embedder
 ):
-    issue_id, _ = await seed_issue(gateway, client)
-    made = await client.post(
-        f"/api/issues/{issue_id}/previews",
-        json={"kind": "prompt", "text": "Say 1%.", "limit": 1},
-        headers=admin_headers,
-    )
+    issue_id, made = await _prompt_preview(gateway, client, admin_headers)
     assert made.status_code == 201, made.text
 
     live = await client.post(
@@ -30,12 +25,7 @@ async def test_a_retry_whose_blank_message_is_blank_otherwise_is_the_same_reques
     gateway, client, admin_headers, fake_upstream, gateway_embedder
 ):
     # Both say no message, as the one rule reads them: the key is a repeat, not a 422 naming `message`.
-    issue_id, _ = await seed_issue(gateway, client)
-    made = await client.post(
-        f"/api/issues/{issue_id}/previews",
-        json={"kind": "prompt", "text": "Say 1%.", "limit": 1},
-        headers=admin_headers,
-    )
+    _, made = await _prompt_preview(gateway, client, admin_headers)
     url = f"/api/previews/{made.json()['id']}/live"
     keyed = {**admin_headers, "Idempotency-Key": "live-blank"}
     first = await client.post(url, json={"message": "\u200b"}, headers=keyed)
@@ -45,3 +35,14 @@ async def test_a_retry_whose_blank_message_is_blank_otherwise_is_the_same_reques
 
     assert again.status_code == 200, again.text
     assert again.json()["fix"]["id"] == first.json()["fix"]["id"]
+
+
+async def _prompt_preview(gateway, client, admin_headers):
+    """An issue and a prompt preview made on it (the API's answer)."""
+    issue_id, _ = await seed_issue(gateway, client)
+    made = await client.post(
+        f"/api/issues/{issue_id}/previews",
+        json={"kind": "prompt", "text": "Say 1%.", "limit": 1},
+        headers=admin_headers,
+    )
+    return issue_id, made
