@@ -130,3 +130,31 @@ async def test_the_upstreams_own_answer_keeps_its_own_cors_headers(keyed_proxy):
 
     assert response.status_code == 200
     assert [name for name in response.headers if name.startswith("access-control-")] == []
+
+
+async def test_a_refusal_without_an_origin_still_varies_on_origin(keyed_proxy):
+    # A shared cache keeping it must not hand it to a page's call, whose answer lets the page read it.
+    response = await call(keyed_proxy, json=CHAT, headers={"authorization": "Bearer fgk-never-issued"})
+
+    assert response.headers.get_list("vary") == ["Origin"]
+
+
+async def test_a_refusal_to_a_page_with_the_null_origin_lets_no_page_read_it(keyed_proxy):
+    # Sandboxed iframes and file:// pages all send `Origin: null`: allowing it would allow every one of them.
+    response = await call(
+        keyed_proxy, json=CHAT, headers={"origin": "null", "authorization": "Bearer fgk-never-issued"}
+    )
+
+    assert readable_by(response) == (401, None, None)
+    assert response.headers.get_list("vary") == ["Origin"]
+
+
+async def test_the_gateways_own_answer_never_lets_a_page_read_it_with_the_users_cookies(keyed_proxy):
+    # The gateway reads no cookie; a deployment behind a proxy that signs users in by cookie must not
+    # let another site read these answers with them (docs/proxy.md: call without credentials).
+    response = await call(
+        keyed_proxy, json=CHAT, headers={"origin": ORIGIN, "authorization": "Bearer fgk-never-issued"}
+    )
+
+    assert response.status_code == 401
+    assert "access-control-allow-credentials" not in response.headers

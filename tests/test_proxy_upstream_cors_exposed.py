@@ -129,3 +129,50 @@ async def test_a_call_without_an_origin_gets_the_upstreams_cors_headers_untouche
         response = await call(proxy, {"authorization": "Bearer sk-a"})
 
     assert exposed(response) == ["openai-model"]
+
+
+# An answer whose exposed names depend on the request's Origin names Origin in its Vary, so that a shared cache
+# never hands the answer a page's call got to another origin's page, nor to a call without one.
+@pytest.mark.parametrize(
+    ("upstreams_vary", "vary"),
+    [
+        (b"", ["Origin"]),
+        (b"vary: Accept-Encoding\r\n", ["Accept-Encoding, Origin"]),
+        (b"vary: Accept-Encoding\r\nvary: Authorization\r\n", ["Accept-Encoding, Authorization, Origin"]),
+        (b"vary: accept-encoding, origin\r\n", ["accept-encoding, origin"]),
+        (b"vary: *\r\n", ["*"]),
+    ],
+    ids=["none", "one", "two lines", "origin named already", "everything"],
+)
+async def test_an_answer_whose_exposed_headers_the_gateway_changed_varies_on_origin(proxy_before, upstreams_vary, vary):
+    async with proxy_before(b"access-control-allow-origin: *\r\n" + upstreams_vary) as proxy:
+        response = await call(proxy, FROM_THE_PAGE)
+
+    assert response.headers.get_list("vary") == vary
+
+
+async def test_an_answer_the_upstream_lets_no_page_read_keeps_its_own_vary(proxy_before):
+    async with proxy_before(b"vary: Accept-Encoding\r\n") as proxy:
+        response = await call(proxy, FROM_THE_PAGE)
+
+    assert response.headers.get_list("vary") == ["Accept-Encoding"]
+
+
+async def test_a_page_with_the_null_origin_is_given_none_of_the_gateways_headers_to_read(proxy_before):
+    # A sandboxed iframe's or a file:// page's Origin: any such page sends it, so it names no one page.
+    async with proxy_before(
+        b"access-control-allow-origin: *\r\naccess-control-expose-headers: openai-model\r\n"
+    ) as proxy:
+        response = await call(proxy, {**FROM_THE_PAGE, "origin": "null"})
+
+    assert exposed(response) == ["openai-model"]
+    assert "vary" not in response.headers
+
+
+async def test_the_upstreams_leave_to_send_credentials_is_relayed_beside_the_gateways_names(proxy_before):
+    lines = b"access-control-allow-origin: " + ORIGIN.encode() + b"\r\naccess-control-allow-credentials: true\r\n"
+    async with proxy_before(lines) as proxy:
+        response = await call(proxy, FROM_THE_PAGE)
+
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert exposed(response) == FEEDGATES

@@ -13,7 +13,7 @@ from collections.abc import MutableSet, Sequence
 
 from litestar.types import Message, Scope, Send
 
-from gateway.proxy.own_cors import readable_by_its_page
+from gateway.proxy.own_cors import NULL_ORIGIN, header_entries, readable_by_its_page, varied_on_origin
 
 # The one path browsers call cross-origin, with a trailing slash too (the API's router takes both spellings).
 FEEDBACK_PATH = "/v1/feedback"
@@ -33,14 +33,18 @@ POLL_HEADERS = ("authorization",)
 EXPOSED_HEADERS = "retry-after, x-request-id"
 # Origins told of in the log, per process: enough for a developer's few, bounded against a flood.
 MAX_WARNED_ORIGINS = 100
+_NULL = NULL_ORIGIN.decode()
 
 log = logging.getLogger("feedgate.feedback")
 
 
 def cors_headers(origin: str | None, allowed_origins: Sequence[str]) -> dict[str, str]:
-    """Headers letting `origin` read the answer and its EXPOSED_HEADERS, if it is configured ("*" allows any origin)."""
+    """Headers letting `origin` read the answer and its EXPOSED_HEADERS, if it is configured ("*" allows any origin).
+
+    Any but `null`, every sandboxed iframe's and file:// page's at once (gateway.proxy.own_cors); no setting lists it.
+    """
     headers = {"vary": "Origin"}
-    if origin is not None and (origin in allowed_origins or "*" in allowed_origins):
+    if origin is not None and (origin in allowed_origins or ("*" in allowed_origins and origin != _NULL)):
         headers["access-control-allow-origin"] = origin
         headers["access-control-expose-headers"] = EXPOSED_HEADERS
     return headers
@@ -69,17 +73,23 @@ def with_cors_headers(scope: Scope, send: Send, allowed_origins: Sequence[str]) 
 
 def readable_by_the_calling_page(scope: Scope, send: Send) -> Send:
     """`send`, letting the request's Origin read every answer, the framework's errors too (gateway.proxy.own_cors)."""
-    added = readable_by_its_page(scope["headers"])
-    return _adding(send, added) if added else send
+    return _adding(send, readable_by_its_page(scope["headers"]))
 
 
 def _adding(send: Send, added: list[tuple[bytes, bytes]]) -> Send:
-    """`send`, adding each of the `added` headers the answer lacks."""
+    """`send`, adding each of the `added` headers the answer lacks, and Origin to the Vary it has."""
 
     async def send_with_cors(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers") or [])
             present = {name.lower() for name, _ in headers}
+            if b"vary" in present:
+                # Its own Vary kept alone would let a shared cache hand this origin's answer to another's page.
+                varies = [
+                    entry for name, value in headers if name.lower() == b"vary" for entry in header_entries(value)
+                ]
+                headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
+                headers.append((b"vary", b", ".join(varied_on_origin(varies))))
             headers += [(name, value) for name, value in added if name not in present]
             message["headers"] = headers
         await send(message)

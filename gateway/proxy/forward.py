@@ -38,6 +38,7 @@ from gateway.proxy.headers import (
     header_utf8,
 )
 from gateway.proxy.model_listing import MODELS_PATH, ModelListing, routed_model
+from gateway.proxy.own_cors import NULL_ORIGIN
 from gateway.proxy.policy import Policy
 from gateway.proxy.read_timeouts import CLIENT_READ_TIMEOUT_HEADER, ReadTimeouts
 from gateway.proxy.refusals import crashed, refuse, stopped_by_shutdown
@@ -150,7 +151,8 @@ class ProxyApp:
                 elif name == b"x-feedgate-metadata":
                     metadata_header = header_utf8(value)
                 elif name == b"origin":  # a browser page's call
-                    origin = value
+                    if value != NULL_ORIGIN:  # every opaque origin's: it names no page (gateway.proxy.own_cors)
+                        origin = value
                 elif value not in PLAIN_CONNECTION:  # connection
                     # The headers it names (beyond keep-alive or close) are for this hop alone: not forwarded.
                     hop_names = connection_options(value, hop_names)

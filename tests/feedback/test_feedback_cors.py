@@ -142,3 +142,13 @@ async def test_a_preflight_from_an_unlisted_origin_is_logged_once_naming_the_set
     [warning] = [record.getMessage() for record in caplog.records if record.name == "feedgate.feedback"]
     assert "https://staging.shop.example" in warning
     assert "FEEDGATE_CORS_ORIGINS does not list that origin" in warning
+
+
+async def test_any_origin_allowed_still_leaves_out_the_null_origin(gateway_with):
+    # `*` allows every page's origin; `Origin: null` is every sandboxed iframe's and file:// page's at once.
+    async with gateway_with(cors_origins=["*"]) as (_, client):
+        page = await client.options("/v1/feedback", headers={"origin": ORIGIN, **PREFLIGHT})
+        null = await client.options("/v1/feedback", headers={"origin": "null", **PREFLIGHT})
+
+    assert page.headers["access-control-allow-origin"] == ORIGIN
+    assert "access-control-allow-origin" not in null.headers

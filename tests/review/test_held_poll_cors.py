@@ -80,3 +80,12 @@ async def test_a_poll_without_an_origin_carries_no_cors_headers(gateway, client)
 
     assert response.status_code == 202
     assert [name for name in response.headers if name.startswith("access-control-")] == []
+
+
+async def test_a_poll_from_the_null_origin_lets_no_page_read_it(gateway, client):
+    task_id = await hold_answer(gateway, FROM_THE_PAGE["authorization"], HELD)
+
+    response = await client.get(f"/v1/reviews/{task_id}", headers={**FROM_THE_PAGE, "origin": "null"})
+
+    assert readable_by(response)[:2] == (202, None)
+    assert response.headers["vary"] == "Origin"
