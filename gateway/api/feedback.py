@@ -20,6 +20,7 @@ from gateway.api.serialize import FeedbackPage, feedback_json, fields_json, foll
 from gateway.errors import openai_error_body
 from gateway.exact_json import dumps_exact
 from gateway.feedback.refused import FeedbackRefused
+from gateway.proxy.headers import header_text
 from gateway.request_coding import UNSUPPORTED_CODING, names_a_coding, uncompressed_please
 from gateway.services import Services
 from gateway.store.feedback import FeedbackFilter
@@ -64,7 +65,7 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
         recorded = await services.feedback.record(
             body,
             authorization=request.headers.get("authorization"),
-            token=request.headers.get(TOKEN_HEADER),
+            token=token_given(request),
             content_type=request.headers.get("content-type"),
             client_address=client_address(
                 request, services.settings.feedback_client_address_header, services.settings.trusted_proxies
@@ -80,6 +81,14 @@ async def submit_feedback(request: Request[Any, Any, Any], services: NamedDepend
     body = dumps_exact(fields_json(recorded.event))  # metadata may hold an integer beyond 64 bits
     status = 201 if recorded.created else 200
     return Response(body, status_code=status, media_type="application/json")
+
+
+def token_given(request: Request[Any, Any, Any]) -> str | None:
+    """The feedback token header's text, read as UTF-8 when it is that (gateway.proxy.headers.header_text), as sent."""
+    # The framework reads every header as Latin-1: a token of zero-width spaces, sent as UTF-8, read as three
+    # letters and was refused as a token "not starting with v1.", not as the empty one it is.
+    value = request.headers.get(TOKEN_HEADER)
+    return None if value is None else header_text(value.encode("latin-1"))
 
 
 def refusal_body(refused: FeedbackRefused) -> bytes:

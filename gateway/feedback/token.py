@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from gateway.domain.blank_text import says_nothing
 from gateway.domain.spans import span_words
 
 ANONYMOUS = "v1"
@@ -124,7 +125,7 @@ def looks_like_token(value: str) -> bool:
 
 def _wrong_part(token: str, parts: list[str]) -> str | None:
     """Which part of `token` (split at its dots into `parts`) breaks the token's form; None if none does."""
-    if token.strip() == "":
+    if says_nothing(token):  # the one rule (gateway.domain.blank_text): zero-width spaces alone are no token either
         return "it is empty"
     if token in _UNSET_VARIABLE:
         return f"it is {token!r}, as a page's unset variable reads"

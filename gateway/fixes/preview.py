@@ -25,7 +25,7 @@ from typing import Any, Literal
 import uuid_utils
 
 from gateway.discovery.items import last_user_message
-from gateway.domain.blank_text import said_name
+from gateway.domain.blank_text import said_name, says_nothing, without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import issue_scope
 from gateway.domain.quoting import quoted
@@ -243,10 +243,14 @@ class FixPreviewService:
 
 
 def _bearer(authorization: str | None) -> bytes | None:
-    """The Authorization value for a caller-given key: "Bearer <key>" (a bare key is prefixed)."""
-    if authorization is None or not authorization.strip():
+    """The Authorization value for a caller-given key: "Bearer <key>" (a bare key is prefixed); None for no key.
+
+    A key that says nothing by the one rule (gateway.domain.blank_text), zero-width spaces alone, bare or after
+    "Bearer ", is no key, as an empty one: it went upstream as "Bearer ?", and the preview named it the caller's.
+    """
+    key = without_blank_ends(authorization or "")
+    if key[:6].lower() == "bearer" and says_nothing(key[6:7]):  # "Bearer" then a blank, or nothing at all
+        key = without_blank_ends(key[6:])
+    if says_nothing(key):
         return None
-    value = authorization.strip()
-    if not value.lower().startswith("bearer "):
-        value = "Bearer " + value
-    return value.encode("latin-1", errors="replace")
+    return ("Bearer " + key).encode("latin-1", errors="replace")

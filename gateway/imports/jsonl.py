@@ -278,7 +278,7 @@ def numbered_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator
                 line = line[len(UTF8_BOM) :]
             ended = line.endswith(b"\n")
             if len(line) - ended - line.endswith(b"\r\n") <= max_line_bytes:
-                if line.strip():
+                if not _blank_line(line):
                     yield number, line, read
                 continue
             del line
@@ -286,6 +286,16 @@ def numbered_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator
                 read += len(piece)
                 ended = piece.endswith(b"\n")
             yield number, None, read
+
+
+def _blank_line(line: bytes) -> bool:
+    """Whether `line` says nothing by the one rule (gateway.domain.blank_text), as an empty line: it is passed over.
+
+    A line of zero-width spaces was read as JSON and reported as a bad line. A line of JSON starts with `{`
+    (after ASCII spaces): only another is decoded to be read.
+    """
+    kept = line.strip()
+    return not kept or (kept[:1] != b"{" and says_nothing(kept.decode("utf-8", errors="replace")))
 
 
 def too_long(max_line_bytes: int) -> str:

@@ -40,3 +40,14 @@ async def test_a_line_with_a_blank_app_is_reported_and_not_stored(engine, tmp_pa
 
     assert report.errors == [(1, BLANK_APP)]
     assert await InteractionStore(engine).get("imp-1") is None
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u3000\u2060", " \ufeff\t"], ids=["zero-width", "joiners", "mixed"])
+async def test_a_line_of_blank_characters_is_skipped_as_an_empty_one(engine, tmp_path: Path, blank):
+    # It was read as JSON, and reported as a bad line ("not JSON") where an empty line is passed over.
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(line() + b"\n\n" + blank.encode() + b"\n" + line(id="imp-2") + b"\n")
+
+    report = await import_jsonl(engine, path)
+
+    assert (report.errors, report.interactions) == ([], 2)
