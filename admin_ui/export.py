@@ -2,8 +2,8 @@
 
 The options are read by the one reader the API and the command share (gateway.export.options), and the Download is
 the API's own answer (gateway.api.export.export_download): the same file, byte for byte, for the same options. It
-reads and changes nothing, as the API's GET, so it is a GET form, and unaudited as the API's export is. Every
-signed-in user may export, as every one may read the interactions, reviews and corrections it is made of.
+reads and changes nothing, as the API's GET, so it is a GET form, and unaudited as the API's export is. Who may
+export is gateway.export.access's one rule (a viewer may: it holds nothing a viewer cannot read page by page).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from litestar.di import NamedDependency
 from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.query_params import time_box
 from admin_ui.rendering import render
-from admin_ui.session import signed_in
+from admin_ui.session import require_role
 from gateway.api.export import NEXT_STORED_AFTER, export_download
 from gateway.domain.errors import InvalidQuery
+from gateway.export.access import EXPORT_ROLE
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
 from gateway.export.options import export_options
@@ -86,10 +87,10 @@ async def _form_page(
 
 
 class ExportPageController(Controller):
-    """GET /admin/export and its Download: for every signed-in user (reading only)."""
+    """GET /admin/export and its Download: for the role gateway.export.access names (every signed-in user)."""
 
     path = "/export"
-    guards = [signed_in]
+    guards = [require_role(EXPORT_ROLE)]
 
     @get("/")
     async def form(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.accounts.records import Role, SignedInUser
+from gateway.export.access import EXPORT_ROLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Interactions", "/admin/interactions"),
     NavItem("Knowledge", "/admin/knowledge"),
     NavItem("Prompts", "/admin/prompts"),
-    NavItem("Export", "/admin/export"),
+    NavItem("Export", "/admin/export", needs=EXPORT_ROLE),
     NavItem("Users", "/admin/users", needs=Role.ADMIN),
 )
 

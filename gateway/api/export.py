@@ -4,7 +4,8 @@ The same lines `feedgate export` writes for the same options (gateway.export.opt
 both), sent as they are read: memory stays flat however large the export. The tally (lines
 written, duplicates left out) is known only once the last line is sent, long after the headers,
 and the server sends no HTTP trailers (nor do most clients read them); so it goes to the log.
-The admin pages' Download (admin_ui/export.py) sends this same answer, through `export_download`.
+The admin pages' Download (admin_ui/export.py) sends this same answer, through `export_download`. Who may export
+is one rule for both (gateway.export.access): the admin token holds every role, so it meets it.
 """
 
 from __future__ import annotations
