@@ -1,4 +1,5 @@
-"""The Issues list page: issues by size or growth, filtered by app and status, a page at a time (all of it in the URL)."""
+"""The Issues list page: issues by size or growth, filtered by app, status and title search, how many match, a page
+at a time (all of it in the URL)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from clustering.issue_status import IssueStatus
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issues import Issue
 from gateway.domain.overview import follow_ups_of
+from gateway.domain.search_length import MAX_SEARCH_CHARS
 from gateway.services import Services
 from gateway.store.issue_follow_up import IssueFollowUpStore
 
@@ -39,6 +41,7 @@ def _list_page(
     rows: list[Any],
     next_offset: int | None,
     *,
+    total: int | None = None,
     status_code: int = 200,
     error: str | None = None,
 ) -> Response[Any]:
@@ -52,6 +55,8 @@ def _list_page(
         query=query,
         issues=rows,
         has_next=next_offset is not None,
+        total_text=_total_text(query, total),
+        search_max=MAX_SEARCH_CHARS,
         apps=apps,
         statuses=STATUSES,
         sorts=SORTS,
@@ -59,13 +64,24 @@ def _list_page(
     )
 
 
+def _total_text(query: ListQuery, total: int | None) -> str | None:
+    """What the list says of its length: how many issues there are, or how many the filters match (None: unknown)."""
+    if total is None:
+        return None
+    said = counted_text(total, "issue")
+    if not (query.app or query.status or query.q):
+        return said
+    return f"{said} {'matches' if total == 1 else 'match'} these filters"
+
+
 async def _refused_list(request: Request[Any, Any, Any], services: Services, message: str) -> Response[Any]:
     """The list page again (400) with the URL's filters as far as the form can show them, and what to fix."""
-    params = {name: given_text(request, name) for name in ("app", "status", "sort")}
+    params = {name: given_text(request, name) for name in ("app", "status", "q", "sort")}
     status, sort = params["status"], params["sort"]
     query = ListQuery(
         app=params["app"] or None,
         status=IssueStatus(status) if status in STATUSES else None,
+        q=params["q"] or None,
         sort=sort if sort in SORTS else "size",
     )
     return _list_page(request, query, await services.issues.live_apps(), [], None, status_code=400, error=message)
@@ -86,8 +102,9 @@ class IssueListController(Controller):
         """
         try:
             query = ListQuery.from_request(request)
-            page, apps = await asyncio.gather(
+            page, total, apps = await asyncio.gather(
                 services.issue_service.list(query.where, sort=query.sort, limit=PAGE_SIZE, offset=query.offset),
+                services.issue_service.count(query.where),
                 services.issues.live_apps(),
             )
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
@@ -100,4 +117,4 @@ class IssueListController(Controller):
             IssueFollowUpStore(services.engine), [issue.id for issue in page.data], datetime.now(UTC)
         )
         rows = [(issue, trend_sparkline(issue), done[issue.id]) for issue in page.data]
-        return _list_page(request, query, apps, rows, page.next_offset)
+        return _list_page(request, query, apps, rows, page.next_offset, total=total)

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request
 
-from admin_ui.query_params import bad_filter, choice_param, is_whole_number, text_param
+from admin_ui.query_params import bad_filter, choice_param, given_text, is_whole_number, text_param
 from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
 from gateway.domain.answer_choices import choice_count, choice_text
@@ -46,6 +46,8 @@ class ListQuery:
 
     app: str | None = None
     status: IssueStatus | None = None
+    # The title search, as typed (the domain trims it and checks its length: gateway.domain.issue_search).
+    q: str | None = None
     sort: IssueSort = "size"
     page: int = 1
 
@@ -59,6 +61,7 @@ class ListQuery:
         return cls(
             app=text_param(request, "app"),
             status=IssueStatus(status) if status else None,
+            q=given_text(request, "q") or None,
             sort=cast("IssueSort", choice_param(request, "sort", SORTS) or "size"),
             page=int(page),
         )
@@ -66,7 +69,7 @@ class ListQuery:
     @property
     def where(self) -> IssueFilter:
         """The domain filter for this query."""
-        return IssueFilter(app=self.app, status=self.status)
+        return IssueFilter(app=self.app, status=self.status, title=self.q)
 
     @property
     def offset(self) -> int:
@@ -74,11 +77,12 @@ class ListQuery:
         return (self.page - 1) * PAGE_SIZE
 
     def url(self, **changes: object) -> str:
-        """The list's URL for this query with `changes` (app, status, sort, page); defaults are left out."""
+        """The list's URL for this query with `changes` (app, status, q, sort, page); defaults are left out."""
         query = replace(self, **changes)  # type: ignore[arg-type]  # changes name IssueQuery's fields
         params = {
             "app": query.app or "",
             "status": query.status.value if query.status else "",
+            "q": query.q or "",
             "sort": query.sort if query.sort != "size" else "",
             "page": str(query.page) if query.page != 1 else "",
         }

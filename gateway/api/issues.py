@@ -106,6 +106,13 @@ class IssuesController(AdminController):
         services: NamedDependency[Services],
         app: FromQuery[str | None] = None,
         status: FromQuery[IssueStatus | None] = None,
+        q: Annotated[
+            str | None,
+            Parameter(
+                description="text the title holds, in any case (Unicode case folding: STRASSE finds Straße); "
+                "at most 200 characters, as every search (gateway.domain.search_length)"
+            ),
+        ] = None,
         sort: Annotated[IssueSort, Parameter(description="growth: size gained since the previous run")] = "size",
         include_empty: Annotated[
             bool, Parameter(description="also issues whose complaints vanished or merged into another issue")
@@ -113,7 +120,7 @@ class IssuesController(AdminController):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> IssuePage:
-        where = IssueFilter(app=app, status=status, include_empty=include_empty)
+        where = IssueFilter(app=app, status=status, include_empty=include_empty, title=q)
         page = await services.issue_service.list(where, sort=sort, limit=limit, offset=offset)
         return offset_page_json(page, issue_json)
 

@@ -17,6 +17,7 @@ from gateway.domain.blank_text import said_or_none, without_blank_ends
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.issue_scope import IssueScope, issue_scope
+from gateway.domain.issue_search import searched_title
 from gateway.domain.issue_views import (
     MAX_TITLE,
     AlreadyMadeInCheck,
@@ -191,10 +192,16 @@ class IssueService:
         self._merge_listeners.append(listener)
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> Page[Issue]:
-        """Issues matching `where`, biggest or fastest-growing first, `limit` at a time from `offset`."""
+        """Issues matching `where`, biggest or fastest-growing first, `limit` at a time from `offset`; a title search
+        trimmed by the one rule and as long as any search may be (gateway.domain.search_length)."""
+        where = searched_title(where)
         return await offset_page(
             lambda n, skip: self._store.list(where, sort=sort, limit=n, offset=skip), limit, offset, Issue.from_row
         )
+
+    async def count(self, where: IssueFilter) -> int:
+        """How many issues match `where`, its title search read as `list` reads it."""
+        return await self._store.count(searched_title(where))
 
     async def get(self, issue_id: str) -> IssueDetail | None:
         """One issue with its examples, members and history; None if there is no such issue."""

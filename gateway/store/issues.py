@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clustering.issue_status import CLOSED_STATUSES, IssueStatus
 from gateway.audit.records import AuditEntry
 from gateway.store.audit import append
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import superseded
+from gateway.store.folded_text import folded
 from gateway.store.issue_history import daily_points, fold_history, issues_with_growth, trend_points
 from gateway.store.issue_records import RunRecord, TrackedIssue
 from gateway.store.issue_resolutions import resolution_times
@@ -39,6 +40,32 @@ class IssueFilter:
     include_empty: bool = False
     # Only issues still waiting for a decision: resolved and dismissed ones left out.
     undecided: bool = False
+    # Only issues whose title holds this text, in any case (str.casefold: see IssueStore.list).
+    title: str | None = None
+
+
+def _matching(query: Select[Any], where: IssueFilter) -> Select[Any]:
+    """`query` narrowed to the issues `where` names, but for its title search (folded in Python: `_titled`)."""
+    if where.app is not None:
+        query = query.where(issues.c.app == where.app)
+    if where.status is not None:
+        query = query.where(issues.c.status == where.status)
+    if not where.include_empty:
+        query = query.where(issues.c.size > 0)
+    if where.undecided:
+        query = query.where(issues.c.status.not_in(CLOSED_STATUSES))
+    return query
+
+
+async def _titled(connection: AsyncConnection, query: Select[Any], title: str) -> builtins.list[str]:
+    """The ids, in `query`'s order, of the issues it reads whose title holds `title`, both folded (str.casefold).
+
+    Neither database's lower() folds as Python does (gateway.store.folded_text), and issues keep no folded title:
+    their ids and titles are read and compared here, a scan of the issues the other filters leave.
+    """
+    needle = folded(title)
+    ids = query.with_only_columns(issues.c.id, issues.c.title)
+    return [row.id for row in await connection.execute(ids) if needle in folded(row.title)]
 
 
 class IssueStore:
@@ -222,25 +249,36 @@ class IssueStore:
         return True
 
     async def list(self, where: IssueFilter, sort: IssueSort, limit: int, offset: int = 0) -> list[Row]:
-        """Issues matching `where`, biggest or fastest-growing first, each with `growth` and `trend`."""
+        """Issues matching `where`, biggest or fastest-growing first, each with `growth` and `trend`.
+
+        A title search is folded in Python (str.casefold), as every case-blind filter is (gateway.store.folded_text):
+        the matching ids are read in the list's order, titles only, and the page's rows then by id.
+        """
         query, growth = issues_with_growth()
-        if where.app is not None:
-            query = query.where(issues.c.app == where.app)
-        if where.status is not None:
-            query = query.where(issues.c.status == where.status)
-        if not where.include_empty:
-            query = query.where(issues.c.size > 0)
-        if where.undecided:
-            query = query.where(issues.c.status.not_in(CLOSED_STATUSES))
+        query = _matching(query, where)
         by_size = [issues.c.size.desc(), growth.desc()]
         order = [growth.desc(), issues.c.size.desc()] if sort == "growth" else by_size
-        query = query.order_by(*order, issues.c.id).limit(limit).offset(offset)
+        query = query.order_by(*order, issues.c.id)
         async with self._engine.connect() as connection:
-            rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+            if where.title is None:
+                page = query.limit(limit).offset(offset)
+            else:
+                page = query.where(
+                    issues.c.id.in_((await _titled(connection, query, where.title))[offset : offset + limit])
+                )
+            rows = [dict(row) for row in (await connection.execute(page)).mappings()]
             trends = await trend_points(connection, [row["id"] for row in rows])
         for row in rows:
             row["trend"] = trends.get(row["id"], [])
         return rows
+
+    async def count(self, where: IssueFilter) -> int:
+        """How many issues match `where` (a title search folded as `list` folds it)."""
+        async with self._engine.connect() as connection:
+            if where.title is not None:
+                return len(await _titled(connection, _matching(select(issues.c.id), where), where.title))
+            query = _matching(select(func.count()).select_from(issues), where)
+            return int((await connection.execute(query)).scalar_one())
 
     async def get(self, issue_id: str) -> Row | None:
         """One issue with its growth, trend and member ids."""
