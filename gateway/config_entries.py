@@ -55,7 +55,12 @@ class Upstream(BaseModel):
 
     def address(self, path: str, query: str = "") -> str:
         """The URL of `path` (after the base's /v1) at this upstream, its own query first, then `query`."""
-        joined = f"{self._query}&{query}" if self._query and query else self._query or query
+        # Read from pydantic's dict of private values: `self._query` misses the instance and goes through
+        # BaseModel.__getattr__, which raised and caught two AttributeErrors per read (1.7 µs each, read twice
+        # on every proxied call: ~12 % of the proxy's own code for a JSON answer).
+        private = self.__pydantic_private__
+        own: str = private["_query"] if private else ""
+        joined = f"{own}&{query}" if own and query else own or query
         return f"{self.url}{path}?{joined}" if joined else self.url + path
 
     def api_key(self, environ: Mapping[str, str]) -> str | None:
