@@ -14,7 +14,8 @@ measures a browser page's call instead: the request names its Origin and the ups
 
 Each round runs every (tree, scenario) in its own fresh subprocess, the trees alternating
 (baseline, this tree, baseline, this tree, ...), so drift on the machine hits both alike. The
-baseline tree is exported from git into a temporary folder and imported first on PYTHONPATH.
+baseline tree is exported from git into a temporary folder; each process runs in its tree's folder with that
+tree on PYTHONPATH, and refuses to report a figure if it imported `gateway` from anywhere else.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ async def main():
     started = time.process_time()
     for _ in range(calls):
         await one()
-    print(json.dumps({"us_per_call": (time.process_time() - started) / calls * 1e6}))
+    import gateway
+    print(json.dumps({"us_per_call": (time.process_time() - started) / calls * 1e6, "code": gateway.__file__}))
 
 uvloop.run(main())
 """
@@ -116,16 +118,23 @@ def measure(source: Path, calls: int, scenario: str, origin: bool = False) -> fl
     """CPU microseconds per call of the tree at `source`, in a fresh interpreter (`origin`: a browser page's call)."""
     env = {**os.environ, "PYTHONPATH": str(source)}
     caller = "origin" if origin else "server"
+    # Run in the tree itself: `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH,
+    # so a baseline measured from this checkout's root ran this checkout's code (until stop 50, every
+    # --baseline comparison taken from the root compared the tree with itself).
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(calls), scenario, caller],
         env=env,
+        cwd=source,
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
         sys.exit(f"the measured program failed for {source}:\n{done.stderr}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["us_per_call"])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not Path(result["code"]).resolve().is_relative_to(source.resolve()):
+        sys.exit(f"the measured program for {source} ran the code in {result['code']}")
+    return float(result["us_per_call"])
 
 
 def main(argv: list[str] | None = None) -> None:
