@@ -143,6 +143,10 @@ class _Pages:
             column.name: column.type.dialect_impl(dialect).bind_processor(dialect) for column in interactions.columns
         }
         self._defaults = {column.name: _scalar_default(column) for column in interactions.columns}
+        # The converters that store None as SQL NULL (every one of interactions' today): a None is not passed to
+        # them. A row names several columns with None (no tool calls, metadata, policies): calls that changed
+        # nothing, 0.6-0.8 µs a row, 11-17 % of the conversion (stop 50, benchmark's chat rows, both databases).
+        self._null_for_none = {name for name, convert in self._converters.items() if convert and convert(None) is None}
 
     async def of(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[Page], set[tuple[str, str]]]:
         """The pages of `rows` in order, and their (UTC day, app) pairs; a big batch converted off the loop."""
@@ -156,7 +160,11 @@ class _Pages:
 
     def _page(self, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> Page:
         """One statement for `rows` (at most a page) and its flat parameters, each row's stored_seq to be numbered."""
-        converted = [(i, convert) for i, name in enumerate(names) if (convert := self._converters[name])]
+        converted = [
+            (i, convert, name in self._null_for_none)
+            for i, name in enumerate(names)
+            if (convert := self._converters[name])
+        ]
         take = operator.itemgetter(*names)
         values: list[Any] = []
         for row in rows:
@@ -165,9 +173,10 @@ class _Pages:
             else:
                 # As if the row did not name the column: its default, or SQL NULL (not JSON null).
                 row_values = [row.get(name, self._defaults[name]) for name in names]
-            for i, convert in converted:
-                if row_values[i] is not None or names[i] in row:
-                    row_values[i] = convert(row_values[i])
+            for i, convert, null_for_none in converted:
+                value = row_values[i]
+                if value is not None or (not null_for_none and names[i] in row):
+                    row_values[i] = convert(value)
             values.extend(row_values)
             values.append(self._choice_positions(row.get("response")))
             values.append(0)
