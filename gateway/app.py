@@ -6,7 +6,6 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -59,9 +58,6 @@ from gateway.public_prefix import strip_prefix
 from gateway.request_ids import with_request_ids
 from gateway.services import Services
 from gateway.services_setup import open_services
-from gateway.static_files import static_files
-
-STATIC_DIRECTORY = Path(__file__).parent / "static"
 
 
 class FeedgateApp:
@@ -244,10 +240,9 @@ def create_app(
             submit_feedback,
             held_answer_preflight,
             poll_held_answer,
-            # The browser feedback widget, /static/feedgate.js, with this gateway's text limit written in;
-            # the rest of /static as files.
+            # The browser feedback widget, /static/feedgate.js, joined from gateway/widget/ with this gateway's text
+            # limit written in: the one file under /static (any other is the framework's 404, gateway.api.unknown_urls).
             serve_widget,
-            static_files("/static", STATIC_DIRECTORY),
             # The admin pages under /admin (sign-in, sessions, CSRF, roles), and / leading there.
             *ADMIN_ROUTE_HANDLERS,
         ],

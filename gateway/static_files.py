@@ -1,4 +1,4 @@
-"""Serving the gateway's own static files (the feedback widget, the admin pages' scripts and styles)."""
+"""Serving the gateway's own static files (the admin pages' scripts and styles)."""
 
 from __future__ import annotations
 

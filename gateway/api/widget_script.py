@@ -5,6 +5,9 @@ characters gateway.domain.blank_text lists is none to it, as to the gateway (one
 from it). The script carries the values rather than asking for them: its boxes are drawn before any post (at once,
 with no thumbs), it stays one file with no request of its own, and a page loads it from the gateway anyway. Its ETag
 is of the bytes served, so a changed limit is a changed script to a browser's cache.
+
+Its source is five parts in gateway/widget/ (WIDGET_PARTS), joined in order into the one script a page loads: they
+share one function's scope, the first part opening it and the last closing it, so no part runs alone.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ from gateway.domain.blank_text import BLANK_CODE_POINTS
 from gateway.services import Services
 
 WIDGET_PATH = "/static/feedgate.js"
-WIDGET_SOURCE = Path(__file__).parent.parent / "static" / "feedgate.js"
+WIDGET_DIRECTORY = Path(__file__).parent.parent / "widget"
+# The parts in the order they are joined (docs/feedback.md lists them): sending, the texts' rules and words, the thumbs'
+# pictures, the controls, and mounting them on the page.
+WIDGET_PARTS = ("transport.js", "text.js", "icons.js", "widget.js", "boot.js")
+# The part holding the lines the gateway writes its values into.
+WIDGET_SOURCE = WIDGET_DIRECTORY / "text.js"
 # The one line of the script the gateway writes its limit into; the file keeps the default for a copy served elsewhere.
 LIMIT_LINE = "var MAX_TEXT_CHARS = 10000;"
 MEDIA_TYPE = "text/javascript; charset=utf-8"
@@ -37,14 +45,21 @@ def blank_text_line() -> str:
     return "var BLANK_TEXT_CODE_POINTS = [" + ", ".join(f"0x{point:x}" for point in BLANK_CODE_POINTS) + "];"
 
 
+def joined_parts() -> str:
+    """The widget's parts joined in order: the script as a page runs it, with the defaults the parts hold."""
+    return "".join((WIDGET_DIRECTORY / name).read_text(encoding="utf-8") for name in WIDGET_PARTS)
+
+
 @functools.cache
 def widget_script(max_text_chars: int) -> tuple[bytes, str]:
     """The script with `max_text_chars` and the blank characters written in, and its ETag (read once per limit)."""
-    source = WIDGET_SOURCE.read_text(encoding="utf-8")
+    source = joined_parts()
     if source.count(LIMIT_LINE) != 1:
-        raise RuntimeError(f"{WIDGET_SOURCE} must hold the line {LIMIT_LINE!r} once, for the gateway's limit")
+        raise RuntimeError(f"{WIDGET_DIRECTORY} must hold the line {LIMIT_LINE!r} once, for the gateway's limit")
     if len(BLANK_LINE.findall(source)) != 1:
-        raise RuntimeError(f"{WIDGET_SOURCE} must hold one line 'var BLANK_TEXT_CODE_POINTS = [...];', for blank text")
+        raise RuntimeError(
+            f"{WIDGET_DIRECTORY} must hold one line 'var BLANK_TEXT_CODE_POINTS = [...];', for blank text"
+        )
     source = BLANK_LINE.sub(blank_text_line(), source)
     body = source.replace(LIMIT_LINE, f"var MAX_TEXT_CHARS = {max_text_chars};").encode()
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
