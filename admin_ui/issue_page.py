@@ -274,6 +274,7 @@ class IssuePageController(Controller):
             issue_id=issue_id,
             suggestions=suggestions.shown,
             more=suggestions.more,
+            close_bar=suggestions.close_bar,
             can_act=can_act,
             seen=seen,
         )

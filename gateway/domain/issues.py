@@ -171,6 +171,8 @@ class MergeSuggestions:
 
     shown: tuple[MergeSuggestion, ...]
     more: int
+    # The centroid cosine at or above which an issue is offered for being close alone (what the pages tell reviewers).
+    close_bar: float
 
 
 logger = logging.getLogger("feedgate.issues")
@@ -360,7 +362,8 @@ class IssueService:
         head = await self._edits.head(issue_id)
         if head is None:
             return None
-        none = MergeSuggestions((), 0)
+        bar = MERGE_SUGGESTION_SIMILARITY
+        none = MergeSuggestions((), 0, bar)
         if head.merged_into is not None or head.size == 0:
             return none
         live = [issue for issue in await self._store.tracked(head.app) if issue.size > 0]
@@ -376,7 +379,7 @@ class IssueService:
             texts = await self._store.member_corrections(others, keep=lambda text: correction_key(text) in own)
         corrections = [own if issue.id == issue_id else _correction_keys(texts.get(issue.id, ())) for issue in live]
         keywords = [issue.keywords for issue in live]
-        found = merge_candidates(centroids, keywords, position, MERGE_SUGGESTION_SIMILARITY, corrections)
+        found = merge_candidates(centroids, keywords, position, bar, corrections)
         shown = tuple(
             MergeSuggestion(
                 live[c.index].id,
@@ -388,7 +391,7 @@ class IssueService:
             )
             for c in found[:MERGE_SUGGESTIONS_SHOWN]
         )
-        return MergeSuggestions(shown, max(len(found) - MERGE_SUGGESTIONS_SHOWN, 0))
+        return MergeSuggestions(shown, max(len(found) - MERGE_SUGGESTIONS_SHOWN, 0), bar)
 
 
 def _correction_keys(texts: Iterable[str]) -> frozenset[str]:

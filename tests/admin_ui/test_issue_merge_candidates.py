@@ -12,6 +12,7 @@ from page_seed import feedback, interaction_row
 
 from clustering.issue_status import IssueStatus
 from gateway.accounts.records import Role
+from gateway.domain import issues as gateway_issues
 from gateway.store.issue_records import IssueWrite, RunRecord
 from gateway.store.issues import IssueStore
 
@@ -167,3 +168,15 @@ async def test_a_correction_its_voter_has_since_taken_back_ties_nothing(browser_
     fragment = parse((await viewer.get(f"/admin/issues/{password}/merge-candidates")).text)
 
     assert fragment.find(data_testid="no-merge-candidates") is not None
+
+
+async def test_the_panel_names_the_bar_its_candidates_passed(browser_as, gateway, monkeypatch):
+    # The rule's bar, moved: the panel's words follow it (they said 0.85 whatever the rule used).
+    monkeypatch.setattr(gateway_issues, "MERGE_SUGGESTION_SIMILARITY", 0.95)
+    refund, twin, _ = await twin_issues(gateway.services.engine)
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    fragment = parse((await viewer.get(f"/admin/issues/{refund}/merge-candidates")).text)
+
+    assert [row.attrs.get("data-candidate-id") for row in fragment.find_all("tr")][1:] == [twin]
+    assert "centroid cosine at least 0.95" in fragment.text
