@@ -38,7 +38,7 @@ from admin_ui.session import current_user, signed_in
 from clustering.issue_status import TRIAGE_STATUSES, IssueStatus
 from gateway.accounts.records import Role
 from gateway.discovery.feedback_map import FeedbackMapService
-from gateway.domain.issue_history import history_with_tasks
+from gateway.domain.issue_history import issue_history
 from gateway.domain.issues import IssueDetail
 from gateway.domain.quoting import clipped
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
@@ -156,13 +156,13 @@ async def issue_page(
     # Other issues are named by their titles, never by their ids: the one this was merged into (and where its
     # complaints are now, at the end of its merges), those its events name.
     named = ([issue.merged_into, interactions_of] if issue.merged_into else []) + issues_named(detail.changes)
-    found, fixes, merge_choices, tasks, openings, issue_titles = await asyncio.gather(
+    found, fixes, merge_choices, tasks, changes, issue_titles = await asyncio.gather(
         asyncio.gather(*(interactions.get_with_feedback(e.interaction_id) for e in examples)),
         _fixes(services, issue_id, issue.app),
         services.issue_service.merge_targets(issue.id, issue.app, MERGE_CHOICES if can_act else 0),
         services.reviews.list(ReviewFilter(issue_ids=scope.issue_ids), sort="newest", limit=TASKS_SHOWN),
-        # A merged-away issue's history stays its own; a live one's holds those merged into it (store/issue_history).
-        services.reviews.openings((issue.id,) if issue.merged_into else scope.issue_ids),
+        # The history GET /api/issues/{id} reads too: the issue's changes and the tasks opened on it.
+        issue_history(detail, scope, services.reviews.openings),
         services.issue_service.titles(named),
     )
     link_id = text_param(request, "link_id", max_length=36)
@@ -180,7 +180,7 @@ async def issue_page(
         interactions_of=interactions_of,
         tasks_url=url_with(QUEUE_PATH, {"issue": issue.id, "status": "any"}),
         history=history_chart(detail, fixes),
-        changes=list(reversed(history_with_tasks(detail.changes, openings))),
+        changes=list(reversed(changes)),
         fixes=fixes,
         effect_url=_effect_url(issue_id, link_id),
         issue_titles=issue_titles,

@@ -24,8 +24,9 @@ from gateway.api.serialize import (
     offset_page_json,
 )
 from gateway.domain.errors import InvalidQuery
+from gateway.domain.issue_history import issue_history
 from gateway.domain.issue_views import MAX_ISSUE_ID, MAX_TITLE, ChangeAlreadyMade, IssueChanged, IssueView
-from gateway.domain.issues import MERGE_SUGGESTIONS_SHOWN, MergeSuggestion
+from gateway.domain.issues import MERGE_SUGGESTIONS_SHOWN, IssueDetail, MergeSuggestion
 from gateway.domain.quoting import quoted
 from gateway.domain.stored_text import refuse_nuls
 from gateway.services import Services
@@ -33,6 +34,12 @@ from gateway.store.issues import IssueFilter, IssueSort
 
 # Who the audit log names for a change made with the admin token.
 ADMIN_ACTOR = "admin-token"
+
+
+async def _detail_json(services: Services, detail: IssueDetail) -> IssueDetailJSON:
+    """`detail` as the API returns it, its `events` the history the issue page shows (gateway.domain.issue_history)."""
+    scope = await services.issue_service.scope(detail.issue.id)
+    return issue_detail_json(detail, await issue_history(detail, scope, services.reviews.openings))
 
 
 class IssueChange(RequestBody):
@@ -131,7 +138,7 @@ class IssuesController(AdminController):
         detail = await services.issue_service.get(issue_id)
         if detail is None:
             raise NotFoundException(f"no issue with id {quoted(issue_id)}")
-        return issue_detail_json(detail)
+        return await _detail_json(services, detail)
 
     @get(
         "/{issue_id:str}/merge-candidates",
@@ -178,4 +185,4 @@ class IssuesController(AdminController):
             detail = await issues.merge(issue_id, str(data.merged_into), actor=ADMIN_ACTOR, note=data.note, seen=seen)
         if detail is None:
             raise NotFoundException(f"no issue with id {quoted(issue_id)}")
-        return issue_detail_json(detail)
+        return await _detail_json(services, detail)

@@ -7,7 +7,7 @@ own name). The OpenAPI schema is generated from the same types, so it describes 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, Generic, TypedDict, TypeVar, cast
@@ -16,7 +16,7 @@ from gateway.api.policy_note_json import PolicyNoteJSON
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.following import FollowPage
 from gateway.domain.interactions import Interaction, InteractionWithFeedback, Usage
-from gateway.domain.issues import Issue, IssueDetail, IssueExample, IssuePoint
+from gateway.domain.issues import Issue, IssueChange, IssueDetail, IssueExample, IssuePoint
 from gateway.domain.paging import Page
 from gateway.domain.stats import GroupBy, StatsReport
 from gateway.feedback.insights import FeedbackSummary, GroupSummary
@@ -361,12 +361,12 @@ class IssueDetailJSON(IssueJSON):
     events: list[IssueEventJSON]
 
 
-def issue_detail_json(detail: IssueDetail) -> IssueDetailJSON:
-    """One issue with its examples, every member id and what happened to it."""
+def issue_detail_json(detail: IssueDetail, history: Sequence[IssueChange]) -> IssueDetailJSON:
+    """One issue with its examples, every member id and what happened to it (`history`, gateway.domain.issue_history)."""
     return {
         **issue_json(detail.issue),
         "examples": list(detail.examples),
         "member_ids": list(detail.member_ids),
         "daily": list(detail.daily),
-        "events": [{"kind": c.kind, "detail": c.detail, "run_id": c.run_id, "at": c.at} for c in detail.changes],
+        "events": [{"kind": c.kind, "detail": c.detail, "run_id": c.run_id, "at": c.at} for c in history],
     }

@@ -41,3 +41,23 @@ async def test_an_issue_with_no_event_and_no_task_says_so(browser_as, gateway):
     assert events.find(data_testid="no-events").text == (
         "Nothing has happened to it since a clustering run found it: no triage, and no review task opened on it."
     )
+
+
+async def test_the_apis_events_name_the_task_opened_on_the_issue_as_the_page_does(client, gateway, admin_headers):
+    issue_id = await issue_runs(gateway.services.engine, "shop", "Refunds are late", [4])
+    detail = await gateway.services.issue_service.get(issue_id)
+    opened = await gateway.services.reviews.open_or_update(
+        app="shop",
+        source=Source.ISSUE,
+        reason="Issue grew to 4 complaints",
+        priority=Priority.HIGH,
+        interaction_ids=detail.member_ids,
+        issue_id=issue_id,
+    )
+    assert opened is not None
+
+    events = (await client.get(f"/api/issues/{issue_id}", headers=admin_headers)).json()["events"]
+
+    [task] = [event for event in events if event["kind"] == "review task opened"]
+    assert task["detail"] == {"by": "rule:issue", "reason": "Issue grew to 4 complaints", "task": opened.task.task.id}
+    assert task["run_id"] is None
