@@ -14,9 +14,15 @@ The training-data export (gateway.export.examples), the confidence gate's calibr
 - A task about several answers (an issue's, similar negatives', one ever given several) judges them as a pattern: its
   verdict holds for each (calibration counts a rejection against each), but its correction is the right answer to none
   of them (the export makes no example of it).
+- The decision that stands outranks end users: where it holds an answer right (an approval of the choice they judged,
+  one the export makes an example of or not, of one answer or of several as a pattern), their negative feedback and
+  corrections of that answer say nothing (calibration counts it good, the export makes no example of a correction).
+  Where it holds the answer wrong, the answer is bad whatever end users said; an end user's correction still gives the
+  right answer the export pairs with it when the decision gives none (a rejection). Only where no decision stands does
+  end users' feedback alone say whether an answer was bad.
 
-The stores' SQL follows it: gateway.store.standing_decisions (the decision that stands) and
-gateway.store.label_filters.says_something (a correction that says something).
+The stores' SQL follows it: gateway.store.standing_decisions (the decision that stands, and what it holds of an
+answer) and gateway.store.label_filters.says_something (a correction that says something).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ class Verdict(StrEnum):
 
 # The outcomes whose decisions hold the answer wrong, whatever their correction says (a calibration's bad answers).
 JUDGED_WRONG: tuple[str, ...] = (Outcome.REJECT.value, Outcome.CORRECT.value)
+# The outcomes whose decisions hold the answer right: end users' negative feedback and corrections of it say nothing.
+JUDGED_RIGHT: tuple[str, ...] = (Outcome.APPROVE.value,)
 
 
 def correction_says_something(correction: str | None) -> bool:

@@ -1,10 +1,12 @@
 """An app's recorded chat answers that carry token log-probabilities, each labelled bad or not, for calibration.
 
-An answer is *bad* when some user's current feedback on it is negative, or when the reviewers' decision that stands
-on a task holding it rejected or corrected it (gateway.review.verdicts: the last of a resolved task's current round, as
-the training-data export reads it; a first opinion the second reviewer overruled, a round set aside by reopening and a
-first opinion still awaiting the second judge nothing), provided that feedback or decision judges the choice measured (the window's `choice`: an answer to `n` > 1 has several, and
-the gate measures one). A judgement of another choice says nothing of that measure and is left out.
+An answer is *bad* when the reviewers' decision that stands on a task holding it rejected or corrected it, or, where no
+such decision approved it, when some user's current feedback on it is negative (the decision that stands outranks end
+users, as in the training-data export: gateway.store.standing_decisions.held_by_standing). The decision that stands is
+the last of a resolved task's current round (gateway.review.verdicts): a first opinion the second reviewer overruled, a
+round set aside by reopening and a first opinion still awaiting the second judge nothing. Feedback and decisions count
+only when they judge the choice measured (the window's `choice`: an answer to `n` > 1 has several, and the gate
+measures one). A judgement of another choice says nothing of that measure and is left out.
 A decision on a task of several interactions names no choice (stored 0: it judges the answers as a
 pattern) and counts for each.
 """
@@ -16,15 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Text, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, Text, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
-from gateway.review.verdicts import JUDGED_WRONG
+from gateway.review.verdicts import JUDGED_RIGHT, JUDGED_WRONG
 from gateway.store.choice_sql import choice_has_token_logprobs
 from gateway.store.current_feedback import current_feedback
-from gateway.store.standing_decisions import stands
-from gateway.store.tables import feedback, interactions, review_decisions, review_task_interactions, review_tasks
+from gateway.store.standing_decisions import held_by_standing
+from gateway.store.tables import feedback, interactions
 
 # Any select statement, whatever its columns' types.
 _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
@@ -96,16 +98,11 @@ class ConfidenceSampleStore:
         # per-row subquery, so the window function runs once.
         judged_negative = [current.c.negative.is_(True), current.c.choice == window.choice]
         negative = select(current.c.interaction_id).where(*judged_negative).distinct().subquery()
-        d, held = review_decisions.c, review_task_interactions.c
-        rejected = (
-            select(held.interaction_id)
-            .join(review_decisions, d.task_id == held.task_id)
-            .join(review_tasks, review_tasks.c.id == held.task_id)
-            .where(held.interaction_id == i.id, d.outcome.in_(JUDGED_WRONG), d.choice == window.choice)
-            .where(stands(review_decisions))
-            .correlate(interactions)
-        )
-        bad = case((or_(negative.c.interaction_id.is_not(None), exists(rejected)), True), else_=False)
+        # The decision that stands first (gateway.review.verdicts): end users' feedback only where none holds it right.
+        held_wrong = held_by_standing(i.id, window.choice, JUDGED_WRONG)
+        held_right = held_by_standing(i.id, window.choice, JUDGED_RIGHT)
+        end_users_found_bad = and_(negative.c.interaction_id.is_not(None), ~held_right)
+        bad = case((or_(held_wrong, end_users_found_bad), True), else_=False)
         query = (
             self._in_window(select(i.id, cast(i.response, Text), bad), window)
             .select_from(interactions.outerjoin(negative, negative.c.interaction_id == i.id))
