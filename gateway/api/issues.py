@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, TypedDict
 
 from litestar import Request, Response, get, patch
@@ -19,9 +20,9 @@ from gateway.api.request_body import RequestBody
 from gateway.api.serialize import (
     IssueDetailJSON,
     IssuePage,
+    counted_offset_page_json,
     issue_detail_json,
     issue_json,
-    offset_page_json,
 )
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_history import issue_history
@@ -128,8 +129,12 @@ class IssuesController(AdminController):
         offset: Offset = 0,
     ) -> IssuePage:
         where = IssueFilter(app=app, status=status, include_empty=include_empty, title=q)
-        page = await services.issue_service.list(where, sort=sort, limit=limit, offset=offset)
-        return offset_page_json(page, issue_json)
+        issues = services.issue_service
+        # The total is the Issues page's count, by the same function, so the two never disagree.
+        page, total = await asyncio.gather(
+            issues.list(where, sort=sort, limit=limit, offset=offset), issues.count(where)
+        )
+        return counted_offset_page_json(page, issue_json, total)
 
     @get(
         "/{issue_id:str}", summary="One issue with representative examples, every member interaction id and its events"

@@ -43,6 +43,14 @@ class OffsetPage(TypedDict, Generic[J]):
     next_offset: int | None
 
 
+class CountedOffsetPage(TypedDict, Generic[J]):
+    """A page of a listing paged by offset that also says how many rows its filters match on every page (`total`)."""
+
+    data: list[J]
+    next_offset: int | None
+    total: int
+
+
 class FollowablePage(TypedDict, Generic[J]):
     """A page of a listing paged by cursor that can also be followed in stored order (`stored_after`)."""
 
@@ -67,6 +75,11 @@ def cursor_page_json(page: Page[T], item_json: Callable[[T], J]) -> CursorPage[J
 def offset_page_json(page: Page[T], item_json: Callable[[T], J]) -> OffsetPage[J]:
     """A page of a listing paged by offset."""
     return {"data": [item_json(item) for item in page.data], "next_offset": page.next_offset}
+
+
+def counted_offset_page_json(page: Page[T], item_json: Callable[[T], J], total: int) -> CountedOffsetPage[J]:
+    """A page of a listing paged by offset, with `total`: how many rows the listing's filters match, every page."""
+    return {"data": [item_json(item) for item in page.data], "next_offset": page.next_offset, "total": total}
 
 
 def fields_json(record: Any) -> JSON:
@@ -318,10 +331,14 @@ class IssueJSON(TypedDict):
 
 
 class IssuePage(TypedDict):
-    """A page of issues, in the order asked for: pass `next_offset` as `offset` for the next (null: the last page)."""
+    """A page of issues, in the order asked for: pass `next_offset` as `offset` for the next (null: the last page).
+
+    `total`: how many issues the filters match, on every page (the Issues page's "N issues match these filters.").
+    """
 
     data: list[IssueJSON]
     next_offset: int | None
+    total: int
 
 
 def issue_json(issue: Issue) -> IssueJSON:

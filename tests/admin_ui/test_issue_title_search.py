@@ -130,3 +130,19 @@ async def test_a_search_too_long_on_the_page_is_the_list_again_saying_what_to_fi
 
     assert response.status_code == 400
     assert "at most 200 characters" in parse(response.text).find(data_testid="error").text
+
+
+async def test_the_api_list_says_how_many_issues_its_filters_match_on_every_page(client, gateway, admin_headers):
+    engine = gateway.services.engine
+    await issue_runs(engine, "shop", "Refund big", [9])
+    await issue_runs(engine, "shop", "refund middle", [6])
+    await issue_runs(engine, "shop", "Refund small", [2])
+    await issue_runs(engine, "bank", "Refund elsewhere", [7])
+    await issue_runs(engine, "shop", "Unrelated", [8])
+    searched = {"q": "REFUND", "app": "shop", "limit": 2}
+
+    first = await client.get("/api/issues", params=searched, headers=admin_headers)
+    last = await client.get("/api/issues", params={**searched, "offset": 2}, headers=admin_headers)
+    unfiltered = await client.get("/api/issues", headers=admin_headers)
+
+    assert [first.json()["total"], last.json()["total"], unfiltered.json()["total"]] == [3, 3, 5]
