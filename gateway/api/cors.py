@@ -138,7 +138,7 @@ def poll_preflight_headers(origin: str | None, requested_headers: str | None) ->
 
 
 def warn_of_unlisted_origin(origin: str | None, allowed_origins: Sequence[str], warned: MutableSet[str]) -> None:
-    """Log, once per origin, a browser preflight from an origin `FEEDGATE_CORS_ORIGINS` does not list."""
+    """Log, once per origin, a browser preflight from an origin `FEEDGATE_CORS_ORIGINS` does not list (or `null`, why none may)."""
     # The browser then blocks the post and tells its page only "Failed to fetch": without this line
     # the developer wiring up the widget had nothing on the gateway's side saying what to change.
     if origin is None or "access-control-allow-origin" in cors_headers(origin, allowed_origins):
@@ -146,6 +146,14 @@ def warn_of_unlisted_origin(origin: str | None, allowed_origins: Sequence[str], 
     if origin in warned or len(warned) >= MAX_WARNED_ORIGINS:
         return
     warned.add(origin)
+    if origin == _NULL:
+        # "Not listed" sent developers to list it, which the config check refuses: say why it is refused instead.
+        log.warning(
+            "a page with Origin 'null' asked to post feedback: a sandboxed iframe, a file:// page or a data: URL "
+            "sends it, every one alike, so it is allowed nothing and no FEEDGATE_CORS_ORIGINS can list it; serve "
+            "the page from an origin of its own (https://...) and list that"
+        )
+        return
     log.warning(
         "a page at %s asked to post feedback, but FEEDGATE_CORS_ORIGINS does not list that origin, so the "
         "browser blocks its posts; add it if it is your front end",

@@ -152,3 +152,30 @@ async def test_any_origin_allowed_still_leaves_out_the_null_origin(gateway_with)
 
     assert page.headers["access-control-allow-origin"] == ORIGIN
     assert "access-control-allow-origin" not in null.headers
+
+
+def feedback_warnings(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "feedgate.feedback"]
+
+
+async def test_a_preflight_from_the_null_origin_is_logged_once_saying_why_no_setting_allows_it(http, caplog):
+    # It said "FEEDGATE_CORS_ORIGINS does not list that origin": a developer added `null`, and the gateway refused
+    # to start (no setting may list it, by design).
+    with caplog.at_level(logging.WARNING, logger="feedgate.feedback"):
+        await http.options("/v1/feedback", headers={"origin": "null", **PREFLIGHT})
+        await http.options("/v1/feedback", headers={"origin": "null", **PREFLIGHT})
+
+    [warning] = feedback_warnings(caplog)
+    assert "Origin 'null'" in warning
+    assert "sandboxed iframe" in warning
+    assert "no FEEDGATE_CORS_ORIGINS can list it" in warning
+    assert "does not list that origin" not in warning
+
+
+async def test_the_null_origin_is_logged_as_such_when_any_origin_is_allowed(gateway_with, caplog):
+    async with gateway_with(cors_origins=["*"]) as (_, client):
+        with caplog.at_level(logging.WARNING, logger="feedgate.feedback"):
+            await client.options("/v1/feedback", headers={"origin": "null", **PREFLIGHT})
+
+    [warning] = feedback_warnings(caplog)
+    assert "no FEEDGATE_CORS_ORIGINS can list it" in warning
