@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.config_entries import Upstream
+from gateway.domain.blank_text import says_nothing
+from gateway.proxy.headers import header_text
 from gateway.store.availability import database_unavailable
 from gateway.url_text import shown_url
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from gateway.store.keys import LiveKey
 
 ANONYMOUS_APP = "anonymous"
+# Gateway-key mode's refusal of a call with no key, and of one whose key is blank characters alone (`blank_bearer`).
+NO_KEY_GIVEN = "no API key given as 'Authorization: Bearer <key>'"
 log = logging.getLogger("feedgate.proxy")
 
 
@@ -73,6 +77,31 @@ def bearer_token(authorization: str | bytes | None) -> str | None:
     return token.strip()
 
 
+def blank_bearer(authorization: str | bytes | None) -> bool:
+    """Whether `authorization` is a Bearer whose token says nothing by the one blank rule (gateway.domain.blank_text).
+
+    `bearer_token` strips ASCII's blanks alone, and reads the bytes as Latin-1: a token of zero-width spaces sent as
+    UTF-8 (curl's way) read as a key. Here the value is read as sent (UTF-8 if it is that, `header_text`). Asked only
+    where a bearer is refused or off the proxy's forward path, never of an ordinary key's every call: an ASCII
+    value answers at once (any blank of ASCII's `bearer_token` has stripped already).
+    """
+    if authorization is None or authorization.isascii():
+        return False
+    if isinstance(authorization, bytes):
+        return _bearer_says_nothing(header_text(authorization))
+    try:
+        sent = authorization.encode("latin-1")  # the header's bytes, as the framework read them
+    except UnicodeEncodeError:
+        return _bearer_says_nothing(authorization)  # text already, not a header's bytes read as Latin-1
+    return _bearer_says_nothing(header_text(sent))
+
+
+def _bearer_says_nothing(text: str) -> bool:
+    """Whether `text` is "Bearer", a space, and blank characters only (as `bearer_token` splits it)."""
+    scheme, _, token = text.partition(" ")
+    return scheme.lower() == "bearer" and says_nothing(token)
+
+
 class CallerResolver:
     """Maps a request's bearer token to its app, caching so the hot path stays in memory.
 
@@ -119,7 +148,7 @@ class CallerResolver:
         if token is None:
             if self._gateway_mode:
                 # An `api-key` header, a bare key or another scheme reads here as no key at all: say how to send it.
-                raise UnknownKey("no API key given as 'Authorization: Bearer <key>'")
+                raise UnknownKey(NO_KEY_GIVEN)
             return Caller(ANONYMOUS_APP)
         cached = self._cache.get(token)
         now = time.monotonic()
@@ -131,9 +160,12 @@ class CallerResolver:
             except Exception as exc:
                 if not database_unavailable(exc):
                     raise
+                if cached is None and blank_bearer(authorization):
+                    raise UnknownKey(NO_KEY_GIVEN) from None  # no key to look up: as with no header, not a 503
                 return self._known_during_outage(token, cached, now, exc)
             if key is None:
-                raise UnknownKey("unknown or revoked gateway key")
+                # Asked on a refusal alone, so an issued key's calls pay nothing for it: a blank one is no key.
+                raise UnknownKey(NO_KEY_GIVEN if blank_bearer(authorization) else "unknown or revoked gateway key")
             caller = Caller(key.app, replaces_authorization=True, gateway_key_id=key.id)
         else:
             caller = Caller(self.fingerprint(token))
