@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import orjson
 
 from gateway.exact_json import loads_exact, may_hold_wide_int
+from gateway.recording.chunk_shapes import MAX_CHUNK_SHAPES, TextChunkShape, shaped_text, text_chunk_shape
 
 Json = dict[str, Any]
 
@@ -55,7 +56,7 @@ def _sse_payloads(body: bytes) -> list[bytes]:
         # The usual body, `data: <payload>\n\n` over and over, split in one C call; it is that
         # shape exactly when the only newlines are the two ending each event.
         payloads = body[6:-2].split(b"\n\ndata: ")
-        if body.count(b"\n") == 2 * len(payloads):
+        if b"\n" not in b"".join(payloads):  # (counting the newlines cost ~5 instructions a byte)
             return payloads
     payloads = []
     for block in body.split(b"\n\n"):
@@ -82,17 +83,22 @@ def iter_sse_json(body: bytes) -> Iterator[Json]:
     # integer beyond 64 bits, which orjson would turn into a float, and keep orjson alone.
     loads = loads_exact if may_hold_wide_int(body) else orjson.loads
     for data in _sse_payloads(body):
-        if data == b"[DONE]":
-            continue
-        try:
-            event = loads(data)
-        except orjson.JSONDecodeError:
-            event = _loads_with_replaced_utf8(data, loads)
-        if isinstance(event, dict):
+        if (event := _event(data, loads)) is not None:
             yield event
 
 
-def _loads_with_replaced_utf8(data: bytes, loads: Callable[[str], Any]) -> Any:
+def _event(data: bytes, loads: Callable[[bytes | str], Any]) -> Json | None:
+    """The JSON object an event's payload holds; None for `[DONE]` and what is no JSON object."""
+    if data == b"[DONE]":
+        return None
+    try:
+        event = loads(data)
+    except orjson.JSONDecodeError:
+        event = _loads_with_replaced_utf8(data, loads)
+    return event if isinstance(event, dict) else None
+
+
+def _loads_with_replaced_utf8(data: bytes, loads: Callable[[bytes | str], Any]) -> Any:
     """The payload parsed after replacing invalid UTF-8 with U+FFFD, or None if still not JSON."""
     try:
         return loads(data.decode("utf-8", errors="replace"))
@@ -131,12 +137,14 @@ class _Choice(Protocol):
 
     def apply(self, piece: Json) -> None: ...
 
+    def apply_text(self, text: str) -> None: ...
+
     def finish(self) -> Json: ...
 
 
 def reassemble_chat_stream(body: bytes) -> Json | None:
     """A `chat.completion` object equivalent to a streamed chat completion."""
-    return _reassemble_choice_stream(body, "chat.completion", _ChatChoice)
+    return _reassemble_choice_stream(body, "chat.completion", _ChatChoice, shaped=True)
 
 
 def reassemble_completion_stream(body: bytes) -> Json | None:
@@ -144,7 +152,9 @@ def reassemble_completion_stream(body: bytes) -> Json | None:
     return _reassemble_choice_stream(body, "text_completion", _TextChoice)
 
 
-def _reassemble_choice_stream(body: bytes, object_type: str, new_choice: Callable[[int], _Choice]) -> Json | None:
+def _reassemble_choice_stream(
+    body: bytes, object_type: str, new_choice: Callable[[int], _Choice], *, shaped: bool = False
+) -> Json | None:
     # Chat and legacy completions stream alike: the first chunk names the answer, any chunk
     # may carry usage, and each chunk's choices extend the choice with the same index.
     completion: Json | None = None
@@ -152,7 +162,26 @@ def _reassemble_choice_stream(body: bytes, object_type: str, new_choice: Callabl
     # empty; the answer's own come later. While any is still empty, later chunks fill it in.
     unnamed = False
     choices: dict[int, _Choice] = {}
-    for chunk in iter_sse_json(body):
+    loads = loads_exact if may_hold_wide_int(body) else orjson.loads  # as iter_sse_json reads events
+    # `shaped`: text-only chunks read by their shape (chunk_shapes), never where orjson changes a number.
+    shapes: list[TextChunkShape] | None = [] if shaped and loads is orjson.loads else None
+    shapes_left = MAX_CHUNK_SHAPES  # one per choice, for a few
+    for data in _sse_payloads(body):
+        if shapes:
+            shape, text = shaped_text(shapes, data)
+            if shape is not None and completion is not None:
+                # The shape's own chunk with another text: what applying it would do, without parsing it.
+                if unnamed:
+                    unnamed = _name_from(completion, shape.chunk)
+                if text:
+                    choices[shape.index].apply_text(text)
+                continue
+        chunk = _event(data, loads)
+        if chunk is None:
+            continue
+        if shapes is not None and shapes_left and (new_shape := text_chunk_shape(chunk)) is not None:
+            shapes_left -= 1
+            shapes.append(new_shape)
         if completion is None:
             completion = {
                 "id": chunk.get("id"),
@@ -232,6 +261,9 @@ class _ChatChoice:
                 self._apply_other_keys(delta)
         if finish_reason := piece.get("finish_reason"):
             self.json["finish_reason"] = finish_reason
+
+    def apply_text(self, text: str) -> None:
+        self.content.append(text)
 
     def _apply_other_keys(self, delta: Json) -> None:
         """Apply what a delta carries besides its text: role, refusal, thinking, audio, tool and function calls."""
@@ -358,6 +390,9 @@ class _TextChoice:
             self.text.append(text)
         if finish_reason := piece.get("finish_reason"):
             self.json["finish_reason"] = finish_reason
+
+    def apply_text(self, text: str) -> None:
+        self.text.append(text)
 
     def finish(self) -> Json:
         self.json["text"] = "".join(self.text)
