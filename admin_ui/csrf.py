@@ -29,6 +29,7 @@ from admin_ui.public_urls import cookie_path
 from admin_ui.session import SIGN_IN_PATH, current_user, is_tls, session_token
 from admin_ui.unsent_forms import UnsentForm, unsent_post
 from admin_ui.unsent_task import UnsentTask, unsent_task
+from gateway.api.request_services import services_of
 
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -130,5 +131,5 @@ async def csrf_protected(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     if current_user(connection) is None and connection.url.path != SIGN_IN_PATH:
         raise SessionEnded(unsent)
     # Signed in, the form comes back at once (admin_ui.errors.forbidden): its task is named only then.
-    task = await unsent_task(connection.app.state.services, unsent) if unsent is not None and unsent.has_text else None
+    task = await unsent_task(services_of(connection), unsent) if unsent is not None and unsent.has_text else None
     raise FormRefused(unsent, task)

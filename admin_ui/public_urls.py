@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from litestar.connection import ASGIConnection
 from litestar.response import Redirect
 
+from gateway.api.request_services import services_of
 from gateway.public_prefix import public_path
 
 # Admin cookies go only to admin pages: the JSON API and the proxy never see them.
@@ -24,7 +25,7 @@ COOKIE_PATH = "/admin"
 
 def root_path_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The public path prefix the browser reaches the gateway under ("" for none)."""
-    root_path: str = connection.app.state.services.settings.root_path
+    root_path: str = services_of(connection).settings.root_path
     return root_path
 
 

@@ -20,6 +20,7 @@ from admin_ui.public_urls import cookie_path
 from gateway.accounts.records import Role, SignedInUser
 from gateway.accounts.service import AccountService
 from gateway.api.client_address import public_scheme
+from gateway.api.request_services import services_of
 
 SESSION_COOKIE = "feedgate_session"
 SIGN_IN_PATH = "/admin/sign-in"
@@ -34,7 +35,7 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitab
 
 def accounts_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AccountService:
     """The running gateway's accounts service."""
-    accounts: AccountService = connection.app.state.services.accounts
+    accounts: AccountService = services_of(connection).accounts
     return accounts
 
 
@@ -43,7 +44,7 @@ def is_tls(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 
     Its own TLS, or a proxy's: `admin_https`, or `X-Forwarded-Proto: https` from a trusted proxy.
     """
-    settings = connection.app.state.services.settings
+    settings = services_of(connection).settings
     return bool(settings.admin_https) or public_scheme(connection, settings.trusted_proxies) == "https"
 
 

@@ -28,6 +28,7 @@ from admin_ui.unsent_forms import UnsentForm, unsent_sign_in
 from admin_ui.unsent_task import UnsentTask, unsent_task
 from gateway.accounts.records import SignInRefused
 from gateway.api.client_address import client_address
+from gateway.api.request_services import services_of
 
 SIGNED_OUT = "You have signed out."
 KEPT = "What you wrote is kept in this page (not on the server): sign in and it comes back, to check and send."
@@ -80,7 +81,7 @@ def unsent_page(
 
 def sign_in_address(request: Request[Any, Any, Any]) -> str:
     """The address sign-in attempts are counted against: the browser's, from the configured header behind a trusted proxy."""
-    settings = request.app.state.services.settings
+    settings = services_of(request).settings
     return client_address(request, settings.admin_client_address_header, settings.trusted_proxies) or "unknown"
 
 
@@ -129,7 +130,7 @@ class SignInController(Controller):
         ensure_forms_cookie(request)
         if unsent is not None and unsent.has_text:
             adopt_session(request, outcome.token, outcome.user)
-            task = await unsent_task(request.app.state.services, unsent)
+            task = await unsent_task(services_of(request), unsent)
             response = unsent_page(request, unsent, task)  # sets the forms cookie with the page
         else:
             response = redirect(request, target)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from functools import cache, partial
+from traceback import format_exc
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -14,7 +14,7 @@ from litestar.exceptions import ClientException, MethodNotAllowedException, NotF
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components
-from litestar.types import Receive, Scope, Send
+from litestar.types import LifeSpanReceive, LifeSpanSend, Receive, Scope, Send
 
 from admin_ui.errors import method_not_allowed_page, no_page_here
 from admin_ui.routes import ADMIN_ROUTE_HANDLERS
@@ -40,6 +40,7 @@ from gateway.api.method_not_allowed import method_not_allowed_response, with_adm
 from gateway.api.observability import ObservabilityController
 from gateway.api.policy_note_json import OtherPolicyNoteSchemaPlugin
 from gateway.api.prompts import PromptsController
+from gateway.api.request_services import SERVICES, provide_services
 from gateway.api.reviews import ReviewsController
 from gateway.api.security_headers import with_security_headers
 from gateway.api.sent_records import SentDataclassSchemaPlugin
@@ -48,23 +49,23 @@ from gateway.api.unhandled import log_unhandled_error
 from gateway.api.unknown_urls import not_found_response
 from gateway.api.widget_script import serve_widget
 from gateway.config import Settings
-from gateway.domain.late_numbering import number_late_rows_periodically
-from gateway.observability.collector import tune_collector_for_serving
-from gateway.observability.heap import trim_heap_periodically
-from gateway.observability.loop_lag import sample_loop_lag
 from gateway.observability.multiprocess import use_multiprocess_metrics
-from gateway.privacy.retention import prune_periodically
 from gateway.public_prefix import strip_prefix
 from gateway.request_ids import with_request_ids
+from gateway.running import running_gateway
 from gateway.services import Services
-from gateway.services_setup import open_services
 
 
 class FeedgateApp:
-    """Sends `/v1/*` to the raw proxy and everything else to the Litestar API.
+    """Sends `/v1/*` to the raw proxy and everything else to the Litestar API; runs the gateway's lifespan.
 
-    The split keeps the framework's per-request work off the proxy's hot path.
+    The split keeps the framework's per-request work off the proxy's hot path. The Litestar API is the same
+    for every gateway in the process (`shared_api`): this gateway's services reach its handlers in each
+    request's scope (gateway.api.request_services).
     """
+
+    # Set when the lifespan has started (opening them is the lifespan's work).
+    _services: Services
 
     def __init__(
         self,
@@ -72,11 +73,14 @@ class FeedgateApp:
         api_paths_under_v1: frozenset[str],
         api_prefixes_under_v1: tuple[str, ...] = (),
         *,
+        running: Callable[[], AbstractAsyncContextManager[Services]],
         cors_paths: frozenset[str] = frozenset(),
         cors_origins: Sequence[str] = (),
         root_path: str = "",
     ) -> None:
         self.api = api
+        # Opens the services and starts the background rounds for the lifespan (gateway.running).
+        self._running = running
         # The public path prefix ("" for none), for the answers this class gives itself (gateway.api.nul_urls, v1_not_found).
         self._root_path = root_path
         self._api_paths_under_v1 = api_paths_under_v1
@@ -88,8 +92,7 @@ class FeedgateApp:
     @property
     def services(self) -> Services:
         """The running gateway's services (available once the lifespan has started)."""
-        services: Services = self.api.state.services
-        return services
+        return self._services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:  # a str enum: equal to the plain "http" servers send
@@ -99,7 +102,8 @@ class FeedgateApp:
                 and path not in self._api_paths_under_v1
                 and not path.startswith(self._api_prefixes_under_v1)
             ):
-                await self.api.state.services.proxy(scope, receive, send)
+                # The proxy takes the scope as the plain dict a server sends (Litestar types it as a TypedDict).
+                await self._services.proxy(scope, receive, send)  # type: ignore[arg-type]
                 return
             # The proxy's own answers take their request id where they are made (gateway.proxy.relay).
             send = with_request_ids(with_security_headers(path, send))
@@ -121,7 +125,32 @@ class FeedgateApp:
                 return
             if head_requests.is_head(scope):
                 scope, send = head_requests.as_get(scope, send)
+        # Litestar's Scope type leaves the lifespan's out; servers send it here all the same.
+        elif scope["type"] == "lifespan":  # type: ignore[comparison-overlap]
+            await self._lifespan(receive, send)  # type: ignore[arg-type]
+            return
+        # A server's per-request copy of its lifespan state, or a dict of our own: Litestar keeps it as `connection.state`.
+        scope.setdefault("state", {})[SERVICES] = self._services
         await self.api(scope, receive, send)
+
+    async def _lifespan(self, receive: LifeSpanReceive, send: LifeSpanSend) -> None:
+        """The ASGI lifespan, as Litestar runs its own: the shared API has none (no hooks, stores or listeners)."""
+        await receive()  # lifespan.startup
+        started = False
+        try:
+            async with self._running() as services:
+                self._services = services
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()  # lifespan.shutdown
+        except BaseException:
+            # The server shows the message (uvicorn logs it and exits), then the error itself is raised on.
+            if started:
+                await send({"type": "lifespan.shutdown.failed", "message": format_exc()})
+            else:
+                await send({"type": "lifespan.startup.failed", "message": format_exc()})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
 
 
 class PrefixedFeedgateApp(FeedgateApp):
@@ -137,26 +166,6 @@ class PrefixedFeedgateApp(FeedgateApp):
         await super().__call__(scope, receive, send)
 
 
-def start_background_clustering(services: Services, environ: Mapping[str, str]) -> asyncio.Task[None] | None:
-    """With `cluster_interval` set, run clustering passes in the background (the heavy work in threads)."""
-    if not services.settings.cluster_interval:
-        return None
-    from gateway.discovery.schedule import embedder_for, merge_judging_for, run_periodically, titler_for
-
-    settings = services.settings
-    return asyncio.create_task(
-        run_periodically(
-            services.jobs_engine,
-            settings,
-            embedder_for(settings, environ),
-            settings.cluster_interval,
-            titler=titler_for(settings, environ),
-            merge_judging=merge_judging_for(settings, environ),
-        ),
-        name="feedgate-clustering",
-    )
-
-
 def create_app(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
@@ -170,55 +179,43 @@ def create_app(
     for serving (gateway.observability.collector), which a process that builds many apps must not do.
     `may_start_without_database`: see `open_services` (for `serve --workers N`'s workers).
     """
-    # Litestar parses every handler's signature for each app; ours are the same for every app (gateway.api.handler_signatures).
-    parse_handler_signatures_once()
     if settings.metrics_dir is not None:
         # Before any metric exists in this process: its values go to files every process can read.
         use_multiprocess_metrics(settings.metrics_dir)
+    running = partial(
+        running_gateway, settings, environ, serving=serving, may_start_without_database=may_start_without_database
+    )
+    # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
+    # app's key and the end user's words.
+    # Under a public path prefix the subclass takes it off the paths coming in; without one nothing is added.
+    make = PrefixedFeedgateApp if settings.root_path else FeedgateApp
+    return make(
+        shared_api(),
+        api_paths_under_v1=FEEDBACK_PATHS,
+        api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
+        running=running,
+        cors_paths=FEEDBACK_PATHS,
+        cors_origins=settings.cors_origins,
+        root_path=settings.root_path,
+    )
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        services = await open_services(settings, environ, may_start_without_database=may_start_without_database)
-        app.state.services = services
-        clustering = start_background_clustering(services, os.environ if environ is None else environ)
-        # With retention_days set, old interactions are pruned in the background; without, old idempotency keys
-        # alone are dropped (gateway.privacy.retention).
-        pruning = asyncio.create_task(prune_periodically(services.jobs_engine, settings), name="feedgate-retention")
-        # Rows an older gateway stored without a place in the stored order get one (gateway.domain.late_numbering).
-        late_numbering = asyncio.create_task(
-            number_late_rows_periodically(services.jobs_engine, settings.late_numbering_interval),
-            name="feedgate-late-numbers",
-        )
-        # Benchmarks only: event-loop lag and GC pauses into a file (gateway.observability.loop_lag).
-        lag = None
-        if settings.loop_lag_file is not None:
-            lag = asyncio.create_task(sample_loop_lag(settings.loop_lag_file), name="feedgate-loop-lag")
-        trimming = None
-        if serving:
-            tune_collector_for_serving(settings.gc_young_threshold)
-            trimming = asyncio.create_task(trim_heap_periodically(settings.heap_trim_interval), name="feedgate-heap")
-        try:
-            yield
-        finally:
-            if trimming is not None:
-                trimming.cancel()
-                await asyncio.gather(trimming, return_exceptions=True)
-            if lag is not None:
-                lag.cancel()
-                await asyncio.gather(lag, return_exceptions=True)
-            for round_task in (pruning, late_numbering):
-                round_task.cancel()
-            await asyncio.gather(pruning, late_numbering, return_exceptions=True)
-            if clustering is not None:
-                clustering.cancel()
-                await asyncio.gather(clustering, return_exceptions=True)
-            await services.close()
 
-    def provide_services() -> Services:
-        services: Services = api.state.services
-        return services
+@cache
+def shared_api() -> Litestar:
+    """The Litestar API, built on the first call in a process and shared by every gateway built after.
 
-    api = Litestar(
+    Nothing in it depends on Settings (its routes, schema and error handlers are the same for every gateway)
+    and it keeps nothing of a gateway's: each request brings its gateway's services (gateway.api.request_services).
+    Building it is most of what `create_app` cost (deep copies of every handler, their signatures and models).
+    """
+    return build_api()
+
+
+def build_api() -> Litestar:
+    """A new Litestar API (`shared_api` keeps one per process)."""
+    # Litestar parses every handler's signature for each app; ours are the same for every app (gateway.api.handler_signatures).
+    parse_handler_signatures_once()
+    return Litestar(
         route_handlers=[
             InteractionsController,
             FeedbackController,
@@ -246,7 +243,6 @@ def create_app(
             # The admin pages under /admin (sign-in, sessions, CSRF, roles), and / leading there.
             *ADMIN_ROUTE_HANDLERS,
         ],
-        lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         # The schema as JSON (also at /schema itself) and YAML, and no documentation pages: Litestar's
         # load their scripts from CDNs (Redoc's unpinned), which would run with the admin pages' origin
@@ -280,16 +276,4 @@ def create_app(
             # Elsewhere an address no route has is most likely an OpenAI client's wrong base URL.
             NotFoundException: with_admin_pages(no_page_here, not_found_response),
         },
-    )
-    # With a trailing slash too: forwarded, a feedback post would reach the LLM provider with the
-    # app's key and the end user's words.
-    # Under a public path prefix the subclass takes it off the paths coming in; without one nothing is added.
-    make = PrefixedFeedgateApp if settings.root_path else FeedgateApp
-    return make(
-        api,
-        api_paths_under_v1=FEEDBACK_PATHS,
-        api_prefixes_under_v1=(HELD_REVIEWS_PREFIX,),
-        cors_paths=FEEDBACK_PATHS,
-        cors_origins=settings.cors_origins,
-        root_path=settings.root_path,
     )

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -123,6 +123,8 @@ class Services:
     retrain: RetrainTrigger | None = None
     # The writer's spool file, held by this process until it closes (None: a test built its own writer).
     spool: ClaimedSpool | None = None
+    # The origins of feedback preflights already logged as not in `cors_origins` (gateway.api.cors): once each.
+    warned_origins: set[str] = field(default_factory=set)
 
     @cached_property
     def admin_token_failures(self) -> Allowance | None:

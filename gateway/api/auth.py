@@ -11,12 +11,13 @@ from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.handlers import BaseRouteHandler
 
 from gateway.api.client_address import client_address
+from gateway.api.request_services import services_of
 from gateway.proxy.credentials import bearer_token
 
 
 async def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Allow only requests bearing the configured admin token; an address that sent too many wrong ones waits."""
-    services = connection.app.state.services
+    services = services_of(connection)
     settings = services.settings
     expected = settings.admin_token
     if not expected:

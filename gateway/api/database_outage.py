@@ -17,6 +17,7 @@ from litestar.exceptions.responses import create_exception_response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from gateway.api.request_services import services_of
 from gateway.errors import openai_error_body
 from gateway.proxy.credentials import KeyLookupUnavailable
 from gateway.store.availability import database_silent, database_unavailable
@@ -37,7 +38,7 @@ def outage_message(request: Request[Any, Any, Any], exc: BaseException) -> str:
     """What a 503 says: the database is unreachable, or did not answer within the limit (naming its setting)."""
     if not database_silent(exc):
         return MESSAGE
-    limit = request.app.state.services.settings.database_timeout
+    limit = services_of(request).settings.database_timeout
     return (
         f"the database did not answer within {limit:g} s (FEEDGATE_DATABASE_TIMEOUT): it is busy or hung for "
         f"the moment; try again in {RETRY_AFTER_SECONDS} s"

@@ -26,9 +26,6 @@ from gateway.services import Services
 from gateway.store.feedback import FeedbackFilter
 
 TOKEN_HEADER = "x-feedgate-feedback-token"
-# Where the app keeps the origins whose refused preflights were logged (each once).
-WARNED_ORIGINS_STATE = "cors_warned_origins"
-
 
 # A feedback body holds a few texts of at most `feedback_max_text_chars` each and small metadata;
 # past this it is refused before it is read whole (Litestar's own 10 MB refusal had neither the
@@ -105,8 +102,7 @@ def refusal_body(refused: FeedbackRefused) -> bytes:
 async def feedback_preflight(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """The CORS preflight for browsers posting feedback from a configured origin."""
     origin = request.headers.get("origin")
-    warned = request.app.state.setdefault(WARNED_ORIGINS_STATE, set())
-    warn_of_unlisted_origin(origin, services.settings.cors_origins, warned)
+    warn_of_unlisted_origin(origin, services.settings.cors_origins, services.warned_origins)
     requested = request.headers.get("access-control-request-headers")
     headers = preflight_headers(origin, services.settings.cors_origins, requested)
     return Response(b"", status_code=204, headers=headers)

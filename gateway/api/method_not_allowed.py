@@ -17,6 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException
 from litestar.exceptions.responses import create_exception_response
 
+from gateway.api.request_services import services_of
 from gateway.errors import openai_error_body
 from gateway.public_prefix import public_path
 
@@ -40,7 +41,7 @@ def method_not_allowed_response(request: Request[Any, Any, Any], exc: MethodNotA
     allowed = allowed_methods(exc)
     takes = f"; it takes {allowed}" if allowed else ""
     path = request.url.path
-    root_path: str = request.app.state.services.settings.root_path
+    root_path: str = services_of(request).settings.root_path
     message = f"{request.method} is not a method {public_path(root_path, path)} takes{takes}"
     headers = {"allow": allowed} if allowed else {}
     if not path.startswith("/v1/"):

@@ -16,6 +16,7 @@ from litestar.exceptions import NotFoundException
 
 from gateway.api.admin import undecodable_body_response
 from gateway.api.missing_v1 import BASE_URL
+from gateway.api.request_services import services_of
 from gateway.errors import openai_error_body
 from gateway.public_prefix import public_path
 
@@ -25,7 +26,7 @@ def not_found_response(request: Request[Any, Any, Any], exc: NotFoundException) 
     path = request.url.path
     if _first_segment(path) in _route_first_segments(request.app):
         return undecodable_body_response(request, exc)
-    root_path: str = request.app.state.services.settings.root_path
+    root_path: str = services_of(request).settings.root_path
     message = (
         f"Invalid URL ({request.method} {public_path(root_path, path)}): Feedgate serves the OpenAI API under /v1, "
         f"such as /v1/chat/completions. Set your client's base URL to {BASE_URL}"
