@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from admin_ui.choice_views import shown_choices
 from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.issue_shown import IssueShown, issue_shown
+from admin_ui.list_back import ListBack, back_context
 from admin_ui.query_params import (
     choice_param,
     given_text,
@@ -43,6 +44,8 @@ PAGE_SIZE = 50
 FEEDBACK_CHOICES = {"any": "with feedback", "negative": "negative", "none": "without feedback"}
 STATUS_CHOICES = ("ok", "error", "partial")
 FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until", "issue")
+# The list's way back from an interaction (admin_ui.list_back): its filters and the page it was on.
+INTERACTION_LIST = ListBack(LIST_PATH, (*FILTER_NAMES, "cursor"))
 # The form's name for a field the domain names in a refusal.
 FIELD_LABELS = {
     "q": "Search",
@@ -154,6 +157,7 @@ async def _list_page(
     rows: list[Any],
     paged: bool = False,
     next_url: str | None = None,
+    here: str = LIST_PATH,
     status_code: int = 200,
     error: str | None = None,
     error_field: str | None = None,
@@ -175,6 +179,8 @@ async def _list_page(
         paged=paged,
         first_url=url_with(LIST_PATH, filters),
         next_url=next_url,
+        # Each interaction's link carries the list's query (`here`), for its page's way back (admin_ui.list_back).
+        back_query=INTERACTION_LIST.item_query(here),
         error=error,
         error_field=error_field,
         issue=issue,
@@ -223,6 +229,7 @@ class InteractionsController(Controller):
             rows=list(page.data),
             paged=cursor is not None,
             next_url=url_with(LIST_PATH, filters, cursor=page.next_cursor) if page.next_cursor else None,
+            here=url_with(LIST_PATH, filters, cursor=cursor),
             issue=issue,
         )
 
@@ -254,4 +261,5 @@ class InteractionsController(Controller):
             outcome=interaction.outcome,
             metadata=None if interaction.metadata is None else json.dumps(interaction.metadata, ensure_ascii=False),
             task_id=await services.reviews.task_holding(interaction.id),
+            **back_context(INTERACTION_LIST, request.query_params.get("back")),
         )

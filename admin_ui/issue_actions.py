@@ -21,7 +21,8 @@ from litestar.response import Redirect
 
 from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.issue_page import issue_page
-from admin_ui.issue_views import ISSUES_PATH
+from admin_ui.issue_views import ISSUE_LIST, ISSUES_PATH
+from admin_ui.list_back import sent_back, with_back
 from admin_ui.public_urls import redirect
 from admin_ui.review_task import task_conflict_text
 from admin_ui.session import reviewer_or_admin, signed_in
@@ -63,9 +64,10 @@ def _form_field(exc: InvalidQuery) -> str | None:
     return FORM_FIELD.get(field, field) if field else None
 
 
-def _done(request: Request[Any, Any, Any], issue_id: str, what: str) -> Redirect:
-    # Post/redirect/get: reloading the page does not repeat the action.
-    return redirect(request, f"{ISSUES_PATH}/{issue_id}?done={what}")
+async def _done(request: Request[Any, Any, Any], issue_id: str, what: str) -> Redirect:
+    # Post/redirect/get: reloading the page does not repeat the action; the page keeps its way back to the list.
+    back = ISSUE_LIST.kept(await sent_back(request))
+    return redirect(request, with_back(f"{ISSUES_PATH}/{issue_id}?done={what}", back))
 
 
 async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -170,7 +172,7 @@ async def _triage(
         return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
     if changed is None:
         raise NotFoundException(f"No issue with id {clipped(issue_id)}.")
-    return _done(request, issue_id, done)
+    return await _done(request, issue_id, done)
 
 
 class IssueActionsController(Controller):
@@ -296,5 +298,5 @@ class IssueActionsController(Controller):
             error = task_conflict_text(exc, datetime.now(UTC))
             return await issue_page(request, services, issue_id, status_code=409, error=error, kept=kept)
         if opened is None:
-            return _done(request, issue_id, "review-unchanged")
-        return _done(request, issue_id, "review" if opened.created else "review-updated")
+            return await _done(request, issue_id, "review-unchanged")
+        return await _done(request, issue_id, "review" if opened.created else "review-updated")

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 
 from admin_ui.charts import sparkline
-from admin_ui.issue_views import PAGE_SIZE, SORTS, STATUSES, ListQuery
+from admin_ui.issue_views import ISSUE_LIST, PAGE_SIZE, SORTS, STATUSES, ListQuery
 from admin_ui.query_params import given_text
 from admin_ui.rendering import counted_text, render
 from admin_ui.session import signed_in
@@ -61,6 +61,8 @@ def _list_page(
         statuses=STATUSES,
         sorts=SORTS,
         error=error,
+        # Each issue's link carries the list's query, for its page's way back (admin_ui.list_back).
+        back_query=ISSUE_LIST.item_query(query.url()),
     )
 
 

@@ -25,12 +25,14 @@ from admin_ui.interactions import LIST_PATH as INTERACTIONS_PATH
 from admin_ui.issue_views import (
     EVENT_FIELD_LABELS,
     ISSUE_ID_FIELDS,
+    ISSUE_LIST,
     ISSUES_PATH,
     FixView,
     example_view,
     fix_view,
     issues_named,
 )
+from admin_ui.list_back import back_context, sent_back
 from admin_ui.query_params import text_param, url_with
 from admin_ui.rendering import render, render_panel, when_text
 from admin_ui.review_queue import QUEUE_PATH
@@ -194,7 +196,8 @@ async def issue_page(
         error=error,
         kept=kept or {},
         error_field=error_field,
-        list_url=ISSUES_PATH,
+        # The way back to the list as it was filtered, also after a form sent here (admin_ui.list_back).
+        **back_context(ISSUE_LIST, await sent_back(request)),
         can_act=can_act,
     )
 
@@ -277,4 +280,6 @@ class IssuePageController(Controller):
             close_bar=suggestions.close_bar,
             can_act=can_act,
             seen=seen,
+            # Its merge form returns to the issue page with the way back it was opened with.
+            **back_context(ISSUE_LIST, request.query_params.get("back")),
         )

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request
 
+from admin_ui.list_back import ListBack
 from admin_ui.query_params import bad_filter, choice_param, given_text, is_whole_number, text_param
 from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
@@ -23,6 +24,8 @@ ISSUES_PATH = "/admin/issues"
 PAGE_SIZE = 50
 SORTS: tuple[IssueSort, ...] = ("size", "growth")
 STATUSES = tuple(status.value for status in IssueStatus)
+# The list's way back from an issue (admin_ui.list_back): the names ListQuery reads from the URL.
+ISSUE_LIST = ListBack(ISSUES_PATH, ("q", "app", "status", "sort", "page"))
 # The longest page number the list accepts (past it, the page is empty anyway).
 MAX_PAGE = 10_000
 # The fields of an issue's events that name other issues (a split's "into", a merge's "merged", a

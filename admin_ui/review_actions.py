@@ -21,7 +21,9 @@ from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import canary_share, form_text, non_blank_lines, refusal_text, refused_field, said_back
+from admin_ui.list_back import with_back
 from admin_ui.public_urls import redirect
+from admin_ui.review_queue import QUEUE_LIST
 from admin_ui.review_task import assignees, task_conflict_text, task_page
 from admin_ui.session import reviewer_or_admin
 from gateway.accounts.records import SignedInUser
@@ -83,11 +85,14 @@ def _outcome(form: FormMultiDict) -> str:
 
 
 def _back(request: Request[Any, Any, Any], form: FormMultiDict, task_id: str, done: str) -> Redirect:
-    """Where the form asked to go: a review page on this site (the queue keeps its filters); else the task page."""
+    """Where the form asked to go: a review page on this site (the queue keeps its filters); else the task page, with
+    the way back to the queue it was opened from (admin_ui.list_back)."""
     target = form.get("next")
     if isinstance(target, str) and target.startswith("/admin/reviews") and "\\" not in target and "//" not in target:
         return redirect(request, target)
-    return redirect(request, f"/admin/reviews/{task_id}?done={done}")
+    back = form.get("back")
+    kept = QUEUE_LIST.kept(back if isinstance(back, str) else None)
+    return redirect(request, with_back(f"/admin/reviews/{task_id}?done={done}", kept))
 
 
 async def _act(

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from admin_ui.issue_shown import IssueShown, issue_shown
+from admin_ui.list_back import ListBack
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, offset_param, text_param, url_with
 from admin_ui.rendering import render, words
@@ -31,6 +32,8 @@ PAGE_SIZE = 50
 # Each order's URL value and the words the Order select shows.
 SORTS = {"queue": "priority, then deadline", "newest": "newest first"}
 FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "issue", "overdue", "sort")
+# The queue's way back from a task (admin_ui.list_back): its filters and the page it was on.
+QUEUE_LIST = ListBack(QUEUE_PATH, (*FILTER_NAMES, "offset"))
 # A reviewer opens the queue for the work still to do, so finished tasks show only when asked for ("any" or by name).
 ANY_STATUS = "any"
 # Each status choice's URL value and the words the Status select shows, in its order.
@@ -149,6 +152,7 @@ def _queue_page(
     error: str | None = None,
 ) -> Response[Any]:
     now = datetime.now(UTC)
+    here = url_with(QUEUE_PATH, filters, offset=offset or None)
     return render(
         request,
         "review_queue.html",
@@ -166,7 +170,9 @@ def _queue_page(
         sorts=SORTS,
         keys=QUEUE_KEYS,
         can_act=user.allows(Role.REVIEWER),
-        here=url_with(QUEUE_PATH, filters, offset=offset or None),
+        here=here,
+        # Each task's link carries the queue's query, for its page's way back (admin_ui.list_back).
+        back_query=QUEUE_LIST.item_query(here),
         next_url=next_url,
         previous_url=previous_url,
         first_row=offset + 1,

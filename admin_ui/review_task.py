@@ -13,8 +13,10 @@ from litestar.params import FromPath
 
 from admin_ui.choice_views import ShownChoice, shown_choices
 from admin_ui.form_keys import form_keys
+from admin_ui.list_back import back_context, sent_back
 from admin_ui.rendering import duration_text, render, when_text
 from admin_ui.review_evidence import evidence_view
+from admin_ui.review_queue import QUEUE_LIST
 from admin_ui.session import signed_in
 from admin_ui.task_events import event_views, issues_named
 from gateway.accounts.records import Role, SignedInUser
@@ -229,6 +231,8 @@ async def task_page(
         entry_draft=entry_draft(task.suggested_action, titles.get(task.issue_id or "")),
         prompt_text=(form or {}).get("text") or (await _active_prompt_text(services, task.app) if can_act else ""),
         here=f"/admin/reviews/{task.id}",
+        # The way back to the queue as it was filtered, also after a form sent here (admin_ui.list_back).
+        **back_context(QUEUE_LIST, await sent_back(request)),
     )
 
 

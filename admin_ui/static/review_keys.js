@@ -173,9 +173,11 @@
     if (selected < 0) { return false; }
     var row = rows[selected];
     var url = row.getAttribute("data-task-url");
+    /* The task's page as its link opens it: with the way back to this queue, filters kept. */
+    var page = row.getAttribute("data-task-page") || url;
     var id = row.getAttribute("data-task-id");
-    if (key === "Enter") { window.location.assign(url); return true; }
-    if (key === "e") { window.location.assign(url + "#correction"); return true; }
+    if (key === "Enter") { window.location.assign(page); return true; }
+    if (key === "e") { window.location.assign(page + "#correction"); return true; }
     if (key === "c") {
       post(url + "/claim", { next: queueUrl }, { id: id, index: selected, said: aboutTask("You claimed the task", row) });
       return true;
