@@ -1,0 +1,68 @@
+"""In a real headless Chromium: filter the Issues list, open an issue, and its breadcrumb leads back to the list as
+it was filtered, also after an action on the issue's page."""
+
+from __future__ import annotations
+
+import pytest
+from admin_helpers import signed_in_page
+from overview_seed import issue_runs
+
+from gateway.config import Settings
+
+pytestmark = pytest.mark.browser
+
+
+def filters_shown(page) -> dict[str, str]:
+    """The Issues list's filter form as the browser shows it, by field name."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('#issue-filters [name]')]
+            .map(box => [box.name, box.value]))"""
+    )
+
+
+def filtered_list_opened_at_an_issue(settings: Settings, start_gateway, browser):
+    """A page on one issue, opened from the Issues list filtered by search, app, status and sort; its id."""
+    gateway = start_gateway(settings)
+    engine = gateway.app.services.engine
+    gateway.run_coroutine(issue_runs(engine, "bank", "Refund delays at the bank", [2, 3]))
+    gateway.run_coroutine(issue_runs(engine, "shop", "Password resets", [5, 6]))
+    issue_id = gateway.run_coroutine(issue_runs(engine, "shop", "Refund delays", [2, 4]))
+    page = signed_in_page(gateway, browser)
+    page.goto(gateway.origin + "/admin/issues")
+    page.fill("#issue-filters input[name=q]", "refund")
+    page.select_option("#issue-filters select[name=app]", "shop")
+    page.select_option("#issue-filters select[name=status]", "new")
+    page.select_option("#issue-filters select[name=sort]", "growth")
+    page.click("#issue-filters button[type=submit]")
+    page.wait_for_url("**/admin/issues?*")
+    page.click(f"tr[data-issue-id='{issue_id}'] td.title a")
+    page.wait_for_selector("[data-testid=issue-title]")
+    return page, issue_id
+
+
+EXPECTED = {"q": "refund", "app": "shop", "status": "new", "sort": "growth"}
+
+
+def test_the_breadcrumb_returns_to_the_issues_list_with_its_filters(settings: Settings, start_gateway, browser):
+    page, issue_id = filtered_list_opened_at_an_issue(settings, start_gateway, browser)
+
+    page.click("[data-testid=back-to-list]")
+    page.wait_for_selector("h1:text('Issues')")
+
+    assert filters_shown(page) == EXPECTED
+    assert page.eval_on_selector_all("tr[data-issue-id]", "rows => rows.map(row => row.dataset.issueId)") == [issue_id]
+    page.close()
+
+
+def test_after_renaming_the_issue_the_breadcrumb_still_keeps_the_filters(settings: Settings, start_gateway, browser):
+    page, issue_id = filtered_list_opened_at_an_issue(settings, start_gateway, browser)
+
+    page.fill("#rename-form input[name=title]", "Refund delays, slow")
+    page.click("#rename-form button[type=submit]")
+    page.wait_for_selector("text=Renamed.")
+    page.click("[data-testid=back-to-list]")
+    page.wait_for_selector("h1:text('Issues')")
+
+    assert filters_shown(page) == EXPECTED
+    assert page.inner_text(f"tr[data-issue-id='{issue_id}'] td.title") == "Refund delays, slow"
+    page.close()
