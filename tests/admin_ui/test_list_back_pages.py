@@ -7,6 +7,7 @@ import pytest
 from html_page import csrf_token_of, parse
 from overview_seed import issue_runs
 from page_seed import interaction_row, store, task
+from test_issue_merge_candidates import twin_issues
 
 from gateway.accounts.records import Role
 from gateway.config import Settings
@@ -103,6 +104,18 @@ async def test_a_refused_action_shows_the_issue_with_the_way_back_kept(browser_a
     assert refused.status_code == 400
     assert crumb(refused.text) == f"/admin/issues?{FILTERED}"
     assert parse(refused.text).find("form", id="rename-form").find("input", name="back").attrs["value"] == FILTERED
+
+
+async def test_the_merge_candidates_panel_merges_with_the_way_back_kept(browser_as, gateway):
+    refund, _twin, _password = await twin_issues(gateway.services.engine)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    page = parse((await reviewer.get(f"/admin/issues/{refund}?back=q%3Drefund")).text)
+    panel_url = page.find("div", id="merge-candidates").attrs["data-fragment-url"]
+    panel = parse((await reviewer.get(panel_url)).text)
+
+    assert panel_url == f"/admin/issues/{refund}/merge-candidates?back=q%3Drefund"
+    assert panel.find("form").find("input", name="back").attrs["value"] == "q=refund"
 
 
 async def test_the_interaction_pages_breadcrumb_goes_back_to_the_filtered_list(browser_as, gateway):
