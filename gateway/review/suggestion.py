@@ -11,7 +11,7 @@ from gateway.domain.answer_choices import choice_text
 from gateway.domain.quoting import shortened
 from gateway.knowledge.fields import MAX_TITLE as ENTRY_MAX_TITLE
 from gateway.review.records import ActionKind, Correction, Example, SuggestedAction
-from gateway.review.verdicts import correction_says_something
+from gateway.review.verdicts import correction_says_something, end_users_correction_gives_answer
 
 Row = dict[str, Any]
 MAX_CORRECTIONS = 5
@@ -33,7 +33,8 @@ def suggest(
 
     Corrections mean the right answer is known: it belongs in the knowledge base. Without any,
     the model needs better instructions. A correction that says nothing (blank, or only redaction's replacements:
-    gateway.review.verdicts) gives no right answer, and counts as none. Reviewers' corrections come first (checked by a person),
+    gateway.review.verdicts) gives no right answer, and counts as none; so does an end user's correction of an answer
+    the review decision that stands approved (the note's `held_right`: the reviewer outranks the end user). Reviewers' corrections come first (checked by a person),
     then end users', newest first, without repeats. The examples are the interactions that tell the
     most: ones with a correction, then ones with a comment, newest first.
     """
@@ -53,7 +54,12 @@ def suggest(
 
 def _corrects(note: Row) -> bool:
     """Whether a feedback note carries a correction that gives an answer (gateway.review.verdicts)."""
-    return correction_says_something(note.get("correction"))
+    return end_users_correction_gives_answer(note.get("correction"), bool(note.get("held_right")))
+
+
+def _shown_correction(note: Row) -> str | None:
+    """The note's correction as an example shows it: none where a standing decision approved the answer it corrects."""
+    return None if note.get("held_right") else note.get("correction")
 
 
 def example_ids(feedback_notes: Iterable[Row], interaction_ids: Sequence[str]) -> list[str]:
@@ -90,7 +96,7 @@ def telling_examples(feedback_notes: list[Row], exchanges: Iterable[Row]) -> tup
                     choice_text(exchange.get("response"), exchange.get("response_text"), note.get("choice", 0))
                 ),
                 comment=_clip(note.get("comment")),
-                correction=_clip(note.get("correction")),
+                correction=_clip(_shown_correction(note)),
             )
         )
         if len(examples) == MAX_EXAMPLES:

@@ -1,7 +1,8 @@
 """What reviewers' decisions say of the answers they judged: one rule for every reader of the decisions.
 
 The training-data export (gateway.export.examples), the confidence gate's calibration
-(gateway.review.calibration_report) and the suggested actions (gateway.review.suggestion) all read it:
+(gateway.review.calibration_report) and the suggested actions (gateway.review.suggestion, whose end users' corrections
+of an answer a standing decision approved are offered as none) all read it:
 
 - The decision that stands is the last one of the current round of a resolved task: of two reviewers who disagree the
   second one's stands, reopening a task sets its earlier rounds aside, and a first opinion awaiting the second reviewer
@@ -52,6 +53,12 @@ JUDGED_RIGHT: tuple[str, ...] = (Outcome.APPROVE.value,)
 def correction_says_something(correction: str | None) -> bool:
     """Whether a correction gives an answer: more than blank characters, and more than redaction's replacements."""
     return not says_nothing(correction) and not redaction_took_all(correction)
+
+
+def end_users_correction_gives_answer(correction: str | None, held_right: bool) -> bool:
+    """Whether an end user's correction gives the right answer: it says something, and no decision that stands holds
+    the answer it corrects right (`held_right`, gateway.store.standing_decisions.held_by_standing with JUDGED_RIGHT)."""
+    return not held_right and correction_says_something(correction)
 
 
 def verdict_of(outcome: str, correction: str | None) -> Verdict:

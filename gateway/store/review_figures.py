@@ -10,12 +10,14 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.review.held_answer import HELD_KEY
+from gateway.review.verdicts import JUDGED_RIGHT
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
 from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.issues import member_ids
 from gateway.store.recent_traffic import NOT_A_CONVERSATION
 from gateway.store.reviews import ACTIVE, priority_rank
+from gateway.store.standing_decisions import held_by_standing
 from gateway.store.stats import StatsStore
 from gateway.store.tables import (
     feedback,
@@ -144,7 +146,8 @@ class ReviewFigureStore:
 
     async def feedback_notes(self, interaction_ids: Sequence[str]) -> list[Row]:
         """Current feedback carrying a correction or a comment on these interactions, newest first, each with the number
-        of the answer's choice it judges (`choice`)."""
+        of the answer's choice it judges (`choice`) and whether the review decision that stands approved that choice
+        (`held_right`: its correction then gives no right answer, gateway.review.verdicts)."""
         f = feedback.c
         found: list[Row] = []
         for chunk in chunks(list(interaction_ids)):
@@ -153,7 +156,10 @@ class ReviewFigureStore:
                 return query.where(f.interaction_id.in_(ids))
 
             current = current_feedback(f.id, f.interaction_id, f.correction, f.comment, f.choice, narrow=of_chunk)
-            query = select(current).where(or_(current.c.correction.is_not(None), current.c.comment.is_not(None)))
+            held_right = held_by_standing(current.c.interaction_id, current.c.choice, JUDGED_RIGHT).label("held_right")
+            query = select(current, held_right).where(
+                or_(current.c.correction.is_not(None), current.c.comment.is_not(None))
+            )
             found.extend(await self._rows(query))
         return sorted(found, key=lambda row: row["id"], reverse=True)
 

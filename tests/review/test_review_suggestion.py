@@ -117,3 +117,34 @@ async def test_an_end_users_correction_redaction_took_all_of_suggests_no_knowled
     action = (await open_for(reviews, ids)).suggested_action
 
     assert (action.kind, action.corrections) == (ActionKind.PROMPT_INSTRUCTIONS, ())
+
+
+async def test_an_end_users_correction_of_an_answer_a_standing_decision_approved_suggests_no_knowledge_base_entry(
+    engine, reviews
+):
+    # The reviewer's approval outranks the end user (gateway.review.verdicts): the correction gives no right answer.
+    ids = await store_interactions(engine, 2)
+    await give_feedback(engine, ids[0], correction="The fee is 1%.", comment="wrong fee")
+    approved = await open_for(reviews, [ids[0]])
+    await reviews.decide(approved.id, "alice", Outcome.APPROVE)
+
+    # As an issue holding both answers suggests (the issue page's "Preview a fix" form starts from it).
+    action = await reviews.issue_suggestion("issue-1", ids)
+
+    assert (action.kind, action.corrections) == (ActionKind.PROMPT_INSTRUCTIONS, ())
+    # Its comment is still an example; the approved answer's correction is shown as none.
+    first = action.examples[0]
+    assert (first.interaction_id, first.comment, first.correction) == (ids[0], "wrong fee", None)
+
+
+async def test_an_end_users_correction_of_an_answer_a_standing_decision_rejected_still_suggests_an_entry(
+    engine, reviews
+):
+    ids = await store_interactions(engine, 1)
+    await give_feedback(engine, ids[0], correction="The fee is 1%.")
+    rejected = await open_for(reviews, ids)
+    await reviews.decide(rejected.id, "alice", Outcome.REJECT)
+
+    action = await reviews.issue_suggestion("issue-1", ids)
+
+    assert [(c.text, c.source) for c in action.corrections] == [("The fee is 1%.", "feedback")]
