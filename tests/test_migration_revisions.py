@@ -272,3 +272,52 @@ async def test_revision_0044_records_where_each_earlier_answer_lists_its_choices
         "whole floats": [1, 0],
     }
     assert len(recorded) == len(listings) + 1
+
+
+async def test_revision_0045_makes_blank_corrections_no_correction_and_recounts_their_days(upgraded_from: UpgradedFrom):
+    # Stored before intake took the one blank rule (gateway.domain.blank_text): str.strip kept zero-width spaces, so
+    # these were kept as corrections, and each made its feedback negative.
+    interactions = (
+        "INSERT INTO interactions (id, created_at, app, endpoint, upstream, stream, partial)"
+        " VALUES (:id, :at, 'bank', 'chat.completions', 'default', false, false)",
+        [
+            {"id": "fixed", "at": datetime(2026, 11, 1, 23, 30, tzinfo=UTC)},
+            {"id": "kept", "at": datetime(2026, 11, 2, 9, 0, tzinfo=UTC)},
+        ],
+    )
+    signals: dict[str, tuple[str, str | None, int | None, str | None, bool]] = {
+        # id: (interaction, thumbs, rating, correction, negative as stored)
+        "blank alone": ("fixed", None, None, "\u200b", True),
+        "blank with a thumbs-down": ("fixed", "down", None, " \u200b\u3000\n", True),
+        "blank with a rating of 2": ("fixed", None, 2, "\ufeff", True),
+        "blank with a thumbs-up": ("fixed", "up", 5, "\u2060\u200d", True),
+        "said": ("kept", "up", None, " The fee is 1%.\u200b", True),
+        "redacted": ("kept", None, None, "[redacted:email]", True),
+        "none": ("kept", "up", None, None, False),
+    }
+    feedback = (
+        "INSERT INTO feedback (id, interaction_id, created_at, app, thumbs, rating, correction, negative, submitted_via)"
+        " VALUES (:id, :interaction_id, CURRENT_TIMESTAMP, 'bank', :thumbs, :rating, :correction, :negative, 'app')",
+        [
+            dict(
+                zip(("id", "interaction_id", "thumbs", "rating", "correction", "negative"), (row_id, *row), strict=True)
+            )
+            for row_id, row in signals.items()
+        ],
+    )
+    # Both days' roll-ups are up to date before the upgrade.
+    recounted = ("DELETE FROM daily_stats_stale", {})
+    engine = await upgraded_from("0044", interactions, feedback, recounted)
+
+    stored = {row[0]: row[1:] for row in await selected(engine, "SELECT id, correction, negative FROM feedback")}
+    assert {row_id: (correction, bool(negative)) for row_id, (correction, negative) in stored.items()} == {
+        "blank alone": (None, False),
+        "blank with a thumbs-down": (None, True),
+        "blank with a rating of 2": (None, True),
+        "blank with a thumbs-up": (None, False),
+        "said": (" The fee is 1%.\u200b", True),
+        "redacted": ("[redacted:email]", True),
+        "none": (None, False),
+    }
+    # The day whose feedback changed is recounted from the raw rows; the other's roll-up stands.
+    assert await selected(engine, "SELECT day, app FROM daily_stats_stale") == [("2026-11-01", "bank")]

@@ -72,8 +72,8 @@ class Submission:
 
     @property
     def negative(self) -> bool:
-        """Thumbs down, a rating of 1 or 2, or a correction: the answer was not good enough."""
-        return self.thumbs == "down" or (self.rating is not None and self.rating <= 2) or self.correction is not None
+        """Whether this submission counts as negative feedback (`counts_as_negative`)."""
+        return counts_as_negative(self.thumbs, self.rating, self.correction)
 
     def as_event(
         self,
@@ -312,6 +312,13 @@ def _refuse_nul(value: str, field: str) -> None:
     # PostgreSQL cannot store NUL in text or JSONB; refuse it on both stores alike.
     if "\x00" in value:
         raise InvalidSubmission(f"'{field}' must not contain NUL characters", field)
+
+
+def counts_as_negative(thumbs: str | None, rating: int | None, correction: str | None) -> bool:
+    """Thumbs down, a rating of 1 or 2, or a correction (one that says something: intake keeps no blank one): the
+    answer was not good enough. A correction redaction took all of still counts: the end user said the answer was
+    wrong by writing it; redaction hides what they wrote, not that they disagreed."""
+    return thumbs == "down" or (rating is not None and rating <= 2) or correction is not None
 
 
 def counts_as_positive(negative: bool, thumbs: str | None, rating: int | None) -> bool:
