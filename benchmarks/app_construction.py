@@ -2,6 +2,9 @@
 
 Every test's `gateway` fixture, every `feedgate serve --workers N` process and every CLI command that
 builds the app pays this; the lifespan (opening the database, the writer) is not part of it.
+Since stop 50 the Litestar API inside is built once per process and shared (`gateway.app.shared_api`): the
+untimed first build below pays it, and the timed builds measure what each further gateway costs; a tree before
+that change builds the whole API every time.
 
     .venv/bin/python benchmarks/app_construction.py                      # this tree, 20 builds after a warm-up
     .venv/bin/python benchmarks/app_construction.py --builds 50 --profile # and a cProfile summary of those builds
