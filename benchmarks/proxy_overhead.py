@@ -21,13 +21,12 @@ tree on PYTHONPATH, and refuses to report a figure if it imported `gateway` from
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from tree_runs import run_in_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,24 +115,8 @@ uvloop.run(main())
 
 def measure(source: Path, calls: int, scenario: str, origin: bool = False) -> float:
     """CPU microseconds per call of the tree at `source`, in a fresh interpreter (`origin`: a browser page's call)."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
     caller = "origin" if origin else "server"
-    # Run in the tree itself: `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH,
-    # so a baseline measured from this checkout's root ran this checkout's code (until stop 50, every
-    # --baseline comparison taken from the root compared the tree with itself).
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(calls), scenario, caller],
-        env=env,
-        cwd=source,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"the measured program failed for {source}:\n{done.stderr}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    if not Path(result["code"]).resolve().is_relative_to(source.resolve()):
-        sys.exit(f"the measured program for {source} ran the code in {result['code']}")
+    result, _ = run_in_tree(source, CHILD, [str(calls), scenario, caller])
     return float(result["us_per_call"])
 
 

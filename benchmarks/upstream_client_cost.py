@@ -1,6 +1,6 @@
 """CPU per call of the gateway's upstream client on a real socket, beside the floor's way, this tree against a revision.
 
-Run: `.venv/bin/python benchmarks/upstream_client_cost.py [--baseline int] [--calls 4000] [--rounds 5] [--stream]
+Run: `.venv/bin/python benchmarks/upstream_client_cost.py [--baseline REV] [--calls 4000] [--rounds 5] [--stream]
 [--profile]`
 
 `benchmarks/proxy_overhead.py` measures the proxy's own code against an in-memory upstream; what it leaves out is
@@ -23,16 +23,14 @@ prints cProfile's top entries for this tree's client at each concurrency.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from proxy_runs import free_port
 from proxy_targets import start_fake_upstream
+from tree_runs import run_in_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,31 +136,17 @@ uvloop.run(main())
 
 def measure(source: Path, url: str, calls: int, concurrency: int, client: str, stream: bool, profile: bool) -> float:
     """CPU microseconds per call of `client` ("gateway" or "floor") with `source`'s code, in a fresh interpreter."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
     arguments = [url, str(calls), str(concurrency), client, "stream" if stream else "json"]
-    # Run in the tree itself: `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH.
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, *arguments, "profile" if profile else "time"],
-        env=env,
-        cwd=source,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"the measured program failed for {source}:\n{done.stderr}")
+    result, errors = run_in_tree(source, CHILD, [*arguments, "profile" if profile else "time"])
     if profile:
-        print(done.stderr)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    if not Path(result["code"]).resolve().is_relative_to(source.resolve()):
-        sys.exit(f"the measured program for {source} ran the code in {result['code']}")
+        print(errors)
     return float(result["us_per_call"])
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the rounds and print a table of medians (or, with --profile, the profiles)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default="int", help="git revision to compare with (default: int)")
+    parser.add_argument("--baseline", default="main", help="git revision to compare with (default: main)")
     parser.add_argument("--calls", type=int, default=4000, help="measured calls per process (default 4000)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--stream", action="store_true", help="a streamed answer instead of JSON")
