@@ -34,7 +34,8 @@ WIDGET_PARTS = ("transport.js", "text.js", "icons.js", "widget.js", "boot.js")
 WIDGET_SOURCE = WIDGET_DIRECTORY / "text.js"
 # The one line of the script the gateway writes its limit into; the file keeps the default for a copy served elsewhere.
 LIMIT_LINE = "var MAX_TEXT_CHARS = 10000;"
-MEDIA_TYPE = "text/javascript; charset=utf-8"
+# Litestar adds "; charset=utf-8" to a text/* media type itself (naming it here too sent the parameter twice).
+MEDIA_TYPE = "text/javascript"
 # The line listing the characters a blank text is made of; the file keeps a copy of what blank_text_line() writes.
 BLANK_LINE = re.compile(r"var BLANK_TEXT_CODE_POINTS = \[[^\]]*\];")
 

@@ -34,3 +34,11 @@ async def test_a_changed_limit_is_a_changed_script_to_a_browsers_cache(gateway_w
     assert head.headers["content-length"] == str(len(default.content))
     assert small.status_code == 200
     assert small.headers["etag"] != default.headers["etag"]
+
+
+async def test_the_script_names_its_charset_once(gateway_with):
+    # Litestar adds "; charset=utf-8" to a text/* media type: naming it too wrote the parameter twice.
+    async with gateway_with() as (_, http):
+        response = await http.get(SCRIPT)
+
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
