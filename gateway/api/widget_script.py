@@ -66,11 +66,21 @@ def widget_script(max_text_chars: int) -> tuple[bytes, str]:
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def names_current_copy(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names the ETag `etag`: weakly compared, any of a list, or `*` (RFC 9110 13.1.2)."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    # A proxy that compresses the script weakens its ETag (W/"…"), and the browser sends that back.
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
+
+
 @route(WIDGET_PATH, http_method=[HttpMethod.GET, HttpMethod.HEAD], include_in_schema=False)
 async def serve_widget(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[bytes]:
     """The widget's script (304 when the browser's copy is current)."""
     body, etag = widget_script(services.settings.feedback_max_text_chars)
     headers = {"etag": etag, "content-disposition": 'inline; filename="feedgate.js"'}
-    if request.headers.get("if-none-match") == etag:
+    if names_current_copy(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     return Response(body, media_type=MEDIA_TYPE, headers=headers)

@@ -42,3 +42,27 @@ async def test_the_script_names_its_charset_once(gateway_with):
         response = await http.get(SCRIPT)
 
     assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "if_none_match",
+    [
+        'W/"{etag}"',  # weakened by a proxy that compresses (nginx's gzip turns a strong ETag weak)
+        '"0123", "{etag}"',  # a cache holding several copies lists them all
+        "*",
+    ],
+)
+async def test_a_current_copy_is_not_sent_again_however_the_browser_names_it(gateway_with, if_none_match):
+    # If-None-Match compares weakly and may list several tags (RFC 9110 13.1.2): only an exact match was a 304.
+    async with gateway_with() as (_, http):
+        etag = (await http.get(SCRIPT)).headers["etag"].strip('"')
+        response = await http.get(SCRIPT, headers={"if-none-match": if_none_match.format(etag=etag)})
+
+    assert (response.status_code, response.content) == (304, b"")
+
+
+async def test_another_copy_is_sent_again(gateway_with):
+    async with gateway_with() as (_, http):
+        response = await http.get(SCRIPT, headers={"if-none-match": 'W/"0123", "4567"'})
+
+    assert response.status_code == 200
