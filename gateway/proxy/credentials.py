@@ -82,8 +82,8 @@ def blank_bearer(authorization: str | bytes | None) -> bool:
 
     `bearer_token` strips ASCII's blanks alone, and reads the bytes as Latin-1: a token of zero-width spaces sent as
     UTF-8 (curl's way) read as a key. Here the value is read as sent (UTF-8 if it is that, `header_text`). Asked only
-    where a bearer is refused or off the proxy's forward path, never of an ordinary key's every call: an ASCII
-    value answers at once (any blank of ASCII's `bearer_token` has stripped already).
+    where a bearer is refused, off the proxy's forward path, or on a pass-through key's cache miss, never of an ordinary
+    key's every call: an ASCII value answers at once (any blank of ASCII's `bearer_token` has stripped already).
     """
     if authorization is None or authorization.isascii():
         return False
@@ -106,7 +106,7 @@ class CallerResolver:
     """Maps a request's bearer token to its app, caching so the hot path stays in memory.
 
     Pass-through mode: the app is a salted fingerprint of the client's upstream key,
-    so the raw key is never stored. Gateway mode: the app the issued key belongs to;
+    so the raw key is never stored (a bearer of blank characters only is no key: the anonymous app). Gateway mode: the app the issued key belongs to;
     unknown keys are refused.
     """
 
@@ -167,6 +167,10 @@ class CallerResolver:
                 # Asked on a refusal alone, so an issued key's calls pay nothing for it: a blank one is no key.
                 raise UnknownKey(NO_KEY_GIVEN if blank_bearer(authorization) else "unknown or revoked gateway key")
             caller = Caller(key.app, replaces_authorization=True, gateway_key_id=key.id)
+        elif blank_bearer(authorization):
+            # Forwarded untouched all the same; but it is no key, and a client's bug (an unset variable's zero-width
+            # spaces) is not an app: recorded as a call with no key. Asked once per key cache's time, as lookups are.
+            caller = Caller(ANONYMOUS_APP)
         else:
             caller = Caller(self.fingerprint(token))
         if len(self._cache) >= 100_000:
