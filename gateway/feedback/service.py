@@ -20,7 +20,7 @@ from gateway.feedback.submitters import Submitter, authorize, refuse_a_different
 from gateway.feedback.token import ExpiredToken, FeedbackTokens, InvalidToken, looks_like_token
 from gateway.json_media_type import is_json, json_please
 from gateway.observability.metrics import record_feedback
-from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token, blank_bearer
+from gateway.proxy.credentials import CallerResolver, UnknownKey, given_bearer
 from gateway.store.feedback import EndUserErased, FeedbackFilter, FeedbackStore, InteractionRemoved
 from gateway.store.feedback_token_uses import TokenBound, TokenExhausted
 
@@ -173,7 +173,7 @@ class FeedbackService:
     ) -> Submitter:
         """Who posts; raises FeedbackRefused, or RateLimited when the posting address is over its limit."""
         # A bearer of blank characters alone (zero-width spaces) is none: refused as missing, not as a wrong key.
-        bearer = None if blank_bearer(authorization) else bearer_token(authorization)
+        bearer = given_bearer(authorization)
         if token is None and bearer is not None and looks_like_token(bearer):
             # A front end that sends the token the usual way, as the bearer credential: it is no app's key.
             token = bearer

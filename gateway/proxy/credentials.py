@@ -81,9 +81,10 @@ def blank_bearer(authorization: str | bytes | None) -> bool:
     """Whether `authorization` is a Bearer whose token says nothing by the one blank rule (gateway.domain.blank_text).
 
     `bearer_token` strips ASCII's blanks alone, and reads the bytes as Latin-1: a token of zero-width spaces sent as
-    UTF-8 (curl's way) read as a key. Here the value is read as sent (UTF-8 if it is that, `header_text`). Asked only
-    where a bearer is refused, off the proxy's forward path, or on a pass-through key's cache miss, never of an ordinary
-    key's every call: an ASCII value answers at once (any blank of ASCII's `bearer_token` has stripped already).
+    UTF-8 (curl's way) read as a key. Here the value is read as sent (UTF-8 if it is that, `header_text`). Asked by the
+    endpoints off the proxy's forward path (`given_bearer`), and by the proxy where it refuses a bearer or on a
+    pass-through key's cache miss, never of a known key's every proxied call: an ASCII value answers at once (any blank
+    of ASCII's `bearer_token` has stripped already).
     """
     if authorization is None or authorization.isascii():
         return False
@@ -94,6 +95,15 @@ def blank_bearer(authorization: str | bytes | None) -> bool:
     except UnicodeEncodeError:
         return _bearer_says_nothing(authorization)  # text already, not a header's bytes read as Latin-1
     return _bearer_says_nothing(header_text(sent))
+
+
+def given_bearer(authorization: str | bytes | None) -> str | None:
+    """The token of a `Bearer` Authorization value; None when there is none or it says nothing (`blank_bearer`).
+
+    What every endpoint that takes a bearer credential reads (feedback posts, held-answer polls, the admin API, the
+    metrics scrape), so a bearer of zero-width spaces is no credential alike everywhere: "none sent", never "wrong".
+    """
+    return None if blank_bearer(authorization) else bearer_token(authorization)
 
 
 def _bearer_says_nothing(text: str) -> bool:

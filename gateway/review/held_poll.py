@@ -42,7 +42,7 @@ import orjson
 
 from gateway.domain.quoting import quoted
 from gateway.errors import openai_error_body
-from gateway.proxy.credentials import CallerResolver, UnknownKey, bearer_token
+from gateway.proxy.credentials import CallerResolver, UnknownKey, given_bearer
 from gateway.review.errors import TaskNotFound
 from gateway.review.held_answer import (
     DECISION_HASH_KEY,
@@ -214,7 +214,7 @@ class HeldAnswers(HeldTaskAnswers):
 
     async def poll(self, task_id: str, authorization: str | None, *, collected: bool = True) -> PollAnswer:
         """The held answer's state for the app behind `authorization`; `collected`: the app gets the body (not a HEAD)."""
-        if bearer_token(authorization) is None:
+        if given_bearer(authorization) is None:  # a bearer of blank characters only too: as /v1/feedback answers it
             return _error(401, "send the app's API key as 'Authorization: Bearer <key>'", "missing_credentials")
         try:
             caller = await self._resolver.resolve(authorization)
