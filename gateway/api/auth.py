@@ -12,7 +12,7 @@ from litestar.handlers import BaseRouteHandler
 
 from gateway.api.client_address import client_address
 from gateway.api.request_services import services_of
-from gateway.proxy.credentials import bearer_token
+from gateway.proxy.credentials import given_bearer
 
 
 async def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -22,7 +22,7 @@ async def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
     expected = settings.admin_token
     if not expected:
         raise NotAuthorizedException("the admin API is disabled: set FEEDGATE_ADMIN_TOKEN to enable it")
-    given = bearer_token(connection.headers.get("authorization"))
+    given = given_bearer(connection.headers.get("authorization"))  # a bearer of blank characters only is none
     if given is None:
         raise NotAuthorizedException("send the admin token as 'Authorization: Bearer <FEEDGATE_ADMIN_TOKEN>'")
     failures = services.admin_token_failures

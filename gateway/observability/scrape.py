@@ -14,7 +14,7 @@ from gateway.config import Settings
 from gateway.errors import openai_error_body
 from gateway.observability.multiprocess import exposition, metrics_directory
 from gateway.observability.request_metrics import request_metrics
-from gateway.proxy.credentials import bearer_token
+from gateway.proxy.credentials import given_bearer
 
 JSON = "application/json"
 
@@ -37,7 +37,7 @@ async def scrape_metrics(
     """
     expected = settings.metrics_token
     if expected is not None:
-        given = bearer_token(authorization)
+        given = given_bearer(authorization)
         if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
             message = "send the metrics token as 'Authorization: Bearer <FEEDGATE_METRICS_TOKEN>'"
             return Scrape(401, openai_error_body(401, message, "invalid_metrics_token"), JSON)
