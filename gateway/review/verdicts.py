@@ -17,7 +17,10 @@ of an answer a standing decision approved are offered as none) all read it:
   of them (the export makes no example of it).
 - The decision that stands outranks end users: where it holds an answer right (an approval of the choice they judged,
   one the export makes an example of or not, of one answer or of several as a pattern), their negative feedback and
-  corrections of that answer say nothing (calibration counts it good, the export makes no example of a correction).
+  corrections of that answer say nothing (calibration counts it good, the suggested actions offer no entry of one).
+  The export keeps one label per answer instead: only a decision that labels the answer itself outranks its end users'
+  corrections there (gateway.store.label_decisions.reviewed); an approval that gives no example (of a choice cut
+  short, or empty) or a pattern's decision outranks no one, and their corrections of any of its choices stand.
   Where it holds the answer wrong, the answer is bad whatever end users said; an end user's correction still gives the
   right answer the export pairs with it when the decision gives none (a rejection). Only where no decision stands does
   end users' feedback alone say whether an answer was bad.
