@@ -1,6 +1,7 @@
 """The proxy's own code per call, this tree against a git revision, without sockets or a server.
 
-Run: `.venv/bin/python benchmarks/proxy_overhead.py [--baseline 052fb74] [--calls 20000] [--rounds 3] [--origin]`
+Run: `.venv/bin/python benchmarks/proxy_overhead.py [--baseline 052fb74] [--calls 20000] [--rounds 3] [--origin]
+[--evict-mb 4]`
 
 `benchmarks/proxy_latency.py` measures the whole gateway under wrk, but on a shared 2-core
 machine its numbers move by ±15 % from run to run, too much to see a change of a few
@@ -11,6 +12,8 @@ router and feedback-token signing, and a `submit` that drops the Exchange. It re
 time (process time, so other processes' load matters less than for wall time) per call. `--origin`
 measures a browser page's call instead: the request names its Origin and the upstream's answer allows it
 (`Access-Control-Allow-Origin: *`), so the gateway adds its headers to those the answer exposes.
+`--evict-mb N` reads N MB before each call and times each call alone (thread CPU time): the caches are cold,
+as they are at one connection, where the client, the upstream and the kernel run between two calls (stop 51).
 
 Each round runs every (tree, scenario) in its own fresh subprocess, the trees alternating
 (baseline, this tree, baseline, this tree, ...), so drift on the machine hits both alike. The
@@ -41,6 +44,7 @@ from gateway.proxy.forward import ProxyApp
 from gateway.proxy.routing import UpstreamRouter
 
 calls, stream, origin = int(sys.argv[1]), sys.argv[2] == "stream", sys.argv[3] == "origin"
+evict = bytearray(int(sys.argv[4]) << 20)  # read through before each measured call (--evict-mb)
 ANSWER = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Your order is on its way."},
     "finish_reason": "stop"}], "usage": {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48}}).encode()
@@ -103,20 +107,34 @@ async def main():
 
     for _ in range(2000):  # warm-up: caches, the router's and resolver's memo
         await one()
-    started = time.process_time()
-    for _ in range(calls):
-        await one()
+    if evict:
+        # As the other processes of a round trip at one connection do: the call starts with cold caches.
+        spent = 0
+        for _ in range(calls):
+            evict.find(1)  # all zeros: reads every byte
+            started = time.thread_time_ns()
+            await one()
+            spent += time.thread_time_ns() - started
+        us_per_call = spent / calls / 1000
+    else:
+        started = time.process_time()
+        for _ in range(calls):
+            await one()
+        us_per_call = (time.process_time() - started) / calls * 1e6
     import gateway
-    print(json.dumps({"us_per_call": (time.process_time() - started) / calls * 1e6, "code": gateway.__file__}))
+    print(json.dumps({"us_per_call": us_per_call, "code": gateway.__file__}))
 
 uvloop.run(main())
 """
 
 
-def measure(source: Path, calls: int, scenario: str, origin: bool = False) -> float:
-    """CPU microseconds per call of the tree at `source`, in a fresh interpreter (`origin`: a browser page's call)."""
+def measure(source: Path, calls: int, scenario: str, origin: bool = False, evict_mb: int = 0) -> float:
+    """CPU microseconds per call of the tree at `source`, in a fresh interpreter (`origin`: a browser page's call).
+
+    With `evict_mb`, each call is timed alone after reading that many megabytes, which evicts the caches.
+    """
     caller = "origin" if origin else "server"
-    result, _ = run_in_tree(source, CHILD, [str(calls), scenario, caller])
+    result, _ = run_in_tree(source, CHILD, [str(calls), scenario, caller, str(evict_mb)])
     return float(result["us_per_call"])
 
 
@@ -126,6 +144,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=20_000, help="measured calls per process (default 20000)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--origin", action="store_true", help="a browser page's call, its upstream allowing it")
+    parser.add_argument(
+        "--evict-mb", type=int, default=0, help="read this many MB before each call: cold caches, as at one connection"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="feedgate-overhead-") as scratch:
@@ -137,11 +158,12 @@ def main(argv: list[str] | None = None) -> None:
         for round_number in range(1, args.rounds + 1):
             for scenario in ("json", "stream"):
                 for name, source in trees.items():
-                    value = measure(source, args.calls, scenario, args.origin)
+                    value = measure(source, args.calls, scenario, args.origin, args.evict_mb)
                     results.setdefault((name, scenario), []).append(value)
                     print(f"round {round_number}: {name}, {scenario}: {value:.1f} µs/call", flush=True)
 
     caller = ", a page's call with its Origin" if args.origin else ""
+    caller += f", {args.evict_mb} MB read before each call" if args.evict_mb else ""
     print(
         f"\nCPU per call of ProxyApp alone{caller} (median of {args.rounds} rounds, {args.calls:,} calls each; min–max):\n"
     )
