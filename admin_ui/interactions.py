@@ -17,6 +17,7 @@ from admin_ui.form_text import refusal_text, refused_field
 from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.list_back import ListBack, back_context
 from admin_ui.query_params import (
+    QueryParams,
     choice_param,
     given_text,
     refused_filter,
@@ -44,8 +45,6 @@ PAGE_SIZE = 50
 FEEDBACK_CHOICES = {"any": "with feedback", "negative": "negative", "none": "without feedback"}
 STATUS_CHOICES = ("ok", "error", "partial")
 FILTER_NAMES = ("q", "app", "model", "feedback", "status", "since", "until", "issue")
-# The list's way back from an interaction (admin_ui.list_back): its filters and the page it was on.
-INTERACTION_LIST = ListBack(LIST_PATH, (*FILTER_NAMES, "cursor"))
 # The form's name for a field the domain names in a refusal.
 FIELD_LABELS = {
     "q": "Search",
@@ -120,7 +119,7 @@ async def _issue_holding(services: Services, interaction_id: str) -> tuple[str, 
     return None
 
 
-def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], InteractionFilter, str | None]:
+def _read_filters(request: QueryParams) -> tuple[dict[str, Any], InteractionFilter, str | None]:
     """The URL's search, filters and cursor (an HTTPException 400 naming a filter the page cannot read)."""
     filters: dict[str, Any] = {
         # Checked by the domain (search_text: its length, as every search's, its words and their number).
@@ -147,6 +146,10 @@ def _read_filters(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Inte
         issue=filters["issue"],
     )
     return filters, where, cursor
+
+
+# The list's way back from an interaction (admin_ui.list_back): its filters and the page it was on, read as it reads them.
+INTERACTION_LIST = ListBack(LIST_PATH, (*FILTER_NAMES, "cursor"), _read_filters)
 
 
 async def _list_page(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import cast
 from urllib.parse import quote, urlencode
 
-from litestar import Request
-
 from admin_ui.list_back import ListBack
-from admin_ui.query_params import bad_filter, choice_param, given_text, is_whole_number, text_param
+from admin_ui.query_params import QueryParams, bad_filter, choice_param, given_text, is_whole_number, text_param
 from clustering.issue_status import IssueStatus
 from gateway.discovery.items import last_user_message
 from gateway.domain.answer_choices import choice_count, choice_text
@@ -24,8 +22,6 @@ ISSUES_PATH = "/admin/issues"
 PAGE_SIZE = 50
 SORTS: tuple[IssueSort, ...] = ("size", "growth")
 STATUSES = tuple(status.value for status in IssueStatus)
-# The list's way back from an issue (admin_ui.list_back): the names ListQuery reads from the URL.
-ISSUE_LIST = ListBack(ISSUES_PATH, ("q", "app", "status", "sort", "page"))
 # The longest page number the list accepts (past it, the page is empty anyway).
 MAX_PAGE = 10_000
 # The fields of an issue's events that name other issues (a split's "into", a merge's "merged", a
@@ -55,7 +51,7 @@ class ListQuery:
     page: int = 1
 
     @classmethod
-    def from_request(cls, request: Request[Any, Any, Any]) -> ListQuery:
+    def from_request(cls, request: QueryParams) -> ListQuery:
         """The query in the URL's parameters; a value the list does not know is a 400 naming the filter."""
         status = choice_param(request, "status", STATUSES)
         page = text_param(request, "page") or "1"
@@ -91,6 +87,10 @@ class ListQuery:
         }
         kept = {key: value for key, value in params.items() if value}
         return f"{ISSUES_PATH}?{urlencode(kept)}" if kept else ISSUES_PATH
+
+
+# The list's way back from an issue (admin_ui.list_back): the names ListQuery reads from the URL, read as it reads them.
+ISSUE_LIST = ListBack(ISSUES_PATH, ("q", "app", "status", "sort", "page"), ListQuery.from_request)
 
 
 @dataclass(frozen=True, slots=True)

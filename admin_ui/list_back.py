@@ -2,19 +2,24 @@
 
 A list links each item with `?back=<the list's query string>`; the item page's breadcrumb rebuilds the list's link
 from it. Only the list's own filter names are kept, on the list's fixed path: whatever `back` holds (another site's
-address, `//host`, junk, a huge value), the link can only lead to that list, at worst unfiltered. The item page's
-forms carry `back` as a hidden field, and an action's redirect back to the page keeps it (post/redirect/get).
+address, `//host`, junk, a huge value, a filter value the list would refuse), the link can only lead to that list,
+at worst unfiltered, and the item page passes on only what that link holds. The item page's forms carry `back` as a
+hidden field, and an action's redirect back to the page keeps it (post/redirect/get).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from litestar import Request
+from litestar.exceptions import HTTPException
 from markupsafe import Markup, escape
+
+from admin_ui.query_params import GivenQuery, QueryParams
+from gateway.domain.errors import InvalidQuery
 
 # The longest `back` read: a list's query is far shorter (searches stop at 200 characters, a cursor at its own bound);
 # a longer one is not a list's, and is ignored rather than parsed.
@@ -27,16 +32,19 @@ BACK = "back"
 
 @dataclass(frozen=True, slots=True)
 class ListBack:
-    """One list page's way back: its fixed path and the filter, sort and page names its URL takes."""
+    """One list page's way back: its fixed path, the filter, sort and page names its URL takes, and how the list
+    reads them (`read`: the list's own reader, raising its 400 or InvalidQuery for a value it refuses)."""
 
     path: str
     names: tuple[str, ...]
+    read: Callable[[QueryParams], object] | None = None
 
     def kept(self, back: str | None) -> str:
         """The list's own filters in `back`, as a query string ("" when none: the bare list).
 
-        Unknown names are dropped, each name's first non-empty value kept; a `back` too long or not a query string
-        keeps nothing. The list itself checks the values, as it does those of any link.
+        Unknown names are dropped, each name's first non-empty value kept; a `back` too long, not a query string, or
+        holding a value the list's reader refuses keeps nothing (only a crafted link holds one: a list showing items
+        read its query). What the domain checks later (a cursor, an issue's existence) the list says itself.
         """
         if not back or len(back) > MAX_BACK_CHARS:
             return ""
@@ -49,6 +57,11 @@ class ListBack:
             # A NUL no list can read (its page would refuse the link): dropped, as junk is.
             if name in self.names and value and "\x00" not in value and name not in found:
                 found[name] = value
+        if self.read is not None and found:
+            try:
+                self.read(GivenQuery(found))
+            except (HTTPException, InvalidQuery):  # query_params' 400 naming the filter, or the domain's refusal
+                return ""
         # In the list's own order, so the same filters make the same link.
         return urlencode([(name, found[name]) for name in self.names if name in found])
 

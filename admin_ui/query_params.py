@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from litestar import Request
 from litestar.exceptions import HTTPException
 
 from gateway.domain.blank_text import said_or_none
@@ -39,6 +38,22 @@ FILTER_LABELS = {
     "cursor": "Page",
     "link_id": "Fix link",
 }
+
+
+class QueryParams(Protocol):
+    """What a page's filters are read from: a request, or a list's query kept for its way back (admin_ui.list_back)."""
+
+    @property
+    def query_params(self) -> Mapping[str, Any]:
+        """The URL's parameters, by name."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GivenQuery:
+    """Parameters read as a request's would be, without a request: a list's query checked as its page checks it."""
+
+    query_params: Mapping[str, Any]
 
 
 def filter_label(name: str) -> str:
@@ -93,7 +108,7 @@ def time_box(value: str | None) -> TimeBox:
     return TimeBox("datetime-local", moment.isoformat(timespec=precision))
 
 
-def given_text(request: Request[Any, Any, Any], name: str) -> str:
+def given_text(request: QueryParams, name: str) -> str:
     """The query parameter `name` without its blank ends by the one rule (gateway.domain.blank_text); "" when absent
     or blank.
 
@@ -103,7 +118,7 @@ def given_text(request: Request[Any, Any, Any], name: str) -> str:
     return said_or_none(request.query_params.get(name)) or ""
 
 
-def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200) -> str | None:
+def text_param(request: QueryParams, name: str, max_length: int = 200) -> str | None:
     """The query parameter `name` without its blank ends (given_text); None when absent or blank."""
     value = given_text(request, name)
     if len(value) > max_length:
@@ -112,7 +127,7 @@ def text_param(request: Request[Any, Any, Any], name: str, max_length: int = 200
 
 
 def choice_param(
-    request: Request[Any, Any, Any], name: str, allowed: Iterable[str] | Mapping[str, str], label: str | None = None
+    request: QueryParams, name: str, allowed: Iterable[str] | Mapping[str, str], label: str | None = None
 ) -> str | None:
     """The query parameter `name` when it is one of `allowed`; None when absent or blank; 400 otherwise, by the one
     rule of a value outside a fixed list (gateway.domain.fixed_values), as the API says it.
@@ -135,7 +150,7 @@ def is_whole_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def offset_param(request: Request[Any, Any, Any], name: str = "offset") -> int:
+def offset_param(request: QueryParams, name: str = "offset") -> int:
     """A non-negative page offset (0 when absent)."""
     value = text_param(request, name) or "0"
     if not is_whole_number(value) or int(value) > 10_000_000:
@@ -143,7 +158,7 @@ def offset_param(request: Request[Any, Any, Any], name: str = "offset") -> int:
     return int(value)
 
 
-def time_param(request: Request[Any, Any, Any], name: str) -> datetime | None:
+def time_param(request: QueryParams, name: str) -> datetime | None:
     """An ISO 8601 time (as a datetime-local input sends it; no offset means UTC); None when absent."""
     value = text_param(request, name, max_length=40)
     if value is None:

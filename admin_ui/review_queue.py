@@ -15,7 +15,7 @@ from litestar.response import Redirect
 from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.list_back import ListBack
 from admin_ui.public_urls import redirect
-from admin_ui.query_params import choice_param, offset_param, text_param, url_with
+from admin_ui.query_params import QueryParams, choice_param, offset_param, text_param, url_with
 from admin_ui.rendering import render, words
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -32,8 +32,6 @@ PAGE_SIZE = 50
 # Each order's URL value and the words the Order select shows.
 SORTS = {"queue": "priority, then deadline", "newest": "newest first"}
 FILTER_NAMES = ("app", "status", "priority", "source", "assignee", "tag", "issue", "overdue", "sort")
-# The queue's way back from a task (admin_ui.list_back): its filters and the page it was on.
-QUEUE_LIST = ListBack(QUEUE_PATH, (*FILTER_NAMES, "offset"))
 # A reviewer opens the queue for the work still to do, so finished tasks show only when asked for ("any" or by name).
 ANY_STATUS = "any"
 # Each status choice's URL value and the words the Status select shows, in its order.
@@ -58,7 +56,7 @@ QUEUE_KEYS = (
 )
 
 
-def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
+def queue_filters(request: QueryParams) -> dict[str, str | None]:
     """The queue's filters as the URL gives them (400 for a value the listing does not know)."""
     return {
         "app": text_param(request, "app"),
@@ -72,6 +70,15 @@ def queue_filters(request: Request[Any, Any, Any]) -> dict[str, str | None]:
         "overdue": choice_param(request, "overdue", OVERDUE_CHOICES),
         "sort": choice_param(request, "sort", SORTS, label="Order"),
     }
+
+
+def read_queue_query(request: QueryParams) -> tuple[dict[str, str | None], int]:
+    """The queue's filters and page start as the URL gives them (400 for a value the queue does not know)."""
+    return queue_filters(request), offset_param(request)
+
+
+# The queue's way back from a task (admin_ui.list_back): its filters and the page it was on, read as the queue reads them.
+QUEUE_LIST = ListBack(QUEUE_PATH, (*FILTER_NAMES, "offset"), read_queue_query)
 
 
 def listed_status(chosen: str | None) -> str | None:
@@ -97,8 +104,7 @@ class ReviewQueueController(Controller):
         typed and the message says which one to fix, with no tasks under it.
         """
         try:
-            filters = queue_filters(request)
-            offset = offset_param(request)
+            filters, offset = read_queue_query(request)
             overdue = filters["overdue"]
             asked = filters["issue"]
             # The domain's rule (gateway.domain.issue_scope), as /api/reviews?issue= follows it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from admin_ui.list_back import MAX_BACK_CHARS, ListBack, back_field, with_back
+from gateway.domain.errors import InvalidQuery
 
 ISSUES = ListBack("/admin/issues", ("q", "app", "status", "sort", "page"))
 
@@ -53,3 +54,16 @@ def test_a_redirect_to_the_item_keeps_the_back_after_its_own_query():
 def test_the_hidden_field_is_escaped():
     assert str(back_field('q="><script>')) == '<input type="hidden" name="back" value="q=&#34;&gt;&lt;script&gt;">'
     assert str(back_field("")) == ""
+
+
+def refuse_bad_sort(params) -> None:
+    """A list's reader that knows two sorts."""
+    if params.query_params.get("sort") not in (None, "size", "growth"):
+        raise InvalidQuery("sort", "must be size or growth")
+
+
+def test_a_value_the_lists_reader_refuses_leads_to_the_bare_list():
+    checked = ListBack("/admin/issues", ("app", "sort"), refuse_bad_sort)
+
+    assert checked.list_url("app=shop&sort=growth") == "/admin/issues?app=shop&sort=growth"
+    assert checked.list_url("app=shop&sort=oldest") == "/admin/issues"

@@ -160,3 +160,70 @@ async def test_claiming_a_task_returns_to_it_with_the_way_back_kept(browser_as, 
 
     assert claimed.headers["location"] == f"/admin/reviews/{task_id}?done=claimed&back=tag%3Drefund"
     assert crumb((await reviewer.get(claimed.headers["location"])).text) == "/admin/reviews?tag=refund"
+
+
+def backs_carried(html: str) -> list[str]:
+    """Every `back` the page passes on: its forms' hidden fields and its links' and panels' addresses."""
+    page = parse(html)
+    fields = [field.attrs["value"] for field in page.find_all("input", name="back")]
+    addresses = [
+        element.attrs.get("href") or element.attrs.get("data-fragment-url") or ""
+        for element in page.find_all()
+        if "back=" in (element.attrs.get("href") or element.attrs.get("data-fragment-url") or "")
+    ]
+    return fields + addresses
+
+
+@pytest.mark.parametrize(
+    "back",
+    ["status%3Dbogus", "app%3Dshop%26page%3Dabc", "sort%3Dnewest", "page%3D0"],
+)
+async def test_a_back_the_issue_list_would_refuse_is_dropped_from_the_issue_page(browser_as, gateway, back):
+    issue_id = await shop_issue(gateway)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    answer = await reviewer.get(f"/admin/issues/{issue_id}?back={back}")
+
+    assert crumb(answer.text) == "/admin/issues"
+    assert backs_carried(answer.text) == []
+
+
+async def test_a_back_the_interaction_list_would_refuse_leads_to_the_bare_list(browser_as, gateway):
+    [interaction_id] = await store(gateway, interaction_row("Where is my refund?", "Soon."))
+    viewer = await browser_as("vic", Role.VIEWER)
+
+    answer = await viewer.get(f"/admin/interactions/{interaction_id}?back=app%3Dshop%26since%3Dyesterday")
+
+    assert crumb(answer.text) == "/admin/interactions"
+    assert backs_carried(answer.text) == []
+
+
+async def test_a_back_the_queue_would_refuse_is_dropped_from_the_task_page(browser_as, gateway):
+    ids = await store(gateway, interaction_row("Where is my refund?", "Soon."))
+    task_id = await task(gateway, ids, reason="Refund answers")
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    answer = await reviewer.get(f"/admin/reviews/{task_id}?back=tag%3Drefund%26priority%3Durgent")
+
+    assert crumb(answer.text) == "/admin/reviews"
+    assert backs_carried(answer.text) == []
+
+
+async def test_a_back_over_the_bound_is_dropped_from_the_issue_pages_forms_and_links(browser_as, gateway):
+    issue_id = await shop_issue(gateway)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    answer = await reviewer.get(f"/admin/issues/{issue_id}?back=app%3D" + "x" * 2100)
+
+    assert crumb(answer.text) == "/admin/issues"
+    assert backs_carried(answer.text) == []
+
+
+async def test_the_issue_pages_forms_carry_a_back_the_list_takes(browser_as, gateway):
+    issue_id = await shop_issue(gateway)
+    reviewer = await browser_as("rita", Role.REVIEWER)
+
+    answer = await reviewer.get(f"/admin/issues/{issue_id}?{BACK}")
+
+    carried = backs_carried(answer.text)
+    assert carried and set(carried) - {FILTERED} == {f"/admin/issues/{issue_id}/merge-candidates?{BACK}"}
