@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException
 from admin_ui.charts import sparkline
 from admin_ui.issue_views import ISSUE_LIST, PAGE_SIZE, SORTS, STATUSES, ListQuery
 from admin_ui.query_params import given_text
-from admin_ui.rendering import counted_text, render
+from admin_ui.rendering import counted_text, matched_text, render
 from admin_ui.session import signed_in
 from clustering.issue_status import IssueStatus
 from gateway.domain.errors import InvalidQuery
@@ -68,12 +68,7 @@ def _list_page(
 
 def _total_text(query: ListQuery, total: int | None) -> str | None:
     """What the list says of its length: how many issues there are, or how many the filters match (None: unknown)."""
-    if total is None:
-        return None
-    said = counted_text(total, "issue")
-    if not (query.app or query.status or query.q):
-        return said
-    return f"{said} {'matches' if total == 1 else 'match'} these filters"
+    return matched_text(total, "issue", filtered=bool(query.app or query.status or query.q))
 
 
 async def _refused_list(request: Request[Any, Any, Any], services: Services, message: str) -> Response[Any]:

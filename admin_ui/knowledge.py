@@ -7,6 +7,7 @@ KnowledgeService with the user's name as the author, so they are audited as thro
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,7 +20,7 @@ from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_k
 from admin_ui.form_text import form_text, non_blank_lines, refusal_text, refused_field
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import choice_param, given_text, offset_param, url_with
-from admin_ui.rendering import render
+from admin_ui.rendering import matched_text, render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.blank_text import said_or_none
@@ -86,8 +87,11 @@ async def _list_page(
     # The filter a refusal of the search names, by its label: the list is then left out, as the interactions' is,
     # where every entry listed under the refusal read as the search's results.
     refused_filter_label = None
+    knowledge = services.knowledge.service
+    total: int | None = None
     try:
-        page = await services.knowledge.service.list(where, PAGE_SIZE, offset)
+        # The count GET /api/kb says as `total`, by the same function, so the two never disagree.
+        page, total = await asyncio.gather(knowledge.list(where, PAGE_SIZE, offset), knowledge.count(where))
     except InvalidQuery as exc:
         error, error_field, status_code, offset = refusal_text(exc, LABELS), refused_field(exc), 400, 0
         refused_filter_label = LABELS.get(error_field or "", "filters")
@@ -106,6 +110,7 @@ async def _list_page(
         previous_url=previous_url,
         first_url=url_with(KNOWLEDGE_PATH, params),
         filtered=any(params.values()),
+        total_text=matched_text(total, "entry", filtered=any(params.values()), plural="entries"),
         refused_filter_label=refused_filter_label,
         can_change=user.allows(Role.REVIEWER),
         error=error,

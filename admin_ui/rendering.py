@@ -84,6 +84,17 @@ def counted_text(number: int, noun: str, plural: str | None = None) -> str:
     return count_text(number) + said[len(str(number)) :]
 
 
+def matched_text(total: int | None, noun: str, *, filtered: bool, plural: str | None = None) -> str | None:
+    """What a list says of its length, from its listing's count: "3 issues", or "2 issues match these filters" when
+    `filtered` (None: no count, as under a refused filter). The one wording of the Issues, Knowledge and queue pages."""
+    if total is None:
+        return None
+    said = counted_text(total, noun, plural)
+    if not filtered:
+        return said
+    return f"{said} {'matches' if total == 1 else 'match'} these filters"
+
+
 # A linked fix as it stands now (gateway.store.fix_links.standing), in the pages' words.
 FIX_STANDING = {"active": "in force", "canary": "a canary", "inactive": "no longer in force", "gone": "deleted"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, get_args
@@ -16,7 +17,7 @@ from admin_ui.issue_shown import IssueShown, issue_shown
 from admin_ui.list_back import ListBack
 from admin_ui.public_urls import redirect
 from admin_ui.query_params import QueryParams, choice_param, offset_param, text_param, url_with
-from admin_ui.rendering import render, words
+from admin_ui.rendering import matched_text, render, words
 from admin_ui.session import signed_in
 from gateway.accounts.records import Role, SignedInUser
 from gateway.domain.errors import InvalidQuery
@@ -120,7 +121,10 @@ class ReviewQueueController(Controller):
                 overdue=None if overdue is None else overdue == "true",
             )
             sort: ReviewSort = "newest" if filters["sort"] == "newest" else "queue"
-            page = await services.reviews.list(where, sort, PAGE_SIZE, offset)
+            # The count GET /api/reviews says as `total`, by the same function, so the two never disagree.
+            page, total = await asyncio.gather(
+                services.reviews.list(where, sort, PAGE_SIZE, offset), services.reviews.count(where)
+            )
         except HTTPException as exc:  # query_params' bad_filter: a 400 naming the filter
             if exc.status_code != 400:
                 raise
@@ -132,11 +136,22 @@ class ReviewQueueController(Controller):
             user,
             filters,
             tasks=page.data,
+            total_text=_total_text(filters, total),
             issue=await issue_shown(services, scope),
             offset=offset,
             next_url=url_with(QUEUE_PATH, filters, offset=page.next_offset) if page.next_offset is not None else None,
             previous_url=url_with(QUEUE_PATH, filters, offset=max(offset - PAGE_SIZE, 0) or None) if offset else None,
         )
+
+
+def _total_text(filters: dict[str, str | None], total: int) -> str | None:
+    """What the queue says of its length: its unfinished tasks (the default), every task ("any"), or how many tasks
+    the filters match."""
+    status = filters["status"]
+    narrowed = status not in (None, UNFINISHED, ANY_STATUS)
+    filtered = narrowed or any(filters[name] for name in FILTER_NAMES if name not in ("status", "sort"))
+    noun = "unfinished task" if status in (None, UNFINISHED) and not filtered else "task"
+    return matched_text(total, noun, filtered=filtered)
 
 
 def _typed(request: Request[Any, Any, Any]) -> dict[str, str | None]:
@@ -151,6 +166,7 @@ def _queue_page(
     *,
     tasks: Sequence[ReviewTask],
     issue: IssueShown | None = None,
+    total_text: str | None = None,
     offset: int = 0,
     next_url: str | None = None,
     previous_url: str | None = None,
@@ -164,6 +180,7 @@ def _queue_page(
         "review_queue.html",
         status_code=status_code,
         tasks=tasks,
+        total_text=total_text,
         issue=issue,
         # `r` asks before refusing an app that waits on a held answer (the listing has no events: it may ask too often).
         waiting={task.id for task in tasks if task.active and app_waits(task.evidence, (), now)},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, patch, post
@@ -30,7 +31,7 @@ from gateway.api.knowledge_json import (
 )
 from gateway.api.paging import Limit, Offset
 from gateway.api.request_body import RequestBody
-from gateway.api.serialize import offset_page_json
+from gateway.api.serialize import counted_offset_page_json
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.domain.quoting import quoted
@@ -129,7 +130,10 @@ class KnowledgeController(AdminController):
         offset: Offset = 0,
     ) -> EntryPage:
         where = EntryFilter(app=app, text=q, tag=tag, active=active)
-        return offset_page_json(await services.knowledge.service.list(where, limit=limit, offset=offset), entry_json)
+        knowledge = services.knowledge.service
+        # The total is the Knowledge page's count, by the same function, so the two never disagree.
+        page, total = await asyncio.gather(knowledge.list(where, limit=limit, offset=offset), knowledge.count(where))
+        return counted_offset_page_json(page, entry_json, total)
 
     @post(
         "/",

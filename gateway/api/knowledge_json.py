@@ -25,10 +25,14 @@ class EntryJSON(TypedDict):
 
 
 class EntryPage(TypedDict):
-    """A page of entries, the most recently changed first: pass `next_offset` as `offset` for the next (null: the last page)."""
+    """A page of entries, the most recently changed first: pass `next_offset` as `offset` for the next (null: the last page).
+
+    `total`: how many entries the filters match, on every page (the Knowledge page's "N entries match these filters.").
+    """
 
     data: list[EntryJSON]
     next_offset: int | None
+    total: int
 
 
 class SavedEntryJSON(EntryJSON):

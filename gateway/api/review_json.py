@@ -97,10 +97,14 @@ class ReviewTaskJSON(TypedDict):
 
 
 class ReviewTaskPage(TypedDict):
-    """A page of review tasks, in the order asked for: pass `next_offset` as `offset` for the next (null: the last page)."""
+    """A page of review tasks, in the order asked for: pass `next_offset` as `offset` for the next (null: the last page).
+
+    `total`: how many tasks the filters match, on every page (the Review queue's "N tasks match these filters.").
+    """
 
     data: list[ReviewTaskJSON]
     next_offset: int | None
+    total: int
 
 
 class DecisionJSON(TypedDict):

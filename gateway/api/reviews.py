@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, patch, post
@@ -35,7 +36,7 @@ from gateway.api.review_json import (
     task_json,
     task_page_json,
 )
-from gateway.api.serialize import offset_page_json
+from gateway.api.serialize import counted_offset_page_json
 from gateway.domain.blank_text import says_nothing
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
@@ -123,8 +124,11 @@ class ReviewsController(AdminController):
             issue_ids=scope.issue_ids if scope is not None else None,
             overdue=overdue,
         )
-        page = await services.reviews.list(where, sort=sort, limit=limit, offset=offset)
-        return offset_page_json(page, task_json)
+        # The total is the Review queue's count, by the same function, so the two never disagree.
+        page, total = await asyncio.gather(
+            services.reviews.list(where, sort=sort, limit=limit, offset=offset), services.reviews.count(where)
+        )
+        return counted_offset_page_json(page, task_json, total)
 
     @post(
         "/",

@@ -163,17 +163,14 @@ class KnowledgeService:
     async def list(self, where: EntryFilter, limit: int = 50, offset: int = 0) -> Page[KnowledgeEntry]:
         """Entries matching `where` (app, tag, active, text in title/content/examples), most recently changed first;
         the text as long as any search may be (gateway.domain.search_length)."""
-        if where.text is not None:
-            check_search_length(where.text)
-        if where.tag is not None:
-            try:
-                tag = checked_tags([where.tag])[0]
-            except InvalidQuery as refused:
-                raise InvalidQuery("tag", refused.message.replace("tags[0]", "tag", 1)) from None
-            where = EntryFilter(where.app, where.text, tag, where.active)
+        checked = _checked_filter(where)
         return await offset_page(
-            lambda n, skip: self._store.list(where, n, skip), limit, offset, KnowledgeEntry.from_row
+            lambda n, skip: self._store.list(checked, n, skip), limit, offset, KnowledgeEntry.from_row
         )
+
+    async def count(self, where: EntryFilter) -> int:
+        """How many entries match `where`, checked and read as `list` reads it (the API's `total`, the page's count)."""
+        return await self._store.count(_checked_filter(where))
 
     async def edit(self, entry_id: str, **edit: Unpack[EntryEdit]) -> KnowledgeEntry | None:
         """Change the given fields as a new version (EntryEdit); None when there is no such entry.
@@ -329,3 +326,16 @@ def _version_row(
         "restored_from": restored_from,
         "created_at": now,
     }
+
+
+def _checked_filter(where: EntryFilter) -> EntryFilter:
+    """`where` as the listing reads it: its search no longer than any search, its tag one a tag may be (InvalidQuery)."""
+    if where.text is not None:
+        check_search_length(where.text)
+    if where.tag is None:
+        return where
+    try:
+        tag = checked_tags([where.tag])[0]
+    except InvalidQuery as refused:
+        raise InvalidQuery("tag", refused.message.replace("tags[0]", "tag", 1)) from None
+    return EntryFilter(where.app, where.text, tag, where.active)

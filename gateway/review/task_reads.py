@@ -65,6 +65,10 @@ class ReviewReads:
 
         return await offset_page(fetch, limit, offset, lambda row: ReviewTask.from_row(row, now))
 
+    async def count(self, where: ReviewFilter) -> int:
+        """How many tasks match `where` (as of now), as `list` reads it: the API's `total`, the queue page's count."""
+        return await self._store.count(replace(where, now=self._clock()))
+
     async def issue_suggestion(self, issue_id: str, member_ids: Sequence[str]) -> SuggestedAction:
         """The suggested action over an issue's members, as a task about them would get it (its corrections first:
         reviewers', then end users' newest first) and its examples (whose questions a drafted entry's example

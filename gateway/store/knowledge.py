@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.audit.records import AuditEntry
@@ -87,18 +87,16 @@ class KnowledgeStore:
     async def list(self, where: EntryFilter, limit: int, offset: int) -> list[Row]:
         """Entries matching `where`, most recently changed first."""
         c = knowledge_entries.c
-        query = select(knowledge_entries).order_by(c.updated_at.desc(), c.id.desc()).limit(limit).offset(offset)
-        if where.app is not None:
-            query = query.where(c.app == where.app)
-        if where.active is not None:
-            query = query.where(c.active == where.active)
-        if where.tag is not None:
-            # A whole tag, in any case (str.casefold, as text search): see gateway.store.knowledge_search.
-            query = query.where(c.tag_text.contains(tag_needle(where.tag), autoescape=True))
-        if where.text:
-            query = query.where(c.search_text.contains(folded(where.text), autoescape=True))
+        query = _matching(select(knowledge_entries), where)
+        query = query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit).offset(offset)
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def count(self, where: EntryFilter) -> int:
+        """How many entries match `where`, by the conditions `list` reads them with."""
+        query = _matching(select(func.count()).select_from(knowledge_entries), where)
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
 
     async def versions(self, entry_id: str) -> builtins.list[Row]:
         """Every version of the entry, newest first."""
@@ -121,6 +119,21 @@ class KnowledgeStore:
         query = select(knowledge_entries).where(c.app == app, c.active.is_(True)).order_by(c.id)
         async with self._engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+def _matching(query: Select[Any], where: EntryFilter) -> Select[Any]:
+    """`query` narrowed to the entries `where` asks for (the list and its count alike)."""
+    c = knowledge_entries.c
+    if where.app is not None:
+        query = query.where(c.app == where.app)
+    if where.active is not None:
+        query = query.where(c.active == where.active)
+    if where.tag is not None:
+        # A whole tag, in any case (str.casefold, as text search): see gateway.store.knowledge_search.
+        query = query.where(c.tag_text.contains(tag_needle(where.tag), autoescape=True))
+    if where.text:
+        query = query.where(c.search_text.contains(folded(where.text), autoescape=True))
+    return query
 
 
 async def _locked(connection: AsyncConnection, entry_id: str) -> Row | None:

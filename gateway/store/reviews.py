@@ -96,11 +96,16 @@ async def spellings_of(connection: AsyncConnection, assignee: str) -> list[str]:
 def _listing(where: ReviewFilter, assignees: Sequence[str] | None = None) -> Select[Any]:
     """The tasks `where` asks for; its assignee as any of `assignees` (the spellings of that person) when given."""
     c = review_tasks.c
-    now = where.now or datetime.now(UTC)
     held = (
         select(func.count()).where(review_task_interactions.c.task_id == c.id).correlate(review_tasks).scalar_subquery()
     )
-    query = select(review_tasks, held.label("interaction_count"))
+    return _matching(select(review_tasks, held.label("interaction_count")), where, assignees)
+
+
+def _matching(query: Select[Any], where: ReviewFilter, assignees: Sequence[str] | None = None) -> Select[Any]:
+    """`query` narrowed to the tasks `where` asks for (the listing and its count alike), as `_listing` says."""
+    c = review_tasks.c
+    now = where.now or datetime.now(UTC)
     exact = {c.app: where.app, c.priority: where.priority, c.source: where.source, c.issue_id: where.issue_id}
     for column, value in exact.items():
         if value is not None:
@@ -228,6 +233,13 @@ class ReviewStore:
             row["tags"] = tags.get(row["id"], [])
             row["decided_details"] = decided.get(row["id"], [])
         return rows
+
+    async def count(self, where: ReviewFilter) -> int:
+        """How many tasks match `where`, by the conditions `list` reads them with."""
+        async with self._engine.connect() as connection:
+            people = None if where.assignee is None else await spellings_of(connection, where.assignee)
+            query = _matching(select(func.count()).select_from(review_tasks), where, people)
+            return int((await connection.execute(query)).scalar_one())
 
     async def key_use(self, scope: str, key: str) -> KeyUse | None:
         """The task an opening made under idempotency `key` of `scope` (None: none did)."""

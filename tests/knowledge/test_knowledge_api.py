@@ -257,3 +257,18 @@ async def test_changing_an_entry_of_an_app_with_no_recorded_call_warns_again(
         "no calls from app 'bank' have been recorded; the entry applies only to that app's calls "
         "(no app's calls have been recorded yet)"
     ]
+
+
+async def test_the_list_says_how_many_entries_its_filters_match_on_every_page(client, admin_headers, created):
+    for title in ("Card delivery", "Card fees"):
+        more = {**NEW, "title": title, "content": "5 days.", "tags": ["cards"], "example_questions": []}
+        assert (await client.post("/api/kb", json=more, headers=admin_headers)).status_code == 201
+    carded = {"tag": "CARDS", "app": "bank", "limit": 1}
+
+    first = await client.get("/api/kb", params=carded, headers=admin_headers)
+    last = await client.get("/api/kb", params={**carded, "offset": 1}, headers=admin_headers)
+    unfiltered = await client.get("/api/kb", headers=admin_headers)
+    searched = await client.get("/api/kb", params={"q": "transfer abroad"}, headers=admin_headers)
+
+    assert [page.json()["total"] for page in (first, last, unfiltered, searched)] == [2, 2, 3, 1]
+    assert (len(first.json()["data"]), last.json()["next_offset"]) == (1, None)

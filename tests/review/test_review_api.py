@@ -166,6 +166,24 @@ async def test_unfinished_lists_open_and_claimed_tasks_but_not_finished_ones(cli
     assert [task["id"] for task in response.json()["data"]] == [waiting["id"], claimed["id"]]
 
 
+async def test_the_list_says_how_many_tasks_its_filters_match_on_every_page(client, admin_headers, clock, ids):
+    await create(client, admin_headers, ids[:1], priority="low", tags=["Fees"])
+    await create(client, admin_headers, ids[1:2], priority="high", tags=["fees"])
+    dismissed = await create(client, admin_headers, ids[2:], priority="low", tags=["fees"])
+    await patch(client, admin_headers, dismissed["id"], action="dismiss", reviewer="alice")
+
+    async def totals(query: str) -> tuple[int, int]:
+        response = await client.get(f"/api/reviews?{query}", headers=admin_headers)
+        assert response.status_code == 200, response.text
+        return len(response.json()["data"]), response.json()["total"]
+
+    assert await totals("tag=FEES&status=unfinished&limit=1") == (1, 2)
+    assert await totals("tag=FEES&status=unfinished&limit=1&offset=1") == (1, 2)
+    assert await totals("tag=fees") == (3, 3)
+    assert await totals("priority=low&status=open") == (1, 1)
+    assert await totals("assignee=nobody") == (0, 0)
+
+
 async def test_a_bad_filter_is_400(client, admin_headers, clock):
     response = await client.get("/api/reviews?status=closed", headers=admin_headers)
 
