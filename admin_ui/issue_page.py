@@ -32,7 +32,7 @@ from admin_ui.issue_views import (
     fix_view,
     issues_named,
 )
-from admin_ui.list_back import back_context, sent_back
+from admin_ui.list_back import back_context, sent_back, with_back
 from admin_ui.query_params import text_param, url_with
 from admin_ui.rendering import render, render_panel, when_text
 from admin_ui.review_queue import QUEUE_PATH
@@ -116,15 +116,18 @@ async def _fixes(services: Services, issue_id: str, app: str) -> list[FixView]:
     return [fix_view(named, app) for named in await fix_links.named(links)]
 
 
-def _back_to_issue(issue_id: str) -> dict[str, str]:
-    """Where a panel opened on its own leads back to: its issue's page."""
-    return {"back": f"{ISSUES_PATH}/{quote(issue_id, safe='')}", "back_label": "the issue"}
+def _back_to_issue(request: Request[Any, Any, Any], issue_id: str) -> dict[str, str]:
+    """Where a panel opened on its own leads back to: its issue's page, with the way back to the list it was opened
+    with (admin_ui.list_back)."""
+    kept = ISSUE_LIST.kept(request.query_params.get("back"))
+    return {"back": with_back(f"{ISSUES_PATH}/{quote(issue_id, safe='')}", kept), "back_label": "the issue"}
 
 
-def _effect_url(issue_id: str, link_id: str | None) -> str:
-    """The effect panel's address: the fix link `link_id`'s effect, or (None) the one the effect service measures by default."""
+def _effect_url(issue_id: str, link_id: str | None, back: str) -> str:
+    """The effect panel's address: the fix link `link_id`'s effect, or (None) the one the effect service measures by
+    default; with the kept `back`, for its "Back to the issue" when opened on its own."""
     url = f"{ISSUES_PATH}/{quote(issue_id, safe='')}/effect"
-    return f"{url}?{urlencode({'link_id': link_id})}" if link_id is not None else url
+    return with_back(f"{url}?{urlencode({'link_id': link_id})}" if link_id is not None else url, back)
 
 
 async def issue_page(
@@ -167,6 +170,7 @@ async def issue_page(
         issue_history(detail, scope, services.reviews.openings),
         services.issue_service.titles(named),
     )
+    back = await sent_back(request)
     link_id = text_param(request, "link_id", max_length=36)
     if link_id is not None and link_id not in {fix.fix.link.id for fix in fixes}:
         raise NotFoundException(f"This issue has no fix link {link_id}: its fixes table links each one's effect.")
@@ -184,7 +188,7 @@ async def issue_page(
         history=history_chart(detail, fixes),
         changes=list(reversed(changes)),
         fixes=fixes,
-        effect_url=_effect_url(issue_id, link_id),
+        effect_url=_effect_url(issue_id, link_id, ISSUE_LIST.kept(back)),
         issue_titles=issue_titles,
         issue_id_fields=ISSUE_ID_FIELDS,
         event_field_labels=EVENT_FIELD_LABELS,
@@ -197,7 +201,7 @@ async def issue_page(
         kept=kept or {},
         error_field=error_field,
         # The way back to the list as it was filtered, also after a form sent here (admin_ui.list_back).
-        **back_context(ISSUE_LIST, await sent_back(request)),
+        **back_context(ISSUE_LIST, back),
         can_act=can_act,
     )
 
@@ -231,7 +235,12 @@ class IssuePageController(Controller):
         if effect.fix is not None:
             fix = fix_view((await services.fix_links.named([effect.fix]))[0], effect.app)
         return render_panel(
-            request, "issue_effect.html", title="Effect of a fix", **_back_to_issue(issue_id), effect=effect, fix=fix
+            request,
+            "issue_effect.html",
+            title="Effect of a fix",
+            **_back_to_issue(request, issue_id),
+            effect=effect,
+            fix=fix,
         )
 
     @get("/{issue_id:str}/map")
@@ -252,7 +261,7 @@ class IssuePageController(Controller):
             request,
             "issue_map.html",
             title=f"Negative feedback of {detail.issue.app}",
-            **_back_to_issue(issue_id),
+            **_back_to_issue(request, issue_id),
             feedback_map=found,
             chart=chart,
             app=detail.issue.app,
@@ -273,7 +282,7 @@ class IssuePageController(Controller):
             request,
             "issue_merge_candidates.html",
             title="Issues about the same thing",
-            **_back_to_issue(issue_id),
+            **_back_to_issue(request, issue_id),
             issue_id=issue_id,
             suggestions=suggestions.shown,
             more=suggestions.more,

@@ -101,11 +101,13 @@ async def sent_back(request: Request[Any, Any, Any]) -> str | None:
 
 
 def back_context(list_back: ListBack, back: str | None) -> Mapping[str, Any]:
-    """What an item page's template needs for its breadcrumb and forms: `list_url`, `back_field` and `back_query`
-    (for the page's own links and panels that post back to it: "?back=…", or "")."""
+    """What an item page's template needs for its breadcrumb and forms: `list_url`, `back_field`, `back_query` (for
+    the page's own links and panels that post back to it: "?back=…", or "") and `keep_back` (a link of the page's that
+    has a query of its own, such as ?link_id=, with the kept `back` after it)."""
     kept = list_back.kept(back)
     return {
         "list_url": list_back.list_url(back),
         "back_field": back_field(kept),
         "back_query": with_back("", kept),
+        "keep_back": lambda url: with_back(url, kept),
     }

@@ -66,3 +66,21 @@ def test_after_renaming_the_issue_the_breadcrumb_still_keeps_the_filters(setting
     assert filters_shown(page) == EXPECTED
     assert page.inner_text(f"tr[data-issue-id='{issue_id}'] td.title") == "Refund delays, slow"
     page.close()
+
+
+def test_showing_a_fixs_effect_keeps_the_way_back_in_the_address(settings: Settings, start_gateway, browser):
+    from test_issue_effect_choice import two_fixes
+
+    gateway = start_gateway(settings)
+    issue_id, first, _ = gateway.run_coroutine(two_fixes(gateway.app.services))
+    page = signed_in_page(gateway, browser)
+    page.goto(f"{gateway.origin}/admin/issues/{issue_id}?back=app%3Dbank%26sort%3Dgrowth")
+    page.click(f"tr[data-link-id='{first}'] [data-testid=show-effect]")
+    page.wait_for_url(f"**link_id={first}**")
+
+    page.reload()
+    page.click("[data-testid=back-to-list]")
+    page.wait_for_selector("h1:text('Issues')")
+
+    assert page.url.endswith("/admin/issues?app=bank&sort=growth")
+    page.close()

@@ -226,4 +226,5 @@ async def test_the_issue_pages_forms_carry_a_back_the_list_takes(browser_as, gat
     answer = await reviewer.get(f"/admin/issues/{issue_id}?{BACK}")
 
     carried = backs_carried(answer.text)
-    assert carried and set(carried) - {FILTERED} == {f"/admin/issues/{issue_id}/merge-candidates?{BACK}"}
+    panels = {f"/admin/issues/{issue_id}/{panel}?{BACK}" for panel in ("merge-candidates", "map")}
+    assert carried and set(carried) - {FILTERED} == panels
