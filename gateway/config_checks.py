@@ -219,6 +219,40 @@ def check_upstream_names(names: list[str], default_name: str) -> None:
         raise refused(*repeated)
 
 
+def check_upstream_claims(claims: list[tuple[str, list[str], list[str]]]) -> None:
+    """Refuse a model or prefix two upstreams claim, and a blank prefix: given (name, models, prefixes) per upstream.
+
+    The router takes the first claim, so a second was silently never used; a blank prefix starts every model name,
+    so it took every call from the default upstream.
+    """
+    first: dict[tuple[str, str], tuple[str, int]] = {}
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for index, (name, models, prefixes) in enumerate(claims):
+        for field, what, values in (("models", "model", models), ("model_prefixes", "prefix", prefixes)):
+            for position, value in enumerate(values):
+                if field == "model_prefixes" and not value.strip():
+                    problems.append(
+                        (
+                            (index, field, position),
+                            "a blank prefix starts every model name, so it would take every call no other entry"
+                            " claims from the default upstream (upstream_url): remove it, or name a prefix such as"
+                            " 'llama'",
+                        )
+                    )
+                    continue
+                owner = first.setdefault((field, value), (name, index))
+                if owner[1] != index:
+                    problems.append(
+                        (
+                            (index, field, position),
+                            f"{what} {quoted(value)} is already routed to upstream {quoted(owner[0])}"
+                            f" (upstreams.{owner[1]}): list each {what} under one upstream",
+                        )
+                    )
+    if problems:
+        raise refused(*problems)
+
+
 def check_one_gate_per_app(apps: list[str]) -> None:
     """Refuse a second `[[review_gates]]` entry for an app (gates are per app; one would silently win)."""
     first: dict[str, int] = {}

@@ -12,6 +12,7 @@ from gateway.config_checks import (
     MAX_PORT,
     MIN_PORT,
     check_database_url,
+    check_upstream_claims,
     check_upstream_names,
     off_or_at_least,
 )
@@ -141,6 +142,7 @@ class ServingSettings(BaseModel):
     @classmethod
     def _one_upstream_per_name(cls, upstreams: list[Upstream]) -> list[Upstream]:
         check_upstream_names([upstream.name for upstream in upstreams], DEFAULT_UPSTREAM)
+        check_upstream_claims([(upstream.name, upstream.models, upstream.model_prefixes) for upstream in upstreams])
         return upstreams
 
     def all_upstreams(self) -> list[Upstream]:
