@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 # The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
 MAX_APP_NAME = 200
+# Said by `keys create` under the default mode, where the gateway forwards an app's key untouched: an app sending
+# the new key had it sent to the upstream provider (and got its 401), with nothing saying why.
+PASS_THROUGH_WARNING = (
+    "FEEDGATE_KEY_MODE is passthrough: gateway keys are taken only with FEEDGATE_KEY_MODE=gateway (key_mode in the"
+    " config file); until the gateway runs so, an app sending this key has it forwarded to the upstream as its API key"
+)
 # What a key id looks like, for the help (ids are UUIDv7s: gateway.store.keys).
 EXAMPLE_KEY_ID = "0190f3a2-7c4e-7d3a-9b1e-2f6c8d4a5b10"
 
@@ -42,6 +48,8 @@ def keys_create(args: argparse.Namespace, settings_of: Callable[[argparse.Namesp
             # At once: a stop while the database is let go of must not lose a key that is stored.
             print(f"key id:  {key.id}\napp:     {key.app}\nkey:     {key.raw_key}", flush=True)
             print("Store the key now: Feedgate keeps only its hash.", file=sys.stderr)
+            if settings.key_mode == "passthrough":
+                print(PASS_THROUGH_WARNING, file=sys.stderr)
             shown.append(key.id)
 
     def stopped() -> str:
