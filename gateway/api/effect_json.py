@@ -81,7 +81,7 @@ class _ComparisonTail(TypedDict):
     feedback_share_p_value: float | None
     feedback_note: str
     feedback_warning: str | None
-    # Set when another fix of the issue cut a window short (the windows' since/until show where).
+    # Set when another fix of the issue, or the fix stopping, cut a window short (the windows' since/until show where).
     window_note: str | None
     method: MethodJSON
 

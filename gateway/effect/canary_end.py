@@ -24,18 +24,19 @@ _REPLACED = "ended by another version made active"
 
 
 @dataclass(frozen=True, slots=True)
-class CanaryEnd:
-    """When the canary ended, and how, as a sentence says it ("rolled back", "promoted"…)."""
+class FixEnd:
+    """When a fix stopped (a canary ended, a fix linked live stopped serving: gateway.effect.live_end), and how, as a
+    sentence says it ("rolled back", "promoted"…)."""
 
     at: datetime
     how: str
 
 
-def canary_end(changes: Iterable[Mapping[str, Any]], version_id: str) -> CanaryEnd | None:
+def canary_end(changes: Iterable[Mapping[str, Any]], version_id: str) -> FixEnd | None:
     """The first of `changes` (audited prompt changes, oldest first) that ended `version_id`'s canary; None: none did."""
     for change in changes:
         if _canary_id(change.get("before")) == version_id and _canary_id(change.get("after")) != version_id:
-            return CanaryEnd(change["created_at"], _ENDED_BY.get(change["action"], _REPLACED))
+            return FixEnd(change["created_at"], _ENDED_BY.get(change["action"], _REPLACED))
     return None
 
 

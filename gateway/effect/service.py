@@ -4,7 +4,8 @@ The fix measured is the issue's most recent link (by `live_at`), or one asked fo
 and after are windows of equal length on either side of `live_at`: as long as the time since
 (less the follow-up), capped at `effect_window_days`, and cut back to the issue's other fixes on
 either side (gateway.effect.windows: the before window starts no earlier than the previous fix went
-live, the after window ends no later than the next one did). Every answer in them gets the same
+live, the after window ends no later than the next one did, nor than the fix stopped serving:
+gateway.effect.live_end). Every answer in them gets the same
 follow-up: only feedback given within `effect_follow_up_hours` of it counts, and answers younger
 than that are not measured yet, so a recent fix never looks better only because its answers'
 feedback is still to come. For a canary link (prompt versions) the canary arm is also
@@ -30,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.embed import Embedder
 from gateway.config import Settings
 from gateway.domain.spans import span_words
-from gateway.effect.canary_end import CanaryEnd, canary_end
+from gateway.effect.canary_end import FixEnd, canary_end
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
+from gateway.effect.live_end import entry_end, version_end
 from gateway.effect.records import FixLink
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
 from gateway.effect.topic import count_topic, topic_centroids
@@ -181,6 +183,9 @@ class EffectService:
         span = min(measured_until - fix.live_at, self.settings.window)
         # Cut back to the issue's fixes on either side (gateway.effect.windows): this fix's effect, not theirs.
         bounds = bounded(fix, fixes, fix.live_at - span, fix.live_at + span)
+        if fix.arm == "live":
+            # Rolled back, replaced or switched off: the calls after that never had the fix.
+            bounds = bounds.stopped_at(await self._live_end(fix, issue["app"], bounds.until))
         before, after = Window(bounds.since, fix.live_at), Window(fix.live_at, bounds.until)
         embedder = await self._embedder()
         centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id, fix.live_at)
@@ -251,9 +256,15 @@ class EffectService:
         topic = TopicSummary(self.settings.topic_threshold, centroids.questions, counts.scanned, counts.on_topic)
         return _with(empty, topic=topic, before_after=before_after, canary=canary)
 
-    async def _canary_end(self, fix: FixLink, app: str, until: datetime) -> CanaryEnd | None:
+    async def _canary_end(self, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
         """When the linked canary ended (rolled back, promoted, replaced) between going live and `until`, if it did."""
         return canary_end(await self._links.prompt_changes(app, fix.live_at, until), fix.fix_id)
+
+    async def _live_end(self, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
+        """When the fix linked live stopped serving every call between going live and `until`, if it did."""
+        if fix.kind == "knowledge":
+            return entry_end(await self._links.entry_changes(fix.fix_id, fix.live_at, until))
+        return version_end(await self._links.prompt_changes(app, fix.live_at, until), fix.fix_id)
 
     async def _canary_model(self, fix: FixLink) -> str | Literal[False] | None:
         """The model the canary's version is for (None: every model); False when the version is no longer stored."""

@@ -10,15 +10,17 @@ was changing is not. So the before window starts no earlier than the latest earl
 and the after window (for an older fix measured by `link_id`) ends no later than the next fix went
 live. The windows are then of unequal length, which a comparison of rates does not mind: each holds
 one state. Clipped short, a window may hold too little data ("not enough data yet"): the honest
-answer when two fixes went live too close together to tell apart.
+answer when two fixes went live too close together to tell apart. The after window of a fix linked live also ends
+where the fix stopped serving (rolled back, replaced, switched off: gateway.effect.live_end), `Bounds.stopped_at`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from gateway.effect.canary_end import FixEnd
 from gateway.effect.records import FixLink
 
 
@@ -30,6 +32,15 @@ class Bounds:
     until: datetime
     earlier: FixLink | None
     later: FixLink | None
+    # Set when the fix stopped serving before `until` would otherwise be: the after window ends there.
+    stopped: FixEnd | None = None
+
+    def stopped_at(self, end: FixEnd | None) -> Bounds:
+        """These bounds with the after window ending at `end`, when the fix stopped serving (None, or after `until`:
+        as they are)."""
+        if end is None or end.at >= self.until:
+            return self
+        return replace(self, until=end.at, later=None, stopped=end)
 
     def note(self, moment: Callable[[datetime], str]) -> str | None:
         """What moved the windows, in words (None: nothing did); `moment` says a time."""
@@ -44,6 +55,11 @@ class Bounds:
             said.append(
                 f"the after window ends at {moment(self.until)}, when the next fix linked to this issue (a "
                 f"{self.later.kind} fix) went live: what came after is that fix's effect"
+            )
+        if self.stopped is not None:
+            said.append(
+                f"the after window ends at {moment(self.until)}, when the fix was {self.stopped.how}: the calls after "
+                "that did not get it"
             )
         return "; ".join(said) or None
 

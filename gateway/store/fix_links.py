@@ -30,6 +30,8 @@ Row = dict[str, Any]
 LinkAudit = Callable[[Row], AuditEntry]
 # The audit records' subject type of a prompt version's changes (gateway.prompts.rollout.SUBJECT).
 PROMPT_VERSION = "prompt_version"
+# The audit records' subject type of a knowledge entry's changes (gateway.knowledge.service.SUBJECT).
+KB_ENTRY = "kb_entry"
 
 
 def standing() -> ColumnElement[str]:
@@ -267,6 +269,18 @@ class FixLinkStore:
         query = (
             select(c.created_at, c.action, c.actor, c.before, c.after)
             .where(c.app == app, c.subject_type == PROMPT_VERSION, c.created_at >= since, c.created_at < until)
+            .order_by(c.seq)
+        )
+        async with self._engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+    async def entry_changes(self, entry_id: str, since: datetime, until: datetime) -> list[Row]:
+        """Knowledge entry `entry_id`'s audited changes in [since, until), oldest first: each one's `created_at`,
+        `action` and the entry's fields `before` and `after` it (what its switching off is read from)."""
+        c = audit_log.c
+        query = (
+            select(c.created_at, c.action, c.before, c.after)
+            .where(c.subject_type == KB_ENTRY, c.subject_id == entry_id, c.created_at >= since, c.created_at < until)
             .order_by(c.seq)
         )
         async with self._engine.connect() as connection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway.effect.canary_end import CanaryEnd, canary_end
+from gateway.effect.canary_end import FixEnd, canary_end
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -29,12 +29,12 @@ def test_a_share_changed_is_no_end_and_the_first_end_counts():
         change(20, "prompt.canary", None, "v2"),
         change(30, "prompt.promote", "v2", None),
     ]
-    assert canary_end(changes, "v2") == CanaryEnd(T0 + timedelta(minutes=10), "rolled back")
+    assert canary_end(changes, "v2") == FixEnd(T0 + timedelta(minutes=10), "rolled back")
 
 
 def test_another_version_made_active_ends_it_and_other_canaries_do_not():
     changes = [change(3, "prompt.canary_rollback", "v9", None), change(7, "prompt.publish", "v2", None)]
-    assert canary_end(changes, "v2") == CanaryEnd(T0 + timedelta(minutes=7), "ended by another version made active")
+    assert canary_end(changes, "v2") == FixEnd(T0 + timedelta(minutes=7), "ended by another version made active")
     assert canary_end(changes[:1], "v2") is None
     assert canary_end([change(1, "prompt.auto_rollback", "v2", None)], "v2").how == "rolled back by the rollout guard"
 
