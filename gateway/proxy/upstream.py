@@ -20,6 +20,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from gateway.proxy.headers import header_text
 from gateway.proxy.read_timeouts import READ_SETTING, LongerRead
 from gateway.proxy.upstream_failures import failure_words
 from gateway.url_text import with_urls_shown
@@ -185,7 +186,16 @@ class AiohttpUpstream:
         """Send through the pool; see `UpstreamClient.send`."""
         if self._session is None:
             self._session = self._open_session()
-        fields = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+        # aiohttp writes header text as UTF-8 (its C writer and its Python one alike), so a value read as UTF-8
+        # goes out byte for byte; read as Latin-1, a UTF-8 "é" (C3 A9) went out as C3 83 C2 A9. `decode()`,
+        # no codec named, is also the cheapest read of an ASCII value (1.47 against 1.60 µs for 12 headers).
+        # No text makes it write a byte that is not UTF-8 (its C writer drops surrogateescape's lone surrogates,
+        # its Python one raises), so such a value goes as its Latin-1 characters in UTF-8: what a Latin-1
+        # client (Node's fetch, browsers) meant, as Feedgate reads its own headers. httpx sends it as it came.
+        try:
+            fields = [(name.decode("latin-1"), value.decode()) for name, value in headers]
+        except UnicodeDecodeError:
+            fields = [(name.decode("latin-1"), header_text(value)) for name, value in headers]
         timeout, waits, read_set_by = self._timeout, self._waits, READ_SETTING
         if longer_read is not None:
             timeout = aiohttp.ClientTimeout(
