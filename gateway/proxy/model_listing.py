@@ -34,6 +34,9 @@ MODELS_PATH = "/v1/models"
 MODEL_PATHS = MODELS_PATH + "/"
 # The most of one upstream's list read (a list of thousands of models is well under it).
 MAX_LIST_BYTES = 8 * 1024 * 1024
+# The headers of an upstream's failed list relayed with it, when it is the default's and every upstream failed:
+# its `x-request-id` too, the SDKs' request_id, the id to quote to the provider about it.
+_KEPT_OF_A_FAILED_LIST = frozenset({b"content-type", b"content-encoding", b"x-request-id"})
 
 
 class _Failed(Exception):
@@ -131,12 +134,10 @@ class ModelListing:
             await response.aclose()
         body = b"".join(chunks)
         if not 200 <= response.status_code < 300:
-            kept = [(b"content-type", response.header("content-type").encode("latin-1"))]
-            # Its `x-request-id` too: the SDKs' request_id, the id to quote to the provider about it.
-            for name in ("content-encoding", "x-request-id"):
-                value = response.header(name)
-                if value:
-                    kept.append((name.encode(), value.encode("latin-1")))
+            # As the bytes came: read as text and written back as Latin-1, a UTF-8 "é" went back as the one byte E9,
+            # and a character past U+00FF ("日本") was a 500.
+            answered = [(name.lower(), value) for name, value in response.raw_headers]
+            kept = [(name, value) for name, value in answered if name in _KEPT_OF_A_FAILED_LIST]
             raise _Failed(f"it answered {response.status_code}", (response.status_code, kept, body))
         return _models_of(body, response.header("content-encoding"))
 
