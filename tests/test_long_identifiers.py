@@ -55,3 +55,18 @@ async def test_an_end_user_longer_than_the_column_is_erased_by_the_id_the_app_se
 
     assert erased.status_code == 200, erased.text
     assert erased.json()["removed"]["interactions"] == 1
+
+
+async def test_an_end_user_of_ten_thousand_characters_is_erased_by_the_id_the_app_sent(
+    gateway, client, admin_headers, fake_upstream
+):
+    # The proxy takes the id; erasure refused any past 8,192 characters, so that user could not be erased.
+    very_long_user = "u" * 10_000
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    response = await client.post("/v1/chat/completions", json=chat, headers={**AUTH, "x-feedgate-user": very_long_user})
+    await stored(gateway, client, admin_headers, response)
+
+    erased = await client.post("/api/erasures", json={"user": very_long_user}, headers=admin_headers)
+
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["removed"]["interactions"] == 1

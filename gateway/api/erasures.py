@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypedDict
+from typing import TypedDict
 
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from msgspec import Meta
 
 from gateway.api.admin import AdminController
 from gateway.api.request_body import RequestBody
 from gateway.privacy.erasure import erase_end_user
 from gateway.privacy.retention import recipes_of
-from gateway.recording.identifiers import MAX_USER_CHARS
 from gateway.services import Services
 from gateway.store.interaction_removal import RemovalCounts
 
@@ -25,7 +23,8 @@ class ErasureRequest(RequestBody):
     """The end user to erase, by the id their interactions carry (`user` / `safety_identifier` / x-feedgate-user)."""
 
     # No minLength: an empty user is blank by the one rule, refused in its words by the erasure (as "\u200b" is).
-    user: Annotated[str, Meta(max_length=MAX_USER_CHARS)]
+    # No maxLength: the proxy records an end user of any length (fitted), and each must be erasable.
+    user: str
 
 
 class ErasureJSON(TypedDict):

@@ -24,7 +24,6 @@ from gateway.domain.answer_choices import MAX_CHOICE_INDEX
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.stored_text import NO_NUL
 from gateway.feedback.submission import MAX_IDENTIFIER_CHARS
-from gateway.recording.identifiers import MAX_USER_CHARS
 
 MAX_TEXT_CHARS_DEFAULT = Settings.model_fields["feedback_max_text_chars"].default
 _TEXT_LIMIT = f"FEEDGATE_FEEDBACK_MAX_TEXT_CHARS characters (default {MAX_TEXT_CHARS_DEFAULT:,})"
@@ -127,13 +126,13 @@ class FeedbackPost(Struct, forbid_unknown_fields=True):
             str,
             Meta(
                 min_length=1,
-                max_length=MAX_USER_CHARS,
                 pattern=_IDENTIFIER,
                 description=(
                     "The end user giving the feedback. With an app key: any of the app's users (default: the end "
                     "user named on the call). With a token: leave it out, or send the end user the answer was "
                     "given to (another is 403 feedback_user_mismatch); when none was named, it is kept but the "
-                    "token is the voter."
+                    "token is the voter. Any length, as on the call: past 200 characters it is stored as the "
+                    "proxy stores it (its start, '~' and a hash of the whole)."
                 ),
             ),
         ]

@@ -20,7 +20,7 @@ from gateway.domain.answer_choices import (
 from gateway.domain.blank_text import blank_message, says_nothing
 from gateway.domain.quoting import quoted
 from gateway.exact_json import MAX_WRITTEN_DEPTH, NestedTooDeep, dumps_exact, loads_exact
-from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
+from gateway.recording.identifiers import end_user_id
 
 THUMBS = ("up", "down")
 SIGNALS = ("thumbs", "rating", "correction", "comment")
@@ -242,7 +242,7 @@ def _text(payload: dict[str, Any], field: str, max_chars: int) -> str | None:
     return None if says_nothing(value) else value
 
 
-def _identifier(payload: dict[str, Any], field: str, max_chars: int = MAX_IDENTIFIER_CHARS) -> str | None:
+def _identifier(payload: dict[str, Any], field: str, max_chars: int | None = MAX_IDENTIFIER_CHARS) -> str | None:
     value = payload.get(field)
     if value is None:
         return None
@@ -251,7 +251,7 @@ def _identifier(payload: dict[str, Any], field: str, max_chars: int = MAX_IDENTI
     # Blank by the one rule: an id of zero-width spaces (str.strip keeps U+200B) was taken, and counted as a voter.
     if says_nothing(value):
         raise InvalidSubmission(blank_message(field, _WANTED[field]), field)
-    if len(value) > max_chars:
+    if max_chars is not None and len(value) > max_chars:
         raise InvalidSubmission(f"'{field}' is longer than {max_chars} characters", field)
     _refuse_nul(value, field)
     return value
@@ -280,10 +280,10 @@ _JSON_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
 def _user_id(payload: dict[str, Any]) -> str | None:
     """The end user's id, fitted to its column as the proxy fits `x-feedgate-user` and the body's `user`.
 
-    Any id an app may name on a call (up to erasure's bound) is accepted: a longer one than the
-    column's 200 characters compares equal to the interaction's end user and its token's binding.
+    Any id an app may name on a call is accepted, of any length (the proxy takes any): a longer one
+    than the column's 200 characters compares equal to the interaction's end user and its token's binding.
     """
-    value = _identifier(payload, "user_id", MAX_USER_CHARS)  # a blank one is refused, saying so
+    value = _identifier(payload, "user_id", max_chars=None)  # a blank one is refused, saying so
     return None if value is None else end_user_id(value)
 
 

@@ -80,7 +80,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
-from gateway.recording.identifiers import MAX_USER_CHARS, end_user_id
+from gateway.recording.identifiers import end_user_id
 from gateway.store.audit import AuditStore
 from gateway.store.erased_users import ERASURE_KEY, record_erasure, subject_of
 from gateway.store.erasure import (
@@ -132,8 +132,6 @@ def checked_user(user: str | None) -> str:
     named = end_user_id(user)
     if named is None:
         raise InvalidQuery("user", blank_message("user", WANTED_USER))
-    if len(user) > MAX_USER_CHARS:
-        raise InvalidQuery("user", f"'user' is at most {MAX_USER_CHARS} characters")
     refuse_nul("user", user)
     return named
 

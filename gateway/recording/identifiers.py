@@ -10,9 +10,6 @@ from gateway.domain.blank_text import says_nothing
 IDENTIFIER_CHARS = 200
 # finish_reason's column.
 FINISH_REASON_CHARS = 50
-# The longest end-user id feedback and erasure accept: any an app may send (longer than the column,
-# it is stored fitted by fitted_identifier, and looked up the same way).
-MAX_USER_CHARS = 8192
 _DIGEST_BYTES = 8
 
 
@@ -35,6 +32,8 @@ def end_user_id(value: str) -> str | None:
     The one rule for every place an end user is named: the `x-feedgate-user` header, a request's `user`
     or `safety_identifier`, feedback's `user_id`, erasure's `user`. A blank name (a template's unset
     variable) was stored as an end user of its own, and a token bound to it refused the widget's vote;
-    one of zero-width characters too, which the feedback route refused as blank.
+    one of zero-width characters too, which the feedback route refused as blank. No length is refused:
+    the proxy takes an id of any length its request can carry, so feedback and erasure must too (they
+    refused one past 8,192 characters, and such a user's votes were all refused).
     """
     return None if says_nothing(value) else fitted_identifier(value)

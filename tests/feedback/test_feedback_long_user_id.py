@@ -1,8 +1,9 @@
 """A user_id longer than its 200-character column: fitted exactly as the proxy fits the end user it names.
 
-The proxy accepts any `x-feedgate-user` (or body `user`) and stores it as its start, `~` and a hash
-of the whole (gateway.recording.identifiers.fitted_identifier); feedback naming the same user must
-land on the same fitted id, by token and by app key, so it counts for that user.
+The proxy accepts an `x-feedgate-user` (or body `user`) of any length and stores it as its start, `~`
+and a hash of the whole (gateway.recording.identifiers.fitted_identifier); feedback naming the same
+user must land on the same fitted id, by token and by app key, so it counts for that user. Feedback
+has no length bound of its own either: an id of 10,000 characters the proxy took was refused (422).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import pytest
 from feedback_helpers import APP_KEY, error_of
 
 from gateway.feedback.submission import InvalidSubmission, parse_submission
-from gateway.recording.identifiers import MAX_USER_CHARS, fitted_identifier
+from gateway.recording.identifiers import fitted_identifier
 
 LONG_USER = "L" * 300
+# Longer than the 8,192 characters feedback took; the proxy takes it, as it takes any length its headers may carry.
+VERY_LONG_USER = "u" * 10_000
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -37,15 +40,8 @@ def test_a_user_id_of_the_column_width_is_kept_as_given():
     assert parse(user_id="u" * 200).user_id == "u" * 200
 
 
-def test_a_user_id_as_long_as_erasure_accepts_is_accepted():
-    assert len(parse(user_id="u" * MAX_USER_CHARS).user_id) == 200
-
-
-def test_a_user_id_longer_than_erasure_accepts_is_refused():
-    with pytest.raises(InvalidSubmission) as refused:
-        parse(user_id="u" * (MAX_USER_CHARS + 1))
-
-    assert (refused.value.field, refused.value.message) == ("user_id", "'user_id' is longer than 8192 characters")
+def test_a_user_id_of_any_length_is_fitted_as_the_proxy_fits_it():
+    assert parse(user_id="u" * 100_000).user_id == fitted_identifier("u" * 100_000)
 
 
 def test_a_long_user_id_with_a_nul_is_refused():
@@ -103,15 +99,30 @@ async def test_an_app_key_naming_the_long_user_counts_for_the_interactions_end_u
     assert [(event["user_id"], event["negative"]) for event in current["current"]] == [(end_user, True)]
 
 
-async def test_a_user_id_beyond_the_bound_is_refused_by_the_endpoint(answer, post_feedback):
-    given = await answer()
+async def test_a_token_accepts_its_end_user_of_ten_thousand_characters_named_again(
+    answer, post_feedback, client, admin_headers
+):
+    given = await answer(user=VERY_LONG_USER)
 
     response = await post_feedback(
-        {"interaction_id": given.interaction_id, "thumbs": "down", "user_id": "u" * (MAX_USER_CHARS + 1)}, key=APP_KEY
+        {"interaction_id": given.interaction_id, "thumbs": "down", "user_id": VERY_LONG_USER}, token=given.token
     )
 
-    assert response.status_code == 422
-    assert (error_of(response)["param"], error_of(response)["message"]) == (
-        "user_id",
-        "'user_id' is longer than 8192 characters",
+    assert response.status_code == 201, response.text
+    assert response.json()["user_id"] == await end_user_of(client, admin_headers, given.interaction_id)
+
+
+async def test_an_app_key_naming_the_body_user_of_ten_thousand_characters_counts_for_them(
+    client, post_feedback, admin_headers
+):
+    answered = await client.post(
+        "/v1/chat/completions", json={**CHAT, "user": VERY_LONG_USER}, headers={"authorization": f"Bearer {APP_KEY}"}
     )
+    interaction_id = answered.headers["x-feedgate-interaction-id"]
+
+    response = await post_feedback(
+        {"interaction_id": interaction_id, "thumbs": "down", "user_id": VERY_LONG_USER}, key=APP_KEY
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["user_id"] == await end_user_of(client, admin_headers, interaction_id)
