@@ -20,6 +20,7 @@ from gateway.domain.quoting import quoted
 from gateway.exact_json import loads_exact
 from gateway.feedback.submission import InvalidSubmission, submission_from
 from gateway.privacy.redaction import FEEDBACK_FIELDS, INTERACTION_FIELDS, Redactor
+from gateway.recording.identifiers import end_user_id
 from gateway.recording.record import end_user_of, fitted_names, summarise_response
 from gateway.store.import_batches import ImportStore
 
@@ -152,9 +153,10 @@ def _end_user(record: dict[str, Any], request: dict[str, Any]) -> str | None:
         return end_user_of(request)
     if not isinstance(given, str):
         raise BadLine("'end_user' must be a non-empty string")
-    if says_nothing(given):
+    named = end_user_id(given)  # the proxy's rule: " user-8 " is "user-8", and a long id is fitted as it fits one
+    if named is None:
         raise BadLine(blank_message("end_user", "leave it out for the request's user, or name the end user"))
-    return given
+    return named
 
 
 def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int) -> Row:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gateway.domain.blank_text import says_nothing
+from gateway.domain.blank_text import said_or_none
 
 # The width of the columns holding end users, models and upstream response ids (String(200)).
 IDENTIFIER_CHARS = 200
@@ -27,13 +27,16 @@ def fitted_identifier(value: str, width: int = IDENTIFIER_CHARS) -> str:
 
 
 def end_user_id(value: str) -> str | None:
-    """The end user `value` names, fitted to its column; None when it says nothing (gateway.domain.blank_text).
+    """The end user `value` names, without its blank ends, fitted to its column; None when it says nothing.
 
     The one rule for every place an end user is named: the `x-feedgate-user` header, a request's `user`
     or `safety_identifier`, feedback's `user_id`, erasure's `user`. A blank name (a template's unset
     variable) was stored as an end user of its own, and a token bound to it refused the widget's vote;
     one of zero-width characters too, which the feedback route refused as blank. No length is refused:
     the proxy takes an id of any length its request can carry, so feedback and erasure must too (they
-    refused one past 8,192 characters, and such a user's votes were all refused).
+    refused one past 8,192 characters, and such a user's votes were all refused). The ends go by the
+    blank rule (gateway.domain.blank_text), as HTTP drops a header's spaces: a body's `user` of
+    " user-8 " was stored with them, and a widget naming "user-8" was refused as another user.
     """
-    return None if says_nothing(value) else fitted_identifier(value)
+    said = said_or_none(value)
+    return None if said is None else fitted_identifier(said)

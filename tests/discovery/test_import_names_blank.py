@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from gateway.imports.jsonl import BadLine, import_jsonl, parse_line
+from gateway.recording.identifiers import end_user_id
 from gateway.store.interactions import InteractionStore
 
 BLANKS = ["", "  ", "\u200b", "\u3000", "\u2060 \ufeff"]
@@ -51,3 +52,12 @@ async def test_a_line_of_blank_characters_is_skipped_as_an_empty_one(engine, tmp
     report = await import_jsonl(engine, path)
 
     assert (report.errors, report.interactions) == ([], 2)
+
+
+def test_a_lines_end_user_is_kept_without_its_blank_ends_as_the_proxy_keeps_it():
+    # The proxy's rule (gateway.recording.identifiers.end_user_id): " user-8 " imported was another user than "user-8".
+    assert parse_line(line(end_user=" user-8\u200b"), 10_000).interaction["end_user"] == "user-8"
+
+
+def test_a_lines_long_end_user_is_fitted_as_the_proxy_fits_it():
+    assert parse_line(line(end_user=" " + "u" * 300), 10_000).interaction["end_user"] == end_user_id("u" * 300)
