@@ -61,7 +61,7 @@ from gateway.store.interactions import InteractionStore
 from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
-from gateway.store.migrate import pending_migrations, upgrade_database
+from gateway.store.migrate import database_revision, pending_migrations, upgrade_database
 from gateway.store.rate_limits import RateLimitRows
 from gateway.store.response_homes import ResponseHomeStore
 from gateway.store.review_figures import ReviewFigureStore
@@ -81,7 +81,18 @@ async def prepare_database(settings: Settings, engine: AsyncEngine, *, migrates:
     if is_sqlite(engine) and migrates:
         await asyncio.to_thread(upgrade_database, settings.database_url)
     elif await pending_migrations(settings.database_url):
-        raise ConfigError("the database schema is out of date: run `feedgate db upgrade` first")
+        raise ConfigError(await _schema_behind(settings.database_url))
+
+
+async def _schema_behind(database_url: str) -> str:
+    """What a database behind this Feedgate's schema is told; read again only on this path, never on a start that goes on.
+
+    One Feedgate never migrated (no Alembic version table: a new PostgreSQL database, an empty SQLite file) was
+    called "out of date", as if an older Feedgate had made it.
+    """
+    if await database_revision(database_url) is None:
+        return "the database holds no Feedgate schema yet: run `feedgate db upgrade` first"
+    return "the database schema is out of date: run `feedgate db upgrade` first"
 
 
 async def open_services(

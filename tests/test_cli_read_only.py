@@ -15,6 +15,7 @@ from gateway.store.migrate import database_revision, upgrade_database
 # One revision behind the newest: what a database left by the Feedgate before an upgrade is.
 BEHIND = "0029"
 OUT_OF_DATE = "feedgate: the database schema is out of date: run `feedgate db upgrade` first"
+NO_SCHEMA = "feedgate: the database holds no Feedgate schema yet: run `feedgate db upgrade` first"
 READ_ONLY_COMMANDS = [
     ["keys", "list"],
     ["export", "--format", "chat"],
@@ -39,6 +40,20 @@ def test_a_read_only_command_refuses_a_sqlite_schema_behind_and_leaves_it_as_it_
     assert one_line_error(result) == OUT_OF_DATE
     assert result.stdout == ""
     assert revision(url) == BEHIND
+
+
+def test_a_read_only_command_on_a_sqlite_file_with_no_schema_says_it_holds_none(tmp_path: Path):
+    # An empty file (made by another tool, or a `touch`): it was called "out of date", as if Feedgate had made it.
+    path = tmp_path / "feedgate.db"
+    path.touch()
+
+    result = run(
+        ["keys", "list"], {"FEEDGATE_DATABASE_URL": f"sqlite+aiosqlite:///{path}", "FEEDGATE_LOG_FORMAT": "text"}
+    )
+
+    assert result.returncode == 2
+    assert one_line_error(result) == NO_SCHEMA
+    assert revision(f"sqlite+aiosqlite:///{path}") is None  # nothing migrated
 
 
 def test_after_db_upgrade_the_read_only_command_runs(tmp_path: Path):
