@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 # The longest app name stored (gateway_keys.app, like every app column, is 200 characters).
 MAX_APP_NAME = 200
-# Said by `keys create` under the default mode, where the gateway forwards an app's key untouched: an app sending
-# the new key had it sent to the upstream provider (and got its 401), with nothing saying why.
+# Said by `keys create` under the default mode, where the gateway forwards an app's own (upstream) key: an app sending
+# the new key is refused there (gateway.proxy.credentials.GatewayKeyInPassThrough), so the operator hears it first.
 PASS_THROUGH_WARNING = (
     "FEEDGATE_KEY_MODE is passthrough: gateway keys are taken only with FEEDGATE_KEY_MODE=gateway (key_mode in the"
-    " config file); until the gateway runs so, an app sending this key has it forwarded to the upstream as its API key"
+    " config file); until the gateway runs so, an app sending this key is refused (401), and the key is not sent upstream"
 )
 # What a key id looks like, for the help (ids are UUIDv7s: gateway.store.keys).
 EXAMPLE_KEY_ID = "0190f3a2-7c4e-7d3a-9b1e-2f6c8d4a5b10"

@@ -14,6 +14,7 @@ from gateway.config_entries import Upstream
 from gateway.domain.blank_text import says_nothing
 from gateway.proxy.headers import header_text
 from gateway.store.availability import database_unavailable
+from gateway.store.keys import KEY_PREFIX
 from gateway.url_text import shown_url
 
 if TYPE_CHECKING:
@@ -27,6 +28,17 @@ log = logging.getLogger("feedgate.proxy")
 
 class UnknownKey(Exception):
     """A gateway-mode request whose key the gateway did not issue (or has revoked)."""
+
+
+class GatewayKeyInPassThrough(UnknownKey):
+    """A pass-through-mode request carrying a key Feedgate issued (`fgk-…`): it is no upstream key, and not sent on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"this is a Feedgate gateway key ({KEY_PREFIX}…), but the gateway runs in pass-through key mode, where an "
+            "app sends the upstream provider's own key; the gateway's operator sets FEEDGATE_KEY_MODE=gateway (key_mode "
+            "in the config file) for gateway keys to be taken. Nothing was sent upstream"
+        )
 
 
 class KeyLookupUnavailable(Exception):
@@ -116,7 +128,8 @@ class CallerResolver:
     """Maps a request's bearer token to its app, caching so the hot path stays in memory.
 
     Pass-through mode: the app is a salted fingerprint of the client's upstream key,
-    so the raw key is never stored (a bearer of blank characters only is no key: the anonymous app). Gateway mode: the app the issued key belongs to;
+    so the raw key is never stored (a bearer of blank characters only is no key: the anonymous app; a gateway key is
+    refused, GatewayKeyInPassThrough, never forwarded). Gateway mode: the app the issued key belongs to;
     unknown keys are refused.
     """
 
@@ -177,6 +190,10 @@ class CallerResolver:
                 # Asked on a refusal alone, so an issued key's calls pay nothing for it: a blank one is no key.
                 raise UnknownKey(NO_KEY_GIVEN if blank_bearer(authorization) else "unknown or revoked gateway key")
             caller = Caller(key.app, replaces_authorization=True, gateway_key_id=key.id)
+        elif token.startswith(KEY_PREFIX):
+            # A Feedgate secret the upstream must never see (OpenAI would only answer 401). Not cached: a dict miss and
+            # this test each time cost less than telling a cached refusal apart on every known key's call.
+            raise GatewayKeyInPassThrough
         elif blank_bearer(authorization):
             # Forwarded untouched all the same; but it is no key, and a client's bug (an unset variable's zero-width
             # spaces) is not an app: recorded as a call with no key. Asked once per key cache's time, as lookups are.

@@ -25,6 +25,7 @@ from gateway.proxy.call import ProxyCall
 from gateway.proxy.credentials import (
     PREFLIGHT_CALLER,
     CallerResolver,
+    GatewayKeyInPassThrough,
     KeyLookupUnavailable,
     UnknownKey,
     is_cors_preflight,
@@ -163,7 +164,9 @@ class ProxyApp:
             except UnknownKey as exc:
                 if not is_cors_preflight(scope["method"], request_headers):
                     # Refused before anything is recorded: the answer names no interaction.
-                    message = f"Incorrect API key provided ({exc}). Use a key issued by `feedgate keys create`."
+                    message = f"Incorrect API key provided ({exc})."
+                    if not isinstance(exc, GatewayKeyInPassThrough):  # that key is one `keys create` issued
+                        message += " Use a key issued by `feedgate keys create`."
                     await refuse(send, request_headers, None, 401, message, "invalid_api_key")
                     self._metrics.refused(RECORDED_ENDPOINTS.get(scope["path"], "other"), 401)
                     return
