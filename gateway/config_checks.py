@@ -200,10 +200,21 @@ def refused(*found: tuple[tuple[str | int, ...], str]) -> ValidationError:
     return ValidationError.from_exception_data("Settings", errors)
 
 
-def check_upstream_names(names: list[str], default_name: str) -> None:
-    """Refuse an upstream named like another, or like the default one: metrics and logs name upstreams by it."""
+# A refusal as `refused` takes it: the setting's location, and why.
+Refusal = tuple[tuple[str | int, ...], str]
+
+
+def upstream_refusals(names: list[str], default_name: str, claims: list[tuple[str, list[str], list[str]]]) -> None:
+    """Refuse the `[[upstreams]]` entries' names and claims, every refusal of both at once (as the docs promise)."""
+    refusals = upstream_name_refusals(names, default_name) + upstream_claim_refusals(claims)
+    if refusals:
+        raise refused(*refusals)
+
+
+def upstream_name_refusals(names: list[str], default_name: str) -> list[Refusal]:
+    """An upstream named like another, or like the default one: metrics and logs name upstreams by it."""
     first: dict[str, int] = {}
-    repeated: list[tuple[tuple[str | int, ...], str]] = []
+    repeated: list[Refusal] = []
     for index, name in enumerate(names):
         if name == default_name:
             repeated.append(
@@ -215,18 +226,17 @@ def check_upstream_names(names: list[str], default_name: str) -> None:
             )
         else:
             first[name] = index
-    if repeated:
-        raise refused(*repeated)
+    return repeated
 
 
-def check_upstream_claims(claims: list[tuple[str, list[str], list[str]]]) -> None:
-    """Refuse a model or prefix two upstreams claim, and a blank prefix: given (name, models, prefixes) per upstream.
+def upstream_claim_refusals(claims: list[tuple[str, list[str], list[str]]]) -> list[Refusal]:
+    """A model or prefix two upstreams claim, and a blank prefix: given (name, models, prefixes) per upstream.
 
     The router takes the first claim, so a second was silently never used; a blank prefix starts every model name,
     so it took every call from the default upstream.
     """
     first: dict[tuple[str, str], tuple[str, int]] = {}
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+    problems: list[Refusal] = []
     for index, (name, models, prefixes) in enumerate(claims):
         for field, what, values in (("models", "model", models), ("model_prefixes", "prefix", prefixes)):
             for position, value in enumerate(values):
@@ -249,8 +259,7 @@ def check_upstream_claims(claims: list[tuple[str, list[str], list[str]]]) -> Non
                             f" (upstreams.{owner[1]}): list each {what} under one upstream",
                         )
                     )
-    if problems:
-        raise refused(*problems)
+    return problems
 
 
 def check_one_gate_per_app(apps: list[str]) -> None:

@@ -12,9 +12,8 @@ from gateway.config_checks import (
     MAX_PORT,
     MIN_PORT,
     check_database_url,
-    check_upstream_claims,
-    check_upstream_names,
     off_or_at_least,
+    upstream_refusals,
 )
 from gateway.config_entries import DEFAULT_UPSTREAM, Upstream, checked_upstream_url
 
@@ -140,9 +139,9 @@ class ServingSettings(BaseModel):
 
     @field_validator("upstreams")
     @classmethod
-    def _one_upstream_per_name(cls, upstreams: list[Upstream]) -> list[Upstream]:
-        check_upstream_names([upstream.name for upstream in upstreams], DEFAULT_UPSTREAM)
-        check_upstream_claims([(upstream.name, upstream.models, upstream.model_prefixes) for upstream in upstreams])
+    def _upstreams_named_and_claimed_once(cls, upstreams: list[Upstream]) -> list[Upstream]:
+        claims = [(upstream.name, upstream.models, upstream.model_prefixes) for upstream in upstreams]
+        upstream_refusals([upstream.name for upstream in upstreams], DEFAULT_UPSTREAM, claims)
         return upstreams
 
     def all_upstreams(self) -> list[Upstream]:

@@ -94,6 +94,17 @@ def test_an_upstream_named_like_the_default_one_is_refused():
     assert "'default' names the default upstream (upstream_url)" in str(raised.value)
 
 
+def test_a_repeated_name_and_the_repeats_model_claim_are_refused_at_once():
+    # The name check raised before the claims were looked at: the claim was heard of only at the next start.
+    azure = {"name": "azure", "url": "http://azure.example/v1", "models": ["gpt-4o"]}
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(upstreams=[azure, {**azure, "url": "http://azure-2.example/v1"}])
+
+    lines = str(raised.value).splitlines()
+    assert [line.split(" (")[0].strip() for line in lines[1:]] == ["upstreams.1.name", "upstreams.1.models.0"]
+
+
 def test_a_misspelt_key_of_an_upstream_is_refused_naming_it(tmp_path: Path):
     config = write_config(tmp_path, '[[upstreams]]\nname = "local"\nurl = "http://l/v1"\nmodel_prefix = ["llama"]\n')
 
