@@ -190,7 +190,11 @@ def check_database_url(url: str) -> None:
         )
 
 
-def refused(*found: tuple[tuple[str | int, ...], str]) -> ValidationError:
+# A refusal as `refused` takes it: the setting's location, and why.
+Refusal = tuple[tuple[str | int, ...], str]
+
+
+def refused(*found: Refusal) -> ValidationError:
     """A ValidationError refusing each (setting's location, reason), as pydantic reports a refused field.
 
     Raised inside a validator of Settings, pydantic puts each at its location (below the field being
@@ -200,72 +204,10 @@ def refused(*found: tuple[tuple[str | int, ...], str]) -> ValidationError:
     return ValidationError.from_exception_data("Settings", errors)
 
 
-# A refusal as `refused` takes it: the setting's location, and why.
-Refusal = tuple[tuple[str | int, ...], str]
-
-
-def upstream_refusals(names: list[str], default_name: str, claims: list[tuple[str, list[str], list[str]]]) -> None:
-    """Refuse the `[[upstreams]]` entries' names and claims, every refusal of both at once (as the docs promise)."""
-    refusals = upstream_name_refusals(names, default_name) + upstream_claim_refusals(claims)
-    if refusals:
-        raise refused(*refusals)
-
-
-def upstream_name_refusals(names: list[str], default_name: str) -> list[Refusal]:
-    """An upstream named like another, or like the default one: metrics and logs name upstreams by it."""
-    first: dict[str, int] = {}
-    repeated: list[Refusal] = []
-    for index, name in enumerate(names):
-        if name == default_name:
-            repeated.append(
-                ((index, "name"), f"{quoted(name)} names the default upstream (upstream_url); choose another")
-            )
-        elif name in first:
-            repeated.append(
-                ((index, "name"), f"upstream {quoted(name)} is already upstreams.{first[name]}; one per name")
-            )
-        else:
-            first[name] = index
-    return repeated
-
-
-def upstream_claim_refusals(claims: list[tuple[str, list[str], list[str]]]) -> list[Refusal]:
-    """A model or prefix two upstreams claim, and a blank prefix: given (name, models, prefixes) per upstream.
-
-    The router takes the first claim, so a second was silently never used; a blank prefix starts every model name,
-    so it took every call from the default upstream.
-    """
-    first: dict[tuple[str, str], tuple[str, int]] = {}
-    problems: list[Refusal] = []
-    for index, (name, models, prefixes) in enumerate(claims):
-        for field, what, values in (("models", "model", models), ("model_prefixes", "prefix", prefixes)):
-            for position, value in enumerate(values):
-                if field == "model_prefixes" and not value.strip():
-                    problems.append(
-                        (
-                            (index, field, position),
-                            "a blank prefix starts every model name, so it would take every call no other entry"
-                            " claims from the default upstream (upstream_url): remove it, or name a prefix such as"
-                            " 'llama'",
-                        )
-                    )
-                    continue
-                owner = first.setdefault((field, value), (name, index))
-                if owner[1] != index:
-                    problems.append(
-                        (
-                            (index, field, position),
-                            f"{what} {quoted(value)} is already routed to upstream {quoted(owner[0])}"
-                            f" (upstreams.{owner[1]}): list each {what} under one upstream",
-                        )
-                    )
-    return problems
-
-
 def check_one_gate_per_app(apps: list[str]) -> None:
     """Refuse a second `[[review_gates]]` entry for an app (gates are per app; one would silently win)."""
     first: dict[str, int] = {}
-    repeated: list[tuple[tuple[str | int, ...], str]] = []
+    repeated: list[Refusal] = []
     for index, app in enumerate(apps):
         if app in first:
             repeated.append(

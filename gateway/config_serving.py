@@ -13,9 +13,9 @@ from gateway.config_checks import (
     MIN_PORT,
     check_database_url,
     off_or_at_least,
-    upstream_refusals,
 )
 from gateway.config_entries import DEFAULT_UPSTREAM, Upstream, checked_upstream_url
+from gateway.config_upstream_checks import upstream_refusals
 
 
 class ServingSettings(BaseModel):

@@ -94,6 +94,27 @@ def test_an_upstream_named_like_the_default_one_is_refused():
     assert "'default' names the default upstream (upstream_url)" in str(raised.value)
 
 
+@pytest.mark.parametrize("name", ["Default", "DEFAULT", " default"])
+def test_an_upstream_named_like_the_default_one_in_another_case_is_refused(name: str):
+    # Routing tells the names apart, but metrics, logs and /v1/models' owned_by show both to people, who do not.
+    with pytest.raises(ConfigError) as raised:
+        load_settings(upstreams=[{"name": name, "url": "http://127.0.0.1:8000/v1"}])
+
+    assert "upstreams.0.name" in str(raised.value)
+    assert "the default upstream's name 'default'" in str(raised.value)
+
+
+def test_two_upstreams_whose_names_differ_in_case_alone_are_refused_naming_the_first():
+    with pytest.raises(ConfigError) as raised:
+        load_settings(
+            upstreams=[{"name": "Local", "url": "http://127.0.0.1:11434/v1"}, {"name": "local", "url": "http://x/v1"}]
+        )
+
+    assert "upstreams.1.name (upstreams passed in code): upstream 'local' is already upstreams.0 ('Local')" in str(
+        raised.value
+    )
+
+
 def test_a_repeated_name_and_the_repeats_model_claim_are_refused_at_once():
     # The name check raised before the claims were looked at: the claim was heard of only at the next start.
     azure = {"name": "azure", "url": "http://azure.example/v1", "models": ["gpt-4o"]}
