@@ -166,11 +166,12 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
     from gateway.privacy.retention import prune_periodically
     from gateway.prompts.setup import guard_canaries
 
-    if args.interval is not None and not (math.isfinite(args.interval) and args.interval > 0):
-        raise ConfigError(f"--interval must be a positive number of seconds, got {args.interval:g}")
-    if args.interval is not None and args.interval < MIN_WORKER_INTERVAL:
+    if args.interval is not None and not (math.isfinite(args.interval) and args.interval >= MIN_WORKER_INTERVAL):
         # As `cluster_interval` is bounded: a tiny interval ran passes back to back, holding the clustering lock.
-        raise ConfigError(f"--interval must be at least {MIN_WORKER_INTERVAL:g} second, got {args.interval:g}")
+        # One wording for 0, 0.5 and nan alike, the help's and the docs' ("at least 1").
+        raise ConfigError(
+            f"--interval must be a number of seconds, at least {MIN_WORKER_INTERVAL:g}, got {args.interval:g}"
+        )
     interval = args.interval or settings.cluster_interval or 3600
     metrics_port = settings.worker_metrics_port
     if args.metrics_port is not None:
