@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 
 from clustering.documents import DEFAULT_RECIPE, DocumentRecipe, FeedbackItem, build_document
 from clustering.embed import content_hash
@@ -42,16 +43,18 @@ def _joined(texts: Iterable[str | None]) -> str | None:
     return "\n".join(present) if present else None
 
 
-def complaint_states(interaction: InteractionTexts, given_by: str | None = None) -> set[tuple[Complaint, ...]]:
+def complaint_states(
+    interaction: InteractionTexts, given_by: AbstractSet[str] | None = None
+) -> set[tuple[Complaint, ...]]:
     """Every set of current complaints the interaction had, one after each stored event, in each order joined.
 
-    With `given_by`, only the sets that held a complaint of that user.
+    With `given_by` (the forms one end user's id is stored under), only the sets that held a complaint of that user.
     """
     states: set[tuple[Complaint, ...]] = set()
     events = interaction.feedback
     for stored in range(1, len(events) + 1):
         current = current_complaints(events[:stored])
-        if not current or (given_by is not None and all(e.user_id != given_by for e in current)):
+        if not current or (given_by is not None and all(e.user_id not in given_by for e in current)):
             continue
         states.update(_orders(tuple((e.comment, e.correction, e.choice) for e in current)))
     return states
@@ -70,12 +73,13 @@ def cache_keys(
     recipes: Iterable[DocumentRecipe] = (DEFAULT_RECIPE,),
     *,
     questions: bool = True,
-    given_by: str | None = None,
+    given_by: AbstractSet[str] | None = None,
 ) -> set[str]:
     """The content hashes of every text the embedding cache may hold for these interactions.
 
     `questions=False` leaves out the end users' messages: only the clustering documents, which
-    also hold the complaints; `given_by` keeps only the documents that held a complaint of that user.
+    also hold the complaints; `given_by` (the forms one end user's id is stored under) keeps only the
+    documents that held a complaint of theirs.
     """
     recipes = tuple(dict.fromkeys(recipes))
     keys: set[str] = set()

@@ -1,6 +1,10 @@
 """Erasure on request: every row about one end user goes, every copy of their words is scrubbed, and the
 audit log records that it happened.
 
+The user is looked up by every id they may be stored under (gateway.recording.identifiers.end_user_forms): the
+id without its blank ends and, when it has some, the id as given, which rows stored before ids were trimmed
+keep (an indexed IN of one or two ids, on interactions.end_user and feedback.user_id).
+
 What goes, in bounded batches of the user's interactions (each its own short transaction), then
 the feedback they gave on other people's answers:
 
@@ -80,7 +84,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.stored_text import refuse_nul
 from gateway.privacy.cache_keys import cache_keys
 from gateway.privacy.issue_texts import IssueTextCopies
-from gateway.recording.identifiers import end_user_id
+from gateway.recording.identifiers import end_user_forms
 from gateway.store.audit import AuditStore
 from gateway.store.erased_users import ERASURE_KEY, record_erasure, subject_of
 from gateway.store.erasure import (
@@ -124,16 +128,16 @@ class ErasureReport:
     waited_seconds: float = 0.0
 
 
-def checked_user(user: str | None) -> str:
-    """The end-user id to erase, or InvalidQuery saying what is wrong with it: a blank one (empty, spaces, zero-width
-    spaces: the one rule, as end_user_id reads it) in the rule's words."""
+def forms_to_erase(user: str | None) -> tuple[str, ...]:
+    """The ids the end user to erase may be stored under (end_user_forms: the trimmed one first), or InvalidQuery
+    saying what is wrong with it: a blank one (empty, spaces, zero-width spaces: the one rule) in the rule's words."""
     if not isinstance(user, str):
         raise InvalidQuery("user", f"'user' must be text: {WANTED_USER}")
-    named = end_user_id(user)
-    if named is None:
+    forms = end_user_forms(user)
+    if not forms:
         raise InvalidQuery("user", blank_message("user", WANTED_USER))
     refuse_nul("user", user)
-    return named
+    return forms
 
 
 async def user_subject(engine: AsyncEngine, user: str) -> str:
@@ -142,7 +146,7 @@ async def user_subject(engine: AsyncEngine, user: str) -> str:
 
 
 async def _erase_interactions(
-    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe], batch: int
+    engine: AsyncEngine, forms: tuple[str, ...], recipes: Sequence[DocumentRecipe], batch: int
 ) -> tuple[RemovalCounts, set[str]]:
     """The user's interactions with everything about them, a batch at a time; and the issues hit.
 
@@ -155,7 +159,7 @@ async def _erase_interactions(
     while True:
         issue_texts = IssueTextCopies()
         async with engine.connect() as connection:
-            ids = await interactions_of_user(connection, user, batch)
+            ids = await interactions_of_user(connection, forms, batch)
             if not ids:
                 return counts, affected
             texts = await texts_of(connection, ids)
@@ -173,7 +177,7 @@ async def _erase_interactions(
 
 
 async def _erase_feedback_given(
-    engine: AsyncEngine, user: str, recipes: Sequence[DocumentRecipe]
+    engine: AsyncEngine, forms: tuple[str, ...], recipes: Sequence[DocumentRecipe]
 ) -> tuple[RemovalCounts, set[str], set[str]]:
     """The user's feedback on other people's interactions and the clustering documents that quote it; the
     rated interactions left without a complaint leave their issues, which are recounted; every copy of a
@@ -189,18 +193,18 @@ async def _erase_feedback_given(
     counts = RemovalCounts()
     issue_texts = IssueTextCopies()
     async with engine.connect() as connection:
-        rated = await interactions_rated_by(connection, user)
+        rated = await interactions_rated_by(connection, forms)
         texts = await texts_of(connection, rated)
         landmarks = await landmark_keys(connection, rated)
-        await issue_texts.note(connection, texts, user)
-    worded = {t.id for t in texts if any(e.user_id == user and (e.comment or e.correction) for e in t.feedback)}
+        await issue_texts.note(connection, texts, frozenset(forms))
+    worded = {t.id for t in texts if any(e.user_id in forms and (e.comment or e.correction) for e in t.feedback)}
     # Tasks quoting the user's words without holding them: scrubbed first, as the erasure run again would find
     # no sign of those words once their feedback is gone.
     counts.tasks_scrubbed = await drop_unheld_copies(engine, worded) if worded else 0
-    keys = await asyncio.to_thread(lambda: cache_keys(texts, recipes, questions=False, given_by=user))
+    keys = await asyncio.to_thread(lambda: cache_keys(texts, recipes, questions=False, given_by=frozenset(forms)))
     async with engine.begin() as connection:
         affected = await issues_of(connection, rated)
-        counts.feedback = await delete_feedback_by(connection, user)
+        counts.feedback = await delete_feedback_by(connection, forms)
         left = await without_complaints(connection, rated)
         counts.add(await remove_from_issues(connection, left))
         counts.embeddings += await delete_cache_rows(connection, keys | landmarks)
@@ -229,14 +233,15 @@ async def erase_end_user(
     `on_wait` is called once if a clustering pass (or a prune) holds the clustering lock and the erasure waits,
     with what its holder holds it for (gateway.store.locks.held_for).
     """
-    user = checked_user(user)
+    # Rows stored before ids were trimmed keep the id as sent: " user-8 " is looked up as "user-8" and as given.
+    forms = forms_to_erase(user)
     # Recorded first: from now on no process stores a call of theirs made before this moment.
-    subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), user, datetime.now(UTC))
+    subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), forms, datetime.now(UTC))
     # A clustering pass under way may have read the user's complaints: it ends (and stores what it made of
     # them) first, and none starts before this is done, so none writes them back after the scrub.
     async with hold_lock(engine, CLUSTERING_LOCK, on_wait=on_wait, held_for="an erasure") as waited:
-        counts, affected = await _erase_interactions(engine, user, recipes, batch)
-        given, quoted, rated_issues = await _erase_feedback_given(engine, user, recipes)
+        counts, affected = await _erase_interactions(engine, forms, recipes, batch)
+        given, quoted, rated_issues = await _erase_feedback_given(engine, forms, recipes)
         counts.add(given)
         counts.issues_recounted = len(affected | rated_issues)
         counts.tasks_scrubbed += await drop_unheld_copies(engine, quoted)

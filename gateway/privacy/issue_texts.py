@@ -90,11 +90,11 @@ def terms(text: Any) -> set[str]:
     return text_terms(CLAUSE_END.sub("\n", text))
 
 
-def interaction_terms(interaction: InteractionTexts, user: str | None = None) -> set[str]:
+def interaction_terms(interaction: InteractionTexts, user: AbstractSet[str] | None = None) -> set[str]:
     """The terms an interaction's texts hold: its end user's message, its answer (the recorded one and every choice its
     feedback judges, as a clustering pass reads them), every comment and correction.
 
-    With `user`, only the comments and corrections that user gave on it.
+    With `user` (the forms one end user's id is stored under), only the comments and corrections they gave on it.
     """
     parts: list[str | None] = []
     if user is None:
@@ -102,7 +102,7 @@ def interaction_terms(interaction: InteractionTexts, user: str | None = None) ->
         judged = sorted({event.choice for event in interaction.feedback})
         parts += [choice_text(interaction.response, interaction.response_text, choice) for choice in judged]
     for event in interaction.feedback:
-        if user is None or event.user_id == user:
+        if user is None or event.user_id in user:
             parts += [event.comment, event.correction]
     found: set[str] = set()
     for part in parts:
@@ -238,7 +238,7 @@ class IssueTextCopies:
         self.touched: set[str] = set()
 
     async def note(
-        self, connection: AsyncConnection, removed: Sequence[InteractionTexts], user: str | None = None
+        self, connection: AsyncConnection, removed: Sequence[InteractionTexts], user: AbstractSet[str] | None = None
     ) -> None:
         """Before `removed` go (with `user`: before that user's feedback on them goes): what their issues got from them.
 

@@ -40,3 +40,18 @@ def end_user_id(value: str) -> str | None:
     """
     said = said_or_none(value)
     return None if said is None else fitted_identifier(said)
+
+
+def end_user_forms(given: str) -> tuple[str, ...]:
+    """Every id the end user `given` names may be stored under: as end_user_id reads it, then as given, fitted.
+
+    Rows stored before end-user ids lost their blank ends (no migration trimmed them) kept the ids as sent: a
+    person asking for " user-8 " means both " user-8 " and "user-8". Given without blank ends, the one form: the
+    rows of " user-8 " cannot be found from "user-8" without reading every row (no index holds the trimmed id).
+    Empty when `given` says nothing.
+    """
+    named = end_user_id(given)
+    if named is None:
+        return ()
+    as_given = fitted_identifier(given)
+    return (named,) if as_given == named else (named, as_given)

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.recording.identifiers import end_user_forms
 from gateway.store.inserts import conflict_insert
 from gateway.store.locks import advisory_key
 from gateway.store.tables import erased_end_users, gateway_secrets
@@ -56,17 +57,24 @@ def subject_of(key: str, user: str) -> str:
     return "hmac-sha256:" + hmac.new(key.encode(), user.encode(), hashlib.sha256).hexdigest()
 
 
-async def record_erasure(engine: AsyncEngine, key: str, user: str, at: datetime) -> str:
-    """Record that `user` was erased at `at` (later inserts drop their older rows); their subject."""
-    subject = subject_of(key, user)
-    insert = conflict_insert(engine.dialect, erased_end_users).values(subject=subject, erased_at=at)
+async def record_erasure(engine: AsyncEngine, key: str, forms: tuple[str, ...], at: datetime) -> str:
+    """Record that the end user stored under `forms` (gateway.recording.identifiers.end_user_forms) was erased at
+    `at`, every form (later inserts drop their older rows); the first form's subject.
+
+    Each form is recorded, not the first alone: a process of the release before ids were trimmed (a rolling
+    upgrade) checks the id as it came, " user-8 ", not "user-8".
+    """
+    subjects = [subject_of(key, user) for user in forms]
+    insert = conflict_insert(engine.dialect, erased_end_users).values(
+        [{"subject": subject, "erased_at": at} for subject in subjects]
+    )
     upsert = insert.on_conflict_do_update(index_elements=["subject"], set_={"erased_at": insert.excluded.erased_at})
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Waits for inserts under way (they hold it shared) to commit; later ones wait for this record.
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
         await connection.execute(upsert)
-    return subject
+    return subjects[0]
 
 
 class ErasedUsers:
@@ -95,9 +103,16 @@ class ErasedUsers:
             self._key = await connection.scalar(_READ_KEY)
             if self._key is None:
                 return None
-        by_subject = {self._subject(self._key, user): user for user in users}
+        # A row of " user-8 " (a spool file from before ids were trimmed) is the erased "user-8"'s too.
+        by_subject: dict[str, set[str]] = {}
+        for user in users:
+            for form in {user, *end_user_forms(user)}:
+                by_subject.setdefault(self._subject(self._key, form), set()).add(user)
         found = await connection.execute(_READ_ERASED, {"subjects": list(by_subject)})
-        erased = {by_subject[subject]: _utc(at) for subject, at in found}
+        erased: dict[str, datetime] = {}
+        for subject, at in found:
+            for user in by_subject[subject]:
+                erased[user] = max(erased.get(user, _utc(at)), _utc(at))
         if not erased:
             return None
         return [row for row in rows if not _made_before_erasure(row, user_field, erased)]

@@ -24,15 +24,16 @@ from gateway.store.tables import (
 )
 
 
-async def interactions_of_user(connection: AsyncConnection, user: str, limit: int) -> list[str]:
-    """Ids of at most `limit` of `user`'s interactions (by the end_user index)."""
-    query = select(interactions.c.id).where(interactions.c.end_user == user).order_by(interactions.c.id).limit(limit)
+async def interactions_of_user(connection: AsyncConnection, forms: Sequence[str], limit: int) -> list[str]:
+    """Ids of at most `limit` interactions of the end user stored under any of `forms` (by the end_user index)."""
+    i = interactions.c
+    query = select(i.id).where(i.end_user.in_(list(forms))).order_by(i.id).limit(limit)
     return list((await connection.execute(query)).scalars())
 
 
-async def interactions_rated_by(connection: AsyncConnection, user: str) -> list[str]:
-    """Ids of the interactions `user` gave feedback on (by the user_id index)."""
-    query = select(feedback.c.interaction_id).where(feedback.c.user_id == user).distinct()
+async def interactions_rated_by(connection: AsyncConnection, forms: Sequence[str]) -> list[str]:
+    """Ids of the interactions the end user (stored under any of `forms`) gave feedback on (by the user_id index)."""
+    query = select(feedback.c.interaction_id).where(feedback.c.user_id.in_(list(forms))).distinct()
     return sorted((await connection.execute(query)).scalars())
 
 
@@ -46,9 +47,9 @@ async def without_complaints(connection: AsyncConnection, interaction_ids: Seque
     return sorted(found)
 
 
-async def delete_feedback_by(connection: AsyncConnection, user: str) -> int:
-    """Delete every feedback event `user` gave; how many there were."""
-    result = await connection.execute(delete(feedback).where(feedback.c.user_id == user))
+async def delete_feedback_by(connection: AsyncConnection, forms: Sequence[str]) -> int:
+    """Delete every feedback event the end user (stored under any of `forms`) gave; how many there were."""
+    result = await connection.execute(delete(feedback).where(feedback.c.user_id.in_(list(forms))))
     return result.rowcount or 0
 
 

@@ -153,7 +153,7 @@ async def test_an_erasure_waits_for_an_insert_under_way_and_finds_its_rows(engin
 
     async with engine.begin() as connection:
         await inserts.insert(connection, [row])  # read the records: none; now holds the lock
-        recording = asyncio.create_task(record_erasure(engine, key, "ina", datetime.now(UTC)))
+        recording = asyncio.create_task(record_erasure(engine, key, ("ina",), datetime.now(UTC)))
         await asyncio.sleep(0.3)
         assert not recording.done()  # the record waits for the insert's transaction
     await recording
