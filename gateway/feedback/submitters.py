@@ -11,6 +11,7 @@ from gateway.domain.quoting import quoted
 from gateway.feedback.refused import FeedbackRefused
 from gateway.feedback.submission import SIGNALS, InvalidSubmission, Submission
 from gateway.feedback.token import VerifiedToken
+from gateway.recording.identifiers import end_user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,11 @@ def voice(submission: Submission, interaction: Interaction, submitter: Submitter
     the interaction's recorded end user. A token post cannot claim anyone else. With nobody named,
     the token itself is the voter: any user_id it sends is kept, but counts for nothing.
     """
+    # A row stored before end-user ids lost their blank ends names " user-8 ": the post's user_id is "user-8".
+    recorded = end_user_id(interaction.end_user) if interaction.end_user is not None else None
     if submitter.token is None:
-        return Voice(submission.user_id if submission.user_id is not None else interaction.end_user, None)
-    bound = submitter.token.user if submitter.token.user is not None else interaction.end_user
+        return Voice(submission.user_id if submission.user_id is not None else recorded, None)
+    bound = submitter.token.user if submitter.token.user is not None else recorded
     if bound is None:
         return Voice(submission.user_id, f"token:{submitter.token.token_id}")
     if submission.user_id is not None and submission.user_id != bound:
