@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from html_page import parse
 from page_seed import interaction_row, store, task
 from test_knowledge_list_pages import add_entries
@@ -9,7 +10,14 @@ from test_review_pages import finished_and_unfinished_tasks
 
 from admin_ui.knowledge import PAGE_SIZE
 from gateway.accounts.records import Role
+from gateway.config import Settings
 from gateway.review.records import Priority
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No second opinions: one decision resolves a task, whatever its id hashes to (the queue's count is pinned)."""
+    return settings.model_copy(update={"review_second_opinion_share": 0.0})
 
 
 def count_said(html: str) -> str:
