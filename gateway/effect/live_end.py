@@ -6,21 +6,36 @@ mixes the state without it back in (8 answers right under a prompt version and 9
 negative after the fix). Every change to a deployment is audited with what it ran before and after
 (gateway.prompts.rollout.summary), and every change to an entry with its fields before and after, `active` among them,
 so the end is the first change whose `before` has the fix serving and whose `after` no longer does. The canary's
-counterpart is gateway.effect.canary_end.
+counterpart is gateway.effect.canary_end. `live_fix_end` is the one rule every reader of a fix's windows uses: the
+effect's after window (gateway.effect.service) and the regression check's baseline and periods
+(gateway.effect.regression).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from gateway.effect.canary_end import FixEnd
+from gateway.effect.records import FixLink
+from gateway.store.fix_links import FixLinkStore
 
 # How each action that can end an active version reads in a sentence: "the fix was …".
 _VERSION_ENDED_BY = {"prompt.rollback": "rolled back"}
 # Any other change that ends it makes another version active (activate, promote, publish as active).
 _REPLACED = "replaced by another version made active"
 _SWITCHED_OFF = "switched off"
+
+
+async def live_fix_end(links: FixLinkStore, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
+    """When `fix` (of `app`), linked live, stopped serving every call between going live and `until`; None when it did
+    not, or for a canary link (its comparison ends with the canary: gateway.effect.canary_end)."""
+    if fix.arm != "live":
+        return None
+    if fix.kind == "knowledge":
+        return entry_end(await links.entry_changes(fix.fix_id, fix.live_at, until))
+    return version_end(await links.prompt_changes(app, fix.live_at, until), fix.fix_id)
 
 
 def version_end(changes: Iterable[Mapping[str, Any]], version_id: str) -> FixEnd | None:

@@ -12,7 +12,10 @@ latest negative rate is higher beyond that bound (with enough data in both, and 
 test agreeing where a cell is small), the issue is reopened, flagged `regressed`, and the change
 is recorded as a "reopened" event and in the audit log. A fix that keeps working is reopened by
 chance with probability at most `effect_alpha` over its whole life, however many passes look.
-Nothing is remembered between passes: every figure follows from `live_at`, the clock and the data.
+Nothing is remembered between passes: every figure follows from `live_at`, the clock and the data. A fix linked live
+is judged only on the calls it served: once it was rolled back, replaced or switched off (the audit log says when,
+gateway.effect.live_end, the effect's own rule), its windows end there, and a fix stopped within its baseline is not
+judged at all: the calls after it never had it, so their rate says nothing about whether it kept working.
 Called after each clustering pass (gateway.discovery.job); a failure is logged and never fails the pass.
 """
 
@@ -30,6 +33,8 @@ from clustering.embed import Embedder
 from gateway.audit.records import AuditEntry
 from gateway.config import Settings
 from gateway.counted import counted
+from gateway.effect.canary_end import FixEnd
+from gateway.effect.live_end import live_fix_end
 from gateway.effect.records import FixLink
 from gateway.effect.sequential import RegressionVerdict, regression_verdict
 from gateway.effect.service import EffectSettings, Window, effect_settings
@@ -53,6 +58,8 @@ class RegressionCheck:
     first: Window
     latest: Window
     verdict: RegressionVerdict
+    # Set when the fix stopped serving before the clock: the latest window ends there.
+    stopped: FixEnd | None = None
 
     @property
     def regressed(self) -> bool:
@@ -64,14 +71,18 @@ async def check_regression(
     engine: AsyncEngine, embedder: Embedder, app: str, issue_id: str, config: EffectSettings, now: datetime
 ) -> RegressionCheck | None:
     """Compare the issue's baseline with its current period; None when there is nothing to compare yet
-    (no live fix, or its baseline not yet over)."""
-    links = [FixLink.from_row(row) for row in await FixLinkStore(engine).for_issue(issue_id)]
+    (no live fix, its baseline not yet over, or the fix stopped serving within it)."""
+    store = FixLinkStore(engine)
+    links = [FixLink.from_row(row) for row in await store.for_issue(issue_id)]
     live = [link for link in links if link.live_at < now]
     if not live:
         return None
     fix = live[-1]
     # The newest answers are left out until they have had the follow-up to be rated (see service.py).
     measured_until = now - config.follow_up
+    stopped = await live_fix_end(store, fix, app, measured_until)
+    if stopped is not None:
+        measured_until = stopped.at
     baseline_end = fix.live_at + config.window
     if measured_until <= baseline_end:
         return None
@@ -97,7 +108,7 @@ async def check_regression(
         )
         counts[name] = found.groups.get(name, GroupCounts(0, 0, 0))
     verdict = regression_verdict(counts["first"], counts["latest"], period, config.alpha, config.minimum)
-    return RegressionCheck(issue_id, fix, first, latest, verdict)
+    return RegressionCheck(issue_id, fix, first, latest, verdict, stopped)
 
 
 async def reopen_regressed_issues(
@@ -134,7 +145,7 @@ async def _reopen(engine: AsyncEngine, app: str, check: RegressionCheck) -> bool
         "reason": (
             f"negative rate on the issue's topic climbed back from {percent(first)} in the fix's first "
             f"{_days(check.first.until - check.first.since)} to {percent(latest)} since day "
-            f"{_days(check.latest.since - check.fix.live_at, unit=False)} after it "
+            f"{_days(check.latest.since - check.fix.live_at, unit=False)} after it{_until_stopped(check)} "
             f"(always-valid {p_text(verdict.p_value)}, {verdict.test})"
         ),
         "fix_link_id": check.fix.id,
@@ -161,6 +172,14 @@ async def _reopen(engine: AsyncEngine, app: str, check: RegressionCheck) -> bool
         detail=detail,
     )
     return await IssueStore(engine).reopen_regressed(check.issue_id, detail, audit)
+
+
+def _until_stopped(check: RegressionCheck) -> str:
+    """The reason's words for a fix that stopped serving (the latest window ends there), e.g. ", until it was rolled
+    back on day 16"; "" for one still serving."""
+    if check.stopped is None:
+        return ""
+    return f", until it was {check.stopped.how} on day {_days(check.stopped.at - check.fix.live_at, unit=False)}"
 
 
 def _days(span: timedelta, unit: bool = True) -> str:

@@ -33,7 +33,7 @@ from gateway.config import Settings
 from gateway.domain.spans import span_words
 from gateway.effect.canary_end import FixEnd, canary_end
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
-from gateway.effect.live_end import entry_end, version_end
+from gateway.effect.live_end import live_fix_end
 from gateway.effect.records import FixLink
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
 from gateway.effect.topic import count_topic, topic_centroids
@@ -183,9 +183,8 @@ class EffectService:
         span = min(measured_until - fix.live_at, self.settings.window)
         # Cut back to the issue's fixes on either side (gateway.effect.windows): this fix's effect, not theirs.
         bounds = bounded(fix, fixes, fix.live_at - span, fix.live_at + span)
-        if fix.arm == "live":
-            # Rolled back, replaced or switched off: the calls after that never had the fix.
-            bounds = bounds.stopped_at(await self._live_end(fix, issue["app"], bounds.until))
+        # Rolled back, replaced or switched off: the calls after that never had the fix.
+        bounds = bounds.stopped_at(await live_fix_end(self._links, fix, issue["app"], bounds.until))
         before, after = Window(bounds.since, fix.live_at), Window(fix.live_at, bounds.until)
         embedder = await self._embedder()
         centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id, fix.live_at)
@@ -259,12 +258,6 @@ class EffectService:
     async def _canary_end(self, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
         """When the linked canary ended (rolled back, promoted, replaced) between going live and `until`, if it did."""
         return canary_end(await self._links.prompt_changes(app, fix.live_at, until), fix.fix_id)
-
-    async def _live_end(self, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
-        """When the fix linked live stopped serving every call between going live and `until`, if it did."""
-        if fix.kind == "knowledge":
-            return entry_end(await self._links.entry_changes(fix.fix_id, fix.live_at, until))
-        return version_end(await self._links.prompt_changes(app, fix.live_at, until), fix.fix_id)
 
     async def _canary_model(self, fix: FixLink) -> str | Literal[False] | None:
         """The model the canary's version is for (None: every model); False when the version is no longer stored."""
