@@ -57,6 +57,8 @@ class ReviewSettings(BaseModel):
     review_similar_negative_high_above: int = Field(default=5, ge=0)
     # A neighbour less similar than this (cosine) is not counted as similar (gateway.review.similar_negative).
     review_similar_negative_min_similarity: float = Field(default=0.3, ge=-1, le=1)
+    # A negative neighbour joins the complaint's task only at this cosine or more (gateway.review.similar_negative).
+    review_similar_negative_task_similarity: float = Field(default=0.45, ge=-1, le=1)
     # Anomalous: a new interaction whose nearest-neighbour distance in its app's index is beyond
     # the app's own `review_anomalous_percentile` (over a sample of `review_anomalous_sample`
     # interactions, recomputed every `review_anomalous_profile_seconds`) opens a task; an app is

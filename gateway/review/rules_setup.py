@@ -51,6 +51,7 @@ def review_rule_runner(
             share=settings.review_similar_negative_share,
             high_above=settings.review_similar_negative_high_above,
             min_similarity=settings.review_similar_negative_min_similarity,
+            task_similarity=settings.review_similar_negative_task_similarity,
         )
         similar = SimilarNegativeRule(index, store.negative_among, rule)
     anomalous = None

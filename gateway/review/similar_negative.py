@@ -8,6 +8,10 @@ and its negative neighbours; high priority when more than `high_above` (5) are n
 "At least one user's current feedback on it is negative" makes an interaction negative.
 A neighbour less similar than `min_similarity` (cosine 0.3) is not similar, however near it is
 in a small app; with fewer than `neighbours` recent interactions that similar, the rule does not judge.
+The task takes only the negative neighbours at `task_similarity` (0.45) or more: 0.3 tells a neighbourhood from
+unrelated questions, not one topic from the next in the same app (a close-account question's nearest were
+transfer-fee questions at 0.30-0.35), and a finding joins the open task holding any interaction it names, so one
+loose neighbour carried a whole second topic into the first topic's task.
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ class SimilarNegativeSettings:
     # model: none of each one's 10 nearest below 0.3; 12 refund questions' nearest: 0.37 and up);
     # the unrelated questions that can be a small app's nearest were 0.12-0.26.
     min_similarity: float = 0.3
+    # A negative neighbour joins the complaint's task only this similar (it still counts above min_similarity):
+    # 14 transfer-fee and 14 close-account complaints, asked in either order, made one task of 28 below it, two
+    # of 14 from 0.45 to 0.6; 7 refund complaints among other topics stay one task up to 0.45 (their nearest
+    # other refund can be 0.54).
+    task_similarity: float = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +61,8 @@ def judge_similar_negative(
 ) -> RuleFinding | None:
     """The finding for a negative interaction and its judged neighbours (most similar first), or None (pure).
 
-    None when fewer than `rule.neighbours` are similar enough, or too few of them are negative.
+    None when fewer than `rule.neighbours` are similar enough, or too few of them are negative. The finding names the
+    interaction and its negative neighbours at `rule.task_similarity` or more (the evidence lists every one counted).
     """
     considered = [n for n in neighbours if n.similarity >= rule.min_similarity][: rule.neighbours]
     if len(considered) < rule.neighbours:
@@ -74,7 +84,9 @@ def judge_similar_negative(
             for n in considered
         ],
     }
-    ids = (interaction_id, *(n.interaction_id for n in negative))
+    # The task groups the complaint with the answers like it, not with every neighbour the share counted.
+    grouped = (n.interaction_id for n in negative if n.similarity >= rule.task_similarity)
+    ids = (interaction_id, *grouped)
     return RuleFinding(app, Source.SIMILAR_NEGATIVE, reason, priority, tuple(dict.fromkeys(ids)), evidence, (app,))
 
 

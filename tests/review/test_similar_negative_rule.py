@@ -64,6 +64,17 @@ def test_the_floor_is_a_setting() -> None:
     assert finding.evidence["considered"] == 10
 
 
+def test_a_negative_neighbour_below_the_task_bar_counts_but_is_not_taken_into_the_task() -> None:
+    near = [JudgedNeighbour(f"n{i}", 0.8, True) for i in range(3)]
+    loose = [JudgedNeighbour("other-topic", 0.35, True)]
+    rest = [JudgedNeighbour(f"r{i}", 0.7, False) for i in range(6)]
+
+    finding = judge_similar_negative("app", "me", near + loose + rest, RULE)
+
+    assert finding is not None and finding.evidence["negative"] == 4
+    assert finding.interaction_ids == ("me", "n0", "n1", "n2")
+
+
 def unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
