@@ -18,7 +18,8 @@ from litestar.types import ControllerRouterHandler
 from admin_ui.csrf import csrf_protected
 from admin_ui.errors import EXCEPTION_HANDLERS
 from admin_ui.export import ExportPageController
-from admin_ui.fix_previews import FixPreviewsController, PreviewPageController
+from admin_ui.fix_preview_page import PreviewPageController
+from admin_ui.fix_previews import FixPreviewsController
 from admin_ui.interactions import InteractionsController
 from admin_ui.issue_actions import IssueActionsController
 from admin_ui.issue_list import IssueListController
