@@ -3,6 +3,8 @@ restore an earlier version, and see which interactions an entry was added to.
 
 Reading is for every signed-in user; changes need a reviewer or an admin and go through
 KnowledgeService with the user's name as the author, so they are audited as through the API.
+The list links each entry with the way back to it as it was filtered (`back`, admin_ui.list_back), which the entry's
+page, its forms and their redirects keep.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from litestar.response import Redirect
 
 from admin_ui.form_keys import ALREADY_SENT, KEY_FIELD, differs_text, new_form_key, sent_key
 from admin_ui.form_text import form_text, non_blank_lines, refusal_text, refused_field
+from admin_ui.list_back import ListBack, back_context, sent_back, with_back
 from admin_ui.public_urls import redirect
-from admin_ui.query_params import choice_param, given_text, offset_param, url_with
+from admin_ui.query_params import QueryParams, choice_param, given_text, offset_param, url_with
 from admin_ui.rendering import matched_text, render
 from admin_ui.session import reviewer_or_admin, signed_in
 from gateway.accounts.records import Role, SignedInUser
@@ -63,12 +66,23 @@ def _tags(text: str) -> list[str]:
     return [tag for tag in map(said_or_none, text.replace("\n", ",").split(",")) if tag is not None]
 
 
-def _filter_from(request: Request[Any, Any, Any]) -> tuple[EntryFilter, dict[str, str]]:
+def _filter_from(request: QueryParams) -> tuple[EntryFilter, dict[str, str]]:
     params = {name: given_text(request, name) for name in ("app", "q", "tag", "active")}
     # As the API refuses an `active` that is not a yes or no, rather than list every entry.
     active = {"yes": True, "no": False, None: None}[choice_param(request, "active", STATE_CHOICES)]
     where = EntryFilter(app=params["app"] or None, text=params["q"] or None, tag=params["tag"] or None, active=active)
     return where, params
+
+
+def _list_query(request: QueryParams) -> tuple[EntryFilter, dict[str, str], int]:
+    """The list's filters and where its page starts, as its URL holds them; a 400 naming the filter it refuses."""
+    where, params = _filter_from(request)
+    # Read as the other listings read theirs: a number past any row (once a 500) or none at all is a 400.
+    return where, params, offset_param(request)
+
+
+# The list's way back from an entry (admin_ui.list_back): its filters and page start, read as the list reads them.
+KNOWLEDGE_LIST = ListBack(KNOWLEDGE_PATH, ("app", "q", "tag", "active", "offset"), _list_query)
 
 
 async def _list_page(
@@ -81,9 +95,7 @@ async def _list_page(
     error_field: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
-    where, params = _filter_from(request)
-    # Read as the other listings read theirs: a number past any row (once a 500) or none at all is a 400.
-    offset = offset_param(request)
+    where, params, offset = _list_query(request)
     # The filter a refusal of the search names, by its label: the list is then left out, as the interactions' is,
     # where every entry listed under the refusal read as the search's results.
     refused_filter_label = None
@@ -109,6 +121,8 @@ async def _list_page(
         next_url=next_url,
         previous_url=previous_url,
         first_url=url_with(KNOWLEDGE_PATH, params),
+        # Each entry's link carries the list's query, for its page's way back (admin_ui.list_back).
+        back_query=KNOWLEDGE_LIST.item_query(url_with(KNOWLEDGE_PATH, params, offset=offset or None)),
         filtered=any(params.values()),
         total_text=matched_text(total, "entry", filtered=any(params.values()), plural="entries"),
         refused_filter_label=refused_filter_label,
@@ -167,6 +181,8 @@ async def _entry_page(
         app_warnings=await services.seen_apps.warnings(entry.app, "entry") if saved else [],
         form=form or _form_of(entry),
         unsaved=unsaved,
+        # The way back to the list as it was filtered, also after a form sent here (admin_ui.list_back).
+        **back_context(KNOWLEDGE_LIST, await sent_back(request)),
     )
 
 
@@ -182,8 +198,10 @@ def _form_of(entry: KnowledgeEntry) -> dict[str, str]:
     }
 
 
-def _done(request: Request[Any, Any, Any], entry_id: str, what: str) -> Redirect:
-    return redirect(request, f"{KNOWLEDGE_PATH}/{entry_id}?changed={what}")
+async def _done(request: Request[Any, Any, Any], entry_id: str, what: str) -> Redirect:
+    # Post/redirect/get: reloading the page does not repeat the change; the page keeps its way back to the list.
+    back = KNOWLEDGE_LIST.kept(await sent_back(request))
+    return redirect(request, with_back(f"{KNOWLEDGE_PATH}/{entry_id}?changed={what}", back))
 
 
 class KnowledgeController(Controller):
@@ -239,7 +257,7 @@ class KnowledgeController(Controller):
                 error_field=refused_field(exc),
                 form=fields,
             )
-        return _done(request, made.value.id, "created")
+        return await _done(request, made.value.id, "created")
 
     @get("/{entry_id:str}")
     async def entry(
@@ -300,7 +318,7 @@ class KnowledgeController(Controller):
             )
         # The service writes nothing for a form holding the entry as it is: say so rather than "Saved".
         unchanged = changed is not None and fields.get("expected_version") == str(changed.version)
-        return _changed(request, changed, entry_id, "unchanged" if unchanged else "edited")
+        return await _changed(request, changed, entry_id, "unchanged" if unchanged else "edited")
 
     @post("/{entry_id:str}/activate", guards=[reviewer_or_admin])
     async def activate(
@@ -312,7 +330,7 @@ class KnowledgeController(Controller):
     ) -> Response[Any]:
         """Let the entry count in retrieval again."""
         activated = await services.knowledge.service.activate(entry_id, author=user.name)
-        return _changed(request, activated, entry_id, "activated")
+        return await _changed(request, activated, entry_id, "activated")
 
     @post("/{entry_id:str}/deactivate", guards=[reviewer_or_admin])
     async def deactivate(
@@ -324,7 +342,7 @@ class KnowledgeController(Controller):
     ) -> Response[Any]:
         """Take the entry out of retrieval, keeping it and its history."""
         deactivated = await services.knowledge.service.deactivate(entry_id, author=user.name)
-        return _changed(request, deactivated, entry_id, "deactivated")
+        return await _changed(request, deactivated, entry_id, "deactivated")
 
     @post("/{entry_id:str}/restore", guards=[reviewer_or_admin])
     async def restore(
@@ -353,10 +371,10 @@ class KnowledgeController(Controller):
             return await _entry_page(request, user, services, entry_id, status_code=409, error=message)
         except InvalidQuery as exc:
             return await _entry_page(request, user, services, entry_id, status_code=400, error=exc.message)
-        return _changed(request, restored, entry_id, "restored")
+        return await _changed(request, restored, entry_id, "restored")
 
 
-def _changed(request: Request[Any, Any, Any], entry: Any, entry_id: str, what: str) -> Redirect:
+async def _changed(request: Request[Any, Any, Any], entry: Any, entry_id: str, what: str) -> Redirect:
     if entry is None:
         raise NotFoundException(f"There is no knowledge entry {quoted(entry_id)}.")
-    return _done(request, entry_id, what)
+    return await _done(request, entry_id, what)
