@@ -84,3 +84,37 @@ def test_showing_a_fixs_effect_keeps_the_way_back_in_the_address(settings: Setti
 
     assert page.url.endswith("/admin/issues?app=bank&sort=growth")
     page.close()
+
+
+def test_after_editing_a_knowledge_entry_the_breadcrumb_returns_to_the_filtered_list(
+    settings: Settings, start_gateway, browser
+):
+    gateway = start_gateway(settings)
+    knowledge = gateway.app.services.knowledge.service
+    gateway.run_coroutine(knowledge.create("bank", "Refunds at the bank", "Refunds take 5 days.", author="test"))
+    gateway.run_coroutine(knowledge.create("shop", "Password resets", "Use the link.", author="test"))
+    entry = gateway.run_coroutine(knowledge.create("shop", "Refunds", "Refunds take 3 days.", author="test"))
+    page = signed_in_page(gateway, browser)
+    page.goto(gateway.origin + "/admin/knowledge")
+    page.fill("form[data-testid=search] input[name=app]", "shop")
+    page.fill("form[data-testid=search] input[name=q]", "refund")
+    page.select_option("form[data-testid=search] select[name=active]", "yes")
+    page.click("form[data-testid=search] button[type=submit]")
+    page.wait_for_url("**/admin/knowledge?*")
+    page.click(f"tr[data-entry-id='{entry.id}'] a")
+
+    page.fill("form[data-testid=edit-form] textarea[name=content]", "Refunds take 2 days.")
+    page.click("form[data-testid=edit-form] button[type=submit]")
+    page.wait_for_selector("text=Saved: edited.")
+    page.click("[data-testid=back-to-list]")
+    page.wait_for_selector("h1:text('Knowledge')")
+
+    shown = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('form[data-testid=search] [name]')]
+            .map(box => [box.name, box.value]))"""
+    )
+    assert shown == {"app": "shop", "q": "refund", "tag": "", "active": "yes"}
+    rows = page.eval_on_selector_all("tr[data-entry-id]", "rows => rows.map(row => row.dataset.entryId)")
+    assert rows == [entry.id]
+    assert page.inner_text(f"tr[data-entry-id='{entry.id}'] td[data-label=Version]") == "2"
+    page.close()
