@@ -9,23 +9,12 @@ from __future__ import annotations
 
 import pytest
 import uuid_utils
-from feedback_helpers import APP_KEY, error_of
+from feedback_helpers import APP_KEY, answered_for_body_user, error_of
 from sqlalchemy import update
 
 from gateway.feedback import posted_interaction
 from gateway.privacy.erasure import erase_end_user
 from gateway.store.tables import interactions
-
-CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-
-
-async def answered_for_body_user(client, user: str) -> tuple[str, str]:
-    """A call naming `user` in its body only: its token binds nobody."""
-    response = await client.post(
-        "/v1/chat/completions", json={**CHAT, "user": user}, headers={"authorization": f"Bearer {APP_KEY}"}
-    )
-    assert response.status_code == 200, response.text
-    return response.headers["x-feedgate-interaction-id"], response.headers["x-feedgate-feedback-token"]
 
 
 async def stored_as_before(client, gateway, engine) -> tuple[str, str]:

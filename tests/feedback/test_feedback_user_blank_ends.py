@@ -9,19 +9,9 @@ ones included, are taken off both ends wherever an end user is named.
 
 from __future__ import annotations
 
-from feedback_helpers import APP_KEY, error_of
+from feedback_helpers import APP_KEY, CHAT, answered_for_body_user, error_of
 
 from gateway.recording.identifiers import end_user_id
-
-CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-
-
-async def answered_for_body_user(client, user: str) -> tuple[str, str]:
-    response = await client.post(
-        "/v1/chat/completions", json={**CHAT, "user": user}, headers={"authorization": f"Bearer {APP_KEY}"}
-    )
-    assert response.status_code == 200, response.text
-    return response.headers["x-feedgate-interaction-id"], response.headers["x-feedgate-feedback-token"]
 
 
 async def end_user_of(client, admin_headers, interaction_id: str) -> str:
