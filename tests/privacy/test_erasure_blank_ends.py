@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from privacy_seed import add_feedback, add_interaction, count_where, rows_about, seed_complaint
 from sqlalchemy import select
+from test_erasure import NOTHING_LEFT
 
 from clustering.documents import DEFAULT_RECIPE
 from gateway.privacy.erasure import erase_end_user, user_subject
@@ -21,16 +22,6 @@ from gateway.store.tables import audit_log, feedback, interactions
 
 WHEN = datetime.now(UTC) - timedelta(hours=1)
 RECIPES = (DEFAULT_RECIPE,)
-NOTHING_LEFT = {
-    "interactions": 0,
-    "feedback": 0,
-    "issue_members": 0,
-    "review_task_links": 0,
-    "reduction_points": 0,
-    "embeddings": 0,
-    "feedback_map_points": 0,
-    "feedback_token_uses": 0,
-}
 
 
 def test_the_forms_of_an_id_with_blank_ends_are_the_trimmed_one_and_the_given_one():
