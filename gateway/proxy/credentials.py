@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 ANONYMOUS_APP = "anonymous"
 # Gateway-key mode's refusal of a call with no key, and of one whose key is blank characters alone (`blank_bearer`).
 NO_KEY_GIVEN = "no API key given as 'Authorization: Bearer <key>'"
+# Gateway-key mode's refusal of a key it did not issue, or has revoked.
+UNKNOWN_KEY = "unknown or revoked gateway key"
 log = logging.getLogger("feedgate.proxy")
 
 
@@ -146,6 +148,9 @@ class CallerResolver:
         self._lookup = lookup_gateway_key
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[Caller, float]] = {}
+        # Gateway mode: keys it did not issue, refused from memory until then (a client retrying with a wrong or revoked
+        # key was one database lookup a call). Apart from `_cache`, so a known key's call tells nothing apart.
+        self._refused: dict[str, float] = {}
 
     def fingerprint(self, token: str) -> str:
         """The app name of a pass-through key: a salted, non-reversible fingerprint."""
@@ -178,6 +183,8 @@ class CallerResolver:
         if cached is not None and cached[1] > now:
             return cached[0]
         if self._gateway_mode:
+            if self._refused.get(token, 0.0) > now:
+                raise UnknownKey(UNKNOWN_KEY)
             try:
                 key = await self._lookup(token)
             except Exception as exc:
@@ -188,7 +195,14 @@ class CallerResolver:
                 return self._known_during_outage(token, cached, now, exc)
             if key is None:
                 # Asked on a refusal alone, so an issued key's calls pay nothing for it: a blank one is no key.
-                raise UnknownKey(NO_KEY_GIVEN if blank_bearer(authorization) else "unknown or revoked gateway key")
+                if blank_bearer(authorization):
+                    raise UnknownKey(NO_KEY_GIVEN)
+                # An issued key's secret is drawn at random when it is made: no one sends it before, so keeping its
+                # refusal refuses no key wrongly; a revoked key's stays refused, as its lookup stayed taken, this long.
+                if len(self._refused) >= 100_000:
+                    self._refused.clear()
+                self._refused[token] = now + self._cache_seconds
+                raise UnknownKey(UNKNOWN_KEY)
             caller = Caller(key.app, replaces_authorization=True, gateway_key_id=key.id)
         elif token.startswith(KEY_PREFIX):
             # A Feedgate secret the upstream must never see (OpenAI would only answer 401). Not cached: a dict miss and
