@@ -23,14 +23,23 @@
   // The widget each element holds: mounting it again (data attributes and Feedgate.mount both, or a framework
   // rendering twice) replaces it, where a second pair of thumbs was stacked under the answer, sending votes of its own.
   var mounted = new WeakMap();
+  // The element's data-feedgate-* attributes when it was mounted: mountAll mounts it again when they have changed (a
+  // framework showing the next answer in the same element), where it kept the first answer's thumbs and their votes.
+  var mountedMarks = new WeakMap();
+
+  function unmount(element) {
+    var previous = mounted.get(element);
+    if (previous && previous.parentNode === element) element.removeChild(previous);
+    mounted.delete(element);
+  }
 
   function mount(element, options) {
     if (!options || !options.interactionId || !options.token) {
       throw new Error("Feedgate.mount needs interactionId and token");
     }
     element.setAttribute("data-feedgate-mounted", "");
-    var previous = mounted.get(element);
-    if (previous && previous.parentNode === element) element.removeChild(previous);
+    mountedMarks.set(element, marksOf(element));
+    unmount(element);
     var controls = controlsOf(options.controls);
     // A vote (thumbs, rating) is sent at once; the texts go with it, so their box opens on the first vote (at once
     // when there is nothing to vote with).
