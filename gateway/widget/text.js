@@ -25,6 +25,7 @@
     interaction_erased: "this answer can no longer be rated",
     feedback_token_exhausted: "this answer takes no more feedback",
     feedback_user_mismatch: "this answer can only be rated by the person it was given to",
+    interaction_in_progress: "the answer was still being written",
     rate_limit_exceeded: "too much feedback was sent at once"
   };
 

@@ -31,6 +31,10 @@
   // rate limit (429 rate_limit_exceeded, with Retry-After) is sent again too: its allowance refills. A spent
   // token's 429 (feedback_token_exhausted) has no Retry-After and never refills.
   var MAX_RETRIES = 20;
+  // The gateway says 409 for ten minutes after the call began (STILL_STREAMING_SECONDS), then 404: a vote on an answer
+  // still streaming is sent again while it says so, past MAX_RETRIES (20 tries, some 3 minutes in, lost the vote on a
+  // longer answer), up to this long after its first try, a minute to spare.
+  var STREAMING_RETRY_SECONDS = 660;
 
   function retryAfter(response, code) {
     if (code === "interaction_in_progress") return Number(response.headers.get("retry-after")) || 5;
@@ -101,7 +105,13 @@
     if (payload.idempotency_key === undefined) payload.idempotency_key = postKey();
     var endpoint = options.endpoint || defaultEndpoint;
     var body = JSON.stringify(payload);
+    var firstTry = Date.now();
     return attempt(0, false);
+
+    function againLater(retries, code) {
+      if (code === "interaction_in_progress") return Date.now() - firstTry < STREAMING_RETRY_SECONDS * 1000;
+      return retries < MAX_RETRIES;
+    }
 
     function attempt(retries, again) {
       return fetch(endpoint, {
@@ -121,7 +131,7 @@
           var code = body && body.error && body.error.code;
           var param = body && body.error && body.error.param;
           var seconds = retryAfter(response, code);
-          if (seconds !== null && retries < MAX_RETRIES) {
+          if (seconds !== null && againLater(retries, code)) {
             return wait(seconds).then(function () { return attempt(retries + 1, false); });
           }
           if (!response.ok) {

@@ -260,6 +260,22 @@ def test_a_vote_given_while_the_answer_streams_is_sent_again_when_the_gateway_sa
     assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["down"]
 
 
+def test_a_vote_given_while_a_long_answer_streams_is_sent_again_until_it_is_stored(
+    settings, start_gateway, page_server, browser
+):
+    # The gateway answers 409 (Retry-After: 5) for ten minutes after the call began; the widget gave up after 20 tries,
+    # some 3 minutes in, and a vote on a longer answer (a reasoning model's) was lost as "it could not be accepted".
+    gateway, interaction_id, page = opened_widget(settings, start_gateway, page_server, browser)
+    page.clock.install()  # the page's timers, run ahead while it waits: each Retry-After passes at once
+    posts = answer_posts(
+        page, page_server.origin, 409, code="interaction_in_progress", headers={"retry-after": "5"}, times=30
+    )
+    press_running_timers(page, "Bad answer", then="Your vote is in")
+
+    assert len(posts) == 31
+    assert [event["thumbs"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == ["down"]
+
+
 def test_an_answer_without_a_token_does_not_keep_the_others_from_their_thumbs(
     settings, start_gateway, page_server, browser
 ):

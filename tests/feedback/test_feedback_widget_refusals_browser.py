@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from test_feedback_browser import opened_widget, page_server  # noqa: F401 (fixture)
 from widget_routes import answer_posts
@@ -96,4 +98,25 @@ def test_a_comment_that_could_not_be_sent_keeps_the_keyboard_users_place(
     page.get_by_role("status").filter(has_text="Thanks for your feedback!").wait_for(timeout=10_000)
     [_, current] = gateway.interaction(interaction_id)["feedback"]["events"]
     assert (current["thumbs"], current["comment"]) == ("down", "The fee is 1%, not free.")
+    page.close()
+
+
+def test_a_vote_on_an_answer_streaming_past_the_gateways_wait_says_the_answer_was_still_being_written(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # Still 409 interaction_in_progress when the widget stops sending it again: the end user read "it could not be
+    # accepted", as if their vote were at fault.
+    _, _, page = opened_widget(settings, start_gateway, page_server, browser)
+    page.clock.install()
+    answer_posts(page, page_server.origin, 409, code="interaction_in_progress", headers={"retry-after": "60"})
+    page.get_by_role("button", name="Bad answer").click()
+
+    status = page.get_by_role("status").filter(has_text="not saved")
+    deadline = time.monotonic() + 20
+    while not status.count() and time.monotonic() < deadline:
+        page.clock.run_for(30_000)  # the page's half minute: its 11 minutes of tries pass in seconds
+    assert page.get_by_role("status").text_content() == "Your vote was not saved: the answer was still being written."
     page.close()
