@@ -233,7 +233,7 @@ async def erase_end_user(
     `on_wait` is called once if a clustering pass (or a prune) holds the clustering lock and the erasure waits,
     with what its holder holds it for (gateway.store.locks.held_for).
     """
-    # Rows stored before ids were trimmed keep the id as sent: " user-8 " is looked up as "user-8" and as given.
+    # Rows migration 0046 could not trim keep the id as sent: " user-8 " is looked up as "user-8" and as given.
     forms = forms_to_erase(user)
     # Recorded first: from now on no process stores a call of theirs made before this moment.
     subject = await record_erasure(engine, await get_or_create_secret(engine, ERASURE_KEY), forms, datetime.now(UTC))

@@ -45,10 +45,11 @@ def end_user_id(value: str) -> str | None:
 def end_user_forms(given: str) -> tuple[str, ...]:
     """Every id the end user `given` names may be stored under: as end_user_id reads it, then as given, fitted.
 
-    Rows stored before end-user ids lost their blank ends (no migration trimmed them) kept the ids as sent: a
-    person asking for " user-8 " means both " user-8 " and "user-8". Given without blank ends, the one form: the
-    rows of " user-8 " cannot be found from "user-8" without reading every row (no index holds the trimmed id).
-    Empty when `given` says nothing.
+    Migration 0046 trimmed the ids stored before end-user ids lost their blank ends, but some keep them: a long id
+    fitted with its ends (the hash of the untrimmed id cannot be redone), rows stored by a gateway of the release
+    before still running during the upgrade, and that release's spool files replayed after it. A person asking for
+    " user-8 " means both " user-8 " and "user-8". Given without blank ends, the one form: those rows cannot be
+    found from "user-8" without reading every row (no index holds the trimmed id). Empty when `given` says nothing.
     """
     named = end_user_id(given)
     if named is None:

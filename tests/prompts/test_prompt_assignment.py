@@ -39,3 +39,9 @@ def test_each_canary_picks_its_own_users():
     second = {user for user in users if in_canary(user, "canary-2", 0.2)}
 
     assert 0.1 < len(first & second) / len(first) < 0.3  # independent draws overlap by about the share
+
+
+def test_a_body_users_blank_ends_keep_the_arm_they_had():
+    # The arm is drawn from the request's `user` as sent, never trimmed: trimming it now (as end_user_id trims stored
+    # ids since) would move a " user-8 " mid-canary to the arm of "user-8", so they would see both versions.
+    assert assignment_key(request(user=" user-8 ")) == "user: user-8 "
