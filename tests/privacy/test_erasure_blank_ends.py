@@ -1,7 +1,7 @@
 """Erasure finds an end user's rows stored with blank ends, from before end-user ids lost them.
 
 Since end_user_id trims the blank ends, " user-8 " and "user-8" are one user, but rows stored before kept
-theirs (no migration). Erasing " user-8 " looked up "user-8" alone and missed them, where it had found them
+theirs (migration 0046 trims most; some it cannot: docs/privacy.md). Erasing " user-8 " looked up "user-8" alone and missed them, where it had found them
 before. It now looks up every form the given id may be stored under (gateway.recording.identifiers.end_user_forms):
 as trimmed, and as given.
 """
