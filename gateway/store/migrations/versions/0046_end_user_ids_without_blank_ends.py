@@ -2,7 +2,7 @@
 
 Revision ID: 0046
 Revises: 0045
-Create Date: 2026-12-23
+Create Date: 2026-12-07
 
 End-user ids lose their blank ends wherever they come in (gateway.recording.identifiers.end_user_id), so " user-8 "
 and "user-8" are one user; rows stored before kept the ends. Erasing "user-8" looks up "user-8" by index and missed
