@@ -6,9 +6,9 @@ mixes the state without it back in (8 answers right under a prompt version and 9
 negative after the fix). Every change to a deployment is audited with what it ran before and after
 (gateway.prompts.rollout.summary), and every change to an entry with its fields before and after, `active` among them,
 so the end is the first change whose `before` has the fix serving and whose `after` no longer does. The canary's
-counterpart is gateway.effect.canary_end. `live_fix_end` is the one rule every reader of a fix's windows uses: the
-effect's after window (gateway.effect.service) and the regression check's baseline and periods
-(gateway.effect.regression).
+counterpart is gateway.effect.canary_end. `fix_end` (either arm) is the one rule every reader of a fix's windows uses:
+the effect's after window of a live link and its canary comparison (gateway.effect.service), and the regression check's
+baseline and periods (gateway.effect.regression).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from gateway.effect.canary_end import FixEnd
+from gateway.effect.canary_end import FixEnd, canary_end
 from gateway.effect.records import FixLink
 from gateway.store.fix_links import FixLinkStore
 
@@ -26,6 +26,14 @@ _VERSION_ENDED_BY = {"prompt.rollback": "rolled back"}
 # Any other change that ends it makes another version active (activate, promote, publish as active).
 _REPLACED = "replaced by another version made active"
 _SWITCHED_OFF = "switched off"
+
+
+async def fix_end(links: FixLinkStore, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
+    """When `fix` (of `app`) stopped serving as its link's arm says, between going live and `until`: a canary link's
+    canary ended (rolled back, promoted, replaced), a live link's fix stopped serving every call; None: it did not."""
+    if fix.arm == "canary":
+        return canary_end(await links.prompt_changes(app, fix.live_at, until), fix.fix_id)
+    return await live_fix_end(links, fix, app, until)
 
 
 async def live_fix_end(links: FixLinkStore, fix: FixLink, app: str, until: datetime) -> FixEnd | None:

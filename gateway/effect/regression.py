@@ -12,10 +12,11 @@ latest negative rate is higher beyond that bound (with enough data in both, and 
 test agreeing where a cell is small), the issue is reopened, flagged `regressed`, and the change
 is recorded as a "reopened" event and in the audit log. A fix that keeps working is reopened by
 chance with probability at most `effect_alpha` over its whole life, however many passes look.
-Nothing is remembered between passes: every figure follows from `live_at`, the clock and the data. A fix linked live
-is judged only on the calls it served: once it was rolled back, replaced or switched off (the audit log says when,
-gateway.effect.live_end, the effect's own rule), its windows end there, and a fix stopped within its baseline is not
-judged at all: the calls after it never had it, so their rate says nothing about whether it kept working.
+Nothing is remembered between passes: every figure follows from `live_at`, the clock and the data. A fix is judged
+only on the calls it served, by the effect's own rule (gateway.effect.live_end.fix_end): a fix linked live until it was
+rolled back, replaced or switched off, a canary on its canary arm's calls until the canary was rolled back, promoted or
+replaced (the audit log says when); its windows end there, and a fix stopped within its baseline is not judged at all:
+the rest's calls and those after it never had the fix, so their rate says nothing about whether it kept working.
 Called after each clustering pass (gateway.discovery.job); a failure is logged and never fails the pass.
 """
 
@@ -34,10 +35,10 @@ from gateway.audit.records import AuditEntry
 from gateway.config import Settings
 from gateway.counted import counted
 from gateway.effect.canary_end import FixEnd
-from gateway.effect.live_end import live_fix_end
+from gateway.effect.live_end import fix_end
 from gateway.effect.records import FixLink
 from gateway.effect.sequential import RegressionVerdict, regression_verdict
-from gateway.effect.service import EffectSettings, Window, effect_settings
+from gateway.effect.service import EffectSettings, Window, canary_arms, effect_settings
 from gateway.effect.statistics import GroupCounts
 from gateway.effect.topic import Grouping, count_topic, topic_centroids
 from gateway.effect.verdict import p_text, percent
@@ -80,7 +81,8 @@ async def check_regression(
     fix = live[-1]
     # The newest answers are left out until they have had the follow-up to be rated (see service.py).
     measured_until = now - config.follow_up
-    stopped = await live_fix_end(store, fix, app, measured_until)
+    # The effect's rule (gateway.effect.live_end.fix_end): a live fix until it stopped serving, a canary until it ended.
+    stopped = await fix_end(store, fix, app, measured_until)
     if stopped is not None:
         measured_until = stopped.at
     baseline_end = fix.live_at + config.window
@@ -94,6 +96,7 @@ async def check_regression(
     if centroids is None:
         return None
     counts: dict[str, GroupCounts] = {}
+    served = await _served(store, fix)
     for name, window in (("first", first), ("latest", latest)):
         found = await count_topic(
             engine,
@@ -103,7 +106,7 @@ async def check_regression(
             window.since,
             window.until,
             config.topic_threshold,
-            _all_in(name),
+            served(name),
             config.follow_up,
         )
         counts[name] = found.groups.get(name, GroupCounts(0, 0, 0))
@@ -143,7 +146,7 @@ async def _reopen(engine: AsyncEngine, app: str, check: RegressionCheck) -> bool
     assert first is not None and latest is not None and verdict.p_value is not None
     detail: dict[str, Any] = {
         "reason": (
-            f"negative rate on the issue's topic climbed back from {percent(first)} in the fix's first "
+            f"negative rate on the issue's topic{_among(check)} climbed back from {percent(first)} in the fix's first "
             f"{_days(check.first.until - check.first.since)} to {percent(latest)} since day "
             f"{_days(check.latest.since - check.fix.live_at, unit=False)} after it{_until_stopped(check)} "
             f"(always-valid {p_text(verdict.p_value)}, {verdict.test})"
@@ -174,12 +177,18 @@ async def _reopen(engine: AsyncEngine, app: str, check: RegressionCheck) -> bool
     return await IssueStore(engine).reopen_regressed(check.issue_id, detail, audit)
 
 
+def _among(check: RegressionCheck) -> str:
+    """The reason's words for the calls judged: " among the canary's calls" for a canary link, "" for a live one."""
+    return " among the canary's calls" if check.fix.arm == "canary" else ""
+
+
 def _until_stopped(check: RegressionCheck) -> str:
     """The reason's words for a fix that stopped serving (the latest window ends there), e.g. ", until it was rolled
-    back on day 16"; "" for one still serving."""
+    back on day 16" (", until the canary was promoted on day 16"); "" for one still serving."""
     if check.stopped is None:
         return ""
-    return f", until it was {check.stopped.how} on day {_days(check.stopped.at - check.fix.live_at, unit=False)}"
+    what = "the canary" if check.fix.arm == "canary" else "it"
+    return f", until {what} was {check.stopped.how} on day {_days(check.stopped.at - check.fix.live_at, unit=False)}"
 
 
 def _days(span: timedelta, unit: bool = True) -> str:
@@ -210,6 +219,10 @@ async def check_regressions_after_run(
         return []
 
 
-def _all_in(group: str) -> Grouping:
-    """A grouping that puts every interaction in `group`."""
-    return lambda _row: group
+async def _served(store: FixLinkStore, fix: FixLink) -> Callable[[str], Grouping]:
+    """For a group's name, a grouping that puts the calls `fix` served in it: every call for a live link, the canary
+    arm's for a canary link (the effect's canary_arm_reader); the rest never had the fix and are left out."""
+    if fix.arm != "canary":
+        return lambda group: lambda _row: group
+    arm_of = await canary_arms(store, fix)
+    return lambda group: lambda row: group if arm_of(row["policies"]) == "canary" else None

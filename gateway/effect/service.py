@@ -31,9 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clustering.embed import Embedder
 from gateway.config import Settings
 from gateway.domain.spans import span_words
-from gateway.effect.canary_end import FixEnd, canary_end
 from gateway.effect.links import FixLinkNotFound, IssueNotFound
-from gateway.effect.live_end import live_fix_end
+from gateway.effect.live_end import fix_end
 from gateway.effect.records import FixLink
 from gateway.effect.statistics import Comparison, GroupCounts, MinimumCounts, compare, shortfall
 from gateway.effect.topic import count_topic, topic_centroids
@@ -183,15 +182,17 @@ class EffectService:
         span = min(measured_until - fix.live_at, self.settings.window)
         # Cut back to the issue's fixes on either side (gateway.effect.windows): this fix's effect, not theirs.
         bounds = bounded(fix, fixes, fix.live_at - span, fix.live_at + span)
-        # Rolled back, replaced or switched off: the calls after that never had the fix.
-        bounds = bounds.stopped_at(await live_fix_end(self._links, fix, issue["app"], bounds.until))
+        # Rolled back, replaced or switched off (a canary: rolled back, promoted, replaced): the calls after that never
+        # had the fix as linked. A canary link's before/after is not cut: its canary comparison ends there instead.
+        stopped = await fix_end(self._links, fix, issue["app"], bounds.until)
+        bounds = bounds.stopped_at(stopped) if fix.arm == "live" else bounds
         before, after = Window(bounds.since, fix.live_at), Window(fix.live_at, bounds.until)
         embedder = await self._embedder()
         centroids = await topic_centroids(self._engine, embedder, issue["app"], issue_id, fix.live_at)
         if centroids is None:
             return _with(empty, reason="the issue has no member question to place new interactions by")
-        arm_of = canary_arm_reader(fix.fix_id, await self._canary_model(fix)) if fix.arm == "canary" else None
-        ended = await self._canary_end(fix, issue["app"], after.until) if arm_of is not None else None
+        arm_of = await canary_arms(self._links, fix) if fix.arm == "canary" else None
+        ended = stopped if arm_of is not None else None
         # The canary is compared with the rest only while it ran: afterwards the rest grows alone.
         in_canary = Window(fix.live_at, ended.at if ended is not None else after.until)
 
@@ -255,14 +256,12 @@ class EffectService:
         topic = TopicSummary(self.settings.topic_threshold, centroids.questions, counts.scanned, counts.on_topic)
         return _with(empty, topic=topic, before_after=before_after, canary=canary)
 
-    async def _canary_end(self, fix: FixLink, app: str, until: datetime) -> FixEnd | None:
-        """When the linked canary ended (rolled back, promoted, replaced) between going live and `until`, if it did."""
-        return canary_end(await self._links.prompt_changes(app, fix.live_at, until), fix.fix_id)
 
-    async def _canary_model(self, fix: FixLink) -> str | Literal[False] | None:
-        """The model the canary's version is for (None: every model); False when the version is no longer stored."""
-        version = (await self._links.prompt_versions([fix.fix_id])).get(fix.fix_id)
-        return False if version is None else version.model
+async def canary_arms(links: FixLinkStore, fix: FixLink) -> Callable[[Any], str | None]:
+    """The arm reader of canary link `fix` (canary_arm_reader for its version and the model that version is for)."""
+    version = (await links.prompt_versions([fix.fix_id])).get(fix.fix_id)
+    # False: the version is no longer stored, so its model is not known (every deployment counts).
+    return canary_arm_reader(fix.fix_id, False if version is None else version.model)
 
 
 def canary_arm_reader(version_id: str, model: str | Literal[False] | None = None) -> Callable[[Any], str | None]:
