@@ -13,8 +13,8 @@ of an answer a standing decision approved are offered as none) all read it:
   redaction's replacements, gateway.privacy.redaction). A correction that says nothing gives no right answer: its
   decision judges as a rejection does.
 - A task about several answers (an issue's, similar negatives', one ever given several) judges them as a pattern: its
-  verdict holds for each (calibration counts a rejection against each), but its correction is the right answer to none
-  of them (the export makes no example of it).
+  verdict holds for each, every choice of it alike (it names no choice; calibration counts a rejection against each),
+  but its correction is the right answer to none of them (the export makes no example of it).
 - The decision that stands outranks end users: where it holds an answer right (an approval of the choice they judged,
   one the export makes an example of or not, of one answer or of several as a pattern), their negative feedback and
   corrections of that answer say nothing (calibration counts it good, the suggested actions offer no entry of one).

@@ -31,25 +31,15 @@ from gateway.store.label_filters import (
     says_something,
     stored_by,
 )
-from gateway.store.standing_decisions import stands
-from gateway.store.tables import interactions, review_decisions, review_events, review_task_interactions, review_tasks
+from gateway.store.standing_decisions import judged_as_one_answer, stands
+from gateway.store.tables import interactions, review_decisions, review_task_interactions, review_tasks
 
 # Finish reasons of an answer the upstream stopped before the model had finished it. Chat completions'
 # only: the Responses API's `incomplete` (max_output_tokens, its content filter) would belong here, but a
 # Responses call makes no example at all (CHAT_ENDPOINT), so no rule reads it.
 CUT_SHORT_FINISH_REASONS = ("length", "content_filter")
-# The sources of tasks opened about several interactions, whose decision judges what they share (gateway.review.records
-# .Source): one stays a pattern when an erasure or a prune leaves it holding one interaction, so its correction never
-# becomes that conversation's label.
-PATTERN_SOURCES = ("issue", "similar_negative")
-# Any other task stays a pattern too once it was given several interactions: a person may open one on several, and a
-# person asking about an answer a rule's task holds gives that task the others they name (gateway.review.opening).
-# The events that give a task interactions, each counting those it added (`interactions_added`, gateway.review.opening).
-GIVING_EVENTS = ("opened", "updated")
-
-# The decisions, and the tasks' links, as the review-decision queries name them.
+# The decisions as the review-decision queries name them.
 DECISION = review_decisions.alias("d")
-_HELD = review_task_interactions.alias("held")
 
 
 def approvals_said(d: FromClause) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -76,25 +66,10 @@ def approvals_said(d: FromClause) -> tuple[ColumnElement[bool], ColumnElement[bo
     return said, and_(i.partial.is_(False), whole)
 
 
-def _given_several() -> ColumnElement[bool]:
-    """Whether the task (`review_tasks`, correlated) was given more than one interaction, by its events' count of those
-    each added: what it was opened (or updated) on, not what it holds now. An event from before that count was
-    written counts none, so such a task is judged by what it holds."""
-    e = review_events.c
-    given = (
-        select(func.coalesce(func.sum(e.detail["interactions_added"].as_integer()), 0))
-        .where(e.task_id == review_tasks.c.id, e.kind.in_(GIVING_EVENTS))
-        .correlate(review_tasks)
-        .scalar_subquery()
-    )
-    return given > 1
-
-
 def deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *columns: Any) -> Select[Any]:
     """`columns` of the decision that resolved each single-interaction chat task, where `label` holds of it."""
     d, t, i = DECISION, review_tasks.c, interactions.c
     newest = None if upto is None else upto.decision_id
-    held_count = select(func.count()).where(_HELD.c.task_id == t.id).correlate(review_tasks).scalar_subquery()
     return (
         select(*columns)
         .select_from(
@@ -105,9 +80,7 @@ def deciding_decisions(upto: LabelsUpTo | None, label: ColumnElement[bool], *col
         .where(
             # The decision that stands (gateway.review.verdicts): the one that resolved the task.
             stands(d, newest),
-            held_count == 1,
-            t.source.not_in(PATTERN_SOURCES),
-            ~_given_several(),
+            judged_as_one_answer(),
             i.endpoint == CHAT_ENDPOINT,
             label,
             *stored_by(d.c.id, newest),
