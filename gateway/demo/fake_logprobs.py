@@ -18,6 +18,7 @@ from typing import Any
 
 DEFAULT_CONFIDENCE = 0.95
 MAX_TOP_LOGPROBS = 20  # OpenAI's limit
+MAX_COMPLETION_LOGPROBS = 5  # the legacy completions API's limit on its integer `logprobs`
 _LOWEST, _HIGHEST = 0.001, 0.9999  # keeps every log-probability finite
 _WOBBLE = 0.05  # log-space spread of the per-token probabilities around the target
 _MARKER = re.compile(r"\[confidence\s*=\s*([0-9]*\.?[0-9]+)\s*\]")
@@ -45,6 +46,14 @@ def responses_top_logprobs(request: dict[str, Any]) -> int | None:
     return _clamped_top(request.get("top_logprobs"))
 
 
+def completions_top_logprobs(request: dict[str, Any]) -> int | None:
+    """How many alternatives a legacy completions request wants per token (its integer ``logprobs``), or None."""
+    value = request.get("logprobs")
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return min(max(value, 0), MAX_COMPLETION_LOGPROBS)
+
+
 def _clamped_top(value: Any) -> int:
     # The real API refuses values outside 0-20; the fake clamps them, so tests stay about one thing.
     return min(max(value, 0), MAX_TOP_LOGPROBS) if isinstance(value, int) and not isinstance(value, bool) else 0
@@ -68,6 +77,21 @@ def token_logprobs(tokens: list[str], confidence: float, top: int) -> list[dict[
             }
         )
     return entries
+
+
+def completion_logprobs(tokens: list[str], confidence: float, top: int, offset: int) -> dict[str, list[Any]]:
+    """A legacy completion's ``logprobs`` for ``tokens``, the first at character ``offset`` (the prompt's length)."""
+    entries = token_logprobs(tokens, confidence, top)
+    offsets = []
+    for token in tokens:
+        offsets.append(offset)
+        offset += len(token)
+    return {
+        "tokens": tokens,
+        "token_logprobs": [entry["logprob"] for entry in entries],
+        "top_logprobs": [{alt["token"]: alt["logprob"] for alt in entry["top_logprobs"]} for entry in entries],
+        "text_offset": offsets,
+    }
 
 
 def _top(token: str, logprob: float, top: int) -> list[dict[str, Any]]:

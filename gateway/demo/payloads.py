@@ -243,21 +243,30 @@ def completions(req: dict[str, Any], override: str | None = None) -> Reply:
     texts = fake_answers.choice_texts(text, count) if count > 1 else [text]
     head = {"id": new_id("cmpl-"), "object": "text_completion", "created": int(time.time()), "model": _model(req)}
     usage = _usage(count_tokens(prompt), sum(count_tokens(t) for t in texts))
+    top = fake_logprobs.completions_top_logprobs(req)
+    confidence = fake_logprobs.target_confidence(prompt)
+    logprobs = [
+        None if top is None else fake_logprobs.completion_logprobs(split_words(t), confidence, top, len(prompt))
+        for t in texts
+    ]
     if not req.get("stream"):
         choices = [
-            {"text": answer, "index": index, "logprobs": None, "finish_reason": "stop"}
+            {"text": answer, "index": index, "logprobs": logprobs[index], "finish_reason": "stop"}
             for index, answer in enumerate(texts)
         ]
         return orjson.dumps({**head, "system_fingerprint": SYSTEM_FINGERPRINT, "choices": choices, "usage": usage})
     prefix = b"data: " + orjson.dumps(head)[:-1] + b',"choices":[{"text":'
 
-    def chunk(index: int, piece: str, finish: bytes = b"null") -> bytes:
-        choice = b',"index":%d,"logprobs":null,"finish_reason":' % index
+    def chunk(index: int, piece: str, finish: bytes = b"null", position: int | None = None) -> bytes:
+        # As OpenAI does: each chunk carries the log-probabilities of its own tokens (one token here).
+        given = logprobs[index]
+        carried = b"null" if given is None or position is None else orjson.dumps(_nth_logprobs(given, position))
+        choice = b',"index":%d,"logprobs":%b,"finish_reason":' % (index, carried)
         return prefix + orjson.dumps(piece) + choice + finish + b"}]}\n\n"
 
     # As OpenAI does with n > 1: one choice per chunk, the choices' chunks interleaved.
     streams = [
-        [chunk(index, p) for p in split_words(answer)] + [chunk(index, "", b'"stop"')]
+        [chunk(index, p, position=at) for at, p in enumerate(split_words(answer))] + [chunk(index, "", b'"stop"')]
         for index, answer in enumerate(texts)
     ]
     events = [event for step in zip_longest(*streams) for event in step if event is not None]
@@ -265,6 +274,11 @@ def completions(req: dict[str, Any], override: str | None = None) -> Reply:
         events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
     events.append(DONE_EVENT)
     return events
+
+
+def _nth_logprobs(logprobs: dict[str, list[Any]], position: int) -> dict[str, list[Any]]:
+    """The legacy `logprobs` of one token of an answer, as the chunk carrying it has them."""
+    return {key: values[position : position + 1] for key, values in logprobs.items()}
 
 
 # -- /v1/responses ----------------------------------------------------------------------------
