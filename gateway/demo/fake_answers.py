@@ -7,7 +7,9 @@ and a JSON-mode answer (`response_format` json_object or json_schema) built from
     json_object        {"answer": <text>}
     json_schema        an object of the schema: strings <text> (an enum's first value), numbers 0,
                        booleans false, arrays [], nested objects filled in the same way
-    tools              a call to the first tool; its string parameters get <text>
+    tools              a call to the first tool; its string parameters get <text>. With `parallel_tool_calls: true`
+                       (set, not OpenAI's default) a call to each tool, in order. A chat ending in a tool's
+                       result (a `tool` message) is answered in text, as a real model answers once it has it.
 
 JSON answers are written with a space after ":" and ",", so a stream splits one across several chunks.
 """
@@ -82,3 +84,14 @@ def tool_call(tools: list[Any], text: str) -> tuple[str, str]:
         kind = schema.get("type") if isinstance(schema, dict) else None
         args[key] = _SAMPLE_VALUES.get(kind, text) if isinstance(kind, str) else text
     return name, orjson.dumps(args).decode()
+
+
+def tool_calls(tools: list[Any], text: str, *, parallel: bool) -> list[tuple[str, str]]:
+    """(name, arguments JSON) of each call: to the first tool, or with `parallel` to each tool."""
+    return [tool_call([tool], text) for tool in (tools if parallel else tools[:1])]
+
+
+def ends_with_tool_result(messages: Any) -> bool:
+    """Whether a chat's last message is a tool's result (role "tool"), which the model answers in text."""
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    return isinstance(last, dict) and last.get("role") == "tool"

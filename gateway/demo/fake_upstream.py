@@ -3,10 +3,14 @@
 A raw ASGI app served by uvicorn. Endpoints (all under /v1):
 
     POST /v1/chat/completions      chat.completion JSON or chat.completion.chunk SSE; tool calls when
-                                   the request has ``tools``; a usage chunk if stream_options.include_usage
-    POST /v1/completions           legacy text_completion JSON or SSE
+                                   the request has ``tools`` (one to each with ``parallel_tool_calls: true``,
+                                   text once the chat ends in a tool's result); a usage chunk if
+                                   stream_options.include_usage
+    POST /v1/completions           legacy text_completion JSON or SSE, with ``logprobs`` (0-5) when asked
     POST /v1/responses             Responses API object, or its typed SSE events (response.created ...
-                                   response.completed); with ``background: true`` the response queued,
+                                   response.completed); a function call when the request has function
+                                   ``tools``, JSON text for a json_schema ``text.format`` (see
+                                   gateway.demo.fake_responses); with ``background: true`` the response queued,
                                    polled with GET /v1/responses/{id} (see gateway.demo.fake_background)
     POST /v1/embeddings            deterministic 8-dim vectors (``dimensions`` honoured), float or base64
     GET  /v1/models, /v1/models/{id}
@@ -17,7 +21,7 @@ The answer text is "Echo: " + the last user message (chat, responses) or the pro
 except for questions on the topics of a small rule table (gateway.demo.fake_rules), answered right
 only when a system message carries the fact or instruction the rule needs: e.g. "transfer fee" gets
 "There is no fee." unless a system message says "The transfer fee is 1%".
-Chat (``logprobs: true``, ``top_logprobs`` 0-20) and Responses (``include: ["message.output_text.logprobs"]``)
+Chat (``logprobs: true``, ``top_logprobs`` 0-20), legacy completions (``logprobs`` 0-5) and Responses (``include: ["message.output_text.logprobs"]``)
 answers carry deterministic token log-probabilities; ``[confidence=0.3]`` in the last user message sets
 their geometric-mean probability (default 0.95; see gateway.demo.fake_logprobs).
 A chat or legacy completions request's ``n`` gets that many choices of distinct text (streamed one
@@ -60,7 +64,7 @@ from typing import Any
 import orjson
 import uvicorn
 
-from gateway.demo import payloads
+from gateway.demo import fake_responses, payloads
 from gateway.demo.fake_background import BackgroundResponses
 from gateway.demo.threaded_server import ThreadedServer
 from gateway.main_thread_server import serve_until_stopped
@@ -85,7 +89,7 @@ HANG_SECONDS = 3600.0
 _JSON_ENDPOINTS: dict[str, Callable[[dict[str, Any], str | None], payloads.Reply]] = {
     "/v1/chat/completions": payloads.chat_completions,
     "/v1/completions": payloads.completions,
-    "/v1/responses": payloads.responses,
+    "/v1/responses": fake_responses.responses,
     "/v1/embeddings": payloads.embeddings,
 }
 _JSON_TYPE = (b"content-type", b"application/json")

@@ -98,16 +98,17 @@ LOGPROBS_REFUSED = orjson.dumps(
 )
 
 
-def _model(req: dict[str, Any]) -> str:
+def model_name(req: dict[str, Any]) -> str:
     model = req.get("model")
     return model if isinstance(model, str) else ""
 
 
-def _usage(prompt: int, completion: int) -> dict[str, int]:
+def usage_counts(prompt: int, completion: int) -> dict[str, int]:
+    """A chat or legacy completion's usage."""
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _answer_text(req: dict[str, Any], question: str) -> str:
+def answer_text(req: dict[str, Any], question: str) -> str:
     """A rule's answer when the question is on one of its topics (see fake_rules), else "Echo: " + the question."""
     answer = fake_rules.rule_answer(question, req)
     return answer if answer is not None else "Echo: " + question
@@ -120,19 +121,27 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
     """A chat.completion body, or its chunk stream, of `n` choices (see gateway.demo.fake_answers)."""
     messages = req.get("messages")
     question = last_user_text(messages)
-    text = override if override is not None else _answer_text(req, question)
+    text = override if override is not None else answer_text(req, question)
     # The membership tests keep the usual one-choice, plain-text request (benchmarks' traffic) at its old cost.
     count = fake_answers.choice_count(req) if "n" in req else 1
     texts = fake_answers.choice_texts(text, count) if count > 1 else [text]
     tools = req.get("tools")
-    if isinstance(tools, list) and tools:
-        calls: list[tuple[str, str] | None] = [fake_answers.tool_call(tools, t) for t in texts]
+    if isinstance(tools, list) and tools and not fake_answers.ends_with_tool_result(messages):
+        parallel = req.get("parallel_tool_calls") is True
+        calls: list[list[tuple[str, str]] | None] = [
+            fake_answers.tool_calls(tools, t, parallel=parallel) for t in texts
+        ]
     else:
         calls = [None] * count
         shape = fake_answers.json_format(req) if "response_format" in req else None
         if shape is not None:
             texts = [fake_answers.json_answer(shape, t) for t in texts]
-    head = {"id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()), "model": _model(req)}
+    head = {
+        "id": new_id("chatcmpl-"),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model_name(req),
+    }
     if req.get("stream"):
         return _chat_stream(req, question, head, texts, calls)
     choices = []
@@ -147,12 +156,15 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
             entries = _answer_logprobs(req, question, split_words(answer))
             logprobs = None if entries is None else {"content": entries, "refusal": None}
         else:
-            call = {"id": new_id("call_"), "type": "function", "function": {"name": tool[0], "arguments": tool[1]}}
-            message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None, "annotations": []}
+            made = [
+                {"id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": arguments}}
+                for name, arguments in tool
+            ]
+            message = {"role": "assistant", "content": None, "tool_calls": made, "refusal": None, "annotations": []}
             finish = "tool_calls"
-            completion += count_tokens(tool[1])
+            completion += sum(count_tokens(arguments) for _, arguments in tool)
         choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish})
-    usage: dict[str, Any] = _usage(prompt_tokens(messages), completion)
+    usage: dict[str, Any] = usage_counts(prompt_tokens(messages), completion)
     usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
     usage["completion_tokens_details"] = {"reasoning_tokens": 0, "audio_tokens": 0}
     return orjson.dumps(
@@ -167,7 +179,11 @@ def chat_completions(req: dict[str, Any], override: str | None = None) -> Reply:
 
 
 def _chat_stream(
-    req: dict[str, Any], question: str, head: dict[str, Any], texts: list[str], calls: list[tuple[str, str] | None]
+    req: dict[str, Any],
+    question: str,
+    head: dict[str, Any],
+    texts: list[str],
+    calls: list[list[tuple[str, str]] | None],
 ) -> list[bytes]:
     head["object"] = "chat.completion.chunk"
     head["service_tier"], head["system_fingerprint"] = "default", SYSTEM_FINGERPRINT
@@ -185,15 +201,18 @@ def _chat_stream(
         ]
         events = [event for step in zip_longest(*streams) for event in step if event is not None]
     if include_usage:
-        completion = sum(count_tokens(t if c is None else c[1]) for t, c in zip(texts, calls, strict=True))
-        usage = _usage(prompt_tokens(req.get("messages")), completion)
+        completion = sum(
+            count_tokens(t) if c is None else sum(count_tokens(arguments) for _, arguments in c)
+            for t, c in zip(texts, calls, strict=True)
+        )
+        usage = usage_counts(prompt_tokens(req.get("messages")), completion)
         events.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
     events.append(DONE_EVENT)
     return events
 
 
 def _choice_events(
-    req: dict[str, Any], question: str, prefix: bytes, text: str, tool: tuple[str, str] | None
+    req: dict[str, Any], question: str, prefix: bytes, text: str, tool: list[tuple[str, str]] | None
 ) -> list[bytes]:
     """The SSE events of one choice, each a chunk starting with `prefix` (the choice's index included)."""
 
@@ -213,12 +232,15 @@ def _choice_events(
             ]
         events.append(chunk(b"{}", b'"stop"'))
         return events
-    name, arguments = tool
-    pieces = [arguments[i : i + 8] for i in range(0, len(arguments), 8)]
-    call = {"index": 0, "id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": ""}}
-    first = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
-    events = [chunk(orjson.dumps(first))]
-    events += [chunk(orjson.dumps({"tool_calls": [{"index": 0, "function": {"arguments": p}}]})) for p in pieces]
+    events = []
+    for at, (name, arguments) in enumerate(tool):  # as OpenAI streams parallel calls: each whole, in turn
+        call = {"index": at, "id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": ""}}
+        opening: dict[str, Any] = {"tool_calls": [call]}
+        if at == 0:
+            opening = {"role": "assistant", "content": None, **opening, "refusal": None}
+        events.append(chunk(orjson.dumps(opening)))
+        pieces = [arguments[i : i + 8] for i in range(0, len(arguments), 8)]
+        events += [chunk(orjson.dumps({"tool_calls": [{"index": at, "function": {"arguments": p}}]})) for p in pieces]
     events.append(chunk(b"{}", b'"tool_calls"'))
     return events
 
@@ -241,8 +263,8 @@ def completions(req: dict[str, Any], override: str | None = None) -> Reply:
     text = override if override is not None else "Echo: " + prompt
     count = fake_answers.choice_count(req) if "n" in req else 1
     texts = fake_answers.choice_texts(text, count) if count > 1 else [text]
-    head = {"id": new_id("cmpl-"), "object": "text_completion", "created": int(time.time()), "model": _model(req)}
-    usage = _usage(count_tokens(prompt), sum(count_tokens(t) for t in texts))
+    head = {"id": new_id("cmpl-"), "object": "text_completion", "created": int(time.time()), "model": model_name(req)}
+    usage = usage_counts(count_tokens(prompt), sum(count_tokens(t) for t in texts))
     top = fake_logprobs.completions_top_logprobs(req)
     confidence = fake_logprobs.target_confidence(prompt)
     logprobs = [
@@ -281,82 +303,6 @@ def _nth_logprobs(logprobs: dict[str, list[Any]], position: int) -> dict[str, li
     return {key: values[position : position + 1] for key, values in logprobs.items()}
 
 
-# -- /v1/responses ----------------------------------------------------------------------------
-
-
-def responses(req: dict[str, Any], override: str | None = None) -> Reply:
-    given = req.get("input")
-    text = override if override is not None else _answer_text(req, last_user_text(given))
-    pieces = split_words(text)
-    input_tokens = prompt_tokens(given) + count_tokens(content_text(req.get("instructions")))
-    usage = {
-        "input_tokens": input_tokens,
-        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-        "output_tokens": len(pieces),
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": input_tokens + len(pieces),
-    }
-    response_id, item_id, now = new_id("resp_"), new_id("msg_"), int(time.time())
-    top = fake_logprobs.responses_top_logprobs(req)
-    confidence = fake_logprobs.target_confidence(last_user_text(given))
-    entries = [] if top is None else fake_logprobs.token_logprobs(pieces, confidence, top)
-    part = {"type": "output_text", "annotations": [], "logprobs": entries, "text": text}
-    message = {"id": item_id, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
-    final = _response(req, response_id, now, "completed", [message], usage)
-    if not req.get("stream"):
-        return orjson.dumps(final)
-    events: list[bytes] = []
-
-    def emit(kind: str, **fields: Any) -> None:
-        data = orjson.dumps({"type": kind, "sequence_number": len(events), **fields})
-        events.append(b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n")
-
-    pending = _response(req, response_id, now, "in_progress", [], None)
-    where = {"item_id": item_id, "output_index": 0, "content_index": 0}
-    emit("response.created", response=pending)
-    emit("response.in_progress", response=pending)
-    emit("response.output_item.added", output_index=0, item={**message, "status": "in_progress", "content": []})
-    emit("response.content_part.added", **where, part={**part, "text": "", "logprobs": []})
-    for index, piece in enumerate(pieces):
-        emit("response.output_text.delta", **where, delta=piece, logprobs=entries[index : index + 1])
-    emit("response.output_text.done", **where, text=text, logprobs=entries)
-    emit("response.content_part.done", **where, part=part)
-    emit("response.output_item.done", output_index=0, item=message)
-    emit("response.completed", response=final)
-    return events
-
-
-def _response(req: dict[str, Any], rid: str, now: int, status: str, output: list[Any], usage: Any) -> dict[str, Any]:
-    return {
-        "id": rid,
-        "object": "response",
-        "created_at": now,
-        "status": status,
-        "background": False,
-        "completed_at": now if status == "completed" else None,
-        "error": None,
-        "incomplete_details": None,
-        "instructions": req.get("instructions"),
-        "max_output_tokens": req.get("max_output_tokens"),
-        "model": _model(req),
-        "output": output,
-        "parallel_tool_calls": True,
-        "previous_response_id": req.get("previous_response_id"),
-        "reasoning": {"effort": None, "summary": None},
-        "service_tier": "default",
-        "store": req.get("store", True),
-        "temperature": req.get("temperature", 1.0),
-        "text": {"format": {"type": "text"}, "verbosity": "medium"},
-        "tool_choice": req.get("tool_choice", "auto"),
-        "tools": req.get("tools") or [],
-        "top_p": req.get("top_p", 1.0),
-        "truncation": "disabled",
-        "usage": usage,
-        "user": None,
-        "metadata": req.get("metadata") or {},
-    }
-
-
 # -- /v1/embeddings, /v1/models, /v1/audio/transcriptions -------------------------------------
 
 
@@ -382,7 +328,7 @@ def embeddings(req: dict[str, Any], override: str | None = None) -> bytes:
         data.append({"object": "embedding", "index": index, "embedding": vector})
     tokens = sum(count_tokens(i) if isinstance(i, str) else len(i) for i in items)
     usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-    return orjson.dumps({"object": "list", "data": data, "model": _model(req), "usage": usage})
+    return orjson.dumps({"object": "list", "data": data, "model": model_name(req), "usage": usage})
 
 
 def model_object(model_id: str) -> bytes:

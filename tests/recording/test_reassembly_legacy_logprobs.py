@@ -41,4 +41,3 @@ def test_a_stream_without_log_probabilities_rebuilds_none():
 
     assert completion is not None
     assert "logprobs" not in completion["choices"][0]
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from gateway.demo import payloads
+from gateway.demo import fake_responses, payloads
 from gateway.recording.reassembly import reassemble_chat_stream
 from gateway.recording.responses_stream import reassemble_responses_stream
 from gateway.review.confidence import confidence_features
@@ -36,8 +36,8 @@ def test_confidence_of_a_reassembled_chat_stream_equals_the_json_answers() -> No
 
 
 def test_confidence_of_a_reassembled_responses_stream_equals_the_json_answers() -> None:
-    stream = b"".join(payloads.responses({**RESPONSES, "stream": True}))
+    stream = b"".join(fake_responses.responses({**RESPONSES, "stream": True}))
 
     features = confidence_features(reassemble_responses_stream(stream) or {})
 
-    assert features is not None and features == confidence_features(orjson.loads(payloads.responses(RESPONSES)))
+    assert features is not None and features == confidence_features(orjson.loads(fake_responses.responses(RESPONSES)))

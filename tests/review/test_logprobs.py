@@ -6,7 +6,7 @@ import copy
 import json
 from typing import Any
 
-from gateway.demo import payloads
+from gateway.demo import fake_responses, payloads
 from gateway.review.logprobs import (
     chat_without_logprobs,
     request_with_logprobs,
@@ -126,7 +126,7 @@ def test_strip_leaves_invalid_json_alone() -> None:
 
 def test_strip_responses_empties_the_output_text_logprobs() -> None:
     asked, _ = responses_request_with_logprobs(RESPONSES)
-    body = payloads.responses(asked)
+    body = fake_responses.responses(asked)
     assert isinstance(body, bytes)
 
     stripped = json.loads(strip_responses_logprobs(body))
@@ -148,12 +148,12 @@ def test_parsed_chat_answer_is_stripped_into_a_copy() -> None:
 
 def test_parsed_answers_without_logprobs_need_no_copy() -> None:
     assert chat_without_logprobs(json.loads(payloads.chat_completions(CHAT))) is None
-    assert responses_without_logprobs(json.loads(payloads.responses(RESPONSES))) is None
+    assert responses_without_logprobs(json.loads(fake_responses.responses(RESPONSES))) is None
 
 
 def test_parsed_responses_object_is_stripped_into_a_copy() -> None:
     asked, _ = responses_request_with_logprobs(RESPONSES)
-    answer = json.loads(payloads.responses(asked))
+    answer = json.loads(fake_responses.responses(asked))
     before = copy.deepcopy(answer)
 
     stripped = responses_without_logprobs(answer)
@@ -220,7 +220,7 @@ def test_strip_sse_over_arbitrary_network_chunks_equals_stripping_the_whole_stre
 
 def test_strip_responses_sse_empties_deltas_parts_and_the_final_response() -> None:
     asked, _ = responses_request_with_logprobs({**RESPONSES, "stream": True})
-    stream = b"".join(payloads.responses(asked))
+    stream = b"".join(fake_responses.responses(asked))
 
     stripped = strip_responses_logprobs_sse(stream)
 
