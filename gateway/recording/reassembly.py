@@ -24,7 +24,7 @@ choices: the usual stream measured 46.1 -> 45.1 µs (81 rounds on one core), wit
 Reading reasoning (`reasoning_content`, `reasoning`) and `audio` pieces too cost 41.4 -> 44.3 and
 914 -> 983 µs; a delta holding nothing but its text (most chunks) now skips every other key,
 40.3 and 879 µs (same method, on the synthetic 21- and 501-event streams).
-Responses API streams are rebuilt in responses_stream.py.
+Responses API streams are rebuilt in responses_stream.py; a legacy completion's choice in text_choice.py.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import orjson
 
 from gateway.exact_json import loads_exact, may_hold_wide_int
 from gateway.recording.chunk_shapes import MAX_CHUNK_SHAPES, TextChunkShape, shaped_text, text_chunk_shape
+from gateway.recording.text_choice import TextChoice
 
 Json = dict[str, Any]
 
@@ -149,7 +150,7 @@ def reassemble_chat_stream(body: bytes) -> Json | None:
 
 def reassemble_completion_stream(body: bytes) -> Json | None:
     """A `text_completion` object equivalent to a streamed legacy completion."""
-    return _reassemble_choice_stream(body, "text_completion", _TextChoice)
+    return _reassemble_choice_stream(body, "text_completion", TextChoice)
 
 
 def _reassemble_choice_stream(
@@ -374,41 +375,3 @@ def _joined_base64(pieces: list[str]) -> str:
         return base64.b64encode(b"".join(base64.b64decode(piece, validate=True) for piece in pieces)).decode()
     except ValueError:
         return "".join(pieces)
-
-
-class _TextChoice:
-    """A legacy completion choice being rebuilt; its text is joined at the end."""
-
-    __slots__ = ("json", "text")
-
-    def __init__(self, index: int) -> None:
-        self.json: Json = {"index": index, "text": "", "finish_reason": None}
-        self.text: list[str] = []
-
-    def apply(self, piece: Json) -> None:
-        if (text := piece.get("text")) and isinstance(text, str):
-            self.text.append(text)
-        # Each chunk carries its own tokens' log-probabilities (lists: tokens, values, alternatives, offsets).
-        if (logprobs := piece.get("logprobs")) and isinstance(logprobs, dict):
-            self._extend_logprobs(logprobs)
-        if finish_reason := piece.get("finish_reason"):
-            self.json["finish_reason"] = finish_reason
-
-    def _extend_logprobs(self, logprobs: Json) -> None:
-        """Append a chunk's lists of log-probabilities to the choice's, list by list (a null one kept until a list comes)."""
-        kept = self.json.setdefault("logprobs", {})
-        for key, values in logprobs.items():
-            if isinstance(values, list):
-                if isinstance(kept.get(key), list):
-                    kept[key].extend(values)
-                else:
-                    kept[key] = list(values)
-            elif key not in kept:
-                kept[key] = values
-
-    def apply_text(self, text: str) -> None:
-        self.text.append(text)
-
-    def finish(self) -> Json:
-        self.json["text"] = "".join(self.text)
-        return self.json
