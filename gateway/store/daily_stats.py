@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import Connection, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.feedback.delay_histogram import DelayHistogram
@@ -50,8 +50,8 @@ def interaction_days(rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
     return {(utc_day(row["created_at"]), row["app"]) for row in rows}
 
 
-async def mark_days_stale(connection: AsyncConnection, pairs: Collection[tuple[str, str]]) -> None:
-    """Mark (UTC day, app) `pairs` stale, in the transaction that inserts their interactions."""
+def mark_days_stale(connection: Connection, pairs: Collection[tuple[str, str]]) -> None:
+    """Mark (UTC day, app) `pairs` stale, in the transaction that inserts their interactions (sync: `run_sync` it)."""
     if not pairs:
         return
     # Sorted, as the triggers' ORDER BY did: two writers (and a refresh, see `_claim`) take the marker
@@ -60,7 +60,7 @@ async def mark_days_stale(connection: AsyncConnection, pairs: Collection[tuple[s
     # to be a skipped duplicate costs one needless recount at most.
     mark = conflict_insert(connection.dialect, daily_stats_stale)
     mark = mark.on_conflict_do_update(index_elements=["day", "app"], set_={"day": mark.excluded.day})
-    await connection.execute(mark, [{"day": day, "app": app} for day, app in sorted(pairs)])
+    connection.execute(mark, [{"day": day, "app": app} for day, app in sorted(pairs)])
 
 
 def utc_day(moment: datetime) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.recording.identifiers import end_user_forms
@@ -85,22 +85,23 @@ class ErasedUsers:
         self._key: str | None = None
         self._subjects: dict[str, str] = {}
 
-    async def kept(self, connection: AsyncConnection, rows: Sequence[Row], user_field: str) -> list[Row] | None:
+    def kept(self, connection: Connection, rows: Sequence[Row], user_field: str) -> list[Row] | None:
         """The rows to store, or None when every row stays (the usual case: one read).
 
         Called in the transaction that then inserts the rows: it holds the lock that an erasure's record
-        waits for (or waits for the record) until that transaction ends.
+        waits for (or waits for the record) until that transaction ends. Sync, as the insert's other rules are
+        (gateway.store.driver_trip): `run_sync` it from async code.
         """
         users = {user for row in rows if isinstance(user := row.get(user_field), str)}
         if not users:
             return None
         if self._postgres:
-            await connection.execute(_SHARED_LOCK, {"key": _LOCK})
+            connection.execute(_SHARED_LOCK, {"key": _LOCK})
         else:
-            await connection.execute(_WRITE_LOCK)
+            connection.execute(_WRITE_LOCK)
         if self._key is None:
             # Created by the first erasure, in its own transaction before its record: none, no record.
-            self._key = await connection.scalar(_READ_KEY)
+            self._key = connection.scalar(_READ_KEY)
             if self._key is None:
                 return None
         # A row of " user-8 " (a spool file from before ids were trimmed) is the erased "user-8"'s too.
@@ -108,7 +109,7 @@ class ErasedUsers:
         for user in users:
             for form in {user, *end_user_forms(user)}:
                 by_subject.setdefault(self._subject(self._key, form), set()).add(user)
-        found = await connection.execute(_READ_ERASED, {"subjects": list(by_subject)})
+        found = connection.execute(_READ_ERASED, {"subjects": list(by_subject)})
         erased: dict[str, datetime] = {}
         for subject, at in found:
             for user in by_subject[subject]:

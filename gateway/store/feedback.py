@@ -87,7 +87,7 @@ class FeedbackStore:
                 if await connection.scalar(_INTERACTION_KEPT, {"id": row["interaction_id"]}) is None:
                     raise InteractionRemoved(row["interaction_id"])
                 made = {"user_id": row.get("user_id"), "created_at": made_at or row.get("created_at")}
-                if await self._erased.kept(connection, [made], "user_id") == []:
+                if await connection.run_sync(self._erased.kept, [made], "user_id") == []:
                     raise EndUserErased()
                 if bound is not None:
                     await count_submission(connection, bound)
@@ -171,7 +171,7 @@ async def _number(connection: AsyncConnection, event_id: str) -> None:
     Last, after the insert's trigger took its day marker: every writer takes markers before a head
     (the writer of interactions, an import), so on PostgreSQL none waits for a marker while holding a head.
     """
-    number = await take_numbers(connection, feedback, 1) + 1
+    number = await connection.run_sync(take_numbers, feedback, 1) + 1
     await connection.execute(update(feedback).where(feedback.c.id == event_id).values(stored_seq=number))
 
 

@@ -74,15 +74,15 @@ class ImportStore:
                 stored = await self._insert_interactions.insert(connection, rows, also_mark=feedback_days)
                 stored_ids = {row["id"] for row in stored}
             else:
-                await mark_days_stale(connection, feedback_days)
+                await connection.run_sync(mark_days_stale, feedback_days)
             given = {row["id"] for row in interaction_rows}
             # Feedback on an interaction of this batch that was not stored goes with it.
             events = [row for row in feedback_rows if row["interaction_id"] not in given - stored_ids]
             if events:
-                kept = await self._erased.kept(connection, events, "user_id")
+                kept = await connection.run_sync(self._erased.kept, events, "user_id")
                 events = events if kept is None else kept
             if events:
-                first = await take_numbers(connection, feedback, len(events)) + 1
+                first = await connection.run_sync(take_numbers, feedback, len(events)) + 1
                 numbered = [{**event, STORED_SEQ: first + n} for n, event in enumerate(events)]
                 await connection.execute(self._insert_feedback, numbered)
         return len(stored_ids), len(events)

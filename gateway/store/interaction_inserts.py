@@ -34,12 +34,14 @@ import asyncio
 import functools
 import itertools
 import operator
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, text
+from sqlalchemy import Column, Connection, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.util import await_
+from sqlalchemy.util.concurrency import in_greenlet
 
 from gateway.domain.choice_numbers import recorded_positions
 from gateway.store.daily_stats import interaction_days, mark_days_stale
@@ -78,6 +80,14 @@ class Page(NamedTuple):
         return tuple(self.values)
 
 
+class Prepared(NamedTuple):
+    """A batch ready to go in: its rows, their pages and their (UTC day, app) pairs, converted before any write."""
+
+    rows: Sequence[Mapping[str, Any]]
+    pages: list[Page]
+    days: set[tuple[str, str]]
+
+
 class InteractionInserts:
     """Inserts interaction rows, skipping ids already stored; indexes and marks what is new."""
 
@@ -86,13 +96,34 @@ class InteractionInserts:
         self._sqlite = dialect.name == "sqlite"
         self._erased = ErasedUsers(dialect.name)
 
+    async def prepare(self, rows: Sequence[Mapping[str, Any]]) -> Prepared:
+        """`rows` converted for `write` (a big batch off the loop): before the first write, which on SQLite takes
+        the write lock, so not while holding it."""
+        if not rows:
+            return Prepared(rows, [], set())
+        pages, days = await self._pages.of(rows)
+        return Prepared(rows, pages, days)
+
     async def insert(
         self,
         connection: AsyncConnection,
         rows: Sequence[Mapping[str, Any]],
         also_mark: Collection[tuple[str, str]] = (),
     ) -> Sequence[Mapping[str, Any]]:
-        """Insert `rows` in `connection`'s transaction, index them for search, mark their days stale and note their keys' use.
+        """`write` of `rows` in `connection`'s transaction, converted first; returns the rows it kept."""
+        if not rows:
+            return rows
+        prepared = await self.prepare(rows)
+        return await connection.run_sync(self.write, prepared, also_mark)
+
+    def write(
+        self, connection: Connection, prepared: Prepared, also_mark: Collection[tuple[str, str]] = ()
+    ) -> Sequence[Mapping[str, Any]]:
+        """Insert the prepared rows in `connection`'s transaction, index them for search, mark their days stale and
+        note their keys' use.
+
+        Sync, so that on SQLite the writer's whole transaction is one trip to the driver's thread
+        (gateway.store.driver_trip); from async code, `insert`.
 
         `also_mark`: more (day, app) pairs the transaction will mark (an import's feedback), marked with the rows'
         in one sorted pass, before the numbers' lock (gateway.store.stored_order): no marker is waited for under it.
@@ -100,31 +131,30 @@ class InteractionInserts:
         Rows of an end user erased after they were made are dropped (gateway.store.erased_users):
         returns the rows it kept (of which those whose id was stored already were skipped).
         """
+        rows, pages, days = prepared
         if not rows:
             return rows
-        # Converted before the first write, which on SQLite takes the write lock: not while holding it.
-        pages, days = await self._pages.of(rows)
         # Marking first: on SQLite this first write takes the write lock, so no other writer can
         # add rows between reading the last rowid and inserting ours. Ours then get the rowids
         # after it (SQLite numbers new rows from the largest), and a skipped duplicate keeps its
         # old, already indexed rowid.
-        await mark_days_stale(connection, days | set(also_mark))
-        kept = await self._erased.kept(connection, rows, "end_user")
+        mark_days_stale(connection, days | set(also_mark))
+        kept = self._erased.kept(connection, rows, "end_user")
         if kept is not None:
             # Rare (a late call of a user erased since): the rest is converted again, under the lock.
             rows = kept
             if not rows:
                 return rows
-            pages, _ = await self._pages.of(rows)
-        last = (await connection.execute(_LAST_ROWID)).scalar_one() if self._sqlite else None
+            pages = self._pages.again(rows)
+        last = connection.execute(_LAST_ROWID).scalar_one() if self._sqlite else None
         # Numbered last, just before they go in: the numbers' lock is held from here to the commit.
-        number = await take_numbers(connection, interactions, len(rows)) + 1
+        number = take_numbers(connection, interactions, len(rows)) + 1
         for page in pages:
-            await connection.exec_driver_sql(page.sql, page.numbered(number))
+            connection.exec_driver_sql(page.sql, page.numbered(number))
             number += page.rows
         if last is not None:
-            await connection.execute(_INDEX_ROWS_AFTER, {"after": last})
-        await note_key_use(connection, rows)
+            connection.execute(_INDEX_ROWS_AFTER, {"after": last})
+        note_key_use(connection, rows)
         return rows
 
 
@@ -150,13 +180,26 @@ class _Pages:
 
     async def of(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[Page], set[tuple[str, str]]]:
         """The pages of `rows` in order, and their (UTC day, app) pairs; a big batch converted off the loop."""
-        page = functools.partial(self._page, self._columns(rows))
-        sizes = _page_sizes(len(rows))
-        starts = itertools.accumulate(sizes, initial=0)  # one more than the pages: the total, unused
-        parts = [rows[start : start + size] for start, size in zip(starts, sizes, strict=False)]
+        page, parts = self._parts(rows)
         if len(rows) < _PAGE_ROWS:
             return [page(part) for part in parts], interaction_days(rows)
         return [await asyncio.to_thread(page, part) for part in parts], await asyncio.to_thread(interaction_days, rows)
+
+    def again(self, rows: Sequence[Mapping[str, Any]]) -> list[Page]:
+        """The pages of `rows`, converted inside a transaction's sync code, off the loop's thread wherever it runs."""
+        if in_greenlet():  # `run_sync` on the loop's thread: a page per trip to a worker, as `of` does
+            return await_(self.of(rows))[0]
+        page, parts = self._parts(rows)  # on the driver's thread already
+        return [page(part) for part in parts]
+
+    def _parts(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> tuple[Callable[[Sequence[Mapping[str, Any]]], Page], list[Sequence[Mapping[str, Any]]]]:
+        """What converts one part of `rows`, and the parts: one a page."""
+        sizes = _page_sizes(len(rows))
+        starts = itertools.accumulate(sizes, initial=0)  # one more than the pages: the total, unused
+        parts = [rows[start : start + size] for start, size in zip(starts, sizes, strict=False)]
+        return functools.partial(self._page, self._columns(rows)), parts
 
     def _page(self, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> Page:
         """One statement for `rows` (at most a page) and its flat parameters, each row's stored_seq to be numbered."""

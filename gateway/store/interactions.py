@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, Text, and_, case, cast, exists, false, func, not_, null, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, Select, Text, and_, case, cast, exists, false, func, not_, null, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from gateway.store.current_feedback import has_current_negative
+from gateway.store.driver_trip import in_one_trip
 from gateway.store.engine import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
-from gateway.store.interaction_inserts import InteractionInserts
+from gateway.store.interaction_inserts import InteractionInserts, Prepared
 from gateway.store.interaction_search import search_words, text_condition
 from gateway.store.later_answers import ANSWER_OF, fill_later_answers
 from gateway.store.listing import Position, fetch_rows, newest_first
@@ -146,27 +148,32 @@ class InteractionStore:
         """Insert rows in one transaction, skipping ids that are already stored (indexed for search, days marked stale).
 
         Later answers among them (gateway.store.later_answers) fill their interactions after the inserts.
+        The rows are converted first; the transaction, its commit included, is then one trip to SQLite's
+        thread (gateway.store.driver_trip), or `run_sync` on PostgreSQL.
         """
         if not rows:
             return
-        async with self._engine.begin() as connection:
+        answers = [row for row in rows if ANSWER_OF in row]
+        prepared = await self._inserts.prepare([row for row in rows if ANSWER_OF not in row] if answers else rows)
+        async with self._engine.connect() as connection:
+            await in_one_trip(connection, functools.partial(self._transaction, prepared, answers))
+
+    def _transaction(self, prepared: Prepared, answers: Sequence[Row], connection: Connection) -> None:
+        with connection.begin():
             if self._lock_wait_ms is None:
-                await self._store(connection, rows)
+                self._store(connection, prepared, answers)
                 return
             # The pool's connections serve the long jobs too (the writer is on the jobs' engine), with the usual wait.
-            await connection.exec_driver_sql(f"PRAGMA busy_timeout={self._lock_wait_ms}")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={self._lock_wait_ms}")
             try:
-                await self._store(connection, rows)
+                self._store(connection, prepared, answers)
             finally:
-                await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
-    async def _store(self, connection: AsyncConnection, rows: Sequence[Row]) -> None:
-        answers = [row for row in rows if ANSWER_OF in row]
-        if not answers:
-            await self._inserts.insert(connection, rows)
-            return
-        await self._inserts.insert(connection, [row for row in rows if ANSWER_OF not in row])
-        await fill_later_answers(connection, answers)
+    def _store(self, connection: Connection, prepared: Prepared, answers: Sequence[Row]) -> None:
+        self._inserts.write(connection, prepared)
+        if answers:
+            fill_later_answers(connection, answers)
 
     async def get(self, interaction_id: str, app: str | None = None) -> Row | None:
         """One interaction by the gateway's id or the upstream's response id (of `app`, if given).

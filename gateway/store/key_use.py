@@ -11,8 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, or_, update
 
 from gateway.store.tables import gateway_keys
 
@@ -37,13 +36,13 @@ def newest_use_per_key(rows: Sequence[Mapping[str, Any]]) -> dict[str, datetime]
     return newest
 
 
-async def note_key_use(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+def note_key_use(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Move each key named by `rows` to its newest call among them, in `connection`'s transaction."""
     newest = newest_use_per_key(rows)
     if not newest:
         return
     # Sorted, like the day markers (gateway.store.daily_stats.mark_days_stale): two processes' batches
     # lock the same keys' rows in one order on PostgreSQL, so they never deadlock.
-    await connection.execute(
+    connection.execute(
         _MOVE_FORWARD, [{"key_id": key_id, "used_at": used_at} for key_id, used_at in sorted(newest.items())]
     )

@@ -81,7 +81,7 @@ async def number_batch(engine: AsyncEngine, table: Table, batch_size: int) -> in
         ids = [row.id for row in rows]
         if answers:
             await _record_choice_positions(connection, rows)
-        before = await take_numbers(connection, table, len(ids))
+        before = await connection.run_sync(take_numbers, table, len(ids))
         # One statement for the batch (the head is held while it runs), as revision 0037 numbered the rows it found.
         # Still unnumbered: on SQLite another process may have numbered one since it was read.
         order = func.row_number().over(order_by=(table.c.created_at, table.c.id))

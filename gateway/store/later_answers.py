@@ -15,8 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select, update
 
 from gateway.privacy.redaction import INTERACTION_FIELDS, stored_counts
 from gateway.store.daily_stats import interaction_days, mark_days_stale
@@ -46,7 +45,7 @@ _REDACTED_ANSWER_COLUMNS = tuple(column for column in ANSWER_COLUMNS if column i
 _ENDPOINT = "responses"
 
 
-async def fill_later_answers(connection: AsyncConnection, answers: Sequence[Row]) -> int:
+def fill_later_answers(connection: Connection, answers: Sequence[Row]) -> int:
     """Apply `answers` in `connection`'s transaction; how many interactions they filled.
 
     A filled interaction takes a new `stored_seq`, so a client following the stored order reads it again,
@@ -54,15 +53,15 @@ async def fill_later_answers(connection: AsyncConnection, answers: Sequence[Row]
     """
     targets: dict[str, tuple[Row, Row]] = {}
     for answer in answers:
-        found = await _unended_create(connection, answer)
+        found = _unended_create(connection, answer)
         if found is not None and found["id"] not in targets:  # two ended answers in one batch: the first
             targets[found["id"]] = (found, answer)
     if not targets:
         return 0
     # Marked first and numbered last, as inserts do (gateway.store.interaction_inserts): no marker is waited for
     # while the numbers' lock is held.
-    await mark_days_stale(connection, interaction_days([found for found, _ in targets.values()]))
-    number = await take_numbers(connection, interactions, len(targets)) + 1
+    mark_days_stale(connection, interaction_days([found for found, _ in targets.values()]))
+    number = take_numbers(connection, interactions, len(targets)) + 1
     for interaction_id, (found, answer) in targets.items():
         values: Row = {column: answer.get(column) for column in ANSWER_COLUMNS}
         values["partial"] = bool(values["partial"])
@@ -70,12 +69,12 @@ async def fill_later_answers(connection: AsyncConnection, answers: Sequence[Row]
         if "redactions" in answer:  # redaction is on: what fired on the new answer replaces what fired on the old
             replaced = stored_counts(found, _REDACTED_ANSWER_COLUMNS)
             values["redactions"] = _recounted(found["redactions"], replaced, answer["redactions"])
-        await connection.execute(update(interactions).where(interactions.c.id == interaction_id).values(values))
+        connection.execute(update(interactions).where(interactions.c.id == interaction_id).values(values))
         number += 1
     return len(targets)
 
 
-async def _unended_create(connection: AsyncConnection, answer: Row) -> Row | None:
+def _unended_create(connection: Connection, answer: Row) -> Row | None:
     """The newest interaction of the answer's app whose create named its response id and has no ended answer."""
     c = interactions.c
     # With redaction on, the old answer too: what was counted in it is taken off the row's counts.
@@ -91,7 +90,7 @@ async def _unended_create(connection: AsyncConnection, answer: Row) -> Row | Non
         .order_by(c.created_at.desc(), c.id.desc())
         .limit(1)
     )
-    found = (await connection.execute(query)).mappings().first()
+    found = connection.execute(query).mappings().first()
     return dict(found) if found is not None else None
 
 

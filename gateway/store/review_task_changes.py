@@ -72,7 +72,7 @@ async def change_task(
         # Its place in the stored order the export follows (gateway.store.stored_order), taken under the task's
         # lock just before the row goes in and held to the commit; the audit head, which every transaction takes
         # last, comes after it, so two deciding transactions always take the two in the same order.
-        number = await take_numbers(connection, review_decisions, 1) + 1
+        number = await connection.run_sync(take_numbers, review_decisions, 1) + 1
         await connection.execute(
             insert(review_decisions).values(
                 stored_seq=number,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
@@ -31,25 +31,26 @@ Row = dict[str, Any]
 STORED_SEQ = "stored_seq"
 
 
-async def take_numbers(connection: AsyncConnection, table: Table, count: int) -> int:
+def take_numbers(connection: Connection, table: Table, count: int) -> int:
     """Reserve `count` numbers for rows of `table` inserted in this transaction; returns the number before the first.
 
     The head stays locked until the transaction ends: make this the last thing before the rows go in.
+    Sync, so one transaction's rules serve a driver-thread trip too (gateway.store.driver_trip): `run_sync` it.
     """
     h = stored_order_heads.c
     take = update(stored_order_heads).where(h.name == table.name).values(seq=h.seq + count).returning(h.seq)
-    taken = (await connection.execute(take)).scalar()
+    taken = connection.execute(take).scalar()
     if taken is None:
-        await _create_head(connection, table)
-        taken = (await connection.execute(take)).scalar_one()
+        _create_head(connection, table)
+        taken = connection.execute(take).scalar_one()
     return int(taken) - count
 
 
-async def _create_head(connection: AsyncConnection, table: Table) -> None:
+def _create_head(connection: Connection, table: Table) -> None:
     """Make `table`'s head at its largest number (0 for none); a concurrent maker wins harmlessly."""
-    largest = (await connection.execute(select(func.coalesce(func.max(table.c[STORED_SEQ]), 0)))).scalar_one()
+    largest = connection.execute(select(func.coalesce(func.max(table.c[STORED_SEQ]), 0))).scalar_one()
     create = insert_skipping_duplicates(connection.dialect, stored_order_heads, ["name"])
-    await connection.execute(create.values(name=table.name, seq=largest))
+    connection.execute(create.values(name=table.name, seq=largest))
 
 
 async def horizon(engine: AsyncEngine, table: Table) -> int:

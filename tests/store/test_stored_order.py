@@ -121,11 +121,11 @@ async def test_a_feedback_post_waits_for_a_day_marker_without_holding_the_feedba
     async with engine.connect() as importing:
         # An import's order: the day markers, then the feedback numbers.
         await importing.begin()
-        await mark_days_stale(importing, {(utc_day(NOW), "support-bot")})
+        await importing.run_sync(mark_days_stale, {(utc_day(NOW), "support-bot")})
         post = asyncio.create_task(feedback.append({**event, "submitted_via": "app"}))
         await asyncio.sleep(0.3)
         # The post waits for the marker (its insert's trigger), not holding the numbers: the import takes them.
-        await asyncio.wait_for(take_numbers(importing, feedback_table, 1), 5)
+        await asyncio.wait_for(importing.run_sync(take_numbers, feedback_table, 1), 5)
         await importing.commit()
     _, created = await asyncio.wait_for(post, 5)
 
