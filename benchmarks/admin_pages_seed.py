@@ -266,7 +266,7 @@ async def _feedback(app: FeedgateApp, rng: random.Random, rows: list[dict[str, A
             batch = events[start : start + 5_000]
             # Numbered from the table's head as FeedbackStore numbers an event: pages following the
             # stored order read them as stored ones, and the next event stored takes the next number.
-            first = await take_numbers(connection, feedback, len(batch)) + 1
+            first = await connection.run_sync(take_numbers, feedback, len(batch)) + 1
             for number, event in enumerate(batch, start=first):
                 event[STORED_SEQ] = number
             await connection.execute(insert(feedback), batch)

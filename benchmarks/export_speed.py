@@ -155,7 +155,7 @@ async def _number(connection: AsyncConnection, table: Table, batch: list[dict[st
     """Give `batch` its places in `table`'s stored order, from the table's head as the stores take them
     (gateway.store.stored_order): what an export following the stored order reads, and where the next row
     a store inserts is numbered from."""
-    first = await take_numbers(connection, table, len(batch)) + 1
+    first = await connection.run_sync(take_numbers, table, len(batch)) + 1
     for number, row in enumerate(batch, start=first):
         row[STORED_SEQ] = number
 

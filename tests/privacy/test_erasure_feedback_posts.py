@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.util import await_
 
 from gateway.app import FeedgateApp
 from gateway.privacy.erasure import erase_end_user
@@ -102,11 +103,12 @@ async def test_a_prune_while_a_post_is_being_stored_waits_for_it_and_removes_its
     kept = store._erased.kept
     pruning: list[asyncio.Task] = []
 
-    async def prune_meanwhile(connection, rows, field):
-        # Inside the post's transaction, its event inserted: a prune starts, and the post goes on a moment later.
+    def prune_meanwhile(connection, rows, field):
+        # Inside the post's transaction, its event inserted: a prune starts, and the post goes on a moment later
+        # (`kept` is sync code the post runs through `run_sync`: the wait is awaited from its greenlet).
         pruning.append(asyncio.create_task(prune_before(engine, datetime.now(UTC) + timedelta(seconds=1))))
-        await asyncio.sleep(0.5)
-        return await kept(connection, rows, field)
+        await_(asyncio.sleep(0.5))
+        return kept(connection, rows, field)
 
     monkeypatch.setattr(store._erased, "kept", prune_meanwhile)
 
