@@ -11,10 +11,12 @@ microseconds a row, the median of the rounds. The code measured is the `gateway`
 folder holds none), so two trees compare by running it once with each, alternating.
 
 `--store BATCHES` measures storing instead: the writer's sink (InteractionStore.insert_many, with its lock wait) on a
-fresh SQLite file, batches of --rows built rows, while a task keeps the event loop busy (50 µs of work, then a yield,
+fresh SQLite file, batches of --rows built rows, while a task keeps the event loop busy (~50 µs of work, then a yield,
 as live traffic would: every hand-off from aiosqlite's thread waits for the loop's thread to let go of the GIL).
-Printed: the trips a batch makes to aiosqlite's thread (calls put on its queue), and the process's CPU µs per stored
-row, the busy task's own CPU (measured alone first) taken off, and the wall time a batch took; median of the rounds.
+Each round stores --store batches with the loop idle, then as many with it busy. Printed: the trips a batch makes to
+aiosqlite's thread (calls put on its queue); the process's CPU µs per stored row with the loop idle, and busy (the busy
+task's own CPU, measured alone first, taken off: noisier), of which aiosqlite's thread's (its own CPU clock); and the
+wall time a batch took with the loop busy; medians of the rounds.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ from gateway.store.interaction_inserts import _Pages
 from gateway.store.interactions import InteractionStore
 from gateway.store.migrate import upgrade_database
 
-# The busy task's work between yields to the loop.
-BUSY_SLICE_SECONDS = 50e-6
+# The busy task's work between yields to the loop: a fixed count of steps (~50 µs here), not a time, so that its CPU,
+# measured alone, is the same while storing however the host schedules the threads.
+BUSY_SLICE_STEPS = 1_500
 
 ANSWER = orjson.dumps(
     {
@@ -121,8 +124,7 @@ class _CountingQueue:
 
 
 def _busy_slice() -> None:
-    until = time.perf_counter() + BUSY_SLICE_SECONDS
-    while time.perf_counter() < until:
+    for _ in range(BUSY_SLICE_STEPS):
         pass
 
 
@@ -146,32 +148,47 @@ async def _busy_cpu_per_slice(seconds: float = 0.5) -> float:
 
 
 async def measure_store(url: str, rows: int, batches: int, rounds: int) -> dict[str, float]:
-    """Trips a batch, CPU µs a stored row (the busy task's taken off) and ms a batch, medians of `rounds`."""
+    """Per round, `batches` batches of `rows` stored with the loop idle, then as many with it busy: trips a batch,
+    CPU µs a stored row (the process's; the busy task's taken off; aiosqlite's thread alone) and ms a batch, medians."""
     engine = create_engine(url)
     store = InteractionStore(engine, sqlite_lock_wait=1.0)
     await store.insert_many(rows_of([_exchange(False)]))  # the pooled connection, made
     async with engine.connect() as connection:
         driver: Any = (await connection.get_raw_connection()).driver_connection
     trips = driver._tx = _CountingQueue(driver._tx)  # noqa: SLF001 - every call to its thread goes through it
+    database_thread = time.pthread_getcpuclockid(driver._thread.ident)  # noqa: SLF001
     per_slice = await _busy_cpu_per_slice()
-    results: dict[str, list[float]] = {"trips a batch": [], "CPU µs a row": [], "ms a batch": []}
+    results: dict[str, list[float]] = {}
+
+    def note(name: str, value: float) -> None:
+        results.setdefault(name, []).append(value)
+
     for _ in range(rounds):
-        built = [rows_of([_exchange(n % 2 == 0) for n in range(rows)]) for _ in range(batches)]
-        running, slices = asyncio.Event(), [0]
-        running.set()
-        busy = asyncio.create_task(_keep_busy(running, slices))
-        await asyncio.sleep(0.05)
-        calls, cpu, wall = trips.calls, time.process_time(), time.perf_counter()
-        for batch in built:
-            await store.insert_many(batch)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        running.clear()
-        await busy
-        results["trips a batch"].append((trips.calls - calls) / batches)
-        # The slices done while storing: all but those of the 50 ms before (a rate estimate is close enough).
-        storing_slices = slices[0] * wall / (wall + 0.05)
-        results["CPU µs a row"].append((cpu - storing_slices * per_slice) / (rows * batches) * 1e6)
-        results["ms a batch"].append(wall / batches * 1e3)
+        for busy_loop in (False, True):
+            built = [rows_of([_exchange(n % 2 == 0) for n in range(rows)]) for _ in range(batches)]
+            running, slices = asyncio.Event(), [0]
+            running.set()
+            busy = asyncio.create_task(_keep_busy(running, slices)) if busy_loop else None
+            await asyncio.sleep(0.05)
+            before = slices[0]
+            calls, cpu, wall = trips.calls, time.process_time(), time.perf_counter()
+            thread_cpu = time.clock_gettime(database_thread)
+            for batch in built:
+                await store.insert_many(batch)
+            thread_cpu = time.clock_gettime(database_thread) - thread_cpu
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            storing_slices = slices[0] - before
+            running.clear()
+            if busy is not None:
+                await busy
+            stored = rows * batches
+            if not busy_loop:
+                note("trips a batch", (trips.calls - calls) / batches)
+                note("CPU µs a row, loop idle", cpu / stored * 1e6)
+                continue
+            note("CPU µs a row, loop busy", (cpu - storing_slices * per_slice) / stored * 1e6)
+            note("of which aiosqlite's thread", thread_cpu / stored * 1e6)
+            note("ms a batch, loop busy", wall / batches * 1e3)
     await engine.dispose()
     return {name: statistics.median(values) for name, values in results.items()}
 
