@@ -33,7 +33,8 @@ class Agreement:
 class Automation:
     """How many answers went out without review: `reviewed` counts those held for review before they went
     out, and those a person decided a task about (ReviewFigureStore.answers_reviewed); an answer merely
-    waiting in an undecided task (an issue's members, an audit) went out unreviewed."""
+    waiting in an undecided task (an issue's members, an audit), or a held one the `release` fallback let out
+    undecided, went out unreviewed."""
 
     answers: int
     reviewed: int

@@ -66,6 +66,16 @@ def hold_deadline(held: Json) -> datetime | None:
     return deadline if deadline is not None and deadline.tzinfo is not None else None
 
 
+def released_unreviewed(fallback: Any, hold_until: Any, dismissed: bool, now: datetime) -> bool:
+    """Whether a held answer nobody decided went out as the model gave it: the `release` fallback kept with it, and
+    its task dismissed or its hold over by `now` (gateway.review.held_poll answers so). A hold that kept no fallback
+    (held before it was kept) is not known to have gone out, and is not counted so."""
+    if fallback != "release":
+        return False
+    deadline = hold_deadline({"hold_until": hold_until})
+    return dismissed or (deadline is not None and now >= deadline)
+
+
 def task_deadline(deadline: datetime, evidence: Any) -> datetime:
     """A task's `deadline`, or sooner for a task holding an answer: when its app stops waiting for a reviewer."""
     held = evidence.get(HELD_KEY) if isinstance(evidence, dict) else None

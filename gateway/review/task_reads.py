@@ -135,5 +135,5 @@ class ReviewReads:
             await self._figures.waiting(app),
             await self._figures.decisions_made(start, given_end, app),
             now,
-            await self._figures.answers_reviewed(start, given_end, app),
+            await self._figures.answers_reviewed(start, given_end, app, now),
         )

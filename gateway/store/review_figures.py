@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.review.held_answer import HELD_KEY
+from gateway.review.held_answer import HELD_KEY, released_unreviewed
 from gateway.review.verdicts import JUDGED_RIGHT
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
@@ -24,6 +24,7 @@ from gateway.store.tables import (
     interactions,
     issues,
     review_decisions,
+    review_events,
     review_task_interactions,
     review_tasks,
 )
@@ -82,13 +83,16 @@ class ReviewFigureStore:
         c = review_tasks.c
         return await self._rows(_of_app(select(c.priority, c.deadline).where(c.status.in_(ACTIVE)), app))
 
-    async def answers_reviewed(self, since: datetime, until: datetime | None, app: str | None = None) -> list[Row]:
+    async def answers_reviewed(
+        self, since: datetime, until: datetime | None, app: str | None = None, now: datetime | None = None
+    ) -> list[Row]:
         """Per app: its successful answers created in [since, until) (until None: up to now), and how many were reviewed.
 
         An answer is any conversational call (not embeddings) that got a 200. It counts as reviewed
         when it did not go out on the model's word alone: a person decided a task it is in (any
         decision, in any round, whenever made), or the confidence gate held it for review before
-        it went out (the interaction a task holding an answer was opened with). Being in a task is
+        it went out (the interaction a task holding an answer was opened with), unless the `release`
+        fallback let it out undecided by `now` (its hold over, or its task dismissed). Being in a task is
         not enough: an issue, similar-negative or audit task waiting undecided, or dismissed
         without a decision, means nobody has judged the answer. The answers are counted from the
         daily roll-ups (whole days) and the raw rows (partial days); the reviewed ones from the
@@ -105,14 +109,29 @@ class ReviewFigureStore:
         decided = select(review_decisions.c.id).where(review_decisions.c.task_id == in_task.task_id).exists()
         # The gate opens a held answer's task with exactly that interaction; later ones were added, not held.
         held = and_(task.evidence[HELD_KEY].as_string().is_not(None), in_task.added_at <= task.created_at)
+        events = review_events.c
+        dismissed = select(events.id).where(events.task_id == in_task.task_id, events.kind == "dismissed").exists()
         held_ids = (
-            select(in_task.interaction_id)
+            select(
+                in_task.interaction_id,
+                decided.label("decided"),
+                dismissed.label("dismissed"),
+                # Two short strings of the held answer, not its body (an answer with log-probabilities: 20 KB).
+                task.evidence[(HELD_KEY, "fallback")].as_string().label("fallback"),
+                task.evidence[(HELD_KEY, "hold_until")].as_string().label("hold_until"),
+            )
             .join(review_tasks, task.id == in_task.task_id)
             .where(in_task.added_at >= since, or_(decided, held))
         )
+        at = now if now is not None else datetime.now(UTC)
+        judged = [
+            row["interaction_id"]
+            for row in await self._rows(held_ids)
+            if row["decided"] or not released_unreviewed(row["fallback"], row["hold_until"], bool(row["dismissed"]), at)
+        ]
         i = interactions.c
         reviewed: dict[str, int] = {}
-        for chunk in chunks([row["interaction_id"] for row in await self._rows(held_ids)]):
+        for chunk in chunks(judged):
             query = (
                 select(i.app, func.count().label("reviewed"))
                 .where(i.id.in_(chunk), i.created_at >= since, i.created_at < end)
