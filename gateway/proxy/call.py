@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ class ProxyCall(Answer):
         "gateway_key_id",
         "id",
         "id_headers",
+        "identity",
         "metadata",
         "metadata_header",
         "notes",
@@ -39,6 +40,9 @@ class ProxyCall(Answer):
         "upstream_done_at",
     )
 
+    # The feedback token headers of an interaction for this call's end user (set only when tokens are given;
+    # read with getattr): a held call's repeat names the first call's interaction with them (`identity_of`).
+    identity: Callable[[str, str | None], Headers]
     # True once the answer's head went out for a stream relayed as it arrives; never set on any other call
     # (read it with getattr(call, "streaming", False)), so a call answered whole spends nothing on it.
     streaming: bool
@@ -76,6 +80,13 @@ class ProxyCall(Answer):
         # perf_counter() when the request went upstream and when its answer was complete (0: not yet).
         self.forwarded_at = 0.0
         self.upstream_done_at = 0.0
+
+    def identity_of(self, interaction_id: str) -> Headers:
+        """The identity headers naming `interaction_id` in place of this call's: its id and, when tokens are given, its
+        feedback token for this call's end user."""
+        identity = getattr(self, "identity", None)
+        tokens = identity(interaction_id, self.end_user) if identity is not None else []
+        return [(b"x-feedgate-interaction-id", interaction_id.encode()), *tokens]
 
     def gateway_seconds(self, total: float) -> float:
         """Of the call's `total` seconds, those the gateway spent: before going upstream, after the answer was in."""

@@ -206,6 +206,7 @@ class ProxyApp:
                 interaction_bound = INTERACTION_ID.set(call.id)
                 if self._identity_headers is not None:
                     call.id_headers += self._identity_headers(call.id, end_user)
+                    call.identity = self._identity_headers
             try:
                 body = await read_body(receive, content_length, self._max_request_bytes)
             except ClientLeft:

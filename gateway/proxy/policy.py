@@ -90,6 +90,10 @@ class Hold:
     body: Json | bytes
     note: Json | None = None
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    # The interaction whose answer this is, when another call's (a held call repeated under its Idempotency-Key
+    # is answered from the first call's task): the answer's x-feedgate-interaction-id and feedback token name it,
+    # so feedback on what the repeat got labels the answer the reviewer judged, not the repeat's record.
+    answer_of: str | None = None
 
     def encoded(self) -> bytes:
         """The body as the client gets it."""

@@ -84,7 +84,15 @@ async def send_held(
     """Send a policy's held answer (`body`: its bytes, if encoded already) in place of the upstream's, named as refusals are."""
     encoded = held.encoded() if body is None else body
     extra = [*held.headers, *readable_by_its_page(request_headers)]
-    await send_json(send, held.status, encoded, own_answer_headers(call, extra))
+    if held.answer_of is None or held.answer_of == call.id:
+        await send_json(send, held.status, encoded, own_answer_headers(call, extra))
+        return
+    # Another call's answer (a held call's repeat): feedback on it belongs to that call; `x-request-id` still
+    # names this call's own record, as the SDKs' `request_id`.
+    names = [*extra, *call.identity_of(held.answer_of)]
+    if not any(name == b"x-request-id" for name, _ in extra):
+        names.append((b"x-request-id", call.id.encode()))
+    await send_json(send, held.status, encoded, names)
 
 
 def upstream_request_id(headers: Headers) -> Headers:

@@ -37,7 +37,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -299,9 +299,10 @@ class ConfidenceGate:
             if opened.earlier.field_hashes != key.claim().field_hashes:
                 return key_reused(task.task.id)
             first = task.interaction_ids[0] if task.interaction_ids else None
-            return pending_hold(
+            repeat = pending_hold(
                 self._poll_prefix, task, first, {"task_id": task.task.id, "idempotency_key": "repeated"}
             )
+            return replace(repeat, answer_of=first)
         note = {"task_id": task.task.id, "reason": task.task.reason}
         return pending_hold(self._poll_prefix, task, request.interaction_id, note)
 

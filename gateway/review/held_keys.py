@@ -234,7 +234,7 @@ class HeldKeys:
         headers = [(name.encode(), value.encode()) for name, value in answer.headers.items()]
         if answer.status == 202:
             headers.insert(0, (b"location", _poll_url(self._poll_prefix, task_id)))
-        return Hold(answer.status, answer.body, note=_repeat_note(task_id), headers=headers)
+        return Hold(answer.status, answer.body, note=_repeat_note(task_id), headers=headers, answer_of=answer.held_call)
 
     def _begin(self, request: PolicyRequest, key: HeldKey) -> None:
         running = _Running(request.interaction_id, key.request, asyncio.get_running_loop().create_future())
@@ -300,7 +300,9 @@ def _repeated(hold: Hold, request: str, key: HeldKey) -> Hold:
     task_id = str(hold.body["task_id"]) if isinstance(hold.body, dict) else ""
     if request != key.request:
         return key_reused(task_id)
-    return Hold(hold.status, hold.body, note=_repeat_note(task_id), headers=hold.headers)
+    held_call = hold.body.get("interaction_id") if isinstance(hold.body, dict) else None
+    answer_of = held_call if isinstance(held_call, str) else None
+    return Hold(hold.status, hold.body, note=_repeat_note(task_id), headers=hold.headers, answer_of=answer_of)
 
 
 def _repeat_note(task_id: str) -> dict[str, str]:

@@ -34,7 +34,7 @@ repeat and the poll never say two things.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
@@ -76,6 +76,8 @@ class PollAnswer:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    # The call held, whose answer this is (None for a 404): a repeat of it under its Idempotency-Key names it.
+    held_call: str | None = None
 
 
 def _error(status: int, message: str, code: str, outcome: str | None = None) -> PollAnswer:
@@ -152,7 +154,7 @@ class HeldTaskAnswers:
             answer = self._fall_back(held, "The review was closed without a decision")
         if collected and self._redaction is not None and not is_redacted(held):
             await self._redaction.served(detail)
-        return answer
+        return replace(answer, held_call=_held_call(detail))
 
     def _settled_by(self, held: Json, closing: TaskEvent) -> PollAnswer:
         """The answer the decision or dismissal that closed the task before the hold's deadline gives, for good."""
@@ -185,8 +187,8 @@ class HeldTaskAnswers:
         return self._fall_back(held, "The review was closed without a decision")
 
     def _pending(self, detail: ReviewTaskDetail) -> PollAnswer:
-        first = detail.interaction_ids[0] if detail.interaction_ids else None
-        return PollAnswer(202, orjson.dumps(pending_body(detail, first)), {OUTCOME_HEADER: PENDING})
+        first = _held_call(detail)
+        return PollAnswer(202, orjson.dumps(pending_body(detail, first)), {OUTCOME_HEADER: PENDING}, first)
 
     def _fall_back(self, held: Json, why: str) -> PollAnswer:
         body = held["body"].encode("utf-8")
@@ -280,6 +282,11 @@ def closes(event: TaskEvent) -> bool:
     fallback answered in place of an approval made in time).
     """
     return event.kind in ("dismissed", "decided")
+
+
+def _held_call(detail: ReviewTaskDetail) -> str | None:
+    """The call a held task holds the answer of: the interaction the gate opened it with."""
+    return detail.interaction_ids[0] if detail.interaction_ids else None
 
 
 def first_closing(events: Sequence[TaskEvent]) -> TaskEvent | None:

@@ -32,7 +32,8 @@ def test_a_retry_under_the_same_key_gets_the_same_held_task_without_a_second_ups
     assert retried == pending and retry_headers["location"] == headers["location"]
     assert len(fake_upstream.app.requests) == 1
     assert [task["id"] for task in tasks(gateway)] == [pending["task_id"]]
-    record = gateway.interaction(retry_headers["x-feedgate-interaction-id"])
+    # The repeat's own record is its x-request-id; its answer is the first call's (test_held_repeat_feedback_e2e).
+    record = gateway.interaction(retry_headers["x-request-id"])
     assert record["status_code"] == 202
 
 
