@@ -18,7 +18,8 @@ COUNTS = (
     "rating_sum",
     "rating_count",
     "corrections",
-    # Conversational calls (not embeddings) answered with a 200, for review automation.
+    # Conversational calls (not embeddings) answered with a 200, for review automation; a held call's repeat
+    # under its Idempotency-Key got the first call's answer and is not one (gateway.store.repeats).
     "answers",
 )
 

@@ -14,6 +14,11 @@ from gateway.proxy.refusals import refuse, send_held
 Headers = list[tuple[bytes, bytes]]
 
 
+def repeat_note(answer_of: str) -> str:
+    """What a call answered with interaction `answer_of`'s answer records in place of the answer."""
+    return f"answered with the answer of interaction {answer_of}, recorded there (a repeat of that call)"
+
+
 async def body_to_forward(
     all_policies: Sequence[Policy],
     call: ProxyCall,
@@ -37,10 +42,16 @@ async def body_to_forward(
     call.notes = decided.notes
     if decided.held is not None:
         held = decided.held
-        call.fail(held.status, "held by a request policy")
         call.content_type = "application/json"
         body = held.encoded()
-        call.body_chunks.append(body)
+        if held.answer_of is None or held.answer_of == call.id:
+            call.fail(held.status, "held by a request policy")
+            call.body_chunks.append(body)
+        else:
+            # Another call's answer (a held call's repeat): it is recorded with that call. Kept here too, it read as
+            # a second answer, upstream response id and all: feedback sent by that id landed on this record (the
+            # newest carrying it), and the figures counted one more answer.
+            call.fail(held.status, repeat_note(held.answer_of))
         await send_held(send, headers, call, held, body)
         return None
     # Re-encoded only when a policy replaced it: otherwise the client's bytes go out untouched.

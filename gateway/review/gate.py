@@ -70,6 +70,7 @@ from gateway.review.opening import Opened
 from gateway.review.records import ActionKind, Priority, Source, SuggestedAction
 from gateway.review.service import ReviewService
 from gateway.store.idempotency import KeyClaim
+from gateway.store.repeats import REPEAT_NOTE
 
 logger = logging.getLogger("feedgate.review")
 
@@ -299,9 +300,7 @@ class ConfidenceGate:
             if opened.earlier.field_hashes != key.claim().field_hashes:
                 return key_reused(task.task.id)
             first = task.interaction_ids[0] if task.interaction_ids else None
-            repeat = pending_hold(
-                self._poll_prefix, task, first, {"task_id": task.task.id, "idempotency_key": "repeated"}
-            )
+            repeat = pending_hold(self._poll_prefix, task, first, {"task_id": task.task.id, **REPEAT_NOTE})
             return replace(repeat, answer_of=first)
         note = {"task_id": task.task.id, "reason": task.task.reason}
         return pending_hold(self._poll_prefix, task, request.interaction_id, note)

@@ -47,6 +47,7 @@ from gateway.review.held_poll import OUTCOME_HEADER, PENDING, PollAnswer, pendin
 from gateway.review.records import ReviewTaskDetail
 from gateway.store.call_claims import ClaimOutcome
 from gateway.store.idempotency import KeyClaim, KeyUse
+from gateway.store.repeats import REPEAT_NOTE
 
 logger = logging.getLogger("feedgate.review")
 
@@ -306,4 +307,4 @@ def _repeated(hold: Hold, request: str, key: HeldKey) -> Hold:
 
 
 def _repeat_note(task_id: str) -> dict[str, str]:
-    return {"task_id": task_id, "idempotency_key": "repeated"}
+    return {"task_id": task_id, **REPEAT_NOTE}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
@@ -21,6 +21,7 @@ from gateway.feedback.insights import Tally
 from gateway.feedback.submission import counts_as_positive
 from gateway.store.current_feedback import current_feedback
 from gateway.store.recent_traffic import NOT_A_CONVERSATION
+from gateway.store.repeats import a_repeat
 from gateway.store.tables import feedback, interactions
 
 # A tally's key: the interaction's UTC day ('YYYY-MM-DD'), app and model (None when it had none).
@@ -97,7 +98,9 @@ class StatsStore:
     def _interaction_counts(self, scope: StatsScope) -> Select[Any]:
         keys = self._keys()
         c = interactions.c
-        answer = and_(c.endpoint != NOT_A_CONVERSATION, c.status_code == 200)
+        # A held call's repeat got the first call's answer, counted with that call: it is no answer of its own.
+        repeat = a_repeat(self._engine.dialect.name)
+        answer = and_(c.endpoint != NOT_A_CONVERSATION, c.status_code == 200, not_(repeat))
         counts = (func.count().label("n"), func.sum(case((answer, 1), else_=0)).label("answers"))
         return self._in_scope(select(*keys, *counts), scope).group_by(*keys)
 
