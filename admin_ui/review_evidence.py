@@ -16,6 +16,7 @@ from typing import Any
 
 from admin_ui.rendering import counted_text, when_text
 from gateway.review.anomalous import ordinal
+from gateway.review.merge_note import MERGED_KEY
 
 INTERACTION = "/admin/interactions/{}"
 # The issue rule's triggers (gateway.review.issue_rule.IssueRule.trigger) in words.
@@ -77,17 +78,29 @@ def _counted(value: Any, noun: str) -> str:
     return f"{_number(value)} {noun}s"
 
 
+def _issue_fact(label: str, issue: dict[str, Any]) -> Fact:
+    return Fact(label, str(issue.get("title") or issue["id"]), f"/admin/issues/{issue['id']}")
+
+
 def _issue(evidence: dict[str, Any]) -> EvidenceView:
-    issue, limits = evidence["issue"], evidence.get("thresholds") or {}
-    trigger = evidence["trigger"]
-    facts = [
-        Fact("Why now", TRIGGERS.get(trigger, str(trigger))),
-        Fact("Issue", str(issue.get("title") or issue["id"]), f"/admin/issues/{issue['id']}"),
-        Fact("Complaints", f"{_number(issue['size'])} (after the previous pass: {_number(issue['previous_size'])})"),
-        Fact("Growth", f"+{_number(issue['growth'])}"),
+    limits, trigger = evidence.get("thresholds") or {}, evidence["trigger"]
+    facts = [Fact("Why now", TRIGGERS.get(trigger, str(trigger))), _issue_fact("Issue", evidence["issue"])]
+    # A task handed over after a merge (gateway.review.merge_note): the figures are the merged issue's, as opened on.
+    issue, of = evidence.get(MERGED_KEY), ""
+    if isinstance(issue, dict):
+        facts.append(_issue_fact("Merged from", issue))
+        of = " of the merged issue"
+    else:
+        issue = evidence["issue"]
+    facts += [
+        Fact(
+            "Complaints" + of,
+            f"{_number(issue['size'])} (after the previous pass: {_number(issue['previous_size'])})",
+        ),
+        Fact("Growth" + of, f"+{_number(issue['growth'])}"),
     ]
     if isinstance(issue.get("negative_count"), int):
-        facts.append(Fact("Negative feedback", _number(issue["negative_count"])))
+        facts.append(Fact("Negative feedback" + of, _number(issue["negative_count"])))
     if limits:
         share = limits.get("growth_share")
         facts.append(

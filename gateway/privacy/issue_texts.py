@@ -19,8 +19,9 @@ remaining examples name). Then:
 - a title holding one becomes the keyword title of the keywords left ("Unlabelled issue" when
   none is), and the summary goes with it; a summary holding one goes (a pass with an LLM titler
   then asks for a new title and summary, since the issue has no summary);
-- the same in the copies: a quoted title in a task's reason becomes the issue's title, the
-  evidence's title, summary and keywords are scrubbed alike, a tag holding one is dropped (never
+- the same in the copies: a quoted title in a task's reason becomes the issue's title (the rule's
+  and a merge note's each on its own: gateway.review.merge_note), the evidence's title, summary
+  and keywords (of its issue, and of the merged issue it was opened on) are scrubbed alike, a tag holding one is dropped (never
   the app's own tag), and a rename event loses the title ("from"/"to") that holds one;
 - an issue left with neither members nor examples (all it was made from is gone) also loses its
   centroid and admission similarity, a mean of the removed vectors: no pass matches it again,
@@ -50,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from clustering.label import keyword_terms, title_from_keywords
 from gateway.discovery.items import last_user_message
 from gateway.domain.answer_choices import choice_text
+from gateway.review.merge_note import MERGED_KEY, merged_reason, reason_parts
 from gateway.store.chunks import chunks
 from gateway.store.interaction_removal import InteractionTexts, texts_of
 from gateway.store.issue_texts import (
@@ -69,6 +71,8 @@ TITLE_KEYS = ("from", "to")
 SOURCE_CHUNK = 500
 # How a rule's reason quotes the issue's title (gateway.review.issue_rule.issue_reason).
 OPEN_QUOTE, CLOSE_QUOTE = "\u201c", "\u201d"
+# The evidence's issues: the task's, and the one it was opened on when that one was merged away since.
+EVIDENCE_ISSUE_KEYS = ("issue", MERGED_KEY)
 # Where a phrase of a title or summary ends.
 CLAUSE_END = re.compile(r"[,;:.!?]")
 
@@ -124,12 +128,22 @@ def _issue_json_terms(value: Any) -> set[str]:
     return found
 
 
+def _quoted_titles(reason: Any) -> list[str]:
+    """The titles a reason quotes: the rule's, and the one a merge note names (gateway.review.merge_note)."""
+    if not isinstance(reason, str):
+        return []
+    words, noted = reason_parts(reason)
+    found = [words[span[0] : span[1]]] if (span := _quoted(words)) else []
+    return found + ([noted] if noted is not None else [])
+
+
 def _copy_terms(reason: Any, evidence: Any) -> set[str]:
     found: set[str] = set()
-    if isinstance(reason, str) and (span := _quoted(reason)):
-        found |= terms(reason[span[0] : span[1]])
+    for title in _quoted_titles(reason):
+        found |= terms(title)
     if isinstance(evidence, dict):
-        found |= _issue_json_terms(evidence.get("issue"))
+        for key in EVIDENCE_ISSUE_KEYS:
+            found |= _issue_json_terms(evidence.get(key))
     return found
 
 
@@ -153,12 +167,21 @@ def copy_terms(texts: IssueTexts) -> set[str]:
     return found
 
 
+def _scrubbed_words(words: str, title: str, hit: Hit) -> str:
+    if not (span := _quoted(words)) or not hit(words[span[0] : span[1]]):
+        return words
+    return words[: span[0]] + title + words[span[1] :]
+
+
 def _scrubbed_reason(reason: Any, title: str, hit: Hit) -> Any:
-    if not isinstance(reason, str) or not (span := _quoted(reason)):
+    """`reason` with each quoted title holding a hit replaced by `title`, a merge note's on its own (kept a note)."""
+    if not isinstance(reason, str):
         return reason
-    if not hit(reason[span[0] : span[1]]):
-        return reason
-    return reason[: span[0]] + title + reason[span[1] :]
+    words, noted = reason_parts(reason)
+    words = _scrubbed_words(words, title, hit)
+    if noted is None:
+        return words
+    return merged_reason(words, title if hit(noted) else noted)
 
 
 def _scrubbed_issue_json(value: Any, title: str, hit: Hit) -> Any:
@@ -175,9 +198,10 @@ def _scrubbed_issue_json(value: Any, title: str, hit: Hit) -> Any:
 
 
 def _scrubbed_evidence(evidence: Any, title: str, hit: Hit) -> Any:
-    if not isinstance(evidence, dict) or "issue" not in evidence:
+    if not isinstance(evidence, dict):
         return evidence
-    return {**evidence, "issue": _scrubbed_issue_json(evidence["issue"], title, hit)}
+    scrubbed = {key: _scrubbed_issue_json(evidence[key], title, hit) for key in EVIDENCE_ISSUE_KEYS if key in evidence}
+    return {**evidence, **scrubbed} if scrubbed else evidence
 
 
 def plan_changes(texts: IssueTexts, removed_only: set[str], emptied: bool) -> IssueChanges:

@@ -24,6 +24,7 @@ from gateway.review.held_answer import (
     holds_unredacted_answer,
 )
 from gateway.review.levels import ServiceLevels
+from gateway.review.merge_note import merged_evidence, merged_reason
 from gateway.review.people import same_person
 from gateway.review.records import Outcome, ReviewTask, Status
 from gateway.review.resolution import FIX_KEY, ResolvingFix
@@ -225,15 +226,25 @@ def dismiss(state: TaskState, actor: str, note: NoteText, now: datetime) -> Task
     return _change(task, now, actor, "dismissed", values, _noted({}, note))
 
 
-def follow_merge(state: TaskState, merged_issue: str, into_issue: str, now: datetime) -> TaskChange | None:
+def follow_merge(
+    state: TaskState, merged_issue: str, into_issue: str, into_title: str, now: datetime
+) -> TaskChange | None:
     """Give the task of an issue merged away to the issue that holds its complaints now; claim and decisions stay.
 
+    Its reason notes the merge and its evidence names `into_issue` (gateway.review.merge_note), so the queue and the
+    task say at once whose task it is now; the earlier reason and evidence stay in its opened/updated events. Neither
+    goes into this event or the audit log: titles are complaints' words an erasure may take back.
     The store refuses (ActiveIssueTaken) when `into_issue` has an open task already: see `close_merged`.
     """
     task = _view(state, now)
     if not task.active or task.issue_id != merged_issue:
         return None  # closed, or handed over already
-    values = {"issue_id": into_issue, "active_issue_id": into_issue}
+    values = {
+        "issue_id": into_issue,
+        "active_issue_id": into_issue,
+        "reason": merged_reason(task.reason, into_title),
+        "evidence": merged_evidence(state.row.get("evidence"), merged_issue, into_issue, into_title),
+    }
     return _change(task, now, MERGE_ACTOR, "issue_merged", values, {"was_issue": merged_issue, "issue_id": into_issue})
 
 

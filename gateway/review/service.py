@@ -323,9 +323,12 @@ class ReviewService(ReviewDecisions):
     async def follow_merged_issue(self, task_id: str, merged_issue: str, into_issue: str) -> None:
         """Hand the open task of an issue merged away to `into_issue`; dismiss it when that issue has an open task."""
         now = self._clock()
+        into = await self._issue_heads.head(into_issue)
+        # The title the task's reason and evidence name it by now (its id, should the issue be gone).
+        into_title = into.title if into is not None else into_issue
         try:
             await self._store.change(
-                task_id, lambda state: lifecycle.follow_merge(state, merged_issue, into_issue, now)
+                task_id, lambda state: lifecycle.follow_merge(state, merged_issue, into_issue, into_title, now)
             )
         except ActiveIssueTaken:
             carrying = await self._active_task_of(into_issue)

@@ -112,3 +112,59 @@ async def test_a_task_holding_an_answer_an_app_may_wait_on_is_not_dismissed_by_a
     await merging_issues(engine, reviews).merge("a", "b", actor="ana")
 
     assert (await reviews.get(by_issue["a"].id)).task.status == Status.OPEN
+
+
+async def test_a_handed_over_tasks_reason_and_evidence_name_the_issue_it_went_to(engine, reviews):
+    await run(engine, "r1", 0, [write("a", RULE.min_size, is_new=True), write("b", 3, is_new=True)])
+    await apply(engine, reviews, "r1")
+    [task] = await issue_tasks(reviews)
+
+    await merging_issues(engine, reviews).merge("a", "b", actor="ana")
+
+    moved = (await reviews.get(task.id)).task
+    assert moved.reason == f"{task.reason} Its issue was merged into \u201cb title\u201d."
+    assert moved.evidence["issue"] == {"id": "b", "title": "b title"}
+    assert (moved.evidence["merged_issue"]["id"], moved.evidence["merged_issue"]["size"]) == ("a", RULE.min_size)
+
+
+async def test_a_task_merged_twice_notes_the_last_merge_only(engine, reviews):
+    writes = [write("a", RULE.min_size, is_new=True), write("b", 3, is_new=True), write("c", 3, is_new=True)]
+    await run(engine, "r1", 0, writes)
+    await apply(engine, reviews, "r1")
+    [task] = await issue_tasks(reviews)
+    issues = merging_issues(engine, reviews)
+
+    await issues.merge("a", "b", actor="ana")
+    await issues.merge("b", "c", actor="ana")
+
+    moved = (await reviews.get(task.id)).task
+    assert moved.reason == f"{task.reason} Its issue was merged into \u201cc title\u201d."
+    assert (moved.evidence["issue"]["id"], moved.evidence["merged_issue"]["id"]) == ("c", "a")
+
+
+async def test_the_next_pass_in_which_the_issue_grew_tells_the_task_in_its_own_words(engine, reviews):
+    await run(engine, "r1", 0, [write("a", RULE.min_size, is_new=True), write("b", 3, is_new=True)])
+    await apply(engine, reviews, "r1")
+    [task] = await issue_tasks(reviews)
+    await merging_issues(engine, reviews).merge("a", "b", actor="ana")
+
+    await apply(
+        engine, reviews, await run(engine, "r2", 1, [write("b", 3 + RULE.min_size + RULE.growth, is_new=False)])
+    )
+
+    told = (await reviews.get(task.id)).task
+    assert told.reason.startswith("Issue \u201cb title\u201d has 18 complaints, 5 more")
+    assert "merged" not in told.reason
+    assert (told.evidence["issue"]["id"], "merged_issue" in told.evidence) == ("b", False)
+
+
+async def test_a_pass_in_which_the_issue_did_not_grow_leaves_the_merge_note(engine, reviews):
+    await run(engine, "r1", 0, [write("a", RULE.min_size, is_new=True), write("b", 3, is_new=True)])
+    await apply(engine, reviews, "r1")
+    [task] = await issue_tasks(reviews)
+    await merging_issues(engine, reviews).merge("a", "b", actor="ana")
+    merged = (await reviews.get(task.id)).task
+
+    await apply(engine, reviews, await run(engine, "r2", 1, [write("b", 3, is_new=False)]))
+
+    assert (await reviews.get(task.id)).task.reason == merged.reason
