@@ -21,8 +21,8 @@ from gateway.exact_json import loads_exact
 from gateway.feedback.submission import InvalidSubmission, submission_from
 from gateway.privacy.redaction import FEEDBACK_FIELDS, INTERACTION_FIELDS, Redactor
 from gateway.recording.identifiers import end_user_id
-from gateway.recording.record import end_user_of, fitted_names, summarise_response
-from gateway.store.import_batches import ImportStore
+from gateway.recording.record import end_user_as_given, end_user_of, fitted_names, summarise_response
+from gateway.store.import_batches import GivenUsers, ImportStore
 
 Row = dict[str, Any]
 # Called with the bytes read so far, for a progress bar.
@@ -63,6 +63,9 @@ class ParsedLine:
 
     interaction: Row
     feedback: list[Row]
+    # By row id (the interaction's, its feedback's), the end user's id as the line gave it, where the row holds it
+    # trimmed: what an erasure recorded before ids were trimmed names (gateway.store.import_batches.GivenUsers).
+    given_users: dict[str, str] = field(default_factory=dict)
 
 
 def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
@@ -99,6 +102,7 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         # Every listing and export refuses a blank app as a filter (the one rule): such an app could never be chosen.
         raise BadLine(blank_message("app", "leave it out for 'imported', or name the app"))
     created_at = _timestamp(record.get("created_at"), "created_at")
+    end_user, given_user = _end_user(record, request)
     row: Row = {
         "id": interaction_id,
         "created_at": created_at,
@@ -110,7 +114,7 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
         "request": request,
         "status_code": 200 if response is not None else None,
         "partial": False,
-        "end_user": _end_user(record, request),
+        "end_user": end_user,
     }
     if response is not None:
         # The same shaping as recorded traffic: response text, tool calls, usage.
@@ -119,7 +123,22 @@ def parse_line(line: bytes, max_text_chars: int) -> ParsedLine:
     events = record.get("feedback") or []
     if not isinstance(events, list):
         raise BadLine("'feedback' must be a list")
-    return ParsedLine(row, [_feedback_row(event, n, row, max_text_chars) for n, event in enumerate(events)])
+    feedback_rows = [_feedback_row(event, n, row, max_text_chars) for n, event in enumerate(events)]
+    return ParsedLine(row, feedback_rows, _given_users(row, given_user, feedback_rows, events))
+
+
+def _given_users(
+    interaction: Row, given_user: str | None, feedback_rows: list[Row], events: list[Any]
+) -> dict[str, str]:
+    """By row id, the end user's id as the line gave it, where the row holds it otherwise (trimmed, fitted).
+
+    A feedback event's giver is its `user_id`, else the interaction's end user, as its row takes them.
+    """
+    pairs = [(interaction["id"], interaction["end_user"], given_user)]
+    for event, made in zip(events, feedback_rows, strict=True):
+        voter = event["user_id"] if isinstance(event.get("user_id"), str) else given_user
+        pairs.append((made["id"], made["user_id"], voter))
+    return {row_id: given for row_id, stored, given in pairs if given is not None and given != stored}
 
 
 def _not_utf8(line: bytes) -> str | None:
@@ -146,17 +165,17 @@ def _refuse_unknown_fields(record: dict[str, Any]) -> None:
         raise BadLine(f"unknown field {quoted(unknown[0])}{hint}: a line holds {', '.join(LINE_FIELDS)}")
 
 
-def _end_user(record: dict[str, Any], request: dict[str, Any]) -> str | None:
-    """The line's `end_user`, else the one its request names (`user`, `safety_identifier`)."""
+def _end_user(record: dict[str, Any], request: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The line's `end_user`, else the one its request names (`user`, `safety_identifier`): as stored, and as given."""
     given = record.get("end_user")
     if given is None:
-        return end_user_of(request)
+        return end_user_of(request), end_user_as_given(request)
     if not isinstance(given, str):
         raise BadLine("'end_user' must be a non-empty string")
     named = end_user_id(given)  # the proxy's rule: " user-8 " is "user-8", and a long id is fitted as it fits one
     if named is None:
         raise BadLine(blank_message("end_user", "leave it out for the request's user, or name the end user"))
-    return named
+    return named, given
 
 
 def _feedback_row(event: Any, index: int, interaction: Row, max_text_chars: int) -> Row:
@@ -357,7 +376,11 @@ async def import_jsonl(
             interaction_rows, feedback_rows = await asyncio.to_thread(
                 _redacted, redactor, interaction_rows, feedback_rows
             )
-        stored_interactions, stored_feedback = await store.insert_batch(interaction_rows, feedback_rows)
+        given = GivenUsers()
+        for parsed in batch:
+            for row_id, as_given in parsed.given_users.items():
+                (given.interactions if row_id == parsed.interaction["id"] else given.feedback)[row_id] = as_given
+        stored_interactions, stored_feedback = await store.insert_batch(interaction_rows, feedback_rows, given)
         report.interactions += stored_interactions
         report.feedback += stored_feedback
         report.erased_interactions += len(interaction_rows) - stored_interactions

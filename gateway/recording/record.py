@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -254,12 +255,20 @@ def _vector_size(vector: object) -> object:
 
 def end_user_of(request: Json) -> str | None:
     """The end user an OpenAI request names in `user` or `safety_identifier`, if any."""
+    return next((named for _, named in _request_users(request)), None)
+
+
+def end_user_as_given(request: Json) -> str | None:
+    """The `user` or `safety_identifier` that names the request's end user (end_user_of), as the request gives it."""
+    return next((given for given, _ in _request_users(request)), None)
+
+
+def _request_users(request: Json) -> Iterator[tuple[str, str]]:
+    """(as given, as end_user_id reads it) of each of the request's fields naming an end user, in the order read."""
     for key in ("user", "safety_identifier"):
         value = request.get(key)
-        user = end_user_id(value) if isinstance(value, str) else None
-        if user is not None:
-            return user
-    return None
+        if isinstance(value, str) and (user := end_user_id(value)) is not None:
+            yield value, user
 
 
 def _error_message(response: Json) -> str | None:

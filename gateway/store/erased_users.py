@@ -85,14 +85,24 @@ class ErasedUsers:
         self._key: str | None = None
         self._subjects: dict[str, str] = {}
 
-    def kept(self, connection: Connection, rows: Sequence[Row], user_field: str) -> list[Row] | None:
+    def kept(
+        self,
+        connection: Connection,
+        rows: Sequence[Row],
+        user_field: str,
+        given: Mapping[str, str] | None = None,
+    ) -> list[Row] | None:
         """The rows to store, or None when every row stays (the usual case: one read).
 
+        `given`: by row id, the end user's id as it was given when the row holds it trimmed (an imported line's
+        " user-8 ", stored as "user-8"), checked in each of its forms too: an erasure by the release before ids were
+        trimmed recorded the hash of " user-8 " alone, which cannot be redone, and an imported line may be older.
         Called in the transaction that then inserts the rows: it holds the lock that an erasure's record
         waits for (or waits for the record) until that transaction ends. Sync, as the insert's other rules are
         (gateway.store.driver_trip): `run_sync` it from async code.
         """
-        users = {user for row in rows if isinstance(user := row.get(user_field), str)}
+        given = given or {}
+        users = {user for row in rows for user in _names(row, user_field, given)}
         if not users:
             return None
         if self._postgres:
@@ -116,7 +126,7 @@ class ErasedUsers:
                 erased[user] = max(erased.get(user, _utc(at)), _utc(at))
         if not erased:
             return None
-        return [row for row in rows if not _made_before_erasure(row, user_field, erased)]
+        return [row for row in rows if not _made_before_erasure(row, _names(row, user_field, given), erased)]
 
     async def erased_at(self, connection: AsyncConnection, user: str) -> datetime | None:
         """When `user` was last erased; None when never (a read by key, no lock: the record commits before the deletes)."""
@@ -136,9 +146,17 @@ class ErasedUsers:
         return subject
 
 
-def _made_before_erasure(row: Mapping[str, Any], user_field: str, erased: dict[str, datetime]) -> bool:
-    user = row.get(user_field)
-    erased_at = erased.get(user) if isinstance(user, str) else None
+def _names(row: Mapping[str, Any], user_field: str, given: Mapping[str, str]) -> set[str]:
+    """The ids `row`'s end user is checked by: as stored and, when it was given otherwise, as given."""
+    names = {user} if isinstance(user := row.get(user_field), str) else set()
+    row_id = row.get("id")
+    if isinstance(row_id, str) and row_id in given:
+        names.add(given[row_id])
+    return names
+
+
+def _made_before_erasure(row: Mapping[str, Any], names: set[str], erased: dict[str, datetime]) -> bool:
+    erased_at = max((erased[name] for name in names if name in erased), default=None)
     if erased_at is None:
         return False
     made = row.get("created_at")

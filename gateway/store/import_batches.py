@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,15 @@ Row = dict[str, Any]
 # Every column but those the insert fills itself (the number each row gets as it is stored, what the answer records
 # of its choices: gateway.store.interaction_inserts).
 _INTERACTION_COLUMNS = [column.name for column in interactions.columns if column.name not in DERIVED_COLUMNS]
+
+
+@dataclass(frozen=True, slots=True)
+class GivenUsers:
+    """End users' ids as an imported file gave them, by row id, where the row holds another form (" user-8 " stored
+    as "user-8"): an erasure recorded by the release before ids were trimmed names the id as given only."""
+
+    interactions: dict[str, str] = field(default_factory=dict)
+    feedback: dict[str, str] = field(default_factory=dict)
 
 
 class ImportStore:
@@ -57,12 +67,16 @@ class ImportStore:
                 counts.update((row.id, choice_count(row.response)) for row in await connection.execute(query))
         return counts
 
-    async def insert_batch(self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row]) -> tuple[int, int]:
+    async def insert_batch(
+        self, interaction_rows: Sequence[Row], feedback_rows: Sequence[Row], given_users: GivenUsers | None = None
+    ) -> tuple[int, int]:
         """Store one batch of interactions and their feedback events in one transaction; how many of each it stored.
 
         Fewer than given when an end user was erased since (gateway.store.erased_users): their
-        interactions, the feedback on those, and the feedback they gave, each made before the erasure.
+        interactions, the feedback on those, and the feedback they gave, each made before the erasure,
+        by the id stored and by the id as the file gave it (`given_users`).
         """
+        as_given = given_users or GivenUsers()
         if not interaction_rows and not feedback_rows:
             return 0, 0
         stored_ids: set[str] = set()
@@ -71,7 +85,9 @@ class ImportStore:
             feedback_days = await _interaction_days_of(connection, feedback_rows, interaction_rows)
             if interaction_rows:
                 rows = [_complete(row) for row in interaction_rows]
-                stored = await self._insert_interactions.insert(connection, rows, also_mark=feedback_days)
+                stored = await self._insert_interactions.insert(
+                    connection, rows, also_mark=feedback_days, given_users=as_given.interactions
+                )
                 stored_ids = {row["id"] for row in stored}
             else:
                 await connection.run_sync(mark_days_stale, feedback_days)
@@ -79,7 +95,7 @@ class ImportStore:
             # Feedback on an interaction of this batch that was not stored goes with it.
             events = [row for row in feedback_rows if row["interaction_id"] not in given - stored_ids]
             if events:
-                kept = await connection.run_sync(self._erased.kept, events, "user_id")
+                kept = await connection.run_sync(self._erased.kept, events, "user_id", as_given.feedback)
                 events = events if kept is None else kept
             if events:
                 first = await connection.run_sync(take_numbers, feedback, len(events)) + 1

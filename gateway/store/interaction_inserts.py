@@ -109,15 +109,20 @@ class InteractionInserts:
         connection: AsyncConnection,
         rows: Sequence[Mapping[str, Any]],
         also_mark: Collection[tuple[str, str]] = (),
+        given_users: Mapping[str, str] | None = None,
     ) -> Sequence[Mapping[str, Any]]:
         """`write` of `rows` in `connection`'s transaction, converted first; returns the rows it kept."""
         if not rows:
             return rows
         prepared = await self.prepare(rows)
-        return await connection.run_sync(self.write, prepared, also_mark)
+        return await connection.run_sync(self.write, prepared, also_mark, given_users)
 
     def write(
-        self, connection: Connection, prepared: Prepared, also_mark: Collection[tuple[str, str]] = ()
+        self,
+        connection: Connection,
+        prepared: Prepared,
+        also_mark: Collection[tuple[str, str]] = (),
+        given_users: Mapping[str, str] | None = None,
     ) -> Sequence[Mapping[str, Any]]:
         """Insert the prepared rows in `connection`'s transaction, index them for search, mark their days stale and
         note their keys' use.
@@ -128,8 +133,9 @@ class InteractionInserts:
         `also_mark`: more (day, app) pairs the transaction will mark (an import's feedback), marked with the rows'
         in one sorted pass, before the numbers' lock (gateway.store.stored_order): no marker is waited for under it.
 
-        Rows of an end user erased after they were made are dropped (gateway.store.erased_users):
-        returns the rows it kept (of which those whose id was stored already were skipped).
+        Rows of an end user erased after they were made are dropped (gateway.store.erased_users; `given_users`: by row
+        id, the end user's id as given where the row holds it trimmed, ErasedUsers.kept's `given`): returns the rows it
+        kept (of which those whose id was stored already were skipped).
         """
         rows, pages, days = prepared
         if not rows:
@@ -139,7 +145,7 @@ class InteractionInserts:
         # after it (SQLite numbers new rows from the largest), and a skipped duplicate keeps its
         # old, already indexed rowid.
         mark_days_stale(connection, days | set(also_mark))
-        kept = self._erased.kept(connection, rows, "end_user")
+        kept = self._erased.kept(connection, rows, "end_user", given_users)
         if kept is not None:
             # Rare (a late call of a user erased since): the rest is converted again, under the lock.
             rows = kept
