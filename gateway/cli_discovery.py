@@ -26,7 +26,8 @@ from gateway.counted import counted
 from gateway.discovery.job import AppRunSummary, RunSummary
 from gateway.discovery.summary import pass_log_fields, pass_log_message, why_no_issue
 from gateway.domain.quoting import quoted
-from gateway.imports.jsonl import LINE_FIELDS, MAX_LINE_BYTES, ImportReport
+from gateway.imports.jsonl import MAX_LINE_BYTES, ImportReport
+from gateway.imports.lines import LINE_FIELDS
 from gateway.observability.logs import resolved_format
 
 if TYPE_CHECKING:
