@@ -111,7 +111,7 @@ def measure(stream: bool, rows: int, rounds: int) -> dict[str, float]:
     return {step: statistics.median(values) for step, values in times.items()}
 
 
-class _CountingQueue:
+class CountingQueue:
     """aiosqlite's queue of calls for its connection's thread, counting them: one call, one trip."""
 
     def __init__(self, queue: Any) -> None:
@@ -155,7 +155,7 @@ async def measure_store(url: str, rows: int, batches: int, rounds: int) -> dict[
     await store.insert_many(rows_of([_exchange(False)]))  # the pooled connection, made
     async with engine.connect() as connection:
         driver: Any = (await connection.get_raw_connection()).driver_connection
-    trips = driver._tx = _CountingQueue(driver._tx)  # noqa: SLF001 - every call to its thread goes through it
+    trips = driver._tx = CountingQueue(driver._tx)  # noqa: SLF001 - every call to its thread goes through it
     database_thread = time.pthread_getcpuclockid(driver._thread.ident)  # noqa: SLF001
     per_slice = await _busy_cpu_per_slice()
     results: dict[str, list[float]] = {}

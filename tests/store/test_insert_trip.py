@@ -14,22 +14,11 @@ from interaction_rows import interaction_row
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from benchmarks.writer_row_cost import CountingQueue
 from gateway.privacy.erasure import erase_end_user
 from gateway.store.interactions import InteractionStore
 from gateway.store.tables import daily_stats_stale, interactions, stored_order_heads
 from gateway.store.tables.search_index import SQLITE_SEARCH_TABLE
-
-
-class CountingQueue:
-    """aiosqlite's queue of calls for its thread, counting what is put on it: one call, one trip."""
-
-    def __init__(self, queue: Any) -> None:
-        self.queue = queue
-        self.calls = 0
-
-    def put_nowait(self, item: Any) -> None:
-        self.calls += 1
-        self.queue.put_nowait(item)
 
 
 async def counting_trips(engine: AsyncEngine) -> CountingQueue:
@@ -46,13 +35,12 @@ async def numbered(engine: AsyncEngine) -> list[tuple[str, int]]:
         return [(r.id, r.stored_seq) for r in found]
 
 
-@pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("aiosqlite's thread: PostgreSQL has none")
+# aiosqlite's thread: PostgreSQL has none (its side of the same transaction is the other tests' both-database runs).
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-async def test_a_writer_batch_is_one_trip_to_sqlites_thread_and_the_pools_reset(engine, sqlite_only, database_url):
+@sqlite_only
+async def test_a_writer_batch_is_one_trip_to_sqlites_thread_and_the_pools_reset(engine, database_url):
     store = InteractionStore(engine, sqlite_lock_wait=1.0)  # as the writer's: with its own lock wait
     await store.insert_many([interaction_row(question="warm-up", end_user="user-1")])
     trips = await counting_trips(engine)
@@ -64,7 +52,8 @@ async def test_a_writer_batch_is_one_trip_to_sqlites_thread_and_the_pools_reset(
     assert [id_ for id_, _ in await numbered(engine)][1:] == [r["id"] for r in rows]
 
 
-async def test_a_batch_cancelled_in_its_trip_leaves_nothing_written(engine, sqlite_only):
+@sqlite_only
+async def test_a_batch_cancelled_in_its_trip_leaves_nothing_written(engine):
     entered, release = threading.Event(), threading.Event()
 
     def hold() -> int:
