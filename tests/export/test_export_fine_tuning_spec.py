@@ -106,8 +106,9 @@ async def test_every_chat_line_is_a_valid_fine_tuning_example(client, admin_head
 async def test_every_preference_line_is_a_valid_pair(client, admin_headers):
     lines = await export(client, admin_headers, "preference")
 
-    # The tool calls' examples make no pair: the multi-turn chat and the streamed answer do.
-    assert len(lines) == 2
+    # The approved tool call makes no pair (nothing was corrected); the multi-turn chat, the text answer after the tool's
+    # result (its input holds the call and the result) and the streamed answer do.
+    assert len(lines) == 3
     assert {json.dumps(line): preference_line_problems(line) for line in lines if preference_line_problems(line)} == {}
 
 
