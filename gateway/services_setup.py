@@ -237,6 +237,7 @@ async def _open_services(
     review_webhook = held_decision_webhook(settings)
     if review_webhook is not None:
         reviews.add_decision_listener(review_webhook.on_decision)
+        reviews.add_dismissal_listener(review_webhook.on_dismissal)
         undo.push_async_callback(review_webhook.close)
     if held_redaction is not None:
         reviews.add_decision_listener(held_redaction.on_decision)

@@ -1,10 +1,11 @@
-"""Who hears of a stored decision: the record they get, and telling each of them without undoing the decision."""
+"""Who hears of a stored decision or dismissal: the record they get, and telling each of them without undoing it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from gateway.review.records import Decision, ReviewTaskDetail
 
@@ -21,24 +22,41 @@ class DecisionMade:
     resolved: bool
 
 
+@dataclass(frozen=True, slots=True)
+class DismissalMade:
+    """A dismissal just stored (the task read after it committed), for listeners (the held-answer webhook)."""
+
+    task: ReviewTaskDetail
+
+
+class _Change(Protocol):
+    @property
+    def task(self) -> ReviewTaskDetail: ...
+
+
+Made = TypeVar("Made", bound=_Change)
+
+
 DecisionListener = Callable[[DecisionMade], Awaitable[None]]
+DismissalListener = Callable[[DismissalMade], Awaitable[None]]
 
 
-class DecisionListeners:
-    """The listeners of one review service, told of each decision in the order they were added."""
+class Listeners(Generic[Made]):
+    """The listeners of one review service to one kind of change, told of each in the order they were added."""
 
-    def __init__(self) -> None:
-        self._listeners: list[DecisionListener] = []
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+        self._listeners: list[Callable[[Made], Awaitable[None]]] = []
 
-    def add(self, listener: DecisionListener) -> None:
-        """Call `listener` after every stored decision."""
+    def add(self, listener: Callable[[Made], Awaitable[None]]) -> None:
+        """Call `listener` after every change of this kind stored."""
         self._listeners.append(listener)
 
-    async def tell(self, made: DecisionMade) -> None:
+    async def tell(self, made: Made) -> None:
         """Call every listener with `made`; a failing one is logged and the next is still called."""
         for listener in self._listeners:
             try:
                 await listener(made)
             except Exception:
-                # The decision is stored and audited: a failing follow-up must not turn it into an error.
-                logger.exception("review decision listener %r failed for task %s", listener, made.task.task.id)
+                # The change is stored and audited: a failing follow-up must not turn it into an error.
+                logger.exception("review %s listener %r failed for task %s", self._kind, listener, made.task.task.id)

@@ -12,10 +12,13 @@ notices are being delivered at once: beyond that a notice is dropped with a warn
 queued without end (the app can always poll ``GET /v1/reviews/{task_id}``, which stays the source of
 truth). On shutdown the retries still waiting are given up at once.
 
-Only the decision that settles the held answer is announced: the one that first closed the task,
-before the hold's deadline (gateway.review.held_poll). A decision after the deadline, or after a
-reopen, is stored but announced to nobody: the app's answer (what its poll says) is already final,
-and a notice naming another outcome would contradict it.
+Only what settles the held answer is announced: the task's first closing, before the hold's deadline
+(gateway.review.held_poll): a decision (`feedgate.review.decided`; on a task drawn for a second opinion, the
+first reviewer's, as the task still waits for the second), or a dismissal (`feedgate.review.dismissed`, its
+`outcome` the fallback the poll then gives). One notice per task at most, so `webhook-id` is the task's id. A
+decision or dismissal after the deadline, or after a reopen, is stored but announced to nobody: the app's
+answer (what its poll says) is already final, and a notice naming another outcome would contradict it. The
+deadline passing is not announced: nothing is written then (the poll works the fallback out when asked).
 """
 
 from __future__ import annotations
@@ -25,21 +28,22 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 from gateway.config import Settings
 from gateway.config_checks import ConfigError
 from gateway.public_prefix import public_path
-from gateway.review.decision_listeners import DecisionMade
-from gateway.review.held_answer import held_answer_of, hold_deadline
-from gateway.review.held_poll import settling_event
-from gateway.review.records import Decision, TaskEvent
+from gateway.review.decision_listeners import DecisionMade, DismissalMade
+from gateway.review.held_answer import Fallback, held_answer_of, held_fallback, hold_deadline
+from gateway.review.held_poll import FALLBACK_OUTCOMES, settling_event
+from gateway.review.records import Decision, ReviewTaskDetail, TaskEvent
 from gateway.url_text import shown_webhook_url
 from gateway.webhooks.delivery import RETRY_DELAYS, Delivery, Poster, WebhookSender, post_with_httpx
 
 logger = logging.getLogger("feedgate.review")
 
 EVENT = "feedgate.review.decided"
+DISMISSED_EVENT = "feedgate.review.dismissed"
 # Notices being delivered (or waiting to be retried) at once, at most: a receiver that is down for long
 # must not pile up tasks in the gateway's memory.
 MAX_PENDING = 1_000
@@ -57,10 +61,13 @@ class HeldDecisionWebhook:
         retry_delays: Sequence[float] = RETRY_DELAYS,
         max_pending: int = MAX_PENDING,
         clock: Callable[[], float] = time.time,
+        fallback: Fallback = "refuse",
     ) -> None:
         self._url = url
         # The public path prefix (settings' root_path): "poll" is the held answer's public poll path.
         self._root_path = root_path
+        # review_hold_fallback: a dismissal's outcome for a held answer that kept none (held before it was kept).
+        self._fallback = fallback
         self._sender = WebhookSender(
             "review webhook", url, secret, logger, post=post, retry_delays=retry_delays, clock=clock
         )
@@ -74,22 +81,47 @@ class HeldDecisionWebhook:
 
     async def on_decision(self, made: DecisionMade) -> None:
         """A review decision listener: notify when a decision settles a held answer (see the module's note)."""
-        task = made.task.task
-        held = held_answer_of(task.evidence, made.task.events) if made.resolved else None
+        settling = self._settling(made.task)
+        if settling is None:
+            return
+        if not _is_decision(settling, made.decision):
+            logger.info(
+                "review task %s: a decision after its held answer was settled is not announced", made.task.task.id
+            )
+            return
+        self._announce(made.task, EVENT, made.decision.outcome.value, made.decision.at)
+
+    async def on_dismissal(self, made: DismissalMade) -> None:
+        """A review dismissal listener: notify when a dismissal settles a held answer, with the fallback it gives."""
+        held = held_answer_of(made.task.task.evidence, made.task.events)
+        settling = self._settling(made.task)
+        if held is None or settling is None:
+            return
+        dismissals = [event for event in made.task.events if event.kind == "dismissed"]
+        if settling.kind != "dismissed" or settling != dismissals[-1]:
+            logger.info(
+                "review task %s: a dismissal after its held answer was settled is not announced", made.task.task.id
+            )
+            return
+        self._announce(made.task, DISMISSED_EVENT, FALLBACK_OUTCOMES[held_fallback(held, self._fallback)], settling.at)
+
+    def _settling(self, detail: ReviewTaskDetail) -> TaskEvent | None:
+        """The event that settled the task's held answer in time; None when it holds none, or none did."""
+        held = held_answer_of(detail.task.evidence, detail.events)
         deadline = hold_deadline(held) if held is not None else None
-        if deadline is None:
-            return
-        if not _is_decision(settling_event(deadline, made.task.events), made.decision):
-            logger.info("review task %s: a decision after its held answer was settled is not announced", task.id)
-            return
+        return None if deadline is None else settling_event(deadline, detail.events)
+
+    def _announce(self, detail: ReviewTaskDetail, event: str, outcome: str, at: datetime) -> None:
+        """Send the notice of the held answer of `detail` settled at `at` by `outcome`: one shape for every event."""
+        task = detail.task
         body = json.dumps(
             {
-                "event": EVENT,
+                "event": event,
                 "task_id": task.id,
                 "app": task.app,
-                "interaction_id": made.task.interaction_ids[0] if made.task.interaction_ids else None,
-                "outcome": made.decision.outcome.value,
-                "decided_at": made.decision.at.astimezone(UTC).isoformat(),
+                "interaction_id": detail.interaction_ids[0] if detail.interaction_ids else None,
+                "outcome": outcome,
+                "decided_at": at.astimezone(UTC).isoformat(),
                 "poll": public_path(self._root_path, f"/v1/reviews/{task.id}"),
             },
             separators=(",", ":"),
@@ -138,5 +170,8 @@ def held_decision_webhook(settings: Settings) -> HeldDecisionWebhook | None:
     if not settings.review_webhook_secret:
         raise ConfigError("review_webhook_url is set but review_webhook_secret (FEEDGATE_REVIEW_WEBHOOK_SECRET) is not")
     return HeldDecisionWebhook(
-        settings.review_webhook_url, settings.review_webhook_secret.encode(), root_path=settings.root_path
+        settings.review_webhook_url,
+        settings.review_webhook_secret.encode(),
+        root_path=settings.root_path,
+        fallback=settings.review_hold_fallback,
     )

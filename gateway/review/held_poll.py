@@ -65,6 +65,8 @@ if TYPE_CHECKING:
     from gateway.review.held_redaction import HeldAnswerRedaction
 
 OUTCOME_HEADER = "x-feedgate-review-outcome"
+# The outcome each fallback answers by: on the poll's header, and in the webhook's notice of a dismissal.
+FALLBACK_OUTCOMES: dict[Fallback, str] = {"release": "released_unreviewed", "refuse": "refused_unreviewed"}
 # The outcome while the app still waits: on the gate's first 202 (gateway.review.gate) and on every poll until settled.
 PENDING = "pending"
 
@@ -196,8 +198,8 @@ class HeldTaskAnswers:
         if fallback == "release" and is_redacted(held):
             return _redacted_error("released_unreviewed")
         if fallback == "release" and sha256_hex(body) == held["sha256"]:
-            return PollAnswer(200, body, {OUTCOME_HEADER: "released_unreviewed"})
-        return _error(422, f"{why}; the answer is withheld.", "review_timed_out", "refused_unreviewed")
+            return PollAnswer(200, body, {OUTCOME_HEADER: FALLBACK_OUTCOMES["release"]})
+        return _error(422, f"{why}; the answer is withheld.", "review_timed_out", FALLBACK_OUTCOMES["refuse"])
 
 
 class HeldAnswers(HeldTaskAnswers):

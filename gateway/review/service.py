@@ -20,6 +20,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.issue_scope import IssueScope, issue_scope
 from gateway.privacy.redaction import Redactor, redactor_for
 from gateway.review import lifecycle
+from gateway.review.decision_listeners import DismissalMade
 from gateway.review.errors import HoldsNothing, TaskConflict
 from gateway.review.issue_holders import deciding_advice, holding_nothing_refusal
 from gateway.review.levels import ServiceLevels
@@ -318,7 +319,10 @@ class ReviewService(ReviewDecisions):
         text = note_text(self._redactor, note)
         # Timed once the task is locked: a dismissal settles a held answer only if it was written before the hold's
         # deadline (gateway.review.held_poll), not if it was asked for before it and kept waiting for the lock.
-        return await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, text, self._clock()))
+        detail = await self._change(task_id, lambda state: lifecycle.dismiss(state, actor, text, self._clock()))
+        # A dismissal settles a held answer as a decision does: the held-answer webhook announces it.
+        await self._dismissal_listeners.tell(DismissalMade(detail))
+        return detail
 
     async def follow_merged_issue(self, task_id: str, merged_issue: str, into_issue: str) -> None:
         """Hand the open task of an issue merged away to `into_issue`; dismiss it when that issue has an open task."""

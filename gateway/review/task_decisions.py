@@ -16,7 +16,13 @@ from gateway.domain.idempotency import HEADER, refuse_other_fields
 from gateway.privacy.redaction import Redactor
 from gateway.review import lifecycle
 from gateway.review.decision_keys import decision_key
-from gateway.review.decision_listeners import DecisionListener, DecisionListeners, DecisionMade
+from gateway.review.decision_listeners import (
+    DecisionListener,
+    DecisionMade,
+    DismissalListener,
+    DismissalMade,
+    Listeners,
+)
 from gateway.review.errors import TaskConflict, TaskNotFound
 from gateway.review.judged_choice import judged_choice, refuse_deciding_nothing
 from gateway.review.levels import ServiceLevels
@@ -47,11 +53,16 @@ class ReviewDecisions(ReviewReads):
         super().__init__(store, figures, levels, clock)
         # With redaction on, what people write on tasks is redacted before it is stored (gateway.review.reviewer_text).
         self._redactor = redactor
-        self._listeners = DecisionListeners()
+        self._listeners = Listeners[DecisionMade]("decision")
+        self._dismissal_listeners = Listeners[DismissalMade]("dismissal")
 
     def add_decision_listener(self, listener: DecisionListener) -> None:
         """Call `listener` after every stored decision; its failure is logged, never undoes the decision."""
         self._listeners.add(listener)
+
+    def add_dismissal_listener(self, listener: DismissalListener) -> None:
+        """Call `listener` after every stored dismissal by a person; its failure is logged, never undoes it."""
+        self._dismissal_listeners.add(listener)
 
     # -- changing -------------------------------------------------------------------------
 
