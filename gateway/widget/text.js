@@ -4,6 +4,26 @@
   // refuse (they said 10000 whatever it took). A copy served from elsewhere keeps this default: set it there by hand.
   var MAX_TEXT_CHARS = 10000;
 
+  // The gateway counts a text's characters as code points (Python's len): an emoji is one. A box's maxlength counts
+  // UTF-16 code units, two for an emoji, and stopped an emoji-heavy comment at half the gateway's limit; so the boxes
+  // count as the gateway does. A lone half of a pair is one here, as the gateway's U+FFFD for it is.
+  var SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+  function characters(text) { return text.replace(SURROGATE_PAIR, "_").length; }
+  function isPairEnd(text, end) {
+    var low = text.charCodeAt(end - 1), high = end > 1 ? text.charCodeAt(end - 2) : 0;
+    return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff;
+  }
+  // A box's text past the limit, typed or pasted, loses the characters just put in beyond it (those before the caret),
+  // as maxlength cut them: what was written before stays, and an emoji is never cut in half.
+  function keepWithinLimit(box) {
+    var over = characters(box.value) - MAX_TEXT_CHARS;
+    if (over <= 0) return;
+    var caret = box.selectionEnd, cut = caret;
+    for (; over > 0 && cut > 0; over--) cut -= isPairEnd(box.value, cut) ? 2 : 1;
+    box.value = box.value.slice(0, cut) + box.value.slice(caret);
+    box.setSelectionRange(cut, cut);
+  }
+
   // A comment, correction or user id says nothing when it is made of these only: Unicode's whitespace and the zero-width
   // characters (U+200B...), which trim() keeps, so a box holding only a zero-width space was sent and refused. The
   // gateway's own list (BLANK_CODE_POINTS, gateway/domain/blank_text.py), written into this line as it serves the

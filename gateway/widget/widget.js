@@ -77,7 +77,11 @@
     function textBox(field, text) {
       text += voting ? " (optional)" : "";
       var label = el("label", {}, text);
-      var box = el("textarea", { name: field, rows: "3", maxlength: String(MAX_TEXT_CHARS) });
+      // No maxlength: it counts UTF-16 code units, not the gateway's characters (text.js, keepWithinLimit).
+      var box = el("textarea", { name: field, rows: "3" });
+      // Not while an input method composes a character: the text is cut once it is written.
+      box.addEventListener("input", function (event) { if (!event.isComposing) keepWithinLimit(box); });
+      box.addEventListener("compositionend", function () { keepWithinLimit(box); });
       if (rated) box.setAttribute("aria-label", text + named);
       label.appendChild(box);
       form.appendChild(label);

@@ -27,7 +27,6 @@ def test_the_text_boxes_take_no_more_than_the_gateways_limit(
     )
     press(page, "Bad answer", then="Your vote is in")
 
-    assert page.get_by_label(CORRECTION).get_attribute("maxlength") == str(LIMIT)
     page.get_by_label(COMMENT).press_sequentially("x" * (LIMIT + 10))
     press(page, "Send", then="Thanks for your feedback!", exact=True)
 
@@ -48,7 +47,7 @@ def test_a_text_the_gateway_finds_too_long_is_told_with_its_limit(
     page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     press(page, "Bad answer", then="Your vote is in")
 
-    # Set by the page's code, as a draft restored into the box is: the box's maxlength stops typing, not that.
+    # Set by the page's code, as a draft restored into the box is: the box stops typing past the limit, not that.
     page.get_by_label(COMMENT).evaluate("(box, text) => { box.value = text; }", "x" * (LIMIT + 5))
     press(page, "Send comment", then="not saved")
 
@@ -61,4 +60,32 @@ def test_a_text_the_gateway_finds_too_long_is_told_with_its_limit(
     )
     assert page.get_by_label(COMMENT).input_value() == "x" * (LIMIT + 5)  # kept, to shorten
     assert [event["comment"] for event in gateway.interaction(interaction_id)["feedback"]["events"]] == [None]
+    page.close()
+
+
+# U+1F600: one character (code point) to the gateway, which counts the text as Python's len does, but two UTF-16 code
+# units to a browser, whose maxlength counts those.
+EMOJI = "\U0001f600"
+
+
+def test_a_box_takes_as_many_emoji_as_the_gateway_counts_characters(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+):
+    # maxlength="20" stopped typing after 10 emoji, which the gateway counts as 10 of its 20 characters.
+    small = settings.model_copy(update={"feedback_max_text_chars": LIMIT})
+    gateway, interaction_id, page = opened_widget(
+        small, start_gateway, page_server, browser, attributes='data-feedgate-controls="thumbs correction comment"'
+    )
+    press(page, "Bad answer", then="Your vote is in")
+
+    page.get_by_label(COMMENT).press_sequentially(EMOJI * (LIMIT + 5))
+    page.get_by_label(CORRECTION).fill("x" * 5 + EMOJI * (LIMIT + 5))  # pasted at once: cut where the gateway stops
+    press(page, "Send", then="Thanks for your feedback!", exact=True)
+
+    [_, sent] = gateway.interaction(interaction_id)["feedback"]["events"]
+    assert sent["comment"] == EMOJI * LIMIT
+    assert sent["correction"] == "x" * 5 + EMOJI * (LIMIT - 5)
     page.close()
