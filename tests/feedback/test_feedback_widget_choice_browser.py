@@ -98,3 +98,29 @@ def test_a_choice_the_answer_does_not_have_is_refused_and_named_in_the_console(
     assert any("names no choice of this answer" in warning for warning in warnings)
     assert gateway.interaction(interaction_id)["feedback"]["events"] == []
     page.close()
+
+
+@pytest.mark.parametrize("widgets", [BY_ATTRIBUTES, BY_MOUNT], ids=["data-feedgate-choice", "mount"])
+def test_votes_under_both_choices_of_one_page_each_name_their_own_choice(
+    settings,
+    start_gateway,
+    page_server,  # noqa: F811 - the fixture imported above
+    browser,
+    widgets,
+):
+    # The two widgets share the answer's token: a vote under the second must not land on the first, nor the reverse.
+    gateway = start_gateway(settings.model_copy(update={"cors_origins": [page_server.origin]}))
+    interaction_id, _ = two_choice_page(gateway, page_server, widgets)
+    page = browser.new_page()
+    page.goto(page_server.origin)
+
+    for choice, thumb in [(1, "Bad answer"), (0, "Good answer"), (1, "Good answer")]:
+        widget = page.locator(f"#choice-{choice}")
+        widget.get_by_role("button", name=thumb).click()
+        widget.get_by_role("status").filter(has_text="Your vote is in").wait_for(timeout=10_000)
+
+    feedback = gateway.interaction(interaction_id)["feedback"]
+    assert [(event["thumbs"], event["choice"]) for event in feedback["events"]] == [("down", 1), ("up", 0), ("up", 1)]
+    # One end user's latest vote, under any choice, is their current one (docs/feedback.md).
+    assert [(event["thumbs"], event["choice"]) for event in feedback["current"]] == [("up", 1)]
+    page.close()
