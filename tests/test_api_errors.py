@@ -34,6 +34,19 @@ async def test_a_bare_number_is_not_read_as_a_time_on_any_endpoint(client, admin
     assert checked >= 10
 
 
+async def test_a_date_alone_is_refused_alike_on_every_time_parameter_review_stats_included(client, admin_headers):
+    # docs/admin-api.md: RFC 3339 to the second, UTC without an offset; /api/export alone (a text parameter, shared
+    # with `feedgate export`) also takes a date. /api/reviews/stats?since=2026-11-01 gets the words /api/stats does.
+    found = await time_parameters(client)
+    assert ("/api/reviews/stats", "since") in found and ("/api/stats", "since") in found
+    for path, name in found:
+        params = {name: "2026-11-01", **({"app": "bank"} if path == "/api/reviews/calibration" else {})}
+        response = await client.get(path, params=params, headers=admin_headers)
+
+        assert response.status_code == 400, f"{path} {name}: {response.text}"
+        assert response.json()["extra"] == [{"key": name, "message": f"'{name}' {TIME_MESSAGE}", "source": "query"}]
+
+
 async def test_a_domain_refusal_of_a_query_parameter_names_it_in_extra_as_the_frameworks_do(client, admin_headers):
     response = await client.get("/api/interactions", params={"cursor": "abc"}, headers=admin_headers)
 
