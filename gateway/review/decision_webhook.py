@@ -81,10 +81,10 @@ class HeldDecisionWebhook:
 
     async def on_decision(self, made: DecisionMade) -> None:
         """A review decision listener: notify when a decision settles a held answer (see the module's note)."""
-        settling = self._settling(made.task)
-        if settling is None:
+        deadline = _hold_deadline(made.task)
+        if deadline is None:
             return
-        if not _is_decision(settling, made.decision):
+        if not _is_decision(settling_event(deadline, made.task.events), made.decision):
             logger.info(
                 "review task %s: a decision after its held answer was settled is not announced", made.task.task.id
             )
@@ -94,22 +94,18 @@ class HeldDecisionWebhook:
     async def on_dismissal(self, made: DismissalMade) -> None:
         """A review dismissal listener: notify when a dismissal settles a held answer, with the fallback it gives."""
         held = held_answer_of(made.task.task.evidence, made.task.events)
-        settling = self._settling(made.task)
-        if held is None or settling is None:
+        deadline = _hold_deadline(made.task)
+        if held is None or deadline is None:
             return
+        settling = settling_event(deadline, made.task.events)
+        # The dismissal just stored is the task's last; an earlier closing (or none in time) settled the answer.
         dismissals = [event for event in made.task.events if event.kind == "dismissed"]
-        if settling.kind != "dismissed" or settling != dismissals[-1]:
+        if settling is None or settling != dismissals[-1]:
             logger.info(
                 "review task %s: a dismissal after its held answer was settled is not announced", made.task.task.id
             )
             return
         self._announce(made.task, DISMISSED_EVENT, FALLBACK_OUTCOMES[held_fallback(held, self._fallback)], settling.at)
-
-    def _settling(self, detail: ReviewTaskDetail) -> TaskEvent | None:
-        """The event that settled the task's held answer in time; None when it holds none, or none did."""
-        held = held_answer_of(detail.task.evidence, detail.events)
-        deadline = hold_deadline(held) if held is not None else None
-        return None if deadline is None else settling_event(deadline, detail.events)
 
     def _announce(self, detail: ReviewTaskDetail, event: str, outcome: str, at: datetime) -> None:
         """Send the notice of the held answer of `detail` settled at `at` by `outcome`: one shape for every event."""
@@ -154,6 +150,12 @@ class HeldDecisionWebhook:
         """Give up the retries still waiting and wait for the deliveries under way (bounded by the POST's timeout)."""
         self._sender.close()
         await self.settled()
+
+
+def _hold_deadline(detail: ReviewTaskDetail) -> datetime | None:
+    """When the app stops waiting on the answer the task holds; None when it holds none."""
+    held = held_answer_of(detail.task.evidence, detail.events)
+    return hold_deadline(held) if held is not None else None
 
 
 def _is_decision(event: TaskEvent | None, decision: Decision) -> bool:
