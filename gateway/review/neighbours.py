@@ -79,6 +79,14 @@ class RecentVectors:
         # Rows arrive nearly in time order; a straggler older than its predecessors is masked at query time.
         self._start += int(np.searchsorted(np.maximum.accumulate(created), cutoff, side="left")) if len(created) else 0
 
+    def forget(self, ids: Sequence[str]) -> None:
+        """Leave `ids` out of every later query (interactions pruned or erased since they were added)."""
+        for interaction_id in ids:
+            row = self._rows.pop(interaction_id, None)
+            if row is not None and row >= self._start:
+                # No time is before -inf: `similarities` and `nearest_others` mask the row; `expire` passes over it.
+                self._created[row] = -np.inf
+
     def _make_room(self, incoming: int) -> None:
         live = len(self)
         capacity = max(live + incoming, int(min(self.cap, live + incoming) * (1 + SLACK)), 64)
@@ -87,15 +95,16 @@ class RecentVectors:
         vectors[:live] = self._vectors[self._start : self._end]
         created[:live] = self._created[self._start : self._end]
         self._ids = self._ids[self._start : self._end]
-        self._rows = {interaction_id: row for row, interaction_id in enumerate(self._ids)}
+        # Forgotten rows keep their place until they leave the front, but are no longer found by id.
+        self._rows = {i: row for row, i in enumerate(self._ids) if created[row] != -np.inf}
         self._vectors, self._created = vectors, created
         self._start, self._end = 0, live
 
     def similarities(self, query: np.ndarray, cutoff: float | None = None) -> np.ndarray:
         """Cosine similarity of `query` to every live row (rows older than `cutoff` get -inf)."""
         sims = self._vectors[self._start : self._end] @ np.asarray(query, dtype=np.float32)
-        if cutoff is not None:
-            sims[self._created[self._start : self._end] < cutoff] = -np.inf
+        created = self._created[self._start : self._end]
+        sims[created < cutoff if cutoff is not None else created == -np.inf] = -np.inf
         return sims
 
     def nearest(
@@ -140,6 +149,7 @@ class RecentVectors:
     def nearest_others(self, rows: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """For live row positions `rows`: the cosine distance to the nearest other live row, and that row's position."""
         live = self._vectors[self._start : self._end]
+        forgotten = self._created[self._start : self._end] == -np.inf
         distances = np.empty(len(rows), dtype=np.float64)
         nearest = np.empty(len(rows), dtype=np.int64)
         for begin in range(0, len(rows), batch):
@@ -147,6 +157,7 @@ class RecentVectors:
             sims = live[chunk] @ live.T
             # A row is not its own neighbour; an identical text elsewhere is (distance 0).
             sims[np.arange(len(chunk)), chunk] = -np.inf
+            sims[:, forgotten] = -np.inf
             best = sims.argmax(axis=1)
             nearest[begin : begin + len(chunk)] = best
             distances[begin : begin + len(chunk)] = 1.0 - sims[np.arange(len(chunk)), best]

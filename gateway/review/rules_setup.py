@@ -53,7 +53,7 @@ def review_rule_runner(
             min_similarity=settings.review_similar_negative_min_similarity,
             task_similarity=settings.review_similar_negative_task_similarity,
         )
-        similar = SimilarNegativeRule(index, store.negative_among, rule)
+        similar = SimilarNegativeRule(index, store.negative_among, rule, store.stored_among)
     anomalous = None
     if settings.review_anomalous_rule:
         anomalous = AnomalousRule(

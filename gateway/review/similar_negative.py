@@ -27,6 +27,8 @@ from gateway.review.traffic_index import TrafficIndex
 
 # Which of these interactions have negative current feedback (the store's query, or a fake).
 NegativeLookup = Callable[[Sequence[str]], Awaitable[set[str]]]
+# Which of these interactions are still stored (the store's query, or a fake).
+StoredLookup = Callable[[Sequence[str]], Awaitable[set[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +95,17 @@ def judge_similar_negative(
 class SimilarNegativeRule:
     """Evaluates the rule for one negative feedback against the app's traffic index (which the caller keeps fresh)."""
 
-    def __init__(self, index: TrafficIndex, negative_among: NegativeLookup, rule: SimilarNegativeSettings) -> None:
+    def __init__(
+        self,
+        index: TrafficIndex,
+        negative_among: NegativeLookup,
+        rule: SimilarNegativeSettings,
+        stored_among: StoredLookup,
+    ) -> None:
         self._index = index
         self._negative_among = negative_among
         self.rule = rule
+        self._stored_among = stored_among
 
     async def evaluate(self, app: str, interaction_id: str) -> RuleFinding | None:
         """The finding for a new negative feedback on `interaction_id`, or None (also when the app is quiet)."""
@@ -113,6 +122,12 @@ class SimilarNegativeRule:
         found: list[Neighbour] = await asyncio.to_thread(
             vectors.nearest, query, self.rule.neighbours, interaction_id, cutoff
         )
+        # The index is in memory: an interaction pruned or erased since it was indexed is no neighbour (it would
+        # count as an answer nobody complained about, and the task's evidence would name it). Each round forgets at
+        # least one, so this ends; usually no round is needed.
+        while gone := {n.interaction_id for n in found} - await self._stored_among([n.interaction_id for n in found]):
+            vectors.forget(sorted(gone))
+            found = await asyncio.to_thread(vectors.nearest, query, self.rule.neighbours, interaction_id, cutoff)
         negative = await self._negative_among([n.interaction_id for n in found])
         judged = [JudgedNeighbour(n.interaction_id, n.similarity, n.interaction_id in negative) for n in found]
         return judge_similar_negative(app, interaction_id, judged, self.rule)

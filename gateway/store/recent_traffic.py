@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.chunks import chunks
 from gateway.store.current_feedback import current_feedback
+from gateway.store.interaction_removal import existing_ids
 from gateway.store.tables import feedback, interactions
 
 Row = dict[str, Any]
@@ -75,6 +76,11 @@ class RecentTrafficStore:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return dict(row) if row else None
+
+    async def stored_among(self, interaction_ids: Sequence[str]) -> set[str]:
+        """Those of `interaction_ids` still stored (not pruned nor erased since a process indexed them)."""
+        async with self._engine.connect() as connection:
+            return await existing_ids(connection, interaction_ids)
 
     async def negative_among(self, interaction_ids: Sequence[str]) -> set[str]:
         """Those of `interaction_ids` on which at least one user's current feedback is negative."""

@@ -112,3 +112,18 @@ def test_the_cap_keeps_the_newest_rows_and_growing_keeps_every_vector() -> None:
     # Adding an id already live changes nothing.
     index.add(["i299"], np.array([999.0]), vectors[:1])
     assert len(index) == 100 and np.allclose(index.vector_of("i299"), vectors[299])
+
+
+def test_a_forgotten_row_is_no_neighbour_even_after_the_matrix_grows() -> None:
+    rng = np.random.default_rng(3)
+    vectors = unit(rng.normal(size=(200, 4)))
+    index = RecentVectors(4, cap=1000)
+    index.add([f"i{n}" for n in range(10)], np.arange(10, dtype=np.float64), vectors[:10])
+
+    index.forget(["i3"])
+    # Growing rebuilds the rows' lookup from the ids still in the matrix: the forgotten one must stay out.
+    index.add([f"i{n}" for n in range(10, 200)], np.arange(10, 200, dtype=np.float64), vectors[10:])
+
+    assert "i3" not in index and index.vector_of("i3") is None
+    assert "i3" not in [n.interaction_id for n in index.nearest(vectors[3], 199)]
+    assert "i3" not in [n.interaction_id for n in index.nearest(vectors[3], 199, cutoff=-1.0)]

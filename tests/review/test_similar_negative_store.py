@@ -24,7 +24,8 @@ APP = "support-bot"
 
 def rule_over(engine: AsyncEngine, window: timedelta = timedelta(days=7)) -> SimilarNegativeRule:
     index = traffic_index(engine, window=window)
-    return SimilarNegativeRule(index, RecentTrafficStore(engine).negative_among, SimilarNegativeSettings())
+    traffic = RecentTrafficStore(engine)
+    return SimilarNegativeRule(index, traffic.negative_among, SimilarNegativeSettings(), traffic.stored_among)
 
 
 @dataclass

@@ -111,8 +111,12 @@ async def test_ten_others_are_judged_whether_the_answer_itself_is_indexed_yet_or
     async def negative_among(ids) -> set[str]:
         return NEGATIVE & set(ids)
 
+    async def stored_among(ids) -> set[str]:
+        return set(ids)
+
     # Exactly ten others: enough to judge, with or without the answer's own row.
-    rule = SimilarNegativeRule(FakeIndex(index_in([*SAME[1:], *([QUERY] if indexed else [])])), negative_among, RULE)  # type: ignore[arg-type]
+    index = FakeIndex(index_in([*SAME[1:], *([QUERY] if indexed else [])]))
+    rule = SimilarNegativeRule(index, negative_among, RULE, stored_among)  # type: ignore[arg-type]
 
     finding = await rule.evaluate("app", QUERY)
 

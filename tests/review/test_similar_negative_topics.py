@@ -62,7 +62,8 @@ async def test_each_topic_gets_its_own_similar_negative_task(engine: AsyncEngine
     if order == "the two topics in turn":
         asked = [pair for pairs in zip(asked[:14], asked[14:], strict=True) for pair in pairs]
     index = traffic_index(engine)
-    rule = SimilarNegativeRule(index, RecentTrafficStore(engine).negative_among, SimilarNegativeSettings())
+    traffic = RecentTrafficStore(engine)
+    rule = SimilarNegativeRule(index, traffic.negative_among, SimilarNegativeSettings(), traffic.stored_among)
     reviews = review_service(engine, Settings(database_url=database_url))
     topic_of = {}
     # As the README's first hour has it: ask, get a wrong answer, thumbs it down; the rule judges each complaint.
