@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from gateway.config_across import Loading, current_loading, joined, loading, refusals_across
 from gateway.config_admin import AdminSettings
-from gateway.config_checks import ConfigError, list_from_text, refused, unknown_variables
+from gateway.config_checks import ConfigError, checked_variable_name, list_from_text, refused, unknown_variables
 from gateway.config_feedback import FeedbackSettings
 from gateway.config_file import check_file_values
 from gateway.config_fixes import FixSettings
@@ -115,6 +115,17 @@ class Settings(
     @classmethod
     def _tables_from_text(cls, value: object, info: ValidationInfo) -> object:
         return list_from_text(value, _LIST_EXAMPLES[info.field_name or ""], comma_separated=False)
+
+    @field_validator(
+        "upstream_api_key_env",
+        "embedding_api_key_env",
+        "title_api_key_env",
+        "merge_judge_api_key_env",
+        "retrain_webhook_secret_env",
+    )
+    @classmethod
+    def _variable_names(cls, name: str | None) -> str | None:
+        return checked_variable_name(name)
 
     # Where each value came from (load_settings knows: the file's keys, the flags, the environment, values passed
     # in code), so a message about one names where to change it.

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import idna
 from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic.fields import FieldInfo
 from pydantic_core import InitErrorDetails
 
 from gateway.domain.quoting import quoted
@@ -34,6 +35,23 @@ MIN_PORT, MAX_PORT = 1, 65535
 # The databases Feedgate runs on, as SQLAlchemy URLs with their async drivers.
 DATABASE_URL_FORMS = "sqlite+aiosqlite:///path/to/feedgate.db or postgresql+asyncpg://user:password@host/database"
 _DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+# What a setting naming the variable that holds a key or secret takes: a portable environment variable's name
+# (letters, digits and _, not starting with a digit), as shells and Compose set them. A key pasted there in its
+# place (`sk-proj-…` holds a `-`) was named as a variable "not set" in a warning or a refusal: the key in a log.
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def checked_variable_name(value: str | None) -> str | None:
+    """`value` if it can name an environment variable ("" and None: none named); else a ValueError, never quoting it."""
+    if value and not _VARIABLE_NAME.fullmatch(value):
+        raise ValueError(
+            "takes the name of the environment variable holding the key or secret (letters, digits and _, such as "
+            "OPENAI_API_KEY), not the key itself: put the key in that variable and name the variable here "
+            "(what was given is not shown: it may be a key)"
+        )
+    return value
 
 
 # The longest duration a setting may name (100 years, in days): dates an age or a lifetime away from now must
@@ -219,15 +237,29 @@ def check_one_gate_per_app(apps: list[str]) -> None:
         raise refused(*repeated)
 
 
-def unknown_variables(environ: Mapping[str, str], settings: Iterable[str], also_known: Iterable[str]) -> list[str]:
+def unknown_variables(
+    environ: Mapping[str, str], settings: Mapping[str, FieldInfo], also_known: Iterable[str]
+) -> list[str]:
     """A line for each FEEDGATE_ variable that is no setting (a typo is otherwise ignored without a word)."""
     known = {f"FEEDGATE_{name.upper()}" for name in settings} | set(also_known)
     lines = []
     for variable in sorted(name for name in environ if name.startswith("FEEDGATE_") and name not in known):
         close = difflib.get_close_matches(variable, known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = f" (did you mean {close[0]}?{_takes_a_name(variable, close[0], settings)})" if close else ""
         lines.append(f"{variable} is not a Feedgate setting{hint}; it is ignored")
     return lines
+
+
+def _takes_a_name(variable: str, setting_variable: str, settings: Mapping[str, FieldInfo]) -> str:
+    # FEEDGATE_UPSTREAM_API_KEY holds a key: the setting it resembles takes the name of the variable holding one, and
+    # its hint alone sent the key there.
+    # (A variable another setting names, not a setting, may resemble it too: no hint then.)
+    field = settings.get(setting_variable.removeprefix("FEEDGATE_").lower())
+    if field is None or setting_variable != f"{variable}_ENV":
+        return ""
+    default = field.default
+    by_default = f", {default} by default" if isinstance(default, str) and default else ""
+    return f" it takes the name of the variable holding the key{by_default}, not the key"
 
 
 # Secrets anyone may try to guess, offline for the feedback secret (every end user holds a token signed

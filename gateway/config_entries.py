@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
-from gateway.config_checks import ANY_CASE
+from gateway.config_checks import ANY_CASE, checked_variable_name
 
 # The name `Settings.all_upstreams` gives the default upstream (FEEDGATE_UPSTREAM_URL).
 DEFAULT_UPSTREAM = "default"
@@ -44,6 +44,11 @@ class Upstream(BaseModel):
     @classmethod
     def _check_url(cls, url: str) -> str:
         return checked_upstream_url(url)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _check_api_key_env(cls, name: str | None) -> str | None:
+        return checked_variable_name(name)
 
     @model_validator(mode="after")
     def _split_query(self) -> Upstream:

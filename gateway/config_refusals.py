@@ -102,7 +102,10 @@ def invalid_settings(exc: ValidationError, origins: SettingOrigins | None = None
         # Every refusal has a setting's location; a check across settings that forgot one still names something.
         where = f" ({origins.origin(str(error['loc'][0]))})" if error["loc"] else ""
         given = error.get("input")
-        hidden = holds_secret(path) or isinstance(given, dict)
+        # A variable's name (`…_env`) is refused as text only when it is none (config_checks.checked_variable_name):
+        # the key itself, maybe, pasted where its variable's name goes.
+        pasted_key = path.endswith("_env") and isinstance(given, str)
+        hidden = holds_secret(path) or pasted_key or isinstance(given, dict)
         if isinstance(given, str) and path.endswith("url"):
             # A URL may carry a user and password, or a key in its query: quoted without them.
             given = shown_url(given)

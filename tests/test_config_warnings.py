@@ -143,3 +143,16 @@ def test_several_processes_on_one_sqlite_file_are_warned_of_naming_postgresql(tm
     assert "one at a time" in warning and "postgresql+asyncpg://" in warning
     assert shared_sqlite_file(Settings(workers=1, database_url=sqlite)) == []
     assert shared_sqlite_file(Settings(workers=3, database_url="postgresql+asyncpg://u@db/feedgate")) == []
+
+
+def test_a_key_set_as_a_setting_is_told_that_the_setting_it_resembles_takes_a_variables_name(monkeypatch, caplog):
+    # Its hint alone, "did you mean FEEDGATE_UPSTREAM_API_KEY_ENV?", sent the key there.
+    monkeypatch.setenv("FEEDGATE_UPSTREAM_API_KEY", "sk-proj-Abc123SECRETvalue")
+
+    with caplog.at_level("WARNING", logger="feedgate"):
+        load_settings()
+
+    assert caplog.messages == [
+        "FEEDGATE_UPSTREAM_API_KEY is not a Feedgate setting (did you mean FEEDGATE_UPSTREAM_API_KEY_ENV? it takes "
+        "the name of the variable holding the key, OPENAI_API_KEY by default, not the key); it is ignored"
+    ]
