@@ -25,6 +25,11 @@ from gateway.store.users import StoredUser, UserStore
 
 # Said alike to everyone, so it names what a disabled account's owner can do without saying whose is.
 WRONG_CREDENTIALS = "Wrong user name or password (or the account is disabled: ask an admin)."
+# A new deployment has no user: there is no admin to ask, and the first one is made on the command line.
+NO_USERS_YET = (
+    "No one can sign in yet: this database has no users. Make the first admin where the gateway's database is: "
+    "feedgate user add NAME --role admin"
+)
 # A session's last_seen_at is written at most this often, not on every page.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -201,6 +206,8 @@ class AccountService:
         # A disabled account is refused as a wrong password is, and counted as a failure alike: its own
         # answer (or a count cleared by it) told a guesser the password was right (OWASP's authentication
         # cheat sheet: one answer whether the password is wrong or the account disabled or locked).
+        if stored is None and not await self._store.any_user():
+            return SignInRefused(NO_USERS_YET, fields=("name",))
         if stored is None or not matches or stored.user.disabled:
             return SignInRefused(WRONG_CREDENTIALS, fields=("name", "password"))
         user = stored.user

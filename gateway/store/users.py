@@ -92,6 +92,11 @@ class UserStore:
             row = (await connection.execute(query)).first()
         return None if row is None else StoredUser(_user(row), row.password_hash)
 
+    async def any_user(self) -> bool:
+        """Whether any user exists, disabled ones too."""
+        async with self._engine.connect() as connection:
+            return (await connection.execute(select(u.id).limit(1))).first() is not None
+
     async def all(self) -> list[User]:
         """Every user, by name."""
         async with self._engine.connect() as connection:

@@ -210,6 +210,7 @@ async def test_five_failures_on_a_name_refuse_it_for_the_rest_of_the_window(acco
 async def test_a_name_longer_than_any_user_name_is_noted_bounded_and_counted(accounts, engine, clock):
     # Sign-in names are noted no longer than a user name may be, and counted as noted: a very long name
     # was matched whole against its cut-down records, so its failures never added up to the limit.
+    await accounts.create("ana", Role.VIEWER, PASSWORD, actor="cli")
     name = "a" * 10_000
     for _ in range(5):
         assert await accounts.sign_in(name, "wrong password!", f"10.0.0.{_ + 1}") == WRONG
@@ -258,3 +259,21 @@ async def test_an_address_guessing_many_names_is_refused(accounts):
     assert isinstance(refused, SignInRefused)
     assert refused.message.startswith("Too many failed sign-ins from your address.")
     assert isinstance(await accounts.sign_in("ana", PASSWORD, "10.0.0.10"), NewSession)
+
+
+async def test_signing_in_where_there_is_no_user_yet_says_how_to_make_the_first(accounts):
+    # A new deployment's sign-in page has no account to sign in with: "Wrong user name or password (or the account is
+    # disabled: ask an admin)" left its first user with no one to ask.
+    refused = await accounts.sign_in("admin", "any password at all", "10.0.0.1")
+
+    assert refused == SignInRefused(
+        "No one can sign in yet: this database has no users. Make the first admin where the gateway's database is: "
+        "feedgate user add NAME --role admin",
+        fields=("name",),
+    )
+
+
+async def test_once_a_user_exists_a_wrong_name_is_told_as_a_wrong_password(accounts):
+    await accounts.create("ana", Role.ADMIN, PASSWORD, actor="cli")
+
+    assert await accounts.sign_in("admin", "any password at all", "10.0.0.1") == WRONG
