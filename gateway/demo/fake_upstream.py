@@ -56,7 +56,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +65,7 @@ import uvicorn
 
 from gateway.demo import fake_responses, payloads
 from gateway.demo.fake_background import BackgroundResponses
+from gateway.demo.fake_gate import Gate
 from gateway.demo.threaded_server import ThreadedServer
 from gateway.main_thread_server import serve_until_stopped
 
@@ -125,40 +125,6 @@ class _QuietAborts(logging.Filter):
 _QUIET_ABORTS = _QuietAborts()
 
 
-class _Gate:
-    """A gate that is opened from any thread and awaited from the server's event loop."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._open = False
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-
-    def open(self) -> None:
-        with self._lock:
-            self._open, waiters, self._waiters = True, self._waiters, []
-        for loop, future in waiters:
-            with contextlib.suppress(RuntimeError):  # that loop has already closed
-                loop.call_soon_threadsafe(_resolve, future)
-
-    def close(self) -> None:
-        with self._lock:
-            self._open = False
-
-    async def wait(self) -> None:
-        with self._lock:
-            if self._open:
-                return
-            loop = asyncio.get_running_loop()
-            future: asyncio.Future[None] = loop.create_future()
-            self._waiters.append((loop, future))
-        await future
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
 def _decode_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
@@ -216,7 +182,7 @@ class FakeUpstreamApp:
     def __init__(self, *, record: bool = True) -> None:
         self.record = record
         self.requests: list[RecordedRequest] = []
-        self._gate = _Gate()
+        self._gate = Gate()
         self.background = BackgroundResponses()
         logger = logging.getLogger("uvicorn.error")
         if _QUIET_ABORTS not in logger.filters:
@@ -381,8 +347,8 @@ STOP_GRACE_SECONDS = 1
 def main(argv: list[str] | None = None) -> None:
     """Serve the fake upstream on --host and --port until SIGTERM or Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m gateway.demo.fake_upstream", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--port", type=int, default=9000, help="port to listen on (default: 9000)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--loop", default="uvloop", help="uvicorn event loop (default: uvloop)")
     parser.add_argument("--http", default="httptools", help="uvicorn HTTP protocol (default: httptools)")
     parser.add_argument("--record", action="store_true", help="keep every request in memory (off: benchmarks)")
