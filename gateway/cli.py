@@ -203,7 +203,16 @@ def demo(args: argparse.Namespace) -> None:
         raise ConfigError(
             f"{keep} holds a {DEMO_CONFIG} already, which the demo would replace: give --keep a new folder"
         )
-    asyncio.run(run_demo(Console(), seed=args.seed, keep=keep))
+    asyncio.run(run_demo(Console(), seed=args.seed, keep=keep, program=invoked_as(sys.argv[0])))
+
+
+def invoked_as(argv0: str) -> str:
+    """How to run feedgate again as this process was run: `.venv/bin/feedgate` stays so, not bare `feedgate`.
+
+    A README user has no feedgate on their PATH; under `python -m gateway.cli` (argv0 a .py file) or a
+    renamed script the bare name is the best guess.
+    """
+    return argv0 if Path(argv0).name == "feedgate" else "feedgate"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,7 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedgate", description="The Feedgate LLM feedback gateway.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (FEEDGATE_* variables override it)")
-    common.add_argument("--database-url", dest="database_url", help="SQLAlchemy async database URL")
+    common.add_argument(
+        "--database-url",
+        dest="database_url",
+        help=(
+            "SQLAlchemy async database URL (FEEDGATE_DATABASE_URL; default "
+            f"{Settings.model_fields['database_url'].default})"
+        ),
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_parser = commands.add_parser(

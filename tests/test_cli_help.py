@@ -126,3 +126,13 @@ def test_import_and_erase_help_name_the_docs_page_that_says_the_rest():
 def test_every_docs_page_a_commands_help_names_exists(command: str):
     for page in DOCS_PAGE.findall(_help(command)):
         assert (ROOT / page).is_file(), f"{command} --help names {page}, which does not exist"
+
+
+@pytest.mark.parametrize(
+    "command", sorted(c for c, (_, help_text) in COMMANDS.items() if "--database-url" in help_text)
+)
+def test_database_url_help_names_its_variable_and_default(command: str):
+    # It said only "SQLAlchemy async database URL": not where else it can be set, nor what is used without it.
+    help_text = COMMANDS[command][1]
+    assert "FEEDGATE_DATABASE_URL" in help_text
+    assert "sqlite+aiosqlite:///./feedgate.db" in help_text

@@ -144,12 +144,17 @@ async def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
 
 
 async def run_demo(
-    console: Console, seed: int = 7, embedder: Embedder | None = None, keep: Path | None = None
+    console: Console,
+    seed: int = 7,
+    embedder: Embedder | None = None,
+    keep: Path | None = None,
+    program: str = "feedgate",
 ) -> DemoReport:
     """Run the loop once and print every step; the report holds the timings and the measured effect.
 
     `embedder` clusters and measures (default: the bundled model, loaded while the first traffic runs).
     `keep`: an absolute folder for the demo's database, kept afterwards for the admin pages (default: a temporary one).
+    `program`: the command the closing lines tell the user to run, as they ran this one (".venv/bin/feedgate").
     """
     # The steps say what happens; per-request and per-migration log lines would drown them.
     disabled = logging.root.manager.disable
@@ -157,12 +162,12 @@ async def run_demo(
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
-        return await _run(console, seed, embedder or SentenceTransformerEmbedder(), keep)
+        return await _run(console, seed, embedder or SentenceTransformerEmbedder(), keep, program)
     finally:
         logging.disable(disabled)
 
 
-async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | None) -> DemoReport:
+async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | None, program: str) -> DemoReport:
     report = DemoReport()
     steps = Steps(console, report)
     with _folder(keep) as directory, run_fake_upstream() as upstream:
@@ -189,8 +194,8 @@ async def _run(console: Console, seed: int, embedder: Embedder, keep: Path | Non
         console.print(
             f"The demo's database is kept: {settings.database_url}\nTo browse it in the admin pages with the "
             f"settings the demo ran with ({config}; the fake upstream is gone, the stored calls stay):\n"
-            f"  feedgate user add you --role admin --config {config}\n"
-            f"  feedgate serve --config {config}   # then open http://127.0.0.1:8080/admin",
+            f"  {program} user add you --role admin --config {config}\n"
+            f"  {program} serve --config {config}   # then open http://127.0.0.1:8080/admin",
             markup=False,
             highlight=False,
             soft_wrap=True,  # commands to copy, whole whatever the terminal's width
