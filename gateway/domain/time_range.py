@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from gateway.domain.errors import InvalidQuery
 
 
-def as_utc(value: datetime | None, name: str) -> datetime | None:
-    """Parameter `name` as aware UTC (a naive value means UTC), refusing one UTC cannot represent."""
+def as_utc(value: datetime | None, name: str, spelled: str | None = None) -> datetime | None:
+    """Parameter `name` as aware UTC (a naive value means UTC), refusing one UTC cannot represent; the refusal
+    spells the parameter `spelled` (`--since` on the command line), `'name'` by default."""
     if value is None:
         return None
     if value.tzinfo is None:
@@ -16,7 +17,8 @@ def as_utc(value: datetime | None, name: str) -> datetime | None:
     try:
         return value.astimezone(UTC)
     except OverflowError:  # year 1 at +08:00 is still year 0 in UTC, before datetime's range
-        raise InvalidQuery(name, f"'{name}' is outside the range of representable times") from None
+        shown = f"'{name}'" if spelled is None else spelled
+        raise InvalidQuery(name, f"{shown} is outside the range of representable times") from None
 
 
 def require_order(since: datetime | None, until: datetime | None) -> None:

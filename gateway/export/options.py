@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from gateway.domain.blank_text import says_nothing
@@ -17,6 +17,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.fixed_values import one_of_refusal
 from gateway.domain.following import StoredOrder, refuse_filters
 from gateway.domain.quoting import quoted
+from gateway.domain.time_range import as_utc
 from gateway.export.examples import ExampleSource, FixFilter
 from gateway.export.formats import ExportFormat
 from gateway.store.label_filters import ExampleFilter, StoredRange
@@ -122,15 +123,20 @@ async def export_filter(
 
 
 def _parse_time(field: str, value: str, name: ParameterName) -> datetime:
-    """An ISO 8601 date or time (`2026-06-01`, `2026-06-01T09:00:00Z`, with an offset) as UTC; naive means UTC."""
+    """An ISO 8601 date or time (`2026-06-01`, `2026-06-01T09:00:00Z`, with an offset) as UTC; naive means UTC.
+
+    One UTC cannot hold (year 1 at +08:00, the last second of 9999 at -05:00) is refused by the listings' rule
+    (gateway.domain.time_range): it is ISO 8601, and was refused as if it were not."""
     try:
         parsed = datetime.fromisoformat(value.strip())
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: year 1 at +08:00 is before year 1 in UTC
+    except ValueError:
         raise InvalidQuery(
             field,
             f"{name(field)} must be an ISO 8601 date or time such as 2026-06-01 or 2026-06-01T09:00:00Z, got {quoted(value)}",
         ) from None
+    utc = as_utc(parsed, field, name(field))
+    assert utc is not None  # a datetime given is one returned
+    return utc
 
 
 def _refuse_blank(field: str, value: str | None, name: ParameterName) -> None:

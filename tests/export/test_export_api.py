@@ -144,6 +144,14 @@ async def test_a_bad_parameter_is_a_400_naming_it(client, admin_headers, query, 
     assert f"'{parameter}'" in response.json()["detail"]
 
 
+async def test_a_time_utc_cannot_hold_is_a_400_saying_it_is_out_of_range(client, admin_headers):
+    """A valid ISO 8601 time whose UTC is after year 9999 is refused for that, not as no ISO 8601 time."""
+    response = await client.get("/api/export?format=chat&until=9999-12-31T23:59:59-05:00", headers=admin_headers)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "'until' is outside the range of representable times"
+
+
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}])
 async def test_the_admin_token_is_required(client, headers):
     response = await client.get("/api/export?format=chat", headers=headers)

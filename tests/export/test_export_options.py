@@ -79,10 +79,20 @@ def test_a_time_that_is_not_iso_8601_is_refused_naming_its_option(field):
     assert "'last tuesday'" in refused.message
 
 
-def test_a_time_utc_cannot_hold_is_refused():
-    refused = refusal(since="0001-01-01T00:00:00+08:00")
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-05:00"])
+def test_a_time_utc_cannot_hold_is_refused_as_out_of_range_not_as_no_iso_8601(since):
+    """Both are ISO 8601 times (year 1 at +08:00 is before year 1 in UTC, the last second of 9999 at -05:00 after year
+    9999): the refusal says what is wrong with them, as the other listings' refusals do."""
+    refused = refusal(since=since)
 
-    assert refused.field == "since"
+    assert (refused.field, refused.message) == ("since", "'since' is outside the range of representable times")
+
+
+def test_the_command_line_names_a_time_utc_cannot_hold_as_it_spells_the_option():
+    with pytest.raises(InvalidQuery) as refused:
+        export_options("chat", until="9999-12-31T23:59:59-05:00", name=cli_option)
+
+    assert refused.value.message == "--until is outside the range of representable times"
 
 
 @pytest.mark.parametrize("until", ["2026-05-31", "2026-06-01T00:00:00Z"])
