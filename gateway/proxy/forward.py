@@ -50,7 +50,7 @@ from gateway.proxy.relay import (
     unless_client_leaves,
 )
 from gateway.proxy.request_body import ClientLeft, PastLimit, read_body
-from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object
+from gateway.proxy.request_json import BAD_METADATA, climbs, metadata_object, request_object, v1_written_plainly
 from gateway.proxy.response_homes import ResponseHomes, ResponseHomeUnavailable
 from gateway.proxy.response_looks import RESPONSE_PATHS, ResponseLook, looked_at, response_look
 from gateway.proxy.routing import UpstreamRouter
@@ -131,6 +131,11 @@ class ProxyApp:
                     "The path may not hold '.' or '..' segments: "
                     "call the OpenAI route itself, e.g. /v1/chat/completions."
                 )
+                await refuse(send, request_headers, None, 400, message, "invalid_path")
+                self._metrics.refused("other", 400)
+                return
+            if not v1_written_plainly(scope.get("raw_path")):
+                message = "The path must start with /v1/ as written, not percent-encoded: e.g. /v1/chat/completions."
                 await refuse(send, request_headers, None, 400, message, "invalid_path")
                 self._metrics.refused("other", 400)
                 return

