@@ -7,6 +7,10 @@ server). A post whose `form_origin` matches the cookie it came with was sent by 
 gave this browser: another site's post never comes with the cookie (Strict), and no page but ours
 can read the cookie or a page holding the hash. The match never lets a change through: it only lets
 the refusal give the person back what they wrote (see `admin_ui/unsent_forms.py`).
+
+A sibling subdomain is the same site, though: it can set the cookie to a value it knows (cookie tossing) and
+post along with it. So a post the browser marks as coming from anywhere but this origin (`Sec-Fetch-Site`,
+sent by every current browser) is never from our page, whatever it carries.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ FORMS_COOKIE = "feedgate_forms"
 ORIGIN_FIELD = "form_origin"
 # The secret names the browser, not a user or a session: it may outlive both (browsers cap cookies at 400 days).
 FORMS_COOKIE_MAX_AGE = 365 * 24 * 3600
+# What a browser's Sec-Fetch-Site says of a post made by a page of this very origin.
+SAME_ORIGIN = "same-origin"
 
 
 def _origin_for(secret: str) -> str:
@@ -70,5 +76,7 @@ def from_our_page(connection: ASGIConnection[Any, Any, Any, Any], sent: object) 
     """Whether `sent` (a post's `form_origin`) matches the forms secret the request came with."""
     secret = connection.cookies.get(FORMS_COOKIE)
     if not secret or not isinstance(sent, str) or not sent.isascii():
+        return False
+    if connection.headers.get("sec-fetch-site", SAME_ORIGIN) != SAME_ORIGIN:  # a browser without it: the cookie alone
         return False
     return hmac.compare_digest(sent, _origin_for(secret))
