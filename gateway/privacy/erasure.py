@@ -55,8 +55,8 @@ What stays, and why:
   reason, which quotes the issue's title), but issue.rename records the titles replaced and set,
   and a decision on a held answer records the answer's SHA-256 (as the task's "decided" event does);
 - outside the database: exports already written, a process's in-memory traffic index (vectors of
-  recent questions, until they leave the window or the process restarts; the similar-negative rule forgets
-  those no longer stored before it counts or names them), backups, and the bytes of
+  recent questions, until they leave the window or the process restarts; the similar-negative and anomalous
+  rules forget those no longer stored before they count or name them), backups, and the bytes of
   deleted rows until the database reuses or vacuums their pages.
 
 Calls not stored yet (in any gateway process's writer queue, still running, in a spool file during a

@@ -6,11 +6,17 @@ default) of the same nearest-neighbour distance over a sample of the app's index
 cached per app and recomputed when it is older than `profile_ttl` or the index changed size by a
 fifth. The rule judges nothing until the index holds `min_index` interactions. Priority is low,
 medium when the question is farther out than every sampled one.
+
+The index is in memory, so it still holds interactions pruned or erased since it took them in: before a
+profile is computed, the store is asked which of the indexed interactions still exist (primary-key reads,
+500 ids each) and the index forgets the others; a new interaction's nearest neighbour is looked up among
+the stored ones (gateway.review.stored_neighbours), so a removed one is neither measured against nor named.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +26,7 @@ import numpy as np
 from gateway.review.findings import RuleFinding
 from gateway.review.neighbours import RecentVectors
 from gateway.review.records import Priority, Source
+from gateway.review.stored_neighbours import StoredLookup, forget_removed, look_among_stored
 from gateway.review.traffic_index import NewTraffic, TrafficIndex
 
 # The profile is recomputed when the index grew or shrank by more than this share.
@@ -53,8 +60,10 @@ def distance_profile(
 ) -> DistanceProfile:
     """The nearest-neighbour distance profile over a random sample of the index (CPU-heavy: run it in a thread)."""
     rng = np.random.default_rng(seed)
-    size = len(vectors)
-    rows = np.sort(rng.choice(size, size=min(sample, size), replace=False))
+    # Forgotten rows (interactions removed from the store) are neither sampled nor anyone's nearest.
+    remembered = vectors.remembered()
+    size = len(remembered)
+    rows = np.sort(rng.choice(remembered, size=min(sample, size), replace=False))
     distances, _ = vectors.nearest_others(rows)
     return DistanceProfile(
         percentile=percentile,
@@ -105,23 +114,37 @@ class AnomalousRule:
     """Judges interactions as the traffic index takes them in, against each app's cached distance profile."""
 
     def __init__(
-        self, index: TrafficIndex, rule: AnomalousSettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        index: TrafficIndex,
+        rule: AnomalousSettings,
+        stored_among: StoredLookup,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._index = index
         self.rule = rule
+        self._stored_among = stored_among
         self._clock = clock
         self._profiles: dict[str, DistanceProfile] = {}
 
     async def check(self, new: NewTraffic) -> list[RuleFinding]:
         """Findings for the interactions a refresh added (none on an app's first load, or while its index is small)."""
         vectors = self._index.vectors(new.app)
-        if new.first_load or not new.ids or vectors is None or len(vectors) < self.rule.min_index:
+        if new.first_load or not new.ids or vectors is None or len(vectors.remembered()) < self.rule.min_index:
             return []
         profile = await self.profile(new.app, vectors)
+        # The profile forgot the interactions removed from the store: fewer may be left than it takes to judge.
+        if profile.index_size < self.rule.min_index:
+            return []
         rows = vectors.positions(new.ids)
         if not len(rows):
             return []
-        distances, nearest = await asyncio.to_thread(vectors.nearest_others, rows)
+        # Each new interaction's nearest stored one: usually one read of as many ids as new rows, no second look.
+        distances, nearest = await look_among_stored(
+            vectors,
+            self._stored_among,
+            functools.partial(vectors.nearest_others, rows),
+            lambda found: [vectors.id_at(int(other)) for other in found[1]],
+        )
         findings = []
         for row, distance, other in zip(rows, distances, nearest, strict=True):
             interaction_id, nearest_id = vectors.id_at(int(row)), vectors.id_at(int(other))
@@ -136,9 +159,12 @@ class AnomalousRule:
         cached = self._profiles.get(app)
         if cached is not None:
             fresh = now - cached.computed_at < self.rule.profile_ttl
-            similar_size = abs(len(vectors) - cached.index_size) <= SIZE_DRIFT * cached.index_size
+            similar_size = abs(len(vectors.remembered()) - cached.index_size) <= SIZE_DRIFT * cached.index_size
             if fresh and similar_size:
                 return cached
+        # At most once per `profile_ttl`: every indexed interaction's id is read (500 per primary-key query), so the
+        # profile counts none pruned or erased since the index took it in, and neither do the checks after it.
+        await forget_removed(vectors, vectors.live_ids(), self._stored_among)
         profile = await asyncio.to_thread(distance_profile, vectors, self.rule.sample, self.rule.percentile, now)
         self._profiles[app] = profile
         return profile

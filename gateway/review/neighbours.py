@@ -87,6 +87,10 @@ class RecentVectors:
                 # No time is before -inf: `similarities` and `nearest_others` mask the row; `expire` passes over it.
                 self._created[row] = -np.inf
 
+    def remembered(self) -> np.ndarray:
+        """Positions of the live rows not forgotten (0 = oldest live)."""
+        return np.flatnonzero(self._created[self._start : self._end] != -np.inf)
+
     def _make_room(self, incoming: int) -> None:
         live = len(self)
         capacity = max(live + incoming, int(min(self.cap, live + incoming) * (1 + SLACK)), 64)

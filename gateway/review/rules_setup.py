@@ -64,6 +64,7 @@ def review_rule_runner(
                 sample=settings.review_anomalous_sample,
                 profile_ttl=timedelta(seconds=settings.review_anomalous_profile_seconds),
             ),
+            store.stored_among,
         )
 
     async def open_task(finding: RuleFinding) -> Opened | None:

@@ -16,19 +16,18 @@ loose neighbour carried a whole second topic into the first topic's task.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from gateway.review.findings import RuleFinding
 from gateway.review.neighbours import Neighbour
 from gateway.review.records import Priority, Source
+from gateway.review.stored_neighbours import StoredLookup, look_among_stored
 from gateway.review.traffic_index import TrafficIndex
 
 # Which of these interactions have negative current feedback (the store's query, or a fake).
 NegativeLookup = Callable[[Sequence[str]], Awaitable[set[str]]]
-# Which of these interactions are still stored (the store's query, or a fake).
-StoredLookup = Callable[[Sequence[str]], Awaitable[set[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +117,15 @@ class SimilarNegativeRule:
         if query is None:
             return None
         cutoff = self._index.cutoff()
-        # ~10-20 ms over 100k rows: in a thread, so the loop keeps serving requests.
-        found: list[Neighbour] = await asyncio.to_thread(
-            vectors.nearest, query, self.rule.neighbours, interaction_id, cutoff
+        # ~10-20 ms over 100k rows: in a thread, so the loop keeps serving requests. The index is in memory: an
+        # interaction pruned or erased since it was indexed is no neighbour (it would count as an answer nobody
+        # complained about, and the task's evidence would name it).
+        found: list[Neighbour] = await look_among_stored(
+            vectors,
+            self._stored_among,
+            functools.partial(vectors.nearest, query, self.rule.neighbours, interaction_id, cutoff),
+            lambda neighbours: [n.interaction_id for n in neighbours],
         )
-        # The index is in memory: an interaction pruned or erased since it was indexed is no neighbour (it would
-        # count as an answer nobody complained about, and the task's evidence would name it). Each round forgets at
-        # least one, so this ends; usually no round is needed.
-        while gone := {n.interaction_id for n in found} - await self._stored_among([n.interaction_id for n in found]):
-            vectors.forget(sorted(gone))
-            found = await asyncio.to_thread(vectors.nearest, query, self.rule.neighbours, interaction_id, cutoff)
         negative = await self._negative_among([n.interaction_id for n in found])
         judged = [JudgedNeighbour(n.interaction_id, n.similarity, n.interaction_id in negative) for n in found]
         return judge_similar_negative(app, interaction_id, judged, self.rule)

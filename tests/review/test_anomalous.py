@@ -14,6 +14,7 @@ from gateway.review.anomalous import AnomalousRule, AnomalousSettings, DistanceP
 from gateway.review.records import Priority, Source
 from gateway.review.rules_setup import review_rule_runner
 from gateway.review.service import review_service
+from gateway.store.recent_traffic import RecentTrafficStore
 from gateway.store.reviews import ReviewFilter
 
 APP = "bank-bot"
@@ -56,7 +57,7 @@ def test_percentiles_read_as_ordinals(value: float, text: str) -> None:
 async def test_an_off_topic_question_is_flagged_and_an_on_topic_one_is_not(engine: AsyncEngine) -> None:
     await store_questions(engine, list(banking_questions(250)), APP)
     index = traffic_index(engine)
-    rule = AnomalousRule(index, AnomalousSettings())
+    rule = AnomalousRule(index, AnomalousSettings(), RecentTrafficStore(engine).stored_among)
     # The first load is the baseline: nothing in it is judged.
     assert await rule.check(await index.refresh(APP)) == []
 
@@ -74,7 +75,7 @@ async def test_an_off_topic_question_is_flagged_and_an_on_topic_one_is_not(engin
 async def test_a_small_index_is_not_judged(engine: AsyncEngine) -> None:
     await store_questions(engine, list(banking_questions(150)), APP)
     index = traffic_index(engine)
-    rule = AnomalousRule(index, AnomalousSettings(min_index=200))
+    rule = AnomalousRule(index, AnomalousSettings(min_index=200), RecentTrafficStore(engine).stored_among)
     await index.refresh(APP)
     await store_questions(engine, [OFF_TOPIC], APP)
     assert await rule.check(await index.refresh(APP)) == []
