@@ -1,4 +1,4 @@
-"""The review task forms (reviewers and admins): claim, release, decide, dismiss, and resolve by a fix.
+"""The review task forms (reviewers and admins): claim, release, decide, dismiss, reopen, and resolve by a fix.
 
 Each calls the same ReviewService (or TaskFixes) verb as the JSON API, as the signed-in user, and
 answers with a 303 to the page the form names (post/redirect/get). A refusal renders the task page
@@ -57,6 +57,8 @@ FORM_LABELS = {
     # The dismiss and second-opinion forms' reason (their boxes say "Why dismiss", "Why two").
     "note": "Note",
 }
+# The closed task page's one form: its refusals (the task reopened meanwhile) are said as the service words them.
+REOPEN_FORM = "reopen-form"
 # The fields of those forms a person types in, said back when the task closed meanwhile (the closed page has no form).
 TYPED_FIELDS = frozenset({"comment", "correction", "title", "content", "example_questions", "text", "message", "note"})
 
@@ -124,7 +126,13 @@ async def _act(
         raise NotFoundException(f"There is no review task {clipped(task_id)}.") from None
     except TaskConflict as exc:
         error = task_conflict_text(exc, datetime.now(UTC))
-        if (await services.reviews.get(task_id)).task.status not in ACTIVE_STATUSES:
+        task_status = (await services.reviews.get(task_id)).task.status
+        if task_status not in ACTIVE_STATUSES and sent != REOPEN_FORM:
+            # The service's "reopen it first" named an action: on this page it is the form the closed page shows.
+            error = (
+                f"This task is {task_status.value} now, so nothing was saved. "
+                "Reopen it below first if it still needs work."
+            )
             error = said_back(error, kept, FORM_LABELS, TYPED_FIELDS)
         return await again(409, error, kept)
     except KeyReused as exc:
@@ -246,6 +254,21 @@ class ReviewActionsController(Controller):
             await services.reviews.dismiss(task_id, user.name, _field(form, "note", 2000))
 
         return await _act(request, services, user, task_id, dismiss, "dismissed", "dismiss-form")
+
+    @post("/{task_id:str}/reopen")
+    async def reopen(
+        self,
+        request: Request[Any, Any, Any],
+        task_id: FromPath[str],
+        user: NamedDependency[SignedInUser],
+        services: NamedDependency[Services],
+    ) -> Response[Any]:
+        """Put a resolved or dismissed task back in the queue (a new round, a new deadline), saying why."""
+
+        async def reopen(form: FormMultiDict) -> None:
+            await services.reviews.reopen(task_id, user.name, _field(form, "note", 2000))
+
+        return await _act(request, services, user, task_id, reopen, "reopened", REOPEN_FORM)
 
     @post("/{task_id:str}/second-opinion")
     async def ask_second_opinion(

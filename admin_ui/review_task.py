@@ -49,6 +49,7 @@ DONE_NOTICES = {
     "reject": "Decision recorded: reject.",
     "correct": "Decision recorded: correct.",
     "dismissed": "Task dismissed.",
+    "reopened": "Task reopened: it is back in the queue with a new deadline.",
     "assigned": "Assignee saved.",
     "second_opinion": "This task now needs decisions from two different reviewers.",
 }

@@ -227,6 +227,12 @@ _ALL_FORMS = (
         (Field("note", "Why dismiss", SHORT_NOTE),),
     ),
     Form(
+        "/admin/reviews/{task_id:str}/reopen",
+        "/admin/reviews/{task_id}",
+        "Reopen the task",
+        (Field("note", "Why reopen", SHORT_NOTE),),
+    ),
+    Form(
         "/admin/reviews/{task_id:str}/second-opinion",
         "/admin/reviews/{task_id}",
         "Ask for a second opinion",
