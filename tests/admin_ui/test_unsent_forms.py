@@ -17,7 +17,7 @@ from overview_seed import issue_runs
 from page_seed import interaction_row, store, task
 from sqlalchemy import update
 
-from admin_ui.unsent_forms import FORMS, NOT_KEPT
+from admin_ui.unsent_form_list import FORMS, NOT_KEPT
 from clustering.issue_status import IssueStatus
 from clustering.label import ClusterTitle
 from clustering.pipeline import DiscoveredCluster
