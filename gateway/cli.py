@@ -279,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_discovery import add_commands
 
     add_commands(commands, common, _settings)
+    from gateway.cli_import import add_import_command
+
+    add_import_command(commands, common, _settings)
     from gateway.cli_users import add_user_commands
 
     add_user_commands(commands, common, _settings)
