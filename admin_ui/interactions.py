@@ -37,7 +37,7 @@ from gateway.domain.search_length import MAX_SEARCH_CHARS
 from gateway.knowledge.near_miss import closest_is_near
 from gateway.services import Services
 from gateway.store.interactions import InteractionFilter
-from gateway.store.member_issues import MemberIssueStore
+from gateway.store.issue_edits import IssueHead
 
 LIST_PATH = "/admin/interactions"
 PAGE_SIZE = 50
@@ -95,28 +95,18 @@ def knowledge_miss(policies: list[dict[str, Any]] | None) -> KnowledgeMiss | Non
     return None
 
 
-async def _with_fix_issue(services: Services, miss: KnowledgeMiss | None, interaction_id: str) -> KnowledgeMiss | None:
+async def _with_fix_issue(
+    services: Services, miss: KnowledgeMiss | None, holders: tuple[IssueHead, ...]
+) -> KnowledgeMiss | None:
     if miss is None:
         return None
     near = closest_is_near(miss.score, miss.threshold, services.settings.knowledge_margin)
     entry_issue = await services.fix_links.issue_fixed_by("knowledge", miss.entry_id)
     if near:
         return replace(miss, issue_id=entry_issue)
-    return replace(
-        miss, issue_id=entry_issue, near=False, question_issue=await _issue_holding(services, interaction_id)
-    )
-
-
-async def _issue_holding(services: Services, interaction_id: str) -> tuple[str, str] | None:
-    """The issue holding the interaction as a complaint (id, title), if one does (an issue merged away holds none)."""
-    members = MemberIssueStore(services.engine)
-    holding = sorted(await members.counts([interaction_id]))
-    heads = await members.heads(holding)
-    for issue_id in holding:
-        head = heads.get(issue_id)
-        if head is not None and head["merged_into"] is None:
-            return issue_id, head["title"]
-    return None
+    # The question's own issue (merges followed by the domain's rule), the first by id if several hold it.
+    own = (holders[0].id, holders[0].title) if holders else None
+    return replace(miss, issue_id=entry_issue, near=False, question_issue=own)
 
 
 def _read_filters(request: QueryParams) -> tuple[dict[str, Any], InteractionFilter, str | None]:
@@ -249,6 +239,8 @@ class InteractionsController(Controller):
         if found is None:
             raise NotFoundException(f"There is no interaction {clipped(interaction_id)}.")
         interaction = found.interaction
+        # The issues holding it as a complaint (gateway.domain.complaint_issues): a merged-away one as its survivor.
+        holders = await services.complaint_issues.holding(interaction.id)
         return render(
             request,
             "interaction.html",
@@ -258,11 +250,12 @@ class InteractionsController(Controller):
             answer_tool_calls=tool_calls_of(interaction.tool_calls),
             choices=shown_choices(found),
             notes=policy_notes(interaction.policies),
-            knowledge_miss=await _with_fix_issue(services, knowledge_miss(interaction.policies), interaction.id),
+            knowledge_miss=await _with_fix_issue(services, knowledge_miss(interaction.policies), holders),
             # The far knowledge miss's offer of a new entry is for those who may make one.
             can_change=user.allows(Role.REVIEWER),
             outcome=interaction.outcome,
             metadata=None if interaction.metadata is None else json.dumps(interaction.metadata, ensure_ascii=False),
             task_id=await services.reviews.task_holding(interaction.id),
+            complaint_issues=holders,
             **back_context(INTERACTION_LIST, request.query_params.get("back")),
         )

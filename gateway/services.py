@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.accounts.service import AccountService
 from gateway.audit.service import AuditService
 from gateway.config import Settings
+from gateway.domain.complaint_issues import ComplaintIssues
 from gateway.domain.goals import GoalService
 from gateway.domain.interactions import InteractionService
 from gateway.domain.issues import IssueService
@@ -48,6 +49,7 @@ from gateway.store.daily_stats import DailyStatsStore
 from gateway.store.feedback import FeedbackStore
 from gateway.store.fix_effects import FixEffectStore
 from gateway.store.interactions import InteractionStore
+from gateway.store.issue_edits import IssueEditStore
 from gateway.store.issues import IssueStore
 from gateway.store.keys import GatewayKeyStore
 from gateway.store.member_issues import MemberIssueStore
@@ -148,6 +150,11 @@ class Services:
             TaskFixStore(self.engine),
             MemberIssueStore(self.engine),
         )
+
+    @property
+    def complaint_issues(self) -> ComplaintIssues:
+        """Which issue holds an interaction as a complaint, merges followed (the interaction page and API alike)."""
+        return ComplaintIssues(MemberIssueStore(self.engine), IssueEditStore(self.engine))
 
     @property
     def effect_keeper(self) -> EffectKeeper:
