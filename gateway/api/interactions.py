@@ -10,14 +10,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, Parameter
 
 from gateway.api.admin import AdminController
+from gateway.api.interaction_detail_json import InteractionWithFeedbackJSON, interaction_with_feedback_json
 from gateway.api.paging import Cursor, Limit, Since, StoredAfter, Until
-from gateway.api.serialize import (
-    InteractionPage,
-    InteractionWithFeedbackJSON,
-    followable_page_json,
-    interaction_json,
-    interaction_with_feedback_json,
-)
+from gateway.api.serialize import InteractionPage, followable_page_json, interaction_json
 from gateway.domain.issue_views import MAX_ISSUE_ID
 from gateway.domain.quoting import quoted
 from gateway.services import Services
@@ -76,4 +71,6 @@ class InteractionsController(AdminController):
         found = await services.interaction_service.get_with_feedback(interaction_id)
         if found is None:
             raise NotFoundException(f"no interaction with id {quoted(interaction_id)}")
-        return interaction_with_feedback_json(found)
+        # The page's rule (gateway.domain.complaint_issues): an issue merged away named by its survivor.
+        holders = await services.complaint_issues.holding(found.interaction.id)
+        return interaction_with_feedback_json(found, holders)

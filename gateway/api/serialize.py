@@ -15,7 +15,7 @@ from typing import Any, Generic, TypedDict, TypeVar, cast
 from gateway.api.policy_note_json import PolicyNoteJSON
 from gateway.domain.feedback import FeedbackEvent
 from gateway.domain.following import FollowPage
-from gateway.domain.interactions import Interaction, InteractionWithFeedback, Usage
+from gateway.domain.interactions import Interaction, Usage
 from gateway.domain.issues import Issue, IssueChange, IssueDetail, IssueExample, IssuePoint
 from gateway.domain.paging import Page
 from gateway.domain.stats import GroupBy, StatsReport
@@ -162,25 +162,6 @@ def interaction_json(interaction: Interaction) -> InteractionJSON:
         "redactions": i.redactions,
         "held_for_review": i.held_for_review,
     }
-
-
-class InteractionFeedbackJSON(TypedDict):
-    """An interaction's feedback: every event, and each user's current one."""
-
-    events: list[FeedbackEvent]
-    current: list[FeedbackEvent]
-
-
-class InteractionWithFeedbackJSON(InteractionJSON):
-    """One interaction with its feedback."""
-
-    feedback: InteractionFeedbackJSON
-
-
-def interaction_with_feedback_json(found: InteractionWithFeedback) -> InteractionWithFeedbackJSON:
-    """One interaction with its feedback: every event and each user's current one."""
-    feedback: InteractionFeedbackJSON = {"events": list(found.events), "current": list(found.current)}
-    return {**interaction_json(found.interaction), "feedback": feedback}
 
 
 class FeedbackPage(TypedDict):
