@@ -29,8 +29,8 @@ from gateway.domain.conversation import ToolCall, tool_calls_of
 from gateway.domain.errors import InvalidQuery
 from gateway.domain.idempotency import KeyReused
 from gateway.effect.links import IssueMergedAway, IssueNotFound
-from gateway.effect.records import FixLink
 from gateway.fixes.issue_fixes import LiveFixDiffers
+from gateway.fixes.made_live import live_links
 from gateway.fixes.new_fix import PromptRollout
 from gateway.fixes.preview import FixPreview
 from gateway.knowledge.errors import EntrySwitchedOff
@@ -103,7 +103,7 @@ async def _preview_page(
         status_code=status_code,
         preview=preview,
         # Made live already: the page says so and links the fix, as GET /api/previews/{id} gives `live_link_id`.
-        live_link=await _live_link(services, preview),
+        live_link=(await live_links(services.fix_links, preview.issue_id, [preview])).get(preview.id),
         counts=preview.counts(),
         answer_choices=await _answer_choices(services, preview),
         tool_calls=_tool_calls(preview),
@@ -126,17 +126,6 @@ async def _preview_page(
         # The way back to the Issues list as it was filtered, also after a refused make-live (admin_ui.list_back).
         **back_context(ISSUE_LIST, back),
     )
-
-
-async def _live_link(services: Services, preview: FixPreview) -> FixLink | None:
-    """The link the preview's newest make-live made, while its issue and the link are kept; None if never made live."""
-    if preview.live_link_id is None:
-        return None
-    try:
-        links = await services.fix_links.fixes_for(preview.issue_id)
-    except IssueNotFound:
-        return None
-    return next((link for link in links if link.id == preview.live_link_id), None)
 
 
 async def _stored(services: Services, preview_id: str) -> FixPreview:

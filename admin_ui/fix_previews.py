@@ -33,6 +33,7 @@ from gateway.domain.errors import InvalidQuery
 from gateway.domain.quoting import clipped, quoted
 from gateway.effect.links import IssueNotFound
 from gateway.fixes.candidates import candidate_from
+from gateway.fixes.made_live import live_links
 from gateway.fixes.preview import DEFAULT_LIMIT, MAX_LIMIT, FixPreview, NothingToReplay
 from gateway.prompts.records import MODES
 from gateway.review.suggestion import entry_draft
@@ -108,12 +109,15 @@ async def _form_page(
     can_preview = user is not None and user.allows(Role.REVIEWER) and merged_into is None
     # The entry form starts as a review task's does: the issue's title and its first correction.
     suggestion = await services.reviews.issue_suggestion(issue_id, detail.member_ids) if can_preview else None
+    previews = await services.previews.for_issue(issue_id)
     return render(
         request,
         "fix_preview_form.html",
         status_code=status_code,
         issue=detail.issue,
-        previews=await services.previews.for_issue(issue_id),
+        previews=previews,
+        # Each preview made live, by id: its row says by whom and when and links the fix (as the preview's page does).
+        live_links=await live_links(services.fix_links, issue_id, previews),
         # A merged issue's complaints are the other issue's now: a preview here could only come back empty.
         merged_into=merged_into,
         merged_into_title=titles.get(merged_into or "", merged_into),
