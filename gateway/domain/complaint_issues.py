@@ -21,14 +21,23 @@ class ComplaintIssues:
 
     async def holding(self, interaction_id: str) -> tuple[IssueHead, ...]:
         """The issues holding `interaction_id` as a complaint, each merged-away one as its chain's end, once each by id."""
-        holders: dict[str, IssueHead] = {}
-        for issue_id in sorted(await self._members.counts([interaction_id])):
-            holder = await end_of_merges(issue_id, self._merged_into)
-            head = await self._heads.head(holder)
-            if head is not None:
-                holders[head.id] = head
-        return tuple(holders[issue_id] for issue_id in sorted(holders))
+        issue_ids = sorted(await self._members.counts([interaction_id]))
+        if not issue_ids:
+            return ()
+        # One read for every holding issue (an interaction may sit in several): a merge's target is read on its own.
+        known = await self._heads.heads(issue_ids)
 
-    async def _merged_into(self, issue_id: str) -> str | None:
-        head = await self._heads.head(issue_id)
-        return head.merged_into if head is not None else None
+        async def merged_into(issue_id: str) -> str | None:
+            if issue_id not in known:
+                head = await self._heads.head(issue_id)
+                if head is None:
+                    return None
+                known[issue_id] = head
+            return known[issue_id].merged_into
+
+        holders: dict[str, IssueHead] = {}
+        for issue_id in issue_ids:
+            end = await end_of_merges(issue_id, merged_into)
+            if end in known:
+                holders[end] = known[end]
+        return tuple(holders[issue_id] for issue_id in sorted(holders))

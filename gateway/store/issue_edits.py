@@ -84,6 +84,15 @@ class IssueEditStore:
             row = (await connection.execute(select(*HEAD_COLUMNS).where(issues.c.id == issue_id))).mappings().first()
         return _head(row) if row is not None else None
 
+    async def heads(self, issue_ids: Sequence[str]) -> dict[str, IssueHead]:
+        """`head` of each of `issue_ids` that exists, by id, in one read (an interaction held by several issues)."""
+        found: dict[str, IssueHead] = {}
+        async with self._engine.connect() as connection:
+            for chunk in chunks(list(dict.fromkeys(issue_ids))):
+                rows = (await connection.execute(select(*HEAD_COLUMNS).where(issues.c.id.in_(chunk)))).mappings()
+                found.update((row["id"], _head(row)) for row in rows)
+        return found
+
     async def merged_into_any(self, app: str, issue_ids: Sequence[str]) -> set[str]:
         """The issues of `app` merged directly into any of `issue_ids` (by a person or a clustering pass)."""
         found: set[str] = set()
