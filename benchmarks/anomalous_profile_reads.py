@@ -30,7 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
-from pg_instance import PrivatePostgres  # noqa: E402
+from pg_instance import database_url  # noqa: E402
 
 from gateway.review.anomalous import distance_profile  # noqa: E402
 from gateway.review.neighbours import RecentVectors  # noqa: E402
@@ -98,20 +98,9 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="feedgate-bench-") as folder:
         for database in arguments.databases.split(","):
-            postgres = None
-            if database == "sqlite":
-                url = f"sqlite+aiosqlite:///{folder}/feedgate.db"
-            else:
-                postgres = PrivatePostgres(arguments.pg_port)
-                postgres.init()
-                postgres.start()
-                url = postgres.url
-            try:
+            with database_url(database, Path(folder), arguments.pg_port) as url:
                 upgrade_database(url)
                 report(database, arguments.size, asyncio.run(measure(url, arguments.size, arguments.runs)))
-            finally:
-                if postgres is not None:
-                    postgres.close()
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 

@@ -32,7 +32,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
-from pg_instance import PrivatePostgres  # noqa: E402
+from pg_instance import database_url  # noqa: E402
 
 from gateway.app import create_app  # noqa: E402
 from gateway.config import Settings  # noqa: E402
@@ -152,20 +152,9 @@ def main() -> None:
     with run_fake_upstream() as upstream, tempfile.TemporaryDirectory(prefix="feedgate-bench-") as folder_name:
         folder = Path(folder_name)
         for database in arguments.databases.split(","):
-            postgres = None
-            if database == "sqlite":
-                url = f"sqlite+aiosqlite:///{folder / 'feedgate.db'}"
-            else:
-                postgres = PrivatePostgres(arguments.pg_port)
-                postgres.init()
-                postgres.start()
-                url = postgres.url
-            try:
+            with database_url(database, folder, arguments.pg_port) as url:
                 upgrade_database(url)
                 results = asyncio.run(measure(url, upstream.url, arguments.rounds, arguments.posts, folder))
-            finally:
-                if postgres is not None:
-                    postgres.close()
             everything[database] = results
             report(database, results)
     if arguments.json:

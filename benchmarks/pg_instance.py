@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,19 @@ class PrivatePostgres:
         if done.returncode != 0:
             log = self.log.read_text()[-2000:] if self.log.exists() else ""
             raise subprocess.CalledProcessError(done.returncode, words, done.stdout, done.stderr + log)
+
+
+@contextlib.contextmanager
+def database_url(kind: str, folder: Path, port: int) -> Iterator[str]:
+    """An empty database's URL for one benchmark: "sqlite" a file in `folder`, else a `PrivatePostgres` on `port`
+    (closed after)."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'feedgate.db'}"
+        return
+    postgres = PrivatePostgres(port)
+    try:
+        postgres.init()
+        postgres.start()
+        yield postgres.url
+    finally:
+        postgres.close()
